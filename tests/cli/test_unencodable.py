@@ -67,6 +67,43 @@ def test_a_text_is_spelt_as_a_stream_of_its_encoding_writes_it(encoding: str, sp
     assert spelt.encode(encoding, errors=ERRORS).decode(encoding) == spelt
 
 
+_RUNS = ("2³⁰", "10⁻¹⁵", "x²⁰ and y³", "a⁰¹b", "¹⁰", "Xᵀ")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "spelt"),
+    [
+        ("ascii", ("2^30", "10^-15", "x^20 and y^3", "a^01b", "^10", "X^T")),
+        # Latin-1 and cp1252 have ¹²³ and no other superscript: a run with any other is spelt
+        # whole (not 2³0, 2 cubed then 0, nor 10^-¹5); y³, all of it encodable, is left
+        ("latin-1", ("2^30", "10^-15", "x^20 and y³", "a^01b", "^10", "X^T")),
+        ("cp1252", ("2^30", "10^-15", "x^20 and y³", "a^01b", "^10", "X^T")),
+        ("utf-8", _RUNS),
+    ],
+)
+def test_a_run_of_superscripts_is_spelt_whole(encoding: str, spelt: tuple[str, ...]) -> None:
+    assert tuple(spelt_for(text, encoding) for text in _RUNS) == spelt
+    assert tuple(spelt_for(text, encoding) for text in spelt) == spelt  # written again, as it is
+
+
+@pytest.mark.parametrize(
+    ("encoding", "written"),
+    [
+        ("ascii", ("2^30", "10^-15", "x^20 and y^3", "a^01b", "^10", "X^T")),
+        # a stream writes 2³ before the handler sees ⁰: the rest is escaped, never 2³0
+        ("latin-1", ("2³\\u2070", "10^-15", "x²\\u2070 and y³", "a^01b", "¹\\u2070", "X^T")),
+        ("cp1252", ("2³\\u2070", "10^-15", "x²\\u2070 and y³", "a^01b", "¹\\u2070", "X^T")),
+        ("utf-8", _RUNS),
+    ],
+)
+def test_a_stream_never_writes_a_run_that_misreads(encoding: str, written: tuple[str, ...]) -> None:
+    """The handler alone (a stream's): a run it sees from its start is spelt whole, ¹⁵ after ⁻
+    included; one whose start the stream has written already is escaped from there."""
+    assert tuple(text.encode(encoding, errors=ERRORS).decode(encoding) for text in _RUNS) == (
+        written
+    )
+
+
 def test_a_decoding_error_is_not_the_handlers() -> None:
     with pytest.raises(UnicodeDecodeError):
         b"\xff".decode("ascii", errors=ERRORS)

@@ -9,6 +9,12 @@ its fixed-length escape, ``r\\u00fc2``, which no digit after it extends; it is a
 path the output cannot encode is written as the shell's ``$'...'`` word of its bytes before it
 gets here (:func:`~linearnets._text.shown_path`), so that it can be pasted back.
 
+A run of superscripts the output cannot encode all of is spelt whole, opened by one caret:
+``10⁻¹⁵`` as ``10^-15`` and ``2³⁰`` as ``2^30`` in Latin-1 or cp1252, which have ``¹²³`` (spelt
+as ``2³0`` it read as 2 cubed, then 0). :func:`spelt_for` spells such runs first; a stream,
+with the handler alone, has written a run's encodable start (``2³``) before the handler sees the
+rest, which is then escaped: ``2³\\u2070`` reads as what it is.
+
 The help is spelt before argparse wraps it (:func:`spelt_for`,
 :mod:`linearnets.cli._help_formatter`): spelt as it is written, ``§`` grows into ``section `` and
 a line wrapped to the terminal's width ran past it.
@@ -18,6 +24,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import re
 import sys
 
 __all__ = ["ERRORS", "escape_what_cannot_be_shown", "spelt_for", "spelt_in_ascii"]
@@ -49,6 +56,7 @@ _ASCII = {
 }
 # 10⁻⁸ as 10^-8, resize² as resize^2: a caret opens each run of superscripts
 _SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻ᵀ", "0123456789-T", strict=True))
+_SUPERSCRIPT_RUN = re.compile(f"[{''.join(_SUPERSCRIPTS)}]+")
 
 
 def spelt_in_ascii(exc: UnicodeError) -> tuple[str, int]:
@@ -60,23 +68,32 @@ def spelt_in_ascii(exc: UnicodeError) -> tuple[str, int]:
     """
     if not isinstance(exc, UnicodeEncodeError):
         raise exc
-    text, out = exc.object, []
-    for at in range(exc.start, exc.end):
+    text, out, at = exc.object, [], exc.start
+    while at < exc.end:
         char = text[at]
-        if char in _SUPERSCRIPTS:
-            opens = at == 0 or text[at - 1] not in _SUPERSCRIPTS
-            out.append(("^" if opens else "") + _SUPERSCRIPTS[char])
-        elif char in _ASCII:
-            out.append(_ASCII[char])
-        else:
+        if char in _SUPERSCRIPTS and at > 0 and text[at - 1] in _SUPERSCRIPTS:
+            # a run whose start the encoding has (¹²³ in Latin-1) is written already, as it is
+            # (a stream's; spelt_for spells such a run before): ⁰ after 2³ spelt as 0 read as
+            # 2³0, 2 cubed then 0; its escape, 2³\u2070, reads as what it is
             out.append(_escape(char))
-    return "".join(out), exc.end
+            at += 1
+        elif char in _SUPERSCRIPTS:  # the whole run spelt, any ¹²³ after in it too: 10^-15
+            stop = at
+            while stop < len(text) and text[stop] in _SUPERSCRIPTS:
+                stop += 1
+            out.append(_spelt_run(text[at:stop]))
+            at = stop
+        else:
+            out.append(_ASCII.get(char) or _escape(char))
+            at += 1
+    return "".join(out), at
 
 
 def spelt_for(text: str, encoding: str) -> str:
     """Return ``text`` as a stream of ``encoding`` writes it with the handler :data:`ERRORS`:
-    ``"(§3.6)"`` as ``"(section 3.6)"`` for ASCII, unchanged for UTF-8. Written again, it is
-    written as it is.
+    ``"(§3.6)"`` as ``"(section 3.6)"`` for ASCII, unchanged for UTF-8; a run of superscripts
+    the encoding lacks any of is spelt whole (``"2³⁰"`` as ``"2^30"`` for Latin-1). Written
+    again, it is written as it is.
 
     Raises:
         LookupError: ``encoding`` is no codec's name (and ``text`` not all ASCII).
@@ -84,7 +101,23 @@ def spelt_for(text: str, encoding: str) -> str:
     if text.isascii():  # the help's text, nearly all of it: no terminal's encoding lacks ASCII
         return text
     codecs.register_error(ERRORS, spelt_in_ascii)  # again: the same handler under its name
+    text = _SUPERSCRIPT_RUN.sub(lambda run: _run_for(run[0], encoding), text)
     return text.encode(encoding, errors=ERRORS).decode(encoding)
+
+
+def _run_for(run: str, encoding: str) -> str:
+    """Return a run of superscripts as ``encoding`` writes it: as it is where the encoding has
+    all of it, else all of it spelt (``2³⁰`` as ``2^30`` in Latin-1, which has ³ but not ⁰)."""
+    try:
+        run.encode(encoding)
+    except UnicodeEncodeError:
+        return _spelt_run(run)
+    return run
+
+
+def _spelt_run(run: str) -> str:
+    """Return a run of superscripts in ASCII: ``⁻¹⁵`` as ``^-15``."""
+    return "^" + "".join(_SUPERSCRIPTS[char] for char in run)
 
 
 def _escape(char: str) -> str:
