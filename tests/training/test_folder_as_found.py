@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+import linearnets as ln
 from linearnets import _fs
 from linearnets.training.folder_as_found import FolderAsFound
 from linearnets.training.runs import claim_run_dir
@@ -70,3 +72,35 @@ def test_the_files_it_was_given_are_removed_with_the_folders_the_claim_made(
         assert sorted(p.name for p in out.iterdir()) == left
     else:
         assert list(tmp_path.iterdir()) == []  # out and its parent, which the claim made
+
+
+def test_a_folder_made_a_file_while_claimed_is_left_without_an_error_of_its_own(
+    tmp_path: Path,
+) -> None:
+    """Its lock file cannot be removed, nor the folder: nothing is left to leave as found, and
+    leave_as_found, run as the user's error is raised, raised NotADirectoryError ('.lock')."""
+    out = tmp_path / "run"
+    found = FolderAsFound.look(out)
+    found.locks.append(claim_run_dir(out, name="linreg-scratch"))
+    shutil.rmtree(out)
+    out.write_text("x")
+    found.leave_as_found()
+    assert out.read_text() == "x"
+    assert found.locks[0]._fd is None  # let go of, all the same
+
+
+def test_a_callback_that_makes_the_folder_a_file_keeps_its_own_error(tmp_path: Path) -> None:
+    """run_linreg's cleanup of a run that blew up in epoch 1 ended in NotADirectoryError, the
+    callback's RuntimeError only its context."""
+    out = tmp_path / "rm_file"
+
+    class FileForFolder(ln.Callback):
+        def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
+            shutil.rmtree(out)
+            out.write_text("x")
+            raise RuntimeError(f"boom in epoch {epoch}")
+
+    with pytest.raises(RuntimeError, match=r"^boom in epoch 1$") as caught:
+        ln.run_linreg(ln.LinregConfig(out=out, epochs=2), callbacks=[FileForFolder()])
+    assert caught.value.__context__ is None
+    assert out.read_text() == "x"

@@ -55,7 +55,13 @@ class FolderAsFound:
     def leave_as_found(self) -> None:
         """Leave the folders as the run found them, whole: a further Ctrl-C must not cut this
         short (a stop says nothing was kept, an error that the same call, fixed, runs). Nothing
-        is done before the claim, which left nothing (refused, or stopped in it)."""
+        is done before the claim, which left nothing (refused, or stopped in it).
+
+        Raises nothing the folder's state causes: it runs as an error or stop is raised, which
+        must reach the user as it is. ``out`` gone or made a file while the run was in it (a
+        callback's ``shutil.rmtree(out)``) leaves nothing to remove: ``.lock`` raised
+        NotADirectoryError, the user's error only its context.
+        """
         if not self.locks:
             return
         with held_signals(raise_after=False):
@@ -65,6 +71,9 @@ class FolderAsFound:
             for name in self.files:
                 with contextlib.suppress(OSError):
                     (run_dir / name).unlink(missing_ok=True)
-            lock.release(remove=not self.had_lock_file)
+            if not self.had_lock_file:  # removed while held, as release(remove=True) does
+                with contextlib.suppress(OSError):
+                    (run_dir / LOCK_FILE).unlink(missing_ok=True)
+            lock.release()
             if not self.existed:
                 _fs.remove_empty_folders([run_dir, *self.made])
