@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import linearnets
@@ -85,7 +86,8 @@ def test_a_name_taken_by_anything_but_a_private_folder_is_not_used(
     home: Path, tmp_path: Path, taken: str
 ) -> None:
     """/tmp is everyone's: a link or a folder others can write would let them choose the font
-    list matplotlib reads; a new private folder is made instead."""
+    list matplotlib reads; the next name is taken instead, the same in the next run (a new
+    mkdtemp folder in each, as before, was left behind by every run)."""
     home.write_text("")
     own = _own(tmp_path)
     if taken == "link":
@@ -100,8 +102,27 @@ def test_a_name_taken_by_anything_but_a_private_folder_is_not_used(
         own.write_text("")
     settle_config_dir()
     used = Path(os.environ["MPLCONFIGDIR"])
-    assert used != own and used.parent == tmp_path / "tmp"
-    assert used.name.startswith(OWN_FOLDER_PREFIX) and stat.S_IMODE(used.stat().st_mode) == 0o700
+    assert used == own.with_name(f"{own.name}-1")
+    assert stat.S_IMODE(used.stat().st_mode) == 0o700
+    settle_config_dir()  # the next run
+    assert os.environ["MPLCONFIGDIR"] == str(used)
+    assert sorted(p.name for p in (tmp_path / "tmp").iterdir()) == [own.name, used.name]
+
+
+def test_every_name_taken_leaves_matplotlib_its_own_folder(home: Path, tmp_path: Path) -> None:
+    """The temporary folder shared, its nine names held by another user's files: matplotlib
+    makes its own temporary folder and says so on stderr; nothing is made here."""
+    home.write_text("")
+    own = _own(tmp_path)
+    names = [own.name, *(f"{own.name}-{n}" for n in range(1, 9))]
+    for name in names:
+        (tmp_path / "tmp" / name).write_text("")
+    settle_config_dir()
+    assert os.environ["MPLCONFIGDIR"] == ""
+    assert sorted(p.name for p in (tmp_path / "tmp").iterdir()) == sorted(names)
+    (tmp_path / "tmp" / names[-1]).unlink()  # the last one free: taken
+    settle_config_dir()
+    assert os.environ["MPLCONFIGDIR"] == str(tmp_path / "tmp" / names[-1])
 
 
 def test_matplotlib_says_nothing_of_its_folders_under_an_unwritable_home(tmp_path: Path) -> None:
@@ -140,6 +161,34 @@ def _unwritable_home_env(tmp_path: Path) -> dict[str, str]:
         "TMPDIR": str(tmp_path / "tmp"),
         "MPLBACKEND": "Agg",
     }
+
+
+def test_runs_whose_folder_name_is_a_file_leave_one_folder_between_them(tmp_path: Path) -> None:
+    """`echo x > $TMPDIR/linearnets-matplotlib-UID`: each `--plot file` run under an unwritable
+    home left a new linearnets-matplotlib-XXXXXXXX behind, silently."""
+    env = _unwritable_home_env(tmp_path)
+    own = _own(tmp_path)
+    own.write_text("x\n")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(16, 3)).astype(np.float32)
+    np.savez(tmp_path / "clean.npz", X=X, y=(X[:, 0] > 0).astype(np.int64))
+    command = [sys.executable, "-m", "linearnets", "softmax", "--data", "clean.npz", "--epochs"]
+    for run in ("a", "b"):
+        done = subprocess.run(
+            [*command, "1", "--plot", "file", "--out", run],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert (done.returncode, done.stderr) == (0, "")
+        assert (tmp_path / run / "curves.png").is_file()
+    taken = own.with_name(f"{own.name}-1")
+    assert sorted(p.name for p in (tmp_path / "tmp").iterdir()) == [own.name, taken.name]
+    assert own.read_text() == "x\n"  # theirs, untouched
+    # matplotlib's font list, built once for both runs
+    assert [p.name.startswith("fontlist-v") for p in taken.iterdir()] == [True]
 
 
 @pytest.mark.parametrize(

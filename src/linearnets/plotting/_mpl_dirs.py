@@ -8,7 +8,9 @@ middle of a command's output, and built its font list again in each run; the fol
 exit by ``atexit``, stayed behind, as the command leaves by ``os._exit``. Here ``MPLCONFIGDIR`` is
 pointed, before matplotlib is imported, at a folder of this user's in the temporary folder, kept
 from run to run: only where the user set no ``MPLCONFIGDIR`` (theirs is taken as it is, warning
-and all) and matplotlib's own folders cannot be written.
+and all) and matplotlib's own folders cannot be written. Its name taken (a file, a link, another
+user's folder), the next of a few fixed names is taken, the same in each run; never a new
+folder per run, which no exit removes.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ __all__ = ["OWN_FOLDER_PREFIX", "settle_config_dir"]
 
 # the folder's name in the temporary folder, the user's id after it
 OWN_FOLDER_PREFIX = "linearnets-matplotlib-"
+# the names tried after it where it is taken (-1, -2, ...): each run finds the same one, so none
+# piles up; all of them taken by others (a shared /tmp), matplotlib makes its own and says so
+_ALTERNATIVES = 8
 
 
 def settle_config_dir() -> None:
@@ -73,22 +78,32 @@ def _writable(folder: Path | None) -> bool:
 def _own_folder() -> Path | None:
     """Return this user's folder for matplotlib in the temporary folder, made where missing
     (``/tmp/linearnets-matplotlib-UID``, mode 700), kept from run to run so that its font list
-    is built once; a new private one (mkdtemp) where that name is taken by anything but a
-    folder of this user's that others cannot write (a link, another user's folder: its font
-    list would be theirs to choose); ``None`` where none can be made."""
+    is built once; ``None`` where none can be had (matplotlib then makes its own, and says so).
+
+    A name taken by anything but a folder of this user's that others cannot write (a file, a
+    link, another user's folder: its font list would be theirs to choose) is passed over for the
+    next of a few fixed names (``...-UID-1`` to ``...-UID-8``): the same one from run to run.
+    A new mkdtemp folder in each run, as before, was left behind by every one (the command leaves
+    by ``os._exit``), silently: the leak this module was made to end."""
     uid = os.getuid()
-    folder = Path(tempfile.gettempdir(), f"{OWN_FOLDER_PREFIX}{uid}")
-    try:
-        with contextlib.suppress(FileExistsError):  # a file, or a link to nowhere: told below
-            folder.mkdir(mode=0o700, exist_ok=True)
-        info = os.lstat(folder)
-        if (
-            stat.S_ISDIR(info.st_mode)
-            and info.st_uid == uid
-            and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-            and os.access(folder, os.W_OK)
-        ):
-            return folder
-        return Path(tempfile.mkdtemp(prefix=OWN_FOLDER_PREFIX))
-    except OSError:
-        return None
+    stem = Path(tempfile.gettempdir(), f"{OWN_FOLDER_PREFIX}{uid}")
+    for n in range(_ALTERNATIVES + 1):
+        folder = stem.with_name(f"{stem.name}-{n}") if n else stem
+        try:
+            with contextlib.suppress(FileExistsError):  # a file, or a link to nowhere: told below
+                folder.mkdir(mode=0o700, exist_ok=True)
+            if _private(os.lstat(folder), uid) and os.access(folder, os.W_OK):
+                return folder
+        except OSError:
+            return None  # the temporary folder cannot be written in: no other name can be made
+    return None
+
+
+def _private(info: os.stat_result, uid: int) -> bool:
+    """Return whether ``info`` (an lstat's) is a folder (no link) of ``uid``'s others cannot
+    write in."""
+    return (
+        stat.S_ISDIR(info.st_mode)
+        and info.st_uid == uid
+        and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    )
