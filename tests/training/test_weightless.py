@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import builtins
 import math
+import operator
+import sys as _sys  # as sys, a global its models' code would reach by name: see BySysModules
+import types
 from collections.abc import Callable
 
 import pytest
@@ -103,6 +107,14 @@ class Log(nn.Module):
         return torch.log(X.reshape(X.shape[0], -1)[:, :3])
 
 
+class SetsEval(Log):
+    """No weights: it leaves training mode when called (self.eval, not the builtin eval)."""
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        self.eval()
+        return super().forward(X)
+
+
 class Counted(Log):
     """No weights: an integer buffer, a class-level count, super() and torch's functions."""
 
@@ -116,6 +128,123 @@ class Counted(Log):
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         type(self).calls += 1
         return F.relu(super().forward(X)[:, self.columns] * self.scale + math.pi)
+
+
+# a module of the user's holding a weight V under a name this module does not have
+_ELSEWHERE = "linearnets_test_weights_elsewhere"
+_GLOBALS = globals  # the builtin under another name
+
+
+class ByGlobals(nn.Module):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return X @ globals()["W"]
+
+
+class ByEval(nn.Module):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return X @ eval("W")
+
+
+class ByExec(nn.Module):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        out: dict[str, torch.Tensor] = {}
+        exec("out['y'] = X @ W")
+        return out["y"]
+
+
+class ByVars(nn.Module):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return X @ vars(F)["__builtins__"]["globals"]()["W"]
+
+
+class ByGetattr(nn.Module):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return X @ getattr(self.forward, "__globals__")["W"]  # noqa: B009
+
+
+class ByDunderDict(nn.Module):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return X @ F.__dict__["__builtins__"]["globals"]()["W"]
+
+
+class BySysModules(nn.Module):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        import sys
+
+        return X @ sys.modules[_ELSEWHERE].V
+
+
+class ByImportlib(nn.Module):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        import importlib
+
+        return X @ importlib.import_module(_ELSEWHERE).V
+
+
+class ByDunderImport(nn.Module):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return X @ __import__(_ELSEWHERE).V
+
+
+class ByImport(nn.Module):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        from linearnets_test_weights_elsewhere import V  # type: ignore[import-not-found]
+
+        return X @ V
+
+
+class ByAttrgetter(nn.Module):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return X @ operator.attrgetter("__globals__")(self.forward)["W"]
+
+
+class ByAlias(nn.Module):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return X @ _GLOBALS()["W"]
+
+
+class ByDefault(nn.Module):
+    def forward(self, X: torch.Tensor, g: Callable[..., dict] = getattr) -> torch.Tensor:
+        return X @ g(self.forward, "__globals__")["W"]
+
+
+class BySelfRebound(nn.Module):
+    """self.eval() is nn.Module's, but not once self is another object."""
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        self = builtins  # type: ignore[assignment]
+        return X @ self.eval("W")  # type: ignore[call-arg]
+
+
+class ByStaticEval(nn.Module):
+    """A static method's first argument is no model."""
+
+    @staticmethod
+    def read(m: types.ModuleType) -> torch.Tensor:
+        return m.eval("W")  # type: ignore[no-any-return]
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return X @ self.read(builtins)
+
+
+def _by_closure() -> nn.Module:
+    g = globals
+
+    class ByClosure(nn.Module):
+        def forward(self, X: torch.Tensor) -> torch.Tensor:
+            return X @ g()["W"]
+
+    return ByClosure()
+
+
+# each reads a weight its code never names: the global W, or V of another module
+_BY_NAME_GIVEN = {
+    "globals": ByGlobals(), "eval": ByEval(), "exec": ByExec(), "vars": ByVars(),
+    "getattr": ByGetattr(), "__dict__": ByDunderDict(), "sys.modules": BySysModules(),
+    "importlib": ByImportlib(), "__import__": ByDunderImport(), "import": ByImport(),
+    "attrgetter": ByAttrgetter(), "alias": ByAlias(), "default": ByDefault(),
+    "closure": _by_closure(), "self-rebound": BySelfRebound(), "static-eval": ByStaticEval(),
+}  # fmt: skip
 
 
 def _hooked() -> nn.Module:
@@ -143,11 +272,12 @@ def _empty_parameter() -> nn.Module:
         _hooked(),
         _empty_parameter(),
         lambda X: X.log(),
+        *_BY_NAME_GIVEN.values(),
     ],
     ids=[
         "lambda-over-global", "plain-list", "global-in-forward",
         "users-function", "comprehension", "class-attribute", "default-argument", "hook",
-        "empty-parameter", "function",
+        "empty-parameter", "function", *(f"by-{name}" for name in _BY_NAME_GIVEN),
     ],
 )  # fmt: skip
 def test_a_model_that_may_hold_weights_torch_does_not_list_is_not_said_to_hold_none(
@@ -176,8 +306,8 @@ def test_a_model_whose_own_parameters_returns_its_plain_tensors_has_them_looked_
 
 @pytest.mark.parametrize(
     "net",
-    [Log(), nn.Sequential(nn.Flatten(), Log(), nn.Dropout(0.0)), Counted()],
-    ids=["own-module", "in-sequential", "integer-buffer-and-super"],
+    [Log(), nn.Sequential(nn.Flatten(), Log(), nn.Dropout(0.0)), Counted(), SetsEval()],
+    ids=["own-module", "in-sequential", "integer-buffer-and-super", "self-eval"],
 )
 def test_a_module_whose_every_value_is_seen_holds_no_weights(net: nn.Module) -> None:
     assert holds_no_weights(net) is True
@@ -193,3 +323,41 @@ def test_a_module_whose_parameters_cannot_be_listed_is_not_known_to_hold_none() 
 
     assert holds_no_weights(Broken()) is False
     assert holds_no_weights(nn.Linear(3, 2)) is False
+
+
+@pytest.mark.parametrize("net", _BY_NAME_GIVEN.values(), ids=list(_BY_NAME_GIVEN))
+def test_a_model_reading_a_weight_it_does_not_name_is_not_said_to_hold_none(
+    net: nn.Module, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """globals()["W"], eval("W"), sys.modules[...].V: no name of its code is the weight's, so it
+    was said to hold none, and a NaN in W was called its own computation's. Each does read it."""
+    elsewhere = types.ModuleType(_ELSEWHERE)
+    elsewhere.V = W  # type: ignore[attr-defined]
+    monkeypatch.setitem(_sys.modules, _ELSEWHERE, elsewhere)
+    X = torch.ones(2, 4)
+    assert torch.equal(net(X), X @ W)  # the weight read
+    assert holds_no_weights(net) is False
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "globals", "locals", "vars", "eval", "exec", "compile", "getattr", "__import__",
+        "__dict__", "__globals__", "__builtins__", "__getattribute__", "f_globals", "f_locals",
+        "sys", "importlib", "inspect", "attrgetter", "methodcaller",
+    ],
+)  # fmt: skip
+def test_code_naming_a_way_to_any_variable_is_not_known_to_hold_none(name: str) -> None:
+    """Each name, alone in a forward that returns X, makes the model not known to hold none; the
+    same forward naming abs instead holds none."""
+
+    def model(named: str) -> nn.Module:
+        scope: dict[str, object] = {"nn": nn, "__name__": "users_model"}
+        exec(
+            f"class Named(nn.Module):\n    def forward(self, X):\n        {named}\n        return X\n",
+            scope,
+        )
+        return scope["Named"]()  # type: ignore[operator]
+
+    assert holds_no_weights(model("abs")) is True
+    assert holds_no_weights(model(name)) is False

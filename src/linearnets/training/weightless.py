@@ -4,12 +4,16 @@ on an lr (:mod:`linearnets.model_checks`); looked at only once scores came out N
 A model can hold weights where torch does not list them: the book's 2nd edition keeps
 ``self.W = torch.normal(..., requires_grad=True)`` as a plain attribute and overrides
 ``parameters()``; a ``Lambda`` module closes over a global ``W``; layers sit in a plain Python
-list; a ``forward`` reads a global tensor. Only a model whose every reachable value has been seen
-to be no tensor is said to hold none.
+list; a ``forward`` reads a global tensor, by its name or by one it is given (``globals()["W"]``,
+``eval("W")``, ``sys.modules[...]``). Only a model whose every reachable value has been seen to be
+no tensor, by code that reads no variable it does not name, is said to hold none.
 """
 
 from __future__ import annotations
 
+import builtins
+import dis
+import operator
 import types
 from collections.abc import Iterator
 from typing import Any
@@ -26,6 +30,23 @@ _TRUSTED = frozenset(
 _PLAIN = (type(None), bool, int, float, complex, str, bytes, torch.dtype, torch.device)
 # torch's registries, looked at through named_parameters() and named_buffers(), and modules()
 _REGISTRIES = frozenset({"_parameters", "_buffers", "_modules"})
+# the names by which code reads a variable it never names (globals()["W"], eval("W"),
+# getattr(f, "__globals__"), F.__dict__) or reaches another module's (sys.modules[...].W,
+# importlib.import_module(...).W, __import__(...)): the code names no weight, yet may read one
+_DYNAMIC = frozenset(
+    {
+        "globals", "locals", "vars", "eval", "exec", "compile", "getattr", "__import__",
+        "__dict__", "__globals__", "__builtins__", "__getattribute__", "f_globals", "f_locals",
+        "sys", "importlib", "inspect", "attrgetter", "methodcaller",
+    }
+)  # fmt: skip
+# the same, as values a function may hold under another name (g = globals, a default getattr):
+# builtins' and operator's, which count as trusted otherwise
+_DYNAMIC_VALUES = tuple(getattr(builtins, name) for name in sorted(_DYNAMIC & set(dir(builtins))))
+_DYNAMIC_VALUES += (operator.attrgetter, operator.methodcaller)
+# nn.Module's methods named as builtins of _DYNAMIC are: a method's self.eval() is no eval
+_MODULE_METHODS = frozenset(name for name in _DYNAMIC if callable(getattr(nn.Module, name, None)))
+_MODULE_METHODS -= {name for name in _MODULE_METHODS if name.startswith("__")}
 
 
 def holds_no_weights(net: Any) -> bool:
@@ -45,7 +66,14 @@ def holds_no_weights(net: Any) -> bool:
        too), defaults and closure name no tensor nor module, and no object but plain values and
        Python modules, functions and classes of torch, numpy, linearnets, math and the standard
        library's ``operator``, ``functools`` and ``itertools``: a global ``W``, or
-       a function or object of the user's that may read one, could be a weight.
+       a function or object of the user's that may read one, could be a weight. Nor does the
+       code read a name it does not write out, or another module's: it names none of
+       ``globals``, ``locals``, ``vars``, ``eval``, ``exec``, ``compile``, ``getattr``,
+       ``__import__``, ``__dict__``, ``__globals__``, ``__builtins__``, ``__getattribute__``,
+       ``f_globals``, ``f_locals``, ``sys``, ``importlib``, ``inspect``, ``attrgetter`` or
+       ``methodcaller`` (``X @ globals()["W"]``, ``eval("W")``, ``sys.modules[...].W``; a
+       method's ``self.eval()`` is nn.Module's), holds none of those functions under another
+       name (a closure's ``g = globals``), and imports nothing but those packages.
 
     Anything else is not known to hold none: a function or closure (whose globals may reach a
     tensor another way), an object with ``parameters()`` that is no ``nn.Module``, a module whose
@@ -86,7 +114,10 @@ def _plain(value: object, depth: int = 0) -> bool:
 
 
 def _trusted(value: object) -> bool:
-    """Whether ``value`` is a Python module, function or class of a trusted package."""
+    """Whether ``value`` is a Python module, function or class of a trusted package, and none
+    that reads a variable by a name it is given (``globals``, ``getattr``: :data:`_DYNAMIC`)."""
+    if any(value is dynamic for dynamic in _DYNAMIC_VALUES):
+        return False
     if isinstance(value, types.ModuleType):
         name = value.__name__
     elif isinstance(value, type | types.FunctionType | types.BuiltinFunctionType):
@@ -106,7 +137,8 @@ def _plain_class(cls: type) -> bool:
         for key, value in vars(base).items():
             functions = list(_functions(value))
             if functions:
-                if not all(_names_no_weight(f, mro) for f in functions):
+                method = not isinstance(value, staticmethod)  # its first argument is self
+                if not all(_names_no_weight(f, mro, method=method) for f in functions):
                     return False
             elif not (key.startswith("__") and key.endswith("__")) and not _plain(value):
                 return False  # a class attribute W = torch.zeros(...), a nested class
@@ -126,11 +158,18 @@ def _functions(value: object) -> Iterator[types.FunctionType]:
         yield value
 
 
-def _names_no_weight(function: types.FunctionType, mro: tuple[type, ...]) -> bool:
+def _names_no_weight(
+    function: types.FunctionType, mro: tuple[type, ...], *, method: bool = False
+) -> bool:
     """Whether ``function``'s globals (those its code names), closure and defaults reach no
-    tensor, module or object of the user's (a super() call's ``__class__`` is the class itself)."""
+    tensor, module or object of the user's (a super() call's ``__class__`` is the class itself),
+    and its code reads no variable by a name it is given nor imports another package's module
+    (``method``: its first argument is the model, whose ``self.eval()`` is no ``eval``)."""
+    if _reads_unnamed(function.__code__, method=method):
+        return False  # globals()["W"], eval("W"), import sys: any weight may be read
+    names = _code_names(function.__code__)
     scope = function.__globals__  # a name not there is a builtin's, or unbound
-    values = [scope[name] for name in _code_names(function.__code__) if name in scope]
+    values = [scope[name] for name in names if name in scope]
     values += [cell.cell_contents for cell in function.__closure__ or () if _filled(cell)]
     values += list(function.__defaults__ or ()) + list((function.__kwdefaults__ or {}).values())
     return all((isinstance(v, type) and v in mro) or _plain(v) or _trusted(v) for v in values)
@@ -152,3 +191,34 @@ def _code_names(code: types.CodeType) -> set[str]:
         if isinstance(const, types.CodeType):
             names |= _code_names(const)
     return names
+
+
+def _reads_unnamed(code: types.CodeType, *, method: bool = False) -> bool:
+    """Whether ``code``, or code nested in it, may read a variable it does not name: it names
+    one of :data:`_DYNAMIC`, or imports a package that is not trusted (``from . import``, a
+    user's module). Where ``code`` is a ``method``'s, ``self.eval()`` and ``self.compile()``
+    are nn.Module's methods, not the builtins: passed over while the code never assigns
+    ``self``."""
+    instructions = list(dis.get_instructions(code))
+    own = code.co_varnames[0] if method and code.co_argcount else None
+    if any(i.opname in ("STORE_FAST", "DELETE_FAST") and i.argval == own for i in instructions):
+        own = None  # self = builtins: its eval is the builtin
+    for at, instruction in enumerate(instructions):
+        if instruction.opname == "IMPORT_NAME":
+            # the level is loaded two instructions before: 0 for an absolute import
+            level = instructions[at - 2].argval if at >= 2 else None
+            if level != 0 or str(instruction.argval).partition(".")[0] not in _TRUSTED:
+                return True
+        elif instruction.opcode in dis.hasname and instruction.argval in _DYNAMIC:
+            before = instructions[at - 1] if at else None
+            modules_method = (
+                instruction.argval in _MODULE_METHODS
+                and instruction.opname in ("LOAD_ATTR", "LOAD_METHOD")
+                and before is not None
+                and before.opname.startswith("LOAD_FAST")
+                and own is not None
+                and before.argval == own
+            )
+            if not modules_method:
+                return True
+    return any(_reads_unnamed(c) for c in code.co_consts if isinstance(c, types.CodeType))
