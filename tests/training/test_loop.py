@@ -632,11 +632,13 @@ BAD_INPUT = [
     ),
     (
         lambda: fit(_net(), _ok(), squared_loss, NoUpdate(), 2, start_epoch=3),
-        r"start_epoch must be in \[0, 2\], got 3",
+        r"^start_epoch must be in \[0, num_epochs=2\], the number of epochs already done \(fit runs "
+        r"epochs start_epoch \+ 1 to num_epochs\), got 3; num_epochs is the last epoch to run, not "
+        r"the number of epochs more: for 2 more after the 3 done pass num_epochs=5$",
     ),
     (
         lambda: fit(_net(), _ok(), squared_loss, NoUpdate(), 2, start_epoch=-1),
-        r"start_epoch must be in \[0, 2\], got -1",
+        r"^start_epoch must be in \[0, num_epochs=2\], .* got -1; pass start_epoch=0 for a new run",
     ),
     (
         lambda: evaluate_accuracy(_net(), _ok()),

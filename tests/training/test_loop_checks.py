@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -105,13 +106,135 @@ def test_an_updater_of_a_data_parallel_models_module_is_accepted(tmp_path: Path)
         dist.destroy_process_group()
 
 
+def _two_epochs() -> tuple[nn.Module, History]:
+    """A model and the History of its first two epochs, for a fit to continue."""
+    net = nn.Linear(3, 2)
+    return net, fit(net, [(_X16, _Y16)], nn.CrossEntropyLoss(), NoUpdate(), 2)
+
+
+class _Starts:
+    """A callback recording the start_epoch fit tells it."""
+
+    def __init__(self) -> None:
+        self.starts: list[object] = []
+
+    def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
+        self.starts.append(start_epoch)
+
+
 @pytest.mark.parametrize(
-    "start_epoch", [True, 1.0, 1.5, "1"], ids=["bool", "float", "fraction", "str"]
+    "start_epoch",
+    [np.int64(2), np.int32(2), np.array(2), torch.tensor(2), torch.tensor(2, dtype=torch.uint8)],
+    ids=["np.int64", "np.int32", "0-d array", "0-d tensor", "0-d uint8 tensor"],
 )
-def test_fit_refuses_a_start_epoch_that_is_not_an_int(start_epoch: object) -> None:
-    with pytest.raises(UsageError, match=rf"^start_epoch must be in \[0, 2\], got {start_epoch}$"):
+def test_fit_takes_a_numpy_or_0d_tensor_start_epoch_as_num_epochs_is_taken(
+    start_epoch: Any,
+) -> None:
+    net, history = _two_epochs()
+    seen = _Starts()
+    fit(net, [(_X16, _Y16)], nn.CrossEntropyLoss(), NoUpdate(), np.int64(3),  # type: ignore[arg-type]
+        start_epoch=start_epoch, history=history, callbacks=[seen])  # fmt: skip
+    assert [m.epoch for m in history.epochs] == [1, 2, 3]
+    assert [type(m.epoch) for m in history.epochs] == [int, int, int]
+    assert seen.starts == [2] and type(seen.starts[0]) is int
+
+
+_TYPE_RULE = (
+    "start_epoch must be an integer, the number of epochs already done (a NumPy integer or a 0-d "
+    "integer tensor too; not a bool or a float), got "
+)
+_NEW_OR_CONTINUED = (
+    "pass start_epoch=0 for a new run, or start_epoch=len(history.epochs) with history=the "
+    "History a previous fit returned, to continue it"
+)
+
+
+@pytest.mark.parametrize(
+    ("start_epoch", "got", "fix"),
+    [
+        (True, "True", _NEW_OR_CONTINUED),
+        (1.0, "1.0", "pass start_epoch=1"),
+        (np.float64(2.0), "np.float64(2.0)", "pass start_epoch=2"),
+        (torch.tensor(1.0), "a tensor of shape () and dtype torch.float32", "pass start_epoch=1"),
+        (3.0, "3.0", _NEW_OR_CONTINUED),  # past num_epochs=2: no start_epoch=3 to suggest
+        (1.5, "1.5", _NEW_OR_CONTINUED),
+        ("1", "'1'", _NEW_OR_CONTINUED),
+    ],
+    ids=["bool", "whole float", "numpy float", "float tensor", "float past num_epochs", "fraction", "str"],
+)  # fmt: skip
+def test_fit_refuses_a_start_epoch_that_is_not_an_int_naming_the_type_rule(
+    start_epoch: object, got: str, fix: str
+) -> None:
+    with pytest.raises(UsageTypeError, match=f"^{re.escape(_TYPE_RULE + got + '; ' + fix)}$"):
         fit(nn.Linear(3, 2), [(_X16, _Y16)], nn.CrossEntropyLoss(), NoUpdate(), 2,
             start_epoch=start_epoch)  # type: ignore[arg-type]  # fmt: skip
+
+
+@pytest.mark.parametrize("start_epoch", [True, 2.0, 1.5], ids=["bool", "whole float", "fraction"])
+def test_a_start_epoch_that_is_not_an_int_is_told_the_one_continuing_history(
+    start_epoch: object,
+) -> None:
+    net, history = _two_epochs()
+    with pytest.raises(UsageTypeError) as info:
+        fit(net, [(_X16, _Y16)], nn.CrossEntropyLoss(), NoUpdate(), 3,
+            start_epoch=start_epoch, history=history)  # type: ignore[arg-type]  # fmt: skip
+    assert str(info.value) == (
+        f"{_TYPE_RULE}{start_epoch}; pass start_epoch=2"
+        + ("" if start_epoch == 2.0 else " to continue history, which holds 2 epochs")
+    )
+    fit(net, [(_X16, _Y16)], nn.CrossEntropyLoss(), NoUpdate(), 3, start_epoch=2, history=history)
+    assert [m.epoch for m in history.epochs] == [1, 2, 3]  # the fix continues it
+
+
+def _range_rule(num_epochs: int, got: int) -> str:
+    return (
+        f"start_epoch must be in [0, num_epochs={num_epochs}], the number of epochs already done "
+        f"(fit runs epochs start_epoch + 1 to num_epochs), got {got}; "
+    )
+
+
+def test_a_start_epoch_past_num_epochs_is_told_num_epochs_is_the_last_epoch() -> None:
+    """The book's num_epochs is the last epoch: 3 after 5 done is num_epochs=8, not 3."""
+    net = nn.Linear(3, 2)
+    with pytest.raises(
+        UsageError,
+        match="^" + re.escape(_range_rule(3, 5) + "num_epochs is the last epoch to run, not the "
+        "number of epochs more: for 3 more after the 5 done pass num_epochs=8") + "$",
+    ):  # fmt: skip
+        fit(net, [(_X16, _Y16)], nn.CrossEntropyLoss(), NoUpdate(), 3, start_epoch=5)
+    ran = fit(net, [(_X16, _Y16)], nn.CrossEntropyLoss(), NoUpdate(), 8, start_epoch=5)
+    assert [m.epoch for m in ran.epochs] == [6, 7, 8]
+
+
+@pytest.mark.parametrize(
+    ("num_epochs", "start_epoch", "fix", "then"),
+    [
+        (3, 5, "to continue history, which holds 2 epochs, pass start_epoch=2", 3),
+        (2, 3, "to continue history, which holds 2 epochs, pass start_epoch=2 and num_epochs=4, "
+         "the last epoch, for 2 more", 4),
+        (3, -1, "pass start_epoch=2 to continue history, which holds 2 epochs", 3),
+    ],
+    ids=["past num_epochs", "past num_epochs and history", "negative"],
+)  # fmt: skip
+def test_a_start_epoch_out_of_range_is_told_the_one_continuing_history(
+    num_epochs: int, start_epoch: int, fix: str, then: int
+) -> None:
+    net, history = _two_epochs()
+    with pytest.raises(
+        UsageError, match="^" + re.escape(_range_rule(num_epochs, start_epoch) + fix) + "$"
+    ):
+        fit(net, [(_X16, _Y16)], nn.CrossEntropyLoss(), NoUpdate(), num_epochs,
+            start_epoch=start_epoch, history=history)  # fmt: skip
+    fit(net, [(_X16, _Y16)], nn.CrossEntropyLoss(), NoUpdate(), then, start_epoch=2,
+        history=history)  # fmt: skip
+    assert [m.epoch for m in history.epochs] == list(range(1, then + 1))  # the fix continues it
+
+
+def test_a_negative_start_epoch_without_history_is_told_to_start_at_0() -> None:
+    with pytest.raises(
+        UsageError, match="^" + re.escape(_range_rule(2, -1) + _NEW_OR_CONTINUED) + "$"
+    ):
+        fit(nn.Linear(3, 2), [(_X16, _Y16)], nn.CrossEntropyLoss(), NoUpdate(), 2, start_epoch=-1)
 
 
 class _Logger:

@@ -215,7 +215,7 @@ def fit(
             regression print), not the running mean.
         callbacks: objects with any of ``on_fit_start``, ``on_epoch_start``, ``on_batch_end``,
             ``on_epoch_end``, ``on_fit_end`` (see :class:`linearnets.training.callbacks.Callback`).
-        start_epoch: epochs already done (when resuming).
+        start_epoch: epochs already done (when resuming), in [0, num_epochs].
         history: the history so far (when resuming); extended in place.
         on_step: passed to :func:`train_epoch`.
         dist: the data-parallel context (see :mod:`linearnets.training.distributed`).
@@ -233,7 +233,7 @@ def fit(
 
     See D2L §3.6.6.
     """
-    num_epochs = _check_fit_call(
+    num_epochs, start_epoch = _check_fit_call(
         net, train_iter, loss, updater, num_epochs, start_epoch=start_epoch, test_iter=test_iter,
         train_eval_iter=train_eval_iter, callbacks=callbacks, history=history, on_step=on_step,
         dist=dist, scalar_loss=scalar_loss,
@@ -307,14 +307,14 @@ def _check_fit_call(
     on_step: Callable[[int, torch.Tensor], None] | None,
     dist: DistContext | None,
     scalar_loss: str | None,
-) -> int:
-    """Raise unless fit's arguments fit together; return ``num_epochs`` as an int.
+) -> tuple[int, int]:
+    """Raise unless fit's arguments fit together; return ``num_epochs`` and ``start_epoch`` as ints.
 
     Everything is checked before any callback has printed a header, drawn, or written a file
     (MetricsWriter), and before any epoch (so a bad ``scalar_loss`` is not refused at the end of
     the first).
     """
-    num_epochs = check_fit_args(
+    num_epochs, start_epoch = check_fit_args(
         num_epochs, start_epoch=start_epoch, callbacks=callbacks, history=history
     )
     summed_scalar_loss(scalar_loss)
@@ -331,4 +331,4 @@ def _check_fit_call(
     for name, batches in (("test_iter", test_iter), ("train_eval_iter", train_eval_iter)):
         if batches is not None:
             check_batches(name, batches, passes=num_epochs - start_epoch)
-    return num_epochs
+    return num_epochs, start_epoch

@@ -20,6 +20,7 @@ from torch.utils.data import Dataset, IterableDataset
 
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.callback_checks import check_callbacks
+from linearnets.training.epoch_checks import check_history, check_start_epoch
 from linearnets.training.history import History
 from linearnets.training.step import Net
 from linearnets.training.updaters import is_optimizer
@@ -40,36 +41,18 @@ __all__ = [
 
 def check_fit_args(
     num_epochs: int, *, start_epoch: int, callbacks: Sequence[Any], history: History | None
-) -> int:
+) -> tuple[int, int]:
     """Raise unless :func:`~linearnets.training.loop.fit`'s epochs, callbacks and history fit together.
 
     Returns:
-        ``num_epochs``, checked to be a positive int.
+        ``num_epochs`` and ``start_epoch``, checked to be ints (a NumPy integer or a 0-d integer
+        tensor is taken for either), 1 <= num_epochs and 0 <= start_epoch <= num_epochs.
     """
     num_epochs = check_positive_int("num_epochs", num_epochs)
-    if (
-        isinstance(start_epoch, bool)
-        or not isinstance(start_epoch, int)
-        or not 0 <= start_epoch <= num_epochs
-    ):
-        raise UsageError(f"start_epoch must be in [0, {num_epochs}], got {start_epoch}")
+    start_epoch = check_start_epoch(start_epoch, num_epochs=num_epochs, history=history)
     check_callbacks(callbacks)
-    if history is not None and not isinstance(history, History):
-        raise UsageTypeError(
-            f"history must be the History of the epochs so far, got {type(history).__name__}; "
-            "pass the History a previous fit returned (or leave it out)"
-        )
-    if history is not None and len(history.epochs) != start_epoch:
-        # the new epochs would be numbered from start_epoch + 1 after the ones it holds: [1, 2, 1, 2]
-        done = len(history.epochs)
-        more = num_epochs - start_epoch
-        raise UsageError(
-            f"history must hold the start_epoch={start_epoch} epochs already done, got a History "
-            f"of {done} epoch{'' if done == 1 else 's'}; to continue it pass start_epoch={done} "
-            f"(and num_epochs={done + more}, the last epoch, for {more} more), or leave history "
-            "out for a new one"
-        )
-    return num_epochs
+    check_history(history, num_epochs=num_epochs, start_epoch=start_epoch)
+    return num_epochs, start_epoch
 
 
 def check_batches(name: str, batches: Any, *, passes: int) -> None:
