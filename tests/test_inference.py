@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -579,17 +580,92 @@ def test_raw_pixels_given_to_a_model_trained_on_pixels_warn_once_per_model(impl:
     assert [w.filename for w in seen] == [__file__]
 
 
-def test_scores_for_another_number_of_examples_are_refused() -> None:
-    """A model of one row of scores for a batch of 4 (a sum over the batch, say) gave one label for
-    four examples."""
-    summed = lambda X: X.reshape(len(X), -1)[:, :10].sum(0, keepdim=True)  # noqa: E731
-    with pytest.raises(UsageError) as info:
-        predict_labels(summed, torch.rand(4, 784))
-    assert str(info.value) == (
-        "the model (net) must return a classifier's scores (B, C), one row of C >= 2 class scores "
-        "per example, to predict labels, got shape (1, 10) for 4 examples; a model of one output "
-        "per example is a regression, whose outputs are no classes"
+_NOT_2D = (
+    "the model (net) must return a classifier's scores (B, C), a 2-d tensor of one row of class "
+    "scores per example, to predict labels, got shape "
+)
+_NO_CLASSES = (
+    "; give the model one output per class, e.g. nn.Linear(d, 10) for Fashion-MNIST's 10 classes "
+    "(a binary classifier of one logit per example predicts its labels as "
+    "(net(X) > 0).long().reshape(-1))"
+)
+
+
+@pytest.mark.parametrize(
+    ("net", "message"),
+    [
+        # a sum over the batch: one label for four examples
+        (lambda X: X[:, :10].sum(0, keepdim=True),
+         "the model (net) must return one row of class scores per example to predict labels, got "
+         "shape (1, 10) for 4 examples; make the model return one row of scores per example"),
+        (lambda X: X.reshape(-1, 196)[:, :10],
+         "the model (net) must return one row of class scores per example to predict labels, got "
+         "shape (16, 10) for 4 examples; the model made 4 rows of each example, as "
+         "X.reshape(-1, d) does with 4·d values per example: check the image size (resize) "
+         "matches the model's input size"),
+        (lambda X: X[:, :1],
+         "the model (net) must return C >= 2 class scores per example to predict labels, got "
+         "shape (4, 1) for 4 examples: one output per example, a regression, whose outputs are "
+         "no classes" + _NO_CLASSES),
+        (lambda X: X[:, 0],
+         "the model (net) must return C >= 2 class scores per example to predict labels, got "
+         "shape (4,) for 4 examples: one output per example, a regression, whose outputs are no "
+         "classes" + _NO_CLASSES),
+        (lambda X: X[:, :0],
+         "the model (net) must return C >= 2 class scores per example to predict labels, got "
+         "shape (4, 0) for 4 examples: no output per example" + _NO_CLASSES),
+        (lambda X: X[:, :10].argmax(1),
+         "the model (net) must return class scores (B, C) to predict labels, got shape (4,) for 4 "
+         "examples, of torch.int64: labels, not scores; return the scores themselves, without "
+         "their argmax (the labels are taken from them here)"),
+        (lambda X: X[:, :10].sum(),
+         _NOT_2D + "() for 4 examples; return the batch's scores (B, C) before any loss, sum or "
+         "mean over them"),
+        (lambda X: X[:, :10].reshape(-1),
+         _NOT_2D + "(40,) for 4 examples; return the scores (B, C), one row per example, not one "
+         "row for the batch"),
+        (lambda X: X.reshape(4, 1, 28, 28) @ torch.zeros(28, 10),  # nn.Linear(28, 10) unflattened
+         _NOT_2D + "(4, 1, 28, 10) for 4 examples; flatten each example to one row before the "
+         "linear layer: nn.Sequential(nn.Flatten(), nn.Linear(d, C)), or X.reshape((-1, d)) in a "
+         "scratch model"),
+    ],
+    ids=["fewer rows", "rows of each example", "(B, 1)", "(B,)", "(B, 0)", "labels", "0-d", "flat", "4-d"],
+)  # fmt: skip
+def test_what_is_no_classifiers_scores_is_told_the_rule_it_breaks_and_its_fix(
+    net: Any, message: str
+) -> None:
+    """One message for all said "a model of one output per example is a regression", and no fix."""
+    with pytest.raises(UsageError, match=f"^{re.escape(message)}$"):
+        predict_labels(net, torch.rand(4, 784))
+
+
+def test_the_books_scratch_model_on_56_pixel_images_is_told_to_check_the_resize() -> None:
+    """The book's net, X.reshape((-1, 784)) @ W + b, given load_data_fashion_mnist(resize=56)
+    batches: 3136 = 4 x 784 values, so 4 rows of each image; the message train_ch3 gives."""
+    from linearnets import d2l
+
+    W = torch.zeros(784, 10, requires_grad=True)
+    b = torch.zeros(10, requires_grad=True)
+    net = lambda X: torch.softmax(X.reshape((-1, 784)) @ W + b, dim=1)  # noqa: E731
+    batches = [(torch.rand(6, 1, 56, 56), torch.randint(0, 10, (6,)))]
+    fix = (
+        "the model made 4 rows of each example, as X.reshape(-1, d) does with 4·d values per "
+        "example: check the image size (resize) matches the model's input size"
     )
+    with pytest.raises(
+        UsageError,
+        match="^"
+        + re.escape(
+            "the model (net) must return one row of class scores per example to predict labels, "
+            f"got shape (24, 10) for 6 examples; {fix}"
+        )
+        + "$",
+    ):
+        d2l.predict_ch3(net, batches)
+    # what training says of the same model (loss_diagnosis): the fix worded once for both
+    updater = torch.optim.SGD([W, b], lr=0.1)
+    with pytest.raises(UsageError, match=re.escape(f"y has 6 rows; {fix}") + "$"):
+        d2l.train_epoch_ch3(net, batches, nn.CrossEntropyLoss(reduction="none"), updater)
 
 
 def test_an_empty_batch_given_to_a_model_trained_on_pixels_predicts_no_label() -> None:

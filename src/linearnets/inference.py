@@ -13,11 +13,12 @@ import torch
 
 from linearnets._warn import warn
 from linearnets.errors import DataWarning, UsageError
+from linearnets.score_checks import check_scores
 from linearnets.training.evaluation import switch_mode
 from linearnets.training.forward_diagnosis import raise_forward_error
 from linearnets.training.loop_checks import check_batches, check_net
 from linearnets.training.model_diagnosis import nan_source
-from linearnets.training.step import raise_output_error, unpack
+from linearnets.training.step import unpack
 from linearnets.validation import (
     check_bool,
     check_label_tensor,
@@ -83,7 +84,7 @@ def _predict(net: Net, X: torch.Tensor, num_classes: int | None, *, fix: str) ->
             scores = net(X)
         except RuntimeError as err:  # a batch on another device than the model: named
             raise_forward_error(net, X, err)
-        _check_scores(scores, X.shape[0], num_classes, fix=fix)
+        check_scores(scores, X.shape[0], num_classes, fix=fix)
         top = scores.max(dim=1)  # argmax; fast also on a transposed (B, q) view
         # max propagates NaN, so the B maxima tell of any NaN score without a pass over B × C
         if bool(top.values.isnan().any()):
@@ -114,28 +115,6 @@ def _check_pixel_inputs(net: Net, X: torch.Tensor) -> None:
         "wrong predictions; pass X / 255",
         DataWarning,
     )
-
-
-def _check_scores(scores: object, batch: int, num_classes: int | None, *, fix: str) -> None:
-    """Raise unless ``scores`` is a classifier's (B, C), C ≥ 2 (and C = ``num_classes`` if given):
-    a tuple, a NumPy array, a regression's one output per example (every label would be class 0)
-    are refused, and so is a model of other than ``num_classes`` outputs (its labels would be
-    named or counted as classes they are not), ending with ``fix``."""
-    if not isinstance(scores, torch.Tensor):
-        raise_output_error(scores)
-    if scores.ndim != 2 or scores.shape[0] != batch or scores.shape[1] < 2:
-        raise UsageError(
-            f"the model (net) must return a classifier's scores (B, C), one row of C >= 2 class "
-            f"scores per example, to predict labels, got shape {tuple(scores.shape)} for "
-            f"{batch} examples; a model of one output per example is a regression, whose "
-            "outputs are no classes"
-        )
-    if num_classes is not None and scores.shape[1] != num_classes:
-        raise UsageError(
-            f"the model (net) must give {num_classes} class scores per example, one per class, "
-            f"got scores of shape {tuple(scores.shape)}: its predicted labels would be other "
-            f"classes'; {fix.format(outputs=scores.shape[1])}"
-        )
 
 
 def _batches(

@@ -27,6 +27,7 @@ __all__ = [
     "explain_loss_error",
     "is_regression_loss",
     "is_torch_loss",
+    "one_row_per_example_fix",
     "raise_loss_error",
     "regression_loss_error",
 ]
@@ -127,6 +128,19 @@ def _index_dtype_error(loss: Loss, y: torch.Tensor) -> UsageError | None:
     )
 
 
+def one_row_per_example_fix(rows: int, examples: int) -> str:
+    """Return the fix for a model's output of ``rows`` rows for a batch of ``examples``: where
+    ``rows`` is k > 1 times as many, the model's ``X.reshape(-1, d)`` made k rows of each example
+    (images of another size than the model's inputs: ``resize=56`` gives 4·784 values)."""
+    k = rows // examples if examples and rows % examples == 0 else 0
+    if k > 1:
+        return (
+            f"the model made {k} rows of each example, as X.reshape(-1, d) does with {k}·d values "
+            "per example: check the image size (resize) matches the model's input size"
+        )
+    return "make the model return one row of scores per example"
+
+
 def explain_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) -> UsageError | None:
     """Return the error that says why ``loss(y_hat, y)`` failed, or ``None`` if the inputs look fine.
 
@@ -145,17 +159,10 @@ def explain_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) -> Usag
     except UsageError as usage:
         return usage
     if y_hat.shape[0] != y.shape[0]:
-        rows, B = y_hat.shape[0], y.shape[0]
-        k = rows // B if B and rows % B == 0 else 0
-        fix = (
-            f"the model made {k} rows of each example, as X.reshape(-1, d) does with {k}·d values "
-            "per example: check the image size (resize) matches the model's input size"
-            if k > 1
-            else "make the model return one row of scores per example"
-        )
         return UsageError(
             f"y must hold one label per row of the model's output: the output has shape "
-            f"{tuple(y_hat.shape)}, y has {B} rows; {fix}"
+            f"{tuple(y_hat.shape)}, y has {y.shape[0]} rows; "
+            f"{one_row_per_example_fix(y_hat.shape[0], y.shape[0])}"
         )
     if not y.is_floating_point() and (
         isinstance(loss, BINARY_LOSSES) or any(loss is f for f in _BINARY_FUNCTIONS)
