@@ -3,6 +3,7 @@ book's ``get_fashion_mnist_labels`` (D2L §3.5.1, English and Chinese editions),
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 import torch
 
 from linearnets.data.labels import CLASSES, TEXT_LABELS, TEXT_LABELS_ZH, get_fashion_mnist_labels
-from linearnets.errors import UsageError
+from linearnets.errors import UsageError, UsageTypeError
 
 # torchvision/datasets/mnist.py, class FashionMNIST
 TORCHVISION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]  # fmt: skip
@@ -54,19 +55,62 @@ def test_one_value_tensors_and_arrays_in_a_list_are_indices_as_int_reads_them(
     [
         ([torch.tensor(12)], UsageError, r"^labels must be class indices in \[0, 10\), got 12; pass"),
         ([9, 10], UsageError, r"^labels must be class indices in \[0, 10\), got 10; pass"),
-        ([torch.tensor(1.5)], UsageError, r"^labels must be class indices in \[0, 10\), got 1\.5;"),
-        ([torch.tensor(True)], UsageError, r"^labels must be class indices in \[0, 10\), got True;"),
         ([np.array(-1)], UsageError, r"^labels must be class indices in \[0, 10\), got -1;"),
         ([0, torch.tensor([3, 4])], UsageError, r"^labels\[1\] must be one class index, got a Tensor of shape \(2,\); pass one index per label"),
         ([np.zeros((0,))], UsageError, r"^labels\[0\] must be one class index, got a ndarray of shape \(0,\);"),
     ],
-    ids=["too big", "one past the last", "fraction", "bool", "negative", "two values", "no value"],
+    ids=["too big", "one past the last", "negative", "two values", "no value"],
 )  # fmt: skip
 def test_what_is_no_class_index_is_refused_by_its_value(
     labels: Any, error: type[Exception], pattern: str
 ) -> None:
     with pytest.raises(error, match=pattern):
         get_fashion_mnist_labels(labels)
+
+
+_FRACTION = (
+    "labels must be class indices, whole numbers, got {}; pass each example's class, not a score "
+    "or probability: y from a batch, or the predicted classes y_hat.argmax(1)"
+)
+_BOOL = (
+    "labels must be class indices, whole numbers and not bools, got True; pass the class indices "
+    "themselves, such as y from a batch, not the bools of a comparison (y == 3); to read False as "
+    "class 0 and True as class 1, convert them first: torch.as_tensor(labels).long()"
+)
+
+
+@pytest.mark.parametrize(
+    ("labels", "error", "message"),
+    [
+        (torch.tensor([1.5]), UsageError, _FRACTION.format("1.5")),
+        (np.array([1.5]), UsageError, _FRACTION.format("1.5")),
+        ([1.5], UsageError, _FRACTION.format("1.5")),
+        (1.5, UsageError, _FRACTION.format("1.5")),
+        ([torch.tensor(0.25)], UsageError, _FRACTION.format("0.25")),
+        ([float("nan")], UsageError, _FRACTION.format("nan")),
+        ([True], UsageTypeError, _BOOL),
+        (torch.tensor([True, False]), UsageTypeError, _BOOL),
+        (np.array([True]), UsageTypeError, _BOOL),
+        ([torch.tensor(True)], UsageTypeError, _BOOL),
+        (["dress"], UsageTypeError, "labels must be class indices, whole numbers, got str 'dress'; "
+         "pass Fashion-MNIST labels such as y from a batch"),
+    ],
+    ids=["fraction tensor", "fraction array", "fraction list", "one fraction", "0-d fraction", "nan",
+         "bool list", "bool tensor", "bool array", "0-d bool tensor", "name"],
+)  # fmt: skip
+def test_a_label_in_range_that_is_no_whole_number_is_told_so_not_its_range(
+    labels: Any, error: type[Exception], message: str
+) -> None:
+    """1.5 and True are in [0, 10): the rule they break is a whole number, not a bool."""
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        get_fashion_mnist_labels(labels)
+
+
+def test_whole_floats_are_class_indices_and_the_bool_fix_reads_them() -> None:
+    assert get_fashion_mnist_labels([1.0, 9.0]) == ["trouser", "ankle boot"]
+    assert get_fashion_mnist_labels(torch.tensor([1.0])) == ["trouser"]
+    assert get_fashion_mnist_labels(np.array([[3.0]])) == ["dress"]
+    assert get_fashion_mnist_labels(torch.as_tensor([True, False]).long()) == ["trouser", "t-shirt"]
 
 
 # the book's body, written out: d2l-en §3.5.1 get_fashion_mnist_labels

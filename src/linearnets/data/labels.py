@@ -59,21 +59,39 @@ def get_fashion_mnist_labels(
         )
     else:
         values = [_one_value(i, value) for i, value in enumerate(labels)]
-    out = []
-    for value in values:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)  # 9.0 is class 9, as the book's text_labels[int(i)] reads it
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, Integral)
-            or not 0 <= int(value) < len(names)
-        ):
-            raise UsageError(
-                f"labels must be class indices in [0, {len(names)}), got {value!r}; "
-                "pass Fashion-MNIST labels such as y from a batch"
-            )
-        out.append(names[int(value)])
-    return out
+    return [names[_class_index(value, len(names))] for value in values]
+
+
+def _class_index(value: Any, count: int) -> int:
+    """Return ``value`` as a class index in [0, ``count``): an int, or a whole float (9.0 is class
+    9, as the book's ``text_labels[int(i)]`` reads it); a bool, a fraction or a number out of
+    range is refused, each by the rule it breaks."""
+    if isinstance(value, bool):
+        raise UsageTypeError(
+            f"labels must be class indices, whole numbers and not bools, got {value!r}; pass the "
+            "class indices themselves, such as y from a batch, not the bools of a comparison "
+            "(y == 3); to read False as class 0 and True as class 1, convert them first: "
+            "torch.as_tensor(labels).long()"
+        )
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, float):  # a fraction, NaN or inf
+        raise UsageError(
+            f"labels must be class indices, whole numbers, got {value!r}; pass each example's "
+            "class, not a score or probability: y from a batch, or the predicted classes "
+            "y_hat.argmax(1)"
+        )
+    if not isinstance(value, Integral):
+        raise UsageTypeError(
+            f"labels must be class indices, whole numbers, got {type(value).__name__} "
+            f"{value!r:.40}; pass Fashion-MNIST labels such as y from a batch"
+        )
+    if not 0 <= int(value) < count:
+        raise UsageError(
+            f"labels must be class indices in [0, {count}), got {value!r}; "
+            "pass Fashion-MNIST labels such as y from a batch"
+        )
+    return int(value)
 
 
 def _check_one_per_row(labels: torch.Tensor | np.ndarray) -> None:
