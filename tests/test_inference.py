@@ -631,7 +631,7 @@ _NO_CLASSES = (
     ],
     ids=["fewer rows", "rows of each example", "(B, 1)", "(B,)", "(B, 0)", "labels", "0-d", "flat", "4-d"],
 )  # fmt: skip
-def test_what_is_no_classifiers_scores_is_told_the_rule_it_breaks_and_its_fix(
+def test_what_is_no_classifiers_scores_is_refused_by_the_rule_it_breaks_with_its_fix(
     net: Any, message: str
 ) -> None:
     """One message for all said "a model of one output per example is a regression", and no fix."""
@@ -639,7 +639,7 @@ def test_what_is_no_classifiers_scores_is_told_the_rule_it_breaks_and_its_fix(
         predict_labels(net, torch.rand(4, 784))
 
 
-def test_the_books_scratch_model_on_56_pixel_images_is_told_to_check_the_resize() -> None:
+def test_the_books_scratch_model_on_56_pixel_images_is_refused_telling_to_check_resize() -> None:
     """The book's net, X.reshape((-1, 784)) @ W + b, given load_data_fashion_mnist(resize=56)
     batches: 3136 = 4 x 784 values, so 4 rows of each image; the message train_ch3 gives."""
     from linearnets import d2l

@@ -98,7 +98,7 @@ _BOOL = (
     ids=["fraction tensor", "fraction array", "fraction list", "one fraction", "0-d fraction", "nan",
          "bool list", "bool tensor", "bool array", "0-d bool tensor", "name"],
 )  # fmt: skip
-def test_a_label_in_range_that_is_no_whole_number_is_told_so_not_its_range(
+def test_a_label_in_range_that_is_no_whole_number_is_refused_by_that_rule_not_range(
     labels: Any, error: type[Exception], message: str
 ) -> None:
     """1.5 and True are in [0, 10): the rule they break is a whole number, not a bool."""

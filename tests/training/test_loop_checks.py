@@ -162,7 +162,7 @@ _NEW_OR_CONTINUED = (
     ],
     ids=["bool", "whole float", "numpy float", "float tensor", "float past num_epochs", "fraction", "str"],
 )  # fmt: skip
-def test_fit_refuses_a_start_epoch_that_is_not_an_int_naming_the_type_rule(
+def test_a_start_epoch_that_is_not_an_int_is_refused_naming_the_type_rule(
     start_epoch: object, got: str, fix: str
 ) -> None:
     with pytest.raises(UsageTypeError, match=f"^{re.escape(_TYPE_RULE + got + '; ' + fix)}$"):
@@ -171,7 +171,7 @@ def test_fit_refuses_a_start_epoch_that_is_not_an_int_naming_the_type_rule(
 
 
 @pytest.mark.parametrize("start_epoch", [True, 2.0, 1.5], ids=["bool", "whole float", "fraction"])
-def test_a_start_epoch_that_is_not_an_int_is_told_the_one_continuing_history(
+def test_a_start_epoch_that_is_not_an_int_is_refused_with_the_one_continuing_history(
     start_epoch: object,
 ) -> None:
     net, history = _two_epochs()
@@ -193,7 +193,7 @@ def _range_rule(num_epochs: int, got: int) -> str:
     )
 
 
-def test_a_start_epoch_past_num_epochs_is_told_num_epochs_is_the_last_epoch() -> None:
+def test_a_start_epoch_past_num_epochs_is_refused_telling_num_epochs_is_the_last() -> None:
     """The book's num_epochs is the last epoch: 3 after 5 done is num_epochs=8, not 3."""
     net = nn.Linear(3, 2)
     with pytest.raises(
@@ -216,7 +216,7 @@ def test_a_start_epoch_past_num_epochs_is_told_num_epochs_is_the_last_epoch() ->
     ],
     ids=["past num_epochs", "past num_epochs and history", "negative"],
 )  # fmt: skip
-def test_a_start_epoch_out_of_range_is_told_the_one_continuing_history(
+def test_a_start_epoch_out_of_range_is_refused_with_the_one_continuing_history(
     num_epochs: int, start_epoch: int, fix: str, then: int
 ) -> None:
     net, history = _two_epochs()
@@ -230,7 +230,7 @@ def test_a_start_epoch_out_of_range_is_told_the_one_continuing_history(
     assert [m.epoch for m in history.epochs] == list(range(1, then + 1))  # the fix continues it
 
 
-def test_a_negative_start_epoch_without_history_is_told_to_start_at_0() -> None:
+def test_a_negative_start_epoch_without_history_is_refused_telling_to_start_at_0() -> None:
     with pytest.raises(
         UsageError, match="^" + re.escape(_range_rule(2, -1) + _NEW_OR_CONTINUED) + "$"
     ):
