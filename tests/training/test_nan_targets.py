@@ -387,6 +387,106 @@ def test_only_class_probabilities_of_the_scores_shape_are_watched(
     assert isinstance(watch, TargetsWatch)
 
 
+class _Squeezed(nn.Module):
+    """A binary classifier whose scores are (B,), one logit per example."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(4, 1)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.linear(X).squeeze(1)  # (B, 1) -> (B,)
+
+
+def _binary(n: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
+    """Finite features (n, 4) and binary labels 0. or 1. (n, 1), NaN at example 37."""
+    gen = torch.Generator().manual_seed(0)
+    X = torch.randn(n, 4, generator=gen)
+    y = (torch.rand(n, 1, generator=gen) > 0.5).float()
+    y[37, 0] = math.nan
+    return X, y
+
+
+_EXAMPLE_37 = (
+    "the loss is not finite at batch 3 of train_iter in epoch 1, whose targets y hold NaN or inf "
+    "on 1 of its 16 examples (position 5 in the batch, counting from 0: example 37 of the epoch, "
+    "its index in the dataset): a target that is NaN or inf makes its example's loss so, and "
+    "that batch's update most likely made the weights non-finite, and with them every score "
+    "after; clean or drop that example ({test} is False on it), then train again from fresh "
+    "weights"
+)
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean"])
+@pytest.mark.parametrize(
+    ("squeezed", "test"),
+    [(False, "torch.isfinite(y).all(dim=1)"), (True, "torch.isfinite(y)")],
+    ids=["(B, 1)", "(B,)"],
+)
+def test_a_binary_classifiers_nan_label_is_named(squeezed: bool, test: str, reduction: str) -> None:
+    """A single-output binary classifier, nn.BCEWithLogitsLoss on labels (B, 1) of its scores'
+    shape, one NaN: fit trained on, unguarded, to a NaN history and NaN weights
+    ("History(2 epochs; epoch 2: train loss nan)"), its q = 1 not watched. Now it stops at that
+    label, as (B, 2) targets did; so do (B,) labels against (B,) scores, with the test for (B,)."""
+    X, y = _binary()
+    net: nn.Module = _Squeezed() if squeezed else nn.Linear(4, 1)
+    if squeezed:
+        y = y.squeeze(1)
+    train_iter = DataLoader(TensorDataset(X, y), batch_size=16)
+    loss = nn.BCEWithLogitsLoss(reduction=reduction)
+    updater = torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(DivergenceError, match=f"^{re.escape(_EXAMPLE_37.format(test=test))}$"):
+        ln.fit(net, train_iter, loss, updater, 2)
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [nn.MSELoss(reduction="none"), F.mse_loss, ln.squared_loss],
+    ids=["nn.MSELoss", "F.mse_loss", "squared_loss"],
+)
+@pytest.mark.parametrize("squeezed", [False, True], ids=["(B, 1)", "(B,)"])
+def test_a_one_output_regression_trains_on_through_a_nan_target(
+    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], squeezed: bool
+) -> None:
+    """The same (B, 1) or (B,) float targets given to a regression loss are a regression's: it
+    trains on through the NaN, as the book's loop does (docs/python.md)."""
+    X, y = _binary()
+    net: nn.Module = _Squeezed() if squeezed else nn.Linear(4, 1)
+    if squeezed:
+        y = y.squeeze(1)
+    train_iter = DataLoader(TensorDataset(X, y), batch_size=16)
+    history = ln.fit(net, train_iter, loss, torch.optim.SGD(net.parameters(), lr=0.1), 2)
+    assert math.isnan(history.train_loss[-1])
+    assert all(bool(p.isnan().all()) for p in net.parameters())
+
+
+@pytest.mark.parametrize(
+    ("loss", "flat", "column"),
+    [
+        (nn.BCEWithLogitsLoss(), True, True),
+        (nn.BCELoss(), True, True),
+        (F.binary_cross_entropy_with_logits, True, True),
+        (functools.partial(F.binary_cross_entropy, reduction="none"), True, True),
+        (nn.CrossEntropyLoss(), False, True),  # (B,) scores are one example's classes to it
+        (F.cross_entropy, False, True),
+        (nn.MSELoss(), False, False),
+        (F.mse_loss, False, False),
+    ],
+    ids=["BCEWithLogits", "BCELoss", "F.bce-logits", "partial-bce", "CE", "F.ce", "MSE", "F.mse"],
+)
+def test_one_probability_per_example_is_watched_by_the_loss_kind(
+    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], flat: bool, column: bool
+) -> None:
+    """(B,) float targets against (B,) scores are a binary cross-entropy's labels; to
+    nn.CrossEntropyLoss (B,) scores are one example's classes, and to a regression loss they are a
+    regression's. (B, 1) is watched for every loss that takes probabilities, as (B, q) is."""
+    y_hat, y = torch.zeros(8), torch.full((8,), 0.5)
+    watch = watch_targets(y_hat, y, loss, name="train_iter", epoch=1, batches=None)
+    assert isinstance(watch, TargetsWatch) is flat
+    watch = watch_targets(y_hat[:, None], y[:, None], loss, name="t", epoch=1, batches=None)
+    assert isinstance(watch, TargetsWatch) is column
+
+
 def test_finite_targets_and_losses_raise_nothing_and_are_let_go_by_the_pass_end() -> None:
     watch = TargetsWatch(name="train_iter", epoch=1, batches=None)
     for _ in range(130):

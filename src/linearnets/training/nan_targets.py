@@ -2,7 +2,8 @@
 them, named at their batch and examples (D2L §3.4, §3.6).
 
 A classifier trained on float targets ``y`` (B, q) of its scores' shape, class probabilities
-``nn.CrossEntropyLoss`` takes as they are (or a binary cross-entropy's, one per output), reports
+``nn.CrossEntropyLoss`` takes as they are (or a binary cross-entropy's, one per output: a binary
+classifier's (B, 1) or (B,) labels 0. and 1. among them), reports
 no accuracy, so the epoch's totals never look at its scores: a NaN in one target row, or in one
 example's features X, made that example's loss NaN, the update the weights NaN, and an unguarded
 ``fit`` trained on to a NaN history (a later pass over ``test_iter`` blamed its NaN scores on
@@ -39,7 +40,7 @@ from linearnets.training.nan_rows import Group, Step, all_finite, group_rows
 from linearnets.training.stash import detached
 from linearnets.training.totals import Loss
 
-__all__ = ["TargetsWatch", "takes_probabilities", "watch_targets"]
+__all__ = ["TargetsWatch", "takes_binary_probabilities", "takes_probabilities", "watch_targets"]
 
 
 # torch's losses known to take probabilities as targets: a class's (cross-entropy), or an
@@ -61,16 +62,19 @@ def watch_targets(
     epoch: int | None,
     batches: object,
 ) -> TargetsWatch | None:
-    """Return a :class:`TargetsWatch` for a training pass whose first step took class
-    probabilities: float targets ``y`` of the scores ``y_hat``'s shape (B, q), q > 1, given to
-    a loss known to take probabilities (see :func:`takes_probabilities`); else ``None``. Any
-    other loss's (B, q) float targets may be a regression's, which trains on through a NaN, as
-    the book's loop does: ``F.mse_loss``, linearnets' ``squared_loss``, a function of the
-    user's, whatever it calls."""
-    soft = y.is_floating_point() and y.ndim == 2 and y.shape[1] > 1
-    if not soft or y.shape != y_hat.shape or not takes_probabilities(loss):
+    """Return a :class:`TargetsWatch` for a training pass whose first step took probabilities as
+    float targets ``y`` of the scores ``y_hat``'s shape: (B, q), q ≥ 1, given to a loss known to
+    take probabilities (see :func:`takes_probabilities`), a binary classifier's (B, 1) among them;
+    or (B,), one per example, given to a binary cross-entropy (to ``nn.CrossEntropyLoss`` (q,)
+    scores are one example's); else ``None``. Any other loss's float targets may be a
+    regression's, which trains on through a NaN, as the book's loop does: ``F.mse_loss`` and
+    ``nn.MSELoss`` on (B, 1), linearnets' ``squared_loss``, a function of the user's, whatever
+    it calls."""
+    if not y.is_floating_point() or y.shape != y_hat.shape or y.ndim not in (1, 2):
         return None
-    return TargetsWatch(name=name, epoch=epoch, batches=batches)
+    if not (takes_binary_probabilities(loss) if y.ndim == 1 else takes_probabilities(loss)):
+        return None
+    return TargetsWatch(name=name, epoch=epoch, batches=batches, target_dims=y.ndim)
 
 
 def takes_probabilities(loss: Loss) -> bool:
@@ -82,18 +86,30 @@ def takes_probabilities(loss: Loss) -> bool:
     ``functools.partial`` of one that fixes only keywords (``reduction="none"``). A lambda or
     function of the user's is not known to, whatever it calls (linearnets' cross-entropies take
     class indices only)."""
-    if computes_as(loss, _PROBABILITY_LOSSES):
-        return True
+    return computes_as(loss, _PROBABILITY_LOSSES) or _function_of(loss, _PROBABILITY_FUNCTIONS)
+
+
+def takes_binary_probabilities(loss: Loss) -> bool:
+    """Return whether ``loss`` is one of torch's binary cross-entropies (see
+    :func:`takes_probabilities`), which take one probability per output, whatever the scores'
+    shape."""
+    return computes_as(loss, BINARY_LOSSES) or _function_of(loss, _PROBABILITY_FUNCTIONS[1:])
+
+
+def _function_of(loss: Loss, functions: tuple[object, ...]) -> bool:
+    """Return whether ``loss`` is one of ``functions``, or a ``functools.partial`` of one that
+    fixes only keywords."""
     if isinstance(loss, functools.partial) and not loss.args:
         loss = loss.func
-    return any(loss is f for f in _PROBABILITY_FUNCTIONS)
+    return any(loss is f for f in functions)
 
 
 class TargetsWatch:
     """Raise :class:`~linearnets.errors.DivergenceError` where a training pass's data first made
     its loss not finite, naming the batch of ``name`` (in ``epoch``, where known) and its examples
     (their index in the dataset where ``batches`` is known to keep its order): targets that hold
-    NaN or inf, or, the targets finite, features that do.
+    NaN or inf, or, the targets finite, features that do. ``target_dims``: the targets' (2 for
+    (B, q), 1 for (B,)), as the test that finds their examples is written.
 
     The pass hands it each step's targets and losses, with its features and scores
     (:meth:`add`), and calls :meth:`finish` at its end.
@@ -104,8 +120,11 @@ class TargetsWatch:
     _ROWS = 16384
     _VALUES = 1 << 20
 
-    def __init__(self, *, name: str, epoch: int | None, batches: object) -> None:
+    def __init__(
+        self, *, name: str, epoch: int | None, batches: object, target_dims: int = 2
+    ) -> None:
         self._name, self._epoch, self._batches = name, epoch, batches
+        self._finite_y = finite_rows("y", target_dims)  # the test that finds the targets' rows
         self._held: list[Step] = []
         self._rows = self._values = 0
         self._steps = self._examples = 0  # those of the groups looked at before the held steps
@@ -216,7 +235,7 @@ class TargetsWatch:
         return (
             f"{self._head(batch)}, whose targets y hold NaN or inf on "
             f"{self._examples_at(size, positions, first_example)}{also}: a target that is NaN or "
-            f"inf makes its example's loss so, {_BROKE}; {clean_or_drop(_FINITE_Y, one=n == 1)}, "
+            f"inf makes its example's loss so, {_BROKE}; {clean_or_drop(self._finite_y, one=n == 1)}, "
             "then train again from fresh weights"
         )
 
@@ -299,6 +318,3 @@ _BROKE = (
     "and that batch's update most likely made the weights non-finite, and with them every score "
     "after"
 )
-
-# the test that finds the examples whose targets (B, q) hold NaN or inf
-_FINITE_Y = finite_rows("y", 2)
