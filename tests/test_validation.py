@@ -516,6 +516,59 @@ def test_check_no_nan_scores_from_finite_values_names_the_overflow_and_its_fix()
 
 
 _NAN_HEAD = "the model's scores hold NaN, so no accuracy can be computed"
+_SOFTMAX = (
+    "{head}, though its parameters and its inputs are finite: its own computation overflowed, "
+    "e.g. a softmax computed as exp(o) / exp(o).sum(1) without subtracting each row's max first "
+    "(exp of a score above ~{limit} is inf in {dtype}, and inf / inf is NaN); subtract each "
+    "row's max before exp, o - o.max(dim=1, keepdim=True).values, or use linearnets.softmax, "
+    "which does, or return the scores themselves (logits) and train with nn.CrossEntropyLoss"
+)
+_TOO_LARGE = (
+    "{head}, though its parameters and its inputs are finite: its own computation overflowed, "
+    "its scores going past the largest value of their dtype ({top}) from features or weights "
+    "far too large ({seen}), and inf - inf or 0 × inf is NaN; scale the features (e.g. "
+    "standardise each one){fresh}; run the model's steps on that batch one at a time to find "
+    "the one that gives inf"
+)
+_FRESH = (
+    ", and train again from fresh weights (weights that large come from their initialisation or "
+    "a learning rate too large)"
+)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (NanSource(nan_on_batch=True, dtype=torch.float64, score_range=(0.0, 1.0), largest_input=30.0, largest_weight=40.0), _SOFTMAX.format(head=_NAN_HEAD, limit=709, dtype="float64")),
+        (NanSource(nan_on_batch=True, dtype=torch.float16), _SOFTMAX.format(head=_NAN_HEAD, limit=11, dtype="float16")),
+        (NanSource(nan_on_batch=True, dtype=torch.float32, score_range=(-math.inf, 0.0)), _SOFTMAX.format(head=_NAN_HEAD, limit=88, dtype="float32")),
+        (NanSource(nan_on_batch=True, dtype=torch.float32, score_range=(-math.inf, math.inf), largest_input=2e20, largest_weight=3e19, batch="the first batch"), _TOO_LARGE.format(head=_NAN_HEAD, top="3.4e38 in float32", seen="its scores on the first batch hold inf; the features reach 2e+20 in absolute value, the weights 3e+19", fresh=_FRESH)),
+        (NanSource(nan_on_batch=True, dtype=torch.float64, score_range=(-4e12, 5.0), largest_input=4e12, largest_weight=0.5), _TOO_LARGE.format(head=_NAN_HEAD, top="1.8e308 in float64", seen="its scores on a batch reach 4e+12 in absolute value; the features reach 4e+12 in absolute value, the weights 0.5", fresh="")),
+        (NanSource(nan_on_batch=True, dtype=torch.float32, largest_input=1e20, largest_weight=1e20), _TOO_LARGE.format(head=_NAN_HEAD, top="3.4e38 in float32", seen="the features reach 1e+20 in absolute value, the weights 1e+20", fresh=_FRESH)),
+        (NanSource(nan_on_batch=True, dtype=torch.float32, score_range=(math.inf, math.inf)), _TOO_LARGE.format(head=_NAN_HEAD, top="3.4e38 in float32", seen="its scores on a batch hold inf", fresh="")),
+    ],
+    ids=["softmax-float64", "softmax-float16", "log-softmax", "inf-scores", "huge-finite-score", "every-score-nan", "sizes-unknown"],
+)  # fmt: skip
+def test_an_overflow_is_told_from_a_softmax_by_the_scores_sizes(
+    source: NanSource, message: str
+) -> None:
+    """Finite parameters and features, NaN scores: a softmax's lie in [0, 1] (a log-softmax's in
+    [-inf, 0]), where the message names a naive softmax and the dtype's own exp limit (~709 in
+    float64; it said ~88 in float32 for every dtype); scores that reach +inf or 1e10, or
+    features times weights past the dtype's largest value, are the model's sizes' doing (an
+    nn.Linear that returns logits to nn.CrossEntropyLoss was told to return logits)."""
+    with pytest.raises(DivergenceError) as info:
+        check_no_nan_scores(True, source=source)
+    assert str(info.value) == message
+
+
+def test_a_weightless_models_overflow_quotes_its_dtypes_exp_limit() -> None:
+    """A model without weights whose float64 scores hold NaN: exp overflows past ~709 there."""
+    source = NanSource(nan_on_batch=True, no_weights=True, dtype=torch.float64, batch="the first batch")  # fmt: skip
+    with pytest.raises(DivergenceError, match=r"an overflow \(a softmax computed as exp\(o\) / exp\(o\)\.sum\(1\): exp of a score above ~709 is inf in float64, and inf / inf is NaN\)"):  # fmt: skip
+        check_no_nan_scores(True, source=source)
+
+
 _FIND_IN_DATA = (
     "find them in the data, checking each batch with torch.isfinite(X).all() (torch.isnan(X).any() "
     "for NaN alone), and clean or drop the examples that hold them"

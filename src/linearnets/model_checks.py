@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from linearnets._text import counted, gib_past
 from linearnets.errors import DivergenceError, UsageError
 from linearnets.nan_located import located_message
+from linearnets.nan_overflow import exp_limit, overflow_message
 from linearnets.nan_places import NanStep, listed, names_listed, unused_note, weight_names
 
 if TYPE_CHECKING:
@@ -70,7 +71,11 @@ class NanSource(NamedTuple):
     :func:`~linearnets.training.weightless.holds_no_weights`), so none is named as a cause;
     ``unused_buffers``: buffers that hold NaN or inf but that the model's forward does not use now
     (BatchNorm's running statistics in training mode), left out of the weights above: named as a
-    side note, never as the cause.
+    side note, never as the cause. Where the scores on the batch hold NaN (``nan_on_batch``
+    ``True``), what tells an overflow of the scores themselves from a softmax's (whose values lie
+    in [0, 1]): ``dtype``, the scores'; ``score_range``, the smallest and largest of those that are
+    not NaN (``None``: none is left); ``largest_input``, ``largest_weight``: the largest absolute
+    feature of the batch and weight (``None``: not known).
     """
 
     nan_on_batch: bool | None = None
@@ -82,6 +87,10 @@ class NanSource(NamedTuple):
     nonfinite_buffers: tuple[str, ...] = ()
     no_weights: bool = False
     unused_buffers: tuple[str, ...] = ()
+    dtype: torch.dtype | None = None
+    score_range: tuple[float, float] | None = None
+    largest_input: float | None = None
+    largest_weight: float | None = None
 
 
 def check_no_nan_scores(
@@ -123,14 +132,7 @@ def check_no_nan_scores(
     if source.no_weights and source.nonfinite_inputs == 0:
         raise DivergenceError(_weightless_message(head, source, find))
     if source.nan_on_batch is True:
-        raise DivergenceError(
-            f"{head}, though its parameters and its inputs are finite: its own computation "
-            "overflowed, e.g. a softmax computed as exp(o) / exp(o).sum(1) without subtracting "
-            "each row's max first (exp of a score above ~88 is inf in float32, and inf / inf is "
-            "NaN); subtract each row's max before exp, o - o.max(dim=1, keepdim=True).values, or "
-            "use linearnets.softmax, which does, or return the scores themselves (logits) and "
-            f"train with nn.CrossEntropyLoss{unused}"
-        )
+        raise DivergenceError(f"{overflow_message(head, source)}{unused}")
     if source.nan_on_batch is False:
         raise DivergenceError(
             f"{head}, though its weights are finite and so are the features of the batch it was "
@@ -198,10 +200,14 @@ def nonfinite_buffers(buffers: tuple[str, ...]) -> tuple[str, str, str]:
 def _weightless_message(head: str, source: NanSource, find: str) -> str:
     """Return the message for NaN scores of a model without weights, on finite inputs where it
     was run on them: its inputs, or its own computation, made them, never weights or an lr."""
+    import torch
+
+    dtype = source.dtype or torch.get_default_dtype()
+    kind, limit = str(dtype).removeprefix("torch."), exp_limit(torch.finfo(dtype).max)
     own = (
         "an operation undefined on its inputs (log or sqrt of a negative value, 0 / 0), or an "
-        "overflow (a softmax computed as exp(o) / exp(o).sum(1): exp of a score above ~88 is inf "
-        "in float32, and inf / inf is NaN)"
+        f"overflow (a softmax computed as exp(o) / exp(o).sum(1): exp of a score above ~{limit} "
+        f"is inf in {kind}, and inf / inf is NaN)"
     )
     if source.nan_on_batch is True:
         return (

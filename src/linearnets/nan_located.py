@@ -14,12 +14,12 @@ import math
 
 from linearnets.nan_places import NanStep, examples_at, unused_note, weight_names
 
-__all__ = ["located_message"]
+__all__ = ["HUGE_SCORE", "LARGE_WEIGHT", "located_message"]
 
 # past this size the scores of a linear classifier say its weights blew up, or its features are far
 # from scaled: a trained one's stay within a few hundred, on features as raw as 0-255 pixels
 # within ~1e5
-_HUGE_SCORE = 1e10
+HUGE_SCORE = 1e10
 
 
 # what else makes a row's scores NaN on finite features: an overflow in the model's own computation
@@ -30,7 +30,7 @@ _OVERFLOW = (
 )
 
 # past this size a linear model's weights are no longer small next to its scores
-_LARGE_WEIGHT = 1e4
+LARGE_WEIGHT = 1e4
 
 
 def located_message(head: str, at: NanStep) -> tuple[str, bool] | None:
@@ -96,7 +96,7 @@ def _located(head: str, at: NanStep) -> tuple[str, bool]:
     data = f"batch {number}'s features X hold NaN or inf{mixes}"
     seen = "" if before is None else f" (largest absolute value {before:.3g})"
     lr = "an update made the weights NaN or inf, as a learning rate too large does"
-    if before is not None and before >= _HUGE_SCORE:  # the scores before had already blown up
+    if before is not None and before >= HUGE_SCORE:  # the scores before had already blown up
         causes = f"{lr}, or {data}"
     else:
         causes = f"{data}, or {lr}"
@@ -118,7 +118,7 @@ def _infinite_before(at: NanStep) -> str:
     now = " (they hold NaN or inf now)" if at.finite_weights is False else ""
     some = 0 < n < size
     largest = at.largest_finite_before if at.largest_finite_before is not None else 0.0
-    huge = some and largest >= _HUGE_SCORE  # the others' scores had blown up too
+    huge = some and largest >= HUGE_SCORE  # the others' scores had blown up too
     update = (
         f"an update on infinite scores makes the weights NaN{now}, and with them every score "
         f"after; torch.isfinite(X).all() on batch {number}'s features tells which (False: clean "
@@ -174,7 +174,7 @@ def _some_rows(head: str, where: str, at: NanStep, tell: str) -> tuple[str, bool
         f"reach {'that example' if n == 1 else 'those examples'} alone (as a NaN row of an "
         "embedding does for the examples that use it)"
     )
-    if largest >= _HUGE_SCORE:  # the others' scores are huge: the weights, or the features, are
+    if largest >= HUGE_SCORE:  # the others' scores are huge: the weights, or the features, are
         weight = at.largest_weight
         if at.training:
             now = f"; they hold NaN or inf now{_named(at)}" if bad else ""
@@ -191,7 +191,7 @@ def _some_rows(head: str, where: str, at: NanStep, tell: str) -> tuple[str, bool
                 f"{head}: {where}, on {which}, while the others' scores are not NaN but reach "
                 f"{largest:.3g}: {large} {rows}; {_weights_tell(at.batch + 1)}"
             ), False
-        elif weight is not None and at.affine and weight < _LARGE_WEIGHT:
+        elif weight is not None and at.affine and weight < LARGE_WEIGHT:
             large = (
                 f"the parameters are no larger than {weight:.3g} in absolute value, so the "
                 "features are that large (scale them, e.g. standardise each one)"

@@ -4,6 +4,8 @@ scores, and a double softmax, each named with its cause, the weights left as the
 
 from __future__ import annotations
 
+import math
+import re
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -266,6 +268,65 @@ def test_an_overflow_in_float64_quotes_float64s_largest_value() -> None:
     batches = [(X.double() * 1e200, y) for X, y in _batches()]
     with pytest.raises(DivergenceError, match=r"its own computation overflowed, a score past the largest value of its dtype \(1\.8e308 in float64\), "):  # fmt: skip
         fit(net, batches, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "size", "d", "inf"),
+    [(torch.float32, 1e20, 4, True), (torch.float64, 1e200, 4, True), (torch.float32, 1e20, D, False)],
+    ids=["float32", "float64", "every-score-nan"],
+)  # fmt: skip
+def test_nan_scores_of_a_linear_model_far_too_large_name_its_sizes_not_a_softmax(
+    dtype: torch.dtype, size: float, d: int, inf: bool
+) -> None:
+    """nn.Linear(d, 3) with weights and features ~1e20 (1e200 in float64), of mixed signs: its
+    scores overflow to inf and -inf, whose sum is NaN. The message told of "a softmax computed
+    as exp(o) / exp(o).sum(1) ... or return the scores themselves (logits) and train with
+    nn.CrossEntropyLoss", which the model does already; it names the sizes, as the inf-only
+    variant does ("from features or weights far too large; scale the features"): the scores'
+    inf where some are, else (every score NaN) the features' and weights' sizes, whose product
+    passes the dtype's largest value."""
+    gen = torch.Generator().manual_seed(0)
+    X = torch.randn(B, d, generator=gen, dtype=dtype) * size
+    torch.manual_seed(0)  # the weights' draw, whatever ran before
+    net = nn.Linear(d, 3).to(dtype)
+    with torch.no_grad():
+        net.weight *= size
+    scores = net(X).detach()
+    assert bool(scores.isnan().any()) and bool((scores == math.inf).any()) is inf  # the premise
+    assert inf or bool(scores.isnan().all())
+    top = torch.finfo(dtype).max
+    largest, weight = float(X.abs().max()), float(net.weight.detach().abs().max())
+    assert largest * weight >= top
+    batches = [(X, torch.randint(0, 3, (B,), generator=gen))]
+    seen = "its scores on the epoch's first batch hold inf; " if inf else ""
+    message = (
+        "the model's scores hold NaN, so no accuracy can be computed, though its parameters and "
+        "its inputs are finite: its own computation overflowed, its scores going past the largest "
+        f"value of their dtype ({top:.2g} in {str(dtype)[6:]}) from features or weights far too "
+        f"large ({seen}the features reach {largest:.3g} in absolute value, the weights "
+        f"{weight:.3g}), and inf - inf or 0 × inf is NaN; scale the features (e.g. standardise "
+        "each one), and train again from fresh weights (weights that large come from their "
+        "initialisation or a learning rate too large); run the model's steps on that batch one "
+        "at a time to find the one that gives inf"
+    ).replace(f"{top:.2g}", f"{top:.2g}".replace("e+", "e"))
+    with pytest.raises(DivergenceError, match=f"^{re.escape(message)}$"):
+        fit(net, batches, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1)
+
+
+def test_the_naive_softmax_in_float64_quotes_float64s_exp_limit() -> None:
+    """exp overflows past ~709 in float64, not float32's ~88: the book's softmax on scores of
+    ~1000 is NaN there, and the message gives float64's limit (it said "exp of a score above ~88
+    is inf in float32" whatever the dtype)."""
+    W = torch.full((D, Q), 1000.0 / D, dtype=torch.float64, requires_grad=True)
+    b = torch.zeros(Q, dtype=torch.float64, requires_grad=True)
+
+    def net(X: torch.Tensor) -> torch.Tensor:
+        return naive_softmax(X.reshape(-1, D).double() @ W + b)  # scores 1000 · mean(X) ≈ 500
+
+    batches = [(X.double() * 2, y) for X, y in _batches()]  # scores ≈ 1000
+    assert bool(net(batches[0][0]).isnan().any())  # the premise: exp(1000) is inf in float64
+    with pytest.raises(DivergenceError, match=r"\(exp of a score above ~709 is inf in float64, and inf / inf is NaN\); subtract each row's max before exp"):  # fmt: skip
+        d2l.train_epoch_ch3(net, batches, book_cross_entropy, lambda n: d2l.sgd([W, b], 0.1, n))
 
 
 class _Shift(nn.Module):

@@ -219,7 +219,17 @@ def test_the_books_softmax_overflowing_on_finite_weights_and_inputs_is_told_apar
     book = book_softmax(100.0)
     o = X.reshape(-1, 16) @ book["W"].detach()
     assert bool((o[:, 0] > 88.8).all()) and torch.isinf(torch.exp(o[:, 0])).all()  # the oracle
-    assert nan_source(book["net"], X) == NanSource(nan_on_batch=True, finite_weights=True)
+    scores = book["net"](X).detach()  # 0 where exp(o) / inf, NaN where inf / inf
+    seen = scores[~scores.isnan()]
+    assert nan_source(book["net"], X) == NanSource(
+        nan_on_batch=True,
+        finite_weights=True,
+        dtype=torch.float32,
+        score_range=(float(seen.min()), float(seen.max())),  # a softmax's: within [0, 1]
+        largest_input=float(X.max()),
+        largest_weight=100.0,
+    )
+    assert 0.0 <= float(seen.min()) <= float(seen.max()) <= 1.0
     # scores ~8: no NaN on this batch, so it came from another
     assert nan_source(book_softmax(1.0)["net"], X) == NanSource(nan_on_batch=False, finite_weights=True)  # fmt: skip
     nan_weight = book_softmax(100.0)
@@ -254,7 +264,15 @@ def test_a_model_without_weights_is_run_on_the_batch_and_said_to_have_none() -> 
     and it is not run."""
     X = torch.rand(4, 3, generator=torch.Generator().manual_seed(0))
     weightless = nn.Sequential(nn.Flatten(), _Log())
-    assert nan_source(weightless, X - 0.5) == NanSource(nan_on_batch=True, no_weights=True)
+    log = torch.log(X - 0.5)
+    seen = log[~log.isnan()]
+    assert nan_source(weightless, X - 0.5) == NanSource(
+        nan_on_batch=True,
+        no_weights=True,
+        dtype=torch.float32,
+        score_range=(float(seen.min()), float(seen.max())),
+        largest_input=float((X - 0.5).abs().max()),
+    )
     assert nan_source(weightless, X + 1.0) == NanSource(nan_on_batch=False, no_weights=True)
     nan_pixel = X.clone()
     nan_pixel[1, 2] = float("nan")

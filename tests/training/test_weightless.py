@@ -313,7 +313,9 @@ def test_a_module_whose_every_value_is_seen_holds_no_weights(net: nn.Module) -> 
     assert holds_no_weights(net) is True
     assert weights_seen(net) == WeightsSeen(none=True)
     X = torch.full((2, 4), -1.0)
-    assert nan_source(net, X) == NanSource(nan_on_batch=True, no_weights=True)
+    assert nan_source(net, X) == NanSource(  # log(-1): every score NaN, none left to range
+        nan_on_batch=True, no_weights=True, dtype=torch.float32, largest_input=1.0
+    )
 
 
 def test_a_module_whose_parameters_cannot_be_listed_is_not_known_to_hold_none() -> None:

@@ -161,8 +161,10 @@ def nan_source(net: Any, X: torch.Tensor, *, batch: str = "a batch") -> NanSourc
     that leaves the model's buffers and modes and torch's random state as found (see
     :func:`~linearnets.training.quiet_forward.quiet_forward`). The weights' finiteness is
     unknown (``None``) where they cannot be listed (see :func:`named_weights`); nothing is said
-    of the scores then, nor where the forward fails. See D2L §3.6 (exercise 1: exp of a large
-    score).
+    of the scores then, nor where the forward fails. Where its scores there hold NaN, their
+    dtype, the range of those that do not, and the largest feature and weight are kept, which
+    tell scores that overflowed from a softmax that did. See D2L §3.6 (exercise 1: exp of a
+    large score).
     """
     nonfinite = int(X.numel() - torch.isfinite(X).sum())
     weights, unused = weights_used(net)
@@ -191,7 +193,24 @@ def nan_source(net: Any, X: torch.Tensor, *, batch: str = "a batch") -> NanSourc
         return ran
     if not isinstance(y_hat, torch.Tensor):
         return ran
-    return ran._replace(nan_on_batch=bool(y_hat.isnan().any()))
+    if not bool(y_hat.isnan().any()):
+        return ran._replace(nan_on_batch=False)
+    return ran._replace(nan_on_batch=True, **_sizes(X, y_hat, weights.largest))
+
+
+def _sizes(X: torch.Tensor, y_hat: torch.Tensor, largest_weight: float | None) -> dict[str, Any]:
+    """Return what tells an overflow of scores ``y_hat`` that hold NaN on finite features ``X``
+    from a softmax's: their dtype, the range of those not NaN, and the largest absolute feature
+    and weight (see :class:`~linearnets.model_checks.NanSource`)."""
+    sizes: dict[str, Any] = {"largest_weight": largest_weight}
+    if X.is_floating_point() and X.numel():
+        sizes["largest_input"] = float(X.abs().max())
+    if y_hat.is_floating_point():
+        sizes["dtype"] = y_hat.dtype
+        seen = y_hat.detach()[~y_hat.detach().isnan()]
+        if seen.numel():
+            sizes["score_range"] = (float(seen.min()), float(seen.max()))
+    return sizes
 
 
 def nan_step(
