@@ -607,6 +607,35 @@ def test_check_no_nan_scores_names_what_is_not_finite(source: NanSource, message
     assert "overflowed" not in str(info.value) or source.finite_weights is not False
 
 
+_ATTRIBUTES = (
+    "its tensor attributes scale and 1.shift hold NaN or inf, though its parameters are finite "
+    "(plain tensors, neither parameter nor buffer, which no optimizer updates, so no smaller lr "
+    "helps: the model's own code set them); give them finite values where the model sets them, "
+    'and register them as buffers (self.register_buffer("scale", tensor) in __init__, one call '
+    "each), which .to(device), state_dict() and these checks see"
+)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (NanSource(finite_weights=False, nonfinite_attributes=("scale", "1.shift")), f"{_NAN_HEAD}: {_ATTRIBUTES}"),
+        (NanSource(finite_weights=False, nonfinite_attributes=("scale", "1.shift"), nonfinite_buffers=("b",)), f"{_NAN_HEAD}: {_ATTRIBUTES}; its buffer b holds NaN or inf too: give it finite values again (BatchNorm's reset_running_stats(), or a fresh model)"),
+        (NanSource(finite_weights=False, nonfinite_attributes=("scale",), nonfinite_params=("lin.weight",)), f"{_NAN_HEAD}: its weights hold NaN or inf (lin.weight and the tensor attribute scale): weights blow up when the lr is too large (train again with a smaller one), or after a step on features that hold NaN or inf (check each batch with torch.isfinite(X).all())"),
+        (NanSource(nonfinite_inputs=2, finite_weights=False, nonfinite_attributes=("scale",)), f"{_NAN_HEAD}: its inputs hold NaN or inf (2 values of the features X of a batch), and so do its weights (the tensor attribute scale); {_FIND_IN_DATA}, then train again from fresh weights"),
+    ],
+    ids=["attributes", "attributes-and-buffer", "with-a-parameter", "with-inputs"],
+)  # fmt: skip
+def test_plain_tensor_attributes_that_hold_nan_are_named(source: NanSource, message: str) -> None:
+    """A module's plain tensor attributes (neither parameter nor buffer) that hold NaN or inf,
+    among finite parameters: named as the cause, with no lr advice (the message said "its
+    weights or its inputs hold NaN (weights blow up when the lr is too large ...)"); among NaN
+    parameters or features, named among the weights."""
+    with pytest.raises(DivergenceError) as info:
+        check_no_nan_scores(True, source=source)
+    assert str(info.value) == message
+
+
 def test_the_examples_whose_features_hold_nan_are_listed_by_position() -> None:
     source = NanSource(nonfinite_inputs=9, finite_weights=True, positions=(0, 2, 3, 5, 8, 9, 11), batch="the first batch")  # fmt: skip
     with pytest.raises(DivergenceError) as info:

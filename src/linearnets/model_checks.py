@@ -21,9 +21,11 @@ __all__ = [
     "MAX_WEIGHT_BYTES",
     "NanSource",
     "NanStep",
+    "attributes_named",
     "check_finite_init",
     "check_model_size",
     "check_no_nan_scores",
+    "nonfinite_attributes",
     "nonfinite_buffers",
 ]
 
@@ -75,7 +77,9 @@ class NanSource(NamedTuple):
     ``True``), what tells an overflow of the scores themselves from a softmax's (whose values lie
     in [0, 1]): ``dtype``, the scores'; ``score_range``, the smallest and largest of those that are
     not NaN (``None``: none is left); ``largest_input``, ``largest_weight``: the largest absolute
-    feature of the batch and weight (``None``: not known).
+    feature of the batch and weight (``None``: not known). ``nonfinite_attributes``: the plain
+    tensor attributes of the model's modules (neither parameter nor buffer) that hold NaN or inf,
+    where ``finite_weights`` is ``False``.
     """
 
     nan_on_batch: bool | None = None
@@ -91,6 +95,7 @@ class NanSource(NamedTuple):
     score_range: tuple[float, float] | None = None
     largest_input: float | None = None
     largest_weight: float | None = None
+    nonfinite_attributes: tuple[str, ...] = ()
 
 
 def check_no_nan_scores(
@@ -139,7 +144,10 @@ def check_no_nan_scores(
             "checked on, and its scores there: another batch's features X hold NaN or inf, or the "
             f"model's computation overflowed on them; {find}{unused}"
         )
-    names = weight_names(source.nonfinite_params, source.nonfinite_buffers)
+    names = weight_names(
+        source.nonfinite_params + attributes_named(source.nonfinite_attributes),
+        source.nonfinite_buffers,
+    )
     if source.nonfinite_inputs:
         weights = {
             True: ", while its weights are finite",
@@ -158,6 +166,15 @@ def check_no_nan_scores(
             f"{head}: its inputs hold NaN or inf ({values} of the features X of {source.batch}"
             f"{where if rows else ''}){weights[source.finite_weights]}; {find}{again}{unused}"
         )
+    if source.nonfinite_attributes and not source.nonfinite_params:
+        held, why, fix = nonfinite_attributes(source.nonfinite_attributes)
+        buffers = ""
+        if source.nonfinite_buffers:
+            held_too, _, fix_too = nonfinite_buffers(source.nonfinite_buffers)
+            buffers = f"; {held_too} too: {fix_too}"
+        raise DivergenceError(
+            f"{head}: {held}, though its parameters are finite ({why}); {fix}{buffers}{unused}"
+        )
     if source.finite_weights is False and source.nonfinite_buffers and not source.nonfinite_params:
         held, why, fix = nonfinite_buffers(source.nonfinite_buffers)
         raise DivergenceError(
@@ -174,6 +191,40 @@ def check_no_nan_scores(
         f"{head}: its weights or its inputs hold NaN (weights blow up when the lr is too large: "
         f"train again with a smaller one){unused}"
     )
+
+
+def attributes_named(attributes: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the plain tensor ``attributes`` (their names) as one name among a model's weights
+    (``("the tensor attribute scale",)``), or ``()`` for none."""
+    if not attributes:
+        return ()
+    word = "attribute" if len(attributes) == 1 else "attributes"
+    return (f"the tensor {word} {names_listed(attributes)}",)
+
+
+def nonfinite_attributes(attributes: tuple[str, ...]) -> tuple[str, str, str]:
+    """Return what is said of a model's plain tensor ``attributes`` (their names) that hold NaN
+    or inf (``"its tensor attribute scale holds NaN or inf"``), why no learning rate made them so,
+    and the fix: finite values, and a buffer, which ``.to()``, ``state_dict()`` and these checks
+    see."""
+    one = len(attributes) == 1
+    held = (
+        f"its tensor {'attribute' if one else 'attributes'} {names_listed(attributes)} "
+        f"{'holds' if one else 'hold'} NaN or inf"
+    )
+    why = (
+        f"{'a plain tensor' if one else 'plain tensors'}, neither parameter nor buffer, which no "
+        "optimizer updates, so no smaller lr helps: the model's own code set "
+        f"{'it' if one else 'them'}"
+    )
+    leaf = attributes[0].rpartition(".")[2]
+    fix = (
+        f"give {'it' if one else 'them'} finite values where the model sets "
+        f"{'it' if one else 'them'}, and register {'it as a buffer' if one else 'them as buffers'} "
+        f'(self.register_buffer("{leaf}", tensor) in __init__{"" if one else ", one call each"}), '
+        "which .to(device), state_dict() and these checks see"
+    )
+    return held, why, fix
 
 
 def nonfinite_buffers(buffers: tuple[str, ...]) -> tuple[str, str, str]:

@@ -354,6 +354,53 @@ def test_an_infinite_buffer_is_named_as_a_buffer_not_blamed_on_the_learning_rate
     )
 
 
+class _Scaled(nn.Module):
+    """A linear layer whose scores a plain tensor attribute scales: neither parameter nor buffer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = nn.Linear(D, Q)
+        self.scale = torch.ones(Q)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.lin(X) * self.scale
+
+
+_PLAIN = (
+    "a plain tensor, neither parameter nor buffer, which no optimizer updates, so no smaller lr "
+    "helps: the model's own code set it"
+)
+_REGISTER = (
+    'give it finite values where the model sets it, and register it as a buffer (self.register_buffer("scale", '
+    "tensor) in __init__), which .to(device), state_dict() and these checks see"
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (math.nan, f"the model's scores hold NaN, so no accuracy can be computed: its tensor attribute scale holds NaN or inf, though its parameters are finite ({_PLAIN}); {_REGISTER}"),
+        (math.inf, f"the loss is NaN on the epoch's first batch because the model's scores are not finite (they range over [-inf, inf]), before any update of this step: its tensor attribute scale holds NaN or inf ({_PLAIN}), while the features X are finite; {_REGISTER}"),
+    ],
+    ids=["nan", "inf"],
+)  # fmt: skip
+def test_a_plain_tensor_attribute_that_holds_nan_is_named_not_the_weights_or_the_lr(
+    value: float, message: str
+) -> None:
+    """self.scale, a plain tensor holding NaN, used in forward beside a finite nn.Linear: the
+    message said "its weights or its inputs hold NaN (weights blow up when the lr is too large:
+    train again with a smaller one)", though the inputs are finite and no lr can mend it (inf:
+    "its buffers  hold NaN or inf", naming none). It is named, as a buffer in its place is, with
+    the fix, before the update."""
+    torch.manual_seed(0)
+    net = _Scaled()
+    net.scale[1] = value
+    before = net.lin.weight.detach().clone()
+    with pytest.raises(DivergenceError, match=f"^{re.escape(message)}$"):
+        fit(net, _batches(), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    assert torch.equal(net.lin.weight, before)
+
+
 def test_a_batchnorm_running_statistic_unused_in_training_mode_is_not_the_cause() -> None:
     """In training mode BatchNorm normalises by the batch's statistics: its inf running_mean does
     not make the scores inf; the overflow of the last layer's weights does."""

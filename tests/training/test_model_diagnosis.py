@@ -15,10 +15,12 @@ import torch
 import torch.nn.functional as F
 from book.chapter3 import SOFTMAX_SCRATCH_FUNCTIONS
 from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
 
-from linearnets.errors import UsageError
+from linearnets.errors import DivergenceError, UsageError
 from linearnets.model_checks import NanSource, NanStep
 from linearnets.nan_places import NanContext
+from linearnets.training.evaluation import evaluate_accuracy
 from linearnets.training.model_diagnosis import (
     NanScoresProbe,
     nan_source,
@@ -375,6 +377,38 @@ def test_nan_step_names_the_weights_that_are_not_finite_and_whether_the_model_is
     assert (at.finite_weights, at.largest_weight, at.affine) == (True, largest, True)
 
 
+class _Table(nn.Module):
+    """Class scores looked up, by each example's first feature, in a plain tensor attribute."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = nn.Linear(2, 3)
+        self.table = torch.zeros(4, 3)  # neither parameter nor buffer
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.lin(X) + self.table[X[:, 0].long()]
+
+
+def test_a_plain_tensor_attribute_that_holds_nan_is_named_where_scores_first_held_nan() -> None:
+    """A NaN row of a plain tensor attribute reaches example 9 alone: its weights were "unknown",
+    and the message blamed that example's features or an overflow. The attribute is named among
+    the weights, by nan_source and nan_step alike; finite, the weights stay unknown."""
+    torch.manual_seed(0)
+    net = _Table()
+    X = torch.zeros(12, 2)
+    X[9, 0] = 3.0
+    assert nan_source(net, X) == NanSource()  # finite: it may be a weight or not
+    net.table[3] = float("nan")
+    assert nan_source(net, X) == NanSource(finite_weights=False, nonfinite_attributes=("table",))
+    outputs = [torch.ones(4, 3)]
+    outputs[0][1, 0] = float("nan")
+    at = nan_step(outputs, outputs[0].max(dim=1).values, NanContext(net=net), steps_before=2, examples_before=8, before=None)  # fmt: skip
+    assert (at.finite_weights, at.nonfinite_params) == (False, ("the tensor attribute table",))
+    batches = DataLoader(TensorDataset(X, torch.arange(12) % 3), batch_size=4)
+    with pytest.raises(DivergenceError, match=r", but the model's weights hold NaN or inf \(the tensor attribute table\): either those weights reach that example alone \(as a NaN row of an embedding does for the examples that use it\), or that example's features X hold NaN or inf"):  # fmt: skip
+        evaluate_accuracy(net, batches)
+
+
 class _OwnParameters(nn.Module):
     """A plain tensor W, a registered layer, a tensor in a plain list and a plain tensor of a
     submodule, all returned by its own parameters() (the layer's first, W twice): the list's
@@ -420,8 +454,10 @@ def test_the_tensors_a_modules_own_parameters_returns_are_looked_at_and_named() 
 
 def test_a_parameters_of_torchs_own_or_returning_no_tensors_adds_nothing() -> None:
     """Only a class of the user's that overrides parameters() and gets tensors from it adds them:
-    one that returns anything else, or raises, leaves torch's listing as it was (a NaN plain
-    tensor is then not known, not called finite)."""
+    one that returns anything else, or raises, leaves torch's listing as it was. Its plain tensor
+    attributes are looked at all the same: one that holds NaN is named as such (it was not
+    known, and its NaN scores blamed on "its weights or its inputs" and the lr); finite, the
+    weights stay unknown, as an attribute may be a weight or not."""
 
     class Names(BookScratch):
         def parameters(self, recurse: bool = True) -> list[Any]:  # type: ignore[override]
@@ -434,10 +470,14 @@ def test_a_parameters_of_torchs_own_or_returning_no_tensors_adds_nothing() -> No
     for net in (Names(), Broken()):
         with torch.no_grad():
             net.W[0, 0] = float("nan")
+        assert weights_seen(net) == WeightsSeen(finite=False, attributes=("W",)), type(net)
+        with torch.no_grad():
+            net.W[0, 0] = 0.0
         assert weights_seen(net) == WeightsSeen(), type(net).__name__
     linear = nn.Linear(4, 3)
     linear.scale = torch.full((3,), float("nan"))  # a plain attribute torch's parameters() skips
-    assert weights_seen(linear) == WeightsSeen()  # not called finite: scale is not seen
+    assert weights_seen(linear) == WeightsSeen(finite=False, attributes=("scale",))
+    assert weights_seen(linear, skip=frozenset({"scale"})) == WeightsSeen()
     linear.scale = torch.ones(3)
     assert weights_seen(linear) == WeightsSeen()
     del linear.scale

@@ -18,7 +18,7 @@ from torch import nn
 
 from linearnets._text import counted
 from linearnets.errors import DivergenceError
-from linearnets.model_checks import nonfinite_buffers
+from linearnets.model_checks import attributes_named, nonfinite_attributes, nonfinite_buffers
 from linearnets.nan_places import listed, unused_note, weight_names
 from linearnets.training.model_diagnosis import nan_source
 from linearnets.training.model_tensors import weights_seen
@@ -55,9 +55,10 @@ def infinite_scores_error(
     inert = source.unused_buffers  # BatchNorm's running statistics in training mode: no cause
     buffers = source.nonfinite_buffers
     params = source.nonfinite_params
+    attributes = source.nonfinite_attributes  # plain tensors of the model's, neither of those
     finite_weights = source.finite_weights
     unused = unused_note(inert)
-    named = weight_names(params, buffers)
+    named = weight_names(params + attributes_named(attributes), buffers)
     replace = (
         "replace them with finite ones (train again from fresh weights, or load finite ones): an "
         "earlier update made them so (a learning rate too large, or a step on features that hold "
@@ -69,6 +70,12 @@ def infinite_scores_error(
         if buffers:
             why = nonfinite_buffers(buffers)[1]
             fix = f"{replace}; no optimizer updated the buffers ({why})"
+    elif finite_weights is False and attributes:
+        held, why, fix = nonfinite_attributes(attributes)
+        bad = f"{held} ({why})"
+        if buffers:
+            held_too, _, fix_too = nonfinite_buffers(buffers)
+            fix = f"{fix}; {held_too} too: {fix_too}"
     elif finite_weights is False:
         held, why, fix = nonfinite_buffers(buffers)
         bad = f"{held} ({why})"

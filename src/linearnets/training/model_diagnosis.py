@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 import torch
 
 from linearnets.errors import UsageError
+from linearnets.model_checks import attributes_named
 from linearnets.nan_places import NanContext
 from linearnets.training.model_tensors import affine, batch_order, weights_used
 from linearnets.training.quiet_forward import quiet_forward
@@ -183,6 +184,7 @@ def nan_source(net: Any, X: torch.Tensor, *, batch: str = "a batch") -> NanSourc
             nonfinite_buffers=weights.buffers,
             no_weights=weights.none,
             unused_buffers=unused,
+            nonfinite_attributes=weights.attributes,
         )
     ran = NanSource(
         finite_weights=finite, batch=batch, no_weights=weights.none, unused_buffers=unused
@@ -270,7 +272,7 @@ def nan_step(
         order=batch_order(context.batches),
         finite_weights=weights.finite,
         largest_weight=weights.largest,
-        nonfinite_params=weights.params,
+        nonfinite_params=weights.params + attributes_named(weights.attributes),
         nonfinite_buffers=weights.buffers,
         affine=affine(net),
         no_weights=weights.none,

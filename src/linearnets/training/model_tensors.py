@@ -33,23 +33,28 @@ class WeightsSeen(NamedTuple):
     """What a look at a model's weights found: whether all are finite (``None``: none could be
     listed), their largest absolute value where they are, and the names of those that are not
     (parameters, buffers). ``none``: the model is certain to hold no floating-point weights (see
-    :func:`~linearnets.training.weightless.holds_no_weights`): it has none to blame."""
+    :func:`~linearnets.training.weightless.holds_no_weights`): it has none to blame.
+    ``attributes``: the plain tensor attributes of a module (``self.scale = torch.ones(3)``,
+    neither parameter nor buffer) that hold NaN or inf; those finite leave the weights unknown,
+    as they may be weights or not."""
 
     finite: bool | None = None
     largest: float | None = None
     params: tuple[str, ...] = ()
     buffers: tuple[str, ...] = ()
     none: bool = False
+    attributes: tuple[str, ...] = ()
 
 
 def weights_seen(net: Any, *, skip: frozenset[str] = frozenset()) -> WeightsSeen:
     """Return what a look at ``net``'s floating-point parameters and buffers finds (see
     :func:`named_weights`), past those named in ``skip``; nothing where they cannot be listed, or
     ``net`` is ``None``. They are not called finite where some could not be listed (see
-    :func:`_own_parameters`): only those that are not finite are named then."""
+    :func:`_own_parameters`): only those that are not finite are named then, a module's plain
+    tensor attributes that hold NaN or inf among them (``attributes``)."""
     if net is None:
         return WeightsSeen()
-    named, complete = _named_weights(net)
+    named, complete, plain = _named_weights(net)
     listed = [
         (name, tensor.detach(), buffer)
         for name, tensor, buffer in named or []
@@ -57,16 +62,22 @@ def weights_seen(net: Any, *, skip: frozenset[str] = frozenset()) -> WeightsSeen
         and tensor.numel()
         and (tensor.is_floating_point() or tensor.is_complex())
     ]
-    if not listed:  # none listed, which is not none held (see holds_no_weights)
+    attributes = tuple(
+        name
+        for name, tensor in plain
+        if name not in skip and tensor.numel() and not bool(torch.isfinite(tensor.detach()).all())
+    )
+    if not listed and not attributes:  # none listed, which is not none held (holds_no_weights)
         return WeightsSeen(none=complete and holds_no_weights(net))
     bad = [
         (name, buffer) for name, tensor, buffer in listed if not bool(torch.isfinite(tensor).all())
     ]
-    if bad:
+    if bad or attributes:
         return WeightsSeen(
             finite=False,
             params=tuple(name for name, buffer in bad if not buffer),
             buffers=tuple(name for name, buffer in bad if buffer),
+            attributes=attributes,
         )
     if not complete:  # those listed are finite, the others are not known
         return WeightsSeen()
@@ -191,9 +202,17 @@ def named_weights(net: Any) -> list[tuple[str, torch.Tensor, bool]] | None:
     return _named_weights(net)[0]
 
 
-def _named_weights(net: Any) -> tuple[list[tuple[str, torch.Tensor, bool]] | None, bool]:
-    """Return :func:`named_weights`'s listing, and whether it is complete: ``False`` where a
-    module's tensors may lie past it (see :func:`_own_parameters`)."""
+# a module's floating-point tensors held as plain attributes, past any parameters() and buffer:
+# (name, tensor), a submodule's named after it ("1.scale")
+_Plain = list[tuple[str, torch.Tensor]]
+
+
+def _named_weights(
+    net: Any,
+) -> tuple[list[tuple[str, torch.Tensor, bool]] | None, bool, _Plain]:
+    """Return :func:`named_weights`'s listing, whether it is complete (``False`` where a
+    module's tensors may lie past it, see :func:`_own_parameters`), and the floating-point
+    tensors its modules hold as plain attributes past it."""
     if isinstance(net, nn.Module):
         try:
             params: list[tuple[str, torch.Tensor, bool]] = [
@@ -201,31 +220,33 @@ def _named_weights(net: Any) -> tuple[list[tuple[str, torch.Tensor, bool]] | Non
             ]
             buffers = [(name, b, True) for name, b in net.named_buffers()]
         except Exception:  # a module that fails to list its tensors lists nothing
-            return None, False
-        own, complete = _own_parameters(net, params + buffers)
-        return params + own + buffers, complete
+            return None, False, []
+        own, complete, plain = _own_parameters(net, params + buffers)
+        return params + own + buffers, complete, plain
     if callable(getattr(net, "parameters", None)):
         try:
             if callable(getattr(net, "named_parameters", None)):
-                return [(name, p, False) for name, p in net.named_parameters()], True
-            return [(f"parameter {i}", p, False) for i, p in enumerate(net.parameters())], True
+                return [(name, p, False) for name, p in net.named_parameters()], True, []
+            return [(f"parameter {i}", p, False) for i, p in enumerate(net.parameters())], True, []
         except Exception:  # a parameters() that fails lists nothing
-            return None, False
+            return None, False, []
     found: list[tuple[str, torch.Tensor, bool]] = []
     complete = True
+    attributes: _Plain = []
     for name, value in named_tensors(net):
         if isinstance(value, torch.Tensor):
             found.append((name, value, False))
         else:
-            inner, whole = _named_weights(value)
+            inner, whole, plain = _named_weights(value)
             complete = complete and whole and inner is not None
             found.extend((f"{name}.{n}", t, buffer) for n, t, buffer in inner or [])
-    return found, complete
+            attributes.extend((f"{name}.{n}", t) for n, t in plain)
+    return found, complete, attributes
 
 
 def _own_parameters(
     net: nn.Module, registered: list[tuple[str, torch.Tensor, bool]]
-) -> tuple[list[tuple[str, torch.Tensor, bool]], bool]:
+) -> tuple[list[tuple[str, torch.Tensor, bool]], bool, _Plain]:
     """Return the tensors that the own ``parameters()`` of ``net`` and of each of its submodules
     returns past those torch registered, as ``(name, tensor, False)``, and whether every
     floating-point tensor they hold is now listed: D2L 2nd edition keeps ``self.W =
@@ -237,7 +258,8 @@ def _own_parameters(
 
     Not complete where a submodule's own ``parameters()`` raises or returns anything but tensors,
     or a module holds a floating-point tensor as a plain attribute that no ``parameters()``
-    returned: its weights could be there, unseen."""
+    returned: its weights could be there, unseen. Those attributes are returned too, by name
+    (``"scale"``, a submodule's ``"1.scale"``), to be looked at."""
     names = _attribute_names(net)
     seen = {id(t) for _, t, _ in registered}
     found: list[tuple[str, torch.Tensor, bool]] = []
@@ -263,15 +285,17 @@ def _own_parameters(
                 seen.add(id(tensor))
                 place = f"parameter {i} of {prefix}" if prefix else f"parameter {i}"
                 found.append((names.get(id(tensor), place), tensor, False))
-    for _, module in modules:
-        for value in vars(module).values():
+    plain: _Plain = []
+    for prefix, module in modules:
+        for key, value in vars(module).items():
             if (
                 isinstance(value, torch.Tensor)
                 and id(value) not in seen
                 and (value.is_floating_point() or value.is_complex())
             ):
-                complete = False
-    return found, complete
+                seen.add(id(value))  # one tensor held twice is named once
+                plain.append((f"{prefix}.{key}" if prefix else key, value))
+    return found, complete and not plain, plain
 
 
 def _attribute_names(net: nn.Module) -> dict[int, str]:
