@@ -4,6 +4,7 @@ healthy runs at the book's settings."""
 from __future__ import annotations
 
 import math
+import re
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
@@ -675,9 +676,13 @@ def _images_with_a_nan(nan_batch: int) -> tuple[torch.Tensor, torch.Tensor]:
              "counting from 0: example 480 of the epoch, its index in the dataset), so not because "
              "of lr 0.1; that step's update most likely made the weights non-finite: clean or drop that "
              "example (torch.isfinite(X).flatten(1).all(dim=1) is False on it)"),
-        (14, "training diverged at epoch 1, step 15: the batch loss is nan (not finite) at lr 0.1; "
-             "try a smaller learning rate (lr), e.g. 0.01 (a tenth), and check the data holds no "
-             "NaN or inf"),
+        (14, "training stopped at epoch 1, step 15: the batch loss is nan (not finite) on 1 of its "
+             "32 examples (position 0 in the batch, counting from 0: example 448 of the epoch, its "
+             "index in the dataset), while the other 31 examples' losses are finite (none above "
+             "12.8), so most likely not because of lr 0.1 (weights an lr broke make every "
+             "example's loss non-finite): that example's features X hold NaN or inf, or the "
+             "model's computation overflowed on it (the guard holds a batch's X over 64 KiB "
+             "through its own step only, so it did not look); "),
     ],
     ids=["read-at-its-step", "read-a-step-later"],
 )  # fmt: skip
@@ -685,8 +690,11 @@ def test_large_features_are_looked_at_only_where_their_step_is_read_back_at_once
     nan_batch: int, start: str
 ) -> None:
     """Holding a batch's large features until a group of 16 steps is read back would cost each
-    step new memory: the guard looks at them only when their own step is the group's last."""
+    step new memory: the guard looks at them only when their own step is the group's last. Else
+    the step's per-example losses tell: one example's alone is not finite, which an lr that
+    broke the weights does not leave, so that example is named (the lr was)."""
     X, y = _images_with_a_nan(nan_batch)
+    torch.manual_seed(0)
     net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(1024, 10))
     with pytest.raises(DivergenceError) as info:
         fit(net, DataLoader(TensorDataset(X, y), 32), torch.nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.1), 1, callbacks=[DivergenceGuard(0.1)])  # fmt: skip
@@ -1638,3 +1646,191 @@ def test_one_guard_as_on_step_and_as_a_callback_checks_each_step_once() -> None:
     net = torch.nn.Linear(20, 3)
     with pytest.raises(DivergenceError, match=r"\(position 4 in the batch, counting from 0: example 100 of the epoch, its index in the dataset\)"):  # fmt: skip
         fit(net, DataLoader(TensorDataset(X, y), 32), torch.nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.1), 1, on_step=guard, callbacks=[guard])  # fmt: skip
+
+
+# --- data holding NaN lead over the lr where the evidence points at them ------------------------
+
+
+def _stopped(
+    X: torch.Tensor, y: torch.Tensor, net: torch.nn.Module, loss: Any, lr: float, batch: int = 16
+) -> DivergenceError:
+    """Return the error of a guarded fit on (X, y), in order, at ``lr``."""
+    train_iter = DataLoader(TensorDataset(X, y), batch_size=batch, shuffle=False)
+    with pytest.raises(DivergenceError) as info:
+        fit(net, train_iter, loss, torch.optim.SGD(net.parameters(), lr=lr), 2, callbacks=[DivergenceGuard(lr)])  # fmt: skip
+    return info.value
+
+
+def _mixing() -> torch.nn.Module:
+    torch.manual_seed(0)
+    return torch.nn.Sequential(
+        torch.nn.Linear(4, 8), torch.nn.BatchNorm1d(8), torch.nn.Linear(8, 3)
+    )
+
+
+def test_one_examples_nan_spread_by_batchnorm_names_the_features_not_the_lr() -> None:
+    """BatchNorm spreads example 37's NaN to its whole batch: the guard said "try a smaller
+    learning rate (lr), e.g. 0.001", worse than the loop without it, which names the features."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(64, 4, generator=gen), torch.randint(0, 3, (64,), generator=gen)
+    X[37, 1] = math.nan
+    error = _stopped(X, y, _mixing(), torch.nn.CrossEntropyLoss(reduction="none"), 0.01)
+    assert str(error) == (
+        "training stopped at epoch 1, step 3: the batch loss is nan (not finite), most likely "
+        "because the batch's features X hold NaN or inf on 1 of its 16 examples (position 5 in "
+        "the batch, counting from 0: example 37 of the epoch, its index in the dataset), not "
+        "because of lr 0.01: its loss is not finite on all 15 others too, as one example's NaN or "
+        "inf in X is enough in a model that mixes a batch's examples (such as BatchNorm in "
+        "training mode); that step's update most likely made the weights non-finite: clean or "
+        "drop that example (torch.isfinite(X).all(dim=1) is False on it), then train again from "
+        "fresh weights"
+    )
+    assert error.step == 2 and error.examples and not error.resumable
+
+
+def test_a_batchnorm_model_on_finite_data_blown_up_by_the_lr_still_names_the_lr() -> None:
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(64, 4, generator=gen), torch.randint(0, 3, (64,), generator=gen)
+    error = _stopped(X, y, _mixing(), torch.nn.CrossEntropyLoss(reduction="none"), 1e38)
+    assert str(error) == _LR_1E38
+    assert not error.examples and error.resumable
+
+
+def _fashion_sized(nan: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """2048 examples of 784 features (batches of 256: 784 KiB, held through their step only)."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(2048, 784, generator=gen), torch.randint(0, 10, (2048,), generator=gen)
+    if nan:
+        X[700, 3] = math.nan
+    return X, y
+
+
+def _flat_softmax() -> torch.nn.Module:
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10))
+
+
+def test_fashion_sized_features_not_held_name_the_example_whose_loss_alone_is_nan() -> None:
+    """X of 784 KiB a batch is not held past its step: the guard blamed lr 0.1 for example 700's
+    NaN pixel; its per-example losses show that example's alone is NaN, as the unguarded loop
+    names it from its scores."""
+    X, y = _fashion_sized(nan=True)
+    error = _stopped(X, y, _flat_softmax(), torch.nn.CrossEntropyLoss(reduction="none"), 0.1, 256)
+    assert re.fullmatch(
+        r"training stopped at epoch 1, step 3: the batch loss is nan \(not finite\) on 1 of its "
+        r"256 examples \(position 188 in the batch, counting from 0: example 700 of the epoch, "
+        r"its index in the dataset\), while the other 255 examples' losses are finite \(none "
+        r"above [\d.]+\), so most likely not because of lr 0\.1 \(weights an lr broke make every "
+        r"example's loss non-finite\): that example's features X hold NaN or inf, or the model's "
+        r"computation overflowed on it \(the guard holds a batch's X over 64 KiB through its own "
+        r"step only, so it did not look\); that step's update most likely made the weights "
+        r"non-finite: where the features X do, clean or drop that example "
+        r"\(torch\.isfinite\(X\)\.all\(dim=1\) is False on it\); then train again from fresh "
+        r"weights",
+        str(error),
+    ), str(error)
+    assert error.examples and not error.resumable
+
+
+def test_fashion_sized_features_not_held_and_a_mean_loss_name_them_before_the_lr() -> None:
+    """A mean loss tells no example's: the features, not looked at, lead (the lr alone was told
+    "try a smaller learning rate"), with the test that tells them from the lr."""
+    X, y = _fashion_sized(nan=True)
+    error = _stopped(X, y, _flat_softmax(), torch.nn.CrossEntropyLoss(), 0.1, 256)
+    assert str(error) == (
+        "training diverged at epoch 1, step 3: the batch loss is nan (not finite) at lr 0.1: "
+        "either that batch's features X hold NaN or inf (the guard holds a batch's X over 64 KiB "
+        "through its own step only, so it did not look), or an update made the weights "
+        "non-finite, as a learning rate too large does; torch.isfinite(X).all() on that batch "
+        "tells which (False: clean or drop the examples that hold NaN or inf "
+        "(torch.isfinite(X).all(dim=1) is False on them), then train again from fresh weights; "
+        "True: try a smaller learning rate (lr), e.g. 0.01 (a tenth))"
+    )
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean"])
+def test_fashion_sized_finite_features_blown_up_by_the_lr_still_name_the_lr(reduction: str) -> None:
+    """lr 1e38 breaks the weights in one update: every example's loss is NaN, and past FAR_LR the
+    lr is named as it was, the features not held as a thing to check."""
+    X, y = _fashion_sized(nan=False)
+    loss = torch.nn.CrossEntropyLoss(reduction=reduction)
+    error = _stopped(10 * X, y, _flat_softmax(), loss, 1e38, 256)
+    assert str(error) == _LR_1E38
+    assert not error.examples and error.resumable
+
+
+def test_features_not_held_after_a_grown_loss_name_the_lr_first() -> None:
+    """At a rate a linear model trains at, a loss grown past the bound before the NaN step (a
+    rare large loss, which the growth check lets pass) makes the lr the likelier cause."""
+    guard = DivergenceGuard(0.1, min_examples=32, check_every=4)
+    see = guard.watch_batches([])
+    assert see is not None
+    images, y = torch.zeros(32, 1, 32, 32), torch.zeros(32, dtype=torch.long)  # 128 KiB
+    rare = torch.tensor([1.0] * 31 + [1e4])  # mean 313.5, past the bound of 100
+    for step, losses in enumerate([_losses(1.0, 32), rare, _losses(math.nan, 32)]):
+        see(images, y)
+        guard(step, losses)
+    with pytest.raises(DivergenceError) as info:
+        guard.flush()
+    assert str(info.value) == (
+        "training diverged at epoch 1, step 3: the batch loss is nan (not finite) at lr 0.1; try "
+        "a smaller learning rate (lr), e.g. 0.01 (a tenth), and check the data holds no NaN or inf"
+    )
+
+
+def _soft_targets() -> tuple[torch.Tensor, torch.Tensor]:
+    gen = torch.Generator().manual_seed(0)
+    X, Y = torch.randn(64, 4, generator=gen), torch.softmax(torch.randn(64, 3, generator=gen), 1)
+    Y[37, 1] = math.nan
+    return X, Y
+
+
+def test_a_nan_soft_target_with_a_mean_loss_leads_over_the_lr() -> None:
+    """nn.CrossEntropyLoss() (mean) on class probabilities: the guard led with "at lr 0.1; try a
+    smaller learning rate" and named the targets as "which may be the cause instead". A NaN
+    target makes the loss NaN whatever the lr: they lead, as TargetsWatch says unguarded."""
+    X, Y = _soft_targets()
+    torch.manual_seed(0)
+    error = _stopped(X, Y, torch.nn.Linear(4, 3), torch.nn.CrossEntropyLoss(), 0.1)
+    assert str(error) == (
+        "training stopped at epoch 1, step 3: the batch loss is nan (not finite) because the "
+        "batch's targets y hold NaN or inf on 1 of its 16 examples (position 5 in the batch, "
+        "counting from 0: example 37 of the epoch, its index in the dataset), so not because of "
+        "lr 0.1: a NaN or inf there makes its example's loss so, and the batch's loss, reduced to "
+        "one number, with it; that step's update most likely made the weights non-finite: clean "
+        "or drop that example (torch.isfinite(y).all(dim=1) is False on it), then train again "
+        "from fresh weights"
+    )
+    assert error.examples and not error.resumable
+    # the loop without the guard names the same batch and example
+    torch.manual_seed(0)
+    net = torch.nn.Linear(4, 3)
+    with pytest.raises(DivergenceError, match=r"batch 3 of train_iter in epoch 1, whose targets y hold NaN or inf on 1 of its 16 examples \(position 5 in the batch, counting from 0: example 37 "):  # fmt: skip
+        fit(net, DataLoader(TensorDataset(X, Y), 16), torch.nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 2)  # fmt: skip
+
+
+def test_a_nan_regression_target_with_a_mean_loss_leads_over_the_lr() -> None:
+    """nn.MSELoss() on linear regression's data, target 37 NaN."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = synthetic_data(torch.tensor([2.0, -3.4]), 4.2, 64, generator=gen)
+    y[37, 0] = math.nan
+    error = _stopped(X, y, linreg_concise(2, generator=gen), torch.nn.MSELoss(), 0.03)
+    assert str(error).startswith(
+        "training stopped at epoch 1, step 3: the batch loss is nan (not finite) because the "
+        "batch's targets y hold NaN or inf on 1 of its 16 examples (position 5 in the batch, "
+        "counting from 0: example 37 of the epoch, its index in the dataset), so not because of "
+        "lr 0.03: "
+    ), str(error)
+    assert "smaller" not in str(error)
+
+
+def test_finite_regression_data_blown_up_by_the_lr_still_name_the_lr() -> None:
+    """The same data, finite, at lr 1e30 with nn.MSELoss(): the squared loss overflows at the
+    second step, inside the 64-example window a mean loss waits for, and the lr is named."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = synthetic_data(torch.tensor([2.0, -3.4]), 4.2, 64, generator=gen)
+    error = _stopped(X, y, linreg_concise(2, generator=gen), torch.nn.MSELoss(), 1e30)
+    assert str(error).startswith(
+        "training diverged at epoch 1, step 2: the batch loss is inf (not finite) at lr 1e+30; "
+        "try a far smaller learning rate (lr), e.g. 1 "
+    ), str(error)

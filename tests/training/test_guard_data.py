@@ -1,17 +1,20 @@
 """The divergence guard's look at a non-finite step's batch: its features X or targets y holding NaN
-or inf are named, with their examples' places and the fix, never the lr; small tensors are held
-until their step is read back, large ones not."""
+or inf are named, with their examples' places and the fix, never the lr (features past FAR_LR only
+where the losses show them the cause); small tensors are held until their step is read back, large
+ones not."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
+import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from linearnets.errors import DivergenceError
-from linearnets.training.guard_data import HELD_BYTES, data_not_finite, kept
+from linearnets.training.guard_data import HELD_BYTES, data_not_finite, held, kept
+from linearnets.training.guard_messages import FAR_LR
 from linearnets.training.model_tensors import batch_order
 
 _FIX_TAIL = ", then train again from fresh weights"
@@ -119,13 +122,24 @@ def test_x_and_y_bad_on_the_same_example_are_named_once_together() -> None:
     )
 
 
-def test_a_finite_example_with_a_non_finite_loss_clears_the_data() -> None:
-    """Non-finite losses beyond the NaN examples: the weights broke, the data are not named; with
-    a tensor not held (too large, sparse) the data are a possible cause beside the lr."""
+def test_a_finite_loss_on_an_example_holding_nan_clears_the_data() -> None:
+    """A model that fills NaN in (or a loss that masks it) gives such an example a finite loss:
+    the data are not named, whatever the others' losses."""
+    X, y = torch.randn(4, 2), torch.randn(4)
+    X[1, 0] = math.nan
+    losses = torch.tensor([math.nan, 0.5, 1.0, math.nan])
+    args: dict[str, Any] = {"losses": losses, "lr": 0.1, "first_example": 0, "order": True}
+    assert data_not_finite("epoch 1, step 1", math.nan, (X, y), **args) is None
+
+
+def test_past_far_lr_non_finite_losses_beyond_the_nan_examples_clear_the_features() -> None:
+    """Past FAR_LR one update can break the weights, which makes every loss non-finite: the
+    features are not named; with a tensor not held (too large, sparse) they are a possible cause
+    beside the lr."""
     X, y = torch.randn(4, 2), torch.randn(4)
     X[1, 0] = math.nan
     losses = torch.tensor([math.nan, math.nan, 1.0, math.nan])
-    args: dict[str, Any] = {"losses": losses, "lr": 0.1, "first_example": 0, "order": True}
+    args: dict[str, Any] = {"losses": losses, "lr": 1e30, "first_example": 0, "order": True}
     assert data_not_finite("epoch 1, step 1", math.nan, (X, y), **args) is None
     assert data_not_finite("epoch 1, step 1", math.nan, (X, None), **args) == (
         "; the batch's features X hold NaN or inf on 1 of its 4 examples (position 1 in the "
@@ -133,6 +147,114 @@ def test_a_finite_example_with_a_non_finite_loss_clears_the_data() -> None:
         "the cause instead: clean or drop that example (torch.isfinite(X).all(dim=1) is False on it)"
     )
     assert data_not_finite("epoch 1, step 1", math.nan, (X.to_sparse(), y), **args) is None
+
+
+def test_features_whose_nan_spread_to_other_examples_are_named_up_to_far_lr() -> None:
+    """One example's NaN in X makes every example's loss NaN in a model that mixes a batch's
+    examples (BatchNorm): the lr was named (a smaller one cannot help); the features are, with
+    that hedge, at any rate a linear model trains at."""
+    X, y = torch.randn(4, 2), torch.randn(4)
+    X[1, 0] = math.nan
+    for losses, others in (
+        (torch.full((4,), math.nan), "all 3 others"),
+        (torch.tensor([math.nan, math.nan, 1.0, math.nan]), "2 more examples"),
+    ):
+        error = data_not_finite("epoch 1, step 3", math.nan, (X, y), losses=losses, lr=FAR_LR, first_example=8, order=True)  # fmt: skip
+        assert isinstance(error, DivergenceError)
+        assert str(error) == (
+            "training stopped at epoch 1, step 3: the batch loss is nan (not finite), most likely "
+            "because the batch's features X hold NaN or inf on 1 of its 4 examples (position 1 in "
+            "the batch, counting from 0: example 9 of the epoch, its index in the dataset), not "
+            f"because of lr 10: its loss is not finite on {others} too, as one example's NaN or "
+            "inf in X is enough in a model that mixes a batch's examples (such as BatchNorm in "
+            "training mode); that step's update most likely made the weights non-finite: clean or "
+            "drop that example (torch.isfinite(X).all(dim=1) is False on it)" + _FIX_TAIL
+        )
+        assert "smaller" not in str(error)
+        assert error.examples and not error.resumable
+
+
+@pytest.mark.parametrize("x_held", [True, False], ids=["X-held", "X-not-held"])
+@pytest.mark.parametrize("lr", [0.1, 1e30])
+def test_targets_holding_nan_lead_beside_other_non_finite_losses_at_any_rate(
+    x_held: bool, lr: float
+) -> None:
+    """A NaN target makes its example's loss NaN whatever the lr: the targets lead, as the
+    unguarded TargetsWatch says, and the others' losses are told apart by what was held."""
+    X, y = torch.randn(4, 2), torch.softmax(torch.randn(4, 3), 1)
+    y[2, 1] = math.nan
+    losses = torch.tensor([math.nan, 0.5, math.nan, 1.0])
+    error = data_not_finite("epoch 2, step 1", math.nan, (X if x_held else None, y), losses=losses, lr=lr, first_example=0, order=None)  # fmt: skip
+    assert isinstance(error, DivergenceError)
+    theirs = "" if x_held else "their features X hold NaN or inf, or "
+    assert str(error) == (
+        "training stopped at epoch 2, step 1: the batch loss is nan (not finite), most likely "
+        "because the batch's targets y hold NaN or inf on 1 of its 4 examples (position 2 in the "
+        "batch, counting from 0: example 2 in the order train_iter yielded them), not because of "
+        f"lr {lr:g}: a target that is NaN or inf makes its example's loss so; its loss is not "
+        f"finite on 1 more example too, whose targets are finite ({theirs}the model's computation "
+        "overflowed on them, or the weights were already non-finite, as an lr too large makes "
+        "them); that step's update most likely made the weights non-finite: clean or drop that "
+        "example (torch.isfinite(y).all(dim=1) is False on it)" + _FIX_TAIL
+    )
+
+
+@pytest.mark.parametrize("lr", [0.1, 1e30])
+def test_a_loss_reduced_to_one_number_names_targets_holding_nan_at_any_rate(lr: float) -> None:
+    """A mean loss (the loop hands it on spread, stride 0) tells no example's, but a NaN target
+    makes it NaN whatever the lr: the targets lead, no lr advice (it came first, the targets as
+    "which may be the cause instead")."""
+    X, y = torch.randn(4, 2), torch.randn(4, 1)
+    y[3, 0] = math.inf
+    spread = torch.tensor(math.nan).expand(4)
+    error = data_not_finite("epoch 1, step 2", math.nan, (X, y), losses=spread, lr=lr, first_example=4, order=True)  # fmt: skip
+    assert isinstance(error, DivergenceError)
+    assert str(error) == (
+        "training stopped at epoch 1, step 2: the batch loss is nan (not finite) because the "
+        "batch's targets y hold NaN or inf on 1 of its 4 examples (position 3 in the batch, "
+        "counting from 0: example 7 of the epoch, its index in the dataset), so not because of "
+        f"lr {lr:g}: a NaN or inf there makes its example's loss so, and the batch's loss, "
+        "reduced to one number, with it; that step's update most likely made the weights "
+        "non-finite: clean or drop that example (torch.isfinite(y).all(dim=1) is False on it)"
+        + _FIX_TAIL
+    )
+    assert error.examples and not error.resumable
+
+
+def test_a_loss_reduced_to_one_number_names_features_holding_nan_up_to_far_lr() -> None:
+    """Features: a model may fill NaN in, so past FAR_LR they are named beside the lr only."""
+    X, y = torch.randn(4, 2), torch.randint(0, 2, (4,))
+    X[0, 1] = math.nan
+    spread = torch.tensor(math.nan).expand(4)
+    args: dict[str, Any] = {"losses": spread, "first_example": 0, "order": True}
+    error = data_not_finite("epoch 1, step 1", math.nan, (X, y), lr=0.5, **args)
+    assert isinstance(error, DivergenceError)
+    assert str(error) == (
+        "training stopped at epoch 1, step 1: the batch loss is nan (not finite), most likely "
+        "because the batch's features X hold NaN or inf on 1 of its 4 examples (position 0 in the "
+        "batch, counting from 0: example 0 of the epoch, its index in the dataset), not because "
+        "of lr 0.5: a NaN or inf there makes its example's loss so (unless the model fills NaN "
+        "in), and the batch's loss, reduced to one number, with it; that step's update most "
+        "likely made the weights non-finite: clean or drop that example "
+        "(torch.isfinite(X).all(dim=1) is False on it)" + _FIX_TAIL
+    )
+    assert data_not_finite("epoch 1, step 1", math.nan, (X, y), lr=1e30, **args) == (
+        "; the batch's features X hold NaN or inf on 1 of its 4 examples (position 0 in the "
+        "batch, counting from 0: example 0 of the epoch, its index in the dataset), which may be "
+        "the cause instead: clean or drop that example (torch.isfinite(X).all(dim=1) is False on it)"
+    )
+
+
+def test_held_keeps_the_dimensions_of_the_tensors_it_lets_go_of() -> None:
+    """A step's X not held past it is not looked at, but its dimensions name the test that
+    finds its examples; a sparse one's are not kept (no torch.isfinite)."""
+    images = torch.zeros(32, 1, 32, 32)  # 128 KiB
+    y = torch.zeros(32, dtype=torch.long)
+    assert held((images, y)) == ((None, y), (4, 0))
+    small = torch.zeros(4, 3)
+    assert held((small, y)) == ((small, y), (0, 0))
+    assert held((images.to_sparse(), y)) == ((None, y), (0, 0))
+    assert held((y, images)) == ((y, None), (0, 4))
 
 
 def test_sparse_tensors_are_not_kept() -> None:

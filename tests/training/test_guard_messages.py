@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from linearnets.training.guard_messages import (
+    Unseen,
     epoch_not_finite,
     grown,
     grown_past,
@@ -118,3 +119,24 @@ def test_a_non_finite_loss_before_any_update_names_the_data_and_the_dtypes_range
     )
     # an integer loss has no float range: float32's is named
     assert "whose largest value is 3.4e+38" in _not_finite(math.inf, dtype=torch.int64)
+
+
+def test_after_an_update_data_not_looked_at_lead_with_the_test_that_tells_them_from_the_lr() -> (
+    None
+):
+    """Features the guard did not hold past their step, at a rate a linear model trains at: "try
+    a smaller lr" alone could not help where they hold NaN; both are named, the test between."""
+    unseen = Unseen(data="that batch's features X hold NaN or inf (not looked at)", tells="torch.isfinite(X).all()", rows="torch.isfinite(X).all(dim=1)")  # fmt: skip
+    assert _not_finite(math.nan, updated=True, unseen=unseen) == (
+        "training diverged at epoch 1, step 1: the batch loss is nan (not finite) at lr 0.5: "
+        "either that batch's features X hold NaN or inf (not looked at), or an update made the "
+        "weights non-finite, as a learning rate too large does; torch.isfinite(X).all() on that "
+        "batch tells which (False: clean or drop the examples that hold NaN or inf "
+        "(torch.isfinite(X).all(dim=1) is False on them), then train again from fresh weights; "
+        "True: try a smaller learning rate (lr), e.g. 0.05 (a tenth)) | resumable=True"
+    )
+    # data checked finite are never named; before any update the data's message stands
+    assert _not_finite(math.nan, updated=True, data_checked=True, unseen=unseen).endswith(
+        "at lr 0.5; try a smaller learning rate (lr), e.g. 0.05 (a tenth) | resumable=True"
+    )
+    assert _not_finite(math.nan, unseen=unseen) == _not_finite(math.nan)

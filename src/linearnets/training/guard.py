@@ -7,7 +7,8 @@ steps' losses back in groups and stops on a non-finite loss;
 :mod:`linearnets.training.guard_growth` decides whether a finite loss has grown, from the numbers
 :mod:`linearnets.training.guard_stats` reads from the losses;
 :mod:`linearnets.training.guard_messages` words the error, or
-:mod:`linearnets.training.guard_data` where the step's batch holds NaN or inf.
+:mod:`linearnets.training.guard_data` where the step's batch holds NaN or inf, or
+:mod:`linearnets.training.guard_unseen` where it was not held (too large) to be looked at.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ import torch
 from linearnets.errors import DivergenceError, UsageError
 from linearnets.training.callbacks import Callback
 from linearnets.training.distributed import DistContext
-from linearnets.training.guard_data import Batch, data_not_finite, kept
+from linearnets.training.guard_data import Batch, Dims, data_not_finite, held
 from linearnets.training.guard_growth import TYPICAL_QUANTILE, TYPICAL_STEPS, GrowthCheck
 from linearnets.training.guard_messages import FAR_LR, epoch_not_finite, not_finite, smaller_lr
 from linearnets.training.guard_rare import RARE_RATIO
-from linearnets.training.guard_stats import step_sums, sum_and_count
+from linearnets.training.guard_stats import per_example, step_sums, sum_and_count
+from linearnets.training.guard_unseen import unseen, unseen_rows
 from linearnets.training.guard_window import EARLY_EXAMPLES
 from linearnets.training.history import EpochMetrics
 from linearnets.training.model_tensors import batch_order
@@ -75,7 +77,10 @@ class DivergenceGuard(Callback):
     as holding NaN or inf. Others are looked at once a step's loss is not finite, where the guard
     still holds that step's batch (:meth:`watch_batches`: ``fit`` and ``train_epoch`` hand it
     over): features X or targets y holding NaN or inf there are named, with those examples'
-    places and no lr advice.
+    places and no lr advice, where they are the likelier cause (see
+    :mod:`~linearnets.training.guard_data`). Where its X was too large to be held, the examples
+    whose losses alone are not finite are named, or the features beside the lr with the test
+    that tells them apart (see :mod:`~linearnets.training.guard_unseen`).
 
     Use it as a callback of :func:`~linearnets.training.loop.fit` (it then knows the epoch, and checks
     the steps left at each epoch's end), or call it after each step (as ``fit``'s ``on_step``
@@ -123,8 +128,9 @@ class DivergenceGuard(Callback):
         self.data_checked = check_bool("data_checked", data_checked)
         self.epoch = 1
         self._growth = GrowthCheck(lr=self.lr, factor=self.factor, min_examples=self.min_examples)
-        # (epoch, step, losses, its batch where watched): read back in groups
-        self._pending: list[tuple[int, int, torch.Tensor, Batch | None]] = []
+        # (epoch, step, losses, the dimensions of its X and y let go of, its batch where
+        # watched): read back in groups
+        self._pending: list[tuple[int, int, torch.Tensor, Dims, Batch | None]] = []
         self._epoch_ends = False  # whether on_epoch_end will check the steps left in an epoch
         self._dtype = torch.float32  # the losses' dtype, whose range a non-finite loss passed
         # A non-finite loss before any update is not the learning rate's doing: these say whether
@@ -138,6 +144,7 @@ class DivergenceGuard(Callback):
         self._order: bool | None = None
         self._batch: Batch | None = None
         self._before = 0
+        self._last: float | None = None  # the latest finite step's mean loss
 
     @property
     def start_loss(self) -> float | None:
@@ -205,7 +212,7 @@ class DivergenceGuard(Callback):
         """
         self._batch = None
         if failed:
-            self._pending = [(e, s, l, None) for e, s, l, _ in self._pending]
+            self._pending = [(e, s, l, d, None) for e, s, l, d, _ in self._pending]
 
     def __call__(self, step: int, losses: torch.Tensor) -> None:
         """Check one step: ``step`` counts from 0 within the epoch, ``losses`` are per-example."""
@@ -219,11 +226,13 @@ class DivergenceGuard(Callback):
             32 if l.device.type != "cpu" else 16 if self._epoch_ends else 1
         )
         batch, self._batch = self._batch, None
+        dims: Dims = (0, 0)
         if batch is not None and len(self._pending) + 1 < every:
-            batch = kept(batch)  # read back later: only small tensors are held so long
+            # read back later: only small tensors are held so long, the others' dimensions
+            batch, dims = held(batch)
         # kept as they are (no op per step), like the training loop's metrics: a step's losses are a
         # new tensor, not overwritten by later steps
-        self._pending.append((self.epoch, step, l, batch))
+        self._pending.append((self.epoch, step, l, dims, batch))
         if len(self._pending) >= every:
             self.flush()
 
@@ -232,20 +241,21 @@ class DivergenceGuard(Callback):
         if not self._pending:
             return
         pending, self._pending = self._pending, []
-        held = [l for _, _, l, _ in pending]
+        losses_held = [l for _, _, l, _, _ in pending]
         if self.dist is not None and self.dist.enabled:  # already (sum, count) per step
-            values = torch.stack(held).tolist()
+            values = torch.stack(losses_held).tolist()
         else:
-            sums = step_sums(held).tolist()
+            sums = step_sums(losses_held).tolist()
             values = [
-                (total, l.shape[0] if l.ndim else 1) for total, l in zip(sums, held, strict=True)
+                (total, l.shape[0] if l.ndim else 1)
+                for total, l in zip(sums, losses_held, strict=True)
             ]
         per_example = not (self.dist is not None and self.dist.enabled)
-        for (epoch, step, l, batch), (total, count) in zip(pending, values, strict=True):
+        for (epoch, step, l, dims, batch), (total, count) in zip(pending, values, strict=True):
             # a mean-reduced (0-d) loss, or a data-parallel step's (sum, count), has no example's
             losses = l if per_example and l.ndim else None
             self._check(
-                epoch, step, total, int(count), losses, None if batch is None else (*batch, l)
+                epoch, step, total, int(count), losses, None if batch is None else (*batch, l, dims)
             )
 
     def _check(
@@ -255,12 +265,12 @@ class DivergenceGuard(Callback):
         total: float,
         count: int,
         losses: torch.Tensor | None = None,
-        batch: tuple[torch.Tensor | None, torch.Tensor | None, torch.Tensor] | None = None,
+        batch: tuple[torch.Tensor | None, torch.Tensor | None, torch.Tensor, Dims] | None = None,
     ) -> None:
         """Check one step's loss ``total`` over ``count`` examples; ``losses``: its per-example
         losses, if any (read back only where needed: a mean past the bound, a rare loss's next);
-        ``batch``: its data, where held, and the losses the guard was handed, looked at only if
-        the loss is not finite."""
+        ``batch``: its data, where held, the losses the guard was handed and the dimensions of
+        the data let go of, looked at only if the loss is not finite."""
         if step == 0:
             self._before = 0
         if count == 0:
@@ -268,33 +278,69 @@ class DivergenceGuard(Callback):
         loss = total / count
         where = f"epoch {epoch}, step {step + 1}"
         if not math.isfinite(loss):
-            data = None
-            if batch is not None:
-                X, y, held = batch
-                data = data_not_finite(
-                    where, loss, (X, y), losses=held, lr=self.lr, first_example=self._before,
-                    order=self._order,
-                )  # fmt: skip
-            if isinstance(data, DivergenceError):
-                error = data
-            else:
-                error = not_finite(
-                    where,
-                    loss,
-                    lr=self.lr,
-                    epoch=epoch,
-                    dtype=self._dtype,
-                    updated=self._updated,
-                    resumed=self._resumed,
-                    data_checked=self.data_checked,
-                )
-                if data is not None:  # NaN or inf in the batch, with no evidence either way
-                    error.args = (f"{error}{data}",)
+            error = self._not_finite(where, loss, epoch, batch)
             error.step = step  # the step of its epoch, from 0 (DivergenceError.step)
             raise error
         self._updated = True  # the step's update goes ahead
         self._before += count
+        self._last = loss
         self._growth.step(where, total, count, losses)
+
+    def _not_finite(
+        self,
+        where: str,
+        loss: float,
+        epoch: int,
+        batch: tuple[torch.Tensor | None, torch.Tensor | None, torch.Tensor, Dims] | None,
+    ) -> DivergenceError:
+        """Return the error for the non-finite ``loss`` at ``where``: the step's data named where
+        its ``batch``, watched, shows them to blame (:func:`data_not_finite`), or the examples
+        whose losses alone are not finite where its X was not held (:func:`unseen_rows`); else
+        the lr (:func:`not_finite`), beside data not looked at, or those that may be the cause."""
+        data: DivergenceError | str | None = None
+        seen = None
+        bound = self._growth.bound()
+        if batch is not None:
+            X, y, losses, dims = batch
+            data = data_not_finite(
+                where, loss, (X, y), losses=losses, lr=self.lr, first_example=self._before,
+                order=self._order,
+            )  # fmt: skip
+            if data is None:  # the data held are finite: those not held, where some examples'
+                data = unseen_rows(
+                    where, loss, losses=losses, dims=dims, lr=self.lr,
+                    first_example=self._before, order=self._order, bound=bound,
+                )  # fmt: skip
+            # every example's loss not finite, one by one (not one number spread over the batch)
+            every = per_example(losses) and bool((~torch.isfinite(losses)).all())
+            seen = unseen(dims, every_example=every)
+        if isinstance(data, DivergenceError):
+            return data
+        error = not_finite(
+            where,
+            loss,
+            lr=self.lr,
+            epoch=epoch,
+            dtype=self._dtype,
+            updated=self._updated,
+            resumed=self._resumed,
+            data_checked=self.data_checked,
+            # data not looked at lead where the lr is not the likelier cause (a rate a linear
+            # model trains at, the loss not grown before); else the lr does, as it did
+            unseen=None if data is not None or self.lr > FAR_LR or self._grown(bound) else seen,
+        )
+        if data is not None:  # NaN or inf in the batch, with no evidence either way
+            error.args = (f"{error}{data}",)
+        return error
+
+    def _grown(self, bound: float | None) -> bool:
+        """Whether the latest finite step's loss had grown: past ``bound`` (the growth check's),
+        or ``factor`` × the first step's (a window still open holds the grown steps)."""
+        first = self._growth.first_loss
+        if self._last is None or first is None:
+            return False
+        grown = self.factor * max(first, 1e-12)
+        return self._last > (grown if bound is None else min(bound, grown))
 
     # -- state, so a resumed run keeps the same reference ----------------------------------------
     def state_dict(self) -> dict[str, Any]:

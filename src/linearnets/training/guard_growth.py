@@ -92,6 +92,18 @@ class GrowthCheck:
         """The starting loss: the mean over the first ``min_examples`` (None while still open)."""
         return self._window.start_loss
 
+    def bound(self) -> float | None:
+        """Return the mean loss past which a step counts as grown: ``factor`` × the starting loss
+        (or the level a rare large loss left, where higher), × the mean of the window's steps so
+        far while it is open; ``None`` before any step."""
+        if self.start_loss is not None:
+            reference = self._levels.raised(self.start_loss)
+        elif self._window.count:
+            reference = self._window.sum / self._window.count
+        else:
+            return None
+        return self.factor * max(reference, 1e-12)
+
     def start_epoch(self) -> None:
         """Forget the step means of the epoch before."""
         self._epoch_means = []

@@ -7,6 +7,7 @@ module only words it): each returns a :class:`~linearnets.errors.DivergenceError
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import torch
 
@@ -14,6 +15,7 @@ from linearnets.errors import DivergenceError
 
 __all__ = [
     "FAR_LR",
+    "Unseen",
     "epoch_not_finite",
     "grown",
     "grown_past",
@@ -27,6 +29,17 @@ __all__ = [
 # 0.03 and 0.1; linear regression on unit-variance features blows up from about 2): a run that blew
 # up at lr 1e30 was told to try 1e29. The advice is then this rate.
 FAR_LR = 10.0
+
+
+class Unseen(NamedTuple):
+    """What the guard says of a non-finite step's data it did not look at (see
+    :mod:`linearnets.training.guard_unseen`): ``data``, the cause ("that batch's features X hold
+    NaN or inf (...)"); ``tells``, the test on the whole batch that tells it from the lr
+    ("torch.isfinite(X).all()"); ``rows``, the one that finds its examples."""
+
+    data: str
+    tells: str
+    rows: str
 
 
 def smaller_lr(lr: float) -> float:
@@ -101,8 +114,13 @@ def not_finite(
     updated: bool,
     resumed: bool,
     data_checked: bool,
+    unseen: Unseen | None = None,
 ) -> DivergenceError:
     """Return the error for a non-finite batch ``loss`` at ``where`` ("epoch 1, step 3").
+
+    After an update, the lr is named, and data not ``data_checked`` as a thing to check; where
+    the step's data were ``unseen`` (not looked at, and the lr not the likelier cause), both
+    causes are named, those data first, with the test that tells them apart.
 
     Before any update (none ``updated`` by the guard, and the weights untrained: a fresh run's
     first epoch) lr cannot be the cause: the data, or the model's outputs on them, are too large
@@ -112,6 +130,8 @@ def not_finite(
     """
     if updated or not (resumed or epoch == 1):
         # finite data gave finite losses until the updates: lr alone is named
+        if unseen is not None and not data_checked:
+            return _either(where, loss, lr=lr, unseen=unseen)
         check = "" if data_checked else ", and check the data holds no NaN or inf"
         return DivergenceError(
             f"training diverged at {where}: the batch loss is {loss} (not finite) at lr "
@@ -135,6 +155,19 @@ def not_finite(
     )
     error.resumable = False  # the data are the cause: no smaller lr, no resume helps
     return error
+
+
+def _either(where: str, loss: float, *, lr: float, unseen: Unseen) -> DivergenceError:
+    """Return the error for a non-finite batch ``loss`` after an update, whose data were
+    ``unseen``: those data, or an update that made the weights non-finite, and the test that
+    tells which."""
+    return DivergenceError(
+        f"training diverged at {where}: the batch loss is {loss} (not finite) at lr {lr:g}: "
+        f"either {unseen.data}, or an update made the weights non-finite, as a learning rate too "
+        f"large does; {unseen.tells} on that batch tells which (False: clean or drop the "
+        f"examples that hold NaN or inf ({unseen.rows} is False on them), then train again from "
+        f"fresh weights; True: {suggestion(lr)})"
+    )
 
 
 def _data_too_large(loss: float, *, dtype: torch.dtype, data_checked: bool) -> tuple[str, str]:
