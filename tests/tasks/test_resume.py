@@ -220,6 +220,53 @@ def test_a_finished_run_whose_model_pt_was_damaged_writes_it_again_on_resume(
         resume_softmax(out)
 
 
+def _impl_edited(payload: dict[str, Any]) -> dict[str, Any]:
+    return payload | {"impl": "concise"}
+
+
+def _w_transposed(payload: dict[str, Any]) -> dict[str, Any]:
+    state = payload["state_dict"]
+    return payload | {"state_dict": {"W": state["W"].T.contiguous(), "b": state["b"]}}
+
+
+@pytest.mark.parametrize(
+    "edit,said",
+    [
+        (_impl_edited, r"does not fit a concise model of 784 inputs and 10 outputs \(RuntimeError: "
+         r"Error\(s\) in loading state_dict for Sequential: Missing key\(s\) in state_dict: "
+         r'"1\.weight", "1\.bias"\. Unexpected key\(s\) in state_dict: "W", "b"\.\)'),
+        (_w_transposed, r"does not fit an analytic model of 784 inputs and 10 outputs \(UsageError: "
+         r"state_dict\['W'\] must have shape \(784, 10\), got \(10, 784\); load a state saved "
+         r"from the same model size\)"),
+    ],
+    ids=["impl-edited", "W-transposed"],
+)  # fmt: skip
+def test_a_model_pt_that_fits_no_model_of_its_impl_is_written_again_by_the_resume_predict_advises(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    edit: Callable[[dict[str, Any]], dict[str, Any]],
+    said: str,
+) -> None:
+    """Each value sound, the state_dict fitting no model of the impl named (an impl edited by
+    hand): predict refused it and advised the resume, which said the run was complete."""
+    out = tmp_path / "run"
+    run_softmax(SoftmaxConfig(epochs=1, num_threads=1, plot="none", device="cpu", out=out))
+    intact = (out / "model.pt").read_bytes()
+    torch.save(edit(torch.load(out / "model.pt", weights_only=True)), out / "model.pt")
+    assert main(["predict", str(out), "-n", "2"]) == 1
+    assert re.fullmatch(
+        rf"linearnets predict: error: {re.escape(str(out))}/model\.pt is damaged: its state_dict "
+        rf"{said}; write it again from the run's checkpoint with linearnets softmax --resume "
+        rf"{re.escape(str(out))} \(linearnets\.resume_softmax in Python\)\n",
+        capsys.readouterr().err,
+    )
+    assert main(["softmax", "--resume", str(out)]) == 0  # as it says: nothing trained
+    assert (out / "model.pt").read_bytes() == intact
+    assert main(["predict", str(out), "-n", "2"]) == 0
+    assert main(["softmax", "--resume", str(out)]) == 2  # complete now
+    assert "is complete: it finished its 1 epoch" in capsys.readouterr().err
+
+
 def test_results_json_comes_last_so_lost_figures_are_redrawn_on_resume(tmp_path: Path) -> None:
     """Ctrl-C while the final figures are drawn: results.json, written once everything else is
     complete, is missing too, so --resume draws them again."""

@@ -254,6 +254,27 @@ def test_predict_refuses_a_damaged_model_naming_model_pt(
     assert not (run / "predict-3.png").exists()
 
 
+@pytest.mark.parametrize("name", list(BAD_WEIGHTS))
+def test_weights_are_intact_to_a_resume_exactly_where_load_trained_takes_them(
+    tmp_path: Path, name: str
+) -> None:
+    """A resume writes again the model.pt that load_trained refuses: a state_dict of another
+    impl's names, or a weight transposed, was intact to it, the run "complete". The probe builds
+    the model on the meta device: no weight is drawn (the global generator is left as it was)."""
+    from linearnets.tasks.weights import weights_intact
+
+    run = tmp_path / "run"
+    _model(run, **BAD_WEIGHTS[name][0])
+    try:
+        load_trained(run)
+        taken = True
+    except CheckpointError:
+        taken = False
+    state = torch.get_rng_state()
+    assert weights_intact(run / "model.pt") is taken
+    assert torch.equal(torch.get_rng_state(), state)
+
+
 def test_a_model_pt_that_is_not_a_dict_is_named(tmp_path: Path) -> None:
     (tmp_path / "run").mkdir()
     torch.save([torch.zeros(2)], tmp_path / "run" / "model.pt")

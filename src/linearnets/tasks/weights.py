@@ -7,6 +7,8 @@ explained by :mod:`linearnets.tasks.missing_weights`.
 from __future__ import annotations
 
 import os
+import warnings
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -107,21 +109,41 @@ def load_trained(
     if "pixels" not in payload:  # written before it was recorded: every Fashion-MNIST run scaled
         classes = payload.get("classes")
         payload["pixels"] = True if classes and list(classes) == list(TEXT_LABELS) else None
-    setup = build_softmax(
-        payload["impl"], num_inputs=payload["num_inputs"], num_outputs=payload["num_outputs"]
-    )
-    try:
-        setup.net.load_state_dict(payload["state_dict"])
-    except (KeyError, RuntimeError, TypeError, ValueError) as exc:
-        model = f"{'an' if payload['impl'] == 'analytic' else 'a'} {payload['impl']} model"
-        raise CheckpointError(
-            f"{shown_path(path)} is damaged: its state_dict does not fit {model} of "
-            f"{payload['num_inputs']} inputs and {payload['num_outputs']} outputs "
-            f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); {recreate_fix(path)}"
-        ) from None
+    net = _model_of(path, payload)
     if payload["pixels"]:
-        expect_pixels(setup.net)
-    return setup.net, payload
+        expect_pixels(net)
+    return net, payload
+
+
+def _model_of(path: Path, payload: dict[str, Any], *, meta: bool = False) -> Any:
+    """Return the model ``payload``'s ``impl`` builds, its ``state_dict`` loaded.
+
+    Args:
+        meta: build it on the meta device: the state_dict's names and shapes checked against the
+            model's, without drawing its initial weights or copying any (what
+            :func:`weights_intact` needs to know).
+
+    Raises:
+        CheckpointError: the state_dict does not fit the model (another impl's names, a
+            transposed weight).
+    """
+    with torch.device("meta") if meta else nullcontext(), warnings.catch_warnings():
+        # on the meta device nn.Module's load warns that copying into it does nothing: the point
+        warnings.filterwarnings("ignore", message=".*copying from a non-meta parameter")
+        setup = build_softmax(
+            payload["impl"], num_inputs=payload["num_inputs"], num_outputs=payload["num_outputs"]
+        )
+        try:
+            setup.net.load_state_dict(payload["state_dict"])
+        except (KeyError, RuntimeError, TypeError, ValueError) as exc:
+            model = f"{'an' if payload['impl'] == 'analytic' else 'a'} {payload['impl']} model"
+            raise CheckpointError(
+                f"{shown_path(path)} is damaged: its state_dict does not fit {model} of "
+                f"{payload['num_inputs']} inputs and {payload['num_outputs']} outputs "
+                f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); "
+                f"{recreate_fix(path)}"
+            ) from None
+    return setup.net
 
 
 def _check_searchable(run_dir: Path, path: Path) -> None:
@@ -148,7 +170,9 @@ def weights_intact(path: Path) -> bool:
     if not os.path.isfile(path):
         return False
     try:
-        _read_payload(path)
+        # its state_dict fitted to the model its impl names too: one that does not (an impl
+        # edited by hand) was "complete" to the resume that predict's refusal of it advises
+        _model_of(path, _read_payload(path), meta=True)
     except (CheckpointError, UsageError):  # unreadable or damaged: the probe's answer
         return False
     return True
