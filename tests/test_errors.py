@@ -462,6 +462,17 @@ def test_api_rejects_bad_input(
 
 
 # -- run folders and checkpoints, which need files -------------------------------------------------
+# a history row, as a checkpoint holds one per finished epoch
+ROW_OF_EPOCH_1 = {
+    "epoch": 1,
+    "train_loss": 0.5,
+    "train_acc": 0.8,
+    "test_loss": 0.6,
+    "test_acc": 0.75,
+    "seconds": 1.0,
+}
+
+
 def _run_folder(
     tmp: Path, *, checkpoint: bytes | None = None, finished: bool = False, **config: Any
 ) -> Path:
@@ -480,7 +491,8 @@ def _run_folder(
             optimizer_state={},
             epoch=1,
             generators_state={},
-            history=[],
+            # the row of its one epoch: a history of other length is damage, refused first
+            history=[ROW_OF_EPOCH_1],
             config=cfg,
         )
     elif checkpoint:

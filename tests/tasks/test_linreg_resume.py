@@ -314,6 +314,36 @@ def test_a_folder_without_config_json_is_refused_by_what_its_checkpoint_holds(
     assert ln.resume_softmax(softmax, epochs=2).history.epochs[-1].epoch == 2  # as it says
 
 
+def test_a_checkpoint_epoch_past_its_history_is_refused_as_damaged_before_any_advice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A complete two-epoch run whose checkpoint's epoch was edited to 12: the plain resume
+    advised epochs=17, which was then refused as damaged. The damage is said first, whatever is
+    given, and its fix works."""
+    from linearnets.cli import main
+
+    from .test_resume import _edit_checkpoint
+
+    run = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=run))
+    _edit_checkpoint(run, epoch=12)
+    said = (
+        f"checkpoint {run / 'checkpoint.pt'} is damaged: its history must hold one row per "
+        "finished epoch (12), got 2; restore checkpoint.pt from a copy of the run, or delete it "
+        "and resume with force=True to start the run over"
+    )
+    for given in ({}, {"epochs": 17}, {"epochs": 12}, {"epochs": 3}, {"lr": 0.1}):
+        with pytest.raises(CheckpointError, match=f"^{re.escape(said)}$"):
+            resume_linreg(run, **given)
+    capsys.readouterr()
+    assert main(["linreg", "--resume", str(run)]) == 1
+    cli_said = said.replace("force=True", "--force")
+    assert capsys.readouterr().err == f"linearnets linreg: error: {cli_said}\n"
+    (run / "checkpoint.pt").unlink()  # as it says
+    assert main(["linreg", "--resume", str(run), "--force"]) == 0
+    assert load_checkpoint(run / "checkpoint.pt").epoch == 2
+
+
 def test_a_data_file_whose_content_changed_is_refused_unless_forced(tmp_path: Path) -> None:
     X = torch.randn(50, 2, generator=torch.Generator().manual_seed(3))
     y = X @ torch.tensor([1.0, -2.0]) + 0.5

@@ -638,6 +638,13 @@ DAMAGED = {
         (),
         r"its history must hold one row per finished epoch \(1\), got 0",
     ),
+    # refused before the epochs asked for are compared with its 12: "at least the epochs the
+    # run already finished (12), got 2; pass e.g. --epochs 17" advised a resume refusing it
+    "epoch-past-its-history": (
+        {"epoch": 12},
+        (),
+        r"its history must hold one row per finished epoch \(12\), got 1",
+    ),
     "model-renamed": (
         {"model_state": _renamed},
         (),
@@ -696,6 +703,31 @@ def test_a_checkpoint_holding_bad_values_is_refused_and_nothing_is_lost(
     assert {
         p.name: p.read_bytes() for p in run.iterdir()
     } == before  # nothing rewritten, no lock left
+
+
+def test_a_checkpoint_epoch_past_its_history_is_refused_as_damaged_before_any_advice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A complete two-epoch run whose checkpoint's epoch was edited to 12: the plain resume
+    advised --epochs 17 to train further or --epochs 12 to end the run there, and each was then
+    refused as damaged. The damage is said first, whatever is given, and its fix works."""
+    _blobs(tmp_path / "d.npz", 9)
+    run = tmp_path / "run"
+    common = ["--data", str(tmp_path / "d.npz"), "--plot", "none"]
+    assert main(["softmax", *common, "--epochs", "2", "--out", str(run)]) == 0
+    _edit_checkpoint(run, epoch=12)
+    capsys.readouterr()
+    for given in ([], ["--epochs", "17"], ["--epochs", "12"], ["--epochs", "3"], ["--lr", "0.5"]):
+        assert main(["softmax", "--resume", str(run), *given]) == 1, given
+        assert capsys.readouterr().err == (
+            f"linearnets softmax: error: checkpoint {run / 'checkpoint.pt'} is damaged: its "
+            "history must hold one row per finished epoch (12), got 2; restore checkpoint.pt "
+            "from a copy of the run, or delete it and resume with --force to start the run over\n"
+        ), given
+    (run / "checkpoint.pt").unlink()  # as it says
+    assert main(["softmax", "--resume", str(run), "--force"]) == 0
+    assert load_checkpoint(run / "checkpoint.pt").epoch == 2
+    assert main(["softmax", "--resume", str(run), "--epochs", "3"]) == 0
 
 
 def test_a_linreg_run_s_checkpoint_copied_in_is_refused_naming_its_task(

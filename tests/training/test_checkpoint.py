@@ -20,6 +20,7 @@ from linearnets.training.checkpoint import (
     CHECKPOINT_FILE,
     FORMAT_VERSION,
     CheckpointCallback,
+    check_history,
     checkpoint_history,
     global_rng_state,
     history_from_rows,
@@ -412,9 +413,13 @@ def test_a_history_without_one_row_per_epoch_is_refused(tmp_path: Path, rows: in
     history = [ROW | {"epoch": i + 1} for i in range(rows)]
     path = save_checkpoint(tmp_path / CHECKPOINT_FILE, epoch=1, **(_state() | {"history": history}))
     ckpt = load_checkpoint(path)
-    with pytest.raises(CheckpointError, match=rf"checkpoint {re.escape(str(path))} is damaged: its history must hold one row per finished epoch \(1\), got {rows}; restore checkpoint.pt from a copy"):  # fmt: skip
+    said = rf"checkpoint {re.escape(str(path))} is damaged: its history must hold one row per finished epoch \(1\), got {rows}; restore checkpoint.pt from a copy"  # fmt: skip
+    with pytest.raises(CheckpointError, match=said):
         checkpoint_history(ckpt)
+    with pytest.raises(CheckpointError, match=said):  # what a resume checks before its advice
+        check_history(ckpt)
     good = load_checkpoint(save_checkpoint(path, epoch=1, **_state()))
+    check_history(good)
     assert checkpoint_history(good).epochs == [EpochMetrics(**ROW)]
 
 

@@ -35,7 +35,7 @@ from linearnets.tasks.resume_data import check_recorded_data
 from linearnets.tasks.resume_exactness import warn_not_bit_exact
 from linearnets.tasks.stopping import complete_when_returned
 from linearnets.training.callback_checks import check_callbacks
-from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
+from linearnets.training.checkpoint import CHECKPOINT_FILE, check_history, load_checkpoint
 from linearnets.training.config_sections import notes_of
 from linearnets.training.run_config import (
     bad_config_value,
@@ -169,6 +169,8 @@ def _resume(
     ckpt = load_checkpoint(path) if path.exists() or path.is_symlink() else None
     if ckpt is not None:  # a softmax run's, copied in: its weights were refused as damaged
         refuse_foreign_checkpoint(ckpt, task=TASK)
+        # before any advice counting its epochs ("pass --epochs 17"), which this damage refuses
+        check_history(ckpt)
     if ckpt is None and (run_dir / RESULTS_FILE).exists() and not force:
         raise CheckpointError(
             f"checkpoint {shown_path(path)} does not exist, but {RESULTS_FILE} does: the run "

@@ -203,6 +203,8 @@ def _resume(
         return _start_over(run_dir, saved, callbacks=callbacks, dist=dist, overrides=overrides)
     ckpt = load_checkpoint(run_dir / CHECKPOINT_FILE)
     old = checkpoint_config(ckpt)
+    # before any advice counting its epochs ("pass --epochs 17"), which this damage refuses
+    history = checkpoint_history(ckpt)
     # the settings last asked for: an earlier resume's options (--epochs 6, a forced --lr) are in
     # config.json before its first checkpoint is, so the plain "--resume DIR" its interrupt
     # message advises carries them on
@@ -215,7 +217,6 @@ def _resume(
     check_epochs_left(run_dir, ckpt.epoch, new, given="epochs" in overrides)
     if ckpt.epoch == new.epochs:  # trains nothing: the run ends with the checkpoint's settings
         new, changed = untrained_changes_dropped(new, changed, given=overrides)
-    history = checkpoint_history(ckpt)  # before any file is rewritten from it
     exp = prepare(new, dist=dist)
     if exp.dist.is_main and ckpt.epoch < new.epochs:  # one that trains nothing changes nothing
         warn_not_bit_exact(

@@ -39,6 +39,7 @@ __all__ = [
     "FORMAT_VERSION",
     "Checkpoint",
     "CheckpointCallback",
+    "check_history",
     "checkpoint_history",
     "damaged_checkpoint",
     "global_rng_state",
@@ -224,16 +225,27 @@ def _check_format(path: Path, payload: Any) -> None:
 
 
 def checkpoint_history(ckpt: Checkpoint) -> History:
-    """Return the checkpoint's history, refusing one that lacks rows of its finished epochs.
+    """Return the checkpoint's history, refusing one that lacks rows of its finished epochs
+    (:func:`check_history`)."""
+    check_history(ckpt)
+    return history_from_rows(ckpt.history)
+
+
+def check_history(ckpt: Checkpoint) -> None:
+    """Refuse a checkpoint whose history holds other than one row per finished epoch.
 
     Resuming rewrites ``metrics.jsonl`` from these rows: a row missing here would be lost there.
+    A resume checks it before it gives any advice counting the checkpoint's epochs: an epoch
+    edited to 12 beside 2 rows was told "pass epochs=17 to train further", which this refuses.
+
+    Raises:
+        CheckpointError: naming the file, both counts and the fix.
     """
     if len(ckpt.history) != ckpt.epoch:
         raise CheckpointError(
             f"checkpoint {shown_path(ckpt.path)} is damaged: its history must hold one row per "
             f"finished epoch ({ckpt.epoch}), got {len(ckpt.history)}; {restore_hint(ckpt.path)}"
         )
-    return history_from_rows(ckpt.history)
 
 
 def history_from_rows(rows: list[dict[str, Any]]) -> History:
