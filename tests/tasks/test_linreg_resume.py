@@ -274,31 +274,39 @@ def test_a_folder_without_a_linreg_run_is_refused(tmp_path: Path) -> None:
         resume_linreg(tmp_path)
 
 
-def test_a_folder_without_config_json_is_refused_by_what_its_checkpoint_holds(
-    tmp_path: Path,
+def test_a_folder_without_config_json_is_resumed_from_its_checkpoint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A linreg run's folder that lost its config.json was said to "hold no run"; resume_softmax
-    tells the same folder by its checkpoint's task, and gives the fix."""
+    """A linreg run's folder that lost its config.json was said to "hold no run", then told to
+    put the file back, though its checkpoint holds the run's settings: resume_softmax rebuilds a
+    softmax run's config.json from its checkpoint, and so does resume_linreg now, bit for bit as
+    the run with its config.json. A softmax run's checkpoint is sent to resume_softmax."""
+    from linearnets.cli import main
     from linearnets.tasks.softmax import run_softmax
 
     from .test_resume import _edit_checkpoint
 
-    run = tmp_path / "run"
-    ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=run))
+    run, kept = tmp_path / "run", tmp_path / "kept"  # kept: its config.json kept
+    for out in (run, kept):
+        ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=out))
     (run / "config.json").unlink()
-    with pytest.raises(UsageError) as info:
-        resume_linreg(run)
-    said = (
-        f"the run folder {run} holds a linear-regression run's checkpoint.pt (epoch 2) but not "
-        "its config.json, which holds the settings the resume needs; put its config.json back "
-        f"(from a copy of the run), then resume it with: linearnets.resume_linreg({str(run)!r})"
-    )
-    assert str(info.value) == said
+    with pytest.raises(UsageError, match=r"the run in .* is complete: it finished its 2 epochs"):
+        resume_linreg(run)  # nothing to do: config.json is not written
+    assert not (run / "config.json").exists()
+    result = resume_linreg(run, epochs=3)
+    expected = resume_linreg(kept, epochs=3)
+    assert _losses(result) == _losses(expected)
+    assert (result.w, result.b) == (expected.w, expected.b)
+    rebuilt = json.loads((run / "config.json").read_text())
+    assert rebuilt["task"] == "linreg" and rebuilt["config"]["epochs"] == 3
+    assert rebuilt["config"]["out"] == str(run)
+    assert [r["from_epoch"] for r in rebuilt["resumes"]] == [2]
     # one recording no task (a hand edit) is told by its settings: it was "of a softmax run"
+    (run / "config.json").unlink()
     _edit_checkpoint(run, extra=lambda payload: {**payload["extra"], "task": None})
-    with pytest.raises(UsageError) as info:
-        resume_linreg(run)
-    assert str(info.value) == said
+    assert main(["linreg", "--resume", str(run), "--epochs", "4"]) == 0
+    assert json.loads((run / "config.json").read_text())["config"]["epochs"] == 4
+    capsys.readouterr()
     # a softmax run's checkpoint: resume_softmax rebuilds its config.json from it
     data = tmp_path / "d.npz"
     np.savez(data, X=np.random.default_rng(0).normal(size=(30, 4)), y=np.arange(30) % 3)
@@ -312,6 +320,90 @@ def test_a_folder_without_config_json_is_refused_by_what_its_checkpoint_holds(
         f"softmax run); resume it with: linearnets.resume_softmax({str(softmax)!r})"
     )
     assert ln.resume_softmax(softmax, epochs=2).history.epochs[-1].epoch == 2  # as it says
+
+
+@pytest.mark.parametrize(
+    "config,said",
+    [
+        (lambda c: c | {"lr": "fast"}, r"lr must be a positive number.*got 'fast'"),
+        (
+            lambda c: {k: v for k, v in c.items() if k != "lr"},
+            r"it lacks 'lr', which every run writes \(a resume would take the default, lr 0\.03, "
+            r"not the value the run was trained with\)",
+        ),
+    ],
+    ids=["lr-text", "lr-deleted"],
+)
+def test_settings_rebuilt_from_a_hand_edited_checkpoint_name_the_checkpoint(
+    tmp_path: Path, config: Callable[[dict[str, Any]], dict[str, Any]], said: str
+) -> None:
+    """Without config.json the settings are the checkpoint's: a bad one names that file (not the
+    config.json that is not there), as resume_softmax names it; the checkpoint put back, the run
+    resumes."""
+    from .test_resume import _edit_checkpoint
+
+    run = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=100, out=run))
+    (run / "config.json").unlink()
+    good = (run / "checkpoint.pt").read_bytes()
+    _edit_checkpoint(run, config=lambda payload: config(payload["config"]))
+    path = re.escape(str(run / "checkpoint.pt"))
+    with pytest.raises(
+        CheckpointError,
+        match=rf"^checkpoint {path} holds an unusable config: {said}.*; restore checkpoint\.pt "
+        r"from a copy of the run, or delete it and resume with force=True to start the run over$",
+    ):
+        resume_linreg(run, epochs=2)
+    assert not (run / "config.json").exists()
+    (run / "checkpoint.pt").write_bytes(good)  # as it says
+    assert resume_linreg(run, epochs=2).history.epochs[-1].epoch == 2
+
+
+@pytest.mark.parametrize(
+    "finished", [True, False], ids=["finished", "stopped-after-its-checkpoint"]
+)
+def test_a_damaged_config_json_is_told_to_be_deleted_and_the_resume_rebuilds_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], finished: bool
+) -> None:
+    """An unreadable config.json was told "put the run's config.json back, or start a new run",
+    though the checkpoint holds the settings: deleted, as a softmax run's, the resume rebuilds it
+    (one that trains further, where the run is complete)."""
+    from linearnets.cli import main
+
+    run = tmp_path / "lc"
+    ln.run_linreg(ln.LinregConfig(epochs=3, num_examples=200, out=run))
+    if not finished:  # stopped after its last checkpoint, before results.json
+        (run / "results.json").unlink()
+    (run / "config.json").write_text("{")
+    resume = (
+        f"a resume that trains further, to more than the 3 epochs it finished (e.g. "
+        f"linearnets.resume_linreg('{run}', epochs=8)), rebuilds"
+        if finished
+        else f"linearnets.resume_linreg('{run}') continues the run and rebuilds"
+    )
+    said = (
+        f"{run / 'config.json'} is not a readable JSON config (Expecting property name enclosed "
+        "in double quotes: line 1 column 2 (char 1)); delete config.json alone (not the folder), "
+        f"or restore it from a copy of the run: {resume} it from checkpoint.pt (without the "
+        "record of earlier resumes or your notes)"
+    )
+    with pytest.raises(UsageError, match=f"^{re.escape(said)}$"):
+        resume_linreg(run, epochs=4)
+    capsys.readouterr()
+    assert main(["linreg", "--resume", str(run), "--epochs", "4"]) == 2
+    err = capsys.readouterr().err
+    command = (
+        f"linearnets linreg --resume {run} --epochs 8), rebuilds"
+        if finished
+        else f"linearnets linreg --resume {run} continues the run and rebuilds"
+    )
+    assert err.startswith("linearnets linreg: error: ") and command in err, err
+    (run / "config.json").unlink()  # as it says
+    given = ["--epochs", "8"] if finished else []
+    assert main(["linreg", "--resume", str(run), *given]) == 0
+    assert json.loads((run / "config.json").read_text())["config"]["epochs"] == (
+        8 if finished else 3
+    )
 
 
 def test_a_checkpoint_epoch_past_its_history_is_refused_as_damaged_before_any_advice(
@@ -1175,13 +1267,17 @@ def test_a_config_json_holding_no_run_config_is_refused_naming_it(
     tmp_path: Path, saved: Any, said: str
 ) -> None:
     """Its value is named, in the file's words, as read_config names it: "holds no run config"
-    said neither that a 'config' section was there nor what it held."""
+    said neither that a 'config' section was there nor what it held. Its fix, as read_config's
+    (no checkpoint here rebuilds the file): a copy, or a new run."""
     (tmp_path / "config.json").write_text(json.dumps(saved))
     with pytest.raises(UsageError) as info:
         resume_linreg(tmp_path)
-    assert str(info.value) == (
-        f"{tmp_path / 'config.json'}{said}; put back the run's config.json from a copy of the run"
+    fix = (
+        "restore it from a copy of the run, or start a new run in another folder"
+        if saved == []
+        else "put back the run's config.json from a copy of the run"
     )
+    assert str(info.value) == f"{tmp_path / 'config.json'}{said}; {fix}"
 
 
 @pytest.mark.parametrize("route", ["checkpoint-gone", "forced-lr"])

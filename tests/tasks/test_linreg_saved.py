@@ -138,9 +138,15 @@ def test_a_config_json_past_what_json_reads_is_refused_as_unreadable(
     capsys.readouterr()
     assert main(["linreg", "--resume", str(out)]) == 2
     assert capsys.readouterr().err == (
-        f"linearnets linreg: error: {path} is not a readable JSON config ({why}); put the run's "
-        "config.json back, or start a new run\n"
+        f"linearnets linreg: error: {path} is not a readable JSON config ({why}); delete "
+        "config.json alone (not the folder), or restore it from a copy of the run: a resume that "
+        f"trains further, to more than the 1 epoch it finished (e.g. linearnets linreg --resume "
+        f"{out} --epochs 6), rebuilds it from checkpoint.pt (without the record of earlier "
+        "resumes or your notes)\n"
     )
+    path.unlink()  # as it says
+    assert main(["linreg", "--resume", str(out), "--epochs", "2"]) == 0
+    assert json.loads(path.read_text())["config"]["lr"] == 0.03
 
 
 def _forced_resume(tmp_path: Path) -> tuple[Path, Path, dict[str, Any]]:

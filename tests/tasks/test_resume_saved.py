@@ -325,7 +325,9 @@ def test_a_linear_regression_run_without_its_config_is_refused_as_such(tmp_path:
         saved_config(run)
     assert str(info.value) == (
         f"the run folder {run} holds a linear-regression run (its checkpoint.pt is of task "
-        "'linreg'), not a softmax run; put its config.json back (from a copy of the run), then "
-        f"resume it with: linearnets.resume_linreg('{run}')"
+        f"'linreg'), not a softmax run; resume it with: linearnets.resume_linreg('{run}')"
     )
     assert (run / "checkpoint.pt").is_file()
+    # as it says: the linear-regression resume rebuilds its config.json from the checkpoint
+    assert linearnets.resume_linreg(run, epochs=2).history.epochs[-1].epoch == 2
+    assert (run / "config.json").is_file()

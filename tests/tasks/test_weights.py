@@ -426,10 +426,9 @@ def test_a_linreg_run_s_folder_is_said_to_keep_no_model_pt(
     )
     with pytest.raises(UsageError) as info:
         ln.resume_softmax(run)  # the resume the old message advised
-    put_back = "" if config_kept else "put its config.json back (from a copy of the run), then "
     assert str(info.value) == (
         f"the run folder {run} holds a linear-regression run (its {source} is of task 'linreg'), "
-        f"not a softmax run; {put_back}resume it with: linearnets.resume_linreg('{run}')"
+        f"not a softmax run; resume it with: linearnets.resume_linreg('{run}')"
     )
 
 

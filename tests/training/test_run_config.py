@@ -258,34 +258,40 @@ def _recording(run: Path, task: str | None) -> None:
 
 
 @pytest.mark.parametrize("task_recorded", [True, False], ids=["recorded", "told-by-settings"])
-def test_a_damaged_config_json_of_a_linear_regression_run_is_not_said_to_be_rebuilt(
+def test_a_damaged_config_json_of_a_linear_regression_run_is_rebuilt_by_its_own_resume(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], task_recorded: bool
 ) -> None:
-    """A linear-regression run's checkpoint holds no settings to rebuild config.json from, and the
-    softmax resume offered ("--resume DIR continues the run and rebuilds it") refuses it: the fix
-    is the file back from a copy, or a new run; as put back, the run resumes. One recording no
-    task (a hand edit) is told by its settings (noise_std, true_w, ...): it was sent to the
-    softmax resume."""
+    """A linear-regression run's checkpoint holds its settings, and its resume rebuilds
+    config.json from it, as the softmax resume does a softmax run's: deleting the file is the fix
+    (it said "restore it from a copy of the run (a linear-regression run's checkpoint cannot
+    rebuild it)"). Finished (results.json), the resume that rebuilds it trains further. One
+    recording no task (a hand edit) is told by its settings (noise_std, true_w, ...): it was sent
+    to the softmax resume."""
     from linearnets.tasks.linreg_resume import resume_linreg
 
     run = tmp_path / "run"
     assert main(["linreg", "--epochs", "1", "--num-examples", "100", "--out", str(run)]) == 0
     if not task_recorded:
         _recording(run, None)
-    good = (run / "config.json").read_text()
     (run / "config.json").write_text("{")
     with pytest.raises(UsageError) as info:
         run_config.read_config(run)
     assert str(info.value).endswith(
         "is not a readable JSON config (Expecting property name enclosed in double quotes: line 1 "
-        "column 2 (char 1)); restore it from a copy of the run (a linear-regression run's "
-        "checkpoint cannot rebuild it), or start a new run in another folder"
+        "column 2 (char 1)); delete config.json alone (not the folder), or restore it from a copy "
+        "of the run: a resume that trains further, to more than the 1 epoch it finished (e.g. "
+        f"linearnets.resume_linreg('{run}', epochs=6)), rebuilds it from checkpoint.pt (without "
+        "the record of earlier resumes or your notes)"
     )
     capsys.readouterr()
     assert main(["predict", str(run)]) == 2  # predict reads it with the same fix
-    assert "cannot rebuild it), or start a new run in another folder\n" in capsys.readouterr().err
-    (run / "config.json").write_text(good)  # as advised
+    assert capsys.readouterr().err.endswith(
+        f"(e.g. linearnets linreg --resume {run} --epochs 6), rebuilds it from checkpoint.pt "
+        "(without the record of earlier resumes or your notes)\n"
+    )
+    (run / "config.json").unlink()  # as advised
     assert len(resume_linreg(run, epochs=2).history.epochs) == 2
+    assert run_config.read_config(run)["task"] == "linreg"
 
 
 @pytest.mark.parametrize("recorded", [None, "Linreg"], ids=["as-written", "a-task-no-run-writes"])
@@ -585,6 +591,8 @@ def test_a_damaged_config_json_loads_the_checkpoint_once_for_its_fix(
     monkeypatch.setattr(
         run_config, "load_checkpoint", lambda path: (loaded.append(path), real(path))[1]
     )
-    with pytest.raises(UsageError, match=r"\(a linear-regression run's checkpoint cannot rebuild"):
+    with pytest.raises(
+        UsageError, match=r"linearnets\.resume_linreg\(.*, epochs=6\)\), rebuilds it"
+    ):
         run_config.read_config(run)
     assert loaded == [run / "checkpoint.pt"]

@@ -270,12 +270,13 @@ def test_a_checkpoint_without_its_config_is_told_the_resume_that_continues_it(
         claim_run_dir(tmp_path / "linreg", name="x", resume_function="resume_linreg")
     assert str(info.value) == (
         f"out='{tmp_path / 'linreg'}' already holds a run (it has checkpoint.pt); it has no "
-        "config.json, which a linear-regression run's resume needs: put it back (from a copy of "
-        f"the run) and continue it with linearnets.resume_linreg('{tmp_path / 'linreg'}'), or "
-        "pass a new folder"
+        f"config.json, but linearnets.resume_linreg('{tmp_path / 'linreg'}') continues it from "
+        "its checkpoint.pt, rebuilding config.json; or pass a new folder"
     )
     ln.resume_softmax(tmp_path / "softmax", epochs=2)  # the advice holds
     assert (tmp_path / "softmax" / "config.json").is_file()
+    ln.resume_linreg(tmp_path / "linreg", epochs=2)  # for a linear-regression run's too
+    assert json.loads((tmp_path / "linreg" / "config.json").read_text())["task"] == "linreg"
 
 
 def test_every_file_the_run_would_overwrite_is_named(tmp_path: Path) -> None:

@@ -33,6 +33,7 @@ from linearnets.tasks.linreg_run import (
 from linearnets.tasks.linreg_saved import read_linreg_config
 from linearnets.tasks.resume_data import check_recorded_data
 from linearnets.tasks.resume_exactness import warn_not_bit_exact
+from linearnets.tasks.resume_saved import unusable_checkpoint_config
 from linearnets.tasks.stopping import complete_when_returned
 from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.checkpoint import CHECKPOINT_FILE, check_history, load_checkpoint
@@ -85,7 +86,9 @@ def resume_linreg(
     same thread count. ``overrides`` may change any setting, e.g. ``epochs=10`` to train further;
     one that changes the result (impl, lr, batch_size, seed, the synthetic data's settings, the
     data file or its content) is refused unless ``force=True``. A run stopped before its first
-    checkpoint starts over in ``run_dir``. The folder is locked while the resume writes it.
+    checkpoint starts over in ``run_dir``. A lost ``config.json`` is rebuilt from the checkpoint
+    (as :func:`~linearnets.tasks.resume.resume_softmax` rebuilds its own). The folder is locked
+    while the resume writes it.
 
     Args:
         run_dir: the run folder, as ``run_linreg(LinregConfig(out=...))`` made it.
@@ -157,6 +160,8 @@ def _resume(
     """:func:`resume_linreg` once the folder is read and locked."""
     old = _replaced(LinregConfig(), _saved_settings(saved["config"]), run_dir, saved=True)
     missing = lacking(LinregConfig, saved["config"])
+    if missing and not (run_dir / CONFIG_FILE).is_file():  # the checkpoint's, edited by hand
+        raise unusable_checkpoint_config(run_dir / CHECKPOINT_FILE, f"it {missing}")
     if missing:  # a hand edit: the defaults took its place
         raise UsageError(
             f"{shown_path(run_dir / CONFIG_FILE)}: its 'config' section {missing}; put back what "
@@ -247,6 +252,8 @@ def _replaced(
             values["data"] = absolute_path(data)
         return LinregConfig(**values)
     except (UsageError, TypeError) as exc:
+        if saved and not (run_dir / CONFIG_FILE).is_file():  # rebuilt from the checkpoint's
+            raise unusable_checkpoint_config(run_dir / CHECKPOINT_FILE, exc) from None
         if saved:  # resume_softmax's words for the same hand edit
             fix = f", or put back the run's {CONFIG_FILE} from a copy of the run"
             raise bad_config_value(run_dir, exc, fix=fix) from None

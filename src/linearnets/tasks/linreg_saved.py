@@ -1,7 +1,9 @@
 """A linear-regression run's ``config.json`` read back for its resume (D2L §3.2.7): the folder
 refused where it holds no such run (a softmax run's, none, another tool's file), the file where
-a hand edit left it no run's (a data file beside the synthetic data's settings too). Used by
-:mod:`linearnets.tasks.linreg_resume`.
+a hand edit left it no run's (a data file beside the synthetic data's settings too). Where it is
+lost, the checkpoint's settings stand in, as for a softmax run
+(:func:`~linearnets.tasks.resume_saved.config_from_checkpoint`), and the resume writes it again.
+Used by :mod:`linearnets.tasks.linreg_resume`.
 """
 
 from __future__ import annotations
@@ -15,12 +17,12 @@ from linearnets.errors import UsageError
 from linearnets.tasks.linreg_run import TASK
 from linearnets.tasks.resume_data import refuse_data_beside
 from linearnets.tasks.resume_entries import check_entries
+from linearnets.tasks.resume_saved import config_from_checkpoint
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.config_records import check_records
 from linearnets.training.config_sections import check_sections
-from linearnets.training.run_config import loaded_json, resumable_checkpoint
+from linearnets.training.run_config import config_fix, loaded_json
 from linearnets.training.run_dir_checks import check_reachable
-from linearnets.training.run_task import checkpoint_task
 from linearnets.training.runs import CONFIG_FILE
 
 __all__ = ["read_linreg_config"]
@@ -29,11 +31,13 @@ __all__ = ["read_linreg_config"]
 def read_linreg_config(run_dir: Path) -> dict[str, Any]:
     """Return ``run_dir/config.json``, refusing a folder that holds no linear-regression run, and
     a file whose sections or records are no run's (a hand edit, another tool's file): a
-    ``resumes`` entry too (:func:`~linearnets.tasks.resume_entries.check_entries`).
+    ``resumes`` entry too (:func:`~linearnets.tasks.resume_entries.check_entries`). Where it is
+    lost, what the run's checkpoint holds (its settings, no resume recorded).
 
     Raises:
         UsageError: naming the folder or the file, what is wrong, and the fix (the resume of the
-            run the folder does hold, a copy of the file put back).
+            run the folder does hold, a copy of the file put back, or the file deleted where the
+            checkpoint rebuilds it).
     """
     path = run_dir / CONFIG_FILE
     check_reachable(run_dir)  # Path.is_dir raised the bare PermissionError
@@ -43,14 +47,17 @@ def read_linreg_config(run_dir: Path) -> dict[str, Any]:
             "folder a run kept with out=DIR"
         )
     if not path.exists():
-        raise UsageError(_without_config(run_dir))
-    saved = loaded_json(path, fix=lambda: f"put the run's {CONFIG_FILE} back, or start a new run")
+        # its checkpoint stands in, as resume_softmax has it: the resume writes config.json again
+        return _from_checkpoint(run_dir)
+    # deleted, it is rebuilt from the checkpoint (the fix read_config gives a softmax run's)
+    saved = loaded_json(path, fix=lambda: config_fix(run_dir))
     put_back = f"put back the run's {CONFIG_FILE} from a copy of the run"
     # in read_config's words, the value named as the file has it (it said "holds no run config"
     # of a [], or of a 'config' section that was NaN or a string)
     if not isinstance(saved, dict):
         raise UsageError(
-            f"{shown_path(path)} must hold a JSON object, got {json_kind(saved)}; {put_back}"
+            f"{shown_path(path)} must hold a JSON object, got {json_kind(saved)}; "
+            f"{config_fix(run_dir)}"
         )
     if "config" in saved and not isinstance(saved["config"], dict):
         raise UsageError(
@@ -87,8 +94,7 @@ def read_linreg_config(run_dir: Path) -> dict[str, Any]:
             f"regression); a softmax run resumes with: linearnets.resume_softmax({str(run_dir)!r}); "
             f"a linear-regression run's {CONFIG_FILE} names task {json_text(TASK)}: correct it"
         )
-    # what a resume compares or copies forward (no checkpoint holds a linear-regression run's
-    # config.json to rebuild it from)
+    # what a resume compares or copies forward
     check_records(saved, path, rebuilt=put_back, device_kept=False)
     # each resume's entry, its pairs as linreg_resume writes them (the settings' own values)
     check_entries(saved, path, rebuilt=put_back, pairs="values")
@@ -104,26 +110,21 @@ def read_linreg_config(run_dir: Path) -> dict[str, Any]:
     return saved
 
 
-def _without_config(run_dir: Path) -> str:
-    """Return the refusal of ``run_dir``, which holds no ``config.json``: by what its checkpoint
-    holds, if any (a folder holding a run's checkpoint was said to hold no run)."""
-    ckpt = resumable_checkpoint(run_dir)
-    if ckpt is None:  # none, or none usable: nothing here tells of a run
-        return (
+def _from_checkpoint(run_dir: Path) -> dict[str, Any]:
+    """Return what stands in for ``run_dir``'s lost ``config.json``, its checkpoint's settings
+    (:func:`~linearnets.tasks.resume_saved.config_from_checkpoint`), refusing a folder whose
+    checkpoint is no linear-regression run's, or that holds none a resume loads."""
+    rebuilt = config_from_checkpoint(run_dir)
+    if rebuilt is None:  # none, or none usable: nothing here tells of a run
+        raise UsageError(
             f"the run folder {shown_path(run_dir)} holds no {CONFIG_FILE}, so it holds no run; "
             "pass the folder a run kept with out=DIR"
         )
     # a softmax run's (or one whose task nothing tells): resume_softmax rebuilds config.json
-    if checkpoint_task(ckpt.extra, ckpt.config) != TASK:
-        return (
+    if rebuilt.get("task") != TASK:
+        raise UsageError(
             f"the run folder {shown_path(run_dir)} holds no linear-regression run (its "
             f"{CHECKPOINT_FILE} is of a softmax run); resume it with: "
             f"linearnets.resume_softmax({str(run_dir)!r})"
         )
-    # as resume_softmax refuses this folder: the resume reads the run's settings from config.json
-    return (
-        f"the run folder {shown_path(run_dir)} holds a linear-regression run's {CHECKPOINT_FILE} "
-        f"(epoch {ckpt.epoch}) but not its {CONFIG_FILE}, which holds the settings the resume "
-        f"needs; put its {CONFIG_FILE} back (from a copy of the run), then resume it with: "
-        f"linearnets.resume_linreg({str(run_dir)!r})"
-    )
+    return rebuilt

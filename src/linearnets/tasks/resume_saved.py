@@ -35,10 +35,12 @@ from linearnets.training.runs import CONFIG_FILE
 
 __all__ = [
     "checkpoint_config",
+    "config_from_checkpoint",
     "last_asked",
     "refuse_linreg_run",
     "saved_config",
     "started_environment",
+    "unusable_checkpoint_config",
 ]
 
 
@@ -59,19 +61,17 @@ def saved_config(run_dir: str | Path) -> dict[str, Any]:
     )  # "~/runs/a" as out= takes it
     # here, not as the path is taken: a data-parallel resume tells every process its refusal
     check_reachable(run_dir)
-    gone = run_dir.is_dir() and not (run_dir / CONFIG_FILE).exists()
     # its checkpoint stands in; where none is usable either, read_config says what is missing
-    ckpt = resumable_checkpoint(run_dir) if gone else None
-    if ckpt is not None:
-        # resume_linreg reads a run's config.json: without it, no resume can continue the run
+    stand_in = config_from_checkpoint(run_dir)
+    if stand_in is not None:
+        # resume_linreg rebuilds a linear-regression run's config.json from it in turn
         refuse_linreg_run(
-            {"task": checkpoint_task(ckpt.extra, ckpt.config)},
+            stand_in,
             run_dir,
-            fix=f"put its {CONFIG_FILE} back (from a copy of the run), then resume it with: "
-            f"linearnets.resume_linreg({str(run_dir)!r})",
+            fix=f"resume it with: linearnets.resume_linreg({str(run_dir)!r})",
             source=CHECKPOINT_FILE,
         )
-        return {"config": ckpt.config, "resumes": []}  # config.json is rewritten on resume
+        return stand_in  # config.json is rewritten on resume
     saved = read_config(run_dir)
     refuse_linreg_run(
         saved, run_dir, fix=f"resume it with: linearnets.resume_linreg({str(run_dir)!r})"
@@ -82,6 +82,28 @@ def saved_config(run_dir: str | Path) -> dict[str, Any]:
     check_entries(saved, run_dir / CONFIG_FILE, rebuilt=rebuilt)
     _check_device(saved, run_dir)
     return saved
+
+
+def config_from_checkpoint(run_dir: Path) -> dict[str, Any] | None:
+    """Return what stands in for ``run_dir``'s lost ``config.json``: the settings its checkpoint
+    was trained with, no resume recorded, and the task as the run's file names it (``"task":
+    "linreg"`` for a linear-regression run's, none for a softmax run's). Both resumes continue
+    from it and write ``config.json`` again; what the checkpoint does not hold (the record of
+    earlier resumes, the user's notes, the data file's SHA-256) is lost.
+
+    ``None`` where ``config.json`` is there (or ``run_dir`` is no folder), or no checkpoint a
+    resume loads is (:func:`~linearnets.training.run_config.resumable_checkpoint`).
+    """
+    from linearnets.tasks.linreg_run import TASK as LINREG
+
+    if not run_dir.is_dir() or (run_dir / CONFIG_FILE).exists():
+        return None
+    ckpt = resumable_checkpoint(run_dir)
+    if ckpt is None:
+        return None
+    task = checkpoint_task(ckpt.extra, ckpt.config)
+    named = {"task": LINREG} if task == LINREG else {}
+    return {**named, "config": ckpt.config, "resumes": []}
 
 
 def _check_device(saved: dict[str, Any], run_dir: Path) -> None:
@@ -166,7 +188,7 @@ def last_asked(saved: dict[str, Any], *, run_dir: Path) -> SoftmaxConfig:
         asked = SoftmaxConfig.from_dict(section, check_batch=False)
     except (UsageError, TypeError) as exc:
         if not (run_dir / CONFIG_FILE).is_file():  # the settings came from the checkpoint
-            raise _unusable_checkpoint_config(run_dir / CHECKPOINT_FILE, exc) from None
+            raise unusable_checkpoint_config(run_dir / CHECKPOINT_FILE, exc) from None
         raise bad_config_value(run_dir, exc, fix=f", or {_rebuilt(run_dir)}") from None
     if (run_dir / CONFIG_FILE).is_file():  # each value taken: a data file beside resize, named
         refuse_data_beside(
@@ -194,13 +216,14 @@ def checkpoint_config(ckpt: Checkpoint) -> SoftmaxConfig:
     try:  # its batch held in the processes it was trained in (see last_asked)
         return SoftmaxConfig.from_dict(ckpt.config, check_batch=False)
     except (UsageError, TypeError) as exc:
-        raise _unusable_checkpoint_config(ckpt.path, exc) from None
+        raise unusable_checkpoint_config(ckpt.path, exc) from None
 
 
-def _unusable_checkpoint_config(path: Path, exc: Exception) -> CheckpointError:
-    """Return the error for a checkpoint at ``path`` whose config ``SoftmaxConfig`` refused."""
+def unusable_checkpoint_config(path: Path, why: object) -> CheckpointError:
+    """Return the error for a checkpoint at ``path`` whose config its run's config type refused
+    (``why``: the refusal, or what the config lacks)."""
     return CheckpointError(
-        f"checkpoint {shown_path(path)} holds an unusable config: {exc}; restore {CHECKPOINT_FILE} "
+        f"checkpoint {shown_path(path)} holds an unusable config: {why}; restore {CHECKPOINT_FILE} "
         "from a copy of the run, or delete it and resume with force=True to start the run over"
     )
 

@@ -31,12 +31,13 @@ from linearnets.training.config_sections import check_sections
 from linearnets.training.run_dir_checks import check_reachable
 from linearnets.training.run_lock import LOCK_FILE, lock_holder
 from linearnets.training.run_task import checkpoint_task
-from linearnets.training.runs import CONFIG_FILE, WEIGHTS_FILE
+from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE, WEIGHTS_FILE
 from linearnets.validation import describe
 
 __all__ = [
     "bad_config_value",
     "checkpoint_epoch",
+    "config_fix",
     "loaded_json",
     "read_config",
     "refuse_out",
@@ -59,7 +60,7 @@ def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
             (the run's settings) is missing or no object,
             or a top-level key looks meant for a reader that passes it over (a section misspelt,
             a setting out of ``config``: :func:`~linearnets.training.config_sections.check_sections`).
-            For a damaged run the fix fits the folder (:func:`_config_fix`).
+            For a damaged run the fix fits the folder (:func:`config_fix`).
     """
     # named as the Python argument; the command line's report names it RUN_DIR
     run_dir = run_dir_path(run_dir, example="read_config('runs/a')")
@@ -76,27 +77,27 @@ def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
     if not path.is_file():
         raise UsageError(
             f"run_dir must be a run folder holding {CONFIG_FILE}, got {quoted_path(run_dir)} "
-            f"without one; {_no_config_fix(run_dir)}"
+            f"without one; {_noconfig_fix(run_dir)}"
         )
-    data = loaded_json(path, fix=lambda: _config_fix(run_dir))
+    data = loaded_json(path, fix=lambda: config_fix(run_dir))
     if not isinstance(data, dict):
         raise UsageError(
             f"{shown_path(path)} must hold a JSON object, got {json_kind(data)}; "
-            f"{_config_fix(run_dir)}"
+            f"{config_fix(run_dir)}"
         )
     if "config" in data and not isinstance(data["config"], dict):
         section = data["config"]
         raise UsageError(
             f"{shown_path(path)}: its 'config' section must be a JSON object (the run's settings), "
-            f"got {json_kind(section)}; {_config_fix(run_dir, foreign=True)}"
+            f"got {json_kind(section)}; {config_fix(run_dir, foreign=True)}"
         )
     # a misspelt section, a setting out of 'config', or a run's file without 'config', named
-    check_sections(data, path, fix=lambda: _config_fix(run_dir))
+    check_sections(data, path, fix=lambda: config_fix(run_dir))
     if "config" not in data:
         # another tool's config.json (a model hub's, say): not a run to resume or overwrite
         raise UsageError(
             f"{shown_path(path)} is not a linearnets run config (it has no 'config' section); "
-            f"{_config_fix(run_dir, foreign=True)}"
+            f"{config_fix(run_dir, foreign=True)}"
         )
     return data
 
@@ -138,11 +139,11 @@ def bad_config_value(run_dir: Path, refusal: Exception, *, fix: str | None = Non
     ``None``; ``{"a": 1}``, not ``{'a': 1}``: :func:`~linearnets._text.in_json_words`; the keys
     of a refusal of unknown settings as every message names a key, ``'lr '``), without the check's fix (a keyword's or an option's, which the file's value, read
     before any, would refuse again), then "correct it" and ``fix`` (by default the fix fitting
-    the folder, :func:`_config_fix`). The one message of predict and both resumes."""
+    the folder, :func:`config_fix`). The one message of predict and both resumes."""
     rule = rule_of(str(refusal))
     if not isinstance(refusal, UnknownSettingsError):  # keys are named as every message names one
         rule = in_json_words(rule)
-    then = f", or {_config_fix(run_dir)}" if fix is None else fix
+    then = f", or {config_fix(run_dir)}" if fix is None else fix
     return UsageError(
         f"{shown_path(run_dir / CONFIG_FILE)}: its 'config' section holds a value no run takes "
         f"({rule}); correct it{then}"
@@ -171,7 +172,7 @@ def relative_config_path(
     )
 
 
-def _no_config_fix(run_dir: Path) -> str:
+def _noconfig_fix(run_dir: Path) -> str:
     """Return the fix for a ``run_dir`` without ``config.json``, true in the folder's state.
 
     A run makes and locks its folder before it loads its data and writes ``config.json``: one
@@ -194,52 +195,50 @@ def _no_config_fix(run_dir: Path) -> str:
     )
 
 
-def _config_fix(run_dir: Path, *, foreign: bool = False) -> str:
+def config_fix(run_dir: Path, *, foreign: bool = False) -> str:
     """Return the fix for a damaged ``config.json`` of ``run_dir``, true in the folder's state.
 
     A finished run (``model.pt``) needs no ``config.json`` to load its weights or predict; an
     unfinished one with a readable checkpoint gets it rebuilt by a plain resume; a finished one by
-    a resume that trains further. Only the file is ever to be deleted, never the folder.
+    a resume that trains further. A linear-regression run's is rebuilt by its own resume
+    (``resume_linreg``), finished once ``results.json`` is written. Only the file is ever to be
+    deleted, never the folder.
 
     Args:
         foreign: the file may be another tool's (no run files beside it: not to be deleted).
     """
-    finished = (run_dir / WEIGHTS_FILE).is_file()
     checkpoint = resumable_checkpoint(run_dir)
     epoch = None if checkpoint is None else checkpoint.epoch
+    task = None if checkpoint is None else checkpoint_task(checkpoint.extra, checkpoint.config)
+    # linearnets.tasks.linreg_run.TASK, which this layer does not import. Any task recorded was
+    # taken for it: one no run writes (a hand edit) is no linear-regression run's, and the
+    # softmax resume takes its checkpoint
+    linreg = task == "linreg"
+    finished = (run_dir / (RESULTS_FILE if linreg else WEIGHTS_FILE)).is_file()
     if foreign and not finished and checkpoint is None:
         return "pass the folder a 'linearnets softmax' run wrote"
-    task = None if checkpoint is None else checkpoint_task(checkpoint.extra, checkpoint.config)
-    if task == "linreg":  # linearnets.tasks.linreg_run.TASK, which this layer does not import
-        # its resume reads its settings from config.json alone (a softmax resume, offered here,
-        # refuses its checkpoint). Any task recorded was taken for it: one no run writes (a hand
-        # edit) is no linear-regression run's, and the softmax resume takes its checkpoint
-        return (
-            "restore it from a copy of the run (a linear-regression run's checkpoint cannot "
-            "rebuild it), or start a new run in another folder"
-        )
+    # the call that continues it (on the command line linearnets softmax --resume DIR, or
+    # linreg, quoted for the shell)
+    resume = f"linearnets.resume_{'linreg' if linreg else 'softmax'}({str(run_dir)!r}"
     delete = f"delete {CONFIG_FILE} alone (not the folder), or restore it from a copy of the run"
     rebuilt = (
         f"rebuilds it from {CHECKPOINT_FILE} (without the record of earlier resumes or your notes)"
     )
     if not finished and epoch is not None:
-        # the call that continues it (on the command line linearnets softmax --resume DIR, quoted
-        # for the shell)
-        return (
-            f"{delete}: linearnets.resume_softmax({str(run_dir)!r}) continues the run and {rebuilt}"
-        )
+        return f"{delete}: {resume}) continues the run and {rebuilt}"
+    # any epochs past the checkpoint's will do: the call's is an example, the rule says so
+    again = (
+        f"a resume that trains further, to more than the {counted(epoch, 'epoch')} it finished "
+        f"(e.g. {resume}, epochs={epoch + 5})), {rebuilt}"
+        if epoch is not None
+        else ""
+    )
+    if finished and linreg:  # its results.json holds what it learned: nothing reads config.json
+        return f"{delete}: {again}"
     if finished:
-        # any epochs past the checkpoint's will do: the call's is an example, the rule says so
-        again = (
-            f"; a resume that trains further, to more than the {counted(epoch, 'epoch')} it "
-            "finished (e.g. "
-            f"linearnets.resume_softmax({str(run_dir)!r}, epochs={epoch + 5})), {rebuilt}"
-            if epoch is not None
-            else ""
-        )
         return (
             f"{delete}: the run's weights ({WEIGHTS_FILE}) do not need it, so load_trained and "
-            f"predict work without it{again}"
+            f"predict work without it{'; ' if again else ''}{again}"
         )
     # a run stopped before its first checkpoint (or with it damaged): nothing to rebuild it from
     return "restore it from a copy of the run, or start a new run in another folder"

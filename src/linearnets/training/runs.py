@@ -184,20 +184,14 @@ def _make_writable_dir(out: Path) -> None:
 
 
 def _without_config(out: Path, held: list[str], resume_function: ResumeCall) -> str:
-    """Return the advice for ``out``, a run's files without its config.json: a softmax run's
-    checkpoint is continued by its resume, which rebuilds config.json from it (the advice said
-    no resume could); a linear-regression run's needs its config.json back first."""
+    """Return the advice for ``out``, a run's files without its config.json: its checkpoint is
+    continued by its task's resume, which rebuilds config.json from it (the advice said no resume
+    could)."""
     task = held_checkpoint_task(out) if CHECKPOINT_FILE in held else None
-    if task == "softmax":
+    if task in ("softmax", "linreg"):
         return (
-            f"it has no config.json, but linearnets.resume_softmax({str(out)!r}) continues it "
+            f"it has no config.json, but linearnets.resume_{task}({str(out)!r}) continues it "
             "from its checkpoint.pt, rebuilding config.json; or pass a new folder"
-        )
-    if task == "linreg":
-        return (
-            "it has no config.json, which a linear-regression run's resume needs: put it back "
-            f"(from a copy of the run) and continue it with linearnets.resume_linreg({str(out)!r}),"
-            " or pass a new folder"
         )
     return (
         f"it has no config.json, so linearnets.{resume_function}() cannot continue it: pass a new "
