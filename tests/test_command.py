@@ -94,6 +94,23 @@ def test_a_signal_while_the_command_loads_is_reported_in_one_line(
     assert list(tmp_path.iterdir()) == []  # no run folder was started
 
 
+def test_nothing_is_imported_before_the_signals_are_held(tmp_path: Path) -> None:
+    """The console script imports the package and ``linearnets._command``, then calls ``entry``,
+    whose first act is to hold the signals: until then a Ctrl-C is Python's traceback. Those two
+    modules import nothing else (``signal`` built its enums there, 0.5–5 ms, and ``__future__``),
+    and ``_signal``, which ``entry`` uses, is the one Python loaded at its start."""
+    code = (
+        "import sys\n"
+        "started = set(sys.modules)\n"
+        "import linearnets._command\n"
+        "print(sorted(set(sys.modules) - started), '_signal' in started)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert (done.stdout, done.stderr) == ("['linearnets', 'linearnets._command'] True\n", "")
+
+
 def test_the_console_script_is_this_entry() -> None:
     (point,) = importlib.metadata.entry_points(group="console_scripts", name="linearnets")
     assert point.value == "linearnets._command:entry"

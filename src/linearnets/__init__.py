@@ -15,10 +15,9 @@ checkers see them imported from their modules (the ``TYPE_CHECKING`` block), so 
 ``fit``'s signature and a misspelt name is an error rather than ``Any``.
 """
 
-from __future__ import annotations
-
-# typing.TYPE_CHECKING without importing typing, which the command's first milliseconds (before it
-# can take a Ctrl-C) and every `import linearnets` would otherwise pay for; type checkers take it as True
+# no `from __future__ import annotations` (it imports __future__) and typing.TYPE_CHECKING without
+# importing typing: the console command runs this module before it can hold a Ctrl-C, and every
+# `import linearnets` would pay for them too; type checkers take TYPE_CHECKING as True
 TYPE_CHECKING = False
 
 __version__ = "0.1.0"
@@ -131,7 +130,7 @@ if TYPE_CHECKING:
 else:
     # at run time, hidden from type checkers: a module __getattr__ would make every misspelt name Any
 
-    def __getattr__(name: str) -> Any:
+    def __getattr__(name: str) -> "Any":  # Any exists for type checkers only
         import importlib
 
         module = _EXPORTS.get(name)
