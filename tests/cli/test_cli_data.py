@@ -320,19 +320,41 @@ def test_an_interrupted_download_says_what_stays_and_how_to_go_on(
     raised: tuple[str, ...],
     said: str,
 ) -> None:
-    """It said "interrupted" alone: not that finished files stay, nor that a re-run goes on."""
+    """It said "interrupted" alone: not that finished files stay, nor that a re-run goes on. What
+    stays is the library's to tell (tests/data/test_download.py); a stop before the files were
+    fetched (while those there were checked) comes as a plain KeyboardInterrupt."""
     import linearnets.data.download as download
 
+    raw = tmp_path / "d" / "FashionMNIST" / "raw"
+    stops = [
+        KeyboardInterrupt(*raised),
+        download.DownloadInterrupted(
+            said, folder=raw, kept=[raw / "a.gz", raw / "b.gz"], missing=["c.gz"], removed=[]
+        ),
+        download.DownloadInterrupted(
+            said,
+            folder=raw,
+            kept=[],
+            missing=["a.gz"],
+            removed=[raw, raw.parent, raw.parent.parent],
+        ),
+    ]
+
     def stopped(root: Path, *, mirrors: Any) -> Path:
-        raise KeyboardInterrupt(*raised)
+        raise stops.pop(0)
 
     monkeypatch.setattr(download, "download_fashion_mnist", stopped)
-    assert main(["data", "download", "--data-dir", str(tmp_path / "d")]) == 130
-    assert capsys.readouterr().err == (
-        f"linearnets data download: interrupted by {said} during the download; the files already verified "
-        f"stay under {tmp_path / 'd'} (none is left cut short): run the same command again to "
-        "fetch the rest\n"
-    )
+    for _ in range(3):
+        assert main(["data", "download", "--data-dir", str(tmp_path / "d")]) == 130
+    head = f"linearnets data download: interrupted by {said} during the download"
+    assert capsys.readouterr().err.splitlines() == [
+        f"{head}; no file is left cut short under {tmp_path / 'd'}: run the same command again to "
+        "fetch what is missing",
+        f"{head}; the files verified stay in {raw}: a.gz, b.gz (none is left cut short): run the "
+        "same command again to fetch the other one",
+        f"{head}, before any file was verified; {tmp_path / 'd'}, made for the download, was "
+        "removed: run the same command again to download the files",
+    ]
 
 
 def test_an_action_error_found_while_running_names_the_action(

@@ -9,9 +9,11 @@ import io
 import os
 import re
 import shlex
+import signal
 import socket
 import stat
 import struct
+import subprocess
 import sys
 import tempfile
 import threading
@@ -63,7 +65,8 @@ class Server:
     16 bytes every 50 ms, /hang/ half the file then nothing, /garbage/ no HTTP status line, /bad-redirect/ a redirect to a malformed URL, /login-redirect/ one to a gopher:// URL with a password, /chunked-short/ a chunk of 1000 bytes announced and 10 sent, /limit/ and /limit-unannounced/ the file padded with zeros to the most
     bytes a mirror may send (announced, or not), /redirect-dribble/ a redirect to /good/ whose body
     comes a byte every 50 ms (for 10 s at most), /reset/ half the file, then a reset (RST) of the
-    connection, /hangup/ a reset and /close/ a close before any byte of an answer."""
+    connection, /hangup/ a reset and /close/ a close before any byte of an answer, /train-only/ the
+    training files, and no answer for the test files (until the test ends)."""
 
     def __init__(self, tiny: Tiny) -> None:
         self.requests: list[str] = []
@@ -103,6 +106,9 @@ class Server:
                         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
                     self.connection.close()
                     self.close_connection = True
+                    return
+                if kind == "train-only" and not file.startswith("train-"):
+                    owner.closed.wait(10)  # no answer: a download stopped while it waits
                     return
                 if kind == "garbage":  # no HTTP status line at all, then hangs up
                     self.wfile.write(b"garbage\r\n\r\n")
@@ -357,16 +363,150 @@ def test_the_fix_a_damaged_file_names_replaces_it(
     assert read_verified(damaged, name, expected=tiny.files[name])[0] == tiny.raw[name]
 
 
-def test_an_interrupted_download_leaves_nothing(
-    server: Server, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("there", "said"),
+    [
+        ([], "{root}, made for the download, was removed"),
+        (["root"], "{root}/FashionMNIST, made for the download, was removed"),
+        (
+            ["root", "root/FashionMNIST", "root/FashionMNIST/raw"],
+            "none is left cut short in {root}/FashionMNIST/raw",
+        ),
+    ],
+)
+def test_an_interrupted_download_leaves_nothing_and_says_so(
+    server: Server,
+    tiny: Tiny,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    there: list[str],
+    said: str,
 ) -> None:
+    """Stopped before any file was verified: the folders it made are gone, and it says so (it
+    said the files verified stay under a folder that no longer existed)."""
+
     def interrupt(*args: Any, **kwargs: Any) -> None:
         raise KeyboardInterrupt
 
+    work = tmp_path / "work"  # beside the verification cache
+    for folder in ["", *there]:
+        (work / folder).mkdir(exist_ok=True)
     monkeypatch.setattr(fetch, "_check", interrupt)  # Ctrl-C after the bytes arrived
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(download.DownloadInterrupted) as info:
+        _get(work / "root", tiny, [server.mirror("good")])
+    assert sorted(work.rglob("*")) == [
+        work / folder for folder in there
+    ]  # no file, nor folder made
+    assert str(info.value) == (
+        "interrupted by SIGINT during the download, before any file was verified; "
+        f"{said.format(root=work / 'root')}: call download_fashion_mnist again to download "
+        "the files"
+    )
+    assert (info.value.kept, len(info.value.missing)) == ([], 4)
+
+
+def test_an_interrupted_download_names_the_files_it_keeps(
+    server: Server, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One file there before and one fetched stay, named; the other two are still to fetch."""
+    raw = tmp_path / "root" / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    (raw / "t10k-labels-idx1-ubyte.gz").write_bytes(tiny.gz["t10k-labels-idx1-ubyte"])
+    real_check = fetch._check
+    checked: list[Path] = []
+
+    def check_then_stop(tmp: Path, expected: tuple[int, str]) -> bytes | None:
+        checked.append(tmp)
+        if len(checked) == 2:
+            raise KeyboardInterrupt("SIGTERM")  # the command's SIGTERM handler raises this
+        return real_check(tmp, expected)
+
+    monkeypatch.setattr(fetch, "_check", check_then_stop)
+    with pytest.raises(download.DownloadInterrupted) as info:
         _get(tmp_path / "root", tiny, [server.mirror("good")])
-    assert not (tmp_path / "root").exists()
+    kept = [raw / "train-images-idx3-ubyte.gz", raw / "t10k-labels-idx1-ubyte.gz"]
+    assert _all_files(tmp_path / "root") == sorted(kept)
+    assert (info.value.signal_name, info.value.kept, info.value.removed) == ("SIGTERM", kept, [])
+    assert info.value.missing == ["train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz"]
+    assert str(info.value) == (
+        f"interrupted by SIGTERM during the download; the files verified stay in {raw}: "
+        "train-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz (none is left cut short): call "
+        "download_fashion_mnist again to fetch the other 2"
+    )
+
+
+def test_a_download_interrupted_once_every_file_was_in_place_says_so(tmp_path: Path) -> None:
+    stop = download.DownloadInterrupted(
+        "SIGINT", folder=tmp_path, kept=[tmp_path / "a.gz"], missing=[], removed=[]
+    )
+    assert str(stop) == (
+        f"interrupted by SIGINT during the download, once every file was verified; they are in "
+        f"{tmp_path}"
+    )
+    assert isinstance(stop, KeyboardInterrupt)
+
+
+# the command as `linearnets data download --data-dir dl4 --mirror MIRROR`, the tiny files its own
+_COMMAND_WITH_TINY_FILES = """
+import runpy, sys
+import linearnets.data.download as download
+download.FASHION_MNIST_FILES = {files!r}
+sys.argv = ["linearnets", "data", "download", "--data-dir", "dl4", "--mirror", {mirror!r}]
+runpy.run_module("linearnets", run_name="__main__")
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="POSIX signals")
+@pytest.mark.parametrize(
+    ("kind", "waits_on", "said", "kept"),
+    [
+        # half of the first file sent, then nothing: its temporary file goes, and dl4 with it
+        (
+            "hang",
+            "train-images-idx3-ubyte",
+            "interrupted by SIGINT during the download, before any file was verified; dl4, made "
+            "for the download, was removed: run the same command again to download the files",
+            [],
+        ),
+        (
+            "train-only",
+            "t10k-images-idx3-ubyte",
+            "interrupted by SIGINT during the download; the files verified stay in "
+            f"{Path('dl4/FashionMNIST/raw')}: train-images-idx3-ubyte.gz, "
+            "train-labels-idx1-ubyte.gz (none is left cut short): run the same command again to "
+            "fetch the other 2",
+            ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"],
+        ),
+    ],
+)
+def test_a_ctrl_c_during_the_command_says_what_stays(
+    server: Server, tiny: Tiny, tmp_path: Path, kind: str, waits_on: str, said: str, kept: list[str]
+) -> None:
+    """A real SIGINT to the command while a slow mirror keeps it waiting: it said "the files
+    already verified stay under dl4" with none verified and dl4 gone."""
+    code = _COMMAND_WITH_TINY_FILES.format(files=tiny.files, mirror=server.mirror(kind))
+    work = tmp_path / "work"  # beside the verification cache
+    work.mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=work,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while f"/{kind}/{waits_on}.gz" not in server.requests and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.3)  # the half file sent (hang) has arrived
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert (proc.returncode, out, err) == (130, "", f"linearnets data download: {said}\n")
+    raw = work / "dl4" / "FashionMNIST" / "raw"
+    assert _all_files(work) == [raw / name for name in kept]
+    assert (work / "dl4").exists() == bool(kept)
 
 
 class _Terminal(io.StringIO):

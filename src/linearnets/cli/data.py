@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._shell import shell_word
+from linearnets._signals import first_signal
 from linearnets._text import shown_path
 from linearnets.cli import OneLineParser
 from linearnets.cli._options import (
@@ -174,18 +175,27 @@ def _download(args: argparse.Namespace) -> int:
 
 class DownloadStopped(KeyboardInterrupt):
     """A Ctrl-C or SIGTERM during ``data download``: each file is written whole or not at all, so
-    the files verified so far stay and running the command again fetches the rest only."""
+    the files verified so far stay and running the command again fetches the rest only.
+
+    What the stop left is said as the library's :class:`~linearnets.data.download.DownloadInterrupted`
+    found it (the files kept, by name, or the folder made for the download, removed again); a stop
+    before the files were fetched (while those there were checked) left nothing cut short.
+    """
 
     def __init__(self, exc: KeyboardInterrupt, *, root: Path) -> None:
         super().__init__(*exc.args)
-        self.signal_name = str(exc.args[0]) if exc.args else "SIGINT"
+        self.signal_name = first_signal(exc)
+        self.stop = exc
         self.root = root
 
     def __str__(self) -> str:
+        from linearnets.data.download import DownloadInterrupted
+
+        if isinstance(self.stop, DownloadInterrupted):
+            return self.stop.describe(again="run the same command again")
         return (
-            f"interrupted by {self.signal_name} during the download; the files already verified "
-            f"stay under {shown_path(self.root)} (none is left cut short): run the same command "
-            "again to fetch the rest"
+            f"interrupted by {self.signal_name} during the download; no file is left cut short "
+            f"under {shown_path(self.root)}: run the same command again to fetch what is missing"
         )
 
 

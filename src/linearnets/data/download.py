@@ -13,19 +13,23 @@ written: a read-only folder holding the four valid files is fine (torchvision sk
 too). A damaged plain file beside a valid ``.gz`` (torchvision's ``raw/`` holds both, and an
 extraction cut short leaves a truncated plain file) is removed, not downloaded again. A failure on
 this machine (a full disk, a folder where a file goes) stops the download at once: no other mirror
-can fix it.
+can fix it. A Ctrl-C or SIGTERM while the files are fetched raises :class:`DownloadInterrupted`,
+which says what stays: the files verified, or the folders made for the download, removed again.
 Messages speak the Python API's words (``root=DIR``); the command line prints its own.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from linearnets._fs import remove_empty_folders
+from linearnets._signals import first_signal
+from linearnets._text import shown_path
 from linearnets.data.download_destination import locate, needed_files, prepare_folder
 from linearnets.data.fetch import MIN_BYTES_PER_SECOND, remove_stale_parts
-from linearnets.data.folder_contents import FASHION_MNIST_FILES
+from linearnets.data.folder_contents import FASHION_MNIST_FILES, current_file
 
 # the fixes a failed download's message ends with: importable from here, as before the split
 from linearnets.data.mirror_order import ANSWERED_FIX as ANSWERED_FIX
@@ -37,7 +41,66 @@ from linearnets.data.mirrors import DEFAULT_MIRRORS, check_mirrors
 from linearnets.path_checks import expand_user
 from linearnets.validation import check_positive_float
 
-__all__ = ["DEFAULT_MIRRORS", "MIN_BYTES_PER_SECOND", "download_fashion_mnist"]
+__all__ = [
+    "DEFAULT_MIRRORS",
+    "MIN_BYTES_PER_SECOND",
+    "DownloadInterrupted",
+    "download_fashion_mnist",
+]
+
+
+class DownloadInterrupted(KeyboardInterrupt):
+    """A Ctrl-C or SIGTERM while the files were fetched (a ``KeyboardInterrupt``): what it left.
+
+    Each file is written whole or not at all, so the files verified stay (those valid before and
+    those fetched); the folders made for the download are removed again while empty.
+
+    Attributes:
+        signal_name: "SIGINT" or "SIGTERM".
+        folder: where the files go.
+        kept: the verified files in ``folder``.
+        missing: the files still to fetch, as downloaded (``<name>.gz``).
+        removed: the folders made for the download and removed again, the innermost first.
+    """
+
+    def __init__(
+        self,
+        signal_name: str,
+        *,
+        folder: Path,
+        kept: list[Path],
+        missing: list[str],
+        removed: list[Path],
+    ) -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+        self.folder = folder
+        self.kept = kept
+        self.missing = missing
+        self.removed = removed
+
+    def __str__(self) -> str:
+        return self.describe(again="call download_fashion_mnist again")
+
+    def describe(self, *, again: str) -> str:
+        """Say what the stop left and how to go on (``again``: e.g. "run the same command again")."""
+        head = f"interrupted by {self.signal_name} during the download"
+        folder = shown_path(self.folder)
+        if not self.missing:  # stopped after the last file was in place
+            return f"{head}, once every file was verified; they are in {folder}"
+        if self.kept:
+            other = "the other one" if len(self.missing) == 1 else f"the other {len(self.missing)}"
+            return (
+                f"{head}; the files verified stay in {folder}: "
+                f"{', '.join(path.name for path in self.kept)} (none is left cut short): {again} "
+                f"to fetch {other}"
+            )
+        if self.removed:
+            made = shown_path(self.removed[-1])
+            left = f"{made}, made for the download, was removed"
+        else:
+            left = f"none is left cut short in {folder}"
+        return f"{head}, before any file was verified; {left}: {again} to download the files"
 
 
 def download_fashion_mnist(
@@ -71,6 +134,8 @@ def download_fashion_mnist(
         The folder holding the four verified files.
 
     Raises:
+        DownloadInterrupted: a Ctrl-C or SIGTERM while the files were fetched (a
+            ``KeyboardInterrupt``); it says which files stay and which are still to fetch.
         UsageError: ``root`` is not a folder, or cannot be written while some file is missing,
             or is a ``FashionMNIST`` folder holding none of the files (pass the folder above).
         DatasetError: every mirror failed for some file (the message lists each failure, the local
@@ -89,11 +154,46 @@ def download_fashion_mnist(
     if not needed:
         return dest  # nothing to write: the folder need not be writable
     created = prepare_folder(root, dest, needed)
+    done: list[str] = []
     try:
         download_needed(
-            dest, names, needed, mirrors, timeout=timeout, progress=progress, made=created
+            dest,
+            names,
+            needed,
+            mirrors,
+            timeout=timeout,
+            progress=progress,
+            made=created,
+            done=done,
         )
-    except BaseException:
+    except BaseException as exc:
         remove_empty_folders(created)  # no empty FashionMNIST/raw stays behind (also on Ctrl-C)
+        if isinstance(exc, KeyboardInterrupt):
+            raise _interrupted(exc, dest, names, needed, done, created) from None
         raise
     return dest
+
+
+def _interrupted(
+    exc: KeyboardInterrupt,
+    dest: Path,
+    names: dict[str, tuple[int, str]],
+    needed: dict[str, str | None],
+    done: list[str],
+    created: list[Path],
+) -> DownloadInterrupted:
+    """Return the stop ``exc`` as a :class:`DownloadInterrupted`: of ``needed``, the files ``done``
+    are in place; the others in ``names`` were valid before; of ``created``, those gone were
+    removed."""
+    kept = [
+        dest / f"{name}.gz" if name in done else current_file(dest, name)
+        for name in names
+        if name not in needed or name in done
+    ]
+    return DownloadInterrupted(
+        first_signal(exc),
+        folder=dest,
+        kept=[path for path in kept if path is not None],
+        missing=[f"{name}.gz" for name in needed if name not in done],
+        removed=[folder for folder in created if not os.path.lexists(folder)],
+    )

@@ -149,9 +149,11 @@ def download_needed(
     timeout: float,
     progress: bool,
     made: list[Path],
+    done: list[str] | None = None,
 ) -> None:
     """Download each file in ``needed`` (missing or rejected) into ``dest``, the last good mirror
-    first; ``made`` lists the folders to remove if it fails (see :func:`try_mirror`)."""
+    first; ``made`` lists the folders to remove if it fails (see :func:`try_mirror`), and each
+    file's name is added to ``done`` once it is in place, verified."""
     order = list(mirrors)
     for name, defect in needed.items():
         current = current_file(dest, name)
@@ -167,5 +169,7 @@ def download_needed(
         )
         if current is not None and current.name == name:
             current.unlink()  # a corrupt plain file would shadow the new .gz
+        if done is not None:
+            done.append(name)
         order.remove(good)
         order.insert(0, good)
