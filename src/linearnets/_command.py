@@ -17,9 +17,11 @@ exit status 1 or -2; a SIGTERM ends the process without a word):
 - in the console script pip writes, what runs before :func:`entry`: its ``import re`` (about
   6 ms, enums again), the loading of the :mod:`linearnets` package and of this module (0.3 ms;
   2 ms where Python may not write their compiled code, ``PYTHONDONTWRITEBYTECODE``), and the
-  ``re.sub`` that tidies ``sys.argv[0]``;
-- once :mod:`linearnets.cli` has loaded, the moment (about 70 µs) between this function giving
-  the handlers back and :func:`linearnets.cli.entry` setting its own (its ``command_signals``).
+  ``re.sub`` that tidies ``sys.argv[0]``.
+
+Once :mod:`linearnets.cli` has loaded, the moment (about 70 µs) between this function giving the
+handlers back and :func:`linearnets.cli.entry` setting its own (its ``command_signals``) has
+Python's handler, but ``entry`` reports its ``KeyboardInterrupt`` as a stop while starting too.
 """
 
 # no `from __future__ import annotations`: it would import __future__ in that window

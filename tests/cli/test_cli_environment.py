@@ -842,6 +842,37 @@ def test_python_i_gets_its_prompt_after_an_interrupted_command(tmp_path: Path) -
     assert "prompt reached" in done.stdout
 
 
+def test_a_ctrl_c_before_the_commands_handlers_are_set_is_one_line(tmp_path: Path) -> None:
+    """Between :mod:`linearnets._command` putting Python's handlers back and ``command_signals``
+    setting the command's (~70 µs), a Ctrl-C is Python's ``KeyboardInterrupt``: it printed a
+    traceback and ended the command with status 1; it is a stop while starting, in one line (and in
+    JSON where asked), status 130."""
+    script = (
+        "import os, signal\n"
+        "import linearnets.cli as cli\n"
+        "escape = cli.escape_what_cannot_be_shown\n"
+        "def escape_signalled():\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    escape()\n"
+        "cli.escape_what_cannot_be_shown = escape_signalled\n"
+        "cli.entry()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, "linreg", "--json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    detail = "interrupted by SIGINT while starting; nothing was done: run the same command again"
+    assert (done.returncode, done.stderr) == (130, f"linearnets: {detail}\n")
+    assert json.loads(done.stdout) == {
+        "error": detail,
+        "error_type": "KeyboardInterrupt",
+        "exit_status": 130,
+    }
+
+
 _SIGNALLED_WHILE_TRACING = """
 import os, signal, traceback
 printed = traceback.print_exc

@@ -209,15 +209,22 @@ def entry(*, stopped_while_loading: int | None = None) -> None:
     :func:`~linearnets.cli._leave.leave`). ``--debug`` prints the traceback of an error or
     interrupt, then reports it as without ``--debug`` (line, status, ``--json`` object).
     """
-    if _working_folder_gone():
-        leave(EXIT_RUNTIME)
-        return
-    escape_what_cannot_be_shown()
     code: int | None = None
-    # one handler for the whole way: Python's own, put back as the command ended, took a SIGTERM
-    # landing before the process was gone (a usage error's teardown, say) as the default does,
-    # and the command that had said all ended as killed by it (status -15, 143 in a shell)
-    with command_signals() as ended:
+    with contextlib.ExitStack() as stack:
+        try:  # Python's handlers are back from _command's until command_signals sets its own (~70 µs)
+            if _working_folder_gone():
+                leave(EXIT_RUNTIME)
+                return
+            escape_what_cannot_be_shown()
+            # one handler for the whole way: Python's own, put back as the command ended, took a
+            # SIGTERM landing before the process was gone (a usage error's teardown, say) as the
+            # default does, and the command that had said all ended as killed by it (status -15,
+            # 143 in a shell)
+            ended = stack.enter_context(command_signals())
+        except KeyboardInterrupt as exc:
+            json_errors = any(map(names_json, sys.argv[1:]))
+            leave(report_start_interrupted(exc, json_errors=json_errors))
+            return
         try:
             with interrupts_never_dropped(), warnings_on_one_line():
                 try:
