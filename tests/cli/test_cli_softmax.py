@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -956,3 +957,30 @@ def test_a_run_folder_named_with_a_line_break_is_named_on_one_line(
     assert main(argv) == 0
     assert capsys.readouterr().out.splitlines()[-1] == f"run folder: $'{tmp_path}/a\\nb'"
     assert (run / "results.json").is_file()
+
+
+@pytest.mark.parametrize("dangling", [False, True])
+def test_a_link_at_the_run_folders_lock_is_replaced_and_its_target_kept(
+    tmp_path: Path, npz: Path, capsys: pytest.CaptureFixture[str], dangling: bool
+) -> None:
+    """``ln -s victim.txt run/.lock``: a run, and a resume, wrote their process id through the
+    link, over the user's file; a link to nowhere made the file outside the folder. The link is
+    replaced by the run's own lock file, as the run's other files replace links."""
+    victim, run = tmp_path / "victim.txt", tmp_path / "run"
+    run.mkdir()
+    for args in (
+        ["--data", str(npz), "--epochs", "1", "--plot", "none", "--out", str(run)],
+        ["--resume", str(run), "--epochs", "2"],
+    ):
+        if not dangling:
+            victim.write_text("precious\n")
+        (run / ".lock").unlink(missing_ok=True)
+        (run / ".lock").symlink_to(victim)
+        assert main(["softmax", *args]) == 0
+        assert capsys.readouterr().out.splitlines()[-1] == f"run folder: {run}"
+        assert not (run / ".lock").is_symlink() and (run / ".lock").is_file()
+        if dangling:
+            assert not os.path.lexists(victim)
+        else:
+            assert victim.read_text() == "precious\n"
+    assert json.loads((run / "results.json").read_text())["epochs"] == 2

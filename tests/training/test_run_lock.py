@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import stat
 import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -284,11 +285,131 @@ def test_a_lock_file_that_cannot_be_opened_for_another_reason_is_not_called_read
     )
 
 
-def test_a_lock_file_linked_to_nowhere_is_named_as_a_link(tmp_path: Path) -> None:
-    (tmp_path / ".lock").symlink_to(tmp_path / "gone" / "lock")
-    with pytest.raises(
-        UsageError,
-        match=rf"^{re.escape(str(tmp_path / '.lock'))} cannot be opened: .*\.lock is a symbolic "
-        r"link to .*/gone/lock, which does not exist; repair or remove the link and run again$",
-    ):
+def _place(kind: str, lock: Path, outside: Path) -> Path:
+    """Put ``kind`` at ``lock``; return the file outside the run folder it points to, if any."""
+    if kind == "link to a file":
+        outside.write_text("precious\n")
+        lock.symlink_to(outside)
+    elif kind == "link to nowhere":
+        lock.symlink_to(outside)
+    elif kind == "link into a missing folder":
+        outside = outside.parent / "gone" / "lock"
+        lock.symlink_to(outside)
+    elif kind == "hard link":
+        outside.write_text("precious\n")
+        os.link(outside, lock)
+    else:
+        os.mkfifo(lock)
+    return outside
+
+
+@pytest.mark.parametrize("resuming", [False, True])
+@pytest.mark.parametrize(
+    "kind",
+    ["link to a file", "link to nowhere", "link into a missing folder", "hard link", "FIFO"],
+)
+def test_what_stands_at_the_lock_is_replaced_by_a_lock_file_its_target_untouched(
+    tmp_path: Path, kind: str, resuming: bool
+) -> None:
+    """The lock file was opened through a link (O_CREAT, no O_NOFOLLOW), then truncated and given
+    this process's id: a link to a file of the user's overwrote it, one to nowhere made the file
+    outside the run folder, one into a missing folder refused the run. Like the run's other
+    files (written beside and renamed over their names), the lock replaces what stands there."""
+    run = tmp_path / "run"
+    run.mkdir()
+    lock_path = run / ".lock"
+    outside = _place(kind, lock_path, tmp_path / "victim.txt")
+    lock = RunLock(run, resuming=resuming).acquire()
+    try:
+        found = os.lstat(lock_path)  # no link, no FIFO (whose read would wait for ever)
+        assert stat.S_ISREG(found.st_mode) and found.st_nlink == 1
+        assert lock_path.read_text() == f"{os.getpid()}\n"
+        if kind in ("link to a file", "hard link"):
+            assert outside.read_text() == "precious\n"
+        else:
+            assert not os.path.lexists(outside) and not (tmp_path / "gone").exists()
+        with pytest.raises(UsageError, match="being written by another linearnets run"):
+            RunLock(run).acquire()  # the file that replaced it is the one locked
+    finally:
+        lock.release()
+
+
+def test_lock_holder_does_not_look_through_a_link_at_the_lock(tmp_path: Path) -> None:
+    """A link to another folder's held lock is no holder of this folder: lock_holder named the
+    other run's process, and acquire was refused for it."""
+    from linearnets.training.run_lock import lock_holder
+
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    (tmp_path / "b" / ".lock").symlink_to(tmp_path / "a" / ".lock")
+    with RunLock(tmp_path / "a"):
+        assert lock_holder(tmp_path / "b") is None
+        with RunLock(tmp_path / "b"):
+            assert (tmp_path / "a" / ".lock").read_text() == f"{os.getpid()}\n"
+            assert lock_holder(tmp_path / "a") == str(os.getpid())  # a's still held
+        assert not (tmp_path / "b" / ".lock").is_symlink()
+
+
+def test_a_lock_file_replaced_as_it_is_locked_is_taken_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another run replacing the name between the open and the lock (a refused run removing the
+    lock file it made, a link replaced): the lock taken is on a file no longer named .lock, which
+    holds the folder for no one. The file named now is locked instead."""
+    from linearnets.training import run_lock
+
+    real, calls = run_lock._exclusive, []
+
+    def replaced_first(fcntl: Any, fd: int) -> None:
+        real(fcntl, fd)
+        calls.append(fd)
+        if len(calls) == 1:  # another process unlinks it and makes its own
+            (tmp_path / ".lock").unlink()
+            (tmp_path / ".lock").write_text("")
+
+    monkeypatch.setattr(run_lock, "_exclusive", replaced_first)
+    lock = RunLock(tmp_path).acquire()
+    try:
+        assert len(calls) == 2
+        held, named = os.fstat(lock._fd), os.lstat(tmp_path / ".lock")  # type: ignore[arg-type]
+        assert (held.st_dev, held.st_ino) == (named.st_dev, named.st_ino)
+        assert run_lock.lock_holder(tmp_path) == str(os.getpid())
+    finally:
+        lock.release()
+
+
+def test_a_lock_file_replaced_every_time_it_is_locked_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from linearnets.training import run_lock
+
+    monkeypatch.setattr(run_lock, "_still_named", lambda fd, path: False)
+    before = _open_fds() if os.path.isdir("/proc/self/fd") else set()
+    with pytest.raises(UsageError) as info:
         RunLock(tmp_path).acquire()
+    assert str(info.value) == (
+        f"{tmp_path / '.lock'} was replaced each time it was locked: another program is changing "
+        "the run folder; stop it and run again"
+    )
+    if before:
+        assert _open_fds() == before  # every descriptor opened on the way was closed
+
+
+@pytest.mark.parametrize("kind", ["link to a file", "link to nowhere"])
+def test_a_linreg_run_and_its_resume_through_the_api_replace_a_link_at_the_lock(
+    tmp_path: Path, kind: str
+) -> None:
+    from linearnets import LinregConfig, resume_linreg, run_linreg
+
+    run = tmp_path / "run"
+    run.mkdir()
+    outside = _place(kind, run / ".lock", tmp_path / "victim.txt")
+    run_linreg(LinregConfig(epochs=1, out=run))
+    assert not (run / ".lock").is_symlink()
+    (run / ".lock").unlink()
+    _place(kind, run / ".lock", outside)  # the same link, put back before the resume
+    assert len(resume_linreg(run, epochs=2).history.epochs) == 2
+    assert not (run / ".lock").is_symlink()
+    if kind == "link to a file":
+        assert outside.read_text() == "precious\n"
+    else:
+        assert not os.path.lexists(outside)

@@ -3,6 +3,11 @@
 A second run or resume in the same folder is refused instead of mixing its files with the first's;
 the operating system lets go of the lock when the process ends in any way, and a forked child (the
 plotting process) lets go of its parent's locks at once.
+
+The lock file is the run's own: a symbolic link (or a hard link, a FIFO) found at ``.lock`` is
+replaced by a file of its own, as the run's other files replace what stands at their names
+(they are written beside and renamed into place), and is never written through: the process id
+written in it once overwrote the file a link pointed to.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 import time
 from pathlib import Path
 from typing import Any
@@ -45,7 +51,7 @@ if hasattr(os, "register_at_fork"):
 def _unopenable(path: Path, exc: OSError) -> str:
     """Say why the lock file ``path`` cannot be opened: the file itself, or its folder."""
     problem = link_problem(path)
-    if problem:  # O_CREAT fails through a link to nowhere too
+    if problem:  # a link on the way to it (the run folder, a parent) that points nowhere
         return (
             f"{shown_path(path)} cannot be opened: {problem}; repair or remove the link and run "
             "again"
@@ -71,6 +77,49 @@ def _unopenable(path: Path, exc: OSError) -> str:
     )
 
 
+# O_NOFOLLOW: a link at .lock fails to open (ELOOP) instead of opening, locking and overwriting
+# its target (a file of the user's). Asked for by name: every system with flock has it
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _open_lock(path: Path) -> int | None:
+    """Open (creating) the lock file ``path`` for reading and writing, never through a link.
+
+    Returns None, having removed the name (only the name: what a link points to is never opened,
+    written or made), where ``path`` is a symbolic link, even one to nowhere, or neither a
+    regular file nor a folder (a FIFO): the run's lock file is made in its place next.
+
+    Raises:
+        OSError: ``path`` cannot be opened or made (a folder there, a folder not writable).
+    """
+    # O_NONBLOCK: a FIFO found there is not waited on (a regular file ignores it)
+    flags = os.O_RDWR | os.O_CREAT | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except OSError:
+        if not path.is_symlink():
+            raise  # a folder, a folder not writable: said by _unopenable
+    else:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            return fd
+        os.close(fd)
+    with contextlib.suppress(FileNotFoundError):  # removed meanwhile by another run
+        os.unlink(path)
+    return None
+
+
+def _still_named(fd: int, path: Path) -> bool:
+    """Say whether ``path`` still names the file open as ``fd``, whose lock was just taken: a
+    lock on a file whose name another process removed meanwhile (a refused run's lock file, a
+    link it replaced) holds the folder for no one."""
+    try:
+        now = os.lstat(path)
+    except OSError:
+        return False
+    info = os.fstat(fd)
+    return (now.st_dev, now.st_ino) == (info.st_dev, info.st_ino)
+
+
 def _holder(fd: int) -> str:
     """Return the process id the holder of the lock file open as ``fd`` wrote in it."""
     return os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
@@ -88,9 +137,11 @@ def lock_holder(run_dir: Path) -> str | None:
     except ImportError:  # Windows
         return None
     try:
-        # O_NONBLOCK: a FIFO named like the lock must not hang the caller until a writer comes
-        fd = os.open(Path(run_dir) / LOCK_FILE, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:  # no lock file, or none that can be read: no run is known to hold the folder
+        # O_NONBLOCK: a FIFO named like the lock must not hang the caller until a writer comes;
+        # O_NOFOLLOW: a link there is no run's lock (a run replaces it), nor is its target
+        flags = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(Path(run_dir) / LOCK_FILE, flags)
+    except OSError:  # no lock file, a link, none that can be read: no run is known to hold it
         return None
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
@@ -119,6 +170,9 @@ def being_written(run_dir: Path, holder: str, *, resuming: bool = False) -> str:
 # a lock_holder's look takes a shared lock for microseconds: an exclusive one refused at that
 # instant is asked again, this long apart, before the folder is said to be another run's
 _RETRIES = (0.001, 0.005, 0.02)
+
+# a lock file found removed or replaced under its new lock is opened again, this many times in all
+_TRIES = 5
 
 
 def _exclusive(fcntl: Any, fd: int) -> None:
@@ -159,25 +213,57 @@ class RunLock:
         except ImportError:  # Windows
             return self
         path = self.run_dir / LOCK_FILE
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise UsageError(_unopenable(path, exc)) from None
-        try:
-            _exclusive(fcntl, fd)
-        except OSError as exc:
-            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
-                os.close(fd)  # a file system without locks (ENOLCK, EOPNOTSUPP): run unlocked
-                return self
-            holder = _holder(fd)
-            os.close(fd)
-            raise UsageError(being_written(self.run_dir, holder, resuming=self.resuming)) from None
+        fd = self._locked(fcntl, path)
+        if fd is None:  # a file system without locks (ENOLCK, EOPNOTSUPP): run unlocked
+            return self
         with contextlib.suppress(OSError):  # the holder's pid is for the message only
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._fd = fd
         _HELD.add(fd)
         return self
+
+    def _locked(self, fcntl: Any, path: Path) -> int | None:
+        """Open the lock file ``path``, a file of its own, and take its lock; return its
+        descriptor, or None where the file system has no locks.
+
+        Raises:
+            UsageError: it cannot be opened, another process holds it, or it is replaced as often
+                as it is locked.
+        """
+        for _ in range(_TRIES):
+            try:
+                fd = _open_lock(path)
+            except OSError as exc:
+                raise UsageError(_unopenable(path, exc)) from None
+            if fd is None:
+                continue  # a link (or a FIFO) removed: the lock file is made in its place
+            try:
+                _exclusive(fcntl, fd)
+            except OSError as exc:
+                holder = _holder(fd) if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN) else None
+                os.close(fd)
+                if holder is None:
+                    return None
+                refusal = being_written(self.run_dir, holder, resuming=self.resuming)
+                raise UsageError(refusal) from None
+            if not _still_named(fd, path):
+                os.close(fd)  # removed or replaced meanwhile: lock the file named now
+                continue
+            if os.fstat(fd).st_nlink == 1:
+                return fd
+            # a hard link (a backup made with cp -al): its other name keeps its bytes; removed
+            # while locked, so that no other run takes the file it names meanwhile
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as exc:
+                raise UsageError(_unopenable(path, exc)) from None
+            finally:
+                os.close(fd)
+        raise UsageError(
+            f"{shown_path(path)} was replaced each time it was locked: another program is "
+            "changing the run folder; stop it and run again"
+        )
 
     def release(self, *, remove: bool = False) -> None:
         """Let go of the lock; ``remove`` also deletes the lock file (before removing the folder)."""
