@@ -457,3 +457,19 @@ def test_a_data_folder_and_figure_named_with_a_line_break_are_named_on_one_line(
         f"wrote $'{tmp_path}/a\\nb.png' (1 training image from {word})\n"
     )
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_run_refused_for_a_figure_data_show_drew_does_not_blame_predict(
+    real: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``data show --out nd/predict-3.png`` then ``softmax --out nd``: the refusal said the
+    figure was one "linearnets predict drew from an earlier run's weights"; data show drew it."""
+    assert main(["data", "show", "-n", "3", "--out", "nd/predict-3.png"]) == 0
+    capsys.readouterr()
+    assert main(["softmax", "--out", "nd", "--epochs", "1"]) == 2
+    assert capsys.readouterr().err == (
+        "linearnets softmax: error: --out nd already has figures such as linearnets predict "
+        "draws from a run's weights (predict-3.png), which would pass for this run's; pass a new "
+        "folder, or move those files away\n"
+    )
+    assert [p.name for p in (tmp_path / "nd").iterdir()] == ["predict-3.png"]

@@ -304,12 +304,12 @@ def test_figures_predict_drew_from_an_earlier_run_are_refused_and_left_as_they_w
     with pytest.raises(UsageError) as info:
         claim_run_dir(tmp_path, name="x")
     assert str(info.value) == (
-        f"out='{tmp_path}' already has figures linearnets predict drew from an earlier run's "
+        f"out='{tmp_path}' already has figures such as linearnets predict draws from a run's "
         "weights (predict-3.png, predict-12.png), which would pass for this run's; pass a new "
         "folder, or move those files away"
     )
     assert one_line(info.value) == (
-        f"--out {tmp_path} already has figures linearnets predict drew from an earlier run's "
+        f"--out {tmp_path} already has figures such as linearnets predict draws from a run's "
         "weights (predict-3.png, predict-12.png), which would pass for this run's; pass a new "
         "folder, or move those files away"
     )
@@ -326,7 +326,7 @@ def test_predict_figures_are_named_beside_the_files_a_run_writes_and_with_a_run(
         claim_run_dir(tmp_path, name="x")
     assert str(info.value) == (
         f"out='{tmp_path}' already has files a run writes (curves.png), which the run would "
-        "overwrite, and figures linearnets predict drew from an earlier run's weights "
+        "overwrite, and figures such as linearnets predict draws from a run's weights "
         "(predict-6.png), which would pass for this run's; pass a new folder, or move those "
         "files away"
     )
@@ -345,7 +345,7 @@ def test_the_mistakes_predict_drew_from_an_earlier_run_are_refused_as_its_predic
     with pytest.raises(UsageError) as info:
         claim_run_dir(tmp_path, name="x")
     assert str(info.value) == (
-        f"out='{tmp_path}' already has figures linearnets predict drew from an earlier run's "
+        f"out='{tmp_path}' already has figures such as linearnets predict draws from a run's "
         "weights (predict-6.png, predict-wrong-6.png), which would pass for this run's; pass a "
         "new folder, or move those files away"
     )
@@ -369,7 +369,7 @@ def test_a_cli_run_into_a_folder_with_predict_figures_exits_2_and_keeps_them(
 ) -> None:
     (tmp_path / "predict-20.png").write_bytes(b"old figure")
     assert main(["softmax", "--data", str(tmp_path / "missing.npz"), "--out", str(tmp_path)]) == 2
-    assert "already has figures linearnets predict drew from an earlier run's weights " in (
+    assert "already has figures such as linearnets predict draws from a run's weights " in (
         capsys.readouterr().err
     )
     assert [p.name for p in tmp_path.iterdir()] == ["predict-20.png"]

@@ -149,8 +149,8 @@ def check_run_dir(
 
 
 def _found_in(out: Path) -> tuple[list[str], list[str]]:
-    """Return the files a run writes that the folder ``out`` holds, and the figures predict drew
-    there (beside the new run's files they would pass for its own)."""
+    """Return the files a run writes that the folder ``out`` holds, and the figures there named as
+    predict names its own (beside the new run's files they would pass for its own)."""
     held = [name for name in RUN_OUTPUTS if (out / name).exists()]
     drawn = [figure.path.name for figure in predict_figures(out)]
     return held, drawn
@@ -203,7 +203,8 @@ def _already_used(
     out: Path, held: list[str], drawn: list[str], resume_function: ResumeCall
 ) -> UsageError:
     """Return the error for ``out``, which holds ``held``, (part of) a run or files a run writes,
-    and ``drawn``, figures ``linearnets predict`` drew there (:func:`predict_figures`)."""
+    and ``drawn``, figures named as ``linearnets predict`` names its own (:func:`predict_figures`;
+    ``data show --out`` may have drawn them)."""
     if any(name in RUN_FILES for name in held):
         advice = (
             # the call that continues it (on the command line linearnets softmax --resume, the
@@ -222,9 +223,10 @@ def _already_used(
         found.append(f"files a run writes ({', '.join(held)}), which the run would overwrite")
     if drawn:
         # a run does not write them, so nothing would replace them: they would show another
-        # model's predictions in this run's folder
+        # model's predictions in this run's folder. Named for predict, not blamed on it: outside
+        # a run's folder data show --out draws under these names too
         found.append(
-            f"figures linearnets predict drew from an earlier run's weights ({', '.join(drawn)}), "
+            f"figures such as linearnets predict draws from a run's weights ({', '.join(drawn)}), "
             "which would pass for this run's"
         )
     return UsageError(
