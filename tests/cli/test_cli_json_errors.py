@@ -112,6 +112,46 @@ def test_an_interrupted_run_names_its_folder(
     assert f"--resume {run}" in error["error"]
 
 
+@pytest.mark.parametrize("command", ["softmax", "linreg"])
+def test_an_interrupted_run_and_resume_name_their_folder_absolute_as_a_success_does(
+    command: str,
+    tmp_path: Path,
+    blobs_npz: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``--out s2.5`` stopped: its object said ``"run_dir": "s2.5"``, the path as typed, where a
+    success's object and results.json say it absolute. The line on stderr (and the error's text)
+    keeps the path as typed, in the resume command the user types next."""
+    from linearnets.training import callbacks
+
+    real, stop_after = callbacks.ConsoleLogger.on_epoch_end, [1]
+
+    def signalled(self: callbacks.ConsoleLogger, *, metrics: Any) -> None:
+        real(self, metrics=metrics)
+        if metrics.epoch in stop_after:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(callbacks.ConsoleLogger, "on_epoch_end", signalled)
+    monkeypatch.chdir(tmp_path)
+    data = ["--data", str(blobs_npz), "--plot", "none"] if command == "softmax" else []
+    absolute = str(tmp_path / "s2.5")
+    for argv in ([*data, "--epochs", "3", "--out", "s2.5"], ["--resume", "s2.5"]):
+        capsys.readouterr()
+        assert main([command, *argv, "--json"]) == 130
+        out, err = capsys.readouterr()
+        error = _last_json(out)
+        assert (error["error_type"], error["run_dir"]) == ("TrainingInterrupted", absolute)
+        assert err == f"linearnets {command}: {error['error']}\n"
+        assert error["error"].endswith(f" {command} --resume s2.5")
+        stop_after[0] += 1
+    stop_after.clear()  # the last resume runs to its end
+    assert main([command, "--resume", "s2.5", "--json"]) == 0
+    done = _last_json(capsys.readouterr().out)
+    assert done["run_dir"] == absolute
+    assert json.loads((tmp_path / "s2.5" / "results.json").read_text())["run_dir"] == absolute
+
+
 def test_without_json_a_failure_prints_nothing_on_stdout(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -448,7 +488,7 @@ def test_a_stop_while_the_settings_load_says_nothing_was_trained(
         "the same command"
     )
     assert (done.returncode, done.stderr) == (130, f"linearnets softmax: {detail}\n")
-    assert _last_json(done.stdout)["run_dir"] == "run"
+    assert _last_json(done.stdout)["run_dir"] == str(cwd / "run")  # absolute, as on success
     assert {p.name: p.read_bytes() for p in (cwd / "run").iterdir()} == before
     done = _python_args("from linearnets.cli import entry; entry()", *again, cwd=cwd)
     assert done.returncode == 0, done.stderr

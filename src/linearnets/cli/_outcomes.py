@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import sys
 
+from linearnets._paths import absolute_path
 from linearnets._signals import held_signals
 from linearnets.cli import _ranks
 from linearnets.cli._invocation import as_started
@@ -68,14 +69,18 @@ def report_interrupt(exc: KeyboardInterrupt, prog: str, *, json_errors: bool) ->
         detail = as_started(detail)  # its resume as the user can type it here
         say(f"{prog}{f' (rank {rank})' if rank else ''}: {detail}")
         if json_errors:
-            run_dir = getattr(exc, "run_dir", None)
             print_json_error(
-                detail,
-                type(exc).__name__,
-                EXIT_INTERRUPTED,
-                run_dir=None if run_dir is None else str(run_dir),
+                detail, type(exc).__name__, EXIT_INTERRUPTED, run_dir=_json_run_dir(exc)
             )
     return EXIT_INTERRUPTED
+
+
+def _json_run_dir(exc: BaseException) -> str | None:
+    """Return the folder of the run ``exc`` stopped, as ``--json`` names it: absolute, as a
+    success's object and results.json name it (the line on stderr keeps the path as typed, which
+    its resume command repeats); None where it names none."""
+    run_dir = getattr(exc, "run_dir", None)
+    return None if run_dir is None else str(absolute_path(run_dir))
 
 
 def report_output_closed(exc: BrokenPipeError, prog: str) -> None:
@@ -114,13 +119,9 @@ def report_error(
         with held_signals(raise_after=False):
             line = as_started(one_line(exc, traceback_shown=traceback_shown, command=prog))
             say(f"{prog}: error: {line}")
-            if json_errors:
-                run_dir = getattr(exc, "run_dir", None)  # a run that stopped on a full disk
+            if json_errors:  # run_dir: a run that stopped on a full disk, say
                 print_json_error(
-                    line,
-                    type(exc).__name__,
-                    exit_status(exc),
-                    run_dir=None if run_dir is None else str(run_dir),
+                    line, type(exc).__name__, exit_status(exc), run_dir=_json_run_dir(exc)
                 )
     elif isinstance(exc, LinearnetsError) and _lost_a_peer(exc) and _ranks.rank_0_reported():
         # rank 0 stopped with an error of its own and says it, with the resume: this rank lost it
