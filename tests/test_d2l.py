@@ -806,3 +806,18 @@ def test_importing_another_dataset_from_a_module_of_many_names_keeps_the_message
     code = f"{names}\nfrom linearnets.torchvision.datasets import MNIST\n"
     with pytest.raises(ImportError, match=r"^linearnets\.torchvision\.datasets has no MNIST: "):
         exec(compile(code, "<many names>", "exec"), {})
+
+
+def test_evaluate_accuracy_names_rows_made_of_each_example_and_resize_as_the_fix() -> None:
+    """The book's scratch net, ``X.reshape((-1, 784))``, on images of another size (resize=56: 4·784
+    values each) makes 4 rows of each example: ``evaluate_accuracy`` says so, with the fix that
+    ``train_ch3`` and ``predict_ch3`` give, not only "return one row of C scores per example"."""
+    W = torch.zeros(784, 10)
+    data = [(torch.zeros(6, 1, 56, 56), torch.zeros(6, dtype=torch.int64))]
+    with pytest.raises(UsageError) as info:
+        d2l.evaluate_accuracy(lambda X: X.reshape((-1, W.shape[0])) @ W, data)
+    assert str(info.value) == (
+        "a classifier's output must be scores of shape (B, C), one row per label, got shape "
+        "(24, 10) for 6 labels; the model made 4 rows of each example, as X.reshape(-1, d) does "
+        "with 4·d values per example: check the image size (resize) matches the model's input size"
+    )

@@ -13,7 +13,7 @@ import torch
 
 from linearnets._warn import warn
 from linearnets.errors import DataWarning, UsageError
-from linearnets.score_checks import check_scores
+from linearnets.inference_checks import check_scores
 from linearnets.training.evaluation import switch_mode
 from linearnets.training.forward_diagnosis import raise_forward_error
 from linearnets.training.loop_checks import check_batches, check_net

@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 
 from linearnets.errors import UsageError, UsageTypeError
+from linearnets.training.loss_diagnosis import one_row_per_example_fix
 from linearnets.validation import check_label_tensor, check_labels_device, describe, is_column
 
 __all__ = ["check_scores", "is_label_column", "predicted_labels"]
@@ -41,9 +42,15 @@ def check_scores(y_hat: torch.Tensor, y: torch.Tensor) -> None:
     # moves them) would meet them again in the epoch's count, in torch's words
     check_labels_device(y, y_hat, "the model's output")
     if y_hat.ndim != 2 or y_hat.shape[0] != y.shape[0]:
+        rows = y_hat.shape[0] if y_hat.ndim == 2 else 0  # k rows of each example: resize's doing
+        fix = (
+            one_row_per_example_fix(rows, y.shape[0])
+            if rows
+            else "return one row of C scores per example"
+        )
         raise UsageError(
             f"a classifier's output must be scores of shape (B, C), one row per label, got shape "
-            f"{tuple(y_hat.shape)} for {y.shape[0]} labels; return one row of C scores per example"
+            f"{tuple(y_hat.shape)} for {y.shape[0]} labels; {fix}"
         )
 
 
