@@ -68,8 +68,16 @@ def _raises(kind: type[Exception], pattern: str, check: Any, *args: Any, **kwarg
         (-3, {"fix": "pass n=2"}, UsageError, r"^n must be a positive integer \(>= 1\), got -3; pass n=2$"),
         (4, {"maximum": 3}, UsageError, r"^n must be an integer in \[1, 3\], got 4; pass at most 3$"),
         (True, {}, UsageTypeError, r"^n must be a positive integer, got True; pass e.g. n=1$"),
-        (2.0, {}, UsageTypeError, r"^n must be a positive integer, got 2.0; pass e.g. n=1$"),
-        ("2", {}, UsageTypeError, r"^n must be a positive integer, got '2'"),
+        # a whole float or a string of digits: the int it plainly means is the fix, if allowed
+        (2.0, {}, UsageTypeError, r"^n must be a positive integer, got 2.0; pass n=2$"),
+        ("2", {}, UsageTypeError, r"^n must be a positive integer, got '2'; pass n=2$"),
+        (np.float64(3.0), {}, UsageTypeError, r"^n must be a positive integer, got np.float64\(3.0\); pass n=3$"),
+        (5.0, {"maximum": 3}, UsageTypeError, r"^n must be a positive integer, got 5.0; pass e.g. n=1$"),
+        (2.0, {"fix": "pass n=4"}, UsageTypeError, r"^n must be a positive integer, got 2.0; pass n=4$"),
+        (2.5, {}, UsageTypeError, r"^n must be a positive integer, got 2.5; pass e.g. n=1$"),
+        (0.0, {}, UsageTypeError, r"^n must be a positive integer, got 0.0; pass e.g. n=1$"),
+        ("0", {}, UsageTypeError, r"^n must be a positive integer, got '0'; pass e.g. n=1$"),
+        ("²", {}, UsageTypeError, r"^n must be a positive integer, got '²'; pass e.g. n=1$"),
         # a 0-d integer tensor is its int (then judged as one); bools, floats, one-element 1-d
         # tensors (as for lr) and a tensor without values are not
         (torch.tensor(0), {}, UsageError, r"^n must be a positive integer \(>= 1\), got 0; pass e.g. n=1$"),

@@ -33,12 +33,26 @@ def check_positive_int(name: str, value: Any, *, fix: str = "", maximum: int | N
     too; bools and floats rejected), else raise :class:`UsageError`."""
     value = scalar_value(value, integral=True)
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        _fail(name, "a positive integer", value, fix or f"pass e.g. {name}=1", kind=UsageTypeError)
+        if not fix:
+            meant = _whole_meant(value)
+            fits = meant is not None and (maximum is None or meant <= maximum)
+            fix = f"pass {name}={meant}" if fits else f"pass e.g. {name}=1"
+        _fail(name, "a positive integer", value, fix, kind=UsageTypeError)
     if value < 1:
         _fail(name, "a positive integer (>= 1)", value, fix or f"pass e.g. {name}=1")
     if maximum is not None and value > maximum:
         _fail(name, f"an integer in [1, {maximum}]", value, fix or f"pass at most {maximum}")
     return int(value)
+
+
+def _whole_meant(value: Any) -> int | None:
+    """The positive integer a float or a string plainly means (``2.0``, ``"3"``), else ``None``:
+    what to pass instead, rather than an example that changes the value."""
+    digits = isinstance(value, str) and value.strip().isascii() and value.strip().isdigit()
+    if not (digits or (isinstance(value, float) and value.is_integer())):
+        return None
+    whole = int(value)
+    return whole if whole >= 1 else None
 
 
 def check_positive_float(
