@@ -132,21 +132,22 @@ def test_a_finite_loss_on_an_example_holding_nan_clears_the_data() -> None:
     assert data_not_finite("epoch 1, step 1", math.nan, (X, y), **args) is None
 
 
-def test_past_far_lr_non_finite_losses_beyond_the_nan_examples_clear_the_features() -> None:
-    """Past FAR_LR one update can break the weights, which makes every loss non-finite: the
-    features are not named; with a tensor not held (too large, sparse) they are a possible cause
-    beside the lr."""
+def test_past_far_lr_features_holding_nan_are_named_beside_the_lr() -> None:
+    """Past FAR_LR one update can break the weights, which makes every loss non-finite: the lr
+    leads, and the features are named beside it as a possible cause (held, BatchNorm at lr 11
+    said "try a far smaller learning rate" alone, while the docs said they were named)."""
     X, y = torch.randn(4, 2), torch.randn(4)
     X[1, 0] = math.nan
-    losses = torch.tensor([math.nan, math.nan, 1.0, math.nan])
-    args: dict[str, Any] = {"losses": losses, "lr": 1e30, "first_example": 0, "order": True}
-    assert data_not_finite("epoch 1, step 1", math.nan, (X, y), **args) is None
-    assert data_not_finite("epoch 1, step 1", math.nan, (X, None), **args) == (
+    beside = (
         "; the batch's features X hold NaN or inf on 1 of its 4 examples (position 1 in the "
         "batch, counting from 0: example 1 of the epoch, its index in the dataset), which may be "
         "the cause instead: clean or drop that example (torch.isfinite(X).all(dim=1) is False on it)"
     )
-    assert data_not_finite("epoch 1, step 1", math.nan, (X.to_sparse(), y), **args) is None
+    for losses in (torch.tensor([math.nan, math.nan, 1.0, math.nan]), torch.full((4,), math.nan)):
+        args: dict[str, Any] = {"losses": losses, "lr": 1e30, "first_example": 0, "order": True}
+        assert data_not_finite("epoch 1, step 1", math.nan, (X, y), **args) == beside
+        assert data_not_finite("epoch 1, step 1", math.nan, (X, None), **args) == beside
+        assert data_not_finite("epoch 1, step 1", math.nan, (X.to_sparse(), y), **args) is None
 
 
 def test_features_whose_nan_spread_to_other_examples_are_named_up_to_far_lr() -> None:

@@ -90,10 +90,11 @@ def data_not_finite(
     example's loss is not finite, others' too, or the loss is one number spread over the batch,
     as the loop hands a reduced loss on): the targets at any lr, the features up to
     :data:`~linearnets.training.guard_messages.FAR_LR`. Return the words to add to the lr's
-    error where the features hold NaN or inf at a rate past it, without that certainty (with
-    a tensor not held), ``None`` where the batch's tensors held are finite, or those examples
-    are shown not to be the cause (a finite loss on one: a model that fills in NaN, a loss that
-    masks them), or the lr is the likelier cause and every tensor was held.
+    error ("; the batch's features X hold NaN or inf on ..., which may be the cause instead")
+    where the features hold NaN or inf at a rate past it without that certainty, or where those
+    examples are shown not to be the cause (a finite loss on one: a model that fills in NaN, a
+    loss that masks them) but a tensor was not held; ``None`` where the batch's tensors held are
+    finite, or those examples are shown not to be the cause and every tensor was held.
 
     ``first_example``: the examples of the epoch before that batch; ``order``: whether the batches
     take the dataset's examples in order (:func:`~linearnets.training.model_tensors.batch_order`).
@@ -117,8 +118,9 @@ def data_not_finite(
     targets = any(name == "y" for name, _, _ in found)
     handled = loss_rows is not None and not data_rows <= loss_rows  # a finite loss on one
     if handled or (lr > FAR_LR and not targets):
-        if loss_rows is not None and held_all:
-            return None  # the data shown handled, or the lr the likelier cause: it is named
+        if handled and held_all:
+            return None  # the data shown handled: the lr is named alone
+        # past FAR_LR the lr leads (one update can break the weights): the features beside it
         return f"; the batch's {where_bad}, which may be the cause instead: {fix}"
     if loss_rows is None:  # one number: a NaN or inf in one example's data makes it so
         certain = targets  # a NaN target makes its loss NaN; a model may fill NaN features in
