@@ -15,9 +15,12 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from linearnets.config import LinregConfig
+from linearnets.data.fashion_mnist_loaders import load_data_fashion_mnist
+from linearnets.data.files import find_fashion_mnist
 from linearnets.data.synthetic import load_array, synthetic_data
 from linearnets.errors import DivergenceError, UsageError
 from linearnets.models.concise import linreg_concise, softmax_concise
+from linearnets.models.scratch import SGD
 from linearnets.tasks.linreg import run_linreg
 from linearnets.training.distributed import DistContext
 from linearnets.training.guard import FAR_LR, DivergenceGuard, smaller_lr
@@ -489,10 +492,42 @@ def test_a_loss_that_overflows_before_any_update_is_named_a_scale_problem_not_lr
         "the loss is inf at epoch 1, step 1, before any update, so not because of lr 1e-30: the "
         "targets or the model's outputs are too large for float32, whose largest value is "
         "3.4e+38 (a squared loss overflows once |ŷ − y| passes about 2e+19), or the data hold "
-        "inf; rescale the data, e.g. standardise y (and X where its values are as large)"
+        "inf; the batch's targets y reach 1.97e+20, on all 16 of its examples; rescale the data, "
+        "e.g. standardise y (and X where its values are as large)"
     )
     assert "diverged" not in message and "smaller learning rate" not in message
     assert one_line(info.value) == message  # no setting of the command line's is named
+
+
+def test_one_huge_target_before_any_update_is_named_not_the_features_not_held() -> None:
+    """y[3] = 1e20 under a squared loss, X of 32 × 600 (75 KiB, not held past its step): its
+    loss alone is inf at the first step. The guard blamed that example's features X ("most likely
+    not because of lr 0.01 ... that step's update most likely made the weights non-finite"): no
+    update had run, and the target is the cause, which it holds."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(32, 600, generator=gen), torch.randn(32, 1, generator=gen)
+    y[3] = 1e20
+    torch.manual_seed(0)
+    net = torch.nn.Linear(600, 1)
+    error = _stopped(X, y, net, torch.nn.MSELoss(reduction="none"), 0.01, 32)
+    assert str(error) == (
+        "the loss is inf at epoch 1, step 1, before any update, so not because of lr 0.01: the "
+        "targets or the model's outputs are too large for float32, whose largest value is "
+        "3.4e+38 (a squared loss overflows once |ŷ − y| passes about 2e+19), or the data hold "
+        "inf; it is not finite on 1 of the batch's 32 examples (position 3 in the batch, "
+        "counting from 0: example 3 of the epoch, its index in the dataset), whose targets y "
+        "reach 1e+20; rescale the data, e.g. standardise y (and X where its values are as large)"
+    )
+    assert error.step == 0 and not error.resumable
+    # a mean loss singles no example out: the targets that large are named
+    torch.manual_seed(0)
+    net = torch.nn.Linear(600, 1)
+    mean = _stopped(X, y, net, torch.nn.MSELoss(), 0.01, 32)
+    assert str(mean).endswith(
+        "or the data hold inf; the batch's targets y reach 1e+20 on 1 of its 32 examples "
+        "(position 3 in the batch, counting from 0: example 3 of the epoch, its index in the "
+        "dataset); rescale the data, e.g. standardise y (and X where its values are as large)"
+    ), str(mean)
 
 
 def test_the_overflow_before_any_update_names_the_losses_own_dtype() -> None:
@@ -676,13 +711,16 @@ def _images_with_a_nan(nan_batch: int) -> tuple[torch.Tensor, torch.Tensor]:
              "counting from 0: example 480 of the epoch, its index in the dataset), so not because "
              "of lr 0.1; that step's update most likely made the weights non-finite: clean or drop that "
              "example (torch.isfinite(X).flatten(1).all(dim=1) is False on it)"),
-        (14, "training stopped at epoch 1, step 15: the batch loss is nan (not finite) on 1 of its "
-             "32 examples (position 0 in the batch, counting from 0: example 448 of the epoch, its "
-             "index in the dataset), while the other 31 examples' losses are finite (none above "
-             "12.8), so most likely not because of lr 0.1 (weights an lr broke make every "
-             "example's loss non-finite): that example's features X hold NaN or inf, or the "
-             "model's computation overflowed on it (the guard holds a batch's X over 64 KiB "
-             "through its own step only, so it did not look); "),
+        (14, "training diverged at epoch 1, step 15: the batch loss is nan (not finite) at lr "
+             "0.1, on 1 of its 32 examples (position 0 in the batch, counting from 0: example 448 "
+             "of the epoch, its index in the dataset), the other 31 examples' losses finite (none "
+             "above 12.8, their median 6.08, the first step's loss 3.25): either that example's "
+             "features X hold NaN or inf (the guard holds a batch's X over 64 KiB through its own "
+             "step only, so it did not look), or an update made the weights so large that the "
+             "model's computation overflowed on it, as a learning rate too large does; "
+             "torch.isfinite(X).all() on that batch tells which (False: clean or drop that "
+             "example (torch.isfinite(X).flatten(1).all(dim=1) is False on it), then train again "
+             "from fresh weights; True: "),
     ],
     ids=["read-at-its-step", "read-a-step-later"],
 )  # fmt: skip
@@ -691,8 +729,8 @@ def test_large_features_are_looked_at_only_where_their_step_is_read_back_at_once
 ) -> None:
     """Holding a batch's large features until a group of 16 steps is read back would cost each
     step new memory: the guard looks at them only when their own step is the group's last. Else
-    the step's per-example losses tell: one example's alone is not finite, which an lr that
-    broke the weights does not leave, so that example is named (the lr was)."""
+    the step's per-example losses single that example out, the others' not grown: it is named
+    first, beside the lr, with the test that tells them apart (the lr alone was named)."""
     X, y = _images_with_a_nan(nan_batch)
     torch.manual_seed(0)
     net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(1024, 10))
@@ -1728,24 +1766,25 @@ def _flat_softmax() -> torch.nn.Module:
 
 def test_fashion_sized_features_not_held_name_the_example_whose_loss_alone_is_nan() -> None:
     """X of 784 KiB a batch is not held past its step: the guard blamed lr 0.1 for example 700's
-    NaN pixel; its per-example losses show that example's alone is NaN, as the unguarded loop
-    names it from its scores."""
+    NaN pixel. Its per-example losses single that example out, the others' not grown: it is
+    named first, as the unguarded loop names it from its scores, but the lr is not ruled out
+    (a later change said "most likely not because of lr 0.1", which at lr 5 blamed finite
+    data): the test on that batch tells which."""
     X, y = _fashion_sized(nan=True)
     error = _stopped(X, y, _flat_softmax(), torch.nn.CrossEntropyLoss(reduction="none"), 0.1, 256)
-    assert re.fullmatch(
-        r"training stopped at epoch 1, step 3: the batch loss is nan \(not finite\) on 1 of its "
-        r"256 examples \(position 188 in the batch, counting from 0: example 700 of the epoch, "
-        r"its index in the dataset\), while the other 255 examples' losses are finite \(none "
-        r"above [\d.]+\), so most likely not because of lr 0\.1 \(weights an lr broke make every "
-        r"example's loss non-finite\): that example's features X hold NaN or inf, or the model's "
-        r"computation overflowed on it \(the guard holds a batch's X over 64 KiB through its own "
-        r"step only, so it did not look\); that step's update most likely made the weights "
-        r"non-finite: where the features X do, clean or drop that example "
-        r"\(torch\.isfinite\(X\)\.all\(dim=1\) is False on it\); then train again from fresh "
-        r"weights",
-        str(error),
-    ), str(error)
-    assert error.examples and not error.resumable
+    assert str(error) == (
+        "training diverged at epoch 1, step 3: the batch loss is nan (not finite) at lr 0.1, on 1 "
+        "of its 256 examples (position 188 in the batch, counting from 0: example 700 of the "
+        "epoch, its index in the dataset), the other 255 examples' losses finite (none above "
+        "3.95, their median 2.41, the first step's loss 2.37): either that example's features X "
+        "hold NaN or inf (the guard holds a batch's X over 64 KiB through its own step only, so "
+        "it did not look), or an update made the weights so large that the model's computation "
+        "overflowed on it, as a learning rate too large does; torch.isfinite(X).all() on that "
+        "batch tells which (False: clean or drop that example (torch.isfinite(X).all(dim=1) is "
+        "False on it), then train again from fresh weights; True: try a smaller learning rate "
+        "(lr), e.g. 0.01 (a tenth))"
+    )
+    assert not error.examples and error.resumable
 
 
 def test_fashion_sized_features_not_held_and_a_mean_loss_name_them_before_the_lr() -> None:
@@ -1773,6 +1812,87 @@ def test_fashion_sized_finite_features_blown_up_by_the_lr_still_name_the_lr(redu
     error = _stopped(10 * X, y, _flat_softmax(), loss, 1e38, 256)
     assert str(error) == _LR_1E38
     assert not error.examples and error.resumable
+
+
+def _has_fashion_mnist() -> bool:
+    try:
+        find_fashion_mnist()
+    except Exception:
+        return False
+    return True
+
+
+def _books_naive_softmax(lr: float) -> DivergenceError:
+    """The book's scratch softmax (D2L §3.6) on the real Fashion-MNIST, batches of 256, its naive
+    exp(o) / exp(o).sum(1) and -log(y_hat[range(n), y]), guarded: the error at ``lr``."""
+    torch.manual_seed(0)
+    train_iter, _ = load_data_fashion_mnist(256)
+    W = torch.normal(0, 0.01, size=(784, 10), requires_grad=True)
+    b = torch.zeros(10, requires_grad=True)
+
+    def net(X: torch.Tensor) -> torch.Tensor:
+        X_exp = torch.exp(X.reshape((-1, W.shape[0])) @ W + b)
+        return X_exp / X_exp.sum(1, keepdim=True)
+
+    def cross_entropy(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return -torch.log(y_hat[range(len(y_hat)), y])
+
+    with pytest.raises(DivergenceError) as info:
+        fit(net, train_iter, cross_entropy, SGD([W, b], lr), 1, callbacks=[DivergenceGuard(lr)])  # fmt: skip
+    return info.value
+
+
+_N = r"[\d.e+]+"  # a number the data and the float arithmetic set
+_OVERFLOWED = (
+    r": either an update made the weights so large that the model's computation overflowed on "
+    r"them, as a learning rate too large does, or those examples' features X hold NaN or inf "
+    r"\(the guard holds a batch's X over 64 KiB through its own step only, so it did not look\); "
+    r"torch\.isfinite\(X\)\.all\(\) on that batch tells which \(True: try a smaller learning rate "
+    r"\(lr\), e\.g\. {tenth} \(a tenth\); False: clean or drop those examples "
+    r"\(torch\.isfinite\(X\)\.flatten\(1\)\.all\(dim=1\) is False on them\), then train again from "
+    r"fresh weights\)"
+)
+
+
+@pytest.mark.skipif(not _has_fashion_mnist(), reason="needs the real Fashion-MNIST")
+@pytest.mark.parametrize(("lr", "tenth"), [(5.0, "0.5"), (10.0, "1")])
+def test_the_books_naive_softmax_blown_up_by_the_lr_names_the_lr_first(
+    lr: float, tenth: str
+) -> None:
+    """exp overflowed on the brightest images first (162 of 256 at lr 5, 13 at lr 10), the data
+    finite: the guard said "most likely not because of lr 5 ...: those examples' features X hold
+    NaN or inf ... clean or drop those examples". The others' median loss, 6.7 to 12× the first
+    step's, puts the lr first, with the test that tells."""
+    error = _books_naive_softmax(lr)
+    assert re.fullmatch(
+        rf"training diverged at epoch 1, step \d: the batch loss is nan \(not finite\) at lr "
+        rf"{lr:g}, on \d+ of its 256 examples \(positions [\d, ]+and \d+ more in the batch, counting "
+        rf"from 0: examples [\d, ]+and \d+ more in the epoch's shuffled order, not their indices "
+        rf"in the dataset\), the other \d+ examples' losses finite \(none above {_N}, their median "
+        rf"{_N}, {_N}× the first step's loss, 2\.34\)" + _OVERFLOWED.format(tenth=tenth),
+        str(error),
+    ), str(error)
+    assert not error.examples and error.resumable
+
+
+@pytest.mark.skipif(not _has_fashion_mnist(), reason="needs the real Fashion-MNIST")
+def test_the_books_naive_softmax_at_lr_1_names_the_lr_first_after_a_grown_loss() -> None:
+    """Every example's loss NaN at step 4, the step before's 6.8× the first's: the lr leads (the
+    features X, not looked at, did)."""
+    error = _books_naive_softmax(1.0)
+    assert re.fullmatch(
+        rf"training diverged at epoch 1, step \d: the batch loss is nan \(not finite\) at lr 1, "
+        rf"after the step before's loss grew to {_N} \({_N}× the first step's, 2\.34\): either an "
+        r"update made the weights non-finite, as a learning rate too large does, or that batch's "
+        r"features X hold NaN or inf \(the guard holds a batch's X over 64 KiB through its own "
+        r"step only, so it did not look; one example's are enough in a model that mixes a "
+        r"batch's examples, such as BatchNorm in training mode\); torch\.isfinite\(X\)\.all\(\) "
+        r"on that batch tells which \(True: try a smaller learning rate \(lr\), e\.g\. 0\.1 \(a "
+        r"tenth\); False: clean or drop the examples that hold NaN or inf "
+        r"\(torch\.isfinite\(X\)\.flatten\(1\)\.all\(dim=1\) is False on them\), then train again "
+        r"from fresh weights\)",
+        str(error),
+    ), str(error)
 
 
 def test_features_not_held_after_a_grown_loss_name_the_lr_first() -> None:

@@ -11,6 +11,8 @@ import torch
 
 from linearnets.training.guard_messages import (
     Unseen,
+    before_update,
+    either,
     epoch_not_finite,
     grown,
     grown_past,
@@ -121,22 +123,58 @@ def test_a_non_finite_loss_before_any_update_names_the_data_and_the_dtypes_range
     assert "whose largest value is 3.4e+38" in _not_finite(math.inf, dtype=torch.int64)
 
 
-def test_after_an_update_data_not_looked_at_lead_with_the_test_that_tells_them_from_the_lr() -> (
-    None
-):
-    """Features the guard did not hold past their step, at a rate a linear model trains at: "try
-    a smaller lr" alone could not help where they hold NaN; both are named, the test between."""
-    unseen = Unseen(data="that batch's features X hold NaN or inf (not looked at)", tells="torch.isfinite(X).all()", rows="torch.isfinite(X).all(dim=1)")  # fmt: skip
-    assert _not_finite(math.nan, updated=True, unseen=unseen) == (
+def test_after_an_update_data_not_looked_at_and_the_lr_are_both_named_with_the_test() -> None:
+    """Features the guard did not hold past their step: "try a smaller lr" alone could not help
+    where they hold NaN, nor naming them alone where the lr broke the weights (the book's naive
+    softmax at lr 5 on finite Fashion-MNIST); both are named, the test between, in the order the
+    evidence gives."""
+    unseen = Unseen(
+        data="that batch's features X hold NaN or inf (not looked at)",
+        weights="an update made the weights non-finite",
+        tells="torch.isfinite(X).all()",
+        fix="clean or drop the examples that hold NaN or inf (torch.isfinite(X).all(dim=1) is "
+        "False on them)",
+    )
+    error = either("epoch 1, step 1", math.nan, lr=0.5, unseen=unseen)
+    assert str(error) == (
         "training diverged at epoch 1, step 1: the batch loss is nan (not finite) at lr 0.5: "
         "either that batch's features X hold NaN or inf (not looked at), or an update made the "
         "weights non-finite, as a learning rate too large does; torch.isfinite(X).all() on that "
         "batch tells which (False: clean or drop the examples that hold NaN or inf "
         "(torch.isfinite(X).all(dim=1) is False on them), then train again from fresh weights; "
-        "True: try a smaller learning rate (lr), e.g. 0.05 (a tenth)) | resumable=True"
+        "True: try a smaller learning rate (lr), e.g. 0.05 (a tenth))"
     )
-    # data checked finite are never named; before any update the data's message stands
-    assert _not_finite(math.nan, updated=True, data_checked=True, unseen=unseen).endswith(
-        "at lr 0.5; try a smaller learning rate (lr), e.g. 0.05 (a tenth) | resumable=True"
+    assert error.resumable and not error.examples  # a smaller lr may be the fix
+    grown = unseen._replace(evidence=", after a grown loss", lr_first=True)
+    assert str(either("epoch 1, step 1", math.nan, lr=0.5, unseen=grown)) == (
+        "training diverged at epoch 1, step 1: the batch loss is nan (not finite) at lr 0.5, "
+        "after a grown loss: either an update made the weights non-finite, as a learning rate "
+        "too large does, or that batch's features X hold NaN or inf (not looked at); "
+        "torch.isfinite(X).all() on that batch tells which (True: try a smaller learning rate "
+        "(lr), e.g. 0.05 (a tenth); False: clean or drop the examples that hold NaN or inf "
+        "(torch.isfinite(X).all(dim=1) is False on them), then train again from fresh weights)"
     )
-    assert _not_finite(math.nan, unseen=unseen) == _not_finite(math.nan)
+
+
+def test_before_any_update_the_examples_the_losses_single_out_are_added_to_the_datas_cause() -> (
+    None
+):
+    rows = "; it is not finite on 1 of the batch's 32 examples (...), whose targets y reach 1e+20"
+    assert _not_finite(math.inf, rows=rows) == (
+        "the loss is inf at epoch 1, step 1, before any update, so not because of lr 0.5: the "
+        "targets or the model's outputs are too large for float32, whose largest value is "
+        "3.4e+38 (a squared loss overflows once |ŷ − y| passes about 2e+19), or the data hold "
+        "inf; it is not finite on 1 of the batch's 32 examples (...), whose targets y reach "
+        "1e+20; rescale the data, e.g. standardise y (and X where its values are as large) | "
+        "resumable=False"
+    )
+    # after an update, or on a resume's weights, they are not the data's scale: not added
+    assert "32 examples" not in _not_finite(math.inf, rows=rows, updated=True)
+    assert "32 examples" not in _not_finite(math.inf, rows=rows, resumed=True)
+
+
+def test_before_an_update_is_a_fresh_first_epoch_or_a_resume_with_no_update_yet() -> None:
+    assert before_update(updated=False, resumed=False, epoch=1)
+    assert before_update(updated=False, resumed=True, epoch=3)
+    assert not before_update(updated=True, resumed=False, epoch=1)
+    assert not before_update(updated=False, resumed=False, epoch=2)  # trained in epoch 1

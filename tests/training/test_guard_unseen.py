@@ -1,6 +1,6 @@
-"""A non-finite step whose data the divergence guard did not hold past it (over 64 KiB): the
-examples whose losses alone are not finite are named, their data or an overflow to blame, not the
-lr; else what the guard says of those data, with the test that tells them from the lr."""
+"""A non-finite step, after an update, whose data the divergence guard did not hold past it (over
+64 KiB): the data and the lr are both named, with the test that tells them apart, the one the
+losses point at first; the examples whose losses alone are not finite are named."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from typing import Any
 
 import torch
 
-from linearnets.training.guard_messages import Unseen
-from linearnets.training.guard_unseen import unseen, unseen_rows
+from linearnets.training.guard_unseen import GROWN, unseen_error
 
-_ARGS: dict[str, Any] = {"lr": 0.1, "first_example": 512, "order": True, "bound": 230.0}
+_ARGS: dict[str, Any] = {
+    "lr": 0.1, "first_example": 512, "order": True, "first_loss": 2.3, "last_loss": 2.3
+}  # fmt: skip
 
 
 def _losses(*bad: int, size: int = 256, value: float = 2.3) -> torch.Tensor:
@@ -21,68 +22,106 @@ def _losses(*bad: int, size: int = 256, value: float = 2.3) -> torch.Tensor:
     return losses
 
 
-def test_only_some_examples_losses_not_finite_name_those_examples_not_the_lr() -> None:
-    """Fashion-MNIST's batches of 256 (784 KiB): lr 0.1 was blamed for example 700's NaN pixel,
-    which the loop without the guard names."""
-    error = unseen_rows("epoch 1, step 3", math.nan, losses=_losses(188), dims=(2, 0), **_ARGS)
+_DATA_FIRST = (
+    "training diverged at epoch 1, step 3: the batch loss is nan (not finite) at lr 0.1, on 1 of "
+    "its 256 examples (position 188 in the batch, counting from 0: example 700 of the epoch, its "
+    "index in the dataset), the other 255 examples' losses finite (none above 2.3, their median "
+    "2.3, the first step's loss 2.3): either that example's features X hold NaN or inf (the "
+    "guard holds a batch's X over 64 KiB through its own step only, so it did not look), or an "
+    "update made the weights so large that the model's computation overflowed on it, as a "
+    "learning rate too large does; torch.isfinite(X).all() on that batch tells which (False: "
+    "clean or drop that example (torch.isfinite(X).all(dim=1) is False on it), then train again "
+    "from fresh weights; True: try a smaller learning rate (lr), e.g. 0.01 (a tenth))"
+)
+
+
+def test_only_some_examples_losses_not_finite_name_them_first_with_the_test() -> None:
+    """Fashion-MNIST's batches of 256 (784 KiB): lr 0.1 was blamed for example 700's NaN pixel;
+    the others' losses, not grown, put that example's features first, but do not rule the lr out
+    (it was said "most likely not because of lr 0.1")."""
+    error = unseen_error("epoch 1, step 3", math.nan, losses=_losses(188), dims=(2, 0), **_ARGS)
+    assert error is not None
+    assert str(error) == _DATA_FIRST
+    assert not error.examples and error.resumable
+
+
+def test_the_others_losses_grown_put_the_lr_first() -> None:
+    """The book's naive softmax at lr 5 on Fashion-MNIST: exp overflowed on 162 of 256 examples,
+    the others' median loss 26.8 against the first step's 2.34, the data finite: it was blamed on
+    the data ("so most likely not because of lr 5")."""
+    losses = _losses(0, 1, 2, value=26.8)
+    error = unseen_error("epoch 1, step 3", math.nan, losses=losses, dims=(2, 0), **{**_ARGS, "lr": 5.0, "first_loss": 2.34})  # fmt: skip
     assert error is not None
     assert str(error) == (
-        "training stopped at epoch 1, step 3: the batch loss is nan (not finite) on 1 of its 256 "
-        "examples (position 188 in the batch, counting from 0: example 700 of the epoch, its "
-        "index in the dataset), while the other 255 examples' losses are finite (none above "
-        "2.3), so most likely not because of lr 0.1 (weights an lr broke make every example's "
-        "loss non-finite): that example's features X hold NaN or inf, or the model's computation "
-        "overflowed on it (the guard holds a batch's X over 64 KiB through its own step only, so "
-        "it did not look); that step's update most likely made the weights non-finite: where the "
-        "features X do, clean or drop that example (torch.isfinite(X).all(dim=1) is False on it); "
-        "then train again from fresh weights"
+        "training diverged at epoch 1, step 3: the batch loss is nan (not finite) at lr 5, on 3 "
+        "of its 256 examples (positions 0, 1 and 2 in the batch, counting from 0: examples 512, "
+        "513 and 514 of the epoch, their indices in the dataset), the other 253 examples' losses "
+        "finite (none above 26.8, their median 26.8, 11× the first step's loss, 2.34): either an "
+        "update made the weights so large that the model's computation overflowed on them, as a "
+        "learning rate too large does, or those examples' features X hold NaN or inf (the guard "
+        "holds a batch's X over 64 KiB through its own step only, so it did not look); "
+        "torch.isfinite(X).all() on that batch tells which (True: try a smaller learning rate "
+        "(lr), e.g. 0.5 (a tenth); False: clean or drop those examples "
+        "(torch.isfinite(X).all(dim=1) is False on them), then train again from fresh weights)"
     )
-    assert error.examples and not error.resumable and "smaller" not in str(error)
+    # just under GROWN × the first step's loss, the data lead
+    under = unseen_error("epoch 1, step 3", math.nan, losses=_losses(0, value=0.99 * GROWN * 2.3), dims=(2, 0), **_ARGS)  # fmt: skip
+    assert str(under).split(": either ")[1].startswith("that example's features X")
+    # no first step's loss (a guard that saw no finite step): the data lead, no comparison
+    alone = unseen_error("epoch 2, step 1", math.nan, losses=_losses(0, value=50.0), dims=(2, 0), **{**_ARGS, "first_loss": None})  # fmt: skip
+    assert "(none above 50, their median 50): either that example's" in str(alone)
 
 
 def test_images_and_targets_not_held_are_both_named_with_their_tests() -> None:
     losses = _losses(0, 3, size=4).unsqueeze(1)  # (B, 1), as squared_loss gives
-    error = unseen_rows("epoch 2, step 1", math.inf, losses=losses, dims=(4, 1), lr=0.5, first_example=0, order=None, bound=None)  # fmt: skip
+    error = unseen_error("epoch 2, step 1", math.inf, losses=losses, dims=(4, 1), lr=0.5, first_example=0, order=None, first_loss=None, last_loss=None)  # fmt: skip
     assert error is not None
     message = str(error)
-    assert "on 2 of its 4 examples (positions 0 and 3 in the batch, counting from 0: examples 0 and 3 in the order train_iter yielded them), while the other 2 examples' losses are finite" in message  # fmt: skip
-    assert "those examples' features X or targets y hold NaN or inf, or the model's computation overflowed on them (the guard holds a batch's X or y over 64 KiB" in message  # fmt: skip
-    assert "where the features X or targets y do, clean or drop those examples (torch.isfinite(X).flatten(1).all(dim=1) & torch.isfinite(y) is False on them)" in message  # fmt: skip
+    assert "on 2 of its 4 examples (positions 0 and 3 in the batch, counting from 0: examples 0 and 3 in the order train_iter yielded them), the other 2 examples' losses finite" in message  # fmt: skip
+    assert "either those examples' features X or targets y hold NaN or inf (the guard holds a batch's X or y over 64 KiB" in message  # fmt: skip
+    assert "torch.isfinite(X).all() and torch.isfinite(y).all() on that batch tells which (False: clean or drop those examples (torch.isfinite(X).flatten(1).all(dim=1) & torch.isfinite(y) is False on them)" in message  # fmt: skip
 
 
-def test_every_examples_loss_or_one_number_or_all_held_names_no_examples() -> None:
-    """Every example's loss not finite is what an lr that broke the weights leaves; a loss
-    reduced to one number tells no example's; data all held were looked at already."""
-    every = unseen_rows("epoch 1, step 3", math.nan, losses=_losses(*range(256)), dims=(2, 0), **_ARGS)  # fmt: skip
-    assert every is None
+_WHOLE = (
+    "training diverged at epoch 1, step 3: the batch loss is nan (not finite) at lr 0.1: either "
+    "that batch's features X hold NaN or inf (the guard holds a batch's X over 64 KiB through its "
+    "own step only, so it did not look{mixes}), or an update made the weights non-finite, as a "
+    "learning rate too large does; torch.isfinite(X).all() on that batch tells which (False: "
+    "clean or drop the examples that hold NaN or inf (torch.isfinite(X).all(dim=1) is False on "
+    "them), then train again from fresh weights; True: try a smaller learning rate (lr), e.g. "
+    "0.01 (a tenth))"
+)
+
+
+def test_every_examples_loss_or_one_number_names_the_batch_with_the_test() -> None:
+    """Every example's loss not finite is what an lr that broke the weights leaves, and one
+    example's NaN in a model that mixes them; a loss reduced to one number tells no example's."""
+    mixes = "; one example's are enough in a model that mixes a batch's examples, such as BatchNorm in training mode"  # fmt: skip
+    every = unseen_error("epoch 1, step 3", math.nan, losses=_losses(*range(256)), dims=(2, 0), **_ARGS)  # fmt: skip
+    assert str(every) == _WHOLE.format(mixes=mixes)
     spread = torch.tensor(math.nan).expand(256)
-    assert unseen_rows("epoch 1, step 3", math.nan, losses=spread, dims=(2, 0), **_ARGS) is None
-    assert unseen_rows("epoch 1, step 3", math.nan, losses=_losses(5), dims=(0, 0), **_ARGS) is None
-    assert unseen_rows("epoch 1, step 3", math.nan, losses=torch.tensor(math.nan), dims=(2, 0), **_ARGS) is None  # fmt: skip
+    assert str(unseen_error("epoch 1, step 3", math.nan, losses=spread, dims=(2, 0), **_ARGS)) == _WHOLE.format(mixes="")  # fmt: skip
+    scalar = unseen_error("epoch 1, step 3", math.nan, losses=torch.tensor(math.nan), dims=(2, 0), **_ARGS)  # fmt: skip
+    assert str(scalar) == _WHOLE.format(mixes="")
 
 
-def test_others_grown_past_the_bound_are_an_lr_blow_up_that_overflowed_the_largest_first() -> None:
-    """Squared losses of weights an lr blew up overflow on the examples of largest features first:
-    the others' losses, finite, stand far past the guard's bound."""
-    losses = _losses(3, value=1e37)
-    assert unseen_rows("epoch 1, step 2", math.inf, losses=losses, dims=(2, 0), **_ARGS) is None
-    assert unseen_rows("epoch 1, step 2", math.inf, losses=losses, dims=(2, 0), **{**_ARGS, "bound": None}) is not None  # fmt: skip
-
-
-def test_what_is_said_of_data_not_looked_at() -> None:
-    assert unseen((0, 0), every_example=True) is None
-    assert unseen((4, 0), every_example=False) == Unseen(
-        data="that batch's features X hold NaN or inf (the guard holds a batch's X over 64 KiB "
-        "through its own step only, so it did not look)",
-        tells="torch.isfinite(X).all()",
-        rows="torch.isfinite(X).flatten(1).all(dim=1)",
+def test_a_step_before_grown_puts_the_lr_first_where_no_example_is_singled_out() -> None:
+    """The book's naive softmax at lr 1: the step before's loss 15.9, 6.8× the first step's."""
+    error = unseen_error("epoch 1, step 4", math.nan, losses=_losses(*range(256)), dims=(2, 0), **{**_ARGS, "lr": 1.0, "first_loss": 2.34, "last_loss": 15.9})  # fmt: skip
+    assert str(error).startswith(
+        "training diverged at epoch 1, step 4: the batch loss is nan (not finite) at lr 1, after "
+        "the step before's loss grew to 15.9 (6.8× the first step's, 2.34): either an update "
+        "made the weights non-finite, as a learning rate too large does, or that batch's "
+        "features X hold NaN or inf "
+    ), str(error)
+    assert str(error).endswith(
+        "tells which (True: try a smaller learning rate (lr), e.g. 0.1 (a tenth); False: clean or "
+        "drop the examples that hold NaN or inf (torch.isfinite(X).all(dim=1) is False on them), "
+        "then train again from fresh weights)"
     )
-    # every example's loss not finite: one example's NaN is enough in a model that mixes them
-    mixed = unseen((2, 2), every_example=True)
-    assert mixed == Unseen(
-        data="that batch's features X or targets y hold NaN or inf (the guard holds a batch's X "
-        "or y over 64 KiB through its own step only, so it did not look; one example's are "
-        "enough in a model that mixes a batch's examples, such as BatchNorm in training mode)",
-        tells="torch.isfinite(X).all() and torch.isfinite(y).all()",
-        rows="torch.isfinite(X).all(dim=1) & torch.isfinite(y).all(dim=1)",
+
+
+def test_data_all_held_were_looked_at_already() -> None:
+    assert (
+        unseen_error("epoch 1, step 3", math.nan, losses=_losses(5), dims=(0, 0), **_ARGS) is None
     )

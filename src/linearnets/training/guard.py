@@ -7,8 +7,9 @@ steps' losses back in groups and stops on a non-finite loss;
 :mod:`linearnets.training.guard_growth` decides whether a finite loss has grown, from the numbers
 :mod:`linearnets.training.guard_stats` reads from the losses;
 :mod:`linearnets.training.guard_messages` words the error, or
-:mod:`linearnets.training.guard_data` where the step's batch holds NaN or inf, or
-:mod:`linearnets.training.guard_unseen` where it was not held (too large) to be looked at.
+:mod:`linearnets.training.guard_data` where the step's batch holds NaN or inf,
+:mod:`linearnets.training.guard_unseen` where it was not held (too large) to be looked at, or
+:mod:`linearnets.training.guard_first` what a fresh run's first step names of its batch.
 """
 
 from __future__ import annotations
@@ -23,11 +24,18 @@ from linearnets.errors import DivergenceError, UsageError
 from linearnets.training.callbacks import Callback
 from linearnets.training.distributed import DistContext
 from linearnets.training.guard_data import Batch, Dims, data_not_finite, held
+from linearnets.training.guard_first import first_rows
 from linearnets.training.guard_growth import TYPICAL_QUANTILE, TYPICAL_STEPS, GrowthCheck
-from linearnets.training.guard_messages import FAR_LR, epoch_not_finite, not_finite, smaller_lr
+from linearnets.training.guard_messages import (
+    FAR_LR,
+    before_update,
+    epoch_not_finite,
+    not_finite,
+    smaller_lr,
+)
 from linearnets.training.guard_rare import RARE_RATIO
-from linearnets.training.guard_stats import per_example, step_sums, sum_and_count
-from linearnets.training.guard_unseen import unseen, unseen_rows
+from linearnets.training.guard_stats import step_sums, sum_and_count
+from linearnets.training.guard_unseen import unseen_error
 from linearnets.training.guard_window import EARLY_EXAMPLES
 from linearnets.training.history import EpochMetrics
 from linearnets.training.model_tensors import batch_order
@@ -78,9 +86,11 @@ class DivergenceGuard(Callback):
     still holds that step's batch (:meth:`watch_batches`: ``fit`` and ``train_epoch`` hand it
     over): features X or targets y holding NaN or inf there are named, with those examples'
     places and no lr advice, where they are the likelier cause (see
-    :mod:`~linearnets.training.guard_data`). Where its X was too large to be held, the examples
-    whose losses alone are not finite are named, or the features beside the lr with the test
-    that tells them apart (see :mod:`~linearnets.training.guard_unseen`).
+    :mod:`~linearnets.training.guard_data`). Where its X was too large to be held, after an
+    update, the features and the lr are both named, with the test that tells them apart and the
+    examples whose losses alone are not finite (see :mod:`~linearnets.training.guard_unseen`);
+    before any update, the data's scale, with those examples and their targets where held and
+    too large (see :mod:`~linearnets.training.guard_first`).
 
     Use it as a callback of :func:`~linearnets.training.loop.fit` (it then knows the epoch, and checks
     the steps left at each epoch's end), or call it after each step (as ``fit``'s ``on_step``
@@ -294,28 +304,36 @@ class DivergenceGuard(Callback):
         batch: tuple[torch.Tensor | None, torch.Tensor | None, torch.Tensor, Dims] | None,
     ) -> DivergenceError:
         """Return the error for the non-finite ``loss`` at ``where``: the step's data named where
-        its ``batch``, watched, shows them to blame (:func:`data_not_finite`), or the examples
-        whose losses alone are not finite where its X was not held (:func:`unseen_rows`); else
-        the lr (:func:`not_finite`), beside data not looked at, or those that may be the cause."""
+        its ``batch``, watched, shows them to blame (:func:`data_not_finite`); before any update,
+        the data's scale or NaN, with the examples its losses single out (:func:`first_rows`);
+        after one, where its X was not held, both the data and the lr with the test that tells
+        them apart (:func:`unseen_error`); else the lr (:func:`not_finite`), beside data not
+        looked at, or those that may be the cause."""
         data: DivergenceError | str | None = None
-        seen = None
-        bound = self._growth.bound()
+        fresh = before_update(updated=self._updated, resumed=self._resumed, epoch=epoch)
+        rows = ""
         if batch is not None:
             X, y, losses, dims = batch
             data = data_not_finite(
                 where, loss, (X, y), losses=losses, lr=self.lr, first_example=self._before,
                 order=self._order,
             )  # fmt: skip
-            if data is None:  # the data held are finite: those not held, where some examples'
-                data = unseen_rows(
+            if isinstance(data, DivergenceError):
+                return data
+            if fresh and not self._resumed:
+                rows = first_rows(
+                    losses, y, dtype=self._dtype, first_example=self._before, order=self._order
+                )
+            # data not looked at lead where the lr is not the likelier cause (a rate a linear
+            # model trains at, the loss not grown past the bound before); else the lr does
+            elif data is None and not fresh and self.lr <= FAR_LR and not self._grown():
+                hedged = unseen_error(
                     where, loss, losses=losses, dims=dims, lr=self.lr,
-                    first_example=self._before, order=self._order, bound=bound,
+                    first_example=self._before, order=self._order,
+                    first_loss=self._growth.first_loss, last_loss=self._last,
                 )  # fmt: skip
-            # every example's loss not finite, one by one (not one number spread over the batch)
-            every = per_example(losses) and bool((~torch.isfinite(losses)).all())
-            seen = unseen(dims, every_example=every)
-        if isinstance(data, DivergenceError):
-            return data
+                if hedged is not None:
+                    return hedged
         error = not_finite(
             where,
             loss,
@@ -325,17 +343,16 @@ class DivergenceGuard(Callback):
             updated=self._updated,
             resumed=self._resumed,
             data_checked=self.data_checked,
-            # data not looked at lead where the lr is not the likelier cause (a rate a linear
-            # model trains at, the loss not grown before); else the lr does, as it did
-            unseen=None if data is not None or self.lr > FAR_LR or self._grown(bound) else seen,
+            rows=rows,
         )
         if data is not None:  # NaN or inf in the batch, with no evidence either way
             error.args = (f"{error}{data}",)
         return error
 
-    def _grown(self, bound: float | None) -> bool:
-        """Whether the latest finite step's loss had grown: past ``bound`` (the growth check's),
-        or ``factor`` × the first step's (a window still open holds the grown steps)."""
+    def _grown(self) -> bool:
+        """Whether the latest finite step's loss had grown: past the growth check's bound, or
+        ``factor`` × the first step's (a window still open holds the grown steps)."""
+        bound = self._growth.bound()
         first = self._growth.first_loss
         if self._last is None or first is None:
             return False

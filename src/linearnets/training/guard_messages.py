@@ -16,6 +16,8 @@ from linearnets.errors import DivergenceError
 __all__ = [
     "FAR_LR",
     "Unseen",
+    "before_update",
+    "either",
     "epoch_not_finite",
     "grown",
     "grown_past",
@@ -32,14 +34,22 @@ FAR_LR = 10.0
 
 
 class Unseen(NamedTuple):
-    """What the guard says of a non-finite step's data it did not look at (see
-    :mod:`linearnets.training.guard_unseen`): ``data``, the cause ("that batch's features X hold
-    NaN or inf (...)"); ``tells``, the test on the whole batch that tells it from the lr
-    ("torch.isfinite(X).all()"); ``rows``, the one that finds its examples."""
+    """What the guard says of a non-finite step whose data it did not look at (see
+    :mod:`linearnets.training.guard_unseen`), after an update: either those data or the lr.
+
+    ``data``, that cause ("that batch's features X hold NaN or inf (...)"); ``weights``, the lr's
+    ("an update made the weights non-finite"); ``tells``, the test on the whole batch that tells
+    them apart ("torch.isfinite(X).all()"); ``fix``, the data's fix ("clean or drop that example
+    (torch.isfinite(X).all(dim=1) is False on it)"); ``evidence``, what the losses show, after
+    "at lr 0.1" (", on 1 of its 256 examples (...)"); ``lr_first``: whether that evidence puts
+    the lr first (the other losses had grown), else the data lead."""
 
     data: str
+    weights: str
     tells: str
-    rows: str
+    fix: str
+    evidence: str = ""
+    lr_first: bool = False
 
 
 def smaller_lr(lr: float) -> float:
@@ -114,24 +124,23 @@ def not_finite(
     updated: bool,
     resumed: bool,
     data_checked: bool,
-    unseen: Unseen | None = None,
+    rows: str = "",
 ) -> DivergenceError:
     """Return the error for a non-finite batch ``loss`` at ``where`` ("epoch 1, step 3").
 
-    After an update, the lr is named, and data not ``data_checked`` as a thing to check; where
-    the step's data were ``unseen`` (not looked at, and the lr not the likelier cause), both
-    causes are named, those data first, with the test that tells them apart.
+    After an update (:func:`before_update` is false), the lr is named, and data not
+    ``data_checked`` as a thing to check (where the step's data were not looked at, and the lr
+    is not the likelier cause, :func:`either` names both instead).
 
     Before any update (none ``updated`` by the guard, and the weights untrained: a fresh run's
     first epoch) lr cannot be the cause: the data, or the model's outputs on them, are too large
-    for the losses' ``dtype``, or hold NaN; on the weights a run ``resumed`` from, the updates
-    before its checkpoint diverged. Data checked to be finite (``data_checked``) are named as
-    neither holding NaN nor inf.
+    for the losses' ``dtype``, or hold NaN; ``rows`` says on which of the batch's examples, where
+    known ("; it is not finite on 1 of the batch's 32 examples (...)"). On the weights a run
+    ``resumed`` from, the updates before its checkpoint diverged. Data checked to be finite
+    (``data_checked``) are named as neither holding NaN nor inf.
     """
-    if updated or not (resumed or epoch == 1):
+    if not before_update(updated=updated, resumed=resumed, epoch=epoch):
         # finite data gave finite losses until the updates: lr alone is named
-        if unseen is not None and not data_checked:
-            return _either(where, loss, lr=lr, unseen=unseen)
         check = "" if data_checked else ", and check the data holds no NaN or inf"
         return DivergenceError(
             f"training diverged at {where}: the batch loss is {loss} (not finite) at lr "
@@ -150,23 +159,32 @@ def not_finite(
         return error
     why, fix = _data_too_large(loss, dtype=dtype, data_checked=data_checked)
     error = DivergenceError(
-        f"the loss is {loss} at {where}, before any update, so not because of lr {lr:g}: {why}; "
-        f"{fix}"
+        f"the loss is {loss} at {where}, before any update, so not because of lr {lr:g}: {why}"
+        f"{rows}; {fix}"
     )
     error.resumable = False  # the data are the cause: no smaller lr, no resume helps
     return error
 
 
-def _either(where: str, loss: float, *, lr: float, unseen: Unseen) -> DivergenceError:
-    """Return the error for a non-finite batch ``loss`` after an update, whose data were
-    ``unseen``: those data, or an update that made the weights non-finite, and the test that
-    tells which."""
+def before_update(*, updated: bool, resumed: bool, epoch: int) -> bool:
+    """Return whether a step's weights had no update yet: none ``updated`` by the guard, on the
+    untrained weights of a fresh run's first epoch or on those a run ``resumed`` from."""
+    return not updated and (resumed or epoch == 1)
+
+
+def either(where: str, loss: float, *, lr: float, unseen: Unseen) -> DivergenceError:
+    """Return the error for a non-finite batch ``loss`` at ``where`` after an update, whose data
+    were ``unseen``: those data, or an update the lr made too large, the one its evidence points
+    at first, and the test that tells which."""
+    weights = f"{unseen.weights}, as a learning rate too large does"
+    clean = f"{unseen.fix}, then train again from fresh weights"
+    if unseen.lr_first:
+        causes, answers = f"{weights}, or {unseen.data}", f"True: {suggestion(lr)}; False: {clean}"
+    else:
+        causes, answers = f"{unseen.data}, or {weights}", f"False: {clean}; True: {suggestion(lr)}"
     return DivergenceError(
-        f"training diverged at {where}: the batch loss is {loss} (not finite) at lr {lr:g}: "
-        f"either {unseen.data}, or an update made the weights non-finite, as a learning rate too "
-        f"large does; {unseen.tells} on that batch tells which (False: clean or drop the "
-        f"examples that hold NaN or inf ({unseen.rows} is False on them), then train again from "
-        f"fresh weights; True: {suggestion(lr)})"
+        f"training diverged at {where}: the batch loss is {loss} (not finite) at lr {lr:g}"
+        f"{unseen.evidence}: either {causes}; {unseen.tells} on that batch tells which ({answers})"
     )
 
 

@@ -1,0 +1,64 @@
+"""What the divergence guard names of a fresh run's first non-finite step's batch, before any
+update: the examples whose losses alone are not finite, and held targets too large for a squared
+loss."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+
+from linearnets.training.guard_first import HUGE, first_rows
+
+_ARGS: dict[str, Any] = {"dtype": torch.float32, "first_example": 0, "order": True}
+
+
+def _targets(**large: float) -> torch.Tensor:
+    y = torch.ones(4, 1)
+    for at, value in large.items():
+        y[int(at.removeprefix("at"))] = value
+    return y
+
+
+def test_the_examples_a_loss_singles_out_are_named_with_their_huge_targets() -> None:
+    losses = torch.tensor([[1.0], [1.0], [math.inf], [1.0]])
+    assert first_rows(losses, _targets(at2=1e20), **_ARGS) == (
+        "; it is not finite on 1 of the batch's 4 examples (position 2 in the batch, counting "
+        "from 0: example 2 of the epoch, its index in the dataset), whose targets y reach 1e+20"
+    )
+    # targets of an ordinary size, class labels, or not held: the examples alone
+    alone = (
+        "; it is not finite on 1 of the batch's 4 examples (position 2 in the batch, counting "
+        "from 0: example 2 of the epoch, its index in the dataset)"
+    )
+    assert first_rows(losses, _targets(at2=1e3), **_ARGS) == alone
+    assert first_rows(losses, torch.tensor([0, 1, 2, 1]), **_ARGS) == alone
+    assert first_rows(losses, None, **_ARGS) == alone
+    # a huge target on another example is not this one's
+    assert first_rows(losses, _targets(at0=1e20), **_ARGS) == alone
+
+
+def test_huge_means_a_square_within_huge_of_the_dtypes_largest_value() -> None:
+    losses = torch.tensor([1.0, math.inf, 1.0, 1.0])
+    edge = math.sqrt(torch.finfo(torch.float32).max / HUGE)  # about 1.8e+17
+    assert "whose targets y reach" in first_rows(losses, _targets(at1=1.01 * edge), **_ARGS)
+    assert "whose targets y" not in first_rows(losses, _targets(at1=0.99 * edge), **_ARGS)
+    # float64 losses overflow far later
+    assert "whose targets y" not in first_rows(losses, _targets(at1=1e20), **{**_ARGS, "dtype": torch.float64})  # fmt: skip
+
+
+def test_every_examples_loss_or_one_number_name_only_the_huge_targets() -> None:
+    every = torch.full((4, 1), math.inf)
+    assert first_rows(every, _targets(at1=1e20, at3=3e20), **_ARGS) == (
+        "; the batch's targets y reach 3e+20 on 2 of its 4 examples (positions 1 and 3 in the "
+        "batch, counting from 0: examples 1 and 3 of the epoch, their indices in the dataset)"
+    )
+    spread = torch.tensor(math.inf).expand(4)  # a mean loss, as fit hands it on
+    assert first_rows(spread, torch.full((4,), 2e20), **_ARGS) == (
+        "; the batch's targets y reach 2e+20, on all 4 of its examples"
+    )
+    assert first_rows(torch.tensor(math.inf), _targets(), **_ARGS) == ""
+    assert first_rows(every, None, **_ARGS) == ""
+    # a NaN or inf target is data_not_finite's to name: not counted as large here
+    assert first_rows(every, _targets(at1=math.inf), **_ARGS) == ""
