@@ -745,6 +745,60 @@ def test_a_moved_data_file_is_told_with_its_option_and_its_new_path_resumes(
     assert (results["w"], results["b"], results["epochs"]) == (never.w, never.b, 2)
 
 
+def _regression_npz(path: Path, seed: int) -> Path:
+    """Write README's --data .npz (X (N, D), y (N,)) drawn from ``seed``; return ``path``."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(60, 3)).astype(np.float32)
+    np.savez(path, X=X, y=(X @ np.array([1.0, -2.0, 0.5]) + 0.3).astype(np.float32))
+    return path
+
+
+def test_a_lost_config_json_still_refuses_a_changed_data_file_unless_forced(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The reported commands: new content in d.npz was refused with config.json there, and
+    trained on without a word once it was removed (the rebuilt file recording the new SHA-256);
+    the file deleted, it said "the run recorded no SHA-256", which it had. The checkpoint records
+    it now, and the resume checks the file against it as against config.json's."""
+    data = _regression_npz(tmp_path / "d.npz", 0)
+    r3 = tmp_path / "r3"
+    assert main(["linreg", "--out", str(r3), "--data", str(data), "--epochs", "2"]) == 0
+    first = json.loads((r3 / "config.json").read_text())["data_sha256"]
+    _regression_npz(data, 1)
+    said = (
+        f"linearnets linreg: error: --data changed from {data} (SHA-256 {first[:12]}) to {data}: "
+        f"the run in {r3} was trained with the first, and a changed setting changes its result; "
+        "leave it out to resume the run as it was, or pass --force to continue with it\n"
+    )
+    for lost in (False, True):
+        if lost:
+            (r3 / "config.json").unlink()
+        capsys.readouterr()
+        assert main(["linreg", "--resume", str(r3), "--epochs", "4"]) == 2
+        assert capsys.readouterr().err == said
+    assert not (r3 / "config.json").exists()
+    assert main(["linreg", "--resume", str(r3), "--epochs", "4", "--force"]) == 0
+    rebuilt = json.loads((r3 / "config.json").read_text())
+    assert rebuilt["data_sha256"] != first and rebuilt["config"]["epochs"] == 4
+    assert rebuilt["resumes"][-1]["forced"] == {
+        "data": [f"{data} (SHA-256 {first[:12]})", str(data)]
+    }
+    # the file deleted: its SHA-256 is checked, so a moved copy continues unforced
+    (r3 / "config.json").unlink()
+    data.unlink()
+    capsys.readouterr()
+    assert main(["linreg", "--resume", str(r3), "--epochs", "5"]) == 2
+    assert capsys.readouterr().err.endswith(
+        "if the file moved, pass --data NEWPATH (its SHA-256 is checked: the same content "
+        "continues the run, without --force)\n"
+    )
+    moved = _regression_npz(tmp_path / "moved.npz", 1)  # the content of epochs 3 and 4
+    assert main(["linreg", "--resume", str(r3), "--epochs", "5", "--data", str(moved)]) == 0
+    assert json.loads((r3 / "results.json").read_text())["epochs"] == 5
+
+
 @pytest.mark.parametrize("resumed", [False, True], ids=["run", "resume"])
 def test_results_json_is_the_object_json_prints(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, resumed: bool

@@ -452,6 +452,99 @@ def test_a_data_file_whose_content_changed_is_refused_unless_forced(tmp_path: Pa
     assert len(resume_linreg(out, epochs=2, force=True).history.epochs) == 2
 
 
+def _rows_file(path: Path, seed: int) -> Path:
+    """Write a CSV of 40 rows, two features and y, drawn from ``seed``; return ``path``."""
+    X = torch.randn(40, 2, generator=torch.Generator().manual_seed(seed))
+    y = X @ torch.tensor([1.0, -2.0]) + 0.5
+    rows = [f"{a:.6f},{b:.6f},{t:.6f}" for (a, b), t in zip(X.tolist(), y.tolist(), strict=True)]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_a_lost_config_json_still_checks_the_data_file_against_the_checkpoint(
+    tmp_path: Path,
+) -> None:
+    """The checkpoint records the data file's SHA-256 (extra["data_sha256"]): a resume whose
+    config.json is lost checks the file against it as against config.json's. New content at the
+    run's path trained on without a word (the rebuilt config.json recording the new SHA-256 as the
+    run's); a file gone was told "the run recorded no SHA-256", which it had, in the lost file."""
+    data = _rows_file(tmp_path / "d.csv", 0)
+    run, kept = tmp_path / "run", tmp_path / "kept"
+    for out in (run, kept):
+        ln.run_linreg(ln.LinregConfig(data=data, epochs=2, lr=0.01, out=out))
+    first = json.loads((run / "config.json").read_text())["data_sha256"]
+    assert load_checkpoint(run / "checkpoint.pt").extra["data_sha256"] == first
+    for out in (run, kept):
+        (out / "config.json").unlink()
+    _rows_file(data, 1)  # new content at the run's own path
+    with pytest.raises(UsageError) as info:
+        resume_linreg(run, epochs=3)
+    assert str(info.value) == (
+        f"data changed from {f'{data} (SHA-256 {first[:12]})'!r} to {str(data)!r}: the run in "
+        f"{run} was trained with the first, and a changed setting changes its result; leave it "
+        "out to resume the run as it was, or pass force=True to continue with it"
+    )
+    assert not (run / "config.json").exists()  # refused: nothing written
+    assert len(resume_linreg(run, epochs=3, force=True).history.epochs) == 3
+    rebuilt = json.loads((run / "config.json").read_text())
+    assert rebuilt["data_sha256"] != first and rebuilt["resumes"][-1]["forced"] == {
+        "data": [f"{data} (SHA-256 {first[:12]})", str(data)]
+    }
+    # the file moved: the same content at a new path continues the run, unforced
+    data.unlink()
+    with pytest.raises(UsageError) as info:
+        resume_linreg(kept, epochs=3)
+    assert str(info.value).endswith(
+        "if the file moved, pass data=NEWPATH (its SHA-256 is checked: the same content "
+        "continues the run, without force=True)"
+    )
+    moved = _rows_file(tmp_path / "moved.csv", 0)
+    result = resume_linreg(kept, epochs=3, data=moved)
+    never = ln.run_linreg(ln.LinregConfig(data=moved, epochs=3, lr=0.01))
+    assert (result.w, result.b) == (never.w, never.b)
+
+
+def test_a_checkpoint_without_the_data_sha256_says_so_and_warns_the_file_goes_unchecked(
+    tmp_path: Path,
+) -> None:
+    """A checkpoint of an earlier linearnets records no SHA-256: with config.json lost, nothing
+    tells new content at the run's path. Each message says what is true (the lost config.json
+    recorded one), and the resume warns that it continues on the file unchecked."""
+    from .test_resume import _edit_checkpoint
+
+    data = _rows_file(tmp_path / "d.csv", 0)
+    run = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(data=data, epochs=1, lr=0.01, out=run))
+    (run / "config.json").unlink()
+    extra = {k: v for k, v in load_checkpoint(run / "checkpoint.pt").extra.items()}
+    del extra["data_sha256"]
+    _edit_checkpoint(run, extra=extra)
+    lost = (
+        "config.json is lost, and checkpoint.pt, which stands in for it, is an earlier "
+        "linearnets' that recorded no SHA-256 to check the content against"
+    )
+    other = _rows_file(tmp_path / "other.csv", 1)
+    with pytest.raises(UsageError) as info:
+        resume_linreg(run, epochs=2, data=other)
+    assert str(info.value).startswith(
+        f"data changed from {f'{data} (no SHA-256 in checkpoint.pt)'!r} to {str(other)!r}: "
+    )
+    moved = data.rename(tmp_path / "moved.csv")
+    with pytest.raises(UsageError) as info:
+        resume_linreg(run, epochs=2)
+    assert str(info.value).endswith(
+        f"if the file moved, pass data=NEWPATH with force=True ({lost})"
+    )
+    moved.rename(data)
+    with pytest.warns(ResumeWarning) as record:
+        resume_linreg(run, epochs=2)
+    assert [str(w.message) for w in record] == [
+        f"the run in {run} continues on data={str(data)!r} unchecked: {lost}; if the file's "
+        "content changed since the run trained on it, the result is not the run's: put the "
+        "original file back"
+    ]
+
+
 def test_a_run_stopped_before_its_first_checkpoint_starts_over(tmp_path: Path) -> None:
     out = _stopped(ln.LinregConfig(epochs=2, num_examples=200, out=tmp_path / "run"), epoch=1)
     assert not (out / "checkpoint.pt").exists()

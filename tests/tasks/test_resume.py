@@ -25,7 +25,13 @@ import torch
 
 from linearnets.cli import main
 from linearnets.config import SoftmaxConfig
-from linearnets.errors import CheckpointError, DivergenceError, LinearnetsError, UsageError
+from linearnets.errors import (
+    CheckpointError,
+    DivergenceError,
+    LinearnetsError,
+    ResumeWarning,
+    UsageError,
+)
 from linearnets.tasks import training_run
 from linearnets.tasks.resume import resume_softmax
 from linearnets.tasks.softmax import run_softmax
@@ -1017,6 +1023,62 @@ def test_a_resize_to_the_images_own_size_is_no_change_either_way(
     run_softmax(replace(config, out=resized))
     assert resume_softmax(resized, epochs=3, resize=None).config.resize is None
     _assert_same_run(resized, reference)
+
+
+def test_a_lost_config_json_still_checks_the_data_file_against_the_checkpoint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The checkpoint records the --data file's SHA-256, which stands in for a lost config.json's:
+    new content at the run's path trained on without a word, the rebuilt config.json recording its
+    SHA-256 as the run's; a file gone was told "the run recorded no SHA-256", which it had. A
+    checkpoint of an earlier linearnets records none: said so, the file's content unchecked."""
+    from linearnets._fs import sha256_file
+
+    data = tmp_path / "d.npz"
+    _blobs(data, 1)
+    run, old = tmp_path / "run", tmp_path / "old"
+    common = ["--data", str(data), "--plot", "none", "--threads", "1", "--epochs", "1"]
+    for out in (run, old):
+        assert main(["softmax", *common, "--out", str(out)]) == 0
+    first = json.loads((run / "config.json").read_text())["data_sha256"]
+    assert load_checkpoint(run / "checkpoint.pt").extra["data_sha256"] == first
+    for out in (run, old):
+        (out / "config.json").unlink()
+    _blobs(data, 2)
+    now = sha256_file(data)
+    capsys.readouterr()
+    assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets softmax: error: --data {data} changed since the run in {run} started "
+        f"(SHA-256 {first[:12]}… then, {now[:12]}… now), which would change its result; put the "
+        "original file back, or pass --force to continue on the new content\n"
+    )
+    assert not (run / "config.json").exists()  # refused: nothing written
+    assert main(["softmax", "--resume", str(run), "--epochs", "2", "--force"]) == 0
+    rebuilt = json.loads((run / "config.json").read_text())
+    assert rebuilt["data_sha256"] == now
+    assert rebuilt["resumes"][-1]["forced"]["data_sha256"] == [first, now]
+    # in Python: the same refusal, and force=True trains on
+    (run / "config.json").unlink()
+    _blobs(data, 3)
+    with pytest.raises(UsageError, match=rf"^data={re.escape(repr(str(data)))} changed since"):
+        resume_softmax(run, epochs=3)
+    assert len(resume_softmax(run, epochs=3, force=True).history.epochs) == 3
+    # a checkpoint of an earlier linearnets: no SHA-256 to check the moved file against
+    _edit_checkpoint(
+        old, extra=lambda p: {k: v for k, v in p["extra"].items() if k != "data_sha256"}
+    )
+    data.unlink()
+    with pytest.raises(UsageError) as info:
+        resume_softmax(old, epochs=2)
+    assert str(info.value).endswith(
+        "if the file moved, pass data=NEWPATH with force=True (config.json is lost, and "
+        "checkpoint.pt, which stands in for it, is an earlier linearnets' that recorded no "
+        "SHA-256 to check the content against)"
+    )
+    _blobs(data, 4)
+    with pytest.warns(ResumeWarning, match=r"continues on data=.* unchecked: config\.json is lost"):
+        assert len(resume_softmax(old, epochs=2).history.epochs) == 2
 
 
 def test_a_data_file_of_the_same_shape_may_be_forced_another_shape_never(

@@ -42,18 +42,25 @@ def test_a_changed_data_file_is_refused_unless_forced(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("saved", "fix"),
+    ("saved", "kept", "fix"),
     [
-        ({"data_sha256": "a" * 64}, "(its SHA-256 is checked: the same content continues the run, without {})"),
-        ({}, "with {} (the run recorded no SHA-256 to check the content against)"),
+        ({"data_sha256": "a" * 64}, True, "(its SHA-256 is checked: the same content continues the run, without {})"),
+        ({}, True, "with {} (the run recorded no SHA-256 to check the content against)"),
+        # config.json lost, the checkpoint's record in its place: checked alike
+        ({"data_sha256": "a" * 64}, False, "(its SHA-256 is checked: the same content continues the run, without {})"),
+        # ... an earlier linearnets' checkpoint records none: the run did, in the lost file
+        ({}, False, "with {} (config.json is lost, and checkpoint.pt, which stands in for it, is an earlier linearnets' that recorded no SHA-256 to check the content against)"),
     ],
-    ids=["recorded-sha", "no-sha"],
+    ids=["recorded-sha", "no-sha", "lost-config-checkpoint-sha", "lost-config-no-sha"],
 )  # fmt: skip
 def test_a_recorded_data_file_that_is_gone_is_named_as_the_runs(
-    tmp_path: Path, saved: dict[str, Any], fix: str
+    tmp_path: Path, saved: dict[str, Any], kept: bool, fix: str
 ) -> None:
     """The user passed no data: the path is the run's config's, and the fix is data=NEWPATH (on
-    the command line --data NEWPATH, as it printed)."""
+    the command line --data NEWPATH, as it printed). ``kept``: the run's config.json is there
+    (``saved`` is it), else ``saved`` is its checkpoint's stand-in."""
+    if kept:
+        (tmp_path / "config.json").write_text("{}")
     config = SoftmaxConfig(data=tmp_path / "gone.npz", plot="none", device="cpu")
     said = (
         "the run in {} was trained on {}, as the run's config records, which does not exist or is "

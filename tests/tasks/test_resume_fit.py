@@ -178,19 +178,29 @@ def test_a_data_file_changed_in_place_to_the_same_shape_is_left_to_data_change(
 
 
 def test_a_data_file_of_another_shape_without_a_recorded_sha_is_refused(tmp_path: Path) -> None:
-    """A run that recorded no SHA-256: the file is read for its shape, and a misfit named."""
+    """A run that recorded no SHA-256: the file is read for its shape, and a misfit named. Where
+    config.json is lost, the checkpoint standing in for it (an earlier linearnets') is what
+    recorded none: "the run recorded no SHA-256" was false, the lost file having recorded it."""
     data = _npz(tmp_path / "d.npz", 4, 3)
     config = SoftmaxConfig(data=data, plot="none", device="cpu")
     ckpt = _checkpoint(config.to_dict(), {"1.weight": torch.zeros(2, 4), "1.bias": torch.zeros(2)})
+    said = (
+        f"data={str(data)!r} holds other data than the run in {tmp_path} was trained on ({{}}; or "
+        "checkpoint.pt is another run's): the model would take 4 inputs into 3 classes and the "
+        "checkpoint's weights take 4 inputs into 2 classes, so they cannot carry over, not even "
+        "with force=True; put the original file back, or start a new run in another folder "
+        "(out=NEW_DIR)"
+    )
+    with pytest.raises(UsageError) as info:  # no config.json: saved is the checkpoint's
+        check_inputs_fit(ckpt, config, config, given=(), run_dir=tmp_path, saved={})
+    assert str(info.value) == said.format(
+        "config.json is lost, and checkpoint.pt, which stands in for it, is an earlier "
+        "linearnets' that recorded no SHA-256 of it"
+    )
+    said = said.format("the run recorded no SHA-256 of it")
+    (tmp_path / "config.json").write_text("{}")
     with pytest.raises(UsageError) as info:
         check_inputs_fit(ckpt, config, config, given=(), run_dir=tmp_path, saved={})
-    said = (
-        f"data={str(data)!r} holds other data than the run in {tmp_path} was trained on (the run "
-        "recorded no SHA-256 of it; or checkpoint.pt is another run's): the model would take 4 "
-        "inputs into 3 classes and the checkpoint's weights take 4 inputs into 2 classes, so they "
-        "cannot carry over, not even with force=True; put the original file back, or start a new "
-        "run in another folder (out=NEW_DIR)"
-    )
     assert str(info.value) == said
     # read from a config.json that cannot be read: none recorded (the resume names the damage)
     (tmp_path / "config.json").write_text("{")

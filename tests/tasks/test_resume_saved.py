@@ -18,6 +18,7 @@ from linearnets.config import SoftmaxConfig
 from linearnets.errors import CheckpointError, UsageError
 from linearnets.tasks.resume_saved import (
     checkpoint_config,
+    config_from_checkpoint,
     last_asked,
     refuse_linreg_run,
     saved_config,
@@ -311,6 +312,35 @@ def test_a_run_dir_under_tilde_without_config_json_is_read_from_its_checkpoint(
     monkeypatch.setattr(run_config, "load_checkpoint", load)  # resumable_checkpoint's
     assert saved_config("~/run") == {"config": OLD.to_dict(), "resumes": []}
     assert read == [tmp_path / "run" / "checkpoint.pt"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "record"),
+    [
+        ({"data_sha256": "a" * 64}, {"data_sha256": "a" * 64}),
+        ({"data_sha256": None}, {"data_sha256": None}),  # Fashion-MNIST, or synthetic data
+        ({}, {}),  # an earlier linearnets' checkpoint: none, and no null that says "no file"
+    ],
+    ids=["sha", "none", "earlier"],
+)
+def test_the_checkpoint_s_data_sha256_stands_in_for_the_lost_config_json_s(
+    tmp_path: Path, extra: dict[str, Any], record: dict[str, Any]
+) -> None:
+    """The data file's SHA-256 the checkpoint records is the stand-in's, so a resume checks the
+    file against it (it was lost with config.json, and new content trained on unnoticed)."""
+    save_checkpoint(
+        tmp_path / "checkpoint.pt",
+        model_state={"W": torch.zeros(784, 10)},
+        optimizer_state={},
+        epoch=1,
+        generators_state={},
+        history=[],
+        config=OLD.to_dict(),
+        extra=extra,
+    )
+    assert config_from_checkpoint(tmp_path) == {"config": OLD.to_dict(), **record, "resumes": []}
+    (tmp_path / "config.json").write_text("{}")
+    assert config_from_checkpoint(tmp_path) is None  # config.json is read instead
 
 
 def test_a_linear_regression_run_without_its_config_is_refused_as_such(tmp_path: Path) -> None:

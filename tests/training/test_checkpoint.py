@@ -311,6 +311,14 @@ def _row_without(key: str) -> Any:
         ),
         (_edited(extra="guard"), r"its extra must be a dict \(or None\), got str 'guard'"),
         (
+            _edited(extra={"data_sha256": "ABC"}),
+            r"its extra\['data_sha256'\] must be the SHA-256 of the run's data file, 64 lower-case hex digits \(or None\), got str 'ABC'",
+        ),
+        (
+            _edited(extra={"data_sha256": ["a" * 64]}),
+            r"its extra\['data_sha256'\] must be the SHA-256 .*, got list \['aaaa",
+        ),
+        (
             _edited(extra={"guard": "zzz"}),
             r"its extra\['guard'\] must be the divergence guard's state, a dict, got str 'zzz'",
         ),

@@ -31,7 +31,7 @@ from linearnets.tasks.linreg_run import (
     write_run_config,
 )
 from linearnets.tasks.linreg_saved import read_linreg_config
-from linearnets.tasks.resume_data import check_recorded_data
+from linearnets.tasks.resume_data import check_recorded_data, warn_unchecked_content
 from linearnets.tasks.resume_exactness import warn_not_bit_exact
 from linearnets.tasks.resume_saved import unusable_checkpoint_config
 from linearnets.tasks.stopping import complete_when_returned
@@ -184,7 +184,7 @@ def _resume(
         )
     # a file moved away is told as resume_softmax tells it: the path is the run's, not the caller's
     check_recorded_data(new, saved, given=overrides, run_dir=run_dir)
-    changed = _changes(old, new, saved)
+    changed = _changes(old, new, saved, run_dir)
     if ckpt is not None and "data" in changed:  # refused even forced: told before --force is
         clause = _clauses(old, new, {"data": changed["data"]})[0]
         check_features_fit(ckpt, old, new, change=clause)
@@ -209,6 +209,7 @@ def _resume(
     )
     if ckpt is not None and ckpt.epoch < new.epochs:
         warn_not_bit_exact(saved, num_threads=new.num_threads, world_size=1, epoch=ckpt.epoch)
+        warn_unchecked_content(new, saved, run_dir=run_dir)
     # the data first: a file refused (gone, damaged) leaves config.json, its SHA-256 in it, as it was
     setup = prepare_linreg(new)
     with held_signals(raise_after=True):
@@ -274,11 +275,14 @@ def _refuse_synthetic_settings(changes: dict[str, Any], data: Path, run_dir: Pat
         )
 
 
-def _changes(old: LinregConfig, new: LinregConfig, saved: dict[str, Any]) -> dict[str, Any]:
+def _changes(
+    old: LinregConfig, new: LinregConfig, saved: dict[str, Any], run_dir: Path
+) -> dict[str, Any]:
     """Return ``{setting: (old, new)}`` for each result setting that changed; a data file's
     content too (by SHA-256), whatever its path (a moved file with the same content is the same;
     where the run recorded no SHA-256, a new path is a change, as :func:`resume_softmax` takes it;
-    a file that cannot be read is none: reading the data names it)."""
+    a file that cannot be read is none: reading the data names it). Where ``config.json`` is
+    lost, ``saved`` is its checkpoint's stand-in, whose SHA-256 is checked alike."""
     before, after = old.to_dict(), new.to_dict()
     changed = {k: (before[k], after[k]) for k in RESULT_SETTINGS if before[k] != after[k]}
     if new.data is not None and old.data is not None:
@@ -289,8 +293,10 @@ def _changes(old: LinregConfig, new: LinregConfig, saved: dict[str, Any]) -> dic
         if isinstance(recorded, str) and recorded != sha:
             changed["data"] = (f"{old.data} (SHA-256 {recorded[:12]})", str(new.data))
         elif not isinstance(recorded, str) and new.data != old.data:
-            # no SHA-256 to compare the new path's content with (an older or hand-edited file)
-            changed["data"] = (f"{old.data} (no SHA-256 recorded)", str(new.data))
+            # no SHA-256 to compare the new path's content with (an older or hand-edited file; a
+            # lost config.json's checkpoint of an earlier linearnets)
+            where = "recorded" if (run_dir / CONFIG_FILE).exists() else f"in {CHECKPOINT_FILE}"
+            changed["data"] = (f"{old.data} (no SHA-256 {where})", str(new.data))
     return changed
 
 

@@ -172,8 +172,10 @@ def _train_setup(
         history = checkpoint_history(ckpt)
         _restore(setup, ckpt, guard)
     rows = HistoryRows(history)
+    # the file's content, once: every checkpoint records it, for a resume whose config.json is lost
+    sha = data_sha256(config.data) if config.data is not None else None
     checkpoint = CheckpointCallback(
-        run_dir, get_state=lambda: _checkpoint_state(setup, rows, guard)
+        run_dir, get_state=lambda: _checkpoint_state(setup, rows, guard, sha)
     )
     writer = MetricsWriter(run_dir)
     writer.rewrite(ckpt.history if ckpt is not None else [])  # the kept epochs' rows, whole
@@ -204,17 +206,22 @@ def _train_setup(
 
 
 def _checkpoint_state(
-    setup: LinregSetup, rows: HistoryRows, guard: DivergenceGuard | None
+    setup: LinregSetup, rows: HistoryRows, guard: DivergenceGuard | None, sha: str | None
 ) -> dict[str, Any]:
     """Return what :func:`~linearnets.training.checkpoint.save_checkpoint` needs besides the path
-    and the epoch."""
+    and the epoch; ``sha``: the data file's SHA-256 (``None`` for synthetic data), which stands in
+    for ``config.json``'s where that is lost, so the resume still checks the file's content."""
     return {
         "model_state": setup.net.state_dict(),
         "optimizer_state": setup.updater.state_dict(),
         "generators_state": {"run": setup.gens.state_dict(), "global": global_rng_state()},
         "history": rows.rows(),
         "config": setup.config.to_dict(),
-        "extra": {"task": TASK, "guard": guard.state_dict() if guard is not None else None},
+        "extra": {
+            "task": TASK,
+            "guard": guard.state_dict() if guard is not None else None,
+            "data_sha256": sha,
+        },
     }
 
 

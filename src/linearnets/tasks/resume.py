@@ -30,7 +30,7 @@ from linearnets.tasks.experiment import prepare
 from linearnets.tasks.reports import check_backend
 from linearnets.tasks.restore import restore_states
 from linearnets.tasks.resume_changes import changed_settings, untrained_changes_dropped
-from linearnets.tasks.resume_data import check_recorded_data, data_change
+from linearnets.tasks.resume_data import check_recorded_data, data_change, warn_unchecked_content
 from linearnets.tasks.resume_exactness import warn_not_bit_exact
 from linearnets.tasks.resume_files import (
     RUN_FILE_NAMES,
@@ -222,6 +222,7 @@ def _resume(
         warn_not_bit_exact(
             saved, num_threads=new.num_threads, world_size=exp.dist.world_size, epoch=ckpt.epoch
         )
+        warn_unchecked_content(new, saved, run_dir=run_dir)
     data = data_change(saved, exp, run_dir, force=force)
     if data is not None:
         changed["data_sha256"] = data

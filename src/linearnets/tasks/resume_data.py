@@ -4,7 +4,11 @@ A run records its ``data`` file's absolute path in ``config.json``'s ``config`` 
 SHA-256 beside it (``data_sha256``). A resume refuses a recorded file that is gone, or named by a
 relative path (a hand edit: it was looked for in the current folder), and a file whose content
 changed unless forced; a file that moved (the SHA-256 recorded, at a new path) is the same data
-(:func:`same_content`). A softmax run's recorded Fashion-MNIST folder (``data_dir``) that no
+(:func:`same_content`). Where ``config.json`` is lost, its checkpoint's record of the SHA-256
+stands in (:func:`~linearnets.tasks.resume_saved.config_from_checkpoint`), checked alike; a
+checkpoint of an earlier linearnets holds none, which the messages say
+(:func:`no_sha256_recorded`), and the resume warns that the content goes unchecked
+(:func:`warn_unchecked_content`). A softmax run's recorded Fashion-MNIST folder (``data_dir``) that no
 longer holds the files is refused as the run's, offering a copy found here; so is a ``data``
 file recorded beside a setting no run records with one (:func:`refuse_data_beside`). Used by
 :mod:`linearnets.tasks.resume_changes` (which these names are importable from too) for a softmax
@@ -21,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from linearnets._fs import sha256_file
 from linearnets._text import and_list, json_text, shown_path
+from linearnets._warn import warn
 from linearnets.config import LinregConfig, SoftmaxConfig
 from linearnets.data.files import find_fashion_mnist
 from linearnets.data.folder_contents import (
@@ -29,15 +34,58 @@ from linearnets.data.folder_contents import (
     missing_files,
     unsearchable_layout,
 )
-from linearnets.errors import DatasetError, UsageError
+from linearnets.errors import DatasetError, ResumeWarning, UsageError
 from linearnets.path_checks import unsearchable_folder
+from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.run_config import relative_config_path
 from linearnets.training.runs import CONFIG_FILE
 
 if TYPE_CHECKING:
     from linearnets.tasks.experiment import Experiment
 
-__all__ = ["check_recorded_data", "data_change", "refuse_data_beside", "same_content"]
+__all__ = [
+    "check_recorded_data",
+    "data_change",
+    "no_sha256_recorded",
+    "refuse_data_beside",
+    "same_content",
+    "warn_unchecked_content",
+]
+
+
+def no_sha256_recorded(run_dir: Path, *, of: str = "to check the content against") -> str:
+    """Return why the run in ``run_dir`` has no SHA-256 of its data file (``of``: what it would be
+    for): its ``config.json`` records none, or, that file lost, the checkpoint standing in for it
+    holds none (one written by an earlier linearnets). The run did record it in a lost
+    ``config.json``: "the run recorded no SHA-256" was said of it, which was false."""
+    if (run_dir / CONFIG_FILE).exists():
+        return f"the run recorded no SHA-256 {of}"
+    return (
+        f"{CONFIG_FILE} is lost, and {CHECKPOINT_FILE}, which stands in for it, is an earlier "
+        f"linearnets' that recorded no SHA-256 {of}"
+    )
+
+
+def warn_unchecked_content(
+    config: SoftmaxConfig | LinregConfig, saved: dict[str, Any], *, run_dir: Path
+) -> None:
+    """Warn (:class:`~linearnets.errors.ResumeWarning`) that a resume continues on its ``data``
+    file unchecked: ``config.json``, which records the file's SHA-256, is lost, and the checkpoint
+    standing in for it (``saved``) holds none (an earlier linearnets'). Changed content would train
+    on without a word, and the rebuilt ``config.json`` record the new content's SHA-256 as the
+    run's. A ``config.json`` that records none (set to ``null`` by hand) is the user's choice, as
+    :func:`~linearnets.training.config_records.check_records` says, and so is a file at another
+    path than the run's (refused as a change unless forced): no warning."""
+    if config.data is None or (run_dir / CONFIG_FILE).exists() or "data_sha256" in saved:
+        return
+    if str(config.data) != str(saved.get("config", {}).get("data")):
+        return
+    warn(
+        f"the run in {shown_path(run_dir)} continues on data={str(config.data)!r} unchecked: "
+        f"{no_sha256_recorded(run_dir)}; if the file's content changed since the run trained on "
+        "it, the result is not the run's: put the original file back",
+        ResumeWarning,
+    )
 
 
 def refuse_data_beside(
@@ -126,7 +174,7 @@ def check_recorded_data(
     fix = (
         " (its SHA-256 is checked: the same content continues the run, without force=True)"
         if checked
-        else " with force=True (the run recorded no SHA-256 to check the content against)"
+        else f" with force=True ({no_sha256_recorded(run_dir)})"
     )
     refusal = relative_config_path(
         run_dir,

@@ -19,6 +19,7 @@ from linearnets._text import shown_path
 from linearnets.config import SoftmaxConfig
 from linearnets.errors import DataWarning, UsageError
 from linearnets.tasks.resume_changes import OPTIONS, differences
+from linearnets.tasks.resume_data import no_sha256_recorded
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint
 from linearnets.training.runs import CONFIG_FILE
 
@@ -106,8 +107,8 @@ def _check_content_fits(
         f"changed since the run in {shown_path(run_dir)} started (SHA-256 {was[:12]}… then, "
         f"{now[:12]}… now)"
         if isinstance(was, str) and now is not None
-        else f"holds other data than the run in {shown_path(run_dir)} was trained on (the run "
-        f"recorded no SHA-256 of it; or {CHECKPOINT_FILE} is another run's)"
+        else f"holds other data than the run in {shown_path(run_dir)} was trained on "
+        f"({no_sha256_recorded(run_dir, of='of it')}; or {CHECKPOINT_FILE} is another run's)"
     )
     raise UsageError(
         f"data={str(config.data)!r} {change}: the model would take {wanted[0]} inputs into "
@@ -118,9 +119,13 @@ def _check_content_fits(
 
 
 def _saved(run_dir: Path) -> Mapping[str, Any]:
-    """Return the run's ``config.json`` for its ``data_sha256``; none recorded where unreadable."""
+    """Return the run's ``config.json`` for its ``data_sha256``; none recorded where unreadable;
+    where it is lost, what its checkpoint records (as the resume reads it)."""
+    from linearnets.tasks.resume_saved import config_from_checkpoint
     from linearnets.training.run_config import read_config
 
+    if not (run_dir / CONFIG_FILE).exists():
+        return config_from_checkpoint(run_dir) or {}
     try:
         return read_config(run_dir) if (run_dir / CONFIG_FILE).is_file() else {}
     except UsageError:  # the resume reads it first, and names what is wrong with it

@@ -86,10 +86,12 @@ def saved_config(run_dir: str | Path) -> dict[str, Any]:
 
 def config_from_checkpoint(run_dir: Path) -> dict[str, Any] | None:
     """Return what stands in for ``run_dir``'s lost ``config.json``: the settings its checkpoint
-    was trained with, no resume recorded, and the task as the run's file names it (``"task":
-    "linreg"`` for a linear-regression run's, none for a softmax run's). Both resumes continue
-    from it and write ``config.json`` again; what the checkpoint does not hold (the record of
-    earlier resumes, the user's notes, the data file's SHA-256) is lost.
+    was trained with, no resume recorded, the task as the run's file names it (``"task":
+    "linreg"`` for a linear-regression run's, none for a softmax run's), and the ``data`` file's
+    SHA-256 the checkpoint records (``extra["data_sha256"]``; a checkpoint of an earlier linearnets
+    records none, and the key is left out), which a resume checks the file against as it does
+    ``config.json``'s. Both resumes continue from it and write ``config.json`` again; what the
+    checkpoint does not hold (the record of earlier resumes, the user's notes) is lost.
 
     ``None`` where ``config.json`` is there (or ``run_dir`` is no folder), or no checkpoint a
     resume loads is (:func:`~linearnets.training.run_config.resumable_checkpoint`).
@@ -103,7 +105,9 @@ def config_from_checkpoint(run_dir: Path) -> dict[str, Any] | None:
         return None
     task = checkpoint_task(ckpt.extra, ckpt.config)
     named = {"task": LINREG} if task == LINREG else {}
-    return {**named, "config": ckpt.config, "resumes": []}
+    # checked as the checkpoint was read (checkpoint_values): None or 64 hex digits
+    sha = {"data_sha256": ckpt.extra["data_sha256"]} if "data_sha256" in ckpt.extra else {}
+    return {**named, "config": ckpt.config, **sha, "resumes": []}
 
 
 def _check_device(saved: dict[str, Any], run_dir: Path) -> None:

@@ -47,14 +47,18 @@ __all__ = ["SoftmaxResult", "train_experiment"]
 def _checkpoint_state(
     exp: Experiment, rows: HistoryRows, guard: DivergenceGuard | None
 ) -> dict[str, Any]:
-    """Return what :func:`save_checkpoint` needs besides the path and epoch."""
+    """Return what :func:`save_checkpoint` needs besides the path and epoch; the ``data`` file's
+    SHA-256 too, which stands in for ``config.json``'s where that is lost."""
     return {
         "model_state": exp.model.state_dict(),
         "optimizer_state": exp.setup.updater.state_dict(),
         "generators_state": {"run": exp.generators.state_dict(), "global": global_rng_state()},
         "history": rows.rows(),  # only the new epoch's row is built
         "config": exp.config.to_dict(),
-        "extra": {"guard": guard.state_dict() if guard is not None else None},
+        "extra": {
+            "guard": guard.state_dict() if guard is not None else None,
+            "data_sha256": exp.data_sha256,
+        },
     }
 
 

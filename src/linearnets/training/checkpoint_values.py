@@ -8,6 +8,7 @@ value found and the fix, before a resume rewrites any file of the run from it.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ __all__ = ["ROW_FIELDS", "check_values", "damaged_checkpoint", "restore_hint"]
 
 # the metrics of one epoch, as a history row holds them
 ROW_FIELDS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds")
+# what hashlib's hexdigest writes: extra["data_sha256"], the run's data file's content
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def damaged_checkpoint(path: Path, field: str, rule: str, value: Any) -> CheckpointError:
@@ -81,6 +84,7 @@ def check_values(path: Path, payload: dict[str, Any]) -> None:
     if extra is not None and not isinstance(extra, dict):
         raise damaged_checkpoint(path, "extra", "a dict (or None)", extra)
     _check_guard(path, (extra or {}).get("guard"))
+    _check_data_sha256(path, (extra or {}).get("data_sha256"))
     _check_history(path, payload["history"])
 
 
@@ -106,6 +110,18 @@ def _check_history(path: Path, history: Any) -> None:
             if not (_is_number(value) or (optional and value is None)):
                 rule = "a number" + (" or None" if optional else "")
                 raise damaged_checkpoint(path, f"{field}[{key!r}]", rule, value)
+
+
+def _check_data_sha256(path: Path, sha: Any) -> None:
+    """Check the data file's SHA-256 the run trained on (``None``: no file, or none recorded), which
+    a resume checks the file against where ``config.json`` is lost."""
+    if sha is not None and not (isinstance(sha, str) and _SHA256.fullmatch(sha)):
+        raise damaged_checkpoint(
+            path,
+            "extra['data_sha256']",
+            "the SHA-256 of the run's data file, 64 lower-case hex digits (or None)",
+            sha,
+        )
 
 
 def _check_guard(path: Path, guard: Any) -> None:
