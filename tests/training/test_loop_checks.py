@@ -186,6 +186,49 @@ def test_a_start_epoch_that_is_not_an_int_is_refused_with_the_one_continuing_his
     assert [m.epoch for m in history.epochs] == [1, 2, 3]  # the fix continues it
 
 
+@pytest.mark.parametrize(
+    ("num_epochs", "start_epoch", "fix", "then"),
+    [
+        (3, 3.0, "pass start_epoch=2 to continue history, which holds 2 epochs", 3),
+        (3, np.float64(1.0), "pass start_epoch=2 to continue history, which holds 2 epochs", 3),
+        (1, 1.0, "to continue history, which holds 2 epochs, pass start_epoch=2 and num_epochs=3, "
+         "the last epoch, for 1 more", 3),
+        (1, -1.5, "to continue history, which holds 2 epochs, pass start_epoch=2 and num_epochs=3, "
+         "the last epoch, for 1 more", 3),
+    ],
+    ids=["whole float past history", "numpy float short of history", "history past num_epochs", "fraction"],
+)  # fmt: skip
+def test_a_whole_float_start_epoch_beside_history_is_told_the_one_history_takes(
+    num_epochs: int, start_epoch: object, fix: str, then: int
+) -> None:
+    """fit(..., 3, start_epoch=2.0, history=h), h of 1 epoch, said "pass start_epoch=2", which the
+    history check then refused ("history must hold the start_epoch=2 epochs already done ... pass
+    start_epoch=1"): beside a History, the fix is the start_epoch that continues it, and with it a
+    num_epochs past its epochs where num_epochs is fewer. The fix then trains."""
+    net, history = _two_epochs()
+    with pytest.raises(UsageTypeError) as info:
+        fit(net, [(_X16, _Y16)], nn.CrossEntropyLoss(), NoUpdate(), num_epochs,
+            start_epoch=start_epoch, history=history)  # type: ignore[arg-type]  # fmt: skip
+    assert str(info.value) == f"{_TYPE_RULE}{start_epoch!r}; {fix}"
+    fit(net, [(_X16, _Y16)], nn.CrossEntropyLoss(), NoUpdate(), then, start_epoch=2,
+        history=history)  # fmt: skip
+    assert [m.epoch for m in history.epochs] == list(range(1, then + 1))  # the fix continues it
+
+
+def test_the_reported_whole_float_start_epoch_call_is_told_the_call_that_trains() -> None:
+    """The review's call: a History of 1 epoch, num_epochs=3, start_epoch=2.0."""
+    net = nn.Linear(3, 2)
+    history = fit(net, [(_X16, _Y16)], nn.CrossEntropyLoss(), NoUpdate(), 1)
+    with pytest.raises(UsageTypeError) as info:
+        fit(net, [(_X16, _Y16)], nn.CrossEntropyLoss(), NoUpdate(), 3, start_epoch=2.0,
+            history=history)  # type: ignore[arg-type]  # fmt: skip
+    assert str(info.value) == (
+        f"{_TYPE_RULE}2.0; pass start_epoch=1 to continue history, which holds 1 epoch"
+    )
+    fit(net, [(_X16, _Y16)], nn.CrossEntropyLoss(), NoUpdate(), 3, start_epoch=1, history=history)
+    assert [m.epoch for m in history.epochs] == [1, 2, 3]
+
+
 def _range_rule(num_epochs: int, got: int) -> str:
     return (
         f"start_epoch must be in [0, num_epochs={num_epochs}], the number of epochs already done "

@@ -22,17 +22,16 @@ def check_start_epoch(start_epoch: Any, *, num_epochs: int, history: Any) -> int
 
     A NumPy integer or a 0-d integer tensor is taken, as ``num_epochs`` is; a bool or a float
     (``2.0`` too) is refused as :class:`UsageTypeError`. The fix names ``history``'s number of
-    epochs where it is a :class:`History`: the start_epoch that continues it.
+    epochs where it is a :class:`History`: the start_epoch that continues it, which
+    :func:`check_history` then accepts (a whole float's int, ``2.0`` beside a History of 1 epoch,
+    was advised, and refused there: "history must hold the start_epoch=2 epochs already done").
     """
     done = len(history.epochs) if isinstance(history, History) else None
     value = scalar_value(start_epoch, integral=True)
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         whole = _whole(value)
-        fix = (
-            f"pass start_epoch={whole}"
-            if whole is not None and 0 <= whole <= num_epochs
-            else _new_or_continued(done)
-        )
+        fits = whole is not None and 0 <= whole <= num_epochs and done in (None, whole)
+        fix = f"pass start_epoch={whole}" if fits else _new_or_continued(done, num_epochs)
         raise UsageTypeError(
             "start_epoch must be an integer, the number of epochs already done (a NumPy integer "
             f"or a 0-d integer tensor too; not a bool or a float), got {describe(start_epoch)}; "
@@ -46,7 +45,7 @@ def check_start_epoch(start_epoch: Any, *, num_epochs: int, history: Any) -> int
         f"(fit runs epochs start_epoch + 1 to num_epochs), got {value}"
     )
     if value < 0:
-        raise UsageError(f"{rule}; {_new_or_continued(done)}")
+        raise UsageError(f"{rule}; {_new_or_continued(done, num_epochs)}")
     if done is not None and done != value:
         more = (
             f" and num_epochs={done + num_epochs}, the last epoch, for {num_epochs} more"
@@ -92,12 +91,18 @@ def _whole(value: Any) -> int | None:
     return int(float(number))
 
 
-def _new_or_continued(done: int | None) -> str:
-    """Return the start_epoch to pass: 0, or ``done``, the epochs of the History to continue."""
+def _new_or_continued(done: int | None, num_epochs: int) -> str:
+    """Return the start_epoch to pass: 0, or ``done``, the epochs of the History to continue
+    (with a ``num_epochs`` past them where ``num_epochs`` is fewer, which the range refuses)."""
     if done is None:
         return (
             "pass start_epoch=0 for a new run, or start_epoch=len(history.epochs) with "
             "history=the History a previous fit returned, to continue it"
+        )
+    if done > num_epochs:
+        return (
+            f"to continue history, which holds {_epochs(done)}, pass start_epoch={done} and "
+            f"num_epochs={done + num_epochs}, the last epoch, for {num_epochs} more"
         )
     return f"pass start_epoch={done} to continue history, which holds {_epochs(done)}"
 
