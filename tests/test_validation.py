@@ -616,7 +616,7 @@ def test_check_no_nan_scores_names_what_is_not_finite(source: NanSource, message
 
 
 _ATTRIBUTES = (
-    "its tensor attributes scale and 1.shift hold NaN or inf, though its parameters are finite "
+    "its tensor attributes scale and 1.shift hold NaN, though its parameters are finite "
     "(plain tensors, neither parameter nor buffer, which no optimizer updates, so no smaller lr "
     "helps: the model's own code set them); give them finite values where the model sets them, "
     'and register them as buffers (self.register_buffer("scale", tensor) in __init__, one call '
@@ -635,13 +635,32 @@ _ATTRIBUTES = (
     ids=["attributes", "attributes-and-buffer", "with-a-parameter", "with-inputs"],
 )  # fmt: skip
 def test_plain_tensor_attributes_that_hold_nan_are_named(source: NanSource, message: str) -> None:
-    """A module's plain tensor attributes (neither parameter nor buffer) that hold NaN or inf,
-    among finite parameters: named as the cause, with no lr advice (the message said "its
+    """A module's plain tensor attributes (neither parameter nor buffer) that hold NaN, among
+    finite parameters: named as the cause, with no lr advice (the message said "its
     weights or its inputs hold NaN (weights blow up when the lr is too large ...)"); among NaN
     parameters or features, named among the weights."""
     with pytest.raises(DivergenceError) as info:
         check_no_nan_scores(True, source=source)
     assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (NanSource(nan_on_batch=False, finite_weights=True, inf_buffers=("mask", "1.bias_mask")), f"{_NAN_HEAD}, though its parameters are finite and so are the features of the batch it was checked on, and its scores there: another batch's features X hold NaN or inf, or the model's computation overflowed on them; {_FIND_IN_DATA}; its buffers mask and 1.bias_mask hold inf or -inf and no NaN, as a mask may on purpose: not the cause by themselves, but NaN where they meet an infinite score of the other sign (-inf + inf) or mask every class of an example (a softmax over scores all -inf is 0 / 0); if the NaN stays once the above is fixed, mask with a large negative finite value such as torch.finfo(torch.float32).min instead of -inf"),
+        (NanSource(nonfinite_inputs=2, finite_weights=True, inf_buffers=("mask",), inf_attributes=("1.pad",)), f"{_NAN_HEAD}: its inputs hold NaN or inf (2 values of the features X of a batch), while its parameters are finite; {_FIND_IN_DATA}; its buffer mask and tensor attribute 1.pad hold inf or -inf and no NaN, as a mask may on purpose: not the cause by themselves, but NaN where they meet an infinite score of the other sign (-inf + inf) or mask every class of an example (a softmax over scores all -inf is 0 / 0); if the NaN stays once the above is fixed, mask with a large negative finite value such as torch.finfo(torch.float32).min instead of -inf; register it as a buffer (self.register_buffer(\"pad\", tensor) in __init__), which .to(device), state_dict() and these checks see"),
+        (NanSource(finite_weights=False, nonfinite_params=("lin.weight",), inf_buffers=("mask",), dtype=torch.float64), f"{_NAN_HEAD}: its weights hold NaN or inf (lin.weight): weights blow up when the lr is too large (train again with a smaller one), or after a step on features that hold NaN or inf (check each batch with torch.isfinite(X).all()); its buffer mask holds inf or -inf and no NaN, as a mask may on purpose: not the cause by itself, but NaN where it meets an infinite score of the other sign (-inf + inf) or masks every class of an example (a softmax over scores all -inf is 0 / 0); if the NaN stays once the above is fixed, mask with a large negative finite value such as torch.finfo(torch.float64).min instead of -inf"),
+    ],
+    ids=["another-batch", "inputs", "nan-weights"],
+)  # fmt: skip
+def test_buffers_and_attributes_of_inf_alone_are_masks_perhaps_named_after_the_cause(
+    source: NanSource, message: str
+) -> None:
+    """A buffer or plain tensor attribute that holds inf and no NaN may be a mask, on purpose:
+    the cause found without it stands, and it is named after it, with what it can do and the
+    fix if it does; the weights' finiteness is said of the parameters then."""
+    with pytest.raises(DivergenceError, match=f"^{re.escape(message)}$"):
+        check_no_nan_scores(True, source=source)
 
 
 def test_the_examples_whose_features_hold_nan_are_listed_by_position() -> None:

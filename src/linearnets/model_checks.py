@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from linearnets._text import counted, gib_past
+from linearnets._text import and_list, counted, gib_past
 from linearnets.errors import DivergenceError, UsageError
 from linearnets.nan_located import located_message
 from linearnets.nan_overflow import exp_limit, overflow_message
@@ -25,6 +25,7 @@ __all__ = [
     "check_finite_init",
     "check_model_size",
     "check_no_nan_scores",
+    "masks_note",
     "nonfinite_attributes",
     "nonfinite_buffers",
 ]
@@ -78,8 +79,11 @@ class NanSource(NamedTuple):
     in [0, 1]): ``dtype``, the scores'; ``score_range``, the smallest and largest of those that are
     not NaN (``None``: none is left); ``largest_input``, ``largest_weight``: the largest absolute
     feature of the batch and weight (``None``: not known). ``nonfinite_attributes``: the plain
-    tensor attributes of the model's modules (neither parameter nor buffer) that hold NaN or inf,
-    where ``finite_weights`` is ``False``.
+    tensor attributes of the model's modules (neither parameter nor buffer) that hold NaN, where
+    ``finite_weights`` is ``False``. ``inf_buffers``, ``inf_attributes``: the buffers and plain
+    tensor attributes that hold inf or -inf and no NaN, as a mask may on purpose: not counted
+    against ``finite_weights``, never named as the cause, but mentioned after it (see
+    :func:`masks_note`).
     """
 
     nan_on_batch: bool | None = None
@@ -96,6 +100,8 @@ class NanSource(NamedTuple):
     largest_input: float | None = None
     largest_weight: float | None = None
     nonfinite_attributes: tuple[str, ...] = ()
+    inf_buffers: tuple[str, ...] = ()
+    inf_attributes: tuple[str, ...] = ()
 
 
 def check_no_nan_scores(
@@ -109,7 +115,9 @@ def check_no_nan_scores(
     computation, most often the book's softmax ``exp(o) / Σ exp(o)`` on a score above ~88, whose
     exp is inf in float32 (inf / inf is NaN; D2L §3.6, exercise 1); features that are NaN or inf,
     which no smaller lr mends; weights that are, which a too-large lr leaves; or a buffer that is
-    (BatchNorm's running statistics), among finite parameters, named by its name.
+    (BatchNorm's running statistics), among finite parameters, named by its name. A buffer or
+    plain tensor attribute that holds inf and no NaN, a mask perhaps, is mentioned after the
+    cause, never as it (see :func:`masks_note`).
 
     ``at``, where given, says at which batch of the pass they first did (see :class:`NanStep`):
     the error then names it, and which of its examples, and what the scores show of the cause:
@@ -133,14 +141,18 @@ def check_no_nan_scores(
         error = DivergenceError(located[0])
         error.step, error.examples = at.batch, located[1]
         raise error
-    unused = unused_note(source.unused_buffers)  # not the cause: said after it
+    # not the cause: said after it
+    unused = unused_note(source.unused_buffers) + masks_note(
+        source.inf_buffers, source.inf_attributes, dtype=source.dtype
+    )
     if source.no_weights and source.nonfinite_inputs == 0:
         raise DivergenceError(_weightless_message(head, source, find))
     if source.nan_on_batch is True:
         raise DivergenceError(f"{overflow_message(head, source)}{unused}")
     if source.nan_on_batch is False:
+        finite = "parameters" if source.inf_buffers else "weights"  # a buffer holds inf
         raise DivergenceError(
-            f"{head}, though its weights are finite and so are the features of the batch it was "
+            f"{head}, though its {finite} are finite and so are the features of the batch it was "
             "checked on, and its scores there: another batch's features X hold NaN or inf, or the "
             f"model's computation overflowed on them; {find}{unused}"
         )
@@ -150,7 +162,7 @@ def check_no_nan_scores(
     )
     if source.nonfinite_inputs:
         weights = {
-            True: ", while its weights are finite",
+            True: f", while its {'parameters' if source.inf_buffers else 'weights'} are finite",
             False: f", and so do its weights{f' ({names})' if names else ''}",
             None: "",
         }
@@ -204,13 +216,13 @@ def attributes_named(attributes: tuple[str, ...]) -> tuple[str, ...]:
 
 def nonfinite_attributes(attributes: tuple[str, ...]) -> tuple[str, str, str]:
     """Return what is said of a model's plain tensor ``attributes`` (their names) that hold NaN
-    or inf (``"its tensor attribute scale holds NaN or inf"``), why no learning rate made them so,
-    and the fix: finite values, and a buffer, which ``.to()``, ``state_dict()`` and these checks
-    see."""
+    (``"its tensor attribute scale holds NaN"``), why no learning rate made them so, and the fix:
+    finite values, and a buffer, which ``.to()``, ``state_dict()`` and these checks see. One that
+    holds inf and no NaN may be a mask: see :func:`masks_note`."""
     one = len(attributes) == 1
     held = (
         f"its tensor {'attribute' if one else 'attributes'} {names_listed(attributes)} "
-        f"{'holds' if one else 'hold'} NaN or inf"
+        f"{'holds' if one else 'hold'} NaN"
     )
     why = (
         f"{'a plain tensor' if one else 'plain tensors'}, neither parameter nor buffer, which no "
@@ -225,6 +237,64 @@ def nonfinite_attributes(attributes: tuple[str, ...]) -> tuple[str, str, str]:
         "which .to(device), state_dict() and these checks see"
     )
     return held, why, fix
+
+
+def masks_note(
+    buffers: tuple[str, ...],
+    attributes: tuple[str, ...],
+    *,
+    dtype: torch.dtype | None = None,
+    scores: str = "NaN",
+) -> str:
+    """Return the note, to end a message, on ``buffers`` and plain tensor ``attributes`` (their
+    names) that hold inf or -inf and no NaN, as a mask added to the scores does on purpose: no
+    cause by itself, so the cause named before it stands, but the scores' ``scores`` (``"NaN"``,
+    ``"inf"``, or ``"-inf"`` where the message names a mask and its fix) may come from it; the
+    fix if they do (a large negative finite value of
+    ``dtype``, the scores', else torch's default), and for an attribute, a buffer, which these
+    checks see.
+    ``""`` for none."""
+    if not buffers and not attributes:
+        return ""
+    import torch
+
+    words = []
+    if buffers:
+        words.append(f"{'buffer' if len(buffers) == 1 else 'buffers'} {names_listed(buffers)}")
+    if attributes:
+        word = "attribute" if len(attributes) == 1 else "attributes"
+        words.append(f"tensor {word} {names_listed(attributes)}")
+    one = len(buffers) + len(attributes) == 1
+    kind = str(dtype or torch.get_default_dtype()).removeprefix("torch.")
+    alone = "not the cause by itself" if one else "not the cause by themselves"
+    finite = f"a large negative finite value such as torch.finfo(torch.{kind}).min instead of -inf"
+    if scores == "NaN":
+        how = (
+            f"{alone}, but NaN where {'it meets' if one else 'they meet'} an infinite score of "
+            f"the other sign (-inf + inf) or {'masks' if one else 'mask'} every class of an "
+            "example (a softmax over scores all -inf is 0 / 0); if the NaN stays once the above "
+            f"is fixed, mask with {finite}"
+        )
+    elif scores == "-inf":  # the message names a mask of -inf, with its fix, as the cause
+        how = f"the scores' -inf may be {'its' if one else 'their'} own"
+    else:
+        how = (
+            f"so {'it is' if one else 'they are'} not named as the cause, but the scores' inf may "
+            f"be {'its' if one else 'their'} own (a finite score plus inf, or times inf, is inf): if so, give "
+            f"{'it' if one else 'them'} finite values (a mask: {finite})"
+        )
+    register = ""
+    if attributes:
+        leaf = attributes[0].rpartition(".")[2]
+        register = (
+            f"; register {'it as a buffer' if len(attributes) == 1 else 'them as buffers'} "
+            f'(self.register_buffer("{leaf}", tensor) in __init__), which .to(device), '
+            "state_dict() and these checks see"
+        )
+    return (
+        f"; its {and_list(words)} {'holds' if one else 'hold'} inf or -inf and no NaN, as a mask "
+        f"may on purpose{',' if scores == 'inf' else ':'} {how}{register}"
+    )
 
 
 def nonfinite_buffers(buffers: tuple[str, ...]) -> tuple[str, str, str]:

@@ -339,19 +339,47 @@ class _Shift(nn.Module):
         return self.lin(X) + self.offset
 
 
-def test_an_infinite_buffer_is_named_as_a_buffer_not_blamed_on_the_learning_rate() -> None:
+def test_an_infinite_buffer_is_a_mask_perhaps_named_after_the_cause_not_as_it() -> None:
+    """A buffer of -inf added to the scores, as a mask is on purpose, under a loss that takes the
+    log-probability of the masked true class: the mask at the true class is the cause, with its
+    fix, and the buffer is named after it. It was named as the cause ("its buffer offset holds
+    NaN or inf (no optimizer updates a buffer ...); give it finite values again"), though -inf
+    is what a mask holds."""
     torch.manual_seed(0)
     net = _Shift()
     net.offset[0] = float("-inf")
     with pytest.raises(DivergenceError) as info:
         fit(net, _batches(), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1)
     assert str(info.value).endswith(
-        "before any update of this step: its buffer offset holds NaN or inf (no optimizer updates "
-        "a buffer: BatchNorm's running_mean and running_var take NaN from a forward in training "
-        "mode on features that hold NaN or inf, and other buffers are set by the model's own "
-        "code), while the features X are finite; give it finite values again (BatchNorm's "
-        "reset_running_stats(), or a fresh model)"
+        "before any update of this step, though the features X are finite and its parameters "
+        "are finite (none above 0.287 in absolute value): its scores hold -inf and no +inf (a "
+        "mask, or a log of 0), on which a loss that takes the log-probability of every class "
+        "(label_smoothing) or of a masked true class is inf (here the true class's score is -inf "
+        "in the examples at positions 2, 3, 4, 7 and 15, counting from 0); unmask the true "
+        "class, drop label smoothing, or mask with a large negative finite value such as "
+        "torch.finfo(torch.float32).min instead of -inf; its buffer offset holds inf or -inf and "
+        "no NaN, as a mask may on purpose: the scores' -inf may be its own"
     )
+
+
+def test_a_buffer_that_holds_nan_is_named_as_a_buffer_not_blamed_on_the_learning_rate() -> None:
+    """NaN, unlike inf, is never a buffer's on purpose: it is the cause, named as a buffer, which
+    no optimizer updates (no lr to blame)."""
+    torch.manual_seed(0)
+    net = _Shift()
+    net.offset[0] = math.nan
+    with pytest.raises(DivergenceError, match=f"^{re.escape(_NAN_BUFFER)}$"):
+        fit(net, _batches(), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1)
+
+
+_NAN_BUFFER = (
+    "the model's scores hold NaN, so no accuracy can be computed: its buffer offset holds NaN or "
+    "inf, though its parameters are finite (no optimizer updates a buffer: BatchNorm's "
+    "running_mean and running_var take NaN from a forward in training mode on features that "
+    "hold NaN or inf, and other buffers are set by the model's own code); give it finite values "
+    "again (BatchNorm's reset_running_stats(), or a fresh model), and check each batch with "
+    "torch.isfinite(X).all()"
+)
 
 
 class _Scaled(nn.Module):
@@ -374,13 +402,17 @@ _REGISTER = (
     'give it finite values where the model sets it, and register it as a buffer (self.register_buffer("scale", '
     "tensor) in __init__), which .to(device), state_dict() and these checks see"
 )
+_REGISTER_ONLY = (
+    'register it as a buffer (self.register_buffer("scale", tensor) in __init__), which '
+    ".to(device), state_dict() and these checks see"
+)
 
 
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        (math.nan, f"the model's scores hold NaN, so no accuracy can be computed: its tensor attribute scale holds NaN or inf, though its parameters are finite ({_PLAIN}); {_REGISTER}"),
-        (math.inf, f"the loss is NaN on the epoch's first batch because the model's scores are not finite (they range over [-inf, inf]), before any update of this step: its tensor attribute scale holds NaN or inf ({_PLAIN}), while the features X are finite; {_REGISTER}"),
+        (math.nan, f"the model's scores hold NaN, so no accuracy can be computed: its tensor attribute scale holds NaN, though its parameters are finite ({_PLAIN}); {_REGISTER}"),
+        (math.inf, f"the loss is NaN on the epoch's first batch because the model's scores are not finite (they range over [-inf, inf]), before any update of this step, on finite features X: either the model's weights, which could not all be listed, hold NaN or inf, or its own computation overflowed, a score past the largest value of its dtype (3.4e38 in float32), from features or weights far too large, or an exp or a division by 0 in the model's forward; scale the features (e.g. standardise each one), and run the model's steps on that batch one at a time to find the one that gives inf; its tensor attribute scale holds inf or -inf and no NaN, as a mask may on purpose, so it is not named as the cause, but the scores' inf may be its own (a finite score plus inf, or times inf, is inf): if so, give it finite values (a mask: a large negative finite value such as torch.finfo(torch.float32).min instead of -inf); {_REGISTER_ONLY}"),
     ],
     ids=["nan", "inf"],
 )  # fmt: skip
@@ -391,7 +423,9 @@ def test_a_plain_tensor_attribute_that_holds_nan_is_named_not_the_weights_or_the
     message said "its weights or its inputs hold NaN (weights blow up when the lr is too large:
     train again with a smaller one)", though the inputs are finite and no lr can mend it (inf:
     "its buffers  hold NaN or inf", naming none). It is named, as a buffer in its place is, with
-    the fix, before the update."""
+    the fix, before the update. One that holds inf and no NaN may be a mask, held on purpose: it
+    is named after the cause found without it, as a possibility (it was named as the cause, and
+    a finite mask registered as a buffer then gave another message)."""
     torch.manual_seed(0)
     net = _Scaled()
     net.scale[1] = value

@@ -7,6 +7,8 @@ against a real failure, not a made-up one.
 
 from __future__ import annotations
 
+import math
+import re
 import traceback
 from typing import Any
 
@@ -18,6 +20,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from linearnets.errors import DivergenceError, UsageError
+from linearnets.inference import predict_labels
 from linearnets.model_checks import NanSource, NanStep
 from linearnets.nan_places import NanContext
 from linearnets.training.evaluation import evaluate_accuracy
@@ -407,6 +410,85 @@ def test_a_plain_tensor_attribute_that_holds_nan_is_named_where_scores_first_hel
     batches = DataLoader(TensorDataset(X, torch.arange(12) % 3), batch_size=4)
     with pytest.raises(DivergenceError, match=r", but the model's weights hold NaN or inf \(the tensor attribute table\): either those weights reach that example alone \(as a NaN row of an embedding does for the examples that use it\), or that example's features X hold NaN or inf"):  # fmt: skip
         evaluate_accuracy(net, batches)
+
+
+class _Masked(nn.Module):
+    """The book's naive softmax, exp(o) / exp(o).sum(1), over scores masked at the last class:
+    ``how`` holds the mask as a plain attribute, or as a buffer."""
+
+    def __init__(self, value: float, how: str) -> None:
+        super().__init__()
+        self.lin = nn.Linear(4, 3)
+        mask = torch.tensor([0.0, 0.0, value])
+        if how == "buffer":
+            self.register_buffer("mask", mask)
+        else:
+            self.mask = mask
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        o = self.lin(X) + self.mask
+        return torch.exp(o) / torch.exp(o).sum(1, keepdim=True)
+
+
+_HEAD = "the model's scores hold NaN, so no accuracy can be computed"
+_NAIVE_SOFTMAX = (
+    f"{_HEAD}, though its parameters and its inputs are finite: its own computation overflowed, "
+    "e.g. a softmax computed as exp(o) / exp(o).sum(1) without subtracting each row's max first "
+    "(exp of a score above ~88 is inf in float32, and inf / inf is NaN); subtract each row's max "
+    "before exp, o - o.max(dim=1, keepdim=True).values, or use linearnets.softmax, which does, "
+    "or return the scores themselves (logits) and train with nn.CrossEntropyLoss"
+)
+_MASK_NOTE = (
+    "; its {what} mask holds inf or -inf and no NaN, as a mask may on purpose: not the cause by "
+    "itself, but NaN where it meets an infinite score of the other sign (-inf + inf) or masks "
+    "every class of an example (a softmax over scores all -inf is 0 / 0); if the NaN stays once "
+    "the above is fixed, mask with a large negative finite value such as "
+    "torch.finfo(torch.float32).min instead of -inf"
+)
+_REGISTER_MASK = (
+    '; register it as a buffer (self.register_buffer("mask", tensor) in __init__), which '
+    ".to(device), state_dict() and these checks see"
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "how", "message"),
+    [
+        (-math.inf, "buffer", _NAIVE_SOFTMAX + _MASK_NOTE.format(what="buffer")),
+        (-1e9, "buffer", _NAIVE_SOFTMAX),
+        (-math.inf, "attribute", f"{_HEAD}: its weights or its inputs hold NaN (weights blow up when the lr is too large: train again with a smaller one){_MASK_NOTE.format(what='tensor attribute')}{_REGISTER_MASK}"),
+        (math.nan, "attribute", f"{_HEAD}: its tensor attribute mask holds NaN, though its parameters are finite (a plain tensor, neither parameter nor buffer, which no optimizer updates, so no smaller lr helps: the model's own code set it); give it finite values where the model sets it, and register it as a buffer (self.register_buffer(\"mask\", tensor) in __init__), which .to(device), state_dict() and these checks see"),
+    ],
+    ids=["inf-buffer", "finite-buffer", "inf-attribute", "nan-attribute"],
+)  # fmt: skip
+def test_a_mask_of_minus_inf_is_no_cause_that_displaces_the_overflow(
+    value: float, how: str, message: str
+) -> None:
+    """A mask of -inf added to the scores is legitimate: the naive softmax's overflow on features
+    a thousand times too large is named, the mask after it as a possibility only, alike in a
+    buffer and as a finite buffer. It was named as the cause ("its tensor attribute mask holds
+    NaN or inf ... give it finite values ..., and register it as a buffer"), and doing so then
+    named the overflow. A plain attribute leaves the weights unknown, as before, with the advice
+    to register it; only NaN, never legitimate, makes it the cause."""
+    torch.manual_seed(0)
+    net = _Masked(value, how)
+    X = torch.randn(8, 4) * 1000
+    with pytest.raises(DivergenceError, match=f"^{re.escape(message)}$"):
+        predict_labels(net, X)
+    weights = weights_seen(net)
+    if how == "buffer" and math.isinf(value):
+        assert (weights.finite, weights.buffers, weights.inf_buffers) == (True, (), ("mask",))
+        assert weights.largest == max(float(p.detach().abs().max()) for p in net.lin.parameters())
+
+
+def test_an_infinite_running_statistic_is_no_mask() -> None:
+    """BatchNorm's running statistics never hold inf on purpose: one that does is not finite,
+    as one that holds NaN is, and no mask; another buffer of inf alone is one."""
+    net = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+    net.register_buffer("mask", torch.tensor([0.0, -math.inf]))
+    net[1].running_var[0] = math.inf
+    weights = weights_seen(net)
+    assert (weights.finite, weights.buffers, weights.inf_buffers) == (False, ("1.running_var",), ("mask",))  # fmt: skip
 
 
 class _OwnParameters(nn.Module):

@@ -18,7 +18,13 @@ from torch import nn
 
 from linearnets._text import counted
 from linearnets.errors import DivergenceError
-from linearnets.model_checks import attributes_named, nonfinite_attributes, nonfinite_buffers
+from linearnets.model_checks import (
+    NanSource,
+    attributes_named,
+    masks_note,
+    nonfinite_attributes,
+    nonfinite_buffers,
+)
 from linearnets.nan_places import listed, unused_note, weight_names
 from linearnets.training.model_diagnosis import nan_source
 from linearnets.training.model_tensors import weights_seen
@@ -41,7 +47,9 @@ def infinite_scores_error(
     batch ``X`` (labels ``y``) because ``net``'s ``scores`` on it hold inf (they range over
     [``smallest``, ``largest``]): the weights that hold NaN or inf (named), the buffers, the
     features (counted, their examples named), a mask of -inf under ``loss``, or none of these
-    (the model's computation overflowed)."""
+    (the model's computation overflowed). A buffer or plain tensor attribute that holds inf and
+    no NaN, a mask perhaps, is no cause by itself: it is named after the cause found without it
+    (see :func:`~linearnets.model_checks.masks_note`)."""
     source = nan_source(net, X, batch="the epoch's first batch")
     head = (
         f"the loss is {value} on the epoch's first batch because the model's scores are not "
@@ -57,7 +65,10 @@ def infinite_scores_error(
     params = source.nonfinite_params
     attributes = source.nonfinite_attributes  # plain tensors of the model's, neither of those
     finite_weights = source.finite_weights
-    unused = unused_note(inert)
+    # not the cause: said after it (a mask of -inf, perhaps, past the weights that are finite)
+    unused = unused_note(inert) + masks_note(
+        source.inf_buffers, source.inf_attributes, dtype=scores.dtype, scores="inf"
+    )
     named = weight_names(params + attributes_named(attributes), buffers)
     replace = (
         "replace them with finite ones (train again from fresh weights, or load finite ones): an "
@@ -94,7 +105,7 @@ def infinite_scores_error(
         )
         if finite_weights is False:
             return DivergenceError(f"{head}: {inputs}, and {bad}; {find}, and {fix}{unused}")
-        weights = ", while its weights are finite" if finite_weights else ""
+        weights = f", while its {_weights(source)} are finite" if finite_weights else ""
         return DivergenceError(f"{head}: {inputs}{weights}; {find}{unused}")
     if finite_weights is False:
         return DivergenceError(f"{head}: {bad}, while the features X are finite; {fix}{unused}")
@@ -117,17 +128,24 @@ def infinite_scores_error(
     weights = (
         "the model has no floating-point parameters or buffers"
         if source.no_weights or largest_weight is None
-        else f"its weights are finite (none above {largest_weight:.3g} in absolute value)"
+        else f"its {_weights(source)} are finite (none above {largest_weight:.3g} in absolute value)"
     )
     if smallest == -math.inf and not math.isinf(largest):
+        masks = masks_note(source.inf_buffers, source.inf_attributes, scores="-inf")
         return DivergenceError(
             f"{head}, though the features X are finite and {weights}: "
-            f"{_masked(scores, y, loss, dtype)}{unused}"
+            f"{_masked(scores, y, loss, dtype)}{unused_note(inert)}{masks}"
         )
     return DivergenceError(
         f"{head}, though the features X are finite and {weights}: its own computation overflowed, "
         f"{overflow}{unused}"
     )
+
+
+def _weights(source: NanSource) -> str:
+    """Return what of the model is finite where its weights are called so: its ``"weights"``, or
+    its ``"parameters"`` where a buffer holds inf (a mask, perhaps, named after the cause)."""
+    return "parameters" if source.inf_buffers else "weights"
 
 
 def _masked(scores: torch.Tensor, y: torch.Tensor, loss: Any, dtype: str) -> str:

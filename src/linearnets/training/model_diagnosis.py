@@ -154,7 +154,10 @@ def nan_source(net: Any, X: torch.Tensor, *, batch: str = "a batch") -> NanSourc
 
     The running statistics of a BatchNorm in training mode, which its forward does not use, are
     no cause: where not finite they are left out of the weights and kept as ``unused_buffers``
-    (see :func:`~linearnets.training.model_tensors.weights_used`).
+    (see :func:`~linearnets.training.model_tensors.weights_used`). Nor is a buffer or plain
+    tensor attribute that holds inf or -inf and no NaN, as a mask may on purpose: it is kept as
+    ``inf_buffers`` or ``inf_attributes``, for the message to mention beside the cause found
+    without it.
 
     For the failure path only: a count over ``X``, a look at each weight and, where all are
     finite, or the model is certain to have none (``no_weights``: see
@@ -185,9 +188,16 @@ def nan_source(net: Any, X: torch.Tensor, *, batch: str = "a batch") -> NanSourc
             no_weights=weights.none,
             unused_buffers=unused,
             nonfinite_attributes=weights.attributes,
+            inf_buffers=weights.inf_buffers,
+            inf_attributes=weights.inf_attributes,
         )
     ran = NanSource(
-        finite_weights=finite, batch=batch, no_weights=weights.none, unused_buffers=unused
+        finite_weights=finite,
+        batch=batch,
+        no_weights=weights.none,
+        unused_buffers=unused,
+        inf_buffers=weights.inf_buffers,
+        inf_attributes=weights.inf_attributes,
     )
     try:
         y_hat = quiet_forward(net, X)  # its state left as found: the pass already ran X

@@ -35,8 +35,15 @@ class WeightsSeen(NamedTuple):
     (parameters, buffers). ``none``: the model is certain to hold no floating-point weights (see
     :func:`~linearnets.training.weightless.holds_no_weights`): it has none to blame.
     ``attributes``: the plain tensor attributes of a module (``self.scale = torch.ones(3)``,
-    neither parameter nor buffer) that hold NaN or inf; those finite leave the weights unknown,
-    as they may be weights or not."""
+    neither parameter nor buffer) that hold NaN; those finite leave the weights unknown, as they
+    may be weights or not.
+
+    A buffer or plain attribute that holds inf or -inf and no NaN may hold it on purpose (a mask
+    of -inf added to the scores): it is no cause by itself, so it does not make the weights
+    non-finite, but is kept by name (``inf_buffers``, ``inf_attributes``) for the message to
+    mention; ``largest`` counts its finite values only. BatchNorm's running statistics are never
+    a mask: an infinite one counts as not finite. Only NaN, never legitimate, makes a buffer or
+    an attribute a cause; a parameter that holds inf or NaN is one either way."""
 
     finite: bool | None = None
     largest: float | None = None
@@ -44,6 +51,8 @@ class WeightsSeen(NamedTuple):
     buffers: tuple[str, ...] = ()
     none: bool = False
     attributes: tuple[str, ...] = ()
+    inf_buffers: tuple[str, ...] = ()
+    inf_attributes: tuple[str, ...] = ()
 
 
 def weights_seen(net: Any, *, skip: frozenset[str] = frozenset()) -> WeightsSeen:
@@ -51,7 +60,8 @@ def weights_seen(net: Any, *, skip: frozenset[str] = frozenset()) -> WeightsSeen
     :func:`named_weights`), past those named in ``skip``; nothing where they cannot be listed, or
     ``net`` is ``None``. They are not called finite where some could not be listed (see
     :func:`_own_parameters`): only those that are not finite are named then, a module's plain
-    tensor attributes that hold NaN or inf among them (``attributes``)."""
+    tensor attributes that hold NaN among them (``attributes``). Buffers and attributes that hold
+    inf and no NaN are masks, perhaps (see :class:`WeightsSeen`)."""
     if net is None:
         return WeightsSeen()
     named, complete, plain = _named_weights(net)
@@ -62,26 +72,60 @@ def weights_seen(net: Any, *, skip: frozenset[str] = frozenset()) -> WeightsSeen
         and tensor.numel()
         and (tensor.is_floating_point() or tensor.is_complex())
     ]
-    attributes = tuple(
-        name
-        for name, tensor in plain
-        if name not in skip and tensor.numel() and not bool(torch.isfinite(tensor.detach()).all())
-    )
-    if not listed and not attributes:  # none listed, which is not none held (holds_no_weights)
-        return WeightsSeen(none=complete and holds_no_weights(net))
+    kept = [(name, t.detach()) for name, t in plain if name not in skip and t.numel()]
+    attributes = tuple(name for name, t in kept if bool(t.isnan().any()))
+    masks = tuple(name for name, t in kept if name not in attributes and _infinite(t))
+    statistics = _statistics(net)
     bad = [
-        (name, buffer) for name, tensor, buffer in listed if not bool(torch.isfinite(tensor).all())
+        (name, buffer)
+        for name, tensor, buffer in listed
+        if not bool(torch.isfinite(tensor).all())
+        and (not buffer or name in statistics or bool(tensor.isnan().any()))
     ]
+    inf_buffers = tuple(
+        name
+        for name, tensor, buffer in listed
+        if buffer and (name, buffer) not in bad and _infinite(tensor)
+    )
+    found = WeightsSeen(inf_buffers=inf_buffers, inf_attributes=masks)
+    if not listed and not attributes:  # none listed, which is not none held (holds_no_weights)
+        return found._replace(none=complete and not masks and holds_no_weights(net))
     if bad or attributes:
-        return WeightsSeen(
+        return found._replace(
             finite=False,
             params=tuple(name for name, buffer in bad if not buffer),
             buffers=tuple(name for name, buffer in bad if buffer),
             attributes=attributes,
         )
     if not complete:  # those listed are finite, the others are not known
-        return WeightsSeen()
-    return WeightsSeen(finite=True, largest=max(float(t.abs().max()) for _, t, _ in listed))
+        return found
+    sizes = [
+        t[torch.isfinite(t)].abs().max() for _, t, _ in listed if bool(torch.isfinite(t).any())
+    ]
+    largest = max((float(size) for size in sizes), default=None)
+    return found._replace(finite=True, largest=largest)
+
+
+def _infinite(tensor: torch.Tensor) -> bool:
+    """Whether ``tensor`` holds inf or -inf (and so, past a look for NaN, no NaN)."""
+    return bool(tensor.isinf().any())
+
+
+def _statistics(net: Any) -> frozenset[str]:
+    """Return the names of ``net``'s BatchNorm running statistics (``"1.running_var"``): buffers
+    that never hold inf on purpose, unlike a mask."""
+    if not isinstance(net, nn.Module):
+        return frozenset()
+    try:
+        modules = list(net.named_modules())
+    except Exception:  # a module that fails to list its submodules: none known
+        return frozenset()
+    return frozenset(
+        f"{prefix}.{leaf}" if prefix else leaf
+        for prefix, module in modules
+        if isinstance(module, nn.modules.batchnorm._BatchNorm)
+        for leaf in ("running_mean", "running_var")
+    )
 
 
 def weights_used(net: Any) -> tuple[WeightsSeen, tuple[str, ...]]:
