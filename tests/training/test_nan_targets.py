@@ -136,11 +136,23 @@ def test_a_nan_target_past_the_first_group_is_named_by_its_batch_and_epoch() -> 
         ln.fit(net, train_iter, nn.CrossEntropyLoss(reduction="none"), updater, 2, start_epoch=1)
 
 
-def test_the_other_examples_whose_loss_is_not_finite_are_counted_apart() -> None:
+@pytest.mark.parametrize(
+    ("rows", "finite"),
+    [
+        ((9,), "on 1 more, whose targets are finite (its features X hold NaN or inf, or the model's computation overflowed on it)"),
+        ((8, 9), "on 2 more, whose targets are finite (their features X hold NaN or inf, or the model's computation overflowed on them)"),
+    ],
+    ids=["one", "two"],
+)  # fmt: skip
+def test_the_other_examples_whose_loss_is_not_finite_are_counted_apart(
+    rows: tuple[int, ...], finite: str
+) -> None:
     """A NaN target and, in the same batch, a NaN feature: the target is named, and the other
-    example's loss, whose targets are finite, is counted as the features' or an overflow's."""
+    example's loss, whose targets are finite, is counted as the features' or an overflow's (of
+    one example: "on it", not "on them")."""
     X, y = _soft()
-    X[9, 1] = math.nan  # batch 2, position 4
+    for row in rows:  # batch 2, positions 3 and 4
+        X[row, 1] = math.nan
     net = nn.Linear(4, 3)
     batches = [(X[i : i + 5], y[i : i + 5]) for i in range(0, 20, 5)]
     with pytest.raises(DivergenceError) as info:
@@ -148,9 +160,7 @@ def test_the_other_examples_whose_loss_is_not_finite_are_counted_apart() -> None
     assert str(info.value) == (
         "the loss is not finite at batch 2 of train_iter in epoch 1, whose targets y hold NaN or "
         "inf on 1 of its 5 examples (position 2 in the batch, counting from 0: example 7 in the "
-        "order train_iter yielded them), and its loss is not finite on 1 more, whose targets are "
-        "finite (their features X hold NaN or inf, or the model's computation overflowed on "
-        f"them){_FIX}"
+        f"order train_iter yielded them), and its loss is not finite {finite}{_FIX}"
     )
 
 
@@ -231,31 +241,83 @@ def test_train_epoch_and_the_books_loop_name_the_features_too() -> None:
         d2l.train_epoch_ch3(book_net, train_iter, loss, updater)
 
 
-def test_features_too_large_to_hold_are_named_by_the_scores_that_are_not_finite() -> None:
+def _not_held(where: str, some: str, others: str, whose: str, them: str, drop: str) -> str:
+    """The message on batch 2 of train_iter in epoch 1, whose X is not held and whose scores are
+    not finite on ``some`` of its 256 examples (``where``), finite on ``others``."""
+    return (
+        "the loss is not finite at batch 2 of train_iter in epoch 1, whose targets y are finite "
+        f"but whose scores are not on {some} of its 256 examples ({where}), while the other "
+        f"{others} examples' are: either {whose} features X hold NaN or inf, or the model's "
+        f"computation overflowed on {them}, as it does once a learning rate too large has grown "
+        "the weights (a batch's X over 64 KiB is not held to be looked at, so which is not "
+        "known), and that batch's update most likely made the weights non-finite, and with them "
+        "every score after; torch.isfinite(X).all() on batch 2's features tells which (False: "
+        f"{drop}; True: train with a smaller learning rate, or compute the model's scores "
+        "stably), then train again from fresh weights"
+    )
+
+
+@pytest.mark.parametrize("two", [True, False], ids=["two", "one"])
+def test_features_too_large_to_hold_are_named_by_the_scores_that_are_not_finite(
+    two: bool,
+) -> None:
     """A batch's X over 64 KiB (256 × 784 floats, a Fashion-MNIST batch's) is not held to be
     looked at: its examples whose scores alone are not finite are named, their features or an
-    overflow in the model to blame, with the test that tells them apart."""
+    overflow in the model to blame, with the test that tells them apart. Neither is known the
+    cause: the error names no examples as to blame, and a smaller lr may help. Of one example:
+    "overflowed on it" (it said "on them")."""
     gen = torch.Generator().manual_seed(0)
     X = torch.randn(512, 784, generator=gen)
     X[256 + 10, 5] = math.nan  # batch 2, position 10
-    X[256 + 20, 7] = -math.inf  # batch 2, position 20
+    if two:
+        X[256 + 20, 7] = -math.inf  # batch 2, position 20
     y = torch.softmax(torch.randn(512, 3, generator=gen), dim=1)
     net = nn.Linear(784, 3)
     train_iter = DataLoader(TensorDataset(X, y), batch_size=256)
-    message = (
-        "the loss is not finite at batch 2 of train_iter in epoch 1, whose targets y are finite "
-        "but whose scores are not on 2 of its 256 examples (positions 10 and 20 in the batch, "
-        "counting from 0: examples 266 and 276 of the epoch, their indices in the dataset), while "
-        "the other 254 examples' are: those examples' features X hold NaN or inf, or the model's "
-        "computation overflowed on them (a batch's X over 64 KiB is not held to be looked at), "
-        "and that batch's update most likely made the weights non-finite, and with them every "
-        "score after; where the features do, clean or drop those examples "
-        "(torch.isfinite(X).all(dim=1) is False on them); then train again from fresh weights"
-    )
+    if two:
+        where = (
+            "positions 10 and 20 in the batch, counting from 0: examples 266 and 276 of the "
+            "epoch, their indices in the dataset"
+        )
+        drop = "clean or drop those examples (torch.isfinite(X).all(dim=1) is False on them)"
+        message = _not_held(where, "2", "254", "those examples'", "them", drop)
+    else:
+        where = (
+            "position 10 in the batch, counting from 0: example 266 of the epoch, its index in "
+            "the dataset"
+        )
+        drop = "clean or drop that example (torch.isfinite(X).all(dim=1) is False on it)"
+        message = _not_held(where, "1", "255", "that example's", "it", drop)
     updater = torch.optim.SGD(net.parameters(), lr=0.1)
     with pytest.raises(DivergenceError, match=f"^{re.escape(message)}$") as info:
         ln.fit(net, train_iter, nn.CrossEntropyLoss(), updater, 1)
-    assert info.value.step == 1 and info.value.examples and not info.value.resumable
+    assert info.value.step == 1 and not info.value.examples and info.value.resumable
+
+
+def test_an_lr_too_large_on_features_too_large_to_hold_is_named_beside_them() -> None:
+    """Finite features over 64 KiB a batch and lr 1e38: the weights that the first update grew
+    overflow some examples' scores at the second batch, not all (the docstring said an lr too
+    large leaves every example's scores non-finite, so the pass trains on). The message named
+    "those examples' features X hold NaN or inf, or the model's computation overflowed on
+    them": now the lr is named with them, and the test on that batch that tells them apart."""
+    gen = torch.Generator().manual_seed(0)
+    X = torch.rand(512, 784, generator=gen)
+    X[256::2] = 0.0  # batch 2's even examples: scores of the bias alone, ~1e37, finite
+    y = torch.softmax(torch.randn(512, 3, generator=gen), dim=1)
+    torch.manual_seed(0)
+    net = nn.Linear(784, 3)
+    train_iter = DataLoader(TensorDataset(X, y), batch_size=256)
+    where = (
+        "positions 1, 3, 5, 7, 9 and 123 more in the batch, counting from 0: examples 257, 259, "
+        "261, 263, 265 and 123 more of the epoch, their indices in the dataset"
+    )
+    drop = "clean or drop those examples (torch.isfinite(X).all(dim=1) is False on them)"
+    message = _not_held(where, "128", "128", "those examples'", "them", drop)
+    updater = torch.optim.SGD(net.parameters(), lr=1e38)
+    with pytest.raises(DivergenceError, match=f"^{re.escape(message)}$") as info:
+        ln.fit(net, train_iter, nn.CrossEntropyLoss(), updater, 1)
+    assert bool(torch.isfinite(X).all())  # the lr, not the features
+    assert info.value.step == 1 and not info.value.examples and info.value.resumable
 
 
 class _FillsNan(nn.Module):

@@ -17,10 +17,13 @@ whose loss is not finite decides (:mod:`linearnets.training.nan_rows` keeps thei
 targets hold NaN or inf, and the error names them; or they are finite and its features, held,
 hold NaN or inf on exactly the examples whose scores are not finite (the guard's rule), and the
 error names those; or its features were not held (over 64 KiB) and only some examples' scores
-are not finite, and the error names those, their features or an overflow in the model to blame. Else (every
-example's scores not finite, as an lr too large leaves them, or some on finite features) the
-watch says nothing more: the pass trains on, its loss NaN, as a regression does, unless a
-``DivergenceGuard`` is among its callbacks (as the command and ``run_softmax`` put one).
+are not finite: the error names those, with the two causes it cannot tell apart, their features
+or an overflow in the model (as weights a learning rate too large grew make: they overflow the
+scores of the examples with the largest features first, not every example's), and the test on
+that batch that does. Else (every example's scores not finite, or some on features held and
+finite: weights an lr broke, an overflow, a model that fills NaN in) the watch says nothing more:
+the pass trains on, its loss NaN, as a regression does, unless a ``DivergenceGuard`` is among its
+callbacks (as the command and ``run_softmax`` put one).
 """
 
 from __future__ import annotations
@@ -205,20 +208,25 @@ class TargetsWatch:
             index += 1
         end = start + group.sizes[index]
         targets, loss = group.target_rows[start:end], group.loss_rows[start:end]
-        message: str | None
+        found: tuple[str, bool] | None
         if bool(targets.any()):
             positions = tuple(targets.nonzero().flatten().tolist())
             others = int((loss & ~targets).sum()) if group.per_example[index] else 0
-            message = self._targets_message(
-                steps + index, group.sizes[index], positions, examples + start, others
+            found = (
+                self._targets_message(
+                    steps + index, group.sizes[index], positions, examples + start, others
+                ),
+                True,
             )
         else:
-            message = self._features_message(group, index, start, steps, examples)
-        if message is None:
+            found = self._features_message(group, index, start, steps, examples)
+        if found is None:
             return
+        message, data = found
         error = DivergenceError(message)
-        error.step, error.examples = steps + index, True
-        error.resumable = False  # the data are the cause: no smaller lr, no resume helps
+        error.step, error.examples = steps + index, data
+        if data:  # the data are the cause: no smaller lr, no resume helps
+            error.resumable = False
         raise error
 
     def _targets_message(
@@ -226,9 +234,10 @@ class TargetsWatch:
     ) -> str:
         """Return the message for targets that hold NaN or inf at ``positions`` of ``batch``."""
         n = len(positions)
+        their, them = ("its", "it") if others == 1 else ("their", "them")
         also = (
-            f", and its loss is not finite on {others} more, whose targets are finite (their "
-            "features X hold NaN or inf, or the model's computation overflowed on them)"
+            f", and its loss is not finite on {others} more, whose targets are finite ({their} "
+            f"features X hold NaN or inf, or the model's computation overflowed on {them})"
             if others
             else ""
         )
@@ -241,16 +250,19 @@ class TargetsWatch:
 
     def _features_message(
         self, group: Group, index: int, start: int, steps: int, examples: int
-    ) -> str | None:
+    ) -> tuple[str, bool] | None:
         """Return the message for step ``index`` of ``group`` (its first row ``start``), whose
-        loss is not finite on finite targets, where its features are to blame; else ``None``.
+        loss is not finite on finite targets, where its features may be to blame, and whether
+        they are known to be; else ``None``.
 
         Its scores tell, where handed: those of each example whose features (held) hold NaN or
-        inf, and of no other, are not finite (the guard's rule). Features not held (over
-        ``HELD_BYTES``): some examples' scores, not all, are not finite, their features' doing or
-        an overflow's. Where every example's are, or some with finite features, the weights an lr
-        broke, an overflow or a model that fills NaN in are as likely, and nothing is said: the
-        pass trains on.
+        inf, and of no other, are not finite (the guard's rule): the features are to blame.
+        Features not held (over ``HELD_BYTES``): some examples' scores, not all, are not finite,
+        their features' doing or an overflow's (weights an lr grew too large overflow some
+        examples' scores first), which the message names both, with the test that tells them
+        apart. Where every example's are, or some with finite features, the weights an lr broke,
+        an overflow or a model that fills NaN in are as likely, and nothing is said: the pass
+        trains on.
         """
         if group.score_rows is None:
             return None
@@ -269,30 +281,37 @@ class TargetsWatch:
                 f"inf makes its example's scores and loss so, {_BROKE}; "
                 f"{clean_or_drop(test, one=len(positions) == 1)}, then train again from fresh "
                 "weights"
-            )
-        return self._scores_message(scores, test, at)
+            ), True
+        message = self._scores_message(scores, test, at)
+        return None if message is None else (message, False)
 
     def _scores_message(
         self, scores: torch.Tensor, test: str, at: tuple[int, int, int]
     ) -> str | None:
         """Return the message for a step's features not held, where only some of its examples'
-        ``scores`` (B,) are not finite; else ``None``. ``test``: the one that finds examples
-        whose features hold NaN or inf; ``at``: the batch, its size and the examples before."""
+        ``scores`` (B,) are not finite; else ``None``: either their features hold NaN or inf, or
+        the model's computation overflowed on them, as it does on some examples first once a
+        learning rate too large has grown the weights; ``torch.isfinite(X).all()`` on that
+        batch tells which. ``test``: the one that finds examples whose features hold NaN or inf;
+        ``at``: the batch, its size and the examples before."""
         batch, size, first_example = at
         bad = int(scores.sum())
         if bad in (0, size):
             return None
         positions = tuple(scores.nonzero().flatten().tolist())
         one = bad == 1
-        whose = "that example's" if one else "those examples'"
+        whose, them = ("that example's", "it") if one else ("those examples'", "them")
         others = "example's" if size - bad == 1 else f"{size - bad} examples'"
         return (
             f"{self._head(batch)}, whose targets y are finite but whose scores are not on "
             f"{self._examples_at(size, positions, first_example)}, while the other {others} "
-            f"are: {whose} features X hold NaN or inf, or the model's computation overflowed on "
-            f"them (a batch's X over {HELD_BYTES // 1024} KiB is not held to be looked at), "
-            f"{_BROKE}; where the features do, {clean_or_drop(test, one=one)}; then train again "
-            "from fresh weights"
+            f"are: either {whose} features X hold NaN or inf, or the model's computation "
+            f"overflowed on {them}, as it does once a learning rate too large has grown the "
+            f"weights (a batch's X over {HELD_BYTES // 1024} KiB is not held to be looked at, so "
+            f"which is not known), {_BROKE}; torch.isfinite(X).all() on batch {batch + 1}'s "
+            f"features tells which (False: {clean_or_drop(test, one=one)}; True: train with a "
+            "smaller learning rate, or compute the model's scores stably), then train again from "
+            "fresh weights"
         )
 
     def _head(self, batch: int) -> str:
