@@ -603,6 +603,11 @@ _NO_CLASSES = (
          "shape (16, 10) for 4 examples; the model made 4 rows of each example, as "
          "X.reshape(-1, d) does with 4·d values per example: check the image size (resize) "
          "matches the model's input size"),
+        (lambda X: X[:, :10].T,
+         "the model (net) must return one row of class scores per example to predict labels, got "
+         "shape (10, 4) for 4 examples; the output is transposed, (C, B) with one column per "
+         "example: return it as (B, C) = (4, 10), e.g. o.T for the output o, or check the matmul "
+         "order (X @ W, with X of shape (B, d) and W (d, C))"),
         (lambda X: X[:, :1],
          "the model (net) must return C >= 2 class scores per example to predict labels, got "
          "shape (4, 1) for 4 examples: one output per example, a regression, whose outputs are "
@@ -629,7 +634,7 @@ _NO_CLASSES = (
          "linear layer: nn.Sequential(nn.Flatten(), nn.Linear(d, C)), or X.reshape((-1, d)) in a "
          "scratch model"),
     ],
-    ids=["fewer rows", "rows of each example", "(B, 1)", "(B,)", "(B, 0)", "labels", "0-d", "flat", "4-d"],
+    ids=["fewer rows", "rows of each example", "(C, B)", "(B, 1)", "(B,)", "(B, 0)", "labels", "0-d", "flat", "4-d"],
 )  # fmt: skip
 def test_what_is_no_classifiers_scores_is_refused_by_the_rule_it_breaks_with_its_fix(
     net: Any, message: str

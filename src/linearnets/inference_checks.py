@@ -55,7 +55,7 @@ def _scores_error(scores: torch.Tensor, batch: int) -> str:
     if scores.ndim == 2:
         return (
             f"the model (net) must return one row of class scores per example to predict labels, "
-            f"{got}; {one_row_per_example_fix(shape[0], batch)}"
+            f"{got}; {one_row_per_example_fix(shape[0], batch, columns=shape[1])}"
         )
     if scores.ndim == 0:
         fix = "return the batch's scores (B, C) before any loss, sum or mean over them"

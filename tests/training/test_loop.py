@@ -742,6 +742,21 @@ def test_scores_with_fewer_rows_than_labels_are_refused() -> None:
         evaluate_accuracy(lambda X: torch.tensor([[1.0, 0.0]]), [(torch.zeros(4, 3), y)])
 
 
+@pytest.mark.parametrize("examples", [5, 2])
+def test_scores_transposed_are_refused_as_transposed(examples: int) -> None:
+    """Scores (C, B), one column per example: (10, 5) was "the model made 2 rows of each example
+    ... check the image size (resize)", (10, 2) "5 rows"."""
+    y = torch.zeros(examples, dtype=torch.int64)
+    with pytest.raises(UsageError) as info:
+        evaluate_accuracy(lambda X: torch.zeros(10, X.shape[0]), [(torch.zeros(examples, 3), y)])
+    assert str(info.value) == (
+        "a classifier's output must be scores of shape (B, C), one row per label, got shape "
+        f"(10, {examples}) for {examples} labels; the output is transposed, (C, B) with one "
+        f"column per example: return it as (B, C) = ({examples}, 10), e.g. o.T for the output "
+        "o, or check the matmul order (X @ W, with X of shape (B, d) and W (d, C))"
+    )
+
+
 # --- class labels that do not fit torch's cross-entropy (the README's quick-start setup) -------
 
 _B = 6

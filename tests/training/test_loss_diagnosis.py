@@ -17,6 +17,7 @@ from torch import nn
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.loss_diagnosis import (
     explain_loss_error,
+    one_row_per_example_fix,
     raise_loss_error,
     regression_loss_error,
 )
@@ -296,3 +297,38 @@ def test_labels_a_users_loss_cannot_index_with_are_named_with_the_fix(dtype: tor
         compute_loss(book_cross_entropy, probs, y.long()),
         F.nll_loss(probs.log(), y.long(), reduction="none"),
     )
+
+
+_TRANSPOSED = (
+    "the output is transposed, (C, B) with one column per example: return it as (B, C) = {}, "
+    "e.g. o.T for the output o, or check the matmul order (X @ W, with X of shape (B, d) and W "
+    "(d, C))"
+)
+_MADE = (
+    "made {k} rows of each example, as X.reshape(-1, d) does with {k}·d values per example: "
+    "check the image size (resize) matches the model's input size"
+)
+
+
+@pytest.mark.parametrize(
+    ("rows", "examples", "columns", "fix"),
+    [
+        (10, 5, 5, _TRANSPOSED.format("(5, 10)")),
+        (10, 2, 2, _TRANSPOSED.format("(2, 10)")),
+        (3, 7, 7, _TRANSPOSED.format("(7, 3)")),
+        (40, 10, 10, f"either {_TRANSPOSED.format('(10, 40)')}; or, if the model has 10 classes, it {_MADE.format(k=4)}"),
+        (24, 6, 10, f"the model {_MADE.format(k=4)}"),
+        (10, 5, 3, f"the model {_MADE.format(k=2)}"),
+        (2, 4, 3, "make the model return one row of scores per example"),
+        (2, 4, None, "make the model return one row of scores per example"),
+    ],
+    ids=["(10, 5)", "(10, 2)", "fewer", "square-multiple", "resize", "multiple", "fewer-rows", "not-2-d"],
+)  # fmt: skip
+def test_one_row_per_example_fix_tells_a_transposed_output_from_rows_made_of_each_example(
+    rows: int, examples: int, columns: int | None, fix: str
+) -> None:
+    """An output (C, B), one column per example, is transposed: (10, 5) for 5 examples was "the
+    model made 2 rows of each example ... check the image size (resize)", (10, 2) "5 rows".
+    Rows made of each example fit it too only where their count is a square, as a square
+    image's resize makes: then both are named."""
+    assert one_row_per_example_fix(rows, examples, columns=columns) == fix

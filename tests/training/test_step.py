@@ -107,6 +107,21 @@ def test_a_model_making_rows_of_each_example_is_told_to_check_the_image_size() -
         train_step(net, torch.zeros(4, 1, 2, 4), LABELS, loss, NoUpdate(), scale=0.25)
 
 
+def test_a_model_returning_its_scores_transposed_is_told_so() -> None:
+    """Scores (C, B) = (10, 4), one column per example: it said "the model made 2 rows of each
+    example ... check the image size (resize)"."""
+    loss = nn.CrossEntropyLoss(reduction="none")
+    lin = nn.Linear(3, 10)
+    with pytest.raises(UsageError) as info:
+        train_step(lambda X: lin(X).T, torch.zeros(4, 3), LABELS, loss, NoUpdate(), scale=0.25)
+    assert str(info.value) == (
+        "y must hold one label per row of the model's output: the output has shape (10, 4), y "
+        "has 4 rows; the output is transposed, (C, B) with one column per example: return it as "
+        "(B, C) = (4, 10), e.g. o.T for the output o, or check the matmul order (X @ W, with X of "
+        "shape (B, d) and W (d, C))"
+    )
+
+
 def test_a_torch_regression_loss_is_not_explained_as_class_labels() -> None:
     """MSELoss on (B, C) outputs and (B,) float targets is a regression mistake, not labels."""
     loss = nn.MSELoss(reduction="none")

@@ -9,6 +9,7 @@ in :mod:`linearnets.training.forward_diagnosis`; what backward raised, and NaN s
 
 from __future__ import annotations
 
+import math
 from typing import NoReturn
 
 import torch
@@ -128,16 +129,33 @@ def _index_dtype_error(loss: Loss, y: torch.Tensor) -> UsageError | None:
     )
 
 
-def one_row_per_example_fix(rows: int, examples: int) -> str:
-    """Return the fix for a model's output of ``rows`` rows for a batch of ``examples``: where
-    ``rows`` is k > 1 times as many, the model's ``X.reshape(-1, d)`` made k rows of each example
-    (images of another size than the model's inputs: ``resize=56`` gives 4·784 values)."""
+def one_row_per_example_fix(rows: int, examples: int, *, columns: int | None = None) -> str:
+    """Return the fix for a model's output of ``rows`` rows (and ``columns`` columns, where 2-d)
+    for a batch of ``examples``.
+
+    An output of one column per example, (C, B) with C ≠ B, is transposed: the fix returns it
+    as (B, C) (``o.T``, or ``X @ W`` in that order). Where ``rows`` is k > 1 times as many, the
+    model's ``X.reshape(-1, d)`` made k rows of each example (images of another size than the
+    model's inputs: ``resize=56`` gives 4·784 values); both fit a transposed output whose C is a
+    multiple of B only where k is a square (4, 9, ...), as a square image's size ratio squared
+    is: then the other is named too, after it.
+    """
     k = rows // examples if examples and rows % examples == 0 else 0
-    if k > 1:
-        return (
-            f"the model made {k} rows of each example, as X.reshape(-1, d) does with {k}·d values "
-            "per example: check the image size (resize) matches the model's input size"
+    made = (
+        f"made {k} rows of each example, as X.reshape(-1, d) does with {k}·d values per "
+        "example: check the image size (resize) matches the model's input size"
+    )
+    if columns == examples and rows != examples:  # (C, B): one column per example
+        transposed = (
+            "the output is transposed, (C, B) with one column per example: return it as (B, C) "
+            f"= ({examples}, {rows}), e.g. o.T for the output o, or check the matmul order "
+            "(X @ W, with X of shape (B, d) and W (d, C))"
         )
+        if k > 1 and math.isqrt(k) ** 2 == k:
+            return f"either {transposed}; or, if the model has {columns} classes, it {made}"
+        return transposed
+    if k > 1:
+        return f"the model {made}"
     return "make the model return one row of scores per example"
 
 
@@ -162,7 +180,7 @@ def explain_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) -> Usag
         return UsageError(
             f"y must hold one label per row of the model's output: the output has shape "
             f"{tuple(y_hat.shape)}, y has {y.shape[0]} rows; "
-            f"{one_row_per_example_fix(y_hat.shape[0], y.shape[0])}"
+            f"{one_row_per_example_fix(y_hat.shape[0], y.shape[0], columns=_columns(y_hat))}"
         )
     if not y.is_floating_point() and (
         isinstance(loss, BINARY_LOSSES) or any(loss is f for f in _BINARY_FUNCTIONS)
@@ -178,6 +196,11 @@ def explain_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) -> Usag
     ):
         return None  # not scores (B, C) of a classifier, or a torch regression loss
     return _explain_class_labels(loss, y_hat, y)
+
+
+def _columns(y_hat: torch.Tensor) -> int | None:
+    """Return the columns of a 2-d output ``y_hat``, else ``None``."""
+    return y_hat.shape[1] if y_hat.ndim == 2 else None
 
 
 def _binary_targets_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) -> UsageError | None:

@@ -42,9 +42,9 @@ def check_scores(y_hat: torch.Tensor, y: torch.Tensor) -> None:
     # moves them) would meet them again in the epoch's count, in torch's words
     check_labels_device(y, y_hat, "the model's output")
     if y_hat.ndim != 2 or y_hat.shape[0] != y.shape[0]:
-        rows = y_hat.shape[0] if y_hat.ndim == 2 else 0  # k rows of each example: resize's doing
+        rows = y_hat.shape[0] if y_hat.ndim == 2 else 0  # k rows of each example, or (C, B)
         fix = (
-            one_row_per_example_fix(rows, y.shape[0])
+            one_row_per_example_fix(rows, y.shape[0], columns=y_hat.shape[1])
             if rows
             else "return one row of C scores per example"
         )
