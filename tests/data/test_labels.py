@@ -56,14 +56,18 @@ def test_one_value_tensors_and_arrays_in_a_list_are_indices_as_int_reads_them(
         ([torch.tensor(12)], UsageError, r"^labels must be class indices in \[0, 10\), got 12; pass"),
         ([9, 10], UsageError, r"^labels must be class indices in \[0, 10\), got 10; pass"),
         ([np.array(-1)], UsageError, r"^labels must be class indices in \[0, 10\), got -1;"),
+        ([1e300], UsageError, r"^labels must be class indices in \[0, 10\), got 1e\+300; pass Fashion-MNIST labels such as y from a batch$"),
+        (torch.tensor([10.0]), UsageError, r"^labels must be class indices in \[0, 10\), got 10\.0; pass"),
+        ([-1e20], UsageError, r"^labels must be class indices in \[0, 10\), got -1e\+20; pass"),
         ([0, torch.tensor([3, 4])], UsageError, r"^labels\[1\] must be one class index, got a Tensor of shape \(2,\); pass one index per label"),
         ([np.zeros((0,))], UsageError, r"^labels\[0\] must be one class index, got a ndarray of shape \(0,\);"),
     ],
-    ids=["too big", "one past the last", "negative", "two values", "no value"],
+    ids=["too big", "one past the last", "negative", "huge float", "whole float", "negative float", "two values", "no value"],
 )  # fmt: skip
 def test_what_is_no_class_index_is_refused_by_its_value(
     labels: Any, error: type[Exception], pattern: str
 ) -> None:
+    """A whole float out of range is shown as given: 1e300 was printed as its 301-digit int."""
     with pytest.raises(error, match=pattern):
         get_fashion_mnist_labels(labels)
 

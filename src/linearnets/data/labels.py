@@ -65,7 +65,7 @@ def get_fashion_mnist_labels(
 def _class_index(value: Any, count: int) -> int:
     """Return ``value`` as a class index in [0, ``count``): an int, or a whole float (9.0 is class
     9, as the book's ``text_labels[int(i)]`` reads it); a bool, a fraction or a number out of
-    range is refused, each by the rule it breaks."""
+    range is refused, each by the rule it breaks, the number shown as given (``1e+300``, ``10.0``)."""
     if isinstance(value, bool):
         raise UsageTypeError(
             f"labels must be class indices, whole numbers and not bools, got {value!r}; pass the "
@@ -73,6 +73,7 @@ def _class_index(value: Any, count: int) -> int:
             "(y == 3); to read False as class 0 and True as class 1, convert them first: "
             "torch.as_tensor(labels).long()"
         )
+    given = value  # as the message shows it: 1e+300, not its 301 digits as an int
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, float):  # a fraction, NaN or inf
@@ -88,7 +89,7 @@ def _class_index(value: Any, count: int) -> int:
         )
     if not 0 <= int(value) < count:
         raise UsageError(
-            f"labels must be class indices in [0, {count}), got {value!r}; "
+            f"labels must be class indices in [0, {count}), got {given!r}; "
             "pass Fashion-MNIST labels such as y from a batch"
         )
     return int(value)
