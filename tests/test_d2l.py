@@ -819,5 +819,6 @@ def test_evaluate_accuracy_names_rows_made_of_each_example_and_resize_as_the_fix
     assert str(info.value) == (
         "a classifier's output must be scores of shape (B, C), one row per label, got shape "
         "(24, 10) for 6 labels; the model made 4 rows of each example, as X.reshape(-1, d) does "
-        "with 4·d values per example: check the image size (resize) matches the model's input size"
+        "with 4·d values per example: check the image size (resize) and channels (3 for RGB) "
+        "match the model's input"
     )

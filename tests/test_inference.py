@@ -602,7 +602,7 @@ _NO_CLASSES = (
          "the model (net) must return one row of class scores per example to predict labels, got "
          "shape (16, 10) for 4 examples; the model made 4 rows of each example, as "
          "X.reshape(-1, d) does with 4·d values per example: check the image size (resize) "
-         "matches the model's input size"),
+         "and channels (3 for RGB) match the model's input"),
         (lambda X: X[:, :10].T,
          "the model (net) must return one row of class scores per example to predict labels, got "
          "shape (10, 4) for 4 examples; the output is transposed, (C, B) with one column per "
@@ -655,7 +655,7 @@ def test_the_books_scratch_model_on_56_pixel_images_is_refused_telling_to_check_
     batches = [(torch.rand(6, 1, 56, 56), torch.randint(0, 10, (6,)))]
     fix = (
         "the model made 4 rows of each example, as X.reshape(-1, d) does with 4·d values per "
-        "example: check the image size (resize) matches the model's input size"
+        "example: check the image size (resize) and channels (3 for RGB) match the model's input"
     )
     with pytest.raises(
         UsageError,

@@ -742,10 +742,11 @@ def test_scores_with_fewer_rows_than_labels_are_refused() -> None:
         evaluate_accuracy(lambda X: torch.tensor([[1.0, 0.0]]), [(torch.zeros(4, 3), y)])
 
 
-@pytest.mark.parametrize("examples", [5, 2])
+@pytest.mark.parametrize("examples", [3, 4])
 def test_scores_transposed_are_refused_as_transposed(examples: int) -> None:
-    """Scores (C, B), one column per example: (10, 5) was "the model made 2 rows of each example
-    ... check the image size (resize)", (10, 2) "5 rows"."""
+    """Scores (C, B), one column per example, whose rows are no multiple of the examples: (10, 4)
+    was "the model made 2 rows of each example ... check the image size (resize)", (10, 3)
+    "3 rows"."""
     y = torch.zeros(examples, dtype=torch.int64)
     with pytest.raises(UsageError) as info:
         evaluate_accuracy(lambda X: torch.zeros(10, X.shape[0]), [(torch.zeros(examples, 3), y)])
@@ -754,6 +755,45 @@ def test_scores_transposed_are_refused_as_transposed(examples: int) -> None:
         f"(10, {examples}) for {examples} labels; the output is transposed, (C, B) with one "
         f"column per example: return it as (B, C) = ({examples}, 10), e.g. o.T for the output "
         "o, or check the matmul order (X @ W, with X of shape (B, d) and W (d, C))"
+    )
+
+
+def test_rows_made_of_each_rgb_image_are_not_called_only_transposed() -> None:
+    """Linear(784, 10) on RGB images' reshape(-1, 784): (30, 10) for 10 examples, 3 rows of each.
+    It was told "the output is transposed ... return it as (B, C) = (10, 30), e.g. o.T", and o.T
+    trains a 30-class model on it silently; both causes are named, fit's, evaluate_accuracy's and
+    predict_labels' alike."""
+    from linearnets.inference import predict_labels
+
+    lin = nn.Linear(784, 10)
+    net = lambda X: lin(X.reshape(-1, 784))  # noqa: E731
+    X, y = torch.zeros(10, 3, 28, 28), torch.zeros(10, dtype=torch.int64)
+    fix = (
+        "either, if the model has 10 classes, it made 3 rows of each example, as X.reshape(-1, d) "
+        "does with 3·d values per example: check the image size (resize) and channels (3 for RGB) "
+        "match the model's input; or, if it has 30 classes, the output is transposed, (C, B) with "
+        "one column per example: return it as (B, C) = (10, 30), e.g. o.T for the output o, or "
+        "check the matmul order (X @ W, with X of shape (B, d) and W (d, C))"
+    )
+    loss = nn.CrossEntropyLoss(reduction="none")
+    opt = torch.optim.SGD(lin.parameters(), lr=0.1)
+    with pytest.raises(UsageError) as info:
+        fit(net, [(X, y)], loss, opt, 1)
+    assert str(info.value) == (
+        f"y must hold one label per row of the model's output: the output has shape (30, 10), y "
+        f"has 10 rows; {fix}"
+    )
+    with pytest.raises(UsageError) as info:
+        evaluate_accuracy(net, [(X, y)])
+    assert str(info.value) == (
+        "a classifier's output must be scores of shape (B, C), one row per label, got shape "
+        f"(30, 10) for 10 labels; {fix}"
+    )
+    with pytest.raises(UsageError) as info:
+        predict_labels(net, X)
+    assert str(info.value) == (
+        "the model (net) must return one row of class scores per example to predict labels, got "
+        f"shape (30, 10) for 10 examples; {fix}"
     )
 
 

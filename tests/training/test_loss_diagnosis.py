@@ -306,29 +306,38 @@ _TRANSPOSED = (
 )
 _MADE = (
     "made {k} rows of each example, as X.reshape(-1, d) does with {k}·d values per example: "
-    "check the image size (resize) matches the model's input size"
+    "check the image size (resize) and channels (3 for RGB) match the model's input"
 )
+
+
+def _both(rows: int, examples: int) -> str:
+    return (
+        f"either, if the model has {examples} classes, it {_MADE.format(k=rows // examples)}; or, "
+        f"if it has {rows} classes, {_TRANSPOSED.format((examples, rows))}"
+    )
 
 
 @pytest.mark.parametrize(
     ("rows", "examples", "columns", "fix"),
     [
-        (10, 5, 5, _TRANSPOSED.format("(5, 10)")),
-        (10, 2, 2, _TRANSPOSED.format("(2, 10)")),
+        (10, 3, 3, _TRANSPOSED.format("(3, 10)")),
         (3, 7, 7, _TRANSPOSED.format("(7, 3)")),
-        (40, 10, 10, f"either {_TRANSPOSED.format('(10, 40)')}; or, if the model has 10 classes, it {_MADE.format(k=4)}"),
+        (30, 10, 10, _both(30, 10)),
+        (40, 10, 10, _both(40, 10)),
+        (10, 5, 5, _both(10, 5)),
         (24, 6, 10, f"the model {_MADE.format(k=4)}"),
         (10, 5, 3, f"the model {_MADE.format(k=2)}"),
         (2, 4, 3, "make the model return one row of scores per example"),
         (2, 4, None, "make the model return one row of scores per example"),
     ],
-    ids=["(10, 5)", "(10, 2)", "fewer", "square-multiple", "resize", "multiple", "fewer-rows", "not-2-d"],
+    ids=["(10, 3)", "fewer", "RGB", "square-multiple", "(10, 5)", "resize", "multiple", "fewer-rows", "not-2-d"],
 )  # fmt: skip
 def test_one_row_per_example_fix_tells_a_transposed_output_from_rows_made_of_each_example(
     rows: int, examples: int, columns: int | None, fix: str
 ) -> None:
-    """An output (C, B), one column per example, is transposed: (10, 5) for 5 examples was "the
-    model made 2 rows of each example ... check the image size (resize)", (10, 2) "5 rows".
-    Rows made of each example fit it too only where their count is a square, as a square
-    image's resize makes: then both are named."""
+    """An output (C, B), one column per example, whose rows are no multiple of B is transposed.
+    Where they are k > 1 times B, it fits k rows made of each example as well, so both are named:
+    (30, 10) for 10 examples, Linear(784, 10) on RGB images' reshape(-1, 784), was told
+    "transposed ... o.T" alone (both only where k was a square), and o.T trains a 30-class model
+    on it silently."""
     assert one_row_per_example_fix(rows, examples, columns=columns) == fix

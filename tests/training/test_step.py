@@ -101,8 +101,8 @@ def test_a_model_making_rows_of_each_example_is_told_to_check_the_image_size() -
         UsageError,
         match=r"^y must hold one label per row of the model's output: the output has shape "
         r"\(8, 3\), y has 4 rows; the model made 2 rows of each example, as X\.reshape\(-1, d\) "
-        r"does with 2·d values per example: check the image size \(resize\) matches the model's "
-        r"input size$",
+        r"does with 2·d values per example: check the image size \(resize\) and channels \(3 for "
+        r"RGB\) match the model's input$",
     ):
         train_step(net, torch.zeros(4, 1, 2, 4), LABELS, loss, NoUpdate(), scale=0.25)
 

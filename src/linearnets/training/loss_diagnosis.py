@@ -9,7 +9,6 @@ in :mod:`linearnets.training.forward_diagnosis`; what backward raised, and NaN s
 
 from __future__ import annotations
 
-import math
 from typing import NoReturn
 
 import torch
@@ -133,17 +132,19 @@ def one_row_per_example_fix(rows: int, examples: int, *, columns: int | None = N
     """Return the fix for a model's output of ``rows`` rows (and ``columns`` columns, where 2-d)
     for a batch of ``examples``.
 
-    An output of one column per example, (C, B) with C ≠ B, is transposed: the fix returns it
-    as (B, C) (``o.T``, or ``X @ W`` in that order). Where ``rows`` is k > 1 times as many, the
-    model's ``X.reshape(-1, d)`` made k rows of each example (images of another size than the
-    model's inputs: ``resize=56`` gives 4·784 values); both fit a transposed output whose C is a
-    multiple of B only where k is a square (4, 9, ...), as a square image's size ratio squared
-    is: then the other is named too, after it.
+    Where ``rows`` is k > 1 times as many, the model's ``X.reshape(-1, d)`` made k rows of each
+    example (images of another size than the model's inputs: ``resize=56`` gives 4·784 values;
+    or with more channels: RGB gives 3·784). An output of one column per example, (C, B) with
+    C ≠ B, is transposed: the fix returns it as (B, C) (``o.T``, or ``X @ W`` in that order).
+    Where it has one column per example and k rows of each, both fit (Linear(784, 10) on RGB
+    images' ``reshape(-1, 784)`` gives (3·B, 10), B = 10 a transposed (30, 10) too), so both
+    are named, with the class count each means: ``o.T`` alone would train a 30-class model on
+    it, silently.
     """
     k = rows // examples if examples and rows % examples == 0 else 0
     made = (
         f"made {k} rows of each example, as X.reshape(-1, d) does with {k}·d values per "
-        "example: check the image size (resize) matches the model's input size"
+        "example: check the image size (resize) and channels (3 for RGB) match the model's input"
     )
     if columns == examples and rows != examples:  # (C, B): one column per example
         transposed = (
@@ -151,8 +152,11 @@ def one_row_per_example_fix(rows: int, examples: int, *, columns: int | None = N
             f"= ({examples}, {rows}), e.g. o.T for the output o, or check the matmul order "
             "(X @ W, with X of shape (B, d) and W (d, C))"
         )
-        if k > 1 and math.isqrt(k) ** 2 == k:
-            return f"either {transposed}; or, if the model has {columns} classes, it {made}"
+        if k > 1:
+            return (
+                f"either, if the model has {columns} classes, it {made}; or, if it has {rows} "
+                f"classes, {transposed}"
+            )
         return transposed
     if k > 1:
         return f"the model {made}"
