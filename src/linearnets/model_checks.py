@@ -25,6 +25,7 @@ __all__ = [
     "check_finite_init",
     "check_model_size",
     "check_no_nan_scores",
+    "masks_every_class",
     "masks_note",
     "nonfinite_attributes",
     "nonfinite_buffers",
@@ -258,12 +259,7 @@ def masks_note(
         return ""
     import torch
 
-    words = []
-    if buffers:
-        words.append(f"{'buffer' if len(buffers) == 1 else 'buffers'} {names_listed(buffers)}")
-    if attributes:
-        word = "attribute" if len(attributes) == 1 else "attributes"
-        words.append(f"tensor {word} {names_listed(attributes)}")
+    words = _mask_words(buffers, attributes)
     one = len(buffers) + len(attributes) == 1
     kind = str(dtype or torch.get_default_dtype()).removeprefix("torch.")
     alone = "not the cause by itself" if one else "not the cause by themselves"
@@ -294,6 +290,50 @@ def masks_note(
     return (
         f"; its {and_list(words)} {'holds' if one else 'hold'} inf or -inf and no NaN, as a mask "
         f"may on purpose{',' if scores == 'inf' else ':'} {how}{register}"
+    )
+
+
+def _mask_words(buffers: tuple[str, ...], attributes: tuple[str, ...]) -> list[str]:
+    """Return ``buffers`` and plain tensor ``attributes`` named, each kind with its word."""
+    words = []
+    if buffers:
+        words.append(f"{'buffer' if len(buffers) == 1 else 'buffers'} {names_listed(buffers)}")
+    if attributes:
+        word = "attribute" if len(attributes) == 1 else "attributes"
+        words.append(f"tensor {word} {names_listed(attributes)}")
+    return words
+
+
+def masks_every_class(
+    buffers: tuple[str, ...],
+    attributes: tuple[str, ...],
+    *,
+    where: str,
+    examples: int,
+    dtype: torch.dtype,
+) -> str:
+    """Return the cause and fix of scores that are -inf for every class of ``examples`` examples
+    (``where``: ``"every example of the batch"``, or which) where ``buffers`` and plain tensor ``attributes``
+    (their names, at least one) hold inf or -inf: a mask added to the scores that masks every
+    class of them, so a softmax over them is 0 / 0 and the loss NaN. Nothing overflowed: no
+    smaller lr or scaled features helps."""
+    one = len(buffers) + len(attributes) == 1
+    kind = str(dtype).removeprefix("torch.")
+    register = ""
+    if attributes:
+        leaf = attributes[0].rpartition(".")[2]
+        register = (
+            f"; register {'it as a buffer' if len(attributes) == 1 else 'them as buffers'} "
+            f'(self.register_buffer("{leaf}", tensor) in __init__), which .to(device), '
+            "state_dict() and these checks see"
+        )
+    return (
+        f"every class's score is -inf in {where}: its "
+        f"{and_list(_mask_words(buffers, attributes))}, which {'holds' if one else 'hold'} inf or "
+        f"-inf, {'masks' if one else 'mask'} every class of {'it' if examples == 1 else 'them'}, "
+        "and a softmax over scores all -inf is 0 / 0 (nothing overflowed); leave at least one "
+        "class of each example unmasked, or mask with a large negative finite value such as "
+        f"torch.finfo(torch.{kind}).min instead of -inf{register}"
     )
 
 

@@ -362,6 +362,58 @@ def test_an_infinite_buffer_is_a_mask_perhaps_named_after_the_cause_not_as_it() 
     )
 
 
+_EVERY_CLASS_FIX = (
+    "and a softmax over scores all -inf is 0 / 0 (nothing overflowed); leave at least one class "
+    "of each example unmasked, or mask with a large negative finite value such as "
+    "torch.finfo(torch.float32).min instead of -inf"
+)
+
+
+def test_a_buffer_that_masks_every_class_is_named_not_an_overflow() -> None:
+    """A buffer of -inf for every class, added to the scores: they range over [-inf, -inf]. It
+    was "its own computation overflowed ... scale the features", though nothing overflowed."""
+    torch.manual_seed(0)
+    net = _Shift()
+    net.offset.fill_(float("-inf"))
+    with pytest.raises(DivergenceError) as info:
+        fit(net, _batches(), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    assert str(info.value).endswith(
+        "(they range over [-inf, -inf]), before any update of this step, though the features X "
+        "are finite and its parameters are finite (none above 0.287 in absolute value): every "
+        "class's score is -inf in every example of the batch: its buffer offset, which holds inf "
+        f"or -inf, masks every class of them, {_EVERY_CLASS_FIX}"
+    )
+
+
+def test_an_attribute_that_masks_every_class_of_some_examples_names_them() -> None:
+    """A plain tensor attribute, one mask row per example, that masks every class of examples 2
+    and 5 only: those are named, with the fix and the buffer it should be registered as."""
+
+    class RowMasked(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lin = nn.Linear(D, Q)
+            self.rowmask = torch.zeros(B, Q)
+            self.rowmask[[2, 5]] = float("-inf")
+
+        def forward(self, X: torch.Tensor) -> torch.Tensor:
+            return self.lin(X) + self.rowmask
+
+    torch.manual_seed(0)
+    net = RowMasked()
+    with pytest.raises(DivergenceError) as info:
+        fit(net, _batches(), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    message = str(info.value)
+    assert "overflow" not in message.replace("nothing overflowed", "")
+    assert message.endswith(
+        ": every class's score is -inf in the examples at positions 2 and 5, counting from 0: its "
+        f"tensor attribute rowmask, which holds inf or -inf, masks every class of them, "
+        f"{_EVERY_CLASS_FIX}; register it as a buffer "
+        '(self.register_buffer("rowmask", tensor) in __init__), which .to(device), state_dict() '
+        "and these checks see"
+    )
+
+
 def test_a_buffer_that_holds_nan_is_named_as_a_buffer_not_blamed_on_the_learning_rate() -> None:
     """NaN, unlike inf, is never a buffer's on purpose: it is the cause, named as a buffer, which
     no optimizer updates (no lr to blame)."""

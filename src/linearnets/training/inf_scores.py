@@ -21,6 +21,7 @@ from linearnets.errors import DivergenceError
 from linearnets.model_checks import (
     NanSource,
     attributes_named,
+    masks_every_class,
     masks_note,
     nonfinite_attributes,
     nonfinite_buffers,
@@ -117,7 +118,19 @@ def infinite_scores_error(
         "model's forward; scale the features (e.g. standardise each one), and run the model's "
         "steps on that batch one at a time to find the one that gives inf"
     )
+    every = ""
+    masked, examples = _all_masked(scores, largest)
+    if masked and (source.inf_buffers or source.inf_attributes):  # a mask; no NaN weight: no NaN
+        every = masks_every_class(
+            source.inf_buffers,
+            source.inf_attributes,
+            where=masked,
+            examples=examples,
+            dtype=scores.dtype,
+        )
     if finite_weights is None and not source.no_weights:
+        if every:
+            return DivergenceError(f"{head}, on finite features X: {every}{unused_note(inert)}")
         return DivergenceError(
             f"{head}, on finite features X: either the model's weights, which could not all be "
             f"listed, hold NaN or inf, or its own computation overflowed, {overflow}{unused}"
@@ -130,6 +143,10 @@ def infinite_scores_error(
         if source.no_weights or largest_weight is None
         else f"its {_weights(source)} are finite (none above {largest_weight:.3g} in absolute value)"
     )
+    if every:
+        return DivergenceError(
+            f"{head}, though the features X are finite and {weights}: {every}{unused_note(inert)}"
+        )
     if smallest == -math.inf and not math.isinf(largest):
         masks = masks_note(source.inf_buffers, source.inf_attributes, scores="-inf")
         return DivergenceError(
@@ -140,6 +157,25 @@ def infinite_scores_error(
         f"{head}, though the features X are finite and {weights}: its own computation overflowed, "
         f"{overflow}{unused}"
     )
+
+
+def _all_masked(scores: torch.Tensor, largest: float) -> tuple[str, int]:
+    """Return which examples of ``scores`` (B, C), whose largest is ``largest``, score -inf for
+    every class (``"every example of the batch"``, or their positions), and how many; ``""``
+    for none, or where a score is +inf too (that is an overflow's)."""
+    if scores.ndim != 2 or largest == math.inf or scores.shape[1] == 0:
+        return "", 0
+    rows = tuple((scores == -math.inf).all(dim=1).nonzero().flatten().tolist())
+    if not rows:
+        return "", 0
+    if len(rows) == scores.shape[0]:
+        return "every example of the batch", len(rows)
+    one = len(rows) == 1
+    where = (
+        f"the {'example at position' if one else 'examples at positions'} {listed(rows)}, "
+        "counting from 0"
+    )
+    return where, len(rows)
 
 
 def _weights(source: NanSource) -> str:
