@@ -320,6 +320,38 @@ def test_an_lr_too_large_on_features_too_large_to_hold_is_named_beside_them() ->
     assert info.value.step == 1 and not info.value.examples and info.value.resumable
 
 
+def test_features_too_large_at_a_fresh_runs_first_step_are_not_blamed_on_the_lr() -> None:
+    """Batch 1 of epoch 1, before any update, finite features 1e38 on one example of a batch over
+    64 KiB: no learning rate grew the weights yet, so the fix is to scale the features, not "a
+    smaller learning rate" (said, resumable, before); the data are to blame: examples, and no
+    resume or smaller lr helps."""
+    gen = torch.Generator().manual_seed(0)
+    X = torch.randn(512, 784, generator=gen)
+    X[3] = 1e38  # batch 1, position 3: finite
+    y = torch.softmax(torch.randn(512, 3, generator=gen), dim=1)
+    net = nn.Linear(784, 3)
+    nn.init.uniform_(net.weight, 0.005, 0.01)
+    train_iter = DataLoader(TensorDataset(X, y), batch_size=256)
+    message = (
+        "the loss is not finite at batch 1 of train_iter in epoch 1, whose targets y are finite "
+        "but whose scores are not on 1 of its 256 examples (position 3 in the batch, counting "
+        "from 0: example 3 of the epoch, its index in the dataset), while the other 255 "
+        "examples' are, before any update: either that example's features X hold NaN or inf, or "
+        "they are too large and the model's computation overflowed on it (no learning rate is to "
+        "blame yet; a batch's X over 64 KiB is not held to be looked at, so which is not known), "
+        "and that batch's update most likely made the weights non-finite, and with them every "
+        "score after; torch.isfinite(X).all() on batch 1's features tells which (False: clean or "
+        "drop that example (torch.isfinite(X).all(dim=1) is False on it); True: scale the "
+        "features (e.g. standardise each one), or compute the model's scores stably), then train "
+        "again from fresh weights"
+    )
+    updater = torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(DivergenceError, match=f"^{re.escape(message)}$") as info:
+        ln.fit(net, train_iter, nn.CrossEntropyLoss(), updater, 1)
+    assert bool(torch.isfinite(X).all())  # the features' scale, not NaN
+    assert info.value.step == 0 and info.value.examples and not info.value.resumable
+
+
 class _FillsNan(nn.Module):
     """A model that fills NaN features in with 0 before its linear map."""
 

@@ -20,7 +20,8 @@ error names those; or its features were not held (over 64 KiB) and only some exa
 are not finite: the error names those, with the two causes it cannot tell apart, their features
 or an overflow in the model (as weights a learning rate too large grew make: they overflow the
 scores of the examples with the largest features first, not every example's), and the test on
-that batch that does. Else (every example's scores not finite, or some on features held and
+that batch that does; at a fresh run's first step, before any update, no lr is to blame: their
+features are, too large or not finite. Else (every example's scores not finite, or some on features held and
 finite: weights an lr broke, an overflow, a model that fills NaN in) the watch says nothing more:
 the pass trains on, its loss NaN, as a regression does, unless a ``DivergenceGuard`` is among its
 callbacks (as the command and ``run_softmax`` put one).
@@ -283,7 +284,8 @@ class TargetsWatch:
                 "weights"
             ), True
         message = self._scores_message(scores, test, at)
-        return None if message is None else (message, False)
+        # before any update (a fresh run's first step) no lr is to blame: those examples' data are
+        return None if message is None else (message, self._before_any_update(at[0]))
 
     def _scores_message(
         self, scores: torch.Tensor, test: str, at: tuple[int, int, int]
@@ -292,8 +294,10 @@ class TargetsWatch:
         ``scores`` (B,) are not finite; else ``None``: either their features hold NaN or inf, or
         the model's computation overflowed on them, as it does on some examples first once a
         learning rate too large has grown the weights; ``torch.isfinite(X).all()`` on that
-        batch tells which. ``test``: the one that finds examples whose features hold NaN or inf;
-        ``at``: the batch, its size and the examples before."""
+        batch tells which. Before any update (batch 1 of epoch 1) no learning rate grew them: the
+        overflow is those examples' features', too large, and the fix is to scale them.
+        ``test``: the one that finds examples whose features hold NaN or inf; ``at``: the batch,
+        its size and the examples before."""
         batch, size, first_example = at
         bad = int(scores.sum())
         if bad in (0, size):
@@ -302,6 +306,19 @@ class TargetsWatch:
         one = bad == 1
         whose, them = ("that example's", "it") if one else ("those examples'", "them")
         others = "example's" if size - bad == 1 else f"{size - bad} examples'"
+        if self._before_any_update(batch):
+            return (
+                f"{self._head(batch)}, whose targets y are finite but whose scores are not on "
+                f"{self._examples_at(size, positions, first_example)}, while the other {others} "
+                f"are, before any update: either {whose} features X hold NaN or inf, or they are "
+                f"too large and the model's computation overflowed on {them} (no learning rate "
+                "is to blame yet; a batch's X over "
+                f"{HELD_BYTES // 1024} KiB is not held to be looked at, so which is not known), "
+                f"{_BROKE}; torch.isfinite(X).all() on batch {batch + 1}'s features tells which "
+                f"(False: {clean_or_drop(test, one=one)}; True: scale the features (e.g. "
+                "standardise each one), or compute the model's scores stably), then train again "
+                "from fresh weights"
+            )
         return (
             f"{self._head(batch)}, whose targets y are finite but whose scores are not on "
             f"{self._examples_at(size, positions, first_example)}, while the other {others} "
@@ -313,6 +330,11 @@ class TargetsWatch:
             "smaller learning rate, or compute the model's scores stably), then train again from "
             "fresh weights"
         )
+
+    def _before_any_update(self, batch: int) -> bool:
+        """Whether batch ``batch`` (from 0) is a fresh run's first, whose scores no update made:
+        batch 0 of epoch 1 (an epoch not known, or a later one, may follow updates)."""
+        return batch == 0 and self._epoch == 1
 
     def _head(self, batch: int) -> str:
         """Return where the loss was not finite: batch ``batch`` (from 0) of the epoch."""
