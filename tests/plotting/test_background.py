@@ -399,7 +399,7 @@ Figure.savefig = slow_savefig
 plots = PlotProcess()
 curves = RemoteCurves(plots, out_dir=out, formats=("png",))
 curves.update(1, {"train loss": 0.5})
-while not log.exists():
+while not (log.exists() and log.read_text()):  # written, not only made: the kill must not cut it
     time.sleep(0.01)
 for epoch in range(2, 50):
     curves.update(epoch, {"train loss": 0.5})
@@ -453,7 +453,7 @@ plots = PlotProcess()
 print(plots._process.pid, flush=True)
 plots.call_beside(last_drawing)
 def kill_when_drawing():
-    while not log.exists():
+    while not (log.exists() and log.read_text()):  # written, not only made
         time.sleep(0.01)
     os.kill(os.getpid(), signal.SIGKILL)
 threading.Thread(target=kill_when_drawing, daemon=True).start()
