@@ -530,6 +530,45 @@ def test_one_huge_target_before_any_update_is_named_not_the_features_not_held() 
     ), str(mean)
 
 
+@pytest.mark.parametrize("check_every", [16, 1])
+def test_a_huge_target_after_an_update_is_named_not_the_features_or_the_lr(
+    check_every: int,
+) -> None:
+    """y[99] = 1e20 under a squared loss, in step 4 (X of 32 × 600, 75 KiB, not held past its
+    step): with checks in groups its loss was blamed on that example's features X or the lr
+    ("True: try a smaller learning rate (lr), e.g. 0.001"), checked every step on the lr ("and
+    check the data holds no NaN or inf"); a tenth failed the same way. The held target is the
+    cause, and standardising y, the fix named, trains."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(128, 600, generator=gen), torch.randn(128, 1, generator=gen)
+    y[99] = 1e20
+    message = (
+        "training stopped at epoch 1, step 4: the batch loss is inf (not finite) because the "
+        "batch's targets y reach 1e+20 on 1 of its 32 examples (position 3 in the batch, "
+        "counting from 0: example 99 of the epoch, its index in the dataset), too large for "
+        "float32, whose largest value is 3.4e+38 (a squared loss overflows once |ŷ − y| passes "
+        "about 2e+19), so not because of lr {lr:g}; that step's update most likely broke the "
+        "weights: rescale the data, e.g. standardise y (and X where its values are as large), "
+        "then train again from fresh weights"
+    )
+    train_iter = DataLoader(TensorDataset(X, y), batch_size=32, shuffle=False)
+    loss = torch.nn.MSELoss(reduction="none")
+    for lr in (0.01, 0.001):
+        torch.manual_seed(0)
+        net = torch.nn.Linear(600, 1)
+        guard = DivergenceGuard(lr, check_every=check_every)
+        with pytest.raises(DivergenceError) as info:
+            fit(net, train_iter, loss, torch.optim.SGD(net.parameters(), lr=lr), 2, callbacks=[guard])  # fmt: skip
+        assert str(info.value) == message.format(lr=lr)
+        assert info.value.step == 3 and info.value.examples and not info.value.resumable
+    standard = (y - y.mean()) / y.std()
+    torch.manual_seed(0)
+    net = torch.nn.Linear(600, 1)
+    train_iter = DataLoader(TensorDataset(X, standard), batch_size=32, shuffle=False)
+    guard = DivergenceGuard(0.01, check_every=check_every)
+    fit(net, train_iter, loss, torch.optim.SGD(net.parameters(), lr=0.01), 2, callbacks=[guard])
+
+
 def test_the_overflow_before_any_update_names_the_losses_own_dtype() -> None:
     guard = DivergenceGuard(0.1, check_every=1)
     with pytest.raises(

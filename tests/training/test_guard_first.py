@@ -9,7 +9,7 @@ from typing import Any
 
 import torch
 
-from linearnets.training.guard_first import HUGE, first_rows
+from linearnets.training.guard_first import HUGE, first_rows, huge_targets
 
 _ARGS: dict[str, Any] = {"dtype": torch.float32, "first_example": 0, "order": True}
 
@@ -62,3 +62,32 @@ def test_every_examples_loss_or_one_number_name_only_the_huge_targets() -> None:
     assert first_rows(every, None, **_ARGS) == ""
     # a NaN or inf target is data_not_finite's to name: not counted as large here
     assert first_rows(every, _targets(at1=math.inf), **_ARGS) == ""
+
+
+def test_huge_targets_are_named_only_where_they_account_for_the_non_finite_losses() -> None:
+    """At any step: every example whose loss alone is not finite has a huge target; where none
+    is singled out, every example's target (one loss each) or any (one number)."""
+    losses = torch.tensor([[1.0], [1.0], [math.inf], [1.0]])
+    assert huge_targets(losses, _targets(at2=1e20, at0=3e20), **_ARGS) == (
+        "targets y reach 1e+20 on 1 of its 4 examples (position 2 in the batch, counting from "
+        "0: example 2 of the epoch, its index in the dataset)"
+    )
+    # a non-finite loss whose target is ordinary, or not held, or class labels: not the targets
+    two = torch.tensor([[math.inf], [1.0], [math.inf], [1.0]])
+    assert huge_targets(two, _targets(at2=1e20), **_ARGS) is None
+    assert huge_targets(losses, _targets(at2=1e3), **_ARGS) is None
+    assert huge_targets(losses, None, **_ARGS) is None
+    assert huge_targets(losses, torch.tensor([0, 1, 2, 1]), **_ARGS) is None
+    # one loss each, every one not finite: only where every target is huge
+    every = torch.full((4, 1), math.inf)
+    assert huge_targets(every, _targets(at1=1e20), **_ARGS) is None
+    assert huge_targets(every, torch.full((4, 1), 2e20), **_ARGS) == (
+        "targets y reach 2e+20, on all 4 of its examples"
+    )
+    # one number (a mean loss): any huge target makes it overflow
+    spread = torch.tensor(math.inf).expand(4)
+    assert huge_targets(spread, _targets(at1=1e20), **_ARGS) == (
+        "targets y reach 1e+20 on 1 of its 4 examples (position 1 in the batch, counting from "
+        "0: example 1 of the epoch, its index in the dataset)"
+    )
+    assert huge_targets(torch.tensor(math.inf), _targets(), **_ARGS) is None

@@ -19,6 +19,7 @@ from linearnets.training.guard_messages import (
     not_finite,
     smaller,
     smaller_lr,
+    targets_too_large,
 )
 
 
@@ -178,3 +179,17 @@ def test_before_an_update_is_a_fresh_first_epoch_or_a_resume_with_no_update_yet(
     assert before_update(updated=False, resumed=True, epoch=3)
     assert not before_update(updated=True, resumed=False, epoch=1)
     assert not before_update(updated=False, resumed=False, epoch=2)  # trained in epoch 1
+
+
+def test_huge_targets_are_named_with_the_losses_own_dtype_and_no_smaller_lr() -> None:
+    error = targets_too_large(
+        "epoch 2, step 5", math.inf, lr=0.3, dtype=torch.float64, targets="targets y reach 1e+160"
+    )
+    assert str(error) == (
+        "training stopped at epoch 2, step 5: the batch loss is inf (not finite) because the "
+        "batch's targets y reach 1e+160, too large for float64, whose largest value is "
+        "1.8e+308 (a squared loss overflows once |ŷ − y| passes about 1e+154), so not because "
+        "of lr 0.3; that step's update most likely broke the weights: rescale the data, e.g. "
+        "standardise y (and X where its values are as large), then train again from fresh weights"
+    )
+    assert error.examples and not error.resumable

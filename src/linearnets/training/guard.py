@@ -9,7 +9,8 @@ steps' losses back in groups and stops on a non-finite loss;
 :mod:`linearnets.training.guard_messages` words the error, or
 :mod:`linearnets.training.guard_data` where the step's batch holds NaN or inf,
 :mod:`linearnets.training.guard_unseen` where it was not held (too large) to be looked at, or
-:mod:`linearnets.training.guard_first` what a fresh run's first step names of its batch.
+:mod:`linearnets.training.guard_first` what a fresh run's first step names of its batch, and
+held targets too large for the losses' dtype at any step.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from linearnets.errors import DivergenceError, UsageError
 from linearnets.training.callbacks import Callback
 from linearnets.training.distributed import DistContext
 from linearnets.training.guard_data import Batch, Dims, data_not_finite, held
-from linearnets.training.guard_first import first_rows
+from linearnets.training.guard_first import first_rows, huge_targets
 from linearnets.training.guard_growth import TYPICAL_QUANTILE, TYPICAL_STEPS, GrowthCheck
 from linearnets.training.guard_messages import (
     FAR_LR,
@@ -32,6 +33,7 @@ from linearnets.training.guard_messages import (
     epoch_not_finite,
     not_finite,
     smaller_lr,
+    targets_too_large,
 )
 from linearnets.training.guard_rare import RARE_RATIO
 from linearnets.training.guard_stats import step_sums, sum_and_count
@@ -90,7 +92,8 @@ class DivergenceGuard(Callback):
     update, the features and the lr are both named, with the test that tells them apart and the
     examples whose losses alone are not finite (see :mod:`~linearnets.training.guard_unseen`);
     before any update, the data's scale, with those examples and their targets where held and
-    too large (see :mod:`~linearnets.training.guard_first`).
+    too large (see :mod:`~linearnets.training.guard_first`). Held targets that large on the
+    examples whose losses are not finite are named at any later step too, not X or the lr.
 
     Use it as a callback of :func:`~linearnets.training.loop.fit` (it then knows the epoch, and checks
     the steps left at each epoch's end), or call it after each step (as ``fit``'s ``on_step``
@@ -320,6 +323,15 @@ class DivergenceGuard(Callback):
             )  # fmt: skip
             if isinstance(data, DivergenceError):
                 return data
+            # held targets too large for the losses' dtype, at any step: not X, nor the lr
+            # (a fresh run's first step names them among its data's scale, below)
+            targets = huge_targets(
+                losses, y, dtype=self._dtype, first_example=self._before, order=self._order
+            )
+            if targets is not None and not (fresh and not self._resumed):
+                return targets_too_large(
+                    where, loss, lr=self.lr, dtype=self._dtype, targets=targets
+                )
             if fresh and not self._resumed:
                 rows = first_rows(
                     losses, y, dtype=self._dtype, first_example=self._before, order=self._order

@@ -6,7 +6,9 @@ No lr is to blame there (:func:`~linearnets.training.guard_messages.not_finite` 
 or the model's outputs on them, are too large for the losses' dtype, or hold NaN. Where the step's
 per-example losses single some examples out they are named, with their targets' largest value
 where it is :data:`HUGE`: ``y[3] = 1e20`` under a squared loss (it overflows float32 from about
-2e+19) was once blamed on features X the guard had not looked at, and on an update.
+2e+19) was once blamed on features X the guard had not looked at, and on an update. At a later
+step (or a resume's first) such targets are the cause where they account for the non-finite
+losses (:func:`huge_targets`), whatever the lr.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import torch
 
 from linearnets.nan_places import examples_at
 
-__all__ = ["HUGE", "first_rows"]
+__all__ = ["HUGE", "first_rows", "huge_targets"]
 
 # a target is named as too large where its square is within this factor of the losses' dtype's
 # largest value (float32: |y| from about 1.8e+17)
@@ -58,6 +60,46 @@ def first_rows(
     return (
         f"; the batch's targets y reach {top:.3g} on {_on(large, first_example, order, of='its')}"
     )
+
+
+def huge_targets(
+    losses: torch.Tensor,
+    y: torch.Tensor | None,
+    *,
+    dtype: torch.dtype,
+    first_example: int,
+    order: bool | None,
+) -> str | None:
+    """Return "targets y reach 1e+20 on 1 of its 32 examples (...)" where the held targets ``y``
+    of a non-finite step at any step (after an update too, or at a resume's first) account for
+    it: every example whose loss alone is not finite has a target :data:`HUGE` for ``dtype``; or,
+    where the losses single none out, every example's target is (one per example), or any is
+    (one number, as a mean loss); else ``None``.
+
+    A squared loss on ``y[387] = 1e20`` overflows whatever the weights: it was once blamed on
+    features X the guard had not looked at, or on the lr, whose tenth failed the same way.
+    ``losses``, ``first_example``, ``order``: as for :func:`first_rows`."""
+    bad = _some(losses)
+    mags = _magnitudes(y, size=None if bad is None else len(bad))
+    if mags is None:
+        return None
+    largest = torch.finfo(dtype if dtype.is_floating_point else torch.float32).max
+    large = (mags >= math.sqrt(largest / HUGE)).any(dim=1)
+    if bad is not None:
+        if not bool(large[bad].all()):
+            return None  # a non-finite loss the targets do not explain
+        large = large & bad
+    elif not bool(large.any()) or (_each(losses) and not bool(large.all())):
+        return None
+    top = float(mags[large].max())
+    if bool(large.all()):
+        return f"targets y reach {top:.3g}, on all {len(large)} of its examples"
+    return f"targets y reach {top:.3g} on {_on(large, first_example, order, of='its')}"
+
+
+def _each(losses: torch.Tensor) -> bool:
+    """Whether ``losses`` hold one loss per example (not one number, nor one spread)."""
+    return losses.ndim > 0 and not (losses.shape[0] > 1 and losses.stride(0) == 0)
 
 
 def _on(rows: torch.Tensor, first_example: int, order: bool | None, *, of: str) -> str:

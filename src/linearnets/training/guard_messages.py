@@ -25,6 +25,7 @@ __all__ = [
     "smaller",
     "smaller_lr",
     "suggestion",
+    "targets_too_large",
 ]
 
 # past this lr a tenth of it is still far above the rates a linear model trains at (the book's are
@@ -166,6 +167,36 @@ def not_finite(
     return error
 
 
+def targets_too_large(
+    where: str, loss: float, *, lr: float, dtype: torch.dtype, targets: str
+) -> DivergenceError:
+    """Return the error for a non-finite batch ``loss`` at ``where`` ("epoch 1, step 4"), at any
+    step, that held ``targets`` too large for the losses' ``dtype`` account for ("targets y reach
+    1e+20 on 1 of its 128 examples (...)", :func:`~linearnets.training.guard_first.huge_targets`):
+    no smaller lr helps, so the targets are named, not features X or the lr."""
+    error = DivergenceError(
+        f"training stopped at {where}: the batch loss is {loss} (not finite) because the "
+        f"batch's {targets}, too large for {_overflow(dtype)}, so not because of lr {lr:g}; "
+        "that step's update most likely broke the weights: rescale the data, e.g. standardise "
+        "y (and X where its values are as large), then train again from fresh weights"
+    )
+    error.examples = True  # which examples' data are to blame
+    error.resumable = False  # the data are the cause: no smaller lr, no resume helps
+    return error
+
+
+def _overflow(dtype: torch.dtype) -> str:
+    """Return "float32, whose largest value is 3.4e+38 (a squared loss overflows once |ŷ − y|
+    passes about 2e+19)"."""
+    name = str(dtype).removeprefix("torch.")
+    largest = torch.finfo(dtype if dtype.is_floating_point else torch.float32).max
+    # a squared loss r² / 2 overflows from |r| = √(2 · largest), (ŷ − y)² from √largest
+    return (
+        f"{name}, whose largest value is {largest:.3g} (a squared loss overflows once "
+        f"|ŷ − y| passes about {math.sqrt(largest):.0e})"
+    )
+
+
 def before_update(*, updated: bool, resumed: bool, epoch: int) -> bool:
     """Return whether a step's weights had no update yet: none ``updated`` by the guard, on the
     untrained weights of a fresh run's first epoch or on those a run ``resumed`` from."""
@@ -206,10 +237,7 @@ def _data_too_large(loss: float, *, dtype: torch.dtype, data_checked: bool) -> t
             f"for {name}"
         )
         return why, "check the data holds no NaN or inf, and rescale values too large"
-    # a squared loss r² / 2 overflows from |r| = √(2 · largest), (ŷ − y)² from √largest
-    why = (
-        f"the targets or the model's outputs are too large for {name}, whose largest "
-        f"value is {largest:.3g} (a squared loss overflows once |ŷ − y| passes about "
-        f"{math.sqrt(largest):.0e})"
-    ) + ("" if data_checked else ", or the data hold inf")
+    why = f"the targets or the model's outputs are too large for {_overflow(dtype)}" + (
+        "" if data_checked else ", or the data hold inf"
+    )
     return why, "rescale the data, e.g. standardise y (and X where its values are as large)"
