@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -767,10 +768,13 @@ def test_a_lost_config_json_still_refuses_a_changed_data_file_unless_forced(
     assert main(["linreg", "--out", str(r3), "--data", str(data), "--epochs", "2"]) == 0
     first = json.loads((r3 / "config.json").read_text())["data_sha256"]
     _regression_npz(data, 1)
+    now = hashlib.sha256(data.read_bytes()).hexdigest()
+    # no --data was given: the run's own file is to be put back (it said "--data changed from
+    # ... leave it out to resume the run as it was", which the user had)
     said = (
-        f"linearnets linreg: error: --data changed from {data} (SHA-256 {first[:12]}) to {data}: "
-        f"the run in {r3} was trained with the first, and a changed setting changes its result; "
-        "leave it out to resume the run as it was, or pass --force to continue with it\n"
+        f"linearnets linreg: error: --data {data} changed since the run in {r3} started (SHA-256 "
+        f"{first[:12]}… then, {now[:12]}… now), which would change its result; put the original "
+        "file back, or pass --force to continue on the new content\n"
     )
     for lost in (False, True):
         if lost:

@@ -447,7 +447,7 @@ def test_a_data_file_whose_content_changed_is_refused_unless_forced(tmp_path: Pa
     out = tmp_path / "run"
     ln.run_linreg(ln.LinregConfig(data=path, epochs=1, lr=0.01, out=out))
     path.write_text("\n".join(reversed(rows)) + "\n")
-    with pytest.raises(UsageError, match=r"^data changed from .*SHA-256"):
+    with pytest.raises(UsageError, match=r"^data=.* changed since the run .*SHA-256"):
         resume_linreg(out, epochs=2)
     assert len(resume_linreg(out, epochs=2, force=True).history.epochs) == 2
 
@@ -479,10 +479,11 @@ def test_a_lost_config_json_still_checks_the_data_file_against_the_checkpoint(
     _rows_file(data, 1)  # new content at the run's own path
     with pytest.raises(UsageError) as info:
         resume_linreg(run, epochs=3)
-    assert str(info.value) == (
-        f"data changed from {f'{data} (SHA-256 {first[:12]})'!r} to {str(data)!r}: the run in "
-        f"{run} was trained with the first, and a changed setting changes its result; leave it "
-        "out to resume the run as it was, or pass force=True to continue with it"
+    assert str(info.value).startswith(
+        f"data={str(data)!r} changed since the run in {run} started (SHA-256 {first[:12]}… then, "
+    ) and str(info.value).endswith(
+        "which would change its result; put the original file back, or pass force=True to "
+        "continue on the new content"
     )
     assert not (run / "config.json").exists()  # refused: nothing written
     assert len(resume_linreg(run, epochs=3, force=True).history.epochs) == 3
@@ -1485,6 +1486,52 @@ def test_a_data_file_moved_away_is_named_as_the_run_s_with_the_way_to_pass_its_n
     never = ln.run_linreg(ln.LinregConfig(data=moved, epochs=2, lr=0.01))
     assert (resumed.w, resumed.b, _losses(resumed)) == (never.w, never.b, _losses(never))
     assert json.loads((out / "config.json").read_text())["resumes"][-1]["forced"] == {}
+
+
+def test_the_runs_own_data_file_with_new_content_is_told_to_be_put_back_not_left_out(
+    tmp_path: Path,
+) -> None:
+    """No data given, the run's file rewritten: it was told "--data changed from .../d.csv
+    (SHA-256 ...) to .../d.csv: ... leave it out to resume the run as it was", which the user
+    had; now resume_softmax's words, whose fixes work: the original file back resumes as a run
+    never stopped, or force=True continues on the new content. With a setting changed too, both
+    are named, each with its fix."""
+    from linearnets.cli._report import one_line
+    from linearnets.tasks.linreg_run import data_sha256
+
+    path = _rows_file(tmp_path / "d.csv", 0)
+    original = path.read_bytes()
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(data=path, epochs=1, lr=0.01, out=out))
+    was = json.loads((out / "config.json").read_text())["data_sha256"]
+    _rows_file(path, 1)
+    now = data_sha256(path)
+    assert now is not None
+    said = (
+        "{} changed since the run in {} started (SHA-256 {}… then, {}… now), which would change "
+        "its result; put the original file back, or pass {} to continue on the new content"
+    )
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=2)
+    assert str(info.value) == said.format(f"data={str(path)!r}", out, was[:12], now[:12], "force=True")  # fmt: skip
+    assert one_line(info.value) == said.format(f"--data {path}", out, was[:12], now[:12], "--force")  # fmt: skip
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=2, lr=0.02)
+    assert one_line(info.value) == (
+        f"--lr changed from 0.01 to 0.02, and --data {path} changed since the run in {out} "
+        f"started (SHA-256 {was[:12]}… then, {now[:12]}… now): each changes the run's result; "
+        "leave the changed setting out and put the original file back to resume the run as it "
+        "was, or pass --force to continue with both"
+    )
+    # the fixes work: the original file back resumes the run as one never stopped ...
+    path.write_bytes(original)
+    resumed = resume_linreg(out, epochs=2)
+    never = ln.run_linreg(ln.LinregConfig(data=path, epochs=2, lr=0.01))
+    assert (resumed.w, resumed.b, _losses(resumed)) == (never.w, never.b, _losses(never))
+    # ... and force=True continues on new content
+    _rows_file(path, 1)
+    assert len(resume_linreg(out, epochs=3, force=True).history.epochs) == 3
+    assert json.loads((out / "config.json").read_text())["data_sha256"] == now
 
 
 def test_a_resume_loads_its_checks_from_their_own_modules_not_softmaxs_resume_changes() -> None:

@@ -31,7 +31,11 @@ from linearnets.tasks.linreg_run import (
     write_run_config,
 )
 from linearnets.tasks.linreg_saved import read_linreg_config
-from linearnets.tasks.resume_data import check_recorded_data, warn_unchecked_content
+from linearnets.tasks.resume_data import (
+    check_recorded_data,
+    content_changed,
+    warn_unchecked_content,
+)
 from linearnets.tasks.resume_exactness import warn_not_bit_exact
 from linearnets.tasks.resume_saved import unusable_checkpoint_config
 from linearnets.tasks.stopping import complete_when_returned
@@ -189,12 +193,7 @@ def _resume(
         clause = _clauses(old, new, {"data": changed["data"]})[0]
         check_features_fit(ckpt, old, new, change=clause)
     if changed and not force:
-        raise UsageError(
-            "; ".join(_clauses(old, new, changed))
-            + f": the run in {shown_path(run_dir)} was trained with the first, and a changed "
-            "setting changes its result; leave it out to resume the run as it was, or pass "
-            "force=True to continue with it"
-        )
+        raise _unforced(old, new, changed, saved, run_dir, given=overrides)
     if ckpt is not None:
         _check_epochs_left(run_dir, ckpt.epoch, new, given="epochs" in overrides)
     resumes = [*saved.get("resumes", [])]
@@ -298,6 +297,39 @@ def _changes(
             where = "recorded" if (run_dir / CONFIG_FILE).exists() else f"in {CHECKPOINT_FILE}"
             changed["data"] = (f"{old.data} (no SHA-256 {where})", str(new.data))
     return changed
+
+
+def _unforced(
+    old: LinregConfig,
+    new: LinregConfig,
+    changed: dict[str, Any],
+    saved: dict[str, Any],
+    run_dir: Path,
+    *,
+    given: dict[str, Any],
+) -> UsageError:
+    """Return the refusal of the unforced ``changed`` settings: those ``given`` left out, or
+    forced; the run's own data file, not given, whose content changed, put back (leaving out a
+    ``data`` never passed was no fix), as resume_softmax says it."""
+    content = "data" in changed and "data" not in given and new.data is not None
+    settings = {k: v for k, v in changed.items() if not (content and k == "data")}
+    sha = (str(saved.get("data_sha256")), data_sha256(new.data) if new.data else None)
+    if content and not settings:
+        return UsageError(content_changed(new.data, sha[0], sha[1] or "?", run_dir))
+    clauses = "; ".join(_clauses(old, new, settings))
+    if not content:
+        return UsageError(
+            f"{clauses}: the run in {shown_path(run_dir)} was trained with the first, and a "
+            "changed setting changes its result; leave it out to resume the run as it was, or "
+            "pass force=True to continue with it"
+        )
+    file = content_changed(new.data, sha[0], sha[1] or "?", run_dir, fix=False)
+    them = "setting" if len(settings) == 1 else "settings"
+    return UsageError(
+        f"{clauses}, and {file}: each changes the run's result; leave the changed {them} out "
+        "and put the original file back to resume the run as it was, or pass force=True to "
+        f"continue with {'both' if len(settings) == 1 else 'them all'}"
+    )
 
 
 def _clauses(old: LinregConfig, new: LinregConfig, changed: dict[str, Any]) -> list[str]:

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "check_recorded_data",
+    "content_changed",
     "data_change",
     "no_sha256_recorded",
     "refuse_data_beside",
@@ -241,12 +242,26 @@ def data_change(
     if not (isinstance(was, str) and exp.data_sha256 is not None and was != exp.data_sha256):
         return None
     if not force:
-        raise UsageError(
-            f"data={str(exp.config.data)!r} changed since the run in {shown_path(run_dir)} started "
-            f"(SHA-256 {was[:12]}… then, {exp.data_sha256[:12]}… now), which would change its "
-            "result; put the original file back, or pass force=True to continue on the new content"
-        )
+        raise UsageError(content_changed(exp.config.data, was, exp.data_sha256, run_dir))
     return was, exp.data_sha256
+
+
+def content_changed(data: object, was: str, now: str, run_dir: Path, *, fix: bool = True) -> str:
+    """Return the refusal of a resume whose recorded ``data`` file, not passed by the caller,
+    holds new content (SHA-256 ``was`` recorded, ``now`` read), with its fixes, the original file
+    or ``force=True`` (``fix``; else the change alone, for a refusal naming others too), not
+    leaving out a ``data`` never given (a linear-regression resume said "leave it out to resume
+    the run as it was"). Shared by both tasks' resumes."""
+    change = (
+        f"data={str(data)!r} changed since the run in {shown_path(run_dir)} started (SHA-256 "
+        f"{was[:12]}… then, {now[:12]}… now)"
+    )
+    if not fix:
+        return change
+    return (
+        f"{change}, which would change its result; put the original file back, or pass "
+        "force=True to continue on the new content"
+    )
 
 
 def same_content(saved: dict[str, Any], new: SoftmaxConfig) -> bool:
