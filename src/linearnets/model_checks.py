@@ -279,17 +279,22 @@ def masks_note(
             f"be {'its' if one else 'their'} own (a finite score plus inf, or times inf, is inf): if so, give "
             f"{'it' if one else 'them'} finite values (a mask: {finite})"
         )
-    register = ""
-    if attributes:
-        leaf = attributes[0].rpartition(".")[2]
-        register = (
-            f"; register {'it as a buffer' if len(attributes) == 1 else 'them as buffers'} "
-            f'(self.register_buffer("{leaf}", tensor) in __init__), which .to(device), '
-            "state_dict() and these checks see"
-        )
+    register = _register_fix(attributes)
     return (
         f"; its {and_list(words)} {'holds' if one else 'hold'} inf or -inf and no NaN, as a mask "
         f"may on purpose{',' if scores == 'inf' else ':'} {how}{register}"
+    )
+
+
+def _register_fix(attributes: tuple[str, ...]) -> str:
+    """Return the advice to register plain tensor ``attributes`` as buffers ("" for none)."""
+    if not attributes:
+        return ""
+    leaf = attributes[0].rpartition(".")[2]
+    return (
+        f"; register {'it as a buffer' if len(attributes) == 1 else 'them as buffers'} "
+        f'(self.register_buffer("{leaf}", tensor) in __init__), which .to(device), '
+        "state_dict() and these checks see"
     )
 
 
@@ -319,14 +324,7 @@ def masks_every_class(
     smaller lr or scaled features helps."""
     one = len(buffers) + len(attributes) == 1
     kind = str(dtype).removeprefix("torch.")
-    register = ""
-    if attributes:
-        leaf = attributes[0].rpartition(".")[2]
-        register = (
-            f"; register {'it as a buffer' if len(attributes) == 1 else 'them as buffers'} "
-            f'(self.register_buffer("{leaf}", tensor) in __init__), which .to(device), '
-            "state_dict() and these checks see"
-        )
+    register = _register_fix(attributes)
     return (
         f"every class's score is -inf in {where}: its "
         f"{and_list(_mask_words(buffers, attributes))}, which {'holds' if one else 'hold'} inf or "
