@@ -1515,6 +1515,10 @@ def test_the_runs_own_data_file_with_new_content_is_told_to_be_put_back_not_left
         resume_linreg(out, epochs=2)
     assert str(info.value) == said.format(f"data={str(path)!r}", out, was[:12], now[:12], "force=True")  # fmt: skip
     assert one_line(info.value) == said.format(f"--data {path}", out, was[:12], now[:12], "--force")  # fmt: skip
+    # the run's own path given again is no other file: the same refusal, not "leave it out"
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=2, data=path)
+    assert str(info.value) == said.format(f"data={str(path)!r}", out, was[:12], now[:12], "force=True")  # fmt: skip
     with pytest.raises(UsageError) as info:
         resume_linreg(out, epochs=2, lr=0.02)
     assert one_line(info.value) == (

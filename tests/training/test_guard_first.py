@@ -91,3 +91,16 @@ def test_huge_targets_are_named_only_where_they_account_for_the_non_finite_losse
         "0: example 1 of the epoch, its index in the dataset)"
     )
     assert huge_targets(torch.tensor(math.inf), _targets(), **_ARGS) is None
+
+
+def test_after_an_update_only_a_target_whose_square_alone_overflows_is_named() -> None:
+    """y up to ~9.4e17 in float32 trains at lr 0.3 and diverges at lr 3 (the lr's doing): a target
+    past the first step's margin (:data:`HUGE`) but whose square fits is not blamed; from
+    sqrt(float32 max) ~ 1.84e19 it is."""
+    losses = torch.tensor([[1.0], [1.0], [math.inf], [1.0]])
+    assert huge_targets(losses, _targets(at2=9.4e17), **_ARGS) is None
+    assert huge_targets(losses, _targets(at2=1.8e19), **_ARGS) is None
+    assert huge_targets(losses, _targets(at2=1.9e19), **_ARGS) == (
+        "targets y reach 1.9e+19 on 1 of its 4 examples (position 2 in the batch, counting from "
+        "0: example 2 of the epoch, its index in the dataset)"
+    )

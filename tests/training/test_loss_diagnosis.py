@@ -325,12 +325,14 @@ def _both(rows: int, examples: int) -> str:
         (30, 10, 10, _both(30, 10)),
         (40, 10, 10, _both(40, 10)),
         (10, 5, 5, _both(10, 5)),
+        # one column for one example: k rows of it would be a one-class model, no classifier
+        (10, 1, 1, _TRANSPOSED.format("(1, 10)")),
         (24, 6, 10, f"the model {_MADE.format(k=4)}"),
         (10, 5, 3, f"the model {_MADE.format(k=2)}"),
         (2, 4, 3, "make the model return one row of scores per example"),
         (2, 4, None, "make the model return one row of scores per example"),
     ],
-    ids=["(10, 3)", "fewer", "RGB", "square-multiple", "(10, 5)", "resize", "multiple", "fewer-rows", "not-2-d"],
+    ids=["(10, 3)", "fewer", "RGB", "square-multiple", "(10, 5)", "one example", "resize", "multiple", "fewer-rows", "not-2-d"],
 )  # fmt: skip
 def test_one_row_per_example_fix_tells_a_transposed_output_from_rows_made_of_each_example(
     rows: int, examples: int, columns: int | None, fix: str

@@ -310,8 +310,9 @@ def _unforced(
 ) -> UsageError:
     """Return the refusal of the unforced ``changed`` settings: those ``given`` left out, or
     forced; the run's own data file, not given, whose content changed, put back (leaving out a
-    ``data`` never passed was no fix), as resume_softmax says it."""
-    content = "data" in changed and "data" not in given and new.data is not None
+    ``data`` never passed was no fix, nor leaving out the run's own path), as resume_softmax says it."""
+    own = old.data is not None and new.data is not None and _same_path(old.data, new.data)
+    content = "data" in changed and new.data is not None and ("data" not in given or own)
     settings = {k: v for k, v in changed.items() if not (content and k == "data")}
     sha = (str(saved.get("data_sha256")), data_sha256(new.data) if new.data else None)
     if content and not settings:
@@ -330,6 +331,11 @@ def _unforced(
         "and put the original file back to resume the run as it was, or pass force=True to "
         f"continue with {'both' if len(settings) == 1 else 'them all'}"
     )
+
+
+def _same_path(a: str | Path, b: str | Path) -> bool:
+    """Whether ``a`` and ``b`` name the same file (one path given as typed, one as recorded)."""
+    return Path(a).expanduser().resolve() == Path(b).expanduser().resolve()
 
 
 def _clauses(old: LinregConfig, new: LinregConfig, changed: dict[str, Any]) -> list[str]:

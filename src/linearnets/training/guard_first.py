@@ -72,9 +72,10 @@ def huge_targets(
 ) -> str | None:
     """Return "targets y reach 1e+20 on 1 of its 32 examples (...)" where the held targets ``y``
     of a non-finite step at any step (after an update too, or at a resume's first) account for
-    it: every example whose loss alone is not finite has a target :data:`HUGE` for ``dtype``; or,
-    where the losses single none out, every example's target is (one per example), or any is
-    (one number, as a mean loss); else ``None``.
+    it: every example whose loss alone is not finite has a target whose square alone overflows
+    ``dtype`` (|y| from about 1.8e+19 in float32; :data:`HUGE`'s margin would blame targets of
+    1e+18 for an lr's overflow); or, where the losses single none out, every example's target
+    does (one per example), or any does (one number, as a mean loss); else ``None``.
 
     A squared loss on ``y[387] = 1e20`` overflows whatever the weights: it was once blamed on
     features X the guard had not looked at, or on the lr, whose tenth failed the same way.
@@ -84,7 +85,9 @@ def huge_targets(
     if mags is None:
         return None
     largest = torch.finfo(dtype if dtype.is_floating_point else torch.float32).max
-    large = (mags >= math.sqrt(largest / HUGE)).any(dim=1)
+    # after an update the model's outputs may be the ones too large (an lr's doing): only a target
+    # whose square alone overflows (|y| from about 1.8e+19 in float32) accounts for the loss
+    large = (mags >= math.sqrt(largest)).any(dim=1)
     if bad is not None:
         if not bool(large[bad].all()):
             return None  # a non-finite loss the targets do not explain

@@ -152,7 +152,7 @@ def one_row_per_example_fix(rows: int, examples: int, *, columns: int | None = N
             f"= ({examples}, {rows}), e.g. o.T for the output o, or check the matmul order "
             "(X @ W, with X of shape (B, d) and W (d, C))"
         )
-        if k > 1:
+        if k > 1 and columns > 1:  # (one column: k rows of it would be a one-class model)
             return (
                 f"either, if the model has {columns} classes, it {made}; or, if it has {rows} "
                 f"classes, {transposed}"
