@@ -385,6 +385,34 @@ def test_a_buffer_that_masks_every_class_is_named_not_an_overflow() -> None:
     )
 
 
+def test_a_mask_that_leaves_a_class_open_is_no_cause_of_an_overflow_to_minus_inf() -> None:
+    """A buffer that masks every class but 0, whose score overflows to -inf in example 2 (features
+    -3e38): every class's score is -inf there, but not by the mask, which left class 0 open. It
+    was "its buffer offset ... masks every class of it ... (nothing overflowed)"."""
+    torch.manual_seed(0)
+    net = _Shift()
+    net.offset[1:] = float("-inf")
+    with torch.no_grad():
+        net.lin.weight.fill_(1.0)
+        net.lin.bias.zero_()
+    X, y = _batches()[0]
+    X[2] = -3e38
+    y = torch.zeros_like(y)
+    with pytest.raises(DivergenceError) as info:
+        fit(net, [(X, y)], nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    assert str(info.value).endswith(
+        "though the features X are finite and its parameters are finite (none above 1 in "
+        "absolute value): its own computation overflowed, a score past the largest value of its "
+        "dtype (3.4e38 in float32), from features or weights far too large, or an exp or a "
+        "division by 0 in the model's forward; scale the features (e.g. standardise each one), "
+        "and run the model's steps on that batch one at a time to find the one that gives inf; "
+        "its buffer offset holds inf or -inf and no NaN, as a mask may on purpose, so it is not "
+        "named as the cause, but the scores' inf may be its own (a finite score plus inf, or "
+        "times inf, is inf): if so, give it finite values (a mask: a large negative finite value "
+        "such as torch.finfo(torch.float32).min instead of -inf)"
+    )
+
+
 def test_an_attribute_that_masks_every_class_of_some_examples_names_them() -> None:
     """A plain tensor attribute, one mask row per example, that masks every class of examples 2
     and 5 only: those are named, with the fix and the buffer it should be registered as."""

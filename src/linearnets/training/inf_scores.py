@@ -28,7 +28,7 @@ from linearnets.model_checks import (
 )
 from linearnets.nan_places import listed, unused_note, weight_names
 from linearnets.training.model_diagnosis import nan_source
-from linearnets.training.model_tensors import weights_seen
+from linearnets.training.model_tensors import masking_every_class, weights_seen
 
 __all__ = ["infinite_scores_error"]
 
@@ -119,13 +119,18 @@ def infinite_scores_error(
         "steps on that batch one at a time to find the one that gives inf"
     )
     every = ""
-    masked, examples = _all_masked(scores, largest)
-    if masked and (source.inf_buffers or source.inf_attributes):  # a mask; no NaN weight: no NaN
+    masked, rows = _all_masked(scores, largest)
+    # a mask that is -inf on every class of those rows (no NaN weight: no NaN); one that leaves a
+    # class open is no cause of theirs: their -inf came from elsewhere (an overflow)
+    covering = masking_every_class(
+        net, source.inf_buffers + source.inf_attributes, rows=rows, shape=scores.shape
+    )
+    if masked and covering:
         every = masks_every_class(
-            source.inf_buffers,
-            source.inf_attributes,
+            tuple(name for name in source.inf_buffers if name in covering),
+            tuple(name for name in source.inf_attributes if name in covering),
             where=masked,
-            examples=examples,
+            examples=len(rows),
             dtype=scores.dtype,
         )
     if finite_weights is None and not source.no_weights:
@@ -147,7 +152,9 @@ def infinite_scores_error(
         return DivergenceError(
             f"{head}, though the features X are finite and {weights}: {every}{unused_note(inert)}"
         )
-    if smallest == -math.inf and not math.isinf(largest):
+    # an example whose every class is -inf though no mask is -inf on all of them: its open
+    # classes' -inf came from an overflow, not a mask (the overflow's message, below)
+    if smallest == -math.inf and not math.isinf(largest) and not masked:
         masks = masks_note(source.inf_buffers, source.inf_attributes, scores="-inf")
         return DivergenceError(
             f"{head}, though the features X are finite and {weights}: "
@@ -159,23 +166,23 @@ def infinite_scores_error(
     )
 
 
-def _all_masked(scores: torch.Tensor, largest: float) -> tuple[str, int]:
+def _all_masked(scores: torch.Tensor, largest: float) -> tuple[str, tuple[int, ...]]:
     """Return which examples of ``scores`` (B, C), whose largest is ``largest``, score -inf for
-    every class (``"every example of the batch"``, or their positions), and how many; ``""``
-    for none, or where a score is +inf too (that is an overflow's)."""
+    every class (``"every example of the batch"``, or their positions), and their positions;
+    ``""`` and ``()`` for none, or where a score is +inf too (that is an overflow's)."""
     if scores.ndim != 2 or largest == math.inf or scores.shape[1] == 0:
-        return "", 0
+        return "", ()
     rows = tuple((scores == -math.inf).all(dim=1).nonzero().flatten().tolist())
     if not rows:
-        return "", 0
+        return "", ()
     if len(rows) == scores.shape[0]:
-        return "every example of the batch", len(rows)
+        return "every example of the batch", rows
     one = len(rows) == 1
     where = (
         f"the {'example at position' if one else 'examples at positions'} {listed(rows)}, "
         "counting from 0"
     )
-    return where, len(rows)
+    return where, rows
 
 
 def _weights(source: NanSource) -> str:

@@ -20,6 +20,7 @@ __all__ = [
     "WeightsSeen",
     "affine",
     "batch_order",
+    "masking_every_class",
     "model_tensors",
     "named_tensors",
     "named_weights",
@@ -104,6 +105,36 @@ def weights_seen(net: Any, *, skip: frozenset[str] = frozenset()) -> WeightsSeen
     ]
     largest = max((float(size) for size in sizes), default=None)
     return found._replace(finite=True, largest=largest)
+
+
+def masking_every_class(
+    net: Any, names: tuple[str, ...], *, rows: tuple[int, ...], shape: torch.Size
+) -> tuple[str, ...]:
+    """Return those of ``names`` (``net``'s buffers and plain tensor attributes that hold inf) that
+    are -inf at the examples ``rows`` of scores of ``shape`` (B, C), broadcast against them (a
+    (C,) mask, or (B, C)), where together they are -inf on every class of those rows: the masks
+    that made those rows' scores all -inf. ``()`` where they do not cover every class of them
+    (the scores' -inf there came from elsewhere, an overflow)."""
+    if not names or not rows:
+        return ()
+    named, _, plain = _named_weights(net)
+    tensors = {name: tensor for name, tensor, _ in named or []} | dict(plain)
+    union = torch.zeros(len(rows), shape[-1], dtype=torch.bool)
+    found = []
+    for name in names:
+        tensor = tensors.get(name)
+        if tensor is None or not tensor.is_floating_point():
+            continue
+        try:
+            if torch.broadcast_shapes(tensor.shape, shape) != shape:
+                continue
+        except RuntimeError:  # not broadcastable against the scores: no mask of theirs
+            continue
+        minus = (tensor.detach() == -torch.inf).broadcast_to(shape)[list(rows)].cpu()
+        if bool(minus.any()):
+            found.append(name)
+            union |= minus
+    return tuple(found) if bool(union.all()) else ()
 
 
 def _infinite(tensor: torch.Tensor) -> bool:
