@@ -36,6 +36,7 @@ from linearnets.training.loop_checks import (
     is_optimizer,
 )
 from linearnets.training.model_diagnosis import NanScoresProbe
+from linearnets.training.model_tensors import weight_sizes
 from linearnets.training.nan_targets import TargetsWatch, watch_targets
 from linearnets.training.step import compute_loss, raise_backward_error, unpack
 from linearnets.training.totals import EpochTotals, NanContext, check_scores
@@ -149,6 +150,7 @@ def _train_epoch_with_function(
     context = NanContext(name="train_iter", training=True, net=net, batches=train_iter, epoch=epoch)
     totals = EpochTotals.for_loss(loss, summed=summed, nan_probe=probe, context=context)
     targets: TargetsWatch | None = None
+    before: tuple[torch.Tensor, ...] | None = None  # the weights' sizes before the first update
     for step, batch in enumerate(train_iter):
         X, y = unpack(batch)
         probe.keep(X)
@@ -166,12 +168,15 @@ def _train_epoch_with_function(
         if step == 0 and not y.is_floating_point():
             check_scores(y_hat, y)  # integer regression targets: refused before the first update
             check_first_values(net, X, y, y_hat, l, loss)  # NaN scores, a loss that cannot train
+        if step == 0 and epoch == 1:  # no update grew them yet where they are small
+            before = weight_sizes(net)
         updater(X.shape[0])
         totals.add(y_hat, y, l)
         if step == 0:  # class probabilities whose NaN would go unnamed
             targets = watch_targets(
-                y_hat, y, loss, name="train_iter", epoch=epoch, batches=train_iter
-            )
+                y_hat, y, loss, name="train_iter", epoch=epoch, batches=train_iter,
+                weights_before=before,
+            )  # fmt: skip
         if targets is not None:
             targets.add(y, l, X=X, y_hat=y_hat)
         del batch, X, y, y_hat, l  # free the batch's block for the next one (see train_epoch)

@@ -241,18 +241,29 @@ def test_train_epoch_and_the_books_loop_name_the_features_too() -> None:
         d2l.train_epoch_ch3(book_net, train_iter, loss, updater)
 
 
-def _not_held(where: str, some: str, others: str, whose: str, them: str, drop: str) -> str:
-    """The message on batch 2 of train_iter in epoch 1, whose X is not held and whose scores are
-    not finite on ``some`` of its 256 examples (``where``), finite on ``others``."""
+def _not_held(
+    where: str,
+    some: str,
+    others: str,
+    whose: str,
+    them: str,
+    drop: str,
+    *,
+    batch: str = "2",
+    size: str = "256",
+) -> str:
+    """The message on batch ``batch`` of train_iter in epoch 1, whose X is not held and whose
+    scores are not finite on ``some`` of its ``size`` examples (``where``), finite on
+    ``others``."""
     return (
-        "the loss is not finite at batch 2 of train_iter in epoch 1, whose targets y are finite "
-        f"but whose scores are not on {some} of its 256 examples ({where}), while the other "
-        f"{others} examples' are: either {whose} features X hold NaN or inf, or the model's "
-        f"computation overflowed on {them}, as it does once a learning rate too large has grown "
-        "the weights (a batch's X over 64 KiB is not held to be looked at, so which is not "
+        f"the loss is not finite at batch {batch} of train_iter in epoch 1, whose targets y are "
+        f"finite but whose scores are not on {some} of its {size} examples ({where}), while the "
+        f"other {others} examples' are: either {whose} features X hold NaN or inf, or the "
+        f"model's computation overflowed on {them}, as it does once a learning rate too large has "
+        "grown the weights (a batch's X over 64 KiB is not held to be looked at, so which is not "
         "known), and that batch's update most likely made the weights non-finite, and with them "
-        "every score after; torch.isfinite(X).all() on batch 2's features tells which (False: "
-        f"{drop}; True: train with a smaller learning rate, or compute the model's scores "
+        f"every score after; torch.isfinite(X).all() on batch {batch}'s features tells which "
+        f"(False: {drop}; True: train with a smaller learning rate, or compute the model's scores "
         "stably), then train again from fresh weights"
     )
 
@@ -350,6 +361,30 @@ def test_features_too_large_at_a_fresh_runs_first_step_are_not_blamed_on_the_lr(
         ln.fit(net, train_iter, nn.CrossEntropyLoss(), updater, 1)
     assert bool(torch.isfinite(X).all())  # the features' scale, not NaN
     assert info.value.step == 0 and info.value.examples and not info.value.resumable
+
+
+def test_a_second_fit_on_weights_an_lr_grew_is_not_called_before_any_update() -> None:
+    """A first fit with lr 1e35 grows the weights to ~1e35, finite; a second fit restarts at
+    epoch 1 and overflows 10 examples' scores at its first batch. It said "before any update ...
+    no learning rate is to blame yet", not resumable, though an lr grew those weights: now the
+    lr is named, as at any later step."""
+    torch.manual_seed(0)
+    X = torch.rand(128, 784)
+    X[:10] *= 50
+    y = torch.softmax(torch.randn(128, 10), dim=1)
+    net = nn.Linear(784, 10)
+    ln.fit(net, [(X, y)], nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=1e35), 1)
+    assert 1e34 < float(net.weight.detach().abs().max()) < math.inf
+    where = (
+        "positions 0, 1, 2, 3, 4 and 5 more in the batch, counting from 0: examples 0, 1, 2, 3, "
+        "4 and 5 more in the order train_iter yielded them"
+    )
+    drop = "clean or drop those examples (torch.isfinite(X).all(dim=1) is False on them)"
+    message = _not_held(where, "10", "118", "those examples'", "them", drop, batch="1", size="128")
+    updater = torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(DivergenceError, match=f"^{re.escape(message)}$") as info:
+        ln.fit(net, [(X, y)], nn.CrossEntropyLoss(), updater, 1)
+    assert info.value.resumable
 
 
 class _FillsNan(nn.Module):

@@ -39,6 +39,7 @@ from linearnets.training.loop_checks import (
     check_updater_params,
 )
 from linearnets.training.loss_kinds import Loss, summed_scalar_loss
+from linearnets.training.model_tensors import weight_sizes
 from linearnets.training.nan_targets import TargetsWatch, watch_targets
 from linearnets.training.shards import check_same_steps, scalar_seed
 from linearnets.training.step import Net, check_same_loss, train_step, unpack
@@ -143,6 +144,7 @@ def train_epoch(
     other_loss = getattr(net, "analytic", False) and loss is not getattr(net, "analytic_loss", None)
     updater = streamlined(updater)  # a plain torch.optim.SGD without its ~40 µs a step of Python
     targets: TargetsWatch | None = None  # class probabilities whose NaN would go unnamed
+    before: tuple[torch.Tensor, ...] | None = None  # the weights' sizes before the first update
     watch = getattr(on_step, "watch_batches", None)
     see = watch(train_iter) if watch is not None else None  # a guard's look at a NaN step's data
     try:  # restore the mode even when a batch or a hook (e.g. the divergence guard) raises
@@ -155,6 +157,8 @@ def train_epoch(
             scale = 1.0 / max(_global_batch_size(train_iter, step, y.shape[0], dist), 1)
             if dist is not None:
                 scale *= dist.world_size
+            if step == 0 and epoch == 1:  # no update grew them yet where they are small
+                before = weight_sizes(net)
             y_hat, l = train_step(
                 net, X, y, loss, updater, scale=scale, dist=dist, check_targets=step == 0,
                 scalar_seed=scalar_seed(loss, y, summed=totals.summed, dist=dist),
@@ -166,8 +170,9 @@ def train_epoch(
             totals.add(y_hat, y, l)
             if step == 0 and not allow_empty:  # one process alone must not stop a group
                 targets = watch_targets(
-                    y_hat, y, loss, name="train_iter", epoch=epoch, batches=train_iter
-                )
+                    y_hat, y, loss, name="train_iter", epoch=epoch, batches=train_iter,
+                    weights_before=before,
+                )  # fmt: skip
             if targets is not None:
                 targets.add(y, l, X=X, y_hat=y_hat)
             # let go of the batch before the iterator builds the next one: the allocator can then

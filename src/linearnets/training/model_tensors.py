@@ -25,6 +25,7 @@ __all__ = [
     "named_tensors",
     "named_weights",
     "unused_buffers",
+    "weight_sizes",
     "weights_seen",
     "weights_used",
 ]
@@ -135,6 +136,21 @@ def masking_every_class(
             found.append(name)
             union |= minus
     return tuple(found) if bool(union.all()) else ()
+
+
+def weight_sizes(net: Any) -> tuple[torch.Tensor, ...] | None:
+    """Return the largest absolute value of each of ``net``'s floating-point parameters (see
+    :func:`named_weights`; no buffer, which no learning rate updates) as a 0-d tensor, not read
+    back: what they are now, before an update that follows, for a message to read once a loss
+    is not finite. ``None`` where they cannot be listed."""
+    named = named_weights(net)
+    if named is None:
+        return None
+    return tuple(
+        tensor.detach().abs().amax()
+        for _, tensor, buffer in named
+        if not buffer and tensor.numel() and (tensor.is_floating_point() or tensor.is_complex())
+    )
 
 
 def _infinite(tensor: torch.Tensor) -> bool:

@@ -36,6 +36,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from linearnets.errors import DivergenceError
+from linearnets.nan_located import LARGE_WEIGHT
 from linearnets.nan_places import clean_or_drop, examples_at, finite_rows
 from linearnets.training.guard_data import HELD_BYTES, kept
 from linearnets.training.loss_diagnosis import BINARY_LOSSES, computes_as
@@ -65,6 +66,7 @@ def watch_targets(
     name: str,
     epoch: int | None,
     batches: object,
+    weights_before: tuple[torch.Tensor, ...] | None = None,
 ) -> TargetsWatch | None:
     """Return a :class:`TargetsWatch` for a training pass whose first step took probabilities as
     float targets ``y`` of the scores ``y_hat``'s shape: (B, q), q ≥ 1, given to a loss known to
@@ -73,12 +75,20 @@ def watch_targets(
     scores are one example's); else ``None``. Any other loss's float targets may be a
     regression's, which trains on through a NaN, as the book's loop does: ``F.mse_loss`` and
     ``nn.MSELoss`` on (B, 1), linearnets' ``squared_loss``, a function of the user's, whatever
-    it calls."""
+    it calls. ``weights_before``: the largest absolute value of each of the model's parameters
+    before the pass's first update (see :func:`~linearnets.training.model_tensors.weight_sizes`);
+    ``None`` where not known."""
     if not y.is_floating_point() or y.shape != y_hat.shape or y.ndim not in (1, 2):
         return None
     if not (takes_binary_probabilities(loss) if y.ndim == 1 else takes_probabilities(loss)):
         return None
-    return TargetsWatch(name=name, epoch=epoch, batches=batches, target_dims=y.ndim)
+    return TargetsWatch(
+        name=name,
+        epoch=epoch,
+        batches=batches,
+        target_dims=y.ndim,
+        weights_before=weights_before,
+    )
 
 
 def takes_probabilities(loss: Loss) -> bool:
@@ -125,9 +135,16 @@ class TargetsWatch:
     _VALUES = 1 << 20
 
     def __init__(
-        self, *, name: str, epoch: int | None, batches: object, target_dims: int = 2
+        self,
+        *,
+        name: str,
+        epoch: int | None,
+        batches: object,
+        target_dims: int = 2,
+        weights_before: tuple[torch.Tensor, ...] | None = None,
     ) -> None:
         self._name, self._epoch, self._batches = name, epoch, batches
+        self._weights_before = weights_before
         self._finite_y = finite_rows("y", target_dims)  # the test that finds the targets' rows
         self._held: list[Step] = []
         self._rows = self._values = 0
@@ -333,8 +350,12 @@ class TargetsWatch:
 
     def _before_any_update(self, batch: int) -> bool:
         """Whether batch ``batch`` (from 0) is a fresh run's first, whose scores no update made:
-        batch 0 of epoch 1 (an epoch not known, or a later one, may follow updates)."""
-        return batch == 0 and self._epoch == 1
+        batch 0 of epoch 1 (an epoch not known, or a later one, may follow updates), its
+        weights before it known and all below :data:`~linearnets.nan_located.LARGE_WEIGHT` (a
+        second ``fit`` on weights an earlier lr grew starts at epoch 1 too)."""
+        if batch != 0 or self._epoch != 1 or self._weights_before is None:
+            return False
+        return all(float(size) < LARGE_WEIGHT for size in self._weights_before)
 
     def _head(self, batch: int) -> str:
         """Return where the loss was not finite: batch ``batch`` (from 0) of the epoch."""
