@@ -707,3 +707,20 @@ def test_batch_order_is_known_only_for_loaders_that_say_it() -> None:
     assert batch_order(ArrayLoader(X, y, 4, shuffle=False, world_size=2)) is None
     assert batch_order([(X, y)]) is None
     assert batch_order(None) is None
+
+
+def test_weight_sizes_of_a_tensor_that_takes_no_amax_are_not_known() -> None:
+    """fit takes them before every run's first update, for a message only: a sparse parameter's
+    ``abs().amax()`` raises, and must not stop the training."""
+    from linearnets.training.model_tensors import weight_sizes
+
+    class Sparse(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = nn.Parameter(torch.eye(3).to_sparse())
+
+    assert weight_sizes(Sparse()) is None
+    linear = nn.Linear(3, 2)
+    sizes = weight_sizes(linear)
+    assert sizes is not None
+    assert [float(s) for s in sizes] == [float(p.detach().abs().max()) for p in linear.parameters()]

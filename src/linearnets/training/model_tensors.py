@@ -146,11 +146,14 @@ def weight_sizes(net: Any) -> tuple[torch.Tensor, ...] | None:
     named = named_weights(net)
     if named is None:
         return None
-    return tuple(
-        tensor.detach().abs().amax()
-        for _, tensor, buffer in named
-        if not buffer and tensor.numel() and (tensor.is_floating_point() or tensor.is_complex())
-    )
+    try:  # for a message only: a tensor that takes no amax (sparse, say) must not stop training
+        return tuple(
+            tensor.detach().abs().amax()
+            for _, tensor, buffer in named
+            if not buffer and tensor.numel() and (tensor.is_floating_point() or tensor.is_complex())
+        )
+    except (RuntimeError, NotImplementedError, TypeError):
+        return None
 
 
 def _infinite(tensor: torch.Tensor) -> bool:
