@@ -720,6 +720,7 @@ def test_weight_sizes_of_a_tensor_that_takes_no_amax_are_not_known() -> None:
             self.w = nn.Parameter(torch.eye(3).to_sparse())
 
     assert weight_sizes(Sparse()) is None
+    assert weight_sizes(nn.Sequential(nn.LazyLinear(2))) is None  # no values before a forward
     linear = nn.Linear(3, 2)
     sizes = weight_sizes(linear)
     assert sizes is not None

@@ -146,13 +146,17 @@ def weight_sizes(net: Any) -> tuple[torch.Tensor, ...] | None:
     named = named_weights(net)
     if named is None:
         return None
-    try:  # for a message only: a tensor that takes no amax (sparse, say) must not stop training
+    # for a message only: a parameter that takes no amax (sparse) or holds no values yet (a lazy
+    # module's, before its first forward: numel() raises ValueError) must not stop the training
+    if any(nn.parameter.is_lazy(tensor) for _, tensor, _ in named):
+        return None
+    try:
         return tuple(
             tensor.detach().abs().amax()
             for _, tensor, buffer in named
             if not buffer and tensor.numel() and (tensor.is_floating_point() or tensor.is_complex())
         )
-    except (RuntimeError, NotImplementedError, TypeError):
+    except Exception:  # any tensor subclass's failure: the sizes are not known
         return None
 
 
