@@ -29,7 +29,7 @@ from linearnets.training.checkpoint import Checkpoint, save_checkpoint
 from .test_resume_settings import OLD, _checkpoint
 
 
-def _loadable_checkpoint(run_dir: Path) -> None:
+def _loadable_checkpoint(run_dir: Path, *, extra: dict[str, Any] | None = None) -> None:
     """Write a checkpoint a resume can rebuild config.json from (saved_config loads it)."""
     save_checkpoint(
         run_dir / "checkpoint.pt",
@@ -39,6 +39,7 @@ def _loadable_checkpoint(run_dir: Path) -> None:
         generators_state={},
         history=[],
         config=OLD.to_dict(),
+        extra=extra,
     )
 
 
@@ -328,16 +329,7 @@ def test_the_checkpoint_s_data_sha256_stands_in_for_the_lost_config_json_s(
 ) -> None:
     """The data file's SHA-256 the checkpoint records is the stand-in's, so a resume checks the
     file against it (it was lost with config.json, and new content trained on unnoticed)."""
-    save_checkpoint(
-        tmp_path / "checkpoint.pt",
-        model_state={"W": torch.zeros(784, 10)},
-        optimizer_state={},
-        epoch=1,
-        generators_state={},
-        history=[],
-        config=OLD.to_dict(),
-        extra=extra,
-    )
+    _loadable_checkpoint(tmp_path, extra=extra)
     assert config_from_checkpoint(tmp_path) == {"config": OLD.to_dict(), **record, "resumes": []}
     (tmp_path / "config.json").write_text("{}")
     assert config_from_checkpoint(tmp_path) is None  # config.json is read instead
