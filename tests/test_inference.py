@@ -644,6 +644,13 @@ def test_what_is_no_classifiers_scores_is_refused_by_the_rule_it_breaks_with_its
         predict_labels(net, torch.rand(4, 784))
 
 
+def test_a_batch_of_one_example_is_named_in_the_singular() -> None:
+    with pytest.raises(
+        UsageError, match=r"got shape \(2, 10\) for 1 example; the model made 2 rows"
+    ):
+        predict_labels(lambda X: X.reshape(-1, 392)[:, :10], torch.rand(1, 784))
+
+
 def test_the_books_scratch_model_on_56_pixel_images_is_refused_telling_to_check_resize() -> None:
     """The book's net, X.reshape((-1, 784)) @ W + b, given load_data_fashion_mnist(resize=56)
     batches: 3136 = 4 x 784 values, so 4 rows of each image; the message train_ch3 gives."""

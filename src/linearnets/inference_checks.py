@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import torch
 
+from linearnets._text import counted
 from linearnets.errors import UsageError
 from linearnets.training.loss_diagnosis import one_row_per_example_fix
 from linearnets.training.step import raise_output_error
@@ -32,7 +33,10 @@ def check_scores(scores: object, batch: int, num_classes: int | None, *, fix: st
 def _scores_error(scores: torch.Tensor, batch: int) -> str:
     """Return the message for ``scores`` of other than one row of C ≥ 2 scores per example of a
     batch of ``batch``: the rule it breaks (rows, dimensions, classes) and its fix."""
-    shape, got = tuple(scores.shape), f"got shape {tuple(scores.shape)} for {batch} examples"
+    shape, got = (
+        tuple(scores.shape),
+        f"got shape {tuple(scores.shape)} for {counted(batch, 'example')}",
+    )
     one_each = scores.ndim == 1 and shape[0] == batch
     if one_each and not (scores.is_floating_point() or scores.is_complex()):
         return (

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from linearnets.nan_places import NanStep, examples_at, unused_note, weight_names
+from linearnets.nan_places import NanStep, examples_at, other_examples, unused_note, weight_names
 
 __all__ = ["HUGE_SCORE", "LARGE_WEIGHT", "located_message"]
 
@@ -135,7 +135,7 @@ def _infinite_before(at: NanStep) -> str:
             positions=at.before_positions, size=size, first_example=at.first_example - size
         )
         them = "that example's" if n == 1 else "those examples'"
-        others = "the other example's" if size - n == 1 else f"the other {size - n} examples'"
+        others = other_examples(size - n)
         rows = f"{them} features X hold inf, or {_OVERFLOW}"
         if huge:
             return (
@@ -209,7 +209,7 @@ def _some_rows(head: str, where: str, at: NanStep, tell: str) -> tuple[str, bool
             f"{head}: {where}, on {which}, while the others' scores are not NaN but reach "
             f"{largest:.3g}: {large}; and {rows}; {tell}"
         ), False
-    others = "the other example's" if size - n == 1 else f"the other {size - n} examples'"
+    others = other_examples(size - n)
     finite = f"while {others} scores are finite (none above {largest:.3g} in absolute value)"
     if not at.training and bad:  # the weights were the same for every example: a cause
         return (

@@ -23,6 +23,7 @@ __all__ = [
     "finite_rows",
     "listed",
     "names_listed",
+    "other_examples",
     "unused_note",
     "weight_names",
 ]
@@ -192,3 +193,9 @@ def unused_note(buffers: tuple[str, ...]) -> str:
         "in training mode, where BatchNorm normalises by the batch's own statistics and does not "
         f"use {it} (give {it} finite values before evaluating: reset_running_stats())"
     )
+
+
+def other_examples(count: int) -> str:
+    """Return ``the other example's`` or ``the other 3 examples'``: a batch's examples whose
+    losses or scores stayed finite, as a message's evidence names them."""
+    return "the other example's" if count == 1 else f"the other {count} examples'"

@@ -327,6 +327,8 @@ def test_analytic_step_rejects_bad_labels(gen: torch.Generator) -> None:
         UsageError, match=r"y must hold one label per row of X: X has 4 rows, y has 3"
     ):
         net.analytic_step(X, torch.tensor([0, 1, 2]), scale=0.25)
+    with pytest.raises(UsageError, match=r"X has 1 row, y has 2; pass labels of shape \(1,\)"):
+        net.analytic_step(X[:1], torch.tensor([0, 1]), scale=1.0)
     assert net.W.grad is None and net.b.grad is None  # a rejected step writes no gradient
 
 
@@ -550,6 +552,11 @@ BAD_INPUT = [
         lambda: cross_entropy_logits(_logits(), torch.tensor([0, 1, 2])),
         UsageError,
         r"one label per row of O: O has 4 rows, y has 3",
+    ),
+    (
+        lambda: cross_entropy_logits(_logits()[:1], torch.tensor([0, 1])),
+        UsageError,
+        r"one label per row of O: O has 1 row, y has 2",
     ),
     (
         lambda: cross_entropy(softmax(_logits()), torch.tensor([0, 1, 2, 0, 1])),

@@ -125,3 +125,9 @@ def test_data_all_held_were_looked_at_already() -> None:
     assert (
         unseen_error("epoch 1, step 3", math.nan, losses=_losses(5), dims=(0, 0), **_ARGS) is None
     )
+
+
+def test_one_other_example_is_named_in_the_singular() -> None:
+    error = unseen_error("epoch 1, step 3", math.nan, losses=_losses(1, size=2), dims=(2, 784), **_ARGS)  # fmt: skip
+    assert error is not None
+    assert "on 1 of its 2 examples (position 1 in the batch, counting from 0: example 513 of the epoch, its index in the dataset), the other example's loss finite (2.3, the first step's loss 2.3)" in str(error)  # fmt: skip

@@ -245,6 +245,9 @@ def test_two_classes_and_more_rows_than_labels_are_explained() -> None:
     assert str(err).startswith(
         "y must hold one label per row of the model's output: the output has shape (5, 2), y has 3 rows"
     )
+    one = explain_loss_error(nn.CrossEntropyLoss(), torch.zeros(3, 2), torch.tensor([1]))
+    assert str(one).startswith("y must hold one label per row of the model's output: the output "
+                               "has shape (3, 2), y has 1 row; ")  # fmt: skip
 
 
 @pytest.mark.parametrize(

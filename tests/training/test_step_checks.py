@@ -118,6 +118,8 @@ def test_a_loss_that_returns_a_number_is_refused() -> None:
 def test_compute_loss_checks_the_value_the_loss_returns() -> None:
     with pytest.raises(UsageError, match=r"got shape \(2,\) for a batch of 3 examples"):
         compute_loss(lambda y_hat, y: squared_loss(y_hat, y).reshape(-1)[:2], X3[:, :1], Y3)
+    with pytest.raises(UsageError, match=r"got shape \(2,\) for a batch of 1 example; return"):
+        compute_loss(lambda y_hat, y: torch.zeros(2), X3[:1, :1], Y3[:1])
     l = compute_loss(squared_loss, torch.tensor([[1.0], [2.0], [3.0]]), Y3)
     torch.testing.assert_close(l.reshape(-1), torch.tensor([0.5, 2.0, 4.5]))  # ½(ŷ − y)²
 

@@ -91,10 +91,19 @@ def _singled_out(
         f"on {it}",
         tells=_tells(names),
         fix=clean_or_drop(test, one=one),
-        evidence=f", on {n} of its {size} examples ({place}), the other {size - n} examples' "
-        f"losses finite (none above {float(others.abs().max()):.3g}, their median "
-        f"{median:.3g}{grew})",
+        evidence=f", on {n} of its {size} examples ({place}), {_finite(others, median, grew)}",
         lr_first=lr_first,
+    )
+
+
+def _finite(others: torch.Tensor, median: float, grew: str) -> str:
+    """Return the evidence of the ``others``' (B − n,) finite losses: their largest and median,
+    or the one loss of a single other example, and then ``grew`` (against the first step's)."""
+    if others.numel() == 1:
+        return f"the other example's loss finite ({median:.3g}{grew})"
+    return (
+        f"the other {others.numel()} examples' losses finite (none above "
+        f"{float(others.abs().max()):.3g}, their median {median:.3g}{grew})"
     )
 
 

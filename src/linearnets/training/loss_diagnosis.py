@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from linearnets._text import counted
 from linearnets.errors import LinearnetsError, UsageError, UsageTypeError
 from linearnets.training.loss_kinds import Loss
 from linearnets.validation import check_label_tensor, check_labels_device, describe, is_column
@@ -183,7 +184,7 @@ def explain_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) -> Usag
     if y_hat.shape[0] != y.shape[0]:
         return UsageError(
             f"y must hold one label per row of the model's output: the output has shape "
-            f"{tuple(y_hat.shape)}, y has {y.shape[0]} rows; "
+            f"{tuple(y_hat.shape)}, y has {counted(y.shape[0], 'row')}; "
             f"{one_row_per_example_fix(y_hat.shape[0], y.shape[0], columns=_columns(y_hat))}"
         )
     if not y.is_floating_point() and (

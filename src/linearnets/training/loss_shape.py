@@ -15,6 +15,7 @@ import warnings
 
 import torch
 
+from linearnets._text import counted
 from linearnets.training.loss_kinds import Loss
 from linearnets.validation import describe
 
@@ -49,7 +50,7 @@ def explain_loss_shape(
     if flat is not None and _one_per_example(tuple(value.shape), B, y_hat.numel()):
         return (
             f"y must be 1-dimensional (B,) for the loss {name}, got {describe(y)}, which it "
-            f"broadcast into losses of shape {got} for a batch of {B} examples; use "
+            f"broadcast into losses of shape {got} for a batch of {counted(B, 'example')}; use "
             f"y.reshape(-1), with which it returns shape {tuple(value.shape)}"
         )
     if not _pairs_scores_with_labels(loss, y_hat, flat if flat is not None else y, value):
@@ -62,11 +63,11 @@ def explain_loss_shape(
     if flat is None:
         return (
             f"loss must return one loss per example, shape ({B},), got shape {got} for a batch of "
-            f"{B} examples: {pairs}; {pick}"
+            f"{counted(B, 'example')}: {pairs}; {pick}"
         )
     return (
-        f"loss must return one loss per example, shape ({B},), got shape {got} for a batch of {B} "
-        f"examples: y is not 1-dimensional ({describe(y)}), and with y.reshape(-1) {pairs}; use "
+        f"loss must return one loss per example, shape ({B},), got shape {got} for a batch of "
+        f"{counted(B, 'example')}: y is not 1-dimensional ({describe(y)}), and with y.reshape(-1) {pairs}; use "
         f"y.reshape(-1), and {pick}"
     )
 

@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 import torch
 from torch import nn
 
+from linearnets._text import counted
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.loss_diagnosis import (
     CLASS_LOSSES,
@@ -261,7 +262,7 @@ def check_loss_value(
                 explain_loss_shape(loss, l, y_hat, y)
                 or f"loss must return one loss per example, shape ({B},) (or one per output "
                 f"value, {tuple(y_hat.shape)}, or a 0-d mean or sum), got shape "
-                f"{tuple(l.shape)} for a batch of {B} examples; return every example's loss, "
+                f"{tuple(l.shape)} for a batch of {counted(B, 'example')}; return every example's loss, "
                 "unsliced, with targets of the output's shape so that nothing broadcasts"
             )
 

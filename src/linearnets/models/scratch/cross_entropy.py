@@ -7,6 +7,7 @@ import math
 
 import torch
 
+from linearnets._text import counted
 from linearnets.errors import UsageError
 from linearnets.validation import (
     check_float_tensor,
@@ -65,7 +66,7 @@ def _check_targets(y_hat: torch.Tensor, y: torch.Tensor, what: str, *, ranged: b
     _check_label_values(y, y_hat)
     if y.shape[0] != y_hat.shape[0]:
         raise UsageError(
-            f"y must hold one label per row of {what}: {what} has {y_hat.shape[0]} rows, "
+            f"y must hold one label per row of {what}: {what} has {counted(y_hat.shape[0], 'row')}, "
             f"y has {y.shape[0]}; pass labels of shape ({y_hat.shape[0]},)"
         )
 

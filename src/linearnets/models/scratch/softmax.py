@@ -10,6 +10,7 @@ import math
 
 import torch
 
+from linearnets._text import counted
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.models.scratch.cross_entropy import (
     _as_index,
@@ -184,7 +185,7 @@ class SoftmaxRegressionScratch(ScratchModule):
         _check_label_values(y, X)
         if y.shape[0] != B:
             raise UsageError(
-                f"y must hold one label per row of X: X has {B} rows, y has {y.shape[0]}; "
+                f"y must hold one label per row of X: X has {counted(B, 'row')}, y has {y.shape[0]}; "
                 f"pass labels of shape ({B},)"
             )
         OT = self._logits_t(X)  # (q, B)
