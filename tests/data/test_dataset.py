@@ -148,6 +148,37 @@ def test_download_true_from_a_mirror_sets_root_and_raw_folder_as_torchvision(
     assert torch.equal(ds.data, torch.from_numpy(tiny.arrays["t10k-images-idx3-ubyte"]))
 
 
+def test_mirrors_set_as_an_iterator_serve_one_download_and_then_are_refused(
+    root: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FashionMNIST.mirrors = map(...): the check used the iterator up, and the download tried no
+    mirror, saying "could not download ... from any mirror (); without a network, ..."."""
+    _no_copy_anywhere(root, tmp_path, monkeypatch)
+    server = Server(tiny)
+    try:
+        monkeypatch.setattr(FashionMNIST, "mirrors", map(str, [server.mirror("good")]))
+        monkeypatch.setattr(
+            download,
+            "download_fashion_mnist",
+            functools.partial(
+                download.download_fashion_mnist, checksums=tiny.files, progress=False
+            ),
+        )
+        ds = FashionMNIST(str(tmp_path / "a"), train=False, download=True)
+        assert sorted(os.listdir(ds.raw_folder)) == sorted(f"{name}.gz" for name in tiny.files)
+        # the map is used up: the next download is told why, not sent to no mirror
+        with pytest.raises(
+            UsageError,
+            match=r"^mirrors must be a non-empty list of base URLs, got <map object at 0x\w+>, "
+            r"which gave none \(an iterator gives its URLs once: pass a list\); pass e\.g\. "
+            r"mirrors=\['http://fashion-mnist",
+        ):
+            FashionMNIST(str(tmp_path / "b"), train=False, download=True)
+    finally:
+        server.close()
+    assert not (tmp_path / "b").exists()
+
+
 def test_root_is_the_one_passed_with_tilde_expanded(
     root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -18,7 +18,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -243,7 +243,7 @@ def _all_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file())
 
 
-def _get(root: Path, tiny: Tiny, mirrors: list[str], **kwargs: Any) -> Path:
+def _get(root: Path, tiny: Tiny, mirrors: Iterable[str], **kwargs: Any) -> Path:
     return download_fashion_mnist(
         root, mirrors=mirrors, checksums=tiny.files, progress=False, **kwargs
     )
@@ -266,6 +266,23 @@ def test_falls_over_to_the_good_mirror(
     assert all(
         r.startswith("/good/") for r in server.requests[3:]
     )  # the good mirror is tried first next
+
+
+@pytest.mark.parametrize("shape", ["generator", "map", "dict keys"])
+def test_mirrors_given_as_any_iterable_are_each_tried(
+    server: Server, dead: str, tiny: Tiny, tmp_path: Path, shape: str
+) -> None:
+    """A generator was used up by the check of its URLs: the download then tried no mirror, and
+    said "could not download ... from any mirror (); without a network, ..."."""
+    urls = [dead, server.mirror("good")]
+    mirrors = {
+        "generator": (url for url in urls),
+        "map": map(str, urls),
+        "dict keys": dict.fromkeys(urls).keys(),
+    }[shape]
+    folder = _get(tmp_path / "root", tiny, mirrors)
+    assert _all_files(tmp_path / "root") == sorted(folder / f"{n}.gz" for n in tiny.files)
+    assert server.requests[0] == f"/good/{FIRST}.gz"
 
 
 @pytest.mark.parametrize("kind", ["broken", "short", "wrong", "missing"])
@@ -581,8 +598,11 @@ def test_cli_download(
 
 
 BAD = [
-    ("no mirrors", dict(mirrors=[]), r"mirrors must be a non-empty list of base URLs, got \[\]"),
-    ("a string", dict(mirrors="http://x/"), r"mirrors must be a non-empty list"),
+    ("no mirrors", dict(mirrors=[]), r"^mirrors must be a non-empty list of base URLs, got \[\]; pass e\.g\. mirrors=\['http"),
+    ("an empty generator", dict(mirrors=(url for url in list[str]())), r"^mirrors must be a non-empty list of base URLs, got <generator object .*>, which gave none \(an iterator gives its URLs once: pass a list\); pass e\.g\. mirrors=\['http"),
+    # its login masked, as in a list
+    ("one URL, not a list", dict(mirrors="http://me:s3cret@127.0.0.1:9/"), r"^mirrors must be a non-empty list of base URLs, got 'http://\*\*\*@127\.0\.0\.1:9/'; pass e\.g\. mirrors=\['http"),
+    ("no iterable", dict(mirrors=9), r"^mirrors must be a non-empty list of base URLs, got 9; pass e\.g\."),
     ("ftp", dict(mirrors=["ftp://x/"]), r"mirrors must be http:// or https:// URLs with a host \(and a valid port\), got 'ftp://x/'"),
     ("no host", dict(mirrors=["http://"]), r"mirrors must be http:// or https:// URLs with a host.*got 'http://'"),
     ("bad IPv6", dict(mirrors=["http://[::1"]), r"got 'http://\[::1'"),

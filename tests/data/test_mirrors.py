@@ -17,4 +17,13 @@ def test_default_mirrors() -> None:
 
 
 def test_https_and_http_mirrors_with_a_host_and_port_are_accepted() -> None:
-    assert check_mirrors(["https://example.org/fashion-mnist/", "http://[::1]:8080/"]) is None
+    urls = ("https://example.org/fashion-mnist/", "http://[::1]:8080/")
+    assert check_mirrors(list(urls)) == urls
+
+
+def test_an_iterator_of_mirrors_is_read_once_into_the_tuple_returned() -> None:
+    """The URLs to try are the tuple returned: a generator is used up by the check."""
+    urls = ("https://example.org/fashion-mnist/", "http://[::1]:8080/")
+    given = iter(urls)
+    assert check_mirrors(given) == urls
+    assert next(given, None) is None

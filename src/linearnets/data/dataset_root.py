@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,7 +46,7 @@ def _root_holds_files(root: str | Path) -> bool:
     return True
 
 
-def readable_root(root: str | Path, *, mirrors: list[str]) -> Path:
+def readable_root(root: str | Path, *, mirrors: Iterable[str]) -> Path:
     """Return where ``FashionMNIST(root, download=True)`` reads: see ``FashionMNIST``'s ``download``.
 
     This machine's copy is read only once verified: a damaged one (a Keras cache cut short) is
@@ -139,7 +140,9 @@ def check_holds_files(root: str | Path) -> None:
         )
 
 
-def read_root(root: str | Path | None, *, download: bool, mirrors: list[str]) -> FashionMNISTArrays:
+def read_root(
+    root: str | Path | None, *, download: bool, mirrors: Iterable[str]
+) -> FashionMNISTArrays:
     """Return the arrays ``FashionMNIST(root, download=download)`` reads: those in ``root`` (or
     searched for, ``None``), with ``download``, those of a verified copy elsewhere or downloaded
     into ``root`` from ``mirrors`` (:func:`readable_root`)."""

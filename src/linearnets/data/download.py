@@ -21,7 +21,7 @@ Messages speak the Python API's words (``root=DIR``); the command line prints it
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 from linearnets._fs import remove_empty_folders
@@ -106,7 +106,7 @@ class DownloadInterrupted(KeyboardInterrupt):
 def download_fashion_mnist(
     root: str | Path,
     *,
-    mirrors: Sequence[str] = DEFAULT_MIRRORS,
+    mirrors: Iterable[str] = DEFAULT_MIRRORS,
     checksums: dict[str, tuple[int, str]] | None = None,
     timeout: float = 30.0,
     progress: bool = True,
@@ -125,7 +125,8 @@ def download_fashion_mnist(
         root: the folder to download into; created if missing (and removed again, if still empty,
             when the download fails).
         mirrors: base URLs (http or https) tried in order for each file; the one that served the
-            last file is tried first for the next.
+            last file is tried first for the next. Any iterable of them (a list, a generator),
+            read once.
         checksums: each file name with its decompressed (size, MD5); default: the real Fashion-MNIST.
         timeout: seconds to wait for a mirror to answer, and the window of its minimum speed.
         progress: show a progress bar per file (tqdm, on stderr, when stderr is a terminal).
@@ -146,7 +147,7 @@ def download_fashion_mnist(
     """
     names = checksums or FASHION_MNIST_FILES
     timeout = check_positive_float("timeout", timeout, fix="pass e.g. timeout=30")
-    check_mirrors(mirrors)
+    urls = check_mirrors(mirrors)  # read once: a generator is used up by the check
     root = expand_user("root", root)
     dest = locate(root, names)
     remove_stale_parts(dest, names)  # nothing to clean (or no right to) is no error
@@ -160,7 +161,7 @@ def download_fashion_mnist(
             dest,
             names,
             needed,
-            mirrors,
+            urls,
             timeout=timeout,
             progress=progress,
             made=created,

@@ -2,7 +2,8 @@
 gives (D2L §3.5.1).
 
 A mirror is the base URL of a folder holding the four ``*-ubyte.gz`` files: each file's name is
-appended to it. One that is no http(s) URL with a host, that holds a login, a query or a
+appended to it. Any iterable of them is taken (a list, a tuple, a generator), read once: a generator
+checked and then tried would be used up by the check. One that is no http(s) URL with a host, that holds a login, a query or a
 fragment, or that is not ASCII (its percent-encoded form is suggested), is refused before
 anything is made or fetched; a refused URL is printed with its login
 masked (:func:`~linearnets.data.mirror_reasons.mask_passwords`).
@@ -11,7 +12,7 @@ masked (:func:`~linearnets.data.mirror_reasons.mask_passwords`).
 from __future__ import annotations
 
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable
 
 from linearnets._text import drop_blanks
 from linearnets.data.mirror_reasons import mask_passwords
@@ -74,18 +75,31 @@ def _encoded(mirror: str) -> str:
     return urllib.parse.urlunsplit((parts.scheme, netloc, path, "", ""))
 
 
-def check_mirrors(mirrors: Sequence[str]) -> None:
-    """Raise UsageError unless ``mirrors`` is a non-empty list of http(s) base URLs.
+def check_mirrors(mirrors: Iterable[str]) -> tuple[str, ...]:
+    """Return ``mirrors`` as a tuple; raise UsageError unless they are a non-empty iterable of http(s)
+    base URLs.
 
+    Read once: a generator or a ``map`` is used up here, so the URLs to try are the tuple returned.
     A login, a query or a fragment is refused: the file name is appended to the URL, and a password
     would be echoed in every failure.
     """
-    if isinstance(mirrors, str) or not mirrors:
+    example = f"pass e.g. mirrors={list(DEFAULT_MIRRORS)!r}"
+    if isinstance(mirrors, str | bytes) or not isinstance(mirrors, Iterable):
         raise UsageError(
-            f"mirrors must be a non-empty list of base URLs, got {mirrors!r}; "
-            f"pass e.g. mirrors={list(DEFAULT_MIRRORS)!r}"
+            f"mirrors must be a non-empty list of base URLs, got {_shown(mirrors)!r}; {example}"
         )
-    for mirror in mirrors:
+    urls = tuple(mirrors)
+    if not urls:
+        # an iterator gives its items once: FashionMNIST.mirrors = map(...) serves one download
+        used_up = (
+            ""
+            if isinstance(mirrors, Collection)
+            else ", which gave none (an iterator gives its URLs once: pass a list)"
+        )
+        raise UsageError(
+            f"mirrors must be a non-empty list of base URLs, got {mirrors!r}{used_up}; {example}"
+        )
+    for mirror in urls:
         if not _is_http_url(mirror):
             # a blank around a URL pasted or from a script's variable: the URL it is, named
             stripped = mirror.strip() if isinstance(mirror, str) else ""
@@ -112,3 +126,4 @@ def check_mirrors(mirrors: Sequence[str]) -> None:
                 f"mirrors must be ASCII URLs, as HTTP sends them, got {_shown(mirror)!r}; pass "
                 f"it percent-encoded: {_shown(_encoded(mirror))!r}"
             )
+    return urls
