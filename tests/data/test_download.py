@@ -66,7 +66,8 @@ class Server:
     bytes a mirror may send (announced, or not), /redirect-dribble/ a redirect to /good/ whose body
     comes a byte every 50 ms (for 10 s at most), /reset/ half the file, then a reset (RST) of the
     connection, /hangup/ a reset and /close/ a close before any byte of an answer, /train-only/ the
-    training files, and no answer for the test files (until the test ends)."""
+    training files, and no answer for the test files (until the test ends), /html/ an HTML page,
+    /status-NNN/ the HTTP status NNN, /redirect-to-KIND/ a redirect to /KIND/."""
 
     def __init__(self, tiny: Tiny) -> None:
         self.requests: list[str] = []
@@ -80,6 +81,15 @@ class Server:
                 body = tiny.gz.get(file.removesuffix(".gz"))
                 if body is None or kind == "missing":
                     self.send_error(404)
+                    return
+                if kind.startswith("status-"):
+                    self.send_error(int(kind.removeprefix("status-")))
+                    return
+                if kind.startswith("redirect-to-"):
+                    self.send_response(302)
+                    self.send_header("Location", f"/{kind.removeprefix('redirect-to-')}/{file}")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
                     return
                 if kind == "bad-redirect":  # to a URL urllib cannot parse
                     self.send_response(302)
@@ -125,6 +135,9 @@ class Server:
                     body = body[: len(body) // 2]  # announces the full length, then hangs up
                 elif kind == "wrong":
                     body = tiny.gz["t10k-labels-idx1-ubyte"]
+                    length = len(body)
+                elif kind == "html":
+                    body = b"<!DOCTYPE html><html><body>Not here</body></html>"
                     length = len(body)
                 elif kind == "slow":
                     time.sleep(1.0)
@@ -1093,7 +1106,8 @@ def test_a_connection_reset_mid_body_says_the_mirror_answered(
     server: Server, tiny: Tiny, tmp_path: Path
 ) -> None:
     """The reset's bare "[Errno 104] Connection reset by peer" got the advice of a machine without
-    a network, though the mirror had sent its headers and half the file."""
+    a network, though the mirror had sent its headers and half the file (then, that of a mirror
+    without the file, though another try may get it whole)."""
     with pytest.raises(DatasetError) as info:
         _get(tmp_path / "root", tiny, [server.mirror("reset")])
     half = len(tiny.gz[FIRST]) // 2
@@ -1101,8 +1115,66 @@ def test_a_connection_reset_mid_body_says_the_mirror_answered(
         f"{server.mirror('reset')}{FIRST}.gz: the connection was reset after {half} bytes "
         "(truncated)); " in str(info.value)
     )
-    assert str(info.value).endswith(f"; {download.ANSWERED_FIX}")
+    assert str(info.value).endswith(f"; {download.UNFINISHED_FIX}")
+    assert download.UNFINISHED_FIX.startswith("a mirror answered, so the network works")
     assert not (tmp_path / "root").exists()
+
+
+# how far each failure got, and the advice it gets: a mirror that began to send the file and did
+# not finish, or a server busy or failing, may serve it on another try; a mirror that answered with
+# something else will not ("pass mirrors that serve Fashion-MNIST's original files")
+HOW_FAR = {
+    "short": (r"the transfer stopped after \d+ of \d+ bytes \(truncated\)", "unfinished"),
+    "chunked-short": (r"the connection closed after 10 bytes \(truncated\)", "unfinished"),
+    "reset": (r"the connection was reset after \d+ bytes \(truncated\)", "unfinished"),
+    "hang": (r"sent its headers and \d+ bytes, then nothing for 0\.3 s \(stalled\)", "unfinished"),
+    "trickle": (r"slower than 1 KiB/s for 0\.3 s \(stalled\)", "unfinished"),
+    "status-500": (r"HTTP 500 Internal Server Error", "unfinished"),
+    "status-503": (r"HTTP 503 Service Unavailable", "unfinished"),
+    "status-429": (r"HTTP 429 Too Many Requests", "unfinished"),
+    "status-408": (r"HTTP 408 Request Timeout", "unfinished"),
+    "redirect-to-short": (r"redirected to \S+/short/\S+: the transfer stopped after", "unfinished"),
+    "redirect-to-status-503": (r"redirected to \S+/status-503/\S+: HTTP 503", "unfinished"),
+    "missing": (r"HTTP 404 Not Found", "answered"),
+    "status-410": (r"HTTP 410 Gone", "answered"),
+    "status-403": (r"HTTP 403 Forbidden", "answered"),
+    "wrong": (r"expected \d+ bytes once decompressed, got \d+", "answered"),
+    # the mirror's file, cut short (its length announced: the transfer was whole)
+    "broken": (r"the file it sent: expected a complete gzip stream, got one cut short after \d+ decompressed bytes \(the gzip stream is truncated\)", "answered"),
+    "html": (r"expected a gzip file or the \d+-byte file itself, got 49 bytes that are neither \(an HTML page", "answered"),
+    "garbage": (r"answered with something that is not HTTP \('garbage'\)", "answered"),
+    "huge": (r"announced 1000000000000 bytes, more than \d+ .*\(too big\)", "answered"),
+    "redirect-to-missing": (r"redirected to \S+/missing/\S+: HTTP 404 Not Found", "answered"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", sorted(HOW_FAR))
+def test_the_fix_fits_how_far_the_mirror_got(
+    server: Server, tiny: Tiny, tmp_path: Path, kind: str
+) -> None:
+    """Every answer got "not with the file: pass mirrors that serve Fashion-MNIST's original
+    files", also a mirror stalled or cut short mid-transfer and an HTTP 500 or 503, which served
+    the right file or may serve it next time."""
+    reason, reached = HOW_FAR[kind]
+    with pytest.raises(DatasetError) as info:
+        _get(tmp_path / "root", tiny, [server.mirror(kind)], timeout=0.3)
+    message = str(info.value)
+    assert re.search(rf"\({re.escape(server.mirror(kind))}{FIRST}\.gz: {reason}", message), message
+    fix = download.UNFINISHED_FIX if reached == "unfinished" else download.ANSWERED_FIX
+    assert message.endswith(f"); {fix}")
+    assert not (tmp_path / "root").exists()
+
+
+@pytest.mark.parametrize("order", [["missing", "short"], ["short", "missing"]])
+def test_a_mirror_that_may_serve_the_file_next_time_outranks_one_without_it(
+    server: Server, tiny: Tiny, tmp_path: Path, order: list[str]
+) -> None:
+    """ "Try again later or pass other mirrors" fits both; "pass mirrors that serve the original
+    files" would send away the one that served part of it."""
+    with pytest.raises(DatasetError) as info:
+        _get(tmp_path / "root", tiny, [server.mirror(kind) for kind in order])
+    assert str(info.value).endswith(f"); {download.UNFINISHED_FIX}")
+    assert "try again later or pass other mirrors" in download.UNFINISHED_FIX
 
 
 @pytest.mark.parametrize(

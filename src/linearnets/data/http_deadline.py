@@ -31,7 +31,15 @@ from typing import Any
 
 from linearnets.errors import DatasetError
 
-__all__ = ["RedirectError", "SilentError", "SpeedFloor", "StalledError", "limit_body", "urlopen"]
+__all__ = [
+    "RedirectError",
+    "SilentError",
+    "SpeedFloor",
+    "StalledError",
+    "UnfinishedError",
+    "limit_body",
+    "urlopen",
+]
 
 
 class RedirectError(DatasetError):
@@ -40,6 +48,12 @@ class RedirectError(DatasetError):
     def __init__(self, url: str, error: BaseException) -> None:
         super().__init__(f"redirected to {url}: {error}")
         self.url, self.error = url, error
+
+
+class UnfinishedError(DatasetError):
+    """A mirror that answered, then did not finish the body: it stalled, slowed below the
+    :class:`SpeedFloor`, or the connection closed or was reset before the end. The file it serves
+    may be the right one: another try may get it whole."""
 
 
 class SpeedFloor:
@@ -54,11 +68,11 @@ class SpeedFloor:
         self.window_start, self.window_total = start, 0
 
     def check(self, total: int, now: float) -> None:
-        """Raise DatasetError if the window that ended by ``now`` brought too few bytes."""
+        """Raise :class:`UnfinishedError` if the window that ended by ``now`` brought too few bytes."""
         if now - self.window_start < self.window:
             return
         if total - self.window_total < self.rate * self.window:
-            raise DatasetError(
+            raise UnfinishedError(
                 f"slower than {self.rate / 1024:g} KiB/s for {self.window:g} s (stalled)"
             )
         self.window_start, self.window_total = now, total

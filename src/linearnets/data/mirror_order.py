@@ -2,8 +2,9 @@
 
 :mod:`linearnets.data.fetch` moves one file from one mirror into place, verified and atomically;
 this module tries the mirrors in turn for each file, and when every one fails says each mirror's
-failure and the fix for the most telling one (from no network up to a mirror that answered with
-something else). A failure on this machine (a full disk, a folder where a file goes) stops at once:
+failure and the fix for the most telling one (from no network, up to a mirror that answered with
+something else, up to one that began to send the file and did not finish, which another try may
+get). A failure on this machine (a full disk, a folder where a file goes) stops at once:
 no other mirror can fix it. Used by :mod:`linearnets.data.download`.
 """
 
@@ -19,7 +20,7 @@ from linearnets._text import shown_path
 from linearnets.data import files
 from linearnets.data.fetch import LocalFileError, try_mirror
 from linearnets.data.folder_contents import current_file
-from linearnets.data.http_deadline import SilentError, StalledError
+from linearnets.data.http_deadline import RedirectError, SilentError, StalledError, UnfinishedError
 from linearnets.data.mirror_reasons import certificate_failed, failure_reason, proxy_for
 from linearnets.errors import DatasetError
 
@@ -28,6 +29,7 @@ __all__ = [
     "CERTIFICATE_FIX",
     "NO_NETWORK_FIX",
     "STALLED_FIX",
+    "UNFINISHED_FIX",
     "download_needed",
     "download_one",
 ]
@@ -37,8 +39,9 @@ _OFFLINE_WAYS = (
     "files (*-ubyte.gz) from a machine that has them into a folder and pass root=DIR (or set "
     "LINEARNETS_DATA)"
 )
-# the advice for the most telling failure, from no answer up to an answer that was wrong, up to
-# the ways to the files offline that end it (see _offline_ways)
+# the advice for the most telling failure, from no answer up to an answer that was wrong, then one
+# that may come right on another try; up to the ways to the files offline that end it (see
+# _offline_ways)
 _FIX_HEADS = (
     "without a network, ",
     # took the connection, then no (complete) headers in time, or hung up before them: reached,
@@ -51,11 +54,21 @@ _FIX_HEADS = (
     # when some mirror answered: the network works, and "without a network" would mislead
     "a mirror answered, so the network works, but not with the file: pass mirrors that serve "
     "Fashion-MNIST's original files, or ",
+    # an answer that began well and did not finish (stalled, cut short), or a server busy or
+    # failing (HTTP 5xx, 429, 408): the file may be the right one, and another try may get it
+    "a mirror answered, so the network works, but did not send the whole file (a transfer "
+    "stalled or cut short, or a server busy or failing): try again later or pass other mirrors, "
+    "or ",
 )
+# _reached's answers: indexes into _FIX_HEADS, the most telling last
+_NONE, _STALLED, _CERTIFICATE, _ANSWERED, _UNFINISHED = range(len(_FIX_HEADS))
 # the advice where the Debian package is not installed here
-NO_NETWORK_FIX, STALLED_FIX, CERTIFICATE_FIX, ANSWERED_FIX = (
+NO_NETWORK_FIX, STALLED_FIX, CERTIFICATE_FIX, ANSWERED_FIX, UNFINISHED_FIX = (
     head + _OFFLINE_WAYS for head in _FIX_HEADS
 )
+# statuses of a server that may answer another try with the file: a request timeout, too many
+# requests, and any 5xx (a server error, or one busy: 503)
+_TRY_AGAIN_STATUSES = frozenset({408, 429, *range(500, 600)})
 
 
 def _offline_ways(name: str, expected: tuple[int, str], dest: Path) -> str:
@@ -68,26 +81,39 @@ def _offline_ways(name: str, expected: tuple[int, str], dest: Path) -> str:
 
 
 def _reached(exc: BaseException) -> int:
-    """Say how far a mirror's failure ``exc`` got, as an index into :data:`_FIX_HEADS`: 3 an answer (an
-    HTTP error status, a reply that is no HTTP, a redirect refused, a file that fails the check:
-    the network works), 2 a certificate not trusted, 1 stalled, silent or hung up before its
-    headers (the connection taken), 0 none (refused, unreachable, timed out connecting)."""
+    """Say how far a mirror's failure ``exc`` got, as an index into :data:`_FIX_HEADS`:
+    4 an answer that did not finish (a body stalled, too slow or cut short, the status of a server
+    busy or failing: 5xx, 429, 408; also where a redirect led), 3 an answer that was not the file
+    (another HTTP error status, 404 or 410, a reply that is no HTTP, a redirect refused, a file
+    that fails the check: the network works), 2 a certificate not trusted, 1 stalled, silent or
+    hung up before its headers (the connection taken), 0 none (refused, unreachable, timed out
+    connecting).
+
+    4 outranks 3: its fix (try again later, or other mirrors) also fits a mirror without the file,
+    and 3's alone would send away a mirror that may serve it next time."""
+    if isinstance(exc, RedirectError):  # the mirror answered with a redirect; where it led:
+        # stalled or unfinished there may come right on another try; else an answer, not the file
+        return _UNFINISHED if _reached(exc.error) in (_STALLED, _UNFINISHED) else _ANSWERED
     reason = getattr(exc, "reason", None)
     # a reset (RST) or close before any header: the connection was taken (one refused is a
     # ConnectionRefusedError); it got "without a network", or (closed) "a mirror answered"
     if isinstance(exc, ConnectionResetError | ConnectionAbortedError) or isinstance(
         reason, ConnectionResetError | ConnectionAbortedError
     ):
-        return 1
-    if isinstance(exc, urllib.error.HTTPError | http.client.HTTPException):
-        return 3
+        return _STALLED
+    if isinstance(exc, urllib.error.HTTPError):
+        return _UNFINISHED if exc.code in _TRY_AGAIN_STATUSES else _ANSWERED
+    if isinstance(exc, UnfinishedError | http.client.IncompleteRead):
+        return _UNFINISHED
+    if isinstance(exc, http.client.HTTPException):
+        return _ANSWERED
     # raised reading the headers (getresponse), which urllib passes on as it is (it wraps only
     # errors sending the request in a URLError); a wrapped one is taken the same way
     if isinstance(exc, StalledError | SilentError) or isinstance(reason, SilentError):
-        return 1
+        return _STALLED
     if isinstance(exc, DatasetError):
-        return 3
-    return 2 if certificate_failed(exc) else 0
+        return _ANSWERED
+    return _CERTIFICATE if certificate_failed(exc) else _NONE
 
 
 def _proxy_note(url: str) -> str:

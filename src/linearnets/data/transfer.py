@@ -5,8 +5,10 @@ the headers and refuses redirects elsewhere than HTTP(S)) and copies its body in
 copy fails when the mirror sends more than a gzip of the file can hold (:func:`max_body`), sends
 slower than :data:`MIN_BYTES_PER_SECOND` over any ``timeout`` seconds, or stops short of the length
 it announced; the bytes on the wire (a chunked body's size lines and trailers too) are held to the
-same speed and to twice that size (:func:`~linearnets.data.http_deadline.limit_body`). A failure
-after a redirect names the URL it went to. An OSError of the local write is
+same speed and to twice that size (:func:`~linearnets.data.http_deadline.limit_body`). A body
+begun and not finished (stalled, too slow, cut short) is an
+:class:`~linearnets.data.http_deadline.UnfinishedError`: the file may be right, and another try may
+get it whole. A failure after a redirect names the URL it went to. An OSError of the local write is
 told apart from the network's (:class:`DiskError`), so that the caller can say no mirror can fix it.
 """
 
@@ -21,7 +23,7 @@ from typing import BinaryIO
 
 from linearnets._bars import bar_size, close_bar, dumb_terminal
 from linearnets.data import http_deadline
-from linearnets.data.http_deadline import RedirectError, SpeedFloor
+from linearnets.data.http_deadline import RedirectError, SpeedFloor, UnfinishedError
 from linearnets.errors import DatasetError
 
 __all__ = [
@@ -106,17 +108,19 @@ def _read_some(response: http.client.HTTPResponse, received: int, timeout: float
                 f"sent a chunked body with a malformed chunk size after {received} bytes "
                 "(not HTTP/1.1 chunking)"
             ) from None
-        raise DatasetError(
+        raise UnfinishedError(
             f"the connection closed after {received + len(exc.partial)} bytes (truncated)"
         ) from None
     except TimeoutError:
-        raise DatasetError(
+        raise UnfinishedError(
             f"sent its headers and {received} bytes, then nothing for {timeout:g} s (stalled)"
         ) from None
     except ConnectionError:
         # a reset after the headers: the mirror answered (the bare "[Errno 104] Connection reset
         # by peer" got the advice of a machine without a network)
-        raise DatasetError(f"the connection was reset after {received} bytes (truncated)") from None
+        raise UnfinishedError(
+            f"the connection was reset after {received} bytes (truncated)"
+        ) from None
 
 
 def fetch_url(
@@ -181,4 +185,4 @@ def receive(
     finally:
         close_bar(bar, shape)
     if total is not None and received != total:
-        raise DatasetError(f"the transfer stopped after {received} of {total} bytes (truncated)")
+        raise UnfinishedError(f"the transfer stopped after {received} of {total} bytes (truncated)")
