@@ -41,7 +41,7 @@ from linearnets.data import (
 from linearnets.data.download import download_fashion_mnist
 from linearnets.data.files import find_fashion_mnist
 from linearnets.data.verify import read_verified
-from linearnets.errors import DatasetError, UsageError
+from linearnets.errors import DatasetError, UsageError, UsageTypeError
 
 from .conftest import Tiny, broken_link
 
@@ -724,6 +724,21 @@ def test_a_bad_mirror_is_refused_before_any_folder_is_made(tmp_path: Path) -> No
     with pytest.raises(UsageError, match=r"mirrors must be http"):
         download_fashion_mnist(tmp_path / "root", mirrors=["http://"])
     assert not (tmp_path / "root").exists()
+
+
+@pytest.mark.parametrize("value", ["False", 0, None])
+def test_a_progress_that_is_no_bool_is_refused_before_anything_is_fetched(
+    server: Server, tiny: Tiny, tmp_path: Path, value: object
+) -> None:
+    """progress="False" was taken as truthy: the bars were shown."""
+    with pytest.raises(UsageTypeError) as info:
+        download_fashion_mnist(
+            tmp_path / "root", mirrors=[server.mirror("good")], checksums=tiny.files, progress=value
+        )
+    assert str(info.value) == (
+        f"progress must be True or False, got {value!r}; pass progress=True or progress=False"
+    )
+    assert not (tmp_path / "root").exists() and server.requests == []
 
 
 FIRST = "train-images-idx3-ubyte"

@@ -40,7 +40,7 @@ from linearnets.data.mirror_order import UNFINISHED_FIX as UNFINISHED_FIX
 from linearnets.data.mirror_order import download_needed
 from linearnets.data.mirrors import DEFAULT_MIRRORS, check_mirrors
 from linearnets.path_checks import expand_user
-from linearnets.validation import check_positive_float
+from linearnets.validation import check_bool, check_positive_float
 
 __all__ = [
     "DEFAULT_MIRRORS",
@@ -130,7 +130,8 @@ def download_fashion_mnist(
             read once.
         checksums: each file name with its decompressed (size, MD5); default: the real Fashion-MNIST.
         timeout: seconds to wait for a mirror to answer, and the window of its minimum speed.
-        progress: show a progress bar per file (tqdm, on stderr, when stderr is a terminal).
+        progress: True or False: show a progress bar per file (tqdm, on stderr, when stderr is a
+            terminal).
 
     Returns:
         The folder holding the four verified files.
@@ -138,8 +139,10 @@ def download_fashion_mnist(
     Raises:
         DownloadInterrupted: a Ctrl-C or SIGTERM while the files were fetched (a
             ``KeyboardInterrupt``); it says which files stay and which are still to fetch.
-        UsageError: ``root`` is not a folder, or cannot be written while some file is missing,
-            or is a ``FashionMNIST`` folder holding none of the files (pass the folder above).
+        UsageError: ``mirrors``, ``timeout`` or ``progress`` is refused (before anything is made:
+            ``progress="False"`` is no bool), or ``root`` is not a folder, or cannot be written
+            while some file is missing, or is a ``FashionMNIST`` folder holding none of the files
+            (pass the folder above).
         DatasetError: every mirror failed for some file (the message lists each failure, the local
             file rejected if one was, and the fix), or the file cannot be saved on this machine
             (a full disk, a folder in the way; :class:`~linearnets.data.fetch.LocalFileError`).
@@ -148,6 +151,7 @@ def download_fashion_mnist(
     """
     names = checksums or FASHION_MNIST_FILES
     timeout = check_positive_float("timeout", timeout, fix="pass e.g. timeout=30")
+    progress = check_bool("progress", progress)  # progress="False" is truthy
     urls = check_mirrors(mirrors)  # read once: a generator is used up by the check
     root = expand_user("root", root)
     dest = locate(root, names)
