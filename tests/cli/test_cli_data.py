@@ -182,6 +182,27 @@ def test_errors_are_one_line(
     assert len(err) == 1 and re.search(pattern, err[0]), err
 
 
+def test_a_cache_dir_that_cannot_be_made_is_refused_in_one_line(
+    real: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """LINEARNETS_CACHE_DIR=/proc/foo linearnets data: every run verified again, without a word."""
+    if not Path("/proc/self").is_dir():
+        pytest.skip("no /proc file system here")
+    monkeypatch.setenv("LINEARNETS_CACHE_DIR", "/proc/linearnets-cache")
+    monkeypatch.setattr(fashion_mnist_memo, "MEMO", {})  # as a fresh process: the files are read
+    assert main(["data"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(
+        "linearnets data: error: LINEARNETS_CACHE_DIR must name a folder for linearnets' cache of "
+        "verified files (made if missing), got '/proc/linearnets-cache', but "
+        "/proc/linearnets-cache cannot be made ("
+    ), err
+    assert err[0].endswith(
+        "); point it at a folder you can write to, or unset it (unset LINEARNETS_CACHE_DIR) for "
+        "the default cache folder"
+    )
+
+
 @pytest.mark.parametrize("where", ["empty", "missing"])
 def test_a_data_dir_without_the_files_points_at_the_installed_debian_package(
     real: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -360,12 +362,69 @@ def test_a_cache_dir_that_cannot_be_a_folder_is_refused(
         cache_dir()
 
 
-def test_a_cache_dir_that_does_not_exist_yet_is_made_when_first_written(
+def _refused(given: str, problem: str, folder: str = "a folder you can write to") -> str:
+    """The refusal of ``LINEARNETS_CACHE_DIR=given``, as a pattern matching the whole message."""
+    return (
+        rf"^LINEARNETS_CACHE_DIR must name a folder for linearnets' cache of verified files "
+        rf"\(made if missing\), got '{re.escape(given)}', but {re.escape(problem)}; point it at "
+        rf"{folder}, or unset it \(unset LINEARNETS_CACHE_DIR\) for the default cache folder$"
+    )
+
+
+@pytest.mark.parametrize("below", ["", "/sub"])
+def test_a_cache_dir_that_cannot_be_made_is_refused(
+    below: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LINEARNETS_CACHE_DIR=/proc/foo turned caching off without a word, every run verifying
+    again, though a file in the way was refused."""
+    top = "/proc/linearnets-cache"
+    if not os.path.isdir("/proc/self"):
+        pytest.skip("no /proc file system here")
+    with pytest.raises(OSError) as made:  # the oracle: the system refuses the folder
+        os.mkdir(top)
+    monkeypatch.setenv("LINEARNETS_CACHE_DIR", top + below)
+    with pytest.raises(
+        UsageError, match=_refused(top + below, f"{top} cannot be made ({made.value.strerror})")
+    ):
+        cache_dir()
+
+
+def test_a_cache_dir_on_a_read_only_disk_is_refused_naming_the_folder_that_cannot_be_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    given = tmp_path / "ro" / "cache"
+
+    def read_only(path: Any, *args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(tmp_path / "ro"))
+
+    monkeypatch.setattr(os, "makedirs", read_only)
+    monkeypatch.setenv("LINEARNETS_CACHE_DIR", str(given))
+    with pytest.raises(
+        UsageError,
+        match=_refused(
+            str(given), f"{tmp_path / 'ro'} cannot be made ({os.strerror(errno.EROFS)})"
+        ),
+    ):
+        cache_dir()
+
+
+def test_a_read_only_cache_dir_that_exists_is_no_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It is read (another user may fill it): only one that cannot be made is refused."""
+    folder = tmp_path / "shared"
+    folder.mkdir(mode=0o555)
+    monkeypatch.setattr(os, "makedirs", None)  # never called: the folder exists
+    monkeypatch.setenv("LINEARNETS_CACHE_DIR", str(folder))
+    assert cache_dir() == folder
+
+
+def test_a_cache_dir_that_does_not_exist_yet_is_made(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LINEARNETS_CACHE_DIR", str(tmp_path / "new" / "cache"))
     folder = cache_dir()
-    assert folder == tmp_path / "new" / "cache"
+    assert folder == tmp_path / "new" / "cache" and folder.is_dir()
     save_index(folder / "verified.json", "k", {"size": 1})
     assert load_index(folder / "verified.json") == {"k": {"size": 1}}
 

@@ -6,7 +6,8 @@ that :mod:`linearnets.data.verify` keeps. A missing, corrupt or read-only cache 
 re-verification, never an error; so does no cache at all (:data:`NO_CACHE`: the default folder needs
 an existing home folder, which a bare uid under ``env -i`` or ``HOME=/nonexistent`` lacks), and an
 entry of the wrong kind (a folder or a FIFO where a file belongs), replaced when it can be (an empty
-folder) and else left alone. Only a ``$LINEARNETS_CACHE_DIR`` that cannot be a folder is an error.
+folder) and else left alone. Only a ``$LINEARNETS_CACHE_DIR`` that cannot be a folder, or that is
+missing and cannot be made, is an error: it would turn the cache off for every run without a word.
 
 Its temporary files are locked while written (:mod:`linearnets.data.locked_temps`), so the next run
 removes those a killed one left.
@@ -65,7 +66,8 @@ def cache_dir() -> Path:
 
     Raises:
         UsageError: ``$LINEARNETS_CACHE_DIR`` starts with a ``~`` or ``~user`` that cannot be
-            expanded, or cannot be a folder (it, or a folder it would be made in, is a file).
+            expanded, or cannot be a folder (it, or a folder it would be made in, is a file), or
+            is missing and cannot be made (``/proc/x``, a read-only disk); it is made here.
     """
     env = os.environ.get("LINEARNETS_CACHE_DIR")
     if env:
@@ -90,8 +92,8 @@ def _home() -> Path | None:
 
 
 def _checked_cache_env(env: str) -> Path:
-    """Return the folder ``$LINEARNETS_CACHE_DIR`` (``env``) names, made later if missing; refuse
-    one that cannot be a folder, which would turn caching off without a word."""
+    """Return the folder ``$LINEARNETS_CACHE_DIR`` (``env``) names, made now if missing; refuse
+    one that cannot be a folder or cannot be made, which would turn caching off without a word."""
     path = expand_user("LINEARNETS_CACHE_DIR", env)
     # the nearest part that exists (a link followed) must be a folder for the cache to be made in
     existing = next((p for p in (path, *path.parents) if os.path.exists(p)), None)
@@ -102,10 +104,21 @@ def _checked_cache_env(env: str) -> Path:
             if existing == path
             else f"{existing} is not a folder, so none can be made in it"
         )
+    folder = "a folder"
+    if not problem and existing != path:
+        # made now, not at the first write: one that cannot be made (/proc/x, a read-only disk,
+        # a folder of another user's) turned caching off without a word; a read-only cache that
+        # exists is fine (it is read)
+        try:
+            os.makedirs(path, exist_ok=True)
+        except OSError as exc:
+            failed = exc.filename if isinstance(exc.filename, str) else str(path)
+            problem = f"{failed} cannot be made ({exc.strerror or type(exc).__name__})"
+            folder = "a folder you can write to"
     if problem:
         raise UsageError(
             f"LINEARNETS_CACHE_DIR must name a folder for linearnets' cache of verified files "
-            f"(made if missing), got {env!r}, but {problem}; point it at a folder, or unset it "
+            f"(made if missing), got {env!r}, but {problem}; point it at {folder}, or unset it "
             "(unset LINEARNETS_CACHE_DIR) for the default cache folder"
         )
     return path
