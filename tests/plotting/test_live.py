@@ -394,16 +394,53 @@ def test_live_curves_files_keep_the_whole_figure_every_update_and_at_close(tmp_p
         assert image.size == _pixels(final.fig)
 
 
-def test_live_curves_legend_sits_at_the_centre_right_whatever_the_data() -> None:
-    curves = LiveCurves(mode="none", metrics=("train loss",), num_epochs=3)
-    for epoch, value in ((1, 1.0), (2, 0.0), (3, 0.5)):  # the last point sits at the centre right
-        curves.update(epoch, {"train loss": value})
-    curves.fig.canvas.draw()
-    legend = curves.ax.get_legend().get_window_extent()
-    box = curves.ax.get_window_extent()
-    assert abs((legend.y0 + legend.y1) / 2 - (box.y0 + box.y1) / 2) < 1.0  # vertically centred
-    assert box.x1 - 30 < legend.x1 < box.x1  # against the right edge, inside the axes
-    assert [t.get_text() for t in curves.ax.get_legend().get_texts()] == ["train loss"]
+# `linearnets softmax --epochs 5 --lr 0.02`: the accuracies end at mid-height, on the right, where
+# the legend sat ("center right") over the points of epochs 4 and 5
+_HIDDEN_BEFORE = {
+    "train loss": [1.142, 0.771, 0.689, 0.643, 0.613],
+    "train acc": [0.674, 0.760, 0.782, 0.793, 0.802],
+    "test acc": [0.716, 0.765, 0.777, 0.787, 0.797],
+}
+
+
+@pytest.mark.parametrize(
+    ("metrics", "figsize", "rows"),
+    [
+        (_HIDDEN_BEFORE, (4.5, 3.0), 1),
+        ({"train loss": [1.0, 0.0, 0.5]}, (4.5, 3.0), 1),  # the last point at the centre right
+        (_HIDDEN_BEFORE, (3.0, 2.0), 2),  # a small figure: three entries do not fit in one row
+    ],
+    ids=["lr-0.02-run", "one-line", "small-figure"],
+)
+def test_live_curves_legend_hides_no_point_and_is_not_cut(
+    metrics: dict[str, list[float]], figsize: tuple[float, float], rows: int, tmp_path: Path
+) -> None:
+    """As drawn: the legend's box holds none of the points, and lies in the figure, under the x
+    label and its tick labels (drawn over nothing, cut by no edge)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    epochs = len(next(iter(metrics.values())))
+    curves = LiveCurves(
+        out_dir=tmp_path, mode="file", metrics=tuple(metrics), num_epochs=epochs, figsize=figsize
+    )
+    for i in range(epochs):
+        curves.update(i + 1, {name: values[i] for name, values in metrics.items()})
+    canvas = FigureCanvasAgg(curves.fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    legend = curves.ax.get_legend()
+    box = legend.get_window_extent(renderer)
+    points = np.concatenate(
+        [curves.ax.transData.transform(line.get_xydata()) for line in curves.ax.lines]
+    )
+    assert len(points) == sum(len(v) for v in metrics.values())
+    under = [p for p in points if box.x0 <= p[0] <= box.x1 and box.y0 <= p[1] <= box.y1]
+    assert under == []
+    assert box.y1 < curves.ax.xaxis.get_tightbbox(renderer).y0  # under "epoch" and the ticks
+    assert curves.fig.bbox.x0 <= box.x0 and box.x1 <= curves.fig.bbox.x1 and box.y0 >= 0
+    assert len({round(t.get_window_extent(renderer).y0) for t in legend.get_texts()}) == rows
+    assert [t.get_text() for t in legend.get_texts()] == list(metrics)
+    curves.close()
 
 
 def test_live_curves_legend_lists_the_metrics_in_their_order_not_the_updates() -> None:

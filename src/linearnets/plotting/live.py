@@ -26,6 +26,7 @@ from typing import SupportsFloat
 from linearnets._warn import warn
 from linearnets.errors import UsageError
 from linearnets.plotting._live_args import check_mapping, check_names, check_value, curve_files
+from linearnets.plotting._live_legend import legend_below
 from linearnets.plotting._live_output import MODES, LiveOutput, resolve_mode
 from linearnets.plotting._mpl import (
     matplotlib_module,
@@ -38,13 +39,16 @@ from linearnets.validation import check_bool, check_choice, check_positive_int
 
 __all__ = ["MODES", "LiveCurves", "LiveOutput", "resolve_mode"]
 
+_BOTTOM = 0.15  # the axes' bottom, a figure fraction: room for the tick labels and "epoch"
+
 
 class LiveCurves:
     """Redraw training curves (one line per metric, x = epoch) after each epoch, used by the trainer.
 
     In "file" mode ``curves.png`` and ``curves.svg`` (see ``formats``) in ``out_dir`` are rewritten
     atomically after every update. A metric missing from an update (e.g. no "test acc" for linear
-    regression) gets no point, and a metric that never got one stays out of the legend.
+    regression) gets no point, and a metric that never got one stays out of the legend. The legend
+    sits under the axes (in rows, as many as the width needs), where it hides no point.
 
     Each metric's epochs go forward: a later ``fit`` continuing the training (``start_epoch``)
     extends the lines (in a notebook, in the same display when in the same cell, as the figure
@@ -137,7 +141,8 @@ class LiveCurves:
         self.ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
         self._set_xlim()
         # fixed margins: a layout engine would cost a second draw on every save
-        self.fig.subplots_adjust(left=0.14, right=0.97, bottom=0.15, top=0.92)  # room for 1e-5
+        # (the legend, under the x label, raises the bottom: see legend_below)
+        self.fig.subplots_adjust(left=0.14, right=0.97, bottom=_BOTTOM, top=0.92)  # room for 1e-5
 
     def _set_xlim(self) -> None:
         if self.num_epochs is not None:
@@ -223,9 +228,8 @@ class LiveCurves:
         for name, line in self.lines.items():
             line.set_data(self.epochs[name], self.values[name])
         shown = tuple(m for m in self.metrics if self.epochs[m])
-        if shown != self._legend_for:
-            # a fixed place: loc="best" searches for one on every draw
-            self.ax.legend(handles=[self.lines[m] for m in shown], loc="center right")
+        if shown != self._legend_for:  # laid out once per set of metrics, not on every draw
+            legend_below(self.fig, self.ax, [self.lines[m] for m in shown], bottom=_BOTTOM)
             self._legend_for = shown
         self.ax.relim()
         self.ax.autoscale_view()
