@@ -737,14 +737,22 @@ def test_add_keeps_points_undrawn_until_redraw(tmp_path: Path) -> None:
 
 
 def test_a_curves_file_that_cannot_be_written_names_out_dir(tmp_path: Path) -> None:
-    """It said "out must be a figure file …; pass a file name in it": LiveCurves has no out, and
-    always writes curves.png in out_dir."""
+    """It said "out must be a figure file …; pass a file name in it", then "out_dir must be a
+    figure file, got 'DIR/curves.png', which is a folder; pass a file name in it, e.g.
+    DIR/curves.png/figure.png": LiveCurves always writes curves.png in out_dir, so the folder in
+    its place is to be moved (or another out_dir passed)."""
     curves = LiveCurves(num_epochs=2, out_dir=tmp_path, mode="file", formats=("png",))
     curves.update(1, {"train loss": 0.5})
     (tmp_path / "curves.png").unlink()
     (tmp_path / "curves.png").mkdir()  # a folder where the file goes
-    with pytest.raises(UsageError, match=r"^out_dir must be"):
+    with pytest.raises(UsageError) as info:
         curves.update(2, {"train loss": torch.tensor(0.25)})  # a one-element tensor is a value
+    assert str(info.value) == (
+        f"out_dir must be a folder curves.png can be written in, got {str(tmp_path)!r}, which "
+        f"holds a folder {str(tmp_path / 'curves.png')!r} in its place; move or remove that "
+        "folder, or pass another out_dir"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["curves.png"]  # no temporary file left
     assert repr(curves) == (
         "LiveCurves(mode='file', metrics=['train loss', 'train acc', 'test acc'], num_epochs=2, "
         "points=2)"
@@ -763,10 +771,13 @@ def test_a_bare_string_of_distinct_letters_is_refused_as_metrics() -> None:
 
 def test_a_final_format_file_that_is_a_folder_is_refused_when_made(tmp_path: Path) -> None:
     (tmp_path / "curves.svg").mkdir()
-    with pytest.raises(
-        UsageError, match=r"^out_dir .*curves\.svg is a folder; pass a file name in it"
-    ):
+    with pytest.raises(UsageError) as info:
         LiveCurves(out_dir=tmp_path, mode="file", formats=("png",), final_formats=("svg",))
+    assert str(info.value) == (
+        f"out_dir must be a folder curves.svg can be written in, got {str(tmp_path)!r}, which "
+        f"holds a folder {str(tmp_path / 'curves.svg')!r} in its place; move or remove that "
+        "folder, or pass another out_dir"
+    )
 
 
 def test_a_value_that_raises_runtime_error_on_float_is_refused_by_name() -> None:

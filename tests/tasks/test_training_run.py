@@ -608,6 +608,68 @@ def test_a_run_folder_removed_while_it_trains_is_named_gone_and_not_made_again(
     assert run_softmax(replace(config, epochs=1, plot="none")).history.epochs[-1].epoch == 1
 
 
+class _FolderForCurves(Callback):
+    """Makes a folder curves.png in the run folder as epoch 1 starts (before the plotting process
+    writes the file there), as a user might while the run trains."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = run_dir
+
+    def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
+        if epoch == 1:
+            (self.run_dir / "curves.png").mkdir()
+
+
+def test_a_folder_made_where_the_curves_go_is_named_with_its_fix_then_the_resume(
+    tmp_path: Path,
+) -> None:
+    """It said "out_dir must be a figure file, got 'RUN/curves.png', which is a folder; pass a file
+    name in it, e.g. RUN/curves.png/figure.png ... draw them with: linearnets softmax --resume
+    RUN": a setting the command line has not, a fix no user can make, and a resume refused until
+    the folder is moved. Moved, the resume draws the figures."""
+    from linearnets.errors import PlotError
+
+    _blobs(tmp_path / "d.npz")
+    out = tmp_path / "run"
+    config = SoftmaxConfig(data=tmp_path / "d.npz", epochs=2, plot="file", out=out)
+    with pytest.raises(PlotError) as info:
+        run_softmax(config, callbacks=[_FolderForCurves(out)])
+    assert one_line(info.value, command="linearnets softmax") == (
+        "the figures were not all drawn: the run folder holds a folder "
+        f"{out / 'curves.png'} where the run writes a file; the other files of the run are saved; "
+        "move that folder out of the run folder, then draw them with: linearnets softmax "
+        f"--resume {shlex.quote(str(out))}"
+    )
+    (out / "curves.png").rmdir()
+    result = resume_softmax(out)
+    assert [m.epoch for m in result.history.epochs] == [1, 2]  # nothing trained again
+    assert (out / "curves.png").stat().st_size > 1000 and (out / "curves.svg").is_file()
+
+
+def test_a_figure_failure_with_no_folder_in_the_way_keeps_the_drawings_own_message(
+    tmp_path: Path,
+) -> None:
+    """Only a folder where the run writes a file changes the message: another failure is told as
+    the plotting process told it, with the resume after it."""
+    from linearnets.errors import PlotError
+    from linearnets.tasks.training_run import _finish
+
+    def failed() -> None:
+        raise PlotError("the figures were not all drawn: drawing the curves failed with OSError")
+
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "curves.pdf").mkdir()  # the user's name, not a run's file: no obstacle
+    plotter: Any = SimpleNamespace(close=failed)
+    result: Any = SimpleNamespace(summary=lambda: {"epochs": 1})
+    exp: Any = SimpleNamespace(dist=SimpleNamespace(enabled=False, is_main=True, world_size=1))
+    with pytest.raises(PlotError) as info:
+        _finish(exp, tmp_path / "run", result, plotter)
+    assert str(info.value) == (
+        "the figures were not all drawn: drawing the curves failed with OSError; draw them with: "
+        f"linearnets.resume_softmax({str(tmp_path / 'run')!r})"
+    )
+
+
 @pytest.mark.parametrize(("test_set", "plot"), [(False, "file"), (True, "none")])
 def test_the_reports_are_written_with_a_test_set_and_figures_only_when_plotted(
     tmp_path: Path, test_set: bool, plot: str

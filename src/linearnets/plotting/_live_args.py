@@ -71,7 +71,8 @@ def curve_files(
         )
     out_dir = expand_user("out_dir", out_dir)  # as check_out_path does: no folder named "~"
     for path in (out_dir / f"curves.{f}" for f in (*formats, *finals)):
-        check_out_path("out_dir", path)  # a folder named curves.png, or out_dir a file, fails now
+        # a folder named curves.png, or out_dir a file, fails now
+        check_out_path("out_dir", path, names_folder=True)
     per_update = [out_dir / f"curves.{f}" for f in formats]
     at_close = [out_dir / f"curves.{f}" for f in finals]
     return per_update, at_close

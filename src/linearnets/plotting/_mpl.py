@@ -26,7 +26,7 @@ from linearnets.plotting._fonts import cjk_family as cjk_family
 from linearnets.plotting._fonts import title_font as title_font
 from linearnets.plotting._mpl_dirs import settle_config_dir
 from linearnets.plotting._out_path import SAVE_FORMATS as SAVE_FORMATS
-from linearnets.plotting._out_path import check_out_path
+from linearnets.plotting._out_path import check_out_path, folder_in_its_place
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -165,6 +165,8 @@ def save_figure(
         os.replace(tmp, path)
     except IsADirectoryError:
         _unlink(tmp)
+        if names_folder:  # the file name is ours (curves.png): the folder is to move
+            raise folder_in_its_place(name, path) from None
         raise UsageError(
             f"{name} must be a figure file, got {quoted_path(path)}, which is a folder; pass a "
             f"file name in it, e.g. {shown_path(path / ('figure' + path.suffix))}"

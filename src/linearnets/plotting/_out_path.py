@@ -15,14 +15,21 @@ from linearnets._text import quoted_path, shown_path
 from linearnets.errors import UsageError
 from linearnets.path_checks import expand_user, link_problem
 
-__all__ = ["SAVE_FORMATS", "check_out_path"]
+__all__ = ["SAVE_FORMATS", "check_out_path", "folder_in_its_place"]
 
 SAVE_FORMATS = (".png", ".svg", ".pdf")
 
 
-def check_out_path(name: str, out: str | Path, formats: Sequence[str] = SAVE_FORMATS) -> Path:
+def check_out_path(
+    name: str,
+    out: str | Path,
+    formats: Sequence[str] = SAVE_FORMATS,
+    *,
+    names_folder: bool = False,
+) -> Path:
     """Return ``out`` as a :class:`Path` (``~`` expanded) if it names a file with one of ``formats``'
-    extensions, else raise UsageError."""
+    extensions, else raise UsageError; ``names_folder``: ``name`` sets ``out``'s folder, its file
+    name is the caller's (``curves.png`` in ``out_dir``), and a folder there is to be moved."""
     if not isinstance(out, str | os.PathLike):
         raise UsageError(f"{name} must be a path (str or pathlib.Path), got {out!r}")
     example = f"{name} figure.png" if name.startswith("--") else f"{name}='figure.png'"
@@ -50,6 +57,8 @@ def check_out_path(name: str, out: str | Path, formats: Sequence[str] = SAVE_FOR
             f"e.g. {example}"
         )
     try:
+        if path.is_dir() and names_folder:
+            raise folder_in_its_place(name, path)
         if path.is_dir():
             raise UsageError(
                 f"{name} {shown_path(path)} is a folder; pass a file name in it, e.g. "
@@ -75,3 +84,14 @@ def check_out_path(name: str, out: str | Path, formats: Sequence[str] = SAVE_FOR
             "pass another path"
         ) from None
     return path
+
+
+def folder_in_its_place(name: str, path: Path) -> UsageError:
+    """Return the error for a figure file ``path`` of the caller's naming (``curves.png``) in the
+    folder ``name`` sets (``out_dir``) that is a folder: no other file name can be passed, the
+    folder is to be moved."""
+    return UsageError(
+        f"{name} must be a folder {path.name} can be written in, got {quoted_path(path.parent)}, "
+        f"which holds a folder {quoted_path(path)} in its place; move or remove that folder, or "
+        f"pass another {name}"
+    )

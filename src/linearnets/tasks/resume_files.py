@@ -36,6 +36,7 @@ __all__ = [
     "checked_folder",
     "drop_figures",
     "drop_final_outputs",
+    "folder_in_place",
     "rewrite_run_files",
 ]
 
@@ -83,14 +84,23 @@ def _check_replaceable(run_dir: Path) -> None:
     Read-only files are no obstacle: each is replaced by a rename, which only the folder's write
     permission allows or forbids.
     """
+    folder = folder_in_place(run_dir)
+    if folder is not None:
+        raise UsageError(
+            f"linearnets.resume_softmax({str(run_dir)!r}): the run folder holds a folder "
+            f"{shown_path(folder)} where the run keeps a file, which resuming replaces; move "
+            "that folder out of the run folder, then resume"
+        )
+
+
+def folder_in_place(run_dir: Path) -> Path | None:
+    """Return the first of the run's files (:data:`RUN_FILE_NAMES`) that is a folder in
+    ``run_dir`` (not a link to one), or ``None``: no resume, nor figure, can be written there."""
     for name in RUN_FILE_NAMES:
         path = run_dir / name
         if path.is_dir() and not path.is_symlink():
-            raise UsageError(
-                f"linearnets.resume_softmax({str(run_dir)!r}): the run folder holds a folder "
-                f"{shown_path(path)} where the run keeps a file, which resuming replaces; move "
-                "that folder out of the run folder, then resume"
-            )
+            return path
+    return None
 
 
 def drop_final_outputs(run_dir: Path) -> None:
