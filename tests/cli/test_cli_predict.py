@@ -888,6 +888,39 @@ def test_its_own_figure_named_as_out_is_drawn(
     assert (run / "predict-2.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.parametrize("out", [None, "elsewhere/p.png"])
+def test_a_figure_a_full_disk_cannot_take_is_named(
+    env: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    out: str | None,
+) -> None:
+    """It said "[Errno 28] No space left on device (OSError): a device is full ...": not which
+    file, nor in which folder (the run's or --out's), the device was full. No file is left."""
+    import errno
+
+    from matplotlib.figure import Figure
+
+    def full(self: Figure, fname: Any, **kwargs: Any) -> None:
+        fname.write(b"\x89PNG")  # part of it written, to the file matplotlib was handed
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    run = tmp_path / "run"
+    _write_model(run)
+    monkeypatch.setattr(Figure, "savefig", full)
+    figure = run / "predict-20.png" if out is None else tmp_path / out
+    options = [] if out is None else ["--out", str(figure)]
+    assert main(["predict", str(run), "-n", "20", *options]) == 1
+    assert capsys.readouterr() == (
+        "",
+        f"linearnets predict: error: {figure} could not be written: No space left on device "
+        "(OSError): a device is full (the disk, or where the output goes); free some space and "
+        "run it again\n",
+    )
+    assert sorted(p.name for p in figure.parent.iterdir()) == (["model.pt"] if out is None else [])
+
+
 @pytest.mark.parametrize("then", ["removed", "replaced"])
 def test_a_figure_drawn_while_a_resume_replaced_the_weights_is_removed(
     env: None,

@@ -353,6 +353,19 @@ def test_a_full_disk_offers_no_resume_to_a_command_without_one(command: str) -> 
     )
 
 
+def test_a_full_disk_names_the_file_that_could_not_be_written() -> None:
+    """Its file first, as the shell takes it; the advice as for any full disk."""
+    exc = OSError(errno.ENOSPC, "No space left on device", "my run/predict-20.png")
+    assert report.one_line(exc, command="linearnets predict") == (
+        "my run/predict-20.png could not be written: No space left on device (OSError): a device "
+        "is full (the disk, or where the output goes); free some space and run it again"
+    )
+    exc = OSError(errno.ENOSPC, "No space left on device", "a\nb.png")
+    assert report.one_line(exc, command="linearnets predict").startswith(
+        "$'a\\nb.png' could not be written: No space left on device (OSError)"
+    )
+
+
 def test_a_full_disk_in_a_run_of_an_unknown_command_names_no_command() -> None:
     """The run's folder known but not the command: the advice is softmax's, said to be; naming
     the folder would need the command ("None --resume run")."""

@@ -366,6 +366,29 @@ def test_a_failed_save_leaves_no_temporary_file(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["taken.png"]
 
 
+@pytest.mark.parametrize("kind", ["nameless", "temporary", "another file"])
+def test_a_failed_write_names_the_figure_not_the_temporary_file(tmp_path: Path, kind: str) -> None:
+    """A full disk said "[Errno 28] No space left on device": which figure, nobody knew. The error
+    names it, not the temporary file it was written to; another file's (a font's) stays its own."""
+    import errno
+
+    fig = _small_figure()
+
+    def broken_savefig(f: Any, **kwargs: Any) -> None:
+        if kind == "nameless":  # a write to the open file
+            raise OSError(errno.ENOSPC, "No space left on device")
+        if kind == "temporary":  # as a rename names both files
+            raise OSError(errno.EXDEV, "Invalid cross-device link", os.fspath(f.name), None, "x")
+        raise OSError(errno.ENOENT, "No such file or directory", "font.ttf")
+
+    fig.savefig = broken_savefig  # type: ignore[method-assign]
+    with pytest.raises(OSError) as info:
+        _mpl.save_figure(fig, tmp_path / "fig.png")
+    named = "font.ttf" if kind == "another file" else str(tmp_path / "fig.png")
+    assert (info.value.filename, info.value.filename2) == (named, None)
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("parts", [("file", "fig.png"), ("file", "sub", "fig.png")])
 def test_a_file_in_the_folder_path_is_named_as_such(tmp_path: Path, parts: tuple[str, ...]) -> None:
     (tmp_path / "file").write_text("")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import re
 import select
 import sys
@@ -118,6 +119,11 @@ def one_line(exc: Exception, *, traceback_shown: bool = False, command: str | No
         return _flat(cli_words(text))
     if isinstance(exc, OSError):
         if exc.errno == errno.ENOSPC:
+            if isinstance(exc.filename, str | bytes) and exc.filename2 is None and exc.strerror:
+                # "[Errno 28] No space left on device: 'run/predict-20.png'": the file first
+                text = _flat(
+                    f"{shown_path(os.fsdecode(exc.filename))} could not be written: {exc.strerror}"
+                )
             return f"{text} ({type(exc).__name__}): {_disk_full_advice(command, exc)}"
         if exc.errno == errno.EACCES and isinstance(exc.filename, str | bytes):
             return _flat(_permission_denied(exc.filename))

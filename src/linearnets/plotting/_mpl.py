@@ -143,6 +143,7 @@ def save_figure(
 
     Raises:
         UsageError: ``path`` is a folder, or cannot be written (the reason is given).
+        OSError: the writing failed (a full disk): ``filename`` is ``path``.
     """
     matplotlib_module()  # imported with fig: the one way in all the same
     from matplotlib import rc_context
@@ -171,10 +172,24 @@ def save_figure(
             f"{name} must be a figure file, got {quoted_path(path)}, which is a folder; pass a "
             f"file name in it, e.g. {shown_path(path / ('figure' + path.suffix))}"
         ) from None
+    except OSError as exc:  # a full disk, an I/O error: named by the figure, not nameless
+        _unlink(tmp)
+        _name_the_figure(exc, path, tmp)
+        raise
     except BaseException:
         _unlink(tmp)
         raise
     return path
+
+
+def _name_the_figure(exc: OSError, path: Path, tmp: Path) -> None:
+    """Give ``exc``, raised while the figure ``path`` was written, that path as its file name where
+    it named none (a write to the open file: "[Errno 28] No space left on device") or the
+    temporary file (the rename): the error says which figure failed. Another file's (a font's)
+    is left as it is."""
+    if exc.filename is None or os.fsdecode(exc.filename) == os.fspath(tmp):
+        exc.filename = os.fspath(path)
+        exc.filename2 = None
 
 
 def _tight_box(fig: Figure) -> Any:
