@@ -683,6 +683,154 @@ def test_a_silent_rank_waits_for_rank_0_to_speak(
     assert capsys.readouterr() == ("", "")
 
 
+def test_torchruns_stop_landing_in_an_import_as_another_rank_reports_a_usage_error_is_not_said(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A usage error found before torch loads (``--force`` without ``--resume``): rank 1 imported
+    torch to tell whether it had lost a peer, rank 0 said the error and exited meanwhile, and
+    torchrun's SIGTERM landed in that import; the stop got out as a second line. Here any import
+    of torch or of the training code is where the signal lands."""
+    import builtins
+
+    from linearnets.cli import _ranks
+    from linearnets.cli._outcomes import report_error
+
+    as_rank_1(monkeypatch, launched=True)
+    for name in ("linearnets.training.dist_failures", "linearnets.training.distributed"):
+        monkeypatch.delitem(sys.modules, name, raising=False)  # as before torch loaded
+    real_import = builtins.__import__
+
+    def signalled(name: str, *args: object, **kwargs: object) -> object:
+        if name.partition(".")[0] == "torch" or name.startswith("linearnets.training"):
+            raise KeyboardInterrupt("SIGTERM")  # torchrun's, as rank 0 exited
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_ranks, "let_rank_0_speak", lambda seconds=2.0: False)  # ended by it
+    monkeypatch.setattr(builtins, "__import__", signalled)
+    try:
+        status = report_error(
+            UsageError("--force only applies with --resume RUN_DIR; drop --force"),
+            "linearnets softmax",
+            json_errors=True,
+        )
+    except KeyboardInterrupt:  # let out, it would stop pytest itself
+        pytest.fail("rank 1 let torchrun's stop out while it reported rank 0's usage error")
+    finally:
+        monkeypatch.setattr(builtins, "__import__", real_import)
+    assert (status, capsys.readouterr()) == (2, ("", ""))
+
+
+@pytest.mark.parametrize("launched", [True, False], ids=["torchrun", "by hand"])
+def test_a_signal_while_another_rank_decides_is_quiet_under_torchrun_alone(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], launched: bool
+) -> None:
+    """Under torchrun rank 0 speaks for the run: its SIGTERM to rank 1, wherever it lands as rank 1
+    reports, leaves rank 1 with its error's status, silent; started by hand, the stop goes on."""
+    from linearnets.cli import _outcomes
+
+    as_rank_1(monkeypatch, launched=launched)
+
+    def stopped(exc: Exception) -> bool:
+        raise KeyboardInterrupt("SIGTERM")
+
+    monkeypatch.setattr(_outcomes, "_lost_a_peer", stopped)
+    error = UsageError("--force only applies with --resume RUN_DIR; drop --force")
+    if launched:
+        try:
+            assert _outcomes.report_error(error, "linearnets softmax", json_errors=False) == 2
+        except KeyboardInterrupt:  # let out, it would stop pytest itself
+            pytest.fail("rank 1 let torchrun's stop out while it reported an error")
+    else:
+        with pytest.raises(KeyboardInterrupt):
+            _outcomes.report_error(error, "linearnets softmax", json_errors=False)
+    assert capsys.readouterr() == ("", "")
+
+
+# the console command as rank 1 of 2 under torchrun, given a usage error found before torch loads;
+# torchrun's SIGTERM (rank 0 said the error and exited) comes at whichever is first: the import of
+# torch, or rank 1's wait for rank 0 to speak
+_RANK_1_STOPPED_BY_TORCHRUN = """
+import os, signal, sys
+import linearnets.cli._ranks as ranks
+
+sent = []
+
+def sigterm():
+    if not sent:
+        sent.append(1)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+wait = ranks.let_rank_0_speak
+
+def stopped_in_the_wait(seconds=2.0):
+    sigterm()
+    return wait(seconds)
+
+class SignalOnImport:
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch":
+            sigterm()
+        return None
+
+ranks.let_rank_0_speak = stopped_in_the_wait
+sys.meta_path.insert(0, SignalOnImport())
+sys.argv = ["linearnets", *sys.argv[1:]]
+from linearnets.cli import entry
+entry()
+"""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [("--epochs", "1", "--force"), ("--out", "x1", "--resume", "nonexist")],
+    ids=["force", "resume"],
+)
+def test_rank_1_stopped_by_torchrun_after_rank_0s_usage_error_says_nothing(
+    tmp_path: Path, blobs_npz: Path, argv: tuple[str, ...]
+) -> None:
+    """The reviewer's case, 2 runs in 3: ``linearnets: interrupted by SIGTERM`` after rank 0's line."""
+    env = {**os.environ, "RANK": "1", "LOCAL_RANK": "1", "WORLD_SIZE": "2",
+           "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29500", "TORCHELASTIC_RUN_ID": "x"}  # fmt: skip
+    command = [
+        sys.executable,
+        "-c",
+        _RANK_1_STOPPED_BY_TORCHRUN,
+        "softmax",
+        "--data",
+        str(blobs_npz),
+    ]
+    done = subprocess.run(
+        [*command, *argv],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", "")
+
+
+def test_a_stop_escaping_the_command_is_said_by_rank_0_alone_under_torchrun(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The console command's last resort for a stop that escaped the command's own reports."""
+    import linearnets.cli as cli
+
+    def stopped(argv: list[str], **kwargs: object) -> int:
+        raise KeyboardInterrupt("SIGTERM")
+
+    left: list[int] = []
+    monkeypatch.setattr(cli, "_main", stopped)
+    monkeypatch.setattr(cli, "leave", left.append)
+    monkeypatch.setattr(sys, "argv", ["linearnets", "softmax"])
+    as_rank_1(monkeypatch, launched=True)
+    cli.entry()
+    assert (left, capsys.readouterr()) == ([130], ("", ""))
+    monkeypatch.delenv("RANK")  # rank 0
+    cli.entry()
+    assert (left, capsys.readouterr()) == ([130, 130], ("", "linearnets: interrupted by SIGTERM\n"))
+
+
 @pytest.mark.parametrize("launched", [True, False], ids=["torchrun", "by hand"])
 def test_a_ranks_own_error_is_said_once_rank_0_did_not_stop_the_run(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], launched: bool

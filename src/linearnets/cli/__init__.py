@@ -241,7 +241,10 @@ def entry(*, stopped_while_loading: int | None = None) -> None:
             # in the last steps of the way out: the command had reported (code), or it is said here
             ended()
             if code is None:
-                say(f"linearnets: {signal_name(exc)}")
+                # under torchrun rank 0 speaks for the run: another rank stopped by torchrun
+                # (rank 0 failed and exited first) says nothing of the stop
+                if _ranks.rank() == 0 or not _ranks.by_launcher():
+                    say(f"linearnets: {signal_name(exc)}")
                 code = EXIT_INTERRUPTED
         # the command is done: a Ctrl-C or SIGTERM now is dropped (it would only print a
         # traceback over the command's report, or end it as killed)

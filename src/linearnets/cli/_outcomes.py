@@ -123,7 +123,25 @@ def report_error(
                 print_json_error(
                     line, type(exc).__name__, exit_status(exc), run_dir=_json_run_dir(exc)
                 )
-    elif isinstance(exc, LinearnetsError) and _lost_a_peer(exc) and _ranks.rank_0_reported():
+    else:
+        try:
+            _report_on_another_rank(
+                exc, prog, rank, json_errors=json_errors, traceback_shown=traceback_shown
+            )
+        except KeyboardInterrupt:
+            # torchrun stopping this rank while it decided (rank 0 failed first and exited): the
+            # error is rank 0's to say, and this rank leaves with its own status, as when the
+            # signal ends its wait; a rank started by hand has a terminal of its own to say it
+            if not _ranks.by_launcher():
+                raise
+    return exit_status(exc)
+
+
+def _report_on_another_rank(
+    exc: Exception, prog: str, rank: int, *, json_errors: bool, traceback_shown: bool
+) -> None:
+    """:func:`report_error` on a rank other than 0: said here only where rank 0 may not say it."""
+    if isinstance(exc, LinearnetsError) and _lost_a_peer(exc) and _ranks.rank_0_reported():
         # rank 0 stopped with an error of its own and says it, with the resume: this rank lost it
         # as it left, and a line of its own gave a second instruction beside rank 0's
         _ranks.let_rank_0_speak()
@@ -141,7 +159,6 @@ def report_error(
             say(f"{prog} (rank {rank}): error: {line}")
             if json_errors and not _ranks.by_launcher():  # its own stdout: rank 0 has another
                 print_json_error(line, type(exc).__name__, exit_status(exc))
-    return exit_status(exc)
 
 
 def _peer_lost_beneath(exc: BaseException) -> Exception | None:
@@ -159,7 +176,12 @@ def _peer_lost_beneath(exc: BaseException) -> Exception | None:
 
 
 def _lost_a_peer(exc: Exception) -> bool:
-    """Whether ``exc`` says another process of the run stopped (rank 0 may be the one gone)."""
-    from linearnets.training.distributed import PeerLostError  # torch is loaded by now
+    """Whether ``exc`` says another process of the run stopped (rank 0 may be the one gone).
 
-    return isinstance(exc, PeerLostError)
+    Read from the modules already loaded: where the library's distributed code is not, nothing
+    lost a peer. Importing it (and torch, about a second) to tell a usage error found before torch
+    loaded gave torchrun's SIGTERM, once rank 0 had said that error and exited, a window to land
+    in the import, and the stop got out as a second line (``linearnets: interrupted by SIGTERM``).
+    """
+    failures = sys.modules.get("linearnets.training.dist_failures")
+    return failures is not None and isinstance(exc, failures.PeerLostError)
