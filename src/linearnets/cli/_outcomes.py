@@ -1,6 +1,7 @@
 """How the command reports each way it ends early: stopped while starting, interrupted, its output
-closed by the reader (``| head``), or failed; one line on stderr (once, under torchrun: rank 0's),
-with ``--json`` the same as a JSON object ending stdout, and the exit status (130, 141, 2 or 1).
+closed by the reader (``| head``), or failed; one line on stderr (once, under torchrun: rank 0's;
+an unexpected error by each rank it stops, naming it), with ``--json`` the same as a JSON object
+ending stdout, and the exit status (130, 141, 2 or 1).
 """
 
 from __future__ import annotations

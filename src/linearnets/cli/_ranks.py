@@ -1,7 +1,9 @@
 """Which process speaks under torchrun: this process's rank, and the wait of a rank that stays silent.
 
-Every rank parses the same command line and meets the same errors; rank 0 alone prints them, so a
-failure is said once. Commands that do not split their work refuse to run in several processes.
+Every rank parses the same command line and meets the same errors; rank 0 alone prints the
+library's own, so such a failure is said once (an unexpected error, which may be one rank's alone,
+is said by each rank it stops). Commands that do not split their work refuse to run in several
+processes.
 """
 
 from __future__ import annotations
