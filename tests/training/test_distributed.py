@@ -168,10 +168,18 @@ def test_a_world_size_without_a_launchers_variables_is_refused(
 
 
 def _joining(monkeypatch: pytest.MonkeyPatch, rank: int) -> list[dict[str, Any]]:
-    """Set a launched rank's variables; record init_process_group's arguments instead of joining."""
+    """Set a launched rank's variables; record init_process_group's arguments instead of joining.
+
+    Rank 0's machine is ``node0``, which resolves here as a cluster's own names do."""
     for name, value in {"WORLD_SIZE": "2", "RANK": str(rank), "LOCAL_RANK": "0",
                         "MASTER_ADDR": "node0", "MASTER_PORT": "29500"}.items():  # fmt: skip
         monkeypatch.setenv(name, value)
+    resolve = socket.getaddrinfo
+
+    def node0_resolves(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        return resolve("127.0.0.1" if host == "node0" else host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", node0_resolves)
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(dist, "is_initialized", lambda: False)
     monkeypatch.setattr(dist, "init_process_group", lambda **kwargs: calls.append(kwargs))
@@ -638,6 +646,64 @@ def test_missing_launcher_variables_are_refused_with_both_fixes(
         "3 processes with torchrun (e.g. torchrun --nproc_per_node=3 -m linearnets softmax ...), "
         "or unset WORLD_SIZE for a single process"
     )
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "localhost", "::1"])
+def test_a_master_addr_that_resolves_passes(monkeypatch: pytest.MonkeyPatch, address: str) -> None:
+    from linearnets.training.dist_env import check_master_addr
+
+    monkeypatch.setenv("MASTER_ADDR", address)
+    monkeypatch.setenv("MASTER_PORT", "29500")
+    check_master_addr()  # no error
+
+
+def test_a_master_addr_that_does_not_resolve_is_refused_before_the_join(
+    no_torchrun: pytest.MonkeyPatch,
+) -> None:
+    """Each process started by hand retried it in silence but for 11 warnings of c10d's, then blamed
+    the other for not joining after 60 s; named here at once, before the waiting line."""
+    for name, value in {"WORLD_SIZE": "2", "RANK": "0", "MASTER_ADDR": "node9",
+                        "MASTER_PORT": "29500"}.items():  # fmt: skip
+        no_torchrun.setenv(name, value)
+    asked: list[tuple[Any, ...]] = []
+
+    def unknown(*args: Any, **kwargs: Any) -> Any:
+        asked.append(args)
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    no_torchrun.setattr(socket, "getaddrinfo", unknown)
+    said: list[str] = []
+    with pytest.raises(UsageError) as info:
+        init_distributed(device=torch.device("cpu"), announce=said.append)
+    assert str(info.value) == (
+        "MASTER_ADDR must be a host name or IP address this machine can resolve, got 'node9' "
+        "(Name or service not known); set it to the address of rank 0's machine, the same for "
+        "every process, e.g. MASTER_ADDR=127.0.0.1 for processes all on this machine (torchrun "
+        "--master-addr)"
+    )
+    assert asked == [("node9", 29500)] and said == []  # no wait announced, no join
+
+
+@pytest.mark.parametrize(
+    ("address", "why"),
+    [
+        ("nonexistent.invalid", r"\(Name or service not known\)|\(Temporary failure"),
+        ("a" * 64 + ".invalid", r"\(not a host name\)"),  # idna refuses a label over 63 letters
+    ],
+    ids=["reserved-name", "label-too-long"],
+)
+def test_a_real_name_that_does_not_resolve_is_refused(
+    monkeypatch: pytest.MonkeyPatch, address: str, why: str
+) -> None:
+    """``.invalid`` never resolves (RFC 6761); offline it fails at once all the same (26 ms here)."""
+    from linearnets.training.dist_env import check_master_addr
+
+    monkeypatch.setenv("MASTER_ADDR", address)
+    monkeypatch.setenv("MASTER_PORT", "29612")
+    started = time.monotonic()
+    with pytest.raises(UsageError, match=rf"^MASTER_ADDR must be .*, got '{address}' {why}"):
+        check_master_addr()
+    assert time.monotonic() - started < 30
 
 
 # -- failures told in words -------------------------------------------------------------------------

@@ -25,7 +25,7 @@ import torch.distributed as dist
 
 from linearnets._text import and_list
 from linearnets.errors import UsageError, UsageTypeError
-from linearnets.training.dist_env import check_launched, env_int
+from linearnets.training.dist_env import check_launched, check_master_addr, env_int
 from linearnets.training.dist_failures import (
     PeerLostError,
     address_in_use,
@@ -155,7 +155,8 @@ def init_distributed(
         UsageError: started without torchrun, the others have not all joined within
             ``JOIN_PATIENCE`` seconds: one may have failed before joining (a bad option), which
             left this process waiting up to torch's 30 minutes. Under torchrun, which stops every
-            process when one fails, torch's own wait is left as it is.
+            process when one fails, torch's own wait is left as it is. Also, at once, a
+            ``MASTER_ADDR`` this machine cannot resolve.
     """
     world_size = env_int("WORLD_SIZE", 1)
     if world_size <= 1:
@@ -170,6 +171,7 @@ def init_distributed(
             "WORLD_SIZE > 1 asks for distributed training, but this torch build lacks it"
         )
     if not dist.is_initialized():
+        check_master_addr()  # before the wait: torch would retry one that does not resolve
         usable = device if refused is None else None  # gloo: any machine has it
         backend = "nccl" if usable is not None and usable.type == "cuda" else "gloo"
         by_hand = not os.environ.get("TORCHELASTIC_RUN_ID")
