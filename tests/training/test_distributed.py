@@ -3,6 +3,7 @@ and the combining steps with torch.distributed's collectives replaced by an iden
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -180,6 +181,8 @@ def _joining(monkeypatch: pytest.MonkeyPatch, rank: int) -> list[dict[str, Any]]
         return resolve("127.0.0.1" if host == "node0" else host, port, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", node0_resolves)
+    # whatever listens on this machine's port 29500 (another test's torchrun) is not asked
+    monkeypatch.setattr(distributed, "port_held_by_another_program", lambda: None)
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(dist, "is_initialized", lambda: False)
     monkeypatch.setattr(dist, "init_process_group", lambda **kwargs: calls.append(kwargs))
@@ -318,6 +321,24 @@ def test_a_rank_started_by_hand_gives_up_on_peers_that_do_not_join(
         init_distributed(device=torch.device("cpu"))
     assert str(info.value) == line
     assert 0.3 <= time.monotonic() - started < 10
+
+
+def test_a_rank_started_by_hand_names_another_program_in_rank_0s_place(
+    no_torchrun: pytest.MonkeyPatch,
+) -> None:
+    """Rank 0 refused the port another program held (EADDRINUSE); rank 1 retried that program's
+    answers behind ~200 lines of C++ frames, then said rank 0 had not joined."""
+    _joining(no_torchrun, rank=1)
+    _join_blocks(no_torchrun, 30)
+    no_torchrun.setattr(distributed, "JOIN_PATIENCE", 0.3)
+    held = UsageError("MASTER_PORT must be a port no other program listens on, got ...")
+    no_torchrun.setattr(distributed, "port_held_by_another_program", lambda: held)
+    with pytest.raises(UsageError) as info:
+        init_distributed(device=torch.device("cpu"))
+    assert info.value is held
+    # a process that cannot train says its own error all the same
+    with pytest.raises(UsageError, match=r"^device 'cuda' needs CUDA$"):
+        init_distributed(refused=UsageError("device 'cuda' needs CUDA"))
 
 
 def test_a_rank_started_by_hand_waits_for_peers_that_join_in_time(
@@ -707,6 +728,86 @@ def test_a_real_name_that_does_not_resolve_is_refused(
 
 
 # -- failures told in words -------------------------------------------------------------------------
+
+
+def _answering(reply: bytes) -> tuple[socket.socket, threading.Thread]:
+    """Listen on a free port of 127.0.0.1 as another program would: each connection gets
+    ``reply`` (an HTTP server's answer to torch's bytes), then is closed."""
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:  # closed: the test is over
+                return
+            with conn:
+                conn.settimeout(2)
+                with contextlib.suppress(OSError):
+                    conn.recv(64)
+                    conn.sendall(reply)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return server, thread
+
+
+def _at(monkeypatch: pytest.MonkeyPatch, port: int, rank: str = "1") -> None:
+    for name, value in {"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port), "RANK": rank}.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_another_program_answering_in_rank_0s_place_is_named_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """torch's own client asks, in a Python of its own: none of its C++ frames gets out."""
+    server, _ = _answering(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi")
+    port = server.getsockname()[1]
+    _at(monkeypatch, port)
+    try:
+        held = dist_failures.port_held_by_another_program()
+    finally:
+        server.close()
+    assert str(held) == (
+        f"MASTER_PORT must be a port no other program listens on, got 127.0.0.1:{port}, where a "
+        "program other than rank 0's torch.distributed store answered; pass a free port to every "
+        "process, e.g. MASTER_PORT=29501 (or start them with torchrun --standalone, which picks "
+        "one)"
+    )
+    assert capfd.readouterr() == ("", "")
+
+
+def test_rank_0s_store_answering_is_no_other_program(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import timedelta
+
+    store = dist.TCPStore(
+        "127.0.0.1", 0, is_master=True, timeout=timedelta(seconds=10), wait_for_workers=False
+    )
+    _at(monkeypatch, store.port)
+    assert dist_failures.port_held_by_another_program() is None
+
+
+def test_no_other_program_is_looked_for_where_nothing_listens_or_by_rank_0(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Rank 0 holds the store itself; a port nothing listens on (rank 0 not started) is told at
+    once, with no Python started to ask."""
+
+    def no_probe(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("no probe where nothing answers")
+
+    monkeypatch.setattr(subprocess, "run", no_probe)
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    server.close()  # free again: nothing listens there
+    _at(monkeypatch, port)
+    assert dist_failures.port_held_by_another_program() is None
+    server, _ = _answering(b"HTTP/1.0 200 OK\r\n\r\n")
+    _at(monkeypatch, server.getsockname()[1], rank="0")
+    try:
+        assert dist_failures.port_held_by_another_program() is None
+    finally:
+        server.close()
 
 
 def test_a_master_port_in_use_names_the_address_and_the_fix(

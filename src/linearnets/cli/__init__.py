@@ -32,6 +32,7 @@ from linearnets.cli._argv_checks import (
     refuse_leftover_words,
     refuse_misplaced_options,
 )
+from linearnets.cli._cpp_logs import quiet_torch_warnings
 from linearnets.cli._leave import leave
 from linearnets.cli._one_line_warnings import warnings_on_one_line
 from linearnets.cli._outcomes import (
@@ -110,6 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: list[str], *, debug_raises: bool, stopped_while_loading: int | None = None) -> int:
     """:func:`main`; with ``--debug`` and not ``debug_raises``, print the traceback, then report.
 
+    Not ``debug_raises`` is the console command (:func:`entry`), which owns its process: a
+    data-parallel run there quiets torch's C++ warnings (:mod:`linearnets.cli._cpp_logs`).
+
     ``stopped_while_loading``: the signal :mod:`linearnets._command` held while this module loaded.
     """
     # decided from the words given, so that a command line that does not parse reports in JSON too
@@ -136,6 +140,8 @@ def _main(argv: list[str], *, debug_raises: bool, stopped_while_loading: int | N
         if json_errors and (_ranks.rank() == 0 or not _ranks.by_launcher()):
             print_json_error(exc.message, "UsageError", EXIT_USAGE)
         raise
+    if not debug_raises:  # the console command, whose process is its own: not main()'s caller's
+        quiet_torch_warnings(debug=debug)  # before the command loads torch, which reads it then
     return _run_command(args, prog, debug=debug, debug_raises=debug_raises, json_errors=json_errors)
 
 

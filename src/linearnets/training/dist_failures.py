@@ -1,18 +1,29 @@
 """What a failed join or collective of a data-parallel run means: another process lost
-(:class:`PeerLostError`, :func:`lost_connection`), rank 0's port taken, or the processes unable to
-reach each other as they joined; torch's own words are kept for ``--debug``.
+(:class:`PeerLostError`, :func:`lost_connection`), rank 0's port taken (or held by another
+program where rank 0's store should answer), or the processes unable to reach each other as they
+joined; torch's own words are kept for ``--debug``.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import socket
+import subprocess
+import sys
 
 import torch.distributed as dist
 
+from linearnets._env import env_int
 from linearnets.errors import LinearnetsError, UsageError
 
-__all__ = ["PeerLostError", "address_in_use", "lost_connection", "mesh_unreachable"]
+__all__ = [
+    "PeerLostError",
+    "address_in_use",
+    "lost_connection",
+    "mesh_unreachable",
+    "port_held_by_another_program",
+]
 
 
 class PeerLostError(LinearnetsError):
@@ -29,6 +40,60 @@ def address_in_use(exc: BaseException) -> UsageError | None:
         f"MASTER_PORT must be a port no other program listens on, got {where}, which is in use "
         "(EADDRINUSE); pass another to every process, e.g. torchrun --master-port 29501 (or "
         "torchrun --standalone, which picks a free one)"
+    )
+
+
+# torch's client of rank 0's store, answered by a program that is not one: "Ping failed, invalid
+# value returned from server. Expected: 27968, Got: 1347703880" ("HTTP", read as a number; torch 2.13)
+_NOT_A_STORE = "Ping failed, invalid value returned from server"
+
+# that client, in a Python of its own: its C++ side logs each failed ping as a warning with 25
+# lines of C++ frames, and the last as an error, which no level set once torch is loaded quiets;
+# and its ping waits without end on a program that answers nothing (python -m http.server)
+_PROBE = """
+import datetime, sys
+import torch.distributed as dist
+dist.TCPStore(sys.argv[1], int(sys.argv[2]), is_master=False, wait_for_workers=False,
+              timeout=datetime.timedelta(seconds=float(sys.argv[3])))
+"""
+
+
+def port_held_by_another_program(seconds: float = 1.0, limit: float = 30.0) -> UsageError | None:
+    """Return, for a process that waited in vain for rank 0 at ``MASTER_ADDR:MASTER_PORT``, the
+    program other than rank 0's torch.distributed store that answers there as a UsageError naming
+    the port and the fix; ``None`` where nothing answers there, rank 0's store does, or it cannot
+    be told within ``limit`` seconds.
+
+    Rank 0 refuses a port another program holds (:func:`address_in_use`), but on the others torch
+    retried that program's answers for up to 30 minutes, logging each as a warning with 25 lines
+    of C++ frames, and the wait ended blaming rank 0 for not joining. Asked once the wait is given
+    up: torch's own client is started in a Python of its own for ``seconds``, its logs dropped.
+    """
+    address, port = os.environ.get("MASTER_ADDR"), os.environ.get("MASTER_PORT", "").strip()
+    if env_int("RANK", 0) == 0 or not address or not port.isdigit() or not sys.executable:
+        return None  # rank 0 holds the store itself (a port in use: refused as it started)
+    try:
+        with socket.create_connection((address, int(port)), timeout=seconds):
+            pass
+    except (OSError, ValueError, UnicodeError):  # nothing listens there: rank 0 never started
+        return None
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _PROBE, address, port, str(seconds)],
+            capture_output=True,
+            text=True,
+            timeout=limit,
+            env={**os.environ, "TORCH_CPP_LOG_LEVEL": "FATAL"},
+        )
+    except (OSError, subprocess.SubprocessError):  # a program that answers nothing, say
+        return None
+    if _NOT_A_STORE not in done.stderr:
+        return None
+    return UsageError(
+        f"MASTER_PORT must be a port no other program listens on, got {address}:{port}, where a "
+        "program other than rank 0's torch.distributed store answered; pass a free port to every "
+        "process, e.g. MASTER_PORT=29501 (or start them with torchrun --standalone, which picks "
+        "one)"
     )
 
 

@@ -31,6 +31,7 @@ from linearnets.training.dist_failures import (
     address_in_use,
     lost_connection,
     mesh_unreachable,
+    port_held_by_another_program,
 )
 
 __all__ = [
@@ -197,7 +198,8 @@ def _join_group(
     run; their ``KeyboardInterrupt`` leaves the helper (a daemon) blocked, for the exiting process
     to drop. Its own error (a refused connection, a timeout) is raised here; with ``refused``
     (see :func:`init_distributed`), that one, also once ``JOIN_PATIENCE`` seconds have passed;
-    without it, ``late`` (the others' absence) is raised then, if given.
+    without it, ``late`` (the others' absence) is raised then, if given, unless another program
+    holds ``MASTER_PORT`` in place of rank 0's store (that is said).
     """
     failed: list[BaseException] = []
 
@@ -219,7 +221,8 @@ def _join_group(
     while helper.is_alive():
         helper.join(0.1)
         if give_up is not None and time.monotonic() > deadline:
-            raise give_up
+            # the others' absence: or another program in rank 0's place (rank 0 refused its port)
+            raise (refused or port_held_by_another_program() or give_up)
     if failed:
         said = refused or address_in_use(failed[0]) or mesh_unreachable(failed[0])
         if said is None:
