@@ -703,6 +703,26 @@ def test_a_silent_rank_stopped_while_starting_says_nothing(
     assert capsys.readouterr() == ("", "")
 
 
+def test_rank_0_stopped_by_torchrun_while_starting_says_torchrun_stopped_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Another worker exited (killed, failed) as rank 0 started: torchrun's SIGTERM, not the user's."""
+
+    def interrupted(argv: list[str]) -> Any:
+        raise KeyboardInterrupt("SIGTERM")
+
+    for name, value in {**_RANK_1_OF_2, "RANK": "0"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr("linearnets.cli._parse", interrupted)
+    assert main(["softmax", "--epochs", "1"]) == 130
+    assert capsys.readouterr() == (
+        "",
+        "linearnets: stopped by torchrun (SIGTERM) while starting: torchrun stops every process "
+        "once one exits, or once it is stopped itself (its own report says which); nothing was "
+        "done: run the same command again\n",
+    )
+
+
 def test_a_rank_started_by_hand_stopped_while_starting_says_it_itself(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

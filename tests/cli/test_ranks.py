@@ -294,3 +294,57 @@ def test_the_command_refuses_one_gpu_for_torchruns_processes_before_they_join(
         "machine on GPU 0, but each needs a GPU of its own (NCCL refuses two on one); pass "
         "--device cuda (each process on GPU LOCAL_RANK), or --nproc_per_node=1\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("signal", "torchrun", "said"),
+    [
+        (
+            "SIGTERM",
+            True,
+            "stopped by torchrun (SIGTERM) before training began: torchrun stops every process "
+            "once one exits, or once it is stopped itself (its own report says which)",
+        ),
+        ("SIGINT", True, "interrupted by SIGINT before training began"),  # a Ctrl-C: the user's
+        ("SIGTERM", False, "interrupted by SIGTERM before training began"),  # kill, by hand
+    ],
+)
+def test_torchruns_sigterm_is_told_as_torchruns_stop(
+    monkeypatch: pytest.MonkeyPatch, signal: str, torchrun: bool, said: str
+) -> None:
+    """Rank 1 killed (-9) before the processes joined: torchrun stopped rank 0, which said it
+    was "interrupted by SIGTERM", as if the user had stopped the run."""
+    if torchrun:
+        monkeypatch.setenv("TORCHELASTIC_RUN_ID", "none")
+    else:
+        monkeypatch.delenv("TORCHELASTIC_RUN_ID", raising=False)
+    assert ranks.stopped_by(signal, "before training began") == said
+
+
+def test_stops_before_training_under_torchrun_name_torchrun_and_keep_their_advice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from linearnets.cli.softmax import StoppedBeforeTraining
+
+    monkeypatch.setenv("TORCHELASTIC_RUN_ID", "none")
+    why = (
+        "torchrun stops every process once one exits, or once it is stopped itself (its own report "
+        "says which)"
+    )
+    sigterm = KeyboardInterrupt("SIGTERM")
+    assert str(StoppedBeforeTraining(sigterm, resume=None)) == (
+        f"stopped by torchrun (SIGTERM) before training began: {why}; nothing was trained or "
+        "kept: run the same command again"
+    )
+    assert str(StoppedBeforeTraining(sigterm, resume="run")) == (
+        f"stopped by torchrun (SIGTERM) before the resume trained: {why}; the run is as it was: "
+        "resume run with the same command"
+    )
+    assert str(ranks.StoppedWhileStarting("SIGTERM")) == (
+        f"stopped by torchrun (SIGTERM) while starting: {why}; nothing was done: run the same "
+        "command again"
+    )
+    assert str(StoppedBeforeTraining(KeyboardInterrupt(), resume=None)) == (
+        "interrupted by SIGINT before training began; nothing was trained or kept: run the same "
+        "command again"
+    )

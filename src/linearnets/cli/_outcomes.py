@@ -10,7 +10,7 @@ import contextlib
 import sys
 
 from linearnets._paths import absolute_path
-from linearnets._signals import held_signals
+from linearnets._signals import first_signal, held_signals
 from linearnets.cli import _ranks
 from linearnets.cli._invocation import as_started
 from linearnets.cli._report import (
@@ -37,7 +37,8 @@ def report_start_interrupted(exc: KeyboardInterrupt, *, json_errors: bool) -> in
         if rank != 0 and _ranks.by_launcher():
             return EXIT_INTERRUPTED
         # before the command did anything: no file made, nothing to resume
-        detail = f"{signal_name(exc)} while starting; nothing was done: run the same command again"
+        stop = _ranks.stopped_by(first_signal(exc), "while starting")
+        detail = f"{stop}; nothing was done: run the same command again"
         # a process started by hand has a terminal and stdout of its own: it says it too
         say(f"linearnets{f' (rank {rank})' if rank else ''}: {detail}")
         if json_errors:

@@ -25,6 +25,7 @@ __all__ = [
     "rank_0_reports",
     "refuse_data_parallel",
     "refuse_one_gpu_for_all",
+    "stopped_by",
 ]
 
 # set in torchrun's store by rank 0 stopping with an error it reports; per attempt, as the store
@@ -144,6 +145,22 @@ def by_launcher() -> bool:
     return bool(os.environ.get("TORCHELASTIC_RUN_ID"))
 
 
+def stopped_by(signal: str, when: str) -> str:
+    """Return how a stop by ``signal`` (``"SIGINT"``, ``"SIGTERM"``) ``when`` it came ("before
+    training began") is told: "interrupted by SIGTERM before training began".
+
+    A SIGTERM to a process torchrun started is torchrun's: it stops every worker once one exits
+    (killed, failed) or once it is stopped itself. Told as an interrupt, it read as if the user had
+    stopped a run whose other process had died (``kill -9``): it names torchrun, and where to look.
+    """
+    if signal == "SIGTERM" and by_launcher():
+        return (
+            f"stopped by torchrun (SIGTERM) {when}: torchrun stops every process once one exits, "
+            "or once it is stopped itself (its own report says which)"
+        )
+    return f"interrupted by {signal} {when}"
+
+
 def refuse_data_parallel(command: str) -> None:
     """Raise unless this is a single process: ``command`` does not split its work over processes.
 
@@ -172,8 +189,8 @@ class StoppedWhileStarting(KeyboardInterrupt):
     """A Ctrl-C or SIGTERM while a command loaded torch, before it did anything."""
 
     def __str__(self) -> str:
-        said = f"interrupted by {first_signal(self)}"  # a Ctrl-C's too, as every stop names it
-        return f"{said} while starting; nothing was done: run the same command again"
+        said = stopped_by(first_signal(self), "while starting")  # a Ctrl-C's too, named
+        return f"{said}; nothing was done: run the same command again"
 
 
 def refuse_one_gpu_for_all(device: str) -> None:

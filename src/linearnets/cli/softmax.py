@@ -251,14 +251,12 @@ class StoppedBeforeTraining(KeyboardInterrupt):
 
     def __str__(self) -> str:
         if self.run_dir is None:
-            return (
-                f"interrupted by {self.signal_name} before training began; nothing was trained or "
-                "kept: run the same command again"
-            )
+            stop = _ranks.stopped_by(self.signal_name, "before training began")
+            return f"{stop}; nothing was trained or kept: run the same command again"
         # not "nothing was trained": the run may hold every epoch, and lack only its final files
+        stop = _ranks.stopped_by(self.signal_name, "before the resume trained")
         return (
-            f"interrupted by {self.signal_name} before the resume trained; the run is as it was: "
-            f"resume {shown_path(self.run_dir)} with the same command"
+            f"{stop}; the run is as it was: resume {shown_path(self.run_dir)} with the same command"
         )
 
 
