@@ -302,7 +302,7 @@ def test_commands_that_run_in_one_process_refuse_torchrun(
     """``data`` ran on every rank: its report and "wrote fashion-mnist.png" printed once per
     process, each drawing the same file or downloading into the same folder at once."""
     for name, value in {"RANK": "0", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1",
-                        "MASTER_PORT": "29500"}.items():  # fmt: skip
+                        "MASTER_PORT": "29500", "TORCHELASTIC_RUN_ID": "x"}.items():  # fmt: skip
         monkeypatch.setenv(name, value)
     monkeypatch.chdir(tmp_path)
     argv = {

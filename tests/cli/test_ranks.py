@@ -65,12 +65,33 @@ def test_several_processes_are_refused_naming_the_command(
     monkeypatch: pytest.MonkeyPatch, world: str
 ) -> None:
     monkeypatch.setenv("WORLD_SIZE", world)
+    monkeypatch.setenv("TORCHELASTIC_RUN_ID", "none")  # started by torchrun
     with pytest.raises(
         UsageError,
         match=rf"^linreg runs in one process, got {world} processes \(torchrun\); run it without "
         r"torchrun \(only 'linearnets softmax' trains data-parallel\)$",
     ):
         ranks.refuse_data_parallel("linreg")
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{}, {"RANK": "0", **LAUNCHER}],  # a WORLD_SIZE left set; processes started by hand
+    ids=["world-size-alone", "by-hand"],
+)
+def test_a_world_size_set_without_torchrun_is_named_with_its_fix(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str]
+) -> None:
+    """It said "got 2 processes (torchrun); run it without torchrun" where no torchrun ran."""
+    monkeypatch.delenv("TORCHELASTIC_RUN_ID", raising=False)
+    for name, value in {"WORLD_SIZE": "2", **env}.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(UsageError) as info:
+        ranks.refuse_data_parallel("linreg")
+    assert str(info.value) == (
+        "linreg runs in one process, but WORLD_SIZE=2 is set in the environment, which asks for 2 "
+        "processes; unset WORLD_SIZE (only 'linearnets softmax' trains data-parallel)"
+    )
 
 
 def test_the_rank_is_read_without_importing_torch() -> None:

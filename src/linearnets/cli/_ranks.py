@@ -178,10 +178,16 @@ def refuse_data_parallel(command: str) -> None:
         raise StoppedWhileStarting(*exc.args) from None
 
     world = env_int("WORLD_SIZE", 1)
-    if world > 1:
+    if world > 1 and by_launcher():
         raise UsageError(
             f"{command} runs in one process, got {world} processes (torchrun); run it "
             f"without torchrun (only 'linearnets softmax' trains data-parallel)"
+        )
+    if world > 1:  # no launcher: a variable left set, or processes started by hand
+        raise UsageError(
+            f"{command} runs in one process, but WORLD_SIZE={world} is set in the environment, "
+            f"which asks for {world} processes; unset WORLD_SIZE (only 'linearnets softmax' "
+            "trains data-parallel)"
         )
 
 
