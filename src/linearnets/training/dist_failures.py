@@ -58,7 +58,7 @@ dist.TCPStore(sys.argv[1], int(sys.argv[2]), is_master=False, wait_for_workers=F
 """
 
 
-def port_held_by_another_program(seconds: float = 1.0, limit: float = 30.0) -> UsageError | None:
+def port_held_by_another_program(seconds: float = 1.0, limit: float = 10.0) -> UsageError | None:
     """Return, for a process that waited in vain for rank 0 at ``MASTER_ADDR:MASTER_PORT``, the
     program other than rank 0's torch.distributed store that answers there as a UsageError naming
     the port and the fix; ``None`` where nothing answers there, rank 0's store does, or it cannot
@@ -85,7 +85,7 @@ def port_held_by_another_program(seconds: float = 1.0, limit: float = 30.0) -> U
             timeout=limit,
             env={**os.environ, "TORCH_CPP_LOG_LEVEL": "FATAL"},
         )
-    except (OSError, subprocess.SubprocessError):  # a program that answers nothing, say
+    except (OSError, subprocess.SubprocessError):  # one that answers nothing (its ping waits)
         return None
     if _NOT_A_STORE not in done.stderr:
         return None
