@@ -386,6 +386,14 @@ def test_a_failed_write_names_the_figure_not_the_temporary_file(tmp_path: Path, 
         _mpl.save_figure(fig, tmp_path / "fig.png")
     named = "font.ttf" if kind == "another file" else str(tmp_path / "fig.png")
     assert (info.value.filename, info.value.filename2) == (named, None)
+    # as printed: the one file, not "'fig.png' -> None" (filename2 set to None is shown)
+    said = {
+        "nameless": "[Errno 28] No space left on device",
+        "temporary": "[Errno 18] Invalid cross-device link",
+        "another file": "[Errno 2] No such file or directory",
+    }[kind]
+    assert str(info.value) == f"{said}: {named!r}"
+    assert type(info.value) is (FileNotFoundError if kind == "another file" else OSError)
     assert list(tmp_path.iterdir()) == []
 
 

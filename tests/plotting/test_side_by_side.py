@@ -355,3 +355,32 @@ def test_no_more_processes_are_forked_than_there_are_jobs_to_share(
     run_side_by_side(jobs, recorder, make=plot_child.Failures, cores=8)
     assert forked == [[1]]  # job "a" here, job "b" in the one process forked
     assert recorder.merged == [(None, 0)] * 2
+
+
+def _full_disk(name: str) -> None:
+    import errno
+
+    raise OSError(errno.ENOSPC, "No space left on device", f"run/{name}.png")
+
+
+def test_a_full_disk_is_said_with_its_advice_last_after_how_many_failed() -> None:
+    """The figure first, then what to do, as the command line says it for a figure it writes
+    itself; the failures after it counted before the advice ("free some space (and 1 more)" read
+    as if it were space). Another error is told as Python prints it."""
+    failures = plot_child.Failures()
+    failures.run(_full_disk, ("curves",), {})
+    assert failures.error == (
+        "drawing full disk failed: run/curves.png could not be written: No space left on device "
+        "(OSError): a device is full (the disk, or where the output goes); free some space"
+    )
+    failures.run(_full_disk, ("confusion",), {})
+    failures.run(_fail, ("x",), {})
+    assert failures.error == (
+        "drawing full disk failed: run/curves.png could not be written: No space left on device "
+        "(OSError) (and 2 more): a device is full (the disk, or where the output goes); free some "
+        "space"
+    )
+    failures = plot_child.Failures()
+    failures.run(_fail, ("x",), {})
+    failures.run(_full_disk, ("curves",), {})
+    assert failures.error == "drawing fail failed with ValueError: x (and 1 more)"

@@ -699,3 +699,43 @@ def test_the_reports_are_written_with_a_test_set_and_figures_only_when_plotted(
         assert not (out / "per_class.txt").exists() and not (out / "confusion.pt").exists()
     assert not (out / "confusion.png").exists()  # no test set, or no figure asked for
     assert (out / "curves.png").is_file() == (plot == "file")
+
+
+def test_a_figure_a_full_disk_cannot_take_is_named_with_the_advice_then_the_resume(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It said "... failed with OSError: [Errno 28] No space left on device: 'RUN/confusion.png'
+    -> None; ...": the Python error as printed, a stray "-> None", and no word of what to do. The
+    figure is named as the command line names one it writes itself, with the same advice, then
+    the resume that draws it (here, once there is space again)."""
+    import errno
+
+    from matplotlib.figure import Figure
+
+    from linearnets.errors import PlotError
+
+    savefig = Figure.savefig
+
+    def full(self: Figure, fname: Any, **kwargs: Any) -> None:
+        if "confusion" not in fname.name:  # the temporary file beside the figure
+            return savefig(self, fname, **kwargs)
+        fname.write(b"\x89PNG")  # part of it written
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    _blobs(tmp_path / "d.npz")
+    out = tmp_path / "my run"
+    config = SoftmaxConfig(data=tmp_path / "d.npz", epochs=1, plot="file", out=out)
+    with monkeypatch.context() as patch:
+        patch.setattr(Figure, "savefig", full)  # the plotting process is forked: it has it
+        with pytest.raises(PlotError) as info:
+            run_softmax(config)
+    assert one_line(info.value, command="linearnets softmax") == (
+        "the figures were not all drawn: drawing the confusion matrix failed: "
+        f"{out / 'confusion.png'} could not be written: No space left on device "
+        "(OSError): a device is full (the disk, or where the output goes); free some space; the "
+        "other files of the run are saved; draw them with: linearnets softmax --resume "
+        f"{shlex.quote(str(out))}"
+    )
+    assert not (out / "confusion.png").exists() and (out / "curves.png").is_file()
+    resume_softmax(out)
+    assert (out / "confusion.png").stat().st_size > 1000

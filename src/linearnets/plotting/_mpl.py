@@ -174,22 +174,32 @@ def save_figure(
         ) from None
     except OSError as exc:  # a full disk, an I/O error: named by the figure, not nameless
         _unlink(tmp)
-        _name_the_figure(exc, path, tmp)
-        raise
+        named = _named_by_the_figure(exc, path, tmp)
+        if named is exc:
+            raise
+        raise named.with_traceback(exc.__traceback__) from None
     except BaseException:
         _unlink(tmp)
         raise
     return path
 
 
-def _name_the_figure(exc: OSError, path: Path, tmp: Path) -> None:
-    """Give ``exc``, raised while the figure ``path`` was written, that path as its file name where
-    it named none (a write to the open file: "[Errno 28] No space left on device") or the
-    temporary file (the rename): the error says which figure failed. Another file's (a font's)
-    is left as it is."""
-    if exc.filename is None or os.fsdecode(exc.filename) == os.fspath(tmp):
+def _named_by_the_figure(exc: OSError, path: Path, tmp: Path) -> OSError:
+    """Return ``exc``, raised while the figure ``path`` was written, with that path as its file
+    name where it named none (a write to the open file: "[Errno 28] No space left on device") or
+    the temporary file (the rename): the error says which figure failed. Another file's (a
+    font's) is left as it is.
+
+    A rename's error names two files; it is made again with the figure's alone: ``filename2`` set
+    to ``None`` is still shown, as "... 'fig.png' -> None".
+    """
+    if exc.filename is not None and os.fsdecode(exc.filename) != os.fspath(tmp):
+        return exc
+    if exc.filename2 is None:
         exc.filename = os.fspath(path)
-        exc.filename2 = None
+        return exc
+    # OSError(errno, ...) is of the class its errno names: FileNotFoundError stays one
+    return OSError(exc.errno, exc.strerror, os.fspath(path))
 
 
 def _tight_box(fig: Figure) -> Any:

@@ -8,6 +8,7 @@ drawings side by side at the close (:mod:`linearnets.plotting._side_by_side`).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import queue
 import signal
@@ -18,6 +19,7 @@ from multiprocessing.connection import Connection
 from types import FrameType
 from typing import Any
 
+from linearnets._text import shown_path
 from linearnets.plotting._side_by_side import Job, _die_with_parent, run_side_by_side
 from linearnets.plotting.remote_curves import curve_drawings
 
@@ -194,7 +196,7 @@ class Failures:
         except Exception as exc:  # reported to the parent, which decides
             self.count += 1
             if self.first is None:
-                self.first = f"drawing {drawing_name(fn)} failed with {type(exc).__name__}: {exc}"
+                self.first = failure_message(fn, exc)
         if _stopped_by is not None:
             raise SystemExit(128 + _stopped_by)
 
@@ -210,7 +212,37 @@ class Failures:
         every call succeeded."""
         if self.first is None or self.count == 1:
             return self.first
-        return f"{self.first} (and {self.count - 1} more)"
+        more = f" (and {self.count - 1} more)"
+        if self.first.endswith(_FULL):  # the advice last: "free some space (and 2 more)" misreads
+            return f"{self.first.removesuffix(_FULL)}{more}{_FULL}"
+        return f"{self.first}{more}"
+
+
+# what the command line advises on a full disk (its figures' and files' own): said last
+_FULL = ": a device is full (the disk, or where the output goes); free some space"
+
+
+def failure_message(fn: Any, exc: Exception) -> str:
+    """Return how the call ``fn`` failed with ``exc``, named by what it draws.
+
+    A full disk names the figure first and what to do, as the command line says it for a figure
+    it writes itself: "drawing the curves failed: RUN/curves.png could not be written: No space
+    left on device (OSError): a device is full ...; free some space".
+    """
+    name = drawing_name(fn)
+    if (
+        isinstance(exc, OSError)
+        and exc.errno == errno.ENOSPC
+        and isinstance(exc.filename, str | bytes)
+        and exc.filename2 is None
+        and exc.strerror
+    ):
+        path = shown_path(os.fsdecode(exc.filename))
+        return (
+            f"drawing {name} failed: {path} could not be written: {exc.strerror} "
+            f"({type(exc).__name__}){_FULL}"
+        )
+    return f"drawing {name} failed with {type(exc).__name__}: {exc}"
 
 
 def usable_cores() -> int:
