@@ -610,9 +610,20 @@ def test_cli_download(
     )
 
 
+class _NoURLs:
+    """An iterable that is no collection (no len) and gives nothing: its repr is an address."""
+
+    def __iter__(self) -> Any:
+        return iter(())
+
+
 BAD = [
     ("no mirrors", dict(mirrors=[]), r"^mirrors must be a non-empty list of base URLs, got \[\]; pass e\.g\. mirrors=\['http"),
-    ("an empty generator", dict(mirrors=(url for url in list[str]())), r"^mirrors must be a non-empty list of base URLs, got <generator object .*>, which gave none \(an iterator gives its URLs once: pass a list\); pass e\.g\. mirrors=\['http"),
+    # no address (<list_iterator object at 0x7f...>): what it is and what it gave
+    ("an empty generator", dict(mirrors=(url for url in list[str]())), r"^mirrors must be a non-empty list of base URLs, got an iterator that gave no URLs \(an iterator gives its URLs once: pass a list\); pass e\.g\. mirrors=\['http"),
+    ("an empty iterator", dict(mirrors=iter([])), r"^mirrors must be a non-empty list of base URLs, got an iterator that gave no URLs \(an iterator gives its URLs once: pass a list\); pass e\.g\. mirrors=\['http"),
+    ("an empty iterable", dict(mirrors=_NoURLs()), r"^mirrors must be a non-empty list of base URLs, got an iterable that gave no URLs; pass e\.g\. mirrors=\['http"),
+    ("a URL in bytes", dict(mirrors=[b"http://127.0.0.1:9/fm/"]), r"^mirrors must be http:// or https:// URLs with a host \(and a valid port\), got b'http://127\.0\.0\.1:9/fm/'; pass it as a str: 'http://127\.0\.0\.1:9/fm/'$"),
     # its login masked, as in a list
     ("one URL, not a list", dict(mirrors="http://me:s3cret@127.0.0.1:9/"), r"^mirrors must be a non-empty list of base URLs, got 'http://\*\*\*@127\.0\.0\.1:9/'; pass e\.g\. mirrors=\['http"),
     ("no iterable", dict(mirrors=9), r"^mirrors must be a non-empty list of base URLs, got 9; pass e\.g\."),
@@ -674,6 +685,35 @@ def test_a_mirror_with_a_password_is_refused_with_it_masked_before_any_folder_is
         "'http://***@127.0.0.1:9/'; pass the URL of the folder"
     )
     assert "s3cret" not in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "d").exists()
+
+
+_LIST = "pass e.g. mirrors=['http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/', 'https://ossci-datasets.s3.amazonaws.com/fashion-mnist/']"  # fmt: skip
+_NO_URL = "mirrors must be http:// or https:// URLs with a host (and a valid port), got"
+_EXAMPLE = "pass e.g. 'https://ossci-datasets.s3.amazonaws.com/fashion-mnist/'"
+
+
+@pytest.mark.parametrize(
+    ("mirrors", "message"),
+    [
+        (b"http://me:s3cret@h/fm/", f"mirrors must be a non-empty list of base URLs, got b'http://***@h/fm/'; {_LIST}"),
+        ([b"http://me:s3cret@h/fm/"], f"{_NO_URL} b'http://***@h/fm/'; pass it as a str: 'http://***@h/fm/'"),
+        ([["http://me:s3cret@h/fm/"]], f"{_NO_URL} ['http://***@h/fm/']; {_EXAMPLE}"),
+        ([("ok", "me:s3cret@h/fm/")], f"{_NO_URL} ('ok', '***@h/fm/'); {_EXAMPLE}"),
+        ([[b"https://tok3n@h/"]], f"{_NO_URL} [b'https://***@h/']; {_EXAMPLE}"),
+        ({"http://me:s3cret@h/": 1}.keys(), "mirrors must be URLs without a user name or password (they are not used to log in, and would be printed in messages), got 'http://***@h/'; pass the URL of the folder that holds the files, e.g. 'https://ossci-datasets.s3.amazonaws.com/fashion-mnist/'; for a mirror that needs a login, download the four files (*-ubyte.gz) yourself into a folder and pass root=DIR (or set LINEARNETS_DATA)"),
+    ],
+    ids=["bytes, not a list", "bytes in a list", "a list in the list", "no scheme, in a tuple", "a token in bytes in a list", "dict keys"],
+)  # fmt: skip
+def test_a_login_is_masked_in_bytes_and_in_what_holds_it(
+    tmp_path: Path, mirrors: Any, message: str
+) -> None:
+    """Only a str was masked: b'http://me:s3cret@h/fm/', or a URL in a list in the list, was
+    printed with its password."""
+    with pytest.raises(UsageError) as info:
+        download_fashion_mnist(tmp_path / "d", mirrors=mirrors)
+    assert str(info.value) == message
+    assert "s3cret" not in str(info.value) and "tok3n" not in str(info.value)
     assert not (tmp_path / "d").exists()
 
 

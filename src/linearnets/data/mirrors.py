@@ -11,8 +11,9 @@ masked (:func:`~linearnets.data.mirror_reasons.mask_passwords`).
 
 from __future__ import annotations
 
+import re
 import urllib.parse
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 
 from linearnets._text import drop_blanks
 from linearnets.data.mirror_reasons import mask_passwords
@@ -38,15 +39,32 @@ def _is_http_url(mirror: object) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
-def _shown(mirror: object) -> object:
-    """Return a refused ``mirror`` as it may be printed: its login masked, user name included (often
-    a token), whatever the password holds (see :func:`~linearnets.data.mirror_reasons.mask_passwords`); without a scheme,
-    everything up to its last ``@``."""
-    if not isinstance(mirror, str):
-        return mirror
-    if "://" not in mirror and "@" in mirror:  # "me:pw@host": no URL to find the login in
-        return f"***@{mirror.rpartition('@')[2]}"
-    return mask_passwords(mirror)
+# a login without a scheme in a quoted string of a repr: from its quote to its last @ (a
+# password may hold an @); a string naming a scheme has its login found by mask_passwords
+_LOGIN_WITHOUT_SCHEME = re.compile(r"""(?<=['"])(?![^'"]*://)[^'"]*@""")
+
+
+def _shown(value: object) -> str:
+    """Return a refused ``value`` (a mirror, or what was passed as the list of them) as its repr,
+    with every login in it masked: user name included (often a token), whatever the password
+    holds (see :func:`~linearnets.data.mirror_reasons.mask_passwords`); in a string without a
+    scheme, everything up to its last ``@``. The whole text is masked, so a URL in bytes
+    (``b'http://***@host/'``) or nested in a list is shown without its login too."""
+    return _LOGIN_WITHOUT_SCHEME.sub("***@", mask_passwords(repr(value)))
+
+
+def _url_fix(mirror: object) -> str:
+    """Return the fix for ``mirror``, which is no http(s) URL: the URL it holds where it is one
+    with blanks around (pasted, or from a script's variable) or in bytes; else an example."""
+    if isinstance(mirror, bytes):
+        text = mirror.decode("ascii", errors="replace")
+        if _is_http_url(text):
+            return f"pass it as a str: {_shown(text)}"
+    if isinstance(mirror, str):
+        stripped = mirror.strip()
+        if stripped != mirror and _is_http_url(stripped):
+            return f"{drop_blanks(len(mirror) - len(stripped))}: {_shown(stripped)}"
+    return f"pass e.g. {DEFAULT_MIRRORS[1]!r}"
 
 
 def _base_url_problem(mirror: str) -> str | None:
@@ -86,36 +104,31 @@ def check_mirrors(mirrors: Iterable[str]) -> tuple[str, ...]:
     example = f"pass e.g. mirrors={list(DEFAULT_MIRRORS)!r}"
     if isinstance(mirrors, str | bytes) or not isinstance(mirrors, Iterable):
         raise UsageError(
-            f"mirrors must be a non-empty list of base URLs, got {_shown(mirrors)!r}; {example}"
+            f"mirrors must be a non-empty list of base URLs, got {_shown(mirrors)}; {example}"
         )
     urls = tuple(mirrors)
     if not urls:
-        # an iterator gives its items once: FashionMNIST.mirrors = map(...) serves one download
-        used_up = (
-            ""
-            if isinstance(mirrors, Collection)
-            else ", which gave none (an iterator gives its URLs once: pass a list)"
-        )
-        raise UsageError(
-            f"mirrors must be a non-empty list of base URLs, got {mirrors!r}{used_up}; {example}"
-        )
+        # an iterator gives its items once: FashionMNIST.mirrors = map(...) serves one download.
+        # Its repr says nothing but its address (<list_iterator object at 0x7f...>)
+        if isinstance(mirrors, Collection):
+            got = _shown(mirrors)
+        else:
+            got = (
+                "an iterator that gave no URLs (an iterator gives its URLs once: pass a list)"
+                if isinstance(mirrors, Iterator)
+                else "an iterable that gave no URLs"
+            )
+        raise UsageError(f"mirrors must be a non-empty list of base URLs, got {got}; {example}")
     for mirror in urls:
         if not _is_http_url(mirror):
-            # a blank around a URL pasted or from a script's variable: the URL it is, named
-            stripped = mirror.strip() if isinstance(mirror, str) else ""
-            fix = (
-                f"{drop_blanks(len(mirror) - len(stripped))}: {_shown(stripped)!r}"
-                if stripped != mirror and _is_http_url(stripped)
-                else f"pass e.g. {DEFAULT_MIRRORS[1]!r}"
-            )
             raise UsageError(
                 f"mirrors must be http:// or https:// URLs with a host (and a valid port), got "
-                f"{_shown(mirror)!r}; {fix}"
+                f"{_shown(mirror)}; {_url_fix(mirror)}"
             )
         problem = _base_url_problem(mirror)
         if problem:
             raise UsageError(
-                f"mirrors must be {problem}, got {_shown(mirror)!r}; pass the URL of the "
+                f"mirrors must be {problem}, got {_shown(mirror)}; pass the URL of the "
                 f"folder that holds the files, e.g. {DEFAULT_MIRRORS[1]!r}; for a mirror that "
                 "needs a login, download the four files (*-ubyte.gz) yourself into a folder and "
                 "pass root=DIR (or set LINEARNETS_DATA)"
@@ -123,7 +136,7 @@ def check_mirrors(mirrors: Iterable[str]) -> tuple[str, ...]:
         # http.client sends the request line as ASCII: such a mirror failed mid-download
         if not mirror.isascii():
             raise UsageError(
-                f"mirrors must be ASCII URLs, as HTTP sends them, got {_shown(mirror)!r}; pass "
-                f"it percent-encoded: {_shown(_encoded(mirror))!r}"
+                f"mirrors must be ASCII URLs, as HTTP sends them, got {_shown(mirror)}; pass "
+                f"it percent-encoded: {_shown(_encoded(mirror))}"
             )
     return urls
