@@ -28,7 +28,7 @@ import pytest
 
 from linearnets import _fs
 from linearnets._shell import shell_word
-from linearnets._text import quoted_path, shown_path
+from linearnets._text import and_list, quoted_path, shown_path
 from linearnets.cli import main
 from linearnets.data import (
     download,
@@ -1200,7 +1200,11 @@ HOW_FAR = {
     "garbage": (r"answered with something that is not HTTP \('garbage'\)", "answered"),
     "huge": (r"announced 1000000000000 bytes, more than \d+ .*\(too big\)", "answered"),
     "redirect-to-missing": (r"redirected to \S+/missing/\S+: HTTP 404 Not Found", "answered"),
+    # a captive portal's, not the mirror's: "the network works" misled
+    "status-511": (r"HTTP 511 Network Authentication Required", "portal"),
+    "redirect-to-status-511": (r"redirected to \S+/status-511/\S+: HTTP 511", "portal"),
 }  # fmt: skip
+_FIXES = {"unfinished": download.UNFINISHED_FIX, "answered": download.ANSWERED_FIX, "portal": download.PORTAL_FIX}  # fmt: skip
 
 
 @pytest.mark.parametrize("kind", sorted(HOW_FAR))
@@ -1215,21 +1219,67 @@ def test_the_fix_fits_how_far_the_mirror_got(
         _get(tmp_path / "root", tiny, [server.mirror(kind)], timeout=0.3)
     message = str(info.value)
     assert re.search(rf"\({re.escape(server.mirror(kind))}{FIRST}\.gz: {reason}", message), message
-    fix = download.UNFINISHED_FIX if reached == "unfinished" else download.ANSWERED_FIX
-    assert message.endswith(f"); {fix}")
+    assert message.endswith(f"); {_FIXES[reached]}")
     assert not (tmp_path / "root").exists()
 
 
-@pytest.mark.parametrize("order", [["missing", "short"], ["short", "missing"]])
-def test_a_mirror_that_may_serve_the_file_next_time_outranks_one_without_it(
-    server: Server, tiny: Tiny, tmp_path: Path, order: list[str]
+@pytest.mark.parametrize(
+    ("order", "without", "later"),
+    [
+        (["missing", "short"], [0], [1]),
+        (["short", "missing"], [1], [0]),
+        (["html", "status-503"], [0], [1]),
+        (["status-503", "missing", "close", "html"], [1, 3], [0, 2]),
+    ],
+)
+def test_mirrors_without_the_file_and_mirrors_that_may_send_it_later_are_both_named(
+    server: Server,
+    tiny: Tiny,
+    tmp_path: Path,
+    order: list[str],
+    without: list[int],
+    later: list[int],
 ) -> None:
-    """ "Try again later or pass other mirrors" fits both; "pass mirrors that serve the original
-    files" would send away the one that served part of it."""
+    """A mirror without the file (404, an HTML page) and one that may send it next time (cut
+    short, 503, no answer) got "did not send the whole file ... try again later or pass other
+    mirrors" only: nothing said the first would never serve it. Each is named with its fix, in
+    the order tried."""
+    mirrors = [server.mirror(kind) for kind in order]
+    with pytest.raises(DatasetError) as info:
+        _get(tmp_path / "root", tiny, mirrors)
+    assert str(info.value).endswith(
+        "); a mirror answered, so the network works, but none sent the file: "
+        f"{and_list([mirrors[i] for i in without])} answered with something else (pass mirrors "
+        "that serve Fashion-MNIST's original files instead), and "
+        f"{and_list([mirrors[i] for i in later])} did not send the whole file (a transfer stalled "
+        "or cut short, a server busy or failing, or no answer in time): try again later, or "
+        "install the Debian package ('sudo apt-get install dataset-fashion-mnist'), or copy the "
+        "four files (*-ubyte.gz) from a machine that has them into a folder and pass root=DIR (or "
+        "set LINEARNETS_DATA)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("order", "fix"),
+    [
+        (["status-511", "status-503"], "unfinished"),
+        (["missing", "status-511"], "answered"),
+        (["status-511", "hangup"], "portal"),
+    ],
+)
+def test_a_captive_portal_is_told_as_a_network_to_log_in_to(
+    server: Server, tiny: Tiny, tmp_path: Path, order: list[str], fix: str
+) -> None:
+    """HTTP 511 got "a mirror answered, so the network works ... try again later": a portal asks
+    for the network's login. A mirror that really answered still says the network works."""
     with pytest.raises(DatasetError) as info:
         _get(tmp_path / "root", tiny, [server.mirror(kind) for kind in order])
-    assert str(info.value).endswith(f"); {download.UNFINISHED_FIX}")
-    assert "try again later or pass other mirrors" in download.UNFINISHED_FIX
+    assert str(info.value).endswith(f"); {_FIXES[fix]}")
+    assert download.PORTAL_FIX.startswith(
+        "the network asks for a login before it lets requests out (HTTP 511 Network "
+        "Authentication Required, from a captive portal, as on hotel or campus Wi-Fi): open a web "
+        "page in a browser, log in to the network, then try again, or install the Debian package"
+    )
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,10 @@
 
 :mod:`linearnets.data.fetch` moves one file from one mirror into place, verified and atomically;
 this module tries the mirrors in turn for each file, and when every one fails says each mirror's
-failure and the fix for the most telling one (from no network, up to a mirror that answered with
-something else, up to one that began to send the file and did not finish, which another try may
-get). A failure on this machine (a full disk, a folder where a file goes) stops at once:
+failure and the fix for the most telling one (from no network, up to a captive portal's HTTP 511
+(a network to log in to), a mirror that answered with something else, up to one that began to
+send the file and did not finish, which another try may get); where some mirrors had no file and
+others may send it on another try, both, by name. A failure on this machine (a full disk, a folder where a file goes) stops at once:
 no other mirror can fix it. Used by :mod:`linearnets.data.download`.
 """
 
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from linearnets._fs import fsync_dir
-from linearnets._text import shown_path
+from linearnets._text import and_list, shown_path
 from linearnets.data import files
 from linearnets.data.fetch import LocalFileError, try_mirror
 from linearnets.data.folder_contents import current_file
@@ -28,6 +29,7 @@ __all__ = [
     "ANSWERED_FIX",
     "CERTIFICATE_FIX",
     "NO_NETWORK_FIX",
+    "PORTAL_FIX",
     "STALLED_FIX",
     "UNFINISHED_FIX",
     "download_needed",
@@ -51,6 +53,11 @@ _FIX_HEADS = (
     # a TLS handshake that failed on the mirror's certificate: reached, but not trusted
     "a mirror's certificate could not be verified: if a proxy or your organisation's own "
     "certificate authority signs it, point SSL_CERT_FILE at that bundle of certificates, or ",
+    # HTTP 511: a captive portal (hotel, airport or campus Wi-Fi) answered for the mirror, and
+    # would for any other (it also fails https's certificates): the network is not reached yet
+    "the network asks for a login before it lets requests out (HTTP 511 Network Authentication "
+    "Required, from a captive portal, as on hotel or campus Wi-Fi): open a web page in a browser, "
+    "log in to the network, then try again, or ",
     # when some mirror answered: the network works, and "without a network" would mislead
     "a mirror answered, so the network works, but not with the file: pass mirrors that serve "
     "Fashion-MNIST's original files, or ",
@@ -61,14 +68,34 @@ _FIX_HEADS = (
     "or ",
 )
 # _reached's answers: indexes into _FIX_HEADS, the most telling last
-_NONE, _STALLED, _CERTIFICATE, _ANSWERED, _UNFINISHED = range(len(_FIX_HEADS))
+_NONE, _STALLED, _CERTIFICATE, _PORTAL, _ANSWERED, _UNFINISHED = range(len(_FIX_HEADS))
 # the advice where the Debian package is not installed here
-NO_NETWORK_FIX, STALLED_FIX, CERTIFICATE_FIX, ANSWERED_FIX, UNFINISHED_FIX = (
+NO_NETWORK_FIX, STALLED_FIX, CERTIFICATE_FIX, PORTAL_FIX, ANSWERED_FIX, UNFINISHED_FIX = (
     head + _OFFLINE_WAYS for head in _FIX_HEADS
 )
 # statuses of a server that may answer another try with the file: a request timeout, too many
 # requests, and any 5xx (a server error, or one busy: 503)
 _TRY_AGAIN_STATUSES = frozenset({408, 429, *range(500, 600)})
+# HTTP 511 Network Authentication Required: a captive portal's, not the mirror's (RFC 6585)
+_NETWORK_LOGIN = 511
+
+
+def _fix_head(failed: list[tuple[int, str]]) -> str:
+    """Return the advice for the mirrors that failed, ``failed`` each one's kind of failure (see
+    :func:`_reached`) and base URL, in the order tried: the most telling kind's advice; where some
+    mirrors answered without the file and others may send it on another try, both, by name
+    (one fix alone sends away the mirror the other fits)."""
+    answered = [mirror for kind, mirror in failed if kind == _ANSWERED]
+    later = [mirror for kind, mirror in failed if kind in (_STALLED, _UNFINISHED)]
+    if not answered or not later:
+        return _FIX_HEADS[max(kind for kind, _ in failed)]
+    return (
+        "a mirror answered, so the network works, but none sent the file: "
+        f"{and_list(answered)} answered with something else (pass mirrors that serve "
+        f"Fashion-MNIST's original files instead), and {and_list(later)} did not send the whole "
+        "file (a transfer stalled or cut short, a server busy or failing, or no answer in time): "
+        "try again later, or "
+    )
 
 
 def _offline_ways(name: str, expected: tuple[int, str], dest: Path) -> str:
@@ -82,18 +109,22 @@ def _offline_ways(name: str, expected: tuple[int, str], dest: Path) -> str:
 
 def _reached(exc: BaseException) -> int:
     """Say how far a mirror's failure ``exc`` got, as an index into :data:`_FIX_HEADS`:
-    4 an answer that did not finish (a body stalled, too slow or cut short, the status of a server
-    busy or failing: 5xx, 429, 408; also where a redirect led), 3 an answer that was not the file
+    5 an answer that did not finish (a body stalled, too slow or cut short, the status of a server
+    busy or failing: 5xx, 429, 408; also where a redirect led), 4 an answer that was not the file
     (another HTTP error status, 404 or 410, a reply that is no HTTP, a redirect refused, a file
-    that fails the check: the network works), 2 a certificate not trusted, 1 stalled, silent or
-    hung up before its headers (the connection taken), 0 none (refused, unreachable, timed out
-    connecting).
+    that fails the check: the network works), 3 HTTP 511 (a captive portal: the network asks for
+    a login), 2 a certificate not trusted, 1 stalled, silent or hung up before its headers (the
+    connection taken), 0 none (refused, unreachable, timed out connecting).
 
-    4 outranks 3: its fix (try again later, or other mirrors) also fits a mirror without the file,
-    and 3's alone would send away a mirror that may serve it next time."""
+    5 outranks 4: its fix (try again later, or other mirrors) also fits a mirror without the file,
+    and 4's alone would send away a mirror that may serve it next time; where both failed, both
+    are named (see :func:`_fix_head`)."""
     if isinstance(exc, RedirectError):  # the mirror answered with a redirect; where it led:
         # stalled or unfinished there may come right on another try; else an answer, not the file
-        return _UNFINISHED if _reached(exc.error) in (_STALLED, _UNFINISHED) else _ANSWERED
+        there = _reached(exc.error)
+        if there == _PORTAL:  # a portal's redirect to its 511: its login first
+            return _PORTAL
+        return _UNFINISHED if there in (_STALLED, _UNFINISHED) else _ANSWERED
     reason = getattr(exc, "reason", None)
     # a reset (RST) or close before any header: the connection was taken (one refused is a
     # ConnectionRefusedError); it got "without a network", or (closed) "a mirror answered"
@@ -102,6 +133,8 @@ def _reached(exc: BaseException) -> int:
     ):
         return _STALLED
     if isinstance(exc, urllib.error.HTTPError):
+        if exc.code == _NETWORK_LOGIN:  # not the mirror's answer: the network's own
+            return _PORTAL
         return _UNFINISHED if exc.code in _TRY_AGAIN_STATUSES else _ANSWERED
     if isinstance(exc, UnfinishedError | http.client.IncompleteRead):
         return _UNFINISHED
@@ -139,7 +172,8 @@ def download_one(
     ``made`` lists the folders to remove if the download fails (see :func:`try_mirror`).
     """
     failures = []
-    reached, proxied = 0, False
+    failed: list[tuple[int, str]] = []  # each mirror's kind of failure (see _reached)
+    proxied = False
     for mirror in mirrors:
         url = mirror.rstrip("/") + f"/{name}.gz"
         try:
@@ -149,7 +183,8 @@ def download_one(
         except (OSError, http.client.HTTPException, DatasetError, ValueError) as exc:
             note = _proxy_note(url)
             failures.append(f"{url}: {failure_reason(exc, timeout)}{note}")
-            reached, proxied = max(reached, _reached(exc)), proxied or bool(note)
+            failed.append((_reached(exc), mirror))
+            proxied = proxied or bool(note)
             continue
         fsync_dir(dest)
         return mirror
@@ -162,7 +197,7 @@ def download_one(
     )
     raise DatasetError(
         f"could not download {name}.gz from any mirror ({'; '.join(failures)}){why}; "
-        f"{_FIX_HEADS[reached]}{_offline_ways(name, expected, dest)}{proxy}"
+        f"{_fix_head(failed)}{_offline_ways(name, expected, dest)}{proxy}"
     )
 
 
