@@ -150,6 +150,12 @@ def test_a_count_is_said_in_the_plural_but_for_one(n: int, said: str) -> None:
     assert counted(n, "epoch") == said
 
 
+def test_a_plural_not_made_with_s_is_given() -> None:
+    assert [counted(n, "class", "classes") for n in (1, 2)] == ["1 class", "2 classes"]
+    assert [counted(n, "batch", "batches") for n in (1, 0)] == ["1 batch", "0 batches"]
+    assert counted(3, "test example") == "3 test examples"
+
+
 def test_the_blanks_to_drop_are_said_in_the_plural_past_one() -> None:
     assert (drop_blanks(1), drop_blanks(2)) == ("drop the blank", "drop the blanks")
 

@@ -144,9 +144,12 @@ def json_kind(value: object) -> str:
     return f"{kind} {json_text(value, cut=60)}"
 
 
-def counted(n: int, word: str) -> str:
-    """Return ``n`` and ``word``, in the plural but for 1: ``1 example``, ``20 examples``."""
-    return f"{n} {word}{'s' if n != 1 else ''}"
+def counted(n: int, word: str, plural: str | None = None) -> str:
+    """Return ``n`` and ``word``, in the plural but for 1: ``1 example``, ``20 examples``;
+    ``plural`` where it is not ``word`` + s (``counted(2, "class", "classes")``)."""
+    if n == 1:
+        return f"{n} {word}"
+    return f"{n} {plural or word + 's'}"
 
 
 def drop_blanks(blanks: int) -> str:

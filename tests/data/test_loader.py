@@ -727,6 +727,10 @@ def test_repr_names_the_batches_the_batch_size_shuffle_and_device() -> None:
     assert repr(ArrayLoader(images, labels, 5, shuffle=False, device="cpu:0")) == (
         "ArrayLoader(2 batches of 10 examples, batch_size=5, shuffle=False, device=cpu:0)"
     )
+    # one example: not "1 examples"
+    assert repr(ArrayLoader(images[:1], labels[:1], 4, shuffle=False)) == (
+        "ArrayLoader(1 batch of 1 example, batch_size=4, shuffle=False, device=cpu)"
+    )
 
 
 @pytest.mark.parametrize(

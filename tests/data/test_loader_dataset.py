@@ -89,3 +89,11 @@ def test_negative_indices_count_from_the_end_as_a_list_s() -> None:
 def test_repr_names_the_number_of_examples_and_their_shape(resize: object, shape: str) -> None:
     dataset = ArrayLoader(IMAGES, LABELS, 2, shuffle=False, resize=resize).dataset  # type: ignore[arg-type]
     assert repr(dataset) == f"LoaderDataset(7 examples of shape {shape})"
+
+
+def test_a_dataset_of_one_example_says_one_example() -> None:
+    """It said "1 examples", in its repr and when an index is past its end."""
+    dataset = ArrayLoader(IMAGES[:1], LABELS[:1], 2, shuffle=False).dataset
+    assert repr(dataset) == "LoaderDataset(1 example of shape (1, 6, 5))"
+    with pytest.raises(IndexError, match=r"^index must be in \[-1, 1\), got 1: the dataset holds 1 example$"):  # fmt: skip
+        dataset[1]

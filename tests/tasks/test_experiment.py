@@ -97,6 +97,17 @@ def test_the_data_file_is_described_with_the_models_classes_and_its_test_set(
     assert exp.data_source == f"{path} (12 examples, 2 features, 6 classes, no test set)"
 
 
+def test_a_file_of_one_feature_and_one_test_example_is_said_in_the_singular(
+    tmp_path: Path,
+) -> None:
+    """It said "1 features, ..., 1 test examples"."""
+    path = tmp_path / "one.npz"
+    X = np.random.default_rng(0).normal(size=(12, 1))
+    np.savez(path, X=X, y=np.arange(12) % 2, X_test=X[:1], y_test=np.array([0]))
+    exp = prepare(SoftmaxConfig(data=path))
+    assert exp.data_source == f"{path} (12 examples, 1 feature, 2 classes, 1 test example)"
+
+
 def test_prepare_pins_the_configs_thread_count(tmp_path: Path) -> None:
     assert torch.get_num_threads() == 1  # the suite's
     try:

@@ -351,6 +351,16 @@ def test_an_output_that_is_not_one_row_of_scores_per_label_is_refused(
         EpochTotals().add(torch.randn(shape, generator=gen), labels, losses)
 
 
+def test_scores_for_one_label_say_one_label(gen: torch.Generator) -> None:
+    """It said "for 1 labels"."""
+    with pytest.raises(
+        UsageError,
+        match=r"^a classifier's output must be scores of shape \(B, C\), one row per label, got "
+        r"shape \(3, 10\) for 1 label; ",
+    ):
+        EpochTotals().add(torch.randn(3, 10, generator=gen), torch.tensor([1]), torch.ones(1))
+
+
 def test_empty_classification_shards_count_for_nothing(gen: torch.Generator) -> None:
     """A data-parallel rank left with no rows: (0, C) scores and (0,) labels add nothing."""
     empty = (torch.zeros(0, 10), torch.zeros(0, dtype=torch.int64), torch.zeros(0))
@@ -555,6 +565,9 @@ def test_predicted_labels_without_a_loss_are_counted_as_the_books_accuracy_count
     assert totals.result("data_iter", None) == (0.0, 4 / 6)
     with pytest.raises(UsageError, match=r"^a classifier's output must be one predicted label per label, got shape \(3,\) for 2 labels"):  # fmt: skip
         EpochTotals().add(torch.tensor([1, 2, 3]), torch.tensor([1, 2]), None)
+    # one label is no "1 labels"
+    with pytest.raises(UsageError, match=r"^a classifier's output must be one predicted label per label, got shape \(3,\) for 1 label; return"):  # fmt: skip
+        EpochTotals().add(torch.tensor([1, 2, 3]), torch.tensor([1]), None)
     with pytest.raises(UsageTypeError, match=r"^y must be float targets for a regression"):
         EpochTotals().add(torch.tensor([1, 2]), torch.tensor([1, 2]), torch.ones(2))  # with a loss
 

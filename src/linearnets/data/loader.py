@@ -17,7 +17,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from linearnets._text import gib_past
+from linearnets._text import counted, gib_past
 from linearnets.config_checks import MAX_BATCH_BYTES, share_of
 from linearnets.data.loader_checks import (
     check_image_dtype,
@@ -205,7 +205,7 @@ class ArrayLoader:
         # what a notebook cell ending in `train_iter` should say: not the address, nor the data
         count = len(self)
         shown = [
-            f"{count} batch{'es' if count != 1 else ''} of {self.num_examples} examples",
+            f"{counted(count, 'batch', 'batches')} of {counted(self.num_examples, 'example')}",
             f"batch_size={self.batch_size}",
             f"shuffle={self.shuffle}",
             f"device={self.device}",

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import torch
 from torch.utils.data import Dataset
 
+from linearnets._text import counted
 from linearnets.errors import UsageTypeError
 from linearnets.validation import describe
 
@@ -50,7 +51,7 @@ class LoaderDataset(Dataset[tuple[torch.Tensor, int | torch.Tensor]]):
         n = self.loader.num_examples
         if not -n <= i < n:
             raise IndexError(
-                f"index must be in [-{n}, {n}), got {i}: the dataset holds {n} examples"
+                f"index must be in [-{n}, {n}), got {i}: the dataset holds {counted(n, 'example')}"
             )
         i %= n
         rows = self.loader.features[i : i + 1].reshape(1, -1)  # (1, H*W): a batch of one
@@ -59,4 +60,6 @@ class LoaderDataset(Dataset[tuple[torch.Tensor, int | torch.Tensor]]):
         return X, (y.clone() if y.is_floating_point() else int(y))
 
     def __repr__(self) -> str:
-        return f"LoaderDataset({len(self)} examples of shape {self.loader.feature_shape})"
+        return (
+            f"LoaderDataset({counted(len(self), 'example')} of shape {self.loader.feature_shape})"
+        )

@@ -14,7 +14,7 @@ from typing import Any
 import torch
 
 from linearnets._fs import sha256_file
-from linearnets._text import shown_path
+from linearnets._text import counted, shown_path
 from linearnets.config import SoftmaxConfig
 from linearnets.device import resolve_device
 from linearnets.errors import DatasetError, DataWarning, UsageError, UsageTypeError
@@ -218,7 +218,11 @@ def _load_file(config: SoftmaxConfig, path: Path) -> _Data:
     check_data_source(config)
     arrays = load_classification_file(path)
     # the classes as the model has them (labels 0, 2, 5 make 6), and whether a test set scores it
-    tests = "no test set" if arrays.X_test is None else f"{arrays.X_test.shape[0]} test examples"
+    tests = (
+        "no test set"
+        if arrays.X_test is None
+        else f"{counted(arrays.X_test.shape[0], 'test example')}"
+    )
     return _Data(
         arrays.X,
         arrays.y,
@@ -226,8 +230,9 @@ def _load_file(config: SoftmaxConfig, path: Path) -> _Data:
         arrays.y_test,
         [str(c) for c in range(arrays.num_classes)],
         arrays.num_features,
-        f"{shown_path(path)} ({arrays.X.shape[0]} examples, {arrays.num_features} features, "
-        f"{arrays.num_classes} classes, {tests})",
+        f"{shown_path(path)} ({counted(arrays.X.shape[0], 'example')}, "
+        f"{counted(arrays.num_features, 'feature')}, {counted(arrays.num_classes, 'class', 'classes')}, "
+        f"{tests})",
         sha256=sha256_file(path),
         feature_scale=_largest_magnitude(arrays.X),
         pixels=arrays.pixels,

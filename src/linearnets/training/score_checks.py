@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import torch
 
+from linearnets._text import counted
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.loss_diagnosis import one_row_per_example_fix
 from linearnets.validation import check_label_tensor, check_labels_device, describe, is_column
@@ -50,7 +51,7 @@ def check_scores(y_hat: torch.Tensor, y: torch.Tensor) -> None:
         )
         raise UsageError(
             f"a classifier's output must be scores of shape (B, C), one row per label, got shape "
-            f"{tuple(y_hat.shape)} for {y.shape[0]} labels; {fix}"
+            f"{tuple(y_hat.shape)} for {counted(y.shape[0], 'label')}; {fix}"
         )
 
 
@@ -71,6 +72,6 @@ def predicted_labels(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     if pred.shape[0] != y.shape[0]:
         raise UsageError(
             f"a classifier's output must be one predicted label per label, got shape "
-            f"{tuple(y_hat.shape)} for {y.shape[0]} labels; return scores (B, C) or labels (B,)"
+            f"{tuple(y_hat.shape)} for {counted(y.shape[0], 'label')}; return scores (B, C) or labels (B,)"
         )
     return pred
