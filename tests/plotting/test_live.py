@@ -403,27 +403,53 @@ _HIDDEN_BEFORE = {
 }
 
 
-@pytest.mark.parametrize(
-    ("metrics", "figsize", "rows"),
-    [
-        (_HIDDEN_BEFORE, (4.5, 3.0), 1),
-        ({"train loss": [1.0, 0.0, 0.5]}, (4.5, 3.0), 1),  # the last point at the centre right
-        (_HIDDEN_BEFORE, (3.0, 2.0), 2),  # a small figure: three entries do not fit in one row
-    ],
-    ids=["lr-0.02-run", "one-line", "small-figure"],
-)
-def test_live_curves_legend_hides_no_point_and_is_not_cut(
-    metrics: dict[str, list[float]], figsize: tuple[float, float], rows: int, tmp_path: Path
+def _falling(names: list[str], epochs: int = 5) -> dict[str, list[float]]:
+    """Curves for ``names``, each falling from its own height."""
+    return {name: [1 / (e + 1) + 0.02 * i for e in range(epochs)] for i, name in enumerate(names)}
+
+
+_LONG = "a very long metric name that is wider than the whole figure itself, surely yes"
+_LONGER = _LONG + ", even at the smallest font the legend takes, six points, which is small"
+_SIXTY = [f"metric number {i}" for i in range(60)]
+
+# each: the metrics' values, the figure's size, its size after epoch 2 (None: kept)
+LEGEND_CASES = {
+    "lr-0.02-run": (_HIDDEN_BEFORE, (4.5, 3.0), None),
+    "one-line": ({"train loss": [1.0, 0.0, 0.5]}, (4.5, 3.0), None),  # the last point at the centre right
+    "small-figure": (_HIDDEN_BEFORE, (3.0, 2.0), None),
+    # the legend covered the tick labels and "epoch"
+    "smallest-figure": (_HIDDEN_BEFORE, (2.0, 1.5), None),
+    # its bottom capped at 60% of the figure, the legend ran over the axes
+    "twenty-metrics": (_falling([f"metric number {i}" for i in range(20)]), (4.5, 3.0), None),
+    # laid out for the first size: cut by the figure's edges, or over the tick labels
+    "resized-smaller": (_HIDDEN_BEFORE, (4.5, 3.0), (3.0, 1.6)),
+    "resized-bigger": (_HIDDEN_BEFORE, (4.5, 3.0), (9.0, 6.0)),
+    # cut by both sides of the figure
+    "a-name-wider-than-the-figure": (_falling([_LONG, "test acc"]), (4.5, 3.0), None),
+    "wider-even-at-6-points": (_falling([_LONGER, "test acc"]), (4.5, 3.0), None),
+    "more-metrics-than-fit": (_falling(_SIXTY), (3.0, 2.0), None),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(LEGEND_CASES))
+def test_live_curves_legend_hides_no_point_nor_label_and_is_not_cut(
+    case: str, tmp_path: Path
 ) -> None:
-    """As drawn: the legend's box holds none of the points, and lies in the figure, under the x
-    label and its tick labels (drawn over nothing, cut by no edge)."""
+    """As drawn: the legend's box holds none of the points, meets neither the axes nor their tick
+    labels and labels, and lies in the figure, as do the x axis' labels ("epoch"); the axes keep
+    a fifth of the figure at least. Every metric is named, but where a name is wider than the
+    figure at the smallest font (shortened in its middle) or more metrics than the figure holds
+    ("... and 47 more")."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+    metrics, figsize, resized = LEGEND_CASES[case]
     epochs = len(next(iter(metrics.values())))
     curves = LiveCurves(
         out_dir=tmp_path, mode="file", metrics=tuple(metrics), num_epochs=epochs, figsize=figsize
     )
     for i in range(epochs):
+        if i == 2 and resized is not None:
+            curves.fig.set_size_inches(*resized)
         curves.update(i + 1, {name: values[i] for name, values in metrics.items()})
     canvas = FigureCanvasAgg(curves.fig)
     canvas.draw()
@@ -431,15 +457,59 @@ def test_live_curves_legend_hides_no_point_and_is_not_cut(
     legend = curves.ax.get_legend()
     box = legend.get_window_extent(renderer)
     points = np.concatenate(
-        [curves.ax.transData.transform(line.get_xydata()) for line in curves.ax.lines]
+        [curves.ax.transData.transform(line.get_xydata()) for line in curves.lines.values()]
     )
     assert len(points) == sum(len(v) for v in metrics.values())
     under = [p for p in points if box.x0 <= p[0] <= box.x1 and box.y0 <= p[1] <= box.y1]
     assert under == []
-    assert box.y1 < curves.ax.xaxis.get_tightbbox(renderer).y0  # under "epoch" and the ticks
-    assert curves.fig.bbox.x0 <= box.x0 and box.x1 <= curves.fig.bbox.x1 and box.y0 >= 0
-    assert len({round(t.get_window_extent(renderer).y0) for t in legend.get_texts()}) == rows
-    assert [t.get_text() for t in legend.get_texts()] == list(metrics)
+    figure = curves.fig.bbox
+    x_labels, y_labels = (
+        axis.get_tightbbox(renderer) for axis in (curves.ax.xaxis, curves.ax.yaxis)
+    )
+    for drawn in (curves.ax.bbox, x_labels, y_labels):
+        assert not box.overlaps(drawn)
+    for drawn in (box, x_labels):  # cut by no edge
+        assert figure.x0 <= drawn.x0 and drawn.x1 <= figure.x1
+        assert figure.y0 <= drawn.y0 and drawn.y1 <= figure.y1
+    assert curves.ax.bbox.height >= 0.2 * figure.height
+    assert curves.ax.bbox.width >= 0.2 * figure.width
+    texts = [t.get_text() for t in legend.get_texts()]
+    if case == "wider-even-at-6-points":
+        start, end = texts[0].split("…")
+        assert _LONGER.startswith(start) and _LONGER.endswith(end) and len(start) > 20
+        assert texts[1:] == ["test acc"]
+    elif case == "more-metrics-than-fit":
+        kept = len(texts) - 1
+        assert kept >= 5 and texts == [*_SIXTY[:kept], f"… and {60 - kept} more"]
+    else:
+        assert texts == list(metrics)
+    curves.close()
+
+
+def test_live_curves_legend_is_laid_out_again_only_for_new_metrics_or_a_new_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each update redraws; the legend's layout (text measured, legends tried) is redone only
+    when a metric gets its first point or the figure's size changes."""
+    from linearnets.plotting import live
+
+    calls: list[tuple[str, ...]] = []
+    place = live.place_legend
+
+    def counted(fig: Any, ax: Any, handles: Any, **kwargs: Any) -> None:
+        calls.append(tuple(h.get_label() for h in handles))
+        place(fig, ax, handles, **kwargs)
+
+    monkeypatch.setattr(live, "place_legend", counted)
+    curves = LiveCurves(mode="none", metrics=("train loss", "test acc"), num_epochs=6)
+    curves.update(1, {"train loss": 1.0})
+    curves.update(2, {"train loss": 0.9})
+    curves.update(3, {"train loss": 0.8, "test acc": 0.5})
+    curves.update(4, {"train loss": 0.7, "test acc": 0.6})
+    curves.fig.set_size_inches(6.0, 4.0)
+    curves.update(5, {"train loss": 0.6, "test acc": 0.7})
+    curves.update(6, {"train loss": 0.5, "test acc": 0.8})
+    assert calls == [("train loss",), ("train loss", "test acc"), ("train loss", "test acc")]
     curves.close()
 
 

@@ -26,7 +26,7 @@ from typing import SupportsFloat
 from linearnets._warn import warn
 from linearnets.errors import UsageError
 from linearnets.plotting._live_args import check_mapping, check_names, check_value, curve_files
-from linearnets.plotting._live_legend import legend_below
+from linearnets.plotting._live_legend import place_legend
 from linearnets.plotting._live_output import MODES, LiveOutput, resolve_mode
 from linearnets.plotting._mpl import (
     matplotlib_module,
@@ -40,6 +40,7 @@ from linearnets.validation import check_bool, check_choice, check_positive_int
 __all__ = ["MODES", "LiveCurves", "LiveOutput", "resolve_mode"]
 
 _BOTTOM = 0.15  # the axes' bottom, a figure fraction: room for the tick labels and "epoch"
+_RIGHT = 0.97  # the axes' right edge, where the legend is not beside them
 
 
 class LiveCurves:
@@ -48,7 +49,9 @@ class LiveCurves:
     In "file" mode ``curves.png`` and ``curves.svg`` (see ``formats``) in ``out_dir`` are rewritten
     atomically after every update. A metric missing from an update (e.g. no "test acc" for linear
     regression) gets no point, and a metric that never got one stays out of the legend. The legend
-    sits under the axes (in rows, as many as the width needs), where it hides no point.
+    sits under the axes (in rows, as many as the width needs), or right of them where the rows
+    would leave the curves too little height, where it hides no point (see
+    :mod:`linearnets.plotting._live_legend`).
 
     Each metric's epochs go forward: a later ``fit`` continuing the training (``start_epoch``)
     extends the lines (in a notebook, in the same display when in the same cell, as the figure
@@ -115,7 +118,7 @@ class LiveCurves:
             m: self.ax.plot([], [], f, marker="o", ms=3, label=m)[0]
             for m, f in zip(self.metrics, itertools.cycle(BOOK_FMTS))
         }
-        self._legend_for: tuple[str, ...] = ()
+        self._legend_for: tuple[tuple[str, ...], tuple[float, ...]] | None = None
         self._xmax = self.num_epochs or 1
         self._setup_axes()
         self.ax.set_yscale(yscale)
@@ -141,8 +144,8 @@ class LiveCurves:
         self.ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
         self._set_xlim()
         # fixed margins: a layout engine would cost a second draw on every save
-        # (the legend, under the x label, raises the bottom: see legend_below)
-        self.fig.subplots_adjust(left=0.14, right=0.97, bottom=_BOTTOM, top=0.92)  # room for 1e-5
+        # (the legend, under the x label or right of the axes, moves them: see place_legend)
+        self.fig.subplots_adjust(left=0.14, right=_RIGHT, bottom=_BOTTOM, top=0.92)  # room for 1e-5
 
     def _set_xlim(self) -> None:
         if self.num_epochs is not None:
@@ -228,9 +231,13 @@ class LiveCurves:
         for name, line in self.lines.items():
             line.set_data(self.epochs[name], self.values[name])
         shown = tuple(m for m in self.metrics if self.epochs[m])
-        if shown != self._legend_for:  # laid out once per set of metrics, not on every draw
-            legend_below(self.fig, self.ax, [self.lines[m] for m in shown], bottom=_BOTTOM)
-            self._legend_for = shown
+        # laid out once per set of metrics and size of the figure (resized between updates: a
+        # notebook's widget, set_size_inches), not on every draw
+        layout = (shown, tuple(self.fig.bbox.size))
+        if layout != self._legend_for:
+            handles = [self.lines[m] for m in shown]
+            place_legend(self.fig, self.ax, handles, bottom=_BOTTOM, right=_RIGHT)
+            self._legend_for = layout
         self.ax.relim()
         self.ax.autoscale_view()
         self._output.publish(self.fig)
