@@ -703,10 +703,11 @@ def test_a_silent_rank_stopped_while_starting_says_nothing(
     assert capsys.readouterr() == ("", "")
 
 
-def test_rank_0_stopped_by_torchrun_while_starting_says_torchrun_stopped_it(
+def test_rank_0_stopped_by_sigterm_while_starting_names_torchrun_and_an_outside_sender(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Another worker exited (killed, failed) as rank 0 started: torchrun's SIGTERM, not the user's."""
+    """Another worker exited (killed, failed) as rank 0 started: torchrun's SIGTERM, not the
+    user's; or a kill or job scheduler's, sent to rank 0 itself: both are named."""
 
     def interrupted(argv: list[str]) -> Any:
         raise KeyboardInterrupt("SIGTERM")
@@ -717,9 +718,9 @@ def test_rank_0_stopped_by_torchrun_while_starting_says_torchrun_stopped_it(
     assert main(["softmax", "--epochs", "1"]) == 130
     assert capsys.readouterr() == (
         "",
-        "linearnets: stopped by torchrun (SIGTERM) while starting: torchrun stops every process "
-        "once one exits, or once it is stopped itself (its own report says which); nothing was "
-        "done: run the same command again\n",
+        "linearnets: stopped by SIGTERM while starting: from torchrun, which stops every process "
+        "once one exits or once it is stopped itself, or from outside (kill, a job scheduler); "
+        "torchrun's report says which; nothing was done: run the same command again\n",
     )
 
 

@@ -323,18 +323,22 @@ def test_the_command_refuses_one_gpu_for_torchruns_processes_before_they_join(
         (
             "SIGTERM",
             True,
-            "stopped by torchrun (SIGTERM) before training began: torchrun stops every process "
-            "once one exits, or once it is stopped itself (its own report says which)",
+            "stopped by SIGTERM before training began: from torchrun, which stops every process "
+            "once one exits or once it is stopped itself, or from outside (kill, a job "
+            "scheduler); torchrun's report says which",
         ),
         ("SIGINT", True, "interrupted by SIGINT before training began"),  # a Ctrl-C: the user's
         ("SIGTERM", False, "interrupted by SIGTERM before training began"),  # kill, by hand
     ],
 )
-def test_torchruns_sigterm_is_told_as_torchruns_stop(
+def test_a_sigterm_under_torchrun_names_torchrun_and_an_outside_sender(
     monkeypatch: pytest.MonkeyPatch, signal: str, torchrun: bool, said: str
 ) -> None:
     """Rank 1 killed (-9) before the processes joined: torchrun stopped rank 0, which said it
-    was "interrupted by SIGTERM", as if the user had stopped the run."""
+    was "interrupted by SIGTERM", as if the user had stopped the run. Then it said "stopped by
+    torchrun" also where the SIGTERM came straight from outside (kill, a job scheduler), and
+    torchrun's report named that very rank as the first to fail: the sender is not known to the
+    process, so both are named."""
     if torchrun:
         monkeypatch.setenv("TORCHELASTIC_RUN_ID", "none")
     else:
@@ -342,28 +346,27 @@ def test_torchruns_sigterm_is_told_as_torchruns_stop(
     assert ranks.stopped_by(signal, "before training began") == said
 
 
-def test_stops_before_training_under_torchrun_name_torchrun_and_keep_their_advice(
+def test_sigterms_before_training_under_torchrun_name_their_senders_and_keep_their_advice(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from linearnets.cli.softmax import StoppedBeforeTraining
 
     monkeypatch.setenv("TORCHELASTIC_RUN_ID", "none")
     why = (
-        "torchrun stops every process once one exits, or once it is stopped itself (its own report "
-        "says which)"
+        "from torchrun, which stops every process once one exits or once it is stopped itself, or "
+        "from outside (kill, a job scheduler); torchrun's report says which"
     )
     sigterm = KeyboardInterrupt("SIGTERM")
     assert str(StoppedBeforeTraining(sigterm, resume=None)) == (
-        f"stopped by torchrun (SIGTERM) before training began: {why}; nothing was trained or "
+        f"stopped by SIGTERM before training began: {why}; nothing was trained or "
         "kept: run the same command again"
     )
     assert str(StoppedBeforeTraining(sigterm, resume="run")) == (
-        f"stopped by torchrun (SIGTERM) before the resume trained: {why}; the run is as it was: "
+        f"stopped by SIGTERM before the resume trained: {why}; the run is as it was: "
         "resume run with the same command"
     )
     assert str(ranks.StoppedWhileStarting("SIGTERM")) == (
-        f"stopped by torchrun (SIGTERM) while starting: {why}; nothing was done: run the same "
-        "command again"
+        f"stopped by SIGTERM while starting: {why}; nothing was done: run the same command again"
     )
     assert str(StoppedBeforeTraining(KeyboardInterrupt(), resume=None)) == (
         "interrupted by SIGINT before training began; nothing was trained or kept: run the same "

@@ -149,14 +149,18 @@ def stopped_by(signal: str, when: str) -> str:
     """Return how a stop by ``signal`` (``"SIGINT"``, ``"SIGTERM"``) ``when`` it came ("before
     training began") is told: "interrupted by SIGTERM before training began".
 
-    A SIGTERM to a process torchrun started is torchrun's: it stops every worker once one exits
-    (killed, failed) or once it is stopped itself. Told as an interrupt, it read as if the user had
-    stopped a run whose other process had died (``kill -9``): it names torchrun, and where to look.
+    A SIGTERM to a process torchrun started is often torchrun's: it stops every worker once one
+    exits (killed, failed) or once it is stopped itself. Told as an interrupt, it read as if the
+    user had stopped a run whose other process had died (``kill -9``). But it may also come from
+    outside, straight to this process (``kill``, a job scheduler stopping it), and then torchrun's
+    report names this very process as the first to fail: a handler is not told who sent the
+    signal, so the line names every sender it may be, and torchrun's report as the one that tells.
     """
     if signal == "SIGTERM" and by_launcher():
         return (
-            f"stopped by torchrun (SIGTERM) {when}: torchrun stops every process once one exits, "
-            "or once it is stopped itself (its own report says which)"
+            f"stopped by SIGTERM {when}: from torchrun, which stops every process once one exits "
+            "or once it is stopped itself, or from outside (kill, a job scheduler); torchrun's "
+            "report says which"
         )
     return f"interrupted by {signal} {when}"
 
