@@ -31,3 +31,16 @@ def test_digits_padded_with_non_ascii_spaces_are_refused(
         "sets RANK for each process it starts: unset it to run a single process, or start the "
         "processes with torchrun"
     )
+
+
+def test_a_given_environment_is_read_instead_of_the_processs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """quiet_torch_warnings reads the environment it is given the same way as the run reads its own."""
+    monkeypatch.setenv("WORLD_SIZE", "4")
+    assert env_int("WORLD_SIZE", 1, environ={"WORLD_SIZE": "+2"}) == 2
+    assert env_int("WORLD_SIZE", 1, environ={}) == 1
+    with pytest.raises(
+        UsageError, match=r"WORLD_SIZE must be an integer in the digits 0-9, got '2_0'"
+    ):
+        env_int("WORLD_SIZE", 1, environ={"WORLD_SIZE": "2_0"})

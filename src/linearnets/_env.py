@@ -5,20 +5,22 @@ read one way with one message, by :mod:`linearnets.training.distributed` and
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 from linearnets.errors import UsageError
 
 __all__ = ["env_int"]
 
 
-def env_int(name: str, default: int) -> int:
-    """Return the integer environment variable ``name`` (torchrun's ``RANK``, ``WORLD_SIZE``, ...).
+def env_int(name: str, default: int, *, environ: Mapping[str, str] = os.environ) -> int:
+    """Return the integer environment variable ``name`` (torchrun's ``RANK``, ``WORLD_SIZE``, ...)
+    of ``environ`` (this process's environment unless given).
 
     Written as torchrun writes it, in the digits 0-9: ``int()`` also read ``2_0`` as 20, ``٢`` as
     2 and a 3 padded with a no-break space as 3. ``WORLD_SIZE``, a number of processes, must be at
     least 1: 0 and -1 were taken as one process without a word.
     """
-    value = os.environ.get(name)
+    value = environ.get(name)
     if value is None or value == "":
         return default
     fix = (

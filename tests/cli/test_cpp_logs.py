@@ -17,11 +17,19 @@ from linearnets.cli._cpp_logs import quiet_torch_warnings
     [
         ({"WORLD_SIZE": "2"}, False, "ERROR"),
         ({"WORLD_SIZE": "16"}, False, "ERROR"),
+        # read as the run reads it (env_int): these are 2 processes there, and were 1 here
+        ({"WORLD_SIZE": " 2"}, False, "ERROR"),
+        ({"WORLD_SIZE": "+2"}, False, "ERROR"),
+        ({"WORLD_SIZE": "2\n"}, False, "ERROR"),
         ({"WORLD_SIZE": "2"}, True, None),  # --debug: torch's every word
         ({"WORLD_SIZE": "2", "TORCH_CPP_LOG_LEVEL": "INFO"}, False, "INFO"),  # the user's own
         ({}, False, None),  # one process: nothing to join
         ({"WORLD_SIZE": "1"}, False, None),
         ({"WORLD_SIZE": "two"}, False, None),  # malformed: the command refuses it, in its words
+        ({"WORLD_SIZE": "2_0"}, False, None),
+        ({"WORLD_SIZE": "\u00a02"}, False, None),
+        ({"WORLD_SIZE": "0"}, False, None),
+        ({"WORLD_SIZE": " "}, False, None),
     ],
 )
 def test_a_data_parallel_run_logs_torchs_cpp_errors_alone(
@@ -47,9 +55,16 @@ entry()
 """
 
 
-@pytest.mark.parametrize(("argv", "seen"), [((), "ERROR False\n"), (("--debug",), "None False\n")])
+@pytest.mark.parametrize(
+    ("world", "argv", "seen"),
+    [
+        ("2", (), "ERROR False\n"),
+        ("2", ("--debug",), "None False\n"),
+        (" 2", (), "ERROR False\n"),  # 2 processes for the run, and unquieted: 282 lines of C++
+    ],
+)
 def test_the_console_command_sets_the_level_before_torch_loads(
-    tmp_path: Path, argv: tuple[str, ...], seen: str
+    tmp_path: Path, world: str, argv: tuple[str, ...], seen: str
 ) -> None:
     """torch reads TORCH_CPP_LOG_LEVEL once, as it loads: set later, it changed nothing."""
     env = {k: v for k, v in os.environ.items() if k != "TORCH_CPP_LOG_LEVEL"}
@@ -59,7 +74,7 @@ def test_the_console_command_sets_the_level_before_torch_loads(
         capture_output=True,
         text=True,
         timeout=120,
-        env={**env, "WORLD_SIZE": "2"},
+        env={**env, "WORLD_SIZE": world},
     )
     assert (done.stdout, done.stderr) == (seen, "")
 

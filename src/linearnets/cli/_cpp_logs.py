@@ -13,14 +13,24 @@ from __future__ import annotations
 import os
 from collections.abc import MutableMapping
 
+from linearnets._env import env_int
+from linearnets.errors import UsageError
+
 __all__ = ["quiet_torch_warnings"]
 
 
 def quiet_torch_warnings(*, debug: bool, environ: MutableMapping[str, str] = os.environ) -> None:
     """Set ``TORCH_CPP_LOG_LEVEL=ERROR`` in ``environ`` for a data-parallel run (``WORLD_SIZE``
     above 1) without ``--debug``, unless it is set already (a malformed ``WORLD_SIZE`` is left
-    for the command to refuse)."""
-    world = environ.get("WORLD_SIZE", "")
-    data_parallel = world.isascii() and world.isdigit() and int(world) > 1
+    for the command to refuse).
+
+    ``WORLD_SIZE`` is read as the run reads it (:func:`linearnets._env.env_int`): read by digits
+    alone, ``" 2"`` and ``"+2"`` were one process here but two for the run, which then printed
+    torch's C++ frames unquieted.
+    """
+    try:
+        data_parallel = env_int("WORLD_SIZE", 1, environ=environ) > 1
+    except UsageError:
+        data_parallel = False
     if data_parallel and not debug and "TORCH_CPP_LOG_LEVEL" not in environ:
         environ["TORCH_CPP_LOG_LEVEL"] = "ERROR"
