@@ -787,6 +787,73 @@ def test_rank_0s_store_answering_is_no_other_program(monkeypatch: pytest.MonkeyP
     assert dist_failures.port_held_by_another_program() is None
 
 
+def test_a_web_server_that_gives_torchs_ping_no_answer_is_named(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """python -m http.server waits for a line that torch's ping never sends: the probe timed out
+    and rank 0 was blamed for not joining. Asked as a web server is, it answers as one."""
+    import http.server
+
+    web = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    web.RequestHandlerClass.log_message = lambda *args: None  # type: ignore[method-assign]
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+    port = web.server_address[1]
+    _at(monkeypatch, port)
+    try:
+        held = dist_failures.port_held_by_another_program(limit=4.0)
+    finally:
+        web.shutdown()
+        web.server_close()
+    assert str(held) == (
+        f"MASTER_PORT must be a port no other program listens on, got 127.0.0.1:{port}, where a "
+        "program other than rank 0's torch.distributed store answered; pass a free port to every "
+        "process, e.g. MASTER_PORT=29501 (or start them with torchrun --standalone, which picks "
+        "one)"
+    )
+    assert capfd.readouterr() == ("", "")
+
+
+def test_a_port_that_answers_nothing_is_not_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rank 0 stopped (Ctrl-Z) still takes connections (the kernel's backlog) and answers
+    nothing: no program other than rank 0's store may be named then."""
+    server = socket.create_server(("127.0.0.1", 0))  # listens, never accepts
+    _at(monkeypatch, server.getsockname()[1])
+    try:
+        assert dist_failures.port_held_by_another_program(limit=4.0) is None
+    finally:
+        server.close()
+
+
+def test_rank_0s_store_is_not_named_where_torchs_probe_ran_out_of_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """torch's client too slow to answer in time (a loaded machine): rank 0's real store is then
+    asked as a web server is, and gives no HTTP answer."""
+    from datetime import timedelta
+
+    def timed_out(*args: Any, **kwargs: Any) -> Any:
+        raise subprocess.TimeoutExpired(args[0], kwargs["timeout"])
+
+    for libuv in (True, False):  # torch's default store, and the older one
+        store = dist.TCPStore(
+            "127.0.0.1",
+            0,
+            is_master=True,
+            timeout=timedelta(seconds=10),
+            wait_for_workers=False,
+            use_libuv=libuv,
+        )
+        _at(monkeypatch, store.port)
+        with monkeypatch.context() as slow:
+            slow.setattr(subprocess, "run", timed_out)
+            assert dist_failures.port_held_by_another_program() is None
+        client = dist.TCPStore(
+            "127.0.0.1", store.port, is_master=False, timeout=timedelta(seconds=10)
+        )
+        client.set("still", "served")  # the store goes on as before
+        assert store.get("still") == b"served"
+
+
 def test_no_other_program_is_looked_for_where_nothing_listens_or_by_rank_0(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -58,6 +58,13 @@ dist.TCPStore(sys.argv[1], int(sys.argv[2]), is_master=False, wait_for_workers=F
 """
 
 
+# asked of a program that gave torch's ping no answer (python -m http.server waits for a line that
+# torch never sends); a web server answers "HTTP/1.0 200 OK", "HTTP/1.1 400 Bad Request", ..., and
+# rank 0's store never does: the libuv one (torch's default) answers nothing, the older one closes
+_HTTP_REQUEST = b"HEAD / HTTP/1.0\r\n\r\n"
+_HTTP_WAIT = 2.0  # seconds: a web server on the network answers in milliseconds
+
+
 def port_held_by_another_program(seconds: float = 1.0, limit: float = 10.0) -> UsageError | None:
     """Return, for a process that waited in vain for rank 0 at ``MASTER_ADDR:MASTER_PORT``, the
     program other than rank 0's torch.distributed store that answers there as a UsageError naming
@@ -68,6 +75,10 @@ def port_held_by_another_program(seconds: float = 1.0, limit: float = 10.0) -> U
     retried that program's answers for up to 30 minutes, logging each as a warning with 25 lines
     of C++ frames, and the wait ended blaming rank 0 for not joining. Asked once the wait is given
     up: torch's own client is started in a Python of its own for ``seconds``, its logs dropped.
+    Where it got no answer at all (a web server that waits for a line, as ``python -m http.server``
+    does), the port is asked once more as a web server is, and named if it answers as one. A
+    program that answers neither is not named: it cannot be told from a rank 0 that is stopped
+    (Ctrl-Z) or too busy to answer, whose port still takes connections.
     """
     address, port = os.environ.get("MASTER_ADDR"), os.environ.get("MASTER_PORT", "").strip()
     if env_int("RANK", 0) == 0 or not address or not port.isdigit() or not sys.executable:
@@ -85,9 +96,15 @@ def port_held_by_another_program(seconds: float = 1.0, limit: float = 10.0) -> U
             timeout=limit,
             env={**os.environ, "TORCH_CPP_LOG_LEVEL": "FATAL"},
         )
-    except (OSError, subprocess.SubprocessError):  # one that answers nothing (its ping waits)
+    except subprocess.TimeoutExpired:  # one that answers nothing (its ping waits)
+        answered_torch = False
+    except (OSError, subprocess.SubprocessError):
         return None
-    if _NOT_A_STORE not in done.stderr:
+    else:
+        if done.returncode == 0:  # rank 0's store answered
+            return None
+        answered_torch = _NOT_A_STORE in done.stderr
+    if not answered_torch and not _answers_http(address, int(port)):
         return None
     return UsageError(
         f"MASTER_PORT must be a port no other program listens on, got {address}:{port}, where a "
@@ -95,6 +112,23 @@ def port_held_by_another_program(seconds: float = 1.0, limit: float = 10.0) -> U
         "process, e.g. MASTER_PORT=29501 (or start them with torchrun --standalone, which picks "
         "one)"
     )
+
+
+def _answers_http(address: str, port: int) -> bool:
+    """Whether a web server answers at ``address:port``: its reply to a HEAD request starts with
+    ``HTTP/`` within :data:`_HTTP_WAIT` seconds, which rank 0's store never sends."""
+    reply = b""
+    try:
+        with socket.create_connection((address, port), timeout=_HTTP_WAIT) as conn:
+            conn.sendall(_HTTP_REQUEST)
+            while len(reply) < len(b"HTTP/"):
+                part = conn.recv(len(b"HTTP/") - len(reply))
+                if not part:
+                    break
+                reply += part
+    except (OSError, ValueError, UnicodeError):
+        return False
+    return reply == b"HTTP/"
 
 
 # gloo's join connects every pair of processes; one gone (or out of reach) meanwhile fails it, e.g.
