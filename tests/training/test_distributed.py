@@ -757,6 +757,15 @@ def _at(monkeypatch: pytest.MonkeyPatch, port: int, rank: str = "1") -> None:
         monkeypatch.setenv(name, value)
 
 
+def _held_message(port: int) -> str:
+    return (
+        f"MASTER_PORT must be a port no other program listens on, got 127.0.0.1:{port}, where a "
+        "program other than rank 0's torch.distributed store answered; pass a free port to every "
+        "process, e.g. MASTER_PORT=29501 (or start them with torchrun --standalone, which picks "
+        "one)"
+    )
+
+
 def test_another_program_answering_in_rank_0s_place_is_named_in_one_line(
     monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
@@ -768,12 +777,7 @@ def test_another_program_answering_in_rank_0s_place_is_named_in_one_line(
         held = dist_failures.port_held_by_another_program()
     finally:
         server.close()
-    assert str(held) == (
-        f"MASTER_PORT must be a port no other program listens on, got 127.0.0.1:{port}, where a "
-        "program other than rank 0's torch.distributed store answered; pass a free port to every "
-        "process, e.g. MASTER_PORT=29501 (or start them with torchrun --standalone, which picks "
-        "one)"
-    )
+    assert str(held) == _held_message(port)
     assert capfd.readouterr() == ("", "")
 
 
@@ -804,12 +808,7 @@ def test_a_web_server_that_gives_torchs_ping_no_answer_is_named(
     finally:
         web.shutdown()
         web.server_close()
-    assert str(held) == (
-        f"MASTER_PORT must be a port no other program listens on, got 127.0.0.1:{port}, where a "
-        "program other than rank 0's torch.distributed store answered; pass a free port to every "
-        "process, e.g. MASTER_PORT=29501 (or start them with torchrun --standalone, which picks "
-        "one)"
-    )
+    assert str(held) == _held_message(port)
     assert capfd.readouterr() == ("", "")
 
 
