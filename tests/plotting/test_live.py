@@ -522,6 +522,66 @@ def test_live_curves_legend_lists_the_metrics_in_their_order_not_the_updates() -
     assert [h.get_color() for h in handles] == [curves.lines[m].get_color() for m in labels]
 
 
+def _drawn_legend(metrics: list[str], figsize: tuple[float, float]) -> list[str]:
+    """Return the legend's texts after one update of ``metrics`` in a figure of ``figsize``,
+    drawn (a text matplotlib cannot lay out raises here)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    curves = LiveCurves(mode="none", metrics=metrics, num_epochs=2, figsize=figsize)
+    curves.update(1, {name: 0.5 + 0.01 * i for i, name in enumerate(metrics)})
+    FigureCanvasAgg(curves.fig).draw()
+    texts = [t.get_text() for t in curves.ax.get_legend().get_texts()]
+    curves.close()
+    return texts
+
+
+_LOSS = (
+    r"$\mathcal{L}(w) = \frac{1}{n}\sum_{i=1}^{n} \ell(x_i, y_i) + \lambda_1 \|w\|_1"
+    r" + \lambda_2 \|w\|_2^2 + \gamma \|w\|_\infty$"
+)
+
+
+@pytest.mark.parametrize(
+    ("metrics", "figsize"),
+    [([_LOSS, "test acc"], (2.0, 1.5)), (["$" + r"\alpha" * 100 + "$", "b"], (4.5, 3.0))],
+    ids=["formula-in-a-small-figure", "long-math"],
+)
+def test_a_math_text_name_too_wide_is_never_cut(
+    metrics: list[str], figsize: tuple[float, float]
+) -> None:
+    """Cut in its middle, a name drawn as math text was TeX cut inside a command: measuring it
+    stopped the update (ParseFatalException: Unknown symbol: \\s). It is shown whole or left
+    out (the first entries that fit and how many more)."""
+    texts = _drawn_legend(metrics, figsize)
+    assert texts == ["… and 2 more"]
+
+
+def test_a_cut_name_with_dollars_is_not_made_math_text() -> None:
+    """An odd number of ``$`` is drawn as it is; the cut that left two of them made the rest
+    math text. Cut, each ``$`` is escaped: drawn as ``$``, never as math."""
+    from matplotlib.cbook import is_math_text
+
+    name = "$5 " + "a" * 150 + " $ " + "b" * 150 + " $6"
+    texts = _drawn_legend([name, "b"], (4.5, 3.0))
+    assert texts[1:] == ["b"]
+    start, end = texts[0].split("…")
+    assert start.startswith(r"\$5 aaaa") and end.endswith(r"bbb \$6")
+    assert not is_math_text(texts[0])
+
+
+def test_a_name_whose_cut_cannot_be_measured_stops_no_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Kept whole, too wide for the figure, it is left out, and counted ('… and 2 more')."""
+    from linearnets.plotting import _live_legend
+
+    def fails(*args: Any) -> int:
+        raise ValueError("ParseFatalException: Unknown symbol")
+
+    monkeypatch.setattr(_live_legend._Layout, "_most_kept", fails)
+    assert _drawn_legend([_LONGER, "test acc"], (4.5, 3.0)) == ["… and 2 more"]
+
+
 # ---------------------------------------------------------------- arguments refused at the boundary
 
 FIGSIZE_RULE = r"figsize must be \(width, height\) in inches"

@@ -7,7 +7,8 @@ drawn: the legend goes there, in as few rows as the figure's width takes. Where 
 leave the curves less than 40% of the figure's height (many metrics, a small figure), it goes
 right of the axes, in as few columns as the height takes, if they keep 40% of the width. Its font
 shrinks, down to 6 points, before either place is given up. Then the axes give up more (down to
-20%), and a name wider than the figure is shortened in its middle (``a very long…surely yes``).
+20%), and a name wider than the figure is shortened in its middle (``a very long…surely yes``;
+not one drawn as math text, ``$...$``: cut, its TeX would not parse).
 Where the figure cannot hold every metric's entry even so, the legend lists the first ones and
 says how many it leaves out (``… and 12 more``): pass a larger ``figsize`` to see them all.
 
@@ -218,11 +219,26 @@ class _Layout:
         shortened in its middle to the most characters that fit, its start and end kept."""
         room = self.width - 2 * self._gap(entries) - 2 * entries.pad - entries.handle
         labels = [
-            _cut(label, self._most_kept(label, entries.size, room)) if width > room else label
+            self._shortened(label, entries.size, room) if width > room else label
             for label, width in zip(entries.labels, entries.names, strict=True)
         ]
         names = [self.name_width(label, entries.size) for label in labels]
         return _Entries(entries.handles, labels, entries.size, names, entries.spacing)
+
+    def _shortened(self, label: str, size: float, room: float) -> str:
+        """Return ``label`` shortened in its middle to the most characters that fit ``room``, or
+        whole: a name drawn as math text (``$\\alpha$``, an even number of ``$``), cut, would be
+        TeX that does not parse; and a name whose cut cannot be measured is not cut."""
+        matplotlib_module()
+        from matplotlib.cbook import is_math_text
+
+        if is_math_text(label):
+            return label
+        shown = label.replace(r"\$", "$")  # as drawn: an escaped dollar shows bare
+        try:
+            return _cut(shown, self._most_kept(shown, size, room))
+        except (ValueError, RuntimeError):  # the full name, rather than a run stopped
+            return label
 
     def some(self, entries: _Entries) -> None:
         """Below, the most of the first entries that fit and one more saying how many are left
@@ -306,6 +322,8 @@ class _Layout:
 
 
 def _cut(name: str, keep: int) -> str:
-    """Return ``name`` with ``keep`` of its characters, its start and end, an ellipsis between."""
+    """Return ``name`` with ``keep`` of its characters, its start and end, an ellipsis between,
+    each ``$`` escaped (``\\$``, drawn as ``$``): two left by the cut would make it math text."""
     head = (keep + 1) // 2
-    return name[:head] + _ELLIPSIS + name[len(name) - (keep - head) :]
+    cut = name[:head] + _ELLIPSIS + name[len(name) - (keep - head) :]
+    return cut.replace("$", r"\$")
