@@ -582,6 +582,22 @@ def test_a_name_whose_cut_cannot_be_measured_stops_no_run(
     assert _drawn_legend([_LONGER, "test acc"], (4.5, 3.0)) == ["… and 2 more"]
 
 
+_TALL = "\n".join(f"line {i}" for i in range(40))
+
+
+@pytest.mark.parametrize(
+    ("metrics", "shown"),
+    [([_TALL, "b"], ["… and 2 more"]), (["a", _TALL, "b"], ["a", "… and 2 more"])],
+    ids=["first", "second"],
+)
+def test_a_name_taller_than_the_figure_is_counted_not_the_legend_dropped(
+    metrics: list[str], shown: list[str]
+) -> None:
+    """Counted in rows as high as the name of 40 lines, even '… and 2 more' alone was too high:
+    no legend at all."""
+    assert _drawn_legend(metrics, (4.5, 3.0)) == shown
+
+
 # ---------------------------------------------------------------- arguments refused at the boundary
 
 FIGSIZE_RULE = r"figsize must be \(width, height\) in inches"

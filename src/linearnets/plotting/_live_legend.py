@@ -255,14 +255,15 @@ class _Layout:
         self.fig.subplots_adjust(bottom=self.label_room(0.0), right=self.axes_right)
 
     def _first(self, entries: _Entries, kept: int) -> _Entries:
-        """Return the first ``kept`` of ``entries`` and one saying how many more there are."""
+        """Return the first ``kept`` of ``entries`` and one saying how many more there are, their
+        spacing measured again: a row as high as a name left out (one of 40 lines) made even
+        ``… and 2 more`` alone too high for the figure."""
         more = f"{_ELLIPSIS} and {len(entries.labels) - kept} more"
-        return _Entries(
+        return self.entries(
             [*entries.handles[:kept], self.blank],
             [*entries.labels[:kept], more],
             entries.size,
             [*entries.names[:kept], self.name_width(more, entries.size)],
-            entries.spacing,
         )
 
     def _fits_below(self, entries: _Entries) -> bool:
