@@ -9,7 +9,7 @@ import urllib.parse
 import pytest
 
 from linearnets.data.http_deadline import RedirectError
-from linearnets.data.mirror_reasons import failure_reason, mask_passwords, proxy_for
+from linearnets.data.mirror_reasons import failure_reason, mask_login, mask_passwords, proxy_for
 from linearnets.errors import DatasetError
 
 REASONS = [
@@ -62,6 +62,32 @@ def test_mask_passwords_hides_what_urlsplit_reads_as_the_login(url: str) -> None
     assert after.username == (None if before.username is None else "***")
     assert after.password is None
     assert mask_passwords(f"failed: {url}; {url}") == f"failed: {mask_passwords(url)}; {mask_passwords(url)}"  # fmt: skip
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_mask_login_masks_one_url_as_mask_passwords_does(url: str) -> None:
+    assert mask_login(url) == mask_passwords(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "masked"),
+    [
+        ("me:pa'ss@host/fm/", "***@host/fm/"),  # a quote: masked from it on in a repr
+        ("http://me:pa ss@host/fm/", "http://***@host/fm/"),  # a blank: a URL in a text ends there
+        (" http://me:pw@host/fm/ ", " http://***@host/fm/ "),
+        ("me:pw@host/?next=http://x/", "***@host/?next=http://x/"),  # not seen as a URL at the query
+        ("me:pw@host/?next=http://u:v@x/", "***@host/?next=http://***@x/"),
+        ("me:p@ss@host/", "***@host/"),  # the host's @, the last before its /
+        ("me:se/cret@host/", "***@host/"),
+        ("host/fm@v2/", "host/fm@v2/"),  # an @ in the path: no login
+        ("http://host/it's a@b/", "http://host/it's a@b/"),
+        ("host:8080/a@b", "host:8080/a@b"),
+    ],
+)  # fmt: skip
+def test_mask_login_masks_the_login_of_one_url_with_a_scheme_or_without(
+    url: str, masked: str
+) -> None:
+    assert mask_login(url) == masked
 
 
 @pytest.mark.parametrize(

@@ -1,12 +1,21 @@
 """The mirrors a download may use: the defaults, and base URLs accepted (D2L §3.5.1).
 
 The refusals (no http(s), a login, a query, a fragment, control characters) are tested through
-``download_fashion_mnist`` in ``test_download.py``, where they must come before any folder is made.
+``download_fashion_mnist`` in ``test_download.py``, where they must come before any folder is made;
+how a refused value is shown, its logins masked, here.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from linearnets.data.mirrors import DEFAULT_MIRRORS, check_mirrors
+from linearnets.errors import UsageError
+
+_NO_URL = "mirrors must be http:// or https:// URLs with a host (and a valid port), got"
+_EXAMPLE = "pass e.g. 'https://ossci-datasets.s3.amazonaws.com/fashion-mnist/'"
 
 
 def test_default_mirrors() -> None:
@@ -27,3 +36,47 @@ def test_an_iterator_of_mirrors_is_read_once_into_the_tuple_returned() -> None:
     given = iter(urls)
     assert check_mirrors(given) == urls
     assert next(given, None) is None
+
+
+@pytest.mark.parametrize(
+    ("mirror", "shown"),
+    [
+        ("me:pa's3cret@h/fm/", "'***@h/fm/'"),  # was "me:pa'***@h/fm/": masked from the quote
+        ("http://me:pa s3cret@h/fm/", "'http://***@h/fm/'"),  # shown whole: a URL ended at the blank
+        ("me:s3cret@h/?next=http://x/", "'***@h/?next=http://x/'"),  # shown whole: a scheme, later
+        ("h/fm@v2/", "'h/fm@v2/'"),  # an @ in the path, no login: was '***@v2/'
+        ("http://h/it's a@b/", '"http://h/it\'s a@b/"'),  # was "http://h/it'***@b/"
+    ],
+    ids=["a quote", "a blank", "a scheme in the query", "an @ in the path", "a quote in the path"],
+)  # fmt: skip
+def test_a_login_is_masked_in_each_string_not_from_a_quote_of_the_repr(
+    mirror: str, shown: str
+) -> None:
+    with pytest.raises(UsageError) as info:
+        check_mirrors([mirror])
+    assert str(info.value) == f"{_NO_URL} {shown}; {_EXAMPLE}"
+    assert "s3cret" not in str(info.value) and "me:" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("mirrors", "shown"),
+    [
+        ((["me:s3cret@h/", ("me:s3cret@h/",)],), "['***@h/', ('***@h/',)]"),
+        ([{"me:s3cret@h/": b"me:s3cret@h/"}], "{'***@h/': b'***@h/'}"),
+        ([{"me:s3cret@h/"}], "{'***@h/'}"),
+        ([bytearray(b"me:s3cret@h/")], "bytearray(b'***@h/')"),
+    ],
+    ids=["a tuple in a list", "a dict", "a set", "a bytearray"],
+)
+def test_a_login_is_masked_at_any_depth(mirrors: Any, shown: str) -> None:
+    with pytest.raises(UsageError) as info:
+        check_mirrors(mirrors)
+    assert f"got {shown}; " in str(info.value)
+    assert "s3cret" not in str(info.value)
+
+
+def test_a_list_holding_itself_is_shown_as_python_shows_it() -> None:
+    mirrors: list[Any] = ["me:s3cret@h/"]
+    mirrors.append(mirrors)
+    with pytest.raises(UsageError, match=r"got \['\*\*\*@h/', \[\.\.\.\]\];"):
+        check_mirrors([mirrors])

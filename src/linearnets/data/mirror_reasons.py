@@ -3,7 +3,7 @@
 :func:`failure_reason` turns what urllib, http.client or the transfer raised into a short reason
 (``HTTP 404 Not Found``, ``no answer within 30 s (timed out)``, ``redirected to URL: ...``);
 :func:`mask_passwords` replaces the login of every URL in a text with ``***``, so no message
-prints a token or a password. Used by :mod:`linearnets.data.fetch` and
+prints a token or a password; :func:`mask_login` that of one URL, with a scheme or without. Used by :mod:`linearnets.data.fetch` and
 :mod:`linearnets.data.mirror_order`.
 """
 
@@ -17,9 +17,10 @@ import urllib.request
 
 from linearnets.data.http_deadline import RedirectError
 
-__all__ = ["certificate_failed", "failure_reason", "mask_passwords", "proxy_for"]
+__all__ = ["certificate_failed", "failure_reason", "mask_login", "mask_passwords", "proxy_for"]
 
 _URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)(\S*)")
+_SCHEME = re.compile(r"\s*[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def mask_passwords(text: str) -> str:
@@ -32,6 +33,17 @@ def mask_passwords(text: str) -> str:
         return url[0] if end < 0 else f"{url[1]}***{url[2][end:]}"
 
     return _URL.sub(masked, text)
+
+
+def mask_login(url: str) -> str:
+    """Return the one URL ``url``, with a scheme or without (``me:pw@host/``), with its login
+    replaced by ``***``: all before the ``@`` of its host (before its first ``/``, ``?`` or
+    ``#``), blanks and quotes included, where :func:`mask_passwords`, finding URLs in a text,
+    stops at a blank; and any URL after it (``?next=http://me:pw@host/``) masked too."""
+    scheme = _SCHEME.match(url)
+    start = scheme.end() if scheme else 0
+    end = _login_end(url[start:])
+    return mask_passwords(url if end < 0 else f"{url[:start]}***{url[start + end :]}")
 
 
 def _login_end(rest: str) -> int:

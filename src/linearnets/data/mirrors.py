@@ -6,17 +6,16 @@ appended to it. Any iterable of them is taken (a list, a tuple, a generator), re
 checked and then tried would be used up by the check. One that is no http(s) URL with a host, that holds a login, a query or a
 fragment, or that is not ASCII (its percent-encoded form is suggested), is refused before
 anything is made or fetched; a refused URL is printed with its login
-masked (:func:`~linearnets.data.mirror_reasons.mask_passwords`).
+masked (:func:`~linearnets.data.mirror_reasons.mask_login`).
 """
 
 from __future__ import annotations
 
-import re
 import urllib.parse
 from collections.abc import Collection, Iterable, Iterator
 
 from linearnets._text import drop_blanks
-from linearnets.data.mirror_reasons import mask_passwords
+from linearnets.data.mirror_reasons import mask_login, mask_passwords
 from linearnets.errors import UsageError
 
 __all__ = ["DEFAULT_MIRRORS", "check_mirrors"]
@@ -39,18 +38,39 @@ def _is_http_url(mirror: object) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
-# a login without a scheme in a quoted string of a repr: from its quote to its last @ (a
-# password may hold an @); a string naming a scheme has its login found by mask_passwords
-_LOGIN_WITHOUT_SCHEME = re.compile(r"""(?<=['"])(?![^'"]*://)[^'"]*@""")
+_SHOWN_ITEMS = (list, tuple, set, frozenset, dict)
 
 
-def _shown(value: object) -> str:
+def _shown(value: object, ancestors: tuple[int, ...] = ()) -> str:
     """Return a refused ``value`` (a mirror, or what was passed as the list of them) as its repr,
-    with every login in it masked: user name included (often a token), whatever the password
-    holds (see :func:`~linearnets.data.mirror_reasons.mask_passwords`); in a string without a
-    scheme, everything up to its last ``@``. The whole text is masked, so a URL in bytes
-    (``b'http://***@host/'``) or nested in a list is shown without its login too."""
-    return _LOGIN_WITHOUT_SCHEME.sub("***@", mask_passwords(repr(value)))
+    with the login of each string in it masked (:func:`~linearnets.data.mirror_reasons.mask_login`):
+    user name included (often a token), whatever the password holds, with a scheme or without; a
+    URL in bytes (``b'http://***@host/'``), or in a list, a tuple, a set or a dict at any depth,
+    too. Masked before the repr is made: a quote, a blank or a second URL in a string moves no
+    mask. Anything else is its repr with the logins of URLs naming a scheme masked."""
+    if isinstance(value, str):
+        return repr(mask_login(value))
+    if isinstance(value, bytes | bytearray):  # latin-1: each byte a character, and back
+        masked = mask_login(value.decode("latin-1")).encode("latin-1")
+        return repr(bytearray(masked) if isinstance(value, bytearray) else masked)
+    kind = type(value)  # not a subclass (a namedtuple, an OrderedDict): it shows itself otherwise
+    if not isinstance(value, list | tuple | set | frozenset | dict) or kind not in _SHOWN_ITEMS:
+        return mask_passwords(repr(value))
+    if id(value) in ancestors:  # a list in itself, as Python shows it
+        return "[...]" if kind is list else "{...}"
+    inner = (*ancestors, id(value))
+    if isinstance(value, dict):
+        items = [f"{_shown(k, inner)}: {_shown(v, inner)}" for k, v in value.items()]
+    else:
+        items = [_shown(item, inner) for item in value]
+    text = ", ".join(items)
+    if kind is tuple:
+        return f"({text},)" if len(items) == 1 else f"({text})"
+    if kind is list:
+        return f"[{text}]"
+    if kind is dict or (kind is set and items):
+        return f"{{{text}}}"
+    return f"{kind.__name__}({{{text}}})" if items else f"{kind.__name__}()"
 
 
 def _url_fix(mirror: object) -> str:
