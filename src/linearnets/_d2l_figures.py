@@ -9,13 +9,13 @@ See D2L §2.4 and §3.6.7.
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import torch
 
+from linearnets._fs import DISK_FULL
 from linearnets._warn import warn
 from linearnets.errors import UsageError
 
@@ -90,7 +90,7 @@ def warn_unsaved(name: str, exc: BaseException) -> None:
     failed = folders[0] if folders else str(getattr(exc, "filename", None) or name)
     if folders:
         reason, fix = "a folder has its name", f"rename or move the folder {failed}"
-    elif isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+    elif isinstance(exc, OSError) and exc.errno in DISK_FULL:
         reason, fix = exc.strerror or "the disk is full", "free some space"
     elif isinstance(exc, OSError):
         reason, fix = exc.strerror or str(exc), "run from a folder you can write to"

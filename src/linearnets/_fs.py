@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 from pathlib import Path
 
 __all__ = [
+    "DISK_FULL",
     "fsync_dir",
     "missing_folders",
     "new_file_mode",
@@ -16,6 +18,9 @@ __all__ = [
 ]
 
 PROC_STATUS = Path("/proc/self/status")  # Linux: the umask, read without changing it
+# the errnos of a write with no room left: the disk full, or this user's quota of it used up
+# (free space is the fix either way)
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
 def fsync_dir(folder: Path) -> None:

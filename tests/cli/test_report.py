@@ -366,6 +366,15 @@ def test_a_full_disk_names_the_file_that_could_not_be_written() -> None:
     )
 
 
+def test_a_disk_quota_used_up_is_said_as_a_full_disk() -> None:
+    """It was "[Errno 122] Disk quota exceeded: 'my run/predict-20.png' (OSError)": no fix."""
+    exc = OSError(errno.EDQUOT, "Disk quota exceeded", "my run/predict-20.png")
+    assert report.one_line(exc, command="linearnets predict") == (
+        "my run/predict-20.png could not be written: Disk quota exceeded (OSError): a device is "
+        "full (the disk, or where the output goes); free some space and run it again"
+    )
+
+
 def test_a_full_disk_in_a_run_of_an_unknown_command_names_no_command() -> None:
     """The run's folder known but not the command: the advice is softmax's, said to be; naming
     the folder would need the command ("None --resume run")."""

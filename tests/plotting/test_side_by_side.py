@@ -384,3 +384,20 @@ def test_a_full_disk_is_said_with_its_advice_last_after_how_many_failed() -> Non
     failures.run(_fail, ("x",), {})
     failures.run(_full_disk, ("curves",), {})
     assert failures.error == "drawing fail failed with ValueError: x (and 1 more)"
+
+
+def _quota_used_up(name: str) -> None:
+    import errno
+
+    raise OSError(errno.EDQUOT, "Disk quota exceeded", f"run/{name}.png")
+
+
+def test_a_disk_quota_used_up_is_said_as_a_full_disk() -> None:
+    """EDQUOT was told as Python prints it, with no word of what to do; free space is the fix, as
+    for ENOSPC (and as a download or a checkpoint says it)."""
+    failures = plot_child.Failures()
+    failures.run(_quota_used_up, ("curves",), {})
+    assert failures.error == (
+        "drawing quota used up failed: run/curves.png could not be written: Disk quota exceeded "
+        "(OSError): a device is full (the disk, or where the output goes); free some space"
+    )

@@ -463,6 +463,7 @@ def test_a_lost_peer_names_the_checkpoint_a_resume_began_from(
     [
         (OSError(errno.ENOSPC, "No space left on device"), None, 2, 2),
         (OSError(errno.ENOSPC, "No space left on device"), 3, 2, 3),
+        (OSError(errno.EDQUOT, "Disk quota exceeded"), 3, 2, 3),  # free space the fix too
         (BrokenPipeError(errno.EPIPE, "Broken pipe"), None, 0, None),
     ],
 )

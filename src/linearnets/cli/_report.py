@@ -12,6 +12,7 @@ import select
 import sys
 from typing import Any
 
+from linearnets._fs import DISK_FULL
 from linearnets._shell import shell_word
 from linearnets._signals import first_signal
 from linearnets._text import printable, shown_path
@@ -118,7 +119,7 @@ def one_line(exc: Exception, *, traceback_shown: bool = False, command: str | No
     if isinstance(exc, LinearnetsError):
         return _flat(cli_words(text))
     if isinstance(exc, OSError):
-        if exc.errno == errno.ENOSPC:
+        if exc.errno in DISK_FULL:
             if isinstance(exc.filename, str | bytes) and exc.filename2 is None and exc.strerror:
                 # "[Errno 28] No space left on device: 'run/predict-20.png'": the file first
                 text = _flat(

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
-from linearnets._fs import missing_folders, new_file_mode
+from linearnets._fs import DISK_FULL, missing_folders, new_file_mode
 from linearnets._text import shown_path
 from linearnets.data.idx import GZIP_MAGIC, decompress
 from linearnets.data.locked_temps import open_locked_temp, remove_stale_temps
@@ -58,7 +58,7 @@ def local_error(exc: OSError, target: Path) -> LocalFileError:
     """Return the error for a failure to save ``target``: the path, the problem and the fix (in the
     Python API's words, ``root=DIR``: the command line prints ``--data-dir DIR``)."""
     problem, other = exc.strerror or type(exc).__name__, "or pass root=DIR to download elsewhere"
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+    if exc.errno in DISK_FULL:
         fix = f"free some space on the disk that holds {shown_path(target.parent)}, {other}"
     elif exc.errno in (errno.EISDIR, errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR):
         problem = f"{problem}: a folder is in the way" if target.is_dir() else problem

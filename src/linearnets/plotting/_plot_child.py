@@ -8,7 +8,6 @@ drawings side by side at the close (:mod:`linearnets.plotting._side_by_side`).
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import queue
 import signal
@@ -19,6 +18,7 @@ from multiprocessing.connection import Connection
 from types import FrameType
 from typing import Any
 
+from linearnets._fs import DISK_FULL
 from linearnets._text import shown_path
 from linearnets.plotting._side_by_side import Job, _die_with_parent, run_side_by_side
 from linearnets.plotting.remote_curves import curve_drawings
@@ -232,7 +232,7 @@ def failure_message(fn: Any, exc: Exception) -> str:
     name = drawing_name(fn)
     if (
         isinstance(exc, OSError)
-        and exc.errno == errno.ENOSPC
+        and exc.errno in DISK_FULL
         and isinstance(exc.filename, str | bytes)
         and exc.filename2 is None
         and exc.strerror

@@ -3,9 +3,9 @@ failed: the checkpoint kept and the resume that continues it (D2L §3.6.6, §3.7
 
 from __future__ import annotations
 
-import errno
 from pathlib import Path
 
+from linearnets._fs import DISK_FULL
 from linearnets._text import shown_path
 from linearnets.errors import DivergenceError
 from linearnets.tasks.experiment import Experiment
@@ -125,7 +125,7 @@ def name_run_on_os_error(
     """Tell ``exc`` the run's folder, checkpoint and relaunch, where its output's reader quit
     (`| head`) or a disk is full (or stdout's): the command says where the run is, what its
     checkpoint holds and how its processes start again."""
-    if isinstance(exc, BrokenPipeError) or exc.errno == errno.ENOSPC:
+    if isinstance(exc, BrokenPipeError) or exc.errno in DISK_FULL:
         exc.run_dir = run_dir  # type: ignore[attr-defined]
         exc.checkpoint_epoch = checkpoint.last_epoch or start_epoch or None  # type: ignore[attr-defined]
         exc.launched_again = launched_again(exp)  # type: ignore[attr-defined]
