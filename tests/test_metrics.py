@@ -170,6 +170,12 @@ BAD_INPUT = [
     ),
     (lambda: Accumulator(2).add(1.0), UsageError, r"add\(\) needs 2 values, got 1"),
     (lambda: Accumulator(2).add(1.0, 2.0, 3.0), UsageError, r"add\(\) needs 2 values, got 3"),
+    # it said "needs 1 values"
+    (
+        lambda: Accumulator(1).add(1, 2),
+        UsageError,
+        r"^add\(\) needs 1 value, got 2; pass one number per total \(1\)$",
+    ),
     (lambda: Accumulator(2)[2], IndexError, r"out of range"),
 ]
 

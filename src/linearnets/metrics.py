@@ -9,6 +9,7 @@ from typing import Any, NoReturn, SupportsFloat
 import numpy as np
 import torch
 
+from linearnets._text import counted
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import (
     check_holds_values,
@@ -141,8 +142,8 @@ class Accumulator:
         """
         if len(args) != len(self.data):
             raise UsageError(
-                f"add() needs {len(self.data)} values, got {len(args)}; pass one number per "
-                f"total ({len(self.data)})"
+                f"add() needs {counted(len(self.data), 'value')}, got {len(args)}; pass one "
+                f"number per total ({len(self.data)})"
             )
         values = [_number(value, i) for i, value in enumerate(args)]
         self.data = [a + b for a, b in zip(self.data, values, strict=True)]
