@@ -154,6 +154,20 @@ def test_animator_starts_over_when_x_and_y_are_set_to_none() -> None:
     assert len(animator.lines[1].get_xdata()) == 0  # the second line's points are gone
 
 
+@pytest.mark.parametrize(
+    ("legend", "shown"), [(None, None), (["a"], ["a"]), (["", "b"], ["", "b"])]
+)
+def test_animator_legend_takes_none_fewer_names_or_an_empty_one_as_the_books_does(
+    legend: list[str] | None, shown: list[str] | None
+) -> None:
+    """The book's legend: none, fewer names than lines, an empty name (an entry with no words, as
+    matplotlib draws it); LiveCurves' metrics refuse an empty one, not the Animator."""
+    animator = Animator(legend=legend, mode="none")
+    animator.add(1, [0.5, 0.4])
+    drawn = animator.axes[0].get_legend()
+    assert (drawn and [t.get_text() for t in drawn.get_texts()]) == shown
+
+
 def test_one_format_string_draws_every_line() -> None:
     """fmts='r-' is one format for every line: the book's zip cycles it as 'r', then '-'."""
     animator = Animator(fmts="r-", mode="none")

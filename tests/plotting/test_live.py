@@ -915,6 +915,21 @@ def test_a_bare_string_of_distinct_letters_is_refused_as_metrics() -> None:
         LiveCurves(metrics="train")  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("metrics", "shown"),
+    [(["", "a"], r"metrics\[0\] = '' in \['', 'a'\]"), (("a", " \t"), r"metrics\[1\] = ' \\t' in \('a', ' \\t'\)")],
+    ids=["empty", "blank"],
+)  # fmt: skip
+def test_a_metric_with_no_name_is_refused(metrics: Any, shown: str) -> None:
+    """Taken, its line was named by matplotlib: the legend showed '_child0'."""
+    with pytest.raises(
+        UsageError,
+        match=rf"^metrics must be names with some text, got {shown}; pass a name for each line, "
+        r"e\.g\. metrics=\('train loss', 'test acc'\)$",
+    ):
+        LiveCurves(mode="none", metrics=metrics)
+
+
 def test_a_final_format_file_that_is_a_folder_is_refused_when_made(tmp_path: Path) -> None:
     (tmp_path / "curves.svg").mkdir()
     with pytest.raises(UsageError) as info:

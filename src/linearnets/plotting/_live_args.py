@@ -28,7 +28,8 @@ def check_names(
     allowed: Sequence[str] | None = None,
     empty_ok: bool = False,
 ) -> tuple[str, ...]:
-    """Return ``value`` as a tuple if it is a (non-empty) sequence of distinct (allowed) strings."""
+    """Return ``value`` as a tuple if it is a (non-empty) sequence of distinct (allowed) strings,
+    none empty or blank."""
     # a bare string is a mistake, not a list; so are a number and names that are no strings
     # (metrics=[1] became the line '1')
     names: tuple[object, ...] = ()
@@ -45,6 +46,13 @@ def check_names(
         raise UsageError(
             f"{name} must be a non-empty sequence of distinct names{among}, got {value!r}; "
             f"pass e.g. {name}={example}"
+        )
+    # a line with no name: matplotlib names it itself, and the legend showed '_child0'
+    blank = next((i for i, n in enumerate(names) if not str(n).strip()), None)
+    if blank is not None:
+        raise UsageError(
+            f"{name} must be names with some text, got {name}[{blank}] = {names[blank]!r} in "
+            f"{value!r}; pass a name for each line, e.g. {name}={example}"
         )
     return tuple(str(n) for n in names)  # all str by now: for the type checker
 
