@@ -974,3 +974,12 @@ def test_starting_over_gives_back_the_announced_x_range() -> None:
     curves.update(1, {"loss": 2.0})  # a new fit: the range of its 3 epochs again
     assert curves.ax.get_xlim() == pytest.approx((0.9, 3.1))
     assert (curves.epochs, curves.values) == ({"loss": [1]}, {"loss": [2.0]})
+
+
+@pytest.mark.parametrize("n", [90, 200])
+def test_a_name_cut_to_the_rooms_width_still_fits_as_laid_out(n: int) -> None:
+    """A cut fitted to the room exactly missed it by rounding when the legend was measured again,
+    and both entries went into '… and 2 more' (n = 90 and 200 in a 2 x 2 inch figure)."""
+    texts = _drawn_legend(["abcd " + "y" * n, "b"], (2.0, 2.0))
+    assert len(texts) == 2 and texts[0].startswith("abcd y") and "…" in texts[0]
+    assert texts[1] == "b"

@@ -217,7 +217,9 @@ class _Layout:
     def shortened(self, entries: _Entries) -> _Entries:
         """Return ``entries`` with each name too wide for the figure (in one column, below)
         shortened in its middle to the most characters that fit, its start and end kept."""
-        room = self.width - 2 * self._gap(entries) - 2 * entries.pad - entries.handle
+        # less a pixel: the legend chosen is measured again as laid out, and a cut fitted to the
+        # room exactly could miss it by rounding (then every entry went into "… and N more")
+        room = self.width - 2 * self._gap(entries) - 2 * entries.pad - entries.handle - 1.0
         labels = [
             self._shortened(label, entries.size, room) if width > room else label
             for label, width in zip(entries.labels, entries.names, strict=True)
