@@ -82,6 +82,10 @@ def test_mask_login_masks_one_url_as_mask_passwords_does(url: str) -> None:
         ("host/fm@v2/", "host/fm@v2/"),  # an @ in the path: no login
         ("http://host/it's a@b/", "http://host/it's a@b/"),
         ("host:8080/a@b", "host:8080/a@b"),
+        # Windows paths: a drive's colon is no password's, a share no host with a login
+        ("C:/data/fm@v2/", "C:/data/fm@v2/"),
+        ("C:\\Users\\me@corp\\fm", "C:\\Users\\me@corp\\fm"),
+        ("\\\\server\\share@x\\fm", "\\\\server\\share@x\\fm"),
     ],
 )  # fmt: skip
 def test_mask_login_masks_the_login_of_one_url_with_a_scheme_or_without(

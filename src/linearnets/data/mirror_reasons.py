@@ -21,6 +21,8 @@ __all__ = ["certificate_failed", "failure_reason", "mask_login", "mask_passwords
 
 _URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)(\S*)")
 _SCHEME = re.compile(r"\s*[A-Za-z][A-Za-z0-9+.-]*://")
+# a Windows path given as a mirror (a drive, C:\ or C:/, or a share, \\server): no login in it
+_WINDOWS_PATH = re.compile(r"[A-Za-z]:[\\/]|\\\\")
 
 
 def mask_passwords(text: str) -> str:
@@ -41,6 +43,8 @@ def mask_login(url: str) -> str:
     ``#``), blanks and quotes included, where :func:`mask_passwords`, finding URLs in a text,
     stops at a blank; and any URL after it (``?next=http://me:pw@host/``) masked too."""
     scheme = _SCHEME.match(url)
+    if scheme is None and _WINDOWS_PATH.match(url):
+        return url  # C:\data\fm@v2, \\server\share@x: a path's @, no login (nor a URL)
     start = scheme.end() if scheme else 0
     end = _login_end(url[start:])
     return mask_passwords(url if end < 0 else f"{url[:start]}***{url[start + end :]}")
