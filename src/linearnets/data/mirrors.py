@@ -38,39 +38,36 @@ def _is_http_url(mirror: object) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
-_SHOWN_ITEMS = (list, tuple, set, frozenset, dict)
-
-
-def _shown(value: object, ancestors: tuple[int, ...] = ()) -> str:
+def _shown(value: object) -> str:
     """Return a refused ``value`` (a mirror, or what was passed as the list of them) as its repr,
     with the login of each string in it masked (:func:`~linearnets.data.mirror_reasons.mask_login`):
     user name included (often a token), whatever the password holds, with a scheme or without; a
     URL in bytes (``b'http://***@host/'``), or in a list, a tuple, a set or a dict at any depth,
-    too. Masked before the repr is made: a quote, a blank or a second URL in a string moves no
-    mask. Anything else is its repr with the logins of URLs naming a scheme masked."""
+    too. Masked before the repr is made (a quote, a blank or a second URL in a string moves no
+    mask); the repr of anything else has the logins of URLs naming a scheme masked."""
+    return mask_passwords(repr(_masked(value, {})))
+
+
+def _masked(value: object, done: dict[int, object]) -> object:
+    """Return ``value`` with each string's and bytes' login masked, its lists, tuples, sets and
+    dicts (not their subclasses) copied so; ``done``: the copies made, by id (a list in itself)."""
     if isinstance(value, str):
-        return repr(mask_login(value))
+        return mask_login(value)
     if isinstance(value, bytes | bytearray):  # latin-1: each byte a character, and back
-        masked = mask_login(value.decode("latin-1")).encode("latin-1")
-        return repr(bytearray(masked) if isinstance(value, bytearray) else masked)
+        return type(value)(mask_login(value.decode("latin-1")).encode("latin-1"))
+    if id(value) in done:  # a list or dict that holds itself: its copy, as Python shows it
+        return done[id(value)]
     kind = type(value)  # not a subclass (a namedtuple, an OrderedDict): it shows itself otherwise
-    if not isinstance(value, list | tuple | set | frozenset | dict) or kind not in _SHOWN_ITEMS:
-        return mask_passwords(repr(value))
-    if id(value) in ancestors:  # a list in itself, as Python shows it
-        return "[...]" if kind is list else "{...}"
-    inner = (*ancestors, id(value))
-    if isinstance(value, dict):
-        items = [f"{_shown(k, inner)}: {_shown(v, inner)}" for k, v in value.items()]
-    else:
-        items = [_shown(item, inner) for item in value]
-    text = ", ".join(items)
-    if kind is tuple:
-        return f"({text},)" if len(items) == 1 else f"({text})"
-    if kind is list:
-        return f"[{text}]"
-    if kind is dict or (kind is set and items):
-        return f"{{{text}}}"
-    return f"{kind.__name__}({{{text}}})" if items else f"{kind.__name__}()"
+    if kind is list or kind is dict:  # registered before its items, which may hold it
+        copy: list[object] | dict[object, object] = done.setdefault(id(value), kind())  # type: ignore[assignment]
+        if isinstance(value, dict) and isinstance(copy, dict):
+            copy.update((_masked(k, done), _masked(v, done)) for k, v in value.items())
+        elif isinstance(value, list) and isinstance(copy, list):
+            copy.extend(_masked(item, done) for item in value)
+        return copy
+    if isinstance(value, tuple | set | frozenset) and kind in (tuple, set, frozenset):
+        return kind(_masked(item, done) for item in value)
+    return value
 
 
 def _url_fix(mirror: object) -> str:
