@@ -42,6 +42,15 @@ LATER_SECTIONS = {
     "RNNModel": "§8.6 (concise RNNs)",
 }
 
+# chapter 3's names the book defines in its own code, never saved (#@save) to its d2l package:
+# linearnets has them at its top level; name -> the section
+_UNSAVED = {
+    "data_iter": "§3.2",
+    "softmax": "§3.6",
+    "cross_entropy": "§3.6",
+    "init_weights": "§3.7",
+}
+
 # English 1.0's reworked API, whose chapter 3 is another one than this module's
 _ENGLISH_1_0 = frozenset(
     {
@@ -78,6 +87,12 @@ def missing_name(name: str) -> AttributeError:
         text = (
             f"{plain}: d2l.{name} comes from {LATER_SECTIONS[name]}, and {scope}; for later "
             f"chapters use the book's d2l package ({_BOOKS_D2L})"
+        )
+    elif name in _UNSAVED:
+        text = (
+            f"{plain}: the book defines {name} in {_UNSAVED[name]}'s own code and does not save "
+            f"it to its d2l package, so neither does {MODULE}; define it as the book does, or "
+            f"use linearnets.{name} (from linearnets import {name})"
         )
     elif name in _ENGLISH_1_0:
         text = (
