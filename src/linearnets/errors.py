@@ -122,7 +122,8 @@ class DivergenceError(OneLineInIPython, LinearnetsError):
     """Training blew up: the loss became non-finite or grew far beyond its starting value.
 
     ``resumable`` is ``False`` when no smaller lr can help: the weights of the last checkpoint
-    already give the blown-up loss (a resume's very first step), or a fresh run's loss broke before
+    already give the blown-up loss (a resume's very first step; an epoch's first, where the loss
+    grew: the run is to start over), or a fresh run's loss broke before
     any update (the data are too large for the dtype, or hold NaN). ``grew`` is ``True`` when the
     loss stayed finite but grew past the guard's factor: such a run may still settle. ``step`` is
     the step of its epoch (from 0) whose loss or scores the error is about, where it names one, and

@@ -39,24 +39,70 @@ def test_a_run_that_diverges_after_its_first_epoch_names_that_epochs_checkpoint(
         run_softmax(config)
     message = str(info.value)
     assert re.search(r"diverged at epoch 2, step 1:", message)
+    # one batch per epoch: epoch 2's first loss is that of epoch 1's weights, its checkpoint's,
+    # before any update, which a resume at a smaller lr starts at too: the run is to start over
     assert message.endswith(
-        f"the checkpoint of epoch 1 is kept in {out} (continue it with a smaller lr: "
+        "the updates before grew it), and a resume from those weights starts at this loss "
+        "whatever its lr; start the run over with a far smaller learning rate (lr), e.g. 1 (the "
+        "book trains at 0.03 and 0.1; a tenth, 1000, would most likely blow up too); the "
+        f"checkpoint of epoch 1 is kept in {out}, its weights giving this loss (to start the run "
+        "over there: delete its checkpoint.pt, then "
         f"linearnets.resume_softmax('{out}', lr=1, force=True)); a loss that grew may still "
         f"settle, far above a smaller lr's: linearnets.resume_softmax('{out}', guard=False) "
         "trains on regardless"
     )
-    assert (
-        "try a far smaller learning rate (lr), e.g. 1 (the book trains at 0.03 and 0.1" in message
-    )
+    assert info.value.resumable is False
     # the command line prints the same in its words
     assert one_line(info.value).endswith(
-        f"at lr 10000; try a far smaller learning rate (--lr), e.g. 1 (the book trains at 0.03 and "
-        "0.1; a tenth, 1000, would most likely blow up too); the checkpoint of epoch 1 is kept in "
-        f"{out} (continue it with a smaller lr: linearnets softmax --resume {out} --lr 1 --force)"
-        f"; a loss that grew may still settle, far above a smaller lr's: linearnets softmax "
-        f"--resume {out} --no-guard trains on regardless"
+        "whatever its lr; start the run over with a far smaller learning rate (--lr), e.g. 1 (the "
+        "book trains at 0.03 and 0.1; a tenth, 1000, would most likely blow up too); the "
+        f"checkpoint of epoch 1 is kept in {out}, its weights giving this loss (to start the run "
+        f"over there: delete its checkpoint.pt, then linearnets softmax --resume {out} --lr 1 "
+        "--force); a loss that grew may still settle, far above a smaller lr's: linearnets "
+        f"softmax --resume {out} --no-guard trains on regardless"
     )
     assert load_checkpoint(out / "checkpoint.pt").epoch == 1
+
+
+def _huge(path: Path) -> Path:
+    """60 examples (one batch) of 4 features of ~1e6: lr 0.1 blows up in epoch 1's update."""
+    rng = np.random.default_rng(0)
+    np.savez(path, X=rng.normal(size=(60, 4)) * 1e6, y=rng.integers(0, 3, 60))
+    return path
+
+
+def test_a_blow_up_at_an_epochs_first_step_advises_starting_over_not_a_resume(
+    tmp_path: Path,
+) -> None:
+    """Data of one batch: the loss at epoch 2's first step is epoch 1's weights', before any
+    update. The stop advised resuming epoch 1's checkpoint at a tenth of the lr; each retry
+    stopped at the same loss with the same advice a tenth lower, for ever. The oracle: resumes at
+    lr 0.01 and 1e-12 stop at that very loss. It now advises starting over, which does work."""
+    data, out = _huge(tmp_path / "big.npz"), tmp_path / "run"
+    with pytest.raises(DivergenceError) as fresh:
+        run_softmax(SoftmaxConfig(data=data, epochs=3, plot="none", out=out))
+    loss = re.search(r"latest steps is (\S+), more than", str(fresh.value))
+    assert loss is not None and fresh.value.resumable is False
+    assert "continue it" not in str(fresh.value)
+    assert "start the run over with a smaller learning rate (lr), e.g. 0.01 (a tenth); or " in (
+        str(fresh.value)
+    )
+    for lr in (0.01, 1e-12):
+        with pytest.raises(DivergenceError) as resumed:
+            resume_softmax(out, lr=lr, force=True)
+        said = str(resumed.value)
+        assert said.startswith(
+            f"training diverged at epoch 2, step 1: the loss of the latest steps is {loss[1]}, "
+            "more than 100× its starting value"
+        )
+        assert "before any update of epoch 2: the weights epoch 1 left give it" in said
+        assert "continue it" not in said and resumed.value.resumable is False
+    # the advised start over: epoch 1 again, at the smaller lr (a tenth of the loss grown)
+    (out / "checkpoint.pt").unlink()
+    with pytest.raises(DivergenceError) as again:
+        resume_softmax(out, lr=0.01, force=True)
+    grown = re.search(r"latest steps is (\S+), more than", str(again.value))
+    assert grown is not None and float(grown[1]) == pytest.approx(float(loss[1]) / 10, rel=0.01)
 
 
 def _pixels(path: Path, dtype: type) -> Path:
@@ -215,7 +261,7 @@ def test_a_resumed_run_is_stopped_by_the_guard_where_the_run_never_stopped_is(
         run_softmax(replace(config, out=never))
     expected = str(uninterrupted.value)
     assert expected.startswith("training diverged at epoch 2, step 1: ")
-    assert f"the checkpoint of epoch 1 is kept in {never} " in expected
+    assert f"the checkpoint of epoch 1 is kept in {never}, its weights giving" in expected
     with pytest.raises(TrainingInterrupted):
         run_softmax(replace(config, out=out), callbacks=[_CtrlCAt(2)])
     assert load_checkpoint(out / "checkpoint.pt").epoch == 1

@@ -69,3 +69,32 @@ def test_the_data_source_counts_examples_and_features_in_words(
     result = run_linreg(LinregConfig(data=path, epochs=1))
     assert result.data_source == f"{path.absolute()} (20 examples, {described})"
     assert run_linreg(LinregConfig(epochs=1)).data_source == "synthetic"
+
+
+def test_a_loss_the_kept_weights_give_is_told_to_start_over_standardised(tmp_path: Path) -> None:
+    """A grown loss at an epoch's first step is the last checkpoint's weights': no resume from it
+    helps, at any lr. linreg names the start over (not "continue it with a smaller lr") and, on
+    large features, the standardising, which it left out of every stop no resume helps."""
+    import torch
+
+    from linearnets.tasks.linreg_stops import diverged
+    from linearnets.tasks.linreg_train import _with_scale_hint
+    from linearnets.training.guard_messages import Kept, grown
+
+    kept = grown("at epoch 3, step 1", "batch loss", 5e4, past="100× x", lr=0.03, kept=Kept(3))
+    config = LinregConfig(data=tmp_path / "d.npz")
+    hinted = _with_scale_hint(kept, config, torch.tensor([[1.0, -300.0]]))
+    assert str(hinted).endswith(
+        "start the run over with a smaller learning rate (lr), e.g. 0.003 (a tenth); or "
+        f"standardise the features, which reach 300 in {config.data}, where the book's lr suits "
+        "values of about 1: subtract each column's mean and divide by its standard deviation, "
+        "e.g. X = (X - X.mean(0)) / X.std(0)"
+    )
+    run = tmp_path / "run"
+    stopped = diverged(hinted, run, 2, 0.03)
+    assert str(stopped).endswith(
+        f"; the checkpoint of epoch 2 is kept in {run}, its weights giving this loss (to start "
+        f"the run over there: delete its checkpoint.pt, then linearnets.resume_linreg('{run}', "
+        "lr=0.003, force=True))"
+    )
+    assert (stopped.resumable, stopped.grew) == (False, True)

@@ -1503,6 +1503,80 @@ def test_a_fit_that_resumes_after_one_epoch_is_a_resume(start_epoch: int) -> Non
     assert resumed == (start_epoch == 1)
 
 
+def _after_one_epoch(lr: float = 0.1) -> DivergenceGuard:
+    """A guard that ran epoch 1 as ``fit`` runs it: 2 steps of 32 examples, the start 1."""
+    guard = DivergenceGuard(lr, factor=100, min_examples=64, check_every=1)
+    guard.on_epoch_start(epoch=1, num_batches=2)
+    for step in range(2):
+        guard(step, _losses(1.0, 32))
+    guard.on_epoch_end(metrics=EpochMetrics(1, 1.0, None, None, None, 0.1))
+    guard.on_epoch_start(epoch=2, num_batches=2)
+    return guard
+
+
+_KEPT = (
+    "before any update of epoch 2: the weights epoch 1 left give it (the updates before grew "
+    "it), and a resume from those weights starts at this loss whatever its lr; start the run "
+    "over with a smaller learning rate (lr), e.g. 0.01 (a tenth)"
+)
+
+
+def test_a_loss_grown_at_an_epochs_first_step_is_the_kept_weights_no_smaller_lr_resumes() -> None:
+    """An epoch's first loss is that of the weights the epoch before left, which its checkpoint
+    holds, before any update: a resume from it at any lr starts at this loss and stops again
+    (each retry was advised a tenth of the lr, for ever). The run is to start over."""
+    for guard in (_after_one_epoch(), _after_one_epoch()):
+        restored = DivergenceGuard(0.1, factor=100, min_examples=64, check_every=1)
+        restored.load_state_dict(guard.state_dict())  # a resume from epoch 1's checkpoint
+        restored.on_fit_start(num_epochs=3, start_epoch=1)
+        restored.on_epoch_start(epoch=2, num_batches=2)
+        for g in (guard, restored):
+            with pytest.raises(DivergenceError) as info:
+                g(0, _losses(500.0, 32))  # (1 + 500) / 2 over the latest 64 examples
+            assert str(info.value) == (
+                "training diverged at epoch 2, step 1: the loss of the latest steps is 250.5, "
+                f"more than 100× its starting value 1, {_KEPT}"
+            )
+            assert (info.value.resumable, info.value.grew) == (False, True)
+    # the epoch's second step follows an update at this lr: a resume with a smaller one helps
+    guard = _after_one_epoch()
+    guard(0, _losses(1.0, 32))
+    with pytest.raises(DivergenceError, match=r"step 2: .*, at lr 0\.1; try a smaller") as info:
+        guard(1, _losses(500.0, 32))
+    assert info.value.resumable is True
+    # a fresh run's first epoch has no such weights
+    guard = DivergenceGuard(0.1, factor=100, min_examples=32, check_every=1)
+    guard.on_epoch_start(epoch=1, num_batches=3)
+    guard(0, _losses(1.0, 32))
+    with pytest.raises(DivergenceError) as info:
+        guard(1, _losses(500.0, 32))
+    assert info.value.resumable is True
+
+
+def test_an_epoch_of_one_step_judged_by_its_mean_is_the_kept_weights_loss() -> None:
+    """Data of one batch: softmax's epoch loss is its only step's mean, the kept weights' loss
+    before any update; linreg's, measured after the epoch's update (300), is this lr's doing."""
+    for train_loss, resumable in ((150.0, False), (300.0, True)):
+        guard = DivergenceGuard(0.1, factor=100, min_examples=64, check_every=1)
+        guard.on_epoch_start(epoch=1, num_batches=1)
+        guard(0, _losses(1.0, 40))  # the window stays open: 40 examples
+        guard.on_epoch_end(metrics=EpochMetrics(1, 1.0, None, None, None, 0.1))  # the start: 1
+        guard.on_epoch_start(epoch=2, num_batches=1)
+        guard(0, _losses(150.0, 40))  # (40 + 6000) / 80 = 75.5 over the latest 80: no stop yet
+        with pytest.raises(DivergenceError) as info:
+            guard.on_epoch_end(metrics=EpochMetrics(2, train_loss, None, None, None, 0.1))
+        said = (
+            f"over its only step, {_KEPT}"
+            if not resumable
+            else "at lr 0.1; try a smaller learning rate (lr), e.g. 0.01 (a tenth)"
+        )
+        assert str(info.value) == (
+            f"training diverged in epoch 2: the training loss after the epoch is {train_loss:g}, "
+            f"more than 100× its starting value 1, {said}"
+        )
+        assert info.value.resumable is resumable
+
+
 def test_a_dataset_of_one_example_sets_the_start_at_the_first_epochs_end() -> None:
     """A window that one example's epoch leaves open closes at that epoch's end, on that example:
     the loss it sets is the start the next epoch is judged against."""

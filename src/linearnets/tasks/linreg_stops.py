@@ -12,6 +12,7 @@ from pathlib import Path
 from linearnets._signals import first_signal
 from linearnets._text import shown_path
 from linearnets.errors import DivergenceError
+from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.guard_messages import smaller_lr
 from linearnets.training.interrupt import TrainingInterrupted, stop_behind
 from linearnets.training.run_config import checkpoint_epoch
@@ -20,12 +21,16 @@ __all__ = ["diverged", "name_resume", "stop_named"]
 
 
 def diverged(exc: DivergenceError, run_dir: Path, kept: int, lr: float) -> DivergenceError:
-    """Return ``exc`` naming the checkpoint kept and the resume that continues it with a smaller lr."""
+    """Return ``exc`` naming the checkpoint kept and the resume that continues it with a smaller lr,
+    or, where its weights give the grown loss, that starts the run over with one."""
     where = f"the checkpoint of epoch {kept} is kept in {shown_path(run_dir)}"
+    again = f"linearnets.resume_linreg({str(run_dir)!r}, lr={smaller_lr(lr):g}, force=True)"
     if exc.resumable:  # else the checkpoint's own weights give the loss: the message said so
+        where += f" (continue it with a smaller lr: {again})"
+    elif exc.grew:  # a finite loss its weights give: the run is to start over
         where += (
-            " (continue it with a smaller lr: "
-            f"linearnets.resume_linreg({str(run_dir)!r}, lr={smaller_lr(lr):g}, force=True))"
+            f", its weights giving this loss (to start the run over there: delete its "
+            f"{CHECKPOINT_FILE}, then {again})"
         )
     stopped = DivergenceError(f"{exc}; {where}")
     stopped.resumable, stopped.grew = exc.resumable, exc.grew

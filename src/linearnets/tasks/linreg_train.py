@@ -96,7 +96,8 @@ def _with_scale_hint(
     """
     low, high = torch.aminmax(features)  # no copy of the data, as abs() would make
     largest = max(-float(low), float(high))
-    if config.data is None or not exc.resumable or not largest > LARGE_FEATURES:
+    named = not exc.resumable and not exc.grew  # the data's size, or the updates before a resume
+    if config.data is None or named or not largest > LARGE_FEATURES:
         return exc  # a smaller lr (the advice given) is the fix, or the data's size is named
     hinted = DivergenceError(
         f"{exc}; or standardise the features, which reach {largest:.3g} in "

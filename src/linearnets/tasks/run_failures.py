@@ -10,7 +10,7 @@ from linearnets._text import shown_path
 from linearnets.errors import DivergenceError
 from linearnets.tasks.experiment import Experiment
 from linearnets.tasks.resume_advice import checkpoint_epoch, launched_again
-from linearnets.training.checkpoint import CheckpointCallback
+from linearnets.training.checkpoint import CHECKPOINT_FILE, CheckpointCallback
 from linearnets.training.distributed import PeerLostError
 from linearnets.training.guard import smaller_lr
 
@@ -42,6 +42,12 @@ def diverged(
                 f"; start it over with a smaller lr: linearnets.resume_softmax({str(run_dir)!r}, "
                 f"{smaller}){again}"
             )
+    elif not exc.resumable and exc.grew:  # its weights give the grown loss: start over
+        where = (
+            f"the checkpoint of epoch {kept} is kept in {shown_path(run_dir)}, its weights giving "
+            f"this loss (to start the run over there: delete its {CHECKPOINT_FILE}, then "
+            f"linearnets.resume_softmax({str(run_dir)!r}, {smaller}, force=True){again})"
+        )
     elif not exc.resumable:  # the checkpoint's own weights give the loss: the message said so
         where = f"the checkpoint of epoch {kept} is kept in {shown_path(run_dir)}"
     else:

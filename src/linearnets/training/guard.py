@@ -29,6 +29,7 @@ from linearnets.training.guard_first import first_rows, huge_targets
 from linearnets.training.guard_growth import TYPICAL_QUANTILE, TYPICAL_STEPS, GrowthCheck
 from linearnets.training.guard_messages import (
     FAR_LR,
+    Kept,
     before_update,
     epoch_not_finite,
     not_finite,
@@ -70,7 +71,9 @@ class DivergenceGuard(Callback):
     large loss (targets with a heavy tail) then raise the mean of the few steps holding them, not
     the typical step's, while a blow-up raises every step's, and most of its examples' losses. A
     healthy run's loss drops (linear regression's 10⁴-fold), so only growth is checked, never the
-    size of a drop.
+    size of a drop. A loss grown at an epoch's first step (2 on, as ``fit`` names them) is the
+    weights' the epoch before left, before any update: its error is not ``resumable`` and says
+    to start the run over, as a resume from that epoch's checkpoint starts at it at any lr.
 
     Where one or two steps hold ``min_examples`` the typical loss is the latest step's typical
     example's (:class:`~linearnets.training.guard_growth.GrowthCheck`); after a rare large loss
@@ -294,10 +297,18 @@ class DivergenceGuard(Callback):
             error = self._not_finite(where, loss, epoch, batch)
             error.step = step  # the step of its epoch, from 0 (DivergenceError.step)
             raise error
+        kept = self._kept(epoch, step)
         self._updated = True  # the step's update goes ahead
         self._before += count
         self._last = loss
-        self._growth.step(where, total, count, losses)
+        self._growth.step(where, total, count, losses, kept=kept)
+
+    @staticmethod
+    def _kept(epoch: int, step: int) -> Kept | None:
+        """Return the :class:`Kept` of an epoch's first ``step`` (from 0) from epoch 2 on (``fit``
+        names the epochs, a resume's too): its loss is that of the weights the epoch before left,
+        which its checkpoint holds, before any update; else ``None``."""
+        return Kept(epoch) if step == 0 and epoch > 1 else None
 
     def _not_finite(
         self,

@@ -16,7 +16,7 @@ from typing import Any
 import torch
 
 from linearnets.errors import DivergenceError
-from linearnets.training.guard_messages import grown, grown_past
+from linearnets.training.guard_messages import Kept, grown, grown_past
 from linearnets.training.guard_rare import RARE_RATIO, RareLevels
 from linearnets.training.guard_stats import per_example, typical_example
 from linearnets.training.guard_window import ReferenceWindow
@@ -86,6 +86,8 @@ class GrowthCheck:
         # the latest step's mean, if it passed the bound while its own typical example did not,
         # where one or two steps hold min_examples (a rare large loss by its own examples)
         self._heavy: float | None = None
+        # this epoch's first step, where no update of it went before (Kept), and its mean
+        self._kept: tuple[Kept, float] | None = None
 
     @property
     def start_loss(self) -> float | None:
@@ -107,12 +109,24 @@ class GrowthCheck:
     def start_epoch(self) -> None:
         """Forget the step means of the epoch before."""
         self._epoch_means = []
+        self._kept = None
 
-    def step(self, where: str, total: float, count: int, losses: torch.Tensor | None) -> None:
+    def step(
+        self,
+        where: str,
+        total: float,
+        count: int,
+        losses: torch.Tensor | None,
+        *,
+        kept: Kept | None = None,
+    ) -> None:
         """Check one step's finite loss ``total`` over ``count`` examples, at ``where``;
         ``losses``: its per-example losses, if any (read back only where needed: a mean past the
-        bound, a rare loss's next)."""
+        bound, a rare loss's next); ``kept``: the step came before any update of its epoch, on
+        the weights the last checkpoint holds (its loss, and so this decision, is any lr's)."""
         loss = total / count
+        if kept is not None:
+            self._kept = (kept, loss)
         if self.first_loss is None:
             self.first_loss = loss
         self._epoch_means.append(loss)
@@ -121,10 +135,10 @@ class GrowthCheck:
         if self.start_loss is None:
             reference = self._window.blown_up(loss, count, losses)
             if reference is not None:
-                raise self._grown(f"at {where}", "batch loss", loss, reference)
+                raise self._grown(f"at {where}", "batch loss", loss, reference, kept=kept)
             self._window.add(total, count, losses)
             return
-        self._check_growth(where, loss, count, recent, losses, start=self.start_loss)
+        self._check_growth(where, loss, count, recent, losses, start=self.start_loss, kept=kept)
 
     def end_epoch(self, epoch: int, train_loss: float) -> None:
         """Refuse epoch ``epoch`` if its finite training loss ``train_loss`` has grown ``factor``
@@ -142,10 +156,21 @@ class GrowthCheck:
         typical = math.inf
         if self._epoch_means and not closed_now:
             typical = statistics.median(self._epoch_means)
-        self._epoch_means = []  # the next epoch's steps (fit also clears them at its start)
+        kept = self._only_step_kept(train_loss)
+        self._epoch_means, self._kept = [], None  # the next epoch's (fit also clears them)
         if reference is not None and train_loss > bound and typical > bound:
             what = "training loss after the epoch"
-            raise self._grown(f"in epoch {epoch}", what, train_loss, reference)
+            raise self._grown(f"in epoch {epoch}", what, train_loss, reference, kept=kept)
+
+    def _only_step_kept(self, train_loss: float) -> Kept | None:
+        """Return the epoch's :class:`Kept` where its ``train_loss`` is its only step's mean, a
+        step before any update of the epoch (softmax's loss, the mean over its steps, on data of
+        one batch): that loss is any lr's. Not a loss measured after the epoch (linreg's)."""
+        if self._kept is None or len(self._epoch_means) != 1:
+            return None
+        kept, loss = self._kept
+        same = math.isclose(train_loss, loss, rel_tol=1e-5)
+        return kept._replace(only_step=True) if same else None
 
     def _check_growth(
         self,
@@ -156,11 +181,12 @@ class GrowthCheck:
         losses: torch.Tensor | None,
         *,
         start: float,
+        kept: Kept | None,
     ) -> None:
         """Raise if the step's mean ``loss`` over ``count`` examples, at ``where``, has blown up
         past the starting loss ``start`` (or a rare loss's level): the mean ``recent`` of the
         latest steps and their typical loss both stand more than ``factor`` × it; else note the
-        step for the rare-loss logic (:meth:`RareLevels.follow`)."""
+        step for the rare-loss logic (:meth:`RareLevels.follow`). ``kept``: see :meth:`step`."""
         reference = self._levels.raised(start)
         bound = self.factor * max(reference, 1e-12)
         rare = self._levels.rare
@@ -208,7 +234,7 @@ class GrowthCheck:
         # bound). A blow-up raises each step's mean, the latest's most.
         if recent > bound and typical > bound and (loss > bound or not own_example):
             what = "batch loss" if count >= self.min_examples else "loss of the latest steps"
-            raise self._grown(f"at {where}", what, recent, reference)
+            raise self._grown(f"at {where}", what, recent, reference, kept=kept)
         self._levels.follow(
             loss,
             count,
@@ -251,13 +277,16 @@ class GrowthCheck:
             return typical, True
         return typical, False
 
-    def _grown(self, place: str, what: str, loss: float, reference: float) -> DivergenceError:
+    def _grown(
+        self, place: str, what: str, loss: float, reference: float, *, kept: Kept | None
+    ) -> DivergenceError:
         """Return the error for the ``what``'s ``loss`` at ``place``, grown more than ``factor`` ×
-        the starting value, or × the level ``reference`` a rare large loss left where higher."""
+        the starting value, or × the level ``reference`` a rare large loss left where higher;
+        ``kept``: on weights no update of the epoch touched (:class:`Kept`)."""
         past = grown_past(
             reference, factor=self.factor, start_loss=self.start_loss, first_loss=self.first_loss
         )
-        return grown(place, what, loss, past=past, lr=self.lr)
+        return grown(place, what, loss, past=past, lr=self.lr, kept=kept)
 
     def _recent_mean(self, total: float, count: int) -> float:
         """Return the mean loss of the latest steps that hold at least ``min_examples`` examples.

@@ -15,6 +15,7 @@ from linearnets.errors import DivergenceError
 
 __all__ = [
     "FAR_LR",
+    "Kept",
     "Unseen",
     "before_update",
     "either",
@@ -51,6 +52,15 @@ class Unseen(NamedTuple):
     fix: str
     evidence: str = ""
     lr_first: bool = False
+
+
+class Kept(NamedTuple):
+    """A step before any update of its ``epoch`` (2 on), on the weights the epoch before left,
+    which its checkpoint holds; ``only_step``: the epoch's loss judged is that step's alone (its
+    only step's mean)."""
+
+    epoch: int
+    only_step: bool = False
 
 
 def smaller_lr(lr: float) -> float:
@@ -94,14 +104,31 @@ def grown_past(
     return f"{factor:g}× its starting value {named:.4g}"
 
 
-def grown(place: str, what: str, loss: float, *, past: str, lr: float) -> DivergenceError:
+def grown(
+    place: str, what: str, loss: float, *, past: str, lr: float, kept: Kept | None = None
+) -> DivergenceError:
     """Return the error for a finite loss grown too far: the ``what`` ("batch loss", ...) is
     ``loss`` at ``place`` ("at epoch 1, step 3", "in epoch 2"), more than ``past`` (see
-    :func:`grown_past`), at ``lr``. Its ``grew`` is set: such a loss may still settle."""
-    error = DivergenceError(
-        f"training diverged {place}: the {what} is {loss:.4g}, more than {past}, at lr "
-        f"{lr:g}; {suggestion(lr)}"
-    )
+    :func:`grown_past`), at ``lr``. Its ``grew`` is set: such a loss may still settle.
+
+    A loss ``kept`` by weights no update of this epoch touched (:class:`Kept`) is no smaller lr's
+    to cure: the last checkpoint's weights give it, so a resume from them starts at this very
+    loss, at any lr (each retry of that advice repeated it a tenth lower), and is not
+    ``resumable``; the run is to start over."""
+    if kept is None:
+        error = DivergenceError(
+            f"training diverged {place}: the {what} is {loss:.4g}, more than {past}, at lr "
+            f"{lr:g}; {suggestion(lr)}"
+        )
+    else:
+        only = "over its only step, " if kept.only_step else ""
+        error = DivergenceError(
+            f"training diverged {place}: the {what} is {loss:.4g}, more than {past}, {only}before "
+            f"any update of epoch {kept.epoch}: the weights epoch {kept.epoch - 1} left give it "
+            "(the updates before grew it), and a resume from those weights starts at this loss "
+            f"whatever its lr; start the run over with {smaller(lr)}"
+        )
+        error.resumable = False
     error.grew = True
     return error
 
