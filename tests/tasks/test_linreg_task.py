@@ -193,6 +193,34 @@ def test_a_data_file_of_large_features_that_diverges_is_told_to_standardise_them
     assert "standardise" not in str(info.value)
 
 
+def test_a_run_whose_loss_after_an_epoch_passed_the_bound_is_stopped_naming_that_bound(
+    tmp_path: Path, first_epoch_losses: Any
+) -> None:
+    """Integer features of ~10 at the book's lr: the loss after each epoch grows (155, 234, 1955,
+    7857), and the run of 4 epochs ended with exit 0 and w far from the closed form, as the
+    epoch's steps, oscillating, had not grown 100× past the start; the stop of 5 epochs named a
+    start of 4.295 (the first step's) while its bound used 20.69 (the mean over the first
+    epoch's 30 examples). The oracle: the unguarded run's losses."""
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(30, 2))
+    path = tmp_path / "xint.npz"
+    np.savez(path, X=(X * 10).astype(int), y=X @ [1.5, -2.0] + 0.25)
+    config = LinregConfig(data=path, epochs=4)
+    free = run_linreg(dataclasses.replace(config, guard=False), callbacks=[first_epoch_losses])
+    steps = [float(l.mean()) for l in first_epoch_losses.losses]
+    start = float(np.concatenate([l.numpy() for l in first_epoch_losses.losses]).mean())
+    losses = free.history.train_loss
+    assert all(loss <= 100 * start for loss in losses[:3]) and losses[3] > 100 * start
+    with pytest.raises(DivergenceError) as info:
+        run_linreg(config)
+    assert str(info.value) == (
+        f"training diverged in epoch 4: the training loss after the epoch is {losses[3]:.4g}, "
+        f"more than 100× its starting value {start:.4g} (the mean loss over its first 30 "
+        f"examples; the first step's was {steps[0]:.4g}), at lr 0.03; try a smaller learning "
+        "rate (lr), e.g. 0.003 (a tenth)"
+    )
+
+
 def test_the_guard_stops_a_run_whose_loss_blows_up_unless_it_is_off() -> None:
     with pytest.raises(
         DivergenceError, match=r"^training diverged at epoch 1, step \d+: .* at lr 10;"

@@ -70,7 +70,12 @@ def test_reference_window_is_not_inflated_by_a_blow_up() -> None:
     guard(0, _losses(16.0, 10))
     guard(1, _losses(16.0 * 81, 10))
     guard(2, _losses(16.0 * 81**2, 10))  # the reference window ends here
-    with pytest.raises(DivergenceError, match=r"starting value 16,"):
+    # named as the bound uses it, the window's mean, beside the untrained model's loss
+    with pytest.raises(
+        DivergenceError,
+        match=r"starting value 3\.543e\+04 \(the mean loss over its first 30 examples; the first "
+        r"step's was 16\),",
+    ):
         for step in range(3, 10):
             guard(step, _losses(16.0 * 81**step, 10))
 
@@ -114,7 +119,11 @@ def test_a_dataset_smaller_than_min_examples_is_judged_against_its_mean_so_far()
     assert guard.state_dict()["start_loss"] is None
     guard.on_epoch_end(metrics=EpochMetrics(1, 399.0, None, None, None, 0.1))  # < 100 x mean 4
     assert guard.state_dict()["start_loss"] == 4.0  # the first epoch closed the window
-    with pytest.raises(DivergenceError, match=r"loss after the epoch is 401, .* starting value 3,"):
+    with pytest.raises(
+        DivergenceError,
+        match=r"loss after the epoch is 401, .* starting value 4 \(the mean loss over its first 20 "
+        r"examples; the first step's was 3\),",
+    ):
         guard.on_epoch_end(metrics=EpochMetrics(1, 401.0, None, None, None, 0.1))
 
 
@@ -859,6 +868,33 @@ def test_one_step_of_a_rare_large_loss_is_no_blow_up_but_steps_that_keep_growing
             guard(step, _losses(loss, 10))  # three of the latest five past 300
 
 
+def test_an_epoch_past_the_bound_whose_typical_step_grew_tenfold_stops_at_its_end() -> None:
+    """A loss after the epoch past 100× the start, its steps (measured before their updates)
+    oscillating at 30×, 5× and 69× it: a blow-up, not a heavy tail (whose typical step stays
+    near the start). It needed the typical step past 100× too, and such a run ended unstopped.
+    √100 = 10× is the typical step's bound at an epoch's end."""
+    for typical, stops in ((30.0, True), (9.9, False)):
+        guard = DivergenceGuard(0.03, factor=100, min_examples=30, check_every=1)
+        guard.on_epoch_start(epoch=1, num_batches=3)
+        for step in range(3):
+            guard(step, _losses(1.0, 10))  # the start: 1
+        guard.on_epoch_end(metrics=EpochMetrics(1, 1.0, None, None, None, 0.1))
+        guard.on_epoch_start(epoch=2, num_batches=3)
+        for step, loss in enumerate((typical, 5.0, 69.0)):  # their median: the first
+            guard(step, _losses(loss, 10))
+        metrics = EpochMetrics(2, 380.0, None, None, None, 0.1)
+        if not stops:
+            guard.on_epoch_end(metrics=metrics)
+            continue
+        with pytest.raises(DivergenceError) as info:
+            guard.on_epoch_end(metrics=metrics)
+        assert str(info.value) == (
+            "training diverged in epoch 2: the training loss after the epoch is 380, more than "
+            "100× its starting value 1, at lr 0.03; try a smaller learning rate (lr), e.g. "
+            "0.003 (a tenth)"
+        )
+
+
 def test_an_epoch_whose_mean_a_heavy_tail_raised_is_not_refused_at_its_end() -> None:
     guard = DivergenceGuard(0.03, factor=100, min_examples=20, check_every=1)
     guard.on_epoch_start(epoch=1, num_batches=None)
@@ -1417,7 +1453,8 @@ def test_inside_the_reference_window_a_step_is_judged_by_its_median_example() ->
     with pytest.raises(
         DivergenceError,
         match=r"^training diverged at epoch 1, step 4: the batch loss is 3e\+05, more than 100× "
-        r"its starting value 2, at lr 0\.1; try",
+        r"its starting value 1493 \(the mean loss over its first 48 examples; the first step's "
+        r"was 2\), at lr 0\.1; try",
     ):
         guard(3, torch.cat([torch.full((7,), 0.0), torch.full((9,), 3e5 * 16 / 9)]))
 

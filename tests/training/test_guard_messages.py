@@ -40,9 +40,10 @@ def test_growth_is_named_from_the_untrained_models_loss_or_a_rare_losss_level() 
     assert grown_past(2.0, factor=100, start_loss=2.0, first_loss=2.5) == (
         "100× its starting value 2"
     )
-    # the first step lower than the window's mean: the untrained model's loss is named
-    assert grown_past(2.0, factor=100, start_loss=2.0, first_loss=1.5) == (
-        "100× its starting value 1.5"
+    # the first step lower than the window's mean, the bound's: both are named
+    assert grown_past(2.0, factor=100, start_loss=2.0, first_loss=1.5, examples=64) == (
+        "100× its starting value 2 (the mean loss over its first 64 examples; the first step's "
+        "was 1.5)"
     )
     assert grown_past(3.0, factor=2.5, start_loss=1e-4, first_loss=None) == (
         "2.5× its level 3 after a rare large loss (its starting value 0.0001)"

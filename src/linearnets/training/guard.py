@@ -65,7 +65,8 @@ class DivergenceGuard(Callback):
     than ``min_examples`` that of the latest steps holding ``min_examples`` examples, so that one hard
     example in a batch of 1 does not count as a blow-up. Those steps' typical loss must have grown
     too: the median of the latest (up to :data:`TYPICAL_STEPS`) step means, and at an epoch's end
-    the median of its step means, where a step whose mean passed the bound counts as the lower of
+    the median of its step means (there grown √``factor``-fold is enough: the loss after an epoch
+    outruns its steps in a blow-up), where a step whose mean passed the bound counts as the lower of
     its mean and its typical example's loss (the :data:`TYPICAL_QUANTILE` quantile of its
     per-example losses, read back only then: a healthy run pays nothing). Rare examples of very
     large loss (targets with a heavy tail) then raise the mean of the few steps holding them, not

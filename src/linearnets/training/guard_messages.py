@@ -87,21 +87,32 @@ def suggestion(lr: float) -> str:
 
 
 def grown_past(
-    reference: float, *, factor: float, start_loss: float | None, first_loss: float | None
+    reference: float,
+    *,
+    factor: float,
+    start_loss: float | None,
+    first_loss: float | None,
+    examples: int = 0,
 ) -> str:
     """Return what the loss grew past: ``factor`` × the starting value, or × the level
     ``reference`` a rare large loss left where that is higher than ``start_loss`` (``None``: the
-    reference window is still open, ``reference`` is its mean so far). The starting value named is
-    the untrained model's loss ``first_loss``, unless later steps of the reference window were
-    lower."""
+    reference window is still open, ``reference`` is its mean so far).
+
+    The starting value named is the one the bound uses, the mean loss over the window's first
+    ``examples``; where the untrained model's ``first_loss`` was lower (the window's later steps
+    had grown), it is named beside it. Naming it alone (4.3) hid the bound (100× 20.7, the mean
+    of a first epoch whose steps grew), past which a loss of 380× the first went unstopped."""
     start = reference if start_loss is None else start_loss
-    named = start if first_loss is None else min(start, first_loss)
     if reference > start:
         return (
             f"{factor:g}× its level {reference:.4g} after a rare large loss (its "
-            f"starting value {named:.4g})"
+            f"starting value {start:.4g})"
         )
-    return f"{factor:g}× its starting value {named:.4g}"
+    said = f"{factor:g}× its starting value {start:.4g}"
+    if first_loss is not None and f"{first_loss:.4g}" != f"{start:.4g}" and first_loss < start:
+        over = f"its first {examples} examples" if examples else "its first examples"
+        said += f" (the mean loss over {over}; the first step's was {first_loss:.4g})"
+    return said
 
 
 def grown(
