@@ -55,7 +55,7 @@ def test_uint8_images_are_scaled_to_the_unit_interval(tmp_path: Path) -> None:
 
 def test_uint8_training_and_other_test_features_are_refused(tmp_path: Path) -> None:
     """One scaled and one not would test the model on features 255 times too large."""
-    np.savez(tmp_path / "d.npz", X=np.ones((2, 2), np.uint8), y=np.array([0, 1]),
+    np.savez(tmp_path / "d.npz", X=np.full((2, 2), 7, np.uint8), y=np.array([0, 1]),
              X_test=np.ones((2, 2)), y_test=np.array([0, 1]))  # fmt: skip
     with pytest.raises(DatasetError) as info:
         load_classification_file(tmp_path / "d.npz")
@@ -64,6 +64,34 @@ def test_uint8_training_and_other_test_features_are_refused(tmp_path: Path) -> N
         "0..255), scaled to [0, 1], or both not, got X uint8 and X_test float64; store both as "
         "uint8 (pixels 0..255) or both as float (taken as they are)"
     )
+
+
+def test_uint8_flags_of_0_and_1_are_kept_as_the_same_int64_flags_are(tmp_path: Path) -> None:
+    """A mask or one-hot columns stored as uint8 were divided by 255, to 0 and 0.004, silently:
+    blobs of such flags trained to accuracy 0.555 where the same as int64 reached 0.900. 0 and 1
+    are in [0, 1] already: kept, as int64 ones are (the oracle), and not recorded as pixels."""
+    flags = (np.random.default_rng(0).random((20, 6)) < 0.5).astype(np.uint8)
+    y = np.arange(20) % 2
+    np.savez(tmp_path / "u8.npz", X=flags, y=y, X_test=flags[:5], y_test=y[:5])
+    np.savez(tmp_path / "i64.npz", X=flags.astype(np.int64), y=y, X_test=flags[:5].astype(np.int64),
+             y_test=y[:5])  # fmt: skip
+    u8, i64 = (load_classification_file(tmp_path / f"{n}.npz") for n in ("u8", "i64"))
+    assert u8.X.tolist() == i64.X.tolist() == flags.astype(np.float32).tolist()
+    assert u8.X_test is not None and u8.X_test.tolist() == flags[:5].tolist()
+    assert u8.pixels is False
+    # a float X_test beside them is kept too; pixels up to 255 beside them are refused
+    np.savez(tmp_path / "f.npz", X=flags, y=y, X_test=flags[:5] * 0.5, y_test=y[:5])
+    assert load_classification_file(tmp_path / "f.npz").pixels is False
+    np.savez(tmp_path / "p.npz", X=flags, y=y, X_test=flags[:5] * 255, y_test=y[:5])
+    with pytest.raises(DatasetError) as info:
+        load_classification_file(tmp_path / "p.npz")
+    assert "got X uint8 of 0 and 1 alone (kept as they are) and X_test uint8;" in str(info.value)
+    # beside X's pixels, an X_test of 0 and 1 alone (dark images) is scaled as X is
+    pixels = flags * 200
+    np.savez(tmp_path / "d.npz", X=pixels, y=y, X_test=flags[:5], y_test=y[:5])
+    dark = load_classification_file(tmp_path / "d.npz")
+    assert dark.pixels is True and dark.X_test is not None
+    assert dark.X_test.tolist() == (flags[:5].astype(np.float32) / np.float32(255)).tolist()
 
 
 @pytest.mark.parametrize("dtype", ["int16", "int32", "int64", "uint16", "uint64"])

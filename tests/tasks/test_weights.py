@@ -846,6 +846,40 @@ def test_a_run_on_pixels_says_so_and_its_recipe_predicts_as_the_run_did(
         predict_labels(net, X)
 
 
+def test_a_run_on_uint8_flags_trains_as_on_int64_ones_and_says_they_were_not_scaled(
+    tmp_path: Path,
+) -> None:
+    """uint8 features of 0 and 1 alone are kept: the run is the int64 run, bit for bit (it was
+    the run on X / 255: 200 random flags trained to accuracy 0.555 where int64 ones reached
+    0.900), model.pt says pixels=False, and the reloaded model takes the flags as they are, with
+    no warning, predicting as the run did."""
+    from linearnets.inference import predict_labels
+
+    rng = np.random.default_rng(0)
+    X = rng.random((200, 6)) < 0.5
+    y = (X[:, :3].sum(1) >= 2).astype(np.int64) + 2 * X[:, 3]
+    runs = {}
+    for dtype in (np.uint8, np.int64):
+        data, run = tmp_path / f"{np.dtype(dtype).name}.npz", tmp_path / np.dtype(dtype).name
+        np.savez(data, X=X[:150].astype(dtype), y=y[:150], X_test=X[150:].astype(dtype),
+                 y_test=y[150:])  # fmt: skip
+        args = ["--data", str(data), "--plot", "none", "--epochs", "10", "--out", str(run)]
+        args += ["--batch-size", "16"]
+        assert main(["softmax", *args]) == 0
+        runs[dtype] = run
+    u8, i64 = (json.loads((runs[d] / "results.json").read_text()) for d in (np.uint8, np.int64))
+    for key in ("train_loss", "train_acc", "test_acc", "per_class_acc"):
+        assert u8[key] == i64[key]
+    assert u8["train_acc"] > 0.75
+    assert torch.load(runs[np.uint8] / "model.pt", weights_only=True)["pixels"] is False
+    net, meta = load_trained(runs[np.uint8])
+    assert meta["pixels"] is False
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pred = predict_labels(net, torch.from_numpy(X[150:]).float())
+    assert torch.equal(_counts(y[150:], pred, 4), torch.load(runs[np.uint8] / "confusion.pt"))
+
+
 def test_a_run_on_float_features_says_they_were_not_scaled(tmp_path: Path) -> None:
     """Floats are trained on as they are: pixels=False, and large ones are no misuse."""
     from linearnets.inference import predict_labels

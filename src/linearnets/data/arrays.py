@@ -2,9 +2,9 @@
 
 ``linearnets softmax --data FILE.npz`` needs arrays ``X`` (N, D) and integer ``y`` (N,), optionally
 ``X_test`` and ``y_test`` (a test label past ``y``'s warns); images (N, H, W, …) are flattened to
-(N, H·W·…) and a column of labels (N, 1) read as (N,); uint8 ``X`` are 8-bit pixels, scaled to [0, 1],
-and so are integers of a wider type within 0..255 that reach past 100 (with a warning:
-:mod:`linearnets.data.eight_bit`).
+(N, H·W·…) and a column of labels (N, 1) read as (N,); uint8 ``X`` are 8-bit pixels, scaled to [0, 1]
+(but for 0 and 1 alone, flags already in [0, 1]), and so are integers of a wider type within 0..255
+that reach past 100 (with a warning: :mod:`linearnets.data.eight_bit`).
 ``linearnets linreg --data FILE`` needs ``X`` (N, D) and ``y`` (N,) or (N, 1) in an ``.npz``, or a
 ``.csv`` whose last column is ``y`` (a header row is skipped): :mod:`linearnets.data.regression_file`.
 The files are read by :mod:`linearnets.data.npz` and :mod:`linearnets.data.csv_table`; this module
@@ -133,8 +133,13 @@ def _test_set(
         )
     if "X_test" in arrays:
         test = arrays["X_test"]
-        # beside X's pixels, X_test's are any integers within 0..255 (a few dark images)
-        test_scaled = eight_bit(test, any_largest=True) if scaled else test.dtype == np.uint8
+        # beside X's pixels, X_test's are any integers within 0..255 (a few dark images); beside
+        # other features, uint8 ones of 0 and 1 alone are flags as X's may be
+        test_scaled = (
+            eight_bit(test, any_largest=True)
+            if scaled
+            else test.dtype == np.uint8 and eight_bit(test)
+        )
         if test.size and test_scaled != scaled:  # an empty one is refused as such below
             raise DatasetError(
                 f"{shown_path(path)}: X and X_test must both be 8-bit pixels (uint8, or integers "
