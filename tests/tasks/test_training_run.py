@@ -739,3 +739,87 @@ def test_a_figure_a_full_disk_cannot_take_is_named_with_the_advice_then_the_resu
     assert not (out / "confusion.png").exists() and (out / "curves.png").is_file()
     resume_softmax(out)
     assert (out / "confusion.png").stat().st_size > 1000
+
+
+class _StopNow(Callback):
+    """The user's "stop training now": a plain KeyboardInterrupt from ``hook`` in ``epoch``."""
+
+    def __init__(self, hook: str, epoch: int) -> None:
+        self.hook, self.at, self.epoch = hook, epoch, 0
+
+    def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
+        if self.hook == "on_fit_start":
+            raise KeyboardInterrupt
+
+    def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
+        self.epoch = epoch
+
+    def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
+        if self.hook == "on_batch_end" and self.epoch == self.at and step == 1:
+            raise KeyboardInterrupt
+
+    def on_epoch_end(self, *, metrics: Any) -> None:
+        if self.hook == "on_epoch_end" and metrics.epoch == self.at:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize(
+    ("hook", "epoch", "kept"),
+    [("on_epoch_end", 2, 2), ("on_batch_end", 2, 1), ("on_epoch_end", 1, 1)],
+)
+def test_a_callbacks_own_keyboard_interrupt_once_an_epoch_is_kept_stops_as_a_signal_does(
+    tmp_path: Path, hook: str, epoch: int, kept: int
+) -> None:
+    """A bare KeyboardInterrupt carrying fit's advice ("call fit again with start_epoch=2"), and
+    the folder's config.json removed: the run could not be resumed, nor run again."""
+    from linearnets.training.interrupt import TrainingInterrupted
+
+    _blobs(tmp_path / "d.npz")
+    out = tmp_path / "run"
+    config = SoftmaxConfig(data=tmp_path / "d.npz", batch_size=16, epochs=3, plot="none", out=out)
+    with pytest.raises(KeyboardInterrupt) as caught:  # a bare one must fail here, not stop pytest
+        run_softmax(config, callbacks=[_StopNow(hook, epoch)])
+    assert isinstance(caught.value, TrainingInterrupted)
+    assert str(caught.value) == (
+        f"interrupted by SIGINT at the end of epoch {kept}; the checkpoint of epoch {kept} is kept "
+        f"in {out}; resume with: linearnets.resume_softmax({str(out)!r})"
+    )
+    assert not getattr(caught.value, "__notes__", None)
+    assert (out / "config.json").is_file()
+    assert [row["epoch"] for row in _rows(out)] == list(range(1, kept + 1))
+    assert len(resume_softmax(out).history.epochs) == 3
+
+
+@pytest.mark.parametrize("hook", ["on_fit_start", "on_batch_end"])
+def test_a_callbacks_own_keyboard_interrupt_before_the_first_checkpoint_leaves_the_folder_as_found(
+    tmp_path: Path, hook: str
+) -> None:
+    _blobs(tmp_path / "d.npz")
+    out = tmp_path / "run"
+    config = SoftmaxConfig(data=tmp_path / "d.npz", batch_size=16, epochs=3, plot="none", out=out)
+    with pytest.raises(KeyboardInterrupt) as caught:
+        run_softmax(config, callbacks=[_StopNow(hook, 1)])
+    assert type(caught.value) is KeyboardInterrupt
+    assert not out.exists()
+    assert len(run_softmax(config).history.epochs) == 3
+
+
+@pytest.mark.parametrize(("hook", "kept"), [("on_fit_start", 1), ("on_epoch_end", 2)])
+def test_a_callbacks_own_keyboard_interrupt_in_a_resume_names_the_resume(
+    tmp_path: Path, hook: str, kept: int
+) -> None:
+    """The resume ended with a bare KeyboardInterrupt, its message empty."""
+    from linearnets.training.interrupt import TrainingInterrupted
+
+    _blobs(tmp_path / "d.npz")
+    out = tmp_path / "run"
+    run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", epochs=1, plot="none", out=out))
+    with pytest.raises(KeyboardInterrupt) as caught:  # a bare one must fail here, not stop pytest
+        resume_softmax(out, epochs=3, callbacks=[_StopNow(hook, 2)])
+    assert isinstance(caught.value, TrainingInterrupted)
+    assert str(caught.value) == (
+        f"interrupted by SIGINT at the end of epoch {kept}; the checkpoint of epoch {kept} is kept "
+        f"in {out}; resume with: linearnets.resume_softmax({str(out)!r})"
+    )
+    assert (out / "config.json").is_file()
+    assert len(resume_softmax(out).history.epochs) == 3

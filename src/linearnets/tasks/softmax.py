@@ -40,6 +40,7 @@ from linearnets.training.distributed import (
 from linearnets.training.folder_as_found import FolderAsFound
 from linearnets.training.interrupt import stop_behind
 from linearnets.training.rank_agreement import check_same_settings
+from linearnets.training.run_files import RUN_OUTPUTS
 
 if TYPE_CHECKING:
     import torch
@@ -88,7 +89,9 @@ def run_softmax(
     Raises:
         UsageError: in a data-parallel run, another process was given other settings.
         DivergenceError: the loss blew up (unless ``config.guard`` is off); the last checkpoint stays.
-        TrainingInterrupted: SIGINT/SIGTERM arrived; the last checkpoint stays.
+        TrainingInterrupted: SIGINT/SIGTERM arrived, or a callback raised ``KeyboardInterrupt``
+            once an epoch was kept (before that, it goes on as it is, the folder left as found);
+            the last checkpoint stays.
         PeerLostError: another process of a data-parallel run stopped; the last checkpoint stays.
 
     See D2L §3.6.6 and §3.7.4.
@@ -174,7 +177,9 @@ def device_for_group(device: str) -> tuple[torch.device | None, UsageError | Non
 
 def _run(config: SoftmaxConfig, callbacks: Sequence[Any], dist: DistContext) -> SoftmaxResult:
     """:func:`run_softmax` in the data-parallel context ``dist`` (one process or the group's)."""
-    found = FolderAsFound.look(Path(config.out) if config.out is not None else None)
+    # every file of a run's: a stop before an epoch was kept left metrics.csv and .jsonl behind
+    out = Path(config.out) if config.out is not None else None
+    found = FolderAsFound.look(out, files=RUN_OUTPUTS)
     locks = found.locks  # rank 0's, once it claimed the folder
     training = False
     try:
@@ -199,9 +204,10 @@ def _run(config: SoftmaxConfig, callbacks: Sequence[Any], dist: DistContext) -> 
                     locks[0].release()
                 return done[0]
         except KeyboardInterrupt as exc:
-            # a plain one comes before training began (after it, or once an epoch started,
-            # the stop names the run and its resume): nothing was kept, as it says; unless
-            # it is a second signal's, cutting a training stop short on its way out
+            # a plain one comes before training began, or before an epoch was kept (a
+            # callback's own, raised in epoch 1; after that, training's stop names the run and
+            # its resume): nothing was kept; unless it is a second signal's, cutting a
+            # training stop short on its way out
             if type(exc) is KeyboardInterrupt and training:
                 first = stop_behind(exc)
                 if first is not None:

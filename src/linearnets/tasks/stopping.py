@@ -41,6 +41,7 @@ __all__ = [
     "peer_lost",
     "resume_hint_after_training",
     "stop_names_its_folder",
+    "user_stop",
 ]
 
 
@@ -192,3 +193,31 @@ def name_resume(
     name_launch(exc, exp)
     finished = exc.epoch if not exc.step else exc.epoch - 1
     exc.checkpoint_epoch = checkpoint_epoch(exp, checkpoint, start_epoch, finished=finished)
+
+
+def user_stop(
+    exc: KeyboardInterrupt,
+    exp: Experiment,
+    run_dir: Path,
+    checkpoint: CheckpointCallback,
+    start_epoch: int,
+) -> KeyboardInterrupt:
+    """Return what a plain ``KeyboardInterrupt`` out of ``fit`` stands for in a run (D2L §3.6.6).
+
+    Training's handlers turn a signal into a :class:`TrainingInterrupted`, so a plain one is the
+    user's own: a callback's "stop training now" (or a second signal's, cutting a stop short:
+    that stop, :func:`stop_behind`). Once an epoch is kept (a resume's first one is) it stops the
+    run as a signal does, naming the checkpoint and the resume, as ``run_linreg``'s does; before
+    it, ``exc`` goes on as it is, and a new run's folder is left as it was found.
+    """
+    first = stop_behind(exc)
+    if first is not None:
+        if first.run_dir is None:
+            name_resume(first, exp, run_dir, checkpoint, start_epoch)
+        return first
+    kept = checkpoint_epoch(exp, checkpoint, start_epoch, finished=start_epoch)
+    if kept is None:
+        return exc
+    stopped = TrainingInterrupted(signal_name=first_signal(exc), epoch=kept, step=0)
+    name_resume(stopped, exp, run_dir, checkpoint, start_epoch)
+    return stopped

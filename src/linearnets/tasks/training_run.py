@@ -28,6 +28,7 @@ from linearnets.tasks.stopping import (
     name_resume,
     resume_hint_after_training,
     stop_names_its_folder,
+    user_stop,
 )
 from linearnets.tasks.weights import WEIGHTS_FILE, save_weights
 from linearnets.training.callbacks import CurvesCallback, MetricsWriter
@@ -245,6 +246,12 @@ def _train(
     except TrainingInterrupted as exc:
         name_resume(exc, exp, run_dir, checkpoint, start_epoch)
         raise
+    except KeyboardInterrupt as exc:
+        # a plain one is a callback's own ("stop now"): it names the resume once an epoch is kept
+        stop = user_stop(exc, exp, run_dir, checkpoint, start_epoch)
+        if stop is exc:
+            raise
+        raise stop from None
     except DivergenceError as exc:
         # the epoch running when it diverged, as every rank's interrupt check knows it
         raise diverged(exc, exp, run_dir, checkpoint, start_epoch, epoch=interrupt.epoch) from None
