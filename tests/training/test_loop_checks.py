@@ -491,6 +491,108 @@ def test_fit_names_the_evaluation_iterator_that_yields_nothing(name: str) -> Non
         )
 
 
+_DROPPED = (
+    "{name} must yield at least one example, got none: its DataLoader has drop_last=True, and "
+    "its dataset holds 16 example(s), fewer than batch_size=32: the one incomplete batch is "
+    "dropped; pass drop_last=False{every}, or a batch_size of at most 16"
+)
+
+
+class _Calls(ConsoleLogger):
+    """A callback that records the hooks fit called."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[str] = []
+
+    def on_fit_start(self, **kwargs: Any) -> None:
+        self.calls.append("on_fit_start")
+
+    def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
+        self.calls.append("on_batch_end")
+
+
+@pytest.mark.parametrize("name", ["train_iter", "test_iter", "train_eval_iter"])
+def test_a_loader_that_drop_last_leaves_empty_is_refused_before_training_naming_why(
+    name: str,
+) -> None:
+    """A whole epoch was trained, then refused ("check the dataset is not empty ... no generator
+    or iterator used up"), the epoch's metrics lost and drop_last, the cause, not named."""
+    net = nn.Linear(3, 2)
+    before = net.weight.detach().clone()
+    dropped = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(_X16, _Y16), batch_size=32, drop_last=True
+    )
+    iters = {"train_iter": _pairs(), name: dropped}
+    every = "" if name == "train_iter" else " (an evaluation should see every example)"
+    calls = _Calls()
+    with pytest.raises(UsageError) as caught:
+        fit(
+            net,
+            iters.pop("train_iter"),
+            nn.CrossEntropyLoss(),
+            torch.optim.SGD(net.parameters(), lr=0.1),
+            2,
+            callbacks=[calls],
+            **iters,
+        )
+    assert str(caught.value) == _DROPPED.format(name=name, every=every)
+    assert calls.calls == [] and torch.equal(net.weight, before)
+    with pytest.raises(UsageError) as caught:
+        evaluate(net, dropped, nn.CrossEntropyLoss())
+    every = " (an evaluation should see every example)"
+    assert str(caught.value) == _DROPPED.format(name="data_iter", every=every)
+
+
+@pytest.mark.parametrize(
+    ("batches", "said"),
+    [
+        ([], "it is an empty list; pass the (X, y) batches, e.g. a DataLoader of a non-empty "
+             "dataset or load_array((X, y), batch_size)"),
+        (torch.utils.data.DataLoader(torch.utils.data.TensorDataset(_X16[:0], _Y16[:0]), 4),
+         "its DataLoader's dataset (TensorDataset) holds no example; check the data it is built "
+         "from (an empty file, a filter that kept nothing)"),
+        (torch.utils.data.DataLoader(torch.utils.data.TensorDataset(_X16, _Y16), 4, sampler=[]),
+         "its DataLoader has no batch, though its dataset holds 16 example(s); check its sampler "
+         "or batch_sampler, which gives no index"),
+    ],
+    ids=["list", "empty dataset", "empty sampler"],
+)  # fmt: skip
+def test_a_test_iter_that_len_says_is_empty_is_refused_before_training(
+    batches: Any, said: str
+) -> None:
+    net = nn.Linear(3, 2)
+    calls = _Calls()
+    with pytest.raises(UsageError) as caught:
+        fit(
+            net,
+            _pairs(),
+            nn.CrossEntropyLoss(),
+            NoUpdate(),
+            1,
+            test_iter=batches,
+            callbacks=[calls],
+        )
+    assert str(caught.value) == f"test_iter must yield at least one example, got none: {said}"
+    assert calls.calls == []
+
+
+def test_an_empty_iterable_without_len_is_still_refused_after_its_pass() -> None:
+    net = nn.Linear(3, 2)
+    calls = _Calls()
+    with pytest.raises(UsageError, match=r"^test_iter must yield at least one example, got none; check the dataset is not empty"):  # fmt: skip
+        fit(
+            net,
+            _pairs(),
+            nn.CrossEntropyLoss(),
+            NoUpdate(),
+            1,
+            test_iter=iter([]),
+            callbacks=[calls],
+        )
+    assert "on_batch_end" in calls.calls
+
+
 def test_a_loss_class_passed_for_a_loss_is_refused_by_fit_and_evaluate() -> None:
     net = nn.Linear(3, 2)
     pattern = (

@@ -15,6 +15,7 @@ from torch import nn
 
 from linearnets.errors import UsageError
 from linearnets.training.distributed import DistContext, check_dist
+from linearnets.training.empty_batches import check_some_batches
 from linearnets.training.forward_diagnosis import raise_forward_error
 from linearnets.training.loop_checks import (
     check_batches,
@@ -116,6 +117,8 @@ def evaluate_named(
         check_loss_object(loss)
     check_net(net)  # a model on meta: one refusal, not torch's device error
     distributed = dist is not None and dist.enabled
+    if not distributed:  # in a data-parallel run a process may hold no rows of its own
+        check_some_batches(name, data_iter)
     restore_mode = switch_mode(net, False)
     # copies the first batch, to tell why scores came out NaN; not in a data-parallel run, where
     # one process's forward alone could wait on the others

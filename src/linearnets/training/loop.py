@@ -20,6 +20,7 @@ import torch
 from linearnets.training import fit_hooks
 from linearnets.training.callback_checks import check_on_step
 from linearnets.training.distributed import DistContext, check_dist
+from linearnets.training.empty_batches import check_some_batches
 from linearnets.training.evaluation import (
     Batches,
     evaluate,
@@ -336,4 +337,14 @@ def _check_fit_call(
     for name, batches in (("test_iter", test_iter), ("train_eval_iter", train_eval_iter)):
         if batches is not None:
             check_batches(name, batches, passes=num_epochs - start_epoch)
+    # one that len() says is empty, before an epoch is trained and lost to its error; not in a
+    # data-parallel run, where a process may hold no rows of its own (the totals add them up)
+    if dist is None or not dist.enabled:
+        for name, batches in (
+            ("train_iter", train_iter),
+            ("test_iter", test_iter),
+            ("train_eval_iter", train_eval_iter),
+        ):
+            if batches is not None:
+                check_some_batches(name, batches)
     return num_epochs, start_epoch
