@@ -992,6 +992,10 @@ def test_a_multi_output_loss_trains_on_the_mean_of_all_its_values(gen: torch.Gen
 NOT_TENSORS = {
     "tuple": (lambda X: (X, X), r"got tuple; return one tensor from the model"),
     "numpy": (lambda X: X.numpy(), r"got ndarray; compute the output with torch operations"),
+    "dict": (
+        lambda X: {"logits": X},
+        r"got dict with the key 'logits'; return the tensor itself, e.g. its 'logits' entry",
+    ),
 }
 
 

@@ -79,6 +79,31 @@ def test_an_output_that_is_not_a_tensor_is_refused_with_its_fix(y_hat: Any, fix:
         compute_loss(squared_loss, y_hat, Y3)
 
 
+@pytest.mark.parametrize(
+    ("y_hat", "said"),
+    [
+        ({"probs": torch.zeros(3, 2), "logits": torch.zeros(3, 2)},
+         "dict with the keys 'probs', 'logits'; return the tensor itself, e.g. its 'logits' entry: "
+         "`return out['logits']` at the end of the model's forward"),
+        ({"aux": 1.0, "scores": torch.zeros(3, 2)},
+         "dict with the keys 'aux', 'scores'; return the tensor itself, e.g. its 'scores' entry: "
+         "`return out['scores']` at the end of the model's forward"),
+        ({"scores": [1.0]}, "dict with the key 'scores'; return the tensor of outputs itself, not "
+         "a dict of them"),
+        ({}, "dict with no key; return the tensor of outputs itself, not a dict of them"),
+    ],
+    ids=["logits", "another tensor", "no tensor", "empty"],
+)  # fmt: skip
+def test_a_dict_of_outputs_is_refused_naming_its_keys_and_the_entry_to_return(
+    y_hat: Any, said: str
+) -> None:
+    """It was told to compute the output with torch operations or torch.as_tensor: neither fits."""
+    whole = f"the model (net) must return a torch.Tensor of outputs (B, q), got {said}"
+    with pytest.raises(UsageTypeError) as caught:
+        compute_loss(squared_loss, y_hat, Y3)
+    assert str(caught.value) == whole
+
+
 # --- the loss's value ----------------------------------------------------------------------------
 
 

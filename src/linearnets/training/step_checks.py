@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import warnings
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
 import torch
@@ -227,6 +227,11 @@ def raise_output_error(y_hat: Any) -> NoReturn:
     """Raise the error for a model whose output ``y_hat`` is not a tensor (a tuple, a NumPy array)."""
     if isinstance(y_hat, tuple | list):
         fix = "return one tensor from the model (e.g. `return logits`, not `return logits, probs`)"
+    elif isinstance(y_hat, Mapping):  # {"logits": ...}, a Hugging Face ModelOutput
+        raise UsageTypeError(
+            f"the model (net) must return a torch.Tensor of outputs (B, q), got "
+            f"{type(y_hat).__name__} with {_keys(y_hat)}; {_entry_fix(y_hat)}"
+        )
     else:
         fix = (
             "compute the output with torch operations (NumPy results carry no gradient), or "
@@ -235,6 +240,28 @@ def raise_output_error(y_hat: Any) -> NoReturn:
     raise UsageTypeError(
         f"the model (net) must return a torch.Tensor of outputs (B, q), got "
         f"{type(y_hat).__name__}; {fix}"
+    )
+
+
+def _keys(outputs: Mapping[Any, Any]) -> str:
+    """Return the keys of the model's ``outputs``, the first five shown."""
+    keys = list(outputs)
+    if not keys:
+        return "no key"
+    shown = ", ".join(repr(key) for key in keys[:5])
+    more = f" and {len(keys) - 5} more" if len(keys) > 5 else ""
+    return f"the key{'s' if len(keys) > 1 else ''} {shown}{more}"
+
+
+def _entry_fix(outputs: Mapping[Any, Any]) -> str:
+    """Return the fix for a model returning ``outputs``: return its tensor of scores itself."""
+    tensors = [key for key, value in outputs.items() if isinstance(value, torch.Tensor)]
+    if not tensors:
+        return "return the tensor of outputs itself, not a dict of them"
+    key = "logits" if "logits" in tensors else tensors[0]
+    return (
+        f"return the tensor itself, e.g. its {key!r} entry: `return out[{key!r}]` at the end of "
+        "the model's forward"
     )
 
 
