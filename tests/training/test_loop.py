@@ -1011,6 +1011,50 @@ def test_a_model_that_returns_no_tensor_is_refused(name: str) -> None:
         train_epoch(net, [(_X16, _Y16)], nn.CrossEntropyLoss(), NoUpdate())
 
 
+def _torch_batch_norm_words() -> str:
+    """Return torch's own error for a batch of one in a training BatchNorm1d(4): the oracle."""
+    with pytest.raises(ValueError) as caught:
+        nn.BatchNorm1d(4).train()(torch.zeros(1, 4))
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("loader", [True, False], ids=["DataLoader", "list"])
+def test_a_last_batch_of_one_that_batch_norm_refuses_is_named_with_its_fix(loader: bool) -> None:
+    """torch's bare "Expected more than 1 value per channel when training" named no batch."""
+    X = torch.randn(17, 3, generator=torch.Generator().manual_seed(1))
+    y = torch.randint(0, 2, (17,), generator=torch.Generator().manual_seed(2))
+    batches: Any = (
+        torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=8)
+        if loader
+        else [(X[i : i + 8], y[i : i + 8]) for i in range(0, 17, 8)]
+    )
+    net = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2))
+    sizes = " (17 examples in batches of 8 leave 1 over)" if loader else ""
+    with pytest.raises(UsageError) as caught:
+        fit(net, batches, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 2)
+    assert str(caught.value) == (
+        "train_iter's batch 3 in epoch 1 holds 1 example, and the model's BatchNorm1d ('1') needs "
+        f"more than one per channel in training (torch: {_torch_batch_norm_words()}); pass "
+        "drop_last=True to train_iter's DataLoader, or a batch_size that leaves no batch of one"
+        f"{sizes}"
+    )
+    assert net.training  # the mode restored, as after any refused step
+    if loader:  # the fix it gives trains
+        batches = torch.utils.data.DataLoader(
+            torch.utils.data.TensorDataset(X, y), batch_size=8, drop_last=True
+        )
+        assert len(fit(net, batches, nn.CrossEntropyLoss(), NoUpdate(), 2).epochs) == 2
+
+
+def test_another_value_error_of_the_model_passes_through_as_it_was() -> None:
+    def net(X: torch.Tensor) -> torch.Tensor:
+        raise ValueError("Expected more than 1 value per channel when training (mine)")
+
+    net.parameters = lambda: iter(())  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match=r"^Expected more than 1 value per channel when training \(mine\)$"):  # fmt: skip
+        train_epoch(net, [(_X16, _Y16)], nn.CrossEntropyLoss(), NoUpdate())
+
+
 def test_a_loss_that_returns_no_tensor_is_refused() -> None:
     net = nn.Linear(3, 2)
     with pytest.raises(

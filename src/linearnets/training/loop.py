@@ -18,6 +18,7 @@ from typing import Any
 import torch
 
 from linearnets.training import fit_hooks
+from linearnets.training.batch_of_one import raise_batch_of_one
 from linearnets.training.callback_checks import check_on_step
 from linearnets.training.distributed import DistContext, check_dist
 from linearnets.training.empty_batches import check_some_batches
@@ -160,10 +161,13 @@ def train_epoch(
                 scale *= dist.world_size
             if step == 0 and epoch == 1:  # no update grew them yet where they are small
                 before = weight_sizes(net)
-            y_hat, l = train_step(
-                net, X, y, loss, updater, scale=scale, dist=dist, check_targets=step == 0,
-                scalar_seed=scalar_seed(loss, y, summed=totals.summed, dist=dist),
-            )  # fmt: skip
+            try:  # free unless the step raises
+                y_hat, l = train_step(
+                    net, X, y, loss, updater, scale=scale, dist=dist, check_targets=step == 0,
+                    scalar_seed=scalar_seed(loss, y, summed=totals.summed, dist=dist),
+                )  # fmt: skip
+            except ValueError as err:  # a BatchNorm given a last batch of one example
+                raise_batch_of_one(net, X, err, step=step, epoch=epoch, batches=train_iter)
             if see is not None:
                 see(X, y)
             if on_step is not None:

@@ -1,0 +1,80 @@
+"""A training batch of one example that a BatchNorm layer cannot take, named with its fix (D2L §3.7).
+
+In training mode ``nn.BatchNorm1d`` needs more than one value per channel: 33 examples in batches
+of 32 leave a last batch of one, on which torch raises "Expected more than 1 value per channel when
+training", naming neither the batch nor the fix. :func:`raise_batch_of_one` says which batch it is
+and how to avoid it (``drop_last=True``, or another ``batch_size``). It runs only once the step has
+raised.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+
+from linearnets.errors import UsageError
+
+__all__ = ["raise_batch_of_one"]
+
+# how torch's batch_norm words it (torch.nn.functional._verify_batch_size)
+_TORCH_WORDS = "Expected more than 1 value per channel when training"
+
+
+def raise_batch_of_one(
+    net: Any,
+    X: torch.Tensor,
+    err: ValueError,
+    *,
+    step: int,
+    epoch: int | None,
+    batches: Any,
+) -> NoReturn:
+    """Raise the readable error for ``err``, which the training step on ``X`` raised; else ``err``.
+
+    Args:
+        net: the model trained.
+        X: the batch, (1, ...) when it is this error.
+        err: what the step raised.
+        step: the batch's index in the epoch, from 0.
+        epoch: the epoch's number, from 1 (``None``: a ``train_epoch`` of its own).
+        batches: ``train_iter``, whose ``DataLoader`` gives the dataset's size and batch size.
+    """
+    if _TORCH_WORDS not in str(err) or X.ndim == 0 or X.shape[0] != 1:
+        raise err
+    when = f" in epoch {epoch}" if epoch is not None else ""
+    raise UsageError(
+        f"train_iter's batch {step + 1}{when} holds 1 example, and the model's "
+        f"{_batch_norms(net)} needs more than one per channel in training (torch: {err}); pass "
+        f"drop_last=True to train_iter's DataLoader, or a batch_size that leaves no batch of one"
+        f"{_sizes(batches)}"
+    ) from None
+
+
+def _batch_norms(net: Any) -> str:
+    """Return the model's BatchNorm layers, named as ``named_modules`` names them."""
+    if not isinstance(net, nn.Module):
+        return "batch normalization"
+    found = [
+        f"{type(module).__name__} ({name!r})" if name else type(module).__name__
+        for name, module in net.named_modules()
+        if isinstance(module, nn.modules.batchnorm._BatchNorm)
+    ]
+    if not found:
+        return "batch normalization"
+    return ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+
+
+def _sizes(batches: Any) -> str:
+    """Return ``" (N examples in batches of B leave 1 over)"`` for a ``DataLoader``, else ``""``."""
+    if not isinstance(batches, DataLoader) or batches.batch_size is None:
+        return ""
+    try:
+        size = len(batches.dataset)  # type: ignore[arg-type]
+    except (TypeError, NotImplementedError):
+        return ""
+    if size % batches.batch_size != 1:
+        return ""
+    return f" ({size} examples in batches of {batches.batch_size} leave 1 over)"
