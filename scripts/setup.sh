@@ -22,7 +22,12 @@ fi
 # Python >= 3.10 (pyproject's requires-python): said plainly, before pip would blame torch's versions
 if ! python_version="$("$PYTHON" -c 'import sys; print(sys.version); sys.exit(sys.version_info < (3, 10))' 2>/dev/null)"; then
     found="no such command"
-    command -v "$PYTHON" >/dev/null 2>&1 && found="$("$PYTHON" --version 2>&1 | head -1)"
+    # its first line, taken without a pipe: a pyenv shim for a version not active writes several
+    # lines and exits 127, and `| head -1` under pipefail ended the script (141) before its message
+    if command -v "$PYTHON" >/dev/null 2>&1; then
+        found="$("$PYTHON" --version 2>&1)" || true
+        found="${found%%$'\n'*}"
+    fi
     echo "setup: linearnets needs Python 3.10 or later, got '$found' from PYTHON=$PYTHON;" \
         "install a newer python3 (and python3-venv), or point PYTHON= at one" >&2
     exit 1

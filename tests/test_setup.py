@@ -49,6 +49,27 @@ def test_a_python_before_3_10_is_named_before_pip_would_blame_torch(tmp_path: Pa
     assert not (tmp_path / "venv").exists()
 
 
+def test_a_pyenv_shim_of_a_version_not_active_is_named_by_its_first_line(tmp_path: Path) -> None:
+    """`--version | head -1` under pipefail: the shim's exit 127 (or SIGPIPE, once head had its
+    line) ended the script with status 127 or 141 and no word."""
+    shim = tmp_path / "python3.12"  # as pyenv's shim answers where 3.12 is installed, not active
+    shim.write_text(
+        "#!/bin/sh\n"
+        "echo 'pyenv: python3.12: command not found' >&2\n"
+        "echo >&2\n"
+        'echo "The \\`python3.12\' command exists in these Python versions:" >&2\n'
+        "echo '  3.12.1' >&2\n"
+        "exit 127\n"
+    )
+    shim.chmod(0o755)
+    done = _setup(tmp_path, python=str(shim))
+    assert done.returncode == 1
+    assert done.stderr == (
+        "setup: linearnets needs Python 3.10 or later, got 'pyenv: python3.12: command not found' "
+        f"from PYTHON={shim}; install a newer python3 (and python3-venv), or point PYTHON= at one\n"
+    )
+
+
 def test_a_python_that_is_no_command_is_named(tmp_path: Path) -> None:
     done = _setup(tmp_path, python=str(tmp_path / "nowhere"))
     assert done.returncode == 1 and "got 'no such command' from PYTHON=" in done.stderr
