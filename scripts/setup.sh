@@ -19,8 +19,17 @@ if [ $# -gt 1 ] || { [ -n "$extra" ] && [ "$extra" != dev ]; }; then
     exit 2
 fi
 
-# Python >= 3.10 (pyproject's requires-python): said plainly, before pip would blame torch's versions
-if ! python_version="$("$PYTHON" -c 'import sys; print(sys.version); sys.exit(sys.version_info < (3, 10))' 2>/dev/null)"; then
+# Python >= 3.10 (pyproject's requires-python): said plainly, before pip would blame torch's versions.
+# Checked where PYTHON= is given, and before a venv is made with it: a working venv is kept without
+# it (a python3 on PATH older than the venv's refused a set-up clone)
+python_checked=""
+check_python() {
+    [ -z "$python_checked" ] || return 0
+    local found
+    if python_version="$("$PYTHON" -c 'import sys; print(sys.version); sys.exit(sys.version_info < (3, 10))' 2>/dev/null)"; then
+        python_checked=1
+        return 0
+    fi
     found="no such command"
     # its first line, taken without a pipe: a pyenv shim for a version not active writes several
     # lines and exits 127, and `| head -1` under pipefail ended the script (141) before its message
@@ -31,7 +40,38 @@ if ! python_version="$("$PYTHON" -c 'import sys; print(sys.version); sys.exit(sy
     echo "setup: linearnets needs Python 3.10 or later, got '$found' from PYTHON=$PYTHON;" \
         "install a newer python3 (and python3-venv), or point PYTHON= at one" >&2
     exit 1
-fi
+}
+
+venv_works() {  # venv_works WANTED-SYS-VERSION: prints why $VENV's Python will not do, if so
+    "$VENV/bin/python" - "$1" "$VENV/bin" 2>/dev/null <<'EOF'
+import os, re, sys
+wanted, bin_dir = sys.argv[1], sys.argv[2]
+if sys.version_info < (3, 10):
+    sys.exit(1)
+if wanted and sys.version != wanted:
+    print(f"holds Python {sys.version.split()[0]}, not PYTHON's {wanted.split()[0]}")
+    sys.exit(1)
+for name in ("pip", "linearnets", "mypy", "pytest"):  # console scripts: #! names the venv's Python
+    try:
+        with open(os.path.join(bin_dir, name), "rb") as script:
+            lines = script.read(4096).split(b"\n")
+    except OSError:
+        continue
+    if not lines[0].startswith(b"#!"):
+        continue
+    exe = lines[0][2:].strip()
+    if exe == b"/bin/sh" and len(lines) > 1:  # pip's form for a path with spaces: '''exec' "PATH" ...
+        found = re.match(rb"'''exec' \"(.*?)\" ", lines[1])
+        exe = found.group(1) if found else exe
+    if os.path.realpath(os.path.dirname(os.fsdecode(exe))) != os.path.realpath(bin_dir):
+        print(f"was made at another path (its {name} runs {os.fsdecode(exe)})")
+        sys.exit(1)
+EOF
+}
+venv_ok=""
+[ -z "$PYTHON_SET" ] || check_python
+why="$(venv_works "${PYTHON_SET:+$python_version}")" && venv_ok=1
+[ -n "$venv_ok" ] || check_python  # a venv is to be made with it: said before apt-get and pip
 
 # 1. Debian packages, when this machine allows apt-get (root, or password-less sudo): each is tried
 # until it fails once; the failure is kept in $VENV/.apt-failed-PKG (remove it to try again).
@@ -67,6 +107,7 @@ apt_install fonts-wqy-microhei "--lang zh figures need a Chinese font"
 # mypy ran the old path's Python, or none) is made again.
 make_venv() {  # the apt-get failures kept in $VENV outlive it: --clear removed them, and apt-get ran again
     local marks
+    check_python
     marks="$(mktemp -d)"
     cp -p "$VENV"/.apt-failed-* "$marks"/ 2>/dev/null || true
     if ! "$PYTHON" -m venv --clear "$VENV"; then
@@ -79,31 +120,7 @@ make_venv() {  # the apt-get failures kept in $VENV outlive it: --clear removed 
     cp -p "$marks"/.apt-failed-* "$VENV"/ 2>/dev/null || true
     rm -rf "$marks"
 }
-if ! why="$("$VENV/bin/python" - "${PYTHON_SET:+$python_version}" "$VENV/bin" 2>/dev/null <<'EOF'
-import os, re, sys
-wanted, bin_dir = sys.argv[1], sys.argv[2]
-if sys.version_info < (3, 10):
-    sys.exit(1)
-if wanted and sys.version != wanted:
-    print(f"holds Python {sys.version.split()[0]}, not PYTHON's {wanted.split()[0]}")
-    sys.exit(1)
-for name in ("pip", "linearnets", "mypy", "pytest"):  # console scripts: #! names the venv's Python
-    try:
-        with open(os.path.join(bin_dir, name), "rb") as script:
-            lines = script.read(4096).split(b"\n")
-    except OSError:
-        continue
-    if not lines[0].startswith(b"#!"):
-        continue
-    exe = lines[0][2:].strip()
-    if exe == b"/bin/sh" and len(lines) > 1:  # pip's form for a path with spaces: '''exec' "PATH" ...
-        found = re.match(rb"'''exec' \"(.*?)\" ", lines[1])
-        exe = found.group(1) if found else exe
-    if os.path.realpath(os.path.dirname(os.fsdecode(exe))) != os.path.realpath(bin_dir):
-        print(f"was made at another path (its {name} runs {os.fsdecode(exe)})")
-        sys.exit(1)
-EOF
-)"; then
+if [ -z "$venv_ok" ]; then
     [ -e "$VENV/bin" ] && echo "setup: $VENV ${why:-holds no working Python 3.10+}: making it again" >&2
     make_venv
 fi

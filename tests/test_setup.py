@@ -225,25 +225,81 @@ def test_the_apt_get_failures_kept_in_the_venv_outlive_its_making_again(tmp_path
         assert (venv / f".apt-failed-{package}").read_text() == "not tried in tests\n"
 
 
-def test_another_torch_spec_is_installed_on_a_set_up_venv(tmp_path: Path) -> None:
-    """The stamp, which skips the installs, held pyproject.toml and the script only:
-    TORCH_SPEC=torch==2.12.0 on a set-up clone kept the torch it had without a word."""
+def _venv_with_logging_pip(tmp_path: Path) -> tuple[Path, Path]:
+    """A venv whose pip logs each install (the last argument) and succeeds, holding what a whole
+    install leaves: the package's script, linearnets from this checkout, torch; and the log."""
     venv = _venv_with_failing_pip(tmp_path)
     minor = f"python{sys.version_info.major}.{sys.version_info.minor}"
     site = venv / "lib" / minor / "site-packages"
     log = tmp_path / "pip.log"
-    (site / "pip" / "__main__.py").write_text(  # installs succeed, each logged
+    (site / "pip" / "__main__.py").write_text(
         "import sys\n"
         "if sys.argv[1:] == ['--version']:\n"
         "    sys.exit(print('pip 0 (fake)'))\n"
         f"open({str(log)!r}, 'a').write(sys.argv[-1] + '\\n')\n"
     )
-    # what a whole install leaves: the package's script, linearnets from this checkout, torch
     import torch
 
     torch_site = Path(torch.__file__).parents[1]
     (site / "here.pth").write_text(f"{SETUP.parents[1] / 'src'}\n{torch_site}\n")
     (venv / "bin" / "linearnets").write_text(f"#!{venv}/bin/python\n")
+    return venv, log
+
+
+def _old_python3_first_on_path(tmp_path: Path) -> dict[str, str]:
+    """The environment of a shell whose `python3` is 3.8, no PYTHON= given."""
+    bin_dir = tmp_path / "old-bin"
+    bin_dir.mkdir()
+    old = bin_dir / "python3"  # as Python 3.8 answers setup's check
+    old.write_text('#!/bin/sh\n[ "$1" = --version ] && echo "Python 3.8.18" && exit 0\nexit 1\n')
+    old.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHON"}
+    return {**env, "PATH": f"{bin_dir}{os.pathsep}{env['PATH']}", "VENV": str(tmp_path / "venv")}
+
+
+def test_a_working_venv_is_kept_where_python3_on_path_is_older(tmp_path: Path) -> None:
+    """The check of python3 ran before the venv's: a set-up clone whose venv holds 3.11 was
+    refused in a shell whose python3 is 3.8 (`make run`, `make test`), though no venv is made."""
+    venv, log = _venv_with_logging_pip(tmp_path)
+    assert _setup(tmp_path, python=sys.executable).returncode == 0  # set up: stamped
+    env = _old_python3_first_on_path(tmp_path)
+    done = subprocess.run(["bash", str(SETUP)], capture_output=True, text=True, timeout=60, env=env)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert log.read_text().splitlines() == ["torch==2.13.0", "."]  # nothing installed again
+    (venv / ".stamp-run").unlink()  # the installs run again, with the venv's own Python
+    done = subprocess.run(["bash", str(SETUP)], capture_output=True, text=True, timeout=60, env=env)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert log.read_text().splitlines() == ["torch==2.13.0", "."] * 2
+
+
+def test_an_older_python3_on_path_is_named_where_a_venv_is_to_be_made(tmp_path: Path) -> None:
+    env = _old_python3_first_on_path(tmp_path)
+    done = subprocess.run(["bash", str(SETUP)], capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 1
+    assert done.stderr == (
+        "setup: linearnets needs Python 3.10 or later, got 'Python 3.8.18' from PYTHON=python3; "
+        "install a newer python3 (and python3-venv), or point PYTHON= at one\n"
+    )
+    assert not (tmp_path / "venv").exists()
+
+
+def test_a_venv_without_pip_is_made_again_only_with_a_python_that_will_do(tmp_path: Path) -> None:
+    venv = _venv_without_pip(tmp_path)  # its Python works: kept, but pip is wanted
+    env = _old_python3_first_on_path(tmp_path)
+    done = subprocess.run(["bash", str(SETUP)], capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"setup: {venv} has no pip: making it again\n"
+        "setup: linearnets needs Python 3.10 or later, got 'Python 3.8.18' from PYTHON=python3; "
+        "install a newer python3 (and python3-venv), or point PYTHON= at one\n"
+    )
+    assert (venv / "bin" / "python").exists()  # not cleared
+
+
+def test_another_torch_spec_is_installed_on_a_set_up_venv(tmp_path: Path) -> None:
+    """The stamp, which skips the installs, held pyproject.toml and the script only:
+    TORCH_SPEC=torch==2.12.0 on a set-up clone kept the torch it had without a word."""
+    venv, log = _venv_with_logging_pip(tmp_path)
     assert _setup(tmp_path, python=sys.executable).returncode == 0
     assert _setup(tmp_path, python=sys.executable).returncode == 0  # kept: nothing installed
     assert log.read_text().splitlines() == ["torch==2.13.0", "."]
