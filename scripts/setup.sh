@@ -68,10 +68,29 @@ for name in ("pip", "linearnets", "mypy", "pytest"):  # console scripts: #! name
         sys.exit(1)
 EOF
 }
+# pip's editable install writes src/linearnets.egg-info, whatever VENV= is: a read-only checkout
+# was refused by pip, blamed on the network, after a venv was made (or refused, pointing to VENV=)
+check_checkout() {
+    local folder probe
+    for folder in src src/linearnets.egg-info; do
+        [ -d "$folder" ] || continue
+        if ! probe="$(mktemp -d "$folder/.setup-probe.XXXXXX" 2>/dev/null)"; then
+            echo "setup: $PWD/$folder is not writable (a read-only checkout, or another user's)," \
+                "and pip's install of linearnets writes there whatever VENV= is; make it writable," \
+                "or copy the checkout to a writable folder (cp -r $PWD DIR) and run the same command" \
+                "in DIR" >&2
+            exit 1
+        fi
+        rmdir "$probe"
+    done
+}
 venv_ok=""
 [ -z "$PYTHON_SET" ] || check_python
 why="$(venv_works "${PYTHON_SET:+$python_version}")" && venv_ok=1
-[ -n "$venv_ok" ] || check_python  # a venv is to be made with it: said before apt-get and pip
+if [ -z "$venv_ok" ]; then  # a venv is to be made and filled: said before apt-get and pip
+    check_python
+    check_checkout
+fi
 
 # 1. Debian packages, when this machine allows apt-get (root, or password-less sudo): each is tried
 # until it fails once; the failure is kept in $VENV/.apt-failed-PKG (remove it to try again).
@@ -148,6 +167,7 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && healthy; then
     compile_package
     exit 0
 fi
+check_checkout
 if ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
     # a venv made while python3-venv was missing has no pip: Debian's advice is to make it again
     echo "setup: $VENV has no pip: making it again" >&2

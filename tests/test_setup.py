@@ -1,4 +1,4 @@
-"""scripts/setup.sh's checks made before any install: its argument and the Python it would use.
+"""scripts/setup.sh's checks made before any install: its argument, the Python it would use, the checkout.
 
 (The installs themselves run in every clean clone through `make run` / `make test`.)
 """
@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -307,3 +308,62 @@ def test_another_torch_spec_is_installed_on_a_set_up_venv(tmp_path: Path) -> Non
     done = subprocess.run(["bash", str(SETUP)], capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 0, done.stderr
     assert log.read_text().splitlines() == ["torch==2.13.0", ".", "torch==2.12.0", "."]
+
+
+def _read_only_checkout(tmp_path: Path) -> tuple[Path, list[str]]:
+    """A copy of the checkout's set-up files and the command running its setup.sh where the copy
+    is read-only: a read-only bind mount in a user namespace (root may write any folder's mode),
+    else, for a user who is not root, the copy's src/ without write permission."""
+    checkout = tmp_path / "checkout"
+    (checkout / "scripts").mkdir(parents=True)
+    shutil.copy(SETUP, checkout / "scripts" / "setup.sh")
+    shutil.copy(SETUP.parents[1] / "pyproject.toml", checkout)
+    (checkout / "src" / "linearnets").mkdir(parents=True)
+    mount = 'mount --bind -o ro "$1" "$1" && exec bash "$1/scripts/setup.sh"'
+    command = ["unshare", "-rm", "sh", "-c", mount, "sh", str(checkout)]
+    probe = [*command[:4], mount.replace("exec bash", "test -f"), *command[5:]]
+    if shutil.which("unshare") and subprocess.run(probe, capture_output=True).returncode == 0:
+        return checkout, command
+    if os.geteuid() == 0:
+        pytest.skip(
+            "no user namespaces to mount the checkout read-only, and root writes any folder"
+        )
+    (checkout / "src").chmod(0o555)
+    return checkout, ["bash", str(checkout / "scripts" / "setup.sh")]
+
+
+def _unwritable(checkout: Path) -> str:
+    return (
+        f"setup: {checkout}/src is not writable (a read-only checkout, or another user's), and pip's "
+        "install of linearnets writes there whatever VENV= is; make it writable, or copy the "
+        f"checkout to a writable folder (cp -r {checkout} DIR) and run the same command in DIR\n"
+    )
+
+
+def test_a_read_only_checkout_is_named_before_a_venv_is_made_elsewhere(tmp_path: Path) -> None:
+    """pip's editable install writes src/linearnets.egg-info: with VENV= elsewhere, the venv was
+    made, then pip failed and setup blamed the network, a proxy or TORCH_INDEX_URL."""
+    checkout, command = _read_only_checkout(tmp_path)
+    env = {**os.environ, "PYTHON": sys.executable, "VENV": str(tmp_path / "venv")}
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
+    finally:
+        (checkout / "src").chmod(0o755)
+    assert (done.returncode, done.stderr) == (1, _unwritable(checkout))
+    assert not (tmp_path / "venv").exists()
+
+
+def test_a_read_only_checkout_is_named_before_pip_installs_into_a_working_venv(
+    tmp_path: Path,
+) -> None:
+    checkout, command = _read_only_checkout(tmp_path)
+    venv, log = _venv_with_logging_pip(
+        tmp_path
+    )  # linearnets from another checkout: installed again
+    env = {**os.environ, "PYTHON": sys.executable, "VENV": str(venv)}
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
+    finally:
+        (checkout / "src").chmod(0o755)
+    assert (done.returncode, done.stderr) == (1, _unwritable(checkout))
+    assert not log.exists()  # pip was not run
