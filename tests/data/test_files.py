@@ -250,6 +250,39 @@ def test_nothing_found_says_what_linearnets_data_lacks(places: dict[str, Path], 
         find_fashion_mnist(checksums=tiny.files)
 
 
+def test_a_fashionmnist_folder_in_linearnets_data_is_told_to_name_the_folder_above(
+    places: dict[str, Path], tiny: Tiny, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LINEARNETS_DATA=.../FashionMNIST, its raw/ holding the files: the fix given was to install
+    or download them, where root= and --data-dir name the folder above."""
+    torchvision_root = places["env"] / "tv"
+    given = torchvision_root / "FashionMNIST"
+    tiny.write(given / "raw")
+    monkeypatch.setenv("LINEARNETS_DATA", str(given))
+    with pytest.raises(DatasetError) as info:
+        find_fashion_mnist(checksums=tiny.files)
+    assert str(info.value).startswith(
+        f"Fashion-MNIST was not found (searched {given} (from $LINEARNETS_DATA, which lacks "
+        f"{', '.join(tiny.files)}), "
+    )
+    assert str(info.value).endswith(
+        f"); $LINEARNETS_DATA's raw/ holds them: set LINEARNETS_DATA to {torchvision_root}, "
+        "torchvision's root above FashionMNIST/raw/"
+    )
+    monkeypatch.setenv("LINEARNETS_DATA", str(torchvision_root))  # the fix, followed
+    assert find_fashion_mnist(checksums=tiny.files).directory == torchvision_root
+
+
+def test_a_fashionmnist_folder_in_linearnets_data_whose_raw_lacks_files_gets_the_usual_fix(
+    places: dict[str, Path], tiny: Tiny, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = tiny.write(places["env"] / "FashionMNIST" / "raw")
+    (raw / "t10k-labels-idx1-ubyte.gz").unlink()
+    monkeypatch.setenv("LINEARNETS_DATA", str(raw.parent))
+    with pytest.raises(DatasetError, match=rf"; {re.escape(HOW_TO_GET)}$"):
+        find_fashion_mnist(checksums=tiny.files)
+
+
 def test_an_empty_linearnets_data_is_unset(
     places: dict[str, Path], tiny: Tiny, monkeypatch: pytest.MonkeyPatch
 ) -> None:

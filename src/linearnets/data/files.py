@@ -9,9 +9,10 @@ they are reached. Tests redirect the Debian location with :data:`DEBIAN_PACKAGE`
 (or by replacing ``_debian_dir``) and the Keras one through ``HOME``.
 
 ``$LINEARNETS_DATA`` is one search place, like the others: a folder of it that lacks some files is
-passed over (the error, when no place has them, says what it lacked). A value that names no folder
-at all is refused, though: it is a typo or a stale setting, and searching on would quietly read
-another copy than the one the user pointed at.
+passed over (the error, when no place has them, says what it lacked, and where it is
+torchvision's ``FashionMNIST`` folder with the files in ``raw/``, to set it to the folder above).
+A value that names no folder at all is refused, though: it is a typo or a stale setting, and
+searching on would quietly read another copy than the one the user pointed at.
 
 A place this user may not search (a folder without ``x`` permission, a home folder not theirs) is
 passed over, and the error, when no place has the files, names the folder; a ``root`` (or a
@@ -210,7 +211,7 @@ def find_fashion_mnist(
 
 def _search(names: dict[str, tuple[int, str]]) -> Found:
     """Return the files from the first search location that holds them all (see the module doc)."""
-    searched = []
+    searched, fix = [], HOW_TO_GET
     for label, directory in _candidates():
         if directory is None:
             continue
@@ -224,6 +225,12 @@ def _search(names: dict[str, tuple[int, str]]) -> Found:
             lacks = ", ".join(missing_files(directory, names))
             why = f"but {denied}" if denied else f"which lacks {lacks}"
             searched.append(f"{shown_path(directory)} (from $LINEARNETS_DATA, {why})")
+            if not denied and torchvision_root_fix(directory, names):  # data/FashionMNIST given
+                fix = (
+                    "$LINEARNETS_DATA's raw/ holds them: set LINEARNETS_DATA to "
+                    f"{shell_word(folder_above(directory))}, torchvision's root above "
+                    "FashionMNIST/raw/"
+                )
         else:
             searched.append(
                 f"{shown_path(directory)} ({denied})" if denied else shown_path(directory)
@@ -231,4 +238,4 @@ def _search(names: dict[str, tuple[int, str]]) -> Found:
     what = (
         "Fashion-MNIST was" if set(names) == set(FASHION_MNIST_FILES) else f"{wanted(names)} were"
     )
-    raise DatasetError(f"{what} not found (searched {', '.join(searched)}); {HOW_TO_GET}")
+    raise DatasetError(f"{what} not found (searched {', '.join(searched)}); {fix}")
