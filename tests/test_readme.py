@@ -4,6 +4,7 @@ the figures it and docs/ quote from the suite and from the command are the suite
 from __future__ import annotations
 
 import re
+import statistics
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -278,27 +279,59 @@ def test_reliabilitys_count_of_damaged_checkpoints_is_the_tables() -> None:
     assert quoted == [(str(len(rows)), str(len(rows) - len(edited)), str(len(edited)))]
 
 
-_ORDINALS = {
-    "twelfth": 12, "thirteenth": 13, "fifteenth": 15, "sixteenth": 16, "seventeenth": 17,
-    "eighteenth": 18, "nineteenth": 19, "twentieth": 20, "twenty-first": 21, "twenty-second": 22,
-    "twenty-third": 23, "twenty-fourth": 24, "twenty-fifth": 25, "twenty-sixth": 26,
-    "twenty-seventh": 27, "thirtieth": 30, "thirty-second": 32, "thirty-fifth": 35, "thirty-ninth": 39,
-    "forty-first": 41,
+_UNITS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
+    "fourteenth": 14, "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18,
+    "nineteenth": 19,
 }  # fmt: skip
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70}
 
 
-def _recorded_softmax_runs() -> dict[int, list[str]]:
-    """Each session of bench/RESULTS.md's softmax section (by number) with its runs, each as the
-    six cells docs/speed.md's table gives it: the book's s/epoch, the four ratios, the command."""
+def _ordinal(word: str) -> int:
+    """Return the number an ordinal word names: 'twelfth' 12, 'fortieth' 40, 'forty-sixth' 46."""
+    word = word.lower()
+    if word in _UNITS:
+        return _UNITS[word]
+    if word.endswith("ieth"):
+        return _TENS[word[: -len("ieth")] + "y"]
+    tens, _, unit = word.partition("-")
+    return _TENS[tens] + _UNITS[unit]
+
+
+def _recorded_softmax_blocks() -> dict[int, list[str]]:
+    """Each session from the twelfth on (by number) with the output of each of its runs of
+    bench/bench_softmax.py: the sections of RESULTS.md's softmax part ('### DATE, Nth session'),
+    and the later sessions' own parts ('## Nth session (DATE)'), which the table once stopped
+    short of."""
     text = (README.parent / "bench" / "RESULTS.md").read_text(encoding="utf-8")
     part = text[text.index("## Softmax regression epochs") : text.index("## The command's start")]
+    sections = [
+        (named.group(1), section)
+        for section in re.split(r"^### ", part, flags=re.M)[1:]
+        if (named := re.match(r"[^\n]*?, ([a-z-]+) session", section))
+    ]
+    sections += [
+        (named.group(1), section)
+        for section in re.split(r"^## ", text, flags=re.M)[1:]
+        if (named := re.match(r"([A-Z][a-z-]+) session \(", section))
+    ]
     sessions: dict[int, list[str]] = {}
-    for section in re.split(r"^### ", part, flags=re.M)[1:]:
-        named = re.match(r"[^\n]*?, ([a-z-]+) session", section)
-        if named is None or named.group(1) not in _ORDINALS:
-            continue
-        runs = []
-        for block in re.findall(r"```\n(2 cores.*?)```", section, flags=re.S):
+    for word, section in sections:
+        if _ordinal(word) >= 12:
+            blocks = re.findall(r"```\n((?:2 cores|\s*book \(workers=).*?)```", section, flags=re.S)
+            sessions.setdefault(_ordinal(word), []).extend(blocks)
+    assert all(sessions.values()), "a session with no run of bench_softmax.py"
+    return sessions
+
+
+def _recorded_softmax_runs() -> dict[int, list[list[str]]]:
+    """Each session's runs (see :func:`_recorded_softmax_blocks`), each as the six cells
+    docs/speed.md's table gives it: the book's s/epoch, the four ratios, the command."""
+    sessions: dict[int, list[list[str]]] = {}
+    for number, blocks in _recorded_softmax_blocks().items():
+        runs = sessions.setdefault(number, [])
+        for block in blocks:
             book = re.search(r"book \(workers=\d+\):\s+([\d.]+) s/epoch", block)
             ratios = [
                 re.search(rf"{impl}:[^\n]*?([\d.]+)x faster", block)
@@ -310,15 +343,46 @@ def _recorded_softmax_runs() -> dict[int, list[str]]:
             assert book and all(ratios) and command, block
             seconds = Decimal(book.group(1)).quantize(Decimal("0.01"), ROUND_HALF_UP)
             median, low, high = command.groups()
-            runs.append(
-                [
-                    str(seconds),
-                    *(f"{r.group(1)}×" for r in ratios if r),
-                    f"{median} s ({low}–{high})",
-                ]
-            )
-        sessions[_ORDINALS[named.group(1)]] = runs
+            cells = [f"{r.group(1)}×" for r in ratios if r]
+            runs.append([str(seconds), *cells, f"{median} s ({low}–{high})"])
     return sessions
+
+
+def test_speeds_fastest_rounds_of_analytic_are_each_run_s_from_bench_results() -> None:
+    """docs/speed.md's sentence on the fastest single round of `analytic`, from the 22nd session
+    on, gives each run's as bench/RESULTS.md prints it ('fastest 0.093 s, 43.0x')."""
+    recorded = {
+        number: [re.findall(r"analytic:[^\n]*fastest [\d.]+ s, ([\d.]+)x", b)[0] for b in blocks]
+        for number, blocks in _recorded_softmax_blocks().items()
+        if number >= 22
+    }
+    text = " ".join((DOCS / "speed.md").read_text(encoding="utf-8").split())
+    sentence = re.search(r"The fastest single round of `analytic` reached (.*?)\.(?: |$)", text)
+    assert sentence, "the sentence"
+    said = {
+        int(number): re.findall(r"([\d.]+)×", ratios)
+        for ratios, number in re.findall(
+            r"((?:[\d.]+×(?:,? and |, )?)+) in the (\d+)(?:st|nd|rd|th)", sentence.group(1)
+        )
+    }
+    assert said == recorded
+
+
+def test_readme_s_figures_of_the_43rd_to_46th_sessions_are_their_runs() -> None:
+    """The README's sentence on the 43rd to 46th sessions' runs: the count, the book's range,
+    `analytic`'s range and median, the least ratio of any implementation, the command's range,
+    each computed from bench/RESULTS.md."""
+    runs = [run for n, r in _recorded_softmax_runs().items() if 43 <= n <= 46 for run in r]
+    number = [[float(cell.split("×")[0].split(" s")[0]) for cell in run] for run in runs]
+    book, analytic, command = ([run[i] for run in number] for i in (0, 1, 5))
+    least = min(min(run[1:5]) for run in number)
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    assert (
+        f"Over the {len(runs)} runs of the forty-third to forty-sixth sessions (the book at "
+        f"{min(book):.2f}–{max(book):.2f} s an epoch): `analytic` {min(analytic)}–{max(analytic)}× "
+        f"(median {statistics.median(analytic):.2f}×), every implementation {least}× or more, the "
+        f"command {min(command):.2f}–{max(command):.2f} s."
+    ) in text
 
 
 def test_speeds_table_of_later_sessions_gives_each_run_as_bench_results_records_it() -> None:
