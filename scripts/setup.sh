@@ -163,8 +163,18 @@ want="$({ cat pyproject.toml scripts/setup.sh; echo "$TORCH_SPEC"; } | sha256sum
 # again (~0.1 s of its start). Python recompiles a file whose time or size changed; an edit within
 # the same second that keeps the size is missed until the next edit (a developer's case only)
 compile_package() { "$VENV/bin/python" -m compileall -q src >/dev/null || true; }
+# where torch came from (TORCH_INDEX_URL, empty for pip's configured index): `make setup
+# TORCH_INDEX_URL=...` on a set-up clone changed nothing without a word, and pip keeps an installed
+# torch whatever the index, so only a venv made again takes another one
+index_mark="$VENV/.torch-index-url"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && healthy; then
     compile_package
+    used="$(cat "$index_mark" 2>/dev/null || true)"
+    if [ -n "${TORCH_INDEX_URL:-}" ] && [ "$TORCH_INDEX_URL" != "$used" ]; then
+        echo "setup: TORCH_INDEX_URL=$TORCH_INDEX_URL is not used: $VENV is set up already, its torch" \
+            "from ${used:-where pip is configured to}, which pip keeps; remove $VENV and run the" \
+            "same command again to install torch from there" >&2
+    fi
     exit 0
 fi
 check_checkout
@@ -214,6 +224,7 @@ EOF
 else
     pip_install "$TORCH_SPEC" "$TORCH_SPEC"
 fi
+[ -f "$index_mark" ] || printf '%s\n' "${TORCH_INDEX_URL:-}" > "$index_mark"  # where the first torch came from
 if [ "$extra" = dev ]; then
     pip_install "linearnets and its dev tools" -e ".[dev]"
 else

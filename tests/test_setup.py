@@ -367,3 +367,24 @@ def test_a_read_only_checkout_is_named_before_pip_installs_into_a_working_venv(
         (checkout / "src").chmod(0o755)
     assert (done.returncode, done.stderr) == (1, _unwritable(checkout))
     assert not log.exists()  # pip was not run
+
+
+def test_a_torch_index_url_on_a_set_up_venv_is_said_to_change_nothing(tmp_path: Path) -> None:
+    """`make setup TORCH_INDEX_URL=...` on a set-up clone kept its torch without a word (pip keeps
+    an installed torch==2.13.0 whatever the index)."""
+    venv, log = _venv_with_logging_pip(tmp_path)
+    assert _setup(tmp_path, python=sys.executable).returncode == 0  # torch from pip's own index
+    assert (venv / ".torch-index-url").read_text() == "\n"
+    url = "http://127.0.0.1:9/whl/cpu"  # never reached: nothing is installed
+    env = {**os.environ, "PYTHON": sys.executable, "VENV": str(venv), "TORCH_INDEX_URL": url}
+    done = subprocess.run(["bash", str(SETUP)], capture_output=True, text=True, timeout=60, env=env)
+    assert (done.returncode, done.stderr) == (
+        0,
+        f"setup: TORCH_INDEX_URL={url} is not used: {venv} is set up already, its torch from where "
+        f"pip is configured to, which pip keeps; remove {venv} and run the same command again to "
+        "install torch from there\n",
+    )
+    assert log.read_text().splitlines() == ["torch==2.13.0", "."]
+    (venv / ".torch-index-url").write_text(f"{url}\n")  # as a venv set up from that index
+    done = subprocess.run(["bash", str(SETUP)], capture_output=True, text=True, timeout=60, env=env)
+    assert (done.returncode, done.stderr) == (0, "")
