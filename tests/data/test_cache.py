@@ -340,8 +340,8 @@ def test_a_home_that_names_no_existing_folder_counts_as_none_and_is_not_made(
     ("given", "problem"),
     [
         ("afile", "it is not a folder"),
-        ("afile/sub", "afile is not a folder, so none can be made in it"),
-        ("gone", "gone is a symbolic link to nowhere, which does not exist"),
+        ("afile/sub", "TMP/afile is not a folder, so none can be made in it"),
+        ("gone", "TMP/gone is a symbolic link to nowhere, which does not exist"),
     ],
 )
 def test_a_cache_dir_that_cannot_be_a_folder_is_refused(
@@ -349,17 +349,36 @@ def test_a_cache_dir_that_cannot_be_a_folder_is_refused(
 ) -> None:
     """It turned caching off without a word, every run verifying again; LINEARNETS_DATA naming a
     file was already refused."""
-    monkeypatch.chdir(tmp_path)
-    Path("afile").write_text("x")
-    Path("gone").symlink_to("nowhere")
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "gone").symlink_to("nowhere")
+    given, problem = f"{tmp_path}/{given}", problem.replace("TMP", str(tmp_path))
     monkeypatch.setenv("LINEARNETS_CACHE_DIR", given)
     with pytest.raises(
         UsageError,
         match=rf"^LINEARNETS_CACHE_DIR must name a folder for linearnets' cache of verified files "
-        rf"\(made if missing\), got '{given}', but {problem}; point it at a folder, or unset it "
+        rf"\(made if missing\), got '{re.escape(given)}', but {re.escape(problem)}; point it at "
+        r"a folder, or unset it "
         r"\(unset LINEARNETS_CACHE_DIR\) for the default cache folder$",
     ):
         cache_dir()
+
+
+@pytest.mark.parametrize("given", ["cache", "./cache", "../x/cache"])
+def test_a_relative_cache_dir_is_refused(
+    given: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It was taken from the working folder of each run: a cache folder appeared wherever a
+    command ran."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LINEARNETS_CACHE_DIR", given)
+    with pytest.raises(UsageError) as info:
+        cache_dir()
+    assert str(info.value) == (
+        f"LINEARNETS_CACHE_DIR must be an absolute path, got {given!r}, which would put a cache in "
+        f"each folder a command runs in; point it at one (here, {os.path.abspath(given)!r}), or "
+        "unset it (unset LINEARNETS_CACHE_DIR) for the default cache folder"
+    )
+    assert list(tmp_path.iterdir()) == []  # nothing made
 
 
 def _refused(given: str, problem: str, folder: str = "a folder you can write to") -> str:

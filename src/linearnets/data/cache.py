@@ -7,7 +7,8 @@ re-verification, never an error; so does no cache at all (:data:`NO_CACHE`: the 
 an existing home folder, which a bare uid under ``env -i`` or ``HOME=/nonexistent`` lacks), and an
 entry of the wrong kind (a folder or a FIFO where a file belongs), replaced when it can be (an empty
 folder) and else left alone. Only a ``$LINEARNETS_CACHE_DIR`` that cannot be a folder, or that is
-missing and cannot be made, is an error: it would turn the cache off for every run without a word.
+missing and cannot be made, is an error: it would turn the cache off for every run without a word;
+so is a relative one, which would put a cache in each folder a command runs in.
 
 Its temporary files are locked while written (:mod:`linearnets.data.locked_temps`), so the next run
 removes those a killed one left.
@@ -66,7 +67,8 @@ def cache_dir() -> Path:
 
     Raises:
         UsageError: ``$LINEARNETS_CACHE_DIR`` starts with a ``~`` or ``~user`` that cannot be
-            expanded, or cannot be a folder (it, or a folder it would be made in, is a file), or
+            expanded, is relative, or cannot be a folder (it, or a folder it would be made in, is
+            a file), or
             is missing and cannot be made (``/proc/x``, a read-only disk); it is made here.
     """
     env = os.environ.get("LINEARNETS_CACHE_DIR")
@@ -95,6 +97,16 @@ def _checked_cache_env(env: str) -> Path:
     """Return the folder ``$LINEARNETS_CACHE_DIR`` (``env``) names, made now if missing; refuse
     one that cannot be a folder or cannot be made, which would turn caching off without a word."""
     path = expand_user("LINEARNETS_CACHE_DIR", env)
+    if not path.is_absolute():
+        # refused, not resolved: each run is a new process, so a relative one put a cache in each
+        # folder a command ran in (a relative XDG_CACHE_HOME is ignored, as the XDG spec says; one
+        # set for linearnets alone is said, rather than dropped without a word)
+        raise UsageError(
+            f"LINEARNETS_CACHE_DIR must be an absolute path, got {env!r}, which would put a cache "
+            "in each folder a command runs in; point it at one (here, "
+            f"{os.path.abspath(path)!r}), or unset it (unset LINEARNETS_CACHE_DIR) for the "
+            "default cache folder"
+        )
     # the nearest part that exists (a link followed) must be a folder for the cache to be made in
     existing = next((p for p in (path, *path.parents) if os.path.exists(p)), None)
     problem = link_problem(path)
