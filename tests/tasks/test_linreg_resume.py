@@ -1549,3 +1549,95 @@ def test_a_resume_loads_its_checks_from_their_own_modules_not_softmaxs_resume_ch
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "old"),
+    [
+        ("lr", 0.05, 0.03),
+        ("impl", "concise", "scratch"),
+        ("seed", 3, 0),
+        ("num_examples", 300, 200),
+        ("true_w", [1.0, 2.0], [2.0, -3.4]),
+    ],
+)
+def test_a_setting_edited_into_config_json_is_named_against_the_checkpoint_s(
+    tmp_path: Path, setting: str, value: object, old: object
+) -> None:
+    """config.json's settings were compared with the caller's alone: an edited lr (impl, seed,
+    the synthetic data's) trained on without a word, its resume recording nothing forced, and
+    results.json gave it as the whole run's. The checkpoint's settings are what the run was
+    trained with: the edit is refused as resume_softmax refuses it, unless forced, and then
+    recorded as forced."""
+    from linearnets.cli._report import one_line
+
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, out=out))
+    path = out / "config.json"
+    saved = json.loads(path.read_text())
+    path.write_text(json.dumps({**saved, "config": {**saved["config"], setting: value}}))
+    before = (out / "checkpoint.pt").read_bytes()
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=2)
+    assert str(info.value) == (
+        f"{out}/checkpoint.pt was trained with {setting}={old!r}, but {out}/config.json asks for "
+        f"{setting}={value!r} (a checkpoint from another run?), which would change its result; "
+        "put the run's own checkpoint.pt back, or pass force=True to continue with the settings "
+        "of config.json"
+    )
+    if setting == "lr":  # in the command line's words, as softmax's
+        assert one_line(info.value) == (
+            f"{out}/checkpoint.pt was trained with --lr 0.03, but {out}/config.json asks for "
+            "--lr 0.05 (a checkpoint from another run?), which would change its result; put the "
+            "run's own checkpoint.pt back, or pass --force to continue with the settings of "
+            "config.json"
+        )
+    assert (out / "checkpoint.pt").read_bytes() == before
+    forced = resume_linreg(out, epochs=2, force=True)
+    assert forced.config is not None and forced.config.to_dict()[setting] == value
+    trained = json.loads(path.read_text())
+    assert trained["resumes"][-1]["forced"] == {setting: [old, value]}
+    # the oracle for lr: epoch 2 trained at the edited value, as a forced --lr trains it
+    if setting == "lr":
+        given = tmp_path / "given"
+        ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, out=given))
+        oracle = resume_linreg(given, epochs=2, lr=0.05, force=True)
+        assert (forced.w, forced.b) == (oracle.w, oracle.b)
+
+
+def test_a_checkpoint_copied_from_another_run_is_named(tmp_path: Path) -> None:
+    """A checkpoint.pt of a run at another lr copied over the run's own trained on at the run's
+    config.json lr, silently (the copy's epochs now trained at a value it never had)."""
+    out, other = tmp_path / "run", tmp_path / "other"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, out=out))
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, lr=0.01, out=other))
+    (out / "checkpoint.pt").write_bytes((other / "checkpoint.pt").read_bytes())
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=2, seed=2)
+    assert str(info.value) == (
+        f"seed changed from 0 to 2 since the run in {out} started; {out}/checkpoint.pt was "
+        f"trained with lr=0.01, but {out}/config.json asks for lr=0.03 (a checkpoint from another "
+        "run?), which would change its result; drop the option to continue the same run and put "
+        "the run's own checkpoint.pt back, or pass force=True to continue with the new values"
+    )
+
+
+def test_a_value_forced_by_a_resume_stopped_before_its_first_checkpoint_carries_on(
+    tmp_path: Path,
+) -> None:
+    """A forced resume stopped in its first epoch wrote its lr into config.json, and the checkpoint
+    is still of the lr before: its plain resume, the one the stop advises, carries the forced lr on
+    (it is no disagreement), as resume_softmax's does, and records it forced."""
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, out=out))
+    with pytest.raises(TrainingInterrupted):
+        resume_linreg(out, epochs=3, lr=0.05, force=True, callbacks=[_SignalAt(2, 4)])
+    assert load_checkpoint(out / "checkpoint.pt").config["lr"] == 0.03
+    resumed = resume_linreg(out)
+    assert resumed.config is not None and resumed.config.lr == 0.05
+    saved = json.loads((out / "config.json").read_text())
+    assert [r["forced"] for r in saved["resumes"]] == [{"lr": [0.03, 0.05]}] * 2
+    given = tmp_path / "given"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, out=given))
+    oracle = resume_linreg(given, epochs=3, lr=0.05, force=True)
+    assert (resumed.w, resumed.b, _losses(resumed)) == (oracle.w, oracle.b, _losses(oracle))

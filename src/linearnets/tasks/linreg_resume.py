@@ -21,11 +21,18 @@ from linearnets.config_values import check_known_settings, lacking, path_setting
 from linearnets.errors import CheckpointError, UsageError, usage_errors_on_one_line
 from linearnets.seeding import grad_enabled, kept_global_state, pin_threads
 from linearnets.tasks.linreg import LinregResult, prepare_linreg
+from linearnets.tasks.linreg_changes import (
+    RESULT_SETTINGS,
+    SYNTHETIC,
+    carried,
+    changes,
+    named,
+)
+from linearnets.tasks.linreg_changes import unforced as refused
 from linearnets.tasks.linreg_resume_fit import check_features_fit
 from linearnets.tasks.linreg_run import (
     RUN_FILE_NAMES,
     TASK,
-    data_sha256,
     stop_named,
     train_in_folder,
     write_run_config,
@@ -33,14 +40,18 @@ from linearnets.tasks.linreg_run import (
 from linearnets.tasks.linreg_saved import read_linreg_config
 from linearnets.tasks.resume_data import (
     check_recorded_data,
-    content_changed,
     warn_unchecked_content,
 )
 from linearnets.tasks.resume_exactness import warn_not_bit_exact
 from linearnets.tasks.resume_saved import unusable_checkpoint_config
 from linearnets.tasks.stopping import complete_when_returned
 from linearnets.training.callback_checks import check_callbacks
-from linearnets.training.checkpoint import CHECKPOINT_FILE, check_history, load_checkpoint
+from linearnets.training.checkpoint import (
+    CHECKPOINT_FILE,
+    Checkpoint,
+    check_history,
+    load_checkpoint,
+)
 from linearnets.training.config_sections import notes_of
 from linearnets.training.run_config import (
     bad_config_value,
@@ -59,20 +70,6 @@ from linearnets.training.runs import (
 from linearnets.validation import check_bool
 
 __all__ = ["RESULT_SETTINGS", "resume_linreg"]
-
-# the settings that change what the run computes: a resume refuses a change unless force
-RESULT_SETTINGS = (
-    "impl",
-    "lr",
-    "batch_size",
-    "seed",
-    "num_examples",
-    "noise_std",
-    "true_w",
-    "true_b",
-    "data",
-)
-_SYNTHETIC = ("num_examples", "noise_std", "true_w", "true_b")
 
 
 def resume_linreg(
@@ -162,7 +159,9 @@ def _resume(
     overrides: dict[str, Any],
 ) -> LinregResult:
     """:func:`resume_linreg` once the folder is read and locked."""
-    old = _replaced(LinregConfig(), _saved_settings(saved["config"]), run_dir, saved=True)
+    # the settings last asked for: those of an earlier resume stopped before its first
+    # checkpoint included, as resume_softmax has them
+    asked = _replaced(LinregConfig(), _saved_settings(saved["config"]), run_dir, saved=True)
     missing = lacking(LinregConfig, saved["config"])
     if missing and not (run_dir / CONFIG_FILE).is_file():  # the checkpoint's, edited by hand
         raise unusable_checkpoint_config(run_dir / CHECKPOINT_FILE, f"it {missing}")
@@ -172,7 +171,7 @@ def _resume(
             f"the run was trained with, or the run's {CONFIG_FILE} from a copy of the run"
         )
     # out: the folder it continues in, as resume_softmax's config has it (results.json shows it)
-    new = replace(_replaced(old, overrides, run_dir), out=run_dir)
+    new = replace(_replaced(asked, overrides, run_dir), out=run_dir)
     pin_threads(new.num_threads)  # before config.json records the environment's threads
     path = run_dir / CHECKPOINT_FILE
     ckpt = load_checkpoint(path) if path.exists() or path.is_symlink() else None
@@ -180,6 +179,9 @@ def _resume(
         refuse_foreign_checkpoint(ckpt, task=TASK)
         # before any advice counting its epochs ("pass --epochs 17"), which this damage refuses
         check_history(ckpt)
+    # what the run was trained with: config.json's, compared alone, let a hand edit (lr, impl,
+    # seed, true_w) or a checkpoint copied from another run train on without a word
+    old = asked if ckpt is None else _trained_settings(ckpt, run_dir)
     if ckpt is None and (run_dir / RESULTS_FILE).exists() and not force:
         raise CheckpointError(
             f"checkpoint {shown_path(path)} does not exist, but {RESULTS_FILE} does: the run "
@@ -188,12 +190,13 @@ def _resume(
         )
     # a file moved away is told as resume_softmax tells it: the path is the run's, not the caller's
     check_recorded_data(new, saved, given=overrides, run_dir=run_dir)
-    changed = _changes(old, new, saved, run_dir)
+    changed = changes(old, new, saved, run_dir)
     if ckpt is not None and "data" in changed:  # refused even forced: told before --force is
-        clause = _clauses(old, new, {"data": changed["data"]})[0]
+        clause = named(old, new, {"data": changed["data"]}, given=overrides, run_dir=run_dir)
         check_features_fit(ckpt, old, new, change=clause)
-    if changed and not force:
-        raise _unforced(old, new, changed, saved, run_dir, given=overrides)
+    unforced = set(changed) - carried(changed, saved, epoch=None if ckpt is None else ckpt.epoch)
+    if unforced and not force:
+        raise refused(old, new, changed, saved, run_dir, given=overrides)
     if ckpt is not None:
         _check_epochs_left(run_dir, ckpt.epoch, new, given="epochs" in overrides)
     resumes = [*saved.get("resumes", [])]
@@ -225,13 +228,30 @@ def _saved_settings(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if k != "out"}
 
 
+def _trained_settings(ckpt: Checkpoint, run_dir: Path) -> LinregConfig:
+    """Return the settings ``ckpt`` was trained with, refusing a config it holds that no run
+    writes, naming the checkpoint (as :func:`~linearnets.tasks.resume_saved.checkpoint_config`
+    does a softmax run's)."""
+    missing = lacking(LinregConfig, ckpt.config)
+    if missing:
+        raise unusable_checkpoint_config(ckpt.path, f"it {missing}")
+    return _replaced(
+        LinregConfig(), _saved_settings(ckpt.config), run_dir, saved=True, checkpoint=ckpt.path
+    )
+
+
 def _replaced(
-    base: LinregConfig, changes: dict[str, Any], run_dir: Path, *, saved: bool = False
+    base: LinregConfig,
+    changes: dict[str, Any],
+    run_dir: Path,
+    *,
+    saved: bool = False,
+    checkpoint: Path | None = None,
 ) -> LinregConfig:
     """Return ``base`` with ``changes``: the synthetic settings dropped for a new ``data`` file,
     a ``data`` path made absolute as a run records it
     (:func:`~linearnets._paths.absolute_path`); an unknown or bad setting refused naming
-    it."""
+    it (``checkpoint``: the checkpoint whose config ``changes`` is, named as unusable)."""
     names = {f.name for f in fields(LinregConfig)} - {"_defaulted"}
     unknown = sorted(set(changes) - names)
     if unknown and not saved:  # the file's keys: check_known_settings below names them
@@ -243,7 +263,7 @@ def _replaced(
         _refuse_synthetic_settings(changes, base.data, run_dir)
     values = {**base.to_dict(), **changes}
     if changes.get("data") is not None and base.data is None:
-        values.update({k: changes.get(k) for k in _SYNTHETIC})  # the file decides them
+        values.update({k: changes.get(k) for k in SYNTHETIC})  # the file decides them
     try:
         check_known_settings(LinregConfig, changes)  # the words of resume_softmax's refusal
         # checked before made absolute: "" was this folder, and "~/d.csv" a folder "~" in it
@@ -252,6 +272,8 @@ def _replaced(
             values["data"] = absolute_path(data)
         return LinregConfig(**values)
     except (UsageError, TypeError) as exc:
+        if checkpoint is not None:
+            raise unusable_checkpoint_config(checkpoint, exc) from None
         if saved and not (run_dir / CONFIG_FILE).is_file():  # rebuilt from the checkpoint's
             raise unusable_checkpoint_config(run_dir / CHECKPOINT_FILE, exc) from None
         if saved:  # resume_softmax's words for the same hand edit
@@ -264,7 +286,7 @@ def _refuse_synthetic_settings(changes: dict[str, Any], data: Path, run_dir: Pat
     """Refuse a synthetic setting given to resume the run in ``run_dir``, trained on the file
     ``data``, which decides the examples (the refusal of a new run, "or pass data=None", offered
     the command line a switch it has no word for, the resume keeping the run's file)."""
-    given = [name for name in _SYNTHETIC if changes.get(name) is not None]
+    given = [name for name in SYNTHETIC if changes.get(name) is not None]
     if given:
         named = " and ".join(given)
         raise UsageError(
@@ -272,94 +294,6 @@ def _refuse_synthetic_settings(changes: dict[str, Any], data: Path, run_dir: Pat
             f"{shown_path(run_dir)} was trained on data={str(data)!r} (the file decides the "
             f"examples); leave {named} out to resume it on that file"
         )
-
-
-def _changes(
-    old: LinregConfig, new: LinregConfig, saved: dict[str, Any], run_dir: Path
-) -> dict[str, Any]:
-    """Return ``{setting: (old, new)}`` for each result setting that changed; a data file's
-    content too (by SHA-256), whatever its path (a moved file with the same content is the same;
-    where the run recorded no SHA-256, a new path is a change, as :func:`resume_softmax` takes it;
-    a file that cannot be read is none: reading the data names it). Where ``config.json`` is
-    lost, ``saved`` is its checkpoint's stand-in, whose SHA-256 is checked alike."""
-    before, after = old.to_dict(), new.to_dict()
-    changed = {k: (before[k], after[k]) for k in RESULT_SETTINGS if before[k] != after[k]}
-    if new.data is not None and old.data is not None:
-        changed.pop("data", None)
-        sha, recorded = data_sha256(new.data), saved.get("data_sha256")
-        if sha is None:  # gone or unreadable: "does not exist" says more than "changed"
-            return changed
-        if isinstance(recorded, str) and recorded != sha:
-            changed["data"] = (f"{old.data} (SHA-256 {recorded[:12]})", str(new.data))
-        elif not isinstance(recorded, str) and new.data != old.data:
-            # no SHA-256 to compare the new path's content with (an older or hand-edited file; a
-            # lost config.json's checkpoint of an earlier linearnets)
-            where = "recorded" if (run_dir / CONFIG_FILE).exists() else f"in {CHECKPOINT_FILE}"
-            changed["data"] = (f"{old.data} (no SHA-256 {where})", str(new.data))
-    return changed
-
-
-def _unforced(
-    old: LinregConfig,
-    new: LinregConfig,
-    changed: dict[str, Any],
-    saved: dict[str, Any],
-    run_dir: Path,
-    *,
-    given: dict[str, Any],
-) -> UsageError:
-    """Return the refusal of the unforced ``changed`` settings: those ``given`` left out, or
-    forced; the run's own data file, not given, whose content changed, put back (leaving out a
-    ``data`` never passed was no fix, nor leaving out the run's own path), as resume_softmax says it."""
-    own = old.data is not None and new.data is not None and _same_path(old.data, new.data)
-    content = "data" in changed and new.data is not None and ("data" not in given or own)
-    settings = {k: v for k, v in changed.items() if not (content and k == "data")}
-    sha = (str(saved.get("data_sha256")), data_sha256(new.data) if new.data else None)
-    if content and not settings:
-        return UsageError(content_changed(new.data, sha[0], sha[1] or "?", run_dir))
-    clauses = "; ".join(_clauses(old, new, settings))
-    if not content:
-        return UsageError(
-            f"{clauses}: the run in {shown_path(run_dir)} was trained with the first, and a "
-            "changed setting changes its result; leave it out to resume the run as it was, or "
-            "pass force=True to continue with it"
-        )
-    file = content_changed(new.data, sha[0], sha[1] or "?", run_dir, fix=False)
-    them = "setting" if len(settings) == 1 else "settings"
-    return UsageError(
-        f"{clauses}, and {file}: each changes the run's result; leave the changed {them} out "
-        "and put the original file back to resume the run as it was, or pass force=True to "
-        f"continue with {'both' if len(settings) == 1 else 'them all'}"
-    )
-
-
-def _same_path(a: str | Path, b: str | Path) -> bool:
-    """Whether ``a`` and ``b`` name the same file (one path given as typed, one as recorded)."""
-    return Path(a).expanduser().resolve() == Path(b).expanduser().resolve()
-
-
-def _clauses(old: LinregConfig, new: LinregConfig, changed: dict[str, Any]) -> list[str]:
-    """Return a clause per change of :func:`_changes`, ``lr changed from 0.03 to 0.01``; a switch
-    between synthetic data and a file as one clause, on ``data``, naming the synthetic data it
-    drops or brings (its four settings change only because a file decides them: no clause each)."""
-    switched = (old.data is None) != (new.data is None)
-    synthetic = old if old.data is None else new
-    return [
-        f"{k} changed from {_shown(k, a, synthetic)} to {_shown(k, b, synthetic)}"
-        for k, (a, b) in changed.items()
-        if not (switched and k in _SYNTHETIC)
-    ]
-
-
-def _shown(key: str, value: Any, synthetic: LinregConfig) -> str:
-    """Return a setting's ``value`` as Python writes it, a ``data`` of ``None`` with what it means,
-    the data ``synthetic``'s settings make: ``None (synthetic data: num_examples=1000,
-    noise_std=0.01, true_w=[2.0, -3.4], true_b=4.2)`` (the command line prints ``synthetic data
-    (no --data; --num-examples 1000, --noise-std 0.01, truth w [2.0, -3.4], b 4.2)``)."""
-    if key != "data" or value is not None:
-        return repr(value)
-    settings = synthetic.to_dict()
-    return f"None (synthetic data: {', '.join(f'{k}={settings[k]!r}' for k in _SYNTHETIC)})"
 
 
 def _check_epochs_left(run_dir: Path, done: int, new: LinregConfig, *, given: bool) -> None:

@@ -23,13 +23,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from linearnets._text import shown_path
 from linearnets.config import RESULT_SETTINGS, SoftmaxConfig
-from linearnets.errors import UsageError
+from linearnets.tasks import resume_refusals as refusals
 from linearnets.tasks.resume_data import same_content
 from linearnets.tasks.resume_entries import forced_since
-from linearnets.training.checkpoint import CHECKPOINT_FILE
-from linearnets.training.runs import CONFIG_FILE
 
 __all__ = [
     "OPTIONS",
@@ -76,7 +73,9 @@ def changed_settings(
     forced_before = forced_since(saved, epoch)
     unforced = [k for k, v in changed.items() if str(v[1]) not in forced_before.get(k, ())]
     if unforced and not force:
-        raise _unforced_change(unforced, old, new, given=given, run_dir=run_dir)
+        raise refusals.unforced_change(
+            unforced, _written(unforced, old), _written(unforced, new), given=given, run_dir=run_dir
+        )
     return changed
 
 
@@ -141,40 +140,10 @@ def differences(
 ) -> str:
     """Name each change: as a setting the caller gave, ``lr changed from 0.1 to 0.5``, or as
     ``config.json`` and the checkpoint disagreeing (a checkpoint copied in from another run)."""
-    parts = []
-    asked = [k for k in keys if k in given]
-    if asked:
-        changes = "; ".join(f"{k} changed from {_shown(k, old)} to {_shown(k, new)}" for k in asked)
-        parts.append(f"{changes} since the run in {shown_path(run_dir)} started")
-    found = [k for k in keys if k not in given]
-    if found:
-        was = " and ".join(f"{k}={_shown(k, old)}" for k in found)
-        now = " and ".join(f"{k}={_shown(k, new)}" for k in found)
-        parts.append(
-            f"{shown_path(run_dir / CHECKPOINT_FILE)} was trained with {was}, but "
-            f"{shown_path(run_dir / CONFIG_FILE)} asks for {now} (a checkpoint from another run?)"
-        )
-    return "; ".join(parts)
+    was, now = _written(keys, old), _written(keys, new)
+    return refusals.differences(keys, was, now, given=given, run_dir=run_dir)
 
 
-def _unforced_change(
-    keys: Sequence[str],
-    old: SoftmaxConfig,
-    new: SoftmaxConfig,
-    *,
-    given: Collection[str],
-    run_dir: Path,
-) -> UsageError:
-    """Return the error refusing the changes of ``keys``, with the ways out that fit them."""
-    asked = [k for k in keys if k in given]
-    fixes = ["drop the option to continue the same run"] if asked else []
-    if len(asked) < len(keys):
-        fixes.append(f"put the run's own {CHECKPOINT_FILE} back")
-    if len(asked) == len(keys):
-        values = "the new value"
-    else:
-        values = "the new values" if asked else f"the settings of {CONFIG_FILE}"
-    return UsageError(
-        f"{differences(keys, old, new, given=given, run_dir=run_dir)}, which would change its "
-        f"result; {' and '.join(fixes)}, or pass force=True to continue with {values}"
-    )
+def _written(keys: Sequence[str], config: SoftmaxConfig) -> dict[str, str]:
+    """Return each of ``keys`` in ``config`` as :func:`_shown` writes it."""
+    return {k: _shown(k, config) for k in keys}

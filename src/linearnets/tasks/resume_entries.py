@@ -6,9 +6,9 @@ finished when it started (0 for a run started over), and ``forced``, each result
 changed with ``force=True`` as ``[old, new]``, beside the environment it ran in. A softmax
 resume writes the pair as strings (``{"lr": ["0.1", "0.5"]}``; ``data_sha256`` too, a data
 file's new content), a linear-regression resume as the settings' own values
-(``{"lr": [0.03, 0.05]}``, ``{"true_w": [[2.0, -3.4], null]}``). A softmax resume reads them
+(``{"lr": [0.03, 0.05]}``, ``{"true_w": [[2.0, -3.4], null]}``). Both resumes read them
 back: a value forced by an earlier resume from the same epoch carries on without ``force``
-(:func:`forced_since`); :mod:`linearnets.tasks.resume_exactness` tells from ``from_epoch``
+(:func:`forced_since`, :func:`forced_values_since`); :mod:`linearnets.tasks.resume_exactness` tells from ``from_epoch``
 which resumes trained, for both tasks.
 
 A hand edit there to a value no resume writes (``"from_epoch": "1"``, ``2.5``, ``true``, ``-1``;
@@ -32,7 +32,7 @@ from typing import Any, Literal, NamedTuple
 from linearnets._text import json_kind, shown_path
 from linearnets.errors import UsageError
 
-__all__ = ["check_entries", "forced_since"]
+__all__ = ["check_entries", "forced_since", "forced_values_since"]
 
 
 class _Pairs(NamedTuple):
@@ -156,9 +156,19 @@ def forced_since(saved: dict[str, Any], epoch: int) -> dict[str, set[str]]:
     ``saved``'s entries are as :func:`check_entries` took them.
     """
     values: dict[str, set[str]] = {}
+    for key, forced in forced_values_since(saved, epoch).items():
+        values[key] = set(forced)
+    return values
+
+
+def forced_values_since(saved: dict[str, Any], epoch: int) -> dict[str, list[Any]]:
+    """Return the values earlier resumes from ``epoch`` forced, per setting, as :func:`forced_since`
+    does, each as its entry records it: a linear-regression run's JSON values (``0.05``, a
+    ``true_w``'s ``[1.0, 2.0]``, which no set holds), a softmax run's strings."""
+    values: dict[str, list[Any]] = {}
     for entry in saved.get("resumes", []):
         if entry.get("from_epoch") != epoch:
             continue
         for key, (_, new) in (entry.get("forced") or {}).items():
-            values.setdefault(key, set()).add(new)
+            values.setdefault(key, []).append(new)
     return values

@@ -1,0 +1,214 @@
+"""What a linear-regression resume's settings change from its checkpoint's, and whether they may
+(D2L §3.2.7).
+
+The settings a resume continues with (``config.json``'s, the caller's overrides applied) are
+compared with those the checkpoint was trained with, as a softmax resume compares them
+(:mod:`linearnets.tasks.resume_changes`): a setting that changes the result is refused unless
+``force=True``. A change the caller did not ask for is ``config.json`` disagreeing with the
+checkpoint (a hand edit, or a checkpoint copied in from another run), named so; one an earlier
+resume from the same epoch forced, stopped before its first checkpoint, carries on. A ``data``
+file is compared by content: the same SHA-256 at another path is the same file. Used by
+:mod:`linearnets.tasks.linreg_resume`, in the Python API's words (the command line prints its
+options).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+from linearnets._text import shown_path
+from linearnets.config import LinregConfig
+from linearnets.errors import UsageError
+from linearnets.tasks import resume_refusals as refusals
+from linearnets.tasks.linreg_run import data_sha256
+from linearnets.tasks.resume_data import content_changed
+from linearnets.tasks.resume_entries import forced_values_since
+from linearnets.training.checkpoint import CHECKPOINT_FILE
+from linearnets.training.runs import CONFIG_FILE
+
+__all__ = [
+    "RESULT_SETTINGS",
+    "SYNTHETIC",
+    "asked_settings",
+    "carried",
+    "changes",
+    "clauses",
+    "named",
+    "not_config_json_s",
+    "unforced",
+    "written",
+]
+
+# the settings that change what the run computes: a resume refuses a change unless force
+RESULT_SETTINGS = (
+    "impl",
+    "lr",
+    "batch_size",
+    "seed",
+    "num_examples",
+    "noise_std",
+    "true_w",
+    "true_b",
+    "data",
+)
+SYNTHETIC = ("num_examples", "noise_std", "true_w", "true_b")
+
+
+def asked_settings(given: Collection[str]) -> set[str]:
+    """Return the settings the caller asked to change: those ``given``, and with a ``data`` given,
+    the synthetic data's (a file decides them: they change with it, not from ``config.json``)."""
+    return {*given, *(SYNTHETIC if "data" in given else ())}
+
+
+def not_config_json_s(old: LinregConfig, new: LinregConfig, *, given: Collection[str]) -> set[str]:
+    """Return the settings whose change is no disagreement of ``config.json`` with the checkpoint:
+    those the caller asked for (:func:`asked_settings`), and ``data`` where the run's own file
+    (at its own path) holds new content."""
+    own = old.data is not None and new.data is not None and _same_path(old.data, new.data)
+    return asked_settings(given) | ({"data"} if own else set())
+
+
+def changes(
+    old: LinregConfig, new: LinregConfig, saved: dict[str, Any], run_dir: Path
+) -> dict[str, Any]:
+    """Return ``{setting: (old, new)}`` for each result setting that changed; a data file's
+    content too (by SHA-256), whatever its path (a moved file with the same content is the same;
+    where the run recorded no SHA-256, a new path is a change, as :func:`resume_softmax` takes it;
+    a file that cannot be read is none: reading the data names it). Where ``config.json`` is
+    lost, ``saved`` is its checkpoint's stand-in, whose SHA-256 is checked alike.
+
+    Args:
+        old: the checkpoint's settings (``config.json``'s, for a run that has none).
+        new: the settings to continue with.
+    """
+    before, after = old.to_dict(), new.to_dict()
+    changed = {k: (before[k], after[k]) for k in RESULT_SETTINGS if before[k] != after[k]}
+    if new.data is not None and old.data is not None:
+        changed.pop("data", None)
+        sha, recorded = data_sha256(new.data), saved.get("data_sha256")
+        if sha is None:  # gone or unreadable: "does not exist" says more than "changed"
+            return changed
+        if isinstance(recorded, str) and recorded != sha:
+            changed["data"] = (f"{old.data} (SHA-256 {recorded[:12]})", str(new.data))
+        elif not isinstance(recorded, str) and new.data != old.data:
+            # no SHA-256 to compare the new path's content with (an older or hand-edited file; a
+            # lost config.json's checkpoint of an earlier linearnets)
+            where = "recorded" if (run_dir / CONFIG_FILE).exists() else f"in {CHECKPOINT_FILE}"
+            changed["data"] = (f"{old.data} (no SHA-256 {where})", str(new.data))
+    return changed
+
+
+def carried(changed: dict[str, Any], saved: dict[str, Any], *, epoch: int | None) -> set[str]:
+    """Return the settings of ``changed`` whose new value an earlier resume from the checkpoint's
+    ``epoch`` forced (``None``: no checkpoint): that resume stopped before its first checkpoint,
+    and ``config.json`` carries its value on, as a softmax resume's does."""
+    if epoch is None:
+        return set()
+    forced = forced_values_since(saved, epoch)
+    return {k for k, (_, value) in changed.items() if value in forced.get(k, [])}
+
+
+def unforced(
+    old: LinregConfig,
+    new: LinregConfig,
+    changed: dict[str, Any],
+    saved: dict[str, Any],
+    run_dir: Path,
+    *,
+    given: Collection[str],
+) -> UsageError:
+    """Return the refusal of the unforced ``changed`` settings: those ``given`` left out, or
+    forced; the run's own data file, not given, whose content changed, put back (leaving out a
+    ``data`` never passed was no fix, nor leaving out the run's own path), as resume_softmax says it;
+    a setting not given, ``config.json`` disagreeing with the checkpoint, named so."""
+    own = old.data is not None and new.data is not None and _same_path(old.data, new.data)
+    content = "data" in changed and new.data is not None and ("data" not in given or own)
+    settings = {k: v for k, v in changed.items() if not (content and k == "data")}
+    sha = (str(saved.get("data_sha256")), data_sha256(new.data) if new.data else None)
+    if content and not settings:
+        return UsageError(content_changed(new.data, sha[0], sha[1] or "?", run_dir))
+    asked = asked_settings(given)
+    file = content_changed(new.data, sha[0], sha[1] or "?", run_dir, fix=False) if content else ""
+    if any(k not in asked for k in settings):  # config.json's: the softmax resume's words
+        keys = [k for k in settings if not (_switched(old, new) and k in SYNTHETIC)]
+        was, now = written(old, new, {k: settings[k] for k in keys})
+        also = f", and {file}" if file else ""
+        return refusals.unforced_change(keys, was, now, given=asked, run_dir=run_dir, also=also)
+    said = "; ".join(clauses(old, new, settings))
+    if not content:
+        return UsageError(
+            f"{said}: the run in {shown_path(run_dir)} was trained with the first, and a "
+            "changed setting changes its result; leave it out to resume the run as it was, or "
+            "pass force=True to continue with it"
+        )
+    them = "setting" if len(settings) == 1 else "settings"
+    return UsageError(
+        f"{said}, and {file}: each changes the run's result; leave the changed {them} out "
+        "and put the original file back to resume the run as it was, or pass force=True to "
+        f"continue with {'both' if len(settings) == 1 else 'them all'}"
+    )
+
+
+def named(
+    old: LinregConfig,
+    new: LinregConfig,
+    changed: dict[str, Any],
+    *,
+    given: Collection[str],
+    run_dir: Path,
+) -> str:
+    """Return the words naming ``changed``: :func:`clauses` where the caller asked for each (or the
+    run's own data file's content changed), else ``config.json`` and the checkpoint disagreeing
+    (:func:`~linearnets.tasks.resume_refusals.differences`)."""
+    asked = not_config_json_s(old, new, given=given)
+    if all(k in asked for k in changed):
+        return "; ".join(clauses(old, new, changed))
+    keys = [k for k in changed if not (_switched(old, new) and k in SYNTHETIC)]
+    was, now = written(old, new, {k: changed[k] for k in keys})
+    return refusals.differences(keys, was, now, given=asked, run_dir=run_dir)
+
+
+def written(
+    old: LinregConfig, new: LinregConfig, changed: dict[str, Any]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Return each change's old and new value as :func:`_shown` writes them."""
+    synthetic = old if old.data is None else new
+    was = {k: _shown(k, a, synthetic) for k, (a, _) in changed.items()}
+    now = {k: _shown(k, b, synthetic) for k, (_, b) in changed.items()}
+    return was, now
+
+
+def _switched(old: LinregConfig, new: LinregConfig) -> bool:
+    """Whether the data switch between synthetic data and a file (the synthetic settings change
+    with it: the ``data`` clause names them)."""
+    return (old.data is None) != (new.data is None)
+
+
+def _same_path(a: str | Path, b: str | Path) -> bool:
+    """Whether ``a`` and ``b`` name the same file (one path given as typed, one as recorded)."""
+    return Path(a).expanduser().resolve() == Path(b).expanduser().resolve()
+
+
+def clauses(old: LinregConfig, new: LinregConfig, changed: dict[str, Any]) -> list[str]:
+    """Return a clause per change of :func:`changes`, ``lr changed from 0.03 to 0.01``; a switch
+    between synthetic data and a file as one clause, on ``data``, naming the synthetic data it
+    drops or brings (its four settings change only because a file decides them: no clause each)."""
+    was, now = written(old, new, changed)
+    return [
+        f"{k} changed from {was[k]} to {now[k]}"
+        for k in changed
+        if not (_switched(old, new) and k in SYNTHETIC)
+    ]
+
+
+def _shown(key: str, value: Any, synthetic: LinregConfig) -> str:
+    """Return a setting's ``value`` as Python writes it, a ``data`` of ``None`` with what it means,
+    the data ``synthetic``'s settings make: ``None (synthetic data: num_examples=1000,
+    noise_std=0.01, true_w=[2.0, -3.4], true_b=4.2)`` (the command line prints ``synthetic data
+    (no --data; --num-examples 1000, --noise-std 0.01, truth w [2.0, -3.4], b 4.2)``)."""
+    if key != "data" or value is not None:
+        return repr(value)
+    settings = synthetic.to_dict()
+    return f"None (synthetic data: {', '.join(f'{k}={settings[k]!r}' for k in SYNTHETIC)})"

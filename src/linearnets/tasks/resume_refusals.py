@@ -1,0 +1,84 @@
+"""The words of a resume refusing a changed setting, for both tasks (D2L §3.2.7, §3.6.6).
+
+A resume compares the settings it would continue with against the checkpoint's, the settings the
+run was trained with. A change the caller asked for is named as such (``lr changed from 0.1 to
+0.5``); one the caller did not ask for is ``config.json`` disagreeing with the checkpoint (a
+checkpoint copied in from another run, or a hand edit), and is named so. The values come already
+written as each task writes them (softmax's ``None (28×28)``, linear regression's ``None
+(synthetic data: ...)``). Used by :mod:`linearnets.tasks.resume_changes` (softmax) and
+:mod:`linearnets.tasks.linreg_changes`; the command line prints the words with its options.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
+
+from linearnets._text import shown_path
+from linearnets.errors import UsageError
+from linearnets.training.checkpoint import CHECKPOINT_FILE
+from linearnets.training.runs import CONFIG_FILE
+
+__all__ = ["differences", "unforced_change"]
+
+
+def differences(
+    keys: Sequence[str],
+    was: Mapping[str, str],
+    now: Mapping[str, str],
+    *,
+    given: Collection[str],
+    run_dir: Path,
+) -> str:
+    """Name each change of ``keys``: as a setting the caller gave, ``lr changed from 0.1 to 0.5``,
+    or as ``config.json`` and the checkpoint disagreeing (a checkpoint copied in from another run).
+
+    Args:
+        was, now: each key's value, the checkpoint's and the one to continue with, as written.
+        given: the settings the caller passed.
+    """
+    parts = []
+    asked = [k for k in keys if k in given]
+    if asked:
+        changes = "; ".join(f"{k} changed from {was[k]} to {now[k]}" for k in asked)
+        parts.append(f"{changes} since the run in {shown_path(run_dir)} started")
+    found = [k for k in keys if k not in given]
+    if found:
+        trained = " and ".join(f"{k}={was[k]}" for k in found)
+        asks = " and ".join(f"{k}={now[k]}" for k in found)
+        parts.append(
+            f"{shown_path(run_dir / CHECKPOINT_FILE)} was trained with {trained}, but "
+            f"{shown_path(run_dir / CONFIG_FILE)} asks for {asks} (a checkpoint from another run?)"
+        )
+    return "; ".join(parts)
+
+
+def unforced_change(
+    keys: Sequence[str],
+    was: Mapping[str, str],
+    now: Mapping[str, str],
+    *,
+    given: Collection[str],
+    run_dir: Path,
+    also: str = "",
+) -> UsageError:
+    """Return the error refusing the changes of ``keys``, with the ways out that fit them.
+
+    Args:
+        also: a clause naming another change, said after the settings' (``, and data='d.csv'
+            changed since ...``): the data file's content, whose fix is the file put back.
+    """
+    asked = [k for k in keys if k in given]
+    fixes = ["drop the option to continue the same run"] if asked else []
+    if len(asked) < len(keys):
+        fixes.append(f"put the run's own {CHECKPOINT_FILE} back")
+    if also:
+        fixes.append("put the original file back")
+    if len(asked) == len(keys):
+        values = "the new values" if also else "the new value"
+    else:
+        values = "the new values" if asked or also else f"the settings of {CONFIG_FILE}"
+    return UsageError(
+        f"{differences(keys, was, now, given=given, run_dir=run_dir)}{also}, which would change "
+        f"its result; {' and '.join(fixes)}, or pass force=True to continue with {values}"
+    )
