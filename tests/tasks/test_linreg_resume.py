@@ -187,10 +187,60 @@ def test_a_damaged_checkpoint_is_named(tmp_path: Path) -> None:
         resume_linreg(out)
 
 
+def _weights_of_three_features(path: Path) -> None:
+    """Replace the scratch checkpoint's ``w`` (2, 1) at ``path`` by a (3, 1) one, its config
+    kept: weights no model of its settings takes, as a damaged or mixed-up file holds."""
+    from dataclasses import asdict
+
+    from linearnets.training.checkpoint import save_checkpoint
+
+    ckpt = load_checkpoint(path)
+    fields = {k: v for k, v in asdict(ckpt).items() if k not in ("path", "version")}
+    fields["model_state"] = {**ckpt.model_state, "w": torch.zeros(3, 1)}
+    save_checkpoint(path, **fields)
+
+
 def test_a_checkpoint_of_another_shape_is_refused_naming_it(tmp_path: Path) -> None:
     out = _stopped(ln.LinregConfig(epochs=3, num_examples=200, out=tmp_path / "run"))
+    _weights_of_three_features(out / "checkpoint.pt")
     with pytest.raises(CheckpointError, match=r"holds states this run cannot take"):
+        resume_linreg(out)
+
+
+def test_a_true_w_of_another_length_is_refused_even_forced_naming_true_w(tmp_path: Path) -> None:
+    """A true_w of another length makes a model of another number of features: given (forced),
+    or edited into config.json, it was let through to the states' load and refused as a damaged
+    checkpoint, "delete it and resume with force=True to start the run over", which threw the
+    trained epochs away. It is named now, against the checkpoint's, with the fix that keeps them."""
+    from linearnets.cli._report import one_line
+
+    out = _stopped(ln.LinregConfig(epochs=3, num_examples=200, out=tmp_path / "run"))
+    before = (out / "checkpoint.pt").read_bytes()
+    with pytest.raises(UsageError) as info:
         resume_linreg(out, true_w=[1.0, 2.0, 3.0], force=True)
+    assert str(info.value) == (
+        "true_w changed from [2.0, -3.4] to [1.0, 2.0, 3.0]: the model would take 3 features and "
+        "the checkpoint's weights take 2, so they cannot carry over, not even with force=True; "
+        "leave true_w out to resume on the run's own synthetic data, or start a new run in "
+        "another folder (out=NEW_DIR)"
+    )
+    path = out / "config.json"
+    saved = json.loads(path.read_text())
+    for true_w in ([1.0], [1.0, 2.0, 3.0]):
+        path.write_text(json.dumps({**saved, "config": {**saved["config"], "true_w": true_w}}))
+        for force in (False, True):
+            with pytest.raises(UsageError) as info:
+                resume_linreg(out, force=force)
+            assert one_line(info.value) == (
+                f"{out}/checkpoint.pt was trained with true_w=[2.0, -3.4], but {out}/config.json "
+                f"asks for true_w={true_w} (a checkpoint from another run?): the model would "
+                f"take {len(true_w)} features and the checkpoint's weights take 2, so they cannot "
+                "carry over, not even with --force; put back the run's own config.json or "
+                "checkpoint.pt, or start a new run in another folder (--out NEW_DIR)"
+            )
+    assert (out / "checkpoint.pt").read_bytes() == before
+    path.write_text(json.dumps(saved))
+    assert len(resume_linreg(out).history.epochs) == 3  # the trained epochs kept
 
 
 def test_a_softmax_run_s_checkpoint_copied_in_is_refused_naming_its_task(
@@ -1435,10 +1485,11 @@ def test_a_checkpoint_of_another_shape_is_refused_whole_with_its_fix(tmp_path: P
 
     out = _stopped(ln.LinregConfig(epochs=3, num_examples=200, out=tmp_path / "run"))
     path = out / "checkpoint.pt"
+    _weights_of_three_features(path)
     with pytest.raises(CheckpointError) as info:
-        resume_linreg(out, true_w=[1.0, 2.0, 3.0], force=True)
-    reason = (  # the scratch model's own refusal of weights (2, 1) for its w (3, 1)
-        "UsageError: state_dict['w'] must have shape (3, 1), got (2, 1); load a state saved from "
+        resume_linreg(out)
+    reason = (  # the scratch model's own refusal of weights (3, 1) for its w (2, 1)
+        "UsageError: state_dict['w'] must have shape (2, 1), got (3, 1); load a state saved from "
         "the same model size"
     )
     assert str(info.value) == (

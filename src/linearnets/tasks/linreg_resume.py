@@ -27,6 +27,7 @@ from linearnets.tasks.linreg_changes import (
     carried,
     changes,
     named,
+    not_config_json_s,
 )
 from linearnets.tasks.linreg_changes import unforced as refused
 from linearnets.tasks.linreg_resume_fit import check_features_fit
@@ -191,9 +192,12 @@ def _resume(
     # a file moved away is told as resume_softmax tells it: the path is the run's, not the caller's
     check_recorded_data(new, saved, given=overrides, run_dir=run_dir)
     changed = changes(old, new, saved, run_dir)
-    if ckpt is not None and "data" in changed:  # refused even forced: told before --force is
-        clause = named(old, new, {"data": changed["data"]}, given=overrides, run_dir=run_dir)
-        check_features_fit(ckpt, old, new, change=clause)
+    # refused even forced, told before --force is: the weights' size is the data's features
+    for key in ("data", "true_w"):
+        if ckpt is not None and key in changed:
+            clause = named(old, new, {key: changed[key]}, given=overrides, run_dir=run_dir)
+            given = key in not_config_json_s(old, new, given=overrides)
+            check_features_fit(ckpt, old, new, change=clause, given=given)
     unforced = set(changed) - carried(changed, saved, epoch=None if ckpt is None else ckpt.epoch)
     if unforced and not force:
         raise refused(old, new, changed, saved, run_dir, given=overrides)

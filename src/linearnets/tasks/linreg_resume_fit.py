@@ -1,7 +1,8 @@
 """Whether a linear-regression checkpoint's weights fit the data a resume would train on (D2L §3.2).
 
 A ``data`` file with another number of features than the run was trained on (at a new path, new
-content at the run's own, or a switch between a file and synthetic data) makes a model whose ``w``
+content at the run's own, or a switch between a file and synthetic data), or synthetic data of
+another ``true_w`` length, makes a model whose ``w``
 has another shape: none of the run's training could carry over, so the resume is refused even with
 ``force=True``, before anything is written, naming both sizes. It failed as the checkpoint loaded,
 said as a damaged checkpoint, in the model's words ("state_dict['w'] must have shape (4, 1)").
@@ -17,30 +18,40 @@ import torch
 
 from linearnets.config import LinregConfig
 from linearnets.errors import LinearnetsError, UsageError
-from linearnets.training.checkpoint import Checkpoint
+from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint
+from linearnets.training.runs import CONFIG_FILE
 
 __all__ = ["check_features_fit"]
 
 
 def check_features_fit(
-    ckpt: Checkpoint, old: LinregConfig, new: LinregConfig, *, change: str
+    ckpt: Checkpoint, old: LinregConfig, new: LinregConfig, *, change: str, given: bool = True
 ) -> None:
     """Refuse, even forced, the changed data of ``new`` whose features ``ckpt``'s weights do not take.
+
+    The synthetic data's ``true_w`` sets their number too: one of another length (given, or
+    edited into ``config.json``) was let through to the states' load, and refused there as a
+    damaged checkpoint, to be deleted.
 
     Args:
         ckpt: the run's checkpoint: the scratch model's ``w`` (d, 1) or ``nn.Linear``'s
             ``0.weight`` (1, d).
         old, new: the run's settings and those it would continue with, whose data changed.
         change: the clause naming the change (``data changed from 'a.csv' to 'b.csv'``).
+        given: whether the caller passed the change (else it is ``config.json``'s, disagreeing
+            with the checkpoint).
     """
     trained, wanted = _trained_features(ckpt.model_state), _features(new)
     if trained is None or wanted is None or trained == wanted:
         return  # unmeasured (restoring the states, or reading the data, names the damage)
-    fix = (
-        "leave data out to resume on the run's own data"
-        if new.data != old.data
-        else "put the run's own file back"  # new content at the run's own path
-    )
+    if not given:  # config.json's, against the checkpoint's
+        fix = f"put back the run's own {CONFIG_FILE} or {CHECKPOINT_FILE}"
+    elif new.data is None and old.data is None:
+        fix = "leave true_w out to resume on the run's own synthetic data"
+    elif new.data != old.data:
+        fix = "leave data out to resume on the run's own data"
+    else:
+        fix = "put the run's own file back"  # new content at the run's own path
     raise UsageError(
         f"{change}: the model would take {wanted} features and the checkpoint's weights take "
         f"{trained}, so they cannot carry over, not even with force=True; {fix}, or start a new "
