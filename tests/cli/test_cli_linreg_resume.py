@@ -92,15 +92,19 @@ def test_out_then_resume_for_more_epochs(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--lr", "0.1"], "--lr changed from 0.03 to 0.1: the run in {out} was trained with the "
-         "first, and a changed setting changes its result; leave it out to resume the run as it "
-         "was, or pass --force to continue with it"),
+        (["--lr", "0.1", "--epochs", "2"], "--lr changed from 0.03 to 0.1: the run in {out} was "
+         "trained with the first, and a changed setting changes its result; leave it out to "
+         "resume the run as it was, or pass --force to continue with it"),
+        # no epoch left to train at it: --force led on to "the run ... is complete"
+        (["--lr", "0.1"], "--lr changed from 0.03 to 0.1, but the run in {out} already trained "
+         "its 1 epoch (checkpoint.pt is of epoch 1), so no epoch would train with it; pass e.g. "
+         "--epochs 6 to train further with it, or leave it out to keep the run as it was trained"),
         ([], "the run in {out} is complete: it finished its 1 epoch and wrote its results, so "
          "nothing is left to resume; pass e.g. --epochs 6 to train further"),
         (["--out", "x"], "--out cannot be combined with --resume: the run continues in {out}; "
          "drop --out"),
     ],
-    ids=["changed-lr", "finished", "out"],
+    ids=["changed-lr", "changed-lr-no-epoch-left", "finished", "out"],
 )  # fmt: skip
 def test_a_resume_refused_says_why_in_one_line(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, args: list[str], message: str

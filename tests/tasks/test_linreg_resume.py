@@ -1692,3 +1692,33 @@ def test_a_value_forced_by_a_resume_stopped_before_its_first_checkpoint_carries_
     ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, out=given))
     oracle = resume_linreg(given, epochs=3, lr=0.05, force=True)
     assert (resumed.w, resumed.b, _losses(resumed)) == (oracle.w, oracle.b, _losses(oracle))
+
+
+def test_a_forced_change_on_a_resume_that_trains_nothing_is_refused(tmp_path: Path) -> None:
+    """results.json deleted, the checkpoint at the last epoch: a forced lr trained nothing, yet
+    config.json and results.json gave the run lr 0.5. Refused now, forced or not, before
+    anything is written; an lr carried from config.json (an earlier forced resume stopped before
+    its first checkpoint) is dropped, as resume_softmax drops it."""
+    from linearnets.cli._report import one_line
+
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, out=out))
+    (out / "results.json").unlink()
+    config_json = (out / "config.json").read_text()
+    for force in (True, False):
+        with pytest.raises(UsageError) as info:
+            resume_linreg(out, lr=0.5, force=force)
+        assert one_line(info.value) == (
+            f"--lr changed from 0.03 to 0.5, but the run in {out} already trained its 1 epoch "
+            "(checkpoint.pt is of epoch 1), so no epoch would train with it; pass e.g. --epochs 6 "
+            "to train further with it, or leave it out to keep the run as it was trained"
+        )
+    assert (out / "config.json").read_text() == config_json and not (out / "results.json").exists()
+    with pytest.raises(TrainingInterrupted):
+        resume_linreg(out, epochs=3, lr=0.5, force=True, callbacks=[_SignalAt(2, 4)])
+    resumed = resume_linreg(out, epochs=1)  # ends the run where it is, at its own lr
+    assert resumed.config is not None and resumed.config.lr == 0.03
+    results = json.loads((out / "results.json").read_text())
+    assert results["config"]["lr"] == 0.03
+    saved = json.loads((out / "config.json").read_text())
+    assert [r["forced"] for r in saved["resumes"]] == [{"lr": [0.03, 0.5]}, {}]

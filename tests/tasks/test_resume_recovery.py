@@ -544,3 +544,30 @@ def test_a_resume_in_a_folder_without_write_permission_advises_chmod_or_the_copy
         "can write"
     )
     assert {n: (run / n).read_bytes() for n in before} == before
+
+
+def test_a_forced_change_on_a_resume_that_trains_nothing_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run at its last epoch whose results.json was deleted, resumed with --lr 0.5 --force: the
+    resume trained nothing, yet config.json gave the run lr 0.5 and its resume entry forced it.
+    Refused now, forced or not, with the ways that do what was asked; nothing written."""
+    run, before = _finished(tmp_path)
+    (run / "results.json").unlink()
+    before.pop("results.json")
+    said = (
+        "{lr} changed from 0.1 to 0.5, but the run in {run} already trained its 1 epoch "
+        "(checkpoint.pt is of epoch 1), so no epoch would train with it; pass e.g. {epochs} to "
+        "train further with it, or leave it out to keep the run as it was trained"
+    )
+    for force in (True, False):
+        with pytest.raises(UsageError) as info:
+            resume_softmax(run, lr=0.5, force=force)
+        assert str(info.value) == said.format(lr="lr", run=run, epochs="epochs=6")
+    assert main(["softmax", "--resume", str(run), "--lr", "0.5", "--force"]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets softmax: error: {said.format(lr='--lr', run=run, epochs='--epochs 6')}\n"
+    )
+    assert {n: (run / n).read_bytes() for n in before} == before
+    resume_softmax(run)  # the fix: left out, the run ends as it was trained
+    assert json.loads((run / "config.json").read_text())["config"]["lr"] == 0.1

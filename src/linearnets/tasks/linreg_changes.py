@@ -15,6 +15,7 @@ options).
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ __all__ = [
     "named",
     "not_config_json_s",
     "unforced",
+    "untrained",
     "written",
 ]
 
@@ -168,6 +170,32 @@ def named(
     keys = [k for k in changed if not (_switched(old, new) and k in SYNTHETIC)]
     was, now = written(old, new, {k: changed[k] for k in keys})
     return refusals.differences(keys, was, now, given=asked, run_dir=run_dir)
+
+
+def untrained(
+    old: LinregConfig,
+    new: LinregConfig,
+    changed: dict[str, Any],
+    *,
+    given: Collection[str],
+    run_dir: Path,
+) -> tuple[LinregConfig, dict[str, Any]]:
+    """Return ``new`` and ``changed`` for a resume that trains no epoch (the checkpoint's is the
+    run's last: ``results.json`` is written again), as a softmax resume has them.
+
+    A change the caller asked for is refused, forced or not: recorded, ``config.json`` and
+    ``results.json`` gave the run as trained at a value no step took; dropped, the command did
+    other than asked (:func:`~linearnets.tasks.resume_refusals.nothing_left_to_train`). One
+    ``config.json`` carries (an earlier resume's, stopped before its first checkpoint) is dropped:
+    the run ends with the checkpoint's settings. A ``data`` path stays (a move keeps the content).
+    """
+    asked = [k for k in changed if k in asked_settings(given)]
+    asked = [k for k in asked if not (_switched(old, new) and k in SYNTHETIC)]
+    if asked:
+        was, now = written(old, new, {k: changed[k] for k in asked})
+        raise refusals.nothing_left_to_train(asked, was, now, run_dir=run_dir, epoch=new.epochs)
+    kept = {k: getattr(old, k) for k in changed if k != "data"}
+    return replace(new, **kept), {k: v for k, v in changed.items() if k == "data"}
 
 
 def written(

@@ -28,6 +28,7 @@ from linearnets.tasks.linreg_changes import (
     changes,
     named,
     not_config_json_s,
+    untrained,
 )
 from linearnets.tasks.linreg_changes import unforced as refused
 from linearnets.tasks.linreg_resume_fit import check_features_fit
@@ -198,6 +199,8 @@ def _resume(
             clause = named(old, new, {key: changed[key]}, given=overrides, run_dir=run_dir)
             given = key in not_config_json_s(old, new, given=overrides)
             check_features_fit(ckpt, old, new, change=clause, given=given)
+    if ckpt is not None and ckpt.epoch == new.epochs:  # trains nothing: its own settings end it
+        new, changed = untrained(old, new, changed, given=overrides, run_dir=run_dir)
     unforced = set(changed) - carried(changed, saved, epoch=None if ckpt is None else ckpt.epoch)
     if unforced and not force:
         raise refused(old, new, changed, saved, run_dir, given=overrides)

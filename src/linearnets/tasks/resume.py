@@ -212,7 +212,14 @@ def _resume(
     check_recorded_data(new, saved, given=overrides, run_dir=run_dir)
     check_inputs_fit(ckpt, old, new, given=overrides, run_dir=run_dir, saved=saved)
     changed = changed_settings(
-        old, new, saved=saved, epoch=ckpt.epoch, run_dir=run_dir, force=force, given=overrides
+        old,
+        new,
+        saved=saved,
+        epoch=ckpt.epoch,
+        run_dir=run_dir,
+        force=force,
+        given=overrides,
+        untrained=ckpt.epoch == new.epochs,
     )
     check_epochs_left(run_dir, ckpt.epoch, new, given="epochs" in overrides)
     if ckpt.epoch == new.epochs:  # trains nothing: the run ends with the checkpoint's settings

@@ -47,6 +47,7 @@ def changed_settings(
     run_dir: Path,
     force: bool,
     given: Collection[str],
+    untrained: bool = False,
 ) -> dict[str, tuple[Any, Any]]:
     """Return the result settings ``new`` changes from ``old``, as (old, new) pairs.
 
@@ -60,9 +61,13 @@ def changed_settings(
         saved: the run's ``config.json`` (its ``data_sha256`` and earlier ``resumes``).
         given: the settings the caller passed; a change in another one is ``config.json``
             disagreeing with the checkpoint, and is named so.
+        untrained: the resume trains no epoch (the checkpoint's ``epoch`` is the run's last).
 
     Raises:
-        UsageError: a change not forced now, nor by an earlier resume from ``epoch``.
+        UsageError: a change not forced now, nor by an earlier resume from ``epoch``; or, where
+            ``untrained``, one the caller gave, forced or not: recorded, it showed the finished
+            run as trained with a value no step took, and dropped, the command did other than
+            asked (:func:`~linearnets.tasks.resume_refusals.nothing_left_to_train`).
     """
     changed = {k: (getattr(old, k), getattr(new, k)) for k in RESULT_SETTINGS}
     changed = {k: v for k, v in changed.items() if v[0] != v[1]}
@@ -70,6 +75,11 @@ def changed_settings(
         del changed["data"]
     if "resize" in changed and _same_side(old, new):
         del changed["resize"]
+    asked = [k for k in changed if k in given]
+    if untrained and asked:  # forced or not: no epoch is left to take a step with them
+        raise refusals.nothing_left_to_train(
+            asked, _written(asked, old), _written(asked, new), run_dir=run_dir, epoch=epoch
+        )
     forced_before = forced_since(saved, epoch)
     unforced = [k for k, v in changed.items() if str(v[1]) not in forced_before.get(k, ())]
     if unforced and not force:
@@ -91,7 +101,8 @@ def untrained_changes_dropped(
 
     Written into ``config.json`` (and its resume recorded as forcing them), they showed the finished
     run as trained at a forced ``lr`` it never took a step with. A ``data`` path stays: its
-    SHA-256 is ``config.json``'s, which a move to a new path keeps.
+    SHA-256 is ``config.json``'s, which a move to a new path keeps. A change the caller gave is
+    refused before (:func:`changed_settings` with ``untrained``), forced or not.
 
     Args:
         new: the settings asked for.

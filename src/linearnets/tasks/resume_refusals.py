@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
-from linearnets._text import shown_path
+from linearnets._text import counted, shown_path
 from linearnets.errors import UsageError
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.runs import CONFIG_FILE
 
-__all__ = ["differences", "unforced_change"]
+__all__ = ["differences", "nothing_left_to_train", "unforced_change"]
 
 
 def differences(
@@ -81,4 +81,29 @@ def unforced_change(
     return UsageError(
         f"{differences(keys, was, now, given=given, run_dir=run_dir)}{also}, which would change "
         f"its result; {' and '.join(fixes)}, or pass force=True to continue with {values}"
+    )
+
+
+def nothing_left_to_train(
+    keys: Sequence[str],
+    was: Mapping[str, str],
+    now: Mapping[str, str],
+    *,
+    run_dir: Path,
+    epoch: int,
+) -> UsageError:
+    """Return the refusal of changes the caller asked for (``keys``) on a resume that trains no
+    epoch: the checkpoint finished the run's ``epoch`` epochs. Recorded, they showed the run as
+    trained with a value it never took a step with; dropped, the command did other than it asked.
+
+    Args:
+        was, now: each key's value, the checkpoint's and the one asked for, as written.
+    """
+    changes = "; ".join(f"{k} changed from {was[k]} to {now[k]}" for k in keys)
+    them = "it" if len(keys) == 1 else "them"
+    return UsageError(
+        f"{changes}, but the run in {shown_path(run_dir)} already trained its {counted(epoch, 'epoch')} "
+        f"({CHECKPOINT_FILE} is of epoch {epoch}), so no epoch would train with {them}; pass "
+        f"e.g. epochs={epoch + 5} to train further with {them}, or leave {them} out to keep the "
+        "run as it was trained"
     )
