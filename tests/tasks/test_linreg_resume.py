@@ -9,6 +9,7 @@ import re
 import signal
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -136,7 +137,9 @@ def test_a_changed_setting_is_refused_unless_forced(
         resume_linreg(out, **{setting: value})
     assert (out / "checkpoint.pt").read_bytes() == before  # refused before anything was written
 
-    forced = resume_linreg(out, force=True, **{setting: value})
+    noted = pytest.warns(ResumeWarning, match="loss") if setting == "impl" else nullcontext()
+    with noted:  # the loss's unit changes: test_a_forced_impl_change_of_loss_says_...
+        forced = resume_linreg(out, force=True, **{setting: value})
     assert forced.config is not None and getattr(forced.config, setting) == value
     saved = json.loads((out / "config.json").read_text())
     assert saved["resumes"][-1]["forced"] == {
@@ -1644,7 +1647,9 @@ def test_a_setting_edited_into_config_json_is_named_against_the_checkpoint_s(
             "config.json"
         )
     assert (out / "checkpoint.pt").read_bytes() == before
-    forced = resume_linreg(out, epochs=2, force=True)
+    noted = pytest.warns(ResumeWarning, match="loss") if setting == "impl" else nullcontext()
+    with noted:
+        forced = resume_linreg(out, epochs=2, force=True)
     assert forced.config is not None and forced.config.to_dict()[setting] == value
     trained = json.loads(path.read_text())
     assert trained["resumes"][-1]["forced"] == {setting: [old, value]}
@@ -1722,3 +1727,50 @@ def test_a_forced_change_on_a_resume_that_trains_nothing_is_refused(tmp_path: Pa
     assert results["config"]["lr"] == 0.03
     saved = json.loads((out / "config.json").read_text())
     assert [r["forced"] for r in saved["resumes"]] == [{"lr": [0.03, 0.5]}, {}]
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "ratio"),
+    [("scratch", "concise", "twice"), ("concise", "analytic", "half"), ("analytic", "scratch", "")],
+)
+def test_a_forced_impl_change_of_loss_says_the_losses_unit_changes(
+    tmp_path: Path, before: str, after: str, ratio: str
+) -> None:
+    """scratch and analytic train and log ½(ŷ − y)², concise nn.MSELoss's (ŷ − y)²: a forced impl
+    change between them mixed two losses in one history (metrics.csv epoch 3 4.9e-05, then epoch
+    4 9.8e-05) without a word. A ResumeWarning says so now, naming the epoch it starts at."""
+    from linearnets.models.scratch import squared_loss
+
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(impl=before, epochs=1, num_examples=200, out=out))
+    with warnings_caught() as caught:
+        resume_linreg(out, impl=after, epochs=2, force=True)
+    said = [str(w.message) for w in caught if issubclass(w.category, ResumeWarning)]
+    if not ratio:  # the same loss: nothing to say
+        assert said == []
+        return
+    losses = {
+        "scratch": "½·(ŷ − y)², squared_loss (D2L §3.2.5)",
+        "analytic": "½·(ŷ − y)², squared_loss (D2L §3.2.5)",
+        "concise": "(ŷ − y)², nn.MSELoss (D2L §3.3.4)",
+    }
+    assert said == [
+        f"impl changed from {before!r} to {after!r}: {after}'s loss is {losses[after]}, "
+        f"{before}'s {losses[before]}, so the losses logged from epoch 2 on are {ratio} the "
+        f"earlier epochs' for the same fit (the history mixes the two), and the gradients "
+        f"{ratio} as large"
+    ]
+    # the oracle of "twice": nn.MSELoss's per-example loss against the book's squared_loss
+    y_hat, y = torch.randn(8, 1), torch.randn(8, 1)
+    mse = torch.nn.MSELoss(reduction="none")(y_hat, y)
+    assert torch.allclose(mse, 2 * squared_loss(y_hat, y))
+
+
+@contextlib.contextmanager
+def warnings_caught() -> Iterator[list[Any]]:
+    """Every warning raised inside, each recorded (none shown)."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield caught

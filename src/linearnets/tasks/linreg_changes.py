@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._text import shown_path
+from linearnets._warn import warn
 from linearnets.config import LinregConfig
-from linearnets.errors import UsageError
+from linearnets.errors import ResumeWarning, UsageError
 from linearnets.tasks import resume_refusals as refusals
 from linearnets.tasks.linreg_run import data_sha256
 from linearnets.tasks.resume_data import content_changed
@@ -40,6 +41,7 @@ __all__ = [
     "not_config_json_s",
     "unforced",
     "untrained",
+    "warn_loss_unit",
     "written",
 ]
 
@@ -196,6 +198,35 @@ def untrained(
         raise refusals.nothing_left_to_train(asked, was, now, run_dir=run_dir, epoch=new.epochs)
     kept = {k: getattr(old, k) for k in changed if k != "data"}
     return replace(new, **kept), {k: v for k, v in changed.items() if k == "data"}
+
+
+# each impl's loss, as its epochs log it: the scratch models' squared_loss is ½(ŷ − y)² (D2L
+# §3.2.5), nn.MSELoss's the whole (ŷ − y)² (§3.3.4)
+_HALF_MSE = "½·(ŷ − y)², squared_loss (D2L §3.2.5)"
+_LOSSES = {
+    "scratch": _HALF_MSE,
+    "analytic": _HALF_MSE,
+    "concise": "(ŷ − y)², nn.MSELoss (D2L §3.3.4)",
+}
+
+
+def warn_loss_unit(old: LinregConfig, new: LinregConfig, *, epoch: int) -> None:
+    """Warn (:class:`~linearnets.errors.ResumeWarning`) that a forced ``impl`` between the scratch
+    models and ``concise`` changes the loss's definition from epoch ``epoch`` + 1: the history
+    (``metrics.csv``, ``results.json``) then holds losses of two units, twice or half the
+    epochs' before for the same fit, and each step at the same lr is twice or half as long.
+    Not refused: the weights carry over, and ``force`` accepted the change."""
+    was, now = _LOSSES[old.impl], _LOSSES[new.impl]
+    if was == now:
+        return
+    ratio = "twice" if new.impl == "concise" else "half"
+    warn(
+        f"impl changed from {old.impl!r} to {new.impl!r}: {new.impl}'s loss is {now}, "
+        f"{old.impl}'s {was}, so the losses logged from epoch {epoch + 1} on are {ratio} the "
+        f"earlier epochs' for the same fit (the history mixes the two), and the gradients "
+        f"{ratio} as large",
+        ResumeWarning,
+    )
 
 
 def written(

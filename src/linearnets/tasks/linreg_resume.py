@@ -29,6 +29,7 @@ from linearnets.tasks.linreg_changes import (
     named,
     not_config_json_s,
     untrained,
+    warn_loss_unit,
 )
 from linearnets.tasks.linreg_changes import unforced as refused
 from linearnets.tasks.linreg_resume_fit import check_features_fit
@@ -219,6 +220,7 @@ def _resume(
     if ckpt is not None and ckpt.epoch < new.epochs:
         warn_not_bit_exact(saved, num_threads=new.num_threads, world_size=1, epoch=ckpt.epoch)
         warn_unchecked_content(new, saved, run_dir=run_dir)
+        warn_loss_unit(old, new, epoch=ckpt.epoch)
     # the data first: a file refused (gone, damaged) leaves config.json, its SHA-256 in it, as it was
     setup = prepare_linreg(new)
     with held_signals(raise_after=True):
