@@ -1774,3 +1774,22 @@ def warnings_caught() -> Iterator[list[Any]]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield caught
+
+
+def test_a_folder_in_config_json_s_place_is_named_not_read_as_a_damaged_file(
+    tmp_path: Path,
+) -> None:
+    """It was read as a file: "is not a readable JSON config ([Errno 21] Is a directory ...);
+    delete config.json alone ..."; named now as a folder to move out, as resume_softmax names it."""
+    out = _stopped(ln.LinregConfig(epochs=3, num_examples=200, out=tmp_path / "run"))
+    (out / "config.json").unlink()
+    (out / "config.json").mkdir()
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out)
+    assert str(info.value) == (
+        f"the run folder {out} holds a folder {out}/config.json where the run keeps its "
+        "config.json file; move that folder out of the run folder, then try again (a resume then "
+        "rebuilds config.json from checkpoint.pt)"
+    )
+    (out / "config.json").rmdir()
+    assert len(resume_linreg(out).history.epochs) == 3

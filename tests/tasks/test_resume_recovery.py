@@ -571,3 +571,27 @@ def test_a_forced_change_on_a_resume_that_trains_nothing_is_refused(
     assert {n: (run / n).read_bytes() for n in before} == before
     resume_softmax(run)  # the fix: left out, the run ends as it was trained
     assert json.loads((run / "config.json").read_text())["config"]["lr"] == 0.1
+
+
+def test_a_folder_in_config_json_s_place_is_named_with_the_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """config.json a folder in a run holding a sound checkpoint was taken for no file at all: "the
+    run that made it ... ended before it wrote config.json ... nothing is left to resume: start it
+    again" (--out DIR, then refused). It is named now, as a folder where checkpoint.pt or
+    metrics.jsonl goes is, and moved out, the resume rebuilds config.json from the checkpoint."""
+    run, _ = _finished(tmp_path)
+    (run / "config.json").unlink()
+    (run / "config.json").mkdir()
+    said = (
+        f"the run folder {run} holds a folder {run}/config.json where the run keeps its "
+        "config.json file; move that folder out of the run folder, then try again (a resume then "
+        "rebuilds config.json from checkpoint.pt)"
+    )
+    with pytest.raises(UsageError) as info:
+        resume_softmax(run, epochs=2)
+    assert str(info.value) == said
+    assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 2
+    assert capsys.readouterr().err == f"linearnets softmax: error: {said}\n"
+    (run / "config.json").rmdir()  # the fix
+    assert len(resume_softmax(run, epochs=2).history.epochs) == 2

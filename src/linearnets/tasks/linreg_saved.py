@@ -21,7 +21,7 @@ from linearnets.tasks.resume_saved import config_from_checkpoint
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.config_records import check_records
 from linearnets.training.config_sections import check_sections
-from linearnets.training.run_config import config_fix, loaded_json
+from linearnets.training.run_config import config_fix, loaded_json, refuse_config_folder
 from linearnets.training.run_dir_checks import check_reachable
 from linearnets.training.runs import CONFIG_FILE
 
@@ -46,6 +46,7 @@ def read_linreg_config(run_dir: Path) -> dict[str, Any]:
             f"the run folder {shown_path(run_dir)} does not exist or is not a folder; pass the "
             "folder a run kept with out=DIR"
         )
+    refuse_config_folder(run_dir)  # read as a file, "delete config.json" was its fix
     if not path.exists():
         # its checkpoint stands in, as resume_softmax has it: the resume writes config.json again
         return _from_checkpoint(run_dir)

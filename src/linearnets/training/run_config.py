@@ -40,6 +40,7 @@ __all__ = [
     "config_fix",
     "loaded_json",
     "read_config",
+    "refuse_config_folder",
     "refuse_out",
     "relative_config_path",
     "resumable_checkpoint",
@@ -74,6 +75,7 @@ def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
             f"{'is a file' if run_dir.exists() else 'does not exist'}; pass the folder a "
             "'linearnets softmax' run wrote (it printed 'run folder: ...')"
         )
+    refuse_config_folder(run_dir)
     if not path.is_file():
         raise UsageError(
             f"run_dir must be a run folder holding {CONFIG_FILE}, got {quoted_path(run_dir)} "
@@ -100,6 +102,28 @@ def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
             f"{config_fix(run_dir, foreign=True)}"
         )
     return data
+
+
+def refuse_config_folder(run_dir: Path) -> None:
+    """Refuse ``run_dir`` whose ``config.json`` is a folder (not a link to one: that is read as
+    the file it names), naming it, as a resume names a folder in the place of ``checkpoint.pt``
+    or ``metrics.jsonl``. It was taken for no file at all: "nothing is left to resume: start it
+    again" of a run holding a sound checkpoint, or "is not a readable JSON config ... delete
+    config.json" of a folder. Only where the folder holds a run's other files: beside none, it
+    is no run folder, and :func:`read_config` says so."""
+    path = run_dir / CONFIG_FILE
+    if not path.is_dir() or path.is_symlink():
+        return
+    resumable = checkpoint_epoch(run_dir) is not None
+    others = ("metrics.jsonl", RESULTS_FILE, WEIGHTS_FILE)
+    if not resumable and not any((run_dir / name).is_file() for name in others):
+        return
+    rebuilt = f" (a resume then rebuilds {CONFIG_FILE} from {CHECKPOINT_FILE})" if resumable else ""
+    raise UsageError(
+        f"the run folder {shown_path(run_dir)} holds a folder {shown_path(path)} where the run "
+        f"keeps its {CONFIG_FILE} file; move that folder out of the run folder, then try "
+        f"again{rebuilt}"
+    )
 
 
 def loaded_json(path: Path, *, fix: Callable[[], str]) -> Any:
