@@ -1793,3 +1793,27 @@ def test_a_folder_in_config_json_s_place_is_named_not_read_as_a_damaged_file(
     )
     (out / "config.json").rmdir()
     assert len(resume_linreg(out).history.epochs) == 3
+
+
+def test_a_data_file_of_other_features_with_the_runs_own_gone_advises_putting_it_back(
+    tmp_path: Path,
+) -> None:
+    """ "leave data out to resume on the run's own data" was refused next where that file is gone;
+    the fix now is the file put back, or its copy's path, which continues the run exactly."""
+    path = _rows_file(tmp_path / "d.csv", 0)
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(data=path, epochs=1, lr=0.01, out=out))
+    moved = path.rename(tmp_path / "moved.csv")
+    wide = tmp_path / "wide.csv"
+    wide.write_text("".join(f"{i % 7},{i % 3},{i % 5},{i % 4}\n" for i in range(20)))
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, data=wide, epochs=2, force=True)
+    assert str(info.value).endswith(
+        "the model would take 3 features and the checkpoint's weights take 2, so they cannot "
+        f"carry over, not even with force=True; put the run's own file back in its place, {path}, "
+        "or pass data=NEWPATH for a copy of it moved elsewhere (its SHA-256 is checked: the same "
+        "content continues the run), or start a new run in another folder (out=NEW_DIR)"
+    )
+    resumed = resume_linreg(out, data=moved, epochs=2)
+    never = ln.run_linreg(ln.LinregConfig(data=moved, epochs=2, lr=0.01))
+    assert (resumed.w, resumed.b, _losses(resumed)) == (never.w, never.b, _losses(never))

@@ -595,3 +595,32 @@ def test_a_folder_in_config_json_s_place_is_named_with_the_fix(
     assert capsys.readouterr().err == f"linearnets softmax: error: {said}\n"
     (run / "config.json").rmdir()  # the fix
     assert len(resume_softmax(run, epochs=2).history.epochs) == 2
+
+
+def test_a_data_file_the_weights_cannot_take_with_the_runs_own_gone_advises_putting_it_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The run's b2.npz moved away, a b4.npz of another number of classes given: the refusal said
+    "resume without --data", which was refused next ("trained on --data .../b2.npz ... does not
+    exist ... pass --data NEWPATH"). It says now to put the file back, or pass its copy's path;
+    that fix continues the run as one never stopped."""
+    run, _ = _finished(tmp_path)
+    data = tmp_path / "d.npz"
+    moved = data.rename(tmp_path / "moved.npz")
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(40, 4)).astype(np.float32), rng.integers(0, 5, size=40)
+    np.savez(tmp_path / "b4.npz", X=X, y=y)  # 5 classes, where the run's weights take 3
+    args = ["softmax", "--resume", str(run), "--epochs", "2", "--force"]
+    assert main([*args, "--data", str(tmp_path / "b4.npz")]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets softmax: error: --data changed from {data} to {tmp_path}/b4.npz since the "
+        f"run in {run} started: the model would take 4 inputs into 5 classes and the "
+        "checkpoint's weights take 4 inputs into 3 classes, so they cannot carry over, not even "
+        f"with --force; put the run's own file back in its place, {data}, or pass --data NEWPATH "
+        "for a copy of it moved elsewhere (its SHA-256 is checked: the same content continues the "
+        "run), or start a new run in another folder (--out NEW_DIR)\n"
+    )
+    assert main([*args[:-1], "--data", str(moved)]) == 0  # the fix
+    reference = tmp_path / "reference"
+    run_softmax(SoftmaxConfig(**_base(moved), epochs=2, out=reference))
+    _assert_same_run(run, reference)

@@ -18,6 +18,7 @@ import torch
 
 from linearnets.config import LinregConfig
 from linearnets.errors import LinearnetsError, UsageError
+from linearnets.tasks.resume_data import original_file_fix
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint
 from linearnets.training.runs import CONFIG_FILE
 
@@ -48,8 +49,8 @@ def check_features_fit(
         fix = f"put back the run's own {CONFIG_FILE} or {CHECKPOINT_FILE}"
     elif new.data is None and old.data is None:
         fix = "leave true_w out to resume on the run's own synthetic data"
-    elif new.data != old.data:
-        fix = "leave data out to resume on the run's own data"
+    elif new.data != old.data:  # "leave data out" was refused next where the run's file is gone
+        fix = original_file_fix(old.data) or "leave data out to resume on the run's own data"
     else:
         fix = "put the run's own file back"  # new content at the run's own path
     raise UsageError(

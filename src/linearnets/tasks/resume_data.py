@@ -48,6 +48,7 @@ __all__ = [
     "content_changed",
     "data_change",
     "no_sha256_recorded",
+    "original_file_fix",
     "refuse_data_beside",
     "same_content",
     "warn_unchecked_content",
@@ -244,6 +245,20 @@ def data_change(
     if not force:
         raise UsageError(content_changed(exp.config.data, was, exp.data_sha256, run_dir))
     return was, exp.data_sha256
+
+
+def original_file_fix(recorded: str | Path | None) -> str | None:
+    """Return the fix of a resume refused for a new ``data`` file whose weights cannot carry over,
+    where the run's own file, ``recorded``, is gone: "resume without data" led on to the refusal
+    of a recorded file that does not exist. ``None`` where it is there (or the run had none):
+    leaving ``data`` out then resumes on it. Shared by both tasks' resumes."""
+    if recorded is None or Path(recorded).is_file():
+        return None
+    return (
+        f"put the run's own file back in its place, {shown_path(Path(recorded))}, or pass "
+        "data=NEWPATH for a copy of it moved elsewhere (its SHA-256 is checked: the same content "
+        "continues the run)"
+    )
 
 
 def content_changed(data: object, was: str, now: str, run_dir: Path, *, fix: bool = True) -> str:

@@ -19,7 +19,7 @@ from linearnets._text import shown_path
 from linearnets.config import SoftmaxConfig
 from linearnets.errors import DataWarning, UsageError
 from linearnets.tasks.resume_changes import OPTIONS, differences
-from linearnets.tasks.resume_data import no_sha256_recorded
+from linearnets.tasks.resume_data import no_sha256_recorded, original_file_fix
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint
 from linearnets.training.runs import CONFIG_FILE
 
@@ -65,7 +65,12 @@ def check_inputs_fit(
         return
     # in the command line's words: no rule tells a bare setting name from the same English word
     asked = [OPTIONS[k] for k in keys if k in given]
-    fix = f"resume without {' and '.join(asked)}" if asked else ""
+    gone = original_file_fix(old.data) if "data" in given else None
+    # "resume without --data" was refused next where the run's file is gone
+    left_out = [option for option in asked if gone is None or option != OPTIONS["data"]]
+    fix = f"resume without {' and '.join(left_out)}" if left_out else ""
+    if gone is not None:
+        fix += f"{' and ' if fix else ''}{gone}"
     if len(asked) < len(keys):
         fix += f"{' and ' if fix else ''}put the run's own {CHECKPOINT_FILE} back"
     side = f" ({new.resize or 28}×{new.resize or 28} pixels)" if new.data is None else ""
