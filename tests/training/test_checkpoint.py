@@ -643,3 +643,37 @@ def test_what_stands_in_place_of_the_checkpoint_is_named(
         r"force=True to start the run over$",
     ):
         load_checkpoint(path)
+
+
+def test_a_flipped_bit_in_the_weights_is_refused_as_a_damaged_file(tmp_path: Path) -> None:
+    """torch.load never checks the zip's CRC-32s: a bit flipped inside the saved weights loaded
+    without a word (and the divergence guard then blamed the lr). It is the damaged file now,
+    named with the member whose bytes do not match, and the fix of every damaged checkpoint."""
+    import zipfile
+
+    state = _state()
+    path = save_checkpoint(tmp_path / "checkpoint.pt", epoch=1, **state)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:  # the oracle: where the weight's bytes lie
+        weight = state["model_state"]["weight"]
+        member = next(
+            i for i in archive.infolist() if i.file_size == weight.numel() * weight.element_size()
+        )
+    # past the local header (30 bytes, the name, the extra field): the stored bytes themselves
+    name_len = int.from_bytes(data[member.header_offset + 26 : member.header_offset + 28], "little")
+    extra_len = int.from_bytes(
+        data[member.header_offset + 28 : member.header_offset + 30], "little"
+    )
+    start = member.header_offset + 30 + name_len + extra_len
+    data[start + 5] ^= 0x10
+    path.write_bytes(bytes(data))
+    flipped = torch.load(path, weights_only=True)["model_state"]["weight"]
+    assert not torch.equal(flipped, weight)  # torch alone takes the damaged weights
+    with pytest.raises(CheckpointError) as info:
+        load_checkpoint(path)
+    assert str(info.value) == (
+        f"checkpoint {path} cannot be read: it is truncated, damaged or not a torch file "
+        f"(ChecksumError: the CRC-32 of {member.filename} does not match its bytes); restore "
+        "checkpoint.pt from a copy of the run, or delete it and resume with force=True to start "
+        "the run over"
+    )
