@@ -167,14 +167,27 @@ compile_package() { "$VENV/bin/python" -m compileall -q src >/dev/null || true; 
 # TORCH_INDEX_URL=...` on a set-up clone changed nothing without a word, and pip keeps an installed
 # torch whatever the index, so only a venv made again takes another one
 index_mark="$VENV/.torch-index-url"
+index_unused() {  # index_unused set-up|kept: says that TORCH_INDEX_URL, given, is not where torch came from
+    local used="where pip is configured to"
+    [ -n "${TORCH_INDEX_URL:-}" ] || return 0
+    if [ -f "$index_mark" ]; then
+        [ "$TORCH_INDEX_URL" != "$(cat "$index_mark")" ] || return 0
+        used="$(cat "$index_mark")"
+        used="${used:-where pip is configured to}"
+    else
+        used="an index not recorded"  # a venv set up before the record was kept
+    fi
+    if [ "$1" = kept ]; then
+        used="pip kept the torch $VENV holds, from $used"
+    else
+        used="$VENV is set up already, its torch from $used, which pip keeps"
+    fi
+    echo "setup: TORCH_INDEX_URL=$TORCH_INDEX_URL is not used: $used; remove $VENV and run the same" \
+        "command again to install torch from there" >&2
+}
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && healthy; then
     compile_package
-    used="$(cat "$index_mark" 2>/dev/null || true)"
-    if [ -n "${TORCH_INDEX_URL:-}" ] && [ "$TORCH_INDEX_URL" != "$used" ]; then
-        echo "setup: TORCH_INDEX_URL=$TORCH_INDEX_URL is not used: $VENV is set up already, its torch" \
-            "from ${used:-where pip is configured to}, which pip keeps; remove $VENV and run the" \
-            "same command again to install torch from there" >&2
-    fi
+    index_unused set-up
     exit 0
 fi
 check_checkout
@@ -183,6 +196,19 @@ if ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
     echo "setup: $VENV has no pip: making it again" >&2
     make_venv
 fi
+# torch's version and the place and time of its metadata, nothing where none is installed: pip keeps
+# an installed torch that meets TORCH_SPEC whatever the index, so only a change says it installed one
+torch_installed() {
+    "$VENV/bin/python" - 2>/dev/null <<'EOF' || true
+import importlib.metadata, os
+try:
+    torch = importlib.metadata.distribution("torch")
+except importlib.metadata.PackageNotFoundError:
+    raise SystemExit
+place = str(getattr(torch, "_path", torch.locate_file("")))
+print(torch.version, place, os.stat(place).st_mtime_ns)
+EOF
+}
 pip_install() {  # pip_install WHAT PIP-ARGUMENTS...: pip's own error, then what failed and the fix
     local what="$1"
     shift
@@ -197,6 +223,7 @@ pip_install() {  # pip_install WHAT PIP-ARGUMENTS...: pip's own error, then what
 # where torch==2.13.0 resolves to a local CPU wheel). One that cannot be reached is said after one
 # try: pip waits out its timeout (PIP_DEFAULT_TIMEOUT: 180 s on this VM) 6 times for each package on
 # each index, and says nothing meanwhile (-q). An answer of any kind, even an error, is left to pip.
+torch_before="$(torch_installed)"
 if [ -n "${TORCH_INDEX_URL:-}" ]; then
     case "$TORCH_INDEX_URL" in
     http://* | https://*)
@@ -224,7 +251,11 @@ EOF
 else
     pip_install "$TORCH_SPEC" "$TORCH_SPEC"
 fi
-[ -f "$index_mark" ] || printf '%s\n' "${TORCH_INDEX_URL:-}" > "$index_mark"  # where the first torch came from
+if [ "$(torch_installed)" != "$torch_before" ]; then  # installed by this run: from here
+    printf '%s\n' "${TORCH_INDEX_URL:-}" > "$index_mark"
+else  # kept (a venv set up before the record, or installed again after a change to this script)
+    index_unused kept
+fi
 if [ "$extra" = dev ]; then
     pip_install "linearnets and its dev tools" -e ".[dev]"
 else

@@ -228,21 +228,25 @@ def test_the_apt_get_failures_kept_in_the_venv_outlive_its_making_again(tmp_path
 
 def _venv_with_logging_pip(tmp_path: Path) -> tuple[Path, Path]:
     """A venv whose pip logs each install (the last argument) and succeeds, holding what a whole
-    install leaves: the package's script, linearnets from this checkout, torch; and the log."""
+    install leaves: the package's script, linearnets from this checkout, torch (installed by its
+    pip's first install of torch, kept by the next ones, as pip keeps one that meets the spec);
+    and the log."""
     venv = _venv_with_failing_pip(tmp_path)
     minor = f"python{sys.version_info.major}.{sys.version_info.minor}"
     site = venv / "lib" / minor / "site-packages"
     log = tmp_path / "pip.log"
+    import torch
+
+    torch_pth = site / "torch.pth"
     (site / "pip" / "__main__.py").write_text(
-        "import sys\n"
+        "import os, sys\n"
         "if sys.argv[1:] == ['--version']:\n"
         "    sys.exit(print('pip 0 (fake)'))\n"
         f"open({str(log)!r}, 'a').write(sys.argv[-1] + '\\n')\n"
+        f"if sys.argv[-1].startswith('torch') and not os.path.exists({str(torch_pth)!r}):\n"
+        f"    open({str(torch_pth)!r}, 'w').write({str(Path(torch.__file__).parents[1])!r})\n"
     )
-    import torch
-
-    torch_site = Path(torch.__file__).parents[1]
-    (site / "here.pth").write_text(f"{SETUP.parents[1] / 'src'}\n{torch_site}\n")
+    (site / "here.pth").write_text(f"{SETUP.parents[1] / 'src'}\n")
     (venv / "bin" / "linearnets").write_text(f"#!{venv}/bin/python\n")
     return venv, log
 
@@ -388,3 +392,43 @@ def test_a_torch_index_url_on_a_set_up_venv_is_said_to_change_nothing(tmp_path: 
     (venv / ".torch-index-url").write_text(f"{url}\n")  # as a venv set up from that index
     done = subprocess.run(["bash", str(SETUP)], capture_output=True, text=True, timeout=60, env=env)
     assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_a_torch_index_url_is_recorded_only_where_this_run_installed_torch(tmp_path: Path) -> None:
+    """The index was recorded after pip ran, though pip kept the torch installed (a venv set up
+    before the record, or one whose stamp a change to setup.sh made stale): the same URL given
+    again was then taken for the torch's own, and nothing was said."""
+    venv, log = _venv_with_logging_pip(tmp_path)
+    assert _setup(tmp_path, python=sys.executable).returncode == 0  # torch installed: recorded
+    assert (venv / ".torch-index-url").read_text() == "\n"
+    (venv / ".torch-index-url").unlink()  # as a venv set up before the record was kept
+    (venv / ".stamp-run").write_text("stale\n")  # setup.sh changed since: pip runs again
+    with socket.socket() as server:  # answers the reachability probe, then is left
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        url = f"http://127.0.0.1:{server.getsockname()[1]}/whl/cpu"
+        env = {**os.environ, "PYTHON": sys.executable, "VENV": str(venv), "TORCH_INDEX_URL": url}
+        env["no_proxy"] = "*"
+        setup = subprocess.Popen(
+            ["bash", str(SETUP)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+        connection, _ = server.accept()
+        connection.recv(4096)
+        connection.sendall(b"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+        connection.close()
+        stderr = setup.communicate(timeout=60)[1]
+    assert (setup.returncode, stderr) == (
+        0,
+        f"setup: TORCH_INDEX_URL={url} is not used: pip kept the torch {venv} holds, from an "
+        f"index not recorded; remove {venv} and run the same command again to install torch "
+        "from there\n",
+    )
+    assert log.read_text().splitlines() == ["torch==2.13.0", "."] * 2
+    assert not (venv / ".torch-index-url").exists()  # not where its torch came from
+    done = subprocess.run(["bash", str(SETUP)], capture_output=True, text=True, timeout=60, env=env)
+    assert (done.returncode, done.stderr) == (
+        0,
+        f"setup: TORCH_INDEX_URL={url} is not used: {venv} is set up already, its torch from an "
+        f"index not recorded, which pip keeps; remove {venv} and run the same command again to "
+        "install torch from there\n",
+    )
