@@ -70,19 +70,35 @@ EOF
 }
 # pip's editable install writes src/linearnets.egg-info, whatever VENV= is: a read-only checkout
 # was refused by pip, blamed on the network, after a venv was made (or refused, pointing to VENV=)
+# The probe is named before it is made, and removed on Ctrl-C (or kill) while it may be there: a
+# mktemp -d interrupted before its name was kept left src/.setup-probe.* behind. The name holds this
+# shell's id, so a probe of that name is a leftover of a dead run's (removed first) or ours.
+setup_probe=""
+probe_gone() {  # probe_gone SIGNAL: the probe removed, then the signal's own end of this shell
+    [ -z "$setup_probe" ] || rmdir "$setup_probe" 2>/dev/null || true
+    trap - "$1"
+    kill -"$1" $$
+}
 check_checkout() {
-    local folder probe
+    local folder
+    trap 'probe_gone INT' INT
+    trap 'probe_gone TERM' TERM
+    trap 'probe_gone HUP' HUP
     for folder in src src/linearnets.egg-info; do
         [ -d "$folder" ] || continue
-        if ! probe="$(mktemp -d "$folder/.setup-probe.XXXXXX" 2>/dev/null)"; then
+        setup_probe="$folder/.setup-probe.$$"
+        rmdir "$setup_probe" 2>/dev/null || true
+        if ! mkdir "$setup_probe" 2>/dev/null; then
             echo "setup: $PWD/$folder is not writable (a read-only checkout, or another user's)," \
                 "and pip's install of linearnets writes there whatever VENV= is; make it writable," \
-                "or copy the checkout to a writable folder (cp -r $PWD DIR) and run the same command" \
-                "in DIR" >&2
+                "or copy the checkout to a writable folder ($(printf 'cp -r %q DIR' "$PWD")) and run" \
+                "the same command in DIR" >&2
             exit 1
         fi
-        rmdir "$probe"
+        rmdir "$setup_probe"
+        setup_probe=""
     done
+    trap - INT TERM HUP
 }
 venv_ok=""
 [ -z "$PYTHON_SET" ] || check_python

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -314,15 +316,21 @@ def test_another_torch_spec_is_installed_on_a_set_up_venv(tmp_path: Path) -> Non
     assert log.read_text().splitlines() == ["torch==2.13.0", ".", "torch==2.12.0", "."]
 
 
-def _read_only_checkout(tmp_path: Path) -> tuple[Path, list[str]]:
-    """A copy of the checkout's set-up files and the command running its setup.sh where the copy
-    is read-only: a read-only bind mount in a user namespace (root may write any folder's mode),
-    else, for a user who is not root, the copy's src/ without write permission."""
-    checkout = tmp_path / "checkout"
+def _checkout_copy(tmp_path: Path, name: str = "checkout") -> Path:
+    """A copy of the checkout's set-up files: setup.sh, pyproject.toml, an empty src/linearnets."""
+    checkout = tmp_path / name
     (checkout / "scripts").mkdir(parents=True)
     shutil.copy(SETUP, checkout / "scripts" / "setup.sh")
     shutil.copy(SETUP.parents[1] / "pyproject.toml", checkout)
     (checkout / "src" / "linearnets").mkdir(parents=True)
+    return checkout
+
+
+def _read_only_checkout(tmp_path: Path, name: str = "checkout") -> tuple[Path, list[str]]:
+    """A copy of the checkout's set-up files and the command running its setup.sh where the copy
+    is read-only: a read-only bind mount in a user namespace (root may write any folder's mode),
+    else, for a user who is not root, the copy's src/ without write permission."""
+    checkout = _checkout_copy(tmp_path, name)
     mount = 'mount --bind -o ro "$1" "$1" && exec bash "$1/scripts/setup.sh"'
     command = ["unshare", "-rm", "sh", "-c", mount, "sh", str(checkout)]
     probe = [*command[:4], mount.replace("exec bash", "test -f"), *command[5:]]
@@ -354,6 +362,65 @@ def test_a_read_only_checkout_is_named_before_a_venv_is_made_elsewhere(tmp_path:
     finally:
         (checkout / "src").chmod(0o755)
     assert (done.returncode, done.stderr) == (1, _unwritable(checkout))
+    assert not (tmp_path / "venv").exists()
+
+
+def test_the_copy_advised_for_a_read_only_checkout_pastes_as_one_command(tmp_path: Path) -> None:
+    """`cp -r $PWD DIR` was given unquoted: pasted, a checkout path with a space was two paths."""
+    checkout, command = _read_only_checkout(tmp_path, "my checkout")
+    env = {**os.environ, "PYTHON": sys.executable, "VENV": str(tmp_path / "venv")}
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
+    finally:
+        (checkout / "src").chmod(0o755)
+    assert done.returncode == 1
+    advice = done.stderr.split("writable folder (", 1)[1].split(") and run", 1)[0]
+    assert advice == f"cp -r {str(checkout).replace(' ', chr(92) + ' ')} DIR"
+    words = subprocess.run(  # as a shell reads it, pasted
+        ["bash", "-c", f'for word in {advice}; do echo "$word"; done'],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert words.stdout.splitlines() == ["cp", "-r", str(checkout), "DIR"]
+
+
+def test_a_probe_of_the_checkout_is_removed_on_ctrl_c(tmp_path: Path) -> None:
+    """The check that src/ is writable made src/.setup-probe.* and then removed it, with no trap:
+    a Ctrl-C in between left it in the checkout."""
+    checkout = _checkout_copy(tmp_path)
+    bin_dir, made = tmp_path / "bin", tmp_path / "probe-made"
+    bin_dir.mkdir()
+    for tool in ("mkdir", "mktemp"):  # each makes the probe as asked, then waits for the Ctrl-C
+        real = shutil.which(tool)
+        (bin_dir / tool).write_text(
+            "#!/bin/sh\n"
+            f'case "$*" in *.setup-probe*) {real} "$@" && : > {made} && exec sleep 30;; esac\n'
+            f'exec {real} "$@"\n'
+        )
+        (bin_dir / tool).chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    env |= {"PYTHON": sys.executable, "VENV": str(tmp_path / "venv")}
+    setup = subprocess.Popen(
+        ["bash", str(checkout / "scripts" / "setup.sh")],
+        env=env,
+        start_new_session=True,  # a group of its own, as a terminal's foreground job
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(600):
+            if made.exists() or setup.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert made.exists()
+        os.killpg(setup.pid, signal.SIGINT)  # Ctrl-C: to the whole foreground group
+        assert setup.wait(timeout=30) == -signal.SIGINT
+    finally:
+        if setup.poll() is None:
+            os.killpg(setup.pid, signal.SIGKILL)
+            setup.wait()
+    assert list((checkout / "src").glob(".setup-probe*")) == []
     assert not (tmp_path / "venv").exists()
 
 
