@@ -553,10 +553,24 @@ def test_a_loader_that_drop_last_leaves_empty_is_refused_before_training_naming_
          "its DataLoader's dataset (TensorDataset) holds no example; check the data it is built "
          "from (an empty file, a filter that kept nothing)"),
         (torch.utils.data.DataLoader(torch.utils.data.TensorDataset(_X16, _Y16), 4, sampler=[]),
-         "its DataLoader has no batch, though its dataset holds 16 example(s); check its sampler "
-         "or batch_sampler, which gives no index"),
+         "its DataLoader's sampler (list) gives no index, though its dataset holds 16 "
+         "example(s); check the sampler"),
+        # the sampler's 5 indices, not the dataset's 16, are what drop_last drops: it was told the
+        # sampler "gives no index"
+        (torch.utils.data.DataLoader(
+            torch.utils.data.TensorDataset(_X16, _Y16), batch_size=10, drop_last=True,
+            sampler=torch.utils.data.SubsetRandomSampler(range(5)),
+        ),
+         "its DataLoader has drop_last=True, and its sampler (SubsetRandomSampler) gives 5 "
+         "index(es), fewer than batch_size=10: the one incomplete batch is dropped; pass "
+         "drop_last=False (an evaluation should see every example), or a batch_size of at most 5"),
+        (torch.utils.data.DataLoader(
+            torch.utils.data.TensorDataset(_X16, _Y16), batch_sampler=[],
+        ),
+         "its DataLoader's batch_sampler (list) gives no batch, though its dataset holds 16 "
+         "example(s); check the batch_sampler"),
     ],
-    ids=["list", "empty dataset", "empty sampler"],
+    ids=["list", "empty dataset", "empty sampler", "sampler short of a batch", "batch_sampler"],
 )  # fmt: skip
 def test_a_test_iter_that_len_says_is_empty_is_refused_before_training(
     batches: Any, said: str
