@@ -845,3 +845,53 @@ def test_evaluate_accuracy_names_rows_made_of_each_example_and_resize_as_the_fix
         "with 4·d values per example: check the image size (resize) and channels (3 for RGB) "
         "match the model's input"
     )
+
+
+def _dropped(rows: int, batch_size: int) -> torch.utils.data.DataLoader[Any]:
+    """A DataLoader of `rows` examples that drop_last leaves with no batch (batch_size > rows)."""
+    X, y = _batches()[0]
+    data = torch.utils.data.TensorDataset(X[:rows], y[:rows])
+    return torch.utils.data.DataLoader(data, batch_size=batch_size, drop_last=True)
+
+
+@pytest.mark.parametrize("updater", UPDATERS)
+def test_train_epoch_ch3_names_the_drop_last_that_leaves_train_iter_empty(updater: str) -> None:
+    """The book's function got the vague 'check the dataset is not empty ... no generator' after
+    its pass: the check that len() is 0 was on fit's path only."""
+    net = _concise()
+    before = [p.detach().clone() for p in net.parameters()]
+    with pytest.raises(UsageError) as caught:
+        d2l.train_epoch_ch3(net, _dropped(10, 16), nn.CrossEntropyLoss(reduction="none"),
+                            UPDATERS[updater](net))  # fmt: skip
+    assert str(caught.value) == (
+        "train_iter must yield at least one example, got none: its DataLoader has drop_last=True, "
+        "and its dataset holds 10 example(s), fewer than batch_size=16: the one incomplete batch "
+        "is dropped; pass drop_last=False, or a batch_size of at most 10"
+    )
+    assert all(torch.equal(a, b) for a, b in zip(before, net.parameters(), strict=True))
+
+
+@pytest.mark.parametrize("updater", UPDATERS)
+def test_train_ch3_names_an_empty_test_iter_before_its_first_epoch(
+    updater: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Epoch 1 was trained, then the test_iter that drop_last left empty was refused under the
+    name of evaluate_accuracy's parameter, data_iter."""
+    monkeypatch.chdir(tmp_path)
+    net = _concise()
+    before = [p.detach().clone() for p in net.parameters()]
+    with pytest.raises(UsageError) as caught:
+        d2l.train_ch3(net, _batches(), _dropped(5, 10), nn.CrossEntropyLoss(reduction="none"), 3,
+                      UPDATERS[updater](net))  # fmt: skip
+    assert str(caught.value) == (
+        "test_iter must yield at least one example, got none: its DataLoader has drop_last=True, "
+        "and its dataset holds 5 example(s), fewer than batch_size=10: the one incomplete batch is "
+        "dropped; pass drop_last=False (an evaluation should see every example), or a batch_size "
+        "of at most 5"
+    )
+    assert all(torch.equal(a, b) for a, b in zip(before, net.parameters(), strict=True))
+    assert capsys.readouterr().out == ""  # no epoch trained
+    assert list(tmp_path.iterdir()) == []  # no figure drawn

@@ -25,6 +25,7 @@ from linearnets._d2l_figures import (
 )
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.callbacks import format_epoch
+from linearnets.training.empty_batches import check_some_batches
 from linearnets.training.first_step import check_first_values
 from linearnets.training.forward_diagnosis import raise_forward_error
 from linearnets.training.loop import EpochMetrics, train_epoch
@@ -105,6 +106,7 @@ def _train_epoch_ch3(
     scores name (``None``: "in this epoch")."""
     check_loss_object(loss, updater=updater, call="train_epoch_ch3(net, train_iter, loss, updater)")
     _check_updater(updater)
+    check_some_batches("train_iter", train_iter)  # before the epoch, naming why (drop_last)
     scalar_loss = _scalar_loss(loss)
     if isinstance(net, torch.nn.Module):
         net.train()  # and left so, as the book's (evaluate_accuracy left it in eval mode)
@@ -228,6 +230,9 @@ def train_ch3(
     _check_updater(updater)
     check_batches("train_iter", train_iter, passes=num_epochs)
     check_batches("test_iter", test_iter, passes=num_epochs)
+    # before the first epoch: an empty test_iter was found after it, named evaluate's data_iter
+    check_some_batches("train_iter", train_iter)
+    check_some_batches("test_iter", test_iter)
     notebook = in_notebook()
     out = figure_file("train_ch3.png", notebook)
     if out is not None:
