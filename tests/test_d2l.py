@@ -895,3 +895,31 @@ def test_train_ch3_names_an_empty_test_iter_before_its_first_epoch(
     assert all(torch.equal(a, b) for a, b in zip(before, net.parameters(), strict=True))
     assert capsys.readouterr().out == ""  # no epoch trained
     assert list(tmp_path.iterdir()) == []  # no figure drawn
+
+
+def test_the_books_function_updater_names_a_last_batch_of_one_that_batch_norm_refuses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The optimizer path named it; the book's updater(batch_size) path let torch's bare
+    ValueError through."""
+    with pytest.raises(ValueError) as caught:  # the oracle: torch's own words
+        nn.BatchNorm1d(4).train()(torch.zeros(1, 4))
+    torch_words = str(caught.value)
+    X = torch.randn(17, 3, generator=torch.Generator().manual_seed(1))
+    y = torch.randint(0, 2, (17,), generator=torch.Generator().manual_seed(2))
+    train_iter = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=8)
+    net = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2))
+    loss = nn.CrossEntropyLoss(reduction="none")
+    said = (
+        "train_iter's batch 3{when} holds 1 example, and the model's BatchNorm1d ('1') needs more "
+        f"than one per channel in training (torch: {torch_words}); pass drop_last=True to "
+        "train_iter's DataLoader, or a batch_size that leaves no batch of one (17 examples in "
+        "batches of 8 leave 1 over)"
+    )
+    with pytest.raises(UsageError) as caught_ours:
+        d2l.train_epoch_ch3(net, train_iter, loss, _function_updater(net))
+    assert str(caught_ours.value) == said.format(when="")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UsageError) as caught_ours:
+        d2l.train_ch3(net, train_iter, train_iter, loss, 2, _function_updater(net))
+    assert str(caught_ours.value) == said.format(when=" in epoch 1")

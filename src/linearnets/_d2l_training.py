@@ -24,6 +24,7 @@ from linearnets._d2l_figures import (
     warn_unsaved,
 )
 from linearnets.errors import UsageError, UsageTypeError
+from linearnets.training.batch_of_one import raise_batch_of_one
 from linearnets.training.callbacks import format_epoch
 from linearnets.training.empty_batches import check_some_batches
 from linearnets.training.first_step import check_first_values
@@ -160,6 +161,8 @@ def _train_epoch_with_function(
             y_hat = net(X)
         except RuntimeError as err:
             raise_forward_error(net, X, err)
+        except ValueError as err:  # a BatchNorm given a last batch of one example
+            raise_batch_of_one(net, X, err, step=step, epoch=epoch, batches=train_iter)
         l = compute_loss(loss, y_hat, y)
         try:
             l.sum().backward()

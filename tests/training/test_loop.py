@@ -1029,14 +1029,18 @@ def test_a_last_batch_of_one_that_batch_norm_refuses_is_named_with_its_fix(loade
         else [(X[i : i + 8], y[i : i + 8]) for i in range(0, 17, 8)]
     )
     net = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2))
-    sizes = " (17 examples in batches of 8 leave 1 over)" if loader else ""
+    fix = (  # a list has no DataLoader to change (it was told to change one)
+        "pass drop_last=True to train_iter's DataLoader, or a batch_size that leaves no batch of "
+        "one (17 examples in batches of 8 leave 1 over)"
+        if loader
+        else "drop that one-example batch from train_iter, or cut its batches so that none holds "
+        "one example"
+    )
     with pytest.raises(UsageError) as caught:
         fit(net, batches, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 2)
     assert str(caught.value) == (
         "train_iter's batch 3 in epoch 1 holds 1 example, and the model's BatchNorm1d ('1') needs "
-        f"more than one per channel in training (torch: {_torch_batch_norm_words()}); pass "
-        "drop_last=True to train_iter's DataLoader, or a batch_size that leaves no batch of one"
-        f"{sizes}"
+        f"more than one per channel in training (torch: {_torch_batch_norm_words()}); {fix}"
     )
     assert net.training  # the mode restored, as after any refused step
     if loader:  # the fix it gives trains
@@ -1044,6 +1048,26 @@ def test_a_last_batch_of_one_that_batch_norm_refuses_is_named_with_its_fix(loade
             torch.utils.data.TensorDataset(X, y), batch_size=8, drop_last=True
         )
         assert len(fit(net, batches, nn.CrossEntropyLoss(), NoUpdate(), 2).epochs) == 2
+
+
+@pytest.mark.parametrize("drop_last", [False, True])
+def test_a_batch_size_of_one_that_batch_norm_refuses_is_told_to_grow(drop_last: bool) -> None:
+    """It was told to pass drop_last=True, which leaves every batch of one as it is."""
+    X = torch.randn(17, 3, generator=torch.Generator().manual_seed(1))
+    y = torch.randint(0, 2, (17,), generator=torch.Generator().manual_seed(2))
+    data = torch.utils.data.TensorDataset(X, y)
+    batches = torch.utils.data.DataLoader(data, batch_size=1, drop_last=drop_last)
+    net = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2))
+    with pytest.raises(UsageError) as caught:
+        fit(net, batches, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    assert str(caught.value) == (
+        "train_iter's batch 1 in epoch 1 holds 1 example, and the model's BatchNorm1d ('1') needs "
+        f"more than one per channel in training (torch: {_torch_batch_norm_words()}); pass a "
+        "batch_size of 2 or more to train_iter's DataLoader: with batch_size=1 every batch holds "
+        "one example"
+    )
+    batches = torch.utils.data.DataLoader(data, batch_size=2, drop_last=True)  # the fix trains
+    assert len(fit(net, batches, nn.CrossEntropyLoss(), NoUpdate(), 1).epochs) == 1
 
 
 def test_another_value_error_of_the_model_passes_through_as_it_was() -> None:

@@ -3,8 +3,9 @@
 In training mode ``nn.BatchNorm1d`` needs more than one value per channel: 33 examples in batches
 of 32 leave a last batch of one, on which torch raises "Expected more than 1 value per channel when
 training", naming neither the batch nor the fix. :func:`raise_batch_of_one` says which batch it is
-and how to avoid it (``drop_last=True``, or another ``batch_size``). It runs only once the step has
-raised.
+and how to avoid it: ``drop_last=True`` or another ``batch_size`` for a ``DataLoader`` (a
+``batch_size`` of 2 or more where it is 1), the batch of one left out of a list of batches. It runs
+only once the step has raised, on ``fit``'s path and the book's function ``updater(batch_size)``'s.
 """
 
 from __future__ import annotations
@@ -47,10 +48,29 @@ def raise_batch_of_one(
     when = f" in epoch {epoch}" if epoch is not None else ""
     raise UsageError(
         f"train_iter's batch {step + 1}{when} holds 1 example, and the model's "
-        f"{_batch_norms(net)} needs more than one per channel in training (torch: {err}); pass "
-        f"drop_last=True to train_iter's DataLoader, or a batch_size that leaves no batch of one"
-        f"{_sizes(batches)}"
+        f"{_batch_norms(net)} needs more than one per channel in training (torch: {err}); "
+        f"{_fix(batches)}"
     ) from None
+
+
+def _fix(batches: Any) -> str:
+    """Return the fix that fits ``train_iter``: its DataLoader's settings, or batches of its own."""
+    if not isinstance(batches, DataLoader):  # a list or generator of batches cut by the caller
+        return (
+            "drop that one-example batch from train_iter, or cut its batches so that none holds "
+            "one example"
+        )
+    if batches.batch_size is None:  # a batch_sampler of the caller's
+        return "give train_iter's DataLoader a batch_sampler that makes no batch of one example"
+    if batches.batch_size == 1:  # every batch is of one: drop_last cannot help
+        return (
+            "pass a batch_size of 2 or more to train_iter's DataLoader: with batch_size=1 every "
+            "batch holds one example"
+        )
+    return (
+        "pass drop_last=True to train_iter's DataLoader, or a batch_size that leaves no batch of "
+        f"one{_sizes(batches)}"
+    )
 
 
 def _batch_norms(net: Any) -> str:
