@@ -753,6 +753,8 @@ class _StopNow(Callback):
 
     def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
         self.epoch = epoch
+        if self.hook == "on_epoch_start" and epoch == self.at:
+            raise KeyboardInterrupt
 
     def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
         if self.hook == "on_batch_end" and self.epoch == self.at and step == 1:
@@ -764,14 +766,21 @@ class _StopNow(Callback):
 
 
 @pytest.mark.parametrize(
-    ("hook", "epoch", "kept"),
-    [("on_epoch_end", 2, 2), ("on_batch_end", 2, 1), ("on_epoch_end", 1, 1)],
+    ("hook", "epoch", "kept", "where"),
+    [
+        ("on_epoch_end", 2, 2, "at the end of epoch 2"),
+        ("on_batch_end", 2, 1, "after step 2 of epoch 2"),  # raised at its step=1 (from 0)
+        ("on_epoch_end", 1, 1, "at the end of epoch 1"),
+        ("on_epoch_start", 2, 1, "at the end of epoch 1"),
+    ],
 )
 def test_a_callbacks_own_keyboard_interrupt_once_an_epoch_is_kept_stops_as_a_signal_does(
-    tmp_path: Path, hook: str, epoch: int, kept: int
+    tmp_path: Path, hook: str, epoch: int, kept: int, where: str
 ) -> None:
     """A bare KeyboardInterrupt carrying fit's advice ("call fit again with start_epoch=2"), and
-    the folder's config.json removed: the run could not be resumed, nor run again."""
+    the folder's config.json removed: the run could not be resumed, nor run again. Then it was
+    told as "interrupted by SIGINT at the end of epoch 1", raised at epoch 2's second step: no
+    signal came, and the run was in epoch 2."""
     from linearnets.training.interrupt import TrainingInterrupted
 
     _blobs(tmp_path / "d.npz")
@@ -781,8 +790,8 @@ def test_a_callbacks_own_keyboard_interrupt_once_an_epoch_is_kept_stops_as_a_sig
         run_softmax(config, callbacks=[_StopNow(hook, epoch)])
     assert isinstance(caught.value, TrainingInterrupted)
     assert str(caught.value) == (
-        f"interrupted by SIGINT at the end of epoch {kept}; the checkpoint of epoch {kept} is kept "
-        f"in {out}; resume with: linearnets.resume_softmax({str(out)!r})"
+        f"stopped by a KeyboardInterrupt raised in the run (by a callback) {where}; the checkpoint "
+        f"of epoch {kept} is kept in {out}; resume with: linearnets.resume_softmax({str(out)!r})"
     )
     assert not getattr(caught.value, "__notes__", None)
     assert (out / "config.json").is_file()
@@ -818,8 +827,9 @@ def test_a_callbacks_own_keyboard_interrupt_in_a_resume_names_the_resume(
         resume_softmax(out, epochs=3, callbacks=[_StopNow(hook, 2)])
     assert isinstance(caught.value, TrainingInterrupted)
     assert str(caught.value) == (
-        f"interrupted by SIGINT at the end of epoch {kept}; the checkpoint of epoch {kept} is kept "
-        f"in {out}; resume with: linearnets.resume_softmax({str(out)!r})"
+        f"stopped by a KeyboardInterrupt raised in the run (by a callback) at the end of epoch "
+        f"{kept}; the checkpoint of epoch {kept} is kept in {out}; resume with: "
+        f"linearnets.resume_softmax({str(out)!r})"
     )
     assert (out / "config.json").is_file()
     assert len(resume_softmax(out).history.epochs) == 3

@@ -20,7 +20,9 @@ from linearnets.errors import CheckpointError, LinearnetsError, RunFileError, Us
 from linearnets.tasks.experiment import Experiment
 from linearnets.tasks.resume_advice import checkpoint_epoch, launched_again, name_launch
 from linearnets.tasks.run_failures import LARGE_FEATURES, diverged, peer_lost
+from linearnets.training.callback_base import Callback
 from linearnets.training.checkpoint import CheckpointCallback
+from linearnets.training.history import EpochMetrics
 from linearnets.training.interrupt import (
     TrainingInterrupted,
     sigterm_as_keyboard_interrupt,
@@ -33,6 +35,7 @@ from linearnets.training.runs import RESULTS_FILE
 # (resume_advice.py) stay importable from here
 __all__ = [
     "LARGE_FEATURES",
+    "RunPosition",
     "complete_when_returned",
     "diverged",
     "interrupted_when_complete",
@@ -195,12 +198,38 @@ def name_resume(
     exc.checkpoint_epoch = checkpoint_epoch(exp, checkpoint, start_epoch, finished=finished)
 
 
+class RunPosition(Callback):
+    """Where training is, for a stop raised in the run by a callback (:func:`user_stop`).
+
+    Put before the callbacks, it knows each step as it is done: ``epoch``, and ``step``, the
+    steps done in it (0: at the end of ``epoch``). The interrupt check, last, lags one step behind
+    a callback's ``on_batch_end``.
+    """
+
+    def __init__(self) -> None:
+        self.epoch, self.step, self._running = 0, 0, 0
+
+    def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
+        self.epoch, self.step = start_epoch, 0
+
+    def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
+        self._running = epoch  # still at the end of the one before, until a step is done
+
+    def on_batch_end(self, step: int, losses: Any) -> None:
+        self.epoch, self.step = self._running, step + 1
+
+    def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
+        self.epoch, self.step = metrics.epoch, 0
+
+
 def user_stop(
     exc: KeyboardInterrupt,
     exp: Experiment,
     run_dir: Path,
     checkpoint: CheckpointCallback,
     start_epoch: int,
+    *,
+    where: RunPosition | None = None,
 ) -> KeyboardInterrupt:
     """Return what a plain ``KeyboardInterrupt`` out of ``fit`` stands for in a run (D2L §3.6.6).
 
@@ -208,7 +237,8 @@ def user_stop(
     user's own: a callback's "stop training now" (or a second signal's, cutting a stop short:
     that stop, :func:`stop_behind`). Once an epoch is kept (a resume's first one is) it stops the
     run as a signal does, naming the checkpoint and the resume, as ``run_linreg``'s does; before
-    it, ``exc`` goes on as it is, and a new run's folder is left as it was found.
+    it, ``exc`` goes on as it is, and a new run's folder is left as it was found. It says that no
+    signal came, and ``where`` the run was (the end of the kept epoch, where not told).
     """
     first = stop_behind(exc)
     if first is not None:
@@ -218,6 +248,8 @@ def user_stop(
     kept = checkpoint_epoch(exp, checkpoint, start_epoch, finished=start_epoch)
     if kept is None:
         return exc
-    stopped = TrainingInterrupted(signal_name=first_signal(exc), epoch=kept, step=0)
+    epoch, step = (where.epoch, where.step) if where is not None else (kept, 0)
+    stopped = TrainingInterrupted(signal_name=first_signal(exc), epoch=epoch, step=step)
+    stopped.raised_in_run = True
     name_resume(stopped, exp, run_dir, checkpoint, start_epoch)
     return stopped

@@ -25,6 +25,7 @@ from linearnets.tasks.run_results import (
 )  # tests import and patch _finish here
 from linearnets.tasks.softmax_result import SoftmaxResult, seconds_per_epoch
 from linearnets.tasks.stopping import (
+    RunPosition,
     name_resume,
     resume_hint_after_training,
     stop_names_its_folder,
@@ -104,11 +105,13 @@ def train_experiment(
                 plotter = plot_process(exp.config) if exp.dist.is_main else None
                 own = _run_callbacks(exp, run_dir, guard, checkpoint, plotter, history, callbacks)
             own.append(interrupt)
+            position = RunPosition()  # first: it knows a step before a callback can stop in it
             result = _train(
                 exp,
                 run_dir,
-                callbacks=own,
+                callbacks=[position, *own],
                 interrupt=interrupt,
+                position=position,
                 checkpoint=checkpoint,
                 start_epoch=start_epoch,
                 history=history,
@@ -221,6 +224,7 @@ def _train(
     *,
     callbacks: list[Any],
     interrupt: GracefulInterrupt,
+    position: RunPosition,
     checkpoint: CheckpointCallback,
     start_epoch: int,
     history: History,
@@ -248,7 +252,7 @@ def _train(
         raise
     except KeyboardInterrupt as exc:
         # a plain one is a callback's own ("stop now"): it names the resume once an epoch is kept
-        stop = user_stop(exc, exp, run_dir, checkpoint, start_epoch)
+        stop = user_stop(exc, exp, run_dir, checkpoint, start_epoch, where=position)
         if stop is exc:
             raise
         raise stop from None

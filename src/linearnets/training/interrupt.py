@@ -75,6 +75,8 @@ class TrainingInterrupted(OneLineInIPython, KeyboardInterrupt):
             user's own code), to start again as before; 1 for a single process.
         complete: the run had finished (its ``results.json`` written) when the signal came: its
             folder is complete, and there is nothing to resume.
+        raised_in_run: no signal came: a ``KeyboardInterrupt`` raised in the run (a callback's
+            "stop training now") stopped it, after ``step`` steps of ``epoch`` (0: at its end).
     """
 
     def __init__(self, *, signal_name: str, epoch: int, step: int) -> None:
@@ -91,6 +93,7 @@ class TrainingInterrupted(OneLineInIPython, KeyboardInterrupt):
         self.launcher = ""  # how the processes were started, when not by hand (e.g. "torchrun")
         self.processes = 1  # how many were started by hand (no launcher)
         self.complete = False
+        self.raised_in_run = False
 
     def __str__(self) -> str:
         if self.aborted:  # mid-step, mid-evaluation: only the epoch is known
@@ -104,6 +107,12 @@ class TrainingInterrupted(OneLineInIPython, KeyboardInterrupt):
             else:
                 where = f"the end of epoch {self.epoch}" if self.epoch else "the start"
             text = f"interrupted by {self.signal_name} at {where}"
+            if self.raised_in_run:
+                if self.step:
+                    where = f"after step {self.step} of epoch {self.epoch}"
+                else:
+                    where = f"at the end of epoch {self.epoch}" if self.epoch else "at the start"
+                text = f"stopped by a KeyboardInterrupt raised in the run (by a callback) {where}"
         if self.run_dir is None:
             return text
         if self.complete:
