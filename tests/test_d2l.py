@@ -923,3 +923,55 @@ def test_the_books_function_updater_names_a_last_batch_of_one_that_batch_norm_re
     with pytest.raises(UsageError) as caught_ours:
         d2l.train_ch3(net, train_iter, train_iter, loss, 2, _function_updater(net))
     assert str(caught_ours.value) == said.format(when=" in epoch 1")
+
+
+@pytest.mark.parametrize("name", ["net", "updater"])
+def test_a_chapter_3_function_linearnets_lacks_too_is_given_the_books_definition(
+    name: str,
+) -> None:
+    """d2l.net and d2l.updater (§3.6's own code) were told they come from a later chapter."""
+    import linearnets
+
+    assert not hasattr(linearnets, name)  # so no linearnets.<name> is offered
+    with pytest.raises(AttributeError) as info:
+        getattr(d2l, name)
+    message = str(info.value)
+    head = (
+        f"module 'linearnets.d2l' has no attribute '{name}': the book defines {name} in §3.6's "
+        "own code and does not save it to its d2l package, so neither does linearnets.d2l; define "
+        "it in your code as the book's §3.6 does ("
+    )
+    assert message.startswith(head) and message.endswith(")")
+    definition = message[len(head) : -1]
+    W = torch.normal(0, 0.01, size=(784, 10), requires_grad=True)
+    b = torch.zeros(10, requires_grad=True)
+    book = {"torch": torch, "d2l": d2l, "softmax": linearnets.softmax, "W": W, "b": b, "lr": 0.1}
+    exec(definition, book)  # the definition it gives runs as the book's
+    X = torch.rand(2, 1, 28, 28)
+    if name == "net":
+        assert book["net"](X).shape == (2, 10)
+    else:
+        (X.reshape(2, -1) @ W + b).sum().backward()
+        book["updater"](2)
+        assert torch.equal(b.detach(), torch.full((10,), -0.1))
+
+
+@pytest.mark.parametrize(
+    ("name", "example"),
+    [
+        ("lr", " (lr = 0.1)"),
+        ("train_iter", " (train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size))"),
+        ("features", " (features, labels = d2l.synthetic_data(true_w, true_b, 1000))"),
+        ("X", ""),
+    ],
+)
+def test_a_variable_of_the_books_own_code_is_told_as_one(name: str, example: str) -> None:
+    """d2l.lr, d2l.train_iter ... got "a name from a later chapter is in the book's d2l package",
+    which has none of them."""
+    with pytest.raises(AttributeError) as info:
+        getattr(d2l, name)
+    assert str(info.value) == (
+        f"module 'linearnets.d2l' has no attribute '{name}': {name} is a variable of the book's "
+        "own code, not a name of its d2l package (nor of linearnets.d2l); set it in your code as "
+        f"the book does{example}"
+    )

@@ -2,7 +2,8 @@
 
 ``from linearnets import d2l`` holds chapter 3 (linear neural networks); code from a later chapter
 (``d2l.try_gpu()``, ``d2l.train_ch6``) needs the book's own d2l package. The AttributeError says so,
-naming the section a well-known later name comes from, and stays an AttributeError, so that
+naming the section a well-known later name comes from (a chapter 3 function or variable of the
+book's own code, never saved to d2l, gets how the book defines it), and stays an AttributeError, so that
 ``hasattr``, ``getattr(d2l, name, default)`` and ``from linearnets.d2l import *`` behave as for any
 module. Names with a leading underscore (``__path__``, ``_repr_html_``: probes by importlib,
 pickle, IPython) get Python's plain message at once.
@@ -42,13 +43,38 @@ LATER_SECTIONS = {
     "RNNModel": "§8.6 (concise RNNs)",
 }
 
-# chapter 3's names the book defines in its own code, never saved (#@save) to its d2l package:
-# linearnets has them at its top level; name -> the section
+# chapter 3's functions the book defines in its own code, never saved (#@save) to its d2l package:
+# name -> the section. linearnets has some at its top level; the others are told as the book has them
 _UNSAVED = {
     "data_iter": "§3.2",
     "softmax": "§3.6",
     "cross_entropy": "§3.6",
+    "net": "§3.6",
+    "updater": "§3.6",
     "init_weights": "§3.7",
+}
+_AS_THE_BOOK = {  # those linearnets lacks: the book's definition
+    "net": "def net(X): return softmax(torch.matmul(X.reshape((-1, W.shape[0])), W) + b)",
+    "updater": "def updater(batch_size): return d2l.sgd([W, b], lr, batch_size)",
+}
+
+# chapter 3's variables, in the book's code and in neither d2l: name -> how the book sets it, if one
+_VARIABLES = {
+    "X": None,
+    "y": None,
+    "W": "W = torch.normal(0, 0.01, size=(num_inputs, num_outputs), requires_grad=True)",
+    "b": "b = torch.zeros(num_outputs, requires_grad=True)",
+    "lr": "lr = 0.1",
+    "num_epochs": "num_epochs = 10",
+    "batch_size": "batch_size = 256",
+    "true_w": "true_w = torch.tensor([2, -3.4])",
+    "true_b": "true_b = 4.2",
+    "features": "features, labels = d2l.synthetic_data(true_w, true_b, 1000)",
+    "labels": "features, labels = d2l.synthetic_data(true_w, true_b, 1000)",
+    "loss": "loss = nn.CrossEntropyLoss(reduction='none')",
+    "trainer": "trainer = torch.optim.SGD(net.parameters(), lr=0.1)",
+    "train_iter": "train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)",
+    "test_iter": "train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)",
 }
 
 # English 1.0's reworked API, whose chapter 3 is another one than this module's
@@ -91,8 +117,14 @@ def missing_name(name: str) -> AttributeError:
     elif name in _UNSAVED:
         text = (
             f"{plain}: the book defines {name} in {_UNSAVED[name]}'s own code and does not save "
-            f"it to its d2l package, so neither does {MODULE}; define it as the book does, or "
-            f"use linearnets.{name} (from linearnets import {name})"
+            f"it to its d2l package, so neither does {MODULE}; {_define(name)}"
+        )
+    elif name in _VARIABLES:
+        example = _VARIABLES[name]
+        text = (
+            f"{plain}: {name} is a variable of the book's own code, not a name of its d2l package "
+            f"(nor of {MODULE}); set it in your code as the book does"
+            + (f" ({example})" if example else "")
         )
     elif name in _ENGLISH_1_0:
         text = (
@@ -107,3 +139,15 @@ def missing_name(name: str) -> AttributeError:
             f"({_BOOKS_D2L})"
         )
     return AttributeError(text)
+
+
+def _define(name: str) -> str:
+    """Return the fix for a chapter 3 function the book never saves: linearnets' own, where it has
+    one at its top level, else the book's definition."""
+    import linearnets
+
+    if hasattr(linearnets, name):
+        return (
+            f"define it as the book does, or use linearnets.{name} (from linearnets import {name})"
+        )
+    return f"define it in your code as the book's {_UNSAVED[name]} does ({_AS_THE_BOOK[name]})"
