@@ -85,7 +85,11 @@ def test_uint8_flags_of_0_and_1_are_kept_as_the_same_int64_flags_are(tmp_path: P
     np.savez(tmp_path / "p.npz", X=flags, y=y, X_test=flags[:5] * 255, y_test=y[:5])
     with pytest.raises(DatasetError) as info:
         load_classification_file(tmp_path / "p.npz")
-    assert "got X uint8 of 0 and 1 alone (kept as they are) and X_test uint8;" in str(info.value)
+    past = int(np.count_nonzero(flags[:5]))  # each 1 of them, as 255
+    assert (
+        "got X uint8 of 0 and 1 alone (flags, kept as they are) and X_test uint8 with "
+        f"{past} value(s) past 1 (up to 255), which make it 8-bit pixels"
+    ) in str(info.value)
     # beside X's pixels, an X_test of 0 and 1 alone (dark images) is scaled as X is
     pixels = flags * 200
     np.savez(tmp_path / "d.npz", X=pixels, y=y, X_test=flags[:5], y_test=y[:5])
@@ -1032,3 +1036,56 @@ def test_a_data_file_named_with_a_line_break_is_named_as_the_shell_takes_it(
     rule = said.format(f"$'{tmp_path}")
     assert str(info.value) == f"data {rule}"
     assert one_line(info.value) == f"--data {rule}"
+
+
+def test_uint8_flags_beside_a_uint8_x_test_with_a_value_past_1_say_what_is_wrong(
+    tmp_path: Path,
+) -> None:
+    """Both uint8, they were told to "store both as uint8", as they were: X_test's one 2 made it
+    pixels beside X's flags."""
+    X = np.array([[0, 1], [1, 0], [1, 1]], np.uint8)
+    X_test = np.array([[0, 2], [1, 0]], np.uint8)
+    path = tmp_path / "d.npz"
+    np.savez(path, X=X, y=np.array([0, 1, 1]), X_test=X_test, y_test=np.array([1, 0]))
+    with pytest.raises(DatasetError) as info:
+        load_classification_file(path)
+    assert str(info.value) == (
+        f"{path}: X and X_test must both be 8-bit pixels or both not, got X uint8 of 0 and 1 "
+        "alone (flags, kept as they are) and X_test uint8 with 1 value(s) past 1 (up to 2), which "
+        "make it 8-bit pixels, scaled to [0, 1]; make X_test's values past 1 flags (0 or 1) as "
+        "X's are, or store both as float (taken as they are)"
+    )
+    for fixed in ({"X_test": np.minimum(X_test, 1)}, {"X": X.astype(float), "X_test": X_test.astype(float)}):  # fmt: skip
+        arrays = {"X": X, "X_test": X_test, **fixed}
+        np.savez(path, y=np.array([0, 1, 1]), y_test=np.array([1, 0]), **arrays)
+        loaded = load_classification_file(path)  # each fix it names loads
+        assert loaded.X_test is not None and not loaded.pixels
+        assert loaded.X_test.tolist() == arrays["X_test"].astype(float).tolist()
+
+
+def test_uint8_x_of_few_levels_scaled_as_pixels_is_warned_of(tmp_path: Path) -> None:
+    """One 2 among 0/1 flags made the whole uint8 X pixels, divided by 255: trained on nothing,
+    without a word."""
+    X = np.zeros((40, 4), np.uint8)
+    X[::2, 0] = 1
+    X[3, 1] = 2
+    path = tmp_path / "d.npz"
+    np.savez(path, X=X, y=np.arange(40) % 2)
+    with pytest.warns(DataWarning) as caught:
+        loaded = load_classification_file(path)
+    assert [str(w.message) for w in caught] == [
+        f"{path}: X is uint8 of 0..2, taken for 8-bit pixels and scaled to [0, 1] (its 2 to "
+        "0.00784), though pixels reach far past 2; if it holds flags or small counts (1 of its "
+        "160 values past 1), store it as int64 or float to train on the values as they are"
+    ]
+    assert loaded.pixels and float(loaded.X.max()) == pytest.approx(2 / 255)
+    np.savez(path, X=X.astype(np.int64), y=np.arange(40) % 2)  # the fix it names
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = load_classification_file(path)
+    assert not loaded.pixels and float(loaded.X.max()) == 2.0
+    X[0, 0] = 11  # past FEW_LEVELS: dark images, say, scaled without a word
+    np.savez(path, X=X, y=np.arange(40) % 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_classification_file(path).pixels

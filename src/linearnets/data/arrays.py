@@ -3,8 +3,9 @@
 ``linearnets softmax --data FILE.npz`` needs arrays ``X`` (N, D) and integer ``y`` (N,), optionally
 ``X_test`` and ``y_test`` (a test label past ``y``'s warns); images (N, H, W, …) are flattened to
 (N, H·W·…) and a column of labels (N, 1) read as (N,); uint8 ``X`` are 8-bit pixels, scaled to [0, 1]
-(but for 0 and 1 alone, flags already in [0, 1]), and so are integers of a wider type within 0..255
-that reach past 100 (with a warning: :mod:`linearnets.data.eight_bit`).
+(but for 0 and 1 alone, flags already in [0, 1]; with a warning where none passes 10), and so are
+integers of a wider type within 0..255 that reach past 100 (with a warning:
+:mod:`linearnets.data.eight_bit`).
 ``linearnets linreg --data FILE`` needs ``X`` (N, D) and ``y`` (N,) or (N, 1) in an ``.npz``, or a
 ``.csv`` whose last column is ``y`` (a header row is skipped): :mod:`linearnets.data.regression_file`.
 The files are read by :mod:`linearnets.data.npz` and :mod:`linearnets.data.csv_table`; this module
@@ -21,7 +22,14 @@ import torch
 
 from linearnets._text import counted, gib_past, quoted_path, shown_path
 from linearnets.data.class_labels import class_labels, warn_empty_classes, warn_unseen
-from linearnets.data.eight_bit import described, eight_bit, note_wide_pixels, pixel_features
+from linearnets.data.eight_bit import (
+    described,
+    eight_bit,
+    flags_beside_pixels,
+    note_few_levels,
+    note_wide_pixels,
+    pixel_features,
+)
 from linearnets.data.example_shapes import (
     check_example_shapes,
     check_flat_test,
@@ -75,6 +83,7 @@ def load_classification_file(path: Path) -> ClassificationArrays:
     _check_model_size(path, X.shape[1], num_classes)
     if scaled:
         note_wide_pixels(path, arrays, test_set=X_test is not None)
+        note_few_levels(path, arrays["X"])
     warn_empty_classes(path, y, y_test)
     return ClassificationArrays(X, y, X_test, y_test, X.shape[1], num_classes, pixels=scaled)
 
@@ -141,6 +150,9 @@ def _test_set(
             else test.dtype == np.uint8 and eight_bit(test)
         )
         if test.size and test_scaled != scaled:  # an empty one is refused as such below
+            flags = flags_beside_pixels(path, arrays["X"], test)  # both uint8 already
+            if flags is not None:
+                raise DatasetError(flags)
             raise DatasetError(
                 f"{shown_path(path)}: X and X_test must both be 8-bit pixels (uint8, or integers "
                 f"within 0..255), scaled to [0, 1], or both not, got X {described(arrays['X'])} "

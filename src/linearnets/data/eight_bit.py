@@ -16,13 +16,29 @@ from linearnets._warn import warn
 from linearnets.data.features import float_features
 from linearnets.errors import DataWarning
 
-__all__ = ["PIXELS_PAST", "binary", "described", "eight_bit", "note_wide_pixels", "pixel_features"]
+__all__ = [
+    "FEW_LEVELS",
+    "PIXELS_PAST",
+    "binary",
+    "described",
+    "eight_bit",
+    "flags_beside_pixels",
+    "note_few_levels",
+    "note_wide_pixels",
+    "pixel_features",
+]
 
 # integer features within 0..255 whose largest passes this are 8-bit pixels in a wider type (pandas'
 # int64 columns of a pixel CSV, np.loadtxt(..., dtype=int)), scaled as uint8 ones are: it is the
 # size past which a run that diverges is told to scale its features (tasks.stopping's
 # LARGE_FEATURES); smaller integers (0/1 flags, counts, codes) suit the book's lr as they are
 PIXELS_PAST = 100
+
+# a uint8 X whose largest is at most this, 0 and 1 aside, is still taken for 8-bit pixels (a dark
+# image's), but warned of: images reach far past it, while flags with a stray 2 or small counts do
+# not, and scaled by 1/255 those train on nothing (blobs of 0/1 flags and one 2 ended at the loss
+# of a uniform guess, ln 3)
+FEW_LEVELS = 10
 
 
 def pixel_features(
@@ -84,5 +100,37 @@ def note_wide_pixels(path: Path, arrays: dict[str, np.ndarray], *, test_set: boo
         f"pixels are (the book's lr diverges on values up to 255); store {it} as uint8 to have "
         f"{it} scaled without this warning, or {' and '.join(names)} as float to train on the "
         "values as they are",
+        DataWarning,
+    )
+
+
+def flags_beside_pixels(path: Path, X: np.ndarray, X_test: np.ndarray) -> str | None:
+    """Return why uint8 ``X`` (N, D) of 0 and 1 alone and uint8 ``X_test`` (M, D), with values past
+    1, are refused together (flags beside pixels), with the fix; ``None`` for other arrays."""
+    if X.dtype != np.uint8 or X_test.dtype != np.uint8 or not binary(X) or binary(X_test):
+        return None
+    past = int(np.count_nonzero(X_test > 1))
+    return (
+        f"{shown_path(path)}: X and X_test must both be 8-bit pixels or both not, got X uint8 of "
+        f"0 and 1 alone (flags, kept as they are) and X_test uint8 with {past} value(s) past 1 (up "
+        f"to {int(X_test.max())}), which make it 8-bit pixels, scaled to [0, 1]; make X_test's "
+        "values past 1 flags (0 or 1) as X's are, or store both as float (taken as they are)"
+    )
+
+
+def note_few_levels(path: Path, X: np.ndarray) -> None:
+    """Warn that the uint8 ``X`` (N, D) scaled as 8-bit pixels reaches no further than
+    :data:`FEW_LEVELS`: flags with a stray value past 1, or small counts, scaled to nothing."""
+    if X.dtype != np.uint8 or not X.size or binary(X):
+        return
+    largest = int(X.max())
+    if largest > FEW_LEVELS:
+        return
+    past = int(np.count_nonzero(X > 1))
+    warn(
+        f"{shown_path(path)}: X is uint8 of 0..{largest}, taken for 8-bit pixels and scaled to "
+        f"[0, 1] (its {largest} to {largest / 255:.3g}), though pixels reach far past "
+        f"{largest}; if it holds flags or small counts ({past} of its {X.size} values past 1), "
+        "store it as int64 or float to train on the values as they are",
         DataWarning,
     )
