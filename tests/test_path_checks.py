@@ -325,7 +325,7 @@ def test_a_user_folder_named_with_a_line_break_is_named_on_one_line_as_the_shell
     assert str(info.value) == (
         "out must be a path whose $'~a\\nb' can be expanded, got $'~a\\nb/run', but the user "
         "database knows no user 'a\\nb'; write the path out in full (e.g. $'/home/a\\nb/run'), "
-        "or pass $'./~a\\nb/run' for a folder named $'~a\\nb' here"
+        f"or pass $'{tmp_path}/~a\\nb/run' for a folder named $'~a\\nb' here"
     )
 
 
@@ -361,3 +361,18 @@ def test_a_path_named_with_a_line_break_and_a_blank_is_named_as_the_shell_takes_
         f"$'{tmp_path}/a\\nb '; drop it: $'{tmp_path}/a\\nb'"
     )
     assert path_checks.blank_fix(tmp_path / "a\nb ") == f"drop the blank: $'{tmp_path}/a\\nb'"
+
+
+def test_the_folder_here_that_a_tilde_user_path_is_told_to_name_works(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It advised ./~nobody/run, which Path normalises to ~nobody/run: the same error again."""
+    path = "~linearnets-nobody/run"
+    if os.path.expanduser(path) != path:  # the oracle: Python knows no such user either
+        pytest.skip("this machine has a user named linearnets-nobody")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UsageError) as info:
+        expand_user("out", path)
+    advised = str(info.value).split("or pass ", 1)[1].split(" for a folder named", 1)[0]
+    assert advised == f"{tmp_path}/{path}"
+    assert expand_user("out", advised) == tmp_path / "~linearnets-nobody" / "run"  # followed

@@ -8,6 +8,7 @@ the setting, the rule, the value and a fix; every path a user gives passes throu
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 from pathlib import Path
@@ -62,8 +63,14 @@ def expand_user(name: str, path: str | os.PathLike[str]) -> Path:
     )
     rest = Path(*path.parts[1:]) if len(path.parts) > 1 else Path()
     fix = f"write the path out in full (e.g. {shown_path(Path('/home', user or 'me', rest))})"
-    here = f", or pass {shown_path(f'./{path}')} for a folder named {shown_path(head)} here"
-    fix += here if user else ", or set HOME"
+    if not user:
+        fix += ", or set HOME"
+    else:
+        # absolute: './~old/run' is Path('~old/run') again, expanded again; a relative one is also
+        # refused where a path must be absolute (LINEARNETS_CACHE_DIR)
+        with contextlib.suppress(OSError):  # a working folder removed: no path to give
+            here = os.path.abspath(path)
+            fix += f", or pass {shown_path(here)} for a folder named {shown_path(head)} here"
     raise UsageError(
         f"{name} must be a path whose {shown_path(head)} can be expanded, got {quoted_path(path)}, "
         f"but {why}; {fix}"

@@ -299,19 +299,25 @@ def test_without_a_home_folder_the_cache_goes_without(
 
 
 def test_a_cache_dir_whose_tilde_cannot_be_expanded_is_refused(
-    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = "~linearnets-nobody/cache"
     if os.path.expanduser(path) != path:  # the oracle: Python knows no such user either
         pytest.skip("this machine has a user named linearnets-nobody")
+    monkeypatch.chdir(tmp_path)  # where the folder it names here is made
     monkeypatch.setenv("LINEARNETS_CACHE_DIR", path)
     with pytest.raises(
         UsageError,
         match=r"^LINEARNETS_CACHE_DIR must be a path whose ~linearnets-nobody can be expanded, got "
         r"'~linearnets-nobody/cache', but the user database knows no user 'linearnets-nobody'; "
         r"write the path out in full \(e\.g\. /home/linearnets-nobody/cache\)",
-    ):
+    ) as info:
         cache_dir()
+    # the folder here it names is absolute, as LINEARNETS_CACHE_DIR must be (./~... was refused)
+    advised = str(info.value).split("or pass ", 1)[1].split(" for a folder named", 1)[0]
+    assert advised == os.path.abspath(path)
+    monkeypatch.setenv("LINEARNETS_CACHE_DIR", advised)
+    assert cache_dir() == Path(advised)
 
 
 @pytest.mark.parametrize("home", ["missing", "", "relative"])
