@@ -1178,9 +1178,11 @@ def _two_large_targets(path: Path, scale: float) -> float:
 @pytest.mark.parametrize(
     ("scale", "impl", "batch_size", "seed", "stop"),
     [
-        (500, "concise", 32, 0, (3, 2)),  # its large targets' steps: 3 and 5
-        (1000, "scratch", 32, 18, (5, 4)),
-        (1000, "concise", 40, 21, (3, 2)),  # stopped at step 4: "... steps is 2.21e+05"
+        # lr 3 stopped at steps 3, 5 and 3 before the guard's floor, the loss of predicting 0
+        # on the targets seen (test_guard_zero.py): 10³× the start once a large target is seen
+        (500, "concise", 32, 0, (5, 2)),  # its large targets' steps: 3 and 5
+        (1000, "scratch", 32, 18, (10, 4)),
+        (1000, "concise", 40, 21, (5, 2)),  # stopped at step 4: "... steps is 2.21e+05"
     ],
 )
 def test_linreg_on_two_large_targets_at_batches_of_32_or_more_trains_as_without_the_guard(
@@ -1191,7 +1193,9 @@ def test_linreg_on_two_large_targets_at_batches_of_32_or_more_trains_as_without_
     of the latest two steps the guard stopped the run ("epoch 1, step 6: the loss of the latest
     steps is 6.788e+04, more than 100× its starting value 23.93" at 500, concise, batch 32), though
     plain SGD stays within 1% of the least-squares loss after every epoch. The guarded run is that
-    run, bit for bit; lr 3 and 10 on the same file still stop where they did."""
+    run, bit for bit; lr 3 and 10 on the same file still stop in their first steps (lr 10 where
+    it did, lr 3 two to five steps later, past 100× the loss of predicting 0 on the targets
+    seen, 5.5·10⁴ to 8.8·10⁴, not the start's)."""
     from dataclasses import replace
 
     least_squares = _two_large_targets(tmp_path / "two.csv", scale)
@@ -1337,13 +1341,16 @@ def test_a_checkpoint_from_before_values_counts_the_latest_steps_by_their_means(
 
 def test_a_blow_up_on_targets_with_a_heavy_tail_stops_where_it_did(tmp_path: Path) -> None:
     """lr 10 at batch 64 on the same data (its loss becomes NaN without the guard): every example's
-    loss has grown at the batch holding the first large target, so it still stops there."""
+    loss had grown at the batch holding the first large target (step 3, whose loss of 7815 is
+    that of predicting 0 on it, 1000²/2/64), where it stopped; it now stops two steps later,
+    past 100× the loss of predicting 0 on the targets seen (1000²/2/192 = 2604 at step 3)."""
     _heavy_tailed_regression(tmp_path / "tail.npz")
     config = LinregConfig(data=tmp_path / "tail.npz", batch_size=64, lr=10.0, epochs=3)
     with pytest.raises(
         DivergenceError,
-        match=r"^training diverged at epoch 1, step 3: the batch loss is 7815, more than 100× its "
-        r"starting value 0\.0001364, at lr 10; try",
+        match=r"^training diverged at epoch 1, step 5: the batch loss is 1\.154e\+06, more than "
+        r"100× 3125, the loss of predicting 0 on the targets seen so far \(its starting value "
+        r"0\.0001364\), at lr 10; try",
     ):
         run_linreg(config)
 

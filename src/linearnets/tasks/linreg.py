@@ -106,7 +106,7 @@ def _checked_run(config: LinregConfig, callbacks: Sequence[Any]) -> LinregResult
 
         return run_in_folder(config, callbacks=callbacks)
     setup = prepare_linreg(config)
-    return train_linreg(setup, callbacks=with_guard(config, callbacks))
+    return train_linreg(setup, callbacks=with_guard(config, callbacks, loss=setup.loss))
 
 
 @dataclass
@@ -153,12 +153,13 @@ def prepare_linreg(config: LinregConfig) -> LinregSetup:
     )  # fmt: skip
 
 
-def with_guard(config: LinregConfig, callbacks: Sequence[Any]) -> list[Any]:
-    """Return ``callbacks`` behind a divergence guard, unless ``config.guard`` is off."""
+def with_guard(config: LinregConfig, callbacks: Sequence[Any], *, loss: Any = None) -> list[Any]:
+    """Return ``callbacks`` behind a divergence guard, unless ``config.guard`` is off; ``loss``:
+    the run's, whose squared error gives the guard its floor (the loss of predicting 0)."""
     if not config.guard:
         return list(callbacks)
     # data_checked: the synthetic data are refused if not finite, and so is a data file's X or y
-    return [DivergenceGuard(config.lr, data_checked=True), *callbacks]
+    return [DivergenceGuard(config.lr, data_checked=True, loss=loss), *callbacks]
 
 
 def _data(

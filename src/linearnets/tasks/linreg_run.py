@@ -166,7 +166,7 @@ def _train_setup(
 ) -> LinregResult:
     """:func:`train_in_folder` once ``setup`` is made."""
     config = setup.config
-    guard = DivergenceGuard(config.lr, data_checked=True) if config.guard else None
+    guard = DivergenceGuard(config.lr, data_checked=True, loss=setup.loss) if config.guard else None
     history = History()
     if ckpt is not None:
         history = checkpoint_history(ckpt)

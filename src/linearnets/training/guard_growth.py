@@ -75,6 +75,11 @@ class GrowthCheck:
         self.factor = factor
         self.min_examples = min_examples
         self.first_loss: float | None = None  # the first step's, i.e. the untrained model's
+        # the zero predictor's loss summed over the examples seen, and their count (a
+        # squared-error loss's, shown the targets), whose mean is the floor of every reference
+        # (see linearnets.training.guard_zero)
+        self._zero_sum = 0.0
+        self._zero_count = 0
         self._window = ReferenceWindow(lr=lr, factor=factor, min_examples=min_examples)
         self._levels = RareLevels(min_examples=min_examples)
         self._recent: deque[tuple[float, int]] = deque()
@@ -90,21 +95,33 @@ class GrowthCheck:
         self._kept: tuple[Kept, float] | None = None
 
     @property
+    def zero(self) -> float:
+        """The loss of predicting 0, per example, over the examples seen so far (0: none known)."""
+        return self._zero_sum / self._zero_count if self._zero_count else 0.0
+
+    @property
     def start_loss(self) -> float | None:
         """The starting loss: the mean over the first ``min_examples`` (None while still open)."""
         return self._window.start_loss
 
     def bound(self) -> float | None:
         """Return the mean loss past which a step counts as grown: ``factor`` × the starting loss
-        (or the level a rare large loss left, where higher), × the mean of the window's steps so
-        far while it is open; ``None`` before any step."""
+        (or the level a rare large loss left, or the zero predictor's loss over the examples
+        seen, where higher), × the mean of the window's steps so far while it is open; ``None``
+        before any step."""
         if self.start_loss is not None:
             reference = self._levels.raised(self.start_loss)
         elif self._window.count:
             reference = self._window.sum / self._window.count
         else:
             return None
-        return self.factor * max(reference, 1e-12)
+        return self._bound(reference)
+
+    def _bound(self, reference: float) -> float:
+        """Return ``factor`` × ``reference``, or × the zero predictor's loss over the examples
+        seen where higher (a squared-error loss's floor: a model that is not diverging stays
+        within a modest factor of predicting 0)."""
+        return self.factor * max(reference, self.zero, 1e-12)
 
     def start_epoch(self) -> None:
         """Forget the step means of the epoch before."""
@@ -119,11 +136,17 @@ class GrowthCheck:
         losses: torch.Tensor | None,
         *,
         kept: Kept | None = None,
+        zero: float | None = None,
     ) -> None:
         """Check one step's finite loss ``total`` over ``count`` examples, at ``where``;
         ``losses``: its per-example losses, if any (read back only where needed: a mean past the
         bound, a rare loss's next); ``kept``: the step came before any update of its epoch, on
-        the weights the last checkpoint holds (its loss, and so this decision, is any lr's)."""
+        the weights the last checkpoint holds (its loss, and so this decision, is any lr's);
+        ``zero``: the loss of predicting 0 on its batch's targets, per example, where known (a
+        squared-error loss: see :mod:`~linearnets.training.guard_zero`)."""
+        if zero is not None and math.isfinite(zero):
+            self._zero_sum += zero * count
+            self._zero_count += count
         loss = total / count
         if kept is not None:
             self._kept = (kept, loss)
@@ -133,7 +156,7 @@ class GrowthCheck:
         self._values.append(loss)
         recent = self._recent_mean(total, count)
         if self.start_loss is None:
-            reference = self._window.blown_up(loss, count, losses)
+            reference = self._window.blown_up(loss, count, losses, floor=self.zero)
             if reference is not None:
                 raise self._grown(f"at {where}", "batch loss", loss, reference, kept=kept)
             self._window.add(total, count, losses)
@@ -149,7 +172,7 @@ class GrowthCheck:
         # whose loss may be a hundredth of the others' in a run that is fine.
         closed_now = self._window.close()
         reference = None if self.start_loss is None else self._levels.raised(self.start_loss)
-        bound = self.factor * max(reference, 1e-12) if reference is not None else math.inf
+        bound = self._bound(reference) if reference is not None else math.inf
         # the epoch's typical step too, where its steps were checked against a reference from
         # before them (a heavy tail raises the mean, not the typical step); a reference closed by
         # this epoch holds its steps, blown up or not, so the loss after it is all there is. Grown
@@ -163,7 +186,11 @@ class GrowthCheck:
             typical = statistics.median(self._epoch_means)
         kept = self._only_step_kept(train_loss)
         self._epoch_means, self._kept = [], None  # the next epoch's (fit also clears them)
-        grown = math.sqrt(self.factor) * max(reference, 1e-12) if reference is not None else 0.0
+        grown = (
+            math.sqrt(self.factor) * max(reference, self.zero, 1e-12)
+            if reference is not None
+            else 0.0
+        )
         if reference is not None and train_loss > bound and typical > grown:
             what = "training loss after the epoch"
             raise self._grown(f"in epoch {epoch}", what, train_loss, reference, kept=kept)
@@ -194,7 +221,7 @@ class GrowthCheck:
         latest steps and their typical loss both stand more than ``factor`` × it; else note the
         step for the rare-loss logic (:meth:`RareLevels.follow`). ``kept``: see :meth:`step`."""
         reference = self._levels.raised(start)
-        bound = self.factor * max(reference, 1e-12)
+        bound = self._bound(reference)
         rare = self._levels.rare
         opens = rare is not None and loss < rare  # a rare loss's window, if it has one
         typical, own_example = self._typical_loss(loss, recent, losses, bound=bound, opens=opens)
@@ -231,7 +258,7 @@ class GrowthCheck:
         # loss's update left
         if own_example and opens:
             reference = max(reference, typical)
-            bound = self.factor * max(reference, 1e-12)
+            bound = self._bound(reference)
         # Where the typical loss is this step's typical example, its own mean must have passed the
         # bound too: the mean of the latest steps may hold the step before it, and a rare large
         # loss there (whose update raised this step's typical examples, not its mean) stopped
@@ -287,14 +314,16 @@ class GrowthCheck:
         self, place: str, what: str, loss: float, reference: float, *, kept: Kept | None
     ) -> DivergenceError:
         """Return the error for the ``what``'s ``loss`` at ``place``, grown more than ``factor`` ×
-        the starting value, or × the level ``reference`` a rare large loss left where higher;
-        ``kept``: on weights no update of the epoch touched (:class:`Kept`)."""
+        the starting value, or × the level ``reference`` a rare large loss left, or the zero
+        predictor's loss over the examples seen, where higher; ``kept``: on weights no update of
+        the epoch touched (:class:`Kept`)."""
         past = grown_past(
             reference,
             factor=self.factor,
             start_loss=self.start_loss,
             first_loss=self.first_loss,
             examples=self._window.count,
+            zero=self.zero,
         )
         return grown(place, what, loss, past=past, lr=self.lr, kept=kept)
 
@@ -332,6 +361,8 @@ class GrowthCheck:
             "after": levels["after"],
             "level": levels["level"],
             "heavy": self._heavy,
+            "zero_sum": self._zero_sum,
+            "zero_count": self._zero_count,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -345,3 +376,9 @@ class GrowthCheck:
         values = state.get("values", [t / c for t, c in self._recent if c])
         self._values = deque((float(v) for v in values), maxlen=TYPICAL_STEPS)
         self._heavy = state.get("heavy")
+        # a checkpoint from before the floor: none yet, the examples after it set it
+        total, count = state.get("zero_sum"), state.get("zero_count")
+        known = isinstance(total, int | float) and math.isfinite(total) and total >= 0
+        known = known and isinstance(count, int) and count > 0
+        self._zero_sum = float(total) if known else 0.0  # type: ignore[arg-type]
+        self._zero_count = count if known else 0  # type: ignore[assignment]

@@ -93,16 +93,23 @@ def grown_past(
     start_loss: float | None,
     first_loss: float | None,
     examples: int = 0,
+    zero: float = 0.0,
 ) -> str:
     """Return what the loss grew past: ``factor`` × the starting value, or × the level
     ``reference`` a rare large loss left where that is higher than ``start_loss`` (``None``: the
-    reference window is still open, ``reference`` is its mean so far).
+    reference window is still open, ``reference`` is its mean so far), or × ``zero``, the loss of
+    predicting 0 over the examples seen (a squared-error loss's floor), where higher still.
 
     The starting value named is the one the bound uses, the mean loss over the window's first
     ``examples``; where the untrained model's ``first_loss`` was lower (the window's later steps
     had grown), it is named beside it. Naming it alone (4.3) hid the bound (100× 20.7, the mean
     of a first epoch whose steps grew), past which a loss of 380× the first went unstopped."""
     start = reference if start_loss is None else start_loss
+    if zero > reference:
+        return (
+            f"{factor:g}× {zero:.4g}, the loss of predicting 0 on the targets seen so far (its "
+            f"starting value {start:.4g})"
+        )
     if reference > start:
         return (
             f"{factor:g}× its level {reference:.4g} after a rare large loss (its "

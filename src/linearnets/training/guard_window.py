@@ -91,10 +91,13 @@ class ReferenceWindow:
             self._losses = []
         return closed_now
 
-    def blown_up(self, loss: float, count: int, losses: torch.Tensor | None) -> float | None:
+    def blown_up(
+        self, loss: float, count: int, losses: torch.Tensor | None, *, floor: float = 0.0
+    ) -> float | None:
         """Return the mean of the window's steps so far if a step inside the open window has
         blown up, else None: its mean ``loss`` over ``count`` examples stands more than
-        ``factor`` × that mean, once those and the step each hold :data:`EARLY_EXAMPLES`, and its
+        ``factor`` × that mean (or × ``floor``, the zero predictor's loss over the examples seen,
+        where higher), once those and the step each hold :data:`EARLY_EXAMPLES`, and its
         median example (of ``losses``, read back only when the mean has passed the bound) does
         too, or, past ``FAR_LR``, one update of the window made most examples' losses more than
         ``factor``-fold smaller (see :meth:`_collapsed`)."""
@@ -106,7 +109,7 @@ class ReferenceWindow:
         ):
             return None
         reference = self.sum / self.count
-        bound = self.factor * max(reference, 1e-12)
+        bound = self.factor * max(reference, floor, 1e-12)
         if loss <= bound:
             return None
         median = median_example(losses)
