@@ -791,7 +791,8 @@ def test_a_lost_config_json_still_refuses_a_changed_data_file_unless_forced(
     rebuilt = json.loads((r3 / "config.json").read_text())
     assert rebuilt["data_sha256"] != first and rebuilt["config"]["epochs"] == 4
     assert rebuilt["resumes"][-1]["forced"] == {
-        "data": [f"{data} (SHA-256 {first[:12]})", str(data)]
+        "data": [f"{data} (SHA-256 {first[:12]})", str(data)],
+        "data_sha256": [first, now],  # the content forced, as a softmax resume records it
     }
     # the file deleted: its SHA-256 is checked, so a moved copy continues unforced
     (r3 / "config.json").unlink()

@@ -542,7 +542,8 @@ def test_a_lost_config_json_still_checks_the_data_file_against_the_checkpoint(
     assert len(resume_linreg(run, epochs=3, force=True).history.epochs) == 3
     rebuilt = json.loads((run / "config.json").read_text())
     assert rebuilt["data_sha256"] != first and rebuilt["resumes"][-1]["forced"] == {
-        "data": [f"{data} (SHA-256 {first[:12]})", str(data)]
+        "data": [f"{data} (SHA-256 {first[:12]})", str(data)],
+        "data_sha256": [first, rebuilt["data_sha256"]],  # the content forced, as softmax's
     }
     # the file moved: the same content at a new path continues the run, unforced
     data.unlink()
@@ -1817,3 +1818,105 @@ def test_a_data_file_of_other_features_with_the_runs_own_gone_advises_putting_it
     resumed = resume_linreg(out, data=moved, epochs=2)
     never = ln.run_linreg(ln.LinregConfig(data=moved, epochs=2, lr=0.01))
     assert (resumed.w, resumed.b, _losses(resumed)) == (never.w, never.b, _losses(never))
+
+
+class _StopAtFirstStep:
+    """Raise KeyboardInterrupt at the first step: a resume stopped before its first checkpoint."""
+
+    def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
+        raise KeyboardInterrupt
+
+
+def test_content_never_forced_after_a_forced_and_stopped_content_change_is_refused(
+    tmp_path: Path,
+) -> None:
+    """A forced resume onto new content B, stopped before its first checkpoint, recorded the
+    run's path as forced: content C at that path later was taken as carried on, unforced, since
+    the path alone was compared. The content forced is now recorded (``data_sha256`` [old, new],
+    as softmax's resume records it) and new content since refused; B itself carries on."""
+    from linearnets.tasks.linreg_run import data_sha256
+
+    path = _rows_file(tmp_path / "d.csv", 0)
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(data=path, epochs=1, lr=0.01, out=out))
+    a = data_sha256(path)
+    _rows_file(path, 1)
+    b = data_sha256(path)
+    with pytest.raises(TrainingInterrupted):
+        resume_linreg(out, epochs=3, force=True, callbacks=[_StopAtFirstStep()])
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["resumes"][-1]["forced"]["data_sha256"] == [a, b]
+    _rows_file(path, 2)
+    c = data_sha256(path)
+    assert a is not None and b is not None and c is not None
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out)
+    assert str(info.value) == (
+        f"data={str(path)!r} changed since the run in {out} started (SHA-256 {b[:12]}… then, "
+        f"{c[:12]}… now), which would change its result; put the original file back, or pass "
+        "force=True to continue on the new content"
+    )
+    _rows_file(path, 1)  # B back: the forced content carries on
+    assert len(resume_linreg(out).history.epochs) == 3
+
+
+def test_content_changed_after_a_forced_switch_to_a_data_file_is_refused(tmp_path: Path) -> None:
+    """A forced switch from synthetic data to a file, stopped before its first checkpoint: the
+    file's SHA-256 was never compared again, so new content in it trained on unforced."""
+    path = _rows_file(tmp_path / "d.csv", 0)
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, true_w=[1.0, -2.0], out=out))
+    with pytest.raises(TrainingInterrupted):
+        resume_linreg(out, epochs=3, data=path, force=True, callbacks=[_StopAtFirstStep()])
+    _rows_file(path, 3)
+    with pytest.raises(UsageError, match=r"^data=.*d\.csv' changed since the run in .* started"):
+        resume_linreg(out)
+    _rows_file(path, 0)
+    assert len(resume_linreg(out).history.epochs) == 3
+
+
+def test_a_checkpoint_copied_from_a_run_on_another_data_file_is_named(tmp_path: Path) -> None:
+    """The checkpoint records its data file's SHA-256; config.json's was never compared with it,
+    so a checkpoint of a run on another file resumed silently on this run's file."""
+    from linearnets.cli._report import one_line
+    from linearnets.tasks.linreg_run import data_sha256
+
+    mine, theirs = _rows_file(tmp_path / "a.csv", 0), _rows_file(tmp_path / "b.csv", 1)
+    out, other = tmp_path / "run", tmp_path / "other"
+    ln.run_linreg(ln.LinregConfig(data=mine, epochs=1, out=out))
+    ln.run_linreg(ln.LinregConfig(data=theirs, epochs=1, out=other))
+    (out / "checkpoint.pt").write_bytes((other / "checkpoint.pt").read_bytes())
+    a, b = data_sha256(mine), data_sha256(theirs)
+    assert a is not None and b is not None
+    assert load_checkpoint(out / "checkpoint.pt").extra["data_sha256"] == b
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=2)
+    assert one_line(info.value) == (
+        f"{out}/checkpoint.pt was trained on --data {theirs} (SHA-256 {b[:12]}…), but "
+        f"{out}/config.json is of the run on --data {mine} (SHA-256 {a[:12]}…) (a checkpoint from "
+        "another run?), which would change its result; put the run's own checkpoint.pt back, "
+        "or pass --force to continue from this one on config.json's data"
+    )
+    assert len(resume_linreg(out, epochs=2, force=True).history.epochs) == 2
+
+
+def test_a_data_path_edited_into_config_json_is_named_against_the_checkpoint_s(
+    tmp_path: Path,
+) -> None:
+    """config.json's "data" edited by hand to another file was told as the run's own file whose
+    content changed, "put the original file back", though no data was given and the original was
+    untouched: it is config.json disagreeing with the checkpoint, as resume_softmax names it."""
+    mine, theirs = _rows_file(tmp_path / "a.csv", 0), _rows_file(tmp_path / "b.csv", 1)
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(data=mine, epochs=1, out=out))
+    saved = json.loads((out / "config.json").read_text())
+    saved["config"]["data"] = str(theirs)
+    (out / "config.json").write_text(json.dumps(saved))
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=2)
+    said = str(info.value)
+    assert said.startswith(f"{out}/checkpoint.pt was trained with data='{mine}")
+    assert (
+        f"but {out}/config.json asks for data='{theirs}' (a checkpoint from another run?)" in said
+    )
+    assert "changed since" not in said and "original file" not in said

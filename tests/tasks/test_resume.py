@@ -1521,3 +1521,31 @@ def test_a_run_whose_data_dir_went_is_named_as_the_runs_on_both_sides(
         f"data_dir={fm!r}", "data_dir=NEWDIR", f"data_dir={where!r}"
     ).replace("the run in run", f"the run in {tmp_path / 'run'}")
     assert main(["softmax", "--resume", "run", "--epochs", "2", "--data-dir", "moved", *run]) == 0
+
+
+def test_a_checkpoint_copied_from_a_run_on_another_data_file_is_named(tmp_path: Path) -> None:
+    """The checkpoint's extra["data_sha256"] was never compared with config.json's: a checkpoint
+    of a run on another file resumed silently on this run's file (the moved-file rule dropped
+    the path's change, the content at config.json's path being the run's)."""
+    from linearnets.cli._report import one_line
+    from linearnets.tasks.linreg_run import data_sha256
+
+    _blobs(tmp_path / "a.npz", 1)
+    _blobs(tmp_path / "b.npz", 2)
+    out, other = tmp_path / "run", tmp_path / "other"
+    for run, data in ((out, "a.npz"), (other, "b.npz")):
+        run_softmax(SoftmaxConfig(data=tmp_path / data, plot="none", epochs=1, out=run))
+    (out / "checkpoint.pt").write_bytes((other / "checkpoint.pt").read_bytes())
+    a, b = data_sha256(tmp_path / "a.npz"), data_sha256(tmp_path / "b.npz")
+    assert a is not None and b is not None
+    assert load_checkpoint(out / "checkpoint.pt").extra["data_sha256"] == b
+    with pytest.raises(UsageError) as info:
+        resume_softmax(out, epochs=2)
+    assert one_line(info.value) == (
+        f"{out}/checkpoint.pt was trained on --data {tmp_path / 'b.npz'} (SHA-256 {b[:12]}…), "
+        f"but {out}/config.json is of the run on --data {tmp_path / 'a.npz'} (SHA-256 "
+        f"{a[:12]}…) (a checkpoint from another run?), which would change its result; put the "
+        "run's own checkpoint.pt back, or pass --force to continue from this one on "
+        "config.json's data"
+    )
+    assert len(resume_softmax(out, epochs=2, force=True).history.epochs) == 2

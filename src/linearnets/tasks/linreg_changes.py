@@ -37,6 +37,7 @@ __all__ = [
     "carried",
     "changes",
     "clauses",
+    "content_change",
     "named",
     "not_config_json_s",
     "unforced",
@@ -89,29 +90,55 @@ def changes(
     """
     before, after = old.to_dict(), new.to_dict()
     changed = {k: (before[k], after[k]) for k in RESULT_SETTINGS if before[k] != after[k]}
-    if new.data is not None and old.data is not None:
-        changed.pop("data", None)
-        sha, recorded = data_sha256(new.data), saved.get("data_sha256")
-        if sha is None:  # gone or unreadable: "does not exist" says more than "changed"
-            return changed
-        if isinstance(recorded, str) and recorded != sha:
-            changed["data"] = (f"{old.data} (SHA-256 {recorded[:12]})", str(new.data))
-        elif not isinstance(recorded, str) and new.data != old.data:
-            # no SHA-256 to compare the new path's content with (an older or hand-edited file; a
-            # lost config.json's checkpoint of an earlier linearnets)
-            where = "recorded" if (run_dir / CONFIG_FILE).exists() else f"in {CHECKPOINT_FILE}"
-            changed["data"] = (f"{old.data} (no SHA-256 {where})", str(new.data))
+    if new.data is None:
+        return changed
+    sha, recorded = data_sha256(new.data), saved.get("data_sha256")
+    if old.data is None:  # a switch to a file: its clause names it; new content, content_change
+        return changed
+    changed.pop("data", None)
+    if sha is None:  # gone or unreadable: "does not exist" says more than "changed"
+        return changed
+    if isinstance(recorded, str) and recorded != sha:
+        changed["data"] = (f"{old.data} (SHA-256 {recorded[:12]})", str(new.data))
+    elif not isinstance(recorded, str) and new.data != old.data:
+        # no SHA-256 to compare the new path's content with (an older or hand-edited file; a
+        # lost config.json's checkpoint of an earlier linearnets)
+        where = "recorded" if (run_dir / CONFIG_FILE).exists() else f"in {CHECKPOINT_FILE}"
+        changed["data"] = (f"{old.data} (no SHA-256 {where})", str(new.data))
     return changed
 
 
-def carried(changed: dict[str, Any], saved: dict[str, Any], *, epoch: int | None) -> set[str]:
+def content_change(new: LinregConfig, saved: dict[str, Any]) -> tuple[str, str] | None:
+    """Return the ``data`` file's SHA-256 as ``config.json`` records it and as read now, where
+    they differ, else ``None`` (no file, none recorded, or one that cannot be read).
+
+    Never one an earlier resume forced: each resume records the content it continues on
+    (:func:`~linearnets.tasks.linreg_run.write_run_config`) before it trains, so new content
+    since is the file changing after that resume, which nobody forced."""
+    recorded = saved.get("data_sha256")
+    sha = data_sha256(new.data) if new.data is not None else None
+    if not isinstance(recorded, str) or sha is None or sha == recorded:
+        return None
+    return recorded, sha
+
+
+def carried(
+    changed: dict[str, Any],
+    saved: dict[str, Any],
+    *,
+    epoch: int | None,
+    new: LinregConfig,
+) -> set[str]:
     """Return the settings of ``changed`` whose new value an earlier resume from the checkpoint's
     ``epoch`` forced (``None``: no checkpoint): that resume stopped before its first checkpoint,
-    and ``config.json`` carries its value on, as a softmax resume's does."""
+    and ``config.json`` carries its value on, as a softmax resume's does. A ``data`` file whose
+    content is not the one ``config.json`` records (:func:`content_change`) is none: a path
+    forced before said nothing of the content now at it."""
     if epoch is None:
         return set()
     forced = forced_values_since(saved, epoch)
-    return {k for k, (_, value) in changed.items() if value in forced.get(k, [])}
+    found = {k for k, (_, value) in changed.items() if value in forced.get(k, [])}
+    return found - ({"data"} if content_change(new, saved) is not None else set())
 
 
 def unforced(
@@ -122,19 +149,29 @@ def unforced(
     run_dir: Path,
     *,
     given: Collection[str],
+    epoch: int | None = None,
 ) -> UsageError:
     """Return the refusal of the unforced ``changed`` settings: those ``given`` left out, or
-    forced; the run's own data file, not given, whose content changed, put back (leaving out a
-    ``data`` never passed was no fix, nor leaving out the run's own path), as resume_softmax says it;
-    a setting not given, ``config.json`` disagreeing with the checkpoint, named so."""
+    forced; the run's own data file (the checkpoint's path, or one an earlier resume from its
+    ``epoch`` forced) whose content changed, put back (leaving out a ``data`` never passed was no
+    fix, nor leaving out the run's own path), as resume_softmax says it; a setting not given,
+    ``config.json`` disagreeing with the checkpoint, named so (a ``data`` path edited into it too:
+    its file's content was said to have changed)."""
     own = old.data is not None and new.data is not None and _same_path(old.data, new.data)
-    content = "data" in changed and new.data is not None and ("data" not in given or own)
-    settings = {k: v for k, v in changed.items() if not (content and k == "data")}
-    sha = (str(saved.get("data_sha256")), data_sha256(new.data) if new.data else None)
-    if content and not settings:
-        return UsageError(content_changed(new.data, sha[0], sha[1] or "?", run_dir))
+    forced = forced_values_since(saved, epoch).get("data", []) if epoch is not None else []
+    own = own or ("data" not in given and str(new.data) in map(str, forced))
+    sha = content_change(new, saved)
+    content = "data" in changed and sha is not None and own
+    switched = content and _switched(old, new)
+    settings = {
+        k: v
+        for k, v in changed.items()
+        if not (content and k == "data") and not (switched and k in SYNTHETIC)
+    }
+    if sha is not None and content and not settings:
+        return UsageError(content_changed(new.data, *sha, run_dir))
     asked = asked_settings(given)
-    file = content_changed(new.data, sha[0], sha[1] or "?", run_dir, fix=False) if content else ""
+    file = content_changed(new.data, *sha, run_dir, fix=False) if sha and content else ""
     if any(k not in asked for k in settings):  # config.json's: the softmax resume's words
         keys = [k for k in settings if not (_switched(old, new) and k in SYNTHETIC)]
         was, now = written(old, new, {k: settings[k] for k in keys})

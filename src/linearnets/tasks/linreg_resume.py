@@ -26,6 +26,7 @@ from linearnets.tasks.linreg_changes import (
     SYNTHETIC,
     carried,
     changes,
+    content_change,
     named,
     not_config_json_s,
     untrained,
@@ -43,6 +44,7 @@ from linearnets.tasks.linreg_run import (
 from linearnets.tasks.linreg_saved import read_linreg_config
 from linearnets.tasks.resume_data import (
     check_recorded_data,
+    refuse_checkpoint_data,
     warn_unchecked_content,
 )
 from linearnets.tasks.resume_exactness import warn_not_bit_exact
@@ -182,6 +184,7 @@ def _resume(
         refuse_foreign_checkpoint(ckpt, task=TASK)
         # before any advice counting its epochs ("pass --epochs 17"), which this damage refuses
         check_history(ckpt)
+        refuse_checkpoint_data(ckpt, saved, run_dir, force=force)
     # what the run was trained with: config.json's, compared alone, let a hand edit (lr, impl,
     # seed, true_w) or a checkpoint copied from another run train on without a word
     old = asked if ckpt is None else _trained_settings(ckpt, run_dir)
@@ -202,9 +205,10 @@ def _resume(
             check_features_fit(ckpt, old, new, change=clause, given=given)
     if ckpt is not None and ckpt.epoch == new.epochs:  # trains nothing: its own settings end it
         new, changed = untrained(old, new, changed, given=overrides, run_dir=run_dir)
-    unforced = set(changed) - carried(changed, saved, epoch=None if ckpt is None else ckpt.epoch)
+    epoch = None if ckpt is None else ckpt.epoch
+    unforced = set(changed) - carried(changed, saved, epoch=epoch, new=new)
     if unforced and not force:
-        raise refused(old, new, changed, saved, run_dir, given=overrides)
+        raise refused(old, new, changed, saved, run_dir, given=overrides, epoch=epoch)
     if ckpt is not None:
         _check_epochs_left(run_dir, ckpt.epoch, new, given="epochs" in overrides)
     resumes = [*saved.get("resumes", [])]
@@ -213,7 +217,7 @@ def _resume(
             "from_epoch": ckpt.epoch if ckpt is not None else 0,
             # the settings' own JSON values, as every version wrote them (resume_softmax's are
             # strings): read_linreg_config checks them as such (resume_entries.check_entries)
-            "forced": {k: list(v) for k, v in changed.items()},
+            "forced": {k: list(v) for k, v in changed.items()} | _forced_content(new, saved),
             "environment": environment(),
         }
     )
@@ -228,6 +232,15 @@ def _resume(
             run_dir, new, resumes=resumes, started=saved.get("environment"), notes=notes_of(saved)
         )
     return train_in_folder(run_dir, new, callbacks=callbacks, ckpt=ckpt, setup=setup)
+
+
+def _forced_content(new: LinregConfig, saved: dict[str, Any]) -> dict[str, list[str]]:
+    """Return the ``forced`` record of the data file's new content, ``data_sha256`` as ``[old,
+    new]``, as a softmax resume records it (``{}`` where it is the content recorded): a resume
+    stopped before its first checkpoint leaves the checkpoint of the old content, whose
+    ``extra["data_sha256"]`` this record accounts for (:func:`refuse_checkpoint_data`)."""
+    sha = content_change(new, saved)
+    return {} if sha is None else {"data_sha256": list(sha)}
 
 
 def _saved_settings(values: dict[str, Any]) -> dict[str, Any]:

@@ -30,7 +30,12 @@ from linearnets.tasks.experiment import prepare
 from linearnets.tasks.reports import check_backend
 from linearnets.tasks.restore import restore_states
 from linearnets.tasks.resume_changes import changed_settings, untrained_changes_dropped
-from linearnets.tasks.resume_data import check_recorded_data, data_change, warn_unchecked_content
+from linearnets.tasks.resume_data import (
+    check_recorded_data,
+    data_change,
+    refuse_checkpoint_data,
+    warn_unchecked_content,
+)
 from linearnets.tasks.resume_exactness import warn_not_bit_exact
 from linearnets.tasks.resume_files import (
     RUN_FILE_NAMES,
@@ -205,6 +210,7 @@ def _resume(
     old = checkpoint_config(ckpt)
     # before any advice counting its epochs ("pass --epochs 17"), which this damage refuses
     history = checkpoint_history(ckpt)
+    refuse_checkpoint_data(ckpt, saved, run_dir, force=force)
     # the settings last asked for: an earlier resume's options (--epochs 6, a forced --lr) are in
     # config.json before its first checkpoint is, so the plain "--resume DIR" its interrupt
     # message advises carries them on

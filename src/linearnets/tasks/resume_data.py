@@ -36,12 +36,14 @@ from linearnets.data.folder_contents import (
 )
 from linearnets.errors import DatasetError, ResumeWarning, UsageError
 from linearnets.path_checks import unsearchable_folder
+from linearnets.tasks.resume_entries import forced_values_since
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.run_config import relative_config_path
 from linearnets.training.runs import CONFIG_FILE
 
 if TYPE_CHECKING:
     from linearnets.tasks.experiment import Experiment
+    from linearnets.training.checkpoint import Checkpoint
 
 __all__ = [
     "check_recorded_data",
@@ -49,6 +51,7 @@ __all__ = [
     "data_change",
     "no_sha256_recorded",
     "original_file_fix",
+    "refuse_checkpoint_data",
     "refuse_data_beside",
     "same_content",
     "warn_unchecked_content",
@@ -288,3 +291,35 @@ def same_content(saved: dict[str, Any], new: SoftmaxConfig) -> bool:
         return sha256_file(Path(new.data)) == was
     except OSError:  # unreadable: a change, and reading the data names the problem
         return False
+
+
+def refuse_checkpoint_data(
+    ckpt: Checkpoint, saved: dict[str, Any], run_dir: Path, *, force: bool
+) -> None:
+    """Refuse, unless ``force``, a checkpoint trained on other data than the run's: its
+    ``extra["data_sha256"]`` is not the SHA-256 ``config.json`` (``saved``) records, nor one an
+    earlier resume from its epoch forced (``forced``'s ``data_sha256``, ``[old, new]``: that
+    resume stopped before its first checkpoint). A checkpoint copied in from a run on another
+    file; the settings compared alone took it (a file's path is no change: a move keeps the
+    content). Either record missing or ``null`` (an earlier linearnets', synthetic data): no check.
+    Shared by both tasks' resumes.
+
+    Raises:
+        UsageError: naming both files, their SHA-256s and the fixes.
+    """
+    trained, recorded = ckpt.extra.get("data_sha256"), saved.get("data_sha256")
+    if force or not (isinstance(trained, str) and isinstance(recorded, str)):
+        return
+    if trained == recorded or recorded in forced_values_since(saved, ckpt.epoch).get(
+        "data_sha256", []
+    ):
+        return
+    section = saved.get("config")
+    data = section.get("data") if isinstance(section, dict) else None
+    raise UsageError(
+        f"{shown_path(ckpt.path)} was trained on data={str(ckpt.config.get('data'))!r} (SHA-256 "
+        f"{trained[:12]}…), but {shown_path(run_dir / CONFIG_FILE)} is of the run on "
+        f"data={str(data)!r} (SHA-256 {recorded[:12]}…) (a checkpoint from another run?), which "
+        f"would change its result; put the run's own {CHECKPOINT_FILE} back, or pass force=True "
+        f"to continue from this one on {CONFIG_FILE}'s data"
+    )
