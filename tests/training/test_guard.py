@@ -1178,8 +1178,8 @@ def _two_large_targets(path: Path, scale: float) -> float:
 @pytest.mark.parametrize(
     ("scale", "impl", "batch_size", "seed", "stop"),
     [
-        # lr 3 stopped at steps 3, 5 and 3 before the guard's floor, the loss of predicting 0
-        # on the targets seen (test_guard_zero.py): 10³× the start once a large target is seen
+        # lr 3 stopped at steps 3, 5 and 3 before the guard's floor, the loss of predicting the
+        # mean of the targets seen (test_guard_zero.py): 10³× the start once a large target is seen
         (500, "concise", 32, 0, (5, 2)),  # its large targets' steps: 3 and 5
         (1000, "scratch", 32, 18, (10, 4)),
         (1000, "concise", 40, 21, (5, 2)),  # stopped at step 4: "... steps is 2.21e+05"
@@ -1343,14 +1343,15 @@ def test_a_blow_up_on_targets_with_a_heavy_tail_stops_where_it_did(tmp_path: Pat
     """lr 10 at batch 64 on the same data (its loss becomes NaN without the guard): every example's
     loss had grown at the batch holding the first large target (step 3, whose loss of 7815 is
     that of predicting 0 on it, 1000²/2/64), where it stopped; it now stops two steps later,
-    past 100× the loss of predicting 0 on the targets seen (1000²/2/192 = 2604 at step 3)."""
+    past 100× the loss of predicting the mean of the targets seen (their mean is 0 by then: one
+    of +1000 and one of −1000 among 320, ½·2·1000²/320 = 3125 at step 5)."""
     _heavy_tailed_regression(tmp_path / "tail.npz")
     config = LinregConfig(data=tmp_path / "tail.npz", batch_size=64, lr=10.0, epochs=3)
     with pytest.raises(
         DivergenceError,
         match=r"^training diverged at epoch 1, step 5: the batch loss is 1\.154e\+06, more than "
-        r"100× 3125, the loss of predicting 0 on the targets seen so far \(its starting value "
-        r"0\.0001364\), at lr 10; try",
+        r"100× 3125, the loss of predicting the mean of the targets seen so far \(the run's "
+        r"starting loss was 0\.0001364\), at lr 10; try",
     ):
         run_linreg(config)
 

@@ -11,7 +11,8 @@ steps' losses back in groups and stops on a non-finite loss;
 :mod:`linearnets.training.guard_unseen` where it was not held (too large) to be looked at, or
 :mod:`linearnets.training.guard_first` what a fresh run's first step names of its batch, and
 held targets too large for the losses' dtype at any step; for a squared-error loss
-:mod:`linearnets.training.guard_zero` gives the floor of its baseline, the loss of predicting 0.
+:mod:`linearnets.training.guard_zero` gives the floor of its baseline, the loss of predicting
+the targets' mean.
 """
 
 from __future__ import annotations
@@ -41,7 +42,13 @@ from linearnets.training.guard_rare import RARE_RATIO
 from linearnets.training.guard_stats import step_sums, sum_and_count
 from linearnets.training.guard_unseen import unseen_error
 from linearnets.training.guard_window import EARLY_EXAMPLES
-from linearnets.training.guard_zero import zero_levels, zero_scale
+from linearnets.training.guard_zero import (
+    TargetSpread,
+    moments_of,
+    per_value,
+    values_per_example,
+    zero_scale,
+)
 from linearnets.training.history import EpochMetrics
 from linearnets.training.model_tensors import batch_order
 from linearnets.validation import check_bool, check_positive_float, check_positive_int
@@ -84,9 +91,9 @@ class DivergenceGuard(Callback):
     (:mod:`~linearnets.training.guard_rare`); and while the starting loss's window is still open,
     a step whose mean and median example both stand ``factor`` × past the steps before it stops
     training too (:mod:`~linearnets.training.guard_window`). For a squared-error ``loss`` none of
-    these references counts below the loss of predicting 0 over the examples seen so far
-    (:mod:`~linearnets.training.guard_zero`): on targets mostly 0 with a few of ±1000 the first
-    batches' loss is ~10⁻⁵ and the least-squares fit's ~5·10³, no blow-up.
+    these references counts below the loss of predicting the targets' mean over the examples seen
+    so far (:mod:`~linearnets.training.guard_zero`): on targets mostly 0 with a few of ±1000 the
+    first batches' loss is ~10⁻⁵ and the least-squares fit's ~5·10³, no blow-up.
 
     A non-finite loss before any update (the untrained model's, at a fresh run's first step) stops
     training too, as no loss could be reported, but lr is not its cause: the message names the
@@ -127,9 +134,9 @@ class DivergenceGuard(Callback):
             named alone, before any the data's scale (the model's outputs overflowing).
             ``False`` (data passed to ``fit`` as they are): both are named.
         loss: the training loss, if known: a squared-error one (linearnets' ``squared_loss``,
-            ``nn.MSELoss``, ``F.mse_loss``) makes the zero predictor's loss over the examples
-            seen (their targets, shown through :meth:`watch_batches`) the floor of the starting
-            loss. Any other, or ``None``: no floor.
+            ``nn.MSELoss``, ``F.mse_loss``) makes the loss of predicting the mean of the targets
+            seen (shown through :meth:`watch_batches`) the floor of the starting loss, in the
+            loss's unit (per value for a mean-reduced one). Any other, or ``None``: no floor.
     """
 
     def __init__(
@@ -153,15 +160,20 @@ class DivergenceGuard(Callback):
         )
         self.dist = dist
         self.data_checked = check_bool("data_checked", data_checked)
-        self._zero_scale = zero_scale(loss)  # s in the zero predictor's loss s·y², if squared
+        scale = zero_scale(loss)  # s in a constant prediction's loss s·(y − c)², if squared
+        self._spread = (
+            None if scale is None else TargetSpread(scale=scale, per_value=per_value(loss))
+        )
         self.epoch = 1
-        self._growth = GrowthCheck(lr=self.lr, factor=self.factor, min_examples=self.min_examples)
+        self._growth = GrowthCheck(
+            lr=self.lr, factor=self.factor, min_examples=self.min_examples, spread=self._spread
+        )
         # (epoch, step, losses, the dimensions of its X and y let go of, its batch where
         # watched): read back in groups
         self._pending: list[tuple[int, int, torch.Tensor, Dims, Batch | None]] = []
-        # the pending steps' targets, for their zero-predictor losses (a squared-error loss's):
-        # each the step's y where held, or its level already computed (a y too large to hold)
-        self._targets: list[tuple[torch.Tensor, bool] | None] = []
+        # the pending steps' targets, for the floor (a squared-error loss's): each the step's y
+        # where held, or its moments already computed (a y too large to hold), and its rows
+        self._targets: list[tuple[torch.Tensor, bool, int] | None] = []
         self._epoch_ends = False  # whether on_epoch_end will check the steps left in an epoch
         self._dtype = torch.float32  # the losses' dtype, whose range a non-finite loss passed
         # A non-finite loss before any update is not the learning rate's doing: these say whether
@@ -223,11 +235,11 @@ class DivergenceGuard(Callback):
         ends. The batch is held, not copied or read, while its losses wait to be read back; only
         its strided tensors of at most :data:`~linearnets.training.guard_data.HELD_BYTES` past its
         own step. For a squared-error ``loss`` the targets are watched on checked data too, for
-        their zero-predictor loss (:mod:`~linearnets.training.guard_zero`).
+        their spread (:mod:`~linearnets.training.guard_zero`).
         """
         if self.dist is not None and self.dist.enabled:
             return None
-        if self.data_checked and self._zero_scale is None:
+        if self.data_checked and self._spread is None:
             return None
         self._order = batch_order(batches)
         self._batch = None  # one an earlier run showed and no check took
@@ -274,18 +286,19 @@ class DivergenceGuard(Callback):
         if len(self._pending) >= every:
             self.flush()
 
-    def _watched_targets(self, batch: Batch | None) -> tuple[torch.Tensor, bool] | None:
-        """Return what a step's zero-predictor loss is read from (a squared-error loss's): its
-        targets ``y`` where small enough to hold (``False``), else their level now (``True``);
-        ``None`` where not watched."""
-        if self._zero_scale is None or batch is None:
+    def _watched_targets(self, batch: Batch | None) -> tuple[torch.Tensor, bool, int] | None:
+        """Return what a step's targets' spread is read from (a squared-error loss's): its
+        targets ``y`` where small enough to hold (``False``), else their moments now (``True``),
+        and their count of examples; ``None`` where not watched."""
+        if self._spread is None or batch is None:
             return None
         y = batch[1]
         if y is None or y.layout is not torch.strided or not y.is_floating_point():
             return None
+        rows = y.shape[0] if y.ndim else 1
         if y.nbytes <= HELD_BYTES:
-            return y, False
-        return zero_levels([y], scale=self._zero_scale), True
+            return y, False, rows
+        return moments_of([y]), True, rows
 
     def flush(self) -> None:
         """Check the pending steps, in order, with one read-back (one device sync)."""
@@ -294,42 +307,40 @@ class DivergenceGuard(Callback):
         pending, self._pending = self._pending, []
         targets, self._targets = self._targets, []
         losses_held = [l for _, _, l, _, _ in pending]
-        zeros: list[float | None] = [None] * len(pending)
+        spreads: list[tuple[int, list[float], list[float]] | None] = [None] * len(pending)
         if self.dist is not None and self.dist.enabled:  # already (sum, count) per step
             values = torch.stack(losses_held).tolist()
         else:
             sums = step_sums(losses_held)
-            levels = self._levels(targets) if len(targets) == len(pending) else None
+            levels = self._moments(targets) if len(targets) == len(pending) else None
             read = (sums if levels is None else torch.cat([sums, levels.to(sums.dtype)])).tolist()
             if levels is not None:
-                known = iter(read[len(pending) :])
-                zeros = [None if t is None else next(known) for t in targets]
+                spreads = _spreads(targets, read[len(pending) :])
             values = [
                 (total, l.shape[0] if l.ndim else 1)
                 for total, l in zip(read[: len(pending)], losses_held, strict=True)
             ]
         per_example = not (self.dist is not None and self.dist.enabled)
-        for (epoch, step, l, dims, batch), (total, count), zero in zip(
-            pending, values, zeros, strict=True
+        for (epoch, step, l, dims, batch), (total, count), spread in zip(
+            pending, values, spreads, strict=True
         ):
             # a mean-reduced (0-d) loss, or a data-parallel step's (sum, count), has no example's
             losses = l if per_example and l.ndim else None
             self._check(
                 epoch, step, total, int(count), losses, None if batch is None else (*batch, l, dims),
-                zero=zero,
+                targets=spread,
             )  # fmt: skip
 
-    def _levels(self, targets: list[tuple[torch.Tensor, bool] | None]) -> torch.Tensor | None:
-        """Return the zero-predictor losses of the pending steps whose ``targets`` were watched,
-        in order, shape (k,), in one group where held (``None``: none watched)."""
+    def _moments(self, targets: list[tuple[torch.Tensor, bool, int] | None]) -> torch.Tensor | None:
+        """Return the targets' moments of the pending steps whose ``targets`` were watched, in
+        order, flattened (see :func:`~linearnets.training.guard_zero.moments_of`), in one group
+        where held (``None``: none watched)."""
         watched = [t for t in targets if t is not None]
-        if self._zero_scale is None or not watched:
+        if self._spread is None or not watched:
             return None
-        if not any(done for _, done in watched):  # every step's y held: one group
-            return zero_levels([y for y, _ in watched], scale=self._zero_scale)
-        return torch.cat(
-            [y if done else zero_levels([y], scale=self._zero_scale) for y, done in watched]
-        )
+        if not any(done for _, done, _ in watched):  # every step's y held: one group
+            return moments_of([y for y, _, _ in watched])
+        return torch.cat([y if done else moments_of([y]) for y, done, _ in watched])
 
     def _check(
         self,
@@ -340,13 +351,13 @@ class DivergenceGuard(Callback):
         losses: torch.Tensor | None = None,
         batch: tuple[torch.Tensor | None, torch.Tensor | None, torch.Tensor, Dims] | None = None,
         *,
-        zero: float | None = None,
+        targets: tuple[int, list[float], list[float]] | None = None,
     ) -> None:
         """Check one step's loss ``total`` over ``count`` examples; ``losses``: its per-example
         losses, if any (read back only where needed: a mean past the bound, a rare loss's next);
         ``batch``: its data, where held, the losses the guard was handed and the dimensions of
-        the data let go of, looked at only if the loss is not finite; ``zero``: the loss of
-        predicting 0 on its targets, per example, where known (a squared-error loss's)."""
+        the data let go of, looked at only if the loss is not finite; ``targets``: its targets'
+        count, column means and centred sums of squares, where known (a squared-error loss's)."""
         if step == 0:
             self._before = 0
         if count == 0:
@@ -361,7 +372,7 @@ class DivergenceGuard(Callback):
         self._updated = True  # the step's update goes ahead
         self._before += count
         self._last = loss
-        self._growth.step(where, total, count, losses, kept=kept, zero=zero)
+        self._growth.step(where, total, count, losses, kept=kept, targets=targets)
 
     @staticmethod
     def _kept(epoch: int, step: int) -> Kept | None:
@@ -452,3 +463,22 @@ class DivergenceGuard(Callback):
         """Restore what :meth:`state_dict` returned (a resume: the weights were trained before)."""
         self._resumed = True
         self._growth.load_state_dict(state)
+
+
+def _spreads(
+    targets: list[tuple[torch.Tensor, bool, int] | None], read: list[float]
+) -> list[tuple[int, list[float], list[float]] | None]:
+    """Return each pending step's targets' (count, column means, centred sums of squares) from
+    their moments ``read`` back one after the other (2·k values a watched step), ``None`` for a
+    step not watched."""
+    spreads: list[tuple[int, list[float], list[float]] | None] = []
+    at = 0
+    for t in targets:
+        if t is None:
+            spreads.append(None)
+            continue
+        y, done, rows = t
+        k = y.shape[0] // 2 if done else values_per_example(y)
+        spreads.append((rows, read[at : at + k], read[at + k : at + 2 * k]))
+        at += 2 * k
+    return spreads

@@ -20,6 +20,7 @@ from linearnets.training.guard_messages import Kept, grown, grown_past
 from linearnets.training.guard_rare import RARE_RATIO, RareLevels
 from linearnets.training.guard_stats import per_example, typical_example
 from linearnets.training.guard_window import ReferenceWindow
+from linearnets.training.guard_zero import TargetSpread
 
 __all__ = ["TYPICAL_QUANTILE", "TYPICAL_STEPS", "GrowthCheck"]
 
@@ -70,16 +71,17 @@ class GrowthCheck:
         min_examples: how many examples set the starting loss.
     """
 
-    def __init__(self, *, lr: float, factor: float, min_examples: int) -> None:
+    def __init__(
+        self, *, lr: float, factor: float, min_examples: int, spread: TargetSpread | None = None
+    ) -> None:
         self.lr = lr
         self.factor = factor
         self.min_examples = min_examples
         self.first_loss: float | None = None  # the first step's, i.e. the untrained model's
-        # the zero predictor's loss summed over the examples seen, and their count (a
-        # squared-error loss's, shown the targets), whose mean is the floor of every reference
+        # the targets' spread over the examples seen (a squared-error loss's, shown the
+        # targets), whose mean predictor's loss is the floor of every reference
         # (see linearnets.training.guard_zero)
-        self._zero_sum = 0.0
-        self._zero_count = 0
+        self._spread = spread
         self._window = ReferenceWindow(lr=lr, factor=factor, min_examples=min_examples)
         self._levels = RareLevels(min_examples=min_examples)
         self._recent: deque[tuple[float, int]] = deque()
@@ -96,8 +98,9 @@ class GrowthCheck:
 
     @property
     def zero(self) -> float:
-        """The loss of predicting 0, per example, over the examples seen so far (0: none known)."""
-        return self._zero_sum / self._zero_count if self._zero_count else 0.0
+        """The loss of predicting the targets' mean, per example, over the examples seen so far
+        (0: none known)."""
+        return self._spread.floor if self._spread is not None else 0.0
 
     @property
     def start_loss(self) -> float | None:
@@ -106,7 +109,7 @@ class GrowthCheck:
 
     def bound(self) -> float | None:
         """Return the mean loss past which a step counts as grown: ``factor`` × the starting loss
-        (or the level a rare large loss left, or the zero predictor's loss over the examples
+        (or the level a rare large loss left, or the mean predictor's loss over the examples
         seen, where higher), × the mean of the window's steps so far while it is open; ``None``
         before any step."""
         if self.start_loss is not None:
@@ -118,9 +121,9 @@ class GrowthCheck:
         return self._bound(reference)
 
     def _bound(self, reference: float) -> float:
-        """Return ``factor`` × ``reference``, or × the zero predictor's loss over the examples
+        """Return ``factor`` × ``reference``, or × the mean predictor's loss over the examples
         seen where higher (a squared-error loss's floor: a model that is not diverging stays
-        within a modest factor of predicting 0)."""
+        within a modest factor of predicting the targets' mean)."""
         return self.factor * max(reference, self.zero, 1e-12)
 
     def start_epoch(self) -> None:
@@ -136,17 +139,16 @@ class GrowthCheck:
         losses: torch.Tensor | None,
         *,
         kept: Kept | None = None,
-        zero: float | None = None,
+        targets: tuple[int, list[float], list[float]] | None = None,
     ) -> None:
         """Check one step's finite loss ``total`` over ``count`` examples, at ``where``;
         ``losses``: its per-example losses, if any (read back only where needed: a mean past the
         bound, a rare loss's next); ``kept``: the step came before any update of its epoch, on
         the weights the last checkpoint holds (its loss, and so this decision, is any lr's);
-        ``zero``: the loss of predicting 0 on its batch's targets, per example, where known (a
-        squared-error loss: see :mod:`~linearnets.training.guard_zero`)."""
-        if zero is not None and math.isfinite(zero):
-            self._zero_sum += zero * count
-            self._zero_count += count
+        ``targets``: its batch's targets' count, column means and centred sums of squares, where
+        known (a squared-error loss: see :mod:`~linearnets.training.guard_zero`)."""
+        if targets is not None and self._spread is not None:
+            self._spread.add(*targets)
         loss = total / count
         if kept is not None:
             self._kept = (kept, loss)
@@ -314,7 +316,7 @@ class GrowthCheck:
         self, place: str, what: str, loss: float, reference: float, *, kept: Kept | None
     ) -> DivergenceError:
         """Return the error for the ``what``'s ``loss`` at ``place``, grown more than ``factor`` ×
-        the starting value, or × the level ``reference`` a rare large loss left, or the zero
+        the starting value, or × the level ``reference`` a rare large loss left, or the mean
         predictor's loss over the examples seen, where higher; ``kept``: on weights no update of
         the epoch touched (:class:`Kept`)."""
         past = grown_past(
@@ -361,8 +363,7 @@ class GrowthCheck:
             "after": levels["after"],
             "level": levels["level"],
             "heavy": self._heavy,
-            "zero_sum": self._zero_sum,
-            "zero_count": self._zero_count,
+            **(self._spread.state_dict() if self._spread is not None else {}),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -376,9 +377,5 @@ class GrowthCheck:
         values = state.get("values", [t / c for t, c in self._recent if c])
         self._values = deque((float(v) for v in values), maxlen=TYPICAL_STEPS)
         self._heavy = state.get("heavy")
-        # a checkpoint from before the floor: none yet, the examples after it set it
-        total, count = state.get("zero_sum"), state.get("zero_count")
-        known = isinstance(total, int | float) and math.isfinite(total) and total >= 0
-        known = known and isinstance(count, int) and count > 0
-        self._zero_sum = float(total) if known else 0.0  # type: ignore[arg-type]
-        self._zero_count = count if known else 0  # type: ignore[assignment]
+        if self._spread is not None:  # a checkpoint from before the floor: the examples after
+            self._spread.load_state_dict(state)

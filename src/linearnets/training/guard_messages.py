@@ -98,7 +98,8 @@ def grown_past(
     """Return what the loss grew past: ``factor`` × the starting value, or × the level
     ``reference`` a rare large loss left where that is higher than ``start_loss`` (``None``: the
     reference window is still open, ``reference`` is its mean so far), or × ``zero``, the loss of
-    predicting 0 over the examples seen (a squared-error loss's floor), where higher still.
+    predicting the targets' mean over the examples seen (a squared-error loss's floor), where
+    higher still: the run's starting loss is named beside it, as what it replaced.
 
     The starting value named is the one the bound uses, the mean loss over the window's first
     ``examples``; where the untrained model's ``first_loss`` was lower (the window's later steps
@@ -107,8 +108,8 @@ def grown_past(
     start = reference if start_loss is None else start_loss
     if zero > reference:
         return (
-            f"{factor:g}× {zero:.4g}, the loss of predicting 0 on the targets seen so far (its "
-            f"starting value {start:.4g})"
+            f"{factor:g}× {zero:.4g}, the loss of predicting the mean of the targets seen so far "
+            f"(the run's starting loss was {start:.4g})"
         )
     if reference > start:
         return (

@@ -96,7 +96,7 @@ class ReferenceWindow:
     ) -> float | None:
         """Return the mean of the window's steps so far if a step inside the open window has
         blown up, else None: its mean ``loss`` over ``count`` examples stands more than
-        ``factor`` × that mean (or × ``floor``, the zero predictor's loss over the examples seen,
+        ``factor`` × that mean (or × ``floor``, the mean predictor's loss over the examples seen,
         where higher), once those and the step each hold :data:`EARLY_EXAMPLES`, and its
         median example (of ``losses``, read back only when the mean has passed the bound) does
         too, or, past ``FAR_LR``, one update of the window made most examples' losses more than
