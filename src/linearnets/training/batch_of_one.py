@@ -4,7 +4,8 @@ In training mode ``nn.BatchNorm1d`` needs more than one value per channel: 33 ex
 of 32 leave a last batch of one, on which torch raises "Expected more than 1 value per channel when
 training", naming neither the batch nor the fix. :func:`raise_batch_of_one` says which batch it is
 and how to avoid it: ``drop_last=True`` or another ``batch_size`` for a ``DataLoader`` (a
-``batch_size`` of 2 or more where it is 1), the batch of one left out of a list of batches. It runs
+``batch_size`` of 2 or more where it is 1), the batch of one left out of a list of batches; data
+of one example in all are told that no batching helps (add examples, or remove BatchNorm). It runs
 only once the step has raised, on ``fit``'s path and the book's function ``updater(batch_size)``'s.
 """
 
@@ -53,8 +54,17 @@ def raise_batch_of_one(
     ) from None
 
 
+_ONE_EXAMPLE = (
+    "it holds one example in all, which BatchNorm cannot train on in training mode (no other "
+    "batch size or drop_last helps): add examples, or remove the BatchNorm layers"
+)
+
+
 def _fix(batches: Any) -> str:
-    """Return the fix that fits ``train_iter``: its DataLoader's settings, or batches of its own."""
+    """Return the fix that fits ``train_iter``: its DataLoader's settings, or batches of its own;
+    for data of one example in all, none of them works."""
+    if _examples(batches) == 1:
+        return _ONE_EXAMPLE
     if not isinstance(batches, DataLoader):  # a list or generator of batches cut by the caller
         return (
             "drop that one-example batch from train_iter, or cut its batches so that none holds "
@@ -85,6 +95,19 @@ def _batch_norms(net: Any) -> str:
     if not found:
         return "batch normalization"
     return ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+
+
+def _examples(batches: Any) -> int | None:
+    """Return how many examples ``train_iter`` holds in all, where it says: its DataLoader's
+    dataset's size, or a list's or tuple's one batch's (this batch of one); else ``None``."""
+    if isinstance(batches, DataLoader):
+        try:
+            return len(batches.dataset)  # type: ignore[arg-type]
+        except (TypeError, NotImplementedError):
+            return None
+    if isinstance(batches, list | tuple) and len(batches) == 1:
+        return 1  # its one batch is the one that raised, of one example
+    return None
 
 
 def _sizes(batches: Any) -> str:
