@@ -959,9 +959,18 @@ def test_a_chapter_3_function_linearnets_lacks_too_is_given_the_books_definition
 @pytest.mark.parametrize(
     ("name", "example"),
     [
-        ("lr", " (lr = 0.1)"),
-        ("train_iter", " (train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size))"),
-        ("features", " (features, labels = d2l.synthetic_data(true_w, true_b, 1000))"),
+        # each value named with its section: §3.6's alone (lr = 0.1) read as the book's only one,
+        # where §3.2 trains at 0.03, batch 10, 3 epochs
+        ("lr", " (§3.2: lr = 0.03; §3.6: lr = 0.1)"),
+        ("batch_size", " (§3.2: batch_size = 10; §3.6: batch_size = 256)"),
+        ("num_epochs", " (§3.2: num_epochs = 3; §3.6: num_epochs = 10)"),
+        (
+            "trainer",
+            " (§3.3: trainer = torch.optim.SGD(net.parameters(), lr=0.03); §3.7: trainer = "
+            "torch.optim.SGD(net.parameters(), lr=0.1))",
+        ),
+        ("train_iter", " (§3.6: train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size))"),
+        ("features", " (§3.2: features, labels = d2l.synthetic_data(true_w, true_b, 1000))"),
         ("X", ""),
     ],
 )

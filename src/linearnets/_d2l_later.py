@@ -58,23 +58,35 @@ _AS_THE_BOOK = {  # those linearnets lacks: the book's definition
     "updater": "def updater(batch_size): return d2l.sgd([W, b], lr, batch_size)",
 }
 
-# chapter 3's variables, in the book's code and in neither d2l: name -> how the book sets it, if one
-_VARIABLES = {
-    "X": None,
-    "y": None,
-    "W": "W = torch.normal(0, 0.01, size=(num_inputs, num_outputs), requires_grad=True)",
-    "b": "b = torch.zeros(num_outputs, requires_grad=True)",
-    "lr": "lr = 0.1",
-    "num_epochs": "num_epochs = 10",
-    "batch_size": "batch_size = 256",
-    "true_w": "true_w = torch.tensor([2, -3.4])",
-    "true_b": "true_b = 4.2",
-    "features": "features, labels = d2l.synthetic_data(true_w, true_b, 1000)",
-    "labels": "features, labels = d2l.synthetic_data(true_w, true_b, 1000)",
-    "loss": "loss = nn.CrossEntropyLoss(reduction='none')",
-    "trainer": "trainer = torch.optim.SGD(net.parameters(), lr=0.1)",
-    "train_iter": "train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)",
-    "test_iter": "train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)",
+# chapter 3's variables, in the book's code and in neither d2l: name -> how each section sets it
+# (§3.2/§3.3 linear regression, §3.6/§3.7 softmax regression, whose values differ), if any
+_VARIABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "X": (),
+    "y": (),
+    "W": (
+        ("§3.6", "W = torch.normal(0, 0.01, size=(num_inputs, num_outputs), requires_grad=True)"),
+    ),
+    "b": (
+        ("§3.2", "b = torch.zeros(1, requires_grad=True)"),
+        ("§3.6", "b = torch.zeros(num_outputs, requires_grad=True)"),
+    ),
+    "lr": (("§3.2", "lr = 0.03"), ("§3.6", "lr = 0.1")),
+    "num_epochs": (("§3.2", "num_epochs = 3"), ("§3.6", "num_epochs = 10")),
+    "batch_size": (("§3.2", "batch_size = 10"), ("§3.6", "batch_size = 256")),
+    "true_w": (("§3.2", "true_w = torch.tensor([2, -3.4])"),),
+    "true_b": (("§3.2", "true_b = 4.2"),),
+    "features": (("§3.2", "features, labels = d2l.synthetic_data(true_w, true_b, 1000)"),),
+    "labels": (("§3.2", "features, labels = d2l.synthetic_data(true_w, true_b, 1000)"),),
+    "loss": (
+        ("§3.3", "loss = nn.MSELoss()"),
+        ("§3.7", "loss = nn.CrossEntropyLoss(reduction='none')"),
+    ),
+    "trainer": (
+        ("§3.3", "trainer = torch.optim.SGD(net.parameters(), lr=0.03)"),
+        ("§3.7", "trainer = torch.optim.SGD(net.parameters(), lr=0.1)"),
+    ),
+    "train_iter": (("§3.6", "train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)"),),
+    "test_iter": (("§3.6", "train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)"),),
 }
 
 # English 1.0's reworked API, whose chapter 3 is another one than this module's
@@ -120,7 +132,7 @@ def missing_name(name: str) -> AttributeError:
             f"it to its d2l package, so neither does {MODULE}; {_define(name)}"
         )
     elif name in _VARIABLES:
-        example = _VARIABLES[name]
+        example = "; ".join(f"{section}: {code}" for section, code in _VARIABLES[name])
         text = (
             f"{plain}: {name} is a variable of the book's own code, not a name of its d2l package "
             f"(nor of {MODULE}); set it in your code as the book does"
