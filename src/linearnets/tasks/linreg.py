@@ -155,7 +155,8 @@ def prepare_linreg(config: LinregConfig) -> LinregSetup:
 
 def with_guard(config: LinregConfig, callbacks: Sequence[Any], *, loss: Any = None) -> list[Any]:
     """Return ``callbacks`` behind a divergence guard, unless ``config.guard`` is off; ``loss``:
-    the run's, whose squared error gives the guard its floor (the loss of predicting 0)."""
+    the run's, whose squared error gives the guard its floor (the loss of predicting the targets'
+    mean)."""
     if not config.guard:
         return list(callbacks)
     # data_checked: the synthetic data are refused if not finite, and so is a data file's X or y
