@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -671,8 +672,9 @@ def test_a_tilde_user_that_does_not_exist_is_refused_naming_the_setting() -> Non
             match=rf"^{key} must be a path whose ~linearnets-nobody can be expanded, got "
             r"'~linearnets-nobody/runs/a', but the user database knows no user "
             r"'linearnets-nobody'; write the path out in full \(e\.g\. "
-            r"/home/linearnets-nobody/runs/a\), or pass \./~linearnets-nobody/runs/a for a "
-            r"folder named ~linearnets-nobody here$",
+            r"/home/linearnets-nobody/runs/a\), or pass "
+            + re.escape(str(Path.cwd() / "~linearnets-nobody" / "runs" / "a"))
+            + r" for a folder named ~linearnets-nobody here$",
         ):
             SoftmaxConfig(**{key: path})  # type: ignore[arg-type]
 

@@ -395,8 +395,9 @@ def test_a_tilde_user_that_does_not_exist_is_refused_naming_the_setting(
     message = (
         r"must be a path whose ~linearnets-nobody can be expanded, got '~linearnets-nobody/fm', "
         r"but the user database knows no user 'linearnets-nobody'; write the path out in full "
-        r"\(e\.g\. /home/linearnets-nobody/fm\), or pass \./~linearnets-nobody/fm for a folder "
-        r"named ~linearnets-nobody here$"
+        r"\(e\.g\. /home/linearnets-nobody/fm\), or pass "
+        + re.escape(str(Path.cwd() / "~linearnets-nobody" / "fm"))
+        + r" for a folder named ~linearnets-nobody here$"
     )
     with pytest.raises(UsageError, match=rf"^root {message}"):
         find_fashion_mnist(path, checksums=tiny.files)
