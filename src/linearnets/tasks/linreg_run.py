@@ -28,8 +28,12 @@ from linearnets.config import LinregConfig
 from linearnets.errors import CheckpointError, DivergenceError, UsageError
 from linearnets.seeding import pin_threads
 from linearnets.tasks.linreg import LinregResult, LinregSetup, prepare_linreg, train_linreg
-from linearnets.tasks.linreg_stops import diverged, name_resume, stop_named
-from linearnets.tasks.stopping import complete_when_returned, interrupted_when_complete
+from linearnets.tasks.linreg_stops import diverged, name_resume, stop_named, user_stop
+from linearnets.tasks.stopping import (
+    RunPosition,
+    complete_when_returned,
+    interrupted_when_complete,
+)
 from linearnets.training.callbacks import MetricsWriter
 from linearnets.training.checkpoint import (
     CHECKPOINT_FILE,
@@ -146,7 +150,8 @@ def train_in_folder(
     ``results.json``. ``setup``: ``config``'s data and model, made already (a resume makes them
     before it rewrites ``config.json``, so a data file refused leaves the run's config as it was).
 
-    Callbacks, in order: the divergence guard (a blown-up epoch is neither saved nor logged), the
+    Callbacks, in order: where training is (a callback's own ``KeyboardInterrupt`` says it), the
+    divergence guard (a blown-up epoch is neither saved nor logged), the
     checkpoint (an epoch is kept before anything can fail to print it), the metrics files,
     ``callbacks``, and the interrupt check (a signal during an epoch's evaluation stops the run
     once that epoch is saved).
@@ -182,13 +187,21 @@ def _train_setup(
     (run_dir / RESULTS_FILE).unlink(missing_ok=True)  # written again at the end
     interrupt = GracefulInterrupt()
     start = ckpt.epoch if ckpt is not None else 0
-    own = [*([guard] if guard is not None else []), checkpoint, writer, *callbacks, interrupt]
+    position = RunPosition()  # first: it knows a step before a callback can stop in it
+    guards = [guard] if guard is not None else []
+    own = [position, *guards, checkpoint, writer, *callbacks, interrupt]
     try:
         with interrupt:
             result = train_linreg(setup, callbacks=own, start_epoch=start, history=history)
     except TrainingInterrupted as exc:
         name_resume(exc, run_dir, checkpoint.last_epoch or start or None)
         raise
+    except KeyboardInterrupt as exc:
+        # a plain one is a callback's own ("stop now"): it names the resume once an epoch is kept
+        stop = user_stop(exc, run_dir, checkpoint.last_epoch or start or None, where=position)
+        if stop is exc:
+            raise
+        raise stop from None
     except DivergenceError as exc:
         kept = checkpoint.last_epoch or start
         if not kept:  # nothing kept: a new run's folder is removed (run_in_folder)

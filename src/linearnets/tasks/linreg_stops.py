@@ -1,6 +1,6 @@
 """What a stopped or diverged linreg run says: its folder, the checkpoint kept, the resume.
 
-A Ctrl-C or SIGTERM (:func:`stop_named`) and a blown-up loss (:func:`diverged`) name the run folder
+A Ctrl-C or SIGTERM (:func:`stop_named`), a callback's own ``KeyboardInterrupt`` (:func:`user_stop`) and a blown-up loss (:func:`diverged`) name the run folder
 and ``linearnets.resume_linreg(...)`` (on the command line ``linearnets linreg --resume``); the runs
 are :mod:`linearnets.tasks.linreg_run`'s. See D2L §3.2.7.
 """
@@ -12,12 +12,13 @@ from pathlib import Path
 from linearnets._signals import first_signal
 from linearnets._text import shown_path
 from linearnets.errors import DivergenceError
+from linearnets.tasks.stopping import RunPosition, raised_in_run
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.guard_messages import smaller_lr
 from linearnets.training.interrupt import TrainingInterrupted, stop_behind
 from linearnets.training.run_config import checkpoint_epoch
 
-__all__ = ["diverged", "name_resume", "stop_named"]
+__all__ = ["diverged", "name_resume", "stop_named", "user_stop"]
 
 
 def diverged(exc: DivergenceError, run_dir: Path, kept: int, lr: float) -> DivergenceError:
@@ -58,3 +59,22 @@ def stop_named(exc: KeyboardInterrupt, run_dir: Path) -> KeyboardInterrupt:
     name_resume(stop, run_dir, epoch)
     stop.epoch = epoch or 0
     return stop
+
+
+def user_stop(
+    exc: KeyboardInterrupt, run_dir: Path, kept: int | None, *, where: RunPosition
+) -> KeyboardInterrupt:
+    """Return what a plain ``KeyboardInterrupt`` out of ``fit`` stands for, as softmax's
+    :func:`~linearnets.tasks.stopping.user_stop` has it: a second signal's, cutting a training stop
+    short, as that stop; else a callback's "stop training now" (training's handlers turn a signal
+    into a :class:`TrainingInterrupted`), which says that no signal came and ``where`` the run was,
+    naming the checkpoint of epoch ``kept`` and the resume; before one is kept (``kept`` ``None``),
+    ``exc`` as it is (a new run's folder is left as it was found)."""
+    first = stop_behind(exc)
+    if first is not None:
+        return stop_named(first, run_dir)
+    if kept is None:
+        return exc
+    stopped = raised_in_run(exc, where=where, kept=kept)
+    name_resume(stopped, run_dir, kept)
+    return stopped

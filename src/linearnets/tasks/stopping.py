@@ -42,6 +42,7 @@ __all__ = [
     "launched_again",
     "name_resume",
     "peer_lost",
+    "raised_in_run",
     "resume_hint_after_training",
     "stop_names_its_folder",
     "user_stop",
@@ -248,8 +249,18 @@ def user_stop(
     kept = checkpoint_epoch(exp, checkpoint, start_epoch, finished=start_epoch)
     if kept is None:
         return exc
+    stopped = raised_in_run(exc, where=where, kept=kept)
+    name_resume(stopped, exp, run_dir, checkpoint, start_epoch)
+    return stopped
+
+
+def raised_in_run(
+    exc: KeyboardInterrupt, *, where: RunPosition | None, kept: int
+) -> TrainingInterrupted:
+    """Return the stop of a plain ``KeyboardInterrupt`` a callback raised in a run of either task
+    (no signal came): it says so, and ``where`` the run was (the end of epoch ``kept``, the one its
+    checkpoint holds, where not told); the caller names the run folder and its resume."""
     epoch, step = (where.epoch, where.step) if where is not None else (kept, 0)
     stopped = TrainingInterrupted(signal_name=first_signal(exc), epoch=epoch, step=step)
     stopped.raised_in_run = True
-    name_resume(stopped, exp, run_dir, checkpoint, start_epoch)
     return stopped
