@@ -1995,3 +1995,29 @@ def test_a_callbacks_own_keyboard_interrupt_in_a_resume_is_told_as_raised_in_the
         f"of epoch 1 is kept in {out}; resume with: linearnets.resume_linreg({str(out)!r})"
     )
     assert len(resume_linreg(out).history.epochs) == 3
+
+
+@pytest.mark.parametrize("lr", [None, 0.5])
+def test_a_new_data_path_refused_where_the_runs_own_file_is_gone_advises_its_return(
+    tmp_path: Path, lr: float | None
+) -> None:
+    """ "leave it out to resume the run as it was" was refused next: the recorded file does not
+    exist. The fix is the file put back, or its moved copy passed (which then resumes)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 2))
+    np.savez(tmp_path / "d.npz", X=X, y=X @ [2.0, -3.4] + 4.2)
+    np.savez(tmp_path / "e.npz", X=X + 1, y=X @ [1.0, 1.0])
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, data=tmp_path / "d.npz", out=out))
+    (tmp_path / "d.npz").rename(tmp_path / "moved.npz")
+    extra = {} if lr is None else {"lr": lr}
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=2, data=tmp_path / "e.npz", **extra)
+    others = "" if lr is None else " and leave the other changed settings out"
+    assert str(info.value).endswith(
+        "changed setting changes its result; to resume the run as it was, put the run's own file "
+        f"back in its place, {tmp_path / 'd.npz'}, or pass data=NEWPATH for a copy of it moved "
+        f"elsewhere (its SHA-256 is checked: the same content continues the run){others}; or "
+        "pass force=True to continue with it"
+    )
+    assert len(resume_linreg(out, epochs=2, data=tmp_path / "moved.npz").history.epochs) == 2

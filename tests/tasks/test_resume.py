@@ -1549,3 +1549,28 @@ def test_a_checkpoint_copied_from_a_run_on_another_data_file_is_named(tmp_path: 
         "config.json's data"
     )
     assert len(resume_softmax(out, epochs=2, force=True).history.epochs) == 2
+
+
+@pytest.mark.parametrize("lr", [None, 0.5])
+def test_a_new_data_path_refused_where_the_runs_own_file_is_gone_advises_its_return(
+    tmp_path: Path, lr: float | None
+) -> None:
+    """ "drop the option to continue the same run" was refused next: the recorded file does not
+    exist. The fix is the file put back, or its moved copy passed (which then resumes)."""
+    _blobs(tmp_path / "d.npz", 0)
+    _blobs(tmp_path / "e.npz", 1)
+    run = tmp_path / "run"
+    run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", epochs=1, plot="none", out=run))
+    (tmp_path / "d.npz").rename(tmp_path / "moved.npz")
+    extra = {} if lr is None else {"lr": lr}
+    with pytest.raises(UsageError) as info:
+        resume_softmax(run, epochs=2, data=tmp_path / "e.npz", **extra)
+    others = "" if lr is None else " and drop the other options"
+    assert str(info.value).endswith(
+        f"which would change its result; to continue the same run, put the run's own file back "
+        f"in its place, {tmp_path / 'd.npz'}, or pass data=NEWPATH for a copy of it moved "
+        f"elsewhere (its SHA-256 is checked: the same content continues the run){others}; or "
+        "pass force=True to continue with the new value"
+    )
+    assert "drop the option" not in str(info.value)
+    assert len(resume_softmax(run, epochs=2, data=tmp_path / "moved.npz").history.epochs) == 2

@@ -25,7 +25,7 @@ from linearnets.config import LinregConfig
 from linearnets.errors import ResumeWarning, UsageError
 from linearnets.tasks import resume_refusals as refusals
 from linearnets.tasks.linreg_run import data_sha256
-from linearnets.tasks.resume_data import content_changed
+from linearnets.tasks.resume_data import content_changed, original_file_fix
 from linearnets.tasks.resume_entries import forced_values_since
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.runs import CONFIG_FILE
@@ -176,13 +176,20 @@ def unforced(
         keys = [k for k in settings if not (_switched(old, new) and k in SYNTHETIC)]
         was, now = written(old, new, {k: settings[k] for k in keys})
         also = f", and {file}" if file else ""
-        return refusals.unforced_change(keys, was, now, given=asked, run_dir=run_dir, also=also)
+        return refusals.unforced_change(
+            keys, was, now, given=asked, run_dir=run_dir, also=also, recorded=old.data
+        )
     said = "; ".join(clauses(old, new, settings))
     if not content:
+        # leaving a new data path out resumes on the run's own file: refused where it is gone
+        gone = original_file_fix(old.data) if "data" in settings else None
+        fix = "leave it out to resume the run as it was,"
+        if gone is not None:
+            others = " and leave the other changed settings out" if len(settings) > 1 else ""
+            fix = f"to resume the run as it was, {gone}{others};"
         return UsageError(
             f"{said}: the run in {shown_path(run_dir)} was trained with the first, and a "
-            "changed setting changes its result; leave it out to resume the run as it was, or "
-            "pass force=True to continue with it"
+            f"changed setting changes its result; {fix} or pass force=True to continue with it"
         )
     them = "setting" if len(settings) == 1 else "settings"
     return UsageError(

@@ -84,7 +84,12 @@ def changed_settings(
     unforced = [k for k, v in changed.items() if str(v[1]) not in forced_before.get(k, ())]
     if unforced and not force:
         raise refusals.unforced_change(
-            unforced, _written(unforced, old), _written(unforced, new), given=given, run_dir=run_dir
+            unforced,
+            _written(unforced, old),
+            _written(unforced, new),
+            given=given,
+            run_dir=run_dir,
+            recorded=old.data,
         )
     return changed
 

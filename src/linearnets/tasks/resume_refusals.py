@@ -16,6 +16,7 @@ from pathlib import Path
 
 from linearnets._text import counted, shown_path
 from linearnets.errors import UsageError
+from linearnets.tasks.resume_data import original_file_fix
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.runs import CONFIG_FILE
 
@@ -61,15 +62,22 @@ def unforced_change(
     given: Collection[str],
     run_dir: Path,
     also: str = "",
+    recorded: str | Path | None = None,
 ) -> UsageError:
     """Return the error refusing the changes of ``keys``, with the ways out that fit them.
 
     Args:
         also: a clause naming another change, said after the settings' (``, and data='d.csv'
             changed since ...``): the data file's content, whose fix is the file put back.
+        recorded: the run's own data file: where it is gone, dropping a new ``data`` was refused
+            next ("does not exist"); the fix is the file put back, or its new path passed.
     """
     asked = [k for k in keys if k in given]
+    gone = original_file_fix(recorded) if "data" in asked else None
     fixes = ["drop the option to continue the same run"] if asked else []
+    if gone is not None:
+        others = " and drop the other options" if len(asked) > 1 else ""
+        fixes = [f"to continue the same run, {gone}{others}"]
     if len(asked) < len(keys):
         fixes.append(f"put the run's own {CHECKPOINT_FILE} back")
     if also:
@@ -78,9 +86,10 @@ def unforced_change(
         values = "the new values" if also else "the new value"
     else:
         values = "the new values" if asked or also else f"the settings of {CONFIG_FILE}"
+    joined = ("; and " if gone else " and ").join(fixes)
     return UsageError(
         f"{differences(keys, was, now, given=given, run_dir=run_dir)}{also}, which would change "
-        f"its result; {' and '.join(fixes)}, or pass force=True to continue with {values}"
+        f"its result; {joined}{';' if gone else ','} or pass force=True to continue with {values}"
     )
 
 
