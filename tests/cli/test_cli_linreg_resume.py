@@ -98,7 +98,8 @@ def test_out_then_resume_for_more_epochs(
         # no epoch left to train at it: --force led on to "the run ... is complete"
         (["--lr", "0.1"], "--lr changed from 0.03 to 0.1, but the run in {out} already trained "
          "its 1 epoch (checkpoint.pt is of epoch 1), so no epoch would train with it; pass e.g. "
-         "--epochs 6 to train further with it, or leave it out to keep the run as it was trained"),
+         "--epochs 6 --force to train further with it, or leave it out to keep the run as it "
+         "was trained"),
         ([], "the run in {out} is complete: it finished its 1 epoch and wrote its results, so "
          "nothing is left to resume; pass e.g. --epochs 6 to train further"),
         (["--out", "x"], "--out cannot be combined with --resume: the run continues in {out}; "

@@ -1717,8 +1717,8 @@ def test_a_forced_change_on_a_resume_that_trains_nothing_is_refused(tmp_path: Pa
         assert one_line(info.value) == (
             f"--lr changed from 0.03 to 0.5, but the run in {out} already trained its 1 epoch "
             "(checkpoint.pt is of epoch 1), so no epoch would train with it; pass e.g. --epochs 6 "
-            "to train further with it, or leave it out to keep the run as it was trained"
-        )
+            "--force to train further with it, or leave it out to keep the run as it was trained"
+        )  # "--epochs 6" alone was refused next for want of --force
     assert (out / "config.json").read_text() == config_json and not (out / "results.json").exists()
     with pytest.raises(TrainingInterrupted):
         resume_linreg(out, epochs=3, lr=0.5, force=True, callbacks=[_SignalAt(2, 4)])

@@ -563,10 +563,12 @@ def test_a_forced_change_on_a_resume_that_trains_nothing_is_refused(
     for force in (True, False):
         with pytest.raises(UsageError) as info:
             resume_softmax(run, lr=0.5, force=force)
-        assert str(info.value) == said.format(lr="lr", run=run, epochs="epochs=6")
+        # "epochs=6" alone was refused next for want of force=True
+        assert str(info.value) == said.format(lr="lr", run=run, epochs="epochs=6, force=True")
     assert main(["softmax", "--resume", str(run), "--lr", "0.5", "--force"]) == 2
     assert capsys.readouterr().err == (
-        f"linearnets softmax: error: {said.format(lr='--lr', run=run, epochs='--epochs 6')}\n"
+        f"linearnets softmax: error: "
+        f"{said.format(lr='--lr', run=run, epochs='--epochs 6 --force')}\n"
     )
     assert {n: (run / n).read_bytes() for n in before} == before
     resume_softmax(run)  # the fix: left out, the run ends as it was trained

@@ -75,6 +75,8 @@ def cli_spelling(text: str) -> str:
         # on a resume too, where leaving --resize out keeps the run's resize
         unset = f"{option} none" if name in _NONE_TAKEN else f"leave {option} out"
         text = re.sub(rf"\bor {name}=None\b", f"or {unset}", text)
+    # pass e.g. epochs=6, force=True -> pass e.g. --epochs 6 --force: one command line
+    text = re.sub(r"(\bpass e\.g\. --[\w-]+ [^\s,;]+), force=True\b", r"\1 --force", text)
     return cli_words(text)
 
 

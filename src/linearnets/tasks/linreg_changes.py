@@ -225,6 +225,7 @@ def untrained(
     *,
     given: Collection[str],
     run_dir: Path,
+    saved: dict[str, Any],
 ) -> tuple[LinregConfig, dict[str, Any]]:
     """Return ``new`` and ``changed`` for a resume that trains no epoch (the checkpoint's is the
     run's last: ``results.json`` is written again), as a softmax resume has them.
@@ -239,7 +240,11 @@ def untrained(
     asked = [k for k in asked if not (_switched(old, new) and k in SYNTHETIC)]
     if asked:
         was, now = written(old, new, {k: changed[k] for k in asked})
-        raise refusals.nothing_left_to_train(asked, was, now, run_dir=run_dir, epoch=new.epochs)
+        # the resume with more epochs needs force=True too, unless an earlier one forced them
+        forced = carried({k: changed[k] for k in asked}, saved, epoch=new.epochs, new=new)
+        raise refusals.nothing_left_to_train(
+            asked, was, now, run_dir=run_dir, epoch=new.epochs, unforced=bool(set(asked) - forced)
+        )
     kept = {k: getattr(old, k) for k in changed if k != "data"}
     return replace(new, **kept), {k: v for k, v in changed.items() if k == "data"}
 

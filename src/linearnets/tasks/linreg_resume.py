@@ -204,7 +204,7 @@ def _resume(
             given = key in not_config_json_s(old, new, given=overrides)
             check_features_fit(ckpt, old, new, change=clause, given=given)
     if ckpt is not None and ckpt.epoch == new.epochs:  # trains nothing: its own settings end it
-        new, changed = untrained(old, new, changed, given=overrides, run_dir=run_dir)
+        new, changed = untrained(old, new, changed, given=overrides, run_dir=run_dir, saved=saved)
     epoch = None if ckpt is None else ckpt.epoch
     unforced = set(changed) - carried(changed, saved, epoch=epoch, new=new)
     if unforced and not force:

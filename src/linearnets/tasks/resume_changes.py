@@ -76,12 +76,17 @@ def changed_settings(
     if "resize" in changed and _same_side(old, new):
         del changed["resize"]
     asked = [k for k in changed if k in given]
-    if untrained and asked:  # forced or not: no epoch is left to take a step with them
-        raise refusals.nothing_left_to_train(
-            asked, _written(asked, old), _written(asked, new), run_dir=run_dir, epoch=epoch
-        )
     forced_before = forced_since(saved, epoch)
     unforced = [k for k, v in changed.items() if str(v[1]) not in forced_before.get(k, ())]
+    if untrained and asked:  # forced or not: no epoch is left to take a step with them
+        raise refusals.nothing_left_to_train(
+            asked,
+            _written(asked, old),
+            _written(asked, new),
+            run_dir=run_dir,
+            epoch=epoch,
+            unforced=any(k in unforced for k in asked),
+        )
     if unforced and not force:
         raise refusals.unforced_change(
             unforced,

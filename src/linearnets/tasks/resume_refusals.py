@@ -100,6 +100,7 @@ def nothing_left_to_train(
     *,
     run_dir: Path,
     epoch: int,
+    unforced: bool = False,
 ) -> UsageError:
     """Return the refusal of changes the caller asked for (``keys``) on a resume that trains no
     epoch: the checkpoint finished the run's ``epoch`` epochs. Recorded, they showed the run as
@@ -107,12 +108,14 @@ def nothing_left_to_train(
 
     Args:
         was, now: each key's value, the checkpoint's and the one asked for, as written.
+        unforced: a change is not forced now, nor by an earlier resume: the resume with more
+            epochs needs ``force=True`` too (without it, that resume was refused next).
     """
     changes = "; ".join(f"{k} changed from {was[k]} to {now[k]}" for k in keys)
     them = "it" if len(keys) == 1 else "them"
     return UsageError(
         f"{changes}, but the run in {shown_path(run_dir)} already trained its {counted(epoch, 'epoch')} "
         f"({CHECKPOINT_FILE} is of epoch {epoch}), so no epoch would train with {them}; pass "
-        f"e.g. epochs={epoch + 5} to train further with {them}, or leave {them} out to keep the "
+        f"e.g. epochs={epoch + 5}{', force=True' * unforced} to train further with {them}, or leave {them} out to keep the "
         "run as it was trained"
     )
