@@ -599,6 +599,31 @@ def test_a_folder_in_config_json_s_place_is_named_with_the_fix(
     assert len(resume_softmax(run, epochs=2).history.epochs) == 2
 
 
+def test_a_link_to_a_folder_in_config_json_s_place_is_named_with_its_target(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A link to a folder was let through as "not a folder", and the run with a sound checkpoint
+    told "start it again". It is named now, link and target, as a folder is; the link removed,
+    the resume rebuilds config.json from the checkpoint, and the folder it named stays."""
+    run, _ = _finished(tmp_path)
+    (run / "config.json").unlink()
+    (tmp_path / "xdir").mkdir()
+    (run / "config.json").symlink_to(tmp_path / "xdir", target_is_directory=True)
+    said = (
+        f"the run folder {run} holds a link {run}/config.json to the folder {tmp_path}/xdir where "
+        f"the run keeps its config.json file; remove the link (rm {run}/config.json; the folder "
+        "it names stays), then try again (a resume then rebuilds config.json from checkpoint.pt)"
+    )
+    with pytest.raises(UsageError) as info:
+        resume_softmax(run, epochs=2)
+    assert str(info.value) == said
+    assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 2
+    assert capsys.readouterr().err == f"linearnets softmax: error: {said}\n"
+    (run / "config.json").unlink()  # the fix
+    assert len(resume_softmax(run, epochs=2).history.epochs) == 2
+    assert (tmp_path / "xdir").is_dir()
+
+
 def test_a_data_file_the_weights_cannot_take_with_the_runs_own_gone_advises_putting_it_back(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -105,20 +105,27 @@ def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def refuse_config_folder(run_dir: Path) -> None:
-    """Refuse ``run_dir`` whose ``config.json`` is a folder (not a link to one: that is read as
-    the file it names), naming it, as a resume names a folder in the place of ``checkpoint.pt``
-    or ``metrics.jsonl``. It was taken for no file at all: "nothing is left to resume: start it
+    """Refuse ``run_dir`` whose ``config.json`` is a folder, or a link to one (named with its
+    target), naming it, as a resume names a folder in the place of ``checkpoint.pt`` or
+    ``metrics.jsonl``. It was taken for no file at all: "nothing is left to resume: start it
     again" of a run holding a sound checkpoint, or "is not a readable JSON config ... delete
     config.json" of a folder. Only where the folder holds a run's other files: beside none, it
     is no run folder, and :func:`read_config` says so."""
     path = run_dir / CONFIG_FILE
-    if not path.is_dir() or path.is_symlink():
+    if not path.is_dir():
         return
     resumable = checkpoint_epoch(run_dir) is not None
     others = ("metrics.jsonl", RESULTS_FILE, WEIGHTS_FILE)
     if not resumable and not any((run_dir / name).is_file() for name in others):
         return
     rebuilt = f" (a resume then rebuilds {CONFIG_FILE} from {CHECKPOINT_FILE})" if resumable else ""
+    if path.is_symlink():  # read as the folder it names: a link is removed, its folder kept
+        target = shown_path(path.resolve())
+        raise UsageError(
+            f"the run folder {shown_path(run_dir)} holds a link {shown_path(path)} to the folder "
+            f"{target} where the run keeps its {CONFIG_FILE} file; remove the link (rm "
+            f"{shell_word(path)}; the folder it names stays), then try again{rebuilt}"
+        )
     raise UsageError(
         f"the run folder {shown_path(run_dir)} holds a folder {shown_path(path)} where the run "
         f"keeps its {CONFIG_FILE} file; move that folder out of the run folder, then try "
