@@ -49,6 +49,26 @@ def test_a_config_json_the_user_may_not_read_is_sent_to_chmod_not_to_be_replaced
     )
 
 
+def test_a_linreg_config_json_without_its_task_is_named_a_linreg_runs(tmp_path: Path) -> None:
+    """Its "task" removed by hand, it was called "of a softmax run" and sent to resume_softmax,
+    which refused its true_w. Its settings tell linear regression: the task put back resumes it."""
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, out=out))
+    path = out / "config.json"
+    saved = json.loads(path.read_text())
+    del saved["task"]
+    path.write_text(json.dumps(saved))
+    with pytest.raises(UsageError) as info:
+        read_linreg_config(out)
+    assert str(info.value) == (
+        f"{path} names no task, but its settings (true_w, num_examples, noise_std) are a "
+        'linear-regression run\'s, which names task "linreg"; add "task": "linreg" to it, or put '
+        "back the run's config.json from a copy of the run"
+    )
+    path.write_text(json.dumps({"task": "linreg", **saved}))  # the fix
+    assert len(ln.resume_linreg(out, epochs=2).history.epochs) == 2
+
+
 def test_a_folder_of_a_softmax_run_or_of_none_is_refused_with_the_resume_it_does_hold(
     tmp_path: Path,
 ) -> None:

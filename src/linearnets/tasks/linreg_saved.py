@@ -27,6 +27,9 @@ from linearnets.training.runs import CONFIG_FILE
 
 __all__ = ["read_linreg_config"]
 
+# settings only a linear-regression run's config holds: a task-less config.json with them is one
+_LINREG_ONLY = ("true_w", "num_examples", "noise_std")
+
 
 def read_linreg_config(run_dir: Path) -> dict[str, Any]:
     """Return ``run_dir/config.json``, refusing a folder that holds no linear-regression run, and
@@ -73,6 +76,13 @@ def read_linreg_config(run_dir: Path) -> dict[str, Any]:
             f"{put_back}"
         )
     task = saved.get("task")
+    linreg_keys = [k for k in _LINREG_ONLY if k in saved["config"]]
+    if task is None and linreg_keys:  # a linear-regression run's, its task removed by hand
+        raise UsageError(
+            f"{shown_path(path)} names no task, but its settings "
+            f"({', '.join(linreg_keys)}) are a linear-regression run's, which names task "
+            f'{json_text(TASK)}; add "task": {json_text(TASK)} to it, or {put_back}'
+        )
     if task is None:  # a softmax run's config.json names no task
         raise UsageError(
             f"the run folder {shown_path(run_dir)} holds no linear-regression run (its "
