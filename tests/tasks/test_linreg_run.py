@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from linearnets.config import LinregConfig
-from linearnets.errors import DivergenceError
+from linearnets.errors import DivergenceError, ResumeWarning
 from linearnets.tasks.linreg import run_linreg
 from linearnets.tasks.linreg_resume import resume_linreg
 from linearnets.training.interrupt import TrainingInterrupted
@@ -182,6 +182,7 @@ def test_a_forced_change_from_concise_to_scratch_carries_the_weights_over(
     run_linreg(LinregConfig(impl="concise", epochs=1, out=out))
     kept = torch.load(out / "checkpoint.pt", weights_only=False)["model_state"]
     # an lr of 1e-12 keeps the weights where the checkpoint left them, to float32 rounding
-    resumed = resume_linreg(out, impl="scratch", epochs=2, lr=1e-12, force=True)
+    with pytest.warns(ResumeWarning, match=r"^impl changed from 'concise' to 'scratch'"):
+        resumed = resume_linreg(out, impl="scratch", epochs=2, lr=1e-12, force=True)
     assert resumed.w == pytest.approx(kept["0.weight"].reshape(-1).tolist(), abs=1e-6)
     assert resumed.b == pytest.approx(float(kept["0.bias"]), abs=1e-6)
