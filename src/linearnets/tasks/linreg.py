@@ -156,11 +156,14 @@ def prepare_linreg(config: LinregConfig) -> LinregSetup:
 def with_guard(config: LinregConfig, callbacks: Sequence[Any], *, loss: Any = None) -> list[Any]:
     """Return ``callbacks`` behind a divergence guard, unless ``config.guard`` is off; ``loss``:
     the run's, whose squared error gives the guard its floor (the loss of predicting the targets'
-    mean)."""
+    mean) on a ``--data`` file's targets."""
     if not config.guard:
         return list(callbacks)
-    # data_checked: the synthetic data are refused if not finite, and so is a data file's X or y
-    return [DivergenceGuard(config.lr, data_checked=True, loss=loss), *callbacks]
+    # data_checked: the synthetic data are refused if not finite, and so is a data file's X or y;
+    # the floor is for a file's targets (heavy-tailed ones): the book's synthetic targets are
+    # Gaussian, their first steps' loss a fair start, and watching them costs ~15 µs a step
+    floor = loss if config.data is not None else None
+    return [DivergenceGuard(config.lr, data_checked=True, loss=floor), *callbacks]
 
 
 def _data(

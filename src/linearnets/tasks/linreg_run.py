@@ -171,7 +171,8 @@ def _train_setup(
 ) -> LinregResult:
     """:func:`train_in_folder` once ``setup`` is made."""
     config = setup.config
-    guard = DivergenceGuard(config.lr, data_checked=True, loss=setup.loss) if config.guard else None
+    floor = setup.loss if config.data is not None else None  # a file's targets: see with_guard
+    guard = DivergenceGuard(config.lr, data_checked=True, loss=floor) if config.guard else None
     history = History()
     if ckpt is not None:
         history = checkpoint_history(ckpt)
