@@ -1179,7 +1179,7 @@ def _two_large_targets(path: Path, scale: float) -> float:
     ("scale", "impl", "batch_size", "seed", "stop"),
     [
         # lr 3 stopped at steps 3, 5 and 3 before the guard's floor, the loss of predicting the
-        # mean of the targets seen (test_guard_zero.py): 10³× the start once a large target is seen
+        # mean of the targets seen (test_guard_floor.py): 10³× the start once a large target is seen
         (500, "concise", 32, 0, (5, 2)),  # its large targets' steps: 3 and 5
         (1000, "scratch", 32, 18, (10, 4)),
         (1000, "concise", 40, 21, (5, 2)),  # stopped at step 4: "... steps is 2.21e+05"

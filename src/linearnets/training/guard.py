@@ -11,7 +11,7 @@ steps' losses back in groups and stops on a non-finite loss;
 :mod:`linearnets.training.guard_unseen` where it was not held (too large) to be looked at, or
 :mod:`linearnets.training.guard_first` what a fresh run's first step names of its batch, and
 held targets too large for the losses' dtype at any step; for a squared-error loss
-:mod:`linearnets.training.guard_zero` gives the floor of its baseline, the loss of predicting
+:mod:`linearnets.training.guard_floor` gives the floor of its baseline, the loss of predicting
 the targets' mean.
 """
 
@@ -28,6 +28,13 @@ from linearnets.training.callbacks import Callback
 from linearnets.training.distributed import DistContext
 from linearnets.training.guard_data import HELD_BYTES, Batch, Dims, data_not_finite, held
 from linearnets.training.guard_first import first_rows, huge_targets
+from linearnets.training.guard_floor import (
+    TargetSpread,
+    moments_of,
+    per_value,
+    squared_scale,
+    values_per_example,
+)
 from linearnets.training.guard_growth import TYPICAL_QUANTILE, TYPICAL_STEPS, GrowthCheck
 from linearnets.training.guard_messages import (
     FAR_LR,
@@ -42,13 +49,6 @@ from linearnets.training.guard_rare import RARE_RATIO
 from linearnets.training.guard_stats import step_sums, sum_and_count
 from linearnets.training.guard_unseen import unseen_error
 from linearnets.training.guard_window import EARLY_EXAMPLES
-from linearnets.training.guard_zero import (
-    TargetSpread,
-    moments_of,
-    per_value,
-    values_per_example,
-    zero_scale,
-)
 from linearnets.training.history import EpochMetrics
 from linearnets.training.model_tensors import batch_order
 from linearnets.validation import check_bool, check_positive_float, check_positive_int
@@ -92,7 +92,7 @@ class DivergenceGuard(Callback):
     a step whose mean and median example both stand ``factor`` × past the steps before it stops
     training too (:mod:`~linearnets.training.guard_window`). For a squared-error ``loss`` none of
     these references counts below the loss of predicting the targets' mean over the examples seen
-    so far (:mod:`~linearnets.training.guard_zero`): on targets mostly 0 with a few of ±1000 the
+    so far (:mod:`~linearnets.training.guard_floor`): on targets mostly 0 with a few of ±1000 the
     first batches' loss is ~10⁻⁵ and the least-squares fit's ~5·10³, no blow-up.
 
     A non-finite loss before any update (the untrained model's, at a fresh run's first step) stops
@@ -160,7 +160,7 @@ class DivergenceGuard(Callback):
         )
         self.dist = dist
         self.data_checked = check_bool("data_checked", data_checked)
-        scale = zero_scale(loss)  # s in a constant prediction's loss s·(y − c)², if squared
+        scale = squared_scale(loss)  # s in a constant prediction's loss s·(y − c)², if squared
         self._spread = (
             None if scale is None else TargetSpread(scale=scale, per_value=per_value(loss))
         )
@@ -235,7 +235,7 @@ class DivergenceGuard(Callback):
         ends. The batch is held, not copied or read, while its losses wait to be read back; only
         its strided tensors of at most :data:`~linearnets.training.guard_data.HELD_BYTES` past its
         own step. For a squared-error ``loss`` the targets are watched on checked data too, for
-        their spread (:mod:`~linearnets.training.guard_zero`).
+        their spread (:mod:`~linearnets.training.guard_floor`).
         """
         if self.dist is not None and self.dist.enabled:
             return None
@@ -333,7 +333,7 @@ class DivergenceGuard(Callback):
 
     def _moments(self, targets: list[tuple[torch.Tensor, bool, int] | None]) -> torch.Tensor | None:
         """Return the targets' moments of the pending steps whose ``targets`` were watched, in
-        order, flattened (see :func:`~linearnets.training.guard_zero.moments_of`), in one group
+        order, flattened (see :func:`~linearnets.training.guard_floor.moments_of`), in one group
         where held (``None``: none watched)."""
         watched = [t for t in targets if t is not None]
         if self._spread is None or not watched:

@@ -16,11 +16,11 @@ from typing import Any
 import torch
 
 from linearnets.errors import DivergenceError
+from linearnets.training.guard_floor import TargetSpread
 from linearnets.training.guard_messages import Kept, grown, grown_past
 from linearnets.training.guard_rare import RARE_RATIO, RareLevels
 from linearnets.training.guard_stats import per_example, typical_example
 from linearnets.training.guard_window import ReferenceWindow
-from linearnets.training.guard_zero import TargetSpread
 
 __all__ = ["TYPICAL_QUANTILE", "TYPICAL_STEPS", "GrowthCheck"]
 
@@ -80,7 +80,7 @@ class GrowthCheck:
         self.first_loss: float | None = None  # the first step's, i.e. the untrained model's
         # the targets' spread over the examples seen (a squared-error loss's, shown the
         # targets), whose mean predictor's loss is the floor of every reference
-        # (see linearnets.training.guard_zero)
+        # (see linearnets.training.guard_floor)
         self._spread = spread
         self._window = ReferenceWindow(lr=lr, factor=factor, min_examples=min_examples)
         self._levels = RareLevels(min_examples=min_examples)
@@ -146,7 +146,7 @@ class GrowthCheck:
         bound, a rare loss's next); ``kept``: the step came before any update of its epoch, on
         the weights the last checkpoint holds (its loss, and so this decision, is any lr's);
         ``targets``: its batch's targets' count, column means and centred sums of squares, where
-        known (a squared-error loss: see :mod:`~linearnets.training.guard_zero`)."""
+        known (a squared-error loss: see :mod:`~linearnets.training.guard_floor`)."""
         if targets is not None and self._spread is not None:
             self._spread.add(*targets)
         loss = total / count

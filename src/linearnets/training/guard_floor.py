@@ -14,7 +14,7 @@ Not the loss of predicting 0 (this floor's first form): targets offset by 10⁶ 
 and a run warm-started at the offset (its bias at 10⁶) that diverged went 2 epochs unstopped, to
 2·10¹⁴; the mean's loss is the noise's. Not the largest such loss of a batch either: one target
 of 1000 in a batch of 32 sets it 31× the data's, past which lr 1 ended 3 epochs at 600× the
-data's, unstopped. Only a squared-error loss has this floor (:func:`zero_scale`), and only where
+data's, unstopped. Only a squared-error loss has this floor (:func:`squared_scale`), and only where
 the guard is shown each step's targets (``watch_batches``; not a data-parallel run's, whose
 processes must all decide alike). Each step's column means and centred sums of squares are read
 back with the losses, in one group a flush, in float64, and merged exactly (Chan et al.'s
@@ -37,13 +37,13 @@ __all__ = [
     "TargetSpread",
     "moments_of",
     "per_value",
+    "squared_scale",
     "target_moments",
     "values_per_example",
-    "zero_scale",
 ]
 
 
-def zero_scale(loss: object) -> float | None:
+def squared_scale(loss: object) -> float | None:
     """Return ``s`` in a constant prediction's loss ``s·(y − c)²`` per value for the
     squared-error ``loss`` (½ for linearnets' ``squared_loss``, 1 for ``nn.MSELoss`` and
     ``F.mse_loss``, whatever their reduction), else ``None`` (any other loss: no floor)."""

@@ -19,7 +19,7 @@ from linearnets.errors import DivergenceError
 from linearnets.models.scratch import squared_loss
 from linearnets.tasks.linreg import run_linreg
 from linearnets.training.guard import DivergenceGuard
-from linearnets.training.guard_zero import moments_of, per_value, zero_scale
+from linearnets.training.guard_floor import moments_of, per_value, squared_scale
 from linearnets.training.loop import fit
 
 
@@ -86,13 +86,13 @@ def test_too_large_an_lr_on_rare_large_targets_still_stops_in_its_first_epoch(
 
 def test_zero_scale_is_the_losses_own() -> None:
     """½ for the book's squared loss, 1 for torch's; none for any other loss."""
-    assert zero_scale(squared_loss) == 0.5
-    assert zero_scale(nn.MSELoss(reduction="none")) == 1.0
-    assert zero_scale(nn.MSELoss()) == 1.0
-    assert zero_scale(F.mse_loss) == 1.0
-    assert zero_scale(nn.CrossEntropyLoss(reduction="none")) is None
-    assert zero_scale(nn.L1Loss(reduction="none")) is None
-    assert zero_scale(None) is None
+    assert squared_scale(squared_loss) == 0.5
+    assert squared_scale(nn.MSELoss(reduction="none")) == 1.0
+    assert squared_scale(nn.MSELoss()) == 1.0
+    assert squared_scale(F.mse_loss) == 1.0
+    assert squared_scale(nn.CrossEntropyLoss(reduction="none")) is None
+    assert squared_scale(nn.L1Loss(reduction="none")) is None
+    assert squared_scale(None) is None
 
 
 def test_per_value_is_a_mean_over_every_value() -> None:
