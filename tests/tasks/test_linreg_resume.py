@@ -31,6 +31,8 @@ from linearnets.tasks.linreg_resume import resume_linreg
 from linearnets.training.checkpoint import load_checkpoint
 from linearnets.training.interrupt import TrainingInterrupted
 
+from .test_training_run import StopNow  # the user's "stop training now" callback
+
 IMPLS = ("scratch", "analytic", "concise")
 
 
@@ -1922,30 +1924,6 @@ def test_a_data_path_edited_into_config_json_is_named_against_the_checkpoint_s(
     assert "changed since" not in said and "original file" not in said
 
 
-class _StopNow(ln.Callback):
-    """The user's "stop training now": a plain KeyboardInterrupt from ``hook`` in ``epoch``."""
-
-    def __init__(self, hook: str, epoch: int) -> None:
-        self.hook, self.at, self.epoch = hook, epoch, 0
-
-    def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
-        if self.hook == "on_fit_start":
-            raise KeyboardInterrupt
-
-    def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
-        self.epoch = epoch
-        if self.hook == "on_epoch_start" and epoch == self.at:
-            raise KeyboardInterrupt
-
-    def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
-        if self.hook == "on_batch_end" and self.epoch == self.at and step == 1:
-            raise KeyboardInterrupt
-
-    def on_epoch_end(self, *, metrics: Any) -> None:
-        if self.hook == "on_epoch_end" and metrics.epoch == self.at:
-            raise KeyboardInterrupt
-
-
 @pytest.mark.parametrize(
     ("hook", "epoch", "kept", "where"),
     [
@@ -1961,7 +1939,7 @@ def test_a_callbacks_own_keyboard_interrupt_is_told_as_raised_in_the_run(
     the end of epoch 1", though no signal came and the run was in epoch 2."""
     out = tmp_path / "run"
     with pytest.raises(TrainingInterrupted) as caught:
-        ln.run_linreg(ln.LinregConfig(epochs=3, out=out), callbacks=[_StopNow(hook, epoch)])
+        ln.run_linreg(ln.LinregConfig(epochs=3, out=out), callbacks=[StopNow(hook, epoch)])
     assert str(caught.value) == (
         f"stopped by a KeyboardInterrupt raised in the run (by a callback) {where}; the checkpoint "
         f"of epoch {kept} is kept in {out}; resume with: linearnets.resume_linreg({str(out)!r})"
@@ -1974,7 +1952,7 @@ def test_a_callbacks_own_keyboard_interrupt_before_the_first_checkpoint_leaves_n
 ) -> None:
     out = tmp_path / "run"
     with pytest.raises(KeyboardInterrupt) as caught:
-        ln.run_linreg(ln.LinregConfig(epochs=3, out=out), callbacks=[_StopNow("on_batch_end", 1)])
+        ln.run_linreg(ln.LinregConfig(epochs=3, out=out), callbacks=[StopNow("on_batch_end", 1)])
     assert type(caught.value) is KeyboardInterrupt
     assert not out.exists()
 
@@ -1989,7 +1967,7 @@ def test_a_callbacks_own_keyboard_interrupt_in_a_resume_is_told_as_raised_in_the
     out = tmp_path / "run"
     ln.run_linreg(ln.LinregConfig(epochs=1, out=out))
     with pytest.raises(TrainingInterrupted) as caught:
-        resume_linreg(out, epochs=3, callbacks=[_StopNow(hook, 2)])
+        resume_linreg(out, epochs=3, callbacks=[StopNow(hook, 2)])
     assert str(caught.value) == (
         f"stopped by a KeyboardInterrupt raised in the run (by a callback) {where}; the checkpoint "
         f"of epoch 1 is kept in {out}; resume with: linearnets.resume_linreg({str(out)!r})"

@@ -741,7 +741,7 @@ def test_a_figure_a_full_disk_cannot_take_is_named_with_the_advice_then_the_resu
     assert (out / "confusion.png").stat().st_size > 1000
 
 
-class _StopNow(Callback):
+class StopNow(Callback):
     """The user's "stop training now": a plain KeyboardInterrupt from ``hook`` in ``epoch``."""
 
     def __init__(self, hook: str, epoch: int) -> None:
@@ -787,7 +787,7 @@ def test_a_callbacks_own_keyboard_interrupt_once_an_epoch_is_kept_stops_as_a_sig
     out = tmp_path / "run"
     config = SoftmaxConfig(data=tmp_path / "d.npz", batch_size=16, epochs=3, plot="none", out=out)
     with pytest.raises(KeyboardInterrupt) as caught:  # a bare one must fail here, not stop pytest
-        run_softmax(config, callbacks=[_StopNow(hook, epoch)])
+        run_softmax(config, callbacks=[StopNow(hook, epoch)])
     assert isinstance(caught.value, TrainingInterrupted)
     assert str(caught.value) == (
         f"stopped by a KeyboardInterrupt raised in the run (by a callback) {where}; the checkpoint "
@@ -807,7 +807,7 @@ def test_a_callbacks_own_keyboard_interrupt_before_the_first_checkpoint_leaves_t
     out = tmp_path / "run"
     config = SoftmaxConfig(data=tmp_path / "d.npz", batch_size=16, epochs=3, plot="none", out=out)
     with pytest.raises(KeyboardInterrupt) as caught:
-        run_softmax(config, callbacks=[_StopNow(hook, 1)])
+        run_softmax(config, callbacks=[StopNow(hook, 1)])
     assert type(caught.value) is KeyboardInterrupt
     assert not out.exists()
     assert len(run_softmax(config).history.epochs) == 3
@@ -824,7 +824,7 @@ def test_a_callbacks_own_keyboard_interrupt_in_a_resume_names_the_resume(
     out = tmp_path / "run"
     run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", epochs=1, plot="none", out=out))
     with pytest.raises(KeyboardInterrupt) as caught:  # a bare one must fail here, not stop pytest
-        resume_softmax(out, epochs=3, callbacks=[_StopNow(hook, 2)])
+        resume_softmax(out, epochs=3, callbacks=[StopNow(hook, 2)])
     assert isinstance(caught.value, TrainingInterrupted)
     assert str(caught.value) == (
         f"stopped by a KeyboardInterrupt raised in the run (by a callback) at the end of epoch "
