@@ -223,7 +223,8 @@ def test_each_options_help_says_its_rule_and_default(capsys: pytest.CaptureFixtu
     ) in softmax
     assert "[--resize N|none]" in softmax  # the usage line shows none is a value it takes
     assert "files (default: search the usual places; with --resume, the run's own)" in softmax
-    assert "none: no figures (default: auto)" in softmax
+    assert "none: no figures (default: auto; with --resume, the run's own)" in softmax
+    assert "(default: auto: the fastest here; with --resume, the run's own)" in softmax
 
 
 @pytest.mark.parametrize(

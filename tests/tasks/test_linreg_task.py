@@ -14,6 +14,7 @@ import pytest
 from linearnets.config import LinregConfig
 from linearnets.errors import DatasetError, DivergenceError, UsageError
 from linearnets.tasks.linreg import run_linreg
+from linearnets.training.callbacks import Callback, ConsoleLogger
 
 
 @pytest.mark.parametrize("impl", ["scratch", "analytic", "concise"])
@@ -421,3 +422,50 @@ def test_a_run_is_the_books_loop_written_out(impl: str, seed: int) -> None:
     A = torch.cat([features.double(), torch.ones(1000, 1, dtype=torch.float64)], dim=1)
     solution = torch.linalg.lstsq(A, labels.double()).solution.reshape(-1).tolist()  # (3,)
     assert [*result.closed_w, result.closed_b] == pytest.approx(solution, abs=1e-6)
+
+
+@pytest.mark.parametrize("impl", ["scratch", "analytic", "concise"])
+@pytest.mark.parametrize(("num_examples", "batch_size"), [(1000, 10), (1003, 10), (7, 8)])
+def test_each_epoch_starts_with_its_batch_count(
+    impl: str, num_examples: int, batch_size: int
+) -> None:
+    """The total of a terminal's progress bar: the hand-written data_iter's epochs were of None
+    batches (a bar with no end); each impl's now is ⌈n / batch_size⌉, the batches it then steps."""
+
+    class Counts(Callback):
+        def __init__(self) -> None:
+            self.said: list[int | None] = []
+            self.stepped: list[int] = []
+
+        def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
+            self.said.append(num_batches)
+            self.stepped.append(0)
+
+        def on_batch_end(self, step: int, losses: Any) -> None:
+            self.stepped[-1] += 1
+
+    counts = Counts()
+    config = LinregConfig(impl=impl, epochs=2, num_examples=num_examples, batch_size=batch_size)
+    run_linreg(config, callbacks=[counts])
+    assert counts.said == [math.ceil(num_examples / batch_size)] * 2 == counts.stepped
+
+
+def test_the_command_line_bar_waits_a_second(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """linearnets linreg showed no bar ever (progress=False), even for an epoch of a million
+    examples a minute long; its logger now shows one in a terminal once an epoch runs a second."""
+    from linearnets.cli import main
+    from linearnets.training import callbacks
+
+    made: list[ConsoleLogger] = []
+
+    class Kept(ConsoleLogger):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(callbacks, "ConsoleLogger", Kept)
+    assert main(["linreg", "--epochs", "1"]) == 0
+    assert [(m.progress, m.delay) for m in made] == [(None, 1.0)]  # None: in a terminal alone
+    assert capsys.readouterr().out.startswith("epoch 1, loss ")

@@ -164,6 +164,26 @@ def test_console_logger_progress_bar_without_a_batch_count(
     assert "epoch 1" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("delay", "drawn"), [(0.0, True), (30.0, False)])
+def test_console_logger_delay_draws_no_bar_for_an_epoch_shorter_than_it(
+    gen: torch.Generator, capsys: pytest.CaptureFixture[str], delay: float, drawn: bool
+) -> None:
+    """linreg's epochs of 1,000 examples take milliseconds: its bar waits a second (tqdm's delay)
+    and is never drawn for them, while a delay of 0 draws one at once, as before."""
+    logger = ConsoleLogger(progress=True, delay=delay)
+    spy = BarSpy(logger)
+    _fit_softmax(gen, 1, callbacks=[logger, spy])
+    err = capsys.readouterr().err
+    assert ("epoch 1:" in err) is drawn  # tqdm's "epoch 1: 100%|…" frames
+    assert spy.ticks == [(1, 3), (2, 3), (3, 3)]  # counted all the same
+
+
+@pytest.mark.parametrize("delay", [-1.0, float("nan"), "1"])
+def test_console_logger_refuses_a_bad_delay(delay: Any) -> None:
+    with pytest.raises(UsageError, match=r"^delay must be .*got .*; pass e.g. delay=1\.0$"):
+        ConsoleLogger(delay=delay)
+
+
 # --- MetricsWriter -------------------------------------------------------------------------------
 
 

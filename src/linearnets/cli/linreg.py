@@ -169,7 +169,9 @@ def run(args: argparse.Namespace) -> int:
             from linearnets.training.callbacks import ConsoleLogger
             from linearnets.training.interrupt import raise_run_stop
 
-            logger = ConsoleLogger(progress=False)
+            # a bar on a terminal for an epoch past a second (a million examples): the book's
+            # 1,000 examples train in milliseconds, and a bar would flash
+            logger = ConsoleLogger(delay=1.0)
     except KeyboardInterrupt as exc:
         raise LinregInterrupted(*exc.args, out=args.out, resume=args.resume) from None
     # a stop once a run kept in a folder returned (before its results are printed): complete

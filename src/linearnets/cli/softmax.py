@@ -114,7 +114,9 @@ def _add_data_and_output_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -
         help="train on FILE.npz (arrays X, y, optionally X_test, y_test) instead of Fashion-MNIST",
     )
     p.add_argument(
-        "--device", help=f"auto, cpu, cuda, cuda:N or mps (default: {d.device}: the fastest here)"
+        "--device",
+        help=f"auto, cpu, cuda, cuda:N or mps (default: {d.device}: the fastest here; with "
+        "--resume, the run's own)",
     )
     p.add_argument(
         "--out",
@@ -126,7 +128,7 @@ def _add_data_and_output_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -
         "--plot",
         choices=PLOT_MODES,
         help="auto: live figure in Jupyter, files elsewhere; file: PNG/SVG in the run folder; "
-        "none: no figures (default: auto)",
+        "none: no figures (default: auto; with --resume, the run's own)",
     )
     p.add_argument(
         "--no-guard",

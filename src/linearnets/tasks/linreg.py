@@ -50,13 +50,17 @@ _DTYPE = torch.float32
 
 
 class Reiterable:
-    """An iterable that calls ``make()`` for a fresh iterator on every pass (one pass per epoch)."""
+    """An iterable that calls ``make()`` for a fresh iterator on every pass (one pass per epoch),
+    of ``length`` batches (``len()``: the total of an epoch's progress bar)."""
 
-    def __init__(self, make: Callable[[], Iterator[Any]]) -> None:
-        self.make = make
+    def __init__(self, make: Callable[[], Iterator[Any]], *, length: int) -> None:
+        self.make, self.length = make, length
 
     def __iter__(self) -> Iterator[Any]:
         return self.make()
+
+    def __len__(self) -> int:
+        return self.length
 
 
 def run_linreg(config: LinregConfig, *, callbacks: Sequence[Any] = ()) -> LinregResult:
@@ -211,7 +215,8 @@ def _training_setup(
     if config.impl in ("scratch", "analytic"):
         # the hand-written iterator (§3.2.2), made re-iterable so each epoch reshuffles
         train_iter: Any = Reiterable(
-            lambda: data_iter(config.batch_size, features, labels, generator=gens.data)
+            lambda: data_iter(config.batch_size, features, labels, generator=gens.data),
+            length=-(-len(features) // config.batch_size),  # the last batch may be short
         )
         with default_dtype(_DTYPE):
             net: Any = LinearRegressionScratch(

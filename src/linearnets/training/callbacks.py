@@ -24,7 +24,7 @@ from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.callback_base import Callback
 from linearnets.training.history import EpochMetrics, History
 from linearnets.training.metrics_files import MetricsWriter
-from linearnets.validation import check_bool, describe
+from linearnets.validation import check_bool, check_non_negative_float, describe
 
 __all__ = [
     "Callback",
@@ -80,9 +80,18 @@ class ConsoleLogger(Callback):
             stream, and land inside a later epoch's bar). In Jupyter (where stderr is no
             terminal: ``progress=True``) the bar is one output of the cell, updated in place and
             emptied at each epoch's end.
+        delay: seconds an epoch runs before its bar shows (tqdm's ``delay``): ``linearnets
+            linreg``'s epochs of the book's 1,000 examples take milliseconds, and a bar that
+            shows only where an epoch runs longer (a million examples) does not flash.
     """
 
-    def __init__(self, *, stream: TextIO | None = None, progress: bool | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        stream: TextIO | None = None,
+        progress: bool | None = None,
+        delay: float = 0.0,
+    ) -> None:
         # checked now: a file name would otherwise fail only after the whole first epoch
         if stream is not None and not callable(getattr(stream, "write", None)):
             raise UsageTypeError(
@@ -91,6 +100,7 @@ class ConsoleLogger(Callback):
             )
         self.stream = stream
         self.progress = None if progress is None else check_bool("progress", progress)
+        self.delay = check_non_negative_float("delay", delay, fix="pass e.g. delay=1.0")
         self._bar: Any = None
         self._size: dict[str, int] = {}
         self._unblanked: Any = None  # the stream of a closed bar whose row is still to blank
@@ -133,6 +143,7 @@ class ConsoleLogger(Callback):
                 leave=False,
                 unit="batch",
                 file=file,
+                delay=self.delay,
                 **self._size,
                 **row,
             )
