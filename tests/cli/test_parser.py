@@ -100,13 +100,13 @@ def test_debug_is_taken_before_or_after_any_command(argv: list[str], debug: bool
 def test_a_rank_other_than_0_exits_2_in_silence(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    waited: list[bool] = []
+    waited: list[float] = []
     monkeypatch.setattr(ranks, "rank", lambda: 1)
-    monkeypatch.setattr(ranks, "let_rank_0_speak", lambda: waited.append(True))
+    monkeypatch.setattr(ranks, "let_rank_0_speak", lambda seconds: waited.append(seconds))
     with pytest.raises(SystemExit) as info:
         build_parser().parse_args(["linreg", "--epochs", "0"])
     assert info.value.code == 2 and not isinstance(info.value, UsageExit)
-    assert waited == [True] and capsys.readouterr().err == ""
+    assert waited == [2.0] and capsys.readouterr().err == ""
 
 
 @pytest.mark.parametrize("launched", [False, True], ids=["by-hand", "torchrun"])
@@ -114,19 +114,23 @@ def test_a_rank_started_by_hand_says_its_own_usage_error(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], launched: bool
 ) -> None:
     """Its command line is its own: rank 0 has no such error, and gives up waiting for it to join
-    pointing to its output (it said nothing and exited 2). Under torchrun every rank parses the
-    same command line: rank 0 says it, even when its word came late."""
+    pointing to its output (it said nothing and exited 2). Under torchrun too: rank 0 stops the
+    others where it has the error (the same argv), and it was said nowhere where its argv was
+    the rank's own (a wrapper's per-rank options), rank 0 telling only of torchrun's SIGTERM."""
     as_rank_1(monkeypatch, launched=launched)
-    monkeypatch.setattr(ranks, "let_rank_0_speak", lambda seconds=2.0: True)  # nobody stopped it
+    waited: list[float] = []
+    # nobody stopped it
+    monkeypatch.setattr(ranks, "let_rank_0_speak", lambda seconds: waited.append(seconds) or True)
     with pytest.raises(SystemExit) as info:
         main(["softmax", "--lr", "-1", "--json"])
     assert info.value.code == 2
+    assert waited == [5.0 if launched else 2.0]  # torchrun's rank 0 may parse a moment later
     out, err = capsys.readouterr()
-    if launched:
-        assert (out, err) == ("", "")
-        return
     said = "argument --lr: must be a finite number > 0, got -1 (see linearnets softmax --help)"
     assert err == f"linearnets softmax (rank 1): error: {said}\n"
+    if launched:
+        assert out == ""  # stdout is rank 0's too: its object alone
+        return
     # its own stdout: its own object, as for its other errors
     assert json.loads(out) == {"error": said, "error_type": "UsageError", "exit_status": 2}
 

@@ -264,15 +264,19 @@ class OneLineParser(argparse.ArgumentParser):
         super()._print_message(message, file)
 
     def error(self, message: str) -> NoReturn:
-        # under torchrun every rank parses the same argv: rank 0 alone says what is wrong; a rank
-        # started by hand has its own, and its own terminal: it says it once rank 0 did not stop
-        # it (rank 0, waiting for it to join, points to its output)
+        # every rank parses its argv: rank 0 alone says what is wrong where the others are
+        # stopped while they wait (torchrun stops them once rank 0 exits, with the same argv); an
+        # argv of this rank's own (a wrapper's per-rank options, a machine whose paths differ, a
+        # rank started by hand) is said here once rank 0 did not stop it in that time: under
+        # torchrun rank 0 then only told of its SIGTERM, and said to run the same command again
         rank = _ranks.rank()
-        if rank != 0 and (not _ranks.let_rank_0_speak() or _ranks.by_launcher()):
+        # under torchrun, longer: on a busy machine rank 0 may parse a moment after this one
+        seconds = 5.0 if _ranks.by_launcher() else 2.0
+        if rank != 0 and not _ranks.let_rank_0_speak(seconds):
             self.exit(EXIT_USAGE)
         # argparse names the words given as they are ("unrecognized arguments: a\x85b")
         text = printable(f"{required(message, self._actions, self.prog)} (see {self.prog} --help)")
         text = as_started(text)  # the commands it gives, --help's too, as the user can type them
         who = f"{self.prog} (rank {rank})" if rank else self.prog
-        self._print_message(f"{who}: error: {text}\n", sys.stderr)
+        super()._print_message(f"{who}: error: {text}\n", sys.stderr)  # not --help's: said here
         raise UsageExit(text)
