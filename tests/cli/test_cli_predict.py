@@ -642,6 +642,51 @@ def test_a_run_dir_that_cannot_take_the_default_figure_is_named_before_predictin
     assert capsys.readouterr().out.endswith(f"figure: {out}\n") and out.is_file()
 
 
+@pytest.mark.parametrize("kind", ["empty", "linreg"])
+def test_a_folder_that_is_no_softmax_run_is_named_so_before_it_is_found_unwritable(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    kind: str,
+) -> None:
+    """An unwritable folder holding no model.pt (/proc/self, a read-only data folder) or a
+    linear-regression run was told to take --out, and only once it was given refused for what no
+    --out fixes. As root every folder passes os.access, so the mount's answers are stood in for."""
+    import os
+    from types import SimpleNamespace
+
+    import linearnets.cli.predict as predict_cli
+
+    run = tmp_path / "ro2"
+    if kind == "empty":
+        run.mkdir()
+        why = (
+            f"RUN_DIR must hold the trained weights model.pt, got {str(run)!r} without them; "
+            "pass a folder written by a finished 'linearnets softmax' run"
+        )
+    else:
+        assert main(["linreg", "--epochs", "1", "--out", str(run)]) == 0
+        capsys.readouterr()
+        why = (
+            f"the run folder {run} holds a linear-regression run (its config.json is of task "
+            "'linreg'), not a softmax run; predict draws a 'linearnets softmax' run's "
+            "predictions: pass its folder"
+        )
+    files = sorted(run.iterdir())
+    real_access, real_statvfs = os.access, os.statvfs
+    monkeypatch.setattr(
+        predict_cli.os, "access", lambda p, m: False if Path(p) == run else real_access(p, m)
+    )
+    monkeypatch.setattr(
+        predict_cli.os,
+        "statvfs",
+        lambda p: SimpleNamespace(f_flag=os.ST_RDONLY) if Path(p) == run else real_statvfs(p),
+    )
+    assert main(["predict", str(run)]) == 2
+    assert capsys.readouterr() == ("", f"linearnets predict: error: {why}\n")
+    assert sorted(run.iterdir()) == files
+
+
 def test_a_run_dir_writable_but_not_searchable_cannot_take_the_default_figure(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -84,6 +84,10 @@ def run(args: argparse.Namespace) -> int:
     out = _checked_out(args, run_dir)
     weights = weights_stamp(run_dir)  # before the load: a resume may remove them meanwhile
     net, meta, trained_on = load_fashion_mnist_model(run_dir, data_dir=args.data_dir)
+    if args.out is None:
+        # after the load: a folder that is no softmax run (no model.pt, a linreg run, /proc/self)
+        # was told to take --out, then refused for what no --out fixes
+        _check_writable(run_dir, out.name)
     arrays = read_test_set(args.data_dir, trained_on)
     if args.wrong:
         _draw_mistakes(args, net, meta, arrays, run_dir=run_dir, out=out, weights=weights)
@@ -119,8 +123,6 @@ def _checked_out(args: argparse.Namespace, run_dir: Path) -> Path:
         )
     check_show_count(args.n)
     name = predict_figure_name(args.n, wrong=args.wrong)
-    if args.out is None:
-        _check_writable(run_dir, name)
     out = check_out_path("--out", args.out or run_dir / name)
     # not over a file of a run's, nor as another run's (or other -n's) predictions
     check_not_a_runs_figure(
@@ -136,7 +138,9 @@ def _checked_out(args: argparse.Namespace, run_dir: Path) -> Path:
 
 def _check_writable(run_dir: Path, name: str) -> None:
     """Refuse a ``run_dir`` the default figure ``name`` cannot be written into, naming RUN_DIR: the
-    refusal at saving blamed an --out that was never given, once the model had been run."""
+    refusal at saving blamed an --out that was never given, once the model had been run. Called
+    once the model is loaded, before the test images are read: a folder that is no softmax run is
+    refused as such first."""
     if os.access(run_dir, os.W_OK | os.X_OK):
         return
     try:
