@@ -15,11 +15,13 @@ import pytest
 from linearnets._text import (
     and_list,
     counted,
+    display_width,
     drop_blanks,
     exact_number,
     gib_past,
     in_json_words,
     json_kind,
+    padded,
     printable,
     quoted_path,
     respelled,
@@ -288,3 +290,10 @@ def test_a_path_received_is_quoted_as_repr_but_odd_characters_as_shown_path(
 ) -> None:
     assert quoted_path(path) == said
     assert quoted_path(path).isprintable()
+
+
+def test_display_width_counts_terminal_columns_and_padded_pads_to_them() -> None:
+    """A wide or full-width character takes two columns, a combining mark none."""
+    assert [display_width(t) for t in ("T恤", "连衣裙", "Ｔ", "e\u0301", "")] == [3, 6, 2, 1, 0]
+    assert padded("T恤", 7) == "T恤    " and padded("T恤", 7, right=True) == "    T恤"
+    assert padded("连衣裙", 4) == "连衣裙"  # wider than asked: as it is

@@ -1,6 +1,6 @@
 """Words in messages: lists written as prose (``a, b and c``), numbers and sizes past a limit
-written so they read as past it, what was given made printable, and how a value given with blanks
-or capitals is respelled."""
+written so they read as past it, what was given made printable, how a value given with blanks
+or capitals is respelled, and text padded to terminal columns (a Chinese character takes two)."""
 
 from __future__ import annotations
 
@@ -9,17 +9,20 @@ import math
 import os
 import re
 import sys
+import unicodedata
 from collections.abc import Callable, Sequence
 
 __all__ = [
     "and_list",
     "counted",
+    "display_width",
     "drop_blanks",
     "exact_number",
     "gib_past",
     "in_json_words",
     "json_kind",
     "json_text",
+    "padded",
     "printable",
     "quoted_path",
     "respelled",
@@ -195,6 +198,24 @@ def gib_past(nbytes: int, limit: int, *, decimals: int = 1) -> str:
     past = nbytes - limit
     limit_text = f"{limit // _GIB:,} GiB" if limit % _GIB == 0 else f"{limit:,} bytes"
     return f"{limit_text} + {past:,} byte{'s' if past != 1 else ''}"
+
+
+def display_width(text: str) -> int:
+    """Return how many terminal columns ``text`` takes: two for an East Asian wide or full-width
+    character (``恤``, ``Ｔ``), none for a combining mark, one for any other; ``len()`` counts
+    characters, and a Chinese label padded by it stuck out of its column."""
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        for ch in text
+    )
+
+
+def padded(text: str, width: int, *, right: bool = False) -> str:
+    """Return ``text`` padded with spaces to ``width`` terminal columns (:func:`display_width`),
+    after it (left-aligned, as ``f"{text:<{width}}"``) or, with ``right``, before it; a ``text``
+    wider than ``width`` is returned as it is."""
+    blanks = " " * max(width - display_width(text), 0)
+    return blanks + text if right else text + blanks
 
 
 def printable(text: str) -> str:

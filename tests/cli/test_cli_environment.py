@@ -285,11 +285,11 @@ def test_a_bad_mplbackend_is_named_before_a_run_starts(tmp_path: Path, blobs_npz
 
 
 def test_the_predict_table_aligns_chinese_labels_by_terminal_columns() -> None:
-    from linearnets.cli.predict import _right_aligned
+    from linearnets._text import padded
 
-    assert _right_aligned("T恤", 12) == " " * 9 + "T恤"  # 1 + 2 columns
-    assert _right_aligned("t-shirt", 12) == " " * 5 + "t-shirt"
-    assert _right_aligned("ankle boot and more", 12) == "ankle boot and more"
+    assert padded("T恤", 12, right=True) == " " * 9 + "T恤"  # 1 + 2 columns
+    assert padded("t-shirt", 12, right=True) == " " * 5 + "t-shirt"
+    assert padded("ankle boot and more", 12, right=True) == "ankle boot and more"
 
 
 @pytest.mark.parametrize("command", ["linreg", "predict", "data", "data show", "data download"])

@@ -55,6 +55,28 @@ def test_format_per_class_table_lists_every_class_and_overall() -> None:
     assert lines[4].split() == ["overall", "5", "8", "0.625"]
 
 
+def _columns(text: str) -> int:
+    """Terminal columns of ``text``, the oracle: East Asian wide and full-width characters two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def test_format_per_class_table_aligns_chinese_names_by_terminal_columns() -> None:
+    """Padded by len(), each Chinese name of 2 or 3 characters took 4 or 6 columns, and its row
+    stuck out past the others by as many columns as it had characters."""
+    from linearnets.data.fashion_mnist import get_fashion_mnist_labels
+
+    names = get_fashion_mnist_labels(range(10), lang="zh")
+    table = format_per_class_table(torch.eye(10, dtype=torch.long) * 3, names).splitlines()
+    assert {_columns(line) for line in table} == {_columns(table[0])}
+    # "class" is padded to overall's 7 columns, the widest (连衣裙: 3 characters, 6 columns)
+    assert table[0] == "class" + " " * 6 + "correct" + " " * 6 + "total  accuracy"
+    assert table[1] == "T恤" + " " * (4 + 2 + 8) + "3" + " " * 10 + "3     1.000"
+    assert table[4] == "连衣裙" + " " * (1 + 2 + 8) + "3" + " " * 10 + "3     1.000"
+    assert table[-1] == "overall" + " " * (2 + 7) + "30" + " " * 9 + "30     1.000"
+
+
 @pytest.mark.parametrize("dtype", [np.uint16, np.uint32, np.uint64])
 def test_counts_in_numpy_s_wide_unsigned_ints_are_read_as_counts(dtype: Any) -> None:
     """A matrix counted in a NumPy uint32 or uint64 array failed in torch's words ('"lt_cpu" not

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from linearnets._text import quoted_path, shown_path
+from linearnets._text import padded, quoted_path, shown_path
 from linearnets.cli._options import (
     add_data_dir_option,
     add_lang_option,
@@ -167,7 +166,7 @@ def _print_predictions(net: Any, test_iter: ArrayLoader, out: Path, *, lang: str
         get_fashion_mnist_labels(pred, lang=lang),
         strict=True,
     ):
-        print(f"{_right_aligned(true, 12)} -> {guess}{'' if true == guess else '   (wrong)'}")
+        print(f"{padded(true, 12, right=True)} -> {guess}{'' if true == guess else '   (wrong)'}")
     correct = int((pred == y).sum())
     print(f"{correct}/{len(y)} correct; figure: {shown_path(out)}")
 
@@ -214,7 +213,7 @@ def _draw_mistakes(
     for index, true, guess in zip(
         found.indices.tolist(), found.true_labels, found.pred_labels, strict=True
     ):
-        print(f"{f'#{index}':>{width + 1}} {_right_aligned(true, 12)} -> {guess}   (wrong)")
+        print(f"{f'#{index}':>{width + 1}} {padded(true, 12, right=True)} -> {guess}   (wrong)")
     total, wrong = f"{found.num_examples:,}", f"{found.num_wrong:,}"
     if not shown:
         print(f"none of the {total} test images wrong: nothing to draw, no figure written")
@@ -236,9 +235,3 @@ def _whole_set_batch(resize: int | None) -> int:
 
     side = max(resize or 28, 28)
     return max(1, min(1000, MAX_BATCH_BYTES // (side * side * 4)))
-
-
-def _right_aligned(text: str, width: int) -> str:
-    """Pad ``text`` on the left to ``width`` terminal columns (a Chinese character takes two)."""
-    columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return " " * max(width - columns, 0) + text

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from linearnets._text import display_width, padded
 from linearnets.errors import UsageError
 from linearnets.validation import check_label_tensor, check_positive_int, check_same_length
 
@@ -152,14 +153,15 @@ def format_per_class_table(matrix: torch.Tensor, class_names: Sequence[str]) -> 
     diagonal, totals = diagonal_and_totals(matrix)
     names = _check_names(class_names, len(totals))
     acc = per_class_accuracy(matrix)
-    width = max(len("overall"), len("class"), *(len(n) for n in names))
+    # in terminal columns: a Chinese name (lang="zh") takes two a character
+    width = max(len("overall"), len("class"), *(display_width(n) for n in names))
     lines = [f"{'class':<{width}}  {'correct':>9}  {'total':>9}  {'accuracy':>8}"]
     rows = list(zip(names, diagonal.tolist(), totals.tolist(), acc.tolist(), strict=True))
     correct, total = diagonal.sum().item(), totals.sum().item()
     rows.append(("overall", correct, total, correct / total if total else math.nan))
     for name, correct, count, ratio in rows:
         shown = "n/a" if math.isnan(ratio) else f"{ratio:.3f}"
-        lines.append(f"{name:<{width}}  {_count(correct):>9}  {_count(count):>9}  {shown:>8}")
+        lines.append(f"{padded(name, width)}  {_count(correct):>9}  {_count(count):>9}  {shown:>8}")
     return "\n".join(lines)
 
 
