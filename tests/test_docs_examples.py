@@ -295,6 +295,51 @@ def test_each_python_block_of_a_docs_page_runs_as_printed(
             check(tmp_path, code, done.stdout)
 
 
+@pytest.mark.realdata
+def test_the_load_trained_block_resizes_new_images_as_a_resize_run_did(tmp_path: Path) -> None:
+    """python.md's "A finished run's model" block, run as printed on a --resize 14 run's model,
+    predicts Pillow's bilinear 14×14 images divided by 255: without its resize step it failed with
+    "X must hold 196 features per example, ... got shape (8, 784)". The oracle resizes with Pillow
+    itself, image by image."""
+    from PIL import Image
+
+    from linearnets.data.labels import TEXT_LABELS
+
+    _require_fashion_mnist()
+    (code,) = [c for c in _python_pages()["python.md"] if "pred = predict_labels(net, X)" in c]
+    run = tmp_path / "runs" / "a"
+    run.mkdir(parents=True)
+    g = torch.Generator().manual_seed(0)
+    W, b = torch.randn(10, 14 * 14, generator=g), torch.randn(10, generator=g)
+    torch.save(
+        {"impl": "concise", "num_inputs": 196, "num_outputs": 10, "resize": 14,
+         "classes": list(TEXT_LABELS), "state_dict": {"1.weight": W, "1.bias": b}},
+        run / "model.pt",
+    )  # fmt: skip
+    script = tmp_path / "block.py"
+    script.write_text(code, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    images, _ = _test_images(8)
+    resized = np.stack(
+        [
+            np.asarray(Image.fromarray(i.reshape(28, 28)).resize((14, 14), Image.BILINEAR))
+            for i in images
+        ]
+    ).reshape(8, -1)
+    scores = resized / 255.0 @ W.double().numpy().T + b.double().numpy()  # (8, 10)
+    top2 = np.sort(scores, axis=1)[:, -2:]
+    assert (top2[:, 1] - top2[:, 0]).min() > 1e-3  # no near-ties: float32 agrees with float64
+    assert ast.literal_eval(done.stdout.strip()) == [TEXT_LABELS[i] for i in scores.argmax(axis=1)]
+
+
 # --- the sh blocks -------------------------------------------------------------------------------
 
 
