@@ -1,7 +1,9 @@
 """Fashion-MNIST input pipeline: the book's per-item pipeline against linearnets, in one process run.
 
-(a) The book's pipeline (D2L §3.5): a per-item dataset that builds a PIL image and turns it into a
-tensor as torchvision's ``ToTensor()`` does, behind ``DataLoader(batch_size=256, shuffle=True,
+(a) The book's pipeline (D2L §3.5): torchvision's ``FashionMNIST`` with ``ToTensor()``, step for step
+per item (``_book_data.BookFashionMNIST``, the dataset bench_softmax.py times too: the uint8 image
+indexed out of the tensor, ``int`` of its label, a PIL image, then ``ToTensor()``'s copy, view,
+permute, float conversion and division by 255), behind ``DataLoader(batch_size=256, shuffle=True,
 num_workers=0)``. (b) linearnets: the train iterator of ``load_data_fashion_mnist(256)``, batches
 sliced from the whole set in memory. Both make one pass over the 60000 training images, starting from
 the same arrays in memory. Then loading the four files: cold (a fresh verification cache, so every file
@@ -25,31 +27,15 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-import numpy as np
 import torch
+from _book_data import BookFashionMNIST
 from _machine import cpu_name
-from PIL import Image
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
 
 from linearnets.data.fashion_mnist import load_data_fashion_mnist, read_fashion_mnist
 
 TARGET_RATIO, TARGET_COLD, TARGET_WARM = 30.0, 0.5, 0.2
 PASSES = 3
-
-
-class BookFashionMNIST(Dataset[tuple[torch.Tensor, int]]):
-    """What torchvision's FashionMNIST with ToTensor() does per item: uint8 -> PIL -> float tensor."""
-
-    def __init__(self, images: torch.Tensor, labels: torch.Tensor) -> None:
-        self.images, self.labels = images.numpy(), labels.tolist()
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
-        img = Image.fromarray(self.images[i], mode="L")
-        x = torch.from_numpy(np.asarray(img, dtype=np.float32) / 255).unsqueeze(0)  # ToTensor()
-        return x, self.labels[i]
 
 
 def one_pass(batches: Iterable[Sequence[torch.Tensor]]) -> tuple[float, int]:
@@ -149,8 +135,10 @@ def main() -> None:
     say(
         f"one pass over the 60000 training images, batch 256, shuffled (median of {PASSES} passes):"
     )
-    say(f"  book (PIL per item + ToTensor, DataLoader, 0 workers): {book_s:8.3f} s")
-    say(f"  linearnets load_data_fashion_mnist(256)            : {ours_s:8.3f} s")
+    book_label = "book (torchvision's FashionMNIST + ToTensor per item, DataLoader, 0 workers)"
+    ours_label = "linearnets load_data_fashion_mnist(256)"
+    say(f"  {book_label}: {book_s:8.3f} s")
+    say(f"  {ours_label:<{len(book_label)}}: {ours_s:8.3f} s")
     say(f"  ratio: {ratio:.1f}x faster (target >= {TARGET_RATIO:.0f}x)")
 
     cold, warm = load_times(args.repeats)

@@ -24,39 +24,15 @@ import time
 import warnings
 from typing import Any
 
-import numpy as np
 import torch
+from _book_data import BookFashionMNIST
 from _machine import cpu_name
-from PIL import Image
 from torch import nn
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
 
 from linearnets.data.fashion_mnist import load_data_fashion_mnist, read_fashion_mnist
 from linearnets.models.factory import build_softmax
 from linearnets.training.loop import fit
-
-
-def book_to_tensor(pic: Image.Image) -> torch.Tensor:
-    """torchvision's ``ToTensor()`` on a PIL image, step for step (HWC bytes -> CHW float / 255)."""
-    img = torch.from_numpy(np.array(pic, np.uint8, copy=True))
-    img = img.view(pic.size[1], pic.size[0], len(pic.getbands()))
-    img = img.permute((2, 0, 1)).contiguous()
-    return img.to(dtype=torch.get_default_dtype()).div(255)
-
-
-class BookFashionMNIST(Dataset[tuple[torch.Tensor, int]]):
-    """What torchvision's FashionMNIST does per item: uint8 tensor -> PIL image -> ToTensor()."""
-
-    def __init__(self, images: torch.Tensor, labels: torch.Tensor) -> None:
-        self.data, self.targets = images, labels
-
-    def __len__(self) -> int:
-        return len(self.data)
-
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
-        img, target = self.data[index], int(self.targets[index])
-        pic = Image.fromarray(img.numpy(), mode="L")
-        return book_to_tensor(pic), target
 
 
 def book_accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:

@@ -400,3 +400,22 @@ def test_speeds_table_of_later_sessions_gives_each_run_as_bench_results_records_
         runs = recorded[int(n)]
         expected = [", ".join(run[i] for run in runs) for i in range(6)]
         assert [c.strip() for c in cells.split("|")] == expected, f"session {n}"
+
+
+def test_readmes_input_pipeline_row_is_bench_datas_last_run_of_the_books_own_steps() -> None:
+    """The README's one-pass row gives the last run in bench/RESULTS.md of bench_data.py timing
+    torchvision's per-item steps as they are (its earlier runs timed a shortcut of them)."""
+    text = (README.parent / "bench" / "RESULTS.md").read_text(encoding="utf-8")
+    runs = re.findall(
+        r"book \(torchvision's FashionMNIST \+ ToTensor per item, DataLoader, 0 workers\):\s+([\d.]+) s\n"
+        r"\s+linearnets load_data_fashion_mnist\(256\)\s+:\s+([\d.]+) s\n\s+ratio: ([\d.]+)x",
+        text,
+    )
+    assert runs, "a run of bench_data.py on the book's own steps"
+    book, ours, ratio = runs[-1]
+    row = re.findall(
+        r"^\| one pass over the 60,000 training images [^|]*\| ([\d.]+) s \| ([\d.]+) s \| ([\d.]+)× \|$",
+        README.read_text(encoding="utf-8"),
+        flags=re.M,
+    )
+    assert row == [(book, ours, ratio)]
