@@ -57,3 +57,40 @@ def test_the_book_dataset_keeps_torchvisions_tensors_and_converts_each_item(
         oracle = torch.from_numpy(images[i].numpy().astype("float64") / 255).float()
         assert torch.equal(x[0], oracle)
     assert dataset[0][0][0, 0, :3].tolist() == [0.0, float(torch.tensor(1 / 255)), 1.0]
+
+
+def test_the_books_concise_linreg_code_trains_to_the_least_squares_fit_of_its_data(
+    bench: Callable[[str], ModuleType],
+) -> None:
+    """bench_linreg's §3.3 baseline (nn.Linear, nn.MSELoss, torch.optim.SGD over the book's
+    shuffling DataLoader) trains the book's synthetic data near its least-squares optimum, and
+    reports the mean squared error, not §3.2's half of it."""
+    linreg = bench("bench_linreg")
+    loss, w = linreg.book_concise_run(0)
+    torch.manual_seed(0)
+    X, y = linreg.book_synthetic_data(torch.tensor([2, -3.4]), 4.2, 1000)
+    design = torch.cat([X, torch.ones(1000, 1)], dim=1).double()
+    best = torch.linalg.lstsq(design, y.double()).solution
+    optimum = float(((design @ best - y.double()) ** 2).mean())
+    assert optimum * (1 - 1e-4) <= loss <= optimum * 1.5
+    assert torch.allclose(torch.tensor(w).double(), best[:2, 0], atol=5e-3)
+    assert linreg.book_concise_run(0) == (loss, w)  # the global generator, seeded
+
+
+def test_bench_linreg_compares_concise_with_both_of_the_books_codes(
+    bench: Callable[[str], ModuleType], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`concise` was timed against the book's §3.2 code alone; it now has the §3.3 code as its
+    baseline, and its ratio against §3.2 is still printed beside it."""
+    import re
+
+    bench("bench_linreg").main(repeats=1)
+    out = capsys.readouterr().out
+    assert re.search(r"^ *book §3\.3: +[\d.]+ ms .*the baseline of concise\)$", out, re.M)
+    assert re.search(
+        r"^ *concise: .*speed-up [\d.]+x against the book's §3\.3 concise code, [\d.]+x against "
+        r"its §3\.2 code from scratch$",
+        out,
+        re.M,
+    )
+    assert re.search(r"^ *scratch: .*speed-up [\d.]+x$", out, re.M)
