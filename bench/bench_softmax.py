@@ -249,7 +249,7 @@ def main() -> None:
         print(
             f"{impl if ' ' in impl else 'linearnets ' + impl:>19}: {ours_s:7.3f} s/epoch  test acc {accs[impl]:.4f}  "
             f"{book_s / ours_s:5.1f}x faster (median of {args.repeats}; fastest {fastest:.3f} s, "
-            f"{book_s / fastest:.1f}x)"
+            f"{book_s / fastest:.1f}x the book's median)"
         )
     linear_us, scratch_us = time_output_layouts()
     print(
