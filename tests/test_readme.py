@@ -424,3 +424,16 @@ def test_readmes_input_pipeline_row_is_bench_datas_last_run_of_the_books_own_ste
         flags=re.M,
     )
     assert row == [(book, ours, ratio)]
+
+
+def test_speeds_opening_names_each_source_of_its_figures() -> None:
+    """docs/speed.md once said every figure in it came from `make bench`, but some come from
+    one-off A/B scripts (bench/RESULTS.md says so) and the GPU ones from a lent machine."""
+    text = " ".join((DOCS / "speed.md").read_text(encoding="utf-8").split())
+    opening = text.split("## In short")[0]
+    assert "Every figure here was measured by `make bench`" not in opening
+    for source in ("`make bench`", "one-off A/B scripts", "`bench/gpu_check.sh`", "by hand"):
+        assert source in opening, source
+    results = (README.parent / "bench" / "RESULTS.md").read_text(encoding="utf-8")
+    assert "one-off A/B scripts" in " ".join(results.split())
+    assert "gpu_check.sh" in results
