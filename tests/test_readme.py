@@ -455,3 +455,28 @@ def test_speeds_accuracy_claims_no_ten_epoch_figure_of_the_books_pipeline() -> N
     book = set(re.findall(r"book \(workers=\d+\): +[\d.]+ s/epoch +test acc ([\d.]+)", results))
     ours = set(re.findall(r"linearnets \w+: +[\d.]+ s/epoch +test acc ([\d.]+)", results))
     assert {said[1]} == book and {said[2]} == ours
+
+
+def test_speeds_gpu_epochs_are_the_medians_of_each_h200_run() -> None:
+    """docs/speed.md's GPU epochs, for each of the three H200 leases in order: the range of the
+    linearnets implementations' medians and the book's code's median on the host's CPU, as
+    bench/RESULTS.md's runs print them (the first lease's range once began at a fastest round)."""
+    text = (README.parent / "bench" / "RESULTS.md").read_text(encoding="utf-8")
+    sections = re.split(r"^## ", text, flags=re.M)
+    runs = [s for s in sections if s.startswith("On a GPU")]
+    assert len(runs) == 3 and "The one session lent a GPU machine" not in text
+
+    def cents(value: str) -> str:
+        return str(Decimal(value).quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+    expected = []
+    for section in runs:
+        ours = re.findall(r"linearnets \w+: +([\d.]+) s/epoch", section)
+        book = re.findall(r"book code \+ d2l: +([\d.]+) s/epoch", section)
+        assert len(ours) == 3 and len(book) == 1
+        low, high = min(ours, key=float), max(ours, key=float)
+        expected.append((cents(low), cents(high), cents(book[0])))
+    speed = " ".join((DOCS / "speed.md").read_text(encoding="utf-8").split())
+    ranges = re.findall(r"(\d\.\d\d)–(\d\.\d\d) s(?: an epoch on the GPU)? \(medians", speed)
+    books = re.findall(r"(\d\.\d\d) s \(median\)", speed)
+    assert [(*r, b) for r, b in zip(ranges, books, strict=True)] == expected
