@@ -1999,3 +1999,62 @@ def test_a_new_data_path_refused_where_the_runs_own_file_is_gone_advises_its_ret
         "pass force=True to continue with it"
     )
     assert len(resume_linreg(out, epochs=2, data=tmp_path / "moved.npz").history.epochs) == 2
+
+
+def test_the_checkpoints_own_file_continues_after_a_forced_switch_stopped_before_its_checkpoint(
+    tmp_path: Path,
+) -> None:
+    """A forced switch to file b, stopped before its first checkpoint, recorded b's SHA-256 in
+    config.json; the checkpoint's own file a, passed back, was refused as a changed from b's
+    SHA-256 ("... SHA-256 <b's> then, <a's> now"), and a third file named a with b's SHA-256.
+    The checkpoint's own content continues unforced, and each path is named with its own."""
+    from linearnets.tasks.linreg_run import data_sha256
+
+    a, b, c = (
+        _rows_file(tmp_path / f"{n}.csv", seed) for n, seed in (("a", 0), ("b", 1), ("c", 2))
+    )
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(data=a, epochs=1, lr=0.01, out=out))
+    with pytest.raises(TrainingInterrupted):
+        resume_linreg(out, epochs=3, data=b, force=True, callbacks=[_StopAtFirstStep()])
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in ("config.json", "checkpoint.pt", "metrics.jsonl"):
+        (copy / name).write_bytes((out / name).read_bytes())
+    sha_a = data_sha256(a)
+    assert sha_a is not None
+    with pytest.raises(UsageError) as info:
+        resume_linreg(copy, data=c)
+    assert str(info.value) == (
+        f"data changed from '{a} (SHA-256 {sha_a[:12]})' to '{c}': the run in {copy} was trained "
+        "with the first, and a changed setting changes its result; leave it out to resume the "
+        "run as it was, or pass force=True to continue with it"
+    )
+    resumed = resume_linreg(out, data=a)
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["resumes"][-1]["forced"] == {}
+    assert (saved["config"]["data"], saved["data_sha256"]) == (str(a), sha_a)
+    never = ln.run_linreg(ln.LinregConfig(data=a, epochs=3, lr=0.01))
+    assert (resumed.w, resumed.b, _losses(resumed)) == (never.w, never.b, _losses(never))
+
+
+def test_the_checkpoints_own_file_passed_beside_a_config_json_edited_to_another_continues(
+    tmp_path: Path,
+) -> None:
+    """config.json's data and data_sha256 edited by hand to file b's: the checkpoint's own file
+    a, passed, was refused as "a checkpoint from another run?", and forced, recorded a change of
+    content (b's SHA-256 to a's) no step took. a's content is the checkpoint's: it continues."""
+    from linearnets.tasks.linreg_run import data_sha256
+
+    a, b = _rows_file(tmp_path / "a.csv", 0), _rows_file(tmp_path / "b.csv", 1)
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(data=a, epochs=1, lr=0.01, out=out))
+    saved = json.loads((out / "config.json").read_text())
+    saved["config"]["data"], saved["data_sha256"] = str(b), data_sha256(b)
+    (out / "config.json").write_text(json.dumps(saved))
+    resumed = resume_linreg(out, epochs=2, data=a)
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["resumes"][-1]["forced"] == {}
+    assert (saved["config"]["data"], saved["data_sha256"]) == (str(a), data_sha256(a))
+    never = ln.run_linreg(ln.LinregConfig(data=a, epochs=2, lr=0.01))
+    assert (resumed.w, resumed.b) == (never.w, never.b)

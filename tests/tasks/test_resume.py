@@ -445,6 +445,34 @@ def test_resume_reads_the_data_file_the_run_started_with(
     assert list(resumes[-1]["forced"]) == ["data_sha256"]
 
 
+class _StopAtFirstStep:
+    """Raise KeyboardInterrupt at the first step: a resume stopped before its first checkpoint."""
+
+    def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
+        raise KeyboardInterrupt
+
+
+def test_the_checkpoints_own_file_continues_after_a_forced_switch_stopped_before_its_checkpoint(
+    tmp_path: Path,
+) -> None:
+    """A forced switch to file b, stopped before its first checkpoint, recorded b's SHA-256 in
+    config.json: the checkpoint's own file a, passed back, was refused as a changed since the run
+    started ("SHA-256 <b's> then, <a's> now"). Its content is the checkpoint's: it continues."""
+    _blobs(tmp_path / "a.npz", 1)
+    _blobs(tmp_path / "b.npz", 2)
+    base = {"data": tmp_path / "a.npz", "plot": "none", "batch_size": 16}
+    run_softmax(SoftmaxConfig(**base, epochs=3, out=tmp_path / "whole"))
+    run = tmp_path / "cut"
+    run_softmax(SoftmaxConfig(**base, epochs=2, out=run))
+    with pytest.raises(TrainingInterrupted):
+        resume_softmax(
+            run, epochs=3, data=tmp_path / "b.npz", force=True, callbacks=[_StopAtFirstStep()]
+        )
+    resume_softmax(run, data=tmp_path / "a.npz")
+    assert json.loads((run / "config.json").read_text())["resumes"][-1]["forced"] == {}
+    _assert_same_weights_and_metrics(run, tmp_path / "whole")
+
+
 def _assert_same_weights_and_metrics(run: Path, reference: Path) -> None:
     a, b = _weights(run), _weights(reference)
     assert all(torch.equal(a[k], b[k]) for k in a)

@@ -27,7 +27,7 @@ from linearnets.tasks import resume_refusals as refusals
 from linearnets.tasks.linreg_run import data_sha256
 from linearnets.tasks.resume_data import content_changed, original_file_fix
 from linearnets.tasks.resume_entries import forced_values_since
-from linearnets.training.checkpoint import CHECKPOINT_FILE
+from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint
 from linearnets.training.runs import CONFIG_FILE
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "asked_settings",
     "carried",
     "changes",
+    "checkpoint_sha256",
     "clauses",
     "content_change",
     "named",
@@ -76,7 +77,12 @@ def not_config_json_s(old: LinregConfig, new: LinregConfig, *, given: Collection
 
 
 def changes(
-    old: LinregConfig, new: LinregConfig, saved: dict[str, Any], run_dir: Path
+    old: LinregConfig,
+    new: LinregConfig,
+    saved: dict[str, Any],
+    run_dir: Path,
+    *,
+    trained: str | None = None,
 ) -> dict[str, Any]:
     """Return ``{setting: (old, new)}`` for each result setting that changed; a data file's
     content too (by SHA-256), whatever its path (a moved file with the same content is the same;
@@ -87,12 +93,15 @@ def changes(
     Args:
         old: the checkpoint's settings (``config.json``'s, for a run that has none).
         new: the settings to continue with.
+        trained: the checkpoint's ``extra["data_sha256"]``, the content ``old.data`` held as the
+            checkpoint trained on it (:func:`checkpoint_sha256`); ``config.json``'s record is
+            compared where there is none.
     """
     before, after = old.to_dict(), new.to_dict()
     changed = {k: (before[k], after[k]) for k in RESULT_SETTINGS if before[k] != after[k]}
     if new.data is None:
         return changed
-    sha, recorded = data_sha256(new.data), saved.get("data_sha256")
+    sha, recorded = data_sha256(new.data), _checkpoint_s(saved, trained)
     if old.data is None:  # a switch to a file: its clause names it; new content, content_change
         return changed
     changed.pop("data", None)
@@ -108,18 +117,46 @@ def changes(
     return changed
 
 
-def content_change(new: LinregConfig, saved: dict[str, Any]) -> tuple[str, str] | None:
-    """Return the ``data`` file's SHA-256 as ``config.json`` records it and as read now, where
-    they differ, else ``None`` (no file, none recorded, or one that cannot be read).
+def content_change(
+    new: LinregConfig, saved: dict[str, Any], *, trained: str | None = None
+) -> tuple[str, str] | None:
+    """Return the ``data`` file's SHA-256 as the run records it and as read now, where they
+    differ, else ``None`` (no file, none recorded, or one that cannot be read).
 
     Never one an earlier resume forced: each resume records the content it continues on
     (:func:`~linearnets.tasks.linreg_run.write_run_config`) before it trains, so new content
-    since is the file changing after that resume, which nobody forced."""
+    since is the file changing after that resume, which nobody forced. Nor the checkpoint's own
+    content (``trained``, its ``extra["data_sha256"]``): the run continues as it trained. The
+    record paired with the file is ``config.json``'s for the file it names, and the
+    checkpoint's for any other (they differ after a forced switch to another file stopped
+    before its first checkpoint, or a hand edit of ``config.json``: the old file was said to
+    have changed from the new file's SHA-256)."""
     recorded = saved.get("data_sha256")
-    sha = data_sha256(new.data) if new.data is not None else None
-    if not isinstance(recorded, str) or sha is None or sha == recorded:
+    if new.data is None or not isinstance(recorded, str):
         return None
-    return recorded, sha
+    sha = data_sha256(new.data)
+    if sha is None or sha == trained:
+        return None
+    section = saved.get("config")
+    named = section.get("data") if isinstance(section, dict) else None
+    if not (isinstance(named, str) and named and _same_path(named, new.data)):
+        recorded = _checkpoint_s(saved, trained)
+    return None if sha == recorded else (recorded, sha)
+
+
+def checkpoint_sha256(ckpt: Checkpoint | None) -> str | None:
+    """Return the SHA-256 of the data file ``ckpt`` was trained on, as it records it (``None``:
+    no checkpoint, synthetic data, or an earlier linearnets' checkpoint that records none)."""
+    sha = None if ckpt is None else ckpt.extra.get("data_sha256")
+    return sha if isinstance(sha, str) else None
+
+
+def _checkpoint_s(saved: dict[str, Any], trained: str | None) -> Any:
+    """Return the SHA-256 the checkpoint's data file is compared with: its own (``trained``),
+    where ``config.json`` records one too (a ``null`` there is the user's choice: no check),
+    else ``config.json``'s."""
+    recorded = saved.get("data_sha256")
+    return trained if isinstance(trained, str) and isinstance(recorded, str) else recorded
 
 
 def carried(
@@ -128,6 +165,7 @@ def carried(
     *,
     epoch: int | None,
     new: LinregConfig,
+    trained: str | None = None,
 ) -> set[str]:
     """Return the settings of ``changed`` whose new value an earlier resume from the checkpoint's
     ``epoch`` forced (``None``: no checkpoint): that resume stopped before its first checkpoint,
@@ -138,7 +176,8 @@ def carried(
         return set()
     forced = forced_values_since(saved, epoch)
     found = {k for k, (_, value) in changed.items() if value in forced.get(k, [])}
-    return found - ({"data"} if content_change(new, saved) is not None else set())
+    unforced_content = content_change(new, saved, trained=trained) is not None
+    return found - ({"data"} if unforced_content else set())
 
 
 def unforced(
@@ -150,6 +189,7 @@ def unforced(
     *,
     given: Collection[str],
     epoch: int | None = None,
+    trained: str | None = None,
 ) -> UsageError:
     """Return the refusal of the unforced ``changed`` settings: those ``given`` left out, or
     forced; the run's own data file (the checkpoint's path, or one an earlier resume from its
@@ -160,7 +200,7 @@ def unforced(
     own = old.data is not None and new.data is not None and _same_path(old.data, new.data)
     forced = forced_values_since(saved, epoch).get("data", []) if epoch is not None else []
     own = own or ("data" not in given and str(new.data) in map(str, forced))
-    sha = content_change(new, saved)
+    sha = content_change(new, saved, trained=trained)
     content = "data" in changed and sha is not None and own
     switched = content and _switched(old, new)
     settings = {
@@ -226,6 +266,7 @@ def untrained(
     given: Collection[str],
     run_dir: Path,
     saved: dict[str, Any],
+    trained: str | None = None,
 ) -> tuple[LinregConfig, dict[str, Any]]:
     """Return ``new`` and ``changed`` for a resume that trains no epoch (the checkpoint's is the
     run's last: ``results.json`` is written again), as a softmax resume has them.
@@ -241,7 +282,8 @@ def untrained(
     if asked:
         was, now = written(old, new, {k: changed[k] for k in asked})
         # the resume with more epochs needs force=True too, unless an earlier one forced them
-        forced = carried({k: changed[k] for k in asked}, saved, epoch=new.epochs, new=new)
+        asked_changes = {k: changed[k] for k in asked}
+        forced = carried(asked_changes, saved, epoch=new.epochs, new=new, trained=trained)
         raise refusals.nothing_left_to_train(
             asked, was, now, run_dir=run_dir, epoch=new.epochs, unforced=bool(set(asked) - forced)
         )

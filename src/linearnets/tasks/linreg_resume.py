@@ -26,6 +26,7 @@ from linearnets.tasks.linreg_changes import (
     SYNTHETIC,
     carried,
     changes,
+    checkpoint_sha256,
     content_change,
     named,
     not_config_json_s,
@@ -184,7 +185,9 @@ def _resume(
         refuse_foreign_checkpoint(ckpt, task=TASK)
         # before any advice counting its epochs ("pass --epochs 17"), which this damage refuses
         check_history(ckpt)
-        refuse_checkpoint_data(ckpt, saved, run_dir, force=force)
+        # a file holding the checkpoint's own content continues it as trained, whatever
+        # config.json records (a forced switch stopped before its first checkpoint, a hand edit)
+        refuse_checkpoint_data(ckpt, saved, run_dir, force=force, data=new.data)
     # what the run was trained with: config.json's, compared alone, let a hand edit (lr, impl,
     # seed, true_w) or a checkpoint copied from another run train on without a word
     old = asked if ckpt is None else _trained_settings(ckpt, run_dir)
@@ -196,7 +199,8 @@ def _resume(
         )
     # a file moved away is told as resume_softmax tells it: the path is the run's, not the caller's
     check_recorded_data(new, saved, given=overrides, run_dir=run_dir)
-    changed = changes(old, new, saved, run_dir)
+    trained = checkpoint_sha256(ckpt)
+    changed = changes(old, new, saved, run_dir, trained=trained)
     # refused even forced, told before --force is: the weights' size is the data's features
     for key in ("data", "true_w"):
         if ckpt is not None and key in changed:
@@ -204,11 +208,15 @@ def _resume(
             given = key in not_config_json_s(old, new, given=overrides)
             check_features_fit(ckpt, old, new, change=clause, given=given)
     if ckpt is not None and ckpt.epoch == new.epochs:  # trains nothing: its own settings end it
-        new, changed = untrained(old, new, changed, given=overrides, run_dir=run_dir, saved=saved)
+        new, changed = untrained(
+            old, new, changed, given=overrides, run_dir=run_dir, saved=saved, trained=trained
+        )
     epoch = None if ckpt is None else ckpt.epoch
-    unforced = set(changed) - carried(changed, saved, epoch=epoch, new=new)
+    unforced = set(changed) - carried(changed, saved, epoch=epoch, new=new, trained=trained)
     if unforced and not force:
-        raise refused(old, new, changed, saved, run_dir, given=overrides, epoch=epoch)
+        raise refused(
+            old, new, changed, saved, run_dir, given=overrides, epoch=epoch, trained=trained
+        )
     if ckpt is not None:
         _check_epochs_left(run_dir, ckpt.epoch, new, given="epochs" in overrides)
     resumes = [*saved.get("resumes", [])]
@@ -217,7 +225,8 @@ def _resume(
             "from_epoch": ckpt.epoch if ckpt is not None else 0,
             # the settings' own JSON values, as every version wrote them (resume_softmax's are
             # strings): read_linreg_config checks them as such (resume_entries.check_entries)
-            "forced": {k: list(v) for k, v in changed.items()} | _forced_content(new, saved),
+            "forced": {k: list(v) for k, v in changed.items()}
+            | _forced_content(new, saved, trained=trained),
             "environment": environment(),
         }
     )
@@ -234,12 +243,15 @@ def _resume(
     return train_in_folder(run_dir, new, callbacks=callbacks, ckpt=ckpt, setup=setup)
 
 
-def _forced_content(new: LinregConfig, saved: dict[str, Any]) -> dict[str, list[str]]:
+def _forced_content(
+    new: LinregConfig, saved: dict[str, Any], *, trained: str | None
+) -> dict[str, list[str]]:
     """Return the ``forced`` record of the data file's new content, ``data_sha256`` as ``[old,
     new]``, as a softmax resume records it (``{}`` where it is the content recorded): a resume
     stopped before its first checkpoint leaves the checkpoint of the old content, whose
-    ``extra["data_sha256"]`` this record accounts for (:func:`refuse_checkpoint_data`)."""
-    sha = content_change(new, saved)
+    ``extra["data_sha256"]`` this record accounts for (:func:`refuse_checkpoint_data`); none where
+    the file holds the content the checkpoint (``trained``) was trained on."""
+    sha = content_change(new, saved, trained=trained)
     return {} if sha is None else {"data_sha256": list(sha)}
 
 

@@ -210,11 +210,12 @@ def _resume(
     old = checkpoint_config(ckpt)
     # before any advice counting its epochs ("pass --epochs 17"), which this damage refuses
     history = checkpoint_history(ckpt)
-    refuse_checkpoint_data(ckpt, saved, run_dir, force=force)
     # the settings last asked for: an earlier resume's options (--epochs 6, a forced --lr) are in
     # config.json before its first checkpoint is, so the plain "--resume DIR" its interrupt
     # message advises carries them on
     new = resumed_config(asked, overrides, run_dir, saved=saved)
+    # a file holding the checkpoint's own content continues it as trained
+    refuse_checkpoint_data(ckpt, saved, run_dir, force=force, data=new.data)
     check_recorded_data(new, saved, given=overrides, run_dir=run_dir)
     check_inputs_fit(ckpt, old, new, given=overrides, run_dir=run_dir, saved=saved)
     changed = changed_settings(
@@ -236,7 +237,7 @@ def _resume(
             saved, num_threads=new.num_threads, world_size=exp.dist.world_size, epoch=ckpt.epoch
         )
         warn_unchecked_content(new, saved, run_dir=run_dir)
-    data = data_change(saved, exp, run_dir, force=force)
+    data = data_change(saved, exp, run_dir, force=force, trained=ckpt.extra.get("data_sha256"))
     if data is not None:
         changed["data_sha256"] = data
     restore_states(exp, ckpt, old, changed)

@@ -235,19 +235,28 @@ def _found_copy() -> str:
 
 
 def data_change(
-    saved: dict[str, Any], exp: Experiment, run_dir: Path, *, force: bool
+    saved: dict[str, Any],
+    exp: Experiment,
+    run_dir: Path,
+    *,
+    force: bool,
+    trained: object = None,
 ) -> tuple[str, str] | None:
-    """Return the ``data`` file's (old, new) SHA-256 when its content changed, else ``None``.
+    """Return the ``data`` file's (old, new) SHA-256 when its content changed, else ``None``:
+    never where it holds the content the checkpoint was trained on (``trained``, its
+    ``extra["data_sha256"]``), whatever ``config.json`` records (after a forced switch to another
+    file stopped before its first checkpoint, the checkpoint's own file was said to have changed
+    from the other file's SHA-256).
 
     Raises:
         UsageError: it changed and ``force`` is off.
     """
-    was = saved.get("data_sha256")
-    if not (isinstance(was, str) and exp.data_sha256 is not None and was != exp.data_sha256):
+    was, now = saved.get("data_sha256"), exp.data_sha256
+    if not isinstance(was, str) or now is None or now in (was, trained):
         return None
     if not force:
-        raise UsageError(content_changed(exp.config.data, was, exp.data_sha256, run_dir))
-    return was, exp.data_sha256
+        raise UsageError(content_changed(exp.config.data, was, now, run_dir))
+    return was, now
 
 
 def original_file_fix(recorded: str | Path | None) -> str | None:
@@ -293,8 +302,21 @@ def same_content(saved: dict[str, Any], new: SoftmaxConfig) -> bool:
         return False
 
 
+def _sha256_or_none(path: Path) -> str | None:
+    """Return ``path``'s SHA-256, ``None`` where it cannot be read (reading the data names it)."""
+    try:
+        return sha256_file(path)
+    except OSError:
+        return None
+
+
 def refuse_checkpoint_data(
-    ckpt: Checkpoint, saved: dict[str, Any], run_dir: Path, *, force: bool
+    ckpt: Checkpoint,
+    saved: dict[str, Any],
+    run_dir: Path,
+    *,
+    force: bool,
+    data: str | Path | None = None,
 ) -> None:
     """Refuse, unless ``force``, a checkpoint trained on other data than the run's: its
     ``extra["data_sha256"]`` is not the SHA-256 ``config.json`` (``saved``) records, nor one an
@@ -302,7 +324,9 @@ def refuse_checkpoint_data(
     resume stopped before its first checkpoint). A checkpoint copied in from a run on another
     file; the settings compared alone took it (a file's path is no change: a move keeps the
     content). Either record missing or ``null`` (an earlier linearnets', synthetic data): no check.
-    Shared by both tasks' resumes.
+    Nor where the file the resume continues on (``data``) holds the checkpoint's own content: the run continues as it trained, whatever ``config.json`` records (it was
+    refused, and forced recorded a change of content that was none). Shared by both tasks'
+    resumes.
 
     Raises:
         UsageError: naming both files, their SHA-256s and the fixes.
@@ -313,6 +337,8 @@ def refuse_checkpoint_data(
     if trained == recorded or recorded in forced_values_since(saved, ckpt.epoch).get(
         "data_sha256", []
     ):
+        return
+    if data is not None and _sha256_or_none(Path(data)) == trained:
         return
     section = saved.get("config")
     data = section.get("data") if isinstance(section, dict) else None
