@@ -2058,3 +2058,21 @@ def test_the_checkpoints_own_file_passed_beside_a_config_json_edited_to_another_
     assert (saved["config"]["data"], saved["data_sha256"]) == (str(a), data_sha256(a))
     never = ln.run_linreg(ln.LinregConfig(data=a, epochs=2, lr=0.01))
     assert (resumed.w, resumed.b) == (never.w, never.b)
+
+
+def test_a_callbacks_own_keyboard_interrupt_resuming_a_run_without_a_checkpoint_goes_on_as_it_is(
+    tmp_path: Path,
+) -> None:
+    """A run stopped by SIGINT before its first checkpoint, resumed, stopped by a callback's own
+    KeyboardInterrupt at epoch 1's second step: it was told "interrupted by SIGINT at the start,
+    before the first checkpoint", though no signal came. As resume_softmax's, it goes on as it
+    is; the folder is still the run's to start over."""
+    out = _stopped(ln.LinregConfig(epochs=2, num_examples=200, out=tmp_path / "run"), epoch=1)
+    assert not (out / "checkpoint.pt").exists()
+    with pytest.raises(KeyboardInterrupt) as caught:
+        resume_linreg(out, callbacks=[StopNow("on_batch_end", 1)])
+    assert type(caught.value) is KeyboardInterrupt
+    assert not (out / "checkpoint.pt").exists()
+    never = ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200))
+    resumed = resume_linreg(out)
+    assert (resumed.w, resumed.b, _losses(resumed)) == (never.w, never.b, _losses(never))

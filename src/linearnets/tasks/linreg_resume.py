@@ -114,6 +114,8 @@ def resume_linreg(
         CheckpointError: ``checkpoint.pt`` is damaged, or missing beside ``results.json``.
         TrainingInterrupted: SIGINT/SIGTERM arrived; the last checkpoint stays (once
             ``results.json`` is written, the stop says the run is complete).
+        KeyboardInterrupt: a callback's own, raised before any checkpoint was kept (as
+            ``resume_softmax`` lets it go on).
 
     See D2L §3.2.7.
     """

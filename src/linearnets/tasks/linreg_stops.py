@@ -20,6 +20,9 @@ from linearnets.training.run_config import checkpoint_epoch
 
 __all__ = ["diverged", "name_resume", "stop_named", "user_stop"]
 
+# the mark of a callback's own KeyboardInterrupt raised before any checkpoint was kept
+_CALLBACK_S = "linearnets_raised_in_run"
+
 
 def diverged(exc: DivergenceError, run_dir: Path, kept: int, lr: float) -> DivergenceError:
     """Return ``exc`` naming the checkpoint kept and the resume that continues it with a smaller lr,
@@ -47,7 +50,11 @@ def name_resume(exc: TrainingInterrupted, run_dir: Path, checkpoint_epoch: int |
 def stop_named(exc: KeyboardInterrupt, run_dir: Path) -> KeyboardInterrupt:
     """Return the stop ``exc`` naming the resume of ``run_dir``; a second signal's, cutting a
     training stop short, as that stop; one before training (a plain ``KeyboardInterrupt``) as a
-    :class:`TrainingInterrupted` at the start."""
+    :class:`TrainingInterrupted` at the start. A callback's own, before any checkpoint was kept
+    (:func:`user_stop` marks it), goes on as it is, as ``resume_softmax``'s does: it was told as
+    a SIGINT at the start, though no signal came and the run was at a step of its first epoch."""
+    if type(exc) is KeyboardInterrupt and getattr(exc, _CALLBACK_S, False):
+        return exc
     if type(exc) is KeyboardInterrupt:
         exc = stop_behind(exc) or exc
     if isinstance(exc, TrainingInterrupted):
@@ -74,6 +81,7 @@ def user_stop(
     if first is not None:
         return stop_named(first, run_dir)
     if kept is None:
+        setattr(exc, _CALLBACK_S, True)  # for stop_named, which a resume's stop passes through
         return exc
     stopped = raised_in_run(exc, where=where, kept=kept)
     name_resume(stopped, run_dir, kept)
