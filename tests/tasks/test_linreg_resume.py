@@ -2076,3 +2076,33 @@ def test_a_callbacks_own_keyboard_interrupt_resuming_a_run_without_a_checkpoint_
     never = ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200))
     resumed = resume_linreg(out)
     assert (resumed.w, resumed.b, _losses(resumed)) == (never.w, never.b, _losses(never))
+
+
+def test_logged_epochs_without_a_checkpoint_are_refused_unless_forced_as_softmax_s(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """checkpoint.pt and results.json removed from a run that logged 2 epochs: its resume started
+    over silently, overwriting the logged metrics; resume_softmax refuses it. Forced, it starts
+    over, as a new run of the same settings."""
+    from linearnets.cli import main
+
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=out))
+    (out / "checkpoint.pt").unlink()
+    (out / "results.json").unlink()
+    logged = (out / "metrics.jsonl").read_text()
+    with pytest.raises(CheckpointError) as info:
+        resume_linreg(out)
+    assert str(info.value) == (
+        f"the run in {out} logged 2 finished epochs in metrics.jsonl but has no checkpoint.pt to "
+        "continue from; put the checkpoint back, or pass force=True to start the run over, "
+        "replacing its metrics"
+    )
+    assert main(["linreg", "--resume", str(out)]) != 0
+    assert "or pass --force to start the run over" in capsys.readouterr().err
+    assert (out / "metrics.jsonl").read_text() == logged  # nothing overwritten
+    resumed = resume_linreg(out, force=True)
+    never = ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200))
+    assert (resumed.w, resumed.b, _losses(resumed)) == (never.w, never.b, _losses(never))
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["resumes"][-1]["from_epoch"] == 0

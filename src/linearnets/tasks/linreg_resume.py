@@ -43,6 +43,7 @@ from linearnets.tasks.linreg_run import (
     write_run_config,
 )
 from linearnets.tasks.linreg_saved import read_linreg_config
+from linearnets.tasks.logged_epochs import check_logged_epochs
 from linearnets.tasks.resume_data import (
     check_recorded_data,
     refuse_checkpoint_data,
@@ -93,7 +94,8 @@ def resume_linreg(
     same thread count. ``overrides`` may change any setting, e.g. ``epochs=10`` to train further;
     one that changes the result (impl, lr, batch_size, seed, the synthetic data's settings, the
     data file or its content) is refused unless ``force=True``. A run stopped before its first
-    checkpoint starts over in ``run_dir``. A lost ``config.json`` is rebuilt from the checkpoint
+    checkpoint starts over in ``run_dir`` (one whose ``metrics.jsonl`` logged epochs, its
+    checkpoint lost, only with ``force=True``, as ``resume_softmax`` has it). A lost ``config.json`` is rebuilt from the checkpoint
     (as :func:`~linearnets.tasks.resume.resume_softmax` rebuilds its own). The folder is locked
     while the resume writes it.
 
@@ -111,7 +113,8 @@ def resume_linreg(
         UsageError: ``run_dir`` holds no linear-regression run, a setting changed without
             ``force``, the run's ``data`` file is gone (moved: pass ``data=NEWPATH``), or the
             run already finished its epochs.
-        CheckpointError: ``checkpoint.pt`` is damaged, or missing beside ``results.json``.
+        CheckpointError: ``checkpoint.pt`` is damaged, or missing beside ``results.json`` or
+            logged epochs.
         TrainingInterrupted: SIGINT/SIGTERM arrived; the last checkpoint stays (once
             ``results.json`` is written, the stop says the run is complete).
         KeyboardInterrupt: a callback's own, raised before any checkpoint was kept (as
@@ -199,6 +202,8 @@ def _resume(
             "finished, and training it further needs its checkpoint; put the checkpoint back, or "
             "pass force=True to start the run over, replacing its metrics and results"
         )
+    if ckpt is None:  # its logged epochs, overwritten by a start over: as resume_softmax refuses
+        check_logged_epochs(run_dir, force=force)
     # a file moved away is told as resume_softmax tells it: the path is the run's, not the caller's
     check_recorded_data(new, saved, given=overrides, run_dir=run_dir)
     trained = checkpoint_sha256(ckpt)

@@ -47,7 +47,7 @@ def no_weights(run_dir: Path) -> UsageError:
                 f"{WEIGHTS_FILE} again with {resume}"
             )
         return UsageError(f"{got}its run stopped before it finished: finish it with {resume}")
-    from linearnets.tasks.resume_settings import epochs_logged
+    from linearnets.tasks.logged_epochs import epochs_logged
 
     # its config.json alone, no epoch logged: a resume starts it over (it said "pass a folder
     # written by a finished run", as of a folder holding no run)

@@ -3,7 +3,8 @@
 A resume rebuilds its config from the run's ``config.json`` (or, when it is lost, the checkpoint's:
 :mod:`linearnets.tasks.resume_saved` reads them)
 with the caller's overrides applied, and is refused when it has nothing to do (no epochs left to
-train) or would throw logged epochs away. What those settings change, and whether it may:
+train) or would throw logged epochs away (:mod:`linearnets.tasks.logged_epochs`, whose names are
+importable from here too). What those settings change, and whether it may:
 :mod:`linearnets.tasks.resume_changes`. Used by :mod:`linearnets.tasks.resume`.
 """
 
@@ -14,15 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._json import loads_shallow
-from linearnets._text import counted, shown_path
+from linearnets._text import shown_path
 from linearnets.config import SoftmaxConfig
 from linearnets.config_checks import BatchBytesError
-from linearnets.errors import CheckpointError, UsageError
+from linearnets.errors import UsageError
 from linearnets.tasks.experiment import check_data_source
+from linearnets.tasks.logged_epochs import check_logged_epochs, epochs_logged
 from linearnets.tasks.reports import missing_reports
 from linearnets.tasks.resume_batch import batch_refused
 from linearnets.tasks.weights import WEIGHTS_FILE, weights_intact
-from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.run_config import refuse_out, run_complete
 from linearnets.training.runs import RESULTS_FILE
 
@@ -74,19 +75,6 @@ def resumed_config(
     return new
 
 
-def check_logged_epochs(run_dir: Path, *, force: bool) -> None:
-    """Refuse to start over a run with no checkpoint whose metrics logged finished epochs."""
-    done = epochs_logged(run_dir)
-    # each epoch's checkpoint is written before its metrics row: a logged epoch means a
-    # checkpoint went missing, and starting over would throw that work away
-    if done and not force:
-        raise CheckpointError(
-            f"the run in {shown_path(run_dir)} logged {counted(done, 'finished epoch')} in "
-            f"metrics.jsonl but has no {CHECKPOINT_FILE} to continue from; put the checkpoint "
-            "back, or pass force=True to start the run over, replacing its metrics"
-        )
-
-
 def check_epochs_left(run_dir: Path, epoch: int, new: SoftmaxConfig, *, given: bool) -> None:
     """Refuse a resume with nothing to do: no epochs left, and the weights, reports and figures written.
 
@@ -127,12 +115,3 @@ def _summarizes(run_dir: Path, epoch: int) -> bool:
     except (OSError, ValueError, AttributeError):  # missing, or damaged: the resume rewrites it
         return False
     return bool(epochs == epoch)
-
-
-def epochs_logged(run_dir: Path) -> int:
-    """Return how many epoch rows ``metrics.jsonl`` holds (0 when it is missing or unreadable)."""
-    try:
-        text = (run_dir / "metrics.jsonl").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return 0
-    return sum(1 for line in text.splitlines() if line.strip())
