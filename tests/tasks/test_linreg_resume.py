@@ -1636,19 +1636,32 @@ def test_a_setting_edited_into_config_json_is_named_against_the_checkpoint_s(
     before = (out / "checkpoint.pt").read_bytes()
     with pytest.raises(UsageError) as info:
         resume_linreg(out, epochs=2)
+    # the fix keeping the run as trained, where an option gives the value back (no truth's)
+    kept = "" if setting == "true_w" else f", or pass {setting}={old!r} to continue as the "
+    kept += "" if setting == "true_w" else "checkpoint was trained"
     assert str(info.value) == (
         f"{out}/checkpoint.pt was trained with {setting}={old!r}, but {out}/config.json asks for "
         f"{setting}={value!r} (a checkpoint from another run?), which would change its result; "
-        "put the run's own checkpoint.pt back, or pass force=True to continue with the settings "
-        "of config.json"
+        f"put the run's own checkpoint.pt back{kept}, or pass force=True to continue with the "
+        "settings of config.json"
     )
     if setting == "lr":  # in the command line's words, as softmax's
         assert one_line(info.value) == (
             f"{out}/checkpoint.pt was trained with --lr 0.03, but {out}/config.json asks for "
             "--lr 0.05 (a checkpoint from another run?), which would change its result; put the "
-            "run's own checkpoint.pt back, or pass --force to continue with the settings of "
-            "config.json"
+            "run's own checkpoint.pt back, or pass --lr 0.03 to continue as the checkpoint was "
+            "trained, or pass --force to continue with the settings of config.json"
         )
+    if setting != "true_w":  # as advised: the run goes on as trained, config.json corrected
+        copy = tmp_path / "copy"
+        copy.mkdir()
+        for name in ("config.json", "checkpoint.pt", "metrics.jsonl"):
+            (copy / name).write_bytes((out / name).read_bytes())
+        kept_run = resume_linreg(copy, epochs=2, **{setting: old})
+        never = ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200))
+        assert (kept_run.w, kept_run.b) == (never.w, never.b)
+        continued = json.loads((copy / "config.json").read_text())
+        assert continued["config"][setting] == old and continued["resumes"][-1]["forced"] == {}
     assert (out / "checkpoint.pt").read_bytes() == before
     noted = pytest.warns(ResumeWarning, match="loss") if setting == "impl" else nullcontext()
     with noted:
@@ -1677,7 +1690,8 @@ def test_a_checkpoint_copied_from_another_run_is_named(tmp_path: Path) -> None:
         f"seed changed from 0 to 2 since the run in {out} started; {out}/checkpoint.pt was "
         f"trained with lr=0.01, but {out}/config.json asks for lr=0.03 (a checkpoint from another "
         "run?), which would change its result; drop the option to continue the same run and put "
-        "the run's own checkpoint.pt back, or pass force=True to continue with the new values"
+        "the run's own checkpoint.pt back, or drop the option and pass lr=0.01 to continue as the "
+        "checkpoint was trained, or pass force=True to continue with the new values"
     )
 
 

@@ -1159,8 +1159,15 @@ def test_a_checkpoint_copied_from_another_run_is_named_so(
         f"linearnets softmax: error: {tmp_path / 'mine' / 'checkpoint.pt'} was trained with --lr "
         f"0.2, but {tmp_path / 'mine' / 'config.json'} asks for --lr 0.1 (a checkpoint from "
         "another run?), which would change its result; put the run's own checkpoint.pt back, or "
-        "pass --force to continue with the settings of config.json\n"
+        "pass --lr 0.2 to continue as the checkpoint was trained, or pass --force to continue "
+        "with the settings of config.json\n"
     )
+    # as advised: the checkpoint's lr given back continues it as trained
+    assert (
+        main(["softmax", "--resume", str(tmp_path / "mine"), "--epochs", "2", "--lr", "0.2"]) == 0
+    )
+    saved = json.loads((tmp_path / "mine" / "config.json").read_text())
+    assert saved["config"]["lr"] == 0.2 and saved["resumes"][-1]["forced"] == {}
 
 
 def _dies_drawing(*args: Any, **kwargs: Any) -> None:

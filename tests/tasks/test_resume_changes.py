@@ -80,7 +80,8 @@ def test_a_setting_that_only_config_json_changes_is_named_as_the_checkpoints(
     assert _refusal(tmp_path, lr=0.2) == (
         f"{ckpt} was trained with lr=0.1, but {config} asks for lr=0.2 (a checkpoint from "
         "another run?), which would change its result; put the run's own checkpoint.pt back, or "
-        "pass force=True to continue with the settings of config.json"
+        "pass lr=0.1 to continue as the checkpoint was trained, or pass force=True to continue "
+        "with the settings of config.json"
     )
     new = resumed_config(OLD, {"lr": 0.2, "seed": 3}, tmp_path)
     kwargs: dict[str, Any] = {"saved": {}, "epoch": 2, "run_dir": tmp_path, "force": False}
@@ -90,14 +91,16 @@ def test_a_setting_that_only_config_json_changes_is_named_as_the_checkpoints(
         f"lr changed from 0.1 to 0.2 since the run in {tmp_path} started; {ckpt} was trained "
         f"with seed=0, but {config} asks for seed=3 (a checkpoint from another run?), which "
         "would change its result; drop the option to continue the same run and put the run's "
-        "own checkpoint.pt back, or pass force=True to continue with the new values"
+        "own checkpoint.pt back, or drop the option and pass seed=0 to continue as the checkpoint "
+        "was trained, or pass force=True to continue with the new values"
     )
     # the command line's words, as it printed them
     assert one_line(info.value) == (
         f"--lr changed from 0.1 to 0.2 since the run in {tmp_path} started; {ckpt} was trained "
         f"with --seed 0, but {config} asks for --seed 3 (a checkpoint from another run?), which "
         "would change its result; drop the option to continue the same run and put the run's "
-        "own checkpoint.pt back, or pass --force to continue with the new values"
+        "own checkpoint.pt back, or drop the option and pass --seed 0 to continue as the "
+        "checkpoint was trained, or pass --force to continue with the new values"
     )
 
 

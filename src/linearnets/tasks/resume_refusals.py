@@ -82,6 +82,10 @@ def unforced_change(
         fixes.append(f"put the run's own {CHECKPOINT_FILE} back")
     if also:
         fixes.append("put the original file back")
+    trained = _as_trained([k for k in keys if k not in given], was)
+    if trained and not also and gone is None:  # config.json's values put back by the options
+        drop = f"drop the option{'s' if len(asked) > 1 else ''} and " if asked else ""
+        fixes[-1] += f", or {drop}{trained}"
     if len(asked) == len(keys):
         values = "the new values" if also else "the new value"
     else:
@@ -91,6 +95,23 @@ def unforced_change(
         f"{differences(keys, was, now, given=given, run_dir=run_dir)}{also}, which would change "
         f"its result; {joined}{';' if gone else ','} or pass force=True to continue with {values}"
     )
+
+
+# settings whose checkpoint value a resume cannot be given back as an option: the synthetic data's
+# truth (no option sets it), and a data file (its change is the file's, named with its SHA-256)
+_NOT_PASSED = ("true_w", "true_b", "data")
+
+
+def _as_trained(found: Sequence[str], was: Mapping[str, str]) -> str:
+    """Return the fix of ``config.json`` disagreeing with the checkpoint on ``found`` that keeps
+    the run as trained, ``pass lr=0.03 to continue as the checkpoint was trained`` (the
+    checkpoint's values, ``was``; the command line says ``--lr 0.03``), else ``""``: none found,
+    or one no option gives back (a ``None``, the truth of synthetic data, a data file). Only
+    putting the checkpoint back, or forcing config.json's values, was offered."""
+    if not found or any(k in _NOT_PASSED or was[k].startswith("None") for k in found):
+        return ""
+    values = " and ".join(f"{k}={was[k]}" for k in found)
+    return f"pass {values} to continue as the checkpoint was trained"
 
 
 def nothing_left_to_train(
