@@ -353,3 +353,35 @@ def test_a_linear_regression_run_without_its_config_is_refused_as_such(tmp_path:
     # as it says: the linear-regression resume rebuilds its config.json from the checkpoint
     assert linearnets.resume_linreg(run, epochs=2).history.epochs[-1].epoch == 2
     assert (run / "config.json").is_file()
+
+
+def test_a_linear_regression_run_whose_task_was_removed_is_refused_as_such(
+    tmp_path: Path,
+) -> None:
+    """A linear-regression run's config.json, its "task" removed by hand: resume_linreg names it
+    so, but resume_softmax (and the command line's softmax --resume) read it as a softmax run's
+    and refused "settings this linearnets does not know: 'noise_std', 'num_examples', ..."."""
+    import linearnets
+    from linearnets.cli import main
+    from linearnets.cli._report import one_line
+
+    run = tmp_path / "lr"
+    linearnets.run_linreg(linearnets.LinregConfig(epochs=1, out=run))
+    saved = json.loads((run / "config.json").read_text())
+    del saved["task"]
+    (run / "config.json").write_text(json.dumps(saved))
+    with pytest.raises(UsageError) as info:
+        linearnets.resume_softmax(run)
+    said = (
+        f"{run}/config.json names no task, but its settings (num_examples, noise_std, true_w, "
+        'true_b) are a linear-regression run\'s, not a softmax run\'s (add "task": "linreg" to '
+        "it, as a linear-regression run's names it); resume it with: "
+    )
+    assert str(info.value) == said + f"linearnets.resume_linreg('{run}')"
+    assert one_line(info.value).startswith(said) and one_line(info.value).endswith(
+        f"linreg --resume {run}"
+    )
+    assert main(["softmax", "--resume", str(run)]) == 2
+    # as it says: the task put back, the linear-regression resume continues it
+    (run / "config.json").write_text(json.dumps({**saved, "task": "linreg"}))
+    assert linearnets.resume_linreg(run, epochs=2).history.epochs[-1].epoch == 2

@@ -16,6 +16,7 @@ from typing import Any
 from linearnets._text import json_kind, json_text, respelled, shown_path
 from linearnets.config import SoftmaxConfig
 from linearnets.config_checks import check_device_name
+from linearnets.config_synthetic import SYNTHETIC_SETTINGS
 from linearnets.config_values import lacking
 from linearnets.errors import CheckpointError, UsageError
 from linearnets.tasks.resume_data import refuse_data_beside
@@ -154,7 +155,8 @@ def refuse_linreg_run(
     """Refuse ``run_dir``, whose ``config.json`` is ``saved``, where it holds a linear-regression
     run: its settings were read as a softmax run's, and refused as values no run takes
     (``source``: the file ``saved``'s ``task`` is from, named in the message; a checkpoint's is in
-    its ``extra``)."""
+    its ``extra``); a ``config.json`` that names no task but holds the synthetic data's settings,
+    which only a linear-regression run's does, is one whose ``"task"`` was removed by hand."""
     from linearnets.tasks.linreg_run import TASK as LINREG
 
     task = saved.get("task")
@@ -162,6 +164,16 @@ def refuse_linreg_run(
         raise UsageError(
             f"the run folder {shown_path(run_dir)} holds a linear-regression run (its {source} is "
             f"of task {LINREG!r}), not a softmax run; {fix}"
+        )
+    section = saved.get("config")
+    linreg_keys = [k for k in SYNTHETIC_SETTINGS if isinstance(section, dict) and k in section]
+    if task is None and source == CONFIG_FILE and linreg_keys:
+        # its "task" removed by hand: its settings were refused as ones this linearnets does not
+        # know ('noise_std', ...), as resume_linreg's own check names the file
+        raise UsageError(
+            f"{shown_path(run_dir / CONFIG_FILE)} names no task, but its settings "
+            f"({', '.join(linreg_keys)}) are a linear-regression run's, not a softmax run's (add "
+            f'"task": {json_text(LINREG)} to it, as a linear-regression run\'s names it); {fix}'
         )
     if task is not None and source == CONFIG_FILE:
         # a hand edit ("Linreg "): its settings were read as a softmax run's, and refused as
