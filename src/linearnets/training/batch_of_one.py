@@ -5,7 +5,8 @@ of 32 leave a last batch of one, on which torch raises "Expected more than 1 val
 training", naming neither the batch nor the fix. :func:`raise_batch_of_one` says which batch it is
 and how to avoid it: ``drop_last=True`` or another ``batch_size`` for a ``DataLoader`` (a
 ``batch_size`` of 2 or more where it is 1), the batch of one left out of a list of batches; data
-of one example in all are told that no batching helps (add examples, or remove BatchNorm). It runs
+of one example in all are told that no batching helps (add examples, or remove BatchNorm), and a
+sampler that gives one index to give more. It runs
 only once the step has raised, on ``fit``'s path and the book's function ``updater(batch_size)``'s.
 """
 
@@ -62,8 +63,19 @@ _ONE_EXAMPLE = (
 
 def _fix(batches: Any) -> str:
     """Return the fix that fits ``train_iter``: its DataLoader's settings, or batches of its own;
-    for data of one example in all, none of them works."""
+    for data of one example in all, none of them works; for a sampler that gives one index of a
+    larger dataset, a sampler of more (drop_last=True was advised, which leaves no batch, and its
+    refusal advised drop_last=False again)."""
     if _examples(batches) == 1:
+        size = _dataset_size(batches) if isinstance(batches, DataLoader) else None
+        if size is not None and size > 1:
+            sampler = type(batches.sampler).__name__
+            return (
+                f"train_iter's DataLoader's sampler ({sampler}) gives 1 index of its dataset's "
+                f"{size} examples, one example an epoch, which BatchNorm cannot train on in "
+                "training mode (no other batch size or drop_last helps): give the DataLoader a "
+                "sampler of 2 or more indices, or remove the BatchNorm layers"
+            )
         return _ONE_EXAMPLE
     if not isinstance(batches, DataLoader):  # a list or generator of batches cut by the caller
         return (
@@ -98,26 +110,36 @@ def _batch_norms(net: Any) -> str:
 
 
 def _examples(batches: Any) -> int | None:
-    """Return how many examples ``train_iter`` holds in all, where it says: its DataLoader's
-    dataset's size, or a list's or tuple's one batch's (this batch of one); else ``None``."""
+    """Return how many examples ``train_iter`` holds in all, where it says: the indices its
+    DataLoader's sampler gives (a ``SubsetRandomSampler([5])`` one, of a dataset of 100; its
+    dataset's size was counted), its dataset's size where a batch_sampler of the caller's cuts
+    the batches, or a list's or tuple's one batch's (this batch of one); else ``None``."""
     if isinstance(batches, DataLoader):
-        try:
-            return len(batches.dataset)  # type: ignore[arg-type]
-        except (TypeError, NotImplementedError):
-            return None
+        if batches.batch_size is not None:  # batches cut from the sampler's indices
+            try:
+                return len(batches.sampler)  # type: ignore[arg-type]
+            except (TypeError, NotImplementedError):  # an IterableDataset's: no length
+                return None
+        return _dataset_size(batches)
     if isinstance(batches, list | tuple) and len(batches) == 1:
         return 1  # its one batch is the one that raised, of one example
     return None
 
 
+def _dataset_size(loader: DataLoader[Any]) -> int | None:
+    """Return the size of ``loader``'s dataset, ``None`` where it has none."""
+    try:
+        return len(loader.dataset)  # type: ignore[arg-type]
+    except (TypeError, NotImplementedError):
+        return None
+
+
 def _sizes(batches: Any) -> str:
-    """Return ``" (N examples in batches of B leave 1 over)"`` for a ``DataLoader``, else ``""``."""
+    """Return ``" (N examples in batches of B leave 1 over)"`` for a ``DataLoader`` (N its
+    sampler's indices), else ``""``."""
     if not isinstance(batches, DataLoader) or batches.batch_size is None:
         return ""
-    try:
-        size = len(batches.dataset)  # type: ignore[arg-type]
-    except (TypeError, NotImplementedError):
-        return ""
-    if size % batches.batch_size != 1:
+    size = _examples(batches)
+    if size is None or size % batches.batch_size != 1:
         return ""
     return f" ({size} examples in batches of {batches.batch_size} leave 1 over)"
