@@ -229,6 +229,44 @@ def test_metrics_writer_truncates_to_start_epoch_on_resume(
     assert _csv(tmp_path) == [_as_csv_row(m) for m in expected]
 
 
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_metrics_writer_keeps_a_non_finite_loss_of_the_kept_epochs_on_resume(
+    tmp_path: Path, value: float
+) -> None:
+    """A resume rebuilt metrics.csv from metrics.jsonl, whose JSON wrote the diverged loss as null:
+    the kept rows' nan became an empty cell (no value), unlike the rows written after, and unlike
+    a run never stopped. The CSV keeps its own rows, as the uninterrupted run has them."""
+    writer = MetricsWriter(tmp_path)
+    writer.on_fit_start(num_epochs=3, start_epoch=0)
+    for epoch in (1, 2, 3):
+        writer.on_epoch_end(metrics=EpochMetrics(epoch, value, None, None, None, 0.5))
+    uninterrupted = (tmp_path / "metrics.csv").read_text()
+    MetricsWriter(tmp_path).on_fit_start(num_epochs=3, start_epoch=2)
+    writer.on_epoch_end(metrics=EpochMetrics(3, value, None, None, None, 0.5))
+    assert (tmp_path / "metrics.csv").read_text() == uninterrupted
+    assert [r["train_loss"] for r in _csv(tmp_path)] == [str(value)] * 3  # "nan", "inf", "-inf"
+    assert [r["train_loss"] for r in _jsonl(tmp_path)] == [None] * 3  # strict JSON has no NaN
+
+
+@pytest.mark.parametrize(
+    "csv_text",
+    [
+        "",  # emptied
+        "epoch,loss\r\n1,0.5\r\n2,0.4\r\n",  # another header
+        "epoch,train_loss,train_acc,test_loss,test_acc,seconds\r\n1,0.5\r\n2,0.4,,,,1\r\n",
+        "epoch,train_loss,train_acc,test_loss,test_acc,seconds\r\n2,0.4,,,,1\r\n",  # a row lost
+    ],
+    ids=["empty", "other-header", "row-cut-short", "row-lost"],
+)
+def test_metrics_writer_rebuilds_a_csv_it_cannot_keep_from_the_jsonl(
+    gen: torch.Generator, tmp_path: Path, csv_text: str
+) -> None:
+    first = _fit_softmax(gen, 3, callbacks=[MetricsWriter(tmp_path)])
+    (tmp_path / "metrics.csv").write_text(csv_text, newline="")
+    MetricsWriter(tmp_path).on_fit_start(num_epochs=3, start_epoch=2)
+    assert _csv(tmp_path) == [_as_csv_row(m) for m in first.epochs[:2]]
+
+
 def test_metrics_writer_starts_afresh_without_start_epoch(
     gen: torch.Generator, tmp_path: Path
 ) -> None:

@@ -41,7 +41,28 @@ class MetricsWriter(Callback):
                     row = json.loads(line)
                     if row["epoch"] <= start_epoch:
                         rows.append(row)
+        # the CSV's own kept rows, where it holds those epochs: JSON writes a NaN or inf loss as
+        # null, which the CSV would then write as an empty cell (no value), not the nan it held
+        kept = self._csv_rows(start_epoch) if start_epoch else None
+        if kept is not None and [r["epoch"] for r in kept] == [str(r["epoch"]) for r in rows]:
+            write_text_atomic(self.jsonl, "".join(dumps_strict(r) + "\n" for r in rows))
+            write_text_atomic(self.csv, self._csv_text(kept, header=True))
+            return
         self.rewrite(rows)
+
+    def _csv_rows(self, last_epoch: int) -> list[dict[str, Any]] | None:
+        """Return ``metrics.csv``'s rows of epochs 1 to ``last_epoch`` as written (strings), or
+        ``None`` where it is missing or not this writer's (another header, an unreadable row)."""
+        try:
+            with self.csv.open(newline="") as f:
+                reader = csv.DictReader(f)
+                if tuple(reader.fieldnames or ()) != self.FIELDS:
+                    return None
+                rows = [r for r in reader if int(r["epoch"]) <= last_epoch]
+        except (OSError, ValueError, TypeError, csv.Error):
+            return None
+        ragged = any(None in r or None in r.values() for r in rows)  # a row cut short or too long
+        return None if ragged else rows
 
     def rewrite(self, rows: list[dict[str, Any]]) -> None:
         """Replace both files with ``rows`` (one dict of :attr:`FIELDS` per epoch), atomically.
