@@ -32,6 +32,7 @@ from typing import Any
 from linearnets.errors import DatasetError
 
 __all__ = [
+    "ChunksCutError",
     "RedirectError",
     "SilentError",
     "SpeedFloor",
@@ -144,8 +145,15 @@ def _stalled(timeout: float) -> StalledError:
     return StalledError(f"no response headers within {timeout:g} s (stalled)")
 
 
+class ChunksCutError(ValueError):
+    """A chunked body whose connection closed where the next chunk-size line was due: cut between
+    two chunks. A ValueError, as http.client's own reading of a size line raises, so that
+    http.client turns it into the same ``IncompleteRead``, with this as its ``__context__``."""
+
+
 class _Response(http.client.HTTPResponse):
-    """An HTTP response whose status line and headers must arrive within the socket's timeout."""
+    """An HTTP response whose status line and headers must arrive within the socket's timeout, and
+    whose chunked body cut between two chunks says so (:class:`ChunksCutError`)."""
 
     def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
         super().__init__(sock, *args, **kwargs)
@@ -158,6 +166,15 @@ class _Response(http.client.HTTPResponse):
             super().begin()
         finally:
             self._reader.deadline = None  # the body: bounded by limit_body's floor and size
+
+    def _read_next_chunk_size(self) -> int:
+        # http.client reads the end of the stream as an empty size line, a malformed one: a mirror
+        # that sent whole chunks and then closed was told "not HTTP/1.1 chunking"
+        if self.fp is not None and not self.fp.peek(1):
+            self._close_conn()  # type: ignore[attr-defined]
+            raise ChunksCutError("the connection closed where a chunk-size line was due")
+        size: int = super()._read_next_chunk_size()  # type: ignore[misc]
+        return size
 
 
 class _HTTPConnection(http.client.HTTPConnection):

@@ -23,7 +23,12 @@ from typing import BinaryIO
 
 from linearnets._bars import bar_size, close_bar, dumb_terminal
 from linearnets.data import http_deadline
-from linearnets.data.http_deadline import RedirectError, SpeedFloor, UnfinishedError
+from linearnets.data.http_deadline import (
+    ChunksCutError,
+    RedirectError,
+    SpeedFloor,
+    UnfinishedError,
+)
 from linearnets.errors import DatasetError
 
 __all__ = [
@@ -96,14 +101,19 @@ def _read_some(response: http.client.HTTPResponse, received: int, timeout: float
     """Return the next bytes that have arrived (``b""`` at the end of the body).
 
     A chunked body cut off mid-chunk raises ``IncompleteRead`` holding only that call's bytes: the
-    error names the whole count received instead. A mirror silent for ``timeout`` s after its
+    error names the whole count received instead; so does one cut between two chunks (the end of
+    the stream where a size line was due, :class:`~linearnets.data.http_deadline.ChunksCutError`),
+    which only a size line that is there and no hexadecimal number is not. A mirror silent for ``timeout`` s after its
     headers answered, but stalled: the error says after how many bytes; so does one that resets
     the connection.
     """
     try:
         return response.read1(CHUNK)
     except http.client.IncompleteRead as exc:
-        if isinstance(exc.__context__, ValueError):  # http.client's reading of a chunk-size line
+        # http.client's reading of a chunk-size line (one that is not there: cut short)
+        if isinstance(exc.__context__, ValueError) and not isinstance(
+            exc.__context__, ChunksCutError
+        ):
             raise DatasetError(
                 f"sent a chunked body with a malformed chunk size after {received} bytes "
                 "(not HTTP/1.1 chunking)"
