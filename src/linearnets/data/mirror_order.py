@@ -2,8 +2,9 @@
 
 :mod:`linearnets.data.fetch` moves one file from one mirror into place, verified and atomically;
 this module tries the mirrors in turn for each file, and when every one fails says each mirror's
-failure and the fix for the most telling one (from no network, up to a captive portal's HTTP 511
-(a network to log in to), a mirror that answered with something else, up to one that began to
+failure and the fix for the most telling one (from no network, up to a proxy that refused the
+tunnel or asked for a login (HTTP 407), and a captive portal's HTTP 511 (a network to log in to),
+a mirror that answered with something else, up to one that began to
 send the file and did not finish, which another try may get); where some mirrors had no file and
 others may send it on another try, both, by name. A failure on this machine (a full disk, a folder where a file goes) stops at once:
 no other mirror can fix it. Used by :mod:`linearnets.data.download`.
@@ -22,7 +23,14 @@ from linearnets.data import files
 from linearnets.data.fetch import LocalFileError, try_mirror
 from linearnets.data.folder_contents import current_file
 from linearnets.data.http_deadline import RedirectError, SilentError, StalledError, UnfinishedError
-from linearnets.data.mirror_reasons import certificate_failed, failure_reason, proxy_for
+from linearnets.data.mirror_reasons import (
+    certificate_failed,
+    failure_reason,
+    proxy_for,
+    proxy_login_fix,
+    tunnel_fix,
+    tunnel_status,
+)
 from linearnets.errors import DatasetError
 
 __all__ = [
@@ -53,6 +61,12 @@ _FIX_HEADS = (
     # a TLS handshake that failed on the mirror's certificate: reached, but not trusted
     "a mirror's certificate could not be verified: if a proxy or your organisation's own "
     "certificate authority signs it, point SSL_CERT_FILE at that bundle of certificates, or ",
+    # a proxy that would not open an https request's tunnel (CONNECT): the mirror not reached.
+    # The proxy's own advice names it (mirror_reasons.tunnel_fix)
+    "",
+    # HTTP 407 from the proxy, to a request or a CONNECT: its login is missing or wrong, and the
+    # mirror not reached (mirror_reasons.proxy_login_fix)
+    "",
     # HTTP 511: a captive portal (hotel, airport or campus Wi-Fi) answered for the mirror, and
     # would for any other (it also fails https's certificates): the network is not reached yet
     "the network asks for a login before it lets requests out (HTTP 511 Network Authentication "
@@ -68,9 +82,11 @@ _FIX_HEADS = (
     "or ",
 )
 # _reached's answers: indexes into _FIX_HEADS, the most telling last
-_NONE, _STALLED, _CERTIFICATE, _PORTAL, _ANSWERED, _UNFINISHED = range(len(_FIX_HEADS))
-# the advice where the Debian package is not installed here
-NO_NETWORK_FIX, STALLED_FIX, CERTIFICATE_FIX, PORTAL_FIX, ANSWERED_FIX, UNFINISHED_FIX = (
+_NONE, _STALLED, _CERTIFICATE, _TUNNEL, _PROXY_LOGIN, _PORTAL, _ANSWERED, _UNFINISHED = range(
+    len(_FIX_HEADS)
+)
+# the advice where the Debian package is not installed here (a proxy's names the proxy)
+NO_NETWORK_FIX, STALLED_FIX, CERTIFICATE_FIX, _, _, PORTAL_FIX, ANSWERED_FIX, UNFINISHED_FIX = (
     head + _OFFLINE_WAYS for head in _FIX_HEADS
 )
 # statuses of a server that may answer another try with the file: a request timeout, too many
@@ -78,6 +94,8 @@ NO_NETWORK_FIX, STALLED_FIX, CERTIFICATE_FIX, PORTAL_FIX, ANSWERED_FIX, UNFINISH
 _TRY_AGAIN_STATUSES = frozenset({408, 429, *range(500, 600)})
 # HTTP 511 Network Authentication Required: a captive portal's, not the mirror's (RFC 6585)
 _NETWORK_LOGIN = 511
+# HTTP 407 Proxy Authentication Required: the proxy's, not the mirror's
+_PROXY_AUTHENTICATION = 407
 
 
 def _fix_head(failed: list[tuple[int, str]]) -> str:
@@ -88,7 +106,11 @@ def _fix_head(failed: list[tuple[int, str]]) -> str:
     answered = [mirror for kind, mirror in failed if kind == _ANSWERED]
     later = [mirror for kind, mirror in failed if kind in (_STALLED, _UNFINISHED)]
     if not answered or not later:
-        return _FIX_HEADS[max(kind for kind, _ in failed)]
+        top = max(kind for kind, _ in failed)
+        if top in (_TUNNEL, _PROXY_LOGIN):  # the proxy named, with the setting to change
+            fix = proxy_login_fix if top == _PROXY_LOGIN else tunnel_fix
+            return fix([mirror for kind, mirror in failed if kind == top])
+        return _FIX_HEADS[top]
     return (
         "a mirror answered, so the network works, but none sent the file: "
         f"{and_list(answered)} answered with something else (pass mirrors that serve "
@@ -109,21 +131,23 @@ def _offline_ways(name: str, expected: tuple[int, str], dest: Path) -> str:
 
 def _reached(exc: BaseException) -> int:
     """Say how far a mirror's failure ``exc`` got, as an index into :data:`_FIX_HEADS`:
-    5 an answer that did not finish (a body stalled, too slow or cut short, the status of a server
-    busy or failing: 5xx, 429, 408; also where a redirect led), 4 an answer that was not the file
+    7 an answer that did not finish (a body stalled, too slow or cut short, the status of a server
+    busy or failing: 5xx, 429, 408; also where a redirect led), 6 an answer that was not the file
     (another HTTP error status, 404 or 410, a reply that is no HTTP, a redirect refused, a file
-    that fails the check: the network works), 3 HTTP 511 (a captive portal: the network asks for
-    a login), 2 a certificate not trusted, 1 stalled, silent or hung up before its headers (the
-    connection taken), 0 none (refused, unreachable, timed out connecting).
+    that fails the check: the network works), 5 HTTP 511 (a captive portal: the network asks for
+    a login), 4 HTTP 407 (the proxy asks for its login), 3 a proxy that refused an https
+    request's tunnel (CONNECT) with another status, 2 a certificate not trusted, 1 stalled, silent
+    or hung up before its headers (the connection taken), 0 none (refused, unreachable, timed out
+    connecting).
 
-    5 outranks 4: its fix (try again later, or other mirrors) also fits a mirror without the file,
+    7 outranks 6: its fix (try again later, or other mirrors) also fits a mirror without the file,
     and 4's alone would send away a mirror that may serve it next time; where both failed, both
     are named (see :func:`_fix_head`)."""
     if isinstance(exc, RedirectError):  # the mirror answered with a redirect; where it led:
         # stalled or unfinished there may come right on another try; else an answer, not the file
         there = _reached(exc.error)
-        if there == _PORTAL:  # a portal's redirect to its 511: its login first
-            return _PORTAL
+        if there in (_PORTAL, _PROXY_LOGIN):  # a redirect to a 511 or 407: that login first
+            return there
         return _UNFINISHED if there in (_STALLED, _UNFINISHED) else _ANSWERED
     reason = getattr(exc, "reason", None)
     # a reset (RST) or close before any header: the connection was taken (one refused is a
@@ -135,6 +159,8 @@ def _reached(exc: BaseException) -> int:
     if isinstance(exc, urllib.error.HTTPError):
         if exc.code == _NETWORK_LOGIN:  # not the mirror's answer: the network's own
             return _PORTAL
+        if exc.code == _PROXY_AUTHENTICATION:  # the proxy's, to a plain http request
+            return _PROXY_LOGIN
         return _UNFINISHED if exc.code in _TRY_AGAIN_STATUSES else _ANSWERED
     if isinstance(exc, UnfinishedError | http.client.IncompleteRead):
         return _UNFINISHED
@@ -146,6 +172,9 @@ def _reached(exc: BaseException) -> int:
         return _STALLED
     if isinstance(exc, DatasetError):
         return _ANSWERED
+    tunnel = tunnel_status(exc)  # the proxy's answer to an https request's CONNECT
+    if tunnel is not None:
+        return {_PROXY_AUTHENTICATION: _PROXY_LOGIN, _NETWORK_LOGIN: _PORTAL}.get(tunnel, _TUNNEL)
     return _CERTIFICATE if certificate_failed(exc) else _NONE
 
 
@@ -189,15 +218,16 @@ def download_one(
         fsync_dir(dest)
         return mirror
     why = f"; it was needed because the file there was rejected: {defect}" if defect else ""
+    head = _fix_head(failed)
     proxy = (
         "; if the proxy is what failed, correct http_proxy / https_proxy, or name the mirror's "
         "host in no_proxy"
-        if proxied
-        else ""
+        if proxied and max(kind for kind, _ in failed) not in (_TUNNEL, _PROXY_LOGIN)
+        else ""  # the proxy's own advice says what to correct
     )
     raise DatasetError(
         f"could not download {name}.gz from any mirror ({'; '.join(failures)}){why}; "
-        f"{_fix_head(failed)}{_offline_ways(name, expected, dest)}{proxy}"
+        f"{head}{_offline_ways(name, expected, dest)}{proxy}"
     )
 
 

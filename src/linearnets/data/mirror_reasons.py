@@ -3,7 +3,10 @@
 :func:`failure_reason` turns what urllib, http.client or the transfer raised into a short reason
 (``HTTP 404 Not Found``, ``no answer within 30 s (timed out)``, ``redirected to URL: ...``);
 :func:`mask_passwords` replaces the login of every URL in a text with ``***``, so no message
-prints a token or a password; :func:`mask_login` that of one URL, with a scheme or without. Used by :mod:`linearnets.data.fetch` and
+prints a token or a password; :func:`mask_login` that of one URL, with a scheme or without;
+:func:`tunnel_status` reads the status of a proxy that refused an https request's tunnel, and
+:func:`proxy_login_fix` / :func:`tunnel_fix` say what to do about a proxy that asked for a login
+(HTTP 407) or refused the tunnel. Used by :mod:`linearnets.data.fetch` and
 :mod:`linearnets.data.mirror_order`.
 """
 
@@ -17,12 +20,23 @@ import urllib.request
 
 from linearnets.data.http_deadline import RedirectError
 
-__all__ = ["certificate_failed", "failure_reason", "mask_login", "mask_passwords", "proxy_for"]
+__all__ = [
+    "certificate_failed",
+    "failure_reason",
+    "mask_login",
+    "mask_passwords",
+    "proxy_for",
+    "proxy_login_fix",
+    "tunnel_fix",
+    "tunnel_status",
+]
 
 _URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)(\S*)")
 _SCHEME = re.compile(r"\s*[A-Za-z][A-Za-z0-9+.-]*://")
 # a Windows path given as a mirror (a drive, C:\ or C:/, or a share, \\server): no login in it
 _WINDOWS_PATH = re.compile(r"[A-Za-z]:[\\/]|\\\\")
+# http.client's refusal of a CONNECT the proxy answered with another status than 200
+_TUNNEL_FAILED = re.compile(r"Tunnel connection failed: (\d{3})\b")
 
 
 def mask_passwords(text: str) -> str:
@@ -83,6 +97,74 @@ def proxy_for(url: str) -> str | None:
     if not proxy or urllib.request.proxy_bypass(parts.hostname or ""):
         return None
     return mask_passwords(proxy)
+
+
+def tunnel_status(exc: BaseException) -> int | None:
+    """Return the HTTP status with which a proxy refused to open the tunnel of an https request
+    (``CONNECT``), where ``exc`` (or the reason urllib wrapped it in) is that refusal; else ``None``."""
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    found = _TUNNEL_FAILED.match(str(reason)) if isinstance(reason, OSError) else None
+    return int(found[1]) if found else None
+
+
+def _proxy_settings(urls: list[str]) -> dict[str, str | None]:
+    """Return the proxy variable each of ``urls`` goes through (``https_proxy``) and its value, raw
+    (``None``: none set, the proxy is on the network's way), in the order first named."""
+    settings: dict[str, str | None] = {}
+    for url in urls:
+        scheme = urllib.parse.urlsplit(url).scheme
+        settings[f"{scheme}_proxy"] = urllib.request.getproxies().get(scheme)
+    return settings
+
+
+def _proxy_parts(proxy: str) -> tuple[str, str, bool]:
+    """Return the scheme (``http`` where none is written, as urllib takes it), the host and port,
+    and whether a login is given, of the proxy setting ``proxy`` (``http://me:pw@host:3128``)."""
+    scheme = _SCHEME.match(proxy)
+    rest = proxy[scheme.end() :] if scheme else proxy
+    host = re.split(r"[/?#]", rest[_login_end(rest) + 1 :], maxsplit=1)[0]
+    name = scheme[0].strip().removesuffix("://") if scheme else "http"
+    return name, host, _login_end(rest) >= 0
+
+
+def proxy_login_fix(urls: list[str]) -> str:
+    """Return the advice where the proxy of each of ``urls`` answered HTTP 407 Proxy Authentication
+    Required: the login goes into the proxy setting (as urllib reads it) before its host and port;
+    one already there was refused. The logins are masked."""
+    settings = _proxy_settings(urls)
+    set_ = {variable: proxy for variable, proxy in settings.items() if proxy}
+    status = "HTTP 407 Proxy Authentication Required"
+    if not set_:  # none set: a proxy on the network's way (a transparent one)
+        return (
+            f"a proxy on the network asks for a login ({status}, though no "
+            f"{' or '.join(settings)} is set): set {' and '.join(settings)} to it as "
+            "http://USER:PASS@HOST:PORT, or "
+        )
+    names = " and ".join(dict.fromkeys(mask_login(proxy) for proxy in set_.values()))
+    parts = {variable: _proxy_parts(proxy) for variable, proxy in set_.items()}
+    ways = " and ".join(
+        f"{variable} as {scheme}://USER:PASS@{host}"
+        for variable, (scheme, host, _) in parts.items()
+    )
+    if all(login for _, _, login in parts.values()):
+        return (
+            f"the proxy {names} refused the login in {' and '.join(set_)} ({status}): correct "
+            f"it there ({ways}, percent-encoded), or "
+        )
+    return f"the proxy {names} asks for a login ({status}): put it in {ways} (percent-encoded), or "
+
+
+def tunnel_fix(urls: list[str]) -> str:
+    """Return the advice where the proxy of each of the https ``urls`` would not open a tunnel to
+    the mirror (it answered the ``CONNECT`` with an error status): the mirror was not reached."""
+    settings = _proxy_settings(urls)
+    names = " and ".join(dict.fromkeys(mask_login(p) for p in settings.values() if p))
+    proxy = f"the proxy {names}" if names else "a proxy on the network"
+    return (
+        f"{proxy} refused to open a tunnel to the mirror (its answer to the https request's "
+        "CONNECT), so no mirror was reached: check that it lets https through, correct "
+        f"{' and '.join(settings)}, or name the mirror's host in no_proxy, or "
+    )
 
 
 def failure_reason(exc: BaseException, timeout: float) -> str:

@@ -1,0 +1,159 @@
+"""A download through a proxy that refuses it, on a real local proxy: one that asks for a login
+(HTTP 407, to a request or to an https request's CONNECT) or will not open the tunnel is told as
+the proxy's, with the setting to change, not as a mirror without the file or no network
+(D2L §3.5.1)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from linearnets.data.download import download_fashion_mnist
+from linearnets.errors import DatasetError
+
+from .conftest import Tiny
+
+FIRST = "train-images-idx3-ubyte"  # the first file a download asks for
+OFFLINE_WAYS = (
+    "install the Debian package ('sudo apt-get install dataset-fashion-mnist'), or copy the four "
+    "files (*-ubyte.gz) from a machine that has them into a folder and pass root=DIR (or set "
+    "LINEARNETS_DATA)"
+)
+pytestmark = pytest.mark.usefixtures("no_debian")  # the advice to install it
+
+
+class Proxy:
+    """A local proxy answering every request and every CONNECT with ``status`` (407: with a
+    Proxy-Authenticate header), never reaching a mirror."""
+
+    def __init__(self) -> None:
+        self.status = 407
+        self.requests: list[str] = []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def refuse(self) -> None:
+                owner.requests.append(f"{self.command} {self.path}")
+                self.send_response(owner.status)
+                if owner.status == 407:
+                    self.send_header("Proxy-Authenticate", 'Basic realm="proxy"')
+                self.send_header("Content-Length", "0")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.close_connection = True
+
+            def do_GET(self) -> None:
+                self.refuse()
+
+            def do_CONNECT(self) -> None:
+                self.refuse()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        ).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Proxy]:
+    """The proxy, as http_proxy and https_proxy (no other proxy setting, no no_proxy)."""
+    for name in ("no_proxy", "NO_PROXY", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    p = Proxy()
+    monkeypatch.setenv("http_proxy", p.base)
+    monkeypatch.setenv("https_proxy", p.base)
+    yield p
+    p.close()
+
+
+def _failure(tmp_path: Path, tiny: Tiny, mirror: str) -> str:
+    with pytest.raises(DatasetError) as info:
+        download_fashion_mnist(
+            tmp_path / "root", mirrors=[mirror], checksums=tiny.files, progress=False, timeout=5
+        )
+    assert not (tmp_path / "root").exists()
+    return str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("scheme", "said"),
+    [
+        ("http", "HTTP 407 Proxy Authentication Required"),
+        ("https", "Tunnel connection failed: 407 Proxy Authentication Required"),
+    ],
+)
+def test_a_proxy_asking_for_a_login_is_told_to_get_it(
+    proxy: Proxy, tiny: Tiny, tmp_path: Path, scheme: str, said: str
+) -> None:
+    """HTTP 407 was told "a mirror answered, so the network works, but not with the file: pass
+    mirrors that serve Fashion-MNIST's original files", and a CONNECT's 407 "without a network":
+    the proxy asks for its login, which goes into the proxy setting."""
+    mirror = f"{scheme}://fashion-mnist.invalid/fm/"
+    host = proxy.base.removeprefix("http://")
+    assert _failure(tmp_path, tiny, mirror) == (
+        f"could not download {FIRST}.gz from any mirror ({mirror}{FIRST}.gz: {said}, through the "
+        f"proxy {proxy.base}); the proxy {proxy.base} asks for a login (HTTP 407 Proxy "
+        f"Authentication Required): put it in {scheme}_proxy as http://USER:PASS@{host} "
+        f"(percent-encoded), or {OFFLINE_WAYS}"
+    )
+    verb = "GET" if scheme == "http" else "CONNECT"
+    target = f"{mirror}{FIRST}.gz" if scheme == "http" else "fashion-mnist.invalid:443"
+    assert proxy.requests == [f"{verb} {target}"]
+
+
+def test_a_login_the_proxy_refused_is_told_to_be_corrected_and_stays_masked(
+    proxy: Proxy, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    host = proxy.base.removeprefix("http://")
+    monkeypatch.setenv("https_proxy", f"http://me:s3cret@{host}")
+    message = _failure(tmp_path, tiny, "https://fashion-mnist.invalid/fm/")
+    assert message.endswith(
+        f"; the proxy http://***@{host} refused the login in https_proxy (HTTP 407 Proxy "
+        f"Authentication Required): correct it there (https_proxy as http://USER:PASS@{host}, "
+        f"percent-encoded), or {OFFLINE_WAYS}"
+    )
+    assert "s3cret" not in message and "me:" not in message
+
+
+def test_a_proxy_refusing_the_tunnel_is_named_not_told_as_no_network(
+    proxy: Proxy, tiny: Tiny, tmp_path: Path
+) -> None:
+    """A CONNECT answered 501 got "without a network, ...": the proxy answered, and refused."""
+    proxy.status = 501
+    mirror = "https://fashion-mnist.invalid/fm/"
+    assert _failure(tmp_path, tiny, mirror) == (
+        f"could not download {FIRST}.gz from any mirror ({mirror}{FIRST}.gz: Tunnel connection "
+        f"failed: 501 Not Implemented, through the proxy {proxy.base}); the proxy "
+        f"{proxy.base} refused to open a tunnel to the mirror (its answer to the https request's "
+        "CONNECT), so no mirror was reached: check that it lets https through, correct "
+        f"https_proxy, or name the mirror's host in no_proxy, or {OFFLINE_WAYS}"
+    )
+
+
+def test_a_407_with_no_proxy_set_is_told_as_a_proxy_on_the_network(
+    proxy: Proxy, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A proxy on the network's way (a transparent one) answered for the mirror itself."""
+    monkeypatch.delenv("http_proxy")
+    mirror = f"{proxy.base}/fm/"
+    assert _failure(tmp_path, tiny, mirror) == (
+        f"could not download {FIRST}.gz from any mirror ({mirror}{FIRST}.gz: HTTP 407 Proxy "
+        "Authentication Required); a proxy on the network asks for a login (HTTP 407 Proxy "
+        "Authentication Required, though no http_proxy is set): set http_proxy to it as "
+        f"http://USER:PASS@HOST:PORT, or {OFFLINE_WAYS}"
+    )
