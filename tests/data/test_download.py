@@ -632,6 +632,12 @@ BAD = [
     ("bad IPv6", dict(mirrors=["http://[::1"]), r"got 'http://\[::1'"),
     ("port out of range", dict(mirrors=["http://127.0.0.1:99999/"]), r"got 'http://127.0.0.1:99999/'"),
     ("a space", dict(mirrors=["http://a b/"]), r"got 'http://a b/'; pass e\.g\. 'https://"),
+    # in the path, one percent-encoding makes it a URL: it was told "http:// or https:// URLs with a
+    # host (and a valid port)" and the default mirror, as a space in the host is
+    ("a space in the path", dict(mirrors=["http://127.0.0.1:8253/o k/"]), r"^mirrors must be URLs without spaces, as HTTP sends them, got 'http://127\.0\.0\.1:8253/o k/'; pass it percent-encoded: 'http://127\.0\.0\.1:8253/o%20k/'$"),
+    ("spaces in the path, blanks around", dict(mirrors=[" http://127.0.0.1:9/a b/c d/\n"]), r"got ' http://127\.0\.0\.1:9/a b/c d/\\n'; drop the blanks around it and pass it percent-encoded: 'http://127\.0\.0\.1:9/a%20b/c%20d/'$"),
+    ("a space and a path not in ASCII", dict(mirrors=["http://127.0.0.1:9/é x/"]), r"^mirrors must be URLs without spaces, as HTTP sends them, got 'http://127\.0\.0\.1:9/é x/'; pass it percent-encoded: 'http://127\.0\.0\.1:9/%C3%A9%20x/'$"),
+    ("a space in the login", dict(mirrors=["http://me:p w@127.0.0.1:9/"]), r"^mirrors must be http:// or https:// URLs with a host \(and a valid port\), got 'http://\*\*\*@127\.0\.0\.1:9/'; pass e\.g\."),
     # a blank around a pasted URL: refused as no URL at all, with no word of the blank
     ("a blank after", dict(mirrors=["http://127.0.0.1:9/fm/ "]), r"^mirrors must be http:// or https:// URLs with a host \(and a valid port\), got 'http://127\.0\.0\.1:9/fm/ '; drop the blank: 'http://127\.0\.0\.1:9/fm/'$"),
     ("blanks around", dict(mirrors=["\thttp://127.0.0.1:9/ \n"]), r"got '\\thttp://127\.0\.0\.1:9/ \\n'; drop the blanks: 'http://127\.0\.0\.1:9/'$"),

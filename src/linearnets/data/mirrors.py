@@ -4,7 +4,8 @@ gives (D2L §3.5.1).
 A mirror is the base URL of a folder holding the four ``*-ubyte.gz`` files: each file's name is
 appended to it. Any iterable of them is taken (a list, a tuple, a generator), read once: a generator
 checked and then tried would be used up by the check. One that is no http(s) URL with a host, that holds a login, a query or a
-fragment, or that is not ASCII (its percent-encoded form is suggested), is refused before
+fragment, or that is not ASCII or holds a space in its path (its percent-encoded form is
+suggested for either), is refused before
 anything is made or fetched; a refused URL is printed with its login
 masked (:func:`~linearnets.data.mirror_reasons.mask_login`).
 """
@@ -36,6 +37,18 @@ def _is_http_url(mirror: object) -> bool:
     except ValueError:
         return False
     return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _spaces_encoded(mirror: object) -> str | None:
+    """Return ``mirror`` with the spaces after its host percent-encoded (``%20``; the blanks around
+    it dropped) where that makes it an http(s) URL; ``None`` where it has none, or one in its host
+    or login, which no encoding makes a URL of."""
+    if not isinstance(mirror, str) or " " not in mirror.strip():
+        return None
+    encoded = mirror.strip().replace(" ", "%20")
+    if not _is_http_url(encoded) or "%20" in urllib.parse.urlsplit(encoded).netloc:
+        return None
+    return encoded if encoded.isascii() else _encoded(encoded)  # not one refusal after the other
 
 
 def _shown(value: object) -> str:
@@ -137,6 +150,14 @@ def check_mirrors(mirrors: Iterable[str]) -> tuple[str, ...]:
             )
         raise UsageError(f"mirrors must be a non-empty list of base URLs, got {got}; {example}")
     for mirror in urls:
+        spaced = _spaces_encoded(mirror)
+        if spaced is not None:  # a space would end the path of the request line
+            around = len(mirror) - len(mirror.strip())
+            blanks = f"{drop_blanks(around)} around it and " if around else ""
+            raise UsageError(
+                f"mirrors must be URLs without spaces, as HTTP sends them, got {_shown(mirror)}; "
+                f"{blanks}pass it percent-encoded: {_shown(spaced)}"
+            )
         if not _is_http_url(mirror):
             raise UsageError(
                 f"mirrors must be http:// or https:// URLs with a host (and a valid port), got "
