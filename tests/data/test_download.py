@@ -67,7 +67,8 @@ class Server:
     comes a byte every 50 ms (for 10 s at most), /reset/ half the file, then a reset (RST) of the
     connection, /hangup/ a reset and /close/ a close before any byte of an answer, /train-only/ the
     training files, and no answer for the test files (until the test ends), /html/ an HTML page,
-    /status-NNN/ the HTTP status NNN, /redirect-to-KIND/ a redirect to /KIND/."""
+    /status-NNN/ the HTTP status NNN, /redirect-to-KIND/ a redirect to /KIND/, /close-short/ half the
+    file with no length announced, then a close (its end only the connection's)."""
 
     def __init__(self, tiny: Tiny) -> None:
         self.requests: list[str] = []
@@ -128,7 +129,7 @@ class Server:
                     self.wfile.write(head + body[:10])
                     return
                 length = len(body)
-                if kind == "broken":
+                if kind in ("broken", "close-short"):
                     body = body[: len(body) // 2]
                     length = len(body)
                 elif kind == "short":
@@ -152,7 +153,7 @@ class Server:
                     length = len(body)
                 try:
                     self.send_response(200)
-                    if kind not in ("endless", "limit-unannounced"):
+                    if kind not in ("endless", "limit-unannounced", "close-short"):
                         self.send_header("Content-Length", str(length))
                     self.end_headers()
                     if kind == "endless":
@@ -1196,6 +1197,10 @@ HOW_FAR = {
     "status-408": (r"HTTP 408 Request Timeout", "unfinished"),
     "redirect-to-short": (r"redirected to \S+/short/\S+: the transfer stopped after", "unfinished"),
     "redirect-to-status-503": (r"redirected to \S+/status-503/\S+: HTTP 503", "unfinished"),
+    # its end only the connection's close: a gzip stream cut short is a transfer cut short (it was
+    # told the gzip stream is truncated, and "pass mirrors that serve Fashion-MNIST's original files")
+    "close-short": (r"the connection closed after \d+ bytes, in the middle of the gzip stream \(truncated; no length was announced\)", "unfinished"),
+    "redirect-to-close-short": (r"redirected to \S+/close-short/\S+: the connection closed after \d+ bytes, in the middle", "unfinished"),
     "missing": (r"HTTP 404 Not Found", "answered"),
     "status-410": (r"HTTP 410 Gone", "answered"),
     "status-403": (r"HTTP 403 Forbidden", "answered"),
@@ -1230,6 +1235,21 @@ def test_the_fix_fits_how_far_the_mirror_got(
     assert re.search(rf"\({re.escape(server.mirror(kind))}{FIRST}\.gz: {reason}", message), message
     assert message.endswith(f"); {_FIXES[reached]}")
     assert not (tmp_path / "root").exists()
+
+
+def test_a_close_delimited_body_cut_short_is_a_transfer_cut_short(
+    server: Server, tiny: Tiny, tmp_path: Path
+) -> None:
+    """No length announced, half the file, then a close: told "the file it sent: expected a
+    complete gzip stream, got one cut short ... (the gzip stream is truncated)" and "pass mirrors
+    that serve Fashion-MNIST's original files", though the mirror's file may be whole."""
+    with pytest.raises(DatasetError) as info:
+        _get(tmp_path / "root", tiny, [server.mirror("close-short")])
+    assert str(info.value) == (
+        f"could not download {FIRST}.gz from any mirror ({server.mirror('close-short')}{FIRST}.gz: "
+        f"the connection closed after {len(tiny.gz[FIRST]) // 2} bytes, in the middle of the gzip "
+        f"stream (truncated; no length was announced)); {download.UNFINISHED_FIX}"
+    )
 
 
 @pytest.mark.parametrize(

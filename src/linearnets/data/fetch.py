@@ -11,7 +11,9 @@ are locked while written, so the next download removes those of a killed one at 
 (:func:`remove_stale_parts`); a folder another download's clean-up removed meanwhile is made again.
 A failure on this machine (a full disk, a folder in the way) is a :class:`LocalFileError`, which no
 other mirror can fix. A failure after a redirect names the URL it went to
-(:class:`~linearnets.data.http_deadline.RedirectError`).
+(:class:`~linearnets.data.http_deadline.RedirectError`). A gzip stream cut short in a body that
+ended with the connection's close (no length announced) is a transfer cut short
+(:class:`~linearnets.data.http_deadline.UnfinishedError`: another try may get it whole).
 """
 
 from __future__ import annotations
@@ -28,11 +30,13 @@ from typing import BinaryIO
 
 from linearnets._fs import DISK_FULL, missing_folders, new_file_mode
 from linearnets._text import shown_path
-from linearnets.data.idx import GZIP_MAGIC, decompress
+from linearnets.data.http_deadline import UnfinishedError
+from linearnets.data.idx import GZIP_MAGIC, TruncatedGzipError, decompress
 from linearnets.data.locked_temps import open_locked_temp, remove_stale_temps
 from linearnets.data.transfer import (
     MIN_BYTES_PER_SECOND,
     DiskError,
+    Fetched,
     failed_at,
     fetch_url,
     on_disk,
@@ -104,6 +108,20 @@ def _check(tmp: Path, expected: tuple[int, str]) -> bytes | None:
     if found != md5:
         raise DatasetError(f"expected MD5 {md5} once decompressed, got {found}")
     return None if body.startswith(GZIP_MAGIC) else data
+
+
+def _as_cut(exc: DatasetError, fetched: Fetched, f: BinaryIO) -> DatasetError:
+    """Return the check's failure ``exc`` of the body ``f`` holds: a gzip stream cut short in a
+    body that only the connection's close ended is the transfer cut short, not the mirror's file
+    (told "pass other mirrors"); any other failure is ``exc``."""
+    if not (isinstance(exc, TruncatedGzipError) and fetched.close_delimited):
+        return exc
+    with on_disk():
+        received = f.tell()
+    return UnfinishedError(
+        f"the connection closed after {received} bytes, in the middle of the gzip stream "
+        "(truncated; no length was announced)"
+    )
 
 
 def _looks_like(content: bytes) -> str:
@@ -195,13 +213,13 @@ def _save(
     try:
         with f:  # locked until the rename: another call's clean-up leaves this file alone
             desc = f"{name}.gz"
-            final = fetch_url(
+            fetched = fetch_url(
                 url, f, size=expected[0], timeout=timeout, progress=progress, desc=desc
             )
             try:
                 plain = _check(tmp, expected)
             except DatasetError as exc:
-                raise failed_at(url, final, exc) from None
+                raise failed_at(url, fetched.url, _as_cut(exc, fetched, f)) from None
             with on_disk():
                 if plain is not None:
                     _gzip_into(f, plain)

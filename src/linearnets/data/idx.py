@@ -3,7 +3,7 @@
 An IDX file is a 4-byte magic number ``0x00 0x00 <type> <ndim>`` (2051 = ``00 00 08 03`` for images,
 2049 = ``00 00 08 01`` for labels), ``ndim`` big-endian uint32 sizes, then the data. Every malformed input
 raises :class:`~linearnets.errors.DatasetError` naming the file, what was expected, what was found and the
-fix. Nothing is allocated beyond what the bytes at hand can fill: sizes are checked against the payload
+fix (a gzip stream that stops short, :class:`TruncatedGzipError`). Nothing is allocated beyond what the bytes at hand can fill: sizes are checked against the payload
 before any array is made, and gzip streams are inflated with a cap (the header's size, itself no more
 than deflate's 1032:1 ratio allows for the compressed bytes).
 """
@@ -22,6 +22,7 @@ from linearnets.errors import DatasetError
 __all__ = [
     "GZIP_MAGIC",
     "MAX_HEADER",
+    "TruncatedGzipError",
     "check_plain_size",
     "decompress",
     "inflate_chunks",
@@ -78,6 +79,11 @@ def inflate_chunks(
             )
 
 
+class TruncatedGzipError(DatasetError):
+    """A gzip stream that ends before its last block: cut short (a download may tell a transfer cut
+    short by it, where the mirror announced no length)."""
+
+
 def _inflate_member(
     pending: bytes | bytearray | memoryview,
     *,
@@ -108,7 +114,7 @@ def _inflate_member(
         if produced > limit or inflater.eof:
             return produced, inflater.unused_data
         if not pending and len(out) < want:  # every input byte used, no output held back
-            raise DatasetError(
+            raise TruncatedGzipError(
                 f"{name}: expected a complete gzip stream, got one cut short after {produced} "
                 f"decompressed bytes (the gzip stream is truncated){_then(fix, name)}"
             )

@@ -8,7 +8,9 @@ it announced; the bytes on the wire (a chunked body's size lines and trailers to
 same speed and to twice that size (:func:`~linearnets.data.http_deadline.limit_body`). A body
 begun and not finished (stalled, too slow, cut short) is an
 :class:`~linearnets.data.http_deadline.UnfinishedError`: the file may be right, and another try may
-get it whole. A failure after a redirect names the URL it went to. An OSError of the local write is
+get it whole. A failure after a redirect names the URL it went to; :func:`fetch_url` also says
+whether the body's end was only the connection's close (no length announced, no chunking), for
+the caller to tell a file cut short that way as a transfer cut short. An OSError of the local write is
 told apart from the network's (:class:`DiskError`), so that the caller can say no mirror can fix it.
 """
 
@@ -19,7 +21,7 @@ import http.client
 import sys
 import time
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from linearnets._bars import bar_size, close_bar, dumb_terminal
 from linearnets.data import http_deadline
@@ -35,6 +37,7 @@ __all__ = [
     "CHUNK",
     "MIN_BYTES_PER_SECOND",
     "DiskError",
+    "Fetched",
     "copy_body",
     "failed_at",
     "fetch_url",
@@ -133,12 +136,23 @@ def _read_some(response: http.client.HTTPResponse, received: int, timeout: float
         ) from None
 
 
+class Fetched(NamedTuple):
+    """What :func:`fetch_url` received: ``url``, the URL that answered (another after a redirect);
+    ``close_delimited``, whether the body ended where the connection closed (neither a length nor
+    chunking announced its end), so that a body cut short cannot be told from a whole one here."""
+
+    url: str
+    close_delimited: bool
+
+
 def fetch_url(
     url: str, f: BinaryIO, *, size: int, timeout: float, progress: bool, desc: str
-) -> str:
-    """Stream ``url`` into ``f`` and return the URL that answered (another after a redirect); raise
-    if the body is too big, too slow, or shorter than announced."""
+) -> Fetched:
+    """Stream ``url`` into ``f`` and return the URL that answered (another after a redirect) and
+    whether the body was close-delimited; raise if the body is too big, too slow, or shorter than
+    announced."""
     with http_deadline.urlopen(url, timeout=timeout) as response:
+        close_delimited = response.length is None and not response.chunked
         # the wire, chunk framing included, within twice the body's bound (framing is a few bytes
         # per chunk) and as fast as the body
         http_deadline.limit_body(
@@ -151,7 +165,7 @@ def fetch_url(
         final: str = response.url
     with on_disk():
         f.flush()
-    return final
+    return Fetched(final, close_delimited)
 
 
 def failed_at(url: str, final: str, exc: Exception) -> Exception:
