@@ -253,6 +253,15 @@ def dead() -> Iterator[str]:
     sock.close()
 
 
+@pytest.fixture
+def unresolvable(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A mirror whose host name no DNS resolves (.invalid, RFC 2606), asked directly: a failure
+    of the network's, as on a machine without one."""
+    for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    return "http://fashion-mnist.invalid/fm/"
+
+
 def _all_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file())
 
@@ -1368,6 +1377,52 @@ def test_the_fix_is_the_most_telling_failures_whatever_came_last(
     assert str(info.value).endswith(f"); {download.ANSWERED_FIX}")
 
 
+def test_mirrors_that_all_refused_the_connection_are_told_as_nothing_listening(
+    dead: str, tiny: Tiny, tmp_path: Path
+) -> None:
+    """A bare "[Errno 111] Connection refused" got "without a network, ...": a refused connection comes
+    from a host reached, on whose port nothing listens (a mistyped port, a server not started)."""
+    refused = f"[Errno {errno.ECONNREFUSED}] {os.strerror(errno.ECONNREFUSED)}"
+    with pytest.raises(DatasetError) as info:
+        _get(tmp_path / "root", tiny, [dead, dead.replace("127.0.0.1", "localhost")])
+    other = dead.replace("127.0.0.1", "localhost")
+    assert str(info.value) == (
+        f"could not download {FIRST}.gz from any mirror ({dead}{FIRST}.gz: {refused}; "
+        f"{other}{FIRST}.gz: {refused}); every mirror's host refused the connection (the host "
+        "was reached, but nothing listens on that port, or a firewall refuses it): check each "
+        "mirror's host and port, or install the Debian package ('sudo apt-get install "
+        "dataset-fashion-mnist'), or copy the four files (*-ubyte.gz) from a machine that has "
+        "them into a folder and pass root=DIR (or set LINEARNETS_DATA)"
+    )
+    assert str(info.value).partition(f"{refused}); ")[2] == download.REFUSED_FIX
+
+
+def test_a_refused_connection_beside_no_network_keeps_the_no_network_advice(
+    dead: str, unresolvable: str, tiny: Tiny, tmp_path: Path
+) -> None:
+    with pytest.raises(DatasetError) as info:
+        _get(tmp_path / "root", tiny, [dead, unresolvable])
+    assert str(info.value).endswith(f"); {download.NO_NETWORK_FIX}")
+    assert download.NO_NETWORK_FIX.startswith("without a network, ")
+
+
+def test_a_proxy_that_refuses_the_connection_is_named_not_the_mirror(
+    dead: str, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("no_proxy", "NO_PROXY", "HTTP_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("http_proxy", dead.rstrip("/"))
+    with pytest.raises(DatasetError) as info:
+        _get(tmp_path / "root", tiny, ["http://fashion-mnist.invalid/fm/"])
+    assert str(info.value).endswith(
+        f", through the proxy {dead.rstrip('/')}); the proxy {dead.rstrip('/')} refused the "
+        "connection (nothing listens on that port): correct http_proxy / https_proxy, or name the "
+        "mirror's host in no_proxy, or install the Debian package ('sudo apt-get install "
+        "dataset-fashion-mnist'), or copy the four files (*-ubyte.gz) from a machine that has "
+        "them into a folder and pass root=DIR (or set LINEARNETS_DATA)"
+    )
+
+
 def test_the_proxy_advice_stays_when_a_later_mirror_went_direct(
     server: Server, dead: str, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -1905,10 +1960,10 @@ def _installed_advice(debian: Path, dest: Path) -> str:
     )
 
 
-@pytest.mark.parametrize("kind", ["dead", "missing"])
+@pytest.mark.parametrize("kind", ["unresolvable", "missing"])
 def test_with_the_debian_package_installed_a_failure_points_at_its_files(
     server: Server,
-    dead: str,
+    unresolvable: str,
     tiny: Tiny,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -1920,11 +1975,11 @@ def test_with_the_debian_package_installed_a_failure_points_at_its_files(
 
     debian = tiny.write(tmp_path / "pkg")
     monkeypatch.setattr(files, "_debian_dir", lambda: debian)
-    mirror = dead if kind == "dead" else server.mirror("missing")
+    mirror = unresolvable if kind == "unresolvable" else server.mirror("missing")
     with pytest.raises(DatasetError) as info:
         _get(tmp_path / "root", tiny, [mirror])
     dest = tmp_path / "root" / "FashionMNIST" / "raw"
-    head = mirror_order.NO_NETWORK_FIX if kind == "dead" else mirror_order.ANSWERED_FIX
+    head = mirror_order.NO_NETWORK_FIX if kind == "unresolvable" else mirror_order.ANSWERED_FIX
     head = head.removesuffix(mirror_order._OFFLINE_WAYS)
     assert str(info.value).endswith(f"; {head}{_installed_advice(debian, dest)}")
     assert "apt-get install" not in str(info.value)
@@ -1936,13 +1991,13 @@ def test_with_the_debian_package_installed_a_failure_points_at_its_files(
 
 
 def test_a_debian_package_folder_without_the_file_keeps_the_advice_to_install_it(
-    dead: str, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    unresolvable: str, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The package's folder there, but not the file that failed: it cannot be read from there."""
     (tmp_path / "pkg").mkdir()
     monkeypatch.setattr(files, "_debian_dir", lambda: tmp_path / "pkg")
     with pytest.raises(DatasetError) as info:
-        _get(tmp_path / "root", tiny, [dead])
+        _get(tmp_path / "root", tiny, [unresolvable])
     assert str(info.value).endswith(f"; {mirror_order.NO_NETWORK_FIX}")
 
 

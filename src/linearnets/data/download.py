@@ -36,6 +36,7 @@ from linearnets.data.mirror_order import ANSWERED_FIX as ANSWERED_FIX
 from linearnets.data.mirror_order import CERTIFICATE_FIX as CERTIFICATE_FIX
 from linearnets.data.mirror_order import NO_NETWORK_FIX as NO_NETWORK_FIX
 from linearnets.data.mirror_order import PORTAL_FIX as PORTAL_FIX
+from linearnets.data.mirror_order import REFUSED_FIX as REFUSED_FIX
 from linearnets.data.mirror_order import STALLED_FIX as STALLED_FIX
 from linearnets.data.mirror_order import UNFINISHED_FIX as UNFINISHED_FIX
 from linearnets.data.mirror_order import download_needed

@@ -2,7 +2,8 @@
 
 :mod:`linearnets.data.fetch` moves one file from one mirror into place, verified and atomically;
 this module tries the mirrors in turn for each file, and when every one fails says each mirror's
-failure and the fix for the most telling one (from no network, up to a proxy that refused the
+failure and the fix for the most telling one (from every mirror's connection refused (a host
+reached, with nothing listening on the port), then no network, up to a proxy that refused the
 tunnel or asked for a login (HTTP 407), and a captive portal's HTTP 511 (a network to log in to),
 a mirror that answered with something else, up to one that began to
 send the file and did not finish, which another try may get); where some mirrors had no file and
@@ -38,6 +39,7 @@ __all__ = [
     "CERTIFICATE_FIX",
     "NO_NETWORK_FIX",
     "PORTAL_FIX",
+    "REFUSED_FIX",
     "STALLED_FIX",
     "UNFINISHED_FIX",
     "download_needed",
@@ -53,6 +55,10 @@ _OFFLINE_WAYS = (
 # that may come right on another try; up to the ways to the files offline that end it (see
 # _offline_ways)
 _FIX_HEADS = (
+    # every connection refused (a TCP reset to the SYN): each host was reached, and nothing
+    # listens on the port (or a firewall refuses it); one failure of another kind outranks it
+    "every mirror's host refused the connection (the host was reached, but nothing listens on that "
+    "port, or a firewall refuses it): check each mirror's host and port, or ",
     "without a network, ",
     # took the connection, then no (complete) headers in time, or hung up before them: reached,
     # but not answering
@@ -82,13 +88,29 @@ _FIX_HEADS = (
     "or ",
 )
 # _reached's answers: indexes into _FIX_HEADS, the most telling last
-_NONE, _STALLED, _CERTIFICATE, _TUNNEL, _PROXY_LOGIN, _PORTAL, _ANSWERED, _UNFINISHED = range(
-    len(_FIX_HEADS)
-)
+(
+    _REFUSED,
+    _NONE,
+    _STALLED,
+    _CERTIFICATE,
+    _TUNNEL,
+    _PROXY_LOGIN,
+    _PORTAL,
+    _ANSWERED,
+    _UNFINISHED,
+) = range(len(_FIX_HEADS))
 # the advice where the Debian package is not installed here (a proxy's names the proxy)
-NO_NETWORK_FIX, STALLED_FIX, CERTIFICATE_FIX, _, _, PORTAL_FIX, ANSWERED_FIX, UNFINISHED_FIX = (
-    head + _OFFLINE_WAYS for head in _FIX_HEADS
-)
+(
+    REFUSED_FIX,
+    NO_NETWORK_FIX,
+    STALLED_FIX,
+    CERTIFICATE_FIX,
+    _,
+    _,
+    PORTAL_FIX,
+    ANSWERED_FIX,
+    UNFINISHED_FIX,
+) = (head + _OFFLINE_WAYS for head in _FIX_HEADS)
 # statuses of a server that may answer another try with the file: a request timeout, too many
 # requests, and any 5xx (a server error, or one busy: 503)
 _TRY_AGAIN_STATUSES = frozenset({408, 429, *range(500, 600)})
@@ -107,6 +129,13 @@ def _fix_head(failed: list[tuple[int, str]]) -> str:
     later = [mirror for kind, mirror in failed if kind in (_STALLED, _UNFINISHED)]
     if not answered or not later:
         top = max(kind for kind, _ in failed)
+        if top == _REFUSED and _through_proxies(failed):  # the proxy's port, not the mirrors'
+            proxies = dict.fromkeys(proxy_for(mirror) or "" for _, mirror in failed)
+            return (
+                f"the proxy {and_list(list(proxies))} refused the "
+                "connection (nothing listens on that port): correct http_proxy / https_proxy, or "
+                "name the mirror's host in no_proxy, or "
+            )
         if top in (_TUNNEL, _PROXY_LOGIN):  # the proxy named, with the setting to change
             fix = proxy_login_fix if top == _PROXY_LOGIN else tunnel_fix
             return fix([mirror for kind, mirror in failed if kind == top])
@@ -120,6 +149,17 @@ def _fix_head(failed: list[tuple[int, str]]) -> str:
     )
 
 
+def _through_proxies(failed: list[tuple[int, str]]) -> bool:
+    """Whether every mirror in ``failed`` (see :func:`_fix_head`) was asked through a proxy."""
+    return all(proxy_for(mirror) for _, mirror in failed)
+
+
+def _proxy_advised(failed: list[tuple[int, str]]) -> bool:
+    """Whether :func:`_fix_head`'s advice is the proxy's own (it says what to correct)."""
+    top = max(kind for kind, _ in failed)
+    return top in (_TUNNEL, _PROXY_LOGIN) or (top == _REFUSED and _through_proxies(failed))
+
+
 def _offline_ways(name: str, expected: tuple[int, str], dest: Path) -> str:
     """Return how to get the file ``name`` without a download: where the Debian package is installed
     here and holds it, from there (installing it again, or from another machine, would not help)."""
@@ -131,16 +171,17 @@ def _offline_ways(name: str, expected: tuple[int, str], dest: Path) -> str:
 
 def _reached(exc: BaseException) -> int:
     """Say how far a mirror's failure ``exc`` got, as an index into :data:`_FIX_HEADS`:
-    7 an answer that did not finish (a body stalled, too slow or cut short, the status of a server
-    busy or failing: 5xx, 429, 408; also where a redirect led), 6 an answer that was not the file
+    8 an answer that did not finish (a body stalled, too slow or cut short, the status of a server
+    busy or failing: 5xx, 429, 408; also where a redirect led), 7 an answer that was not the file
     (another HTTP error status, 404 or 410, a reply that is no HTTP, a redirect refused, a file
-    that fails the check: the network works), 5 HTTP 511 (a captive portal: the network asks for
-    a login), 4 HTTP 407 (the proxy asks for its login), 3 a proxy that refused an https
-    request's tunnel (CONNECT) with another status, 2 a certificate not trusted, 1 stalled, silent
-    or hung up before its headers (the connection taken), 0 none (refused, unreachable, timed out
-    connecting).
+    that fails the check: the network works), 6 HTTP 511 (a captive portal: the network asks for
+    a login), 5 HTTP 407 (the proxy asks for its login), 4 a proxy that refused an https
+    request's tunnel (CONNECT) with another status, 3 a certificate not trusted, 2 stalled, silent
+    or hung up before its headers (the connection taken), 1 none (a name not found, a network
+    unreachable, a connection timed out), 0 the connection refused (a host reached, nothing
+    listening on the port: no network failed), told apart only where every mirror was refused.
 
-    7 outranks 6: its fix (try again later, or other mirrors) also fits a mirror without the file,
+    8 outranks 7: its fix (try again later, or other mirrors) also fits a mirror without the file,
     and 4's alone would send away a mirror that may serve it next time; where both failed, both
     are named (see :func:`_fix_head`)."""
     if isinstance(exc, RedirectError):  # the mirror answered with a redirect; where it led:
@@ -172,6 +213,8 @@ def _reached(exc: BaseException) -> int:
         return _STALLED
     if isinstance(exc, DatasetError):
         return _ANSWERED
+    if isinstance(exc, ConnectionRefusedError) or isinstance(reason, ConnectionRefusedError):
+        return _REFUSED
     tunnel = tunnel_status(exc)  # the proxy's answer to an https request's CONNECT
     if tunnel is not None:
         return {_PROXY_AUTHENTICATION: _PROXY_LOGIN, _NETWORK_LOGIN: _PORTAL}.get(tunnel, _TUNNEL)
@@ -222,7 +265,7 @@ def download_one(
     proxy = (
         "; if the proxy is what failed, correct http_proxy / https_proxy, or name the mirror's "
         "host in no_proxy"
-        if proxied and max(kind for kind, _ in failed) not in (_TUNNEL, _PROXY_LOGIN)
+        if proxied and not _proxy_advised(failed)
         else ""  # the proxy's own advice says what to correct
     )
     raise DatasetError(
