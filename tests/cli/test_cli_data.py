@@ -370,8 +370,9 @@ def test_an_interrupted_download_says_what_stays_and_how_to_go_on(
         assert main(["data", "download", "--data-dir", str(tmp_path / "d")]) == 130
     head = f"linearnets data download: interrupted by {said} during the download"
     assert capsys.readouterr().err.splitlines() == [
-        f"{head}; no file is left cut short under {tmp_path / 'd'}: run the same command again to "
-        "fetch what is missing",
+        f"linearnets data download: interrupted by {said} while the files already under "
+        f"{tmp_path / 'd'} were checked, before any was downloaded; none is left cut short: run "
+        "the same command again (it fetches only what is missing or damaged)",
         f"{head}; the files verified stay in {raw}: a.gz, b.gz (none is left cut short): run the "
         "same command again to fetch the other one",
         f"{head}, before any file was verified; {tmp_path / 'd'}, made for the download, was "
@@ -495,3 +496,39 @@ def test_a_run_refused_for_a_figure_data_show_drew_does_not_blame_predict(
         "folder, or move those files away\n"
     )
     assert [p.name for p in (tmp_path / "nd").iterdir()] == ["predict-3.png"]
+
+
+@pytest.mark.parametrize("argv", [["data", "download"], ["data"]])
+def test_a_stop_while_the_present_files_are_checked_says_so_and_how_to_go_on(
+    real: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+) -> None:
+    """A SIGINT while the four valid files there were checked: 'data download' said "during the
+    download; ... run the same command again to fetch what is missing" with nothing missing, and
+    'data' only "interrupted by SIGINT", with no fix. The stop comes once the real check ran."""
+    import linearnets.data.download as download
+    import linearnets.data.fashion_mnist as fashion_mnist
+
+    def checked_then_stopped(check: Any) -> Any:
+        def stopped(*args: Any, **kwargs: Any) -> Any:
+            check(*args, **kwargs)
+            raise KeyboardInterrupt  # a Ctrl-C as the check ends
+
+        return stopped
+
+    monkeypatch.setattr(download, "needed_files", checked_then_stopped(download.needed_files))
+    monkeypatch.setattr(
+        fashion_mnist, "read_fashion_mnist", checked_then_stopped(fashion_mnist.read_fashion_mnist)
+    )
+    assert main([*argv, "--data-dir", str(real)]) == 130
+    said = (
+        f"linearnets data download: interrupted by SIGINT while the files already under {real} "
+        "were checked, before any was downloaded; none is left cut short: run the same command "
+        "again (it fetches only what is missing or damaged)"
+        if argv[-1] == "download"
+        else "linearnets data: interrupted by SIGINT while the Fashion-MNIST files were found and "
+        "checked; the files are as they were: run the same command again"
+    )
+    assert capsys.readouterr().err.splitlines() == [said]

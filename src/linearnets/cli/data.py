@@ -105,7 +105,10 @@ def _report(args: argparse.Namespace) -> int:
     from linearnets.data.fashion_mnist import TEXT_LABELS, read_fashion_mnist
     from linearnets.data.verify import cache_dir
 
-    arrays = read_fashion_mnist(args.data_dir)
+    try:
+        arrays = read_fashion_mnist(args.data_dir)
+    except KeyboardInterrupt as exc:
+        raise CheckStopped(exc) from None
     print(f"found: {arrays.found.source}")
     for name, path in arrays.found.paths.items():
         print(f"  {name:<24} {shown_path(path)}")
@@ -173,13 +176,29 @@ def _download(args: argparse.Namespace) -> int:
     return 0
 
 
+class CheckStopped(KeyboardInterrupt):
+    """A Ctrl-C or SIGTERM while ``linearnets data`` found and checked the files: nothing is
+    written but the verification cache, each entry whole, so the same command starts again."""
+
+    def __init__(self, exc: KeyboardInterrupt) -> None:
+        super().__init__(*exc.args)
+        self.signal_name = first_signal(exc)
+
+    def __str__(self) -> str:
+        return (
+            f"interrupted by {self.signal_name} while the Fashion-MNIST files were found and "
+            "checked; the files are as they were: run the same command again"
+        )
+
+
 class DownloadStopped(KeyboardInterrupt):
     """A Ctrl-C or SIGTERM during ``data download``: each file is written whole or not at all, so
     the files verified so far stay and running the command again fetches the rest only.
 
     What the stop left is said as the library's :class:`~linearnets.data.download.DownloadInterrupted`
     found it (the files kept, by name, or the folder made for the download, removed again); a stop
-    before the files were fetched (while those there were checked) left nothing cut short.
+    before the files were fetched (while those there were checked: maybe all four, valid, with
+    nothing to fetch) left nothing cut short.
     """
 
     def __init__(self, exc: KeyboardInterrupt, *, root: Path) -> None:
@@ -194,8 +213,9 @@ class DownloadStopped(KeyboardInterrupt):
         if isinstance(self.stop, DownloadInterrupted):
             return self.stop.describe(again="run the same command again")
         return (
-            f"interrupted by {self.signal_name} during the download; no file is left cut short "
-            f"under {shown_path(self.root)}: run the same command again to fetch what is missing"
+            f"interrupted by {self.signal_name} while the files already under "
+            f"{shown_path(self.root)} were checked, before any was downloaded; none is left cut "
+            "short: run the same command again (it fetches only what is missing or damaged)"
         )
 
 
