@@ -73,6 +73,15 @@ def test_classes_and_class_to_idx_are_torchvisions(root: Path) -> None:
     assert ds.class_to_idx["Ankle boot"] == 9 and ds.class_to_idx["T-shirt/top"] == 0
 
 
+@pytest.mark.parametrize("method", ["download", "_check_exists"])
+def test_torchvisions_download_methods_are_not_there(root: Path, method: str) -> None:
+    """docs/fashion-mnist.md's table of differences: the download is the constructor's
+    ``download=True`` (or download_fashion_mnist), not a method to call afterwards."""
+    ds = FashionMNIST(root)
+    with pytest.raises(AttributeError, match=f"'FashionMNIST' object has no attribute '{method}'"):
+        getattr(ds, method)()
+
+
 @pytest.mark.parametrize(
     ("old", "new"),
     [("train_labels", "targets"), ("test_labels", "targets"), ("train_data", "data"),
