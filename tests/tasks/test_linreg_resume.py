@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -2120,3 +2121,40 @@ def test_logged_epochs_without_a_checkpoint_are_refused_unless_forced_as_softmax
     assert (resumed.w, resumed.b, _losses(resumed)) == (never.w, never.b, _losses(never))
     saved = json.loads((out / "config.json").read_text())
     assert saved["resumes"][-1]["from_epoch"] == 0
+
+
+def _copied_run(out: Path, to: Path) -> Path:
+    """Copy the files of the stopped run in ``out`` to the new folder ``to``; return it."""
+    to.mkdir()
+    for name in ("config.json", "checkpoint.pt", "metrics.jsonl"):
+        (to / name).write_bytes((out / name).read_bytes())
+    return to
+
+
+def test_the_file_a_forced_switch_carried_continues_moved_or_copied(tmp_path: Path) -> None:
+    """A forced switch from a to b, stopped before its first checkpoint, carries on. b moved was
+    told "pass data=NEWPATH (... the same content continues the run, without force=True)", then
+    refused as "data changed from a (SHA-256 …) to b2": a new path was compared with the
+    checkpoint's content alone, and the forced values by path. A copy of b too. b's content, at
+    any path, is the carried forced switch: it continues, as a run forced to b never stopped."""
+    a, b = _rows_file(tmp_path / "a.csv", 0), _rows_file(tmp_path / "b.csv", 1)
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(data=a, epochs=1, lr=0.01, out=out))
+    with pytest.raises(TrainingInterrupted):
+        resume_linreg(out, epochs=3, data=b, force=True, callbacks=[_StopAtFirstStep()])
+    copy = _copied_run(out, tmp_path / "copy")
+    reference = tmp_path / "reference"
+    ln.run_linreg(ln.LinregConfig(data=a, epochs=1, lr=0.01, out=reference))
+    never = resume_linreg(reference, epochs=3, data=b, force=True)
+    b_copy = tmp_path / "b_copy.csv"
+    b_copy.write_bytes(b.read_bytes())
+    copied = resume_linreg(copy, data=b_copy)  # while b is in place
+    moved = b.rename(tmp_path / "b2.csv")
+    with pytest.raises(UsageError, match="if the file moved, pass data=NEWPATH"):
+        resume_linreg(out)
+    resumed = resume_linreg(out, data=moved)
+    for result in (copied, resumed):
+        assert (result.w, result.b, _losses(result)) == (never.w, never.b, _losses(never))
+    sha_a = hashlib.sha256(a.read_bytes()).hexdigest()
+    forced = json.loads((out / "config.json").read_text())["resumes"][-1]["forced"]
+    assert forced == {"data": [f"{a} (SHA-256 {sha_a[:12]})", str(moved)]}  # b's, carried

@@ -8,6 +8,7 @@ uninterrupted run of the same settings, all at one thread.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -1133,8 +1134,10 @@ def test_a_data_file_of_the_same_shape_may_be_forced_another_shape_never(
         "without --data, or start a new run in another folder (--out NEW_DIR)\n"
     ) in err
     assert main([*resume, str(tmp_path / "b.npz")]) == 2
+    sha_a = hashlib.sha256((tmp_path / "a.npz").read_bytes()).hexdigest()
     assert capsys.readouterr().err.endswith(
-        f"--data changed from {tmp_path / 'a.npz'} to {tmp_path / 'b.npz'} since the run in {run} "
+        f"--data changed from {tmp_path / 'a.npz'} (SHA-256 {sha_a[:12]}) to {tmp_path / 'b.npz'} "
+        f"since the run in {run} "
         "started, which would change its result; drop the option to continue the same run, or "
         "pass --force to continue with the new value\n"
     )
@@ -1609,3 +1612,68 @@ def test_a_new_data_path_refused_where_the_runs_own_file_is_gone_advises_its_ret
     )
     assert "drop the option" not in str(info.value)
     assert len(resume_softmax(run, epochs=2, data=tmp_path / "moved.npz").history.epochs) == 2
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_the_checkpoints_own_file_moved_or_copied_continues_after_a_forced_switch(
+    tmp_path: Path,
+) -> None:
+    """After a forced switch from a to b stopped before its first checkpoint, a moved (or
+    copied) a passed with data=NEWPATH, as the refusal advised, was refused as "data changed
+    from a to a2": the paths were compared, never the checkpoint's SHA-256. Its content is the
+    checkpoint's: it continues unforced, as a run never stopped."""
+    _blobs(tmp_path / "a.npz", 1)
+    _blobs(tmp_path / "b.npz", 2)
+    base = {"data": tmp_path / "a.npz", "plot": "none", "batch_size": 16}
+    run_softmax(SoftmaxConfig(**base, epochs=3, out=tmp_path / "whole"))
+    runs = [tmp_path / "moved", tmp_path / "copied"]
+    for run in runs:
+        run_softmax(SoftmaxConfig(**base, epochs=2, out=run))
+        with pytest.raises(TrainingInterrupted):
+            resume_softmax(
+                run, epochs=3, data=tmp_path / "b.npz", force=True, callbacks=[_StopAtFirstStep()]
+            )
+    (tmp_path / "a_copy.npz").write_bytes((tmp_path / "a.npz").read_bytes())
+    resume_softmax(runs[1], data=tmp_path / "a_copy.npz")  # while a is in place
+    (tmp_path / "a.npz").rename(tmp_path / "a2.npz")
+    resume_softmax(runs[0], data=tmp_path / "a2.npz")
+    for run in runs:
+        assert json.loads((run / "config.json").read_text())["resumes"][-1]["forced"] == {}
+        _assert_same_weights_and_metrics(run, tmp_path / "whole")
+
+
+def test_a_file_after_two_forced_switches_is_named_with_its_own_sha256(tmp_path: Path) -> None:
+    """Forced switches from a to b, then to d, each stopped before its first checkpoint: b
+    passed back was refused as "data=b changed since the run started (SHA-256 <d's> then, <b's>
+    now)", d's SHA-256 paired with b, and the second entry recorded b's content as the one
+    left, though the checkpoint was trained on a. b, forced from that epoch, carries on; other
+    content is a change from the checkpoint's file a, named with a's SHA-256."""
+    for name, seed in (("a", 1), ("b", 2), ("d", 4), ("e", 5)):
+        _blobs(tmp_path / f"{name}.npz", seed)
+    a, b, d = (tmp_path / f"{n}.npz" for n in "abd")
+    base = {"plot": "none", "batch_size": 16}
+    run, reference = tmp_path / "run", tmp_path / "reference"
+    for folder in (run, reference):
+        run_softmax(SoftmaxConfig(data=a, **base, epochs=2, out=folder))
+    for data in (b, d):
+        with pytest.raises(TrainingInterrupted):
+            resume_softmax(run, epochs=3, data=data, force=True, callbacks=[_StopAtFirstStep()])
+    saved = json.loads((run / "config.json").read_text())
+    assert saved["resumes"][-1]["forced"]["data_sha256"] == [_sha(a), _sha(d)]
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in ("config.json", "checkpoint.pt", "metrics.jsonl"):
+        (copy / name).write_bytes((run / name).read_bytes())
+    with pytest.raises(UsageError) as info:
+        resume_softmax(copy, data=tmp_path / "e.npz")
+    assert str(info.value) == (
+        f"data changed from '{a} (SHA-256 {_sha(a)[:12]})' to '{tmp_path / 'e.npz'}' since the "
+        f"run in {copy} started, which would change its result; drop the option to continue the "
+        "same run, or pass force=True to continue with the new value"
+    )
+    resume_softmax(run, data=b)
+    resume_softmax(reference, epochs=3, data=b, force=True)
+    _assert_same_weights_and_metrics(run, reference)

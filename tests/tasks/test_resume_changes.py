@@ -6,6 +6,7 @@ end-to-end resumes are in ``test_resume.py``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -187,8 +188,11 @@ def test_a_data_file_that_moved_is_no_change(tmp_path: Path) -> None:
     new = resumed_config(old, {"data": tmp_path / "moved.npz"}, tmp_path)
     kwargs: dict[str, Any] = {"epoch": 1, "run_dir": tmp_path, "force": False, "given": {"data"}}
     assert changed_settings(old, new, saved={"data_sha256": digest}, **kwargs) == {}
-    for saved in ({"data_sha256": "0" * 64}, {}):  # other content, or none recorded to compare
-        with pytest.raises(UsageError, match=r"^data changed from .*gone.npz' to .*moved.npz'"):
+    # other content, named with the checkpoint's SHA-256; or none recorded to compare
+    for saved, sha in (({"data_sha256": "0" * 64}, " (SHA-256 000000000000)"), ({}, "")):
+        with pytest.raises(
+            UsageError, match=rf"^data changed from .*gone.npz{re.escape(sha)}' to "
+        ):
             changed_settings(old, new, saved=saved, **kwargs)
 
 
@@ -209,7 +213,9 @@ def test_a_moved_data_file_that_cannot_be_read_is_a_change(
     old = SoftmaxConfig(data=tmp_path / "gone.npz", plot="none", device="cpu")
     new = resumed_config(old, {"data": tmp_path / "moved.npz"}, tmp_path)
     kwargs: dict[str, Any] = {"saved": {"data_sha256": "0" * 64}, "epoch": 1, "run_dir": tmp_path}
-    with pytest.raises(UsageError, match=r"^data changed from .*gone.npz' to .*moved.npz'"):
+    with pytest.raises(
+        UsageError, match=r"^data changed from .*gone.npz( \(SHA-256 0{12}\))?' to .*moved.npz'"
+    ):
         changed_settings(old, new, force=False, given={"data"}, **kwargs)
     forced = changed_settings(old, new, force=True, given={"data"}, **kwargs)
     assert forced == {"data": (tmp_path / "gone.npz", tmp_path / "moved.npz")}

@@ -7,7 +7,9 @@ compared with those the checkpoint was trained with, as a softmax resume compare
 ``force=True``. A change the caller did not ask for is ``config.json`` disagreeing with the
 checkpoint (a hand edit, or a checkpoint copied in from another run), named so; one an earlier
 resume from the same epoch forced, stopped before its first checkpoint, carries on. A ``data``
-file is compared by content: the same SHA-256 at another path is the same file. Used by
+file is judged by its content, whatever its path, as a softmax resume judges it
+(:func:`~linearnets.tasks.resume_data.judge_data`): the checkpoint's own is no change, what an
+earlier forced resume from its epoch switched to carries on, other content is a change. Used by
 :mod:`linearnets.tasks.linreg_resume`, in the Python API's words (the command line prints its
 options).
 """
@@ -24,8 +26,15 @@ from linearnets._warn import warn
 from linearnets.config import LinregConfig
 from linearnets.errors import ResumeWarning, UsageError
 from linearnets.tasks import resume_refusals as refusals
-from linearnets.tasks.linreg_run import data_sha256
-from linearnets.tasks.resume_data import content_changed, original_file_fix
+from linearnets.tasks.resume_data import (
+    CARRIED,
+    CHANGED,
+    OWN,
+    content_changed,
+    judge_data,
+    original_file_fix,
+    recorded_for,
+)
 from linearnets.tasks.resume_entries import forced_values_since
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint
 from linearnets.training.runs import CONFIG_FILE
@@ -83,12 +92,14 @@ def changes(
     run_dir: Path,
     *,
     trained: str | None = None,
+    epoch: int | None = None,
 ) -> dict[str, Any]:
-    """Return ``{setting: (old, new)}`` for each result setting that changed; a data file's
-    content too (by SHA-256), whatever its path (a moved file with the same content is the same;
-    where the run recorded no SHA-256, a new path is a change, as :func:`resume_softmax` takes it;
-    a file that cannot be read is none: reading the data names it). Where ``config.json`` is
-    lost, ``saved`` is its checkpoint's stand-in, whose SHA-256 is checked alike.
+    """Return ``{setting: (old, new)}`` for each result setting that changed; a data file by its
+    content (:func:`~linearnets.tasks.resume_data.judge_data`), whatever its path: the
+    checkpoint's own content is none (moved or copied), any other a change of ``data``, carried
+    or not (:func:`carried`). Where the run recorded no SHA-256, a new path is a change, as
+    :func:`resume_softmax` takes it; a file that cannot be read is none: reading the data names
+    it. Where ``config.json`` is lost, ``saved`` is its checkpoint's stand-in, checked alike.
 
     Args:
         old: the checkpoint's settings (``config.json``'s, for a run that has none).
@@ -96,20 +107,20 @@ def changes(
         trained: the checkpoint's ``extra["data_sha256"]``, the content ``old.data`` held as the
             checkpoint trained on it (:func:`checkpoint_sha256`); ``config.json``'s record is
             compared where there is none.
+        epoch: the checkpoint's epoch (``None``: no checkpoint).
     """
     before, after = old.to_dict(), new.to_dict()
     changed = {k: (before[k], after[k]) for k in RESULT_SETTINGS if before[k] != after[k]}
-    if new.data is None:
-        return changed
-    sha, recorded = data_sha256(new.data), _checkpoint_s(saved, trained)
-    if old.data is None:  # a switch to a file: its clause names it; new content, content_change
+    if new.data is None or old.data is None:  # a switch to a file: its clause names it
         return changed
     changed.pop("data", None)
-    if sha is None:  # gone or unreadable: "does not exist" says more than "changed"
+    content = judge_data(new.data, saved, trained=trained, epoch=epoch, old_data=old.data)
+    if content.sha is None:  # gone or unreadable: "does not exist" says more than "changed"
         return changed
-    if isinstance(recorded, str) and recorded != sha:
-        changed["data"] = (f"{old.data} (SHA-256 {recorded[:12]})", str(new.data))
-    elif not isinstance(recorded, str) and new.data != old.data:
+    if content.verdict is not None and content.baseline is not None:
+        if content.verdict != OWN:
+            changed["data"] = (f"{old.data} (SHA-256 {content.baseline[:12]})", str(new.data))
+    elif new.data != old.data:
         # no SHA-256 to compare the new path's content with (an older or hand-edited file; a
         # lost config.json's checkpoint of an earlier linearnets)
         where = "recorded" if (run_dir / CONFIG_FILE).exists() else f"in {CHECKPOINT_FILE}"
@@ -118,30 +129,26 @@ def changes(
 
 
 def content_change(
-    new: LinregConfig, saved: dict[str, Any], *, trained: str | None = None
+    new: LinregConfig,
+    saved: dict[str, Any],
+    *,
+    trained: str | None = None,
+    epoch: int | None = None,
+    old_data: object = None,
 ) -> tuple[str, str] | None:
-    """Return the ``data`` file's SHA-256 as the run records it and as read now, where they
-    differ, else ``None`` (no file, none recorded, or one that cannot be read).
-
-    Never one an earlier resume forced: each resume records the content it continues on
-    (:func:`~linearnets.tasks.linreg_run.write_run_config`) before it trains, so new content
-    since is the file changing after that resume, which nobody forced. Nor the checkpoint's own
-    content (``trained``, its ``extra["data_sha256"]``): the run continues as it trained. The
-    record paired with the file is ``config.json``'s for the file it names, and the
-    checkpoint's for any other (they differ after a forced switch to another file stopped
-    before its first checkpoint, or a hand edit of ``config.json``: the old file was said to
-    have changed from the new file's SHA-256)."""
-    recorded = saved.get("data_sha256")
-    if new.data is None or not isinstance(recorded, str):
+    """Return the SHA-256 the run records for the ``data`` file's path and the one read now,
+    where its content is a change no resume forced (:func:`~linearnets.tasks.resume_data.
+    judge_data`'s ``CHANGED``), else ``None``: not the checkpoint's own content (``trained``),
+    nor what an earlier resume from ``epoch`` forced, at any path (each resume records the
+    content it continues on before it trains, so new content since is the file changing after
+    that resume, which nobody forced). The record paired with the file is ``config.json``'s for
+    the file it names, and the checkpoint's for any other
+    (:func:`~linearnets.tasks.resume_data.recorded_for`). ``old_data``: the checkpoint's file."""
+    content = judge_data(new.data, saved, trained=trained, epoch=epoch, old_data=old_data)
+    if new.data is None or content.verdict != CHANGED or content.sha is None:
         return None
-    sha = data_sha256(new.data)
-    if sha is None or sha == trained:
-        return None
-    section = saved.get("config")
-    named = section.get("data") if isinstance(section, dict) else None
-    if not (isinstance(named, str) and named and _same_path(named, new.data)):
-        recorded = _checkpoint_s(saved, trained)
-    return None if sha == recorded else (recorded, sha)
+    was = recorded_for(new.data, saved, baseline=content.baseline) or content.baseline
+    return None if was is None else (was, content.sha)
 
 
 def checkpoint_sha256(ckpt: Checkpoint | None) -> str | None:
@@ -151,14 +158,6 @@ def checkpoint_sha256(ckpt: Checkpoint | None) -> str | None:
     return sha if isinstance(sha, str) else None
 
 
-def _checkpoint_s(saved: dict[str, Any], trained: str | None) -> Any:
-    """Return the SHA-256 the checkpoint's data file is compared with: its own (``trained``),
-    where ``config.json`` records one too (a ``null`` there is the user's choice: no check),
-    else ``config.json``'s."""
-    recorded = saved.get("data_sha256")
-    return trained if isinstance(trained, str) and isinstance(recorded, str) else recorded
-
-
 def carried(
     changed: dict[str, Any],
     saved: dict[str, Any],
@@ -166,18 +165,25 @@ def carried(
     epoch: int | None,
     new: LinregConfig,
     trained: str | None = None,
+    old_data: object = None,
 ) -> set[str]:
     """Return the settings of ``changed`` whose new value an earlier resume from the checkpoint's
     ``epoch`` forced (``None``: no checkpoint): that resume stopped before its first checkpoint,
-    and ``config.json`` carries its value on, as a softmax resume's does. A ``data`` file whose
-    content is not the one ``config.json`` records (:func:`content_change`) is none: a path
-    forced before said nothing of the content now at it."""
+    and ``config.json`` carries its value on, as a softmax resume's does. A ``data`` file by its
+    content, at any path (:func:`~linearnets.tasks.resume_data.judge_data`'s ``CARRIED``: a moved
+    or copied file forced before was refused as changed from the checkpoint's); by its path only
+    where no content is judged (no SHA-256 recorded, a switch from synthetic data).
+    ``old_data``: the checkpoint's file."""
     if epoch is None:
         return set()
     forced = forced_values_since(saved, epoch)
-    found = {k for k, (_, value) in changed.items() if value in forced.get(k, [])}
-    unforced_content = content_change(new, saved, trained=trained) is not None
-    return found - ({"data"} if unforced_content else set())
+    found = {k for k, (_, value) in changed.items() if k != "data" and value in forced.get(k, [])}
+    if "data" in changed:
+        content = judge_data(new.data, saved, trained=trained, epoch=epoch, old_data=old_data)
+        by_path = content.verdict is None and changed["data"][1] in forced.get("data", [])
+        if content.verdict == CARRIED or by_path:
+            found.add("data")
+    return found
 
 
 def unforced(
@@ -200,7 +206,7 @@ def unforced(
     own = old.data is not None and new.data is not None and _same_path(old.data, new.data)
     forced = forced_values_since(saved, epoch).get("data", []) if epoch is not None else []
     own = own or ("data" not in given and str(new.data) in map(str, forced))
-    sha = content_change(new, saved, trained=trained)
+    sha = content_change(new, saved, trained=trained, epoch=epoch, old_data=old.data)
     content = "data" in changed and sha is not None and own
     switched = content and _switched(old, new)
     settings = {
@@ -283,7 +289,9 @@ def untrained(
         was, now = written(old, new, {k: changed[k] for k in asked})
         # the resume with more epochs needs force=True too, unless an earlier one forced them
         asked_changes = {k: changed[k] for k in asked}
-        forced = carried(asked_changes, saved, epoch=new.epochs, new=new, trained=trained)
+        forced = carried(
+            asked_changes, saved, epoch=new.epochs, new=new, trained=trained, old_data=old.data
+        )
         raise refusals.nothing_left_to_train(
             asked, was, now, run_dir=run_dir, epoch=new.epochs, unforced=bool(set(asked) - forced)
         )

@@ -27,7 +27,6 @@ from linearnets.tasks.linreg_changes import (
     carried,
     changes,
     checkpoint_sha256,
-    content_change,
     named,
     not_config_json_s,
     untrained,
@@ -45,7 +44,10 @@ from linearnets.tasks.linreg_run import (
 from linearnets.tasks.linreg_saved import read_linreg_config
 from linearnets.tasks.logged_epochs import check_logged_epochs
 from linearnets.tasks.resume_data import (
+    CHANGED,
     check_recorded_data,
+    judge_data,
+    recorded_for,
     refuse_checkpoint_data,
     warn_unchecked_content,
 )
@@ -207,7 +209,8 @@ def _resume(
     # a file moved away is told as resume_softmax tells it: the path is the run's, not the caller's
     check_recorded_data(new, saved, given=overrides, run_dir=run_dir)
     trained = checkpoint_sha256(ckpt)
-    changed = changes(old, new, saved, run_dir, trained=trained)
+    epoch = None if ckpt is None else ckpt.epoch
+    changed = changes(old, new, saved, run_dir, trained=trained, epoch=epoch)
     # refused even forced, told before --force is: the weights' size is the data's features
     for key in ("data", "true_w"):
         if ckpt is not None and key in changed:
@@ -218,8 +221,9 @@ def _resume(
         new, changed = untrained(
             old, new, changed, given=overrides, run_dir=run_dir, saved=saved, trained=trained
         )
-    epoch = None if ckpt is None else ckpt.epoch
-    unforced = set(changed) - carried(changed, saved, epoch=epoch, new=new, trained=trained)
+    unforced = set(changed) - carried(
+        changed, saved, epoch=epoch, new=new, trained=trained, old_data=old.data
+    )
     if unforced and not force:
         raise refused(
             old, new, changed, saved, run_dir, given=overrides, epoch=epoch, trained=trained
@@ -233,7 +237,7 @@ def _resume(
             # the settings' own JSON values, as every version wrote them (resume_softmax's are
             # strings): read_linreg_config checks them as such (resume_entries.check_entries)
             "forced": {k: list(v) for k, v in changed.items()}
-            | _forced_content(new, saved, trained=trained),
+            | _forced_content(new, saved, trained=trained, epoch=epoch, old_data=old.data),
             "environment": environment(),
         }
     )
@@ -251,15 +255,25 @@ def _resume(
 
 
 def _forced_content(
-    new: LinregConfig, saved: dict[str, Any], *, trained: str | None
+    new: LinregConfig,
+    saved: dict[str, Any],
+    *,
+    trained: str | None,
+    epoch: int | None,
+    old_data: object,
 ) -> dict[str, list[str]]:
     """Return the ``forced`` record of the data file's new content, ``data_sha256`` as ``[old,
-    new]``, as a softmax resume records it (``{}`` where it is the content recorded): a resume
-    stopped before its first checkpoint leaves the checkpoint of the old content, whose
-    ``extra["data_sha256"]`` this record accounts for (:func:`refuse_checkpoint_data`); none where
-    the file holds the content the checkpoint (``trained``) was trained on."""
-    sha = content_change(new, saved, trained=trained)
-    return {} if sha is None else {"data_sha256": list(sha)}
+    new]``, as a softmax resume records it: the content the checkpoint was trained on, then the
+    file's (a second forced switch from b to d recorded b's, though the checkpoint was trained on
+    a). A resume stopped before its first checkpoint leaves the checkpoint of the old content,
+    whose ``extra["data_sha256"]`` this record accounts for (:func:`refuse_checkpoint_data`).
+    ``{}`` where the content is no change a resume forces now: the checkpoint's own, or one an
+    earlier resume from ``epoch`` forced (:func:`~linearnets.tasks.resume_data.judge_data`)."""
+    content = judge_data(new.data, saved, trained=trained, epoch=epoch, old_data=old_data)
+    if new.data is None or content.verdict != CHANGED or content.sha is None:
+        return {}
+    was = content.baseline or recorded_for(new.data, saved, baseline=None)
+    return {} if was is None else {"data_sha256": [was, content.sha]}
 
 
 def _saved_settings(values: dict[str, Any]) -> dict[str, Any]:

@@ -227,6 +227,7 @@ def _resume(
         force=force,
         given=overrides,
         untrained=ckpt.epoch == new.epochs,
+        trained=ckpt.extra.get("data_sha256"),
     )
     check_epochs_left(run_dir, ckpt.epoch, new, given="epochs" in overrides)
     if ckpt.epoch == new.epochs:  # trains nothing: the run ends with the checkpoint's settings
@@ -237,7 +238,15 @@ def _resume(
             saved, num_threads=new.num_threads, world_size=exp.dist.world_size, epoch=ckpt.epoch
         )
         warn_unchecked_content(new, saved, run_dir=run_dir)
-    data = data_change(saved, exp, run_dir, force=force, trained=ckpt.extra.get("data_sha256"))
+    data = data_change(
+        saved,
+        exp,
+        run_dir,
+        force=force,
+        trained=ckpt.extra.get("data_sha256"),
+        epoch=ckpt.epoch,
+        old_data=old.data,
+    )
     if data is not None:
         changed["data_sha256"] = data
     restore_states(exp, ckpt, old, changed)

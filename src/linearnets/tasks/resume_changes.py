@@ -25,7 +25,7 @@ from typing import Any
 
 from linearnets.config import RESULT_SETTINGS, SoftmaxConfig
 from linearnets.tasks import resume_refusals as refusals
-from linearnets.tasks.resume_data import same_content
+from linearnets.tasks.resume_data import CARRIED, CHANGED, OWN, DataContent, judge_data
 from linearnets.tasks.resume_entries import forced_since
 
 __all__ = [
@@ -48,12 +48,16 @@ def changed_settings(
     force: bool,
     given: Collection[str],
     untrained: bool = False,
+    trained: object = None,
 ) -> dict[str, tuple[Any, Any]]:
     """Return the result settings ``new`` changes from ``old``, as (old, new) pairs.
 
-    A new ``data`` path whose file has the SHA-256 ``config.json`` recorded is the same data,
-    moved: no change (the new path is recorded with the resume). Nor is ``resize=28`` beside
-    none on Fashion-MNIST: its images are 28×28, and a resize to their own size resamples nothing.
+    A ``data`` file is judged by its content (:func:`~linearnets.tasks.resume_data.judge_data`),
+    whatever its path: the checkpoint's own (``trained``, its ``extra["data_sha256"]``), moved or
+    copied, is no change (the new path is recorded with the resume); what an earlier forced resume
+    from ``epoch`` switched to carries on as forced; other content is a change, named with the
+    checkpoint's file and its SHA-256. Nor is ``resize=28`` beside none on Fashion-MNIST: its
+    images are 28×28, and a resize to their own size resamples nothing.
 
     Args:
         old: the checkpoint's settings.
@@ -62,6 +66,7 @@ def changed_settings(
         given: the settings the caller passed; a change in another one is ``config.json``
             disagreeing with the checkpoint, and is named so.
         untrained: the resume trains no epoch (the checkpoint's ``epoch`` is the run's last).
+        trained: the checkpoint's ``extra["data_sha256"]``.
 
     Raises:
         UsageError: a change not forced now, nor by an earlier resume from ``epoch``; or, where
@@ -71,13 +76,18 @@ def changed_settings(
     """
     changed = {k: (getattr(old, k), getattr(new, k)) for k in RESULT_SETTINGS}
     changed = {k: v for k, v in changed.items() if v[0] != v[1]}
-    if "data" in changed and same_content(saved, new):
+    content = judge_data(new.data, saved, trained=trained, epoch=epoch, old_data=old.data)
+    if "data" in changed and content.verdict == OWN:
         del changed["data"]
     if "resize" in changed and _same_side(old, new):
         del changed["resize"]
     asked = [k for k in changed if k in given]
     forced_before = forced_since(saved, epoch)
-    unforced = [k for k, v in changed.items() if str(v[1]) not in forced_before.get(k, ())]
+    unforced = [
+        k
+        for k, v in changed.items()
+        if not _forced_before(k, str(v[1]), forced_before, content, saved=saved)
+    ]
     if untrained and asked:  # forced or not: no epoch is left to take a step with them
         raise refusals.nothing_left_to_train(
             asked,
@@ -90,13 +100,34 @@ def changed_settings(
     if unforced and not force:
         raise refusals.unforced_change(
             unforced,
-            _written(unforced, old),
+            _written(unforced, old, sha=content.baseline if content.verdict else None),
             _written(unforced, new),
             given=given,
             run_dir=run_dir,
             recorded=old.data,
         )
     return changed
+
+
+def _forced_before(
+    key: str,
+    value: str,
+    forced: dict[str, set[str]],
+    content: DataContent,
+    *,
+    saved: dict[str, Any],
+) -> bool:
+    """Whether an earlier resume from the checkpoint's epoch forced ``key``'s new ``value``: a
+    ``data`` file judged by its content (``content``), carried at any path; new content at the
+    path ``config.json`` names (forced before) is :func:`~linearnets.tasks.resume_data.data_change`'s
+    to name, as changed since; a path forced before holding other content is a change."""
+    if key != "data" or content.verdict is None:
+        return value in forced.get(key, ())
+    if content.verdict == CARRIED:
+        return True
+    section = saved.get("config")
+    named = section.get("data") if isinstance(section, dict) else None
+    return content.verdict == CHANGED and value == named and value in forced.get(key, ())
 
 
 def untrained_changes_dropped(
@@ -165,6 +196,13 @@ def differences(
     return refusals.differences(keys, was, now, given=given, run_dir=run_dir)
 
 
-def _written(keys: Sequence[str], config: SoftmaxConfig) -> dict[str, str]:
-    """Return each of ``keys`` in ``config`` as :func:`_shown` writes it."""
-    return {k: _shown(k, config) for k in keys}
+def _written(
+    keys: Sequence[str], config: SoftmaxConfig, *, sha: str | None = None
+) -> dict[str, str]:
+    """Return each of ``keys`` in ``config`` as :func:`_shown` writes it; a ``data`` file with
+    its content's SHA-256 ``sha`` where given (``'a.npz (SHA-256 3f85612fd661)'``, as a
+    linear-regression resume names it)."""
+    written = {k: _shown(k, config) for k in keys}
+    if sha is not None and "data" in written and config.data is not None:
+        written["data"] = repr(f"{config.data} (SHA-256 {sha[:12]})")
+    return written

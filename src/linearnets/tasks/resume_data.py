@@ -3,8 +3,9 @@
 A run records its ``data`` file's absolute path in ``config.json``'s ``config`` section and its
 SHA-256 beside it (``data_sha256``). A resume refuses a recorded file that is gone, or named by a
 relative path (a hand edit: it was looked for in the current folder), and a file whose content
-changed unless forced; a file that moved (the SHA-256 recorded, at a new path) is the same data
-(:func:`same_content`). Where ``config.json`` is lost, its checkpoint's record of the SHA-256
+changed unless forced. A file is judged by its content, whatever its path (:func:`judge_data`):
+the checkpoint's own continues unforced, moved or copied; what an earlier forced resume from its
+epoch switched to carries on as forced; anything else is a change. Where ``config.json`` is lost, its checkpoint's record of the SHA-256
 stands in (:func:`~linearnets.tasks.resume_saved.config_from_checkpoint`), checked alike; a
 checkpoint of an earlier linearnets holds none, which the messages say
 (:func:`no_sha256_recorded`), and the resume warns that the content goes unchecked
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,14 +48,19 @@ if TYPE_CHECKING:
     from linearnets.training.checkpoint import Checkpoint
 
 __all__ = [
+    "CARRIED",
+    "CHANGED",
+    "OWN",
+    "DataContent",
     "check_recorded_data",
     "content_changed",
     "data_change",
+    "judge_data",
     "no_sha256_recorded",
     "original_file_fix",
+    "recorded_for",
     "refuse_checkpoint_data",
     "refuse_data_beside",
-    "same_content",
     "warn_unchecked_content",
 ]
 
@@ -234,6 +241,103 @@ def _found_copy() -> str:
     return f"; a copy is found here ({found.source}): pass data_dir={where!r} to resume on it"
 
 
+# how a data file's content stands to the checkpoint's (judge_data)
+OWN = "own"  # the content the checkpoint was trained on: no change, at any path
+CARRIED = "carried"  # what an earlier forced resume from its epoch switched to: forced before
+CHANGED = "changed"  # neither: a change that needs force
+
+
+@dataclass(frozen=True)
+class DataContent:
+    """A data file's content as a resume judges it (:func:`judge_data`).
+
+    Attributes:
+        verdict: :data:`OWN`, :data:`CARRIED` or :data:`CHANGED`; ``None`` where the content is
+            not judged (no file, one that cannot be read, or no SHA-256 to compare it with).
+        sha: the file's SHA-256 now (``None``: no file, or unreadable).
+        baseline: the SHA-256 of the content the checkpoint was trained on (``None``: none known).
+    """
+
+    verdict: str | None
+    sha: str | None
+    baseline: str | None
+
+
+def _baseline(saved: dict[str, Any], *, trained: object, old_data: object) -> str | None:
+    """Return the SHA-256 of the content the checkpoint was trained on: its own record
+    (``trained``, its ``extra["data_sha256"]``), else ``config.json``'s (a checkpoint of an
+    earlier linearnets, or none: a run starting over); ``None`` where it trained on no file
+    (``old_data``) or ``config.json`` records ``null`` (the user's choice: no check)."""
+    recorded = saved.get("data_sha256")
+    if old_data is None or recorded is None:
+        return None
+    if isinstance(trained, str):
+        return trained
+    return recorded if isinstance(recorded, str) else None
+
+
+def judge_data(
+    data: str | Path | None,
+    saved: dict[str, Any],
+    *,
+    trained: object,
+    epoch: int | None,
+    old_data: object,
+    sha: str | None = None,
+) -> DataContent:
+    """Judge the ``data`` file a resume continues on by its content, whatever its path: the
+    checkpoint's own (:data:`OWN`, continues unforced), what an earlier forced resume from the
+    checkpoint's ``epoch`` switched to (:data:`CARRIED`: ``config.json``'s ``data_sha256``, and
+    each ``forced`` record's, at any path: moved or copied), or else :data:`CHANGED`, a change
+    that needs force (after a forced switch from no file, the content forced is compared alone).
+    Not judged where ``config.json`` records ``null`` (the user's choice: no check), nor with
+    nothing to compare. Shared by both tasks' resumes (paths compared alone, a moved copy of the
+    file forced before, or of the checkpoint's own, was refused as a new file).
+
+    Args:
+        saved: the run's ``config.json`` (its ``data_sha256``, its ``resumes``).
+        trained: the checkpoint's ``extra["data_sha256"]`` (``None``: no checkpoint, or none).
+        epoch: the checkpoint's epoch (``None``: no checkpoint, nothing carried).
+        old_data: the file the checkpoint was trained on (``None``: none).
+        sha: the file's SHA-256 where the caller read it already.
+    """
+    baseline = _baseline(saved, trained=trained, old_data=old_data)
+    if data is None:
+        return DataContent(None, None, baseline)
+    if sha is None:
+        sha = _sha256_or_none(Path(data))
+    recorded = saved.get("data_sha256")
+    if sha is None or recorded is None:  # null: the user's choice
+        return DataContent(None, sha, baseline)
+    if sha == baseline:
+        return DataContent(OWN, sha, baseline)
+    forced = forced_values_since(saved, epoch) if epoch is not None else {}
+    carried = {*forced.get("data_sha256", []), *([recorded] if isinstance(recorded, str) else [])}
+    if baseline is None and not carried:  # nothing to compare the content with
+        return DataContent(None, sha, baseline)
+    return DataContent(CARRIED if sha in carried else CHANGED, sha, baseline)
+
+
+def recorded_for(data: str | Path, saved: dict[str, Any], *, baseline: str | None) -> str | None:
+    """Return the SHA-256 the run records for the file at ``data``'s path: ``config.json``'s for
+    the file it names, else the checkpoint's content (``baseline``) for any other (each path is
+    named with its own: the checkpoint's file was said to have changed from another's)."""
+    section = saved.get("config")
+    named = section.get("data") if isinstance(section, dict) else None
+    recorded = saved.get("data_sha256")
+    if isinstance(named, str) and named and isinstance(recorded, str) and _same_path(named, data):
+        return recorded
+    return baseline
+
+
+def _same_path(a: str | Path, b: str | Path) -> bool:
+    """Whether ``a`` and ``b`` name the same file (one path given as typed, one as recorded)."""
+    return Path(a).expanduser().resolve() == Path(b).expanduser().resolve()
+
+
+_CONTINUED = object()  # data_change's old_data left out: the file continued on is the checkpoint's
+
+
 def data_change(
     saved: dict[str, Any],
     exp: Experiment,
@@ -241,22 +345,32 @@ def data_change(
     *,
     force: bool,
     trained: object = None,
+    epoch: int | None = None,
+    old_data: object = _CONTINUED,
 ) -> tuple[str, str] | None:
-    """Return the ``data`` file's (old, new) SHA-256 when its content changed, else ``None``:
-    never where it holds the content the checkpoint was trained on (``trained``, its
-    ``extra["data_sha256"]``), whatever ``config.json`` records (after a forced switch to another
-    file stopped before its first checkpoint, the checkpoint's own file was said to have changed
-    from the other file's SHA-256).
+    """Return the SHA-256 of the ``data`` content the checkpoint was trained on and the file's
+    now, where the content is a change that needs force (:func:`judge_data`'s
+    :data:`CHANGED`), else ``None``: never the checkpoint's own content (``trained``), nor what
+    an earlier forced resume from ``epoch`` switched to, at any path. ``old_data``: the
+    checkpoint's file (by default the file continued on). The record pairs the checkpoint's
+    content with the new (a forced switch from b to d recorded b's, though the checkpoint was
+    trained on a); the refusal names the file with its own SHA-256 (:func:`recorded_for`).
 
     Raises:
         UsageError: it changed and ``force`` is off.
     """
-    was, now = saved.get("data_sha256"), exp.data_sha256
-    if not isinstance(was, str) or now is None or now in (was, trained):
+    data = exp.config.data
+    old = data if old_data is _CONTINUED else old_data
+    content = judge_data(
+        data, saved, trained=trained, epoch=epoch, old_data=old, sha=exp.data_sha256
+    )
+    now = content.sha
+    own = None if data is None else recorded_for(data, saved, baseline=content.baseline)
+    if content.verdict != CHANGED or own is None or now is None:
         return None
     if not force:
-        raise UsageError(content_changed(exp.config.data, was, now, run_dir))
-    return was, now
+        raise UsageError(content_changed(data, own, now, run_dir))
+    return content.baseline or own, now
 
 
 def original_file_fix(recorded: str | Path | None) -> str | None:
@@ -289,17 +403,6 @@ def content_changed(data: object, was: str, now: str, run_dir: Path, *, fix: boo
         f"{change}, which would change its result; put the original file back, or pass "
         "force=True to continue on the new content"
     )
-
-
-def same_content(saved: dict[str, Any], new: SoftmaxConfig) -> bool:
-    """Return whether ``new.data`` is a file with the SHA-256 the run recorded (the file, moved)."""
-    was = saved.get("data_sha256")
-    if not isinstance(was, str) or new.data is None or not Path(new.data).is_file():
-        return False
-    try:
-        return sha256_file(Path(new.data)) == was
-    except OSError:  # unreadable: a change, and reading the data names the problem
-        return False
 
 
 def _sha256_or_none(path: Path) -> str | None:
