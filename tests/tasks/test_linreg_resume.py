@@ -1055,9 +1055,9 @@ def test_a_data_path_in_config_json_is_checked_as_a_path_before_it_is_made_absol
 
 
 def test_a_moved_data_file_without_a_recorded_sha_is_a_change(tmp_path: Path) -> None:
-    """A config.json without data_sha256 (older, or edited by hand) gives nothing to check a new
-    path's content against: it is refused unless forced, as resume_softmax refuses it (it was
-    taken as the same data, whatever the file held). The run's own path still resumes."""
+    """A config.json whose data_sha256 is null (none recorded, set so by hand) gives nothing to
+    check a new path's content against: it is refused unless forced, as resume_softmax refuses it
+    (it was taken as the same data, whatever the file held). The run's own path still resumes."""
     X = torch.randn(30, 2, generator=torch.Generator().manual_seed(1))
     rows = [f"{a:.6f},{b:.6f},{a - b:.6f}" for a, b in X.tolist()]
     (tmp_path / "d.csv").write_text("\n".join(rows) + "\n")
@@ -1065,7 +1065,7 @@ def test_a_moved_data_file_without_a_recorded_sha_is_a_change(tmp_path: Path) ->
     out = tmp_path / "run"
     ln.run_linreg(ln.LinregConfig(data=tmp_path / "d.csv", epochs=1, lr=0.01, out=out))
     saved = json.loads((out / "config.json").read_text())
-    del saved["data_sha256"]
+    saved["data_sha256"] = None
     (out / "config.json").write_text(json.dumps(saved))
     with pytest.raises(UsageError) as info:
         resume_linreg(out, data=tmp_path / "other.csv", epochs=2)
@@ -2158,3 +2158,31 @@ def test_the_file_a_forced_switch_carried_continues_moved_or_copied(tmp_path: Pa
     sha_a = hashlib.sha256(a.read_bytes()).hexdigest()
     forced = json.loads((out / "config.json").read_text())["resumes"][-1]["forced"]
     assert forced == {"data": [f"{a} (SHA-256 {sha_a[:12]})", str(moved)]}  # b's, carried
+
+
+def test_a_data_sha256_deleted_from_config_json_is_checked_against_the_checkpoints(
+    tmp_path: Path,
+) -> None:
+    """config.json's data_sha256 deleted and the file edited: the resume trained on the new
+    content silently, though checkpoint.pt records the content it was trained on. It is
+    compared with the checkpoint's record, refused as a change unless forced; a null there is
+    the user's choice (docs/cli.md): no check."""
+    path = _rows_file(tmp_path / "d.csv", 0)
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(data=path, epochs=1, lr=0.01, out=out))
+    saved = json.loads((out / "config.json").read_text())
+    del saved["data_sha256"]
+    (out / "config.json").write_text(json.dumps(saved))
+    _rows_file(path, 1)
+    now = hashlib.sha256(path.read_bytes()).hexdigest()
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=2)
+    assert str(info.value) == (
+        f"data={str(path)!r} changed since the run in {out} started (SHA-256 {sha[:12]}… then, "
+        f"{now[:12]}… now), which would change its result; put the original file back, or pass "
+        "force=True to continue on the new content"
+    )
+    saved["data_sha256"] = None
+    (out / "config.json").write_text(json.dumps(saved))
+    assert len(resume_linreg(out, epochs=2).history.epochs) == 2

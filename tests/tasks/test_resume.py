@@ -1677,3 +1677,30 @@ def test_a_file_after_two_forced_switches_is_named_with_its_own_sha256(tmp_path:
     resume_softmax(run, data=b)
     resume_softmax(reference, epochs=3, data=b, force=True)
     _assert_same_weights_and_metrics(run, reference)
+
+
+def test_a_data_sha256_deleted_from_config_json_is_checked_against_the_checkpoints(
+    tmp_path: Path,
+) -> None:
+    """config.json's data_sha256 deleted and the file edited: the resume trained on the new
+    content silently, though checkpoint.pt records the content it was trained on. It is refused
+    as a change unless forced, as with the record in place."""
+    path = tmp_path / "d.npz"
+    _blobs(path, 1)
+    sha = _sha(path)
+    run = tmp_path / "run"
+    run_softmax(SoftmaxConfig(data=path, plot="none", batch_size=16, epochs=1, out=run))
+    saved = json.loads((run / "config.json").read_text())
+    del saved["data_sha256"]
+    (run / "config.json").write_text(json.dumps(saved))
+    _blobs(path, 2)
+    with pytest.raises(UsageError) as info:
+        resume_softmax(run, epochs=2)
+    assert str(info.value) == (
+        f"data={str(path)!r} changed since the run in {run} started (SHA-256 {sha[:12]}… then, "
+        f"{_sha(path)[:12]}… now), which would change its result; put the original file back, or "
+        "pass force=True to continue on the new content"
+    )
+    resume_softmax(run, epochs=2, force=True)
+    forced = json.loads((run / "config.json").read_text())["resumes"][-1]["forced"]
+    assert forced == {"data_sha256": [sha, _sha(path)]}

@@ -267,9 +267,11 @@ def _baseline(saved: dict[str, Any], *, trained: object, old_data: object) -> st
     """Return the SHA-256 of the content the checkpoint was trained on: its own record
     (``trained``, its ``extra["data_sha256"]``), else ``config.json``'s (a checkpoint of an
     earlier linearnets, or none: a run starting over); ``None`` where it trained on no file
-    (``old_data``) or ``config.json`` records ``null`` (the user's choice: no check)."""
+    (``old_data``) or ``config.json`` records ``null`` (the user's choice: no check). A record
+    deleted from ``config.json`` is no such choice: the checkpoint's is compared (changed content
+    trained on silently, though the checkpoint records the content it was trained on)."""
     recorded = saved.get("data_sha256")
-    if old_data is None or recorded is None:
+    if old_data is None or ("data_sha256" in saved and recorded is None):
         return None
     if isinstance(trained, str):
         return trained
@@ -307,7 +309,7 @@ def judge_data(
     if sha is None:
         sha = _sha256_or_none(Path(data))
     recorded = saved.get("data_sha256")
-    if sha is None or recorded is None:  # null: the user's choice
+    if sha is None or ("data_sha256" in saved and recorded is None):  # null: the user's choice
         return DataContent(None, sha, baseline)
     if sha == baseline:
         return DataContent(OWN, sha, baseline)
