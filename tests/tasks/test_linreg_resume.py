@@ -2186,3 +2186,33 @@ def test_a_data_sha256_deleted_from_config_json_is_checked_against_the_checkpoin
     saved["data_sha256"] = None
     (out / "config.json").write_text(json.dumps(saved))
     assert len(resume_linreg(out, epochs=2).history.epochs) == 2
+
+
+_RUN_STOP_NOTE = (
+    "the run was stopped by a KeyboardInterrupt raised in it (by a callback) before its first "
+    "checkpoint was kept, so no epoch of it is kept to resume from; the same call starts it over"
+)
+
+
+def test_a_callbacks_interrupt_before_any_checkpoint_drops_fits_advice(tmp_path: Path) -> None:
+    """A callback's bare KeyboardInterrupt out of run_linreg or resume_linreg, no checkpoint kept,
+    carried fit's note "To go on, call fit again with start_epoch=0 and history=that History",
+    advice for a caller of fit, which the caller of a whole run never was. It says the run's."""
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, out=out))
+    for name in ("checkpoint.pt", "results.json", "metrics.jsonl", "metrics.csv"):
+        (out / name).unlink()
+    calls = [
+        lambda: resume_linreg(out, callbacks=[_StopAtFirstStep()]),
+        lambda: ln.run_linreg(
+            ln.LinregConfig(out=tmp_path / "new"), callbacks=[_StopAtFirstStep()]
+        ),
+    ]
+    for call in calls:
+        with pytest.raises(KeyboardInterrupt) as caught:
+            call()
+        assert type(caught.value) is KeyboardInterrupt
+        assert caught.value.__notes__ == [_RUN_STOP_NOTE]
+        render = caught.value._render_traceback_()  # type: ignore[attr-defined]
+        assert render == [f"KeyboardInterrupt: {_RUN_STOP_NOTE}"]
+    assert len(resume_linreg(out).history.epochs) == 1  # the same call starts it over

@@ -809,6 +809,15 @@ def test_a_callbacks_own_keyboard_interrupt_before_the_first_checkpoint_leaves_t
     with pytest.raises(KeyboardInterrupt) as caught:
         run_softmax(config, callbacks=[StopNow(hook, 1)])
     assert type(caught.value) is KeyboardInterrupt
+    # the run's word, not fit's note ("call fit again with start_epoch=0 and history=..."): the
+    # caller of run_softmax never called fit
+    said = (
+        "the run was stopped by a KeyboardInterrupt raised in it (by a callback) before its first "
+        "checkpoint was kept, so no epoch of it is kept to resume from; the same call starts it "
+        "over"
+    )
+    assert caught.value.__notes__ == [said]
+    assert caught.value._render_traceback_() == [f"KeyboardInterrupt: {said}"]  # type: ignore[attr-defined]
     assert not out.exists()
     assert len(run_softmax(config).history.epochs) == 3
 

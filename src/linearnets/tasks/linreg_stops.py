@@ -12,7 +12,7 @@ from pathlib import Path
 from linearnets._signals import first_signal
 from linearnets._text import shown_path
 from linearnets.errors import DivergenceError
-from linearnets.tasks.stopping import RunPosition, raised_in_run
+from linearnets.tasks.stopping import RunPosition, raised_in_run, run_stop_note
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.guard_messages import smaller_lr
 from linearnets.training.interrupt import TrainingInterrupted, stop_behind
@@ -82,7 +82,7 @@ def user_stop(
         return stop_named(first, run_dir)
     if kept is None:
         setattr(exc, _CALLBACK_S, True)  # for stop_named, which a resume's stop passes through
-        return exc
+        return run_stop_note(exc)
     stopped = raised_in_run(exc, where=where, kept=kept)
     name_resume(stopped, run_dir, kept)
     return stopped

@@ -16,12 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._signals import first_signal
-from linearnets.errors import CheckpointError, LinearnetsError, RunFileError, UsageError
+from linearnets.errors import (
+    CheckpointError,
+    LinearnetsError,
+    RunFileError,
+    UsageError,
+    one_line_in_ipython,
+)
 from linearnets.tasks.experiment import Experiment
 from linearnets.tasks.resume_advice import checkpoint_epoch, launched_again, name_launch
 from linearnets.tasks.run_failures import LARGE_FEATURES, diverged, peer_lost
 from linearnets.training.callback_base import Callback
 from linearnets.training.checkpoint import CheckpointCallback
+from linearnets.training.fit_hooks import FIT_STOP_NOTE
 from linearnets.training.history import EpochMetrics
 from linearnets.training.interrupt import (
     TrainingInterrupted,
@@ -248,10 +255,29 @@ def user_stop(
         return first
     kept = checkpoint_epoch(exp, checkpoint, start_epoch, finished=start_epoch)
     if kept is None:
-        return exc
+        return run_stop_note(exc)
     stopped = raised_in_run(exc, where=where, kept=kept)
     name_resume(stopped, exp, run_dir, checkpoint, start_epoch)
     return stopped
+
+
+def run_stop_note(exc: KeyboardInterrupt) -> KeyboardInterrupt:
+    """Return ``exc``, a callback's ``KeyboardInterrupt`` going on out of a whole run (either
+    task's, or its resume) before it kept a checkpoint, with fit's note (and its one line in
+    IPython) replaced by the run's: "call fit again with start_epoch=0 and history=..." was
+    advice for a caller of ``fit``, which the caller of ``run_linreg`` never was."""
+    notes = getattr(exc, "__notes__", None)
+    if isinstance(notes, list):
+        notes[:] = [n for n in notes if not (isinstance(n, str) and n.startswith(FIT_STOP_NOTE))]
+    said = (
+        "the run was stopped by a KeyboardInterrupt raised in it (by a callback) before its first "
+        "checkpoint was kept, so no epoch of it is kept to resume from; the same call starts it "
+        "over"
+    )
+    one_line_in_ipython(exc, said)
+    if hasattr(exc, "add_note"):  # Python 3.11+: shown under the traceback
+        exc.add_note(said)
+    return exc
 
 
 def raised_in_run(

@@ -15,6 +15,9 @@ from linearnets.errors import DivergenceError, one_line_in_ipython
 from linearnets.training.evaluation import Batches
 from linearnets.training.history import History
 
+# how keep_history's note starts: a whole run, which never called fit, drops it (run_stop_note)
+FIT_STOP_NOTE = "fit was interrupted after"
+
 
 def on_stop(
     exc: BaseException,
@@ -44,7 +47,7 @@ def keep_history(exc: KeyboardInterrupt, history: History) -> None:
     exc.history = history  # type: ignore[attr-defined]
     one_line_in_ipython(
         exc,
-        f"fit was interrupted after {done} finished epoch(s); the model keeps the weights of its "
+        f"{FIT_STOP_NOTE} {done} finished epoch(s); the model keeps the weights of its "
         "last step, and this exception their metrics: import sys; history = "
         "sys.last_value.history (in the next cell). To go on, call fit again with "
         f"start_epoch={done} and history=history (a history passed to fit is extended in place, "
@@ -52,7 +55,7 @@ def keep_history(exc: KeyboardInterrupt, history: History) -> None:
     )
     if hasattr(exc, "add_note"):  # Python 3.11+: shown under the traceback
         exc.add_note(
-            f"fit was interrupted after {done} finished epoch(s), whose metrics are this "
+            f"{FIT_STOP_NOTE} {done} finished epoch(s), whose metrics are this "
             "exception's .history; the model keeps the weights of its last step. To go on, call "
             f"fit again with start_epoch={done} and history=that History (a history passed to "
             "fit is extended in place, so it keeps them however fit stops)"
