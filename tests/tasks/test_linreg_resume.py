@@ -2040,10 +2040,12 @@ def test_the_checkpoints_own_file_continues_after_a_forced_switch_stopped_before
     assert sha_a is not None
     with pytest.raises(UsageError) as info:
         resume_linreg(copy, data=c)
+    # leaving it out continues on b, the forced switch carried (not "to resume the run as it was")
     assert str(info.value) == (
         f"data changed from '{a} (SHA-256 {sha_a[:12]})' to '{c}': the run in {copy} was trained "
-        "with the first, and a changed setting changes its result; leave it out to resume the "
-        "run as it was, or pass force=True to continue with it"
+        f"with the first, and a changed setting changes its result; leave it out to continue "
+        f"with data='{b}', as an earlier resume from epoch 1 forced, or pass force=True to "
+        "continue with it"
     )
     resumed = resume_linreg(out, data=a)
     saved = json.loads((out / "config.json").read_text())
@@ -2216,3 +2218,29 @@ def test_a_callbacks_interrupt_before_any_checkpoint_drops_fits_advice(tmp_path:
         render = caught.value._render_traceback_()  # type: ignore[attr-defined]
         assert render == [f"KeyboardInterrupt: {_RUN_STOP_NOTE}"]
     assert len(resume_linreg(out).history.epochs) == 1  # the same call starts it over
+
+
+def test_a_given_change_beside_a_hand_edited_config_json_is_offered_the_checkpoints_value(
+    tmp_path: Path,
+) -> None:
+    """config.json edited to lr 0.05, the checkpoint trained at 0.03, resumed with lr=0.07: told
+    "leave it out to resume the run as it was", though leaving it out was refused next
+    (config.json's 0.05). The fix that works, lr=0.03, is offered."""
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, lr=0.03, out=out))
+    saved = json.loads((out / "config.json").read_text())
+    saved["config"]["lr"] = 0.05
+    (out / "config.json").write_text(json.dumps(saved))
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=2, lr=0.07)
+    assert str(info.value) == (
+        f"lr changed from 0.03 to 0.07: the run in {out} was trained with the first, and a "
+        "changed setting changes its result; pass lr=0.03 to resume the run as it was (left out, "
+        "config.json's lr=0.05 is taken, which the checkpoint was not trained with), or pass "
+        "force=True to continue with it"
+    )
+    with pytest.raises(UsageError, match=r"asks for lr=0\.05 \(a checkpoint from another run\?\)"):
+        resume_linreg(out, epochs=2)
+    resumed = resume_linreg(out, epochs=2, lr=0.03)
+    never = ln.run_linreg(ln.LinregConfig(epochs=2, lr=0.03))
+    assert (resumed.w, resumed.b, _losses(resumed)) == (never.w, never.b, _losses(never))

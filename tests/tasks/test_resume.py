@@ -1671,8 +1671,9 @@ def test_a_file_after_two_forced_switches_is_named_with_its_own_sha256(tmp_path:
         resume_softmax(copy, data=tmp_path / "e.npz")
     assert str(info.value) == (
         f"data changed from '{a} (SHA-256 {_sha(a)[:12]})' to '{tmp_path / 'e.npz'}' since the "
-        f"run in {copy} started, which would change its result; drop the option to continue the "
-        "same run, or pass force=True to continue with the new value"
+        f"run in {copy} started, which would change its result; drop the option to continue with "
+        f"data='{d}', as an earlier resume from epoch 2 forced, or pass force=True to continue "
+        "with the new value"
     )
     resume_softmax(run, data=b)
     resume_softmax(reference, epochs=3, data=b, force=True)
@@ -1704,3 +1705,28 @@ def test_a_data_sha256_deleted_from_config_json_is_checked_against_the_checkpoin
     resume_softmax(run, epochs=2, force=True)
     forced = json.loads((run / "config.json").read_text())["resumes"][-1]["forced"]
     assert forced == {"data_sha256": [sha, _sha(path)]}
+
+
+def test_a_given_change_beside_a_hand_edited_config_json_is_offered_the_checkpoints_value(
+    tmp_path: Path,
+) -> None:
+    """As resume_linreg: "drop the option to continue the same run" was refused next, dropped
+    (config.json's lr 0.05, a hand edit); lr=0.1, the checkpoint's, is offered."""
+    _blobs(tmp_path / "d.npz", 1)
+    base = {"data": tmp_path / "d.npz", "plot": "none", "batch_size": 16, "lr": 0.1}
+    run_softmax(SoftmaxConfig(**base, epochs=2, out=tmp_path / "whole"))
+    run = tmp_path / "run"
+    run_softmax(SoftmaxConfig(**base, epochs=1, out=run))
+    saved = json.loads((run / "config.json").read_text())
+    saved["config"]["lr"] = 0.05
+    (run / "config.json").write_text(json.dumps(saved))
+    with pytest.raises(UsageError) as info:
+        resume_softmax(run, epochs=2, lr=0.07)
+    assert str(info.value) == (
+        f"lr changed from 0.1 to 0.07 since the run in {run} started, which would change its "
+        "result; pass lr=0.1 to continue the same run (left out, config.json's lr=0.05 is taken, "
+        "which the checkpoint was not trained with), or pass force=True to continue with the new "
+        "value"
+    )
+    resume_softmax(run, epochs=2, lr=0.1)
+    _assert_same_weights_and_metrics(run, tmp_path / "whole")

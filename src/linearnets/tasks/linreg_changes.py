@@ -196,13 +196,15 @@ def unforced(
     given: Collection[str],
     epoch: int | None = None,
     trained: str | None = None,
+    left: LinregConfig | None = None,
 ) -> UsageError:
     """Return the refusal of the unforced ``changed`` settings: those ``given`` left out, or
     forced; the run's own data file (the checkpoint's path, or one an earlier resume from its
     ``epoch`` forced) whose content changed, put back (leaving out a ``data`` never passed was no
     fix, nor leaving out the run's own path), as resume_softmax says it; a setting not given,
     ``config.json`` disagreeing with the checkpoint, named so (a ``data`` path edited into it too:
-    its file's content was said to have changed)."""
+    its file's content was said to have changed). ``left``: ``config.json``'s settings, which a
+    given setting left out continues with (:func:`_left_out`)."""
     own = old.data is not None and new.data is not None and _same_path(old.data, new.data)
     forced = forced_values_since(saved, epoch).get("data", []) if epoch is not None else []
     own = own or ("data" not in given and str(new.data) in map(str, forced))
@@ -229,7 +231,8 @@ def unforced(
     if not content:
         # leaving a new data path out resumes on the run's own file: refused where it is gone
         gone = original_file_fix(old.data) if "data" in settings else None
-        fix = "leave it out to resume the run as it was,"
+        kept = _left_out(old, left, settings, saved, epoch=epoch, trained=trained)
+        fix = f"{kept or 'leave it out to resume the run as it was'},"
         if gone is not None:
             others = " and leave the other changed settings out" if len(settings) > 1 else ""
             fix = f"to resume the run as it was, {gone}{others};"
@@ -242,6 +245,49 @@ def unforced(
         f"{said}, and {file}: each changes the run's result; leave the changed {them} out "
         "and put the original file back to resume the run as it was, or pass force=True to "
         f"continue with {'both' if len(settings) == 1 else 'them all'}"
+    )
+
+
+def _left_out(
+    old: LinregConfig,
+    left: LinregConfig | None,
+    keys: Collection[str],
+    saved: dict[str, Any],
+    *,
+    epoch: int | None,
+    trained: str | None,
+) -> str | None:
+    """Return the fix of the given changes ``keys`` where leaving them out does not resume the
+    run as it was (:func:`~linearnets.tasks.resume_refusals.left_out_fix`): ``config.json``'s
+    value (``left``'s) is one an earlier resume from ``epoch`` forced (a data file by its content:
+    a forced switch's file, carried), or a hand edit the checkpoint was not trained with, refused
+    next (its value to pass instead). ``None`` where leaving them out continues as trained."""
+    if left is None:
+        return None
+    forced = forced_values_since(saved, epoch) if epoch is not None else {}
+    back: dict[str, tuple[str, str]] = {}
+    carried_values: dict[str, str] = {}
+    for key in keys:
+        was, then = getattr(old, key), getattr(left, key)
+        if key == "data":
+            if then is None or was is None or _same_path(then, was):
+                continue
+            content = judge_data(then, saved, trained=trained, epoch=epoch, old_data=was)
+            by_path = content.verdict is None and str(then) in map(str, forced.get(key, []))
+            if content.verdict == CARRIED or by_path:
+                carried_values[key] = repr(str(then))
+        elif key not in SYNTHETIC and then != was:
+            if then in forced.get(key, []):
+                carried_values[key] = _shown(key, then, left)
+            elif was is not None:
+                back[key] = (_shown(key, was, old), _shown(key, then, left))
+    return refusals.left_out_fix(
+        back,
+        carried_values,
+        epoch=epoch,
+        leave="leave it out",
+        goal="to resume the run as it was",
+        others=bool(back) and len(back) < len(keys),
     )
 
 

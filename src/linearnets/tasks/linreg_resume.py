@@ -226,7 +226,15 @@ def _resume(
     )
     if unforced and not force:
         raise refused(
-            old, new, changed, saved, run_dir, given=overrides, epoch=epoch, trained=trained
+            old,
+            new,
+            changed,
+            saved,
+            run_dir,
+            given=overrides,
+            epoch=epoch,
+            trained=trained,
+            left=asked,
         )
     if ckpt is not None:
         _check_epochs_left(run_dir, ckpt.epoch, new, given="epochs" in overrides)

@@ -105,6 +105,7 @@ def changed_settings(
             given=given,
             run_dir=run_dir,
             recorded=old.data,
+            left_out=_left_out(old, [k for k in unforced if k in given], saved, epoch, trained),
         )
     return changed
 
@@ -128,6 +129,49 @@ def _forced_before(
     section = saved.get("config")
     named = section.get("data") if isinstance(section, dict) else None
     return content.verdict == CHANGED and value == named and value in forced.get(key, ())
+
+
+def _left_out(
+    old: SoftmaxConfig,
+    keys: Sequence[str],
+    saved: dict[str, Any],
+    epoch: int,
+    trained: object,
+) -> str | None:
+    """Return the fix of the given changes ``keys`` where dropping the options does not continue
+    the same run (:func:`~linearnets.tasks.resume_refusals.left_out_fix`): ``config.json``
+    holds a value an earlier resume from ``epoch`` forced (a data file by its content), or a
+    hand edit the checkpoint was not trained with, refused next. ``None`` where dropping them
+    continues as trained."""
+    section = saved.get("config")
+    if not isinstance(section, dict):
+        return None
+    forced = forced_since(saved, epoch)
+    back: dict[str, tuple[str, str]] = {}
+    carried: dict[str, str] = {}
+    for key in keys:
+        was, then = getattr(old, key), section.get(key)
+        if key == "data":
+            if not isinstance(then, str) or was is None or str(was) == then:
+                continue
+            content = judge_data(then, saved, trained=trained, epoch=epoch, old_data=was)
+            if content.verdict == CARRIED or (
+                content.verdict is None and then in forced.get(key, ())
+            ):
+                carried[key] = repr(then)
+        elif key in section and str(then) != str(was):
+            if str(then) in forced.get(key, ()):
+                carried[key] = repr(then)
+            elif was is not None:
+                back[key] = (repr(was), repr(then))
+    return refusals.left_out_fix(
+        back,
+        carried,
+        epoch=epoch,
+        leave="drop the option",
+        goal="to continue the same run",
+        others=bool(back) and len(back) < len(keys),
+    )
 
 
 def untrained_changes_dropped(

@@ -20,7 +20,7 @@ from linearnets.tasks.resume_data import original_file_fix
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.runs import CONFIG_FILE
 
-__all__ = ["differences", "nothing_left_to_train", "unforced_change"]
+__all__ = ["differences", "left_out_fix", "nothing_left_to_train", "unforced_change"]
 
 
 def differences(
@@ -63,10 +63,13 @@ def unforced_change(
     run_dir: Path,
     also: str = "",
     recorded: str | Path | None = None,
+    left_out: str | None = None,
 ) -> UsageError:
     """Return the error refusing the changes of ``keys``, with the ways out that fit them.
 
     Args:
+        left_out: the fix in place of "drop the option to continue the same run" where dropping
+            it continues on other values than the checkpoint's (:func:`left_out_fix`).
         also: a clause naming another change, said after the settings' (``, and data='d.csv'
             changed since ...``): the data file's content, whose fix is the file put back.
         recorded: the run's own data file: where it is gone, dropping a new ``data`` was refused
@@ -74,7 +77,7 @@ def unforced_change(
     """
     asked = [k for k in keys if k in given]
     gone = original_file_fix(recorded) if "data" in asked else None
-    fixes = ["drop the option to continue the same run"] if asked else []
+    fixes = [left_out or "drop the option to continue the same run"] if asked else []
     if gone is not None:
         others = " and drop the other options" if len(asked) > 1 else ""
         fixes = [f"to continue the same run, {gone}{others}"]
@@ -95,6 +98,36 @@ def unforced_change(
         f"{differences(keys, was, now, given=given, run_dir=run_dir)}{also}, which would change "
         f"its result; {joined}{';' if gone else ','} or pass force=True to continue with {values}"
     )
+
+
+def left_out_fix(
+    back: Mapping[str, tuple[str, str]],
+    carried: Mapping[str, str],
+    *,
+    epoch: int | None,
+    leave: str,
+    goal: str,
+    others: bool = False,
+) -> str | None:
+    """Return the fix of a given change that keeps the run as trained, where leaving it out
+    (``leave``, "drop the option") does not: ``config.json`` holds another value there, one the
+    checkpoint was not trained with (``back``: each setting's checkpoint value, to pass instead,
+    and ``config.json``'s, as written; left out, it was refused next) or one an earlier resume from ``epoch`` forced
+    (``carried``: each setting's value it continues with). ``None`` where leaving it out
+    resumes the run as it was. ``goal``: what the fix does ("to continue the same run");
+    ``others``: other given settings are to be left out too."""
+    also = " and leave the other settings out" if others else ""
+    if back:
+        values = " and ".join(f"{k}={was}" for k, (was, _) in back.items())
+        asks = " and ".join(f"{k}={then}" for k, (_, then) in back.items())
+        return (
+            f"pass {values}{also} {goal} (left out, {CONFIG_FILE}'s {asks} is taken, which the "
+            "checkpoint was not trained with)"
+        )
+    if carried:
+        values = " and ".join(f"{k}={v}" for k, v in carried.items())
+        return f"{leave} to continue with {values}, as an earlier resume from epoch {epoch} forced"
+    return None
 
 
 # settings whose checkpoint value a resume cannot be given back as an option: the synthetic data's
