@@ -5,6 +5,9 @@ the proxy's, with the setting to change, not as a mirror without the file or no 
 
 from __future__ import annotations
 
+import errno
+import os
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -157,3 +160,29 @@ def test_a_407_with_no_proxy_set_is_told_as_a_proxy_on_the_network(
         "Authentication Required, though no http_proxy is set): set http_proxy to it as "
         f"http://USER:PASS@HOST:PORT, or {OFFLINE_WAYS}"
     )
+
+
+@pytest.mark.parametrize("refused", [True, False])
+def test_a_proxy_set_without_a_scheme_is_shown_with_its_login_masked(
+    proxy: Proxy, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refused: bool
+) -> None:
+    """http_proxy='me:pw@127.0.0.1:1' (no scheme: urllib takes it as http://) was shown whole:
+    "through the proxy me:pw@127.0.0.1:1", "the proxy me:pw@127.0.0.1:1 refused the connection"."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))  # bound, not listening: a proxy that refuses the connection
+    host = f"127.0.0.1:{sock.getsockname()[1]}" if refused else proxy.base.removeprefix("http://")
+    monkeypatch.setenv("http_proxy", f"me:s3cret@{host}")
+    try:
+        message = _failure(tmp_path, tiny, "http://fashion-mnist.invalid/fm/")
+    finally:
+        sock.close()
+    said = (
+        f"[Errno {errno.ECONNREFUSED}] {os.strerror(errno.ECONNREFUSED)}"
+        if refused
+        else "HTTP 407 Proxy Authentication Required"
+    )
+    assert message.startswith(
+        f"could not download {FIRST}.gz from any mirror (http://fashion-mnist.invalid/fm/"
+        f"{FIRST}.gz: {said}, through the proxy ***@{host}); the proxy ***@{host} "
+    )
+    assert "s3cret" not in message and "me:" not in message

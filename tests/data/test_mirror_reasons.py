@@ -129,3 +129,6 @@ def test_proxy_for_names_the_proxy_of_the_scheme_masked_unless_no_proxy_names_th
     monkeypatch.setenv("no_proxy", "mirror.example")
     assert proxy_for("http://mirror.example/f.gz") is None  # reached directly
     assert proxy_for("http://other.example/f.gz") == "http://***@proxy.example:3128"
+    # without a scheme (urllib takes it as http://): mask_passwords found no URL in it
+    monkeypatch.setenv("http_proxy", "me:pw@proxy.example:3128")
+    assert proxy_for("http://other.example/f.gz") == "***@proxy.example:3128"

@@ -91,12 +91,13 @@ def certificate_failed(exc: BaseException) -> bool:
 
 def proxy_for(url: str) -> str | None:
     """Return the proxy urllib sends ``url`` through (from ``http_proxy``, ``https_proxy``, ...,
-    unless ``no_proxy`` names the host), its login masked; ``None`` for a direct connection."""
+    unless ``no_proxy`` names the host), its login masked (:func:`mask_login`: one written without
+    a scheme, ``me:pw@host:3128``, too); ``None`` for a direct connection."""
     parts = urllib.parse.urlsplit(url)
     proxy = urllib.request.getproxies().get(parts.scheme)
     if not proxy or urllib.request.proxy_bypass(parts.hostname or ""):
         return None
-    return mask_passwords(proxy)
+    return mask_login(proxy)
 
 
 def tunnel_status(exc: BaseException) -> int | None:
