@@ -186,3 +186,20 @@ def test_a_proxy_set_without_a_scheme_is_shown_with_its_login_masked(
         f"{FIRST}.gz: {said}, through the proxy ***@{host}); the proxy ***@{host} "
     )
     assert "s3cret" not in message and "me:" not in message
+
+
+def test_a_407_from_a_mirror_no_proxy_sends_direct_does_not_blame_the_proxy_set(
+    proxy: Proxy, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """http_proxy set, no_proxy naming the mirror's host: the request went direct, and the 407 came
+    from the network's way, not from http_proxy, which was told to get the login."""
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    mirror = f"{proxy.base}/fm/"
+    assert _failure(tmp_path, tiny, mirror) == (
+        f"could not download {FIRST}.gz from any mirror ({mirror}{FIRST}.gz: HTTP 407 Proxy "
+        "Authentication Required); a proxy on the network asks for a login (HTTP 407 Proxy "
+        "Authentication Required, to a request no_proxy sent past http_proxy, straight to the "
+        "mirror): set http_proxy to it as http://USER:PASS@HOST:PORT and take the mirror's host "
+        f"out of no_proxy, or {OFFLINE_WAYS}"
+    )
+    assert proxy.requests == [f"GET /fm/{FIRST}.gz"]  # asked as the mirror, not as a proxy

@@ -93,11 +93,20 @@ def proxy_for(url: str) -> str | None:
     """Return the proxy urllib sends ``url`` through (from ``http_proxy``, ``https_proxy``, ...,
     unless ``no_proxy`` names the host), its login masked (:func:`mask_login`: one written without
     a scheme, ``me:pw@host:3128``, too); ``None`` for a direct connection."""
-    parts = urllib.parse.urlsplit(url)
-    proxy = urllib.request.getproxies().get(parts.scheme)
-    if not proxy or urllib.request.proxy_bypass(parts.hostname or ""):
-        return None
-    return mask_login(proxy)
+    proxy, _ = _proxy_of(url)
+    return mask_login(proxy) if proxy else None
+
+
+def _proxy_of(url: str) -> tuple[str | None, bool]:
+    """Return the proxy setting urllib sends ``url`` through, raw (``None``: a direct connection),
+    and whether ``no_proxy`` sent it past one that is set, as urllib's ProxyHandler decides (on the
+    request's host and port)."""
+    proxy = urllib.request.getproxies().get(urllib.parse.urlsplit(url).scheme)
+    if not proxy:
+        return None, False
+    if urllib.request.proxy_bypass(urllib.request.Request(url).host):
+        return None, True
+    return proxy, False
 
 
 def tunnel_status(exc: BaseException) -> int | None:
@@ -108,14 +117,20 @@ def tunnel_status(exc: BaseException) -> int | None:
     return int(found[1]) if found else None
 
 
-def _proxy_settings(urls: list[str]) -> dict[str, str | None]:
+def _proxy_settings(urls: list[str]) -> tuple[dict[str, str | None], list[str]]:
     """Return the proxy variable each of ``urls`` goes through (``https_proxy``) and its value, raw
-    (``None``: none set, the proxy is on the network's way), in the order first named."""
+    (``None``: none set, or ``no_proxy`` sent the request past it: the proxy is on the network's
+    way), in the order first named; and the variables set that ``no_proxy`` sent a request past."""
     settings: dict[str, str | None] = {}
+    bypassed: list[str] = []
     for url in urls:
-        scheme = urllib.parse.urlsplit(url).scheme
-        settings[f"{scheme}_proxy"] = urllib.request.getproxies().get(scheme)
-    return settings
+        variable = f"{urllib.parse.urlsplit(url).scheme}_proxy"
+        proxy, passed = _proxy_of(url)
+        if proxy or variable not in settings:  # one request through it names it
+            settings[variable] = proxy
+        if passed and variable not in bypassed:
+            bypassed.append(variable)
+    return settings, bypassed
 
 
 def _proxy_parts(proxy: str) -> tuple[str, str, bool]:
@@ -132,13 +147,20 @@ def proxy_login_fix(urls: list[str]) -> str:
     """Return the advice where the proxy of each of ``urls`` answered HTTP 407 Proxy Authentication
     Required: the login goes into the proxy setting (as urllib reads it) before its host and port;
     one already there was refused. The logins are masked."""
-    settings = _proxy_settings(urls)
+    settings, bypassed = _proxy_settings(urls)
     set_ = {variable: proxy for variable, proxy in settings.items() if proxy}
     status = "HTTP 407 Proxy Authentication Required"
-    if not set_:  # none set: a proxy on the network's way (a transparent one)
+    if not set_:  # none used: a proxy on the network's way (a transparent one)
+        variables = " and ".join(settings)
+        if bypassed:  # the one set was not asked: its login would not be sent
+            return (
+                f"a proxy on the network asks for a login ({status}, to a request no_proxy sent "
+                f"past {' and '.join(bypassed)}, straight to the mirror): set {variables} to it "
+                "as http://USER:PASS@HOST:PORT and take the mirror's host out of no_proxy, or "
+            )
         return (
             f"a proxy on the network asks for a login ({status}, though no "
-            f"{' or '.join(settings)} is set): set {' and '.join(settings)} to it as "
+            f"{' or '.join(settings)} is set): set {variables} to it as "
             "http://USER:PASS@HOST:PORT, or "
         )
     names = " and ".join(dict.fromkeys(mask_login(proxy) for proxy in set_.values()))
@@ -158,7 +180,7 @@ def proxy_login_fix(urls: list[str]) -> str:
 def tunnel_fix(urls: list[str]) -> str:
     """Return the advice where the proxy of each of the https ``urls`` would not open a tunnel to
     the mirror (it answered the ``CONNECT`` with an error status): the mirror was not reached."""
-    settings = _proxy_settings(urls)
+    settings, _ = _proxy_settings(urls)
     names = " and ".join(dict.fromkeys(mask_login(p) for p in settings.values() if p))
     proxy = f"the proxy {names}" if names else "a proxy on the network"
     return (
