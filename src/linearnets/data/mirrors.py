@@ -5,7 +5,7 @@ A mirror is the base URL of a folder holding the four ``*-ubyte.gz`` files: each
 appended to it. Any iterable of them is taken (a list, a tuple, a generator), read once: a generator
 checked and then tried would be used up by the check. One that is no http(s) URL with a host, that holds a login, a query or a
 fragment, or that is not ASCII or holds a space in its path (its percent-encoded form is
-suggested for either), is refused before
+suggested for either, once it has no login, query or fragment to refuse), is refused before
 anything is made or fetched; a refused URL is printed with its login
 masked (:func:`~linearnets.data.mirror_reasons.mask_login`).
 """
@@ -151,25 +151,29 @@ def check_mirrors(mirrors: Iterable[str]) -> tuple[str, ...]:
         raise UsageError(f"mirrors must be a non-empty list of base URLs, got {got}; {example}")
     for mirror in urls:
         spaced = _spaces_encoded(mirror)
-        if spaced is not None:  # a space would end the path of the request line
-            around = len(mirror) - len(mirror.strip())
-            blanks = f"{drop_blanks(around)} around it and " if around else ""
-            raise UsageError(
-                f"mirrors must be URLs without spaces, as HTTP sends them, got {_shown(mirror)}; "
-                f"{blanks}pass it percent-encoded: {_shown(spaced)}"
-            )
-        if not _is_http_url(mirror):
+        if spaced is None and not _is_http_url(mirror):
             raise UsageError(
                 f"mirrors must be http:// or https:// URLs with a host (and a valid port), got "
                 f"{_shown(mirror)}; {_url_fix(mirror)}"
             )
-        problem = _base_url_problem(mirror)
+        # before the spaces: their encoded form would be refused for its login, query or fragment
+        # (_encoded, for a URL not in ASCII, drops them: read where only the spaces are encoded)
+        problem = _base_url_problem(
+            mirror if spaced is None else mirror.strip().replace(" ", "%20")
+        )
         if problem:
             raise UsageError(
                 f"mirrors must be {problem}, got {_shown(mirror)}; pass the URL of the "
                 f"folder that holds the files, e.g. {DEFAULT_MIRRORS[1]!r}; for a mirror that "
                 "needs a login, download the four files (*-ubyte.gz) yourself into a folder and "
                 "pass root=DIR (or set LINEARNETS_DATA)"
+            )
+        if spaced is not None:  # a space would end the path of the request line
+            around = len(mirror) - len(mirror.strip())
+            blanks = f"{drop_blanks(around)} around it and " if around else ""
+            raise UsageError(
+                f"mirrors must be URLs without spaces, as HTTP sends them, got {_shown(mirror)}; "
+                f"{blanks}pass it percent-encoded: {_shown(spaced)}"
             )
         # http.client sends the request line as ASCII: such a mirror failed mid-download
         if not mirror.isascii():
