@@ -10,6 +10,7 @@ import os
 import socket
 import threading
 from collections.abc import Iterator
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -203,3 +204,27 @@ def test_a_407_from_a_mirror_no_proxy_sends_direct_does_not_blame_the_proxy_set(
         f"out of no_proxy, or {OFFLINE_WAYS}"
     )
     assert proxy.requests == [f"GET /fm/{FIRST}.gz"]  # asked as the mirror, not as a proxy
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_a_proxy_busy_or_failing_is_told_to_try_again_whatever_the_scheme(
+    proxy: Proxy, tiny: Tiny, tmp_path: Path, scheme: str, status: int
+) -> None:
+    """A CONNECT answered 502, 503 or 504 was told as a proxy that blocks https ("check that it
+    lets https through"), where the same status to a plain http request is told to try again."""
+    proxy.status = status
+    phrase = HTTPStatus(status).phrase
+    said = (
+        f"Tunnel connection failed: {status} {phrase}"
+        if scheme == "https"
+        else f"HTTP {status} {phrase}"
+    )
+    mirror = f"{scheme}://fashion-mnist.invalid/fm/"
+    assert _failure(tmp_path, tiny, mirror) == (
+        f"could not download {FIRST}.gz from any mirror ({mirror}{FIRST}.gz: {said}, through the "
+        f"proxy {proxy.base}); a mirror answered, so the network works, but did not send the "
+        "whole file (a transfer stalled or cut short, or a server busy or failing): try again "
+        f"later or pass other mirrors, or {OFFLINE_WAYS}; if the proxy is what failed, correct "
+        "http_proxy / https_proxy, or name the mirror's host in no_proxy"
+    )

@@ -118,6 +118,8 @@ _TRY_AGAIN_STATUSES = frozenset({408, 429, *range(500, 600)})
 _NETWORK_LOGIN = 511
 # HTTP 407 Proxy Authentication Required: the proxy's, not the mirror's
 _PROXY_AUTHENTICATION = 407
+# HTTP 501 Not Implemented to a CONNECT: a proxy that opens no tunnel, not one busy or failing
+_NO_CONNECT = 501
 
 
 def _fix_head(failed: list[tuple[int, str]]) -> str:
@@ -176,7 +178,8 @@ def _reached(exc: BaseException) -> int:
     (another HTTP error status, 404 or 410, a reply that is no HTTP, a redirect refused, a file
     that fails the check: the network works), 6 HTTP 511 (a captive portal: the network asks for
     a login), 5 HTTP 407 (the proxy asks for its login), 4 a proxy that refused an https
-    request's tunnel (CONNECT) with another status, 3 a certificate not trusted, 2 stalled, silent
+    request's tunnel (CONNECT) with another status (one busy or failing, 502, 503, 504, 408 or
+    429, is 8, as the same status to a plain http request is), 3 a certificate not trusted, 2 stalled, silent
     or hung up before its headers (the connection taken), 1 none (a name not found, a network
     unreachable, a connection timed out), 0 the connection refused (a host reached, nothing
     listening on the port: no network failed), told apart only where every mirror was refused.
@@ -217,6 +220,8 @@ def _reached(exc: BaseException) -> int:
         return _REFUSED
     tunnel = tunnel_status(exc)  # the proxy's answer to an https request's CONNECT
     if tunnel is not None:
+        if tunnel in _TRY_AGAIN_STATUSES and tunnel != _NO_CONNECT:  # busy or failing, as to http
+            return _UNFINISHED
         return {_PROXY_AUTHENTICATION: _PROXY_LOGIN, _NETWORK_LOGIN: _PORTAL}.get(tunnel, _TUNNEL)
     return _CERTIFICATE if certificate_failed(exc) else _NONE
 
