@@ -4,8 +4,8 @@ gives (D2L §3.5.1).
 A mirror is the base URL of a folder holding the four ``*-ubyte.gz`` files: each file's name is
 appended to it. Any iterable of them is taken (a list, a tuple, a generator), read once: a generator
 checked and then tried would be used up by the check. One that is no http(s) URL with a host, that holds a login, a query or a
-fragment, or that is not ASCII or holds a space in its path (its percent-encoded form is
-suggested for either, once it has no login, query or fragment to refuse), is refused before
+fragment, or that is not ASCII or holds a blank in its path (a space, a tab, a no-break space:
+its percent-encoded form is suggested for either, once it has no login, query or fragment to refuse), is refused before
 anything is made or fetched; a refused URL is printed with its login
 masked (:func:`~linearnets.data.mirror_reasons.mask_login`).
 """
@@ -39,14 +39,24 @@ def _is_http_url(mirror: object) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
+def _blanks_encoded(mirror: str) -> str:
+    """Return ``mirror`` without the blanks around it, each blank in it percent-encoded as UTF-8
+    (a space ``%20``, a tab ``%09``, a no-break space ``%C2%A0``)."""
+    return "".join(urllib.parse.quote(ch) if ch.isspace() else ch for ch in mirror.strip())
+
+
 def _spaces_encoded(mirror: object) -> str | None:
-    """Return ``mirror`` with the spaces after its host percent-encoded (``%20``; the blanks around
-    it dropped) where that makes it an http(s) URL; ``None`` where it has none, or one in its host
-    or login, which no encoding makes a URL of."""
-    if not isinstance(mirror, str) or " " not in mirror.strip():
+    """Return ``mirror`` with the blanks after its host percent-encoded (a space, a tab, a no-break
+    space; the blanks around it dropped) where that makes it an http(s) URL; ``None`` where it has
+    none, or one in its host or login, which no encoding makes a URL of."""
+    if not isinstance(mirror, str):
         return None
-    encoded = mirror.strip().replace(" ", "%20")
-    if not _is_http_url(encoded) or "%20" in urllib.parse.urlsplit(encoded).netloc:
+    blanks = {urllib.parse.quote(ch) for ch in mirror.strip() if ch.isspace()}
+    if not blanks:
+        return None
+    encoded = _blanks_encoded(mirror)
+    netloc = urllib.parse.urlsplit(encoded).netloc if _is_http_url(encoded) else None
+    if netloc is None or any(blank in netloc for blank in blanks):
         return None
     return encoded if encoded.isascii() else _encoded(encoded)  # not one refusal after the other
 
@@ -156,11 +166,9 @@ def check_mirrors(mirrors: Iterable[str]) -> tuple[str, ...]:
                 f"mirrors must be http:// or https:// URLs with a host (and a valid port), got "
                 f"{_shown(mirror)}; {_url_fix(mirror)}"
             )
-        # before the spaces: their encoded form would be refused for its login, query or fragment
-        # (_encoded, for a URL not in ASCII, drops them: read where only the spaces are encoded)
-        problem = _base_url_problem(
-            mirror if spaced is None else mirror.strip().replace(" ", "%20")
-        )
+        # before the blanks: their encoded form would be refused for its login, query or fragment
+        # (_encoded, for a URL not in ASCII, drops them: read where only the blanks are encoded)
+        problem = _base_url_problem(mirror if spaced is None else _blanks_encoded(mirror))
         if problem:
             raise UsageError(
                 f"mirrors must be {problem}, got {_shown(mirror)}; pass the URL of the "
@@ -171,9 +179,11 @@ def check_mirrors(mirrors: Iterable[str]) -> tuple[str, ...]:
         if spaced is not None:  # a space would end the path of the request line
             around = len(mirror) - len(mirror.strip())
             blanks = f"{drop_blanks(around)} around it and " if around else ""
+            other = any(ch.isspace() and ch != " " for ch in mirror.strip())  # a tab, U+00A0
             raise UsageError(
-                f"mirrors must be URLs without spaces, as HTTP sends them, got {_shown(mirror)}; "
-                f"{blanks}pass it percent-encoded: {_shown(spaced)}"
+                f"mirrors must be URLs without spaces{' or other blanks' if other else ''}, as "
+                f"HTTP sends them, got {_shown(mirror)}; {blanks}pass it percent-encoded: "
+                f"{_shown(spaced)}"
             )
         # http.client sends the request line as ASCII: such a mirror failed mid-download
         if not mirror.isascii():
