@@ -50,8 +50,8 @@ from .conftest import Tiny, broken_link
 pytestmark = pytest.mark.usefixtures("no_debian")
 
 PACES = {"trickle": (1, 0.05), "drip": (1024, 0.05)}  # kind: (bytes, seconds) per write
-
-
+# the kinds of mirror that announce no length (the body ends with the connection's close)
+CLOSE_DELIMITED = ("close-short", "close-plain-short", "close-empty", "close-html")
 ENDLESS_CHUNKS = 1024  # 64 KiB each: the "endless" mirror stops after 64 MiB
 
 
@@ -68,7 +68,9 @@ class Server:
     connection, /hangup/ a reset and /close/ a close before any byte of an answer, /train-only/ the
     training files, and no answer for the test files (until the test ends), /html/ an HTML page,
     /status-NNN/ the HTTP status NNN, /redirect-to-KIND/ a redirect to /KIND/, /close-short/ half the
-    file with no length announced, then a close (its end only the connection's)."""
+    file with no length announced, then a close (its end only the connection's), /close-plain-short/
+    the same of the file not gzipped, /close-empty/ no byte of a body, /close-html/ an HTML page, each
+    with no length announced."""
 
     def __init__(self, tiny: Tiny) -> None:
         self.requests: list[str] = []
@@ -145,6 +147,13 @@ class Server:
                 elif kind == "plain":
                     body = tiny.raw[file.removesuffix(".gz")]
                     length = len(body)
+                elif kind == "close-plain-short":
+                    body = tiny.raw[file.removesuffix(".gz")]
+                    body = body[: len(body) // 2]
+                elif kind == "close-empty":
+                    body = b""
+                elif kind == "close-html":
+                    body = b"<!DOCTYPE html><html><body>Not here</body></html>"
                 elif kind == "huge":
                     length = 10**12
                 elif kind.startswith("limit"):
@@ -153,7 +162,7 @@ class Server:
                     length = len(body)
                 try:
                     self.send_response(200)
-                    if kind not in ("endless", "limit-unannounced", "close-short"):
+                    if kind not in ("endless", "limit-unannounced", *CLOSE_DELIMITED):
                         self.send_header("Content-Length", str(length))
                     self.end_headers()
                     if kind == "endless":
@@ -1220,6 +1229,12 @@ HOW_FAR = {
     # told the gzip stream is truncated, and "pass mirrors that serve Fashion-MNIST's original files")
     "close-short": (r"the connection closed after \d+ bytes, in the middle of the gzip stream \(truncated; no length was announced\)", "unfinished"),
     "redirect-to-close-short": (r"redirected to \S+/close-short/\S+: the connection closed after \d+ bytes, in the middle", "unfinished"),
+    # so is the file not gzipped cut short, or no byte of it (a 200 then a close): it was told
+    # "expected a gzip file or the N-byte file itself, got M bytes that are neither"
+    "close-plain-short": (r"the connection closed after \d+ bytes, in the middle of the file \(truncated; no length was announced\)", "unfinished"),
+    "close-empty": (r"the connection closed after 0 bytes, before any byte of the file \(truncated; no length was announced\)", "unfinished"),
+    # text is no part of the file: an answer, whatever ended it
+    "close-html": (r"expected a gzip file or the \d+-byte file itself, got 49 bytes that are neither \(an HTML page", "answered"),
     "missing": (r"HTTP 404 Not Found", "answered"),
     "status-410": (r"HTTP 410 Gone", "answered"),
     "status-403": (r"HTTP 403 Forbidden", "answered"),
@@ -1254,6 +1269,19 @@ def test_the_fix_fits_how_far_the_mirror_got(
     assert re.search(rf"\({re.escape(server.mirror(kind))}{FIRST}\.gz: {reason}", message), message
     assert message.endswith(f"); {_FIXES[reached]}")
     assert not (tmp_path / "root").exists()
+
+
+def test_a_close_delimited_plain_file_cut_short_is_a_transfer_cut_short(
+    server: Server, tiny: Tiny, tmp_path: Path
+) -> None:
+    mirror = server.mirror("close-plain-short")
+    with pytest.raises(DatasetError) as info:
+        _get(tmp_path / "root", tiny, [mirror])
+    assert str(info.value) == (
+        f"could not download {FIRST}.gz from any mirror ({mirror}{FIRST}.gz: the connection closed "
+        f"after {len(tiny.raw[FIRST]) // 2} bytes, in the middle of the file (truncated; no length "
+        f"was announced)); {download.UNFINISHED_FIX}"
+    )
 
 
 def test_a_close_delimited_body_cut_short_is_a_transfer_cut_short(

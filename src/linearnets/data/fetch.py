@@ -12,7 +12,8 @@ are locked while written, so the next download removes those of a killed one at 
 A failure on this machine (a full disk, a folder in the way) is a :class:`LocalFileError`, which no
 other mirror can fix. A failure after a redirect names the URL it went to
 (:class:`~linearnets.data.http_deadline.RedirectError`). A gzip stream cut short in a body that
-ended with the connection's close (no length announced) is a transfer cut short
+ended with the connection's close (no length announced) is a transfer cut short, and so is the
+plain file cut short there, or an empty body
 (:class:`~linearnets.data.http_deadline.UnfinishedError`: another try may get it whole).
 """
 
@@ -31,7 +32,7 @@ from typing import BinaryIO
 from linearnets._fs import DISK_FULL, missing_folders, new_file_mode
 from linearnets._text import shown_path
 from linearnets.data.http_deadline import UnfinishedError
-from linearnets.data.idx import GZIP_MAGIC, TruncatedGzipError, decompress
+from linearnets.data.idx import GZIP_MAGIC, UINT8, TruncatedGzipError, decompress
 from linearnets.data.locked_temps import open_locked_temp, remove_stale_temps
 from linearnets.data.transfer import (
     MIN_BYTES_PER_SECOND,
@@ -50,6 +51,9 @@ __all__ = [
     "try_mirror",
 ]
 
+# how an IDX file of unsigned bytes starts (two zero bytes and the type 0x08; then its number of
+# dimensions): Fashion-MNIST's files, not gzipped
+_IDX_START = bytes((0, 0, UINT8))
 PART_SUFFIX = ".part"  # temporary files: .NAME.gz.XXXXXXXX.part (mkstemp's 8 characters)
 OPEN_TRIES = 3  # a folder removed under a download is made again this many times at most
 
@@ -110,17 +114,27 @@ def _check(tmp: Path, expected: tuple[int, str]) -> bytes | None:
     return None if body.startswith(GZIP_MAGIC) else data
 
 
-def _as_cut(exc: DatasetError, fetched: Fetched, f: BinaryIO) -> DatasetError:
-    """Return the check's failure ``exc`` of the body ``f`` holds: a gzip stream cut short in a
-    body that only the connection's close ended is the transfer cut short, not the mirror's file
-    (told "pass other mirrors"); any other failure is ``exc``."""
-    if not (isinstance(exc, TruncatedGzipError) and fetched.close_delimited):
+def _as_cut(exc: DatasetError, fetched: Fetched, tmp: Path, size: int) -> DatasetError:
+    """Return the check's failure ``exc`` of the body ``tmp`` holds (the file of ``size`` bytes
+    expected): a body that only the connection's close ended, and that stops in the middle of a
+    gzip stream or of the plain file (or holds no byte), is the transfer cut short, not the
+    mirror's file (told "pass other mirrors"); any other failure is ``exc``."""
+    if not fetched.close_delimited:
         return exc
-    with on_disk():
-        received = f.tell()
+    with on_disk(), tmp.open("rb") as f:
+        head = f.read(len(_IDX_START))
+        received = f.seek(0, os.SEEK_END)
+    if isinstance(exc, TruncatedGzipError):
+        where = "in the middle of the gzip stream"
+    elif not received:
+        where = "before any byte of the file"
+    elif received < size and _IDX_START.startswith(head):
+        where = "in the middle of the file"  # the plain file's start: an IDX header
+    else:
+        return exc
     return UnfinishedError(
-        f"the connection closed after {received} bytes, in the middle of the gzip stream "
-        "(truncated; no length was announced)"
+        f"the connection closed after {received} bytes, {where} (truncated; no length was "
+        "announced)"
     )
 
 
@@ -219,7 +233,7 @@ def _save(
             try:
                 plain = _check(tmp, expected)
             except DatasetError as exc:
-                raise failed_at(url, fetched.url, _as_cut(exc, fetched, f)) from None
+                raise failed_at(url, fetched.url, _as_cut(exc, fetched, tmp, expected[0])) from None
             with on_disk():
                 if plain is not None:
                     _gzip_into(f, plain)
