@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import re
+import sys
+import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -532,3 +534,44 @@ def test_a_stop_while_the_present_files_are_checked_says_so_and_how_to_go_on(
         "checked; the files are as they were: run the same command again"
     )
     assert capsys.readouterr().err.splitlines() == [said]
+
+
+@pytest.mark.parametrize(
+    ("argv", "module", "said"),
+    [
+        (
+            ["data", "download"],
+            "linearnets.data.download",
+            "linearnets data download: interrupted by SIGINT before the download began; nothing "
+            "under {root} was read or written: run the same command again",
+        ),
+        (
+            ["data"],
+            "linearnets.data.fashion_mnist",
+            "linearnets data: interrupted by SIGINT while the Fashion-MNIST files were found and "
+            "checked; the files are as they were: run the same command again",
+        ),
+    ],
+)
+def test_a_stop_while_the_command_imports_its_modules_says_how_to_go_on(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    module: str,
+    said: str,
+) -> None:
+    """A SIGINT in the imports made just before the guarded check or download (a window of about
+    50 ms) gave a bare "interrupted by SIGINT", with no fix."""
+
+    class Stopping(types.ModuleType):
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("__"):  # __spec__, __loader__: its repr, the import machinery's
+                raise AttributeError(name)
+            raise KeyboardInterrupt  # a Ctrl-C while the module is imported
+
+    monkeypatch.setitem(sys.modules, module, Stopping(module))
+    root = tmp_path / "d1"
+    assert main([*argv, "--data-dir", str(root)]) == 130
+    assert capsys.readouterr().err.splitlines() == [said.format(root=root)]
+    assert not root.exists()

@@ -102,10 +102,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from linearnets.data.fashion_mnist import TEXT_LABELS, read_fashion_mnist
-    from linearnets.data.verify import cache_dir
+    try:  # the imports too: a Ctrl-C in them is told how to go on, as one in the check is
+        from linearnets.data.fashion_mnist import TEXT_LABELS, read_fashion_mnist
+        from linearnets.data.verify import cache_dir
 
-    try:
         arrays = read_fashion_mnist(args.data_dir)
     except KeyboardInterrupt as exc:
         raise CheckStopped(exc) from None
@@ -157,18 +157,20 @@ DEFAULT_DOWNLOAD_DIR = Path("data")  # found later by a search without --data-di
 
 
 def _download(args: argparse.Namespace) -> int:
-    from linearnets.data.download import download_fashion_mnist
-    from linearnets.data.mirrors import DEFAULT_MIRRORS
-
     root = args.data_dir if args.data_dir is not None else DEFAULT_DOWNLOAD_DIR
-    try:
+    began = False
+    try:  # the imports too: a Ctrl-C in them is told how to go on, as one in the download is
+        from linearnets.data.download import download_fashion_mnist
+        from linearnets.data.mirrors import DEFAULT_MIRRORS
+
+        began = True
         folder = download_fashion_mnist(root, mirrors=args.mirror or DEFAULT_MIRRORS)
     except UsageError as exc:
         if args.data_dir is not None or not str(exc).startswith("root must "):
             raise
         raise _default_refused(exc) from None
     except KeyboardInterrupt as exc:
-        raise DownloadStopped(exc, root=root) from None
+        raise DownloadStopped(exc, root=root, began=began) from None
     print(
         f"Fashion-MNIST is verified in {shown_path(folder)}; use it with --data-dir "
         f"{shell_word(root)}"
@@ -198,16 +200,23 @@ class DownloadStopped(KeyboardInterrupt):
     What the stop left is said as the library's :class:`~linearnets.data.download.DownloadInterrupted`
     found it (the files kept, by name, or the folder made for the download, removed again); a stop
     before the files were fetched (while those there were checked: maybe all four, valid, with
-    nothing to fetch) left nothing cut short.
+    nothing to fetch) left nothing cut short; one before it ``began`` (while its modules were
+    imported), nothing at all.
     """
 
-    def __init__(self, exc: KeyboardInterrupt, *, root: Path) -> None:
+    def __init__(self, exc: KeyboardInterrupt, *, root: Path, began: bool = True) -> None:
         super().__init__(*exc.args)
         self.signal_name = first_signal(exc)
         self.stop = exc
         self.root = root
+        self.began = began
 
     def __str__(self) -> str:
+        if not self.began:
+            return (
+                f"interrupted by {self.signal_name} before the download began; nothing under "
+                f"{shown_path(self.root)} was read or written: run the same command again"
+            )
         from linearnets.data.download import DownloadInterrupted
 
         if isinstance(self.stop, DownloadInterrupted):
