@@ -228,3 +228,30 @@ def test_a_proxy_busy_or_failing_is_told_to_try_again_whatever_the_scheme(
         f"later or pass other mirrors, or {OFFLINE_WAYS}; if the proxy is what failed, correct "
         "http_proxy / https_proxy, or name the mirror's host in no_proxy"
     )
+
+
+def test_a_proxys_407_outranked_by_another_mirrors_answer_keeps_its_login_advice(
+    proxy: Proxy, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 407 beside a mirror's 404 got only "pass mirrors that serve ...": the login to give the
+    proxy was not said."""
+    other = Proxy()  # asked directly (no_proxy), as a mirror without the file
+    other.status = 404
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    mirrors = ["https://fashion-mnist.invalid/fm/", f"{other.base}/fm/"]
+    host = proxy.base.removeprefix("http://")
+    try:
+        with pytest.raises(DatasetError) as info:
+            download_fashion_mnist(
+                tmp_path / "root", mirrors=mirrors, checksums=tiny.files, progress=False, timeout=5
+            )
+    finally:
+        other.close()
+    assert str(info.value) == (
+        f"could not download {FIRST}.gz from any mirror ({mirrors[0]}{FIRST}.gz: Tunnel connection "
+        f"failed: 407 Proxy Authentication Required, through the proxy {proxy.base}; "
+        f"{mirrors[1]}{FIRST}.gz: HTTP 404 Not Found); a mirror answered, so the network works, "
+        "but not with the file: pass mirrors that serve Fashion-MNIST's original files, or "
+        f"{OFFLINE_WAYS}; the proxy {proxy.base} asks for a login (HTTP 407 Proxy Authentication "
+        f"Required): put it in https_proxy as http://USER:PASS@{host} (percent-encoded)"
+    )

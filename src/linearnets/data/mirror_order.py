@@ -267,12 +267,16 @@ def download_one(
         return mirror
     why = f"; it was needed because the file there was rejected: {defect}" if defect else ""
     head = _fix_head(failed)
-    proxy = (
-        "; if the proxy is what failed, correct http_proxy / https_proxy, or name the mirror's "
-        "host in no_proxy"
-        if proxied and not _proxy_advised(failed)
-        else ""  # the proxy's own advice says what to correct
-    )
+    logins = [mirror for kind, mirror in failed if kind == _PROXY_LOGIN]
+    if logins and max(kind for kind, _ in failed) != _PROXY_LOGIN:  # outranked: said after
+        proxy = f"; {proxy_login_fix(logins).removesuffix(', or ')}"
+    elif proxied and not _proxy_advised(failed):
+        proxy = (
+            "; if the proxy is what failed, correct http_proxy / https_proxy, or name the "
+            "mirror's host in no_proxy"
+        )
+    else:
+        proxy = ""  # the proxy's own advice says what to correct
     raise DatasetError(
         f"could not download {name}.gz from any mirror ({'; '.join(failures)}){why}; "
         f"{head}{_offline_ways(name, expected, dest)}{proxy}"
