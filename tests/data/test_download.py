@@ -36,6 +36,7 @@ from linearnets.data import (
     fetch,
     files,
     mirror_order,
+    mirror_ranks,
     transfer,
 )
 from linearnets.data.download import download_fashion_mnist
@@ -2018,7 +2019,7 @@ def test_with_the_debian_package_installed_a_failure_points_at_its_files(
         _get(tmp_path / "root", tiny, [mirror])
     dest = tmp_path / "root" / "FashionMNIST" / "raw"
     head = mirror_order.NO_NETWORK_FIX if kind == "unresolvable" else mirror_order.ANSWERED_FIX
-    head = head.removesuffix(mirror_order._OFFLINE_WAYS)
+    head = head.removesuffix(mirror_ranks.OFFLINE_WAYS)
     assert str(info.value).endswith(f"; {head}{_installed_advice(debian, dest)}")
     assert "apt-get install" not in str(info.value)
     assert one_line(info.value).endswith(

@@ -6,8 +6,8 @@
 prints a token or a password; :func:`mask_login` that of one URL, with a scheme or without;
 :func:`tunnel_status` reads the status of a proxy that refused an https request's tunnel, and
 :func:`proxy_login_fix` / :func:`tunnel_fix` say what to do about a proxy that asked for a login
-(HTTP 407) or refused the tunnel. Used by :mod:`linearnets.data.fetch` and
-:mod:`linearnets.data.mirror_order`.
+(HTTP 407) or refused the tunnel. Used by :mod:`linearnets.data.fetch`,
+:mod:`linearnets.data.mirror_order` and :mod:`linearnets.data.mirror_ranks`.
 """
 
 from __future__ import annotations
