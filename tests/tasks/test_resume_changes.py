@@ -203,12 +203,12 @@ def test_a_moved_data_file_that_cannot_be_read_is_a_change(
     and reading the data names the problem), not a bare PermissionError out of the comparison."""
     import errno
 
-    from linearnets.tasks import resume_data
+    from linearnets.tasks import resume_content
 
     def refused(path: Path) -> str:
         raise PermissionError(errno.EACCES, "Permission denied", str(path))
 
-    monkeypatch.setattr(resume_data, "sha256_file", refused)
+    monkeypatch.setattr(resume_content, "sha256_file", refused)
     np.savez(tmp_path / "moved.npz", X=np.zeros((4, 2), np.float32), y=np.zeros(4, np.int64))
     old = SoftmaxConfig(data=tmp_path / "gone.npz", plot="none", device="cpu")
     new = resumed_config(old, {"data": tmp_path / "moved.npz"}, tmp_path)

@@ -1,7 +1,8 @@
 """The data file a resume continues on, as the run recorded it: gone, relative, or changed.
 
-Unit tests of :mod:`linearnets.tasks.resume_data` on configs and files built by hand; a file
-that moved, as a change of settings, is in ``test_resume_changes.py``.
+Unit tests of :mod:`linearnets.tasks.resume_data` and :mod:`linearnets.tasks.resume_content` on
+configs and files built by hand; a file that moved, as a change of settings, is in
+``test_resume_changes.py``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from linearnets.config import SoftmaxConfig
 from linearnets.data import files
 from linearnets.data.folder_contents import FASHION_MNIST_FILES
 from linearnets.errors import UsageError
-from linearnets.tasks.resume_data import check_recorded_data, data_change, refuse_data_beside
+from linearnets.tasks.resume_content import data_change
+from linearnets.tasks.resume_data import check_recorded_data, refuse_data_beside
 from linearnets.tasks.resume_settings import resumed_config
 
 

@@ -27,12 +27,11 @@ from linearnets.tasks.linreg_changes import (
     carried,
     changes,
     checkpoint_sha256,
-    named,
     not_config_json_s,
-    untrained,
     warn_loss_unit,
 )
-from linearnets.tasks.linreg_changes import unforced as refused
+from linearnets.tasks.linreg_refusal import named, untrained
+from linearnets.tasks.linreg_refusal import unforced as refused
 from linearnets.tasks.linreg_resume_fit import check_features_fit
 from linearnets.tasks.linreg_run import (
     RUN_FILE_NAMES,
@@ -43,14 +42,13 @@ from linearnets.tasks.linreg_run import (
 )
 from linearnets.tasks.linreg_saved import read_linreg_config
 from linearnets.tasks.logged_epochs import check_logged_epochs
-from linearnets.tasks.resume_data import (
+from linearnets.tasks.resume_content import (
     CHANGED,
-    check_recorded_data,
     judge_data,
     recorded_for,
     refuse_checkpoint_data,
-    warn_unchecked_content,
 )
+from linearnets.tasks.resume_data import check_recorded_data, warn_unchecked_content
 from linearnets.tasks.resume_exactness import warn_not_bit_exact
 from linearnets.tasks.resume_saved import unusable_checkpoint_config
 from linearnets.tasks.stopping import complete_when_returned
@@ -276,7 +274,7 @@ def _forced_content(
     a). A resume stopped before its first checkpoint leaves the checkpoint of the old content,
     whose ``extra["data_sha256"]`` this record accounts for (:func:`refuse_checkpoint_data`).
     ``{}`` where the content is no change a resume forces now: the checkpoint's own, or one an
-    earlier resume from ``epoch`` forced (:func:`~linearnets.tasks.resume_data.judge_data`)."""
+    earlier resume from ``epoch`` forced (:func:`~linearnets.tasks.resume_content.judge_data`)."""
     content = judge_data(new.data, saved, trained=trained, epoch=epoch, old_data=old_data)
     if new.data is None or content.verdict != CHANGED or content.sha is None:
         return {}

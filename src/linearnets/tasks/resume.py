@@ -30,12 +30,8 @@ from linearnets.tasks.experiment import prepare
 from linearnets.tasks.reports import check_backend
 from linearnets.tasks.restore import restore_states
 from linearnets.tasks.resume_changes import changed_settings, untrained_changes_dropped
-from linearnets.tasks.resume_data import (
-    check_recorded_data,
-    data_change,
-    refuse_checkpoint_data,
-    warn_unchecked_content,
-)
+from linearnets.tasks.resume_content import data_change, refuse_checkpoint_data
+from linearnets.tasks.resume_data import check_recorded_data, warn_unchecked_content
 from linearnets.tasks.resume_exactness import warn_not_bit_exact
 from linearnets.tasks.resume_files import (
     RUN_FILE_NAMES,

@@ -10,10 +10,10 @@ so. Used by :mod:`linearnets.tasks.resume`.
 
 The messages speak the Python API's words (``lr changed from 0.1 to 0.5``, ``force=True``); the
 command line prints them with its options (``--lr``, ``--force``): :mod:`linearnets.cli._report`.
-The data file as the run recorded it (a recorded file gone, its content changed) is
-:mod:`linearnets.tasks.resume_data`'s (:func:`check_recorded_data` and :func:`data_change`), and
-the warning of a resume that matches to rounding only :mod:`linearnets.tasks.resume_exactness`'s
-(:func:`warn_not_bit_exact`).
+The data file as the run recorded it (a recorded file gone) is
+:mod:`linearnets.tasks.resume_data`'s (:func:`check_recorded_data`), its content changed
+:mod:`linearnets.tasks.resume_content`'s (:func:`data_change`), and the warning of a resume that
+matches to rounding only :mod:`linearnets.tasks.resume_exactness`'s (:func:`warn_not_bit_exact`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any
 
 from linearnets.config import RESULT_SETTINGS, SoftmaxConfig
 from linearnets.tasks import resume_refusals as refusals
-from linearnets.tasks.resume_data import CARRIED, CHANGED, OWN, DataContent, judge_data
+from linearnets.tasks.resume_content import CARRIED, CHANGED, OWN, DataContent, judge_data
 from linearnets.tasks.resume_entries import forced_since
 
 __all__ = [
@@ -52,7 +52,7 @@ def changed_settings(
 ) -> dict[str, tuple[Any, Any]]:
     """Return the result settings ``new`` changes from ``old``, as (old, new) pairs.
 
-    A ``data`` file is judged by its content (:func:`~linearnets.tasks.resume_data.judge_data`),
+    A ``data`` file is judged by its content (:func:`~linearnets.tasks.resume_content.judge_data`),
     whatever its path: the checkpoint's own (``trained``, its ``extra["data_sha256"]``), moved or
     copied, is no change (the new path is recorded with the resume); what an earlier forced resume
     from ``epoch`` switched to carries on as forced; other content is a change, named with the
@@ -120,7 +120,7 @@ def _forced_before(
 ) -> bool:
     """Whether an earlier resume from the checkpoint's epoch forced ``key``'s new ``value``: a
     ``data`` file judged by its content (``content``), carried at any path; new content at the
-    path ``config.json`` names (forced before) is :func:`~linearnets.tasks.resume_data.data_change`'s
+    path ``config.json`` names (forced before) is :func:`~linearnets.tasks.resume_content.data_change`'s
     to name, as changed since; a path forced before holding other content is a change."""
     if key != "data" or content.verdict is None:
         return value in forced.get(key, ())

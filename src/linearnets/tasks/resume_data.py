@@ -1,31 +1,28 @@
-"""The data file a resume continues on, as the run recorded it: where, and with what content.
+"""The data file a resume continues on, as the run recorded it: where, and the fix where gone.
 
 A run records its ``data`` file's absolute path in ``config.json``'s ``config`` section and its
 SHA-256 beside it (``data_sha256``). A resume refuses a recorded file that is gone, or named by a
-relative path (a hand edit: it was looked for in the current folder), and a file whose content
-changed unless forced. A file is judged by its content, whatever its path (:func:`judge_data`):
-the checkpoint's own continues unforced, moved or copied; what an earlier forced resume from its
-epoch switched to carries on as forced; anything else is a change. Where ``config.json`` is lost, its checkpoint's record of the SHA-256
-stands in (:func:`~linearnets.tasks.resume_saved.config_from_checkpoint`), checked alike; a
-checkpoint of an earlier linearnets holds none, which the messages say
-(:func:`no_sha256_recorded`), and the resume warns that the content goes unchecked
-(:func:`warn_unchecked_content`). A softmax run's recorded Fashion-MNIST folder (``data_dir``) that no
-longer holds the files is refused as the run's, offering a copy found here; so is a ``data``
-file recorded beside a setting no run records with one (:func:`refuse_data_beside`). Used by
-:mod:`linearnets.tasks.resume_changes` (which these names are importable from too) for a softmax
-run's resume, and :func:`check_recorded_data` by :mod:`linearnets.tasks.linreg_resume` for a
-linear-regression run's.
+relative path (a hand edit: it was looked for in the current folder) (:func:`check_recorded_data`).
+Where ``config.json`` is lost, its checkpoint's record of the SHA-256 stands in
+(:func:`~linearnets.tasks.resume_saved.config_from_checkpoint`), checked alike; a checkpoint of an
+earlier linearnets holds none, which the messages say (:func:`no_sha256_recorded`), and the resume
+warns that the content goes unchecked (:func:`warn_unchecked_content`). A softmax run's recorded
+Fashion-MNIST folder (``data_dir``) that no longer holds the files is refused as the run's,
+offering a copy found here; so is a ``data`` file recorded beside a setting no run records with
+one (:func:`refuse_data_beside`); a new file refused where the run's own is gone is told to put
+it back (:func:`original_file_fix`). The file's content, judged against the checkpoint's and
+forced SHA-256s, is :mod:`linearnets.tasks.resume_content`'s. Used by
+:mod:`linearnets.tasks.resume` for a softmax run's resume, and :func:`check_recorded_data` by
+:mod:`linearnets.tasks.linreg_resume` for a linear-regression run's.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Collection
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from linearnets._fs import sha256_file
 from linearnets._text import and_list, json_text, shown_path
 from linearnets._warn import warn
 from linearnets.config import LinregConfig, SoftmaxConfig
@@ -38,28 +35,14 @@ from linearnets.data.folder_contents import (
 )
 from linearnets.errors import DatasetError, ResumeWarning, UsageError
 from linearnets.path_checks import unsearchable_folder
-from linearnets.tasks.resume_entries import forced_values_since
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.run_config import relative_config_path
 from linearnets.training.runs import CONFIG_FILE
 
-if TYPE_CHECKING:
-    from linearnets.tasks.experiment import Experiment
-    from linearnets.training.checkpoint import Checkpoint
-
 __all__ = [
-    "CARRIED",
-    "CHANGED",
-    "OWN",
-    "DataContent",
     "check_recorded_data",
-    "content_changed",
-    "data_change",
-    "judge_data",
     "no_sha256_recorded",
     "original_file_fix",
-    "recorded_for",
-    "refuse_checkpoint_data",
     "refuse_data_beside",
     "warn_unchecked_content",
 ]
@@ -241,140 +224,6 @@ def _found_copy() -> str:
     return f"; a copy is found here ({found.source}): pass data_dir={where!r} to resume on it"
 
 
-# how a data file's content stands to the checkpoint's (judge_data)
-OWN = "own"  # the content the checkpoint was trained on: no change, at any path
-CARRIED = "carried"  # what an earlier forced resume from its epoch switched to: forced before
-CHANGED = "changed"  # neither: a change that needs force
-
-
-@dataclass(frozen=True)
-class DataContent:
-    """A data file's content as a resume judges it (:func:`judge_data`).
-
-    Attributes:
-        verdict: :data:`OWN`, :data:`CARRIED` or :data:`CHANGED`; ``None`` where the content is
-            not judged (no file, one that cannot be read, or no SHA-256 to compare it with).
-        sha: the file's SHA-256 now (``None``: no file, or unreadable).
-        baseline: the SHA-256 of the content the checkpoint was trained on (``None``: none known).
-    """
-
-    verdict: str | None
-    sha: str | None
-    baseline: str | None
-
-
-def _baseline(saved: dict[str, Any], *, trained: object, old_data: object) -> str | None:
-    """Return the SHA-256 of the content the checkpoint was trained on: its own record
-    (``trained``, its ``extra["data_sha256"]``), else ``config.json``'s (a checkpoint of an
-    earlier linearnets, or none: a run starting over); ``None`` where it trained on no file
-    (``old_data``) or ``config.json`` records ``null`` (the user's choice: no check). A record
-    deleted from ``config.json`` is no such choice: the checkpoint's is compared (changed content
-    trained on silently, though the checkpoint records the content it was trained on)."""
-    recorded = saved.get("data_sha256")
-    if old_data is None or ("data_sha256" in saved and recorded is None):
-        return None
-    if isinstance(trained, str):
-        return trained
-    return recorded if isinstance(recorded, str) else None
-
-
-def judge_data(
-    data: str | Path | None,
-    saved: dict[str, Any],
-    *,
-    trained: object,
-    epoch: int | None,
-    old_data: object,
-    sha: str | None = None,
-) -> DataContent:
-    """Judge the ``data`` file a resume continues on by its content, whatever its path: the
-    checkpoint's own (:data:`OWN`, continues unforced), what an earlier forced resume from the
-    checkpoint's ``epoch`` switched to (:data:`CARRIED`: ``config.json``'s ``data_sha256``, and
-    each ``forced`` record's, at any path: moved or copied), or else :data:`CHANGED`, a change
-    that needs force (after a forced switch from no file, the content forced is compared alone).
-    Not judged where ``config.json`` records ``null`` (the user's choice: no check), nor with
-    nothing to compare. Shared by both tasks' resumes (paths compared alone, a moved copy of the
-    file forced before, or of the checkpoint's own, was refused as a new file).
-
-    Args:
-        saved: the run's ``config.json`` (its ``data_sha256``, its ``resumes``).
-        trained: the checkpoint's ``extra["data_sha256"]`` (``None``: no checkpoint, or none).
-        epoch: the checkpoint's epoch (``None``: no checkpoint, nothing carried).
-        old_data: the file the checkpoint was trained on (``None``: none).
-        sha: the file's SHA-256 where the caller read it already.
-    """
-    baseline = _baseline(saved, trained=trained, old_data=old_data)
-    if data is None:
-        return DataContent(None, None, baseline)
-    if sha is None:
-        sha = _sha256_or_none(Path(data))
-    recorded = saved.get("data_sha256")
-    if sha is None or ("data_sha256" in saved and recorded is None):  # null: the user's choice
-        return DataContent(None, sha, baseline)
-    if sha == baseline:
-        return DataContent(OWN, sha, baseline)
-    forced = forced_values_since(saved, epoch) if epoch is not None else {}
-    carried = {*forced.get("data_sha256", []), *([recorded] if isinstance(recorded, str) else [])}
-    if baseline is None and not carried:  # nothing to compare the content with
-        return DataContent(None, sha, baseline)
-    return DataContent(CARRIED if sha in carried else CHANGED, sha, baseline)
-
-
-def recorded_for(data: str | Path, saved: dict[str, Any], *, baseline: str | None) -> str | None:
-    """Return the SHA-256 the run records for the file at ``data``'s path: ``config.json``'s for
-    the file it names, else the checkpoint's content (``baseline``) for any other (each path is
-    named with its own: the checkpoint's file was said to have changed from another's)."""
-    section = saved.get("config")
-    named = section.get("data") if isinstance(section, dict) else None
-    recorded = saved.get("data_sha256")
-    if isinstance(named, str) and named and isinstance(recorded, str) and _same_path(named, data):
-        return recorded
-    return baseline
-
-
-def _same_path(a: str | Path, b: str | Path) -> bool:
-    """Whether ``a`` and ``b`` name the same file (one path given as typed, one as recorded)."""
-    return Path(a).expanduser().resolve() == Path(b).expanduser().resolve()
-
-
-_CONTINUED = object()  # data_change's old_data left out: the file continued on is the checkpoint's
-
-
-def data_change(
-    saved: dict[str, Any],
-    exp: Experiment,
-    run_dir: Path,
-    *,
-    force: bool,
-    trained: object = None,
-    epoch: int | None = None,
-    old_data: object = _CONTINUED,
-) -> tuple[str, str] | None:
-    """Return the SHA-256 of the ``data`` content the checkpoint was trained on and the file's
-    now, where the content is a change that needs force (:func:`judge_data`'s
-    :data:`CHANGED`), else ``None``: never the checkpoint's own content (``trained``), nor what
-    an earlier forced resume from ``epoch`` switched to, at any path. ``old_data``: the
-    checkpoint's file (by default the file continued on). The record pairs the checkpoint's
-    content with the new (a forced switch from b to d recorded b's, though the checkpoint was
-    trained on a); the refusal names the file with its own SHA-256 (:func:`recorded_for`).
-
-    Raises:
-        UsageError: it changed and ``force`` is off.
-    """
-    data = exp.config.data
-    old = data if old_data is _CONTINUED else old_data
-    content = judge_data(
-        data, saved, trained=trained, epoch=epoch, old_data=old, sha=exp.data_sha256
-    )
-    now = content.sha
-    own = None if data is None else recorded_for(data, saved, baseline=content.baseline)
-    if content.verdict != CHANGED or own is None or now is None:
-        return None
-    if not force:
-        raise UsageError(content_changed(data, own, now, run_dir))
-    return content.baseline or own, now
-
-
 def original_file_fix(recorded: str | Path | None) -> str | None:
     """Return the fix of a resume refused for a new ``data`` file whose weights cannot carry over,
     where the run's own file, ``recorded``, is gone: "resume without data" led on to the refusal
@@ -386,71 +235,4 @@ def original_file_fix(recorded: str | Path | None) -> str | None:
         f"put the run's own file back in its place, {shown_path(Path(recorded))}, or pass "
         "data=NEWPATH for a copy of it moved elsewhere (its SHA-256 is checked: the same content "
         "continues the run)"
-    )
-
-
-def content_changed(data: object, was: str, now: str, run_dir: Path, *, fix: bool = True) -> str:
-    """Return the refusal of a resume whose recorded ``data`` file, not passed by the caller,
-    holds new content (SHA-256 ``was`` recorded, ``now`` read), with its fixes, the original file
-    or ``force=True`` (``fix``; else the change alone, for a refusal naming others too), not
-    leaving out a ``data`` never given (a linear-regression resume said "leave it out to resume
-    the run as it was"). Shared by both tasks' resumes."""
-    change = (
-        f"data={str(data)!r} changed since the run in {shown_path(run_dir)} started (SHA-256 "
-        f"{was[:12]}… then, {now[:12]}… now)"
-    )
-    if not fix:
-        return change
-    return (
-        f"{change}, which would change its result; put the original file back, or pass "
-        "force=True to continue on the new content"
-    )
-
-
-def _sha256_or_none(path: Path) -> str | None:
-    """Return ``path``'s SHA-256, ``None`` where it cannot be read (reading the data names it)."""
-    try:
-        return sha256_file(path)
-    except OSError:
-        return None
-
-
-def refuse_checkpoint_data(
-    ckpt: Checkpoint,
-    saved: dict[str, Any],
-    run_dir: Path,
-    *,
-    force: bool,
-    data: str | Path | None = None,
-) -> None:
-    """Refuse, unless ``force``, a checkpoint trained on other data than the run's: its
-    ``extra["data_sha256"]`` is not the SHA-256 ``config.json`` (``saved``) records, nor one an
-    earlier resume from its epoch forced (``forced``'s ``data_sha256``, ``[old, new]``: that
-    resume stopped before its first checkpoint). A checkpoint copied in from a run on another
-    file; the settings compared alone took it (a file's path is no change: a move keeps the
-    content). Either record missing or ``null`` (an earlier linearnets', synthetic data): no check.
-    Nor where the file the resume continues on (``data``) holds the checkpoint's own content: the run continues as it trained, whatever ``config.json`` records (it was
-    refused, and forced recorded a change of content that was none). Shared by both tasks'
-    resumes.
-
-    Raises:
-        UsageError: naming both files, their SHA-256s and the fixes.
-    """
-    trained, recorded = ckpt.extra.get("data_sha256"), saved.get("data_sha256")
-    if force or not (isinstance(trained, str) and isinstance(recorded, str)):
-        return
-    if trained == recorded or recorded in forced_values_since(saved, ckpt.epoch).get(
-        "data_sha256", []
-    ):
-        return
-    if data is not None and _sha256_or_none(Path(data)) == trained:
-        return
-    section = saved.get("config")
-    data = section.get("data") if isinstance(section, dict) else None
-    raise UsageError(
-        f"{shown_path(ckpt.path)} was trained on data={str(ckpt.config.get('data'))!r} (SHA-256 "
-        f"{trained[:12]}…), but {shown_path(run_dir / CONFIG_FILE)} is of the run on "
-        f"data={str(data)!r} (SHA-256 {recorded[:12]}…) (a checkpoint from another run?), which "
-        f"would change its result; put the run's own {CHECKPOINT_FILE} back, or pass force=True "
-        f"to continue from this one on {CONFIG_FILE}'s data"
     )

@@ -6,7 +6,7 @@ run was trained with. A change the caller asked for is named as such (``lr chang
 checkpoint copied in from another run, or a hand edit), and is named so. The values come already
 written as each task writes them (softmax's ``None (28×28)``, linear regression's ``None
 (synthetic data: ...)``). Used by :mod:`linearnets.tasks.resume_changes` (softmax) and
-:mod:`linearnets.tasks.linreg_changes`; the command line prints the words with its options.
+:mod:`linearnets.tasks.linreg_refusal`; the command line prints the words with its options.
 """
 
 from __future__ import annotations

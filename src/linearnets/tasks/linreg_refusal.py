@@ -1,0 +1,234 @@
+"""The words of a linear-regression resume refusing what its settings change (D2L §3.2.7).
+
+What changes, and whether it may, is :mod:`linearnets.tasks.linreg_changes`'s; here each change is
+named (``lr changed from 0.03 to 0.01``, a switch between synthetic data and a file as one clause
+on ``data``), the refusal of the unforced ones worded with its fix (:func:`unforced`), a change
+``config.json`` disagrees with the checkpoint on named so (:func:`named`), and a resume that
+trains no epoch refused any change asked for (:func:`untrained`), in
+:mod:`linearnets.tasks.resume_refusals`' words where both tasks share them. Used by
+:mod:`linearnets.tasks.linreg_resume`, in the Python API's words (the command line prints its
+options).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from linearnets._text import shown_path
+from linearnets.config import LinregConfig
+from linearnets.errors import UsageError
+from linearnets.tasks import resume_refusals as refusals
+from linearnets.tasks.linreg_changes import (
+    SYNTHETIC,
+    asked_settings,
+    carried,
+    content_change,
+    not_config_json_s,
+)
+from linearnets.tasks.resume_content import CARRIED, content_changed, judge_data, same_path
+from linearnets.tasks.resume_data import original_file_fix
+from linearnets.tasks.resume_entries import forced_values_since
+
+__all__ = ["clauses", "named", "unforced", "untrained", "written"]
+
+
+def unforced(
+    old: LinregConfig,
+    new: LinregConfig,
+    changed: dict[str, Any],
+    saved: dict[str, Any],
+    run_dir: Path,
+    *,
+    given: Collection[str],
+    epoch: int | None = None,
+    trained: str | None = None,
+    left: LinregConfig | None = None,
+) -> UsageError:
+    """Return the refusal of the unforced ``changed`` settings: those ``given`` left out, or
+    forced; the run's own data file (the checkpoint's path, or one an earlier resume from its
+    ``epoch`` forced) whose content changed, put back (leaving out a ``data`` never passed was no
+    fix, nor leaving out the run's own path), as resume_softmax says it; a setting not given,
+    ``config.json`` disagreeing with the checkpoint, named so (a ``data`` path edited into it too:
+    its file's content was said to have changed). ``left``: ``config.json``'s settings, which a
+    given setting left out continues with (:func:`_left_out`)."""
+    own = old.data is not None and new.data is not None and same_path(old.data, new.data)
+    forced = forced_values_since(saved, epoch).get("data", []) if epoch is not None else []
+    own = own or ("data" not in given and str(new.data) in map(str, forced))
+    sha = content_change(new, saved, trained=trained, epoch=epoch, old_data=old.data)
+    content = "data" in changed and sha is not None and own
+    switched = content and _switched(old, new)
+    settings = {
+        k: v
+        for k, v in changed.items()
+        if not (content and k == "data") and not (switched and k in SYNTHETIC)
+    }
+    if sha is not None and content and not settings:
+        return UsageError(content_changed(new.data, *sha, run_dir))
+    asked = asked_settings(given)
+    file = content_changed(new.data, *sha, run_dir, fix=False) if sha and content else ""
+    if any(k not in asked for k in settings):  # config.json's: the softmax resume's words
+        keys = [k for k in settings if not (_switched(old, new) and k in SYNTHETIC)]
+        was, now = written(old, new, {k: settings[k] for k in keys})
+        also = f", and {file}" if file else ""
+        return refusals.unforced_change(
+            keys, was, now, given=asked, run_dir=run_dir, also=also, recorded=old.data
+        )
+    said = "; ".join(clauses(old, new, settings))
+    if not content:
+        # leaving a new data path out resumes on the run's own file: refused where it is gone
+        gone = original_file_fix(old.data) if "data" in settings else None
+        kept = _left_out(old, left, settings, saved, epoch=epoch, trained=trained)
+        fix = f"{kept or 'leave it out to resume the run as it was'},"
+        if gone is not None:
+            others = " and leave the other changed settings out" if len(settings) > 1 else ""
+            fix = f"to resume the run as it was, {gone}{others};"
+        return UsageError(
+            f"{said}: the run in {shown_path(run_dir)} was trained with the first, and a "
+            f"changed setting changes its result; {fix} or pass force=True to continue with it"
+        )
+    them = "setting" if len(settings) == 1 else "settings"
+    return UsageError(
+        f"{said}, and {file}: each changes the run's result; leave the changed {them} out "
+        "and put the original file back to resume the run as it was, or pass force=True to "
+        f"continue with {'both' if len(settings) == 1 else 'them all'}"
+    )
+
+
+def _left_out(
+    old: LinregConfig,
+    left: LinregConfig | None,
+    keys: Collection[str],
+    saved: dict[str, Any],
+    *,
+    epoch: int | None,
+    trained: str | None,
+) -> str | None:
+    """Return the fix of the given changes ``keys`` where leaving them out does not resume the
+    run as it was (:func:`~linearnets.tasks.resume_refusals.left_out_fix`): ``config.json``'s
+    value (``left``'s) is one an earlier resume from ``epoch`` forced (a data file by its content:
+    a forced switch's file, carried), or a hand edit the checkpoint was not trained with, refused
+    next (its value to pass instead). ``None`` where leaving them out continues as trained."""
+    if left is None:
+        return None
+    forced = forced_values_since(saved, epoch) if epoch is not None else {}
+    back: dict[str, tuple[str, str]] = {}
+    carried_values: dict[str, str] = {}
+    for key in keys:
+        was, then = getattr(old, key), getattr(left, key)
+        if key == "data":
+            if then is None or was is None or same_path(then, was):
+                continue
+            content = judge_data(then, saved, trained=trained, epoch=epoch, old_data=was)
+            by_path = content.verdict is None and str(then) in map(str, forced.get(key, []))
+            if content.verdict == CARRIED or by_path:
+                carried_values[key] = repr(str(then))
+        elif key not in SYNTHETIC and then != was:
+            if then in forced.get(key, []):
+                carried_values[key] = _shown(key, then, left)
+            elif was is not None:
+                back[key] = (_shown(key, was, old), _shown(key, then, left))
+    return refusals.left_out_fix(
+        back,
+        carried_values,
+        epoch=epoch,
+        leave="leave it out",
+        goal="to resume the run as it was",
+        others=bool(back) and len(back) < len(keys),
+    )
+
+
+def named(
+    old: LinregConfig,
+    new: LinregConfig,
+    changed: dict[str, Any],
+    *,
+    given: Collection[str],
+    run_dir: Path,
+) -> str:
+    """Return the words naming ``changed``: :func:`clauses` where the caller asked for each (or the
+    run's own data file's content changed), else ``config.json`` and the checkpoint disagreeing
+    (:func:`~linearnets.tasks.resume_refusals.differences`)."""
+    asked = not_config_json_s(old, new, given=given)
+    if all(k in asked for k in changed):
+        return "; ".join(clauses(old, new, changed))
+    keys = [k for k in changed if not (_switched(old, new) and k in SYNTHETIC)]
+    was, now = written(old, new, {k: changed[k] for k in keys})
+    return refusals.differences(keys, was, now, given=asked, run_dir=run_dir)
+
+
+def untrained(
+    old: LinregConfig,
+    new: LinregConfig,
+    changed: dict[str, Any],
+    *,
+    given: Collection[str],
+    run_dir: Path,
+    saved: dict[str, Any],
+    trained: str | None = None,
+) -> tuple[LinregConfig, dict[str, Any]]:
+    """Return ``new`` and ``changed`` for a resume that trains no epoch (the checkpoint's is the
+    run's last: ``results.json`` is written again), as a softmax resume has them.
+
+    A change the caller asked for is refused, forced or not: recorded, ``config.json`` and
+    ``results.json`` gave the run as trained at a value no step took; dropped, the command did
+    other than asked (:func:`~linearnets.tasks.resume_refusals.nothing_left_to_train`). One
+    ``config.json`` carries (an earlier resume's, stopped before its first checkpoint) is dropped:
+    the run ends with the checkpoint's settings. A ``data`` path stays (a move keeps the content).
+    """
+    asked = [k for k in changed if k in asked_settings(given)]
+    asked = [k for k in asked if not (_switched(old, new) and k in SYNTHETIC)]
+    if asked:
+        was, now = written(old, new, {k: changed[k] for k in asked})
+        # the resume with more epochs needs force=True too, unless an earlier one forced them
+        asked_changes = {k: changed[k] for k in asked}
+        forced = carried(
+            asked_changes, saved, epoch=new.epochs, new=new, trained=trained, old_data=old.data
+        )
+        raise refusals.nothing_left_to_train(
+            asked, was, now, run_dir=run_dir, epoch=new.epochs, unforced=bool(set(asked) - forced)
+        )
+    kept = {k: getattr(old, k) for k in changed if k != "data"}
+    return replace(new, **kept), {k: v for k, v in changed.items() if k == "data"}
+
+
+def written(
+    old: LinregConfig, new: LinregConfig, changed: dict[str, Any]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Return each change's old and new value as :func:`_shown` writes them."""
+    synthetic = old if old.data is None else new
+    was = {k: _shown(k, a, synthetic) for k, (a, _) in changed.items()}
+    now = {k: _shown(k, b, synthetic) for k, (_, b) in changed.items()}
+    return was, now
+
+
+def _switched(old: LinregConfig, new: LinregConfig) -> bool:
+    """Whether the data switch between synthetic data and a file (the synthetic settings change
+    with it: the ``data`` clause names them)."""
+    return (old.data is None) != (new.data is None)
+
+
+def clauses(old: LinregConfig, new: LinregConfig, changed: dict[str, Any]) -> list[str]:
+    """Return a clause per change of :func:`~linearnets.tasks.linreg_changes.changes`, ``lr
+    changed from 0.03 to 0.01``; a switch between synthetic data and a file as one clause, on
+    ``data``, naming the synthetic data it drops or brings (its four settings change only because
+    a file decides them: no clause each)."""
+    was, now = written(old, new, changed)
+    return [
+        f"{k} changed from {was[k]} to {now[k]}"
+        for k in changed
+        if not (_switched(old, new) and k in SYNTHETIC)
+    ]
+
+
+def _shown(key: str, value: Any, synthetic: LinregConfig) -> str:
+    """Return a setting's ``value`` as Python writes it, a ``data`` of ``None`` with what it means,
+    the data ``synthetic``'s settings make: ``None (synthetic data: num_examples=1000,
+    noise_std=0.01, true_w=[2.0, -3.4], true_b=4.2)`` (the command line prints ``synthetic data
+    (no --data; --num-examples 1000, --noise-std 0.01, truth w [2.0, -3.4], b 4.2)``)."""
+    if key != "data" or value is not None:
+        return repr(value)
+    settings = synthetic.to_dict()
+    return f"None (synthetic data: {', '.join(f'{k}={settings[k]!r}' for k in SYNTHETIC)})"
