@@ -189,6 +189,22 @@ def test_a_proxy_set_without_a_scheme_is_shown_with_its_login_masked(
     assert "s3cret" not in message and "me:" not in message
 
 
+def test_a_scheme_relative_proxy_is_shown_masked_with_its_host_in_the_advice(
+    proxy: Proxy, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """http_proxy='//me:pw@host:port' (urllib sends its login) was shown whole, "through the proxy
+    //me:pw@...", and the advice said "http_proxy as http://USER:PASS@" with no host."""
+    host = proxy.base.removeprefix("http://")
+    monkeypatch.setenv("http_proxy", f"//me:s3cret@{host}")
+    mirror = "http://fashion-mnist.invalid/fm/"
+    assert _failure(tmp_path, tiny, mirror) == (
+        f"could not download {FIRST}.gz from any mirror ({mirror}{FIRST}.gz: HTTP 407 Proxy "
+        f"Authentication Required, through the proxy //***@{host}); the proxy //***@{host} "
+        "refused the login in http_proxy (HTTP 407 Proxy Authentication Required): correct it "
+        f"there (http_proxy as http://USER:PASS@{host}, percent-encoded), or {OFFLINE_WAYS}"
+    )
+
+
 def test_a_407_from_a_mirror_no_proxy_sends_direct_does_not_blame_the_proxy_set(
     proxy: Proxy, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -79,6 +79,8 @@ def test_mask_login_masks_one_url_as_mask_passwords_does(url: str) -> None:
         ("me:pw@host/?next=http://u:v@x/", "***@host/?next=http://***@x/"),
         ("me:p@ss@host/", "***@host/"),  # the host's @, the last before its /
         ("me:se/cret@host/", "***@host/"),
+        ("//me:SECRETpw@127.0.0.1:8672", "//***@127.0.0.1:8672"),  # scheme-relative: urllib sends it
+        ("//host/fm@v2/", "//host/fm@v2/"),
         ("host/fm@v2/", "host/fm@v2/"),  # an @ in the path: no login
         ("http://host/it's a@b/", "http://host/it's a@b/"),
         ("host:8080/a@b", "host:8080/a@b"),

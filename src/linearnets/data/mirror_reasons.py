@@ -33,6 +33,8 @@ __all__ = [
 
 _URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)(\S*)")
 _SCHEME = re.compile(r"\s*[A-Za-z][A-Za-z0-9+.-]*://")
+# a scheme-relative URL, //me:pw@host:3128 (a proxy setting urllib takes as http://, login and all)
+_RELATIVE = re.compile(r"\s*//(?!/)")
 # a Windows path given as a mirror (a drive, C:\ or C:/, or a share, \\server): no login in it
 _WINDOWS_PATH = re.compile(r"[A-Za-z]:[\\/]|\\\\")
 # http.client's refusal of a CONNECT the proxy answered with another status than 200
@@ -52,11 +54,11 @@ def mask_passwords(text: str) -> str:
 
 
 def mask_login(url: str) -> str:
-    """Return the one URL ``url``, with a scheme or without (``me:pw@host/``), with its login
-    replaced by ``***``: all before the ``@`` of its host (before its first ``/``, ``?`` or
+    """Return the one URL ``url``, with a scheme or without (``me:pw@host/``, ``//me:pw@host/``),
+    with its login replaced by ``***``: all before the ``@`` of its host (before its first ``/``, ``?`` or
     ``#``), blanks and quotes included, where :func:`mask_passwords`, finding URLs in a text,
     stops at a blank; and any URL after it (``?next=http://me:pw@host/``) masked too."""
-    scheme = _SCHEME.match(url)
+    scheme = _SCHEME.match(url) or _RELATIVE.match(url)
     if scheme is None and _WINDOWS_PATH.match(url):
         return url  # C:\data\fm@v2, \\server\share@x: a path's @, no login (nor a URL)
     start = scheme.end() if scheme else 0
@@ -136,10 +138,11 @@ def _proxy_settings(urls: list[str]) -> tuple[dict[str, str | None], list[str]]:
 def _proxy_parts(proxy: str) -> tuple[str, str, bool]:
     """Return the scheme (``http`` where none is written, as urllib takes it), the host and port,
     and whether a login is given, of the proxy setting ``proxy`` (``http://me:pw@host:3128``)."""
-    scheme = _SCHEME.match(proxy)
+    scheme = _SCHEME.match(proxy) or _RELATIVE.match(proxy)
     rest = proxy[scheme.end() :] if scheme else proxy
     host = re.split(r"[/?#]", rest[_login_end(rest) + 1 :], maxsplit=1)[0]
-    name = scheme[0].strip().removesuffix("://") if scheme else "http"
+    name = scheme[0].strip().removesuffix("//").removesuffix(":") if scheme else "http"
+    name = name or "http"  # //host:3128: urllib takes it as http://
     return name, host, _login_end(rest) >= 0
 
 
