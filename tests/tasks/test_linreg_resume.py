@@ -2055,6 +2055,28 @@ def test_the_checkpoints_own_file_continues_after_a_forced_switch_stopped_before
     assert (resumed.w, resumed.b, _losses(resumed)) == (never.w, never.b, _losses(never))
 
 
+def test_leaving_a_file_out_after_a_forced_switch_from_synthetic_data_names_the_file_forced(
+    tmp_path: Path,
+) -> None:
+    """A forced switch from synthetic data to file b, stopped before its first checkpoint: a
+    resume given file d was told "leave it out to resume the run as it was", but leaving it out
+    continues on b, as the switch from a file says."""
+    b, d = _rows_file(tmp_path / "b.csv", 1), _rows_file(tmp_path / "d.csv", 2)
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=100, out=out))
+    with pytest.raises(TrainingInterrupted):
+        resume_linreg(out, epochs=3, data=b, force=True, callbacks=[_StopAtFirstStep()])
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=3, data=d)
+    assert str(info.value).endswith(
+        f"the run in {out} was trained with the first, and a changed setting changes its result; "
+        f"leave it out to continue with data='{b}', as an earlier resume from epoch 2 forced, or "
+        "pass force=True to continue with it"
+    )
+    resume_linreg(out, epochs=3)  # left out: it continues on b, unforced
+    assert json.loads((out / "config.json").read_text())["config"]["data"] == str(b)
+
+
 def test_the_checkpoints_own_file_passed_beside_a_config_json_edited_to_another_continues(
     tmp_path: Path,
 ) -> None:

@@ -177,6 +177,31 @@ def _npz(path: Path, features: int, classes: int) -> Path:
     return path
 
 
+def test_dropping_a_file_after_a_forced_switch_from_fashion_mnist_names_the_file_forced(
+    tmp_path: Path,
+) -> None:
+    """A forced switch from Fashion-MNIST to file b, stopped before its first checkpoint: a
+    resume given file d was told "drop the option to continue the same run", but dropping it
+    continues on b, config.json's (hashlib's digest of b is what config.json records)."""
+    import hashlib
+
+    b, d = _npz(tmp_path / "b.npz", 4, 2), _npz(tmp_path / "d.npz", 3, 2)
+    saved = {
+        "config": {"data": str(b)},
+        "data_sha256": hashlib.sha256(b.read_bytes()).hexdigest(),
+        "resumes": [{"from_epoch": 2, "forced": {"data": [None, str(b)]}}],
+    }
+    new = resumed_config(OLD, {"data": d}, tmp_path)
+    with pytest.raises(UsageError) as info:
+        changed_settings(OLD, new, saved=saved, epoch=2, run_dir=tmp_path, force=False,
+                         given={"data"})  # fmt: skip
+    assert str(info.value) == (
+        f"data changed from None (Fashion-MNIST) to '{d}' since the run in {tmp_path} started, "
+        f"which would change its result; drop the option to continue with data='{b}', as an "
+        "earlier resume from epoch 2 forced, or pass force=True to continue with the new value"
+    )
+
+
 def test_a_data_file_that_moved_is_no_change(tmp_path: Path) -> None:
     """A new --data path whose bytes have the SHA-256 config.json recorded: the same data, moved
     (hashlib's digest of the file is the oracle). Other bytes there are still a change."""

@@ -119,7 +119,7 @@ def _left_out(
     for key in keys:
         was, then = getattr(old, key), getattr(left, key)
         if key == "data":
-            if then is None or was is None or same_path(then, was):
+            if then is None or (was is not None and same_path(then, was)):
                 continue
             content = judge_data(then, saved, trained=trained, epoch=epoch, old_data=was)
             by_path = content.verdict is None and str(then) in map(str, forced.get(key, []))

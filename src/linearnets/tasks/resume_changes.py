@@ -152,7 +152,7 @@ def _left_out(
     for key in keys:
         was, then = getattr(old, key), section.get(key)
         if key == "data":
-            if not isinstance(then, str) or was is None or str(was) == then:
+            if not isinstance(then, str) or (was is not None and str(was) == then):
                 continue
             content = judge_data(then, saved, trained=trained, epoch=epoch, old_data=was)
             if content.verdict == CARRIED or (
