@@ -1691,9 +1691,33 @@ def test_a_checkpoint_copied_from_another_run_is_named(tmp_path: Path) -> None:
         f"seed changed from 0 to 2 since the run in {out} started; {out}/checkpoint.pt was "
         f"trained with lr=0.01, but {out}/config.json asks for lr=0.03 (a checkpoint from another "
         "run?), which would change its result; drop the option to continue the same run and put "
-        "the run's own checkpoint.pt back, or drop the option and pass lr=0.01 to continue as the "
+        "the run's own checkpoint.pt back, or pass lr=0.01 and seed=0 to continue as the "
         "checkpoint was trained, or pass force=True to continue with the new values"
     )
+
+
+def test_a_given_setting_config_json_also_edited_is_passed_back_with_the_others(
+    tmp_path: Path,
+) -> None:
+    """config.json's lr and batch_size edited by hand, lr=0.07 given: "drop the option and pass
+    batch_size=10" was refused next, for config.json's lr=0.05. Passing every value said trains
+    on as the checkpoint was trained (the oracle: the unedited run resumed)."""
+    out, reference = tmp_path / "run", tmp_path / "reference"
+    for folder in (out, reference):
+        ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=100, out=folder))
+    saved = json.loads((out / "config.json").read_text())
+    saved["config"]["lr"], saved["config"]["batch_size"] = 0.05, 20
+    (out / "config.json").write_text(json.dumps(saved))
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=2, lr=0.07)
+    assert str(info.value).endswith(
+        "which would change its result; drop the option to continue the same run and put the "
+        "run's own checkpoint.pt back, or pass lr=0.03 and batch_size=10 to continue as the "
+        "checkpoint was trained, or pass force=True to continue with the new values"
+    )
+    resumed = resume_linreg(out, epochs=2, lr=0.03, batch_size=10)
+    oracle = resume_linreg(reference, epochs=2)
+    assert (resumed.w, resumed.b) == (oracle.w, oracle.b)
 
 
 def test_a_value_forced_by_a_resume_stopped_before_its_first_checkpoint_carries_on(

@@ -92,17 +92,45 @@ def test_a_setting_that_only_config_json_changes_is_named_as_the_checkpoints(
         f"lr changed from 0.1 to 0.2 since the run in {tmp_path} started; {ckpt} was trained "
         f"with seed=0, but {config} asks for seed=3 (a checkpoint from another run?), which "
         "would change its result; drop the option to continue the same run and put the run's "
-        "own checkpoint.pt back, or drop the option and pass seed=0 to continue as the checkpoint "
-        "was trained, or pass force=True to continue with the new values"
+        "own checkpoint.pt back, or pass lr=0.1 and seed=0 to continue as the checkpoint was "
+        "trained, or pass force=True to continue with the new values"
     )
     # the command line's words, as it printed them
     assert one_line(info.value) == (
         f"--lr changed from 0.1 to 0.2 since the run in {tmp_path} started; {ckpt} was trained "
         f"with --seed 0, but {config} asks for --seed 3 (a checkpoint from another run?), which "
         "would change its result; drop the option to continue the same run and put the run's "
-        "own checkpoint.pt back, or drop the option and pass --seed 0 to continue as the "
-        "checkpoint was trained, or pass --force to continue with the new values"
+        "own checkpoint.pt back, or pass --lr 0.1 and --seed 0 to continue as the checkpoint "
+        "was trained, or pass --force to continue with the new values"
     )
+
+
+def test_a_given_setting_config_json_also_edited_is_passed_back_with_the_others(
+    tmp_path: Path,
+) -> None:
+    """config.json's lr and batch_size edited by hand, --lr 0.07 given: "drop the option and pass
+    batch_size=256" was refused next (config.json's lr=0.05 taken), and "pass lr=0.1 to continue
+    the same run ... and put the run's own checkpoint.pt back" mixed the checkpoint's value with
+    the other run's checkpoint. Each fix now keeps to one checkpoint."""
+    from dataclasses import asdict, replace
+
+    edited = replace(OLD, lr=0.05, batch_size=64)
+    saved = {"config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(edited).items()}}
+    new = resumed_config(edited, {"lr": 0.07}, tmp_path)
+    with pytest.raises(UsageError) as info:
+        changed_settings(OLD, new, saved=saved, epoch=2, run_dir=tmp_path, force=False,
+                         given={"lr"})  # fmt: skip
+    ckpt, config = tmp_path / "checkpoint.pt", tmp_path / "config.json"
+    assert one_line(info.value) == (
+        f"--lr changed from 0.1 to 0.07 since the run in {tmp_path} started; {ckpt} was trained "
+        f"with --batch-size 256, but {config} asks for --batch-size 64 (a checkpoint from another "
+        "run?), which would change its result; drop the option to continue the same run and put "
+        "the run's own checkpoint.pt back, or pass --lr 0.1 and --batch-size 256 to continue as "
+        "the checkpoint was trained, or pass --force to continue with the new values"
+    )
+    again = resumed_config(edited, {"lr": 0.1, "batch_size": 256}, tmp_path)
+    assert changed_settings(OLD, again, saved=saved, epoch=2, run_dir=tmp_path, force=False,
+                            given={"lr", "batch_size"}) == {}  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -76,18 +76,24 @@ def unforced_change(
             next ("does not exist"); the fix is the file put back, or its new path passed.
     """
     asked = [k for k in keys if k in given]
+    found = [k for k in keys if k not in given]
     gone = original_file_fix(recorded) if "data" in asked else None
-    fixes = [left_out or "drop the option to continue the same run"] if asked else []
+    # beside the run's own checkpoint put back, a dropped option takes config.json's value, the
+    # one that checkpoint was trained with: left_out's fix (the foreign checkpoint's) is not it
+    fixes = [left_out if left_out and not found else "drop the option to continue the same run"]
+    fixes = fixes if asked else []
     if gone is not None:
         others = " and drop the other options" if len(asked) > 1 else ""
         fixes = [f"to continue the same run, {gone}{others}"]
-    if len(asked) < len(keys):
+    if found:
         fixes.append(f"put the run's own {CHECKPOINT_FILE} back")
     if also:
         fixes.append("put the original file back")
-    trained = _as_trained([k for k in keys if k not in given], was)
-    if trained and not also and gone is None:  # config.json's values put back by the options
-        drop = f"drop the option{'s' if len(asked) > 1 else ''} and " if asked else ""
+    if _as_trained(found, was) and not also and gone is None:
+        # every checkpoint value passed, the given ones too: a dropped one takes config.json's
+        dropped = [k for k in asked if not _as_trained([k], was)]
+        trained = _as_trained([k for k in keys if k not in dropped], was)
+        drop = f"drop the option{'s' if len(dropped) > 1 else ''} and " if dropped else ""
         fixes[-1] += f", or {drop}{trained}"
     if len(asked) == len(keys):
         values = "the new values" if also else "the new value"
