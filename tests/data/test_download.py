@@ -52,7 +52,13 @@ pytestmark = pytest.mark.usefixtures("no_debian")
 
 PACES = {"trickle": (1, 0.05), "drip": (1024, 0.05)}  # kind: (bytes, seconds) per write
 # the kinds of mirror that announce no length (the body ends with the connection's close)
-CLOSE_DELIMITED = ("close-short", "close-plain-short", "close-empty", "close-html")
+CLOSE_DELIMITED = (
+    "close-short",
+    "close-plain-short",
+    "close-plain-other",
+    "close-empty",
+    "close-html",
+)
 ENDLESS_CHUNKS = 1024  # 64 KiB each: the "endless" mirror stops after 64 MiB
 
 
@@ -70,7 +76,8 @@ class Server:
     training files, and no answer for the test files (until the test ends), /html/ an HTML page,
     /status-NNN/ the HTTP status NNN, /redirect-to-KIND/ a redirect to /KIND/, /close-short/ half the
     file with no length announced, then a close (its end only the connection's), /close-plain-short/
-    the same of the file not gzipped, /close-empty/ no byte of a body, /close-html/ an HTML page, each
+    the same of the file not gzipped, /close-plain-other/ the whole test file not gzipped for a
+    training file (and the training file for a test file), /close-empty/ no byte of a body, /close-html/ an HTML page, each
     with no length announced."""
 
     def __init__(self, tiny: Tiny) -> None:
@@ -151,6 +158,9 @@ class Server:
                 elif kind == "close-plain-short":
                     body = tiny.raw[file.removesuffix(".gz")]
                     body = body[: len(body) // 2]
+                elif kind == "close-plain-other":  # another file, whole: the t10k one
+                    split, rest = file.removesuffix(".gz").split("-", 1)
+                    body = tiny.raw[f"{'t10k' if split == 'train' else 'train'}-{rest}"]
                 elif kind == "close-empty":
                     body = b""
                 elif kind == "close-html":
@@ -1233,6 +1243,9 @@ HOW_FAR = {
     # so is the file not gzipped cut short, or no byte of it (a 200 then a close): it was told
     # "expected a gzip file or the N-byte file itself, got M bytes that are neither"
     "close-plain-short": (r"the connection closed after \d+ bytes, in the middle of the file \(truncated; no length was announced\)", "unfinished"),
+    # a whole IDX file of another size (the test file for a training file) is no transfer cut
+    # short, though shorter than the file expected: it was told "truncated ... try again later"
+    "close-plain-other": (r"expected a gzip file or the \d+-byte file itself, got \d+ bytes that are neither\)", "answered"),
     "close-empty": (r"the connection closed after 0 bytes, before any byte of the file \(truncated; no length was announced\)", "unfinished"),
     # text is no part of the file: an answer, whatever ended it
     "close-html": (r"expected a gzip file or the \d+-byte file itself, got 49 bytes that are neither \(an HTML page", "answered"),
@@ -1282,6 +1295,24 @@ def test_a_close_delimited_plain_file_cut_short_is_a_transfer_cut_short(
         f"could not download {FIRST}.gz from any mirror ({mirror}{FIRST}.gz: the connection closed "
         f"after {len(tiny.raw[FIRST]) // 2} bytes, in the middle of the file (truncated; no length "
         f"was announced)); {download.UNFINISHED_FIX}"
+    )
+
+
+def test_a_close_delimited_whole_file_of_another_size_is_the_mirrors_answer(
+    server: Server, tiny: Tiny, tmp_path: Path
+) -> None:
+    """The whole t10k images (no length announced) for the training images: shorter than the
+    file expected, it was told "the connection closed after N bytes, in the middle of the file
+    (truncated ...)" and to try again later. Its IDX header says it is whole: another file."""
+    mirror = server.mirror("close-plain-other")
+    other = tiny.raw[FIRST.replace("train-", "t10k-")]
+    assert len(other) < len(tiny.raw[FIRST])
+    with pytest.raises(DatasetError) as info:
+        _get(tmp_path / "root", tiny, [mirror])
+    assert str(info.value) == (
+        f"could not download {FIRST}.gz from any mirror ({mirror}{FIRST}.gz: expected a gzip file "
+        f"or the {len(tiny.raw[FIRST])}-byte file itself, got {len(other)} bytes that are "
+        f"neither); {download.ANSWERED_FIX}"
     )
 
 

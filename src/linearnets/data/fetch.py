@@ -118,24 +118,38 @@ def _as_cut(exc: DatasetError, fetched: Fetched, tmp: Path, size: int) -> Datase
     """Return the check's failure ``exc`` of the body ``tmp`` holds (the file of ``size`` bytes
     expected): a body that only the connection's close ended, and that stops in the middle of a
     gzip stream or of the plain file (or holds no byte), is the transfer cut short, not the
-    mirror's file (told "pass other mirrors"); any other failure is ``exc``."""
+    mirror's file (told "pass other mirrors"); any other failure is ``exc``, a whole IDX file of
+    another size too (shorter than ``size``, as long as its own header says: another file)."""
     if not fetched.close_delimited:
         return exc
     with on_disk(), tmp.open("rb") as f:
-        head = f.read(len(_IDX_START))
+        head = f.read(len(_IDX_START) + 1)
+        dims = f.read(4 * head[3]) if len(head) == 4 else b""
         received = f.seek(0, os.SEEK_END)
     if isinstance(exc, TruncatedGzipError):
         where = "in the middle of the gzip stream"
     elif not received:
         where = "before any byte of the file"
-    elif received < size and _IDX_START.startswith(head):
+    elif received < min(size, _idx_size(head, dims)) and _IDX_START.startswith(head[:3]):
         where = "in the middle of the file"  # the plain file's start: an IDX header
     else:
-        return exc
+        return exc  # a whole IDX file, of another size (another file): the mirror's answer
     return UnfinishedError(
         f"the connection closed after {received} bytes, {where} (truncated; no length was "
         "announced)"
     )
+
+
+def _idx_size(head: bytes, dims: bytes) -> float:
+    """Return the size in bytes of the uint8 IDX file whose first bytes are ``head`` (its magic
+    number: 0, 0, the type, the number of dimensions) and ``dims`` (each dimension, 4 bytes big
+    endian), as its header says; infinite where the header itself is cut short."""
+    if len(head) < 4 or len(dims) < 4 * head[3]:
+        return float("inf")
+    count = 1
+    for i in range(head[3]):
+        count *= int.from_bytes(dims[4 * i : 4 * i + 4], "big")
+    return 4 + len(dims) + count
 
 
 def _looks_like(content: bytes) -> str:
