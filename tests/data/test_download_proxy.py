@@ -228,7 +228,9 @@ def test_a_proxy_busy_or_failing_is_told_to_try_again_whatever_the_scheme(
     proxy: Proxy, tiny: Tiny, tmp_path: Path, scheme: str, status: int
 ) -> None:
     """A CONNECT answered 502, 503 or 504 was told as a proxy that blocks https ("check that it
-    lets https through"), where the same status to a plain http request is told to try again."""
+    lets https through"), where the same status to a plain http request is told to try again;
+    then as "a mirror answered, so the network works", where only the proxy answered the CONNECT
+    (to a plain http request, the status may be the mirror's, passed on)."""
     proxy.status = status
     phrase = HTTPStatus(status).phrase
     said = (
@@ -237,12 +239,19 @@ def test_a_proxy_busy_or_failing_is_told_to_try_again_whatever_the_scheme(
         else f"HTTP {status} {phrase}"
     )
     mirror = f"{scheme}://fashion-mnist.invalid/fm/"
+    fix = (
+        f"the proxy {proxy.base} answered the https request's tunnel (CONNECT) as busy or failing, "
+        "so no mirror was reached: try again later, correct https_proxy, or name the mirror's "
+        f"host in no_proxy, or {OFFLINE_WAYS}"
+        if scheme == "https"
+        else "a mirror answered, so the network works, but did not send the whole file (a "
+        "transfer stalled or cut short, or a server busy or failing): try again later or pass "
+        f"other mirrors, or {OFFLINE_WAYS}; if the proxy is what failed, correct http_proxy / "
+        "https_proxy, or name the mirror's host in no_proxy"
+    )
     assert _failure(tmp_path, tiny, mirror) == (
         f"could not download {FIRST}.gz from any mirror ({mirror}{FIRST}.gz: {said}, through the "
-        f"proxy {proxy.base}); a mirror answered, so the network works, but did not send the "
-        "whole file (a transfer stalled or cut short, or a server busy or failing): try again "
-        f"later or pass other mirrors, or {OFFLINE_WAYS}; if the proxy is what failed, correct "
-        "http_proxy / https_proxy, or name the mirror's host in no_proxy"
+        f"proxy {proxy.base}); {fix}"
     )
 
 

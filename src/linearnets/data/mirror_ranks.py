@@ -20,6 +20,7 @@ from linearnets.data.mirror_reasons import (
     certificate_failed,
     proxy_for,
     proxy_login_fix,
+    tunnel_busy_fix,
     tunnel_fix,
     tunnel_status,
 )
@@ -75,6 +76,9 @@ _FIX_HEADS = (
     # when some mirror answered: the network works, and "without a network" would mislead
     "a mirror answered, so the network works, but not with the file: pass mirrors that serve "
     "Fashion-MNIST's original files, or ",
+    # a proxy busy or failing (502, 503, 504, ...) to an https request's CONNECT: the proxy
+    # answered, not a mirror; another try may get through (mirror_reasons.tunnel_busy_fix)
+    "",
     # an answer that began well and did not finish (stalled, cut short), or a server busy or
     # failing (HTTP 5xx, 429, 408): the file may be the right one, and another try may get it
     "a mirror answered, so the network works, but did not send the whole file (a transfer "
@@ -91,6 +95,7 @@ _FIX_HEADS = (
     PROXY_LOGIN,
     _PORTAL,
     _ANSWERED,
+    _PROXY_BUSY,
     _UNFINISHED,
 ) = range(len(_FIX_HEADS))
 # the advice where the Debian package is not installed here (a proxy's names the proxy)
@@ -103,6 +108,7 @@ _FIX_HEADS = (
     _,
     PORTAL_FIX,
     ANSWERED_FIX,
+    _,
     UNFINISHED_FIX,
 ) = (head + OFFLINE_WAYS for head in _FIX_HEADS)
 # statuses of a server that may answer another try with the file: a request timeout, too many
@@ -114,6 +120,8 @@ _NETWORK_LOGIN = 511
 _PROXY_AUTHENTICATION = 407
 # HTTP 501 Not Implemented to a CONNECT: a proxy that opens no tunnel, not one busy or failing
 _NO_CONNECT = 501
+# the failures whose advice is the proxy's own (it names the proxy and the setting to correct)
+_PROXYS_OWN = (_TUNNEL, PROXY_LOGIN, _PROXY_BUSY)
 
 
 def fix_head(failed: list[tuple[int, str]]) -> str:
@@ -122,7 +130,7 @@ def fix_head(failed: list[tuple[int, str]]) -> str:
     mirrors answered without the file and others may send it on another try, both, by name
     (one fix alone sends away the mirror the other fits)."""
     answered = [mirror for kind, mirror in failed if kind == _ANSWERED]
-    later = [mirror for kind, mirror in failed if kind in (_STALLED, _UNFINISHED)]
+    later = [mirror for kind, mirror in failed if kind in (_STALLED, _PROXY_BUSY, _UNFINISHED)]
     if not answered or not later:
         top = max(kind for kind, _ in failed)
         if top == _REFUSED and _through_proxies(failed):  # the proxy's port, not the mirrors'
@@ -132,8 +140,8 @@ def fix_head(failed: list[tuple[int, str]]) -> str:
                 "connection (nothing listens on that port): correct http_proxy / https_proxy, or "
                 "name the mirror's host in no_proxy, or "
             )
-        if top in (_TUNNEL, PROXY_LOGIN):  # the proxy named, with the setting to change
-            fix = proxy_login_fix if top == PROXY_LOGIN else tunnel_fix
+        if top in _PROXYS_OWN:  # the proxy named, with the setting to change
+            fix = {PROXY_LOGIN: proxy_login_fix, _TUNNEL: tunnel_fix}.get(top, tunnel_busy_fix)
             return fix([mirror for kind, mirror in failed if kind == top])
         return _FIX_HEADS[top]
     return (
@@ -153,23 +161,24 @@ def _through_proxies(failed: list[tuple[int, str]]) -> bool:
 def proxy_advised(failed: list[tuple[int, str]]) -> bool:
     """Whether :func:`fix_head`'s advice is the proxy's own (it says what to correct)."""
     top = max(kind for kind, _ in failed)
-    return top in (_TUNNEL, PROXY_LOGIN) or (top == _REFUSED and _through_proxies(failed))
+    return top in _PROXYS_OWN or (top == _REFUSED and _through_proxies(failed))
 
 
 def reached(exc: BaseException) -> int:
     """Say how far a mirror's failure ``exc`` got, as an index into :data:`_FIX_HEADS`:
-    8 an answer that did not finish (a body stalled, too slow or cut short, the status of a server
-    busy or failing: 5xx, 429, 408; also where a redirect led), 7 an answer that was not the file
+    9 an answer that did not finish (a body stalled, too slow or cut short, the status of a server
+    busy or failing: 5xx, 429, 408; also where a redirect led), 8 a proxy that answered an https
+    request's tunnel (CONNECT) as one busy or failing (502, 503, 504, 408 or 429: try again, the
+    proxy named, as no mirror answered), 7 an answer that was not the file
     (another HTTP error status, 404 or 410, a reply that is no HTTP, a redirect refused, a file
     that fails the check: the network works), 6 HTTP 511 (a captive portal: the network asks for
     a login), 5 HTTP 407 (the proxy asks for its login), 4 a proxy that refused an https
-    request's tunnel (CONNECT) with another status (one busy or failing, 502, 503, 504, 408 or
-    429, is 8, as the same status to a plain http request is), 3 a certificate not trusted, 2 stalled, silent
+    request's tunnel (CONNECT) with another status, 3 a certificate not trusted, 2 stalled, silent
     or hung up before its headers (the connection taken), 1 none (a name not found, a network
     unreachable, a connection timed out), 0 the connection refused (a host reached, nothing
     listening on the port: no network failed), told apart only where every mirror was refused.
 
-    8 outranks 7: its fix (try again later, or other mirrors) also fits a mirror without the file,
+    9 and 8 outrank 7: their fix (try again later, or other mirrors) also fits a mirror without the file,
     and 4's alone would send away a mirror that may serve it next time; where both failed, both
     are named (see :func:`fix_head`)."""
     if isinstance(exc, RedirectError):  # the mirror answered with a redirect; where it led:
@@ -205,7 +214,7 @@ def reached(exc: BaseException) -> int:
         return _REFUSED
     tunnel = tunnel_status(exc)  # the proxy's answer to an https request's CONNECT
     if tunnel is not None:
-        if tunnel in _TRY_AGAIN_STATUSES and tunnel != _NO_CONNECT:  # busy or failing, as to http
-            return _UNFINISHED
+        if tunnel in _TRY_AGAIN_STATUSES and tunnel != _NO_CONNECT:  # busy or failing: try again
+            return _PROXY_BUSY
         return {_PROXY_AUTHENTICATION: PROXY_LOGIN, _NETWORK_LOGIN: _PORTAL}.get(tunnel, _TUNNEL)
     return _CERTIFICATE if certificate_failed(exc) else _NONE

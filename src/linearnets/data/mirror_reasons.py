@@ -5,8 +5,8 @@
 :func:`mask_passwords` replaces the login of every URL in a text with ``***``, so no message
 prints a token or a password; :func:`mask_login` that of one URL, with a scheme or without;
 :func:`tunnel_status` reads the status of a proxy that refused an https request's tunnel, and
-:func:`proxy_login_fix` / :func:`tunnel_fix` say what to do about a proxy that asked for a login
-(HTTP 407) or refused the tunnel. Used by :mod:`linearnets.data.fetch`,
+:func:`proxy_login_fix` / :func:`tunnel_fix` / :func:`tunnel_busy_fix` say what to do about a
+proxy that asked for a login (HTTP 407), refused the tunnel, or answered it as busy or failing. Used by :mod:`linearnets.data.fetch`,
 :mod:`linearnets.data.mirror_order` and :mod:`linearnets.data.mirror_ranks`.
 """
 
@@ -27,6 +27,7 @@ __all__ = [
     "mask_passwords",
     "proxy_for",
     "proxy_login_fix",
+    "tunnel_busy_fix",
     "tunnel_fix",
     "tunnel_status",
 ]
@@ -190,6 +191,20 @@ def tunnel_fix(urls: list[str]) -> str:
         f"{proxy} refused to open a tunnel to the mirror (its answer to the https request's "
         "CONNECT), so no mirror was reached: check that it lets https through, correct "
         f"{' and '.join(settings)}, or name the mirror's host in no_proxy, or "
+    )
+
+
+def tunnel_busy_fix(urls: list[str]) -> str:
+    """Return the advice where the proxy of each of the https ``urls`` answered the request's
+    tunnel (``CONNECT``) as a proxy busy or failing (502, 503, 504, 408 or 429): the proxy
+    answered, no mirror did, and another try may get through."""
+    settings, _ = _proxy_settings(urls)
+    names = " and ".join(dict.fromkeys(mask_login(p) for p in settings.values() if p))
+    proxy = f"the proxy {names}" if names else "a proxy on the network"
+    return (
+        f"{proxy} answered the https request's tunnel (CONNECT) as busy or failing, so no mirror "
+        f"was reached: try again later, correct {' and '.join(settings)}, or name the mirror's "
+        "host in no_proxy, or "
     )
 
 
