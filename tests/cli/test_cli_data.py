@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import torch
 
 from linearnets.cli import main
 from linearnets.data import fashion_mnist_memo, files
@@ -575,3 +576,36 @@ def test_a_stop_while_the_command_imports_its_modules_says_how_to_go_on(
     assert main([*argv, "--data-dir", str(root)]) == 130
     assert capsys.readouterr().err.splitlines() == [said.format(root=root)]
     assert not root.exists()
+
+
+@pytest.mark.parametrize("where", ["read", "drawn"])
+def test_a_stop_while_data_show_reads_or_draws_says_how_to_go_on(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    where: str,
+) -> None:
+    """'data show' stopped by a SIGINT as it read the files or drew the figure said only
+    "interrupted by SIGINT", with no fix (its neighbours 'data' and 'data download' say theirs)."""
+    import linearnets.data.fashion_mnist as fashion_mnist
+    import linearnets.plotting as plotting
+
+    def stopped(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt  # a Ctrl-C there
+
+    if where == "read":
+        monkeypatch.setattr(fashion_mnist, "read_fashion_mnist", stopped)
+    else:
+        monkeypatch.setattr(plotting, "show_images", stopped)
+        three = types.SimpleNamespace(  # three 28×28 images, as read_fashion_mnist has them
+            train_images=torch.zeros(3, 28, 28, dtype=torch.uint8),
+            train_labels=torch.tensor([0, 1, 2]),
+        )
+        monkeypatch.setattr(fashion_mnist, "read_fashion_mnist", lambda data_dir: three)
+    out = tmp_path / "grid.png"
+    assert main(["data", "show", "-n", "3", "--out", str(out)]) == 130
+    assert capsys.readouterr().err.splitlines() == [
+        f"linearnets data show: interrupted by SIGINT while the images were read and drawn; "
+        f"{out} is not left half written: run the same command again"
+    ]
+    assert list(tmp_path.iterdir()) == []  # no figure, no temporary file

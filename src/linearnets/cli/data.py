@@ -142,11 +142,14 @@ def _show(args: argparse.Namespace) -> int:
         "--out", out, fix="pass a file outside the run folder, e.g. --out fashion-mnist.png"
     )
     matplotlib_module()  # so is a bad MPLBACKEND
-    arrays = read_fashion_mnist(args.data_dir)
-    images = arrays.train_images[: args.n]  # (n, 28, 28)
-    titles = get_fashion_mnist_labels(arrays.train_labels[: args.n], lang=args.lang)
-    num_cols = min(args.n, 9)  # the book draws 2 rows of 9
-    show_images(images, math.ceil(args.n / num_cols), num_cols, titles=titles, out=out)
+    try:  # a Ctrl-C as the files are read or the figure drawn is told how to go on
+        arrays = read_fashion_mnist(args.data_dir)
+        images = arrays.train_images[: args.n]  # (n, 28, 28)
+        titles = get_fashion_mnist_labels(arrays.train_labels[: args.n], lang=args.lang)
+        num_cols = min(args.n, 9)  # the book draws 2 rows of 9
+        show_images(images, math.ceil(args.n / num_cols), num_cols, titles=titles, out=out)
+    except KeyboardInterrupt as exc:
+        raise ShowStopped(exc, out=out) from None
     what = "image" if args.n == 1 else "images"
     source = shown_path(arrays.found.folder)
     print(f"wrote {shown_path(out)} ({args.n} training {what} from {source})")  # ~ expanded
@@ -190,6 +193,22 @@ class CheckStopped(KeyboardInterrupt):
         return (
             f"interrupted by {self.signal_name} while the Fashion-MNIST files were found and "
             "checked; the files are as they were: run the same command again"
+        )
+
+
+class ShowStopped(KeyboardInterrupt):
+    """A Ctrl-C or SIGTERM while ``data show`` read the files or drew the figure: the files are
+    only read, and the figure is written whole or not at all (a temporary file renamed), so the
+    same command starts again."""
+
+    def __init__(self, exc: KeyboardInterrupt, *, out: Path) -> None:
+        super().__init__(*exc.args)
+        self.signal_name, self.out = first_signal(exc), out
+
+    def __str__(self) -> str:
+        return (
+            f"interrupted by {self.signal_name} while the images were read and drawn; "
+            f"{shown_path(self.out)} is not left half written: run the same command again"
         )
 
 
