@@ -28,7 +28,7 @@ from linearnets.tasks.linreg_changes import (
     content_change,
     not_config_json_s,
 )
-from linearnets.tasks.resume_content import CARRIED, content_changed, judge_data, same_path
+from linearnets.tasks.resume_content import carried_file, content_changed, same_path
 from linearnets.tasks.resume_data import original_file_fix
 from linearnets.tasks.resume_entries import forced_values_since
 
@@ -119,11 +119,10 @@ def _left_out(
     for key in keys:
         was, then = getattr(old, key), getattr(left, key)
         if key == "data":
-            if then is None or (was is not None and same_path(then, was)):
-                continue
-            content = judge_data(then, saved, trained=trained, epoch=epoch, old_data=was)
-            by_path = content.verdict is None and str(then) in map(str, forced.get(key, []))
-            if content.verdict == CARRIED or by_path:
+            forced_paths = forced.get(key, [])
+            if then is not None and carried_file(
+                then, saved, trained=trained, epoch=epoch, old_data=was, forced_paths=forced_paths
+            ):
                 carried_values[key] = repr(str(then))
         elif key not in SYNTHETIC and then != was:
             if then in forced.get(key, []):

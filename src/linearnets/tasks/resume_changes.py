@@ -25,7 +25,14 @@ from typing import Any
 
 from linearnets.config import RESULT_SETTINGS, SoftmaxConfig
 from linearnets.tasks import resume_refusals as refusals
-from linearnets.tasks.resume_content import CARRIED, CHANGED, OWN, DataContent, judge_data
+from linearnets.tasks.resume_content import (
+    CARRIED,
+    CHANGED,
+    OWN,
+    DataContent,
+    carried_file,
+    judge_data,
+)
 from linearnets.tasks.resume_entries import forced_since
 
 __all__ = [
@@ -152,11 +159,9 @@ def _left_out(
     for key in keys:
         was, then = getattr(old, key), section.get(key)
         if key == "data":
-            if not isinstance(then, str) or (was is not None and str(was) == then):
-                continue
-            content = judge_data(then, saved, trained=trained, epoch=epoch, old_data=was)
-            if content.verdict == CARRIED or (
-                content.verdict is None and then in forced.get(key, ())
+            forced_paths = forced.get(key, ())
+            if isinstance(then, str) and carried_file(
+                then, saved, trained=trained, epoch=epoch, old_data=was, forced_paths=forced_paths
             ):
                 carried[key] = repr(then)
         elif key in section and str(then) != str(was):

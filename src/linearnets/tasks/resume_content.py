@@ -15,6 +15,7 @@ A checkpoint trained on other data than ``config.json`` records is refused alike
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,7 @@ __all__ = [
     "CHANGED",
     "OWN",
     "DataContent",
+    "carried_file",
     "content_changed",
     "data_change",
     "judge_data",
@@ -121,6 +123,26 @@ def judge_data(
     if baseline is None and not carried:  # nothing to compare the content with
         return DataContent(None, sha, baseline)
     return DataContent(CARRIED if sha in carried else CHANGED, sha, baseline)
+
+
+def carried_file(
+    data: str | Path,
+    saved: dict[str, Any],
+    *,
+    trained: object,
+    epoch: int | None,
+    old_data: object,
+    forced_paths: Collection[object],
+) -> bool:
+    """Whether ``config.json``'s ``data`` file, where it is not the checkpoint's own
+    ``old_data``, continues as an earlier forced resume from ``epoch`` switched to it
+    (:data:`CARRIED` by its content, or, where no content can be judged, by its path among the
+    ``forced_paths``): what leaving a given ``data`` out continues on, in both tasks' refusals."""
+    if old_data is not None and same_path(data, str(old_data)):
+        return False
+    content = judge_data(data, saved, trained=trained, epoch=epoch, old_data=old_data)
+    by_path = content.verdict is None and str(data) in map(str, forced_paths)
+    return content.verdict == CARRIED or by_path
 
 
 def recorded_for(data: str | Path, saved: dict[str, Any], *, baseline: str | None) -> str | None:
