@@ -113,6 +113,31 @@ def test_an_updater_that_is_neither_an_optimizer_nor_callable_is_refused(updater
     assert all(p.grad is None for p in net.parameters())  # refused before the first batch
 
 
+def test_a_one_output_model_for_class_labels_is_told_to_give_one_output_per_class() -> None:
+    """torch's own word is a bare IndexError ("Target 1 is out of bounds."); the first batch's
+    labels all 0 pass its loss (the oracle), and are no regression's either: the loss is a
+    classifier's."""
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(16, 1))
+    batches = _batches()
+    loss = nn.CrossEntropyLoss(reduction="none")
+    with pytest.raises(IndexError):
+        loss(net(batches[0][0]), batches[0][1])
+    updater = torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(
+        UsageError,
+        match=r"^y must hold class indices in \[0, 1\) for the model's 1 output, got 2; give the "
+        r"model one output per class, e\.g\. nn\.Linear\(d, 3\) for classes 0\.\.2$",
+    ):
+        d2l.train_epoch_ch3(net, batches, loss, updater)
+    zeros = [(X, torch.zeros_like(y)) for X, y in batches]
+    assert not loss(net(zeros[0][0]), zeros[0][1]).any()
+    with pytest.raises(
+        UsageError, match=r"^a classifier's output must be scores of shape \(B, C\)"
+    ):
+        d2l.train_epoch_ch3(net, zeros, loss, updater)
+
+
 def test_a_regression_epoch_reports_the_books_loss_and_no_accuracy() -> None:
     """Linear regression through ``train_epoch_ch3`` (the book's ``linreg``/``squared_loss``/``sgd``):
     the loss is the book's sum over examples / n, each batch's taken before its update; accuracy has no

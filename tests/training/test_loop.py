@@ -39,6 +39,7 @@ from linearnets.training.loop import (
     fit,
     train_epoch,
 )
+from linearnets.training.loss_kinds import Loss
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
@@ -887,6 +888,71 @@ def test_evaluate_with_torch_cross_entropy_explains_bad_labels(  # type: ignore[
     with pytest.raises(UsageError, match=pattern) as info:
         evaluate(net, [(_images(gen), y)], nn.CrossEntropyLoss(reduction="none"))
     assert info.value.__suppress_context__ and isinstance(info.value.__context__, cause)
+
+
+# --- a model of one output trained or scored as a classifier -------------------------------------
+
+_ONE_X = torch.randn(300, 5, generator=torch.Generator().manual_seed(0))
+_ONE_Y = _ONE_X[:, :3].argmax(1)  # classes 0..2
+_ONE_OUTPUT = (
+    r"^y must hold class indices in \[0, 1\) for the model's 1 output, got 2; give the model one "
+    r"output per class, e.g\. nn\.Linear\(d, 3\) for classes 0\.\.2$"
+)
+
+
+def _one_batches(y: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    return [(_ONE_X[i : i + 32], y[i : i + 32]) for i in range(0, len(y), 32)]
+
+
+def _one_output_net(log_softmax: bool) -> nn.Module:
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(5, 1), nn.LogSoftmax(dim=1)) if log_softmax else nn.Linear(5, 1)
+
+
+@pytest.mark.parametrize(
+    ("loss", "log_softmax"),
+    [
+        (nn.CrossEntropyLoss(), False),
+        (nn.NLLLoss(), True),
+        (lambda o, t: F.cross_entropy(o, t, reduction="none"), False),
+        (lambda o, t: -o[range(len(o)), t], True),  # the book's picking by the labels
+    ],
+    ids=["CrossEntropyLoss", "NLLLoss", "cross_entropy-function", "book-indexing"],
+)
+def test_class_labels_for_a_model_of_one_output_are_explained(
+    loss: Loss, log_softmax: bool
+) -> None:
+    """torch's own word is a bare IndexError ("Target 1 is out of bounds."): the oracle."""
+    net = _one_output_net(log_softmax)
+    with pytest.raises(IndexError):
+        loss(net(_ONE_X[:32]), _ONE_Y[:32])
+    with pytest.raises(UsageError, match=_ONE_OUTPUT) as info:
+        fit(net, _one_batches(_ONE_Y), loss, torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    assert isinstance(info.value.__context__, IndexError)
+    with pytest.raises(UsageError, match=_ONE_OUTPUT):
+        evaluate(net, _one_batches(_ONE_Y), loss)
+
+
+def test_a_one_output_model_whose_first_labels_fit_is_told_to_give_one_output_per_class() -> None:
+    """Labels all 0 pass torch's cross-entropy (a loss of 0); the model is a classifier's, not a
+    regression's, so the fix is more outputs, not float targets."""
+    y = _ONE_Y.clone()
+    y[:32] = 0
+    net = _one_output_net(False)
+    message = (
+        "a classifier's output must be scores of shape (B, C), one per class, got shape (32, 1) for "
+        "32 labels: one output scores one class only; give the model one output per class, e.g. "
+        "nn.Linear(d, C) for C classes"
+    )
+    assert float(nn.CrossEntropyLoss()(net(_ONE_X[:32]), y[:32]).detach()) == 0.0  # the oracle
+    loss = nn.CrossEntropyLoss()
+    with pytest.raises(UsageError) as info:
+        fit(net, _one_batches(y), loss, torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    assert str(info.value) == message
+    for labels in (y, _ONE_Y):
+        with pytest.raises(UsageError) as info:
+            evaluate_accuracy(_one_output_net(False), _one_batches(labels))
+        assert str(info.value) == message
 
 
 @pytest.mark.parametrize("analytic", [False, True], ids=["autograd", "analytic"])

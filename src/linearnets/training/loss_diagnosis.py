@@ -107,6 +107,8 @@ def raise_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, err: Exce
     usage = None if isinstance(err, LinearnetsError) else explain_loss_error(loss, y_hat, y)
     if usage is None and isinstance(err, IndexError):
         usage = _index_dtype_error(loss, y)
+        if usage is None and not is_torch_loss(loss):  # picking by a label a one-output model lacks
+            usage = _one_output_labels_error(loss, y_hat, y)
     if usage is None:
         raise err
     usage.__context__ = err  # set by the raise inside err's handler anyway; kept for other callers
@@ -194,6 +196,8 @@ def explain_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) -> Usag
     # (a subclass with a forward of its own too: it raised, passing the labels on as they are)
     if isinstance(loss, REGRESSION_LOSSES) and not y.is_floating_point():
         return regression_loss_error(loss, y_hat, y)  # class labels for a regression loss
+    if isinstance(loss, CLASS_LOSSES) and is_column(y_hat):  # ("Target 1 is out of bounds")
+        return _one_output_labels_error(loss, y_hat, y)
     if (
         y_hat.ndim != 2
         or y_hat.shape[1] < 2
@@ -201,6 +205,17 @@ def explain_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) -> Usag
     ):
         return None  # not scores (B, C) of a classifier, or a torch regression loss
     return _explain_class_labels(loss, y_hat, y)
+
+
+def _one_output_labels_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) -> UsageError | None:
+    """Return the error for class labels ``y`` (B,) outside [0, 1) of a model of one output, (B, 1),
+    whose classification loss failed picking by them (torch's "Target 1 is out of bounds", the
+    book's ``y_hat[range(len(y_hat)), y]`` "index 1 is out of bounds"); else ``None``."""
+    if y_hat.ndim != 2 or y_hat.shape[1] != 1 or y.ndim != 1 or y.is_floating_point():
+        return None
+    if y.dtype == torch.bool or y.is_complex():
+        return None
+    return _class_label_value_error(loss, y, 1)
 
 
 def _columns(y_hat: torch.Tensor) -> int | None:
@@ -266,10 +281,15 @@ def _class_label_value_error(loss: Loss, y: torch.Tensor, C: int) -> UsageError 
         except RuntimeError:  # a device left unusable by the failed kernel: keep the loss's error
             return None
         if low < 0 or high >= C:
+            fix = (
+                f"relabel the classes 0..{C - 1}, or give the model one output per class"
+                if C > 1  # one output scores one class: no labels fit it
+                else f"give the model one output per class, e.g. nn.Linear(d, {max(high + 1, 2)})"
+                f" for classes 0..{max(high, 1)}"
+            )
             return UsageError(
-                f"y must hold class indices in [0, {C}) for the model's {C} outputs, got "
-                f"{low if low < 0 else high}; relabel the classes 0..{C - 1}, or give the model "
-                "one output per class"
+                f"y must hold class indices in [0, {C}) for the model's "
+                f"{counted(C, 'output')}, got {low if low < 0 else high}; {fix}"
             )
     if isinstance(loss, CLASS_LOSSES) and y.dtype not in (torch.int64, torch.uint8):
         return UsageTypeError(

@@ -21,16 +21,25 @@ __all__ = ["check_scores", "is_label_column", "predicted_labels"]
 _LABEL_DTYPES = frozenset({torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8})
 
 
-def check_scores(y_hat: torch.Tensor, y: torch.Tensor) -> None:
+def check_scores(y_hat: torch.Tensor, y: torch.Tensor, *, classifier: bool = False) -> None:
     """Check a classifier's output (B, C) against its labels (B,) before they are stashed (and, on an
     epoch's first step, before its update: see :func:`~linearnets.training.step.train_step`).
 
     Shapes, dtypes and devices only, no tensor op: labels (B, 1) would broadcast against the predictions (B,)
     and count up to B² "correct" rows; bool or uint16 labels would fail deep inside torch. A model
     of one output per example, (B, 1) or (B,), is a regression: its integer targets are refused
-    with the fix, float targets, rather than taken as the labels of a single class.
+    with the fix, float targets, rather than taken as the labels of a single class; but where
+    ``classifier`` says the output is a classifier's (a classification loss's, or an accuracy's),
+    the fix is one output per class instead.
     """
     if is_column(y_hat) and y_hat.shape[0] == y.shape[0] and not y.is_complex():
+        if classifier:
+            raise UsageError(
+                f"a classifier's output must be scores of shape (B, C), one per class, got shape "
+                f"{tuple(y_hat.shape)} for {counted(y.shape[0], 'label')}: one output scores one "
+                "class only; give the model one output per class, e.g. nn.Linear(d, C) for C "
+                "classes"
+            )
         raise UsageTypeError(
             f"y must be float targets for a regression (the model gives one output per example, "
             f"y_hat of shape {tuple(y_hat.shape)}; integer or bool targets would be taken as "

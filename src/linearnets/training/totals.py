@@ -19,6 +19,7 @@ from linearnets.device import accumulation_dtype
 from linearnets.errors import UsageError
 from linearnets.nan_places import NanContext
 from linearnets.training.distributed import DistContext
+from linearnets.training.loss_diagnosis import CLASS_LOSSES
 from linearnets.training.loss_kinds import Loss, class_weight, ignored, summed_scalar_loss
 from linearnets.training.nan_scores import raise_nan_scores
 from linearnets.training.score_checks import check_scores, is_label_column, predicted_labels
@@ -78,13 +79,17 @@ class EpochTotals:
         and sums a loss of k values per example (B, k) over them (the book's ``train_epoch_ch3`` adds
         ``float(l.sum())`` whatever the loss returns). Otherwise such a loss counts the mean of each
         example's k values, so the epoch's loss is the mean over all values, as ``reduction="mean"``
-        gives it. ``nan_probe``, ``context``: as in :class:`EpochTotals`.
+        gives it. A classification loss (``nn.CrossEntropyLoss``, ``nn.NLLLoss``) marks the
+        totals a classifier's: a model of one output is then told to give one output per class,
+        not float targets (see :func:`check_scores`). ``nan_probe``, ``context``: as in
+        :class:`EpochTotals`.
         """
         if summed is None:
             summed = getattr(loss, "reduction", None) == "sum"
         weight = class_weight(loss) if not summed else None
         return cls(
             summed=summed,
+            classifier=isinstance(loss, CLASS_LOSSES),
             nan_probe=nan_probe,
             class_weight=weight,
             ignore_index=ignored(loss),
@@ -95,6 +100,7 @@ class EpochTotals:
         self,
         *,
         summed: bool = False,
+        classifier: bool = False,
         nan_probe: Callable[[], NanSource] | None = None,
         class_weight: torch.Tensor | None = None,
         ignore_index: int | None = None,
@@ -102,6 +108,8 @@ class EpochTotals:
     ) -> None:
         # a 0-d loss is the batch's sum (reduction="sum"), not its mean; (B, k) values are summed
         self.summed = summed
+        # the loss is a classifier's (nn.CrossEntropyLoss): a one-output model is no regression
+        self._classifier = classifier
         self._nan_probe = nan_probe
         # a class-weighted mean (nn.CrossEntropyLoss(weight=w)) is Σ w[y]·l / Σ w[y]: each batch's
         # mean then counts for its weight, so the epoch's loss is the loss over all its examples
@@ -156,7 +164,7 @@ class EpochTotals:
                 self.correct = self.correct + (pred.long() == y.long()).sum()
                 self.count += y.shape[0]
                 return
-            check_scores(y_hat, y)
+            check_scores(y_hat, y, classifier=self._classifier or l is None)  # (an accuracy)
             if y.shape[0]:
                 self._outputs.append(detached(y_hat))
                 self._labels.append(y)
