@@ -9,6 +9,7 @@ import re
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -1212,6 +1213,31 @@ def test_a_summed_loss_is_counted_once_with_scalar_loss_sum(gen: torch.Generator
     assert default != pytest.approx(expected, rel=1e-3)
     with pytest.raises(UsageError, match=r"scalar_loss must be one of 'mean', 'sum', got 'total'"):
         train_epoch(net, _batches(X, y, 4), summed, NoUpdate(), scalar_loss="total")
+
+
+def test_the_docs_scalar_loss_sum_reports_a_function_returning_its_sum_as_torchs_mean(
+    gen: torch.Generator,
+) -> None:
+    """docs/python.md's "What fit takes" names scalar_loss="sum" for a plain function returning its
+    batch's sum, which fit cannot tell from a mean; with it, fit and evaluate report what
+    nn.CrossEntropyLoss(reduction="sum") gives, F.cross_entropy's mean over the data (the oracle);
+    without it, B times that."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "python.md").read_text(encoding="utf-8")
+    bullet = doc.split("- **any loss**", 1)[1].split("\n- **", 1)[0]
+    summed_fn = 'lambda o, y: F.cross_entropy(o, y, reduction="sum")'
+    assert summed_fn in bullet and 'scalar_loss="sum"' in bullet and "`reduction`" in bullet
+    X, y = torch.randn(40, 3, generator=gen), torch.randint(0, 2, (40,), generator=gen)
+    net = nn.Linear(3, 2)
+    with torch.no_grad():
+        expected = float(F.cross_entropy(net(X), y))  # the oracle: the mean over all 40
+    summed = eval(summed_fn, {"F": F})  # the docs' function, as printed
+    data = _batches(X, y, 8)
+    for loss, scalar_loss in [(summed, "sum"), (nn.CrossEntropyLoss(reduction="sum"), None)]:
+        history = fit(net, data, loss, NoUpdate(), 1, test_iter=data, scalar_loss=scalar_loss)
+        assert history.train_loss == [pytest.approx(expected, rel=1e-6)]
+        assert history.test_loss == [pytest.approx(expected, rel=1e-6)]
+        assert evaluate(net, data, loss, scalar_loss=scalar_loss)[0] == pytest.approx(expected)
+    assert evaluate(net, data, summed)[0] == pytest.approx(8 * expected)  # what the docs warn of
 
 
 # --- a batch of one, a separate train_eval_iter, data-parallel runs ------------------------------
