@@ -219,6 +219,32 @@ def test_labels_a_classifier_cannot_take_are_explained(
 
 
 @pytest.mark.parametrize(
+    "loss",
+    [nn.CrossEntropyLoss(reduction="none"), lambda o, t: F.cross_entropy(o, t, reduction="none")],
+    ids=["CrossEntropyLoss", "function"],
+)
+def test_one_hot_labels_of_more_classes_than_outputs_name_both_fixes(loss: Any) -> None:
+    """y.reshape(-1).long() would give 4·B values for B examples: the fixes are 4 outputs, or the
+    labels' argmax. The oracle: torch refuses the (32, 4) targets for (32, 3) scores."""
+    from linearnets.training.step_checks import compute_loss
+
+    g = torch.Generator().manual_seed(0)
+    y_hat, y = torch.randn(32, 3, generator=g), F.one_hot(torch.arange(32) % 4, 4).float()
+    with pytest.raises(RuntimeError):
+        loss(y_hat, y)
+    with pytest.raises(UsageError) as info:
+        compute_loss(loss, y_hat, y)
+    assert str(info.value) == (
+        "y must be class indices of shape (32,) and an integer dtype, or class probabilities of "
+        "the output's shape (32, 3), got a tensor of shape (32, 4) and dtype torch.float32: 4 values "
+        "per example (one-hot labels of 4 classes?) for the model's 3 outputs; give the model 4 "
+        "outputs, or pass y.argmax(1)"
+    )
+    four = compute_loss(loss, torch.cat([y_hat, torch.zeros(32, 1)], 1), y)  # the first fix
+    torch.testing.assert_close(four, F.cross_entropy(torch.cat([y_hat, torch.zeros(32, 1)], 1), y.argmax(1), reduction="none"))  # fmt: skip
+
+
+@pytest.mark.parametrize(
     "loss", [nn.CrossEntropyLoss(), nn.NLLLoss()], ids=lambda l: type(l).__name__
 )
 def test_torchs_class_losses_need_int64_labels(loss: nn.Module) -> None:
