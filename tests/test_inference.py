@@ -453,8 +453,13 @@ def _first10(X: torch.Tensor) -> torch.Tensor:
 @pytest.mark.parametrize(
     ("arg", "said"),
     [
-        # one batch (X, y) iterates over the rows of X: each "batch" is one 3-d tensor
-        ("one batch", r"got Tensor of length 4;"),
+        # one batch (X, y) iterates as X, then y: named as the whole data, with the fix
+        (
+            "one batch",
+            r"must be an iterable of \(X, y\) batches, got the whole data as a pair of tensors "
+            r"\(X of shape \(4, 1, 28, 28\), y of shape \(4,\)\), which would yield X, then y; "
+            r"pass ln\.load_array\(\(X, y\), batch_size, is_train=False\)",
+        ),
         # a Dataset as torchvision's FashionMNIST gives it: each item (image (1, 28, 28), int label)
         ("dataset", r"got \(Tensor, int\);"),
     ],
@@ -466,7 +471,11 @@ def test_predictions_check_each_batch_naming_the_argument(call: str, arg: str, s
     batch = (torch.rand(4, 1, 28, 28), torch.arange(4))
     data = batch if arg == "one batch" else [(torch.rand(1, 28, 28), 3), (torch.rand(1, 28, 28), 1)]
     name = "data_iter" if call == "confusion_counts" else "test_iter"
-    match = rf"{name} must yield \(X, y\) batches: each batch must be a pair .*{said}"
+    match = (
+        rf"^{name} {said}"
+        if arg == "one batch"
+        else rf"{name} must yield \(X, y\) batches: each batch must be a pair .*{said}"
+    )
     with pytest.raises(UsageError, match=match):
         if call == "confusion_counts":
             confusion_counts(_first10, data, 10)  # type: ignore[arg-type]

@@ -108,6 +108,7 @@ def _train_epoch_ch3(
     scores name (``None``: "in this epoch")."""
     check_loss_object(loss, updater=updater, call="train_epoch_ch3(net, train_iter, loss, updater)")
     _check_updater(updater)
+    check_batches("train_iter", train_iter, passes=1)  # the whole (X, y), a dataset
     check_some_batches("train_iter", train_iter)  # before the epoch, naming why (drop_last)
     scalar_loss = _scalar_loss(loss)
     if isinstance(net, torch.nn.Module):

@@ -910,6 +910,28 @@ def _one_output_net(log_softmax: bool) -> nn.Module:
     return nn.Sequential(nn.Linear(5, 1), nn.LogSoftmax(dim=1)) if log_softmax else nn.Linear(5, 1)
 
 
+def test_the_whole_data_as_a_pair_of_tensors_is_told_to_take_load_array() -> None:
+    """(X, y) iterates as X, then y (the oracle): no (X, y) batch; the fix is batches of them."""
+    X, y = _ONE_X, _ONE_Y
+    assert next(iter((X, y))) is X  # the oracle: the pair yields X first, no (X, y) batch
+    whole = r"got the whole data as a pair of tensors \(X of shape \(300, 5\), y of shape \(300,\)\), which would yield X, then y; pass ln\.load_array\(\(X, y\), batch_size"  # fmt: skip
+    net = nn.Linear(5, 3)
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    loss = nn.CrossEntropyLoss()
+    with pytest.raises(UsageError, match=rf"^train_iter must be an iterable of \(X, y\) batches, {whole}\), or a DataLoader of TensorDataset\(X, y\)$"):  # fmt: skip
+        fit(net, (X, y), loss, optimizer, 1)
+    with pytest.raises(UsageError, match=rf"^train_iter must be .*{whole}\)"):
+        train_epoch(net, [X, y], loss, optimizer)
+    with pytest.raises(UsageError, match=rf"^test_iter must be .*{whole}, is_train=False\)"):
+        fit(net, _one_batches(y), loss, optimizer, 1, test_iter=(X, y))
+    with pytest.raises(UsageError, match=rf"^data_iter must be .*{whole}, is_train=False\)"):
+        evaluate(net, (X, y), loss)
+    import linearnets as ln
+
+    history = fit(net, ln.load_array((X, y), 32), loss, optimizer, 1)  # the fix
+    assert len(history.epochs) == 1
+
+
 @pytest.mark.parametrize(
     ("loss", "log_softmax"),
     [

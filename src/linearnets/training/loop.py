@@ -138,6 +138,7 @@ def train_epoch(
     check_updater_params(net, updater)
     check_updater_lr(updater)
     check_net_tensors(net)
+    check_batches("train_iter", train_iter, passes=1)  # fit's names more epochs
     check_same_steps("train_iter", train_iter, dist)  # before the mode changes: a refusal keeps it
     restore_mode = switch_mode(net, True)
     context = NanContext(name="train_iter", training=True, net=net, batches=train_iter, epoch=epoch)

@@ -62,13 +62,22 @@ def check_batches(name: str, batches: Any, *, passes: int) -> None:
     (and the first epoch's work would be lost to the error). Nothing is iterated here: a
     ``DataLoader`` would start its workers. A map-style dataset (the book's ``mnist_train``, a
     ``TensorDataset``) is iterable too, but one example at a time: it is told to take a
-    ``DataLoader``.
+    ``DataLoader``; so is the whole data as a pair of tensors, ``(X, y)``, which yields X, then y.
     """
     if not (hasattr(batches, "__iter__") or hasattr(batches, "__getitem__")):
         called = "; call it to get the batches, or pass" if callable(batches) else "; pass"
         raise UsageTypeError(
             f"{name} must be an iterable of (X, y) batches, got {type(batches).__name__}{called} "
             "a DataLoader, a list of (X, y) pairs or load_array((X, y), batch_size)"
+        )
+    if _whole_tensors(batches):
+        X, y = batches
+        shuffled = "" if name == "train_iter" else ", is_train=False"  # evaluation keeps the order
+        raise UsageTypeError(
+            f"{name} must be an iterable of (X, y) batches, got the whole data as a pair of tensors "
+            f"(X of shape {tuple(X.shape)}, y of shape {tuple(y.shape)}), which would yield X, "
+            f"then y; pass ln.load_array((X, y), batch_size{shuffled}), or a DataLoader of "
+            "TensorDataset(X, y)"
         )
     if isinstance(batches, Dataset) and not isinstance(batches, IterableDataset):
         shuffle = ", shuffle=True" if name == "train_iter" else ""  # evaluation keeps the order
@@ -84,6 +93,17 @@ def check_batches(name: str, batches: Any, *, passes: int) -> None:
             f"{passes} epochs; pass a DataLoader, a list of (X, y) pairs or "
             "load_array((X, y), batch_size), or list(...) of the iterator"
         )
+
+
+def _whole_tensors(batches: Any) -> bool:
+    """Whether ``batches`` is a pair of tensors with one row per example each, ``(X, y)``: the whole
+    data, not its batches (a batch is a pair, no tensor)."""
+    return (
+        isinstance(batches, list | tuple)
+        and len(batches) == 2
+        and all(isinstance(t, torch.Tensor) and t.ndim for t in batches)
+        and batches[0].shape[0] == batches[1].shape[0]
+    )
 
 
 def _returns_self(self: Any) -> Any:
