@@ -183,6 +183,37 @@ def test_following_the_fix_for_a_binary_classifiers_labels_trains() -> None:
     assert history.epochs[-1].train_acc is None
 
 
+@pytest.mark.parametrize(
+    "loss", [nn.BCEWithLogitsLoss(), nn.BCELoss()], ids=lambda l: type(l).__name__
+)
+def test_float_targets_of_another_shape_for_a_binary_cross_entropy_are_refused_not_broadcast(
+    loss: nn.Module,
+) -> None:
+    """torch's binary cross-entropies refuse a target size other than the input's (the oracle):
+    nothing broadcasts to (10, 10), and the reshape named trains."""
+    import linearnets as ln
+
+    gen = torch.Generator().manual_seed(0)
+    X = torch.randn(10, 2, generator=gen)
+    y = (X[:, 0] > 0).float()  # (10,)
+    net = (
+        nn.Sequential(nn.Linear(2, 1), nn.Sigmoid())
+        if isinstance(loss, nn.BCELoss)
+        else nn.Linear(2, 1)
+    )
+    with pytest.raises(ValueError, match="size"):
+        loss(net(X), y)
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(UsageError) as info:
+        ln.fit(net, [(X, y)], loss, optimizer, 1)
+    assert str(info.value) == (
+        f"the targets y must have the model's output shape (10, 1), got (10,), which "
+        f"{type(loss).__name__} refuses (a binary cross-entropy takes one target per output, never "
+        "broadcast); reshape them with y.reshape(10, 1) (e.g. labels.reshape(-1, 1))"
+    )
+    ln.fit(net, [(X, y.reshape(10, 1))], loss, optimizer, 1)
+
+
 # --- class labels --------------------------------------------------------------------------------
 
 

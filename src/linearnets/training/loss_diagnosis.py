@@ -66,7 +66,8 @@ def is_regression_loss(loss: Loss | None) -> bool:
 def regression_loss_error(
     loss: Loss | None, y_hat: torch.Tensor, y: torch.Tensor
 ) -> UsageError | None:
-    """Return the error for targets ``y`` a regression loss would broadcast against ``y_hat``, if any."""
+    """Return the error for targets ``y`` a regression loss would broadcast against ``y_hat`` (a
+    binary cross-entropy refuses them), if any."""
     labels = isinstance(loss, REGRESSION_LOSSES) and not y.is_floating_point() and y.ndim == 1
     if labels and y_hat.ndim == 2 and y_hat.shape[1] > 1:  # a classifier's scores (B, C)
         B, C = y_hat.shape
@@ -89,10 +90,15 @@ def regression_loss_error(
         else:  # the data's labels as they should be made, for the output's shape
             made = ", ".join(["-1", *(str(d) for d in y_hat.shape[1:])])
             fix = f"{reshape} (e.g. labels.reshape({made}))"
+        fate = (
+            f"which {type(loss).__name__} refuses (a binary cross-entropy takes one target per "
+            "output, never broadcast)"
+            if isinstance(loss, BINARY_LOSSES)
+            else f"which would broadcast to {tuple(shape)} in the loss"
+        )
         return UsageError(
             f"the targets y must have the model's output shape {tuple(y_hat.shape)}, got "
-            f"{tuple(y.shape)}, which would broadcast to {tuple(shape)} in the loss; reshape them "
-            f"with {fix}"
+            f"{tuple(y.shape)}, {fate}; reshape them with {fix}"
         )
     return None
 
