@@ -172,6 +172,48 @@ def test_train_ch3_for_one_epoch_draws_its_points_without_warnings(
     assert (tmp_path / "train_ch3.png").stat().st_size > 1000
 
 
+def _d2l_doc_section(title: str) -> str:
+    text = (Path(__file__).resolve().parents[1] / "docs" / "d2l.md").read_text(encoding="utf-8")
+    return text.split(title, 1)[1].split("\n#", 1)[0]
+
+
+def test_train_ch3_outside_jupyter_prints_the_line_per_epoch_its_difference_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The book's train_ch3 prints nothing (its only output is the Animator's figure); docs/d2l.md
+    lists the printed lines among the differences, in the form train_ch3 prints them."""
+    import re
+
+    section = _d2l_doc_section("## Differences from d2l 0.17.6")
+    quoted = re.search(r"\*\*`train_ch3` outside Jupyter\*\* prints one line per epoch\s+\(`([^`]+)`\)", section)  # fmt: skip
+    assert quoted is not None
+    line = re.compile(
+        r"epoch (\d+), loss \d+\.\d{4}, train acc \d\.\d{3}, test acc \d\.\d{3}, \d+\.\d\d s"
+    )
+    assert line.fullmatch(quoted.group(1))
+    monkeypatch.chdir(tmp_path)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(16, 3))
+    updater = torch.optim.SGD(net.parameters(), lr=0.1)
+    d2l.train_ch3(net, _batches(), _batches(1), nn.CrossEntropyLoss(), 2, updater)
+    printed = capsys.readouterr().out.splitlines()
+    matches = [line.fullmatch(p) for p in printed]
+    assert [m.group(1) if m else p for m, p in zip(matches, printed, strict=True)] == ["1", "2"]
+
+
+def test_get_fashion_mnist_labels_refuses_minus_one_as_its_difference_names() -> None:
+    """The book's [text_labels[int(i)] for i in labels] (the oracle) returns 'ankle boot' for -1."""
+    text_labels = ["t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle boot"]  # fmt: skip
+    assert [text_labels[int(i)] for i in [-1]] == ["ankle boot"]
+    message = "labels must be class indices in [0, 10), got -1; "
+    with pytest.raises(UsageError) as info:
+        d2l.get_fashion_mnist_labels([-1])
+    assert str(info.value).startswith(message)
+    section = _d2l_doc_section("### Errors where the book's code goes on")
+    assert "**`get_fashion_mnist_labels`** refuses" in section
+    assert " ".join(message.split()).rstrip("; ") in " ".join(section.split())
+    assert "`'ankle boot'`" in section
+
+
 def test_tab_completion_offers_the_books_names_not_the_imports() -> None:
     names = dir(d2l)
     for book_name in ("Animator", "show_images", "load_data_fashion_mnist", "train_ch3", "plt"):
