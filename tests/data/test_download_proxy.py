@@ -205,6 +205,42 @@ def test_a_scheme_relative_proxy_is_shown_masked_with_its_host_in_the_advice(
     )
 
 
+@pytest.mark.parametrize(
+    ("setting", "shown"),
+    [
+        ("http://me:2024/pw@{host}", "http://***@{host}"),
+        ("http://me:12#34@{host}", "http://***@{host}"),
+        ("http://me:1234?x@{host}", "http://***@{host}"),
+        ("//me:12/34@{host}", "//***@{host}"),
+        ("me:2024/pw@{host}", "***@{host}"),
+        ("///me:s3cret@{host}", "//***@{host}"),
+    ],
+)
+def test_a_proxy_login_urllib_sends_is_masked_whatever_it_holds(
+    proxy: Proxy,
+    tiny: Tiny,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    setting: str,
+    shown: str,
+) -> None:
+    """http_proxy='http://me:2024/pw@host:port' (urllib sends the password '2024/pw': its
+    authority ends at the first / after the first @) was printed whole, the mirrors' rule (an
+    all-digit port, host:8080/a@b, has no login) read in a proxy, and the advice named the host
+    'me:2024'; '///me:pw@host' (the user '/me') was printed whole, the advice naming no host."""
+    host = proxy.base.removeprefix("http://")
+    monkeypatch.setenv("http_proxy", setting.format(host=host))
+    shown = shown.format(host=host)
+    mirror = "http://fashion-mnist.invalid/fm/"
+    assert _failure(tmp_path, tiny, mirror) == (
+        f"could not download {FIRST}.gz from any mirror ({mirror}{FIRST}.gz: HTTP 407 Proxy "
+        f"Authentication Required, through the proxy {shown}); the proxy {shown} refused the "
+        "login in http_proxy (HTTP 407 Proxy Authentication Required): correct it there "
+        f"(http_proxy as http://USER:PASS@{host}, percent-encoded), or {OFFLINE_WAYS}"
+    )
+    assert proxy.requests == [f"GET {mirror}{FIRST}.gz"]
+
+
 def test_a_407_from_a_mirror_no_proxy_sends_direct_does_not_blame_the_proxy_set(
     proxy: Proxy, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import urllib.error
 import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -134,3 +135,30 @@ def test_proxy_for_names_the_proxy_of_the_scheme_masked_unless_no_proxy_names_th
     # without a scheme (urllib takes it as http://): mask_passwords found no URL in it
     monkeypatch.setenv("http_proxy", "me:pw@proxy.example:3128")
     assert proxy_for("http://other.example/f.gz") == "***@proxy.example:3128"
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "http://me:2024/pw@proxy.example:3128",
+        "http://me:12#34@proxy.example:3128",
+        "http://me:1234?x@proxy.example:3128",
+        "//me:12/34@proxy.example:3128",
+        "me:2024/pw@proxy.example:3128",
+        "///me:s3cret@proxy.example:3128",
+        "http://me:se/cret@proxy.example:3128/",
+        "HTTP://me:s3cret@proxy.example:3128",
+    ],
+)
+def test_proxy_for_masks_the_login_urllib_sends_as_urllib_splits_the_setting(
+    monkeypatch: pytest.MonkeyPatch, setting: str
+) -> None:
+    """A proxy's authority ends at the first / after its first @ (urllib's _parse_proxy, the
+    oracle): 'me:2024/pw' is a login there, where a mirror's 'host:8080/a@b' has none."""
+    for name in ("HTTP_PROXY", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("http_proxy", setting)
+    _, user, password, hostport = urllib.request._parse_proxy(setting)  # type: ignore[attr-defined]
+    shown = proxy_for("http://mirror.example/f.gz")
+    assert shown is not None and f"***@{hostport}" in shown
+    assert user and password and password not in shown and user not in shown

@@ -94,10 +94,11 @@ def certificate_failed(exc: BaseException) -> bool:
 
 def proxy_for(url: str) -> str | None:
     """Return the proxy urllib sends ``url`` through (from ``http_proxy``, ``https_proxy``, ...,
-    unless ``no_proxy`` names the host), its login masked (:func:`mask_login`: one written without
-    a scheme, ``me:pw@host:3128``, too); ``None`` for a direct connection."""
+    unless ``no_proxy`` names the host), the login urllib sends from it masked (one written
+    without a scheme, ``me:pw@host:3128``, or with an unencoded ``/``, ``me:2024/pw@host:3128``,
+    too: :func:`_proxy_login`); ``None`` for a direct connection."""
     proxy, _ = _proxy_of(url)
-    return mask_login(proxy) if proxy else None
+    return _mask_proxy(proxy) if proxy else None
 
 
 def _proxy_of(url: str) -> tuple[str | None, bool]:
@@ -110,6 +111,30 @@ def _proxy_of(url: str) -> tuple[str | None, bool]:
     if urllib.request.proxy_bypass(urllib.request.Request(url).host):
         return None, True
     return proxy, False
+
+
+def _proxy_login(proxy: str) -> tuple[int, int]:
+    """Return where the authority of the proxy setting ``proxy`` starts and where its login's
+    ``@`` is (-1: no login), split as urllib's ProxyHandler splits it (``_parse_proxy``): after
+    ``scheme://`` or ``//`` the authority ends at the first ``/`` after its first ``@``, a setting
+    without them (``me:pw@host:3128``) is all authority, and the login is all before the
+    authority's last ``@``. So ``http://me:2024/pw@host:3128`` sends the password ``2024/pw`` and
+    ``///me:pw@host:3128`` the user ``/me``, where a mirror ``host:8080/a@b`` has no login."""
+    scheme = re.match(r"[^/:]+:(?=/)", proxy)
+    rest = proxy[scheme.end() :] if scheme else proxy
+    start = len(proxy) - len(rest) + 2 if rest.startswith("//") else 0
+    first = proxy.find("@", start)
+    if first < 0 or (rest.startswith("/") and not start):  # /host: urllib refuses it
+        return start, -1
+    close = proxy.find("/", first) if start else -1
+    return start, proxy.rindex("@", start, close if close >= 0 else len(proxy))
+
+
+def _mask_proxy(proxy: str) -> str:
+    """Return the proxy setting ``proxy`` with the login urllib sends from it
+    (:func:`_proxy_login`) replaced by ``***``, and any URL after it masked too."""
+    start, at = _proxy_login(proxy)
+    return mask_passwords(proxy if at < 0 else f"{proxy[:start]}***{proxy[at:]}")
 
 
 def tunnel_status(exc: BaseException) -> int | None:
@@ -138,13 +163,14 @@ def _proxy_settings(urls: list[str]) -> tuple[dict[str, str | None], list[str]]:
 
 def _proxy_parts(proxy: str) -> tuple[str, str, bool]:
     """Return the scheme (``http`` where none is written, as urllib takes it), the host and port,
-    and whether a login is given, of the proxy setting ``proxy`` (``http://me:pw@host:3128``)."""
-    scheme = _SCHEME.match(proxy) or _RELATIVE.match(proxy)
-    rest = proxy[scheme.end() :] if scheme else proxy
-    host = re.split(r"[/?#]", rest[_login_end(rest) + 1 :], maxsplit=1)[0]
-    name = scheme[0].strip().removesuffix("//").removesuffix(":") if scheme else "http"
-    name = name or "http"  # //host:3128: urllib takes it as http://
-    return name, host, _login_end(rest) >= 0
+    and whether urllib sends a login (a user and a password) to the proxy setting ``proxy``
+    (``http://me:pw@host:3128``), split as :func:`_proxy_login` splits it."""
+    start, at = _proxy_login(proxy)
+    scheme = re.match(r"([^/:]+)://", proxy)
+    host = re.split(r"[/?#]", proxy[at + 1 if at >= 0 else start :], maxsplit=1)[0]
+    user, _, password = proxy[start:at].partition(":")
+    name = scheme[1].strip().lower() if scheme else "http"
+    return name, host, at >= 0 and bool(user and password)
 
 
 def proxy_login_fix(urls: list[str]) -> str:
@@ -167,7 +193,7 @@ def proxy_login_fix(urls: list[str]) -> str:
             f"{' or '.join(settings)} is set): set {variables} to it as "
             "http://USER:PASS@HOST:PORT, or "
         )
-    names = " and ".join(dict.fromkeys(mask_login(proxy) for proxy in set_.values()))
+    names = " and ".join(dict.fromkeys(_mask_proxy(proxy) for proxy in set_.values()))
     parts = {variable: _proxy_parts(proxy) for variable, proxy in set_.items()}
     ways = " and ".join(
         f"{variable} as {scheme}://USER:PASS@{host}"
@@ -185,7 +211,7 @@ def tunnel_fix(urls: list[str]) -> str:
     """Return the advice where the proxy of each of the https ``urls`` would not open a tunnel to
     the mirror (it answered the ``CONNECT`` with an error status): the mirror was not reached."""
     settings, _ = _proxy_settings(urls)
-    names = " and ".join(dict.fromkeys(mask_login(p) for p in settings.values() if p))
+    names = " and ".join(dict.fromkeys(_mask_proxy(p) for p in settings.values() if p))
     proxy = f"the proxy {names}" if names else "a proxy on the network"
     return (
         f"{proxy} refused to open a tunnel to the mirror (its answer to the https request's "
@@ -199,7 +225,7 @@ def tunnel_busy_fix(urls: list[str]) -> str:
     tunnel (``CONNECT``) as a proxy busy or failing (502, 503, 504, 408 or 429): the proxy
     answered, no mirror did, and another try may get through."""
     settings, _ = _proxy_settings(urls)
-    names = " and ".join(dict.fromkeys(mask_login(p) for p in settings.values() if p))
+    names = " and ".join(dict.fromkeys(_mask_proxy(p) for p in settings.values() if p))
     proxy = f"the proxy {names}" if names else "a proxy on the network"
     return (
         f"{proxy} answered the https request's tunnel (CONNECT) as busy or failing, so no mirror "
