@@ -316,3 +316,31 @@ def test_a_proxys_407_outranked_by_another_mirrors_answer_keeps_its_login_advice
         f"{OFFLINE_WAYS}; the proxy {proxy.base} asks for a login (HTTP 407 Proxy Authentication "
         f"Required): put it in https_proxy as http://USER:PASS@{host} (percent-encoded)"
     )
+
+
+def test_a_busy_proxy_beside_a_mirrors_404_is_named_after_the_mirrors_fix(
+    proxy: Proxy, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CONNECT answered 503 beside a mirror's 404 was told "https://...invalid/fm/ did not send
+    the whole file (a transfer stalled ...)", the proxy not named: only the proxy answered it."""
+    proxy.status = 503
+    other = Proxy()  # asked directly (no_proxy), as a mirror without the file
+    other.status = 404
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    mirrors = ["https://fashion-mnist.invalid/fm/", f"{other.base}/fm/"]
+    try:
+        with pytest.raises(DatasetError) as info:
+            download_fashion_mnist(
+                tmp_path / "root", mirrors=mirrors, checksums=tiny.files, progress=False, timeout=5
+            )
+    finally:
+        other.close()
+    assert str(info.value) == (
+        f"could not download {FIRST}.gz from any mirror ({mirrors[0]}{FIRST}.gz: Tunnel connection "
+        f"failed: 503 Service Unavailable, through the proxy {proxy.base}; {mirrors[1]}{FIRST}.gz: "
+        "HTTP 404 Not Found); a mirror answered, so the network works, but not with the file: "
+        f"pass mirrors that serve Fashion-MNIST's original files, or {OFFLINE_WAYS}; the proxy "
+        f"{proxy.base} answered the https request's tunnel (CONNECT) as busy or failing, so no "
+        "mirror was reached: try again later, correct https_proxy, or name the mirror's host in "
+        "no_proxy"
+    )

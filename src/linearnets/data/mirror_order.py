@@ -24,15 +24,15 @@ from linearnets.data.mirror_ranks import (
     NO_NETWORK_FIX,
     OFFLINE_WAYS,
     PORTAL_FIX,
-    PROXY_LOGIN,
     REFUSED_FIX,
     STALLED_FIX,
     UNFINISHED_FIX,
     fix_head,
+    outranked_proxy_fixes,
     proxy_advised,
     reached,
 )
-from linearnets.data.mirror_reasons import failure_reason, proxy_for, proxy_login_fix
+from linearnets.data.mirror_reasons import failure_reason, proxy_for
 from linearnets.errors import DatasetError
 
 __all__ = [  # the fixes, importable from here as before the ranking moved out
@@ -98,16 +98,12 @@ def download_one(
         return mirror
     why = f"; it was needed because the file there was rejected: {defect}" if defect else ""
     head = fix_head(failed)
-    logins = [mirror for kind, mirror in failed if kind == PROXY_LOGIN]
-    if logins and max(kind for kind, _ in failed) != PROXY_LOGIN:  # outranked: said after
-        proxy = f"; {proxy_login_fix(logins).removesuffix(', or ')}"
-    elif proxied and not proxy_advised(failed):
+    proxy = outranked_proxy_fixes(failed)  # a proxy's failure outranked: its advice after
+    if not proxy and proxied and not proxy_advised(failed):
         proxy = (
             "; if the proxy is what failed, correct http_proxy / https_proxy, or name the "
             "mirror's host in no_proxy"
         )
-    else:
-        proxy = ""  # the proxy's own advice says what to correct
     raise DatasetError(
         f"could not download {name}.gz from any mirror ({'; '.join(failures)}){why}; "
         f"{head}{_offline_ways(name, expected, dest)}{proxy}"

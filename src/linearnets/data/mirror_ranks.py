@@ -37,6 +37,7 @@ __all__ = [
     "STALLED_FIX",
     "UNFINISHED_FIX",
     "fix_head",
+    "outranked_proxy_fixes",
     "proxy_advised",
     "reached",
 ]
@@ -68,6 +69,10 @@ _FIX_HEADS = (
     # HTTP 407 from the proxy, to a request or a CONNECT: its login is missing or wrong, and the
     # mirror not reached (mirror_reasons.proxy_login_fix)
     "",
+    # a proxy busy or failing (502, 503, 504, ...) to an https request's CONNECT: the proxy
+    # answered, not a mirror; another try may get through (mirror_reasons.tunnel_busy_fix).
+    # Below a mirror's answer, whose fix it follows (see outranked_proxy_fixes)
+    "",
     # HTTP 511: a captive portal (hotel, airport or campus Wi-Fi) answered for the mirror, and
     # would for any other (it also fails https's certificates): the network is not reached yet
     "the network asks for a login before it lets requests out (HTTP 511 Network Authentication "
@@ -76,9 +81,6 @@ _FIX_HEADS = (
     # when some mirror answered: the network works, and "without a network" would mislead
     "a mirror answered, so the network works, but not with the file: pass mirrors that serve "
     "Fashion-MNIST's original files, or ",
-    # a proxy busy or failing (502, 503, 504, ...) to an https request's CONNECT: the proxy
-    # answered, not a mirror; another try may get through (mirror_reasons.tunnel_busy_fix)
-    "",
     # an answer that began well and did not finish (stalled, cut short), or a server busy or
     # failing (HTTP 5xx, 429, 408): the file may be the right one, and another try may get it
     "a mirror answered, so the network works, but did not send the whole file (a transfer "
@@ -93,9 +95,9 @@ _FIX_HEADS = (
     _CERTIFICATE,
     _TUNNEL,
     PROXY_LOGIN,
+    _PROXY_BUSY,
     _PORTAL,
     _ANSWERED,
-    _PROXY_BUSY,
     _UNFINISHED,
 ) = range(len(_FIX_HEADS))
 # the advice where the Debian package is not installed here (a proxy's names the proxy)
@@ -106,9 +108,9 @@ _FIX_HEADS = (
     CERTIFICATE_FIX,
     _,
     _,
+    _,
     PORTAL_FIX,
     ANSWERED_FIX,
-    _,
     UNFINISHED_FIX,
 ) = (head + OFFLINE_WAYS for head in _FIX_HEADS)
 # statuses of a server that may answer another try with the file: a request timeout, too many
@@ -130,7 +132,7 @@ def fix_head(failed: list[tuple[int, str]]) -> str:
     mirrors answered without the file and others may send it on another try, both, by name
     (one fix alone sends away the mirror the other fits)."""
     answered = [mirror for kind, mirror in failed if kind == _ANSWERED]
-    later = [mirror for kind, mirror in failed if kind in (_STALLED, _PROXY_BUSY, _UNFINISHED)]
+    later = [mirror for kind, mirror in failed if kind in (_STALLED, _UNFINISHED)]
     if not answered or not later:
         top = max(kind for kind, _ in failed)
         if top == _REFUSED and _through_proxies(failed):  # the proxy's port, not the mirrors'
@@ -158,6 +160,19 @@ def _through_proxies(failed: list[tuple[int, str]]) -> bool:
     return all(proxy_for(mirror) for _, mirror in failed)
 
 
+def outranked_proxy_fixes(failed: list[tuple[int, str]]) -> str:
+    """Return the advice of each proxy's failure in ``failed`` (see :func:`fix_head`) that another
+    kind outranks (a 407 or a busy tunnel beside a mirror's 404), each after ``"; "``, to follow
+    :func:`fix_head`'s: its own advice would not be given; ``""`` where there is none."""
+    top = max(kind for kind, _ in failed)
+    fixes = {_TUNNEL: tunnel_fix, PROXY_LOGIN: proxy_login_fix, _PROXY_BUSY: tunnel_busy_fix}
+    return "".join(
+        f"; {fix(mirrors).removesuffix(', or ')}"
+        for kind, fix in fixes.items()
+        if kind != top and (mirrors := [mirror for k, mirror in failed if k == kind])
+    )
+
+
 def proxy_advised(failed: list[tuple[int, str]]) -> bool:
     """Whether :func:`fix_head`'s advice is the proxy's own (it says what to correct)."""
     top = max(kind for kind, _ in failed)
@@ -167,20 +182,21 @@ def proxy_advised(failed: list[tuple[int, str]]) -> bool:
 def reached(exc: BaseException) -> int:
     """Say how far a mirror's failure ``exc`` got, as an index into :data:`_FIX_HEADS`:
     9 an answer that did not finish (a body stalled, too slow or cut short, the status of a server
-    busy or failing: 5xx, 429, 408; also where a redirect led), 8 a proxy that answered an https
-    request's tunnel (CONNECT) as one busy or failing (502, 503, 504, 408 or 429: try again, the
-    proxy named, as no mirror answered), 7 an answer that was not the file
+    busy or failing: 5xx, 429, 408; also where a redirect led), 8 an answer that was not the file
     (another HTTP error status, 404 or 410, a reply that is no HTTP, a redirect refused, a file
-    that fails the check: the network works), 6 HTTP 511 (a captive portal: the network asks for
-    a login), 5 HTTP 407 (the proxy asks for its login), 4 a proxy that refused an https
+    that fails the check: the network works), 7 HTTP 511 (a captive portal: the network asks for
+    a login), 6 a proxy that answered an https request's tunnel (CONNECT) as one busy or failing
+    (502, 503, 504, 408 or 429: try again, the proxy named, as no mirror answered), 5 HTTP 407
+    (the proxy asks for its login), 4 a proxy that refused an https
     request's tunnel (CONNECT) with another status, 3 a certificate not trusted, 2 stalled, silent
     or hung up before its headers (the connection taken), 1 none (a name not found, a network
     unreachable, a connection timed out), 0 the connection refused (a host reached, nothing
     listening on the port: no network failed), told apart only where every mirror was refused.
 
-    9 and 8 outrank 7: their fix (try again later, or other mirrors) also fits a mirror without the file,
-    and 4's alone would send away a mirror that may serve it next time; where both failed, both
-    are named (see :func:`fix_head`)."""
+    9 and 2 (try again later, or other mirrors) with 8 name both, by mirror (see :func:`fix_head`):
+    8's fix alone would send away a mirror that may serve the file next time. A proxy's failure
+    (4, 5, 6) that another outranks has its advice said after that one's
+    (:func:`outranked_proxy_fixes`)."""
     if isinstance(exc, RedirectError):  # the mirror answered with a redirect; where it led:
         # stalled or unfinished there may come right on another try; else an answer, not the file
         there = reached(exc.error)
