@@ -877,3 +877,29 @@ def test_a_run_folder_named_with_a_line_break_or_escape_is_named_on_one_line(
         "config.json is of task 'linreg'), not a softmax run; predict draws a 'linearnets "
         "softmax' run's predictions: pass its folder\n",
     )
+
+
+def test_a_change_beside_a_forced_lr_is_told_with_the_options_not_as_a_foreign_checkpoint(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """After a forced --lr 0.05 stopped before its first checkpoint, --batch-size 20 was told
+    "checkpoint.pt was trained with --lr 0.03, but config.json asks for --lr 0.05 (a checkpoint
+    from another run?)", and to put the run's own checkpoint.pt back."""
+    from linearnets.tasks.linreg_resume import resume_linreg
+    from linearnets.training.interrupt import TrainingInterrupted
+
+    class StopAtFirstStep:
+        def on_batch_end(self, step: int, losses: object) -> None:
+            raise KeyboardInterrupt
+
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=100, out=out))
+    with pytest.raises(TrainingInterrupted):
+        resume_linreg(out, epochs=3, lr=0.05, force=True, callbacks=[StopAtFirstStep()])
+    assert main(["linreg", "--resume", str(out), "--epochs", "3", "--batch-size", "20"]) == 2
+    assert capsys.readouterr().err == (
+        "linearnets linreg: error: --batch-size changed from 10 to 20: the run in "
+        f"{out} was trained with the first, and a changed setting changes its result; leave it "
+        "out to continue with --lr 0.05, as an earlier resume from epoch 2 forced, or pass "
+        "--force to continue with it\n"
+    )

@@ -2290,3 +2290,45 @@ def test_a_given_change_beside_a_hand_edited_config_json_is_offered_the_checkpoi
     resumed = resume_linreg(out, epochs=2, lr=0.03)
     never = ln.run_linreg(ln.LinregConfig(epochs=2, lr=0.03))
     assert (resumed.w, resumed.b, _losses(resumed)) == (never.w, never.b, _losses(never))
+
+
+def test_a_change_beside_a_forced_setting_names_what_leaving_it_out_continues_with(
+    tmp_path: Path,
+) -> None:
+    """After a forced lr=0.05 stopped before its first checkpoint, batch_size=20 was told
+    "checkpoint.pt was trained with lr=0.03, but config.json asks for lr=0.05 (a checkpoint from
+    another run?)" and to "pass lr=0.03 and batch_size=10": the forced lr, carried on, was named
+    as config.json disagreeing with the checkpoint, where resume_softmax names only the change."""
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=100, out=out))
+    with pytest.raises(TrainingInterrupted):
+        resume_linreg(out, epochs=3, lr=0.05, force=True, callbacks=[_StopAtFirstStep()])
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=3, batch_size=20)
+    assert str(info.value) == (
+        f"batch_size changed from 10 to 20: the run in {out} was trained with the first, and a "
+        "changed setting changes its result; leave it out to continue with lr=0.05, as an "
+        "earlier resume from epoch 2 forced, or pass force=True to continue with it"
+    )
+    assert json.loads((out / "config.json").read_text())["config"]["lr"] == 0.05
+    assert len(resume_linreg(out, epochs=3).history.epochs) == 3  # left out: it continues
+
+
+def test_a_change_after_a_forced_switch_to_a_file_names_the_file_it_continues_with(
+    tmp_path: Path,
+) -> None:
+    """After a forced switch from synthetic data to b.csv, stopped, lr=0.05 was told that
+    config.json asks for other synthetic settings and data than the checkpoint's (a checkpoint
+    from another run?): the switch, forced, carries on."""
+    b = _rows_file(tmp_path / "b.csv", 1)
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=100, out=out))
+    with pytest.raises(TrainingInterrupted):
+        resume_linreg(out, epochs=3, data=b, force=True, callbacks=[_StopAtFirstStep()])
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=3, lr=0.05)
+    assert str(info.value) == (
+        f"lr changed from 0.03 to 0.05: the run in {out} was trained with the first, and a "
+        f"changed setting changes its result; leave it out to continue with data={str(b)!r}, as "
+        "an earlier resume from epoch 2 forced, or pass force=True to continue with it"
+    )

@@ -54,6 +54,10 @@ def unforced(
     ``config.json`` disagreeing with the checkpoint, named so (a ``data`` path edited into it too:
     its file's content was said to have changed). ``left``: ``config.json``'s settings, which a
     given setting left out continues with (:func:`_left_out`)."""
+    # what an earlier resume from the epoch forced carries on: no change to refuse, but what
+    # leaving the given ones out continues with (_left_out)
+    kept = carried(changed, saved, epoch=epoch, new=new, trained=trained, old_data=old.data)
+    changed = {k: v for k, v in changed.items() if k not in kept}
     own = old.data is not None and new.data is not None and same_path(old.data, new.data)
     forced = forced_values_since(saved, epoch).get("data", []) if epoch is not None else []
     own = own or ("data" not in given and str(new.data) in map(str, forced))
@@ -80,8 +84,8 @@ def unforced(
     if not content:
         # leaving a new data path out resumes on the run's own file: refused where it is gone
         gone = original_file_fix(old.data) if "data" in settings else None
-        kept = _left_out(old, left, settings, saved, epoch=epoch, trained=trained)
-        fix = f"{kept or 'leave it out to resume the run as it was'},"
+        left_out = _left_out(old, left, settings, saved, epoch=epoch, trained=trained, kept=kept)
+        fix = f"{left_out or 'leave it out to resume the run as it was'},"
         if gone is not None:
             others = " and leave the other changed settings out" if len(settings) > 1 else ""
             fix = f"to resume the run as it was, {gone}{others};"
@@ -105,18 +109,20 @@ def _left_out(
     *,
     epoch: int | None,
     trained: str | None,
+    kept: Collection[str] = (),
 ) -> str | None:
     """Return the fix of the given changes ``keys`` where leaving them out does not resume the
     run as it was (:func:`~linearnets.tasks.resume_refusals.left_out_fix`): ``config.json``'s
     value (``left``'s) is one an earlier resume from ``epoch`` forced (a data file by its content:
-    a forced switch's file, carried), or a hand edit the checkpoint was not trained with, refused
-    next (its value to pass instead). ``None`` where leaving them out continues as trained."""
+    a forced switch's file, carried), there or in the settings ``kept`` (not given: carried on),
+    or a hand edit the checkpoint was not trained with, refused next (its value to pass instead).
+    ``None`` where leaving them out continues as trained."""
     if left is None:
         return None
     forced = forced_values_since(saved, epoch) if epoch is not None else {}
     back: dict[str, tuple[str, str]] = {}
     carried_values: dict[str, str] = {}
-    for key in keys:
+    for key in [*keys, *kept]:
         was, then = getattr(old, key), getattr(left, key)
         if key == "data":
             forced_paths = forced.get(key, [])
