@@ -2332,3 +2332,41 @@ def test_a_change_after_a_forced_switch_to_a_file_names_the_file_it_continues_wi
         f"changed setting changes its result; leave it out to continue with data={str(b)!r}, as "
         "an earlier resume from epoch 2 forced, or pass force=True to continue with it"
     )
+
+
+@pytest.mark.parametrize("after", ["edited", "moved"])
+def test_a_forced_file_changed_or_moved_since_is_named_so_in_the_leave_it_out_fix(
+    tmp_path: Path, after: str
+) -> None:
+    """A forced switch from a to b, stopped, then b edited (or moved away): a resume given d was
+    told "leave it out to resume the run as it was" (or "to continue with data=b"), but leaving
+    it out was refused next: b's content changed since (or b does not exist)."""
+    a, b, d = (_rows_file(tmp_path / f"{n}.csv", s) for n, s in (("a", 0), ("b", 1), ("d", 2)))
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(data=a, epochs=2, out=out))
+    with pytest.raises(TrainingInterrupted):
+        resume_linreg(out, epochs=3, data=b, force=True, callbacks=[_StopAtFirstStep()])
+    moved = tmp_path / "b2.csv"
+    if after == "edited":
+        _rows_file(b, 3)
+    else:
+        b.rename(moved)
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=3, data=d)
+    back = (
+        "once that file's content is put back (it changed since)"
+        if after == "edited"
+        else "once that file is put back (it does not exist now), or pass data=NEWPATH for it "
+        "moved elsewhere (its SHA-256 is checked)"
+    )
+    assert str(info.value).endswith(
+        f"leave it out to continue with data='{b}', as an earlier resume from epoch 2 forced, "
+        f"{back}, or pass force=True to continue with it"
+    )
+    with pytest.raises(UsageError):  # left out as it stands: refused, as the fix says
+        resume_linreg(out, epochs=3)
+    if after == "edited":
+        _rows_file(b, 1)
+        assert len(resume_linreg(out, epochs=3).history.epochs) == 3
+    else:
+        assert len(resume_linreg(out, epochs=3, data=moved).history.epochs) == 3

@@ -1730,3 +1730,30 @@ def test_a_given_change_beside_a_hand_edited_config_json_is_offered_the_checkpoi
     )
     resume_softmax(run, epochs=2, lr=0.1)
     _assert_same_weights_and_metrics(run, tmp_path / "whole")
+
+
+def test_a_forced_file_changed_since_is_named_so_in_the_drop_the_option_fix(
+    tmp_path: Path,
+) -> None:
+    """A forced switch from a to b, stopped, then b edited: a resume given d was told "drop the
+    option to continue the same run", but dropping it was refused next, b's content changed."""
+    for name, seed in (("a", 1), ("b", 2), ("d", 4)):
+        _blobs(tmp_path / f"{name}.npz", seed)
+    a, b, d = (tmp_path / f"{n}.npz" for n in "abd")
+    run = tmp_path / "run"
+    run_softmax(SoftmaxConfig(data=a, plot="none", batch_size=16, epochs=2, out=run))
+    with pytest.raises(TrainingInterrupted):
+        resume_softmax(run, epochs=3, data=b, force=True, callbacks=[_StopAtFirstStep()])
+    _blobs(b, 5)
+    with pytest.raises(UsageError) as info:
+        resume_softmax(run, data=d)
+    assert str(info.value) == (
+        f"data changed from '{a} (SHA-256 {_sha(a)[:12]})' to '{d}' since the run in {run} "
+        "started, which would change its result; drop the option to continue with "
+        f"data='{b}', as an earlier resume from epoch 2 forced, once that file's content is put "
+        "back (it changed since), or pass force=True to continue with the new value"
+    )
+    with pytest.raises(UsageError, match="changed since the run"):  # dropped as it stands
+        resume_softmax(run)
+    _blobs(b, 2)
+    resume_softmax(run)

@@ -122,15 +122,17 @@ def _left_out(
     forced = forced_values_since(saved, epoch) if epoch is not None else {}
     back: dict[str, tuple[str, str]] = {}
     carried_values: dict[str, str] = {}
+    file = None  # how config.json's data file stands (carried_file)
     for key in [*keys, *kept]:
         was, then = getattr(old, key), getattr(left, key)
-        if key == "data":
+        if key == "data" and then is not None:
             forced_paths = forced.get(key, [])
-            if then is not None and carried_file(
+            file = carried_file(
                 then, saved, trained=trained, epoch=epoch, old_data=was, forced_paths=forced_paths
-            ):
+            )
+            if file:
                 carried_values[key] = repr(str(then))
-        elif key not in SYNTHETIC and then != was:
+        elif key not in (*SYNTHETIC, "data") and then != was:
             if then in forced.get(key, []):
                 carried_values[key] = _shown(key, then, left)
             elif was is not None:
@@ -142,6 +144,7 @@ def _left_out(
         leave="leave it out",
         goal="to resume the run as it was",
         others=bool(back) and len(back) < len(keys),
+        file=file,
     )
 
 

@@ -156,13 +156,21 @@ def _left_out(
     forced = forced_since(saved, epoch)
     back: dict[str, tuple[str, str]] = {}
     carried: dict[str, str] = {}
+    file = None  # how config.json's data file stands (carried_file)
     for key in keys:
         was, then = getattr(old, key), section.get(key)
         if key == "data":
             forced_paths = forced.get(key, ())
-            if isinstance(then, str) and carried_file(
-                then, saved, trained=trained, epoch=epoch, old_data=was, forced_paths=forced_paths
-            ):
+            if isinstance(then, str):
+                file = carried_file(
+                    then,
+                    saved,
+                    trained=trained,
+                    epoch=epoch,
+                    old_data=was,
+                    forced_paths=forced_paths,
+                )
+            if file:
                 carried[key] = repr(then)
         elif key in section and str(then) != str(was):
             if str(then) in forced.get(key, ()):
@@ -176,6 +184,7 @@ def _left_out(
         leave="drop the option",
         goal="to continue the same run",
         others=bool(back) and len(back) < len(keys),
+        file=file,
     )
 
 

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CARRIED",
     "CHANGED",
+    "GONE",
     "OWN",
     "DataContent",
     "carried_file",
@@ -50,6 +51,7 @@ __all__ = [
 OWN = "own"  # the content the checkpoint was trained on: no change, at any path
 CARRIED = "carried"  # what an earlier forced resume from its epoch switched to: forced before
 CHANGED = "changed"  # neither: a change that needs force
+GONE = "gone"  # no file at the path forced (carried_file): moved or deleted since
 
 
 @dataclass(frozen=True)
@@ -133,16 +135,23 @@ def carried_file(
     epoch: int | None,
     old_data: object,
     forced_paths: Collection[object],
-) -> bool:
-    """Whether ``config.json``'s ``data`` file, where it is not the checkpoint's own
-    ``old_data``, continues as an earlier forced resume from ``epoch`` switched to it
-    (:data:`CARRIED` by its content, or, where no content can be judged, by its path among the
-    ``forced_paths``): what leaving a given ``data`` out continues on, in both tasks' refusals."""
+) -> str | None:
+    """Say how ``config.json``'s ``data`` file, where it is not the checkpoint's own
+    ``old_data``, stands as what leaving a given ``data`` out continues on, in both tasks'
+    refusals: :data:`CARRIED` where it continues as an earlier forced resume from ``epoch``
+    switched to it (by its content, or, where no content can be judged, by its path among the
+    ``forced_paths``); the file forced there, :data:`CHANGED` where its content changed since
+    and :data:`GONE` where it is no file now (left out, it was refused next); else ``None``."""
     if old_data is not None and same_path(data, str(old_data)):
-        return False
+        return None
     content = judge_data(data, saved, trained=trained, epoch=epoch, old_data=old_data)
-    by_path = content.verdict is None and str(data) in map(str, forced_paths)
-    return content.verdict == CARRIED or by_path
+    if content.verdict == CARRIED:
+        return CARRIED
+    if str(data) not in map(str, forced_paths):
+        return None
+    if not Path(data).is_file():
+        return GONE
+    return {None: CARRIED, CHANGED: CHANGED}.get(content.verdict)
 
 
 def recorded_for(data: str | Path, saved: dict[str, Any], *, baseline: str | None) -> str | None:

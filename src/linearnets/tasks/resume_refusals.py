@@ -16,6 +16,7 @@ from pathlib import Path
 
 from linearnets._text import counted, shown_path
 from linearnets.errors import UsageError
+from linearnets.tasks.resume_content import CHANGED, GONE
 from linearnets.tasks.resume_data import original_file_fix
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.runs import CONFIG_FILE
@@ -114,6 +115,7 @@ def left_out_fix(
     leave: str,
     goal: str,
     others: bool = False,
+    file: str | None = None,
 ) -> str | None:
     """Return the fix of a given change that keeps the run as trained, where leaving it out
     (``leave``, "drop the option") does not: ``config.json`` holds another value there, one the
@@ -121,7 +123,10 @@ def left_out_fix(
     and ``config.json``'s, as written; left out, it was refused next) or one an earlier resume from ``epoch`` forced
     (``carried``: each setting's value it continues with). ``None`` where leaving it out
     resumes the run as it was. ``goal``: what the fix does ("to continue the same run");
-    ``others``: other given settings are to be left out too."""
+    ``others``: other given settings are to be left out too; ``file``: how a carried ``data``
+    file stands (:func:`~linearnets.tasks.resume_content.carried_file`): where its content
+    changed since, or it is gone, leaving it out was refused next, so the fix puts it back
+    first (or, gone, passes it where it moved)."""
     also = " and leave the other settings out" if others else ""
     if back:
         values = " and ".join(f"{k}={was}" for k, (was, _) in back.items())
@@ -132,7 +137,15 @@ def left_out_fix(
         )
     if carried:
         values = " and ".join(f"{k}={v}" for k, v in carried.items())
-        return f"{leave} to continue with {values}, as an earlier resume from epoch {epoch} forced"
+        fix = f"{leave} to continue with {values}, as an earlier resume from epoch {epoch} forced"
+        if file == CHANGED:
+            return f"{fix}, once that file's content is put back (it changed since)"
+        if file == GONE:
+            return (
+                f"{fix}, once that file is put back (it does not exist now), or pass "
+                "data=NEWPATH for it moved elsewhere (its SHA-256 is checked)"
+            )
+        return fix
     return None
 
 
