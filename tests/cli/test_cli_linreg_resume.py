@@ -903,3 +903,35 @@ def test_a_change_beside_a_forced_lr_is_told_with_the_options_not_as_a_foreign_c
         "out to continue with --lr 0.05, as an earlier resume from epoch 2 forced, or pass "
         "--force to continue with it\n"
     )
+
+
+def test_the_values_left_out_would_take_are_all_options_and_plural(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """config.json edited on lr, batch_size and seed, the three given: "config.json's lr=0.05 and
+    --batch-size 20 and --seed 5 is taken" mixed Python's words with the options, in the
+    singular; the Python API keeps its own words."""
+    from linearnets.tasks.linreg_resume import resume_linreg
+
+    out = tmp_path / "run"
+    assert main(["linreg", "--epochs", "1", "--num-examples", "100", "--out", str(out)]) == 0
+    saved = json.loads((out / "config.json").read_text())
+    saved["config"].update(lr=0.05, batch_size=20, seed=5)
+    (out / "config.json").write_text(json.dumps(saved))
+    capsys.readouterr()
+    given = ["--lr", "0.07", "--batch-size", "30", "--seed", "6"]
+    assert main(["linreg", "--resume", str(out), "--epochs", "2", *given]) == 2
+    assert capsys.readouterr().err == (
+        "linearnets linreg: error: --lr changed from 0.03 to 0.07; --batch-size changed from 10 "
+        f"to 30; --seed changed from 0 to 6: the run in {out} was trained with the first, and a "
+        "changed setting changes its result; pass --lr 0.03 and --batch-size 10 and --seed 0 to "
+        "resume the run as it was (left out, config.json's --lr 0.05 and --batch-size 20 and "
+        "--seed 5 are taken, which the checkpoint was not trained with), or pass --force to "
+        "continue with them\n"
+    )
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=2, lr=0.07, batch_size=30, seed=6)
+    assert (
+        "(left out, config.json's lr=0.05 and batch_size=20 and seed=5 are taken, which the "
+        "checkpoint was not trained with), or pass force=True to continue with them"
+    ) in str(info.value)

@@ -1129,19 +1129,19 @@ def test_a_synthetic_run_switched_to_a_data_file_names_and_records_the_data(
         resume_linreg(out, data=data, lr=0.1, epochs=2)
     rest = (
         f": the run in {out} was trained with the first, and a changed setting changes its "
-        "result; leave it out to resume the run as it was, or pass"
+        "result; leave them out to resume the run as it was, or pass"
     )
     assert str(info.value) == (
         "lr changed from 0.03 to 0.1; data changed from None (synthetic data: num_examples=50, "
         f"noise_std=0.1, true_w=[2.0, -3.4], true_b=4.2) to {str(data)!r}{rest} force=True to "
-        "continue with it"
+        "continue with them"
     )
     # the command line names no value --data takes for no file ("--data none" reads a file none)
     # and no option for the truth
     assert one_line(info.value) == (
         "--lr changed from 0.03 to 0.1; --data changed from synthetic data (no --data; "
         f"--num-examples 50, --noise-std 0.1, truth w [2.0, -3.4], b 4.2) to {data}{rest} --force "
-        "to continue with it"
+        "to continue with them"
     )
     resume_linreg(out, data=data, epochs=2, force=True)
     forced = json.loads((out / "config.json").read_text())["resumes"][-1]["forced"]
@@ -2031,11 +2031,12 @@ def test_a_new_data_path_refused_where_the_runs_own_file_is_gone_advises_its_ret
     with pytest.raises(UsageError) as info:
         resume_linreg(out, epochs=2, data=tmp_path / "e.npz", **extra)
     others = "" if lr is None else " and leave the other changed settings out"
+    them = "it" if lr is None else "them"  # two changes, lr's and data's
     assert str(info.value).endswith(
         "changed setting changes its result; to resume the run as it was, put the run's own file "
         f"back in its place, {tmp_path / 'd.npz'}, or pass data=NEWPATH for a copy of it moved "
         f"elsewhere (its SHA-256 is checked: the same content continues the run){others}; or "
-        "pass force=True to continue with it"
+        f"pass force=True to continue with {them}"
     )
     assert len(resume_linreg(out, epochs=2, data=tmp_path / "moved.npz").history.epochs) == 2
 
@@ -2370,3 +2371,22 @@ def test_a_forced_file_changed_or_moved_since_is_named_so_in_the_leave_it_out_fi
         assert len(resume_linreg(out, epochs=3).history.epochs) == 3
     else:
         assert len(resume_linreg(out, epochs=3, data=moved).history.epochs) == 3
+
+
+def test_two_changes_after_a_forced_switch_are_told_to_be_left_out_both(tmp_path: Path) -> None:
+    """After a forced switch from a to b, stopped, lr=0.05 with data=d was told "leave it out to
+    continue with data=b": leaving data out alone was refused next, for lr."""
+    a, b, d = (_rows_file(tmp_path / f"{n}.csv", s) for n, s in (("a", 0), ("b", 1), ("d", 2)))
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(data=a, epochs=2, out=out))
+    with pytest.raises(TrainingInterrupted):
+        resume_linreg(out, epochs=3, data=b, force=True, callbacks=[_StopAtFirstStep()])
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=3, lr=0.05, data=d)
+    assert str(info.value).endswith(
+        f"leave them out to continue with data='{b}', as an earlier resume from epoch 2 forced, "
+        "or pass force=True to continue with them"
+    )
+    with pytest.raises(UsageError, match=r"^lr changed from 0\.03 to 0\.05"):
+        resume_linreg(out, epochs=3, lr=0.05)  # data alone left out
+    assert len(resume_linreg(out, epochs=3).history.epochs) == 3

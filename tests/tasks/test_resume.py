@@ -1608,7 +1608,7 @@ def test_a_new_data_path_refused_where_the_runs_own_file_is_gone_advises_its_ret
         f"which would change its result; to continue the same run, put the run's own file back "
         f"in its place, {tmp_path / 'd.npz'}, or pass data=NEWPATH for a copy of it moved "
         f"elsewhere (its SHA-256 is checked: the same content continues the run){others}; or "
-        "pass force=True to continue with the new value"
+        f"pass force=True to continue with the new value{'' if lr is None else 's'}"
     )
     assert "drop the option" not in str(info.value)
     assert len(resume_softmax(run, epochs=2, data=tmp_path / "moved.npz").history.epochs) == 2
@@ -1757,3 +1757,28 @@ def test_a_forced_file_changed_since_is_named_so_in_the_drop_the_option_fix(
         resume_softmax(run)
     _blobs(b, 2)
     resume_softmax(run)
+
+
+def test_two_options_given_are_told_to_be_dropped_both(tmp_path: Path) -> None:
+    """Two changes given were told "drop the option to continue the same run", "continue with
+    the new value"; after a forced switch to b, lr with data=d "drop the option to continue with
+    data=b", though dropping data alone was refused next, for lr."""
+    for name, seed in (("a", 1), ("b", 2), ("d", 4)):
+        _blobs(tmp_path / f"{name}.npz", seed)
+    a, b, d = (tmp_path / f"{n}.npz" for n in "abd")
+    run = tmp_path / "run"
+    run_softmax(SoftmaxConfig(data=a, plot="none", batch_size=16, epochs=2, out=run))
+    with pytest.raises(UsageError) as info:
+        resume_softmax(run, epochs=3, batch_size=20, seed=4)
+    assert str(info.value).endswith(
+        "drop the options to continue the same run, or pass force=True to continue with the new "
+        "values"
+    )
+    with pytest.raises(TrainingInterrupted):
+        resume_softmax(run, epochs=3, data=b, force=True, callbacks=[_StopAtFirstStep()])
+    with pytest.raises(UsageError) as info:
+        resume_softmax(run, lr=0.5, data=d)
+    assert str(info.value).endswith(
+        f"drop the options to continue with data='{b}', as an earlier resume from epoch 2 "
+        "forced, or pass force=True to continue with the new values"
+    )

@@ -154,9 +154,11 @@ def test_a_change_the_caller_asked_for_is_named_in_either_words(
     kwargs: dict[str, Any] = {"saved": {}, "epoch": 2, "run_dir": tmp_path, "force": False}
     with pytest.raises(UsageError) as info:
         changed_settings(OLD, new, given=set(settings), **kwargs)
+    several = "s" if len(settings) > 1 else ""  # "drop the options", "the new values"
     tail = (
-        f" since the run in {tmp_path} started, which would change its result; drop the option "
-        "to continue the same run, or pass {} to continue with the new value"
+        f" since the run in {tmp_path} started, which would change its result; drop the "
+        f"option{several} to continue the same run, or pass {{}} to continue with the new "
+        f"value{several}"
     )
     assert str(info.value) == python + tail.format("force=True")
     assert one_line(info.value) == command + tail.format("--force")

@@ -86,9 +86,9 @@ _STRING = r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\""
 _VALUE = rf"{_STRING}|None\b|-?\d+(?:\.\d+)?(?:e[+-]?\d+)?\b"
 _RESUME_CALL = re.compile(rf"linearnets\.resume_(softmax|linreg)\(((?:{_STRING}|[^'\"()])*)\)")
 # the words before a setting given with its value mid-sentence ("got resize=64 with data='d.npz'",
-# "this run's impl='scratch' model"); others ("pass e.g. lr=0.1", "or resize=None", "the folder
-# out='a'") are left as they are
-_BEFORE_VALUE = r"got|with|on|and|for|an|to|at|pass|run's"
+# "this run's impl='scratch' model", "config.json's lr=0.05 and batch_size=20 are taken"); others
+# ("pass e.g. lr=0.1", "or resize=None", "the folder out='a'") are left as they are
+_BEFORE_VALUE = r"got|with|on|and|for|an|to|at|pass|run's|json's"
 # what a value of None means, after it: "None (Fashion-MNIST)"
 _MEANING = r" \([^()]*\)"
 # a finished run's config.json is not needed to use its weights (linearnets.training.run_config)

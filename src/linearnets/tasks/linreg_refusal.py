@@ -84,14 +84,18 @@ def unforced(
     if not content:
         # leaving a new data path out resumes on the run's own file: refused where it is gone
         gone = original_file_fix(old.data) if "data" in settings else None
-        left_out = _left_out(old, left, settings, saved, epoch=epoch, trained=trained, kept=kept)
-        fix = f"{left_out or 'leave it out to resume the run as it was'},"
+        # a switch between synthetic data and a file is one change, data's (clauses)
+        them = _them([k for k in settings if not (_switched(old, new) and k in SYNTHETIC)])
+        left_out = _left_out(
+            old, left, settings, saved, epoch=epoch, trained=trained, kept=kept, them=them
+        )
+        fix = f"{left_out or f'leave {them} out to resume the run as it was'},"
         if gone is not None:
             others = " and leave the other changed settings out" if len(settings) > 1 else ""
             fix = f"to resume the run as it was, {gone}{others};"
         return UsageError(
             f"{said}: the run in {shown_path(run_dir)} was trained with the first, and a "
-            f"changed setting changes its result; {fix} or pass force=True to continue with it"
+            f"changed setting changes its result; {fix} or pass force=True to continue with {them}"
         )
     them = "setting" if len(settings) == 1 else "settings"
     return UsageError(
@@ -110,13 +114,14 @@ def _left_out(
     epoch: int | None,
     trained: str | None,
     kept: Collection[str] = (),
+    them: str = "it",
 ) -> str | None:
     """Return the fix of the given changes ``keys`` where leaving them out does not resume the
     run as it was (:func:`~linearnets.tasks.resume_refusals.left_out_fix`): ``config.json``'s
     value (``left``'s) is one an earlier resume from ``epoch`` forced (a data file by its content:
     a forced switch's file, carried), there or in the settings ``kept`` (not given: carried on),
     or a hand edit the checkpoint was not trained with, refused next (its value to pass instead).
-    ``None`` where leaving them out continues as trained."""
+    ``None`` where leaving them out continues as trained. ``them``: the changes' pronoun."""
     if left is None:
         return None
     forced = forced_values_since(saved, epoch) if epoch is not None else {}
@@ -141,11 +146,16 @@ def _left_out(
         back,
         carried_values,
         epoch=epoch,
-        leave="leave it out",
+        leave=f"leave {them} out",
         goal="to resume the run as it was",
         others=bool(back) and len(back) < len(keys),
         file=file,
     )
+
+
+def _them(keys: Collection[str]) -> str:
+    """Return the pronoun of the changes ``keys``, given: ``it``, or ``them`` for several."""
+    return "it" if len(keys) == 1 else "them"
 
 
 def named(

@@ -181,7 +181,7 @@ def _left_out(
         back,
         carried,
         epoch=epoch,
-        leave="drop the option",
+        leave=f"drop the option{'s' if len(keys) > 1 else ''}",
         goal="to continue the same run",
         others=bool(back) and len(back) < len(keys),
         file=file,

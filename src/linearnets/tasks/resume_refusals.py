@@ -81,7 +81,8 @@ def unforced_change(
     gone = original_file_fix(recorded) if "data" in asked else None
     # beside the run's own checkpoint put back, a dropped option takes config.json's value, the
     # one that checkpoint was trained with: left_out's fix (the foreign checkpoint's) is not it
-    fixes = [left_out if left_out and not found else "drop the option to continue the same run"]
+    drop = f"drop the option{'s' if len(asked) > 1 else ''} to continue the same run"
+    fixes = [left_out if left_out and not found else drop]
     fixes = fixes if asked else []
     if gone is not None:
         others = " and drop the other options" if len(asked) > 1 else ""
@@ -97,7 +98,7 @@ def unforced_change(
         drop = f"drop the option{'s' if len(dropped) > 1 else ''} and " if dropped else ""
         fixes[-1] += f", or {drop}{trained}"
     if len(asked) == len(keys):
-        values = "the new values" if also else "the new value"
+        values = "the new values" if also or len(keys) > 1 else "the new value"
     else:
         values = "the new values" if asked or also else f"the settings of {CONFIG_FILE}"
     joined = ("; and " if gone else " and ").join(fixes)
@@ -132,7 +133,8 @@ def left_out_fix(
         values = " and ".join(f"{k}={was}" for k, (was, _) in back.items())
         asks = " and ".join(f"{k}={then}" for k, (_, then) in back.items())
         return (
-            f"pass {values}{also} {goal} (left out, {CONFIG_FILE}'s {asks} is taken, which the "
+            f"pass {values}{also} {goal} (left out, {CONFIG_FILE}'s {asks} "
+            f"{'is' if len(back) == 1 else 'are'} taken, which the "
             "checkpoint was not trained with)"
         )
     if carried:
