@@ -5,7 +5,11 @@ The table is read through the public loader :func:`~linearnets.data.arrays.load_
 
 from __future__ import annotations
 
+import gzip
 import io
+import re
+import shutil
+import subprocess
 import warnings
 from pathlib import Path
 
@@ -325,7 +329,7 @@ def test_a_compressed_file_named_csv_is_refused_for_what_it_is(tmp_path: Path) -
     path.write_bytes(gzip.compress(b"x,y\n1,2\n3,4\n"))
     assert _refusal(path) == (
         f"{path} is gzip-compressed (it starts with bytes 1f 8b), not CSV text; decompress it "
-        "first (gunzip -c FILE > table.csv) and pass the .csv it holds"
+        f"first (gunzip -c {path} > {tmp_path}/d.unzipped.csv) and pass {tmp_path}/d.unzipped.csv"
     )
     zip_fix = (
         f"{path} is a zip archive (it starts with PK), not CSV text: an .npz, or an Excel "
@@ -623,7 +627,7 @@ def test_a_csv_in_another_encoding_is_refused_by_line_with_the_conversion(tmp_pa
     assert _refusal(path) == (
         f"{path} is not UTF-8 text: line 10002, byte 6 is 0xe9 ('\u00e9' in Windows-1252), which "
         "UTF-8 does not allow there; save it as CSV UTF-8 (comma delimited), or convert it: iconv "
-        f"-f WINDOWS-1252 -t UTF-8 {shell_word(path)} > table.csv"
+        f"-f WINDOWS-1252 -t UTF-8 {shell_word(path)} > {shell_word(tmp_path / 'my data.utf8.csv')}"
     )
     path.write_bytes(b"x1,x2,y\n1,\x81,3\n")  # undefined in Windows-1252: no conversion named
     assert _refusal(path) == (
@@ -635,12 +639,39 @@ def test_a_csv_in_another_encoding_is_refused_by_line_with_the_conversion(tmp_pa
         assert _refusal(path) == (
             f"{path} is UTF-16 text (it starts with the byte-order mark {mark}, as Excel's Unicode "
             "Text and PowerShell's Out-File write), not UTF-8; save it as CSV UTF-8 (comma "
-            f"delimited), or convert it: iconv -f UTF-16 -t UTF-8 {shell_word(path)} > table.csv"
+            "delimited), or convert it: iconv -f UTF-16 -t UTF-8 "
+            f"{shell_word(path)} > {shell_word(tmp_path / 'my data.utf8.csv')}"
         )
     # converted as advised, it is read
     path.write_bytes(body.encode("cp1252").decode("cp1252").replace("caf\u00e9", "5").encode())
     X, y = load_regression_file(path)
     assert X.shape == (10001, 2) and y[-1, 0] == 6
+
+
+@pytest.mark.skipif(not (shutil.which("iconv") and shutil.which("gunzip")), reason="no iconv")
+@pytest.mark.parametrize(
+    ("name", "raw", "made"),
+    [
+        ("table.csv", "x,y\n1,caf\u00e9\n".encode("cp1252"), "table.utf8.csv"),
+        ("table.csv", "\ufeffx,y\n1,2\n".encode("utf-16-le"), "table.utf8.csv"),
+        ("table.csv", gzip.compress(b"x,y\n1,2\n"), "table.unzipped.csv"),
+    ],
+    ids=["windows-1252", "utf-16", "gzip"],
+)
+def test_the_advised_conversion_leaves_the_file_and_writes_a_new_one(
+    tmp_path: Path, name: str, raw: bytes, made: str
+) -> None:
+    """The advice for table.csv was 'iconv ... table.csv > table.csv' (or 'gunzip -c FILE >
+    table.csv'): the shell empties table.csv for '>' before iconv reads it, so the data was lost.
+    Run as advised, the file is kept and the converted copy is written beside it."""
+    path = tmp_path / name
+    path.write_bytes(raw)
+    command = re.search(r"(iconv|gunzip) [^)]*", _refusal(path))
+    assert command is not None
+    subprocess.run(command[0], shell=True, cwd=tmp_path, check=False, capture_output=True)
+    assert path.read_bytes() == raw
+    assert (tmp_path / made).stat().st_size > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted({name, made})
 
 
 @pytest.mark.parametrize(

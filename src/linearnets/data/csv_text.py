@@ -16,7 +16,7 @@ from linearnets._shell import shell_word
 from linearnets._text import shown_path
 from linearnets.errors import DatasetError, UsageError
 
-__all__ = ["Rows", "read_rows"]
+__all__ = ["Rows", "gunzip_fix", "read_rows"]
 
 # (line number in the file, the row's cells)
 Rows = list[tuple[int, list[str]]]
@@ -71,9 +71,7 @@ def _not_utf8(path: Path) -> DatasetError:
         seen, fix = "", save
     else:
         seen = f" ({char!r} in Windows-1252)"
-        fix = (
-            f"{save}, or convert it: iconv -f WINDOWS-1252 -t UTF-8 {shell_word(path)} > table.csv"
-        )
+        fix = f"{save}, or convert it: {_iconv(path, 'WINDOWS-1252')}"
     return DatasetError(
         f"{shown_path(path)} is not UTF-8 text: line {line}, byte {column} is 0x{byte:02x}{seen}, "
         f"which UTF-8 does not allow there; {fix}"
@@ -88,8 +86,7 @@ def _refuse_compressed(path: Path, head: bytes) -> None:
         raise DatasetError(
             f"{shown_path(path)} is UTF-16 text (it starts with the byte-order mark {head[0]:02x} "
             f"{head[1]:02x}, as Excel's Unicode Text and PowerShell's Out-File write), not UTF-8; "
-            "save it as CSV UTF-8 (comma delimited), or convert it: iconv -f UTF-16 -t UTF-8 "
-            f"{shell_word(path)} > table.csv"
+            f"save it as CSV UTF-8 (comma delimited), or convert it: {_iconv(path, 'UTF-16')}"
         )
     if head == b"PK\x03\x04":
         raise DatasetError(
@@ -100,5 +97,27 @@ def _refuse_compressed(path: Path, head: bytes) -> None:
     if head[:2] == b"\x1f\x8b":
         raise DatasetError(
             f"{shown_path(path)} is gzip-compressed (it starts with bytes 1f 8b), not CSV text; "
-            "decompress it first (gunzip -c FILE > table.csv) and pass the .csv it holds"
+            f"{gunzip_fix(path)}"
         )
+
+
+def gunzip_fix(path: Path) -> str:
+    """Return the fix for the gzip file at ``path``: decompress it to a new file beside it,
+    ``d.csv.gz`` to ``d.csv``, ``d.csv`` (compressed, misnamed) to ``d.unzipped.csv``, and pass
+    that. Never to ``path`` itself: the shell empties ``path`` for ``>`` before gunzip reads it."""
+    if path.suffix.lower() == ".gz":
+        out = path.with_suffix("")
+    else:
+        out = path.with_name(f"{path.stem}.unzipped{path.suffix}")
+    return (
+        f"decompress it first (gunzip -c {shell_word(path)} > {shell_word(out)}) and pass "
+        f"{shell_word(out)}"
+    )
+
+
+def _iconv(path: Path, encoding: str) -> str:
+    """Return the ``iconv`` command converting the CSV at ``path`` from ``encoding`` to UTF-8 in
+    a new file beside it, ``d.csv`` to ``d.utf8.csv``: never to ``path`` itself, which the
+    shell empties for ``>`` before iconv reads it."""
+    out = path.with_name(f"{path.stem}.utf8{path.suffix}")
+    return f"iconv -f {encoding} -t UTF-8 {shell_word(path)} > {shell_word(out)}"
