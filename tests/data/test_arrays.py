@@ -718,6 +718,27 @@ def test_regression_data_must_be_npz_or_csv(tmp_path: Path, name: str) -> None:
     )
 
 
+@pytest.mark.parametrize(("name", "out"), [("table.csv.gz", "table.csv"), ("x.NPZ.gz", "x.NPZ")])
+def test_gzip_compressed_data_is_told_how_to_decompress(
+    tmp_path: Path, name: str, out: str
+) -> None:
+    """table.csv.gz and x.npz.gz were told only to save the arrays with numpy.savez or as a CSV;
+    they are told the gunzip that writes the file they hold beside them, under a new name."""
+    import gzip
+
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(b"x,y\n1,2\n"))
+    with pytest.raises(UsageError) as info:
+        load_regression_file(path)
+    assert str(info.value) == (
+        f"data must be a .npz or .csv file, got {str(path)!r}, gzip-compressed; decompress it "
+        f"first (gunzip -c {path} > {tmp_path / out}) and pass {tmp_path / out}"
+    )
+    path.unlink()
+    with pytest.raises(UsageError, match="does not exist or is not a file; pass an existing"):
+        load_regression_file(path)
+
+
 def test_test_features_are_checked_under_their_own_name(tmp_path: Path) -> None:
     path = _write(
         tmp_path,

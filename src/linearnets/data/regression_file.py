@@ -15,6 +15,7 @@ from linearnets._text import quoted_path, shown_path
 from linearnets._warn import warn
 from linearnets.data.class_labels import transposed_fix
 from linearnets.data.csv_table import read_csv
+from linearnets.data.csv_text import gunzip_fix
 from linearnets.data.features import float_features
 from linearnets.data.npz import check_data_file, check_no_blanks, open_npz
 from linearnets.data.rounding import check_float32_rounding
@@ -35,6 +36,12 @@ def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
         X, (y_raw, y_cell) = _read_npz(path)
     elif path.suffix.lower() == ".csv":
         X, (y_raw, y_cell) = _read_csv(path)
+    elif [part.lower() for part in path.suffixes[-2:]] in ([".csv", ".gz"], [".npz", ".gz"]):
+        check_data_file(path, "".join(path.suffixes[-2:]))
+        raise UsageError(
+            f"data must be a .npz or .csv file, got {quoted_path(path)}, gzip-compressed; "
+            f"{gunzip_fix(path)}"
+        )
     else:
         raise UsageError(
             f"data must be a .npz or .csv file, got {quoted_path(path)}; save the arrays with "
