@@ -16,6 +16,8 @@ from linearnets.errors import DatasetError, DivergenceError, UsageError
 from linearnets.tasks.linreg import run_linreg
 from linearnets.training.callbacks import Callback, ConsoleLogger
 
+from .test_linreg_train import scale_hint
+
 
 @pytest.mark.parametrize("impl", ["scratch", "analytic", "concise"])
 def test_recovers_truth_and_agrees_with_closed_form(impl: str) -> None:
@@ -174,15 +176,12 @@ def test_a_data_file_of_large_features_that_diverges_is_told_to_standardise_them
     X = rng.normal(size=(200, 2)) * [1000.0, 1.0] + [2000.0, 0.0]  # (200, 2)
     y = X @ np.array([0.01, 2.0]) + 3.0 + rng.normal(size=200)  # (200,)
     path = _regression_file(tmp_path / "houses.npz", X, y)
-    largest = np.abs(X.astype(np.float32)).max()
     for lr in (0.03, 0.003):
         with pytest.raises(DivergenceError) as info:
             run_linreg(LinregConfig(data=path, lr=lr))
         assert str(info.value).endswith(
-            f"at lr {lr:g}; try a smaller learning rate (lr), e.g. {lr / 10:g} (a tenth); or "
-            f"standardise the features, which reach {largest:.3g} in {path}, where the book's lr "
-            "suits values of about 1: subtract each column's mean and divide by its standard "
-            "deviation, e.g. X = (X - X.mean(0)) / X.std(0)"
+            f"at lr {lr:g}; try a smaller learning rate (lr), e.g. {lr / 10:g} (a tenth)"
+            + scale_hint(X, path)
         )
     Z = (X - X.mean(0)) / X.std(0)
     result = run_linreg(LinregConfig(data=_regression_file(tmp_path / "z.npz", Z, y), epochs=10))
@@ -218,7 +217,7 @@ def test_a_run_whose_loss_after_an_epoch_passed_the_bound_is_stopped_naming_that
         f"training diverged in epoch 4: the training loss after the epoch is {losses[3]:.4g}, "
         f"more than 100× its starting value {start:.4g} (the mean loss over its first 30 "
         f"examples; the first step's was {steps[0]:.4g}), at lr 0.03; try a smaller learning "
-        "rate (lr), e.g. 0.003 (a tenth)"
+        f"rate (lr), e.g. 0.003 (a tenth){scale_hint((X * 10).astype(int), path)}"
     )
 
 

@@ -17,6 +17,47 @@ def _regression_file(path: Path, X: np.ndarray, y: np.ndarray) -> Path:
     return path
 
 
+def scale_hint(X: np.ndarray, path: Path) -> str:
+    """Return the standardising advice for features ``X`` (n, d) in ``path``, by NumPy's oracle:
+    λ_max of the mean of x̃x̃ᵀ, x̃ = (x, 1), of the float32 values, and of their correlations."""
+    X = X.astype(np.float32).astype(np.float64)
+    ones = np.c_[X, np.ones(len(X))]  # (n, d + 1)
+    raw = np.linalg.eigvalsh(ones.T @ ones / len(X))[-1]
+    corr = np.corrcoef(X, rowvar=False).reshape(X.shape[1], X.shape[1])
+    standardised = max(1.0, np.linalg.eigvalsh(corr)[-1])
+    return (
+        f"; or standardise the features, which reach {np.abs(X).max():.3g} in {path}: at their "
+        f"scale SGD is stable only for lr below {2 / raw:.3g} (2 / λ_max, λ_max = {raw:.4g} the "
+        "largest eigenvalue of the mean of x̃x̃ᵀ, x̃ = (x, 1)), which trains some weights slowly, "
+        f"and standardised for lr below {2 / standardised:.3g}: subtract each column's mean and "
+        "divide by its standard deviation, e.g. X = (X - X.mean(0)) / X.std(0)"
+    )
+
+
+def test_features_of_tens_that_diverge_are_told_the_lr_their_scale_allows(tmp_path: Path) -> None:
+    """Ages of 20–60 beside a unit column diverged at the book's lr and at a tenth of it, told
+    only to lower lr, as the hint waited for features past 100. lr · λ_max(E[x̃x̃ᵀ]) > 2 makes SGD
+    unstable: the stop names that bound and the standardising, and both are true: a run below the
+    bound does not diverge, and the standardised file trains at the book's lr to NumPy's lstsq."""
+    rng = np.random.default_rng(0)
+    X = np.c_[rng.uniform(20, 60, 300), rng.normal(size=300)]  # (300, 2)
+    y = X @ np.array([0.5, 2.0]) + 3.0 + rng.normal(size=300) * 0.5  # (300,)
+    path = tmp_path / "ages.csv"
+    np.savetxt(path, np.c_[X, y], delimiter=",", header="age,inc,y", comments="")
+    hint = scale_hint(X, path)
+    for lr in (0.03, 0.003):
+        with pytest.raises(DivergenceError) as info:
+            run_linreg(LinregConfig(data=path, lr=lr))
+        assert str(info.value).endswith(f"e.g. {lr / 10:g} (a tenth){hint}")
+    ones = np.c_[X.astype(np.float32), np.ones(300)]
+    bound = 2 / np.linalg.eigvalsh(ones.T @ ones / 300)[-1]
+    run_linreg(LinregConfig(data=path, lr=0.9 * bound, epochs=2))  # stable: no stop
+    Z = (X - X.mean(0)) / X.std(0)
+    result = run_linreg(LinregConfig(data=_regression_file(tmp_path / "z.npz", Z, y), epochs=10))
+    oracle = np.linalg.lstsq(np.c_[Z, np.ones(300)], y, rcond=None)[0]  # (3,)
+    assert [*result.w, result.b] == pytest.approx(oracle, abs=0.05)
+
+
 def test_negative_features_of_a_few_hundred_are_named_by_their_magnitude(
     tmp_path: Path,
 ) -> None:
@@ -32,10 +73,7 @@ def test_negative_features_of_a_few_hundred_are_named_by_their_magnitude(
     with pytest.raises(DivergenceError) as info:
         run_linreg(LinregConfig(data=path, lr=0.001))
     assert str(info.value).endswith(
-        f"at lr 0.001; try a smaller learning rate (lr), e.g. 0.0001 (a tenth); or standardise "
-        f"the features, which reach {largest:.3g} in {path}, where the book's lr suits values of "
-        "about 1: subtract each column's mean and divide by its standard deviation, e.g. "
-        "X = (X - X.mean(0)) / X.std(0)"
+        f"at lr 0.001; try a smaller learning rate (lr), e.g. 0.0001 (a tenth){scale_hint(X, path)}"
     )
     assert (info.value.resumable, info.value.grew) == (True, True)
 
@@ -83,12 +121,11 @@ def test_a_loss_the_kept_weights_give_is_told_to_start_over_standardised(tmp_pat
 
     kept = grown("at epoch 3, step 1", "batch loss", 5e4, past="100× x", lr=0.03, kept=Kept(3))
     config = LinregConfig(data=tmp_path / "d.npz")
-    hinted = _with_scale_hint(kept, config, torch.tensor([[1.0, -300.0]]))
+    X = np.array([[1.0, -300.0], [2.0, -100.0]])  # (2, 2)
+    hinted = _with_scale_hint(kept, config, torch.tensor(X, dtype=torch.float32))
     assert str(hinted).endswith(
-        "start the run over with a smaller learning rate (lr), e.g. 0.003 (a tenth); or "
-        f"standardise the features, which reach 300 in {config.data}, where the book's lr suits "
-        "values of about 1: subtract each column's mean and divide by its standard deviation, "
-        "e.g. X = (X - X.mean(0)) / X.std(0)"
+        "start the run over with a smaller learning rate (lr), e.g. 0.003 (a tenth)"
+        + scale_hint(X, config.data)
     )
     run = tmp_path / "run"
     stopped = diverged(hinted, run, 2, 0.03)

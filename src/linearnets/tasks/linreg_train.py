@@ -13,7 +13,6 @@ from linearnets.config import LinregConfig
 from linearnets.errors import DivergenceError
 from linearnets.models.scratch import LinearRegressionScratch
 from linearnets.tasks.linreg_result import LinregResult
-from linearnets.tasks.run_failures import LARGE_FEATURES
 from linearnets.training.loop import History, fit
 
 if TYPE_CHECKING:
@@ -88,24 +87,51 @@ def _with_scale_hint(
     exc: DivergenceError, config: LinregConfig, features: torch.Tensor
 ) -> DivergenceError:
     """Return the guard's stop, advising too to standardise a data file's features (n, d) where
-    they pass :data:`~linearnets.tasks.run_failures.LARGE_FEATURES` in size.
+    their scale alone makes SGD unstable at the run's lr and standardised they are stable at it.
 
-    The largest step that converges falls with the features' size squared: at values of 1e3 a
-    tenth of the book's lr, then a tenth of that, diverged again (five times over), and the first
-    lr small enough left the small columns untrained.
+    SGD on the squared loss ½(ŷ − y)², averaged over a batch, is unstable once lr · λ_max > 2,
+    λ_max the largest eigenvalue of E[x̃x̃ᵀ], x̃ = (x, 1): ages of 20–60 (λ_max about 1.9e3)
+    diverged at the book's lr and at a tenth of it, and the first stable lr, below 2 / λ_max,
+    trains the small columns slowly. Standardised, λ_max is that of the columns' correlations
+    (at least 1), which the book's lr suits.
     """
+    named = not exc.resumable and not exc.grew  # the data's size, or the updates before a resume
+    if config.data is None or named:
+        return exc  # the data's size is named, or a resume's weights give the loss
+    raw, standardised = _curvatures(features)
+    if not config.lr * raw > 2.0 or not config.lr * standardised < 2.0:
+        return exc  # the lr alone explains it (too large for standardised features too), or not
     low, high = torch.aminmax(features)  # no copy of the data, as abs() would make
     largest = max(-float(low), float(high))
-    named = not exc.resumable and not exc.grew  # the data's size, or the updates before a resume
-    if config.data is None or named or not largest > LARGE_FEATURES:
-        return exc  # a smaller lr (the advice given) is the fix, or the data's size is named
     hinted = DivergenceError(
         f"{exc}; or standardise the features, which reach {largest:.3g} in "
-        f"{shown_path(config.data)}, where the book's lr suits values of about 1: subtract each "
-        "column's mean and divide by its standard deviation, e.g. X = (X - X.mean(0)) / X.std(0)"
+        f"{shown_path(config.data)}: at their scale SGD is stable only for lr below "
+        f"{2.0 / raw:.3g} (2 / λ_max, λ_max = {raw:.4g} the largest eigenvalue of the mean of "
+        f"x̃x̃ᵀ, x̃ = (x, 1)), which trains some weights slowly, and standardised for lr below "
+        f"{2.0 / standardised:.3g}: subtract each column's mean and divide by its standard "
+        "deviation, e.g. X = (X - X.mean(0)) / X.std(0)"
     )
     hinted.resumable, hinted.grew = exc.resumable, exc.grew
     return hinted
+
+
+def _curvatures(features: torch.Tensor) -> tuple[float, float]:
+    """Return λ_max of E[x̃x̃ᵀ], x̃ = (x, 1), for ``features`` (n, d) as they are and standardised
+    (a constant column centred to 0), in float64: the squared loss's largest curvature."""
+    X = features.detach().to("cpu", torch.float64)  # (n, d)
+    mean = X.mean(0)  # (d,)
+    centred = X - mean  # (n, d)
+    cov = centred.T @ centred / X.shape[0]  # (d, d)
+    moment = torch.ones(X.shape[1] + 1, X.shape[1] + 1, dtype=torch.float64)  # (d + 1, d + 1)
+    moment[:-1, :-1] = cov + torch.outer(mean, mean)
+    moment[:-1, -1] = moment[-1, :-1] = mean
+    sd = cov.diagonal().sqrt()
+    sd[sd == 0] = 1.0
+    corr = cov / torch.outer(
+        sd, sd
+    )  # (d, d); x̃'s second moment standardised is [[corr, 0], [0, 1]]
+    raw = float(torch.linalg.eigvalsh(moment)[-1])
+    return raw, max(1.0, float(torch.linalg.eigvalsh(corr)[-1]))
 
 
 def _weights(net: Any) -> tuple[list[float], float]:
