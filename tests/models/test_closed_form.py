@@ -205,6 +205,45 @@ def test_independent_columns_on_far_apart_scales_are_told_to_standardise() -> No
     assert b == pytest.approx(4.2 + float(x.mean(0) @ [1e-7, 1e7]), rel=1e-9)
 
 
+def test_columns_dependent_in_float32_once_standardised_are_not_told_to_standardise() -> None:
+    """The book's polynomial features x^i / i!, i = 1..19 (D2L §3.6 of the 2nd edition's
+    underfitting example), in float32: refused "rank 17 < 20 ... standardise each column", then,
+    standardised as told, "rank 18 < 20 to within float32's rounding". The advice is now the
+    second refusal's, at once: NumPy's singular values of the standardised float32 columns, scaled
+    to norm 1 (the oracle), count 18 above float32's rounding, and the fix named is not a rescale."""
+    import math
+
+    import numpy as np
+
+    x = np.random.default_rng(0).normal(size=100)
+    X = np.stack([x**i / math.factorial(i) for i in range(1, 20)], 1).astype(np.float32)
+    Z = ((X - X.mean(0)) / X.std(0)).astype(np.float32)  # (100, 19), standardised as told
+    A = np.c_[Z.astype(np.float64), np.ones(100)]  # (100, 20)
+    sv = np.linalg.svd(A / np.linalg.norm(A, axis=0), compute_uv=False)
+    rank = int((sv > np.finfo(np.float32).eps * 20**0.5).sum())
+    assert rank < 20
+    y = torch.tensor(x, dtype=torch.float32)
+    with pytest.raises(UsageError) as info:
+        closed_form(torch.tensor(X), y)
+    message = str(info.value)
+    assert "standardise each column" not in message
+    assert re.search(
+        rf"got rank \d+ < 20 for X of shape \(100, 19\): the columns differ much in scale \(.*\), but "
+        rf"standardised they are still dependent to within float32's rounding \(rank {rank} < "
+        r"20\): columns [\d, ]+(and \d+ more )?are linearly dependent, one a combination of the "
+        r"others, up to the 7 significant digits X's values hold; standardising alone will not do: "
+        r"drop columns that are a combination of others$",
+        message,
+    ), message
+    with pytest.raises(UsageError, match=rf"rank {rank} < 20 .* to within float32's rounding"):
+        closed_form(torch.tensor(Z), y)  # standardised as the first refusal once advised
+    # in float64 the standardised columns are independent: standardising is still the advice
+    X64 = torch.tensor(X, dtype=torch.float64)
+    with pytest.raises(UsageError, match="; standardise each column"):
+        closed_form(X64, y.double())
+    closed_form((X64 - X64.mean(0)) / X64.std(0, correction=0), y.double())
+
+
 def test_truly_dependent_columns_are_not_told_to_rescale() -> None:
     """A repeated column stays dependent when standardised: the fix is to drop it, not rescale."""
     with pytest.raises(

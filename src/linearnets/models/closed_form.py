@@ -140,7 +140,16 @@ def _refuse_rank(X: torch.Tensor, A: torch.Tensor, rank: int, *, rounded: bool =
             f"{what}{offsets}; use more examples than features, drop constant or repeated "
             "columns, or centre/rescale columns whose values are huge next to their spread"
         )
-    scales = _scale_gap(A)
+    scales, Z = _scale_gap(A)
+    if scales and X.dtype != torch.float64 and (rank_z := _rank_in(X.dtype, Z)) < Z.shape[1]:
+        # standardised, the columns pass float64's rank but not X's dtype's: no standardising helps
+        raise UsageError(
+            f"{what}: the columns differ much in scale ({scales}), but standardised they are "
+            f"still dependent to within {_dtype_name(X)}'s rounding (rank {rank_z} < "
+            f"{Z.shape[1]}){_dependent(X, Z, rank_z)}, up to the {_digits(X)} significant "
+            "digits X's values hold; standardising alone will not do: drop columns that are a "
+            "combination of others"
+        )
     if scales:
         raise UsageError(
             f"{what}: the columns differ too much in scale ({scales}), so that the small ones "
@@ -205,19 +214,21 @@ def _constant(column: torch.Tensor) -> bool:
     return bool((column == column[0]).all())
 
 
-def _scale_gap(A: torch.Tensor) -> str:
+def _scale_gap(A: torch.Tensor) -> tuple[str, torch.Tensor]:
     """Name the largest and smallest columns of ``A`` = [X, 1] (n, d + 1), float64, when the columns
-    become independent once standardised (so only their scales, or offsets, hid it); else ``""``.
+    become independent in float64 once standardised (so only their scales, or offsets, hid it),
+    with that standardised copy [Z, 1] (n, d + 1) for the caller to test at X's dtype's rounding;
+    else ``""`` (and ``A``).
 
     Run on the failure path only: one more rank, of the standardised copy.
     """
     X = A[:, :-1]  # (n >= d + 1 rows: fewer are refused before any rank)
     mean, std = X.mean(dim=0), X.std(dim=0, correction=0)  # (d,), (d,)
     if not bool((std > 0).all()):
-        return ""  # a constant column: a multiple of the bias's ones at any scale
+        return "", A  # a constant column: a multiple of the bias's ones at any scale
     Z = torch.cat([(X - mean) / std, A[:, -1:]], dim=1)  # (n, d + 1), every column of size 1
     if int(torch.linalg.matrix_rank(Z)) < Z.shape[1]:
-        return ""
+        return "", A
     size = A.norm(dim=0) / A.shape[0] ** 0.5  # (d + 1,): root mean square; the ones' is 1
 
     def sized(j: int) -> str:
@@ -226,7 +237,7 @@ def _scale_gap(A: torch.Tensor) -> str:
         return f"column {j + 1}'s values are of size {size[j].item():.3g}"
 
     big, small = int(size.argmax()), int(size.argmin())
-    return f"{sized(big)}, {sized(small)}: a ratio of {(size[big] / size[small]).item():.2g}"
+    return f"{sized(big)}, {sized(small)}: a ratio of {(size[big] / size[small]).item():.2g}", Z
 
 
 def _offset_columns(X: torch.Tensor) -> str:
