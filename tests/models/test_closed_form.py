@@ -244,6 +244,26 @@ def test_columns_dependent_in_float32_once_standardised_are_not_told_to_standard
     closed_form((X64 - X64.mean(0)) / X64.std(0, correction=0), y.double())
 
 
+def test_columns_are_named_by_the_callers_namer() -> None:
+    """A data file's columns are named in its terms (``X[:, 0]`` for an .npz): the scale gap's
+    sizes and offset columns too, not "column 1" alone."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = np.c_[rng.normal(size=500) * 1e7, rng.normal(size=500) * 1e-7]  # (500, 2)
+    with pytest.raises(
+        UsageError, match=r"\(X\[:, 0\]'s values are of size .*, X\[:, 1\]'s values"
+    ):
+        closed_form(torch.tensor(x), torch.zeros(500, dtype=torch.float64), column=_npz)
+    t = torch.tensor([1.7e9 + v for v in (0.0, 1e-5, 2e-5)], dtype=torch.float64)
+    with pytest.raises(UsageError, match=r": X\[:, 0\]'s values \(mean 1\.7e\+09, std"):
+        closed_form(t.reshape(-1, 1), torch.zeros(3, dtype=torch.float64), column=_npz)
+
+
+def _npz(j: int) -> str:
+    return f"X[:, {j}]"
+
+
 def test_truly_dependent_columns_are_not_told_to_rescale() -> None:
     """A repeated column stays dependent when standardised: the fix is to drop it, not rescale."""
     with pytest.raises(

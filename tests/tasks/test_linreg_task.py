@@ -113,6 +113,40 @@ def _regression_file(path: Path, X: np.ndarray, y: np.ndarray) -> Path:
     return path
 
 
+@pytest.mark.parametrize(
+    ("name", "constant", "repeated", "tied"),
+    [
+        ("d.npz", "X[:, 1] is constant", "X[:, 2] repeats X[:, 0]", "X[:, 0], X[:, 1] and X[:, 2]"),
+        ("d.csv", "column 2 is constant", "column 3 repeats column 1", "columns 1, 2 and 3"),
+    ],
+)
+def test_dependent_columns_are_named_in_the_files_terms(
+    tmp_path: Path, name: str, constant: str, repeated: str, tied: str
+) -> None:
+    """An .npz's constant X[:, 1] was told "column 2 is constant" and a repeated X[:, 2] "column 3
+    repeats column 1", while its rounding check says X[:, 0]: the closed form's refusals now name
+    columns as the file's other messages do, X[:, j] for an .npz, column j + 1 for a CSV."""
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(30, 2))  # (30, 2)
+    y = base.sum(1)  # (30,)
+    made = {
+        constant: np.c_[base[:, 0], np.full(30, 7.0), base[:, 1]],
+        repeated: np.c_[base, base[:, 0]],
+        f"{tied} are linearly dependent": np.c_[base, base[:, 0] - 2 * base[:, 1]],
+    }
+    for told, X in made.items():
+        path = tmp_path / name
+        if name.endswith(".npz"):
+            _regression_file(path, X, y)
+        else:
+            np.savetxt(path, np.c_[X, y], delimiter=",")
+        with pytest.raises(
+            DatasetError,
+            match=rf"\(30, 3\)( to within float32's rounding)?: {re.escape(told)}[ ,;]",
+        ):
+            run_linreg(LinregConfig(data=path))
+
+
 @pytest.mark.parametrize(("impl", "half"), [("scratch", 0.5), ("analytic", 0.5), ("concise", 1.0)])
 def test_the_reported_loss_is_the_whole_datas_loss_at_the_learned_weights(
     tmp_path: Path, impl: str, half: float

@@ -21,7 +21,7 @@ from linearnets.data.npz import check_data_file, check_no_blanks, open_npz
 from linearnets.data.rounding import check_float32_rounding
 from linearnets.errors import DatasetError, DataWarning, UsageError
 
-__all__ = ["load_regression_file"]
+__all__ = ["column_namer", "load_regression_file"]
 
 # the targets as the file holds them, (N,) or (N, 1) or another shape to refuse, with the namer of
 # a target's cell (row i, column j) in the file's terms
@@ -69,7 +69,7 @@ def _read_npz(path: Path) -> tuple[torch.Tensor, _Targets]:
             DataWarning,
         )
     X = float_features(path, "X", arrays["X"])
-    check_float32_rounding(path, arrays["X"], X, lambda j: f"X[:, {j}]")
+    check_float32_rounding(path, arrays["X"], X, column_namer(path))
     y_raw = (
         arrays["y"].reshape(-1)
         if arrays["y"].ndim == 2 and arrays["y"].shape[1] == 1
@@ -89,8 +89,17 @@ def _read_csv(path: Path) -> tuple[torch.Tensor, _Targets]:
         table[:, :-1],
         cell=lambda i, j: f"line {lines[i]}, column {j + 1}",
     )
-    check_float32_rounding(path, table[:, :-1], X, lambda j: f"column {j + 1}")
+    check_float32_rounding(path, table[:, :-1], X, column_namer(path))
     return X, (table[:, -1], lambda i, j: f"line {lines[i]}, column {table.shape[1]}")
+
+
+def column_namer(path: Path) -> Callable[[int], str]:
+    """Return the namer of feature column ``j`` (from 0) in the terms of the file at ``path``:
+    ``X[:, j]`` for an ``.npz``, ``column j + 1`` (from 1, as a CSV's other messages count) for a
+    ``.csv``."""
+    if Path(path).suffix.lower() == ".npz":
+        return lambda j: f"X[:, {j}]"
+    return lambda j: f"column {j + 1}"
 
 
 def _check_one_target_each(path: Path, X: torch.Tensor, y_raw: np.ndarray) -> None:

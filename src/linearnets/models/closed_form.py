@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Callable
 from typing import NoReturn
 
 import torch
@@ -13,7 +15,17 @@ from linearnets.validation import check_finite, check_float_tensor, check_same_l
 __all__ = ["closed_form"]
 
 
-def closed_form(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, float]:
+# names column j (from 0) of X in the caller's terms: "X[:, 0]" for an .npz's, "column 1" for a CSV's
+Namer = Callable[[int], str]
+
+
+def _numbered(j: int) -> str:
+    return f"column {j + 1}"
+
+
+def closed_form(
+    X: torch.Tensor, y: torch.Tensor, *, column: Namer = _numbered
+) -> tuple[torch.Tensor, float]:
     """Return the ``(w, b)`` minimising ``‖Xw + b − y‖²``, solved with ``torch.linalg.lstsq`` in float64.
 
     Both are then rounded to ``X``'s dtype, the values a model training on ``X`` can hold (as
@@ -23,6 +35,8 @@ def closed_form(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, float]:
     Args:
         X: features, shape (n, d).
         y: targets, shape (n, 1) or (n,).
+        column: names column ``j`` (from 0) of ``X`` in a refusal, in the terms of the data's
+            source: ``X[:, j]`` for an ``.npz`` file's, ``column j + 1`` (the default) for a CSV's.
 
     Returns:
         ``w`` of shape (d,) in ``X``'s dtype, and the bias ``b``, a Python float holding a value of
@@ -54,11 +68,11 @@ def closed_form(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, float]:
     )  # (n, d + 1)
     rank = int(torch.linalg.matrix_rank(A))
     if rank < A.shape[1]:
-        _refuse_rank(X, A, rank)
+        _refuse_rank(X, A, rank, column)
     if X.dtype != torch.float64:
         rank = _rank_in(X.dtype, A)
         if rank < A.shape[1]:
-            _refuse_rank(X, A, rank, rounded=True)
+            _refuse_rank(X, A, rank, column, rounded=True)
     # QR (gels) rather than the default gelsy: same bits on every call
     solution = torch.linalg.lstsq(A, y.double().reshape(-1, 1), driver="gels").solution.reshape(-1)
     solution = solution.to(X.dtype)  # (d + 1,): w and b rounded alike
@@ -117,21 +131,24 @@ def _rank_in(dtype: torch.dtype, A: torch.Tensor) -> int:
         A.div_(scale)
 
 
-def _refuse_rank(X: torch.Tensor, A: torch.Tensor, rank: int, *, rounded: bool = False) -> NoReturn:
-    """Refuse ``A`` = [X, 1] (n, d + 1) of rank < d + 1, naming the likely cause and its fix;
-    ``rounded``: the rank is :func:`_rank_in` X's dtype, full in float64."""
+def _refuse_rank(
+    X: torch.Tensor, A: torch.Tensor, rank: int, column: Namer, *, rounded: bool = False
+) -> NoReturn:
+    """Refuse ``A`` = [X, 1] (n, d + 1) of rank < d + 1, naming the likely cause and its fix, and
+    X's columns by ``column``; ``rounded``: the rank is :func:`_rank_in` X's dtype, full in
+    float64."""
     precision = f" to within {_dtype_name(X)}'s rounding" if rounded else ""
     what = (
         f"X must have linearly independent columns, with a column of ones for the bias, to have "
         f"one least-squares solution, got rank {rank} < {A.shape[1]} for X of shape "
         f"{tuple(X.shape)}{precision}"
     )
-    offsets = _offset_columns(A[:, :-1])
+    offsets = _offset_columns(A[:, :-1], column)
     if rounded and not offsets:
         # scale-free (_rank_in): no scale gap to name; a column that is another's, or a sum of
         # others, before its values were rounded to X's dtype
         raise UsageError(
-            f"{what}{_dependent(X, A, rank)}, up to the {_digits(X)} significant digits X's "
+            f"{what}{_dependent(X, A, rank, column)}, up to the {_digits(X)} significant digits X's "
             "values hold; drop constant or repeated columns, and any that is a sum or "
             "combination of others"
         )
@@ -140,13 +157,13 @@ def _refuse_rank(X: torch.Tensor, A: torch.Tensor, rank: int, *, rounded: bool =
             f"{what}{offsets}; use more examples than features, drop constant or repeated "
             "columns, or centre/rescale columns whose values are huge next to their spread"
         )
-    scales, Z = _scale_gap(A)
+    scales, Z = _scale_gap(A, column)
     if scales and X.dtype != torch.float64 and (rank_z := _rank_in(X.dtype, Z)) < Z.shape[1]:
         # standardised, the columns pass float64's rank but not X's dtype's: no standardising helps
         raise UsageError(
             f"{what}: the columns differ much in scale ({scales}), but standardised they are "
             f"still dependent to within {_dtype_name(X)}'s rounding (rank {rank_z} < "
-            f"{Z.shape[1]}){_dependent(X, Z, rank_z)}, up to the {_digits(X)} significant "
+            f"{Z.shape[1]}){_dependent(X, Z, rank_z, column)}, up to the {_digits(X)} significant "
             "digits X's values hold; standardising alone will not do: drop columns that are a "
             "combination of others"
         )
@@ -158,15 +175,16 @@ def _refuse_rank(X: torch.Tensor, A: torch.Tensor, rank: int, *, rounded: bool =
             "X = (X - X.mean(0)) / X.std(0)"
         )
     raise UsageError(
-        f"{what}{_dependent(X, A, rank)}; use more examples than features, or drop constant or "
+        f"{what}{_dependent(X, A, rank, column)}; use more examples than features, or drop constant or "
         "repeated columns"
     )
 
 
-def _dependent(X: torch.Tensor, A: torch.Tensor, rank: int) -> str:
-    """Name the columns of ``X`` (n, d) that take part in the dependencies of ``A`` = [X, 1]
-    (n, d + 1) of ``rank`` < d + 1: ": column 2 is constant (every value 3), column 4 repeats
-    column 1"; columns tied otherwise are named together. Run on the failure path only.
+def _dependent(X: torch.Tensor, A: torch.Tensor, rank: int, column: Namer) -> str:
+    """Name the columns of ``X`` (n, d), by ``column``, that take part in the dependencies of
+    ``A`` = [X, 1] (n, d + 1) of ``rank`` < d + 1: ": column 2 is constant (every value 3),
+    column 4 repeats column 1"; columns tied otherwise are named together. Run on the failure
+    path only.
 
     A column takes part where it has a share in the null space of the columns scaled to norm 1:
     the right singular vectors of the d + 1 - rank smallest singular values.
@@ -180,33 +198,38 @@ def _dependent(X: torch.Tensor, A: torch.Tensor, rank: int) -> str:
     # equal columns share an index: one sort, not k² comparisons of n values
     group = torch.unique(columns, dim=0, return_inverse=True)[1].tolist() if involved else []
     named: list[str] = []
-    tied: list[int] = []
+    tied: list[str] = []
     for at, j in enumerate(involved):
         first = group.index(group[at])  # the first involved column equal to this one
         if _constant(columns[at]):
-            named.append(f"column {j + 1} is constant (every value {columns[at, 0].item():g})")
+            named.append(f"{column(j)} is constant (every value {columns[at, 0].item():g})")
         elif first < at:
-            named.append(f"column {j + 1} repeats column {involved[first] + 1}")
+            named.append(f"{column(j)} repeats {column(involved[first])}")
         elif group.count(group[at]) == 1:
-            tied.append(j + 1)
+            tied.append(column(j))
     if len(tied) > 1:
-        more = len(tied) - 10  # named past the first ten as a count
-        shown = (
-            f"{', '.join(map(str, tied[:10]))} and {more} more"
-            if more > 0
-            else f"{', '.join(map(str, tied[:-1]))} and {tied[-1]}"
-        )
         bias = ", with the bias's ones," if share[-1] > 1e-3 else ""
         named.append(
-            f"columns {shown}{bias} are linearly dependent, one a combination of the others"
+            f"{_listed(tied)}{bias} are linearly dependent, one a combination of the others"
         )
     elif tied:  # one column: tied to the bias's ones, or to the columns named
-        named.append(
-            f"column {tied[0]} is a combination of those"
-            if named
-            else f"column {tied[0]} is constant"
-        )
+        named.append(f"{tied[0]} is a combination of those" if named else f"{tied[0]} is constant")
     return f": {', '.join(named)}" if named else ""
+
+
+def _listed(names: list[str]) -> str:
+    """Return ``names`` as one list, past the first ten as a count: "columns 1, 2 and 5" where
+    each is "column N", else "X[:, 0], X[:, 1] and X[:, 4]"."""
+    numbers = [re.fullmatch(r"column (\d+)", name) for name in names]
+    if all(numbers):
+        names = [number[1] for number in numbers if number]
+    more = len(names) - 10  # named past the first ten as a count
+    shown = (
+        f"{', '.join(names[:10])} and {more} more"
+        if more > 0
+        else f"{', '.join(names[:-1])} and {names[-1]}"
+    )
+    return f"columns {shown}" if all(numbers) else shown
 
 
 def _constant(column: torch.Tensor) -> bool:
@@ -214,7 +237,7 @@ def _constant(column: torch.Tensor) -> bool:
     return bool((column == column[0]).all())
 
 
-def _scale_gap(A: torch.Tensor) -> tuple[str, torch.Tensor]:
+def _scale_gap(A: torch.Tensor, column: Namer) -> tuple[str, torch.Tensor]:
     """Name the largest and smallest columns of ``A`` = [X, 1] (n, d + 1), float64, when the columns
     become independent in float64 once standardised (so only their scales, or offsets, hid it),
     with that standardised copy [Z, 1] (n, d + 1) for the caller to test at X's dtype's rounding;
@@ -234,21 +257,21 @@ def _scale_gap(A: torch.Tensor) -> tuple[str, torch.Tensor]:
     def sized(j: int) -> str:
         if j == A.shape[1] - 1:
             return "the bias's ones are 1"
-        return f"column {j + 1}'s values are of size {size[j].item():.3g}"
+        return f"{column(j)}'s values are of size {size[j].item():.3g}"
 
     big, small = int(size.argmax()), int(size.argmin())
     return f"{sized(big)}, {sized(small)}: a ratio of {(size[big] / size[small]).item():.2g}", Z
 
 
-def _offset_columns(X: torch.Tensor) -> str:
-    """Name the columns of ``X`` (n, d) whose values sit far from zero next to their spread (a Unix
+def _offset_columns(X: torch.Tensor, column: Namer) -> str:
+    """Name, by ``column``, the columns of ``X`` (n, d) whose values sit far from zero next to their spread (a Unix
     timestamp's 1.7e9 ± a few days): within rounding they equal the bias's column of ones times a
     constant, so the rank counts them as repeated."""
     if X.shape[0] < 2:  # no spread to compare with
         return ""
     mean, std = X.mean(dim=0), X.std(dim=0, correction=0)  # (d,), (d,)
     named = [
-        f"column {j + 1}'s values (mean {mean[j].item():.3g}, std {std[j].item():.3g})"
+        f"{column(j)}'s values (mean {mean[j].item():.3g}, std {std[j].item():.3g})"
         for j in range(X.shape[1])
         if 0 < std[j] < 1e-3 * mean[j].abs()
     ]

@@ -199,11 +199,13 @@ def _closed_form(
     """Return the least-squares w (d,) and b, refusing data that has no unique solution."""
     # the reference first, before any training: data with no unique least-squares solution
     # (too few rows, repeated or constant columns) is refused up front
-    try:
+    if config.data is None:
         return closed_form(features, labels)
+    from linearnets.data.regression_file import column_namer  # as the file was read, lazily
+
+    try:
+        return closed_form(features, labels, column=column_namer(config.data))
     except UsageError as exc:
-        if config.data is None:
-            raise
         raise DatasetError(f"data={str(config.data)!r}: {exc}") from None
 
 
