@@ -281,6 +281,27 @@ def test_data_from_a_file_is_compared_with_numpys_least_squares(
     assert [*result["w"], result["b"]] == pytest.approx(coef, abs=0.01)  # it trained on the file
 
 
+def test_tiny_weights_and_losses_are_printed_with_their_digits(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """y = X·[3e-7, -2e-7] + 1e-7 printed "closed form: w [0.000000, -0.000000]  b 0.000000" and
+    epoch losses of one digit, 0.00000x: values below 1e-5 are printed in scientific notation,
+    each number the one NumPy's least squares (the oracle) and the run's history hold."""
+    import numpy as np
+
+    X = np.random.default_rng(0).normal(size=(200, 2)).astype(np.float32)
+    y = (X.astype(np.float64) @ [3e-7, -2e-7] + 1e-7).astype(np.float32)
+    np.savez(tmp_path / "tiny.npz", X=X, y=y)
+    lines, result = _run_json(capsys, "--data", str(tmp_path / "tiny.npz"), "--epochs", "3")
+    closed = next(line for line in lines if line.startswith("closed form: w ["))
+    assert closed.count("e-07") == 3, closed
+    coef = np.linalg.lstsq(np.c_[X, np.ones(200)], y, rcond=None)[0]  # (3,)
+    assert _printed_numbers(closed) == pytest.approx(coef, rel=1e-4)
+    for line, loss in zip(lines[:3], [row["train_loss"] for row in result["history"]], strict=True):
+        printed = float(line.split("loss ")[1])
+        assert printed == pytest.approx(loss, rel=0.05), line  # 2 digits at least
+
+
 def test_an_error_without_a_message_is_named_by_its_type(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -862,6 +862,14 @@ def test_no_bar_when_the_lines_go_into_a_pipe(
         (-6.4e22, 6, "-6.400000e+22"),
         (float("inf"), 4, "inf"),
         (float("nan"), 4, "nan"),
+        # tiny values printed 0.000000 or 0.000004: fewer than 2 significant digits
+        (3e-7, 6, "3.000000e-07"),
+        (-2e-7, 6, "-2.000000e-07"),
+        (4.2e-6, 6, "4.200000e-06"),
+        (1e-5, 6, "0.000010"),  # 2 significant digits: the book's decimals
+        (4e-4, 4, "4.0000e-04"),
+        (0.0, 6, "0.000000"),
+        (-0.0, 4, "-0.0000"),
     ],
 )
 def test_fixed_prints_the_books_decimals_and_huge_values_in_scientific_notation(

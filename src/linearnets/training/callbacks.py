@@ -39,8 +39,10 @@ __all__ = [
 
 def fixed(value: float, digits: int) -> str:
     """Return ``value`` with ``digits`` decimals, as the book prints losses; from 10⁶ on (a run
-    diverging with the guard off) in scientific notation, ``3.5696e+30`` rather than 31 digits."""
-    if math.isfinite(value) and abs(value) >= 1e6:
+    diverging with the guard off) in scientific notation, ``3.5696e+30`` rather than 31 digits,
+    and so below ``10**(1 - digits)`` but not 0, which ``digits`` decimals would show with fewer
+    than 2 significant digits: weights of 3e-7 printed as ``0.000000``."""
+    if math.isfinite(value) and (abs(value) >= 1e6 or 0 < abs(value) < 10.0 ** (1 - digits)):
         return f"{value:.{digits}e}"
     return f"{value:.{digits}f}"
 
