@@ -460,6 +460,22 @@ def test_data_given_from_another_folder_is_recorded_and_named_without_dot_dot(
     assert capsys.readouterr().out.splitlines()[1] == f"data: {path} (20 examples, 2 features)"
 
 
+def test_the_json_names_the_data_file_absolute_with_its_source(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """linreg --data d.csv --json printed "config": {"data": "d.csv"}, relative to a folder it
+    did not name, while "out" is made absolute, and no "data_source", which softmax's has: both
+    now, the source as the "data:" line says it; the synthetic data's is "synthetic"."""
+    path = _plain_csv(tmp_path / "d.csv")
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    lines, printed = _run_json(capsys, "--data", "../d.csv", "--epochs", "1", "--lr", "0.001")
+    assert printed["config"]["data"] == str(path)
+    assert printed["data_source"] == f"{path} (20 examples, 2 features)"
+    assert lines[1] == f"data: {printed['data_source']}"
+    assert _run_json(capsys, "--epochs", "1")[1]["data_source"] == "synthetic"
+
+
 def test_the_run_folder_is_recorded_absolute_and_printed_as_given(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

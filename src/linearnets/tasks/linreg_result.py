@@ -76,11 +76,13 @@ class LinregResult:
     def summary(self) -> dict[str, Any]:
         """Return the result as a JSON-ready dict: what ``--json`` prints and ``results.json``
         holds, alike (the effective ``config`` in it: a run kept no folder records it nowhere else).
-        The run folder, ``run_dir`` and the config's ``out``, is absolute
-        (:func:`~linearnets._paths.absolute_path`): the file is read from anywhere."""
+        The run folder, ``run_dir`` and the config's ``out``, and its ``data`` file are absolute
+        (:func:`~linearnets._paths.absolute_path`): the file is read from anywhere. Its
+        ``data_source`` names the data, as ``linearnets softmax``'s does."""
         config = self.config.to_dict() if self.config is not None else None
-        if config is not None and config["out"] is not None:
-            config["out"] = str(absolute_path(config["out"]))
+        for key in ("out", "data"):
+            if config is not None and config[key] is not None:
+                config[key] = str(absolute_path(config[key]))
         return {
             "impl": self.impl,
             "epochs": self.epochs,
@@ -96,6 +98,7 @@ class LinregResult:
             "b_error_closed_form": self.b_error_closed,
             "loss": self.loss,
             "history": [m.as_dict() for m in self.history.epochs],
+            "data_source": self.data_source,
             **({"config": config} if config is not None else {}),
             **({"run_dir": str(absolute_path(self.run_dir))} if self.run_dir is not None else {}),
         }
