@@ -3,7 +3,9 @@
 Another separator (Excel's ';' in a decimal-comma locale, a tab, spaces) is refused with the pandas
 line that converts the file; so are Excel's ``sep=`` line, a title line above the table, a table of
 one column, trailing commas where y should be, and a row of another number of columns than most
-rows have. Used by :mod:`linearnets.data.csv_table`.
+rows have. Lines whose first cell starts with '#' are comments, skipped anywhere, as
+``numpy.loadtxt`` skips them (Excel's error values, ``#N/A``, ``#DIV/0!``, are cells, told as such).
+Used by :mod:`linearnets.data.csv_table`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,41 @@ from linearnets.data.csv_cells import number
 from linearnets.data.csv_text import Rows
 from linearnets.errors import DatasetError
 
-__all__ = ["check_separator", "column_count", "refuse_one_column", "refuse_trailing_commas"]
+__all__ = [
+    "check_separator",
+    "column_count",
+    "drop_comments",
+    "refuse_one_column",
+    "refuse_trailing_commas",
+]
+
+# the error values Excel writes in a cell: a data row's first cell, not a comment
+_EXCEL_ERRORS = frozenset(
+    {"#n/a", "#value!", "#ref!", "#div/0!", "#num!", "#name?", "#null!", "#spill!", "#calc!"}
+    | {"#getting_data", "#field!", "#blocked!", "#connect!", "#busy!", "#unknown!"}
+)
+
+
+def _comment(row: list[str]) -> bool:
+    """Whether ``row`` is a comment line: its first cell starts with '#' (after blanks), and is no
+    Excel error value."""
+    first = row[0].strip()
+    return first.startswith("#") and first.lower() not in _EXCEL_ERRORS
+
+
+def drop_comments(path: Path, rows: Rows) -> Rows:
+    """Return ``rows`` without their comment lines ('# exported by tool, v2' above the names, a
+    '# end' footer, a note between rows), as ``numpy.loadtxt`` reads them; refuse a file that
+    holds nothing else."""
+    table = [(line, row) for line, row in rows if not _comment(row)]
+    if not table:  # numpy.savetxt's header alone
+        line, row = rows[0]
+        raise DatasetError(
+            f"{shown_path(path)} holds no data rows, only comment lines (line {line}: "
+            f"{','.join(row).strip()!r:.40}); write each example below them on one line, its "
+            "features and then y, separated by commas"
+        )
+    return table
 
 
 def check_separator(path: Path, rows: Rows) -> None:
@@ -34,7 +70,7 @@ def check_separator(path: Path, rows: Rows) -> None:
         )
     # comment lines above the table (numpy.savetxt's header="..." writes '# ' lines) tell nothing
     # of its separator: the first line that is no comment, and the next, do
-    table = [row for _, row in rows if not row[0].lstrip().startswith("#")]
+    table = [row for _, row in rows if not _comment(row)]
     # Excel's line naming another separator ('sep=;') is no row of the table either
     excel = bool(table) and ",".join(table[0]).strip().lower().startswith("sep=")
     comments, table = len(table) < len(rows), table[excel:]
@@ -80,22 +116,16 @@ def _divides(sep: str, row: list[str]) -> bool:
 
 
 def refuse_one_column(path: Path, rows: Rows) -> NoReturn:
-    """Refuse a first line of fewer than 2 columns: a title or comment line above the table, or a
-    table of one column (another separator than the comma is named before)."""
+    """Refuse a first line of fewer than 2 columns: a title line above the table, or a table of
+    one column (another separator than the comma is named before, comment lines dropped)."""
     line, row = rows[0]
     counts = Counter(len(cells) for _, cells in rows[1:])
     if counts and counts.most_common(1)[0][0] > len(row):
         wider = counts.most_common(1)[0][0]
         raise DatasetError(
             f"{shown_path(path)}: line {line} has {len(row)} column, the other lines {wider}: a "
-            f"title or comment line above the table ({row[0].strip()!r:.40})? delete it, so that "
-            "the file starts with the column names or the data"
-        )
-    if all(cells[0].lstrip().startswith("#") for _, cells in rows):  # numpy.savetxt's header
-        raise DatasetError(
-            f"{shown_path(path)} holds no data rows, only comment lines (line {line}: "
-            f"{row[0].strip()!r:.40}); write each example below them on one line, its features and "
-            "then y, separated by commas"
+            f"title line above the table ({row[0].strip()!r:.40})? delete it, so that the file "
+            "starts with the column names or the data"
         )
     raise DatasetError(
         f"{shown_path(path)} must have at least 2 columns (features, then y), got {len(row)}; "

@@ -3,8 +3,9 @@
 A first row of names is a header only when *none* of its cells is a number: a first row of numbers and
 text (names such as 2019 or nan, or data with one bad cell) is refused with the fix for either, never
 silently skipped. A cell is a number as numpy and pandas read one: ``1_000`` is not, nor are digits
-other than ASCII's 0-9 (``１``, ``١``), which Python's ``float`` reads. Blank lines are skipped; every
-other row must have the table's number of columns (the one most rows have). A pandas index is
+other than ASCII's 0-9 (``１``, ``١``), which Python's ``float`` reads. Blank lines are skipped, and
+comment lines (a first cell starting with '#') wherever they stand, as ``numpy.loadtxt`` skips them;
+every other row must have the table's number of columns (the one most rows have). A pandas index is
 refused, not read as a feature: a header's unnamed first column (R's row names too, told as such
 when they are 1, 2, …, N; or a first column named ``Unnamed: 0``,
 pandas' name for it when such a file is read back and saved again), or, without a header, a first
@@ -44,6 +45,7 @@ from linearnets.data.csv_index import (
 from linearnets.data.csv_layout import (
     check_separator,
     column_count,
+    drop_comments,
     refuse_one_column,
     refuse_trailing_commas,
 )
@@ -65,7 +67,8 @@ def read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
         raise DatasetError(
             f"{shown_path(path)} holds no data rows; the last column of each row must be y"
         )
-    check_separator(path, rows)
+    check_separator(path, rows)  # comments in: the conversion it names skips them
+    rows = drop_comments(path, rows)
     refuse_trailing_commas(path, rows)
     line, first = rows[0]
     header = all(number(cell) is None and not other_digits(cell) for cell in first)
