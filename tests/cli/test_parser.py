@@ -611,6 +611,11 @@ def test_a_word_a_terminal_would_not_show_is_named_by_its_escape(
             "--sed; did you mean --seed?"),
         (["linreg", "--bogus"], "unrecognized arguments: --bogus: linearnets linreg has no option "
             "--bogus"),
+        # no command has --n (linreg refuses it as ambiguous): the command's own -n is meant
+        (["predict", "runs/a", "--n", "3"], "unrecognized arguments: --n 3: linearnets predict has "
+            "no option --n; did you mean -n?"),
+        (["data", "show", "--n", "3"], "unrecognized arguments: --n 3: linearnets data show has "
+            "no option --n; did you mean -n?"),
         (["linreg", "--plot", "x"], "unrecognized arguments: --plot x: --plot is an option "
             "of softmax, not of linearnets linreg"),
         (["softmax", "--json", "0"], "unrecognized arguments: 0: --json is a flag and takes no "
@@ -628,7 +633,8 @@ def test_a_word_a_terminal_would_not_show_is_named_by_its_escape(
         (["data", "show", "--"], "unrecognized arguments: --: no option of linearnets data show "
             "takes it; drop it"),
     ],
-    ids=["typo", "typo-flag", "typo-equals", "unknown", "other-command", "flag-value", "empty",
+    ids=["typo", "typo-flag", "typo-equals", "unknown", "double-dash-n", "double-dash-n-show",
+         "other-command", "flag-value", "empty",
          "spaces", "after-a-valued-option", "double-dash", "double-dash-alone"],
 )  # fmt: skip
 def test_an_unrecognized_word_is_named_with_what_to_do(

@@ -75,6 +75,12 @@ def _unrecognized(
         )
     if first.startswith("-") and first != "--":  # "--ephocs": argparse named it, and no fix
         name = first.split("=", 1)[0]
+        short = name[1:]  # "--n" for -n: no command has --n
+        if name.startswith("--") and short in given._option_string_actions:
+            return (
+                f"unrecognized arguments: {words}: {given.prog} has no option {name}; "
+                f"did you mean {short}?"
+            )
         owners, shown = parser._owners(name)
         owners = [owner for owner in owners if f"{parser.prog} {owner}" != given.prog]
         if owners:  # "predict --data x.npz": softmax's and linreg's

@@ -120,13 +120,16 @@ class OneLineParser(argparse.ArgumentParser):
         ]
         if owners or not name.startswith("--"):
             return owners, name
+        # a command takes it where it abbreviates one option alone: "--n" is linreg's
+        # --num-examples, --noise-std and --no-guard at once, which linreg refuses as ambiguous
         found = {
             path: [o for o in parser._option_string_actions if o.startswith(name)]
             for path, parser in self._commands()
         }
+        found = {path: options for path, options in found.items() if len(options) == 1}
         full = {o for options in found.values() for o in options}
         shown = f"{name} ({full.pop()})" if len(full) == 1 else name
-        return [path for path, options in found.items() if options], shown
+        return list(found), shown
 
     def _is_negative(self, word: str) -> bool:
         return bool(self._negative_number_matcher.match(word))
