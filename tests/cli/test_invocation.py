@@ -134,6 +134,42 @@ def test_only_the_commands_to_run_are_rewritten(started: pytest.MonkeyPatch) -> 
         assert as_started(text) == text
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["foo"], "argument COMMAND: invalid choice: 'foo' (choose from 'linreg', 'softmax', "
+            "'predict', 'data') (see .venv/bin/linearnets --help)"),
+        ([], "COMMAND is required and was not given: give one of linreg, softmax, predict, data, "
+            "e.g. .venv/bin/linearnets linreg (see .venv/bin/linearnets --help)"),
+        (["predict"], "RUN_DIR is required and was not given: give the run folder a 'linearnets "
+            "softmax' run wrote, e.g. .venv/bin/linearnets predict runs/a (see "
+            ".venv/bin/linearnets predict --help)"),
+        (["predict", "A", "B"], "expected one RUN_DIR, got 2 (A and B): give one per command, "
+            "e.g. .venv/bin/linearnets predict A (see .venv/bin/linearnets predict --help)"),
+        (["softmax", "--version"], "--version is an option of linearnets itself, not of its "
+            "commands: write .venv/bin/linearnets --version (see .venv/bin/linearnets softmax "
+            "--help)"),
+        # the command named, not one to run, stays as it is
+        (["predict", "A", "--epochs", "3"], "unrecognized arguments: --epochs 3: --epochs is an "
+            "option of linreg and softmax, not of linearnets predict (see .venv/bin/linearnets "
+            "predict --help)"),
+    ],
+    ids=["invalid-command", "no-command", "no-run-dir", "two-run-dirs", "version", "named"],
+)  # fmt: skip
+def test_every_command_a_usage_error_gives_is_written_as_started(
+    started: pytest.MonkeyPatch, argv: list[str], message: str
+) -> None:
+    """docs/cli.md: "Every command an error or note gives is written the same way". Only the
+    commands of an option after a subcommand were: "(see linearnets --help)", "e.g. linearnets
+    predict runs/a" and "write linearnets --version" named a program the shell did not find."""
+    from linearnets.cli import UsageExit, main
+
+    started.setattr(sys, "argv", [".venv/bin/linearnets", *argv])
+    with pytest.raises(UsageExit) as info:
+        main(argv)
+    assert info.value.message == message
+
+
 def _as_typed(
     tmp_path: Path, path: str
 ) -> tuple[str, Callable[[str], subprocess.CompletedProcess[str]]]:

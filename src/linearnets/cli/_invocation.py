@@ -22,13 +22,16 @@ __all__ = ["as_started", "program"]
 # the commands the library's messages give, the program's word in them: "linearnets softmax
 # --resume DIR", "linearnets predict DIR -n 3", "linearnets data download --data-dir DIR" (after a
 # quote too: 'linearnets data download ...'). Not "torchrun ... -m linearnets softmax", whose
-# launcher starts the program, nor "'linearnets softmax' run" or "linearnets predict drew" (words
-# about a command, not one to run): the subcommand is followed by an option, or by one argument
-# and an option.
+# launcher starts the program, nor "'linearnets softmax' run", "linearnets predict drew" or "not of
+# linearnets predict (see ...)" (words about a command, not one to run): the program is followed by
+# an option of its own ("linearnets --help"), or the subcommand is, alone or after one argument, by
+# an option; an example ("e.g. linearnets predict runs/a") is a command wherever it ends.
 _COMMAND = re.compile(
     r"(?<![\w./-])(?<!-m )linearnets"
-    r"(?= (?:softmax|linreg|predict|data(?: download| show)?)"
+    r"(?= --?[a-z]"
+    r"| (?:softmax|linreg|predict|data(?: download| show)?)"
     r" (?:-|(?:'[^']*'|[^\s'\-;,()][^\s;,()]*) -))"
+    r"|(?<=e\.g\. )linearnets(?= (?:softmax|linreg|predict|data)\b)"
 )
 
 
