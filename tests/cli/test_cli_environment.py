@@ -946,11 +946,14 @@ def test_run_m_in_ipython_returns_to_the_session(tmp_path: Path) -> None:
         env={**os.environ, "MPLBACKEND": "Agg", "IPYTHONDIR": str(tmp_path / "ipython")},
     )
     assert "epoch 1, loss" in done.stdout
-    assert done.stderr.splitlines() == [
-        "linearnets linreg: error: argument --epochs: must be a positive integer (>= 1), got 0 "
-        "(see %run -m linearnets linreg --help)",  # as IPython's prompt takes it
-        "linearnets: interrupted by SIGTERM while starting; nothing was done: run the same command again",
-    ]
+    assert (
+        done.stderr.splitlines()
+        == [
+            "linearnets linreg: error: argument --epochs: must be a positive integer (>= 1), got 0; "
+            "pass e.g. --epochs 10 (see %run -m linearnets linreg --help)",  # as IPython's prompt takes it
+            "linearnets: interrupted by SIGTERM while starting; nothing was done: run the same command again",
+        ]
+    )
     assert json.loads(done.stdout.splitlines()[-2]) == {  # --json: the object, as in a terminal
         "error": "interrupted by SIGTERM while starting; nothing was done: run the same command again",
         "error_type": "KeyboardInterrupt",

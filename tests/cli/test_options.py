@@ -53,7 +53,7 @@ def test_values_that_keep_the_rule_are_converted(
 REFUSED = [
     (positive_int, "0", r"^must be a positive integer \(>= 1\), got 0$"),
     (positive_int, "-3", r"^must be a positive integer \(>= 1\), got -3$"),
-    (positive_int, "2.0", r"^must be a positive integer, got '2\.0'$"),
+    (positive_int, "2.0", r"^must be a positive integer, got '2\.0'; write it as 2$"),
     (non_negative_int, "-1", r"^must be a non-negative integer \(>= 0\), got -1$"),
     (non_negative_int, "x", r"^must be a non-negative integer, got 'x'$"),
     (positive_float, "0", r"^must be a finite number > 0, got 0$"),

@@ -23,7 +23,8 @@ def test_a_negative_number_in_any_spelling_is_the_options_value(
         build_parser().parse_args(["linreg", "--lr", value])
     assert info.value.code == 2
     assert info.value.message == (
-        f"argument --lr: must be a finite number > 0, got {value} (see linearnets linreg --help)"
+        f"argument --lr: must be a finite number > 0, got {value}; pass e.g. --lr 0.1 (see "
+        "linearnets linreg --help)"
     )
     assert capsys.readouterr().err == f"linearnets linreg: error: {info.value.message}\n"
 
@@ -126,7 +127,10 @@ def test_a_rank_started_by_hand_says_its_own_usage_error(
     assert info.value.code == 2
     assert waited == [5.0 if launched else 2.0]  # torchrun's rank 0 may parse a moment later
     out, err = capsys.readouterr()
-    said = "argument --lr: must be a finite number > 0, got -1 (see linearnets softmax --help)"
+    said = (
+        "argument --lr: must be a finite number > 0, got -1; pass e.g. --lr 0.1 (see linearnets "
+        "softmax --help)"
+    )
     assert err == f"linearnets softmax (rank 1): error: {said}\n"
     if launched:
         assert out == ""  # stdout is rank 0's too: its object alone
@@ -682,6 +686,48 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
     assert info.value.message.endswith(
         f" in the digits 0-9, got '３'; write it as 3 (see linearnets {' '.join(words)} --help)"
     )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["softmax", "--epochs", "0"], "argument --epochs: must be a positive integer (>= 1), got "
+            "0; pass e.g. --epochs 10"),
+        (["softmax", "--lr", "nan"], "argument --lr: must be a finite number > 0, got nan; pass "
+            "e.g. --lr 0.1"),
+        (["linreg", "--lr", "0"], "argument --lr: must be a finite number > 0, got 0; pass e.g. "
+            "--lr 0.1"),
+        (["softmax", "--batch-size", "-1"], "argument --batch-size: must be a positive integer "
+            "(>= 1), got -1; pass e.g. --batch-size 10"),
+        (["data", "show", "-n", "0"], "argument -n: must be a positive integer (>= 1), got 0; "
+            "pass e.g. -n 10"),
+        (["linreg", "--noise-std", "-1"], "argument --noise-std: must be a finite number >= 0, "
+            "got -1; pass e.g. --noise-std 0.01"),
+        # an integer spelt as a float or in hex: the same number in decimal digits
+        (["softmax", "--epochs", "1e3"], "argument --epochs: must be a positive integer, got "
+            "'1e3'; write it as 1000"),
+        (["linreg", "--epochs", "10.0"], "argument --epochs: must be a positive integer, got "
+            "'10.0'; write it as 10"),
+        (["softmax", "--seed", "0x10"], "argument --seed: must be a non-negative integer, got "
+            "'0x10'; write it as 16"),
+        # no such fix where that number breaks the rule too, nor for a fraction
+        (["softmax", "--epochs", "0e3"], "argument --epochs: must be a positive integer, got "
+            "'0e3'"),
+        (["softmax", "--epochs", "1.5"], "argument --epochs: must be a positive integer, got "
+            "'1.5'"),
+        # typed > 0, but below the smallest float: read as 0
+        (["softmax", "--lr", "1e-400"], "argument --lr: must be a finite number > 0, got 1e-400, "
+            "which underflows to 0 (a step needs at least 1.2e-38, float32's smallest normal "
+            "number); pass e.g. --lr 0.1"),
+    ],
+)  # fmt: skip
+def test_a_value_out_of_range_is_told_a_value_to_pass(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ "argument --epochs: must be a positive integer (>= 1), got 0" named no fix; "--epochs 1e3"
+    not the 1000 it spells, and "--lr 1e-400" (typed > 0) was told it must be > 0."""
+    prog = " ".join(argv[: 1 + (argv[0] == "data")])
+    assert _usage_error(argv, capsys) == f"{message} (see linearnets {prog} --help)"
 
 
 def _own_parser() -> OneLineParser:

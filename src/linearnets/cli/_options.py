@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 # images in one figure (data show, predict): the plotting layer's bound, read without loading it
 from linearnets._figure_limits import MAX_SHOW
 from linearnets._text import shown_path
+from linearnets.config_checks import MIN_LR
 from linearnets.errors import UsageError
 from linearnets.path_checks import blanks_problem
 
@@ -69,20 +70,52 @@ def _ascii_digit(ch: str) -> str:
     return ch if ch.isascii() or digit is None else str(digit)
 
 
+class OutOfRange(argparse.ArgumentTypeError):
+    """A number read but outside the converter's range: the parser adds the fix, an example of the
+    option (``pass e.g. --epochs 10``), which the converter cannot name."""
+
+
 def _number(text: str, convert: Callable[[str], object], parse: Callable[[str], _N]) -> _N:
     """Return ``text`` read by ``parse`` (``int`` or ``float``) for the converter ``convert``;
-    refuse text it cannot read, naming what ``convert`` takes (its range is ``convert``'s to check)."""
+    refuse text it cannot read, naming what ``convert`` takes (its range is ``convert``'s to check)
+    and, for an integer spelt otherwise (``1e3``, ``0x10``), the same number as ``int`` reads it."""
     try:
         return parse(_plain(text, convert))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be {_TAKES[convert][0]}, got {text!r}") from None
+        fix = _integer_spelling(text, convert) if parse is int else None
+        fix = f"; write it as {fix}" if fix is not None else ""
+        raise argparse.ArgumentTypeError(
+            f"must be {_TAKES[convert][0]}, got {text!r}{fix}"
+        ) from None
+
+
+def _integer_spelling(text: str, convert: Callable[[str], object]) -> str | None:
+    """Return the integer ``text`` spells another way (``1e3``, ``10.0``, ``0x10``), as decimal
+    digits, where ``convert`` takes it; else ``None`` (``1_0``, a typo as likely as 10, too)."""
+    if "_" in text:
+        return None
+    try:
+        number = int(text.strip(), 0)  # 0x10, 0o20, 0b10000
+    except ValueError:
+        try:
+            value = float(text)
+        except ValueError:
+            return None
+        if not (math.isfinite(value) and value.is_integer()):
+            return None
+        number = int(value)
+    try:
+        convert(str(number))
+    except argparse.ArgumentTypeError:
+        return None
+    return str(number)
 
 
 def positive_int(text: str) -> int:
     """Parse an integer ≥ 1."""
     value = _number(text, positive_int, int)
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer (>= 1), got {value}")
+        raise OutOfRange(f"must be a positive integer (>= 1), got {value}")
     return value
 
 
@@ -90,15 +123,22 @@ def non_negative_int(text: str) -> int:
     """Parse an integer ≥ 0."""
     value = _number(text, non_negative_int, int)
     if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer (>= 0), got {value}")
+        raise OutOfRange(f"must be a non-negative integer (>= 0), got {value}")
     return value
 
 
 def positive_float(text: str) -> float:
     """Parse a finite number > 0."""
     value = _number(text, positive_float, float)
+    digits = text.strip().lower().partition("e")[0]
+    if value == 0 and not digits.startswith("-") and any(d in "123456789" for d in digits):
+        # "1e-400": typed > 0, but below the smallest float, read as 0
+        raise OutOfRange(
+            f"must be a finite number > 0, got {text}, which underflows to 0 (a step needs at "
+            f"least {MIN_LR:g}, float32's smallest normal number)"
+        )
     if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+        raise OutOfRange(f"must be a finite number > 0, got {text}")
     return value
 
 
@@ -106,7 +146,7 @@ def non_negative_float(text: str) -> float:
     """Parse a finite number ≥ 0."""
     value = _number(text, non_negative_float, float)
     if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
+        raise OutOfRange(f"must be a finite number >= 0, got {text}")
     return value
 
 

@@ -17,8 +17,9 @@ from linearnets._text import and_list, printable
 from linearnets.cli import _ranks
 from linearnets.cli._help_formatter import SpeltHelpFormatter
 from linearnets.cli._invocation import as_started
+from linearnets.cli._options import OutOfRange
 from linearnets.cli._report import EXIT_USAGE
-from linearnets.cli._usage_words import ambiguous, choice_fix, no_value, required
+from linearnets.cli._usage_words import ambiguous, choice_fix, no_value, required, takes_example
 
 __all__ = ["OneLineParser", "UsageExit"]
 
@@ -246,6 +247,17 @@ class OneLineParser(argparse.ArgumentParser):
         if command is None:
             return self
         return command.given(args) if isinstance(command, OneLineParser) else command
+
+    def _get_value(self, action: argparse.Action, arg_string: str) -> Any:
+        try:
+            return super()._get_value(action, arg_string)
+        except argparse.ArgumentError as exc:
+            # "argument --epochs: must be a positive integer (>= 1), got 0" had no fix: the
+            # converter cannot name the option, an example of which is the fix
+            if not (isinstance(exc.__context__, OutOfRange) and action.option_strings):
+                raise
+            _, example = takes_example(action, max(action.option_strings, key=len))
+            raise argparse.ArgumentError(action, f"{exc.message}; pass e.g. {example}") from None
 
     def _check_value(self, action: argparse.Action, value: Any) -> None:
         """Refuse a value not among ``action``'s choices, as argparse does, with the choice it is
