@@ -257,6 +257,28 @@ def test_each_path_option_shows_whether_it_takes_a_file_or_a_folder(
 
 
 @pytest.mark.parametrize(
+    ("command", "path", "example"),
+    [
+        ("softmax", "blobs.npz/", "--data train.npz"),
+        ("linreg", "table.csv/", "--data table.csv"),
+        ("predict", "fig.png/", "--out predictions.png"),
+    ],
+)
+def test_each_file_option_refuses_a_folders_spelling(
+    command: str, path: str, example: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--data blobs.npz/`` was read as blobs.npz (``Path`` drops the separator) and trained on
+    it, where predict's and data show's --out refused a file spelt as a folder."""
+    option = example.split()[0]
+    argv = [command, *(["runs/a"] if command == "predict" else []), option, path]
+    assert _usage_error(argv, capsys) == (
+        f"argument {option}: must name a file, got {path!r}, which ends with a separator as a "
+        f"folder does; drop it for a file, or name a file in that folder, e.g. {example} (see "
+        f"linearnets {command} --help)"
+    )
+
+
+@pytest.mark.parametrize(
     ("argv", "taken"),
     [
         (["softmax", "--epoch", "2"], ("epochs", 2)),  # an abbreviation of the command's own option

@@ -93,7 +93,7 @@ def _add_run_options(p: argparse.ArgumentParser, defaults: LinregConfig) -> None
     )
     p.add_argument(
         "--data",
-        type=path_arg_for("a .npz or .csv data file", "--data table.csv"),
+        type=path_arg_for("a .npz or .csv data file", "--data table.csv", file=True),
         default=None,
         metavar="FILE",
         help="train on FILE.npz (arrays X, y) or FILE.csv (the last column y, a header row "

@@ -109,7 +109,7 @@ def _add_data_and_output_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -
     )
     p.add_argument(
         "--data",
-        type=path_arg_for("a .npz data file", "--data train.npz"),
+        type=path_arg_for("a .npz data file", "--data train.npz", file=True),
         metavar="FILE",
         help="train on FILE.npz (arrays X, y, optionally X_test, y_test) instead of Fashion-MNIST",
     )
