@@ -65,6 +65,25 @@ def test_a_real_signal_keeps_the_checkpoint_and_resume_ends_as_a_run_never_stopp
     assert result["run_dir"] == str(out)
 
 
+def test_guard_turns_the_guard_back_on_in_a_resume_of_an_unguarded_run(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """--no-guard held for every later resume with no way back (the divergence's own advice is
+    --no-guard): --guard turns it on again, without --force (it checks, it changes no number)."""
+    out = tmp_path / "run"
+
+    def guard() -> bool:
+        return bool(json.loads((out / "config.json").read_text())["config"]["guard"])
+
+    assert main(["linreg", "--no-guard", "--lr", "1e30", "--epochs", "1", "--out", str(out)]) == 0
+    assert main(["linreg", "--resume", str(out), "--epochs", "2"]) == 0  # still unguarded
+    assert not guard()
+    capsys.readouterr()
+    assert main(["linreg", "--resume", str(out), "--epochs", "3", "--guard"]) == 1
+    assert "linearnets linreg: error: training diverged at epoch 3" in capsys.readouterr().err
+    assert guard()
+
+
 def test_out_then_resume_for_more_epochs(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -70,6 +70,27 @@ def test_every_option_reaches_the_run(
     assert lines[-2] == f"run folder: {run}"
 
 
+def test_guard_and_no_guard_are_kept_by_a_resume_until_given_again(
+    npz: Path, tmp_path: Path
+) -> None:
+    """A run trained with --no-guard stayed unguarded for every resume: --guard turns it back on,
+    without --force."""
+    run = tmp_path / "run"
+
+    def guard() -> bool:
+        return bool(json.loads((run / "config.json").read_text())["config"]["guard"])
+
+    common = ["--plot", "none", "--device", "cpu"]
+    assert main(["softmax", "--data", str(npz), "--epochs", "1", "--no-guard", "--out", str(run),
+                 *common]) == 0  # fmt: skip
+    assert main(["softmax", "--resume", str(run), "--epochs", "2", *common]) == 0
+    assert not guard()
+    assert main(["softmax", "--resume", str(run), "--epochs", "3", "--guard", *common]) == 0
+    assert guard()
+    assert main(["softmax", "--resume", str(run), "--epochs", "4", *common]) == 0
+    assert guard()
+
+
 def test_without_a_test_set_the_test_accuracy_is_na(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -84,7 +84,7 @@ def _add_synthetic_options(p: argparse.ArgumentParser, defaults: LinregConfig) -
 
 
 def _add_run_options(p: argparse.ArgumentParser, defaults: LinregConfig) -> None:
-    """Add --threads, --data (a file in place of the synthetic data) and --no-guard."""
+    """Add --threads, --data (a file in place of the synthetic data), --no-guard and --guard."""
     p.add_argument(
         "--threads",
         type=positive_int,
@@ -102,9 +102,18 @@ def _add_run_options(p: argparse.ArgumentParser, defaults: LinregConfig) -> None
     p.add_argument(
         "--no-guard",
         dest="guard",
-        action="store_false",
-        default=None,
-        help="do not stop when the loss blows up (NaN or inf, or 100× its starting value)",
+        action="store_const",
+        const=False,
+        help="do not stop when the loss blows up (NaN or inf, or 100× its starting value); "
+        "with --resume, a run's --no-guard holds until --guard",
+    )
+    p.add_argument(
+        "--guard",
+        dest="guard",
+        action="store_const",
+        const=True,
+        help="stop when the loss blows up (the default): with --resume, turns the guard back on "
+        "in a run trained with --no-guard",
     )
 
 

@@ -101,7 +101,7 @@ def _add_training_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -> None:
 
 
 def _add_data_and_output_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -> None:
-    """Add the options of the data, the device and the run folder: --data-dir ... --no-guard."""
+    """Add the options of the data, the device and the run folder: --data-dir ... --guard."""
     add_data_dir_option(
         p,
         help="folder holding the Fashion-MNIST files (default: search the usual places; with "
@@ -135,7 +135,16 @@ def _add_data_and_output_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -
         dest="guard",
         action="store_const",
         const=False,
-        help="do not stop when the loss blows up (NaN or inf, or 100× its starting value)",
+        help="do not stop when the loss blows up (NaN or inf, or 100× its starting value); "
+        "with --resume, a run's --no-guard holds until --guard",
+    )
+    p.add_argument(
+        "--guard",
+        dest="guard",
+        action="store_const",
+        const=True,
+        help="stop when the loss blows up (the default): with --resume, turns the guard back on "
+        "in a run trained with --no-guard",
     )
 
 
