@@ -345,8 +345,14 @@ def test_a_commands_option_before_the_command_is_named(argv: list[str], message:
         # --data-dir=d holds its value: -n is the next option, not --data-dir's value
         (["data", "--data-dir=d", "-n", "3", "show"], "-n is an option of show, not of "
             "linearnets data: give it after its command, e.g. linearnets data show -n 3 ..."),
+        # another command's option: its owners named, and its value kept
+        (["data", "--epochs", "2"], "unrecognized arguments: --epochs 2: --epochs is an option of "
+            "linreg and softmax, not of linearnets data"),
+        (["data", "--no-guard", "show"], "unrecognized arguments: --no-guard: --no-guard is an "
+            "option of linreg and softmax, not of linearnets data"),
     ],
-    ids=["n", "out-after-data-dir", "mirror", "n-after-data-dir-equals"],
+    ids=["n", "out-after-data-dir", "mirror", "n-after-data-dir-equals", "other-command",
+         "other-command-flag"],
 )  # fmt: skip
 def test_an_actions_option_before_the_action_is_named(argv: list[str], message: str) -> None:
     """'data -n 3' said "invalid choice: '3' (choose from 'show', 'download')"."""

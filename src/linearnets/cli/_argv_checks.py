@@ -27,7 +27,7 @@ def refuse_misplaced_options(parser: OneLineParser, argv: list[str]) -> None:
         if isinstance(actions, OneLineParser) and actions.subcommands:
             # ("data --json show": --json is told below, where it applies)
             words = [w for w in argv[command + 1 :] if not names_json(w)]
-            actions.refuse_options_before_command(words)
+            actions.refuse_options_before_command(words, others=parser)
 
 
 def refuse_leftover_words(

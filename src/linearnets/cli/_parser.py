@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shlex
 import sys
 from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
@@ -82,10 +83,13 @@ class OneLineParser(argparse.ArgumentParser):
         for parser in parsers:
             parser.whole_options = whole
 
-    def refuse_options_before_command(self, argv: Sequence[str]) -> None:
+    def refuse_options_before_command(
+        self, argv: Sequence[str], *, others: OneLineParser | None = None
+    ) -> None:
         """Refuse a subcommand's option given before any command (``linearnets --epochs 3
         softmax``): argparse took its value for the command, "invalid choice: '3'", and never
-        named the option."""
+        named the option. ``others``: the parser whose other commands' options are named too
+        (``linearnets data --epochs 2``: linreg's and softmax's, not data's)."""
         value_of_own = False
         for i, word in enumerate(argv):
             if value_of_own:  # the value of this parser's own option ("data --data-dir DIR")
@@ -100,6 +104,8 @@ class OneLineParser(argparse.ArgumentParser):
                 value_of_own = own is not None and own.nargs != 0 and "=" not in word
                 continue
             owners, name = self._owners(name)
+            if not owners and others is not None:
+                self._refuse_others_option(argv[i:], others)
             if not owners:  # argparse said "the following arguments are required: COMMAND"
                 self.error(
                     f"unrecognized arguments: {word} (no option of {self.prog} or its commands)"
@@ -112,6 +118,23 @@ class OneLineParser(argparse.ArgumentParser):
                 f"{name} is an option of {and_list(owners)}, not of {self.prog}: give it "
                 f"after its command, e.g. {example} ..."
             )
+
+    def _refuse_others_option(self, words: Sequence[str], others: OneLineParser) -> None:
+        """Refuse ``words[0]``, an option of another of ``others``' commands, with its value:
+        "unrecognized arguments: --epochs 2: --epochs is an option of linreg and softmax, not of
+        linearnets data"; return where no other command has it."""
+        word = words[0]
+        owners, shown = others._owners(word.split("=", 1)[0])
+        if not owners:
+            return
+        value = words[1:2] if "=" not in word and words[1:2] != [] else []
+        if value and (value[0].startswith("-") or value[0] in self.subcommands):
+            value = []
+        given = " ".join(shlex.quote(w) for w in [word, *value])
+        self.error(
+            f"unrecognized arguments: {given}: {shown} is an option of {and_list(owners)}, "
+            f"not of {self.prog}"
+        )
 
     def _owners(self, name: str) -> tuple[list[str], str]:
         """Return the commands that take the option ``name`` (by its whole name, else as an
