@@ -650,6 +650,9 @@ def test_a_word_a_terminal_would_not_show_is_named_by_its_escape(
             "no option --n; did you mean -n?"),
         (["linreg", "--plot", "x"], "unrecognized arguments: --plot x: --plot is an option "
             "of softmax, not of linearnets linreg"),
+        # its value taken by the command (as RUN_DIR): named with the option it was given
+        (["predict", "--epochs", "1", "runs/a"], "unrecognized arguments: --epochs 1 runs/a: "
+            "--epochs is an option of linreg and softmax, not of linearnets predict"),
         (["softmax", "--json", "0"], "unrecognized arguments: 0: --json is a flag and takes no "
             "value, got 0 after it; write --json alone"),
         (["linreg", ""], "unrecognized arguments: '': no option of linearnets linreg takes it; "
@@ -666,7 +669,7 @@ def test_a_word_a_terminal_would_not_show_is_named_by_its_escape(
             "takes it; drop it"),
     ],
     ids=["typo", "typo-flag", "typo-equals", "unknown", "double-dash-n", "double-dash-n-show",
-         "other-command", "flag-value", "empty",
+         "other-command", "other-command-value-taken", "flag-value", "empty",
          "spaces", "after-a-valued-option", "double-dash", "double-dash-alone"],
 )  # fmt: skip
 def test_an_unrecognized_word_is_named_with_what_to_do(

@@ -84,6 +84,15 @@ def _unrecognized(
         owners, shown = parser._owners(name)
         owners = [owner for owner in owners if f"{parser.prog} {owner}" != given.prog]
         if owners:  # "predict --data x.npz": softmax's and linreg's
+            taken = argv[at + 1] if at + 1 < len(argv) else None
+            if (
+                taken is not None
+                and "=" not in first
+                and unknown[1:2] != [taken]
+                and _takes_value(parser, name)
+            ):
+                # "predict --epochs 1 /tmp/x": the command took its value (1 as RUN_DIR)
+                words = " ".join(shlex.quote(w) for w in [first, taken, *unknown[1:]])
             return (
                 f"unrecognized arguments: {words}: {shown} is an option of {and_list(owners)}, "
                 f"not of {given.prog}"
@@ -94,6 +103,21 @@ def _unrecognized(
         return f"unrecognized arguments: {words}: {given.prog} has no option {name}{fix}"
     them = "them" if len(unknown) > 1 else "it"
     return f"unrecognized arguments: {words}: no option of {given.prog} takes {them}; drop {them}"
+
+
+def _takes_value(parser: OneLineParser, name: str) -> bool:
+    """Whether the option ``name`` (whole, or an abbreviation as its commands read it) takes a
+    value in the commands that have it."""
+    for _, command in parser._commands():
+        options = command._option_string_actions
+        found = (
+            [options[name]]
+            if name in options
+            else [options[o] for o in options if o.startswith(name)]
+        )
+        if len(found) == 1:
+            return found[0].nargs != 0
+    return False
 
 
 def _refuse_more_positionals(
