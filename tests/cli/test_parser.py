@@ -683,6 +683,32 @@ def test_an_unrecognized_word_is_named_with_what_to_do(
     )
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        # the option mistyped, said before the RUN_DIR it left out
+        (["predict", "--wrnog"], "unrecognized arguments: --wrnog: linearnets predict has no "
+            "option --wrnog; did you mean --wrong?"),
+        (["predict", "-weird"], "unrecognized arguments: -weird: linearnets predict has no "
+            "option -weird"),
+        # letters glued to -n: not -n given 'um'
+        (["predict", "runs/a", "-num", "3"], "-num is not an option of linearnets predict (-n "
+            "would take 'um' as its value); did you mean -n 3?"),
+        (["data", "show", "-nx"], "-nx is not an option of linearnets data show (-n would take "
+            "'x' as its value); did you mean -n 10?"),
+    ],
+    ids=["long-no-run-dir", "short-no-run-dir", "glued", "glued-no-value"],
+)  # fmt: skip
+def test_an_unknown_option_is_named_not_hidden_behind_another_error(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``predict --wrnog`` said "RUN_DIR is required and was not given" (with a RUN_DIR: "did you
+    mean --wrong?"), and "predict RUN -num 3" "argument -n: must be a positive integer, got
+    'um'"."""
+    prog = " ".join(argv[: 1 + (argv[0] == "data")])
+    assert _usage_error(argv, capsys) == f"{message} (see linearnets {prog} --help)"
+
+
 def _number_options() -> list[tuple[list[str], str]]:
     """Return each (command words, option) of the command whose value is a number."""
     from linearnets.cli._options import takes

@@ -28,6 +28,7 @@ from linearnets._signals import (
 )
 from linearnets.cli import _ranks
 from linearnets.cli._argv_checks import (
+    name_unknown_options_first,
     names_json,
     refuse_leftover_words,
     refuse_misplaced_options,
@@ -193,6 +194,7 @@ def _parse(argv: list[str]) -> tuple[OneLineParser, argparse.Namespace]:
     with held_signals(raise_after=True):
         parser = build_parser()
     refuse_misplaced_options(parser, argv)
+    name_unknown_options_first(parser, argv)
     args, unknown = parser.parse_known_args(argv)
     refuse_leftover_words(parser, args, argv, unknown)
     if args.json_before_command:

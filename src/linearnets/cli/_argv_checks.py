@@ -13,7 +13,12 @@ from linearnets._shell import shell_word
 from linearnets._text import and_list
 from linearnets.cli._parser import OneLineParser
 
-__all__ = ["names_json", "refuse_leftover_words", "refuse_misplaced_options"]
+__all__ = [
+    "name_unknown_options_first",
+    "names_json",
+    "refuse_leftover_words",
+    "refuse_misplaced_options",
+]
 
 
 def refuse_misplaced_options(parser: OneLineParser, argv: list[str]) -> None:
@@ -28,6 +33,13 @@ def refuse_misplaced_options(parser: OneLineParser, argv: list[str]) -> None:
             # ("data --json show": --json is told below, where it applies)
             words = [w for w in argv[command + 1 :] if not names_json(w)]
             actions.refuse_options_before_command(words, others=parser)
+
+
+def name_unknown_options_first(parser: OneLineParser, argv: list[str]) -> None:
+    """Have every command of ``parser`` name an option it does not have before a missing
+    argument: "predict --wrnog" said "RUN_DIR is required", the mistyped option unsaid."""
+    for command in parser._tree():
+        command.unrecognized = lambda given, unknown: _unrecognized(parser, given, argv, unknown)
 
 
 def refuse_leftover_words(

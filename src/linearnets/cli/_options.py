@@ -150,6 +150,9 @@ def non_negative_float(text: str) -> float:
     return value
 
 
+# the converters of numbers: a word that glues letters to a short option of one ("-num 3") is no value
+NUMBERS = (positive_int, non_negative_int, positive_float, non_negative_float)
+
 # --resize none, given: the images' own size asked for (a resume's change back from a resize, where
 # leaving --resize out keeps the run's), told from --resize left out (None)
 NO_RESIZE = "none"

@@ -8,19 +8,27 @@ See :func:`linearnets.cli.build_parser` for the ``linearnets`` command assembled
 from __future__ import annotations
 
 import argparse
+import difflib
 import re
 import shlex
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NoReturn
 
 from linearnets._text import and_list, printable
 from linearnets.cli import _ranks
 from linearnets.cli._help_formatter import SpeltHelpFormatter
 from linearnets.cli._invocation import as_started
-from linearnets.cli._options import OutOfRange
+from linearnets.cli._options import NUMBERS, OutOfRange
 from linearnets.cli._report import EXIT_USAGE
-from linearnets.cli._usage_words import ambiguous, choice_fix, no_value, required, takes_example
+from linearnets.cli._usage_words import (
+    REQUIRED,
+    ambiguous,
+    choice_fix,
+    no_value,
+    required,
+    takes_example,
+)
 
 __all__ = ["OneLineParser", "UsageExit"]
 
@@ -60,6 +68,9 @@ class OneLineParser(argparse.ArgumentParser):
         self.subcommand_dest = ""
         self.whole_options: set[str] = set()
         self._words: list[str] = []  # the words this parser is parsing, for its errors to name
+        # the error of words no option of this parser takes (given: the parser and the words), for
+        # "RUN_DIR is required" not to hide an option mistyped ("predict --wrnog")
+        self.unrecognized: Callable[[OneLineParser, list[str]], str] | None = None
 
     def add_debug_everywhere(self) -> None:
         """Accept ``--debug`` after every subcommand and action too, not only before them."""
@@ -232,6 +243,7 @@ class OneLineParser(argparse.ArgumentParser):
         if self._is_negative(arg_string):
             return None  # a value: "-n -nan" was read as -n given "an", after -n with no value
         if arg_string.startswith("-") and len(arg_string) > 1:
+            self._refuse_glued_letters(arg_string)
             options = self._options_named(arg_string)
             if len(options) > 1:
                 # argparse's "ambiguous option: --d could match --data-dir, --data" said no fix
@@ -243,6 +255,39 @@ class OneLineParser(argparse.ArgumentParser):
                     owner.error(ambiguous(arg_string, owned))
                 raise argparse.ArgumentError(None, ambiguous(arg_string, options))
         return super()._parse_optional(arg_string)
+
+    def _unknown_options(self) -> list[str]:
+        """Return the words parsed here that read as options this parser does not have."""
+        unknown = []
+        for word in self._words:
+            if word == "--":
+                break
+            named = word == "-" or self._is_negative(word) or self._options_named(word)
+            if word.startswith("-") and not named:
+                unknown.append(word)
+        return unknown
+
+    def _refuse_glued_letters(self, word: str) -> None:
+        """Refuse ``word`` where argparse would read it as a short option of numbers given the
+        letters after it: "-num 3" said "argument -n: must be a positive integer, got 'um'"."""
+        short, rest = word[:2], word[2:]
+        action = self._option_string_actions.get(short)
+        if word.startswith("--") or action is None or action.type not in NUMBERS:
+            return
+        if not rest[:1].isalpha():
+            return  # "-n3", "-n=3": -n given 3
+        at = self._words.index(word) if word in self._words else len(self._words)
+        after = self._words[at + 1 : at + 2]
+        value = after[0] if after and not after[0].startswith("-") else None
+        example = f"{short} {value}" if value is not None else takes_example(action, short)[1]
+        longs = [o for o in self._option_string_actions if o.startswith("--")]
+        close = difflib.get_close_matches(f"-{word}", longs, n=1, cutoff=0.75)
+        meant = f"{example} or {close[0]}" if close else example
+        raise argparse.ArgumentError(
+            None,
+            f"{word} is not an option of {self.prog} ({short} would take {rest!r} as its value); "
+            f"did you mean {meant}?",
+        )
 
     def _owner_of(self, word: str) -> OneLineParser | None:
         """Return the subcommand (or action) named before ``word``, which parses it; ``None``
@@ -312,6 +357,9 @@ class OneLineParser(argparse.ArgumentParser):
         seconds = 5.0 if _ranks.by_launcher() else 2.0
         if rank != 0 and not _ranks.let_rank_0_speak(seconds):
             self.exit(EXIT_USAGE)
+        unknown = self._unknown_options() if message.startswith(REQUIRED) else []
+        if unknown and self.unrecognized is not None:
+            message = self.unrecognized(self, unknown)
         # argparse names the words given as they are ("unrecognized arguments: a\x85b")
         text = printable(f"{required(message, self._actions, self.prog)} (see {self.prog} --help)")
         text = as_started(text)  # the commands it gives, --help's too, as the user can type them

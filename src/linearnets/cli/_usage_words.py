@@ -11,10 +11,10 @@ from collections.abc import Callable, Sequence
 from linearnets._text import respelled
 from linearnets.cli._options import takes
 
-__all__ = ["ambiguous", "choice_fix", "no_value", "required", "takes_example"]
+__all__ = ["REQUIRED", "ambiguous", "choice_fix", "no_value", "required", "takes_example"]
 
 # argparse's own line for a missing positional or command (said by self.error before Python 3.13)
-_REQUIRED = "the following arguments are required: "
+REQUIRED = "the following arguments are required: "
 
 
 def takes_example(action: argparse.Action, name: str) -> tuple[str, str]:
@@ -67,7 +67,7 @@ def required(message: str, actions: Sequence[argparse.Action], prog: str) -> str
     """Return argparse's "the following arguments are required: RUN_DIR" with what RUN_DIR is
     and an example of it, e.g. ``linearnets predict runs/a`` (``prog`` the command's, ``actions``
     its arguments); other messages as they are."""
-    names = message.removeprefix(_REQUIRED)
+    names = message.removeprefix(REQUIRED)
     action = next(
         (a for a in actions if not a.option_strings and names in (a.metavar, a.dest)),
         None,
