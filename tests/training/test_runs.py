@@ -317,6 +317,20 @@ def test_figures_predict_drew_from_an_earlier_run_are_refused_and_left_as_they_w
     assert (tmp_path / "predict-3.png").read_bytes() == b"old figure"
 
 
+def test_predicts_figures_in_a_linreg_runs_folder_are_not_said_to_pass_for_its_own(
+    tmp_path: Path,
+) -> None:
+    """A linreg run draws no such figure: "which would pass for this run's" was untrue there."""
+    (tmp_path / "predict-3.png").write_bytes(b"old figure")
+    with pytest.raises(UsageError) as info:
+        claim_run_dir(tmp_path, name="x", resume_function="resume_linreg")
+    assert str(info.value) == (
+        f"out='{tmp_path}' already has figures such as linearnets predict draws from a softmax "
+        "run's weights (predict-3.png), which have no place in a linear regression run's folder; "
+        "pass a new folder, or move those files away"
+    )
+
+
 def test_predict_figures_are_named_beside_the_files_a_run_writes_and_with_a_run(
     tmp_path: Path,
 ) -> None:

@@ -225,9 +225,13 @@ def _already_used(
         # a run does not write them, so nothing would replace them: they would show another
         # model's predictions in this run's folder. Named for predict, not blamed on it: outside
         # a run's folder data show --out draws under these names too
+        # a linreg run draws none: they would not pass for its own, but sit in its folder
         found.append(
             f"figures such as linearnets predict draws from a run's weights ({', '.join(drawn)}), "
             "which would pass for this run's"
+            if resume_function == "resume_softmax"
+            else f"figures such as linearnets predict draws from a softmax run's weights "
+            f"({', '.join(drawn)}), which have no place in a linear regression run's folder"
         )
     return UsageError(
         f"{setting(out)} already has {', and '.join(found)}; pass a new folder, or move those "
