@@ -206,7 +206,7 @@ def test_at_most_100_images_are_predicted(
     assert drawn == [(100, 10)] and len(capsys.readouterr().out.splitlines()) == 101
     assert main(["predict", str(run), "-n", "101"]) == 2
     assert capsys.readouterr().err == (
-        "linearnets predict: error: -n must be at most 100 images, got 101; pass e.g. -n 18\n"
+        "linearnets predict: error: -n must be at most 100 images, got 101; pass e.g. -n 6\n"
     )
 
 

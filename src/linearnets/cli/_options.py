@@ -238,10 +238,11 @@ def add_show_count(p: argparse.ArgumentParser, *, default: int, images: str) -> 
     )
 
 
-def check_show_count(n: int) -> None:
-    """Refuse an -n of more than :data:`MAX_SHOW` images."""
+def check_show_count(n: int, *, default: int) -> None:
+    """Refuse an -n of more than :data:`MAX_SHOW` images; the fix passes the command's
+    ``default``."""
     if n > MAX_SHOW:
-        raise UsageError(f"-n must be at most {MAX_SHOW} images, got {n}; pass e.g. -n 18")
+        raise UsageError(f"-n must be at most {MAX_SHOW} images, got {n}; pass e.g. -n {default}")
 
 
 def add_data_dir_option(

@@ -26,6 +26,8 @@ from linearnets.errors import UsageError
 
 SEARCH_HELP = "folder holding the Fashion-MNIST files (default: search the usual places)"
 
+_SHOWN = 18  # -n's default: the images one figure shows
+
 
 def add_parser(sub: Any) -> None:
     """Register the ``data`` subcommand and its actions ``show`` and ``download``."""
@@ -51,7 +53,7 @@ def _add_show(actions: Any) -> None:
         help="draw a labelled grid of the first N training images",
         description="Draw the first N training images, each titled with its text label.",
     )
-    add_show_count(show, default=18, images="images")
+    add_show_count(show, default=_SHOWN, images="images")
     show.add_argument(
         "--out",
         type=path_arg_for("an image file", "--out images.png", file=True),
@@ -136,7 +138,7 @@ def _show(args: argparse.Namespace) -> int:
     from linearnets.plotting._mpl import check_out_path, matplotlib_module
     from linearnets.training.runs import check_not_a_runs_figure
 
-    check_show_count(args.n)
+    check_show_count(args.n, default=_SHOWN)
     out = check_out_path("--out", args.out)  # before the dataset is read
     check_not_a_runs_figure(
         "--out", out, fix="pass a file outside the run folder, e.g. --out fashion-mnist.png"

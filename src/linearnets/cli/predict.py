@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from linearnets.data.fashion_mnist import FashionMNISTArrays
     from linearnets.data.loader import ArrayLoader
 
+_SHOWN = 6  # -n's default: the images one figure shows
+
 
 def add_parser(sub: Any) -> None:
     """Register the ``predict`` subcommand."""
@@ -44,7 +46,7 @@ def add_parser(sub: Any) -> None:
         metavar="RUN_DIR",
         help="folder written by 'linearnets softmax'",
     )
-    add_show_count(p, default=6, images="test images")
+    add_show_count(p, default=_SHOWN, images="test images")
     p.add_argument(
         "--out",
         type=path_arg_for("an image file", "--out predictions.png", file=True),
@@ -120,7 +122,7 @@ def _checked_out(args: argparse.Namespace, run_dir: Path) -> Path:
             f"{'is not a folder' if run_dir.exists() else 'does not exist'}; pass the folder a "
             "'linearnets softmax' run wrote"
         )
-    check_show_count(args.n)
+    check_show_count(args.n, default=_SHOWN)
     name = predict_figure_name(args.n, wrong=args.wrong)
     out = check_out_path("--out", args.out or run_dir / name)
     # not over a file of a run's, nor as another run's (or other -n's) predictions
