@@ -619,7 +619,8 @@ def test_json_with_a_command_without_it_says_where_json_applies(
     prog = f"linearnets {name}"
     assert _error_text(err, name) == (
         f"--json is an option of linearnets softmax and linreg only (they end with one JSON "
-        f"object of their results); {prog} has no JSON output: drop --json (see {prog} --help)"
+        f"object of their results); {prog} has no results as JSON, only this error's object: "
+        f"drop --json (see {prog} --help)"
     )
     assert _last_json(out)["error"] == _error_text(err, name)
 
@@ -646,7 +647,8 @@ def test_json_abbreviated_or_given_a_value_with_a_command_without_it_says_where_
     prog = f"linearnets {command}"
     assert _error_text(err, command) == (
         f"--json is an option of linearnets softmax and linreg only (they end with one JSON "
-        f"object of their results); {prog} has no JSON output: drop {word} (see {prog} --help)"
+        f"object of their results); {prog} has no results as JSON, only this error's object: "
+        f"drop {word} (see {prog} --help)"
     )
     assert _last_json(out)["error"] == _error_text(err, command)
 

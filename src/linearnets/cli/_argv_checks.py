@@ -56,7 +56,8 @@ def refuse_leftover_words(
         given = parser.given(args)
         given.error(
             f"--json is an option of linearnets softmax and linreg only (they end with one JSON "
-            f"object of their results); {given.prog} has no JSON output: drop {json_word}"
+            f"object of their results); {given.prog} has no results as JSON, only this error's "
+            f"object: drop {json_word}"
         )
     if "--version" in unknown:  # "linearnets softmax --version": linearnets' own option
         parser.given(args).error(
