@@ -137,7 +137,8 @@ def _divergence_guard(
     if not exp.config.guard:
         return None
     # the verified Fashion-MNIST's pixels, or a data file's features, refused if not finite
-    guard = DivergenceGuard(exp.config.lr, dist=exp.dist, data_checked=True)
+    # its cross-entropy: growth measured from the start, never from a rare loss's level
+    guard = DivergenceGuard(exp.config.lr, dist=exp.dist, data_checked=True, loss=exp.setup.loss)
     if guard_state:
         guard.load_state_dict(guard_state)
     return guard

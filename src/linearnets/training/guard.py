@@ -45,7 +45,7 @@ from linearnets.training.guard_messages import (
     smaller_lr,
     targets_too_large,
 )
-from linearnets.training.guard_rare import RARE_RATIO
+from linearnets.training.guard_rare import RARE_RATIO, rare_losses
 from linearnets.training.guard_stats import step_sums, sum_and_count
 from linearnets.training.guard_unseen import unseen_error
 from linearnets.training.guard_window import EARLY_EXAMPLES
@@ -136,7 +136,10 @@ class DivergenceGuard(Callback):
         loss: the training loss, if known: a squared-error one (linearnets' ``squared_loss``,
             ``nn.MSELoss``, ``F.mse_loss``) makes the loss of predicting the mean of the targets
             seen (shown through :meth:`watch_batches`) the floor of the starting loss, in the
-            loss's unit (per value for a mean-reduced one). Any other, or ``None``: no floor.
+            loss's unit (per value for a mean-reduced one). Any other, or ``None``: no floor. A
+            classification loss (cross-entropy, NLL, binary cross-entropy) measures growth from
+            the start alone, never from the level a rare large loss left: its large losses come
+            from huge scores, not from targets (see :mod:`~linearnets.training.guard_rare`).
     """
 
     def __init__(
@@ -166,7 +169,11 @@ class DivergenceGuard(Callback):
         )
         self.epoch = 1
         self._growth = GrowthCheck(
-            lr=self.lr, factor=self.factor, min_examples=self.min_examples, spread=self._spread
+            lr=self.lr,
+            factor=self.factor,
+            min_examples=self.min_examples,
+            spread=self._spread,
+            rare=rare_losses(loss),
         )
         # (epoch, step, losses, the dimensions of its X and y let go of, its batch where
         # watched): read back in groups

@@ -69,14 +69,26 @@ class GrowthCheck:
         lr: the learning rate, named in the message.
         factor: how many times the starting loss counts as blown up (> 1).
         min_examples: how many examples set the starting loss.
+        spread: the targets' spread, a squared-error loss's floor (see
+            :mod:`~linearnets.training.guard_floor`).
+        rare: whether the loss may hold rare large losses whose update leaves a level
+            (:func:`~linearnets.training.guard_rare.rare_losses`): ``False`` for a classification
+            loss, whose growth is always measured from the start.
     """
 
     def __init__(
-        self, *, lr: float, factor: float, min_examples: int, spread: TargetSpread | None = None
+        self,
+        *,
+        lr: float,
+        factor: float,
+        min_examples: int,
+        spread: TargetSpread | None = None,
+        rare: bool = True,
     ) -> None:
         self.lr = lr
         self.factor = factor
         self.min_examples = min_examples
+        self.rare_losses = rare
         self.first_loss: float | None = None  # the first step's, i.e. the untrained model's
         # the targets' spread over the examples seen (a squared-error loss's, shown the
         # targets), whose mean predictor's loss is the floor of every reference
@@ -113,12 +125,18 @@ class GrowthCheck:
         seen, where higher), × the mean of the window's steps so far while it is open; ``None``
         before any step."""
         if self.start_loss is not None:
-            reference = self._levels.raised(self.start_loss)
+            reference = self._reference(self.start_loss)
         elif self._window.count:
             reference = self._window.sum / self._window.count
         else:
             return None
         return self._bound(reference)
+
+    def _reference(self, start: float) -> float:
+        """Return the loss growth is measured from: the starting loss ``start``, or the level a
+        rare large loss left where higher (not for a classification loss, see
+        :attr:`rare_losses`: a checkpoint's level from before that rule is ignored too)."""
+        return self._levels.raised(start) if self.rare_losses else start
 
     def _bound(self, reference: float) -> float:
         """Return ``factor`` × ``reference``, or × the mean predictor's loss over the examples
@@ -173,7 +191,7 @@ class GrowthCheck:
         # dataset) closes it. The first step alone would not do: at batch 1 it is one example,
         # whose loss may be a hundredth of the others' in a run that is fine.
         closed_now = self._window.close()
-        reference = None if self.start_loss is None else self._levels.raised(self.start_loss)
+        reference = None if self.start_loss is None else self._reference(self.start_loss)
         bound = self._bound(reference) if reference is not None else math.inf
         # the epoch's typical step too, where its steps were checked against a reference from
         # before them (a heavy tail raises the mean, not the typical step); a reference closed by
@@ -222,10 +240,11 @@ class GrowthCheck:
         past the starting loss ``start`` (or a rare loss's level): the mean ``recent`` of the
         latest steps and their typical loss both stand more than ``factor`` × it; else note the
         step for the rare-loss logic (:meth:`RareLevels.follow`). ``kept``: see :meth:`step`."""
-        reference = self._levels.raised(start)
+        reference = self._reference(start)
         bound = self._bound(reference)
         rare = self._levels.rare
-        opens = rare is not None and loss < rare  # a rare loss's window, if it has one
+        # a rare loss's window, if it has one
+        opens = self.rare_losses and rare is not None and loss < rare
         typical, own_example = self._typical_loss(loss, recent, losses, bound=bound, opens=opens)
         # Two rare large losses in consecutive steps (where one or two steps hold min_examples):
         # the first's update may move every example's loss past the bound for a while (two targets
@@ -249,7 +268,8 @@ class GrowthCheck:
         ):
             opens = True
         elif (
-            not opens
+            self.rare_losses
+            and not opens
             and losses is not None
             and len(self._recent) <= 2
             and per_example(losses)
@@ -273,7 +293,7 @@ class GrowthCheck:
         self._levels.follow(
             loss,
             count,
-            stands_out=loss > bound and loss > RARE_RATIO * typical,
+            stands_out=self.rare_losses and loss > bound and loss > RARE_RATIO * typical,
             opens=opens,
             level=typical if own_example and opens else loss,
         )

@@ -9,6 +9,12 @@ start's: growth is then measured from the median step mean of the steps after it
 over ``min_examples`` examples or up to the next rare loss) where that is higher than the start.
 :mod:`linearnets.training.guard_growth` decides which steps stand out and open a window; this
 module keeps the levels.
+
+Not for a classification loss (:func:`rare_losses`): its labels hold no large values, so a loss
+10⁴× past the typical step's can only come from huge scores, an update's or an outlier feature's,
+whose update breaks the model (one feature of -1e10 in 3000 examples stood 5·10⁶ past the start
+at its step, the next steps at 10⁶–10⁷, and measured from that level the run ended 3 epochs
+unstopped, at chance).
 """
 
 from __future__ import annotations
@@ -16,12 +22,39 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-__all__ = ["RARE_RATIO", "RareLevels"]
+import torch.nn.functional as F
+from torch import nn
+
+from linearnets.models.scratch import cross_entropy, cross_entropy_logits
+
+__all__ = ["RARE_RATIO", "RareLevels", "rare_losses"]
 
 # how far past the typical step a step's mean loss stands when it is a rare large loss: a target of
 # 10³ among zeros stands 10⁵ to 10⁸ past it; in simulated blow-ups at batch 1 (each step one
 # example's loss, scattered like χ²₁) a step stood 100× past it in 1 run in 10, 10⁴× in none of 600
 RARE_RATIO = 1e4
+
+
+_CLASSIFICATION_MODULES = (nn.CrossEntropyLoss, nn.NLLLoss, nn.BCELoss, nn.BCEWithLogitsLoss)
+_CLASSIFICATION_FUNCTIONS = (
+    cross_entropy,
+    cross_entropy_logits,
+    F.cross_entropy,
+    F.nll_loss,
+    F.binary_cross_entropy,
+    F.binary_cross_entropy_with_logits,
+)
+
+
+def rare_losses(loss: object) -> bool:
+    """Whether ``loss`` may hold a rare large loss whose update leaves a level (a target from a
+    heavy tail): ``False`` for a classification loss (linearnets' ``cross_entropy`` and
+    ``cross_entropy_logits``, torch's cross-entropy, NLL and binary cross-entropy, as modules or
+    functions), whose large losses come from huge scores alone; ``True`` for any other, or
+    ``None`` (not known)."""
+    if isinstance(loss, _CLASSIFICATION_MODULES):
+        return False
+    return not any(loss is f for f in _CLASSIFICATION_FUNCTIONS)
 
 
 class RareLevels:

@@ -1,0 +1,85 @@
+"""Blow-ups the guard's step checks once let through: an outlier feature's (a classifier's loss
+measured from the level its own huge loss left), caught now at the next step."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from linearnets.config import SoftmaxConfig
+from linearnets.errors import DivergenceError
+from linearnets.tasks.resume import resume_softmax
+from linearnets.tasks.softmax import run_softmax
+
+
+def _outlier(path: Path, value: float) -> Path:
+    """5 overlapping blobs of 20 features (3000 training, 500 test examples), one feature of
+    example 700 set to ``value``."""
+    rng = np.random.default_rng(1)
+    centers = 0.7 * rng.normal(size=(5, 20))
+
+    def make(n: int) -> tuple[np.ndarray, np.ndarray]:
+        y = rng.integers(0, 5, n)
+        return (centers[y] + rng.normal(size=(n, 20))).astype(np.float32), y
+
+    (X, y), (X_test, y_test) = make(3000), make(500)
+    X[700, 1] = value
+    np.savez(path, X=X, y=y, X_test=X_test, y_test=y_test)
+    return path
+
+
+@pytest.mark.parametrize("impl", ["scratch", "analytic", "concise"])
+def test_an_outlier_features_blow_up_stops_at_the_step_after_its_update(
+    tmp_path: Path, impl: str, first_epoch_losses: Any
+) -> None:
+    """One feature of -1e10: its example's loss (5.5e6) stood out 10⁴× past the typical step, the
+    next step stood lower, and the guard measured growth from the level that step left (the
+    rule for a regression's rare large targets), so the run ended 3 epochs at ~4e6, worse than
+    chance, exit 0. A cross-entropy has no large targets: the oracle, the run without the guard,
+    has its outlier's step stand out and most examples of the step after it 100× past the
+    start; the guard stops at that step, naming the features' scale, and keeps no checkpoint."""
+    data = _outlier(tmp_path / "d.npz", -1e10)
+    config = SoftmaxConfig(data=data, impl=impl, epochs=3, plot="none", device="cpu")
+    free = run_softmax(
+        replace(config, guard=False, out=tmp_path / "free"), callbacks=[first_epoch_losses]
+    )
+    losses = [l.double().numpy() for l in first_epoch_losses.losses]
+    means = [float(l.mean()) for l in losses]
+    start = means[0]  # 256 examples: the first step holds the guard's window
+    k = next(i for i, m in enumerate(means) if m > 1e4 * start)  # the outlier's step
+    assert np.quantile(losses[k], 0.9) < 100 * start  # its typical example had not grown
+    assert np.quantile(losses[k + 1], 0.9) > 100 * start  # the next step's had
+    assert free.history.train_loss[-1] > 1e5 * start  # unguarded, it ends blown up
+    out = tmp_path / "run"
+    with pytest.raises(DivergenceError) as info:
+        run_softmax(replace(config, out=out))
+    assert str(info.value).startswith(
+        f"training diverged at epoch 1, step {k + 2}: the batch loss is {means[k + 1]:.4g}, more "
+        f"than 100× its starting value {start:.4g}, at lr 0.1; try a smaller learning rate (lr), "
+        f"e.g. 0.01 (a tenth); or scale the features, which reach 1e+10 in {data}"
+    )
+    assert "no epoch had finished, so no checkpoint was written" in str(info.value)
+    assert not (out / "checkpoint.pt").exists()
+
+
+def test_an_outlier_of_1e30_is_stopped_at_the_advised_lr_too_keeping_no_blown_up_checkpoint(
+    tmp_path: Path,
+) -> None:
+    """A feature of -1e30 (on an example the untrained model gets wrong: right, its loss and
+    gradient are 0): the stop at lr 0.1 advised lr 0.01, at which the run finished 3 epochs,
+    epoch 1's blown-up weights saved as the checkpoint to continue. It stops in epoch 1 at lr 0.01
+    too, no checkpoint written, naming the features' scale."""
+    data = _outlier(tmp_path / "d.npz", -1e30)
+    out = tmp_path / "run"
+    config = SoftmaxConfig(data=data, epochs=3, plot="none", device="cpu", out=out)
+    with pytest.raises(DivergenceError, match=r"^training diverged at epoch 1, step \d+: "):
+        run_softmax(config)
+    with pytest.raises(DivergenceError) as info:
+        resume_softmax(out, lr=0.01, epochs=3)
+    assert str(info.value).startswith("training diverged at epoch 1, step ")
+    assert "scale the features, which reach 1e+30" in str(info.value)
+    assert not (out / "checkpoint.pt").exists()
