@@ -1,5 +1,6 @@
 """Blow-ups the guard's step checks once let through: an outlier feature's (a classifier's loss
-measured from the level its own huge loss left), caught now at the next step."""
+measured from the level its own huge loss left) and an epoch's last update (seen by no step's
+loss), caught now at the next step or by the losses measured after the epoch."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from linearnets.config import SoftmaxConfig
+from linearnets.config import LinregConfig, SoftmaxConfig
 from linearnets.errors import DivergenceError
+from linearnets.tasks.linreg import run_linreg
 from linearnets.tasks.resume import resume_softmax
 from linearnets.tasks.softmax import run_softmax
+from linearnets.training.checkpoint import load_checkpoint
 
 
 def _outlier(path: Path, value: float) -> Path:
@@ -83,3 +86,80 @@ def test_an_outlier_of_1e30_is_stopped_at_the_advised_lr_too_keeping_no_blown_up
     assert str(info.value).startswith("training diverged at epoch 1, step ")
     assert "scale the features, which reach 1e+30" in str(info.value)
     assert not (out / "checkpoint.pt").exists()
+
+
+def _tiny(path: Path) -> Path:
+    """64 training and 50 test examples of 3 blobs of 4 features: one batch at batch 256."""
+    rng = np.random.default_rng(0)
+    centers = 1.5 * rng.normal(size=(3, 4))
+
+    def make(n: int) -> tuple[np.ndarray, np.ndarray]:
+        y = rng.integers(0, 3, n)
+        return (centers[y] + rng.normal(size=(n, 4))).astype(np.float32), y
+
+    (X, y), (X_test, y_test) = make(64), make(50)
+    np.savez(path, X=X, y=y, X_test=X_test, y_test=y_test)
+    return path
+
+
+def test_a_blow_up_in_an_epochs_only_update_is_stopped_by_its_test_loss(tmp_path: Path) -> None:
+    """One batch holds the training set: its only step's loss is the untrained model's, and the
+    update after it is seen by no step's loss. At lr 1e30 the run ended exit 0, its test loss
+    1e29 and weights of ~1e29 saved. The oracle: the run without the guard, whose test loss
+    passes 100× the first step's. It stops at the epoch's end, before its checkpoint, model and
+    results are written."""
+    config = SoftmaxConfig(data=_tiny(tmp_path / "d.npz"), lr=1e30, epochs=1, plot="none")
+    free = run_softmax(replace(config, guard=False, out=tmp_path / "free"))
+    start, test_loss = free.history.train_loss[0], free.history.test_loss[0]
+    assert test_loss is not None and test_loss > 1e20 * start
+    out = tmp_path / "run"
+    with pytest.raises(DivergenceError) as info:
+        run_softmax(replace(config, out=out))
+    assert str(info.value).startswith(
+        f"training diverged in epoch 1: the test loss after the epoch is {test_loss:.4g}, more "
+        f"than 100× its starting value {start:.4g}, at lr 1e+30; try a far smaller learning rate "
+        "(lr), e.g. 1 (the book trains at 0.03 and 0.1; a tenth, 1e+29, would most likely blow "
+        "up too); no epoch had finished, so no checkpoint was written"
+    )
+    for name in ("checkpoint.pt", "model.pt", "results.json"):
+        assert not (out / name).exists()
+
+
+def test_a_blow_up_in_a_resumed_epochs_only_update_keeps_the_checkpoint_before_it(
+    tmp_path: Path,
+) -> None:
+    """The same blow-up in epoch 2, a resume forced to lr 1e30: epoch 1's checkpoint is kept byte
+    for byte and named, with a smaller lr to continue it at."""
+    out = tmp_path / "run"
+    run_softmax(SoftmaxConfig(data=_tiny(tmp_path / "d.npz"), epochs=1, plot="none", out=out))
+    before = (out / "checkpoint.pt").read_bytes()
+    with pytest.raises(DivergenceError) as info:
+        resume_softmax(out, epochs=2, lr=1e30, force=True)
+    message = str(info.value)
+    assert message.startswith("training diverged in epoch 2: the test loss after the epoch is ")
+    assert f"the checkpoint of epoch 1 is kept in {out} (continue it with a smaller lr: " in message
+    assert (out / "checkpoint.pt").read_bytes() == before
+    assert load_checkpoint(out / "checkpoint.pt").epoch == 1
+    assert not (out / "results.json").exists()
+
+
+def test_a_linear_regression_blow_up_in_an_epochs_only_update_is_stopped(tmp_path: Path) -> None:
+    """linreg on a 64-example file at batch 64: its loss after the epoch (measured after the
+    update) was 7e20 at lr 1e10 while its only step, before the update, had not grown, so the
+    epoch ended unstopped. The oracle: the unguarded run's loss after the epoch, past 100× the
+    loss of predicting the targets' mean (the floor, above the start here)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 3)).astype(np.float32)
+    y = (X @ np.array([1.0, 2.0, 3.0]) + 0.1 * rng.normal(size=64)).astype(np.float32)
+    np.savez(tmp_path / "r.npz", X=X, y=y)
+    config = LinregConfig(data=tmp_path / "r.npz", lr=1e10, batch_size=64, epochs=1)
+    free = run_linreg(replace(config, guard=False))
+    after = free.history.train_loss[0]
+    floor = 0.5 * float(np.var(y.astype(np.float64)))
+    assert after > 1e15 * floor
+    with pytest.raises(DivergenceError) as info:
+        run_linreg(config)
+    assert str(info.value).startswith(
+        f"training diverged in epoch 1: the training loss after the epoch is {after:.4g}, more "
+        "than 100× "
+    )

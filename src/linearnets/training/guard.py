@@ -224,12 +224,16 @@ class DivergenceGuard(Callback):
 
     def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
         """Check the steps not read back yet, then refuse an epoch whose loss is non-finite or has
-        grown ``factor`` times past the start."""
+        grown ``factor`` times past the start: its training loss, or a loss measured after its
+        last update, which no step's loss shows (its test loss; linreg's training loss after the
+        epoch), see :meth:`~linearnets.training.guard_growth.GrowthCheck.end_epoch`. ``fit``
+        calls it before the callbacks after it: a checkpoint callback never saves such an
+        epoch."""
         self.flush()
         for name, value in (("training", metrics.train_loss), ("test", metrics.test_loss)):
             if value is not None and not math.isfinite(value):
                 raise epoch_not_finite(metrics.epoch, name, value, lr=self.lr)
-        self._growth.end_epoch(metrics.epoch, metrics.train_loss)
+        self._growth.end_epoch(metrics.epoch, metrics.train_loss, metrics.test_loss)
 
     def watch_batches(self, batches: object) -> Callable[[torch.Tensor, torch.Tensor], None] | None:
         """Return the function a loop calls with each step's batch ``(X, y)`` before the guard

@@ -102,6 +102,7 @@ class GrowthCheck:
         # of that and its typical example's loss where the mean passed the bound
         self._values: deque[float] = deque(maxlen=TYPICAL_STEPS)
         self._epoch_means: list[float] = []  # each step's mean loss in this epoch
+        self._epoch_sum = (0.0, 0)  # the sum of this epoch's steps' losses, and their examples
         # the latest step's mean, if it passed the bound while its own typical example did not,
         # where one or two steps hold min_examples (a rare large loss by its own examples)
         self._heavy: float | None = None
@@ -147,6 +148,7 @@ class GrowthCheck:
     def start_epoch(self) -> None:
         """Forget the step means of the epoch before."""
         self._epoch_means = []
+        self._epoch_sum = (0.0, 0)
         self._kept = None
 
     def step(
@@ -173,6 +175,7 @@ class GrowthCheck:
         if self.first_loss is None:
             self.first_loss = loss
         self._epoch_means.append(loss)
+        self._epoch_sum = (self._epoch_sum[0] + total, self._epoch_sum[1] + count)
         self._values.append(loss)
         recent = self._recent_mean(total, count)
         if self.start_loss is None:
@@ -183,9 +186,12 @@ class GrowthCheck:
             return
         self._check_growth(where, loss, count, recent, losses, start=self.start_loss, kept=kept)
 
-    def end_epoch(self, epoch: int, train_loss: float) -> None:
+    def end_epoch(self, epoch: int, train_loss: float, test_loss: float | None = None) -> None:
         """Refuse epoch ``epoch`` if its finite training loss ``train_loss`` has grown ``factor``
-        times past the start, and its typical step too, by √``factor`` at least."""
+        times past the start, and its typical step too, by √``factor`` at least; or if a loss
+        measured after its last update, which no step's loss shows (``test_loss``, and a
+        ``train_loss`` that is not the mean of its steps' losses: linreg's), has grown
+        ``factor`` times past it, where that alone tells a blow-up (:meth:`_measured_after`)."""
         # On a dataset smaller than min_examples the reference window is still open after the
         # first epoch, so no step was checked: the mean over that epoch's examples (the whole
         # dataset) closes it. The first step alone would not do: at batch 1 it is one example,
@@ -205,7 +211,9 @@ class GrowthCheck:
         if self._epoch_means and not closed_now:
             typical = statistics.median(self._epoch_means)
         kept = self._only_step_kept(train_loss)
+        after = self._measured_after(train_loss, test_loss)
         self._epoch_means, self._kept = [], None  # the next epoch's (fit also clears them)
+        self._epoch_sum = (0.0, 0)
         grown = (
             math.sqrt(self.factor) * max(reference, self.zero, 1e-12)
             if reference is not None
@@ -214,6 +222,33 @@ class GrowthCheck:
         if reference is not None and train_loss > bound and typical > grown:
             what = "training loss after the epoch"
             raise self._grown(f"in epoch {epoch}", what, train_loss, reference, kept=kept)
+        for what, value in after:
+            if reference is not None and value > bound:
+                raise self._grown(f"in epoch {epoch}", what, value, reference, kept=None)
+
+    def _measured_after(
+        self, train_loss: float, test_loss: float | None
+    ) -> list[tuple[str, float]]:
+        """Return the epoch's losses measured after its last update that alone stop it past the
+        bound: where the loss is a classification one, or a squared error with its floor, or the
+        epoch had one step (whose loss, before its update, cannot show that update's blow-up).
+
+        The last update of an epoch is seen by no step's loss: where one batch holds the training
+        set, no update is, and a 64-example file at lr 1e30 and batch 256 ended with a test loss
+        of 1e29, exit 0. A classification loss past ``factor`` × its start (its scores grown
+        huge), or a squared error past ``factor`` × the loss of predicting the targets' mean, is
+        a blow-up by itself; else (the loss not known) a test set's heavy tail might raise it,
+        and the typical step must tell, as for the training loss.
+        """
+        alone = not self.rare_losses or self._spread is not None or len(self._epoch_means) == 1
+        if not alone:
+            return []
+        total, count = self._epoch_sum
+        steps_mean = count > 0 and math.isclose(train_loss, total / count, rel_tol=1e-5)
+        after = [] if steps_mean else [("training loss after the epoch", train_loss)]
+        if test_loss is not None:
+            after.append(("test loss after the epoch", test_loss))
+        return after
 
     def _only_step_kept(self, train_loss: float) -> Kept | None:
         """Return the epoch's :class:`Kept` where its ``train_loss`` is its only step's mean, a
