@@ -49,6 +49,7 @@ from linearnets.tasks.resume_content import (
     refuse_checkpoint_data,
 )
 from linearnets.tasks.resume_data import check_recorded_data, warn_unchecked_content
+from linearnets.tasks.resume_diverged import forced_undone_on_divergence
 from linearnets.tasks.resume_exactness import warn_not_bit_exact
 from linearnets.tasks.resume_saved import unusable_checkpoint_config
 from linearnets.tasks.stopping import complete_when_returned
@@ -253,11 +254,18 @@ def _resume(
         warn_loss_unit(old, new, epoch=ckpt.epoch)
     # the data first: a file refused (gone, damaged) leaves config.json, its SHA-256 in it, as it was
     setup = prepare_linreg(new)
-    with held_signals(raise_after=True):
-        write_run_config(
-            run_dir, new, resumes=resumes, started=saved.get("environment"), notes=notes_of(saved)
-        )
-    return train_in_folder(run_dir, new, callbacks=callbacks, ckpt=ckpt, setup=setup)
+    # a divergence before this resume's first checkpoint puts its forced settings back (its
+    # message asks for another lr); a Ctrl-C keeps them, for the plain --resume it advises
+    with forced_undone_on_divergence(run_dir, changed if ckpt is not None else ()):
+        with held_signals(raise_after=True):
+            write_run_config(
+                run_dir,
+                new,
+                resumes=resumes,
+                started=saved.get("environment"),
+                notes=notes_of(saved),
+            )
+        return train_in_folder(run_dir, new, callbacks=callbacks, ckpt=ckpt, setup=setup)
 
 
 def _forced_content(

@@ -32,6 +32,7 @@ from linearnets.tasks.restore import restore_states
 from linearnets.tasks.resume_changes import changed_settings, untrained_changes_dropped
 from linearnets.tasks.resume_content import data_change, refuse_checkpoint_data
 from linearnets.tasks.resume_data import check_recorded_data, warn_unchecked_content
+from linearnets.tasks.resume_diverged import forced_undone_on_divergence
 from linearnets.tasks.resume_exactness import warn_not_bit_exact
 from linearnets.tasks.resume_files import (
     RUN_FILE_NAMES,
@@ -246,18 +247,21 @@ def _resume(
     if data is not None:
         changed["data_sha256"] = data
     restore_states(exp, ckpt, old, changed)
-    if exp.dist.is_main:
-        rewrite_run_files(
-            run_dir, exp, saved, from_epoch=ckpt.epoch, changed=changed, history=history
+    # a divergence before this resume's first checkpoint puts its forced settings back (its
+    # message asks for another lr); a Ctrl-C keeps them, for the plain --resume it advises
+    with forced_undone_on_divergence(run_dir, changed, main=exp.dist.is_main):
+        if exp.dist.is_main:
+            rewrite_run_files(
+                run_dir, exp, saved, from_epoch=ckpt.epoch, changed=changed, history=history
+            )
+        return train_experiment(
+            exp,
+            run_dir,
+            callbacks=callbacks,
+            start_epoch=ckpt.epoch,
+            history=history,
+            guard_state=ckpt.extra.get("guard"),
         )
-    return train_experiment(
-        exp,
-        run_dir,
-        callbacks=callbacks,
-        start_epoch=ckpt.epoch,
-        history=history,
-        guard_state=ckpt.extra.get("guard"),
-    )
 
 
 def _check_nothing_lost(run_dir: Path, *, force: bool) -> None:

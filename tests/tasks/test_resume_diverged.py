@@ -1,0 +1,112 @@
+"""A forced resume that diverged before its first checkpoint: config.json keeps the settings the
+run trained with, not the forced value that blew up (a Ctrl-C keeps it: tests/tasks/test_resume.py,
+test_the_advised_resume_keeps_the_options_of_the_resume_it_interrupted)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from linearnets.config import LinregConfig, SoftmaxConfig
+from linearnets.errors import DivergenceError
+from linearnets.tasks.linreg import run_linreg
+from linearnets.tasks.linreg_resume import resume_linreg
+from linearnets.tasks.resume import resume_softmax
+from linearnets.tasks.softmax import run_softmax
+from linearnets.training.checkpoint import load_checkpoint
+
+
+def _config(run: Path) -> dict[str, Any]:
+    return json.loads((run / "config.json").read_text(encoding="utf-8"))
+
+
+def _blobs(path: Path) -> Path:
+    """512 examples of 3 blobs of 5 features (batches of 64: 8 steps an epoch)."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, size=512)
+    centers = rng.standard_normal((3, 5)) * 2
+    np.savez(path, X=(centers[y] + rng.standard_normal((512, 5))).astype(np.float32), y=y)
+    return path
+
+
+def test_a_forced_lr_that_diverged_before_its_first_checkpoint_is_not_kept(tmp_path: Path) -> None:
+    """--resume --epochs 2 --lr 1e6 --force blew up in epoch 2, before its checkpoint: config.json
+    kept lr 1e6, recorded as forced, and a plain --resume diverged again. The earlier lr and
+    resumes come back, the --epochs asked for stays. The oracle: the plain resume then ends
+    bit-identical to a run of 2 epochs at lr 0.1 never stopped."""
+    data = _blobs(tmp_path / "d.npz")
+    base = SoftmaxConfig(data=data, batch_size=64, plot="none", device="cpu")
+    run = tmp_path / "run"
+    run_softmax(replace(base, epochs=1, out=run))
+    before = _config(run)
+    with pytest.raises(DivergenceError, match=r"^training diverged at epoch 2, step "):
+        resume_softmax(run, epochs=2, lr=1e6, force=True)
+    after = _config(run)
+    assert after["config"] == {**before["config"], "epochs": 2}
+    assert after["resumes"] == before["resumes"] == []
+    assert load_checkpoint(run / "checkpoint.pt").epoch == 1
+    resumed = resume_softmax(run)  # as a plain --resume: lr 0.1 again
+    assert resumed.config.lr == 0.1 and resumed.config.epochs == 2
+    whole_dir = tmp_path / "whole"
+    whole = run_softmax(replace(base, epochs=2, out=whole_dir))
+    assert resumed.history.train_loss == whole.history.train_loss
+    weights = [
+        torch.load(r / "model.pt", weights_only=True)["state_dict"] for r in (run, whole_dir)
+    ]
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[1])
+
+
+class _StopAt:
+    """A callback that stops the run as the guard does, as epoch ``epoch`` starts."""
+
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
+        if epoch == self.epoch:
+            raise DivergenceError(f"training diverged at epoch {epoch}, step 1: a test's stop")
+
+
+def test_a_forced_lr_stays_once_an_epoch_trained_with_it(tmp_path: Path) -> None:
+    """A forced lr that trained epoch 2 (checkpointed), stopped in epoch 3, stays recorded: the
+    checkpoint kept was trained with it."""
+    run = tmp_path / "run"
+    data = _blobs(tmp_path / "d.npz")
+    run_softmax(SoftmaxConfig(data=data, batch_size=64, plot="none", epochs=1, out=run))
+    with pytest.raises(DivergenceError, match=r"^training diverged at epoch 3, step 1: "):
+        resume_softmax(run, epochs=3, lr=0.5, force=True, callbacks=[_StopAt(3)])
+    assert load_checkpoint(run / "checkpoint.pt").epoch == 2
+    saved = _config(run)
+    assert (saved["config"]["lr"], saved["config"]["epochs"]) == (0.5, 3)
+    assert [r["forced"] for r in saved["resumes"]] == [{"lr": ["0.1", "0.5"]}]
+
+
+def test_linreg_puts_a_forced_lr_that_diverged_before_its_first_checkpoint_back(
+    tmp_path: Path,
+) -> None:
+    """linreg --resume --epochs 2 --lr 1e10 --force, blown up in epoch 2: config.json kept lr
+    1e10. The run's lr comes back; the plain resume then trains epoch 2 at it, as a run of 2
+    epochs never stopped does."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 3)).astype(np.float32)
+    y = (X @ np.array([1.0, 2.0, 3.0]) + 0.1 * rng.normal(size=64)).astype(np.float32)
+    np.savez(tmp_path / "r.npz", X=X, y=y)
+    run = tmp_path / "run"
+    config = LinregConfig(data=tmp_path / "r.npz", batch_size=8, epochs=1)
+    run_linreg(replace(config, out=run))
+    before = _config(run)
+    with pytest.raises(DivergenceError, match=r"^training diverged at epoch 2, step "):
+        resume_linreg(run, epochs=2, lr=1e10, force=True)
+    after = _config(run)
+    assert after["config"] == {**before["config"], "epochs": 2}
+    assert after["resumes"] == before["resumes"] == []
+    resumed = resume_linreg(run)
+    whole = run_linreg(replace(config, epochs=2))
+    assert resumed.config.lr == 0.03
+    assert resumed.history.train_loss == whole.history.train_loss
