@@ -310,7 +310,7 @@ def test_errors_under_torchrun_are_said_once_by_rank_0(npz: Path, tmp_path: Path
     # a bad option: every rank parses it, rank 0 alone says so
     done = _torchrun("softmax", "--lr", "0", "--device", "cpu", "--json")
     assert done.returncode != 0
-    said = "argument --lr: must be a finite number > 0, got 0 (see linearnets softmax --help)"
+    said = "argument --lr: must be a finite number > 0, got 0; pass e.g. --lr 0.1 (see linearnets softmax --help)"
     assert _our_lines(done.stderr) == [f"linearnets softmax: error: {said}"]
     # the other rank, stopped by torchrun while it waits or still starts, adds no object of its own
     error = {"error": said, "error_type": "UsageError", "exit_status": 2}
@@ -565,8 +565,8 @@ def test_a_process_whose_peer_failed_before_joining_gives_up_naming_it(
     )
     assert done[1] == (
         "",
-        "linearnets softmax (rank 1): error: argument --lr: must be a finite number > 0, got -1 "
-        "(see linearnets softmax --help)\n",
+        "linearnets softmax (rank 1): error: argument --lr: must be a finite number > 0, got -1; "
+        "pass e.g. --lr 0.1 (see linearnets softmax --help)\n",
     )
     assert not (tmp_path / "run").exists()  # given up before any folder was claimed
 
