@@ -17,20 +17,28 @@ def _regression_file(path: Path, X: np.ndarray, y: np.ndarray) -> Path:
     return path
 
 
-def scale_hint(X: np.ndarray, path: Path) -> str:
-    """Return the standardising advice for features ``X`` (n, d) in ``path``, by NumPy's oracle:
-    λ_max of the mean of x̃x̃ᵀ, x̃ = (x, 1), of the float32 values, and of their correlations."""
+def curvatures(X: np.ndarray) -> tuple[float, float]:
+    """Return NumPy's oracle for features ``X`` (n, d): λ_max of the mean of x̃x̃ᵀ, x̃ = (x, 1), of
+    the float32 values, and of their correlations (at least 1)."""
     X = X.astype(np.float32).astype(np.float64)
     ones = np.c_[X, np.ones(len(X))]  # (n, d + 1)
     raw = np.linalg.eigvalsh(ones.T @ ones / len(X))[-1]
     corr = np.corrcoef(X, rowvar=False).reshape(X.shape[1], X.shape[1])
-    standardised = max(1.0, np.linalg.eigvalsh(corr)[-1])
+    return float(raw), float(max(1.0, np.linalg.eigvalsh(corr)[-1]))
+
+
+def scale_hint(X: np.ndarray, path: Path, *, impl: str = "scratch") -> str:
+    """Return the standardising advice for features ``X`` (n, d) in ``path``: SGD is stable for
+    lr · λ_max below 2 on scratch's ½(ŷ − y)², below 1 on concise's nn.MSELoss (ŷ − y)²."""
+    raw, standardised = curvatures(X)
+    limit, loss = (2, "½(ŷ − y)²") if impl == "scratch" else (1, "(ŷ − y)²")
     return (
-        f"; or standardise the features, which reach {np.abs(X).max():.3g} in {path}: at their "
-        f"scale SGD is stable only for lr below {2 / raw:.3g} (2 / λ_max, λ_max = {raw:.4g} the "
-        "largest eigenvalue of the mean of x̃x̃ᵀ, x̃ = (x, 1)), which trains some weights slowly, "
-        f"and standardised for lr below {2 / standardised:.3g}: subtract each column's mean and "
-        "divide by its standard deviation, e.g. X = (X - X.mean(0)) / X.std(0)"
+        f"; or standardise the features, which reach {np.abs(X.astype(np.float32)).max():.3g} in "
+        f"{path}: at their scale SGD is stable only for lr below {limit / raw:.3g} ({limit} / "
+        f"λ_max for the loss {loss}, λ_max = {raw:.4g} the largest eigenvalue of the mean of "
+        "x̃x̃ᵀ, x̃ = (x, 1)), which trains some weights slowly, and standardised for lr below "
+        f"{limit / standardised:.3g}: subtract each column's mean and divide by its standard "
+        "deviation, e.g. X = (X - X.mean(0)) / X.std(0)"
     )
 
 
@@ -56,6 +64,31 @@ def test_features_of_tens_that_diverge_are_told_the_lr_their_scale_allows(tmp_pa
     result = run_linreg(LinregConfig(data=_regression_file(tmp_path / "z.npz", Z, y), epochs=10))
     oracle = np.linalg.lstsq(np.c_[Z, np.ones(300)], y, rcond=None)[0]  # (3,)
     assert [*result.w, result.b] == pytest.approx(oracle, abs=0.05)
+
+
+def test_concise_trains_nn_mse_loss_whose_bound_is_half_the_book_losss(tmp_path: Path) -> None:
+    """nn.MSELoss is (ŷ − y)², twice the book's ½(ŷ − y)²: concise SGD is unstable once
+    lr · λ_max > 1. Ages of 20–60 were told "stable only for lr below 0.00107" (2 / λ_max), and
+    lr 0.001 then diverged with no hint. The bound told is 1 / λ_max (NumPy's oracle), for the
+    standardised features too; a run just below it trains, lr 0.001 (past it) is hinted."""
+    rng = np.random.default_rng(0)
+    X = np.c_[rng.uniform(20, 60, 200), rng.normal(size=200)]  # (200, 2)
+    y = 0.05 * X[:, 0] + 2.0 * X[:, 1] + 1.0 + rng.normal(size=200) * 0.01  # (200,)
+    path = tmp_path / "ages.csv"
+    np.savetxt(path, np.c_[X, y], delimiter=",", header="age,inc,y", comments="", fmt="%.6f")
+    X = np.loadtxt(path, delimiter=",", skiprows=1)[:, :2]  # as the file holds them
+    raw, standardised = curvatures(X)
+    assert 1 / raw < 0.001 < 2 / raw  # what the test is about: lr 0.001 passed the old bound
+    for lr in (0.01, 0.001):
+        with pytest.raises(DivergenceError) as info:
+            run_linreg(LinregConfig(data=path, impl="concise", lr=lr))
+        assert str(info.value).endswith(
+            f"e.g. {lr / 10:g} (a tenth){scale_hint(X, path, impl='concise')}"
+        )
+        assert f"stable only for lr below {1 / raw:.3g} (1 / λ_max" in str(info.value)
+        assert f"standardised for lr below {1 / standardised:.3g}:" in str(info.value)
+    result = run_linreg(LinregConfig(data=path, impl="concise", lr=0.95 / raw, epochs=3))
+    assert np.isfinite(result.loss)  # stable: no stop
 
 
 def test_negative_features_of_a_few_hundred_are_named_by_their_magnitude(
@@ -115,6 +148,7 @@ def test_a_loss_the_kept_weights_give_is_told_to_start_over_standardised(tmp_pat
     large features, the standardising, which it left out of every stop no resume helps."""
     import torch
 
+    from linearnets.models.scratch import squared_loss
     from linearnets.tasks.linreg_stops import diverged
     from linearnets.tasks.linreg_train import _with_scale_hint
     from linearnets.training.guard_messages import Kept, grown
@@ -122,7 +156,7 @@ def test_a_loss_the_kept_weights_give_is_told_to_start_over_standardised(tmp_pat
     kept = grown("at epoch 3, step 1", "batch loss", 5e4, past="100× x", lr=0.03, kept=Kept(3))
     config = LinregConfig(data=tmp_path / "d.npz")
     X = np.array([[1.0, -300.0], [2.0, -100.0]])  # (2, 2)
-    hinted = _with_scale_hint(kept, config, torch.tensor(X, dtype=torch.float32))
+    hinted = _with_scale_hint(kept, config, torch.tensor(X, dtype=torch.float32), loss=squared_loss)
     assert str(hinted).endswith(
         "start the run over with a smaller learning rate (lr), e.g. 0.003 (a tenth)"
         + scale_hint(X, config.data)

@@ -13,6 +13,7 @@ from linearnets.config import LinregConfig
 from linearnets.errors import DivergenceError
 from linearnets.models.scratch import LinearRegressionScratch
 from linearnets.tasks.linreg_result import LinregResult
+from linearnets.training.guard_floor import squared_scale
 from linearnets.training.loop import History, fit
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def train_linreg(
             history=history,
         )
     except DivergenceError as exc:
-        raise _with_scale_hint(exc, config, features) from None
+        raise _with_scale_hint(exc, config, features, loss=setup.loss) from None
     w, b = _weights(setup.net)
     return LinregResult(
         impl=config.impl,
@@ -84,32 +85,37 @@ def _data_source(config: LinregConfig, features: torch.Tensor) -> str:
 
 
 def _with_scale_hint(
-    exc: DivergenceError, config: LinregConfig, features: torch.Tensor
+    exc: DivergenceError, config: LinregConfig, features: torch.Tensor, *, loss: Any
 ) -> DivergenceError:
     """Return the guard's stop, advising too to standardise a data file's features (n, d) where
     their scale alone makes SGD unstable at the run's lr and standardised they are stable at it.
 
-    SGD on the squared loss ½(ŷ − y)², averaged over a batch, is unstable once lr · λ_max > 2,
-    λ_max the largest eigenvalue of E[x̃x̃ᵀ], x̃ = (x, 1): ages of 20–60 (λ_max about 1.9e3)
-    diverged at the book's lr and at a tenth of it, and the first stable lr, below 2 / λ_max,
-    trains the small columns slowly. Standardised, λ_max is that of the columns' correlations
-    (at least 1), which the book's lr suits.
+    SGD on the squared loss s·(ŷ − y)², averaged over a batch, has the curvature 2s·λ_max and is
+    unstable once lr · λ_max > 1 / s, λ_max the largest eigenvalue of E[x̃x̃ᵀ], x̃ = (x, 1): lr
+    below 2 / λ_max for the book's ½(ŷ − y)² (scratch, s = ½), below 1 / λ_max for
+    ``nn.MSELoss``'s (ŷ − y)² (concise, s = 1), ``loss`` saying which. Ages of 20–60 (λ_max
+    about 1.9e3) diverged at the book's lr and at a tenth of it, and the first stable lr trains
+    the small columns slowly. Standardised, λ_max is that of the columns' correlations (at least
+    1), which the book's lr suits.
     """
     named = not exc.resumable and not exc.grew  # the data's size, or the updates before a resume
-    if config.data is None or named:
+    scale = squared_scale(loss)  # s: ½ or 1 (None: no squared loss, no such bound)
+    if config.data is None or named or scale is None:
         return exc  # the data's size is named, or a resume's weights give the loss
     raw, standardised = _curvatures(features)
-    if not config.lr * raw > 2.0 or not config.lr * standardised < 2.0:
+    limit = 1.0 / scale  # lr · λ_max below it is stable
+    if not config.lr * raw > limit or not config.lr * standardised < limit:
         return exc  # the lr alone explains it (too large for standardised features too), or not
     low, high = torch.aminmax(features)  # no copy of the data, as abs() would make
     largest = max(-float(low), float(high))
+    which = "½(ŷ − y)²" if scale == 0.5 else "(ŷ − y)²"
     hinted = DivergenceError(
         f"{exc}; or standardise the features, which reach {largest:.3g} in "
         f"{shown_path(config.data)}: at their scale SGD is stable only for lr below "
-        f"{2.0 / raw:.3g} (2 / λ_max, λ_max = {raw:.4g} the largest eigenvalue of the mean of "
-        f"x̃x̃ᵀ, x̃ = (x, 1)), which trains some weights slowly, and standardised for lr below "
-        f"{2.0 / standardised:.3g}: subtract each column's mean and divide by its standard "
-        "deviation, e.g. X = (X - X.mean(0)) / X.std(0)"
+        f"{limit / raw:.3g} ({limit:g} / λ_max for the loss {which}, λ_max = {raw:.4g} the "
+        "largest eigenvalue of the mean of x̃x̃ᵀ, x̃ = (x, 1)), which trains some weights slowly, "
+        f"and standardised for lr below {limit / standardised:.3g}: subtract each column's mean "
+        "and divide by its standard deviation, e.g. X = (X - X.mean(0)) / X.std(0)"
     )
     hinted.resumable, hinted.grew = exc.resumable, exc.grew
     return hinted
