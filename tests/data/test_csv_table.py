@@ -855,9 +855,10 @@ def test_comment_lines_anywhere_are_skipped_as_numpy_loadtxt_skips_them(
     tmp_path: Path, text: str
 ) -> None:
     """A comment line above 'a,b,y' was told "line 1 has 2 columns, the others 3; the column names
-    must name every column", a footer '# end' "line 6 has 1 column": lines whose first cell starts
-    with '#' are comments wherever they stand, and the table is read as numpy.loadtxt (the oracle)
-    reads it; each example keeps its own line's number in messages."""
+    must name every column", a footer '# end' "line 6 has 1 column": '#' lines are comments
+    wherever they stand ('#x,y,z' first, as wide as the table, is its names), and the table is read
+    as numpy.loadtxt (the oracle) reads it; each example keeps its own line's number in
+    messages."""
     path = _written(tmp_path / "c.csv", text)
     X, y = load_regression_file(path)
     lines = [line.lstrip() for line in text.split("\n") if line != "a,b,y"]  # loadtxt: '#' first
@@ -876,6 +877,82 @@ def test_excel_error_values_first_in_a_row_are_cells_not_comments(tmp_path: Path
     assert "line 3, column 1" in _refusal(path)
     path = _written(tmp_path / "e.csv", "a,b,y\n1,2,3\n#DIV/0!,1,4\n3,5,9\n")
     assert "line 3, column 1" in _refusal(path)
+
+
+@pytest.mark.parametrize(
+    "cell",
+    ["#ERROR!", "#WERT!", "#NV", "#VALEUR!", "#NOMBRE!", "#¡VALOR!", "#N/D", "#REF!", "#NAME?"],
+)
+def test_spreadsheet_error_values_of_any_locale_first_in_a_row_are_refused_not_dropped(
+    tmp_path: Path, cell: str
+) -> None:
+    """Google Sheets' '#ERROR!', German '#WERT!' and '#NV', French '#VALEUR!', Spanish '#¡VALOR!'
+    first in a row were taken for comments (only Excel's English values were known): the row was
+    dropped unseen, 5 examples trained of 6. A '#' line as wide as the table with no blank after
+    the '#' is a row, its cell refused by its line, as before comments were skipped."""
+    path = _written(tmp_path / "e.csv", f"x,y\n1,2\n2,4.1\n3,6\n{cell},8\n5,10\n6,12.1\n")
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 5, column 1 holds {cell!r}; every cell must be a "
+        "number (a first row of column names is allowed)"
+    )
+    # in a row of another width too: the row told by its width, not dropped as a comment
+    path = _written(tmp_path / "w.csv", f"a,b,y\n1,2,3\n{cell},8\n4,5,6\n")
+    assert _refusal(path) == (
+        f"{path}: line 3 has 2 columns, the others 3; every row must hold the same features, then y"
+    )
+
+
+def test_a_quoted_hash_cell_and_a_row_of_numbers_after_a_hash_are_data(tmp_path: Path) -> None:
+    """'"#x",8' is a quoted cell (the csv module reads it as #x, as it reads '#x,8'): data, whose
+    line's text starts with a quote; '#3,6' is a row's numbers after a '#', maybe commented out:
+    refused, with how to write a comment, rather than dropped unseen."""
+    quoted = _written(tmp_path / "q.csv", 'x,y\n1,2\n2,4.1\n3,6\n"#x",8\n5,10\n')
+    assert _refusal(quoted).startswith(
+        f"{quoted} is not a numeric CSV: line 5, column 1 holds '#x'"
+    )
+    quoted = _written(tmp_path / "q.csv", 'x,y\n1,2\n"# total",8\n5,10\n')  # '#', a blank
+    assert _refusal(quoted).startswith(f"{quoted} is not a numeric CSV: line 3, column 1 holds")
+    numbers = _written(tmp_path / "n.csv", "x,y\n1,2\n2,4\n#3,6\n4,8\n")
+    assert _refusal(numbers) == (
+        f"{numbers} is not a numeric CSV: line 4, column 1 holds '#3'; every cell must be a number "
+        "(a first row of column names is allowed); to skip the line as a comment, start it with "
+        "'# ' (a blank after '#')"
+    )
+    numbers = _written(tmp_path / "n.csv", "a,b,y\n1,2,3\n#3,6\n4,8,9\n")  # short, too
+    assert _refusal(numbers) == (
+        f"{numbers}: line 3 has 2 columns, the others 3; every row must hold the same features, "
+        "then y"
+    )
+
+
+def test_a_header_whose_first_name_is_a_hash_is_read_as_the_names(tmp_path: Path) -> None:
+    """'#,x,y' names a column of row numbers '#': it was dropped as a comment, and the data below
+    told "has no header and its first column holds the row numbers". As wide as the table, its
+    other cells names, it is the header: the table reads as numpy.loadtxt(skiprows=1) reads it."""
+    text = "#,x,y\n0,0.5,1\n1,0.7,2\n2,0.1,3\n3,0.9,3.3\n"
+    X, y = load_regression_file(_written(tmp_path / "h.csv", text))
+    oracle = np.loadtxt(io.StringIO(text), delimiter=",", skiprows=1, comments=None)
+    np.testing.assert_array_equal(np.asarray(X), oracle[:, :2].astype(np.float32))
+    np.testing.assert_array_equal(np.asarray(y).reshape(-1), oracle[:, 2].astype(np.float32))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "#exported by tool, v2\nx,y\n1,2\n2,4\n3,7\n",  # prose, as wide as the table
+        "#!,x\n1,2\n2,4\n3,7\n#\t3,6\n",  # another width; '#' and a tab
+        "x,y\n1,2\n2,4\n#note,a,b\n3,7\n",  # another width, no numbers
+    ],
+)
+def test_hash_lines_that_are_no_data_are_comments(tmp_path: Path, text: str) -> None:
+    """'#' and prose, a '#' line of another width that is no row of numbers, and '#' and a tab are
+    comments; the table reads as numpy.loadtxt (the oracle) reads it without them."""
+    path = _written(tmp_path / "c.csv", text)
+    X, y = load_regression_file(path)
+    kept = [line for line in text.split("\n") if not line.startswith("#") and line != "x,y"]
+    oracle = np.loadtxt(io.StringIO("\n".join(kept)), delimiter=",", ndmin=2)
+    np.testing.assert_array_equal(np.asarray(X), oracle[:, :1].astype(np.float32))
+    np.testing.assert_array_equal(np.asarray(y).reshape(-1), oracle[:, 1].astype(np.float32))
 
 
 def test_a_file_of_comment_lines_alone_is_told_it_holds_no_data_rows(tmp_path: Path) -> None:

@@ -18,7 +18,14 @@ from linearnets._text import shown_path
 from linearnets.data.csv_text import Rows
 from linearnets.errors import DatasetError
 
-__all__ = ["mixed", "number", "numeric_table", "other_digits", "refuse_mixed_first_row"]
+__all__ = [
+    "error_value",
+    "mixed",
+    "number",
+    "numeric_table",
+    "other_digits",
+    "refuse_mixed_first_row",
+]
 
 # how the tools that write CSV files write a missing value (lower-cased): pandas and Excel an empty
 # cell, R NA, Excel's formulas #N/A, databases NULL; NaN itself reads as a number, refused as such
@@ -27,6 +34,18 @@ _MISSING = frozenset({"", "na", "n/a", "#n/a", "null", "none"})
 # a number with commas between groups of three digits, as a spreadsheet shows 1,234,567.5 (quoted
 # in the file, or the commas would have split the cell)
 _THOUSANDS = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?")
+
+
+# a spreadsheet's error value: '#' and a word ending in '!' or '?' (Excel's #DIV/0!, #NAME?, Google
+# Sheets' #ERROR!, German #WERT!, French #VALEUR!, Spanish #¡VALOR!), or a missing value (#N/A,
+# Italian #N/D, German #NV), or Excel's #GETTING_DATA
+_ERROR_VALUE = re.compile(r"#[^\s,]*[!?]|#\w{1,2}/\w{1,2}|#nv|#getting_data", re.IGNORECASE)
+
+
+def error_value(text: str) -> bool:
+    """Return whether the cell is a spreadsheet's error value (``#N/A``, ``#DIV/0!``, ``#ERROR!``,
+    ``#WERT!``, ...): a cell of its row, never a comment."""
+    return _ERROR_VALUE.fullmatch(text.strip()) is not None
 
 
 def number(text: str) -> float | None:
@@ -98,6 +117,9 @@ def _not_a_number(path: Path, line: int, j: int, cell: str) -> DatasetError:
         if other_digits(cell)
         else "a number (a first row of column names is allowed)"
     )
+    if j == 0 and cell.lstrip().startswith("#") and not error_value(cell):
+        # '#3,6': a row commented out? '#' then a blank makes a comment; '#3' may be data
+        rule += "; to skip the line as a comment, start it with '# ' (a blank after '#')"
     return DatasetError(
         f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r:.30}; "
         f"every cell must be {rule}"

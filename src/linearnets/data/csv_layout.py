@@ -3,8 +3,10 @@
 Another separator (Excel's ';' in a decimal-comma locale, a tab, spaces) is refused with the pandas
 line that converts the file; so are Excel's ``sep=`` line, a title line above the table, a table of
 one column, trailing commas where y should be, and a row of another number of columns than most
-rows have. Lines whose first cell starts with '#' are comments, skipped anywhere, as
-``numpy.loadtxt`` skips them (Excel's error values, ``#N/A``, ``#DIV/0!``, are cells, told as such).
+rows have. Lines that start with '#' and a blank ('# x1,x2,y', numpy.savetxt's header), or with
+'#' and no data of the table's width, are comments, skipped anywhere (:func:`comment_lines`); a
+spreadsheet's error value (``#N/A``, ``#DIV/0!``, ``#ERROR!``, ``#WERT!``) first in a row, a quoted
+``"#x"`` and a row commented out as ``#3,6`` stay cells, refused as no number, never dropped unseen.
 Used by :mod:`linearnets.data.csv_table`.
 """
 
@@ -15,37 +17,55 @@ from pathlib import Path
 from typing import NoReturn
 
 from linearnets._text import shown_path
-from linearnets.data.csv_cells import number
+from linearnets.data.csv_cells import error_value, number
 from linearnets.data.csv_text import Rows
 from linearnets.errors import DatasetError
 
 __all__ = [
     "check_separator",
     "column_count",
+    "comment_lines",
     "drop_comments",
     "refuse_one_column",
     "refuse_trailing_commas",
 ]
 
-# the error values Excel writes in a cell: a data row's first cell, not a comment
-_EXCEL_ERRORS = frozenset(
-    {"#n/a", "#value!", "#ref!", "#div/0!", "#num!", "#name?", "#null!", "#spill!", "#calc!"}
-    | {"#getting_data", "#field!", "#blocked!", "#connect!", "#busy!", "#unknown!"}
-)
+
+def comment_lines(rows: Rows, hashed: frozenset[int]) -> frozenset[int]:
+    """Return the lines of ``rows`` that are comments, of the ``hashed`` ones (whose text, before
+    unquoting, starts with '#': :func:`~linearnets.data.csv_text.hash_led_lines`).
+
+    A '#' line is a comment when '#' is followed by a blank or ends the line (numpy.savetxt's
+    '# x1,x2,y', '# end', '#'); or when it does not look like data (a spreadsheet's error value
+    first, '#ERROR!,8', or numbers after the '#', '#3,6') and either has another number of cells
+    than the table (the one most other lines have) or holds prose, '#' and words with a blank
+    between them ('#exported by tool, v2'). Any other '#' line is a row: data whose first cell is
+    refused as no number, or, first, the names ('#,x,y')."""
+    if not hashed:
+        return frozenset()
+    widths = Counter(len(row) for line, row in rows if line not in hashed)
+    width = widths.most_common(1)[0][0] if widths else None
+    return frozenset(line for line, row in rows if line in hashed and _comment(row, width))
 
 
-def _comment(row: list[str]) -> bool:
-    """Whether ``row`` is a comment line: its first cell starts with '#' (after blanks), and is no
-    Excel error value."""
+def _comment(row: list[str], width: int | None) -> bool:
+    """Whether ``row``, whose line starts with '#', is a comment in a table of ``width`` cells
+    (``None``: every line starts with '#'); see :func:`comment_lines`."""
+    text = row[0].lstrip()[1:]  # after the '#'
+    if text[:1].isspace() or (not text and len(row) == 1):
+        return True
     first = row[0].strip()
-    return first.startswith("#") and first.lower() not in _EXCEL_ERRORS
+    data = error_value(first) or all(number(cell) is not None for cell in (text, *row[1:]))
+    prose = any(char.isspace() for char in text.strip())
+    return not data and (len(row) != width or prose)
 
 
-def drop_comments(path: Path, rows: Rows) -> Rows:
+def drop_comments(path: Path, rows: Rows, hashed: frozenset[int]) -> Rows:
     """Return ``rows`` without their comment lines ('# exported by tool, v2' above the names, a
-    '# end' footer, a note between rows), as ``numpy.loadtxt`` reads them; refuse a file that
-    holds nothing else."""
-    table = [(line, row) for line, row in rows if not _comment(row)]
+    '# end' footer, a note between rows; see :func:`comment_lines`), of the ``hashed`` lines,
+    which start with '#'; refuse a file that holds nothing else."""
+    comments = comment_lines(rows, hashed)
+    table = [(line, row) for line, row in rows if line not in comments]
     if not table:  # numpy.savetxt's header alone
         line, row = rows[0]
         raise DatasetError(
@@ -56,9 +76,10 @@ def drop_comments(path: Path, rows: Rows) -> Rows:
     return table
 
 
-def check_separator(path: Path, rows: Rows) -> None:
+def check_separator(path: Path, rows: Rows, hashed: frozenset[int]) -> None:
     """Refuse a table whose values another separator than the comma divides (Excel's ';' in a
-    decimal-comma locale, a tab), seen in the first line and the next, or Excel's ``sep=,`` line."""
+    decimal-comma locale, a tab), seen in the first line and the next, or Excel's ``sep=,`` line;
+    ``hashed``: the lines that start with '#', comments or not (:func:`comment_lines`)."""
     line, row = rows[0]
     # the csv module split the lines at their commas (decimal commas too): join them back
     text = ",".join(row)
@@ -70,7 +91,8 @@ def check_separator(path: Path, rows: Rows) -> None:
         )
     # comment lines above the table (numpy.savetxt's header="..." writes '# ' lines) tell nothing
     # of its separator: the first line that is no comment, and the next, do
-    table = [row for _, row in rows if not _comment(row)]
+    comment = comment_lines(rows, hashed)
+    table = [row for line, row in rows if line not in comment]
     # Excel's line naming another separator ('sep=;') is no row of the table either
     excel = bool(table) and ",".join(table[0]).strip().lower().startswith("sep=")
     comments, table = len(table) < len(rows), table[excel:]

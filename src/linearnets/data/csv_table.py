@@ -4,7 +4,7 @@ A first row of names is a header only when *none* of its cells is a number: a fi
 text (names such as 2019 or nan, or data with one bad cell) is refused with the fix for either, never
 silently skipped. A cell is a number as numpy and pandas read one: ``1_000`` is not, nor are digits
 other than ASCII's 0-9 (``１``, ``١``), which Python's ``float`` reads. Blank lines are skipped, and
-comment lines (a first cell starting with '#') wherever they stand, as ``numpy.loadtxt`` skips them;
+comment lines ('#' and a blank, or '#' and no data of the table's width) wherever they stand;
 every other row must have the table's number of columns (the one most rows have). A pandas index is
 refused, not read as a feature: a header's unnamed first column (R's row names too, told as such
 when they are 1, 2, …, N; or a first column named ``Unnamed: 0``,
@@ -49,7 +49,7 @@ from linearnets.data.csv_layout import (
     refuse_one_column,
     refuse_trailing_commas,
 )
-from linearnets.data.csv_text import read_rows
+from linearnets.data.csv_text import hash_led_lines, read_rows
 from linearnets.errors import DatasetError
 
 __all__ = ["read_csv"]
@@ -63,12 +63,13 @@ def read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
     docstring for which first row is a header, and which rows are skipped.
     """
     rows = [(line, row) for line, row in read_rows(path) if any(cell.strip() for cell in row)]
+    hashed = hash_led_lines(path, rows)  # the lines that start with '#': comments, or not
     if not rows:
         raise DatasetError(
             f"{shown_path(path)} holds no data rows; the last column of each row must be y"
         )
-    check_separator(path, rows)  # comments in: the conversion it names skips them
-    rows = drop_comments(path, rows)
+    check_separator(path, rows, hashed)  # comments in: the conversion it names skips them
+    rows = drop_comments(path, rows, hashed)
     refuse_trailing_commas(path, rows)
     line, first = rows[0]
     header = all(number(cell) is None and not other_digits(cell) for cell in first)

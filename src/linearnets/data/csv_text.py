@@ -16,7 +16,7 @@ from linearnets._shell import shell_word
 from linearnets._text import shown_path
 from linearnets.errors import DatasetError, UsageError
 
-__all__ = ["Rows", "gunzip_fix", "read_rows"]
+__all__ = ["Rows", "gunzip_fix", "hash_led_lines", "read_rows"]
 
 # (line number in the file, the row's cells)
 Rows = list[tuple[int, list[str]]]
@@ -46,6 +46,26 @@ def read_rows(path: Path) -> Rows:
             f"{shown_path(path)} is not a readable CSV file ({exc}); save it as CSV (UTF-8), "
             "comma-separated, one number per cell"
         ) from None
+
+
+def hash_led_lines(path: Path, rows: Rows) -> frozenset[int]:
+    """Return the lines of ``rows`` (read from ``path``) whose text, before the csv module unquotes
+    it, starts with '#' (blanks before it allowed): the lines that may be comments. A quoted first
+    cell (``"#x",1,2``) is data, and reads as ``#x`` too: only the line's text tells them apart,
+    read again for the few rows whose first cell starts with '#'."""
+    wanted = {line for line, row in rows if row[0].lstrip().startswith("#")}
+    if not wanted:
+        return frozenset()
+    found: set[int] = set()
+    last = max(wanted)
+    with path.open("rb") as raw, io.TextIOWrapper(raw, "utf-8-sig", newline="") as f:
+        # the lines as the csv module counts them: this same iteration's
+        for number, text in enumerate(f, start=1):
+            if number in wanted and text.lstrip().startswith("#"):
+                found.add(number)
+            if number >= last:
+                break
+    return frozenset(found)
 
 
 def _not_utf8(path: Path) -> DatasetError:
