@@ -739,6 +739,87 @@ def test_gzip_compressed_data_is_told_how_to_decompress(
         load_regression_file(path)
 
 
+@pytest.mark.parametrize(
+    ("name", "there", "out"),
+    [
+        ("t.csv.gz", ("t.csv",), "t.unzipped.csv"),
+        ("t.csv.gz", ("t.csv", "t.unzipped.csv"), "t.unzipped-2.csv"),
+        ("a.npz.gz", ("a.npz",), "a.unzipped.npz"),
+    ],
+)
+def test_gunzip_is_never_told_to_write_over_a_file_beside_the_data(
+    tmp_path: Path, name: str, there: tuple[str, ...], out: str
+) -> None:
+    """t.csv.gz beside a t.csv was told 'gunzip -c t.csv.gz > t.csv', which empties t.csv, the
+    user's own file (a.npz.gz '> a.npz' likewise): the advice names a file that does not exist,
+    and run as told it writes the table there and keeps every other file."""
+    import gzip
+    import shlex
+    import shutil
+    import subprocess
+
+    table = b"x,y\n1,2\n3,5\n"
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(table))
+    for other in there:
+        (tmp_path / other).write_bytes(b"mine\n")
+    with pytest.raises(UsageError) as info:
+        load_regression_file(path)
+    assert str(info.value) == (
+        f"data must be a .npz or .csv file, got {str(path)!r}, gzip-compressed; decompress it "
+        f"first (gunzip -c {path} > {tmp_path / out}) and pass {tmp_path / out}"
+    )
+    if shutil.which("gunzip"):
+        command = f"gunzip -c {shlex.quote(str(path))} > {shlex.quote(str(tmp_path / out))}"
+        subprocess.run(command, shell=True, check=True)
+        assert (tmp_path / out).read_bytes() == table
+        assert all((tmp_path / other).read_bytes() == b"mine\n" for other in there)
+
+
+@pytest.mark.parametrize("name", ["p.csv.gz", "p.NPZ.gz"])
+def test_a_file_named_gz_that_holds_no_gzip_data_is_told_so(tmp_path: Path, name: str) -> None:
+    """Plain text named p.csv.gz was told it is gzip-compressed, by its name alone, and the gunzip
+    advised failed ('not in gzip format'), leaving an empty p.csv: its first bytes (not 1f 8b)
+    say it is no gzip data, to rename."""
+    path = tmp_path / name
+    path.write_text("x,y\n1,2\n")
+    with pytest.raises(UsageError) as info:
+        load_regression_file(path)
+    inner = name.removesuffix(".gz").rsplit(".", 1)[1]
+    assert str(info.value) == (
+        f"data must be a .npz or .csv file, got {str(path)!r}, which is not gzip data despite its "
+        f"name (it does not start with the bytes 1f 8b); if it holds a .{inner.lower()} file as "
+        f"it is, rename it to end in .{inner} (without .gz) and pass that"
+    )
+
+
+@pytest.mark.parametrize("load", [load_regression_file, load_classification_file])
+def test_a_gzip_file_named_npz_is_told_to_gunzip(tmp_path: Path, load: Callable[..., Any]) -> None:
+    """A gzip-compressed .npz named d.npz was told "not a readable .npz file (not a zip archive: a
+    .npy array, text or a damaged file)"; its bytes 1f 8b name it gzip, with the gunzip that
+    writes the .npz it holds to a new file (d.unzipped.npz), which then reads."""
+    import gzip
+    import io
+    import shlex
+    import shutil
+    import subprocess
+
+    buffer = io.BytesIO()
+    np.savez(buffer, X=np.eye(3), y=np.array([0, 1, 1]))
+    path = tmp_path / "d.npz"
+    path.write_bytes(gzip.compress(buffer.getvalue()))
+    out = tmp_path / "d.unzipped.npz"
+    with pytest.raises(DatasetError) as info:
+        load(path)
+    assert str(info.value) == (
+        f"data={str(path)!r} is gzip-compressed (it starts with bytes 1f 8b), not a .npz (zip) "
+        f"file; decompress it first (gunzip -c {path} > {out}) and pass {out}"
+    )
+    if shutil.which("gunzip"):
+        subprocess.run(f"gunzip -c {shlex.quote(str(path))} > {shlex.quote(str(out))}", shell=True, check=True)  # fmt: skip
+        load(out)  # the archive it held reads
+
+
 def test_test_features_are_checked_under_their_own_name(tmp_path: Path) -> None:
     path = _write(
         tmp_path,

@@ -623,6 +623,7 @@ def test_a_csv_in_another_encoding_is_refused_by_line_with_the_conversion(tmp_pa
         f"{path} is not UTF-8 text: line 10002, byte 6 is 0xe9 ('\u00e9' in Windows-1252), which "
         "UTF-8 does not allow there; save it as CSV UTF-8 (comma delimited), or convert it: iconv "
         f"-f WINDOWS-1252 -t UTF-8 {shell_word(path)} > {shell_word(tmp_path / 'my data.utf8.csv')}"
+        f" and pass {shell_word(tmp_path / 'my data.utf8.csv')}"
     )
     path.write_bytes(b"x1,x2,y\n1,\x81,3\n")  # undefined in Windows-1252: no conversion named
     assert _refusal(path) == (
@@ -635,7 +636,8 @@ def test_a_csv_in_another_encoding_is_refused_by_line_with_the_conversion(tmp_pa
             f"{path} is UTF-16 text (it starts with the byte-order mark {mark}, as Excel's Unicode "
             "Text and PowerShell's Out-File write), not UTF-8; save it as CSV UTF-8 (comma "
             "delimited), or convert it: iconv -f UTF-16 -t UTF-8 "
-            f"{shell_word(path)} > {shell_word(tmp_path / 'my data.utf8.csv')}"
+            f"{shell_word(path)} > {shell_word(tmp_path / 'my data.utf8.csv')} and pass "
+            f"{shell_word(tmp_path / 'my data.utf8.csv')}"
         )
     # converted as advised, it is read
     path.write_bytes(body.encode("cp1252").decode("cp1252").replace("caf\u00e9", "5").encode())
@@ -644,29 +646,38 @@ def test_a_csv_in_another_encoding_is_refused_by_line_with_the_conversion(tmp_pa
 
 
 @pytest.mark.skipif(not (shutil.which("iconv") and shutil.which("gunzip")), reason="no iconv")
+@pytest.mark.parametrize("there", [(), ("table.utf8.csv", "table.unzipped.csv")])
 @pytest.mark.parametrize(
     ("name", "raw", "made"),
     [
-        ("table.csv", "x,y\n1,caf\u00e9\n".encode("cp1252"), "table.utf8.csv"),
-        ("table.csv", "\ufeffx,y\n1,2\n".encode("utf-16-le"), "table.utf8.csv"),
-        ("table.csv", gzip.compress(b"x,y\n1,2\n"), "table.unzipped.csv"),
+        ("table.csv", "x,y\n1,caf\u00e9\n".encode("cp1252"), "table.utf8"),
+        ("table.csv", "\ufeffx,y\n1,2\n".encode("utf-16-le"), "table.utf8"),
+        ("table.csv", gzip.compress(b"x,y\n1,2\n"), "table.unzipped"),
     ],
     ids=["windows-1252", "utf-16", "gzip"],
 )
 def test_the_advised_conversion_leaves_the_file_and_writes_a_new_one(
-    tmp_path: Path, name: str, raw: bytes, made: str
+    tmp_path: Path, name: str, raw: bytes, made: str, there: tuple[str, ...]
 ) -> None:
     """The advice for table.csv was 'iconv ... table.csv > table.csv' (or 'gunzip -c FILE >
-    table.csv'): the shell empties table.csv for '>' before iconv reads it, so the data was lost.
-    Run as advised, the file is kept and the converted copy is written beside it."""
+    table.csv'): the shell empties table.csv for '>' before iconv reads it, so the data was lost;
+    then it named table.utf8.csv where one existed, emptied as well. Run as advised, the file
+    and those beside it are kept, the converted copy written under a new name (table.utf8-2.csv
+    beside a table.utf8.csv), the one it names to pass, which reads as the file's table."""
     path = tmp_path / name
     path.write_bytes(raw)
-    command = re.search(r"(iconv|gunzip) [^)]*", _refusal(path))
+    for other in there:
+        (tmp_path / other).write_bytes(b"kept\n")
+    command = re.search(r"((?:iconv|gunzip) [^)]*?)\)? and pass (\S+)$", _refusal(path))
     assert command is not None
-    subprocess.run(command[0], shell=True, cwd=tmp_path, check=False, capture_output=True)
+    new = tmp_path / f"{made}{'-2' if there else ''}.csv"
+    assert command[2] == str(new)
+    subprocess.run(command[1], shell=True, cwd=tmp_path, check=True, capture_output=True)
     assert path.read_bytes() == raw
-    assert (tmp_path / made).stat().st_size > 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted({name, made})
+    assert all((tmp_path / other).read_bytes() == b"kept\n" for other in there)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted({name, new.name, *there})
+    text = "x,y\n1,caf\u00e9\n" if b"caf" in raw else "x,y\n1,2\n"
+    assert new.read_text(encoding="utf-8-sig") == text  # the file's text, as UTF-8
 
 
 @pytest.mark.parametrize(

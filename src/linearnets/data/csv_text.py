@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from pathlib import Path
 
 from linearnets._shell import shell_word
 from linearnets._text import shown_path
+from linearnets.data.new_names import new_file_beside
 from linearnets.errors import DatasetError, UsageError
 
 __all__ = ["Rows", "gunzip_fix", "hash_led_lines", "read_rows"]
@@ -124,11 +126,14 @@ def _refuse_compressed(path: Path, head: bytes) -> None:
 def gunzip_fix(path: Path) -> str:
     """Return the fix for the gzip file at ``path``: decompress it to a new file beside it,
     ``d.csv.gz`` to ``d.csv``, ``d.csv`` (compressed, misnamed) to ``d.unzipped.csv``, and pass
-    that. Never to ``path`` itself: the shell empties ``path`` for ``>`` before gunzip reads it."""
-    if path.suffix.lower() == ".gz":
-        out = path.with_suffix("")
+    that. Never to ``path`` itself, nor to a file that exists (``d.csv`` beside ``d.csv.gz``:
+    ``d.unzipped.csv``, then ``d.unzipped-2.csv``, …): the shell empties the target of ``>``
+    before gunzip reads anything."""
+    inner = path.with_suffix("") if path.suffix.lower() == ".gz" else path
+    if inner == path or os.path.lexists(inner):
+        out = new_file_beside(path, f"{inner.stem}.unzipped", inner.suffix)
     else:
-        out = path.with_name(f"{path.stem}.unzipped{path.suffix}")
+        out = inner
     return (
         f"decompress it first (gunzip -c {shell_word(path)} > {shell_word(out)}) and pass "
         f"{shell_word(out)}"
@@ -137,7 +142,11 @@ def gunzip_fix(path: Path) -> str:
 
 def _iconv(path: Path, encoding: str) -> str:
     """Return the ``iconv`` command converting the CSV at ``path`` from ``encoding`` to UTF-8 in
-    a new file beside it, ``d.csv`` to ``d.utf8.csv``: never to ``path`` itself, which the
-    shell empties for ``>`` before iconv reads it."""
-    out = path.with_name(f"{path.stem}.utf8{path.suffix}")
-    return f"iconv -f {encoding} -t UTF-8 {shell_word(path)} > {shell_word(out)}"
+    a new file beside it, ``d.csv`` to ``d.utf8.csv`` (``d.utf8-2.csv``, … where that exists),
+    and the file to pass: never ``path`` itself, nor a file that exists, which the shell empties
+    for ``>`` before iconv reads anything."""
+    out = new_file_beside(path, f"{path.stem}.utf8", path.suffix)
+    return (
+        f"iconv -f {encoding} -t UTF-8 {shell_word(path)} > {shell_word(out)} and pass "
+        f"{shell_word(out)}"
+    )

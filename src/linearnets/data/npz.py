@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from linearnets._text import quoted_path, shown_path
+from linearnets.data.csv_text import gunzip_fix
 from linearnets.errors import DatasetError, UsageError
 from linearnets.path_checks import (
     cannot_search,
@@ -90,12 +91,26 @@ def _check_is_zip(path: Path) -> None:
     """Refuse a ``path`` that is not an existing file, or not a zip archive."""
     check_data_file(path, ".npz")
     if not zipfile.is_zipfile(path):  # np.load would read a .npy or complain about pickles instead
+        if _gzip(path):  # an .npz gzip-compressed (a.npz.gz renamed), or a .npy's
+            raise DatasetError(
+                f"data={str(path)!r} is gzip-compressed (it starts with bytes 1f 8b), not a "
+                f".npz (zip) file; {gunzip_fix(path)}"
+            )
         raise DatasetError(
             f"data={str(path)!r} is not a readable .npz file (not a zip archive: a .npy array, "
             "text or a "
             "damaged file); save it with "
             "numpy.savez(path, X=..., y=...)"
         )
+
+
+def _gzip(path: Path) -> bool:
+    """Whether the file at ``path`` starts with gzip's bytes 1f 8b (an unreadable one: no)."""
+    try:
+        with path.open("rb") as f:
+            return f.read(2) == b"\x1f\x8b"
+    except OSError:
+        return False
 
 
 def _members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:

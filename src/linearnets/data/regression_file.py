@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import torch
@@ -38,10 +39,7 @@ def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
         X, (y_raw, y_cell) = _read_csv(path)
     elif [part.lower() for part in path.suffixes[-2:]] in ([".csv", ".gz"], [".npz", ".gz"]):
         check_data_file(path, "".join(path.suffixes[-2:]))
-        raise UsageError(
-            f"data must be a .npz or .csv file, got {quoted_path(path)}, gzip-compressed; "
-            f"{gunzip_fix(path)}"
-        )
+        _refuse_gz(path)
     else:
         raise UsageError(
             f"data must be a .npz or .csv file, got {quoted_path(path)}; save the arrays with "
@@ -52,6 +50,28 @@ def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
     y = float_features(path, name, y_raw.reshape(-1, 1), cell=y_cell)
     check_float32_rounding(path, y_raw.reshape(-1, 1), y, lambda j: name)
     return X, y
+
+
+def _refuse_gz(path: Path) -> NoReturn:
+    """Refuse the existing ``path`` named ``.csv.gz`` or ``.npz.gz``: by its first bytes gzip data,
+    with the gunzip that writes what it holds beside it; else data its name misdescribes (gunzip
+    would fail and leave an empty file), to rename."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(2)
+    except OSError:  # unreadable: told by its name, as reading it would fail anyway
+        head = b"\x1f\x8b"
+    if head == b"\x1f\x8b":
+        raise UsageError(
+            f"data must be a .npz or .csv file, got {quoted_path(path)}, gzip-compressed; "
+            f"{gunzip_fix(path)}"
+        )
+    inner = path.suffixes[-2]
+    raise UsageError(
+        f"data must be a .npz or .csv file, got {quoted_path(path)}, which is not gzip data "
+        f"despite its name (it does not start with the bytes 1f 8b); if it holds a {inner.lower()} "
+        f"file as it is, rename it to end in {inner} (without .gz) and pass that"
+    )
 
 
 def _read_npz(path: Path) -> tuple[torch.Tensor, _Targets]:
