@@ -383,37 +383,41 @@ def test_another_separator_is_named_with_or_without_a_header(
         # Excel in a decimal-comma locale, with a header and without
         ("x1;x2;y\n1,5;2,25;7,1\n0,5;-1,0;3,2\n",
          ", with '.' as the decimal point (it has decimal commas), e.g. pandas.read_csv({path!r}, "
-         "sep=';', decimal=',').to_csv('table.csv', index=False)"),
+         "sep=';', decimal=',').to_csv({out!r}, index=False), and pass {out}"),
         ("1,5;2,25;3,0\n2,5;1,0;4,5\n",
          ", with '.' as the decimal point (it has decimal commas), e.g. pandas.read_csv({path!r}, "
-         "sep=';', decimal=',', header=None).to_csv('table.csv', index=False, header=False)"),
+         "sep=';', decimal=',', header=None).to_csv({out!r}, index=False, header=False), and pass {out}"),
         # Excel's separator line first: skipped by the conversion
         ("sep=;\nx1;x2;y\n1;2;3\n",
-         ", e.g. pandas.read_csv({path!r}, sep=';', skiprows=1).to_csv('table.csv', index=False)"),
+         ", e.g. pandas.read_csv({path!r}, sep=';', skiprows=1).to_csv({out!r}, index=False), and pass {out}"),
         ("Sep=;\nx1;x2;y\n1;2;3\n",
-         ", e.g. pandas.read_csv({path!r}, sep=';', skiprows=1).to_csv('table.csv', index=False)"),
+         ", e.g. pandas.read_csv({path!r}, sep=';', skiprows=1).to_csv({out!r}, index=False), and pass {out}"),
         ("x1\tx2\ty\n1\t2\t3\n4\t5\t6\n",
-         ", e.g. pandas.read_csv({path!r}, sep='\\t').to_csv('table.csv', index=False)"),
+         ", e.g. pandas.read_csv({path!r}, sep='\\t').to_csv({out!r}, index=False), and pass {out}"),
         # numpy.savetxt's defaults: a space between values, its header a '# ' line
         ("# x1 x2 y\n1.5e+00 2.0e+00 3.0e+00\n4.0e+00 5.0e+00 6.0e+00\n",
          ", e.g. pandas.read_csv({path!r}, sep=r'\\s+', comment='#', header=None).to_csv("
-         "'table.csv', index=False, header=False)"),
+         "{out!r}, index=False, header=False), and pass {out}"),
         # a comment line indented: a comment still
         (" # x1 x2 y\n1.5 2.0 3.0\n4.0 5.0 6.0\n",
          ", e.g. pandas.read_csv({path!r}, sep=r'\\s+', comment='#', header=None).to_csv("
-         "'table.csv', index=False, header=False)"),
+         "{out!r}, index=False, header=False), and pass {out}"),
     ],
 )  # fmt: skip
 def test_another_separator_is_named_with_the_conversion(
     tmp_path: Path, text: str, tail: str
 ) -> None:
-    """The refusal names how to write the file comma-separated, not only that it must be."""
+    """The refusal names how to write the file comma-separated, not only that it must be: to a
+    new file beside it, b.commas.csv, which it names to pass (it wrote 'table.csv' in the current
+    folder, overwriting any table.csv there), b.commas-2.csv where a b.commas.csv exists."""
     path = _written(tmp_path / "b.csv", text)
     sep = ";" if ";" in text else "\t" if "\t" in text else " "
-    assert _refusal(path) == (
-        f"{path} is not a numeric CSV: its values are separated by {sep!r}, not commas; save it "
-        f"comma-separated{tail.format(path=str(path))}"
-    )
+    for out in (tmp_path / "b.commas.csv", tmp_path / "b.commas-2.csv"):
+        assert _refusal(path) == (
+            f"{path} is not a numeric CSV: its values are separated by {sep!r}, not commas; save "
+            f"it comma-separated{tail.format(path=str(path), out=str(out))}"
+        )
+        out.write_text("x,y\n1,2\n")  # the user's own file: the next advice names another
 
 
 def test_comment_lines_above_a_csv_are_not_read_as_its_separator(tmp_path: Path) -> None:

@@ -16,9 +16,11 @@ from collections import Counter
 from pathlib import Path
 from typing import NoReturn
 
+from linearnets._shell import shell_word
 from linearnets._text import shown_path
 from linearnets.data.csv_cells import error_value, number
 from linearnets.data.csv_text import Rows
+from linearnets.data.new_names import new_file_beside
 from linearnets.errors import DatasetError
 
 __all__ = [
@@ -116,7 +118,9 @@ def _conversion(
     path: Path, sep: str, row: list[str], decimal: bool, *, comments: bool, excel: bool
 ) -> str:
     """Return the pandas line that writes the table at ``path``, whose values ``sep`` divides,
-    comma-separated (``decimal``: its decimal commas as points); ``row`` is the table's first
+    comma-separated (``decimal``: its decimal commas as points), to a new file beside it
+    (``b.csv`` to ``b.commas.csv``, ``b.commas-2.csv`` where that exists), and that file to pass;
+    ``row`` is the table's first
     line, split at its commas; ``comments``: '#' lines stand in the file; ``excel``: its first
     line is Excel's ``sep=``."""
     cells = ",".join(row).split() if sep == " " else ",".join(row).split(sep)
@@ -129,7 +133,10 @@ def _conversion(
         + (["skiprows=1"] if excel else [])
         + ([] if names else ["header=None"])
     )
-    return f"pandas.read_csv({read}).to_csv('table.csv', index=False{'' if names else ', header=False'})"
+    # beside the file, under a name no file has: to_csv overwrites whatever it is given
+    out = new_file_beside(path, f"{path.stem}.commas", ".csv")
+    write = f"{str(out)!r}, index=False{'' if names else ', header=False'}"
+    return f"pandas.read_csv({read}).to_csv({write}), and pass {shell_word(out)}"
 
 
 def _divides(sep: str, row: list[str]) -> bool:
