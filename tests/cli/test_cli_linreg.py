@@ -454,7 +454,8 @@ def test_data_given_from_another_folder_is_recorded_and_named_without_dot_dot(
     assert main(["linreg", "--data", "../d.csv", "--epochs", "1", "--lr", "0.001", "--out", "../run"]) == 0  # fmt: skip
     assert capsys.readouterr().out.splitlines()[1] == f"data: {path} (20 examples, 2 features)"
     saved = json.loads((tmp_path / "run" / "config.json").read_text())
-    assert saved["config"]["data"] == saved["data_source"] == str(path)
+    assert saved["config"]["data"] == str(path)
+    assert saved["data_source"] == f"{path} (20 examples, 2 features)"  # as the data line
     # without a folder, the data line names it so too
     assert main(["linreg", "--data", "../d.csv", "--epochs", "1", "--lr", "0.001"]) == 0
     assert capsys.readouterr().out.splitlines()[1] == f"data: {path} (20 examples, 2 features)"

@@ -85,7 +85,8 @@ def test_config_json_names_the_data_file_and_the_folder_absolute(
     np.savez("d.npz", X=X, y=X.sum(1))
     run_linreg(LinregConfig(data=Path("d.npz"), epochs=1, out=Path("run")))
     saved = json.loads((tmp_path / "run" / "config.json").read_text())
-    assert saved["config"]["data"] == saved["data_source"] == str(tmp_path / "d.npz")
+    assert saved["config"]["data"] == str(tmp_path / "d.npz")
+    assert saved["data_source"] == f"{tmp_path / 'd.npz'} (20 examples, 2 features)"
     assert saved["data_sha256"] == hashlib.sha256((tmp_path / "d.npz").read_bytes()).hexdigest()
     os.chdir("/")  # another folder: the resume finds the file
     assert len(resume_linreg(tmp_path / "run", epochs=2).history.epochs) == 2
@@ -133,11 +134,34 @@ def test_config_json_names_the_data_file_without_dot_dot_as_given_from_another_f
     np.savez(tmp_path / "d.npz", X=X, y=X.sum(1))
     result = run_linreg(LinregConfig(data=Path(given), epochs=1, out=tmp_path / "run"))
     saved = json.loads((tmp_path / "run" / "config.json").read_text())
-    assert saved["config"]["data"] == saved["data_source"] == str(tmp_path / "d.npz")
+    assert saved["config"]["data"] == str(tmp_path / "d.npz")
+    assert saved["data_source"] == f"{tmp_path / 'd.npz'} (20 examples, 2 features)"
     assert json.loads((tmp_path / "run" / "results.json").read_text())["config"]["data"] == str(
         tmp_path / "d.npz"
     )
     assert result.data_source == f"{tmp_path / 'd.npz'} (20 examples, 2 features)"
+
+
+@pytest.mark.parametrize("name", ["d.npz", "d\tx.npz"])
+def test_config_json_and_results_json_name_the_data_source_alike(tmp_path: Path, name: str) -> None:
+    """config.json's data_source was the bare path (str(config.data)), results.json's the path as
+    shown with the examples and features ('/p/d.npz (20 examples, 2 features)', an odd name as
+    $'…'): one value in both, as softmax writes its one, and so after a resume."""
+    from linearnets._text import shown_path
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 2)).astype(np.float32)
+    path = tmp_path / name
+    np.savez(path, X=X, y=X.sum(1))
+    run = tmp_path / "run"
+    result = run_linreg(LinregConfig(data=path, epochs=1, out=run))
+    expected = f"{shown_path(path)} (20 examples, 2 features)"
+    for resumed in (False, True):
+        config = json.loads((run / "config.json").read_text())
+        results = json.loads((run / "results.json").read_text())
+        assert config["data_source"] == results["data_source"] == result.data_source == expected
+        if not resumed:
+            result = resume_linreg(run, epochs=2)
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks here")

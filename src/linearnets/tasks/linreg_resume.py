@@ -41,6 +41,7 @@ from linearnets.tasks.linreg_run import (
     write_run_config,
 )
 from linearnets.tasks.linreg_saved import read_linreg_config
+from linearnets.tasks.linreg_train import data_source
 from linearnets.tasks.logged_epochs import check_logged_epochs
 from linearnets.tasks.resume_content import (
     CHANGED,
@@ -261,6 +262,7 @@ def _resume(
             write_run_config(
                 run_dir,
                 new,
+                source=data_source(new, setup.features),
                 resumes=resumes,
                 started=saved.get("environment"),
                 notes=notes_of(saved),

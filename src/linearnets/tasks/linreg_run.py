@@ -29,6 +29,7 @@ from linearnets.errors import CheckpointError, DivergenceError, UsageError
 from linearnets.seeding import pin_threads
 from linearnets.tasks.linreg import LinregResult, LinregSetup, prepare_linreg, train_linreg
 from linearnets.tasks.linreg_stops import diverged, name_resume, stop_named, user_stop
+from linearnets.tasks.linreg_train import data_source
 from linearnets.tasks.stopping import (
     RunPosition,
     complete_when_returned,
@@ -110,7 +111,8 @@ def run_in_folder(config: LinregConfig, *, callbacks: Sequence[Any]) -> LinregRe
         lock, run_dir = locks[0], locks[0].run_dir  # out itself
         # whole: a signal during the write stops the run once config.json is there, to be removed
         with held_signals(raise_after=True):
-            write_run_config(run_dir, config, resumes=[], started=environment())
+            source = data_source(config, setup.features)  # as results.json names it
+            write_run_config(run_dir, config, source=source, resumes=[], started=environment())
         with complete_when_returned() as done:
             done.append(
                 train_in_folder(run_dir, config, callbacks=callbacks, ckpt=None, setup=setup)
@@ -287,18 +289,20 @@ def write_run_config(
     run_dir: Path,
     config: LinregConfig,
     *,
+    source: str,
     resumes: list[dict[str, Any]],
     started: dict[str, Any] | None,
     notes: dict[str, Any] | None = None,
 ) -> None:
     """Write ``config.json``: the task, the effective config (seed and threads in it), the
-    environment the run started in, its data source and the resumes; then ``notes``, the keys a
-    resume found beside them (the user's: :func:`~linearnets.training.config_sections.notes_of`)."""
+    environment the run started in, its data ``source`` (:func:`data_source`, as ``results.json``
+    names it) and the resumes; then ``notes``, the keys a resume found beside them (the user's:
+    :func:`~linearnets.training.config_sections.notes_of`)."""
     record = {
         "task": TASK,
         "config": {**config.to_dict(), "out": str(absolute_path(run_dir))},
         "environment": started if started is not None else environment(),
-        "data_source": str(config.data) if config.data is not None else "synthetic",
+        "data_source": source,
         "data_sha256": data_sha256(config.data) if config.data is not None else None,
         "resumes": resumes,
     }

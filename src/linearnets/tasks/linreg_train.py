@@ -19,7 +19,7 @@ from linearnets.training.loop import History, fit
 if TYPE_CHECKING:
     from linearnets.tasks.linreg import LinregSetup
 
-__all__ = ["train_linreg"]
+__all__ = ["data_source", "train_linreg"]
 
 
 def train_linreg(
@@ -67,13 +67,14 @@ def train_linreg(
         loss=history.last.train_loss,
         history=history,
         config=config,
-        data_source=_data_source(config, features),
+        data_source=data_source(config, features),
     )
 
 
-def _data_source(config: LinregConfig, features: torch.Tensor) -> str:
+def data_source(config: LinregConfig, features: torch.Tensor) -> str:
     """Return where the features (n, d) came from: the ``data`` file, its examples and features
-    (as ``linearnets softmax`` names its file), or ``"synthetic"``."""
+    (as ``linearnets softmax`` names its file), or ``"synthetic"``: ``config.json``'s
+    ``data_source`` and ``results.json``'s, one value, as softmax's are."""
     if config.data is None:
         return "synthetic"
     num_examples, num_features = features.shape
