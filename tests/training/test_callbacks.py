@@ -867,6 +867,11 @@ def test_no_bar_when_the_lines_go_into_a_pipe(
         (-2e-7, 6, "-2.000000e-07"),
         (4.2e-6, 6, "4.200000e-06"),
         (1e-5, 6, "0.000010"),  # 2 significant digits: the book's decimals
+        # judged as rounded: printed 1.000000e-05 beside 1e-05's 0.000010, the same magnitude
+        (9.9999996e-06, 6, "0.000010"),
+        (float(torch.tensor(1e-5)), 6, "0.000010"),  # a float32 loss of 1e-5: 9.99999975e-06
+        (9.4e-6, 6, "9.400000e-06"),  # 0.000009: 1 significant digit
+        (999999.99999, 4, "1.0000e+06"),  # printed 1000000.0000 beside 1e6's 1.0000e+06
         (4e-4, 4, "4.0000e-04"),
         (0.0, 6, "0.000000"),
         (-0.0, 4, "-0.0000"),

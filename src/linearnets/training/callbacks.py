@@ -41,10 +41,16 @@ def fixed(value: float, digits: int) -> str:
     """Return ``value`` with ``digits`` decimals, as the book prints losses; from 10⁶ on (a run
     diverging with the guard off) in scientific notation, ``3.5696e+30`` rather than 31 digits,
     and so below ``10**(1 - digits)`` but not 0, which ``digits`` decimals would show with fewer
-    than 2 significant digits: weights of 3e-7 printed as ``0.000000``."""
-    if math.isfinite(value) and (abs(value) >= 1e6 or 0 < abs(value) < 10.0 ** (1 - digits)):
+    than 2 significant digits: weights of 3e-7 printed as ``0.000000``. Both are judged on the
+    value rounded to ``digits`` decimals, as it would print: 9.9999996e-06 prints ``0.000010``
+    as 1e-05 does, not ``1.000000e-05``, and 999999.99999 ``1.0000e+06`` as 1e6 does."""
+    text = f"{value:.{digits}f}"
+    if not math.isfinite(value) or value == 0:
+        return text
+    significant = text.lstrip("-").replace(".", "").lstrip("0")  # the digits it would show
+    if abs(float(text)) >= 1e6 or len(significant) < 2:
         return f"{value:.{digits}e}"
-    return f"{value:.{digits}f}"
+    return text
 
 
 def format_epoch(metrics: EpochMetrics) -> str:
