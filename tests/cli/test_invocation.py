@@ -134,6 +134,23 @@ def test_only_the_commands_to_run_are_rewritten(started: pytest.MonkeyPatch) -> 
         assert as_started(text) == text
 
 
+def test_a_run_folder_named_linearnets_is_not_rewritten(started: pytest.MonkeyPatch) -> None:
+    """A run folder named ``linearnets`` (--out linearnets) was rewritten as the program in the
+    advice a diverged run gave: "--resume /work/main/.venv/bin/python -m linearnets --lr 1"."""
+    started.setattr(sys, "argv", [".venv/bin/linearnets", "softmax"])
+    text = (
+        "start the run over there: linearnets softmax --resume linearnets --lr 1 --force); "
+        "linearnets softmax --resume linearnets --no-guard trains on regardless; draw them: "
+        "linearnets predict linearnets -n 3; linearnets softmax --out linearnets --lr 1"
+    )
+    assert as_started(text) == (
+        "start the run over there: .venv/bin/linearnets softmax --resume linearnets --lr 1 "
+        "--force); .venv/bin/linearnets softmax --resume linearnets --no-guard trains on "
+        "regardless; draw them: .venv/bin/linearnets predict linearnets -n 3; "
+        ".venv/bin/linearnets softmax --out linearnets --lr 1"
+    )
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

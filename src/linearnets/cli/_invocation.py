@@ -67,12 +67,24 @@ def program() -> str:
     return "linearnets"
 
 
+# the words after which "linearnets" is a value, not the program: an option's ("--resume linearnets
+# --lr 1", "--out linearnets"), or a command's argument ("predict linearnets -n 3"), a run folder
+# named so
+_VALUE_AFTER = re.compile(r"(?:^|\s)(?:-[\w-]*|softmax|linreg|predict|data|download|show) $")
+
+
 def as_started(text: str) -> str:
-    """Return ``text`` with each command it gives starting as :func:`program` says."""
+    """Return ``text`` with each command it gives starting as :func:`program` says; a run folder
+    named ``linearnets`` (an option's value, a command's argument) stays as it is."""
     start = program()
     if start == "linearnets":
         return text
-    return _COMMAND.sub(lambda _: start, text)
+
+    def started(match: re.Match[str]) -> str:
+        before = text[max(0, match.start() - 80) : match.start()]
+        return match.group() if _VALUE_AFTER.search(before) else start
+
+    return _COMMAND.sub(started, text)
 
 
 def _launched() -> bool:
