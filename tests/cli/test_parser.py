@@ -320,8 +320,19 @@ def test_another_commands_whole_option_is_no_abbreviation(
             "linearnets data --data-d x ..."),
         # argparse said "the following arguments are required: COMMAND"
         (["--bogus"], "unrecognized arguments: --bogus (no option of linearnets or its commands)"),
+        # ambiguous in the command typed: once credited to another command that has it alone
+        (["--re", "5", "softmax"], "--re is an abbreviation of more than one option of softmax "
+            "(--resize, --resume), and not an option of linearnets: write the one you mean in "
+            "full after its command, e.g. linearnets softmax --resize 5 ..."),
+        (["--n", "3", "linreg"], "--n is an abbreviation of more than one option of linreg "
+            "(--num-examples, --noise-std, --no-guard), and not an option of linearnets: write "
+            "the one you mean in full after its command, e.g. linearnets linreg --num-examples 3 "
+            "..."),
+        (["--n", "3", "data"], "--n is not an option of linearnets; did you mean -n, an option "
+            "of data show? Give it after its command, e.g. linearnets data show -n 3 ..."),
     ],
-    ids=["epochs", "n", "lr-equals", "nested", "abbreviated", "abbreviated-many", "unknown"],
+    ids=["epochs", "n", "lr-equals", "nested", "abbreviated", "abbreviated-many", "unknown",
+         "ambiguous-in-softmax", "ambiguous-in-linreg", "two-dashes-for-n"],
 )  # fmt: skip
 def test_a_commands_option_before_the_command_is_named(argv: list[str], message: str) -> None:
     """argparse took its value for the command: "invalid choice: '3'", the option never named."""
@@ -350,9 +361,12 @@ def test_a_commands_option_before_the_command_is_named(argv: list[str], message:
             "linreg and softmax, not of linearnets data"),
         (["data", "--no-guard", "show"], "unrecognized arguments: --no-guard: --no-guard is an "
             "option of linreg and softmax, not of linearnets data"),
+        # --n for -n: once "--n (--no-guard) is an option of softmax"
+        (["data", "--n", "3"], "--n is not an option of linearnets data; did you mean -n, an "
+            "option of show? Give it after its command, e.g. linearnets data show -n 3 ..."),
     ],
     ids=["n", "out-after-data-dir", "mirror", "n-after-data-dir-equals", "other-command",
-         "other-command-flag"],
+         "other-command-flag", "two-dashes-for-n"],
 )  # fmt: skip
 def test_an_actions_option_before_the_action_is_named(argv: list[str], message: str) -> None:
     """'data -n 3' said "invalid choice: '3' (choose from 'show', 'download')"."""
@@ -361,6 +375,18 @@ def test_an_actions_option_before_the_action_is_named(argv: list[str], message: 
     with pytest.raises(UsageExit) as info:
         main(argv)
     assert info.value.message == f"{message} (see linearnets data --help)"
+
+
+def test_two_dashes_for_a_sibling_actions_n_name_it() -> None:
+    """'data download --n 3' credited --n to softmax's --no-guard; -n (data show's) was meant."""
+    from linearnets.cli import main
+
+    with pytest.raises(UsageExit) as info:
+        main(["data", "download", "--n", "3"])
+    assert info.value.message == (
+        "unrecognized arguments: --n 3: linearnets data download has no option --n; did you "
+        "mean -n, an option of data show? (see linearnets data download --help)"
+    )
 
 
 @pytest.mark.parametrize(

@@ -94,6 +94,17 @@ def _unrecognized(
                 f"unrecognized arguments: {words}: {given.prog} has no option {name}; "
                 f"did you mean {short}?"
             )
+        family = given.prog.split()[1:2]  # "data download --n 3": data show's -n
+        siblings = [
+            path
+            for path in parser._owners(short)[0]
+            if name.startswith("--") and path.split()[:1] == family
+        ]
+        if siblings and not given._get_option_tuples(name):
+            return (
+                f"unrecognized arguments: {words}: {given.prog} has no option {name}; "
+                f"did you mean {short}, an option of {and_list(siblings)}?"
+            )
         owners, shown = parser._owners(name)
         owners = [owner for owner in owners if f"{parser.prog} {owner}" != given.prog]
         if owners:  # "predict --data x.npz": softmax's and linreg's

@@ -114,6 +114,7 @@ class OneLineParser(argparse.ArgumentParser):
                 # this parser's own (--debug, --json, --js), taken before the command
                 value_of_own = own is not None and own.nargs != 0 and "=" not in word
                 continue
+            self._refuse_for_typed_command(argv, i)
             owners, name = self._owners(name)
             if not owners and others is not None:
                 self._refuse_others_option(argv[i:], others)
@@ -129,6 +130,64 @@ class OneLineParser(argparse.ArgumentParser):
                 f"{name} is an option of {and_list(owners)}, not of {self.prog}: give it "
                 f"after its command, e.g. {example} ..."
             )
+
+    def _refuse_for_typed_command(self, argv: Sequence[str], at: int) -> None:
+        """Refuse ``argv[at]``, a long option before the command, as the command typed after it
+        reads it: an abbreviation of more than one of its options (``--re 5 softmax``: --resume
+        and --resize), or a single-letter option written with two dashes (``data --n 3``: -n of
+        data show). Either was credited to another command that reads it as one option alone
+        (linreg's --resume, softmax's --no-guard). Return where neither is so."""
+        word = argv[at]
+        name = word.split("=", 1)[0]
+        if not name.startswith("--") or name in self.whole_options:
+            return
+        path, command = self._typed_command(argv[at + 1 :])
+        if command is None:
+            return
+        options = command._option_string_actions
+        if name in options:
+            return
+        value = argv[at + 1] if "=" not in word and at + 1 < len(argv) else None
+        if value is not None and (value.startswith("-") or value in self.subcommands):
+            value = None
+        matches = [o for o in options if o.startswith(name)]
+        if len(matches) > 1:
+            example = " ".join([self.prog, path, matches[0], *([value] if value else [])])
+            self.error(
+                f"{name} is an abbreviation of more than one option of {path} "
+                f"({', '.join(matches)}), and not an option of {self.prog}: write the one you "
+                f"mean in full after its command, e.g. {example} ..."
+            )
+        if matches:
+            return
+        # "data --n 3" (show's -n), the action not yet typed: the one that has it
+        commands = [(path, command)] if path else []
+        if isinstance(command, OneLineParser):
+            commands += [(f"{path} {p}".strip(), c) for p, c in command._commands()]
+        short = next((p for p, c in commands if name[1:] in c._option_string_actions), None)
+        if short is not None:
+            example = " ".join([self.prog, short, name[1:], *([value] if value else [])])
+            self.error(
+                f"{name} is not an option of {self.prog}; did you mean {name[1:]}, an option "
+                f"of {short}? Give it after its command, e.g. {example} ..."
+            )
+
+    def _typed_command(self, words: Sequence[str]) -> tuple[str, argparse.ArgumentParser | None]:
+        """Return the command (and action) ``words`` name after this parser, with its words
+        (``"data show"``); ``("", self)`` where none is named and this parser has actions of its
+        own to take the option (``linearnets data``), else ``("", None)``."""
+        path: list[str] = []
+        command: argparse.ArgumentParser = self
+        for word in words:
+            if word == "--":
+                break
+            found = command.subcommands.get(word) if isinstance(command, OneLineParser) else None
+            if found is not None:
+                path.append(word)
+                command = found
+        if path:
+            return " ".join(path), command
+        return "", (self if self.prog != "linearnets" else None)
 
     def _refuse_others_option(self, words: Sequence[str], others: OneLineParser) -> None:
         """Refuse ``words[0]``, an option of another of ``others``' commands, with its value:
