@@ -793,9 +793,31 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
             "'10.0'; write it as 10"),
         (["softmax", "--seed", "0x10"], "argument --seed: must be a non-negative integer, got "
             "'0x10'; write it as 16"),
-        # no such fix where that number breaks the rule too, nor for a fraction
+        # where that number breaks the rule too, an example to pass (docs/cli.md); none for a
+        # fraction
         (["softmax", "--epochs", "0e3"], "argument --epochs: must be a positive integer, got "
-            "'0e3'"),
+            "'0e3'; pass e.g. --epochs 10"),
+        (["linreg", "--epochs", "0.0"], "argument --epochs: must be a positive integer, got "
+            "'0.0'; pass e.g. --epochs 10"),
+        (["linreg", "--batch-size", "0.0"], "argument --batch-size: must be a positive integer, "
+            "got '0.0'; pass e.g. --batch-size 10"),
+        (["linreg", "--seed", "-1.0"], "argument --seed: must be a non-negative integer, got "
+            "'-1.0'; pass e.g. --seed 0"),
+        (["linreg", "--epochs", "-0x10"], "argument --epochs: must be a positive integer, got "
+            "'-0x10'; pass e.g. --epochs 10"),
+        # nor a number the option's own bound refuses: "write it as 1000" was refused in turn
+        (["predict", "sm", "-n", "1e3"], "argument -n: must be a positive integer, got '1e3', "
+            "which is 1000, more than -n takes (at most 100); pass e.g. -n 10"),
+        (["linreg", "--seed", "2e19"], "argument --seed: must be a non-negative integer, got "
+            "'2e19', which is 20000000000000000000, more than --seed takes (at most 2147483647); "
+            "pass e.g. --seed 0"),
+        # 1e30 is no 1000000000000000019884624838656 (float's), nor worked out at all
+        (["linreg", "--epochs", "1e30"], "argument --epochs: must be a positive integer, got "
+            "'1e30'; pass e.g. --epochs 10"),
+        (["linreg", "--epochs", "1e999999999"], "argument --epochs: must be a positive integer, "
+            "got '1e999999999'; pass e.g. --epochs 10"),
+        (["linreg", "--epochs", "1e18"], "argument --epochs: must be a positive integer, got "
+            "'1e18'; write it as 1000000000000000000"),
         (["softmax", "--epochs", "1.5"], "argument --epochs: must be a positive integer, got "
             "'1.5'"),
         # typed > 0, but below the smallest float: read as 0

@@ -9,13 +9,14 @@ import os
 import unicodedata
 import weakref
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
 # images in one figure (data show, predict): the plotting layer's bound, read without loading it
 from linearnets._figure_limits import MAX_SHOW
 from linearnets._text import shown_path
-from linearnets.config_checks import MIN_LR
+from linearnets.config_checks import MAX_EXAMPLES, MAX_SEED, MAX_SIZE, MAX_THREADS, MIN_LR
 from linearnets.errors import UsageError
 from linearnets.path_checks import blanks_problem
 
@@ -55,13 +56,13 @@ def _plain(text: str, convert: Callable[[str], object]) -> str:
     spelled = "".join(_ascii_digit(ch) for ch in core)
     if not spelled.isascii():
         raise ValueError(text)  # other characters than digits ("é", "３．５"): no number at all
-    kind, fix = _TAKES[convert][0], ""
+    kind = _TAKES[convert][0]
+    refused = f"must be {kind} in the digits 0-9, got {text!r}"
     try:
         convert(spelled)
-        fix = f"; write it as {spelled}"
     except argparse.ArgumentTypeError:
-        pass  # "٠" for a positive integer: 0 would be refused in turn
-    raise argparse.ArgumentTypeError(f"must be {kind} in the digits 0-9, got {text!r}{fix}")
+        raise argparse.ArgumentTypeError(refused) from None  # "٠" for a positive integer
+    raise Respelled(refused, spelled)
 
 
 def _ascii_digit(ch: str) -> str:
@@ -75,40 +76,73 @@ class OutOfRange(argparse.ArgumentTypeError):
     option (``pass e.g. --epochs 10``), which the converter cannot name."""
 
 
+class Respelled(argparse.ArgumentTypeError):
+    """A number spelt otherwise than the option takes (``1e3``, ``0x10``, ``３``), its converter's
+    range met: ``refused`` says so and ``spelling`` is the number as it takes it (``1000``). The
+    parser drops the fix where the option's own bound refuses that number too (``-n 1e3``: -n
+    takes at most 100, :data:`INTEGER_MAXIMA`)."""
+
+    def __init__(self, refused: str, spelling: str) -> None:
+        super().__init__(f"{refused}; write it as {spelling}")
+        self.refused, self.spelling = refused, spelling
+
+
+# the most each integer option takes (the commands' checks refuse more once they run): a respelling
+# ("write it as 1000") is suggested only where the option takes it
+INTEGER_MAXIMA = {
+    "-n": MAX_SHOW,
+    "--seed": MAX_SEED,
+    "--threads": MAX_THREADS,
+    "--epochs": MAX_SIZE,
+    "--batch-size": MAX_SIZE,
+    "--num-examples": MAX_EXAMPLES,
+}
+
+# past every option's most: an integer this large is not worked out digit by digit ("1e999999")
+_HUGE = 10**20
+
+
 def _number(text: str, convert: Callable[[str], object], parse: Callable[[str], _N]) -> _N:
     """Return ``text`` read by ``parse`` (``int`` or ``float``) for the converter ``convert``;
     refuse text it cannot read, naming what ``convert`` takes (its range is ``convert``'s to check)
-    and, for an integer spelt otherwise (``1e3``, ``0x10``), the same number as ``int`` reads it."""
+    and, for an integer spelt otherwise (``1e3``, ``0x10``), the same number as ``int`` reads it
+    (:class:`Respelled`); one ``convert`` refuses (``0.0``, ``-0x10``, ``1e30``) is
+    :class:`OutOfRange`, for the parser to add an example of the option."""
     try:
         return parse(_plain(text, convert))
     except ValueError:
-        fix = _integer_spelling(text, convert) if parse is int else None
-        fix = f"; write it as {fix}" if fix is not None else ""
-        raise argparse.ArgumentTypeError(
-            f"must be {_TAKES[convert][0]}, got {text!r}{fix}"
-        ) from None
+        refused = f"must be {_TAKES[convert][0]}, got {text!r}"
+        number = _integer_spelling(text) if parse is int else None
+        if number is None:
+            raise argparse.ArgumentTypeError(refused) from None
+        try:
+            if abs(number) >= _HUGE:
+                raise OutOfRange(refused)
+            convert(str(number))
+        except argparse.ArgumentTypeError:
+            raise OutOfRange(refused) from None
+        raise Respelled(refused, str(number)) from None
 
 
-def _integer_spelling(text: str, convert: Callable[[str], object]) -> str | None:
-    """Return the integer ``text`` spells another way (``1e3``, ``10.0``, ``0x10``), as decimal
-    digits, where ``convert`` takes it; else ``None`` (``1_0``, a typo as likely as 10, too)."""
+def _integer_spelling(text: str) -> int | None:
+    """Return the integer ``text`` spells another way (``1e3``, ``10.0``, ``0x10``), read exactly
+    (``1e30`` is 10**30, not float's 1000000000000000019884624838656), or ±:data:`_HUGE` where it
+    is at least that large; else ``None`` (``1_0``, a typo as likely as 10, too)."""
     if "_" in text:
         return None
     try:
         number = int(text.strip(), 0)  # 0x10, 0o20, 0b10000
     except ValueError:
         try:
-            value = float(text)
-        except ValueError:
+            value = Decimal(text.strip())
+        except ArithmeticError:
             return None
-        if not (math.isfinite(value) and value.is_integer()):
+        if not value.is_finite() or value != value.to_integral_value():
             return None
+        if value.adjusted() >= 20:  # 1e999999: not worked out
+            return -_HUGE if value < 0 else _HUGE
         number = int(value)
-    try:
-        convert(str(number))
-    except argparse.ArgumentTypeError:
-        return None
-    return str(number)
+    return max(-_HUGE, min(_HUGE, number))
 
 
 def positive_int(text: str) -> int:

@@ -19,7 +19,7 @@ from linearnets._text import and_list, printable
 from linearnets.cli import _ranks
 from linearnets.cli._help_formatter import SpeltHelpFormatter
 from linearnets.cli._invocation import as_started
-from linearnets.cli._options import NUMBERS, OutOfRange
+from linearnets.cli._options import INTEGER_MAXIMA, NUMBERS, OutOfRange, Respelled
 from linearnets.cli._report import EXIT_USAGE
 from linearnets.cli._usage_words import (
     REQUIRED,
@@ -381,9 +381,24 @@ class OneLineParser(argparse.ArgumentParser):
         except argparse.ArgumentError as exc:
             # "argument --epochs: must be a positive integer (>= 1), got 0" had no fix: the
             # converter cannot name the option, an example of which is the fix
-            if not (isinstance(exc.__context__, OutOfRange) and action.option_strings):
+            if not action.option_strings:
                 raise
-            _, example = takes_example(action, max(action.option_strings, key=len))
+            option = max(action.option_strings, key=len)
+            _, example = takes_example(action, option)
+            respelled = exc.__context__
+            if isinstance(respelled, Respelled):
+                # "-n 1e3" once said "write it as 1000", which -n then refused (at most 100)
+                most = INTEGER_MAXIMA.get(option)
+                spelling = respelled.spelling
+                if most is None or not spelling.isdigit() or int(spelling) <= most:
+                    raise
+                raise argparse.ArgumentError(
+                    action,
+                    f"{respelled.refused}, which is {spelling}, more than {option} takes (at most "
+                    f"{most}); pass e.g. {example}",
+                ) from None
+            if not isinstance(respelled, OutOfRange):
+                raise
             raise argparse.ArgumentError(action, f"{exc.message}; pass e.g. {example}") from None
 
     def _check_value(self, action: argparse.Action, value: Any) -> None:
