@@ -693,10 +693,24 @@ def test_a_word_a_terminal_would_not_show_is_named_by_its_escape(
             "takes them; drop them"),
         (["data", "show", "--"], "unrecognized arguments: --: no option of linearnets data show "
             "takes it; drop it"),
+        # the option meant takes a value the command took (as RUN_DIR): named with it, not the
+        # word after ("--n sm"), nor left out ("predict --n 3" alone)
+        (["predict", "--n", "3", "sm"], "unrecognized arguments: --n 3 sm: linearnets predict has "
+            "no option --n; did you mean -n?"),
+        (["predict", "--n", "3"], "unrecognized arguments: --n 3: linearnets predict has no "
+            "option --n; did you mean -n?"),
+        (["predict", "-out", "f.png", "sm"], "unrecognized arguments: -out f.png sm: linearnets "
+            "predict has no option -out; did you mean --out?"),
+        (["predict", "--ot", "f.png", "sm"], "unrecognized arguments: --ot f.png sm: linearnets "
+            "predict has no option --ot; did you mean --out?"),
+        (["predict", "--wrnog", "sm"], "unrecognized arguments: --wrnog: linearnets predict has "
+            "no option --wrnog; did you mean --wrong?"),
     ],
     ids=["typo", "typo-flag", "typo-equals", "unknown", "double-dash-n", "double-dash-n-show",
          "other-command", "other-command-value-taken", "flag-value", "empty",
-         "spaces", "after-a-valued-option", "double-dash", "double-dash-alone"],
+         "spaces", "after-a-valued-option", "double-dash", "double-dash-alone",
+         "meant-n-value-taken", "meant-n-value-taken-alone", "meant-out-value-taken",
+         "typo-value-taken", "meant-flag"],
 )  # fmt: skip
 def test_an_unrecognized_word_is_named_with_what_to_do(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]

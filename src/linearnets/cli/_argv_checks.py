@@ -89,42 +89,51 @@ def _unrecognized(
     if first.startswith("-") and first != "--":  # "--ephocs": argparse named it, and no fix
         name = first.split("=", 1)[0]
         short = name[1:]  # "--n" for -n: no command has --n
-        if name.startswith("--") and short in given._option_string_actions:
-            return (
-                f"unrecognized arguments: {words}: {given.prog} has no option {name}; "
-                f"did you mean {short}?"
-            )
+        taken = argv[at + 1] if at + 1 < len(argv) else None
+        if taken is not None and ("=" in first or unknown[1:2] == [taken]):
+            taken = None  # its value is in it, or left over with it: named already
+
+        def with_value(takes_value: bool) -> str:
+            # "predict --n 3 sm": the command took 3 as RUN_DIR, and "--n sm" was named
+            if taken is None or not takes_value:
+                return words
+            return " ".join(shlex.quote(w) for w in [first, taken, *unknown[1:]])
+
         family = given.prog.split()[1:2]  # "data download --n 3": data show's -n
         siblings = [
             path
             for path in parser._owners(short)[0]
             if name.startswith("--") and path.split()[:1] == family
         ]
+        if name.startswith("--") and short in given._option_string_actions:
+            meant = given._option_string_actions[short]
+            return (
+                f"unrecognized arguments: {with_value(meant.nargs != 0)}: {given.prog} has no "
+                f"option {name}; did you mean {short}?"
+            )
         if siblings and not given._get_option_tuples(name):
             return (
-                f"unrecognized arguments: {words}: {given.prog} has no option {name}; "
-                f"did you mean {short}, an option of {and_list(siblings)}?"
+                f"unrecognized arguments: {with_value(_takes_value(parser, short))}: "
+                f"{given.prog} has no option {name}; did you mean {short}, an option of "
+                f"{and_list(siblings)}?"
             )
         owners, shown = parser._owners(name)
         owners = [owner for owner in owners if f"{parser.prog} {owner}" != given.prog]
         if owners:  # "predict --data x.npz": softmax's and linreg's
-            taken = argv[at + 1] if at + 1 < len(argv) else None
-            if (
-                taken is not None
-                and "=" not in first
-                and unknown[1:2] != [taken]
-                and _takes_value(parser, name)
-            ):
-                # "predict --epochs 1 /tmp/x": the command took its value (1 as RUN_DIR)
-                words = " ".join(shlex.quote(w) for w in [first, taken, *unknown[1:]])
+            # "predict --epochs 1 /tmp/x": the command took its value (1 as RUN_DIR)
             return (
-                f"unrecognized arguments: {words}: {shown} is an option of {and_list(owners)}, "
-                f"not of {given.prog}"
+                f"unrecognized arguments: {with_value(_takes_value(parser, name))}: {shown} is "
+                f"an option of {and_list(owners)}, not of {given.prog}"
             )
         options = [o for o in given._option_string_actions if o.startswith("--")]
         close = difflib.get_close_matches(name, options, n=1, cutoff=0.75)
-        fix = f"; did you mean {close[0]}?" if close else ""
-        return f"unrecognized arguments: {words}: {given.prog} has no option {name}{fix}"
+        if not close:
+            return f"unrecognized arguments: {words}: {given.prog} has no option {name}"
+        meant = given._option_string_actions[close[0]]
+        return (
+            f"unrecognized arguments: {with_value(meant.nargs != 0)}: {given.prog} has no option "
+            f"{name}; did you mean {close[0]}?"
+        )
     them = "them" if len(unknown) > 1 else "it"
     return f"unrecognized arguments: {words}: no option of {given.prog} takes {them}; drop {them}"
 
