@@ -705,12 +705,20 @@ def test_a_word_a_terminal_would_not_show_is_named_by_its_escape(
             "predict has no option --ot; did you mean --out?"),
         (["predict", "--wrnog", "sm"], "unrecognized arguments: --wrnog: linearnets predict has "
             "no option --wrnog; did you mean --wrong?"),
+        # an option after "--" is an argument: once "-n is an option of data show, not of
+        # linearnets predict" (it is predict's), or "no option ... takes them; drop them"
+        (["predict", "--", "-run", "-n", "3"], "unrecognized arguments: -n 3: -n after -- is "
+            "taken as an argument, not an option, and linearnets predict takes one RUN_DIR; put "
+            "options before --"),
+        (["data", "show", "--", "-n", "3"], "unrecognized arguments: -- -n 3: -n after -- is "
+            "taken as an argument, not an option, and linearnets data show takes no argument; put "
+            "options before --"),
     ],
     ids=["typo", "typo-flag", "typo-equals", "unknown", "double-dash-n", "double-dash-n-show",
          "other-command", "other-command-value-taken", "flag-value", "empty",
          "spaces", "after-a-valued-option", "double-dash", "double-dash-alone",
          "meant-n-value-taken", "meant-n-value-taken-alone", "meant-out-value-taken",
-         "typo-value-taken", "meant-flag"],
+         "typo-value-taken", "meant-flag", "option-after-dashes", "option-after-dashes-show"],
 )  # fmt: skip
 def test_an_unrecognized_word_is_named_with_what_to_do(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]

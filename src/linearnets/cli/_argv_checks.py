@@ -77,6 +77,18 @@ def _unrecognized(
     word as '', "a b" in quotes): another command's option as that command's, an option none has
     with the one meant where one is close, a word after a flag as the value it does not take."""
     first, words = unknown[0], " ".join(shlex.quote(word) for word in unknown)
+    after_dashes = _option_after_dashes(argv, unknown)
+    if after_dashes is not None:
+        # "predict -- -run -n 3": -n was named as data show's, "data show -- -n 3" to be dropped
+        positionals = [a for a in given._actions if not a.option_strings and a.nargs is None]
+        takes = "no argument"
+        if positionals:
+            metavar = positionals[0].metavar
+            takes = f"one {metavar if isinstance(metavar, str) else positionals[0].dest.upper()}"
+        return (
+            f"unrecognized arguments: {words}: {after_dashes} after -- is taken as an argument, "
+            f"not an option, and {given.prog} takes {takes}; put options before --"
+        )
     at = argv.index(first) if first in argv else 0
     flag = argv[at - 1] if at > 0 else ""
     action = given._option_string_actions.get(flag.split("=", 1)[0])
@@ -136,6 +148,15 @@ def _unrecognized(
         )
     them = "them" if len(unknown) > 1 else "it"
     return f"unrecognized arguments: {words}: no option of {given.prog} takes {them}; drop {them}"
+
+
+def _option_after_dashes(argv: list[str], unknown: list[str]) -> str | None:
+    """Return the first of ``unknown`` that reads as an option but comes after ``--`` in
+    ``argv``, where every word is an argument; ``None`` where there is none."""
+    if "--" not in argv:
+        return None
+    after = argv[argv.index("--") + 1 :]
+    return next((w for w in unknown if w.startswith("-") and w != "--" and w in after), None)
 
 
 def _takes_value(parser: OneLineParser, name: str) -> bool:
