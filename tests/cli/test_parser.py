@@ -361,12 +361,16 @@ def test_a_commands_option_before_the_command_is_named(argv: list[str], message:
             "linreg and softmax, not of linearnets data"),
         (["data", "--no-guard", "show"], "unrecognized arguments: --no-guard: --no-guard is an "
             "option of linreg and softmax, not of linearnets data"),
+        # another command's whole option: once "--data (--data-dir) is an option of show and
+        # download ... e.g. data show --data x.npz", which show refused in turn
+        (["data", "--data", "x.npz", "show"], "unrecognized arguments: --data x.npz: --data is an "
+            "option of linreg and softmax, not of linearnets data"),
         # --n for -n: once "--n (--no-guard) is an option of softmax"
         (["data", "--n", "3"], "--n is not an option of linearnets data; did you mean -n, an "
             "option of show? Give it after its command, e.g. linearnets data show -n 3 ..."),
     ],
     ids=["n", "out-after-data-dir", "mirror", "n-after-data-dir-equals", "other-command",
-         "other-command-flag", "two-dashes-for-n"],
+         "other-command-flag", "other-command-whole", "two-dashes-for-n"],
 )  # fmt: skip
 def test_an_actions_option_before_the_action_is_named(argv: list[str], message: str) -> None:
     """'data -n 3' said "invalid choice: '3' (choose from 'show', 'download')"."""

@@ -212,7 +212,9 @@ class OneLineParser(argparse.ArgumentParser):
         owners = [
             path for path, parser in self._commands() if name in parser._option_string_actions
         ]
-        if owners or not name.startswith("--"):
+        if owners or not name.startswith("--") or name in self.whole_options:
+            # another command's whole option ("--data", softmax's file) is no abbreviation here
+            # ("data --data x.npz show" was told "e.g. data show --data x.npz", which show refuses)
             return owners, name
         # a command takes it where it abbreviates one option alone: "--n" is linreg's
         # --num-examples, --noise-std and --no-guard at once, which linreg refuses as ambiguous
