@@ -279,6 +279,28 @@ def test_each_file_option_refuses_a_folders_spelling(
 
 
 @pytest.mark.parametrize(
+    ("argv", "path", "example"),
+    [
+        (["linreg", "--data"], "x.npz/.", "--data table.csv"),
+        (["softmax", "--data"], "x.npz/..", "--data train.npz"),
+        (["data", "show", "-n", "2", "--out"], "f.png/.", "--out images.png"),
+        (["predict", "runs/a", "--out"], ".", "--out predictions.png"),
+    ],
+)
+def test_each_file_option_refuses_a_path_ending_in_a_dot(
+    argv: list[str], path: str, example: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--data 'x.npz/.'`` trained on x.npz (``Path`` drops the ``.``), and data show's ``--out
+    'f.png/.'`` wrote f.png: a folder's spelling, as one ending in a separator is."""
+    last = path.rpartition("/")[2]
+    prog = " ".join(argv[: 1 + (argv[0] == "data")])
+    assert _usage_error([*argv, path], capsys) == (
+        f"argument {argv[-1]}: must name a file, got {path!r}, which ends with {last!r}, a folder "
+        f"as a path names one; name a file, e.g. {example} (see linearnets {prog} --help)"
+    )
+
+
+@pytest.mark.parametrize(
     ("argv", "taken"),
     [
         (["softmax", "--epoch", "2"], ("epochs", 2)),  # an abbreviation of the command's own option

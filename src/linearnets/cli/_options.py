@@ -233,13 +233,21 @@ def path_arg(text: str) -> Path:
 def path_arg_for(what: str, example: str, *, file: bool = False) -> Callable[[str], Path]:
     """Return a :func:`path_arg` whose error for an empty path asks for ``what``, e.g.
     ``path_arg_for("a .npz or .csv data file", "--data table.csv")``; with ``file``, a path
-    ending in a separator, a folder's spelling, is refused too (``Path`` would drop it)."""
+    ending in a separator or in ``.`` or ``..``, a folder's spelling, is refused too (``Path``
+    would drop the separator and the ``.``)."""
 
     def convert(text: str) -> Path:
         if file and text.endswith(("/", os.sep)):
             raise argparse.ArgumentTypeError(
                 f"must name a file, got {text!r}, which ends with a separator as a folder does; "
                 f"drop it for a file, or name a file in that folder, e.g. {example}"
+            )
+        last = text.replace(os.sep, "/").rpartition("/")[2]
+        if file and last in (".", ".."):
+            # "x.npz/." was read as x.npz (Path drops the "."), "f.png/." wrote f.png
+            raise argparse.ArgumentTypeError(
+                f"must name a file, got {text!r}, which ends with {last!r}, a folder as a path "
+                f"names one; name a file, e.g. {example}"
             )
         return _path(text, f"{what}, e.g. {example}")
 
