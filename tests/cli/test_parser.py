@@ -352,9 +352,16 @@ def test_another_commands_whole_option_is_no_abbreviation(
             "..."),
         (["--n", "3", "data"], "--n is not an option of linearnets; did you mean -n, an option "
             "of data show? Give it after its command, e.g. linearnets data show -n 3 ..."),
+        # one dash for two: "no option of linearnets or its commands" named no fix
+        (["-epochs", "3", "linreg"], "unrecognized arguments: -epochs: linearnets has no option "
+            "-epochs; did you mean --epochs, an option of linreg and softmax? Give it after its "
+            "command, e.g. linearnets linreg --epochs 3 ..."),
+        (["-debug", "linreg"], "unrecognized arguments: -debug: linearnets has no option -debug; "
+            "did you mean --debug?"),
     ],
     ids=["epochs", "n", "lr-equals", "nested", "abbreviated", "abbreviated-many", "unknown",
-         "ambiguous-in-softmax", "ambiguous-in-linreg", "two-dashes-for-n"],
+         "ambiguous-in-softmax", "ambiguous-in-linreg", "two-dashes-for-n", "one-dash",
+         "one-dash-own"],
 )  # fmt: skip
 def test_a_commands_option_before_the_command_is_named(argv: list[str], message: str) -> None:
     """argparse took its value for the command: "invalid choice: '3'", the option never named."""
@@ -387,12 +394,14 @@ def test_a_commands_option_before_the_command_is_named(argv: list[str], message:
         # download ... e.g. data show --data x.npz", which show refused in turn
         (["data", "--data", "x.npz", "show"], "unrecognized arguments: --data x.npz: --data is an "
             "option of linreg and softmax, not of linearnets data"),
+        (["data", "-data-dir", "d"], "unrecognized arguments: -data-dir d: linearnets data has "
+            "no option -data-dir; did you mean --data-dir?"),
         # --n for -n: once "--n (--no-guard) is an option of softmax"
         (["data", "--n", "3"], "--n is not an option of linearnets data; did you mean -n, an "
             "option of show? Give it after its command, e.g. linearnets data show -n 3 ..."),
     ],
     ids=["n", "out-after-data-dir", "mirror", "n-after-data-dir-equals", "other-command",
-         "other-command-flag", "other-command-whole", "two-dashes-for-n"],
+         "other-command-flag", "other-command-whole", "one-dash", "two-dashes-for-n"],
 )  # fmt: skip
 def test_an_actions_option_before_the_action_is_named(argv: list[str], message: str) -> None:
     """'data -n 3' said "invalid choice: '3' (choose from 'show', 'download')"."""

@@ -116,6 +116,8 @@ class OneLineParser(argparse.ArgumentParser):
                 continue
             self._refuse_for_typed_command(argv, i)
             owners, name = self._owners(name)
+            if not owners:
+                self._refuse_one_dash(argv, i)
             if not owners and others is not None:
                 self._refuse_others_option(argv[i:], others)
             if not owners:  # argparse said "the following arguments are required: COMMAND"
@@ -171,6 +173,37 @@ class OneLineParser(argparse.ArgumentParser):
                 f"{name} is not an option of {self.prog}; did you mean {name[1:]}, an option "
                 f"of {short}? Give it after its command, e.g. {example} ..."
             )
+
+    def _refuse_one_dash(self, argv: Sequence[str], at: int) -> None:
+        """Refuse ``argv[at]``, a long option written with one dash (``-epochs 3 linreg``,
+        ``data -data-dir d``), naming it with two as the subcommands' errors do; return where
+        no option is so named."""
+        word = argv[at]
+        name = word.split("=", 1)[0]
+        if name.startswith("--") or len(name) < 3:
+            return
+        meant = f"-{name}"
+        value = argv[at + 1] if "=" not in word and at + 1 < len(argv) else None
+        if value is not None and (value.startswith("-") or value in self.subcommands):
+            value = None
+        own = self._option_string_actions.get(meant)
+        if own is not None:  # "-debug linreg", "data -data-dir d"
+            words = " ".join(shlex.quote(w) for w in [word, *([value] if value else [])])
+            self.error(
+                f"unrecognized arguments: {words if own.nargs != 0 else word}: {self.prog} has "
+                f"no option {name}; did you mean {meant}?"
+            )
+        owners, _ = self._owners(meant)
+        if not owners:
+            return
+        given = next((w for w in argv[at:] if w in self.subcommands), None)
+        owner = next((o for o in owners if o.split()[0] == given), owners[0])
+        example = " ".join([self.prog, owner, meant, *([value] if value else [])])
+        self.error(
+            f"unrecognized arguments: {word}: {self.prog} has no option {name}; did you mean "
+            f"{meant}, an option of {and_list(owners)}? Give it after its command, e.g. "
+            f"{example} ..."
+        )
 
     def _typed_command(self, words: Sequence[str]) -> tuple[str, argparse.ArgumentParser | None]:
         """Return the command (and action) ``words`` name after this parser, with its words
