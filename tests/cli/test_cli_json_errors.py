@@ -663,8 +663,9 @@ def test_json_abbreviated_or_given_a_value_with_a_command_without_it_says_where_
             "nothing follows it; give its value right after it, e.g. --lr 0.1"),
         (["linreg", "--json", "--n", "3"], "linreg", "--n is an abbreviation of more than one "
             "option (--num-examples, --noise-std, --no-guard): write the one you mean in full"),
-        (["--json", "predict"], "predict", "RUN_DIR is required and was not given: give the run "
-            "folder a 'linearnets softmax' run wrote, e.g. linearnets predict runs/a"),
+        # ("--json predict" is told predict has no --json, as "predict X --json" is)
+        (["--json"], "", "COMMAND is required and was not given: give one of linreg, softmax, "
+            "predict, data, e.g. linearnets linreg"),
     ],
     ids=["flag-value", "flag-value-before", "no-value", "ambiguous", "required"],
 )  # fmt: skip

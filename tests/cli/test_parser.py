@@ -925,3 +925,20 @@ def test_the_usage_words_name_any_options_long_name_and_what_each_value_takes(
         _own_parser().parse_args(argv)
     assert info.value.message == f"{message} (see tool --help)"
     assert capsys.readouterr().err == f"tool: error: {info.value.message}\n"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--json", "predict"], ["predict", "--json"], ["predict", "X", "--json"]],
+    ids=["before", "after-no-run-dir", "after-run-dir"],
+)
+def test_json_with_predict_is_worded_one_way_wherever_typed(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--json predict`` said "RUN_DIR is required", ``predict --json`` "--json is an option of
+    linreg and softmax, not of linearnets predict", ``predict X --json`` this."""
+    assert _usage_error(argv, capsys) == (
+        "--json is an option of linearnets softmax and linreg only (they end with one JSON object "
+        "of their results); linearnets predict has no results as JSON, only this error's object: "
+        "drop --json (see linearnets predict --help)"
+    )

@@ -24,6 +24,12 @@ __all__ = [
 def refuse_misplaced_options(parser: OneLineParser, argv: list[str]) -> None:
     """Refuse a command's option given before the command (``linearnets --epochs 3 softmax``)."""
     parser.refuse_options_before_command(argv)
+    command_at = next((i for i, word in enumerate(argv) if not word.startswith("-")), len(argv))
+    json_word = next(filter(names_json, argv[:command_at]), None)
+    _, typed = parser._typed_command(argv[command_at:])
+    if json_word is not None and typed is not None and "--json" not in typed._option_string_actions:
+        # "--json predict": once "RUN_DIR is required", where "predict --json" named --json
+        typed.error(_no_json(typed.prog, json_word))
     # and an action's option before the action ("data -n 3" for "data show -n 3"); linearnets'
     # own options take no value, so the first other word is the command
     command = next((i for i, word in enumerate(argv) if not word.startswith("-")), None)
@@ -54,11 +60,7 @@ def refuse_leftover_words(
     if not hasattr(args, "json") and json_word is not None:
         # "linearnets --json data show", "linearnets data show --json" (or --js, --json=1)
         given = parser.given(args)
-        given.error(
-            f"--json is an option of linearnets softmax and linreg only (they end with one JSON "
-            f"object of their results); {given.prog} has no results as JSON, only this error's "
-            f"object: drop {json_word}"
-        )
+        given.error(_no_json(given.prog, json_word))
     if "--version" in unknown:  # "linearnets softmax --version": linearnets' own option
         parser.given(args).error(
             "--version is an option of linearnets itself, not of its commands: write "
@@ -77,6 +79,9 @@ def _unrecognized(
     word as '', "a b" in quotes): another command's option as that command's, an option none has
     with the one meant where one is close, a word after a flag as the value it does not take."""
     first, words = unknown[0], " ".join(shlex.quote(word) for word in unknown)
+    json_word = next(filter(names_json, unknown), None)
+    if json_word is not None and "--json" not in given._option_string_actions:
+        return _no_json(given.prog, json_word)  # "predict --json", said as "predict X --json"
     after_dashes = _option_after_dashes(argv, unknown)
     if after_dashes is not None:
         # "predict -- -run -n 3": -n was named as data show's, "data show -- -n 3" to be dropped
@@ -148,6 +153,16 @@ def _unrecognized(
         )
     them = "them" if len(unknown) > 1 else "it"
     return f"unrecognized arguments: {words}: no option of {given.prog} takes {them}; drop {them}"
+
+
+def _no_json(prog: str, json_word: str) -> str:
+    """Return the error of ``json_word`` (--json, --js, --json=1) given to ``prog``, a command
+    without --json, wherever it was typed."""
+    return (
+        f"--json is an option of linearnets softmax and linreg only (they end with one JSON "
+        f"object of their results); {prog} has no results as JSON, only this error's object: "
+        f"drop {json_word}"
+    )
 
 
 def _option_after_dashes(argv: list[str], unknown: list[str]) -> str | None:
