@@ -954,3 +954,44 @@ def test_the_values_left_out_would_take_are_all_options_and_plural(
         "(left out, config.json's lr=0.05 and batch_size=20 and seed=5 are taken, which the "
         "checkpoint was not trained with), or pass force=True to continue with them"
     ) in str(info.value)
+
+
+def test_a_change_after_a_forced_switch_to_synthetic_data_names_it_with_the_options(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """After a forced switch from a data file to synthetic data, stopped before its first
+    checkpoint, --num-examples 50 was refused naming no change ("error: : the run in ... was
+    trained with the first"), and --batch-size 20 told "leave it out to resume the run as it
+    was", though leaving it out continues on the synthetic data forced."""
+    from linearnets.tasks.linreg_resume import resume_linreg
+    from linearnets.training.interrupt import TrainingInterrupted
+
+    class StopAtFirstStep:
+        def on_batch_end(self, step: int, losses: object) -> None:
+            raise KeyboardInterrupt
+
+    data = tmp_path / "a.csv"
+    data.write_text("".join(f"{i % 7},{i % 3},{i % 7 - i % 3 + 1}\n" for i in range(20)))
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(data=data, epochs=2, out=out))
+    with pytest.raises(TrainingInterrupted):
+        resume_linreg(
+            out, epochs=3, data=None, num_examples=100, force=True, callbacks=[StopAtFirstStep()]
+        )
+    fix = (
+        f": the run in {out} was trained with the first, and a changed setting changes its "
+        "result; leave it out to continue with synthetic data (no --data; --num-examples 100, "
+        "--noise-std 0.01, truth w [2.0, -3.4], b 4.2), as an earlier resume from epoch 2 forced, "
+        "or pass --force to continue with it\n"
+    )
+    assert main(["linreg", "--resume", str(out), "--epochs", "3", "--num-examples", "50"]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets linreg: error: --data changed from {data} to synthetic data (no --data; "
+        f"--num-examples 50, --noise-std 0.01, truth w [2.0, -3.4], b 4.2){fix}"
+    )
+    assert main(["linreg", "--resume", str(out), "--epochs", "3", "--batch-size", "20"]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets linreg: error: --batch-size changed from 10 to 20{fix}"
+    )
+    assert main(["linreg", "--resume", str(out), "--epochs", "3"]) == 0  # left out: it continues
+    assert json.loads((out / "config.json").read_text())["config"]["num_examples"] == 100

@@ -2390,3 +2390,64 @@ def test_two_changes_after_a_forced_switch_are_told_to_be_left_out_both(tmp_path
     with pytest.raises(UsageError, match=r"^lr changed from 0\.03 to 0\.05"):
         resume_linreg(out, epochs=3, lr=0.05)  # data alone left out
     assert len(resume_linreg(out, epochs=3).history.epochs) == 3
+
+
+def test_a_change_after_a_forced_switch_to_synthetic_data_is_named_and_left_out_continues_on_it(
+    tmp_path: Path,
+) -> None:
+    """After a forced switch from file a to synthetic data (num_examples=100), stopped before its
+    first checkpoint: num_examples=50 was refused with no change named (": the run in ... was
+    trained with the first"), as a switch's synthetic settings have no clause and the switch
+    itself was dropped as carried; lr=0.05 and data=b were told "leave it out to resume the run
+    as it was", but leaving them out continues on the synthetic data forced, not on a; b was
+    said to replace "a (no SHA-256 recorded)", and a copy of a was refused, though the
+    checkpoint records a's content. The switch is named as data's change, leaving out continues
+    with the synthetic data forced, and a's content continues the run as trained."""
+    a, b = _rows_file(tmp_path / "a.csv", 0), _rows_file(tmp_path / "b.csv", 1)
+    sha_a = hashlib.sha256(a.read_bytes()).hexdigest()
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(data=a, epochs=2, out=out))
+    with pytest.raises(TrainingInterrupted):
+        resume_linreg(
+            out, epochs=3, data=None, num_examples=100, force=True, callbacks=[_StopAtFirstStep()]
+        )
+    forced = (
+        "None (synthetic data: num_examples=100, noise_std=0.01, true_w=[2.0, -3.4], true_b=4.2)"
+    )
+    rest = (
+        f": the run in {out} was trained with the first, and a changed setting changes its "
+        f"result; leave {{0}} out to continue with data={forced}, as an earlier resume from "
+        "epoch 2 forced, or pass force=True to continue with {0}"
+    )
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=3, num_examples=50)
+    assert str(info.value) == (
+        f"data changed from '{a}' to None (synthetic data: num_examples=50, noise_std=0.01, "
+        f"true_w=[2.0, -3.4], true_b=4.2){rest.format('it')}"
+    )
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=3, num_examples=50, lr=0.05)
+    assert str(info.value) == (
+        f"lr changed from 0.03 to 0.05; data changed from '{a}' to None (synthetic data: "
+        "num_examples=50, noise_std=0.01, true_w=[2.0, -3.4], true_b=4.2)"
+        f"{rest.format('them')}"
+    )
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=3, lr=0.05)
+    assert str(info.value) == f"lr changed from 0.03 to 0.05{rest.format('it')}"
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=3, data=b)
+    assert str(info.value) == (
+        f"data changed from '{a} (SHA-256 {sha_a[:12]})' to '{b}'{rest.format('it')}"
+    )
+    a_copy = tmp_path / "a_copy.csv"
+    a_copy.write_bytes(a.read_bytes())
+    copy = _copied_run(out, tmp_path / "copy")
+    as_trained = resume_linreg(copy, epochs=3, data=a_copy)  # the checkpoint's content: unforced
+    never_stopped = ln.run_linreg(ln.LinregConfig(data=a, epochs=3))
+    assert (as_trained.w, as_trained.b) == (never_stopped.w, never_stopped.b)
+    resumed = resume_linreg(out, epochs=3)  # left out, as the fix says: on the synthetic data
+    reference = tmp_path / "reference"
+    ln.run_linreg(ln.LinregConfig(data=a, epochs=2, out=reference))
+    never = resume_linreg(reference, epochs=3, data=None, num_examples=100, force=True)
+    assert (resumed.w, resumed.b, _losses(resumed)) == (never.w, never.b, _losses(never))

@@ -53,10 +53,18 @@ def unforced(
     fix, nor leaving out the run's own path), as resume_softmax says it; a setting not given,
     ``config.json`` disagreeing with the checkpoint, named so (a ``data`` path edited into it too:
     its file's content was said to have changed). ``left``: ``config.json``'s settings, which a
-    given setting left out continues with (:func:`_left_out`)."""
+    given setting left out continues with (:func:`_left_out`). After a forced switch to
+    synthetic data, other synthetic settings are that switch's change made again, named as
+    ``data``'s (no clause of their own: an empty list of changes was refused)."""
     # what an earlier resume from the epoch forced carries on: no change to refuse, but what
     # leaving the given ones out continues with (_left_out)
     kept = carried(changed, saved, epoch=epoch, new=new, trained=trained, old_data=old.data)
+    # a switch to synthetic data other than the one forced is unforced whole: one change, data's
+    # (the synthetic settings alone were dropped, named by no clause)
+    remade = "data" in kept and any(k in SYNTHETIC and k not in kept for k in changed)
+    remade = remade and _switched(old, new)
+    if remade:
+        kept = kept - {"data", *SYNTHETIC}
     changed = {k: v for k, v in changed.items() if k not in kept}
     own = old.data is not None and new.data is not None and same_path(old.data, new.data)
     forced = forced_values_since(saved, epoch).get("data", []) if epoch is not None else []
@@ -72,25 +80,36 @@ def unforced(
     if sha is not None and content and not settings:
         return UsageError(content_changed(new.data, *sha, run_dir))
     asked = asked_settings(given)
+    if remade and any(k in SYNTHETIC for k in given):  # its data clause names the ones given
+        asked |= {"data", *SYNTHETIC}
     file = content_changed(new.data, *sha, run_dir, fix=False) if sha and content else ""
     if any(k not in asked for k in settings):  # config.json's: the softmax resume's words
         keys = [k for k in settings if not (_switched(old, new) and k in SYNTHETIC)]
         was, now = written(old, new, {k: settings[k] for k in keys})
         also = f", and {file}" if file else ""
         return refusals.unforced_change(
-            keys, was, now, given=asked, run_dir=run_dir, also=also, recorded=old.data
+            keys,
+            was,
+            now,
+            given=asked,
+            run_dir=run_dir,
+            also=also,
+            recorded=old.data,
         )
     said = "; ".join(clauses(old, new, settings))
     if not content:
         # leaving a new data path out resumes on the run's own file: refused where it is gone
         gone = original_file_fix(old.data) if "data" in settings else None
-        # a switch between synthetic data and a file is one change, data's (clauses)
+        # a switch between synthetic data and a file is one change, data's (clauses); left out
+        # are the options given, a synthetic setting's among them
         them = _them([k for k in settings if not (_switched(old, new) and k in SYNTHETIC)])
+        if remade:
+            them = _them([k for k in settings if k in given or k not in (*SYNTHETIC, "data")])
         left_out = _left_out(
             old, left, settings, saved, epoch=epoch, trained=trained, kept=kept, them=them
         )
         fix = f"{left_out or f'leave {them} out to resume the run as it was'},"
-        if gone is not None:
+        if gone is not None and left_out is None:  # config.json's file, not the run's own
             others = " and leave the other changed settings out" if len(settings) > 1 else ""
             fix = f"to resume the run as it was, {gone}{others};"
         return UsageError(
@@ -101,7 +120,8 @@ def unforced(
     return UsageError(
         f"{said}, and {file}: each changes the run's result; leave the changed {them} out "
         "and put the original file back to resume the run as it was, or pass force=True to "
-        f"continue with {'both' if len(settings) == 1 else 'them all'}"
+        "continue with "
+        f"{'both' if len(settings) == 1 else 'them all'}"
     )
 
 
@@ -130,7 +150,10 @@ def _left_out(
     file = None  # how config.json's data file stands (carried_file)
     for key in [*keys, *kept]:
         was, then = getattr(old, key), getattr(left, key)
-        if key == "data" and then is not None:
+        if key == "data" and then is None and was is not None:
+            if None in forced.get(key, []):  # a forced switch to synthetic data, carried
+                carried_values[key] = _shown(key, then, left)
+        elif key == "data" and then is not None:
             forced_paths = forced.get(key, [])
             file = carried_file(
                 then, saved, trained=trained, epoch=epoch, old_data=was, forced_paths=forced_paths

@@ -74,15 +74,26 @@ def _baseline(saved: dict[str, Any], *, trained: object, old_data: object) -> st
     """Return the SHA-256 of the content the checkpoint was trained on: its own record
     (``trained``, its ``extra["data_sha256"]``), else ``config.json``'s (a checkpoint of an
     earlier linearnets, or none: a run starting over); ``None`` where it trained on no file
-    (``old_data``) or ``config.json`` records ``null`` (the user's choice: no check). A record
+    (``old_data``) or ``config.json`` records ``null`` for its file (:func:`_unchecked`). A record
     deleted from ``config.json`` is no such choice: the checkpoint's is compared (changed content
     trained on silently, though the checkpoint records the content it was trained on)."""
     recorded = saved.get("data_sha256")
-    if old_data is None or ("data_sha256" in saved and recorded is None):
+    if old_data is None or _unchecked(saved):
         return None
     if isinstance(trained, str):
         return trained
     return recorded if isinstance(recorded, str) else None
+
+
+def _unchecked(saved: dict[str, Any]) -> bool:
+    """Whether ``config.json`` records ``null`` for the SHA-256 of the data file it names: the
+    user's choice, no check. Not where it names none: a forced switch to synthetic data (or
+    Fashion-MNIST), stopped before its first checkpoint, wrote that ``null``, and a file passed
+    back was named "no SHA-256 recorded", though the checkpoint records the content it was
+    trained on (a copy of the run's own file was refused as a change)."""
+    section = saved.get("config")
+    named = section.get("data") if isinstance(section, dict) else None
+    return "data_sha256" in saved and saved["data_sha256"] is None and named is not None
 
 
 def judge_data(
@@ -116,7 +127,7 @@ def judge_data(
     if sha is None:
         sha = _sha256_or_none(Path(data))
     recorded = saved.get("data_sha256")
-    if sha is None or ("data_sha256" in saved and recorded is None):  # null: the user's choice
+    if sha is None or _unchecked(saved):  # null: the user's choice
         return DataContent(None, sha, baseline)
     if sha == baseline:
         return DataContent(OWN, sha, baseline)
