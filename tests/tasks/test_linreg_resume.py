@@ -1910,7 +1910,9 @@ def test_content_changed_after_a_forced_switch_to_a_data_file_is_refused(tmp_pat
     with pytest.raises(TrainingInterrupted):
         resume_linreg(out, epochs=3, data=path, force=True, callbacks=[_StopAtFirstStep()])
     _rows_file(path, 3)
-    with pytest.raises(UsageError, match=r"^data=.*d\.csv' changed since the run in .* started"):
+    # the file an earlier resume switched to: its content then is the one to put back
+    changed = r"^data=.*d\.csv' changed since an earlier resume from epoch 1 switched to it"
+    with pytest.raises(UsageError, match=changed):
         resume_linreg(out)
     _rows_file(path, 0)
     assert len(resume_linreg(out).history.epochs) == 3
@@ -2450,4 +2452,43 @@ def test_a_change_after_a_forced_switch_to_synthetic_data_is_named_and_left_out_
     reference = tmp_path / "reference"
     ln.run_linreg(ln.LinregConfig(data=a, epochs=2, out=reference))
     never = resume_linreg(reference, epochs=3, data=None, num_examples=100, force=True)
+    assert (resumed.w, resumed.b, _losses(resumed)) == (never.w, never.b, _losses(never))
+
+
+def test_a_forced_file_edited_since_is_said_changed_since_that_resume_switched_to_it(
+    tmp_path: Path,
+) -> None:
+    """A forced switch from a to b, stopped before its first checkpoint, then b edited: b was
+    said to have "changed since the run in R started", to be put back "to resume the run as it
+    was", though the run started on a and b was forced at epoch 2. It is said changed since that
+    resume switched to it, its content put back to continue with it, as forced."""
+    a, b = _rows_file(tmp_path / "a.csv", 0), _rows_file(tmp_path / "b.csv", 1)
+    was = hashlib.sha256(b.read_bytes()).hexdigest()
+    out, reference = tmp_path / "run", tmp_path / "reference"
+    for folder in (out, reference):
+        ln.run_linreg(ln.LinregConfig(data=a, epochs=2, out=folder))
+    with pytest.raises(TrainingInterrupted):
+        resume_linreg(out, epochs=3, data=b, force=True, callbacks=[_StopAtFirstStep()])
+    _rows_file(b, 3)
+    now = hashlib.sha256(b.read_bytes()).hexdigest()
+    change = (
+        f"data='{b}' changed since an earlier resume from epoch 2 switched to it (SHA-256 "
+        f"{was[:12]}… then, {now[:12]}… now)"
+    )
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=3, batch_size=20)
+    assert str(info.value) == (
+        f"batch_size changed from 10 to 20, and {change}: each changes the run's result; leave "
+        "the changed setting out and put its content back to continue with it, as that resume "
+        "forced, or pass force=True to continue with both"
+    )
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=3)
+    assert str(info.value) == (
+        f"{change}, which would change its result; put its content back to continue with it, as "
+        "that resume forced, or pass force=True to continue on the new content"
+    )
+    _rows_file(b, 1)
+    resumed = resume_linreg(out, epochs=3)
+    never = resume_linreg(reference, epochs=3, data=b, force=True)
     assert (resumed.w, resumed.b, _losses(resumed)) == (never.w, never.b, _losses(never))

@@ -1753,7 +1753,7 @@ def test_a_forced_file_changed_since_is_named_so_in_the_drop_the_option_fix(
         f"data='{b}', as an earlier resume from epoch 2 forced, once that file's content is put "
         "back (it changed since), or pass force=True to continue with the new value"
     )
-    with pytest.raises(UsageError, match="changed since the run"):  # dropped as it stands
+    with pytest.raises(UsageError, match="changed since an earlier resume from epoch 2"):
         resume_softmax(run)
     _blobs(b, 2)
     resume_softmax(run)

@@ -28,7 +28,13 @@ from linearnets.tasks.linreg_changes import (
     content_change,
     not_config_json_s,
 )
-from linearnets.tasks.resume_content import carried_file, content_changed, same_path
+from linearnets.tasks.resume_content import (
+    carried_file,
+    content_changed,
+    content_fix,
+    forced_at,
+    same_path,
+)
 from linearnets.tasks.resume_data import original_file_fix
 from linearnets.tasks.resume_entries import forced_values_since
 
@@ -77,12 +83,16 @@ def unforced(
         for k, v in changed.items()
         if not (content and k == "data") and not (switched and k in SYNTHETIC)
     }
+    # a file an earlier resume switched to, edited since: its content then is the one to put back
+    since = forced_at(new.data, saved, epoch, old_data=old.data) if content else None
     if sha is not None and content and not settings:
-        return UsageError(content_changed(new.data, *sha, run_dir))
+        return UsageError(content_changed(new.data, *sha, run_dir, since=since))
     asked = asked_settings(given)
     if remade and any(k in SYNTHETIC for k in given):  # its data clause names the ones given
         asked |= {"data", *SYNTHETIC}
-    file = content_changed(new.data, *sha, run_dir, fix=False) if sha and content else ""
+    file = (
+        content_changed(new.data, *sha, run_dir, fix=False, since=since) if sha and content else ""
+    )
     if any(k not in asked for k in settings):  # config.json's: the softmax resume's words
         keys = [k for k in settings if not (_switched(old, new) and k in SYNTHETIC)]
         was, now = written(old, new, {k: settings[k] for k in keys})
@@ -117,10 +127,10 @@ def unforced(
             f"changed setting changes its result; {fix} or pass force=True to continue with {them}"
         )
     them = "setting" if len(settings) == 1 else "settings"
+    back = content_fix(since) + (" to resume the run as it was" if since is None else "")
     return UsageError(
         f"{said}, and {file}: each changes the run's result; leave the changed {them} out "
-        "and put the original file back to resume the run as it was, or pass force=True to "
-        "continue with "
+        f"and {back}, or pass force=True to continue with "
         f"{'both' if len(settings) == 1 else 'them all'}"
     )
 

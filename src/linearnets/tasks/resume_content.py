@@ -39,7 +39,9 @@ __all__ = [
     "DataContent",
     "carried_file",
     "content_changed",
+    "content_fix",
     "data_change",
+    "forced_at",
     "judge_data",
     "recorded_for",
     "refuse_checkpoint_data",
@@ -216,26 +218,59 @@ def data_change(
     if content.verdict != CHANGED or own is None or now is None:
         return None
     if not force:
-        raise UsageError(content_changed(data, own, now, run_dir))
+        since = forced_at(data, saved, epoch, old_data=old)
+        raise UsageError(content_changed(data, own, now, run_dir, since=since))
     return content.baseline or own, now
 
 
-def content_changed(data: object, was: str, now: str, run_dir: Path, *, fix: bool = True) -> str:
+def content_changed(
+    data: object,
+    was: str,
+    now: str,
+    run_dir: Path,
+    *,
+    fix: bool = True,
+    since: int | None = None,
+) -> str:
     """Return the refusal of a resume whose recorded ``data`` file, not passed by the caller,
     holds new content (SHA-256 ``was`` recorded, ``now`` read), with its fixes, the original file
     or ``force=True`` (``fix``; else the change alone, for a refusal naming others too), not
     leaving out a ``data`` never given (a linear-regression resume said "leave it out to resume
-    the run as it was"). Shared by both tasks' resumes."""
-    change = (
-        f"data={str(data)!r} changed since the run in {shown_path(run_dir)} started (SHA-256 "
-        f"{was[:12]}… then, {now[:12]}… now)"
-    )
+    the run as it was"). ``since``: the epoch an earlier resume from which switched to the file
+    (:func:`forced_at`; it was said to have changed "since the run started", its content put
+    back to "resume the run as it was"). Shared by both tasks' resumes."""
+    when = f"the run in {shown_path(run_dir)} started"
+    if since is not None:
+        when = f"an earlier resume from epoch {since} switched to it"
+    change = f"data={str(data)!r} changed since {when} (SHA-256 {was[:12]}… then, {now[:12]}… now)"
     if not fix:
         return change
     return (
-        f"{change}, which would change its result; put the original file back, or pass "
+        f"{change}, which would change its result; {content_fix(since)}, or pass "
         "force=True to continue on the new content"
     )
+
+
+def content_fix(since: int | None) -> str:
+    """Return the fix of a data file's content changed (:func:`content_changed`): the original
+    file put back, or, where an earlier resume from epoch ``since`` switched to it, its content
+    as that resume forced it."""
+    if since is None:
+        return "put the original file back"
+    return "put its content back to continue with it, as that resume forced"
+
+
+def forced_at(
+    data: str | Path | None, saved: dict[str, Any], epoch: int | None, *, old_data: object
+) -> int | None:
+    """Return ``epoch`` where an earlier resume from it switched to the file at ``data``'s path
+    from the checkpoint's ``old_data`` (a forced ``data`` carried on: its content recorded then is
+    the one to put back), else ``None``: the run's own file (its new content forced at the same
+    path is said changed since the run started, as before)."""
+    if data is None or epoch is None or (old_data is not None and same_path(data, str(old_data))):
+        return None
+    forced = forced_values_since(saved, epoch).get("data", [])
+    return epoch if any(isinstance(v, str) and same_path(v, data) for v in forced) else None
 
 
 def _sha256_or_none(path: Path) -> str | None:
