@@ -1782,3 +1782,60 @@ def test_two_options_given_are_told_to_be_dropped_both(tmp_path: Path) -> None:
         f"drop the options to continue with data='{b}', as an earlier resume from epoch 2 "
         "forced, or pass force=True to continue with the new values"
     )
+
+
+def test_a_data_file_edited_since_is_named_beside_another_change(tmp_path: Path) -> None:
+    """A forced switch from a to b, stopped before its first checkpoint, then b edited:
+    batch_size=20 was told only "drop the option to continue the same run" (dropping it was
+    refused next, b's content changed), and with force=True trained on the edited content
+    without a word. The run's own file edited alike. The file's change is named beside the
+    setting's, as resume_linreg names it; b's content put back, the run continues as forced."""
+    from linearnets.cli._report import one_line
+
+    for name, seed in (("a", 1), ("b", 2), ("c", 3)):
+        _blobs(tmp_path / f"{name}.npz", seed)
+    a, b, c = (tmp_path / f"{n}.npz" for n in "abc")
+    base = {"plot": "none", "batch_size": 16}
+    run, reference, own = tmp_path / "run", tmp_path / "reference", tmp_path / "own"
+    for folder in (run, reference):
+        run_softmax(SoftmaxConfig(data=a, **base, epochs=2, out=folder))
+    with pytest.raises(TrainingInterrupted):
+        resume_softmax(run, epochs=3, data=b, force=True, callbacks=[_StopAtFirstStep()])
+    was = _sha(b)
+    _blobs(b, 5)
+    with pytest.raises(UsageError) as info:
+        resume_softmax(run, batch_size=20)
+    change = (
+        f"changed since an earlier resume from epoch 2 switched to it (SHA-256 {was[:12]}… then, "
+        f"{_sha(b)[:12]}… now)"
+    )
+    assert str(info.value) == (
+        f"batch_size changed from 16 to 20 since the run in {run} started, and data='{b}' "
+        f"{change}, which would change its result; drop the option to continue the same run and "
+        "put that file's content back, or pass force=True to continue with the new values"
+    )
+    assert one_line(info.value).startswith(
+        f"--batch-size changed from 16 to 20 since the run in {run} started, and --data {b} "
+        f"{change}"
+    )
+    with pytest.raises(UsageError) as info:
+        resume_softmax(run)  # the option dropped, as the fix says: the file's content is refused
+    assert str(info.value) == (
+        f"data='{b}' {change}, which would change its result; put its content back to continue "
+        "with it, as that resume forced, or pass force=True to continue on the new content"
+    )
+    _blobs(b, 2)
+    resume_softmax(run)
+    resume_softmax(reference, epochs=3, data=b, force=True)
+    _assert_same_weights_and_metrics(run, reference)
+    run_softmax(SoftmaxConfig(data=c, **base, epochs=1, out=own))
+    was = _sha(c)
+    _blobs(c, 6)
+    with pytest.raises(UsageError) as info:
+        resume_softmax(own, epochs=2, batch_size=20)
+    assert str(info.value) == (
+        f"batch_size changed from 16 to 20 since the run in {own} started, and data='{c}' "
+        f"changed since the run in {own} started (SHA-256 {was[:12]}… then, {_sha(c)[:12]}… "
+        "now), which would change its result; drop the option to continue the same run and put "
+        "the original file back, or pass force=True to continue with the new values"
+    )

@@ -104,6 +104,7 @@ def unforced(
             given=asked,
             run_dir=run_dir,
             also=also,
+            also_fix=content_fix(since, beside=True),
             recorded=old.data,
         )
     said = "; ".join(clauses(old, new, settings))

@@ -31,7 +31,11 @@ from linearnets.tasks.resume_content import (
     OWN,
     DataContent,
     carried_file,
+    content_changed,
+    content_fix,
+    forced_at,
     judge_data,
+    recorded_for,
 )
 from linearnets.tasks.resume_entries import forced_since
 
@@ -105,6 +109,7 @@ def changed_settings(
             unforced=any(k in unforced for k in asked),
         )
     if unforced and not force:
+        since = forced_at(new.data, saved, epoch, old_data=old.data)
         raise refusals.unforced_change(
             unforced,
             _written(unforced, old, sha=content.baseline if content.verdict else None),
@@ -113,8 +118,32 @@ def changed_settings(
             run_dir=run_dir,
             recorded=old.data,
             left_out=_left_out(old, [k for k in unforced if k in given], saved, epoch, trained),
+            also=_content_also(new, content, saved, run_dir, unforced=unforced, since=since),
+            also_fix=content_fix(since, beside=True),
         )
     return changed
+
+
+def _content_also(
+    new: SoftmaxConfig,
+    content: DataContent,
+    saved: dict[str, Any],
+    run_dir: Path,
+    *,
+    unforced: Collection[str],
+    since: int | None,
+) -> str:
+    """Return the clause naming the ``data`` file's content changed (``, and data='b.npz'
+    changed since ...``) beside the ``unforced`` settings, where no ``data`` change among them
+    names it: the run's own file, or one an earlier resume from epoch ``since`` switched to,
+    edited since (:func:`~linearnets.tasks.resume_content.data_change` refused it next, after
+    the fix "drop the option", and ``force=True`` trained on it without a word), else ``""``."""
+    if "data" in unforced or new.data is None or content.verdict != CHANGED or not content.sha:
+        return ""
+    was = recorded_for(new.data, saved, baseline=content.baseline)
+    if was is None:
+        return ""
+    return f", and {content_changed(new.data, was, content.sha, run_dir, fix=False, since=since)}"
 
 
 def _forced_before(

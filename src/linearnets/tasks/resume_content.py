@@ -251,12 +251,14 @@ def content_changed(
     )
 
 
-def content_fix(since: int | None) -> str:
+def content_fix(since: int | None, *, beside: bool = False) -> str:
     """Return the fix of a data file's content changed (:func:`content_changed`): the original
     file put back, or, where an earlier resume from epoch ``since`` switched to it, its content
-    as that resume forced it."""
+    as that resume forced it (``beside`` a fix that continues the same run: the content alone)."""
     if since is None:
         return "put the original file back"
+    if beside:
+        return "put that file's content back"
     return "put its content back to continue with it, as that resume forced"
 
 

@@ -63,6 +63,7 @@ def unforced_change(
     given: Collection[str],
     run_dir: Path,
     also: str = "",
+    also_fix: str = "put the original file back",
     recorded: str | Path | None = None,
     left_out: str | None = None,
 ) -> UsageError:
@@ -72,7 +73,8 @@ def unforced_change(
         left_out: the fix in place of "drop the option to continue the same run" where dropping
             it continues on other values than the checkpoint's (:func:`left_out_fix`).
         also: a clause naming another change, said after the settings' (``, and data='d.csv'
-            changed since ...``): the data file's content, whose fix is the file put back.
+            changed since ...``): the data file's content, whose fix is ``also_fix``, the
+            file put back (or the content an earlier resume switched to).
         recorded: the run's own data file: where it is gone, dropping a new ``data`` was refused
             next ("does not exist"); the fix is the file put back, or its new path passed.
     """
@@ -90,7 +92,7 @@ def unforced_change(
     if found:
         fixes.append(f"put the run's own {CHECKPOINT_FILE} back")
     if also:
-        fixes.append("put the original file back")
+        fixes.append(also_fix)
     if _as_trained(found, was) and not also and gone is None:
         # every checkpoint value passed, the given ones too: a dropped one takes config.json's
         dropped = [k for k in asked if not _as_trained([k], was)]
