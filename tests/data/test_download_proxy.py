@@ -241,6 +241,32 @@ def test_a_proxy_login_urllib_sends_is_masked_whatever_it_holds(
     assert proxy.requests == [f"GET {mirror}{FIRST}.gz"]
 
 
+@pytest.mark.parametrize("scheme", ["http", "https"])
+@pytest.mark.parametrize("setting", ["http:/me:SECRET@{host}", "/me:SECRET@{host}"])
+def test_a_proxy_setting_urllib_refuses_is_masked_and_told_to_be_written_again(
+    proxy: Proxy,
+    tiny: Tiny,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    setting: str,
+    scheme: str,
+) -> None:
+    """http_proxy='http:/me:SECRET@host:port' (one /: urllib raises 'proxy URL with no
+    authority', quoting it) printed the password whole, in urllib's words and in the proxy note,
+    and was told "without a network": the setting is what to correct."""
+    host = proxy.base.removeprefix("http://")
+    monkeypatch.setenv(f"{scheme}_proxy", setting.format(host=host))
+    shown = setting.format(host=host).replace("me:SECRET", "***")
+    mirror = f"{scheme}://fashion-mnist.invalid/fm/"
+    assert _failure(tmp_path, tiny, mirror) == (
+        f"could not download {FIRST}.gz from any mirror ({mirror}{FIRST}.gz: proxy URL with no "
+        f"authority: '{shown}', through the proxy {shown}); {scheme}_proxy='{shown}' is not a "
+        "valid proxy URL (the host must follow //), so no request was sent: write it as "
+        f"http://USER:PASS@HOST:PORT, or {OFFLINE_WAYS}"
+    )
+    assert proxy.requests == []
+
+
 def test_a_407_from_a_mirror_no_proxy_sends_direct_does_not_blame_the_proxy_set(
     proxy: Proxy, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

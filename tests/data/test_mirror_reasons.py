@@ -162,3 +162,25 @@ def test_proxy_for_masks_the_login_urllib_sends_as_urllib_splits_the_setting(
     shown = proxy_for("http://mirror.example/f.gz")
     assert shown is not None and f"***@{hostport}" in shown
     assert user and password and password not in shown and user not in shown
+
+
+@pytest.mark.parametrize(
+    ("setting", "shown"),
+    [
+        ("http:/me:s3cret@proxy.example:3128", "http:/***@proxy.example:3128"),
+        ("/me:s3cret@proxy.example:3128", "/***@proxy.example:3128"),
+        ("http:/me:12/34@proxy.example:3128/", "http:/***@proxy.example:3128/"),
+    ],
+)
+def test_a_proxy_setting_urllib_refuses_has_its_login_masked_in_its_words_too(
+    monkeypatch: pytest.MonkeyPatch, setting: str, shown: str
+) -> None:
+    """A setting with one / is refused by urllib ('proxy URL with no authority', the oracle),
+    quoting it whole: the password was printed in that reason and in proxy_for's name."""
+    for name in ("HTTP_PROXY", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("http_proxy", setting)
+    with pytest.raises(ValueError) as refused:
+        urllib.request.build_opener().open("http://mirror.example/f.gz", timeout=1)
+    assert proxy_for("http://mirror.example/f.gz") == shown
+    assert failure_reason(refused.value, 1) == f"proxy URL with no authority: {shown!r}"

@@ -1,7 +1,8 @@
 """How far a mirror's failure got, and the fix for the most telling of a file's failures (D2L §3.5.1).
 
 :func:`reached` ranks one mirror's failure, from its connection refused (a host reached, with
-nothing listening on the port), then no network, up to a proxy that refused the tunnel or asked
+nothing listening on the port), then no network, up to a proxy setting urllib refuses
+(``http:/host:3128``), a proxy that refused the tunnel or asked
 for a login (HTTP 407), and a captive portal's HTTP 511 (a network to log in to), a mirror that
 answered with something else, up to one that began to send the file and did not finish, which
 another try may get; :func:`fix_head` gives the advice for the most telling of them (where some
@@ -18,8 +19,10 @@ from linearnets._text import and_list
 from linearnets.data.http_deadline import RedirectError, SilentError, StalledError, UnfinishedError
 from linearnets.data.mirror_reasons import (
     certificate_failed,
+    malformed_proxy_fix,
     proxy_for,
     proxy_login_fix,
+    proxy_malformed,
     tunnel_busy_fix,
     tunnel_fix,
     tunnel_status,
@@ -63,6 +66,9 @@ _FIX_HEADS = (
     # a TLS handshake that failed on the mirror's certificate: reached, but not trusted
     "a mirror's certificate could not be verified: if a proxy or your organisation's own "
     "certificate authority signs it, point SSL_CERT_FILE at that bundle of certificates, or ",
+    # a proxy setting urllib refuses (http:/host:3128): no request sent. The advice names the
+    # setting (mirror_reasons.malformed_proxy_fix)
+    "",
     # a proxy that would not open an https request's tunnel (CONNECT): the mirror not reached.
     # The proxy's own advice names it (mirror_reasons.tunnel_fix)
     "",
@@ -93,6 +99,7 @@ _FIX_HEADS = (
     _NONE,
     _STALLED,
     _CERTIFICATE,
+    _MALFORMED,
     _TUNNEL,
     PROXY_LOGIN,
     _PROXY_BUSY,
@@ -106,6 +113,7 @@ _FIX_HEADS = (
     NO_NETWORK_FIX,
     STALLED_FIX,
     CERTIFICATE_FIX,
+    _,
     _,
     _,
     _,
@@ -123,7 +131,14 @@ _PROXY_AUTHENTICATION = 407
 # HTTP 501 Not Implemented to a CONNECT: a proxy that opens no tunnel, not one busy or failing
 _NO_CONNECT = 501
 # the failures whose advice is the proxy's own (it names the proxy and the setting to correct)
-_PROXYS_OWN = (_TUNNEL, PROXY_LOGIN, _PROXY_BUSY)
+_PROXYS_OWN = (_MALFORMED, _TUNNEL, PROXY_LOGIN, _PROXY_BUSY)
+# each one's advice (mirror_reasons)
+_PROXY_FIXES = {
+    _MALFORMED: malformed_proxy_fix,
+    _TUNNEL: tunnel_fix,
+    PROXY_LOGIN: proxy_login_fix,
+    _PROXY_BUSY: tunnel_busy_fix,
+}
 
 
 def fix_head(failed: list[tuple[int, str]]) -> str:
@@ -143,8 +158,7 @@ def fix_head(failed: list[tuple[int, str]]) -> str:
                 "name the mirror's host in no_proxy, or "
             )
         if top in _PROXYS_OWN:  # the proxy named, with the setting to change
-            fix = {PROXY_LOGIN: proxy_login_fix, _TUNNEL: tunnel_fix}.get(top, tunnel_busy_fix)
-            return fix([mirror for kind, mirror in failed if kind == top])
+            return _PROXY_FIXES[top]([mirror for kind, mirror in failed if kind == top])
         return _FIX_HEADS[top]
     return (
         "a mirror answered, so the network works, but none sent the file: "
@@ -165,10 +179,9 @@ def outranked_proxy_fixes(failed: list[tuple[int, str]]) -> str:
     kind outranks (a 407 or a busy tunnel beside a mirror's 404), each after ``"; "``, to follow
     :func:`fix_head`'s: its own advice would not be given; ``""`` where there is none."""
     top = max(kind for kind, _ in failed)
-    fixes = {_TUNNEL: tunnel_fix, PROXY_LOGIN: proxy_login_fix, _PROXY_BUSY: tunnel_busy_fix}
     return "".join(
         f"; {fix(mirrors).removesuffix(', or ')}"
-        for kind, fix in fixes.items()
+        for kind, fix in _PROXY_FIXES.items()
         if kind != top and (mirrors := [mirror for k, mirror in failed if k == kind])
     )
 
@@ -181,26 +194,27 @@ def proxy_advised(failed: list[tuple[int, str]]) -> bool:
 
 def reached(exc: BaseException) -> int:
     """Say how far a mirror's failure ``exc`` got, as an index into :data:`_FIX_HEADS`:
-    9 an answer that did not finish (a body stalled, too slow or cut short, the status of a server
-    busy or failing: 5xx, 429, 408; also where a redirect led), 8 an answer that was not the file
-    (another HTTP error status, 404 or 410, a reply that is no HTTP, a redirect refused, a file
-    that fails the check: the network works), 7 HTTP 511 (a captive portal: the network asks for
-    a login), 6 a proxy that answered an https request's tunnel (CONNECT) as one busy or failing
-    (502, 503, 504, 408 or 429: try again, the proxy named, as no mirror answered), 5 HTTP 407
-    (the proxy asks for its login), 4 a proxy that refused an https
-    request's tunnel (CONNECT) with another status, 3 a certificate not trusted, 2 stalled, silent
-    or hung up before its headers (the connection taken), 1 none (a name not found, a network
-    unreachable, a connection timed out), 0 the connection refused (a host reached, nothing
-    listening on the port: no network failed), told apart only where every mirror was refused.
+    10 an answer that did not finish (a body stalled, too slow or cut short, the status of a
+    server busy or failing: 5xx, 429, 408; also where a redirect led), 9 an answer that was not
+    the file (another HTTP error status, 404 or 410, a reply that is no HTTP, a redirect refused,
+    a file that fails the check: the network works), 8 HTTP 511 (a captive portal: the network
+    asks for a login), 7 a proxy that answered an https request's tunnel (CONNECT) as one busy or
+    failing (502, 503, 504, 408 or 429: try again, the proxy named, as no mirror answered), 6 HTTP
+    407 (the proxy asks for its login), 5 a proxy that refused an https request's tunnel
+    (CONNECT) with another status, 4 a proxy setting urllib refuses (``http:/host:3128``: no
+    request sent), 3 a certificate not trusted, 2 stalled, silent or hung up before its headers
+    (the connection taken), 1 none (a name not found, a network unreachable, a connection timed
+    out), 0 the connection refused (a host reached, nothing listening on the port: no network
+    failed), told apart only where every mirror was refused.
 
-    9 and 2 (try again later, or other mirrors) with 8 name both, by mirror (see :func:`fix_head`):
-    8's fix alone would send away a mirror that may serve the file next time. A proxy's failure
-    (4, 5, 6) that another outranks has its advice said after that one's
+    10 and 2 (try again later, or other mirrors) with 9 name both, by mirror (see
+    :func:`fix_head`): 9's fix alone would send away a mirror that may serve the file next time.
+    A proxy's failure (4 to 7) that another outranks has its advice said after that one's
     (:func:`outranked_proxy_fixes`)."""
     if isinstance(exc, RedirectError):  # the mirror answered with a redirect; where it led:
         # stalled or unfinished there may come right on another try; else an answer, not the file
         there = reached(exc.error)
-        if there in (_PORTAL, PROXY_LOGIN):  # a redirect to a 511 or 407: that login first
+        if there in (_PORTAL, PROXY_LOGIN, _MALFORMED):  # a 511, 407 or bad setting: that first
             return there
         return _UNFINISHED if there in (_STALLED, _UNFINISHED) else _ANSWERED
     reason = getattr(exc, "reason", None)
@@ -228,6 +242,8 @@ def reached(exc: BaseException) -> int:
         return _ANSWERED
     if isinstance(exc, ConnectionRefusedError) or isinstance(reason, ConnectionRefusedError):
         return _REFUSED
+    if proxy_malformed(exc):  # a proxy setting urllib cannot read: nothing sent
+        return _MALFORMED
     tunnel = tunnel_status(exc)  # the proxy's answer to an https request's CONNECT
     if tunnel is not None:
         if tunnel in _TRY_AGAIN_STATUSES and tunnel != _NO_CONNECT:  # busy or failing: try again

@@ -6,7 +6,9 @@
 prints a token or a password; :func:`mask_login` that of one URL, with a scheme or without;
 :func:`tunnel_status` reads the status of a proxy that refused an https request's tunnel, and
 :func:`proxy_login_fix` / :func:`tunnel_fix` / :func:`tunnel_busy_fix` say what to do about a
-proxy that asked for a login (HTTP 407), refused the tunnel, or answered it as busy or failing. Used by :mod:`linearnets.data.fetch`,
+proxy that asked for a login (HTTP 407), refused the tunnel, or answered it as busy or failing;
+:func:`proxy_malformed` / :func:`malformed_proxy_fix` about a proxy setting urllib refuses.
+Used by :mod:`linearnets.data.fetch`,
 :mod:`linearnets.data.mirror_order` and :mod:`linearnets.data.mirror_ranks`.
 """
 
@@ -23,10 +25,12 @@ from linearnets.data.http_deadline import RedirectError
 __all__ = [
     "certificate_failed",
     "failure_reason",
+    "malformed_proxy_fix",
     "mask_login",
     "mask_passwords",
     "proxy_for",
     "proxy_login_fix",
+    "proxy_malformed",
     "tunnel_busy_fix",
     "tunnel_fix",
     "tunnel_status",
@@ -40,6 +44,8 @@ _RELATIVE = re.compile(r"\s*//(?!/)")
 _WINDOWS_PATH = re.compile(r"[A-Za-z]:[\\/]|\\\\")
 # http.client's refusal of a CONNECT the proxy answered with another status than 200
 _TUNNEL_FAILED = re.compile(r"Tunnel connection failed: (\d{3})\b")
+# urllib's refusal of a proxy setting with a scheme and one / (http:/host:3128): no URL to it
+_NO_AUTHORITY = "proxy URL with no authority: "
 
 
 def mask_passwords(text: str) -> str:
@@ -119,12 +125,15 @@ def _proxy_login(proxy: str) -> tuple[int, int]:
     ``scheme://`` or ``//`` the authority ends at the first ``/`` after its first ``@``, a setting
     without them (``me:pw@host:3128``) is all authority, and the login is all before the
     authority's last ``@``. So ``http://me:2024/pw@host:3128`` sends the password ``2024/pw`` and
-    ``///me:pw@host:3128`` the user ``/me``, where a mirror ``host:8080/a@b`` has no login."""
+    ``///me:pw@host:3128`` the user ``/me``, where a mirror ``host:8080/a@b`` has no login. One
+    urllib refuses (``http:/me:pw@host:3128``, one ``/``) is split as if it had ``//``."""
     scheme = re.match(r"[^/:]+:(?=/)", proxy)
     rest = proxy[scheme.end() :] if scheme else proxy
     start = len(proxy) - len(rest) + 2 if rest.startswith("//") else 0
+    if rest.startswith("/") and not start:  # http:/me:pw@host: urllib refuses it, login unsent
+        start = len(proxy) - len(rest.lstrip("/"))  # but the password typed is masked all the same
     first = proxy.find("@", start)
-    if first < 0 or (rest.startswith("/") and not start):  # /host: urllib refuses it
+    if first < 0:
         return start, -1
     close = proxy.find("/", first) if start else -1
     return start, proxy.rindex("@", start, close if close >= 0 else len(proxy))
@@ -235,9 +244,33 @@ def tunnel_busy_fix(urls: list[str]) -> str:
 
 
 def failure_reason(exc: BaseException, timeout: float) -> str:
-    """Return a short description of why one mirror failed, any password in a URL masked."""
-    # urllib's refusal of a redirect quotes the whole target URL, a login included
-    return mask_passwords(_reason(exc, timeout))
+    """Return a short description of why one mirror failed, any password in a URL or in a proxy
+    setting it quotes masked."""
+    # urllib's refusal of a redirect quotes the whole target URL, a login included, and its
+    # refusal of a proxy setting the setting ('proxy URL with no authority: 'http:/me:pw@...'')
+    text = _reason(exc, timeout)
+    for variable, proxy in urllib.request.getproxies().items():
+        if variable != "no" and proxy and proxy in text:
+            text = text.replace(proxy, _mask_proxy(proxy))
+    return mask_passwords(text)
+
+
+def proxy_malformed(exc: BaseException) -> bool:
+    """Whether ``exc`` is urllib's refusal of a proxy setting that is no URL it can read
+    (``http:/me:pw@host:3128``: one ``/``), before any request was sent."""
+    return isinstance(exc, ValueError) and str(exc).startswith(_NO_AUTHORITY)
+
+
+def malformed_proxy_fix(urls: list[str]) -> str:
+    """Return the advice where the proxy setting of each of ``urls`` is one urllib refuses
+    (:func:`proxy_malformed`): nothing was sent, and the setting is to be written again."""
+    settings, _ = _proxy_settings(urls)
+    shown = " and ".join(f"{v}={_mask_proxy(p)!r}" for v, p in settings.items() if p)
+    verb = "are not valid proxy URLs" if " and " in shown else "is not a valid proxy URL"
+    return (
+        f"{shown} {verb} (the host must follow //), so no request was sent: write it as "
+        "http://USER:PASS@HOST:PORT, or "
+    )
 
 
 def _reason(exc: BaseException, timeout: float) -> str:
