@@ -37,6 +37,7 @@ class Proxy:
 
     def __init__(self) -> None:
         self.status = 407
+        self.redirect = False  # a plain http request answered 301, to the same URL in https
         self.requests: list[str] = []
         owner = self
 
@@ -45,7 +46,11 @@ class Proxy:
 
             def refuse(self) -> None:
                 owner.requests.append(f"{self.command} {self.path}")
-                self.send_response(owner.status)
+                if owner.redirect and self.command == "GET":
+                    self.send_response(301)
+                    self.send_header("Location", self.path.replace("http://", "https://", 1))
+                else:
+                    self.send_response(owner.status)
                 if owner.status == 407:
                     self.send_header("Proxy-Authenticate", 'Basic realm="proxy"')
                 self.send_header("Content-Length", "0")
@@ -315,6 +320,52 @@ def test_a_proxy_busy_or_failing_is_told_to_try_again_whatever_the_scheme(
         f"could not download {FIRST}.gz from any mirror ({mirror}{FIRST}.gz: {said}, through the "
         f"proxy {proxy.base}); {fix}"
     )
+
+
+@pytest.mark.parametrize(
+    ("status", "fix"),
+    [
+        (
+            503,
+            "answered the https request's tunnel (CONNECT) as busy or failing, so no mirror was "
+            "reached: try again later, correct https_proxy, or name the mirror's host in no_proxy",
+        ),
+        (
+            403,
+            "refused to open a tunnel to the mirror (its answer to the https request's CONNECT), "
+            "so no mirror was reached: check that it lets https through, correct https_proxy, or "
+            "name the mirror's host in no_proxy",
+        ),
+        (
+            407,
+            "asks for a login (HTTP 407 Proxy Authentication Required): put it in https_proxy as "
+            "http://USER:PASS@{host} (percent-encoded)",
+        ),
+    ],
+)
+def test_a_proxys_failure_after_a_redirect_to_https_names_https_proxy(
+    proxy: Proxy,
+    tiny: Tiny,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    status: int,
+    fix: str,
+) -> None:
+    """An http mirror redirecting to https, whose CONNECT the proxy answered busy (503) or refused
+    (403), was told "a mirror answered, so the network works, but not with the file", and the
+    note named http_proxy's proxy, though the https request went through https_proxy's."""
+    host = proxy.base.removeprefix("http://")
+    monkeypatch.setenv("http_proxy", f"http://me:s3cret@{host}")  # the first request's
+    proxy.redirect, proxy.status = True, status
+    mirror = "http://fashion-mnist.invalid/fm/"
+    phrase = HTTPStatus(status).phrase
+    assert _failure(tmp_path, tiny, mirror) == (
+        f"could not download {FIRST}.gz from any mirror ({mirror}{FIRST}.gz: redirected to "
+        f"https://fashion-mnist.invalid/fm/{FIRST}.gz: Tunnel connection failed: {status} "
+        f"{phrase}, through the proxy {proxy.base}); the proxy {proxy.base} "
+        f"{fix.format(host=host)}, or {OFFLINE_WAYS}"
+    )
+    assert proxy.requests == [f"GET {mirror}{FIRST}.gz", "CONNECT fashion-mnist.invalid:443"]
 
 
 def test_a_proxys_407_outranked_by_another_mirrors_answer_keeps_its_login_advice(

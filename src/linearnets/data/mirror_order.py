@@ -27,10 +27,11 @@ from linearnets.data.mirror_ranks import (
     REFUSED_FIX,
     STALLED_FIX,
     UNFINISHED_FIX,
+    failed_at,
+    failed_url,
     fix_head,
     outranked_proxy_fixes,
     proxy_advised,
-    reached,
 )
 from linearnets.data.mirror_reasons import failure_reason, proxy_for
 from linearnets.errors import DatasetError
@@ -58,7 +59,8 @@ def _offline_ways(name: str, expected: tuple[int, str], dest: Path) -> str:
 
 
 def _proxy_note(url: str) -> str:
-    """Return ", through the proxy P" when a proxy setting (``http_proxy``, ...) applies to ``url``."""
+    """Return ", through the proxy P" when a proxy setting (``http_proxy``, ...) applies to ``url``
+    (the URL that failed: after a redirect, where it led)."""
     proxy = proxy_for(url)
     return f", through the proxy {proxy}" if proxy else ""
 
@@ -89,9 +91,9 @@ def download_one(
         except LocalFileError:
             raise  # this machine's problem (a full disk, a folder in the way): no mirror can help
         except (OSError, http.client.HTTPException, DatasetError, ValueError) as exc:
-            note = _proxy_note(url)
+            note = _proxy_note(failed_url(exc, url))  # after a redirect, where it led
             failures.append(f"{url}: {failure_reason(exc, timeout)}{note}")
-            failed.append((reached(exc), mirror))
+            failed.append(failed_at(exc, mirror, url))
             proxied = proxied or bool(note)
             continue
         fsync_dir(dest)

@@ -39,6 +39,8 @@ __all__ = [
     "REFUSED_FIX",
     "STALLED_FIX",
     "UNFINISHED_FIX",
+    "failed_at",
+    "failed_url",
     "fix_head",
     "outranked_proxy_fixes",
     "proxy_advised",
@@ -192,6 +194,22 @@ def proxy_advised(failed: list[tuple[int, str]]) -> bool:
     return top in _PROXYS_OWN or (top == _REFUSED and _through_proxies(failed))
 
 
+def failed_at(exc: BaseException, mirror: str, url: str) -> tuple[int, str]:
+    """Return how far the failure ``exc`` of ``url``, from ``mirror``, got (:func:`reached`) and
+    what to name for it in ``failed`` (see :func:`fix_head`): the mirror; for a proxy's own
+    failure, the URL that went through that proxy: after a redirect, where it led (an http
+    mirror's redirect to https goes through https_proxy, not http_proxy)."""
+    kind = reached(exc)
+    if kind in _PROXYS_OWN:
+        return kind, failed_url(exc, url)
+    return kind, mirror
+
+
+def failed_url(exc: BaseException, url: str) -> str:
+    """Return the URL whose request failed with ``exc``: ``url``, or where its redirect led."""
+    return exc.url if isinstance(exc, RedirectError) else url
+
+
 def reached(exc: BaseException) -> int:
     """Say how far a mirror's failure ``exc`` got, as an index into :data:`_FIX_HEADS`:
     10 an answer that did not finish (a body stalled, too slow or cut short, the status of a
@@ -214,7 +232,7 @@ def reached(exc: BaseException) -> int:
     if isinstance(exc, RedirectError):  # the mirror answered with a redirect; where it led:
         # stalled or unfinished there may come right on another try; else an answer, not the file
         there = reached(exc.error)
-        if there in (_PORTAL, PROXY_LOGIN, _MALFORMED):  # a 511, 407 or bad setting: that first
+        if there == _PORTAL or there in _PROXYS_OWN:  # a 511, or a proxy's: not the mirror's
             return there
         return _UNFINISHED if there in (_STALLED, _UNFINISHED) else _ANSWERED
     reason = getattr(exc, "reason", None)
