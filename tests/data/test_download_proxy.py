@@ -38,6 +38,7 @@ class Proxy:
     def __init__(self) -> None:
         self.status = 407
         self.redirect = False  # a plain http request answered 301, to the same URL in https
+        self.statuses: dict[str, int] = {}  # by the host asked for, where not ``status``
         self.requests: list[str] = []
         owner = self
 
@@ -46,12 +47,14 @@ class Proxy:
 
             def refuse(self) -> None:
                 owner.requests.append(f"{self.command} {self.path}")
+                host = self.path.removeprefix("http://").split("/")[0].split(":")[0]
+                status = owner.statuses.get(host, owner.status)
                 if owner.redirect and self.command == "GET":
                     self.send_response(301)
                     self.send_header("Location", self.path.replace("http://", "https://", 1))
                 else:
-                    self.send_response(owner.status)
-                if owner.status == 407:
+                    self.send_response(status)
+                if status == 407:
                     self.send_header("Proxy-Authenticate", 'Basic realm="proxy"')
                 self.send_header("Content-Length", "0")
                 self.send_header("Connection", "close")
@@ -420,4 +423,68 @@ def test_a_busy_proxy_beside_a_mirrors_404_is_named_after_the_mirrors_fix(
         f"{proxy.base} answered the https request's tunnel (CONNECT) as busy or failing, so no "
         "mirror was reached: try again later, correct https_proxy, or name the mirror's host in "
         "no_proxy"
+    )
+
+
+def test_a_refused_a_busy_tunnel_and_a_try_again_beside_them_give_each_fix_once(
+    proxy: Proxy, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tunnel refused (403), one busy (503) and one asking for a login (407), beside a mirror's
+    404 and another's 503: "try again later" and "correct https_proxy, or name the mirror's host
+    in no_proxy" each came twice in the line (the busy tunnel's advice repeating both)."""
+    proxy.statuses = {"busy.invalid": 503, "refuse.invalid": 403, "login.invalid": 407}
+    gone, busy = Proxy(), Proxy()  # asked directly (no_proxy), as mirrors
+    gone.status, busy.status = 404, 503
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    mirrors = [
+        "https://busy.invalid/fm/",
+        "https://refuse.invalid/fm/",
+        "https://login.invalid/fm/",
+        f"{gone.base}/fm/",
+        f"{busy.base}/fm/",
+    ]
+    host = proxy.base.removeprefix("http://")
+    try:
+        with pytest.raises(DatasetError) as info:
+            download_fashion_mnist(
+                tmp_path / "root", mirrors=mirrors, checksums=tiny.files, progress=False, timeout=5
+            )
+    finally:
+        gone.close()
+        busy.close()
+    via = f", through the proxy {proxy.base}"
+    assert str(info.value) == (
+        f"could not download {FIRST}.gz from any mirror ({mirrors[0]}{FIRST}.gz: Tunnel connection "
+        f"failed: 503 Service Unavailable{via}; {mirrors[1]}{FIRST}.gz: Tunnel connection failed: "
+        f"403 Forbidden{via}; {mirrors[2]}{FIRST}.gz: Tunnel connection failed: 407 Proxy "
+        f"Authentication Required{via}; {mirrors[3]}{FIRST}.gz: HTTP 404 Not Found; "
+        f"{mirrors[4]}{FIRST}.gz: HTTP 503 Service Unavailable); a mirror answered, so the network "
+        f"works, but none sent the file: {mirrors[3]} answered with something else (pass mirrors "
+        f"that serve Fashion-MNIST's original files instead), and {mirrors[4]} did not send the "
+        "whole file (a transfer stalled or cut short, a server busy or failing, or no answer in "
+        f"time): try again later, or {OFFLINE_WAYS}; the proxy {proxy.base} refused to open a "
+        "tunnel to the mirror (its answer to the https request's CONNECT) and answered another's "
+        "tunnel as busy or failing, so no mirror was reached: check that it lets https through, "
+        f"correct https_proxy, or name the mirror's host in no_proxy; the proxy {proxy.base} asks "
+        "for a login (HTTP 407 Proxy Authentication Required): put it in https_proxy as "
+        f"http://USER:PASS@{host} (percent-encoded)"
+    )
+
+
+def test_a_busy_tunnel_beside_a_refused_one_says_both_in_one_advice(
+    proxy: Proxy, tiny: Tiny, tmp_path: Path
+) -> None:
+    """The busy tunnel's advice, at the head, then the refused one's after it repeated "correct
+    https_proxy, or name the mirror's host in no_proxy"."""
+    proxy.statuses = {"busy.invalid": 503, "refuse.invalid": 403}
+    mirrors = ["https://busy.invalid/fm/", "https://refuse.invalid/fm/"]
+    with pytest.raises(DatasetError) as info:
+        download_fashion_mnist(
+            tmp_path / "root", mirrors=mirrors, checksums=tiny.files, progress=False, timeout=5
+        )
+    assert str(info.value).endswith(
+        f"); the proxy {proxy.base} refused to open a tunnel to the mirror (its answer to the "
+        "https request's CONNECT) and answered another's tunnel as busy or failing, so no mirror "
+        "was reached: try again later, check that it lets https through, correct https_proxy, or "
+        f"name the mirror's host in no_proxy, or {OFFLINE_WAYS}"
     )

@@ -23,7 +23,6 @@ from linearnets.data.mirror_reasons import (
     proxy_for,
     proxy_login_fix,
     proxy_malformed,
-    tunnel_busy_fix,
     tunnel_fix,
     tunnel_status,
 )
@@ -134,13 +133,9 @@ _PROXY_AUTHENTICATION = 407
 _NO_CONNECT = 501
 # the failures whose advice is the proxy's own (it names the proxy and the setting to correct)
 _PROXYS_OWN = (_MALFORMED, _TUNNEL, PROXY_LOGIN, _PROXY_BUSY)
-# each one's advice (mirror_reasons)
-_PROXY_FIXES = {
-    _MALFORMED: malformed_proxy_fix,
-    _TUNNEL: tunnel_fix,
-    PROXY_LOGIN: proxy_login_fix,
-    _PROXY_BUSY: tunnel_busy_fix,
-}
+# the advice of a setting urllib refuses and of a 407 (mirror_reasons); a refused and a busy
+# tunnel share one (tunnel_fix: each fix said once)
+_PROXY_FIXES = {_MALFORMED: malformed_proxy_fix, PROXY_LOGIN: proxy_login_fix}
 
 
 def fix_head(failed: list[tuple[int, str]]) -> str:
@@ -160,7 +155,7 @@ def fix_head(failed: list[tuple[int, str]]) -> str:
                 "name the mirror's host in no_proxy, or "
             )
         if top in _PROXYS_OWN:  # the proxy named, with the setting to change
-            return _PROXY_FIXES[top]([mirror for kind, mirror in failed if kind == top])
+            return _proxy_fix(top, failed, again=True)
         return _FIX_HEADS[top]
     return (
         "a mirror answered, so the network works, but none sent the file: "
@@ -171,6 +166,24 @@ def fix_head(failed: list[tuple[int, str]]) -> str:
     )
 
 
+def _proxy_fix(kind: int, failed: list[tuple[int, str]], *, again: bool) -> str:
+    """Return the advice of the proxy's failures of ``kind`` in ``failed`` (see :func:`fix_head`),
+    a busy tunnel's with a refused one's (and ``again``: "try again later", see
+    :func:`~linearnets.data.mirror_reasons.tunnel_fix`)."""
+    if kind in (_TUNNEL, _PROXY_BUSY):
+        tunnels = {k: [mirror for k2, mirror in failed if k2 == k] for k in (_TUNNEL, _PROXY_BUSY)}
+        return tunnel_fix(tunnels[_TUNNEL], tunnels[_PROXY_BUSY], again=again)
+    return _PROXY_FIXES[kind]([mirror for k, mirror in failed if k == kind])
+
+
+def _says_try_again(failed: list[tuple[int, str]]) -> bool:
+    """Whether :func:`fix_head`'s advice for ``failed`` says "try again later" (a transfer that
+    stalled or did not finish is the most telling, or beside a mirror's answer)."""
+    kinds = {kind for kind, _ in failed}
+    later = bool(kinds & {_STALLED, _UNFINISHED})
+    return max(kinds) in (_STALLED, _UNFINISHED) or (later and _ANSWERED in kinds)
+
+
 def _through_proxies(failed: list[tuple[int, str]]) -> bool:
     """Whether every mirror in ``failed`` (see :func:`fix_head`) was asked through a proxy."""
     return all(proxy_for(mirror) for _, mirror in failed)
@@ -179,12 +192,17 @@ def _through_proxies(failed: list[tuple[int, str]]) -> bool:
 def outranked_proxy_fixes(failed: list[tuple[int, str]]) -> str:
     """Return the advice of each proxy's failure in ``failed`` (see :func:`fix_head`) that another
     kind outranks (a 407 or a busy tunnel beside a mirror's 404), each after ``"; "``, to follow
-    :func:`fix_head`'s: its own advice would not be given; ``""`` where there is none."""
+    :func:`fix_head`'s: its own advice would not be given; ``""`` where there is none. A refused
+    and a busy tunnel share one advice, and none repeats "try again later" said before it."""
     top = max(kind for kind, _ in failed)
+    kinds = {kind for kind, _ in failed if kind in _PROXYS_OWN and kind != top}
+    if top == _PROXY_BUSY:
+        kinds.discard(_TUNNEL)  # said with the busy tunnel's, at the head
+    if {_TUNNEL, _PROXY_BUSY} <= kinds:
+        kinds.discard(_PROXY_BUSY)  # one advice for both
+    again = not _says_try_again(failed)
     return "".join(
-        f"; {fix(mirrors).removesuffix(', or ')}"
-        for kind, fix in _PROXY_FIXES.items()
-        if kind != top and (mirrors := [mirror for k, mirror in failed if k == kind])
+        f"; {_proxy_fix(kind, failed, again=again).removesuffix(', or ')}" for kind in sorted(kinds)
     )
 
 

@@ -5,8 +5,8 @@
 :func:`mask_passwords` replaces the login of every URL in a text with ``***``, so no message
 prints a token or a password; :func:`mask_login` that of one URL, with a scheme or without;
 :func:`tunnel_status` reads the status of a proxy that refused an https request's tunnel, and
-:func:`proxy_login_fix` / :func:`tunnel_fix` / :func:`tunnel_busy_fix` say what to do about a
-proxy that asked for a login (HTTP 407), refused the tunnel, or answered it as busy or failing;
+:func:`proxy_login_fix` / :func:`tunnel_fix` say what to do about a proxy that asked for a
+login (HTTP 407), refused the tunnel, or answered it as busy or failing (both, said once);
 :func:`proxy_malformed` / :func:`malformed_proxy_fix` about a proxy setting urllib refuses.
 Used by :mod:`linearnets.data.fetch`,
 :mod:`linearnets.data.mirror_order` and :mod:`linearnets.data.mirror_ranks`.
@@ -31,7 +31,6 @@ __all__ = [
     "proxy_for",
     "proxy_login_fix",
     "proxy_malformed",
-    "tunnel_busy_fix",
     "tunnel_fix",
     "tunnel_status",
 ]
@@ -216,30 +215,31 @@ def proxy_login_fix(urls: list[str]) -> str:
     return f"the proxy {names} asks for a login ({status}): put it in {ways} (percent-encoded), or "
 
 
-def tunnel_fix(urls: list[str]) -> str:
-    """Return the advice where the proxy of each of the https ``urls`` would not open a tunnel to
-    the mirror (it answered the ``CONNECT`` with an error status): the mirror was not reached."""
-    settings, _ = _proxy_settings(urls)
+def tunnel_fix(refused: list[str], busy: list[str], *, again: bool = True) -> str:
+    """Return the advice where the proxy of each of the https URLs ``refused`` would not open a
+    tunnel to the mirror (it answered the ``CONNECT`` with an error status), and that of each of
+    ``busy`` answered it as a proxy busy or failing (502, 503, 504, 408 or 429: another try may get
+    through): no mirror was reached. Where both failed, one advice says both, each fix once;
+    ``again=False`` leaves out "try again later", where the advice before it says so."""
+    settings, _ = _proxy_settings([*refused, *busy])
     names = " and ".join(dict.fromkeys(_mask_proxy(p) for p in settings.values() if p))
     proxy = f"the proxy {names}" if names else "a proxy on the network"
+    what: list[str] = []
+    fixes: list[str] = []
+    if busy and again:
+        fixes.append("try again later")
+    if refused:
+        what.append(
+            "refused to open a tunnel to the mirror (its answer to the https request's CONNECT)"
+        )
+        fixes.append("check that it lets https through")
+    if busy:  # beside a refused one, the request named once
+        whose = "another's tunnel" if refused else "the https request's tunnel (CONNECT)"
+        what.append(f"answered {whose} as busy or failing")
+    fixes.append(f"correct {' and '.join(settings)}")
     return (
-        f"{proxy} refused to open a tunnel to the mirror (its answer to the https request's "
-        "CONNECT), so no mirror was reached: check that it lets https through, correct "
-        f"{' and '.join(settings)}, or name the mirror's host in no_proxy, or "
-    )
-
-
-def tunnel_busy_fix(urls: list[str]) -> str:
-    """Return the advice where the proxy of each of the https ``urls`` answered the request's
-    tunnel (``CONNECT``) as a proxy busy or failing (502, 503, 504, 408 or 429): the proxy
-    answered, no mirror did, and another try may get through."""
-    settings, _ = _proxy_settings(urls)
-    names = " and ".join(dict.fromkeys(_mask_proxy(p) for p in settings.values() if p))
-    proxy = f"the proxy {names}" if names else "a proxy on the network"
-    return (
-        f"{proxy} answered the https request's tunnel (CONNECT) as busy or failing, so no mirror "
-        f"was reached: try again later, correct {' and '.join(settings)}, or name the mirror's "
-        "host in no_proxy, or "
+        f"{proxy} {' and '.join(what)}, so no mirror was reached: {', '.join(fixes)}, or name the "
+        "mirror's host in no_proxy, or "
     )
 
 
