@@ -249,30 +249,43 @@ def test_labels_a_classifier_cannot_take_are_explained(
     assert re.search(message, str(err))
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.int64])
+@pytest.mark.parametrize("K", [2, 4])
 @pytest.mark.parametrize(
     "loss",
     [nn.CrossEntropyLoss(reduction="none"), lambda o, t: F.cross_entropy(o, t, reduction="none")],
     ids=["CrossEntropyLoss", "function"],
 )
-def test_one_hot_labels_of_more_classes_than_outputs_name_both_fixes(loss: Any) -> None:
-    """y.reshape(-1).long() would give 4·B values for B examples: the fixes are 4 outputs, or the
-    labels' argmax. The oracle: torch refuses the (32, 4) targets for (32, 3) scores."""
+def test_one_hot_labels_of_another_class_count_than_outputs_name_the_fixes_that_fit(
+    loss: Any, K: int, dtype: torch.dtype
+) -> None:
+    """y.reshape(-1).long() would give K·B values for B examples: the fixes are K outputs, or,
+    where K <= C, the labels' argmax. For K = 4 > C = 3 the argmax was offered too (and integer
+    one-hot was told only "use y.argmax(dim=1)"), then refused: label 3 for 3 outputs. The oracle:
+    torch refuses the (32, K) targets for (32, 3) scores, and the argmax fix where K > 3."""
     from linearnets.training.step_checks import compute_loss
 
     g = torch.Generator().manual_seed(0)
-    y_hat, y = torch.randn(32, 3, generator=g), F.one_hot(torch.arange(32) % 4, 4).float()
+    y_hat, y = torch.randn(32, 3, generator=g), F.one_hot(torch.arange(32) % K, K).to(dtype)
     with pytest.raises(RuntimeError):
         loss(y_hat, y)
     with pytest.raises(UsageError) as info:
         compute_loss(loss, y_hat, y)
+    fits = ", or pass y.argmax(1)" if K < 3 else ", one per class"
     assert str(info.value) == (
         "y must be class indices of shape (32,) and an integer dtype, or class probabilities of "
-        "the output's shape (32, 3), got a tensor of shape (32, 4) and dtype torch.float32: 4 values "
-        "per example (one-hot labels of 4 classes?) for the model's 3 outputs; give the model 4 "
-        "outputs, or pass y.argmax(1)"
+        f"the output's shape (32, 3), got a tensor of shape (32, {K}) and dtype {dtype}: {K} values "
+        f"per example (one-hot labels of {K} classes?) for the model's 3 outputs; give the model {K} "
+        f"outputs{fits}"
     )
-    four = compute_loss(loss, torch.cat([y_hat, torch.zeros(32, 1)], 1), y)  # the first fix
-    torch.testing.assert_close(four, F.cross_entropy(torch.cat([y_hat, torch.zeros(32, 1)], 1), y.argmax(1), reduction="none"))  # fmt: skip
+    scores = torch.randn(32, K, generator=g)  # the first fix: K outputs
+    expected = F.cross_entropy(scores, y.argmax(1), reduction="none")
+    torch.testing.assert_close(compute_loss(loss, scores, y.argmax(1)), expected)
+    if K < 3:  # the argmax fix: labels the 3 outputs take
+        compute_loss(loss, y_hat, y.argmax(1))
+    else:
+        with pytest.raises(IndexError):  # torch: "Target 3 is out of bounds"
+            F.cross_entropy(y_hat, y.argmax(1))
 
 
 @pytest.mark.parametrize(

@@ -261,22 +261,24 @@ def _explain_class_labels(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) -> U
     B, C = y_hat.shape
     if y.is_floating_point() and y.shape == y_hat.shape:
         return None  # class probabilities (B, C)
-    if y.is_floating_point() and y.ndim == 2 and y.shape[0] == B and y.shape[1] > 1:
-        K = y.shape[
-            1
-        ]  # a row of K values per example: one-hot labels or probabilities of K classes
+    numbers = not (y.dtype == torch.bool or y.is_complex())
+    if numbers and y.ndim == 2 and y.shape[0] == B and y.shape[1] not in (1, C):
+        # a row of K values per example: one-hot labels or probabilities of K classes; their
+        # argmax, labels 0..K-1, fits C outputs only where K < C
+        K = y.shape[1]
+        argmax = ", or pass y.argmax(1)" if K < C else ", one per class"
         return UsageError(
             f"y must be class indices of shape ({B},) and an integer dtype, or class probabilities "
             f"of the output's shape ({B}, {C}), got {describe(y)}: {K} values per example (one-hot "
             f"labels of {K} classes?) for the model's {counted(C, 'output')}; give the model {K} "
-            "outputs, or pass y.argmax(1)"
+            f"outputs{argmax}"
         )
     if y.is_floating_point() and y.ndim != 1:
         return UsageTypeError(
             f"y must be class indices of shape ({B},) and an integer dtype (or class probabilities "
             f"of the output's shape ({B}, {C})), got {describe(y)}; use y.reshape(-1).long()"
         )
-    if y.shape == y_hat.shape and not (y.dtype == torch.bool or y.is_complex()):
+    if y.shape == y_hat.shape and numbers:
         return UsageTypeError(
             f"y must be class indices of shape ({B},), or float class probabilities of the "
             f"output's shape ({B}, {C}), got {describe(y)} (one-hot labels?); use y.argmax(dim=1) "
