@@ -37,7 +37,7 @@ from linearnets.training.loop_checks import (
     check_updater_object,
     is_optimizer,
 )
-from linearnets.training.loss_diagnosis import CLASS_LOSSES
+from linearnets.training.loss_kinds import is_class_loss
 from linearnets.training.model_diagnosis import NanScoresProbe
 from linearnets.training.model_tensors import weight_sizes
 from linearnets.training.nan_targets import TargetsWatch, watch_targets
@@ -174,7 +174,7 @@ def _train_epoch_with_function(
             raise_backward_error(net, err, (X, y))
         if step == 0 and not y.is_floating_point():
             # integer regression targets: refused before the first update
-            check_scores(y_hat, y, classifier=isinstance(loss, CLASS_LOSSES))
+            check_scores(y_hat, y, classifier=is_class_loss(loss))
             check_first_values(net, X, y, y_hat, l, loss)  # NaN scores, a loss that cannot train
         if step == 0 and epoch == 1:  # no update grew them yet where they are small
             before = weight_sizes(net)

@@ -978,6 +978,87 @@ def test_a_one_output_model_whose_first_labels_fit_is_told_to_give_one_output_pe
         assert str(info.value) == message
 
 
+_CLASSIFIER = (
+    "a classifier's output must be scores of shape (B, C), one per class, got shape (32, 1) for "
+    "32 labels: one output scores one class only; give the model one output per class, e.g. "
+    "nn.Linear(d, C) for C classes"
+)
+
+
+def _float_labels(name: str, y: torch.Tensor, fix: str = "y.long()") -> str:
+    return (
+        f"y must be integer class labels for {name}, got a tensor of shape {tuple(y.shape)} and "
+        "dtype torch.float32, and the model gives one output per example (y_hat of shape (32, 1)): "
+        "a 1-output model's cross-entropy is always 0 (a softmax over one class is 1); give the "
+        f"model one output per class, e.g. nn.Linear(d, C) for C classes, and pass {fix} (for a "
+        "regression, use a regression loss such as nn.MSELoss())"
+    )
+
+
+@pytest.mark.parametrize("book", [False, True], ids=["fit", "train_epoch_ch3"])
+def test_the_books_cross_entropy_on_one_output_is_told_one_output_per_class_not_float(
+    book: bool,
+) -> None:
+    """The book's scratch cross_entropy was not taken as a class loss: a one-output softmax model
+    with labels all 0 was told "y must be float targets for a regression ... y.float()", then,
+    with y.float(), "use y.long()": a loop. Its loss is 0 (the oracle), whatever the weights."""
+    from linearnets import d2l
+    from linearnets.models.scratch import cross_entropy
+
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(5, 1), nn.Softmax(dim=1))
+    zeros = torch.zeros(64, dtype=torch.long)
+    assert float(cross_entropy(net(_ONE_X[:32]), zeros[:32]).detach().sum()) == 0.0  # the oracle
+    before = net[0].weight.detach().clone()
+    for y, message in ((zeros, _CLASSIFIER), (zeros.float(), _float_labels("cross_entropy", zeros[:32]))):  # fmt: skip
+        optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+        with pytest.raises(UsageError) as info:
+            if book:
+                d2l.train_epoch_ch3(net, _one_batches(y), cross_entropy, optimizer)
+            else:
+                fit(net, _one_batches(y), cross_entropy, optimizer, 1)
+        assert str(info.value) == message
+    assert torch.equal(net[0].weight, before)  # refused before any update
+
+
+@pytest.mark.parametrize(
+    ("loss", "name", "column"),
+    [
+        (nn.CrossEntropyLoss(), "CrossEntropyLoss", False),
+        (nn.CrossEntropyLoss(), "CrossEntropyLoss", True),
+        (F.cross_entropy, "cross_entropy", False),
+        (
+            lambda o, y: F.cross_entropy(o, y),
+            "the loss, which takes class labels (expected target dtype to be Long or Byte, but "
+            "got Float)",
+            False,
+        ),
+    ],
+    ids=["CrossEntropyLoss", "CrossEntropyLoss-column", "F.cross_entropy", "lambda"],
+)
+def test_float_targets_of_a_class_loss_on_one_output_are_told_one_output_per_class(
+    loss: Loss, name: str, column: bool
+) -> None:
+    """Float (B,) targets of a one-output model's cross-entropy raised torch's bare "expected
+    target dtype to be Long or Byte" (after the advice y.float() for labels all 0, for a lambda);
+    float (B, 1) targets, taken as probabilities over one class, trained silently with loss 0.0.
+    The oracle: torch's loss on them raises, or is 0 for any weights."""
+    torch.manual_seed(0)
+    net = nn.Linear(5, 1)
+    y = _ONE_Y[:64].float().reshape(-1, 1) if column else _ONE_Y[:64].float()
+    if column:
+        assert float(loss(net(_ONE_X[:32]), y[:32]).detach()) == 0.0
+    else:
+        with pytest.raises(RuntimeError, match="expected target dtype to be Long"):
+            loss(net(_ONE_X[:32]), y[:32])
+    before = net.weight.detach().clone()
+    with pytest.raises(UsageError) as info:
+        fit(net, _one_batches(y), loss, torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    fix = "y.reshape(-1).long()" if column else "y.long()"
+    assert str(info.value) == _float_labels(name, y[:32], fix)
+    assert torch.equal(net.weight, before)
+
+
 @pytest.mark.parametrize("analytic", [False, True], ids=["autograd", "analytic"])
 def test_scratch_softmax_with_torch_cross_entropy_explains_float_labels(
     analytic: bool, gen: torch.Generator

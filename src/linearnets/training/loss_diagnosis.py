@@ -17,7 +17,7 @@ from torch import nn
 
 from linearnets._text import counted
 from linearnets.errors import LinearnetsError, UsageError, UsageTypeError
-from linearnets.training.loss_kinds import Loss
+from linearnets.training.loss_kinds import Loss, is_class_loss
 from linearnets.validation import check_label_tensor, check_labels_device, describe, is_column
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "explain_loss_error",
     "is_regression_loss",
     "is_torch_loss",
+    "one_output_class_loss_error",
     "one_row_per_example_fix",
     "raise_loss_error",
     "regression_loss_error",
@@ -37,6 +38,8 @@ __all__ = [
 CLASS_LOSSES = (nn.CrossEntropyLoss, nn.NLLLoss)
 # torch's losses that compare outputs with targets element by element, broadcasting them
 REGRESSION_LOSSES = (nn.MSELoss, nn.L1Loss, nn.SmoothL1Loss, nn.HuberLoss)
+# torch's cross-entropy and NLL refusing float targets that are not probabilities (B, C)
+_WANTS_LABELS = "expected target dtype to be Long"
 # torch's binary cross-entropies: a float target (a probability) per output, never class labels
 BINARY_LOSSES = (nn.BCELoss, nn.BCEWithLogitsLoss)
 _BINARY_FUNCTIONS = (F.binary_cross_entropy, F.binary_cross_entropy_with_logits)
@@ -111,6 +114,8 @@ def raise_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, err: Exce
     instead of torch's 15–20 frames first); ``err`` stays reachable as its ``__context__``.
     """
     usage = None if isinstance(err, LinearnetsError) else explain_loss_error(loss, y_hat, y)
+    if usage is None and _WANTS_LABELS in str(err):  # a class loss of the user's own, by its words
+        usage = one_output_class_loss_error(loss, y_hat, y, said=str(err))
     if usage is None and isinstance(err, IndexError):
         usage = _index_dtype_error(loss, y)
         if usage is None and not is_torch_loss(loss):  # picking by a label a one-output model lacks
@@ -202,7 +207,7 @@ def explain_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) -> Usag
     # (a subclass with a forward of its own too: it raised, passing the labels on as they are)
     if isinstance(loss, REGRESSION_LOSSES) and not y.is_floating_point():
         return regression_loss_error(loss, y_hat, y)  # class labels for a regression loss
-    if isinstance(loss, CLASS_LOSSES) and is_column(y_hat):  # ("Target 1 is out of bounds")
+    if is_class_loss(loss) and is_column(y_hat):  # ("Target 1 is out of bounds")
         return _one_output_labels_error(loss, y_hat, y)
     if (
         y_hat.ndim != 2
@@ -217,11 +222,36 @@ def _one_output_labels_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) -
     """Return the error for class labels ``y`` (B,) outside [0, 1) of a model of one output, (B, 1),
     whose classification loss failed picking by them (torch's "Target 1 is out of bounds", the
     book's ``y_hat[range(len(y_hat)), y]`` "index 1 is out of bounds"); else ``None``."""
-    if y_hat.ndim != 2 or y_hat.shape[1] != 1 or y.ndim != 1 or y.is_floating_point():
+    if y.is_floating_point():  # (torch: "expected target dtype to be Long or Byte")
+        return one_output_class_loss_error(loss, y_hat, y)
+    if y_hat.ndim != 2 or y_hat.shape[1] != 1 or y.ndim != 1:
         return None
     if y.dtype == torch.bool or y.is_complex():
         return None
     return _class_label_value_error(loss, y, 1)
+
+
+def one_output_class_loss_error(
+    loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, *, said: str | None = None
+) -> UsageError | None:
+    """Return the error for float targets ``y``, (B,) or (B, 1), of a class loss (``said``: the
+    words in which a loss of the user's own refused them) on a model of one output, (B, 1): torch's
+    cross-entropy refuses (B,) ones, and takes (B, 1) ones as probabilities over one class, a loss
+    always 0 that trains nothing; ``None`` for other inputs. Shapes and dtypes only, no tensor op."""
+    B = y_hat.shape[0] if y_hat.ndim else -1
+    if y_hat.shape != (B, 1) or not y.is_floating_point() or y.shape not in ((B,), (B, 1)):
+        return None
+    name = type(loss).__name__ if isinstance(loss, nn.Module) else getattr(loss, "__name__", "")
+    if said is not None or name == "<lambda>":
+        name = f"the loss, which takes class labels ({' '.join((said or '').split())})"
+    fix = "y.long()" if y.ndim == 1 else "y.reshape(-1).long()"
+    return UsageError(
+        f"y must be integer class labels for {name}, got {describe(y)}, and the model gives one "
+        f"output per example (y_hat of shape {(B, 1)}): a 1-output model's cross-entropy is always "
+        "0 (a softmax over one class is 1); give the model one output per class, e.g. "
+        f"nn.Linear(d, C) for C classes, and pass {fix} (for a regression, use a regression loss "
+        "such as nn.MSELoss())"
+    )
 
 
 def _columns(y_hat: torch.Tensor) -> int | None:

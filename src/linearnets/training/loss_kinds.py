@@ -12,9 +12,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from linearnets.models.scratch import cross_entropy, cross_entropy_logits
 from linearnets.validation import check_choice
 
-__all__ = ["Loss", "class_weight", "ignored", "summed_scalar_loss"]
+__all__ = ["Loss", "class_weight", "ignored", "is_class_loss", "summed_scalar_loss"]
 
 Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -26,6 +27,18 @@ def class_weight(loss: object) -> torch.Tensor | None:
         return None
     weight = loss.weight
     return weight.detach() if isinstance(weight, torch.Tensor) else None
+
+
+def is_class_loss(loss: object) -> bool:
+    """Whether ``loss`` takes class labels (B,) against a classifier's scores (B, C): torch's
+    ``nn.CrossEntropyLoss`` / ``nn.NLLLoss`` (or a subclass), ``F.cross_entropy`` / ``F.nll_loss``,
+    or the book's scratch ``cross_entropy`` (§3.6.5) / ``cross_entropy_logits``. A function of the
+    user's own is not told apart (it may compute anything)."""
+    if isinstance(loss, nn.CrossEntropyLoss | nn.NLLLoss):
+        return True
+    return any(
+        loss is f for f in (F.cross_entropy, F.nll_loss, cross_entropy, cross_entropy_logits)
+    )
 
 
 def ignored(loss: object) -> int | None:

@@ -22,8 +22,7 @@ from linearnets.training.backward import backward_scaled
 from linearnets.training.distributed import DistContext
 from linearnets.training.first_step import check_first_values
 from linearnets.training.forward_diagnosis import raise_forward_error
-from linearnets.training.loss_diagnosis import CLASS_LOSSES
-from linearnets.training.loss_kinds import Loss
+from linearnets.training.loss_kinds import Loss, is_class_loss
 from linearnets.training.model_diagnosis import raise_backward_error
 from linearnets.training.score_checks import check_scores
 from linearnets.training.stash import detached
@@ -119,7 +118,7 @@ def train_step(
             raise_backward_error(net, err, (X, y))
         # (DistributedDataParallel averages the gradients over processes during backward)
     if check_targets and not y.is_floating_point():
-        check_scores(y_hat, y, classifier=isinstance(loss, CLASS_LOSSES))
+        check_scores(y_hat, y, classifier=is_class_loss(loss))
         if dist is None or not dist.enabled:  # one process alone must not stop a group
             check_first_values(net, X, y, y_hat, l, loss)
     if dist is not None and dist.enabled and not isinstance(net, DistributedDataParallel):

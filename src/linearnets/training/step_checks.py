@@ -26,10 +26,11 @@ from linearnets.training.loss_diagnosis import (
     explain_loss_error,
     is_regression_loss,
     is_torch_loss,
+    one_output_class_loss_error,
     raise_loss_error,
     regression_loss_error,
 )
-from linearnets.training.loss_kinds import Loss
+from linearnets.training.loss_kinds import Loss, is_class_loss
 from linearnets.training.loss_shape import explain_loss_shape
 from linearnets.validation import describe
 
@@ -311,6 +312,12 @@ def check_targets_shape(y_hat: torch.Tensor, y: torch.Tensor, loss: Loss | None)
             if usage is not None:
                 raise usage
         return
+    if loss is not None and is_class_loss(
+        loss
+    ):  # float targets of one output: a cross-entropy always 0, or refused
+        usage = one_output_class_loss_error(loss, y_hat, y)
+        if usage is not None:
+            raise usage
     if y_hat.shape == y.shape or not _shape_checked_before(loss):
         return  # matching shapes, or the user's own loss: judged by what it returns
     if isinstance(loss, CLASS_LOSSES):

@@ -19,8 +19,13 @@ from linearnets.device import accumulation_dtype
 from linearnets.errors import UsageError
 from linearnets.nan_places import NanContext
 from linearnets.training.distributed import DistContext
-from linearnets.training.loss_diagnosis import CLASS_LOSSES
-from linearnets.training.loss_kinds import Loss, class_weight, ignored, summed_scalar_loss
+from linearnets.training.loss_kinds import (
+    Loss,
+    class_weight,
+    ignored,
+    is_class_loss,
+    summed_scalar_loss,
+)
 from linearnets.training.nan_scores import raise_nan_scores
 from linearnets.training.score_checks import check_scores, is_label_column, predicted_labels
 from linearnets.training.stash import detached, flat, joined
@@ -89,7 +94,7 @@ class EpochTotals:
         weight = class_weight(loss) if not summed else None
         return cls(
             summed=summed,
-            classifier=isinstance(loss, CLASS_LOSSES),
+            classifier=is_class_loss(loss),
             nan_probe=nan_probe,
             class_weight=weight,
             ignore_index=ignored(loss),
