@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from linearnets._text import counted
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.loss_diagnosis import (
     explain_loss_error,
@@ -235,7 +236,7 @@ def _explained(loss: Any, y_hat: torch.Tensor, y: torch.Tensor) -> UsageError:
         (torch.tensor([[1, 0], [0, 1], [0, 1]]), UsageTypeError, r"^y must be class indices of shape \(3,\), or float class probabilities .*\(one-hot labels\?\); use y.argmax\(dim=1\)"),
         (torch.tensor([[True, False], [False, True], [False, True]]), UsageTypeError, r"^y must be an integer tensor of class indices, got .*torch.bool; use y.argmax\(dim=1\)"),
         (torch.tensor([[0], [1], [1]]), UsageError, r"^y must be 1-dimensional \(B,\), got a tensor of shape \(3, 1\)"),
-        (torch.tensor([0, -1, 1]), UsageError, r"^y must hold class indices in \[0, 2\) for the model's 2 outputs, got -1; relabel the classes 0..1,"),
+        (torch.tensor([0, -1, 1]), UsageError, r"^y must hold class indices in \[0, 2\) for the model's 2 outputs, got -1; relabel them from 0, e.g. y - y.min\(\) \(classes 0..2\), and give the model one output per class, e.g. nn.Linear\(d, 3\)$"),
         (torch.tensor([0, 2, 1]), UsageError, r"^y must hold class indices in \[0, 2\) for the model's 2 outputs, got 2;"),
         (torch.tensor([-3, 5, 1]), UsageError, r"in \[0, 2\) for the model's 2 outputs, got -3;"),
     ],
@@ -286,6 +287,45 @@ def test_one_hot_labels_of_another_class_count_than_outputs_name_the_fixes_that_
     else:
         with pytest.raises(IndexError):  # torch: "Target 3 is out of bounds"
             F.cross_entropy(y_hat, y.argmax(1))
+
+
+@pytest.mark.parametrize(
+    ("C", "fix"),
+    [
+        (1, "relabel them from 0, e.g. (y + 1) // 2 for ±1 labels (classes 0..1), and give the model one output per class, e.g. nn.Linear(d, 2)"),
+        (2, "relabel the classes 0..1, e.g. with (y + 1) // 2 for ±1 labels"),
+    ],
+    ids=["one-output", "two-outputs"],
+)  # fmt: skip
+def test_plus_minus_one_labels_are_told_to_be_relabelled_not_only_given_outputs(
+    C: int, fix: str
+) -> None:
+    """y in {-1, 1} on one output was told only "give the model one output per class, e.g.
+    nn.Linear(d, 2)", where -1 was refused again: a negative label fits no count of outputs.
+    The oracle: torch refuses -1, and takes the relabelled (y + 1) // 2 for 2 outputs."""
+    g = torch.Generator().manual_seed(0)
+    y = torch.where(torch.randn(32, generator=g) > 0, 1, -1)
+    err = _explained(nn.CrossEntropyLoss(), torch.randn(32, C, generator=g), y)
+    assert str(err) == (
+        f"y must hold class indices in [0, {C}) for the model's {counted(C, 'output')}, got -1; "
+        f"{fix}"
+    )
+    relabelled = (y + 1) // 2
+    assert set(relabelled.tolist()) == {0, 1} and torch.equal(relabelled == 1, y == 1)
+    assert torch.isfinite(F.cross_entropy(torch.randn(32, 2, generator=g), relabelled))
+
+
+def test_negative_labels_of_more_classes_than_outputs_are_told_to_shift_and_widen() -> None:
+    """Labels -1..1 for 2 outputs: y - y.min() gives 3 classes, so 3 outputs too."""
+    err = _explained(nn.CrossEntropyLoss(), torch.zeros(3, 2), torch.tensor([-1, 0, 1]))
+    assert str(err) == (
+        "y must hold class indices in [0, 2) for the model's 2 outputs, got -1; relabel them from "
+        "0, e.g. y - y.min() (classes 0..2), and give the model one output per class, e.g. "
+        "nn.Linear(d, 3)"
+    )
+    shifted = torch.tensor([-1, 0, 1]) - torch.tensor([-1, 0, 1]).min()
+    assert shifted.tolist() == [0, 1, 2]  # within [0, 3)
+    F.cross_entropy(torch.zeros(3, 3), shifted)
 
 
 @pytest.mark.parametrize(

@@ -321,20 +321,39 @@ def _explain_class_labels(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) -> U
     return _class_label_value_error(loss, y, C)
 
 
+def _negative_labels_fix(span: int, C: int, *, signs: bool) -> str:
+    """Return the fix for labels below 0, ``span`` values from the lowest to the highest (``signs``:
+    ±1 labels), for a model of ``C`` outputs: relabelled from 0, and, where they then make more
+    classes than ``C``, one output per class."""
+    relabel = "(y + 1) // 2 for ±1 labels" if signs else "y - y.min()"
+    classes = 2 if signs else max(span, 2)
+    if classes <= C:
+        return f"relabel the classes 0..{C - 1}, e.g. with {relabel}"
+    return (
+        f"relabel them from 0, e.g. {relabel} (classes 0..{classes - 1}), and give the model one "
+        f"output per class, e.g. nn.Linear(d, {classes})"
+    )
+
+
 def _class_label_value_error(loss: Loss, y: torch.Tensor, C: int) -> UsageError | None:
     """Return the error for labels ``y`` (B,) outside [0, C), or of a dtype torch's class losses refuse."""
     if y.numel():
         try:
             low, high = (int(v) for v in torch.aminmax(y))
+            # ±1 labels (a margin classifier's): no 0 between them
+            signs = (low, high) == (-1, 1) and not bool((y == 0).any())
         except RuntimeError:  # a device left unusable by the failed kernel: keep the loss's error
             return None
-        if low < 0 or high >= C:
+        if low < 0:  # more outputs alone never fit a negative label
+            fix = _negative_labels_fix(high - low + 1, C, signs=signs)
+        elif high >= C:
             fix = (
                 f"relabel the classes 0..{C - 1}, or give the model one output per class"
                 if C > 1  # one output scores one class: no labels fit it
                 else f"give the model one output per class, e.g. nn.Linear(d, {max(high + 1, 2)})"
                 f" for classes 0..{max(high, 1)}"
             )
+        if low < 0 or high >= C:
             return UsageError(
                 f"y must hold class indices in [0, {C}) for the model's "
                 f"{counted(C, 'output')}, got {low if low < 0 else high}; {fix}"
