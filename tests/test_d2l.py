@@ -180,8 +180,9 @@ def _d2l_doc_section(title: str) -> str:
 def test_train_ch3_outside_jupyter_prints_the_line_per_epoch_its_difference_names(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The book's train_ch3 prints nothing (its only output is the Animator's figure); docs/d2l.md
-    lists the printed lines among the differences, in the form train_ch3 prints them."""
+    """The book's train_ch3 prints no such line (only its Animator's figure as text: see the next
+    test); docs/d2l.md lists the printed lines among the differences, in the form train_ch3
+    prints them."""
     import re
 
     section = _d2l_doc_section("## Differences from d2l 0.17.6")
@@ -198,6 +199,39 @@ def test_train_ch3_outside_jupyter_prints_the_line_per_epoch_its_difference_name
     printed = capsys.readouterr().out.splitlines()
     matches = [line.fullmatch(p) for p in printed]
     assert [m.group(1) if m else p for m, p in zip(matches, printed, strict=True)] == ["1", "2"]
+
+
+def test_what_the_books_train_ch3_prints_outside_jupyter_is_what_the_doc_says() -> None:
+    """docs/d2l.md said the book's train_ch3 "prints nothing" outside Jupyter; its Animator (the
+    oracle: the book's own calls, in a fresh Python without a notebook) prints its figure as text
+    at each epoch, through the IPython shell its use_svg_display starts."""
+    import os
+    import subprocess
+
+    pytest.importorskip("IPython")
+    pytest.importorskip("matplotlib_inline")
+    book = (
+        "from IPython import display\n"
+        "from matplotlib import pyplot as plt\n"
+        "from matplotlib_inline import backend_inline\n"
+        "backend_inline.set_matplotlib_formats('svg')  # d2l.use_svg_display(), in Animator()\n"
+        "fig, axes = plt.subplots(1, 1, figsize=(3.5, 2.5))  # Animator's default figsize\n"
+        "for epoch in range(2):  # Animator.add, once per epoch of train_ch3\n"
+        "    axes.plot([1, 2], [0.5, 0.6])\n"
+        "    display.display(fig)\n"
+        "    display.clear_output(wait=True)\n"
+    )
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    run = subprocess.run(
+        [sys.executable, "-c", book], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    # clear_output's codes (ESC [2K, CR: a CR a newline in text mode) erase only the blank line
+    printed = [line for line in run.stdout.replace("\x1b[2K", "").splitlines() if line.strip()]
+    assert printed == [printed[0]] * 2 and printed[0].startswith("<Figure size 350x250")
+    section = " ".join(_d2l_doc_section("## Differences from d2l 0.17.6").split())
+    assert f"the book's prints `{printed[0]}` at each epoch and no curve" in section
+    assert "prints nothing" not in section
 
 
 def test_get_fashion_mnist_labels_refuses_minus_one_as_its_difference_names() -> None:
