@@ -20,6 +20,7 @@ from linearnets.config import LinregConfig
 from linearnets.config_values import check_known_settings, lacking, path_setting
 from linearnets.errors import CheckpointError, UsageError, usage_errors_on_one_line
 from linearnets.seeding import grad_enabled, kept_global_state, pin_threads
+from linearnets.tasks.checkpoint_data import refuse_checkpoint_data
 from linearnets.tasks.linreg import LinregResult, prepare_linreg
 from linearnets.tasks.linreg_changes import (
     RESULT_SETTINGS,
@@ -47,7 +48,6 @@ from linearnets.tasks.resume_content import (
     CHANGED,
     judge_data,
     recorded_for,
-    refuse_checkpoint_data,
 )
 from linearnets.tasks.resume_data import check_recorded_data, warn_unchecked_content
 from linearnets.tasks.resume_diverged import forced_undone_on_divergence

@@ -26,11 +26,12 @@ from linearnets.errors import (
     usage_errors_on_one_line,
 )
 from linearnets.seeding import grad_enabled, kept_global_state
+from linearnets.tasks.checkpoint_data import refuse_checkpoint_data
 from linearnets.tasks.experiment import prepare
 from linearnets.tasks.reports import check_backend
 from linearnets.tasks.restore import restore_states
 from linearnets.tasks.resume_changes import changed_settings, untrained_changes_dropped
-from linearnets.tasks.resume_content import data_change, refuse_checkpoint_data
+from linearnets.tasks.resume_content import data_change
 from linearnets.tasks.resume_data import check_recorded_data, warn_unchecked_content
 from linearnets.tasks.resume_diverged import forced_undone_on_divergence
 from linearnets.tasks.resume_exactness import warn_not_bit_exact

@@ -6,7 +6,7 @@ content, whatever its path (:func:`judge_data`): the checkpoint's own continues 
 copied; what an earlier forced resume from its epoch switched to carries on as forced; anything
 else is a change, refused unless forced (:func:`data_change`, in :func:`content_changed`'s words).
 A checkpoint trained on other data than ``config.json`` records is refused alike
-(:func:`refuse_checkpoint_data`). Where the file is, as the run recorded it, is
+(:func:`linearnets.tasks.checkpoint_data.refuse_checkpoint_data`). Where the file is, as the run recorded it, is
 :mod:`linearnets.tasks.resume_data`'s. Shared by both tasks' resumes:
 :mod:`linearnets.tasks.resume` and :mod:`linearnets.tasks.resume_changes` (softmax),
 :mod:`linearnets.tasks.linreg_resume`, :mod:`linearnets.tasks.linreg_changes` and
@@ -24,12 +24,9 @@ from linearnets._fs import sha256_file
 from linearnets._text import shown_path
 from linearnets.errors import UsageError
 from linearnets.tasks.resume_entries import forced_values_since
-from linearnets.training.checkpoint import CHECKPOINT_FILE
-from linearnets.training.runs import CONFIG_FILE
 
 if TYPE_CHECKING:
     from linearnets.tasks.experiment import Experiment
-    from linearnets.training.checkpoint import Checkpoint
 
 __all__ = [
     "CARRIED",
@@ -44,8 +41,8 @@ __all__ = [
     "forced_at",
     "judge_data",
     "recorded_for",
-    "refuse_checkpoint_data",
     "same_path",
+    "sha256_or_none",
 ]
 
 
@@ -127,7 +124,7 @@ def judge_data(
     if data is None:
         return DataContent(None, None, baseline)
     if sha is None:
-        sha = _sha256_or_none(Path(data))
+        sha = sha256_or_none(Path(data))
     recorded = saved.get("data_sha256")
     if sha is None or _unchecked(saved):  # null: the user's choice
         return DataContent(None, sha, baseline)
@@ -275,50 +272,9 @@ def forced_at(
     return epoch if any(isinstance(v, str) and same_path(v, data) for v in forced) else None
 
 
-def _sha256_or_none(path: Path) -> str | None:
+def sha256_or_none(path: Path) -> str | None:
     """Return ``path``'s SHA-256, ``None`` where it cannot be read (reading the data names it)."""
     try:
         return sha256_file(path)
     except OSError:
         return None
-
-
-def refuse_checkpoint_data(
-    ckpt: Checkpoint,
-    saved: dict[str, Any],
-    run_dir: Path,
-    *,
-    force: bool,
-    data: str | Path | None = None,
-) -> None:
-    """Refuse, unless ``force``, a checkpoint trained on other data than the run's: its
-    ``extra["data_sha256"]`` is not the SHA-256 ``config.json`` (``saved``) records, nor one an
-    earlier resume from its epoch forced (``forced``'s ``data_sha256``, ``[old, new]``: that
-    resume stopped before its first checkpoint). A checkpoint copied in from a run on another
-    file; the settings compared alone took it (a file's path is no change: a move keeps the
-    content). Either record missing or ``null`` (an earlier linearnets', synthetic data): no check.
-    Nor where the file the resume continues on (``data``) holds the checkpoint's own content: the run continues as it trained, whatever ``config.json`` records (it was
-    refused, and forced recorded a change of content that was none). Shared by both tasks'
-    resumes.
-
-    Raises:
-        UsageError: naming both files, their SHA-256s and the fixes.
-    """
-    trained, recorded = ckpt.extra.get("data_sha256"), saved.get("data_sha256")
-    if force or not (isinstance(trained, str) and isinstance(recorded, str)):
-        return
-    if trained == recorded or recorded in forced_values_since(saved, ckpt.epoch).get(
-        "data_sha256", []
-    ):
-        return
-    if data is not None and _sha256_or_none(Path(data)) == trained:
-        return
-    section = saved.get("config")
-    data = section.get("data") if isinstance(section, dict) else None
-    raise UsageError(
-        f"{shown_path(ckpt.path)} was trained on data={str(ckpt.config.get('data'))!r} (SHA-256 "
-        f"{trained[:12]}…), but {shown_path(run_dir / CONFIG_FILE)} is of the run on "
-        f"data={str(data)!r} (SHA-256 {recorded[:12]}…) (a checkpoint from another run?), which "
-        f"would change its result; put the run's own {CHECKPOINT_FILE} back, or pass force=True "
-        f"to continue from this one on {CONFIG_FILE}'s data"
-    )
