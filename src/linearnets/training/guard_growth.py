@@ -2,47 +2,31 @@
 
 :class:`GrowthCheck` keeps the latest steps' losses and judges each finite step against the
 starting loss (:mod:`linearnets.training.guard_window`) or the level a rare large loss's update
-left (:mod:`linearnets.training.guard_rare`); :mod:`linearnets.training.guard` feeds it the steps
+left (:mod:`linearnets.training.guard_rare`): the step's check is in
+:mod:`linearnets.training.guard_step_growth`, the epoch end's in
+:mod:`linearnets.training.guard_epoch_end`. :mod:`linearnets.training.guard` feeds it the steps
 it read back, and :mod:`linearnets.training.guard_messages` words the error.
 """
 
 from __future__ import annotations
 
-import math
-import statistics
 from collections import deque
 from typing import Any
 
 import torch
 
 from linearnets.errors import DivergenceError
+from linearnets.training.guard_epoch_end import EpochEndCheck
 from linearnets.training.guard_floor import TargetSpread
 from linearnets.training.guard_messages import Kept, grown, grown_past
-from linearnets.training.guard_rare import RARE_RATIO, RareLevels
-from linearnets.training.guard_stats import per_example, typical_example
+from linearnets.training.guard_rare import RareLevels
+from linearnets.training.guard_step_growth import TYPICAL_QUANTILE, TYPICAL_STEPS, StepGrowth
 from linearnets.training.guard_window import ReferenceWindow
 
 __all__ = ["TYPICAL_QUANTILE", "TYPICAL_STEPS", "GrowthCheck"]
 
-# the latest steps whose median is the typical step's loss: one or two steps holding a rare large
-# loss are not typical, three of five in a row are (a blow-up is caught two steps later at most),
-# unless each step's typical example tells (see TYPICAL_QUANTILE)
-TYPICAL_STEPS = 5
-# the quantile of a step's per-example losses that is its typical example's loss, where one or two
-# steps hold min_examples, and what a step whose mean passed the bound counts as (if lower) in the
-# median of the latest steps: a heavy tail raises a few examples' losses (one large target is 1 of
-# the 16 to 64 examples of a batch; from 11 examples on one does not reach this quantile, from 21
-# on two do not), a blow-up most. Counted by their means, 3 or 4 steps holding min_examples
-# (batches of 16 to 31) had a median that a rare loss's step raised: the step after it, at the
-# level that loss's update left (~3, against a start of ~10⁻⁴), or a second rare loss within 4
-# steps, stopped healthy runs. Not the median, as a blown-up classifier's losses split in two (~0
-# on the examples it gets right, huge on the others): with the median, softmax at lr 10⁶ on 80
-# examples of random labels trained on unstopped (tests/tasks/test_resume.py), and at lr 10 on
-# blobs (3 seeds) stopped 4 steps later in two, not in the third
-TYPICAL_QUANTILE = 0.9
 
-
-class GrowthCheck:
+class GrowthCheck(StepGrowth, EpochEndCheck):
     """Raise :class:`DivergenceError` when a finite step's or epoch's loss has grown far past the
     start (see :class:`~linearnets.training.guard.DivergenceGuard` for the rule).
 
@@ -186,187 +170,6 @@ class GrowthCheck:
             return
         self._check_growth(where, loss, count, recent, losses, start=self.start_loss, kept=kept)
 
-    def end_epoch(self, epoch: int, train_loss: float, test_loss: float | None = None) -> None:
-        """Refuse epoch ``epoch`` if its finite training loss ``train_loss`` has grown ``factor``
-        times past the start, and its typical step too, by √``factor`` at least; or if a loss
-        measured after its last update, which no step's loss shows (``test_loss``, and a
-        ``train_loss`` that is not the mean of its steps' losses: linreg's), has grown
-        ``factor`` times past it, where that alone tells a blow-up (:meth:`_measured_after`)."""
-        # On a dataset smaller than min_examples the reference window is still open after the
-        # first epoch, so no step was checked: the mean over that epoch's examples (the whole
-        # dataset) closes it. The first step alone would not do: at batch 1 it is one example,
-        # whose loss may be a hundredth of the others' in a run that is fine.
-        closed_now = self._window.close()
-        reference = None if self.start_loss is None else self._reference(self.start_loss)
-        bound = self._bound(reference) if reference is not None else math.inf
-        # the epoch's typical step too, where its steps were checked against a reference from
-        # before them (a heavy tail raises the mean, not the typical step); a reference closed by
-        # this epoch holds its steps, blown up or not, so the loss after it is all there is. Grown
-        # √factor-fold (10× at 100) is enough: a heavy tail leaves the typical step near the
-        # reference (the level a rare loss left, or the start), while a blow-up raises it more
-        # slowly than the loss after the epoch (linreg's, measured after the epoch's updates: on
-        # features of ~10 at lr 0.03 the steps, measured before each update, oscillating at 618,
-        # 268 and 1420, against a start of 20.7, let a loss of 7857, 380×, end the run silently)
-        typical = math.inf
-        if self._epoch_means and not closed_now:
-            typical = statistics.median(self._epoch_means)
-        kept = self._only_step_kept(train_loss)
-        after = self._measured_after(train_loss, test_loss)
-        self._epoch_means, self._kept = [], None  # the next epoch's (fit also clears them)
-        self._epoch_sum = (0.0, 0)
-        grown = (
-            math.sqrt(self.factor) * max(reference, self.zero, 1e-12)
-            if reference is not None
-            else 0.0
-        )
-        if reference is not None and train_loss > bound and typical > grown:
-            what = "training loss after the epoch"
-            raise self._grown(f"in epoch {epoch}", what, train_loss, reference, kept=kept)
-        for what, value in after:
-            if reference is not None and value > bound:
-                raise self._grown(f"in epoch {epoch}", what, value, reference, kept=None)
-
-    def _measured_after(
-        self, train_loss: float, test_loss: float | None
-    ) -> list[tuple[str, float]]:
-        """Return the epoch's losses measured after its last update that alone stop it past the
-        bound: where the loss is a classification one, or a squared error with its floor, or the
-        epoch had one step (whose loss, before its update, cannot show that update's blow-up).
-
-        The last update of an epoch is seen by no step's loss: where one batch holds the training
-        set, no update is, and a 64-example file at lr 1e30 and batch 256 ended with a test loss
-        of 1e29, exit 0. A classification loss past ``factor`` × its start (its scores grown
-        huge), or a squared error past ``factor`` × the loss of predicting the targets' mean, is
-        a blow-up by itself; else (the loss not known) a test set's heavy tail might raise it,
-        and the typical step must tell, as for the training loss.
-        """
-        alone = not self.rare_losses or self._spread is not None or len(self._epoch_means) == 1
-        if not alone:
-            return []
-        total, count = self._epoch_sum
-        steps_mean = count > 0 and math.isclose(train_loss, total / count, rel_tol=1e-5)
-        after = [] if steps_mean else [("training loss after the epoch", train_loss)]
-        if test_loss is not None:
-            after.append(("test loss after the epoch", test_loss))
-        return after
-
-    def _only_step_kept(self, train_loss: float) -> Kept | None:
-        """Return the epoch's :class:`Kept` where its ``train_loss`` is its only step's mean, a
-        step before any update of the epoch (softmax's loss, the mean over its steps, on data of
-        one batch): that loss is any lr's. Not a loss measured after the epoch (linreg's)."""
-        if self._kept is None or len(self._epoch_means) != 1:
-            return None
-        kept, loss = self._kept
-        same = math.isclose(train_loss, loss, rel_tol=1e-5)
-        return kept._replace(only_step=True) if same else None
-
-    def _check_growth(
-        self,
-        where: str,
-        loss: float,
-        count: int,
-        recent: float,
-        losses: torch.Tensor | None,
-        *,
-        start: float,
-        kept: Kept | None,
-    ) -> None:
-        """Raise if the step's mean ``loss`` over ``count`` examples, at ``where``, has blown up
-        past the starting loss ``start`` (or a rare loss's level): the mean ``recent`` of the
-        latest steps and their typical loss both stand more than ``factor`` × it; else note the
-        step for the rare-loss logic (:meth:`RareLevels.follow`). ``kept``: see :meth:`step`."""
-        reference = self._reference(start)
-        bound = self._bound(reference)
-        rare = self._levels.rare
-        # a rare loss's window, if it has one
-        opens = self.rare_losses and rare is not None and loss < rare
-        typical, own_example = self._typical_loss(loss, recent, losses, bound=bound, opens=opens)
-        # Two rare large losses in consecutive steps (where one or two steps hold min_examples):
-        # the first's update may move every example's loss past the bound for a while (two targets
-        # of ±4300 among targets of ~4, batches of 32, nn.MSELoss at lr 0.1: the second's step's
-        # typical example stood 4× past the bound), so that step, whose mean passed the bound on
-        # its own large loss, counted as a blow-up and, unless lower than the first, stopped a
-        # healthy run whose loss fell back within a few steps. Neither its mean (its own large
-        # loss) nor its typical example (the first one's doing) says that the model blew up, so
-        # it is no stop: it opens the first loss's window, as a lower step does, and growth is
-        # measured from the level its typical example shows over the steps that follow. It holds
-        # a large loss itself where its mean stands above its typical example (a blow-up raises
-        # most examples' losses together, whose 90th percentile is about 2.7 × their mean where
-        # they scatter like χ²₁) and below that first step's mean (no blow-up past the first loss).
-        heavy, self._heavy = self._heavy, None
-        if (
-            not opens
-            and own_example
-            and heavy is not None
-            and bound < loss
-            and typical < min(loss, heavy)
-        ):
-            opens = True
-        elif (
-            self.rare_losses
-            and not opens
-            and losses is not None
-            and len(self._recent) <= 2
-            and per_example(losses)
-            and loss > bound >= self._values[-1]  # what the step counts as: its typical example
-        ):
-            self._heavy = loss
-        # a rare loss's window opens with this step: its typical example's loss is the level that
-        # loss's update left
-        if own_example and opens:
-            reference = max(reference, typical)
-            bound = self._bound(reference)
-        # Where the typical loss is this step's typical example, its own mean must have passed the
-        # bound too: the mean of the latest steps may hold the step before it, and a rare large
-        # loss there (whose update raised this step's typical examples, not its mean) stopped
-        # healthy runs (a target of 4200 among targets of ~4, batches of 40 at lr 0.1: "the loss
-        # of the latest steps is 2.21e+05" at the step after it, whose own mean was 0.6 × the
-        # bound). A blow-up raises each step's mean, the latest's most.
-        if recent > bound and typical > bound and (loss > bound or not own_example):
-            what = "batch loss" if count >= self.min_examples else "loss of the latest steps"
-            raise self._grown(f"at {where}", what, recent, reference, kept=kept)
-        self._levels.follow(
-            loss,
-            count,
-            stands_out=self.rare_losses and loss > bound and loss > RARE_RATIO * typical,
-            opens=opens,
-            level=typical if own_example and opens else loss,
-        )
-
-    def _typical_loss(
-        self,
-        loss: float,
-        recent: float,
-        losses: torch.Tensor | None,
-        *,
-        bound: float,
-        opens: bool,
-    ) -> tuple[float, bool]:
-        """Return the typical loss of the latest steps (``math.inf`` where neither the step's mean
-        ``loss`` nor their mean ``recent`` passed ``bound``: not needed), and whether it is this
-        step's typical example's; note what the step counts as in their median.
-
-        A step whose mean passed the bound counts as the lower of its mean and its typical
-        example's loss (of ``losses``, read back only here): a rare large loss raises its mean, a
-        blow-up both. Where one or two steps hold ``min_examples`` (the median of their means is
-        their mean) the typical is this step's typical example's loss (a blow-up raises most
-        examples' losses, a heavy tail a few's), when needed or when the step ``opens`` a rare
-        loss's window.
-        """
-        own = (
-            typical_example(losses, quantile=TYPICAL_QUANTILE)
-            if loss > bound and losses is not None and per_example(losses)
-            else None
-        )
-        if own is not None:
-            self._values[-1] = self._epoch_means[-1] = min(loss, own)
-        typical = self._typical() if recent > bound or loss > bound else math.inf
-        if losses is not None and len(self._recent) <= 2 and (recent > bound or opens):
-            typical = own if own is not None else typical_example(losses, quantile=TYPICAL_QUANTILE)
-            self._values[-1] = self._epoch_means[-1] = min(loss, typical)
-            return typical, True
-        return typical, False
-
     def _grown(
         self, place: str, what: str, loss: float, reference: float, *, kept: Kept | None
     ) -> DivergenceError:
@@ -395,13 +198,6 @@ class GrowthCheck:
         while self._recent_count - self._recent[0][1] >= self.min_examples:
             self._recent_count -= self._recent.popleft()[1]
         return sum(t for t, _ in self._recent) / self._recent_count
-
-    def _typical(self) -> float:
-        """Return the median of what the latest steps in the recent window (up to
-        :data:`TYPICAL_STEPS` of them) count as: each its mean, or the lower of that and its
-        typical example's loss where the mean passed the bound. A batch of ``min_examples`` or more
-        is its own."""
-        return statistics.median(list(self._values)[-min(len(self._recent), TYPICAL_STEPS) :])
 
     # -- state, so a resumed run keeps the same reference ----------------------------------------
     def state_dict(self) -> dict[str, Any]:

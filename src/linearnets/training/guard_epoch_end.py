@@ -1,0 +1,125 @@
+"""The divergence guard's check at an epoch's end: its training loss, and the losses measured
+after its last update, against the bound the steps use (D2L §3.6.6).
+
+:class:`EpochEndCheck` is a part of :class:`~linearnets.training.guard_growth.GrowthCheck`, which
+holds the state it reads: the starting loss's window, the epoch's step means and the first step
+kept (:class:`~linearnets.training.guard_messages.Kept`).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+from linearnets.errors import DivergenceError
+from linearnets.training.guard_floor import TargetSpread
+from linearnets.training.guard_messages import Kept
+from linearnets.training.guard_window import ReferenceWindow
+
+__all__ = ["EpochEndCheck"]
+
+
+class EpochEndCheck:
+    """The end-of-epoch half of :class:`~linearnets.training.guard_growth.GrowthCheck` (a mixin:
+    the attributes below are set there)."""
+
+    factor: float
+    rare_losses: bool
+    _window: ReferenceWindow
+    _spread: TargetSpread | None
+    _epoch_means: list[float]
+    _epoch_sum: tuple[float, int]
+    _kept: tuple[Kept, float] | None
+
+    @property
+    def start_loss(self) -> float | None:
+        raise NotImplementedError
+
+    @property
+    def zero(self) -> float:
+        raise NotImplementedError
+
+    def _reference(self, start: float) -> float:
+        raise NotImplementedError
+
+    def _bound(self, reference: float) -> float:
+        raise NotImplementedError
+
+    def _grown(
+        self, place: str, what: str, loss: float, reference: float, *, kept: Kept | None
+    ) -> DivergenceError:
+        raise NotImplementedError
+
+    def end_epoch(self, epoch: int, train_loss: float, test_loss: float | None = None) -> None:
+        """Refuse epoch ``epoch`` if its finite training loss ``train_loss`` has grown ``factor``
+        times past the start, and its typical step too, by √``factor`` at least; or if a loss
+        measured after its last update, which no step's loss shows (``test_loss``, and a
+        ``train_loss`` that is not the mean of its steps' losses: linreg's), has grown
+        ``factor`` times past it, where that alone tells a blow-up (:meth:`_measured_after`)."""
+        # On a dataset smaller than min_examples the reference window is still open after the
+        # first epoch, so no step was checked: the mean over that epoch's examples (the whole
+        # dataset) closes it. The first step alone would not do: at batch 1 it is one example,
+        # whose loss may be a hundredth of the others' in a run that is fine.
+        closed_now = self._window.close()
+        reference = None if self.start_loss is None else self._reference(self.start_loss)
+        bound = self._bound(reference) if reference is not None else math.inf
+        # the epoch's typical step too, where its steps were checked against a reference from
+        # before them (a heavy tail raises the mean, not the typical step); a reference closed by
+        # this epoch holds its steps, blown up or not, so the loss after it is all there is. Grown
+        # √factor-fold (10× at 100) is enough: a heavy tail leaves the typical step near the
+        # reference (the level a rare loss left, or the start), while a blow-up raises it more
+        # slowly than the loss after the epoch (linreg's, measured after the epoch's updates: on
+        # features of ~10 at lr 0.03 the steps, measured before each update, oscillating at 618,
+        # 268 and 1420, against a start of 20.7, let a loss of 7857, 380×, end the run silently)
+        typical = math.inf
+        if self._epoch_means and not closed_now:
+            typical = statistics.median(self._epoch_means)
+        kept = self._only_step_kept(train_loss)
+        after = self._measured_after(train_loss, test_loss)
+        self._epoch_means, self._kept = [], None  # the next epoch's (fit also clears them)
+        self._epoch_sum = (0.0, 0)
+        grown = (
+            math.sqrt(self.factor) * max(reference, self.zero, 1e-12)
+            if reference is not None
+            else 0.0
+        )
+        if reference is not None and train_loss > bound and typical > grown:
+            what = "training loss after the epoch"
+            raise self._grown(f"in epoch {epoch}", what, train_loss, reference, kept=kept)
+        for what, value in after:
+            if reference is not None and value > bound:
+                raise self._grown(f"in epoch {epoch}", what, value, reference, kept=None)
+
+    def _measured_after(
+        self, train_loss: float, test_loss: float | None
+    ) -> list[tuple[str, float]]:
+        """Return the epoch's losses measured after its last update that alone stop it past the
+        bound: where the loss is a classification one, or a squared error with its floor, or the
+        epoch had one step (whose loss, before its update, cannot show that update's blow-up).
+
+        The last update of an epoch is seen by no step's loss: where one batch holds the training
+        set, no update is, and a 64-example file at lr 1e30 and batch 256 ended with a test loss
+        of 1e29, exit 0. A classification loss past ``factor`` × its start (its scores grown
+        huge), or a squared error past ``factor`` × the loss of predicting the targets' mean, is
+        a blow-up by itself; else (the loss not known) a test set's heavy tail might raise it,
+        and the typical step must tell, as for the training loss.
+        """
+        alone = not self.rare_losses or self._spread is not None or len(self._epoch_means) == 1
+        if not alone:
+            return []
+        total, count = self._epoch_sum
+        steps_mean = count > 0 and math.isclose(train_loss, total / count, rel_tol=1e-5)
+        after = [] if steps_mean else [("training loss after the epoch", train_loss)]
+        if test_loss is not None:
+            after.append(("test loss after the epoch", test_loss))
+        return after
+
+    def _only_step_kept(self, train_loss: float) -> Kept | None:
+        """Return the epoch's :class:`Kept` where its ``train_loss`` is its only step's mean, a
+        step before any update of the epoch (softmax's loss, the mean over its steps, on data of
+        one batch): that loss is any lr's. Not a loss measured after the epoch (linreg's)."""
+        if self._kept is None or len(self._epoch_means) != 1:
+            return None
+        kept, loss = self._kept
+        same = math.isclose(train_loss, loss, rel_tol=1e-5)
+        return kept._replace(only_step=True) if same else None
