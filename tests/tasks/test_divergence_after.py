@@ -102,21 +102,23 @@ def _tiny(path: Path) -> Path:
     return path
 
 
-def test_a_blow_up_in_an_epochs_only_update_is_stopped_by_its_test_loss(tmp_path: Path) -> None:
+def test_a_blow_up_in_an_epochs_only_update_is_stopped_by_its_last_batch(tmp_path: Path) -> None:
     """One batch holds the training set: its only step's loss is the untrained model's, and the
     update after it is seen by no step's loss. At lr 1e30 the run ended exit 0, its test loss
-    1e29 and weights of ~1e29 saved. The oracle: the run without the guard, whose test loss
-    passes 100× the first step's. It stops at the epoch's end, before its checkpoint, model and
-    results are written."""
+    1e29 and weights of ~1e29 saved. The oracle: the run without the guard, whose training loss
+    after the update (the last epoch's loss over the training set, re-evaluated from its saved
+    model below: the one batch) passes 100× the first step's. It stops at the epoch's end,
+    before its checkpoint, model and results are written."""
     config = SoftmaxConfig(data=_tiny(tmp_path / "d.npz"), lr=1e30, epochs=1, plot="none")
-    free = run_softmax(replace(config, guard=False, out=tmp_path / "free"))
-    start, test_loss = free.history.train_loss[0], free.history.test_loss[0]
-    assert test_loss is not None and test_loss > 1e20 * start
+    free = run_softmax(replace(config, guard=False, out=tmp_path / "free", epochs=2))
+    start, after = free.history.train_loss[0], free.history.train_loss[1]
+    assert after > 1e20 * start  # epoch 2's only step: the weights epoch 1's update left
     out = tmp_path / "run"
     with pytest.raises(DivergenceError) as info:
         run_softmax(replace(config, out=out))
     assert str(info.value).startswith(
-        f"training diverged in epoch 1: the test loss after the epoch is {test_loss:.4g}, more "
+        "training diverged in epoch 1: the loss of its last batch after the epoch's last update is "
+        f"{after:.4g}, more "
         f"than 100× its starting value {start:.4g}, at lr 1e+30; try a far smaller learning rate "
         "(lr), e.g. 1 (the book trains at 0.03 and 0.1; a tenth, 1e+29, would most likely blow "
         "up too); no epoch had finished, so no checkpoint was written"
@@ -136,7 +138,7 @@ def test_a_blow_up_in_a_resumed_epochs_only_update_keeps_the_checkpoint_before_i
     with pytest.raises(DivergenceError) as info:
         resume_softmax(out, epochs=2, lr=1e30, force=True)
     message = str(info.value)
-    assert message.startswith("training diverged in epoch 2: the test loss after the epoch is ")
+    assert message.startswith("training diverged in epoch 2: the loss of its last batch after ")
     assert f"the checkpoint of epoch 1 is kept in {out} (continue it with a smaller lr: " in message
     assert (out / "checkpoint.pt").read_bytes() == before
     assert load_checkpoint(out / "checkpoint.pt").epoch == 1

@@ -6,6 +6,7 @@ history of the finished epochs (D2L §3.6.6).
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -148,6 +149,12 @@ class StepHooks:
         watchers: list[Any],
     ) -> None:
         self._hooks, self._watchers = hooks, watchers
+        # None where no hook judges the last batch's loss after the epoch's last update: the loop
+        # then neither holds that batch nor re-scores it
+        judges = [hook for hook in watchers if hasattr(hook, "after_last_update")]
+        self.after_last_update: Callable[[torch.Tensor], None] | None = (
+            functools.partial(_after_last_update, judges) if judges else None
+        )
 
     def __call__(self, step: int, losses: torch.Tensor) -> None:
         for hook in self._hooks:
@@ -174,6 +181,13 @@ class StepHooks:
             end = getattr(hook, "end_watch", None)
             if end is not None:
                 end(failed=False)
+
+
+def _after_last_update(judges: list[Any], losses: torch.Tensor) -> None:
+    """Hand the epoch's last batch's ``losses`` after its last update to each of ``judges``
+    (divergence guards, see :mod:`~linearnets.training.last_update`)."""
+    for hook in judges:
+        hook.after_last_update(losses)
 
 
 def len_or_none(iterable: Batches) -> int | None:

@@ -46,7 +46,7 @@ from linearnets.training.guard_messages import (
     targets_too_large,
 )
 from linearnets.training.guard_rare import RARE_RATIO, rare_losses
-from linearnets.training.guard_stats import step_sums, sum_and_count
+from linearnets.training.guard_stats import per_example, step_sums, sum_and_count
 from linearnets.training.guard_unseen import unseen_error
 from linearnets.training.guard_window import EARLY_EXAMPLES
 from linearnets.training.history import EpochMetrics
@@ -195,6 +195,9 @@ class DivergenceGuard(Callback):
         self._batch: Batch | None = None
         self._before = 0
         self._last: float | None = None  # the latest finite step's mean loss
+        # the epoch's last batch's losses after its last update (after_last_update), judged at
+        # its end: the mean's (sum, count) over the processes in a data-parallel run
+        self._after: torch.Tensor | None = None
 
     @property
     def start_loss(self) -> float | None:
@@ -217,23 +220,51 @@ class DivergenceGuard(Callback):
         """Remember the epoch, for the message."""
         self.epoch = epoch
         self._growth.start_epoch()
+        self._after = None
 
     def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
         """Check the step's per-example losses (the ``fit`` callback hook)."""
         self(step, losses)
 
+    def after_last_update(self, losses: torch.Tensor) -> None:
+        """Keep the epoch's last batch's per-example ``losses`` after its last update, which no
+        step's loss shows, for :meth:`on_epoch_end` (``train_epoch`` re-scores that batch once,
+        see :mod:`~linearnets.training.last_update`)."""
+        l = losses.detach()
+        if self.dist is not None and self.dist.enabled:  # every process decides alike
+            l = sum_and_count(l)
+            self.dist.all_reduce_sum(l)
+        self._after = l
+
     def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
         """Check the steps not read back yet, then refuse an epoch whose loss is non-finite or has
         grown ``factor`` times past the start: its training loss, or a loss measured after its
-        last update, which no step's loss shows (its test loss; linreg's training loss after the
-        epoch), see :meth:`~linearnets.training.guard_growth.GrowthCheck.end_epoch`. ``fit``
-        calls it before the callbacks after it: a checkpoint callback never saves such an
-        epoch."""
+        last update, which no step's loss shows (its last batch's, see
+        :meth:`after_last_update`; linreg's training loss after the epoch), see
+        :meth:`~linearnets.training.guard_epoch_end.EpochEndCheck.end_epoch`. ``fit`` calls it
+        before the callbacks after it: a checkpoint callback never saves such an epoch. The test
+        loss is checked for being finite alone: a test set's heavy tail (a mislabelled or corrupt
+        test example) is no blow-up."""
         self.flush()
         for name, value in (("training", metrics.train_loss), ("test", metrics.test_loss)):
             if value is not None and not math.isfinite(value):
                 raise epoch_not_finite(metrics.epoch, name, value, lr=self.lr)
-        self._growth.end_epoch(metrics.epoch, metrics.train_loss, metrics.test_loss)
+        after, self._after = self._after, None
+        self._growth.end_epoch(metrics.epoch, metrics.train_loss, last=self._last_batch(after))
+
+    def _last_batch(
+        self, after: torch.Tensor | None
+    ) -> tuple[float, int, torch.Tensor | None] | None:
+        """Return the last batch's loss after the epoch's last update as (sum, count, per-example
+        losses or None), read back once; ``None`` where none was handed."""
+        if after is None:
+            return None
+        if self.dist is not None and self.dist.enabled:
+            total, count = after.tolist()
+            return float(total), int(count), None
+        total = float(step_sums([after])[0]) if after.numel() else 0.0
+        count = after.shape[0] if after.ndim else 1
+        return total, count, after if after.ndim and per_example(after) else None
 
     def watch_batches(self, batches: object) -> Callable[[torch.Tensor, torch.Tensor], None] | None:
         """Return the function a loop calls with each step's batch ``(X, y)`` before the guard

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections import deque
+
+import torch
 
 from linearnets.errors import DivergenceError
 from linearnets.training.guard_floor import TargetSpread
 from linearnets.training.guard_messages import Kept
+from linearnets.training.guard_stats import typical_example
+from linearnets.training.guard_step_growth import TYPICAL_QUANTILE, TYPICAL_STEPS
 from linearnets.training.guard_window import ReferenceWindow
 
 __all__ = ["EpochEndCheck"]
@@ -30,6 +35,9 @@ class EpochEndCheck:
     _epoch_means: list[float]
     _epoch_sum: tuple[float, int]
     _kept: tuple[Kept, float] | None
+    _recent: deque[tuple[float, int]]
+    _recent_count: int
+    _values: deque[float]
 
     @property
     def start_loss(self) -> float | None:
@@ -50,12 +58,19 @@ class EpochEndCheck:
     ) -> DivergenceError:
         raise NotImplementedError
 
-    def end_epoch(self, epoch: int, train_loss: float, test_loss: float | None = None) -> None:
+    def end_epoch(
+        self,
+        epoch: int,
+        train_loss: float,
+        *,
+        last: tuple[float, int, torch.Tensor | None] | None = None,
+    ) -> None:
         """Refuse epoch ``epoch`` if its finite training loss ``train_loss`` has grown ``factor``
         times past the start, and its typical step too, by √``factor`` at least; or if a loss
-        measured after its last update, which no step's loss shows (``test_loss``, and a
-        ``train_loss`` that is not the mean of its steps' losses: linreg's), has grown
-        ``factor`` times past it, where that alone tells a blow-up (:meth:`_measured_after`)."""
+        measured after its last update, which no step's loss shows, has: a ``train_loss`` that is
+        not the mean of its steps' losses (linreg's), where that alone tells a blow-up
+        (:meth:`_measured_after`), or ``last``, its last batch's loss after that update (sum,
+        count, per-example losses or None), judged as a step's (:meth:`_last_batch_grown`)."""
         # On a dataset smaller than min_examples the reference window is still open after the
         # first epoch, so no step was checked: the mean over that epoch's examples (the whole
         # dataset) closes it. The first step alone would not do: at batch 1 it is one example,
@@ -75,44 +90,71 @@ class EpochEndCheck:
         if self._epoch_means and not closed_now:
             typical = statistics.median(self._epoch_means)
         kept = self._only_step_kept(train_loss)
-        after = self._measured_after(train_loss, test_loss)
+        after = self._measured_after(train_loss)
         self._epoch_means, self._kept = [], None  # the next epoch's (fit also clears them)
         self._epoch_sum = (0.0, 0)
-        grown = (
-            math.sqrt(self.factor) * max(reference, self.zero, 1e-12)
-            if reference is not None
-            else 0.0
-        )
-        if reference is not None and train_loss > bound and typical > grown:
+        if reference is None:
+            return
+        grown = math.sqrt(self.factor) * max(reference, self.zero, 1e-12)
+        place = f"in epoch {epoch}"
+        if train_loss > bound and typical > grown:
             what = "training loss after the epoch"
-            raise self._grown(f"in epoch {epoch}", what, train_loss, reference, kept=kept)
-        for what, value in after:
-            if reference is not None and value > bound:
-                raise self._grown(f"in epoch {epoch}", what, value, reference, kept=None)
+            raise self._grown(place, what, train_loss, reference, kept=kept)
+        if after is not None and after > bound:
+            what = "training loss after the epoch"
+            raise self._grown(place, what, after, reference, kept=None)
+        loss = self._last_batch_grown(last, bound)
+        if loss is not None:
+            what = "loss of its last batch after the epoch's last update"
+            raise self._grown(place, what, loss, reference, kept=None)
 
-    def _measured_after(
-        self, train_loss: float, test_loss: float | None
-    ) -> list[tuple[str, float]]:
-        """Return the epoch's losses measured after its last update that alone stop it past the
+    def _measured_after(self, train_loss: float) -> float | None:
+        """Return the epoch's ``train_loss`` where it was measured after its last update (not the
+        mean of its steps' losses: linreg's, over the training set) and alone stops it past the
         bound: where the loss is a classification one, or a squared error with its floor, or the
         epoch had one step (whose loss, before its update, cannot show that update's blow-up).
-
-        The last update of an epoch is seen by no step's loss: where one batch holds the training
-        set, no update is, and a 64-example file at lr 1e30 and batch 256 ended with a test loss
-        of 1e29, exit 0. A classification loss past ``factor`` × its start (its scores grown
-        huge), or a squared error past ``factor`` × the loss of predicting the targets' mean, is
-        a blow-up by itself; else (the loss not known) a test set's heavy tail might raise it,
-        and the typical step must tell, as for the training loss.
-        """
+        A classification loss past ``factor`` × its start (its scores grown huge), or a squared
+        error past ``factor`` × the loss of predicting the targets' mean, is a blow-up by itself;
+        else a heavy tail might raise it, and the typical step must tell."""
         alone = not self.rare_losses or self._spread is not None or len(self._epoch_means) == 1
-        if not alone:
-            return []
         total, count = self._epoch_sum
         steps_mean = count > 0 and math.isclose(train_loss, total / count, rel_tol=1e-5)
-        after = [] if steps_mean else [("training loss after the epoch", train_loss)]
-        if test_loss is not None:
-            after.append(("test loss after the epoch", test_loss))
-        return after
+        return train_loss if alone and not steps_mean else None
+
+    def _last_batch_grown(
+        self, last: tuple[float, int, torch.Tensor | None] | None, bound: float
+    ) -> float | None:
+        """Return the mean loss of the epoch's last batch after its last update where it has
+        blown up past ``bound``, judged as its step was, in that step's place: the mean of the
+        latest steps holding ``min_examples`` and their typical loss (where one or two steps hold
+        them, the batch's typical example) past the bound too; else ``None``.
+
+        The last update of an epoch is seen by no step's loss: where one batch holds the training
+        set no update is, and a 64-example file at lr 1e30 ended exit 0 with weights of ~1e29
+        saved. The test loss once judged it, and stopped healthy runs on a test set's heavy tail
+        (one mislabelled test example of two blobs at lr 2: 112.6, 147× the start, with a training
+        loss of 0.0); the last batch is training data, judged as the steps are. ``last``: its
+        (sum, count, per-example losses or None), see
+        :meth:`~linearnets.training.guard.DivergenceGuard.after_last_update`."""
+        if last is None or last[1] == 0:
+            return None
+        total, count, losses = last
+        mean = total / count
+        if not mean > bound:
+            return None
+        recent = mean
+        if self._recent:
+            t, c = self._recent[-1]  # the last step's, before its update
+            steps = sum(t for t, _ in self._recent) - t + total
+            recent = steps / (self._recent_count - c + count)
+        own = typical_example(losses, quantile=TYPICAL_QUANTILE) if losses is not None else None
+        if len(self._recent) <= 2:
+            typical = own if own is not None else mean
+        else:
+            values = list(self._values)[-min(len(self._recent), TYPICAL_STEPS) :]
+            values[-1] = mean if own is None else min(mean, own)
+            typical = statistics.median(values)
+        return mean if recent > bound and typical > bound else None
 
     def _only_step_kept(self, train_loss: float) -> Kept | None:
         """Return the epoch's :class:`Kept` where its ``train_loss`` is its only step's mean, a
