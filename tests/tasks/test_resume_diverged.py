@@ -5,6 +5,7 @@ test_the_advised_resume_keeps_the_options_of_the_resume_it_interrupted)."""
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -110,3 +111,64 @@ def test_linreg_puts_a_forced_lr_that_diverged_before_its_first_checkpoint_back(
     whole = run_linreg(replace(config, epochs=2))
     assert resumed.config.lr == 0.03
     assert resumed.history.train_loss == whole.history.train_loss
+
+
+def test_the_advice_of_a_divergence_that_put_forced_values_back_carries_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--resume --epochs 3 --lr 1e30 --batch-size 32 --force blew up in epoch 2: config.json's lr
+    and batch size were put back, but the stop advised "--resume DIR --no-guard trains on
+    regardless", which then trained silently at the old lr 0.1, and a smaller lr without the
+    forced batch size. Its resumes carry the forced values put back; followed, the one without
+    the guard trains as a resume forced so with --no-guard from the start does (the oracle: a
+    copy of the run resumed so)."""
+    from linearnets.cli import main
+
+    data = _blobs(tmp_path / "d.npz")
+    run, copy = tmp_path / "run", tmp_path / "copy"
+    run_softmax(SoftmaxConfig(data=data, batch_size=64, plot="none", epochs=1, out=run))
+    shutil.copytree(run, copy)
+    forced = {"epochs": 3, "lr": 1e30, "batch_size": 32, "force": True}
+    with pytest.raises(DivergenceError) as stop:
+        resume_softmax(run, **forced)
+    assert str(stop.value).endswith(
+        f"(continue it with a smaller lr: linearnets.resume_softmax('{run}', lr=1, "
+        "batch_size=32, force=True)); a loss that grew may still settle, far above a smaller "
+        f"lr's: linearnets.resume_softmax('{run}', lr=1e+30, batch_size=32, force=True, "
+        "guard=False) trains on regardless"
+    ), str(stop.value)
+    assert (_config(run)["config"]["lr"], _config(run)["config"]["batch_size"]) == (0.1, 64)
+    capsys.readouterr()
+    argv = ["--epochs", "3", "--lr", "1e30", "--batch-size", "32", "--force"]
+    assert main(["softmax", "--resume", str(run), *argv]) == 1
+    err = capsys.readouterr().err
+    assert f"--resume {run} --lr 1 --batch-size 32 --force);" in err, err
+    advised = f"linearnets softmax --resume {run} --lr 1e+30 --batch-size 32 --force --no-guard"
+    assert err.rstrip().endswith(f"{advised} trains on regardless"), err
+    assert main(advised.split()[1:]) == 0  # as it says
+    saved = _config(run)["config"]
+    assert (saved["lr"], saved["batch_size"], saved["epochs"]) == (1e30, 32, 3)
+    whole = resume_softmax(copy, **forced, guard=False)
+    results = json.loads((run / "results.json").read_text())
+    assert results["train_loss"] == whole.history.train_loss[-1]
+    weights = [torch.load(r / "model.pt", weights_only=True)["state_dict"] for r in (run, copy)]
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[1])
+
+
+def test_linreg_s_smaller_lr_advice_keeps_the_forced_values_put_back(tmp_path: Path) -> None:
+    """linreg --resume --epochs 2 --lr 1e10 --batch-size 10 --force, blown up in epoch 2: the lr
+    and batch size were put back, and the advice "--resume DIR --lr 1 --force" dropped the
+    batch size asked for. It keeps it; followed, the run trains epoch 2 at lr 1, batches of 10."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 3)).astype(np.float32)
+    y = (X @ np.array([1.0, 2.0, 3.0]) + 0.1 * rng.normal(size=64)).astype(np.float32)
+    np.savez(tmp_path / "r.npz", X=X, y=y)
+    run = tmp_path / "run"
+    run_linreg(LinregConfig(data=tmp_path / "r.npz", batch_size=8, epochs=1, out=run))
+    with pytest.raises(DivergenceError) as stop:
+        resume_linreg(run, epochs=2, lr=1e10, batch_size=10, force=True)
+    advised = f"linearnets.resume_linreg('{run}', lr=1, batch_size=10, force=True)"
+    assert str(stop.value).endswith(f"(continue it with a smaller lr: {advised})"), stop.value
+    assert (_config(run)["config"]["lr"], _config(run)["config"]["batch_size"]) == (0.03, 8)
+    resumed = resume_linreg(run, lr=1, batch_size=10, force=True)  # as it says
+    assert (resumed.config.lr, resumed.config.batch_size, resumed.config.epochs) == (1, 10, 2)
