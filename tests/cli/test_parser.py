@@ -358,10 +358,26 @@ def test_another_commands_whole_option_is_no_abbreviation(
             "command, e.g. linearnets linreg --epochs 3 ..."),
         (["-debug", "linreg"], "unrecognized arguments: -debug: linearnets has no option -debug; "
             "did you mean --debug?"),
+        # a flag took the command for its value: "e.g. linearnets softmax --no-guard softmax",
+        # which softmax refused; and a flag was shown with the word after it
+        (["--no-guard", "softmax", "--epochs", "1"], "--no-guard is an option of linreg and "
+            "softmax, not of linearnets: give it after its command, e.g. linearnets softmax "
+            "--no-guard ..."),
+        (["--guard", "linreg"], "--guard is an option of linreg and softmax, not of linearnets: "
+            "give it after its command, e.g. linearnets linreg --guard ..."),
+        (["--wrong", "predict", "r1"], "--wrong is an option of predict, not of linearnets: give "
+            "it after its command, e.g. linearnets predict --wrong ..."),
+        (["--w", "predict", "r1"], "--w (--wrong) is an option of predict, not of linearnets: "
+            "give it after its command, e.g. linearnets predict --w ..."),
+        (["--no", "3", "softmax"], "--no (--no-guard) is an option of softmax, not of linearnets: "
+            "give it after its command, e.g. linearnets softmax --no ..."),
+        (["--lr", "-0.1", "linreg"], "--lr is an option of linreg and softmax, not of linearnets: "
+            "give it after its command, e.g. linearnets linreg --lr -0.1 ..."),
     ],
     ids=["epochs", "n", "lr-equals", "nested", "abbreviated", "abbreviated-many", "unknown",
          "ambiguous-in-softmax", "ambiguous-in-linreg", "two-dashes-for-n", "one-dash",
-         "one-dash-own"],
+         "one-dash-own", "flag-then-command", "guard", "wrong", "wrong-abbreviated",
+         "flag-abbreviated-with-a-word", "negative-value"],
 )  # fmt: skip
 def test_a_commands_option_before_the_command_is_named(argv: list[str], message: str) -> None:
     """argparse took its value for the command: "invalid choice: '3'", the option never named."""

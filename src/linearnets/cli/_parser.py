@@ -124,10 +124,10 @@ class OneLineParser(argparse.ArgumentParser):
                 self.error(
                     f"unrecognized arguments: {word} (no option of {self.prog} or its commands)"
                 )
-            value = argv[i + 1] if "=" not in word and i + 1 < len(argv) else None
             given = next((w for w in argv[i:] if w in self.subcommands), None)  # a command after
             owner = next((o for o in owners if o.split()[0] == given), owners[0])
-            example = " ".join([self.prog, owner, word] + ([value] if value else []))
+            value = self._value_after(argv, i, self._action_of(owner, word.split("=", 1)[0]))
+            example = " ".join([self.prog, owner, word, *value])
             self.error(
                 f"{name} is an option of {and_list(owners)}, not of {self.prog}: give it "
                 f"after its command, e.g. {example} ..."
@@ -204,6 +204,29 @@ class OneLineParser(argparse.ArgumentParser):
             f"{meant}, an option of {and_list(owners)}? Give it after its command, e.g. "
             f"{example} ..."
         )
+
+    def _value_after(
+        self, argv: Sequence[str], at: int, action: argparse.Action | None
+    ) -> list[str]:
+        """Return the word after ``argv[at]`` as its option's value, for an example: none where
+        the option is a flag (``--no 3 softmax``), holds its value after "=", or the word is
+        another option or a command (``--no-guard softmax``: no value, the command)."""
+        if (action is not None and action.nargs == 0) or "=" in argv[at] or at + 1 >= len(argv):
+            return []
+        value = argv[at + 1]
+        if (value.startswith("-") and not self._is_negative(value)) or value in self.subcommands:
+            return []
+        return [value]
+
+    def _action_of(self, path: str, name: str) -> argparse.Action | None:
+        """Return the option ``name`` of the command ``path`` (``"data show"``), by its whole
+        name or as the abbreviation of one option alone; None where it has none such."""
+        options = dict(self._commands()).get(path)
+        if options is None:
+            return None
+        actions = options._option_string_actions
+        matches = [o for o in actions if o.startswith(name)] if name.startswith("--") else []
+        return actions.get(name) or (actions[matches[0]] if len(matches) == 1 else None)
 
     def _typed_command(self, words: Sequence[str]) -> tuple[str, argparse.ArgumentParser | None]:
         """Return the command (and action) ``words`` name after this parser, with its words
