@@ -373,11 +373,18 @@ def test_another_commands_whole_option_is_no_abbreviation(
             "give it after its command, e.g. linearnets softmax --no ..."),
         (["--lr", "-0.1", "linreg"], "--lr is an option of linreg and softmax, not of linearnets: "
             "give it after its command, e.g. linearnets linreg --lr -0.1 ..."),
+        # one dash and "=": once "e.g. linearnets linreg --lr ...", the value dropped
+        (["-lr=0.1", "linreg"], "unrecognized arguments: -lr=0.1: linearnets has no option -lr; "
+            "did you mean --lr, an option of linreg and softmax? Give it after its command, e.g. "
+            "linearnets linreg --lr 0.1 ..."),
+        (["-no-guard", "3", "linreg"], "unrecognized arguments: -no-guard: linearnets has no "
+            "option -no-guard; did you mean --no-guard, an option of linreg and softmax? Give it "
+            "after its command, e.g. linearnets linreg --no-guard ..."),
     ],
     ids=["epochs", "n", "lr-equals", "nested", "abbreviated", "abbreviated-many", "unknown",
          "ambiguous-in-softmax", "ambiguous-in-linreg", "two-dashes-for-n", "one-dash",
          "one-dash-own", "flag-then-command", "guard", "wrong", "wrong-abbreviated",
-         "flag-abbreviated-with-a-word", "negative-value"],
+         "flag-abbreviated-with-a-word", "negative-value", "one-dash-equals", "one-dash-flag"],
 )  # fmt: skip
 def test_a_commands_option_before_the_command_is_named(argv: list[str], message: str) -> None:
     """argparse took its value for the command: "invalid choice: '3'", the option never named."""

@@ -198,6 +198,11 @@ class OneLineParser(argparse.ArgumentParser):
             return
         given = next((w for w in argv[at:] if w in self.subcommands), None)
         owner = next((o for o in owners if o.split()[0] == given), owners[0])
+        action = self._action_of(owner, meant)
+        if "=" in word:  # "-lr=0.1 linreg": "e.g. linearnets linreg --lr 0.1", its value kept
+            value = word.split("=", 1)[1]
+        if action is not None and action.nargs == 0:  # "-no-guard 3 linreg": a flag takes none
+            value = None
         example = " ".join([self.prog, owner, meant, *([value] if value else [])])
         self.error(
             f"unrecognized arguments: {word}: {self.prog} has no option {name}; did you mean "
