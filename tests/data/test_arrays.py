@@ -793,6 +793,38 @@ def test_a_file_named_gz_that_holds_no_gzip_data_is_told_so(tmp_path: Path, name
     )
 
 
+def test_softmax_data_gzip_compressed_is_told_how_to_decompress(tmp_path: Path) -> None:
+    """a.npz.gz (gzip -k a.npz) was told by softmax only "save the arrays with numpy.savez", as
+    if it held no arrays; it is told linreg's gunzip, which writes an .npz that then reads, and a
+    file named .npz.gz holding no gzip data is told to rename it."""
+    import gzip
+    import shlex
+    import shutil
+    import subprocess
+
+    np.savez(tmp_path / "a.npz", X=np.eye(4, dtype=np.float32), y=np.array([0, 1, 0, 1]))
+    path = tmp_path / "a.npz.gz"
+    path.write_bytes(gzip.compress((tmp_path / "a.npz").read_bytes()))
+    out = tmp_path / "a.unzipped.npz"
+    with pytest.raises(UsageError) as info:
+        load_classification_file(path)
+    assert str(info.value) == (
+        f"data must be a .npz file for softmax regression, got {str(path)!r}, gzip-compressed; "
+        f"decompress it first (gunzip -c {path} > {out}) and pass {out}"
+    )
+    if shutil.which("gunzip"):
+        subprocess.run(f"gunzip -c {shlex.quote(str(path))} > {shlex.quote(str(out))}", shell=True, check=True)  # fmt: skip
+        assert load_classification_file(out).num_classes == 2
+    path.write_bytes((tmp_path / "a.npz").read_bytes())
+    with pytest.raises(UsageError) as info:
+        load_classification_file(path)
+    assert str(info.value) == (
+        f"data must be a .npz file for softmax regression, got {str(path)!r}, which is not gzip "
+        "data despite its name (it does not start with the bytes 1f 8b); if it holds a .npz "
+        "file as it is, rename it to end in .npz (without .gz) and pass that"
+    )
+
+
 @pytest.mark.parametrize("load", [load_regression_file, load_classification_file])
 def test_a_gzip_file_named_npz_is_told_to_gunzip(tmp_path: Path, load: Callable[..., Any]) -> None:
     """A gzip-compressed .npz named d.npz was told "not a readable .npz file (not a zip archive: a

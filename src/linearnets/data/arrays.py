@@ -40,6 +40,7 @@ from linearnets.data.npz import check_no_blanks, open_npz
 
 # the regression files' loader, importable from here as before
 from linearnets.data.regression_file import load_regression_file as load_regression_file
+from linearnets.data.regression_file import refuse_gz
 from linearnets.data.rounding import check_float32_rounding
 from linearnets.errors import DatasetError, UsageError
 from linearnets.model_checks import MAX_WEIGHT_BYTES
@@ -92,6 +93,8 @@ def _open_classification_file(path: Path) -> tuple[dict[str, np.ndarray], list[s
     """Return the arrays ``X``, ``y`` (and ``X_test``, ``y_test`` where held) of the ``.npz``
     ``path`` with the names of all it holds; refuse another kind of file, or one lacking ``X`` or ``y``."""
     check_no_blanks(path)
+    if [part.lower() for part in path.suffixes[-2:]] == [".npz", ".gz"]:  # gzip -k left a.npz.gz
+        refuse_gz(path, "a .npz file for softmax regression")
     if path.suffix.lower() != ".npz":
         raise UsageError(
             f"data must be a .npz file for softmax regression, got {quoted_path(path)}; save the "

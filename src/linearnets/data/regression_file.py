@@ -22,7 +22,7 @@ from linearnets.data.npz import check_data_file, check_no_blanks, open_npz
 from linearnets.data.rounding import check_float32_rounding
 from linearnets.errors import DatasetError, DataWarning, UsageError
 
-__all__ = ["column_namer", "load_regression_file"]
+__all__ = ["column_namer", "load_regression_file", "refuse_gz"]
 
 # the targets as the file holds them, (N,) or (N, 1) or another shape to refuse, with the namer of
 # a target's cell (row i, column j) in the file's terms
@@ -38,8 +38,7 @@ def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
     elif path.suffix.lower() == ".csv":
         X, (y_raw, y_cell) = _read_csv(path)
     elif [part.lower() for part in path.suffixes[-2:]] in ([".csv", ".gz"], [".npz", ".gz"]):
-        check_data_file(path, "".join(path.suffixes[-2:]))
-        _refuse_gz(path)
+        refuse_gz(path, "a .npz or .csv file")
     else:
         raise UsageError(
             f"data must be a .npz or .csv file, got {quoted_path(path)}; save the arrays with "
@@ -52,10 +51,12 @@ def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
     return X, y
 
 
-def _refuse_gz(path: Path) -> NoReturn:
-    """Refuse the existing ``path`` named ``.csv.gz`` or ``.npz.gz``: by its first bytes gzip data,
-    with the gunzip that writes what it holds beside it; else data its name misdescribes (gunzip
-    would fail and leave an empty file), to rename."""
+def refuse_gz(path: Path, kind: str) -> NoReturn:
+    """Refuse ``path`` named ``.csv.gz`` or ``.npz.gz``, where data must be ``kind`` ("a .npz
+    file for softmax regression"): one that does not exist as such; by its first bytes gzip
+    data, with the gunzip that writes what it holds beside it; else data its name misdescribes
+    (gunzip would fail and leave an empty file), to rename."""
+    check_data_file(path, "".join(path.suffixes[-2:]))
     try:
         with path.open("rb") as f:
             head = f.read(2)
@@ -63,12 +64,11 @@ def _refuse_gz(path: Path) -> NoReturn:
         head = b"\x1f\x8b"
     if head == b"\x1f\x8b":
         raise UsageError(
-            f"data must be a .npz or .csv file, got {quoted_path(path)}, gzip-compressed; "
-            f"{gunzip_fix(path)}"
+            f"data must be {kind}, got {quoted_path(path)}, gzip-compressed; {gunzip_fix(path)}"
         )
     inner = path.suffixes[-2]
     raise UsageError(
-        f"data must be a .npz or .csv file, got {quoted_path(path)}, which is not gzip data "
+        f"data must be {kind}, got {quoted_path(path)}, which is not gzip data "
         f"despite its name (it does not start with the bytes 1f 8b); if it holds a {inner.lower()} "
         f"file as it is, rename it to end in {inner} (without .gz) and pass that"
     )
