@@ -951,6 +951,29 @@ def test_a_header_whose_first_name_is_a_hash_is_read_as_the_names(tmp_path: Path
     np.testing.assert_array_equal(np.asarray(y).reshape(-1), oracle[:, 2].astype(np.float32))
 
 
+def test_a_hash_line_read_as_the_names_is_named_when_the_names_below_fail(
+    tmp_path: Path,
+) -> None:
+    """'#exported,by,tool', as wide as the table and no prose, was read as the names, and the
+    real names below told only "line 2, column 1 holds 'x1'": the '#' line is named as read so,
+    with how to make it a comment; so written, the table reads as numpy.loadtxt reads it."""
+    rows = "x1,x2,y\n1,0,3\n0,1,5\n2,1,7\n1,3,9\n3,3,2\n2,5,1\n"
+    path = _written(tmp_path / "o.csv", "#exported,by,tool\n" + rows)
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 2, column 1 holds 'x1'; every cell must be a number "
+        "(a first row of column names is allowed); line 1, '#exported,by,tool', was read as the "
+        "names; to skip it as a comment, start it with '# ' (a blank after '#')"
+    )
+    X, y = load_regression_file(_written(path, "# exported,by,tool\n" + rows))
+    oracle = np.loadtxt(io.StringIO(rows), delimiter=",", skiprows=1)
+    np.testing.assert_array_equal(np.asarray(X), oracle[:, :2].astype(np.float32))
+    np.testing.assert_array_equal(np.asarray(y).reshape(-1), oracle[:, 2].astype(np.float32))
+    # a bad cell further down is no sign of the names displaced: not said there
+    path = _written(tmp_path / "p.csv", "#a,b,y\n1,0,3\n0,x,5\n")
+    assert _refusal(path).endswith("line 3, column 2 holds 'x'; every cell must be a number "
+                                   "(a first row of column names is allowed)")  # fmt: skip
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -19,6 +19,7 @@ from linearnets.data.csv_text import Rows
 from linearnets.errors import DatasetError
 
 __all__ = [
+    "COMMENT_FIX",
     "error_value",
     "mixed",
     "number",
@@ -26,6 +27,9 @@ __all__ = [
     "other_digits",
     "refuse_mixed_first_row",
 ]
+
+# how to make a '#' line a comment, as csv_layout.comment_lines tells them: '#3,6' may be data
+COMMENT_FIX = "as a comment, start it with '# ' (a blank after '#')"
 
 # how the tools that write CSV files write a missing value (lower-cased): pandas and Excel an empty
 # cell, R NA, Excel's formulas #N/A, databases NULL; NaN itself reads as a number, refused as such
@@ -72,17 +76,28 @@ def other_digits(text: str) -> bool:
     return True
 
 
-def numeric_table(path: Path, rows: Rows, columns: int) -> np.ndarray:
+def numeric_table(
+    path: Path, rows: Rows, columns: int, *, names: tuple[int, list[str]] | None = None
+) -> np.ndarray:
     """Return ``rows``, each of ``columns`` cells, as a float64 array (len(rows), columns); refuse a
-    cell that is not a number."""
+    cell that is not a number. ``names``: the line and cells of a header that starts with '#'
+    ('#exported,by,tool'), named where the first row is refused: the names may be there."""
     table = np.empty((len(rows), columns))
     for i, (line, row) in enumerate(rows):
         for j, cell in enumerate(row):
             value = number(cell)
             if value is None:
-                raise _not_a_number(path, line, j, cell)
+                error = _not_a_number(path, line, j, cell)
+                if i == 0 and names is not None:
+                    error = DatasetError(f"{error}; {_read_as_names(*names)}")
+                raise error
             table[i, j] = value
     return table
+
+
+def _read_as_names(line: int, row: list[str]) -> str:
+    """Say that the '#' line ``line``, ``row``, was read as the names, and how to skip it."""
+    return f"line {line}, {','.join(row)!r:.40}, was read as the names; to skip it {COMMENT_FIX}"
 
 
 def _not_a_number(path: Path, line: int, j: int, cell: str) -> DatasetError:
@@ -119,7 +134,7 @@ def _not_a_number(path: Path, line: int, j: int, cell: str) -> DatasetError:
     )
     if j == 0 and cell.lstrip().startswith("#") and not error_value(cell):
         # '#3,6': a row commented out? '#' then a blank makes a comment; '#3' may be data
-        rule += "; to skip the line as a comment, start it with '# ' (a blank after '#')"
+        rule += f"; to skip the line {COMMENT_FIX}"
     return DatasetError(
         f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r:.30}; "
         f"every cell must be {rule}"

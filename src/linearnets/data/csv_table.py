@@ -95,4 +95,6 @@ def read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
     if not header:
         refuse_row_numbers(path, rows, columns)
     lines = np.fromiter((line for line, _ in rows), dtype=np.int64, count=len(rows))  # (N,)
-    return numeric_table(path, rows, columns), lines
+    # '#exported,by,tool' as wide as the table, no comment, read as the names: said if line 2 fails
+    names = (line, first) if header and line in hashed else None
+    return numeric_table(path, rows, columns, names=names), lines
