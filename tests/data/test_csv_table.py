@@ -936,8 +936,34 @@ def test_a_quoted_hash_cell_and_a_row_of_numbers_after_a_hash_are_data(tmp_path:
     numbers = _written(tmp_path / "n.csv", "a,b,y\n1,2,3\n#3,6\n4,8,9\n")  # short, too
     assert _refusal(numbers) == (
         f"{numbers}: line 3 has 2 columns, the others 3; every row must hold the same features, "
-        "then y"
+        "then y; to skip the line as a comment, start it with '# ' (a blank after '#')"
     )
+
+
+def test_hash_led_numbers_refused_on_any_path_are_told_how_to_write_a_comment(
+    tmp_path: Path,
+) -> None:
+    """'#1,2,3' on every line (a first row of numbers and the text '#1') and a lone '#1e5' (a row
+    of 1 column) were refused with no word of the '# ' that makes a comment, which the same
+    '#3,6' among rows of numbers is told; a spreadsheet's error value is told no such thing."""
+    path = _written(tmp_path / "m.csv", "#1,2,3\n#2,3,5\n#3,4,7\n")
+    assert _refusal(path) == (
+        f"{path}: line 1 holds both numbers ('2', '3') and text ('#1'): if it names the columns, "
+        "rename those that read as numbers (e.g. 'x2'; a first row is skipped as names only when "
+        "none of its cells is a number); if it is data, fix '#1'; to skip the line as a comment, "
+        "start it with '# ' (a blank after '#')"
+    )
+    rows = "a,b,y\n1,2,3\n2,3,5\n3,4,7\n1,1,1\n2,2,2\n3,3,3\n"
+    path = _written(tmp_path / "w.csv", rows + "#1e5\n4,4,4\n")
+    assert _refusal(path) == (
+        f"{path}: line 8 has 1 column, the others 3; every row must hold the same features, then "
+        "y; to skip the line as a comment, start it with '# ' (a blank after '#')"
+    )
+    path = _written(tmp_path / "e.csv", "#N/A,2,3\n4,5,6\n")  # an error value: no comment
+    assert _refusal(path).endswith("if it is data, fix '#N/A'")
+    X, _ = load_regression_file(_written(tmp_path / "w.csv", rows + "# 1e5\n4,4,4\n"))
+    oracle = np.loadtxt(io.StringIO(rows + "4,4,4\n"), delimiter=",", skiprows=1)
+    np.testing.assert_array_equal(np.asarray(X), oracle[:, :2].astype(np.float32))
 
 
 def test_a_header_whose_first_name_is_a_hash_is_read_as_the_names(tmp_path: Path) -> None:

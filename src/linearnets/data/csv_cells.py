@@ -19,7 +19,7 @@ from linearnets.data.csv_text import Rows
 from linearnets.errors import DatasetError
 
 __all__ = [
-    "COMMENT_FIX",
+    "comment_fix",
     "error_value",
     "mixed",
     "number",
@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 # how to make a '#' line a comment, as csv_layout.comment_lines tells them: '#3,6' may be data
-COMMENT_FIX = "as a comment, start it with '# ' (a blank after '#')"
+_COMMENT_FIX = "as a comment, start it with '# ' (a blank after '#')"
 
 # how the tools that write CSV files write a missing value (lower-cased): pandas and Excel an empty
 # cell, R NA, Excel's formulas #N/A, databases NULL; NaN itself reads as a number, refused as such
@@ -50,6 +50,14 @@ def error_value(text: str) -> bool:
     """Return whether the cell is a spreadsheet's error value (``#N/A``, ``#DIV/0!``, ``#ERROR!``,
     ``#WERT!``, ...): a cell of its row, never a comment."""
     return _ERROR_VALUE.fullmatch(text.strip()) is not None
+
+
+def comment_fix(first: str) -> str:
+    """Return how to make a comment of the line whose first cell is ``first``, where it starts
+    with '#' and is no spreadsheet's error value ('#3,6', '#1e5': a row commented out?), else ''."""
+    if first.lstrip().startswith("#") and not error_value(first):
+        return f"; to skip the line {_COMMENT_FIX}"
+    return ""
 
 
 def number(text: str) -> float | None:
@@ -97,7 +105,7 @@ def numeric_table(
 
 def _read_as_names(line: int, row: list[str]) -> str:
     """Say that the '#' line ``line``, ``row``, was read as the names, and how to skip it."""
-    return f"line {line}, {','.join(row)!r:.40}, was read as the names; to skip it {COMMENT_FIX}"
+    return f"line {line}, {','.join(row)!r:.40}, was read as the names; to skip it {_COMMENT_FIX}"
 
 
 def _not_a_number(path: Path, line: int, j: int, cell: str) -> DatasetError:
@@ -132,9 +140,8 @@ def _not_a_number(path: Path, line: int, j: int, cell: str) -> DatasetError:
         if other_digits(cell)
         else "a number (a first row of column names is allowed)"
     )
-    if j == 0 and cell.lstrip().startswith("#") and not error_value(cell):
-        # '#3,6': a row commented out? '#' then a blank makes a comment; '#3' may be data
-        rule += f"; to skip the line {COMMENT_FIX}"
+    if j == 0:  # '#3,6': a row commented out? '#' then a blank makes a comment; '#3' may be data
+        rule += comment_fix(cell)
     return DatasetError(
         f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r:.30}; "
         f"every cell must be {rule}"
@@ -161,5 +168,5 @@ def refuse_mixed_first_row(path: Path, line: int, row: list[str]) -> NoReturn:
         f"{shown_path(path)}: line {line} holds both numbers ({shown(numbers)}) and text "
         f"({shown(others)}): if it names the columns, rename those that read as numbers (e.g. "
         f"{'x' + numbers[0]!r:.30}; a first row is skipped as names only when none of its cells is "
-        f"a number); if it is data, fix {shown(others)}"
+        f"a number); if it is data, fix {shown(others)}{comment_fix(row[0])}"
     )

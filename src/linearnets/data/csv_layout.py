@@ -18,7 +18,7 @@ from typing import NoReturn
 
 from linearnets._shell import shell_word
 from linearnets._text import shown_path
-from linearnets.data.csv_cells import error_value, number
+from linearnets.data.csv_cells import comment_fix, error_value, number
 from linearnets.data.csv_text import Rows
 from linearnets.data.new_names import new_file_beside
 from linearnets.errors import DatasetError
@@ -178,7 +178,7 @@ def column_count(path: Path, rows: Rows, *, header: bool) -> int:
     )
     raise DatasetError(
         f"{shown_path(path)}: line {line} has {_plural(len(row), 'column')}, {others} {columns}; "
-        f"{fix}"
+        f"{fix}{comment_fix(row[0])}"  # '#1e5' alone: data, as '#' and no blank
     )
 
 
