@@ -120,3 +120,68 @@ def test_a_blow_up_in_an_epochs_only_update_stops_with_no_test_set() -> None:
         f"is {after:.4g}, more than 100× its starting value "
     )
     assert torch.allclose(net.weight, by_hand.weight)
+
+
+class _Saved:
+    """A callback after the guard, as a checkpoint is: the epochs it was shown."""
+
+    def __init__(self) -> None:
+        self.epochs: list[int] = []
+
+    def on_epoch_end(self, *, metrics: object) -> None:
+        self.epochs.append(metrics.epoch)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("unknown_length", [False, True])
+def test_a_blow_up_hidden_by_a_short_last_batch_stops_in_epoch_1(unknown_length: bool) -> None:
+    """257 examples of 3 random classes at batch 256 and lr 1e30: the last batch holds one
+    example, which the huge last update fits (loss ~0), while the 256 others blow up. Re-scoring
+    that batch alone ended exit 0 with weights of ~1e28 saved; the last batches holding 64
+    examples or more (here all 257) are re-scored. The oracle: the unguarded run's training loss
+    after epoch 1, over the training set, past 1e20 while its last example's is not. Guarded, the
+    run stops in epoch 1, naming that loss, and no callback after the guard sees the epoch (a
+    checkpoint never saves it); likewise where the loader's length is unknown."""
+    g = torch.Generator().manual_seed(6)
+    X, y = torch.randn(257, 3, generator=g), torch.randint(0, 3, (257,), generator=g)
+    torch.manual_seed(0)
+    net = nn.Linear(3, 3)
+    free_net = copy.deepcopy(net)
+    loss = nn.CrossEntropyLoss(reduction="none")
+    # the last example: one the first step's update already fits, so its step's loss (measured
+    # before its own update) is ~0 too, as in a CLI run shuffled so (exit 0, weights ~1e28)
+    first = copy.deepcopy(net)
+    F.cross_entropy(first(X[:256]), y[:256]).backward()
+    with torch.no_grad():
+        for p in first.parameters():
+            p -= 1e30 * p.grad  # type: ignore[operator]
+        fitted = int(
+            torch.nonzero(F.cross_entropy(first(X[:256]), y[:256], reduction="none") < 1e-6)[0]
+        )
+    X[256], y[256] = X[fitted], y[fitted]
+    batches = [(X[:256], y[:256]), (X[256:], y[256:])]
+
+    def loader() -> object:
+        return (b for b in batches) if unknown_length else batches
+
+    def run(model: nn.Module, callbacks: list[object]) -> None:
+        opt = torch.optim.SGD(model.parameters(), lr=1e30)
+        fit(model, loader(), loss, opt, 1, callbacks=callbacks)  # type: ignore[arg-type]
+        fit(model, loader(), loss, opt, 2, start_epoch=1, callbacks=callbacks)  # type: ignore[arg-type]
+
+    opt = torch.optim.SGD(free_net.parameters(), lr=1e30)
+    fit(free_net, batches, loss, opt, 1)  # type: ignore[arg-type]
+    with torch.no_grad():
+        blown = float(F.cross_entropy(free_net(X), y))
+        last = float(F.cross_entropy(free_net(batches[1][0]), batches[1][1]))
+    assert blown > 1e20 and last < 1.0
+    guard, saved = DivergenceGuard(1e30, loss=loss), _Saved()
+    with pytest.raises(DivergenceError) as info:
+        run(net, [guard, saved])
+    message = str(info.value)
+    prefix = (
+        "training diverged in epoch 1: the loss of its last batch after the epoch's last update is "
+    )
+    assert message.startswith(prefix)
+    assert float(message[len(prefix) :].split(",")[0]) == pytest.approx(blown, rel=1e-3)
+    assert saved.epochs == []
+    assert torch.equal(net.weight, free_net.weight)

@@ -155,6 +155,8 @@ class StepHooks:
         self.after_last_update: Callable[[torch.Tensor], None] | None = (
             functools.partial(_after_last_update, judges) if judges else None
         )
+        # how many of the epoch's last examples the loop re-scores for them: the most any asks
+        self.min_examples = max((int(getattr(h, "min_examples", 64)) for h in judges), default=64)
 
     def __call__(self, step: int, losses: torch.Tensor) -> None:
         for hook in self._hooks:

@@ -69,8 +69,9 @@ class EpochEndCheck:
         times past the start, and its typical step too, by √``factor`` at least; or if a loss
         measured after its last update, which no step's loss shows, has: a ``train_loss`` that is
         not the mean of its steps' losses (linreg's), where that alone tells a blow-up
-        (:meth:`_measured_after`), or ``last``, its last batch's loss after that update (sum,
-        count, per-example losses or None), judged as a step's (:meth:`_last_batch_grown`)."""
+        (:meth:`_measured_after`), or ``last``, the loss of its last examples (at least
+        ``min_examples``) after that update (sum, count, per-example losses or None), judged as a
+        step's (:meth:`_last_batch_grown`)."""
         # On a dataset smaller than min_examples the reference window is still open after the
         # first epoch, so no step was checked: the mean over that epoch's examples (the whole
         # dataset) closes it. The first step alone would not do: at batch 1 it is one example,
@@ -124,37 +125,36 @@ class EpochEndCheck:
     def _last_batch_grown(
         self, last: tuple[float, int, torch.Tensor | None] | None, bound: float
     ) -> float | None:
-        """Return the mean loss of the epoch's last batch after its last update where it has
-        blown up past ``bound``, judged as its step was, in that step's place: the mean of the
-        latest steps holding ``min_examples`` and their typical loss (where one or two steps hold
-        them, the batch's typical example) past the bound too; else ``None``.
+        """Return the mean loss of the epoch's last examples after its last update where it has
+        blown up past ``bound``, judged as a step of them would be: their mean, and their typical
+        example (where their per-example losses are at hand; else the latest steps' median with
+        that mean in the last one's place), past the bound too; else ``None``.
 
         The last update of an epoch is seen by no step's loss: where one batch holds the training
         set no update is, and a 64-example file at lr 1e30 ended exit 0 with weights of ~1e29
-        saved. The test loss once judged it, and stopped healthy runs on a test set's heavy tail
-        (one mislabelled test example of two blobs at lr 2: 112.6, 147× the start, with a training
-        loss of 0.0); the last batch is training data, judged as the steps are. ``last``: its
-        (sum, count, per-example losses or None), see
-        :meth:`~linearnets.training.guard.DivergenceGuard.after_last_update`."""
+        saved. Re-scoring the last batch alone missed it where that batch is short: 257 examples
+        at batch 256 left one example, fitted by the huge update (loss ~0) while the other 256
+        blew up (weights ~1e28 saved); so the loop re-scores the last batches holding at least
+        ``min_examples`` (or the whole training set, if smaller). The test loss once judged it,
+        and stopped healthy runs on a test set's heavy tail (one mislabelled test example of two
+        blobs at lr 2: 112.6, 147× the start, with a training loss of 0.0); the last examples are
+        training data, judged as the steps are. ``last``: their (sum, count, per-example losses
+        or None), see :meth:`~linearnets.training.guard.DivergenceGuard.after_last_update`."""
         if last is None or last[1] == 0:
             return None
         total, count, losses = last
         mean = total / count
         if not mean > bound:
             return None
-        recent = mean
-        if self._recent:
-            t, c = self._recent[-1]  # the last step's, before its update
-            steps = sum(t for t, _ in self._recent) - t + total
-            recent = steps / (self._recent_count - c + count)
-        own = typical_example(losses, quantile=TYPICAL_QUANTILE) if losses is not None else None
-        if len(self._recent) <= 2:
-            typical = own if own is not None else mean
+        if losses is not None:
+            typical = typical_example(losses, quantile=TYPICAL_QUANTILE)
+        elif len(self._recent) <= 2:
+            typical = mean
         else:
             values = list(self._values)[-min(len(self._recent), TYPICAL_STEPS) :]
-            values[-1] = mean if own is None else min(mean, own)
+            values[-1] = mean
             typical = statistics.median(values)
-        return mean if recent > bound and typical > bound else None
+        return mean if typical > bound else None
 
     def _only_step_kept(self, train_loss: float) -> Kept | None:
         """Return the epoch's :class:`Kept` where its ``train_loss`` is its only step's mean, a

@@ -1,15 +1,21 @@
-"""The loss of an epoch's last batch after the epoch's last update, for the divergence guard
+"""The loss of an epoch's last examples after the epoch's last update, for the divergence guard
 (D2L §3.6.6).
 
 No step's loss shows an epoch's last update: each is measured before its own. Where one batch
 holds the training set none is seen, and softmax on 64 examples at lr 1e30 ended exit 0 with
-weights of ~1e29 saved. :func:`~linearnets.training.loop.train_epoch` re-scores the last batch it
-trained on once its loop ends, one forward pass without gradients, and hands the per-example
-losses to a hook that asks for them (``after_last_update``: the guard, which judges them at the
-epoch's end as a step's).
+weights of ~1e29 saved. The last batch alone may be short: 257 examples at batch 256 leave one,
+which the huge update fits (loss ~0) while the 256 others blow up, and weights of ~1e28 were
+saved. So :func:`~linearnets.training.loop.train_epoch` holds the epoch's last batches holding at
+least the guard's ``min_examples`` examples (:class:`HeldBatches`), re-scores them once its loop
+ends, a forward pass each without gradients, and hands the per-example losses to a hook that
+asks for them (``after_last_update``: the guard, which judges them at the epoch's end as a
+step's).
 """
 
 from __future__ import annotations
+
+import math
+from collections import deque
 
 import torch
 
@@ -18,7 +24,7 @@ from linearnets.training.loss_kinds import Loss
 from linearnets.training.step import Net
 from linearnets.training.step_checks import compute_loss
 
-__all__ = ["rescore"]
+__all__ = ["HeldBatches", "rescore", "rescore_all"]
 
 
 def rescore(
@@ -46,3 +52,72 @@ def rescore(
     if l.ndim == 0:
         return (l / batch if summed and batch else l).expand(batch)
     return l
+
+
+def rescore_all(
+    net: Net, loss: Loss, batches: list[tuple[torch.Tensor, torch.Tensor]], *, summed: bool
+) -> torch.Tensor:
+    """Return the per-example losses (N,) or (N, k) of ``net`` on ``batches`` (their N examples
+    in order), each batch re-scored by :func:`rescore`.
+
+    Args:
+        net: the model, after the epoch's last update.
+        loss: the training loss, ``loss(y_hat, y)``.
+        batches: the epoch's last batches ``(X, y)``, X (B, ...) and y (B,) or (B, k).
+        summed: a 0-d loss is its batch's sum.
+    """
+    losses = [rescore(net, loss, X, y, summed=summed) for X, y in batches]
+    return losses[0] if len(losses) == 1 else torch.cat(losses)
+
+
+class HeldBatches:
+    """The epoch's last batches, the fewest holding at least ``examples`` examples (all of them
+    where the epoch holds fewer), for :func:`rescore_all`.
+
+    Where the loader's length n is known, only the batches from step n − k on are held, k =
+    ⌈examples / the first batch's size⌉ + 1, so that most steps still let go of their batch before
+    the next is built (see :func:`~linearnets.training.loop.train_epoch`); else every batch passes
+    through a deque trimmed to the latest batches holding ``examples``.
+
+    Args:
+        num_batches: the loader's length, or ``None`` where unknown.
+        examples: how many of the epoch's last examples to hold (the guard's ``min_examples``).
+    """
+
+    def __init__(self, num_batches: int | None, *, examples: int) -> None:
+        self.num_batches = num_batches
+        self.examples = max(examples, 1)
+        self._first: int | None = None  # the step from which batches are held
+        self._held: deque[tuple[torch.Tensor, torch.Tensor]] = deque()
+        self._count = 0
+
+    def __bool__(self) -> bool:
+        return bool(self._held)
+
+    def add(self, step: int, X: torch.Tensor, y: torch.Tensor) -> None:
+        """Hold step ``step``'s batch ``(X, y)`` where it may be among the last ones needed."""
+        size = y.shape[0] if y.ndim else 1
+        if self._first is None:
+            if self.num_batches is None:
+                self._first = 0
+            else:
+                k = math.ceil(self.examples / max(size, 1)) + 1
+                self._first = max(self.num_batches - k, 0)
+        if step < self._first:
+            return
+        self._held.append((X, y))
+        self._count += size
+        while len(self._held) > 1 and self._count - _size(self._held[0]) >= self.examples:
+            self._count -= _size(self._held.popleft())
+
+    def take(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Return the batches held, in order, and let go of them."""
+        held = list(self._held)
+        self._held.clear()
+        self._count = 0
+        return held
+
+
+def _size(batch: tuple[torch.Tensor, torch.Tensor]) -> int:
+    y = batch[1]
+    return y.shape[0] if y.ndim else 1

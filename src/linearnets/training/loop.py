@@ -30,7 +30,7 @@ from linearnets.training.evaluation import (
     switch_mode,
 )
 from linearnets.training.history import EpochMetrics, History
-from linearnets.training.last_update import rescore
+from linearnets.training.last_update import HeldBatches, rescore_all
 from linearnets.training.loop_checks import (
     check_batches,
     check_fit_args,
@@ -151,10 +151,12 @@ def train_epoch(
     before: tuple[torch.Tensor, ...] | None = None  # the weights' sizes before the first update
     watch = getattr(on_step, "watch_batches", None)
     see = watch(train_iter) if watch is not None else None  # a guard's look at a NaN step's data
-    # a hook judging the last batch's loss after the last update (the guard: see last_update)
+    # a hook judging the epoch's last examples' loss after the last update (the guard: see
+    # last_update), and the last batches held for it
     after = getattr(on_step, "after_last_update", None)
-    last_step = fit_hooks.len_or_none(train_iter) if after is not None else None
-    last: tuple[torch.Tensor, torch.Tensor] | None = None
+    held = HeldBatches(
+        fit_hooks.len_or_none(train_iter), examples=int(getattr(on_step, "min_examples", 64))
+    )
     try:  # restore the mode even when a batch or a hook (e.g. the divergence guard) raises
         step = -1
         for batch in train_iter:  # not enumerate(): its reused tuple would keep the last batch
@@ -186,16 +188,15 @@ def train_epoch(
                 )  # fmt: skip
             if targets is not None:
                 targets.add(y, l, X=X, y_hat=y_hat)
-            if after is not None and (last_step is None or step == last_step - 1):
-                last = (X, y)  # only the last one held where the length is known
+            if after is not None:
+                held.add(step, X, y)  # near the epoch's end only, where the length is known
             # let go of the batch before the iterator builds the next one: the allocator can then
             # hand it the block just freed, still in cache (~5% of a softmax epoch on a CPU)
             del batch, X, y, y_hat, l
         if targets is not None:
             targets.finish()
-        if after is not None and last is not None:
-            after(rescore(net, loss, *last, summed=totals.summed))
-            last = None
+        if after is not None and held:
+            after(rescore_all(net, loss, held.take(), summed=totals.summed))
     except BaseException:
         if see is not None:  # the batches of the steps not read back: no flush will come
             _end_watch(on_step, failed=True)
