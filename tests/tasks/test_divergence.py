@@ -41,7 +41,7 @@ def test_a_run_that_diverges_after_its_first_epoch_names_that_epochs_checkpoint(
     with pytest.raises(DivergenceError) as info:
         run_softmax(SoftmaxConfig(data=data, epochs=2, lr=1e4, plot="none", out=out))
     assert str(info.value).startswith(
-        "training diverged in epoch 1: the loss of its last batch after the epoch's last update is "
+        "training diverged in epoch 1: the loss of its last examples after the epoch's last update is "
     )
     assert "no epoch had finished, so no checkpoint was written" in str(info.value)
     assert not (out / "checkpoint.pt").exists()
@@ -50,7 +50,7 @@ def test_a_run_that_diverges_after_its_first_epoch_names_that_epochs_checkpoint(
     with pytest.raises(DivergenceError) as info:
         run_softmax(config)
     message = str(info.value)
-    assert message.startswith("training diverged in epoch 2: the loss of its last batch ")
+    assert message.startswith("training diverged in epoch 2: the loss of its last examples ")
     assert f"the checkpoint of epoch 1 is kept in {out} (continue it with a smaller lr: " in message
     assert info.value.resumable is True
     assert load_checkpoint(out / "checkpoint.pt").epoch == 1
@@ -78,7 +78,7 @@ def test_a_blow_up_in_an_epoch_of_one_batch_keeps_no_checkpoint_to_resume_from(
     said = str(fresh.value)
     loss = re.search(r"last update is (\S+), more than", said)
     assert loss is not None and fresh.value.resumable is True
-    assert said.startswith("training diverged in epoch 1: the loss of its last batch after ")
+    assert said.startswith("training diverged in epoch 1: the loss of its last examples after ")
     assert "no epoch had finished, so no checkpoint was written" in said
     assert not (out / "checkpoint.pt").exists()
     with pytest.raises(DivergenceError) as again:

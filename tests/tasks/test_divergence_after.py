@@ -117,7 +117,7 @@ def test_a_blow_up_in_an_epochs_only_update_is_stopped_by_its_last_batch(tmp_pat
     with pytest.raises(DivergenceError) as info:
         run_softmax(replace(config, out=out))
     assert str(info.value).startswith(
-        "training diverged in epoch 1: the loss of its last batch after the epoch's last update is "
+        "training diverged in epoch 1: the loss of its last examples after the epoch's last update is "
         f"{after:.4g}, more "
         f"than 100× its starting value {start:.4g}, at lr 1e+30; try a far smaller learning rate "
         "(lr), e.g. 1 (the book trains at 0.03 and 0.1; a tenth, 1e+29, would most likely blow "
@@ -138,7 +138,7 @@ def test_a_blow_up_in_a_resumed_epochs_only_update_keeps_the_checkpoint_before_i
     with pytest.raises(DivergenceError) as info:
         resume_softmax(out, epochs=2, lr=1e30, force=True)
     message = str(info.value)
-    assert message.startswith("training diverged in epoch 2: the loss of its last batch after ")
+    assert message.startswith("training diverged in epoch 2: the loss of its last examples after ")
     assert f"the checkpoint of epoch 1 is kept in {out} (continue it with a smaller lr: " in message
     assert (out / "checkpoint.pt").read_bytes() == before
     assert load_checkpoint(out / "checkpoint.pt").epoch == 1

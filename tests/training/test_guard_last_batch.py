@@ -116,7 +116,7 @@ def test_a_blow_up_in_an_epochs_only_update_stops_with_no_test_set() -> None:
     with pytest.raises(DivergenceError) as info:
         _train(X, y, None, lr=1e30, epochs=1, net=net, loss=loss, guard=guard)
     assert str(info.value).startswith(
-        "training diverged in epoch 1: the loss of its last batch after the epoch's last update "
+        "training diverged in epoch 1: the loss of its last examples after the epoch's last update "
         f"is {after:.4g}, more than 100× its starting value "
     )
     assert torch.allclose(net.weight, by_hand.weight)
@@ -178,9 +178,7 @@ def test_a_blow_up_hidden_by_a_short_last_batch_stops_in_epoch_1(unknown_length:
     with pytest.raises(DivergenceError) as info:
         run(net, [guard, saved])
     message = str(info.value)
-    prefix = (
-        "training diverged in epoch 1: the loss of its last batch after the epoch's last update is "
-    )
+    prefix = "training diverged in epoch 1: the loss of its last examples after the epoch's last update is "
     assert message.startswith(prefix)
     assert float(message[len(prefix) :].split(",")[0]) == pytest.approx(blown, rel=1e-3)
     assert saved.epochs == []

@@ -106,7 +106,7 @@ class EpochEndCheck:
             raise self._grown(place, what, after, reference, kept=None)
         loss = self._last_batch_grown(last, bound)
         if loss is not None:
-            what = "loss of its last batch after the epoch's last update"
+            what = "loss of its last examples after the epoch's last update"
             raise self._grown(place, what, loss, reference, kept=None)
 
     def _measured_after(self, train_loss: float) -> float | None:
