@@ -307,6 +307,27 @@ def add_lang_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_guard_options(p: argparse.ArgumentParser) -> None:
+    """Add --no-guard and --guard, one setting left unset by default (``None``): a resume keeps
+    the run's own until one of them is given (see :class:`~linearnets.training.guard.DivergenceGuard`)."""
+    p.add_argument(
+        "--no-guard",
+        dest="guard",
+        action="store_const",
+        const=False,
+        help="do not stop when the loss blows up (NaN or inf, or 100× its starting value); "
+        "with --resume, a run's --no-guard holds until --guard",
+    )
+    p.add_argument(
+        "--guard",
+        dest="guard",
+        action="store_const",
+        const=True,
+        help="stop when the loss blows up (the default): with --resume, turns the guard back on "
+        "in a run trained with --no-guard",
+    )
+
+
 def add_resume_options(p: argparse.ArgumentParser, *, force_help: str) -> None:
     """Add --resume and --force, which continue a run in its folder, and --json (``force_help``:
     what --force accepts, which differs between the subcommands)."""

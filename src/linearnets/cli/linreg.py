@@ -9,6 +9,7 @@ from linearnets._json import dumps_strict
 from linearnets._signals import first_signal, held_signals
 from linearnets._text import shown_path
 from linearnets.cli._options import (
+    add_guard_options,
     add_resume_options,
     check_resume_options,
     non_negative_float,
@@ -99,22 +100,7 @@ def _add_run_options(p: argparse.ArgumentParser, defaults: LinregConfig) -> None
         help="train on FILE.npz (arrays X, y) or FILE.csv (the last column y, a header row "
         "skipped) instead of synthetic data",
     )
-    p.add_argument(
-        "--no-guard",
-        dest="guard",
-        action="store_const",
-        const=False,
-        help="do not stop when the loss blows up (NaN or inf, or 100× its starting value); "
-        "with --resume, a run's --no-guard holds until --guard",
-    )
-    p.add_argument(
-        "--guard",
-        dest="guard",
-        action="store_const",
-        const=True,
-        help="stop when the loss blows up (the default): with --resume, turns the guard back on "
-        "in a run trained with --no-guard",
-    )
+    add_guard_options(p)
 
 
 def _add_folder_options(p: argparse.ArgumentParser) -> None:

@@ -13,6 +13,7 @@ from linearnets.cli import _ranks
 from linearnets.cli._options import (
     NO_RESIZE,
     add_data_dir_option,
+    add_guard_options,
     add_resume_options,
     check_resume_options,
     non_negative_int,
@@ -130,22 +131,7 @@ def _add_data_and_output_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -
         help="auto: live figure in Jupyter, files elsewhere; file: PNG/SVG in the run folder; "
         "none: no figures (default: auto; with --resume, the run's own)",
     )
-    p.add_argument(
-        "--no-guard",
-        dest="guard",
-        action="store_const",
-        const=False,
-        help="do not stop when the loss blows up (NaN or inf, or 100× its starting value); "
-        "with --resume, a run's --no-guard holds until --guard",
-    )
-    p.add_argument(
-        "--guard",
-        dest="guard",
-        action="store_const",
-        const=True,
-        help="stop when the loss blows up (the default): with --resume, turns the guard back on "
-        "in a run trained with --no-guard",
-    )
+    add_guard_options(p)
 
 
 def _given(args: argparse.Namespace) -> dict[str, Any]:
