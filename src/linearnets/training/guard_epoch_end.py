@@ -14,17 +14,20 @@ from collections import deque
 
 import torch
 
-from linearnets.errors import DivergenceError
 from linearnets.training.guard_floor import TargetSpread
 from linearnets.training.guard_messages import Kept
 from linearnets.training.guard_stats import typical_example
-from linearnets.training.guard_step_growth import TYPICAL_QUANTILE, TYPICAL_STEPS
+from linearnets.training.guard_step_growth import (
+    TYPICAL_QUANTILE,
+    TYPICAL_STEPS,
+    GrowthMeasures,
+)
 from linearnets.training.guard_window import ReferenceWindow
 
 __all__ = ["EpochEndCheck"]
 
 
-class EpochEndCheck:
+class EpochEndCheck(GrowthMeasures):
     """The end-of-epoch half of :class:`~linearnets.training.guard_growth.GrowthCheck` (a mixin:
     the attributes below are set there)."""
 
@@ -45,17 +48,6 @@ class EpochEndCheck:
 
     @property
     def zero(self) -> float:
-        raise NotImplementedError
-
-    def _reference(self, start: float) -> float:
-        raise NotImplementedError
-
-    def _bound(self, reference: float) -> float:
-        raise NotImplementedError
-
-    def _grown(
-        self, place: str, what: str, loss: float, reference: float, *, kept: Kept | None
-    ) -> DivergenceError:
         raise NotImplementedError
 
     def end_epoch(

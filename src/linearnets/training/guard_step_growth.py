@@ -19,7 +19,7 @@ from linearnets.training.guard_messages import Kept
 from linearnets.training.guard_rare import RARE_RATIO, RareLevels
 from linearnets.training.guard_stats import per_example, typical_example
 
-__all__ = ["TYPICAL_QUANTILE", "TYPICAL_STEPS", "StepGrowth"]
+__all__ = ["TYPICAL_QUANTILE", "TYPICAL_STEPS", "GrowthMeasures", "StepGrowth"]
 
 # the latest steps whose median is the typical step's loss: one or two steps holding a rare large
 # loss are not typical, three of five in a row are (a blow-up is caught two steps later at most),
@@ -39,18 +39,10 @@ TYPICAL_STEPS = 5
 TYPICAL_QUANTILE = 0.9
 
 
-class StepGrowth:
-    """The per-step half of :class:`~linearnets.training.guard_growth.GrowthCheck` (a mixin: the
-    attributes below are set there)."""
-
-    factor: float
-    min_examples: int
-    rare_losses: bool
-    _levels: RareLevels
-    _recent: deque[tuple[float, int]]
-    _values: deque[float]
-    _epoch_means: list[float]
-    _heavy: float | None
+class GrowthMeasures:
+    """What both halves of :class:`~linearnets.training.guard_growth.GrowthCheck` call on it (the
+    reference a start gives, the bound past it, the error of a loss grown): declared once, defined
+    there."""
 
     def _reference(self, start: float) -> float:
         raise NotImplementedError
@@ -62,6 +54,20 @@ class StepGrowth:
         self, place: str, what: str, loss: float, reference: float, *, kept: Kept | None
     ) -> DivergenceError:
         raise NotImplementedError
+
+
+class StepGrowth(GrowthMeasures):
+    """The per-step half of :class:`~linearnets.training.guard_growth.GrowthCheck` (a mixin: the
+    attributes below are set there)."""
+
+    factor: float
+    min_examples: int
+    rare_losses: bool
+    _levels: RareLevels
+    _recent: deque[tuple[float, int]]
+    _values: deque[float]
+    _epoch_means: list[float]
+    _heavy: float | None
 
     def _typical(self) -> float:
         """Return the median of what the latest steps in the recent window (up to
