@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ from linearnets.data.files import find_fashion_mnist
 from linearnets.data.verify import read_verified
 from linearnets.errors import DatasetError, UsageError, UsageTypeError
 
+from ._servers import serve, stop
 from .conftest import Tiny, broken_link
 
 # this machine as one without the Debian package, whose failures advise installing it (installed,
@@ -216,20 +217,14 @@ class Server:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self.thread.start()
+        self.httpd, self.base = serve(Handler)
 
     def mirror(self, kind: str) -> str:
         return f"{self.base}/{kind}/"
 
     def close(self) -> None:
         self.closed.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        stop(self.httpd)
 
 
 @pytest.fixture

@@ -13,11 +13,10 @@ import io
 import os
 import re
 import sys
-import threading
 import time
 import zlib
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from linearnets.data.http_deadline import RedirectError
 from linearnets.data.mirror_reasons import failure_reason
 from linearnets.errors import DatasetError
 
+from ._servers import serve, stop
 from .conftest import Tiny
 
 FIRST = "train-images-idx3-ubyte"
@@ -53,15 +53,10 @@ class Mirror:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        ).start()
+        self.httpd, self.base = serve(Handler)
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        stop(self.httpd)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import time
 import urllib.error
 import warnings
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import SimpleNamespace
 from typing import Any
 
@@ -19,6 +19,8 @@ import pytest
 
 from linearnets.data import http_deadline
 from linearnets.errors import DatasetError
+
+from ._servers import serve, stop
 
 
 class _Raw(io.RawIOBase):
@@ -197,17 +199,12 @@ class RedirectServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.host = f"127.0.0.1:{self.httpd.server_address[1]}"
-        self.base = f"http://{self.host}"
-        threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        ).start()
+        self.httpd, self.base = serve(Handler)
+        self.host = self.base.removeprefix("http://")
 
     def close(self) -> None:
         self.closed.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        stop(self.httpd)
         self.dead.close()
 
 
