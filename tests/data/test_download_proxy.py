@@ -366,16 +366,15 @@ def test_a_proxys_failure_after_a_redirect_to_https_names_https_proxy(
     assert proxy.requests == [f"GET {mirror}{FIRST}.gz", "CONNECT fashion-mnist.invalid:443"]
 
 
-def test_a_proxys_407_outranked_by_another_mirrors_answer_keeps_its_login_advice(
-    proxy: Proxy, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A 407 beside a mirror's 404 got only "pass mirrors that serve ...": the login to give the
-    proxy was not said."""
+def _beside_a_404(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[str], str]:
+    """Download through the proxy from an https mirror and, directly (no_proxy), from a local one
+    without the file (404); return the mirrors and what the refusal said."""
     other = Proxy()  # asked directly (no_proxy), as a mirror without the file
     other.status = 404
     monkeypatch.setenv("no_proxy", "127.0.0.1")
     mirrors = ["https://fashion-mnist.invalid/fm/", f"{other.base}/fm/"]
-    host = proxy.base.removeprefix("http://")
     try:
         with pytest.raises(DatasetError) as info:
             download_fashion_mnist(
@@ -383,7 +382,17 @@ def test_a_proxys_407_outranked_by_another_mirrors_answer_keeps_its_login_advice
             )
     finally:
         other.close()
-    assert str(info.value) == (
+    return mirrors, str(info.value)
+
+
+def test_a_proxys_407_outranked_by_another_mirrors_answer_keeps_its_login_advice(
+    proxy: Proxy, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 407 beside a mirror's 404 got only "pass mirrors that serve ...": the login to give the
+    proxy was not said."""
+    mirrors, said = _beside_a_404(tiny, tmp_path, monkeypatch)
+    host = proxy.base.removeprefix("http://")
+    assert said == (
         f"could not download {FIRST}.gz from any mirror ({mirrors[0]}{FIRST}.gz: Tunnel connection "
         f"failed: 407 Proxy Authentication Required, through the proxy {proxy.base}; "
         f"{mirrors[1]}{FIRST}.gz: HTTP 404 Not Found); a mirror answered, so the network works, "
@@ -399,18 +408,8 @@ def test_a_busy_proxy_beside_a_mirrors_404_is_named_after_the_mirrors_fix(
     """A CONNECT answered 503 beside a mirror's 404 was told "https://...invalid/fm/ did not send
     the whole file (a transfer stalled ...)", the proxy not named: only the proxy answered it."""
     proxy.status = 503
-    other = Proxy()  # asked directly (no_proxy), as a mirror without the file
-    other.status = 404
-    monkeypatch.setenv("no_proxy", "127.0.0.1")
-    mirrors = ["https://fashion-mnist.invalid/fm/", f"{other.base}/fm/"]
-    try:
-        with pytest.raises(DatasetError) as info:
-            download_fashion_mnist(
-                tmp_path / "root", mirrors=mirrors, checksums=tiny.files, progress=False, timeout=5
-            )
-    finally:
-        other.close()
-    assert str(info.value) == (
+    mirrors, said = _beside_a_404(tiny, tmp_path, monkeypatch)
+    assert said == (
         f"could not download {FIRST}.gz from any mirror ({mirrors[0]}{FIRST}.gz: Tunnel connection "
         f"failed: 503 Service Unavailable, through the proxy {proxy.base}; {mirrors[1]}{FIRST}.gz: "
         "HTTP 404 Not Found); a mirror answered, so the network works, but not with the file: "
