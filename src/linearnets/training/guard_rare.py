@@ -22,10 +22,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-import torch.nn.functional as F
-from torch import nn
-
-from linearnets.models.scratch import cross_entropy, cross_entropy_logits
+from linearnets.training.loss_kinds import is_binary_loss, is_class_loss
 
 __all__ = ["RARE_RATIO", "RareLevels", "rare_losses"]
 
@@ -35,26 +32,13 @@ __all__ = ["RARE_RATIO", "RareLevels", "rare_losses"]
 RARE_RATIO = 1e4
 
 
-_CLASSIFICATION_MODULES = (nn.CrossEntropyLoss, nn.NLLLoss, nn.BCELoss, nn.BCEWithLogitsLoss)
-_CLASSIFICATION_FUNCTIONS = (
-    cross_entropy,
-    cross_entropy_logits,
-    F.cross_entropy,
-    F.nll_loss,
-    F.binary_cross_entropy,
-    F.binary_cross_entropy_with_logits,
-)
-
-
 def rare_losses(loss: object) -> bool:
     """Whether ``loss`` may hold a rare large loss whose update leaves a level (a target from a
     heavy tail): ``False`` for a classification loss (linearnets' ``cross_entropy`` and
     ``cross_entropy_logits``, torch's cross-entropy, NLL and binary cross-entropy, as modules or
     functions), whose large losses come from huge scores alone; ``True`` for any other, or
     ``None`` (not known)."""
-    if isinstance(loss, _CLASSIFICATION_MODULES):
-        return False
-    return not any(loss is f for f in _CLASSIFICATION_FUNCTIONS)
+    return not (is_class_loss(loss) or is_binary_loss(loss))
 
 
 class RareLevels:

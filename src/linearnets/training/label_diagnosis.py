@@ -12,7 +12,7 @@ from torch import nn
 
 from linearnets._text import counted
 from linearnets.errors import UsageError, UsageTypeError
-from linearnets.training.loss_kinds import Loss
+from linearnets.training.loss_kinds import CLASS_LOSSES, Loss
 from linearnets.validation import check_label_tensor, describe
 
 __all__ = [
@@ -21,9 +21,6 @@ __all__ = [
     "one_output_class_loss_error",
     "one_output_labels_error",
 ]
-
-# torch's losses that take class indices (B,) against scores (B, C) and never broadcast
-CLASS_LOSSES = (nn.CrossEntropyLoss, nn.NLLLoss)
 
 
 def one_output_labels_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) -> UsageError | None:

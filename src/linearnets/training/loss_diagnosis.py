@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import NoReturn
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from linearnets._text import counted
@@ -23,7 +22,7 @@ from linearnets.training.label_diagnosis import (
     one_output_class_loss_error,
     one_output_labels_error,
 )
-from linearnets.training.loss_kinds import Loss, is_class_loss
+from linearnets.training.loss_kinds import BINARY_LOSSES, Loss, is_binary_loss, is_class_loss
 from linearnets.validation import check_labels_device, describe, is_column
 
 __all__ = [
@@ -44,9 +43,6 @@ __all__ = [
 REGRESSION_LOSSES = (nn.MSELoss, nn.L1Loss, nn.SmoothL1Loss, nn.HuberLoss)
 # torch's cross-entropy and NLL refusing float targets that are not probabilities (B, C)
 _WANTS_LABELS = "expected target dtype to be Long"
-# torch's binary cross-entropies: a float target (a probability) per output, never class labels
-BINARY_LOSSES = (nn.BCELoss, nn.BCEWithLogitsLoss)
-_BINARY_FUNCTIONS = (F.binary_cross_entropy, F.binary_cross_entropy_with_logits)
 
 
 def is_torch_loss(loss: Loss | None) -> bool:
@@ -204,9 +200,7 @@ def explain_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) -> Usag
             f"{tuple(y_hat.shape)}, y has {counted(y.shape[0], 'row')}; "
             f"{one_row_per_example_fix(y_hat.shape[0], y.shape[0], columns=_columns(y_hat))}"
         )
-    if not y.is_floating_point() and (
-        isinstance(loss, BINARY_LOSSES) or any(loss is f for f in _BINARY_FUNCTIONS)
-    ):
+    if not y.is_floating_point() and (is_binary_loss(loss)):
         return _binary_targets_error(loss, y_hat, y)
     # (a subclass with a forward of its own too: it raised, passing the labels on as they are)
     if isinstance(loss, REGRESSION_LOSSES) and not y.is_floating_point():

@@ -15,15 +15,36 @@ from torch import nn
 from linearnets.models.scratch import cross_entropy, cross_entropy_logits
 from linearnets.validation import check_choice
 
-__all__ = ["Loss", "class_weight", "ignored", "is_class_loss", "summed_scalar_loss"]
+__all__ = [
+    "BINARY_LOSSES",
+    "CLASS_LOSSES",
+    "Loss",
+    "class_weight",
+    "ignored",
+    "is_binary_loss",
+    "is_class_loss",
+    "summed_scalar_loss",
+]
 
 Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+# torch's losses that take class indices (B,) against scores (B, C) and never broadcast
+CLASS_LOSSES = (nn.CrossEntropyLoss, nn.NLLLoss)
+# by identity (a user's callable may define __eq__ as it likes): module-level functions, alive for good
+_CLASS_FUNCTIONS = frozenset(
+    id(f) for f in (F.cross_entropy, F.nll_loss, cross_entropy, cross_entropy_logits)
+)
+# torch's binary cross-entropies: a float target (a probability) per output, never class labels
+BINARY_LOSSES = (nn.BCELoss, nn.BCEWithLogitsLoss)
+_BINARY_FUNCTIONS = frozenset(
+    id(f) for f in (F.binary_cross_entropy, F.binary_cross_entropy_with_logits)
+)
 
 
 def class_weight(loss: object) -> torch.Tensor | None:
     """Return the class weights of a mean-reduced ``nn.CrossEntropyLoss`` / ``nn.NLLLoss`` (whose
     mean divides by the batch's Σ w[y]), else ``None``."""
-    if not isinstance(loss, nn.CrossEntropyLoss | nn.NLLLoss) or loss.reduction != "mean":
+    if not isinstance(loss, CLASS_LOSSES) or loss.reduction != "mean":
         return None
     weight = loss.weight
     return weight.detach() if isinstance(weight, torch.Tensor) else None
@@ -34,17 +55,20 @@ def is_class_loss(loss: object) -> bool:
     ``nn.CrossEntropyLoss`` / ``nn.NLLLoss`` (or a subclass), ``F.cross_entropy`` / ``F.nll_loss``,
     or the book's scratch ``cross_entropy`` (§3.6.5) / ``cross_entropy_logits``. A function of the
     user's own is not told apart (it may compute anything)."""
-    if isinstance(loss, nn.CrossEntropyLoss | nn.NLLLoss):
-        return True
-    return any(
-        loss is f for f in (F.cross_entropy, F.nll_loss, cross_entropy, cross_entropy_logits)
-    )
+    # checked at every step (step_checks): an isinstance and a set lookup, no generator
+    return isinstance(loss, CLASS_LOSSES) or id(loss) in _CLASS_FUNCTIONS
+
+
+def is_binary_loss(loss: object) -> bool:
+    """Whether ``loss`` is torch's binary cross-entropy (``nn.BCELoss`` / ``nn.BCEWithLogitsLoss``,
+    or a subclass, or their functions): a float target, a probability, per output."""
+    return isinstance(loss, BINARY_LOSSES) or id(loss) in _BINARY_FUNCTIONS
 
 
 def ignored(loss: object) -> int | None:
     """Return the label torch's classification loss ``loss`` skips (its ``ignore_index``), or
     ``None`` for a loss that skips none."""
-    if isinstance(loss, nn.CrossEntropyLoss | nn.NLLLoss):
+    if isinstance(loss, CLASS_LOSSES):
         return int(loss.ignore_index)
     if loss is F.cross_entropy or loss is F.nll_loss:
         return -100  # their default
