@@ -219,6 +219,37 @@ def test_a_tiny_file_at_an_absurd_lr_is_stopped_inside_its_reference_window(
     )
 
 
+@pytest.mark.parametrize(("batch_size", "judged"), [(8, 3), (1, 17)])
+def test_small_batches_at_an_absurd_lr_are_stopped_by_their_pooled_steps(
+    tmp_path: Path, batch_size: int, judged: int, first_epoch_losses: Any
+) -> None:
+    """Batches under 16 were never judged inside the reference window, and every step after the
+    first came after an update: at lr 1e30 a cross-entropy's losses are ~1e29 from step 2 on, the
+    window's mean became the starting loss and the run "trained" to the end (``--batch-size 8
+    --lr 1e30`` on Fashion-MNIST: train loss 6e30, exit 0). Now the steps after the first are
+    pooled till they hold 16 examples, and judged against the first step's loss (the untrained
+    model's). The oracle: the run without the guard, its first step's mean and the judged one's."""
+    data = _noise(tmp_path / "d.npz")  # random labels: most examples are wrong once blown up
+    config = SoftmaxConfig(
+        data=data, batch_size=batch_size, lr=1e30, epochs=2, plot="none", device="cpu"
+    )
+    free = run_softmax(
+        replace(config, guard=False, out=tmp_path / "free"), callbacks=[first_epoch_losses]
+    )
+    losses = [l.numpy().reshape(-1) for l in first_epoch_losses.losses]
+    means = [float(np.mean(l)) for l in losses]
+    assert free.history.train_loss[0] > 1e20 * means[0]  # it blew up, unstopped
+    pool = np.concatenate(losses[1:judged])  # the 16 examples after the first step's
+    assert pool.shape == (16,)
+    assert min(np.mean(pool), np.median(pool)) > 100 * means[0]
+    with pytest.raises(DivergenceError) as info:
+        run_softmax(replace(config, out=tmp_path / "run"))
+    assert str(info.value).startswith(
+        f"training diverged at epoch 1, step {judged}: the batch loss is "
+        f"{means[judged - 1]:.4g}, more than 100× its starting value {means[0]:.4g}, at lr 1e+30"
+    )
+
+
 class _CtrlCAt:
     """A callback that sends SIGINT as epoch ``epoch`` starts, as a Ctrl-C in it would."""
 

@@ -4,13 +4,16 @@ judged by its mean and median example against the mean so far, the window closed
 
 from __future__ import annotations
 
+import math
+
+import pytest
 import torch
 
-from linearnets.training.guard_window import ReferenceWindow
+from linearnets.training.guard_window import CHANCE_LOSS, ReferenceWindow
 
 
-def _window(*, lr: float = 0.1, factor: float = 100.0) -> ReferenceWindow:
-    return ReferenceWindow(lr=lr, factor=factor, min_examples=64)
+def _window(*, lr: float = 0.1, factor: float = 100.0, classes: bool = False) -> ReferenceWindow:
+    return ReferenceWindow(lr=lr, factor=factor, min_examples=64, classes=classes)
 
 
 def _add(window: ReferenceWindow, losses: torch.Tensor) -> None:
@@ -90,3 +93,66 @@ def test_closing_a_window_that_holds_no_step_sets_no_start() -> None:
     _add(window, _step((2.0, 4)))
     assert window.close() is True and window.start_loss == 2.0
     assert window.close() is False and window.start_loss == 2.0
+
+
+def _pool(window: ReferenceWindow, *steps: torch.Tensor) -> list[float | None]:
+    """Judge and add each step in turn, as the guard does inside the window: what each returned."""
+    judged = []
+    for losses in steps:
+        judged.append(window.blown_up(float(losses.mean()), losses.shape[0], losses))
+        _add(window, losses)
+    return judged
+
+
+@pytest.mark.parametrize("classes", [True, False])
+def test_a_classifiers_small_steps_are_pooled_and_judged_against_its_first_step(
+    classes: bool,
+) -> None:
+    """Batches of 8: steps 2 and 3, pooled (16 examples), stand 10²⁹× past the first step's
+    mean, which is returned; another loss (a squared error's example may be ~0 by chance) waits
+    for the window to close."""
+    window = _window(classes=classes)
+    judged = _pool(window, _step((1.1, 8)), _step((1e29, 8)), _step((3e29, 8)))
+    assert judged == [None, None, pytest.approx(1.1) if classes else None]
+
+
+def test_a_pool_whose_median_example_has_not_grown_is_no_blow_up() -> None:
+    """Rare large losses (2 mislabelled examples of 16) raise the pool's mean, not its median."""
+    window = _window(classes=True)
+    judged = _pool(window, _step((1.0, 8)), _step((1e4, 1), (0.5, 7)), _step((1e4, 1), (0.5, 7)))
+    assert judged == [None, None, None]
+    assert window.count == 24  # the steps were added all the same
+
+
+def test_a_tiny_first_example_counts_as_no_less_than_a_coin_flips_loss() -> None:
+    """Batch 1: the first example's loss by chance 10⁻⁴; 16 later examples at 10 nats are 10⁵×
+    past it but not 100× ln 2 (69 nats, a classifier learning can stay there): no blow-up; at 70
+    nats each, one."""
+    assert math.log(2) == CHANCE_LOSS
+    healthy = _window(classes=True)
+    assert _pool(healthy, _step((1e-4, 1)), *[_step((10.0, 1))] * 16)[-1] is None
+    blown = _window(classes=True)
+    assert _pool(blown, _step((1e-4, 1)), *[_step((70.0, 1))] * 16)[-1] == pytest.approx(1e-4)
+
+
+def test_a_mean_reduced_loss_pools_its_steps_means() -> None:
+    """A loss reduced to one number has no examples' losses: the steps' means are pooled."""
+    window = _window(classes=True)
+    first = window.blown_up(2.0, 8, None)
+    window.add(16.0, 8, None)
+    second = window.blown_up(1e29, 8, None)
+    window.add(8e29, 8, None)
+    assert (first, second, window.blown_up(1e29, 8, None)) == (None, None, pytest.approx(2.0))
+
+
+@pytest.mark.parametrize(("lr", "stopped"), [(1e30, True), (0.1, False)])
+def test_past_far_lr_a_pool_confidently_right_on_most_examples_has_blown_up(
+    lr: float, stopped: bool
+) -> None:
+    """Blobs at lr 1e30: one update makes the classifier right with loss 0 on most examples and
+    wrong by ~1e29 on the others. The pool's median example (0) fell more than 100-fold below the
+    first step's (1.1): a blow-up past FAR_LR, not at a rate a linear model trains at."""
+    window = _window(lr=lr, classes=True)
+    blown = _step((0.0, 7), (1e29, 1))
+    judged = _pool(window, _step((1.1, 8)), blown, blown)
+    assert judged[-1] == (pytest.approx(1.1) if stopped else None)

@@ -78,7 +78,9 @@ class GrowthCheck(StepGrowth, EpochEndCheck):
         # targets), whose mean predictor's loss is the floor of every reference
         # (see linearnets.training.guard_floor)
         self._spread = spread
-        self._window = ReferenceWindow(lr=lr, factor=factor, min_examples=min_examples)
+        self._window = ReferenceWindow(
+            lr=lr, factor=factor, min_examples=min_examples, classes=not rare
+        )
         self._levels = RareLevels(min_examples=min_examples)
         self._recent: deque[tuple[float, int]] = deque()
         self._recent_count = 0

@@ -10,11 +10,23 @@ mean does where one update of the window made most examples' losses more than ``
 smaller (a classifier blown up to be confidently right on most examples, ~0, and wrong on the
 others; rare large losses leave the other examples' losses as they were). A loss reduced to one
 number and a data-parallel step have no median example: they wait for the window to close.
+
+Steps smaller than :data:`EARLY_EXAMPLES` (batches of 1 to 15) are never judged so, and from the
+second on every one of them came after an update: at lr 10³⁰ a cross-entropy's loss is ~10²⁹ from
+step 2 on, bounded (its gradient is), so the window's mean held the blow-up and the run "trained"
+on (``--batch-size 8 --lr 1e30`` on Fashion-MNIST: train loss 6·10³⁰, exit 0). So for a
+classification loss (``classes``) the steps after the first are pooled till they hold
+:data:`EARLY_EXAMPLES`, and a pool whose mean and median example both stand more than ``factor``
+× the first step's mean (the untrained model's loss), or × :data:`CHANCE_LOSS` where higher, has
+blown up; past ``FAR_LR`` so has one whose mean does while its median example fell more than
+``factor``-fold below the first step's (confidently right on most examples, as above). Not for other losses: one example's loss (batch 1) may be ~0 by chance, a classifier's
+no less than :data:`CHANCE_LOSS` counts.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 import torch
@@ -22,7 +34,7 @@ import torch
 from linearnets.training.guard_messages import FAR_LR
 from linearnets.training.guard_stats import median_example, per_example
 
-__all__ = ["EARLY_EXAMPLES", "ReferenceWindow"]
+__all__ = ["CHANCE_LOSS", "EARLY_EXAMPLES", "ReferenceWindow"]
 
 # while the reference window is open (batches smaller than min_examples), how many examples the
 # window's steps so far, and a later step, must hold for that step to be judged: by its mean and its
@@ -49,6 +61,13 @@ __all__ = ["EARLY_EXAMPLES", "ReferenceWindow"]
 # same window then stopped a healthy run.
 EARLY_EXAMPLES = 16
 
+# the least first-step loss a classification loss's pooled small steps are judged against: ln 2,
+# a coin flip's loss between two classes (an untrained classifier's is about ln K over K classes,
+# and one example of batch 1 may by chance be far below). Past factor (100) × it, 69 nats, the
+# median example's predicted probability of its class is below e⁻⁶⁹: no classifier that learns
+# gets there, and binary cross-entropy, clamped by torch at 100, still can.
+CHANCE_LOSS = math.log(2)
+
 
 class ReferenceWindow:
     """The steps over the first ``min_examples`` examples, whose mean loss is the starting loss.
@@ -57,12 +76,17 @@ class ReferenceWindow:
         lr: the learning rate; past ``FAR_LR`` a window step whose losses split in two has blown up.
         factor: how many times the mean so far counts as blown up (> 1).
         min_examples: how many examples set the starting loss.
+        classes: the loss is a classification loss: steps smaller than :data:`EARLY_EXAMPLES`
+            are pooled and judged against the first step's loss.
     """
 
-    def __init__(self, *, lr: float, factor: float, min_examples: int) -> None:
+    def __init__(
+        self, *, lr: float, factor: float, min_examples: int, classes: bool = False
+    ) -> None:
         self.lr = lr
         self.factor = factor
         self.min_examples = min_examples
+        self.classes = classes
         self.start_loss: float | None = None  # the reference: mean over the first min_examples
         self.sum = 0.0
         self.count = 0
@@ -70,16 +94,23 @@ class ReferenceWindow:
         # open, for their median examples (not saved: a checkpoint is taken at an epoch's end,
         # which closes the window)
         self._losses: list[torch.Tensor | None] = []
+        # the first step's mean loss (the untrained model's), and the steps after it too small to
+        # be judged alone, pooled while the window is open: (sum, count, the examples' losses or
+        # the step's mean)
+        self._first: float | None = None
+        self._pool: list[tuple[float, int, torch.Tensor]] = []
 
     def add(self, total: float, count: int, losses: torch.Tensor | None) -> None:
         """Add a step's loss ``total`` over ``count`` examples (``losses``: its per-example
         losses, if any) to the open window, and close it once it holds ``min_examples``."""
         self._losses.append(losses if losses is not None and per_example(losses) else None)
+        if self.count == 0 and count:
+            self._first = total / count
         self.sum += total
         self.count += count
         if self.count >= self.min_examples:
             self.start_loss = self.sum / self.count
-            self._losses = []
+            self._losses, self._pool = [], []
 
     def close(self) -> bool:
         """Close the window at an epoch's end, if open and holding steps: on a dataset smaller
@@ -88,7 +119,7 @@ class ReferenceWindow:
         closed_now = self.start_loss is None and self.count > 0
         if closed_now:
             self.start_loss = self.sum / self.count
-            self._losses = []
+            self._losses, self._pool = [], []
         return closed_now
 
     def blown_up(
@@ -100,13 +131,12 @@ class ReferenceWindow:
         where higher), once those and the step each hold :data:`EARLY_EXAMPLES`, and its
         median example (of ``losses``, read back only when the mean has passed the bound) does
         too, or, past ``FAR_LR``, one update of the window made most examples' losses more than
-        ``factor``-fold smaller (see :meth:`_collapsed`)."""
-        if (
-            self.count < EARLY_EXAMPLES
-            or count < EARLY_EXAMPLES
-            or losses is None
-            or not per_example(losses)
-        ):
+        ``factor``-fold smaller (see :meth:`_collapsed`); for a classification loss, where the
+        steps after the first too small to be judged so, pooled, have blown up (the first step's
+        mean is then returned: see :meth:`_pooled`)."""
+        if self.count < EARLY_EXAMPLES or count < EARLY_EXAMPLES:
+            return self._pooled(loss, count, losses, floor=floor)
+        if losses is None or not per_example(losses):
             return None
         reference = self.sum / self.count
         bound = self.factor * max(reference, floor, 1e-12)
@@ -116,6 +146,42 @@ class ReferenceWindow:
         if median > bound or (self.lr > FAR_LR and self._collapsed(median)):
             return reference
         return None
+
+    def _pooled(
+        self, loss: float, count: int, losses: torch.Tensor | None, *, floor: float
+    ) -> float | None:
+        """Pool the step's mean ``loss`` over ``count`` examples (a classification loss's step
+        after the first) with its per-example ``losses`` where known, and return the first step's
+        mean loss if the pool, once it holds :data:`EARLY_EXAMPLES` examples, has blown up: its
+        mean and its median (of the examples' losses, or of the steps' means where a step has
+        none: a mean-reduced loss, a data-parallel step) both past ``factor`` × that mean (or ×
+        ``floor``, or :data:`CHANCE_LOSS`, where higher), or past ``FAR_LR`` its mean so and its
+        median more than ``factor``-fold below the first step's median example (a classifier
+        blown up to be confidently right on most examples: see :meth:`_collapsed`); else None.
+        A judged pool is emptied: the next steps make the next."""
+        if not self.classes or self._first is None:
+            return None
+        if losses is not None and per_example(losses):
+            values = losses.detach().reshape(losses.shape[0], -1).sum(dim=1).double().cpu()
+        else:
+            values = torch.tensor([loss], dtype=torch.float64)
+        self._pool.append((loss * count, count, values))
+        examples = sum(n for _, n, _ in self._pool)
+        if examples < EARLY_EXAMPLES:
+            return None
+        mean = sum(total for total, _, _ in self._pool) / examples
+        median = float(torch.quantile(torch.cat([v for _, _, v in self._pool]), 0.5))
+        self._pool = []
+        bound = self.factor * max(self._first, floor, CHANCE_LOSS)
+        if mean <= bound:
+            return None
+        # past FAR_LR, a classifier blown up to be confidently right on most examples: the pool's
+        # median example fell more than factor-fold below the first step's (see _collapsed)
+        first = self._losses[0] if self._losses else None
+        collapsed = (
+            self.lr > FAR_LR and first is not None and median < median_example(first) / self.factor
+        )
+        return self._first if median > bound or collapsed else None
 
     def _collapsed(self, median: float) -> bool:
         """Whether one update of the open reference window made most examples' losses more than
