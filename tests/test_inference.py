@@ -355,7 +355,8 @@ def test_prediction_samples_refuse_a_test_set_without_examples(batches: int, sai
         prediction_samples(first10, empty, 2)
 
 
-# the Chinese edition's labels (D2L zh §3.5.1), written out here as the oracle
+# Chinese label names (as the Chinese edition's text, D2L zh §3.5.1, names the classes), written
+# out here as the oracle
 _ZH = ["T恤", "裤子", "套衫", "连衣裙", "外套", "凉鞋", "衬衫", "运动鞋", "包", "短靴"]
 
 

@@ -263,7 +263,7 @@ def predict(
         n: how many images (fewer when ``test_iter`` holds fewer), at most :data:`~linearnets.plotting.images.MAX_SHOW` (100, the CLI's
             ``-n`` bound): one row of more images is unreadable and slow to draw.
         out: save the figure there too (PNG, SVG or PDF by the extension; headless use).
-        lang: "en" for the English edition's label names, "zh" for the Chinese edition's.
+        lang: "en" for the book's English label names, "zh" for Chinese label names.
         num_cols: images a row, the rest wrapped onto further rows (default: one row, as the
             book's); ``num_cols=10`` draws 20 images as 2 rows of 10.
         wrong_only: show only the images the model gets wrong (``linearnets predict --wrong``).

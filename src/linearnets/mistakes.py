@@ -79,7 +79,7 @@ def find_mistakes(
         test_iter: yields ``(X, y)`` batches in test-set order (not shuffled): images ``X``
             (B, 1, H, W), (B, H, W) or flattened square ones (B, H*W), class indices ``y`` (B,).
         n: how many mistakes to keep.
-        lang: "en" for the English edition's label names, "zh" for the Chinese edition's.
+        lang: "en" for the book's English label names, "zh" for Chinese label names.
 
     Returns:
         The images, label names and test-set positions of the first ``m`` mistakes, with how

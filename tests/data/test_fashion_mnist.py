@@ -171,8 +171,8 @@ BAD_LABELS = [
         "language",
         [0],
         "fr",
-        r"lang must be 'en' or 'zh', got 'fr'; pass lang='en' for the English edition's labels or "
-        r"lang='zh' for the Chinese edition's$",
+        r"lang must be 'en' or 'zh', got 'fr'; pass lang='en' for the book's English labels or "
+        r"lang='zh' for Chinese label names$",
     ),
     (
         "a string",

@@ -1,5 +1,6 @@
 """Fashion-MNIST's class names against their sources: torchvision's ``FashionMNIST.classes`` and the
-book's ``get_fashion_mnist_labels`` (D2L §3.5.1, English and Chinese editions), written out here."""
+book's ``get_fashion_mnist_labels`` (D2L §3.5.1) and the Chinese names the Chinese edition's text
+gives the classes (its code returns the English ones), written out here."""
 
 from __future__ import annotations
 

@@ -301,9 +301,12 @@ def add_data_dir_option(
 
 
 def add_lang_option(p: argparse.ArgumentParser) -> None:
-    """Add --lang, the language of the figure's text labels (the book's English or Chinese)."""
+    """Add --lang, the language of the figure's text labels (the book's English ones or Chinese label names)."""
     p.add_argument(
-        "--lang", choices=("en", "zh"), default="en", help="label language (default: %(default)s)"
+        "--lang",
+        choices=("en", "zh"),
+        default="en",
+        help="label language: en (the book's labels) or zh (Chinese label names) (default: %(default)s)",
     )
 
 

@@ -1,5 +1,5 @@
-"""Fashion-MNIST's classes: torchvision's names and the book's text labels, English and Chinese
-(D2L §3.5.1)."""
+"""Fashion-MNIST's classes: torchvision's names, the book's text labels (D2L §3.5.1) and Chinese
+label names (as the Chinese edition's text names the classes; its code returns the English ones)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from linearnets.errors import UsageError, UsageTypeError
 
 __all__ = ["CLASSES", "TEXT_LABELS", "TEXT_LABELS_ZH", "get_fashion_mnist_labels"]
 
-# torchvision's class names, then the book's text labels (English and Chinese editions)
+# torchvision's class names, the book's text labels, then Chinese label names (as the Chinese
+# edition's prose names the classes: its get_fashion_mnist_labels returns the English ones)
 CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")  # fmt: skip
 TEXT_LABELS = ("t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle boot")  # fmt: skip
 TEXT_LABELS_ZH = ("T恤", "裤子", "套衫", "连衣裙", "外套", "凉鞋", "衬衫", "运动鞋", "包", "短靴")
@@ -25,7 +26,7 @@ TEXT_LABELS_ZH = ("T恤", "裤子", "套衫", "连衣裙", "外套", "凉鞋", "
 def get_fashion_mnist_labels(
     labels: Iterable[Any] | torch.Tensor | np.ndarray | int | np.integer[Any], *, lang: str = "en"
 ) -> list[str]:
-    """Return the book's text label of each class index; ``lang="zh"`` gives the Chinese edition's.
+    """Return the book's text label of each class index; ``lang="zh"`` gives Chinese label names.
 
     Args:
         labels: class indices in [0, 10): a tensor or NumPy array (N,) or (N, 1) (one value per
@@ -33,7 +34,8 @@ def get_fashion_mnist_labels(
             tensors/arrays, as ``list(y)`` gives), or one int (a list of one name comes back).
             Whole-number floats count, as ``int(i)`` reads them. Rows of several values (one-hot
             labels, scores) are refused: pass ``labels.argmax(dim=1)``.
-        lang: "en" for the English edition's labels, "zh" for the Chinese edition's.
+        lang: "en" for the book's English labels, "zh" for Chinese label names (as the
+            Chinese edition's text names the classes; its code returns the English ones).
 
     Returns:
         One label per index, in order.
@@ -43,8 +45,8 @@ def get_fashion_mnist_labels(
     names = {"en": TEXT_LABELS, "zh": TEXT_LABELS_ZH}.get(lang)
     if names is None:
         raise UsageError(
-            f"lang must be 'en' or 'zh', got {lang!r}; pass lang='en' for the English edition's "
-            "labels or lang='zh' for the Chinese edition's"
+            f"lang must be 'en' or 'zh', got {lang!r}; pass lang='en' for the book's English labels "
+            "or lang='zh' for Chinese label names"
         )
     if isinstance(labels, torch.Tensor | np.ndarray):
         _check_one_per_row(labels)
