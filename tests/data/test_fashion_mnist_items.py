@@ -69,13 +69,24 @@ def test_an_index_that_is_no_int_is_refused_by_type(root: Path, index: Any, kind
         FashionMNIST(root)[index]
 
 
-@pytest.mark.parametrize("name", ["transform", "target_transform"])
+@pytest.mark.parametrize(
+    ("name", "example"),
+    [
+        ("transform", r"transform=ToTensor\(\) or Compose\(\[\.\.\.\]\)"),
+        # ToTensor cannot take the int label a target_transform gets
+        (
+            "target_transform",
+            r"target_transform=lambda y: torch\.tensor\(y\) \(it gets the int label\)",
+        ),
+    ],
+)
 def test_a_transform_that_cannot_be_called_is_refused_when_the_dataset_is_made(
-    root: Path, name: str
+    root: Path, name: str, example: str
 ) -> None:
     with pytest.raises(
         UsageTypeError,
-        match=rf"{name} must be callable \(a function or a transform\) or None, got 3",
+        match=rf"^{name} must be callable \(a function or a transform\) or None, got 3; "
+        rf"pass e.g. {example}$",
     ):
         FashionMNIST(root, **{name: 3})
 

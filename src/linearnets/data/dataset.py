@@ -270,11 +270,16 @@ def _check_transforms(
 ) -> None:
     """Refuse a ``transform`` or ``target_transform`` that is neither callable nor ``None``, or a
     transform's class passed for a transform."""
+    # a transform gets the image; a target_transform gets the int class label, which ToTensor refuses
+    examples = {
+        "transform": "transform=ToTensor() or Compose([...])",
+        "target_transform": "target_transform=lambda y: torch.tensor(y) (it gets the int label)",
+    }
     for name, fn in (("transform", transform), ("target_transform", target_transform)):
         if fn is not None and not callable(fn):  # else the first ds[i] fails far from here
             raise UsageTypeError(
                 f"{name} must be callable (a function or a transform) or None, got "
-                f"{fn!r:.40}; pass e.g. {name}=ToTensor() or Compose([...])"
+                f"{fn!r:.40}; pass e.g. {examples[name]}"
             )
         check_transform(name, fn)
 
