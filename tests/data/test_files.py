@@ -351,6 +351,35 @@ def test_a_data_file_passed_as_the_folder_is_told_to_pass_its_folder(
     )
 
 
+@pytest.mark.parametrize("name", ["oracle.py", "null"])
+def test_a_file_that_is_no_data_file_is_told_a_folder_is_needed_not_its_parent(
+    tiny: Tiny, tmp_path: Path, name: str
+) -> None:
+    """/dev/null was told to pass '/dev' instead, a script to pass its folder: neither holds the
+    files; the parent is the fix only for one of Fashion-MNIST's files (above)."""
+    given = tmp_path / name
+    given.write_bytes(b"x")
+    with pytest.raises(UsageError) as info:
+        find_fashion_mnist(given, checksums=tiny.files)
+    assert str(info.value) == (
+        f"root must be an existing folder, got the file '{given}'; it is no Fashion-MNIST file: "
+        "pass the folder that holds the Fashion-MNIST files instead"
+    )
+
+
+def test_an_uncompressed_data_file_passed_as_the_folder_is_told_to_pass_its_folder(
+    tmp_path: Path,
+) -> None:
+    given = tmp_path / "t10k-labels-idx1-ubyte"
+    given.write_bytes(b"x")
+    with pytest.raises(UsageError) as info:
+        find_fashion_mnist(given)
+    assert str(info.value) == (
+        f"root must be an existing folder, got the file '{given}'; pass the folder that holds it "
+        f"('{tmp_path}') instead"
+    )
+
+
 def test_a_search_without_a_home_folder_skips_the_keras_cache(
     no_home: None, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -455,7 +484,10 @@ def test_a_root_that_is_no_path_suggests_root_in_pythons_words() -> None:
     [
         ("missing", r"root must be an existing folder, got '.*batch_size=64'; get it"),
         ("empty", r"root must hold the Fashion-MNIST files .*, got '.*batch_size=64', which lacks"),
-        ("file", r"root must be an existing folder, got the file '.*batch_size=64'; pass"),
+        (
+            "file",
+            r"root must be an existing folder, got the file '.*batch_size=64'; it is no Fashion-MNIST file: pass",
+        ),
     ],
 )
 def test_a_path_after_got_is_quoted_so_the_command_line_keeps_it_a_path(

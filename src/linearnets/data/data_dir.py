@@ -56,10 +56,9 @@ def find_in_root(
     blocked = unsearchable_folder(root)
     if blocked:  # else it would read as a folder that does not exist
         raise _unsearchable_root(shown, blocked)
-    if root.exists() and not root.is_dir():  # e.g. one of the data files itself
+    if root.exists() and not root.is_dir():
         raise UsageError(
-            f"root must be an existing folder, got the file {shown}; pass the folder that holds "
-            f"it ({quoted_path(root.parent)}) instead"
+            f"root must be an existing folder, got the file {shown}; {_file_fix(root, names)}"
         )
     if not root.is_dir():
         problem = link_problem(root)
@@ -101,6 +100,15 @@ def folder_above(root: Path) -> Path:
     """Return the folder above ``root``, as given where that names it, else by its absolute path:
     for ``.`` (or ``..``), ``.`` again, or ``..``'s own parent spelled ``.``, would be no fix."""
     return root.parent if root.name not in ("", "..") else Path(os.path.abspath(root)).parent
+
+
+def _file_fix(root: Path, names: dict[str, tuple[int, str]]) -> str:
+    """Return the fix for the file ``root``: where it is one of the data files itself, the folder
+    that holds it; else (``/dev/null``, a script) that a folder holding the files is needed."""
+    name = root.name.removesuffix(".gz")
+    if name in names or name in FASHION_MNIST_FILES:
+        return f"pass the folder that holds it ({quoted_path(root.parent)}) instead"
+    return f"it is no Fashion-MNIST file: pass the folder that holds {wanted(names)} instead"
 
 
 def _unsearchable_root(shown: str, blocked: tuple[Path, str]) -> UnsearchableFolderError:
