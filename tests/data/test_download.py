@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 
 from linearnets import _fs
 from linearnets._shell import shell_word
@@ -40,9 +41,10 @@ from linearnets.data import (
     transfer,
 )
 from linearnets.data.download import download_fashion_mnist
+from linearnets.data.fashion_mnist import read_fashion_mnist
 from linearnets.data.files import find_fashion_mnist
 from linearnets.data.verify import read_verified
-from linearnets.errors import DatasetError, UsageError, UsageTypeError
+from linearnets.errors import DatasetError, DataWarning, UsageError, UsageTypeError
 
 from ._servers import serve, stop
 from .conftest import Tiny, broken_link
@@ -1948,23 +1950,18 @@ def _another_datasets(tiny: Tiny, name: str) -> bytes:
 
 
 @pytest.mark.parametrize("name", ["my data", "my\ndata"])
-@pytest.mark.parametrize("layout", ["flat", "plain beside a valid gz"])
 def test_another_datasets_files_under_the_same_names_are_kept_and_named(
-    server: Server, tiny: Tiny, tmp_path: Path, layout: str, name: str
+    server: Server, tiny: Tiny, tmp_path: Path, name: str
 ) -> None:
     """A folder holding MNIST (the same names, the same sizes, complete) lost it to the download,
     as if each file were damaged; those of the wrong size stay damaged downloads, replaced. The
     files and their folder are named as the shell takes them (a line break split the message)."""
-    root = tiny.write(tmp_path / name, gz=layout == "flat")
+    root = tiny.write(tmp_path / name)
     labels = "t10k-labels-idx1-ubyte"
-    if layout == "flat":  # two of MNIST's gzipped files where Fashion-MNIST's would be
-        others = [root / f"{FIRST}.gz", root / f"{labels}.gz"]
-        for path in others:
-            path.write_bytes(gzip.compress(_another_datasets(tiny, path.name[:-3])))
-    else:  # torchvision's extracted copies beside valid .gz files, one of them MNIST's
-        tiny.write(root)
-        others = [root / FIRST]
-        others[0].write_bytes(_another_datasets(tiny, FIRST))
+    # two of MNIST's gzipped files where Fashion-MNIST's would be
+    others = [root / f"{FIRST}.gz", root / f"{labels}.gz"]
+    for path in others:
+        path.write_bytes(gzip.compress(_another_datasets(tiny, path.name[:-3])))
     kept = {path: path.read_bytes() for path in root.iterdir()}
     with pytest.raises(UsageError) as info:
         _get(root, tiny, [server.mirror("good")])
@@ -1991,6 +1988,35 @@ def test_another_datasets_files_under_the_same_names_are_kept_and_named(
     assert _get(root, tiny, [server.mirror("good")]) == root
     for name, path in find_fashion_mnist(root, checksums=tiny.files).paths.items():
         assert read_verified(path, name, expected=tiny.files[name])[0] == tiny.raw[name]
+
+
+@pytest.mark.parametrize("name", ["my data", "my\ndata"])
+def test_another_datasets_plain_file_beside_a_valid_gz_needs_no_download(
+    server: Server, tiny: Tiny, tmp_path: Path, name: str
+) -> None:
+    """torchvision's extracted copies beside valid .gz files, one of them MNIST's: the download
+    refused, saying it would replace the file, though the .gz read instead is valid and nothing
+    was to download. The folder is verified, the file kept, and the warning reading gives (the
+    file is read first) is given, advising to move it, not to delete it: it may be MNIST's."""
+    root = tiny.write(tmp_path / name, gz=False)
+    tiny.write(root)
+    other = root / FIRST
+    other.write_bytes(_another_datasets(tiny, FIRST))
+    kept = {path: path.read_bytes() for path in root.iterdir()}
+    with pytest.warns(DataWarning) as warned:
+        assert _get(root, tiny, [server.mirror("good")]) == root
+    assert server.requests == []
+    assert {path: path.read_bytes() for path in root.iterdir()} == kept
+    advice = (
+        f"{shown_path(other)} has the size of Fashion-MNIST's file but another MD5 (another "
+        f"dataset's, or damaged), so {FIRST}.gz beside it, which is intact, {{}} instead; move "
+        f"{shown_path(other)} out of {shown_path(root)} (or delete it, if damaged): it is read first"
+    )
+    assert [str(w.message) for w in warned] == [advice.format("is read")]
+    with pytest.warns(DataWarning) as warned:  # reading says the same
+        arrays = read_fashion_mnist(root, checksums=tiny.files)
+    assert [str(w.message) for w in warned] == [advice.format("was read")]
+    assert torch.equal(arrays.train_images, torch.from_numpy(tiny.arrays[FIRST]))
 
 
 def test_reading_another_datasets_file_says_to_move_it_before_the_download(

@@ -122,7 +122,8 @@ def download_fashion_mnist(
     it does not answer (or finish its response headers) within ``timeout``, sends fewer than
     ``MIN_BYTES_PER_SECOND * timeout`` bytes in ``timeout`` seconds, sends more than a gzip of the
     file can hold, or sends the wrong file; a redirect is followed to http(s) URLs only. A damaged
-    plain file that hides a valid ``.gz`` beside it (an extraction cut short) is removed instead.
+    plain file that hides a valid ``.gz`` beside it (an extraction cut short) is removed instead;
+    one of Fashion-MNIST's size but another MD5 (maybe another dataset's) is kept, with a warning.
 
     Args:
         root: the folder to download into; created if missing (and removed again, if still empty,

@@ -5,7 +5,8 @@ layout), else the latter, or ``root`` itself where it is a ``FashionMNIST/raw`` 
 named ``FashionMNIST`` that would get a FashionMNIST folder inside it is refused, as reading from it
 is, telling to pass the folder above. A file present and valid is kept; a damaged one is downloaded again (a
 damaged plain file that hides a valid ``.gz`` beside it is removed instead); a complete file of
-other content (MNIST's, under Fashion-MNIST's names) is refused, never replaced. The folder is made
+other content (MNIST's, under Fashion-MNIST's names) is refused, never replaced (where a valid
+``.gz`` beside it serves, it is kept, with a warning, and nothing is downloaded). The folder is made
 and checked writable only when some file is needed. Used by :mod:`linearnets.data.download`;
 messages speak the Python API's words (``root=DIR``).
 """
@@ -18,11 +19,12 @@ from pathlib import Path
 
 from linearnets._fs import missing_folders, remove_empty_folders
 from linearnets._text import quoted_path, shown_path
+from linearnets._warn import warn
 from linearnets.data.data_dir import folder_above
 from linearnets.data.files import how_to_replace
 from linearnets.data.folder_contents import current_file
 from linearnets.data.verify import OtherContentError, read_verified
-from linearnets.errors import DatasetError, UsageError
+from linearnets.errors import DatasetError, DataWarning, UsageError
 from linearnets.path_checks import link_problem
 
 __all__ = ["locate", "needed_files", "prepare_folder"]
@@ -177,13 +179,36 @@ def _defects(root: Path, dest: Path, names: dict[str, tuple[int, str]]) -> dict[
         try:
             defect = None if current is None else _defect(current, name, expected)
         except OtherContentError as exc:
-            others.append(exc.path)
+            if not _valid_gz_beside(exc.path, name, expected):
+                others.append(exc.path)
             continue
         if current is None or defect is not None:
             needed[name] = defect
     if others:
         raise _kept(root, others)
     return needed
+
+
+def _valid_gz_beside(plain: Path, name: str, expected: tuple[int, str]) -> bool:
+    """Return whether the plain file ``plain`` of other content has a valid ``.gz`` beside it, and
+    warn so: nothing needs downloading, and the file, maybe another dataset's, is not removed
+    (reading falls back to the ``.gz``, with the same warning)."""
+    gz = plain.with_name(f"{name}.gz")
+    if plain.name != name or not gz.is_file():
+        return False
+    try:
+        if _defect(gz, name, expected) is not None:
+            return False
+    except OtherContentError:
+        return False
+    warn(
+        f"{shown_path(plain)} has the size of Fashion-MNIST's file but another MD5 (another "
+        f"dataset's, or damaged), so {gz.name} beside it, which is intact, is read instead; move "
+        f"{shown_path(plain)} out of {shown_path(plain.parent)} (or delete it, if damaged): it is "
+        "read first",
+        DataWarning,
+    )
+    return True
 
 
 def _unshadow(

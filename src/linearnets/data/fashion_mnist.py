@@ -29,7 +29,7 @@ from linearnets.data.folder_contents import FASHION_MNIST_FILES, TEST_FILES, Fou
 from linearnets.data.idx import GZIP_MAGIC, MAX_HEADER, check_plain_size, parse_idx
 from linearnets.data.labels import CLASSES, TEXT_LABELS, TEXT_LABELS_ZH, get_fashion_mnist_labels
 from linearnets.data.remembered import remove_killed_runs_temps_in
-from linearnets.data.verify import read_verified
+from linearnets.data.verify import OtherContentError, read_verified
 from linearnets.errors import DatasetError, DataWarning, UsageTypeError
 
 __all__ = [
@@ -145,6 +145,15 @@ def _read_or_gz(
         # the fix for a file that cannot be read is not its deletion alone
         why = f"cannot be read ({exc.strerror or type(exc).__name__})"
         fix = f"make {shown_path(path)} readable, or delete it: it is read first"
+    except OtherContentError as exc:
+        error = exc
+        # Fashion-MNIST's size, another MD5: maybe another dataset's (MNIST's share the names and
+        # sizes), which is not for deleting unasked
+        why = "has the size of Fashion-MNIST's file but another MD5 (another dataset's, or damaged)"
+        fix = (
+            f"move {shown_path(path)} out of {shown_path(path.parent)} (or delete it, if "
+            "damaged): it is read first"
+        )
     except DatasetError as exc:
         error = exc
         # unverified, the .gz is only well-formed, and the plain file was never hashed
