@@ -283,6 +283,27 @@ def test_show_draws_the_first_training_images_with_their_labels(
                            f"wrote g.svg (11 training images from {real})"]  # fmt: skip
 
 
+def test_show_needs_the_training_files_alone(
+    real: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder of the two training files was refused for lacking the test files, which 'data
+    show' never draws; a folder of the test files alone is refused naming the training ones."""
+    monkeypatch.setattr(files, "_debian_dir", lambda: None)  # the fix: install or download
+    train, test = tmp_path / "train", tmp_path / "test"
+    for folder, split in ((train, "train"), (test, "t10k")):
+        folder.mkdir()
+        for kind in ("images-idx3", "labels-idx1"):
+            (folder / f"{split}-{kind}-ubyte.gz").symlink_to(real / f"{split}-{kind}-ubyte.gz")
+    assert main(["data", "show", "--data-dir", str(train), "-n", "2", "--out", "g.png"]) == 0
+    assert capsys.readouterr().out == f"wrote g.png (2 training images from {train})\n"
+    assert main(["data", "show", "--data-dir", str(test), "-n", "2", "--out", "g.png"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "linearnets data show: error: --data-dir must hold Fashion-MNIST's "
+        "train-images-idx3-ubyte and train-labels-idx1-ubyte (or FashionMNIST/raw/ with them), "
+        f"got '{test}', which lacks train-images-idx3-ubyte, train-labels-idx1-ubyte; "
+    )
+
+
 def test_a_data_dir_given_before_show_is_the_one_shown(
     real: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -159,7 +159,7 @@ def _test_set_of(monkeypatch: pytest.MonkeyPatch, oracle: Oracle, keep: list[int
         arrays = real(*args)
         assert torch.equal(arrays.test_labels, oracle.labels)  # the real split, as read
         return dataclasses.replace(
-            arrays, test_images=arrays.test_images[keep], test_labels=arrays.test_labels[keep]
+            arrays, _test_images=arrays.test_images[keep], _test_labels=arrays.test_labels[keep]
         )
 
     monkeypatch.setattr(predict_cli, "read_test_set", subset)

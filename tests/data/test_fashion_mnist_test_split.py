@@ -218,3 +218,68 @@ def test_train_must_be_true_or_false(tiny: Tiny, tmp_path: Path, train: object) 
     root = tiny.write(tmp_path / "root")
     with pytest.raises(UsageTypeError, match=rf"^train must be True or False, got {train!r}$"):
         read_fashion_mnist(root, checksums=tiny.files, train=train)  # type: ignore[arg-type]
+
+
+# read_fashion_mnist(..., test=False): the training split's two files alone (what 'data show' needs)
+
+
+def _train_only(tiny: Tiny, folder: Path) -> Path:
+    """Write the tiny set's two training files alone into ``folder``; return it."""
+    tiny.write(folder)
+    for name in TEST_FILES:
+        (folder / f"{name}.gz").unlink()
+    return folder
+
+
+def test_the_training_files_alone_are_read_and_the_test_arrays_raise_naming_the_fix(
+    tiny: Tiny, tmp_path: Path
+) -> None:
+    """A folder of the training files alone was refused for lacking the test files, though
+    drawing training images needs none of them."""
+    root = _train_only(tiny, tmp_path / "root")
+    arrays = read_fashion_mnist(root, checksums=tiny.files, test=False)
+    assert set(arrays.found.paths) == set(TRAIN_FILES) and arrays.hashed_files == TRAIN_FILES
+    assert np.array_equal(arrays.train_images.numpy(), tiny.arrays["train-images-idx3-ubyte"])
+    labels = tiny.arrays["train-labels-idx1-ubyte"].astype(np.int64)
+    assert np.array_equal(arrays.train_labels.numpy(), labels)
+    assert arrays.train_labels.dtype == torch.int64
+    for field in ("test_images", "test_labels"):
+        with pytest.raises(UsageError) as info:
+            getattr(arrays, field)
+        assert str(info.value) == (
+            f"{field} was not read: these arrays hold the training split alone, read with "
+            f"read_fashion_mnist(..., test=False) from {root}; read them with test=True (the "
+            "default) from a folder holding all four files"
+        )
+    with pytest.raises(UsageError, match=r"which lacks t10k-images-idx3-ubyte, t10k-labels"):
+        read_fashion_mnist(root, checksums=tiny.files)  # the four: still refused
+
+
+def test_unverified_a_test_file_under_a_training_files_name_is_refused(
+    tiny: Tiny, tmp_path: Path
+) -> None:
+    root = _train_only(tiny, tmp_path / "root")
+    path = root / "train-images-idx3-ubyte.gz"
+    path.write_bytes(tiny.gz["t10k-images-idx3-ubyte"])
+    size = tiny.files["train-images-idx3-ubyte"][0]
+    test_size = tiny.files["t10k-images-idx3-ubyte"][0]
+    with pytest.raises(DatasetError) as info:
+        read_fashion_mnist(root, verify=False, checksums=tiny.files, test=False)
+    assert str(info.value) == (
+        f"{path}: expected {size} bytes of train-images-idx3-ubyte once decompressed, got "
+        f"{test_size}, the size of t10k-images-idx3-ubyte: that file is here under the name of "
+        "train-images-idx3-ubyte — put each file under its own name, or get it again where a "
+        f"network exists: linearnets data download --data-dir {root}"
+    )
+
+
+def test_train_and_test_both_false_is_refused(tiny: Tiny, tmp_path: Path) -> None:
+    root = tiny.write(tmp_path / "root")
+    with pytest.raises(UsageError) as info:
+        read_fashion_mnist(root, checksums=tiny.files, train=False, test=False)
+    assert str(info.value) == (
+        "train and test must not both be False, got train=False and test=False: nothing would be "
+        "read; pass one of them alone to read the other split, or neither for both"
+    )
+    with pytest.raises(UsageTypeError, match=r"^test must be True or False, got 'False'$"):
+        read_fashion_mnist(root, checksums=tiny.files, test="False")  # type: ignore[arg-type]

@@ -145,7 +145,7 @@ def _show(args: argparse.Namespace) -> int:
     )
     matplotlib_module()  # so is a bad MPLBACKEND
     try:  # a Ctrl-C as the files are read or the figure drawn is told how to go on
-        arrays = read_fashion_mnist(args.data_dir)
+        arrays = read_fashion_mnist(args.data_dir, test=False)  # training images alone
         images = arrays.train_images[: args.n]  # (n, 28, 28)
         titles = get_fashion_mnist_labels(arrays.train_labels[: args.n], lang=args.lang)
         num_cols = min(args.n, 9)  # the book draws 2 rows of 9

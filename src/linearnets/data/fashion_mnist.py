@@ -30,7 +30,7 @@ from linearnets.data.idx import GZIP_MAGIC, MAX_HEADER, check_plain_size, parse_
 from linearnets.data.labels import CLASSES, TEXT_LABELS, TEXT_LABELS_ZH, get_fashion_mnist_labels
 from linearnets.data.remembered import remove_killed_runs_temps_in
 from linearnets.data.verify import OtherContentError, read_verified
-from linearnets.errors import DatasetError, DataWarning, UsageTypeError
+from linearnets.errors import DatasetError, DataWarning, UsageError, UsageTypeError
 
 __all__ = [
     "CLASSES",
@@ -51,9 +51,11 @@ def read_fashion_mnist(
     verify: bool = True,
     checksums: dict[str, tuple[int, str]] | None = None,
     train: bool = True,
+    test: bool = True,
 ) -> FashionMNISTArrays:
     """Find, verify and parse the four Fashion-MNIST files (the test split's two with
-    ``train=False``); a second call in the same process is free.
+    ``train=False``, the training split's with ``test=False``); a second call in the same process
+    is free.
 
     Args:
         root: folder holding the files (``--data-dir``); ``None`` searches the usual places
@@ -66,11 +68,13 @@ def read_fashion_mnist(
         train: read the training split too; ``False`` looks for, verifies and reads the
             :data:`~linearnets.data.folder_contents.TEST_FILES` alone (what predicting needs), so a folder
             holding only those two serves.
+        test: read the test split too; ``False`` reads the training split's two files alone (what
+            ``linearnets data show`` needs).
 
     Returns:
         The arrays: images uint8 (60000, 28, 28) and (10000, 28, 28), labels int64 (60000,) and
         (10000,), with where they were found and whether they were hashed (with ``train=False``,
-        the test split's alone: the train arrays raise). Later reads of the same
+        the test split's alone: the train arrays raise; with ``test=False``, the reverse). Later reads of the same
         files in this process return the same tensors: clone one before changing it in place. A
         file changed on disk since (replaced, rewritten, its time put back or not) is read again.
 
@@ -83,18 +87,29 @@ def read_fashion_mnist(
     """
     if not isinstance(verify, bool):
         raise UsageTypeError(f"verify must be True or False, got {verify!r}")
-    if not isinstance(train, bool):
-        raise UsageTypeError(f"train must be True or False, got {train!r}")
+    for flag, value in (("train", train), ("test", test)):
+        if not isinstance(value, bool):
+            raise UsageTypeError(f"{flag} must be True or False, got {value!r}")
+    if not (train or test):
+        raise UsageError(
+            "train and test must not both be False, got train=False and test=False: nothing "
+            "would be read; pass one of them alone to read the other split, or neither for both"
+        )
     table = checksums or FASHION_MNIST_FILES
+    splits = ("train",) * train + ("test",) * test
     # the files read: the search, the memo key and the reads take these alone
-    wanted = table if train else {name: table[name] for name in TEST_FILES}
+    wanted = {
+        name: size_md5
+        for name, size_md5 in table.items()
+        if (name in TEST_FILES and test) or (name not in TEST_FILES and train)
+    }
     found = find_fashion_mnist(root, checksums=wanted)
     key = memo_key(found, wanted)
     known = recall(key, found, verify=verify)
     if known is not None:
         return known
     result = _read_found(found, wanted, table, verify=verify)
-    check_splits(result, ("train", "test") if train else ("test",))
+    check_splits(result, splits)
     remember(key, result)
     return result
 
@@ -121,11 +136,12 @@ def _read_found(
     if not verify:  # verified, each file's MD5 was its own name's
         check_not_swapped(arrays, table, found)  # the one check that tells train from test
     train_labels = arrays.get("train-labels-idx1-ubyte")
+    test_labels = arrays.get("t10k-labels-idx1-ubyte")
     return FashionMNISTArrays(
         _train_images=arrays.get("train-images-idx3-ubyte"),
         _train_labels=train_labels.long() if train_labels is not None else None,
-        test_images=arrays["t10k-images-idx3-ubyte"],
-        test_labels=arrays["t10k-labels-idx1-ubyte"].long(),
+        _test_images=arrays.get("t10k-images-idx3-ubyte"),
+        _test_labels=test_labels.long() if test_labels is not None else None,
         found=found,
         verified=verify,
         hashed_files=tuple(hashed),

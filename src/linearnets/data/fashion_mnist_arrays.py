@@ -18,13 +18,14 @@ class FashionMNISTArrays:
     """The whole dataset in memory: images uint8 (N, 28, 28), labels int64 (N,), and where it came from.
 
     Read with ``train=False``, it holds the test split alone: ``train_images`` and ``train_labels``
-    then raise, naming the fix.
+    then raise, naming the fix; read with ``test=False``, the training split alone, and the test
+    arrays raise.
     """
 
     _train_images: torch.Tensor | None  # None: read with train=False
     _train_labels: torch.Tensor | None
-    test_images: torch.Tensor
-    test_labels: torch.Tensor
+    _test_images: torch.Tensor | None  # None: read with test=False
+    _test_labels: torch.Tensor | None
     found: Found
     verified: bool  # size and MD5 checked, now or on an earlier run (False: read with verify=False)
     hashed_files: tuple[str, ...] = ()  # the names of those hashed now (the others: from the cache)
@@ -39,12 +40,28 @@ class FashionMNISTArrays:
         """The training labels, int64 (60000,)."""
         return self._train("train_labels", self._train_labels)
 
+    @property
+    def test_images(self) -> torch.Tensor:
+        """The test images, uint8 (10000, 28, 28)."""
+        return self._split("test_images", self._test_images, held="training", flag="test")
+
+    @property
+    def test_labels(self) -> torch.Tensor:
+        """The test labels, int64 (10000,)."""
+        return self._split("test_labels", self._test_labels, held="training", flag="test")
+
     def _train(self, name: str, array: torch.Tensor | None) -> torch.Tensor:
+        return self._split(name, array, held="test", flag="train")
+
+    def _split(
+        self, name: str, array: torch.Tensor | None, *, held: str, flag: str
+    ) -> torch.Tensor:
+        """Return ``array``, or refuse the split not read (``flag=False``), the ``held`` one alone."""
         if array is None:
             raise UsageError(
-                f"{name} was not read: these arrays hold the test split alone, read with "
-                f"read_fashion_mnist(..., train=False) from {shown_path(self.found.folder)}; read "
-                "them with train=True (the default) from a folder holding all four files"
+                f"{name} was not read: these arrays hold the {held} split alone, read with "
+                f"read_fashion_mnist(..., {flag}=False) from {shown_path(self.found.folder)}; read "
+                f"them with {flag}=True (the default) from a folder holding all four files"
             )
         return array
 

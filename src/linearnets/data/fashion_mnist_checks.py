@@ -39,7 +39,7 @@ def check_not_swapped(
     two consistent splits (10,000 images to train on, 60,000 to test). Swapped, each file has the
     size ``table`` gives its counterpart; a subset, or a table's own tiny files, has no such pair,
     and where the table gives both files one size a swap changes nothing it can tell. Read alone
-    (``train=False``), a test file of its train counterpart's size is refused too.
+    (``train=False`` or ``test=False``), a file of its counterpart's size is refused too.
 
     See D2L §3.5.1.
     """
@@ -48,6 +48,7 @@ def check_not_swapped(
         (train, test)
         for train, test in _PAIRS
         if train in arrays
+        and test in arrays
         and table[train][0] != table[test][0]
         and _idx_size(arrays[train]) == table[test][0]
         and _idx_size(arrays[test]) == table[train][0]
@@ -70,17 +71,21 @@ def check_not_swapped(
 def _check_not_train_file(
     arrays: dict[str, torch.Tensor], table: dict[str, tuple[int, str]], found: Found
 ) -> None:
-    """Raise DatasetError when a test file read without its train counterpart (``train=False``,
-    unverified) has the size ``table`` gives that counterpart: the train file under its name."""
-    for train, test in _PAIRS:
-        size = _idx_size(arrays[test])
-        if train not in arrays and table[train][0] != table[test][0] and size == table[train][0]:
-            raise DatasetError(
-                f"{shown_path(found.paths[test])}: expected {table[test][0]} bytes of {test} once "
-                f"decompressed, got {size}, the size of {train}: that file is here under the "
-                f"name of {test} — put each file under its own name, or "
-                f"{how_to_replace(found.paths[test])}"
-            )
+    """Raise DatasetError when a file read without its counterpart of the other split
+    (``train=False`` or ``test=False``, unverified) has the size ``table`` gives that counterpart:
+    the other split's file under its name."""
+    for pair in _PAIRS:
+        for read, other in (pair, pair[::-1]):
+            if read not in arrays or other in arrays or table[read][0] == table[other][0]:
+                continue
+            size = _idx_size(arrays[read])
+            if size == table[other][0]:
+                raise DatasetError(
+                    f"{shown_path(found.paths[read])}: expected {table[read][0]} bytes of {read} "
+                    f"once decompressed, got {size}, the size of {other}: that file is here under "
+                    f"the name of {read} — put each file under its own name, or "
+                    f"{how_to_replace(found.paths[read])}"
+                )
 
 
 def check_splits(arrays: FashionMNISTArrays, splits: tuple[str, ...]) -> None:
