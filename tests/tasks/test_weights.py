@@ -545,6 +545,43 @@ def test_a_damaged_model_pt_beside_a_checkpoint_is_sent_to_resume(tmp_path: Path
     assert load_trained(spaced)[1]["num_inputs"] == 4
 
 
+def test_a_model_pt_with_a_flipped_bit_in_its_weights_is_damaged_not_predicted_with(
+    tmp_path: Path,
+) -> None:
+    """torch.load checks no CRC-32: a bit flipped in W's bytes loaded silently, and predict gave
+    another model's labels with exit 0. It is the damaged file now, and the resume it advises
+    writes model.pt again from the checkpoint."""
+    import zipfile
+
+    import linearnets as ln
+
+    run = _softmax_run(tmp_path)
+    path = run / "model.pt"
+    saved = torch.load(path, weights_only=True)["state_dict"]["W"]
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:  # the oracle: where W's bytes lie
+        member = next(
+            i for i in archive.infolist() if i.file_size == saved.numel() * saved.element_size()
+        )
+    name_len = int.from_bytes(data[member.header_offset + 26 : member.header_offset + 28], "little")
+    extra_len = int.from_bytes(
+        data[member.header_offset + 28 : member.header_offset + 30], "little"
+    )
+    data[member.header_offset + 30 + name_len + extra_len + 3] ^= 0x7E  # W[0, 0]'s top byte
+    path.write_bytes(bytes(data))
+    assert not torch.equal(torch.load(path, weights_only=True)["state_dict"]["W"], saved)
+    said = (
+        f"{path} is not a linearnets weights file or is damaged (ChecksumError: the CRC-32 of "
+        f"{member.filename} does not match its bytes); write it again from the run's checkpoint "
+        f"with linearnets softmax --resume {run} (linearnets.resume_softmax in Python)"
+    )
+    with pytest.raises(CheckpointError) as info:
+        load_trained(run)
+    assert str(info.value) == said  # predict's refusal: it loads with load_trained
+    ln.resume_softmax(run)  # as it says
+    assert torch.equal(load_trained(run)[1]["state_dict"]["W"], saved)
+
+
 @pytest.mark.parametrize("checkpoint", ["linreg", "damaged"])
 def test_a_damaged_model_pt_beside_a_checkpoint_no_resume_takes_is_sent_to_train_again(
     tmp_path: Path, checkpoint: str

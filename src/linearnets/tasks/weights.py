@@ -24,7 +24,7 @@ from linearnets.models.factory import build_softmax
 from linearnets.models.scratch import SoftmaxRegressionScratch
 from linearnets.tasks.missing_weights import no_weights
 from linearnets.tasks.weights_checks import check_payload, recreate_fix
-from linearnets.training.checkpoint import load_failure
+from linearnets.training.checkpoint import check_crcs, load_failure
 from linearnets.training.checkpoint_write import save_run_file
 from linearnets.training.run_config import run_dir_path
 from linearnets.training.run_dir_checks import check_reachable
@@ -187,6 +187,7 @@ def _read_payload(path: Path) -> dict[str, Any]:
     """
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
+        check_crcs(path)  # torch.load checks none: a flipped bit in the weights loaded silently
     except PermissionError as exc:  # it was "damaged", to be written again by a resume
         raise UsageError(
             f"{shown_path(path)} cannot be read ({exc.strerror}); make it readable (chmod u+r "

@@ -40,6 +40,7 @@ __all__ = [
     "FORMAT_VERSION",
     "Checkpoint",
     "CheckpointCallback",
+    "check_crcs",
     "check_history",
     "checkpoint_history",
     "damaged_checkpoint",
@@ -165,7 +166,7 @@ def _read_payload(path: Path) -> Any:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             payload = torch.load(path, map_location="cpu", weights_only=True)
-        _check_crcs(path)  # after: a file torch refuses is told in torch's words
+        check_crcs(path)  # after: a file torch refuses is told in torch's words
     except Exception as exc:  # a truncated zip, a pickle: name the file, not pickle's internals
         raise CheckpointError(
             f"checkpoint {shown_path(path)} cannot be read: it is truncated, damaged or not a "
@@ -178,11 +179,12 @@ class ChecksumError(ValueError):
     """A member of a checkpoint's zip whose bytes do not match the CRC-32 recorded for them."""
 
 
-def _check_crcs(path: Path) -> None:
+def check_crcs(path: Path) -> None:
     """Raise :class:`ChecksumError` naming the first member of the zip ``path`` (``torch.save``'s
     format) whose bytes do not match their CRC-32: ``torch.load`` never checks them, so a flipped
-    bit in the weights loaded without a word, and the divergence guard then blamed the lr. Called
-    once ``torch.load`` read them (a legacy non-zip torch file has no CRCs to check)."""
+    bit in the weights loaded without a word (a checkpoint's, then blamed on the lr by the
+    divergence guard; a ``model.pt``'s, predicting wrong). Called once ``torch.load`` read them
+    (a legacy non-zip torch file has no CRCs to check)."""
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, ValueError, OSError):
