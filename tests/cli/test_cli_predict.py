@@ -878,20 +878,29 @@ def test_a_data_dir_without_the_test_files_names_the_two_needed(
 
 
 @pytest.mark.parametrize(
-    "name", ["curves.png", "curves.svg", "predictions.png", "confusion.png", "predict-3.png"]
+    "name",
+    [
+        "curves.png",
+        "curves.svg",
+        "predictions.png",
+        "confusion.png",
+        "predict-3.png",
+        "predict-3.pdf",
+    ],
 )
 def test_an_out_over_a_figure_of_the_run_is_refused_and_the_figure_kept(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
 ) -> None:
     """--out onto the run's own curves.png wrote the prediction grid over them, and predict-3.png
-    at -n 6 held six predictions under -n 3's name: each would pass for the run's figure."""
+    at -n 6 held six predictions under -n 3's name (as .pdf too, --out's other formats): each would
+    pass for the run's figure."""
     run = tmp_path / "run"
     _write_model(run)
     (run / name).write_bytes(b"the run's figure")
     assert main(["predict", str(run), "--out", str(run / name)]) == 2
     what = (
         f"{name}, which the run in {run} writes: a figure written there would pass for the run's"
-        if name != "predict-3.png"
+        if not name.startswith("predict-3.")
         else f"{name} in the run folder {run}, the name linearnets predict gives the predictions "
         "of that run's weights at -n 3: a figure written there would pass for them"
     )

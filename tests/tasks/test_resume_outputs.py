@@ -45,9 +45,9 @@ def _not_predicts(run: Path, tmp_path: Path) -> dict[str, bytes]:
     """Files and a folder named like predict's figures but not among them; return the files'
     contents."""
     names = ["predict-06.png", "predict-0.png", "predict-101.png", "predict-6.png.bak",
-             "predict-x.png", "my-predict-6.png", "predict-6.svg", "predict-.png",
+             "predict-x.png", "my-predict-6.png", "predict-6.gif", "predict-.png",
              "predict-wrong-0.png", "predict-wrong-101.png", "predict-wrong.png",
-             "predict-wrong-6.svg", "my-predict-wrong-6.png"]  # fmt: skip
+             "predict-wrong-6.jpg", "my-predict-wrong-6.png", "predict-6.svg.bak"]  # fmt: skip
     for name in names:
         (run / name).write_bytes(name.encode())
     (run / "predict-7.png").mkdir()  # a folder
@@ -98,6 +98,28 @@ def test_a_resume_that_trains_removes_the_mistakes_predict_drew_and_says_how_to_
         f"model than the run's); once the run ends, draw them again with: linearnets predict "
         f"{run} -n 6; linearnets predict {run} -n 6 --wrong; linearnets predict {run} -n 100 "
         "--wrong\n"
+    )
+    assert sorted(p.name for p in run.iterdir() if p.name.startswith("predict")) == []
+
+
+def test_a_resume_that_trains_removes_predicts_svg_and_pdf_figures_and_redraws_them_there(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """predict --out RUN/predict-6.svg draws the -n 6 figure as SVG (or PDF): a resume kept it,
+    showing the weights before. Removed as predict-6.png is, redrawn with its --out."""
+    run = tmp_path / "my run"
+    run_softmax(SoftmaxConfig(**_base(_data(tmp_path / "d.npz")), epochs=1, out=run))
+    for name in ("predict-6.svg", "predict-wrong-20.pdf"):
+        (run / name).write_bytes(name.encode())
+    capsys.readouterr()
+    assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 0
+    quoted = shlex.quote(str(run))
+    assert capsys.readouterr().err == (
+        f"linearnets: note: removed predict-6.svg and predict-wrong-20.pdf from {run}: linearnets "
+        "predict drew them from the weights before this resume (an older model than the run's); "
+        f"once the run ends, draw them again with: linearnets predict {quoted} -n 6 --out "
+        f"{shlex.quote(str(run / 'predict-6.svg'))}; linearnets predict {quoted} -n 20 --wrong "
+        f"--out {shlex.quote(str(run / 'predict-wrong-20.pdf'))}\n"
     )
     assert sorted(p.name for p in run.iterdir() if p.name.startswith("predict")) == []
 

@@ -34,7 +34,7 @@ def test_predict_figures_hold_the_mistakes_too_each_with_the_options_that_draw_i
     for name in ("predict-wrong-6.png", "predict-6.png", "predict-wrong-1.png", "predict-20.png",
                  f"predict-wrong-{MAX_SHOW}.png", "predict-wrong-0.png", "predict-wrong-06.png",
                  f"predict-wrong-{MAX_SHOW + 1}.png", "predict-wrong-.png", "predict-wrong.png",
-                 "predict-wrong-6.svg", "predict-wrong-x.png", "my-predict-wrong-6.png"):  # fmt: skip
+                 "predict-wrong-6.gif", "predict-wrong-x.png", "my-predict-wrong-6.png"):  # fmt: skip
         (tmp_path / name).write_bytes(b"figure")
     (tmp_path / "predict-wrong-7.png").mkdir()
     (tmp_path / "predict-wrong-8.png").symlink_to(tmp_path / "predict-6.png")
@@ -67,6 +67,32 @@ def test_the_mistakes_figure_of_a_run_is_refused_as_out_and_named_as_such(
     check_not_a_runs_figure("--out", own, fix="pass another file", own=own)
     with pytest.raises(UsageError, match=r"is predict-3\.png in the run folder .* at -n 3: "):
         check_not_a_runs_figure("--out", tmp_path / "predict-3.png", fix="x", own=own)
+
+
+def test_predicts_figure_names_cover_every_format_out_takes(tmp_path: Path) -> None:
+    """--out takes .png, .svg and .pdf: predict-7.pdf in a run's folder at -n 6 was accepted (its
+    .png refused), and predict-6.svg was nobody's figure, kept by a resume. Now each is predict's
+    figure at its -n: the caller's own under any suffix, redrawn with its --out."""
+    (tmp_path / "model.pt").write_bytes(b"weights")
+    own = tmp_path / predict_figure_name(6)
+    for name in ("predict-6.svg", "predict-6.pdf", "predict-6.PNG"):
+        check_not_a_runs_figure("--out", tmp_path / name, fix="x", own=own)
+    with pytest.raises(UsageError) as info:
+        check_not_a_runs_figure("--out", tmp_path / "predict-7.pdf", fix="pass another", own=own)
+    assert str(info.value) == (
+        f"--out {tmp_path / 'predict-7.pdf'} is predict-7.pdf in the run folder {tmp_path}, the "
+        "name linearnets predict gives the predictions of that run's weights at -n 7: a figure "
+        "written there would pass for them; pass another"
+    )
+    with pytest.raises(UsageError, match=r"is predict-wrong-6\.svg in the run folder .* -n 6 --wrong: "):  # fmt: skip
+        check_not_a_runs_figure("--out", tmp_path / "predict-wrong-6.svg", fix="x", own=own)
+    for name in ("predict-6.svg", "predict-wrong-6.pdf", "predict-9.png"):
+        (tmp_path / name).write_bytes(b"figure")
+    assert [(f.path.name, f.options) for f in predict_figures(tmp_path)] == [
+        ("predict-6.svg", f"-n 6 --out {tmp_path / 'predict-6.svg'}"),
+        ("predict-wrong-6.pdf", f"-n 6 --wrong --out {tmp_path / 'predict-wrong-6.pdf'}"),
+        ("predict-9.png", "-n 9"),
+    ]
 
 
 def test_a_runs_figure_name_outside_a_run_folder_is_free(tmp_path: Path) -> None:
@@ -112,11 +138,12 @@ def test_a_killed_predicts_figure_temporary_is_removed_a_live_ones_kept(tmp_path
         f".predict-6.png.{dead}-0123abcd.tmp.keep",  # not a temporary's name
         f".predict-0.png.{dead}-0123abcd.tmp",  # no figure predict draws
     ]
+    names[:0] = [f".predict-6.svg.{dead}-0123abcd.tmp"]  # --out RUN/predict-6.svg's
     for name in names:
         (tmp_path / name).write_bytes(b"half a png")
     removed = remove_stale_temporaries(tmp_path)
-    assert sorted(removed) == sorted(names[:2])
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[2:])
+    assert sorted(removed) == sorted(names[:3])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[3:])
 
 
 def test_longest_name_is_the_longest_temporary_name_a_run_folder_holds(

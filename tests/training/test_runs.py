@@ -366,10 +366,26 @@ def test_the_mistakes_predict_drew_from_an_earlier_run_are_refused_as_its_predic
     assert sorted(p.name for p in tmp_path.iterdir()) == ["predict-6.png", "predict-wrong-6.png"]
 
 
+def test_predicts_figures_drawn_as_svg_or_pdf_are_refused_as_its_png_is(tmp_path: Path) -> None:
+    """predict --out RUN/predict-6.svg (or .pdf, any case) draws the same figure as predict-6.png:
+    a new run in a folder holding one went ahead, beside predictions its weights never made."""
+    for name in ("predict-6.svg", "predict-wrong-3.PDF"):
+        (tmp_path / name).write_bytes(b"old figure")
+    with pytest.raises(UsageError) as info:
+        claim_run_dir(tmp_path, name="x")
+    assert str(info.value) == (
+        f"out='{tmp_path}' already has figures such as linearnets predict draws from a run's "
+        "weights (predict-wrong-3.PDF, predict-6.svg), which would pass for this run's; pass a "
+        "new folder, or move those files away"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["predict-6.svg", "predict-wrong-3.PDF"]
+
+
 def test_files_predict_does_not_draw_are_no_obstacle(tmp_path: Path) -> None:
     """Only predict's own names (-n 1 to 100), as a resume removes: no folder, link or other name."""
-    names = ["predict-0.png", "predict-06.png", "predict-101.png", "predict-6.svg", "my-predict-6.png",
-             "predict-wrong-0.png", "predict-wrong-101.png", "predict-wrong.png", "predict-wrong-6.svg"]  # fmt: skip
+    names = ["predict-0.png", "predict-06.png", "predict-101.png", "predict-6.gif", "my-predict-6.png",
+             "predict-wrong-0.png", "predict-wrong-101.png", "predict-wrong.png", "predict-wrong-6.jpg",
+             "predict-6.svg.bak"]  # fmt: skip
     for name in names:
         (tmp_path / name).write_bytes(b"mine")
     (tmp_path / "predict-7.png").mkdir()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from linearnets._json import dumps_strict
+from linearnets._shell import shell_word
 from linearnets._text import shown_path
 from linearnets.errors import UsageError
 from linearnets.training.checkpoint import CHECKPOINT_FILE
@@ -49,8 +50,10 @@ RUN_OUTPUTS = (
     "per_class.txt",
 )
 # the names ``linearnets predict RUN_DIR -n N`` gives its figure in the run folder (N as printed):
-# predict-N.png, and predict-wrong-N.png with --wrong (the first N test images it gets wrong)
-_PREDICT_FIGURE = re.compile(r"predict-(wrong-)?([1-9][0-9]*)\.png")
+# predict-N.png, and predict-wrong-N.png with --wrong (the first N test images it gets wrong); its
+# --out may name them .svg or .pdf in a run folder (plotting._out_path.SAVE_FORMATS, any case)
+_FIGURE_SUFFIX = r"\.(?i:png|svg|pdf)"
+_PREDICT_FIGURE = re.compile(rf"predict-(wrong-)?([1-9][0-9]*){_FIGURE_SUFFIX}")
 # the longest name a file in a run folder takes, temporaries included: the temporary file of the
 # figure ``linearnets predict RUN_DIR -n 100 --wrong`` draws there (plotting._mpl's
 # ".NAME.<pid>-<8 hex digits>.tmp", the pid at most 4194304, Linux's PID_MAX_LIMIT; -n at most
@@ -81,8 +84,12 @@ class PredictFigure(NamedTuple):
 
     @property
     def options(self) -> str:
-        """The options that draw it again: ``-n N``, and ``--wrong`` for the mistakes."""
-        return f"-n {self.n}" + (" --wrong" if self.wrong else "")
+        """The options that draw it again: ``-n N``, ``--wrong`` for the mistakes, and ``--out``
+        where it is no default name (``predict-6.svg``)."""
+        again = f"-n {self.n}" + (" --wrong" if self.wrong else "")
+        if self.path.name == predict_figure_name(self.n, wrong=self.wrong):
+            return again
+        return f"{again} --out {shell_word(self.path)}"
 
 
 def predict_figure_name(n: int, *, wrong: bool = False) -> str:
@@ -96,8 +103,8 @@ def predict_figures(run_dir: Path) -> list[PredictFigure]:
     the predictions before the mistakes).
 
     Only files named as predict names them, :func:`predict_figure_name` of an ``n`` from 1 to its
-    bound :data:`~linearnets.plotting.images.MAX_SHOW`, with ``--wrong`` or without; no folder,
-    link or other file.
+    bound :data:`~linearnets.plotting.images.MAX_SHOW`, with ``--wrong`` or without, as ``.png``
+    or (``--out`` there) ``.svg`` or ``.pdf``; no folder, link or other file.
     """
     from linearnets.plotting._image_args import MAX_SHOW
 
@@ -119,10 +126,11 @@ def check_not_a_runs_figure(setting: str, out: Path, *, fix: str, own: Path | No
     In a folder that holds a run (any of :data:`RUN_FILES`), the names a run writes
     (:data:`RUN_OUTPUTS`: its curves, prediction grid, confusion matrix) are the run's, and
     ``predict-N.png`` is the figure ``linearnets predict`` draws from that run's weights at ``-n N``
-    (``predict-wrong-N.png`` at ``-n N --wrong``, its mistakes):
+    (``predict-wrong-N.png`` at ``-n N --wrong``, its mistakes; ``.svg`` or ``.pdf`` alike):
     ``linearnets predict --out`` and ``data show --out`` once wrote over them, leaving a figure of
     other images or another run's weights under the run's name. ``own`` is the one such file the
-    caller may write (``linearnets predict``'s default figure); ``fix`` ends the message.
+    caller may write (``linearnets predict``'s default figure, under any of those suffixes: a
+    run's resume removes it as it does the ``.png``); ``fix`` ends the message.
 
     Raises:
         UsageError: ``out`` names such a file.
@@ -134,7 +142,7 @@ def check_not_a_runs_figure(setting: str, out: Path, *, fix: str, own: Path | No
     try:
         if not any((folder / held).exists() for held in RUN_FILES):
             return  # no run's folder
-        if own is not None and name == own.name and folder.samefile(own.parent):
+        if own is not None and _same_figure(name, own.name) and folder.samefile(own.parent):
             return
     except OSError:  # a folder that cannot be looked into: the write names the problem
         return
@@ -151,6 +159,14 @@ def check_not_a_runs_figure(setting: str, out: Path, *, fix: str, own: Path | No
         f"{setting} {shown_path(out)} is {what}: a figure written there would pass for {whose}; "
         f"{fix}"
     )
+
+
+def _same_figure(name: str, own: str) -> bool:
+    """Whether ``name`` is the figure ``own`` (``predict-6.png``), under any figure suffix."""
+    drawn, mine = _PREDICT_FIGURE.fullmatch(name), _PREDICT_FIGURE.fullmatch(own)
+    if drawn is None or mine is None:
+        return name == own
+    return drawn.groups() == mine.groups()
 
 
 def remove_stale_temporaries(run_dir: Path, *, names: tuple[str, ...] = RUN_OUTPUTS) -> list[str]:
@@ -184,7 +200,9 @@ def remove_stale_temporaries(run_dir: Path, *, names: tuple[str, ...] = RUN_OUTP
     return removed
 
 
-_PREDICT_TEMPORARY = re.compile(r"\.predict-(?:wrong-)?[1-9][0-9]*\.png\.([0-9]+)-[0-9a-f]{8}\.tmp")
+_PREDICT_TEMPORARY = re.compile(
+    rf"\.predict-(?:wrong-)?[1-9][0-9]*{_FIGURE_SUFFIX}\.([0-9]+)-[0-9a-f]{{8}}\.tmp"
+)
 
 
 def _dead_predict_temporary(name: str) -> bool:
