@@ -1184,3 +1184,25 @@ def test_a_figure_named_with_a_line_break_is_named_on_one_line(
     printed = capsys.readouterr().out.splitlines()
     assert printed == [*lines, f"{correct}/3 correct; figure: $'{tmp_path}/a\\nb.png'"]
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("wrong", [False, True])
+def test_a_folder_in_place_of_the_default_figure_is_named_not_blamed_on_an_out_never_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], wrong: bool
+) -> None:
+    """RUN_DIR/predict-6.png a folder: it said "--out RUN/predict-6.png is a folder; pass a file
+    name in it", of an --out never given and with a figure inside the run's as the fix."""
+    run = tmp_path / "run"
+    _write_model(run)
+    name = "predict-wrong-6.png" if wrong else "predict-6.png"
+    (run / name).mkdir()
+    assert main(["predict", str(run), *(["--wrong"] if wrong else [])]) == 2
+    assert capsys.readouterr() == (
+        "",
+        f"linearnets predict: error: RUN_DIR must be a folder the figure {name} can be written "
+        f"in when no --out is given, got '{run}', which holds a folder '{run / name}' in its "
+        f"place; move or rename that folder, or pass --out to write the figure elsewhere, e.g. "
+        f"--out {name}\n",
+    )
+    assert sorted(p.name for p in run.iterdir()) == sorted([name, "model.pt"])
+    assert not any((run / name).iterdir())

@@ -124,6 +124,8 @@ def _checked_out(args: argparse.Namespace, run_dir: Path) -> Path:
         )
     check_show_count(args.n, default=_SHOWN)
     name = predict_figure_name(args.n, wrong=args.wrong)
+    if args.out is None:
+        _check_no_folder_in_place(run_dir, name)
     out = check_out_path("--out", args.out or run_dir / name)
     # not over a file of a run's, nor as another run's (or other -n's) predictions
     check_not_a_runs_figure(
@@ -135,6 +137,22 @@ def _checked_out(args: argparse.Namespace, run_dir: Path) -> Path:
     )
     matplotlib_module()  # a bad MPLBACKEND is named before the model and the images are read
     return out
+
+
+def _check_no_folder_in_place(run_dir: Path, name: str) -> None:
+    """Refuse a ``run_dir`` holding a folder where the default figure ``name`` goes: it was told as
+    an --out never given, with a file in that folder as the fix."""
+    try:
+        in_place = (run_dir / name).is_dir()
+    except OSError:  # a folder that cannot be searched: check_out_path names it
+        return
+    if in_place:
+        raise UsageError(
+            f"RUN_DIR must be a folder the figure {name} can be written in when no --out is "
+            f"given, got {quoted_path(run_dir)}, which holds a folder "
+            f"{quoted_path(run_dir / name)} in its place; move or rename that folder, or pass "
+            f"--out to write the figure elsewhere, e.g. --out {name}"
+        )
 
 
 def _check_writable(run_dir: Path, name: str) -> None:
