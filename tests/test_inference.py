@@ -99,6 +99,31 @@ def test_confusion_counts_need_a_batch_as_prediction_samples_do(data_iter: str) 
         prediction_samples(_first10, [], 3)
 
 
+@pytest.mark.parametrize("batches", [1, 2])
+def test_confusion_counts_of_empty_batches_only_are_refused_as_prediction_samples_does(
+    gen: torch.Generator, batches: int
+) -> None:
+    """Batches of no example gave an all-zero matrix, the "all zeros" its docstring refuses."""
+    X, y = torch.rand(4, 784, generator=gen), torch.tensor([0, 1, 2, 3])
+    net = SoftmaxRegressionScratch(generator=gen)
+    empty = [(X[:0], y[:0])] * batches
+    said = "es" if batches > 1 else ""
+    with pytest.raises(UsageError) as info:
+        confusion_counts(net, empty, 10)
+    assert str(info.value) == (
+        f"data_iter must yield at least one example, got {batches} empty batch{said}; check the "
+        "test set is not empty"
+    )
+    with pytest.raises(
+        UsageError, match=f"^test_iter must yield at least one example, got {batches} "
+    ):
+        prediction_samples(net, empty, 3)
+    counts = confusion_counts(net, [*empty, (X, y)], 10)  # an empty batch among others: counted
+    assert int(counts.sum()) == 4 and torch.equal(
+        counts.sum(dim=1)[:4], torch.ones(4, dtype=torch.int64)
+    )
+
+
 @pytest.mark.parametrize("call", ["predict", "prediction_samples", "predict_ch3"])
 def test_a_test_set_of_fewer_than_n_examples_gives_them_all_as_documented(
     call: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

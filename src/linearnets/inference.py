@@ -140,8 +140,9 @@ def confusion_counts(
 ) -> torch.Tensor:
     """Return the confusion matrix (C, C), int64: row = true class, column = predicted class.
 
-    ``data_iter`` must yield at least one batch: an empty one (or a generator used up by an earlier
-    pass) is refused, as :func:`prediction_samples` refuses it, rather than counted as all zeros.
+    ``data_iter`` must yield at least one example: none (or a generator used up by an earlier
+    pass), or empty batches only, is refused, as :func:`prediction_samples` refuses it, rather
+    than counted as all zeros.
     Above :data:`~linearnets.plotting.confusion.MAX_DENSE_CLASSES` classes it is a sparse COO
     tensor of the nonzero cells, as :func:`~linearnets.plotting.confusion.confusion_matrix` gives.
     """
@@ -159,8 +160,10 @@ def confusion_counts(
         preds.append(pred)
     if not trues:
         raise UsageError(_no_batch("data_iter"))
-    empty = torch.zeros(0, dtype=torch.int64)
-    return confusion_matrix(torch.cat(trues or [empty]), torch.cat(preds or [empty]), num_classes)
+    true = torch.cat(trues)  # (N,)
+    if not len(true):  # empty batches only: no example to count, not a matrix of zeros
+        raise UsageError(_no_example("data_iter", len(trues)))
+    return confusion_matrix(true, torch.cat(preds), num_classes)
 
 
 def _no_batch(name: str) -> str:
