@@ -507,15 +507,80 @@ def test_a_folder_with_logged_epochs_or_results_but_no_checkpoint_is_not_sent_to
 
 def test_a_finished_run_without_model_pt_is_sent_to_resume_as_finished(tmp_path: Path) -> None:
     """It said the run "stopped before it finished": it had finished, and model.pt was removed."""
-    (tmp_path / "checkpoint.pt").write_bytes(b"x")
-    (tmp_path / "results.json").write_text("{}")
+    import linearnets as ln
+
+    run = _softmax_run(tmp_path)
+    (run / "model.pt").unlink()
     with pytest.raises(UsageError) as info:
-        load_trained(tmp_path)
+        load_trained(run)
     assert str(info.value).endswith(
         "without them; its run finished, and its checkpoint holds the weights: write model.pt "
-        f"again with linearnets softmax --resume {tmp_path} (linearnets.resume_softmax in "
+        f"again with linearnets softmax --resume {run} (linearnets.resume_softmax in "
         "Python), then predict"
     )
+    ln.resume_softmax(run)  # as it says
+    assert load_trained(run)[1]["num_inputs"] == 4
+
+
+_LOST = "so its weights are lost: "
+_AGAIN = (
+    "train the run again in this folder with linearnets.resume_softmax({run!r}, force=True) (its "
+    "saved settings; its metrics and results replaced), then predict"
+)
+
+
+@pytest.mark.parametrize("checkpoint", [b"", b"x", "truncated"])
+def test_a_finished_run_without_model_pt_whose_checkpoint_cannot_be_read_has_lost_them(
+    tmp_path: Path, checkpoint: Any
+) -> None:
+    """It said "its checkpoint holds the weights: write model.pt again with --resume" of an empty
+    or damaged checkpoint.pt, which that resume refuses. The weights are lost: restore the
+    checkpoint, or delete it and train again (as the resume's own refusal says)."""
+    import linearnets as ln
+
+    run = _softmax_run(tmp_path)
+    (run / "model.pt").unlink()
+    saved = (run / "checkpoint.pt").read_bytes()
+    (run / "checkpoint.pt").write_bytes(saved[:300] if checkpoint == "truncated" else checkpoint)
+    with pytest.raises(CheckpointError):
+        ln.resume_softmax(run)  # what it advised
+    said = (
+        f"run_dir must hold the trained weights model.pt, got {str(run)!r} without them; its run "
+        f"finished, but its checkpoint.pt cannot be read (truncated, damaged or not a torch file), {_LOST}restore checkpoint.pt "
+        f"from a copy of the run, or delete it and {_AGAIN.format(run=str(run))}"
+    )
+    with pytest.raises(UsageError) as info:
+        load_trained(run)
+    assert str(info.value) == said
+    (run / "checkpoint.pt").unlink()  # as it says
+    ln.resume_softmax(run, force=True)
+    assert load_trained(run)[1]["num_inputs"] == 4
+
+
+def test_a_finished_run_without_model_pt_or_checkpoint_is_said_to_have_lost_them(
+    tmp_path: Path,
+) -> None:
+    """Its config.json and results.json left: it said "pass a folder written by a finished
+    'linearnets softmax' run", of one. Now: the weights are gone, and the command that trains the
+    run again there (said as the command on the command line)."""
+    import linearnets as ln
+    from linearnets.cli._cli_words import cli_words
+
+    run = _softmax_run(tmp_path)
+    (run / "model.pt").unlink()
+    (run / "checkpoint.pt").unlink()
+    with pytest.raises(UsageError) as info:
+        load_trained(run)
+    assert str(info.value) == (
+        f"run_dir must hold the trained weights model.pt, got {str(run)!r} without them; its run "
+        f"finished, but its checkpoint.pt is gone too, {_LOST}{_AGAIN.format(run=str(run))}"
+    )
+    assert cli_words(str(info.value)).endswith(  # as predict says it
+        f"{_LOST}train the run again in this folder with linearnets softmax --resume {run} --force "
+        "(its saved settings; its metrics and results replaced), then predict"
+    )
+    ln.resume_softmax(run, force=True)  # as it says
+    assert load_trained(run)[1]["num_inputs"] == 4
 
 
 def test_a_damaged_model_pt_beside_a_checkpoint_is_sent_to_resume(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""Why a run folder holds no ``model.pt``, and how to get one: wait, resume or pick another run."""
+"""Why a run folder holds no ``model.pt``, and how to get one: wait, resume, train again or pick
+another run."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ __all__ = ["no_weights"]
 def no_weights(run_dir: Path) -> UsageError:
     """Return the error for a ``run_dir`` without ``model.pt``, saying how to finish its run."""
     from linearnets.training.checkpoint import CHECKPOINT_FILE
+    from linearnets.training.run_config import resumable_checkpoint
     from linearnets.training.run_lock import lock_holder
 
     got = (
@@ -40,8 +42,22 @@ def no_weights(run_dir: Path) -> UsageError:
         f"linearnets softmax --resume {shell_word(run_dir)} (linearnets.resume_softmax in "
         "Python), then predict"
     )
-    if (Path(run_dir) / CHECKPOINT_FILE).is_file():
-        if (Path(run_dir) / RESULTS_FILE).is_file():  # finished, and model.pt removed since
+    finished = (run_dir / RESULTS_FILE).is_file()
+    # both gone, or the checkpoint unreadable: its resume refuses it, only a new run makes weights
+    # (an unfinished run's is left to the resume advised below, which names it with this fix)
+    again = (  # the call, said as the command on the command line
+        f"train the run again in this folder with linearnets.resume_softmax({str(run_dir)!r}, "
+        "force=True) (its saved settings; its metrics and results replaced), then predict"
+    )
+    checkpoint = (run_dir / CHECKPOINT_FILE).is_file()
+    if finished and checkpoint and resumable_checkpoint(run_dir) is None:
+        return UsageError(
+            f"{got}its run finished, but its {CHECKPOINT_FILE} cannot be read (truncated, "
+            f"damaged or not a torch file), so its weights are lost: restore {CHECKPOINT_FILE} "
+            f"from a copy of the run, or delete it and {again}"
+        )
+    if checkpoint:
+        if finished:  # finished, and model.pt removed since
             return UsageError(
                 f"{got}its run finished, and its checkpoint holds the weights: write "
                 f"{WEIGHTS_FILE} again with {resume}"
@@ -57,7 +73,24 @@ def no_weights(run_dir: Path) -> UsageError:
             f"{got}its run stopped before its first epoch ended, so nothing was trained: start "
             f"it over with {resume}"
         )
+    if finished and _has_settings(run_dir):  # a finished run's, its weights removed
+        return UsageError(
+            f"{got}its run finished, but its {CHECKPOINT_FILE} is gone too, so its weights are "
+            f"lost: {again}"
+        )
     return UsageError(f"{got}pass a folder written by a finished 'linearnets softmax' run")
+
+
+def _has_settings(run_dir: Path) -> bool:
+    """Whether ``run_dir``'s ``config.json`` holds a run's settings, from which a forced resume
+    trains the run again (one unreadable, or of no run, sends it nowhere)."""
+    from linearnets.training.run_config import read_config
+
+    try:
+        read_config(run_dir)
+    except (UsageError, OSError):
+        return False
+    return True
 
 
 def _linreg_source(run_dir: Path) -> str | None:
