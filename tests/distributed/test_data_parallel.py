@@ -891,3 +891,31 @@ def test_a_peer_gone_at_the_last_barrier_is_named_with_the_run_complete(
         + "\n",
         said,
     ), said
+
+
+@pytest.mark.parametrize("impl", ["analytic", "concise"])
+def test_a_blow_up_inside_the_guards_first_64_examples_stops_2_processes_as_1(
+    npz: Path, tmp_path: Path, impl: str
+) -> None:
+    """Batches of 16 to 63 inside the guard's first 64 examples were judged by their median
+    example, which a data-parallel step (an all-reduced sum and count) has not: under torchrun
+    ``--batch-size 32 --lr 1e30`` trained to the end, exit 0, its blown-up weights saved, where one
+    process stopped at step 2. The oracle: the one-process run's own stop, word for word up to
+    its advice (which names torchrun)."""
+    args = [
+        "softmax", "--data", str(npz), "--impl", impl, "--batch-size", "32", "--lr", "1e30",
+        "--epochs", "2", "--seed", "3", "--threads", "1", "--plot", "none", "--device", "cpu",
+    ]  # fmt: skip
+    one = subprocess.run(
+        [sys.executable, "-m", "linearnets", *args, "--out", str(tmp_path / "one")],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=_env(),
+    )
+    two = _torchrun(*args, "--out", str(tmp_path / "two"))
+    assert one.returncode == two.returncode == 1
+    stop = one.stderr.strip().split("; no epoch had finished")[0]
+    assert stop.startswith("linearnets softmax: error: training diverged at epoch 1, step 2: ")
+    assert [line.split("; no epoch had finished")[0] for line in _our_lines(two.stderr)] == [stop]
+    assert not (tmp_path / "two" / "model.pt").exists()

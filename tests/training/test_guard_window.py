@@ -156,3 +156,17 @@ def test_past_far_lr_a_pool_confidently_right_on_most_examples_has_blown_up(
     blown = _step((0.0, 7), (1e29, 1))
     judged = _pool(window, _step((1.1, 8)), blown, blown)
     assert judged[-1] == (pytest.approx(1.1) if stopped else None)
+
+
+@pytest.mark.parametrize("classes", [True, False])
+def test_a_step_of_16_or_more_without_its_examples_losses_is_judged_by_its_mean(
+    classes: bool,
+) -> None:
+    """A data-parallel step (an all-reduced sum and count) or a loss reduced to one number has no
+    median example: a classifier's is judged by its mean against the first step's; another
+    loss's waits for the window to close, as before."""
+    window = _window(classes=classes)
+    assert window.blown_up(1.1, 32, None) is None
+    window.add(32 * 1.1, 32, None)
+    assert window.blown_up(1e30, 32, None) == (pytest.approx(1.1) if classes else None)
+    assert window.blown_up(100.0, 32, None) is None  # 100 is not past 100 × 1.1
