@@ -173,6 +173,40 @@ def test_distributed_run_resumes(npz: Path, tmp_path: Path) -> None:
     assert [m["epoch"] for m in _metrics(tmp_path / "double")] == [1, 2]
 
 
+def test_the_loss_after_the_last_update_is_that_of_one_process(tmp_path: Path) -> None:
+    """129 examples of 3 blobs at batch 64 and lr 16: the epoch's last examples re-scored after its
+    last update are the last 2 global batches (65 examples) in 1 process and in 2 alike. Each rank
+    once held at least 64 of its own (all 129 over 2 processes), and the run stopped in 1 process
+    (107.9, > 100× the start) but ended exit 0 in 2 (train loss 16.62). The oracle: the
+    one-process run's message, word for word past its resume command."""
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 3, 129)
+    X = (rng.normal(size=(129, 10)) + 1.5 * y[:, None]).astype(np.float32)
+    data = tmp_path / "b129.npz"
+    np.savez(data, X=X, y=y)
+    args = [
+        "-m", "linearnets", "softmax", "--data", str(data), "--batch-size", "64", "--epochs", "1",
+        "--lr", "16", "--threads", "1", "--plot", "none", "--device", "cpu",
+    ]  # fmt: skip
+    env = _env()
+    one = subprocess.run(
+        [sys.executable, *args, "--out", str(tmp_path / "one")],
+        capture_output=True, text=True, timeout=180, env=env,
+    )  # fmt: skip
+    two = subprocess.run(
+        [*_one_machine_two_processes(), *args, "--out", str(tmp_path / "two")],
+        capture_output=True, text=True, timeout=180, env=env,
+    )  # fmt: skip
+    assert one.returncode == 1 and two.returncode != 0, one.stderr + two.stdout + two.stderr
+    said = (
+        "linearnets softmax: error: training diverged in epoch 1: the loss of its last examples "
+        "after the epoch's last update is 107.9, more than 100× its starting value 1.076, at lr 16;"
+    )
+    assert one.stderr.startswith(said), one.stderr
+    lines = _our_lines(two.stderr)
+    assert len(lines) == 1 and lines[0].startswith(said), two.stderr
+
+
 def test_two_nodes_by_rendezvous_match_one_process(npz: Path, tmp_path: Path) -> None:
     """Two torchrun agents (--nnodes=2, one process each) meeting at a c10d rendezvous, as two machines do."""
     single = _train(npz, tmp_path / "single", "scratch", 1)

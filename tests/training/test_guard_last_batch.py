@@ -183,3 +183,27 @@ def test_a_blow_up_hidden_by_a_short_last_batch_stops_in_epoch_1(unknown_length:
     assert float(message[len(prefix) :].split(",")[0]) == pytest.approx(blown, rel=1e-3)
     assert saved.epochs == []
     assert torch.equal(net.weight, free_net.weight)
+
+
+@pytest.mark.parametrize("known_length", [True, False])
+def test_the_batches_held_are_decided_by_the_global_batch_sizes(known_length: bool) -> None:
+    """129 examples at global batch 64, on rank 0 of 2 (shards of 32, 32, 1): one process holds
+    the last 2 batches (65 examples ≥ 64), so each rank must hold its share of those 2, not the
+    3 whose own 65 rows reach 64 (all 129 examples over 2 processes). The oracle: one process's
+    choice, the same steps."""
+    from linearnets.training.last_update import HeldBatches
+
+    def held(sizes: list[int], global_sizes: list[int] | None) -> list[int]:
+        batches = HeldBatches(len(sizes) if known_length else None, examples=64)
+        steps = {}  # each batch's step, by its targets' identity (a shard may be empty)
+        for step, n in enumerate(sizes):
+            size = None if global_sizes is None else global_sizes[step]
+            y = torch.zeros(n, dtype=torch.long)
+            steps[id(y)] = step
+            batches.add(step, torch.zeros(n, 1), y, size=size)
+        return [steps[id(y)] for _, y in batches.take()]
+
+    one_process = held([64, 64, 1], None)
+    assert one_process == [1, 2]
+    assert held([32, 32, 1], [64, 64, 1]) == one_process  # rank 0's shards
+    assert held([32, 32, 0], [64, 64, 1]) == one_process  # rank 1's: its last shard empty

@@ -164,7 +164,8 @@ def train_epoch(
             X, y = unpack(batch, allow_empty=allow_empty)
             if other_loss and step == 0:
                 check_same_loss(net, loss, X, y)
-            scale = 1.0 / max(_global_batch_size(train_iter, step, y.shape[0], dist), 1)
+            global_size = _global_batch_size(train_iter, step, y.shape[0], dist)
+            scale = 1.0 / max(global_size, 1)
             if dist is not None:
                 scale *= dist.world_size
             if step == 0 and epoch == 1:  # no update grew them yet where they are small
@@ -189,7 +190,9 @@ def train_epoch(
             if targets is not None:
                 targets.add(y, l, X=X, y_hat=y_hat)
             if after is not None:
-                held.add(step, X, y)  # near the epoch's end only, where the length is known
+                # near the epoch's end only, where the length is known; counted over every
+                # process, so the ranks together hold the last examples one process would
+                held.add(step, X, y, size=global_size)
             # let go of the batch before the iterator builds the next one: the allocator can then
             # hand it the block just freed, still in cache (~5% of a softmax epoch on a CPU)
             del batch, X, y, y_hat, l
