@@ -953,3 +953,45 @@ def test_a_blow_up_inside_the_guards_first_64_examples_stops_2_processes_as_1(
     assert stop.startswith("linearnets softmax: error: training diverged at epoch 1, step 2: ")
     assert [line.split("; no epoch had finished")[0] for line in _our_lines(two.stderr)] == [stop]
     assert not (tmp_path / "two" / "model.pt").exists()
+
+
+# both ranks train a run at lr 0.1, then resume it forced to lr 1e30, which diverges in its first
+# epoch; each writes its DivergenceError's message
+_FORCED_AND_DIVERGED = """
+import sys
+import torch.distributed as dist
+import linearnets as ln
+from linearnets.errors import DivergenceError
+rank, port, data, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=2)
+ln.run_softmax(ln.SoftmaxConfig(data=data, epochs=1, batch_size=64, seed=3, num_threads=1,
+                                plot="none", device="cpu", out=out))
+try:
+    ln.resume_softmax(out, epochs=3, lr=1e30, force=True)
+except DivergenceError as exc:
+    open(f"rank{rank}.txt", "w").write(str(exc))
+dist.destroy_process_group()
+"""
+
+
+def test_every_rank_advises_the_forced_values_a_diverged_resume_put_back(
+    npz: Path, tmp_path: Path
+) -> None:
+    """A forced lr 1e30 that diverged before the resume's first checkpoint is put back in
+    config.json (0.1), so the advice to train on regardless names it. Rank 0 alone rewrote its
+    message, parsing its own advice: rank 1 advised resume_softmax(DIR, guard=False), which would
+    train at lr 0.1. Now every rank builds it from the values put back, word for word alike."""
+    out = str(tmp_path / "run")
+    ranks, done = _joined(_FORCED_AND_DIVERGED, npz, out, tmp_path)
+    assert [proc.returncode for proc in ranks] == [0, 0], done
+    said = [(tmp_path / f"rank{rank}.txt").read_text() for rank in (0, 1)]
+    assert said[1] == said[0]
+    assert said[0].endswith(
+        f"; the checkpoint of epoch 1 is kept in {out} (continue it with a smaller lr: "
+        f"linearnets.resume_softmax({out!r}, lr=1, force=True) in 2 processes, started as "
+        "before); a loss that grew may still settle, far above a smaller lr's: "
+        f"linearnets.resume_softmax({out!r}, lr=1e+30, force=True, guard=False) in 2 processes, "
+        "started as before, trains on regardless"
+    ), said[0]
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["config"]["lr"] == 0.1  # put back by rank 0

@@ -50,7 +50,7 @@ from linearnets.tasks.resume_content import (
     recorded_for,
 )
 from linearnets.tasks.resume_data import check_recorded_data, warn_unchecked_content
-from linearnets.tasks.resume_diverged import forced_undone_on_divergence
+from linearnets.tasks.resume_diverged import forced_put_back, forced_undone_on_divergence
 from linearnets.tasks.resume_exactness import warn_not_bit_exact
 from linearnets.tasks.resume_saved import unusable_checkpoint_config
 from linearnets.tasks.stopping import complete_when_returned
@@ -257,7 +257,8 @@ def _resume(
     setup = prepare_linreg(new)
     # a divergence before this resume's first checkpoint puts its forced settings back (its
     # message asks for another lr); a Ctrl-C keeps them, for the plain --resume it advises
-    with forced_undone_on_divergence(run_dir, changed if ckpt is not None else ()):
+    forced = changed if ckpt is not None else {}
+    with forced_undone_on_divergence(run_dir, forced):
         with held_signals(raise_after=True):
             write_run_config(
                 run_dir,
@@ -267,7 +268,14 @@ def _resume(
                 started=saved.get("environment"),
                 notes=notes_of(saved),
             )
-        return train_in_folder(run_dir, new, callbacks=callbacks, ckpt=ckpt, setup=setup)
+        return train_in_folder(
+            run_dir,
+            new,
+            callbacks=callbacks,
+            ckpt=ckpt,
+            setup=setup,
+            forced=forced_put_back(saved, new.to_dict(), forced),
+        )
 
 
 def _forced_content(

@@ -13,7 +13,7 @@ importable from here).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -147,10 +147,14 @@ def train_in_folder(
     callbacks: Sequence[Any],
     ckpt: Checkpoint | None,
     setup: LinregSetup | None = None,
+    forced: Mapping[str, Any] | None = None,
 ) -> LinregResult:
     """Train ``config`` in ``run_dir`` from ``ckpt`` (``None``: from the start), then write
     ``results.json``. ``setup``: ``config``'s data and model, made already (a resume makes them
     before it rewrites ``config.json``, so a data file refused leaves the run's config as it was).
+    ``forced``: a resume's forced values that ``config.json`` takes back where it diverges before
+    its first checkpoint, named by the stop's advice (see
+    :func:`~linearnets.tasks.resume_diverged.forced_put_back`).
 
     Callbacks, in order: where training is (a callback's own ``KeyboardInterrupt`` says it), the
     divergence guard (a blown-up epoch is neither saved nor logged), the
@@ -165,11 +169,16 @@ def train_in_folder(
     if setup is None:
         setup = prepare_linreg(config)
     with sigterm_as_keyboard_interrupt():
-        return _train_setup(run_dir, setup, callbacks=callbacks, ckpt=ckpt)
+        return _train_setup(run_dir, setup, callbacks=callbacks, ckpt=ckpt, forced=forced)
 
 
 def _train_setup(
-    run_dir: Path, setup: LinregSetup, *, callbacks: Sequence[Any], ckpt: Checkpoint | None
+    run_dir: Path,
+    setup: LinregSetup,
+    *,
+    callbacks: Sequence[Any],
+    ckpt: Checkpoint | None,
+    forced: Mapping[str, Any] | None,
 ) -> LinregResult:
     """:func:`train_in_folder` once ``setup`` is made."""
     config = setup.config
@@ -209,7 +218,8 @@ def _train_setup(
         kept = checkpoint.last_epoch or start
         if not kept:  # nothing kept: a new run's folder is removed (run_in_folder)
             raise
-        raise diverged(exc, run_dir, kept, config.lr) from None
+        put_back = forced if checkpoint.last_epoch is None else None  # none of this resume's yet
+        raise diverged(exc, run_dir, kept, config.lr, forced=put_back) from None
     try:
         result = result.in_folder(run_dir)
         write_json_atomic(run_dir / RESULTS_FILE, result.summary())

@@ -7,11 +7,14 @@ are :mod:`linearnets.tasks.linreg_run`'s. See D2L §3.2.7.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from linearnets._signals import first_signal
 from linearnets._text import shown_path
 from linearnets.errors import DivergenceError
+from linearnets.tasks.resume_diverged import resume_call
 from linearnets.tasks.stopping import RunPosition, raised_in_run, run_stop_note
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.guard_messages import smaller_lr
@@ -24,11 +27,21 @@ __all__ = ["diverged", "name_resume", "stop_named", "user_stop"]
 _CALLBACK_S = "linearnets_raised_in_run"
 
 
-def diverged(exc: DivergenceError, run_dir: Path, kept: int, lr: float) -> DivergenceError:
+def diverged(
+    exc: DivergenceError,
+    run_dir: Path,
+    kept: int,
+    lr: float,
+    *,
+    forced: Mapping[str, Any] | None = None,
+) -> DivergenceError:
     """Return ``exc`` naming the checkpoint kept and the resume that continues it with a smaller lr,
-    or, where its weights give the grown loss, that starts the run over with one."""
+    or, where its weights give the grown loss, that starts the run over with one. ``forced``: the
+    forced values of a resume that diverged before its first checkpoint, which ``config.json``
+    takes back (:func:`~linearnets.tasks.resume_diverged.forced_put_back`): the resume names them,
+    else it would train at the earlier values."""
     where = f"the checkpoint of epoch {kept} is kept in {shown_path(run_dir)}"
-    again = f"linearnets.resume_linreg({str(run_dir)!r}, lr={smaller_lr(lr):g}, force=True)"
+    again = resume_call("linreg", run_dir, forced or {}, lr=smaller_lr(lr), force=True)
     if exc.resumable:  # else the checkpoint's own weights give the loss: the message said so
         where += f" (continue it with a smaller lr: {again})"
     elif exc.grew:  # a finite loss its weights give: the run is to start over

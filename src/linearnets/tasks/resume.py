@@ -33,7 +33,7 @@ from linearnets.tasks.restore import restore_states
 from linearnets.tasks.resume_changes import changed_settings, untrained_changes_dropped
 from linearnets.tasks.resume_content import data_change
 from linearnets.tasks.resume_data import check_recorded_data, warn_unchecked_content
-from linearnets.tasks.resume_diverged import forced_undone_on_divergence
+from linearnets.tasks.resume_diverged import forced_put_back, forced_undone_on_divergence
 from linearnets.tasks.resume_exactness import warn_not_bit_exact
 from linearnets.tasks.resume_files import (
     RUN_FILE_NAMES,
@@ -249,7 +249,9 @@ def _resume(
         changed["data_sha256"] = data
     restore_states(exp, ckpt, old, changed)
     # a divergence before this resume's first checkpoint puts its forced settings back (its
-    # message asks for another lr); a Ctrl-C keeps them, for the plain --resume it advises
+    # message asks for another lr); a Ctrl-C keeps them, for the plain --resume it advises. Every
+    # rank's advice names the values put back (rank 0 alone writes the file)
+    forced = forced_put_back(saved, exp.config.to_dict(), changed)
     with forced_undone_on_divergence(run_dir, changed, main=exp.dist.is_main):
         if exp.dist.is_main:
             rewrite_run_files(
@@ -262,6 +264,7 @@ def _resume(
             start_epoch=ckpt.epoch,
             history=history,
             guard_state=ckpt.extra.get("guard"),
+            forced=forced,
         )
 
 

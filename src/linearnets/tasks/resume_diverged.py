@@ -9,25 +9,72 @@ it (``"lr": 1e6``, ``resumes`` forced). So there the forced settings take their 
 back, this resume's record goes (it trained no epoch: not counted), and what it was asked for
 besides (``--epochs``) stays. The stop's advice carries the forced values put back: its resumes
 (``resume_softmax(DIR, lr=1, force=True)``, ``resume_softmax(DIR, guard=False)``) would else train
-at config.json's earlier values, not at those it names.
+at config.json's earlier values, not at those it names. Every process computes those values from
+the resume's settings (:func:`forced_put_back`) and writes its calls with them (:func:`resume_call`),
+so every rank of a data-parallel run gives the same advice, rank 0, which puts config.json back, as
+the others.
 """
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import os
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from linearnets._json import loads_shallow
+from linearnets._json import dumps_strict, loads_shallow
 from linearnets.errors import DivergenceError
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.run_files import CONFIG_FILE, write_json_atomic
 
-__all__ = ["forced_undone_on_divergence"]
+__all__ = ["forced_put_back", "forced_undone_on_divergence", "resume_call"]
+
+
+def forced_put_back(
+    saved: Mapping[str, Any], config: Mapping[str, Any], forced: Iterable[str]
+) -> dict[str, Any]:
+    """Return the forced values a divergence before the resume's first checkpoint puts back:
+    those of the settings ``forced`` (keys of ``config.json``'s ``config`` section) that the
+    resume's ``config`` (its ``to_dict()``, as written to ``config.json``) gives another value
+    than ``saved`` (``config.json`` as the resume found it) does; JSON values, the lr first, then
+    the others by name (the file's order). ``{}`` where ``saved`` holds no ``config`` section.
+    """
+    old = saved.get("config")
+    if not isinstance(old, dict):
+        return {}
+    keys = set(forced)
+    now = loads_shallow(dumps_strict(dict(config)))  # the values as config.json holds them
+    undone = {k: v for k, v in now.items() if k in keys and k in old and old[k] != v}
+    # the lr first: the setting the stop speaks of, as the command line gives it (--lr X --force)
+    return dict(sorted(undone.items(), key=lambda item: (item[0] != "lr", item[0])))
+
+
+def resume_call(
+    task: str,
+    run_dir: Path,
+    forced: Mapping[str, Any],
+    *,
+    lr: float | None = None,
+    force: bool = False,
+    guard: bool | None = None,
+) -> str:
+    """Return the call that resumes ``run_dir``, ``linearnets.resume_{task}(DIR, ...)``, with
+    ``lr`` (``:g``), the ``forced`` values put back (:func:`forced_put_back`) that it does not
+    name, ``force=True`` (where ``force`` or any are), and ``guard``: ``resume_softmax('rs',
+    guard=False)`` after ``lr=1e30`` was put back reads ``resume_softmax('rs', lr=1e+30,
+    force=True, guard=False)``, and ``resume_linreg('rs', lr=0.1, force=True)`` after ``lr=1,
+    batch_size=10`` were ``resume_linreg('rs', lr=0.1, batch_size=10, force=True)`` (on the
+    command line ``--lr 0.1 --batch-size 10 --force``)."""
+    words = [repr(str(run_dir))]
+    if lr is not None:
+        words.append(f"lr={lr:g}")
+    words += [f"{k}={v!r}" for k, v in forced.items() if not (k == "lr" and lr is not None)]
+    if force or forced:
+        words.append("force=True")
+    if guard is not None:
+        words.append(f"guard={guard}")
+    return f"linearnets.resume_{task}({', '.join(words)})"
 
 
 @contextlib.contextmanager
@@ -36,7 +83,8 @@ def forced_undone_on_divergence(
 ) -> Iterator[None]:
     """Put ``config.json``'s settings ``forced`` (keys of its ``config`` section) back to their
     values on entry, where the block raises :class:`DivergenceError` before a checkpoint is
-    written; enter it before the resume rewrites ``config.json``.
+    written; enter it before the resume rewrites ``config.json``. The stop's message is the
+    block's own: its advice carries the values put back (:func:`resume_call`).
 
     ``main``: this process writes the run's files (rank 0 of a data-parallel run). A Ctrl-C, or
     a divergence once an epoch was checkpointed with the forced values, keeps them.
@@ -50,11 +98,9 @@ def forced_undone_on_divergence(
     stamp = _stamp(run_dir / CHECKPOINT_FILE)
     try:
         yield
-    except DivergenceError as exc:
+    except DivergenceError:
         if _stamp(run_dir / CHECKPOINT_FILE) == stamp and isinstance(before, dict):
-            undone = _put_back(path, before, keys)
-            if undone and exc.args and isinstance(exc.args[0], str):
-                exc.args = (_resumes_forcing(exc.args[0], run_dir, undone), *exc.args[1:])
+            _put_back(path, before, keys)
         raise
 
 
@@ -68,57 +114,15 @@ def _stamp(path: Path) -> tuple[int, int, int] | None:
     return st.st_ino, st.st_mtime_ns, st.st_size
 
 
-def _put_back(path: Path, before: dict[str, Any], keys: set[str]) -> dict[str, Any]:
+def _put_back(path: Path, before: dict[str, Any], keys: set[str]) -> None:
     """Write ``config.json`` at ``path`` as the resume left it, but for the ``keys`` of its
     ``config`` section and everything outside that section (the data's SHA-256 and source, the
-    resumes recorded), as they were ``before`` it; return the forced values so undone (the
-    resume's ``config`` values that differed from those put back), in the section's order."""
+    resumes recorded), as they were ``before`` it."""
     now = loads_shallow(path.read_bytes())
     if not isinstance(now, dict) or not isinstance(now.get("config"), dict):
-        return {}
+        return
     old = before.get("config")
     if not isinstance(old, dict):
-        return {}
+        return
     config = {**now["config"], **{k: old[k] for k in keys if k in old}}
     write_json_atomic(path, {**before, "config": config})
-    undone = {k: v for k, v in now["config"].items() if k in keys and k in old and old[k] != v}
-    # the lr first: the setting the stop speaks of, as the command line gives it (--lr X --force)
-    return dict(sorted(undone.items(), key=lambda item: item[0] != "lr"))
-
-
-# a resume's call in a message: linearnets.resume_softmax('my run', lr=1, force=True)
-_STRING = r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\""
-_RESUME_CALL = re.compile(rf"linearnets\.resume_(softmax|linreg)\(((?:{_STRING}|[^'\"()])*)\)")
-
-
-def _resumes_forcing(message: str, run_dir: Path, forced: dict[str, Any]) -> str:
-    """Return ``message`` with each resume of ``run_dir`` it advises carrying the ``forced``
-    values it does not name, and ``force=True``: ``resume_softmax('rs', guard=False)`` after
-    ``lr=1e30`` was put back reads ``resume_softmax('rs', lr=1e+30, force=True, guard=False)``;
-    ``resume_linreg('rs', lr=0.1, force=True)`` after ``lr=1, batch_size=10`` were, ``...,
-    lr=0.1, batch_size=10, force=True)`` (on the command line ``--lr 0.1 --batch-size 10
-    --force``). Another call, or one not of literals, stays as written."""
-
-    def amended(match: re.Match[str]) -> str:
-        source = match[0]
-        try:
-            call = ast.parse(source, mode="eval").body
-            if (
-                not isinstance(call, ast.Call)
-                or len(call.args) != 1
-                or any(kw.arg is None for kw in call.keywords)
-                or Path(str(ast.literal_eval(call.args[0]))) != run_dir
-            ):
-                return source
-        except (SyntaxError, ValueError):
-            return source
-        given = {str(kw.arg): ast.get_source_segment(source, kw.value) for kw in call.keywords}
-        words = [ast.get_source_segment(source, call.args[0]) or repr(str(run_dir))]
-        words += [f"{k}={v}" for k, v in given.items() if k not in ("force", "guard")]
-        words += [f"{k}={v!r}" for k, v in forced.items() if k not in given]
-        words.append("force=True")
-        if "guard" in given:
-            words.append(f"guard={given['guard']}")
-        return f"linearnets.resume_{match[1]}({', '.join(words)})"
-
-    return _RESUME_CALL.sub(amended, message)

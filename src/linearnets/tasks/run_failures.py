@@ -3,13 +3,16 @@ failed: the checkpoint kept and the resume that continues it (D2L §3.6.6, §3.7
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from linearnets._fs import DISK_FULL
 from linearnets._text import shown_path
 from linearnets.errors import DivergenceError
 from linearnets.tasks.experiment import Experiment
 from linearnets.tasks.resume_advice import checkpoint_epoch, launched_again
+from linearnets.tasks.resume_diverged import resume_call
 from linearnets.training.checkpoint import CHECKPOINT_FILE, CheckpointCallback
 from linearnets.training.distributed import PeerLostError
 from linearnets.training.guard import smaller_lr
@@ -25,28 +28,35 @@ def diverged(
     start_epoch: int,
     *,
     epoch: int,
+    forced: Mapping[str, Any] | None = None,
 ) -> DivergenceError:
     """Return ``exc`` saying which checkpoint is kept and how to continue it with a smaller lr.
 
     ``epoch``: the epoch that was running when the loss diverged; its checkpoint was not written
     (the guard is the first callback: it stops a blown-up epoch before the checkpoint saves it).
-    Every rank of a data-parallel run names the checkpoint rank 0 kept, and gives its advice.
+    ``forced``: the forced values of a resume that ``config.json`` takes back where it diverged
+    before its first checkpoint, in epoch ``start_epoch + 1``
+    (:func:`~linearnets.tasks.resume_diverged.forced_put_back`): its resumes name them, else they
+    would train at the earlier values. Every rank of a data-parallel run names the checkpoint
+    rank 0 kept, and gives its advice, the same.
     """
     kept = checkpoint_epoch(exp, checkpoint, start_epoch, finished=epoch - 1)
-    smaller = f"lr={smaller_lr(exp.config.lr):g}"
+    # rank 0 checkpoints after every epoch: none of this resume's was written before its second
+    put_back = dict(forced or {}) if epoch <= start_epoch + 1 else {}
+    lr = smaller_lr(exp.config.lr)
     again = launched_again(exp)  # a data-parallel run's processes, started as before
     if not kept:
         where = "no epoch had finished, so no checkpoint was written"
         if exc.resumable:  # the folder holds the run's config: a new run there would be refused
             where += (
-                f"; start it over with a smaller lr: linearnets.resume_softmax({str(run_dir)!r}, "
-                f"{smaller}){again}"
+                f"; start it over with a smaller lr: "
+                f"{resume_call('softmax', run_dir, put_back, lr=lr)}{again}"
             )
     elif not exc.resumable and exc.grew:  # its weights give the grown loss: start over
         where = (
             f"the checkpoint of epoch {kept} is kept in {shown_path(run_dir)}, its weights giving "
             f"this loss (to start the run over there: delete its {CHECKPOINT_FILE}, then "
-            f"linearnets.resume_softmax({str(run_dir)!r}, {smaller}, force=True){again})"
+            f"{resume_call('softmax', run_dir, put_back, lr=lr, force=True)}{again})"
         )
     elif not exc.resumable:  # the checkpoint's own weights give the loss: the message said so
         where = f"the checkpoint of epoch {kept} is kept in {shown_path(run_dir)}"
@@ -57,12 +67,12 @@ def diverged(
             # the Python call; the command line prints it as linearnets softmax --resume DIR --lr
             # LR --force, the folder quoted for the shell, as the interrupt's message does ("my
             # run" is one argument)
-            f"linearnets.resume_softmax({str(run_dir)!r}, {smaller}, force=True){again})"
+            f"{resume_call('softmax', run_dir, put_back, lr=lr, force=True)}{again})"
         )
     if exc.grew:  # finite: the loss may settle later, far above a smaller lr's (D2L §3.7 ex. 1)
         where += (
             "; a loss that grew may still settle, far above a smaller lr's: "
-            f"linearnets.resume_softmax({str(run_dir)!r}, guard=False)"
+            f"{resume_call('softmax', run_dir, put_back, guard=False)}"
             f"{f'{again},' if again else ''} trains on regardless"
         )
     stopped = DivergenceError(f"{exc}{_scale_hint(exp)}; {where}")

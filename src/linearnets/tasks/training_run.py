@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,6 +72,7 @@ def train_experiment(
     start_epoch: int = 0,
     history: History | None = None,
     guard_state: dict[str, Any] | None = None,
+    forced: Mapping[str, Any] | None = None,
 ) -> SoftmaxResult:
     """Train epochs ``start_epoch + 1 … config.epochs`` in ``run_dir``, then write the reports.
 
@@ -87,6 +88,9 @@ def train_experiment(
         start_epoch: epochs already done.
         history: their metrics.
         guard_state: the divergence guard's state saved with the checkpoint.
+        forced: a resume's forced values that ``config.json`` takes back where it diverges before
+            its first checkpoint, named by the stop's advice (see
+            :func:`~linearnets.tasks.resume_diverged.forced_put_back`).
     """
     history = history if history is not None else History()
     guard = _divergence_guard(exp, guard_state)
@@ -116,6 +120,7 @@ def train_experiment(
                 start_epoch=start_epoch,
                 history=history,
                 plotter=plotter,
+                forced=forced,
             )
         except BaseException as exc:
             _close_after_failure(plotter)
@@ -230,6 +235,7 @@ def _train(
     start_epoch: int,
     history: History,
     plotter: PlotProcess | None,
+    forced: Mapping[str, Any] | None,
 ) -> SoftmaxResult:
     """Run :func:`fit` with ``callbacks``, then save the weights and reports (rank 0)."""
     config, setup = exp.config, exp.setup
@@ -259,7 +265,9 @@ def _train(
         raise stop from None
     except DivergenceError as exc:
         # the epoch running when it diverged, as every rank's interrupt check knows it
-        raise diverged(exc, exp, run_dir, checkpoint, start_epoch, epoch=interrupt.epoch) from None
+        raise diverged(
+            exc, exp, run_dir, checkpoint, start_epoch, epoch=interrupt.epoch, forced=forced
+        ) from None
     except OSError as exc:
         name_run_on_os_error(exc, exp, run_dir, checkpoint, start_epoch)
         raise
