@@ -622,7 +622,7 @@ def test_a_stop_while_data_show_reads_or_draws_says_how_to_go_on(
             train_images=torch.zeros(3, 28, 28, dtype=torch.uint8),
             train_labels=torch.tensor([0, 1, 2]),
         )
-        monkeypatch.setattr(fashion_mnist, "read_fashion_mnist", lambda data_dir: three)
+        monkeypatch.setattr(fashion_mnist, "read_fashion_mnist", lambda data_dir, test: three)
     out = tmp_path / "grid.png"
     assert main(["data", "show", "-n", "3", "--out", str(out)]) == 130
     assert capsys.readouterr().err.splitlines() == [
