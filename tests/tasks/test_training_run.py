@@ -112,6 +112,26 @@ def test_a_resume_that_trains_nothing_reports_the_mean_of_the_epochs_own_times(
     assert resume_softmax(out).seconds_per_epoch == pytest.approx(sum(seconds) / 2)
 
 
+def test_a_resume_that_only_draws_figures_keeps_the_measured_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It wrote the mean of metrics.csv's seconds over results.json's measured time: a figure
+    drawn later (``plot="file"`` on a finished ``plot="none"`` run) lost the recorded number."""
+    _blobs(tmp_path / "d.npz")
+    out = tmp_path / "run"
+    _clock(monkeypatch, 100.0, 112.0)
+    run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", epochs=2, plot="none", out=out))
+    before = json.loads((out / "results.json").read_text())
+    assert before["seconds_per_epoch"] == 6.0  # 12 s over 2 epochs
+    assert sum(row["seconds"] for row in _rows(out)) / 2 != pytest.approx(6.0)  # told apart
+    _clock(monkeypatch, 300.0, 300.5)
+    resumed = resume_softmax(out, plot="file")
+    assert [m.epoch for m in resumed.history.epochs] == [1, 2]  # nothing trained
+    assert (out / "confusion.png").is_file()
+    assert resumed.seconds_per_epoch == 6.0
+    assert json.loads((out / "results.json").read_text()) == before
+
+
 @pytest.mark.parametrize("run_dir", ["two  sp", "it's"])
 def test_the_resume_a_figure_failure_advises_can_be_pasted_into_a_shell(
     tmp_path: Path, run_dir: str

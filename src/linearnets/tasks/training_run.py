@@ -281,7 +281,7 @@ def _train(
         config=config,
         history=history,
         run_dir=run_dir,
-        seconds_per_epoch=seconds_per_epoch(elapsed, config, start_epoch, history),
+        seconds_per_epoch=seconds_per_epoch(elapsed, config, start_epoch, history, run_dir=run_dir),
         data_source=exp.data_source,
         per_class_acc=_write_outputs(exp, run_dir, plotter),
         classes=exp.classes,
