@@ -226,3 +226,54 @@ def test_a_notebook_without_an_image_format_for_figures_gets_png_and_only_it(
     monkeypatch.setattr(_live_output, "_shell", lambda: shell)
     _live_output._figures_as_images()
     assert calls == switched
+
+
+class _AggKernel(ZMQInteractiveShell):
+    """A kernel started with MPLBACKEND=Agg: IPython's events, but no inline backend to show and
+    close pyplot's figures at the cell end."""
+
+    def __init__(self) -> None:
+        super().__init__(execution_count=1)
+        self.events = events.EventManager(self, events.available_events)
+
+
+def test_a_confusion_matrix_and_prediction_grid_show_and_close_at_the_cell_end_under_agg(
+    tmp_path: Any, fake_notebook: list[tuple[Any, ...]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """run_softmax in an Agg kernel showed its live curves (as images) but not these two figures,
+    and left them open in pyplot, piling up over runs."""
+    import torch
+
+    from linearnets.plotting.confusion import plot_confusion_matrix
+    from linearnets.plotting.images import plot_predictions
+
+    kernel = _AggKernel()
+    _run_in(monkeypatch, kernel)
+    for _ in range(2):  # cells, each drawing both: none left open after either
+        ax = plot_confusion_matrix(torch.eye(3), ["a", "b", "c"], out=tmp_path / "c.png")
+        grid = plot_predictions(torch.rand(2, 4, 4), ["a", "b"], ["a", "c"], out=tmp_path / "p.png")
+        figures = [ax.figure, grid[0].figure]
+        assert plt.get_fignums() == [f.number for f in figures]  # plt.savefig sees them meanwhile
+        assert not fake_notebook
+        kernel.events.trigger("post_execute")
+        assert [(kind, obj) for kind, obj, _ in fake_notebook] == [("display", f) for f in figures]
+        assert plt.get_fignums() == [] and kernel.events.callbacks["post_execute"] == []
+        fake_notebook.clear()
+    assert (tmp_path / "c.png").stat().st_size > 1000 and (tmp_path / "p.png").is_file()
+
+
+def test_the_inline_backend_is_left_to_show_a_confusion_matrix(
+    fake_notebook: list[tuple[Any, ...]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under the inline backend its own cell-end flush shows (and closes) the figure: not twice."""
+    import torch
+
+    from linearnets.plotting.confusion import plot_confusion_matrix
+
+    kernel = _Kernel()
+    _run_in(monkeypatch, kernel)
+    monkeypatch.setattr(plt, "get_backend", lambda: "module://matplotlib_inline.backend_inline")
+    fig = plot_confusion_matrix(torch.eye(2), ["a", "b"]).figure
+    kernel.events.trigger("post_execute")
+    assert kernel.flushed == [[fig.number]] and not fake_notebook
+    plt.close(fig)

@@ -21,7 +21,12 @@ from linearnets.plotting._mpl import (
     pyplot,
     save_figure,
 )
-from linearnets.plotting._notebook import as_an_image, current_cell, unshown_pyplot_figure
+from linearnets.plotting._notebook import (
+    _shown_by_its_backend,
+    as_an_image,
+    current_cell,
+    unshown_pyplot_figure,
+)
 from linearnets.plotting._notebook import shell as _shell
 from linearnets.plotting.axes import use_svg_display
 from linearnets.validation import check_choice
@@ -29,7 +34,7 @@ from linearnets.validation import check_choice
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["MODES", "LiveOutput", "current_cell", "resolve_mode"]
+__all__ = ["MODES", "LiveOutput", "current_cell", "resolve_mode", "show_at_cell_end"]
 
 MODES: tuple[str, ...] = ("auto", "notebook", "file", "none")
 
@@ -205,19 +210,26 @@ class _ShowLive:
 
 class _CellEnd:
     """An IPython ``post_execute`` callback: closes in pyplot the figures handed to it in the cell
-    just run, then unregisters itself (one registration per cell that made figures, none left)."""
+    just run (``shown`` ones displayed as images first), then unregisters itself (one registration
+    per cell that made figures, none left)."""
 
     def __init__(self) -> None:
         self.figures: list[Figure] = []
+        self.shown: list[Figure] = []  # displayed before they are closed (see show_at_cell_end)
         self.queue: list[object] | None = None  # the post_execute callbacks it is in
 
     def __call__(self) -> None:
         queue, self.queue = self.queue, None
         if queue is not None and self in queue:  # IPython calls a copy of the list: safe
             queue.remove(self)
+        shown, self.shown = self.shown, []
         figures, self.figures = self.figures, []
-        for fig in figures:  # one the user closed meanwhile is no longer there: nothing done
-            pyplot().close(fig)
+        plt = pyplot()
+        for fig in shown:  # one the user closed meanwhile is not shown: closed is not to be seen
+            if plt.fignum_exists(fig.number):
+                _display_as_image(fig)
+        for fig in [*shown, *figures]:  # one closed meanwhile is no longer there: nothing done
+            plt.close(fig)
 
 
 _cell_end = _CellEnd()
@@ -246,6 +258,34 @@ def _close_at_cell_end(fig: Figure) -> bool:
     _cell_end.queue = queue
     _cell_end.figures.append(fig)
     return True
+
+
+def show_at_cell_end(fig: Figure) -> None:
+    """Show pyplot's ``fig`` as an image when the cell running ends, then close it, where the
+    kernel's backend shows no figure: one started with ``MPLBACKEND=Agg`` (a headless server's
+    setting) never loads the inline backend, and a confusion matrix or prediction grid drawn in a
+    notebook was neither shown nor closed (they piled up in pyplot over runs). The inline backend
+    (which shows, then closes, every figure pyplot holds at the cell end) and those that show a
+    figure themselves (nbagg, ipympl) are left to do so; so is a figure made outside a notebook.
+    As the inline backend, it is shown at the cell end: ``plt.savefig`` after it in its cell sees it.
+    """
+    if not in_notebook() or _shown_by_its_backend(fig):
+        return
+    if "inline" in str(pyplot().get_backend()).lower():
+        return
+    # a thread's, or one without IPython events to wait for, stays pyplot's, as before
+    if _close_at_cell_end(fig):
+        _cell_end.figures.remove(fig)
+        _cell_end.shown.append(fig)
+
+
+def _display_as_image(fig: Figure) -> None:
+    """Display ``fig`` in the notebook as an image (PNG where IPython has no figure format)."""
+    from IPython.display import display
+
+    _figures_as_images()
+    with as_an_image(fig):
+        display(fig)
 
 
 def _figures_as_images() -> None:

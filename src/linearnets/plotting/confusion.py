@@ -215,6 +215,10 @@ def plot_confusion_matrix(
     _draw_heatmap(fig, ax, values, names, font=font, normalize=normalize)
     if path is not None:
         save_figure(fig, path)
+    if in_notebook():  # pyplot's: shown (and closed) at the cell end where the backend would not
+        from linearnets.plotting._live_output import show_at_cell_end
+
+        show_at_cell_end(fig)
     return ax
 
 

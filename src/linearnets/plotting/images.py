@@ -98,9 +98,15 @@ def _sized(value: Any) -> Any:
     return value if isinstance(value, Sized) or not isinstance(value, Iterable) else list(value)
 
 
-def _finish(fig: Figure, out: str | Path | None) -> None:
+def _finish(fig: Figure, out: str | Path | None, *, managed: bool) -> None:
+    """Save ``fig`` to ``out`` if given; a notebook's figure of pyplot's is shown (and closed) at
+    the cell end where the kernel's backend would not (``MPLBACKEND=Agg``)."""
     if out is not None:
         save_figure(fig, check_out_path("out", out))
+    if managed and in_notebook():
+        from linearnets.plotting._live_output import show_at_cell_end
+
+        show_at_cell_end(fig)
 
 
 def show_images(
@@ -140,7 +146,7 @@ def show_images(
     """
     managed = out is None or in_notebook()
     fig, axes = draw_images(imgs, num_rows, num_cols, titles, scale, managed=managed, cmap=cmap)
-    _finish(fig, out)
+    _finish(fig, out, managed=managed)
     return axes
 
 
@@ -212,5 +218,5 @@ def plot_predictions(
     for ax, t, p in zip(axes, true, pred, strict=True):
         if t != p:
             ax.title.set_color(MISTAKE_COLOR)
-    _finish(fig, out)
+    _finish(fig, out, managed=managed)
     return axes
