@@ -193,6 +193,27 @@ def test_a_bad_mplbackend_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
         _mpl.matplotlib_module()
 
 
+@pytest.mark.parametrize("module", ["nope", "linearnets_no_such_package.backend", "a..b"])
+def test_an_mplbackend_naming_a_missing_module_is_refused_as_a_bad_name_is(
+    monkeypatch: pytest.MonkeyPatch, module: str
+) -> None:
+    """MPLBACKEND=bogus was refused, but module://nope passed (matplotlib imports it only when
+    pyplot loads, which a figure drawn into a file never does) and the files were drawn."""
+    monkeypatch.setenv("MPLBACKEND", f"module://{module}")
+    with pytest.raises(UsageError) as info:
+        _mpl.matplotlib_module(alternative="pass --plot none")
+    assert str(info.value) == (
+        f"MPLBACKEND must name a matplotlib backend, got 'module://{module}', whose module "
+        f"{module!r} cannot be imported; unset it, set MPLBACKEND=Agg to draw into files, or "
+        "pass --plot none"
+    )
+
+
+def test_an_mplbackend_naming_an_importable_module_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib.backends.backend_agg")
+    assert _mpl.matplotlib_module().__name__ == "matplotlib"
+
+
 # ---------------------------------------------------------------- where figures are written
 
 

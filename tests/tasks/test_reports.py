@@ -287,6 +287,32 @@ def test_a_bad_mplbackend_names_plot_in_either_words(tmp_path: Path) -> None:
     assert proc.stderr == f"linearnets softmax: error: {first}{fixes.format('--plot none')}\n"
 
 
+def test_an_mplbackend_naming_a_missing_module_stops_the_command_before_it_runs(
+    tmp_path: Path,
+) -> None:
+    """It ran and drew the files: only pyplot would have imported the module, and no figure of a
+    run goes through it. Refused as MPLBACKEND=bogus is, exit 2 and one line."""
+    import os
+    import subprocess
+
+    env = dict(os.environ, MPLBACKEND="module://nope")
+    data, out = _features_file(tmp_path / "d.npz"), tmp_path / "run"
+    cmd = [sys.executable, "-m", "linearnets", "softmax", "--data", str(data), "--epochs", "1"]
+    proc = subprocess.run(
+        [*cmd, "--plot", "file", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        "linearnets softmax: error: MPLBACKEND must name a matplotlib backend, got "
+        "'module://nope', whose module 'nope' cannot be imported; unset it, set MPLBACKEND=Agg "
+        "to draw into files, or pass --plot none\n"
+    )
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("results", [None, "{not json", "[1, 2]"])
 def test_an_unreadable_results_json_expects_every_report_and_figure(
     tmp_path: Path, results: str | None

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
+import importlib.util
 import os
 import secrets
 import sys
@@ -77,19 +79,40 @@ def matplotlib_module(*, alternative: str = "") -> Any:
         UsageError: ``MPLBACKEND`` names no backend matplotlib knows.
     """
     settle_config_dir()
+    backend = os.environ.get("MPLBACKEND")
     try:
         import matplotlib
     except ValueError as exc:
-        backend = os.environ.get("MPLBACKEND")
         if backend is None or "backend" not in str(exc):
             raise
-        fixes = "unset it or set MPLBACKEND=Agg to draw into files"
-        if alternative:
-            fixes = f"unset it, set MPLBACKEND=Agg to draw into files, or {alternative}"
-        raise UsageError(
-            f"MPLBACKEND must name a matplotlib backend, got {backend!r}; {fixes}"
-        ) from None
+        raise _bad_backend(backend, "", alternative) from None
+    # matplotlib takes any module:// name on import, and fails only when pyplot loads it (a
+    # figure drawn into a file never does): refused alike, before anything is drawn
+    if backend is not None and backend.startswith("module://"):
+        module = backend.removeprefix("module://")
+        if not _importable(module):
+            raise _bad_backend(
+                backend, f", whose module {module!r} cannot be imported", alternative
+            )
     return matplotlib
+
+
+def _bad_backend(backend: str, why: str, alternative: str) -> UsageError:
+    """Return the refusal of ``MPLBACKEND=backend`` (``why`` after the value, if any)."""
+    fixes = "unset it or set MPLBACKEND=Agg to draw into files"
+    if alternative:
+        fixes = f"unset it, set MPLBACKEND=Agg to draw into files, or {alternative}"
+    return UsageError(f"MPLBACKEND must name a matplotlib backend, got {backend!r}{why}; {fixes}")
+
+
+@functools.lru_cache(maxsize=8)
+def _importable(module: str) -> bool:
+    """Return whether ``module`` (dotted) is found on the path, without importing it (its parent
+    packages are)."""
+    try:
+        return bool(module) and importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # a parent package missing, or an empty part ("a..b")
+        return False
 
 
 def pyplot() -> Any:
