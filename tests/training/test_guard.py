@@ -2128,3 +2128,34 @@ def test_finite_regression_data_blown_up_by_the_lr_still_name_the_lr() -> None:
         "training diverged at epoch 1, step 2: the batch loss is inf (not finite) at lr 1e+30; "
         "try a far smaller learning rate (lr), e.g. 1 "
     ), str(error)
+
+
+@pytest.mark.parametrize("batch_size", [1, 2])
+def test_a_model_of_large_initial_weights_is_not_stopped_by_one_right_first_example(
+    batch_size: int,
+) -> None:
+    """A user's model trained on other labels: right on class 0 (loss ~0), confidently wrong on
+    classes 1 and 2 (~120 nats). At batch 1 or 2 a first step of class-0 examples made the
+    pooled steps' bound 100 × ln 2 = 69 nats, and the guard stopped the run at step 17 at every
+    lr ("the batch loss is 0, more than 100× its starting value 0"). The oracle: the same run
+    without the guard, its loss falling, bit for bit."""
+
+    def run(guarded: bool) -> list[float]:
+        torch.manual_seed(1)
+        centers = torch.tensor([[4.0, 0.0], [0.0, 4.0], [-4.0, -4.0]])
+        y = torch.randint(0, 3, (300,))
+        y[:2] = 0  # the first step's examples are right, at a loss of ~0
+        X = centers[y] + torch.randn(300, 2)
+        net = torch.nn.Linear(2, 3)
+        with torch.no_grad():
+            net.weight.copy_(60 * centers[[0, 2, 1]] / 16)
+            net.bias.zero_()
+        loss = torch.nn.CrossEntropyLoss(reduction="none")
+        guard = [DivergenceGuard(1e-3, loss=loss)] if guarded else []
+        batches = load_array((X, y), batch_size, is_train=False)
+        updater = torch.optim.SGD(net.parameters(), lr=1e-3)
+        return fit(net, batches, loss, updater, 2, callbacks=guard).train_loss
+
+    free = run(False)
+    assert free[0] > 69 and free[1] < free[0]  # most examples far past 100 × ln 2, and learning
+    assert run(True) == free

@@ -9,7 +9,7 @@ import math
 import pytest
 import torch
 
-from linearnets.training.guard_window import CHANCE_LOSS, ReferenceWindow
+from linearnets.training.guard_window import CHANCE_LOSS, Pooled, ReferenceWindow
 
 
 def _window(*, lr: float = 0.1, factor: float = 100.0, classes: bool = False) -> ReferenceWindow:
@@ -95,7 +95,7 @@ def test_closing_a_window_that_holds_no_step_sets_no_start() -> None:
     assert window.close() is False and window.start_loss == 2.0
 
 
-def _pool(window: ReferenceWindow, *steps: torch.Tensor) -> list[float | None]:
+def _pool(window: ReferenceWindow, *steps: torch.Tensor) -> list[float | Pooled | None]:
     """Judge and add each step in turn, as the guard does inside the window: what each returned."""
     judged = []
     for losses in steps:
@@ -104,35 +104,66 @@ def _pool(window: ReferenceWindow, *steps: torch.Tensor) -> list[float | None]:
     return judged
 
 
+# 100 × ln 2 (69.31 nats), the least a first step of fewer than 16 examples counts as
+_LEAST = "100 × ln 2, the least a first step of {n} example{s} counts as"
+
+
 @pytest.mark.parametrize("classes", [True, False])
 def test_a_classifiers_small_steps_are_pooled_and_judged_against_its_first_step(
     classes: bool,
 ) -> None:
     """Batches of 8: steps 2 and 3, pooled (16 examples), stand 10²⁹× past the first step's
-    mean, which is returned; another loss (a squared error's example may be ~0 by chance) waits
-    for the window to close."""
+    mean, no less than 100 × ln 2 for 8 examples: the stop names the pool's mean and that bound;
+    another loss (a squared error's example may be ~0 by chance) waits for the window to close."""
     window = _window(classes=classes)
     judged = _pool(window, _step((1.1, 8)), _step((1e29, 8)), _step((3e29, 8)))
-    assert judged == [None, None, pytest.approx(1.1) if classes else None]
+    if not classes:
+        assert judged == [None, None, None]
+        return
+    assert judged[:2] == [None, None]
+    assert judged[2] == Pooled(
+        loss=pytest.approx(2e29),
+        what="mean loss of the last 2 steps (16 examples)",
+        past=f"100× 69.31 ({_LEAST.format(n=8, s='s')}; its loss was 1.1)",
+    )
 
 
 def test_a_pool_whose_median_example_has_not_grown_is_no_blow_up() -> None:
     """Rare large losses (2 mislabelled examples of 16) raise the pool's mean, not its median."""
     window = _window(classes=True)
-    judged = _pool(window, _step((1.0, 8)), _step((1e4, 1), (0.5, 7)), _step((1e4, 1), (0.5, 7)))
+    judged = _pool(window, _step((1.0, 8)), _step((1e5, 1), (0.5, 7)), _step((1e5, 1), (0.5, 7)))
     assert judged == [None, None, None]
     assert window.count == 24  # the steps were added all the same
 
 
-def test_a_tiny_first_example_counts_as_no_less_than_a_coin_flips_loss() -> None:
-    """Batch 1: the first example's loss by chance 10⁻⁴; 16 later examples at 10 nats are 10⁵×
-    past it but not 100× ln 2 (69 nats, a classifier learning can stay there): no blow-up; at 70
-    nats each, one."""
+def test_a_first_step_of_one_example_counts_as_no_less_than_100_times_a_coin_flips_loss() -> None:
+    """Batch 1: one example may be right by chance (loss ~0) while a model of large initial
+    weights (a user's own) has most examples at ~120 nats: judged against 100 × that one
+    example, or 100 × ln 2, such a run was stopped at every lr. The least is 100 × ln 2 for
+    a first step of fewer than 16 examples: 10⁴ nats is past 100 × it, 120 is not."""
     assert math.log(2) == CHANCE_LOSS
     healthy = _window(classes=True)
-    assert _pool(healthy, _step((1e-4, 1)), *[_step((10.0, 1))] * 16)[-1] is None
+    assert _pool(healthy, _step((1e-4, 1)), *[_step((120.0, 1))] * 16)[-1] is None
     blown = _window(classes=True)
-    assert _pool(blown, _step((1e-4, 1)), *[_step((70.0, 1))] * 16)[-1] == pytest.approx(1e-4)
+    stop = _pool(blown, _step((1e-4, 1)), *[_step((1e4, 1))] * 16)[-1]
+    assert stop == Pooled(
+        loss=pytest.approx(1e4),
+        what="mean loss of the last 16 steps (16 examples)",
+        past=f"100× 69.31 ({_LEAST.format(n=1, s='')}; its loss was 0.0001)",
+    )
+
+
+def test_a_first_step_of_16_examples_counts_as_no_less_than_ln_2() -> None:
+    """A data-parallel step of 16 (an all-reduced sum and count): its mean stands for the
+    untrained model's loss, no less than ln 2."""
+    window = _window(classes=True)
+    window.add(16 * 0.01, 16, None)
+    assert window.blown_up(69.0, 16, None) is None  # not past 100 × ln 2
+    assert window.blown_up(70.0, 16, None) == Pooled(
+        loss=70.0,
+        what="batch loss",
+        past="100× 0.6931 (ln 2, the least a first step counts as; its loss was 0.01)",
+    )
 
 
 def test_a_mean_reduced_loss_pools_its_steps_means() -> None:
@@ -142,7 +173,10 @@ def test_a_mean_reduced_loss_pools_its_steps_means() -> None:
     window.add(16.0, 8, None)
     second = window.blown_up(1e29, 8, None)
     window.add(8e29, 8, None)
-    assert (first, second, window.blown_up(1e29, 8, None)) == (None, None, pytest.approx(2.0))
+    third = window.blown_up(1e29, 8, None)
+    assert (first, second) == (None, None)
+    assert isinstance(third, Pooled)
+    assert third.loss == pytest.approx(1e29)
 
 
 @pytest.mark.parametrize(("lr", "stopped"), [(1e30, True), (0.1, False)])
@@ -155,7 +189,7 @@ def test_past_far_lr_a_pool_confidently_right_on_most_examples_has_blown_up(
     window = _window(lr=lr, classes=True)
     blown = _step((0.0, 7), (1e29, 1))
     judged = _pool(window, _step((1.1, 8)), blown, blown)
-    assert judged[-1] == (pytest.approx(1.1) if stopped else None)
+    assert isinstance(judged[-1], Pooled) is stopped
 
 
 @pytest.mark.parametrize("classes", [True, False])
@@ -168,5 +202,6 @@ def test_a_step_of_16_or_more_without_its_examples_losses_is_judged_by_its_mean(
     window = _window(classes=classes)
     assert window.blown_up(1.1, 32, None) is None
     window.add(32 * 1.1, 32, None)
-    assert window.blown_up(1e30, 32, None) == (pytest.approx(1.1) if classes else None)
+    stop = Pooled(loss=1e30, what="batch loss", past="100× its starting value 1.1")
+    assert window.blown_up(1e30, 32, None) == (stop if classes else None)
     assert window.blown_up(100.0, 32, None) is None  # 100 is not past 100 × 1.1

@@ -21,7 +21,7 @@ from linearnets.training.guard_floor import TargetSpread
 from linearnets.training.guard_messages import Kept, grown, grown_past
 from linearnets.training.guard_rare import RareLevels
 from linearnets.training.guard_step_growth import TYPICAL_QUANTILE, TYPICAL_STEPS, StepGrowth
-from linearnets.training.guard_window import ReferenceWindow
+from linearnets.training.guard_window import Pooled, ReferenceWindow
 
 __all__ = ["TYPICAL_QUANTILE", "TYPICAL_STEPS", "GrowthCheck"]
 
@@ -166,6 +166,11 @@ class GrowthCheck(StepGrowth, EpochEndCheck):
         recent = self._recent_mean(total, count)
         if self.start_loss is None:
             reference = self._window.blown_up(loss, count, losses, floor=self.zero)
+            if isinstance(reference, Pooled):  # pooled small steps: their mean, what it passed
+                raise grown(
+                    f"at {where}", reference.what, reference.loss, past=reference.past,
+                    lr=self.lr, kept=kept,
+                )  # fmt: skip
             if reference is not None:
                 raise self._grown(f"at {where}", "batch loss", loss, reference, kept=kept)
             self._window.add(total, count, losses)

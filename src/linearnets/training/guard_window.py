@@ -18,8 +18,10 @@ step 2 on, bounded (its gradient is), so the window's mean held the blow-up and 
 on (``--batch-size 8 --lr 1e30`` on Fashion-MNIST: train loss 6·10³⁰, exit 0). So for a
 classification loss (``classes``) the steps after the first are pooled till they hold
 :data:`EARLY_EXAMPLES`, and a pool whose mean and median example both stand more than ``factor``
-× the first step's mean (the untrained model's loss), or × :data:`CHANCE_LOSS` where higher, has
-blown up; past ``FAR_LR`` so has one whose mean does while its median example fell more than
+× the first step's mean (the untrained model's loss), or × :data:`CHANCE_LOSS` where higher
+(× ``factor`` × it for a first step of fewer than :data:`EARLY_EXAMPLES`: one example right by
+chance has a loss of ~0 while a model of large initial weights has most at 100 nats or more, and a
+first step of one such example once stopped healthy runs at every lr), has blown up; past ``FAR_LR`` so has one whose mean does while its median example fell more than
 ``factor``-fold below the first step's (confidently right on most examples, as above). A step of
 any size with no per-example losses (a loss reduced to one number, a data-parallel step: an
 all-reduced sum and count) is judged so too, by its mean: such steps were never judged, and under
@@ -32,14 +34,14 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 
 from linearnets.training.guard_messages import FAR_LR
 from linearnets.training.guard_stats import median_example, per_example
 
-__all__ = ["CHANCE_LOSS", "EARLY_EXAMPLES", "ReferenceWindow"]
+__all__ = ["CHANCE_LOSS", "EARLY_EXAMPLES", "Pooled", "ReferenceWindow"]
 
 # while the reference window is open (batches smaller than min_examples), how many examples the
 # window's steps so far, and a later step, must hold for that step to be judged: by its mean and its
@@ -74,6 +76,16 @@ EARLY_EXAMPLES = 16
 CHANCE_LOSS = math.log(2)
 
 
+class Pooled(NamedTuple):
+    """Pooled steps inside the window that blew up: their mean ``loss``, ``what`` it is ("mean
+    loss of the last 16 steps (16 examples)"), and what it grew ``past`` ("100× its starting
+    value 2.3")."""
+
+    loss: float
+    what: str
+    past: str
+
+
 class ReferenceWindow:
     """The steps over the first ``min_examples`` examples, whose mean loss is the starting loss.
 
@@ -103,6 +115,7 @@ class ReferenceWindow:
         # be judged alone, pooled while the window is open: (sum, count, the examples' losses or
         # the step's mean)
         self._first: float | None = None
+        self._first_count = 0
         self._pool: list[tuple[float, int, torch.Tensor]] = []
 
     def add(self, total: float, count: int, losses: torch.Tensor | None) -> None:
@@ -110,7 +123,7 @@ class ReferenceWindow:
         losses, if any) to the open window, and close it once it holds ``min_examples``."""
         self._losses.append(losses if losses is not None and per_example(losses) else None)
         if self.count == 0 and count:
-            self._first = total / count
+            self._first, self._first_count = total / count, count
         self.sum += total
         self.count += count
         if self.count >= self.min_examples:
@@ -129,7 +142,7 @@ class ReferenceWindow:
 
     def blown_up(
         self, loss: float, count: int, losses: torch.Tensor | None, *, floor: float = 0.0
-    ) -> float | None:
+    ) -> float | Pooled | None:
         """Return the mean of the window's steps so far if a step inside the open window has
         blown up, else None: its mean ``loss`` over ``count`` examples stands more than
         ``factor`` × that mean (or × ``floor``, the mean predictor's loss over the examples seen,
@@ -138,7 +151,7 @@ class ReferenceWindow:
         too, or, past ``FAR_LR``, one update of the window made most examples' losses more than
         ``factor``-fold smaller (see :meth:`_collapsed`); for a classification loss, where the
         steps after the first that cannot be judged so (too small, or with no per-example
-        ``losses``), pooled, have blown up (the first step's mean is then returned: see
+        ``losses``), pooled, have blown up (a :class:`Pooled` stop is then returned: see
         :meth:`_pooled`)."""
         if (
             self.count < EARLY_EXAMPLES
@@ -158,14 +171,15 @@ class ReferenceWindow:
 
     def _pooled(
         self, loss: float, count: int, losses: torch.Tensor | None, *, floor: float
-    ) -> float | None:
+    ) -> Pooled | None:
         """Pool the step's mean ``loss`` over ``count`` examples (a classification loss's step
-        after the first) with its per-example ``losses`` where known, and return the first step's
-        mean loss if the pool, once it holds :data:`EARLY_EXAMPLES` examples, has blown up: its
-        mean and its median (of the examples' losses, or of the steps' means where a step has
-        none: a mean-reduced loss, a data-parallel step) both past ``factor`` × that mean (or ×
-        ``floor``, or :data:`CHANCE_LOSS`, where higher), or past ``FAR_LR`` its mean so and its
-        median more than ``factor``-fold below the first step's median example (a classifier
+        after the first) with its per-example ``losses`` where known, and return the stop if the
+        pool, once it holds :data:`EARLY_EXAMPLES` examples, has blown up: its mean and its median
+        (of the examples' losses, or of the steps' means where a step has none: a mean-reduced
+        loss, a data-parallel step) both past ``factor`` × the first step's mean (or × ``floor``,
+        or the least a first step counts as, :data:`CHANCE_LOSS`, ``factor`` × it for a first step
+        of fewer than :data:`EARLY_EXAMPLES`, where higher), or past ``FAR_LR`` its mean so and
+        its median more than ``factor``-fold below the first step's median example (a classifier
         blown up to be confidently right on most examples: see :meth:`_collapsed`); else None.
         A judged pool is emptied: the next steps make the next."""
         if not self.classes or self._first is None:
@@ -178,19 +192,41 @@ class ReferenceWindow:
         examples = sum(n for _, n, _ in self._pool)
         if examples < EARLY_EXAMPLES:
             return None
+        steps = len(self._pool)
         mean = sum(total for total, _, _ in self._pool) / examples
         median = float(torch.quantile(torch.cat([v for _, _, v in self._pool]), 0.5))
         self._pool = []
-        bound = self.factor * max(self._first, floor, CHANCE_LOSS)
+        first, few = self._first, self._first_count < EARLY_EXAMPLES
+        least = self.factor * CHANCE_LOSS if few else CHANCE_LOSS
+        reference = max(first, floor, least)
+        bound = self.factor * reference
         if mean <= bound:
             return None
         # past FAR_LR, a classifier blown up to be confidently right on most examples: the pool's
         # median example fell more than factor-fold below the first step's (see _collapsed)
-        first = self._losses[0] if self._losses else None
+        losses_1 = self._losses[0] if self._losses else None
         collapsed = (
-            self.lr > FAR_LR and first is not None and median < median_example(first) / self.factor
+            self.lr > FAR_LR
+            and losses_1 is not None
+            and median < median_example(losses_1) / self.factor
         )
-        return self._first if median > bound or collapsed else None
+        if not (median > bound or collapsed):
+            return None
+        what = (
+            "batch loss"
+            if steps == 1
+            else f"mean loss of the last {steps} steps ({examples} examples)"
+        )
+        if reference == first:
+            past = f"{self.factor:g}× its starting value {first:.4g}"  # as a judged step's
+        else:  # the least a first step counts as (or a floor) is the reference
+            n = self._first_count
+            least_is = f"{self.factor:g} × ln 2, the least a first step of {n} example" + (
+                "s" if n > 1 else ""
+            )
+            said = f"{least_is} counts as" if few else "ln 2, the least a first step counts as"
+            past = f"{self.factor:g}× {reference:.4g} ({said}; its loss was {first:.4g})"
+        return Pooled(loss=mean, what=what, past=past)
 
     def _collapsed(self, median: float) -> bool:
         """Whether one update of the open reference window made most examples' losses more than
