@@ -557,6 +557,63 @@ def test_a_finished_run_without_model_pt_whose_checkpoint_cannot_be_read_has_los
     assert load_trained(run)[1]["num_inputs"] == 4
 
 
+@pytest.mark.parametrize(
+    ("errno_", "said"),
+    [
+        (13, "cannot be read (Permission denied): make it readable (chmod u+r {path})"),
+        (
+            5,
+            "cannot be read (Input/output error: an error of the system, not damage to the "
+            "file): check the disk or file system it is on",
+        ),
+    ],
+)
+def test_a_finished_run_without_model_pt_whose_checkpoint_the_system_refuses_has_not_lost_them(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    errno_: int,
+    said: str,
+) -> None:
+    """A checkpoint.pt its permissions (or the disk) deny reading was said to be "truncated,
+    damaged or not a torch file, so its weights are lost: ... delete it and train the run again",
+    of weights a chmod gives back. It now names the error and the fix, then the resume. (Tests run
+    as root, which reads any file: the refusal is stood in for.)"""
+    import builtins
+    import os
+
+    run = _softmax_run(tmp_path)
+    (run / "model.pt").unlink()
+    checkpoint = run / "checkpoint.pt"
+    real_open = builtins.open
+
+    def refusing_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(file, str | os.PathLike) and Path(file) == checkpoint:
+            raise OSError(errno_, os.strerror(errno_), str(file))  # PermissionError for EACCES
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", refusing_open)
+    message = (
+        f"must hold the trained weights model.pt, got {str(run)!r} without them; its run "
+        f"finished, but its checkpoint.pt, which holds its weights, "
+        f"{said.format(path=checkpoint)}, then write model.pt again with linearnets softmax "
+        f"--resume {run} (linearnets.resume_softmax in Python), then predict"
+    )
+    with pytest.raises(UsageError) as info:
+        load_trained(run)
+    assert str(info.value) == f"run_dir {message}"
+    # predict refuses a --data run before it looks for weights: its config.json is let go (the
+    # resume rebuilds it from the checkpoint)
+    (run / "config.json").unlink()
+    assert main(["predict", str(run), "-n", "2"]) == 2
+    assert capsys.readouterr().err == f"linearnets predict: error: RUN_DIR {message}\n"
+    monkeypatch.undo()  # readable again: the resume it advises writes model.pt
+    import linearnets as ln
+
+    ln.resume_softmax(run)
+    assert load_trained(run)[1]["num_inputs"] == 4
+
+
 def test_a_finished_run_without_model_pt_or_checkpoint_is_said_to_have_lost_them(
     tmp_path: Path,
 ) -> None:

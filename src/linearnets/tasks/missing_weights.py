@@ -50,6 +50,15 @@ def no_weights(run_dir: Path) -> UsageError:
         "force=True) (its saved settings; its metrics and results replaced), then predict"
     )
     checkpoint = (run_dir / CHECKPOINT_FILE).is_file()
+    # its permissions, or the disk, deny reading it: the checkpoint's reader calls that "damaged",
+    # and "lost: delete it" would throw away weights that a chmod gives back
+    unread = _read_problem(run_dir / CHECKPOINT_FILE) if checkpoint else None
+    if unread is not None:
+        then = f"write {WEIGHTS_FILE} again with" if finished else "finish it with"
+        return UsageError(
+            f"{got}its run {'finished' if finished else 'stopped before it finished'}, but its "
+            f"{CHECKPOINT_FILE}, which holds its weights, {unread}, then {then} {resume}"
+        )
     if finished and checkpoint and resumable_checkpoint(run_dir) is None:
         return UsageError(
             f"{got}its run finished, but its {CHECKPOINT_FILE} cannot be read (truncated, "
@@ -79,6 +88,25 @@ def no_weights(run_dir: Path) -> UsageError:
             f"lost: {again}"
         )
     return UsageError(f"{got}pass a folder written by a finished 'linearnets softmax' run")
+
+
+def _read_problem(path: Path) -> str | None:
+    """Say why the file ``path`` cannot be read, with the fix, where the system refuses it (its
+    permissions, a disk error): no damage to its bytes, so nothing is lost. ``None`` where every
+    byte reads (its contents are the checkpoint reader's to judge)."""
+    try:
+        with open(path, "rb") as file:
+            while file.read(1 << 20):
+                pass
+    except PermissionError as exc:
+        return f"cannot be read ({exc.strerror}): make it readable (chmod u+r {shell_word(path)})"
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        return (
+            f"cannot be read ({reason}: an error of the system, not damage to the file): check "
+            "the disk or file system it is on"
+        )
+    return None
 
 
 def _has_settings(run_dir: Path) -> bool:

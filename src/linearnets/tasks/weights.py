@@ -79,7 +79,8 @@ def load_trained(
     Raises:
         UsageError: ``run_dir`` does not exist, is a file, or holds no ``model.pt`` (the message
             says whether its run is still training, stopped before it finished, lost its weights
-            with its checkpoint, or there is none);
+            with its checkpoint, keeps them in a checkpoint the system will not read (its
+            permissions: the chmod named), or there is none);
             or its permissions deny reading ``model.pt``, or looking into ``run_dir`` or a
             folder it is in.
         CheckpointError: the file is truncated, foreign or damaged, or its weights are NaN or inf;
