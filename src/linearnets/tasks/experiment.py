@@ -194,7 +194,7 @@ def _load_data(config: SoftmaxConfig) -> _Data:
         # the reader's parameter is root, named in its errors; the config's is data_dir
         text = str(err)
         if text.startswith("root must"):
-            text = "data_dir" + text[len("root") :]
+            text = "data_dir" + text[len("root") :] + _data_file_fix(config.data_dir, text)
         elif "root=" not in text:
             raise
         raise _reworded(err, text.replace("root=", "data_dir=")) from None
@@ -209,6 +209,17 @@ def _load_data(config: SoftmaxConfig) -> _Data:
         str(fm.found.source),
         pixels=True,  # uint8 images, divided by 255 by the loader
     )
+
+
+def _data_file_fix(data_dir: Any, text: str) -> str:
+    """Return the other fix of a ``data_dir`` that is a ``.npz`` file, refused in ``text`` as no
+    folder: the file was more likely meant as ``data``, which trains on it; else ``""``."""
+    if not text.startswith("root must be an existing folder, got the file "):
+        return ""
+    if Path(data_dir).suffix.lower() != ".npz":  # the one kind of file data reads
+        return ""
+    # "pass data='x.npz'", which the command line says as "pass --data x.npz"
+    return f", or pass data={str(data_dir)!r} to train on that file"
 
 
 def _load_file(config: SoftmaxConfig, path: Path) -> _Data:
