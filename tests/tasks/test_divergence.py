@@ -228,8 +228,7 @@ def test_small_batches_at_an_absurd_lr_are_stopped_by_their_pooled_steps(
     window's mean became the starting loss and the run "trained" to the end (``--batch-size 8
     --lr 1e30`` on Fashion-MNIST: train loss 6e30, exit 0). Now the steps after the first are
     pooled till they hold 16 examples, and judged against the first step's loss (the untrained
-    model's), no less than 100 × ln 2 for a step of fewer than 16. The oracle: the run without
-    the guard, its first step's mean and the pool's."""
+    model's). The oracle: the run without the guard, its first step's mean and the pool's."""
     data = _noise(tmp_path / "d.npz")  # random labels: most examples are wrong once blown up
     config = SoftmaxConfig(
         data=data, batch_size=batch_size, lr=1e30, epochs=2, plot="none", device="cpu"
@@ -245,12 +244,11 @@ def test_small_batches_at_an_absurd_lr_are_stopped_by_their_pooled_steps(
     assert min(np.mean(pool), np.median(pool)) > 100 * means[0]
     with pytest.raises(DivergenceError) as info:
         run_softmax(replace(config, out=tmp_path / "run"))
-    n = batch_size
+    assert means[0] > np.log(2)  # the untrained model's: its own bound, not 100 × ln 2
     assert str(info.value).startswith(
         f"training diverged at epoch 1, step {judged}: the mean loss of the last {judged - 1} "
-        f"steps (16 examples) is {np.mean(pool):.4g}, more than 100× 69.31 (100 × ln 2, the "
-        f"least a first step of {n} example{'s' if n > 1 else ''} counts as; its loss was "
-        f"{means[0]:.4g}), at lr 1e+30"
+        f"steps (16 examples) is {np.mean(pool):.4g}, more than 100× its starting value "
+        f"{means[0]:.4g}, at lr 1e+30"
     )
 
 

@@ -19,9 +19,12 @@ on (``--batch-size 8 --lr 1e30`` on Fashion-MNIST: train loss 6·10³⁰, exit 0
 classification loss (``classes``) the steps after the first are pooled till they hold
 :data:`EARLY_EXAMPLES`, and a pool whose mean and median example both stand more than ``factor``
 × the first step's mean (the untrained model's loss), or × :data:`CHANCE_LOSS` where higher
-(× ``factor`` × it for a first step of fewer than :data:`EARLY_EXAMPLES`: one example right by
-chance has a loss of ~0 while a model of large initial weights has most at 100 nats or more, and a
-first step of one such example once stopped healthy runs at every lr), has blown up; past ``FAR_LR`` so has one whose mean does while its median example fell more than
+(× ``factor`` × it for a first step of fewer than :data:`EARLY_EXAMPLES` whose loss is below it:
+one example right by chance has a loss of ~0 while a model of large initial weights has most at
+100 nats or more, and a first step of one such example once stopped healthy runs at every lr; an
+untrained model's first step, at about ln K, keeps its own bound: raising it for every small
+first step let ``--batch-size 8 --lr 100`` on Fashion-MNIST end at a train loss of 600, exit 0),
+has blown up; past ``FAR_LR`` so has one whose mean does while its median example fell more than
 ``factor``-fold below the first step's (confidently right on most examples, as above). A step of
 any size with no per-example losses (a loss reduced to one number, a data-parallel step: an
 all-reduced sum and count) is judged so too, by its mean: such steps were never judged, and under
@@ -178,7 +181,7 @@ class ReferenceWindow:
         (of the examples' losses, or of the steps' means where a step has none: a mean-reduced
         loss, a data-parallel step) both past ``factor`` × the first step's mean (or × ``floor``,
         or the least a first step counts as, :data:`CHANCE_LOSS`, ``factor`` × it for a first step
-        of fewer than :data:`EARLY_EXAMPLES`, where higher), or past ``FAR_LR`` its mean so and
+        of fewer than :data:`EARLY_EXAMPLES` below it, where higher), or past ``FAR_LR`` its mean so and
         its median more than ``factor``-fold below the first step's median example (a classifier
         blown up to be confidently right on most examples: see :meth:`_collapsed`); else None.
         A judged pool is emptied: the next steps make the next."""
@@ -196,7 +199,10 @@ class ReferenceWindow:
         mean = sum(total for total, _, _ in self._pool) / examples
         median = float(torch.quantile(torch.cat([v for _, _, v in self._pool]), 0.5))
         self._pool = []
-        first, few = self._first, self._first_count < EARLY_EXAMPLES
+        first = self._first
+        # a first step of few examples below a coin flip's loss: right by chance, not the untrained
+        # model's typical loss (a model of large initial weights may have most at 100+ nats)
+        few = self._first_count < EARLY_EXAMPLES and first < CHANCE_LOSS
         least = self.factor * CHANCE_LOSS if few else CHANCE_LOSS
         reference = max(first, floor, least)
         bound = self.factor * reference
