@@ -8,11 +8,14 @@ import hashlib
 import os
 from pathlib import Path
 
+from linearnets._shell import shell_word
+
 __all__ = [
     "DISK_FULL",
     "fsync_dir",
     "missing_folders",
     "new_file_mode",
+    "read_refusal",
     "remove_empty_folders",
     "sha256_file",
 ]
@@ -86,3 +89,23 @@ def sha256_file(path: Path) -> str:
         while chunk := f.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def read_refusal(path: Path) -> str | None:
+    """Say why the file ``path`` cannot be read, with the fix, where the system refuses it (its
+    permissions, a disk error): no damage to its bytes, so nothing is lost and a reader must not
+    advise deleting it. ``None`` where every byte reads (its contents are its reader's to judge).
+    """
+    try:
+        with open(path, "rb") as file:
+            while file.read(1 << 20):
+                pass
+    except PermissionError as exc:
+        return f"cannot be read ({exc.strerror}): make it readable (chmod u+r {shell_word(path)})"
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        return (
+            f"cannot be read ({reason}: an error of the system, not damage to the file): check "
+            "the disk or file system it is on"
+        )
+    return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -651,3 +652,54 @@ def test_a_data_file_the_weights_cannot_take_with_the_runs_own_gone_advises_putt
     reference = tmp_path / "reference"
     run_softmax(SoftmaxConfig(**_base(moved), epochs=2, out=reference))
     _assert_same_run(run, reference)
+
+
+def _refusing_open(monkeypatch: pytest.MonkeyPatch, path: Path, errno_: int) -> None:
+    """Make ``open(path)`` fail with ``errno_``, as the system would for a file its permissions
+    (or the disk) deny: tests run as root, which reads any file."""
+    import builtins
+
+    real_open = builtins.open
+
+    def refusing_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(file, str | os.PathLike) and Path(file) == path:
+            raise OSError(errno_, os.strerror(errno_), str(file))  # PermissionError for EACCES
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", refusing_open)
+
+
+@pytest.mark.parametrize(
+    ("errno_", "said"),
+    [
+        (13, "cannot be read (Permission denied): make it readable (chmod u+r {path})"),
+        (
+            5,
+            "cannot be read (Input/output error: an error of the system, not damage to the "
+            "file): check the disk or file system it is on",
+        ),
+    ],
+)
+def test_a_checkpoint_the_system_refuses_is_not_called_damaged_on_resume(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    errno_: int,
+    said: str,
+) -> None:
+    """A checkpoint.pt its permissions (or the disk) deny reading was "truncated, damaged or not
+    a torch file ...; restore checkpoint.pt from a copy of the run, or delete it and resume with
+    --force": advice to throw away weights a chmod gives back. It names the error and its fix."""
+    run = tmp_path / "my run"
+    run_softmax(SoftmaxConfig(**_base(_data(tmp_path / "d.npz")), epochs=1, out=run))
+    ckpt = run / "checkpoint.pt"
+    _refusing_open(monkeypatch, ckpt, errno_)
+    message = f"checkpoint {ckpt} {said.format(path=shlex.quote(str(ckpt)))}, then resume again"
+    capsys.readouterr()
+    assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 1
+    assert capsys.readouterr().err == f"linearnets softmax: error: {message}\n"
+    with pytest.raises(Exception) as info:
+        resume_softmax(run, epochs=2)
+    assert str(info.value) == message
+    monkeypatch.undo()  # readable again: the resume it advises goes on
+    assert resume_softmax(run, epochs=2).history.epochs[-1].epoch == 2

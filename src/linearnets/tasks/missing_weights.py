@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from linearnets._fs import read_refusal
 from linearnets._json import loads_shallow
 from linearnets._shell import shell_word
 from linearnets._text import quoted_path
@@ -52,7 +53,7 @@ def no_weights(run_dir: Path) -> UsageError:
     checkpoint = (run_dir / CHECKPOINT_FILE).is_file()
     # its permissions, or the disk, deny reading it: the checkpoint's reader calls that "damaged",
     # and "lost: delete it" would throw away weights that a chmod gives back
-    unread = _read_problem(run_dir / CHECKPOINT_FILE) if checkpoint else None
+    unread = read_refusal(run_dir / CHECKPOINT_FILE) if checkpoint else None
     if unread is not None:
         then = f"write {WEIGHTS_FILE} again with" if finished else "finish it with"
         return UsageError(
@@ -88,25 +89,6 @@ def no_weights(run_dir: Path) -> UsageError:
             f"lost: {again}"
         )
     return UsageError(f"{got}pass a folder written by a finished 'linearnets softmax' run")
-
-
-def _read_problem(path: Path) -> str | None:
-    """Say why the file ``path`` cannot be read, with the fix, where the system refuses it (its
-    permissions, a disk error): no damage to its bytes, so nothing is lost. ``None`` where every
-    byte reads (its contents are the checkpoint reader's to judge)."""
-    try:
-        with open(path, "rb") as file:
-            while file.read(1 << 20):
-                pass
-    except PermissionError as exc:
-        return f"cannot be read ({exc.strerror}): make it readable (chmod u+r {shell_word(path)})"
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        return (
-            f"cannot be read ({reason}: an error of the system, not damage to the file): check "
-            "the disk or file system it is on"
-        )
-    return None
 
 
 def _has_settings(run_dir: Path) -> bool:

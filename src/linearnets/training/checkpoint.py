@@ -20,6 +20,7 @@ from typing import Any
 
 import torch
 
+from linearnets._fs import read_refusal
 from linearnets._text import shown_path
 from linearnets.errors import CheckpointError
 from linearnets.path_checks import link_problem
@@ -168,6 +169,13 @@ def _read_payload(path: Path) -> Any:
             payload = torch.load(path, map_location="cpu", weights_only=True)
         check_crcs(path)  # after: a file torch refuses is told in torch's words
     except Exception as exc:  # a truncated zip, a pickle: name the file, not pickle's internals
+        # its permissions, or the disk, deny reading it: no damage, and "delete it" would throw
+        # away weights that a chmod gives back
+        refusal = read_refusal(path)
+        if refusal is not None:
+            raise CheckpointError(
+                f"checkpoint {shown_path(path)} {refusal}, then resume again"
+            ) from None
         raise CheckpointError(
             f"checkpoint {shown_path(path)} cannot be read: it is truncated, damaged or not a "
             f"torch file ({load_failure(exc)}); {restore_hint(path)}"
