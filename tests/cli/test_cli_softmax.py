@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import time
 from pathlib import Path
 from typing import Any
@@ -1007,24 +1008,25 @@ def test_a_link_at_the_run_folders_lock_is_replaced_and_its_target_kept(
     assert json.loads((run / "results.json").read_text())["epochs"] == 2
 
 
-@pytest.mark.parametrize("name", ["d.npz", "D.NPZ", "t.csv"])
+@pytest.mark.parametrize("name", ["d.npz", "D.NPZ", "t.csv", "small data.npz", "it's.NPZ"])
 def test_a_data_file_given_as_data_dir_is_also_told_data_trains_on_it(
     npz: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
 ) -> None:
     """softmax --data-dir d.npz was told only "it is no Fashion-MNIST file: pass the folder that
     holds the Fashion-MNIST files": the file was likely meant as --data, which trains on it; said
     where --data reads it (.npz), not of a .csv it refuses, nor by the data command, which has no
-    --data."""
+    --data. The path is quoted for the shell, as a resume's folder is: "pass --data /a/small
+    data.npz" was two arguments."""
     given = tmp_path / name
     if name != "d.npz":
         given.write_bytes(npz.read_bytes())
     refused = (
-        f"must be an existing folder, got the file '{given}'; it is no Fashion-MNIST file: pass "
+        f"must be an existing folder, got the file {str(given)!r}; it is no Fashion-MNIST file: pass "
         "the folder that holds the Fashion-MNIST files instead"
     )
     also = name != "t.csv"
     assert main(["softmax", "--data-dir", str(given), "--epochs", "1", "--plot", "none"]) == 2
-    cli = f", or pass --data {given} to train on that file" if also else ""
+    cli = f", or pass --data {shlex.quote(str(given))} to train on that file" if also else ""
     assert capsys.readouterr().err == f"linearnets softmax: error: --data-dir {refused}{cli}\n"
     with pytest.raises(UsageError) as info:
         ln.run_softmax(ln.SoftmaxConfig(data_dir=given, epochs=1, plot="none"))

@@ -144,27 +144,31 @@ def cli_words(text: str) -> str:
     return text.replace(" (force=True)", "")
 
 
-def _cli_value(literal: str) -> str:
+def _cli_value(literal: str, *, pasted: bool = False) -> str:
     """Return a setting's value written in Python (``'d.npz'``, ``None``, ``0.1``) as the option
     takes it: ``d.npz``, ``none``, ``0.1`` (a number as the message wrote it; a string a
-    terminal would not show as itself, ``'a\\nb'``, as its ``$'a\\nb'``)."""
+    terminal would not show as itself, ``'a\\nb'``, as its ``$'a\\nb'``). A string the user is
+    told to pass (``pasted``) is quoted for the shell, as a resume's folder is: ``'my data.npz'``
+    would be two arguments unquoted."""
     try:
         value = ast.literal_eval(literal)
     except (SyntaxError, ValueError):  # no literal Python reads back: left as written
         return literal
     if value is None:
         return "none"
-    return shown_path(_not_an_option(value)) if isinstance(value, str) else literal
+    if not isinstance(value, str):
+        return literal
+    return shell_word(value) if pasted else shown_path(_not_an_option(value))
 
 
-def _option_value(name: str, literal: str, meaning: str | None) -> str:
+def _option_value(name: str, literal: str, meaning: str | None, *, pasted: bool = False) -> str:
     """Return the setting ``name`` of the value ``literal`` (then ``meaning``, the parentheses that
     may follow it) as the command line says it: ``--lr 0.1``, ``--resize none (28×28)``; a
     ``None`` the option does not take as the option left out, ``Fashion-MNIST (no --data)``
     (``--data none`` would name a file called none)."""
     option, meaning = _SETTINGS[name], meaning or ""
     if literal != "None" or name in _NONE_TAKEN:
-        return f"{option} {_cli_value(literal)}{meaning}"
+        return f"{option} {_cli_value(literal, pasted=pasted)}{meaning}"
     if not meaning:
         return f"no {option}"
     # the settings that make it after a colon, "None (synthetic data: num_examples=1000, ...)":
@@ -254,8 +258,10 @@ def _named(match: re.Match[str]) -> str:
 
 
 def _valued(match: re.Match[str]) -> str:
-    """``got resize=64``: the words before, the option and its value as the option takes it."""
-    return f"{match[1]} {_option_value(match[2], match[3], match[4])}"
+    """``got resize=64``: the words before, the option and its value as the option takes it (after
+    ``pass``, a value to paste into the shell: quoted for it)."""
+    pasted = match[1] == "pass"
+    return f"{match[1]} {_option_value(match[2], match[3], match[4], pasted=pasted)}"
 
 
 def _lowered(match: re.Match[str]) -> str:
