@@ -1063,7 +1063,7 @@ def test_a_diverged_run_names_its_folder_in_json(
     assert (error["error_type"], error["run_dir"]) == ("DivergenceError", str(run))
     assert error["error"] == _error_text(err, "softmax")
     assert (
-        f"start it over with a smaller lr: linearnets softmax --resume {run} --lr 1;"
+        f"start it over with a smaller lr: linearnets softmax --resume {run} --lr 0.5;"
         in (error["error"])
     )
     assert (run / "config.json").is_file()

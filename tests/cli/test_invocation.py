@@ -241,7 +241,7 @@ def test_the_resumes_a_divergence_gives_are_whole_commands_that_run_as_pasted(
     common = f"--data {blobs_npz} --plot none --batch-size 20"
     diverged = typed_in_shell(f"{typed} softmax {common} --lr 1e6 --epochs 2 --out 'my run'")
     assert diverged.returncode == 1, diverged.stderr
-    start_over = f"start it over with a smaller lr: {typed} softmax --resume 'my run' --lr 1; "
+    start_over = f"start it over with a smaller lr: {typed} softmax --resume 'my run' --lr 0.5; "
     assert start_over in diverged.stderr
     resumed = typed_in_shell(f"{start_over.split(': ', 1)[1].removesuffix('; ')} --json")
     assert resumed.returncode == 0, resumed.stderr
@@ -251,7 +251,7 @@ def test_the_resumes_a_divergence_gives_are_whole_commands_that_run_as_pasted(
     diverged = typed_in_shell(f"{typed} linreg --resume 'lin run' --epochs 3 --lr 100 --force")
     assert diverged.returncode == 1, diverged.stderr
     assert diverged.stderr.endswith(
-        f"(continue it with a smaller lr: {typed} linreg --resume 'lin run' --lr 1 --force)\n"
+        f"(continue it with a smaller lr: {typed} linreg --resume 'lin run' --lr 0.5 --force)\n"
     )
     again = diverged.stderr.rsplit("(continue it with a smaller lr: ", 1)[1].removesuffix(")\n")
     resumed = typed_in_shell(f"{again} --json")

@@ -988,7 +988,7 @@ def test_every_rank_advises_the_forced_values_a_diverged_resume_put_back(
     assert said[1] == said[0]
     assert said[0].endswith(
         f"; the checkpoint of epoch 1 is kept in {out} (continue it with a smaller lr: "
-        f"linearnets.resume_softmax({out!r}, lr=1, force=True) in 2 processes, started as "
+        f"linearnets.resume_softmax({out!r}, lr=0.5, force=True) in 2 processes, started as "
         "before); a loss that grew may still settle, far above a smaller lr's: "
         f"linearnets.resume_softmax({out!r}, lr=1e+30, force=True, guard=False) in 2 processes, "
         "started as before, trains on regardless"

@@ -214,7 +214,7 @@ def test_a_tiny_file_at_an_absurd_lr_is_stopped_inside_its_reference_window(
     assert str(info.value).startswith(
         f"training diverged at epoch 1, step {k + 1}: the batch loss is {means[k]:.4g}, more "
         f"than 100× its starting value {min(before, means[0]):.4g}, at lr {lr:g}; try a far "
-        f"smaller learning rate (lr), e.g. 1 (the book trains at 0.03 and 0.1; a tenth, "
+        f"smaller learning rate (lr), e.g. 0.5 (the book trains at 0.03 and 0.1; a tenth, "
         f"{lr / 10:g}, would most likely blow up too); no epoch had finished"
     )
 

@@ -120,7 +120,7 @@ def test_a_blow_up_in_an_epochs_only_update_is_stopped_by_its_last_batch(tmp_pat
         "training diverged in epoch 1: the loss of its last examples after the epoch's last update is "
         f"{after:.4g}, more "
         f"than 100× its starting value {start:.4g}, at lr 1e+30; try a far smaller learning rate "
-        "(lr), e.g. 1 (the book trains at 0.03 and 0.1; a tenth, 1e+29, would most likely blow "
+        "(lr), e.g. 0.5 (the book trains at 0.03 and 0.1; a tenth, 1e+29, would most likely blow "
         "up too); no epoch had finished, so no checkpoint was written"
     )
     for name in ("checkpoint.pt", "model.pt", "results.json"):

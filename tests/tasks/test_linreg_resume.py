@@ -639,7 +639,7 @@ def test_a_blow_up_after_a_kept_epoch_names_the_checkpoint_and_the_resume(tmp_pa
         resume_linreg(out, epochs=3, lr=10.0, force=True)
     assert str(info.value).endswith(
         f"; the checkpoint of epoch 1 is kept in {out} (continue it with a smaller lr: "
-        f"linearnets.resume_linreg({str(out)!r}, lr=1, force=True))"
+        f"linearnets.resume_linreg({str(out)!r}, lr=0.5, force=True))"
     )
     assert (out / "checkpoint.pt").read_bytes() == kept
     resumed = resume_linreg(out, epochs=3, lr=0.03, force=True)  # back to the run's own lr

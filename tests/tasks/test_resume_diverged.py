@@ -132,7 +132,7 @@ def test_the_advice_of_a_divergence_that_put_forced_values_back_carries_them(
     with pytest.raises(DivergenceError) as stop:
         resume_softmax(run, **forced)
     assert str(stop.value).endswith(
-        f"(continue it with a smaller lr: linearnets.resume_softmax('{run}', lr=1, "
+        f"(continue it with a smaller lr: linearnets.resume_softmax('{run}', lr=0.5, "
         "batch_size=32, force=True)); a loss that grew may still settle, far above a smaller "
         f"lr's: linearnets.resume_softmax('{run}', lr=1e+30, batch_size=32, force=True, "
         "guard=False) trains on regardless"
@@ -142,7 +142,7 @@ def test_the_advice_of_a_divergence_that_put_forced_values_back_carries_them(
     argv = ["--epochs", "3", "--lr", "1e30", "--batch-size", "32", "--force"]
     assert main(["softmax", "--resume", str(run), *argv]) == 1
     err = capsys.readouterr().err
-    assert f"--resume {run} --lr 1 --batch-size 32 --force);" in err, err
+    assert f"--resume {run} --lr 0.5 --batch-size 32 --force);" in err, err
     advised = f"linearnets softmax --resume {run} --lr 1e+30 --batch-size 32 --force --no-guard"
     assert err.rstrip().endswith(f"{advised} trains on regardless"), err
     assert main(advised.split()[1:]) == 0  # as it says
@@ -167,8 +167,8 @@ def test_linreg_s_smaller_lr_advice_keeps_the_forced_values_put_back(tmp_path: P
     run_linreg(LinregConfig(data=tmp_path / "r.npz", batch_size=8, epochs=1, out=run))
     with pytest.raises(DivergenceError) as stop:
         resume_linreg(run, epochs=2, lr=1e10, batch_size=10, force=True)
-    advised = f"linearnets.resume_linreg('{run}', lr=1, batch_size=10, force=True)"
+    advised = f"linearnets.resume_linreg('{run}', lr=0.5, batch_size=10, force=True)"
     assert str(stop.value).endswith(f"(continue it with a smaller lr: {advised})"), stop.value
     assert (_config(run)["config"]["lr"], _config(run)["config"]["batch_size"]) == (0.03, 8)
-    resumed = resume_linreg(run, lr=1, batch_size=10, force=True)  # as it says
-    assert (resumed.config.lr, resumed.config.batch_size, resumed.config.epochs) == (1, 10, 2)
+    resumed = resume_linreg(run, lr=0.5, batch_size=10, force=True)  # as it says
+    assert (resumed.config.lr, resumed.config.batch_size, resumed.config.epochs) == (0.5, 10, 2)

@@ -183,7 +183,7 @@ def test_bad_settings_are_refused(kwargs: dict[str, float], pattern: str) -> Non
 @pytest.mark.parametrize("impl", ["scratch", "analytic", "concise"])
 def test_linreg_lr_10_trips_in_the_first_epoch(impl: str) -> None:
     with pytest.raises(
-        DivergenceError, match=r"at epoch 1, step \d+: .* at lr 10; .*\(lr\), e.g. 1 "
+        DivergenceError, match=r"at epoch 1, step \d+: .* at lr 10; .*\(lr\), e.g. 0.5 "
     ):
         run_linreg(LinregConfig(impl=impl, lr=10.0))
 
@@ -630,7 +630,7 @@ def test_after_an_update_only_unchecked_data_are_told_to_be_checked_for_nan(
         guard(1, torch.tensor([1.0, value]))
     assert str(info.value) == (
         f"training diverged at epoch 1, step 2: the batch loss is {value} (not finite) at lr "
-        "1e+30; try a far smaller learning rate (lr), e.g. 1 (the book trains at 0.03 and 0.1; a "
+        "1e+30; try a far smaller learning rate (lr), e.g. 0.5 (the book trains at 0.03 and 0.1; a "
         f"tenth, 1e+29, would most likely blow up too){tail}"
     )
 
@@ -736,7 +736,7 @@ def test_a_finite_batch_keeps_the_lr_message() -> None:
         fit(net, DataLoader(TensorDataset(X, y), 8), torch.nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=1e38), 1, callbacks=[DivergenceGuard(1e38)])  # fmt: skip
     assert str(info.value) == (
         "training diverged at epoch 1, step 2: the batch loss is nan (not finite) at lr 1e+38; "
-        "try a far smaller learning rate (lr), e.g. 1 (the book trains at 0.03 and 0.1; a tenth, "
+        "try a far smaller learning rate (lr), e.g. 0.5 (the book trains at 0.03 and 0.1; a tenth, "
         "1e+37, would most likely blow up too), and check the data holds no NaN or inf"
     )
     assert not info.value.examples and info.value.resumable
@@ -1416,7 +1416,7 @@ def test_a_blow_up_inside_the_reference_window_stops_at_its_step() -> None:
     assert str(info.value) == (
         f"training diverged at epoch 1, step 2: the batch loss is {float(second.mean()):.4g}, "
         f"more than 100× its starting value {start:.4g}, at lr 1000; try a far smaller learning "
-        "rate (lr), e.g. 1 (the book trains at 0.03 and 0.1; a tenth, 100, would most likely blow "
+        "rate (lr), e.g. 0.5 (the book trains at 0.03 and 0.1; a tenth, 100, would most likely blow "
         "up too)"
     )
     assert info.value.grew is True
@@ -1515,22 +1515,36 @@ def test_inside_the_reference_window_steps_without_a_median_example_wait_for_it_
 
 
 @pytest.mark.parametrize(
-    ("lr", "smaller"), [(0.3, 0.03), (1.0, 0.1), (10.0, 1.0), (10.5, 1.0), (1e4, 1.0), (1e30, 1.0)]
+    ("lr", "smaller"),
+    [(0.3, 0.03), (1.0, 0.1), (5.0, 0.5), (10.0, 0.5), (10.5, 0.5), (1e4, 0.5), (1e30, 0.5)],
 )
-def test_the_rate_to_try_is_a_tenth_up_to_far_lr_then_one(lr: float, smaller: float) -> None:
-    """A run that blew up at lr 1e30 was told to try 1e29 (a tenth), which blows up as surely."""
+def test_the_rate_to_try_is_a_tenth_up_to_one_half(lr: float, smaller: float) -> None:
+    """A run that blew up at lr 1e30 was told to try 1e29 (a tenth), which blows up as surely;
+    one at lr 10 or 100 to try 1, at which nn.MSELoss (no ½) blows up again."""
     assert FAR_LR == 10.0
     assert smaller_lr(lr) == pytest.approx(smaller)
 
 
 def test_a_blow_up_at_a_far_rate_names_a_rate_a_linear_model_trains_at() -> None:
-    """The advice after linear regression at lr 1e30 trains: lr 1 recovers the true weights."""
-    with pytest.raises(DivergenceError, match=r"try a far smaller learning rate \(lr\), e\.g\. 1 "
+    """The advice after linear regression at lr 1e30 trains: lr 0.5 recovers the true weights."""
+    with pytest.raises(DivergenceError, match=r"try a far smaller learning rate \(lr\), e\.g\. 0\.5 "
                        r"\(the book trains at 0\.03 and 0\.1; a tenth, 1e\+29, would most likely "
                        r"blow up too\)"):  # fmt: skip
         run_linreg(LinregConfig(lr=1e30))
     result = run_linreg(LinregConfig(lr=smaller_lr(1e30)))
     assert max(abs(w - t) for w, t in zip(result.w, result.true_w, strict=True)) < 0.01
+
+
+@pytest.mark.parametrize("impl", ["scratch", "concise"])
+@pytest.mark.parametrize("lr", [10.0, 100.0])
+def test_the_rate_advised_after_a_blow_up_trains_either_squared_loss(impl: str, lr: float) -> None:
+    """nn.MSELoss has no ½ (its gradient is twice squared_loss's): the concise model was advised
+    lr 1 after a blow-up at 10 or 100, where it blew up again for seeds 0-3; 0.5 trains both."""
+    for seed in range(4):
+        with pytest.raises(DivergenceError, match=r"learning rate \(lr\), e\.g\. 0\.5 \("):
+            run_linreg(LinregConfig(impl=impl, lr=lr, seed=seed))
+        result = run_linreg(LinregConfig(impl=impl, lr=smaller_lr(lr), seed=seed))
+        assert max(abs(w - t) for w, t in zip(result.w, result.true_w, strict=True)) < 0.01
 
 
 @pytest.mark.parametrize("start_epoch", [0, 1])
@@ -1745,7 +1759,7 @@ def _missing_features() -> tuple[torch.Tensor, torch.Tensor]:
 
 _LR_1E38 = (
     "training diverged at epoch 1, step 2: the batch loss is nan (not finite) at lr 1e+38; try a "
-    "far smaller learning rate (lr), e.g. 1 (the book trains at 0.03 and 0.1; a tenth, 1e+37, "
+    "far smaller learning rate (lr), e.g. 0.5 (the book trains at 0.03 and 0.1; a tenth, 1e+37, "
     "would most likely blow up too), and check the data holds no NaN or inf"
 )
 
@@ -1891,7 +1905,7 @@ def test_past_far_lr_one_examples_nan_spread_by_batchnorm_is_named_beside_the_lr
     error = _stopped(X, y, _mixing(), torch.nn.CrossEntropyLoss(reduction=reduction), 11)
     assert str(error) == (
         "training diverged at epoch 1, step 3: the batch loss is nan (not finite) at lr 11; try a "
-        "far smaller learning rate (lr), e.g. 1 (the book trains at 0.03 and 0.1; a tenth, 1.1, "
+        "far smaller learning rate (lr), e.g. 0.5 (the book trains at 0.03 and 0.1; a tenth, 1.1, "
         "would most likely blow up too), and check the data holds no NaN or inf; the batch's "
         "features X hold NaN or inf on 1 of its 16 examples (position 5 in the batch, counting "
         "from 0: example 37 of the epoch, its index in the dataset), which may be the cause "
@@ -2006,16 +2020,22 @@ _OVERFLOWED = (
     r"them, as a learning rate too large does, or those examples' features X hold NaN or inf "
     r"\(the guard holds a batch's X over 64 KiB through its own step only, so it did not look\); "
     r"torch\.isfinite\(X\)\.all\(\) on that batch tells which \(True: try a smaller learning rate "
-    r"\(lr\), e\.g\. {tenth} \(a tenth\); False: clean or drop those examples "
+    r"\(lr\), e\.g\. {advice}; False: clean or drop those examples "
     r"\(torch\.isfinite\(X\)\.flatten\(1\)\.all\(dim=1\) is False on them\), then train again from "
     r"fresh weights\)"
 )
 
 
 @pytest.mark.skipif(not _has_fashion_mnist(), reason="needs the real Fashion-MNIST")
-@pytest.mark.parametrize(("lr", "tenth"), [(5.0, "0.5"), (10.0, "1")])
+@pytest.mark.parametrize(
+    ("lr", "advice"),
+    [
+        (5.0, r"0\.5 \(a tenth\)"),
+        (10.0, r"0\.5 \(a tenth, 1, can blow up too, e\.g\. under nn\.MSELoss, [^)]+\)"),
+    ],
+)
 def test_the_books_naive_softmax_blown_up_by_the_lr_names_the_lr_first(
-    lr: float, tenth: str
+    lr: float, advice: str
 ) -> None:
     """exp overflowed on the brightest images first (162 of 256 at lr 5, 13 at lr 10), the data
     finite: the guard said "most likely not because of lr 5 ...: those examples' features X hold
@@ -2027,7 +2047,7 @@ def test_the_books_naive_softmax_blown_up_by_the_lr_names_the_lr_first(
         rf"{lr:g}, on \d+ of its 256 examples \(positions [\d, ]+and \d+ more in the batch, counting "
         rf"from 0: examples [\d, ]+and \d+ more in the epoch's shuffled order, not their indices "
         rf"in the dataset\), the other \d+ examples' losses finite \(none above {_N}, their median "
-        rf"{_N}, {_N}× the first step's loss, 2\.34\)" + _OVERFLOWED.format(tenth=tenth),
+        rf"{_N}, {_N}× the first step's loss, 2\.34\)" + _OVERFLOWED.format(advice=advice),
         str(error),
     ), str(error)
     assert not error.examples and error.resumable
@@ -2126,7 +2146,7 @@ def test_finite_regression_data_blown_up_by_the_lr_still_name_the_lr() -> None:
     error = _stopped(X, y, linreg_concise(2, generator=gen), torch.nn.MSELoss(), 1e30)
     assert str(error).startswith(
         "training diverged at epoch 1, step 2: the batch loss is inf (not finite) at lr 1e+30; "
-        "try a far smaller learning rate (lr), e.g. 1 "
+        "try a far smaller learning rate (lr), e.g. 0.5 "
     ), str(error)
 
 

@@ -23,15 +23,19 @@ from linearnets.training.guard_messages import (
 )
 
 
-@pytest.mark.parametrize(("lr", "tenth"), [(0.1, 0.01), (10.0, 1.0), (1e30, 1.0)])
-def test_the_rate_to_try_is_a_tenth_up_to_ten_then_one(lr: float, tenth: float) -> None:
+@pytest.mark.parametrize(("lr", "tenth"), [(0.1, 0.01), (5.0, 0.5), (10.0, 0.5), (1e30, 0.5)])
+def test_the_rate_to_try_is_a_tenth_up_to_one_half(lr: float, tenth: float) -> None:
     assert smaller_lr(lr) == pytest.approx(tenth)
 
 
-def test_past_ten_the_advice_says_why_not_a_tenth() -> None:
-    assert smaller(10.0) == "a smaller learning rate (lr), e.g. 1 (a tenth)"
+def test_past_five_the_advice_says_why_not_a_tenth() -> None:
+    assert smaller(5.0) == "a smaller learning rate (lr), e.g. 0.5 (a tenth)"
+    assert smaller(10.0) == (
+        "a smaller learning rate (lr), e.g. 0.5 (a tenth, 1, can blow up too, e.g. under "
+        "nn.MSELoss, whose gradient, without the ½, is twice squared_loss's)"
+    )
     assert smaller(1e30) == (
-        "a far smaller learning rate (lr), e.g. 1 (the book trains at 0.03 and 0.1; a tenth, "
+        "a far smaller learning rate (lr), e.g. 0.5 (the book trains at 0.03 and 0.1; a tenth, "
         "1e+29, would most likely blow up too)"
     )
 

@@ -14,6 +14,7 @@ import torch
 from linearnets.errors import DivergenceError
 
 __all__ = [
+    "ADVISED_LR",
     "FAR_LR",
     "Kept",
     "Unseen",
@@ -31,8 +32,14 @@ __all__ = [
 
 # past this lr a tenth of it is still far above the rates a linear model trains at (the book's are
 # 0.03 and 0.1; linear regression on unit-variance features blows up from about 2): a run that blew
-# up at lr 1e30 was told to try 1e29. The advice is then this rate.
+# up at lr 1e30 was told to try 1e29.
 FAR_LR = 10.0
+
+# the largest rate advised after a blow-up: one both squared losses train at. nn.MSELoss and
+# F.mse_loss have no ½, so their gradient is twice squared_loss's: the book's synthetic data train
+# at lr 1 under squared_loss but blow up under nn.MSELoss (seeds 0-3, batches of 10), which
+# trains at 0.5. The guard words a blow-up from the lr alone, so the advice suits either loss.
+ADVISED_LR = 0.5
 
 
 class Unseen(NamedTuple):
@@ -64,16 +71,23 @@ class Kept(NamedTuple):
 
 
 def smaller_lr(lr: float) -> float:
-    """Return the learning rate to try after a blow-up at ``lr``: a tenth of it, or 1 (a tenth of
-    :data:`FAR_LR`) past :data:`FAR_LR`."""
-    return lr / 10 if lr <= FAR_LR else FAR_LR / 10
+    """Return the learning rate to try after a blow-up at ``lr``: a tenth of it, or
+    :data:`ADVISED_LR` (0.5) where a tenth is higher (a tenth of 10, 1, blows up ``nn.MSELoss``)."""
+    return min(lr / 10, ADVISED_LR)
 
 
 def smaller(lr: float) -> str:
     """Return "a smaller learning rate (lr), e.g. 0.01 (a tenth)" for a blow-up at ``lr``, naming
-    past :data:`FAR_LR` a rate a linear model trains at, not a tenth that would blow up again."""
-    if lr <= FAR_LR:
+    :data:`ADVISED_LR`, a rate a linear model trains at under either squared loss, where a tenth
+    would blow up again: past :data:`FAR_LR` under any loss, up to it under ``nn.MSELoss``."""
+    if lr / 10 <= ADVISED_LR:
         return f"a smaller learning rate (lr), e.g. {smaller_lr(lr):g} (a tenth)"
+    if lr <= FAR_LR:
+        return (
+            f"a smaller learning rate (lr), e.g. {smaller_lr(lr):g} (a tenth, {lr / 10:g}, "
+            "can blow up too, e.g. under nn.MSELoss, whose gradient, without the ½, is twice "
+            "squared_loss's)"
+        )
     return (
         f"a far smaller learning rate (lr), e.g. {smaller_lr(lr):g} (the book trains at "
         f"0.03 and 0.1; a tenth, {lr / 10:g}, would most likely blow up too)"
