@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 
+import linearnets as ln
 from linearnets.errors import DivergenceError, UsageError, UsageTypeError
 from linearnets.models.concise import linreg_concise, softmax_concise
 from linearnets.models.scratch import LinearRegressionScratch, SoftmaxRegressionScratch
@@ -52,6 +53,42 @@ def test_describe_names_a_tensor_by_shape_and_dtype_and_shortens_long_reprs() ->
     past_limit = "y" * 59  # 61 characters: cut to 57 and an ellipsis, 60 in all
     assert describe(past_limit) == repr(past_limit)[:57] + "..."
     assert len(describe(past_limit)) == 60
+
+
+def test_describe_keeps_a_numpy_array_or_a_multiline_repr_to_one_line() -> None:
+    """A NumPy array's repr spans lines, which the one-line message took in whole."""
+    features = np.random.default_rng(0).normal(size=(100, 2)).astype("float32")
+    assert describe(features) == "a NumPy array of shape (100, 2) and dtype float32"
+    assert describe(np.array(True)) == "array(True)"  # 0-d: its repr is short and one line
+    assert describe(_Multiline()) == "<a value spanning lines>"
+
+
+class _Multiline:
+    def __repr__(self) -> str:
+        return "<a value\n  spanning\tlines>"
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda X, y: list(ln.data_iter(10, X, y)), "features"),
+        (lambda X, y: ln.load_array((X, y), 10), "data_arrays[0]"),
+        (lambda X, y: ln.closed_form(X, y), "X"),
+        (lambda X, y: ln.linreg(X, y[:2], 0.0), "X"),
+        (lambda X, y: ln.squared_loss(X, y), "y_hat"),
+    ],
+    ids=["data_iter", "load_array", "closed_form", "linreg", "squared_loss"],
+)
+def test_numpy_arrays_are_refused_in_one_short_line(call: Callable[..., Any], name: str) -> None:
+    """It said "got array([[ 1.93...,\\n  ...]])": the array's repr, lines and all."""
+    X = np.random.default_rng(0).normal(size=(100, 2)).astype("float32")
+    y = np.ones((100, 1), dtype="float32")
+    with pytest.raises(UsageTypeError) as info:
+        call(X, y)
+    assert str(info.value) == (
+        f"{name} must be a torch.Tensor, got a NumPy array of shape (100, 2) and dtype float32; "
+        f"convert it with torch.as_tensor({name})"
+    )
 
 
 def _raises(kind: type[Exception], pattern: str, check: Any, *args: Any, **kwargs: Any) -> None:
