@@ -91,6 +91,39 @@ def test_numpy_arrays_are_refused_in_one_short_line(call: Callable[..., Any], na
     )
 
 
+@pytest.mark.parametrize(
+    ("call", "said"),
+    [
+        (
+            lambda: ln.linreg(torch.randn(5, 2), torch.tensor([[1], [2]]), 0.0),
+            "w must be a floating-point tensor, got a tensor of shape (2, 1) and dtype torch.int64; "
+            "convert it with w.float()",
+        ),
+        (
+            lambda: ln.closed_form(torch.randn(5, 2), torch.ones(5, 1).long()),
+            "y must be a floating-point tensor, got a tensor of shape (5, 1) and dtype torch.int64; "
+            "convert it with y.float()",
+        ),
+        (
+            lambda: ln.squared_loss(torch.ones(5, 1).long(), torch.ones(5, 1)),
+            "y_hat must be a floating-point tensor, got a tensor of shape (5, 1) and dtype "
+            "torch.int64; convert it with y_hat.float()",
+        ),
+        (
+            lambda: ln.closed_form(torch.ones(5, 2).long(), torch.ones(5, 1)),
+            "X must be a floating-point tensor, got a tensor of shape (5, 2) and dtype torch.int64; "
+            "convert it with X.float() (images: X.float() / 255)",
+        ),
+    ],
+    ids=["weights", "targets", "predictions", "features"],
+)
+def test_only_features_are_told_to_scale_image_pixels(call: Callable[[], Any], said: str) -> None:
+    """w.float() / 255 was suggested for integer weights, y.float() / 255 for targets."""
+    with pytest.raises(UsageTypeError) as info:
+        call()
+    assert str(info.value) == said
+
+
 def _raises(kind: type[Exception], pattern: str, check: Any, *args: Any, **kwargs: Any) -> None:
     """Assert ``check(*args)`` raises exactly ``kind`` (not a subclass) with ``pattern``."""
     with pytest.raises(kind, match=pattern) as info:

@@ -54,15 +54,21 @@ def _check_tensor(name: str, value: Any) -> None:
         )
 
 
+# the inputs that may be images, whose integer pixels the fix scales too: weights, targets and
+# predictions are told only to convert (y.float() / 255 was once suggested for regression targets)
+_FEATURE_NAMES = frozenset({"X", "features"})
+
+
 def check_float_tensor(name: str, value: Any, *, ndim: int | None = None) -> torch.Tensor:
     """Return ``value`` if it is a floating-point tensor (of ``ndim`` dimensions when given)."""
     _check_tensor(name, value)
     if not value.is_floating_point():
+        images = f" (images: {name}.float() / 255)" if name in _FEATURE_NAMES else ""
         _fail(
             name,
             "a floating-point tensor",
             value,
-            f"convert it with {name}.float() (images: {name}.float() / 255)",
+            f"convert it with {name}.float(){images}",
             kind=UsageTypeError,
         )
     if ndim is not None and value.ndim != ndim:
