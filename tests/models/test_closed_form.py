@@ -268,8 +268,8 @@ def test_truly_dependent_columns_are_not_told_to_rescale() -> None:
     """A repeated column stays dependent when standardised: the fix is to drop it, not rescale."""
     with pytest.raises(
         UsageError,
-        match=r"got rank 2 < 3 for X of shape \(6, 2\): column 2 repeats column 1; use more "
-        r"examples than features, or drop constant or repeated columns$",
+        match=r"got rank 2 < 3 for X of shape \(6, 2\): column 2 repeats column 1; drop column 2 "
+        r"\(a repeat\)$",
     ):
         closed_form(_features()[:, [0, 0]], torch.zeros(6))
 
@@ -413,10 +413,9 @@ def test_dependent_columns_are_named(X: torch.Tensor, columns: set[int], named: 
     assert {j + 1 for j in range(X.shape[1]) if np.linalg.norm(null[:, j]) > 1e-6} == columns
     with pytest.raises(UsageError) as info:
         closed_form(X, X[:, 0])
-    assert str(info.value).endswith(
-        f"got rank {rank} < {X.shape[1] + 1} for X of shape ({len(X)}, {X.shape[1]}): {named}; "
-        "use more examples than features, or drop constant or repeated columns"
-    )
+    said = str(info.value)
+    assert f"got rank {rank} < {X.shape[1] + 1} for X of shape ({len(X)}, {X.shape[1]}): {named}; drop " in said  # fmt: skip
+    assert "more examples" not in said  # more rows than columns: no row is missing
 
 
 def test_a_dependence_between_columns_far_apart_in_scale_names_those_columns_alone() -> None:
@@ -435,6 +434,22 @@ def test_a_dependence_between_columns_far_apart_in_scale_names_those_columns_alo
         closed_form(X, draws[:, 1])
     assert str(info.value).endswith(
         "got rank 3 < 4 for X of shape (50, 3): columns 1 and 3 are linearly dependent, one a "
-        "combination of the others; use more examples than features, or drop constant or "
-        "repeated columns"
+        "combination of the others; drop one of columns 1 and 3 (one is a multiple or "
+        "combination of the others)"
+    )
+
+
+def test_a_column_a_multiple_of_another_is_told_to_drop_one_of_them_not_to_add_examples() -> None:
+    """50 rows for 3 features, X[:, 2] = 2 X[:, 0]: it was told to "use more examples than
+    features, or drop constant or repeated columns", neither of which fits."""
+    import numpy as np
+
+    draws = np.random.default_rng(0).normal(size=(50, 2))
+    X = torch.from_numpy(np.c_[draws, 2 * draws[:, 0]])
+    with pytest.raises(UsageError) as info:
+        closed_form(X, X @ torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64) + 1)
+    assert str(info.value).endswith(
+        "got rank 3 < 4 for X of shape (50, 3): columns 1 and 3 are linearly dependent, one a "
+        "combination of the others; drop one of columns 1 and 3 (one is a multiple or "
+        "combination of the others)"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from typing import NoReturn
+from typing import Literal, NoReturn, overload
 
 import torch
 
@@ -174,17 +174,31 @@ def _refuse_rank(
             "standardise each column (subtract its mean, divide by its standard deviation), e.g. "
             "X = (X - X.mean(0)) / X.std(0)"
         )
-    raise UsageError(
-        f"{what}{_dependent(X, A, rank, column)}; use more examples than features, or drop constant or "
-        "repeated columns"
-    )
+    said, drop = _dependent(X, A, rank, column, drops=True)
+    # n > d here (fewer rows are refused before any rank): more examples is no fix of a named tie
+    fix = f"drop {drop}" if drop else "drop constant or repeated columns"
+    raise UsageError(f"{what}{said}; {fix}")
 
 
-def _dependent(X: torch.Tensor, A: torch.Tensor, rank: int, column: Namer) -> str:
+@overload
+def _dependent(X: torch.Tensor, A: torch.Tensor, rank: int, column: Namer) -> str: ...
+
+
+@overload
+def _dependent(
+    X: torch.Tensor, A: torch.Tensor, rank: int, column: Namer, *, drops: Literal[True]
+) -> tuple[str, str]: ...
+
+
+def _dependent(
+    X: torch.Tensor, A: torch.Tensor, rank: int, column: Namer, *, drops: bool = False
+) -> str | tuple[str, str]:
     """Name the columns of ``X`` (n, d), by ``column``, that take part in the dependencies of
     ``A`` = [X, 1] (n, d + 1) of ``rank`` < d + 1: ": column 2 is constant (every value 3),
     column 4 repeats column 1"; columns tied otherwise are named together. Run on the failure
-    path only.
+    path only. With ``drops``, also the columns to drop, each with why: "X[:, 3] (constant: the
+    bias stands for it), one of X[:, 0] and X[:, 2] (one is a multiple or combination of the
+    others)" (``""`` where none is named).
 
     A column takes part where it has a share in the null space of the columns scaled to norm 1:
     the right singular vectors of the d + 1 - rank smallest singular values.
@@ -198,13 +212,16 @@ def _dependent(X: torch.Tensor, A: torch.Tensor, rank: int, column: Namer) -> st
     # equal columns share an index: one sort, not k² comparisons of n values
     group = torch.unique(columns, dim=0, return_inverse=True)[1].tolist() if involved else []
     named: list[str] = []
+    drop: list[str] = []  # the columns to drop, each with why
     tied: list[str] = []
     for at, j in enumerate(involved):
         first = group.index(group[at])  # the first involved column equal to this one
         if _constant(columns[at]):
             named.append(f"{column(j)} is constant (every value {columns[at, 0].item():g})")
+            drop.append(f"{column(j)} (constant: the bias stands for it)")
         elif first < at:
             named.append(f"{column(j)} repeats {column(involved[first])}")
+            drop.append(f"{column(j)} (a repeat)")
         elif group.count(group[at]) == 1:
             tied.append(column(j))
     if len(tied) > 1:
@@ -212,9 +229,14 @@ def _dependent(X: torch.Tensor, A: torch.Tensor, rank: int, column: Namer) -> st
         named.append(
             f"{_listed(tied)}{bias} are linearly dependent, one a combination of the others"
         )
+        drop.append(f"one of {_listed(tied)} (one is a multiple or combination of the others)")
     elif tied:  # one column: tied to the bias's ones, or to the columns named
         named.append(f"{tied[0]} is a combination of those" if named else f"{tied[0]} is constant")
-    return f": {', '.join(named)}" if named else ""
+        drop.append(
+            f"{tied[0]} (a combination of those)" if drop else f"{tied[0]} (the bias stands for it)"
+        )
+    said = f": {', '.join(named)}" if named else ""
+    return (said, ", ".join(drop)) if drops else said
 
 
 def _listed(names: list[str]) -> str:
