@@ -105,7 +105,7 @@ def _pool(window: ReferenceWindow, *steps: torch.Tensor) -> list[float | Pooled 
 
 
 # 100 × ln 2 (69.31 nats), the least a first step of fewer than 16 examples counts as
-_LEAST = "100 × ln 2, the least a first step of {n} example{s} counts as"
+_LEAST = "100 × ln 2, the least a first step of {n} example{s} below ½ ln 2 counts as"
 
 
 @pytest.mark.parametrize("classes", [True, False])
@@ -163,6 +163,19 @@ def test_a_first_step_of_one_example_counts_as_no_less_than_100_times_a_coin_fli
         loss=pytest.approx(1e4),
         what="mean loss of the last 16 steps (16 examples)",
         past=f"100× 69.31 ({_LEAST.format(n=1, s='')}; its loss was 0.0001)",
+    )
+
+
+def test_an_untrained_two_class_first_step_just_below_ln_2_keeps_its_own_bound() -> None:
+    """Two classes: an untrained model's loss is about ln 2, a first step of 8 below it half the
+    time (0.6729); judged against 100 × 100 × ln 2 such runs at lr 100 trained on at 250 nats.
+    Only a first step below ½ ln 2 (right by chance) counts as 100 × ln 2."""
+    window = _window(classes=True)
+    judged = _pool(window, _step((0.6729, 8)), _step((120.0, 8)), _step((120.0, 8)))
+    assert judged[-1] == Pooled(
+        loss=pytest.approx(120.0),
+        what="mean loss of the last 2 steps (16 examples)",
+        past="100× 0.6931 (ln 2, the least a first step counts as; its loss was 0.6729)",
     )
 
 

@@ -84,9 +84,11 @@ def smaller(lr: float) -> str:
         return f"a smaller learning rate (lr), e.g. {smaller_lr(lr):g} (a tenth)"
     if lr <= FAR_LR:
         return (
+            # not said why: the advice is worded from the lr alone, and nn.MSELoss (whose
+            # gradient, without the ½, is twice squared_loss's) blowing up at 1 is linear
+            # regression's; softmax trains at 1 (its advice once blamed nn.MSELoss)
             f"a smaller learning rate (lr), e.g. {smaller_lr(lr):g} (a tenth, {lr / 10:g}, "
-            "can blow up too, e.g. under nn.MSELoss, whose gradient, without the ½, is twice "
-            "squared_loss's)"
+            "can blow up too)"
         )
     return (
         f"a far smaller learning rate (lr), e.g. {smaller_lr(lr):g} (the book trains at "

@@ -19,7 +19,7 @@ on (``--batch-size 8 --lr 1e30`` on Fashion-MNIST: train loss 6·10³⁰, exit 0
 classification loss (``classes``) the steps after the first are pooled till they hold
 :data:`EARLY_EXAMPLES`, and a pool whose mean and median example both stand more than ``factor``
 × the first step's mean (the untrained model's loss), or × :data:`CHANCE_LOSS` where higher
-(× ``factor`` × it for a first step of fewer than :data:`EARLY_EXAMPLES` whose loss is below it:
+(× ``factor`` × it for a first step of fewer than :data:`EARLY_EXAMPLES` whose loss is below half it:
 one example right by chance has a loss of ~0 while a model of large initial weights has most at
 100 nats or more, and a first step of one such example once stopped healthy runs at every lr; an
 untrained model's first step, at about ln K, keeps its own bound: raising it for every small
@@ -181,7 +181,7 @@ class ReferenceWindow:
         (of the examples' losses, or of the steps' means where a step has none: a mean-reduced
         loss, a data-parallel step) both past ``factor`` × the first step's mean (or × ``floor``,
         or the least a first step counts as, :data:`CHANCE_LOSS`, ``factor`` × it for a first step
-        of fewer than :data:`EARLY_EXAMPLES` below it, where higher), or past ``FAR_LR`` its mean so and
+        of fewer than :data:`EARLY_EXAMPLES` below half it, where higher), or past ``FAR_LR`` its mean so and
         its median more than ``factor``-fold below the first step's median example (a classifier
         blown up to be confidently right on most examples: see :meth:`_collapsed`); else None.
         A judged pool is emptied: the next steps make the next."""
@@ -200,9 +200,12 @@ class ReferenceWindow:
         median = float(torch.quantile(torch.cat([v for _, _, v in self._pool]), 0.5))
         self._pool = []
         first = self._first
-        # a first step of few examples below a coin flip's loss: right by chance, not the untrained
-        # model's typical loss (a model of large initial weights may have most at 100+ nats)
-        few = self._first_count < EARLY_EXAMPLES and first < CHANCE_LOSS
+        # a first step of few examples below half a coin flip's loss: right by chance, not the
+        # untrained model's typical loss (a model of large initial weights may have most at 100+
+        # nats); not below ln 2 itself: an untrained two-class model's is about ln 2, below it
+        # half the time, and such runs at lr 100 trained on at 250 nats unstopped
+
+        few = self._first_count < EARLY_EXAMPLES and first < CHANCE_LOSS / 2
         least = self.factor * CHANCE_LOSS if few else CHANCE_LOSS
         reference = max(first, floor, least)
         bound = self.factor * reference
@@ -227,8 +230,10 @@ class ReferenceWindow:
             past = f"{self.factor:g}× its starting value {first:.4g}"  # as a judged step's
         else:  # the least a first step counts as (or a floor) is the reference
             n = self._first_count
-            least_is = f"{self.factor:g} × ln 2, the least a first step of {n} example" + (
-                "s" if n > 1 else ""
+            least_is = (
+                f"{self.factor:g} × ln 2, the least a first step of {n} example"
+                + ("s" if n > 1 else "")
+                + " below ½ ln 2"
             )
             said = f"{least_is} counts as" if few else "ln 2, the least a first step counts as"
             past = f"{self.factor:g}× {reference:.4g} ({said}; its loss was {first:.4g})"
