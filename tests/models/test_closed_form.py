@@ -336,8 +336,8 @@ def test_a_column_summing_others_before_rounding_is_refused(
         UsageError,
         match=rf"got rank 3 < 4 for X of shape \(50, 3\) to within {name}'s rounding: columns 1, "
         rf"2 and 3 are linearly dependent, one a combination of the others, up to the {digits} "
-        r"significant digits X's values hold; drop constant or repeated columns, and any that is "
-        r"a sum or combination of others$",
+        r"significant digits X's values hold; drop one of columns 1, 2 and 3 \(one is a multiple "
+        r"or combination of the others\)$",
     ):
         closed_form(X, y)
     w, b = closed_form(X[:, :2], y)  # the fix named: without the sum, solved (noiseless y)
@@ -452,4 +452,18 @@ def test_a_column_a_multiple_of_another_is_told_to_drop_one_of_them_not_to_add_e
         "got rank 3 < 4 for X of shape (50, 3): columns 1 and 3 are linearly dependent, one a "
         "combination of the others; drop one of columns 1 and 3 (one is a multiple or "
         "combination of the others)"
+    )
+
+
+def test_two_constant_columns_are_both_named_to_drop_joined_by_and() -> None:
+    """Two constant columns: "drop column 1 (...) and column 2 (...)", not a bare comma between
+    the two (each drop holds commas of its own)."""
+    X = torch.randn(20, 3, dtype=torch.float64)
+    X[:, 0] = 1.0
+    X[:, 1] = 1.0
+    with pytest.raises(UsageError) as info:
+        closed_form(X, torch.randn(20, dtype=torch.float64))
+    assert str(info.value).endswith(
+        "; drop column 1 (constant: the bias stands for it) and column 2 (constant: the bias "
+        "stands for it)"
     )

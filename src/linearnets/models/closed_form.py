@@ -147,10 +147,14 @@ def _refuse_rank(
     if rounded and not offsets:
         # scale-free (_rank_in): no scale gap to name; a column that is another's, or a sum of
         # others, before its values were rounded to X's dtype
+        said, drop = _dependent(X, A, rank, column, drops=True)
+        fix = (
+            f"drop {drop}"
+            if drop
+            else "drop constant or repeated columns, and any that is a sum or combination of others"
+        )
         raise UsageError(
-            f"{what}{_dependent(X, A, rank, column)}, up to the {_digits(X)} significant digits X's "
-            "values hold; drop constant or repeated columns, and any that is a sum or "
-            "combination of others"
+            f"{what}{said}, up to the {_digits(X)} significant digits X's values hold; {fix}"
         )
     if offsets:
         raise UsageError(
@@ -236,7 +240,9 @@ def _dependent(
             f"{tied[0]} (a combination of those)" if drop else f"{tied[0]} (the bias stands for it)"
         )
     said = f": {', '.join(named)}" if named else ""
-    return (said, ", ".join(drop)) if drops else said
+    # "X[:, 0] (...) and X[:, 1] (...)": each drop holds commas of its own
+    dropped = ", ".join(drop[:-1]) + f" and {drop[-1]}" if len(drop) > 1 else "".join(drop)
+    return (said, dropped) if drops else said
 
 
 def _listed(names: list[str]) -> str:
