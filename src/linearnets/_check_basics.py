@@ -34,12 +34,17 @@ def _is_tensor(value: object) -> bool:
 
 
 def describe(value: Any) -> str:
-    """Return a short, one-line description of ``value`` for error messages: tensors and NumPy
-    arrays of one dimension or more by shape and dtype (an array's repr spans lines: the message
-    is one), anything else by its repr, its whitespace runs made one space, cut at 60."""
+    """Return a short, one-line description of ``value`` for error messages: tensors by shape and
+    dtype; NumPy arrays of one dimension or more by their repr where it is one line of at most 60
+    (``array([1.e+400], dtype=float128)``: the value refused), else by shape and dtype (a larger
+    array's repr spans lines: the message is one); anything else by its repr, its whitespace runs
+    made one space, cut at 60."""
     if _is_tensor(value):
         return f"a tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
     if _is_a(value, "numpy", "ndarray") and value.ndim:
+        text = repr(value)
+        if "\n" not in text and len(text) <= 60:
+            return text
         return f"a NumPy array of shape {value.shape} and dtype {value.dtype}"
     text = " ".join(repr(value).split())
     return text if len(text) <= 60 else text[:57] + "..."
