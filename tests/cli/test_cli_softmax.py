@@ -1037,3 +1037,31 @@ def test_a_data_file_given_as_data_dir_is_also_told_data_trains_on_it(
     if also:  # as it says
         run = ["--out", str(tmp_path / "run")]
         assert main(["softmax", "--data", str(given), "--epochs", "1", "--plot", "none", *run]) == 0
+
+
+def test_a_data_dir_given_to_resume_a_data_files_run_names_the_runs_file_not_a_data_never_passed(
+    npz: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--resume RUN --data-dir FM`` of a --data run said "got --data-dir FM with --data d.npz,
+    which replaces it; drop one of them": the --data came from the run's config.json, not the
+    command, so it could not be dropped. It now names the run's file, that a resume keeps it,
+    and the fix that works: leave --data-dir out (checked by running it)."""
+    run = tmp_path / "run"
+    settings = ["--plot", "none", "--device", "cpu", "--threads", "1"]
+    assert main(["softmax", "--data", str(npz), "--epochs", "1", "--out", str(run), *settings]) == 0
+    capsys.readouterr()
+    fm = tmp_path / "fm"
+    assert main(["softmax", "--resume", str(run), "--data-dir", str(fm), "--epochs", "2"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"linearnets softmax: error: --data-dir finds Fashion-MNIST, got --data-dir {fm} for a "
+        f"run trained on --data {npz} (its config.json), which a resume keeps; leave --data-dir "
+        "out to resume it, or train on Fashion-MNIST in a new run folder"
+    ]
+    with pytest.raises(UsageError) as info:
+        ln.resume_softmax(run, data_dir=str(fm), epochs=2)
+    assert str(info.value) == (
+        f"data_dir finds Fashion-MNIST, got data_dir={str(fm)!r} for a run trained on "
+        f"data={str(npz)!r} (its config.json), which a resume keeps; leave data_dir out to "
+        "resume it, or train on Fashion-MNIST in a new run folder"
+    )
+    assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 0  # the fix

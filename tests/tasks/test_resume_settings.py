@@ -71,8 +71,10 @@ def test_out_is_refused_as_the_folder_the_run_stays_in(tmp_path: Path) -> None:
         ),
         (
             {"data_dir": "fm"},
-            r"^data_dir finds Fashion-MNIST, got data_dir='.*/fm' with data='.*d\.npz', which "
-            r"replaces it; drop one of them$",
+            # the run's own file, not one passed: "drop one of them" could not be followed
+            r"^data_dir finds Fashion-MNIST, got data_dir='fm' for a run trained on "
+            r"data='.*d\.npz' \(its config\.json\), which a resume keeps; leave data_dir out "
+            r"to resume it, or train on Fashion-MNIST in a new run folder$",
         ),
     ],
 )

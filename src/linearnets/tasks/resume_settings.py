@@ -66,6 +66,14 @@ def resumed_config(
             # data_dir, which only finds those images, goes with it rather than be refused beside
             # the file
             old = replace(old, data_dir=None)
+        elif overrides.get("data_dir") is not None and "data" not in overrides and old.data:
+            # the run's own data file, not one the user passed: "drop one of them" (as
+            # check_data_source says of both given) could not be followed
+            raise UsageError(
+                f"data_dir finds Fashion-MNIST, got data_dir={str(overrides['data_dir'])!r} for "
+                f"a run trained on data={str(old.data)!r} (its config.json), which a resume keeps; "
+                "leave data_dir out to resume it, or train on Fashion-MNIST in a new run folder"
+            )
         new = replace(old, **overrides, out=run_dir)
     except BatchBytesError as exc:
         # a resize given as the run's own is no change: the fixes are the run's batch's
