@@ -343,3 +343,21 @@ def full_disk() -> Iterator[FullDisk]:
     disk = FullDisk()
     yield disk
     disk.undo()
+
+
+@pytest.fixture
+def refuse_open(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path, int], None]:
+    """Return ``refuse(path, errno_)``, which makes ``open(path)`` fail with ``errno_`` (a
+    ``PermissionError`` for EACCES), as the system would for a file its permissions or the disk
+    deny: tests run as root, which reads any file. ``monkeypatch.undo()`` reads it again."""
+    real_open = builtins.open
+
+    def refuse(path: Path, errno_: int) -> None:
+        def refusing_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+            if isinstance(file, str | os.PathLike) and Path(file) == path:
+                raise OSError(errno_, os.strerror(errno_), str(file))
+            return real_open(file, *args, **kwargs)
+
+        monkeypatch.setattr(builtins, "open", refusing_open)
+
+    return refuse

@@ -2495,24 +2495,17 @@ def test_a_forced_file_edited_since_is_said_changed_since_that_resume_switched_t
 
 
 def test_a_checkpoint_the_system_refuses_is_not_called_damaged_on_a_linreg_resume(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, refuse_open: Callable[[Path, int], None]
 ) -> None:
     """linreg's resume reads the checkpoint with softmax's reader: a permission refusal was
     "truncated, damaged ...; delete it and resume with force=True". It says to chmod it. (Tests
     run as root, which reads any file: the refusal is stood in for.)"""
-    import builtins
+    import errno
     import shlex
 
     out, _, _ = _finished_run(tmp_path)
     ckpt = out / "checkpoint.pt"
-    real_open = builtins.open
-
-    def refusing_open(file: Any, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(file, str | os.PathLike) and Path(file) == ckpt:
-            raise PermissionError(13, "Permission denied", str(file))
-        return real_open(file, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "open", refusing_open)
+    refuse_open(ckpt, errno.EACCES)
     with pytest.raises(CheckpointError) as info:
         resume_linreg(out, epochs=2)
     assert str(info.value) == (

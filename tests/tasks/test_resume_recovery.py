@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -654,21 +655,6 @@ def test_a_data_file_the_weights_cannot_take_with_the_runs_own_gone_advises_putt
     _assert_same_run(run, reference)
 
 
-def _refusing_open(monkeypatch: pytest.MonkeyPatch, path: Path, errno_: int) -> None:
-    """Make ``open(path)`` fail with ``errno_``, as the system would for a file its permissions
-    (or the disk) deny: tests run as root, which reads any file."""
-    import builtins
-
-    real_open = builtins.open
-
-    def refusing_open(file: Any, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(file, str | os.PathLike) and Path(file) == path:
-            raise OSError(errno_, os.strerror(errno_), str(file))  # PermissionError for EACCES
-        return real_open(file, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "open", refusing_open)
-
-
 @pytest.mark.parametrize(
     ("errno_", "said"),
     [
@@ -683,6 +669,7 @@ def _refusing_open(monkeypatch: pytest.MonkeyPatch, path: Path, errno_: int) -> 
 def test_a_checkpoint_the_system_refuses_is_not_called_damaged_on_resume(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    refuse_open: Callable[[Path, int], None],
     capsys: pytest.CaptureFixture[str],
     errno_: int,
     said: str,
@@ -693,7 +680,7 @@ def test_a_checkpoint_the_system_refuses_is_not_called_damaged_on_resume(
     run = tmp_path / "my run"
     run_softmax(SoftmaxConfig(**_base(_data(tmp_path / "d.npz")), epochs=1, out=run))
     ckpt = run / "checkpoint.pt"
-    _refusing_open(monkeypatch, ckpt, errno_)
+    refuse_open(ckpt, errno_)
     message = f"checkpoint {ckpt} {said.format(path=shlex.quote(str(ckpt)))}, then resume again"
     capsys.readouterr()
     assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 1

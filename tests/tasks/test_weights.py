@@ -571,6 +571,7 @@ def test_a_finished_run_without_model_pt_whose_checkpoint_cannot_be_read_has_los
 def test_a_finished_run_without_model_pt_whose_checkpoint_the_system_refuses_has_not_lost_them(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    refuse_open: Callable[[Path, int], None],
     capsys: pytest.CaptureFixture[str],
     errno_: int,
     said: str,
@@ -579,20 +580,10 @@ def test_a_finished_run_without_model_pt_whose_checkpoint_the_system_refuses_has
     damaged or not a torch file, so its weights are lost: ... delete it and train the run again",
     of weights a chmod gives back. It now names the error and the fix, then the resume. (Tests run
     as root, which reads any file: the refusal is stood in for.)"""
-    import builtins
-    import os
-
     run = _softmax_run(tmp_path)
     (run / "model.pt").unlink()
     checkpoint = run / "checkpoint.pt"
-    real_open = builtins.open
-
-    def refusing_open(file: Any, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(file, str | os.PathLike) and Path(file) == checkpoint:
-            raise OSError(errno_, os.strerror(errno_), str(file))  # PermissionError for EACCES
-        return real_open(file, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "open", refusing_open)
+    refuse_open(checkpoint, errno_)
     message = (
         f"must hold the trained weights model.pt, got {str(run)!r} without them; its run "
         f"finished, but its checkpoint.pt, which holds its weights, "
