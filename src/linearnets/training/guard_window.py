@@ -18,19 +18,22 @@ step 2 on, bounded (its gradient is), so the window's mean held the blow-up and 
 on (``--batch-size 8 --lr 1e30`` on Fashion-MNIST: train loss 6·10³⁰, exit 0). So for a
 classification loss (``classes``) the steps after the first are pooled till they hold
 :data:`EARLY_EXAMPLES`, and a pool whose mean and median example both stand more than ``factor``
-× the first step's mean (the untrained model's loss), or × :data:`CHANCE_LOSS` where higher
-(× ``factor`` × it for a first step of fewer than :data:`EARLY_EXAMPLES` whose loss is below half it:
-one example right by chance has a loss of ~0 while a model of large initial weights has most at
-100 nats or more, and a first step of one such example once stopped healthy runs at every lr; an
-untrained model's first step, at about ln K, keeps its own bound: raising it for every small
-first step let ``--batch-size 8 --lr 100`` on Fashion-MNIST end at a train loss of 600, exit 0),
-has blown up; past ``FAR_LR`` so has one whose mean does while its median example fell more than
-``factor``-fold below the first step's (confidently right on most examples, as above). A step of
-any size with no per-example losses (a loss reduced to one number, a data-parallel step: an
-all-reduced sum and count) is judged so too, by its mean: such steps were never judged, and under
-torchrun ``--batch-size 32 --lr 1e30`` on Fashion-MNIST trained to a loss of 3·10³⁰, exit 0, where
-one process stopped at step 2. Not for other losses: one example's loss (batch 1) may be ~0 by chance, a classifier's
-no less than :data:`CHANCE_LOSS` counts.
+× the first step's mean (the untrained model's loss), or × :data:`CHANCE_LOSS` where higher, has
+blown up; past ``FAR_LR`` so has one whose mean does while its median example fell more than
+``factor``-fold below the first step's (confidently right on most examples, as above).
+
+A first step of fewer than :data:`EARLY_EXAMPLES` whose loss is below half :data:`CHANCE_LOSS`
+counts as ``factor`` × it: one example right by chance has a loss of ~0 while a model of large
+initial weights has most at 100 nats or more, and such a first step once stopped healthy runs at
+every lr. An untrained model's first step, at about ln K, keeps its own bound: raised for every
+small first step, the bound let ``--batch-size 8 --lr 100`` on Fashion-MNIST end at a train loss
+of 600, exit 0, and raised below ln 2 itself, two-class runs half the time.
+
+A step of any size with no per-example losses (a loss reduced to one number, a data-parallel
+step: an all-reduced sum and count) is judged so too, by its mean: such steps were never judged,
+and under torchrun ``--batch-size 32 --lr 1e30`` on Fashion-MNIST trained to a loss of 3·10³⁰,
+exit 0, where one process stopped at step 2. Not for other losses: one example's loss (batch 1)
+may be ~0 by chance, a classifier's no less than :data:`CHANCE_LOSS` counts.
 """
 
 from __future__ import annotations
@@ -181,10 +184,10 @@ class ReferenceWindow:
         (of the examples' losses, or of the steps' means where a step has none: a mean-reduced
         loss, a data-parallel step) both past ``factor`` × the first step's mean (or × ``floor``,
         or the least a first step counts as, :data:`CHANCE_LOSS`, ``factor`` × it for a first step
-        of fewer than :data:`EARLY_EXAMPLES` below half it, where higher), or past ``FAR_LR`` its mean so and
-        its median more than ``factor``-fold below the first step's median example (a classifier
-        blown up to be confidently right on most examples: see :meth:`_collapsed`); else None.
-        A judged pool is emptied: the next steps make the next."""
+        of fewer than :data:`EARLY_EXAMPLES` below half it, where higher), or past ``FAR_LR`` its
+        mean so and its median more than ``factor``-fold below the first step's median example (a
+        classifier blown up to be confidently right on most examples: see :meth:`_collapsed`);
+        else None. A judged pool is emptied: the next steps make the next."""
         if not self.classes or self._first is None:
             return None
         if losses is not None and per_example(losses):
@@ -204,7 +207,6 @@ class ReferenceWindow:
         # untrained model's typical loss (a model of large initial weights may have most at 100+
         # nats); not below ln 2 itself: an untrained two-class model's is about ln 2, below it
         # half the time, and such runs at lr 100 trained on at 250 nats unstopped
-
         few = self._first_count < EARLY_EXAMPLES and first < CHANCE_LOSS / 2
         least = self.factor * CHANCE_LOSS if few else CHANCE_LOSS
         reference = max(first, floor, least)
@@ -213,11 +215,11 @@ class ReferenceWindow:
             return None
         # past FAR_LR, a classifier blown up to be confidently right on most examples: the pool's
         # median example fell more than factor-fold below the first step's (see _collapsed)
-        losses_1 = self._losses[0] if self._losses else None
+        first_losses = self._losses[0] if self._losses else None
         collapsed = (
             self.lr > FAR_LR
-            and losses_1 is not None
-            and median < median_example(losses_1) / self.factor
+            and first_losses is not None
+            and median < median_example(first_losses) / self.factor
         )
         if not (median > bound or collapsed):
             return None
