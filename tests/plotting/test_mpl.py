@@ -214,6 +214,35 @@ def test_an_mplbackend_naming_an_importable_module_is_kept(monkeypatch: pytest.M
     assert _mpl.matplotlib_module().__name__ == "matplotlib"
 
 
+@pytest.mark.parametrize(
+    ("backend", "kept"),
+    [("module://os", False), ("module://matplotlib.backends.backend_agg", True)],
+)
+def test_an_mplbackend_naming_a_module_that_is_no_backend_is_refused_at_pyplot(
+    backend: str, kept: bool
+) -> None:
+    """module://os is importable, so the import check kept it, and the first figure ended in
+    matplotlib's traceback (module 'os' has no attribute 'FigureCanvas'). A fresh process: pyplot
+    loads its backend once."""
+    code = (
+        "import torch, linearnets as ln\n"
+        "ln.show_images(torch.zeros(2, 28, 28), 1, 2)\n"
+        "import matplotlib.pyplot as plt\n"
+        "print(plt.get_backend())\n"
+    )
+    env = dict(os.environ, MPLBACKEND=backend)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    if kept:
+        assert (proc.returncode, proc.stdout) == (0, f"{backend}\n"), proc.stderr
+        return
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines()[-1] == (
+        "linearnets.errors.UsageError: MPLBACKEND must name a matplotlib backend, got "
+        "'module://os', a module that is no backend (AttributeError: module 'os' has no "
+        "attribute 'FigureCanvas'); unset it or set MPLBACKEND=Agg to draw into files"
+    )
+
+
 # ---------------------------------------------------------------- where figures are written
 
 

@@ -121,9 +121,32 @@ def pyplot() -> Any:
         matplotlib = matplotlib_module()
         if not _backend_chosen(matplotlib) and not in_notebook() and not _has_display():
             matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        _load_module_backend(matplotlib, plt)
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def _load_module_backend(matplotlib: Any, plt: Any) -> None:
+    """Load a ``module://`` backend that ``MPLBACKEND`` names now, refusing a module that is no
+    backend (``module://os``: found on the path, so :func:`matplotlib_module` kept it).
+
+    pyplot loads its backend only at the first figure, where such a module fails with
+    matplotlib's traceback from deep inside (``module 'os' has no attribute 'FigureCanvas'``).
+    """
+    backend = os.environ.get("MPLBACKEND")
+    # matplotlib.use() since may have chosen another: that one is the user's, and loads as it will
+    if backend is None or not backend.startswith("module://"):
+        return
+    if matplotlib.rcParams["backend"] != backend:
+        return
+    try:
+        plt.switch_backend(backend)
+    except Exception as exc:  # whatever the user's module raises on loading
+        why = f", a module that is no backend ({type(exc).__name__}: {exc})"
+        raise _bad_backend(backend, why, "") from None
 
 
 def new_figure(figsize: tuple[float, float], *, managed: bool) -> Figure:
