@@ -9,16 +9,18 @@ shuffling ``DataLoader``), ``nn.Sequential(nn.Linear(2, 1))``, ``nn.MSELoss()`` 
 ``torch.optim.SGD``. ``concise`` is also compared with the §3.2 code, which is faster than both concise
 loops. All run the book's settings (1000 examples, batch 10, lr 0.03, 3 epochs).
 
-Run: ``.venv/bin/python bench/bench_linreg.py``
+Run: ``.venv/bin/python bench/bench_linreg.py [--repeats 7]``
 """
 
 from __future__ import annotations
 
+import argparse
 import random
 import statistics
 import time
 
 import torch
+from _machine import positive_int
 from torch import nn
 from torch.utils import data
 
@@ -212,4 +214,8 @@ def main(repeats: int = 7) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--repeats", type=positive_int, default=7, help="runs of each, the median printed"
+    )
+    main(parser.parse_args().repeats)

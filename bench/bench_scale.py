@@ -20,6 +20,7 @@ import time
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
+from _machine import positive_float
 
 from linearnets.data.loader import ArrayLoader
 from linearnets.models.factory import build_softmax
@@ -113,7 +114,10 @@ def run(world_size: int, n: int, threads: int, device: str = "cpu") -> tuple[flo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--scale", type=float, default=20.0, help="size as a multiple of Fashion-MNIST's 60000"
+        "--scale",
+        type=positive_float,
+        default=20.0,
+        help="size as a multiple of Fashion-MNIST's 60000",
     )
     parser.add_argument(
         "--device",
@@ -122,6 +126,11 @@ def main() -> None:
     )
     args = parser.parse_args()
     n = int(60_000 * args.scale)
+    if n < 512:  # the loader refuses no examples, deep inside a spawned worker
+        parser.error(
+            f"argument --scale: must give at least 512 examples (a batch of 256 for each of 2 "
+            f"processes), got {args.scale:g} ({n}); pass e.g. --scale 0.1"
+        )
     on_gpu = args.device.startswith("cuda")
     print(
         f"{n} examples (x{args.scale:g} Fashion-MNIST), {os.cpu_count()} CPU cores, torch {torch.__version__}"

@@ -26,7 +26,7 @@ from typing import Any
 
 import torch
 from _book_data import BookFashionMNIST
-from _machine import cpu_name
+from _machine import at_least, cpu_name, positive_int
 from torch import nn
 from torch.utils.data import DataLoader
 
@@ -175,12 +175,15 @@ IMPLS = ("concise", "scratch", "analytic", "book code + d2l")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="book pipeline vs linearnets, softmax regression")
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--epochs", type=positive_int, default=3)
     parser.add_argument(
-        "--book-workers", type=int, default=4, help="the book's get_dataloader_workers()"
+        "--book-workers", type=at_least(0), default=4, help="the book's get_dataloader_workers()"
     )
     parser.add_argument(
-        "--threads", type=int, default=torch.get_num_threads(), help="torch threads for both sides"
+        "--threads",
+        type=positive_int,
+        default=torch.get_num_threads(),
+        help="torch threads for both sides",
     )
     parser.add_argument(
         "--device",
@@ -189,7 +192,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--repeats",
-        type=int,
+        type=positive_int,
         default=3,
         help="rounds, each running the book and then every linearnets implementation once (their "
         "order turned by one each round)",

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 
-from _machine import cpu_name
+from _machine import cpu_name, positive_int
 
 
 def cli_import_seconds() -> float:
@@ -57,7 +57,7 @@ def spread(values: list[float]) -> str:
 def main() -> None:
     """Measure each figure ``--repeats`` times, interleaved, and print the spreads."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--repeats", type=positive_int, default=10)
     args = parser.parse_args()
     imports, bare, torches, helps, refusals = [], [], [], [], []
     for _ in range(args.repeats):

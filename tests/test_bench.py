@@ -94,3 +94,52 @@ def test_bench_linreg_compares_concise_with_both_of_the_books_codes(
         re.M,
     )
     assert re.search(r"^ *scratch: .*speed-up [\d.]+x$", out, re.M)
+
+
+@pytest.mark.parametrize(
+    ("script", "args", "error"),
+    [
+        ("bench_data", ["--repeats", "0"], "argument --repeats: must be at least 1, got 0"),
+        ("bench_startup", ["--repeats", "-2"], "argument --repeats: must be at least 1, got -2"),
+        ("bench_softmax", ["--repeats", "0"], "argument --repeats: must be at least 1, got 0"),
+        ("bench_softmax", ["--epochs", "x"], "argument --epochs: must be a whole number, got 'x'"),
+        (
+            "bench_softmax",
+            ["--book-workers", "-1"],
+            "argument --book-workers: must be at least 0, got -1",
+        ),
+        ("bench_linreg", ["--repeats", "0"], "argument --repeats: must be at least 1, got 0"),
+        (
+            "bench_scale",
+            ["--scale", "nan"],
+            "argument --scale: must be a finite number above 0, got 'nan'",
+        ),
+        (
+            "bench_scale",
+            ["--scale", "0.001"],
+            "argument --scale: must give at least 512 examples (a batch of 256 for each of 2 "
+            "processes), got 0.001 (60); pass e.g. --scale 0.1",
+        ),
+    ],
+)
+def test_a_bench_script_refuses_counts_that_time_nothing_in_one_line(
+    script: str, args: list[str], error: str
+) -> None:
+    """--repeats 0 ended in a traceback from statistics.median (no data), after the book's data was
+    read; bench_linreg took no options at all (--help ran the whole benchmark)."""
+    import subprocess
+
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / f"{script}.py"), *args], capture_output=True, text=True
+    )
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr.splitlines()[-1] == f"{script}.py: error: {error}"
+
+
+def test_bench_linreg_has_help_instead_of_running() -> None:
+    import subprocess
+
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "bench_linreg.py"), "--help"], capture_output=True, text=True
+    )
+    assert proc.returncode == 0 and "--repeats REPEATS" in proc.stdout
