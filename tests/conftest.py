@@ -267,6 +267,30 @@ def not_root(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "geteuid", lambda: 1000, raising=False)
 
 
+def _interrupted_checkpoint(run_dir: Path) -> Path:
+    """Write the ``checkpoint.pt`` a softmax run interrupted after its first epoch leaves (a
+    small model's state: only its loading matters) into ``run_dir``, made if missing."""
+    from linearnets.training.checkpoint import CHECKPOINT_FILE, save_checkpoint
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    net = torch.nn.Linear(4, 3)
+    return save_checkpoint(
+        run_dir / CHECKPOINT_FILE,
+        model_state=net.state_dict(),
+        optimizer_state=torch.optim.SGD(net.parameters(), lr=0.1).state_dict(),
+        epoch=1,
+        generators_state={},
+        history=[],
+        config={"impl": "concise", "lr": 0.1, "epochs": 2},
+    )
+
+
+@pytest.fixture
+def interrupted_checkpoint() -> Callable[[Path], Path]:
+    """``interrupted_checkpoint(run_dir)`` writes a readable checkpoint of an unfinished run."""
+    return _interrupted_checkpoint
+
+
 @pytest.fixture
 def lock_held_by_a_child() -> Callable[[Path], AbstractContextManager[int]]:
     """``with lock_held_by_a_child(folder) as pid:`` a live process holds ``folder``'s run lock."""

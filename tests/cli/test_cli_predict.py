@@ -146,12 +146,13 @@ def test_predict_resizes_as_the_model_was_trained(
 
 
 def test_an_unfinished_run_is_pointed_at_resume(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    interrupted_checkpoint: Callable[[Path], Path],
 ) -> None:
     """A run stopped before its weights were saved has a checkpoint: finish it, then predict."""
     run = tmp_path / "run"
-    run.mkdir()
-    (run / "checkpoint.pt").write_bytes(b"x")  # what an interrupted run leaves (no model.pt)
+    interrupted_checkpoint(run)  # what an interrupted run leaves (no model.pt)
     assert main(["predict", str(run)]) == 2
     err = capsys.readouterr().err
     assert (

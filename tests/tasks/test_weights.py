@@ -378,10 +378,10 @@ def test_a_model_pt_torch_refuses_to_load_is_named_in_one_short_line(tmp_path: P
 
 @pytest.mark.parametrize("unfinished", [False, True])
 def test_a_folder_without_model_pt_is_a_usage_error_saying_what_to_do(
-    tmp_path: Path, unfinished: bool
+    tmp_path: Path, unfinished: bool, interrupted_checkpoint: Callable[[Path], Path]
 ) -> None:
     if unfinished:
-        (tmp_path / "checkpoint.pt").write_bytes(b"x")  # what an interrupted run leaves
+        interrupted_checkpoint(tmp_path)  # what an interrupted run leaves
     advice = (
         rf"its run stopped before it finished: finish it with linearnets softmax --resume {re.escape(str(tmp_path))} "
         if unfinished
@@ -552,6 +552,37 @@ def test_a_finished_run_without_model_pt_whose_checkpoint_cannot_be_read_has_los
     with pytest.raises(UsageError) as info:
         load_trained(run)
     assert str(info.value) == said
+    (run / "checkpoint.pt").unlink()  # as it says
+    ln.resume_softmax(run, force=True)
+    assert load_trained(run)[1]["num_inputs"] == 4
+
+
+@pytest.mark.parametrize("checkpoint", [b"", b"x", "truncated"])
+def test_an_unfinished_run_whose_checkpoint_cannot_be_read_is_told_so_not_sent_to_resume(
+    tmp_path: Path, checkpoint: Any
+) -> None:
+    """It said "its run stopped before it finished: finish it with --resume", and that resume
+    refused the checkpoint: the refusal, with its fix, is now said at once, in the resume's
+    own words (the oracle), and the fix it gives trains the run again."""
+    import linearnets as ln
+
+    run = _softmax_run(tmp_path)
+    for name in ("model.pt", "results.json"):  # as a run interrupted after its checkpoint
+        (run / name).unlink()
+    saved = (run / "checkpoint.pt").read_bytes()
+    (run / "checkpoint.pt").write_bytes(saved[:300] if checkpoint == "truncated" else checkpoint)
+    with pytest.raises(CheckpointError) as refused:
+        ln.resume_softmax(run)
+    with pytest.raises(UsageError) as info:
+        load_trained(run)
+    assert str(info.value) == (
+        f"run_dir must hold the trained weights model.pt, got {str(run)!r} without them; its run "
+        f"stopped before it finished, and its {refused.value}"
+    )
+    assert str(info.value).endswith(
+        "; restore checkpoint.pt from a copy of the run, or delete it and resume with force=True "
+        "to start the run over"
+    )
     (run / "checkpoint.pt").unlink()  # as it says
     ln.resume_softmax(run, force=True)
     assert load_trained(run)[1]["num_inputs"] == 4
@@ -878,10 +909,11 @@ def test_weights_are_written_atomically_and_reload(tmp_path: Path) -> None:
     assert torch.equal(payload["state_dict"]["1.weight"], exp.model[1].weight.detach())
 
 
-def test_the_resume_that_finishes_a_run_is_quoted_for_the_shell(tmp_path: Path) -> None:
+def test_the_resume_that_finishes_a_run_is_quoted_for_the_shell(
+    tmp_path: Path, interrupted_checkpoint: Callable[[Path], Path]
+) -> None:
     run = tmp_path / "two  sp"
-    run.mkdir()
-    (run / "checkpoint.pt").write_bytes(b"epoch 1")
+    interrupted_checkpoint(run)
     with pytest.raises(UsageError, match=rf"finish it with linearnets softmax --resume '{re.escape(str(run))}' \(linearnets.resume_softmax in Python\), then predict$"):  # fmt: skip
         load_trained(run)
 
@@ -903,12 +935,15 @@ def test_load_trained_expands_a_leading_tilde(
 
 @pytest.mark.parametrize("unfinished", [False, True])
 def test_a_folder_without_model_pt_names_run_dir_in_either_words(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], unfinished: bool
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    unfinished: bool,
+    interrupted_checkpoint: Callable[[Path], Path],
 ) -> None:
     """From Python, "RUN_DIR must hold ..." named the command's argument: load_trained's parameter
     is run_dir. predict still says RUN_DIR, as its usage does."""
     if unfinished:
-        (tmp_path / "checkpoint.pt").write_bytes(b"x")
+        interrupted_checkpoint(tmp_path)
     with pytest.raises(UsageError) as info:
         load_trained(tmp_path)
     said = str(info.value)
@@ -1165,14 +1200,14 @@ def test_a_run_folder_named_with_a_line_break_is_named_as_the_shell_takes_it(
 
 @pytest.mark.parametrize("unfinished", [False, True])
 def test_a_run_folder_without_model_pt_named_with_a_line_break_is_named_as_the_shell_takes_it(
-    tmp_path: Path, unfinished: bool
+    tmp_path: Path, unfinished: bool, interrupted_checkpoint: Callable[[Path], Path]
 ) -> None:
     """repr named it '.../a\\nb', Python's escape, which the shell reads as a backslash and an n,
     beside the resume's $'.../a\\nb' in the same message: named as shown_path names it."""
     run = tmp_path / "a\nb"
     run.mkdir()
     if unfinished:
-        (run / "checkpoint.pt").write_bytes(b"x")  # what an interrupted run leaves
+        interrupted_checkpoint(run)  # what an interrupted run leaves
     advice = (
         "its run stopped before it finished: finish it with linearnets softmax --resume "
         f"$'{tmp_path}/a\\nb' (linearnets.resume_softmax in Python), then predict"

@@ -18,7 +18,6 @@ __all__ = ["no_weights"]
 def no_weights(run_dir: Path) -> UsageError:
     """Return the error for a ``run_dir`` without ``model.pt``, saying how to finish its run."""
     from linearnets.training.checkpoint import CHECKPOINT_FILE
-    from linearnets.training.run_config import resumable_checkpoint
     from linearnets.training.run_lock import lock_holder
 
     got = (
@@ -60,12 +59,15 @@ def no_weights(run_dir: Path) -> UsageError:
             f"{got}its run {'finished' if finished else 'stopped before it finished'}, but its "
             f"{CHECKPOINT_FILE}, which holds its weights, {unread}, then {then} {resume}"
         )
-    if finished and checkpoint and resumable_checkpoint(run_dir) is None:
+    damage = _checkpoint_damage(run_dir / CHECKPOINT_FILE) if checkpoint else None
+    if finished and damage is not None:
         return UsageError(
             f"{got}its run finished, but its {CHECKPOINT_FILE} cannot be read (truncated, "
             f"damaged or not a torch file), so its weights are lost: restore {CHECKPOINT_FILE} "
             f"from a copy of the run, or delete it and {again}"
         )
+    if damage is not None:  # the resume it would be sent to refuses it: said here, with its fix
+        return UsageError(f"{got}its run stopped before it finished, and its {damage}")
     if checkpoint:
         if finished:  # finished, and model.pt removed since
             return UsageError(
@@ -89,6 +91,19 @@ def no_weights(run_dir: Path) -> UsageError:
             f"lost: {again}"
         )
     return UsageError(f"{got}pass a folder written by a finished 'linearnets softmax' run")
+
+
+def _checkpoint_damage(path: Path) -> str | None:
+    """Return why the checkpoint ``path`` (a file, read by the system: no permission refusal) cannot
+    be resumed from, in its reader's words with the fix ("checkpoint ... cannot be read: it is
+    truncated, ..."), or ``None`` where it loads."""
+    from linearnets.training.checkpoint import CheckpointError, load_checkpoint
+
+    try:
+        load_checkpoint(path)
+    except CheckpointError as exc:
+        return str(exc)
+    return None
 
 
 def _has_settings(run_dir: Path) -> bool:
