@@ -892,7 +892,7 @@ CLI_CASES: list[Any] = [
     pytest.param(["softmax", "--resume", "{tmp}/run", "--batch-size", "64"], Setup(_run_folder), 2, r"--batch-size changed from 256 to 64", id="resume-changed-batch"),
     pytest.param(["softmax", "--resume", "{tmp}/run", "--seed", "1"], Setup(_run_folder), 2, r"--seed changed from 0 to 1", id="resume-changed-seed"),
     pytest.param(["softmax", "--resume", "{tmp}/run", "--impl", "concise"], Setup(_run_folder), 2, r"--impl changed from analytic to concise", id="resume-changed-impl"),
-    pytest.param(["softmax", "--resume", "{tmp}/run", "--resize", "28"], Setup(_data_run), 2, r"error: --resize applies to Fashion-MNIST images only, got --resize 28 with --data .*d\.npz; drop one of them$", id="resume-data-run-resize"),
+    pytest.param(["softmax", "--resume", "{tmp}/run", "--resize", "28"], Setup(_data_run), 2, r"error: --resize applies to Fashion-MNIST images only, got --resize 28 for a run trained on --data .*d\.npz \(its config\.json\), which a resume keeps; leave --resize out to resume it, or train on Fashion-MNIST at that size in a new run folder$", id="resume-data-run-resize"),
     pytest.param(["softmax", "--resume", "{tmp}/run", "--epochs", "1"], Setup(lambda t: _run_folder(t, finished=True)), 2, r"error: --epochs must be more than .* got 1; pass e.g. --epochs 6 to", id="resume-finished"),
     # predict
     pytest.param(["predict", "{tmp}"], None, 2, r"RUN_DIR must hold the trained weights model.pt", id="predict-no-weights"),

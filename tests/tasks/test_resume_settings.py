@@ -64,9 +64,15 @@ def test_out_is_refused_as_the_folder_the_run_stays_in(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "override,pattern",
     [
-        (
+        (  # the run's own file too: it said "drop one of them" of a data= never passed
             {"resize": 28},
-            r"^resize applies to Fashion-MNIST images only, got resize=28 with data='.*d\.npz'; "
+            r"^resize applies to Fashion-MNIST images only, got resize=28 for a run trained on "
+            r"data='.*d\.npz' \(its config\.json\), which a resume keeps; leave resize out to "
+            r"resume it, or train on Fashion-MNIST at that size in a new run folder$",
+        ),
+        (  # both passed: "drop one of them" can be followed
+            {"resize": 28, "data": Path("e.npz")},
+            r"^resize applies to Fashion-MNIST images only, got resize=28 with data='.*e\.npz'; "
             r"drop one of them$",
         ),
         (

@@ -66,14 +66,8 @@ def resumed_config(
             # data_dir, which only finds those images, goes with it rather than be refused beside
             # the file
             old = replace(old, data_dir=None)
-        elif overrides.get("data_dir") is not None and "data" not in overrides and old.data:
-            # the run's own data file, not one the user passed: "drop one of them" (as
-            # check_data_source says of both given) could not be followed
-            raise UsageError(
-                f"data_dir finds Fashion-MNIST, got data_dir={str(overrides['data_dir'])!r} for "
-                f"a run trained on data={str(old.data)!r} (its config.json), which a resume keeps; "
-                "leave data_dir out to resume it, or train on Fashion-MNIST in a new run folder"
-            )
+        elif "data" not in overrides and old.data:
+            _refuse_images_only(old.data, overrides)
         new = replace(old, **overrides, out=run_dir)
     except BatchBytesError as exc:
         # a resize given as the run's own is no change: the fixes are the run's batch's
@@ -81,6 +75,26 @@ def resumed_config(
         raise batch_refused(exc, given=given, run_dir=run_dir, saved=saved) from None
     check_data_source(new)  # before the changes are named: --force cannot make these fit
     return new
+
+
+def _refuse_images_only(data: Path, overrides: dict[str, Any]) -> None:
+    """Refuse ``data_dir`` or ``resize`` among the overrides of a run trained on the ``data`` file.
+
+    The run's own file, not one the caller passed: "drop one of them" (as check_data_source says
+    of both given) could not be followed.
+    """
+    kept = f"a run trained on data={str(data)!r} (its config.json), which a resume keeps"
+    if overrides.get("data_dir") is not None:
+        raise UsageError(
+            f"data_dir finds Fashion-MNIST, got data_dir={str(overrides['data_dir'])!r} for "
+            f"{kept}; leave data_dir out to resume it, or train on Fashion-MNIST in a new run folder"
+        )
+    if overrides.get("resize") is not None:
+        raise UsageError(
+            f"resize applies to Fashion-MNIST images only, got resize={overrides['resize']!r} for "
+            f"{kept}; leave resize out to resume it, or train on Fashion-MNIST at that size in a "
+            "new run folder"
+        )
 
 
 def check_epochs_left(run_dir: Path, epoch: int, new: SoftmaxConfig, *, given: bool) -> None:
