@@ -1107,6 +1107,17 @@ def test_a_resume_that_trains_nothing_does_not_warn_of_its_thread_count(tmp_path
         resume_linreg(out, num_threads=2)
     assert [str(w.message) for w in caught if w.category is ResumeWarning] == []
     assert (out / "results.json").is_file()
+    # nor is it recorded as the run's: the next plain resume trained on 2 threads, not bit for
+    # bit, with a note of a num_threads=2 never passed to it
+    assert json.loads((out / "config.json").read_text())["config"]["num_threads"] == 1
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        resumed = resume_linreg(out, epochs=2)
+    assert [str(w.message) for w in caught if w.category is ResumeWarning] == []
+    ref = ln.run_linreg(
+        ln.LinregConfig(epochs=2, num_examples=50, num_threads=1, out=tmp_path / "ref")
+    )
+    assert (resumed.w, resumed.b, resumed.loss) == (ref.w, ref.b, ref.loss)
 
 
 def test_a_synthetic_run_switched_to_a_data_file_names_and_records_the_data(

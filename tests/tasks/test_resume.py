@@ -330,12 +330,15 @@ def test_a_new_thread_count_on_resume_is_named(
     assert [r["environment"]["num_threads"] for r in saved["resumes"]] == [1, 2, 1]
 
 
+@pytest.mark.parametrize("threads", [["--threads", "1"], []], ids=["threads-given", "plain"])
 def test_a_resume_that_trains_nothing_neither_notes_nor_counts_its_thread_count(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], threads: list[str]
 ) -> None:
     """A finished 1-thread run missing its model.pt, resumed with --threads 2 to write it: the
     weights were the 1-thread run's, yet it was noted as matching only to rounding, and the next
-    resume, back on 1 thread and bit-exact, was told it matched only to rounding (advising 2)."""
+    resume, back on 1 thread and bit-exact, was told it matched only to rounding (advising 2).
+    And its --threads 2 was recorded as the run's: the next plain resume trained on 2 threads,
+    not bit for bit, noting a --threads 2 never passed to it."""
     import numpy as np
 
     rng = np.random.default_rng(0)
@@ -349,7 +352,8 @@ def test_a_resume_that_trains_nothing_neither_notes_nor_counts_its_thread_count(
     capsys.readouterr()
     assert main(["softmax", "--resume", str(run), "--threads", "2"]) == 0
     assert "note:" not in capsys.readouterr().err
-    assert main(["softmax", "--resume", str(run), "--epochs", "2", "--threads", "1"]) == 0
+    assert json.loads((run / "config.json").read_text())["config"]["num_threads"] == 1
+    assert main(["softmax", "--resume", str(run), "--epochs", "2", *threads]) == 0
     assert "note:" not in capsys.readouterr().err
     weights = torch.load(run / "model.pt", weights_only=True)["state_dict"]
     expected = torch.load(ref / "model.pt", weights_only=True)["state_dict"]

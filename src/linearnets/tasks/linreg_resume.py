@@ -221,6 +221,10 @@ def _resume(
         new, changed = untrained(
             old, new, changed, given=overrides, run_dir=run_dir, saved=saved, trained=trained
         )
+        # and the thread count it asked for: one given here, recorded as the run's, was the next
+        # plain resume's, which trained on it, not bit for bit
+        new = replace(new, num_threads=asked.num_threads)
+        pin_threads(new.num_threads)
     unforced = set(changed) - carried(
         changed, saved, epoch=epoch, new=new, trained=trained, old_data=old.data
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -230,6 +231,9 @@ def _resume(
     check_epochs_left(run_dir, ckpt.epoch, new, given="epochs" in overrides)
     if ckpt.epoch == new.epochs:  # trains nothing: the run ends with the checkpoint's settings
         new, changed = untrained_changes_dropped(new, changed, given=overrides)
+        # and with the thread count it asked for: a num_threads given here, recorded as the
+        # run's, was the next plain resume's, which trained on it, not bit for bit
+        new = replace(new, num_threads=asked.num_threads)
     exp = prepare(new, dist=dist)
     if exp.dist.is_main and ckpt.epoch < new.epochs:  # one that trains nothing changes nothing
         warn_not_bit_exact(
