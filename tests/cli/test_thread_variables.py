@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
+import linearnets
 from linearnets.cli import main
 from linearnets.cli._thread_variables import check_thread_variables
 from linearnets.errors import UsageError
@@ -114,3 +115,24 @@ def test_the_command_says_it_before_torch_loads(tmp_path: Path) -> None:
         f"ignores with a warning as torch loads; {OMP_FIX}"
     ]
     assert '"exit_status": 2' in done.stdout
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["softmax", "--help"], ["--version"]])
+def test_help_and_version_print_whatever_the_thread_variables_say(
+    tmp_path: Path, argv: list[str]
+) -> None:
+    """They load no torch: a bad OMP_NUM_THREADS exited 2 in place of the help or version."""
+    done = subprocess.run(
+        [sys.executable, "-m", "linearnets", *argv],
+        cwd=tmp_path,
+        env={**os.environ, "OMP_NUM_THREADS": "0", "MKL_NUM_THREADS": "abc"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    first = done.stdout.splitlines()[0]
+    if argv == ["--version"]:
+        assert first == f"linearnets {linearnets.__version__}"
+    else:
+        assert first.startswith(f"usage: linearnets {' '.join(argv[:-1])}".rstrip() + " [-h]")

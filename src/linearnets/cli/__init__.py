@@ -124,11 +124,6 @@ def _main(argv: list[str], *, debug_raises: bool, stopped_while_loading: int | N
             interrupt_for(stopped_while_loading), json_errors=json_errors
         )
     try:
-        # before the parser, which loads torch: OpenMP would warn of a bad OMP_NUM_THREADS as it does
-        check_thread_variables()
-    except UsageError as exc:
-        return report_error(exc, "linearnets", json_errors=json_errors)
-    try:
         parser, args = _parse(argv)
         debug = bool(getattr(args, "debug", False))
         json_errors = bool(getattr(args, "json", False))
@@ -141,6 +136,13 @@ def _main(argv: list[str], *, debug_raises: bool, stopped_while_loading: int | N
         if json_errors and (_ranks.rank() == 0 or not _ranks.by_launcher()):
             print_json_error(exc.message, "UsageError", EXIT_USAGE)
         raise
+    try:
+        # after the parser, which loads no torch (--help and --version print whatever the
+        # variables say), and before the command, which does: OpenMP would warn of a bad
+        # OMP_NUM_THREADS as it loads
+        check_thread_variables()
+    except UsageError as exc:
+        return report_error(exc, "linearnets", json_errors=json_errors)
     if not debug_raises:  # the console command, whose process is its own: not main()'s caller's
         quiet_torch_warnings(debug=debug)  # before the command loads torch, which reads it then
     return _run_command(args, prog, debug=debug, debug_raises=debug_raises, json_errors=json_errors)
