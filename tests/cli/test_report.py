@@ -9,6 +9,7 @@ import json
 import os
 import select
 import shlex
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -729,3 +730,48 @@ def test_the_one_line_is_written_whole_so_no_other_process_lands_inside_it(
     assert stderr.writes == [f"linearnets softmax: error: {lost}\n"]
     report.say("linearnets: interrupted by SIGTERM")
     assert stderr.writes[1:] == ["linearnets: interrupted by SIGTERM\n"]
+
+
+FULL = (
+    "[Errno 28] No space left on device (OSError): a device is full (the disk, or where the "
+    "output goes); free some space and run it again"
+)
+
+
+@pytest.mark.parametrize(
+    ("argv", "prog"),
+    [(["softmax", "--help"], "linearnets softmax"), (["--version"], "linearnets")],
+)
+def test_help_and_version_that_cannot_be_written_exit_1_in_one_line(
+    tmp_path: Path, argv: list[str], prog: str
+) -> None:
+    """argparse swallowed the OSError: ``--help >/dev/full`` exited 0 with nothing written."""
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "linearnets", *argv],
+            cwd=tmp_path,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    assert (done.returncode, done.stderr) == (1, f"{prog}: error: {FULL}\n")
+
+
+def test_a_last_flush_that_fails_on_a_full_device_exits_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command's output waiting in stdout's buffer as it leaves: its ENOSPC was suppressed."""
+    import linearnets.cli as cli
+
+    class Full(io.StringIO):
+        def flush(self) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(sys, "stdout", Full())
+    assert cli._flush_output(0, ["data", "show", "-n", "3"]) == 1
+    assert capsys.readouterr().err == f"linearnets data show: error: {FULL}\n"
+    assert cli._flush_output(2, ["data"]) == 2  # its error was said already: not a second line
+    assert capsys.readouterr().err == ""

@@ -40,6 +40,7 @@ from linearnets.cli._outcomes import (
     report_error,
     report_interrupt,
     report_output_closed,
+    report_output_lost,
     report_start_interrupted,
 )
 from linearnets.cli._parser import OneLineParser as OneLineParser
@@ -258,8 +259,7 @@ def entry(*, stopped_while_loading: int | None = None) -> None:
                 code = EXIT_INTERRUPTED
         # the command is done: a Ctrl-C or SIGTERM now is dropped (it would only print a
         # traceback over the command's report, or end it as killed)
-        _flush_output()
-        leave(code)
+        leave(_flush_output(code, sys.argv[1:]))
 
 
 def _working_folder_gone() -> bool:
@@ -282,9 +282,31 @@ def _exit_status(exc: SystemExit) -> int:
     return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
 
 
-def _flush_output() -> None:
-    """Flush stdout and stderr; a closed pipe (``| head``) or stream (``>&-`` leaves None): nothing
-    more can be shown."""
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(AttributeError, OSError, ValueError):
-            stream.flush()
+def _flush_output(code: int, argv: list[str]) -> int:
+    """Flush stdout and stderr and return the status to leave with: ``code``, or 1 where the
+    command had succeeded but its output could not be written (a full device, ``>/dev/full``; an
+    I/O error), said in one line as any command's error is. A closed pipe (``| head``) or stream
+    (``>&-`` leaves None) is quiet: nothing more can be shown, and the reader had what it wanted."""
+    try:
+        sys.stdout.flush()
+    except (AttributeError, ValueError):
+        pass
+    except OSError as exc:
+        # --help and --version print as they exit, and a command's last lines wait here: their
+        # ENOSPC was swallowed, and the command said it had succeeded
+        if code == 0 and not (isinstance(exc, BrokenPipeError) and output_closed()):
+            code = report_output_lost(exc, _command_prog(argv))
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        sys.stderr.flush()
+    return code
+
+
+def _command_prog(argv: list[str]) -> str:
+    """Return the name of the (sub)command ``argv`` gives, as its own errors name it
+    (``linearnets data show``); ``linearnets`` where it names none."""
+    command: argparse.ArgumentParser = build_parser()
+    for word in argv:
+        found = command.subcommands.get(word) if isinstance(command, OneLineParser) else None
+        if found is not None:
+            command = found
+    return command.prog

@@ -15,6 +15,7 @@ from linearnets.cli import _ranks
 from linearnets.cli._invocation import as_started
 from linearnets.cli._report import (
     EXIT_INTERRUPTED,
+    EXIT_RUNTIME,
     exit_status,
     one_line,
     print_json_error,
@@ -109,6 +110,15 @@ def report_output_closed(exc: BrokenPipeError, prog: str) -> None:
             file=sys.stderr,
             flush=True,
         )
+
+
+def report_output_lost(exc: OSError, prog: str) -> int:
+    """Say in one line that ``prog``'s output could not be written (a full device, an I/O error)
+    and return 1, whatever it did: ``--help`` and ``--version`` too, which argparse let exit 0.
+    The advice is that of no run (none to resume: the help's was softmax's ``--resume``); stdout
+    is what failed, so no ``--json`` object."""
+    say(f"{prog}: error: {one_line(exc, command=prog.split()[0])}")
+    return EXIT_RUNTIME
 
 
 def report_error(

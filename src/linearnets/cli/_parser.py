@@ -20,7 +20,7 @@ from linearnets.cli import _ranks
 from linearnets.cli._help_formatter import SpeltHelpFormatter
 from linearnets.cli._invocation import as_started
 from linearnets.cli._options import INTEGER_MAXIMA, NUMBERS, OutOfRange, Respelled
-from linearnets.cli._report import EXIT_USAGE
+from linearnets.cli._report import EXIT_USAGE, output_closed
 from linearnets.cli._usage_words import (
     REQUIRED,
     ambiguous,
@@ -481,7 +481,17 @@ class OneLineParser(argparse.ArgumentParser):
         # terminal, where rank 0 alone prints them (a rank started by hand has its own)
         if _ranks.rank() != 0 and _ranks.by_launcher():
             return
-        super()._print_message(message, file)
+        if file is None or file is not sys.stdout or not message:
+            super()._print_message(message, file)  # an error's line (nowhere else to say it), >&-
+            return
+        try:  # argparse's own swallows an OSError: >/dev/full exited 0 with no help written
+            file.write(message)
+        except OSError as exc:
+            if isinstance(exc, BrokenPipeError) and output_closed():
+                return  # `| head` read what it wanted
+            from linearnets.cli._outcomes import report_output_lost  # loaded once it fails
+
+            self.exit(report_output_lost(exc, self.prog))
 
     def error(self, message: str) -> NoReturn:
         # every rank parses its argv: rank 0 alone says what is wrong where the others are
