@@ -891,11 +891,32 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
         (["linreg", "--seed", "2e19"], "argument --seed: must be a non-negative integer, got "
             "'2e19', which is 20000000000000000000, more than --seed takes (at most 2147483647); "
             "pass e.g. --seed 0"),
-        # 1e30 is no 1000000000000000019884624838656 (float's), nor worked out at all
+        # 1e30 is no 1000000000000000019884624838656 (float's), nor worked out at all; from 1e20
+        # on it was told "must be a positive integer", a rule 10**20 meets
         (["linreg", "--epochs", "1e30"], "argument --epochs: must be a positive integer, got "
-            "'1e30'; pass e.g. --epochs 10"),
+            "'1e30', which is more than --epochs takes (at most 4611686018427387904); pass e.g. "
+            "--epochs 10"),
         (["linreg", "--epochs", "1e999999999"], "argument --epochs: must be a positive integer, "
-            "got '1e999999999'; pass e.g. --epochs 10"),
+            "got '1e999999999', which is more than --epochs takes (at most 4611686018427387904); "
+            "pass e.g. --epochs 10"),
+        (["linreg", "--epochs", "1e20"], "argument --epochs: must be a positive integer, got "
+            "'1e20', which is more than --epochs takes (at most 4611686018427387904); pass e.g. "
+            "--epochs 10"),
+        (["linreg", "--seed", "1e20"], "argument --seed: must be a non-negative integer, got "
+            "'1e20', which is more than --seed takes (at most 2147483647); pass e.g. --seed 0"),
+        (["linreg", "--num-examples", "1e20"], "argument --num-examples: must be a positive "
+            "integer, got '1e20', which is more than --num-examples takes (at most 100000000); "
+            "pass e.g. --num-examples 10"),
+        (["linreg", "--threads", "1e20"], "argument --threads: must be a positive integer, got "
+            "'1e20', which is more than --threads takes (at most 1024); pass e.g. --threads 10"),
+        (["softmax", "--batch-size", "1e20"], "argument --batch-size: must be a positive "
+            "integer, got '1e20', which is more than --batch-size takes (at most "
+            "4611686018427387904); pass e.g. --batch-size 10"),
+        (["predict", "sm", "-n", "1e20"], "argument -n: must be a positive integer, got '1e20', "
+            "which is more than -n takes (at most 100); pass e.g. -n 10"),
+        # a negative one is refused by the rule it breaks
+        (["linreg", "--epochs", "-1e20"], "argument --epochs: must be a positive integer, got "
+            "'-1e20'; pass e.g. --epochs 10"),
         (["linreg", "--epochs", "1e18"], "argument --epochs: must be a positive integer, got "
             "'1e18'; write it as 1000000000000000000"),
         (["softmax", "--epochs", "1.5"], "argument --epochs: must be a positive integer, got "

@@ -87,6 +87,16 @@ class Respelled(argparse.ArgumentTypeError):
         self.refused, self.spelling = refused, spelling
 
 
+class TooLarge(OutOfRange):
+    """An integer at least :data:`_HUGE` (``1e20``, ``1e999999``), not worked out digit by digit:
+    the parser says it is more than the option takes, naming its most (:data:`INTEGER_MAXIMA`).
+    ``refused`` is the rule and the text received."""
+
+    def __init__(self, refused: str) -> None:
+        super().__init__(refused)
+        self.refused = refused
+
+
 # the most each integer option takes (the commands' checks refuse more once they run): a respelling
 # ("write it as 1000") is suggested only where the option takes it
 INTEGER_MAXIMA = {
@@ -106,8 +116,9 @@ def _number(text: str, convert: Callable[[str], object], parse: Callable[[str], 
     """Return ``text`` read by ``parse`` (``int`` or ``float``) for the converter ``convert``;
     refuse text it cannot read, naming what ``convert`` takes (its range is ``convert``'s to check)
     and, for an integer spelt otherwise (``1e3``, ``0x10``), the same number as ``int`` reads it
-    (:class:`Respelled`); one ``convert`` refuses (``0.0``, ``-0x10``, ``1e30``) is
-    :class:`OutOfRange`, for the parser to add an example of the option."""
+    (:class:`Respelled`); one ``convert`` refuses (``0.0``, ``-0x10``) is :class:`OutOfRange`,
+    for the parser to add an example of the option, and one too large to work out (``1e30``) is
+    :class:`TooLarge`, for the parser to name the option's most."""
     try:
         return parse(_plain(text, convert))
     except ValueError:
@@ -115,8 +126,10 @@ def _number(text: str, convert: Callable[[str], object], parse: Callable[[str], 
         number = _integer_spelling(text) if parse is int else None
         if number is None:
             raise argparse.ArgumentTypeError(refused) from None
+        if number >= _HUGE:
+            raise TooLarge(refused) from None  # 10**20 is an integer: too large, not malformed
         try:
-            if abs(number) >= _HUGE:
+            if number <= -_HUGE:
                 raise OutOfRange(refused)
             convert(str(number))
         except argparse.ArgumentTypeError:

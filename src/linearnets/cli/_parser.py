@@ -19,7 +19,7 @@ from linearnets._text import and_list, printable
 from linearnets.cli import _ranks
 from linearnets.cli._help_formatter import SpeltHelpFormatter
 from linearnets.cli._invocation import as_started
-from linearnets.cli._options import INTEGER_MAXIMA, NUMBERS, OutOfRange, Respelled
+from linearnets.cli._options import INTEGER_MAXIMA, NUMBERS, OutOfRange, Respelled, TooLarge
 from linearnets.cli._report import EXIT_USAGE, output_closed
 from linearnets.cli._usage_words import (
     REQUIRED,
@@ -459,6 +459,14 @@ class OneLineParser(argparse.ArgumentParser):
                     action,
                     f"{respelled.refused}, which is {spelling}, more than {option} takes (at most "
                     f"{most}); pass e.g. {example}",
+                ) from None
+            most = INTEGER_MAXIMA.get(option)
+            if isinstance(respelled, TooLarge) and most is not None:
+                # "--epochs 1e20" was told "must be a positive integer", a rule 10**20 meets
+                raise argparse.ArgumentError(
+                    action,
+                    f"{respelled.refused}, which is more than {option} takes (at most {most}); "
+                    f"pass e.g. {example}",
                 ) from None
             if not isinstance(respelled, OutOfRange):
                 raise
