@@ -50,7 +50,7 @@ def test_same_seed_same_output(capsys: pytest.CaptureFixture[str], impl: str) ->
         (["--epochs", "-2"], r"argument --epochs: must be a positive integer"),
         (
             ["--num-examples", "1.5"],
-            r"argument --num-examples: must be a positive integer, got '1.5'",
+            r"argument --num-examples: must be an integer >= 3, got '1.5'",
         ),
         (["--impl", "fast"], r"argument --impl: invalid choice: 'fast'"),
         (["--seed", "-1"], r"argument --seed: must be a non-negative integer"),

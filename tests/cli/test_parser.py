@@ -35,7 +35,8 @@ def test_a_word_that_starts_as_a_negative_number_is_the_options_value(value: str
     with pytest.raises(UsageExit) as info:
         build_parser().parse_args(["linreg", "--lr", value])
     assert info.value.message == (
-        f"argument --lr: must be a positive number, got {value!r} (see linearnets linreg --help)"
+        f"argument --lr: must be a positive number, got {value!r}; pass e.g. --lr 0.1 (see "
+        "linearnets linreg --help)"
     )
 
 
@@ -51,7 +52,8 @@ def test_minus_nan_is_the_value_of_an_option_named_n(
     with pytest.raises(UsageExit) as info:
         build_parser().parse_args([*argv, value])
     assert info.value.message == (
-        f"argument -n: must be a positive integer, got {value!r} (see linearnets {prog} --help)"
+        f"argument -n: must be a positive integer, got {value!r}; pass e.g. -n 10 (see "
+        f"linearnets {prog} --help)"
     )
 
 
@@ -845,7 +847,7 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
     with pytest.raises(UsageExit) as info:
         build_parser().parse_args([*argv, option, "３"])
     assert info.value.code == 2
-    assert info.value.message.startswith(f"argument {option}: must be a ")
+    assert info.value.message.startswith(f"argument {option}: must be a")  # "a", "an"
     assert info.value.message.endswith(
         f" in the digits 0-9, got '３'; write it as 3 (see linearnets {' '.join(words)} --help)"
     )
@@ -904,11 +906,11 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
             "--epochs 10"),
         (["linreg", "--seed", "1e20"], "argument --seed: must be a non-negative integer, got "
             "'1e20', which is more than --seed takes (at most 2147483647); pass e.g. --seed 0"),
-        (["linreg", "--num-examples", "1e20"], "argument --num-examples: must be a positive "
-            "integer, got '1e20', which is more than --num-examples takes (at most 100000000); "
-            "pass e.g. --num-examples 10"),
+        (["linreg", "--num-examples", "1e20"], "argument --num-examples: must be an integer >= "
+            "3, got '1e20', which is more than --num-examples takes (at most 100000000); pass "
+            "e.g. --num-examples 1000"),
         (["linreg", "--threads", "1e20"], "argument --threads: must be a positive integer, got "
-            "'1e20', which is more than --threads takes (at most 1024); pass e.g. --threads 10"),
+            "'1e20', which is more than --threads takes (at most 1024); pass e.g. --threads 1"),
         (["softmax", "--batch-size", "1e20"], "argument --batch-size: must be a positive "
             "integer, got '1e20', which is more than --batch-size takes (at most "
             "4611686018427387904); pass e.g. --batch-size 10"),
@@ -919,8 +921,35 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
             "'-1e20'; pass e.g. --epochs 10"),
         (["linreg", "--epochs", "1e18"], "argument --epochs: must be a positive integer, got "
             "'1e18'; write it as 1000000000000000000"),
+        # a number that is none the option takes: its example too (none was given)
         (["softmax", "--epochs", "1.5"], "argument --epochs: must be a positive integer, got "
-            "'1.5'"),
+            "'1.5'; pass e.g. --epochs 10"),
+        (["linreg", "--epochs", "abc"], "argument --epochs: must be a positive integer, got "
+            "'abc'; pass e.g. --epochs 10"),
+        (["linreg", "--epochs", ""], "argument --epochs: must be a positive integer, got ''; "
+            "pass e.g. --epochs 10"),
+        (["linreg", "--epochs", "nan"], "argument --epochs: must be a positive integer, got "
+            "'nan'; pass e.g. --epochs 10"),
+        (["linreg", "--epochs", "inf"], "argument --epochs: must be a positive integer, got "
+            "'inf'; pass e.g. --epochs 10"),
+        (["linreg", "--epochs", "1e-3"], "argument --epochs: must be a positive integer, got "
+            "'1e-3'; pass e.g. --epochs 10"),
+        (["linreg", "--lr", "0x10"], "argument --lr: must be a positive number, got '0x10'; "
+            "pass e.g. --lr 0.1"),
+        (["linreg", "--seed", "1.5"], "argument --seed: must be a non-negative integer, got "
+            "'1.5'; pass e.g. --seed 0"),
+        # an example each option takes well: more threads than free cores slow training down
+        (["linreg", "--threads", "0"], "argument --threads: must be a positive integer (>= 1), "
+            "got 0; pass e.g. --threads 1"),
+        (["softmax", "--threads", "x"], "argument --threads: must be a positive integer, got "
+            "'x'; pass e.g. --threads 1"),
+        # the least the command takes, said at once: 1 and 2 passed here, to be refused later
+        (["linreg", "--num-examples", "0"], "argument --num-examples: must be an integer >= 3 "
+            "(at least one more than the 2 weights, for a unique least-squares solution), got 0; "
+            "pass e.g. --num-examples 1000"),
+        (["linreg", "--num-examples", "2"], "argument --num-examples: must be an integer >= 3 "
+            "(at least one more than the 2 weights, for a unique least-squares solution), got 2; "
+            "pass e.g. --num-examples 1000"),
         # typed > 0, but below the smallest float: read as 0
         (["softmax", "--lr", "1e-400"], "argument --lr: must be a finite number > 0, got 1e-400, "
             "which underflows to 0 (a step needs at least 1.2e-38, float32's smallest normal "

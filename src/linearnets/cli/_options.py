@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from linearnets._figure_limits import MAX_SHOW
 from linearnets._text import shown_path
 from linearnets.config_checks import MAX_EXAMPLES, MAX_SEED, MAX_SIZE, MAX_THREADS, MIN_LR
+from linearnets.config_synthetic import BOOK_SYNTHETIC
 from linearnets.errors import UsageError
 from linearnets.path_checks import blanks_problem
 
@@ -108,6 +109,10 @@ INTEGER_MAXIMA = {
     "--num-examples": MAX_EXAMPLES,
 }
 
+# a value each option takes where its converter's (``pass e.g. --threads 10``) is a poor one: more
+# threads than free cores slow training down (docs/cli.md), and one is the default
+OPTION_EXAMPLES = {"--threads": "1"}
+
 # past every option's most: an integer this large is not worked out digit by digit ("1e999999")
 _HUGE = 10**20
 
@@ -166,6 +171,24 @@ def positive_int(text: str) -> int:
     return value
 
 
+# --num-examples: a unique least-squares solution (the one a run is compared with) needs one more
+# example than the synthetic data's weights, the book's (2.0, -3.4) on the command line
+FEWEST_EXAMPLES = len(BOOK_SYNTHETIC["true_w"]) + 1
+
+
+def num_examples(text: str) -> int:
+    """Parse ``--num-examples``: an integer ≥ :data:`FEWEST_EXAMPLES` (3); the configuration
+    checks it again against the weights a resumed run has."""
+    value = _number(text, num_examples, int)
+    if value < FEWEST_EXAMPLES:
+        # "must be a positive integer (>= 1)" once, for a 0, and 1 and 2 were refused later
+        raise OutOfRange(
+            f"must be an integer >= {FEWEST_EXAMPLES} (at least one more than the "
+            f"{FEWEST_EXAMPLES - 1} weights, for a unique least-squares solution), got {value}"
+        )
+    return value
+
+
 def non_negative_int(text: str) -> int:
     """Parse an integer ≥ 0."""
     value = _number(text, non_negative_int, int)
@@ -198,7 +221,7 @@ def non_negative_float(text: str) -> float:
 
 
 # the converters of numbers: a word that glues letters to a short option of one ("-num 3") is no value
-NUMBERS = (positive_int, non_negative_int, positive_float, non_negative_float)
+NUMBERS = (positive_int, num_examples, non_negative_int, positive_float, non_negative_float)
 
 # --resize none, given: the images' own size asked for (a resume's change back from a resize, where
 # leaving --resize out keeps the run's), told from --resize left out (None)
@@ -227,6 +250,7 @@ def resize_side(text: str) -> int | str:
 _TAKES.update(
     {
         positive_int: ("a positive integer", "10"),
+        num_examples: (f"an integer >= {FEWEST_EXAMPLES}", str(BOOK_SYNTHETIC["num_examples"])),
         non_negative_int: ("a non-negative integer", "0"),
         positive_float: ("a positive number", "0.1"),
         non_negative_float: ("a non-negative number", "0.01"),

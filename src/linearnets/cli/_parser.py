@@ -468,7 +468,9 @@ class OneLineParser(argparse.ArgumentParser):
                     f"{respelled.refused}, which is more than {option} takes (at most {most}); "
                     f"pass e.g. {example}",
                 ) from None
-            if not isinstance(respelled, OutOfRange):
+            # a number out of range, or none at all ("1.5", "abc", "", "0x10" for --lr): both
+            # given the option's example, as "--epochs 0" always was
+            if not isinstance(respelled, OutOfRange) and action.type not in NUMBERS:
                 raise
             raise argparse.ArgumentError(action, f"{exc.message}; pass e.g. {example}") from None
 

@@ -9,7 +9,7 @@ import argparse
 from collections.abc import Callable, Sequence
 
 from linearnets._text import respelled
-from linearnets.cli._options import takes
+from linearnets.cli._options import OPTION_EXAMPLES, takes
 
 __all__ = ["REQUIRED", "ambiguous", "choice_fix", "no_value", "required", "takes_example"]
 
@@ -25,6 +25,7 @@ def takes_example(action: argparse.Action, name: str) -> tuple[str, str]:
         return f"one of {', '.join(choices)}", f"{name} {choices[0]}"
     metavar = action.metavar if isinstance(action.metavar, str) else action.dest.upper()
     wanted, value = takes(action.type) or ("a value", metavar)
+    value = OPTION_EXAMPLES.get(name, value)  # --threads 1, not the integers' 10
     if action.nargs in ("+", "*"):  # --mirror URL [URL ...]
         wanted = "one or more values" if wanted == "a value" else f"one or more, each {wanted}"
     return wanted, f"{name} {value}"

@@ -14,6 +14,7 @@ from linearnets.cli._options import (
     check_resume_options,
     non_negative_float,
     non_negative_int,
+    num_examples,
     path_arg_for,
     positive_float,
     positive_int,
@@ -70,7 +71,7 @@ def _add_synthetic_options(p: argparse.ArgumentParser, defaults: LinregConfig) -
     # None when not given: the config fills in the book's, and --data refuses a value given
     p.add_argument(
         "--num-examples",
-        type=positive_int,
+        type=num_examples,
         default=None,
         help=f"synthetic examples (default: {defaults.num_examples}; not with --data)",
     )
