@@ -413,3 +413,47 @@ def test_a_linreg_run_and_its_resume_through_the_api_replace_a_link_at_the_lock(
         assert outside.read_text() == "precious\n"
     else:
         assert not os.path.lexists(outside)
+
+
+def _no_file_can_be_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the lock file's creation fail as it does in /proc (to root too): ENOENT."""
+    import errno
+
+    from linearnets.training import run_lock
+
+    def refuse(path: Any, *args: Any, **kwargs: Any) -> int:
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(path))
+
+    monkeypatch.setattr(run_lock.os, "open", refuse)
+
+
+@pytest.mark.parametrize(
+    ("resuming", "named"),
+    [(False, "out='{d}'"), (True, "linearnets.resume_softmax('{d}'): the run folder")],
+)
+def test_a_folder_no_file_can_be_made_in_is_named_as_given_with_a_true_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, resuming: bool, named: str
+) -> None:
+    """/proc said "cannot be written (No such file or directory)", naming no option, of a folder
+    that exists."""
+    _no_file_can_be_made(monkeypatch)
+    given = named.format(d=tmp_path)
+    with pytest.raises(UsageError) as info:
+        RunLock(tmp_path, resuming=resuming, named=given).acquire()
+    assert str(info.value) == (
+        f"{given} cannot be written: no file can be made in it (making its .lock gave 'No such "
+        "file or directory'); pass a folder you can write to"
+    )
+
+
+def test_the_command_names_out_for_a_folder_no_file_can_be_made_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from linearnets.cli import main
+
+    _no_file_can_be_made(monkeypatch)
+    assert main(["linreg", "--epochs", "1", "--out", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets linreg: error: --out {tmp_path} cannot be written: no file can be made in it "
+        "(making its .lock gave 'No such file or directory'); pass a folder you can write to\n"
+    )

@@ -147,7 +147,9 @@ def _checked_resume(
     callbacks = check_callbacks(callbacks)
     refuse_out("resume_linreg", overrides, run_dir)
     saved = read_linreg_config(run_dir)
-    lock = RunLock(run_dir, resuming=True).acquire()
+    lock = RunLock(
+        run_dir, resuming=True, named=f"linearnets.resume_linreg({str(run_dir)!r}): the run folder"
+    ).acquire()
     try:
         # a writer killed mid-write (kill -9) left its temporary file: the lock says none is alive
         remove_stale_temporaries(run_dir, names=RUN_FILE_NAMES)

@@ -158,7 +158,13 @@ def _checked_resume(
     locks: list[RunLock] = []
 
     def lock() -> str:  # one writer per folder: a second resume (or run) there is refused
-        locks.append(RunLock(run_dir, resuming=True).acquire())
+        locks.append(
+            RunLock(
+                run_dir,
+                resuming=True,
+                named=f"linearnets.resume_softmax({str(run_dir)!r}): the run folder",
+            ).acquire()
+        )
         # a writer killed mid-write (kill -9) left its temporary file: the lock says none is alive
         remove_stale_temporaries(run_dir, names=RUN_FILE_NAMES)
         return ""

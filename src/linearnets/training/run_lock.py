@@ -48,8 +48,9 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_close_held_in_child)
 
 
-def _unopenable(path: Path, exc: OSError) -> str:
-    """Say why the lock file ``path`` cannot be opened: the file itself, or its folder."""
+def _unopenable(path: Path, exc: OSError, *, named: str | None = None) -> str:
+    """Say why the lock file ``path`` cannot be opened: the file itself, or its folder, named as
+    ``named`` (the caller's setting, ``out='runs/a'``; by default its path)."""
     problem = link_problem(path)
     if problem:  # a link on the way to it (the run folder, a parent) that points nowhere
         return (
@@ -71,10 +72,16 @@ def _unopenable(path: Path, exc: OSError) -> str:
             f"{shown_path(path)} is read-only, though its folder is writable; make it writable "
             f"(chmod u+w {shell_word(path)}) and run again"
         )
-    return (
-        f"{shown_path(path.parent)} cannot be written ({exc.strerror or type(exc).__name__}); pass "
-        "a folder you can write to"
-    )
+    folder = named or shown_path(path.parent)
+    reason = exc.strerror or type(exc).__name__
+    if exc.errno == errno.ENOENT and path.parent.is_dir():
+        # /proc (to root too, whom no mode refuses): "cannot be written (No such file or
+        # directory)" said a folder that exists was missing
+        return (
+            f"{folder} cannot be written: no file can be made in it (making its {path.name} "
+            f"gave {reason!r}); pass a folder you can write to"
+        )
+    return f"{folder} cannot be written ({reason}); pass a folder you can write to"
 
 
 # O_NOFOLLOW: a link at .lock fails to open (ELOOP) instead of opening, locking and overwriting
@@ -199,11 +206,15 @@ class RunLock:
     Where ``fcntl`` does not exist (Windows) nothing is locked.
     """
 
-    def __init__(self, run_dir: Path, *, resuming: bool = False) -> None:
+    def __init__(self, run_dir: Path, *, resuming: bool = False, named: str | None = None) -> None:
         """``resuming``: the folder is taken to continue its run (a refusal's fix is to wait for
-        the holder, or stop it, and resume then), not for a new run (to pass another folder)."""
+        the holder, or stop it, and resume then), not for a new run (to pass another folder).
+        ``named``: how a folder that cannot be written is named, as the caller was given it
+        (``out='runs/a'``, ``linearnets.resume_softmax('runs/a'): the run folder``, which the
+        command line says as ``--out runs/a`` and ``--resume runs/a: the run folder``)."""
         self.run_dir = Path(run_dir)
         self.resuming = resuming
+        self.named = named
         self._fd: int | None = None
 
     def acquire(self) -> RunLock:
@@ -235,7 +246,7 @@ class RunLock:
             try:
                 fd = _open_lock(path)
             except OSError as exc:
-                raise UsageError(_unopenable(path, exc)) from None
+                raise UsageError(_unopenable(path, exc, named=self.named)) from None
             if fd is None:
                 continue  # a link (or a FIFO) removed: the lock file is made in its place
             try:
@@ -257,7 +268,7 @@ class RunLock:
             try:
                 path.unlink(missing_ok=True)
             except OSError as exc:
-                raise UsageError(_unopenable(path, exc)) from None
+                raise UsageError(_unopenable(path, exc, named=self.named)) from None
             finally:
                 os.close(fd)
         raise UsageError(

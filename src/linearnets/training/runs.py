@@ -103,7 +103,7 @@ def claim_run_dir(
         out = Path(out)
         _make_writable_dir(out)
         had_lock_file = (out / LOCK_FILE).exists()
-        lock = RunLock(out).acquire()
+        lock = RunLock(out, named=setting(out)).acquire()
     except BaseException:
         _fs.remove_empty_folders(made)
         raise
