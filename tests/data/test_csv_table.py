@@ -1044,3 +1044,58 @@ def test_a_cell_of_other_digits_and_letters_is_told_the_rule_for_any_number(
         f"{path} is not a numeric CSV: line 2, column 1 holds '\u0661a'; every cell must be a "
         "number (a first row of column names is allowed)"
     )
+
+
+@pytest.mark.parametrize(
+    "names,column,name,last",
+    [
+        ("y,x1,x2", 1, "y", "x2"),
+        ("x1, Target ,x2", 2, "Target", "x2"),  # stripped, any case
+        ('"label","x1","x2"', 1, "label", "x2"),  # quoted, as R writes names
+        ("a,Y,b,LABELS,c", 2, "Y", "c"),  # the first such column is named
+    ],
+)
+def test_a_target_named_in_another_column_than_the_last_is_refused(
+    tmp_path: Path, names: str, column: int, name: str, last: str
+) -> None:
+    """A header naming the target in another column than the last trained on the wrong column,
+    silently: the last column is y. The header is the fix's evidence, the refusal names both."""
+    rng = np.random.default_rng(0)
+    width = names.count(",") + 1
+    path = tmp_path / "yfirst.csv"
+    np.savetxt(path, rng.normal(size=(5, width)), delimiter=",", header=names, comments="")
+    assert _refusal(path) == (
+        f"{path}: column {column} of {width} is named '{name}', a target's name, but the last "
+        f"column, which is read as y, is named '{last}': the model would fit that column from the "
+        "others; move the target to the last column (pandas: df[[c for c in df if c != "
+        f"{names.split(',')[column - 1].strip(chr(34))!r}] + "
+        f"[{names.split(',')[column - 1].strip(chr(34))!r}]].to_csv(path, index=False)), or "
+        "rename the column if it is a feature"
+    )
+
+
+@pytest.mark.parametrize(
+    "names", ["x1,x2,y", "y_hat,x,Target", "label,x,y", "ys,x1,x2", "x,y,z", "#x,Y,z"]
+)
+def test_a_header_whose_last_column_is_the_target_or_names_none_is_read(
+    tmp_path: Path, names: str
+) -> None:
+    """The last column named as a target, or no column so named, reads the table as it is; so
+    does a y beside an x: a coordinate (x,y,z fits z from the point)."""
+    table = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 7.0]])
+    path = tmp_path / "t.csv"
+    np.savetxt(path, table, delimiter=",", header=names, comments="")
+    X, y = load_regression_file(path)
+    assert X.tolist() == table[:, :2].tolist() and y.reshape(-1).tolist() == table[:, 2].tolist()
+
+
+def test_the_target_moved_to_the_last_column_as_told_is_read(tmp_path: Path) -> None:
+    """The table of the report, its target moved last as told, is read with y the target."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 2))
+    y = 2 * X[:, 0] - 3 * X[:, 1] + 1
+    path = tmp_path / "ylast.csv"
+    np.savetxt(path, np.c_[X, y], delimiter=",", header="x1,x2,y", comments="")
+    X_read, y_read = load_regression_file(path)
+    np.testing.assert_allclose(X_read.numpy(), X.astype(np.float32))
+    np.testing.assert_allclose(y_read.numpy().reshape(-1), y.astype(np.float32))

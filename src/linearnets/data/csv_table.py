@@ -13,10 +13,12 @@ column of the row numbers 0, 1, …, N-1 (a header row reads such a column as a 
 counted as an editor shows them: a quoted cell holding a line break spans two. A UTF-8 byte-order
 mark is dropped; a zip archive or a gzip file named .csv is refused as such, and so is UTF-16 text
 (by its byte-order mark); a byte UTF-8 does not allow is named by line, with its Windows-1252 character.
+A header naming the target (``y``, ``target``, ``label``…) in a column other than the last is refused.
 
 This module says in which order a table is checked; the checks are :mod:`linearnets.data.csv_text`'s
 (the file's rows), :mod:`linearnets.data.csv_layout`'s (separator and columns),
-:mod:`linearnets.data.csv_index`'s (a pandas or R index) and :mod:`linearnets.data.csv_cells`'s
+:mod:`linearnets.data.csv_index`'s (a pandas or R index), :mod:`linearnets.data.csv_target`'s
+(the target's column) and :mod:`linearnets.data.csv_cells`'s
 (the numbers).
 """
 
@@ -49,6 +51,7 @@ from linearnets.data.csv_layout import (
     refuse_one_column,
     refuse_trailing_commas,
 )
+from linearnets.data.csv_target import refuse_target_not_last
 from linearnets.data.csv_text import hash_led_lines, read_rows
 from linearnets.errors import DatasetError
 
@@ -82,6 +85,7 @@ def read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
             refuse_unnamed_first_column(path, r=r_row_names(rows))
         if first[0].strip() == "Unnamed: 0":
             refuse_unnamed_index(path)
+        refuse_target_not_last(path, first)
     elif not first[0].strip() and pandas_default_names(first[1:]):
         refuse_unnamed_first_column(path, default_names=len(first) - 1)
     elif mixed(first):
