@@ -27,19 +27,62 @@ def curvatures(X: np.ndarray) -> tuple[float, float]:
     return float(raw), float(max(1.0, np.linalg.eigvalsh(corr)[-1]))
 
 
-def scale_hint(X: np.ndarray, path: Path, *, impl: str = "scratch") -> str:
+def scale_hint(X: np.ndarray, path: Path, *, impl: str = "scratch", past: str = "") -> str:
     """Return the standardising advice for features ``X`` (n, d) in ``path``: SGD is stable for
-    lr · λ_max below 2 on scratch's ½(ŷ − y)², below 1 on concise's nn.MSELoss (ŷ − y)²."""
+    lr · λ_max below 2 on scratch's ½(ŷ − y)², below 1 on concise's nn.MSELoss (ŷ − y)²; with
+    ``past``, the lr advised before it, said to pass that bound too."""
     raw, standardised = curvatures(X)
     limit, loss = (2, "½(ŷ − y)²") if impl == "scratch" else (1, "(ŷ − y)²")
     return (
         f"; or standardise the features, which reach {np.abs(X.astype(np.float32)).max():.3g} in "
         f"{path}: at their scale SGD is stable only for lr below {limit / raw:.3g} ({limit} / "
         f"λ_max for the loss {loss}, λ_max = {raw:.4g} the largest eigenvalue of the mean of "
-        "x̃x̃ᵀ, x̃ = (x, 1)), which trains some weights slowly, and standardised for lr below "
+        f"x̃x̃ᵀ, x̃ = (x, 1)), which trains some weights slowly"
+        + (f" (so {past} would diverge too)" if past else "")
+        + ", and standardised for lr below "
         f"{limit / standardised:.3g}: subtract each column's mean and divide by its standard "
         "deviation, e.g. X = (X - X.mean(0)) / X.std(0)"
     )
+
+
+def standardise_first(X: np.ndarray, path: Path, *, lr: float, impl: str = "scratch") -> str:
+    """Return the end of the stop at ``lr`` whose tenth is past the bound (NumPy's oracle) for
+    features ``X`` (n, d) in ``path``: standardising first, then a round lr under the bound."""
+    raw, standardised = curvatures(X)
+    limit, loss = (2, "½(ŷ − y)²") if impl == "scratch" else (1, "(ŷ − y)²")
+    bound = limit / raw
+    below = 10.0 ** (np.ceil(np.log10(bound)) - 1)
+    assert below < bound < lr / 10  # what the ending is about
+    return (
+        f"at lr {lr:g}; standardise the features, which reach "
+        f"{np.abs(X.astype(np.float32)).max():.3g} in {path}: at their scale SGD is stable only "
+        f"for lr below {bound:.3g} ({limit} / λ_max for the loss {loss}, λ_max = {raw:.4g} the "
+        f"largest eigenvalue of the mean of x̃x̃ᵀ, x̃ = (x, 1)), so {lr / 10:g} would diverge too, "
+        f"and standardised for lr below {limit / standardised:.3g}: subtract each column's mean "
+        "and divide by its standard deviation, e.g. X = (X - X.mean(0)) / X.std(0); or keep their "
+        f"scale and try a learning rate (lr) below {bound:.3g}, e.g. {below:.0e}, which trains "
+        "some weights slowly"
+    )
+
+
+def test_a_tenth_past_the_stability_bound_is_never_advised(tmp_path: Path) -> None:
+    """House prices' features in the thousands diverged at the book's lr and were told "e.g. 0.003
+    (a tenth)" beside "stable only for lr below 1.48e-07": the stop now leads with standardising
+    and advises an lr under the bound, which trains without diverging."""
+    rng = np.random.default_rng(0)
+    X = np.c_[rng.uniform(500, 5000, 200), rng.uniform(1, 5, 200)]  # (200, 2): area, rooms
+    y = X @ np.array([0.2, 10.0]) + 50.0  # (200,)
+    path = tmp_path / "house.csv"
+    np.savetxt(path, np.c_[X, y], delimiter=",", header="area,rooms,price", comments="")
+    for impl in ("scratch", "concise"):
+        with pytest.raises(DivergenceError) as info:
+            run_linreg(LinregConfig(data=path, impl=impl))
+        assert str(info.value).endswith(standardise_first(X, path, lr=0.03, impl=impl))
+        assert "(a tenth)" not in str(info.value)
+    raw, _ = curvatures(X)
+    below = 10.0 ** (np.ceil(np.log10(2 / raw)) - 1)
+    result = run_linreg(LinregConfig(data=path, lr=below, epochs=2))  # the lr advised: no stop
+    assert np.isfinite(result.loss)
 
 
 def test_features_of_tens_that_diverge_are_told_the_lr_their_scale_allows(tmp_path: Path) -> None:
@@ -53,10 +96,12 @@ def test_features_of_tens_that_diverge_are_told_the_lr_their_scale_allows(tmp_pa
     path = tmp_path / "ages.csv"
     np.savetxt(path, np.c_[X, y], delimiter=",", header="age,inc,y", comments="")
     hint = scale_hint(X, path)
-    for lr in (0.03, 0.003):
-        with pytest.raises(DivergenceError) as info:
-            run_linreg(LinregConfig(data=path, lr=lr))
-        assert str(info.value).endswith(f"e.g. {lr / 10:g} (a tenth){hint}")
+    with pytest.raises(DivergenceError) as info:
+        run_linreg(LinregConfig(data=path, lr=0.003))
+    assert str(info.value).endswith(f"e.g. {0.003 / 10:g} (a tenth){hint}")
+    with pytest.raises(DivergenceError) as info:  # a tenth, 0.003, is past the bound: not advised
+        run_linreg(LinregConfig(data=path, lr=0.03))
+    assert str(info.value).endswith(standardise_first(X, path, lr=0.03))
     ones = np.c_[X.astype(np.float32), np.ones(300)]
     bound = 2 / np.linalg.eigvalsh(ones.T @ ones / 300)[-1]
     run_linreg(LinregConfig(data=path, lr=0.9 * bound, epochs=2))  # stable: no stop
@@ -84,6 +129,8 @@ def test_concise_trains_nn_mse_loss_whose_bound_is_half_the_book_losss(tmp_path:
             run_linreg(LinregConfig(data=path, impl="concise", lr=lr))
         assert str(info.value).endswith(
             f"e.g. {lr / 10:g} (a tenth){scale_hint(X, path, impl='concise')}"
+            if lr / 10 < 1 / raw
+            else standardise_first(X, path, lr=lr, impl="concise")
         )
         assert f"stable only for lr below {1 / raw:.3g} (1 / λ_max" in str(info.value)
         assert f"standardised for lr below {1 / standardised:.3g}:" in str(info.value)
@@ -106,8 +153,8 @@ def test_negative_features_of_a_few_hundred_are_named_by_their_magnitude(
     with pytest.raises(DivergenceError) as info:
         run_linreg(LinregConfig(data=path, lr=0.001))
     assert str(info.value).endswith(
-        f"at lr 0.001; try a smaller learning rate (lr), e.g. 0.0001 (a tenth){scale_hint(X, path)}"
-    )
+        standardise_first(X, path, lr=0.001)
+    )  # 0.0001 is past the bound
     assert (info.value.resumable, info.value.grew) == (True, True)
 
 
@@ -159,7 +206,7 @@ def test_a_loss_the_kept_weights_give_is_told_to_start_over_standardised(tmp_pat
     hinted = _with_scale_hint(kept, config, torch.tensor(X, dtype=torch.float32), loss=squared_loss)
     assert str(hinted).endswith(
         "start the run over with a smaller learning rate (lr), e.g. 0.003 (a tenth)"
-        + scale_hint(X, config.data)
+        + scale_hint(X, config.data, past="0.003")  # 2 / λ_max is 4e-05 (NumPy's oracle)
     )
     run = tmp_path / "run"
     stopped = diverged(hinted, run, 2, 0.03)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ from linearnets.errors import DivergenceError
 from linearnets.models.scratch import LinearRegressionScratch
 from linearnets.tasks.linreg_result import LinregResult
 from linearnets.training.guard_floor import squared_scale
+from linearnets.training.guard_messages import smaller_lr, suggestion
 from linearnets.training.loop import History, fit
 
 if TYPE_CHECKING:
@@ -97,7 +99,9 @@ def _with_scale_hint(
     ``nn.MSELoss``'s (ŷ − y)² (concise, s = 1), ``loss`` saying which. Ages of 20–60 (λ_max
     about 1.9e3) diverged at the book's lr and at a tenth of it, and the first stable lr trains
     the small columns slowly. Standardised, λ_max is that of the columns' correlations (at least
-    1), which the book's lr suits.
+    1), which the book's lr suits. Where the guard's smaller lr is past the bound (prices in the
+    thousands: a tenth of 0.03 against a bound of 1.5e-07), standardising leads, then an lr
+    under the bound: never an lr the message knows to diverge.
     """
     named = not exc.resumable and not exc.grew  # the data's size, or the updates before a resume
     scale = squared_scale(loss)  # s: ½ or 1 (None: no squared loss, no such bound)
@@ -110,14 +114,34 @@ def _with_scale_hint(
     low, high = torch.aminmax(features)  # no copy of the data, as abs() would make
     largest = max(-float(low), float(high))
     which = "½(ŷ − y)²" if scale == 0.5 else "(ŷ − y)²"
-    hinted = DivergenceError(
-        f"{exc}; or standardise the features, which reach {largest:.3g} in "
-        f"{shown_path(config.data)}: at their scale SGD is stable only for lr below "
-        f"{limit / raw:.3g} ({limit:g} / λ_max for the loss {which}, λ_max = {raw:.4g} the "
-        "largest eigenvalue of the mean of x̃x̃ᵀ, x̃ = (x, 1)), which trains some weights slowly, "
-        f"and standardised for lr below {limit / standardised:.3g}: subtract each column's mean "
+    bound = limit / raw
+    standardise = (
+        f"standardise the features, which reach {largest:.3g} in {shown_path(config.data)}: at "
+        f"their scale SGD is stable only for lr below {bound:.3g} ({limit:g} / λ_max for the loss "
+        f"{which}, λ_max = {raw:.4g} the largest eigenvalue of the mean of x̃x̃ᵀ, x̃ = (x, 1))"
+    )
+    standardised_fix = (
+        f"standardised for lr below {limit / standardised:.3g}: subtract each column's mean "
         "and divide by its standard deviation, e.g. X = (X - X.mean(0)) / X.std(0)"
     )
+    past = bound <= smaller_lr(config.lr)  # the guard's smaller lr would diverge too
+    before, advised, after = str(exc).partition(suggestion(config.lr))
+    if past and advised and (not after or after.startswith(", and check")):
+        # the advice ends the guard's text: standardising leads, then an lr under the bound
+        below = 10 ** (math.ceil(math.log10(bound)) - 1)  # a round lr under the bound
+        message = (
+            f"{before}{standardise}, so {smaller_lr(config.lr):g} would diverge too, and "
+            f"{standardised_fix}; or keep their scale and try a learning rate (lr) below "
+            f"{bound:.3g}, e.g. {below:.0e}, which trains some weights slowly{after}"
+        )
+    else:
+        # an advice worded otherwise (a start over) is kept, and said to pass the bound too
+        too = f" (so {smaller_lr(config.lr):g} would diverge too)" if past else ""
+        message = (
+            f"{exc}; or {standardise}, which trains some weights slowly{too}, and "
+            f"{standardised_fix}"
+        )
+    hinted = DivergenceError(message)
     hinted.resumable, hinted.grew = exc.resumable, exc.grew
     return hinted
 
