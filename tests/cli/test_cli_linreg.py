@@ -410,15 +410,18 @@ def test_a_data_file_too_large_for_float32_is_not_said_to_maybe_hold_inf(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     """The CSV reader refuses NaN and inf cells: a loss of inf before any update comes from values
-    too large (y of 1e20: ½(ŷ − y)² is ~5e39, past float32's 3.4e38), never from an inf cell."""
+    too large (y of 1e20: ½(ŷ − y)² is ~5e39, past float32's 3.4e38), never from an inf cell. Such
+    a file is refused as it loads, naming it and its largest |y| by line (the guard's stop at step
+    1 named neither)."""
     path = tmp_path / "big.csv"
     path.write_text("x,y\n" + "".join(f"{i},{i + 1}e20\n" for i in range(5)))
     assert main(["linreg", "--data", str(path)]) == 1
     assert capsys.readouterr().err == (
-        "linearnets linreg: error: the loss is inf at epoch 1, step 1, before any update, so not "
-        "because of lr 0.03: the targets or the model's outputs are too large for float32, whose "
-        "largest value is 3.4e+38 (a squared loss overflows once |ŷ − y| passes about 2e+19); "
-        "rescale the data, e.g. standardise y (and X where its values are as large)\n"
+        f"linearnets linreg: error: {path}: y (the last column) is too large for the squared loss "
+        "in float32: its largest in size is 5e+20, at line 6, column 2, and 5 of its 5 targets "
+        "pass 1.8e+19, past which (ŷ − y)² overflows float32's 3.4e+38, so training would stop "
+        "at its first step whatever the lr; rescale y, e.g. standardise it, "
+        "y = (y - y.mean()) / y.std() (and map predictions back by y.std() and y.mean())\n"
     )
 
 

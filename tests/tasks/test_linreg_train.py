@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from linearnets.config import LinregConfig
-from linearnets.errors import DivergenceError
+from linearnets.errors import DatasetError, DivergenceError
 from linearnets.tasks.linreg import run_linreg
 
 
@@ -161,20 +161,45 @@ def test_negative_features_of_a_few_hundred_are_named_by_their_magnitude(
 def test_targets_too_large_for_float32_get_no_smaller_lr_nor_standardising(
     tmp_path: Path,
 ) -> None:
-    """The loss is inf before any update (|y| of 1e20): no lr and no resume helps (resumable
-    False), so the features' size (1e3, past LARGE_FEATURES) is not named as a cure either."""
+    """|y| of 1e20 made the loss inf before any update, told without the file or the value: no lr
+    and no resume helps, so the data file is refused as it loads, naming its largest |y| and where
+    (NumPy's oracle), and the features' size (1e3, past LARGE_FEATURES) is not named as a cure."""
     rng = np.random.default_rng(0)
     X = rng.normal(size=(50, 2)) * [1000.0, 1.0]
-    path = _regression_file(tmp_path / "bigy.npz", X, rng.normal(size=50) * 1e20)
-    with pytest.raises(DivergenceError) as info:
+    y = (rng.normal(size=50) * 1e20).astype(np.float32)
+    path = _regression_file(tmp_path / "bigy.npz", X, y)
+    i = int(np.abs(y).argmax())
+    count = int((np.abs(y) > np.sqrt(np.finfo(np.float32).max)).sum())
+    with pytest.raises(DatasetError) as info:
         run_linreg(LinregConfig(data=path))
     assert str(info.value) == (
-        "the loss is inf at epoch 1, step 1, before any update, so not because of lr 0.03: the "
-        "targets or the model's outputs are too large for float32, whose largest value is "
-        "3.4e+38 (a squared loss overflows once |ŷ − y| passes about 2e+19); rescale the data, "
-        "e.g. standardise y (and X where its values are as large)"
+        f"{path}: y is too large for the squared loss in float32: its largest in size is "
+        f"{y[i]:.4g}, at y[{i}], and {count} of its 50 targets pass 1.8e+19, past which "
+        "(ŷ − y)² overflows float32's 3.4e+38, so training would stop at its first step whatever "
+        "the lr; rescale y, e.g. standardise it, y = (y - y.mean()) / y.std() (and map "
+        "predictions back by y.std() and y.mean())"
     )
-    assert info.value.resumable is False
+
+
+@pytest.mark.parametrize("value", ["3.4e25", "-1.9e19"])
+def test_a_csv_target_too_large_to_square_in_float32_is_refused_by_line(
+    tmp_path: Path, value: str
+) -> None:
+    """A CSV's target past √(float32's largest) ≈ 1.84e19 is named by its line and column; one
+    just under it loads (the loss of the untrained model is finite on it)."""
+    path = tmp_path / "bigy.csv"
+    path.write_text(f"a,b,y\n1,2,3\n2,1,{value}\n3,3,4\n")
+    with pytest.raises(DatasetError) as info:
+        run_linreg(LinregConfig(data=path))
+    assert (
+        f"{path}: y (the last column) is too large for the squared loss in float32: its largest "
+        f"in size is {float(np.float32(value)):.4g}, at line 3, column 3, and 1 of its 3 targets "
+        "pass 1.8e+19"
+    ) in str(info.value)
+    path.write_text("a,b,y\n1,2,3\n2,1,1.8e19\n3,3,4\n")
+    from linearnets.data.regression_file import load_regression_file
+
+    assert float(load_regression_file(path)[1].abs().max()) == pytest.approx(1.8e19, rel=1e-6)
 
 
 @pytest.mark.parametrize(("num_features", "described"), [(1, "1 feature"), (3, "3 features")])

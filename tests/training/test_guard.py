@@ -832,27 +832,30 @@ def test_a_non_finite_loss_at_a_resumes_first_step_blames_the_updates_before_it(
 
 
 def test_a_linreg_run_on_targets_too_large_for_float32_names_the_scale(tmp_path: Path) -> None:
-    """The command's run: a CSV whose y is ~1e20 loads (finite in float32) and stops at step 1
-    with the scale, not lr; with the guard off it trains (the loss can't be shown: inf)."""
+    """The command's run: a CSV whose y is ~1e20 loads finite in float32, but stopped at step 1
+    told neither the file nor the value, and with the guard off "trained" to a loss of inf: it is
+    refused as it loads, guard on or off, naming the file and the largest |y| by its line
+    (NumPy's oracle), with the rescaling and no lr."""
+    from dataclasses import replace
+
     import numpy as np
+
+    from linearnets.errors import DatasetError
 
     X, y = _overflowing_regression(1e20)
     table = np.column_stack([X.numpy(), y.numpy()])
     np.savetxt(tmp_path / "big.csv", table, delimiter=",", header="x1,x2,y", comments="")
+    read = np.loadtxt(tmp_path / "big.csv", delimiter=",", skiprows=1)[:, -1].astype(np.float32)
+    i = int(np.abs(read).argmax())
     config = LinregConfig(data=tmp_path / "big.csv", lr=1e-30)
-    with pytest.raises(DivergenceError) as info:
-        run_linreg(config)
-    # the file's reader refuses NaN and inf: the data are not named as maybe holding inf
-    assert str(info.value) == (
-        "the loss is inf at epoch 1, step 1, before any update, so not because of lr 1e-30: the "
-        "targets or the model's outputs are too large for float32, whose largest value is "
-        "3.4e+38 (a squared loss overflows once |ŷ − y| passes about 2e+19); rescale the data, "
-        "e.g. standardise y (and X where its values are as large)"
-    )
-    from dataclasses import replace
-
-    result = run_linreg(replace(config, guard=False, epochs=1))
-    assert result.loss == math.inf
+    for guarded in (config, replace(config, guard=False, epochs=1)):
+        with pytest.raises(DatasetError) as info:
+            run_linreg(guarded)
+        assert str(info.value).startswith(
+            f"{tmp_path / 'big.csv'}: y (the last column) is too large for the squared loss in "
+            f"float32: its largest in size is {read[i]:.4g}, at line {i + 2}, column 3, and "
+        )
+        assert "lr;" in str(info.value) and "rescale y" in str(info.value)
 
 
 def test_one_step_of_a_rare_large_loss_is_no_blow_up_but_steps_that_keep_growing_are() -> None:

@@ -48,6 +48,7 @@ def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
     name = "y (the last column)" if path.suffix.lower() == ".csv" else "y"
     y = float_features(path, name, y_raw.reshape(-1, 1), cell=y_cell)
     check_float32_rounding(path, y_raw.reshape(-1, 1), y, lambda j: name)
+    _check_squarable(path, name, y, y_cell)
     return X, y
 
 
@@ -135,4 +136,25 @@ def _check_one_target_each(path: Path, X: torch.Tensor, y_raw: np.ndarray) -> No
     raise DatasetError(
         f"{shown_path(path)}: y must hold one target per row of X ({X.shape[0]}), got shape "
         f"{y_raw.shape}; {fix}"
+    )
+
+
+def _check_squarable(
+    path: Path, name: str, y: torch.Tensor, cell: Callable[[int, int], str]
+) -> None:
+    """Refuse targets ``y`` (N, 1) whose square overflows float32: the squared loss is inf at the
+    first step that holds one, whatever the lr (the untrained model's outputs are near 0), so the
+    run would stop at once without naming the file or the value."""
+    largest = float(np.sqrt(np.finfo(np.float32).max))  # 1.8e19: (ŷ − y)² is inf past it
+    size = y.abs().reshape(-1)  # (N,)
+    i = int(size.argmax())
+    if not float(size[i]) > largest:
+        return
+    count = int((size > largest).sum())
+    raise DatasetError(
+        f"{shown_path(path)}: {name} is too large for the squared loss in float32: its largest in "
+        f"size is {float(y[i, 0]):.4g}, at {cell(i, 0)}, and {count} of its {len(size)} targets "
+        f"pass {largest:.2g}, past which (ŷ − y)² overflows float32's 3.4e+38, so training "
+        "would stop at its first step whatever the lr; rescale y, e.g. standardise it, "
+        "y = (y - y.mean()) / y.std() (and map predictions back by y.std() and y.mean())"
     )
