@@ -1099,3 +1099,28 @@ def test_the_target_moved_to_the_last_column_as_told_is_read(tmp_path: Path) -> 
     X_read, y_read = load_regression_file(path)
     np.testing.assert_allclose(X_read.numpy(), X.astype(np.float32))
     np.testing.assert_allclose(y_read.numpy().reshape(-1), y.astype(np.float32))
+
+
+@pytest.mark.parametrize(
+    "cell,shown,column",
+    [
+        ("1e400", "'1e400'", 1),
+        (" -1E+309", "'-1E+309'", 1),
+        ("9" * 400, f"'{'9' * 20}…' (400 characters)", 1),
+        ("1e400", "'1e400'", 3),  # y's cell alike
+    ],
+)
+def test_a_cell_past_float64_is_refused_as_the_file_holds_it(
+    tmp_path: Path, cell: str, shown: str, column: int
+) -> None:
+    """A cell past float64's range was told as "the first at line 3, column 1: inf", the value
+    it reads as, where other messages show the cell's text: it is shown as written."""
+    assert np.isinf(np.float64(cell.strip()))  # the oracle: numpy reads it as inf
+    row = ["1", "1", "2"]
+    row[column - 1] = cell
+    path = _written(tmp_path / "big.csv", f"a,b,y\n2,1,3\n{','.join(row)}\n0.5,1,1\n")
+    assert _refusal(path) == (
+        f"{path}: line 3, column {column} holds {shown}, a number past float64's range "
+        "(±1.8e+308), let alone float32's (±3.4e+38), which the model trains in; rescale that "
+        "column (e.g. divide it by a power of ten) before saving, or drop the example"
+    )

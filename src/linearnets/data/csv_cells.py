@@ -2,12 +2,14 @@
 
 A cell is a number as numpy and pandas read one: ``1_000`` is not, nor are digits other than ASCII's
 0-9 (``１``, ``١``), which Python's ``float`` reads. A missing value, a bool or a number with
-thousands separators is named as such, with the fix; so is a first row of numbers and text (column
+thousands separators is named as such, with the fix, and so is a number past float64's range
+(``1e400``, shown as the file holds it, not as the inf it reads as); so is a first row of numbers and text (column
 names such as 2019 or nan, or data with one bad cell). Used by :mod:`linearnets.data.csv_table`.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import NoReturn
@@ -99,8 +101,23 @@ def numeric_table(
                 if i == 0 and names is not None:
                     error = DatasetError(f"{error}; {_read_as_names(*names)}")
                 raise error
+            if math.isinf(value) and "inf" not in cell.lower():
+                _refuse_past_float64(path, line, j, cell)
             table[i, j] = value
     return table
+
+
+def _refuse_past_float64(path: Path, line: int, j: int, cell: str) -> NoReturn:
+    """Refuse ``cell``, a number past float64's range (``1e400``, 400 digits), at ``line``, column
+    ``j`` (from 0): shown as the file holds it, not as the inf it reads as."""
+    text = cell.strip()
+    shown = repr(text) if len(text) <= 30 else f"{text[:20] + '…'!r} ({len(text)} characters)"
+    raise DatasetError(
+        f"{shown_path(path)}: line {line}, column {j + 1} holds {shown}, a number past "
+        f"float64's range (±{np.finfo(np.float64).max:.2g}), let alone float32's "
+        f"(±{float(np.finfo(np.float32).max):.2g}), which the model trains in; rescale that column "
+        "(e.g. divide it by a power of ten) before saving, or drop the example"
+    )
 
 
 def _read_as_names(line: int, row: list[str]) -> str:
