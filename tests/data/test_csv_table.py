@@ -143,10 +143,11 @@ def test_a_pandas_index_column_is_refused(tmp_path: Path) -> None:
     path.write_text("1,2,3\n,5,6\n")
     with pytest.raises(DatasetError, match=r"line 2, column 1 holds ''"):
         load_regression_file(path)
-    # headerless: every column is data (but a first column of the row numbers 0, 1, …: below)
-    path.write_text("1,0.5,1.0\n2,1.5,-1.0\n3,2.5,0.0\n")
+    # headerless: every column is data (but a first column of the row numbers 0, 1, … or R's
+    # 1, 2, …: below)
+    path.write_text("5,0.5,1.0\n6,1.5,-1.0\n7,2.5,0.0\n")
     X, y = load_regression_file(path)
-    assert X.tolist() == [[1, 0.5], [2, 1.5], [3, 2.5]] and y.reshape(-1).tolist() == [1, -1, 0]
+    assert X.tolist() == [[5, 0.5], [6, 1.5], [7, 2.5]] and y.reshape(-1).tolist() == [1, -1, 0]
 
 
 def test_r_row_names_are_refused_with_r_s_fix(tmp_path: Path) -> None:
@@ -236,7 +237,7 @@ def test_a_feature_that_counts_the_rows_is_read_under_a_header(
 @pytest.mark.parametrize(
     "text",
     [
-        "1,2\n2,4\n3,6\n",  # numbered from 1: no pandas index
+        "1,2\n2,4\n4,6\n",  # from 1, a number skipped: no R row names
         "0,2\n2,4\n1,6\n",  # not in order
         "0.0,2\n1.0,4\n2.0,6\n",  # floats: pandas writes its row numbers as integers
         "0,2\n",  # one row: no numbering to see
@@ -862,7 +863,7 @@ def test_a_long_line_of_trailing_commas_is_shown_cut_to_60_characters(tmp_path: 
         "# exported by tool, v2\na,b,y\n1,2,3\n2,1,4\n3,5,9\n",  # a comment of 2 cells
         "a,b,y\n1,2,3\n# note, between, rows\n2,1,4\n3,5,9\n",  # as wide as the table
         "a,b,y\n1,2,3\n2,1,4\n3,5,9\n# end\n",  # a footer
-        "# exported, by, tool\n1,2,3\n2,1,4\n3,5,9\n",  # above data with no names
+        "# exported, by, tool\n4,2,3\n2,1,4\n3,5,9\n",  # above data with no names (and no 1, 2, 3)
         "  #x,y,z\n1,2,3\n2,1,4\n3,5,9\n#\n",  # indented; '#' alone
     ],
 )
@@ -1123,4 +1124,35 @@ def test_a_cell_past_float64_is_refused_as_the_file_holds_it(
         f"{path}: line 3, column {column} holds {shown}, a number past float64's range "
         "(±1.8e+308), let alone float32's (±3.4e+38), which the model trains in; rescale that "
         "column (e.g. divide it by a power of ten) before saving, or drop the example"
+    )
+
+
+@pytest.mark.parametrize(
+    "text,numbers,names",
+    [
+        ('"1",0.5,1,2\n"2",1.5,-1,3\n', "1, 2", "x1,x2,x3"),  # write.table quotes its row names
+        ("1,0.5,1,2\n2,1.5,-1,3\n3,2,0,1\n", "1, 2, 3", "x1,x2,x3"),  # quote=FALSE
+        ("".join(f"{i},{i % 3}\n" for i in range(1, 51)), "1, 2, …, 50", "x"),
+    ],
+)
+def test_r_row_names_without_a_header_are_refused_with_r_s_fix(
+    tmp_path: Path, text: str, numbers: str, names: str
+) -> None:
+    """R's write.table(df, sep=",", col.names=FALSE) writes its row names 1, 2, …, N first (R
+    numbers from 1, pandas from 0, whose index was already refused): they were read as a feature.
+    Refused as pandas' index is, with R's fix and the header that reads such a column as one."""
+    path = _written(tmp_path / "r.csv", text)
+    assert _refusal(path) == (
+        f"{path} has no header and its first column holds the row numbers {numbers} in order, as "
+        'R\'s write.table(df, sep=",", col.names=FALSE) writes its row names: it would be read '
+        'as a feature; save with write.table(df, path, sep=",", row.names=FALSE, col.names=FALSE) '
+        "or drop that column; if it is a feature that counts the rows, start the file with a "
+        f"header row naming the columns (e.g. {names},y), and it is read as one"
+    )
+    # the way through it names: a header reads the column as a feature, as numpy does
+    header = ",".join([*names.split(","), "y"])
+    X, y = load_regression_file(_written(path, header + "\n" + text))
+    oracle = np.loadtxt(io.StringIO(text.replace('"', "")), delimiter=",", ndmin=2)
+    assert (
+        X.tolist() == oracle[:, :-1].tolist() and y.reshape(-1).tolist() == oracle[:, -1].tolist()
     )

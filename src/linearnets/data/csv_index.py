@@ -2,8 +2,8 @@
 
 A header's unnamed first column (R's row names too, told as such when they are 1, 2, …, N; or a
 first column named ``Unnamed: 0``, pandas' name for it when such a file is read back and saved
-again), or, without a header, a first column of the row numbers 0, 1, …, N-1 (a header row reads
-such a column as a feature). A first row ``0,1,…`` read as data is warned of: it is the header
+again), or, without a header, a first column of the row numbers 0, 1, …, N-1, or R's 1, 2, …, N
+(a header row reads such a column as a feature). A first row ``0,1,…`` read as data is warned of: it is the header
 pandas writes for unnamed columns. Used by :mod:`linearnets.data.csv_table`.
 """
 
@@ -88,13 +88,23 @@ def refuse_unnamed_index(path: Path) -> NoReturn:
 
 def refuse_row_numbers(path: Path, rows: Rows, columns: int) -> None:
     """Refuse a headerless table whose first column is 0, 1, …, N-1 in order, written as integers:
-    the index pandas' ``to_csv(header=False)`` writes (``index=True`` is its default), read as a
-    feature otherwise; a header row tells a feature that counts the rows apart, and is the way
-    through for one."""
-    if len(rows) < 2 or any(row[0].strip() != str(i) for i, (_, row) in enumerate(rows)):
+    the index pandas' ``to_csv(header=False)`` writes (``index=True`` is its default), or 1, 2, …,
+    N: the row names R's ``write.table(df, sep=",", col.names=FALSE)`` writes (``row.names =
+    TRUE``), read as a feature otherwise; a header row tells a feature that counts the rows apart,
+    and is the way through for one."""
+    start = rows[0][1][0].strip() if rows else ""
+    if len(rows) < 2 or start not in ("0", "1"):
+        return
+    first = int(start)
+    if any(row[0].strip() != str(i) for i, (_, row) in enumerate(rows, first)):
         return
     n = len(rows)
-    numbers = ", ".join(map(str, range(n))) if n <= 3 else f"0, 1, …, {n - 1}"
+    last = n - 1 + first
+    numbers = (
+        ", ".join(map(str, range(first, last + 1)))
+        if n <= 3
+        else f"{first}, {first + 1}, …, {last}"
+    )
     features = columns - 1  # the example header names them x (one) or x1, x2, …; then y
     if features == 1:
         names = "x"
@@ -102,10 +112,15 @@ def refuse_row_numbers(path: Path, rows: Rows, columns: int) -> None:
         names = ",".join(f"x{j}" for j in range(1, features + 1))
     else:
         names = f"x1,…,x{features}"
+    if first == 0:
+        writer = "pandas' to_csv(header=False) writes its index"
+        fix = "df.to_csv(path, index=False, header=False)"
+    else:
+        writer = 'R\'s write.table(df, sep=",", col.names=FALSE) writes its row names'
+        fix = 'write.table(df, path, sep=",", row.names=FALSE, col.names=FALSE)'
     raise DatasetError(
         f"{shown_path(path)} has no header and its first column holds the row numbers {numbers} in "
-        "order, as pandas' to_csv(header=False) writes its index: it would be read as a feature; "
-        "save with df.to_csv(path, index=False, header=False) or drop that column; if it is a "
-        "feature that counts the rows, start the file with a header row naming the columns (e.g. "
-        f"{names},y), and it is read as one"
+        f"order, as {writer}: it would be read as a feature; save with {fix} or drop that column; "
+        "if it is a feature that counts the rows, start the file with a header row naming the "
+        f"columns (e.g. {names},y), and it is read as one"
     )

@@ -9,7 +9,8 @@ every other row must have the table's number of columns (the one most rows have)
 refused, not read as a feature: a header's unnamed first column (R's row names too, told as such
 when they are 1, 2, …, N; or a first column named ``Unnamed: 0``,
 pandas' name for it when such a file is read back and saved again), or, without a header, a first
-column of the row numbers 0, 1, …, N-1 (a header row reads such a column as a feature). Lines are
+column of the row numbers 0, 1, …, N-1 or R's 1, 2, …, N (a header row reads such a column
+as a feature). Lines are
 counted as an editor shows them: a quoted cell holding a line break spans two. A UTF-8 byte-order
 mark is dropped; a zip archive or a gzip file named .csv is refused as such, and so is UTF-16 text
 (by its byte-order mark); a byte UTF-8 does not allow is named by line, with its Windows-1252 character.
