@@ -211,27 +211,21 @@ def test_a_pandas_index_without_a_header_is_refused(tmp_path: Path) -> None:
     np.testing.assert_array_equal(np.asarray(y_read).reshape(-1), table[:, 2].astype(np.float32))
 
 
-@pytest.mark.parametrize(
-    "rows,numbers", [(2, "0, 1"), (3, "0, 1, 2"), (10, "0, 1, …, 9")], ids=["2", "3", "10"]
-)
-def test_a_feature_that_counts_the_rows_is_read_under_a_header(
-    tmp_path: Path, rows: int, numbers: str
+@pytest.mark.parametrize("first", [0, 1], ids=["from-0", "from-1"])
+@pytest.mark.parametrize("rows", [2, 3, 10])
+def test_a_feature_that_counts_the_rows_is_read_in_a_table_of_two_columns(
+    tmp_path: Path, rows: int, first: int
 ) -> None:
-    """One feature x = 0, 1, …, N-1 (time steps, say) is the file pandas' index and a y make:
-    refused without a header, with the way through, a header row, which reads it as written."""
-    text = "".join(f"{t},{0.5 * t + 1}\n" for t in range(rows))
-    path = _written(tmp_path / "t.csv", text)
-    assert _refusal(path) == (
-        f"{path} has no header and its first column holds the row numbers {numbers} in order, as "
-        "pandas' to_csv(header=False) writes its index: it would be read as a feature; save with "
-        "df.to_csv(path, index=False, header=False) or drop that column; if it is a feature that "
-        "counts the rows, start the file with a header row naming the columns (e.g. x,y), and it "
-        "is read as one"
-    )
-    X, y = load_regression_file(_written(path, "x,y\n" + text))  # the way through it names
+    """One feature x = 0, 1, …, N-1 or 1, 2, …, N (time steps: the regression on a trend) and y:
+    it was refused as pandas' index (then R's row names), though without that column no feature
+    would be left. Read as written, headerless or under a header; three columns are still refused
+    (test_a_pandas_index_without_a_header_is_refused)."""
+    text = "".join(f"{t},{0.5 * t + 1}\n" for t in range(first, rows + first))
     oracle = np.loadtxt(io.StringIO(text), delimiter=",", ndmin=2)
-    assert X.reshape(-1).tolist() == oracle[:, 0].tolist() == list(range(rows))
-    assert y.reshape(-1).tolist() == oracle[:, 1].tolist()
+    for written in (text, "x,y\n" + text):
+        X, y = load_regression_file(_written(tmp_path / "t.csv", written))
+        assert X.reshape(-1).tolist() == oracle[:, 0].tolist() == list(range(first, rows + first))
+        assert y.reshape(-1).tolist() == oracle[:, 1].tolist()
 
 
 @pytest.mark.parametrize(
@@ -801,7 +795,7 @@ def test_blanks_around_an_index_s_cells_do_not_hide_it(tmp_path: Path) -> None:
     )
     path = _written(tmp_path / "p.csv", " Unnamed: 0,x1,y\n0,0.5,2\n1,1.5,3\n")
     assert _refusal(path).startswith(f"{path} has a first column named 'Unnamed: 0'")
-    path = _written(tmp_path / "p.csv", " 0,5.5\n 1,6.5\n 2,7.5\n")
+    path = _written(tmp_path / "p.csv", " 0,5.5,1\n 1,6.5,2\n 2,7.5,3\n")
     assert _refusal(path).startswith(
         f"{path} has no header and its first column holds the row numbers 0, 1, 2 in order"
     )
@@ -1132,7 +1126,7 @@ def test_a_cell_past_float64_is_refused_as_the_file_holds_it(
     [
         ('"1",0.5,1,2\n"2",1.5,-1,3\n', "1, 2", "x1,x2,x3"),  # write.table quotes its row names
         ("1,0.5,1,2\n2,1.5,-1,3\n3,2,0,1\n", "1, 2, 3", "x1,x2,x3"),  # quote=FALSE
-        ("".join(f"{i},{i % 3}\n" for i in range(1, 51)), "1, 2, …, 50", "x"),
+        ("".join(f"{i},{i % 3},{i % 5}\n" for i in range(1, 51)), "1, 2, …, 50", "x1,x2"),
     ],
 )
 def test_r_row_names_without_a_header_are_refused_with_r_s_fix(

@@ -91,9 +91,12 @@ def refuse_row_numbers(path: Path, rows: Rows, columns: int) -> None:
     the index pandas' ``to_csv(header=False)`` writes (``index=True`` is its default), or 1, 2, …,
     N: the row names R's ``write.table(df, sep=",", col.names=FALSE)`` writes (``row.names =
     TRUE``), read as a feature otherwise; a header row tells a feature that counts the rows apart,
-    and is the way through for one."""
+    and is the way through for one. A table of two columns is read as it is: without its first
+    column it would hold no feature."""
     start = rows[0][1][0].strip() if rows else ""
-    if len(rows) < 2 or start not in ("0", "1"):
+    # two columns: without the first, no feature would be left, so it is one (x = 1, 2, …, N, the
+    # regression on a trend), not an index
+    if len(rows) < 2 or columns < 3 or start not in ("0", "1"):
         return
     first = int(start)
     if any(row[0].strip() != str(i) for i, (_, row) in enumerate(rows, first)):
@@ -105,10 +108,8 @@ def refuse_row_numbers(path: Path, rows: Rows, columns: int) -> None:
         if n <= 3
         else f"{first}, {first + 1}, …, {last}"
     )
-    features = columns - 1  # the example header names them x (one) or x1, x2, …; then y
-    if features == 1:
-        names = "x"
-    elif features <= 3:
+    features = columns - 1  # the example header names them x1, x2, …; then y
+    if features <= 3:
         names = ",".join(f"x{j}" for j in range(1, features + 1))
     else:
         names = f"x1,…,x{features}"
