@@ -588,6 +588,37 @@ def test_an_unfinished_run_whose_checkpoint_cannot_be_read_is_told_so_not_sent_t
     assert load_trained(run)[1]["num_inputs"] == 4
 
 
+@pytest.mark.parametrize("finished", [False, True], ids=["unfinished", "finished"])
+def test_a_linreg_checkpoint_copied_into_a_softmax_run_is_told_not_sent_to_resume(
+    tmp_path: Path, finished: bool
+) -> None:
+    """A linear-regression run's checkpoint.pt copied into a softmax run's folder (its config.json
+    still the softmax run's) sent predict to "finish it with --resume" (or "write model.pt again
+    with --resume"), which refuses that checkpoint: its refusal, the oracle, is said at once, and
+    the fix it gives trains the run again."""
+    import linearnets as ln
+
+    run = _softmax_run(tmp_path)
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=100, out=tmp_path / "linreg"))
+    (run / "checkpoint.pt").write_bytes((tmp_path / "linreg" / "checkpoint.pt").read_bytes())
+    (run / "model.pt").unlink()
+    if not finished:
+        (run / "results.json").unlink()
+    with pytest.raises(CheckpointError) as refused:
+        ln.resume_softmax(run)
+    assert "is a linreg run's checkpoint, not a softmax run's" in str(refused.value)
+    with pytest.raises(UsageError) as info:
+        load_trained(run)
+    state = "finished, but" if finished else "stopped before it finished, and"
+    assert str(info.value) == (
+        f"run_dir must hold the trained weights model.pt, got {str(run)!r} without them; its run "
+        f"{state} its {refused.value}"
+    )
+    (run / "checkpoint.pt").unlink()  # as it says
+    ln.resume_softmax(run, force=True)
+    assert load_trained(run)[1]["num_inputs"] == 4
+
+
 @pytest.mark.parametrize(
     ("errno_", "said"),
     [

@@ -4,6 +4,7 @@ another run."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 from linearnets._fs import read_refusal
 from linearnets._json import loads_shallow
@@ -59,15 +60,16 @@ def no_weights(run_dir: Path) -> UsageError:
             f"{got}its run {'finished' if finished else 'stopped before it finished'}, but its "
             f"{CHECKPOINT_FILE}, which holds its weights, {unread}, then {then} {resume}"
         )
-    damage = _checkpoint_damage(run_dir / CHECKPOINT_FILE) if checkpoint else None
-    if finished and damage is not None:
+    refused = _checkpoint_refusal(run_dir / CHECKPOINT_FILE) if checkpoint else None
+    if finished and refused is not None and refused.damaged:
         return UsageError(
             f"{got}its run finished, but its {CHECKPOINT_FILE} cannot be read (truncated, "
             f"damaged or not a torch file), so its weights are lost: restore {CHECKPOINT_FILE} "
             f"from a copy of the run, or delete it and {again}"
         )
-    if damage is not None:  # the resume it would be sent to refuses it: said here, with its fix
-        return UsageError(f"{got}its run stopped before it finished, and its {damage}")
+    if refused is not None:  # the resume it would be sent to refuses it: said here, with its fix
+        state = "finished, but" if finished else "stopped before it finished, and"
+        return UsageError(f"{got}its run {state} its {refused.reason}")
     if checkpoint:
         if finished:  # finished, and model.pt removed since
             return UsageError(
@@ -93,16 +95,28 @@ def no_weights(run_dir: Path) -> UsageError:
     return UsageError(f"{got}pass a folder written by a finished 'linearnets softmax' run")
 
 
-def _checkpoint_damage(path: Path) -> str | None:
-    """Return why the checkpoint ``path`` (a file, read by the system: no permission refusal) cannot
-    be resumed from, in its reader's words with the fix ("checkpoint ... cannot be read: it is
-    truncated, ..."), or ``None`` where it loads."""
+class _Refusal(NamedTuple):
+    """Why a softmax resume refuses a checkpoint, in its words with the fix."""
+
+    reason: str
+    damaged: bool  # unreadable (else a linear-regression run's, copied in)
+
+
+def _checkpoint_refusal(path: Path) -> _Refusal | None:
+    """Return why a softmax resume refuses the checkpoint ``path`` (a file, read by the system: no
+    permission refusal): damaged ("checkpoint ... cannot be read: it is truncated, ...") or a
+    linear-regression run's copied in; ``None`` where it would resume from it."""
     from linearnets.training.checkpoint import CheckpointError, load_checkpoint
+    from linearnets.training.run_task import refuse_foreign_checkpoint
 
     try:
-        load_checkpoint(path)
+        ckpt = load_checkpoint(path)
     except CheckpointError as exc:
-        return str(exc)
+        return _Refusal(str(exc), damaged=True)
+    try:
+        refuse_foreign_checkpoint(ckpt, task="softmax")
+    except CheckpointError as exc:
+        return _Refusal(str(exc), damaged=False)
     return None
 
 
