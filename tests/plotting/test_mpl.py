@@ -214,32 +214,54 @@ def test_an_mplbackend_naming_an_importable_module_is_kept(monkeypatch: pytest.M
     assert _mpl.matplotlib_module().__name__ == "matplotlib"
 
 
+@pytest.mark.parametrize("pyplot_first", [False, True], ids=["linearnets-first", "pyplot-first"])
 @pytest.mark.parametrize(
     ("backend", "kept"),
     [("module://os", False), ("module://matplotlib.backends.backend_agg", True)],
 )
 def test_an_mplbackend_naming_a_module_that_is_no_backend_is_refused_at_pyplot(
-    backend: str, kept: bool
+    backend: str, kept: bool, pyplot_first: bool
 ) -> None:
     """module://os is importable, so the import check kept it, and the first figure ended in
-    matplotlib's traceback (module 'os' has no attribute 'FigureCanvas'). A fresh process: pyplot
-    loads its backend once."""
+    matplotlib's traceback (module 'os' has no attribute 'FigureCanvas'); so did the same call
+    again after the refusal was caught (a notebook's next cell), and any call where the user had
+    imported pyplot first. A fresh process: pyplot loads its backend once."""
     code = (
-        "import torch, linearnets as ln\n"
-        "ln.show_images(torch.zeros(2, 28, 28), 1, 2)\n"
+        ("import matplotlib.pyplot\n" if pyplot_first else "") + "import torch, linearnets as ln\n"
+        "from linearnets.errors import UsageError\n"
+        "for _ in range(2):\n"
+        "    try:\n"
+        "        ln.show_images(torch.zeros(2, 28, 28), 1, 2)\n"
+        "    except UsageError as exc:\n"
+        "        print(exc)\n"
         "import matplotlib.pyplot as plt\n"
         "print(plt.get_backend())\n"
     )
     env = dict(os.environ, MPLBACKEND=backend)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-    if kept:
-        assert (proc.returncode, proc.stdout) == (0, f"{backend}\n"), proc.stderr
-        return
+    assert (proc.returncode, proc.stderr) == (0, "")
+    refused = (
+        "MPLBACKEND must name a matplotlib backend, got 'module://os', which failed to load as a "
+        "backend (AttributeError: module 'os' has no attribute 'FigureCanvas'); unset it or set "
+        "MPLBACKEND=Agg to draw into files"
+    )
+    said = [backend] if kept else [refused, refused, "module://os"]
+    assert proc.stdout.splitlines() == said
+
+
+def test_a_backend_module_failing_with_a_message_of_two_lines_is_refused_in_one(
+    tmp_path: Path,
+) -> None:
+    """Its error's text was put in as it was: a refusal of two lines."""
+    (tmp_path / "two_lines_backend.py").write_text('raise RuntimeError("line one\\nline two")\n')
+    code = "import torch, linearnets as ln\nln.show_images(torch.zeros(2, 28, 28), 1, 2)\n"
+    env = dict(os.environ, MPLBACKEND="module://two_lines_backend", PYTHONPATH=str(tmp_path))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert proc.returncode == 1
     assert proc.stderr.splitlines()[-1] == (
         "linearnets.errors.UsageError: MPLBACKEND must name a matplotlib backend, got "
-        "'module://os', a module that is no backend (AttributeError: module 'os' has no "
-        "attribute 'FigureCanvas'); unset it or set MPLBACKEND=Agg to draw into files"
+        "'module://two_lines_backend', which failed to load as a backend (RuntimeError: line "
+        "one\\nline two); unset it or set MPLBACKEND=Agg to draw into files"
     )
 
 

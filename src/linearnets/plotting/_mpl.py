@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
-from linearnets._text import quoted_path, shown_path
+from linearnets._text import printable, quoted_path, shown_path
 from linearnets.errors import UsageError
 from linearnets.path_checks import link_problem
 from linearnets.plotting._fonts import cjk_family as cjk_family
@@ -121,31 +121,34 @@ def pyplot() -> Any:
         matplotlib = matplotlib_module()
         if not _backend_chosen(matplotlib) and not in_notebook() and not _has_display():
             matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        _load_module_backend(matplotlib, plt)
+    import matplotlib
     import matplotlib.pyplot as plt
 
+    _load_module_backend(matplotlib, plt)
     return plt
 
 
 def _load_module_backend(matplotlib: Any, plt: Any) -> None:
-    """Load a ``module://`` backend that ``MPLBACKEND`` names now, refusing a module that is no
-    backend (``module://os``: found on the path, so :func:`matplotlib_module` kept it).
+    """Load a ``module://`` backend that ``MPLBACKEND`` names, while pyplot has loaded none,
+    refusing a module that fails to load as one (``module://os``: found on the path, so
+    :func:`matplotlib_module` kept it; a backend whose GUI toolkit is missing).
 
-    pyplot loads its backend only at the first figure, where such a module fails with
-    matplotlib's traceback from deep inside (``module 'os' has no attribute 'FigureCanvas'``).
+    pyplot loads its backend only at the first figure, where such a module failed with
+    matplotlib's traceback from deep inside (``module 'os' has no attribute 'FigureCanvas'``);
+    checked at every call until one loads: pyplot imported by the user first, or a second try
+    after the refusal was caught, fail the same way. Once loaded there is nothing to do (and
+    switching would close the figures open).
     """
     backend = os.environ.get("MPLBACKEND")
     # matplotlib.use() since may have chosen another: that one is the user's, and loads as it will
     if backend is None or not backend.startswith("module://"):
         return
-    if matplotlib.rcParams["backend"] != backend:
+    if getattr(plt, "_backend_mod", True) is not None or matplotlib.rcParams["backend"] != backend:
         return
     try:
         plt.switch_backend(backend)
     except Exception as exc:  # whatever the user's module raises on loading
-        why = f", a module that is no backend ({type(exc).__name__}: {exc})"
+        why = f", which failed to load as a backend ({type(exc).__name__}: {printable(str(exc))})"
         raise _bad_backend(backend, why, "") from None
 
 
