@@ -126,10 +126,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     n = int(60_000 * args.scale)
-    if n < 512:  # the loader refuses no examples, deep inside a spawned worker
+    if n < 2:  # the loader refuses a process no examples, deep inside a spawned worker
         parser.error(
-            f"argument --scale: must give at least 512 examples (a batch of 256 for each of 2 "
-            f"processes), got {args.scale:g} ({n}); pass e.g. --scale 0.1"
+            f"argument --scale: must give at least 2 examples (one for each of 2 processes), got "
+            f"{args.scale:g} ({n}); pass e.g. --scale 0.1"
         )
     on_gpu = args.device.startswith("cuda")
     print(

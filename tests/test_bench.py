@@ -116,9 +116,9 @@ def test_bench_linreg_compares_concise_with_both_of_the_books_codes(
         ),
         (
             "bench_scale",
-            ["--scale", "0.001"],
-            "argument --scale: must give at least 512 examples (a batch of 256 for each of 2 "
-            "processes), got 0.001 (60); pass e.g. --scale 0.1",
+            ["--scale", "0.00002"],
+            "argument --scale: must give at least 2 examples (one for each of 2 processes), got "
+            "2e-05 (1); pass e.g. --scale 0.1",
         ),
     ],
 )
