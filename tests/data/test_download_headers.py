@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import io
 import shutil
+import socket
 import socketserver
 import ssl
 import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -26,6 +28,7 @@ from linearnets.data import download, http_deadline
 from linearnets.data.download import download_fashion_mnist
 from linearnets.errors import DatasetError
 
+from ._servers import serve, stop
 from .conftest import Tiny
 
 # this machine as one without the Debian package, whose failures advise installing it (installed,
@@ -270,3 +273,61 @@ def test_the_deadline_holds_for_headers_that_never_pause(monkeypatch: pytest.Mon
     reader.deadline = None  # the headers are in (as the response sets it): no deadline for the body
     now[0] += 60
     assert reader.readinto(buf) == 1 and sock.gettimeout() == 1.0
+
+
+class _Redirector:
+    """A local server whose every answer is a 301 to ``target`` with the file's name appended."""
+
+    def __init__(self, target: str) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(301)
+                self.send_header("Location", target + self.path.rpartition("/")[2])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd, base = serve(Handler)
+        self.mirror = f"{base}/fm/"
+
+
+@pytest.mark.parametrize("target", ["certificate", "refused", "unresolvable"])
+def test_a_redirect_to_a_host_not_reached_gets_that_hosts_advice(
+    certificate: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str
+) -> None:
+    """A redirect to an untrusted certificate, a refused port or a name no DNS resolves got "a
+    mirror answered, so the network works, but not with the file: pass mirrors that serve
+    Fashion-MNIST's original files", though the file may well be there: the advice is now the one
+    that host would get asked directly, after the reason that says where the redirect led."""
+    for name in ("SSL_CERT_FILE", *(f"{scheme}_proxy" for scheme in ("http", "https", "all"))):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate, certificate.with_name("key.pem"))
+    tls = Mirrors(tiny, context)
+    unbound = socket.socket()
+    unbound.bind(("127.0.0.1", 0))  # bound, not listening: refused
+    there, reason, fix = {
+        "certificate": (tls.mirror("good"), "certificate verify failed", download.CERTIFICATE_FIX),
+        "refused": (
+            f"http://127.0.0.1:{unbound.getsockname()[1]}/fm/",
+            "Connection refused",
+            download.REFUSED_FIX,
+        ),
+        "unresolvable": ("http://fashion-mnist.invalid/fm/", "", download.NO_NETWORK_FIX),
+    }[target]
+    redirector = _Redirector(there)
+    try:
+        with pytest.raises(DatasetError) as info:
+            _get(tmp_path / "root", tiny, [redirector.mirror], timeout=5)
+    finally:
+        stop(redirector.httpd)
+        tls.close()
+        unbound.close()
+    message = str(info.value)
+    assert f"({redirector.mirror}{FIRST}.gz: redirected to {there}{FIRST}.gz: " in message
+    assert reason in message
+    assert message.endswith(f"); {fix}"), message
+    assert "the network works" not in message

@@ -241,17 +241,22 @@ def reached(exc: BaseException) -> int:
     request sent), 3 a certificate not trusted, 2 stalled, silent or hung up before its headers
     (the connection taken), 1 none (a name not found, a network unreachable, a connection timed
     out), 0 the connection refused (a host reached, nothing listening on the port: no network
-    failed), told apart only where every mirror was refused.
+    failed), told apart only where every mirror was refused. After a redirect, a host not reached
+    where it led (its name not found, its port refused, its certificate not trusted), a 511 and a
+    proxy's failure there are ranked as if asked directly; a stall there is 10, the rest 9.
 
     10 and 2 (try again later, or other mirrors) with 9 name both, by mirror (see
     :func:`fix_head`): 9's fix alone would send away a mirror that may serve the file next time.
     A proxy's failure (4 to 7) that another outranks has its advice said after that one's
     (:func:`outranked_proxy_fixes`)."""
     if isinstance(exc, RedirectError):  # the mirror answered with a redirect; where it led:
-        # stalled or unfinished there may come right on another try; else an answer, not the file
+        # stalled or unfinished there may come right on another try; a host not reached there
+        # (its name not found, its port refused, its certificate not trusted) gets the advice it
+        # would get asked directly (the reason says "redirected to URL"); else an answer, not the
+        # file
         there = reached(exc.error)
-        if there == _PORTAL or there in _PROXYS_OWN:  # a 511, or a proxy's: not the mirror's
-            return there
+        if there in (_REFUSED, _NONE, _CERTIFICATE, _PORTAL, *_PROXYS_OWN):
+            return there  # a 511 or a proxy's, too: not the mirror's
         return _UNFINISHED if there in (_STALLED, _UNFINISHED) else _ANSWERED
     reason = getattr(exc, "reason", None)
     # a reset (RST) or close before any header: the connection was taken (one refused is a
