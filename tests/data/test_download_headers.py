@@ -331,3 +331,42 @@ def test_a_redirect_to_a_host_not_reached_gets_that_hosts_advice(
     assert reason in message
     assert message.endswith(f"); {fix}"), message
     assert "the network works" not in message
+
+
+class _Plain(BaseHTTPRequestHandler):
+    """An HTTP server's answer to a TLS handshake: 400 Bad Request, in plain HTTP."""
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.mark.parametrize("redirected", [False, True])
+@pytest.mark.parametrize("server", ["plain-http", "hangs-up"])
+def test_an_https_url_to_a_port_without_tls_is_told_what_answered(
+    mirrors: Mirrors, tiny: Tiny, tmp_path: Path, redirected: bool, server: str
+) -> None:
+    """``[SSL: WRONG_VERSION_NUMBER]`` (a server answering in plain HTTP) and ``[SSL:
+    UNEXPECTED_EOF_WHILE_READING]`` (one that hung up in the handshake) got the advice of a
+    machine without a network (or, after a redirect, of a mirror without the file), though the
+    host answered: the first is told to pass http://, the second as a connection taken, no answer."""
+    plain, base = serve(_Plain)
+    there = f"{base}/fm/" if server == "plain-http" else mirrors.mirror("good")
+    there = there.replace("http://", "https://", 1)
+    redirector = _Redirector(there) if redirected else None
+    mirror = there if redirector is None else redirector.mirror
+    try:
+        with pytest.raises(DatasetError) as info:
+            _get(tmp_path / "root", tiny, [mirror], timeout=5)
+    finally:
+        stop(plain)
+        if redirector is not None:
+            stop(redirector.httpd)
+    message = str(info.value)
+    # a stall after a redirect is told as a transfer that did not finish, as before
+    stalled = download.UNFINISHED_FIX if redirected else download.STALLED_FIX
+    assert message.endswith(f"); {download.NOT_TLS_FIX if server == 'plain-http' else stalled}")
+    assert download.NOT_TLS_FIX.startswith(
+        "a mirror's host answered an https:// request, but not in TLS (it serves plain HTTP on "
+        "that port, or another protocol): pass it as http://, or with the port that serves https"
+    )
+    assert "without a network" not in message and "not with the file" not in message

@@ -35,6 +35,7 @@ from linearnets.data.folder_contents import FASHION_MNIST_FILES, current_file
 from linearnets.data.mirror_order import ANSWERED_FIX as ANSWERED_FIX
 from linearnets.data.mirror_order import CERTIFICATE_FIX as CERTIFICATE_FIX
 from linearnets.data.mirror_order import NO_NETWORK_FIX as NO_NETWORK_FIX
+from linearnets.data.mirror_order import NOT_TLS_FIX as NOT_TLS_FIX
 from linearnets.data.mirror_order import PORTAL_FIX as PORTAL_FIX
 from linearnets.data.mirror_order import REFUSED_FIX as REFUSED_FIX
 from linearnets.data.mirror_order import STALLED_FIX as STALLED_FIX

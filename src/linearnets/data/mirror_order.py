@@ -22,6 +22,7 @@ from linearnets.data.mirror_ranks import (
     ANSWERED_FIX,
     CERTIFICATE_FIX,
     NO_NETWORK_FIX,
+    NOT_TLS_FIX,
     OFFLINE_WAYS,
     PORTAL_FIX,
     REFUSED_FIX,
@@ -39,6 +40,7 @@ from linearnets.errors import DatasetError
 __all__ = [  # the fixes, importable from here as before the ranking moved out
     "ANSWERED_FIX",
     "CERTIFICATE_FIX",
+    "NOT_TLS_FIX",
     "NO_NETWORK_FIX",
     "PORTAL_FIX",
     "REFUSED_FIX",

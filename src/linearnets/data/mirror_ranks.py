@@ -1,7 +1,8 @@
 """How far a mirror's failure got, and the fix for the most telling of a file's failures (D2L §3.5.1).
 
 :func:`reached` ranks one mirror's failure, from its connection refused (a host reached, with
-nothing listening on the port), then no network, up to a proxy setting urllib refuses
+nothing listening on the port), then no network, a certificate not trusted, a server that
+answered an https request in plain HTTP, up to a proxy setting urllib refuses
 (``http:/host:3128``), a proxy that refused the tunnel or asked
 for a login (HTTP 407), and a captive portal's HTTP 511 (a network to log in to), a mirror that
 answered with something else, up to one that began to send the file and did not finish, which
@@ -19,7 +20,9 @@ from linearnets._text import and_list
 from linearnets.data.http_deadline import RedirectError, SilentError, StalledError, UnfinishedError
 from linearnets.data.mirror_reasons import (
     certificate_failed,
+    handshake_cut,
     malformed_proxy_fix,
+    not_tls,
     proxy_for,
     proxy_login_fix,
     proxy_malformed,
@@ -31,6 +34,7 @@ from linearnets.errors import DatasetError
 __all__ = [
     "ANSWERED_FIX",
     "CERTIFICATE_FIX",
+    "NOT_TLS_FIX",
     "NO_NETWORK_FIX",
     "OFFLINE_WAYS",
     "PORTAL_FIX",
@@ -67,6 +71,10 @@ _FIX_HEADS = (
     # a TLS handshake that failed on the mirror's certificate: reached, but not trusted
     "a mirror's certificate could not be verified: if a proxy or your organisation's own "
     "certificate authority signs it, point SSL_CERT_FILE at that bundle of certificates, or ",
+    # a TLS handshake answered with no TLS (WRONG_VERSION_NUMBER): the host reached, and something
+    # other than https on that port, most often plain HTTP
+    "a mirror's host answered an https:// request, but not in TLS (it serves plain HTTP on that "
+    "port, or another protocol): pass it as http://, or with the port that serves https, or ",
     # a proxy setting urllib refuses (http:/host:3128): no request sent. The advice names the
     # setting (mirror_reasons.malformed_proxy_fix)
     "",
@@ -100,6 +108,7 @@ _FIX_HEADS = (
     _NONE,
     _STALLED,
     _CERTIFICATE,
+    _NOT_TLS,
     _MALFORMED,
     _TUNNEL,
     PROXY_LOGIN,
@@ -114,6 +123,7 @@ _FIX_HEADS = (
     NO_NETWORK_FIX,
     STALLED_FIX,
     CERTIFICATE_FIX,
+    NOT_TLS_FIX,
     _,
     _,
     _,
@@ -230,24 +240,25 @@ def failed_url(exc: BaseException, url: str) -> str:
 
 def reached(exc: BaseException) -> int:
     """Say how far a mirror's failure ``exc`` got, as an index into :data:`_FIX_HEADS`:
-    10 an answer that did not finish (a body stalled, too slow or cut short, the status of a
-    server busy or failing: 5xx, 429, 408; also where a redirect led), 9 an answer that was not
+    11 an answer that did not finish (a body stalled, too slow or cut short, the status of a
+    server busy or failing: 5xx, 429, 408; also where a redirect led), 10 an answer that was not
     the file (another HTTP error status, 404 or 410, a reply that is no HTTP, a redirect refused,
-    a file that fails the check: the network works), 8 HTTP 511 (a captive portal: the network
-    asks for a login), 7 a proxy that answered an https request's tunnel (CONNECT) as one busy or
-    failing (502, 503, 504, 408 or 429: try again, the proxy named, as no mirror answered), 6 HTTP
-    407 (the proxy asks for its login), 5 a proxy that refused an https request's tunnel
-    (CONNECT) with another status, 4 a proxy setting urllib refuses (``http:/host:3128``: no
-    request sent), 3 a certificate not trusted, 2 stalled, silent or hung up before its headers
-    (the connection taken), 1 none (a name not found, a network unreachable, a connection timed
-    out), 0 the connection refused (a host reached, nothing listening on the port: no network
-    failed), told apart only where every mirror was refused. After a redirect, a host not reached
-    where it led (its name not found, its port refused, its certificate not trusted), a 511 and a
-    proxy's failure there are ranked as if asked directly; a stall there is 10, the rest 9.
+    a file that fails the check: the network works), 9 HTTP 511 (a captive portal: the network
+    asks for a login), 8 a proxy that answered an https request's tunnel (CONNECT) as one busy or
+    failing (502, 503, 504, 408 or 429: try again, the proxy named, as no mirror answered), 7 HTTP
+    407 (the proxy asks for its login), 6 a proxy that refused an https request's tunnel
+    (CONNECT) with another status, 5 a proxy setting urllib refuses (``http:/host:3128``: no
+    request sent), 4 a TLS handshake answered with no TLS (plain HTTP on an https:// URL's port),
+    3 a certificate not trusted, 2 stalled, silent or hung up before its headers (the connection
+    taken; closed in the TLS handshake, too), 1 none (a name not found, a network unreachable, a connection timed out), 0 the
+    connection refused (a host reached, nothing listening on the port: no network failed), told
+    apart only where every mirror was refused. After a redirect, a host not reached where it led
+    (its name not found, its port refused, its certificate not trusted or no TLS), a 511 and a
+    proxy's failure there are ranked as if asked directly; a stall there is 11, the rest 10.
 
-    10 and 2 (try again later, or other mirrors) with 9 name both, by mirror (see
-    :func:`fix_head`): 9's fix alone would send away a mirror that may serve the file next time.
-    A proxy's failure (4 to 7) that another outranks has its advice said after that one's
+    11 and 2 (try again later, or other mirrors) with 10 name both, by mirror (see
+    :func:`fix_head`): 10's fix alone would send away a mirror that may serve the file next time.
+    A proxy's failure (5 to 8) that another outranks has its advice said after that one's
     (:func:`outranked_proxy_fixes`)."""
     if isinstance(exc, RedirectError):  # the mirror answered with a redirect; where it led:
         # stalled or unfinished there may come right on another try; a host not reached there
@@ -255,7 +266,7 @@ def reached(exc: BaseException) -> int:
         # would get asked directly (the reason says "redirected to URL"); else an answer, not the
         # file
         there = reached(exc.error)
-        if there in (_REFUSED, _NONE, _CERTIFICATE, _PORTAL, *_PROXYS_OWN):
+        if there in (_REFUSED, _NONE, _CERTIFICATE, _NOT_TLS, _PORTAL, *_PROXYS_OWN):
             return there  # a 511 or a proxy's, too: not the mirror's
         return _UNFINISHED if there in (_STALLED, _UNFINISHED) else _ANSWERED
     reason = getattr(exc, "reason", None)
@@ -264,6 +275,8 @@ def reached(exc: BaseException) -> int:
     if isinstance(exc, ConnectionResetError | ConnectionAbortedError) or isinstance(
         reason, ConnectionResetError | ConnectionAbortedError
     ):
+        return _STALLED
+    if handshake_cut(exc):  # closed in the TLS handshake: taken, and hung up before any answer
         return _STALLED
     if isinstance(exc, urllib.error.HTTPError):
         if exc.code == _NETWORK_LOGIN:  # not the mirror's answer: the network's own
@@ -290,4 +303,6 @@ def reached(exc: BaseException) -> int:
         if tunnel in _TRY_AGAIN_STATUSES and tunnel != _NO_CONNECT:  # busy or failing: try again
             return _PROXY_BUSY
         return {_PROXY_AUTHENTICATION: PROXY_LOGIN, _NETWORK_LOGIN: _PORTAL}.get(tunnel, _TUNNEL)
+    if not_tls(exc):  # the host answered, in plain HTTP most often: the network works
+        return _NOT_TLS
     return _CERTIFICATE if certificate_failed(exc) else _NONE

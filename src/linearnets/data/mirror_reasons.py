@@ -97,6 +97,36 @@ def certificate_failed(exc: BaseException) -> bool:
     return isinstance(reason, ssl.SSLCertVerificationError)
 
 
+# OpenSSL's reasons for a reply that is no TLS record (a server speaking plain HTTP on the port):
+# 1.1.1 and 3.0 say WRONG_VERSION_NUMBER, 3.2 and later RECORD_LAYER_FAILURE or
+# PACKET_LENGTH_TOO_LONG, older ones UNKNOWN_PROTOCOL
+_NOT_TLS_REASONS = frozenset(
+    {"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG", "UNKNOWN_PROTOCOL"}
+)
+
+
+def not_tls(exc: BaseException) -> bool:
+    """Whether ``exc`` (or the reason urllib wrapped it in) is a TLS handshake answered with no
+    TLS: an https:// URL to a port that serves plain HTTP (``[SSL: WRONG_VERSION_NUMBER]``)."""
+    try:
+        import ssl
+    except ImportError:  # a Python built without ssl: no https at all
+        return False
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    return isinstance(reason, ssl.SSLError) and getattr(reason, "reason", None) in _NOT_TLS_REASONS
+
+
+def handshake_cut(exc: BaseException) -> bool:
+    """Whether ``exc`` (or the reason urllib wrapped it in) is a TLS handshake the server closed
+    before answering it (``[SSL: UNEXPECTED_EOF_WHILE_READING]``): the connection taken, no answer."""
+    try:
+        import ssl
+    except ImportError:  # a Python built without ssl: no https at all
+        return False
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    return isinstance(reason, ssl.SSLEOFError | ssl.SSLZeroReturnError)
+
+
 def proxy_for(url: str) -> str | None:
     """Return the proxy urllib sends ``url`` through (from ``http_proxy``, ``https_proxy``, ...,
     unless ``no_proxy`` names the host), the login urllib sends from it masked (one written
