@@ -706,6 +706,9 @@ BAD = [
     ("a host IDNA refuses", dict(mirrors=["http://xn--ä.example/fm/"]), r"percent-encoded: 'http://xn--%C3%A4\.example/fm/'$"),
     # masked up to the last @ (the host's), not the first, which is the password's own
     ("a password holding @ without a scheme", dict(mirrors=["me:p@ss@127.0.0.1/"]), r"^mirrors must be http:// or https:// URLs with a host \(and a valid port\), got '\*\*\*@127\.0\.0\.1/'; pass e\.g\. 'https://ossci-datasets\.s3\.amazonaws\.com/fashion-mnist/'$"),
+    # a folder on this machine (a file:// URL, or a path that exists): read it there, not a URL example
+    ("a file:// URL", dict(mirrors=["file:///srv/fashion%20mnist/"]), r"^mirrors must be http:// or https:// URLs with a host \(and a valid port\), got 'file:///srv/fashion%20mnist/'; a folder on this machine is no mirror: where it holds the four files \(\*-ubyte\.gz, or FashionMNIST/raw/ with them\), pass root='/srv/fashion mnist/' to read them there \(nothing to download\), or copy them into a folder and pass root=DIR; a mirror is the http\(s\) URL of such a folder, e\.g\. 'https://ossci-datasets\.s3\.amazonaws\.com/fashion-mnist/'$"),
+    ("a folder that exists", dict(mirrors=["."]), r"^mirrors must be http:// .*, got '\.'; a folder on this machine is no mirror: .* pass root='\.' to read them there"),
 ]  # fmt: skip
 
 
@@ -1109,6 +1112,28 @@ def test_cli_download_into_a_fashionmnist_folder_is_refused_in_one_line(
         "FashionMNIST/raw/ they go into (and are read from)\n"
     )
     assert not (tmp_path / "data").exists() and server.requests == []
+
+
+def test_cli_download_from_a_folder_is_told_to_read_it_with_data_dir(
+    tiny: Tiny, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--mirror`` naming a folder of the files was given an https URL as its example."""
+    folder = tmp_path / "my files"
+    folder.mkdir()
+    for name, body in tiny.gz.items():
+        (folder / f"{name}.gz").write_bytes(body)
+    assert (
+        main(["data", "download", "--data-dir", str(tmp_path / "d"), "--mirror", str(folder)]) == 2
+    )
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"linearnets data download: error: --mirror must be http:// or https:// URLs with a host "
+        f"(and a valid port), got {str(folder)!r}; a folder on this machine is no mirror: where it "
+        f"holds the four files (*-ubyte.gz, or FashionMNIST/raw/ with them), pass --data-dir "
+        f"{shell_word(str(folder))} to read them there (nothing to download), or copy them into a "
+        "folder and pass --data-dir DIR; a mirror is the http(s) URL of such a folder"
+    ), err
+    assert not (tmp_path / "d").exists()
 
 
 @pytest.mark.parametrize(

@@ -7,13 +7,15 @@ checked and then tried would be used up by the check. One that is no http(s) URL
 fragment, or that is not ASCII or holds a blank in its path (a space, a tab, a no-break space:
 its percent-encoded form is suggested for either, once it has no login, query or fragment to refuse), is refused before
 anything is made or fetched; a refused URL is printed with its login
-masked (:func:`~linearnets.data.mirror_reasons.mask_login`).
+masked (:func:`~linearnets.data.mirror_reasons.mask_login`), and a folder on this machine (a
+``file://`` URL, a path that exists) is told to be read as ``root``.
 """
 
 from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Collection, Iterable, Iterator
+from pathlib import Path
 
 from linearnets._text import drop_blanks
 from linearnets.data.mirror_reasons import mask_login, mask_passwords
@@ -104,7 +106,31 @@ def _url_fix(mirror: object) -> str:
         stripped = mirror.strip()
         if stripped != mirror and _is_http_url(stripped):
             return f"{drop_blanks(len(mirror) - len(stripped))}: {_shown(stripped)}"
+        folder = _local_folder(stripped)
+        if folder is not None:
+            return (
+                "a folder on this machine is no mirror: where it holds the four files "
+                f"(*-ubyte.gz, or FashionMNIST/raw/ with them), pass root={_shown(folder)} to read "
+                "them there (nothing to download), or copy them into a folder and pass root=DIR; "
+                f"a mirror is the http(s) URL of such a folder, e.g. {DEFAULT_MIRRORS[1]!r}"
+            )
     return f"pass e.g. {DEFAULT_MIRRORS[1]!r}"
+
+
+def _local_folder(mirror: str) -> str | None:
+    """Return the folder ``mirror`` names on this machine: a ``file://`` URL's path (decoded), or
+    a path that exists; ``None`` for anything else."""
+    try:
+        parts = urllib.parse.urlsplit(mirror)
+    except ValueError:  # an unclosed [ ("http://[::1"): no path either
+        return None
+    if parts.scheme == "file" and parts.netloc in ("", "localhost"):
+        return urllib.parse.unquote(parts.path) or "/"
+    try:
+        exists = bool(mirror) and not parts.netloc and Path(mirror).expanduser().exists()
+    except (OSError, ValueError, RuntimeError):  # a NUL in it, a name too long, ~nobody
+        return None
+    return mirror if exists else None
 
 
 def _base_url_problem(mirror: str) -> str | None:
