@@ -1159,6 +1159,23 @@ def test_a_failed_download_keeps_what_it_got(server: Server, tiny: Tiny, tmp_pat
     assert _all_files(tmp_path / "root") == sorted(raw / f"{n}.gz" for n in tiny.files)
 
 
+def test_a_failure_after_some_files_says_they_stay_and_another_try_fetches_the_rest(
+    server: Server, tiny: Tiny, tmp_path: Path
+) -> None:
+    """As a Ctrl-C's message does: the failure said nothing of the files already in place."""
+    with pytest.raises(DatasetError) as info:
+        _get(tmp_path / "root", tiny, [server.mirror("train-only")], timeout=0.3)
+    raw = tmp_path / "root" / "FashionMNIST" / "raw"
+    kept = [path.name for path in _all_files(raw)]
+    assert len(kept) == 2 and all(name.startswith("train-") for name in kept)
+    message = str(info.value)
+    assert message.startswith("could not download t10k-"), message
+    assert message.endswith(
+        f"; the files downloaded before it stay in {shown_path(raw)}, verified: "
+        f"{kept[0]}, {kept[1]}: another try fetches only the other 2"  # in the order fetched
+    ), message
+
+
 def test_a_fast_start_buys_no_slack_later(server: Server, tiny: Tiny, tmp_path: Path) -> None:
     """The minimum speed holds over each window of ``timeout`` seconds, not on average."""
     start = time.monotonic()

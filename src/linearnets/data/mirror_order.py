@@ -3,7 +3,8 @@
 :mod:`linearnets.data.fetch` moves one file from one mirror into place, verified and atomically;
 this module tries the mirrors in turn for each file, and when every one fails says each mirror's
 failure and the fix for the most telling one (ranked by :mod:`linearnets.data.mirror_ranks`),
-then the ways to the file offline. A failure on this machine (a full disk, a folder where a file
+then the ways to the file offline, and the files fetched before it, which stay (another try
+fetches only the others). A failure on this machine (a full disk, a folder where a file
 goes) stops at once: no other mirror can fix it. Used by :mod:`linearnets.data.download`.
 """
 
@@ -129,21 +130,47 @@ def download_needed(
     first; ``made`` lists the folders to remove if it fails (see :func:`try_mirror`), and each
     file's name is added to ``done`` once it is in place, verified."""
     order = list(mirrors)
+    fetched: list[str] = []  # this call's, for the failure of a later file
     for name, defect in needed.items():
         current = current_file(dest, name)
-        good = download_one(
-            name,
-            names[name],
-            dest,
-            order,
-            timeout=timeout,
-            progress=progress,
-            made=made,
-            defect=defect,
-        )
+        try:
+            good = download_one(
+                name,
+                names[name],
+                dest,
+                order,
+                timeout=timeout,
+                progress=progress,
+                made=made,
+                defect=defect,
+            )
+        except LocalFileError:
+            raise  # this machine's problem: its own message
+        except DatasetError as exc:
+            if not fetched:
+                raise
+            raise DatasetError(f"{exc}; {_kept_note(dest, fetched, len(needed))}") from None
         if current is not None and current.name == name:
             current.unlink()  # a corrupt plain file would shadow the new .gz
         if done is not None:
             done.append(name)
+        fetched.append(name)
         order.remove(good)
         order.insert(0, good)
+
+
+def _kept_note(dest: Path, fetched: list[str], needed: int) -> str:
+    """Say that the files ``fetched`` (of ``needed``) stay in ``dest``, verified, and that another
+    try fetches only the others (as a Ctrl-C's message does: see
+    :class:`~linearnets.data.download.DownloadInterrupted`)."""
+    left = needed - len(fetched)
+    other = "the other one" if left == 1 else f"the other {left}"
+    files = (
+        "the file downloaded before it stays"
+        if len(fetched) == 1
+        else "the files downloaded before it stay"
+    )
+    return (
+        f"{files} in {shown_path(dest)}, verified: "
+        f"{', '.join(f'{name}.gz' for name in fetched)}: another try fetches only {other}"
+    )
