@@ -128,11 +128,15 @@ class DivergenceError(OneLineInIPython, LinearnetsError):
     loss stayed finite but grew past the guard's factor: such a run may still settle. ``step`` is
     the step of its epoch (from 0) whose loss or scores the error is about, where it names one, and
     ``examples`` whether it names which of that step's examples are not finite, so that their
-    features, not the learning rate, are to blame.
+    features, not the learning rate, are to blame. ``lr`` is the learning rate the message
+    advises where it is not the guard's smaller one (a tenth): one under the bound that badly
+    scaled features set (:func:`linearnets.tasks.linreg_train.run_linreg`), which the resume a
+    run folder names takes too; ``None`` otherwise.
     """
 
     resumable = True
     grew = False
+    lr: float | None = None
     step: int | None = None
     examples = False
 

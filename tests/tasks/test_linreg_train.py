@@ -60,7 +60,7 @@ def standardise_first(X: np.ndarray, path: Path, *, lr: float, impl: str = "scra
         f"largest eigenvalue of the mean of x̃x̃ᵀ, x̃ = (x, 1)), so {lr / 10:g} would diverge too, "
         f"and standardised for lr below {limit / standardised:.3g}: subtract each column's mean "
         "and divide by its standard deviation, e.g. X = (X - X.mean(0)) / X.std(0); or keep their "
-        f"scale and try a learning rate (lr) below {bound:.3g}, e.g. {below:.0e}, which trains "
+        f"scale and try a learning rate (lr) below {bound:.3g}, e.g. {below:g}, which trains "
         "some weights slowly"
     )
 
@@ -229,15 +229,51 @@ def test_a_loss_the_kept_weights_give_is_told_to_start_over_standardised(tmp_pat
     config = LinregConfig(data=tmp_path / "d.npz")
     X = np.array([[1.0, -300.0], [2.0, -100.0]])  # (2, 2)
     hinted = _with_scale_hint(kept, config, torch.tensor(X, dtype=torch.float32), loss=squared_loss)
+    raw, _ = curvatures(X)
+    assert 1e-05 < 2 / raw < 0.003  # 2 / λ_max is 4e-05 (NumPy's oracle): a tenth passes it
     assert str(hinted).endswith(
-        "start the run over with a smaller learning rate (lr), e.g. 0.003 (a tenth)"
-        + scale_hint(X, config.data, past="0.003")  # 2 / λ_max is 4e-05 (NumPy's oracle)
+        f"start the run over with a learning rate (lr) below {2 / raw:.3g}, e.g. 1e-05"
+        + scale_hint(X, config.data, past="0.003, a tenth,")
     )
+    assert "0.003 (a tenth)" not in str(hinted)
     run = tmp_path / "run"
     stopped = diverged(hinted, run, 2, 0.03)
     assert str(stopped).endswith(
         f"; the checkpoint of epoch 2 is kept in {run}, its weights giving this loss (to start "
         f"the run over there: delete its checkpoint.pt, then linearnets.resume_linreg('{run}', "
-        "lr=0.003, force=True))"
+        "lr=1e-05, force=True))"
     )
     assert (stopped.resumable, stopped.grew) == (False, True)
+
+
+def _outlier_file(path: Path) -> np.ndarray:
+    """Write 1000 rows of N(0, 1) features a, b (one row with a = 1000) and y = 2a − 3.4b + 4.2
+    to ``path``, header a,b,y; return the features (1000, 2)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1000, 2))  # (1000, 2)
+    X[17, 0] = 1000.0
+    np.savetxt(path, np.c_[X, X @ [2.0, -3.4] + 4.2], delimiter=",", header="a,b,y", comments="")
+    return X
+
+
+def test_a_run_folder_s_resume_takes_the_lr_the_stop_advises(tmp_path: Path) -> None:
+    """A divergence at epoch 2 on a feature reaching 1000 advised an lr under the bound (0.001)
+    in its text, then named the resume at a tenth (0.003), past that bound: the resume a run
+    folder names takes the advised lr, and no lr the message names is at or past the bound."""
+    import re
+
+    path = tmp_path / "outlier.csv"
+    X = _outlier_file(path)
+    out = tmp_path / "run"
+    with pytest.raises(DivergenceError) as info:
+        run_linreg(LinregConfig(data=path, epochs=3, out=out))
+    message = str(info.value)
+    raw, _ = curvatures(X)
+    assert message.startswith("training diverged in epoch 2")
+    advised = re.search(r"e\.g\. ([0-9.e+-]+), which trains", message)
+    assert advised is not None
+    resume = f"linearnets.resume_linreg('{out}', lr={advised[1]}, force=True))"
+    assert message.endswith(f"(continue it with a smaller lr: {resume}")
+    assert float(advised[1]) < 2 / raw  # NumPy's oracle
+    named = [float(lr) for lr in re.findall(r"(?:e\.g\.|lr=) ?([0-9.e+-]+)", message)]
+    assert named and all(lr < 2 / raw for lr in named)

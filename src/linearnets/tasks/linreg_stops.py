@@ -39,9 +39,12 @@ def diverged(
     or, where its weights give the grown loss, that starts the run over with one. ``forced``: the
     forced values of a resume that diverged before its first checkpoint, which ``config.json``
     takes back (:func:`~linearnets.tasks.resume_diverged.forced_put_back`): the resume names them,
-    else it would train at the earlier values."""
+    else it would train at the earlier values. The lr named is the one ``exc`` advises
+    (:attr:`~linearnets.errors.DivergenceError.lr`), else the guard's smaller one: never one the
+    message says would diverge."""
     where = f"the checkpoint of epoch {kept} is kept in {shown_path(run_dir)}"
-    again = resume_call("linreg", run_dir, forced or {}, lr=smaller_lr(lr), force=True)
+    advised = smaller_lr(lr) if exc.lr is None else exc.lr
+    again = resume_call("linreg", run_dir, forced or {}, lr=advised, force=True)
     if exc.resumable:  # else the checkpoint's own weights give the loss: the message said so
         where += f" (continue it with a smaller lr: {again})"
     elif exc.grew:  # a finite loss its weights give: the run is to start over
@@ -50,7 +53,7 @@ def diverged(
             f"{CHECKPOINT_FILE}, then {again})"
         )
     stopped = DivergenceError(f"{exc}; {where}")
-    stopped.resumable, stopped.grew = exc.resumable, exc.grew
+    stopped.resumable, stopped.grew, stopped.lr = exc.resumable, exc.grew, exc.lr
     return stopped
 
 

@@ -15,7 +15,7 @@ from linearnets.errors import DivergenceError
 from linearnets.models.scratch import LinearRegressionScratch
 from linearnets.tasks.linreg_result import LinregResult
 from linearnets.training.guard_floor import squared_scale
-from linearnets.training.guard_messages import smaller_lr, suggestion
+from linearnets.training.guard_messages import smaller, smaller_lr, suggestion
 from linearnets.training.loop import History, fit
 
 if TYPE_CHECKING:
@@ -101,7 +101,9 @@ def _with_scale_hint(
     the small columns slowly. Standardised, λ_max is that of the columns' correlations (at least
     1), which the book's lr suits. Where the guard's smaller lr is past the bound (prices in the
     thousands: a tenth of 0.03 against a bound of 1.5e-07), standardising leads, then an lr
-    under the bound: never an lr the message knows to diverge.
+    under the bound, which a start over's advice names too and the stop carries
+    (:attr:`~linearnets.errors.DivergenceError.lr`) for the resume a run folder names: never an
+    lr the message knows to diverge.
     """
     named = not exc.resumable and not exc.grew  # the data's size, or the updates before a resume
     scale = squared_scale(loss)  # s: ½ or 1 (None: no squared loss, no such bound)
@@ -125,24 +127,30 @@ def _with_scale_hint(
         "and divide by its standard deviation, e.g. X = (X - X.mean(0)) / X.std(0)"
     )
     past = bound <= smaller_lr(config.lr)  # the guard's smaller lr would diverge too
+    below = 10 ** (math.ceil(math.log10(bound)) - 1)  # a round lr under the bound
+    under = f"a learning rate (lr) below {bound:.3g}, e.g. {below:g}"
     before, advised, after = str(exc).partition(suggestion(config.lr))
     if past and advised and (not after or after.startswith(", and check")):
         # the advice ends the guard's text: standardising leads, then an lr under the bound
-        below = 10 ** (math.ceil(math.log10(bound)) - 1)  # a round lr under the bound
         message = (
             f"{before}{standardise}, so {smaller_lr(config.lr):g} would diverge too, and "
-            f"{standardised_fix}; or keep their scale and try a learning rate (lr) below "
-            f"{bound:.3g}, e.g. {below:.0e}, which trains some weights slowly{after}"
+            f"{standardised_fix}; or keep their scale and try {under}, which trains some weights "
+            f"slowly{after}"
         )
     else:
-        # an advice worded otherwise (a start over) is kept, and said to pass the bound too
-        too = f" (so {smaller_lr(config.lr):g} would diverge too)" if past else ""
+        # an advice worded otherwise (a start over) is kept, its lr under the bound where the
+        # guard's would pass it
+        text, tenth = str(exc), smaller(config.lr)
+        told = f", a tenth, would diverge too{'' if tenth in text else f': try {under}'}"
+        too = f" (so {smaller_lr(config.lr):g}{told})" if past else ""
+        text = text.replace(tenth, under) if past else text
         message = (
-            f"{exc}; or {standardise}, which trains some weights slowly{too}, and "
+            f"{text}; or {standardise}, which trains some weights slowly{too}, and "
             f"{standardised_fix}"
         )
     hinted = DivergenceError(message)
     hinted.resumable, hinted.grew = exc.resumable, exc.grew
+    hinted.lr = below if past else exc.lr  # the resume a run folder names takes it too
     return hinted
 
 
