@@ -27,6 +27,22 @@ def curvatures(X: np.ndarray) -> tuple[float, float]:
     return float(raw), float(max(1.0, np.linalg.eigvalsh(corr)[-1]))
 
 
+def batch_bound(X: np.ndarray, *, limit: int, batch_size: int = 10) -> tuple[float, str]:
+    """Return NumPy's oracle for the lr below which every batch's step is stable, ``limit`` over
+    the mean of the b largest ‖x̃‖² (b the smallest batch, the last may be short), and its
+    clause in the stop."""
+    n = len(X)
+    b = min(batch_size, n) if n % batch_size == 0 else n % batch_size
+    norms = (X.astype(np.float32).astype(np.float64) ** 2).sum(1) + 1.0  # (n,)
+    top = float(np.sort(norms)[::-1][:b].mean())
+    last = f" (the last of {b})" if b < min(batch_size, n) else ""
+    largest = f"the mean of the {b} largest" if b > 1 else "the largest"
+    return limit / top, (
+        f", and sure to be stable only below {limit / top:.3g} with batches of {batch_size}{last} "
+        f"({limit} / {top:.4g}, {largest} ‖x̃‖², which bounds any batch's λ_max)"
+    )
+
+
 def scale_hint(X: np.ndarray, path: Path, *, impl: str = "scratch", past: str = "") -> str:
     """Return the standardising advice for features ``X`` (n, d) in ``path``: SGD is stable for
     lr · λ_max below 2 on scratch's ½(ŷ − y)², below 1 on concise's nn.MSELoss (ŷ − y)²; with
@@ -37,7 +53,7 @@ def scale_hint(X: np.ndarray, path: Path, *, impl: str = "scratch", past: str = 
         f"; or standardise the features, which reach {np.abs(X.astype(np.float32)).max():.3g} in "
         f"{path}: at their scale SGD is stable only for lr below {limit / raw:.3g} ({limit} / "
         f"λ_max for the loss {loss}, λ_max = {raw:.4g} the largest eigenvalue of the mean of "
-        f"x̃x̃ᵀ, x̃ = (x, 1)), which trains some weights slowly"
+        f"x̃x̃ᵀ, x̃ = (x, 1)){batch_bound(X, limit=limit)[1]}, which trains some weights slowly"
         + (f" (so {past} would diverge too)" if past else "")
         + ", and standardised for lr below "
         f"{limit / standardised:.3g}: subtract each column's mean and divide by its standard "
@@ -51,16 +67,18 @@ def standardise_first(X: np.ndarray, path: Path, *, lr: float, impl: str = "scra
     raw, standardised = curvatures(X)
     limit, loss = (2, "½(ŷ − y)²") if impl == "scratch" else (1, "(ŷ − y)²")
     bound = limit / raw
-    below = 10.0 ** (np.ceil(np.log10(bound)) - 1)
-    assert below < bound < lr / 10  # what the ending is about
+    sure, clause = batch_bound(X, limit=limit)
+    below = 10.0 ** (np.ceil(np.log10(sure)) - 1)
+    assert below < sure <= bound < lr / 10  # what the ending is about
     return (
         f"at lr {lr:g}; standardise the features, which reach "
         f"{np.abs(X.astype(np.float32)).max():.3g} in {path}: at their scale SGD is stable only "
         f"for lr below {bound:.3g} ({limit} / λ_max for the loss {loss}, λ_max = {raw:.4g} the "
-        f"largest eigenvalue of the mean of x̃x̃ᵀ, x̃ = (x, 1)), so {lr / 10:g} would diverge too, "
+        f"largest eigenvalue of the mean of x̃x̃ᵀ, x̃ = (x, 1)){clause}, so {lr / 10:g} would "
+        "diverge too, "
         f"and standardised for lr below {limit / standardised:.3g}: subtract each column's mean "
         "and divide by its standard deviation, e.g. X = (X - X.mean(0)) / X.std(0); or keep their "
-        f"scale and try a learning rate (lr) below {bound:.3g}, e.g. {below:g}, which trains "
+        f"scale and try a learning rate (lr) below {sure:.3g}, e.g. {below:g}, which trains "
         "some weights slowly"
     )
 
@@ -79,8 +97,8 @@ def test_a_tenth_past_the_stability_bound_is_never_advised(tmp_path: Path) -> No
             run_linreg(LinregConfig(data=path, impl=impl))
         assert str(info.value).endswith(standardise_first(X, path, lr=0.03, impl=impl))
         assert "(a tenth)" not in str(info.value)
-    raw, _ = curvatures(X)
-    below = 10.0 ** (np.ceil(np.log10(2 / raw)) - 1)
+    sure, _ = batch_bound(X, limit=2)
+    below = 10.0 ** (np.ceil(np.log10(sure)) - 1)
     result = run_linreg(LinregConfig(data=path, lr=below, epochs=2))  # the lr advised: no stop
     assert np.isfinite(result.loss)
 
@@ -230,9 +248,10 @@ def test_a_loss_the_kept_weights_give_is_told_to_start_over_standardised(tmp_pat
     X = np.array([[1.0, -300.0], [2.0, -100.0]])  # (2, 2)
     hinted = _with_scale_hint(kept, config, torch.tensor(X, dtype=torch.float32), loss=squared_loss)
     raw, _ = curvatures(X)
-    assert 1e-05 < 2 / raw < 0.003  # 2 / λ_max is 4e-05 (NumPy's oracle): a tenth passes it
+    sure, _ = batch_bound(X, limit=2)
+    assert 1e-05 < sure <= 2 / raw < 0.003  # both 4e-05 (NumPy's oracle): a tenth passes them
     assert str(hinted).endswith(
-        f"start the run over with a learning rate (lr) below {2 / raw:.3g}, e.g. 1e-05"
+        f"start the run over with a learning rate (lr) below {sure:.3g}, e.g. 1e-05"
         + scale_hint(X, config.data, past="0.003, a tenth,")
     )
     assert "0.003 (a tenth)" not in str(hinted)
@@ -274,6 +293,32 @@ def test_a_run_folder_s_resume_takes_the_lr_the_stop_advises(tmp_path: Path) -> 
     assert advised is not None
     resume = f"linearnets.resume_linreg('{out}', lr={advised[1]}, force=True))"
     assert message.endswith(f"(continue it with a smaller lr: {resume}")
-    assert float(advised[1]) < 2 / raw  # NumPy's oracle
+    sure, _ = batch_bound(X, limit=2)
+    assert float(advised[1]) < sure < 2 / raw  # NumPy's oracles
     named = [float(lr) for lr in re.findall(r"(?:e\.g\.|lr=) ?([0-9.e+-]+)", message)]
-    assert named and all(lr < 2 / raw for lr in named)
+    assert named and all(lr < sure for lr in named)
+
+
+def test_the_advised_resume_trains_where_a_batch_holding_an_outlier_is_far_more_curved(
+    tmp_path: Path,
+) -> None:
+    """2 / λ_max of the whole data's mean x̃x̃ᵀ is only necessary under minibatch SGD: the lr
+    advised under it (0.001) on a feature reaching 1000 diverged again in epoch 2, a batch holding
+    the outlier being 100× more curved. The lr advised is under 2 / the mean of the batch's
+    largest ‖x̃‖², which bounds every batch's λ_max: the resume the stop names trains."""
+    import re
+
+    from linearnets.tasks.linreg_resume import resume_linreg
+
+    path = tmp_path / "outlier.csv"
+    X = _outlier_file(path)
+    out = tmp_path / "run"
+    with pytest.raises(DivergenceError) as info:
+        run_linreg(LinregConfig(data=path, epochs=3, out=out))
+    raw, _ = curvatures(X)
+    sure, _ = batch_bound(X, limit=2)
+    assert sure < 2 / raw / 10  # the outlier's batch: the whole data's bound is far too high
+    advised = re.search(r"resume_linreg\('[^']+', lr=([0-9.e+-]+), force=True\)", str(info.value))
+    assert advised is not None and float(advised[1]) < sure
+    result = resume_linreg(out, lr=float(advised[1]), force=True)  # the resume the stop names
+    assert len(result.history.epochs) == 3 and np.isfinite(result.loss)

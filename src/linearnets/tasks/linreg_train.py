@@ -117,18 +117,27 @@ def _with_scale_hint(
     largest = max(-float(low), float(high))
     which = "½(ŷ − y)²" if scale == 0.5 else "(ŷ − y)²"
     bound = limit / raw
+    top, smallest = _batch_curvature(features, config.batch_size)
+    sure = limit / top  # every batch's step is stable below it
+    largest_norms = f"the mean of the {smallest} largest" if smallest > 1 else "the largest"
+    batches = (
+        f"batches of {config.batch_size}"
+        + (f" (the last of {smallest})" if smallest < min(config.batch_size, len(features)) else "")
+        + f" ({limit:g} / {top:.4g}, {largest_norms} ‖x̃‖², which bounds any batch's λ_max)"
+    )
     standardise = (
         f"standardise the features, which reach {largest:.3g} in {shown_path(config.data)}: at "
         f"their scale SGD is stable only for lr below {bound:.3g} ({limit:g} / λ_max for the loss "
-        f"{which}, λ_max = {raw:.4g} the largest eigenvalue of the mean of x̃x̃ᵀ, x̃ = (x, 1))"
+        f"{which}, λ_max = {raw:.4g} the largest eigenvalue of the mean of x̃x̃ᵀ, x̃ = (x, 1)), "
+        f"and sure to be stable only below {sure:.3g} with {batches}"
     )
     standardised_fix = (
         f"standardised for lr below {limit / standardised:.3g}: subtract each column's mean "
         "and divide by its standard deviation, e.g. X = (X - X.mean(0)) / X.std(0)"
     )
     past = bound <= smaller_lr(config.lr)  # the guard's smaller lr would diverge too
-    below = 10 ** (math.ceil(math.log10(bound)) - 1)  # a round lr under the bound
-    under = f"a learning rate (lr) below {bound:.3g}, e.g. {below:g}"
+    below = 10 ** (math.ceil(math.log10(sure)) - 1)  # a round lr under the batches' bound
+    under = f"a learning rate (lr) below {sure:.3g}, e.g. {below:g}"
     before, advised, after = str(exc).partition(suggestion(config.lr))
     if past and advised and (not after or after.startswith(", and check")):
         # the advice ends the guard's text: standardising leads, then an lr under the bound
@@ -152,6 +161,22 @@ def _with_scale_hint(
     hinted.resumable, hinted.grew = exc.resumable, exc.grew
     hinted.lr = below if past else exc.lr  # the resume a run folder names takes it too
     return hinted
+
+
+def _batch_curvature(features: torch.Tensor, batch_size: int) -> tuple[float, int]:
+    """Return a bound on λ_max of every minibatch's mean x̃x̃ᵀ, x̃ = (x, 1), for ``features``
+    (n, d) in batches of ``batch_size`` (the last may be short), and the smallest batch's size b.
+
+    λ_max of (1/b) Σ x̃_i x̃_iᵀ is at most its trace (1/b) Σ ‖x̃_i‖², at most the mean of the b
+    largest ‖x̃_i‖² of the data (b the smallest batch: the mean of the k largest falls as k
+    grows). Below 2 / that bound (½(ŷ − y)²) every step of SGD is a contraction, I − lr·H with
+    ‖·‖ ≤ 1, whatever the shuffle: sufficient, where 2 / λ_max of the whole data's mean x̃x̃ᵀ is
+    only necessary (a batch holding an outlier is far more curved than the data's mean)."""
+    n = features.shape[0]
+    smallest = min(batch_size, n) if n % batch_size == 0 else n % batch_size
+    X = features.detach().to("cpu", torch.float64)  # (n, d)
+    norms = X.square().sum(1) + 1.0  # (n,): ‖x̃_i‖²
+    return float(torch.topk(norms, smallest).values.mean()), smallest
 
 
 def _curvatures(features: torch.Tensor) -> tuple[float, float]:
