@@ -1084,6 +1084,54 @@ def test_a_header_whose_last_column_is_the_target_or_names_none_is_read(
     assert X.tolist() == table[:, :2].tolist() and y.reshape(-1).tolist() == table[:, 2].tolist()
 
 
+@pytest.mark.parametrize(
+    "header,line,names,column,name,last",
+    [
+        ("y,a,b", 1, "# y,a,b", 1, "y", "b"),  # numpy.savetxt's default: '# ' before the names
+        ("exported by a tool\na, LABEL ,b", 2, "# a, LABEL ,b", 2, "LABEL", "b"),
+    ],
+)
+def test_numpy_s_commented_header_naming_the_target_elsewhere_is_refused(
+    tmp_path: Path, header: str, line: int, names: str, column: int, name: str, last: str
+) -> None:
+    """numpy.savetxt(..., header="y,a,b") writes '# y,a,b', a comment skipped before the header
+    check: the table trained on b from (y, a). A comment above the data holding one name per
+    column is checked as a header is, and the fix is numpy's."""
+    rng = np.random.default_rng(0)
+    path = tmp_path / "sv_default.csv"
+    np.savetxt(path, rng.normal(size=(5, 3)), delimiter=",", header=header)
+    assert _refusal(path) == (
+        f"{path} (the comment line {line}, {names!r}, read as names): column {column} of 3 is "
+        f"named '{name}', a target's name, but the last column, which is read as y, is named "
+        f"'{last}': the model would fit that column from the others; move the target to the last "
+        "column (numpy: np.savetxt(path, np.c_[X, y], delimiter=',', header=...) with the "
+        "target's column last), or rename the column if it is a feature"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# a,b,y\n",  # the target last: a comment, skipped as before
+        "# y,a\n",  # not one name per column: a note
+        "# y,a,b\na,b,y\n",  # the header below it rules
+        "# y is the target, a,b\n",  # a sentence
+        "1,2,3\n# y,a,b\n",  # below the first row: a note between rows
+    ],
+)
+def test_a_comment_that_is_no_misplaced_header_reads_the_table(tmp_path: Path, text: str) -> None:
+    """A comment naming the target last, or not as wide as the table, or under a header or data,
+    is skipped as it was: the table is read with y its last column."""
+    table = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 7.0]])
+    path = tmp_path / "t.csv"
+    with path.open("w") as f:
+        f.write(text)
+        np.savetxt(f, table, delimiter=",")
+    X, y = load_regression_file(path)
+    rows = np.r_[[[1.0, 2.0, 3.0]], table] if text.startswith("1,") else table
+    assert X.tolist() == rows[:, :2].tolist() and y.reshape(-1).tolist() == rows[:, 2].tolist()
+
+
 def test_the_target_moved_to_the_last_column_as_told_is_read(tmp_path: Path) -> None:
     """The table of the report, its target moved last as told, is read with y the target."""
     rng = np.random.default_rng(0)

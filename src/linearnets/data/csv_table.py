@@ -14,7 +14,9 @@ as a feature). Lines are
 counted as an editor shows them: a quoted cell holding a line break spans two. A UTF-8 byte-order
 mark is dropped; a zip archive or a gzip file named .csv is refused as such, and so is UTF-16 text
 (by its byte-order mark); a byte UTF-8 does not allow is named by line, with its Windows-1252 character.
-A header naming the target (``y``, ``target``, ``label``…) in a column other than the last is refused.
+A header naming the target (``y``, ``target``, ``label``…) in a column other than the last is refused,
+and so is a headerless table's comment line above the data naming it so, one name per column
+(numpy's default ``savetxt(..., header="y,a,b")`` writes ``# y,a,b``).
 
 This module says in which order a table is checked; the checks are :mod:`linearnets.data.csv_text`'s
 (the file's rows), :mod:`linearnets.data.csv_layout`'s (separator and columns),
@@ -52,7 +54,7 @@ from linearnets.data.csv_layout import (
     refuse_one_column,
     refuse_trailing_commas,
 )
-from linearnets.data.csv_target import refuse_target_not_last
+from linearnets.data.csv_target import refuse_commented_target, refuse_target_not_last
 from linearnets.data.csv_text import hash_led_lines, read_rows
 from linearnets.errors import DatasetError
 
@@ -73,7 +75,7 @@ def read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
             f"{shown_path(path)} holds no data rows; the last column of each row must be y"
         )
     check_separator(path, rows, hashed)  # comments in: the conversion it names skips them
-    rows = drop_comments(path, rows, hashed)
+    everything, rows = rows, drop_comments(path, rows, hashed)
     refuse_trailing_commas(path, rows)
     line, first = rows[0]
     header = all(number(cell) is None and not other_digits(cell) for cell in first)
@@ -98,6 +100,9 @@ def read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
             f"{shown_path(path)} holds no data rows; the last column of each row must be y"
         )
     if not header:
+        # numpy.savetxt's header ('# y,a,b') is a comment above the data: its names are checked
+        above = [(n, cells) for n, cells in everything if n < line and n in hashed]
+        refuse_commented_target(path, above, columns, is_number=number)
         refuse_row_numbers(path, rows, columns)
     lines = np.fromiter((line for line, _ in rows), dtype=np.int64, count=len(rows))  # (N,)
     # '#exported,by,tool' as wide as the table, no comment, read as the names: said if line 2 fails
