@@ -50,7 +50,8 @@ def test_same_seed_same_output(capsys: pytest.CaptureFixture[str], impl: str) ->
         (["--epochs", "-2"], r"argument --epochs: must be a positive integer"),
         (
             ["--num-examples", "1.5"],
-            r"argument --num-examples: must be an integer >= 3, got '1.5'",
+            r"argument --num-examples: must be a positive integer, got '1.5'; "
+            r"pass e\.g\. --num-examples 1000",
         ),
         (["--impl", "fast"], r"argument --impl: invalid choice: 'fast'"),
         (["--seed", "-1"], r"argument --seed: must be a non-negative integer"),
@@ -324,6 +325,9 @@ def _plain_csv(path: Path) -> Path:
     ("options", "named"),
     [
         (["--num-examples", "5"], "--num-examples"),
+        # fewer than the synthetic data's least (3): the file's weights decide, not the book's 2
+        (["--num-examples", "1"], "--num-examples"),
+        (["--num-examples", "2"], "--num-examples"),
         (["--noise-std", "3"], "--noise-std"),
         # the book's values given explicitly count as given: they too would be ignored
         (["--num-examples", "1000", "--noise-std", "0.01"], "--num-examples and --noise-std"),
@@ -341,6 +345,22 @@ def test_synthetic_data_options_are_refused_with_data(
         f"linearnets linreg: error: {named} {'set' if ' and ' in named else 'sets'} the synthetic "
         f"data and cannot be combined with --data {path} (the file decides the examples); drop "
         f"{named}, or drop --data\n"
+    )
+
+
+def test_a_resume_of_a_data_run_is_told_to_leave_a_small_num_examples_out(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """--num-examples 2 was told to be at least 3 (the book's 2 weights), a fix the run refuses."""
+    path, run = _plain_csv(tmp_path / "d.csv"), tmp_path / "run"
+    _run_json(capsys, "--data", str(path), "--epochs", "1", "--lr", "0.001", "--out", str(run))
+    assert main(["linreg", "--resume", str(run), "--num-examples", "2"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"linearnets linreg: error: --num-examples sets the synthetic data, but the run in {run} "
+        f"was trained on --data {path} (the file decides the examples); leave --num-examples out "
+        "to resume it on that file\n"
     )
 
 

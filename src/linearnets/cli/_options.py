@@ -171,21 +171,13 @@ def positive_int(text: str) -> int:
     return value
 
 
-# --num-examples: a unique least-squares solution (the one a run is compared with) needs one more
-# example than the synthetic data's weights, the book's (2.0, -3.4) on the command line
-FEWEST_EXAMPLES = len(BOOK_SYNTHETIC["true_w"]) + 1
-
-
 def num_examples(text: str) -> int:
-    """Parse ``--num-examples``: an integer ≥ :data:`FEWEST_EXAMPLES` (3); the configuration
-    checks it again against the weights a resumed run has."""
+    """Parse ``--num-examples``: a positive integer, as :func:`positive_int`, whose example is the
+    book's 1000. Its least (one more than the weights) is the configuration's to check, once it
+    knows them: a ``--data`` file or a resumed run decides them, which the parser has not seen."""
     value = _number(text, num_examples, int)
-    if value < FEWEST_EXAMPLES:
-        # "must be a positive integer (>= 1)" once, for a 0, and 1 and 2 were refused later
-        raise OutOfRange(
-            f"must be an integer >= {FEWEST_EXAMPLES} (at least one more than the "
-            f"{FEWEST_EXAMPLES - 1} weights, for a unique least-squares solution), got {value}"
-        )
+    if value < 1:
+        raise OutOfRange(f"must be a positive integer (>= 1), got {value}")
     return value
 
 
@@ -250,7 +242,7 @@ def resize_side(text: str) -> int | str:
 _TAKES.update(
     {
         positive_int: ("a positive integer", "10"),
-        num_examples: (f"an integer >= {FEWEST_EXAMPLES}", str(BOOK_SYNTHETIC["num_examples"])),
+        num_examples: ("a positive integer", str(BOOK_SYNTHETIC["num_examples"])),
         non_negative_int: ("a non-negative integer", "0"),
         positive_float: ("a positive number", "0.1"),
         non_negative_float: ("a non-negative number", "0.01"),
