@@ -440,9 +440,88 @@ def test_a_folder_no_file_can_be_made_in_is_named_as_given_with_a_true_reason(
     given = named.format(d=tmp_path)
     with pytest.raises(UsageError) as info:
         RunLock(tmp_path, resuming=resuming, named=given).acquire()
+    fix = (
+        f"copy the run folder where you can write (cp -r {tmp_path} COPY) and resume the copy"
+        if resuming  # a resume cannot pass another folder
+        else "pass a folder you can write to"
+    )
     assert str(info.value) == (
         f"{given} cannot be written: no file can be made in it (making its .lock gave 'No such "
-        "file or directory'); pass a folder you can write to"
+        f"file or directory'); {fix}"
+    )
+
+
+def _no_lock_file_can_be_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refuse to make a lock file only (ENOENT, as /proc does), every other file opening."""
+    import errno
+
+    from linearnets.training import run_lock
+
+    real = os.open
+
+    def refuse(path: Any, *args: Any, **kwargs: Any) -> int:
+        if str(path).endswith(".lock"):
+            raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(run_lock.os, "open", refuse)
+
+
+def _finished_run(tmp_path: Path, task: str) -> Path:
+    """Return the folder of a finished one-epoch run of ``task`` (``linreg`` or ``softmax``)."""
+    import numpy as np
+
+    import linearnets as ln
+
+    run = tmp_path / "run"
+    if task == "linreg":
+        ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=100, out=run))
+    else:
+        rng = np.random.default_rng(0)
+        np.savez(tmp_path / "d.npz", X=rng.normal(size=(30, 4)), y=np.arange(30) % 3)
+        ln.run_softmax(ln.SoftmaxConfig(data=tmp_path / "d.npz", plot="none", epochs=1, out=run))
+    return run
+
+
+_NO_LOCK = (
+    "cannot be written: no file can be made in it (making its .lock gave 'No such file or "
+    "directory'); copy the run folder where you can write (cp -r {run} COPY) and resume the copy"
+)
+
+
+@pytest.mark.parametrize("task", ["linreg", "softmax"])
+def test_a_resume_names_its_run_folder_and_is_told_to_resume_a_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, task: str
+) -> None:
+    """resume_softmax and resume_linreg pass their call and resuming=True to the lock: it said
+    "pass a folder you can write to", which a resume cannot."""
+    import linearnets as ln
+
+    run = _finished_run(tmp_path, task)
+    _no_lock_file_can_be_made(monkeypatch)
+    with pytest.raises(UsageError) as info:
+        getattr(ln, f"resume_{task}")(run, epochs=2)
+    assert str(info.value) == (
+        f"linearnets.resume_{task}({str(run)!r}): the run folder {_NO_LOCK.format(run=run)}"
+    )
+
+
+@pytest.mark.parametrize("task", ["linreg", "softmax"])
+def test_the_command_names_resume_for_a_run_folder_no_file_can_be_made_in(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    task: str,
+) -> None:
+    from linearnets.cli import main
+
+    run = _finished_run(tmp_path, task)
+    _no_lock_file_can_be_made(monkeypatch)
+    capsys.readouterr()
+    extra = ["--plot", "none"] if task == "softmax" else []
+    assert main([task, "--resume", str(run), "--epochs", "2", *extra]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets {task}: error: --resume {run}: the run folder {_NO_LOCK.format(run=run)}\n"
     )
 
 

@@ -48,9 +48,13 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_close_held_in_child)
 
 
-def _unopenable(path: Path, exc: OSError, *, named: str | None = None) -> str:
+def _unopenable(
+    path: Path, exc: OSError, *, named: str | None = None, resuming: bool = False
+) -> str:
     """Say why the lock file ``path`` cannot be opened: the file itself, or its folder, named as
-    ``named`` (the caller's setting, ``out='runs/a'``; by default its path)."""
+    ``named`` (the caller's setting, ``out='runs/a'``; by default its path). A folder that cannot
+    be written is, for a new run, a reason to pass another; a resume (``resuming``) cannot, and is
+    told to copy the run folder where it can write and resume the copy."""
     problem = link_problem(path)
     if problem:  # a link on the way to it (the run folder, a parent) that points nowhere
         return (
@@ -74,14 +78,20 @@ def _unopenable(path: Path, exc: OSError, *, named: str | None = None) -> str:
         )
     folder = named or shown_path(path.parent)
     reason = exc.strerror or type(exc).__name__
+    fix = "pass a folder you can write to"
+    if resuming:  # the run's own folder: another cannot be passed, a copy of it can be resumed
+        fix = (
+            f"copy the run folder where you can write (cp -r {shell_word(path.parent)} COPY) "
+            "and resume the copy"
+        )
     if exc.errno == errno.ENOENT and path.parent.is_dir():
         # /proc (to root too, whom no mode refuses): "cannot be written (No such file or
         # directory)" said a folder that exists was missing
         return (
             f"{folder} cannot be written: no file can be made in it (making its {path.name} "
-            f"gave {reason!r}); pass a folder you can write to"
+            f"gave {reason!r}); {fix}"
         )
-    return f"{folder} cannot be written ({reason}); pass a folder you can write to"
+    return f"{folder} cannot be written ({reason}); {fix}"
 
 
 # O_NOFOLLOW: a link at .lock fails to open (ELOOP) instead of opening, locking and overwriting
@@ -246,7 +256,9 @@ class RunLock:
             try:
                 fd = _open_lock(path)
             except OSError as exc:
-                raise UsageError(_unopenable(path, exc, named=self.named)) from None
+                raise UsageError(
+                    _unopenable(path, exc, named=self.named, resuming=self.resuming)
+                ) from None
             if fd is None:
                 continue  # a link (or a FIFO) removed: the lock file is made in its place
             try:
@@ -268,7 +280,9 @@ class RunLock:
             try:
                 path.unlink(missing_ok=True)
             except OSError as exc:
-                raise UsageError(_unopenable(path, exc, named=self.named)) from None
+                raise UsageError(
+                    _unopenable(path, exc, named=self.named, resuming=self.resuming)
+                ) from None
             finally:
                 os.close(fd)
         raise UsageError(
