@@ -78,6 +78,51 @@ def test_a_run_stopped_by_head_says_on_stderr_where_its_checkpoint_is(
     assert f"epoch {epoch + 1}, loss" in again.stdout
 
 
+def test_a_linreg_run_on_a_full_output_says_where_its_checkpoint_is(
+    tmp_path: Path, path_without_this_python: str
+) -> None:
+    """It said "free some space and run it again", a run the same command then refuses (the
+    folder holds one); it now gives the resume, as softmax does."""
+    done = _sh(
+        "$LN linreg --epochs 3 --out run >/dev/full", tmp_path, PATH=path_without_this_python
+    )
+    assert done.returncode == 1
+    assert torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)["epoch"] == 1
+    assert done.stderr == (
+        "linearnets linreg: error: [Errno 28] No space left on device (OSError): a device is full "
+        "(the disk, or where the output goes); free some space; the checkpoint of epoch 1 is kept "
+        f"in run; continue it with: {shlex.quote(sys.executable)} -m linearnets linreg --resume run\n"
+    )
+    again = _sh("$LN linreg --resume run --json", tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout.splitlines()[-1])["epochs"] == 3
+
+
+def test_a_linreg_run_stopped_by_head_says_on_stderr_where_its_checkpoint_is(
+    tmp_path: Path, path_without_this_python: str
+) -> None:
+    """`linearnets linreg | head -1` exited 141 with nothing on stderr, its checkpoint kept but
+    not named (docs/reliability.md: it says where it is and how to continue it)."""
+    done = _sh(
+        "$LN linreg --epochs 400 --num-examples 100 --out run | head -1; "
+        "echo status ${PIPESTATUS:-} >&2",
+        tmp_path,
+        PATH=path_without_this_python,
+    )
+    assert done.stdout.startswith("epoch 1, loss ") and done.stdout.count("\n") == 1
+    (line,) = [l for l in done.stderr.splitlines() if l.startswith("linearnets linreg:")]
+    epoch = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)["epoch"]
+    assert 1 <= epoch < 400
+    assert line == (
+        "linearnets linreg: stopped: its output was closed (a reader such as head quit); the "
+        f"checkpoint of epoch {epoch} is kept in run; continue it with: "
+        f"{shlex.quote(sys.executable)} -m linearnets linreg --resume run"
+    )
+    again = _sh(f"$LN linreg --resume run --epochs {epoch + 1}", tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert f"epoch {epoch + 1}, loss" in again.stdout
+
+
 @pytest.mark.parametrize("closed", [">&-", "2>&-"])
 def test_a_closed_output_stream_is_no_error(tmp_path: Path, closed: str) -> None:
     done = _sh(f"$LN linreg --epochs 1 {closed}", tmp_path)

@@ -162,10 +162,10 @@ def resume_advice(command: str, run_dir: Any, epoch: int | None, *, launched: st
 
 
 def _disk_full_advice(command: str | None, exc: OSError) -> str:
-    """Return what to do when a device is full; the resume for ``command`` softmax only (for an
-    unknown command, said to be softmax's), naming the run's folder, what its checkpoint holds and
-    how its processes start again where the run told them (``exc.run_dir``,
-    ``exc.checkpoint_epoch``, ``exc.launched_again``)."""
+    """Return what to do when a device is full; the resume of a run that told its folder (softmax's,
+    linreg's), naming it, what its checkpoint holds and how its processes start again
+    (``exc.run_dir``, ``exc.checkpoint_epoch``, ``exc.launched_again``); else softmax's, its
+    folder a placeholder (for an unknown command, said to be softmax's)."""
     full = "a device is full (the disk, or where the output goes); free some space"
     run_dir = getattr(exc, "run_dir", None)
     if run_dir is not None and command is not None:

@@ -30,6 +30,7 @@ from linearnets.seeding import pin_threads
 from linearnets.tasks.linreg import LinregResult, LinregSetup, prepare_linreg, train_linreg
 from linearnets.tasks.linreg_stops import diverged, name_resume, stop_named, user_stop
 from linearnets.tasks.linreg_train import data_source
+from linearnets.tasks.run_failures import name_run_on_lost_output
 from linearnets.tasks.stopping import (
     RunPosition,
     complete_when_returned,
@@ -220,6 +221,11 @@ def _train_setup(
             raise
         put_back = forced if checkpoint.last_epoch is None else None  # none of this resume's yet
         raise diverged(exc, run_dir, kept, config.lr, forced=put_back) from None
+    except OSError as exc:
+        # its output's reader quit (| head), or a full disk: the command names the resume, as
+        # softmax's does
+        name_run_on_lost_output(exc, run_dir, checkpoint.last_epoch or start or None)
+        raise
     try:
         result = result.in_folder(run_dir)
         write_json_atomic(run_dir / RESULTS_FILE, result.summary())

@@ -17,7 +17,13 @@ from linearnets.training.checkpoint import CHECKPOINT_FILE, CheckpointCallback
 from linearnets.training.distributed import PeerLostError
 from linearnets.training.guard import smaller_lr
 
-__all__ = ["LARGE_FEATURES", "diverged", "name_run_on_os_error", "peer_lost"]
+__all__ = [
+    "LARGE_FEATURES",
+    "diverged",
+    "name_run_on_lost_output",
+    "name_run_on_os_error",
+    "peer_lost",
+]
 
 
 def diverged(
@@ -140,8 +146,21 @@ def name_run_on_os_error(
 ) -> None:
     """Tell ``exc`` the run's folder, checkpoint and relaunch, where its output's reader quit
     (`| head`) or a disk is full (or stdout's): the command says where the run is, what its
-    checkpoint holds and how its processes start again."""
+    checkpoint holds and how its processes start again (:func:`name_run_on_lost_output`)."""
+    kept = checkpoint.last_epoch or start_epoch or None
+    name_run_on_lost_output(exc, run_dir, kept, launched=launched_again(exp))
+
+
+def name_run_on_lost_output(
+    exc: OSError, run_dir: Path, kept: int | None, *, launched: str = ""
+) -> None:
+    """Tell ``exc`` the folder of the run it stopped, ``run_dir``, and the epochs its checkpoint
+    holds, ``kept`` (``None``: none yet), where its output's reader quit (`| head`) or a disk is
+    full (or stdout's): the command's report gives them and the resume
+    (:func:`~linearnets.cli._report.resume_advice`), ``launched`` (how a data-parallel run's
+    processes start again, :func:`~linearnets.tasks.resume_advice.launched_again`) after it.
+    A softmax run's (:func:`name_run_on_os_error`) and a linreg run's alike."""
     if isinstance(exc, BrokenPipeError) or exc.errno in DISK_FULL:
         exc.run_dir = run_dir  # type: ignore[attr-defined]
-        exc.checkpoint_epoch = checkpoint.last_epoch or start_epoch or None  # type: ignore[attr-defined]
-        exc.launched_again = launched_again(exp)  # type: ignore[attr-defined]
+        exc.checkpoint_epoch = kept  # type: ignore[attr-defined]
+        exc.launched_again = launched  # type: ignore[attr-defined]
