@@ -904,6 +904,11 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
         (["linreg", "--epochs", "1e20"], "argument --epochs: must be a positive integer, got "
             "'1e20', which is more than --epochs takes (at most 4611686018427387904); pass e.g. "
             "--epochs 10"),
+        (["softmax", "--resize", "1e20"], "argument --resize: must be a positive integer or "
+            "none, got '1e20', which is more than --resize takes (at most 4096); pass e.g. "
+            "--resize 64, or --resize none for the images' own size"),
+        (["softmax", "--resize", "1e3"], "argument --resize: must be a positive integer or none, "
+            "got '1e3'; write it as 1000"),
         (["linreg", "--seed", "1e20"], "argument --seed: must be a non-negative integer, got "
             "'1e20', which is more than --seed takes (at most 2147483647); pass e.g. --seed 0"),
         (["linreg", "--num-examples", "1e20"], "argument --num-examples: must be a positive "

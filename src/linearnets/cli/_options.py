@@ -16,7 +16,14 @@ from typing import Any, TypeVar
 # images in one figure (data show, predict): the plotting layer's bound, read without loading it
 from linearnets._figure_limits import MAX_SHOW
 from linearnets._text import shown_path
-from linearnets.config_checks import MAX_EXAMPLES, MAX_SEED, MAX_SIZE, MAX_THREADS, MIN_LR
+from linearnets.config_checks import (
+    MAX_EXAMPLES,
+    MAX_RESIZE,
+    MAX_SEED,
+    MAX_SIZE,
+    MAX_THREADS,
+    MIN_LR,
+)
 from linearnets.config_synthetic import BOOK_SYNTHETIC
 from linearnets.errors import UsageError
 from linearnets.path_checks import blanks_problem
@@ -223,15 +230,28 @@ _RESIZE_FIX = "pass e.g. --resize 64, or --resize none for the images' own size"
 
 def resize_side(text: str) -> int | str:
     """Parse ``--resize``: a side N ≥ 1, or ``none`` (any capitals) for no resize, as
-    :data:`NO_RESIZE`: what the messages print for ``resize=None``, e.g. ``none (28×28)``."""
+    :data:`NO_RESIZE`: what the messages print for ``resize=None``, e.g. ``none (28×28)``.
+
+    An integer spelt otherwise is read as every integer option reads it: ``1e3`` is told to be
+    written 1000, and one past :data:`MAX_RESIZE` (``1e4``, ``1e20``) more than it takes."""
     if text.strip().lower() == NO_RESIZE:
         return NO_RESIZE
     try:  # "٣" and "３" are refused as every number option refuses them, naming 3
-        value = int(_plain(text, positive_int))
-    except ValueError:
+        value = _number(text, resize_side, int)
+    except Respelled as exc:
+        if int(exc.spelling) <= MAX_RESIZE:
+            raise  # "got '1e3'; write it as 1000"
         raise argparse.ArgumentTypeError(
-            f"must be a positive integer or none, got {text!r}; {_RESIZE_FIX}"
+            f"{exc.refused}, which is {exc.spelling}, more than --resize takes (at most "
+            f"{MAX_RESIZE}); {_RESIZE_FIX}"
         ) from None
+    except TooLarge as exc:  # "1e20": an integer, too large, not malformed
+        raise argparse.ArgumentTypeError(
+            f"{exc.refused}, which is more than --resize takes (at most {MAX_RESIZE}); "
+            f"{_RESIZE_FIX}"
+        ) from None
+    except argparse.ArgumentTypeError as exc:  # "1.5", "abc", "0.0", "-1e3"
+        raise argparse.ArgumentTypeError(f"{exc}; {_RESIZE_FIX}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(
             f"must be a positive integer (>= 1) or none, got {value}; {_RESIZE_FIX}"
