@@ -299,6 +299,30 @@ def test_a_run_folder_s_resume_takes_the_lr_the_stop_advises(tmp_path: Path) -> 
     assert named and all(lr < sure for lr in named)
 
 
+@pytest.mark.parametrize("lr", [0.01, 0.001])
+def test_an_lr_under_the_whole_datas_bound_or_a_tenth_of_it_past_the_batches_is_not_advised(
+    tmp_path: Path, lr: float
+) -> None:
+    """At lr 0.01 on a feature reaching 1000 (whole-data bound 0.002) the stop advised its tenth,
+    0.001, which is under that bound but past the batches' (2e-05) and diverged; at 0.001 itself,
+    under the whole data's bound, no scale was named and 0.0001 was advised, which diverged too.
+    Each advises an lr under the batches' bound, the NumPy oracle's, with the features' scale."""
+    import re
+
+    path = tmp_path / "outlier.csv"
+    X = _outlier_file(path)
+    with pytest.raises(DivergenceError) as info:
+        run_linreg(LinregConfig(data=path, epochs=3, lr=lr))
+    raw, _ = curvatures(X)
+    sure, _ = batch_bound(X, limit=2)
+    assert 2 / raw > lr / 10 > sure  # the case: the tenth passes the whole data's bound only
+    said = str(info.value)
+    assert f"so {lr / 10:g} is not sure to be stable either" in said
+    advised = re.search(r"try a learning rate \(lr\) below [0-9.e+-]+, e\.g\. ([0-9.e+-]+)", said)
+    assert advised is not None and float(advised[1]) < sure
+    assert info.value.lr == float(advised[1])  # the resume a run folder names takes it
+
+
 def test_the_advised_resume_trains_where_a_batch_holding_an_outlier_is_far_more_curved(
     tmp_path: Path,
 ) -> None:

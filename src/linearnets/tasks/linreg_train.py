@@ -111,13 +111,18 @@ def _with_scale_hint(
         return exc  # the data's size is named, or a resume's weights give the loss
     raw, standardised = _curvatures(features)
     limit = 1.0 / scale  # lr · λ_max below it is stable
-    if not config.lr * raw > limit or not config.lr * standardised < limit:
+    top, smallest = _batch_curvature(features, config.batch_size)
+    top_standardised, _ = _batch_curvature(features, config.batch_size, standardised=True)
+    # past the whole data's bound, which standardising would bring the lr under; or under it, but
+    # past the batches' (an outlier), where standardised every batch's step would be stable
+    whole = config.lr * raw > limit and config.lr * standardised < limit
+    batch = config.lr * top > limit and config.lr * top_standardised <= limit
+    if not whole and not batch:
         return exc  # the lr alone explains it (too large for standardised features too), or not
     low, high = torch.aminmax(features)  # no copy of the data, as abs() would make
     largest = max(-float(low), float(high))
     which = "½(ŷ − y)²" if scale == 0.5 else "(ŷ − y)²"
     bound = limit / raw
-    top, smallest = _batch_curvature(features, config.batch_size)
     sure = limit / top  # every batch's step is stable below it
     largest_norms = f"the mean of the {smallest} largest" if smallest > 1 else "the largest"
     batches = (
@@ -135,24 +140,28 @@ def _with_scale_hint(
         f"standardised for lr below {limit / standardised:.3g}: subtract each column's mean "
         "and divide by its standard deviation, e.g. X = (X - X.mean(0)) / X.std(0)"
     )
-    past = bound <= smaller_lr(config.lr)  # the guard's smaller lr would diverge too
+    tenth = smaller_lr(config.lr)
+    # the guard's smaller lr would diverge too, or is not sure not to (an outlier's batch): an lr
+    # under the batches' bound is advised instead
+    past = sure <= tenth
+    fails = "would diverge too" if bound <= tenth else "is not sure to be stable either"
     below = 10 ** (math.ceil(math.log10(sure)) - 1)  # a round lr under the batches' bound
     under = f"a learning rate (lr) below {sure:.3g}, e.g. {below:g}"
     before, advised, after = str(exc).partition(suggestion(config.lr))
     if past and advised and (not after or after.startswith(", and check")):
         # the advice ends the guard's text: standardising leads, then an lr under the bound
         message = (
-            f"{before}{standardise}, so {smaller_lr(config.lr):g} would diverge too, and "
+            f"{before}{standardise}, so {tenth:g} {fails}, and "
             f"{standardised_fix}; or keep their scale and try {under}, which trains some weights "
             f"slowly{after}"
         )
     else:
         # an advice worded otherwise (a start over) is kept, its lr under the bound where the
         # guard's would pass it
-        text, tenth = str(exc), smaller(config.lr)
-        told = f", a tenth, would diverge too{'' if tenth in text else f': try {under}'}"
-        too = f" (so {smaller_lr(config.lr):g}{told})" if past else ""
-        text = text.replace(tenth, under) if past else text
+        text, tenth_said = str(exc), smaller(config.lr)
+        told = f", a tenth, {fails}{'' if tenth_said in text else f': try {under}'}"
+        too = f" (so {tenth:g}{told})" if past else ""
+        text = text.replace(tenth_said, under) if past else text
         message = (
             f"{text}; or {standardise}, which trains some weights slowly{too}, and "
             f"{standardised_fix}"
@@ -163,7 +172,9 @@ def _with_scale_hint(
     return hinted
 
 
-def _batch_curvature(features: torch.Tensor, batch_size: int) -> tuple[float, int]:
+def _batch_curvature(
+    features: torch.Tensor, batch_size: int, *, standardised: bool = False
+) -> tuple[float, int]:
     """Return a bound on λ_max of every minibatch's mean x̃x̃ᵀ, x̃ = (x, 1), for ``features``
     (n, d) in batches of ``batch_size`` (the last may be short), and the smallest batch's size b.
 
@@ -171,10 +182,18 @@ def _batch_curvature(features: torch.Tensor, batch_size: int) -> tuple[float, in
     largest ‖x̃_i‖² of the data (b the smallest batch: the mean of the k largest falls as k
     grows). Below 2 / that bound (½(ŷ − y)²) every step of SGD is a contraction, I − lr·H with
     ‖·‖ ≤ 1, whatever the shuffle: sufficient, where 2 / λ_max of the whole data's mean x̃x̃ᵀ is
-    only necessary (a batch holding an outlier is far more curved than the data's mean)."""
+    only necessary (a batch holding an outlier is far more curved than the data's mean).
+
+    Args:
+        standardised: of the features standardised (each column's mean subtracted, divided by
+            its standard deviation; a constant column centred only), as the advice would make them.
+    """
     n = features.shape[0]
     smallest = min(batch_size, n) if n % batch_size == 0 else n % batch_size
     X = features.detach().to("cpu", torch.float64)  # (n, d)
+    if standardised:
+        sd = X.std(0, unbiased=False)  # (d,)
+        X = (X - X.mean(0)) / torch.where(sd == 0, 1.0, sd)
     norms = X.square().sum(1) + 1.0  # (n,): ‖x̃_i‖²
     return float(torch.topk(norms, smallest).values.mean()), smallest
 
