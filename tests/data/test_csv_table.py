@@ -1105,8 +1105,20 @@ def test_numpy_s_commented_header_naming_the_target_elsewhere_is_refused(
         f"named '{name}', a target's name, but the last column, which is read as y, is named "
         f"'{last}': the model would fit that column from the others; move the target to the last "
         "column (numpy: np.savetxt(path, np.c_[X, y], delimiter=',', header=...) with the "
-        "target's column last), or rename the column if it is a feature"
+        "target's column last), or rename the column if it is a feature; if that comment is a "
+        "note, not the column names, reword it"
     )
+
+
+def test_a_note_read_as_a_commented_header_is_told_it_may_be_reworded(tmp_path: Path) -> None:
+    """A note as wide as the table ("# Target, see column 3, units kg") reads as names: the
+    refusal's fixes were all of a header's (move or rename a column); rewording the note is
+    one, and the table is then read with y its last column."""
+    data = "1,2,3\n4,5,6.5\n7,8,9.1\n2,2,1\n"
+    path = _written(tmp_path / "t.csv", "# Target, see column 3, units kg\n" + data)
+    assert _refusal(path).endswith("; if that comment is a note, not the column names, reword it")
+    _, y = load_regression_file(_written(path, "# The target is in column 3 (kg)\n" + data))
+    assert y.reshape(-1).tolist() == np.float32([3, 6.5, 9.1, 1]).tolist()
 
 
 @pytest.mark.parametrize(

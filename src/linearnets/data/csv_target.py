@@ -63,6 +63,8 @@ def refuse_target_not_last(
                 f"read as y, is named {printable(names[-1].strip())!r}: the model would fit that "
                 f"column from the others; move the target to the last column ({fix}), or rename "
                 "the column if it is a feature"
+                # a note as wide as the table ("# Target, see column 3, units kg") reads so too
+                + ("; if that comment is a note, not the column names, reword it" if where else "")
             )
 
 
