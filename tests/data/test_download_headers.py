@@ -26,6 +26,7 @@ import pytest
 
 from linearnets.data import download, http_deadline
 from linearnets.data.download import download_fashion_mnist
+from linearnets.data.mirror_ranks import OFFLINE_WAYS
 from linearnets.errors import DatasetError
 
 from ._servers import serve, stop
@@ -299,8 +300,11 @@ def test_a_redirect_to_a_host_not_reached_gets_that_hosts_advice(
 ) -> None:
     """A redirect to an untrusted certificate, a refused port or a name no DNS resolves got "a
     mirror answered, so the network works, but not with the file: pass mirrors that serve
-    Fashion-MNIST's original files", though the file may well be there: the advice is now the one
-    that host would get asked directly, after the reason that says where the redirect led."""
+    Fashion-MNIST's original files", though the file may well be there. An untrusted certificate
+    gets the advice it would get asked directly (SSL_CERT_FILE: the target is what is fetched); a
+    refused port or a name not found there got, after that, the advice of the user's own mirror
+    ("check each mirror's host and port", "without a network"), though the mirror answered: they
+    are now told as the target's, by name, to be corrected or another mirror passed."""
     for name in ("SSL_CERT_FILE", *(f"{scheme}_proxy" for scheme in ("http", "https", "all"))):
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.upper(), raising=False)
@@ -309,16 +313,26 @@ def test_a_redirect_to_a_host_not_reached_gets_that_hosts_advice(
     tls = Mirrors(tiny, context)
     unbound = socket.socket()
     unbound.bind(("127.0.0.1", 0))  # bound, not listening: refused
-    there, reason, fix = {
-        "certificate": (tls.mirror("good"), "certificate verify failed", download.CERTIFICATE_FIX),
+    there, reason, which = {
+        "certificate": (tls.mirror("good"), "certificate verify failed", ""),
         "refused": (
             f"http://127.0.0.1:{unbound.getsockname()[1]}/fm/",
             "Connection refused",
-            download.REFUSED_FIX,
+            "refused the connection (nothing listens on that port)",
         ),
-        "unresolvable": ("http://fashion-mnist.invalid/fm/", "", download.NO_NETWORK_FIX),
+        "unresolvable": (
+            "http://fashion-mnist.invalid/fm/",
+            "",
+            "has a host name that was not found",
+        ),
     }[target]
     redirector = _Redirector(there)
+    fix = (
+        f"the mirror {redirector.mirror} redirected to {there}, which {which}: pass another "
+        f"mirror, or that URL, corrected, as the mirror, or {OFFLINE_WAYS}"
+        if which
+        else download.CERTIFICATE_FIX
+    )
     try:
         with pytest.raises(DatasetError) as info:
             _get(tmp_path / "root", tiny, [redirector.mirror], timeout=5)
@@ -330,7 +344,8 @@ def test_a_redirect_to_a_host_not_reached_gets_that_hosts_advice(
     assert f"({redirector.mirror}{FIRST}.gz: redirected to {there}{FIRST}.gz: " in message
     assert reason in message
     assert message.endswith(f"); {fix}"), message
-    assert "the network works" not in message
+    assert "the network works" not in message and "without a network" not in message
+    assert "check each mirror's host" not in message
 
 
 class _Plain(BaseHTTPRequestHandler):
@@ -364,7 +379,14 @@ def test_an_https_url_to_a_port_without_tls_is_told_what_answered(
     message = str(info.value)
     # a stall after a redirect is told as a transfer that did not finish, as before
     stalled = download.UNFINISHED_FIX if redirected else download.STALLED_FIX
-    assert message.endswith(f"); {download.NOT_TLS_FIX if server == 'plain-http' else stalled}")
+    not_tls = download.NOT_TLS_FIX
+    if redirected:  # the user's mirror is http://: the fix is the target's, by name
+        not_tls = (
+            f"the mirror {mirror} redirected to {there}, which did not answer its https:// "
+            "request in TLS (it serves plain HTTP on that port): pass another mirror, or that "
+            f"URL, corrected, as the mirror, or {OFFLINE_WAYS}"
+        )
+    assert message.endswith(f"); {not_tls if server == 'plain-http' else stalled}"), message
     assert download.NOT_TLS_FIX.startswith(
         "a mirror's host answered an https:// request, but not in TLS (it serves plain HTTP on "
         "that port, or another protocol): pass it as http://, or with the port that serves https"

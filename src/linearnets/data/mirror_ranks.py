@@ -4,7 +4,8 @@
 nothing listening on the port), then no network, a certificate not trusted, a server that
 answered an https request in plain HTTP, up to a proxy setting urllib refuses
 (``http:/host:3128``), a proxy that refused the tunnel or asked
-for a login (HTTP 407), and a captive portal's HTTP 511 (a network to log in to), a mirror that
+for a login (HTTP 407), a captive portal's HTTP 511 (a network to log in to), a redirect to a
+host not reached there (the target named, to be corrected), a mirror that
 answered with something else, up to one that began to send the file and did not finish, which
 another try may get; :func:`fix_head` gives the advice for the most telling of them (where some
 mirrors had no file and others may send it on another try, both, by name), to be followed by the
@@ -14,6 +15,7 @@ ways to the files offline (:data:`OFFLINE_WAYS`). Used by :mod:`linearnets.data.
 from __future__ import annotations
 
 import http.client
+import socket
 import urllib.error
 
 from linearnets._text import and_list
@@ -22,6 +24,7 @@ from linearnets.data.mirror_reasons import (
     certificate_failed,
     handshake_cut,
     malformed_proxy_fix,
+    mask_passwords,
     not_tls,
     proxy_for,
     proxy_login_fix,
@@ -48,6 +51,8 @@ __all__ = [
     "outranked_proxy_fixes",
     "proxy_advised",
     "reached",
+    "redirect_fix",
+    "redirected_to",
 ]
 
 OFFLINE_WAYS = (
@@ -93,6 +98,10 @@ _FIX_HEADS = (
     "the network asks for a login before it lets requests out (HTTP 511 Network Authentication "
     "Required, from a captive portal, as on hotel or campus Wi-Fi): open a web page in a browser, "
     "log in to the network, then try again, or ",
+    # a mirror that redirected to a host not reached there (its name not found, its port refused,
+    # no TLS on an https port): the mirror answered, so the network works, and the fix is the
+    # target's, by name (redirect_fix)
+    "",
     # when some mirror answered: the network works, and "without a network" would mislead
     "a mirror answered, so the network works, but not with the file: pass mirrors that serve "
     "Fashion-MNIST's original files, or ",
@@ -114,6 +123,7 @@ _FIX_HEADS = (
     PROXY_LOGIN,
     _PROXY_BUSY,
     _PORTAL,
+    _REDIRECTED,
     _ANSWERED,
     _UNFINISHED,
 ) = range(len(_FIX_HEADS))
@@ -129,6 +139,7 @@ _FIX_HEADS = (
     _,
     _,
     PORTAL_FIX,
+    _,
     ANSWERED_FIX,
     UNFINISHED_FIX,
 ) = (head + OFFLINE_WAYS for head in _FIX_HEADS)
@@ -166,6 +177,8 @@ def fix_head(failed: list[tuple[int, str]]) -> str:
             )
         if top in _PROXYS_OWN:  # the proxy named, with the setting to change
             return _proxy_fix(top, failed, again=True)
+        if top == _REDIRECTED:  # where each redirect led, and why it was not reached
+            return redirect_fix([mirror for kind, mirror in failed if kind == _REDIRECTED])
         return _FIX_HEADS[top]
     return (
         "a mirror answered, so the network works, but none sent the file: "
@@ -226,11 +239,43 @@ def failed_at(exc: BaseException, mirror: str, url: str) -> tuple[int, str]:
     """Return how far the failure ``exc`` of ``url``, from ``mirror``, got (:func:`reached`) and
     what to name for it in ``failed`` (see :func:`fix_head`): the mirror; for a proxy's own
     failure, the URL that went through that proxy: after a redirect, where it led (an http
-    mirror's redirect to https goes through https_proxy, not http_proxy)."""
+    mirror's redirect to https goes through https_proxy, not http_proxy); for a redirect to a host
+    not reached, the mirror, where it led and why (:func:`redirected_to`)."""
     kind = reached(exc)
     if kind in _PROXYS_OWN:
         return kind, failed_url(exc, url)
+    if kind == _REDIRECTED and isinstance(exc, RedirectError):
+        return kind, redirected_to(mirror, exc)
     return kind, mirror
+
+
+def redirected_to(mirror: str, exc: RedirectError) -> str:
+    """Return ``"MIRROR redirected to FOLDER, which WHY"`` for a redirect of ``mirror`` whose
+    target was not reached (``exc.error``): the folder of the URL it led to (what to pass as the
+    mirror, corrected) and why that host was not reached, logins masked."""
+    folder = exc.url.rpartition("/")[0] + "/" if exc.url.endswith(".gz") else exc.url
+    error = exc.error
+    reason = error.reason if isinstance(error, urllib.error.URLError) else error
+    if reached(error) == _REFUSED:
+        why = "refused the connection (nothing listens on that port)"
+    elif not_tls(error):
+        why = "did not answer its https:// request in TLS (it serves plain HTTP on that port)"
+    elif isinstance(reason, socket.gaierror):
+        why = "has a host name that was not found"
+    else:
+        why = "could not be reached"
+    return mask_passwords(f"{mirror} redirected to {folder}, which {why}")
+
+
+def redirect_fix(redirects: list[str]) -> str:
+    """Return the advice where each mirror of ``redirects`` (:func:`redirected_to`'s texts)
+    redirected to a host not reached: the mirror answered, so the network works; the target is to
+    be corrected (or another mirror passed)."""
+    urls = "that URL" if len(redirects) == 1 else "one of those URLs"
+    return (
+        f"the mirror {and_list(list(dict.fromkeys(redirects)))}: pass another mirror, or {urls}, "
+        "corrected, as the mirror, or "
+    )
 
 
 def failed_url(exc: BaseException, url: str) -> str:
@@ -240,33 +285,37 @@ def failed_url(exc: BaseException, url: str) -> str:
 
 def reached(exc: BaseException) -> int:
     """Say how far a mirror's failure ``exc`` got, as an index into :data:`_FIX_HEADS`:
-    11 an answer that did not finish (a body stalled, too slow or cut short, the status of a
-    server busy or failing: 5xx, 429, 408; also where a redirect led), 10 an answer that was not
+    12 an answer that did not finish (a body stalled, too slow or cut short, the status of a
+    server busy or failing: 5xx, 429, 408; also where a redirect led), 11 an answer that was not
     the file (another HTTP error status, 404 or 410, a reply that is no HTTP, a redirect refused,
-    a file that fails the check: the network works), 9 HTTP 511 (a captive portal: the network
-    asks for a login), 8 a proxy that answered an https request's tunnel (CONNECT) as one busy or
-    failing (502, 503, 504, 408 or 429: try again, the proxy named, as no mirror answered), 7 HTTP
-    407 (the proxy asks for its login), 6 a proxy that refused an https request's tunnel
-    (CONNECT) with another status, 5 a proxy setting urllib refuses (``http:/host:3128``: no
-    request sent), 4 a TLS handshake answered with no TLS (plain HTTP on an https:// URL's port),
-    3 a certificate not trusted, 2 stalled, silent or hung up before its headers (the connection
-    taken; closed in the TLS handshake, too), 1 none (a name not found, a network unreachable, a connection timed out), 0 the
-    connection refused (a host reached, nothing listening on the port: no network failed), told
-    apart only where every mirror was refused. After a redirect, a host not reached where it led
-    (its name not found, its port refused, its certificate not trusted or no TLS), a 511 and a
-    proxy's failure there are ranked as if asked directly; a stall there is 11, the rest 10.
+    a file that fails the check: the network works), 10 a redirect to a host not reached there (its
+    name not found, its port refused, no TLS on an https port: the mirror answered, the target is
+    to be corrected), 9 HTTP 511 (a captive portal: the network asks for a login), 8 a proxy that
+    answered an https request's tunnel (CONNECT) as one busy or failing (502, 503, 504, 408 or
+    429: try again, the proxy named, as no mirror answered), 7 HTTP 407 (the proxy asks for its
+    login), 6 a proxy that refused an https request's tunnel (CONNECT) with another status, 5 a
+    proxy setting urllib refuses (``http:/host:3128``: no request sent), 4 a TLS handshake
+    answered with no TLS (plain HTTP on an https:// URL's port), 3 a certificate not trusted, 2
+    stalled, silent or hung up before its headers (the connection taken; closed in the TLS
+    handshake, too), 1 none (a name not found, a network unreachable, a connection timed out), 0
+    the connection refused (a host reached, nothing listening on the port: no network failed),
+    told apart only where every mirror was refused. After a redirect, a certificate not trusted
+    where it led, a 511 and a proxy's failure there are ranked as if asked directly (the target is
+    what is fetched); a stall there is 12, the rest 11.
 
-    11 and 2 (try again later, or other mirrors) with 10 name both, by mirror (see
-    :func:`fix_head`): 10's fix alone would send away a mirror that may serve the file next time.
+    12 and 2 (try again later, or other mirrors) with 11 name both, by mirror (see
+    :func:`fix_head`): 11's fix alone would send away a mirror that may serve the file next time.
     A proxy's failure (5 to 8) that another outranks has its advice said after that one's
     (:func:`outranked_proxy_fixes`)."""
     if isinstance(exc, RedirectError):  # the mirror answered with a redirect; where it led:
         # stalled or unfinished there may come right on another try; a host not reached there
-        # (its name not found, its port refused, its certificate not trusted) gets the advice it
-        # would get asked directly (the reason says "redirected to URL"); else an answer, not the
-        # file
+        # (its name not found, its port refused, no TLS) is the target's fault, told by name; an
+        # untrusted certificate there gets the advice it would get asked directly (the reason
+        # says "redirected to URL"); else an answer, not the file
         there = reached(exc.error)
-        if there in (_REFUSED, _NONE, _CERTIFICATE, _NOT_TLS, _PORTAL, *_PROXYS_OWN):
+        if there in (_REFUSED, _NONE, _NOT_TLS):  # the mirror answered: the target is at fault
+            return _REDIRECTED
+        if there in (_CERTIFICATE, _PORTAL, *_PROXYS_OWN):
             return there  # a 511 or a proxy's, too: not the mirror's
         return _UNFINISHED if there in (_STALLED, _UNFINISHED) else _ANSWERED
     reason = getattr(exc, "reason", None)
