@@ -706,8 +706,11 @@ BAD = [
     ("a host IDNA refuses", dict(mirrors=["http://xn--ä.example/fm/"]), r"percent-encoded: 'http://xn--%C3%A4\.example/fm/'$"),
     # masked up to the last @ (the host's), not the first, which is the password's own
     ("a password holding @ without a scheme", dict(mirrors=["me:p@ss@127.0.0.1/"]), r"^mirrors must be http:// or https:// URLs with a host \(and a valid port\), got '\*\*\*@127\.0\.0\.1/'; pass e\.g\. 'https://ossci-datasets\.s3\.amazonaws\.com/fashion-mnist/'$"),
-    # a folder on this machine (a file:// URL, or a path that exists): read it there, not a URL example
-    ("a file:// URL", dict(mirrors=["file:///srv/fashion%20mnist/"]), r"^mirrors must be http:// or https:// URLs with a host \(and a valid port\), got 'file:///srv/fashion%20mnist/'; a folder on this machine is no mirror: where it holds the four files \(\*-ubyte\.gz, or FashionMNIST/raw/ with them\), pass root='/srv/fashion mnist/' to read them there \(nothing to download\), or copy them into a folder and pass root=DIR; a mirror is the http\(s\) URL of such a folder, e\.g\. 'https://ossci-datasets\.s3\.amazonaws\.com/fashion-mnist/'$"),
+    # a folder on this machine (a file:// URL, or a path that exists): read it there, not a URL example;
+    # a file:// URL or a path to nothing there is told it does not exist (no root= to pass)
+    ("a file:// URL to nothing", dict(mirrors=["file:///srv/no%20such%20fashion%20mnist/"]), r"^mirrors must be http:// or https:// URLs with a host \(and a valid port\), got 'file:///srv/no%20such%20fashion%20mnist/'; '/srv/no such fashion mnist/' does not exist on this machine, and a mirror is the http\(s\) URL of a folder that holds the four files \(\*-ubyte\.gz\), e\.g\. 'https://ossci-datasets\.s3\.amazonaws\.com/fashion-mnist/'; to read the files from this machine, copy them into a folder and pass root=DIR$"),
+    ("a path to nothing", dict(mirrors=["./no such folder/"]), r"^mirrors must be http:// .*, got '\./no such folder/'; '\./no such folder/' does not exist on this machine, and a mirror is the http\(s\) URL"),
+    ("a file:// URL to a folder", dict(mirrors=["file:///"]), r"^mirrors must be http:// .*, got 'file:///'; a folder on this machine is no mirror: where it holds the four files \(\*-ubyte\.gz, or FashionMNIST/raw/ with them\), pass root='/' to read them there \(nothing to download\), or copy them into a folder and pass root=DIR; a mirror is the http\(s\) URL of such a folder, e\.g\. 'https://ossci-datasets\.s3\.amazonaws\.com/fashion-mnist/'$"),
     ("a folder that exists", dict(mirrors=["."]), r"^mirrors must be http:// .*, got '\.'; a folder on this machine is no mirror: .* pass root='\.' to read them there"),
 ]  # fmt: skip
 
@@ -1112,6 +1115,33 @@ def test_cli_download_into_a_fashionmnist_folder_is_refused_in_one_line(
         "FashionMNIST/raw/ they go into (and are read from)\n"
     )
     assert not (tmp_path / "data").exists() and server.requests == []
+
+
+@pytest.mark.parametrize("given", ["a file", "a .gz file"])
+def test_cli_download_from_a_file_is_told_to_read_its_folder(
+    tiny: Tiny, tmp_path: Path, capsys: pytest.CaptureFixture[str], given: str
+) -> None:
+    """``--mirror`` naming a file (/etc/passwd, or one of the four files) was called "a folder on
+    this machine" and told to pass --data-dir FILE, which is then refused (a file): it is now told
+    to pass the folder that holds it."""
+    folder = tmp_path / "my files"
+    folder.mkdir()
+    for name, body in tiny.gz.items():
+        (folder / f"{name}.gz").write_bytes(body)
+    file = folder / ("notes.txt" if given == "a file" else f"{FIRST}.gz")
+    if given == "a file":
+        file.write_text("not a mirror")
+    assert main(["data", "download", "--data-dir", str(tmp_path / "d"), "--mirror", str(file)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"linearnets data download: error: --mirror must be http:// or https:// URLs with a host "
+        f"(and a valid port), got {str(file)!r}; a file on this machine is no mirror: where its "
+        f"folder {str(folder)!r} holds the four files (*-ubyte.gz, or FashionMNIST/raw/ with "
+        f"them), pass --data-dir {shell_word(str(folder))} to read them there (nothing to "
+        "download), or copy them into a folder and pass --data-dir DIR; a mirror is the http(s) "
+        "URL of such a folder"
+    ), err
+    assert not (tmp_path / "d").exists()
 
 
 def test_cli_download_from_a_folder_is_told_to_read_it_with_data_dir(

@@ -13,6 +13,7 @@ masked (:func:`~linearnets.data.mirror_reasons.mask_login`), and a folder on thi
 
 from __future__ import annotations
 
+import os
 import urllib.parse
 from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
@@ -106,31 +107,57 @@ def _url_fix(mirror: object) -> str:
         stripped = mirror.strip()
         if stripped != mirror and _is_http_url(stripped):
             return f"{drop_blanks(len(mirror) - len(stripped))}: {_shown(stripped)}"
-        folder = _local_folder(stripped)
-        if folder is not None:
-            return (
-                "a folder on this machine is no mirror: where it holds the four files "
-                f"(*-ubyte.gz, or FashionMNIST/raw/ with them), pass root={_shown(folder)} to read "
-                "them there (nothing to download), or copy them into a folder and pass root=DIR; "
-                f"a mirror is the http(s) URL of such a folder, e.g. {DEFAULT_MIRRORS[1]!r}"
-            )
+        local = _local_path(stripped)
+        if local is not None:
+            return _local_fix(*local)
     return f"pass e.g. {DEFAULT_MIRRORS[1]!r}"
 
 
-def _local_folder(mirror: str) -> str | None:
-    """Return the folder ``mirror`` names on this machine: a ``file://`` URL's path (decoded), or
-    a path that exists; ``None`` for anything else."""
+def _local_fix(path: str, kind: str) -> str:
+    """Return the fix for a mirror that names ``path`` on this machine, of ``kind`` (see
+    :func:`_local_path`): a folder or a file's folder to pass as root=, or that it does not exist."""
+    example = f"a mirror is the http(s) URL of such a folder, e.g. {DEFAULT_MIRRORS[1]!r}"
+    if kind == "missing":
+        return (
+            f"{_shown(path)} does not exist on this machine, and a mirror is the http(s) URL of a "
+            f"folder that holds the four files (*-ubyte.gz), e.g. {DEFAULT_MIRRORS[1]!r}; to read "
+            "the files from this machine, copy them into a folder and pass root=DIR"
+        )
+    where = "where it holds"
+    if kind == "file":  # its folder is what would be read (a .gz file given: the files beside it)
+        path = os.path.dirname(os.path.normpath(path)) or "."
+        where = f"where its folder {_shown(path)} holds"
+    return (
+        f"a {kind} on this machine is no mirror: {where} the four files (*-ubyte.gz, or "
+        f"FashionMNIST/raw/ with them), pass root={_shown(path)} to read them there (nothing to "
+        f"download), or copy them into a folder and pass root=DIR; {example}"
+    )
+
+
+def _local_path(mirror: str) -> tuple[str, str] | None:
+    """Return the path ``mirror`` names on this machine and what is there (``"folder"``,
+    ``"file"``, or ``"missing"``): a ``file://`` URL's path (decoded), a path that exists, or one
+    written as a path (``/``, ``./``, ``../``, ``~``) that does not; ``None`` for anything else
+    (``example.org/fm``, a URL without its scheme, is no path)."""
     try:
         parts = urllib.parse.urlsplit(mirror)
     except ValueError:  # an unclosed [ ("http://[::1"): no path either
         return None
-    if parts.scheme == "file" and parts.netloc in ("", "localhost"):
-        return urllib.parse.unquote(parts.path) or "/"
+    url = parts.scheme == "file" and parts.netloc in ("", "localhost")
+    path = urllib.parse.unquote(parts.path) or "/" if url else mirror
+    if not path or (parts.netloc and not url):
+        return None
     try:
-        exists = bool(mirror) and not parts.netloc and Path(mirror).expanduser().exists()
+        where = Path(path).expanduser()
+        if where.is_dir():
+            return path, "folder"
+        if where.exists():
+            return path, "file"
     except (OSError, ValueError, RuntimeError):  # a NUL in it, a name too long, ~nobody
         return None
-    return mirror if exists else None
+    if url or path.startswith(("/", "./", "../", "~")):
+        return path, "missing"
+    return None
 
 
 def _base_url_problem(mirror: str) -> str | None:
