@@ -140,6 +140,7 @@ class DivergenceGuard(Callback):
             classification loss (cross-entropy, NLL, binary cross-entropy) measures growth from
             the start alone, never from the level a rare large loss left: its large losses come
             from huge scores, not from targets (see :mod:`~linearnets.training.guard_rare`).
+            ``fit`` hands its own loss to a guard given none, for that (not the floor).
     """
 
     def __init__(
@@ -163,6 +164,7 @@ class DivergenceGuard(Callback):
         )
         self.dist = dist
         self.data_checked = check_bool("data_checked", data_checked)
+        self.loss = loss  # as given: fit hands its own loss to a guard given none (use_fit_loss)
         scale = squared_scale(loss)  # s in a constant prediction's loss s·(y − c)², if squared
         self._spread = (
             None if scale is None else TargetSpread(scale=scale, per_value=per_value(loss))
@@ -208,6 +210,24 @@ class DivergenceGuard(Callback):
     def first_loss(self) -> float | None:
         """The first step's loss, i.e. the untrained model's (None before any step)."""
         return self._growth.first_loss
+
+    def use_fit_loss(self, loss: object) -> None:
+        """Measure growth as for fit's ``loss`` when this guard was given none: a classification
+        loss's from the start alone (see :mod:`~linearnets.training.guard_rare`), the state so far
+        kept. Built without ``loss=``, a guard took a mean-reduced cross-entropy's one value per
+        batch of 20 for rare large losses and let a blown-up classifier train on. A squared-error
+        loss's floor watches every step's targets, so it stays ``loss=``'s to ask for."""
+        if self.loss is not None or rare_losses(loss) == self._growth.rare_losses:
+            return
+        state = self._growth.state_dict()
+        self._growth = GrowthCheck(
+            lr=self.lr,
+            factor=self.factor,
+            min_examples=self.min_examples,
+            spread=self._spread,
+            rare=rare_losses(loss),
+        )
+        self._growth.load_state_dict(state)
 
     # -- hooks ---------------------------------------------------------------------------------
     def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:

@@ -29,6 +29,7 @@ from linearnets.training.evaluation import (
     evaluate_named,
     switch_mode,
 )
+from linearnets.training.guard_fit import prepare_guards
 from linearnets.training.history import EpochMetrics, History
 from linearnets.training.last_update import HeldBatches, rescore_all
 from linearnets.training.loop_checks import (
@@ -264,6 +265,7 @@ def fit(
         dist=dist, scalar_loss=scalar_loss,
     )  # fmt: skip
     history = history if history is not None else History()
+    prepare_guards(callbacks, on_step, loss=loss)
     step_hook = fit_hooks.step_hook(callbacks, on_step)
     for cb in callbacks:
         fit_hooks.call_hook(cb, "on_fit_start", num_epochs=num_epochs, start_epoch=start_epoch)
