@@ -7,7 +7,8 @@ import pytest
 import torch
 from torch import nn
 
-from linearnets.errors import DivergenceError
+from linearnets.errors import DivergenceError, UsageError
+from linearnets.models.scratch import SGD
 from linearnets.training.guard import DivergenceGuard
 from linearnets.training.loop import fit
 
@@ -41,11 +42,12 @@ def test_a_guard_built_without_loss_stops_a_blown_up_classifier_in_batches_of_20
 
 
 def test_a_guard_given_loss_keeps_its_own() -> None:
-    guard = DivergenceGuard(0.1, loss=nn.MSELoss())
+    loss = nn.CrossEntropyLoss(reduction="sum")
+    guard = DivergenceGuard(0.1, loss=loss)
     net = _net()
     fit(net, _classes(60), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1,
         callbacks=[guard])  # fmt: skip
-    assert guard.loss.__class__ is nn.MSELoss
+    assert guard.loss is loss
 
 
 def test_a_healthy_run_is_the_same_with_and_without_the_guard() -> None:
@@ -57,3 +59,56 @@ def test_a_healthy_run_is_the_same_with_and_without_the_guard() -> None:
         runs.append(([(e.train_loss, e.train_acc) for e in history.epochs], net.weight.clone()))
     assert runs[0][0] == runs[1][0]
     assert torch.equal(runs[0][1], runs[1][1])
+
+
+def test_a_guard_whose_lr_is_not_the_optimizers_is_refused() -> None:
+    # a guard at 0.1 on SGD at lr 10 advised "at lr 0.1; try ... e.g. 0.01"
+    net = _net()
+    with pytest.raises(UsageError) as err:
+        fit(net, _classes(60), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=10.0), 1,
+            callbacks=[DivergenceGuard(0.1, loss=nn.CrossEntropyLoss())])  # fmt: skip
+    assert str(err.value) == (
+        "DivergenceGuard's lr must be the updater's (it names it in its advice and weighs it "
+        "against the data), got DivergenceGuard(0.1) while the updater trains at lr 10; pass "
+        "DivergenceGuard(10), the updater's lr"
+    )
+    assert torch.equal(net.weight, _net().weight)  # refused before any step
+
+
+def test_a_guard_may_keep_the_lr_a_scheduled_run_started_at() -> None:
+    net = _net()
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+    optimizer.step()  # no gradients: nothing moves
+    scheduler.step()  # the lr is now 0.05, its initial_lr 0.1
+    fit(net, _classes(60), nn.CrossEntropyLoss(), optimizer, 1, callbacks=[DivergenceGuard(0.1)])
+
+
+def test_a_guard_at_the_scratch_sgds_lr_is_taken() -> None:
+    w = torch.zeros(5, 3, requires_grad=True)
+    with pytest.raises(UsageError, match=r"got DivergenceGuard\(0\.3\) while the updater trains at lr 0\.1;"):  # fmt: skip
+        fit(lambda X: X @ w, _classes(60), nn.CrossEntropyLoss(), SGD([w], lr=0.1), 1,
+            callbacks=[DivergenceGuard(0.3)])  # fmt: skip
+    fit(lambda X: X @ w, _classes(60), nn.CrossEntropyLoss(), SGD([w], lr=0.1), 1,
+        callbacks=[DivergenceGuard(0.1)])  # fmt: skip
+
+
+def test_a_guard_given_another_kind_of_loss_than_fits_is_refused() -> None:
+    net = nn.Linear(5, 1)
+    batches = [(X, X[:, :1]) for X, _ in _classes(60)]
+    with pytest.raises(UsageError) as err:
+        fit(net, batches, nn.MSELoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1,
+            callbacks=[DivergenceGuard(0.1, loss=nn.CrossEntropyLoss())])  # fmt: skip
+    assert str(err.value) == (
+        "DivergenceGuard's loss must be of fit's kind, got loss=CrossEntropyLoss() (a "
+        "classification loss) while fit trains with MSELoss() (a squared-error loss); pass "
+        "DivergenceGuard(lr, loss=loss) with fit's loss, or leave loss= out (fit hands a guard "
+        "its own)"
+    )
+
+
+def test_a_summed_losss_guard_may_name_the_means_lr() -> None:
+    # a summed loss's gradient is B times the mean's: its updater's lr is the mean's / B
+    net = _net()
+    fit(net, _classes(60), nn.CrossEntropyLoss(reduction="sum"),
+        torch.optim.SGD(net.parameters(), lr=0.1 / 20), 1, callbacks=[DivergenceGuard(0.1)])  # fmt: skip

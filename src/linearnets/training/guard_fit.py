@@ -1,17 +1,31 @@
 """What ``fit`` tells the divergence guards among its callbacks (and its ``on_step``) before its
-first epoch: its own loss, where a guard was built without one (D2L §3.6.6).
+first epoch: its own loss, where a guard was built without one; and what it refuses of them, a
+guard's lr that is not the updater's, or a loss of another kind than fit's (D2L §3.6.6).
 
 ``callbacks=[DivergenceGuard(lr)]`` is how the docs guard a run; without ``loss=`` such a guard took a
 mean-reduced cross-entropy's one value per batch of 20 for a loss that may hold rare large values,
 and let a classifier blown up at lr 1e4 train on at chance. ``fit`` knows the loss it trains with.
+
+A guard's lr is named in its advice ("at lr 0.1; try … 0.01") and weighed against the data when it
+blames one of them: a guard at 0.1 on SGD at lr 10 advised a tenth of the wrong lr. It is refused,
+not replaced, where the updater's ``param_groups`` show the lr (torch's optimizers, the scratch
+``SGD``): a guard may be shared by runs, and a silent change would hide the typo. A scheduler's
+``initial_lr`` (and OneCycleLR's ``max_lr``) count too, so a resumed run's guard may keep the lr the
+run started at. Not for a summed loss (``reduction="sum"``, or ``scalar_loss="sum"``): its
+gradient is B times the mean's, so its updater's lr is the mean's ÷ B, and a guard may name either.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
+
+from linearnets.errors import UsageError
+from linearnets.training.guard_floor import squared_scale
+from linearnets.training.loss_kinds import is_binary_loss, is_class_loss
 
 __all__ = ["guards_of", "prepare_guards"]
 
@@ -35,7 +49,80 @@ def prepare_guards(
     on_step: Callable[[int, torch.Tensor], None] | None,
     *,
     loss: object,
+    updater: object,
+    scalar_loss: str | None = None,
 ) -> None:
-    """Hand fit's ``loss`` to each guard built without one (an explicit ``loss=`` is kept)."""
-    for guard in guards_of(callbacks, on_step):
+    """Refuse a guard whose lr is not ``updater``'s or whose loss is of another kind than fit's
+    ``loss`` (the lr unless the loss is summed, per ``scalar_loss`` or its ``reduction``); then
+    hand ``loss`` to each guard built without one (an explicit ``loss=`` is kept)."""
+    guards = guards_of(callbacks, on_step)
+    summed = scalar_loss == "sum" or (scalar_loss is None and _reduction(loss) == "sum")
+    for guard in guards:
+        if not summed:
+            _check_lr(guard.lr, updater)
+        _check_loss(guard.loss, loss)
+    for guard in guards:
         guard.use_fit_loss(loss)
+
+
+def updater_lrs(updater: object) -> list[float] | None:
+    """Return the lrs ``updater``'s ``param_groups`` hold (each group's ``lr``, and a scheduler's
+    ``initial_lr`` or ``max_lr``), or ``None`` where it shows none (an updater of one's own)."""
+    groups = getattr(updater, "param_groups", None)
+    if not isinstance(groups, list | tuple):
+        return None
+    lrs: list[float] = []
+    for group in groups:
+        for key in ("lr", "initial_lr", "max_lr"):
+            value = group.get(key) if isinstance(group, dict) else None
+            try:
+                lrs.append(float(value))  # type: ignore[arg-type]
+            except (TypeError, ValueError):  # absent, or a tensor of many values
+                continue
+    return lrs or None
+
+
+def _check_lr(lr: float, updater: object) -> None:
+    lrs = updater_lrs(updater)
+    if lrs is None or any(math.isclose(lr, value, rel_tol=1e-6) for value in lrs):
+        return
+    shown = ", ".join(f"{v:g}" for v in dict.fromkeys(lrs))
+    raise UsageError(
+        f"DivergenceGuard's lr must be the updater's (it names it in its advice and weighs it "
+        f"against the data), got DivergenceGuard({lr:g}) while the updater trains at lr "
+        f"{shown}; pass DivergenceGuard({lrs[0]:g}), the updater's lr"
+    )
+
+
+def loss_kind(loss: object) -> str | None:
+    """Return what kind of loss the guard tells ``loss`` for, or ``None`` where it cannot tell (a
+    function of one's own)."""
+    if is_class_loss(loss):
+        return "a classification loss"
+    if is_binary_loss(loss):
+        return "a binary cross-entropy"
+    if squared_scale(loss) is not None:
+        return "a squared-error loss"
+    return None
+
+
+def _check_loss(given: object, loss: object) -> None:
+    if given is None:
+        return
+    kind, fits = loss_kind(given), loss_kind(loss)
+    if kind is None or fits is None or kind == fits:
+        return
+    raise UsageError(
+        f"DivergenceGuard's loss must be of fit's kind, got loss={_name(given)} ({kind}) while "
+        f"fit trains with {_name(loss)} ({fits}); pass DivergenceGuard(lr, loss=loss) with fit's "
+        "loss, or leave loss= out (fit hands a guard its own)"
+    )
+
+
+def _reduction(loss: object) -> object:
+    return getattr(loss, "reduction", None)
+
+
+def _name(loss: object) -> str:
+    name = getattr(loss, "__name__", None)
+    return name if isinstance(name, str) else f"{type(loss).__name__}()"
