@@ -1036,6 +1036,34 @@ def test_labels_the_loss_would_ignore_are_refused_before_the_update_naming_ignor
         evaluate(net, [(_X16, y)], loss)  # no step: the totals say it
 
 
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_an_ignore_index_that_is_a_class_is_refused_before_the_update(reduction: str) -> None:
+    """nn.CrossEntropyLoss(ignore_index=0) skipped class 0's examples while the loop counted
+    every example: fit reported 1.0596 where torch's mean over the kept examples was 1.0902."""
+    net = nn.Linear(3, 2)
+    before = net.weight.detach().clone()
+    loss = nn.CrossEntropyLoss(ignore_index=0, reduction=reduction)
+    message = (
+        r"^the loss's ignore_index must lie outside the classes \[0, 2\) \(torch's default is "
+        r"-100\), got ignore_index=0: the loss skips that class's examples, but the loop's loss "
+        r"and accuracy count every example; leave ignore_index out and drop them from the data "
+        r"instead \(keep = y != 0; X, y = X\[keep\], y\[keep\]\)$"
+    )
+    with pytest.raises(UsageError, match=message):
+        fit(net, [(_X16, _Y16)], loss, torch.optim.SGD(net.parameters(), lr=1.0), 1)
+    assert torch.equal(net.weight, before)
+    with pytest.raises(UsageError, match=message):
+        evaluate(net, [(_X16, _Y16)], loss)  # no step: the totals say it
+
+
+def test_an_ignore_index_outside_the_classes_trains_as_torch_counts_it() -> None:
+    net = nn.Linear(3, 2)
+    loss = nn.CrossEntropyLoss(ignore_index=2)
+    with torch.no_grad():
+        expected = float(nn.functional.cross_entropy(net(_X16), _Y16))  # the oracle: torch's mean
+    assert evaluate(net, [(_X16, _Y16)], loss)[0] == pytest.approx(expected, rel=1e-6)
+
+
 @pytest.mark.parametrize("scratch", [False, True], ids=["torch.optim.SGD", "scratch SGD"])
 @pytest.mark.parametrize("call", ["fit", "train_epoch"])
 def test_an_lr_past_what_the_weights_dtype_holds_is_named_before_any_step(
