@@ -24,6 +24,7 @@ from linearnets.training.loop_checks import (
 )
 from linearnets.training.loss_kinds import Loss, summed_scalar_loss
 from linearnets.training.model_diagnosis import NanScoresProbe
+from linearnets.training.probability_targets import check_probability_targets
 from linearnets.training.step import Net, compute_loss, raise_output_error, unpack
 from linearnets.training.totals import EpochTotals, NanContext
 
@@ -125,6 +126,7 @@ def evaluate_named(
     probe = None if distributed else NanScoresProbe(net)
     context = NanContext(name=name, net=net, batches=data_iter)
     totals = EpochTotals.for_loss(loss, summed=summed, nan_probe=probe, context=context)
+    first = True
     try:
         for batch in data_iter:
             X, y = unpack(batch, allow_empty=distributed)
@@ -136,11 +138,14 @@ def evaluate_named(
                 raise_forward_error(net, X, err)
             if loss is not None:  # checks the output too; labels only if the loss raises
                 l = compute_loss(loss, y_hat, y)
+                if first and not distributed:  # as the training pass checks its own first batch
+                    check_probability_targets(y_hat, y, loss, batch=f"{name}'s first batch")
             elif not isinstance(y_hat, torch.Tensor):
                 raise_output_error(y_hat)
             else:
                 l = None
             totals.add(y_hat, y, l)
+            first = False
             del batch, X, y, y_hat, l  # free the batch's block for the next one (see train_epoch)
         mean_loss, acc = totals.result(name, dist)  # in eval mode: its NaN probe runs the model
     finally:

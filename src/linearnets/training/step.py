@@ -24,6 +24,7 @@ from linearnets.training.first_step import check_first_values
 from linearnets.training.forward_diagnosis import raise_forward_error
 from linearnets.training.loss_kinds import Loss, is_class_loss
 from linearnets.training.model_diagnosis import raise_backward_error
+from linearnets.training.probability_targets import check_probability_targets
 from linearnets.training.score_checks import check_scores
 from linearnets.training.stash import detached
 from linearnets.training.step_checks import (
@@ -117,6 +118,8 @@ def train_step(
                 check_scores(y_hat, y)
             raise_backward_error(net, err, (X, y))
         # (DistributedDataParallel averages the gradients over processes during backward)
+    if check_targets and y.is_floating_point() and (dist is None or not dist.enabled):
+        check_probability_targets(y_hat, y, loss, batch="the epoch's first batch")
     if check_targets and not y.is_floating_point():
         check_scores(y_hat, y, classifier=is_class_loss(loss))
         if dist is None or not dist.enabled:  # one process alone must not stop a group
