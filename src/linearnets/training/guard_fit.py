@@ -17,7 +17,6 @@ gradient is B times the mean's, so its updater's lr is the mean's ÷ B, and a gu
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -66,31 +65,33 @@ def prepare_guards(
 
 
 def updater_lrs(updater: object) -> list[float] | None:
-    """Return the lrs ``updater``'s ``param_groups`` hold (each group's ``lr``, and a scheduler's
-    ``initial_lr`` or ``max_lr``), or ``None`` where it shows none (an updater of one's own)."""
+    """Return the lrs ``updater``'s ``param_groups`` train at now (each group's ``lr``), or
+    ``None`` where it shows none (an updater of one's own)."""
     groups = getattr(updater, "param_groups", None)
     if not isinstance(groups, list | tuple):
         return None
     lrs: list[float] = []
     for group in groups:
-        for key in ("lr", "initial_lr", "max_lr"):
-            value = group.get(key) if isinstance(group, dict) else None
-            try:
-                lrs.append(float(value))  # type: ignore[arg-type]
-            except (TypeError, ValueError):  # absent, or a tensor of many values
-                continue
+        value = group.get("lr") if isinstance(group, dict) else None
+        try:
+            lrs.append(float(value))  # type: ignore[arg-type]
+        except (TypeError, ValueError):  # absent, or a tensor of many values
+            continue
     return lrs or None
 
 
 def _check_lr(lr: float, updater: object) -> None:
+    """Refuse a guard whose ``lr`` is below the largest the updater trains at: its advice would
+    name too small an lr, and an lr it takes for small blames the data. One above it is taken:
+    the lr a run started at, where a scheduler (ReduceLROnPlateau, CyclicLR, OneCycleLR) or the
+    user lowered it since, or a cycle's peak."""
     lrs = updater_lrs(updater)
-    if lrs is None or any(math.isclose(lr, value, rel_tol=1e-6) for value in lrs):
+    if lrs is None or lr >= max(lrs) * (1 - 1e-6):
         return
-    shown = ", ".join(f"{v:g}" for v in dict.fromkeys(lrs))
     raise UsageError(
-        f"DivergenceGuard's lr must be the updater's (it names it in its advice and weighs it "
-        f"against the data), got DivergenceGuard({lr:g}) while the updater trains at lr "
-        f"{shown}; pass DivergenceGuard({lrs[0]:g}), the updater's lr"
+        f"DivergenceGuard's lr must be at least the updater's (it names it in its advice and "
+        f"weighs it against the data), got DivergenceGuard({lr:g}) while the updater trains at "
+        f"lr {max(lrs):g}; pass DivergenceGuard({max(lrs):g}), the updater's lr"
     )
 
 
