@@ -6,6 +6,7 @@ loss skips. Read once per pass, before its first step; the totals themselves are
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import torch
@@ -70,8 +71,13 @@ def ignored(loss: object) -> int | None:
     ``None`` for a loss that skips none."""
     if isinstance(loss, CLASS_LOSSES):
         return int(loss.ignore_index)
+    keywords: dict[str, object] = {}
+    if isinstance(loss, functools.partial) and not loss.args:  # partial(F.cross_entropy, ...)
+        keywords = dict(loss.keywords)
+        loss = loss.func
     if loss is F.cross_entropy or loss is F.nll_loss:
-        return -100  # their default
+        index = keywords.get("ignore_index", -100)  # their default
+        return index if isinstance(index, int) and not isinstance(index, bool) else None
     return None
 
 
