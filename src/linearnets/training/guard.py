@@ -170,13 +170,7 @@ class DivergenceGuard(Callback):
             None if scale is None else TargetSpread(scale=scale, per_value=per_value(loss))
         )
         self.epoch = 1
-        self._growth = GrowthCheck(
-            lr=self.lr,
-            factor=self.factor,
-            min_examples=self.min_examples,
-            spread=self._spread,
-            rare=rare_losses(loss),
-        )
+        self._growth = self._growth_check(rare=rare_losses(loss))
         # (epoch, step, losses, the dimensions of its X and y let go of, its batch where
         # watched): read back in groups
         self._pending: list[tuple[int, int, torch.Tensor, Dims, Batch | None]] = []
@@ -220,14 +214,18 @@ class DivergenceGuard(Callback):
         if self.loss is not None or rare_losses(loss) == self._growth.rare_losses:
             return
         state = self._growth.state_dict()
-        self._growth = GrowthCheck(
+        self._growth = self._growth_check(rare=rare_losses(loss))
+        self._growth.load_state_dict(state)
+
+    def _growth_check(self, *, rare: bool) -> GrowthCheck:
+        """Return a new growth check of this guard's settings (``rare``: see GrowthCheck)."""
+        return GrowthCheck(
             lr=self.lr,
             factor=self.factor,
             min_examples=self.min_examples,
             spread=self._spread,
-            rare=rare_losses(loss),
+            rare=rare,
         )
-        self._growth.load_state_dict(state)
 
     # -- hooks ---------------------------------------------------------------------------------
     def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
