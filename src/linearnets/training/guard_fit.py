@@ -17,6 +17,7 @@ gradient is B times the mean's, so its updater's lr is the mean's ÷ B, and a gu
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -58,40 +59,51 @@ def prepare_guards(
     summed = scalar_loss == "sum" or (scalar_loss is None and _reduction(loss) == "sum")
     for guard in guards:
         if not summed:
-            _check_lr(guard.lr, updater)
+            # a guard that has judged steps guarded this run at its lr before (a first fit, or
+            # its saved state): the updater's may have gone down since
+            _check_lr(guard.lr, updater, guarded=guard.first_loss is not None)
         _check_loss(guard.loss, loss)
     for guard in guards:
         guard.use_fit_loss(loss)
 
 
-def updater_lrs(updater: object) -> list[float] | None:
-    """Return the lrs ``updater``'s ``param_groups`` train at now (each group's ``lr``), or
-    ``None`` where it shows none (an updater of one's own)."""
+def updater_lrs(updater: object, *, keys: tuple[str, ...] = ("lr",)) -> list[float] | None:
+    """Return the lrs ``updater``'s ``param_groups`` hold under ``keys`` (each group's ``lr``, the
+    one it trains at now; a scheduler's ``initial_lr`` or ``max_lr``), or ``None`` where it shows
+    none (an updater of one's own)."""
     groups = getattr(updater, "param_groups", None)
     if not isinstance(groups, list | tuple):
         return None
     lrs: list[float] = []
     for group in groups:
-        value = group.get("lr") if isinstance(group, dict) else None
-        try:
-            lrs.append(float(value))  # type: ignore[arg-type]
-        except (TypeError, ValueError):  # absent, or a tensor of many values
-            continue
+        for key in keys:
+            value = group.get(key) if isinstance(group, dict) else None
+            try:
+                lrs.append(float(value))  # type: ignore[arg-type]
+            except (TypeError, ValueError):  # absent, or a tensor of many values
+                continue
     return lrs or None
 
 
-def _check_lr(lr: float, updater: object) -> None:
-    """Refuse a guard whose ``lr`` is below the largest the updater trains at: its advice would
-    name too small an lr, and an lr it takes for small blames the data. One above it is taken:
-    the lr a run started at, where a scheduler (ReduceLROnPlateau, CyclicLR, OneCycleLR) or the
-    user lowered it since, or a cycle's peak."""
-    lrs = updater_lrs(updater)
-    if lrs is None or lr >= max(lrs) * (1 - 1e-6):
+def _check_lr(lr: float, updater: object, *, guarded: bool) -> None:
+    """Refuse a guard whose ``lr`` is none the updater holds (a group's ``lr``, a scheduler's
+    ``initial_lr`` or ``max_lr``): its advice would name another lr than the run's (a larger one
+    advised an lr above the one that diverged), and it weighs the lr against the data. A guard
+    that has ``guarded`` steps may hold a larger one than the updater trains at now: the lr the
+    run started at, lowered since by ReduceLROnPlateau (which keeps no ``initial_lr``) or by
+    hand; never a smaller one."""
+    now = updater_lrs(updater)
+    held = updater_lrs(updater, keys=("lr", "initial_lr", "max_lr"))
+    if now is None or held is None:
+        return
+    if any(math.isclose(lr, value, rel_tol=1e-6) for value in held):
+        return
+    if guarded and lr >= max(now) * (1 - 1e-6):
         return
     raise UsageError(
-        f"DivergenceGuard's lr must be at least the updater's (it names it in its advice and "
-        f"weighs it against the data), got DivergenceGuard({lr:g}) while the updater trains at "
-        f"lr {max(lrs):g}; pass DivergenceGuard({max(lrs):g}), the updater's lr"
+        f"DivergenceGuard's lr must be the updater's (it names it in its advice and weighs it "
+        f"against the data), got DivergenceGuard({lr:g}) while the updater trains at lr "
+        f"{max(now):g}; pass DivergenceGuard({max(now):g}), the updater's lr"
     )
 
 
