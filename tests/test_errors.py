@@ -804,8 +804,8 @@ CLI_CASES: list[Any] = [
     # unique closed form are refused before training
     pytest.param(["linreg", "--seed", str(2**64 - 1)], None, 2, r"--seed must be a non-negative integer \(at most 2\*\*31 - 1\), got 18446744073709551615; pass e.g. --seed 0", id="linreg-seed-huge"),
     pytest.param(["linreg", "--threads", str(2**31)], None, 2, r"--threads must be an integer in \[1, 1024\], got 2147483648", id="linreg-threads-huge"),
-    pytest.param(["linreg", "--num-examples", "1" + "0" * 30], None, 2, r"--num-examples must be an integer in \[3, 100000000\]", id="linreg-n-huge"),
-    pytest.param(["linreg", "--impl", "concise", "--batch-size", "1" + "0" * 30], None, 2, r"--batch-size must be an integer in \[1, \d+\], got 1000", id="linreg-batch-huge"),
+    pytest.param(["linreg", "--num-examples", "1" + "0" * 30], None, 2, r"argument --num-examples: must be a positive integer, got '1000000000000000000000000000000', which is more than --num-examples takes \(at most 100000000\); pass e\.g\. --num-examples 1000", id="linreg-n-huge"),
+    pytest.param(["linreg", "--impl", "concise", "--batch-size", "1" + "0" * 30], None, 2, r"argument --batch-size: must be a positive integer, got '1000000000000000000000000000000', which is more than --batch-size takes \(at most \d+\); pass e\.g\. --batch-size 10", id="linreg-batch-huge"),
     pytest.param(["linreg", "--noise-std", "1e30"], None, 2, r"--noise-std must be a number in \[0, 1e\+15\], got 1e\+30", id="linreg-noise-huge"),
     pytest.param(["linreg", "--num-examples", "2"], None, 2, r"error: --num-examples must be an integer in \[3, 100000000\] \(at least one more than the 2 weights, for a unique least-squares solution\), got 2; pass e\.g\. --num-examples 1000$", id="linreg-n-2"),
     pytest.param(["linreg", "--data", "{tmp}/d.csv"], Setup(lambda t: _csv(t, "a,b,y\n1,1,2\n2,2,3\n3,3,5\n")), 1, r"--data .*d.csv: X must have linearly independent columns.*got rank 2 < 3", id="linreg-data-rank"),

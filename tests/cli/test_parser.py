@@ -904,6 +904,13 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
         (["linreg", "--epochs", "1e20"], "argument --epochs: must be a positive integer, got "
             "'1e20', which is more than --epochs takes (at most 4611686018427387904); pass e.g. "
             "--epochs 10"),
+        # written out, it passed the parser and was refused after torch loaded ("pass at most")
+        (["linreg", "--epochs", "1" + "0" * 20], "argument --epochs: must be a positive integer, "
+            "got '100000000000000000000', which is more than --epochs takes (at most "
+            "4611686018427387904); pass e.g. --epochs 10"),
+        (["softmax", "--resize", "9" * 25], "argument --resize: must be a positive integer or "
+            "none, got '9999999999999999999999999', which is more than --resize takes (at most "
+            "4096); pass e.g. --resize 64, or --resize none for the images' own size"),
         (["softmax", "--resize", "1e20"], "argument --resize: must be a positive integer or "
             "none, got '1e20', which is more than --resize takes (at most 4096); pass e.g. "
             "--resize 64, or --resize none for the images' own size"),

@@ -132,7 +132,7 @@ def _number(text: str, convert: Callable[[str], object], parse: Callable[[str], 
     for the parser to add an example of the option, and one too large to work out (``1e30``) is
     :class:`TooLarge`, for the parser to name the option's most."""
     try:
-        return parse(_plain(text, convert))
+        value = parse(_plain(text, convert))
     except ValueError:
         refused = f"must be {_TAKES[convert][0]}, got {text!r}"
         number = _integer_spelling(text) if parse is int else None
@@ -147,6 +147,11 @@ def _number(text: str, convert: Callable[[str], object], parse: Callable[[str], 
         except argparse.ArgumentTypeError:
             raise OutOfRange(refused) from None
         raise Respelled(refused, str(number)) from None
+    if (
+        parse is int and value >= _HUGE
+    ):  # written out digit by digit: as 1e20 is, before torch loads
+        raise TooLarge(f"must be {_TAKES[convert][0]}, got {text!r}")
+    return value
 
 
 def _integer_spelling(text: str) -> int | None:
