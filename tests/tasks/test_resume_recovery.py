@@ -33,6 +33,8 @@ from linearnets.tasks.softmax import run_softmax
 from linearnets.training.checkpoint import load_checkpoint
 from linearnets.training.interrupt import TrainingInterrupted
 
+from .conftest import SYSTEM_REFUSALS
+
 
 def _data(path: Path, seed: int = 0) -> Path:
     """100 training and 30 test rows of 4 features, 3 classes."""
@@ -655,17 +657,7 @@ def test_a_data_file_the_weights_cannot_take_with_the_runs_own_gone_advises_putt
     _assert_same_run(run, reference)
 
 
-@pytest.mark.parametrize(
-    ("errno_", "said"),
-    [
-        (13, "cannot be read (Permission denied): make it readable (chmod u+r {path})"),
-        (
-            5,
-            "cannot be read (Input/output error: an error of the system, not damage to the "
-            "file): check the disk or file system it is on",
-        ),
-    ],
-)
+@pytest.mark.parametrize(("errno_", "said"), SYSTEM_REFUSALS)
 def test_a_checkpoint_the_system_refuses_is_not_called_damaged_on_resume(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

@@ -22,6 +22,8 @@ from linearnets.data.labels import TEXT_LABELS
 from linearnets.errors import CheckpointError, UsageError, UsageTypeError
 from linearnets.tasks.weights import load_trained
 
+from .conftest import SYSTEM_REFUSALS
+
 
 @pytest.mark.parametrize("impl", ["scratch", "analytic", "concise"])
 def test_a_trained_model_reloads_and_predicts_as_it_did(tmp_path: Path, impl: str) -> None:
@@ -619,17 +621,7 @@ def test_a_linreg_checkpoint_copied_into_a_softmax_run_is_told_not_sent_to_resum
     assert load_trained(run)[1]["num_inputs"] == 4
 
 
-@pytest.mark.parametrize(
-    ("errno_", "said"),
-    [
-        (13, "cannot be read (Permission denied): make it readable (chmod u+r {path})"),
-        (
-            5,
-            "cannot be read (Input/output error: an error of the system, not damage to the "
-            "file): check the disk or file system it is on",
-        ),
-    ],
-)
+@pytest.mark.parametrize(("errno_", "said"), SYSTEM_REFUSALS)
 def test_a_finished_run_without_model_pt_whose_checkpoint_the_system_refuses_has_not_lost_them(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
