@@ -10,8 +10,8 @@ A guard's lr is named in its advice ("at lr 0.1; try … 0.01") and weighed agai
 blames one of them: a guard at 0.1 on SGD at lr 10 advised a tenth of the wrong lr. It is refused,
 not replaced, where the updater's ``param_groups`` show the lr (torch's optimizers, the scratch
 ``SGD``): a guard may be shared by runs, and a silent change would hide the typo. A scheduler's
-``initial_lr`` (and OneCycleLR's ``max_lr``) count too, so a resumed run's guard may keep the lr the
-run started at. Not for a summed loss (``reduction="sum"``, or ``scalar_loss="sum"``): its
+``initial_lr`` (and OneCycleLR's ``max_lr``) count too, and a guard that has guarded steps keeps
+its lr where the updater's went down since (ReduceLROnPlateau, a decay by hand). Not for a summed loss (``reduction="sum"``, or ``scalar_loss="sum"``): its
 gradient is B times the mean's, so its updater's lr is the mean's ÷ B, and a guard may name either.
 """
 
