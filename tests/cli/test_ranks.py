@@ -231,6 +231,61 @@ def test_a_signal_in_rank_0_reporteds_wait_takes_one_last_look(
     assert store.looks == 2  # the one before the signal, and the last
 
 
+def test_torchruns_stop_during_the_connect_still_finds_rank_0s_mark(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """torchrun's SIGTERM landed while rank 1 was still connecting to its store (slow under load):
+    the interrupt cut the connect short, the last look had no store, and rank 1 said the resume
+    beside rank 0's line (a flaky CI failure). The signal now waits for the client."""
+    import os
+    import signal
+
+    store = _Store()
+    store.marked = True  # rank 0 marked before it left
+
+    def connect(*args: object) -> _Store:
+        os.kill(os.getpid(), signal.SIGINT)  # torchrun's stop, mid-connect
+        return store
+
+    monkeypatch.setattr(ranks, "_launcher_store", connect)
+    monkeypatch.delenv("TORCHELASTIC_RESTART_COUNT", raising=False)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        assert ranks.rank_0_reported(1.0) is True
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert store.looks == 1  # the last look, in the store kept
+
+
+def test_rank_0s_mark_is_set_whole_through_torchruns_stop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stop during rank 0's connect or mark is no news: the mark is set all the same, and the
+    connect may take 5 s, not the 2 s that a loaded machine overran."""
+    import os
+    import signal
+
+    marks: dict[str, str] = {}
+    waits: list[float] = []
+
+    class Marked:
+        def set(self, key: str, value: str) -> None:
+            marks[key] = value
+
+    def connect(seconds: float = 2.0) -> Marked:
+        waits.append(seconds)
+        os.kill(os.getpid(), signal.SIGINT)
+        return Marked()
+
+    monkeypatch.setattr(ranks, "_launcher_store", connect)
+    monkeypatch.delenv("TORCHELASTIC_RESTART_COUNT", raising=False)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        ranks.rank_0_reports()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert marks == {"linearnets/rank 0 reports/0": "1"}
+    assert waits == [5.0]
+
+
 def test_no_store_to_reach_is_no_mark_and_no_error(monkeypatch: pytest.MonkeyPatch) -> None:
     """torchrun's store gone (or never there): rank 0 stops as it would, rank 1 speaks."""
     import socket
@@ -245,7 +300,7 @@ def test_no_store_to_reach_is_no_mark_and_no_error(monkeypatch: pytest.MonkeyPat
         "TORCHELASTIC_USE_AGENT_STORE": "True",
     }.items():
         monkeypatch.setenv(name, value)
-    assert ranks.rank_0_reports() is None  # after the store's 2 s to connect
+    assert ranks.rank_0_reports() is None  # after the store's 5 s to connect
     assert ranks.rank_0_reported(0.1) is False
 
 

@@ -13,7 +13,7 @@ import os
 import time
 from typing import Any
 
-from linearnets._signals import first_signal
+from linearnets._signals import first_signal, held_signals
 from linearnets.errors import UsageError
 
 __all__ = [
@@ -78,9 +78,11 @@ def rank_0_reports() -> None:
     The mark goes in torchrun's own store, which outlives rank 0, and nowhere without one: a rank
     started by hand has its own terminal and says its stop itself.
     """
-    # a signal meanwhile (torchrun stopping the workers) is no news: the error is said all the same
-    with contextlib.suppress(KeyboardInterrupt):
-        store = _launcher_store()
+    # a signal meanwhile (torchrun stopping the workers) is no news: the error is said all the same,
+    # and the mark is set whole. The connect may take 5 s, not 2: a mark lost to a slow connect on a
+    # loaded machine had rank 1 speak too.
+    with contextlib.suppress(KeyboardInterrupt), held_signals(raise_after=False):
+        store = _launcher_store(5.0)
         if store is not None:
             with contextlib.suppress(RuntimeError, OSError):  # torch's DistError is one
                 store.set(_reports_key(), "1")
@@ -99,7 +101,10 @@ def rank_0_reported(seconds: float = 10.0) -> bool:
     key, store = _reports_key(), None
     deadline = time.monotonic() + seconds
     try:
-        store = _launcher_store()
+        # torchrun's stop may land during the connect (slow under load): held until the client is
+        # kept, so the last look below has a store to look in (it was None, and this rank spoke too)
+        with held_signals(raise_after=True):
+            store = _launcher_store()
         while store is not None and not store.check([key]):
             if time.monotonic() >= deadline:
                 return False
@@ -173,8 +178,6 @@ def refuse_data_parallel(command: str) -> None:
     by torch's own import of numpy (the command ran to its end, exit 0) or left torch half-made,
     and the report of the stop failed importing it again (a traceback, exit 1).
     """
-    from linearnets._signals import held_signals
-
     try:
         with held_signals(raise_after=True):
             from linearnets.training.distributed import env_int
