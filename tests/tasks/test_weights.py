@@ -524,6 +524,31 @@ def test_a_finished_run_without_model_pt_is_sent_to_resume_as_finished(tmp_path:
     assert load_trained(run)[1]["num_inputs"] == 4
 
 
+@pytest.mark.parametrize("target", ["gone.pt", "/dev/null"], ids=["broken", "not-a-file"])
+def test_a_model_pt_link_to_no_file_is_named_as_the_link(tmp_path: Path, target: str) -> None:
+    """A model.pt linking to nothing was reported as missing ("without them"): the link went
+    unsaid, and "where is my file?" with it. The resume it advises replaces the link."""
+    import os
+
+    import linearnets as ln
+
+    run = _softmax_run(tmp_path)
+    (run / "model.pt").unlink()
+    (run / "model.pt").symlink_to(target)
+    kind = "a broken link" if target == "gone.pt" else "a link to something that is no file"
+    with pytest.raises(UsageError) as info:
+        load_trained(run)
+    assert str(info.value) == (
+        f"run_dir must hold the trained weights model.pt, got {str(run)!r} whose model.pt is "
+        f"{kind} (to {target!r}): restore the file it points to, or replace the link as follows; "
+        "its run finished, and its checkpoint holds the weights: write model.pt again with "
+        f"linearnets softmax --resume {run} (linearnets.resume_softmax in Python), then predict"
+    )
+    ln.resume_softmax(run)  # as it says
+    assert not os.path.islink(run / "model.pt")
+    assert load_trained(run)[1]["num_inputs"] == 4
+
+
 _LOST = "so its weights are lost: "
 _AGAIN = (
     "train the run again in this folder with linearnets.resume_softmax({run!r}, force=True) (its "

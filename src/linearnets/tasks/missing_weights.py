@@ -3,6 +3,7 @@ another run."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import NamedTuple
 
@@ -23,7 +24,7 @@ def no_weights(run_dir: Path) -> UsageError:
 
     got = (
         f"run_dir must hold the trained weights {WEIGHTS_FILE}, got {quoted_path(run_dir)} "
-        "without them; "
+        f"{_without(run_dir / WEIGHTS_FILE)}; "
     )
     holder = lock_holder(run_dir)
     if holder is not None:  # a resume would be refused: the run is being written
@@ -130,6 +131,21 @@ def _has_settings(run_dir: Path) -> bool:
     except (UsageError, OSError):
         return False
     return True
+
+
+def _without(weights: Path) -> str:
+    """How ``run_dir`` lacks its weights: no file, or a link to none ("missing" hid the link)."""
+    if not weights.is_symlink():
+        return "without them"
+    try:
+        target = repr(os.readlink(weights))
+    except OSError:
+        target = "something unreadable"
+    kind = "a link to something that is no file" if weights.exists() else "a broken link"
+    return (
+        f"whose {WEIGHTS_FILE} is {kind} (to {target}): restore the file it points to, or replace "
+        "the link as follows"
+    )
 
 
 def _linreg_source(run_dir: Path) -> str | None:
