@@ -276,7 +276,7 @@ def test_show_draws_the_first_training_images_with_their_labels(
     assert np.array_equal(imgs, images[:18]) and (rows, cols) == (2, 9)
     assert titles == [BOOK_LABELS[i] for i in labels[:18]]
     assert out == Path("fashion-mnist.png") and out11 == Path("g.svg")
-    assert np.array_equal(imgs11, images[:11]) and (rows11, cols11) == (2, 9)
+    assert np.array_equal(imgs11, images[:11]) and (rows11, cols11) == (2, 6)  # not 9 and 2
     assert zh[1:4] == (1, 4, [BOOK_LABELS_ZH[i] for i in labels[:4]])  # one row of 4
     printed = capsys.readouterr().out.splitlines()
     assert printed[:2] == [f"wrote fashion-mnist.png (18 training images from {real})",
@@ -415,7 +415,7 @@ def test_an_action_error_found_while_running_names_the_action(
     assert capsys.readouterr().err.startswith("linearnets data show: error: argument -n:")
 
 
-def test_show_draws_at_most_100_images_in_rows_of_9(
+def test_show_draws_at_most_100_images_in_even_rows(
     real: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import linearnets.plotting
@@ -427,7 +427,10 @@ def test_show_draws_at_most_100_images_in_rows_of_9(
 
     monkeypatch.setattr(linearnets.plotting, "show_images", record)
     assert main(["data", "show", "-n", "100"]) == 0
-    assert drawn == [(100, 12, 9)]  # 11 full rows of 9 and one of 1
+    # were 11 full rows of 9 and one of 1; 10 was 9 and 1 alone, 19 two of 9 and 1 alone
+    for n in (10, 19, 6):
+        assert main(["data", "show", "-n", str(n)]) == 0
+    assert drawn == [(100, 10, 10), (10, 1, 10), (19, 2, 10), (6, 1, 6)]
     assert main(["data", "show", "-n", "101"]) == 2
     assert "-n must be at most 100 images, got 101" in capsys.readouterr().err
 

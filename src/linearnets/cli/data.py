@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +134,7 @@ def _report(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace) -> int:
     from linearnets.data.fashion_mnist import get_fashion_mnist_labels, read_fashion_mnist
     from linearnets.plotting import show_images
+    from linearnets.plotting._image_args import even_grid
     from linearnets.plotting._mpl import check_out_path, matplotlib_module
     from linearnets.training.runs import check_not_a_runs_figure
 
@@ -148,8 +148,9 @@ def _show(args: argparse.Namespace) -> int:
         arrays = read_fashion_mnist(args.data_dir, test=False)  # training images alone
         images = arrays.train_images[: args.n]  # (n, 28, 28)
         titles = get_fashion_mnist_labels(arrays.train_labels[: args.n], lang=args.lang)
-        num_cols = min(args.n, 9)  # the book draws 2 rows of 9
-        show_images(images, math.ceil(args.n / num_cols), num_cols, titles=titles, out=out)
+        # rows as even as predict's: the book's 18 in 2 of 9, 10 in one row, not 9 and 1 alone
+        num_rows, num_cols = even_grid(args.n)
+        show_images(images, num_rows, num_cols, titles=titles, out=out)
     except KeyboardInterrupt as exc:
         raise ShowStopped(exc, out=out) from None
     what = "image" if args.n == 1 else "images"
