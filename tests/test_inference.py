@@ -282,7 +282,8 @@ def test_predicting_more_images_than_a_figure_shows_is_refused_before_any_work(
     with pytest.raises(
         UsageError,
         match=r"n must be an integer in \[1, 100\], got 20000; a figure of more images is "
-        r"unreadable and slow to draw: pass at most 100 \(linearnets\.plotting\.images\.MAX_SHOW\)",
+        r"unreadable and slow to draw: pass at most 100 \(linearnets\.plotting\.images\.MAX_SHOW\), "
+        r"e\.g\. n=6, and draw",  # the book's 6 predictions: 18 is data show's count
     ):
         draw(20000)
     assert list(tmp_path.iterdir()) == []

@@ -287,14 +287,15 @@ def _pixels_past(width: float, height: float) -> str:
     return f"{width!r}×{height!r}"
 
 
-def check_show_count(name: str, n: Any) -> int:
-    """Return ``n`` if it is an integer in [1, :data:`MAX_SHOW`], the images one figure draws."""
+def check_show_count(name: str, n: Any, *, example: int = 18) -> int:
+    """Return ``n`` if it is an integer in [1, :data:`MAX_SHOW`], the images one figure draws;
+    the fix of a larger one passes ``example`` (the book's 18 images, its 6 predictions)."""
     n = check_positive_int(name, n)
     if n > MAX_SHOW:
         raise UsageError(
             f"{name} must be an integer in [1, {MAX_SHOW}], got {n}; a figure of more images is "
             f"unreadable and slow to draw: pass at most {MAX_SHOW} (linearnets.plotting.images."
-            f"MAX_SHOW), e.g. {name}=18, and draw the rest in more figures"
+            f"MAX_SHOW), e.g. {name}={example}, and draw the rest in more figures"
         )
     return n
 

@@ -196,9 +196,9 @@ def plot_predictions(
     if n is None and total > MAX_SHOW:
         raise UsageError(
             f"images must be at most {MAX_SHOW} (linearnets.plotting.images.MAX_SHOW) when n is not "
-            f"given, got {total}; pass e.g. n=18 to draw the first ones"
+            f"given, got {total}; pass e.g. n=6 to draw the first ones"
         )
-    n = check_show_count("n", total if n is None else n)
+    n = check_show_count("n", total if n is None else n, example=6)
     if n > total:
         raise UsageError(f"n must be at most the number of images ({total}), got {n}")
     true = [str(scalar(t)) for t in true_labels][:n]
