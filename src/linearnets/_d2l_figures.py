@@ -159,7 +159,9 @@ def predict_ch3(
     from linearnets.training.loop_checks import check_batches, check_net
 
     out = figure_file("predict_ch3.png", in_notebook())
-    n = check_show_count("n", n, example=6)  # before reading any batch, as linearnets.inference.predict
+    n = check_show_count(
+        "n", n, example=6
+    )  # before reading any batch, as linearnets.inference.predict
     check_net(net)
     check_batches("test_iter", test_iter, passes=1)
     if out is not None:  # an earlier call's images would pass for this one's if the net fails

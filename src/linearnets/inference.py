@@ -282,7 +282,9 @@ def predict(
     from linearnets.plotting import plot_predictions
     from linearnets.plotting.images import check_show_count
 
-    n = check_show_count("n", n, example=6)  # before reading any batch: 20,000 would take minutes to draw
+    n = check_show_count(
+        "n", n, example=6
+    )  # before reading any batch: 20,000 would take minutes to draw
     if num_cols is not None:
         num_cols = check_positive_int("num_cols", num_cols)
     if not check_bool("wrong_only", wrong_only):
