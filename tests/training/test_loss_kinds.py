@@ -3,6 +3,7 @@ reduction as scalar_loss names it."""
 
 from __future__ import annotations
 
+import functools
 import inspect
 
 import pytest
@@ -23,6 +24,19 @@ def test_class_weight_is_that_of_a_mean_reduced_weighted_classification_loss() -
     assert class_weight(torch.nn.CrossEntropyLoss(weight=w, reduction="sum")) is None
     assert class_weight(torch.nn.CrossEntropyLoss()) is None  # no weights
     assert class_weight(F.cross_entropy) is None and class_weight(torch.nn.MSELoss()) is None
+
+
+def test_class_weight_is_that_of_a_partial_of_torchs_classification_function() -> None:
+    """partial(F.cross_entropy, weight=w) means as nn.CrossEntropyLoss(weight=w) does; its
+    weights were not read (the epoch's loss an unweighted mean of the batches')."""
+    w = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    for function in (F.cross_entropy, F.nll_loss):
+        got = class_weight(functools.partial(function, weight=w))
+        assert got is not None and not got.requires_grad and torch.equal(got, w.detach())
+        assert class_weight(functools.partial(function, weight=w, reduction="sum")) is None
+        assert class_weight(functools.partial(function, weight=w, reduction="none")) is None
+        assert class_weight(functools.partial(function, label_smoothing=0.1)) is None
+    assert class_weight(functools.partial(F.mse_loss, weight=w)) is None  # not a class loss
 
 
 def test_ignored_is_the_ignore_index_torchs_losses_skip() -> None:

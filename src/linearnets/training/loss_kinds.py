@@ -43,12 +43,29 @@ _BINARY_FUNCTIONS = frozenset(
 
 
 def class_weight(loss: object) -> torch.Tensor | None:
-    """Return the class weights of a mean-reduced ``nn.CrossEntropyLoss`` / ``nn.NLLLoss`` (whose
-    mean divides by the batch's Σ w[y]), else ``None``."""
-    if not isinstance(loss, CLASS_LOSSES) or loss.reduction != "mean":
+    """Return the class weights of a mean-reduced ``nn.CrossEntropyLoss`` / ``nn.NLLLoss``, or of
+    ``partial(F.cross_entropy, weight=w)`` / ``F.nll_loss`` (whose mean divides by the batch's
+    Σ w[y]), else ``None``."""
+    reduction: object
+    weight: object
+    if isinstance(loss, CLASS_LOSSES):
+        reduction, weight = loss.reduction, loss.weight
+    else:
+        function, keywords = _partial_of(loss)
+        if function is not F.cross_entropy and function is not F.nll_loss:
+            return None
+        reduction, weight = keywords.get("reduction", "mean"), keywords.get("weight")
+    if reduction != "mean":
         return None
-    weight = loss.weight
     return weight.detach() if isinstance(weight, torch.Tensor) else None
+
+
+def _partial_of(loss: object) -> tuple[object, dict[str, object]]:
+    """Return the function and keywords of ``partial(f, **keywords)`` (a partial of positional
+    arguments, or no partial: ``loss`` itself and none)."""
+    if isinstance(loss, functools.partial) and not loss.args:  # partial(F.cross_entropy, ...)
+        return loss.func, dict(loss.keywords)
+    return loss, {}
 
 
 def is_class_loss(loss: object) -> bool:
@@ -71,14 +88,11 @@ def ignored(loss: object) -> int | None:
     ``None`` for a loss that skips none."""
     if isinstance(loss, CLASS_LOSSES):
         return int(loss.ignore_index)
-    keywords: dict[str, object] = {}
-    if isinstance(loss, functools.partial) and not loss.args:  # partial(F.cross_entropy, ...)
-        keywords = dict(loss.keywords)
-        loss = loss.func
-    if loss is F.cross_entropy or loss is F.nll_loss:
-        index = keywords.get("ignore_index", -100)  # their default
-        return index if isinstance(index, int) and not isinstance(index, bool) else None
-    return None
+    function, keywords = _partial_of(loss)
+    if function is not F.cross_entropy and function is not F.nll_loss:
+        return None
+    index = keywords.get("ignore_index", -100)  # their default
+    return index if isinstance(index, int) and not isinstance(index, bool) else None
 
 
 def summed_scalar_loss(scalar_loss: str | None) -> bool | None:
