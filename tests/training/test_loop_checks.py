@@ -1036,18 +1036,22 @@ def test_labels_the_loss_would_ignore_are_refused_before_the_update_naming_ignor
         evaluate(net, [(_X16, y)], loss)  # no step: the totals say it
 
 
-@pytest.mark.parametrize("reduction", ["mean", "none", "partial"])
+@pytest.mark.parametrize(
+    "reduction", ["mean", "none", "partial", "partial np.int64", "partial tensor"]
+)
 def test_an_ignore_index_that_is_a_class_is_refused_before_the_update(reduction: str) -> None:
     """nn.CrossEntropyLoss(ignore_index=0) skipped class 0's examples while the loop counted
     every example: fit reported 1.0596 where torch's mean over the kept examples was 1.0902. So
-    did functools.partial(F.cross_entropy, ignore_index=0), the functional form."""
+    did functools.partial(F.cross_entropy, ignore_index=0), the functional form; given as
+    np.int64(0) or torch.tensor(0), which torch skips alike, it was taken silently."""
     import functools
 
     net = nn.Linear(3, 2)
     before = net.weight.detach().clone()
+    index = {"partial np.int64": np.int64(0), "partial tensor": torch.tensor(0)}.get(reduction, 0)
     loss: Any = (
-        functools.partial(nn.functional.cross_entropy, ignore_index=0)
-        if reduction == "partial"
+        functools.partial(nn.functional.cross_entropy, ignore_index=index)
+        if reduction.startswith("partial")
         else nn.CrossEntropyLoss(ignore_index=0, reduction=reduction)
     )
     message = (

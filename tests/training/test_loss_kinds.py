@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import inspect
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -48,6 +49,22 @@ def test_ignored_is_the_ignore_index_torchs_losses_skip() -> None:
     assert ignored(torch.nn.CrossEntropyLoss(ignore_index=7)) == 7
     assert ignored(torch.nn.NLLLoss()) == -100
     assert ignored(torch.nn.MSELoss()) is None
+
+
+@pytest.mark.parametrize(
+    "index",
+    [0, np.int64(0), torch.tensor(0), np.array(0)],
+    ids=["int", "np.int64", "tensor", "array"],
+)
+def test_ignored_reads_a_partials_ignore_index_of_any_integer_type(index: object) -> None:
+    """torch takes np.int64(0) or a 0-d integer tensor as label 0; they were read as no
+    ignore_index, so fit took a class torch skipped for none."""
+    got = ignored(functools.partial(F.cross_entropy, ignore_index=index))
+    assert got == 0 and type(got) is int
+    assert ignored(functools.partial(F.nll_loss, ignore_index=index)) == 0
+    assert ignored(functools.partial(F.cross_entropy, ignore_index=True)) is None  # a bool
+    assert ignored(functools.partial(F.cross_entropy, ignore_index=torch.tensor(True))) is None
+    assert ignored(functools.partial(F.cross_entropy, ignore_index=0.0)) is None  # torch refuses
 
 
 def test_scalar_loss_says_whether_a_0d_loss_is_its_batchs_sum() -> None:

@@ -7,6 +7,7 @@ loss skips. Read once per pass, before its first step; the totals themselves are
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable
 
 import torch
@@ -92,7 +93,12 @@ def ignored(loss: object) -> int | None:
     if function is not F.cross_entropy and function is not F.nll_loss:
         return None
     index = keywords.get("ignore_index", -100)  # their default
-    return index if isinstance(index, int) and not isinstance(index, bool) else None
+    if isinstance(index, bool) or (isinstance(index, torch.Tensor) and index.dtype == torch.bool):
+        return None
+    try:  # an int, numpy's np.int64(0), a 0-d integer tensor: all taken by torch as the label
+        return operator.index(index)  # type: ignore[arg-type]
+    except TypeError:  # a float or a tensor of many values: torch's own error says
+        return None
 
 
 def summed_scalar_loss(scalar_loss: str | None) -> bool | None:
