@@ -137,3 +137,61 @@ def test_a_summed_losss_guard_may_name_the_means_lr() -> None:
     net = _net()
     fit(net, _classes(60), nn.CrossEntropyLoss(reduction="sum"),
         torch.optim.SGD(net.parameters(), lr=0.1 / 20), 1, callbacks=[DivergenceGuard(0.1)])  # fmt: skip
+
+
+def _suggested(message: str) -> float:
+    """The lr a refusal tells to pass: ``pass DivergenceGuard(x)``."""
+    import re
+
+    found = re.search(r"; pass DivergenceGuard\(([^)]+)\)", message)
+    assert found is not None, message
+    return float(found.group(1))
+
+
+def test_the_lr_a_refusal_suggests_is_taken() -> None:
+    """{lr:g}'s 6 digits named an lr the check (to 1e-6) refused again: SGD at 0.12345671 and a
+    guard at 0.123456 were told to pass DivergenceGuard(0.123457). The oracle: fit takes the
+    guard the message names."""
+    net = _net()
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.12345671)
+    with pytest.raises(UsageError) as err:
+        fit(net, _classes(60), nn.CrossEntropyLoss(), optimizer, 1,
+            callbacks=[DivergenceGuard(0.123456)])  # fmt: skip
+    assert str(err.value) == (
+        "DivergenceGuard's lr must be the updater's (it names it in its advice and weighs it "
+        "against the data), got DivergenceGuard(0.123456) while the updater trains at lr "
+        "0.12345671; pass DivergenceGuard(0.12345671), the updater's lr"
+    )
+    fit(net, _classes(60), nn.CrossEntropyLoss(), optimizer, 1,
+        callbacks=[DivergenceGuard(_suggested(str(err.value)))])  # fmt: skip
+
+
+def test_a_one_cycle_runs_refusal_suggests_its_peak() -> None:
+    """docs/python.md: under OneCycleLR pass the peak, its max_lr; the refusal of a guard at 0.2
+    told DivergenceGuard(0.004), the warm-up's start the optimizer trains at first."""
+    net = _net()
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.5)
+    torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=10)
+    with pytest.raises(UsageError) as err:
+        fit(net, _classes(60), nn.CrossEntropyLoss(), optimizer, 1,
+            callbacks=[DivergenceGuard(0.2)])  # fmt: skip
+    assert str(err.value) == (
+        "DivergenceGuard's lr must be the updater's (it names it in its advice and weighs it "
+        "against the data), got DivergenceGuard(0.2) while the updater trains at lr 0.004 and "
+        "its scheduler's max_lr is 0.1; pass DivergenceGuard(0.1), its max_lr"
+    )
+    assert _suggested(str(err.value)) == optimizer.param_groups[0]["max_lr"]
+    fit(net, _classes(60), nn.CrossEntropyLoss(), optimizer, 1,
+        callbacks=[DivergenceGuard(_suggested(str(err.value)))])  # fmt: skip
+
+
+def test_a_step_schedules_refusal_suggests_the_lr_it_started_at() -> None:
+    net = _net()
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+    optimizer.step()  # no gradients: nothing moves
+    scheduler.step()  # the lr is now 0.05, its initial_lr 0.1
+    with pytest.raises(UsageError, match=r"got DivergenceGuard\(0\.3\) while the updater trains at lr 0\.05 and its scheduler's initial_lr is 0\.1; pass DivergenceGuard\(0\.1\), its initial_lr$"):  # fmt: skip
+        fit(
+            net, _classes(60), nn.CrossEntropyLoss(), optimizer, 1, callbacks=[DivergenceGuard(0.3)]
+        )

@@ -91,7 +91,8 @@ def _check_lr(lr: float, updater: object, *, guarded: bool) -> None:
     advised an lr above the one that diverged), and it weighs the lr against the data. A guard
     that has ``guarded`` steps may hold a larger one than the updater trains at now: the lr the
     run started at, lowered since by ReduceLROnPlateau (which keeps no ``initial_lr``) or by
-    hand; never a smaller one."""
+    hand; never a smaller one. The refusal names the largest lr held (OneCycleLR's ``max_lr``,
+    not the warm-up's start it trains at first) to pass instead."""
     now = updater_lrs(updater)
     held = updater_lrs(updater, keys=("lr", "initial_lr", "max_lr"))
     if now is None or held is None:
@@ -100,11 +101,28 @@ def _check_lr(lr: float, updater: object, *, guarded: bool) -> None:
         return
     if guarded and lr >= max(now) * (1 - 1e-6):
         return
+    trains, peak = max(now), max(held)
+    if math.isclose(peak, trains, rel_tol=1e-6):
+        held_too, which = "", "the updater's lr"
+    else:
+        key = "max_lr" if peak in (updater_lrs(updater, keys=("max_lr",)) or []) else "initial_lr"
+        held_too, which = f" and its scheduler's {key} is {lr_text(peak)}", f"its {key}"
     raise UsageError(
         f"DivergenceGuard's lr must be the updater's (it names it in its advice and weighs it "
-        f"against the data), got DivergenceGuard({lr:g}) while the updater trains at lr "
-        f"{max(now):g}; pass DivergenceGuard({max(now):g}), the updater's lr"
+        f"against the data), got DivergenceGuard({lr_text(lr)}) while the updater trains at lr "
+        f"{lr_text(trains)}{held_too}; pass DivergenceGuard({lr_text(peak)}), {which}"
     )
+
+
+def lr_text(lr: float) -> str:
+    """Return ``lr`` in the fewest significant digits (6 at least) that give it back within
+    1e-9: ``0.1``, ``10``, ``0.12345671`` (``:g``'s 0.123457 is another lr), ``0.004`` for
+    OneCycleLR's 0.0040000000000000036."""
+    for digits in range(6, 17):
+        text = f"{lr:.{digits}g}"
+        if math.isclose(float(text), lr, rel_tol=1e-9):
+            return text
+    return repr(lr)
 
 
 def loss_kind(loss: object) -> str | None:
