@@ -195,3 +195,70 @@ def test_a_step_schedules_refusal_suggests_the_lr_it_started_at() -> None:
         fit(
             net, _classes(60), nn.CrossEntropyLoss(), optimizer, 1, callbacks=[DivergenceGuard(0.3)]
         )
+
+
+def _regression(scale: float) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """400 examples of 3 features, targets X·(1, 2, 3) + noise times ``scale``, in batches of 20."""
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(400, 3, generator=g)
+    y = (X @ torch.tensor([[1.0], [2.0], [3.0]]) + 0.1 * torch.randn(400, 1, generator=g)) * scale
+    return [(X[i : i + 20], y[i : i + 20]) for i in range(0, 400, 20)]
+
+
+def _linear(lr: float) -> tuple[nn.Linear, torch.optim.SGD]:
+    torch.manual_seed(0)
+    net = nn.Linear(3, 1)
+    return net, torch.optim.SGD(net.parameters(), lr=lr)
+
+
+def test_a_guard_reused_for_another_run_is_checked_as_a_fresh_one() -> None:
+    """A guard that had guarded a first run (SGD at 0.1) was taken for a second run's, on a new
+    model and SGD at 0.05, as a resume whose lr went down: it then stopped that run naming lr 0.1
+    and the first run's starting loss. Another run's guard is refused as a fresh one is."""
+    guard = DivergenceGuard(0.1, loss=nn.MSELoss())
+    net, optimizer = _linear(0.1)
+    fit(net, _regression(1), nn.MSELoss(), optimizer, 2, callbacks=[guard])
+    net, optimizer = _linear(0.05)
+    with pytest.raises(UsageError) as err:
+        fit(net, _regression(1), nn.MSELoss(), optimizer, 2, callbacks=[guard])
+    assert str(err.value) == (
+        "DivergenceGuard's lr must be the updater's (it names it in its advice and weighs it "
+        "against the data), got DivergenceGuard(0.1) while the updater trains at lr 0.05; pass "
+        "DivergenceGuard(0.05), the updater's lr"
+    )
+
+
+def test_a_guard_reused_for_another_run_starts_over() -> None:
+    """At the same lr, a second run on targets 100× larger (a healthy one: its loss drops) was
+    judged against the first run's starting loss (10.6 where its own is 9·10⁴), the one its
+    advice would name. The oracle: a fresh guard on that run, whose starting loss the shared one
+    now has."""
+    shared = DivergenceGuard(0.1, loss=nn.MSELoss())
+    net, optimizer = _linear(0.1)
+    fit(net, _regression(1), nn.MSELoss(), optimizer, 2, callbacks=[shared])
+    first_start = shared.start_loss
+    runs = []
+    for guard in (DivergenceGuard(0.1, loss=nn.MSELoss()), shared):
+        net, optimizer = _linear(0.1)
+        history = fit(net, _regression(100), nn.MSELoss(), optimizer, 2, callbacks=[guard])
+        runs.append((history.train_loss, guard.start_loss, guard.first_loss))
+    assert runs[1] == runs[0]
+    assert runs[0][1] is not None and first_start is not None and runs[0][1] > 1000 * first_start
+
+
+def test_a_resumed_runs_guard_keeps_its_lr_on_a_new_optimizer_or_new_tensors() -> None:
+    """The same run resumed: the same model under a new optimizer at a lower lr, or a guard
+    whose state was loaded (a checkpoint's, into a new model's tensors) — its lr stays taken."""
+    guard = DivergenceGuard(0.1)
+    net = _net()
+    history = fit(net, _classes(60), nn.CrossEntropyLoss(),
+                  torch.optim.SGD(net.parameters(), lr=0.1), 1, callbacks=[guard])  # fmt: skip
+    fit(net, _classes(60), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.01), 2,
+        start_epoch=1, history=history, callbacks=[guard])  # fmt: skip
+    restored, loaded = _net(), DivergenceGuard(0.1)
+    restored.load_state_dict(net.state_dict())
+    loaded.load_state_dict(guard.state_dict())
+    fit(restored, _classes(60), nn.CrossEntropyLoss(),
+        torch.optim.SGD(restored.parameters(), lr=0.01), 3, start_epoch=2, history=history,
+        callbacks=[loaded])  # fmt: skip
+    assert loaded.start_loss == guard.start_loss  # the run's, kept

@@ -18,6 +18,7 @@ the targets' mean.
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -165,12 +166,20 @@ class DivergenceGuard(Callback):
         self.dist = dist
         self.data_checked = check_bool("data_checked", data_checked)
         self.loss = loss  # as given: fit hands its own loss to a guard given none (use_fit_loss)
-        scale = squared_scale(loss)  # s in a constant prediction's loss s·(y − c)², if squared
+        # the run this guard last guarded, by its parameters (weakly: fit, see begin_run), and
+        # whether its state was loaded since (a resume: that run, whatever its tensors)
+        self._run: list[weakref.ref[torch.Tensor]] | None = None
+        self._loaded = False
+        self._start_state()
+
+    def _start_state(self) -> None:
+        """Set what a run has not shown this guard yet: the state a fresh guard starts with."""
+        scale = squared_scale(self.loss)  # s in a constant prediction's loss s·(y − c)², if squared
         self._spread = (
-            None if scale is None else TargetSpread(scale=scale, per_value=per_value(loss))
+            None if scale is None else TargetSpread(scale=scale, per_value=per_value(self.loss))
         )
         self.epoch = 1
-        self._growth = self._growth_check(rare=rare_losses(loss))
+        self._growth = self._growth_check(rare=rare_losses(self.loss))
         # (epoch, step, losses, the dimensions of its X and y let go of, its batch where
         # watched): read back in groups
         self._pending: list[tuple[int, int, torch.Tensor, Dims, Batch | None]] = []
@@ -216,6 +225,27 @@ class DivergenceGuard(Callback):
         state = self._growth.state_dict()
         self._growth = self._growth_check(rare=rare_losses(loss))
         self._growth.load_state_dict(state)
+
+    def begin_run(self, params: list[torch.Tensor] | None) -> bool:
+        """Start guarding the run that trains ``params`` (its updater's; ``None``: not shown) and
+        return whether this guard guarded steps of that run before: the same tensors as the run
+        it last guarded, or its state loaded since (a resume, into tensors of its own). Another
+        run's guard starts over as a fresh one: a guard may be shared by runs, and a second run was
+        judged against the first one's starting loss, its divergence told the first run's lr."""
+        loaded, self._loaded = self._loaded, False
+        same = loaded or params is None or self._same_run(params)
+        if not same and self._run is not None:
+            self._start_state()
+        if params is not None:
+            self._run = [weakref.ref(p) for p in params]
+        return same and self.first_loss is not None
+
+    def _same_run(self, params: list[torch.Tensor]) -> bool:
+        """Whether ``params`` are the very tensors of the run this guard last guarded."""
+        run = self._run
+        if run is None or len(run) != len(params):
+            return False
+        return all(ref() is p for ref, p in zip(run, params, strict=True))
 
     def _growth_check(self, *, rare: bool) -> GrowthCheck:
         """Return a new growth check of this guard's settings (``rare``: see GrowthCheck)."""
@@ -522,6 +552,7 @@ class DivergenceGuard(Callback):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned (a resume: the weights were trained before)."""
         self._resumed = True
+        self._loaded = True
         self._growth.load_state_dict(state)
 
 

@@ -10,9 +10,15 @@ A guard's lr is named in its advice ("at lr 0.1; try … 0.01") and weighed agai
 blames one of them: a guard at 0.1 on SGD at lr 10 advised a tenth of the wrong lr. It is refused,
 not replaced, where the updater's ``param_groups`` show the lr (torch's optimizers, the scratch
 ``SGD``): a guard may be shared by runs, and a silent change would hide the typo. A scheduler's
-``initial_lr`` (and OneCycleLR's ``max_lr``) count too, and a guard that has guarded steps keeps
-its lr where the updater's went down since (ReduceLROnPlateau, a decay by hand). Not for a summed loss (``reduction="sum"``, or ``scalar_loss="sum"``): its
-gradient is B times the mean's, so its updater's lr is the mean's ÷ B, and a guard may name either.
+``initial_lr`` (and OneCycleLR's ``max_lr``) count too, and a guard that has guarded steps of
+the same run keeps its lr where the updater's went down since (ReduceLROnPlateau, a decay by
+hand): the same run is the same parameter tensors (any optimizer over them), or the guard's state
+loaded since (a checkpoint's). A guard shared with another run (a new model) starts over as a
+fresh one, its starting loss that run's, its lr checked as a fresh guard's: taken for the same
+run, a first run's guard let a second one at half its lr through, its advice then naming the
+first run's lr and starting loss. Not for a summed loss (``reduction="sum"``, or
+``scalar_loss="sum"``): its gradient is B times the mean's, so its updater's lr is the mean's ÷ B,
+and a guard may name either.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from linearnets.errors import UsageError
 from linearnets.training.guard_floor import squared_scale
 from linearnets.training.loss_kinds import is_binary_loss, is_class_loss
 
-__all__ = ["guards_of", "prepare_guards"]
+__all__ = ["guards_of", "prepare_guards", "updater_params"]
 
 
 def guards_of(
@@ -58,10 +64,12 @@ def prepare_guards(
     guards = guards_of(callbacks, on_step)
     summed = scalar_loss == "sum" or (scalar_loss is None and _reduction(loss) == "sum")
     for guard in guards:
+        # a guard that has judged steps of this run (the same parameters, or its saved state)
+        # guarded it at its lr before: the updater's may have gone down since. Another run's
+        # guard starts over, checked as a fresh one
+        guarded = guard.begin_run(updater_params(updater))
         if not summed:
-            # a guard that has judged steps guarded this run at its lr before (a first fit, or
-            # its saved state): the updater's may have gone down since
-            _check_lr(guard.lr, updater, guarded=guard.first_loss is not None)
+            _check_lr(guard.lr, updater, guarded=guarded)
         _check_loss(guard.loss, loss)
     for guard in guards:
         guard.use_fit_loss(loss)
@@ -83,6 +91,23 @@ def updater_lrs(updater: object, *, keys: tuple[str, ...] = ("lr",)) -> list[flo
             except (TypeError, ValueError):  # absent, or a tensor of many values
                 continue
     return lrs or None
+
+
+def updater_params(updater: object) -> list[torch.Tensor] | None:
+    """Return the tensors ``updater``'s ``param_groups`` train (torch's optimizers, the scratch
+    ``SGD``), the run's identity, or ``None`` where it shows none (an updater of one's own)."""
+    groups = getattr(updater, "param_groups", None)
+    if not isinstance(groups, list | tuple):
+        return None
+    params: list[torch.Tensor] = []
+    for group in groups:
+        held = group.get("params") if isinstance(group, dict) else None
+        if isinstance(held, torch.Tensor):
+            held = [held]
+        if not isinstance(held, list | tuple):
+            return None
+        params += [p for p in held if isinstance(p, torch.Tensor)]
+    return params or None
 
 
 def _check_lr(lr: float, updater: object, *, guarded: bool) -> None:
