@@ -205,9 +205,11 @@ def test_at_most_100_images_are_predicted(
     _write_model(run)
     assert main(["predict", str(run), "-n", "100"]) == 0
     assert drawn == [(100, 10)] and len(capsys.readouterr().out.splitlines()) == 101
-    assert main(["predict", str(run), "-n", "101"]) == 2
-    assert capsys.readouterr().err == (
-        "linearnets predict: error: -n must be at most 100 images, got 101; pass e.g. -n 6\n"
+    with pytest.raises(SystemExit, match=r"^2$"):  # refused as the parser reads it, as 1.01e2 is
+        main(["predict", str(run), "-n", "101"])
+    assert capsys.readouterr().err.startswith(
+        "linearnets predict: error: argument -n: must be a positive integer, got '101', which is "
+        "more than -n takes (at most 100); pass e.g. -n 10 "
     )
 
 

@@ -276,9 +276,11 @@ def test_a_resume_removes_the_mistakes_figure_as_it_removes_the_predictions(
 
 
 def test_wrong_takes_the_checks_of_n(run: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["predict", str(run), "--wrong", "-n", "101"]) == 2
-    assert capsys.readouterr().err == (
-        "linearnets predict: error: -n must be at most 100 images, got 101; pass e.g. -n 6\n"
+    with pytest.raises(SystemExit, match=r"^2$"):  # argparse's refusal
+        main(["predict", str(run), "--wrong", "-n", "101"])
+    assert (
+        "argument -n: must be a positive integer, got '101', which is more than -n takes (at "
+        "most 100); pass e.g. -n 10" in capsys.readouterr().err
     )
     with pytest.raises(SystemExit, match=r"^2$"):  # argparse's refusal
         main(["predict", str(run), "--wrong", "-n", "0"])

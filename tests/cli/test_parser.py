@@ -928,6 +928,32 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
             "4611686018427387904); pass e.g. --batch-size 10"),
         (["predict", "sm", "-n", "1e20"], "argument -n: must be a positive integer, got '1e20', "
             "which is more than -n takes (at most 100); pass e.g. -n 10"),
+        # written out between an option's most and 1e20, refused only after torch loaded ("pass
+        # at most 4611686018427387904" for --epochs), where 1e19 was refused here: both are
+        *[
+            ([command, *before, option, text], f"argument {option}: must be {kind}, got "
+                f"{text!r}, which is more than {option} takes (at most {most}); pass e.g. "
+                f"{option} {example}{fix}")
+            for command, before in (("linreg", ()), ("softmax", ()), ("predict", ("sm",)),
+                                    ("data", ("show",)))
+            for option, most, kind, example, fix in (
+                ("--epochs", 2**62, "a positive integer", 10, ""),
+                ("--batch-size", 2**62, "a positive integer", 10, ""),
+                ("--seed", 2**31 - 1, "a non-negative integer", 0, ""),
+                ("--threads", 1024, "a positive integer", 1, ""),
+                ("--num-examples", 10**8, "a positive integer", 1000, ""),
+                ("--resize", 4096, "a positive integer or none", 64,
+                    ", or --resize none for the images' own size"),
+                ("-n", 100, "a positive integer", 10, ""),
+            )
+            if (option, command) in {
+                ("--epochs", "linreg"), ("--batch-size", "linreg"), ("--seed", "linreg"),
+                ("--threads", "linreg"), ("--num-examples", "linreg"), ("--epochs", "softmax"),
+                ("--batch-size", "softmax"), ("--seed", "softmax"), ("--threads", "softmax"),
+                ("--resize", "softmax"), ("-n", "predict"), ("-n", "data"),
+            }
+            for text in (str(most + 1), "1" + "0" * 19, "9" * 20)
+        ],
         # a negative one is refused by the rule it breaks
         (["linreg", "--epochs", "-1e20"], "argument --epochs: must be a positive integer, got "
             "'-1e20'; pass e.g. --epochs 10"),

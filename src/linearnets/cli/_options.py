@@ -95,6 +95,12 @@ class Respelled(argparse.ArgumentTypeError):
         self.refused, self.spelling = refused, spelling
 
 
+class AboveMost(argparse.ArgumentTypeError):
+    """An integer written out digit by digit past the most its converter takes (``--resize
+    5000``): :func:`_number` reads that refusal of a respelling (``5e3``) as :class:`Respelled`,
+    for the converter to say which integer it is and that it is more than the option takes."""
+
+
 class TooLarge(OutOfRange):
     """An integer at least :data:`_HUGE` (``1e20``, ``1e999999``), not worked out digit by digit:
     the parser says it is more than the option takes, naming its most (:data:`INTEGER_MAXIMA`).
@@ -144,6 +150,8 @@ def _number(text: str, convert: Callable[[str], object], parse: Callable[[str], 
             if number <= -_HUGE:
                 raise OutOfRange(refused)
             convert(str(number))
+        except AboveMost:
+            raise Respelled(refused, str(number)) from None  # "5e3": 5000, past --resize's most
         except argparse.ArgumentTypeError:
             raise OutOfRange(refused) from None
         raise Respelled(refused, str(number)) from None
@@ -260,6 +268,11 @@ def resize_side(text: str) -> int | str:
     if value < 1:
         raise argparse.ArgumentTypeError(
             f"must be a positive integer (>= 1) or none, got {value}; {_RESIZE_FIX}"
+        )
+    if value > MAX_RESIZE:  # "5000", refused as "5e3" is, before torch loads
+        raise AboveMost(
+            f"must be a positive integer or none, got {text!r}, which is more than --resize "
+            f"takes (at most {MAX_RESIZE}); {_RESIZE_FIX}"
         )
     return value
 

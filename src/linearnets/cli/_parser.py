@@ -440,7 +440,7 @@ class OneLineParser(argparse.ArgumentParser):
 
     def _get_value(self, action: argparse.Action, arg_string: str) -> Any:
         try:
-            return super()._get_value(action, arg_string)
+            value = super()._get_value(action, arg_string)
         except argparse.ArgumentError as exc:
             # "argument --epochs: must be a positive integer (>= 1), got 0" had no fix: the
             # converter cannot name the option, an example of which is the fix
@@ -473,6 +473,18 @@ class OneLineParser(argparse.ArgumentParser):
             if not isinstance(respelled, OutOfRange) and action.type not in NUMBERS:
                 raise
             raise argparse.ArgumentError(action, f"{exc.message}; pass e.g. {example}") from None
+        most = INTEGER_MAXIMA.get(max(action.option_strings, key=len, default=""))
+        if most is not None and isinstance(value, int) and value > most:
+            # "--epochs 10000000000000000000" passed, to be told after torch loaded "pass at most
+            # 4611686018427387904", where "--epochs 1e19" is refused here: both are, alike
+            option = max(action.option_strings, key=len)
+            wanted, example = takes_example(action, option)
+            raise argparse.ArgumentError(
+                action,
+                f"must be {wanted}, got {arg_string!r}, which is more than {option} takes (at "
+                f"most {most}); pass e.g. {example}",
+            )
+        return value
 
     def _check_value(self, action: argparse.Action, value: Any) -> None:
         """Refuse a value not among ``action``'s choices, as argparse does, with the choice it is
