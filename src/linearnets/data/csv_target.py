@@ -5,8 +5,10 @@ A header name means the target when, stripped and in any case, it is one of :dat
 a table whose last column has such a name too is read as it is, and so is one with a column named
 ``x``, whose ``y`` is a coordinate (``x,y,z``: z fitted from the point). A headerless table's
 comment line above its data that holds one name per column (numpy's ``savetxt(...,
-header="y,a,b")`` writes ``# y,a,b``) is checked the same way (:func:`refuse_commented_target`),
-and is still skipped as a comment where it passes. Used by :mod:`linearnets.data.csv_table`.
+header="y,a,b")`` writes ``# y,a,b``; split on semicolons, tabs or blanks where it has no comma,
+``# y a b``, each name's quotes dropped, ``# "y","a","b"``) is checked the same way
+(:func:`refuse_commented_target`), and is still skipped as a comment where it passes: a note
+holding as many words as the table has columns reads as names, and is told it may be reworded. Used by :mod:`linearnets.data.csv_table`.
 """
 
 from __future__ import annotations
@@ -32,10 +34,21 @@ def refuse_commented_target(
     numpy's default ``savetxt(..., header="y,a,b")`` writes ``# y,a,b``, which is skipped as a
     comment, and the table would fit b from (y, a)."""
     for line, cells in comments:
-        if len(cells) == columns and all(is_number(_plain(cell)) is None for cell in cells):
+        names = _comment_names([cells[0].lstrip().removeprefix("#"), *cells[1:]])
+        if len(names) == columns and all(is_number(_plain(name)) is None for name in names):
             where = f" (the comment line {line}, {','.join(cells).strip()!r:.60}, read as names)"
-            names = [cells[0].lstrip().removeprefix("#"), *cells[1:]]
             refuse_target_not_last(path, names, where=where, numpy=True)
+
+
+def _comment_names(cells: list[str]) -> list[str]:
+    """Return the names a comment line's ``cells`` (split on commas, its '#' dropped) hold, each
+    without the quotes around it: a line with no comma split on semicolons, else tabs, else
+    blanks, as ``savetxt(..., header="y a b")`` writes ``# y a b`` (``# Y;A;B`` alike)."""
+    if len(cells) == 1:
+        text = cells[0]
+        separator = next((sep for sep in (";", "\t") if sep in text), None)
+        cells = text.split(separator)  # None: on runs of blanks
+    return [cell.strip().strip("\"'") for cell in cells]
 
 
 def refuse_target_not_last(
