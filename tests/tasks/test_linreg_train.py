@@ -61,22 +61,27 @@ def scale_hint(X: np.ndarray, path: Path, *, impl: str = "scratch", past: str = 
     )
 
 
-def standardise_first(X: np.ndarray, path: Path, *, lr: float, impl: str = "scratch") -> str:
-    """Return the end of the stop at ``lr`` whose tenth is past the bound (NumPy's oracle) for
-    features ``X`` (n, d) in ``path``: standardising first, then a round lr under the bound."""
+def standardise_first(
+    X: np.ndarray, path: Path, *, lr: float, impl: str = "scratch", tenth: float | None = None
+) -> str:
+    """Return the end of the stop at ``lr`` whose tenth (or the guard's ``tenth``) is past the
+    bound (NumPy's oracle) for features ``X`` (n, d) in ``path``: standardising first, then a
+    round lr under the bound; an ``lr`` past the standardised bound too is said to be."""
+    tenth = lr / 10 if tenth is None else tenth
     raw, standardised = curvatures(X)
     limit, loss = (2, "½(ŷ − y)²") if impl == "scratch" else (1, "(ŷ − y)²")
     bound = limit / raw
     sure, clause = batch_bound(X, limit=limit)
     below = 10.0 ** (np.ceil(np.log10(sure)) - 1)
-    assert below < sure <= bound < lr / 10  # what the ending is about
+    assert below < sure <= bound < tenth  # what the ending is about
+    too = f" ({lr:g} is past that too)" if lr * standardised >= limit else ""
     return (
         f"at lr {lr:g}; standardise the features, which reach "
         f"{np.abs(X.astype(np.float32)).max():.3g} in {path}: at their scale SGD is stable only "
         f"for lr below {bound:.3g} ({limit} / λ_max for the loss {loss}, λ_max = {raw:.4g} the "
-        f"largest eigenvalue of the mean of x̃x̃ᵀ, x̃ = (x, 1)){clause}, so {lr / 10:g} would "
+        f"largest eigenvalue of the mean of x̃x̃ᵀ, x̃ = (x, 1)){clause}, so {tenth:g} would "
         "diverge too, "
-        f"and standardised for lr below {limit / standardised:.3g}: subtract each column's mean "
+        f"and standardised for lr below {limit / standardised:.3g}{too}: subtract each column's mean "
         "and divide by its standard deviation, e.g. X = (X - X.mean(0)) / X.std(0); or keep their "
         f"scale and try a learning rate (lr) below {sure:.3g}, e.g. {below:g}, which trains "
         "some weights slowly"
@@ -100,6 +105,31 @@ def test_a_tenth_past_the_stability_bound_is_never_advised(tmp_path: Path) -> No
     sure, _ = batch_bound(X, limit=2)
     below = 10.0 ** (np.ceil(np.log10(sure)) - 1)
     result = run_linreg(LinregConfig(data=path, lr=below, epochs=2))  # the lr advised: no stop
+    assert np.isfinite(result.loss)
+
+
+@pytest.mark.parametrize("impl", ["scratch", "concise"])
+def test_an_lr_too_large_even_standardised_is_told_the_scale_and_an_lr_under_its_bound(
+    tmp_path: Path, impl: str
+) -> None:
+    """Ages of 20–60 at lr 10 were told only "e.g. 0.5 (a tenth, 1, can blow up too)": 10 is past
+    the standardised bound too, which dropped the hint, and 0.5 diverged in turn, only then told
+    "stable only below 0.00056". The first stop now leads with standardising, says 10 is past
+    the standardised bound too and advises an lr under the features' bound, which trains."""
+    rng = np.random.default_rng(0)
+    X = np.c_[rng.uniform(20, 60, 300), rng.normal(size=300)]  # (300, 2)
+    y = X @ np.array([0.5, 2.0]) + 3.0 + rng.normal(size=300) * 0.5  # (300,)
+    path = tmp_path / "ages.csv"
+    np.savetxt(path, np.c_[X, y], delimiter=",", header="age,inc,y", comments="")
+    with pytest.raises(DivergenceError) as info:
+        run_linreg(LinregConfig(data=path, lr=10, epochs=3, impl=impl))
+    said = str(info.value)
+    assert said.endswith(standardise_first(X, path, lr=10, impl=impl, tenth=0.5))
+    assert "(10 is past that too)" in said and "e.g. 0.5" not in said
+    sure, _ = batch_bound(X, limit=2 if impl == "scratch" else 1)
+    below = 10.0 ** (np.ceil(np.log10(sure)) - 1)
+    assert info.value.lr == below < sure  # the resume's lr too
+    result = run_linreg(LinregConfig(data=path, lr=below, epochs=3, impl=impl))  # no stop
     assert np.isfinite(result.loss)
 
 

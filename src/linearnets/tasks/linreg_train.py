@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 
 __all__ = ["data_source", "train_linreg"]
 
+# how many times a standardised bound must pass the features' own for their scale to be what makes
+# it small, where the lr is past the standardised bound too
+SCALED = 10.0
+
 
 def train_linreg(
     setup: LinregSetup,
@@ -99,7 +103,9 @@ def _with_scale_hint(
     ``nn.MSELoss``'s (ŷ − y)² (concise, s = 1), ``loss`` saying which. Ages of 20–60 (λ_max
     about 1.9e3) diverged at the book's lr and at a tenth of it, and the first stable lr trains
     the small columns slowly. Standardised, λ_max is that of the columns' correlations (at least
-    1), which the book's lr suits. Where the guard's smaller lr is past the bound (prices in the
+    1), which the book's lr suits; an lr past that bound too (10) is hinted as well where the
+    scale makes the features' bound :data:`SCALED` times smaller or more, and told it is past
+    the standardised one. Where the guard's smaller lr is past the bound (prices in the
     thousands: a tenth of 0.03 against a bound of 1.5e-07), standardising leads, then an lr
     under the bound, which a start over's advice names too and the stop carries
     (:attr:`~linearnets.errors.DivergenceError.lr`) for the resume a run folder names: never an
@@ -113,10 +119,16 @@ def _with_scale_hint(
     limit = 1.0 / scale  # lr · λ_max below it is stable
     top, smallest = _batch_curvature(features, config.batch_size)
     top_standardised, _ = _batch_curvature(features, config.batch_size, standardised=True)
-    # past the whole data's bound, which standardising would bring the lr under; or under it, but
-    # past the batches' (an outlier), where standardised every batch's step would be stable
-    whole = config.lr * raw > limit and config.lr * standardised < limit
-    batch = config.lr * top > limit and config.lr * top_standardised <= limit
+    # past the whole data's bound, which standardising would bring the lr under or raise
+    # SCALED-fold at least (an lr of 10 at ages of 20–60: a tenth of it, the guard's 0.5, is past
+    # their bound too, and was advised with no word of it); or under it, but past the batches'
+    # (an outlier), where standardised every batch's step would be stable, or far less curved
+    whole = config.lr * raw > limit and (
+        config.lr * standardised < limit or raw >= SCALED * standardised
+    )
+    batch = config.lr * top > limit and (
+        config.lr * top_standardised <= limit or top >= SCALED * top_standardised
+    )
     if not whole and not batch:
         return exc  # the lr alone explains it (too large for standardised features too), or not
     low, high = torch.aminmax(features)  # no copy of the data, as abs() would make
@@ -136,8 +148,12 @@ def _with_scale_hint(
         f"{which}, λ_max = {raw:.4g} the largest eigenvalue of the mean of x̃x̃ᵀ, x̃ = (x, 1)), "
         f"and sure to be stable only below {sure:.3g} with {batches}"
     )
+    # an lr too large for standardised features too is told so: standardising alone is no fix
+    past_standardised = config.lr * standardised >= limit
     standardised_fix = (
-        f"standardised for lr below {limit / standardised:.3g}: subtract each column's mean "
+        f"standardised for lr below {limit / standardised:.3g}"
+        + (f" ({config.lr:g} is past that too)" if past_standardised else "")
+        + ": subtract each column's mean "
         "and divide by its standard deviation, e.g. X = (X - X.mean(0)) / X.std(0)"
     )
     tenth = smaller_lr(config.lr)
