@@ -1,6 +1,8 @@
 # The README's two commands: `make run` and `make test`. Both set everything up first.
 VENV ?= .venv
-PY := $(VENV)/bin/python
+# each path to the venv in double quotes: a VENV="dir with spaces" was split into words, and make ran
+# its first word (any program of that name) with the rest as arguments
+PY := "$(VENV)/bin/python"
 RUN_ARGS ?=
 
 .PHONY: run test setup setup-dev lint bench
@@ -12,12 +14,12 @@ setup-dev:
 	@scripts/setup.sh dev
 
 run: setup
-	$(VENV)/bin/linearnets softmax $(RUN_ARGS)
+	"$(VENV)/bin/linearnets" softmax $(RUN_ARGS)
 
 lint: setup-dev
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
-	$(VENV)/bin/mypy src bench
+	"$(VENV)/bin/ruff" check src tests bench
+	"$(VENV)/bin/ruff" format --check src tests bench
+	"$(VENV)/bin/mypy" src bench
 
 # the tests on every core, at most 8 (each process holds torch), a busy worker's queued tests taken
 # by idle ones: 6 minutes on 2 cores, where one process took 11

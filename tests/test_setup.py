@@ -499,3 +499,48 @@ def test_a_torch_index_url_is_recorded_only_where_this_run_installed_torch(tmp_p
         f"index not recorded, which pip keeps; remove {venv} and run the same command again to "
         "install torch from there\n",
     )
+
+
+def test_the_makefile_runs_a_venv_whose_path_has_spaces(tmp_path: Path) -> None:
+    """`$(VENV)/bin/linearnets` unquoted: `make run VENV="/tmp/x sp/v2"` set the venv up, then ran
+    `/tmp/x` (any program of that name) with `sp/v2/bin/linearnets softmax` as its arguments."""
+    if shutil.which("make") is None:
+        pytest.skip("no make on this machine")
+    checkout = tmp_path / "checkout"
+    (checkout / "scripts").mkdir(parents=True)
+    shutil.copy(SETUP.parents[1] / "Makefile", checkout)
+    log = tmp_path / "ran.log"
+    setup = checkout / "scripts" / "setup.sh"  # set up already: says what it was given, and ends
+    setup.write_text(f'#!/bin/sh\necho "setup $* VENV=$VENV" >> "{log}"\n')
+    setup.chmod(0o755)
+    venv = tmp_path / "x sp" / "v2"
+    (venv / "bin").mkdir(parents=True)
+    for tool in ("linearnets", "python", "ruff", "mypy"):  # each says which it is, with its words
+        (venv / "bin" / tool).write_text(f'#!/bin/sh\necho "{tool} $*" >> "{log}"\n')
+        (venv / "bin" / tool).chmod(0o755)
+    decoy = tmp_path / "x"  # what the unquoted path's first word runs
+    decoy.write_text(f'#!/bin/sh\necho "decoy $*" >> "{log}"\n')
+    decoy.chmod(0o755)
+    for target in ("run", "test", "bench"):
+        done = subprocess.run(
+            ["make", "-s", target, f"VENV={venv}", "RUN_ARGS=--epochs 1 --plot none"],
+            cwd=checkout,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+    assert log.read_text().splitlines() == [
+        f"setup  VENV={venv}",
+        "linearnets softmax --epochs 1 --plot none",
+        f"setup dev VENV={venv}",
+        "ruff check src tests bench",
+        "ruff format --check src tests bench",
+        "mypy src bench",
+        "python -m pytest -q -n auto --maxprocesses 8 --dist worksteal",
+        f"setup dev VENV={venv}",
+        *(
+            f"python bench/bench_{name}.py"
+            for name in ("linreg", "data", "softmax", "scale", "startup")
+        ),
+    ]
