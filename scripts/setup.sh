@@ -225,10 +225,23 @@ place = str(getattr(torch, "_path", torch.locate_file("")))
 print(torch.version, place, os.stat(place).st_mtime_ns)
 EOF
 }
+# A Ctrl-C while pip installs: pip catches SIGINT and exits 1, which was blamed on the network. bash
+# runs a trap once the foreground command returns, so the stop is said instead, with the way on
+pip_installing=""
+pip_stopped() {  # pip_stopped HOW EXIT-STATUS
+    echo "setup: stopped ($1) while pip installed $pip_installing into $VENV; run the same command" \
+        "again to finish the setup" >&2
+    exit "$2"
+}
 pip_install() {  # pip_install WHAT PIP-ARGUMENTS...: pip's own error, then what failed and the fix
-    local what="$1"
+    local what="$1" failed=""
     shift
-    if ! "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$@"; then
+    pip_installing="$what"
+    trap 'pip_stopped Ctrl-C 130' INT
+    trap 'pip_stopped SIGTERM 143' TERM
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$@" || failed=1
+    trap - INT TERM
+    if [ -n "$failed" ]; then
         echo "setup: pip could not install $what into $VENV (its error is above); fix that (the network," \
             "a proxy, TORCH_INDEX_URL) and run the same command again" >&2
         exit 1

@@ -544,3 +544,58 @@ def test_the_makefile_runs_a_venv_whose_path_has_spaces(tmp_path: Path) -> None:
             for name in ("linreg", "data", "softmax", "scale", "startup")
         ),
     ]
+
+
+@pytest.mark.parametrize(
+    ("stop", "said", "status", "pips"),
+    [
+        (signal.SIGINT, "Ctrl-C", 130, "ERROR: Operation cancelled by user\n"),
+        (signal.SIGTERM, "SIGTERM", 143, ""),  # pip's Python is ended by the signal
+    ],
+)
+def test_a_ctrl_c_during_pips_install_is_said_as_a_stop_not_a_failure(
+    tmp_path: Path, stop: signal.Signals, said: str, status: int, pips: str
+) -> None:
+    """pip catches SIGINT and exits 1: setup blamed the network, a proxy or TORCH_INDEX_URL for a
+    Ctrl-C while torch was being installed."""
+    venv = _venv_with_failing_pip(tmp_path)
+    minor = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    started = tmp_path / "pip-started"
+    (venv / "lib" / minor / "site-packages" / "pip" / "__main__.py").write_text(
+        "import sys, time\n"
+        "if sys.argv[1:] == ['--version']:\n"
+        "    sys.exit(print('pip 0 (fake)'))\n"
+        f"open({str(started)!r}, 'w').close()\n"
+        "try:\n"
+        "    time.sleep(30)\n"
+        "except KeyboardInterrupt:  # as pip does\n"
+        "    sys.exit('ERROR: Operation cancelled by user')\n"
+    )
+    env = {**os.environ, "PYTHON": sys.executable, "VENV": str(venv)}
+    setup = subprocess.Popen(
+        ["bash", str(SETUP)],
+        env=env,
+        start_new_session=True,  # a group of its own, as a terminal's foreground job
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for _ in range(600):
+            if started.exists() or setup.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert started.exists()
+        os.killpg(setup.pid, stop)  # Ctrl-C (or kill): to the whole foreground group
+        stderr = setup.communicate(timeout=30)[1]
+    finally:
+        if setup.poll() is None:
+            os.killpg(setup.pid, signal.SIGKILL)
+            setup.wait()
+    assert setup.returncode == status
+    assert stderr.endswith(  # after bash's own word where pip was ended by the signal (Terminated)
+        f"{pips}setup: stopped ({said}) while pip installed torch==2.13.0 into {venv}; run the same "
+        "command again to finish the setup\n"
+    )
+    assert "could not install" not in stderr
+    assert not (venv / ".stamp-run").exists()
