@@ -159,16 +159,30 @@ if [ -z "$venv_ok" ]; then
     [ -e "$VENV/bin" ] && echo "setup: $VENV ${why:-holds no working Python 3.10+}: making it again" >&2
     make_venv
 fi
-healthy() {  # the install in $VENV is this checkout's and whole (a moved or copied clone's is not)
+# healthy: the install in $VENV is this checkout's (a moved or copied clone's is not) and whole: each
+# requirement the package's metadata names for this run (the runtime's; for dev, the dev extra's
+# too) is installed. Only linearnets and torch were looked for: after `pip uninstall -y matplotlib`,
+# the setup was skipped and the run failed on the import. Found by their metadata, none imported
+# (torch's import is seconds); a requirement under another marker (a Python version's) is not checked
+healthy() {
     local script="$VENV/bin/linearnets" interpreter
     [ -f "$script" ] || return 1
     interpreter="$(head -1 "$script")"
     [ -x "${interpreter#\#!}" ] || return 1
-    "$VENV/bin/python" - "$PWD/src" <<'EOF' >/dev/null 2>&1
-import importlib.util, os, sys
-ours, torch = importlib.util.find_spec("linearnets"), importlib.util.find_spec("torch")
-here = os.path.realpath(sys.argv[1]) + os.sep
-sys.exit(0 if ours and torch and os.path.realpath(ours.origin).startswith(here) else 1)
+    "$VENV/bin/python" - "$PWD/src" "$extra" <<'EOF' >/dev/null 2>&1
+import importlib.metadata as metadata, importlib.util, os, re, sys
+ours, here, extra = importlib.util.find_spec("linearnets"), sys.argv[1], sys.argv[2]
+if not ours or not os.path.realpath(ours.origin).startswith(os.path.realpath(here) + os.sep):
+    sys.exit(1)
+try:
+    for requirement in metadata.requires("linearnets") or []:
+        name, _, marker = requirement.partition(";")
+        marker = re.sub(r"\s+", "", marker).replace("'", '"')
+        if marker and not (extra and marker == f'extra=="{extra}"'):
+            continue
+        metadata.distribution(re.match(r"[A-Za-z0-9._-]+", name.strip()).group())
+except metadata.PackageNotFoundError:
+    sys.exit(1)
 EOF
 }
 stamp="$VENV/.stamp-${extra:-run}"

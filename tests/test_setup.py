@@ -599,3 +599,61 @@ def test_a_ctrl_c_during_pips_install_is_said_as_a_stop_not_a_failure(
     )
     assert "could not install" not in stderr
     assert not (venv / ".stamp-run").exists()
+
+
+def _venv_installed_by_stub_pip(tmp_path: Path) -> tuple[Path, Path]:
+    """A venv of its own (nothing of this Python's packages) whose pip logs each install and writes
+    what it would install as bare metadata: torch (and an empty torch package); for `.` or `.[dev]`,
+    linearnets's metadata with this install's requirements, and each requirement it names (the dev
+    ones for `.[dev]` only). The package itself comes from this checkout's src/. Its site-packages
+    and the log."""
+    import importlib.metadata
+
+    venv, log = _venv_with_logging_pip(tmp_path)
+    minor = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    site = venv / "lib" / minor / "site-packages"
+    requires = importlib.metadata.requires("linearnets") or []
+    (site / "pip" / "__main__.py").write_text(
+        "import os, re, sys\n"
+        "if sys.argv[1:] == ['--version']:\n"
+        "    sys.exit(print('pip 0 (fake)'))\n"
+        f"open({str(log)!r}, 'a').write(sys.argv[-1] + '\\n')\n"
+        f"site, requires = {str(site)!r}, {requires!r}\n"
+        "def dist(name, lines=()):\n"
+        "    folder = os.path.join(site, re.sub(r'[-_.]+', '_', name).lower() + '-0.dist-info')\n"
+        "    os.makedirs(folder, exist_ok=True)\n"
+        "    head = f'Metadata-Version: 2.1\\nName: {name}\\nVersion: 0\\n'\n"
+        "    open(os.path.join(folder, 'METADATA'), 'w').write(head + ''.join(lines))\n"
+        "if sys.argv[-1].startswith('torch'):\n"
+        "    dist('torch')\n"
+        "    os.makedirs(os.path.join(site, 'torch'), exist_ok=True)\n"
+        "    open(os.path.join(site, 'torch', '__init__.py'), 'w').close()\n"
+        "    sys.exit()\n"
+        "dist('linearnets', [f'Requires-Dist: {line}\\n' for line in requires])\n"
+        "for line in requires:\n"
+        "    if ';' not in line or sys.argv[-1] == '.[dev]':\n"
+        "        dist(re.match(r'[A-Za-z0-9._-]+', line).group())\n"
+    )
+    return site, log
+
+
+def test_a_requirement_removed_from_a_set_up_venv_is_installed_again(tmp_path: Path) -> None:
+    """The install was taken as whole where linearnets and torch were found: after
+    `pip uninstall -y matplotlib`, `make run` skipped the setup and failed on the import."""
+    site, log = _venv_installed_by_stub_pip(tmp_path)
+
+    def installs(*args: str) -> list[str]:
+        before = log.read_text().splitlines() if log.exists() else []
+        done = _setup(tmp_path, *args, python=sys.executable)
+        assert (done.returncode, done.stderr) == (0, "")
+        return log.read_text().splitlines()[len(before) :]
+
+    assert installs() == ["torch==2.13.0", "."]
+    assert installs() == []  # whole: kept
+    shutil.rmtree(site / "matplotlib-0.dist-info")  # pip uninstall -y matplotlib
+    assert installs() == ["torch==2.13.0", "."]
+    assert installs("dev") == ["torch==2.13.0", ".[dev]"]
+    shutil.rmtree(site / "pytest_xdist-0.dist-info")  # a dev tool only
+    assert installs() == []  # the runtime is whole
+    assert installs("dev") == ["torch==2.13.0", ".[dev]"]
+    assert installs("dev") == []
