@@ -657,3 +657,20 @@ def test_a_requirement_removed_from_a_set_up_venv_is_installed_again(tmp_path: P
     assert installs() == []  # the runtime is whole
     assert installs("dev") == ["torch==2.13.0", ".[dev]"]
     assert installs("dev") == []
+
+
+def test_the_readmes_recount_says_that_pytest_comes_with_the_dev_tools() -> None:
+    """The recount runs `.venv/bin/python -m pytest`, which only `make test` (setup-dev) installs:
+    after only `make run` it printed 0 and "No module named pytest", nothing said beforehand."""
+    import importlib.metadata
+    import re
+
+    requires = importlib.metadata.requires("linearnets") or []
+    pytest_for = [line.partition(";")[2].strip() for line in requires if line.startswith("pytest>")]
+    assert pytest_for == ['extra == "dev"']  # a dev tool, not the runtime's
+    makefile = (SETUP.parents[1] / "Makefile").read_text()
+    assert "setup-dev:\n\t@scripts/setup.sh dev\n" in makefile and "test: lint\n" in makefile
+    readme = (SETUP.parents[1] / "README.md").read_text(encoding="utf-8")
+    said = re.search(r"Recount with(.*?):\n\n```sh\n\.venv/bin/python -m pytest", readme, re.S)
+    assert said is not None, "the README's recount"
+    assert "`make test`" in said.group(1) and "`make setup-dev`" in said.group(1)
