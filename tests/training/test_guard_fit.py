@@ -247,8 +247,9 @@ def test_a_guard_reused_for_another_run_starts_over() -> None:
 
 
 def test_a_resumed_runs_guard_keeps_its_lr_on_a_new_optimizer_or_new_tensors() -> None:
-    """The same run resumed: the same model under a new optimizer at a lower lr, or a guard
-    whose state was loaded (a checkpoint's, into a new model's tensors) — its lr stays taken."""
+    """The same run resumed: fit going on (``start_epoch=1``) under a new optimizer at a lower
+    lr, or a guard whose state was loaded (a checkpoint's, into a new model's tensors) — its lr
+    stays taken."""
     guard = DivergenceGuard(0.1)
     net = _net()
     history = fit(net, _classes(60), nn.CrossEntropyLoss(),
@@ -262,3 +263,100 @@ def test_a_resumed_runs_guard_keeps_its_lr_on_a_new_optimizer_or_new_tensors() -
         torch.optim.SGD(restored.parameters(), lr=0.01), 3, start_epoch=2, history=history,
         callbacks=[loaded])  # fmt: skip
     assert loaded.start_loss == guard.start_loss  # the run's, kept
+
+
+def _reinit(net: nn.Linear) -> None:
+    """Re-initialise ``net`` in place (its tensors kept), as a sweep over one model does."""
+    with torch.no_grad():
+        torch.manual_seed(1)
+        nn.init.normal_(net.weight, 0, 0.01)
+        nn.init.zeros_(net.bias)
+
+
+def test_a_model_re_initialised_in_place_is_a_new_run() -> None:
+    """The same tensors re-initialised: a guard knowing its run by its tensors judged the second
+    run (targets 30× larger, a healthy run) against the first one's starting loss and stopped it
+    at its first step. The oracle: a fresh guard on that run; the shared one now says the same."""
+    shared = DivergenceGuard(0.03, loss=nn.MSELoss())
+    net = nn.Linear(3, 1)
+    _reinit(net)
+    fit(net, _regression(1), nn.MSELoss(), torch.optim.SGD(net.parameters(), lr=0.03), 2,
+        callbacks=[shared])  # fmt: skip
+    runs = []
+    for guard in (DivergenceGuard(0.03, loss=nn.MSELoss()), shared):
+        _reinit(net)
+        history = fit(net, _regression(30), nn.MSELoss(),
+                      torch.optim.SGD(net.parameters(), lr=0.03), 2, callbacks=[guard])  # fmt: skip
+        runs.append((history.train_loss, guard.start_loss, guard.first_loss))
+    assert runs[1] == runs[0]
+
+
+def test_a_model_re_initialised_in_place_has_its_guards_lr_checked_as_a_fresh_ones() -> None:
+    guard = DivergenceGuard(0.1)
+    net = nn.Linear(3, 1)
+    _reinit(net)
+    fit(net, _regression(1), nn.MSELoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1,
+        callbacks=[guard])  # fmt: skip
+    _reinit(net)
+    with pytest.raises(UsageError) as err:
+        fit(net, _regression(1), nn.MSELoss(), torch.optim.SGD(net.parameters(), lr=0.01), 1,
+            callbacks=[guard])  # fmt: skip
+    assert str(err.value) == (
+        "DivergenceGuard's lr must be the updater's (it names it in its advice and weighs it "
+        "against the data), got DivergenceGuard(0.1) while the updater trains at lr 0.01; pass "
+        "DivergenceGuard(0.01), the updater's lr"
+    )
+
+
+class _PlainSGD:
+    """An updater of one's own: ``step``/``zero_grad``, no ``param_groups`` (fit takes it)."""
+
+    def __init__(self, params: list[torch.Tensor], lr: float) -> None:
+        self.params, self.lr = params, lr
+
+    def step(self) -> None:
+        with torch.no_grad():
+            for p in self.params:
+                if p.grad is not None:
+                    p -= self.lr * p.grad
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None
+
+
+def test_a_guard_under_an_updater_showing_no_params_starts_over_for_a_new_model() -> None:
+    """An updater without ``param_groups`` showed no tensors, and the guard took any run of it for
+    the one it guarded: a new model's healthy run on targets 30× larger was judged against the
+    first run's starting loss. The oracle: a fresh guard."""
+    shared = DivergenceGuard(0.03, loss=nn.MSELoss())
+    net, _ = _linear(0.03)
+    fit(net, _regression(1), nn.MSELoss(), _PlainSGD(list(net.parameters()), 0.03), 2,
+        callbacks=[shared])  # fmt: skip
+    runs = []
+    for guard in (DivergenceGuard(0.03, loss=nn.MSELoss()), shared):
+        net, _ = _linear(0.03)
+        history = fit(net, _regression(30), nn.MSELoss(),
+                      _PlainSGD(list(net.parameters()), 0.03), 2, callbacks=[guard])  # fmt: skip
+        runs.append((history.train_loss, guard.start_loss, guard.first_loss))
+    assert runs[1] == runs[0]
+
+
+def test_a_guard_is_reset_only_once_fits_checks_pass_and_order_does_not_matter() -> None:
+    """The guard was reset before its lr was refused, so the run it guarded lost its starting
+    loss; and the same run going on under an optimizer listing its tensors in another order
+    (bias, weight) was refused where (weight, bias) was taken. Going on (``start_epoch=1``), any
+    optimizer over the model keeps the guard's larger lr and its starting loss."""
+    guard = DivergenceGuard(0.1)
+    net, optimizer = _linear(0.1)
+    history = fit(net, _regression(1), nn.MSELoss(), optimizer, 1, callbacks=[guard])
+    start, first = guard.start_loss, guard.first_loss
+    other, _ = _linear(0.05)
+    with pytest.raises(UsageError):
+        fit(other, _regression(1), nn.MSELoss(), torch.optim.SGD(other.parameters(), lr=0.05), 1,
+            callbacks=[guard])  # fmt: skip
+    assert (guard.start_loss, guard.first_loss) == (start, first)
+    reordered = torch.optim.SGD([{"params": [net.bias]}, {"params": [net.weight]}], lr=0.01)
+    fit(net, _regression(1), nn.MSELoss(), reordered, 2, start_epoch=1, history=history,
+        callbacks=[guard])  # fmt: skip
+    assert (guard.start_loss, guard.first_loss) == (start, first)

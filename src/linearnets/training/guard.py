@@ -18,7 +18,6 @@ the targets' mean.
 from __future__ import annotations
 
 import math
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -166,9 +165,8 @@ class DivergenceGuard(Callback):
         self.dist = dist
         self.data_checked = check_bool("data_checked", data_checked)
         self.loss = loss  # as given: fit hands its own loss to a guard given none (use_fit_loss)
-        # the run this guard last guarded, by its parameters (weakly: fit, see begin_run), and
-        # whether its state was loaded since (a resume: that run, whatever its tensors)
-        self._run: list[weakref.ref[torch.Tensor]] | None = None
+        # whether load_state_dict was called since its last fit began (a resume: that run's
+        # guard, see begin_run)
         self._loaded = False
         self._start_state()
 
@@ -226,26 +224,26 @@ class DivergenceGuard(Callback):
         self._growth = self._growth_check(rare=rare_losses(loss))
         self._growth.load_state_dict(state)
 
-    def begin_run(self, params: list[torch.Tensor] | None) -> bool:
-        """Start guarding the run that trains ``params`` (its updater's; ``None``: not shown) and
-        return whether this guard guarded steps of that run before: the same tensors as the run
-        it last guarded, or its state loaded since (a resume, into tensors of its own). Another
-        run's guard starts over as a fresh one: a guard may be shared by runs, and a second run was
-        judged against the first one's starting loss, its divergence told the first run's lr."""
-        loaded, self._loaded = self._loaded, False
-        same = loaded or params is None or self._same_run(params)
-        if not same and self._run is not None:
-            self._start_state()
-        if params is not None:
-            self._run = [weakref.ref(p) for p in params]
-        return same and self.first_loss is not None
+    def resumes(self, *, start_epoch: int) -> bool:
+        """Return whether a ``fit`` from ``start_epoch`` goes on with the run this guard guarded
+        steps of: ``start_epoch`` > 0 (fit told to go on, after an interrupt, ReduceLROnPlateau or
+        a decay by hand) or its state loaded since its last fit began (a checkpoint's). Its lr
+        may then be above the updater's. Changes nothing: :meth:`begin_run` does."""
+        return self._goes_on(start_epoch) and self.first_loss is not None
 
-    def _same_run(self, params: list[torch.Tensor]) -> bool:
-        """Whether ``params`` are the very tensors of the run this guard last guarded."""
-        run = self._run
-        if run is None or len(run) != len(params):
-            return False
-        return all(ref() is p for ref, p in zip(run, params, strict=True))
+    def begin_run(self, *, start_epoch: int) -> None:
+        """Start guarding a ``fit`` from ``start_epoch``, once fit's checks all passed: the guard
+        keeps its state where fit goes on (``start_epoch`` > 0) or its state was loaded since its
+        last fit; else it starts over as a fresh guard, its starting loss the new run's. A guard
+        may be shared by runs (a new model, or one re-initialised in place): taken for the same
+        run, a second run was judged against the first one's starting loss, its divergence told
+        the first run's lr."""
+        if not self._goes_on(start_epoch):
+            self._start_state()
+        self._loaded = False
+
+    def _goes_on(self, start_epoch: int) -> bool:
+        return start_epoch > 0 or self._loaded
 
     def _growth_check(self, *, rare: bool) -> GrowthCheck:
         """Return a new growth check of this guard's settings (``rare``: see GrowthCheck)."""

@@ -10,15 +10,20 @@ A guard's lr is named in its advice ("at lr 0.1; try … 0.01") and weighed agai
 blames one of them: a guard at 0.1 on SGD at lr 10 advised a tenth of the wrong lr. It is refused,
 not replaced, where the updater's ``param_groups`` show the lr (torch's optimizers, the scratch
 ``SGD``): a guard may be shared by runs, and a silent change would hide the typo. A scheduler's
-``initial_lr`` (and OneCycleLR's ``max_lr``) count too, and a guard that has guarded steps of
-the same run keeps its lr where the updater's went down since (ReduceLROnPlateau, a decay by
-hand): the same run is the same parameter tensors (any optimizer over them), or the guard's state
-loaded since (a checkpoint's). A guard shared with another run (a new model) starts over as a
-fresh one, its starting loss that run's, its lr checked as a fresh guard's: taken for the same
-run, a first run's guard let a second one at half its lr through, its advice then naming the
-first run's lr and starting loss. Not for a summed loss (``reduction="sum"``, or
-``scalar_loss="sum"``): its gradient is B times the mean's, so its updater's lr is the mean's ÷ B,
-and a guard may name either.
+``initial_lr`` (and OneCycleLR's ``max_lr``) count too.
+
+A guard passed to ``fit`` starts over as a fresh guard (its starting loss that run's, its lr
+checked as a fresh guard's) unless ``fit`` goes on with its run: ``start_epoch`` > 0, or the
+guard's ``load_state_dict`` called since its last fit (a checkpoint's state, as a resume of a run
+folder loads it). Such a guard, once it has judged steps, keeps its lr where the updater's went
+down since (ReduceLROnPlateau, a decay by hand). Nothing else tells a run apart: a model
+re-initialised in place is a new run on the same tensors, and an updater of one's own shows none.
+Taken for the same run, a first run's guard let a second one at half its lr through, judged it
+against the first run's starting loss and named the first run's lr. A guard is reset only once
+every guard of the fit passed its checks: a refused fit leaves it as it was. Not for a summed loss
+(``reduction="sum"``, or ``scalar_loss="sum"``):
+its gradient is B times the mean's, so its updater's lr is the mean's ÷ B, and a guard may name
+either.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from linearnets.errors import UsageError
 from linearnets.training.guard_floor import squared_scale
 from linearnets.training.loss_kinds import is_binary_loss, is_class_loss
 
-__all__ = ["guards_of", "prepare_guards", "updater_params"]
+__all__ = ["guards_of", "prepare_guards"]
 
 
 def guards_of(
@@ -57,21 +62,21 @@ def prepare_guards(
     loss: object,
     updater: object,
     scalar_loss: str | None = None,
+    start_epoch: int = 0,
 ) -> None:
     """Refuse a guard whose lr is not ``updater``'s or whose loss is of another kind than fit's
     ``loss`` (the lr unless the loss is summed, per ``scalar_loss`` or its ``reduction``); then
-    hand ``loss`` to each guard built without one (an explicit ``loss=`` is kept)."""
+    start each guard's run (a fresh guard's unless fit goes on from ``start_epoch`` > 0 or its
+    state was loaded since) and hand it ``loss`` where built without one (``loss=`` is kept)."""
     guards = guards_of(callbacks, on_step)
     summed = scalar_loss == "sum" or (scalar_loss is None and _reduction(loss) == "sum")
     for guard in guards:
-        # a guard that has judged steps of this run (the same parameters, or its saved state)
-        # guarded it at its lr before: the updater's may have gone down since. Another run's
-        # guard starts over, checked as a fresh one
-        guarded = guard.begin_run(updater_params(updater))
         if not summed:
-            _check_lr(guard.lr, updater, guarded=guarded)
+            # a guard going on with its run guarded it at its lr: the updater's may be lower now
+            _check_lr(guard.lr, updater, guarded=guard.resumes(start_epoch=start_epoch))
         _check_loss(guard.loss, loss)
-    for guard in guards:
+    for guard in guards:  # every check passed: only now does a guard start over
+        guard.begin_run(start_epoch=start_epoch)
         guard.use_fit_loss(loss)
 
 
@@ -91,23 +96,6 @@ def updater_lrs(updater: object, *, keys: tuple[str, ...] = ("lr",)) -> list[flo
             except (TypeError, ValueError):  # absent, or a tensor of many values
                 continue
     return lrs or None
-
-
-def updater_params(updater: object) -> list[torch.Tensor] | None:
-    """Return the tensors ``updater``'s ``param_groups`` train (torch's optimizers, the scratch
-    ``SGD``), the run's identity, or ``None`` where it shows none (an updater of one's own)."""
-    groups = getattr(updater, "param_groups", None)
-    if not isinstance(groups, list | tuple):
-        return None
-    params: list[torch.Tensor] = []
-    for group in groups:
-        held = group.get("params") if isinstance(group, dict) else None
-        if isinstance(held, torch.Tensor):
-            held = [held]
-        if not isinstance(held, list | tuple):
-            return None
-        params += [p for p in held if isinstance(p, torch.Tensor)]
-    return params or None
 
 
 def _check_lr(lr: float, updater: object, *, guarded: bool) -> None:

@@ -265,7 +265,10 @@ def fit(
         dist=dist, scalar_loss=scalar_loss,
     )  # fmt: skip
     history = history if history is not None else History()
-    prepare_guards(callbacks, on_step, loss=loss, updater=updater, scalar_loss=scalar_loss)
+    prepare_guards(
+        callbacks, on_step, loss=loss, updater=updater, scalar_loss=scalar_loss,
+        start_epoch=start_epoch,
+    )  # fmt: skip
     step_hook = fit_hooks.step_hook(callbacks, on_step)
     for cb in callbacks:
         fit_hooks.call_hook(cb, "on_fit_start", num_epochs=num_epochs, start_epoch=start_epoch)
