@@ -3,8 +3,11 @@ was built without one."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from linearnets.errors import DivergenceError, UsageError
@@ -360,3 +363,18 @@ def test_a_guard_is_reset_only_once_fits_checks_pass_and_order_does_not_matter()
     fit(net, _regression(1), nn.MSELoss(), reordered, 2, start_epoch=1, history=history,
         callbacks=[guard])  # fmt: skip
     assert (guard.start_loss, guard.first_loss) == (start, first)
+
+
+def test_a_summed_partials_guard_may_name_the_means_lr() -> None:
+    """A summed loss's updater's lr is the mean's ÷ B, so its guard's lr is not checked: a
+    ``partial`` of torch's function was not known as summed, and its guard at the mean's lr
+    refused, while ``nn.CrossEntropyLoss(reduction="sum")``'s was taken (the oracle)."""
+    summed = partial(F.cross_entropy, reduction="sum")
+    runs = []
+    for loss in (nn.CrossEntropyLoss(reduction="sum"), summed):
+        net = _net()
+        guard = DivergenceGuard(0.5)
+        history = fit(net, _classes(60), loss, torch.optim.SGD(net.parameters(), lr=0.01), 2,
+                      callbacks=[guard])  # fmt: skip
+        runs.append((history.train_loss, guard.start_loss))
+    assert runs[1] == runs[0]

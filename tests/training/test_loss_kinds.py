@@ -12,7 +12,8 @@ import torch
 import torch.nn.functional as F
 
 from linearnets.errors import UsageError
-from linearnets.training.loss_kinds import class_weight, ignored, summed_scalar_loss
+from linearnets.training.loop import fit
+from linearnets.training.loss_kinds import class_weight, ignored, reduction_of, summed_scalar_loss
 
 
 def test_class_weight_is_that_of_a_mean_reduced_weighted_classification_loss() -> None:
@@ -74,3 +75,31 @@ def test_scalar_loss_says_whether_a_0d_loss_is_its_batchs_sum() -> None:
         summed_scalar_loss("Sum")
     with pytest.raises(UsageError, match=r"^scalar_loss must be one of 'mean', 'sum', got 'total'; pass e\.g\. scalar_loss='mean'$"):  # fmt: skip
         summed_scalar_loss("total")
+
+
+def test_reduction_of_reads_a_partial_of_torchs_loss_function() -> None:
+    """The oracle: torch's own default reduction, and what the partial fixes."""
+    default = inspect.signature(F.cross_entropy).parameters["reduction"].default
+    assert reduction_of(functools.partial(F.cross_entropy)) == default == "mean"
+    assert reduction_of(functools.partial(F.cross_entropy, reduction="sum")) == "sum"
+    assert reduction_of(functools.partial(F.mse_loss, reduction="none")) == "none"
+    assert reduction_of(torch.nn.CrossEntropyLoss(reduction="sum")) == "sum"
+    assert reduction_of(F.cross_entropy) is None  # bare: fit's default, a mean
+    own = functools.partial(lambda o, y, reduction: o.sum(), reduction="sum")
+    assert reduction_of(own) is None  # a function of one's own may return either
+
+
+def test_fit_reports_a_summed_partials_loss_as_the_mean_per_example() -> None:
+    """partial(F.cross_entropy, reduction="sum") was counted as a batch mean, reported B (50)
+    times too large (55.48 where nn.CrossEntropyLoss(reduction="sum") reports 1.1096). The
+    oracle: torch's full-batch mean over the training and the test set, the model unchanged."""
+    g = torch.Generator().manual_seed(0)
+    X, y = torch.randn(200, 5, generator=g), torch.randint(0, 3, (200,), generator=g)
+    data = list(zip(X.split(50), y.split(50), strict=True))
+    torch.manual_seed(1)
+    net = torch.nn.Linear(5, 3)
+    loss = functools.partial(F.cross_entropy, reduction="sum")
+    history = fit(net, data, loss, torch.optim.SGD(net.parameters(), lr=0.0), 1, test_iter=data)
+    mean = F.cross_entropy(net(X), y).item()
+    assert history.train_loss[-1] == pytest.approx(mean, rel=1e-6)
+    assert history.test_loss[-1] == pytest.approx(mean, rel=1e-6)

@@ -21,7 +21,8 @@ re-initialised in place is a new run on the same tensors, and an updater of one'
 Taken for the same run, a first run's guard let a second one at half its lr through, judged it
 against the first run's starting loss and named the first run's lr. A guard is reset only once
 every guard of the fit passed its checks: a refused fit leaves it as it was. Not for a summed loss
-(``reduction="sum"``, or ``scalar_loss="sum"``):
+(``reduction="sum"``, a ``partial`` of torch's loss function with it, or
+``scalar_loss="sum"``):
 its gradient is B times the mean's, so its updater's lr is the mean's ÷ B, and a guard may name
 either.
 """
@@ -36,7 +37,7 @@ import torch
 
 from linearnets.errors import UsageError
 from linearnets.training.guard_floor import squared_scale
-from linearnets.training.loss_kinds import is_binary_loss, is_class_loss
+from linearnets.training.loss_kinds import is_binary_loss, is_class_loss, reduction_of
 
 __all__ = ["guards_of", "prepare_guards"]
 
@@ -69,7 +70,7 @@ def prepare_guards(
     start each guard's run (a fresh guard's unless fit goes on from ``start_epoch`` > 0 or its
     state was loaded since) and hand it ``loss`` where built without one (``loss=`` is kept)."""
     guards = guards_of(callbacks, on_step)
-    summed = scalar_loss == "sum" or (scalar_loss is None and _reduction(loss) == "sum")
+    summed = scalar_loss == "sum" or (scalar_loss is None and reduction_of(loss) == "sum")
     for guard in guards:
         if not summed:
             # a guard going on with its run guarded it at its lr: the updater's may be lower now
@@ -161,10 +162,6 @@ def _check_loss(given: object, loss: object) -> None:
         f"fit trains with {_name(loss)} ({fits}); pass DivergenceGuard(lr, loss=loss) with fit's "
         "loss, or leave loss= out (fit hands a guard its own)"
     )
-
-
-def _reduction(loss: object) -> object:
-    return getattr(loss, "reduction", None)
 
 
 def _name(loss: object) -> str:

@@ -121,7 +121,8 @@ def train_epoch(
         scalar_loss: how a loss reduced to one number (0-d) is reported: ``"mean"`` (the batch's
             mean, counted once per example) or ``"sum"`` (counted once, as the book's
             ``train_epoch_ch3`` counts ``float(l.sum())`` whatever the loss; ``linearnets.d2l``
-            passes it). Default: ``"sum"`` for a loss with ``reduction="sum"``, else ``"mean"``.
+            passes it). Default: ``"sum"`` for a loss with ``reduction="sum"`` (a torch loss's,
+            or a ``partial`` of torch's loss function's), else ``"mean"``.
             The gradient applied is the same either way.
         epoch: the epoch's number, from 1, named where a classifier's scores come out NaN
             (``fit`` passes it); ``None``: "in this epoch".
@@ -247,8 +248,8 @@ def fit(
         dist: the data-parallel context (see :mod:`linearnets.training.distributed`).
         scalar_loss: how a loss reduced to one number (0-d) is counted, in training and in the
             evaluation of ``test_iter`` and ``train_eval_iter`` alike: ``"mean"`` or ``"sum"``, as
-            in :func:`train_epoch`. Default: ``"sum"`` for a loss with ``reduction="sum"``, else
-            ``"mean"``; so a plain function returning its batch's sum
+            in :func:`train_epoch`. Default: ``"sum"`` for a loss with ``reduction="sum"`` (as in
+            :func:`train_epoch`), else ``"mean"``; so a plain function returning its batch's sum
             (``lambda o, y: F.cross_entropy(o, y, reduction="sum")``) needs ``scalar_loss="sum"``,
             else its value is counted as a mean, once per example, and reported B times too large.
 

@@ -25,6 +25,7 @@ __all__ = [
     "ignored",
     "is_binary_loss",
     "is_class_loss",
+    "reduction_of",
     "summed_scalar_loss",
 ]
 
@@ -59,6 +60,19 @@ def class_weight(loss: object) -> torch.Tensor | None:
     if reduction != "mean":
         return None
     return weight.detach() if isinstance(weight, torch.Tensor) else None
+
+
+def reduction_of(loss: object) -> object:
+    """Return the ``reduction`` ``loss`` applies: a torch loss module's (``nn.MSELoss(reduction=
+    "sum")``), or that of a ``partial`` of torch's loss function fixing keywords alone
+    (``partial(F.cross_entropy, reduction="sum")``; ``"mean"``, torch's default, where it fixes
+    none); else ``None`` (a function of one's own, which may return either)."""
+    function, keywords = _partial_of(loss)
+    if function is loss:
+        return getattr(loss, "reduction", None)
+    if getattr(function, "__module__", None) != F.__name__:
+        return None
+    return keywords.get("reduction", "mean")
 
 
 def _partial_of(loss: object) -> tuple[object, dict[str, object]]:

@@ -24,6 +24,7 @@ from linearnets.training.loss_kinds import (
     class_weight,
     ignored,
     is_class_loss,
+    reduction_of,
     summed_scalar_loss,
 )
 from linearnets.training.nan_scores import raise_nan_scores
@@ -78,7 +79,8 @@ class EpochTotals:
         nan_probe: Callable[[], NanSource] | None = None,
         context: NanContext = _PASS,
     ) -> EpochTotals:
-        """Totals for ``loss``: a torch loss with ``reduction="sum"`` gives batch sums, not means.
+        """Totals for ``loss``: a torch loss with ``reduction="sum"`` gives batch sums, not means
+        (a ``partial`` of torch's loss function too, see :func:`reduction_of`).
 
         ``summed`` overrides that: ``True`` takes every 0-d loss as its batch's sum, counted once,
         and sums a loss of k values per example (B, k) over them (the book's ``train_epoch_ch3`` adds
@@ -90,7 +92,7 @@ class EpochTotals:
         :class:`EpochTotals`.
         """
         if summed is None:
-            summed = getattr(loss, "reduction", None) == "sum"
+            summed = reduction_of(loss) == "sum"
         weight = class_weight(loss) if not summed else None
         return cls(
             summed=summed,
