@@ -3,6 +3,7 @@ was built without one."""
 
 from __future__ import annotations
 
+import math
 from functools import partial
 
 import pytest
@@ -154,7 +155,7 @@ def _suggested(message: str) -> float:
 def test_the_lr_a_refusal_suggests_is_taken() -> None:
     """{lr:g}'s 6 digits named an lr the check (to 1e-6) refused again: SGD at 0.12345671 and a
     guard at 0.123456 were told to pass DivergenceGuard(0.123457). The oracle: fit takes the
-    guard the message names."""
+    guard the message names, in the fewest digits within 1e-7 of the lr."""
     net = _net()
     optimizer = torch.optim.SGD(net.parameters(), lr=0.12345671)
     with pytest.raises(UsageError) as err:
@@ -163,7 +164,7 @@ def test_the_lr_a_refusal_suggests_is_taken() -> None:
     assert str(err.value) == (
         "DivergenceGuard's lr must be the updater's (it names it in its advice and weighs it "
         "against the data), got DivergenceGuard(0.123456) while the updater trains at lr "
-        "0.12345671; pass DivergenceGuard(0.12345671), the updater's lr"
+        "0.1234567; pass DivergenceGuard(0.1234567), the updater's lr"
     )
     fit(net, _classes(60), nn.CrossEntropyLoss(), optimizer, 1,
         callbacks=[DivergenceGuard(_suggested(str(err.value)))])  # fmt: skip
@@ -378,3 +379,21 @@ def test_a_summed_partials_guard_may_name_the_means_lr() -> None:
                       callbacks=[guard])  # fmt: skip
         runs.append((history.train_loss, guard.start_loss))
     assert runs[1] == runs[0]
+
+
+def test_a_float32_tensor_lrs_refusal_names_it_in_its_fewest_digits() -> None:
+    """Adam(lr=torch.tensor(0.01)) holds float32's 0.00999999977648: the refusal named it
+    0.00999999978. The oracle: the float32 value 0.01 stands for, within 1e-7 of 0.01; fit takes
+    the guard the message names."""
+    net = _net()
+    optimizer = torch.optim.Adam(net.parameters(), lr=torch.tensor(0.01))
+    assert math.isclose(float(optimizer.param_groups[0]["lr"]), 0.01, rel_tol=1e-7)
+    with pytest.raises(UsageError) as err:
+        fit(net, _classes(60), nn.CrossEntropyLoss(), optimizer, 1,
+            callbacks=[DivergenceGuard(0.02)])  # fmt: skip
+    assert str(err.value).endswith(
+        "got DivergenceGuard(0.02) while the updater trains at lr 0.01; pass "
+        "DivergenceGuard(0.01), the updater's lr"
+    )
+    fit(net, _classes(60), nn.CrossEntropyLoss(), optimizer, 1,
+        callbacks=[DivergenceGuard(_suggested(str(err.value)))])  # fmt: skip

@@ -129,12 +129,13 @@ def _check_lr(lr: float, updater: object, *, guarded: bool) -> None:
 
 
 def lr_text(lr: float) -> str:
-    """Return ``lr`` in the fewest significant digits (6 at least) that give it back within
-    1e-9: ``0.1``, ``10``, ``0.12345671`` (``:g``'s 0.123457 is another lr), ``0.004`` for
-    OneCycleLR's 0.0040000000000000036."""
-    for digits in range(6, 17):
+    """Return ``lr`` in the fewest significant digits that give it back within 1e-7 relative,
+    tighter than the 1e-6 a guard's lr is taken at, so the lr a refusal names is taken: ``0.1``,
+    ``10``, ``0.1234567`` for 0.12345671 (``:g``'s 0.123457 is refused), ``0.004`` for
+    OneCycleLR's 0.0040000000000000036, ``0.01`` for a float32 tensor's 0.00999999977648."""
+    for digits in range(6, 17):  # ``:g`` drops trailing zeros; fewer than 6 writes 10 as 1e+01
         text = f"{lr:.{digits}g}"
-        if math.isclose(float(text), lr, rel_tol=1e-9):
+        if math.isclose(float(text), lr, rel_tol=1e-7):
             return text
     return repr(lr)
 
