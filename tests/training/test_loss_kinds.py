@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
+from linearnets.d2l import train_epoch_ch3
 from linearnets.errors import UsageError
+from linearnets.training.evaluation import evaluate
 from linearnets.training.loop import fit
 from linearnets.training.loss_kinds import class_weight, ignored, reduction_of, summed_scalar_loss
 
@@ -103,3 +106,42 @@ def test_fit_reports_a_summed_partials_loss_as_the_mean_per_example() -> None:
     mean = F.cross_entropy(net(X), y).item()
     assert history.train_loss[-1] == pytest.approx(mean, rel=1e-6)
     assert history.test_loss[-1] == pytest.approx(mean, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "index",
+    [True, np.bool_(True), torch.tensor(True), torch.tensor(False)],
+    ids=["bool", "np.bool_", "tensor", "tensor-false"],
+)
+@pytest.mark.parametrize("function", [F.cross_entropy, F.nll_loss], ids=lambda f: f.__name__)
+def test_a_bool_ignore_index_is_told_in_one_line(index: object, function: object) -> None:
+    """torch.tensor(True) reached torch's "INTERNAL ASSERT FAILED ... report a bug to PyTorch",
+    True and np.bool_ a TypeError of torch's internals; fit, evaluate and the book's loop now
+    name it and the fix before any batch."""
+    loss = functools.partial(function, ignore_index=index)
+    name = getattr(function, "__name__", "")
+    message = (
+        f"the ignore_index of loss partial(F.{name}, ignore_index=...) must be an int, the class "
+        f"label the loss skips, got {index!r} (a bool); pass an int such as ignore_index=-100 "
+        "(torch's default, no class) or the label to skip"
+    )
+    g = torch.Generator().manual_seed(0)
+    data = [(torch.randn(10, 5, generator=g), torch.randint(0, 3, (10,), generator=g))]
+    net = torch.nn.Linear(5, 3)
+    with pytest.raises(UsageError) as err:
+        fit(net, data, loss, torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    assert isinstance(err.value, TypeError) and str(err.value) == message
+    with pytest.raises(UsageError, match=re.escape(message)):
+        evaluate(net, data, loss)
+    with pytest.raises(UsageError, match=re.escape(message)):
+        train_epoch_ch3(net, data, loss, torch.optim.SGD(net.parameters(), lr=0.1))
+
+
+def test_a_bool_ignore_index_of_a_loss_module_is_told_too() -> None:
+    """nn.CrossEntropyLoss(ignore_index=torch.tensor(True)) was read as label 1 by fit's
+    totals and reached torch's internal assert."""
+    net = torch.nn.Linear(5, 3)
+    data = [(torch.randn(10, 5), torch.randint(0, 3, (10,)))]
+    loss = torch.nn.CrossEntropyLoss(ignore_index=torch.tensor(True))  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match=r"^the ignore_index of loss CrossEntropyLoss\(ignore_index=\.\.\.\) must be an int, the class label the loss skips, got tensor\(True\) \(a bool\); pass an int such as ignore_index=-100 "):  # fmt: skip
+        fit(net, data, loss, torch.optim.SGD(net.parameters(), lr=0.1), 1)

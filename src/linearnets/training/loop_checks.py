@@ -22,6 +22,7 @@ from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.epoch_checks import check_history, check_start_epoch
 from linearnets.training.history import History
+from linearnets.training.loss_kinds import check_ignore_index
 from linearnets.training.step import Net
 from linearnets.training.updaters import is_optimizer
 from linearnets.validation import check_positive_int, describe
@@ -135,7 +136,8 @@ def check_loss_object(loss: Any, *, updater: Any = None, call: str | None = None
     cannot be called would fail at the first batch, after its forward. An optimizer in the loss's
     place beside an ``updater`` that is a loss (a loss module binds any arguments, so it passes as
     the book's ``updater(batch_size)``) is named as the swap it is; ``call`` is the caller's
-    signature, for that fix.
+    signature, for that fix. A bool ``ignore_index`` of torch's classification loss is refused
+    (:func:`~linearnets.training.loss_kinds.check_ignore_index`).
     """
     if isinstance(loss, type) and issubclass(loss, nn.Module):
         raise UsageTypeError(
@@ -143,6 +145,7 @@ def check_loss_object(loss: Any, *, updater: Any = None, call: str | None = None
             f"instance: {loss.__name__}(reduction='none')"
         )
     if callable(loss):
+        check_ignore_index(loss)  # a bool reached torch's internal assert
         return
     # a swap only where the updater could be the loss: a loss module (the book's function
     # updater(batch_size) cannot take (y_hat, y))

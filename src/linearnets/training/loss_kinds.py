@@ -1,7 +1,7 @@
 """What a loss tells an epoch's totals about how its values count (D2L §3.6.6): whether a 0-d loss
 is its batch's mean or its sum, the class weights a mean divides by, and the label a classification
-loss skips. Read once per pass, before its first step; the totals themselves are
-:mod:`linearnets.training.totals`'s.
+loss skips (a bool refused: torch's own internal assert took it). Read once per pass, before its
+first step; the totals themselves are :mod:`linearnets.training.totals`'s.
 """
 
 from __future__ import annotations
@@ -10,10 +10,12 @@ import functools
 import operator
 from collections.abc import Callable
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from linearnets.errors import UsageTypeError
 from linearnets.models.scratch import cross_entropy, cross_entropy_logits
 from linearnets.validation import check_choice
 
@@ -21,6 +23,7 @@ __all__ = [
     "BINARY_LOSSES",
     "CLASS_LOSSES",
     "Loss",
+    "check_ignore_index",
     "class_weight",
     "ignored",
     "is_binary_loss",
@@ -113,6 +116,32 @@ def ignored(loss: object) -> int | None:
         return operator.index(index)  # type: ignore[arg-type]
     except TypeError:  # a float or a tensor of many values: torch's own error says
         return None
+
+
+def check_ignore_index(loss: object) -> None:
+    """Refuse a bool ``ignore_index`` of torch's classification loss ``loss`` (a module's, or a
+    ``partial`` of ``F.cross_entropy`` / ``F.nll_loss``): ``torch.tensor(True)`` reached torch's
+    "INTERNAL ASSERT FAILED ... report a bug to PyTorch", ``True`` a TypeError of its
+    internals, a module's was read as label 1."""
+    index: object
+    if isinstance(loss, CLASS_LOSSES):
+        index, name = loss.ignore_index, f"{type(loss).__name__}(ignore_index=...)"
+    else:
+        function, keywords = _partial_of(loss)
+        if function is not F.cross_entropy and function is not F.nll_loss:
+            return
+        if "ignore_index" not in keywords:
+            return
+        index = keywords["ignore_index"]
+        name = f"partial(F.{getattr(function, '__name__', 'loss')}, ignore_index=...)"
+    if isinstance(index, bool | np.bool_) or (
+        isinstance(index, torch.Tensor) and index.dtype == torch.bool
+    ):
+        raise UsageTypeError(
+            f"the ignore_index of loss {name} must be an int, the class label the loss skips, got "
+            f"{index!r} (a bool); pass an int such as ignore_index=-100 (torch's default, no "
+            "class) or the label to skip"
+        )
 
 
 def summed_scalar_loss(scalar_loss: str | None) -> bool | None:
