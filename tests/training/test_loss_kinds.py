@@ -114,7 +114,7 @@ def test_fit_reports_a_summed_partials_loss_as_the_mean_per_example() -> None:
     ids=["bool", "np.bool_", "tensor", "tensor-false"],
 )
 @pytest.mark.parametrize("function", [F.cross_entropy, F.nll_loss], ids=lambda f: f.__name__)
-def test_a_bool_ignore_index_is_told_in_one_line(index: object, function: object) -> None:
+def test_a_bool_ignore_index_is_refused_in_one_line(index: object, function: object) -> None:
     """torch.tensor(True) reached torch's "INTERNAL ASSERT FAILED ... report a bug to PyTorch",
     True and np.bool_ a TypeError of torch's internals; fit, evaluate and the book's loop now
     name it and the fix before any batch."""
@@ -137,7 +137,7 @@ def test_a_bool_ignore_index_is_told_in_one_line(index: object, function: object
         train_epoch_ch3(net, data, loss, torch.optim.SGD(net.parameters(), lr=0.1))
 
 
-def test_a_bool_ignore_index_of_a_loss_module_is_told_too() -> None:
+def test_a_bool_ignore_index_of_a_loss_module_is_refused_too() -> None:
     """nn.CrossEntropyLoss(ignore_index=torch.tensor(True)) was read as label 1 by fit's
     totals and reached torch's internal assert."""
     net = torch.nn.Linear(5, 3)
