@@ -43,11 +43,28 @@ def batch_bound(X: np.ndarray, *, limit: int, batch_size: int = 10) -> tuple[flo
     )
 
 
-def scale_hint(X: np.ndarray, path: Path, *, impl: str = "scratch", past: str = "") -> str:
+def standardised_bound(X: np.ndarray, *, limit: int, lr: float, batch_size: int = 10) -> str:
+    """Return NumPy's oracle for the standardised features' part of the stop: ``limit`` over
+    λ_max of ``X``'s (n, d) correlations, then over the mean of the b largest ‖x̃‖² of ``X``
+    standardised (each column's mean subtracted, divided by its standard deviation), ``lr``
+    said to be past it where it is."""
+    _, standardised = curvatures(X)
+    X = X.astype(np.float32).astype(np.float64)
+    sure, _ = batch_bound((X - X.mean(0)) / X.std(0), limit=limit, batch_size=batch_size)
+    return (
+        f"standardised only for lr below {limit / standardised:.3g}, sure to be stable only "
+        f"below {sure:.3g} with batches of {batch_size}"
+        + (f" ({lr:g} is past that too)" if lr >= sure else "")
+    )
+
+
+def scale_hint(
+    X: np.ndarray, path: Path, *, impl: str = "scratch", past: str = "", lr: float = 0.03
+) -> str:
     """Return the standardising advice for features ``X`` (n, d) in ``path``: SGD is stable for
     lr · λ_max below 2 on scratch's ½(ŷ − y)², below 1 on concise's nn.MSELoss (ŷ − y)²; with
-    ``past``, the lr advised before it, said to pass that bound too."""
-    raw, standardised = curvatures(X)
+    ``past``, the lr advised before it, said to pass that bound too; ``lr`` the run's."""
+    raw, _ = curvatures(X)
     limit, loss = (2, "½(ŷ − y)²") if impl == "scratch" else (1, "(ŷ − y)²")
     return (
         f"; or standardise the features, which reach {np.abs(X.astype(np.float32)).max():.3g} in "
@@ -55,9 +72,8 @@ def scale_hint(X: np.ndarray, path: Path, *, impl: str = "scratch", past: str = 
         f"λ_max for the loss {loss}, λ_max = {raw:.4g} the largest eigenvalue of the mean of "
         f"x̃x̃ᵀ, x̃ = (x, 1)){batch_bound(X, limit=limit)[1]}, which trains some weights slowly"
         + (f" (so {past} would diverge too)" if past else "")
-        + ", and standardised for lr below "
-        f"{limit / standardised:.3g}: subtract each column's mean and divide by its standard "
-        "deviation, e.g. X = (X - X.mean(0)) / X.std(0)"
+        + f", and {standardised_bound(X, limit=limit, lr=lr)}: subtract each column's mean and "
+        "divide by its standard deviation, e.g. X = (X - X.mean(0)) / X.std(0)"
     )
 
 
@@ -67,21 +83,22 @@ def standardise_first(
     """Return the end of the stop at ``lr`` whose tenth (or the guard's ``tenth``) is past the
     bound (NumPy's oracle) for features ``X`` (n, d) in ``path``: standardising first, then a
     round lr under the bound; an ``lr`` past the standardised bound too is said to be."""
+    lowered = (
+        f"a tenth of the lr, {lr / 10:g}," if tenth is None else f"a smaller lr such as {tenth:g}"
+    )
     tenth = lr / 10 if tenth is None else tenth
-    raw, standardised = curvatures(X)
+    raw, _ = curvatures(X)
     limit, loss = (2, "½(ŷ − y)²") if impl == "scratch" else (1, "(ŷ − y)²")
     bound = limit / raw
     sure, clause = batch_bound(X, limit=limit)
     below = 10.0 ** (np.ceil(np.log10(sure)) - 1)
     assert below < sure <= bound < tenth  # what the ending is about
-    too = f" ({lr:g} is past that too)" if lr * standardised >= limit else ""
     return (
         f"at lr {lr:g}; standardise the features, which reach "
         f"{np.abs(X.astype(np.float32)).max():.3g} in {path}: at their scale SGD is stable only "
         f"for lr below {bound:.3g} ({limit} / λ_max for the loss {loss}, λ_max = {raw:.4g} the "
-        f"largest eigenvalue of the mean of x̃x̃ᵀ, x̃ = (x, 1)){clause}, so {tenth:g} would "
-        "diverge too, "
-        f"and standardised for lr below {limit / standardised:.3g}{too}: subtract each column's mean "
+        f"largest eigenvalue of the mean of x̃x̃ᵀ, x̃ = (x, 1)){clause}, so {lowered} would "
+        f"diverge too, and {standardised_bound(X, limit=limit, lr=lr)}: subtract each column's mean "
         "and divide by its standard deviation, e.g. X = (X - X.mean(0)) / X.std(0); or keep their "
         f"scale and try a learning rate (lr) below {sure:.3g}, e.g. {below:g}, which trains "
         "some weights slowly"
@@ -133,6 +150,48 @@ def test_an_lr_too_large_even_standardised_is_told_the_scale_and_an_lr_under_its
     assert np.isfinite(result.loss)
 
 
+@pytest.mark.parametrize("impl", ["scratch", "concise"])
+def test_every_lr_the_scale_hint_calls_stable_trains_standardised_or_not(
+    tmp_path: Path, impl: str
+) -> None:
+    """Ages of 20–60 at lr 10 were told "standardised for lr below 1.98 (10 is past that too)",
+    2 / λ_max of the whole data, only necessary: standardised, lr 1.9 diverged at epoch 1 step 70.
+    The standardised part now names the batches' bound as the raw part does (NumPy's oracle),
+    10 past it; and "so 0.5 would diverge too" named an lr the text no longer held. Each lr
+    the stop says is sure to be stable trains 3 epochs, on the file and on it standardised."""
+    import re
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(20, 60, (1000, 2))  # (1000, 2): ages
+    y = X @ np.array([0.2, 0.1]) + 3.0 + rng.normal(size=1000)  # (1000,)
+    path, standard = tmp_path / "ages.csv", tmp_path / "ages_std.csv"
+    np.savetxt(path, np.c_[X, y], delimiter=",", header="a,b,y", comments="")
+    X = np.loadtxt(path, delimiter=",", skiprows=1)[:, :2]  # as the file holds them
+    X_std = (X - X.mean(0)) / X.std(0)  # (1000, 2)
+    np.savetxt(standard, np.c_[X_std, y], delimiter=",", header="a,b,y", comments="")
+    limit = 2 if impl == "scratch" else 1
+    with pytest.raises(DivergenceError) as info:
+        run_linreg(LinregConfig(data=path, lr=10, epochs=3, impl=impl))
+    said = str(info.value)
+    assert (
+        f"so a smaller lr such as 0.5 would diverge too, and {standardised_bound(X, limit=limit, lr=10)}: "
+        in said
+    )
+    assert "(10 is past that too)" in said
+    sure, sure_standardised = map(
+        float, re.findall(r"sure to be stable only below ([0-9.e+-]+)", said)
+    )
+    advised = re.search(r"e\.g\. ([0-9.e+-]+), which trains", said)
+    assert advised is not None
+    for data, lr in (
+        (path, 0.99 * sure),
+        (path, float(advised[1])),
+        (standard, 0.99 * sure_standardised),
+    ):
+        result = run_linreg(LinregConfig(data=data, lr=lr, epochs=3, impl=impl))  # no stop
+        assert np.isfinite(result.loss)
+
+
 def test_features_of_tens_that_diverge_are_told_the_lr_their_scale_allows(tmp_path: Path) -> None:
     """Ages of 20–60 beside a unit column diverged at the book's lr and at a tenth of it, told
     only to lower lr, as the hint waited for features past 100. lr · λ_max(E[x̃x̃ᵀ]) > 2 makes SGD
@@ -143,7 +202,7 @@ def test_features_of_tens_that_diverge_are_told_the_lr_their_scale_allows(tmp_pa
     y = X @ np.array([0.5, 2.0]) + 3.0 + rng.normal(size=300) * 0.5  # (300,)
     path = tmp_path / "ages.csv"
     np.savetxt(path, np.c_[X, y], delimiter=",", header="age,inc,y", comments="")
-    hint = scale_hint(X, path)
+    hint = scale_hint(X, path, lr=0.003)
     with pytest.raises(DivergenceError) as info:
         run_linreg(LinregConfig(data=path, lr=0.003))
     assert str(info.value).endswith(f"e.g. {0.003 / 10:g} (a tenth){hint}")
@@ -176,12 +235,12 @@ def test_concise_trains_nn_mse_loss_whose_bound_is_half_the_book_losss(tmp_path:
         with pytest.raises(DivergenceError) as info:
             run_linreg(LinregConfig(data=path, impl="concise", lr=lr))
         assert str(info.value).endswith(
-            f"e.g. {lr / 10:g} (a tenth){scale_hint(X, path, impl='concise')}"
+            f"e.g. {lr / 10:g} (a tenth){scale_hint(X, path, impl='concise', lr=lr)}"
             if lr / 10 < 1 / raw
             else standardise_first(X, path, lr=lr, impl="concise")
         )
         assert f"stable only for lr below {1 / raw:.3g} (1 / λ_max" in str(info.value)
-        assert f"standardised for lr below {1 / standardised:.3g}:" in str(info.value)
+        assert f"standardised only for lr below {1 / standardised:.3g}, " in str(info.value)
     result = run_linreg(LinregConfig(data=path, impl="concise", lr=0.95 / raw, epochs=3))
     assert np.isfinite(result.loss)  # stable: no stop
 
@@ -282,7 +341,7 @@ def test_a_loss_the_kept_weights_give_is_told_to_start_over_standardised(tmp_pat
     assert 1e-05 < sure <= 2 / raw < 0.003  # both 4e-05 (NumPy's oracle): a tenth passes them
     assert str(hinted).endswith(
         f"start the run over with a learning rate (lr) below {sure:.3g}, e.g. 1e-05"
-        + scale_hint(X, config.data, past="0.003, a tenth,")
+        + scale_hint(X, config.data, past="a tenth of the lr, 0.003,")
     )
     assert "0.003 (a tenth)" not in str(hinted)
     run = tmp_path / "run"
@@ -347,7 +406,7 @@ def test_an_lr_under_the_whole_datas_bound_or_a_tenth_of_it_past_the_batches_is_
     sure, _ = batch_bound(X, limit=2)
     assert 2 / raw > lr / 10 > sure  # the case: the tenth passes the whole data's bound only
     said = str(info.value)
-    assert f"so {lr / 10:g} is not sure to be stable either" in said
+    assert f"so a tenth of the lr, {lr / 10:g}, is not sure to be stable either" in said
     advised = re.search(r"try a learning rate \(lr\) below [0-9.e+-]+, e\.g\. ([0-9.e+-]+)", said)
     assert advised is not None and float(advised[1]) < sure
     assert info.value.lr == float(advised[1])  # the resume a run folder names takes it

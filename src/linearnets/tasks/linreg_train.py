@@ -148,26 +148,35 @@ def _with_scale_hint(
         f"{which}, λ_max = {raw:.4g} the largest eigenvalue of the mean of x̃x̃ᵀ, x̃ = (x, 1)), "
         f"and sure to be stable only below {sure:.3g} with {batches}"
     )
-    # an lr too large for standardised features too is told so: standardising alone is no fix
-    past_standardised = config.lr * standardised >= limit
+    # standardised, as at their scale, 2 / λ_max of the whole data is only necessary: the
+    # batches' bound is what a run below is sure of (ages at lr 1.9, under 1.98, diverged); an lr
+    # past it is told so, standardising alone being no fix
+    sure_standardised = limit / top_standardised
     standardised_fix = (
-        f"standardised for lr below {limit / standardised:.3g}"
-        + (f" ({config.lr:g} is past that too)" if past_standardised else "")
+        f"standardised only for lr below {limit / standardised:.3g}, sure to be stable only "
+        f"below {sure_standardised:.3g} with batches of {config.batch_size}"
+        + (f" ({config.lr:g} is past that too)" if config.lr >= sure_standardised else "")
         + ": subtract each column's mean "
         "and divide by its standard deviation, e.g. X = (X - X.mean(0)) / X.std(0)"
     )
     tenth = smaller_lr(config.lr)
     # the guard's smaller lr would diverge too, or is not sure not to (an outlier's batch): an lr
-    # under the batches' bound is advised instead
+    # under the batches' bound is advised instead, and the guard's is named with where it came
+    # from, as its advice is no longer in the text
     past = sure <= tenth
     fails = "would diverge too" if bound <= tenth else "is not sure to be stable either"
+    lowered = (
+        f"a tenth of the lr, {tenth:g},"
+        if tenth == config.lr / 10
+        else f"a smaller lr such as {tenth:g}"
+    )
     below = 10 ** (math.ceil(math.log10(sure)) - 1)  # a round lr under the batches' bound
     under = f"a learning rate (lr) below {sure:.3g}, e.g. {below:g}"
     before, advised, after = str(exc).partition(suggestion(config.lr))
     if past and advised and (not after or after.startswith(", and check")):
         # the advice ends the guard's text: standardising leads, then an lr under the bound
         message = (
-            f"{before}{standardise}, so {tenth:g} {fails}, and "
+            f"{before}{standardise}, so {lowered} {fails}, and "
             f"{standardised_fix}; or keep their scale and try {under}, which trains some weights "
             f"slowly{after}"
         )
@@ -175,8 +184,8 @@ def _with_scale_hint(
         # an advice worded otherwise (a start over) is kept, its lr under the bound where the
         # guard's would pass it
         text, tenth_said = str(exc), smaller(config.lr)
-        told = f", a tenth, {fails}{'' if tenth_said in text else f': try {under}'}"
-        too = f" (so {tenth:g}{told})" if past else ""
+        told = f" {fails}{'' if tenth_said in text else f': try {under}'}"
+        too = f" (so {lowered}{told})" if past else ""
         text = text.replace(tenth_said, under) if past else text
         message = (
             f"{text}; or {standardise}, which trains some weights slowly{too}, and "
