@@ -1089,9 +1089,8 @@ def test_a_header_whose_last_column_is_the_target_or_names_none_is_read(
     [
         ("y,a,b", 1, "# y,a,b", 1, "y", "b"),  # numpy.savetxt's default: '# ' before the names
         ("exported by a tool\na, LABEL ,b", 2, "# a, LABEL ,b", 2, "LABEL", "b"),
-        # split on blanks, semicolons or tabs where no comma is, and quotes dropped: each was a
-        # note, skipped, and the table trained on b from (y, a)
-        ("y a b", 1, "# y a b", 1, "y", "b"),  # savetxt(..., header="y a b")
+        # split on semicolons or tabs where no comma is, and quotes dropped: each was a note,
+        # skipped, and the table trained on b from (y, a)
         ("Y;A;B", 1, "# Y;A;B", 1, "Y", "B"),
         ("y\ta\tb", 1, "# y\ta\tb", 1, "y", "b"),
         ('"y","a","b"', 1, '# "y",a,b', 1, "y", "b"),
@@ -1137,8 +1136,13 @@ def test_a_note_read_as_a_commented_header_is_told_it_may_be_reworded(tmp_path: 
         "# y is the target, a,b\n",  # a sentence
         "# the y values are prices\n",  # a sentence of more words than columns
         "# y a\n",  # fewer words than columns
-        "# a b y\n",  # the target last, split on blanks
         "# x; y; z\n",  # y a coordinate
+        # words between blanks are a note, never names: each was refused as three columns' names
+        "# labels are last\n",
+        "# y is price\n",
+        "# label smoothing test\n",
+        "# Target in col3\n",  # savetxt(..., delimiter=",", header="Target in col3")
+        "# y a b\n",  # so savetxt(..., delimiter=",", header="y a b") is not checked: rare
         "1,2,3\n# y,a,b\n",  # below the first row: a note between rows
     ],
 )

@@ -5,10 +5,13 @@ A header name means the target when, stripped and in any case, it is one of :dat
 a table whose last column has such a name too is read as it is, and so is one with a column named
 ``x``, whose ``y`` is a coordinate (``x,y,z``: z fitted from the point). A headerless table's
 comment line above its data that holds one name per column (numpy's ``savetxt(...,
-header="y,a,b")`` writes ``# y,a,b``; split on semicolons, tabs or blanks where it has no comma,
-``# y a b``, each name's quotes dropped, ``# "y","a","b"``) is checked the same way
+header="y,a,b")`` writes ``# y,a,b``; split on semicolons or tabs where it has no comma,
+``# Y;A;B``, each name's quotes dropped, ``# "y","a","b"``) is checked the same way
 (:func:`refuse_commented_target`), and is still skipped as a comment where it passes: a note
-holding as many words as the table has columns reads as names, and is told it may be reworded. Used by :mod:`linearnets.data.csv_table`.
+holding as many comma-separated parts as the table has columns reads as names, and is told it
+may be reworded. A line divided by blanks alone is a note, never names: prose is (``# Target in
+col3`` over three columns was refused), and only ``savetxt(..., delimiter=",", header="y a b")``
+writes such names, rarely. Used by :mod:`linearnets.data.csv_table`.
 """
 
 from __future__ import annotations
@@ -42,12 +45,13 @@ def refuse_commented_target(
 
 def _comment_names(cells: list[str]) -> list[str]:
     """Return the names a comment line's ``cells`` (split on commas, its '#' dropped) hold, each
-    without the quotes around it: a line with no comma split on semicolons, else tabs, else
-    blanks, as ``savetxt(..., header="y a b")`` writes ``# y a b`` (``# Y;A;B`` alike)."""
+    without the quotes around it: a line with no comma split on semicolons, else tabs
+    (``# Y;A;B``), else one cell. Never on blanks: notes are words between blanks (``# y is
+    price``, ``# label smoothing test``), read as names they were refused over three columns."""
     if len(cells) == 1:
         text = cells[0]
         separator = next((sep for sep in (";", "\t") if sep in text), None)
-        cells = text.split(separator)  # None: on runs of blanks
+        cells = text.split(separator) if separator else cells
     return [cell.strip().strip("\"'") for cell in cells]
 
 
