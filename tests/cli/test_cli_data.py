@@ -159,7 +159,7 @@ def _status(argv: list[str]) -> int:
         # the library's "pass root=DIR" is put as the option
         (["data", "--data-dir", "{empty}"], 2, r"where a network exists, then pass --data-dir DIR \(or set LINEARNETS_DATA\)$"),
         (["data", "show", "-n", "0"], 2, r"argument -n: must be a positive integer \(>= 1\), got 0"),
-        (["data", "show", "-n", "101", "--data-dir", "{empty}"], 2, r"argument -n: must be a positive integer, got '101', which is more than -n takes \(at most 100\)"),
+        (["data", "show", "-n", "101", "--data-dir", "{empty}"], 2, r"argument -n: must be a positive integer, got '101', which is more than -n takes \(at most 100\); pass e\.g\. -n 18 "),
         (["data", "show", "--lang", "fr"], 2, r"argument --lang: invalid choice: 'fr'"),
         (["data", "unpack"], 2, r"invalid choice: 'unpack'"),
         # an unknown option is named by the action that got it, whose --help lists its options
@@ -434,7 +434,10 @@ def test_show_draws_at_most_100_images_in_even_rows(
     assert drawn == [(100, 10, 10), (10, 1, 10), (19, 2, 10), (6, 1, 6)]
     with pytest.raises(SystemExit, match=r"^2$"):
         main(["data", "show", "-n", "101"])
-    assert "got '101', which is more than -n takes (at most 100)" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    # its default, which it shows in two rows of 9 (-n 10 was advised, no value of its own)
+    assert "got '101', which is more than -n takes (at most 100); pass e.g. -n 18 " in said
+    assert main(["data", "show", "-n", "18"]) == 0 and drawn[-1] == (18, 2, 9)
 
 
 @pytest.mark.parametrize("kind", ["file", "dangling"])

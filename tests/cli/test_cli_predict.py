@@ -209,7 +209,7 @@ def test_at_most_100_images_are_predicted(
         main(["predict", str(run), "-n", "101"])
     assert capsys.readouterr().err.startswith(
         "linearnets predict: error: argument -n: must be a positive integer, got '101', which is "
-        "more than -n takes (at most 100); pass e.g. -n 10 "
+        "more than -n takes (at most 100); pass e.g. -n 6 "
     )
 
 

@@ -13,6 +13,34 @@ from linearnets.cli import _ranks as ranks
 
 from ._rank_env import as_rank_1
 
+# the images each command's -n shows by default (predict's 6, as the Python API's n=6; data
+# show's 18): the value a -n past its most is told to pass, where -n 10 was told
+SHOWN = {"predict": 6, "data": 18}
+
+
+@pytest.mark.parametrize(
+    "default,example",
+    [(6, "-n 6"), (18, "-n 18"), (100, "-n 100"), (101, "-n 10"), (0, "-n 10"), (None, "-n 10"),
+     (True, "-n 10"), ("6", "-n 10")],
+)  # fmt: skip
+def test_an_integer_past_the_most_is_told_the_options_default_where_it_takes_it(
+    default: object, example: str
+) -> None:
+    """``-n 101`` was told "pass e.g. -n 10" by predict (default 6) and data show (18): the value
+    advised is the option's default where it is an integer the option takes (1 to 100 for -n),
+    else the converter's example."""
+    import argparse
+
+    from linearnets.cli._options import positive_int
+    from linearnets.cli._usage_words import past_most
+
+    action = argparse.ArgumentParser().add_argument("-n", type=positive_int, default=default)
+    said = past_most(action, "-n", "must be a positive integer, got '101'")
+    assert said == (
+        f"must be a positive integer, got '101', which is more than -n takes (at most 100); "
+        f"pass e.g. {example}"
+    )
+
 
 @pytest.mark.parametrize("value", ["-1e-3", "-1E+2", "-.5", "-2.", "-inf", "-Infinity", "-NaN"])
 def test_a_negative_number_in_any_spelling_is_the_options_value(
@@ -889,7 +917,7 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
             "'-0x10'; pass e.g. --epochs 10"),
         # nor a number the option's own bound refuses: "write it as 1000" was refused in turn
         (["predict", "sm", "-n", "1e3"], "argument -n: must be a positive integer, got '1e3', "
-            "which is 1000, more than -n takes (at most 100); pass e.g. -n 10"),
+            "which is 1000, more than -n takes (at most 100); pass e.g. -n 6"),  # its default
         (["linreg", "--seed", "2e19"], "argument --seed: must be a non-negative integer, got "
             "'2e19', which is 20000000000000000000, more than --seed takes (at most 2147483647); "
             "pass e.g. --seed 0"),
@@ -918,22 +946,22 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
             "got '1e3'; write it as 1000"),
         (["linreg", "--seed", "1e20"], "argument --seed: must be a non-negative integer, got "
             "'1e20', which is more than --seed takes (at most 2147483647); pass e.g. --seed 0"),
-        (["linreg", "--num-examples", "1e20"], "argument --num-examples: must be a positive "
-            "integer, got '1e20', which is more than --num-examples takes (at most 100000000); pass "
-            "e.g. --num-examples 1000"),
+        (["linreg", "--num-examples", "1e20"], "argument --num-examples: must be an integer of "
+            "at least one more than the weights (3 for the book's 2), got '1e20', which is more "
+            "than --num-examples takes (at most 100000000); pass e.g. --num-examples 1000"),
         (["linreg", "--threads", "1e20"], "argument --threads: must be a positive integer, got "
             "'1e20', which is more than --threads takes (at most 1024); pass e.g. --threads 1"),
         (["softmax", "--batch-size", "1e20"], "argument --batch-size: must be a positive "
             "integer, got '1e20', which is more than --batch-size takes (at most "
             "4611686018427387904); pass e.g. --batch-size 10"),
         (["predict", "sm", "-n", "1e20"], "argument -n: must be a positive integer, got '1e20', "
-            "which is more than -n takes (at most 100); pass e.g. -n 10"),
+            "which is more than -n takes (at most 100); pass e.g. -n 6"),
         # written out between an option's most and 1e20, refused only after torch loaded ("pass
         # at most 4611686018427387904" for --epochs), where 1e19 was refused here: both are
         *[
             ([command, *before, option, text], f"argument {option}: must be {kind}, got "
                 f"{text!r}, which is more than {option} takes (at most {most}); pass e.g. "
-                f"{option} {example}{fix}")
+                f"{option} {SHOWN.get(command, example) if option == '-n' else example}{fix}")
             for command, before in (("linreg", ()), ("softmax", ()), ("predict", ("sm",)),
                                     ("data", ("show",)))
             for option, most, kind, example, fix in (
@@ -941,7 +969,8 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
                 ("--batch-size", 2**62, "a positive integer", 10, ""),
                 ("--seed", 2**31 - 1, "a non-negative integer", 0, ""),
                 ("--threads", 1024, "a positive integer", 1, ""),
-                ("--num-examples", 10**8, "a positive integer", 1000, ""),
+                ("--num-examples", 10**8, "an integer of at least one more than the weights "
+                    "(3 for the book's 2)", 1000, ""),
                 ("--resize", 4096, "a positive integer or none", 64,
                     ", or --resize none for the images' own size"),
                 ("-n", 100, "a positive integer", 10, ""),

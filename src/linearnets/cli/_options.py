@@ -122,6 +122,16 @@ INTEGER_MAXIMA = {
     "--num-examples": MAX_EXAMPLES,
 }
 
+# the rule told with an integer option's most, where its least is not its converter's: the
+# configuration checks --num-examples against the weights, which a --data file, a resume or the
+# Python API may change, once it knows them ("an integer in [3, 100000000]" for the book's 2)
+INTEGER_RULES = {
+    "--num-examples": (
+        "an integer of at least one more than the weights "
+        f"({len(BOOK_SYNTHETIC['true_w']) + 1} for the book's {len(BOOK_SYNTHETIC['true_w'])})"
+    ),
+}
+
 # a value each option takes where its converter's (``pass e.g. --threads 10``) is a poor one: more
 # threads than free cores slow training down (docs/cli.md), and one is the default
 OPTION_EXAMPLES = {"--threads": "1"}

@@ -26,6 +26,7 @@ from linearnets.cli._usage_words import (
     ambiguous,
     choice_fix,
     no_value,
+    past_most,
     required,
     takes_example,
 )
@@ -456,17 +457,13 @@ class OneLineParser(argparse.ArgumentParser):
                 if most is None or not spelling.isdigit() or int(spelling) <= most:
                     raise
                 raise argparse.ArgumentError(
-                    action,
-                    f"{respelled.refused}, which is {spelling}, more than {option} takes (at most "
-                    f"{most}); pass e.g. {example}",
+                    action, past_most(action, option, respelled.refused, which=spelling)
                 ) from None
             most = INTEGER_MAXIMA.get(option)
             if isinstance(respelled, TooLarge) and most is not None:
                 # "--epochs 1e20" was told "must be a positive integer", a rule 10**20 meets
                 raise argparse.ArgumentError(
-                    action,
-                    f"{respelled.refused}, which is more than {option} takes (at most {most}); "
-                    f"pass e.g. {example}",
+                    action, past_most(action, option, respelled.refused)
                 ) from None
             # a number out of range, or none at all ("1.5", "abc", "", "0x10" for --lr): both
             # given the option's example, as "--epochs 0" always was
@@ -478,11 +475,9 @@ class OneLineParser(argparse.ArgumentParser):
             # "--epochs 10000000000000000000" passed, to be told after torch loaded "pass at most
             # 4611686018427387904", where "--epochs 1e19" is refused here: both are, alike
             option = max(action.option_strings, key=len)
-            wanted, example = takes_example(action, option)
+            wanted, _ = takes_example(action, option)
             raise argparse.ArgumentError(
-                action,
-                f"must be {wanted}, got {arg_string!r}, which is more than {option} takes (at "
-                f"most {most}); pass e.g. {example}",
+                action, past_most(action, option, f"must be {wanted}, got {arg_string!r}")
             )
         return value
 

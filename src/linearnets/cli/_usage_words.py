@@ -9,9 +9,17 @@ import argparse
 from collections.abc import Callable, Sequence
 
 from linearnets._text import respelled
-from linearnets.cli._options import OPTION_EXAMPLES, takes
+from linearnets.cli._options import INTEGER_MAXIMA, INTEGER_RULES, OPTION_EXAMPLES, takes
 
-__all__ = ["REQUIRED", "ambiguous", "choice_fix", "no_value", "required", "takes_example"]
+__all__ = [
+    "REQUIRED",
+    "ambiguous",
+    "choice_fix",
+    "no_value",
+    "past_most",
+    "required",
+    "takes_example",
+]
 
 # argparse's own line for a missing positional or command (said by self.error before Python 3.13)
 REQUIRED = "the following arguments are required: "
@@ -29,6 +37,31 @@ def takes_example(action: argparse.Action, name: str) -> tuple[str, str]:
     if action.nargs in ("+", "*"):  # --mirror URL [URL ...]
         wanted = "one or more values" if wanted == "a value" else f"one or more, each {wanted}"
     return wanted, f"{name} {value}"
+
+
+def past_most(action: argparse.Action, name: str, refused: str, which: str = "") -> str:
+    """Return the refusal of an integer past the most ``action``, the option ``name``, takes
+    (:data:`INTEGER_MAXIMA`): ``refused`` is the converter's "must be a positive integer, got
+    '101'", its rule told exactly where the least is not 1 (:data:`INTEGER_RULES`), and ``which``
+    the integer a respelling is ("1000" for "1e3"). The value to pass is the option's default
+    where that is an integer it takes (predict's ``-n 6``, data show's ``-n 18``, as the Python
+    API's), else its example: ``-n 10`` was advised where the default is 6."""
+    most = INTEGER_MAXIMA[name]
+    wanted, example = takes_example(action, name)
+    rule = f"must be {wanted}"
+    if refused.startswith(rule):
+        refused = f"must be {INTEGER_RULES.get(name, wanted)}{refused.removeprefix(rule)}"
+    default = action.default
+    if isinstance(default, int) and not isinstance(default, bool) and default <= most:
+        try:
+            taken = callable(action.type) and action.type(str(default)) == default
+        except (argparse.ArgumentTypeError, TypeError, ValueError):
+            taken = False  # out of the converter's range: its example instead
+        example = f"{name} {default}" if taken else example
+    which = f" {which}," if which else ""
+    return (
+        f"{refused}, which is{which} more than {name} takes (at most {most}); pass e.g. {example}"
+    )
 
 
 def no_value(
