@@ -846,6 +846,34 @@ def test_a_folder_named_model_pt_is_named_as_such_not_sent_to_a_resume_that_refu
     assert load_trained(run)[1]["num_inputs"] == 4
 
 
+def test_a_model_pt_linked_to_a_folder_is_named_a_link_whose_removal_is_the_fix(
+    tmp_path: Path,
+) -> None:
+    """A model.pt that is a link to a folder elsewhere was told "got a folder; move that folder
+    out of the run folder", a folder that is not in it: it is named a link to that folder, and
+    removing the link, then the resume, writes the weights again; the folder is kept."""
+    import linearnets as ln
+
+    run = _softmax_run(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("kept")
+    (run / "model.pt").unlink()
+    (run / "model.pt").symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(CheckpointError) as info:
+        load_trained(run)
+    assert str(info.value) == (
+        f"{run / 'model.pt'} must be the trained weights file, got a link to the folder "
+        f"{str(elsewhere)!r}; remove the link (the folder it points to is kept), then write it "
+        f"again from the run's checkpoint with linearnets softmax --resume {run} "
+        "(linearnets.resume_softmax in Python)"
+    )
+    (run / "model.pt").unlink()  # as it says
+    ln.resume_softmax(run)
+    assert load_trained(run)[1]["num_inputs"] == 4
+    assert (elsewhere / "keep.txt").read_text() == "kept"
+
+
 @pytest.mark.parametrize(
     "classes", [None, tuple(f"c{i}" for i in range(10))], ids=["none", "a-tuple"]
 )

@@ -84,7 +84,7 @@ def load_trained(
             or its permissions deny reading ``model.pt``, or looking into ``run_dir`` or a
             folder it is in.
         CheckpointError: the file is truncated, foreign or damaged, or its weights are NaN or inf;
-            or ``model.pt`` is a folder.
+            or ``model.pt`` is a folder, or a link to one (the link named, its removal the fix).
     """
     run_dir = run_dir_path(run_dir, example="load_trained('runs/a')")
     check_reachable(run_dir)  # Path.is_file raised the bare PermissionError
@@ -102,8 +102,8 @@ def load_trained(
     _check_searchable(run_dir, path)
     if path.is_dir():  # "without them ... --resume" sent a loop: a resume refuses this folder too
         raise CheckpointError(
-            f"{shown_path(path)} must be the trained weights file, got a folder; move that folder "
-            f"out of the run folder, then {recreate_fix(path)}"
+            f"{shown_path(path)} must be the trained weights file, got {_folder_fix(path)}, then "
+            f"{recreate_fix(path)}"
         )
     if not path.is_file():
         raise no_weights(run_dir)
@@ -115,6 +115,19 @@ def load_trained(
     if payload["pixels"]:
         expect_pixels(net)
     return net, payload
+
+
+def _folder_fix(path: Path) -> str:
+    """Return what the folder at ``path`` (``model.pt``) is and how to clear it: a folder, moved
+    out of the run folder; a link to one (its target named), removed: "move that folder out of
+    the run folder" named a folder that is not in it."""
+    if not path.is_symlink():
+        return "a folder; move that folder out of the run folder"
+    try:
+        folder = f"the folder {quoted_path(os.readlink(path))}"
+    except OSError:
+        folder = "a folder"
+    return f"a link to {folder}; remove the link (the folder it points to is kept)"
 
 
 def _model_of(path: Path, payload: dict[str, Any], *, meta: bool = False) -> Any:
