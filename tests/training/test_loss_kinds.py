@@ -92,6 +92,29 @@ def test_reduction_of_reads_a_partial_of_torchs_loss_function() -> None:
     assert reduction_of(own) is None  # a function of one's own may return either
 
 
+@pytest.mark.parametrize("size_average", [None, True, False])
+@pytest.mark.parametrize("reduce", [None, True, False])
+def test_reduction_of_reads_torchs_deprecated_keywords_as_torch_does(
+    size_average: bool | None, reduce: bool | None
+) -> None:
+    """partial(F.cross_entropy, size_average=False) sums, as torch reads it, and was counted as a
+    mean (reported B times too large). The oracle: the reduction torch's own module takes from the
+    same keywords."""
+    import warnings
+
+    keywords = {
+        name: value
+        for name, value in (("size_average", size_average), ("reduce", reduce))
+        if value is not None
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch says they are deprecated
+        module = torch.nn.CrossEntropyLoss(**keywords, reduction="sum")  # type: ignore[arg-type]
+    expected = module.reduction if keywords else "sum"
+    partial = functools.partial(F.cross_entropy, reduction="sum", **keywords)
+    assert reduction_of(partial) == expected
+
+
 def test_fit_reports_a_summed_partials_loss_as_the_mean_per_example() -> None:
     """partial(F.cross_entropy, reduction="sum") was counted as a batch mean, reported B (50)
     times too large (55.48 where nn.CrossEntropyLoss(reduction="sum") reports 1.1096). The

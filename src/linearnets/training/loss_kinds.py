@@ -75,6 +75,13 @@ def reduction_of(loss: object) -> object:
         return getattr(loss, "reduction", None)
     if getattr(function, "__module__", None) != F.__name__:
         return None
+    size_average, reduce = keywords.get("size_average"), keywords.get("reduce")
+    if size_average is not None or reduce is not None:
+        # torch's deprecated keywords, which override reduction as its legacy_get_string reads
+        # them (None is True): partial(F.cross_entropy, size_average=False) sums
+        if reduce is not None and not reduce:
+            return "none"
+        return "sum" if size_average is not None and not size_average else "mean"
     return keywords.get("reduction", "mean")
 
 
