@@ -229,6 +229,8 @@ def test_a_guard_reused_for_another_run_is_checked_as_a_fresh_one() -> None:
         "DivergenceGuard's lr must be the updater's (it names it in its advice and weighs it "
         "against the data), got DivergenceGuard(0.1) while the updater trains at lr 0.05; pass "
         "DivergenceGuard(0.05), the updater's lr"
+        "; or, if this fit goes on with the run the guard guarded before, keep the guard and pass "
+        "fit(..., start_epoch=N), N the epochs trained"
     )
 
 
@@ -309,7 +311,24 @@ def test_a_model_re_initialised_in_place_has_its_guards_lr_checked_as_a_fresh_on
         "DivergenceGuard's lr must be the updater's (it names it in its advice and weighs it "
         "against the data), got DivergenceGuard(0.1) while the updater trains at lr 0.01; pass "
         "DivergenceGuard(0.01), the updater's lr"
+        "; or, if this fit goes on with the run the guard guarded before, keep the guard and pass "
+        "fit(..., start_epoch=N), N the epochs trained"
     )
+
+
+@pytest.mark.parametrize("lr", [0.0, float("inf")], ids=["zero", "inf"])
+def test_an_updater_lr_no_guard_takes_is_named_as_the_fault(lr: float) -> None:
+    """SGD at lr 0 (or inf) under DivergenceGuard(0.1) was told to pass DivergenceGuard(0) (or
+    inf, not even Python), which DivergenceGuard itself refuses: the updater's lr is the fault."""
+    net, optimizer = _linear(lr)
+    with pytest.raises(UsageError) as err:
+        fit(net, _regression(1), nn.MSELoss(), optimizer, 1, callbacks=[DivergenceGuard(0.1)])
+    assert str(err.value) == (
+        f"the updater's lr must be a finite number > 0 for DivergenceGuard(0.1) to guard it, got "
+        f"lr {'0' if lr == 0 else 'inf'}; give the optimizer the lr to train at, e.g. 0.1"
+    )
+    with pytest.raises(UsageError, match=r"^lr must be a finite number > 0"):
+        DivergenceGuard(lr)  # what the old advice said to pass
 
 
 class _PlainSGD:

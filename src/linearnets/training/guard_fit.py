@@ -74,7 +74,12 @@ def prepare_guards(
     for guard in guards:
         if not summed:
             # a guard going on with its run guarded it at its lr: the updater's may be lower now
-            _check_lr(guard.lr, updater, guarded=guard.resumes(start_epoch=start_epoch))
+            _check_lr(
+                guard.lr,
+                updater,
+                guarded=guard.resumes(start_epoch=start_epoch),
+                used=guard.first_loss is not None,
+            )
         _check_loss(guard.loss, loss)
     for guard in guards:  # every check passed: only now does a guard start over
         guard.begin_run(start_epoch=start_epoch)
@@ -99,14 +104,15 @@ def updater_lrs(updater: object, *, keys: tuple[str, ...] = ("lr",)) -> list[flo
     return lrs or None
 
 
-def _check_lr(lr: float, updater: object, *, guarded: bool) -> None:
+def _check_lr(lr: float, updater: object, *, guarded: bool, used: bool = False) -> None:
     """Refuse a guard whose ``lr`` is none the updater holds (a group's ``lr``, a scheduler's
     ``initial_lr`` or ``max_lr``): its advice would name another lr than the run's (a larger one
     advised an lr above the one that diverged), and it weighs the lr against the data. A guard
     that has ``guarded`` steps may hold a larger one than the updater trains at now: the lr the
     run started at, lowered since by ReduceLROnPlateau (which keeps no ``initial_lr``) or by
     hand; never a smaller one. The refusal names the largest lr held (OneCycleLR's ``max_lr``,
-    not the warm-up's start it trains at first) to pass instead."""
+    not the warm-up's start it trains at first) to pass instead; a guard ``used`` by a fit before
+    is told too how to go on with that run."""
     now = updater_lrs(updater)
     held = updater_lrs(updater, keys=("lr", "initial_lr", "max_lr"))
     if now is None or held is None:
@@ -116,6 +122,12 @@ def _check_lr(lr: float, updater: object, *, guarded: bool) -> None:
     if guarded and lr >= max(now) * (1 - 1e-6):
         return
     trains, peak = max(now), max(held)
+    if not (math.isfinite(peak) and peak > 0):  # no guard takes it: the updater's lr is the fault
+        raise UsageError(
+            f"the updater's lr must be a finite number > 0 for DivergenceGuard({lr_text(lr)}) to "
+            f"guard it, got lr {lr_text(peak)}; give the optimizer the lr to train at, e.g. "
+            f"{lr_text(lr)}"
+        )
     if math.isclose(peak, trains, rel_tol=1e-6):
         held_too, which = "", "the updater's lr"
     else:
@@ -125,6 +137,12 @@ def _check_lr(lr: float, updater: object, *, guarded: bool) -> None:
         f"DivergenceGuard's lr must be the updater's (it names it in its advice and weighs it "
         f"against the data), got DivergenceGuard({lr_text(lr)}) while the updater trains at lr "
         f"{lr_text(trains)}{held_too}; pass DivergenceGuard({lr_text(peak)}), {which}"
+        + (
+            "; or, if this fit goes on with the run the guard guarded before, keep the guard and "
+            "pass fit(..., start_epoch=N), N the epochs trained"
+            if used and lr > trains
+            else ""
+        )
     )
 
 
