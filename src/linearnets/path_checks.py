@@ -135,6 +135,13 @@ def _shortened(text: str, most: int = 60) -> str:
     return f"{text[: most - tail - 1]}…{text[-tail:]}"
 
 
+def link_target(path: Path) -> Path:
+    """Return where the symbolic link ``path`` points, as seen from here: a relative target
+    (``../other``) is relative to the link's folder, not to the working one. Raises ``OSError``
+    where ``path`` is no link (or went meanwhile)."""
+    return Path(os.path.normpath(os.path.join(path.parent, os.readlink(path))))
+
+
 def link_problem(path: Path) -> str | None:
     """Return what blocks ``path`` at a symbolic link: the first link on it (``path`` included) that
     points nowhere or loops, e.g. ``runs is a symbolic link to /mnt/gone, which does not exist``;
@@ -150,7 +157,7 @@ def link_problem(path: Path) -> str | None:
             if exc.errno not in (errno.ENOENT, errno.ENOTDIR):
                 return None  # a folder that cannot be searched: not a link's fault
             try:
-                target = os.readlink(part)
+                target = link_target(part)
             except OSError:  # replaced meanwhile
                 return f"{shown_path(part)} is a symbolic link to something that does not exist"
             return (

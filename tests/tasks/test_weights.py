@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shlex
 import sys
@@ -528,8 +529,6 @@ def test_a_finished_run_without_model_pt_is_sent_to_resume_as_finished(tmp_path:
 def test_a_model_pt_link_to_no_file_is_named_as_the_link(tmp_path: Path, target: str) -> None:
     """A model.pt linking to nothing was reported as missing ("without them"): the link went
     unsaid, and "where is my file?" with it. The resume it advises replaces the link."""
-    import os
-
     import linearnets as ln
 
     run = _softmax_run(tmp_path)
@@ -538,9 +537,10 @@ def test_a_model_pt_link_to_no_file_is_named_as_the_link(tmp_path: Path, target:
     kind = "a broken link" if target == "gone.pt" else "a link to something that is no file"
     with pytest.raises(UsageError) as info:
         load_trained(run)
+    shown = str(run / target) if target == "gone.pt" else target  # the link folder's gone.pt
     assert str(info.value) == (
         f"run_dir must hold the trained weights model.pt, got {str(run)!r} whose model.pt is "
-        f"{kind} (to {target!r}): restore the file it points to, or replace the link as follows; "
+        f"{kind} (to {shown!r}): restore the file it points to, or replace the link as follows; "
         "its run finished, and its checkpoint holds the weights: write model.pt again with "
         f"linearnets softmax --resume {run} (linearnets.resume_softmax in Python), then predict"
     )
@@ -846,8 +846,9 @@ def test_a_folder_named_model_pt_is_named_as_such_not_sent_to_a_resume_that_refu
     assert load_trained(run)[1]["num_inputs"] == 4
 
 
+@pytest.mark.parametrize("relative", [False, True], ids=["absolute", "relative"])
 def test_a_model_pt_linked_to_a_folder_is_named_a_link_whose_removal_is_the_fix(
-    tmp_path: Path,
+    tmp_path: Path, relative: bool
 ) -> None:
     """A model.pt that is a link to a folder elsewhere was told "got a folder; move that folder
     out of the run folder", a folder that is not in it: it is named a link to that folder, and
@@ -859,7 +860,9 @@ def test_a_model_pt_linked_to_a_folder_is_named_a_link_whose_removal_is_the_fix(
     elsewhere.mkdir()
     (elsewhere / "keep.txt").write_text("kept")
     (run / "model.pt").unlink()
-    (run / "model.pt").symlink_to(elsewhere, target_is_directory=True)
+    # a relative target is the link folder's (../elsewhere), said as the folder it is from here
+    target = os.path.relpath(elsewhere, run) if relative else elsewhere
+    (run / "model.pt").symlink_to(target, target_is_directory=True)
     with pytest.raises(CheckpointError) as info:
         load_trained(run)
     assert str(info.value) == (

@@ -3,7 +3,6 @@ another run."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import NamedTuple
 
@@ -12,6 +11,7 @@ from linearnets._json import loads_shallow
 from linearnets._shell import shell_word
 from linearnets._text import quoted_path
 from linearnets.errors import UsageError
+from linearnets.path_checks import link_target
 from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE, WEIGHTS_FILE
 
 __all__ = ["no_weights"]
@@ -138,7 +138,7 @@ def _without(weights: Path) -> str:
     if not weights.is_symlink():
         return "without them"
     try:
-        target = repr(os.readlink(weights))
+        target = quoted_path(link_target(weights))
     except OSError:
         target = "something unreadable"
     kind = "a link to something that is no file" if weights.exists() else "a broken link"

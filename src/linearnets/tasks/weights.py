@@ -22,6 +22,7 @@ from linearnets.errors import CheckpointError, UsageError
 from linearnets.inference import expect_pixels
 from linearnets.models.factory import build_softmax
 from linearnets.models.scratch import SoftmaxRegressionScratch
+from linearnets.path_checks import link_target
 from linearnets.tasks.missing_weights import no_weights
 from linearnets.tasks.weights_checks import check_payload, recreate_fix
 from linearnets.training.checkpoint import check_crcs, load_failure
@@ -124,7 +125,7 @@ def _folder_fix(path: Path) -> str:
     if not path.is_symlink():
         return "a folder; move that folder out of the run folder"
     try:
-        folder = f"the folder {quoted_path(os.readlink(path))}"
+        folder = f"the folder {quoted_path(link_target(path))}"
     except OSError:
         folder = "a folder"
     return f"a link to {folder}; remove the link (the folder it points to is kept)"
