@@ -789,7 +789,7 @@ CLI_CASES: list[Any] = [
     pytest.param(["linreg", "--batch-size", "0"], None, 2, r"argument --batch-size: must be a positive integer \(>= 1\), got 0", id="linreg-batch-0"),
     pytest.param(["linreg", "--batch-size", "ten"], None, 2, r"argument --batch-size: must be a positive integer, got 'ten'", id="linreg-batch-text"),
     pytest.param(["linreg", "--epochs", "0"], None, 2, r"argument --epochs: must be a positive integer", id="linreg-epochs-0"),
-    pytest.param(["linreg", "--num-examples", "-5"], None, 2, r"argument --num-examples: must be a positive integer \(>= 1\), got -5; pass e\.g\. --num-examples 1000", id="linreg-n-negative"),
+    pytest.param(["linreg", "--num-examples", "-5"], None, 2, r"argument --num-examples: must be an integer of at least one more than the weights \(3 for the book's 2\), got -5; pass e\.g\. --num-examples 1000", id="linreg-n-negative"),
     pytest.param(["linreg", "--noise-std", "-0.1"], None, 2, r"argument --noise-std: must be a finite number >= 0", id="linreg-noise"),
     pytest.param(["linreg", "--threads", "0"], None, 2, r"argument --threads: must be a positive integer", id="linreg-threads"),
     pytest.param(["linreg", "--impl", "fast"], None, 2, r"argument --impl: invalid choice: 'fast'", id="linreg-impl"),

@@ -50,7 +50,8 @@ def test_same_seed_same_output(capsys: pytest.CaptureFixture[str], impl: str) ->
         (["--epochs", "-2"], r"argument --epochs: must be a positive integer"),
         (
             ["--num-examples", "1.5"],
-            r"argument --num-examples: must be a positive integer, got '1.5'; "
+            r"argument --num-examples: must be an integer of at least one more than the weights "
+            r"\(3 for the book's 2\), got '1\.5'; "
             r"pass e\.g\. --num-examples 1000",
         ),
         (["--impl", "fast"], r"argument --impl: invalid choice: 'fast'"),

@@ -1010,10 +1010,12 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
             "got 0; pass e.g. --threads 1"),
         (["softmax", "--threads", "x"], "argument --threads: must be a positive integer, got "
             "'x'; pass e.g. --threads 1"),
-        # a positive integer, its example the book's 1000: the least (one more than the weights)
-        # is the configuration's to check, once a --data file or a resumed run has told them
-        (["linreg", "--num-examples", "0"], "argument --num-examples: must be a positive integer "
-            "(>= 1), got 0; pass e.g. --num-examples 1000"),
+        # the rule told as the configuration checks it (it was ">= 1", where 1 and 2 are refused),
+        # the least (one more than the weights) the configuration's, once a --data file or a
+        # resumed run has told them; its example the book's 1000
+        (["linreg", "--num-examples", "0"], "argument --num-examples: must be an integer of at "
+            "least one more than the weights (3 for the book's 2), got 0; pass e.g. "
+            "--num-examples 1000"),
         # typed > 0, but below the smallest float: read as 0
         (["softmax", "--lr", "1e-400"], "argument --lr: must be a finite number > 0, got 1e-400, "
             "which underflows to 0 (a step needs at least 1.2e-38, float32's smallest normal "
