@@ -519,6 +519,56 @@ def test_verify_false_refuses_a_huge_plain_file_before_reading_it(
     assert peak < 2**20 and elapsed < 2.0, (peak, elapsed)  # reading it took 3 GiB and seconds
 
 
+def test_verify_false_refuses_a_huge_gzip_file_before_reading_it(
+    tiny: Tiny, tmp_path: Path
+) -> None:
+    """A 3 GiB file starting with gzip's magic was read whole into memory (6 GB, seconds), then
+    refused as corrupt; its size now refuses it unread, as a verified read does. Sparse: it costs
+    no disk."""
+    root = tiny.write(tmp_path / "root")
+    path = root / "t10k-images-idx3-ubyte.gz"
+    with path.open("wb") as f:
+        f.write(b"\x1f\x8b")
+        f.truncate(3 * 2**30)
+    tracemalloc.start()
+    began = time.perf_counter()
+    try:
+        with pytest.raises(DatasetError) as info:
+            read_fashion_mnist(root, verify=False, checksums=tiny.files)
+        elapsed = time.perf_counter() - began
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(info.value) == (
+        f"{path}: expected a gzip file of at most 48134529 bytes (a gzip of the longest "
+        "Fashion-MNIST file, 47040016 bytes once decompressed), got 3221225472 bytes; this is "
+        f"another file — get it again where a network exists: linearnets data download "
+        f"--data-dir {root}"
+    )
+    assert peak < 2**20 and elapsed < 2.0, (peak, elapsed)
+
+
+def test_verify_false_reads_a_gzip_file_as_large_as_the_longest_allows(
+    tiny: Tiny, tmp_path: Path
+) -> None:
+    """The bound is the set's longest file's, not the name's: a gzip file of the bound's size is
+    read (and refused for what it holds), one byte more is refused unread."""
+    root = tiny.write(tmp_path / "root")
+    path = root / "t10k-labels-idx1-ubyte.gz"
+    path.write_bytes(
+        tiny.gz["t10k-labels-idx1-ubyte"] + bytes(48134529 - len(tiny.gz["t10k-labels-idx1-ubyte"]))
+    )
+    arrays = read_fashion_mnist(root, verify=False, checksums=tiny.files)  # zero padding is allowed
+    assert np.array_equal(arrays.test_labels.numpy(), tiny.arrays["t10k-labels-idx1-ubyte"])
+    fashion_mnist_memo.MEMO.clear()
+    with path.open("ab") as f:
+        f.write(b"\x00")
+    with pytest.raises(
+        DatasetError, match=r"expected a gzip file of at most 48134529 bytes .* got 48134530 bytes"
+    ):
+        read_fashion_mnist(root, verify=False, checksums=tiny.files)
+
+
 def test_download_true_with_files_present_fetches_nothing(
     tiny: Tiny, tiny_table: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -24,12 +24,12 @@ from linearnets.data.fashion_mnist_arrays import FashionMNISTArrays
 from linearnets.data.fashion_mnist_checks import check_not_swapped, check_splits
 from linearnets.data.fashion_mnist_loaders import load_data_fashion_mnist
 from linearnets.data.fashion_mnist_memo import memo_key, recall, remember
-from linearnets.data.files import find_fashion_mnist
+from linearnets.data.files import find_fashion_mnist, how_to_replace
 from linearnets.data.folder_contents import FASHION_MNIST_FILES, TEST_FILES, Found
 from linearnets.data.idx import GZIP_MAGIC, MAX_HEADER, check_plain_size, parse_idx
 from linearnets.data.labels import CLASSES, TEXT_LABELS, TEXT_LABELS_ZH, get_fashion_mnist_labels
 from linearnets.data.remembered import remove_killed_runs_temps_in
-from linearnets.data.verify import OtherContentError, read_verified
+from linearnets.data.verify import OtherContentError, largest_gz, read_verified
 from linearnets.errors import DatasetError, DataWarning, UsageError, UsageTypeError
 
 __all__ = [
@@ -126,8 +126,12 @@ def _read_found(
     arrays: dict[str, torch.Tensor] = {}
     hashed: list[str] = []
     read = {}
+    # unverified, a file may hold another of the set (a swap, told below): the longest bounds all
+    longest = max(size for size, _ in (*table.values(), *FASHION_MNIST_FILES.values()))
     for name, path in found.paths.items():
-        arrays[name], did_hash, read[name] = _read_or_gz(path, name, wanted[name], verify)
+        arrays[name], did_hash, read[name] = _read_or_gz(
+            path, name, wanted[name], verify, longest=longest
+        )
         if did_hash:
             hashed.append(name)
     if verify:
@@ -149,13 +153,13 @@ def _read_found(
 
 
 def _read_or_gz(
-    path: Path, name: str, expected: tuple[int, str], verify: bool
+    path: Path, name: str, expected: tuple[int, str], verify: bool, *, longest: int
 ) -> tuple[torch.Tensor, bool, Path]:
     """Return :func:`_read_file`'s array and flag, and the path read: the ``.gz`` beside a plain
     file that is rejected or cannot be read, when that one is valid (torchvision's ``raw/`` holds
     both, and its extraction, not atomic, leaves a truncated plain file when cut short)."""
     try:
-        return (*_read_file(path, name, expected, verify), path)
+        return (*_read_file(path, name, expected, verify, longest=longest), path)
     except OSError as exc:
         error = _unreadable(path, exc)
         # the fix for a file that cannot be read is not its deletion alone
@@ -183,7 +187,7 @@ def _read_or_gz(
     if path.name != name or not gz.is_file():
         raise error from None
     try:
-        array, hashed = _read_file(gz, name, expected, verify)
+        array, hashed = _read_file(gz, name, expected, verify, longest=longest)
     except (OSError, DatasetError):
         raise error from None  # damaged too: the plain file's error says what to do
     state = "intact" if verify else "well-formed"
@@ -196,9 +200,10 @@ def _read_or_gz(
 
 
 def _read_file(
-    path: Path, name: str, expected: tuple[int, str], verify: bool
+    path: Path, name: str, expected: tuple[int, str], verify: bool, *, longest: int
 ) -> tuple[torch.Tensor, bool]:
-    """Return one file's array and whether it was hashed now.
+    """Return one file's array and whether it was hashed now (unverified, a gzip file is refused
+    unread beyond the size of a gzip of ``longest`` bytes, the longest file of the set).
 
     Raises:
         OSError: the file cannot be read (see :func:`_unreadable`).
@@ -206,22 +211,31 @@ def _read_file(
     """
     ndim = 3 if "images" in name else 1
     if not verify:
-        return _read_unverified(path, ndim), False
+        return _read_unverified(path, ndim, longest=longest), False
     # the caller removes killed runs' temporary files once for the four files
     data, hashed = read_verified(path, name, expected=expected, tidy=False)
     return parse_idx(data, name=str(path), ndim=ndim, copy=False), hashed  # data is ours: no copy
 
 
-def _read_unverified(path: Path, ndim: int) -> torch.Tensor:
+def _read_unverified(path: Path, ndim: int, *, longest: int) -> torch.Tensor:
     """Return the array of the IDX file ``path``, gzipped or not, checked to be well-formed alone.
 
-    A plain file's size is checked against its header before the file is read: a huge file under
-    the name (a 3 GB one) is refused without being read into memory.
+    A plain file's size is checked against its header before the file is read, and a gzip file's
+    against the largest gzip of ``longest`` bytes (the longest file of the set, which a swapped
+    file may hold): a huge file under the name (a 3 GB one) is refused without being read into
+    memory, as a verified read refuses it.
     """
     with path.open("rb") as f:
         head = f.read(MAX_HEADER)
+        size = os.fstat(f.fileno()).st_size
         if head[:2] != GZIP_MAGIC:
-            check_plain_size(head, os.fstat(f.fileno()).st_size, name=str(path), ndim=ndim)
+            check_plain_size(head, size, name=str(path), ndim=ndim)
+        elif size > largest_gz(longest):
+            raise DatasetError(
+                f"{shown_path(path)}: expected a gzip file of at most {largest_gz(longest)} bytes "
+                f"(a gzip of the longest Fashion-MNIST file, {longest} bytes once decompressed), "
+                f"got {size} bytes; this is another file — {how_to_replace(path)}"
+            )
         f.seek(0)
         raw = f.read()
     return parse_idx(raw, name=str(path), ndim=ndim)

@@ -43,7 +43,13 @@ from linearnets.data.remembered import (
 )
 from linearnets.errors import DatasetError
 
-__all__ = ["OtherContentError", "cache_dir", "read_verified", "remove_killed_runs_temps_in"]
+__all__ = [
+    "OtherContentError",
+    "cache_dir",
+    "largest_gz",
+    "read_verified",
+    "remove_killed_runs_temps_in",
+]
 
 CHUNK = 2 << 20  # inflate this much, then hand it to the hashing thread
 
@@ -139,20 +145,20 @@ def _check_gz_size(path: Path, name: str, size: int) -> None:
     :func:`_misnamed_gz`).
     """
     found = path.stat().st_size
-    if found > _largest_gz(size):
-        most = _largest_gz(max(s for s, _ in FASHION_MNIST_FILES.values()))
+    if found > largest_gz(size):
+        most = largest_gz(max(s for s, _ in FASHION_MNIST_FILES.values()))
         # it may be a longer file of the set, misnamed: read to tell (never more than that one)
         misnamed = _misnamed_gz(path.read_bytes(), path, name, size) if found <= most else None
         if misnamed is not None:
             raise misnamed
         raise DatasetError(
-            f"{shown_path(path)}: expected a gzip file of at most {_largest_gz(size)} bytes for "
+            f"{shown_path(path)}: expected a gzip file of at most {largest_gz(size)} bytes for "
             f"{name} ({size} bytes once decompressed), got {found} bytes; this is another file — "
             f"{how_to_replace(path)}"
         )
 
 
-def _largest_gz(size: int) -> int:
+def largest_gz(size: int) -> int:
     """Return the size in bytes of the largest gzip file of ``size`` bytes (see :func:`_check_gz_size`)."""
     return size + (size >> 10) + (1 << 20)
 
