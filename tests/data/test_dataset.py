@@ -391,6 +391,30 @@ def test_the_first_and_last_negative_indices_are_items(
     assert ds[index][1] == int(tiny.arrays["t10k-labels-idx1-ubyte"][position])
 
 
+_ALL = (
+    "which lacks train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, "
+    "t10k-labels-idx1-ubyte"
+)
+
+
+@pytest.mark.parametrize("train", [False, True])
+def test_a_root_lacking_one_file_is_told_which(
+    root: Path, tiny: Tiny, tmp_path: Path, train: bool
+) -> None:
+    """A root holding three of the four files was told it "must hold the Fashion-MNIST files",
+    not which one it lacks, where load_data_fashion_mnist and --data-dir name it."""
+    some = tiny.write(tmp_path / "some")
+    (some / "train-images-idx3-ubyte.gz").unlink()
+    with pytest.raises(dataset_root.DatasetNotFoundError) as info:
+        FashionMNIST(some, train=train)
+    assert str(info.value) == (
+        "root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
+        f"{str(some)!r}, which lacks train-images-idx3-ubyte; pass download=True (reads this "
+        "machine's verified copy, else downloads into root), or root=None to search the usual "
+        "places"
+    )
+
+
 @pytest.mark.parametrize("caught", [UsageError, ValueError, RuntimeError])
 def test_a_root_without_the_files_is_refused_when_made(
     root: Path, tmp_path: Path, caught: type[Exception]
@@ -401,7 +425,8 @@ def test_a_root_without_the_files_is_refused_when_made(
     assert type(info.value) is dataset_root.DatasetNotFoundError
     assert str(info.value) == (
         "root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
-        f"{str(tmp_path / 'empty')!r}; pass download=True (reads this machine's verified copy, "
+        f"{str(tmp_path / 'empty')!r}, which does not exist; pass download=True (reads this "
+        "machine's verified copy, "
         "else downloads into root), or root=None to search the usual places"
     )
 
@@ -417,7 +442,7 @@ def test_a_fashionmnist_folder_passed_as_root_is_told_to_pass_the_folder_above(
         FashionMNIST(passed)
     assert str(info.value) == (
         "root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
-        f"{str(passed)!r}; its raw/ holds them: pass root={str(tmp_path / 'data')!r}, "
+        f"{str(passed)!r}, {_ALL}; its raw/ holds them: pass root={str(tmp_path / 'data')!r}, "
         "torchvision's root above FashionMNIST/raw/"
     )
     assert len(FashionMNIST(tmp_path / "data", train=False)) == NUM_TEST  # the fix works
@@ -439,7 +464,8 @@ def test_a_fashionmnist_folder_given_as_dot_is_told_the_folder_above_by_its_path
     inside.mkdir(parents=True, exist_ok=True)
     monkeypatch.chdir(inside)
     message = (
-        f"root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got {given!r}; "
+        f"root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got {given!r}, "
+        f"{_ALL}; "
         f"its raw/ holds them: pass root={str(tmp_path / 'data')!r}, torchvision's root above "
         "FashionMNIST/raw/"
     )
@@ -464,7 +490,7 @@ def test_a_root_with_a_blank_around_it_is_told_to_drop_it(
         FashionMNIST(given)
     assert str(info.value) == (
         "root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
-        f"{got}; drop the blank{blanks}: 'data'"
+        f"{got}, which does not exist; drop the blank{blanks}: 'data'"
     )
     with pytest.raises(UsageError) as found:
         files.find_fashion_mnist(given, checksums=tiny.files)
@@ -782,11 +808,13 @@ def test_a_root_named_with_a_line_break_is_named_on_one_line_as_the_shell_takes_
             "pass download=True (reads this machine's verified copy, else downloads into root), "
             "or root=None to search the usual places"
         )
+        why = _ALL
         if case == "blank":
             given, fix = tmp_path / "a\nb ", f"drop the blank: {said}'"
+            why = "which does not exist"
         expected = (
             "root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
-            f"{said}{' ' * (case == 'blank')}'; {fix}"
+            f"{said}{' ' * (case == 'blank')}', {why}; {fix}"
         )
     with pytest.raises(UsageError) as info:
         FashionMNIST(str(given), train=False)

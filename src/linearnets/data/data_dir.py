@@ -16,6 +16,7 @@ from linearnets._text import quoted_path, shown_path
 from linearnets.data.folder_contents import (
     FASHION_MNIST_FILES,
     HOW_TO_GET,
+    FilesMissingError,
     Found,
     UnsearchableFolderError,
     current_file,
@@ -64,16 +65,21 @@ def find_in_root(
         problem = link_problem(root)
         why = f", but {problem}" if problem else ""
         fix = blank_fix(root) or how_to_get(names)
-        raise UsageError(f"root must be an existing folder, got {shown}{why}; {fix}")
+        raise FilesMissingError(
+            f"root must be an existing folder, got {shown}{why}; {fix}",
+            why=f"but {problem}" if problem else "which does not exist",
+        )
     paths = files_in(root, names)
     blocked = unsearchable_layout(root, names) if paths is None else None
     if blocked:  # else it would read as a folder lacking the files
         raise _unsearchable_root(shown, blocked)
     if paths is None:
         fix = torchvision_root_fix(root, names) or how_to_get(names)
-        raise UsageError(
-            f"root must hold {wanted(names)} (or FashionMNIST/raw/ with them), got "
-            f"{shown}, which lacks {', '.join(missing_files(root, names))}; {fix}"
+        why = f"which lacks {', '.join(missing_files(root, names))}"
+        raise FilesMissingError(
+            f"root must hold {wanted(names)} (or FashionMNIST/raw/ with them), got {shown}, "
+            f"{why}; {fix}",
+            why=why,
         )
     return Found(root, f"--data-dir {shown_path(root)}", paths)
 

@@ -17,7 +17,7 @@ from linearnets._text import quoted_path, shown_path
 from linearnets._warn import warn
 from linearnets.data.data_dir import torchvision_root_fix
 from linearnets.data.files import find_fashion_mnist
-from linearnets.data.folder_contents import UnsearchableFolderError
+from linearnets.data.folder_contents import FilesMissingError
 from linearnets.errors import DatasetError, DataWarning, UsageError, UsageTypeError
 from linearnets.path_checks import blank_fix, expand_user, link_problem
 
@@ -35,15 +35,15 @@ class DatasetNotFoundError(UsageError, RuntimeError):
     """
 
 
-def _root_holds_files(root: str | Path) -> bool:
-    """Return whether ``root`` (or its FashionMNIST/raw) holds the four files; a bad path raises."""
+def _lacking(root: str | Path) -> str | None:
+    """Return why ``root`` (or its FashionMNIST/raw) does not hold the four files (``which lacks
+    train-images-idx3-ubyte``, ``which does not exist``); ``None`` where it holds them. A root that
+    is no path, or cannot be searched, raises."""
     try:
         find_fashion_mnist(root)
-    except (UsageTypeError, UnsearchableFolderError):  # not a root lacking the files: say so
-        raise
-    except UsageError:
-        return False
-    return True
+    except FilesMissingError as exc:  # the search's own words: which file, or no folder at all
+        return exc.why
+    return None
 
 
 def readable_root(root: str | Path, *, mirrors: Iterable[str]) -> Path:
@@ -56,7 +56,7 @@ def readable_root(root: str | Path, *, mirrors: Iterable[str]) -> Path:
     from linearnets.data.download import download_fashion_mnist
     from linearnets.data.fashion_mnist import read_fashion_mnist  # it imports this module
 
-    if not _root_holds_files(root):
+    if _lacking(root) is not None:
         try:
             found = find_fashion_mnist(None)
         except DatasetError:
@@ -125,8 +125,10 @@ def check_root(root: object) -> None:
 
 
 def check_holds_files(root: str | Path) -> None:
-    """Raise a :class:`DatasetNotFoundError` saying what to pass when ``root`` lacks the files."""
-    if not _root_holds_files(root):
+    """Raise a :class:`DatasetNotFoundError` saying what ``root`` lacks (the files missing, or the
+    folder itself) and what to pass, when it does not hold the files."""
+    why = _lacking(root)
+    if why is not None:
         path = expand_user("root", root)
         fix = (
             torchvision_root_fix(path)
@@ -136,7 +138,7 @@ def check_holds_files(root: str | Path) -> None:
         )
         raise DatasetNotFoundError(
             f"root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
-            f"{quoted_path(root)}; {fix}"
+            f"{quoted_path(root)}, {why}; {fix}"
         )
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "FASHION_MNIST_FILES",
     "HOW_TO_GET",
     "TEST_FILES",
+    "FilesMissingError",
     "Found",
     "UnsearchableFolderError",
     "current_file",
@@ -62,6 +63,18 @@ class Found:
 class UnsearchableFolderError(UsageError):
     """A folder on the way to the files cannot be searched (its permissions): ``root`` or
     ``$LINEARNETS_DATA`` names a folder whose content the user may not look at."""
+
+
+class FilesMissingError(UsageError):
+    """A ``root`` that does not hold the files looked for: it lacks some, or is no folder at all.
+
+    ``why`` is the clause that says which (``which lacks t10k-labels-idx1-ubyte``, ``which does not
+    exist``), for a caller that words its own fix (``FashionMNIST(root)``'s ``download=True``).
+    """
+
+    def __init__(self, message: str, *, why: str) -> None:
+        super().__init__(message)
+        self.why = why
 
 
 def _layouts(directory: Path) -> tuple[Path, Path]:
