@@ -109,7 +109,7 @@ def read_fashion_mnist(
     if known is not None:
         return known
     result = _read_found(found, wanted, table, verify=verify)
-    check_splits(result, splits)
+    check_splits(result, splits, table)
     remember(key, result)
     return result
 

@@ -88,25 +88,73 @@ def _check_not_train_file(
                 )
 
 
-def check_splits(arrays: FashionMNISTArrays, splits: tuple[str, ...]) -> None:
-    """Raise DatasetError unless each split read is images (N, 28, 28) with N labels in [0, 10)."""
+def check_splits(
+    arrays: FashionMNISTArrays, splits: tuple[str, ...], table: dict[str, tuple[int, str]]
+) -> None:
+    """Raise DatasetError unless each split read is images (N, 28, 28) with N labels in [0, 10),
+    naming the file at fault: the images of another shape, the labels out of range, or of the two
+    files the one whose size is not the one ``table`` gives (both named where that cannot tell).
+
+    See D2L §3.5.1.
+    """
+    paths = arrays.found.paths
     for split in splits:
+        prefix = "train" if split == "train" else "t10k"
+        image_name, label_name = f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte"
         images, labels = getattr(arrays, f"{split}_images"), getattr(arrays, f"{split}_labels")
-        if (
-            images.shape[0] != labels.shape[0]
-            or images.shape[1:] != (28, 28)
-            or int(labels.max()) > 9
-        ):
-            # unverified (verify=False), which file is wrong is unknown: the check names it
-            fix = (
-                how_to_replace(arrays.found.folder / f"{split}-labels")
-                if arrays.verified
-                else "read them with verify=True (the default), which names the file that is not "
-                "Fashion-MNIST's and how to get it again"
-            )
+        image_path, label_path = paths[image_name], paths[label_name]
+        if images.shape[1:] != (28, 28):
             raise DatasetError(
-                f"{shown_path(arrays.found.directory)}: expected {split} images (N, 28, 28) with N "
-                f"labels in [0, 10), got images {tuple(images.shape)} and labels "
-                f"{tuple(labels.shape)} up to {int(labels.max())}; these files do not form "
-                f"Fashion-MNIST — {fix}"
+                f"{shown_path(image_path)}: expected {split} images (N, 28, 28), got "
+                f"{tuple(images.shape)}; this is no Fashion-MNIST file — {how_to_replace(image_path)}"
             )
+        if images.shape[0] != labels.shape[0]:
+            raise _count_mismatch(arrays, (image_name, label_name), table, split)
+        if int(labels.max()) > 9:
+            bad = (labels > 9).nonzero().flatten()
+            raise DatasetError(
+                f"{shown_path(label_path)}: expected {split} labels in [0, 10), got "
+                f"{int(labels[bad[0]])} at index {int(bad[0])} ({bad.numel()} of the "
+                f"{labels.numel()} labels {'is' if bad.numel() == 1 else 'are'} 10 or more); "
+                "this is no Fashion-MNIST file — "
+                f"{how_to_replace(label_path)}"
+            )
+
+
+def _count_mismatch(
+    arrays: FashionMNISTArrays,
+    names: tuple[str, str],
+    table: dict[str, tuple[int, str]],
+    split: str,
+) -> DatasetError:
+    """Return the error for a split whose images file and labels file (``names``) hold different
+    counts: the one whose size is not ``table``'s, named with the other split's file it has the
+    size of, if any; both where ``table`` cannot tell (both off, or neither)."""
+    read = {name: getattr(arrays, f"{split}_{name.split('-')[1]}") for name in names}
+    off = [name for name in names if _idx_size(read[name]) != table[name][0]]
+    paths = arrays.found.paths
+    if len(off) != 1:
+        (image_name, images), (label_name, labels) = read.items()
+        fix = (
+            how_to_replace(paths[image_name])
+            if arrays.verified
+            else "read them with verify=True (the default), which names the file that is not "
+            "Fashion-MNIST's and how to get it again"
+        )
+        return DatasetError(
+            f"{shown_path(arrays.found.folder)}: expected one {split} label per image, got "
+            f"{images.shape[0]} images in {paths[image_name].name} and {labels.shape[0]} labels "
+            f"in {paths[label_name].name}; these files do not form Fashion-MNIST — {fix}"
+        )
+    name, other = off[0], next(n for n in names if n != off[0])
+    kind, other_kind = name.split("-")[1], other.split("-")[1]
+    got = f"{read[name].shape[0]} {kind}"
+    twin = name.replace("t10k-", "train-") if split == "test" else name.replace("train-", "t10k-")
+    fix = how_to_replace(paths[name])
+    if _idx_size(read[name]) == table[twin][0]:
+        got += f", the size of {twin}: that file is here under the name of {name}"
+        fix = f"put each file under its own name, or {fix}"
+    return DatasetError(
+        f"{shown_path(paths[name])}: expected {read[other].shape[0]} {split} {kind}, one per "
+        f"{other_kind[:-1]} in {paths[other].name}, got {got} — {fix}"
+    )
