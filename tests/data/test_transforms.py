@@ -485,7 +485,11 @@ BAD_ARGS = [
     ("normalize string", lambda: Normalize("0.5", 1), UsageTypeError, r"mean must be a finite number"),
     ("normalize uint8", lambda: Normalize(0.5, 1)(torch.zeros(1, 2, 2, dtype=torch.uint8)), UsageTypeError, r"tensor must be a float tensor \(C, H, W\).*apply ToTensor\(\) first"),
     ("normalize channels", lambda: Normalize((0.1, 0.2), (1, 1))(torch.zeros(3, 2, 2)), UsageError, r"mean and std must have 1 or 3 values \(the channels\), got 2 and 2"),
-    ("resize zero", lambda: Resize(0), UsageError, r"size must be a positive integer \(>= 1\), got 0"),
+    ("resize zero", lambda: Resize(0), UsageError, r"^size must be a positive integer \(>= 1\), got 0; pass e\.g\. Resize\(64\) \(the shorter side's length\) or Resize\(\(64, 32\)\) \(h, w\)$"),
+    ("resize negative", lambda: Resize(-1), UsageError, r"^size must be a positive integer \(>= 1\), got -1; pass e\.g\. Resize\(64\) \(the shorter side's length\) or Resize\(\(64, 32\)\) \(h, w\)$"),
+    ("resize pair with 0", lambda: Resize((64, 0)), UsageError, r"^size must be a positive integer or a pair \(h, w\) of them, got \(64, 0\); pass e\.g\. Resize\(64\) \(the shorter side's length\) or Resize\(\(64, 32\)\) \(h, w\)$"),
+    ("resize [0]", lambda: Resize([0]), UsageError, r"^size must be a positive integer or a pair \(h, w\) of them, got \[0\]; pass e\.g\. Resize\(64\)"),
+    ("resize pair with a float", lambda: Resize((64, 2.5)), UsageTypeError, r"^size must be a positive integer or a pair \(h, w\) of them, got \(64, 2\.5\); pass e\.g\. Resize\(64\)"),  # type: ignore[arg-type]
     ("resize float", lambda: Resize(2.5), UsageTypeError, r"size must be a positive int or a pair \(h, w\), got 2.5"),  # type: ignore[arg-type]
     ("resize triple", lambda: Resize((1, 2, 3)), UsageTypeError, r"got \(1, 2, 3\)"),
     ("resize bool", lambda: Resize(True), UsageTypeError, r"size must be a positive int or a pair \(h, w\), got True"),

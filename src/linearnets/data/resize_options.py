@@ -33,15 +33,24 @@ class InterpolationMode(Enum):
 _PIL_FILTERS = {0: "NEAREST", 1: "LANCZOS", 2: "BILINEAR", 3: "BICUBIC", 4: "BOX", 5: "HAMMING"}
 
 
+_SIZE_FIX = "pass e.g. Resize(64) (the shorter side's length) or Resize((64, 32)) (h, w)"
+
+
 def parse_size(size: Any) -> int | tuple[int, int]:
     """Return ``size`` as the shorter side's length (an int, or a one-item sequence) or (h, w)."""
     one = isinstance(size, Sequence) and not isinstance(size, str) and len(size) == 1
     short = size[0] if one else size  # a one-item sequence: the shorter side
-    if isinstance(short, numbers.Integral) and not isinstance(short, bool):  # NumPy's too
-        return check_positive_int("size", short)
-    if isinstance(size, Sequence) and not isinstance(size, str) and len(size) == 2:
-        h, w = (check_positive_int("size", s) for s in size)
-        return (h, w)
+    if not one and isinstance(short, numbers.Integral) and not isinstance(short, bool):
+        return check_positive_int("size", short, fix=_SIZE_FIX)  # NumPy's integers too
+    if one or (isinstance(size, Sequence) and not isinstance(size, str) and len(size) == 2):
+        try:
+            sides = tuple(check_positive_int("size", s, fix=_SIZE_FIX) for s in size)
+        except UsageError as exc:  # UsageTypeError for a float side: the same kind, the whole value
+            raise type(exc)(
+                "size must be a positive integer or a pair (h, w) of them, got "
+                f"{describe(size)}; {_SIZE_FIX}"
+            ) from None
+        return sides[0] if one else (sides[0], sides[1])
     raise UsageTypeError(
         f"size must be a positive int or a pair (h, w), got {describe(size)}; pass e.g. Resize(64)"
     )
