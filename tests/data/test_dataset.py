@@ -415,6 +415,28 @@ def test_a_root_lacking_one_file_is_told_which(
     )
 
 
+def test_a_root_with_the_files_split_across_two_layouts_is_told_to_move_them(
+    root: Path, tiny: Tiny, tmp_path: Path
+) -> None:
+    """The test files in root/FashionMNIST/raw/, the training ones in root: "pass download=True"
+    was the fix, where moving two files is."""
+    split = tiny.write(tmp_path / "split")
+    raw = split / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        (split / f"{name}.gz").rename(raw / f"{name}.gz")
+    with pytest.raises(dataset_root.DatasetNotFoundError) as info:
+        FashionMNIST(split, train=False)
+    assert str(info.value) == (
+        "root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
+        f"{str(split)!r}, which lacks t10k-images-idx3-ubyte (found in FashionMNIST/raw/, apart "
+        "from the others), t10k-labels-idx1-ubyte (found in FashionMNIST/raw/, apart from the "
+        "others); the 4 files must sit in one folder: move t10k-images-idx3-ubyte.gz and "
+        f"t10k-labels-idx1-ubyte.gz from FashionMNIST/raw/ into {split} (or the others into "
+        "FashionMNIST/raw/)"
+    )
+
+
 @pytest.mark.parametrize("caught", [UsageError, ValueError, RuntimeError])
 def test_a_root_without_the_files_is_refused_when_made(
     root: Path, tmp_path: Path, caught: type[Exception]

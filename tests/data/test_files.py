@@ -123,6 +123,79 @@ def test_explicit_root_missing_files_lists_them(tiny: Tiny, tmp_path: Path) -> N
         find_fashion_mnist(root, checksums=tiny.files)
 
 
+def test_a_root_with_the_files_split_across_its_two_layouts_is_told_to_move_them(
+    tiny: Tiny, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The training files in root, the test files in its FashionMNIST/raw/: it was told it lacks
+    the test files, which are there, and to install or download them."""
+    from linearnets.cli import main
+
+    root = tmp_path / "split"
+    tiny.write(root)
+    raw = root / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        (root / f"{name}.gz").rename(raw / f"{name}.gz")
+    said = (
+        "which lacks t10k-images-idx3-ubyte (found in FashionMNIST/raw/, apart from the others), "
+        "t10k-labels-idx1-ubyte (found in FashionMNIST/raw/, apart from the others); the 4 files "
+        "must sit in one folder: move t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz "
+        f"from FashionMNIST/raw/ into {root} (or the others into FashionMNIST/raw/)"
+    )
+    with pytest.raises(UsageError) as info:
+        find_fashion_mnist(root, checksums=tiny.files)
+    assert str(info.value) == (
+        "root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
+        f"{str(root)!r}, {said}"
+    )
+    assert main(["data", "--data-dir", str(root)]) == 2  # the real checksums: the same refusal
+    assert capsys.readouterr().err == (
+        "linearnets data: error: --data-dir must hold the Fashion-MNIST files (or "
+        f"FashionMNIST/raw/ with them), got {str(root)!r}, {said}\n"
+    )
+    (raw / "t10k-labels-idx1-ubyte.gz").rename(root / "t10k-labels-idx1-ubyte.gz")
+    (root / "train-images-idx3-ubyte.gz").rename(raw / "train-images-idx3-ubyte.gz")
+    (root / "train-labels-idx1-ubyte.gz").rename(raw / "train-labels-idx1-ubyte.gz")
+    with pytest.raises(UsageError) as info:  # raw/ holds three: the one apart is in root
+        find_fashion_mnist(root, checksums=tiny.files)
+    assert str(info.value).endswith(
+        f"which lacks t10k-labels-idx1-ubyte (found in {root} itself, apart from the others); "
+        "the 4 files must sit in one folder: move t10k-labels-idx1-ubyte.gz from "
+        f"{root} into FashionMNIST/raw/ (or the others into {root})"
+    )
+
+
+@pytest.mark.parametrize(
+    ("spelled", "raw"),
+    [
+        ({"train-images-idx3-ubyte": "train-images.idx3-ubyte.gz"}, False),
+        ({"t10k-labels-idx1-ubyte": "t10k-labels-idx1-ubyte.GZ"}, False),
+        ({"train-images-idx3-ubyte": "Train-Images.idx3-ubyte"}, True),
+    ],
+    ids=["dotted", ".GZ", "case and dots in raw/"],
+)
+def test_a_file_under_a_near_miss_name_is_told_to_be_renamed(
+    tiny: Tiny, tmp_path: Path, spelled: dict[str, str], raw: bool
+) -> None:
+    """train-images.idx3-ubyte (some mirrors' spelling) or .GZ: the root was told it lacks the
+    file, with no word of the one there under a name one rename away."""
+    root = tmp_path / "root"
+    folder = tiny.write(root / "FashionMNIST" / "raw" if raw else root)
+    ((name, other),) = spelled.items()
+    (folder / f"{name}.gz").rename(folder / other)
+    target = name if not other.lower().endswith(".gz") else f"{name}.gz"
+    shown = f"FashionMNIST/raw/{other}" if raw else other
+    with pytest.raises(UsageError) as info:
+        find_fashion_mnist(root, checksums=tiny.files)
+    assert str(info.value) == (
+        "root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
+        f"{str(root)!r}, which lacks {name} (found as {shown}); rename {shown} to {target}, the "
+        "names linearnets and torchvision read"
+    )
+    (folder / other).rename(folder / target)  # as told
+    assert find_fashion_mnist(root, checksums=tiny.files).folder == folder
+
+
 def test_explicit_root_not_a_folder(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"root must be an existing folder, got .*nowhere"):
         find_fashion_mnist(tmp_path / "nowhere")

@@ -21,6 +21,7 @@ from linearnets.data.folder_contents import (
     UnsearchableFolderError,
     current_file,
     files_in,
+    layout_fix,
     missing_files,
     unsearchable_layout,
     wanted,
@@ -74,7 +75,7 @@ def find_in_root(
     if blocked:  # else it would read as a folder lacking the files
         raise _unsearchable_root(shown, blocked)
     if paths is None:
-        fix = torchvision_root_fix(root, names) or how_to_get(names)
+        fix = torchvision_root_fix(root, names) or layout_fix(root, names) or how_to_get(names)
         why = f"which lacks {', '.join(missing_files(root, names))}"
         raise FilesMissingError(
             f"root must hold {wanted(names)} (or FashionMNIST/raw/ with them), got {shown}, "

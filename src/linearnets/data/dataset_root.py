@@ -17,7 +17,7 @@ from linearnets._text import quoted_path, shown_path
 from linearnets._warn import warn
 from linearnets.data.data_dir import torchvision_root_fix
 from linearnets.data.files import find_fashion_mnist
-from linearnets.data.folder_contents import FilesMissingError
+from linearnets.data.folder_contents import FASHION_MNIST_FILES, FilesMissingError, layout_fix
 from linearnets.errors import DatasetError, DataWarning, UsageError, UsageTypeError
 from linearnets.path_checks import blank_fix, expand_user, link_problem
 
@@ -132,6 +132,7 @@ def check_holds_files(root: str | Path) -> None:
         path = expand_user("root", root)
         fix = (
             torchvision_root_fix(path)
+            or (layout_fix(path, FASHION_MNIST_FILES) if path.is_dir() else None)
             or blank_fix(path)
             or "pass download=True (reads this machine's verified copy, else downloads into "
             "root), or root=None to search the usual places"

@@ -12,6 +12,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from linearnets._text import and_list, shown_path
 from linearnets.errors import UsageError
 from linearnets.path_checks import unsearchable_folder
 
@@ -24,6 +25,7 @@ __all__ = [
     "UnsearchableFolderError",
     "current_file",
     "files_in",
+    "layout_fix",
     "missing_files",
     "unsearchable_layout",
     "wanted",
@@ -119,16 +121,91 @@ def wanted(names: dict[str, tuple[int, str]]) -> str:
     return f"Fashion-MNIST's {' and '.join(names)}"
 
 
+def _fullest(root: Path, names: dict[str, tuple[int, str]]) -> tuple[Path, Path, list[str]]:
+    """Return the layout of ``root`` that holds more of the files ``names`` (``root`` itself on a
+    tie), the other layout, and the files the first lacks."""
+    layouts = _layouts(root)
+    folder, lacking = min(
+        ((f, [n for n in names if current_file(f, n) is None]) for f in layouts),
+        key=lambda found: len(found[1]),
+    )
+    return folder, layouts[1] if folder == layouts[0] else layouts[0], lacking
+
+
 def missing_files(root: Path, names: dict[str, tuple[int, str]] | None = None) -> list[str]:
     """Return the files (of ``names``, default :data:`FASHION_MNIST_FILES`) ``root`` lacks, in
     whichever layout holds more of them, each with what stands in its place, if anything (e.g.
-    ``t10k-labels-idx1-ubyte (t10k-labels-idx1-ubyte.gz there is a folder)``)."""
+    ``t10k-labels-idx1-ubyte (t10k-labels-idx1-ubyte.gz there is a folder)``), or where it is
+    instead: in the other layout (``(found in FashionMNIST/raw/, apart from the others)``), or
+    misspelled (``(found as train-images.idx3-ubyte)``); :func:`layout_fix` says what to do."""
     names = names or FASHION_MNIST_FILES
-    folder, lacking = min(
-        ((f, [n for n in names if current_file(f, n) is None]) for f in _layouts(root)),
-        key=lambda found: len(found[1]),
-    )
-    return [_in_the_way(folder, name) for name in lacking]
+    folder, other, lacking = _fullest(root, names)
+    noted = []
+    for name in lacking:
+        shown, elsewhere, misspelled = _in_the_way(folder, name), current_file(other, name), None
+        if shown == name and elsewhere is not None:
+            where = f"{_relative(root, other)} itself" if other == root else _relative(root, other)
+            shown = f"{name} (found in {where}, apart from the others)"
+        elif shown == name and (misspelled := _misspelled(folder, other, name)) is not None:
+            shown = f"{name} (found as {_relative(root, misspelled)})"
+        noted.append(shown)
+    return noted
+
+
+def layout_fix(root: Path, names: dict[str, tuple[int, str]]) -> str | None:
+    """Return the fix for ``root``, which lacks some of the files ``names`` in either layout, where
+    they are there all the same: some in its ``FashionMNIST/raw/`` and the others in ``root``
+    itself (one layout must hold them all), or under a near-miss name (``train-images.idx3-ubyte``,
+    ``.GZ``); ``None`` where they are not."""
+    folder, other, lacking = _fullest(root, names)
+    apart = [path.name for name in lacking if (path := current_file(other, name)) is not None]
+    renames = [
+        f"{_relative(root, path)} to {_spelled(path, name)}"
+        for name in lacking
+        if current_file(other, name) is None
+        and (path := _misspelled(folder, other, name)) is not None
+    ]
+    fixes = []
+    if apart:
+        fixes.append(
+            f"the {len(names)} files must sit in one folder: move {and_list(apart)} from "
+            f"{_relative(root, other)} into {_relative(root, folder)} (or the others into "
+            f"{_relative(root, other)})"
+        )
+    if renames:
+        fixes.append(f"rename {and_list(renames)}, the names linearnets and torchvision read")
+    return "; ".join(fixes) or None
+
+
+def _relative(root: Path, path: Path) -> str:
+    """Return ``path`` (``root``, a layout of it, or a file in one) as the messages name it: a
+    folder inside ``root`` by its path from there (``FashionMNIST/raw/``), ``root`` itself by its
+    own path."""
+    if path == root:
+        return shown_path(root)
+    inside = path.relative_to(root)
+    return f"{shown_path(inside)}/" if path.is_dir() else shown_path(inside)
+
+
+def _misspelled(folder: Path, other: Path, name: str) -> Path | None:
+    """Return a file in ``folder`` (else ``other``) named ``name`` (or ``name.gz``) spelled
+    otherwise: another case, or dots for dashes (``train-images.idx3-ubyte``, as some mirrors
+    name them); ``None`` where there is none."""
+    for place in (folder, other):
+        try:
+            entries = sorted(os.scandir(place), key=lambda entry: entry.name)
+        except OSError:
+            continue  # no such layout, or not searchable (said elsewhere)
+        for entry in entries:
+            stem = entry.name[:-3] if entry.name.lower().endswith(".gz") else entry.name
+            if stem.lower().replace(".", "-") == name and os.path.isfile(entry.path):
+                return Path(entry.path)
+    return None
+
+
+def _spelled(path: Path, name: str) -> str:
+    """Return the name the misspelled file ``path`` must take: ``name``, with ``.gz`` if gzipped."""
+    return f"{name}.gz" if path.name.lower().endswith(".gz") else name
 
 
 def _in_the_way(folder: Path, name: str) -> str:
