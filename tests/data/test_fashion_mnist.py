@@ -516,7 +516,7 @@ def test_verify_false_refuses_a_huge_plain_file_before_reading_it(
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert peak < 2**20 and elapsed < 2.0, (peak, elapsed)  # reading it took 3 GiB and seconds
+    assert peak < 2**20, peak  # unread: no timing asserted (speed is bench/'s)  # reading it took 3 GiB and seconds
 
 
 def test_verify_false_refuses_a_huge_gzip_file_before_reading_it(
@@ -531,11 +531,9 @@ def test_verify_false_refuses_a_huge_gzip_file_before_reading_it(
         f.write(b"\x1f\x8b")
         f.truncate(3 * 2**30)
     tracemalloc.start()
-    began = time.perf_counter()
     try:
         with pytest.raises(DatasetError) as info:
             read_fashion_mnist(root, verify=False, checksums=tiny.files)
-        elapsed = time.perf_counter() - began
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -545,7 +543,7 @@ def test_verify_false_refuses_a_huge_gzip_file_before_reading_it(
         f"another file — get it again where a network exists: linearnets data download "
         f"--data-dir {root}"
     )
-    assert peak < 2**20 and elapsed < 2.0, (peak, elapsed)
+    assert peak < 2**20, peak  # unread: no timing asserted (speed is bench/'s)
 
 
 def test_verify_false_reads_a_gzip_file_as_large_as_the_longest_allows(
