@@ -456,3 +456,63 @@ def test_one_row_per_example_fix_tells_a_transposed_output_from_rows_made_of_eac
     "transposed ... o.T" alone (both only where k was a square), and o.T trains a 30-class model
     on it silently."""
     assert one_row_per_example_fix(rows, examples, columns=columns) == fix
+
+
+# --- a loss of the user's own that raised, for no cause in its inputs -----------------------------
+
+needs_notes = pytest.mark.skipif(
+    not hasattr(Exception(), "add_note"), reason="Python 3.11+ shows an exception's notes"
+)
+
+
+@needs_notes
+def test_a_users_loss_taking_its_arguments_swapped_keeps_its_traceback_with_the_cause_noted() -> None:  # fmt: skip
+    """F.cross_entropy(y, y_hat): torch's own words, "log_softmax... not implemented for 'Long'",
+    say nothing of the labels; its error stays (its frames point into the user's lambda)."""
+    import linearnets as ln
+
+    torch.manual_seed(0)
+    X, y, net = torch.randn(20, 5), torch.randint(0, 3, (20,)), nn.Linear(5, 3)
+
+    def swapped(o: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return F.cross_entropy(y, o, reduction="none")
+
+    updater = torch.optim.SGD(net.parameters(), 0.1)
+    with pytest.raises(NotImplementedError, match="not implemented for 'Long'") as info:
+        ln.train_epoch(net, [(X, y)], swapped, updater)
+    assert not isinstance(info.value, UsageError)
+    assert any(f.name == "swapped" for f in info.traceback)  # the user's frame, kept
+    assert info.value.__notes__ == [
+        "linearnets: the loss failed on loss(y_hat, y) with y_hat (the model's output) float32 "
+        "(20, 3) and y (the labels) int64 (20,); it ran an op for floats on the int64 labels y, as "
+        "a loss taking its arguments swapped does (F.cross_entropy(y, y_hat)): check it takes "
+        "(y_hat, y) in that order, e.g. F.cross_entropy(y_hat, y, reduction='none')"
+    ]
+
+
+@needs_notes
+def test_any_other_error_of_a_users_loss_is_noted_with_its_inputs_once() -> None:
+    def broken(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        raise RuntimeError("a bug of its own")
+
+    y_hat, y = torch.zeros(4, 3), torch.tensor([0, 1, 2, 0])
+    err = RuntimeError("a bug of its own")
+    for _ in range(2):  # raised through twice: noted once
+        with pytest.raises(RuntimeError, match="a bug of its own") as info:
+            raise_loss_error(broken, y_hat, y, err)
+    assert info.value is err
+    assert err.__notes__ == [
+        "linearnets: the loss failed on loss(y_hat, y) with y_hat (the model's output) float32 "
+        "(4, 3) and y (the labels) int64 (4,); check it takes (y_hat, y) in that order, and works "
+        "on these"
+    ]
+
+
+def test_torchs_own_loss_modules_get_no_note() -> None:
+    loss = nn.CrossEntropyLoss(weight=torch.ones(5))
+    y_hat, y = torch.zeros(4, 3), torch.tensor([0, 1, 2, 0])
+    with pytest.raises(RuntimeError, match="weight tensor should be defined") as info:
+        loss(y_hat, y)
+    with pytest.raises(RuntimeError):
+        raise_loss_error(loss, y_hat, y, info.value)
+    assert getattr(info.value, "__notes__", None) is None

@@ -29,6 +29,7 @@ __all__ = [
     "BINARY_LOSSES",
     "CLASS_LOSSES",
     "REGRESSION_LOSSES",
+    "add_loss_note",
     "computes_as",
     "explain_loss_error",
     "is_regression_loss",
@@ -108,7 +109,9 @@ def regression_loss_error(
 
 def raise_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, err: Exception) -> NoReturn:
     """Raise the readable error for ``err``, which ``loss(y_hat, y)`` raised, in its place; or, when
-    :func:`explain_loss_error` finds no cause in the inputs, ``err`` itself, unchanged.
+    :func:`explain_loss_error` finds no cause in the inputs, ``err`` itself, the same object, its
+    traceback into the loss kept: a loss of the user's own gets a note naming the inputs it
+    failed on (:func:`add_loss_note`).
 
     The readable error is raised alone, without torch's chained before it (in a notebook, one error
     instead of torch's 15–20 frames first); ``err`` stays reachable as its ``__context__``.
@@ -121,9 +124,55 @@ def raise_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, err: Exce
         if usage is None and not is_torch_loss(loss):  # picking by a label a one-output model lacks
             usage = one_output_labels_error(loss, y_hat, y)
     if usage is None:
+        if not is_torch_loss(loss):  # the user's code raised: its frames stay, the inputs named
+            add_loss_note(err, y_hat, y)
         raise err
     usage.__context__ = err  # set by the raise inside err's handler anyway; kept for other callers
     raise usage from None
+
+
+# the names torch's "not implemented for 'Long'" gives the integer dtypes labels come in
+_TORCH_NAMES = {
+    torch.int64: "Long",
+    torch.int32: "Int",
+    torch.int16: "Short",
+    torch.int8: "Char",
+    torch.uint8: "Byte",
+    torch.bool: "Bool",
+}
+
+
+def add_loss_note(err: Exception, y_hat: torch.Tensor, y: torch.Tensor) -> None:
+    """Note on ``err``, raised by a loss of the user's own, the call it failed on and the inputs'
+    dtypes and shapes (Python 3.11+ shows it under the traceback; 3.10 shows no notes).
+
+    torch's words alone ("log_softmax_lastdim_kernel_impl" not implemented for 'Long') do not say
+    that the loss got the model's output and the labels, nor in which order. A float-only op that
+    refused the labels' integer dtype is how a loss taking its arguments swapped
+    (``F.cross_entropy(y, y_hat)``) fails: it is named as such.
+    """
+    if not hasattr(err, "add_note") or not isinstance(y_hat, torch.Tensor):
+        return
+    said = (
+        f"linearnets: the loss failed on loss(y_hat, y) with y_hat (the model's output) "
+        f"{_dtype_shape(y_hat)} and y (the labels) {_dtype_shape(y)}"
+    )
+    refused = f"not implemented for '{_TORCH_NAMES.get(y.dtype)}'"  # torch's words, its name
+    if y_hat.is_floating_point() and refused in str(err):
+        said += (
+            f"; it ran an op for floats on the {str(y.dtype).removeprefix('torch.')} labels y, as a "
+            "loss taking its arguments swapped does (F.cross_entropy(y, y_hat)): check it takes "
+            "(y_hat, y) in that order, e.g. F.cross_entropy(y_hat, y, reduction='none')"
+        )
+    else:
+        said += "; check it takes (y_hat, y) in that order, and works on these"
+    if said not in getattr(err, "__notes__", ()):  # the same error met again (a retried step)
+        err.add_note(said)
+
+
+def _dtype_shape(t: torch.Tensor) -> str:
+    """Return ``t``'s dtype and shape as ``float32 (20, 3)``."""
+    return f"{str(t.dtype).removeprefix('torch.')} {tuple(t.shape)}"
 
 
 def _index_dtype_error(loss: Loss, y: torch.Tensor) -> UsageError | None:
