@@ -932,6 +932,26 @@ def test_the_whole_data_as_a_pair_of_tensors_is_told_to_take_load_array() -> Non
     assert len(history.epochs) == 1
 
 
+def test_the_features_alone_as_one_tensor_are_told_to_take_load_array() -> None:
+    """X iterates as its rows (the oracle): no (X, y) batch, no labels; the fix is batches of
+    (X, y)."""
+    from linearnets import evaluate_accuracy, load_array
+
+    X, y = _ONE_X[:20], _ONE_Y[:20]
+    assert next(iter(X)).shape == (5,)  # the oracle: one row, no pair
+    got = r"got a tensor of shape \(20, 5\), which would yield its rows one at a time, with no labels; pass ln\.load_array\(\(X, y\), batch_size"  # fmt: skip
+    net = nn.Linear(5, 3)
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    loss = nn.CrossEntropyLoss(reduction="none")
+    with pytest.raises(UsageTypeError, match=rf"^train_iter must be an iterable of \(X, y\) batches, {got}\) of the features and their labels, or a DataLoader of TensorDataset\(X, y\)$"):  # fmt: skip
+        fit(net, X, loss, optimizer, 1)
+    with pytest.raises(UsageTypeError, match=rf"^data_iter must be .*{got}, is_train=False\)"):
+        evaluate_accuracy(net, X)
+    with pytest.raises(UsageTypeError, match=rf"^test_iter must be .*{got}, is_train=False\)"):
+        fit(net, _one_batches(_ONE_Y), loss, optimizer, 1, test_iter=X)
+    assert len(fit(net, load_array((X, y), 4), loss, optimizer, 1).epochs) == 1  # the fix
+
+
 @pytest.mark.parametrize(
     ("loss", "log_softmax"),
     [

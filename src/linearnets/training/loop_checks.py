@@ -63,13 +63,22 @@ def check_batches(name: str, batches: Any, *, passes: int) -> None:
     (and the first epoch's work would be lost to the error). Nothing is iterated here: a
     ``DataLoader`` would start its workers. A map-style dataset (the book's ``mnist_train``, a
     ``TensorDataset``) is iterable too, but one example at a time: it is told to take a
-    ``DataLoader``; so is the whole data as a pair of tensors, ``(X, y)``, which yields X, then y.
+    ``DataLoader``; so is the whole data as a pair of tensors, ``(X, y)``, which yields X, then y,
+    and the features alone, one tensor ``X``, which yields its rows.
     """
     if not (hasattr(batches, "__iter__") or hasattr(batches, "__getitem__")):
         called = "; call it to get the batches, or pass" if callable(batches) else "; pass"
         raise UsageTypeError(
             f"{name} must be an iterable of (X, y) batches, got {type(batches).__name__}{called} "
             "a DataLoader, a list of (X, y) pairs or load_array((X, y), batch_size)"
+        )
+    if isinstance(batches, torch.Tensor):
+        shuffled = "" if name == "train_iter" else ", is_train=False"  # evaluation keeps the order
+        raise UsageTypeError(
+            f"{name} must be an iterable of (X, y) batches, got a tensor of shape "
+            f"{tuple(batches.shape)}, which would yield its rows one at a time, with no labels; "
+            f"pass ln.load_array((X, y), batch_size{shuffled}) of the features and their labels, "
+            "or a DataLoader of TensorDataset(X, y)"
         )
     if _whole_tensors(batches):
         X, y = batches
