@@ -157,7 +157,7 @@ def _train_epoch_with_function(
     targets: TargetsWatch | None = None
     before: tuple[torch.Tensor, ...] | None = None  # the weights' sizes before the first update
     for step, batch in enumerate(train_iter):
-        X, y = unpack(batch)
+        X, y = unpack(batch, name="train_iter", step=step, epoch=epoch)
         probe.keep(X)
         try:
             y_hat = net(X)

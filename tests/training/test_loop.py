@@ -610,11 +610,11 @@ BAD_INPUT = [
         lambda: train_epoch(
             _net(), [(torch.zeros(0, 2), torch.zeros(0, 1))], squared_loss, NoUpdate()
         ),
-        r"each batch must hold at least one example, got an empty batch",
+        r"^train_iter's batch 1 is empty \(0 rows\): each batch must hold at least one example",
     ),
     (
         lambda: evaluate(_net(), [(torch.zeros(0, 2), torch.zeros(0, 1))], squared_loss),
-        r"got an empty batch",
+        r"^data_iter's batch 1 is empty \(0 rows\)",
     ),
     (
         lambda: train_epoch(_net(), [(torch.zeros(3, 2),)], squared_loss, NoUpdate()),
@@ -930,6 +930,37 @@ def test_the_whole_data_as_a_pair_of_tensors_is_told_to_take_load_array() -> Non
 
     history = fit(net, ln.load_array((X, y), 32), loss, optimizer, 1)  # the fix
     assert len(history.epochs) == 1
+
+
+_DROP_EMPTY = (
+    "each batch must hold at least one example; drop the empty batches: slice the data only up to "
+    "its end, [(X[i:i + b], y[i:i + b]) for i in range(0, len(X), b)], or pass "
+    "ln.load_array((X, y), b), which yields none"
+)
+
+
+def test_an_empty_batch_is_named_by_its_iterator_batch_and_epoch_with_the_fix() -> None:
+    import linearnets as ln
+    from linearnets import d2l
+
+    torch.manual_seed(0)
+    X, y = torch.randn(8, 4), torch.randint(0, 3, (8,))
+    net = ln.SoftmaxRegressionScratch(4, 3)
+    batches = [(X, y), (X[:0], y[:0])]
+    with pytest.raises(UsageError) as info:
+        ln.fit(net, batches, ln.cross_entropy_logits, ln.SGD(net.parameters(), 0.1), 2)
+    assert str(info.value) == f"train_iter's batch 2 of epoch 1 is empty (0 rows): {_DROP_EMPTY}"
+    with pytest.raises(UsageError) as info:
+        ln.fit(net, [(X, y)], ln.cross_entropy_logits, ln.SGD(net.parameters(), 0.1), 3,
+               test_iter=[(X, y), (X, y), (X[:0], y[:0])])  # fmt: skip
+    assert str(info.value) == f"test_iter's batch 3 of epoch 1 is empty (0 rows): {_DROP_EMPTY}"
+    with pytest.raises(UsageError) as info:
+        d2l.train_epoch_ch3(net, batches, ln.cross_entropy_logits, ln.SGD(net.parameters(), 0.1))
+    assert str(info.value) == f"train_iter's batch 2 is empty (0 rows): {_DROP_EMPTY}"
+    b = 3  # the fix: slices up to the data's end only, none of them empty
+    fixed = [(X[i : i + b], y[i : i + b]) for i in range(0, len(X), b)]
+    assert [len(t) for _, t in fixed] == [3, 3, 2]
+    ln.fit(net, fixed, ln.cross_entropy_logits, ln.SGD(net.parameters(), 0.1), 1)
 
 
 def test_the_features_alone_as_one_tensor_are_told_to_take_load_array() -> None:

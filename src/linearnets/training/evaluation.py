@@ -109,8 +109,10 @@ def evaluate_named(
     *,
     dist: DistContext | None = None,
     scalar_loss: str | None = None,
+    epoch: int | None = None,
 ) -> tuple[float | None, float | None]:
-    """:func:`evaluate`, naming ``data_iter`` as ``name`` in its errors (``fit``'s ``test_iter``)."""
+    """:func:`evaluate`, naming ``data_iter`` as ``name`` in its errors (``fit``'s ``test_iter``),
+    and the epoch after which it runs, ``epoch`` (from 1), where known."""
     summed = summed_scalar_loss(scalar_loss)
     check_dist(dist)
     check_batches(name, data_iter, passes=1)
@@ -128,8 +130,10 @@ def evaluate_named(
     totals = EpochTotals.for_loss(loss, summed=summed, nan_probe=probe, context=context)
     first = True
     try:
-        for batch in data_iter:
-            X, y = unpack(batch, allow_empty=distributed)
+        step = -1
+        for batch in data_iter:  # not enumerate(): its reused tuple would keep the last batch
+            step += 1
+            X, y = unpack(batch, allow_empty=distributed, name=name, step=step, epoch=epoch)
             if probe is not None:
                 probe.keep(X)
             try:  # free unless the forward raises

@@ -163,7 +163,7 @@ def train_epoch(
         step = -1
         for batch in train_iter:  # not enumerate(): its reused tuple would keep the last batch
             step += 1
-            X, y = unpack(batch, allow_empty=allow_empty)
+            X, y = unpack(batch, allow_empty=allow_empty, name="train_iter", step=step, epoch=epoch)
             if other_loss and step == 0:
                 check_same_loss(net, loss, X, y)
             global_size = _global_batch_size(train_iter, step, y.shape[0], dist)
@@ -297,6 +297,7 @@ def fit(
                     loss,
                     dist=dist,
                     scalar_loss=scalar_loss,
+                    epoch=epoch,
                 )
                 train_loss = eval_loss if eval_loss is not None else train_loss
                 # the accuracy of the same model on the same set as the loss beside it, not of
@@ -304,7 +305,13 @@ def fit(
                 train_acc = eval_acc if eval_acc is not None else train_acc
             test_loss, test_acc = (
                 evaluate_named(
-                    "test_iter", net, test_iter, loss, dist=dist, scalar_loss=scalar_loss
+                    "test_iter",
+                    net,
+                    test_iter,
+                    loss,
+                    dist=dist,
+                    scalar_loss=scalar_loss,
+                    epoch=epoch,
                 )
                 if test_iter is not None
                 else (None, None)

@@ -50,9 +50,18 @@ LOSS_ERRORS = (RuntimeError, IndexError, ValueError)
 
 
 def unpack(
-    batch: Sequence[torch.Tensor], *, allow_empty: bool = False
+    batch: Sequence[torch.Tensor],
+    *,
+    allow_empty: bool = False,
+    name: str | None = None,
+    step: int | None = None,
+    epoch: int | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return the ``(X, y)`` of ``batch``: two tensors with one row per example, (B, ...) and (B, ...)."""
+    """Return the ``(X, y)`` of ``batch``: two tensors with one row per example, (B, ...) and (B, ...).
+
+    ``name`` (``"train_iter"``), ``step`` (the batch's index in its pass, from 0) and ``epoch``
+    (from 1), where known, say which batch an empty one is.
+    """
     if not isinstance(batch, list | tuple) or len(batch) != 2:
         raise UsageError(
             f"each batch must be a pair (X, y), got {type(batch).__name__} of length "
@@ -70,8 +79,27 @@ def unpack(
             f"shape {tuple(y.shape)}; yield (features, labels) of the same examples"
         )
     if X.shape[0] == 0 and not allow_empty:
-        raise UsageError("each batch must hold at least one example, got an empty batch (0 rows)")
+        raise UsageError(_empty_batch(name, step, epoch))
     return X, y
+
+
+def _empty_batch(name: str | None, step: int | None, epoch: int | None) -> str:
+    """Return the refusal of an empty batch, naming which one where known, and the fix.
+
+    A ``DataLoader`` never yields one (nor ``load_array``): the usual cause is batches sliced by
+    hand past the data's end, ``range(0, len(X) + b, b)``, or a split of it left empty.
+    """
+    fix = (
+        "drop the empty batches: slice the data only up to its end, [(X[i:i + b], y[i:i + b]) "
+        "for i in range(0, len(X), b)], or pass ln.load_array((X, y), b), which yields none"
+    )
+    if name is None or step is None:
+        return f"each batch must hold at least one example, got an empty batch (0 rows); {fix}"
+    when = f" of epoch {epoch}" if epoch is not None else ""
+    return (
+        f"{name}'s batch {step + 1}{when} is empty (0 rows): each batch must hold at least one "
+        f"example; {fix}"
+    )
 
 
 def compute_loss(loss: Loss, y_hat: Any, y: torch.Tensor) -> torch.Tensor:
