@@ -506,15 +506,22 @@ def test_data_computed_inside_an_autograd_graph_is_refused_by_name() -> None:
     X, y = _books_synthetic_data(w, 4.2, 20)
     assert y.grad_fn is not None  # the book's function keeps the graph
     pattern = (
-        r"^{} must be data outside any autograd graph, got a tensor of shape \(20, 1\) and dtype "
+        r"^{0} must be data outside any autograd graph, got a tensor of shape \(20, 1\) and dtype "
         r"torch\.float32 computed by ViewBackward0: every batch would share that graph, and a "
         r"training loop's second backward\(\) would fail .*; detach it first, e\.g\. "
-        r"labels\.detach\(\), or build it under torch\.no_grad\(\)$"
+        r"{0}\.detach\(\), or build it under torch\.no_grad\(\)$"
     )
     with pytest.raises(UsageError, match=pattern.format("labels")):
         data_iter(10, X, y)
     with pytest.raises(UsageError, match=pattern.format(r"data_arrays\[1\]")):
         load_array((X, y), 10)
+    # features computed in a graph: the fix names them, not the labels
+    X2 = torch.ones(4, 2, requires_grad=True) * 2
+    features = pattern.replace(r"\(20, 1\)", r"\(4, 2\)").replace("View", "Mul")
+    with pytest.raises(UsageError, match=features.format("features")):
+        data_iter(2, X2, torch.arange(4))
+    with pytest.raises(UsageError, match=features.format(r"data_arrays\[0\]")):
+        load_array((X2, torch.arange(4)), 2)
     # the fix named trains two batches, as the book's loop does
     w_hat = torch.zeros(2, 1, requires_grad=True)
     for X_batch, y_batch in load_array(

@@ -35,7 +35,7 @@ def _check_outside_a_graph(name: str, array: torch.Tensor) -> None:
             f"{name} must be data outside any autograd graph, got {describe(array)} computed by "
             f"{type(array.grad_fn).__name__}: every batch would share that graph, and a training "
             "loop's second backward() would fail (\"Trying to backward through the graph a second "
-            'time"); detach it first, e.g. labels.detach(), or build it under torch.no_grad()'
+            f'time"); detach it first, e.g. {name}.detach(), or build it under torch.no_grad()'
         )
 
 
