@@ -430,6 +430,7 @@ def _nan_linear() -> nn.Module:
 
 
 _NAN_SCORES = r"the model's scores hold NaN, so no accuracy can be computed: its weights"
+_NAN_PREDICTED = r"^the model's scores hold NaN, so no class can be predicted: its weights"
 
 
 @pytest.mark.parametrize("call", ["predict_labels", "confusion_counts", "prediction_samples"])
@@ -442,13 +443,33 @@ def test_predictions_of_a_nan_model_raise_what_evaluate_accuracy_raises(call: st
     assert torch.equal(net(X).argmax(dim=1), torch.zeros(3, dtype=torch.int64))  # the old labels
     with pytest.raises(DivergenceError, match=_NAN_SCORES):
         evaluate_accuracy(net, [(X, y)])  # the oracle: what evaluation says of this model
-    with pytest.raises(DivergenceError, match=_NAN_SCORES):
+    with pytest.raises(DivergenceError, match=_NAN_PREDICTED):  # its cause, in inference's words
         if call == "predict_labels":
             predict_labels(net, X)
         elif call == "confusion_counts":
             confusion_counts(net, [(X, y)], 10)
         else:
             prediction_samples(net, [(X, y)], 3)
+
+
+def test_predictions_on_nan_inputs_name_the_inputs_and_no_accuracy() -> None:
+    """A finite model given NaN features predicts nothing: no accuracy is computed there."""
+    from linearnets.errors import DivergenceError
+
+    torch.manual_seed(0)
+    net = nn.Linear(8, 3)
+    X = torch.randn(2, 8)
+    X[1, 3] = float("nan")
+    assert torch.isnan(net(X)[1]).all()  # the oracle: the NaN example's scores are NaN
+    with pytest.raises(DivergenceError) as info:
+        predict_labels(net, X)
+    assert str(info.value) == (
+        "the model's scores hold NaN, so no class can be predicted: its inputs hold NaN or inf (1 "
+        "value of the features X of a batch, in its example at position 1, counting from 0), "
+        "while its weights are finite; find them in the data, checking each batch with "
+        "torch.isfinite(X).all() (torch.isnan(X).any() for NaN alone), and clean or drop the "
+        "examples that hold them"
+    )
 
 
 def test_predictions_of_an_overflowing_softmax_say_the_model_made_the_nan() -> None:

@@ -208,8 +208,19 @@ def test_nan_scores_are_refused_not_counted_as_right() -> None:
 
     scores = torch.tensor([[float("nan"), 1.0, 0.0], [0.0, float("nan"), 5.0]])
     labels = torch.tensor([0, 1])
-    with pytest.raises(DivergenceError, match="scores hold NaN"):
+    with pytest.raises(DivergenceError) as info:
         accuracy(scores, labels)
+    assert str(info.value) == (  # the scores given, which may be typed in: no lr to blame
+        "y_hat holds NaN in rows 0 and 1 of its 2 (counting from 0), so no accuracy can be "
+        "computed: NaN is taken as a row's largest score, so their predicted class would mean "
+        "nothing; pass finite scores (where y_hat is a model's output, its weights or its inputs "
+        "hold NaN: weights blow up when the lr is too large, so train again with a smaller one)"
+    )
+    assert scores.max(dim=1).values.isnan().all()  # the oracle: NaN is each row's maximum
+    with pytest.raises(DivergenceError, match=r"^y_hat holds NaN in row 1 of its 3 \(counting"):
+        accuracy(
+            torch.tensor([[1.0, 0.0], [float("nan"), 0.0], [0.0, 1.0]]), torch.tensor([0, 0, 1])
+        )
     with pytest.raises(DivergenceError, match="scores hold NaN"):
         evaluate(lambda X: scores, [(torch.zeros(2, 1), labels)])
 

@@ -14,6 +14,7 @@ import torch
 from linearnets._warn import warn
 from linearnets.errors import DataWarning, UsageError
 from linearnets.inference_checks import check_scores
+from linearnets.model_checks import PREDICTION_HEAD
 from linearnets.training.evaluation import switch_mode
 from linearnets.training.forward_diagnosis import raise_forward_error
 from linearnets.training.loop_checks import check_batches, check_net
@@ -60,8 +61,9 @@ def predict_labels(net: Net, X: torch.Tensor, *, num_classes: int | None = None)
 
     Raises:
         UsageError: ``net`` gives no scores (B, C), C >= 2, or C is not ``num_classes``.
-        DivergenceError: the scores hold NaN (as :func:`~linearnets.evaluate_accuracy` raises):
-            NaN is every row's maximum, so each label would be a meaningless class 0.
+        DivergenceError: the scores hold NaN, with the cause :func:`~linearnets.evaluate_accuracy`
+            names ("so no class can be predicted"): NaN is every row's maximum, so each label
+            would be a meaningless class 0.
 
     Warns:
         DataWarning: once per model, ``net`` came from
@@ -88,7 +90,7 @@ def _predict(net: Net, X: torch.Tensor, num_classes: int | None, *, fix: str) ->
         top = scores.max(dim=1)  # argmax; fast also on a transposed (B, q) view
         # max propagates NaN, so the B maxima tell of any NaN score without a pass over B × C
         if bool(top.values.isnan().any()):
-            check_no_nan_scores(True, source=nan_source(net, X))
+            check_no_nan_scores(True, source=nan_source(net, X), head=PREDICTION_HEAD)
         _check_pixel_inputs(net, X)
         return top.indices
     finally:

@@ -10,17 +10,32 @@ import numpy as np
 import torch
 
 from linearnets._text import counted
-from linearnets.errors import UsageError, UsageTypeError
+from linearnets.errors import DivergenceError, UsageError, UsageTypeError
+from linearnets.nan_places import listed
 from linearnets.validation import (
     check_holds_values,
     check_label_tensor,
     check_labels_device,
-    check_no_nan_scores,
     check_positive_int,
     describe,
 )
 
 __all__ = ["Accumulator", "accuracy", "correct_count"]
+
+
+def _raise_nan_scores(y_hat: torch.Tensor) -> NoReturn:
+    """Refuse scores ``y_hat`` (B, C) that hold NaN, naming their rows: the scores given, which may
+    be a model's output (a diverged one's) or typed in, so the lr is advice only for the former."""
+    nan_rows = y_hat.reshape(y_hat.shape[0], -1).isnan().any(dim=1)  # (B,)
+    rows = tuple(nan_rows.nonzero().flatten().tolist())
+    one = len(rows) == 1
+    raise DivergenceError(
+        f"y_hat holds NaN in {'row' if one else 'rows'} {listed(rows)} of its {y_hat.shape[0]} "
+        "(counting from 0), so no accuracy can be computed: NaN is taken as a row's largest "
+        f"score, so {'its' if one else 'their'} predicted class would mean nothing; pass finite "
+        "scores (where y_hat is a model's output, its weights or its inputs hold NaN: weights "
+        "blow up when the lr is too large, so train again with a smaller one)"
+    )
 
 
 def correct_count(y_hat: torch.Tensor, y: torch.Tensor) -> int:
@@ -42,7 +57,8 @@ def correct_count(y_hat: torch.Tensor, y: torch.Tensor) -> int:
     scores = y_hat.ndim > 1 and y_hat.shape[1] > 1
     if scores:  # a label outside [0, C) can never match: an error, not a silent miss
         check_label_tensor("y", y, num_classes=y_hat.shape[1])
-        check_no_nan_scores(y_hat.isnan().any())
+        if bool(y_hat.isnan().any()):
+            _raise_nan_scores(y_hat)
     pred = y_hat.max(dim=1).indices if scores else y_hat.reshape(-1)
     if pred.shape[0] != y.shape[0]:
         raise UsageError(

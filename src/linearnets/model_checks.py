@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     import torch
 
 __all__ = [
+    "ACCURACY_HEAD",
     "MAX_WEIGHT_BYTES",
+    "PREDICTION_HEAD",
     "NanSource",
     "NanStep",
     "attributes_named",
@@ -105,10 +107,22 @@ class NanSource(NamedTuple):
     inf_attributes: tuple[str, ...] = ()
 
 
+# what NaN scores keep from being computed: an accuracy (training, evaluation), a class (inference)
+ACCURACY_HEAD = "the model's scores hold NaN, so no accuracy can be computed"
+PREDICTION_HEAD = "the model's scores hold NaN, so no class can be predicted"
+
+
 def check_no_nan_scores(
-    nan: torch.Tensor | bool, *, source: NanSource | None = None, at: NanStep | None = None
+    nan: torch.Tensor | bool,
+    *,
+    source: NanSource | None = None,
+    at: NanStep | None = None,
+    head: str = ACCURACY_HEAD,
 ) -> None:
     """Raise DivergenceError if a model's scores held NaN (``nan``: whether they did).
+
+    ``head`` says what they keep from being computed: :data:`ACCURACY_HEAD` in training and
+    evaluation, :data:`PREDICTION_HEAD` where a model predicts classes.
 
     A NaN score is every row's maximum, so a NaN model would count as right on its class: its
     accuracy would mean nothing. ``source`` says what the caller found once the scores were NaN
@@ -132,7 +146,6 @@ def check_no_nan_scores(
     if not bool(nan):
         return
     source = source or NanSource()
-    head = "the model's scores hold NaN, so no accuracy can be computed"
     find = (
         "find them in the data, checking each batch with torch.isfinite(X).all() "
         "(torch.isnan(X).any() for NaN alone), and clean or drop the examples that hold them"
