@@ -533,6 +533,25 @@ def test_predictions_check_each_batch_naming_the_argument(call: str, arg: str, s
             prediction_samples(_first10, data, 3)  # type: ignore[arg-type]
 
 
+def test_the_docs_say_predict_takes_a_fashion_mnist_model_and_confusion_counts_any() -> None:
+    """docs/python.md said ln.predict works "for any model and test set": it refuses a model of
+    3 outputs (the oracle below), while confusion_counts takes it."""
+    import linearnets as ln
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "python.md").read_text("utf-8")
+    text = " ".join(docs.split())
+    batch = [(torch.zeros(2, 1, 4, 4), torch.tensor([0, 1]))]
+    with pytest.raises(UsageError, match=r"pass a Fashion-MNIST model, of 10 outputs$"):
+        ln.predict(_Fixed([0, 2], 3), batch, 2)
+    assert confusion_counts(_Fixed([0, 2], 3), batch, 3).sum() == 2
+    assert "for any model and test set, the same three" not in text
+    assert (
+        "`ln.predict` for a Fashion-MNIST model (of 10 outputs; it titles each image with "
+        "Fashion-MNIST's class names, and refuses a model of another number of outputs)" in text
+    )
+    assert "`format_per_class_table` for any classifier and test set" in text
+
+
 def test_a_dataset_of_int_labels_is_a_type_error_and_a_non_iterable_is_named() -> None:
     from linearnets.errors import UsageTypeError
 
