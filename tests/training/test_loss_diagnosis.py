@@ -484,10 +484,44 @@ def test_a_users_loss_taking_its_arguments_swapped_keeps_its_traceback_with_the_
     assert any(f.name == "swapped" for f in info.traceback)  # the user's frame, kept
     assert info.value.__notes__ == [
         "linearnets: the loss failed on loss(y_hat, y) with y_hat (the model's output) float32 "
-        "(20, 3) and y (the labels) int64 (20,); it ran an op for floats on the int64 labels y, as "
-        "a loss taking its arguments swapped does (F.cross_entropy(y, y_hat)): check it takes "
-        "(y_hat, y) in that order, e.g. F.cross_entropy(y_hat, y, reduction='none')"
+        "(20, 3) and y (the labels) int64 (20,); it ran an op for floats on an int64 tensor: the "
+        "labels y, as a loss taking its arguments swapped does (F.cross_entropy(y, y_hat)), or one "
+        "made inside the loss (y_hat.argmax(1), F.one_hot(y)): check it takes (y_hat, y) in that "
+        "order, e.g. F.cross_entropy(y_hat, y, reduction='none'), and turn an integer tensor it "
+        "computes with into floats (.float())"
     ]
+
+
+@needs_notes
+def test_an_integer_tensor_made_inside_a_users_loss_is_not_told_as_a_swap_alone() -> None:
+    """A one-hot taken through log_softmax, in the right order, raised the same words as a swap,
+    and its note said the arguments were swapped: the swap is one cause, the other is named."""
+    import linearnets as ln
+
+    torch.manual_seed(0)
+    X, y, net = torch.randn(20, 4), torch.randint(0, 3, (20,)), nn.Linear(4, 3)
+
+    def smoothed(o: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        return -(F.one_hot(t, 3).log_softmax(1) * o).sum(1)
+
+    with pytest.raises(NotImplementedError, match="not implemented for 'Long'") as info:
+        ln.train_epoch(net, [(X, y)], smoothed, torch.optim.SGD(net.parameters(), 0.1))
+    (note,) = info.value.__notes__
+    assert "or one made inside the loss (y_hat.argmax(1), F.one_hot(y))" in note
+    assert "into floats (.float())" in note
+
+
+def test_linearnets_own_error_inside_a_users_loss_gets_no_note() -> None:
+    """ln.cross_entropy(o, t.float()) inside a loss of one's own: its readable error says y is
+    float32 (the inner call's y), and a note said y was int64 (fit's): two y's, one name."""
+    import linearnets as ln
+
+    torch.manual_seed(0)
+    X, y, net = torch.randn(20, 4), torch.randint(0, 3, (20,)), nn.Linear(4, 3)
+    with pytest.raises(UsageError, match=r"^y must be an integer tensor of class indices") as info:
+        ln.train_epoch(net, [(X, y)], lambda o, t: ln.cross_entropy(o, t.float()),
+                       torch.optim.SGD(net.parameters(), 0.1))  # fmt: skip
+    assert getattr(info.value, "__notes__", None) is None
 
 
 @needs_notes

@@ -124,7 +124,9 @@ def raise_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, err: Exce
         if usage is None and not is_torch_loss(loss):  # picking by a label a one-output model lacks
             usage = one_output_labels_error(loss, y_hat, y)
     if usage is None:
-        if not is_torch_loss(loss):  # the user's code raised: its frames stay, the inputs named
+        # the user's code raised: its frames stay, the inputs named; linearnets' own errors are
+        # readable already, and name the inner call's inputs (a note on fit's contradicted them)
+        if not is_torch_loss(loss) and not isinstance(err, LinearnetsError):
             add_loss_note(err, y_hat, y)
         raise err
     usage.__context__ = err  # set by the raise inside err's handler anyway; kept for other callers
@@ -149,7 +151,8 @@ def add_loss_note(err: Exception, y_hat: torch.Tensor, y: torch.Tensor) -> None:
     torch's words alone ("log_softmax_lastdim_kernel_impl" not implemented for 'Long') do not say
     that the loss got the model's output and the labels, nor in which order. A float-only op that
     refused the labels' integer dtype is how a loss taking its arguments swapped
-    (``F.cross_entropy(y, y_hat)``) fails: it is named as such.
+    (``F.cross_entropy(y, y_hat)``) fails: named as one likely cause, not as the cause (any
+    integer tensor inside the loss, ``y_hat.argmax(1)`` or a one-hot, fails alike).
     """
     if not hasattr(err, "add_note") or not isinstance(y_hat, torch.Tensor):
         return
@@ -159,10 +162,13 @@ def add_loss_note(err: Exception, y_hat: torch.Tensor, y: torch.Tensor) -> None:
     )
     refused = f"not implemented for '{_TORCH_NAMES.get(y.dtype)}'"  # torch's words, its name
     if y_hat.is_floating_point() and refused in str(err):
+        dtype = str(y.dtype).removeprefix("torch.")
         said += (
-            f"; it ran an op for floats on the {str(y.dtype).removeprefix('torch.')} labels y, as a "
-            "loss taking its arguments swapped does (F.cross_entropy(y, y_hat)): check it takes "
-            "(y_hat, y) in that order, e.g. F.cross_entropy(y_hat, y, reduction='none')"
+            f"; it ran an op for floats on an {dtype} tensor: the labels y, as a loss taking its "
+            "arguments swapped does (F.cross_entropy(y, y_hat)), or one made inside the loss "
+            "(y_hat.argmax(1), F.one_hot(y)): check it takes (y_hat, y) in that order, e.g. "
+            "F.cross_entropy(y_hat, y, reduction='none'), and turn an integer tensor it computes "
+            "with into floats (.float())"
         )
     else:
         said += "; check it takes (y_hat, y) in that order, and works on these"
