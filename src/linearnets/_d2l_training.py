@@ -27,10 +27,10 @@ from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.batch_of_one import raise_batch_of_one
 from linearnets.training.callbacks import format_epoch
 from linearnets.training.empty_batches import check_some_batches
+from linearnets.training.evaluation import accuracy_named
 from linearnets.training.first_step import check_first_values
 from linearnets.training.forward_diagnosis import raise_forward_error
 from linearnets.training.loop import EpochMetrics, train_epoch
-from linearnets.training.loop import evaluate_accuracy as _evaluate_accuracy
 from linearnets.training.loop_checks import (
     check_batches,
     check_loss_object,
@@ -200,7 +200,18 @@ def evaluate_accuracy(net: Callable[[torch.Tensor], torch.Tensor], data_iter: An
     after ``train_ch3`` a model with dropout predicts the same way twice, as in the book.
     :func:`linearnets.evaluate_accuracy` puts the model's mode back instead.
     """
-    acc = _evaluate_accuracy(net, data_iter)
+    return _accuracy_ch3("data_iter", net, data_iter)
+
+
+def _accuracy_ch3(
+    name: str,
+    net: Callable[[torch.Tensor], torch.Tensor],
+    data_iter: Any,
+    *,
+    epoch: int | None = None,
+) -> float:
+    """:func:`evaluate_accuracy` naming ``data_iter`` as ``name`` in its errors, after ``epoch``."""
+    acc = accuracy_named(name, net, data_iter, epoch=epoch)
     if isinstance(net, torch.nn.Module):
         net.eval()
     return acc
@@ -255,7 +266,8 @@ def train_ch3(
     for epoch in range(num_epochs):
         start = time.perf_counter()
         train_loss, train_acc = _train_epoch_ch3(net, train_iter, loss, updater, epoch=epoch + 1)
-        test_acc = evaluate_accuracy(net, test_iter)
+        # named as train_ch3's: its empty batch was told as evaluate_accuracy's data_iter's
+        test_acc = _accuracy_ch3("test_iter", net, test_iter, epoch=epoch + 1)
         try:
             animator.add(epoch + 1, (train_loss, train_acc, test_acc))
         except (OSError, UsageError) as exc:

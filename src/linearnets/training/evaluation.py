@@ -171,12 +171,19 @@ def evaluate_accuracy(net: Net, data_iter: Batches) -> float:
 
     See D2L §3.6.5.
     """
-    _, acc = evaluate(net, data_iter)
+    return accuracy_named("data_iter", net, data_iter)
+
+
+def accuracy_named(name: str, net: Net, data_iter: Batches, *, epoch: int | None = None) -> float:
+    """:func:`evaluate_accuracy`, naming ``data_iter`` as ``name`` in its errors (``train_ch3``'s
+    ``test_iter``: an empty batch of it was told as evaluate_accuracy's ``data_iter``), and the
+    epoch after which it runs, ``epoch`` (from 1), where known."""
+    _, acc = evaluate_named(name, net, data_iter, epoch=epoch)
     if acc is None:
         raise UsageError(
-            "data_iter must yield integer class labels y for evaluate_accuracy, got floating-point "
+            f"{name} must yield integer class labels y for evaluate_accuracy, got floating-point "
             "targets: accuracy counts a classifier's right classes; for class labels stored as "
-            "floats pass y.long(), and for a regression measure the loss instead, "
-            "evaluate(net, data_iter, loss)"
+            f"floats pass y.long(), and for a regression measure the loss instead, "
+            f"evaluate(net, {name}, loss)"
         )
     return acc
