@@ -196,6 +196,27 @@ def test_a_file_under_a_near_miss_name_is_told_to_be_renamed(
     assert find_fashion_mnist(root, checksums=tiny.files).folder == folder
 
 
+def test_a_near_miss_name_in_the_other_layout_is_told_to_be_renamed_into_the_fuller_one(
+    tiny: Tiny, tmp_path: Path
+) -> None:
+    """Three files in FashionMNIST/raw/, the fourth in the root as train-images.idx3-ubyte.gz: it
+    was told to be renamed where it was, then refused as apart from the others. The rename it is
+    told moves it into the layout that holds the rest, and the folder is then read."""
+    root = tmp_path / "root"
+    folder = tiny.write(root / "FashionMNIST" / "raw")
+    (folder / "train-images-idx3-ubyte.gz").rename(root / "train-images.idx3-ubyte.gz")
+    with pytest.raises(UsageError) as info:
+        find_fashion_mnist(root, checksums=tiny.files)
+    assert str(info.value) == (
+        "root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
+        f"{str(root)!r}, which lacks train-images-idx3-ubyte (found as train-images.idx3-ubyte.gz); "
+        "rename train-images.idx3-ubyte.gz to FashionMNIST/raw/train-images-idx3-ubyte.gz, the "
+        "names linearnets and torchvision read"
+    )
+    (root / "train-images.idx3-ubyte.gz").rename(folder / "train-images-idx3-ubyte.gz")  # as told
+    assert find_fashion_mnist(root, checksums=tiny.files).folder == folder
+
+
 def test_explicit_root_not_a_folder(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"root must be an existing folder, got .*nowhere"):
         find_fashion_mnist(tmp_path / "nowhere")

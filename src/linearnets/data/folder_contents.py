@@ -159,8 +159,15 @@ def layout_fix(root: Path, names: dict[str, tuple[int, str]]) -> str | None:
     ``.GZ``); ``None`` where they are not."""
     folder, other, lacking = _fullest(root, names)
     apart = [path.name for name in lacking if (path := current_file(other, name)) is not None]
+    # one found in the other layout is renamed into the fuller one: renamed where it was, it was
+    # then refused as apart from the others
     renames = [
-        f"{_relative(root, path)} to {_spelled(path, name)}"
+        f"{_relative(root, path)} to "
+        + (
+            _spelled(path, name)
+            if path.parent == folder
+            else _relative(root, folder / _spelled(path, name))
+        )
         for name in lacking
         if current_file(other, name) is None
         and (path := _misspelled(folder, other, name)) is not None
