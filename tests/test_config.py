@@ -741,7 +741,8 @@ def test_link_problem_names_the_link_that_leads_nowhere(tmp_path: Path) -> None:
     (tmp_path / "loop").symlink_to("loop")
     assert link_problem(tmp_path / "good" / "a" / "b.png") is None  # a missing file is no link's
     assert link_problem(tmp_path / "broken" / "a" / "b.png") == (
-        f"{tmp_path / 'broken'} is a symbolic link to gone, which does not exist"
+        # its relative target said from here, not as written (read from the working folder)
+        f"{tmp_path / 'broken'} is a symbolic link to {tmp_path / 'gone'}, which does not exist"
     )
     assert link_problem(tmp_path / "loop") == (
         f"{tmp_path / 'loop'} is a symbolic link that loops back to itself"

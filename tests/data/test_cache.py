@@ -347,7 +347,7 @@ def test_a_home_that_names_no_existing_folder_counts_as_none_and_is_not_made(
     [
         ("afile", "it is not a folder"),
         ("afile/sub", "TMP/afile is not a folder, so none can be made in it"),
-        ("gone", "TMP/gone is a symbolic link to nowhere, which does not exist"),
+        ("gone", "TMP/gone is a symbolic link to TMP/nowhere, which does not exist"),
     ],
 )
 def test_a_cache_dir_that_cannot_be_a_folder_is_refused(
