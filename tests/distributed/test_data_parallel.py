@@ -846,6 +846,7 @@ r = ln.run_softmax(ln.SoftmaxConfig(data=data, epochs=1, batch_size=64, seed=3, 
 again = ln.resume_softmax(out, epochs=2)
 open(f"rank{rank}.json", "w").write(json.dumps({"run_dir": str(r.run_dir),
      "epochs": len(again.history.epochs), "test_acc": again.history.test_acc[-1]}))
+dist.barrier()  # neither tears gloo down while the other still uses it (SIGABRT at exit)
 dist.destroy_process_group()
 """
 
@@ -970,6 +971,9 @@ try:
     ln.resume_softmax(out, epochs=3, lr=1e30, force=True)
 except DivergenceError as exc:
     open(f"rank{rank}.txt", "w").write(str(exc))
+# neither tears gloo down while the other still uses it: rank 1 once died at exit, "terminate
+# called without an active exception" (SIGABRT), on a loaded CI machine
+dist.barrier()
 dist.destroy_process_group()
 """
 
