@@ -72,21 +72,24 @@ def check_batches(name: str, batches: Any, *, passes: int) -> None:
             f"{name} must be an iterable of (X, y) batches, got {type(batches).__name__}{called} "
             "a DataLoader, a list of (X, y) pairs or load_array((X, y), batch_size)"
         )
+    got = None
     if isinstance(batches, torch.Tensor):
-        shuffled = "" if name == "train_iter" else ", is_train=False"  # evaluation keeps the order
-        raise UsageTypeError(
-            f"{name} must be an iterable of (X, y) batches, got a tensor of shape "
-            f"{tuple(batches.shape)}, which would yield its rows one at a time, with no labels; "
-            f"pass ln.load_array((X, y), batch_size{shuffled}) of the features and their labels, "
-            "or a DataLoader of TensorDataset(X, y)"
+        got = (
+            f"a tensor of shape {tuple(batches.shape)}, which would yield its rows one at a time, "
+            "with no labels"
         )
-    if _whole_tensors(batches):
+    elif _whole_tensors(batches):
         X, y = batches
+        got = (
+            f"the whole data as a pair of tensors (X of shape {tuple(X.shape)}, y of shape "
+            f"{tuple(y.shape)}), which would yield X, then y"
+        )
+    if got is not None:
         shuffled = "" if name == "train_iter" else ", is_train=False"  # evaluation keeps the order
+        features = " of the features and their labels" if isinstance(batches, torch.Tensor) else ""
         raise UsageTypeError(
-            f"{name} must be an iterable of (X, y) batches, got the whole data as a pair of tensors "
-            f"(X of shape {tuple(X.shape)}, y of shape {tuple(y.shape)}), which would yield X, "
-            f"then y; pass ln.load_array((X, y), batch_size{shuffled}), or a DataLoader of "
+            f"{name} must be an iterable of (X, y) batches, got {got}; pass "
+            f"ln.load_array((X, y), batch_size{shuffled}){features}, or a DataLoader of "
             "TensorDataset(X, y)"
         )
     if isinstance(batches, Dataset) and not isinstance(batches, IterableDataset):

@@ -56,8 +56,8 @@ def class_weight(loss: object) -> torch.Tensor | None:
     if isinstance(loss, CLASS_LOSSES):
         reduction, weight = loss.reduction, loss.weight
     else:
-        function, keywords = _partial_of(loss)
-        if function is not F.cross_entropy and function is not F.nll_loss:
+        keywords = _class_partial(loss)
+        if keywords is None:
             return None
         reduction, weight = keywords.get("reduction", "mean"), keywords.get("weight")
     if reduction != "mean":
@@ -93,6 +93,20 @@ def _partial_of(loss: object) -> tuple[object, dict[str, object]]:
     return loss, {}
 
 
+def _class_partial(loss: object) -> dict[str, object] | None:
+    """Return the keywords ``loss``, ``F.cross_entropy`` / ``F.nll_loss`` or a ``partial`` of
+    either, fixes (none for the bare function); ``None`` for any other loss."""
+    function, keywords = _partial_of(loss)
+    return keywords if function is F.cross_entropy or function is F.nll_loss else None
+
+
+def _is_bool(value: object) -> bool:
+    """Whether ``value`` is a bool: Python's, numpy's or a bool tensor's."""
+    return isinstance(value, bool | np.bool_) or (
+        isinstance(value, torch.Tensor) and value.dtype == torch.bool
+    )
+
+
 def is_class_loss(loss: object) -> bool:
     """Whether ``loss`` takes class labels (B,) against a classifier's scores (B, C): torch's
     ``nn.CrossEntropyLoss`` / ``nn.NLLLoss`` (or a subclass), ``F.cross_entropy`` / ``F.nll_loss``,
@@ -113,11 +127,11 @@ def ignored(loss: object) -> int | None:
     ``None`` for a loss that skips none."""
     if isinstance(loss, CLASS_LOSSES):
         return int(loss.ignore_index)
-    function, keywords = _partial_of(loss)
-    if function is not F.cross_entropy and function is not F.nll_loss:
+    keywords = _class_partial(loss)
+    if keywords is None:
         return None
     index = keywords.get("ignore_index", -100)  # their default
-    if isinstance(index, bool) or (isinstance(index, torch.Tensor) and index.dtype == torch.bool):
+    if _is_bool(index):  # refused by check_ignore_index
         return None
     try:  # an int, numpy's np.int64(0), a 0-d integer tensor: all taken by torch as the label
         return operator.index(index)  # type: ignore[arg-type]
@@ -134,16 +148,13 @@ def check_ignore_index(loss: object) -> None:
     if isinstance(loss, CLASS_LOSSES):
         index, name = loss.ignore_index, f"{type(loss).__name__}(ignore_index=...)"
     else:
-        function, keywords = _partial_of(loss)
-        if function is not F.cross_entropy and function is not F.nll_loss:
-            return
-        if "ignore_index" not in keywords:
+        keywords = _class_partial(loss)
+        if keywords is None or "ignore_index" not in keywords:
             return
         index = keywords["ignore_index"]
+        function = _partial_of(loss)[0]
         name = f"partial(F.{getattr(function, '__name__', 'loss')}, ignore_index=...)"
-    if isinstance(index, bool | np.bool_) or (
-        isinstance(index, torch.Tensor) and index.dtype == torch.bool
-    ):
+    if _is_bool(index):
         raise UsageTypeError(
             f"the ignore_index of loss {name} must be an int, the class label the loss skips, got "
             f"{index!r} (a bool); pass an int such as ignore_index=-100 (torch's default, no "
