@@ -165,9 +165,7 @@ def _number(text: str, convert: Callable[[str], object], parse: Callable[[str], 
         except argparse.ArgumentTypeError:
             raise OutOfRange(refused) from None
         raise Respelled(refused, str(number)) from None
-    if (
-        parse is int and value >= _HUGE
-    ):  # written out digit by digit: as 1e20 is, before torch loads
+    if parse is int and value >= _HUGE:  # written out digit by digit: as 1e20 is, before torch
         raise TooLarge(f"must be {_TAKES[convert][0]}, got {text!r}")
     return value
 

@@ -19,19 +19,13 @@ from linearnets._text import and_list, printable
 from linearnets.cli import _ranks
 from linearnets.cli._help_formatter import SpeltHelpFormatter
 from linearnets.cli._invocation import as_started
-from linearnets.cli._options import (
-    INTEGER_MAXIMA,
-    INTEGER_RULES,
-    NUMBERS,
-    OutOfRange,
-    Respelled,
-    TooLarge,
-)
+from linearnets.cli._options import INTEGER_MAXIMA, NUMBERS, OutOfRange, Respelled, TooLarge
 from linearnets.cli._report import EXIT_USAGE, output_closed
 from linearnets.cli._usage_words import (
     REQUIRED,
     ambiguous,
     choice_fix,
+    exact_rule,
     no_value,
     past_most,
     required,
@@ -476,17 +470,8 @@ class OneLineParser(argparse.ArgumentParser):
             # given the option's example, as "--epochs 0" always was
             if not isinstance(respelled, OutOfRange) and action.type not in NUMBERS:
                 raise
-            message = exc.message
-            if (
-                option in INTEGER_RULES
-            ):  # "--num-examples 0" was told >= 1, where 1 and 2 are refused
-                wanted, _ = takes_example(action, option)
-                message = re.sub(
-                    rf"must be {re.escape(wanted)}( \(>= 1\))?",
-                    lambda _: f"must be {INTEGER_RULES[option]}",
-                    message,
-                    count=1,
-                )
+            # "--num-examples 0" was told >= 1, where 1 and 2 are refused
+            message = exact_rule(action, option, exc.message)
             raise argparse.ArgumentError(action, f"{message}; pass e.g. {example}") from None
         most = INTEGER_MAXIMA.get(max(action.option_strings, key=len, default=""))
         if most is not None and isinstance(value, int) and value > most:

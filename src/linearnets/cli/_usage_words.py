@@ -6,6 +6,7 @@ abbreviation, a choice mistyped by its blanks or capitals. See :mod:`linearnets.
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable, Sequence
 
 from linearnets._text import respelled
@@ -15,6 +16,7 @@ __all__ = [
     "REQUIRED",
     "ambiguous",
     "choice_fix",
+    "exact_rule",
     "no_value",
     "past_most",
     "required",
@@ -39,6 +41,19 @@ def takes_example(action: argparse.Action, name: str) -> tuple[str, str]:
     return wanted, f"{name} {value}"
 
 
+def exact_rule(action: argparse.Action, name: str, refused: str) -> str:
+    """Return the converter's ``refused`` ("must be a positive integer (>= 1), got 0") with the
+    rule of the option ``name`` told exactly where its least is not the converter's
+    (:data:`INTEGER_RULES`): ``--num-examples 0`` was told ">= 1", where 1 and 2 are refused."""
+    rule = INTEGER_RULES.get(name)
+    if rule is None:
+        return refused
+    wanted, _ = takes_example(action, name)
+    return re.sub(
+        rf"^must be {re.escape(wanted)}( \(>= 1\))?", lambda _: f"must be {rule}", refused, count=1
+    )
+
+
 def past_most(action: argparse.Action, name: str, refused: str, which: str = "") -> str:
     """Return the refusal of an integer past the most ``action``, the option ``name``, takes
     (:data:`INTEGER_MAXIMA`): ``refused`` is the converter's "must be a positive integer, got
@@ -47,10 +62,8 @@ def past_most(action: argparse.Action, name: str, refused: str, which: str = "")
     where that is an integer it takes (predict's ``-n 6``, data show's ``-n 18``, as the Python
     API's), else its example: ``-n 10`` was advised where the default is 6."""
     most = INTEGER_MAXIMA[name]
-    wanted, example = takes_example(action, name)
-    rule = f"must be {wanted}"
-    if refused.startswith(rule):
-        refused = f"must be {INTEGER_RULES.get(name, wanted)}{refused.removeprefix(rule)}"
+    _, example = takes_example(action, name)
+    refused = exact_rule(action, name, refused)
     default = action.default
     if isinstance(default, int) and not isinstance(default, bool) and default <= most:
         try:
