@@ -16,15 +16,13 @@ A guard passed to ``fit`` starts over as a fresh guard (its starting loss that r
 checked as a fresh guard's) unless ``fit`` goes on with its run: ``start_epoch`` > 0, or the
 guard's ``load_state_dict`` called since its last fit (a checkpoint's state, as a resume of a run
 folder loads it). Such a guard, once it has judged steps, keeps its lr where the updater's went
-down since (ReduceLROnPlateau, a decay by hand). Nothing else tells a run apart: a model
-re-initialised in place is a new run on the same tensors, and an updater of one's own shows none.
-Taken for the same run, a first run's guard let a second one at half its lr through, judged it
-against the first run's starting loss and named the first run's lr. A guard is reset only once
-every guard of the fit passed its checks: a refused fit leaves it as it was. Not for a summed loss
-(``reduction="sum"``, a ``partial`` of torch's loss function with it, or
-``scalar_loss="sum"``):
-its gradient is B times the mean's, so its updater's lr is the mean's ÷ B, and a guard may name
-either.
+down since (ReduceLROnPlateau, a decay by hand). Nothing else tells a run apart, so a model
+re-initialised in place is a new run: taken for the same run, a first run's guard let a second one
+at half its lr through, judged it against the first run's starting loss and named the first run's
+lr. A guard is reset only once every guard of the fit passed its checks: a refused fit leaves it as
+it was. The lr is not checked for a summed loss (``reduction="sum"``, a ``partial`` of torch's loss
+function with it, or ``scalar_loss="sum"``): its gradient is B times the mean's, so its updater's
+lr is the mean's ÷ B, and a guard may name either.
 """
 
 from __future__ import annotations
