@@ -152,7 +152,8 @@ def test_an_ascii_terminal_gets_escaped_names_not_a_failed_run(
     assert done.stdout.isascii() and "\\x" not in done.stdout.replace(word, "")
     (again,) = done.stderr.splitlines()
     assert again.startswith(f"linearnets softmax: error: --out {word} already holds a run ")
-    assert f" softmax --resume {word}, or pass a new folder" in again
+    assert "complete after 1 epoch: train it further with " in again
+    assert f" softmax --resume {word} --epochs 6, or pass a new folder" in again
     pasted = subprocess.run(["bash", "-c", f"printf %s {word}"], capture_output=True, check=True)
     assert pasted.stdout == os.fsencode("rü2")  # the word, pasted into bash, names the folder
 

@@ -447,9 +447,12 @@ def test_out_on_a_run_folder_is_refused(capsys: pytest.CaptureFixture[str], tmp_
     assert main(["linreg", "--out", str(out)]) == 2
     assert capsys.readouterr().err == (
         f"linearnets linreg: error: --out {out} already holds a run (it has config.json, "
-        "checkpoint.pt, results.json, metrics.jsonl, metrics.csv); continue it with linearnets "
-        f"linreg --resume {out}, or pass a new folder\n"
+        "checkpoint.pt, results.json, metrics.jsonl, metrics.csv); it is complete after 1 epoch: "
+        f"train it further with linearnets linreg --resume {out} --epochs 6, or pass a new folder\n"
     )
+    # the command it names works: a plain --resume of a complete run is refused in turn
+    assert main(["linreg", "--resume", str(out), "--epochs", "6"]) == 0
+    assert json.loads((out / "results.json").read_text())["epochs"] == 6
 
 
 def test_resume_of_a_missing_folder_is_refused(
@@ -872,23 +875,24 @@ def test_a_run_folder_named_with_a_line_break_or_escape_is_named_on_one_line(
     again = run("linreg", "--epochs", "1", "--out", str(out))
     refused = (
         f"linearnets linreg: error: --out {word} already holds a run (it has config.json, "
-        "checkpoint.pt, results.json, metrics.jsonl, metrics.csv); continue it with "
+        "checkpoint.pt, results.json, metrics.jsonl, metrics.csv); it is complete after 1 epoch: "
+        "train it further with "
     )
     assert again.returncode == 2 and again.stderr.startswith(refused), again.stderr
     # the whole command to continue it, the program as it was started ("--resume DIR" alone was
     # no command to paste)
     command = again.stderr.removeprefix(refused).removesuffix(", or pass a new folder\n")
-    assert command.endswith(f" linreg --resume {word}"), again.stderr
+    assert command.endswith(f" linreg --resume {word} --epochs 6"), again.stderr
     # the command it names, pasted into bash, continues that folder
     resumed = subprocess.run(
-        ["bash", "-c", f"{command} --epochs 2"],
+        ["bash", "-c", command],
         capture_output=True,
         text=True,
         check=False,
     )
     assert resumed.returncode == 0, resumed.stderr
     assert resumed.stdout.splitlines()[-1] == f"run folder: {word}"
-    assert json.loads((out / "results.json").read_text())["epochs"] == 2
+    assert json.loads((out / "results.json").read_text())["epochs"] == 6
     refused = run("predict", str(out))
     assert (refused.returncode, refused.stderr) == (
         2,

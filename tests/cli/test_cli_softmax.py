@@ -53,6 +53,10 @@ def test_every_option_reaches_the_run(
     lines = capsys.readouterr().out.strip().splitlines()
     summary = json.loads(lines[-1])
     assert summary["epochs"] == 2 and summary["impl"] == "concise"
+    # docs/cli.md lists its keys: all of them, and no other
+    docs = (Path(__file__).parents[2] / "docs" / "cli.md").read_text()
+    listed = " ".join(docs.split("softmax's holds ", 1)[1].split(". linreg's is listed")[0].split())
+    assert set(re.findall(r"`(\w+)`", listed)) == set(summary)
     assert summary["test_acc"] == api.history.last.test_acc
     # the text report says the same as the JSON
     assert lines[-5] == f"data: {summary['data_source']}"

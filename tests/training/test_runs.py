@@ -787,6 +787,34 @@ def test_check_run_dir_refuses_a_run_or_its_writer_as_the_claim_does_writing_not
     )
 
 
+@pytest.mark.parametrize(
+    ("results", "advice"),
+    [
+        # complete: a plain resume would be refused in turn, so the call that trains it further
+        (
+            '{"epochs": 3}',
+            "it is complete after 3 epochs: train it further with "
+            "linearnets.resume_softmax('{}', epochs=8)",
+        ),
+        # results.json unreadable as a count of epochs: the plain resume, which then says more
+        ("not json", "continue it with linearnets.resume_softmax('{}')"),
+        ('{"epochs": true}', "continue it with linearnets.resume_softmax('{}')"),
+        ("[3]", "continue it with linearnets.resume_softmax('{}')"),
+    ],
+)
+def test_out_on_a_complete_run_is_refused_with_the_call_that_trains_it_further(
+    tmp_path: Path, results: str, advice: str
+) -> None:
+    (tmp_path / "config.json").write_text("{}")
+    (tmp_path / "results.json").write_text(results)
+    with pytest.raises(UsageError) as info:
+        check_run_dir(tmp_path, name="x")
+    assert str(info.value) == (
+        f"out='{tmp_path}' already holds a run (it has config.json, results.json); "
+        f"{advice.format(tmp_path)}, or pass a new folder"
+    )
+
+
 def test_a_dangling_link_or_a_loop_as_out_is_named_as_such(tmp_path: Path) -> None:
     (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
     with pytest.raises(UsageError, match=rf"^out='{re.escape(str(tmp_path))}/dangling' cannot be created: .*/dangling is a symbolic link to .*/nowhere, which does not exist; fix or remove the link, or pass another folder$") as info:  # fmt: skip

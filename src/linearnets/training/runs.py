@@ -9,6 +9,7 @@ names of its files and what is written or refused among them are
 
 from __future__ import annotations
 
+import json
 import platform
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import torch
 
 from linearnets import _fs
+from linearnets._text import counted
 from linearnets.errors import UsageError
 from linearnets.path_checks import link_problem
 from linearnets.training.checkpoint import CHECKPOINT_FILE
@@ -199,6 +201,32 @@ def _without_config(out: Path, held: list[str], resume_function: ResumeCall) -> 
     )
 
 
+def _with_config(out: Path, held: list[str], resume: ResumeCall) -> str:
+    """Return the advice for ``out``, a run with its config.json: the call that continues it, or
+    where it is complete (its results.json says after how many epochs) the call that trains it
+    further (a plain resume of a complete run is refused in turn)."""
+    epochs = _finished_epochs(out) if RESULTS_FILE in held else None
+    if epochs is None:
+        return f"continue it with linearnets.{resume}({str(out)!r}), or pass a new folder"
+    return (
+        f"it is complete after {counted(epochs, 'epoch')}: train it further with "
+        f"linearnets.{resume}({str(out)!r}, epochs={epochs + 5}), or pass a new folder"
+    )
+
+
+def _finished_epochs(out: Path) -> int | None:
+    """Return the epochs ``out``'s results.json says its run finished, or None where it cannot be
+    read as such (then the advice is the plain resume's)."""
+    path = out / RESULTS_FILE
+    if not path.is_file():  # a FIFO would block the read
+        return None
+    try:
+        epochs = json.loads(path.read_text(encoding="utf-8")).get("epochs")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return epochs if type(epochs) is int and epochs > 0 else None
+
+
 def _already_used(
     out: Path, held: list[str], drawn: list[str], resume_function: ResumeCall
 ) -> UsageError:
@@ -210,8 +238,7 @@ def _already_used(
             # the call that continues it (on the command line linearnets softmax --resume, the
             # path quoted for the shell): the run's own, else a softmax run's resume would refuse
             # a linreg run in turn
-            f"continue it with linearnets.{held_resume(out, resume_function)}({str(out)!r}), or "
-            "pass a new folder"
+            _with_config(out, held, held_resume(out, resume_function))
             if CONFIG_FILE in held
             else _without_config(out, held, resume_function)
         )
