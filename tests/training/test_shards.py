@@ -8,6 +8,7 @@ barrier and add up what every rank brought (as gloo's all-reduce does); the orac
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -103,6 +104,9 @@ _LOSSES: dict[str, Callable[[], Any]] = {
     "class-weighted sum": lambda: nn.CrossEntropyLoss(weight=_WEIGHT, reduction="sum"),
     # on log-probabilities: the model ends in LogSoftmax
     "nll, class-weighted mean": lambda: nn.NLLLoss(weight=_WEIGHT),
+    # a partial has no ignore_index attribute: reading one failed every data-parallel step
+    "partial, class-weighted mean": lambda: functools.partial(F.cross_entropy, weight=_WEIGHT),
+    "nll partial, class-weighted mean": lambda: functools.partial(F.nll_loss, weight=_WEIGHT),
     "mean": lambda: nn.CrossEntropyLoss(),
     "per-example": lambda: nn.CrossEntropyLoss(reduction="none"),
 }
@@ -248,3 +252,20 @@ def test_a_class_weighted_mean_leaves_out_the_ignored_labels_as_torch_does() -> 
         return scalar_seed(loss, labels[dist.rank], summed=False, dist=dist)
 
     assert _on_ranks(2, rank) == [pytest.approx(2 * 1.25 / 9.25), pytest.approx(2 * 8 / 9.25)]
+
+
+@pytest.mark.parametrize(("keywords", "mine"), [({}, 1.5), ({"ignore_index": 2}, 1.0)])
+def test_a_partial_of_torchs_class_weighted_mean_leaves_out_its_ignored_labels(
+    keywords: dict[str, int], mine: float
+) -> None:
+    """A partial has no ignore_index attribute (AttributeError at every data-parallel step): its
+    keyword is read, torch's default -100 where it fixes none. Rank 0's labels [0, 2, 2] weigh
+    1.5, or 1 with label 2 skipped; rank 1's [1, 1] weigh 8."""
+    labels = [torch.tensor([0, 2, 2]), torch.tensor([1, 1])]
+    loss = functools.partial(F.cross_entropy, weight=_WEIGHT, **keywords)
+
+    def rank(dist: DistContext) -> float | None:
+        return scalar_seed(loss, labels[dist.rank], summed=False, dist=dist)
+
+    total = mine + 8
+    assert _on_ranks(2, rank) == [pytest.approx(2 * mine / total), pytest.approx(2 * 8 / total)]

@@ -18,7 +18,7 @@ import torch
 from linearnets.device import accumulation_dtype
 from linearnets.errors import UsageError
 from linearnets.training.distributed import DistContext
-from linearnets.training.loss_kinds import class_weight
+from linearnets.training.loss_kinds import class_weight, ignored
 
 __all__ = ["check_same_steps", "scalar_seed"]
 
@@ -77,7 +77,7 @@ def scalar_seed(
     - a sum (``summed``: ``reduction="sum"``, ``scalar_loss="sum"``): the global batch's sum is
       the ranks' sums added, ``world_size`` each;
     - a class-weighted mean of class labels (``nn.CrossEntropyLoss(weight=w)``,
-      ``nn.NLLLoss(weight=w)``), which torch divides by the batch's Σ w[y] (labels equal to
+      ``nn.NLLLoss(weight=w)``, ``partial(F.cross_entropy, weight=w)``), which torch divides by the batch's Σ w[y] (labels equal to
       ``ignore_index`` left out): ``world_size · Σ_rank w[y] / Σ_all w[y]``, the global Σ
       taking one all-reduce of one number per step (NaN where every weight is 0, as torch's
       mean is).
@@ -93,7 +93,10 @@ def scalar_seed(
     if weight is None or y.is_floating_point():  # soft targets: torch divides by the count
         return None
     weight = weight.to(y.device)
-    kept = y.ne(int(loss.ignore_index))  # a weighted loss is torch's CrossEntropyLoss or NLLLoss
+    # a module's ignore_index or a partial's (-100, torch's default, where it fixes none); None
+    # for one torch refuses (a float), whose loss fails in its own words
+    skipped = ignored(loss)
+    kept = torch.ones_like(y, dtype=torch.bool) if skipped is None else y.ne(skipped)
     # clamped: a label outside [0, C) fails the loss itself, in its own words
     picked = torch.where(kept, weight[y.clamp(0, weight.shape[0] - 1)], 0.0)
     mine = picked.sum(dtype=accumulation_dtype(y.device)).reshape(1)
