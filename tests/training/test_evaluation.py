@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -15,6 +16,8 @@ from linearnets.errors import DivergenceError, UsageError
 from linearnets.metrics import accuracy
 from linearnets.models.scratch import SoftmaxRegressionScratch, cross_entropy_logits
 from linearnets.training.evaluation import evaluate, evaluate_accuracy, set_mode
+from linearnets.training.guard import DivergenceGuard
+from linearnets.training.loop import fit
 
 from .test_model_diagnosis import NaiveSoftmax, book_softmax
 from .test_weightless import BookScratch
@@ -567,6 +570,42 @@ def test_a_class_weighted_mean_loss_is_the_loss_over_the_whole_set(batch: int) -
             oracle = loss(model(X), y).item()  # torch's own: Σ w[y]·l / Σ w[y] over the 40
         batches = [(X[i : i + batch], y[i : i + batch]) for i in range(0, 40, batch)]
         assert evaluate(model, batches, loss)[0] == pytest.approx(oracle, rel=1e-6)
+
+
+_W = torch.tensor([1.0, 2.0, 0.5, 3.0])
+
+
+@pytest.mark.parametrize(
+    ("keywords", "reduction"),
+    [
+        ({"reduce": False}, "none"),
+        ({"size_average": False}, "sum"),
+        ({"reduction": "sum", "size_average": True}, "mean"),
+        ({"reduction": "none", "reduce": True}, "mean"),
+    ],
+    ids=["reduce=False", "size_average=False", "sum,size_average=True", "none,reduce=True"],
+)
+@pytest.mark.filterwarnings("ignore:size_average and reduce args will be deprecated")
+def test_a_weighted_partial_reduced_by_torchs_legacy_keywords_is_its_loss_over_the_set(
+    keywords: dict[str, object], reduction: str
+) -> None:
+    """class_weight read only the partial's reduction= keyword: reduce=False (one loss per example)
+    was taken for a weighted mean and reported NaN (a DivergenceGuard stopped the run), and
+    reduction="sum", size_average=True, torch's weighted mean, an unweighted one. The oracle: torch's own loss over the 60 examples, reduced as it says."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(60, 5, generator=gen), torch.randint(0, 4, (60,), generator=gen)
+    net = nn.Linear(5, 4)
+    loss = functools.partial(F.cross_entropy, weight=_W, **keywords)
+    batches = _batches(X, y, 16)
+    updater = torch.optim.SGD(net.parameters(), lr=0.1)
+    history = fit(
+        net, batches, loss, updater, 2, test_iter=batches, callbacks=[DivergenceGuard(0.1)]
+    )
+    with torch.no_grad():
+        whole = F.cross_entropy(net(X), y, weight=_W, reduction=reduction)
+    oracle = whole.item() / 60 if reduction == "sum" else whole.mean().item()
+    assert evaluate(net, batches, loss)[0] == pytest.approx(oracle, rel=1e-6)
+    assert history.test_loss[-1] == pytest.approx(oracle, rel=1e-6)
 
 
 def test_a_class_weighted_mean_whose_weights_are_all_zero_is_nan_as_torchs() -> None:

@@ -41,6 +41,10 @@ def test_class_weight_is_that_of_a_partial_of_torchs_classification_function() -
         assert class_weight(functools.partial(function, weight=w, reduction="sum")) is None
         assert class_weight(functools.partial(function, weight=w, reduction="none")) is None
         assert class_weight(functools.partial(function, label_smoothing=0.1)) is None
+        # torch's legacy keywords decide over reduction=, as torch reads them
+        assert class_weight(functools.partial(function, weight=w, reduce=False)) is None
+        legacy_mean = functools.partial(function, weight=w, reduction="sum", size_average=True)
+        assert torch.equal(class_weight(legacy_mean), w.detach())  # type: ignore[arg-type]
     assert class_weight(functools.partial(F.mse_loss, weight=w)) is None  # not a class loss
 
 

@@ -50,17 +50,18 @@ _BINARY_FUNCTIONS = frozenset(
 def class_weight(loss: object) -> torch.Tensor | None:
     """Return the class weights of a mean-reduced ``nn.CrossEntropyLoss`` / ``nn.NLLLoss``, or of
     ``partial(F.cross_entropy, weight=w)`` / ``F.nll_loss`` (whose mean divides by the batch's
-    Σ w[y]), else ``None``."""
-    reduction: object
+    Σ w[y]), else ``None``. The reduction is the one torch applies (:func:`reduction_of`): a
+    partial's ``reduce=False`` gives one loss per example, ``reduction="sum", size_average=True``
+    the weighted mean."""
     weight: object
     if isinstance(loss, CLASS_LOSSES):
-        reduction, weight = loss.reduction, loss.weight
+        weight = loss.weight
     else:
         keywords = _class_partial(loss)
         if keywords is None:
             return None
-        reduction, weight = keywords.get("reduction", "mean"), keywords.get("weight")
-    if reduction != "mean":
+        weight = keywords.get("weight")
+    if reduction_of(loss) != "mean":
         return None
     return weight.detach() if isinstance(weight, torch.Tensor) else None
 
