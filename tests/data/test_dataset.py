@@ -432,8 +432,7 @@ def test_a_root_with_the_files_split_across_two_layouts_is_told_to_move_them(
         f"{str(split)!r}, which lacks t10k-images-idx3-ubyte (found in FashionMNIST/raw/, apart "
         "from the others), t10k-labels-idx1-ubyte (found in FashionMNIST/raw/, apart from the "
         "others); the 4 files must sit in one folder: move t10k-images-idx3-ubyte.gz and "
-        f"t10k-labels-idx1-ubyte.gz from FashionMNIST/raw/ into {split} (or the others into "
-        "FashionMNIST/raw/)"
+        f"t10k-labels-idx1-ubyte.gz from {raw}/ into {split} (or the others into {raw}/)"
     )
 
 

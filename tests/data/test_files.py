@@ -140,7 +140,7 @@ def test_a_root_with_the_files_split_across_its_two_layouts_is_told_to_move_them
         "which lacks t10k-images-idx3-ubyte (found in FashionMNIST/raw/, apart from the others), "
         "t10k-labels-idx1-ubyte (found in FashionMNIST/raw/, apart from the others); the 4 files "
         "must sit in one folder: move t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz "
-        f"from FashionMNIST/raw/ into {root} (or the others into FashionMNIST/raw/)"
+        f"from {raw}/ into {root} (or the others into {raw}/)"
     )
     with pytest.raises(UsageError) as info:
         find_fashion_mnist(root, checksums=tiny.files)
@@ -161,8 +161,57 @@ def test_a_root_with_the_files_split_across_its_two_layouts_is_told_to_move_them
     assert str(info.value).endswith(
         f"which lacks t10k-labels-idx1-ubyte (found in {root} itself, apart from the others); "
         "the 4 files must sit in one folder: move t10k-labels-idx1-ubyte.gz from "
-        f"{root} into FashionMNIST/raw/ (or the others into {root})"
+        f"{root} into {raw}/ (or the others into {root})"
     )
+
+
+def _do_as_told(message: str) -> None:
+    """Run, from the working folder, the ``mv`` of each rename and move ``message`` tells, its
+    paths word for word."""
+    for fix in message.split("; ")[1:]:
+        if fix.startswith("rename "):
+            pairs = fix.removeprefix("rename ").split(", the names")[0]
+            for pair in re.split(r", | and ", pairs):
+                source, target = pair.split(" to ")
+                subprocess.run(["mv", "-n", source, target], check=True)
+        elif "must sit in one folder: move " in fix:
+            told = re.fullmatch(r".*: move (.+) from (\S+) into (\S+) \(or the others .*", fix)
+            assert told is not None, fix
+            names, source, target = told.groups()
+            for name in re.split(r", | and ", names):
+                subprocess.run(["mv", "-n", f"{source.rstrip('/')}/{name}", target], check=True)
+
+
+@pytest.mark.parametrize(
+    "layout",
+    ["near miss in raw, 3 in root", "all in raw, one misnamed", "mixed: apart and misnamed"],
+)
+def test_the_moves_and_renames_told_done_word_for_word_from_the_same_folder_give_a_read_folder(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: str
+) -> None:
+    """The reviewer's layouts of --data-dir lay/s2, lay/s3 and lay/s6: the rename's target was a
+    bare name ("to train-images-idx3-ubyte.gz") whether the file stayed in FashionMNIST/raw/ or
+    went to the root, and the move named the root from the working folder but FashionMNIST/raw/
+    from the root; a mv as told failed or left the folder refused."""
+    monkeypatch.chdir(tmp_path)
+    root = Path("lay") / "s"
+    raw = root / "FashionMNIST" / "raw"
+    if layout == "near miss in raw, 3 in root":
+        tiny.write(root)
+        raw.mkdir(parents=True)
+        (root / "train-images-idx3-ubyte.gz").rename(raw / "train-images.idx3-ubyte.gz")
+    elif layout == "all in raw, one misnamed":
+        tiny.write(raw)
+        (raw / "t10k-labels-idx1-ubyte.gz").rename(raw / "t10k-labels.idx1-ubyte.gz")
+    else:
+        tiny.write(raw)
+        (raw / "t10k-images-idx3-ubyte.gz").rename(root / "t10k-images-idx3-ubyte.gz")
+        (raw / "t10k-labels-idx1-ubyte.gz").rename(root / "t10k-labels.idx1-ubyte.gz")
+    with pytest.raises(UsageError) as info:
+        find_fashion_mnist(root, checksums=tiny.files)
+    _do_as_told(str(info.value))
+    found = find_fashion_mnist(root, checksums=tiny.files)
+    assert sorted(found.paths) == sorted(tiny.files)
 
 
 @pytest.mark.parametrize(
@@ -175,11 +224,14 @@ def test_a_root_with_the_files_split_across_its_two_layouts_is_told_to_move_them
     ids=["dotted", ".GZ", "case and dots in raw/"],
 )
 def test_a_file_under_a_near_miss_name_is_told_to_be_renamed(
-    tiny: Tiny, tmp_path: Path, spelled: dict[str, str], raw: bool
+    tiny: Tiny, tmp_path: Path, spelled: dict[str, str], raw: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """train-images.idx3-ubyte (some mirrors' spelling) or .GZ: the root was told it lacks the
-    file, with no word of the one there under a name one rename away."""
-    root = tmp_path / "root"
+    file, with no word of the one there under a name one rename away. Both paths of the rename
+    start at the root as given: a bare target ("to t10k-labels-idx1-ubyte.gz") was in place for
+    one file in FashionMNIST/raw/ and the root for one moved in from the root."""
+    monkeypatch.chdir(tmp_path)
+    root = Path("root")  # given relative: the mv is run from here
     folder = tiny.write(root / "FashionMNIST" / "raw" if raw else root)
     ((name, other),) = spelled.items()
     (folder / f"{name}.gz").rename(folder / other)
@@ -189,10 +241,10 @@ def test_a_file_under_a_near_miss_name_is_told_to_be_renamed(
         find_fashion_mnist(root, checksums=tiny.files)
     assert str(info.value) == (
         "root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
-        f"{str(root)!r}, which lacks {name} (found as {shown}); rename {shown} to {target}, the "
-        "names linearnets and torchvision read"
+        f"'root', which lacks {name} (found as {shown}); rename root/{shown} to "
+        f"{folder / target}, the names linearnets and torchvision read"
     )
-    (folder / other).rename(folder / target)  # as told
+    _do_as_told(str(info.value))
     assert find_fashion_mnist(root, checksums=tiny.files).folder == folder
 
 
@@ -210,10 +262,10 @@ def test_a_near_miss_name_in_the_other_layout_is_told_to_be_renamed_into_the_ful
     assert str(info.value) == (
         "root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
         f"{str(root)!r}, which lacks train-images-idx3-ubyte (found as train-images.idx3-ubyte.gz); "
-        "rename train-images.idx3-ubyte.gz to FashionMNIST/raw/train-images-idx3-ubyte.gz, the "
+        f"rename {root}/train-images.idx3-ubyte.gz to {folder}/train-images-idx3-ubyte.gz, the "
         "names linearnets and torchvision read"
     )
-    (root / "train-images.idx3-ubyte.gz").rename(folder / "train-images-idx3-ubyte.gz")  # as told
+    _do_as_told(str(info.value))
     assert find_fashion_mnist(root, checksums=tiny.files).folder == folder
 
 

@@ -156,18 +156,18 @@ def layout_fix(root: Path, names: dict[str, tuple[int, str]]) -> str | None:
     """Return the fix for ``root``, which lacks some of the files ``names`` in either layout, where
     they are there all the same: some in its ``FashionMNIST/raw/`` and the others in ``root``
     itself (one layout must hold them all), or under a near-miss name (``train-images.idx3-ubyte``,
-    ``.GZ``); ``None`` where they are not."""
+    ``.GZ``); ``None`` where they are not.
+
+    Every path it names starts at ``root`` as given (``data/FashionMNIST/raw/a to
+    data/FashionMNIST/raw/b``, ``data/a to data/FashionMNIST/raw/b``), so the ``mv`` it tells works
+    from where the command ran: a bare target name read as "in place" and as "into the root"
+    alike, and one reading always failed."""
     folder, other, lacking = _fullest(root, names)
     apart = [path.name for name in lacking if (path := current_file(other, name)) is not None]
     # one found in the other layout is renamed into the fuller one: renamed where it was, it was
     # then refused as apart from the others
     renames = [
-        f"{_relative(root, path)} to "
-        + (
-            _spelled(path, name)
-            if path.parent == folder
-            else _relative(root, folder / _spelled(path, name))
-        )
+        f"{shown_path(path)} to {shown_path(folder / _spelled(path, name))}"
         for name in lacking
         if current_file(other, name) is None
         and (path := _misspelled(folder, other, name)) is not None
@@ -176,12 +176,18 @@ def layout_fix(root: Path, names: dict[str, tuple[int, str]]) -> str | None:
     if apart:
         fixes.append(
             f"the {len(names)} files must sit in one folder: move {and_list(apart)} from "
-            f"{_relative(root, other)} into {_relative(root, folder)} (or the others into "
-            f"{_relative(root, other)})"
+            f"{_given(root, other)} into {_given(root, folder)} (or the others into "
+            f"{_given(root, other)})"
         )
     if renames:
         fixes.append(f"rename {and_list(renames)}, the names linearnets and torchvision read")
     return "; ".join(fixes) or None
+
+
+def _given(root: Path, folder: Path) -> str:
+    """Return ``folder`` (``root`` or its ``FashionMNIST/raw``) by its path from where ``root``
+    was given (``data``, ``data/FashionMNIST/raw/``), as a ``mv`` run there takes it."""
+    return shown_path(folder) if folder == root else f"{shown_path(folder)}/"
 
 
 def _relative(root: Path, path: Path) -> str:
