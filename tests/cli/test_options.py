@@ -64,8 +64,13 @@ REFUSED = [
     # float() and int() read _ between digits: a typo (3e-2_0 is 3e-20) went through silently
     (positive_float, "3e-2_0", r"^must be a positive number, got '3e-2_0'$"),
     (non_negative_float, "1_0.5", r"^must be a non-negative number, got '1_0\.5'$"),
-    (positive_int, "1_0", r"^must be a positive integer, got '1_0'$"),
-    (non_negative_int, "1_000", r"^must be a non-negative integer, got '1_000'$"),
+    # an integer's digits grouped as Python writes them: the underscores are the fault (the rule
+    # is met), told with the number without them; elsewhere (1_0e3, 0x_10) no number is read
+    (positive_int, "1_0", r"^must be written without underscores, got '1_0'; write it as 10$"),
+    (non_negative_int, "1_000", r"^must be written without underscores, got '1_000'; write it as 1000$"),
+    (positive_int, "0_0", r"^must be a positive integer, got '0_0'$"),
+    (positive_int, "1_0e3", r"^must be a positive integer, got '1_0e3'$"),
+    (positive_int, "0x_10", r"^must be a positive integer, got '0x_10'$"),
     (non_negative_float, "-1e-9", r"^must be a finite number >= 0, got -1e-9$"),
     (non_negative_float, "inf", r"^must be a finite number >= 0, got inf$"),
     (non_negative_float, "nan", r"^must be a finite number >= 0, got nan$"),
@@ -88,7 +93,8 @@ REFUSED = [
     (resize_side, "0", r"^must be a positive integer \(>= 1\) or none, got 0; pass e\.g\. --resize 64, or --resize none for the images' own size$"),
     (resize_side, "nones", r"^must be a positive integer or none, got 'nones'; pass e\.g\. --resize 64, or --resize none for the images' own size$"),
     (resize_side, "", r"^must be a positive integer or none, got ''; pass e\.g\. --resize 64, or --resize none"),
-    (resize_side, "1_4", r"^must be a positive integer or none, got '1_4'; pass e\.g\. --resize 64, or --resize none"),
+    (resize_side, "1_4", r"^must be written without underscores, got '1_4'; write it as 14$"),
+    (resize_side, "5_000", r"^must be a positive integer or none, got '5_000', which is 5000, more than --resize takes \(at most 4096\); pass e\.g\. --resize 64, or --resize none"),
     (resize_side, "１４", r"^must be a positive integer or none in the digits 0-9, got '１４'; write it as 14$"),
     # an integer spelt otherwise, read as the integer options read it: its spelling in digits, or
     # more than --resize takes (4096); it was "must be a positive integer or none", no more

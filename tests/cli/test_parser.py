@@ -915,6 +915,28 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
             "'-1.0'; pass e.g. --seed 0"),
         (["linreg", "--epochs", "-0x10"], "argument --epochs: must be a positive integer, got "
             "'-0x10'; pass e.g. --epochs 10"),
+        # nor a number below --num-examples' least (3 for the book's 2 weights): "write it as 2"
+        # was refused in turn; its rule in full and its default instead
+        *[
+            (["linreg", "--num-examples", text], "argument --num-examples: must be an integer of "
+                f"at least one more than the weights (3 for the book's 2), got {text!r}, which is "
+                f"{number}; pass e.g. --num-examples 1000")
+            for text, number in (("1e0", 1), ("2.0", 2), ("0x2", 2), ("２", 2), ("0_2", 2))
+        ],
+        # one it takes, with its own rule (">= 1" was the converter's)
+        (["linreg", "--num-examples", "3.0"], "argument --num-examples: must be an integer of at "
+            "least one more than the weights (3 for the book's 2), got '3.0'; write it as 3"),
+        # digits grouped by underscores: those are the fault, not the rule
+        (["linreg", "--num-examples", "1_000"], "argument --num-examples: must be written "
+            "without underscores, got '1_000'; write it as 1000"),
+        (["softmax", "--epochs", "1_0"], "argument --epochs: must be written without "
+            "underscores, got '1_0'; write it as 10"),
+        (["linreg", "--num-examples", "1_000_000_000"], "argument --num-examples: must be an "
+            "integer of at least one more than the weights (3 for the book's 2), got "
+            "'1_000_000_000', which is 1000000000, more than --num-examples takes (at most "
+            "100000000); pass e.g. --num-examples 1000"),
+        (["softmax", "--epochs", "0_0"], "argument --epochs: must be a positive integer, got "
+            "'0_0'; pass e.g. --epochs 10"),
         # nor a number the option's own bound refuses: "write it as 1000" was refused in turn
         (["predict", "sm", "-n", "1e3"], "argument -n: must be a positive integer, got '1e3', "
             "which is 1000, more than -n takes (at most 100); pass e.g. -n 6"),  # its default

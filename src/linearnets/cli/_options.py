@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import unicodedata
 import weakref
 from collections.abc import Callable
@@ -85,13 +86,15 @@ class OutOfRange(argparse.ArgumentTypeError):
 
 
 class Respelled(argparse.ArgumentTypeError):
-    """A number spelt otherwise than the option takes (``1e3``, ``0x10``, ``３``), its converter's
-    range met: ``refused`` says so and ``spelling`` is the number as it takes it (``1000``). The
-    parser drops the fix where the option's own bound refuses that number too (``-n 1e3``: -n
-    takes at most 100, :data:`INTEGER_MAXIMA`)."""
+    """A number spelt otherwise than the option takes (``1e3``, ``0x10``, ``３``, ``1_000``), its
+    converter's range met: ``refused`` says so by the converter's rule and ``spelling`` is the
+    number as it takes it (``1000``); ``fault``, where given, is said instead of ``refused`` with
+    that fix (``must be written without underscores``: the rule is met). The parser drops the fix
+    where the option's own bound refuses that number too (``-n 1e3``: -n takes at most 100,
+    :data:`INTEGER_MAXIMA`; ``--num-examples 2.0``, :data:`INTEGER_LEASTS`)."""
 
-    def __init__(self, refused: str, spelling: str) -> None:
-        super().__init__(f"{refused}; write it as {spelling}")
+    def __init__(self, refused: str, spelling: str, *, fault: str | None = None) -> None:
+        super().__init__(f"{fault or refused}; write it as {spelling}")
         self.refused, self.spelling = refused, spelling
 
 
@@ -131,6 +134,9 @@ INTEGER_RULES = {
         f"({len(BOOK_SYNTHETIC['true_w']) + 1} for the book's {len(BOOK_SYNTHETIC['true_w'])})"
     ),
 }
+# the least of each option of INTEGER_RULES with the book's weights: a respelling below it
+# ("--num-examples 2.0") is told the rule, not "write it as 2", a value the option then refuses
+INTEGER_LEASTS = {"--num-examples": len(BOOK_SYNTHETIC["true_w"]) + 1}
 
 # a value each option takes where its converter's (``pass e.g. --threads 10``) is a poor one: more
 # threads than free cores slow training down (docs/cli.md), and one is the default
@@ -154,6 +160,8 @@ def _number(text: str, convert: Callable[[str], object], parse: Callable[[str], 
         number = _integer_spelling(text) if parse is int else None
         if number is None:
             raise argparse.ArgumentTypeError(refused) from None
+        # "1_000": digits grouped as Python writes them, the underscores the fault, not the rule
+        fault = f"must be written without underscores, got {text!r}" if "_" in text else None
         if number >= _HUGE:
             raise TooLarge(refused) from None  # 10**20 is an integer: too large, not malformed
         try:
@@ -164,18 +172,22 @@ def _number(text: str, convert: Callable[[str], object], parse: Callable[[str], 
             raise Respelled(refused, str(number)) from None  # "5e3": 5000, past --resize's most
         except argparse.ArgumentTypeError:
             raise OutOfRange(refused) from None
-        raise Respelled(refused, str(number)) from None
+        raise Respelled(refused, str(number), fault=fault) from None
     if parse is int and value >= _HUGE:  # written out digit by digit: as 1e20 is, before torch
         raise TooLarge(f"must be {_TAKES[convert][0]}, got {text!r}")
     return value
 
 
 def _integer_spelling(text: str) -> int | None:
-    """Return the integer ``text`` spells another way (``1e3``, ``10.0``, ``0x10``), read exactly
-    (``1e30`` is 10**30, not float's 1000000000000000019884624838656), or ±:data:`_HUGE` where it
-    is at least that large; else ``None`` (``1_0``, a typo as likely as 10, too)."""
+    """Return the integer ``text`` spells another way (``1e3``, ``10.0``, ``0x10``, digits grouped
+    by underscores as in ``1_000``), read exactly (``1e30`` is 10**30, not float's
+    1000000000000000019884624838656), or ±:data:`_HUGE` where it is at least that large; else
+    ``None``. Underscores are read only between decimal digits: ``1_0e3`` and ``0x_10`` are
+    none."""
     if "_" in text:
-        return None
+        if re.fullmatch(r"[+-]?[0-9]+(_[0-9]+)+", text.strip()) is None:
+            return None
+        text = text.replace("_", "")
     try:
         number = int(text.strip(), 0)  # 0x10, 0o20, 0b10000
     except ValueError:

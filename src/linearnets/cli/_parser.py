@@ -19,11 +19,19 @@ from linearnets._text import and_list, printable
 from linearnets.cli import _ranks
 from linearnets.cli._help_formatter import SpeltHelpFormatter
 from linearnets.cli._invocation import as_started
-from linearnets.cli._options import INTEGER_MAXIMA, NUMBERS, OutOfRange, Respelled, TooLarge
+from linearnets.cli._options import (
+    INTEGER_LEASTS,
+    INTEGER_MAXIMA,
+    NUMBERS,
+    OutOfRange,
+    Respelled,
+    TooLarge,
+)
 from linearnets.cli._report import EXIT_USAGE, output_closed
 from linearnets.cli._usage_words import (
     REQUIRED,
     ambiguous,
+    below_least,
     choice_fix,
     exact_rule,
     no_value,
@@ -452,13 +460,23 @@ class OneLineParser(argparse.ArgumentParser):
             _, example = takes_example(action, option)
             respelled = exc.__context__
             if isinstance(respelled, Respelled):
-                # "-n 1e3" once said "write it as 1000", which -n then refused (at most 100)
-                most = INTEGER_MAXIMA.get(option)
+                # "-n 1e3" once said "write it as 1000", which -n then refused (at most 100), and
+                # "--num-examples 2.0" "write it as 2", below its least (3 for the book's 2)
+                most, least = INTEGER_MAXIMA.get(option), INTEGER_LEASTS.get(option)
                 spelling = respelled.spelling
-                if most is None or not spelling.isdigit() or int(spelling) <= most:
+                if not spelling.isdigit():
                     raise
+                if most is not None and int(spelling) > most:
+                    raise argparse.ArgumentError(
+                        action, past_most(action, option, respelled.refused, which=spelling)
+                    ) from None
+                if least is not None and int(spelling) < least:
+                    raise argparse.ArgumentError(
+                        action, below_least(action, option, arg_string, spelling)
+                    ) from None
+                # taken as respelled: "--num-examples 3.0" told its own rule, not ">= 1"'s
                 raise argparse.ArgumentError(
-                    action, past_most(action, option, respelled.refused, which=spelling)
+                    action, exact_rule(action, option, exc.message)
                 ) from None
             most = INTEGER_MAXIMA.get(option)
             if isinstance(respelled, TooLarge) and most is not None:

@@ -10,11 +10,18 @@ import re
 from collections.abc import Callable, Sequence
 
 from linearnets._text import respelled
-from linearnets.cli._options import INTEGER_MAXIMA, INTEGER_RULES, OPTION_EXAMPLES, takes
+from linearnets.cli._options import (
+    INTEGER_LEASTS,
+    INTEGER_MAXIMA,
+    INTEGER_RULES,
+    OPTION_EXAMPLES,
+    takes,
+)
 
 __all__ = [
     "REQUIRED",
     "ambiguous",
+    "below_least",
     "choice_fix",
     "exact_rule",
     "no_value",
@@ -58,23 +65,43 @@ def past_most(action: argparse.Action, name: str, refused: str, which: str = "")
     """Return the refusal of an integer past the most ``action``, the option ``name``, takes
     (:data:`INTEGER_MAXIMA`): ``refused`` is the converter's "must be a positive integer, got
     '101'", its rule told exactly where the least is not 1 (:data:`INTEGER_RULES`), and ``which``
-    the integer a respelling is ("1000" for "1e3"). The value to pass is the option's default
-    where that is an integer it takes (predict's ``-n 6``, data show's ``-n 18``, as the Python
-    API's), else its example: ``-n 10`` was advised where the default is 6."""
+    the integer a respelling is ("1000" for "1e3"); the value to pass is :func:`_to_pass`'s."""
     most = INTEGER_MAXIMA[name]
-    _, example = takes_example(action, name)
     refused = exact_rule(action, name, refused)
-    default = action.default
-    if isinstance(default, int) and not isinstance(default, bool) and default <= most:
-        try:
-            taken = callable(action.type) and action.type(str(default)) == default
-        except (argparse.ArgumentTypeError, TypeError, ValueError):
-            taken = False  # out of the converter's range: its example instead
-        example = f"{name} {default}" if taken else example
     which = f" {which}," if which else ""
     return (
-        f"{refused}, which is{which} more than {name} takes (at most {most}); pass e.g. {example}"
+        f"{refused}, which is{which} more than {name} takes (at most {most}); pass e.g. "
+        f"{_to_pass(action, name)}"
     )
+
+
+def below_least(action: argparse.Action, name: str, text: str, which: str) -> str:
+    """Return the refusal of ``text``, an integer spelt otherwise (``which``, "2" for "2.0") below
+    the least the option ``name`` takes with the book's weights (:data:`INTEGER_LEASTS`): it was
+    told "write it as 2", a value the option then refuses. Its rule is told in full
+    (:data:`INTEGER_RULES`), with the value to pass of :func:`_to_pass`."""
+    return (
+        f"must be {INTEGER_RULES[name]}, got {text!r}, which is {which}; pass e.g. "
+        f"{_to_pass(action, name)}"
+    )
+
+
+def _to_pass(action: argparse.Action, name: str) -> str:
+    """Return the value to pass to the option ``name`` after a refusal: its default where that is
+    an integer it takes (predict's ``-n 6``, data show's ``-n 18``, as the Python API's), else its
+    example: ``-n 10`` was advised where the default is 6."""
+    _, example = takes_example(action, name)
+    default = action.default
+    if not isinstance(default, int) or isinstance(default, bool):
+        return example
+    most, least = INTEGER_MAXIMA.get(name), INTEGER_LEASTS.get(name)
+    if (most is not None and default > most) or (least is not None and default < least):
+        return example
+    try:
+        taken = callable(action.type) and action.type(str(default)) == default
+    except (argparse.ArgumentTypeError, TypeError, ValueError):
+        taken = False  # out of the converter's range: its example instead
+    return f"{name} {default}" if taken else example
 
 
 def no_value(
