@@ -550,3 +550,98 @@ def test_torchs_own_loss_modules_get_no_note() -> None:
     with pytest.raises(RuntimeError):
         raise_loss_error(loss, y_hat, y, info.value)
     assert getattr(info.value, "__notes__", None) is None
+
+
+class _Interrupted(KeyboardInterrupt):
+    pass
+
+
+@needs_notes
+@pytest.mark.parametrize("error", [TypeError("bad operand"), KeyError("x"), AttributeError("no")])
+@pytest.mark.parametrize("call", ["train_epoch", "evaluate"])
+def test_a_users_loss_raising_any_exception_keeps_its_traceback_with_the_inputs_noted(
+    error: Exception, call: str
+) -> None:
+    """Only RuntimeError, IndexError and ValueError were noted: a TypeError or KeyError of the
+    user's own code came out bare, where docs/python.md promises the note for any error."""
+    import linearnets as ln
+
+    torch.manual_seed(0)
+    X, y, net = torch.randn(6, 4), torch.randint(0, 3, (6,)), nn.Linear(4, 3)
+
+    def broken(o: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        raise error
+
+    with pytest.raises(type(error)) as info:
+        if call == "train_epoch":
+            ln.train_epoch(net, [(X, y)], broken, torch.optim.SGD(net.parameters(), 0.1))
+        else:
+            ln.evaluate(net, [(X, y)], broken)
+    assert info.value is error
+    assert any(f.name == "broken" for f in info.traceback)  # the user's frame, kept
+    assert error.__notes__ == [
+        "linearnets: the loss failed on loss(y_hat, y) with y_hat (the model's output) float32 "
+        "(6, 3) and y (the labels) int64 (6,); check it takes (y_hat, y) in that order, and works "
+        "on these"
+    ]
+    del error.__notes__  # the parametrized error is shared by the calls
+
+
+def test_a_keyboard_interrupt_inside_a_users_loss_gets_no_note() -> None:
+    import linearnets as ln
+
+    X, y, net = torch.randn(6, 4), torch.randint(0, 3, (6,)), nn.Linear(4, 3)
+
+    def stopped(o: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        raise _Interrupted
+
+    with pytest.raises(_Interrupted) as info:
+        ln.evaluate(net, [(X, y)], stopped)
+    assert getattr(info.value, "__notes__", None) is None
+
+
+_PARTIAL_CASES = {
+    "weight of 3 for 4 classes": (
+        {"weight": torch.ones(3)},
+        RuntimeError,
+        "weight=<float32 (3,) tensor>), which takes (y_hat, y) in torch's order and runs on these "
+        "without weight: pass weight as a float tensor of one weight per class, 4 here",
+    ),
+    "float ignore_index": (
+        {"ignore_index": 1.0},
+        TypeError,
+        "ignore_index=1.0), which takes (y_hat, y) in torch's order and runs on these without "
+        "ignore_index: pass ignore_index as an int, the class label to skip",
+    ),
+    "weight beside reduction": (
+        {"weight": torch.ones(3), "reduction": "none"},
+        RuntimeError,
+        "weight=<float32 (3,) tensor>, reduction='none'), which takes (y_hat, y) in torch's order "
+        "and runs on these without weight: pass weight as a float tensor of one weight per class, "
+        "4 here",
+    ),
+}
+
+
+@needs_notes
+@pytest.mark.parametrize("case", list(_PARTIAL_CASES))
+def test_a_partial_of_torchs_class_loss_failing_on_its_keywords_is_told_them_not_the_order(
+    case: str,
+) -> None:
+    """partial(F.cross_entropy, weight=torch.ones(3)) on 4 classes was told "check it takes (y_hat,
+    y) in that order", the one thing a partial of torch's function does right; a float
+    ignore_index's TypeError got no note at all. The keyword torch runs without is named."""
+    import functools
+
+    import linearnets as ln
+
+    keywords, error, said = _PARTIAL_CASES[case]
+    torch.manual_seed(0)
+    X, y, net = torch.randn(8, 5), torch.randint(0, 4, (8,)), nn.Linear(5, 4)
+    loss = functools.partial(F.cross_entropy, **keywords)
+    with pytest.raises(error) as info:
+        ln.train_epoch(net, [(X, y)], loss, torch.optim.SGD(net.parameters(), 0.1))
+    assert info.value.__notes__ == [
+        "linearnets: the loss failed on loss(y_hat, y) with y_hat (the model's output) float32 "
+        f"(8, 4) and y (the labels) int64 (8,); it is partial(F.cross_entropy, {said}"
+    ]

@@ -22,7 +22,14 @@ from linearnets.training.label_diagnosis import (
     one_output_class_loss_error,
     one_output_labels_error,
 )
-from linearnets.training.loss_kinds import BINARY_LOSSES, Loss, is_binary_loss, is_class_loss
+from linearnets.training.loss_kinds import (
+    BINARY_LOSSES,
+    Loss,
+    is_binary_loss,
+    is_class_loss,
+    is_torch_loss,
+)
+from linearnets.training.loss_notes import add_loss_note, note_user_loss_error
 from linearnets.validation import check_labels_device, describe, is_column
 
 __all__ = [
@@ -44,12 +51,6 @@ __all__ = [
 REGRESSION_LOSSES = (nn.MSELoss, nn.L1Loss, nn.SmoothL1Loss, nn.HuberLoss)
 # torch's cross-entropy and NLL refusing float targets that are not probabilities (B, C)
 _WANTS_LABELS = "expected target dtype to be Long"
-
-
-def is_torch_loss(loss: Loss | None) -> bool:
-    """Whether ``loss`` is one of torch's loss modules (``nn.MSELoss()``, ``nn.CrossEntropyLoss()``),
-    whose rules are torch's documented ones, rather than a loss of the user's own."""
-    return isinstance(loss, nn.Module) and type(loss).__module__.startswith("torch.nn.")
 
 
 def computes_as(loss: Loss | None, kinds: tuple[type[nn.Module], ...]) -> bool:
@@ -126,59 +127,10 @@ def raise_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, err: Exce
     if usage is None:
         # the user's code raised: its frames stay, the inputs named; linearnets' own errors are
         # readable already, and name the inner call's inputs (a note on fit's contradicted them)
-        if not is_torch_loss(loss) and not isinstance(err, LinearnetsError):
-            add_loss_note(err, y_hat, y)
+        note_user_loss_error(loss, y_hat, y, err)
         raise err
     usage.__context__ = err  # set by the raise inside err's handler anyway; kept for other callers
     raise usage from None
-
-
-# the names torch's "not implemented for 'Long'" gives the integer dtypes labels come in
-_TORCH_NAMES = {
-    torch.int64: "Long",
-    torch.int32: "Int",
-    torch.int16: "Short",
-    torch.int8: "Char",
-    torch.uint8: "Byte",
-    torch.bool: "Bool",
-}
-
-
-def add_loss_note(err: Exception, y_hat: torch.Tensor, y: torch.Tensor) -> None:
-    """Note on ``err``, raised by a loss of the user's own, the call it failed on and the inputs'
-    dtypes and shapes (Python 3.11+ shows it under the traceback; 3.10 shows no notes).
-
-    torch's words alone ("log_softmax_lastdim_kernel_impl" not implemented for 'Long') do not say
-    that the loss got the model's output and the labels, nor in which order. A float-only op that
-    refused the labels' integer dtype is how a loss taking its arguments swapped
-    (``F.cross_entropy(y, y_hat)``) fails: named as one likely cause, not as the cause (any
-    integer tensor inside the loss, ``y_hat.argmax(1)`` or a one-hot, fails alike).
-    """
-    if not hasattr(err, "add_note") or not isinstance(y_hat, torch.Tensor):
-        return
-    said = (
-        f"linearnets: the loss failed on loss(y_hat, y) with y_hat (the model's output) "
-        f"{_dtype_shape(y_hat)} and y (the labels) {_dtype_shape(y)}"
-    )
-    refused = f"not implemented for '{_TORCH_NAMES.get(y.dtype)}'"  # torch's words, its name
-    if y_hat.is_floating_point() and refused in str(err):
-        dtype = str(y.dtype).removeprefix("torch.")
-        said += (
-            f"; it ran an op for floats on an {dtype} tensor: the labels y, as a loss taking its "
-            "arguments swapped does (F.cross_entropy(y, y_hat)), or one made inside the loss "
-            "(y_hat.argmax(1), F.one_hot(y)): check it takes (y_hat, y) in that order, e.g. "
-            "F.cross_entropy(y_hat, y, reduction='none'), and turn an integer tensor it computes "
-            "with into floats (.float())"
-        )
-    else:
-        said += "; check it takes (y_hat, y) in that order, and works on these"
-    if said not in getattr(err, "__notes__", ()):  # the same error met again (a retried step)
-        err.add_note(said)
-
-
-def _dtype_shape(t: torch.Tensor) -> str:
-    """Return ``t``'s dtype and shape as ``float32 (20, 3)``."""
-    return f"{str(t.dtype).removeprefix('torch.')} {tuple(t.shape)}"
 
 
 def _index_dtype_error(loss: Loss, y: torch.Tensor) -> UsageError | None:

@@ -28,6 +28,7 @@ __all__ = [
     "ignored",
     "is_binary_loss",
     "is_class_loss",
+    "is_torch_loss",
     "reduction_of",
     "summed_scalar_loss",
 ]
@@ -115,6 +116,12 @@ def is_class_loss(loss: object) -> bool:
     user's own is not told apart (it may compute anything)."""
     # checked at every step (step_checks): an isinstance and a set lookup, no generator
     return isinstance(loss, CLASS_LOSSES) or id(loss) in _CLASS_FUNCTIONS
+
+
+def is_torch_loss(loss: object) -> bool:
+    """Whether ``loss`` is one of torch's loss modules (``nn.MSELoss()``, ``nn.CrossEntropyLoss()``),
+    whose rules are torch's documented ones, rather than a loss of the user's own."""
+    return isinstance(loss, nn.Module) and type(loss).__module__.startswith("torch.nn.")
 
 
 def is_binary_loss(loss: object) -> bool:

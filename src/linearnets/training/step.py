@@ -23,6 +23,7 @@ from linearnets.training.distributed import DistContext
 from linearnets.training.first_step import check_first_values
 from linearnets.training.forward_diagnosis import raise_forward_error
 from linearnets.training.loss_kinds import Loss, is_class_loss
+from linearnets.training.loss_notes import note_user_loss_error
 from linearnets.training.model_diagnosis import raise_backward_error
 from linearnets.training.probability_targets import check_probability_targets
 from linearnets.training.score_checks import check_scores
@@ -163,6 +164,9 @@ def check_same_loss(net: Net, loss: Loss, X: torch.Tensor, y: torch.Tensor) -> N
         given = loss(y_hat, y)
     except LOSS_ERRORS as err:
         raise_loss_error(loss, y_hat, y, err)
+    except Exception as err:  # a TypeError, a KeyError of the loss's own code: noted, re-raised
+        note_user_loss_error(loss, y_hat, y, err)
+        raise
     own = own_loss(y_hat, y)
     if given.ndim == 0:
         own = own.mean()

@@ -31,6 +31,7 @@ from linearnets.training.loss_diagnosis import (
     regression_loss_error,
 )
 from linearnets.training.loss_kinds import Loss, is_class_loss
+from linearnets.training.loss_notes import note_user_loss_error
 from linearnets.training.loss_shape import explain_loss_shape
 from linearnets.validation import describe
 
@@ -45,7 +46,8 @@ __all__ = [
     "unpack",
 ]
 
-# what torch's losses raise on targets that do not fit (a batch-size mismatch is a ValueError)
+# what torch's losses raise on targets that do not fit (a batch-size mismatch is a ValueError),
+# diagnosed from the inputs; any other exception of a user's loss gets the inputs noted alone
 LOSS_ERRORS = (RuntimeError, IndexError, ValueError)
 
 
@@ -115,6 +117,9 @@ def compute_loss(loss: Loss, y_hat: Any, y: torch.Tensor) -> torch.Tensor:
         l = loss(y_hat, y)
     except LOSS_ERRORS as err:
         raise_loss_error(loss, y_hat, y, err)
+    except Exception as err:  # a TypeError, a KeyError of the loss's own code: noted, re-raised
+        note_user_loss_error(loss, y_hat, y, err)
+        raise
     check_loss_value(l, y_hat, y, loss=loss)
     if y_hat.shape != y.shape and not l.ndim:
         check_reduced_loss(loss, y_hat, y, l)
