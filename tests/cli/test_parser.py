@@ -16,6 +16,8 @@ from ._rank_env import as_rank_1
 # the images each command's -n shows by default (predict's 6, as the Python API's n=6; data
 # show's 18): the value a -n past its most is told to pass, where -n 10 was told
 SHOWN = {"predict": 6, "data": 18}
+# the defaults --help names where the parser's is None (a resume tells an option given)
+DEFAULTS = {("linreg", "--epochs"): 3, ("softmax", "--batch-size"): 256}
 
 
 @pytest.mark.parametrize(
@@ -80,8 +82,8 @@ def test_minus_nan_is_the_value_of_an_option_named_n(
     with pytest.raises(UsageExit) as info:
         build_parser().parse_args([*argv, value])
     assert info.value.message == (
-        f"argument -n: must be a positive integer, got {value!r}; pass e.g. -n 10 (see "
-        f"linearnets {prog} --help)"
+        f"argument -n: must be a positive integer, got {value!r}; pass e.g. -n "
+        f"{ {'predict': 6, 'data show': 18}[prog] } (see linearnets {prog} --help)"
     )
 
 
@@ -891,9 +893,9 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
         (["linreg", "--lr", "0"], "argument --lr: must be a finite number > 0, got 0; pass e.g. "
             "--lr 0.1"),
         (["softmax", "--batch-size", "-1"], "argument --batch-size: must be a positive integer "
-            "(>= 1), got -1; pass e.g. --batch-size 10"),
+            "(>= 1), got -1; pass e.g. --batch-size 256"),
         (["data", "show", "-n", "0"], "argument -n: must be a positive integer (>= 1), got 0; "
-            "pass e.g. -n 10"),
+            "pass e.g. -n 18"),
         (["linreg", "--noise-std", "-1"], "argument --noise-std: must be a finite number >= 0, "
             "got -1; pass e.g. --noise-std 0.01"),
         # an integer spelt as a float or in hex: the same number in decimal digits
@@ -908,13 +910,13 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
         (["softmax", "--epochs", "0e3"], "argument --epochs: must be a positive integer, got "
             "'0e3'; pass e.g. --epochs 10"),
         (["linreg", "--epochs", "0.0"], "argument --epochs: must be a positive integer, got "
-            "'0.0'; pass e.g. --epochs 10"),
+            "'0.0'; pass e.g. --epochs 3"),
         (["linreg", "--batch-size", "0.0"], "argument --batch-size: must be a positive integer, "
             "got '0.0'; pass e.g. --batch-size 10"),
         (["linreg", "--seed", "-1.0"], "argument --seed: must be a non-negative integer, got "
             "'-1.0'; pass e.g. --seed 0"),
         (["linreg", "--epochs", "-0x10"], "argument --epochs: must be a positive integer, got "
-            "'-0x10'; pass e.g. --epochs 10"),
+            "'-0x10'; pass e.g. --epochs 3"),
         # nor a number below --num-examples' least (3 for the book's 2 weights): "write it as 2"
         # was refused in turn; its rule in full and its default instead
         *[
@@ -947,17 +949,17 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
         # on it was told "must be a positive integer", a rule 10**20 meets
         (["linreg", "--epochs", "1e30"], "argument --epochs: must be a positive integer, got "
             "'1e30', which is more than --epochs takes (at most 4611686018427387904); pass e.g. "
-            "--epochs 10"),
+            "--epochs 3"),
         (["linreg", "--epochs", "1e999999999"], "argument --epochs: must be a positive integer, "
             "got '1e999999999', which is more than --epochs takes (at most 4611686018427387904); "
-            "pass e.g. --epochs 10"),
+            "pass e.g. --epochs 3"),
         (["linreg", "--epochs", "1e20"], "argument --epochs: must be a positive integer, got "
             "'1e20', which is more than --epochs takes (at most 4611686018427387904); pass e.g. "
-            "--epochs 10"),
+            "--epochs 3"),
         # written out, it passed the parser and was refused after torch loaded ("pass at most")
         (["linreg", "--epochs", "1" + "0" * 20], "argument --epochs: must be a positive integer, "
             "got '100000000000000000000', which is more than --epochs takes (at most "
-            "4611686018427387904); pass e.g. --epochs 10"),
+            "4611686018427387904); pass e.g. --epochs 3"),
         (["softmax", "--resize", "9" * 25], "argument --resize: must be a positive integer or "
             "none, got '9999999999999999999999999', which is more than --resize takes (at most "
             "4096); pass e.g. --resize 64, or --resize none for the images' own size"),
@@ -975,7 +977,7 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
             "'1e20', which is more than --threads takes (at most 1024); pass e.g. --threads 1"),
         (["softmax", "--batch-size", "1e20"], "argument --batch-size: must be a positive "
             "integer, got '1e20', which is more than --batch-size takes (at most "
-            "4611686018427387904); pass e.g. --batch-size 10"),
+            "4611686018427387904); pass e.g. --batch-size 256"),
         (["predict", "sm", "-n", "1e20"], "argument -n: must be a positive integer, got '1e20', "
             "which is more than -n takes (at most 100); pass e.g. -n 6"),
         # written out between an option's most and 1e20, refused only after torch loaded ("pass
@@ -983,7 +985,7 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
         *[
             ([command, *before, option, text], f"argument {option}: must be {kind}, got "
                 f"{text!r}, which is more than {option} takes (at most {most}); pass e.g. "
-                f"{option} {SHOWN.get(command, example) if option == '-n' else example}{fix}")
+                f"{option} {SHOWN.get(command, example) if option == '-n' else DEFAULTS.get((command, option), example)}{fix}")
             for command, before in (("linreg", ()), ("softmax", ()), ("predict", ("sm",)),
                                     ("data", ("show",)))
             for option, most, kind, example, fix in (
@@ -1007,22 +1009,22 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
         ],
         # a negative one is refused by the rule it breaks
         (["linreg", "--epochs", "-1e20"], "argument --epochs: must be a positive integer, got "
-            "'-1e20'; pass e.g. --epochs 10"),
+            "'-1e20'; pass e.g. --epochs 3"),
         (["linreg", "--epochs", "1e18"], "argument --epochs: must be a positive integer, got "
             "'1e18'; write it as 1000000000000000000"),
         # a number that is none the option takes: its example too (none was given)
         (["softmax", "--epochs", "1.5"], "argument --epochs: must be a positive integer, got "
             "'1.5'; pass e.g. --epochs 10"),
         (["linreg", "--epochs", "abc"], "argument --epochs: must be a positive integer, got "
-            "'abc'; pass e.g. --epochs 10"),
+            "'abc'; pass e.g. --epochs 3"),
         (["linreg", "--epochs", ""], "argument --epochs: must be a positive integer, got ''; "
-            "pass e.g. --epochs 10"),
+            "pass e.g. --epochs 3"),
         (["linreg", "--epochs", "nan"], "argument --epochs: must be a positive integer, got "
-            "'nan'; pass e.g. --epochs 10"),
+            "'nan'; pass e.g. --epochs 3"),
         (["linreg", "--epochs", "inf"], "argument --epochs: must be a positive integer, got "
-            "'inf'; pass e.g. --epochs 10"),
+            "'inf'; pass e.g. --epochs 3"),
         (["linreg", "--epochs", "1e-3"], "argument --epochs: must be a positive integer, got "
-            "'1e-3'; pass e.g. --epochs 10"),
+            "'1e-3'; pass e.g. --epochs 3"),
         (["linreg", "--lr", "0x10"], "argument --lr: must be a positive number, got '0x10'; "
             "pass e.g. --lr 0.1"),
         (["linreg", "--seed", "1.5"], "argument --seed: must be a non-negative integer, got "

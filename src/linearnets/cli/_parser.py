@@ -38,6 +38,7 @@ from linearnets.cli._usage_words import (
     past_most,
     required,
     takes_example,
+    to_pass,
 )
 
 __all__ = ["OneLineParser", "UsageExit"]
@@ -457,7 +458,6 @@ class OneLineParser(argparse.ArgumentParser):
             if not action.option_strings:
                 raise
             option = max(action.option_strings, key=len)
-            _, example = takes_example(action, option)
             respelled = exc.__context__
             if isinstance(respelled, Respelled):
                 # "-n 1e3" once said "write it as 1000", which -n then refused (at most 100), and
@@ -490,7 +490,9 @@ class OneLineParser(argparse.ArgumentParser):
                 raise
             # "--num-examples 0" was told >= 1, where 1 and 2 are refused
             message = exact_rule(action, option, exc.message)
-            raise argparse.ArgumentError(action, f"{message}; pass e.g. {example}") from None
+            raise argparse.ArgumentError(
+                action, f"{message}; pass e.g. {to_pass(action, option)}"
+            ) from None
         most = INTEGER_MAXIMA.get(max(action.option_strings, key=len, default=""))
         if most is not None and isinstance(value, int) and value > most:
             # "--epochs 10000000000000000000" passed, to be told after torch loaded "pass at most

@@ -28,6 +28,7 @@ __all__ = [
     "past_most",
     "required",
     "takes_example",
+    "to_pass",
 ]
 
 # argparse's own line for a missing positional or command (said by self.error before Python 3.13)
@@ -65,13 +66,13 @@ def past_most(action: argparse.Action, name: str, refused: str, which: str = "")
     """Return the refusal of an integer past the most ``action``, the option ``name``, takes
     (:data:`INTEGER_MAXIMA`): ``refused`` is the converter's "must be a positive integer, got
     '101'", its rule told exactly where the least is not 1 (:data:`INTEGER_RULES`), and ``which``
-    the integer a respelling is ("1000" for "1e3"); the value to pass is :func:`_to_pass`'s."""
+    the integer a respelling is ("1000" for "1e3"); the value to pass is :func:`to_pass`'s."""
     most = INTEGER_MAXIMA[name]
     refused = exact_rule(action, name, refused)
     which = f" {which}," if which else ""
     return (
         f"{refused}, which is{which} more than {name} takes (at most {most}); pass e.g. "
-        f"{_to_pass(action, name)}"
+        f"{to_pass(action, name)}"
     )
 
 
@@ -79,19 +80,20 @@ def below_least(action: argparse.Action, name: str, text: str, which: str) -> st
     """Return the refusal of ``text``, an integer spelt otherwise (``which``, "2" for "2.0") below
     the least the option ``name`` takes with the book's weights (:data:`INTEGER_LEASTS`): it was
     told "write it as 2", a value the option then refuses. Its rule is told in full
-    (:data:`INTEGER_RULES`), with the value to pass of :func:`_to_pass`."""
+    (:data:`INTEGER_RULES`), with the value to pass of :func:`to_pass`."""
     return (
         f"must be {INTEGER_RULES[name]}, got {text!r}, which is {which}; pass e.g. "
-        f"{_to_pass(action, name)}"
+        f"{to_pass(action, name)}"
     )
 
 
-def _to_pass(action: argparse.Action, name: str) -> str:
+def to_pass(action: argparse.Action, name: str) -> str:
     """Return the value to pass to the option ``name`` after a refusal: its default where that is
-    an integer it takes (predict's ``-n 6``, data show's ``-n 18``, as the Python API's), else its
-    example: ``-n 10`` was advised where the default is 6."""
+    an integer it takes (predict's ``-n 6``, data show's ``-n 18``, softmax's ``--batch-size 256``,
+    as the Python API's), else its example: ``-n 10`` was advised where the default is 6, for
+    ``-n 0`` as for ``-n 101``."""
     _, example = takes_example(action, name)
-    default = action.default
+    default = action.default if action.default is not None else _help_default(action)
     if not isinstance(default, int) or isinstance(default, bool):
         return example
     most, least = INTEGER_MAXIMA.get(name), INTEGER_LEASTS.get(name)
@@ -102,6 +104,14 @@ def _to_pass(action: argparse.Action, name: str) -> str:
     except (argparse.ArgumentTypeError, TypeError, ValueError):
         taken = False  # out of the converter's range: its example instead
     return f"{name} {default}" if taken else example
+
+
+def _help_default(action: argparse.Action) -> int | None:
+    """Return the integer default ``action``'s help names ("global batch size (default: 256)"),
+    where its parsed default is None (a resume tells an option given from one left out): softmax's
+    ``--batch-size 0`` was advised linreg's 10."""
+    found = re.search(r"\bdefault: (\d+)\)?$", action.help or "")
+    return int(found[1]) if found else None
 
 
 def no_value(
