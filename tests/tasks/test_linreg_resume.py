@@ -1496,6 +1496,38 @@ def test_a_resumed_run_is_stopped_by_the_guard_where_the_run_never_stopped_is(
     assert str(resumed.value) == expected.replace(str(never), str(out))
 
 
+def test_a_guard_turned_on_at_a_resume_stops_the_run_where_one_guarded_from_its_start_stops(
+    tmp_path: Path,
+) -> None:
+    """A run trained with guard=False keeps no guard state: resumed with guard=True, the guard
+    took the resumed epoch's loss (791 after epoch 4) as its start, and the run trained on to a
+    loss of 44619, exit 0. It now starts from the untrained model's loss, as the run guarded from
+    its start (the oracle) does: stopped in epoch 5, "more than 100× its starting value 17.02"."""
+    config = ln.LinregConfig(impl="scratch", lr=2.5, batch_size=1000, epochs=8)
+    guarded, out = tmp_path / "guarded", tmp_path / "run"
+    with pytest.raises(DivergenceError) as always:
+        ln.run_linreg(replace(config, out=guarded))
+    expected = str(always.value)
+    assert expected.startswith("training diverged in epoch 5: ")
+    assert "more than 100× its starting value 17.02, " in expected
+    ln.run_linreg(replace(config, out=out, epochs=2, guard=False))
+    resume_linreg(out, epochs=4)
+    with pytest.raises(DivergenceError) as resumed:
+        resume_linreg(out, epochs=8, guard=True)
+    assert str(resumed.value) == expected.replace(str(guarded), str(out))
+
+
+def test_a_guard_turned_on_at_a_resume_leaves_a_healthy_run_bit_identical(tmp_path: Path) -> None:
+    """The guard's start is read from the first batches of the run made again, before the
+    checkpoint's generators are loaded: the resumed run is the one never stopped, bit for bit."""
+    config = ln.LinregConfig(impl="concise", epochs=3, num_examples=200, guard=False)
+    never = ln.run_linreg(config)
+    ln.run_linreg(replace(config, epochs=1, out=tmp_path / "run"))
+    resumed = resume_linreg(tmp_path / "run", epochs=3, guard=True)
+    assert (resumed.w, resumed.b) == (never.w, never.b)
+    assert _losses(resumed) == _losses(never)
+
+
 def test_a_checkpoint_of_another_shape_is_refused_whole_with_its_fix(tmp_path: Path) -> None:
     """The refusal names the checkpoint, the model's reason, the two causes and the fix: restore the
     checkpoint, or delete it and start over (the command line says --force)."""

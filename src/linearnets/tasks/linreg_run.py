@@ -28,6 +28,7 @@ from linearnets.config import LinregConfig
 from linearnets.errors import CheckpointError, DivergenceError, UsageError
 from linearnets.seeding import pin_threads
 from linearnets.tasks.linreg import LinregResult, LinregSetup, prepare_linreg, train_linreg
+from linearnets.tasks.linreg_guard_start import seed_guard_start
 from linearnets.tasks.linreg_stops import diverged, name_resume, stop_named, user_stop
 from linearnets.tasks.linreg_train import data_source
 from linearnets.tasks.run_failures import name_run_on_lost_output
@@ -188,6 +189,8 @@ def _train_setup(
     history = History()
     if ckpt is not None:
         history = checkpoint_history(ckpt)
+        if guard is not None and not ckpt.extra.get("guard"):  # trained with guard=False so far
+            seed_guard_start(guard, setup)  # before the states: the untrained model, its batches
         _restore(setup, ckpt, guard)
     rows = HistoryRows(history)
     # the file's content, once: every checkpoint records it, for a resume whose config.json is lost
