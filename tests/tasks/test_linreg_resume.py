@@ -186,6 +186,25 @@ def test_a_finished_run_is_refused_with_the_way_to_train_further(tmp_path: Path)
         )
 
 
+def test_a_run_whose_results_are_lost_is_refused_fewer_epochs_by_the_rule_it_applies(
+    tmp_path: Path,
+) -> None:
+    """Without results.json the checkpoint's own epoch count is taken (the resume writes the
+    results): the refusal of fewer said "must be more than ... (2)", which 2 was not, and was
+    accepted. It says "at least" now, with both fixes, as resume_softmax's does."""
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=out))
+    (out / "results.json").unlink()
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=1)
+    assert str(info.value) == (
+        f"epochs must be at least the epochs the run in {out} already finished (2), got 1; "
+        "pass e.g. epochs=7 to train further, or pass epochs=2 to end the run there"
+    )
+    assert resume_linreg(out, epochs=2).config.epochs == 2  # the rule said: 2 is taken
+    assert json.loads((out / "results.json").read_text())["epochs"] == 2
+
+
 def test_a_damaged_checkpoint_is_named(tmp_path: Path) -> None:
     out = _stopped(ln.LinregConfig(epochs=3, num_examples=200, out=tmp_path / "run"))
     (out / "checkpoint.pt").write_bytes(b"not a checkpoint")

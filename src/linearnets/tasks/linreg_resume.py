@@ -382,14 +382,21 @@ def _refuse_synthetic_settings(changes: dict[str, Any], data: Path, run_dir: Pat
 
 
 def _check_epochs_left(run_dir: Path, done: int, new: LinregConfig, *, given: bool) -> None:
-    """Refuse a resume with nothing to do: the run finished ``new.epochs``, or more."""
+    """Refuse a resume with nothing to do: the run finished ``new.epochs``, or more. Finished
+    means ``results.json`` written: without it the checkpoint's own epoch count is taken, the
+    resume writing the results again, so the rule then said is "at least"."""
     finished = (run_dir / RESULTS_FILE).exists()
     if done == new.epochs and finished and not given:
         raise run_complete(run_dir, done)
     if done > new.epochs or (done == new.epochs and finished):
+        # in the API's words; the command line says --epochs (linearnets.cli spells it)
         own = "" if given else ", the run's own (none was given)"
+        fix = f"pass e.g. epochs={done + 5} to train further"
+        rule = "more than"
+        if not finished:  # its own epoch count ends the run there: results.json written, as
+            # resume_softmax's check_epochs_left words it (a "more than" refused what it took)
+            rule, fix = "at least", f"{fix}, or pass epochs={done} to end the run there"
         raise UsageError(
-            f"epochs must be more than the epochs the run in {shown_path(run_dir)} already "
-            f"finished ({done}), got {new.epochs}{own}; pass e.g. epochs={done + 5} to train "
-            "further"
+            f"epochs must be {rule} the epochs the run in {shown_path(run_dir)} already "
+            f"finished ({done}), got {new.epochs}{own}; {fix}"
         )
