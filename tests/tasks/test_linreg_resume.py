@@ -2206,6 +2206,29 @@ def test_a_callbacks_own_keyboard_interrupt_resuming_a_run_without_a_checkpoint_
     assert (resumed.w, resumed.b, _losses(resumed)) == (never.w, never.b, _losses(never))
 
 
+def test_a_run_stopped_before_its_first_checkpoint_starts_over_with_the_settings_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No epoch kept: --lr and --num-examples were refused with "the run in DIR was trained with
+    the first ... pass --force", though nothing was trained and the stop said to start it over. As
+    resume_softmax's start over, they are taken unforced, recorded in config.json as the run's,
+    and the run is a new run of those settings (the oracle)."""
+    from linearnets.cli import main
+
+    out = _stopped(ln.LinregConfig(epochs=2, num_examples=200, out=tmp_path / "run"), epoch=1)
+    assert not (out / "checkpoint.pt").exists()
+    code = main(["linreg", "--resume", str(out), "--lr", "0.01", "--num-examples", "300"])
+    assert (code, capsys.readouterr().err) == (0, "")
+    saved = json.loads((out / "config.json").read_text())
+    assert (saved["config"]["lr"], saved["config"]["num_examples"]) == (0.01, 300)
+    assert saved["resumes"][-1]["from_epoch"] == 0
+    assert saved["resumes"][-1]["forced"] == {}  # none forced: nothing was trained before
+    results = json.loads((out / "results.json").read_text())
+    never = ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=300, lr=0.01))
+    assert (results["w"], results["b"]) == (never.w, never.b)
+    assert resume_linreg(out, epochs=3, lr=0.01).config.num_examples == 300  # the run's now
+
+
 def test_logged_epochs_without_a_checkpoint_are_refused_unless_forced_as_softmax_s(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

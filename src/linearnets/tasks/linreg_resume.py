@@ -96,7 +96,7 @@ def resume_linreg(
     same thread count. ``overrides`` may change any setting, e.g. ``epochs=10`` to train further;
     one that changes the result (impl, lr, batch_size, seed, the synthetic data's settings, the
     data file or its content) is refused unless ``force=True``. A run stopped before its first
-    checkpoint starts over in ``run_dir`` (one whose ``metrics.jsonl`` logged epochs, its
+    checkpoint starts over in ``run_dir``, with any setting given, none refused (one whose ``metrics.jsonl`` logged epochs, its
     checkpoint lost, only with ``force=True``, as ``resume_softmax`` has it). A lost ``config.json`` is rebuilt from the checkpoint
     (as :func:`~linearnets.tasks.resume.resume_softmax` rebuilds its own). The folder is locked
     while the resume writes it.
@@ -212,7 +212,12 @@ def _resume(
     check_recorded_data(new, saved, given=overrides, run_dir=run_dir)
     trained = checkpoint_sha256(ckpt)
     epoch = None if ckpt is None else ckpt.epoch
-    changed = changes(old, new, saved, run_dir, trained=trained, epoch=epoch)
+    # no epoch kept: the run starts over with the settings given, none of them a change of what
+    # was trained (a refusal said "was trained with the first ... pass force=True"), as a softmax
+    # run's start over takes them; config.json records them as the run's
+    changed = (
+        {} if ckpt is None else changes(old, new, saved, run_dir, trained=trained, epoch=epoch)
+    )
     # refused even forced, told before --force is: the weights' size is the data's features
     for key in ("data", "true_w"):
         if ckpt is not None and key in changed:
@@ -244,14 +249,15 @@ def _resume(
         )
     if ckpt is not None:
         _check_epochs_left(run_dir, ckpt.epoch, new, given="epochs" in overrides)
+    content = _forced_content(new, saved, trained=trained, epoch=epoch, old_data=old.data)
+    content = {} if ckpt is None else content  # a start over's data, like its settings: no change
     resumes = [*saved.get("resumes", [])]
     resumes.append(
         {
             "from_epoch": ckpt.epoch if ckpt is not None else 0,
             # the settings' own JSON values, as every version wrote them (resume_softmax's are
             # strings): read_linreg_config checks them as such (resume_entries.check_entries)
-            "forced": {k: list(v) for k, v in changed.items()}
-            | _forced_content(new, saved, trained=trained, epoch=epoch, old_data=old.data),
+            "forced": {k: list(v) for k, v in changed.items()} | content,
             "environment": environment(),
         }
     )
