@@ -408,9 +408,39 @@ def test_a_stopped_run_without_out_says_nothing_was_kept_and_how_to_keep_it(
     assert err == f"linearnets linreg: {detail}\n"
     assert json.loads(out.splitlines()[-1]) == {
         "error": detail,
-        "error_type": "LinregInterrupted",
+        "error_type": "TrainingInterrupted",  # as the run stopped with --out names it
         "exit_status": 130,
     }
+
+
+@pytest.mark.parametrize("kept", [False, True], ids=["no-out", "out"])
+def test_a_ctrl_c_in_training_is_named_alike_with_out_or_without(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    kept: bool,
+) -> None:
+    """The same stop, a SIGINT in epoch 2, was "TrainingInterrupted" in --json with --out and
+    "LinregInterrupted" without; both now give softmax's name for it, TrainingInterrupted."""
+    import signal
+
+    import linearnets.training.loop as loop
+
+    train_epoch, calls = loop.train_epoch, []
+
+    def ctrl_c_in_epoch_2(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 2:
+            os.kill(os.getpid(), signal.SIGINT)  # delivered before kill returns
+        return train_epoch(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "train_epoch", ctrl_c_in_epoch_2)
+    out = ["--out", str(tmp_path / "run")] if kept else []
+    assert main(["linreg", "--epochs", "3", "--json", *out]) == 130
+    error = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert error["error_type"] == "TrainingInterrupted"
+    assert error["error"].startswith("interrupted by SIGINT")
+    assert ("run_dir" in error) is kept
 
 
 def test_a_blow_up_on_the_synthetic_data_names_lr_alone(

@@ -654,10 +654,18 @@ def test_a_signal_before_training_is_told_in_softmax_words(
         ["--resume", str(out), "--epochs", "2"] if resumed else ["--epochs", "1", "--out", str(out)]
     )
     capsys.readouterr()
-    assert main(["linreg", *args]) == 130
+    assert main(["linreg", *args, "--json"]) == 130
     stop = KeyboardInterrupt("SIGTERM") if signum == signal.SIGTERM else KeyboardInterrupt()
     softmax = StoppedBeforeTraining(stop, resume=str(out) if resumed else None)
-    assert capsys.readouterr().err == f"linearnets linreg: {softmax}\n"
+    printed, err = capsys.readouterr()
+    assert err == f"linearnets linreg: {softmax}\n"
+    # --json names it as softmax's (it said LinregInterrupted), with the resumed run's folder
+    assert json.loads(printed.splitlines()[-1]) == {
+        "error": str(softmax),
+        "error_type": "StoppedBeforeTraining",
+        "exit_status": 130,
+        **({"run_dir": str(out)} if resumed else {}),
+    }
     name = signal.Signals(signum).name
     assert str(softmax) == (
         f"interrupted by {name} before the resume trained; the run is as it was: resume {out} "

@@ -72,10 +72,16 @@ def report_interrupt(exc: KeyboardInterrupt, prog: str, *, json_errors: bool) ->
         detail = as_started(detail)  # its resume as the user can type it here
         say(f"{prog}{f' (rank {rank})' if rank else ''}: {detail}")
         if json_errors:
-            print_json_error(
-                detail, type(exc).__name__, EXIT_INTERRUPTED, run_dir=_json_run_dir(exc)
-            )
+            print_json_error(detail, _error_type(exc), EXIT_INTERRUPTED, run_dir=_json_run_dir(exc))
     return EXIT_INTERRUPTED
+
+
+def _error_type(exc: BaseException) -> str:
+    """Return ``--json``'s ``error_type`` of the stop ``exc``: the event's name where the stop
+    gives one (a command's own stop, told in another command's words: the same event is named
+    alike by both, see :class:`~linearnets.cli.linreg.LinregInterrupted`), else its class's."""
+    named = getattr(exc, "error_type", None)
+    return named if isinstance(named, str) else type(exc).__name__
 
 
 def _json_run_dir(exc: BaseException) -> str | None:

@@ -184,7 +184,7 @@ def run(args: argparse.Namespace) -> int:
                 exc,
                 returned=bool(finished),
                 before_training=lambda stop: LinregInterrupted(
-                    *stop.args, out=args.out, resume=args.resume
+                    *stop.args, out=args.out, resume=args.resume, in_run=True
                 ),
             )
         with held_signals(raise_after=False):  # the run is complete: its results are whole
@@ -213,11 +213,22 @@ class LinregInterrupted(KeyboardInterrupt):
     (:class:`~linearnets.cli.softmax.StoppedBeforeTraining`): a Ctrl-C said "interrupted before
     training began; nothing was kept", where softmax said "interrupted by SIGINT before training
     began; nothing was trained or kept".
+
+    ``--json`` names it as softmax names the same stop (``error_type``): a run without a folder
+    stopped in its run call (``in_run``: training, or its data being made) as
+    ``TrainingInterrupted``, the name the run stopped with ``--out`` gives (it said
+    ``LinregInterrupted``); any other as ``StoppedBeforeTraining``, with the folder of the resume
+    it names as ``run_dir``.
     """
 
-    def __init__(self, *args: object, out: object = None, resume: object = None) -> None:
+    def __init__(
+        self, *args: object, out: object = None, resume: object = None, in_run: bool = False
+    ) -> None:
         super().__init__(*args)
         self.out, self.resume = out, resume
+        self.run_dir = resume  # the run --json names: the resume's, kept as it was
+        in_training = in_run and out is None and resume is None
+        self.error_type = "TrainingInterrupted" if in_training else "StoppedBeforeTraining"
 
     def __str__(self) -> str:
         stop = f"interrupted by {first_signal(self)}"
