@@ -47,3 +47,36 @@ def positive_float(text: str) -> float:
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"must be a finite number above 0, got {text!r}")
     return value
+
+
+def torch_device(text: str) -> str:
+    """Return ``text`` as the name of a torch device this machine has: argparse's ``type`` for
+    ``--device`` (``cpu``, ``cuda``, ``cuda:N``, ``mps``). A name torch does not know, or CUDA on a
+    CPU-only torch, ended in a traceback once the book's pipeline had run (a spawned worker's, in
+    bench_scale.py); it is refused as the options are read."""
+    import torch  # here: bench_startup.py's own process times nothing of it
+
+    try:
+        device = torch.device(text)
+    except (RuntimeError, TypeError):
+        device = None
+    if device is None or device.type not in ("cpu", "cuda", "mps"):
+        raise argparse.ArgumentTypeError(f"must be cpu, cuda, cuda:N or mps, got {text!r}")
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise argparse.ArgumentTypeError(
+                f"CUDA is not available here (torch {torch.__version__} sees no CUDA GPU), got "
+                f"{text!r}; pass --device cpu"
+            )
+        count = torch.cuda.device_count()
+        if device.index is not None and device.index >= count:
+            raise argparse.ArgumentTypeError(
+                f"this machine has {count} CUDA GPU{'s' if count > 1 else ''} (cuda:0 to "
+                f"cuda:{count - 1}), got {text!r}; pass e.g. --device cuda:0"
+            )
+    mps = getattr(torch.backends, "mps", None)
+    if device.type == "mps" and not (mps is not None and mps.is_available()):
+        raise argparse.ArgumentTypeError(
+            f"Apple's MPS is not available here, got {text!r}; pass --device cpu"
+        )
+    return str(device)

@@ -20,7 +20,7 @@ import time
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
-from _machine import positive_float
+from _machine import positive_float, torch_device
 
 from linearnets.data.loader import ArrayLoader
 from linearnets.models.factory import build_softmax
@@ -121,6 +121,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--device",
+        type=torch_device,
         default="cpu",
         help="cpu: 1 and 2 processes; cuda: one process on the GPU, the whole set in its memory",
     )

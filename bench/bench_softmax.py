@@ -26,7 +26,7 @@ from typing import Any
 
 import torch
 from _book_data import BookFashionMNIST
-from _machine import at_least, cpu_name, positive_int
+from _machine import at_least, cpu_name, positive_int, torch_device
 from torch import nn
 from torch.utils.data import DataLoader
 
@@ -187,6 +187,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--device",
+        type=torch_device,
         default="cpu",
         help="where linearnets trains (cpu, cuda, ...); the book's pipeline stays on the CPU, as in its chapter 3",
     )

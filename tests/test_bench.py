@@ -115,6 +115,16 @@ def test_bench_linreg_compares_concise_with_both_of_the_books_codes(
             "argument --scale: must be a finite number above 0, got 'nan'",
         ),
         (
+            "bench_softmax",
+            ["--device", "foo"],
+            "argument --device: must be cpu, cuda, cuda:N or mps, got 'foo'",
+        ),
+        (
+            "bench_scale",
+            ["--device", "cpu:x"],
+            "argument --device: must be cpu, cuda, cuda:N or mps, got 'cpu:x'",
+        ),
+        (
             "bench_scale",
             ["--scale", "0.00002"],
             "argument --scale: must give at least 2 examples (one for each of 2 processes), got "
@@ -126,7 +136,9 @@ def test_a_bench_script_refuses_counts_that_time_nothing_in_one_line(
     script: str, args: list[str], error: str
 ) -> None:
     """--repeats 0 ended in a traceback from statistics.median (no data), after the book's data was
-    read; bench_linreg took no options at all (--help ran the whole benchmark)."""
+    read; bench_linreg took no options at all (--help ran the whole benchmark). A --device torch
+    does not know ended in a traceback after the book's pipeline ran (~30 s; bench_scale's from a
+    spawned worker): it is told at once."""
     import subprocess
 
     proc = subprocess.run(
@@ -143,3 +155,32 @@ def test_bench_linreg_has_help_instead_of_running() -> None:
         [sys.executable, str(BENCH / "bench_linreg.py"), "--help"], capture_output=True, text=True
     )
     assert proc.returncode == 0 and "--repeats REPEATS" in proc.stdout
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available here")
+def test_a_bench_device_of_cuda_without_cuda_is_named_so(
+    bench: Callable[[str], ModuleType],
+) -> None:
+    """--device cuda on a CPU-only torch ended in torch's "Torch not compiled with CUDA enabled"
+    traceback, after the book's pipeline ran; it is told as the options are read."""
+    machine = bench("_machine")
+    for name in ("cuda", "cuda:1"):
+        with pytest.raises(Exception) as info:
+            machine.torch_device(name)
+        assert str(info.value) == (
+            f"CUDA is not available here (torch {torch.__version__} sees no CUDA GPU), got "
+            f"{name!r}; pass --device cpu"
+        )
+    assert machine.torch_device("cpu") == "cpu"
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_a_bench_device_past_the_gpus_is_named_with_those_there(
+    bench: Callable[[str], ModuleType],
+) -> None:
+    machine = bench("_machine")
+    count = torch.cuda.device_count()
+    assert machine.torch_device("cuda") == "cuda"
+    assert machine.torch_device(f"cuda:{count - 1}") == f"cuda:{count - 1}"
+    with pytest.raises(Exception, match=rf"^this machine has {count} CUDA GPU"):
+        machine.torch_device(f"cuda:{count}")
