@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import platform
 from collections.abc import Callable
 from pathlib import Path
@@ -80,3 +81,27 @@ def torch_device(text: str) -> str:
             f"Apple's MPS is not available here, got {text!r}; pass --device cpu"
         )
     return str(device)
+
+
+def output_file(text: str) -> Path:
+    """Return ``text`` as a file the report can be written to: argparse's ``type`` for ``--out``.
+    A missing folder, a folder given as the file, or one that cannot be written ended in a
+    traceback after the whole benchmark had run; it is refused as the options are read."""
+    path = Path(text)
+    parent = path.parent
+    if path.is_dir() or text.endswith(("/", os.sep)):  # "new/": a folder's name
+        what = "the folder" if path.is_dir() else "a folder's name,"
+        raise argparse.ArgumentTypeError(
+            f"must be a file to write, got {what} {text!r}; pass e.g. --out {path / 'report.md'}"
+        )
+    if not parent.is_dir():
+        what = "is not a folder" if parent.exists() else "does not exist (make it first)"
+        raise argparse.ArgumentTypeError(
+            f"must be a file in an existing folder, got {text!r}: {str(parent)!r} {what}"
+        )
+    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        where = repr(text) if path.exists() else f"the folder {str(parent)!r}"
+        raise argparse.ArgumentTypeError(
+            f"must be a file you can write, got {text!r}: {where} is not writable"
+        )
+    return path

@@ -25,11 +25,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 
 import torch
 from _book_data import BookFashionMNIST
-from _machine import cpu_name, positive_int
+from _machine import cpu_name, output_file, positive_int
 from torch.utils.data import DataLoader
 
 from linearnets.data.fashion_mnist import load_data_fashion_mnist, read_fashion_mnist
@@ -102,7 +101,9 @@ def main() -> None:
         description="book input pipeline vs linearnets, and load times"
     )
     parser.add_argument("--repeats", type=positive_int, default=5, help="cold/warm loads to time")
-    parser.add_argument("--out", type=Path, default=None, help="also write the report to this file")
+    parser.add_argument(
+        "--out", type=output_file, default=None, help="also write the report to this file"
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     lines: list[str] = []

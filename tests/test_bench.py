@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -125,6 +126,12 @@ def test_bench_linreg_compares_concise_with_both_of_the_books_codes(
             "argument --device: must be cpu, cuda, cuda:N or mps, got 'cpu:x'",
         ),
         (
+            "bench_data",
+            ["--out", "/nonexistent/dir/x.md"],
+            "argument --out: must be a file in an existing folder, got '/nonexistent/dir/x.md': "
+            "'/nonexistent/dir' does not exist (make it first)",
+        ),
+        (
             "bench_scale",
             ["--scale", "0.00002"],
             "argument --scale: must give at least 2 examples (one for each of 2 processes), got "
@@ -138,7 +145,7 @@ def test_a_bench_script_refuses_counts_that_time_nothing_in_one_line(
     """--repeats 0 ended in a traceback from statistics.median (no data), after the book's data was
     read; bench_linreg took no options at all (--help ran the whole benchmark). A --device torch
     does not know ended in a traceback after the book's pipeline ran (~30 s; bench_scale's from a
-    spawned worker): it is told at once."""
+    spawned worker), an --out in no folder after the whole benchmark: both are told at once."""
     import subprocess
 
     proc = subprocess.run(
@@ -184,3 +191,47 @@ def test_a_bench_device_past_the_gpus_is_named_with_those_there(
     assert machine.torch_device(f"cuda:{count - 1}") == f"cuda:{count - 1}"
     with pytest.raises(Exception, match=rf"^this machine has {count} CUDA GPU"):
         machine.torch_device(f"cuda:{count}")
+
+
+def test_a_bench_out_that_cannot_be_written_is_refused_with_the_reason(
+    bench: Callable[[str], ModuleType], tmp_path: Path
+) -> None:
+    """bench_data.py --out DIR, or a file in no folder, ended in a traceback after the whole
+    benchmark; each is named as the options are read (the oracle: the folder as made here)."""
+    import argparse
+
+    out = bench("_machine").output_file
+    (tmp_path / "file").write_text("")
+    refused = {
+        str(tmp_path): f"must be a file to write, got the folder {str(tmp_path)!r}; pass e.g. "
+        f"--out {tmp_path / 'report.md'}",
+        f"{tmp_path}/new/": f"must be a file to write, got a folder's name, "
+        f"{f'{tmp_path}/new/'!r}; pass e.g. --out {tmp_path / 'new' / 'report.md'}",
+        str(tmp_path / "new" / "x.md"): f"must be a file in an existing folder, got "
+        f"{str(tmp_path / 'new' / 'x.md')!r}: {str(tmp_path / 'new')!r} does not exist (make it "
+        "first)",
+        str(tmp_path / "file" / "x.md"): f"must be a file in an existing folder, got "
+        f"{str(tmp_path / 'file' / 'x.md')!r}: {str(tmp_path / 'file')!r} is not a folder",
+    }
+    for text, error in refused.items():
+        with pytest.raises(argparse.ArgumentTypeError) as info:
+            out(text)
+        assert str(info.value) == error
+    assert out(str(tmp_path / "report.md")) == tmp_path / "report.md"
+    assert out(str(tmp_path / "file")) == tmp_path / "file"  # written over, as before
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes any folder")
+def test_a_bench_out_in_a_folder_not_writable_is_refused(
+    bench: Callable[[str], ModuleType], tmp_path: Path
+) -> None:
+    import argparse
+
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    with pytest.raises(argparse.ArgumentTypeError) as info:
+        bench("_machine").output_file(str(locked / "x.md"))
+    assert str(info.value) == (
+        f"must be a file you can write, got {str(locked / 'x.md')!r}: the folder "
+        f"{str(locked)!r} is not writable"
+    )
