@@ -5,8 +5,8 @@ per item (``_book_data.BookFashionMNIST``, the dataset bench_softmax.py times to
 indexed out of the tensor, ``int`` of its label, a PIL image, then ``ToTensor()``'s copy, view,
 permute, float conversion and division by 255), behind ``DataLoader(batch_size=256, shuffle=True,
 num_workers=0)``. (b) linearnets: the train iterator of ``load_data_fashion_mnist(256)``, batches
-sliced from the whole set in memory. Both make one pass over the 60000 training images, starting from
-the same arrays in memory. Then loading the four files: cold (a fresh verification cache, so every file
+sliced from the whole set in memory. Each makes ``PASSES`` (3) passes over the 60000 training
+images, starting from the same arrays in memory; the median pass is reported. Then loading the four files: cold (a fresh verification cache, so every file
 is inflated and hashed) and warm (the same cache: verified copies read directly, no hashing), each in a
 fresh process, so the in-process memo is empty. The gzipped files are in the OS page cache in both cases
 (read once before).

@@ -183,7 +183,7 @@ def main() -> None:
         "--threads",
         type=positive_int,
         default=torch.get_num_threads(),
-        help="torch threads for both sides",
+        help="torch threads for both sides, the timed 'linearnets softmax' command's too",
     )
     parser.add_argument(
         "--device",
@@ -262,10 +262,11 @@ def main() -> None:
     )
     if args.no_command:
         return
-    runs = [time_command("--device", args.device) for _ in range(3)]
+    runs = [time_command("--device", args.device, "--threads", str(args.threads)) for _ in range(3)]
     walls = sorted(seconds for seconds, _ in runs)
     print(
-        f"whole 'linearnets softmax' command (10 epochs, plots, run folder), 3 runs: median "
+        f"whole 'linearnets softmax --threads {args.threads}' command (10 epochs, plots, run "
+        f"folder), 3 runs: median "
         f"{walls[1]:.2f} s (from {walls[0]:.2f} to {walls[2]:.2f}) -> {runs[-1][1]}"
     )
 

@@ -238,6 +238,34 @@ def test_a_bench_out_in_a_folder_not_writable_is_refused(
     )
 
 
+def test_bench_softmax_times_the_command_at_its_threads(
+    bench: Callable[[str], ModuleType], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--threads said "torch threads for both sides", but the timed 'linearnets softmax' command
+    ran at its own default (1 thread): it is passed on now. The pipelines are stubbed: only the
+    command line built is looked at."""
+    softmax = bench("bench_softmax")
+    commands: list[tuple[str, ...]] = []
+
+    def time_command(*extra: str) -> tuple[float, str]:
+        commands.append(extra)
+        return 1.0, "final:"
+
+    monkeypatch.setattr(softmax, "time_command", time_command)
+    monkeypatch.setattr(softmax, "read_fashion_mnist", lambda: None)
+    monkeypatch.setattr(softmax, "run_book", lambda epochs, workers: (1.0, 0.8))
+    monkeypatch.setattr(softmax, "run_ours", lambda impl, epochs, device: (1.0, 0.8))
+    monkeypatch.setattr(softmax, "run_book_code_on_ours", lambda epochs: (1.0, 0.8))
+    monkeypatch.setattr(softmax, "time_output_layouts", lambda: (1.0, 1.0))
+    threads = torch.get_num_threads()
+    monkeypatch.setattr(sys, "argv", ["bench_softmax.py", "--threads", "2", "--repeats", "1"])
+    try:
+        softmax.main()
+    finally:
+        torch.set_num_threads(threads)
+    assert commands == [("--device", "cpu", "--threads", "2")] * 3
+
+
 def test_bench_linreg_warms_each_side_up_before_timing(
     bench: Callable[[str], ModuleType], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -273,3 +301,10 @@ def test_bench_linreg_warms_each_side_up_before_timing(
         "run_linreg concise",
     ]
     assert calls == one_round * 2  # the warm-up's, then the timed round's
+
+
+def test_bench_data_says_how_many_passes_it_times(bench: Callable[[str], ModuleType]) -> None:
+    """Its docstring said "one pass" where it times PASSES (3) and reports their median."""
+    data = bench("bench_data")
+    assert "one pass" not in data.__doc__
+    assert f"``PASSES`` ({data.PASSES}) passes" in " ".join(data.__doc__.split())
