@@ -270,6 +270,63 @@ def test_callbacks_are_checked_before_the_run_claims_its_folder(
     assert run_softmax(config, callbacks=[ConsoleLogger()]).run_dir == out
 
 
+class _Refusing:
+    """A callback that refuses the run in its first epoch, as a user's check may."""
+
+    def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
+        raise ValueError("my check refused it")
+
+
+@pytest.mark.parametrize("existed", [False, True], ids=["new-out", "empty-out"])
+@pytest.mark.parametrize("refusal", ["guard-lr", "callback"])
+def test_a_guard_at_another_lr_or_a_callbacks_error_in_epoch_1_leaves_the_folder_as_found(
+    tmp_path: Path, refusal: str, existed: bool
+) -> None:
+    """A DivergenceGuard at another lr than the config's (refused as fit starts) or a callback's
+    own error in epoch 1 left the folder holding .lock and config.json (and the metrics files),
+    and the same call, fixed, was refused: "out=... already holds a run"."""
+    from linearnets.errors import UsageError
+    from linearnets.training.guard import DivergenceGuard
+
+    out = tmp_path / "run"
+    if existed:
+        out.mkdir()
+    config = SoftmaxConfig(data=_tiny_data(tmp_path / "d.npz"), epochs=1, plot="none", out=out)
+    if refusal == "guard-lr":
+        with pytest.raises(UsageError) as info:
+            run_softmax(config, callbacks=[DivergenceGuard(0.5)])
+        assert str(info.value).startswith(
+            "DivergenceGuard's lr must be the updater's (it names it in its advice and weighs it "
+            "against the data), got DivergenceGuard(0.5) while the updater trains at lr 0.1; "
+        )
+    else:
+        with pytest.raises(ValueError, match=r"^my check refused it$"):
+            run_softmax(config, callbacks=[_Refusing()])
+    if existed:
+        assert list(out.iterdir()) == []  # the user's empty folder, kept empty
+    else:
+        assert not out.exists()
+    result = run_softmax(config, callbacks=[DivergenceGuard(config.lr)])  # the call, fixed
+    assert result.run_dir == out and len(result.history.epochs) == 1
+
+
+def test_a_callbacks_error_once_an_epoch_is_kept_leaves_the_run_to_resume(tmp_path: Path) -> None:
+    """The folder goes only while it holds no checkpoint: after one, the run is resumed there."""
+    from linearnets.tasks.resume import resume_softmax
+
+    class LateRefusal:
+        def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
+            if epoch == 2:
+                raise ValueError("my check refused epoch 2")
+
+    out = tmp_path / "run"
+    config = SoftmaxConfig(data=_tiny_data(tmp_path / "d.npz"), epochs=2, plot="none", out=out)
+    with pytest.raises(ValueError, match=r"^my check refused epoch 2$"):
+        run_softmax(config, callbacks=[LateRefusal()])
+    assert (out / "checkpoint.pt").is_file() and (out / "config.json").is_file()
+    assert len(resume_softmax(out).history.epochs) == 2
+
+
 def test_a_resume_with_bad_callbacks_leaves_the_run_as_it_was(tmp_path: Path) -> None:
     """The resume once recorded itself (and its epochs) in config.json before failing in fit."""
     from linearnets.errors import UsageTypeError

@@ -30,6 +30,7 @@ from linearnets.tasks.stopping import complete_when_returned
 from linearnets.tasks.training_run import SoftmaxResult, train_experiment
 from linearnets.tasks.weights import WEIGHTS_FILE, load_trained, save_weights
 from linearnets.training.callback_checks import check_callbacks
+from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.distributed import (
     DistContext,
     env_int,
@@ -41,6 +42,7 @@ from linearnets.training.folder_as_found import FolderAsFound
 from linearnets.training.interrupt import stop_behind
 from linearnets.training.rank_agreement import check_same_settings
 from linearnets.training.run_files import RUN_OUTPUTS
+from linearnets.training.run_lock import RunLock
 
 if TYPE_CHECKING:
     import torch
@@ -215,10 +217,27 @@ def _run(config: SoftmaxConfig, callbacks: Sequence[Any], dist: DistContext) -> 
             if type(exc) is KeyboardInterrupt or not training:
                 found.leave_as_found()
             raise
-        except BaseException:
-            if not training:
+        except BaseException as exc:
+            if not training or not _names_its_folder(exc, locks):
                 found.leave_as_found()
             raise
     finally:
         if locks:
             locks[0].release()
+
+
+def _names_its_folder(exc: BaseException, locks: Sequence[RunLock]) -> bool:
+    """Return whether the run folder claimed (rank 0's, in ``locks``) is to stay after ``exc``
+    stopped training: it holds a checkpoint, or ``exc`` is the run's own stop naming the folder
+    and its resume (a diverged loss, a file unwritten, a lost peer: ``exc.run_dir``, set by
+    :func:`~linearnets.tasks.stopping.stop_names_its_folder`), which starts the run over there.
+
+    A refusal before an epoch was kept (a callback's own error, a ``DivergenceGuard`` at another
+    lr) names no folder: one left holding ``config.json`` refused the same call, fixed ("already
+    holds a run"), as :func:`~linearnets.tasks.linreg_run.run_in_folder` has it too.
+    """
+    if not locks:  # another rank's: rank 0 claimed the folder, and leaves it
+        return True
+    return (
+        getattr(exc, "run_dir", None) is not None or (locks[0].run_dir / CHECKPOINT_FILE).exists()
+    )
