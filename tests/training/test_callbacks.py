@@ -283,6 +283,43 @@ def test_metrics_writer_resume_without_files_starts_empty(tmp_path: Path) -> Non
     assert _csv(tmp_path) == []
 
 
+@pytest.mark.parametrize("kind", ["missing", "file"])
+def test_metrics_writer_in_a_folder_never_made_says_so_before_training(
+    gen: torch.Generator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """fit said, at on_fit_start, "the run folder never_made_dir is gone (removed or moved while
+    the run trained), and its checkpoints with it", of a folder never made and nothing trained."""
+    monkeypatch.chdir(tmp_path)
+    if kind == "file":
+        Path("never_made_dir").write_text("")
+    stepped: list[int] = []
+
+    class Steps(Callback):
+        def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
+            stepped.append(step)
+
+    with pytest.raises(UsageError) as info:
+        _fit_softmax(gen, 1, callbacks=[MetricsWriter(Path("never_made_dir")), Steps()])
+    assert (
+        str(info.value)
+        == {
+            "missing": "MetricsWriter's run_dir must be an existing folder, got 'never_made_dir', "
+            "which does not exist; create it first (Path('never_made_dir').mkdir(parents=True)), or "
+            "pass an existing folder",
+            "file": "MetricsWriter's run_dir must be a folder, got 'never_made_dir', which is a file; "
+            "pass a folder",
+        }[kind]
+    )
+    assert stepped == []  # before any training
+    assert sorted(p.name for p in tmp_path.iterdir()) == (
+        ["never_made_dir"] if kind == "file" else []
+    )
+    Path("never_made_dir").unlink(missing_ok=True)
+    Path("never_made_dir").mkdir()  # the fix it gives
+    _fit_softmax(gen, 1, callbacks=[MetricsWriter(Path("never_made_dir"))])
+    assert len(_jsonl(tmp_path / "never_made_dir")) == 1
+
+
 def _metrics(epoch: int) -> EpochMetrics:
     return EpochMetrics(epoch, 0.5, 0.75, None, 0.7, 0.01)
 
