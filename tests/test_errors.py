@@ -448,7 +448,7 @@ API_CASES: list[Any] = [
                  r"root must be a folder path \(str or Path\), got 5", id="fashion-root-int"),
     # divergence: lr 10 on linear regression (lr 1e4 on softmax: see the CLI table)
     pytest.param(lambda: run_linreg(LinregConfig(lr=10.0)), DivergenceError,
-                 r"diverged at epoch 1, step \d+: .* at lr 10; try a smaller learning rate", id="linreg-lr-10"),
+                 r"diverged at batch \d+ of epoch 1: .* at lr 10; try a smaller learning rate", id="linreg-lr-10"),
 ]  # fmt: skip
 
 
@@ -793,7 +793,7 @@ CLI_CASES: list[Any] = [
     pytest.param(["linreg", "--noise-std", "-0.1"], None, 2, r"argument --noise-std: must be a finite number >= 0", id="linreg-noise"),
     pytest.param(["linreg", "--threads", "0"], None, 2, r"argument --threads: must be a positive integer", id="linreg-threads"),
     pytest.param(["linreg", "--impl", "fast"], None, 2, r"argument --impl: invalid choice: 'fast'", id="linreg-impl"),
-    pytest.param(["linreg", "--lr", "10"], None, 1, r"training diverged at epoch 1, step \d+: .*at lr 10; try a smaller learning rate", id="linreg-diverges"),
+    pytest.param(["linreg", "--lr", "10"], None, 1, r"training diverged at batch \d+ of epoch 1: .*at lr 10; try a smaller learning rate", id="linreg-diverges"),
     pytest.param(["linreg", "--data", "{tmp}/missing.csv"], None, 2, r"--data .*missing.csv does not exist", id="linreg-data-missing"),
     pytest.param(["linreg", "--data", "{tmp}/d.txt"], Setup(lambda t: (t / "d.txt").write_text("1,2\n")), 2, r"--data must be a .npz or .csv file", id="linreg-data-suffix"),
     pytest.param(["linreg", "--data", "{tmp}/d.csv"], Setup(lambda t: _csv(t, "x,y\n1,2\n3,nan\n")), 1, r"holds NaN or inf values", id="linreg-data-nan"),
@@ -867,9 +867,9 @@ CLI_CASES: list[Any] = [
     pytest.param(["softmax", "--data-dir", "{tmp}/other", "--device", "cpu"], Setup(_other_files), 2, r"must hold the Fashion-MNIST files .*which lacks train-labels", id="softmax-data-dir-other-files"),
     pytest.param(["softmax", "--data-dir", "{tmp}/missing", "--device", "cpu"], None, 2, r"--data-dir must be an existing folder", id="softmax-data-dir-missing"),
     pytest.param(["softmax", "--data-dir", "{tmp}/fake", "--device", "cpu", "--out", "{tmp}/run"], Setup(_fake_fashion_mnist), 1, r"expected 47040016 bytes .* got 100", id="softmax-data-dir-truncated"),
-    pytest.param(["softmax", "--lr", "1e4", "--device", "cpu", "--plot", "none", "--out", "{tmp}/run"], None, 1, r"diverged at epoch 1, step \d+: the batch loss is .* at lr 10000; try a far smaller learning rate \(--lr\), e.g. 0.5 \(the book .*no epoch had finished.* --lr 0.5; ", id="softmax-lr-1e4-diverges", marks=REAL_DATA),
+    pytest.param(["softmax", "--lr", "1e4", "--device", "cpu", "--plot", "none", "--out", "{tmp}/run"], None, 1, r"diverged at batch \d+ of epoch 1: the batch loss is .* at lr 10000; try a far smaller learning rate \(--lr\), e.g. 0.5 \(the book .*no epoch had finished.* --lr 0.5; ", id="softmax-lr-1e4-diverges", marks=REAL_DATA),
     # Fashion-MNIST's verified pixels hold no NaN or inf: a NaN loss after an update names lr alone
-    pytest.param(["softmax", "--lr", "1e38", "--epochs", "1", "--device", "cpu", "--plot", "none", "--out", "{tmp}/run"], None, 1, r"diverged at epoch 1, step 2: the batch loss is nan \(not finite\) at lr 1e\+38; try a far smaller learning rate \(--lr\), e.g. 0.5 \(the book trains at 0\.03 and 0\.1; a tenth, 1e\+37, would most likely blow up too\); no epoch had finished", id="softmax-lr-1e38-nan", marks=REAL_DATA),
+    pytest.param(["softmax", "--lr", "1e38", "--epochs", "1", "--device", "cpu", "--plot", "none", "--out", "{tmp}/run"], None, 1, r"diverged at batch 2 of epoch 1: the batch loss is nan \(not finite\) at lr 1e\+38; try a far smaller learning rate \(--lr\), e.g. 0.5 \(the book trains at 0\.03 and 0\.1; a tenth, 1e\+37, would most likely blow up too\); no epoch had finished", id="softmax-lr-1e38-nan", marks=REAL_DATA),
     pytest.param(["softmax", "--force"], None, 2, r"--force only applies with --resume", id="softmax-force-alone"),
     pytest.param(["softmax", "--resume", "{tmp}/run", "--out", "{tmp}/b"], Setup(_run_folder), 2, r"--out cannot be combined with --resume", id="resume-with-out"),
     pytest.param(["softmax", "--resume", "{tmp}"], None, 2, r"RUN_DIR must be a run folder holding config.json", id="resume-not-a-run"),
@@ -1033,7 +1033,7 @@ def _raise_in_a_cell(
     "exc",
     [
         DivergenceError(
-            "the loss became inf at epoch 3 step 12; resume with a smaller lr: "
+            "the loss became inf at batch 12 of epoch 3; resume with a smaller lr: "
             "linearnets.resume_softmax('runs/a', lr=0.01, force=True)"
         ),
         CheckpointError("runs/a/checkpoint.pt is truncated (812 of 31,528 bytes); ..."),

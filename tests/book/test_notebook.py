@@ -179,7 +179,9 @@ def test_a_run_interrupted_in_a_notebook_resumes_where_it_stopped(tmp_path: Path
     # while a second interrupt could come and replace it by a bare KeyboardInterrupt
     assert error["traceback"] == [f"TrainingInterrupted: {error['evalue']}"]
     # one readable line that says where it stopped and gives the call that resumes it
-    where = re.search(r"interrupted by SIGINT at (the end of )?epoch (\d+)", error["evalue"])
+    where = re.search(
+        r"interrupted by SIGINT (at the end of|after batch \d+ of) epoch (\d+)", error["evalue"]
+    )
     assert where, error["evalue"]
     assert f"resume with: linearnets.resume_softmax({str(run_dir)!r})" in error["evalue"]
     assert not _outputs(nb.cells[2], "error")

@@ -451,7 +451,7 @@ def test_a_blow_up_on_the_synthetic_data_names_lr_alone(
     assert main(["linreg", "--lr", "1e30"]) == 1
     captured = capsys.readouterr()
     assert captured.err == (
-        "linearnets linreg: error: training diverged at epoch 1, step 2: the batch loss is inf "
+        "linearnets linreg: error: training diverged at batch 2 of epoch 1: the batch loss is inf "
         "(not finite) at lr 1e+30; try a far smaller learning rate (--lr), e.g. 0.5 (the book "
         "trains at 0.03 and 0.1; a tenth, 1e+29, would most likely blow up too)\n"
     )

@@ -38,7 +38,7 @@ def test_a_real_signal_keeps_the_checkpoint_and_resume_ends_as_a_run_never_stopp
     assert len(lines) == 1 and "Traceback" not in err
     name = signal.Signals(signum).name
     assert re.match(
-        rf"linearnets linreg: interrupted by {name} at (epoch \d step \d+|the end of epoch \d); "
+        rf"linearnets linreg: interrupted by {name} (after batch \d+ of epoch \d|at the end of epoch \d); "
         rf"the checkpoint of epoch \d is kept in {re.escape(str(out))}; ",
         lines[0],
     ), lines[0]
@@ -80,7 +80,8 @@ def test_guard_turns_the_guard_back_on_in_a_resume_of_an_unguarded_run(
     assert not guard()
     capsys.readouterr()
     assert main(["linreg", "--resume", str(out), "--epochs", "3", "--guard"]) == 1
-    assert "linearnets linreg: error: training diverged at epoch 3" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert re.search(r"linearnets linreg: error: training diverged at batch \d+ of epoch 3: ", said)
     assert guard()
 
 
@@ -735,7 +736,7 @@ def test_a_second_signal_cutting_the_stop_short_reports_the_first(
     detail = (
         f"interrupted by SIGTERM after the run finished: its results are complete in {out}"
         if complete
-        else f"interrupted by SIGTERM at epoch 2 step 5; the checkpoint of epoch 1 is kept in "
+        else f"interrupted by SIGTERM after batch 5 of epoch 2; the checkpoint of epoch 1 is kept in "
         f"{out}; resume with: linearnets linreg --resume {out}"
     )
     assert capsys.readouterr().err == f"linearnets linreg: {detail}\n"

@@ -752,7 +752,7 @@ def test_a_non_finite_loss_on_a_data_file_names_lr_not_nan_in_the_data(
                  "16", "--lr", "1e36", "--plot", "none", "--device", "cpu", "--out", str(out)]) == 1  # fmt: skip
     err = capsys.readouterr().err
     assert err.startswith(
-        "linearnets softmax: error: training diverged at epoch 1, step 2: the batch loss is nan "
+        "linearnets softmax: error: training diverged at batch 2 of epoch 1: the batch loss is nan "
         "(not finite) at lr 1e+36; try a far smaller learning rate (--lr), e.g. 0.5 (the book "
         "trains at 0.03 and 0.1; a tenth, 1e+35, would most likely blow up too); or scale the "
         "features, which reach "
@@ -764,14 +764,14 @@ def test_a_non_finite_loss_on_a_data_file_names_lr_not_nan_in_the_data(
     ("lr", "status", "line"),
     [
         # finite losses of ~1e29 past an untrained one of ~1: was not stopped (exit 0, loss 0)
-        ("1e30", 1, r"training diverged at epoch 1, step \d: the batch loss is \S+e\+29, more than "
+        ("1e30", 1, r"training diverged at batch \d of epoch 1: the batch loss is \S+e\+29, more than "
          r"100× its starting value \S+, at lr 1e\+30; try a far smaller learning rate \(--lr\), "
          r"e\.g\. 0\.5 \(the book trains at 0\.03 and 0\.1; a tenth, 1e\+29, would most likely blow "
          r"up too\); no epoch had finished"),
         # float32 overflows: the scores, then the loss, are NaN
-        ("1e38", 1, r"training diverged at epoch 1, step 2: the batch loss is nan \(not finite\) at "
+        ("1e38", 1, r"training diverged at batch 2 of epoch 1: the batch loss is nan \(not finite\) at "
          r"lr 1e\+38; try a far smaller learning rate \(--lr\), e\.g\. 0\.5 "),
-        ("3.4e38", 1, r"training diverged at epoch 1, step 2: the batch loss is nan \(not finite\) "
+        ("3.4e38", 1, r"training diverged at batch 2 of epoch 1: the batch loss is nan \(not finite\) "
          r"at lr 3\.4e\+38; try a far smaller learning rate \(--lr\), e\.g\. 0\.5 "),
         # past float32's range: refused before training
         ("1e300", 2, r"--lr must be a number in \(0, 3\.4e\+38\], got 1e\+300; pass e\.g\. --lr 0\.1$"),

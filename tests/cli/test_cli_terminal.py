@@ -137,11 +137,13 @@ def test_a_ctrl_c_in_the_terminal_leaves_no_bar_above_its_line(tmp_path: Path) -
     assert proc.wait(timeout=120) == 130
     screen = _screen(output.replace(b"\x03", b""), 80)
     assert "^C" in output.decode()  # the terminal echoed it, as a user's does
-    assert not any("%|" in row or "batch" in row for row in screen), screen
+    assert not any("%|" in row or "batch/s" in row for row in screen), screen  # the bar's unit
     # the epochs that ended keep their lines; the stop's message starts the next row clean
     stops = [i for i, row in enumerate(screen) if row.startswith("linearnets softmax: ")]
     assert stops, screen
     stop = stops[0]
     assert all(EPOCH_LINE.match(row) for row in screen[:stop]), screen
-    assert re.match(r"linearnets softmax: interrupted by SIGINT at epoch \d+ step ", screen[stop])
+    assert re.match(
+        r"linearnets softmax: interrupted by SIGINT after batch \d+ of epoch \d+", screen[stop]
+    )
     assert "^" not in "".join(screen), screen

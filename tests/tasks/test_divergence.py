@@ -212,7 +212,7 @@ def test_a_tiny_file_at_an_absurd_lr_is_stopped_inside_its_reference_window(
     with pytest.raises(DivergenceError) as info:
         run_softmax(replace(config, out=tmp_path / "run"))
     assert str(info.value).startswith(
-        f"training diverged at epoch 1, step {k + 1}: the batch loss is {means[k]:.4g}, more "
+        f"training diverged at batch {k + 1} of epoch 1: the batch loss is {means[k]:.4g}, more "
         f"than 100× its starting value {min(before, means[0]):.4g}, at lr {lr:g}; try a far "
         f"smaller learning rate (lr), e.g. 0.5 (the book trains at 0.03 and 0.1; a tenth, "
         f"{lr / 10:g}, would most likely blow up too); no epoch had finished"
@@ -246,7 +246,7 @@ def test_small_batches_at_an_absurd_lr_are_stopped_by_their_pooled_steps(
         run_softmax(replace(config, out=tmp_path / "run"))
     assert means[0] > np.log(2)  # the untrained model's: its own bound, not 100 × ln 2
     assert str(info.value).startswith(
-        f"training diverged at epoch 1, step {judged}: the mean loss of the last {judged - 1} "
+        f"training diverged at batch {judged} of epoch 1: the mean loss of the last {judged - 1} "
         f"steps (16 examples) is {np.mean(pool):.4g}, more than 100× its starting value "
         f"{means[0]:.4g}, at lr 1e+30"
     )

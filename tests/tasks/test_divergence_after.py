@@ -4,6 +4,7 @@ loss), caught now at the next step or by the losses measured after the epoch."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -61,7 +62,7 @@ def test_an_outlier_features_blow_up_stops_at_the_step_after_its_update(
     with pytest.raises(DivergenceError) as info:
         run_softmax(replace(config, out=out))
     assert str(info.value).startswith(
-        f"training diverged at epoch 1, step {k + 2}: the batch loss is {means[k + 1]:.4g}, more "
+        f"training diverged at batch {k + 2} of epoch 1: the batch loss is {means[k + 1]:.4g}, more "
         f"than 100× its starting value {start:.4g}, at lr 0.1; try a smaller learning rate (lr), "
         f"e.g. 0.01 (a tenth); or scale the features, which reach 1e+10 in {data}"
     )
@@ -79,11 +80,11 @@ def test_an_outlier_of_1e30_is_stopped_at_the_advised_lr_too_keeping_no_blown_up
     data = _outlier(tmp_path / "d.npz", -1e30)
     out = tmp_path / "run"
     config = SoftmaxConfig(data=data, epochs=3, plot="none", device="cpu", out=out)
-    with pytest.raises(DivergenceError, match=r"^training diverged at epoch 1, step \d+: "):
+    with pytest.raises(DivergenceError, match=r"^training diverged at batch \d+ of epoch 1: "):
         run_softmax(config)
     with pytest.raises(DivergenceError) as info:
         resume_softmax(out, lr=0.01, epochs=3)
-    assert str(info.value).startswith("training diverged at epoch 1, step ")
+    assert re.match(r"training diverged at batch \d+ of epoch 1: ", str(info.value))
     assert "scale the features, which reach 1e+30" in str(info.value)
     assert not (out / "checkpoint.pt").exists()
 

@@ -106,7 +106,7 @@ def test_the_stop_names_the_kept_checkpoint_and_the_resume(tmp_path: Path) -> No
     with pytest.raises(TrainingInterrupted) as info:
         ln.run_linreg(ln.LinregConfig(epochs=3, out=out), callbacks=[_SignalAt(2, 4)])
     assert str(info.value) == (
-        f"interrupted by SIGINT at epoch 2 step 5; the checkpoint of epoch 1 is kept in {out}; "
+        f"interrupted by SIGINT after batch 5 of epoch 2; the checkpoint of epoch 1 is kept in {out}; "
         f"resume with: linearnets.resume_linreg({str(out)!r})"
     )
 
@@ -668,7 +668,7 @@ def test_a_blow_up_after_a_kept_epoch_names_the_checkpoint_and_the_resume(tmp_pa
 
 def test_a_blow_up_in_a_new_runs_first_epoch_leaves_no_folder(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    with pytest.raises(DivergenceError, match=r"^training diverged at epoch 1"):
+    with pytest.raises(DivergenceError, match=r"^training diverged at batch \d+ of epoch 1: "):
         ln.run_linreg(ln.LinregConfig(epochs=1, lr=10.0, out=out))
     assert not out.exists()
 
@@ -945,7 +945,7 @@ def test_a_second_signal_cutting_the_stop_short_is_told_as_the_first(
     assert str(told) == (
         f"interrupted by SIGTERM after the run finished: its results are complete in {tmp_path}"
         if complete
-        else f"interrupted by SIGTERM at epoch 2 step 5, before the first checkpoint; start it "
+        else f"interrupted by SIGTERM after batch 5 of epoch 2, before the first checkpoint; start it "
         f"over with: linearnets.resume_linreg({str(tmp_path)!r})"
     )
 
@@ -990,7 +990,7 @@ def test_a_second_signal_as_the_stop_leaves_reaches_the_caller_as_the_stop(
     assert sent == [1]
     assert type(info.value) is TrainingInterrupted
     assert str(info.value) == (
-        f"interrupted by SIGINT at epoch 3 step 3; the checkpoint of epoch 2 is kept in {out}; "
+        f"interrupted by SIGINT after batch 3 of epoch 3; the checkpoint of epoch 2 is kept in {out}; "
         f"resume with: linearnets.resume_linreg({str(out)!r})"
     )
     monkeypatch.undo()
@@ -1481,7 +1481,7 @@ def test_a_forced_resume_of_a_finished_run_stopped_mid_training_leaves_no_result
     with pytest.raises(TrainingInterrupted) as info:
         resume_linreg(out, force=True, callbacks=[_SignalAt(at, 4)], **overrides)
     assert str(info.value) == (
-        f"interrupted by SIGINT at epoch {at} step 5; the checkpoint of epoch {kept} is kept in "
+        f"interrupted by SIGINT after batch 5 of epoch {at}; the checkpoint of epoch {kept} is kept in "
         f"{out}; resume with: linearnets.resume_linreg({str(out)!r})"
     )
     assert load_checkpoint(out / "checkpoint.pt").epoch == kept
@@ -1505,7 +1505,7 @@ def test_a_resumed_run_is_stopped_by_the_guard_where_the_run_never_stopped_is(
     with pytest.raises(DivergenceError) as uninterrupted:
         ln.run_linreg(replace(config, out=never))
     expected = str(uninterrupted.value)
-    assert re.match(r"training diverged at epoch 2, step \d+: ", expected)
+    assert re.match(r"training diverged at batch \d+ of epoch 2: ", expected)
     assert f"the checkpoint of epoch 1 is kept in {never} " in expected
     with pytest.raises(TrainingInterrupted):
         ln.run_linreg(replace(config, out=out), callbacks=[_SignalAt(2, 0)])
@@ -2031,7 +2031,7 @@ def test_a_data_path_edited_into_config_json_is_named_against_the_checkpoint_s(
     ("hook", "epoch", "kept", "where"),
     [
         ("on_epoch_end", 2, 2, "at the end of epoch 2"),
-        ("on_batch_end", 2, 1, "after step 2 of epoch 2"),  # raised at its step=1 (from 0)
+        ("on_batch_end", 2, 1, "after batch 2 of epoch 2"),  # raised at its step=1 (from 0)
         ("on_epoch_start", 2, 1, "at the end of epoch 1"),
     ],
 )
@@ -2062,7 +2062,7 @@ def test_a_callbacks_own_keyboard_interrupt_before_the_first_checkpoint_leaves_n
 
 @pytest.mark.parametrize(
     ("hook", "where"),
-    [("on_fit_start", "at the end of epoch 1"), ("on_batch_end", "after step 2 of epoch 2")],
+    [("on_fit_start", "at the end of epoch 1"), ("on_batch_end", "after batch 2 of epoch 2")],
 )
 def test_a_callbacks_own_keyboard_interrupt_in_a_resume_is_told_as_raised_in_the_run(
     tmp_path: Path, hook: str, where: str

@@ -255,7 +255,7 @@ def test_a_run_whose_loss_after_an_epoch_passed_the_bound_is_stopped_naming_that
 
 def test_the_guard_stops_a_run_whose_loss_blows_up_unless_it_is_off() -> None:
     with pytest.raises(
-        DivergenceError, match=r"^training diverged at epoch 1, step \d+: .* at lr 10;"
+        DivergenceError, match=r"^training diverged at batch \d+ of epoch 1: .* at lr 10;"
     ):
         run_linreg(LinregConfig(lr=10.0, epochs=1))
     unguarded = run_linreg(LinregConfig(lr=10.0, epochs=1, guard=False))

@@ -155,7 +155,7 @@ def test_every_lr_the_scale_hint_calls_stable_trains_standardised_or_not(
     tmp_path: Path, impl: str
 ) -> None:
     """Ages of 20–60 at lr 10 were told "standardised for lr below 1.98 (10 is past that too)",
-    2 / λ_max of the whole data, only necessary: standardised, lr 1.9 diverged at epoch 1 step 70.
+    2 / λ_max of the whole data, only necessary: standardised, lr 1.9 diverged at batch 70 of epoch 1.
     The standardised part now names the batches' bound as the raw part does (NumPy's oracle),
     10 past it; and "so 0.5 would diverge too" named an lr the text no longer held. Each lr
     the stop says is sure to be stable trains 3 epochs, on the file and on it standardised."""
@@ -332,7 +332,7 @@ def test_a_loss_the_kept_weights_give_is_told_to_start_over_standardised(tmp_pat
     from linearnets.tasks.linreg_train import _with_scale_hint
     from linearnets.training.guard_messages import Kept, grown
 
-    kept = grown("at epoch 3, step 1", "batch loss", 5e4, past="100× x", lr=0.03, kept=Kept(3))
+    kept = grown("at batch 1 of epoch 3", "batch loss", 5e4, past="100× x", lr=0.03, kept=Kept(3))
     config = LinregConfig(data=tmp_path / "d.npz")
     X = np.array([[1.0, -300.0], [2.0, -100.0]])  # (2, 2)
     hinted = _with_scale_hint(kept, config, torch.tensor(X, dtype=torch.float32), loss=squared_loss)

@@ -93,7 +93,7 @@ def test_sigint_then_resume_from_the_command_line(
     assert len(lines) == 1 and "Traceback" not in err
     # mid-epoch, or (when the signal beats the epoch's last callback) right after its checkpoint
     assert re.match(
-        r"linearnets softmax: interrupted by SIGINT at (epoch \d step \d+|the end of epoch \d); "
+        r"linearnets softmax: interrupted by SIGINT (after batch \d+ of epoch \d|at the end of epoch \d); "
         r"the checkpoint of epoch \d is kept in ",
         lines[0],
     )
@@ -165,7 +165,7 @@ def test_divergence_keeps_the_last_good_checkpoint(tmp_path: Path) -> None:
         resume_softmax(out, force=True, epochs=3, lr=1e4)
     message = str(info.value)
     assert re.search(
-        r"diverged at epoch 2, step \d+: the batch loss is [\d.e+]+, more than 100", message
+        r"diverged at batch \d+ of epoch 2: the batch loss is [\d.e+]+, more than 100", message
     )
     assert (
         "at lr 10000; try a far smaller learning rate (lr), e.g. 0.5 (the book trains at" in message

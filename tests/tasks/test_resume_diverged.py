@@ -46,7 +46,7 @@ def test_a_forced_lr_that_diverged_before_its_first_checkpoint_is_not_kept(tmp_p
     run = tmp_path / "run"
     run_softmax(replace(base, epochs=1, out=run))
     before = _config(run)
-    with pytest.raises(DivergenceError, match=r"^training diverged at epoch 2, step "):
+    with pytest.raises(DivergenceError, match=r"^training diverged at batch \d+ of epoch 2: "):
         resume_softmax(run, epochs=2, lr=1e6, force=True)
     after = _config(run)
     assert after["config"] == {**before["config"], "epochs": 2}
@@ -71,7 +71,7 @@ class _StopAt:
 
     def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
         if epoch == self.epoch:
-            raise DivergenceError(f"training diverged at epoch {epoch}, step 1: a test's stop")
+            raise DivergenceError(f"training diverged at batch 1 of epoch {epoch}: a test's stop")
 
 
 def test_a_forced_lr_stays_once_an_epoch_trained_with_it(tmp_path: Path) -> None:
@@ -80,7 +80,7 @@ def test_a_forced_lr_stays_once_an_epoch_trained_with_it(tmp_path: Path) -> None
     run = tmp_path / "run"
     data = _blobs(tmp_path / "d.npz")
     run_softmax(SoftmaxConfig(data=data, batch_size=64, plot="none", epochs=1, out=run))
-    with pytest.raises(DivergenceError, match=r"^training diverged at epoch 3, step 1: "):
+    with pytest.raises(DivergenceError, match=r"^training diverged at batch 1 of epoch 3: "):
         resume_softmax(run, epochs=3, lr=0.5, force=True, callbacks=[_StopAt(3)])
     assert load_checkpoint(run / "checkpoint.pt").epoch == 2
     saved = _config(run)
@@ -102,7 +102,7 @@ def test_linreg_puts_a_forced_lr_that_diverged_before_its_first_checkpoint_back(
     config = LinregConfig(data=tmp_path / "r.npz", batch_size=8, epochs=1)
     run_linreg(replace(config, out=run))
     before = _config(run)
-    with pytest.raises(DivergenceError, match=r"^training diverged at epoch 2, step "):
+    with pytest.raises(DivergenceError, match=r"^training diverged at batch \d+ of epoch 2: "):
         resume_linreg(run, epochs=2, lr=1e10, force=True)
     after = _config(run)
     assert after["config"] == {**before["config"], "epochs": 2}

@@ -92,7 +92,7 @@ def test_a_divergence_before_any_checkpoint_offers_the_start_over_unless_the_dat
 ):
     """A fresh run's folder holds its config.json: the same command again is refused, so the stop
     names the resume that starts it over; a loss broken before any update (the data) gets none."""
-    scale = DivergenceError("the loss is inf at epoch 1, step 1, before any update")
+    scale = DivergenceError("the loss is inf at batch 1 of epoch 1, before any update")
     scale.resumable = False
     error = diverged(scale, _exp(), Path("my run"), _checkpoint(None), 0, epoch=1)
     assert str(error).endswith("; no epoch had finished, so no checkpoint was written")

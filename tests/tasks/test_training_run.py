@@ -789,7 +789,7 @@ class StopNow(Callback):
     ("hook", "epoch", "kept", "where"),
     [
         ("on_epoch_end", 2, 2, "at the end of epoch 2"),
-        ("on_batch_end", 2, 1, "after step 2 of epoch 2"),  # raised at its step=1 (from 0)
+        ("on_batch_end", 2, 1, "after batch 2 of epoch 2"),  # raised at its step=1 (from 0)
         ("on_epoch_end", 1, 1, "at the end of epoch 1"),
         ("on_epoch_start", 2, 1, "at the end of epoch 1"),
     ],

@@ -91,5 +91,5 @@ def test_flushing_a_guard_raises_its_error_naming_the_epoch_and_step() -> None:
     guard = DivergenceGuard(0.1, check_every=8)
     for step, value in enumerate([1.0, 1.0, float("nan")]):
         guard(step, torch.full((4,), value))
-    with pytest.raises(DivergenceError, match=r"^training diverged at epoch 1, step 3: the batch loss is nan"):  # fmt: skip
+    with pytest.raises(DivergenceError, match=r"^training diverged at batch 3 of epoch 1: the batch loss is nan"):  # fmt: skip
         flush_guards([guard])

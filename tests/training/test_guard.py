@@ -38,7 +38,7 @@ def test_nan_loss_trips_at_once_naming_step_loss_and_lr() -> None:
     with pytest.raises(DivergenceError) as info:
         guard(4, torch.tensor([1.0, math.nan]))
     message = str(info.value)
-    assert "epoch 2, step 5" in message and "nan (not finite)" in message
+    assert "batch 5 of epoch 2" in message and "nan (not finite)" in message
     assert "lr 0.5" in message and "smaller learning rate (lr), e.g. 0.05" in message
     assert info.value.grew is False  # no loss settles from NaN
 
@@ -144,7 +144,7 @@ def test_one_lucky_first_example_is_no_reference_for_a_tiny_dataset() -> None:
     guard(0, _losses(1e4, 1))  # one step of a large loss: a hard example, as far as one can tell
     guard(1, _losses(2e4, 1))
     with pytest.raises(
-        DivergenceError, match=r"epoch 2, step 3: the loss of the latest steps is 1\.167e\+04"
+        DivergenceError, match=r"batch 3 of epoch 2: the loss of the latest steps is 1\.167e\+04"
     ):
         guard(2, _losses(4e4, 1))
 
@@ -162,7 +162,7 @@ def test_a_restored_guard_carries_on_exactly_as_the_original() -> None:
     assert restored.state_dict() == guard.state_dict()
     assert restored.state_dict()["recent"] == [[64.0, 32], [9600.0, 32]]
     for g in (guard, restored):  # (300·32 + 500·32) / 64 = 400: both trip at the same step
-        with pytest.raises(DivergenceError, match=r"epoch 1, step 6: the loss of the latest steps is 400"):  # fmt: skip
+        with pytest.raises(DivergenceError, match=r"batch 6 of epoch 1: the loss of the latest steps is 400"):  # fmt: skip
             g(5, _losses(500.0, 32))
 
 
@@ -183,7 +183,7 @@ def test_bad_settings_are_refused(kwargs: dict[str, float], pattern: str) -> Non
 @pytest.mark.parametrize("impl", ["scratch", "analytic", "concise"])
 def test_linreg_lr_10_trips_in_the_first_epoch(impl: str) -> None:
     with pytest.raises(
-        DivergenceError, match=r"at epoch 1, step \d+: .* at lr 10; .*\(lr\), e.g. 0.5 "
+        DivergenceError, match=r"at batch \d+ of epoch 1: .* at lr 10; .*\(lr\), e.g. 0.5 "
     ):
         run_linreg(LinregConfig(impl=impl, lr=10.0))
 
@@ -238,7 +238,7 @@ def test_nan_in_the_data_stops_training_at_its_step() -> None:
     updater = torch.optim.SGD(net.parameters(), lr=0.03)
     # a plain DataLoader: load_array would refuse the NaN before training starts
     train_iter = DataLoader(TensorDataset(X, y), 10, shuffle=False)
-    with pytest.raises(DivergenceError, match=r"epoch 1, step 4: the batch loss is nan"):
+    with pytest.raises(DivergenceError, match=r"batch 4 of epoch 1: the batch loss is nan"):
         fit(net, train_iter, loss, updater, 2, callbacks=[DivergenceGuard(0.03)])
 
 
@@ -311,7 +311,7 @@ def test_softmax_blow_up_trips_though_its_loss_stays_finite(
     train_iter = load_array((X, y), 256, generator=gen)
     guard = DivergenceGuard(lr)
     if diverges:
-        with pytest.raises(DivergenceError, match=r"epoch 1, step [2-8]: the batch loss is"):
+        with pytest.raises(DivergenceError, match=r"batch [2-8] of epoch 1: the batch loss is"):
             fit(net, train_iter, loss, updater, 3, callbacks=[guard])
     else:
         history = fit(net, train_iter, loss, updater, 3, callbacks=[guard])
@@ -323,14 +323,14 @@ def test_batched_checks_still_name_the_exact_step() -> None:
     guard(0, _losses(2.0, 64))
     guard(1, _losses(math.nan, 64))
     guard(2, _losses(2.0, 64))
-    with pytest.raises(DivergenceError, match=r"epoch 1, step 2: the batch loss is nan"):
+    with pytest.raises(DivergenceError, match=r"batch 2 of epoch 1: the batch loss is nan"):
         guard(3, _losses(2.0, 64))
 
 
 def test_called_alone_on_the_cpu_it_checks_every_step() -> None:
     guard = DivergenceGuard(0.1)  # no fit around it: nothing would check the steps left at the end
     guard(0, _losses(2.0, 64))
-    with pytest.raises(DivergenceError, match=r"epoch 1, step 2: the batch loss is inf"):
+    with pytest.raises(DivergenceError, match=r"batch 2 of epoch 1: the batch loss is inf"):
         guard(1, _losses(math.inf, 64))
 
 
@@ -342,7 +342,7 @@ def test_as_a_fit_callback_a_cpu_run_is_checked_in_groups_of_16_naming_the_exact
     guard(1, _losses(math.inf, 64))
     for step in range(2, 15):  # nothing read back yet: no sync, no op per step
         guard(step, _losses(2.0, 64))
-    with pytest.raises(DivergenceError, match=r"epoch 1, step 2: the batch loss is inf"):
+    with pytest.raises(DivergenceError, match=r"batch 2 of epoch 1: the batch loss is inf"):
         guard(15, _losses(2.0, 64))
 
 
@@ -386,7 +386,7 @@ def test_epoch_end_checks_the_steps_not_read_back_yet() -> None:
     guard = DivergenceGuard(0.1, check_every=1000)
     guard.on_epoch_start(epoch=4, num_batches=None)
     guard(0, _losses(math.inf, 8))
-    with pytest.raises(DivergenceError, match=r"epoch 4, step 1: the batch loss is inf"):
+    with pytest.raises(DivergenceError, match=r"batch 1 of epoch 4: the batch loss is inf"):
         guard.on_epoch_end(metrics=EpochMetrics(4, 0.5, 0.8, 0.6, 0.8, 0.1))
 
 
@@ -405,14 +405,18 @@ def test_exactly_factor_times_the_start_is_not_yet_more_than_it() -> None:
     guard(0, _losses(2.0, 16))  # the reference: 2
     guard(1, _losses(200.0, 16))  # 100 × 2: not more than that
     guard.on_epoch_end(metrics=EpochMetrics(1, 200.0, None, None, None, 0.1))
-    with pytest.raises(DivergenceError, match=r"step 3: the batch loss is 200\.5, more than 100×"):
+    with pytest.raises(
+        DivergenceError, match=r"batch 3 of epoch \d+: the batch loss is 200\.5, more than 100×"
+    ):
         guard(2, _losses(200.5, 16))
 
 
 def test_a_batch_of_exactly_min_examples_is_judged_as_a_batch() -> None:
     guard = DivergenceGuard(0.1, factor=10, min_examples=32, check_every=1)
     guard(0, _losses(1.0, 32))
-    with pytest.raises(DivergenceError, match=r"step 2: the batch loss is 50, more than 10×"):
+    with pytest.raises(
+        DivergenceError, match=r"batch 2 of epoch \d+: the batch loss is 50, more than 10×"
+    ):
         guard(1, _losses(50.0, 32))
 
 
@@ -422,7 +426,9 @@ def test_a_start_at_zero_loss_is_not_blown_up_by_rounding_noise() -> None:
     guard(0, _losses(0.0, 8))
     guard(1, _losses(1e-12, 8))
     guard.on_epoch_end(metrics=EpochMetrics(1, 1e-12, None, None, None, 0.1))
-    with pytest.raises(DivergenceError, match=r"step 3: the batch loss is 1, .*starting value 0,"):
+    with pytest.raises(
+        DivergenceError, match=r"batch 3 of epoch \d+: the batch loss is 1, .*starting value 0,"
+    ):
         guard(2, _losses(1.0, 8))
 
 
@@ -463,7 +469,9 @@ def test_in_a_data_parallel_run_every_rank_decides_on_the_sums_of_all() -> None:
     state = guard.state_dict()
     assert state["start_loss"] == (8.0 + 12.0) / (4 + 4) and state["recent"] == [[20.0, 8]]
     # this rank's 4 examples at 200 (sum 800) and the other's 12: 812 / 8 = 101.5 > 10 × 2.5
-    with pytest.raises(DivergenceError, match=r"step 2: the batch loss is 101\.5, more than 10×"):
+    with pytest.raises(
+        DivergenceError, match=r"batch 2 of epoch \d+: the batch loss is 101\.5, more than 10×"
+    ):
         guard(1, torch.full((4, 2), 100.0))
 
 
@@ -498,7 +506,7 @@ def test_a_loss_that_overflows_before_any_update_is_named_a_scale_problem_not_lr
         fit(net, train_iter, squared_loss, updater, 1, callbacks=[DivergenceGuard(1e-30)])
     message = str(info.value)
     assert message == (
-        "the loss is inf at epoch 1, step 1, before any update, so not because of lr 1e-30: the "
+        "the loss is inf at batch 1 of epoch 1, before any update, so not because of lr 1e-30: the "
         "targets or the model's outputs are too large for float32, whose largest value is "
         "3.4e+38 (a squared loss overflows once |ŷ − y| passes about 2e+19), or the data hold "
         "inf; the batch's targets y reach 1.97e+20, on all 16 of its examples; rescale the data, "
@@ -520,7 +528,7 @@ def test_one_huge_target_before_any_update_is_named_not_the_features_not_held() 
     net = torch.nn.Linear(600, 1)
     error = _stopped(X, y, net, torch.nn.MSELoss(reduction="none"), 0.01, 32)
     assert str(error) == (
-        "the loss is inf at epoch 1, step 1, before any update, so not because of lr 0.01: the "
+        "the loss is inf at batch 1 of epoch 1, before any update, so not because of lr 0.01: the "
         "targets or the model's outputs are too large for float32, whose largest value is "
         "3.4e+38 (a squared loss overflows once |ŷ − y| passes about 2e+19), or the data hold "
         "inf; it is not finite on 1 of the batch's 32 examples (position 3 in the batch, "
@@ -552,7 +560,7 @@ def test_a_huge_target_after_an_update_is_named_not_the_features_or_the_lr(
     X, y = torch.randn(128, 600, generator=gen), torch.randn(128, 1, generator=gen)
     y[99] = 1e20
     message = (
-        "training stopped at epoch 1, step 4: the batch loss is inf (not finite) because the "
+        "training stopped at batch 4 of epoch 1: the batch loss is inf (not finite) because the "
         "batch's targets y reach 1e+20 on 1 of its 32 examples (position 3 in the batch, "
         "counting from 0: example 99 of the epoch, its index in the dataset), too large for "
         "float32, whose largest value is 3.4e+38 (a squared loss overflows once |ŷ − y| passes "
@@ -582,7 +590,7 @@ def test_the_overflow_before_any_update_names_the_losses_own_dtype() -> None:
     guard = DivergenceGuard(0.1, check_every=1)
     with pytest.raises(
         DivergenceError,
-        match=r"^the loss is inf at epoch 1, step 1, before any update, so not because of lr "
+        match=r"^the loss is inf at batch 1 of epoch 1, before any update, so not because of lr "
         r"0\.1: the targets or the model's outputs are too large for float64, whose largest value "
         r"is 1\.8e\+308 \(a squared loss overflows once \|ŷ − y\| passes about 1e\+154\)",
     ):
@@ -594,7 +602,7 @@ def test_a_nan_loss_before_any_update_points_at_the_data_not_at_lr() -> None:
     with pytest.raises(DivergenceError) as info:
         guard(0, torch.tensor([1.0, math.nan]))
     assert str(info.value) == (
-        "the loss is nan at epoch 1, step 1, before any update, so not because of lr 0.1: the data "
+        "the loss is nan at batch 1 of epoch 1, before any update, so not because of lr 0.1: the data "
         "hold NaN or inf, or the targets or the model's outputs are too large for float32; check "
         "the data holds no NaN or inf, and rescale values too large"
     )
@@ -606,7 +614,7 @@ def test_after_an_update_a_non_finite_loss_is_still_a_divergence_naming_lr() -> 
     guard(0, _losses(2.0, 8))  # a finite step: its update was made
     with pytest.raises(
         DivergenceError,
-        match=r"^training diverged at epoch 1, step 2: the batch loss is inf \(not finite\) at lr "
+        match=r"^training diverged at batch 2 of epoch 1: the batch loss is inf \(not finite\) at lr "
         r"0\.1; try a smaller learning rate \(lr\), e.g. 0\.01 \(a tenth\)",
     ):
         guard(1, _losses(math.inf, 8))
@@ -629,7 +637,7 @@ def test_after_an_update_only_unchecked_data_are_told_to_be_checked_for_nan(
     with pytest.raises(DivergenceError) as info:
         guard(1, torch.tensor([1.0, value]))
     assert str(info.value) == (
-        f"training diverged at epoch 1, step 2: the batch loss is {value} (not finite) at lr "
+        f"training diverged at batch 2 of epoch 1: the batch loss is {value} (not finite) at lr "
         "1e+30; try a far smaller learning rate (lr), e.g. 0.5 (the book trains at 0.03 and 0.1; a "
         f"tenth, 1e+29, would most likely blow up too){tail}"
     )
@@ -642,7 +650,7 @@ def test_before_any_update_checked_data_are_never_named_as_holding_nan_or_inf() 
     with pytest.raises(DivergenceError) as info:
         guard(0, torch.tensor([1.0, math.nan]))
     assert str(info.value) == (
-        "the loss is nan at epoch 1, step 1, before any update, so not because of lr 0.1: the "
+        "the loss is nan at batch 1 of epoch 1, before any update, so not because of lr 0.1: the "
         "model's outputs on the data overflow float32, whose largest value is 3.4e+38 (the data "
         "were checked to hold no NaN or inf); rescale the data, e.g. standardise X"
     )
@@ -651,7 +659,7 @@ def test_before_any_update_checked_data_are_never_named_as_holding_nan_or_inf() 
     with pytest.raises(DivergenceError) as info:
         guard(0, torch.tensor([1.0, math.inf], dtype=torch.float64))
     assert str(info.value) == (
-        "the loss is inf at epoch 1, step 1, before any update, so not because of lr 0.1: the "
+        "the loss is inf at batch 1 of epoch 1, before any update, so not because of lr 0.1: the "
         "targets or the model's outputs are too large for float64, whose largest value is "
         "1.8e+308 (a squared loss overflows once |ŷ − y| passes about 1e+154); rescale the data, "
         "e.g. standardise y (and X where its values are as large)"
@@ -672,7 +680,7 @@ def test_fit_with_a_default_guard_on_data_holding_nan_names_the_targets_not_the_
     with pytest.raises(DivergenceError) as info:
         fit(net, train_iter, squared_loss, SGD(net.parameters(), lr=0.03), 1, callbacks=[DivergenceGuard(0.03)])  # fmt: skip
     assert str(info.value) == (
-        "training stopped at epoch 1, step 3: the batch loss is nan (not finite) because the "
+        "training stopped at batch 3 of epoch 1: the batch loss is nan (not finite) because the "
         "batch's targets y hold NaN or inf on 1 of its 8 examples (position 4 in the batch, "
         "counting from 0: example 20 of the epoch, its index in the dataset), so not because of "
         "lr 0.03; that step's update most likely made the weights non-finite: clean or drop that "
@@ -707,7 +715,7 @@ def test_fit_names_a_nan_row_of_class_probabilities_at_its_place_in_a_later_epoc
     with pytest.raises(DivergenceError) as info:
         fit(net, SecondEpochNaN(), torch.nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.1), 3, callbacks=[DivergenceGuard(0.1)])  # fmt: skip
     assert str(info.value).startswith(
-        "training stopped at epoch 2, step 22: the batch loss is nan (not finite) because the "
+        "training stopped at batch 22 of epoch 2: the batch loss is nan (not finite) because the "
         "batch's targets y hold NaN or inf on 1 of its 4 examples (position 2 in the batch, "
         "counting from 0: example 86 in the order train_iter yielded them), so not because of lr "
         "0.1; "
@@ -721,7 +729,7 @@ def test_a_guard_as_train_epochs_on_step_is_shown_the_batches_too() -> None:
     X[7, 0] = math.inf
     net = torch.nn.Linear(2, 1)
     guard = DivergenceGuard(0.1)  # called per step outside fit: each step is read back at once
-    with pytest.raises(DivergenceError, match=r"^training stopped at epoch 1, step 2: the batch loss is \S+ \(not finite\) because the batch's features X hold NaN or inf on 1 of its 6 examples \(position 1 in the batch, counting from 0: example 7 of the epoch, its index in the dataset\), so not because of lr 0\.1; "):  # fmt: skip
+    with pytest.raises(DivergenceError, match=r"^training stopped at batch 2 of epoch 1: the batch loss is \S+ \(not finite\) because the batch's features X hold NaN or inf on 1 of its 6 examples \(position 1 in the batch, counting from 0: example 7 of the epoch, its index in the dataset\), so not because of lr 0\.1; "):  # fmt: skip
         train_epoch(net, DataLoader(TensorDataset(X, y), 6), lambda o, t: (o.squeeze(1) - t) ** 2, torch.optim.SGD(net.parameters(), lr=0.1), on_step=guard)  # fmt: skip
 
 
@@ -735,7 +743,7 @@ def test_a_finite_batch_keeps_the_lr_message() -> None:
     with pytest.raises(DivergenceError) as info:
         fit(net, DataLoader(TensorDataset(X, y), 8), torch.nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=1e38), 1, callbacks=[DivergenceGuard(1e38)])  # fmt: skip
     assert str(info.value) == (
-        "training diverged at epoch 1, step 2: the batch loss is nan (not finite) at lr 1e+38; "
+        "training diverged at batch 2 of epoch 1: the batch loss is nan (not finite) at lr 1e+38; "
         "try a far smaller learning rate (lr), e.g. 0.5 (the book trains at 0.03 and 0.1; a tenth, "
         "1e+37, would most likely blow up too), and check the data holds no NaN or inf"
     )
@@ -754,12 +762,12 @@ def _images_with_a_nan(nan_batch: int) -> tuple[torch.Tensor, torch.Tensor]:
 @pytest.mark.parametrize(
     ("nan_batch", "start"),
     [
-        (15, "training stopped at epoch 1, step 16: the batch loss is nan (not finite) because the "
+        (15, "training stopped at batch 16 of epoch 1: the batch loss is nan (not finite) because the "
              "batch's features X hold NaN or inf on 1 of its 32 examples (position 0 in the batch, "
              "counting from 0: example 480 of the epoch, its index in the dataset), so not because "
              "of lr 0.1; that step's update most likely made the weights non-finite: clean or drop that "
              "example (torch.isfinite(X).flatten(1).all(dim=1) is False on it)"),
-        (14, "training diverged at epoch 1, step 15: the batch loss is nan (not finite) at lr "
+        (14, "training diverged at batch 15 of epoch 1: the batch loss is nan (not finite) at lr "
              "0.1, on 1 of its 32 examples (position 0 in the batch, counting from 0: example 448 "
              "of the epoch, its index in the dataset), the other 31 examples' losses finite (none "
              "above 12.8, their median 6.08, the first step's loss 3.25): either that example's "
@@ -816,7 +824,7 @@ def test_a_non_finite_loss_at_a_resumes_first_step_blames_the_updates_before_it(
     with pytest.raises(DivergenceError) as info:
         guard(0, _losses(math.inf, 8))
     assert str(info.value) == (
-        "training diverged at epoch 3, step 1: the batch loss is inf (not finite) at the first "
+        "training diverged at batch 1 of epoch 3: the batch loss is inf (not finite) at the first "
         "step after resuming, before any update of this resume, so not because of lr 0.5: the "
         "weights it resumed from give it, so the updates before its checkpoint diverged; start "
         "the run over with a smaller learning rate (lr), e.g. 0.05 (a tenth), or rescale the data"
@@ -826,7 +834,7 @@ def test_a_non_finite_loss_at_a_resumes_first_step_blames_the_updates_before_it(
     guard.load_state_dict(before.state_dict())
     guard(0, _losses(2.0, 8))  # a resume's later step: its own updates, at its lr
     with pytest.raises(
-        DivergenceError, match=r"step 2: the batch loss is inf \(not finite\) at lr"
+        DivergenceError, match=r"batch 2 of epoch \d+: the batch loss is inf \(not finite\) at lr"
     ):
         guard(1, _losses(math.inf, 8))
 
@@ -866,7 +874,9 @@ def test_one_step_of_a_rare_large_loss_is_no_blow_up_but_steps_that_keep_growing
         guard(step, _losses(3.0, 10))
     for step, loss in enumerate((2.0, 4500.0, 2.5, 3.0, 2.0, 2.5, 2.0), start=7):
         guard(step, _losses(loss, 10))  # the window's mean passes 300 with the large step
-    with pytest.raises(DivergenceError, match=r"step 17: the loss of the latest steps is"):
+    with pytest.raises(
+        DivergenceError, match=r"batch 17 of epoch \d+: the loss of the latest steps is"
+    ):
         for step, loss in enumerate((400.0, 800.0, 1600.0), start=14):
             guard(step, _losses(loss, 10))  # three of the latest five past 300
 
@@ -940,7 +950,7 @@ def test_a_rare_large_loss_that_moves_the_model_for_good_is_no_blow_up() -> None
         g(43, _losses(2000.0, 10))
         with pytest.raises(  # (5.5 + 4 + 3 + 2 + 600 + 2000 + 4000) / 7; median 600 > 500
             DivergenceError,
-            match=r"^training diverged at epoch 1, step 45: the loss of the latest steps is "
+            match=r"^training diverged at batch 45 of epoch 1: the loss of the latest steps is "
             r"944\.9, more than 100× its level 5 after a rare large loss \(its starting "
             r"value 0\.0001\), at lr 0\.03; try a smaller learning rate",
         ):
@@ -958,7 +968,9 @@ def test_each_rare_large_loss_leaves_its_own_level() -> None:
         guard(step, _losses(loss, 10))
     state = guard.state_dict()  # the median of the 7 steps after the second, not the first's
     assert state["level"] == 50.0 and state["after"] == []  # kept once they hold 70 examples
-    with pytest.raises(DivergenceError, match=r"step 23: .*× its level 50 after a rare large"):
+    with pytest.raises(
+        DivergenceError, match=r"batch 23 of epoch \d+: .*× its level 50 after a rare large"
+    ):
         for step, loss in enumerate([6e3, 1.2e4, 2.4e4], start=20):
             guard(step, _losses(loss, 10))
 
@@ -974,7 +986,8 @@ def test_a_blow_up_that_starts_with_a_rare_large_loss_is_still_stopped() -> None
     # 5, 10, 20, ... 320: the median of those 7 steps (70 examples) is 40, the level from then on;
     # 7 steps later the median of the latest 5 is 5120, past 100 × 40
     with pytest.raises(
-        DivergenceError, match=r"step 21: the loss of the latest steps is 5806, .*× its level 40 "
+        DivergenceError,
+        match=r"batch 21 of epoch \d+: the loss of the latest steps is 5806, .*× its level 40 ",
     ):
         for step in range(8, 40):
             guard(step, _losses(5.0 * 2 ** (step - 8), 10))
@@ -989,7 +1002,9 @@ def test_a_step_that_passes_the_bound_and_keeps_growing_sets_no_level() -> None:
     guard(8, _losses(150.0, 10))  # passes 100 × 1 alone, the typical step does not
     guard(9, _losses(300.0, 10))
     assert guard.state_dict()["after"] == [] and guard.state_dict()["level"] is None
-    with pytest.raises(DivergenceError, match=r"step 11: .* more than 100× its starting value 1,"):
+    with pytest.raises(
+        DivergenceError, match=r"batch 11 of epoch \d+: .* more than 100× its starting value 1,"
+    ):
         guard(10, _losses(600.0, 10))
 
 
@@ -1019,7 +1034,7 @@ def test_linreg_on_targets_with_a_heavy_tail_trains_as_without_the_guard(
     bit. The guard stopped it in the first epoch, two steps after a large target, at batches 1
     and 10; and at batches of 16 to 31, where 3 or 4 steps hold the 64 examples, the median of
     their means held the large target's step, so the step after it, at the level that target's
-    update left (~3), stopped the run ("epoch 1, step 13: the loss of the latest steps is 7813,
+    update left (~3), stopped the run ("batch 13 of epoch 1: the loss of the latest steps is 7813,
     more than 100× its starting value 0.000124" for scratch at batch 16, seed 0), as did a second
     large target within 4 steps."""
     from dataclasses import replace
@@ -1037,7 +1052,7 @@ def test_linreg_on_targets_with_a_heavy_tail_trains_as_without_the_guard(
     assert guarded.history.train_loss == free.history.train_loss
     # too large an lr on the same data is still a blow-up, and still stopped
     with pytest.raises(
-        DivergenceError, match=r"training diverged at epoch 1, step \d+: .* at lr 3"
+        DivergenceError, match=r"training diverged at batch \d+ of epoch 1: .* at lr 3"
     ):
         run_linreg(replace(config, lr=3.0))
 
@@ -1059,7 +1074,9 @@ def test_a_noisy_blow_up_at_batch_1_stops_where_growth_from_the_start_says(seed:
         and sorted(losses[k - 4 : k + 1])[2] > bound  # the median of the latest 5
     )
     guard = DivergenceGuard(1.0, check_every=1)
-    with pytest.raises(DivergenceError, match=rf"epoch 1, step {expected + 1}: .* starting value"):
+    with pytest.raises(
+        DivergenceError, match=rf"batch {expected + 1} of epoch 1: .* starting value"
+    ):
         for step, loss in enumerate(losses):
             guard(step, torch.tensor([loss], dtype=torch.float64))
 
@@ -1091,7 +1108,7 @@ def test_a_batch_judged_alone_is_typical_by_its_typical_example_not_its_mean(col
     assert state["level"] == 0.5 and state["start_loss"] == pytest.approx(1e-4)
     with pytest.raises(
         DivergenceError,
-        match=r"^training diverged at epoch 1, step 6: the batch loss is 60, more than 100× its "
+        match=r"^training diverged at batch 6 of epoch 1: the batch loss is 60, more than 100× its "
         r"level 0\.5 after a rare large loss \(its starting value 0\.0001\), at lr 0\.03; try",
     ):
         guard(5, _batch(60.0, columns=columns))  # every example's loss grew: a blow-up
@@ -1100,7 +1117,9 @@ def test_a_batch_judged_alone_is_typical_by_its_typical_example_not_its_mean(col
 def test_a_batch_without_per_example_losses_is_judged_by_its_mean_as_before() -> None:
     """A mean-reduced loss (``fit`` passes its mean once per example) and a data-parallel step (only
     the sum and count are reduced) have no typical example: the batch of 7813 still stops."""
-    message = r"epoch 1, step 2: the batch loss is {}, more than 100× its starting value 0\.0001,"
+    message = (
+        r"batch 2 of epoch 1: the batch loss is {}, more than 100× its starting value 0\.0001,"
+    )
     guard = DivergenceGuard(0.03, check_every=1)
     guard(0, _batch(1e-4))
     with pytest.raises(DivergenceError, match=message.format("7813")):
@@ -1152,7 +1171,7 @@ def test_at_batch_16_rare_large_losses_pass_and_a_blow_up_after_them_is_stopped(
     with pytest.raises(
         DivergenceError,
         # (3 + 3 + 3000 + 3e4) / 4 and the median (3 + 3000) / 2 = 1501.5 both past 300
-        match=r"^training diverged at epoch 1, step 14: the loss of the latest steps is 8252, more "
+        match=r"^training diverged at batch 14 of epoch 1: the loss of the latest steps is 8252, more "
         r"than 100× its level 3 after a rare large loss \(its starting value 0\.0001\), at lr",
     ):
         guard(13, _batch(3e4, 16))
@@ -1193,7 +1212,7 @@ def test_linreg_on_two_large_targets_at_batches_of_32_or_more_trains_as_without_
 ) -> None:
     """Ordinary targets but two of 500 or 1000 × 4.2, at lr 0.1: a large target's update raised the
     typical example of the step after it past the bound, and with that target's step in the mean
-    of the latest two steps the guard stopped the run ("epoch 1, step 6: the loss of the latest
+    of the latest two steps the guard stopped the run ("batch 6 of epoch 1: the loss of the latest
     steps is 6.788e+04, more than 100× its starting value 23.93" at 500, concise, batch 32), though
     plain SGD stays within 1% of the least-squares loss after every epoch. The guarded run is that
     run, bit for bit; lr 3 and 10 on the same file still stop in their first steps (lr 10 where
@@ -1213,7 +1232,9 @@ def test_linreg_on_two_large_targets_at_batches_of_32_or_more_trains_as_without_
     assert (guarded.w, guarded.b) == (free.w, free.b)
     assert guarded.history.train_loss == free.history.train_loss
     for lr, step in zip((3.0, 10.0), stop, strict=True):
-        with pytest.raises(DivergenceError, match=rf"^training diverged at epoch 1, step {step}: "):
+        with pytest.raises(
+            DivergenceError, match=rf"^training diverged at batch {step} of epoch 1: "
+        ):
             run_linreg(replace(config, lr=lr))
 
 
@@ -1256,7 +1277,9 @@ def test_two_large_targets_in_consecutive_batches_are_no_blow_up(
     assert guarded[0] == free[0] and torch.equal(guarded[1], free[1])
     # a blow-up on the same data still stops where it did
     for lr, step in ((3.0, 3), (10.0, 2)):
-        with pytest.raises(DivergenceError, match=rf"^training diverged at epoch 1, step {step}: "):
+        with pytest.raises(
+            DivergenceError, match=rf"^training diverged at batch {step} of epoch 1: "
+        ):
             train(lr, [DivergenceGuard(lr)])
 
 
@@ -1276,7 +1299,7 @@ def test_at_batch_32_the_step_after_a_rare_large_loss_is_judged_by_its_own_mean_
     guard(5, _batch(150.0, 32))  # the mean of the latest two, 85, is under the bound
     with pytest.raises(
         DivergenceError,
-        match=r"^training diverged at epoch 1, step 7: the loss of the latest steps is 225, more "
+        match=r"^training diverged at batch 7 of epoch 1: the loss of the latest steps is 225, more "
         r"than 100× its starting value 1, at lr 0\.1; try",
     ):
         guard(6, _batch(300.0, 32))
@@ -1303,7 +1326,7 @@ def test_at_batch_32_two_rare_large_losses_in_a_row_are_no_blow_up() -> None:
         g(5, _batch(2e4, 32))  # (150 + 2e4) / 2 = 10075: under 100 × 175
         with pytest.raises(
             DivergenceError,
-            match=r"^training diverged at epoch 1, step 7: the loss of the latest steps is 3e\+04, "
+            match=r"^training diverged at batch 7 of epoch 1: the loss of the latest steps is 3e\+04, "
             r"more than 100× its level 175 after a rare large loss \(its starting value 1\), at",
         ):
             g(6, _batch(4e4, 32))
@@ -1324,7 +1347,7 @@ def test_at_batch_16_a_blow_up_that_stands_out_and_then_plateaus_is_still_stoppe
     with pytest.raises(
         DivergenceError,
         # (2 + 2 + 1e5 + 37500) / 4; the median of 2, 2, 1e5, 37500: 18751
-        match=r"^training diverged at epoch 1, step 8: the loss of the latest steps is 3.438e\+04, "
+        match=r"^training diverged at batch 8 of epoch 1: the loss of the latest steps is 3.438e\+04, "
         r"more than 100× its starting value 2, at lr 1000",
     ):
         guard(7, plateau)
@@ -1352,7 +1375,7 @@ def test_a_blow_up_on_targets_with_a_heavy_tail_stops_where_it_did(tmp_path: Pat
     config = LinregConfig(data=tmp_path / "tail.npz", batch_size=64, lr=10.0, epochs=3)
     with pytest.raises(
         DivergenceError,
-        match=r"^training diverged at epoch 1, step 5: the batch loss is 1\.154e\+06, more than "
+        match=r"^training diverged at batch 5 of epoch 1: the batch loss is 1\.154e\+06, more than "
         r"100× 3125, the loss of predicting the mean of the targets seen so far \(the run's "
         r"starting loss was 0\.0001364\), at lr 10; try",
     ):
@@ -1366,7 +1389,7 @@ def test_a_blown_up_classifier_whose_losses_split_in_two_is_still_stopped() -> N
     guard(0, _batch(2.3))
     split = torch.cat([torch.zeros(40), torch.full((24,), 1e4)])
     with pytest.raises(
-        DivergenceError, match=r"step 2: the batch loss is 3750, more than 100× its"
+        DivergenceError, match=r"batch 2 of epoch \d+: the batch loss is 3750, more than 100× its"
     ):
         guard(1, split)
 
@@ -1417,7 +1440,7 @@ def test_a_blow_up_inside_the_reference_window_stops_at_its_step() -> None:
     with pytest.raises(DivergenceError) as info:
         _fit_classifier(1e3, 16, [DivergenceGuard(1e3)])
     assert str(info.value) == (
-        f"training diverged at epoch 1, step 2: the batch loss is {float(second.mean()):.4g}, "
+        f"training diverged at batch 2 of epoch 1: the batch loss is {float(second.mean()):.4g}, "
         f"more than 100× its starting value {start:.4g}, at lr 1000; try a far smaller learning "
         "rate (lr), e.g. 0.5 (the book trains at 0.03 and 0.1; a tenth, 100, would most likely blow "
         "up too)"
@@ -1463,7 +1486,7 @@ def test_inside_the_reference_window_a_step_is_judged_by_its_median_example() ->
     guard(2, _losses(100.0, 16))
     with pytest.raises(
         DivergenceError,
-        match=r"^training diverged at epoch 1, step 4: the batch loss is 3e\+05, more than 100× "
+        match=r"^training diverged at batch 4 of epoch 1: the batch loss is 3e\+05, more than 100× "
         r"its starting value 1493 \(the mean loss over its first 48 examples; the first step's "
         r"was 2\), at lr 0\.1; try",
     ):
@@ -1487,7 +1510,7 @@ def test_inside_the_reference_window_losses_split_in_two_stop_past_far_lr() -> N
             continue
         with pytest.raises(
             DivergenceError,
-            match=r"^training diverged at epoch 1, step 2: the batch loss is 2500, more than 100× "
+            match=r"^training diverged at batch 2 of epoch 1: the batch loss is 2500, more than 100× "
             r"its starting value 1, at lr 11; try a far smaller learning rate",
         ):
             guard(1, split)
@@ -1596,14 +1619,16 @@ def test_a_loss_grown_at_an_epochs_first_step_is_the_kept_weights_no_smaller_lr_
             with pytest.raises(DivergenceError) as info:
                 g(0, _losses(500.0, 32))  # (1 + 500) / 2 over the latest 64 examples
             assert str(info.value) == (
-                "training diverged at epoch 2, step 1: the loss of the latest steps is 250.5, "
+                "training diverged at batch 1 of epoch 2: the loss of the latest steps is 250.5, "
                 f"more than 100× its starting value 1, {_KEPT}"
             )
             assert (info.value.resumable, info.value.grew) == (False, True)
     # the epoch's second step follows an update at this lr: a resume with a smaller one helps
     guard = _after_one_epoch()
     guard(0, _losses(1.0, 32))
-    with pytest.raises(DivergenceError, match=r"step 2: .*, at lr 0\.1; try a smaller") as info:
+    with pytest.raises(
+        DivergenceError, match=r"batch 2 of epoch \d+: .*, at lr 0\.1; try a smaller"
+    ) as info:
         guard(1, _losses(500.0, 32))
     assert info.value.resumable is True
     # a fresh run's first epoch has no such weights
@@ -1650,7 +1675,9 @@ def test_a_dataset_of_one_example_sets_the_start_at_the_first_epochs_end() -> No
     guard.on_epoch_end(metrics=EpochMetrics(1, 0.5, None, None, None, 0.0))
     assert guard.start_loss == 0.5
     guard.on_epoch_start(epoch=2, num_batches=1)
-    with pytest.raises(DivergenceError, match=r"at epoch 2, step 1: the loss of the latest steps"):
+    with pytest.raises(
+        DivergenceError, match=r"at batch 1 of epoch 2: the loss of the latest steps"
+    ):
         guard(0, _losses(1000.0, 1))  # the latest two steps' mean: 500, 1000 × the start
 
 
@@ -1665,7 +1692,9 @@ def test_inside_the_reference_window_exactly_factor_times_the_mean_so_far_is_not
     assert guard.state_dict()["start_loss"] is None  # the window is open, unstopped
     guard = DivergenceGuard(11.0, check_every=1)
     guard(0, _losses(1.0, 16))
-    with pytest.raises(DivergenceError, match=r"step 2: the batch loss is 100\.1, more than 100×"):
+    with pytest.raises(
+        DivergenceError, match=r"batch 2 of epoch \d+: the batch loss is 100\.1, more than 100×"
+    ):
         guard(1, at_bound + torch.cat([torch.zeros(12), torch.full((4,), 0.4)]).double())
 
 
@@ -1715,7 +1744,7 @@ def test_after_a_rare_large_loss_a_step_whose_typical_example_passes_its_mean_is
     with pytest.raises(DivergenceError) as info:
         guard(2, _rare(1e6, rest=200.0))  # mean 15822, typical example 200
     assert str(info.value).startswith(
-        "training diverged at epoch 1, step 3: the batch loss is 1.582e+04, more than 100× its "
+        "training diverged at batch 3 of epoch 1: the batch loss is 1.582e+04, more than 100× its "
         "starting value 1, at lr 0.1;"
     )
 
@@ -1761,7 +1790,7 @@ def _missing_features() -> tuple[torch.Tensor, torch.Tensor]:
 
 
 _LR_1E38 = (
-    "training diverged at epoch 1, step 2: the batch loss is nan (not finite) at lr 1e+38; try a "
+    "training diverged at batch 2 of epoch 1: the batch loss is nan (not finite) at lr 1e+38; try a "
     "far smaller learning rate (lr), e.g. 0.5 (the book trains at 0.03 and 0.1; a tenth, 1e+37, "
     "would most likely blow up too), and check the data holds no NaN or inf"
 )
@@ -1883,7 +1912,7 @@ def test_one_examples_nan_spread_by_batchnorm_names_the_features_not_the_lr() ->
     X[37, 1] = math.nan
     error = _stopped(X, y, _mixing(), torch.nn.CrossEntropyLoss(reduction="none"), 0.01)
     assert str(error) == (
-        "training stopped at epoch 1, step 3: the batch loss is nan (not finite), most likely "
+        "training stopped at batch 3 of epoch 1: the batch loss is nan (not finite), most likely "
         "because the batch's features X hold NaN or inf on 1 of its 16 examples (position 5 in "
         "the batch, counting from 0: example 37 of the epoch, its index in the dataset), not "
         "because of lr 0.01: its loss is not finite on all 15 others too, as one example's NaN or "
@@ -1907,7 +1936,7 @@ def test_past_far_lr_one_examples_nan_spread_by_batchnorm_is_named_beside_the_lr
     X[37, 1] = math.nan
     error = _stopped(X, y, _mixing(), torch.nn.CrossEntropyLoss(reduction=reduction), 11)
     assert str(error) == (
-        "training diverged at epoch 1, step 3: the batch loss is nan (not finite) at lr 11; try a "
+        "training diverged at batch 3 of epoch 1: the batch loss is nan (not finite) at lr 11; try a "
         "far smaller learning rate (lr), e.g. 0.5 (the book trains at 0.03 and 0.1; a tenth, 1.1, "
         "would most likely blow up too), and check the data holds no NaN or inf; the batch's "
         "features X hold NaN or inf on 1 of its 16 examples (position 5 in the batch, counting "
@@ -1948,7 +1977,7 @@ def test_fashion_sized_features_not_held_name_the_example_whose_loss_alone_is_na
     X, y = _fashion_sized(nan=True)
     error = _stopped(X, y, _flat_softmax(), torch.nn.CrossEntropyLoss(reduction="none"), 0.1, 256)
     assert str(error) == (
-        "training diverged at epoch 1, step 3: the batch loss is nan (not finite) at lr 0.1, on 1 "
+        "training diverged at batch 3 of epoch 1: the batch loss is nan (not finite) at lr 0.1, on 1 "
         "of its 256 examples (position 188 in the batch, counting from 0: example 700 of the "
         "epoch, its index in the dataset), the other 255 examples' losses finite (none above "
         "3.95, their median 2.41, the first step's loss 2.37): either that example's features X "
@@ -1968,7 +1997,7 @@ def test_fashion_sized_features_not_held_and_a_mean_loss_name_them_before_the_lr
     X, y = _fashion_sized(nan=True)
     error = _stopped(X, y, _flat_softmax(), torch.nn.CrossEntropyLoss(), 0.1, 256)
     assert str(error) == (
-        "training diverged at epoch 1, step 3: the batch loss is nan (not finite) at lr 0.1: "
+        "training diverged at batch 3 of epoch 1: the batch loss is nan (not finite) at lr 0.1: "
         "either that batch's features X hold NaN or inf (the guard holds a batch's X over 64 KiB "
         "through its own step only, so it did not look), or an update made the weights "
         "non-finite, as a learning rate too large does; torch.isfinite(X).all() on that batch "
@@ -2046,7 +2075,7 @@ def test_the_books_naive_softmax_blown_up_by_the_lr_names_the_lr_first(
     step's, puts the lr first, with the test that tells."""
     error = _books_naive_softmax(lr)
     assert re.fullmatch(
-        rf"training diverged at epoch 1, step \d: the batch loss is nan \(not finite\) at lr "
+        rf"training diverged at batch \d of epoch 1: the batch loss is nan \(not finite\) at lr "
         rf"{lr:g}, on \d+ of its 256 examples \(positions [\d, ]+and \d+ more in the batch, counting "
         rf"from 0: examples [\d, ]+and \d+ more in the epoch's shuffled order, not their indices "
         rf"in the dataset\), the other \d+ examples' losses finite \(none above {_N}, their median "
@@ -2062,7 +2091,7 @@ def test_the_books_naive_softmax_at_lr_1_names_the_lr_first_after_a_grown_loss()
     features X, not looked at, did)."""
     error = _books_naive_softmax(1.0)
     assert re.fullmatch(
-        rf"training diverged at epoch 1, step \d: the batch loss is nan \(not finite\) at lr 1, "
+        rf"training diverged at batch \d of epoch 1: the batch loss is nan \(not finite\) at lr 1, "
         rf"after the step before's loss grew to {_N} \({_N}× the first step's, 2\.34\): either an "
         r"update made the weights non-finite, as a learning rate too large does, or that batch's "
         r"features X hold NaN or inf \(the guard holds a batch's X over 64 KiB through its own "
@@ -2090,7 +2119,7 @@ def test_features_not_held_after_a_grown_loss_name_the_lr_first() -> None:
     with pytest.raises(DivergenceError) as info:
         guard.flush()
     assert str(info.value) == (
-        "training diverged at epoch 1, step 3: the batch loss is nan (not finite) at lr 0.1; try "
+        "training diverged at batch 3 of epoch 1: the batch loss is nan (not finite) at lr 0.1; try "
         "a smaller learning rate (lr), e.g. 0.01 (a tenth), and check the data holds no NaN or inf"
     )
 
@@ -2110,7 +2139,7 @@ def test_a_nan_soft_target_with_a_mean_loss_leads_over_the_lr() -> None:
     torch.manual_seed(0)
     error = _stopped(X, Y, torch.nn.Linear(4, 3), torch.nn.CrossEntropyLoss(), 0.1)
     assert str(error) == (
-        "training stopped at epoch 1, step 3: the batch loss is nan (not finite) because the "
+        "training stopped at batch 3 of epoch 1: the batch loss is nan (not finite) because the "
         "batch's targets y hold NaN or inf on 1 of its 16 examples (position 5 in the batch, "
         "counting from 0: example 37 of the epoch, its index in the dataset), so not because of "
         "lr 0.1: a NaN or inf there makes its example's loss so, and the batch's loss, reduced to "
@@ -2133,7 +2162,7 @@ def test_a_nan_regression_target_with_a_mean_loss_leads_over_the_lr() -> None:
     y[37, 0] = math.nan
     error = _stopped(X, y, linreg_concise(2, generator=gen), torch.nn.MSELoss(), 0.03)
     assert str(error).startswith(
-        "training stopped at epoch 1, step 3: the batch loss is nan (not finite) because the "
+        "training stopped at batch 3 of epoch 1: the batch loss is nan (not finite) because the "
         "batch's targets y hold NaN or inf on 1 of its 16 examples (position 5 in the batch, "
         "counting from 0: example 37 of the epoch, its index in the dataset), so not because of "
         "lr 0.03: "
@@ -2148,7 +2177,7 @@ def test_finite_regression_data_blown_up_by_the_lr_still_name_the_lr() -> None:
     X, y = synthetic_data(torch.tensor([2.0, -3.4]), 4.2, 64, generator=gen)
     error = _stopped(X, y, linreg_concise(2, generator=gen), torch.nn.MSELoss(), 1e30)
     assert str(error).startswith(
-        "training diverged at epoch 1, step 2: the batch loss is inf (not finite) at lr 1e+30; "
+        "training diverged at batch 2 of epoch 1: the batch loss is inf (not finite) at lr 1e+30; "
         "try a far smaller learning rate (lr), e.g. 0.5 "
     ), str(error)
 

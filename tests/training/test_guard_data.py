@@ -23,9 +23,9 @@ _NAN8 = torch.full((8,), math.nan)
 
 def test_a_finite_batch_names_nothing() -> None:
     X, y = torch.randn(8, 3), torch.randint(0, 2, (8,))
-    assert data_not_finite("epoch 1, step 2", math.nan, (X, y), losses=_NAN8, lr=0.1, first_example=8, order=None) is None  # fmt: skip
+    assert data_not_finite("batch 2 of epoch 1", math.nan, (X, y), losses=_NAN8, lr=0.1, first_example=8, order=None) is None  # fmt: skip
     # tensors not held (too large) name nothing either
-    assert data_not_finite("epoch 1, step 2", math.nan, (None, None), losses=_NAN8, lr=0.1, first_example=8, order=None) is None  # fmt: skip
+    assert data_not_finite("batch 2 of epoch 1", math.nan, (None, None), losses=_NAN8, lr=0.1, first_example=8, order=None) is None  # fmt: skip
 
 
 def test_features_holding_nan_are_named_by_their_examples_not_the_lr() -> None:
@@ -33,7 +33,7 @@ def test_features_holding_nan_are_named_by_their_examples_not_the_lr() -> None:
     X[13, 1], X[14, 0] = math.nan, math.inf
     batches = DataLoader(TensorDataset(X, y), batch_size=8, shuffle=False)
     error = data_not_finite(
-        "epoch 1, step 2",
+        "batch 2 of epoch 1",
         math.nan,
         (X[8:16], y[8:16]),
         losses=torch.tensor([0.1] * 5 + [math.nan, math.inf, 0.2]),
@@ -43,7 +43,7 @@ def test_features_holding_nan_are_named_by_their_examples_not_the_lr() -> None:
     )
     assert error is not None
     assert str(error) == (
-        "training stopped at epoch 1, step 2: the batch loss is nan (not finite) because the "
+        "training stopped at batch 2 of epoch 1: the batch loss is nan (not finite) because the "
         "batch's features X hold NaN or inf on 2 of its 8 examples (positions 5 and 6 in the "
         "batch, counting from 0: examples 13 and 14 of the epoch, their indices in the dataset), "
         "so not because of lr 0.1; that step's update most likely made the weights non-finite: "
@@ -57,7 +57,7 @@ def test_both_tensors_are_named_and_tested_together() -> None:
     X, y = torch.randn(4, 1, 2, 2), torch.randn(4)  # images (B, C, H, W), targets (B,)
     X[0, 0, 1, 1], y[3] = math.nan, -math.inf
     error = data_not_finite(
-        "epoch 3, step 1",
+        "batch 1 of epoch 3",
         math.inf,
         (X, y),
         losses=torch.tensor([math.nan, 1.0, 2.0, math.inf]),
@@ -67,7 +67,7 @@ def test_both_tensors_are_named_and_tested_together() -> None:
     )
     assert error is not None
     assert str(error) == (
-        "training stopped at epoch 3, step 1: the batch loss is inf (not finite) because the "
+        "training stopped at batch 1 of epoch 3: the batch loss is inf (not finite) because the "
         "batch's features X hold NaN or inf on 1 of its 4 examples (position 0 in the batch, "
         "counting from 0: example 0 in the order train_iter yielded them) and targets y hold NaN "
         "or inf on 1 of its 4 examples (position 3 in the batch, counting from 0: example 3 in "
@@ -81,7 +81,7 @@ def test_a_shuffled_loaders_examples_are_places_in_the_epoch_and_one_is_its_only
     X, y = torch.randn(1, 2), torch.tensor([[math.nan, 0.5]])  # class probabilities (B, q)
     batches = DataLoader(TensorDataset(X, y), batch_size=1, shuffle=True)
     error = data_not_finite(
-        "epoch 2, step 5",
+        "batch 5 of epoch 2",
         math.nan,
         (X, y),
         losses=torch.tensor([math.nan]),
@@ -110,10 +110,10 @@ def test_only_tensors_of_at_most_held_bytes_are_kept_past_their_step() -> None:
 
 def test_x_and_y_bad_on_the_same_example_are_named_once_together() -> None:
     X, y = torch.tensor([[math.nan, 1.0]]), torch.tensor([[math.inf]])
-    error = data_not_finite("epoch 1, step 21", math.nan, (X, y), losses=torch.tensor([[math.nan]]), lr=0.01, first_example=20, order=True)  # fmt: skip
+    error = data_not_finite("batch 21 of epoch 1", math.nan, (X, y), losses=torch.tensor([[math.nan]]), lr=0.01, first_example=20, order=True)  # fmt: skip
     assert isinstance(error, DivergenceError)
     assert str(error) == (
-        "training stopped at epoch 1, step 21: the batch loss is nan (not finite) because the "
+        "training stopped at batch 21 of epoch 1: the batch loss is nan (not finite) because the "
         "batch's features X and targets y hold NaN or inf on its only example (position 0 in the "
         "batch, counting from 0: example 20 of the epoch, its index in the dataset), so not "
         "because of lr 0.01; that step's update most likely made the weights non-finite: clean "
@@ -129,7 +129,7 @@ def test_a_finite_loss_on_an_example_holding_nan_clears_the_data() -> None:
     X[1, 0] = math.nan
     losses = torch.tensor([math.nan, 0.5, 1.0, math.nan])
     args: dict[str, Any] = {"losses": losses, "lr": 0.1, "first_example": 0, "order": True}
-    assert data_not_finite("epoch 1, step 1", math.nan, (X, y), **args) is None
+    assert data_not_finite("batch 1 of epoch 1", math.nan, (X, y), **args) is None
 
 
 def test_past_far_lr_features_holding_nan_are_named_beside_the_lr() -> None:
@@ -145,9 +145,9 @@ def test_past_far_lr_features_holding_nan_are_named_beside_the_lr() -> None:
     )
     for losses in (torch.tensor([math.nan, math.nan, 1.0, math.nan]), torch.full((4,), math.nan)):
         args: dict[str, Any] = {"losses": losses, "lr": 1e30, "first_example": 0, "order": True}
-        assert data_not_finite("epoch 1, step 1", math.nan, (X, y), **args) == beside
-        assert data_not_finite("epoch 1, step 1", math.nan, (X, None), **args) == beside
-        assert data_not_finite("epoch 1, step 1", math.nan, (X.to_sparse(), y), **args) is None
+        assert data_not_finite("batch 1 of epoch 1", math.nan, (X, y), **args) == beside
+        assert data_not_finite("batch 1 of epoch 1", math.nan, (X, None), **args) == beside
+        assert data_not_finite("batch 1 of epoch 1", math.nan, (X.to_sparse(), y), **args) is None
 
 
 def test_features_whose_nan_spread_to_other_examples_are_named_up_to_far_lr() -> None:
@@ -160,10 +160,10 @@ def test_features_whose_nan_spread_to_other_examples_are_named_up_to_far_lr() ->
         (torch.full((4,), math.nan), "all 3 others"),
         (torch.tensor([math.nan, math.nan, 1.0, math.nan]), "2 more examples"),
     ):
-        error = data_not_finite("epoch 1, step 3", math.nan, (X, y), losses=losses, lr=FAR_LR, first_example=8, order=True)  # fmt: skip
+        error = data_not_finite("batch 3 of epoch 1", math.nan, (X, y), losses=losses, lr=FAR_LR, first_example=8, order=True)  # fmt: skip
         assert isinstance(error, DivergenceError)
         assert str(error) == (
-            "training stopped at epoch 1, step 3: the batch loss is nan (not finite), most likely "
+            "training stopped at batch 3 of epoch 1: the batch loss is nan (not finite), most likely "
             "because the batch's features X hold NaN or inf on 1 of its 4 examples (position 1 in "
             "the batch, counting from 0: example 9 of the epoch, its index in the dataset), not "
             f"because of lr 10: its loss is not finite on {others} too, as one example's NaN or "
@@ -185,11 +185,11 @@ def test_targets_holding_nan_lead_beside_other_non_finite_losses_at_any_rate(
     X, y = torch.randn(4, 2), torch.softmax(torch.randn(4, 3), 1)
     y[2, 1] = math.nan
     losses = torch.tensor([math.nan, 0.5, math.nan, 1.0])
-    error = data_not_finite("epoch 2, step 1", math.nan, (X if x_held else None, y), losses=losses, lr=lr, first_example=0, order=None)  # fmt: skip
+    error = data_not_finite("batch 1 of epoch 2", math.nan, (X if x_held else None, y), losses=losses, lr=lr, first_example=0, order=None)  # fmt: skip
     assert isinstance(error, DivergenceError)
     theirs = "" if x_held else "their features X hold NaN or inf, or "
     assert str(error) == (
-        "training stopped at epoch 2, step 1: the batch loss is nan (not finite), most likely "
+        "training stopped at batch 1 of epoch 2: the batch loss is nan (not finite), most likely "
         "because the batch's targets y hold NaN or inf on 1 of its 4 examples (position 2 in the "
         "batch, counting from 0: example 2 in the order train_iter yielded them), not because of "
         f"lr {lr:g}: a target that is NaN or inf makes its example's loss so; its loss is not "
@@ -208,10 +208,10 @@ def test_a_loss_reduced_to_one_number_names_targets_holding_nan_at_any_rate(lr: 
     X, y = torch.randn(4, 2), torch.randn(4, 1)
     y[3, 0] = math.inf
     spread = torch.tensor(math.nan).expand(4)
-    error = data_not_finite("epoch 1, step 2", math.nan, (X, y), losses=spread, lr=lr, first_example=4, order=True)  # fmt: skip
+    error = data_not_finite("batch 2 of epoch 1", math.nan, (X, y), losses=spread, lr=lr, first_example=4, order=True)  # fmt: skip
     assert isinstance(error, DivergenceError)
     assert str(error) == (
-        "training stopped at epoch 1, step 2: the batch loss is nan (not finite) because the "
+        "training stopped at batch 2 of epoch 1: the batch loss is nan (not finite) because the "
         "batch's targets y hold NaN or inf on 1 of its 4 examples (position 3 in the batch, "
         "counting from 0: example 7 of the epoch, its index in the dataset), so not because of "
         f"lr {lr:g}: a NaN or inf there makes its example's loss so, and the batch's loss, "
@@ -228,10 +228,10 @@ def test_a_loss_reduced_to_one_number_names_features_holding_nan_up_to_far_lr() 
     X[0, 1] = math.nan
     spread = torch.tensor(math.nan).expand(4)
     args: dict[str, Any] = {"losses": spread, "first_example": 0, "order": True}
-    error = data_not_finite("epoch 1, step 1", math.nan, (X, y), lr=0.5, **args)
+    error = data_not_finite("batch 1 of epoch 1", math.nan, (X, y), lr=0.5, **args)
     assert isinstance(error, DivergenceError)
     assert str(error) == (
-        "training stopped at epoch 1, step 1: the batch loss is nan (not finite), most likely "
+        "training stopped at batch 1 of epoch 1: the batch loss is nan (not finite), most likely "
         "because the batch's features X hold NaN or inf on 1 of its 4 examples (position 0 in the "
         "batch, counting from 0: example 0 of the epoch, its index in the dataset), not because "
         "of lr 0.5: a NaN or inf there makes its example's loss so (unless the model fills NaN "
@@ -239,7 +239,7 @@ def test_a_loss_reduced_to_one_number_names_features_holding_nan_up_to_far_lr() 
         "likely made the weights non-finite: clean or drop that example "
         "(torch.isfinite(X).all(dim=1) is False on it)" + _FIX_TAIL
     )
-    assert data_not_finite("epoch 1, step 1", math.nan, (X, y), lr=1e30, **args) == (
+    assert data_not_finite("batch 1 of epoch 1", math.nan, (X, y), lr=1e30, **args) == (
         "; the batch's features X hold NaN or inf on 1 of its 4 examples (position 0 in the "
         "batch, counting from 0: example 0 of the epoch, its index in the dataset), which may be "
         "the cause instead: clean or drop that example (torch.isfinite(X).all(dim=1) is False on it)"

@@ -40,7 +40,7 @@ def test_a_guard_built_without_loss_stops_a_blown_up_classifier_in_batches_of_20
         fit(net, _classes(), nn.CrossEntropyLoss(reduction=reduction),
             torch.optim.SGD(net.parameters(), lr=1e4), 2, callbacks=[DivergenceGuard(1e4)])  # fmt: skip
     assert str(err.value).startswith(
-        "training diverged at epoch 1, step 2: the batch loss is 2389, more than 100× its starting "
+        "training diverged at batch 2 of epoch 1: the batch loss is 2389, more than 100× its starting "
         "value 1.138, at lr 10000; try a far smaller learning rate (lr)"
     )
 

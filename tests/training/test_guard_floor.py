@@ -51,7 +51,7 @@ def test_rare_large_targets_train_as_without_the_guard(
 ) -> None:
     """Plain SGD at the book's lr and batch 10 ends each epoch within 3% of the least-squares
     loss, and the guarded run is that run, bit for bit. The guard stopped these runs, in epoch 1
-    to 3 ("at epoch 1, step 64: the loss of the latest steps is 2.156e+04, more than 100× its
+    to 3 ("at batch 64 of epoch 1: the loss of the latest steps is 2.156e+04, more than 100× its
     level 24.37 after a rare large loss (its starting value 1.993e-05)" on 10 of ±1000): the
     first batches' targets are all 0, and the least-squares fit's own loss, near ½·mean(y²) of
     the data, is 10⁸× their loss; a batch holding a large target is one step in ten, so three of
@@ -79,7 +79,7 @@ def test_too_large_an_lr_on_rare_large_targets_still_stops_in_its_first_epoch(
         impl="scratch", data=tmp_path / "tail.npz", batch_size=batch_size, epochs=3, seed=1, lr=lr
     )
     with pytest.raises(
-        DivergenceError, match=rf"training diverged at epoch 1, step \d+: .* lr {lr:g}"
+        DivergenceError, match=rf"training diverged at batch \d+ of epoch 1: .* lr {lr:g}"
     ):
         run_linreg(config)
 
@@ -171,7 +171,7 @@ def test_a_level_the_targets_explain_is_no_blow_up_but_growth_past_it_is() -> No
     # 2.618e5), where the latest 7 steps (70 examples, the fewest holding 64) average
     # 20·(3^12 − 3^5)/14
     assert str(info.value).startswith(
-        "training diverged at epoch 1, step 20: the loss of the latest steps is 7.589e+05, more "
+        "training diverged at batch 20 of epoch 1: the loss of the latest steps is 7.589e+05, more "
         "than 100× 2488, the loss of predicting the mean of the targets seen so far (the run's "
         "starting loss was 1e-05), at lr 0.03; try"
     ), str(info.value)
@@ -191,7 +191,7 @@ def test_the_floor_survives_a_checkpoint() -> None:
     restored = DivergenceGuard(0.03, data_checked=True, loss=squared_loss, check_every=1)
     restored.load_state_dict(old)
     with pytest.raises(
-        DivergenceError, match=r"step 1: .* more than 100× its starting value 1e-05,"
+        DivergenceError, match=r"batch 1 of epoch \d+: .* more than 100× its starting value 1e-05,"
     ):
         _feed(restored, [(_QUIET, 2e5)] * 10)  # its floor: 0, from none of those 110 examples
 
@@ -230,7 +230,7 @@ def test_a_blow_up_from_a_start_better_than_predicting_0_stops_where_it_did_with
     1e+12, the loss of predicting 0". Predicting the targets' mean costs the noise's ~13, below
     the start, so the run stops where it does with no floor at all."""
     stopped = _offset_run(loss_known=True)
-    assert stopped.startswith("training diverged at epoch 1, step 43: "), stopped
+    assert stopped.startswith("training diverged at batch 43 of epoch 1: "), stopped
     assert "more than 100× its starting value 96.03" in stopped
     assert stopped == _offset_run(loss_known=False)
 
@@ -293,7 +293,7 @@ def test_a_multi_output_mean_squared_loss_names_its_floor_per_value() -> None:
         for step, (y, value) in enumerate(steps):
             see(torch.zeros(10, 2), y)
             guard(step, torch.full((), value).expand(10))
-    stopped = int(str(info.value).split("step ")[1].split(":")[0])  # from 1
+    stopped = int(str(info.value).split("at batch ")[1].split(" ")[0])  # from 1
     seen = torch.cat([y for y, _ in steps[:stopped]]).double()
     floor = float(nn.MSELoss()(seen.mean(0).expand_as(seen), seen))
     assert 8 < floor < 10

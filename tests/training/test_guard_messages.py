@@ -79,13 +79,13 @@ def _not_finite(loss: float, **flags: object) -> str:
         lr=0.5, epoch=1, dtype=torch.float32, updated=False, resumed=False, data_checked=False
     )
     options.update(flags)
-    error = not_finite("epoch 1, step 1", loss, **options)
+    error = not_finite("batch 1 of epoch 1", loss, **options)
     return f"{error} | resumable={error.resumable}"
 
 
 def test_a_non_finite_loss_names_lr_only_after_an_update_or_on_weights_trained_before() -> None:
     lr_named = (
-        "training diverged at epoch 1, step 1: the batch loss is nan (not finite) at lr 0.5; try "
+        "training diverged at batch 1 of epoch 1: the batch loss is nan (not finite) at lr 0.5; try "
         "a smaller learning rate (lr), e.g. 0.05 (a tenth)"
     )
     check = ", and check the data holds no NaN or inf"
@@ -96,7 +96,9 @@ def test_a_non_finite_loss_names_lr_only_after_an_update_or_on_weights_trained_b
     )
     # a resume's first step: the updates before its checkpoint, which a resume cannot undo
     resumed = _not_finite(math.inf, epoch=3, resumed=True)
-    assert resumed.startswith("training diverged at epoch 1, step 1: the batch loss is inf (not ")
+    assert resumed.startswith(
+        "training diverged at batch 1 of epoch 1: the batch loss is inf (not "
+    )
     assert "so not because of lr 0.5" in resumed and resumed.endswith(
         "start the run over with a smaller learning rate (lr), e.g. 0.05 (a tenth), or rescale "
         "the data | resumable=False"
@@ -106,13 +108,13 @@ def test_a_non_finite_loss_names_lr_only_after_an_update_or_on_weights_trained_b
 def test_a_non_finite_loss_before_any_update_names_the_data_and_the_dtypes_range() -> None:
     largest = sys.float_info.max  # float64's, 1.8e+308; its square root 1.3e+154
     assert _not_finite(math.inf, dtype=torch.float64, data_checked=True) == (
-        "the loss is inf at epoch 1, step 1, before any update, so not because of lr 0.5: the "
+        "the loss is inf at batch 1 of epoch 1, before any update, so not because of lr 0.5: the "
         "targets or the model's outputs are too large for float64, whose largest value is "
         f"{largest:.3g} (a squared loss overflows once |ŷ − y| passes about 1e+154); rescale the "
         "data, e.g. standardise y (and X where its values are as large) | resumable=False"
     )
     assert _not_finite(math.nan, data_checked=True) == (
-        "the loss is nan at epoch 1, step 1, before any update, so not because of lr 0.5: the "
+        "the loss is nan at batch 1 of epoch 1, before any update, so not because of lr 0.5: the "
         "model's outputs on the data overflow float32, whose largest value is 3.4e+38 (the data "
         "were checked to hold no NaN or inf); rescale the data, e.g. standardise X | "
         "resumable=False"
@@ -138,9 +140,9 @@ def test_after_an_update_data_not_looked_at_and_the_lr_are_both_named_with_the_t
         fix="clean or drop the examples that hold NaN or inf (torch.isfinite(X).all(dim=1) is "
         "False on them)",
     )
-    error = either("epoch 1, step 1", math.nan, lr=0.5, unseen=unseen)
+    error = either("batch 1 of epoch 1", math.nan, lr=0.5, unseen=unseen)
     assert str(error) == (
-        "training diverged at epoch 1, step 1: the batch loss is nan (not finite) at lr 0.5: "
+        "training diverged at batch 1 of epoch 1: the batch loss is nan (not finite) at lr 0.5: "
         "either that batch's features X hold NaN or inf (not looked at), or an update made the "
         "weights non-finite, as a learning rate too large does; torch.isfinite(X).all() on that "
         "batch tells which (False: clean or drop the examples that hold NaN or inf "
@@ -149,8 +151,8 @@ def test_after_an_update_data_not_looked_at_and_the_lr_are_both_named_with_the_t
     )
     assert error.resumable and not error.examples  # a smaller lr may be the fix
     grown = unseen._replace(evidence=", after a grown loss", lr_first=True)
-    assert str(either("epoch 1, step 1", math.nan, lr=0.5, unseen=grown)) == (
-        "training diverged at epoch 1, step 1: the batch loss is nan (not finite) at lr 0.5, "
+    assert str(either("batch 1 of epoch 1", math.nan, lr=0.5, unseen=grown)) == (
+        "training diverged at batch 1 of epoch 1: the batch loss is nan (not finite) at lr 0.5, "
         "after a grown loss: either an update made the weights non-finite, as a learning rate "
         "too large does, or that batch's features X hold NaN or inf (not looked at); "
         "torch.isfinite(X).all() on that batch tells which (True: try a smaller learning rate "
@@ -164,7 +166,7 @@ def test_before_any_update_the_examples_the_losses_single_out_are_added_to_the_d
 ):
     rows = "; it is not finite on 1 of the batch's 32 examples (...), whose targets y reach 1e+20"
     assert _not_finite(math.inf, rows=rows) == (
-        "the loss is inf at epoch 1, step 1, before any update, so not because of lr 0.5: the "
+        "the loss is inf at batch 1 of epoch 1, before any update, so not because of lr 0.5: the "
         "targets or the model's outputs are too large for float32, whose largest value is "
         "3.4e+38 (a squared loss overflows once |ŷ − y| passes about 2e+19), or the data hold "
         "inf; it is not finite on 1 of the batch's 32 examples (...), whose targets y reach "
@@ -185,10 +187,14 @@ def test_before_an_update_is_a_fresh_first_epoch_or_a_resume_with_no_update_yet(
 
 def test_huge_targets_are_named_with_the_losses_own_dtype_and_no_smaller_lr() -> None:
     error = targets_too_large(
-        "epoch 2, step 5", math.inf, lr=0.3, dtype=torch.float64, targets="targets y reach 1e+160"
+        "batch 5 of epoch 2",
+        math.inf,
+        lr=0.3,
+        dtype=torch.float64,
+        targets="targets y reach 1e+160",
     )
     assert str(error) == (
-        "training stopped at epoch 2, step 5: the batch loss is inf (not finite) because the "
+        "training stopped at batch 5 of epoch 2: the batch loss is inf (not finite) because the "
         "batch's targets y reach 1e+160, too large for float64, whose largest value is "
         "1.8e+308 (a squared loss overflows once |ŷ − y| passes about 1e+154), so not because "
         "of lr 0.3; that step's update most likely broke the weights: rescale the data, e.g. "

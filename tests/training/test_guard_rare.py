@@ -66,5 +66,5 @@ def test_a_classifiers_guard_measures_growth_from_the_start_not_a_rare_losss_lev
         if not stops:
             guard(2, after)
             continue
-        with pytest.raises(DivergenceError, match=r"^training diverged at epoch 1, step 3: "):
+        with pytest.raises(DivergenceError, match=r"^training diverged at batch 3 of epoch 1: "):
             guard(2, after)

@@ -75,7 +75,7 @@ def test_first_signal_sets_a_flag_the_next_check_raises(signum: int) -> None:
     exc = info.value
     assert isinstance(exc, KeyboardInterrupt)
     assert (exc.signal_name, exc.epoch, exc.step) == (signal.Signals(signum).name, 3, 7)
-    assert str(exc) == f"interrupted by {exc.signal_name} at epoch 3 step 7"
+    assert str(exc) == f"interrupted by {exc.signal_name} after batch 7 of epoch 3"
 
 
 def test_second_signal_aborts_at_once() -> None:
@@ -157,7 +157,7 @@ def test_message_tells_how_to_resume(tmp_path: Path) -> None:
     exc = TrainingInterrupted(signal_name="SIGINT", epoch=3, step=120)
     exc.run_dir, exc.checkpoint_epoch, exc.from_cli = tmp_path, 2, True
     assert str(exc) == (
-        f"interrupted by SIGINT at epoch 3 step 120; the checkpoint of epoch 2 is kept in "
+        f"interrupted by SIGINT after batch 120 of epoch 3; the checkpoint of epoch 2 is kept in "
         f"{tmp_path}; resume with: linearnets softmax --resume {tmp_path}"
     )
     exc.checkpoint_epoch = None
@@ -283,11 +283,15 @@ def test_a_signal_during_an_agreement_waits_for_the_next_one() -> None:
 
 @pytest.mark.parametrize(
     ("epoch", "step", "where"),
-    [(0, 0, "the start"), (2, 0, "the end of epoch 2"), (2, 1, "epoch 2 step 1")],
+    [
+        (0, 0, "at the start"),
+        (2, 0, "at the end of epoch 2"),
+        (2, 1, "after batch 1 of epoch 2"),  # a callback's step 0
+    ],
 )
 def test_message_says_where_training_stopped(epoch: int, step: int, where: str) -> None:
     exc = TrainingInterrupted(signal_name="SIGTERM", epoch=epoch, step=step)
-    assert str(exc) == f"interrupted by SIGTERM at {where}"
+    assert str(exc) == f"interrupted by SIGTERM {where}"
 
 
 def test_a_signal_before_the_first_epoch_stops_at_the_start() -> None:
@@ -401,7 +405,7 @@ def test_an_interrupt_survives_pickling_with_its_resume_hint() -> None:
     assert type(copy) is TrainingInterrupted and isinstance(copy, KeyboardInterrupt)
     assert vars(copy) == vars(exc) and copy.args == exc.args
     assert str(copy) == (
-        "interrupted by SIGTERM at epoch 2 step 5; the checkpoint of epoch 1 is kept in runs/my run; "
+        "interrupted by SIGTERM after batch 5 of epoch 2; the checkpoint of epoch 1 is kept in runs/my run; "
         "resume with: linearnets softmax --resume 'runs/my run'"
     )
 
@@ -430,7 +434,7 @@ def _train_until_sigint(run_dir: Path) -> None:
 
 
 _STOPPED = (
-    "TrainingInterrupted: interrupted by SIGINT at epoch 2 step 3; the checkpoint of epoch 1 is "
+    "TrainingInterrupted: interrupted by SIGINT after batch 3 of epoch 2; the checkpoint of epoch 1 is "
     "kept in runs/a; resume with: linearnets.resume_softmax('runs/a')"
 )
 

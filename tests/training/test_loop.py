@@ -1634,7 +1634,7 @@ def test_a_guard_names_the_step_of_a_nan_loss_in_an_epoch_shorter_than_its_read_
     with pytest.raises(DivergenceError) as info:
         fit(net, _batches(X, y, 4), nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.1), 2, **hooks)  # fmt: skip
     assert str(info.value) == (
-        "training stopped at epoch 1, step 4: the batch loss is nan (not finite) because the "
+        "training stopped at batch 4 of epoch 1: the batch loss is nan (not finite) because the "
         "batch's features X hold NaN or inf on 1 of its 4 examples (position 1 in the batch, "
         "counting from 0: example 13 in the order train_iter yielded them), so not because of lr "
         "0.1; that step's update most likely made the weights non-finite: clean or drop that "
@@ -1679,7 +1679,7 @@ def test_a_guards_error_stands_naming_the_epoch_and_unguarded_the_totals_name_it
         message = str(info.value)
         if guarded:
             assert message.startswith(
-                "training stopped at epoch 2, step 4: the batch loss is nan (not finite) because "
+                "training stopped at batch 4 of epoch 2: the batch loss is nan (not finite) because "
                 "the batch's features X hold NaN or inf on 1 of its 32 examples (position 4 in the "
                 "batch, counting from 0: example 100 in the order train_iter yielded them)"
             ), message
@@ -1897,7 +1897,7 @@ def test_a_guard_blaming_the_lr_keeps_its_error_where_every_score_went_nan() -> 
     X, y = 10 * torch.randn(64, 20, generator=gen), torch.randint(0, 10, (64,), generator=gen)
     torch.manual_seed(0)
     net = nn.Linear(20, 10)
-    with pytest.raises(DivergenceError, match=r"^training diverged at epoch 1, step 2: .* at lr 1e\+38; ") as info:  # fmt: skip
+    with pytest.raises(DivergenceError, match=r"^training diverged at batch 2 of epoch 1: .* at lr 1e\+38; ") as info:  # fmt: skip
         fit(net, _batches(X, y, 8), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=1e38), 1, callbacks=[DivergenceGuard(1e38)])  # fmt: skip
     assert info.value.step == 1 and not info.value.examples
 

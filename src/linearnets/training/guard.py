@@ -451,7 +451,7 @@ class DivergenceGuard(Callback):
         if count == 0:
             return
         loss = total / count
-        where = f"epoch {epoch}, step {step + 1}"
+        where = f"batch {step + 1} of epoch {epoch}"  # counted from 1, as a callback's step + 1
         if not math.isfinite(loss):
             error = self._not_finite(where, loss, epoch, batch)
             error.step = step  # the step of its epoch, from 0 (DivergenceError.step)

@@ -143,7 +143,7 @@ def grown(
     place: str, what: str, loss: float, *, past: str, lr: float, kept: Kept | None = None
 ) -> DivergenceError:
     """Return the error for a finite loss grown too far: the ``what`` ("batch loss", ...) is
-    ``loss`` at ``place`` ("at epoch 1, step 3", "in epoch 2"), more than ``past`` (see
+    ``loss`` at ``place`` ("at batch 3 of epoch 1", "in epoch 2"), more than ``past`` (see
     :func:`grown_past`), at ``lr``. Its ``grew`` is set: such a loss may still settle.
 
     A loss ``kept`` by weights no update of this epoch touched (:class:`Kept`) is no smaller lr's
@@ -189,7 +189,7 @@ def not_finite(
     data_checked: bool,
     rows: str = "",
 ) -> DivergenceError:
-    """Return the error for a non-finite batch ``loss`` at ``where`` ("epoch 1, step 3").
+    """Return the error for a non-finite batch ``loss`` at ``where`` ("batch 3 of epoch 1").
 
     After an update (:func:`before_update` is false), the lr is named, and data not
     ``data_checked`` as a thing to check (where the step's data were not looked at, and the lr
@@ -232,7 +232,7 @@ def not_finite(
 def targets_too_large(
     where: str, loss: float, *, lr: float, dtype: torch.dtype, targets: str
 ) -> DivergenceError:
-    """Return the error for a non-finite batch ``loss`` at ``where`` ("epoch 1, step 4"), at any
+    """Return the error for a non-finite batch ``loss`` at ``where`` ("batch 4 of epoch 1"), at any
     step, that held ``targets`` too large for the losses' ``dtype`` account for ("targets y reach
     1e+20 on 1 of its 128 examples (...)", :func:`~linearnets.training.guard_first.huge_targets`):
     no smaller lr helps, so the targets are named, not features X or the lr."""

@@ -46,7 +46,7 @@ def unseen_error(
     first_loss: float | None,
     last_loss: float | None,
 ) -> DivergenceError | None:
-    """Return the error for the non-finite batch ``loss`` at ``where`` ("epoch 1, step 3"), after
+    """Return the error for the non-finite batch ``loss`` at ``where`` ("batch 3 of epoch 1"), after
     an update, whose tensors of ``dims`` (:func:`~linearnets.training.guard_data.held`) were not
     looked at: both causes, with the test that tells them apart; ``None`` where every tensor was.
 

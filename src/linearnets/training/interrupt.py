@@ -102,16 +102,13 @@ class TrainingInterrupted(OneLineInIPython, KeyboardInterrupt):
                 where = f"at the end of epoch {self.epoch}"
             text = f"aborted by a second {self.signal_name} {where}"
         else:
+            # the batches counted from 1: after batch 3 is after a callback's on_batch_end(2, ...)
             if self.step:
-                where = f"epoch {self.epoch} step {self.step}"
+                where = f"after batch {self.step} of epoch {self.epoch}"
             else:
-                where = f"the end of epoch {self.epoch}" if self.epoch else "the start"
-            text = f"interrupted by {self.signal_name} at {where}"
+                where = f"at the end of epoch {self.epoch}" if self.epoch else "at the start"
+            text = f"interrupted by {self.signal_name} {where}"
             if self.raised_in_run:
-                if self.step:
-                    where = f"after step {self.step} of epoch {self.epoch}"
-                else:
-                    where = f"at the end of epoch {self.epoch}" if self.epoch else "at the start"
                 text = f"stopped by a KeyboardInterrupt raised in the run (by a callback) {where}"
         if self.run_dir is None:
             return text
