@@ -93,3 +93,78 @@ def test_flushing_a_guard_raises_its_error_naming_the_epoch_and_step() -> None:
         guard(step, torch.full((4,), value))
     with pytest.raises(DivergenceError, match=r"^training diverged at batch 3 of epoch 1: the batch loss is nan"):  # fmt: skip
         flush_guards([guard])
+
+
+def _oracle_train_losses(
+    net: nn.Module, batches: list[tuple[torch.Tensor, torch.Tensor]], epochs: int, lr: float
+) -> list[float]:
+    """Each epoch's mean per-example cross-entropy over its steps, each taken before that step's
+    update: the train loss fit reports, by a loop of torch's own."""
+    updater = torch.optim.SGD(net.parameters(), lr=lr)
+    means = []
+    for _ in range(epochs):
+        seen = []
+        for X, y in batches:
+            l = nn.functional.cross_entropy(net(X), y, reduction="none")
+            seen.append(l.detach().double())
+            updater.zero_grad()
+            l.mean().backward()
+            updater.step()
+        means.append(float(torch.cat(seen).mean()))
+    return means
+
+
+@pytest.mark.parametrize("where", ["callback", "on_step", "train_epoch"])
+def test_a_hook_changing_the_losses_in_place_leaves_the_reported_loss_as_it_was(
+    gen: torch.Generator, where: str
+) -> None:
+    """A callback's losses.mul_(0) in on_batch_end made the history's train loss 0: the hook was
+    handed the very tensor the epoch's totals had stashed (and a guard held). A hook of yours now
+    gets a copy; the library's own hooks copy nothing."""
+    import copy
+
+    from linearnets.training.callbacks import Callback
+    from linearnets.training.loop import train_epoch
+
+    X, y = torch.randn(30, 3, generator=gen), torch.randint(0, 3, (30,), generator=gen)
+    batches = [(X[i : i + 10], y[i : i + 10]) for i in range(0, 30, 10)]
+    net = nn.Linear(3, 3)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen))
+    expected = _oracle_train_losses(copy.deepcopy(net), batches, 2, 0.1)
+    zeroed: list[int] = []
+
+    def zero(step: int, losses: torch.Tensor) -> None:
+        losses.mul_(0)
+        zeroed.append(step)
+
+    class Zero(Callback):
+        def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
+            zero(step, losses)
+
+    loss, updater = nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.1)
+    if where == "train_epoch":
+        got = [train_epoch(net, batches, loss, updater, on_step=zero)[0] for _ in range(2)]
+    else:
+        hooks = {"callbacks": [Zero()]} if where == "callback" else {"on_step": zero}
+        history = fit(net, batches, loss, updater, 2, **hooks)  # type: ignore[arg-type]
+        got = [m.train_loss for m in history.epochs]
+    assert zeroed == [0, 1, 2] * 2  # the premise: it zeroed every step's losses
+    assert got == pytest.approx(expected, rel=1e-6) and min(got) > 0.1
+
+
+def test_own_hooks_are_the_librarys_methods_and_objects() -> None:
+    from linearnets.training.callbacks import Callback
+    from linearnets.training.fit_hooks import own_hook
+
+    class Mine(Callback):
+        def on_batch_end(self, step: int, losses: torch.Tensor) -> None: ...
+
+    class Inherits(Callback): ...
+
+    guard = DivergenceGuard(0.1)
+    assert own_hook(guard) and own_hook(ConsoleLogger().on_batch_end)
+    assert own_hook(Inherits().on_batch_end)  # Callback's own, which does nothing
+    assert not own_hook(Mine().on_batch_end) and not own_hook(lambda step, losses: None)
+    assert not own_hook(type("MyGuard", (DivergenceGuard,), {"__call__": lambda *a: None})(0.1))

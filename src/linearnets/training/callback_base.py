@@ -62,7 +62,8 @@ class Callback:
         """Called after each optimizer step (counted from 0 in the epoch) with the batch's
         per-example losses: B values, as the loss gives them ((B,), or (B, 1) from
         ``squared_loss``). The library's messages count batches from 1 ("training diverged at
-        batch 3 of epoch 1", "after batch 3 of epoch 2"): ``step`` ``s`` is batch ``s + 1``."""
+        batch 3 of epoch 1", "after batch 3 of epoch 2"): ``step`` ``s`` is batch ``s + 1``.
+        ``losses`` is a copy: changed in place, it leaves the epoch's reported loss as it was."""
 
     def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
         """Called after each epoch (training and evaluation) with its metrics."""

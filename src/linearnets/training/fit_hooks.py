@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -128,9 +129,9 @@ def step_hook(
             guards.append(cb)
         hook = getattr(cb, "on_batch_end", None)
         if hook is not None:
-            batch_hooks.append(hook)
+            batch_hooks.append((hook, own_hook(hook)))
     if on_step is not None:
-        batch_hooks.insert(0, lambda step, losses: on_step(step, losses))
+        batch_hooks.insert(0, (lambda step, losses: on_step(step, losses), own_hook(on_step)))
     if not batch_hooks:
         return None
     # those shown each batch (a divergence guard's look at a non-finite step's data), each once
@@ -138,14 +139,34 @@ def step_hook(
     return StepHooks(batch_hooks, [hook for hook in owners if hasattr(hook, "watch_batches")])
 
 
+def own_hook(hook: object) -> bool:
+    """Return whether the step hook ``hook`` is linearnets' own (a method or a callable object of
+    its classes), which reads a step's losses and never changes them; a hook of yours is handed a
+    copy (:class:`StepHooks`, :func:`~linearnets.training.loop.train_epoch`)."""
+    if hook is None:
+        return False
+    if isinstance(hook, types.MethodType):  # a bound method: its function, wherever its object's
+        hook = hook.__func__
+    elif callable(hook) and not isinstance(hook, types.FunctionType | types.BuiltinFunctionType):
+        hook = type(hook).__call__  # a callable object: its class's __call__
+    module = getattr(hook, "__module__", None) or ""
+    return module == "linearnets" or module.startswith("linearnets.")
+
+
 class StepHooks:
     """The hooks run after each step, in order, and those shown each step's batch first
     (``watch_batches``, as :func:`~linearnets.training.loop.train_epoch` looks for on its
-    ``on_step``)."""
+    ``on_step``).
+
+    The hooks not linearnets' own (:func:`own_hook`) get a copy of the step's losses, made once a
+    step where there is one: a callback changing them in place (``losses.mul_(0)``) changed the
+    epoch's totals (a train loss of 0) and what a divergence guard held of the step, which share
+    them. The library's own, alone, copy nothing.
+    """
 
     def __init__(
         self,
-        hooks: list[Callable[[int, torch.Tensor], None]],
+        hooks: list[tuple[Callable[[int, torch.Tensor], None], bool]],
         watchers: list[Any],
     ) -> None:
         self._hooks, self._watchers = hooks, watchers
@@ -159,8 +180,14 @@ class StepHooks:
         self.min_examples = max((int(getattr(h, "min_examples", 64)) for h in judges), default=64)
 
     def __call__(self, step: int, losses: torch.Tensor) -> None:
-        for hook in self._hooks:
-            hook(step, losses)
+        copy = None
+        for hook, own in self._hooks:
+            if own:
+                hook(step, losses)
+                continue
+            if copy is None:  # (B,) values: one copy a step, for every hook of yours
+                copy = losses.clone()
+            hook(step, copy)
 
     def watch_batches(self, batches: object) -> Callable[[torch.Tensor, torch.Tensor], None] | None:
         """Return the function showing each batch of ``batches`` to the hooks that watch them,

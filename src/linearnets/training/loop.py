@@ -114,7 +114,8 @@ def train_epoch(
             guard; a loss reduced to one number reaches it as B per-example values (a mean repeated,
             a sum shared out). One with a ``watch_batches`` method (a
             :class:`~linearnets.training.guard.DivergenceGuard`, or fit's hooks holding one) is
-            shown each step's batch ``(X, y)`` first, through the function it returns.
+            shown each step's batch ``(X, y)`` first, through the function it returns. A
+            function of yours is handed a copy of the losses, which it may change in place.
         dist: the data-parallel context; metrics are then summed over every process, and
             ``train_iter`` must yield as many batches on every process (refused otherwise,
             where it has a ``len()``).
@@ -135,6 +136,7 @@ def train_epoch(
     """
     summed = summed_scalar_loss(scalar_loss)
     check_on_step(on_step)
+    own_step = fit_hooks.own_hook(on_step)  # fit's hooks copy the losses for yours themselves
     check_dist(dist)
     check_loss_object(loss, updater=updater, call="train_epoch(net, train_iter, loss, updater)")
     check_updater_object(updater)
@@ -182,7 +184,9 @@ def train_epoch(
             if see is not None:
                 see(X, y)
             if on_step is not None:
-                on_step(step, l if l.ndim else _spread(l, y.shape[0], summed=totals.summed))
+                seen = l if l.ndim else _spread(l, y.shape[0], summed=totals.summed)
+                # a function of yours gets a copy: its in-place change made the totals' (shared)
+                on_step(step, seen if own_step else seen.clone())
             totals.add(y_hat, y, l)
             if step == 0 and not allow_empty:  # one process alone must not stop a group
                 targets = watch_targets(
