@@ -842,6 +842,64 @@ def test_a_callbacks_own_keyboard_interrupt_before_the_first_checkpoint_leaves_t
     assert len(run_softmax(config).history.epochs) == 3
 
 
+class _MyStop(KeyboardInterrupt):
+    """A callback's own stop, of a class of its own."""
+
+
+class _RaisesMyStop:
+    """Raises :class:`_MyStop` at the second step of epoch ``at``."""
+
+    def __init__(self, at: int) -> None:
+        self.at, self.epoch = at, 0
+
+    def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
+        self.epoch = epoch
+
+    def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
+        if self.epoch == self.at and step == 1:
+            raise _MyStop("mine")
+
+
+@pytest.mark.parametrize("task", ["softmax", "linreg"])
+def test_a_callbacks_own_keyboard_interrupt_subclass_stops_a_run_as_a_plain_one_does(
+    tmp_path: Path, task: str
+) -> None:
+    """A subclass of KeyboardInterrupt was not told as the callback's stop: in epoch 1 it left the
+    folder holding config.json (the same call then refused, "already holds a run"), and linreg's
+    said "interrupted by SIGINT at the start", though no signal came."""
+    import linearnets as ln
+    from linearnets.training.interrupt import TrainingInterrupted
+
+    def run(out: Path, at: int) -> Any:
+        if task == "linreg":
+            config = ln.LinregConfig(epochs=2, out=out)
+            return ln.run_linreg(config, callbacks=[_RaisesMyStop(at)])
+        _blobs(tmp_path / "d.npz")
+        config = SoftmaxConfig(
+            data=tmp_path / "d.npz", batch_size=16, epochs=2, plot="none", out=out
+        )
+        return run_softmax(config, callbacks=[_RaisesMyStop(at)])
+
+    out = tmp_path / "first"
+    with pytest.raises(_MyStop) as caught:
+        run(out, 1)
+    said = (
+        "the run was stopped by a KeyboardInterrupt raised in it (by a callback) before its first "
+        "checkpoint was kept, so no epoch of it is kept to resume from; the same call starts it "
+        "over"
+    )
+    assert caught.value.__notes__ == [said]  # the run's word, not fit's note
+    assert not out.exists()
+    out = tmp_path / "second"
+    with pytest.raises(TrainingInterrupted) as stopped:
+        run(out, 2)
+    resume = f"linearnets.resume_{task}({str(out)!r})"
+    assert str(stopped.value) == (
+        "stopped by a KeyboardInterrupt raised in the run (by a callback) after batch 2 of epoch "
+        f"2; the checkpoint of epoch 1 is kept in {out}; resume with: {resume}"
+    )
+
+
 @pytest.mark.parametrize(("hook", "kept"), [("on_fit_start", 1), ("on_epoch_end", 2)])
 def test_a_callbacks_own_keyboard_interrupt_in_a_resume_names_the_resume(
     tmp_path: Path, hook: str, kept: int

@@ -1916,10 +1916,18 @@ def test_fit_names_the_batch_whose_scores_all_went_nan_after_an_update() -> None
     assert re.match(_BOTH_CAUSES.format(batch=2, every="all 8 of its examples", mixes=mixes, note=""), str(info.value)), str(info.value)  # fmt: skip
 
 
+class _MyStop(KeyboardInterrupt):
+    """A callback's own stop, of a class of its own."""
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, _MyStop])
 @pytest.mark.parametrize("when", ["epoch_end", "batch_end"])
-def test_a_ctrl_c_in_fit_hands_over_the_finished_epochs_history(when: str) -> None:
+def test_a_ctrl_c_in_fit_hands_over_the_finished_epochs_history(
+    when: str, stop: type[KeyboardInterrupt]
+) -> None:
     """A Ctrl-C (a kernel interrupt) in a notebook's ``history = fit(...)`` lost the finished
-    epochs' metrics: the exception now holds them, as the uninterrupted run has them."""
+    epochs' metrics: the exception now holds them, as the uninterrupted run has them. A subclass
+    of KeyboardInterrupt a callback raised got neither the history nor the note."""
 
     def run(callbacks: list[Any]) -> History:
         torch.manual_seed(0)
@@ -1932,17 +1940,18 @@ def test_a_ctrl_c_in_fit_hands_over_the_finished_epochs_history(when: str) -> No
     class CtrlC(Callback):
         def on_epoch_end(self, *, metrics: Any) -> None:
             if when == "epoch_end" and metrics.epoch == 2:
-                raise KeyboardInterrupt
+                raise stop
 
         def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
             if when == "batch_end" and self.epoch == 3 and step == 2:
-                raise KeyboardInterrupt
+                raise stop
 
         def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
             self.epoch = epoch
 
     with pytest.raises(KeyboardInterrupt) as info:
         run([CtrlC()])
+    assert type(info.value) is stop
     kept = info.value.history.epochs  # type: ignore[attr-defined]
     whole = run([]).epochs[:2]  # the oracle: the same epochs, not interrupted
     assert [(m.epoch, m.train_loss) for m in kept] == [(m.epoch, m.train_loss) for m in whole]

@@ -50,7 +50,12 @@ from linearnets.training.checkpoint_values import restore_hint
 from linearnets.training.folder_as_found import FolderAsFound
 from linearnets.training.guard import DivergenceGuard
 from linearnets.training.history import History, HistoryRows
-from linearnets.training.interrupt import GracefulInterrupt, TrainingInterrupted, stop_behind
+from linearnets.training.interrupt import (
+    GracefulInterrupt,
+    TrainingInterrupted,
+    plain_stop,
+    stop_behind,
+)
 from linearnets.training.runs import (
     CONFIG_FILE,
     RESULTS_FILE,
@@ -126,7 +131,7 @@ def run_in_folder(config: LinregConfig, *, callbacks: Sequence[Any]) -> LinregRe
         # epoch was kept came before training: nothing was trained, and a folder holding
         # config.json alone refused the same command ("already holds a run"); before the
         # claim, nothing in out is this run's to remove
-        first = stop_behind(exc) if type(exc) is KeyboardInterrupt else exc
+        first = stop_behind(exc) if plain_stop(exc) else exc
         if not locks or (first is None and not (out / CHECKPOINT_FILE).exists()):
             found.leave_as_found()
             raise

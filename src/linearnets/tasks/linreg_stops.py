@@ -18,7 +18,7 @@ from linearnets.tasks.resume_diverged import resume_call
 from linearnets.tasks.stopping import RunPosition, raised_in_run, run_stop_note
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.guard_messages import smaller_lr
-from linearnets.training.interrupt import TrainingInterrupted, stop_behind
+from linearnets.training.interrupt import TrainingInterrupted, plain_stop, stop_behind
 from linearnets.training.run_config import checkpoint_epoch
 
 __all__ = ["diverged", "name_resume", "stop_named", "user_stop"]
@@ -69,9 +69,9 @@ def stop_named(exc: KeyboardInterrupt, run_dir: Path) -> KeyboardInterrupt:
     :class:`TrainingInterrupted` at the start. A callback's own, before any checkpoint was kept
     (:func:`user_stop` marks it), goes on as it is, as ``resume_softmax``'s does: it was told as
     a SIGINT at the start, though no signal came and the run was at a step of its first epoch."""
-    if type(exc) is KeyboardInterrupt and getattr(exc, _CALLBACK_S, False):
+    if plain_stop(exc) and getattr(exc, _CALLBACK_S, False):
         return exc
-    if type(exc) is KeyboardInterrupt:
+    if plain_stop(exc):
         exc = stop_behind(exc) or exc
     if isinstance(exc, TrainingInterrupted):
         if exc.run_dir is None:  # cut short before it was named

@@ -39,7 +39,7 @@ from linearnets.training.distributed import (
     init_distributed,
 )
 from linearnets.training.folder_as_found import FolderAsFound
-from linearnets.training.interrupt import stop_behind
+from linearnets.training.interrupt import plain_stop, stop_behind
 from linearnets.training.rank_agreement import check_same_settings
 from linearnets.training.run_files import RUN_OUTPUTS
 from linearnets.training.run_lock import RunLock
@@ -210,11 +210,11 @@ def _run(config: SoftmaxConfig, callbacks: Sequence[Any], dist: DistContext) -> 
             # callback's own, raised in epoch 1; after that, training's stop names the run and
             # its resume): nothing was kept; unless it is a second signal's, cutting a
             # training stop short on its way out
-            if type(exc) is KeyboardInterrupt and training:
+            if plain_stop(exc) and training:
                 first = stop_behind(exc)
                 if first is not None:
                     raise first from None
-            if type(exc) is KeyboardInterrupt or not training:
+            if plain_stop(exc) or not training:
                 found.leave_as_found()
             raise
         except BaseException as exc:

@@ -33,7 +33,11 @@ def on_stop(
     if isinstance(exc, DivergenceError):
         flush_guards([*callbacks, on_step])
     release_batches([*callbacks, on_step])
-    if type(exc) is KeyboardInterrupt:  # Ctrl-C (a kernel interrupt) with no GracefulInterrupt
+    from linearnets.training.interrupt import plain_stop  # imports the callbacks
+
+    # Ctrl-C (a kernel interrupt) with no GracefulInterrupt, or a callback's own stop, of a
+    # subclass of KeyboardInterrupt too (it got no history, nor the note)
+    if plain_stop(exc):
         keep_history(exc, history)
 
 

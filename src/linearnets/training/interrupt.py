@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeGuard
 
 import torch
 
@@ -40,6 +40,7 @@ __all__ = [
     "GracefulInterrupt",
     "TrainingInterrupted",
     "launched_as_before",
+    "plain_stop",
     "raise_run_stop",
     "sigterm_as_keyboard_interrupt",
     "stop_behind",
@@ -156,6 +157,13 @@ def _rebuilt(state: dict[str, Any]) -> TrainingInterrupted:
     )
     exc.__dict__.update(state)
     return exc
+
+
+def plain_stop(exc: BaseException) -> TypeGuard[KeyboardInterrupt]:
+    """Return whether ``exc`` is a plain stop: a ``KeyboardInterrupt`` (a Ctrl-C's, or one a
+    callback raised, of a subclass of its own too) that is not training's own
+    :class:`TrainingInterrupted`, which says where it stopped."""
+    return isinstance(exc, KeyboardInterrupt) and not isinstance(exc, TrainingInterrupted)
 
 
 def stop_behind(exc: BaseException) -> TrainingInterrupted | None:
