@@ -956,6 +956,54 @@ def test_a_blow_up_inside_the_guards_first_64_examples_stops_2_processes_as_1(
     assert not (tmp_path / "two" / "model.pt").exists()
 
 
+# both ranks train a run guarded from its start (2 epochs) and one with guard=False (1 epoch),
+# then resume the latter with guard=True; each writes the start its guard was given
+_GUARD_TURNED_ON = """
+import sys
+from dataclasses import replace
+import torch.distributed as dist
+import linearnets as ln
+from linearnets.tasks import resume
+rank, port, data, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=2)
+config = ln.SoftmaxConfig(data=data, epochs=2, batch_size=64, seed=3, num_threads=1, plot="none",
+                          device="cpu")
+ln.run_softmax(replace(config, out=out + "-guarded"))
+ln.run_softmax(replace(config, epochs=1, guard=False, out=out))
+seeded = resume.seed_guard_start
+def noted(guard, **given):
+    seeded(guard, **given)
+    open(f"rank{rank}.txt", "w").write(repr((guard.start_loss, guard.first_loss)))
+resume.seed_guard_start = noted
+ln.resume_softmax(out, epochs=2, guard=True)
+dist.barrier()  # neither tears gloo down while the other still uses it (SIGABRT at exit)
+dist.destroy_process_group()
+"""
+
+
+def test_a_guard_turned_on_at_a_resume_starts_alike_on_every_rank(
+    npz: Path, tmp_path: Path
+) -> None:
+    """A guard=False run resumed with guard=True is given the untrained model's loss on the
+    run's first batches as its start: each rank holds its share of a batch (32 of 64 rows), so
+    each rank's own losses gave two starts, and two decisions. The batch's loss sum and count are
+    summed over the processes, as the guard sums a step's: both ranks take the start of the run
+    guarded from its start in 2 processes (the oracle: its checkpoint), and train its weights."""
+    out = str(tmp_path / "run")
+    ranks, done = _joined(_GUARD_TURNED_ON, npz, out, tmp_path)
+    assert [proc.returncode for proc in ranks] == [0, 0], done
+    said = [(tmp_path / f"rank{rank}.txt").read_text() for rank in (0, 1)]
+    from linearnets.training.checkpoint import load_checkpoint
+
+    guard = load_checkpoint(tmp_path / "run-guarded" / "checkpoint.pt").extra["guard"]
+    assert said == [repr((guard["start_loss"], guard["first_loss"]))] * 2
+    weights = [
+        torch.load(tmp_path / name / "model.pt", weights_only=True)["state_dict"]
+        for name in ("run", "run-guarded")
+    ]
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[1])
+
+
 # both ranks train a run at lr 0.1, then resume it forced to lr 1e30, which diverges in its first
 # epoch; each writes its DivergenceError's message
 _FORCED_AND_DIVERGED = """

@@ -179,6 +179,38 @@ def test_divergence_keeps_the_last_good_checkpoint(tmp_path: Path) -> None:
     assert len(_metrics(out)) == 1  # the blown-up epoch was not logged
 
 
+def test_a_guard_turned_on_at_a_resume_measures_from_the_untrained_loss(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`linearnets softmax --no-guard --lr 100 --epochs 1`, resumed with --guard: its checkpoint
+    held no guard state, so the guard took the resumed epoch's blown-up loss (~460) as its start
+    and the run trained on, exit 0. It now stops at once, measured from the untrained model's
+    loss, which the run guarded from its start (the oracle) names: 2.306. At --lr 30 (a loss of
+    111 after epoch 1, ~50 in epochs 2 and 3: under 100× 2.306) it trains on, from that start."""
+    common = ["--threads", "1", "--plot", "none", "--device", "cpu"]
+    for lr in ("100", "30"):
+        guarded, run = tmp_path / f"guarded{lr}", tmp_path / f"run{lr}"
+        assert main(["softmax", "--lr", lr, "--epochs", "3", *common, "--out", str(guarded)]) == 1
+        said = capsys.readouterr().err
+        assert "training diverged at batch " in said and " of epoch 1: the batch loss is " in said
+        assert "more than 100× its starting value 2.306, " in said
+        assert main(["softmax", "--no-guard", "--lr", lr, "--epochs", "1", *common, "--out",
+                     str(run)]) == 0  # fmt: skip
+        code = main(["softmax", "--resume", str(run), "--guard", "--epochs", "3"])
+        said = capsys.readouterr().err
+        if lr == "100":
+            assert code == 1
+            assert said.startswith(
+                "linearnets softmax: error: training diverged at batch 1 of epoch 2: the batch "
+                "loss is 464.5, more than 100× its starting value 2.306, before any update of "
+                "epoch 2: "
+            ), said
+        else:
+            assert code == 0, said
+            start = load_checkpoint(run / "checkpoint.pt").extra["guard"]["start_loss"]
+            assert f"{start:.4g}" == "2.306"
+
+
 def test_a_run_stopped_before_its_first_checkpoint_starts_over(tmp_path: Path) -> None:
     out = tmp_path / "run"
     out.mkdir()

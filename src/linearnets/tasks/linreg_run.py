@@ -28,7 +28,6 @@ from linearnets.config import LinregConfig
 from linearnets.errors import CheckpointError, DivergenceError, UsageError
 from linearnets.seeding import pin_threads
 from linearnets.tasks.linreg import LinregResult, LinregSetup, prepare_linreg, train_linreg
-from linearnets.tasks.linreg_guard_start import seed_guard_start
 from linearnets.tasks.linreg_stops import diverged, name_resume, stop_named, user_stop
 from linearnets.tasks.linreg_train import data_source
 from linearnets.tasks.run_failures import name_run_on_lost_output
@@ -49,6 +48,7 @@ from linearnets.training.checkpoint import (
 from linearnets.training.checkpoint_values import restore_hint
 from linearnets.training.folder_as_found import FolderAsFound
 from linearnets.training.guard import DivergenceGuard
+from linearnets.training.guard_start import seed_guard_start
 from linearnets.training.history import History, HistoryRows
 from linearnets.training.interrupt import (
     GracefulInterrupt,
@@ -195,7 +195,8 @@ def _train_setup(
     if ckpt is not None:
         history = checkpoint_history(ckpt)
         if guard is not None and not ckpt.extra.get("guard"):  # trained with guard=False so far
-            seed_guard_start(guard, setup)  # before the states: the untrained model, its batches
+            # before the states: the untrained model, its batches (the generators then loaded)
+            seed_guard_start(guard, net=setup.net, loss=setup.loss, batches=setup.train_iter)
         _restore(setup, ckpt, guard)
     rows = HistoryRows(history)
     # the file's content, once: every checkpoint records it, for a resume whose config.json is lost

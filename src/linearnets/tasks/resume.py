@@ -28,7 +28,7 @@ from linearnets.errors import (
 )
 from linearnets.seeding import grad_enabled, kept_global_state
 from linearnets.tasks.checkpoint_data import refuse_checkpoint_data
-from linearnets.tasks.experiment import prepare
+from linearnets.tasks.experiment import Experiment, prepare
 from linearnets.tasks.reports import check_backend
 from linearnets.tasks.restore import restore_states
 from linearnets.tasks.resume_changes import changed_settings, untrained_changes_dropped
@@ -54,13 +54,14 @@ from linearnets.tasks.resume_settings import check_epochs_left, check_logged_epo
 from linearnets.tasks.resume_shared import shared_overrides, with_others
 from linearnets.tasks.softmax import environment_group, write_run_config
 from linearnets.tasks.stopping import complete_when_returned
-from linearnets.tasks.training_run import SoftmaxResult, train_experiment
+from linearnets.tasks.training_run import SoftmaxResult, divergence_guard, train_experiment
 from linearnets.tasks.weights import WEIGHTS_FILE
 from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.checkpoint import CHECKPOINT_FILE, checkpoint_history, load_checkpoint
 from linearnets.training.config_sections import notes_of
 from linearnets.training.distributed import DistContext
-from linearnets.training.rank_agreement import check_same_settings, on_rank_0
+from linearnets.training.guard_start import seed_guard_start
+from linearnets.training.rank_agreement import before_training, check_same_settings, on_rank_0
 from linearnets.training.run_config import run_dir_path
 from linearnets.training.runs import (
     CONFIG_FILE,
@@ -257,6 +258,9 @@ def _resume(
     )
     if data is not None:
         changed["data_sha256"] = data
+    guard_state = ckpt.extra.get("guard")
+    if not guard_state and ckpt.epoch < new.epochs:  # trained with guard=False so far
+        guard_state = _guard_from_start(exp)  # before the states: the untrained model, its batches
     restore_states(exp, ckpt, old, changed)
     # a divergence before this resume's first checkpoint puts its forced settings back (its
     # message asks for another lr); a Ctrl-C keeps them, for the plain --resume it advises. Every
@@ -273,9 +277,32 @@ def _resume(
             callbacks=callbacks,
             start_epoch=ckpt.epoch,
             history=history,
-            guard_state=ckpt.extra.get("guard"),
+            guard_state=guard_state,
             forced=forced,
         )
+
+
+def _guard_from_start(exp: Experiment) -> dict[str, Any] | None:
+    """Return the state of the guard a run trained with ``guard=False`` so far resumes with
+    (``None``: ``exp.config.guard`` off): its starting loss the untrained model's on the run's
+    first batches, as a run guarded from its start measured it (see
+    :func:`~linearnets.training.guard_start.seed_guard_start`), not the resumed epoch's.
+
+    Call it on ``exp`` as prepared, before the checkpoint's states load: its model is untrained.
+    The batches drawn advance the data generator, whose state is put back after them, so the
+    resumed run is the same bit for bit (where the checkpoint's generator states are not loaded
+    too: a forced new seed). In a data-parallel run every rank takes the same start (the losses
+    summed over the processes, as the guard sums a step's); a peer lost meanwhile stops every
+    process as before training.
+    """
+    guard = divergence_guard(exp, None)
+    if guard is None:
+        return None
+    drawn = exp.generators.state_dict()
+    with before_training():
+        seed_guard_start(guard, net=exp.model, loss=exp.setup.loss, batches=exp.train_iter)
+    exp.generators.load_state_dict(drawn)
+    return guard.state_dict()
 
 
 def _check_nothing_lost(run_dir: Path, *, force: bool) -> None:

@@ -43,7 +43,7 @@ from linearnets.training.loop import History, fit
 if TYPE_CHECKING:
     from linearnets.plotting.background import PlotProcess
 
-__all__ = ["SoftmaxResult", "train_experiment"]
+__all__ = ["SoftmaxResult", "divergence_guard", "train_experiment"]
 
 
 def _checkpoint_state(
@@ -93,7 +93,7 @@ def train_experiment(
             :func:`~linearnets.tasks.resume_diverged.forced_put_back`).
     """
     history = history if history is not None else History()
-    guard = _divergence_guard(exp, guard_state)
+    guard = divergence_guard(exp, guard_state)
     rows = HistoryRows(history)
     checkpoint = CheckpointCallback(run_dir, get_state=lambda: _checkpoint_state(exp, rows, guard))
     interrupt = GracefulInterrupt(dist=exp.dist, device=exp.device)
@@ -135,9 +135,7 @@ def train_experiment(
         return result
 
 
-def _divergence_guard(
-    exp: Experiment, guard_state: dict[str, Any] | None
-) -> DivergenceGuard | None:
+def divergence_guard(exp: Experiment, guard_state: dict[str, Any] | None) -> DivergenceGuard | None:
     """Return the run's divergence guard, with its saved state (``None``: ``config.guard`` off)."""
     if not exp.config.guard:
         return None
