@@ -1547,6 +1547,35 @@ def test_a_guard_turned_on_at_a_resume_leaves_a_healthy_run_bit_identical(tmp_pa
     assert _losses(resumed) == _losses(never)
 
 
+def test_a_guard_turned_on_at_a_resume_sees_the_targets_floor_as_the_guarded_run_does(
+    tmp_path: Path,
+) -> None:
+    """Targets mostly 0 with five of ±1000: the loss stays at their floor, Var(y)/2 ≈ 2499, and
+    a run guarded from its start (the oracle) trains through it, its guard's floor the targets'
+    spread. The guard turned on at a resume was given the start alone, no floor: the healthy run
+    was stopped at once ("7.976, more than 100× its starting value 0.0001234"). It now sees the
+    first epoch's targets: its floor's state is the guarded run's, and the run ends alike."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((1000, 2))
+    y = np.zeros(1000)
+    y[rng.choice(1000, 5, replace=False)] = rng.choice([-1000, 1000], 5)
+    data = tmp_path / "heavy.csv"
+    np.savetxt(data, np.c_[X, y], delimiter=",", header="a,b,y", comments="")
+    config = ln.LinregConfig(data=data, epochs=3)
+    guarded = ln.run_linreg(replace(config, out=tmp_path / "guarded"))
+    ln.run_linreg(replace(config, epochs=1, guard=False, out=tmp_path / "run"))
+    resumed = resume_linreg(tmp_path / "run", epochs=3, guard=True)
+    assert (resumed.w, resumed.b) == (guarded.w, guarded.b)
+    assert _losses(resumed) == _losses(guarded)
+    floors = [
+        {k: v for k, v in load_checkpoint(tmp_path / d / "checkpoint.pt").extra["guard"].items()
+         if k.startswith("floor_")}
+        for d in ("guarded", "run")
+    ]  # fmt: skip
+    assert floors[0]["floor_count"] == 3000 and floors[0] == floors[1]
+    assert floors[1]["floor_m2"] == [pytest.approx(float(((y - y.mean()) ** 2).sum()) * 3)]
+
+
 def test_a_checkpoint_of_another_shape_is_refused_whole_with_its_fix(tmp_path: Path) -> None:
     """The refusal names the checkpoint, the model's reason, the two causes and the fix: restore the
     checkpoint, or delete it and start over (the command line says --force)."""

@@ -21,6 +21,7 @@ from typing import Any
 import torch
 
 from linearnets.training.guard import DivergenceGuard
+from linearnets.training.guard_floor import TargetSpread, squared_scale, target_moments
 from linearnets.training.guard_stats import step_sums, sum_and_count
 
 __all__ = ["seed_guard_start"]
@@ -62,9 +63,19 @@ def seed_guard_start(
             share of each in a data-parallel run.
     """
     dist = guard.dist if guard.dist is not None and guard.dist.enabled else None
+    # a squared-error loss's floor (linreg's): the first epoch's targets, all of them, as the
+    # guarded run had seen them by its end (the floor is their spread over their count: alike
+    # after any whole number of epochs); without them a healthy run on targets mostly 0 with a
+    # few of ±1000 was stopped at once, its loss 2499 "more than 100× its start 0.0001234"
+    spread = _floor_spread(guard) if dist is None else None
     total, count, first = 0.0, 0, None
     with torch.no_grad():
         for X, y in batches:
+            if spread is not None:
+                moments = target_moments(y).tolist()  # (2, k): column means, centred sums
+                spread.add(y.shape[0] if y.ndim else 1, moments[0], moments[1])
+                if count >= guard.min_examples:
+                    continue  # the start measured: only the targets are left to see
             losses = loss(net(X), y)  # (B, ...): per example
             if dist is not None:  # this step's (sum, count) over every process, as the guard's
                 both = sum_and_count(losses)
@@ -77,10 +88,21 @@ def seed_guard_start(
                 continue
             total, count = total + batch, count + n
             first = batch / n if first is None else first
-            if count >= guard.min_examples:
+            if count >= guard.min_examples and spread is None:
                 break
     if count == 0 or not math.isfinite(total):  # no batch, or no start to measure from
         return
     state = guard.state_dict()
     state.update(start_loss=total / count, first_loss=first, sum=total, count=count)
+    if spread is not None:
+        state.update(spread.state_dict())
     guard.load_state_dict(state)
+
+
+def _floor_spread(guard: DivergenceGuard) -> TargetSpread | None:
+    """Return an empty spread of targets to show the first epoch's to, where ``guard`` has a
+    floor (a squared-error ``loss=``'s, :func:`~linearnets.training.guard_floor.squared_scale`);
+    its scale is the guard's own business: the state holds the count, means and sums alone."""
+    if squared_scale(guard.loss) is None:
+        return None
+    return TargetSpread(scale=1.0, per_value=False)
