@@ -168,3 +168,60 @@ def test_own_hooks_are_the_librarys_methods_and_objects() -> None:
     assert own_hook(Inherits().on_batch_end)  # Callback's own, which does nothing
     assert not own_hook(Mine().on_batch_end) and not own_hook(lambda step, losses: None)
     assert not own_hook(type("MyGuard", (DivergenceGuard,), {"__call__": lambda *a: None})(0.1))
+
+
+class _ZeroingGuard(DivergenceGuard):
+    """A user's guard whose own ``__call__`` zeroes the losses, reached through the inherited
+    ``on_batch_end`` (the library's method)."""
+
+    def __call__(self, step: int, losses: torch.Tensor) -> None:
+        losses.mul_(0)
+
+
+class _ZeroingLogger(ConsoleLogger):
+    """A user's logger zeroing the losses in its own ``on_batch_end``."""
+
+    def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
+        losses.mul_(0)
+
+
+@pytest.mark.parametrize("where", ["guard-callback", "guard-on_step", "logger-callback"])
+def test_a_subclass_of_a_library_callback_changing_the_losses_gets_a_copy(
+    gen: torch.Generator, where: str
+) -> None:
+    """own_hook judged a user subclass of DivergenceGuard by the inherited on_batch_end (the
+    library's function), which calls the user's __call__ with the shared tensor: the history's
+    train loss came out 0. A hook is the library's own only where its object's class is."""
+    import copy
+    import io
+
+    X, y = torch.randn(30, 3, generator=gen), torch.randint(0, 3, (30,), generator=gen)
+    batches = [(X[i : i + 10], y[i : i + 10]) for i in range(0, 30, 10)]
+    net = nn.Linear(3, 3)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen))
+    expected = _oracle_train_losses(copy.deepcopy(net), batches, 2, 0.1)
+    hooks: dict[str, object] = {
+        "guard-callback": {"callbacks": [_ZeroingGuard(0.1)]},
+        "guard-on_step": {"on_step": _ZeroingGuard(0.1)},
+        "logger-callback": {"callbacks": [_ZeroingLogger(stream=io.StringIO())]},
+    }
+    loss, updater = nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.1)
+    history = fit(net, batches, loss, updater, 2, **hooks[where])  # type: ignore[arg-type]
+    got = [m.train_loss for m in history.epochs]
+    assert got == pytest.approx(expected, rel=1e-6) and min(got) > 0.1
+
+
+def test_a_hook_is_the_librarys_own_only_where_its_objects_class_is() -> None:
+    import functools
+    import io
+
+    from linearnets.training.fit_hooks import own_hook
+
+    guard = DivergenceGuard(0.1)
+    assert own_hook(guard.on_batch_end) and own_hook(guard)
+    assert not own_hook(_ZeroingGuard(0.1).on_batch_end) and not own_hook(_ZeroingGuard(0.1))
+    assert not own_hook(type("Plain", (DivergenceGuard,), {})(0.1).on_batch_end)
+    assert not own_hook(_ZeroingLogger(stream=io.StringIO()).on_batch_end)
+    assert not own_hook(functools.partial(guard.on_batch_end))  # a partial: not the library's

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -16,6 +15,7 @@ import torch
 from linearnets.errors import DivergenceError, one_line_in_ipython
 from linearnets.training.evaluation import Batches
 from linearnets.training.history import History
+from linearnets.training.hook_owners import own_hook
 
 # how keep_history's note starts: a whole run, which never called fit, drops it (run_stop_note)
 FIT_STOP_NOTE = "fit was interrupted after"
@@ -141,20 +141,6 @@ def step_hook(
     # those shown each batch (a divergence guard's look at a non-finite step's data), each once
     owners = {id(hook): hook for hook in (on_step, *callbacks) if hook is not None}.values()
     return StepHooks(batch_hooks, [hook for hook in owners if hasattr(hook, "watch_batches")])
-
-
-def own_hook(hook: object) -> bool:
-    """Return whether the step hook ``hook`` is linearnets' own (a method or a callable object of
-    its classes), which reads a step's losses and never changes them; a hook of yours is handed a
-    copy (:class:`StepHooks`, :func:`~linearnets.training.loop.train_epoch`)."""
-    if hook is None:
-        return False
-    if isinstance(hook, types.MethodType):  # a bound method: its function, wherever its object's
-        hook = hook.__func__
-    elif callable(hook) and not isinstance(hook, types.FunctionType | types.BuiltinFunctionType):
-        hook = type(hook).__call__  # a callable object: its class's __call__
-    module = getattr(hook, "__module__", None) or ""
-    return module == "linearnets" or module.startswith("linearnets.")
 
 
 class StepHooks:

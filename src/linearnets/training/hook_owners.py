@@ -1,0 +1,46 @@
+"""Whose a hook of ``fit`` is, linearnets' own or yours: a step hook of yours is handed a copy of
+the step's losses (:func:`own_hook`, D2L §3.6.6)."""
+
+from __future__ import annotations
+
+import types
+
+__all__ = ["own_hook"]
+
+
+def _linearnets(module: object) -> bool:
+    return isinstance(module, str) and (module == "linearnets" or module.startswith("linearnets."))
+
+
+def own_hook(hook: object) -> bool:
+    """Return whether the hook ``hook`` is linearnets' own: a function of the library, a method of
+    an object whose class (``type(obj)``, not a base of it) is the library's, or such an object
+    called; a hook of yours (a subclass of a library class included, whose inherited method may
+    call one it overrides: a ``DivergenceGuard`` subclass's ``__call__``) is handed a copy of a
+    step's losses (:class:`~linearnets.training.fit_hooks.StepHooks`,
+    :func:`~linearnets.training.loop.train_epoch`).
+
+    The no-op hooks of :class:`~linearnets.training.callback_base.Callback`, which call nothing,
+    are the library's in any subclass.
+    """
+    if hook is None:
+        return False
+    if isinstance(hook, types.MethodType):  # a bound method: its function and its object's class
+        function, owner = hook.__func__, type(hook.__self__)
+        if _no_op(function):
+            return True
+        return _linearnets(getattr(function, "__module__", None)) and _linearnets(owner.__module__)
+    if isinstance(hook, types.FunctionType | types.BuiltinFunctionType):
+        return _linearnets(getattr(hook, "__module__", None))
+    # a callable object (a functools.partial too, whose class is not the library's)
+    return callable(hook) and _linearnets(type(hook).__module__)
+
+
+def _no_op(function: object) -> bool:
+    """Return whether ``function`` is one of :class:`Callback`'s hooks, which do nothing."""
+    from linearnets.training.callback_base import Callback
+
+    return any(function is vars(Callback).get(name) for name in _CALLBACK_HOOKS)
+
+
+_CALLBACK_HOOKS = ("on_fit_start", "on_epoch_start", "on_batch_end", "on_epoch_end", "on_fit_end")
