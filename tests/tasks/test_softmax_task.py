@@ -736,3 +736,85 @@ def test_a_device_this_single_process_lacks_is_refused_at_once(
     usable, refused = device_for_group("cuda")
     assert usable is None and isinstance(refused, UsageError)
     assert device_for_group("cpu") == (torch.device("cpu"), None)
+
+
+class _RaisesInEpoch1:
+    """A user's callback raising ``error`` at batch 2 of epoch 1 (its own check, its own file)."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
+        if step == 1:
+            raise self.error
+
+
+def _own_errors() -> dict[str, BaseException]:
+    """Errors of the kinds a run's own stops raise, raised by a user's callback instead."""
+    import errno
+
+    from linearnets.errors import DivergenceError, LinearnetsError, RunFileError
+
+    return {
+        "linearnets-error": LinearnetsError("mine"),
+        "full-disk": OSError(errno.ENOSPC, "No space left on device"),
+        "run-file-error": RunFileError("my file could not be written"),
+        "divergence-error": DivergenceError("my check"),
+    }
+
+
+@pytest.mark.parametrize("kind", list(_own_errors()))
+def test_a_callbacks_own_error_of_a_runs_kind_in_epoch_1_leaves_the_folder_as_found(
+    tmp_path: Path, kind: str
+) -> None:
+    """A callback's LinearnetsError, full disk or RunFileError got the run folder as run_dir on
+    its way out (stop_names_its_folder, name_run_on_lost_output), which _names_its_folder took for
+    the run's own stop: the folder kept config.json (and .lock, the metrics files) and the same
+    call was refused ("already holds a run"); a DivergenceError was told "start it over with a
+    smaller lr: linearnets.resume_softmax(...)". fit marks a callback's own error; it goes on as it
+    is, the folder left as found."""
+    error = _own_errors()[kind]
+    said = str(error)
+    out = tmp_path / "run"
+    config = SoftmaxConfig(
+        data=_tiny_data(tmp_path / "d.npz"), epochs=1, plot="none", out=out, batch_size=8
+    )
+    with pytest.raises(type(error)) as info:
+        run_softmax(config, callbacks=[_RaisesInEpoch1(error)])
+    assert info.value is error and str(info.value) == said
+    assert getattr(info.value, "run_dir", None) is None
+    assert not out.exists()
+    assert len(run_softmax(config).history.epochs) == 1  # the same call runs there
+
+
+@pytest.mark.parametrize("subclass", [False, True], ids=["guard", "guard-subclass"])
+def test_a_divergence_guard_passed_as_a_callback_stops_the_run_as_its_own(
+    tmp_path: Path, subclass: bool
+) -> None:
+    """A DivergenceGuard of yours among the callbacks (a subclass of it too) is the run's guard in
+    spirit: its stop in epoch 1 keeps the folder and advises the resume at a smaller lr, which
+    runs there."""
+    from linearnets.errors import DivergenceError
+    from linearnets.tasks.resume import resume_softmax
+    from linearnets.training.guard import DivergenceGuard
+
+    kind = type("MyGuard", (DivergenceGuard,), {}) if subclass else DivergenceGuard
+    out = tmp_path / "run"
+    config = SoftmaxConfig(
+        data=_tiny_data(tmp_path / "d.npz"),
+        epochs=1,
+        plot="none",
+        out=out,
+        batch_size=2,
+        lr=1000.0,
+        guard=False,
+    )  # fmt: skip  (20 steps: the guard reads them every 16 on a CPU, within the epoch)
+    with pytest.raises(DivergenceError) as info:
+        run_softmax(config, callbacks=[kind(1000.0)])
+    assert str(info.value).startswith("training diverged at batch ")
+    assert (
+        "no epoch had finished, so no checkpoint was written; start it over with a smaller lr: "
+        f"linearnets.resume_softmax({str(out)!r}, lr=0.5)"
+    ) in str(info.value)
+    assert (out / "config.json").is_file() and not (out / "checkpoint.pt").exists()
+    assert len(resume_softmax(out, lr=0.5).history.epochs) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import torch
@@ -225,3 +226,70 @@ def test_a_hook_is_the_librarys_own_only_where_its_objects_class_is() -> None:
     assert not own_hook(type("Plain", (DivergenceGuard,), {})(0.1).on_batch_end)
     assert not own_hook(_ZeroingLogger(stream=io.StringIO()).on_batch_end)
     assert not own_hook(functools.partial(guard.on_batch_end))  # a partial: not the library's
+
+
+class _BrokenStream:
+    """A console's stream whose reader quit (``| head``)."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def _raising_guard(error: Exception) -> DivergenceGuard:
+    class Raising(DivergenceGuard):
+        def __call__(self, step: int, losses: torch.Tensor) -> None:
+            raise error
+
+    return Raising(0.1)
+
+
+def _raises(error: Exception, hook: str) -> object:
+    def raise_it(*args: object, **kwargs: object) -> None:
+        raise error
+
+    return type("Mine", (), {hook: raise_it})()
+
+
+@pytest.mark.parametrize(
+    ("where", "raised", "marked"),
+    [
+        ("on_batch_end", ValueError, True),
+        ("on_epoch_end", OSError, True),
+        ("on_step", ValueError, True),
+        ("guard-subclass-divergence", DivergenceError, False),
+        ("guard-subclass-other", ValueError, True),
+        ("console-logger", BrokenPipeError, False),
+    ],
+)
+def test_fit_marks_an_error_a_callback_of_yours_raised(
+    gen: torch.Generator, where: str, raised: type[Exception], marked: bool
+) -> None:
+    """A whole run told its own stops (a file unwritten, a full disk) from a callback's by the
+    run_dir they carried, which a callback's own error got on its way out too. fit marks an error
+    a hook of yours raised (raised_by_callback); a library callback's (the console's closed
+    output) and a divergence guard's DivergenceError (a subclass's too: the run's guard in
+    spirit) stay unmarked."""
+    import errno
+
+    from linearnets.training.hook_owners import raised_by_callback
+
+    X, y = torch.randn(30, 3, generator=gen), torch.randint(0, 3, (30,), generator=gen)
+    batches = [(X[i : i + 10], y[i : i + 10]) for i in range(0, 30, 10)]
+    net = nn.Linear(3, 3)
+    full = OSError(errno.ENOSPC, "No space left on device")
+    hooks: dict[str, Any] = {
+        "on_batch_end": {"callbacks": [_raises(ValueError("mine"), "on_batch_end")]},
+        "on_epoch_end": {"callbacks": [_raises(full, "on_epoch_end")]},
+        "on_step": {"on_step": _raises(ValueError("mine"), "__call__")},
+        "guard-subclass-divergence": {"callbacks": [_raising_guard(DivergenceError("blew up"))]},
+        "guard-subclass-other": {"callbacks": [_raising_guard(ValueError("mine"))]},
+        "console-logger": {"callbacks": [ConsoleLogger(stream=_BrokenStream())]},  # type: ignore[arg-type]
+    }
+    loss, updater = nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(raised) as info:
+        fit(net, batches, loss, updater, 2, **hooks[where])
+    assert type(info.value) is raised
+    assert raised_by_callback(info.value) is marked

@@ -16,6 +16,7 @@ from linearnets.tasks.resume_diverged import resume_call
 from linearnets.training.checkpoint import CHECKPOINT_FILE, CheckpointCallback
 from linearnets.training.distributed import PeerLostError
 from linearnets.training.guard import smaller_lr
+from linearnets.training.hook_owners import raised_by_callback
 
 __all__ = [
     "LARGE_FEATURES",
@@ -44,9 +45,13 @@ def diverged(
     before its first checkpoint, in epoch ``start_epoch + 1``
     (:func:`~linearnets.tasks.resume_diverged.forced_put_back`): its resumes name them, else they
     would train at the earlier values. Every rank of a data-parallel run names the checkpoint
-    rank 0 kept, and gives its advice, the same.
+    rank 0 kept, and gives its advice, the same. A callback's own ``DivergenceError``
+    (:func:`~linearnets.training.hook_owners.raised_by_callback`; not a ``DivergenceGuard``'s)
+    before a checkpoint was kept is ``exc`` itself, as it is: a new run's folder is left as found.
     """
     kept = checkpoint_epoch(exp, checkpoint, start_epoch, finished=epoch - 1)
+    if not kept and raised_by_callback(exc):  # a callback's own check: the folder goes
+        return exc
     # rank 0 checkpoints after every epoch: none of this resume's was written before its second
     put_back = dict(forced or {}) if epoch <= start_epoch + 1 else {}
     lr = smaller_lr(exp.config.lr)
@@ -159,7 +164,11 @@ def name_run_on_lost_output(
     full (or stdout's): the command's report gives them and the resume
     (:func:`~linearnets.cli._report.resume_advice`), ``launched`` (how a data-parallel run's
     processes start again, :func:`~linearnets.tasks.resume_advice.launched_again`) after it.
-    A softmax run's (:func:`name_run_on_os_error`) and a linreg run's alike."""
+    A softmax run's (:func:`name_run_on_os_error`) and a linreg run's alike. A callback's own
+    error (:func:`~linearnets.training.hook_owners.raised_by_callback`) is named only once a
+    checkpoint is kept: before that, a new run's folder is left as it was found."""
+    if kept is None and raised_by_callback(exc):  # a callback's own: the folder goes
+        return
     if isinstance(exc, BrokenPipeError) or exc.errno in DISK_FULL:
         exc.run_dir = run_dir  # type: ignore[attr-defined]
         exc.checkpoint_epoch = kept  # type: ignore[attr-defined]

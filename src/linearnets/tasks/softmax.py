@@ -39,6 +39,7 @@ from linearnets.training.distributed import (
     init_distributed,
 )
 from linearnets.training.folder_as_found import FolderAsFound
+from linearnets.training.hook_owners import raised_by_callback
 from linearnets.training.interrupt import plain_stop, stop_behind
 from linearnets.training.rank_agreement import check_same_settings
 from linearnets.training.run_files import RUN_OUTPUTS
@@ -232,12 +233,16 @@ def _names_its_folder(exc: BaseException, locks: Sequence[RunLock]) -> bool:
     and its resume (a diverged loss, a file unwritten, a lost peer: ``exc.run_dir``, set by
     :func:`~linearnets.tasks.stopping.stop_names_its_folder`), which starts the run over there.
 
-    A refusal before an epoch was kept (a callback's own error, a ``DivergenceGuard`` at another
-    lr) names no folder: one left holding ``config.json`` refused the same call, fixed ("already
+    A refusal before an epoch was kept (a callback's own error, marked as such by ``fit``'s hook
+    runner, :func:`~linearnets.training.hook_owners.raised_by_callback`, whatever its type: a
+    ``LinearnetsError``, a full disk, a ``RunFileError`` of its own; a ``DivergenceGuard`` at
+    another lr) names no folder: one left holding ``config.json`` refused the same call, fixed ("already
     holds a run"), as :func:`~linearnets.tasks.linreg_run.run_in_folder` has it too.
     """
     if not locks:  # another rank's: rank 0 claimed the folder, and leaves it
         return True
-    return (
-        getattr(exc, "run_dir", None) is not None or (locks[0].run_dir / CHECKPOINT_FILE).exists()
-    )
+    if (locks[0].run_dir / CHECKPOINT_FILE).exists():
+        return True
+    # a callback's own LinearnetsError, full disk or RunFileError got a run_dir on its way out
+    # (stop_names_its_folder, name_run_on_lost_output) but is no stop of the run's
+    return getattr(exc, "run_dir", None) is not None and not raised_by_callback(exc)

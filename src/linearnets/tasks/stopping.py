@@ -27,9 +27,10 @@ from linearnets.tasks.experiment import Experiment
 from linearnets.tasks.resume_advice import checkpoint_epoch, launched_again, name_launch
 from linearnets.tasks.run_failures import LARGE_FEATURES, diverged, peer_lost
 from linearnets.training.callback_base import Callback
-from linearnets.training.checkpoint import CheckpointCallback
+from linearnets.training.checkpoint import CHECKPOINT_FILE, CheckpointCallback
 from linearnets.training.fit_hooks import FIT_STOP_NOTE
 from linearnets.training.history import EpochMetrics
+from linearnets.training.hook_owners import raised_by_callback
 from linearnets.training.interrupt import (
     TrainingInterrupted,
     sigterm_as_keyboard_interrupt,
@@ -106,13 +107,17 @@ def stop_names_its_folder(exp: Experiment, run_dir: Path) -> Iterator[None]:
     interrupted run's does (a folder gone meanwhile is not given). In a data-parallel run, the
     resume a file that could not be written advises (:func:`~linearnets.training.checkpoint_write.run_file_error`,
     the checkpoint's :class:`CheckpointError` too) says how its processes are started again, as
-    the other stops say it (:func:`launched_again`).
+    the other stops say it (:func:`launched_again`). A callback's own error
+    (:func:`~linearnets.training.hook_owners.raised_by_callback`) is named only once a checkpoint
+    is kept: before that, a new run's folder is left as it was found.
     """
     try:
         yield
     except LinearnetsError as exc:
         if isinstance(exc, UsageError) or not run_dir.is_dir():
             raise
+        if raised_by_callback(exc) and not (run_dir / CHECKPOINT_FILE).exists():
+            raise  # a callback's own, before an epoch was kept: the folder goes (run_softmax)
         if getattr(exc, "run_dir", None) is None:
             exc.run_dir = run_dir  # type: ignore[attr-defined]
         resume = f"linearnets.resume_softmax({str(run_dir)!r})"

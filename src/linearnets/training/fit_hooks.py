@@ -15,7 +15,7 @@ import torch
 from linearnets.errors import DivergenceError, one_line_in_ipython
 from linearnets.training.evaluation import Batches
 from linearnets.training.history import History
-from linearnets.training.hook_owners import own_hook
+from linearnets.training.hook_owners import mark_callbacks_error, own_hook
 
 # how keep_history's note starts: a whole run, which never called fit, drops it (run_stop_note)
 FIT_STOP_NOTE = "fit was interrupted after"
@@ -107,9 +107,16 @@ def release_batches(hooks: Sequence[Any]) -> None:
 
 
 def call_hook(callback: Any, hook: str, **kwargs: Any) -> None:
+    """Call ``callback``'s ``hook`` (if it has one) with ``kwargs``; an error of a callback of yours
+    is marked as its own (:func:`~linearnets.training.hook_owners.mark_callbacks_error`)."""
     method = getattr(callback, hook, None)
-    if method is not None:
+    if method is None:
+        return
+    try:
         method(**kwargs)
+    except Exception as exc:
+        mark_callbacks_error(exc, method)
+        raise
 
 
 def step_hook(
@@ -135,7 +142,7 @@ def step_hook(
         if hook is not None:
             batch_hooks.append((hook, own_hook(hook)))
     if on_step is not None:
-        batch_hooks.insert(0, (lambda step, losses: on_step(step, losses), own_hook(on_step)))
+        batch_hooks.insert(0, (on_step, own_hook(on_step)))
     if not batch_hooks:
         return None
     # those shown each batch (a divergence guard's look at a non-finite step's data), each once
@@ -177,7 +184,11 @@ class StepHooks:
                 continue
             if copy is None:  # (B,) values: one copy a step, for every hook of yours
                 copy = losses.clone()
-            hook(step, copy)
+            try:
+                hook(step, copy)
+            except Exception as exc:  # a callback's own error, told from the run's stops
+                mark_callbacks_error(exc, hook)
+                raise
 
     def watch_batches(self, batches: object) -> Callable[[torch.Tensor, torch.Tensor], None] | None:
         """Return the function showing each batch of ``batches`` to the hooks that watch them,

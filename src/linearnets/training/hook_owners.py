@@ -1,11 +1,21 @@
-"""Whose a hook of ``fit`` is, linearnets' own or yours: a step hook of yours is handed a copy of
-the step's losses (:func:`own_hook`, D2L §3.6.6)."""
+"""Whose a hook of ``fit`` is, linearnets' own or yours, and the errors of yours marked as such.
+
+A step hook of yours is handed a copy of the step's losses (:func:`own_hook`); an exception one of
+your callbacks raises is marked (:func:`mark_callbacks_error`), so that a whole run tells its own
+stops (a checkpoint or metrics file unwritten, its divergence guard, a lost peer), which keep the
+run folder and name the resume, from a callback's own error, which goes on as it is, a new run's
+folder left as it was found (D2L §3.6.6).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import types
 
-__all__ = ["own_hook"]
+__all__ = ["mark_callbacks_error", "own_hook", "raised_by_callback"]
+
+# the attribute set on an exception a callback of yours raised
+_MARK = "raised_by_callback"
 
 
 def _linearnets(module: object) -> bool:
@@ -44,3 +54,25 @@ def _no_op(function: object) -> bool:
 
 
 _CALLBACK_HOOKS = ("on_fit_start", "on_epoch_start", "on_batch_end", "on_epoch_end", "on_fit_end")
+
+
+def mark_callbacks_error(exc: BaseException, hook: object) -> None:
+    """Mark ``exc``, raised by ``hook``, as a callback's own where ``hook`` is not linearnets'
+    (:func:`own_hook`). A ``DivergenceError`` of a ``DivergenceGuard`` (a subclass's too) stays
+    unmarked: the guard is the run's in spirit, wherever it was passed, and its advice (a resume at
+    a smaller lr) holds. An exception marked already keeps its mark."""
+    from linearnets.errors import DivergenceError
+    from linearnets.training.guard import DivergenceGuard
+
+    if own_hook(hook):
+        return
+    owner = hook.__self__ if isinstance(hook, types.MethodType) else hook
+    if isinstance(exc, DivergenceError) and isinstance(owner, DivergenceGuard):
+        return
+    with contextlib.suppress(AttributeError, TypeError):  # an exception taking no attributes
+        setattr(exc, _MARK, True)
+
+
+def raised_by_callback(exc: BaseException) -> bool:
+    """Return whether ``exc`` was raised by a callback of yours (:func:`mark_callbacks_error`)."""
+    return getattr(exc, _MARK, False) is True
