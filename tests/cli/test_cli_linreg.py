@@ -631,3 +631,35 @@ def test_a_data_file_named_with_a_line_break_is_named_by_its_dollar_quoted_word(
     data.write_text("x,y\n1,2\n3,4\n")
     assert main(["linreg", "--data", str(data), "--epochs", "1"]) == 0
     assert f"data: $'{tmp_path}/d\\n.csv' (2 examples, 1 feature)" in capsys.readouterr().out
+
+
+def test_a_full_disk_at_epoch_1s_checkpoint_gives_a_resume_that_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`linearnets linreg --epochs 2 --out F2` with checkpoint.pt unwritten (a full disk) said
+    "fix that and start it over with linearnets linreg --resume F2", but the folder was removed:
+    that resume said "the run folder F2 does not exist". The folder now stays, and --json names
+    it."""
+    import errno
+    import shlex
+
+    import linearnets.training.checkpoint_write as checkpoint_write
+
+    def full(obj: object, f: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    out = tmp_path / "F2"
+    with monkeypatch.context() as patch:
+        patch.setattr(checkpoint_write, "_torch_save", full)
+        assert main(["linreg", "--epochs", "2", "--out", str(out), "--json"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.endswith(
+        "; no earlier checkpoint exists; fix that and start it over with linearnets linreg "
+        f"--resume {shlex.quote(str(out))}\n"
+    )
+    assert json.loads(captured.out.splitlines()[-1])["run_dir"] == str(out)
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".lock", "config.json", "metrics.csv", "metrics.jsonl"
+    ]  # fmt: skip
+    assert main(["linreg", "--resume", str(out)]) == 0
+    assert (out / "checkpoint.pt").is_file() and (out / "results.json").is_file()

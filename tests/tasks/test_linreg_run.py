@@ -211,3 +211,90 @@ def test_a_forced_change_from_concise_to_scratch_carries_the_weights_over(
         resumed = resume_linreg(out, impl="scratch", epochs=2, lr=1e-12, force=True)
     assert resumed.w == pytest.approx(kept["0.weight"].reshape(-1).tolist(), abs=1e-6)
     assert resumed.b == pytest.approx(float(kept["0.bias"]), abs=1e-6)
+
+
+class _RaisesInEpoch1:
+    """A user's callback raising ``error`` at batch 2 of epoch 1."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def on_batch_end(self, step: int, losses: Any) -> None:
+        if step == 1:
+            raise self.error
+
+
+def test_a_checkpoint_unwritten_in_epoch_1_keeps_the_folder_its_message_resumes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk as epoch 1's checkpoint.pt was written said "fix that and start it over with
+    linearnets.resume_linreg(...)", but run_in_folder removed the folder (any error before a
+    checkpoint did): the resume said it "does not exist". The run's own file unwritten keeps the
+    folder, named as run_dir (as softmax's), and the resume trains the run as a fresh one does."""
+    import errno
+
+    import linearnets.training.checkpoint_write as checkpoint_write
+    from linearnets.errors import CheckpointError
+
+    def full(obj: object, f: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    out = tmp_path / "run"
+    config = LinregConfig(epochs=2, out=out)
+    with monkeypatch.context() as patch:
+        patch.setattr(checkpoint_write, "_torch_save", full)
+        with pytest.raises(CheckpointError) as info:
+            run_linreg(config)
+    said = str(info.value)
+    assert said.startswith(f"{out / 'checkpoint.pt'} could not be written: the disk is full (")
+    assert said.endswith(
+        "; no earlier checkpoint exists; fix that and start it over with "
+        f"linearnets.resume_linreg({str(out)!r})"
+    )
+    assert getattr(info.value, "run_dir", None) == out
+    assert (out / "config.json").is_file() and not (out / "checkpoint.pt").exists()
+    resumed = resume_linreg(out)
+    whole = run_linreg(LinregConfig(epochs=2, out=tmp_path / "whole"))
+    assert resumed.history.train_loss == whole.history.train_loss
+    assert (resumed.w, resumed.b) == (whole.w, whole.b)  # lists of floats, bit for bit
+
+
+def test_a_callbacks_system_exit_in_epoch_1_leaves_the_folder_as_found(tmp_path: Path) -> None:
+    """run_linreg caught only Exception: a callback's SystemExit left .lock, config.json and the
+    metrics files in the user's folder (run_softmax leaves it as found), refusing the same call."""
+    out = tmp_path / "run"
+    out.mkdir()
+    config = LinregConfig(epochs=2, out=out)
+    with pytest.raises(SystemExit) as info:
+        run_linreg(config, callbacks=[_RaisesInEpoch1(SystemExit(3))])
+    assert info.value.code == 3
+    assert list(out.iterdir()) == []  # the user's empty folder, kept empty
+    assert len(run_linreg(config).history.epochs) == 2
+
+
+@pytest.mark.parametrize("kind", ["linearnets-error", "full-disk", "run-file-error", "divergence"])
+def test_a_callbacks_own_error_of_a_runs_kind_in_epoch_1_leaves_no_folder(
+    tmp_path: Path, kind: str
+) -> None:
+    """A callback's own error, of the kinds the run's stops raise, is no stop of the run's: it
+    goes on as it is and the folder goes, as run_softmax has it (a RunFileError of a callback's
+    own file is not the run's file unwritten)."""
+    import errno
+
+    from linearnets.errors import LinearnetsError, RunFileError
+
+    error = {
+        "linearnets-error": LinearnetsError("mine"),
+        "full-disk": OSError(errno.ENOSPC, "No space left on device"),
+        "run-file-error": RunFileError("my file could not be written"),
+        "divergence": DivergenceError("my check"),
+    }[kind]
+    said = str(error)
+    out = tmp_path / "run"
+    config = LinregConfig(epochs=2, out=out)
+    with pytest.raises(type(error)) as info:
+        run_linreg(config, callbacks=[_RaisesInEpoch1(error)])
+    assert info.value is error and str(info.value) == said
+    assert getattr(info.value, "run_dir", None) is None
+    assert not out.exists()
+    assert len(run_linreg(config).history.epochs) == 2

@@ -28,7 +28,13 @@ from linearnets.config import LinregConfig
 from linearnets.errors import CheckpointError, DivergenceError, UsageError
 from linearnets.seeding import pin_threads
 from linearnets.tasks.linreg import LinregResult, LinregSetup, prepare_linreg, train_linreg
-from linearnets.tasks.linreg_stops import diverged, name_resume, stop_named, user_stop
+from linearnets.tasks.linreg_stops import (
+    diverged,
+    keeps_its_folder,
+    name_resume,
+    stop_named,
+    user_stop,
+)
 from linearnets.tasks.linreg_train import data_source
 from linearnets.tasks.run_failures import name_run_on_lost_output
 from linearnets.tasks.stopping import (
@@ -136,10 +142,12 @@ def run_in_folder(config: LinregConfig, *, callbacks: Sequence[Any]) -> LinregRe
             found.leave_as_found()
             raise
         raise stop_named(exc, out) from None
-    except Exception:
-        if locks and not (out / CHECKPOINT_FILE).exists():
+    except BaseException as exc:  # a callback's SystemExit too, as run_softmax has it
+        if locks and not (out / CHECKPOINT_FILE).exists() and not keeps_its_folder(exc, out):
             # refused once claimed, before an epoch was kept (config.json not written, a
-            # blow-up in epoch 1): the same command, fixed, must find the folder free
+            # blow-up in epoch 1, a callback's own error): the same command, fixed, must find
+            # the folder free; a file of the run's unwritten names the resume, which starts it
+            # over there
             found.leave_as_found()
         raise
     finally:

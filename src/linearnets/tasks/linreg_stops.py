@@ -1,6 +1,6 @@
 """What a stopped or diverged linreg run says: its folder, the checkpoint kept, the resume.
 
-A Ctrl-C or SIGTERM (:func:`stop_named`), a callback's own ``KeyboardInterrupt`` (:func:`user_stop`) and a blown-up loss (:func:`diverged`) name the run folder
+A Ctrl-C or SIGTERM (:func:`stop_named`), a callback's own ``KeyboardInterrupt`` (:func:`user_stop`), a blown-up loss (:func:`diverged`) and a file unwritten before the first checkpoint (:func:`keeps_its_folder`) name the run folder
 and ``linearnets.resume_linreg(...)`` (on the command line ``linearnets linreg --resume``); the runs
 are :mod:`linearnets.tasks.linreg_run`'s. See D2L §3.2.7.
 """
@@ -13,15 +13,17 @@ from typing import Any
 
 from linearnets._signals import first_signal
 from linearnets._text import shown_path
-from linearnets.errors import DivergenceError
+from linearnets.errors import CheckpointError, DivergenceError, RunFileError
 from linearnets.tasks.resume_diverged import resume_call
 from linearnets.tasks.stopping import RunPosition, raised_in_run, run_stop_note
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.guard_messages import smaller_lr
+from linearnets.training.hook_owners import raised_by_callback
 from linearnets.training.interrupt import TrainingInterrupted, plain_stop, stop_behind
 from linearnets.training.run_config import checkpoint_epoch
+from linearnets.training.runs import CONFIG_FILE
 
-__all__ = ["diverged", "name_resume", "stop_named", "user_stop"]
+__all__ = ["diverged", "keeps_its_folder", "name_resume", "stop_named", "user_stop"]
 
 # the mark of a callback's own KeyboardInterrupt raised before any checkpoint was kept
 _CALLBACK_S = "linearnets_raised_in_run"
@@ -102,3 +104,22 @@ def user_stop(
     stopped = raised_in_run(exc, where=where, kept=kept)
     name_resume(stopped, run_dir, kept)
     return stopped
+
+
+def keeps_its_folder(exc: BaseException, run_dir: Path) -> bool:
+    """Return whether ``exc``, stopping a new run in ``run_dir`` before its first checkpoint, is
+    the run's own stop naming the folder, which then stays: a file of the run's unwritten
+    (``checkpoint.pt``, a metrics file: a full disk), whose message advises the resume that starts
+    the run over there from its ``config.json`` (``exc.run_dir`` set here, as softmax's
+    :func:`~linearnets.tasks.stopping.stop_names_its_folder` sets it, for ``--json``), or its
+    output lost (:func:`~linearnets.tasks.run_failures.name_run_on_lost_output`).
+
+    A callback's own error (:func:`~linearnets.training.hook_owners.raised_by_callback`) never is,
+    nor one before ``config.json`` was written (the files' messages then advise no resume): the
+    folder is left as it was found, and the same call, fixed, runs there.
+    """
+    if raised_by_callback(exc) or not (run_dir / CONFIG_FILE).is_file():
+        return False
+    if isinstance(exc, RunFileError | CheckpointError) and getattr(exc, "run_dir", None) is None:
+        exc.run_dir = run_dir  # type: ignore[union-attr]
+    return getattr(exc, "run_dir", None) is not None
