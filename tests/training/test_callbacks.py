@@ -320,6 +320,68 @@ def test_metrics_writer_in_a_folder_never_made_says_so_before_training(
     assert len(_jsonl(tmp_path / "never_made_dir")) == 1
 
 
+def _folder_writer(owner: str, run_dir: Path) -> Callback:
+    """A MetricsWriter, or a CheckpointCallback of nothing but a step count, in ``run_dir``."""
+    from linearnets.training.checkpoint import CheckpointCallback
+
+    if owner == "MetricsWriter":
+        return MetricsWriter(run_dir)
+    state = {"model_state": {}, "optimizer_state": {}, "generators_state": {}, "history": []}
+    return CheckpointCallback(run_dir, get_state=lambda: {**state, "config": {}})
+
+
+@pytest.mark.parametrize("owner", ["MetricsWriter", "CheckpointCallback"])
+@pytest.mark.parametrize("kind", ["missing", "file", "dangling-link", "under-a-file"])
+def test_a_writing_callbacks_folder_that_is_none_is_named_with_a_fix_that_works(
+    gen: torch.Generator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, owner: str, kind: str
+) -> None:
+    """MetricsWriter told a dangling link or a path under a file to
+    Path(x).mkdir(parents=True), which then failed (FileExistsError, NotADirectoryError); a
+    CheckpointCallback in a folder never made (a file, a dangling link) trained a whole epoch,
+    then said "the run folder never_made is gone (removed or moved while the run trained)". Both
+    refuse it as fit starts, naming what stands there, with a fix that works."""
+    monkeypatch.chdir(tmp_path)
+    given = Path("sub") if kind == "under-a-file" else Path("run")
+    if kind == "file":
+        Path("run").write_text("")
+    elif kind == "dangling-link":
+        Path("run").symlink_to(tmp_path / "gone")
+    elif kind == "under-a-file":
+        Path("afile").write_text("")
+        given = Path("afile/sub")
+    stepped: list[int] = []
+
+    class Steps(Callback):
+        def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
+            stepped.append(step)
+
+    with pytest.raises(UsageError) as info:
+        _fit_softmax(gen, 1, callbacks=[_folder_writer(owner, given), Steps()])
+    got = f"{owner}'s run_dir must be an existing folder, got {str(given)!r}"
+    assert (
+        str(info.value)
+        == {
+            "missing": f"{got}, which does not exist; create it first "
+            f"(Path({str(given)!r}).mkdir(parents=True)), or pass an existing folder",
+            "file": f"{owner}'s run_dir must be a folder, got 'run', which is a file; pass a folder",
+            "dangling-link": f"{got}: run is a symbolic link to {tmp_path / 'gone'}, which does not "
+            "exist; fix or remove the link, or pass an existing folder",
+            "under-a-file": f"{got}, which cannot be made: afile is a file, not a folder; pass a "
+            "folder not under a file",
+        }[kind]
+    )
+    assert stepped == []  # before any training
+    if kind in ("file", "under-a-file"):  # the fix it gives: a folder in the file's place
+        Path("run" if kind == "file" else "afile").unlink()
+    if kind == "dangling-link":
+        (tmp_path / "gone").mkdir()  # the link fixed: its folder made
+    else:
+        given.mkdir(parents=True)
+    _fit_softmax(gen, 1, callbacks=[_folder_writer(owner, given)])
+    done = "metrics.jsonl" if owner == "MetricsWriter" else "checkpoint.pt"
+    assert (given / done).is_file()
+
+
 def _metrics(epoch: int) -> EpochMetrics:
     return EpochMetrics(epoch, 0.5, 0.75, None, 0.7, 0.01)
 

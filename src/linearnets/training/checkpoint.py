@@ -24,6 +24,7 @@ from linearnets._fs import read_refusal
 from linearnets._text import shown_path
 from linearnets.errors import CheckpointError
 from linearnets.path_checks import link_problem
+from linearnets.training.callback_folder import check_callback_folder
 from linearnets.training.callbacks import Callback
 from linearnets.training.checkpoint_values import (
     ROW_FIELDS,
@@ -298,6 +299,11 @@ class CheckpointCallback(Callback):
         self.path = Path(run_dir) / CHECKPOINT_FILE
         self.get_state = get_state
         self.last_epoch: int | None = None
+
+    def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
+        # a run_dir that is no folder, refused before an epoch is trained: its first write said
+        # the folder was "gone (removed or moved while the run trained)"
+        check_callback_folder("CheckpointCallback", self.path.parent)
 
     def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
         save_checkpoint(self.path, epoch=metrics.epoch, **self.get_state())

@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._json import dumps_strict
-from linearnets._text import quoted_path
-from linearnets.errors import UsageError
 from linearnets.training.callback_base import Callback
+from linearnets.training.callback_folder import check_callback_folder
 from linearnets.training.checkpoint_write import run_file_error, write_text_atomic
 from linearnets.training.history import EpochMetrics
 
@@ -38,7 +37,7 @@ class MetricsWriter(Callback):
         self.csv = Path(run_dir) / "metrics.csv"
 
     def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
-        _check_folder(self.jsonl.parent)
+        check_callback_folder("MetricsWriter", self.jsonl.parent)
         rows = []
         if start_epoch and self.jsonl.exists():
             for line in self.jsonl.read_text().splitlines():
@@ -99,25 +98,3 @@ class MetricsWriter(Callback):
                 f.write(text)
         except OSError as exc:  # raised at the write or only at the close's flush: both named
             raise run_file_error(path, exc) from exc
-
-
-def _check_folder(run_dir: Path) -> None:
-    """Refuse a ``run_dir`` that is no folder as ``fit`` starts, before anything is trained: its
-    first write said the folder was "gone (removed or moved while the run trained)", of a folder
-    never made.
-
-    Raises:
-        UsageError: ``run_dir`` does not exist, or is a file.
-    """
-    if run_dir.is_dir():
-        return
-    if run_dir.exists():
-        raise UsageError(
-            f"MetricsWriter's run_dir must be a folder, got {quoted_path(run_dir)}, which is a "
-            "file; pass a folder"
-        )
-    raise UsageError(
-        f"MetricsWriter's run_dir must be an existing folder, got {quoted_path(run_dir)}, which "
-        f"does not exist; create it first (Path({str(run_dir)!r}).mkdir(parents=True)), or pass "
-        "an existing folder"
-    )

@@ -1,0 +1,52 @@
+"""The run folder a writing callback is given (:class:`~linearnets.training.metrics_files.MetricsWriter`,
+:class:`~linearnets.training.checkpoint.CheckpointCallback`), checked as ``fit`` starts.
+
+A ``run_dir`` that is no folder was first found at the end of epoch 1, whose write said the folder
+was "gone (removed or moved while the run trained)", of a folder never made; the check names what
+stands there instead (nothing, a file, a broken link, a file on its path) and the fix. See D2L
+§3.6.6.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from linearnets._text import quoted_path, shown_path
+from linearnets.errors import UsageError
+from linearnets.path_checks import link_problem
+
+__all__ = ["check_callback_folder"]
+
+
+def check_callback_folder(owner: str, run_dir: Path) -> None:
+    """Refuse, before anything is trained, a ``run_dir`` given to the callback ``owner`` (its class's
+    name) that is no folder.
+
+    Raises:
+        UsageError: ``run_dir`` is a file, a symbolic link to nothing (or one on its path is), is
+            under a file, or does not exist (create it first:
+            ``Path(run_dir).mkdir(parents=True)``).
+    """
+    if os.path.isdir(run_dir):  # never raises: a folder that cannot be searched is one here
+        return
+    given = f"{owner}'s run_dir must be an existing folder, got {quoted_path(run_dir)}"
+    link = link_problem(run_dir)
+    if link:
+        raise UsageError(f"{given}: {link}; fix or remove the link, or pass an existing folder")
+    if os.path.lexists(run_dir):
+        raise UsageError(
+            f"{owner}'s run_dir must be a folder, got {quoted_path(run_dir)}, which is a file; "
+            "pass a folder"
+        )
+    # the nearest that exists on its path: a file there blocks any folder below it
+    above = next((p for p in run_dir.parents if os.path.lexists(p)), None)
+    if above is not None and not os.path.isdir(above):
+        raise UsageError(
+            f"{given}, which cannot be made: {shown_path(above)} is a file, not a folder; pass a "
+            "folder not under a file"
+        )
+    raise UsageError(
+        f"{given}, which does not exist; create it first "
+        f"(Path({str(run_dir)!r}).mkdir(parents=True)), or pass an existing folder"
+    )
