@@ -205,6 +205,25 @@ def test_a_run_whose_results_are_lost_is_refused_fewer_epochs_by_the_rule_it_app
     assert json.loads((out / "results.json").read_text())["epochs"] == 2
 
 
+@pytest.mark.parametrize("damage", ['{"epochs": \n', "", '{"epochs": 1}'])
+def test_a_plain_resume_rewrites_damaged_results(tmp_path: Path, damage: str) -> None:
+    """A results.json cut short, emptied or of another epoch count was taken as a finished run's:
+    the plain resume "--out E" advises was refused as complete, and "epochs=2" as not more than 2,
+    so nothing but training further wrote the results again. As resume_softmax's
+    check_epochs_left has it, the run is finished only when its results are readable and of the
+    checkpoint's epochs: the plain resume rewrites them, as the run never stopped wrote them."""
+    whole = ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=tmp_path / "whole"))
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=out))
+    (out / "results.json").write_text(damage, encoding="utf-8")
+    result = resume_linreg(out)
+    assert result.w == whole.w and result.b == whole.b  # bit for bit: the checkpoint's epoch 2
+    results = json.loads((out / "results.json").read_text())
+    assert results["epochs"] == 2 and results["w"] == whole.w and results["b"] == whole.b
+    with pytest.raises(UsageError, match=r"^the run in .* is complete: it finished its 2 epochs"):
+        resume_linreg(out)  # and now it is
+
+
 def test_a_damaged_checkpoint_is_named(tmp_path: Path) -> None:
     out = _stopped(ln.LinregConfig(epochs=3, num_examples=200, out=tmp_path / "run"))
     (out / "checkpoint.pt").write_bytes(b"not a checkpoint")

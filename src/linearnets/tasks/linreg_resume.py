@@ -53,6 +53,7 @@ from linearnets.tasks.resume_data import check_recorded_data, warn_unchecked_con
 from linearnets.tasks.resume_diverged import forced_put_back, forced_undone_on_divergence
 from linearnets.tasks.resume_exactness import warn_not_bit_exact
 from linearnets.tasks.resume_saved import unusable_checkpoint_config
+from linearnets.tasks.resume_settings import results_summarize
 from linearnets.tasks.stopping import complete_when_returned
 from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.checkpoint import (
@@ -389,9 +390,11 @@ def _refuse_synthetic_settings(changes: dict[str, Any], data: Path, run_dir: Pat
 
 def _check_epochs_left(run_dir: Path, done: int, new: LinregConfig, *, given: bool) -> None:
     """Refuse a resume with nothing to do: the run finished ``new.epochs``, or more. Finished
-    means ``results.json`` written: without it the checkpoint's own epoch count is taken, the
-    resume writing the results again, so the rule then said is "at least"."""
-    finished = (run_dir / RESULTS_FILE).exists()
+    means ``results.json`` written, readable and of the checkpoint's epoch count (as
+    ``resume_softmax``'s check_epochs_left has it): without it, or damaged, the checkpoint's own
+    epoch count is taken, the resume writing the results again, so the rule then said is "at
+    least"."""
+    finished = results_summarize(run_dir, done)
     if done == new.epochs and finished and not given:
         raise run_complete(run_dir, done)
     if done > new.epochs or (done == new.epochs and finished):

@@ -31,6 +31,7 @@ __all__ = [
     "check_epochs_left",
     "check_logged_epochs",
     "epochs_logged",
+    "results_summarize",
     "resumed_config",
 ]
 
@@ -109,7 +110,7 @@ def check_epochs_left(run_dir: Path, epoch: int, new: SoftmaxConfig, *, given: b
         given: whether the caller passed ``epochs`` (else ``new.epochs`` is the run's own).
     """
     # a model.pt damaged since is not finished: the resume writes it again from the checkpoint
-    finished = weights_intact(run_dir / WEIGHTS_FILE) and _summarizes(run_dir, epoch)
+    finished = weights_intact(run_dir / WEIGHTS_FILE) and results_summarize(run_dir, epoch)
     # a run whose plotting process died is finished but for its figures, and one whose reports
     # were removed but for those: the resume writes them again
     finished = finished and not missing_reports(new, run_dir)
@@ -128,8 +129,9 @@ def check_epochs_left(run_dir: Path, epoch: int, new: SoftmaxConfig, *, given: b
         )
 
 
-def _summarizes(run_dir: Path, epoch: int) -> bool:
-    """Return whether ``results.json`` is readable and names no other epoch count than ``epoch``."""
+def results_summarize(run_dir: Path, epoch: int) -> bool:
+    """Return whether ``results.json`` in ``run_dir`` is readable and names no other epoch count than
+    ``epoch`` (a softmax or a linear-regression run's: a damaged one is no finished run's)."""
     try:
         epochs = loads_shallow((run_dir / RESULTS_FILE).read_text(encoding="utf-8")).get(
             "epochs", epoch
