@@ -408,9 +408,38 @@ def test_a_stopped_run_without_out_says_nothing_was_kept_and_how_to_keep_it(
     assert err == f"linearnets linreg: {detail}\n"
     assert json.loads(out.splitlines()[-1]) == {
         "error": detail,
-        "error_type": "TrainingInterrupted",  # as the run stopped with --out names it
+        # nothing trained (the run call stopped before fit began): as the run with --out names it
+        "error_type": "StoppedBeforeTraining",
         "exit_status": 130,
     }
+
+
+@pytest.mark.parametrize("kept", [False, True], ids=["no-out", "out"])
+def test_a_ctrl_c_while_the_data_are_made_is_named_alike_with_out_or_without(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    kept: bool,
+) -> None:
+    """A SIGINT while the synthetic data were made (a --num-examples 30000000 run's first
+    seconds) was "TrainingInterrupted" in --json without --out and "StoppedBeforeTraining" with
+    it, where docs/reliability.md promises them named alike: both are StoppedBeforeTraining."""
+    import signal
+
+    import linearnets.tasks.linreg as linreg
+
+    synthetic_data = linreg.synthetic_data
+
+    def ctrl_c_while_made(*args: object, **kwargs: object) -> object:
+        os.kill(os.getpid(), signal.SIGINT)  # a real SIGINT, as `timeout -s INT 3` sends it
+        return synthetic_data(*args, **kwargs)
+
+    monkeypatch.setattr(linreg, "synthetic_data", ctrl_c_while_made)
+    out = ["--out", str(tmp_path / "run")] if kept else []
+    assert main(["linreg", "--json", *out]) == 130
+    error = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert error["error_type"] == "StoppedBeforeTraining"
+    assert error["error"].startswith("interrupted by SIGINT")
 
 
 @pytest.mark.parametrize("kept", [False, True], ids=["no-out", "out"])

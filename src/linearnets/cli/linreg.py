@@ -168,23 +168,24 @@ def run(args: argparse.Namespace) -> int:
             # a bar on a terminal for an epoch past a second (a million examples): the book's
             # 1,000 examples train in milliseconds, and a bar would flash
             logger = ConsoleLogger(delay=1.0)
+            began = _TrainingBegan()
     except KeyboardInterrupt as exc:
         raise LinregInterrupted(*exc.args, out=args.out, resume=args.resume) from None
     # a stop once a run kept in a folder returned (before its results are printed): complete
     with complete_when_returned() as finished:
         try:
             if config is not None:
-                finished.append(run_linreg(config, callbacks=[logger]))
+                finished.append(run_linreg(config, callbacks=[logger, began]))
             else:
                 finished.append(
-                    resume_linreg(args.resume, force=args.force, callbacks=[logger], **given)
+                    resume_linreg(args.resume, force=args.force, callbacks=[logger, began], **given)
                 )
         except KeyboardInterrupt as exc:
             raise_run_stop(
                 exc,
                 returned=bool(finished),
                 before_training=lambda stop: LinregInterrupted(
-                    *stop.args, out=args.out, resume=args.resume, in_run=True
+                    *stop.args, out=args.out, resume=args.resume, in_training=began.began
                 ),
             )
         with held_signals(raise_after=False):  # the run is complete: its results are whole
@@ -215,19 +216,20 @@ class LinregInterrupted(KeyboardInterrupt):
     began; nothing was trained or kept".
 
     ``--json`` names it as softmax names the same stop (``error_type``): a run without a folder
-    stopped in its run call (``in_run``: training, or its data being made) as
-    ``TrainingInterrupted``, the name the run stopped with ``--out`` gives (it said
-    ``LinregInterrupted``); any other as ``StoppedBeforeTraining``, with the folder of the resume
-    it names as ``run_dir``.
+    stopped in training (``in_training``: its plain ``KeyboardInterrupt`` came once ``fit``
+    began) as ``TrainingInterrupted``, the name the run stopped with ``--out`` gives (it said
+    ``LinregInterrupted``); any other, its data being made included (it was
+    ``TrainingInterrupted`` without ``--out`` and ``StoppedBeforeTraining`` with it), as
+    ``StoppedBeforeTraining``, with the folder of the resume it names as ``run_dir``.
     """
 
     def __init__(
-        self, *args: object, out: object = None, resume: object = None, in_run: bool = False
+        self, *args: object, out: object = None, resume: object = None, in_training: bool = False
     ) -> None:
         super().__init__(*args)
         self.out, self.resume = out, resume
         self.run_dir = resume  # the run --json names: the resume's, kept as it was
-        in_training = in_run and out is None and resume is None
+        in_training = in_training and out is None and resume is None
         self.error_type = "TrainingInterrupted" if in_training else "StoppedBeforeTraining"
 
     def __str__(self) -> str:
@@ -247,6 +249,18 @@ class LinregInterrupted(KeyboardInterrupt):
             "again, with --out DIR to keep a checkpoint after every epoch to resume from "
             "(linearnets linreg --resume DIR)"
         )
+
+
+class _TrainingBegan:
+    """A ``fit`` callback noting that training began: without ``--out`` a Ctrl-C in training is a
+    plain ``KeyboardInterrupt``, as one while the data are made is, and only this tells them apart
+    (:class:`LinregInterrupted`'s ``in_training``)."""
+
+    def __init__(self) -> None:
+        self.began = False
+
+    def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
+        self.began = True
 
 
 def _refuse_synthetic_options_with_data(args: argparse.Namespace) -> None:
