@@ -620,6 +620,28 @@ _PARTIAL_CASES = {
         "and runs on these without weight: pass weight as a float tensor of one weight per class, "
         "4 here",
     ),
+    # it was told "pass weight as a float tensor of one weight per class": what it was passed
+    "float64 weight for float32 scores": (
+        {"weight": torch.ones(4, dtype=torch.float64)},
+        RuntimeError,
+        "weight=<float64 (4,) tensor>), which takes (y_hat, y) in torch's order and runs on these "
+        "without weight: pass weight as a tensor of the model output's dtype, float32 here (it "
+        "is float64), of one weight per class, 4 here",
+    ),
+    # it was told "pass wieght as F.cross_entropy's documentation says", which has no wieght
+    "misspelt weight": (
+        {"wieght": torch.ones(4)},
+        TypeError,
+        "wieght=<float32 (4,) tensor>), which takes (y_hat, y) in torch's order and runs on these "
+        "without wieght: wieght is no keyword of F.cross_entropy (did you mean weight?)",
+    ),
+    "misspelt weight beside a float ignore_index": (
+        {"wieght": torch.ones(4), "ignore_index": 1.0},
+        TypeError,
+        "wieght=<float32 (4,) tensor>, ignore_index=1.0), which takes (y_hat, y) in torch's order "
+        "and runs on these without wieght and ignore_index: pass ignore_index as an int, the "
+        "class label to skip, and wieght is no keyword of F.cross_entropy (did you mean weight?)",
+    ),
 }
 
 

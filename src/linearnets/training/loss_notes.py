@@ -8,7 +8,9 @@ modules, whose rules :mod:`linearnets.training.loss_diagnosis` says, get none.
 
 from __future__ import annotations
 
+import difflib
 import functools
+import inspect
 import warnings
 from collections.abc import Callable
 
@@ -109,10 +111,9 @@ def _partial_suspects(loss: Loss | None, y_hat: torch.Tensor, y: torch.Tensor) -
     if not blamed and len(keywords) > 1 and runs({}):
         blamed = list(keywords)
     if blamed:
-        rules = [_rule(key, y_hat) or f"{key} as {name}'s documentation says" for key in blamed]
         return (
             f"; it is partial({name}, {fixed}), which takes (y_hat, y) in torch's order and runs "
-            f"on these without {and_list(blamed)}: pass {and_list(rules)}"
+            f"on these without {and_list(blamed)}: {_fixes(function, blamed, keywords, y_hat)}"
         )
     return (
         f"; it is partial({name}, {fixed}), which takes (y_hat, y) in torch's order and fails on "
@@ -121,10 +122,45 @@ def _partial_suspects(loss: Loss | None, y_hat: torch.Tensor, y: torch.Tensor) -
     )
 
 
-def _rule(key: str, y_hat: torch.Tensor) -> str | None:
-    """Return what torch's class losses take as the keyword ``key`` (for the scores ``y_hat``)."""
+def _fixes(
+    function: Callable[..., torch.Tensor],
+    blamed: list[str],
+    keywords: dict[str, object],
+    y_hat: torch.Tensor,
+) -> str:
+    """Return the fix of each keyword in ``blamed``: what ``function`` takes as it, or, for one
+    that is no parameter of it (``wieght=``), that it is none, with the parameter it is likely a
+    misspelling of."""
+    name = f"F.{function.__name__}"
+    try:
+        params = list(inspect.signature(function).parameters)
+    except (TypeError, ValueError):  # no signature to read: each keyword taken as one of its own
+        params = list(blamed)
+    unknown = [key for key in blamed if key not in params]
+    known = [key for key in blamed if key in params]
+    rules = [
+        _rule(key, y_hat, keywords[key]) or f"{key} as {name}'s documentation says" for key in known
+    ]
+    fixes = [f"pass {and_list(rules)}"] if rules else []
+    for key in unknown:
+        near = difflib.get_close_matches(key, params[2:], n=1)  # not input or target
+        guess = f" (did you mean {near[0]}?)" if near else ""
+        fixes.append(f"{key} is no keyword of {name}{guess}")
+    return ", and ".join(fixes)
+
+
+def _rule(key: str, y_hat: torch.Tensor, value: object) -> str | None:
+    """Return what torch's class losses take as the keyword ``key``, given as ``value`` (for the
+    scores ``y_hat``)."""
     if key == "weight":
         classes = f", {y_hat.shape[1]} here" if y_hat.ndim > 1 else ""
+        dtype = str(y_hat.dtype).removeprefix("torch.")
+        if isinstance(value, torch.Tensor) and value.dtype != y_hat.dtype:
+            was = str(value.dtype).removeprefix("torch.")
+            return (
+                f"weight as a tensor of the model output's dtype, {dtype} here (it is {was}), of "
+                f"one weight per class{classes}"
+            )
         return f"weight as a float tensor of one weight per class{classes}"
     if key == "ignore_index":
         return "ignore_index as an int, the class label to skip"
