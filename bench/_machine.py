@@ -20,9 +20,9 @@ def cpu_name() -> str:
     return next(names, platform.processor() or platform.machine() or "?")
 
 
-def at_least(minimum: int) -> Callable[[str], int]:
+def at_least(minimum: int, *, at_most: int | None = None) -> Callable[[str], int]:
     """Return argparse's ``type`` for a whole number of at least ``minimum`` (``--repeats 0``
-    would time nothing, and the medians end in a traceback)."""
+    would time nothing, and the medians end in a traceback), and at most ``at_most`` if given."""
 
     def whole_number(text: str) -> int:
         try:
@@ -31,12 +31,23 @@ def at_least(minimum: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        if at_most is not None and value > at_most:
+            raise argparse.ArgumentTypeError(f"must be at most {at_most}, got {value}")
         return value
 
     return whole_number
 
 
 positive_int = at_least(1)
+
+
+def thread_count(text: str) -> int:
+    """Return ``text`` as a torch thread count linearnets takes (1 to its ``MAX_THREADS``, 1024):
+    argparse's ``type`` for ``--threads``, which the timed ``linearnets softmax --threads N`` is
+    given too (a count past it ended in that command's refusal, after the book's pipeline ran)."""
+    from linearnets.config_checks import MAX_THREADS
+
+    return at_least(1, at_most=MAX_THREADS)(text)
 
 
 def positive_float(text: str) -> float:
@@ -52,11 +63,25 @@ def positive_float(text: str) -> float:
 
 def torch_device(text: str) -> str:
     """Return ``text`` as the name of a torch device this machine has: argparse's ``type`` for
-    ``--device`` (``cpu``, ``cuda``, ``cuda:N``, ``mps``). A name torch does not know, or CUDA on a
-    CPU-only torch, ended in a traceback once the book's pipeline had run (a spawned worker's, in
-    bench_scale.py); it is refused as the options are read."""
+    ``--device`` (``cpu``, ``cuda``, ``cuda:N``, ``mps``; ``auto`` as the one linearnets picks).
+    A name torch does not know, or CUDA on a CPU-only torch, ended in a traceback once the book's
+    pipeline had run (a spawned worker's, in bench_scale.py); it is refused as the options are
+    read. The name is checked by linearnets' own rule (``cpu:1``, which torch takes and linearnets
+    refuses, ended in the timed command's refusal after the book's pipeline ran)."""
     import torch  # here: bench_startup.py's own process times nothing of it
 
+    from linearnets.cli._cli_words import cli_spelling
+    from linearnets.device import check_device_name, resolve_device
+    from linearnets.errors import UsageError
+
+    try:
+        check_device_name(text)
+        if text == "auto":
+            return str(resolve_device(text))
+    except UsageError as exc:  # in the command line's words: "pass --device cpu"
+        # argparse names the option before it: "argument --device: must be one of ..."
+        said = cli_spelling(str(exc)).removeprefix("--device ")
+        raise argparse.ArgumentTypeError(said) from None
     try:
         device = torch.device(text)
     except (RuntimeError, TypeError):

@@ -26,7 +26,7 @@ from typing import Any
 
 import torch
 from _book_data import BookFashionMNIST
-from _machine import at_least, cpu_name, positive_int, torch_device
+from _machine import at_least, cpu_name, positive_int, thread_count, torch_device
 from torch import nn
 from torch.utils.data import DataLoader
 
@@ -181,7 +181,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--threads",
-        type=positive_int,
+        type=thread_count,
         default=torch.get_num_threads(),
         help="torch threads for both sides, the timed 'linearnets softmax' command's too",
     )

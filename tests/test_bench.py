@@ -119,12 +119,14 @@ def test_bench_linreg_compares_concise_with_both_of_the_books_codes(
         (
             "bench_softmax",
             ["--device", "foo"],
-            "argument --device: must be cpu, cuda, cuda:N or mps, got 'foo'",
+            "argument --device: must be one of auto, cpu, cuda, cuda:N, mps, got 'foo'; pass e.g. "
+            "--device auto",
         ),
         (
             "bench_scale",
             ["--device", "cpu:x"],
-            "argument --device: must be cpu, cuda, cuda:N or mps, got 'cpu:x'",
+            "argument --device: must be one of auto, cpu, cuda, cuda:N, mps, got 'cpu:x'; pass e.g. "
+            "--device auto",
         ),
         (
             "bench_data",
@@ -308,3 +310,59 @@ def test_bench_data_says_how_many_passes_it_times(bench: Callable[[str], ModuleT
     data = bench("bench_data")
     assert "one pass" not in data.__doc__
     assert f"``PASSES`` ({data.PASSES}) passes" in " ".join(data.__doc__.split())
+
+
+def test_a_bench_device_is_refused_as_linearnets_refuses_it(
+    bench: Callable[[str], ModuleType],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """--device cpu:1, which torch takes, was accepted, and bench_softmax ended in the timed
+    'linearnets softmax' command's refusal after the book's pipeline ran: linearnets' own rule
+    refuses it now, in its words, as the options are read; what linearnets takes, auto
+    included, is taken."""
+    from linearnets.device import resolve_device
+    from linearnets.errors import UsageError
+
+    machine = bench("_machine")
+    for name in ("cpu:1", "mps:2", "Cuda"):
+        with pytest.raises(UsageError):
+            resolve_device(name)  # the oracle: linearnets refuses it
+        with pytest.raises(Exception, match=r"^must be one of auto, cpu, cuda, cuda:N, mps") as e:
+            machine.torch_device(name)
+        assert "device=" not in str(e.value)  # the command line's words, not the API's
+    with pytest.raises(Exception) as info:
+        machine.torch_device("cpu:1")
+    assert str(info.value).endswith("; pass --device cpu (--threads N sets how many cores it uses)")
+    assert machine.torch_device("cpu:0") == "cpu:0"
+    assert machine.torch_device("auto") == str(resolve_device("auto"))
+    softmax = bench("bench_softmax")
+    monkeypatch.setattr(sys, "argv", ["bench_softmax.py", "--device", "cpu:1"])
+    with pytest.raises(SystemExit):
+        softmax.main()  # before the book's pipeline: the options are read first
+    assert "argument --device: must be one of auto, cpu" in capsys.readouterr().err
+
+
+def test_bench_softmax_threads_are_bounded_as_the_timed_command_bounds_them(
+    bench: Callable[[str], ModuleType],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """--threads 2000 was taken, and the timed 'linearnets softmax --threads 2000' refused after
+    the book's pipeline ran; it is refused as the options are read, at linearnets' own bound."""
+    from linearnets.config import SoftmaxConfig
+    from linearnets.config_checks import MAX_THREADS
+    from linearnets.errors import UsageError
+
+    SoftmaxConfig(num_threads=MAX_THREADS)
+    with pytest.raises(UsageError):  # the oracle: the timed command's own setting refuses it
+        SoftmaxConfig(num_threads=MAX_THREADS + 1)
+    softmax = bench("bench_softmax")
+    monkeypatch.setattr(sys, "argv", ["bench_softmax.py", "--threads", str(MAX_THREADS + 1)])
+    with pytest.raises(SystemExit):
+        softmax.main()
+    assert f"argument --threads: must be at most {MAX_THREADS}, got {MAX_THREADS + 1}" in (
+        capsys.readouterr().err
+    )
+    machine = bench("_machine")
+    assert machine.thread_count(str(MAX_THREADS)) == MAX_THREADS
