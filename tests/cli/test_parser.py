@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -1053,6 +1054,64 @@ def test_a_value_out_of_range_is_told_a_value_to_pass(
     not the 1000 it spells, and "--lr 1e-400" (typed > 0) was told it must be > 0."""
     prog = " ".join(argv[: 1 + (argv[0] == "data")])
     assert _usage_error(argv, capsys) == f"{message} (see linearnets {prog} --help)"
+
+
+_RESUMED_EPOCHS = (
+    "pass more --epochs than the run already finished to train further, or leave --epochs out "
+    "to finish the run's own"
+)
+
+
+@pytest.mark.parametrize(
+    ("given", "fix"),
+    [
+        (["--batch-size", "0"], "must be a positive integer (>= 1), got 0; leave --batch-size out "
+            "to keep the run's value"),
+        (["--lr", "0"], "must be a finite number > 0, got 0; leave --lr out to keep the run's "
+            "value"),
+        (["--epochs", "0"], f"must be a positive integer (>= 1), got 0; {_RESUMED_EPOCHS}"),
+        (["--epochs", "1e30"], "must be a positive integer, got '1e30', which is more than "
+            "--epochs takes (at most 4611686018427387904); " + _RESUMED_EPOCHS),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("command", ["linreg", "softmax"])
+def test_a_value_refused_on_a_resume_is_told_to_leave_it_out(
+    tmp_path: Path,
+    command: str,
+    given: list[str],
+    fix: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``linreg --resume R1 --batch-size 0`` was told "pass e.g. --batch-size 10", the --help
+    default, which the resume then refused as a changed setting (R1 trained at 20), and
+    ``--epochs 0`` "--epochs 3", not more than the 5 R1 finished: on a resume the fix is to leave
+    the option out, the run's value kept (an --epochs count no parser can know)."""
+    option = given[0]
+    message = _usage_error([command, "--resume", str(tmp_path / "R1"), *given], capsys)
+    assert message == f"argument {option}: {fix} (see linearnets {command} --help)"
+    # --resume=DIR too, and a new run keeps its example
+    message = _usage_error([command, *given, f"--resume={tmp_path / 'R1'}"], capsys)
+    assert message == f"argument {option}: {fix} (see linearnets {command} --help)"
+    assert "; pass e.g. " in _usage_error([command, *given], capsys)
+
+
+def test_the_fix_a_resume_is_told_is_one_it_takes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The old fix, the --help default, refused by the resume; the new one, the option left out,
+    taken (the oracle: the resume itself)."""
+    import linearnets as ln
+
+    out = tmp_path / "R1"
+    ln.run_linreg(ln.LinregConfig(epochs=2, batch_size=20, num_examples=200, out=out))
+    assert "leave --batch-size out" in _usage_error(
+        ["linreg", "--resume", str(out), "--epochs", "3", "--batch-size", "0"], capsys
+    )
+    # what "pass e.g. --batch-size 10" led to
+    assert main(["linreg", "--resume", str(out), "--epochs", "3", "--batch-size", "10"]) == 2
+    assert "--batch-size changed from 20 to 10" in capsys.readouterr().err
+    assert main(["linreg", "--resume", str(out), "--epochs", "3"]) == 0
+    capsys.readouterr()
 
 
 def _own_parser() -> OneLineParser:

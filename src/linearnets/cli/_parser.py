@@ -35,10 +35,10 @@ from linearnets.cli._usage_words import (
     choice_fix,
     exact_rule,
     no_value,
+    pass_fix,
     past_most,
     required,
     takes_example,
-    to_pass,
 )
 
 __all__ = ["OneLineParser", "UsageExit"]
@@ -449,6 +449,11 @@ class OneLineParser(argparse.ArgumentParser):
             return self
         return command.given(args) if isinstance(command, OneLineParser) else command
 
+    def _resuming(self) -> bool:
+        """Return whether the words parsed resume a run (``--resume``): a value refused is then
+        fixed by leaving its option out, not by the --help default, which the resume may refuse."""
+        return any(word == "--resume" or word.startswith("--resume=") for word in self._words)
+
     def _get_value(self, action: argparse.Action, arg_string: str) -> Any:
         try:
             value = super()._get_value(action, arg_string)
@@ -468,11 +473,21 @@ class OneLineParser(argparse.ArgumentParser):
                     raise
                 if most is not None and int(spelling) > most:
                     raise argparse.ArgumentError(
-                        action, past_most(action, option, respelled.refused, which=spelling)
+                        action,
+                        past_most(
+                            action,
+                            option,
+                            respelled.refused,
+                            which=spelling,
+                            resuming=self._resuming(),
+                        ),
                     ) from None
                 if least is not None and int(spelling) < least:
                     raise argparse.ArgumentError(
-                        action, below_least(action, option, arg_string, spelling)
+                        action,
+                        below_least(
+                            action, option, arg_string, spelling, resuming=self._resuming()
+                        ),
                     ) from None
                 # taken as respelled: "--num-examples 3.0" told its own rule, not ">= 1"'s
                 raise argparse.ArgumentError(
@@ -482,7 +497,7 @@ class OneLineParser(argparse.ArgumentParser):
             if isinstance(respelled, TooLarge) and most is not None:
                 # "--epochs 1e20" was told "must be a positive integer", a rule 10**20 meets
                 raise argparse.ArgumentError(
-                    action, past_most(action, option, respelled.refused)
+                    action, past_most(action, option, respelled.refused, resuming=self._resuming())
                 ) from None
             # a number out of range, or none at all ("1.5", "abc", "", "0x10" for --lr): both
             # given the option's example, as "--epochs 0" always was
@@ -491,7 +506,7 @@ class OneLineParser(argparse.ArgumentParser):
             # "--num-examples 0" was told >= 1, where 1 and 2 are refused
             message = exact_rule(action, option, exc.message)
             raise argparse.ArgumentError(
-                action, f"{message}; pass e.g. {to_pass(action, option)}"
+                action, f"{message}; {pass_fix(action, option, resuming=self._resuming())}"
             ) from None
         most = INTEGER_MAXIMA.get(max(action.option_strings, key=len, default=""))
         if most is not None and isinstance(value, int) and value > most:
@@ -500,7 +515,13 @@ class OneLineParser(argparse.ArgumentParser):
             option = max(action.option_strings, key=len)
             wanted, _ = takes_example(action, option)
             raise argparse.ArgumentError(
-                action, past_most(action, option, f"must be {wanted}, got {arg_string!r}")
+                action,
+                past_most(
+                    action,
+                    option,
+                    f"must be {wanted}, got {arg_string!r}",
+                    resuming=self._resuming(),
+                ),
             )
         return value
 

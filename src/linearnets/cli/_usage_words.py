@@ -25,6 +25,7 @@ __all__ = [
     "choice_fix",
     "exact_rule",
     "no_value",
+    "pass_fix",
     "past_most",
     "required",
     "takes_example",
@@ -62,29 +63,49 @@ def exact_rule(action: argparse.Action, name: str, refused: str) -> str:
     )
 
 
-def past_most(action: argparse.Action, name: str, refused: str, which: str = "") -> str:
+def past_most(
+    action: argparse.Action, name: str, refused: str, which: str = "", *, resuming: bool = False
+) -> str:
     """Return the refusal of an integer past the most ``action``, the option ``name``, takes
     (:data:`INTEGER_MAXIMA`): ``refused`` is the converter's "must be a positive integer, got
     '101'", its rule told exactly where the least is not 1 (:data:`INTEGER_RULES`), and ``which``
-    the integer a respelling is ("1000" for "1e3"); the value to pass is :func:`to_pass`'s."""
+    the integer a respelling is ("1000" for "1e3"); the fix is :func:`pass_fix`'s."""
     most = INTEGER_MAXIMA[name]
     refused = exact_rule(action, name, refused)
     which = f" {which}," if which else ""
     return (
-        f"{refused}, which is{which} more than {name} takes (at most {most}); pass e.g. "
-        f"{to_pass(action, name)}"
+        f"{refused}, which is{which} more than {name} takes (at most {most}); "
+        f"{pass_fix(action, name, resuming=resuming)}"
     )
 
 
-def below_least(action: argparse.Action, name: str, text: str, which: str) -> str:
+def below_least(
+    action: argparse.Action, name: str, text: str, which: str, *, resuming: bool = False
+) -> str:
     """Return the refusal of ``text``, an integer spelt otherwise (``which``, "2" for "2.0") below
     the least the option ``name`` takes with the book's weights (:data:`INTEGER_LEASTS`): it was
     told "write it as 2", a value the option then refuses. Its rule is told in full
-    (:data:`INTEGER_RULES`), with the value to pass of :func:`to_pass`."""
+    (:data:`INTEGER_RULES`), with the fix of :func:`pass_fix`."""
     return (
-        f"must be {INTEGER_RULES[name]}, got {text!r}, which is {which}; pass e.g. "
-        f"{to_pass(action, name)}"
+        f"must be {INTEGER_RULES[name]}, got {text!r}, which is {which}; "
+        f"{pass_fix(action, name, resuming=resuming)}"
     )
+
+
+def pass_fix(action: argparse.Action, name: str, *, resuming: bool) -> str:
+    """Return the fix of a value the option ``name`` refused: ``pass e.g.`` :func:`to_pass`'s value,
+    or, on a command line that resumes a run (``resuming``), to leave the option out and keep the
+    run's own: the --help default it advised (``--batch-size 10``) was then refused as a changed
+    setting, and ``--epochs 3`` as not more than the epochs a run finished, which no number
+    advised here can know."""
+    if not resuming:
+        return f"pass e.g. {to_pass(action, name)}"
+    if name == "--epochs":
+        return (
+            "pass more --epochs than the run already finished to train further, or leave "
+            "--epochs out to finish the run's own"
+        )
+    return f"leave {name} out to keep the run's value"
 
 
 def to_pass(action: argparse.Action, name: str) -> str:
