@@ -215,6 +215,51 @@ def test_the_moves_and_renames_told_done_word_for_word_from_the_same_folder_give
 
 
 @pytest.mark.parametrize(
+    "layout", ["split across the layouts", "one misnamed in raw", "mixed: apart and misnamed"]
+)
+def test_the_moves_and_renames_told_for_a_folder_with_a_space_run_as_pasted_into_bash(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: str
+) -> None:
+    """--data-dir "my data" was told "move t10k-labels-idx1-ubyte.gz from my
+    data/FashionMNIST/raw/ into my data": pasted after mv, four words, and a mv that fails.
+    Each path is quoted for the shell now; the advice, run by bash as written, gives a folder
+    that reads."""
+    monkeypatch.chdir(tmp_path)
+    root = Path("my data")
+    raw = root / "FashionMNIST" / "raw"
+    if layout == "split across the layouts":
+        tiny.write(root)
+        raw.mkdir(parents=True)
+        (root / "t10k-labels-idx1-ubyte.gz").rename(raw / "t10k-labels-idx1-ubyte.gz")
+    elif layout == "one misnamed in raw":
+        tiny.write(raw)
+        (raw / "t10k-labels-idx1-ubyte.gz").rename(raw / "t10k-labels.idx1-ubyte.gz")
+    else:
+        tiny.write(raw)
+        (raw / "t10k-images-idx3-ubyte.gz").rename(root / "t10k-images-idx3-ubyte.gz")
+        (raw / "t10k-labels-idx1-ubyte.gz").rename(root / "t10k-labels.idx1-ubyte.gz")
+    with pytest.raises(UsageError) as info:
+        find_fashion_mnist(root, checksums=tiny.files)
+    message = str(info.value)
+    told = "; ".join(message.split("; ")[1:])  # the fixes: the description names it unquoted
+    assert "'my data" in told and " my data" not in told
+    for fix in message.split("; ")[1:]:
+        if fix.startswith("rename "):
+            pairs = fix.removeprefix("rename ").split(", the names")[0]
+            for pair in re.split(r", | and ", pairs):
+                subprocess.run(["bash", "-c", f"mv -n {pair.replace(' to ', ' ')}"], check=True)
+        elif "must sit in one folder: move " in fix:
+            moved = re.fullmatch(r".*: move (.+) from (.+) into (.+) \(or the others .*", fix)
+            assert moved is not None, fix
+            names, source, target = moved.groups()
+            for name in re.split(r", | and ", names):
+                path = f"{source.rstrip('/')}/{name}"  # 'my data'/a, 'my data/F/raw'/a
+                subprocess.run(["bash", "-c", f"mv -n {path} {target}"], check=True)
+    found = find_fashion_mnist(root, checksums=tiny.files)
+    assert sorted(found.paths) == sorted(tiny.files)
+
+
+@pytest.mark.parametrize(
     ("spelled", "raw"),
     [
         ({"train-images-idx3-ubyte": "train-images.idx3-ubyte.gz"}, False),

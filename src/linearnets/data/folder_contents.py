@@ -12,6 +12,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from linearnets._shell import shell_word
 from linearnets._text import and_list, shown_path
 from linearnets.errors import UsageError
 from linearnets.path_checks import unsearchable_folder
@@ -163,11 +164,14 @@ def layout_fix(root: Path, names: dict[str, tuple[int, str]]) -> str | None:
     from where the command ran: a bare target name read as "in place" and as "into the root"
     alike, and one reading always failed."""
     folder, other, lacking = _fullest(root, names)
-    apart = [path.name for name in lacking if (path := current_file(other, name)) is not None]
+    # each path quoted for the shell ("my data"): the mv told is pasted as it is
+    apart = [
+        shell_word(path.name) for name in lacking if (path := current_file(other, name)) is not None
+    ]
     # one found in the other layout is renamed into the fuller one: renamed where it was, it was
     # then refused as apart from the others
     renames = [
-        f"{shown_path(path)} to {shown_path(folder / _spelled(path, name))}"
+        f"{shell_word(path)} to {shell_word(folder / _spelled(path, name))}"
         for name in lacking
         if current_file(other, name) is None
         and (path := _misspelled(folder, other, name)) is not None
@@ -186,8 +190,9 @@ def layout_fix(root: Path, names: dict[str, tuple[int, str]]) -> str | None:
 
 def _given(root: Path, folder: Path) -> str:
     """Return ``folder`` (``root`` or its ``FashionMNIST/raw``) by its path from where ``root``
-    was given (``data``, ``data/FashionMNIST/raw/``), as a ``mv`` run there takes it."""
-    return shown_path(folder) if folder == root else f"{shown_path(folder)}/"
+    was given (``data``, ``data/FashionMNIST/raw/``), as a ``mv`` run there takes it: quoted for
+    the shell (``'my data'``, ``'my data/FashionMNIST/raw'/``)."""
+    return shell_word(folder) if folder == root else f"{shell_word(folder)}/"
 
 
 def _relative(root: Path, path: Path) -> str:
