@@ -649,6 +649,10 @@ again = ln.resume_softmax(r.run_dir, epochs=2)  # the same group again, for the 
 open(f"rank{os.environ['RANK']}.json", "w").write(json.dumps({"rank": os.environ["RANK"], "run_dir": str(r.run_dir),
                   "still_joined": joined and dist.is_initialized(),
                   "epochs": len(again.history.epochs), "test_acc": again.history.test_acc[-1]}))
+# both ranks done before either leaves: a rank exiting with gloo's threads still talking to the
+# other aborted it at exit ("terminate called without an active exception", cc69)
+dist.barrier()
+dist.destroy_process_group()
 """
 
 
