@@ -20,14 +20,7 @@ from linearnets.tasks.resume import resume_softmax
 from linearnets.tasks.softmax import run_softmax
 from linearnets.training.checkpoint import load_checkpoint
 
-
-def _blobs(path: Path) -> Path:
-    """512 examples of 3 blobs of 5 features (batches of 64: 8 steps an epoch)."""
-    rng = np.random.default_rng(0)
-    y = rng.integers(0, 3, size=512)
-    centers = rng.standard_normal((3, 5)) * 2
-    np.savez(path, X=(centers[y] + rng.standard_normal((512, 5))).astype(np.float32), y=y)
-    return path
+from .test_resume_diverged import _blobs  # 512 examples of 3 blobs, 8 steps an epoch
 
 
 def _guard_state(run: Path) -> dict[str, Any]:

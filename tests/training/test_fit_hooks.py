@@ -115,17 +115,12 @@ def _oracle_train_losses(
     return means
 
 
-@pytest.mark.parametrize("where", ["callback", "on_step", "train_epoch"])
-def test_a_hook_changing_the_losses_in_place_leaves_the_reported_loss_as_it_was(
-    gen: torch.Generator, where: str
-) -> None:
-    """A callback's losses.mul_(0) in on_batch_end made the history's train loss 0: the hook was
-    handed the very tensor the epoch's totals had stashed (and a guard held). A hook of yours now
-    gets a copy; the library's own hooks copy nothing."""
+def _three_batches(
+    gen: torch.Generator,
+) -> tuple[nn.Module, list[tuple[torch.Tensor, torch.Tensor]], list[float]]:
+    """A classifier of 3 features and classes drawn from ``gen``, 3 batches of 10, and the train
+    losses of 2 epochs at lr 0.1 by torch's own loop (:func:`_oracle_train_losses`, on a copy)."""
     import copy
-
-    from linearnets.training.callbacks import Callback
-    from linearnets.training.loop import train_epoch
 
     X, y = torch.randn(30, 3, generator=gen), torch.randint(0, 3, (30,), generator=gen)
     batches = [(X[i : i + 10], y[i : i + 10]) for i in range(0, 30, 10)]
@@ -133,7 +128,21 @@ def test_a_hook_changing_the_losses_in_place_leaves_the_reported_loss_as_it_was(
     with torch.no_grad():
         for p in net.parameters():
             p.copy_(torch.randn(p.shape, generator=gen))
-    expected = _oracle_train_losses(copy.deepcopy(net), batches, 2, 0.1)
+    return net, batches, _oracle_train_losses(copy.deepcopy(net), batches, 2, 0.1)
+
+
+@pytest.mark.parametrize("where", ["callback", "on_step", "train_epoch"])
+def test_a_hook_changing_the_losses_in_place_leaves_the_reported_loss_as_it_was(
+    gen: torch.Generator, where: str
+) -> None:
+    """A callback's losses.mul_(0) in on_batch_end made the history's train loss 0: the hook was
+    handed the very tensor the epoch's totals had stashed (and a guard held). A hook of yours now
+    gets a copy; the library's own hooks copy nothing."""
+
+    from linearnets.training.callbacks import Callback
+    from linearnets.training.loop import train_epoch
+
+    net, batches, expected = _three_batches(gen)
     zeroed: list[int] = []
 
     def zero(step: int, losses: torch.Tensor) -> None:
@@ -193,16 +202,9 @@ def test_a_subclass_of_a_library_callback_changing_the_losses_gets_a_copy(
     """own_hook judged a user subclass of DivergenceGuard by the inherited on_batch_end (the
     library's function), which calls the user's __call__ with the shared tensor: the history's
     train loss came out 0. A hook is the library's own only where its object's class is."""
-    import copy
     import io
 
-    X, y = torch.randn(30, 3, generator=gen), torch.randint(0, 3, (30,), generator=gen)
-    batches = [(X[i : i + 10], y[i : i + 10]) for i in range(0, 30, 10)]
-    net = nn.Linear(3, 3)
-    with torch.no_grad():
-        for p in net.parameters():
-            p.copy_(torch.randn(p.shape, generator=gen))
-    expected = _oracle_train_losses(copy.deepcopy(net), batches, 2, 0.1)
+    net, batches, expected = _three_batches(gen)
     hooks: dict[str, object] = {
         "guard-callback": {"callbacks": [_ZeroingGuard(0.1)]},
         "guard-on_step": {"on_step": _ZeroingGuard(0.1)},
