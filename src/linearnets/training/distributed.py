@@ -23,6 +23,16 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
+if dist.is_available():
+    # Imported now, before a group is joined: imported later (by torch._dynamo, which the first
+    # torch.optim optimizer or a meta-device model imports), its functions' defaults,
+    # ``group=group.WORLD``, hold the joined group, and ``destroy_process_group`` then left gloo's
+    # threads running into the interpreter's teardown: a torchrun script that had trained, written
+    # everything and left the group was killed by SIGABRT ("terminate called without an active
+    # exception", 2 CI runs in 6 of a script that resumed). Imported here, the defaults
+    # are None (the group of the call). Costs about 3 ms.
+    import torch.distributed.nn
+
 from linearnets._text import and_list
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.dist_env import check_launched, check_master_addr, env_int
