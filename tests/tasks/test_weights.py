@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shlex
+import subprocess
 import sys
 import warnings
 from collections.abc import Callable
@@ -34,11 +35,48 @@ def test_a_trained_model_reloads_and_predicts_as_it_did(tmp_path: Path, impl: st
     run = tmp_path / "run"
     args = ["--data", str(tmp_path / "d.npz"), "--plot", "none", "--epochs", "2", "--impl", impl]
     assert main(["softmax", *args, "--out", str(run)]) == 0
+    torch.manual_seed(7)  # a user's seed: the initial weights the load overwrites draw none of it
+    state = torch.get_rng_state()
     net, meta = load_trained(run)
+    assert torch.equal(torch.get_rng_state(), state)
     assert meta["impl"] == impl and meta["num_inputs"] == 4 and meta["num_outputs"] == 3
     assert meta["resize"] is None
     saved = torch.load(run / "model.pt", weights_only=True)["state_dict"]
     assert all(torch.equal(net.state_dict()[k], saved[k]) for k in saved)
+
+
+def test_a_model_reloaded_or_checked_by_a_resume_imports_no_compiler(tmp_path: Path) -> None:
+    """``torch._dynamo`` took 1.2 s to import: the resume's check of a complete run's model.pt
+    built it on the meta device (whose random draws import it) and every reload of a concise model
+    built an optimizer beside it (the first torch.optim optimizer imports it), for nothing."""
+    runs = {}
+    for impl in ("scratch", "concise"):
+        runs[impl] = tmp_path / impl
+        _model(runs[impl], impl=impl, state_dict=_state_dict_of(impl))
+    child = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from linearnets.tasks.weights import load_trained, weights_intact\n"
+        f"assert weights_intact(Path({str(runs['scratch'] / 'model.pt')!r}))\n"
+        f"assert weights_intact(Path({str(runs['concise'] / 'model.pt')!r}))\n"
+        f"load_trained({str(runs['scratch'])!r}); load_trained({str(runs['concise'])!r})\n"
+        "print('torch._dynamo' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", child], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.split("\n")[-2] == "False", done.stdout + done.stderr
+
+
+def _state_dict_of(impl: str) -> Callable[[dict[str, Any]], dict[str, torch.Tensor]]:
+    """The state_dict of a trained ``impl`` model of Fashion-MNIST's shape, for :func:`_model`."""
+    from linearnets.models.factory import softmax_net
+
+    def state_dict(payload: dict[str, Any]) -> dict[str, torch.Tensor]:
+        net = softmax_net(impl, generator=torch.Generator().manual_seed(1))
+        return {k: v.detach().clone() for k, v in net.state_dict().items()}
+
+    return state_dict
 
 
 def _model(run: Path, **changes: Any) -> None:
@@ -262,8 +300,8 @@ def test_weights_are_intact_to_a_resume_exactly_where_load_trained_takes_them(
     tmp_path: Path, name: str
 ) -> None:
     """A resume writes again the model.pt that load_trained refuses: a state_dict of another
-    impl's names, or a weight transposed, was intact to it, the run "complete". The probe builds
-    the model on the meta device: no weight is drawn (the global generator is left as it was)."""
+    impl's names, or a weight transposed, was intact to it, the run "complete". The probe draws
+    its initial weights on a generator of its own: the global one is left as it was."""
     from linearnets.tasks.weights import weights_intact
 
     run = tmp_path / "run"
