@@ -54,7 +54,7 @@ def test_a_negative_number_in_any_spelling_is_the_options_value(
         build_parser().parse_args(["linreg", "--lr", value])
     assert info.value.code == 2
     assert info.value.message == (
-        f"argument --lr: must be a finite number > 0, got {value}; pass e.g. --lr 0.1 (see "
+        f"argument --lr: must be a finite number > 0, got {value}; pass e.g. --lr 0.03 (see "
         "linearnets linreg --help)"
     )
     assert capsys.readouterr().err == f"linearnets linreg: error: {info.value.message}\n"
@@ -66,7 +66,7 @@ def test_a_word_that_starts_as_a_negative_number_is_the_options_value(value: str
     with pytest.raises(UsageExit) as info:
         build_parser().parse_args(["linreg", "--lr", value])
     assert info.value.message == (
-        f"argument --lr: must be a positive number, got {value!r}; pass e.g. --lr 0.1 (see "
+        f"argument --lr: must be a positive number, got {value!r}; pass e.g. --lr 0.03 (see "
         "linearnets linreg --help)"
     )
 
@@ -892,7 +892,7 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
         (["softmax", "--lr", "nan"], "argument --lr: must be a finite number > 0, got nan; pass "
             "e.g. --lr 0.1"),
         (["linreg", "--lr", "0"], "argument --lr: must be a finite number > 0, got 0; pass e.g. "
-            "--lr 0.1"),
+            "--lr 0.03"),
         (["softmax", "--batch-size", "-1"], "argument --batch-size: must be a positive integer "
             "(>= 1), got -1; pass e.g. --batch-size 256"),
         (["data", "show", "-n", "0"], "argument -n: must be a positive integer (>= 1), got 0; "
@@ -1026,8 +1026,9 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
             "'inf'; pass e.g. --epochs 3"),
         (["linreg", "--epochs", "1e-3"], "argument --epochs: must be a positive integer, got "
             "'1e-3'; pass e.g. --epochs 3"),
+        # linreg's default, 0.03 (the number its --help names): softmax's 0.1 was advised
         (["linreg", "--lr", "0x10"], "argument --lr: must be a positive number, got '0x10'; "
-            "pass e.g. --lr 0.1"),
+            "pass e.g. --lr 0.03"),
         (["linreg", "--seed", "1.5"], "argument --seed: must be a non-negative integer, got "
             "'1.5'; pass e.g. --seed 0"),
         # an example each option takes well: more threads than free cores slow training down

@@ -110,12 +110,12 @@ def pass_fix(action: argparse.Action, name: str, *, resuming: bool) -> str:
 
 def to_pass(action: argparse.Action, name: str) -> str:
     """Return the value to pass to the option ``name`` after a refusal: its default where that is
-    an integer it takes (predict's ``-n 6``, data show's ``-n 18``, softmax's ``--batch-size 256``,
-    as the Python API's), else its example: ``-n 10`` was advised where the default is 6, for
-    ``-n 0`` as for ``-n 101``."""
+    a number it takes (predict's ``-n 6``, data show's ``-n 18``, softmax's ``--batch-size 256``,
+    linreg's ``--lr 0.03``, as the Python API's), else its example: ``-n 10`` was advised where
+    the default is 6, for ``-n 0`` as for ``-n 101``, and linreg's ``--lr 0`` softmax's 0.1."""
     _, example = takes_example(action, name)
     default = action.default if action.default is not None else _help_default(action)
-    if not isinstance(default, int) or isinstance(default, bool):
+    if not isinstance(default, (int, float)) or isinstance(default, bool):
         return example
     most, least = INTEGER_MAXIMA.get(name), INTEGER_LEASTS.get(name)
     if (most is not None and default > most) or (least is not None and default < least):
@@ -127,12 +127,14 @@ def to_pass(action: argparse.Action, name: str) -> str:
     return f"{name} {default}" if taken else example
 
 
-def _help_default(action: argparse.Action) -> int | None:
-    """Return the integer default ``action``'s help names ("global batch size (default: 256)"),
-    where its parsed default is None (a resume tells an option given from one left out): softmax's
-    ``--batch-size 0`` was advised linreg's 10."""
-    found = re.search(r"\bdefault: (\d+)\)?$", action.help or "")
-    return int(found[1]) if found else None
+def _help_default(action: argparse.Action) -> int | float | None:
+    """Return the number ``action``'s help names as its default ("global batch size (default:
+    256)", "learning rate (default: 0.03)"), where its parsed default is None (a resume tells an
+    option given from one left out): softmax's ``--batch-size 0`` was advised linreg's 10."""
+    found = re.search(r"\bdefault: (\d+)(\.\d+)?\)?$", action.help or "")
+    if found is None:
+        return None
+    return float(found[1] + found[2]) if found[2] else int(found[1])
 
 
 def no_value(
