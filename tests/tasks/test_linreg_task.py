@@ -262,6 +262,32 @@ def test_the_guard_stops_a_run_whose_loss_blows_up_unless_it_is_off() -> None:
     assert math.isnan(unguarded.loss) and all(math.isnan(v) for v in unguarded.w)
 
 
+def test_a_divergence_guard_of_yours_stops_at_an_epochs_end_before_its_checkpoint(
+    tmp_path: Path,
+) -> None:
+    """A guard of yours tripping at an epoch's end (one batch an epoch: its last update is
+    re-scored there) ran after the run's checkpoint, which had kept the blown-up epoch 2 that the
+    stop then advised resuming at a smaller lr. The oracle: the run's own guard, which runs
+    before the checkpoint: the same stop, epoch 1 kept."""
+    import torch
+
+    from linearnets.training.guard import DivergenceGuard
+
+    stops = {}
+    for whose in ("own", "yours"):
+        config = LinregConfig(
+            epochs=2, lr=5.0, batch_size=1000, out=tmp_path / whose, guard=whose == "own"
+        )
+        with pytest.raises(DivergenceError) as info:
+            run_linreg(config, callbacks=[DivergenceGuard(5.0)] if whose == "yours" else [])
+        stops[whose] = str(info.value).replace(str(tmp_path / whose), "RUN")
+        kept = torch.load(tmp_path / whose / "checkpoint.pt", weights_only=False)
+        assert kept["epoch"] == 1
+    assert stops["own"].startswith("training diverged in epoch 2: the training loss after the")
+    assert "the checkpoint of epoch 1 is kept in RUN" in stops["own"]
+    assert stops["yours"] == stops["own"]
+
+
 @pytest.mark.parametrize(("impl", "analytic"), [("scratch", False), ("analytic", True)])
 def test_the_impl_chooses_autograd_or_the_explicit_gradient(
     monkeypatch: pytest.MonkeyPatch, impl: str, analytic: bool

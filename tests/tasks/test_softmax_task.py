@@ -787,6 +787,37 @@ def test_a_callbacks_own_error_of_a_runs_kind_in_epoch_1_leaves_the_folder_as_fo
     assert len(run_softmax(config).history.epochs) == 1  # the same call runs there
 
 
+def test_a_divergence_guard_of_yours_stops_at_an_epochs_end_before_its_checkpoint(
+    tmp_path: Path,
+) -> None:
+    """A guard of yours tripping at an epoch's end (its last update re-scored; one batch an epoch
+    here) ran after the run's checkpoint, which had kept the blown-up epoch (weights ~460) that
+    the stop then advised resuming at a smaller lr. The oracle: the run's own guard, which runs
+    before the checkpoint: the same stop, and no checkpoint."""
+    import numpy as np
+
+    from linearnets.errors import DivergenceError
+    from linearnets.training.guard import DivergenceGuard
+
+    rng = np.random.default_rng(0)  # random labels: no model fits them, a huge lr blows up
+    data = tmp_path / "d.npz"
+    np.savez(data, X=rng.normal(size=(100, 5)).astype(np.float32), y=rng.integers(0, 4, 100))
+    stops = {}
+    for whose in ("own", "yours"):
+        config = SoftmaxConfig(
+            data=data, epochs=2, plot="none", out=tmp_path / whose, batch_size=100, lr=1e4,
+            guard=whose == "own",
+        )  # fmt: skip
+        with pytest.raises(DivergenceError) as info:
+            run_softmax(config, callbacks=[DivergenceGuard(1e4)] if whose == "yours" else [])
+        stops[whose] = str(info.value).replace(str(tmp_path / whose), "RUN")
+        assert not (tmp_path / whose / "checkpoint.pt").exists()
+    assert stops["own"].startswith(
+        "training diverged in epoch 1: the loss of its last examples after the epoch's last update"
+    )
+    assert stops["yours"] == stops["own"]
+
+
 @pytest.mark.parametrize("subclass", [False, True], ids=["guard", "guard-subclass"])
 def test_a_divergence_guard_passed_as_a_callback_stops_the_run_as_its_own(
     tmp_path: Path, subclass: bool

@@ -53,7 +53,7 @@ from linearnets.training.checkpoint import (
 )
 from linearnets.training.checkpoint_values import restore_hint
 from linearnets.training.folder_as_found import FolderAsFound
-from linearnets.training.guard import DivergenceGuard
+from linearnets.training.guard import DivergenceGuard, guards_first
 from linearnets.training.guard_start import seed_guard_start
 from linearnets.training.history import History, HistoryRows
 from linearnets.training.interrupt import (
@@ -218,8 +218,10 @@ def _train_setup(
     interrupt = GracefulInterrupt()
     start = ckpt.epoch if ckpt is not None else 0
     position = RunPosition()  # first: it knows a step before a callback can stop in it
-    guards = [guard] if guard is not None else []
-    own = [position, *guards, checkpoint, writer, *callbacks, interrupt]
+    # the caller's guards before the checkpoint too: a stop at an epoch's end keeps the epoch before
+    guards, others = guards_first(callbacks)
+    guards = [guard, *guards] if guard is not None else guards
+    own = [position, *guards, checkpoint, writer, *others, interrupt]
     try:
         with interrupt:
             result = train_linreg(setup, callbacks=own, start_epoch=start, history=history)

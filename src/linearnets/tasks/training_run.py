@@ -35,7 +35,7 @@ from linearnets.tasks.weights import WEIGHTS_FILE, save_weights
 from linearnets.training.callbacks import CurvesCallback, MetricsWriter
 from linearnets.training.checkpoint import CheckpointCallback, global_rng_state
 from linearnets.training.distributed import lost_connection
-from linearnets.training.guard import DivergenceGuard
+from linearnets.training.guard import DivergenceGuard, guards_first
 from linearnets.training.history import HistoryRows
 from linearnets.training.interrupt import GracefulInterrupt, TrainingInterrupted
 from linearnets.training.loop import History, fit
@@ -183,10 +183,15 @@ def _run_callbacks(
     history: History,
     callbacks: Sequence[Any],
 ) -> list[Any]:
-    """Return the callbacks before the interrupt check: the guard, then (rank 0) the writers."""
+    """Return the callbacks before the interrupt check: the guard, then (rank 0) the caller's
+    guards, the writers and the caller's other callbacks."""
     own: list[Any] = [] if guard is None else [guard]
     if not exp.dist.is_main:
         return own
+    # a guard of the caller's before the checkpoint too: its stop at an epoch's end keeps the
+    # epoch before, not the blown-up one
+    guards, callbacks = guards_first(callbacks)
+    own.extend(guards)
     # the checkpoint first: an epoch is kept even if printing its line (stdout gone, `| head`)
     # or drawing it fails afterwards
     own.append(checkpoint)

@@ -18,7 +18,7 @@ the targets' mean.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -60,6 +60,7 @@ __all__ = [
     "TYPICAL_QUANTILE",
     "TYPICAL_STEPS",
     "DivergenceGuard",
+    "guards_first",
     "smaller_lr",
 ]
 
@@ -552,6 +553,16 @@ class DivergenceGuard(Callback):
         self._resumed = True
         self._loaded = True
         self._growth.load_state_dict(state)
+
+
+def guards_first(callbacks: Sequence[Any]) -> tuple[list[Any], list[Any]]:
+    """Split a run's extra ``callbacks`` into its :class:`DivergenceGuard` s and the others, for a
+    run to call the guards before its checkpoint and writers, as it calls its own: a user's guard
+    tripping at an epoch's end (the last update re-scored) ran after the checkpoint had saved the
+    blown-up weights, which the stop then advised resuming at a smaller lr. The order within
+    each part is the caller's."""
+    guards = [cb for cb in callbacks if isinstance(cb, DivergenceGuard)]
+    return guards, [cb for cb in callbacks if not isinstance(cb, DivergenceGuard)]
 
 
 def _spreads(
