@@ -662,6 +662,45 @@ def test_a_data_file_named_with_a_line_break_is_named_by_its_dollar_quoted_word(
     assert f"data: $'{tmp_path}/d\\n.csv' (2 examples, 1 feature)" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("resumed", [False, True], ids=["new-run", "resume"])
+def test_a_full_disk_at_a_later_checkpoint_is_told_with_the_run_dir_in_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    resumed: bool,
+) -> None:  # fmt: skip
+    """`linreg --json` named the kept folder as run_dir for a full disk at epoch 1's checkpoint,
+    and softmax's in any epoch, but linreg's not once epoch 1 was kept (a script reading run_dir
+    found it in one epoch and not the next): epoch 2's checkpoint unwritten, of a new run or of
+    a resume, names it too."""
+    import errno
+
+    import linearnets.training.checkpoint_write as checkpoint_write
+
+    out = tmp_path / "F2"
+    saves: list[int] = []
+    save = checkpoint_write._torch_save
+
+    def full_at_epoch_2(obj: object, f: object) -> None:
+        saves.append(1)
+        if len(saves) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        save(obj, f)
+
+    argv = ["linreg", "--epochs", "2", "--out", str(out), "--json"]
+    if resumed:
+        assert main(["linreg", "--epochs", "1", "--out", str(out)]) == 0
+        argv = ["linreg", "--resume", str(out), "--epochs", "2", "--json"]
+        saves.append(1)  # epoch 1's, made above
+    capsys.readouterr()
+    with monkeypatch.context() as patch:
+        patch.setattr(checkpoint_write, "_torch_save", full_at_epoch_2)
+        assert main(argv) == 1
+    captured = capsys.readouterr()
+    assert "the disk is full" in captured.err and "checkpoint of epoch 1" not in captured.out
+    said = json.loads(captured.out.splitlines()[-1])
+    assert said["error_type"] == "CheckpointError" and said["run_dir"] == str(out)
+    assert main(["linreg", "--resume", str(out)]) == 0  # the folder named: its resume trains on
+
+
 def test_a_full_disk_at_epoch_1s_checkpoint_gives_a_resume_that_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -25,7 +25,7 @@ from linearnets._paths import absolute_path
 from linearnets._signals import held_signals, sigterm_as_keyboard_interrupt
 from linearnets._text import shown_path
 from linearnets.config import LinregConfig
-from linearnets.errors import CheckpointError, DivergenceError, UsageError
+from linearnets.errors import CheckpointError, DivergenceError, RunFileError, UsageError
 from linearnets.seeding import pin_threads
 from linearnets.tasks.linreg import LinregResult, LinregSetup, prepare_linreg, train_linreg
 from linearnets.tasks.linreg_stops import (
@@ -56,6 +56,7 @@ from linearnets.training.folder_as_found import FolderAsFound
 from linearnets.training.guard import DivergenceGuard, guards_first
 from linearnets.training.guard_start import seed_guard_start
 from linearnets.training.history import History, HistoryRows
+from linearnets.training.hook_owners import raised_by_callback
 from linearnets.training.interrupt import (
     GracefulInterrupt,
     TrainingInterrupted,
@@ -240,6 +241,12 @@ def _train_setup(
             raise
         put_back = forced if checkpoint.last_epoch is None else None  # none of this resume's yet
         raise diverged(exc, run_dir, kept, config.lr, forced=put_back) from None
+    except (CheckpointError, RunFileError) as exc:
+        # a file of the run's unwritten (a full disk), in any epoch of a run or a resume: the
+        # folder stays, named for --json as softmax's is (a callback's own error is not the run's)
+        if not raised_by_callback(exc) and getattr(exc, "run_dir", None) is None:
+            exc.run_dir = run_dir  # type: ignore[union-attr]
+        raise
     except OSError as exc:
         # its output's reader quit (| head), or a full disk: the command names the resume, as
         # softmax's does
