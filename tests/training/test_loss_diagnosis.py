@@ -6,7 +6,9 @@ against a real failure, not a made-up one.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -329,16 +331,30 @@ def test_negative_labels_of_more_classes_than_outputs_are_told_to_shift_and_wide
 
 
 @pytest.mark.parametrize(
-    "loss", [nn.CrossEntropyLoss(), nn.NLLLoss()], ids=lambda l: type(l).__name__
+    ("loss", "name"),
+    [
+        (nn.CrossEntropyLoss(), "CrossEntropyLoss"),
+        (nn.NLLLoss(), "NLLLoss"),
+        # the functions, and a partial of one, were told "check it takes (y_hat, y) in that order"
+        (F.cross_entropy, "F.cross_entropy"),
+        (F.nll_loss, "F.nll_loss"),
+        (functools.partial(F.cross_entropy, reduction="none"), "F.cross_entropy"),
+    ],
+    ids=["CrossEntropyLoss", "NLLLoss", "F.cross_entropy", "F.nll_loss", "partial"],
 )
-def test_torchs_class_losses_need_int64_labels(loss: nn.Module) -> None:
+def test_torchs_class_losses_refuse_int32_labels_told_to_use_long(
+    loss: Callable[..., torch.Tensor], name: str
+) -> None:
     y = torch.tensor([0, 1, 1], dtype=torch.int32)
+    with pytest.raises(RuntimeError, match="expected target dtype to be Long"):  # torch's refusal
+        loss(torch.zeros(3, 2), y)
     err = explain_loss_error(loss, torch.zeros(3, 2), y)
     assert isinstance(err, UsageTypeError)
     assert str(err) == (
-        f"y must be int64 class indices for {type(loss).__name__}, got a tensor of shape (3,) and "
-        "dtype torch.int32; use y.long()"
+        f"y must be int64 class indices for {name}, got a tensor of shape (3,) and dtype "
+        "torch.int32; use y.long()"
     )
+    loss(torch.zeros(3, 2), y.long())  # the fix runs
 
 
 def test_uint8_labels_in_range_are_not_blamed() -> None:

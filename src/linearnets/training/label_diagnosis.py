@@ -12,7 +12,7 @@ from torch import nn
 
 from linearnets._text import counted
 from linearnets.errors import UsageError, UsageTypeError
-from linearnets.training.loss_kinds import CLASS_LOSSES, Loss
+from linearnets.training.loss_kinds import CLASS_LOSSES, Loss, torch_class_loss_name
 from linearnets.validation import check_label_tensor, describe
 
 __all__ = [
@@ -131,9 +131,10 @@ def _class_label_value_error(loss: Loss, y: torch.Tensor, C: int) -> UsageError 
                 f"y must hold class indices in [0, {C}) for the model's "
                 f"{counted(C, 'output')}, got {low if low < 0 else high}; {fix}"
             )
-    if isinstance(loss, CLASS_LOSSES) and y.dtype not in (torch.int64, torch.uint8):
+    # F.cross_entropy's (a partial's) too: it got "check it takes (y_hat, y) in that order"
+    name = torch_class_loss_name(loss)
+    if name is not None and y.dtype not in (torch.int64, torch.uint8):
         return UsageTypeError(
-            f"y must be int64 class indices for {type(loss).__name__}, got {describe(y)}; use "
-            "y.long()"
+            f"y must be int64 class indices for {name}, got {describe(y)}; use y.long()"
         )
     return None

@@ -31,6 +31,7 @@ __all__ = [
     "is_torch_loss",
     "reduction_of",
     "summed_scalar_loss",
+    "torch_class_loss_name",
 ]
 
 Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -116,6 +117,19 @@ def is_class_loss(loss: object) -> bool:
     user's own is not told apart (it may compute anything)."""
     # checked at every step (step_checks): an isinstance and a set lookup, no generator
     return isinstance(loss, CLASS_LOSSES) or id(loss) in _CLASS_FUNCTIONS
+
+
+def torch_class_loss_name(loss: object) -> str | None:
+    """Return the name of torch's class-index loss ``loss`` is, as a user wrote it:
+    ``CrossEntropyLoss`` / ``NLLLoss`` (a module, or a subclass's name), ``F.cross_entropy`` /
+    ``F.nll_loss`` (the function, or a ``partial`` of it); ``None`` for any other loss (the
+    book's scratch ones included, which index by int32 labels as by int64)."""
+    if isinstance(loss, CLASS_LOSSES):
+        return type(loss).__name__
+    function, _ = _partial_of(loss)
+    if function is F.cross_entropy or function is F.nll_loss:
+        return f"F.{function.__name__}"
+    return None
 
 
 def is_torch_loss(loss: object) -> bool:
