@@ -1008,3 +1008,22 @@ def test_a_change_after_a_forced_switch_to_synthetic_data_names_it_with_the_opti
     )
     assert main(["linreg", "--resume", str(out), "--epochs", "3"]) == 0  # left out: it continues
     assert json.loads((out / "config.json").read_text())["config"]["num_examples"] == 100
+
+
+@pytest.mark.parametrize("extra", [["--json"], ["--epochs", "3", "--force"]])
+def test_a_folder_in_results_json_s_place_is_refused_in_one_readable_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, extra: list[str]
+) -> None:
+    """It ended in "error: [Errno 21] Is a directory: '.../results.json' (IsADirectoryError)"."""
+    out = tmp_path / "run"
+    assert main(["linreg", "--epochs", "2", "--out", str(out)]) == 0
+    (out / "results.json").unlink()
+    (out / "results.json").mkdir()
+    capsys.readouterr()
+    assert main(["linreg", "--resume", str(out), *extra]) == 2
+    said = f"--resume {out}: the run folder holds a folder {out}/results.json where the run keeps a file, which resuming replaces; move that folder out of the run folder, then resume"  # fmt: skip
+    captured = capsys.readouterr()
+    if "--json" in extra:
+        assert json.loads(captured.out)["error"] == said
+    else:
+        assert captured.err == f"linearnets linreg: error: {said}\n"

@@ -313,21 +313,21 @@ def test_a_softmax_run_s_checkpoint_copied_in_is_refused_naming_its_task(
 
 
 def test_a_metrics_file_the_resume_cannot_write_advises_resume_linreg(tmp_path: Path) -> None:
-    """metrics.csv made a folder: the resume's rewrite of it failed advising
+    """metrics.csv's rewrite failing (its temporary file's name a folder; metrics.csv itself a
+    folder is refused before anything is written): the failure advised
     linearnets.resume_softmax(DIR), which refuses this folder, a linear-regression run's."""
     from linearnets.errors import RunFileError
 
     out = tmp_path / "my run"
     ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, out=out))
-    (out / "metrics.csv").unlink()
-    (out / "metrics.csv").mkdir()
+    (out / ".metrics.csv.tmp").mkdir()
     with pytest.raises(RunFileError) as info:
         resume_linreg(out, epochs=2)
     assert str(info.value).endswith(
         "; the checkpoint of the run's last finished epoch is kept: fix that and continue it with "
         f"linearnets.resume_linreg({str(out)!r})"
     )
-    (out / "metrics.csv").rmdir()  # fixed: the call it advises continues the run
+    (out / ".metrics.csv.tmp").rmdir()  # fixed: the call it advises continues the run
     assert len(resume_linreg(out, epochs=2).history.epochs) == 2
 
 
@@ -2645,3 +2645,24 @@ def test_a_checkpoint_the_system_refuses_is_not_called_damaged_on_a_linreg_resum
         f"checkpoint {ckpt} cannot be read (Permission denied): make it readable (chmod u+r "
         f"{shlex.quote(str(ckpt))}), then resume again"
     )
+
+
+@pytest.mark.parametrize("name", ["results.json", "checkpoint.pt", "metrics.jsonl", "metrics.csv"])
+@pytest.mark.parametrize("extra", [{}, {"epochs": 3, "force": True}], ids=["plain", "forced"])
+def test_a_folder_where_the_run_keeps_a_file_is_refused_in_resume_softmax_s_words(
+    tmp_path: Path, name: str, extra: dict[str, Any]
+) -> None:
+    """results.json a folder ended the resume in a raw "[Errno 21] Is a directory" as it was read;
+    refused now up front, as resume_softmax refuses it, the folder named with its fix."""
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=out))
+    (out / name).unlink()
+    (out / name).mkdir()
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, **extra)
+    assert str(info.value) == (
+        f"linearnets.resume_linreg({str(out)!r}): the run folder holds a folder {out / name} "
+        "where the run keeps a file, which resuming replaces; move that folder out of the run "
+        "folder, then resume"
+    )
+    assert (out / name).is_dir()

@@ -44,6 +44,7 @@ from linearnets.tasks.linreg_run import (
 from linearnets.tasks.linreg_saved import read_linreg_config
 from linearnets.tasks.linreg_train import data_source
 from linearnets.tasks.logged_epochs import check_logged_epochs
+from linearnets.tasks.replaceable_files import check_replaceable
 from linearnets.tasks.resume_content import (
     CHANGED,
     judge_data,
@@ -148,6 +149,9 @@ def _checked_resume(
     callbacks = check_callbacks(callbacks)
     refuse_out("resume_linreg", overrides, run_dir)
     saved = read_linreg_config(run_dir)
+    # a folder where a file goes ([Errno 21] as the results were read or written): as
+    # resume_softmax refuses it, before anything is rewritten
+    check_replaceable(run_dir, names=RUN_FILE_NAMES, function="resume_linreg")
     lock = RunLock(
         run_dir, resuming=True, named=f"linearnets.resume_linreg({str(run_dir)!r}): the run folder"
     ).acquire()

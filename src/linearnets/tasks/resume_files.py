@@ -19,6 +19,8 @@ from linearnets._text import and_list, shown_path
 from linearnets._warn import warn
 from linearnets.errors import ResumeWarning, UsageError
 from linearnets.tasks.experiment import Experiment
+from linearnets.tasks.replaceable_files import check_replaceable
+from linearnets.tasks.replaceable_files import folder_in_place as first_folder
 from linearnets.tasks.resume_saved import saved_config, started_environment
 from linearnets.tasks.softmax import write_run_config
 from linearnets.tasks.weights import WEIGHTS_FILE
@@ -73,34 +75,16 @@ def checked_folder(run_dir: Path) -> dict[str, Any]:
             f"linearnets.resume_softmax({str(run_dir)!r}): the run folder is not writable{why}, and "
             f"resuming rewrites its files; {fix}"
         )
-    _check_replaceable(run_dir)
+    # a folder where a file goes: the rename or removal would fail half-way, after the earlier
+    # end's outputs are gone
+    check_replaceable(run_dir, names=RUN_FILE_NAMES, function="resume_softmax")
     return saved
-
-
-def _check_replaceable(run_dir: Path) -> None:
-    """Refuse, before anything is rewritten, a folder where a file the resume replaces or removes is
-    a folder: the rename or removal would fail half-way, after the earlier end's outputs are gone.
-
-    Read-only files are no obstacle: each is replaced by a rename, which only the folder's write
-    permission allows or forbids.
-    """
-    folder = folder_in_place(run_dir)
-    if folder is not None:
-        raise UsageError(
-            f"linearnets.resume_softmax({str(run_dir)!r}): the run folder holds a folder "
-            f"{shown_path(folder)} where the run keeps a file, which resuming replaces; move "
-            "that folder out of the run folder, then resume"
-        )
 
 
 def folder_in_place(run_dir: Path) -> Path | None:
     """Return the first of the run's files (:data:`RUN_FILE_NAMES`) that is a folder in
     ``run_dir`` (not a link to one), or ``None``: no resume, nor figure, can be written there."""
-    for name in RUN_FILE_NAMES:
-        path = run_dir / name
-        if path.is_dir() and not path.is_symlink():
-            return path
-    return None
+    return first_folder(run_dir, RUN_FILE_NAMES)
 
 
 def drop_final_outputs(run_dir: Path) -> None:
