@@ -815,6 +815,38 @@ def test_out_on_a_complete_run_is_refused_with_the_call_that_trains_it_further(
     )
 
 
+@pytest.mark.parametrize("task", ["softmax", "linreg"])
+def test_out_on_a_complete_run_whose_results_disagree_with_its_checkpoint_is_told_the_plain_resume(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, task: str
+) -> None:
+    """results.json's "epochs" edited to 1 on a run of 3: the advice read it as the truth ("complete
+    after 1 epoch: ... --resume DIR --epochs 6"), which the resume refused next (it finished 3).
+    The checkpoint's epoch is the truth: such results are damaged, and the plain resume rewrites
+    them."""
+    out = tmp_path / "run"
+    if task == "softmax":
+        data = tmp_path / "d.npz"
+        rng = np.random.default_rng(0)
+        X, y = rng.normal(size=(40, 4)).astype(np.float32), rng.integers(0, 3, size=40)
+        np.savez(data, X=X[:30], y=y[:30], X_test=X[30:], y_test=y[30:])
+        options = ["--data", str(data), "--plot", "none", "--batch-size", "16"]
+    else:
+        options = ["--num-examples", "100"]
+    command = [task, *options, "--epochs", "3", "--out", str(out)]
+    assert main(command) == 0
+    results = json.loads((out / "results.json").read_text())
+    (out / "results.json").write_text(json.dumps({**results, "epochs": 1}))
+    capsys.readouterr()
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert err.endswith(
+        f"; continue it with linearnets {task} --resume {out}, or pass a new folder\n"
+    ), err
+    # the advice is taken: the plain resume rewrites the results of the checkpoint's 3 epochs
+    assert main([task, "--resume", str(out)]) == 0
+    assert json.loads((out / "results.json").read_text())["epochs"] == 3
+
+
 def test_a_dangling_link_or_a_loop_as_out_is_named_as_such(tmp_path: Path) -> None:
     (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
     with pytest.raises(UsageError, match=rf"^out='{re.escape(str(tmp_path))}/dangling' cannot be created: .*/dangling is a symbolic link to .*/nowhere, which does not exist; fix or remove the link, or pass another folder$") as info:  # fmt: skip

@@ -216,7 +216,11 @@ def _with_config(out: Path, held: list[str], resume: ResumeCall) -> str:
 
 def _finished_epochs(out: Path) -> int | None:
     """Return the epochs ``out``'s results.json says its run finished, or None where it cannot be
-    read as such (then the advice is the plain resume's)."""
+    read as such, or names another epoch count than the checkpoint's (then the advice is the plain
+    resume's, which rewrites a damaged results.json, as ``results_summarize`` has it)."""
+    # imported here: the checkpoint's writer imports this module for its advice
+    from linearnets.training.run_config import resumable_checkpoint
+
     path = out / RESULTS_FILE
     if not path.is_file():  # a FIFO would block the read
         return None
@@ -224,7 +228,12 @@ def _finished_epochs(out: Path) -> int | None:
         epochs = json.loads(path.read_text(encoding="utf-8")).get("epochs")
     except (OSError, ValueError, AttributeError):
         return None
-    return epochs if type(epochs) is int and epochs > 0 else None
+    if type(epochs) is not int or epochs <= 0:
+        return None
+    # the checkpoint's epoch is the truth: "--epochs 6" after a hand-edited "epochs": 1 was refused
+    # next, the run having finished 7; no checkpoint to read leaves the results' count
+    ckpt = resumable_checkpoint(out)
+    return epochs if ckpt is None or ckpt.epoch == epochs else None
 
 
 def _already_used(
