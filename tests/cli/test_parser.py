@@ -1115,6 +1115,42 @@ def test_the_fix_a_resume_is_told_is_one_it_takes(
     capsys.readouterr()
 
 
+@pytest.mark.parametrize("spelling", ["--res", "--resu", "--resum"])
+@pytest.mark.parametrize("glued", [False, True], ids=["apart", "glued"])
+def test_an_abbreviated_resume_is_told_to_leave_the_bad_value_out(
+    tmp_path: Path, spelling: str, glued: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """argparse takes "--res R1" for --resume, but "--epochs 0" beside it was told "pass e.g.
+    --epochs 3", the advice of a new run, which the resume then refused (R1 finished more)."""
+    words = [f"{spelling}={tmp_path}"] if glued else [spelling, str(tmp_path)]
+    message = _usage_error(["linreg", *words, "--epochs", "0"], capsys)
+    assert message == (
+        f"argument --epochs: must be a positive integer (>= 1), got 0; {_RESUMED_EPOCHS} "
+        "(see linearnets linreg --help)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "prog", "example"),
+    [
+        (["predict", "s1", "-n", "0", "--resume", "s1"], "predict", "-n 6"),
+        (["data", "show", "-n", "0", "--resume", "x"], "data show", "-n 18"),
+        (["linreg", "--epochs", "0", "--", "--resume"], "linreg", "--epochs 3"),
+    ],
+)
+def test_a_resume_word_a_command_does_not_take_is_not_told_to_keep_the_run_s_value(
+    argv: list[str], prog: str, example: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """predict and data show have no --resume, and a word after "--" is no option, yet a bad -n
+    beside one was told "leave -n out to keep the run's value", a run they resume none of."""
+    message = _usage_error(argv, capsys)
+    option = example.split()[0]
+    assert message == (
+        f"argument {option}: must be a positive integer (>= 1), got 0; pass e.g. {example} "
+        f"(see linearnets {prog} --help)"
+    )
+
+
 def _own_parser() -> OneLineParser:
     """A parser of options the command lacks: a typed list, a choice with a short name too, a
     positional with no metavar."""

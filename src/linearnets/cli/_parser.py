@@ -451,8 +451,29 @@ class OneLineParser(argparse.ArgumentParser):
 
     def _resuming(self) -> bool:
         """Return whether the words parsed resume a run (``--resume``): a value refused is then
-        fixed by leaving its option out, not by the --help default, which the resume may refuse."""
-        return any(word == "--resume" or word.startswith("--resume=") for word in self._words)
+        fixed by leaving its option out, not by the --help default, which the resume may refuse.
+
+        Only this parser's own --resume counts, spelt as argparse takes it: whole, or abbreviated
+        where no other option of this parser begins so (``--res r4``); a command without one
+        (predict, data show) resumes nothing, and a word after ``--`` is no option.
+        """
+        resume = self._option_string_actions.get("--resume")
+        if resume is None:
+            return False
+        for word in self._words:
+            if word == "--":
+                return False
+            name = word.split("=", 1)[0]
+            if self._option_string_actions.get(name) is resume:
+                return True
+            if not (self.allow_abbrev and name.startswith("--") and len(name) > 2):
+                continue
+            if name in self.whole_options and name not in self._option_string_actions:
+                continue  # another command's option, not an abbreviation (_get_option_tuples)
+            meant = {a for o, a in self._option_string_actions.items() if o.startswith(name)}
+            if meant == {resume}:
+                return True
+        return False
 
     def _get_value(self, action: argparse.Action, arg_string: str) -> Any:
         try:
