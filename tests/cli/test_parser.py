@@ -1151,6 +1151,32 @@ def test_a_resume_word_a_command_does_not_take_is_not_told_to_keep_the_run_s_val
     )
 
 
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [
+        ("0", "must be a positive integer (>= 1) or none, got 0"),
+        ("abc", "must be a positive integer or none, got 'abc'"),
+        ("5000", "must be a positive integer or none, got '5000', which is more than --resize "
+            "takes (at most 4096)"),
+    ],
+)  # fmt: skip
+def test_a_bad_resize_on_a_resume_is_told_to_leave_it_out(
+    tmp_path: Path, value: str, rule: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``softmax --resume R1 --resize 0`` was told "pass e.g. --resize 64, or --resize none",
+    which the resume refuses even with --force (the weights' size): the converter's own fix went
+    around pass_fix. A new run keeps it."""
+    message = _usage_error(["softmax", "--resume", str(tmp_path), "--resize", value], capsys)
+    assert message == (
+        f"argument --resize: {rule}; leave --resize out to keep the run's value "
+        "(see linearnets softmax --help)"
+    )
+    assert _usage_error(["softmax", "--resize", value], capsys) == (
+        f"argument --resize: {rule}; pass e.g. --resize 64, or --resize none for the images' own "
+        "size (see linearnets softmax --help)"
+    )
+
+
 def _own_parser() -> OneLineParser:
     """A parser of options the command lacks: a typed list, a choice with a short name too, a
     positional with no metavar."""

@@ -258,7 +258,9 @@ NUMBERS = (positive_int, num_examples, non_negative_int, positive_float, non_neg
 # --resize none, given: the images' own size asked for (a resume's change back from a resize, where
 # leaving --resize out keeps the run's), told from --resize left out (None)
 NO_RESIZE = "none"
-_RESIZE_FIX = "pass e.g. --resize 64, or --resize none for the images' own size"
+# the fix resize_side's refusals end with, a new run's: the parser swaps it on a resume (which
+# refuses another --resize, forced too) for pass_fix's "leave --resize out"
+RESIZE_FIX = "pass e.g. --resize 64, or --resize none for the images' own size"
 
 
 def resize_side(text: str) -> int | str:
@@ -276,23 +278,22 @@ def resize_side(text: str) -> int | str:
             raise  # "got '1e3'; write it as 1000"
         raise argparse.ArgumentTypeError(
             f"{exc.refused}, which is {exc.spelling}, more than --resize takes (at most "
-            f"{MAX_RESIZE}); {_RESIZE_FIX}"
+            f"{MAX_RESIZE}); {RESIZE_FIX}"
         ) from None
     except TooLarge as exc:  # "1e20": an integer, too large, not malformed
         raise argparse.ArgumentTypeError(
-            f"{exc.refused}, which is more than --resize takes (at most {MAX_RESIZE}); "
-            f"{_RESIZE_FIX}"
+            f"{exc.refused}, which is more than --resize takes (at most {MAX_RESIZE}); {RESIZE_FIX}"
         ) from None
     except argparse.ArgumentTypeError as exc:  # "1.5", "abc", "0.0", "-1e3"
-        raise argparse.ArgumentTypeError(f"{exc}; {_RESIZE_FIX}") from None
+        raise argparse.ArgumentTypeError(f"{exc}; {RESIZE_FIX}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(
-            f"must be a positive integer (>= 1) or none, got {value}; {_RESIZE_FIX}"
+            f"must be a positive integer (>= 1) or none, got {value}; {RESIZE_FIX}"
         )
     if value > MAX_RESIZE:  # "5000", refused as "5e3" is, before torch loads
         raise AboveMost(
             f"must be a positive integer or none, got {text!r}, which is more than --resize "
-            f"takes (at most {MAX_RESIZE}); {_RESIZE_FIX}"
+            f"takes (at most {MAX_RESIZE}); {RESIZE_FIX}"
         )
     return value
 

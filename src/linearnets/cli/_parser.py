@@ -23,6 +23,7 @@ from linearnets.cli._options import (
     INTEGER_LEASTS,
     INTEGER_MAXIMA,
     NUMBERS,
+    RESIZE_FIX,
     OutOfRange,
     Respelled,
     TooLarge,
@@ -484,6 +485,13 @@ class OneLineParser(argparse.ArgumentParser):
             if not action.option_strings:
                 raise
             option = max(action.option_strings, key=len)
+            if exc.message.endswith(f"; {RESIZE_FIX}") and self._resuming():
+                # the converter's own fix, "--resize 64, or --resize none", a new run's: a resume
+                # refuses another --resize even forced, so it is told pass_fix's, as others are
+                kept = exc.message[: -len(RESIZE_FIX)]
+                raise argparse.ArgumentError(
+                    action, f"{kept}{pass_fix(action, option, resuming=True)}"
+                ) from None
             respelled = exc.__context__
             if isinstance(respelled, Respelled):
                 # "-n 1e3" once said "write it as 1000", which -n then refused (at most 100), and
