@@ -658,6 +658,24 @@ _PARTIAL_CASES = {
         "and runs on these without wieght and ignore_index: pass ignore_index as an int, the "
         "class label to skip, and wieght is no keyword of F.cross_entropy (did you mean weight?)",
     ),
+    # reduction='none' was blamed with the two faulty ones ("without reduction, wieght and
+    # ignore_index: pass reduction as ..."): only the keywords that fail alone are
+    "misspelt weight and a float ignore_index beside a good reduction": (
+        {"reduction": "none", "wieght": torch.ones(4), "ignore_index": 1.0},
+        TypeError,
+        "reduction='none', wieght=<float32 (4,) tensor>, ignore_index=1.0), which takes (y_hat, "
+        "y) in torch's order and runs on these without wieght and ignore_index: pass "
+        "ignore_index as an int, the class label to skip, and wieght is no keyword of "
+        "F.cross_entropy (did you mean weight?)",
+    ),
+    "two bad keywords beside a good reduction": (
+        {"reduction": "sum", "weight": torch.ones(3), "ignore_index": 1.0},
+        TypeError,
+        "reduction='sum', weight=<float32 (3,) tensor>, ignore_index=1.0), which takes (y_hat, "
+        "y) in torch's order and runs on these without weight and ignore_index: pass weight as "
+        "a float tensor of one weight per class, 4 here and ignore_index as an int, the class "
+        "label to skip",
+    ),
 }
 
 

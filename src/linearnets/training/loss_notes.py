@@ -12,7 +12,7 @@ import difflib
 import functools
 import inspect
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import torch
 import torch.nn.functional as F
@@ -109,7 +109,7 @@ def _partial_suspects(loss: Loss | None, y_hat: torch.Tensor, y: torch.Tensor) -
     runs = functools.partial(_runs, function, y_hat.detach(), y)
     blamed = [k for k in keywords if runs({o: v for o, v in keywords.items() if o != k})]
     if not blamed and len(keywords) > 1 and runs({}):
-        blamed = list(keywords)
+        blamed = _failing_alone(function, keywords, runs)
     if blamed:
         return (
             f"; it is partial({name}, {fixed}), which takes (y_hat, y) in torch's order and runs "
@@ -122,6 +122,30 @@ def _partial_suspects(loss: Loss | None, y_hat: torch.Tensor, y: torch.Tensor) -
     )
 
 
+def _failing_alone(
+    function: Callable[..., torch.Tensor],
+    keywords: dict[str, object],
+    runs: Callable[[dict[str, object]], bool],
+) -> list[str]:
+    """Return the keywords to blame where no one of them alone is the fault (two are): those that
+    fail alone, and any that is no parameter of ``function`` (``wieght``), where the others run
+    without them; else all (keywords that fail only together). A ``reduction='none'`` beside two
+    faulty keywords was blamed with them."""
+    params = _parameters(function, keywords)
+    alone = [k for k in keywords if k not in params or not runs({k: keywords[k]})]
+    others = {k: v for k, v in keywords.items() if k not in alone}
+    return alone if alone and runs(others) else list(keywords)
+
+
+def _parameters(function: Callable[..., torch.Tensor], keywords: Iterable[str]) -> list[str]:
+    """Return the parameters of ``function``; where it has no signature to read, ``keywords``,
+    each taken as one of its own."""
+    try:
+        return list(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        return list(keywords)
+
+
 def _fixes(
     function: Callable[..., torch.Tensor],
     blamed: list[str],
@@ -132,10 +156,7 @@ def _fixes(
     that is no parameter of it (``wieght=``), that it is none, with the parameter it is likely a
     misspelling of."""
     name = f"F.{function.__name__}"
-    try:
-        params = list(inspect.signature(function).parameters)
-    except (TypeError, ValueError):  # no signature to read: each keyword taken as one of its own
-        params = list(blamed)
+    params = _parameters(function, blamed)
     unknown = [key for key in blamed if key not in params]
     known = [key for key in blamed if key in params]
     rules = [
