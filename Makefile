@@ -32,3 +32,4 @@ bench: setup-dev
 	$(PY) bench/bench_softmax.py
 	$(PY) bench/bench_scale.py
 	$(PY) bench/bench_startup.py
+	$(PY) bench/bench_reload.py

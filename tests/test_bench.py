@@ -103,6 +103,7 @@ def test_bench_linreg_compares_concise_with_both_of_the_books_codes(
     [
         ("bench_data", ["--repeats", "0"], "argument --repeats: must be at least 1, got 0"),
         ("bench_startup", ["--repeats", "-2"], "argument --repeats: must be at least 1, got -2"),
+        ("bench_reload", ["--repeats", "0"], "argument --repeats: must be at least 1, got 0"),
         ("bench_softmax", ["--repeats", "0"], "argument --repeats: must be at least 1, got 0"),
         ("bench_softmax", ["--epochs", "x"], "argument --epochs: must be a whole number, got 'x'"),
         (

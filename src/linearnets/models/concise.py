@@ -128,7 +128,11 @@ def _linear(num_inputs: int, num_outputs: int, generator: torch.Generator | None
         layer = nn.Linear(num_inputs, num_outputs)
     else:
         device = torch.empty(0).device  # torch's default device (torch.set_default_device)
-        layer = nn.Linear(num_inputs, num_outputs, device="meta").to_empty(device=device)
+        layer = nn.Linear(num_inputs, num_outputs, device="meta")
+        # its parameters made anew where they live: to_empty's empty_like of meta tensors runs
+        # torch's Python reference kernels, whose first call took 0.7-1.3 s of imports
+        layer.weight = nn.Parameter(torch.empty(layer.weight.shape, device=device))
+        layer.bias = nn.Parameter(torch.empty(layer.bias.shape, device=device))
     init_weights(layer, generator=generator)
     return layer
 
