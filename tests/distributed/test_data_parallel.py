@@ -1059,6 +1059,55 @@ def test_every_rank_advises_the_forced_values_a_diverged_resume_put_back(
     assert config["config"]["lr"] == 0.1  # put back by rank 0
 
 
+# each rank runs random labels at lr 1e4, one batch an epoch, guarded by the run's own guard and
+# then by a DivergenceGuard of its caller's; each writes both stops (its file names, not its data,
+# from the npz given: random labels blow up where the blobs' separable ones settle)
+_CALLERS_GUARD = """
+import sys
+import numpy as np
+import torch.distributed as dist
+import linearnets as ln
+from linearnets.errors import LinearnetsError
+rank, port, out = int(sys.argv[1]), sys.argv[2], sys.argv[4]
+dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=2)
+rng = np.random.default_rng(0)
+if rank == 0:
+    np.savez("random.npz", X=rng.normal(size=(200, 5)).astype(np.float32), y=rng.integers(0, 4, 200))
+dist.barrier()
+said = []
+for whose in ("own", "yours"):
+    config = ln.SoftmaxConfig(data="random.npz", epochs=2, batch_size=200, lr=1e4, seed=3,
+                              num_threads=1, plot="none", device="cpu", out=f"{out}-{whose}",
+                              guard=whose == "own")
+    try:
+        ln.run_softmax(config, callbacks=[ln.DivergenceGuard(1e4)] if whose == "yours" else [])
+    except LinearnetsError as exc:
+        said.append(type(exc).__name__ + ": " + str(exc).replace(f"{out}-{whose}", "RUN"))
+open(f"rank{rank}.txt", "w").write("\\n".join(said))
+dist.barrier()
+dist.destroy_process_group()
+"""
+
+
+def test_a_divergence_guard_of_the_callers_stops_every_rank_as_the_runs_own_does(
+    npz: Path, tmp_path: Path
+) -> None:
+    """A DivergenceGuard passed in callbacks= ran on rank 0 alone, judging its share of the loss
+    (645.1 where the run's own guard, summing over the processes, sees 666.3): rank 0 stopped
+    and rank 1 was told of a lost process and a resume with no checkpoint behind it. Now every
+    rank runs it, given the run's dist: the stop is the run's own guard's, word for word."""
+    out = str(tmp_path / "run")
+    ranks, done = _joined(_CALLERS_GUARD, npz, out, tmp_path)
+    assert [proc.returncode for proc in ranks] == [0, 0], done
+    said = [(tmp_path / f"rank{rank}.txt").read_text().split("\n") for rank in (0, 1)]
+    own = said[0][0]
+    assert own.startswith(
+        "DivergenceError: training diverged in epoch 1: the loss of its last examples after the "
+        "epoch's last update is "
+    ), own
+    assert said == [[own, own], [own, own]], said
+
+
 # each rank fits its share with partial(F.cross_entropy, weight=w) and nn.CrossEntropyLoss(weight=w)
 # from one start, and prints both runs' losses and weights
 _WEIGHTED_PARTIAL = """

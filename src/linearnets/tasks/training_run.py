@@ -84,7 +84,8 @@ def train_experiment(
     Args:
         exp: the prepared run (its model, optimizer and generators already restored when resuming).
         run_dir: the run folder.
-        callbacks: more callbacks (rank 0 only), e.g. a console logger.
+        callbacks: more callbacks, e.g. a console logger (rank 0 only; a ``DivergenceGuard`` on
+            every process).
         start_epoch: epochs already done.
         history: their metrics.
         guard_state: the divergence guard's state saved with the checkpoint.
@@ -183,15 +184,19 @@ def _run_callbacks(
     history: History,
     callbacks: Sequence[Any],
 ) -> list[Any]:
-    """Return the callbacks before the interrupt check: the guard, then (rank 0) the caller's
-    guards, the writers and the caller's other callbacks."""
-    own: list[Any] = [] if guard is None else [guard]
+    """Return the callbacks before the interrupt check: the guard and the caller's guards, then
+    (rank 0) the writers and the caller's other callbacks."""
+    # a guard of the caller's before the checkpoint too, its stop at an epoch's end keeping the
+    # epoch before, not the blown-up one; on every process, deciding alike (it sums the loss over
+    # them as the run's own does): on rank 0 alone it judged rank 0's share, and the others
+    # were told of a lost process
+    guards, callbacks = guards_first(callbacks)
+    for theirs in guards:
+        if theirs.dist is None and exp.dist.enabled:
+            theirs.dist = exp.dist
+    own: list[Any] = [*([] if guard is None else [guard]), *guards]
     if not exp.dist.is_main:
         return own
-    # a guard of the caller's before the checkpoint too: its stop at an epoch's end keeps the
-    # epoch before, not the blown-up one
-    guards, callbacks = guards_first(callbacks)
-    own.extend(guards)
     # the checkpoint first: an epoch is kept even if printing its line (stdout gone, `| head`)
     # or drawing it fails afterwards
     own.append(checkpoint)
