@@ -701,6 +701,34 @@ def test_a_full_disk_at_a_later_checkpoint_is_told_with_the_run_dir_in_json(
     assert main(["linreg", "--resume", str(out)]) == 0  # the folder named: its resume trains on
 
 
+@pytest.mark.parametrize(
+    ("resumed", "unwritten"),
+    # a new run appends its metrics: a resume alone rewrites them, as it starts
+    [(False, "results.json"), (True, "results.json"), (True, "metrics.csv")],
+    ids=["new-run-results", "resume-results", "resume-metrics"],
+)
+def test_a_run_file_unwritten_before_or_after_the_epochs_is_told_with_the_run_dir_in_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], resumed: bool, unwritten: str
+) -> None:
+    """results.json unwritten at the end, or the metrics rewritten as a resume starts (a folder
+    stands in the way of its temporary file): `--json` named no run_dir for linreg, where
+    softmax's names it; the folder stays, and its resume trains on once the way is clear."""
+    out = tmp_path / "T"
+    argv = ["linreg", "--epochs", "2", "--out", str(out), "--json"]
+    if resumed:
+        assert main(["linreg", "--epochs", "1", "--out", str(out)]) == 0
+        argv = ["linreg", "--resume", str(out), "--epochs", "2", "--json"]
+    (out / f".{unwritten}.tmp").mkdir(parents=True)
+    capsys.readouterr()
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    said = json.loads(captured.out.splitlines()[-1])
+    assert said["error"].startswith(f"{out / unwritten} could not be written: "), said
+    assert said["error_type"] == "RunFileError" and said["run_dir"] == str(out)
+    (out / f".{unwritten}.tmp").rmdir()
+    assert main(["linreg", "--resume", str(out), "--epochs", "2"]) == 0
+
+
 def test_a_full_disk_at_epoch_1s_checkpoint_gives_a_resume_that_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -25,13 +25,14 @@ from linearnets._paths import absolute_path
 from linearnets._signals import held_signals, sigterm_as_keyboard_interrupt
 from linearnets._text import shown_path
 from linearnets.config import LinregConfig
-from linearnets.errors import CheckpointError, DivergenceError, RunFileError, UsageError
+from linearnets.errors import CheckpointError, DivergenceError, UsageError
 from linearnets.seeding import pin_threads
 from linearnets.tasks.linreg import LinregResult, LinregSetup, prepare_linreg, train_linreg
 from linearnets.tasks.linreg_stops import (
     diverged,
     keeps_its_folder,
     name_resume,
+    names_its_folder,
     stop_named,
     user_stop,
 )
@@ -56,7 +57,6 @@ from linearnets.training.folder_as_found import FolderAsFound
 from linearnets.training.guard import DivergenceGuard, guards_first
 from linearnets.training.guard_start import seed_guard_start
 from linearnets.training.history import History, HistoryRows
-from linearnets.training.hook_owners import raised_by_callback
 from linearnets.training.interrupt import (
     GracefulInterrupt,
     TrainingInterrupted,
@@ -213,54 +213,53 @@ def _train_setup(
     checkpoint = CheckpointCallback(
         run_dir, get_state=lambda: _checkpoint_state(setup, rows, guard, sha)
     )
-    writer = MetricsWriter(run_dir)
-    writer.rewrite(ckpt.history if ckpt is not None else [])  # the kept epochs' rows, whole
-    (run_dir / RESULTS_FILE).unlink(missing_ok=True)  # written again at the end
-    interrupt = GracefulInterrupt()
-    start = ckpt.epoch if ckpt is not None else 0
-    position = RunPosition()  # first: it knows a step before a callback can stop in it
-    # the caller's guards before the checkpoint too: a stop at an epoch's end keeps the epoch before
-    guards, others = guards_first(callbacks)
-    guards = [guard, *guards] if guard is not None else guards
-    own = [position, *guards, checkpoint, writer, *others, interrupt]
-    try:
-        with interrupt:
-            result = train_linreg(setup, callbacks=own, start_epoch=start, history=history)
-    except TrainingInterrupted as exc:
-        name_resume(exc, run_dir, checkpoint.last_epoch or start or None)
-        raise
-    except KeyboardInterrupt as exc:
-        # a plain one is a callback's own ("stop now"): it names the resume once an epoch is kept
-        stop = user_stop(exc, run_dir, checkpoint.last_epoch or start or None, where=position)
-        if stop is exc:
+    # a file of the run's unwritten (a full disk), its metrics' rewrite, an epoch's checkpoint or
+    # results.json, of a run or a resume: the folder stays, named for --json as softmax's is
+    with names_its_folder(run_dir):
+        writer = MetricsWriter(run_dir)
+        writer.rewrite(ckpt.history if ckpt is not None else [])  # the kept epochs' rows, whole
+        (run_dir / RESULTS_FILE).unlink(missing_ok=True)  # written again at the end
+        interrupt = GracefulInterrupt()
+        start = ckpt.epoch if ckpt is not None else 0
+        position = RunPosition()  # first: it knows a step before a callback can stop in it
+        # the caller's guards before the checkpoint: a stop at an epoch's end keeps the one before
+        guards, others = guards_first(callbacks)
+        guards = [guard, *guards] if guard is not None else guards
+        own = [position, *guards, checkpoint, writer, *others, interrupt]
+        try:
+            with interrupt:
+                result = train_linreg(setup, callbacks=own, start_epoch=start, history=history)
+        except TrainingInterrupted as exc:
+            name_resume(exc, run_dir, checkpoint.last_epoch or start or None)
             raise
-        raise stop from None
-    except DivergenceError as exc:
-        kept = checkpoint.last_epoch or start
-        if not kept:  # nothing kept: a new run's folder is removed (run_in_folder)
+        except KeyboardInterrupt as exc:
+            # a plain one is a callback's own ("stop now"): it names the resume once an epoch is
+            # kept
+            stop = user_stop(exc, run_dir, checkpoint.last_epoch or start or None, where=position)
+            if stop is exc:
+                raise
+            raise stop from None
+        except DivergenceError as exc:
+            kept = checkpoint.last_epoch or start
+            if not kept:  # nothing kept: a new run's folder is removed (run_in_folder)
+                raise
+            # none of this resume's kept yet: its forced values put back
+            put_back = forced if checkpoint.last_epoch is None else None
+            raise diverged(exc, run_dir, kept, config.lr, forced=put_back) from None
+        except OSError as exc:
+            # its output's reader quit (| head), or a full disk: the command names the resume, as
+            # softmax's does
+            name_run_on_lost_output(exc, run_dir, checkpoint.last_epoch or start or None)
             raise
-        put_back = forced if checkpoint.last_epoch is None else None  # none of this resume's yet
-        raise diverged(exc, run_dir, kept, config.lr, forced=put_back) from None
-    except (CheckpointError, RunFileError) as exc:
-        # a file of the run's unwritten (a full disk), in any epoch of a run or a resume: the
-        # folder stays, named for --json as softmax's is (a callback's own error is not the run's)
-        if not raised_by_callback(exc) and getattr(exc, "run_dir", None) is None:
-            exc.run_dir = run_dir  # type: ignore[union-attr]
-        raise
-    except OSError as exc:
-        # its output's reader quit (| head), or a full disk: the command names the resume, as
-        # softmax's does
-        name_run_on_lost_output(exc, run_dir, checkpoint.last_epoch or start or None)
-        raise
-    try:
-        result = result.in_folder(run_dir)
-        write_json_atomic(run_dir / RESULTS_FILE, result.summary())
-    except KeyboardInterrupt as exc:
-        if (run_dir / RESULTS_FILE).exists():  # this call's (the one before was removed above)
-            # the run is complete: a resume advised would be refused, nothing being left to do
-            raise interrupted_when_complete(exc, run_dir, epoch=config.epochs) from None
-        raise stop_named(exc, run_dir) from None  # every epoch kept: the resume writes results
-    return result
+        try:
+            result = result.in_folder(run_dir)
+            write_json_atomic(run_dir / RESULTS_FILE, result.summary())
+        except KeyboardInterrupt as exc:
+            if (run_dir / RESULTS_FILE).exists():  # this call's (the one before was removed above)
+                # the run is complete: a resume advised would be refused, nothing being left to do
+                raise interrupted_when_complete(exc, run_dir, epoch=config.epochs) from None
+            raise stop_named(exc, run_dir) from None  # every epoch kept: the resume writes results
+        return result
 
 
 def _checkpoint_state(

@@ -7,7 +7,8 @@ are :mod:`linearnets.tasks.linreg_run`'s. See D2L §3.2.7.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,14 @@ from linearnets.training.interrupt import TrainingInterrupted, plain_stop, stop_
 from linearnets.training.run_config import checkpoint_epoch
 from linearnets.training.runs import CONFIG_FILE
 
-__all__ = ["diverged", "keeps_its_folder", "name_resume", "stop_named", "user_stop"]
+__all__ = [
+    "diverged",
+    "keeps_its_folder",
+    "name_resume",
+    "names_its_folder",
+    "stop_named",
+    "user_stop",
+]
 
 # the mark of a callback's own KeyboardInterrupt raised before any checkpoint was kept
 _CALLBACK_S = "linearnets_raised_in_run"
@@ -123,3 +131,18 @@ def keeps_its_folder(exc: BaseException, run_dir: Path) -> bool:
     if isinstance(exc, RunFileError | CheckpointError) and getattr(exc, "run_dir", None) is None:
         exc.run_dir = run_dir  # type: ignore[union-attr]
     return getattr(exc, "run_dir", None) is not None
+
+
+@contextmanager
+def names_its_folder(run_dir: Path) -> Iterator[None]:
+    """Have a file of the run's own that the block could not write (a ``CheckpointError`` or
+    ``RunFileError``: a full disk) name the folder that stays, ``run_dir``, for ``--json``, as
+    softmax's :func:`~linearnets.tasks.stopping.stop_names_its_folder` does, in any epoch and at
+    the end (``results.json``): it was named for epoch 1's checkpoint alone. A callback's own
+    error (:func:`~linearnets.training.hook_owners.raised_by_callback`) is not the run's."""
+    try:
+        yield
+    except (CheckpointError, RunFileError) as exc:
+        if not raised_by_callback(exc) and getattr(exc, "run_dir", None) is None:
+            exc.run_dir = run_dir  # type: ignore[union-attr]
+        raise
