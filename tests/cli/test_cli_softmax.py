@@ -1069,3 +1069,23 @@ def test_a_data_dir_given_to_resume_a_data_files_run_names_the_runs_file_not_a_d
         "resume it, or train on Fashion-MNIST in a new run folder"
     )
     assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 0  # the fix
+
+
+@pytest.mark.parametrize("unwritten", ["metrics.csv", "config.json"])
+def test_a_run_file_a_resume_cannot_rewrite_as_it_starts_is_told_with_the_run_dir_in_json(
+    npz: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], unwritten: str
+) -> None:
+    """The metrics and config.json a resume rewrites before its first epoch, unwritten (a folder
+    stands in the way of the temporary file), named no run_dir in --json, where the same file
+    unwritten in training names it: the folder stays, and its resume trains on."""
+    run = tmp_path / "S"
+    common = ["--plot", "none"]
+    assert main(["softmax", "--data", str(npz), "--epochs", "1", "--out", str(run), *common]) == 0
+    (run / f".{unwritten}.tmp").mkdir()
+    capsys.readouterr()
+    assert main(["softmax", "--resume", str(run), "--epochs", "2", "--json"]) == 1
+    said = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert said["error"].startswith(f"{run / unwritten} could not be written: "), said
+    assert said["error_type"] == "RunFileError" and said["run_dir"] == str(run)
+    (run / f".{unwritten}.tmp").rmdir()
+    assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 0

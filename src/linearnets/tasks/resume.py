@@ -53,7 +53,7 @@ from linearnets.tasks.resume_saved import (
 from linearnets.tasks.resume_settings import check_epochs_left, check_logged_epochs, resumed_config
 from linearnets.tasks.resume_shared import shared_overrides, with_others
 from linearnets.tasks.softmax import environment_group, write_run_config
-from linearnets.tasks.stopping import complete_when_returned
+from linearnets.tasks.stopping import complete_when_returned, stop_names_its_folder
 from linearnets.tasks.training_run import SoftmaxResult, divergence_guard, train_experiment
 from linearnets.tasks.weights import WEIGHTS_FILE
 from linearnets.training.callback_checks import check_callbacks
@@ -268,9 +268,11 @@ def _resume(
     forced = forced_put_back(saved, exp.config.to_dict(), changed)
     with forced_undone_on_divergence(run_dir, changed, main=exp.dist.is_main):
         if exp.dist.is_main:
-            rewrite_run_files(
-                run_dir, exp, saved, from_epoch=ckpt.epoch, changed=changed, history=history
-            )
+            # a file unwritten here (a full disk) names the folder for --json, as in training
+            with stop_names_its_folder(exp, run_dir):
+                rewrite_run_files(
+                    run_dir, exp, saved, from_epoch=ckpt.epoch, changed=changed, history=history
+                )
         return train_experiment(
             exp,
             run_dir,
