@@ -39,9 +39,9 @@ shape = dict(num_inputs=payload["num_inputs"], num_outputs=payload["num_outputs"
 start = time.perf_counter()
 if way == "ours":
     softmax_net(impl, generator=torch.Generator(), **shape).load_state_dict(payload["state_dict"])
-elif way == "book-reload":  # predict's, before: the model with its optimizer
+elif way == "before-load":  # predict's, before: the model with its optimizer
     build_softmax(impl, **shape).net.load_state_dict(payload["state_dict"])
-else:  # "meta-check": the resume's check of model.pt, before
+else:  # "before-check": the resume's check of model.pt, before
     with torch.device("meta"):
         build_softmax(impl, **shape).net.load_state_dict(payload["state_dict"])
 print(time.perf_counter() - start, "torch._dynamo" in sys.modules)
@@ -84,7 +84,7 @@ def main() -> None:
         f"{os.cpu_count()} cores ({cpu_name()}), python {platform.python_version()}, "
         f"{args.repeats} fresh interpreters each; the reload alone, imports done before"
     )
-    ways = ("meta-check", "book-reload", "ours")
+    ways = ("before-check", "before-load", "ours")
     with tempfile.TemporaryDirectory() as tmp:
         for impl in IMPLS:
             path = _trained(Path(tmp), impl)
@@ -99,7 +99,7 @@ def main() -> None:
             for way in ways:
                 median = statistics.median(times[way])
                 print(
-                    f"{impl:8} {way:11}: median {median:.4f} s ({median / ours:6.1f}× ours), "
+                    f"{impl:8} {way:12}: median {median:.4f} s ({median / ours:6.1f}× ours), "
                     f"imports torch._dynamo: {dynamo[way]}"
                 )
 
