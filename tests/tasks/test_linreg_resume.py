@@ -2002,12 +2002,14 @@ def test_content_never_forced_after_a_forced_and_stopped_content_change_is_refus
     assert a is not None and b is not None and c is not None
     with pytest.raises(UsageError) as info:
         resume_linreg(out)
+    # B, "then", is what that resume forced at the run's path (it was said "since the run
+    # started", whose content was A)
     assert str(info.value) == (
-        f"data={str(path)!r} changed since the run in {out} started (SHA-256 {b[:12]}… then, "
-        f"{c[:12]}… now), which would change its result; put the original file back, or pass "
-        "force=True to continue on the new content"
+        f"data={str(path)!r} changed since an earlier resume from epoch 1 forced new content at "
+        f"this path (SHA-256 {b[:12]}… then, {c[:12]}… now), which would change its result; put "
+        "that content back, or pass force=True to continue on the new content"
     )
-    _rows_file(path, 1)  # B back: the forced content carries on
+    _rows_file(path, 1)  # B back, as the fix says: the forced content carries on
     assert len(resume_linreg(out).history.epochs) == 3
 
 
@@ -2666,3 +2668,29 @@ def test_a_folder_where_the_run_keeps_a_file_is_refused_in_resume_softmax_s_word
         "folder, then resume"
     )
     assert (out / name).is_dir()
+
+
+def test_the_original_file_put_back_after_new_content_forced_at_its_path_is_told_so(
+    tmp_path: Path,
+) -> None:
+    """New content forced at the run's own path from epoch 1, then the original file put back:
+    the refusal said the file "changed since the run in R started" (SHA-256 the forced content's
+    "then", the run's first "now") and "put the original file back", which was the file there.
+    It names the forced resume and the content to put back, the one that resume forced."""
+    data = _rows_file(tmp_path / "q.csv", 0)
+    first = hashlib.sha256(data.read_bytes()).hexdigest()
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(data=data, epochs=1, out=out))
+    _rows_file(data, 1)
+    forced = hashlib.sha256(data.read_bytes()).hexdigest()
+    resume_linreg(out, epochs=2, force=True)
+    _rows_file(data, 0)
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=3)
+    assert str(info.value) == (
+        f"data='{data}' changed since an earlier resume from epoch 1 forced new content at this "
+        f"path (SHA-256 {forced[:12]}… then, {first[:12]}… now), which would change its result; "
+        "put that content back, or pass force=True to continue on the new content"
+    )
+    _rows_file(data, 1)  # as the fix says: the forced content continues unforced
+    assert len(resume_linreg(out, epochs=3).history.train_loss) == 3

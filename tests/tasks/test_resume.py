@@ -1874,3 +1874,36 @@ def test_a_data_file_edited_since_is_named_beside_another_change(tmp_path: Path)
         "now), which would change its result; drop the option to continue the same run and put "
         "the original file back, or pass force=True to continue with the new values"
     )
+
+
+def test_the_original_npz_put_back_after_new_content_forced_at_its_path_is_told_so(
+    tmp_path: Path,
+) -> None:
+    """New content forced at the run's own path from epoch 1, then the original file put back:
+    the refusal said the file "changed since the run in R started" (the forced content's SHA-256
+    "then", the run's first "now"), its fix "put the original file back", the file there. It names
+    the forced resume and the content to put back, as resume_linreg does."""
+    data = tmp_path / "q.npz"
+    _blobs(data, 1)
+    first = _sha(data)
+    run = tmp_path / "run"
+    run_softmax(SoftmaxConfig(data=data, plot="none", batch_size=16, epochs=1, out=run))
+    _blobs(data, 2)
+    forced = _sha(data)
+    resume_softmax(run, epochs=2, force=True)
+    _blobs(data, 1)
+    with pytest.raises(UsageError) as info:
+        resume_softmax(run, epochs=3)
+    assert str(info.value) == (
+        f"data='{data}' changed since an earlier resume from epoch 1 forced new content at this "
+        f"path (SHA-256 {forced[:12]}… then, {first[:12]}… now), which would change its result; "
+        "put that content back, or pass force=True to continue on the new content"
+    )
+    with pytest.raises(UsageError) as info:
+        resume_softmax(run, epochs=3, batch_size=20)
+    assert str(info.value).endswith(
+        "drop the option to continue the same run and put that content back, or pass force=True "
+        "to continue with the new values"
+    )
+    _blobs(data, 2)  # as the fix says: the forced content continues unforced
+    assert len(resume_softmax(run, epochs=3).history.train_loss) == 3

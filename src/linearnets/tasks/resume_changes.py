@@ -30,6 +30,7 @@ from linearnets.tasks.resume_content import (
     CHANGED,
     OWN,
     DataContent,
+    ForcedAt,
     carried_file,
     content_changed,
     content_fix,
@@ -131,11 +132,11 @@ def _content_also(
     run_dir: Path,
     *,
     unforced: Collection[str],
-    since: int | None,
+    since: ForcedAt | None,
 ) -> str:
     """Return the clause naming the ``data`` file's content changed (``, and data='b.npz'
     changed since ...``) beside the ``unforced`` settings, where no ``data`` change among them
-    names it: the run's own file, or one an earlier resume from epoch ``since`` switched to,
+    names it: the run's own file, or one an earlier resume ``since`` switched to (or forced anew),
     edited since (:func:`~linearnets.tasks.resume_content.data_change` refused it next, after
     the fix "drop the option", and ``force=True`` trained on it without a word), else ``""``."""
     if "data" in unforced or new.data is None or content.verdict != CHANGED or not content.sha:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from linearnets._fs import sha256_file
 from linearnets._text import shown_path
@@ -34,6 +34,7 @@ __all__ = [
     "GONE",
     "OWN",
     "DataContent",
+    "ForcedAt",
     "carried_file",
     "content_changed",
     "content_fix",
@@ -67,6 +68,20 @@ class DataContent:
     verdict: str | None
     sha: str | None
     baseline: str | None
+
+
+class ForcedAt(NamedTuple):
+    """The earlier forced resume a data file's content is judged against (:func:`forced_at`).
+
+    Attributes:
+        epoch: the epoch that resume started from.
+        switched: ``True`` where it switched to the file from another; ``False`` where it forced
+            new content at the run's own path (its content, not the run's first, is the one
+            recorded: it was said changed "since the run started", the original file put back).
+    """
+
+    epoch: int
+    switched: bool = True
 
 
 def _baseline(saved: dict[str, Any], *, trained: object, old_data: object) -> str | None:
@@ -227,18 +242,20 @@ def content_changed(
     run_dir: Path,
     *,
     fix: bool = True,
-    since: int | None = None,
+    since: ForcedAt | None = None,
 ) -> str:
     """Return the refusal of a resume whose recorded ``data`` file, not passed by the caller,
     holds new content (SHA-256 ``was`` recorded, ``now`` read), with its fixes, the original file
     or ``force=True`` (``fix``; else the change alone, for a refusal naming others too), not
     leaving out a ``data`` never given (a linear-regression resume said "leave it out to resume
-    the run as it was"). ``since``: the epoch an earlier resume from which switched to the file
-    (:func:`forced_at`; it was said to have changed "since the run started", its content put
-    back to "resume the run as it was"). Shared by both tasks' resumes."""
+    the run as it was"). ``since``: the earlier resume that switched to the file, or forced new
+    content at its path (:func:`forced_at`; it was said to have changed "since the run started",
+    its content put back to "resume the run as it was", though ``was`` is what that resume
+    forced). Shared by both tasks' resumes."""
     when = f"the run in {shown_path(run_dir)} started"
     if since is not None:
-        when = f"an earlier resume from epoch {since} switched to it"
+        what = "switched to it" if since.switched else "forced new content at this path"
+        when = f"an earlier resume from epoch {since.epoch} {what}"
     change = f"data={str(data)!r} changed since {when} (SHA-256 {was[:12]}… then, {now[:12]}… now)"
     if not fix:
         return change
@@ -248,12 +265,15 @@ def content_changed(
     )
 
 
-def content_fix(since: int | None, *, beside: bool = False) -> str:
+def content_fix(since: ForcedAt | None, *, beside: bool = False) -> str:
     """Return the fix of a data file's content changed (:func:`content_changed`): the original
-    file put back, or, where an earlier resume from epoch ``since`` switched to it, its content
-    as that resume forced it (``beside`` a fix that continues the same run: the content alone)."""
+    file put back, or, where an earlier resume ``since`` switched to it, its content as that
+    resume forced it (``beside`` a fix that continues the same run: the content alone), or,
+    where that resume forced new content at the run's own path, that content."""
     if since is None:
         return "put the original file back"
+    if not since.switched:
+        return "put that content back"
     if beside:
         return "put that file's content back"
     return "put its content back to continue with it, as that resume forced"
@@ -261,15 +281,35 @@ def content_fix(since: int | None, *, beside: bool = False) -> str:
 
 def forced_at(
     data: str | Path | None, saved: dict[str, Any], epoch: int | None, *, old_data: object
-) -> int | None:
-    """Return ``epoch`` where an earlier resume from it switched to the file at ``data``'s path
-    from the checkpoint's ``old_data`` (a forced ``data`` carried on: its content recorded then is
-    the one to put back), else ``None``: the run's own file (its new content forced at the same
-    path is said changed since the run started, as before)."""
-    if data is None or epoch is None or (old_data is not None and same_path(data, str(old_data))):
+) -> ForcedAt | None:
+    """Return the earlier resume from ``epoch`` that switched to the file at ``data``'s path from
+    the checkpoint's ``old_data`` (a forced ``data`` carried on: its content recorded then is
+    the one to put back), or, for the run's own file, the latest resume up to ``epoch`` that
+    forced the content ``config.json`` records for it (new content at the same path: the
+    original file put back was refused as new content, "since the run started"); else
+    ``None``: the run's own file, its content the run's first."""
+    if data is None or epoch is None:
         return None
+    if old_data is not None and same_path(data, str(old_data)):
+        return _forced_here(saved, epoch)
     forced = forced_values_since(saved, epoch).get("data", [])
-    return epoch if any(isinstance(v, str) and same_path(v, data) for v in forced) else None
+    hit = any(isinstance(v, str) and same_path(v, data) for v in forced)
+    return ForcedAt(epoch) if hit else None
+
+
+def _forced_here(saved: dict[str, Any], epoch: int) -> ForcedAt | None:
+    """Return the latest resume from an epoch up to ``epoch`` whose forced ``data_sha256`` is
+    the content ``config.json`` records for its own file, else ``None``."""
+    recorded = saved.get("data_sha256")
+    if not isinstance(recorded, str):
+        return None
+    found = None
+    for entry in saved.get("resumes", []):
+        start = entry.get("from_epoch")
+        pair = (entry.get("forced") or {}).get("data_sha256")
+        if isinstance(start, int) and start <= epoch and pair and pair[-1] == recorded:
+            found = ForcedAt(start, switched=False)
+    return found
 
 
 def sha256_or_none(path: Path) -> str | None:
