@@ -125,6 +125,39 @@ def test_object_arrays_are_refused_by_name(tmp_path: Path) -> None:
         load_classification_file(tmp_path / "d.npz")
 
 
+def test_string_labels_stored_as_python_objects_are_told_to_number_them(tmp_path: Path) -> None:
+    """Labels of Python strings, as df["species"].to_numpy() gives them, were told "save numbers
+    instead, e.g. y.astype(numpy.float32)", which fails on strings and gives no class labels:
+    they are told what labels of dtype <U3 are, numbered 0..C-1 (y_test's with y's); X, and a
+    linear-regression y, keep the float cast."""
+    X = np.ones((6, 2), dtype=np.float32)
+    names = np.array(["cat", "dog", "owl"], dtype=object)[[0, 1, 2, 0, 1, 2]]
+    np.savez(tmp_path / "d.npz", X=X, y=names)
+    with pytest.raises(DatasetError) as info:
+        load_classification_file(tmp_path / "d.npz")
+    assert str(info.value) == (
+        f"{tmp_path / 'd.npz'}: array y (member y.npy) holds Python objects (dtype object), "
+        "which are not read (they would need pickle); store the labels as integers 0..C-1, "
+        "numbered e.g. with numpy.unique(y, return_inverse=True)"
+    )
+    np.savez(tmp_path / "t.npz", X=X, y=names.astype(str), X_test=X[:3], y_test=names[:3])
+    with pytest.raises(DatasetError) as info:
+        load_classification_file(tmp_path / "t.npz")
+    assert str(info.value).endswith(
+        "holds Python objects (dtype object), which are not read (they would need pickle); store "
+        "the labels as integers 0..C-1, numbered e.g. with numpy.unique(numpy.concatenate([y, "
+        "y_test]), return_inverse=True), both together (numbered apart, a class one lacks shifts "
+        "the other's numbers): its first len(y) numbers are y's, the rest y_test's"
+    )
+    assert "array y_test (member y_test.npy)" in str(info.value)
+    np.savez(tmp_path / "r.npz", X=X, y=names)
+    with pytest.raises(DatasetError, match=r"save numbers instead, e\.g\. y\.astype\(numpy"):
+        load_regression_file(tmp_path / "r.npz")
+    np.savez(tmp_path / "x.npz", X=X.astype(object), y=np.arange(6))
+    with pytest.raises(DatasetError, match=r"save numbers instead, e\.g\. X\.astype\(numpy"):
+        load_classification_file(tmp_path / "x.npz")
+
+
 def test_other_members_are_listed_not_read(tmp_path: Path) -> None:
     members = {"features.npy": _npy(np.ones((2, 2))), "notes.txt": b"not an array"}
     with pytest.raises(

@@ -101,7 +101,7 @@ def _open_classification_file(path: Path) -> tuple[dict[str, np.ndarray], list[s
             "arrays with numpy.savez(path, X=X, y=y): X (N, D) features, y (N,) integer labels "
             "(X_test and y_test optional)"
         )
-    arrays, names = open_npz(path, ("X", "y", "X_test", "y_test"))
+    arrays, names = open_npz(path, ("X", "y", "X_test", "y_test"), labels=("y", "y_test"))
     missing = [k for k in ("X", "y") if k not in arrays]
     if missing:
         raise DatasetError(

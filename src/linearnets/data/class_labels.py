@@ -18,6 +18,7 @@ from linearnets.errors import DatasetError, DataWarning
 __all__ = [
     "MAX_CLASSES",
     "class_labels",
+    "renumbering",
     "transposed_fix",
     "warn_empty_classes",
     "warn_unseen",
@@ -44,7 +45,7 @@ def class_labels(
 ) -> torch.Tensor:
     """Return ``array`` (N,) as int64 class indices (N,), one per row of ``X`` (N, D), refusing
     non-integer or out-of-range labels; ``test_set``: the file holds ``y_test`` beside ``y``, to
-    renumber together (see :func:`_renumbering`)."""
+    renumber together (see :func:`renumbering`)."""
     _check_one_per_row(path, name, array, X)
     if array.dtype.kind not in "iu":  # not np.integer: numpy counts timedelta64 as one
         if (
@@ -61,7 +62,7 @@ def class_labels(
     if array.min() < 0:
         raise DatasetError(
             f"{shown_path(path)}: {name} must hold labels >= 0, got {array.min().item()!r}; "
-            f"relabel them as class indices 0..C-1, e.g. with {_renumbering(test_set)}"
+            f"relabel them as class indices 0..C-1, e.g. with {renumbering(test_set)}"
         )
     # the model holds D × (largest label + 1) weights; checked before the cast, where 1e19 or a
     # uint64 label would wrap around to a negative one; as a Python number, since float16 would
@@ -71,7 +72,7 @@ def class_labels(
             f"{shown_path(path)}: labels must be class indices 0..C-1 with C at most "
             f"{MAX_CLASSES}, got the label {array.max().item()!r} in {name} among "
             f"{len(np.unique(array))} distinct labels; relabel them as 0..C-1, e.g. with "
-            f"{_renumbering(test_set)}"
+            f"{renumbering(test_set)}"
         )
     return torch.from_numpy(array.astype(np.int64))
 
@@ -116,7 +117,7 @@ def _one_hot(name: str, array: np.ndarray, n: int) -> str | None:
     )
 
 
-def _renumbering(test_set: bool) -> str:
+def renumbering(test_set: bool) -> str:
     """Return the numpy call that numbers the labels 0..C-1: ``y``'s, or with ``test_set``
     ``y``'s and ``y_test``'s together (numbered apart, a class one set lacks shifts the other's
     numbers: ``y`` 0, 2, 5 become 0, 1, 2 and ``y_test``'s 2 would mean ``y``'s 5)."""
@@ -137,7 +138,7 @@ def _not_whole(name: str, array: np.ndarray, *, test_set: bool) -> str:
     if not np.issubdtype(array.dtype, np.floating):
         return (
             f"got dtype {array.dtype}; store the labels as integers 0..C-1, numbered e.g. with "
-            f"{_renumbering(test_set)}"
+            f"{renumbering(test_set)}"
         )
     bad = ~np.isfinite(array) | (np.mod(np.nan_to_num(array), 1) != 0)
     i, count = int(np.flatnonzero(bad)[0]), int(bad.sum())
@@ -184,7 +185,7 @@ def warn_empty_classes(path: Path, y: torch.Tensor, y_test: torch.Tensor | None)
             f"y - {int(y.min())} (and y_test likewise)"
         )
     else:
-        how = f"renumber the labels 0 .. C-1 ({_renumbering(y_test is not None)})"
+        how = f"renumber the labels 0 .. C-1 ({renumbering(y_test is not None)})"
     shown = ", ".join(map(str, empty[:5])) + (", …" if len(empty) > 5 else "")
     warn(
         f"{shown_path(path)}: no label is class{'es' * (len(empty) > 1)} {shown} (y's go up to "

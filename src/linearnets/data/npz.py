@@ -11,11 +11,13 @@ import math
 import os
 import zipfile
 import zlib
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
 
 from linearnets._text import quoted_path, shown_path
+from linearnets.data.class_labels import renumbering
 from linearnets.data.csv_text import gunzip_fix
 from linearnets.errors import DatasetError, UsageError
 from linearnets.path_checks import (
@@ -31,18 +33,24 @@ __all__ = ["check_data_file", "check_no_blanks", "open_npz"]
 _FIX = "save it again with numpy.savez(path, X=..., y=...)"
 
 
-def open_npz(path: Path, wanted: tuple[str, ...]) -> tuple[dict[str, np.ndarray], list[str]]:
+def open_npz(
+    path: Path, wanted: tuple[str, ...], *, labels: Collection[str] = ()
+) -> tuple[dict[str, np.ndarray], list[str]]:
     """Return the arrays of ``wanted`` that the ``.npz`` at ``path`` holds, and the names of all it holds.
 
     Only the wanted members are read, each checked before anything is allocated (see
-    :func:`_read_member`); the others are only listed, for the messages.
+    :func:`_read_member`); the others are only listed, for the messages. ``labels``: the wanted
+    arrays that hold class labels (softmax's ``y``, ``y_test``), whose fix for Python objects
+    (strings, as ``df["species"].to_numpy()`` gives them) is numbering them, not a float cast.
     """
     _check_is_zip(path)
     try:
         with zipfile.ZipFile(path) as archive:
             members = _members(archive)
             arrays = {
-                key: _read_member(path, archive, members[key], key)
+                key: _read_member(
+                    path, archive, members[key], key, fix=_objects_fix(key, labels, members)
+                )
                 for key in wanted
                 if key in members
             }
@@ -123,8 +131,18 @@ def _members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
     return members
 
 
+def _objects_fix(key: str, labels: Collection[str], members: Collection[str]) -> str:
+    """Return the fix for the array ``key`` holding Python objects: class ``labels`` numbered
+    0..C-1 (with ``y_test``'s together where the archive holds one; ``astype(numpy.float32)``
+    fails on strings and gives no labels), else numbers of another dtype."""
+    if key in labels:
+        numbering = renumbering("y_test" in members and "y" in members)
+        return f"store the labels as integers 0..C-1, numbered e.g. with {numbering}"
+    return f"save numbers instead, e.g. {key}.astype(numpy.float32)"
+
+
 def _read_member(
-    path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, key: str
+    path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, key: str, *, fix: str
 ) -> np.ndarray:
     """Return the array ``key`` of the archive, its .npy header checked against the member's size first.
 
@@ -136,7 +154,7 @@ def _read_member(
         # sizes first: Python 3.12's zipfile refuses some lying sizes on open, in its own words
         _check_inflated_size(path, info, where)
         shape, dtype, available = _read_header(archive, info, where)
-        _check_header(key, where, shape=shape, dtype=dtype, available=available)
+        _check_header(where, shape=shape, dtype=dtype, available=available, fix=fix)
         with archive.open(info) as f:
             return np.lib.format.read_array(f, allow_pickle=False)
     except MemoryError:
@@ -188,13 +206,14 @@ def _check_inflated_size(path: Path, info: zipfile.ZipInfo, where: str) -> None:
 
 
 def _check_header(
-    key: str, where: str, *, shape: tuple[int, ...], dtype: np.dtype, available: int
+    where: str, *, shape: tuple[int, ...], dtype: np.dtype, available: int, fix: str
 ) -> None:
-    """Refuse a member of objects, or one whose header claims more bytes than the member holds."""
+    """Refuse a member of objects (``fix``: :func:`_objects_fix`'s), or one whose header claims
+    more bytes than the member holds."""
     if dtype.hasobject:
         raise DatasetError(
             f"{where} holds Python objects (dtype {dtype}), which are not read (they would "
-            f"need pickle); save numbers instead, e.g. {key}.astype(numpy.float32)"
+            f"need pickle); {fix}"
         )
     needed = math.prod(shape) * dtype.itemsize
     if needed > available:
