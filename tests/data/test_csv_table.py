@@ -1225,3 +1225,26 @@ def test_r_row_names_without_a_header_are_refused_with_r_s_fix(
     assert (
         X.tolist() == oracle[:, :-1].tolist() and y.reshape(-1).tolist() == oracle[:, -1].tolist()
     )
+
+
+def test_a_line_of_empty_cells_is_refused_as_a_missing_value_by_line(tmp_path: Path) -> None:
+    """A row of empty cells (',,') among the data was dropped silently, though '4,,6' is refused
+    as a missing value: it is refused alike, naming its line (blank lines stay skipped, and
+    counted), and the count where there are several; below the last data row (a spreadsheet's
+    formatted rows past the data) it stays skipped (test_csv_blank_lines_are_skipped)."""
+    path = _written(tmp_path / "c.csv", "a,b,y\n1,2,3\n\n,,\n4,5,6\n7,8,10\n1,3,5\n2,2,2\n")
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 4 holds ',,', 3 empty cells, an example missing every "
+        "value (as pandas writes a row of NaN); every cell must be a number: drop or fill the "
+        "examples that miss one first, e.g. df.dropna() in pandas (na.omit(df) in R), or delete "
+        "that line, then save the table again"
+    )
+    _written(path, "a,b,y\n1,2,3\n4,5,6\n , ,\n7,8,10\n1,3,5\n,,\n2,2,2\n,,\n")
+    assert _refusal(path).startswith(
+        f"{path} is not a numeric CSV: line 4, the first of 2 such lines, holds ' , ,', 3 empty "
+        "cells,"
+    )
+    assert _refusal(path).endswith("or delete those lines, then save the table again")
+    _written(path, "a,b,y\n1,2,3\n\n4,5,6\n7,8,10\n1,3,5\n2,2,2\n,,\n")  # deleted, as told
+    X, y = load_regression_file(path)
+    assert X.shape == (5, 2) and y.reshape(-1).tolist() == [3, 6, 10, 5, 2]

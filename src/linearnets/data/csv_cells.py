@@ -27,6 +27,7 @@ __all__ = [
     "number",
     "numeric_table",
     "other_digits",
+    "refuse_empty_rows",
     "refuse_mixed_first_row",
 ]
 
@@ -123,6 +124,33 @@ def _refuse_past_float64(path: Path, line: int, j: int, cell: str) -> NoReturn:
 def _read_as_names(line: int, row: list[str]) -> str:
     """Say that the '#' line ``line``, ``row``, was read as the names, and how to skip it."""
     return f"line {line}, {','.join(row)!r:.40}, was read as the names; to skip it {_COMMENT_FIX}"
+
+
+def refuse_empty_rows(path: Path, rows: Rows, *, table: Rows) -> None:
+    """Refuse a row of ``rows`` whose cells are all empty (``,,``) between the ``table``'s first
+    and last rows: an example missing every value, as pandas writes a row of NaNs. It was
+    dropped silently, though one empty cell (``4,,6``) is refused as a missing value; named by
+    line, the first, with the count. A line with no comma (blank, or blanks alone) is a blank
+    line, skipped, and so are rows of empty cells above or below the table (a spreadsheet's
+    formatted rows past the data)."""
+    top, bottom = table[0][0], table[-1][0]
+    empty = [
+        line
+        for line, row in rows
+        if top < line < bottom and len(row) > 1 and not any(cell.strip() for cell in row)
+    ]
+    if not empty:
+        return
+    line, row = empty[0], dict(rows)[empty[0]]
+    many = len(empty) > 1
+    first = f", the first of {len(empty)} such lines," if many else ""
+    them = "those lines" if many else "that line"
+    raise DatasetError(
+        f"{shown_path(path)} is not a numeric CSV: line {line}{first} holds {','.join(row)!r}, "
+        f"{len(row)} empty cells, an example missing every value (as pandas writes a row of "
+        "NaN); every cell must be a number: drop or fill the examples that miss one first, e.g. "
+        f"df.dropna() in pandas (na.omit(df) in R), or delete {them}, then save the table again"
+    )
 
 
 def _not_a_number(path: Path, line: int, j: int, cell: str) -> DatasetError:

@@ -3,7 +3,9 @@
 A first row of names is a header only when *none* of its cells is a number: a first row of numbers and
 text (names such as 2019 or nan, or data with one bad cell) is refused with the fix for either, never
 silently skipped. A cell is a number as numpy and pandas read one: ``1_000`` is not, nor are digits
-other than ASCII's 0-9 (``１``, ``١``), which Python's ``float`` reads. Blank lines are skipped, and
+other than ASCII's 0-9 (``１``, ``١``), which Python's ``float`` reads. Blank lines are skipped (a
+line of empty cells, ``,,``, among the data rows is an example missing every value, refused as a
+missing value is; above or below them, a spreadsheet's formatted rows, it is skipped), and
 comment lines ('#' and a blank, or '#' and no data of the table's width) wherever they stand;
 every other row must have the table's number of columns (the one most rows have). A pandas index is
 refused, not read as a feature: a header's unnamed first column (R's row names too, told as such
@@ -37,6 +39,7 @@ from linearnets.data.csv_cells import (
     number,
     numeric_table,
     other_digits,
+    refuse_empty_rows,
     refuse_mixed_first_row,
 )
 from linearnets.data.csv_index import (
@@ -68,7 +71,8 @@ def read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
     for the caller to refuse by their lines (as values past float32's range). See the module
     docstring for which first row is a header, and which rows are skipped.
     """
-    rows = [(line, row) for line, row in read_rows(path) if any(cell.strip() for cell in row)]
+    read = read_rows(path)
+    rows = [(line, row) for line, row in read if any(cell.strip() for cell in row)]
     hashed = hash_led_lines(path, rows)  # the lines that start with '#': comments, or not
     if not rows:
         raise DatasetError(
@@ -77,6 +81,7 @@ def read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
     check_separator(path, rows, hashed)  # comments in: the conversion it names skips them
     everything, rows = rows, drop_comments(path, rows, hashed)
     refuse_trailing_commas(path, rows)
+    refuse_empty_rows(path, read, table=rows)  # ',,' among the data: an example missing all
     line, first = rows[0]
     header = all(number(cell) is None and not other_digits(cell) for cell in first)
     if len(first) < 2:
