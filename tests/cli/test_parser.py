@@ -1177,6 +1177,30 @@ def test_a_bad_resize_on_a_resume_is_told_to_leave_it_out(
     )
 
 
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [
+        ("1e3", "must be a positive integer or none, got '1e3'"),
+        ("1_000", "must be written without underscores, got '1_000'"),
+        ("\uff13", "must be a positive integer or none in the digits 0-9, got '\uff13'"),
+    ],
+)  # fmt: skip
+def test_a_respelled_resize_on_a_resume_is_told_to_leave_it_out(
+    tmp_path: Path, value: str, rule: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``softmax --resume R1 --resize 1e3`` was told "write it as 1000", which the resume then
+    refuses even with --force (another size, other weights): told to leave --resize out, as
+    ``--resize 0`` is. A new run keeps "write it as"."""
+    message = _usage_error(["softmax", "--resume", str(tmp_path), "--resize", value], capsys)
+    assert message == (
+        f"argument --resize: {rule}; leave --resize out to keep the run's value "
+        "(see linearnets softmax --help)"
+    )
+    assert _usage_error(["softmax", "--resize", value], capsys).startswith(
+        f"argument --resize: {rule}; write it as "
+    )
+
+
 def _own_parser() -> OneLineParser:
     """A parser of options the command lacks: a typed list, a choice with a short name too, a
     positional with no metavar."""

@@ -498,6 +498,13 @@ class OneLineParser(argparse.ArgumentParser):
                 # "--num-examples 2.0" "write it as 2", below its least (3 for the book's 2)
                 most, least = INTEGER_MAXIMA.get(option), INTEGER_LEASTS.get(option)
                 spelling = respelled.spelling
+                if option == "--resize" and self._resuming():
+                    # "--resize 1e3" was told "write it as 1000", which a resume refuses even
+                    # forced (another size, other weights): told to leave it out, as 0 is
+                    kept = exc.message.removesuffix(f"; write it as {spelling}")
+                    raise argparse.ArgumentError(
+                        action, f"{kept}; {pass_fix(action, option, resuming=True)}"
+                    ) from None
                 if not spelling.isdigit():
                     raise
                 if most is not None and int(spelling) > most:
