@@ -701,3 +701,31 @@ def test_a_partial_of_torchs_class_loss_failing_on_its_keywords_is_told_them_not
         "linearnets: the loss failed on loss(y_hat, y) with y_hat (the model's output) float32 "
         f"(8, 4) and y (the labels) int64 (8,); it is partial(F.cross_entropy, {said}"
     ]
+
+
+@needs_notes
+@pytest.mark.parametrize("dtype", [torch.int32, torch.int16, torch.int8])
+def test_a_users_loss_wrapping_cross_entropy_given_narrow_int_labels_is_told_to_use_long(
+    dtype: torch.dtype,
+) -> None:
+    """int32 (int16, int8) labels given to the user's own function around F.cross_entropy got the
+    note "check it takes (y_hat, y) in that order, and works on these", though the order was
+    right and torch said "expected target dtype to be Long or Byte, but got Int": the note says
+    the labels must be int64, y.long(), as F.cross_entropy itself is told since 93512fa0."""
+    from linearnets import train_epoch
+
+    def loss(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return F.cross_entropy(a, b)
+
+    net = nn.Linear(5, 3)
+    X, y = torch.randn(8, 5), torch.randint(0, 3, (8,), dtype=dtype)
+    with pytest.raises(RuntimeError, match="expected target dtype to be Long") as info:
+        train_epoch(net, [(X, y)], loss, torch.optim.SGD(net.parameters(), lr=0.1))
+    name = str(dtype).removeprefix("torch.")
+    assert info.value.__notes__ == [
+        "linearnets: the loss failed on loss(y_hat, y) with y_hat (the model's output) float32 "
+        f"(8, 3) and y (the labels) {name} (8,); torch's class loss inside it refused the labels' "
+        f"dtype, {name}: the labels y must be int64 class indices, use y.long() (on the labels, "
+        "or in the loss: F.cross_entropy(y_hat, y.long()))"
+    ]
+    train_epoch(net, [(X, y.long())], loss, torch.optim.SGD(net.parameters(), lr=0.1))  # the fix

@@ -70,6 +70,13 @@ def add_loss_note(
     suspects = _partial_suspects(loss, y_hat, y)
     if suspects is not None:
         said += suspects
+    elif _target_dtype_refused(err, y):
+        dtype = str(y.dtype).removeprefix("torch.")
+        said += (
+            f"; torch's class loss inside it refused the labels' dtype, {dtype}: the labels y "
+            "must be int64 class indices, use y.long() (on the labels, or in the loss: "
+            "F.cross_entropy(y_hat, y.long()))"
+        )
     elif y_hat.is_floating_point() and refused in str(err):
         dtype = str(y.dtype).removeprefix("torch.")
         said += (
@@ -83,6 +90,21 @@ def add_loss_note(
         said += "; check it takes (y_hat, y) in that order, and works on these"
     if said not in getattr(err, "__notes__", ()):  # the same error met again (a retried step)
         err.add_note(said)
+
+
+def _target_dtype_refused(err: Exception, y: torch.Tensor) -> bool:
+    """Whether ``err`` is torch's class losses' refusal of integer labels ``y`` of a dtype other
+    than int64 ("expected target dtype to be Long or Byte, but got Int", from ``F.cross_entropy``
+    or ``F.nll_loss`` called inside the user's loss): it was told to check the order of
+    (y_hat, y), which was right. Float labels are not told to cast (probabilities, maybe)."""
+    name = _TORCH_NAMES.get(y.dtype)
+    words = str(err)
+    return (
+        name is not None
+        and y.dtype != torch.int64
+        and "expected target dtype to be Long" in words
+        and words.rstrip().endswith(f"but got {name}")
+    )
 
 
 def _dtype_shape(t: torch.Tensor) -> str:
