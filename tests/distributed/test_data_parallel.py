@@ -1108,6 +1108,45 @@ def test_a_divergence_guard_of_the_callers_stops_every_rank_as_the_runs_own_does
     assert said == [[own, own], [own, own]], said
 
 
+# a guard in rank 0's callbacks alone; each rank writes what stopped it
+_GUARD_ON_RANK_0 = """
+import sys
+import torch.distributed as dist
+import linearnets as ln
+rank, port, data, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=2)
+config = ln.SoftmaxConfig(data=data, epochs=2, batch_size=64, seed=3, num_threads=1, plot="none",
+                          device="cpu", out=out)
+try:
+    ln.run_softmax(config, callbacks=[ln.DivergenceGuard(0.1)] if rank == 0 else [])
+    said = "trained"
+except Exception as exc:
+    said = f"{type(exc).__name__}: {exc}"
+open(f"rank{rank}.txt", "w").write(said)
+dist.barrier()
+dist.destroy_process_group()
+"""
+
+
+def test_a_divergence_guard_passed_on_one_rank_alone_is_refused_on_every_rank(
+    npz: Path, tmp_path: Path
+) -> None:
+    """A guard sums each step's loss over the processes: passed on rank 0 alone, rank 0 waited in
+    a collective rank 1 never joined, and gloo aborted it ("op.preamble.length <= op.nbytes"),
+    rank 1 advising a resume with no checkpoint behind it. Every rank is now told, before any
+    step, and the folder is left as it was found."""
+    out = tmp_path / "run"
+    ranks, done = _joined(_GUARD_ON_RANK_0, npz, str(out), tmp_path)
+    assert [proc.returncode for proc in ranks] == [0, 0], done
+    said = [(tmp_path / f"rank{rank}.txt").read_text() for rank in (0, 1)]
+    assert said == [said[0]] * 2 and said[0] == (
+        "UsageError: callbacks= held a different number of DivergenceGuards on each process "
+        "(rank 0: 1, rank 1: 0); pass the same guards on every process (each sums the loss over "
+        "all of them), or none"
+    ), said
+    assert not out.exists()
+
+
 # each rank fits its share with partial(F.cross_entropy, weight=w) and nn.CrossEntropyLoss(weight=w)
 # from one start, and prints both runs' losses and weights
 _WEIGHTED_PARTIAL = """

@@ -107,7 +107,8 @@ def resume_softmax(
         run_dir: the run folder, as :func:`run_softmax` made it (``result.run_dir``).
         force: accept settings that change the result, or start over a run whose checkpoint is
             lost.
-        callbacks: more ``fit`` callbacks (rank 0 only), e.g. a console logger.
+        callbacks: more ``fit`` callbacks, e.g. a console logger (rank 0 only; a
+            ``DivergenceGuard`` on every process, as in :func:`run_softmax`).
         dist: the data-parallel context, as in :func:`run_softmax`.
         overrides: :class:`~linearnets.config.SoftmaxConfig` settings by name (``out`` excepted:
             the run stays in ``run_dir``).

@@ -78,7 +78,8 @@ def run_softmax(
     Args:
         config: the run's settings.
         callbacks: more ``fit`` callbacks, e.g. a console logger (rank 0 only; a
-            ``DivergenceGuard`` on every process, given the run's ``dist``).
+            ``DivergenceGuard`` on every process, given the run's ``dist``: the same guards on
+            each, else every process is refused before any step).
         dist: the data-parallel context of this process. ``None``: the process group this
             process already joined (e.g. with ``mp.spawn`` and ``init_process_group``, as in
             PyTorch's DDP tutorial), else the one torchrun's environment describes, as the command

@@ -13,13 +13,20 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
+import torch
 import torch.distributed as dist
 
 from linearnets.errors import LinearnetsError, UsageError
 from linearnets.training.dist_failures import PeerLostError, lost_connection
 from linearnets.training.distributed import DistContext
 
-__all__ = ["before_training", "check_same_settings", "on_every_rank", "on_rank_0"]
+__all__ = [
+    "before_training",
+    "check_guards_on_every_rank",
+    "check_same_settings",
+    "on_every_rank",
+    "on_rank_0",
+]
 
 T = TypeVar("T")
 
@@ -152,6 +159,32 @@ def check_same_settings(context: DistContext, settings: Callable[[], dict[str, A
                 f"rank {rank} was started {_as_given(name, theirs)}, rank 0 "
                 f"{_as_given(name, first)}; start every process with the same options"
             )
+
+
+def check_guards_on_every_rank(context: DistContext, guards: int) -> None:
+    """Refuse, on every process at once, a data-parallel run whose caller passed a different
+    number of ``DivergenceGuard`` s in ``callbacks=`` on each process (``guards`` this one's).
+
+    A guard sums each step's loss over the processes, so a process without it left the others in
+    a collective it never joined: a guard passed on rank 0 alone aborted a healthy run in gloo
+    ("op.preamble.length <= op.nbytes"), and the other rank advised a resume with no checkpoint.
+
+    Raises:
+        UsageError: the counts differ, each rank's named.
+        PeerLostError: another process was gone before it could tell its count.
+    """
+    if not context.enabled:
+        return
+    counts = torch.zeros(context.world_size, dtype=torch.int64)
+    counts[context.rank] = guards
+    with before_training():
+        context.all_reduce_sum(counts)
+    if len(set(counts.tolist())) > 1:
+        each = ", ".join(f"rank {rank}: {int(n)}" for rank, n in enumerate(counts))
+        raise UsageError(
+            f"callbacks= held a different number of DivergenceGuards on each process ({each}); "
+            "pass the same guards on every process (each sums the loss over all of them), or none"
+        )
 
 
 def _first_difference(ours: dict[str, Any], theirs: dict[str, Any]) -> str | None:
