@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -704,15 +705,17 @@ def test_a_full_disk_at_a_later_checkpoint_is_told_with_the_run_dir_in_json(
 @pytest.mark.parametrize(
     ("resumed", "unwritten"),
     # a new run appends its metrics: a resume alone rewrites them, as it starts
-    [(False, "results.json"), (True, "results.json"), (True, "metrics.csv")],
-    ids=["new-run-results", "resume-results", "resume-metrics"],
+    [(False, "results.json"), (True, "results.json"), (True, "metrics.csv"), (True, "config.json")],
+    ids=["new-run-results", "resume-results", "resume-metrics", "resume-config"],
 )
 def test_a_run_file_unwritten_before_or_after_the_epochs_is_told_with_the_run_dir_in_json(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], resumed: bool, unwritten: str
 ) -> None:
-    """results.json unwritten at the end, or the metrics rewritten as a resume starts (a folder
-    stands in the way of its temporary file): `--json` named no run_dir for linreg, where
-    softmax's names it; the folder stays, and its resume trains on once the way is clear."""
+    """results.json unwritten at the end, or the config.json or metrics a resume rewrites as it
+    starts (a folder stands in the way of its temporary file): `--json` named no run_dir for
+    linreg, where softmax's names it; the folder stays, and the advised resume trains on once the
+    way is clear (config.json unwritten, it is this resume again: --epochs 2 is not recorded, and
+    the plain one was refused as complete)."""
     out = tmp_path / "T"
     argv = ["linreg", "--epochs", "2", "--out", str(out), "--json"]
     if resumed:
@@ -725,8 +728,9 @@ def test_a_run_file_unwritten_before_or_after_the_epochs_is_told_with_the_run_di
     said = json.loads(captured.out.splitlines()[-1])
     assert said["error"].startswith(f"{out / unwritten} could not be written: "), said
     assert said["error_type"] == "RunFileError" and said["run_dir"] == str(out)
+    advised = said["error"].rpartition("continue it with linearnets ")[2]
     (out / f".{unwritten}.tmp").rmdir()
-    assert main(["linreg", "--resume", str(out), "--epochs", "2"]) == 0
+    assert main(shlex.split(advised)) == 0
 
 
 def test_a_full_disk_at_epoch_1s_checkpoint_gives_a_resume_that_runs(

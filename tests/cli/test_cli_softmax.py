@@ -1077,7 +1077,8 @@ def test_a_run_file_a_resume_cannot_rewrite_as_it_starts_is_told_with_the_run_di
 ) -> None:
     """The metrics and config.json a resume rewrites before its first epoch, unwritten (a folder
     stands in the way of the temporary file), named no run_dir in --json, where the same file
-    unwritten in training names it: the folder stays, and its resume trains on."""
+    unwritten in training names it; and advised the plain --resume, which, --epochs 2 unrecorded,
+    was refused as complete: it advises this resume again, which trains on."""
     run = tmp_path / "S"
     common = ["--plot", "none"]
     assert main(["softmax", "--data", str(npz), "--epochs", "1", "--out", str(run), *common]) == 0
@@ -1087,5 +1088,7 @@ def test_a_run_file_a_resume_cannot_rewrite_as_it_starts_is_told_with_the_run_di
     said = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert said["error"].startswith(f"{run / unwritten} could not be written: "), said
     assert said["error_type"] == "RunFileError" and said["run_dir"] == str(run)
+    assert said["error"].endswith(f"continue it with linearnets softmax --resume {run} --epochs 2")
     (run / f".{unwritten}.tmp").rmdir()
+    assert main(["softmax", "--resume", str(run)]) == 2  # the plain one: complete, refused
     assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 0

@@ -454,8 +454,8 @@ def test_a_resume_whose_metrics_cannot_be_written_keeps_the_finished_run(
         real_replace(src, dst)
 
     monkeypatch.setattr(os, "replace", replace)
-    with pytest.raises(RunFileError, match=rf"^{re.escape(str(run / 'metrics.jsonl'))} could not be written: \[Errno 13\] Permission denied: .*; the checkpoint of the run's last finished epoch is kept: fix that and continue it with linearnets\.resume_softmax\('{re.escape(str(run))}'\)$"):  # fmt: skip
-        resume_softmax(run, epochs=2)
+    with pytest.raises(RunFileError, match=rf"^{re.escape(str(run / 'metrics.jsonl'))} could not be written: \[Errno 13\] Permission denied: .*; the checkpoint of the run's last finished epoch is kept: fix that and continue it with linearnets\.resume_softmax\('{re.escape(str(run))}', epochs=2\)$"):  # fmt: skip
+        resume_softmax(run, epochs=2)  # the advice: this resume again (epochs=2 unrecorded)
     assert {n: (run / n).read_bytes() for n in before} == before
     assert not [p.name for p in run.iterdir() if p.name.endswith(".tmp")]
     monkeypatch.setattr(os, "replace", real_replace)

@@ -42,6 +42,7 @@ from linearnets.tasks.linreg_run import (
     write_run_config,
 )
 from linearnets.tasks.linreg_saved import read_linreg_config
+from linearnets.tasks.linreg_stops import names_its_folder
 from linearnets.tasks.linreg_train import data_source
 from linearnets.tasks.logged_epochs import check_logged_epochs
 from linearnets.tasks.replaceable_files import check_replaceable
@@ -51,7 +52,11 @@ from linearnets.tasks.resume_content import (
     recorded_for,
 )
 from linearnets.tasks.resume_data import check_recorded_data, warn_unchecked_content
-from linearnets.tasks.resume_diverged import forced_put_back, forced_undone_on_divergence
+from linearnets.tasks.resume_diverged import (
+    asked_again_when_unrecorded,
+    forced_put_back,
+    forced_undone_on_divergence,
+)
 from linearnets.tasks.resume_exactness import warn_not_bit_exact
 from linearnets.tasks.resume_saved import unusable_checkpoint_config
 from linearnets.tasks.resume_settings import results_summarize
@@ -275,8 +280,11 @@ def _resume(
     # a divergence before this resume's first checkpoint puts its forced settings back (its
     # message asks for another lr); a Ctrl-C keeps them, for the plain --resume it advises
     forced = changed if ckpt is not None else {}
+    # config.json unwritten (a full disk) names the folder for --json, and advises this resume
+    # again, its settings not recorded: the plain one took the run's old ones
+    unrecorded = asked_again_when_unrecorded("linreg", run_dir, overrides, force=force)
     with forced_undone_on_divergence(run_dir, forced):
-        with held_signals(raise_after=True):
+        with names_its_folder(run_dir), unrecorded, held_signals(raise_after=True):
             write_run_config(
                 run_dir,
                 new,

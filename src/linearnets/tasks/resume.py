@@ -34,7 +34,11 @@ from linearnets.tasks.restore import restore_states
 from linearnets.tasks.resume_changes import changed_settings, untrained_changes_dropped
 from linearnets.tasks.resume_content import data_change
 from linearnets.tasks.resume_data import check_recorded_data, warn_unchecked_content
-from linearnets.tasks.resume_diverged import forced_put_back, forced_undone_on_divergence
+from linearnets.tasks.resume_diverged import (
+    asked_again_when_unrecorded,
+    forced_put_back,
+    forced_undone_on_divergence,
+)
 from linearnets.tasks.resume_exactness import warn_not_bit_exact
 from linearnets.tasks.resume_files import (
     RUN_FILE_NAMES,
@@ -270,7 +274,9 @@ def _resume(
     with forced_undone_on_divergence(run_dir, changed, main=exp.dist.is_main):
         if exp.dist.is_main:
             # a file unwritten here (a full disk) names the folder for --json, as in training
-            with stop_names_its_folder(exp, run_dir):
+            # the settings not recorded yet: the advice is this resume again, not the plain one
+            again = asked_again_when_unrecorded("softmax", run_dir, overrides, force=force)
+            with stop_names_its_folder(exp, run_dir), again:
                 rewrite_run_files(
                     run_dir, exp, saved, from_epoch=ckpt.epoch, changed=changed, history=history
                 )

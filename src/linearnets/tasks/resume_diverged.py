@@ -24,11 +24,16 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._json import dumps_strict, loads_shallow
-from linearnets.errors import DivergenceError
+from linearnets.errors import CheckpointError, DivergenceError, RunFileError
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.run_files import CONFIG_FILE, write_json_atomic
 
-__all__ = ["forced_put_back", "forced_undone_on_divergence", "resume_call"]
+__all__ = [
+    "asked_again_when_unrecorded",
+    "forced_put_back",
+    "forced_undone_on_divergence",
+    "resume_call",
+]
 
 
 def forced_put_back(
@@ -75,6 +80,29 @@ def resume_call(
     if guard is not None:
         words.append(f"guard={guard}")
     return f"linearnets.resume_{task}({', '.join(words)})"
+
+
+@contextlib.contextmanager
+def asked_again_when_unrecorded(
+    task: str, run_dir: Path, overrides: Mapping[str, Any], *, force: bool
+) -> Iterator[None]:
+    """Have a run file the block could not write, before the resume's settings were recorded in
+    ``config.json`` (its metrics' rewrite, ``config.json`` itself), advise the same resume again:
+    ``linearnets.resume_{task}(DIR, epochs=3)``, not the plain one, which then took the run's old
+    settings (a complete run's refused as complete, "pass e.g. epochs=7")."""
+    try:
+        yield
+    except (CheckpointError, RunFileError) as exc:
+        plain = f"linearnets.resume_{task}({str(run_dir)!r})"
+        words = [repr(str(run_dir))]
+        words += [
+            f"{k}={(str(v) if isinstance(v, os.PathLike) else v)!r}" for k, v in overrides.items()
+        ]
+        words += ["force=True"] if force else []
+        text = str(exc)
+        if len(words) > 1 and text.endswith(plain):
+            exc.args = (f"{text.removesuffix(plain)}linearnets.resume_{task}({', '.join(words)})",)
+        raise
 
 
 @contextlib.contextmanager

@@ -120,10 +120,11 @@ def stop_names_its_folder(exp: Experiment, run_dir: Path) -> Iterator[None]:
             raise  # a callback's own, before an epoch was kept: the folder goes (run_softmax)
         if getattr(exc, "run_dir", None) is None:
             exc.run_dir = run_dir  # type: ignore[attr-defined]
-        resume = f"linearnets.resume_softmax({str(run_dir)!r})"
+        # the plain resume, or the same resume again with its settings (asked_again_when_unrecorded)
+        resume = f"linearnets.resume_softmax({str(run_dir)!r}"
         unwritten = isinstance(exc, RunFileError | CheckpointError)  # checkpoint.pt's too
         again = launched_again(exp)
-        if unwritten and again and str(exc).endswith(resume):
+        if unwritten and again and resume in str(exc) and str(exc).endswith(")"):
             # the same error, its cause (the failed write) and traceback kept for --debug
             exc.args = (f"{exc}{again}",)
         raise
