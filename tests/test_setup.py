@@ -541,7 +541,7 @@ def test_the_makefile_runs_a_venv_whose_path_has_spaces(tmp_path: Path) -> None:
         f"setup dev VENV={venv}",
         *(
             f"python bench/bench_{name}.py"
-            for name in ("linreg", "data", "softmax", "scale", "startup")
+            for name in ("linreg", "data", "softmax", "scale", "startup", "reload")
         ),
     ]
 
