@@ -2694,3 +2694,41 @@ def test_the_original_file_put_back_after_new_content_forced_at_its_path_is_told
     )
     _rows_file(data, 1)  # as the fix says: the forced content continues unforced
     assert len(resume_linreg(out, epochs=3).history.train_loss) == 3
+
+
+def test_a_file_switched_to_then_edited_is_refused_as_switched_to_not_new_content_here(
+    tmp_path: Path,
+) -> None:
+    """A forced switch from q to o, then o edited: the refusal said o "changed since an earlier
+    resume from epoch 1 forced new content at this path", though that resume switched to it from
+    another file. Switching away and back to q, then q edited, said the same of the run's own
+    file. Each is said switched to, its content put back to continue with it, as forced."""
+    q, o = _rows_file(tmp_path / "q.csv", 0), _rows_file(tmp_path / "o.csv", 1)
+    first, switched = (hashlib.sha256(p.read_bytes()).hexdigest() for p in (q, o))
+    out, back = tmp_path / "run", tmp_path / "back"
+    ln.run_linreg(ln.LinregConfig(data=q, epochs=1, out=out))
+    resume_linreg(out, epochs=2, data=o, force=True)
+    _rows_file(o, 2)
+    edited = hashlib.sha256(o.read_bytes()).hexdigest()
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=3)
+    assert str(info.value) == (
+        f"data='{o}' changed since an earlier resume from epoch 1 switched to it (SHA-256 "
+        f"{switched[:12]}… then, {edited[:12]}… now), which would change its result; put its "
+        "content back to continue with it, as that resume forced, or pass force=True to continue "
+        "on the new content"
+    )
+    _rows_file(o, 1)
+    ln.run_linreg(ln.LinregConfig(data=q, epochs=1, out=back))
+    resume_linreg(back, epochs=2, data=o, force=True)
+    resume_linreg(back, epochs=3, data=q, force=True)
+    _rows_file(q, 2)
+    with pytest.raises(UsageError) as info:
+        resume_linreg(back, epochs=4)
+    assert str(info.value).startswith(
+        f"data='{q}' changed since an earlier resume from epoch 2 switched to it (SHA-256 "
+        f"{first[:12]}… then, {edited[:12]}… now), which would change its result; put its content "
+        "back to continue with it, as that resume forced"
+    )
+    _rows_file(q, 0)  # as the fix says
+    assert len(resume_linreg(back, epochs=4).history.epochs) == 4

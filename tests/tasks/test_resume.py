@@ -1907,3 +1907,42 @@ def test_the_original_npz_put_back_after_new_content_forced_at_its_path_is_told_
     )
     _blobs(data, 2)  # as the fix says: the forced content continues unforced
     assert len(resume_softmax(run, epochs=3).history.train_loss) == 3
+
+
+def test_an_npz_switched_to_then_edited_is_refused_as_switched_to_not_new_content_here(
+    tmp_path: Path,
+) -> None:
+    """A forced switch from q to o, then o edited: the refusal said o "changed since an earlier
+    resume from epoch 1 forced new content at this path", though that resume switched to it;
+    switching back to q, then q edited, said the same of the run's own file. Each is said
+    switched to, as resume_linreg says it."""
+    q, o = tmp_path / "q.npz", tmp_path / "o.npz"
+    _blobs(q, 1)
+    _blobs(o, 2)
+    first, switched = _sha(q), _sha(o)
+    run, back = tmp_path / "run", tmp_path / "back"
+    base = {"plot": "none", "batch_size": 16}
+    run_softmax(SoftmaxConfig(data=q, **base, epochs=1, out=run))
+    resume_softmax(run, epochs=2, data=o, force=True)
+    _blobs(o, 3)
+    with pytest.raises(UsageError) as info:
+        resume_softmax(run, epochs=3)
+    assert str(info.value) == (
+        f"data='{o}' changed since an earlier resume from epoch 1 switched to it (SHA-256 "
+        f"{switched[:12]}… then, {_sha(o)[:12]}… now), which would change its result; put its "
+        "content back to continue with it, as that resume forced, or pass force=True to continue "
+        "on the new content"
+    )
+    _blobs(o, 2)
+    run_softmax(SoftmaxConfig(data=q, **base, epochs=1, out=back))
+    resume_softmax(back, epochs=2, data=o, force=True)
+    resume_softmax(back, epochs=3, data=q, force=True)
+    _blobs(q, 3)
+    with pytest.raises(UsageError) as info:
+        resume_softmax(back, epochs=4)
+    assert str(info.value).startswith(
+        f"data='{q}' changed since an earlier resume from epoch 2 switched to it (SHA-256 "
+        f"{first[:12]}… then, {_sha(q)[:12]}… now)"
+    )
+    _blobs(q, 1)
+    assert len(resume_softmax(back, epochs=4).history.train_loss) == 4

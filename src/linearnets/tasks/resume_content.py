@@ -15,6 +15,7 @@ A checkpoint trained on other data than ``config.json`` records is refused alike
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -299,17 +300,35 @@ def forced_at(
 
 def _forced_here(saved: dict[str, Any], epoch: int) -> ForcedAt | None:
     """Return the latest resume from an epoch up to ``epoch`` whose forced ``data_sha256`` is
-    the content ``config.json`` records for its own file, else ``None``."""
+    the content ``config.json`` records for its own file, else ``None``: new content at the
+    same path, or a switch to this file where that resume's forced ``data`` names another
+    (said "forced new content at this path" of a file switched to, or switched back to)."""
     recorded = saved.get("data_sha256")
     if not isinstance(recorded, str):
         return None
     found = None
     for entry in saved.get("resumes", []):
         start = entry.get("from_epoch")
-        pair = (entry.get("forced") or {}).get("data_sha256")
+        forced = entry.get("forced") or {}
+        pair = forced.get("data_sha256")
         if isinstance(start, int) and start <= epoch and pair and pair[-1] == recorded:
-            found = ForcedAt(start, switched=False)
+            found = ForcedAt(start, switched=_path_switched(forced.get("data")))
     return found
+
+
+# a forced data path as linreg records it: 'q.csv (SHA-256 56b6d7459785)', '(no SHA-256 ...)'
+_SHA_NOTE = re.compile(r" \((?:no )?SHA-256 [^()]*\)$")
+
+
+def _path_switched(pair: object) -> bool:
+    """Whether a resume's forced ``data`` pair [old, new] names two files (a switch), not one
+    file's new content (no pair: softmax records none for new content at the same path)."""
+    if not isinstance(pair, list) or len(pair) != 2:
+        return False
+    old, new = pair
+    if not isinstance(old, str) or not isinstance(new, str) or not old or not new:
+        return True
+    return not same_path(_SHA_NOTE.sub("", old), new)
 
 
 def sha256_or_none(path: Path) -> str | None:
