@@ -574,9 +574,10 @@ def test_a_lost_config_json_still_checks_the_data_file_against_the_checkpoint(
     with pytest.raises(UsageError) as info:
         resume_linreg(run, epochs=3)
     assert str(info.value).startswith(
-        f"data={str(data)!r} changed since the run in {run} started (SHA-256 {first[:12]}… then, "
+        f"data={str(data)!r} changed since the checkpoint was trained on it (SHA-256 "
+        f"{first[:12]}… then, "
     ) and str(info.value).endswith(
-        "which would change its result; put the original file back, or pass force=True to "
+        "which would change its result; put that content back, or pass force=True to "
         "continue on the new content"
     )
     assert not (run / "config.json").exists()  # refused: nothing written
@@ -2732,3 +2733,38 @@ def test_a_file_switched_to_then_edited_is_refused_as_switched_to_not_new_conten
     )
     _rows_file(q, 0)  # as the fix says
     assert len(resume_linreg(back, epochs=4).history.epochs) == 4
+
+
+def test_a_lost_config_json_s_refused_content_is_said_changed_since_the_checkpoint(
+    tmp_path: Path,
+) -> None:
+    """New content forced at the run's path, then config.json lost and the original file put
+    back: it was said "changed since the run in R started" (the forced content's SHA-256 "then"),
+    its fix "put the original file back", the file there. Without config.json's history the
+    change is said against the checkpoint, its fix that content put back."""
+    data = _rows_file(tmp_path / "q.csv", 0)
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(data=data, epochs=1, out=out))
+    _rows_file(data, 1)
+    forced = hashlib.sha256(data.read_bytes()).hexdigest()
+    resume_linreg(out, epochs=2, force=True)
+    (out / "config.json").rename(out / "config.json.bak")
+    first = hashlib.sha256(_rows_file(data, 0).read_bytes()).hexdigest()
+    change = (
+        f"data='{data}' changed since the checkpoint was trained on it (SHA-256 {forced[:12]}… "
+        f"then, {first[:12]}… now)"
+    )
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=3)
+    assert str(info.value) == (
+        f"{change}, which would change its result; put that content back, or pass force=True to "
+        "continue on the new content"
+    )
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=3, batch_size=5)
+    assert str(info.value).endswith(
+        f"and {change}: each changes the run's result; leave the changed setting out and put "
+        "that content back, or pass force=True to continue with both"
+    )
+    _rows_file(data, 1)  # as the fix says
+    assert len(resume_linreg(out, epochs=3).history.epochs) == 3

@@ -1114,9 +1114,9 @@ def test_a_lost_config_json_still_checks_the_data_file_against_the_checkpoint(
     capsys.readouterr()
     assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 2
     assert capsys.readouterr().err == (
-        f"linearnets softmax: error: --data {data} changed since the run in {run} started "
-        f"(SHA-256 {first[:12]}… then, {now[:12]}… now), which would change its result; put the "
-        "original file back, or pass --force to continue on the new content\n"
+        f"linearnets softmax: error: --data {data} changed since the checkpoint was trained on it "
+        f"(SHA-256 {first[:12]}… then, {now[:12]}… now), which would change its result; put that "
+        "content back, or pass --force to continue on the new content\n"
     )
     assert not (run / "config.json").exists()  # refused: nothing written
     assert main(["softmax", "--resume", str(run), "--epochs", "2", "--force"]) == 0
@@ -1946,3 +1946,37 @@ def test_an_npz_switched_to_then_edited_is_refused_as_switched_to_not_new_conten
     )
     _blobs(q, 1)
     assert len(resume_softmax(back, epochs=4).history.train_loss) == 4
+
+
+def test_a_lost_config_json_s_refused_npz_is_said_changed_since_the_checkpoint(
+    tmp_path: Path,
+) -> None:
+    """New content forced at the run's path, then config.json lost and the original file put
+    back: it was said "changed since the run in R started", the fix "put the original file
+    back", the file there. It is said changed since the checkpoint was trained on it."""
+    data, run = tmp_path / "q.npz", tmp_path / "run"
+    _blobs(data, 1)
+    run_softmax(SoftmaxConfig(data=data, plot="none", batch_size=16, epochs=1, out=run))
+    _blobs(data, 2)
+    forced = _sha(data)
+    resume_softmax(run, epochs=2, force=True)
+    (run / "config.json").rename(run / "config.json.bak")
+    _blobs(data, 1)
+    change = (
+        f"data='{data}' changed since the checkpoint was trained on it (SHA-256 {forced[:12]}… "
+        f"then, {_sha(data)[:12]}… now)"
+    )
+    with pytest.raises(UsageError) as info:
+        resume_softmax(run, epochs=3)
+    assert str(info.value) == (
+        f"{change}, which would change its result; put that content back, or pass force=True to "
+        "continue on the new content"
+    )
+    with pytest.raises(UsageError) as info:
+        resume_softmax(run, epochs=3, batch_size=20)
+    assert str(info.value).endswith(
+        f"and {change}, which would change its result; drop the option to continue the same run "
+        "and put that content back, or pass force=True to continue with the new values"
+    )
+    _blobs(data, 2)  # as the fix says
+    assert len(resume_softmax(run, epochs=3).history.train_loss) == 3

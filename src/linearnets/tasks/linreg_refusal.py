@@ -84,7 +84,9 @@ def unforced(
         if not (content and k == "data") and not (switched and k in SYNTHETIC)
     }
     # a file an earlier resume switched to, edited since: its content then is the one to put back
-    since = forced_at(new.data, saved, epoch, old_data=old.data) if content else None
+    since = (
+        forced_at(new.data, saved, epoch, old_data=old.data, run_dir=run_dir) if content else None
+    )
     if sha is not None and content and not settings:
         return UsageError(content_changed(new.data, *sha, run_dir, since=since))
     asked = asked_settings(given)

@@ -110,7 +110,7 @@ def changed_settings(
             unforced=any(k in unforced for k in asked),
         )
     if unforced and not force:
-        since = forced_at(new.data, saved, epoch, old_data=old.data)
+        since = forced_at(new.data, saved, epoch, old_data=old.data, run_dir=run_dir)
         raise refusals.unforced_change(
             unforced,
             _written(unforced, old, sha=content.baseline if content.verdict else None),

@@ -25,6 +25,7 @@ from linearnets._fs import sha256_file
 from linearnets._text import shown_path
 from linearnets.errors import UsageError
 from linearnets.tasks.resume_entries import forced_values_since
+from linearnets.training.runs import CONFIG_FILE
 
 if TYPE_CHECKING:
     from linearnets.tasks.experiment import Experiment
@@ -79,10 +80,15 @@ class ForcedAt(NamedTuple):
         switched: ``True`` where it switched to the file from another; ``False`` where it forced
             new content at the run's own path (its content, not the run's first, is the one
             recorded: it was said changed "since the run started", the original file put back).
+        lost: ``True`` where no such resume is known: ``config.json`` is lost, its history with
+            it, and the content is judged against the checkpoint's alone (it was said changed
+            "since the run started", the original file put back, which a forced resume may have
+            replaced since).
     """
 
     epoch: int
     switched: bool = True
+    lost: bool = False
 
 
 def _baseline(saved: dict[str, Any], *, trained: object, old_data: object) -> str | None:
@@ -231,7 +237,7 @@ def data_change(
     if content.verdict != CHANGED or own is None or now is None:
         return None
     if not force:
-        since = forced_at(data, saved, epoch, old_data=old)
+        since = forced_at(data, saved, epoch, old_data=old, run_dir=run_dir)
         raise UsageError(content_changed(data, own, now, run_dir, since=since))
     return content.baseline or own, now
 
@@ -254,7 +260,9 @@ def content_changed(
     its content put back to "resume the run as it was", though ``was`` is what that resume
     forced). Shared by both tasks' resumes."""
     when = f"the run in {shown_path(run_dir)} started"
-    if since is not None:
+    if since is not None and since.lost:
+        when = "the checkpoint was trained on it"
+    elif since is not None:
         what = "switched to it" if since.switched else "forced new content at this path"
         when = f"an earlier resume from epoch {since.epoch} {what}"
     change = f"data={str(data)!r} changed since {when} (SHA-256 {was[:12]}… then, {now[:12]}… now)"
@@ -281,16 +289,25 @@ def content_fix(since: ForcedAt | None, *, beside: bool = False) -> str:
 
 
 def forced_at(
-    data: str | Path | None, saved: dict[str, Any], epoch: int | None, *, old_data: object
+    data: str | Path | None,
+    saved: dict[str, Any],
+    epoch: int | None,
+    *,
+    old_data: object,
+    run_dir: Path | None = None,
 ) -> ForcedAt | None:
     """Return the earlier resume from ``epoch`` that switched to the file at ``data``'s path from
     the checkpoint's ``old_data`` (a forced ``data`` carried on: its content recorded then is
     the one to put back), or, for the run's own file, the latest resume up to ``epoch`` that
     forced the content ``config.json`` records for it (new content at the same path: the
     original file put back was refused as new content, "since the run started"); else
-    ``None``: the run's own file, its content the run's first."""
+    ``None``: the run's own file, its content the run's first. Where ``run_dir`` holds no
+    ``config.json`` (lost: no history of resumes), one that says so (``lost``): the checkpoint's
+    content is all that is known."""
     if data is None or epoch is None:
         return None
+    if run_dir is not None and not (run_dir / CONFIG_FILE).exists():
+        return ForcedAt(epoch, switched=False, lost=True)
     if old_data is not None and same_path(data, str(old_data)):
         return _forced_here(saved, epoch)
     forced = forced_values_since(saved, epoch).get("data", [])
