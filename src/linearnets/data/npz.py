@@ -134,10 +134,16 @@ def _members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
 def _objects_fix(key: str, labels: Collection[str], members: Collection[str]) -> str:
     """Return the fix for the array ``key`` holding Python objects: class ``labels`` numbered
     0..C-1 (with ``y_test``'s together where the archive holds one; ``astype(numpy.float32)``
-    fails on strings and gives no labels), else numbers of another dtype."""
+    fails on strings and gives no labels), else numbers of another dtype. The objects are not
+    read: missing labels (None or NaN, as pandas gives them) or mixed types, which make
+    ``numpy.unique`` raise a TypeError, are named for every such array."""
     if key in labels:
         numbering = renumbering("y_test" in members and "y" in members)
-        return f"store the labels as integers 0..C-1, numbered e.g. with {numbering}"
+        return (
+            f"store the labels as integers 0..C-1, numbered e.g. with {numbering}; drop or fill "
+            "missing labels first and give them one type (numpy.unique cannot sort None or NaN "
+            "among strings; e.g. df.dropna() in pandas)"
+        )
     return f"save numbers instead, e.g. {key}.astype(numpy.float32)"
 
 
