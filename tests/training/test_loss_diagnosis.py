@@ -729,3 +729,35 @@ def test_a_users_loss_wrapping_cross_entropy_given_narrow_int_labels_is_told_to_
         "or in the loss: F.cross_entropy(y_hat, y.long()))"
     ]
     train_epoch(net, [(X, y.long())], loss, torch.optim.SGD(net.parameters(), lr=0.1))  # the fix
+
+
+@needs_notes
+def test_a_users_loss_wrapping_nll_loss_given_int32_labels_is_told_its_own_call_of_long() -> None:
+    """int32 labels given to the user's own function around F.nll_loss were told "or in the loss:
+    F.cross_entropy(y_hat, y.long())", a function the loss never called (and which takes logits,
+    not the log-probabilities nll_loss takes): the note names the function whose refusal the
+    traceback shows, or, where none shows, says y.long() on the labels alone."""
+    from linearnets import train_epoch
+
+    def loss(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return F.nll_loss(F.log_softmax(a, dim=1), b)
+
+    def raw(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:  # torch's words, no F frame
+        raise RuntimeError("expected target dtype to be Long or Byte, but got Int")
+
+    net = nn.Linear(5, 3)
+    X, y = torch.randn(8, 5), torch.randint(0, 3, (8,), dtype=torch.int32)
+    said = (
+        "linearnets: the loss failed on loss(y_hat, y) with y_hat (the model's output) float32 "
+        "(8, 3) and y (the labels) int32 (8,); torch's class loss inside it refused the labels' "
+        "dtype, int32: the labels y must be int64 class indices, use y.long() "
+    )
+    with pytest.raises(RuntimeError, match="expected target dtype to be Long") as info:
+        train_epoch(net, [(X, y)], loss, torch.optim.SGD(net.parameters(), lr=0.1))
+    assert info.value.__notes__ == [
+        f"{said}(on the labels, or in the loss: F.nll_loss(..., y.long()))"
+    ]
+    with pytest.raises(RuntimeError, match="expected target dtype to be Long") as info:
+        train_epoch(net, [(X, y)], raw, torch.optim.SGD(net.parameters(), lr=0.1))
+    assert info.value.__notes__ == [f"{said}on the labels"]
+    train_epoch(net, [(X, y.long())], loss, torch.optim.SGD(net.parameters(), lr=0.1))  # the fix

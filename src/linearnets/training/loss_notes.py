@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import functools
 import inspect
+import traceback
 import warnings
 from collections.abc import Callable, Iterable
 
@@ -74,8 +75,7 @@ def add_loss_note(
         dtype = str(y.dtype).removeprefix("torch.")
         said += (
             f"; torch's class loss inside it refused the labels' dtype, {dtype}: the labels y "
-            "must be int64 class indices, use y.long() (on the labels, or in the loss: "
-            "F.cross_entropy(y_hat, y.long()))"
+            f"must be int64 class indices, use y.long() {_long_where(err)}"
         )
     elif y_hat.is_floating_point() and refused in str(err):
         dtype = str(y.dtype).removeprefix("torch.")
@@ -105,6 +105,27 @@ def _target_dtype_refused(err: Exception, y: torch.Tensor) -> bool:
         and "expected target dtype to be Long" in words
         and words.rstrip().endswith(f"but got {name}")
     )
+
+
+# the call that casts the labels inside the loss, by the torch function that refused them
+_CASTS = {
+    "cross_entropy": "F.cross_entropy(y_hat, y.long())",
+    "nll_loss": "F.nll_loss(..., y.long())",
+}
+
+
+def _long_where(err: Exception) -> str:
+    """Return where ``y.long()`` goes: on the labels, or in the loss's call of the torch function
+    ``err``'s traceback shows refusing them (``F.nll_loss`` was told to call ``F.cross_entropy``,
+    which takes logits, not log-probabilities); on the labels alone where none shows."""
+    refusing = None
+    for frame, _ in traceback.walk_tb(err.__traceback__):
+        code = frame.f_code
+        if code.co_filename == F.__file__ and code.co_name in _CASTS:
+            refusing = code.co_name  # the innermost: the one that refused
+    if refusing is None:
+        return "on the labels"
+    return f"(on the labels, or in the loss: {_CASTS[refusing]})"
 
 
 def _dtype_shape(t: torch.Tensor) -> str:
