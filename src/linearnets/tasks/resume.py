@@ -64,8 +64,14 @@ from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.checkpoint import CHECKPOINT_FILE, checkpoint_history, load_checkpoint
 from linearnets.training.config_sections import notes_of
 from linearnets.training.distributed import DistContext
+from linearnets.training.guard import guards_first
 from linearnets.training.guard_start import seed_guard_start
-from linearnets.training.rank_agreement import before_training, check_same_settings, on_rank_0
+from linearnets.training.rank_agreement import (
+    before_training,
+    check_guards_on_every_rank,
+    check_same_settings,
+    on_rank_0,
+)
 from linearnets.training.run_config import run_dir_path
 from linearnets.training.runs import (
     CONFIG_FILE,
@@ -186,6 +192,8 @@ def _checked_resume(
         return shared_overrides(run_dir, overrides, force=force)
 
     check_same_settings(group, shared)
+    # a guard of the caller's on some processes alone: told before the folder is locked
+    check_guards_on_every_rank(group, len(guards_first(callbacks)[0]))
     if own is not None:  # a group of one process
         raise own
     on_rank_0(group, lock)

@@ -39,9 +39,10 @@ from linearnets.training.distributed import (
     init_distributed,
 )
 from linearnets.training.folder_as_found import FolderAsFound
+from linearnets.training.guard import guards_first
 from linearnets.training.hook_owners import raised_by_callback
 from linearnets.training.interrupt import plain_stop, stop_behind
-from linearnets.training.rank_agreement import check_same_settings
+from linearnets.training.rank_agreement import check_guards_on_every_rank, check_same_settings
 from linearnets.training.run_files import RUN_OUTPUTS
 from linearnets.training.run_lock import RunLock
 
@@ -132,6 +133,8 @@ def _checked_run(
 
     # before anything is read or claimed: processes started with other options never train together
     check_same_settings(group, shared)
+    # a guard of the caller's on some processes alone: told before the folder is claimed
+    check_guards_on_every_rank(group, len(guards_first(callbacks)[0]))
     return _run(config, callbacks, group)
 
 
