@@ -13,7 +13,6 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-import torch
 import torch.distributed as dist
 
 from linearnets.errors import LinearnetsError, UsageError
@@ -175,12 +174,11 @@ def check_guards_on_every_rank(context: DistContext, guards: int) -> None:
     """
     if not context.enabled:
         return
-    counts = torch.zeros(context.world_size, dtype=torch.int64)
-    counts[context.rank] = guards
-    with before_training():
-        context.all_reduce_sum(counts)
-    if len(set(counts.tolist())) > 1:
-        each = ", ".join(f"rank {rank}: {int(n)}" for rank, n in enumerate(counts))
+    counts: list[Any] = [None] * context.world_size
+    with before_training():  # one small gather, as the settings' (on any backend's group)
+        dist.all_gather_object(counts, guards)
+    if len(set(counts)) > 1:
+        each = ", ".join(f"rank {rank}: {n}" for rank, n in enumerate(counts))
         raise UsageError(
             f"callbacks= held a different number of DivergenceGuards on each process ({each}); "
             "pass the same guards on every process (each sums the loss over all of them), or none"
