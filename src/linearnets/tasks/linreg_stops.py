@@ -118,9 +118,9 @@ def keeps_its_folder(exc: BaseException, run_dir: Path) -> bool:
     """Return whether ``exc``, stopping a new run in ``run_dir`` before its first checkpoint, is
     the run's own stop naming the folder, which then stays: a file of the run's unwritten
     (``checkpoint.pt``, a metrics file: a full disk), whose message advises the resume that starts
-    the run over there from its ``config.json`` (``exc.run_dir`` set here, as softmax's
-    :func:`~linearnets.tasks.stopping.stop_names_its_folder` sets it, for ``--json``), or its
-    output lost (:func:`~linearnets.tasks.run_failures.name_run_on_lost_output`).
+    the run over there from its ``config.json`` (``exc.run_dir`` set by :func:`names_its_folder`,
+    for ``--json``), or its output lost
+    (:func:`~linearnets.tasks.run_failures.name_run_on_lost_output`).
 
     A callback's own error (:func:`~linearnets.training.hook_owners.raised_by_callback`) never is,
     nor one before ``config.json`` was written (the files' messages then advise no resume): the
@@ -128,8 +128,6 @@ def keeps_its_folder(exc: BaseException, run_dir: Path) -> bool:
     """
     if raised_by_callback(exc) or not (run_dir / CONFIG_FILE).is_file():
         return False
-    if isinstance(exc, RunFileError | CheckpointError) and getattr(exc, "run_dir", None) is None:
-        exc.run_dir = run_dir  # type: ignore[union-attr]
     return getattr(exc, "run_dir", None) is not None
 
 
