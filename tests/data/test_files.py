@@ -182,6 +182,26 @@ def _do_as_told(message: str) -> None:
                 subprocess.run(["mv", "-n", f"{source.rstrip('/')}/{name}", target], check=True)
 
 
+def _lay_out(tiny: Tiny, root: Path, layout: str) -> None:
+    """Write the tiny files under ``root`` in ``layout``: some in ``root``, some in its
+    FashionMNIST/raw/, or one misnamed (a near miss the folder's check names a rename for)."""
+    raw = root / "FashionMNIST" / "raw"
+    if layout in ("near miss in raw, 3 in root", "split across the layouts"):
+        tiny.write(root)
+        raw.mkdir(parents=True)
+        if layout == "near miss in raw, 3 in root":
+            (root / "train-images-idx3-ubyte.gz").rename(raw / "train-images.idx3-ubyte.gz")
+        else:
+            (root / "t10k-labels-idx1-ubyte.gz").rename(raw / "t10k-labels-idx1-ubyte.gz")
+    elif layout == "all in raw, one misnamed":
+        tiny.write(raw)
+        (raw / "t10k-labels-idx1-ubyte.gz").rename(raw / "t10k-labels.idx1-ubyte.gz")
+    else:  # mixed: apart and misnamed
+        tiny.write(raw)
+        (raw / "t10k-images-idx3-ubyte.gz").rename(root / "t10k-images-idx3-ubyte.gz")
+        (raw / "t10k-labels-idx1-ubyte.gz").rename(root / "t10k-labels.idx1-ubyte.gz")
+
+
 @pytest.mark.parametrize(
     "layout",
     ["near miss in raw, 3 in root", "all in raw, one misnamed", "mixed: apart and misnamed"],
@@ -195,18 +215,7 @@ def test_the_moves_and_renames_told_done_word_for_word_from_the_same_folder_give
     from the root; a mv as told failed or left the folder refused."""
     monkeypatch.chdir(tmp_path)
     root = Path("lay") / "s"
-    raw = root / "FashionMNIST" / "raw"
-    if layout == "near miss in raw, 3 in root":
-        tiny.write(root)
-        raw.mkdir(parents=True)
-        (root / "train-images-idx3-ubyte.gz").rename(raw / "train-images.idx3-ubyte.gz")
-    elif layout == "all in raw, one misnamed":
-        tiny.write(raw)
-        (raw / "t10k-labels-idx1-ubyte.gz").rename(raw / "t10k-labels.idx1-ubyte.gz")
-    else:
-        tiny.write(raw)
-        (raw / "t10k-images-idx3-ubyte.gz").rename(root / "t10k-images-idx3-ubyte.gz")
-        (raw / "t10k-labels-idx1-ubyte.gz").rename(root / "t10k-labels.idx1-ubyte.gz")
+    _lay_out(tiny, root, layout)
     with pytest.raises(UsageError) as info:
         find_fashion_mnist(root, checksums=tiny.files)
     _do_as_told(str(info.value))
@@ -215,7 +224,7 @@ def test_the_moves_and_renames_told_done_word_for_word_from_the_same_folder_give
 
 
 @pytest.mark.parametrize(
-    "layout", ["split across the layouts", "one misnamed in raw", "mixed: apart and misnamed"]
+    "layout", ["split across the layouts", "all in raw, one misnamed", "mixed: apart and misnamed"]
 )
 def test_the_moves_and_renames_told_for_a_folder_with_a_space_run_as_pasted_into_bash(
     tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: str
@@ -226,18 +235,7 @@ def test_the_moves_and_renames_told_for_a_folder_with_a_space_run_as_pasted_into
     that reads."""
     monkeypatch.chdir(tmp_path)
     root = Path("my data")
-    raw = root / "FashionMNIST" / "raw"
-    if layout == "split across the layouts":
-        tiny.write(root)
-        raw.mkdir(parents=True)
-        (root / "t10k-labels-idx1-ubyte.gz").rename(raw / "t10k-labels-idx1-ubyte.gz")
-    elif layout == "one misnamed in raw":
-        tiny.write(raw)
-        (raw / "t10k-labels-idx1-ubyte.gz").rename(raw / "t10k-labels.idx1-ubyte.gz")
-    else:
-        tiny.write(raw)
-        (raw / "t10k-images-idx3-ubyte.gz").rename(root / "t10k-images-idx3-ubyte.gz")
-        (raw / "t10k-labels-idx1-ubyte.gz").rename(root / "t10k-labels.idx1-ubyte.gz")
+    _lay_out(tiny, root, layout)
     with pytest.raises(UsageError) as info:
         find_fashion_mnist(root, checksums=tiny.files)
     message = str(info.value)
