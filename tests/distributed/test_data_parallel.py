@@ -1147,6 +1147,51 @@ def test_a_divergence_guard_passed_on_one_rank_alone_is_refused_on_every_rank(
     assert not out.exists()
 
 
+# both ranks train one epoch in one folder, then resume it for two with a guard in rank 0's
+# callbacks alone; each rank writes what stopped the resume
+_GUARD_ON_RANK_0_RESUMING = """
+import sys
+import torch.distributed as dist
+import linearnets as ln
+rank, port, data, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=2)
+ln.run_softmax(ln.SoftmaxConfig(data=data, epochs=1, batch_size=64, seed=3, num_threads=1,
+                                plot="none", device="cpu", out=out))
+dist.barrier()
+if rank == 0:
+    import os
+    open("before.txt", "w").write(repr(sorted(
+        (name, open(os.path.join(out, name), "rb").read()) for name in os.listdir(out))))
+dist.barrier()
+try:
+    ln.resume_softmax(out, epochs=2, callbacks=[ln.DivergenceGuard(0.1)] if rank == 0 else [])
+    said = "trained"
+except Exception as exc:
+    said = f"{type(exc).__name__}: {exc}"
+open(f"rank{rank}.txt", "w").write(said)
+dist.barrier()
+dist.destroy_process_group()
+"""
+
+
+def test_a_divergence_guard_passed_on_one_rank_alone_is_refused_on_every_rank_resuming(
+    npz: Path, tmp_path: Path
+) -> None:
+    """resume_softmax compares the callers' guard counts as run_softmax does, before it rewrites
+    anything: every rank is told, and the run's files are byte for byte as they were."""
+    out = tmp_path / "run"
+    ranks, done = _joined(_GUARD_ON_RANK_0_RESUMING, npz, str(out), tmp_path)
+    assert [proc.returncode for proc in ranks] == [0, 0], done
+    said = [(tmp_path / f"rank{rank}.txt").read_text() for rank in (0, 1)]
+    assert said == [said[0]] * 2 and said[0] == (
+        "UsageError: callbacks= held a different number of DivergenceGuards on each process "
+        "(rank 0: 1, rank 1: 0); pass the same guards on every process (each sums the loss over "
+        "all of them), or none"
+    ), said
+    after = repr(sorted((path.name, path.read_bytes()) for path in out.iterdir()))
+    assert after == (tmp_path / "before.txt").read_text()
+
+
 # each rank fits its share with partial(F.cross_entropy, weight=w) and nn.CrossEntropyLoss(weight=w)
 # from one start, and prints both runs' losses and weights
 _WEIGHTED_PARTIAL = """
