@@ -298,3 +298,33 @@ def test_a_callbacks_own_error_of_a_runs_kind_in_epoch_1_leaves_no_folder(
     assert getattr(info.value, "run_dir", None) is None
     assert not out.exists()
     assert len(run_linreg(config).history.epochs) == 2
+
+
+def test_a_metrics_writer_of_yours_elsewhere_advises_the_runs_resume(tmp_path: Path) -> None:
+    """A MetricsWriter of yours writing in another folder, unwritten in epoch 2, advised from its
+    own folder: "the run has no checkpoint to continue from: fix that and run it again", the run
+    holding epoch 1's. It now names the run's resume, which, followed, ends as the run would."""
+    from linearnets.errors import RunFileError
+    from linearnets.training.callbacks import Callback, MetricsWriter
+
+    mine, out = tmp_path / "mine", tmp_path / "run"
+    mine.mkdir()
+
+    class InTheWay(Callback):  # after epoch 1, a folder where the next row goes
+        def on_epoch_end(self, *, metrics: Any) -> None:
+            if metrics.epoch == 1:
+                (mine / "metrics.jsonl").unlink()
+                (mine / "metrics.jsonl").mkdir()
+
+    config = LinregConfig(epochs=3, out=out)
+    with pytest.raises(RunFileError) as caught:
+        run_linreg(config, callbacks=[MetricsWriter(mine), InTheWay()])
+    assert str(caught.value) == (
+        f"{mine / 'metrics.jsonl'} could not be written: [Errno 21] Is a directory: "
+        f"'{mine / 'metrics.jsonl'}'; the checkpoint of the run's last finished epoch is kept in "
+        f"{out}: fix that and continue it with linearnets.resume_linreg({str(out)!r})"
+    )
+    (mine / "metrics.jsonl").rmdir()
+    resumed = resume_linreg(out, callbacks=[MetricsWriter(mine)])
+    whole = run_linreg(LinregConfig(epochs=3, out=tmp_path / "whole"))
+    assert resumed.history.train_loss == whole.history.train_loss

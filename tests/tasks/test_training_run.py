@@ -920,3 +920,63 @@ def test_a_callbacks_own_keyboard_interrupt_in_a_resume_names_the_resume(
     )
     assert (out / "config.json").is_file()
     assert len(resume_softmax(out).history.epochs) == 3
+
+
+class _InTheWay(Callback):
+    """After epoch 1, a folder where ``path`` is: the next append to it fails (as a full disk)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def on_epoch_end(self, *, metrics: Any) -> None:
+        if metrics.epoch == 1:
+            self.path.unlink()
+            self.path.mkdir()
+
+
+def test_a_metrics_writer_of_yours_elsewhere_advises_the_runs_resume(tmp_path: Path) -> None:
+    """A MetricsWriter of yours writing in another folder stops the run as its own writers do,
+    and advised from its own folder: "the run has no checkpoint to continue from: fix that and
+    run it again", the run holding epoch 2's (a run again refused: "already holds a run"). It now
+    names the run's resume, which, followed, ends as the run would have."""
+    from linearnets.errors import RunFileError
+    from linearnets.training.callbacks import MetricsWriter
+
+    _blobs(tmp_path / "d.npz")
+    mine, out = tmp_path / "mine", tmp_path / "run"
+    mine.mkdir()
+    config = SoftmaxConfig(data=tmp_path / "d.npz", batch_size=16, epochs=3, plot="none", out=out)
+    with pytest.raises(RunFileError) as caught:
+        run_softmax(config, callbacks=[MetricsWriter(mine), _InTheWay(mine / "metrics.jsonl")])
+    assert str(caught.value) == (
+        f"{mine / 'metrics.jsonl'} could not be written: [Errno 21] Is a directory: "
+        f"'{mine / 'metrics.jsonl'}'; the checkpoint of the run's last finished epoch is kept in "
+        f"{out}: fix that and continue it with linearnets.resume_softmax({str(out)!r})"
+    )
+    assert caught.value.run_dir == out  # type: ignore[attr-defined]
+    (mine / "metrics.jsonl").rmdir()
+    resumed = resume_softmax(out, callbacks=[MetricsWriter(mine)])
+    whole = run_softmax(replace(config, out=tmp_path / "whole"))
+    assert resumed.history.train_loss == whole.history.train_loss
+    assert [row["epoch"] for row in _rows(mine)] == [3]  # the file was removed: the resumed epoch
+
+
+def test_a_metrics_writer_of_yours_elsewhere_unwritten_at_the_start_advises_starting_over(
+    tmp_path: Path,
+) -> None:
+    """Before the first checkpoint, the run that stays (config.json) is started over by its resume."""
+    from linearnets.errors import RunFileError
+    from linearnets.training.callbacks import MetricsWriter
+
+    _blobs(tmp_path / "d.npz")
+    mine, out = tmp_path / "mine", tmp_path / "run"
+    (mine / ".metrics.jsonl.tmp").mkdir(parents=True)
+    config = SoftmaxConfig(data=tmp_path / "d.npz", batch_size=16, epochs=2, plot="none", out=out)
+    with pytest.raises(RunFileError) as caught:
+        run_softmax(config, callbacks=[MetricsWriter(mine)])
+    assert str(caught.value).endswith(
+        f"; the run in {out} has no checkpoint yet: fix that and start it over with "
+        f"linearnets.resume_softmax({str(out)!r})"
+    ), str(caught.value)
+    (mine / ".metrics.jsonl.tmp").rmdir()
+    assert len(resume_softmax(out, callbacks=[MetricsWriter(mine)]).history.epochs) == 2

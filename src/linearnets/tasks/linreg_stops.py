@@ -18,6 +18,7 @@ from linearnets.errors import CheckpointError, DivergenceError, RunFileError
 from linearnets.tasks.resume_diverged import resume_call
 from linearnets.tasks.stopping import RunPosition, raised_in_run, run_stop_note
 from linearnets.training.checkpoint import CHECKPOINT_FILE
+from linearnets.training.checkpoint_write import the_run_in
 from linearnets.training.guard_messages import smaller_lr
 from linearnets.training.hook_owners import raised_by_callback
 from linearnets.training.interrupt import TrainingInterrupted, plain_stop, stop_behind
@@ -139,7 +140,8 @@ def names_its_folder(run_dir: Path) -> Iterator[None]:
     the end (``results.json``): it was named for epoch 1's checkpoint alone. A callback's own
     error (:func:`~linearnets.training.hook_owners.raised_by_callback`) is not the run's."""
     try:
-        yield
+        with the_run_in(run_dir):  # a writer of yours elsewhere advises this run's resume
+            yield
     except (CheckpointError, RunFileError) as exc:
         if not raised_by_callback(exc) and getattr(exc, "run_dir", None) is None:
             exc.run_dir = run_dir  # type: ignore[union-attr]

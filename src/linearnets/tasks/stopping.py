@@ -28,6 +28,7 @@ from linearnets.tasks.resume_advice import checkpoint_epoch, launched_again, nam
 from linearnets.tasks.run_failures import LARGE_FEATURES, diverged, peer_lost
 from linearnets.training.callback_base import Callback
 from linearnets.training.checkpoint import CHECKPOINT_FILE, CheckpointCallback
+from linearnets.training.checkpoint_write import the_run_in
 from linearnets.training.fit_hooks import FIT_STOP_NOTE
 from linearnets.training.history import EpochMetrics
 from linearnets.training.hook_owners import raised_by_callback
@@ -112,7 +113,8 @@ def stop_names_its_folder(exp: Experiment, run_dir: Path) -> Iterator[None]:
     is kept: before that, a new run's folder is left as it was found.
     """
     try:
-        yield
+        with the_run_in(run_dir):  # a writer of yours elsewhere advises this run's resume
+            yield
     except LinearnetsError as exc:
         if isinstance(exc, UsageError) or not run_dir.is_dir():
             raise

@@ -12,12 +12,13 @@ continue the run or start it over.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import errno
 import io
 import os
 import secrets
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -28,10 +29,40 @@ from linearnets._text import shown_path
 from linearnets.errors import CheckpointError, RunFileError
 from linearnets.training.run_task import held_resume
 
-__all__ = ["run_file_error", "save_run_file", "write_atomic", "write_text_atomic"]
+__all__ = ["run_file_error", "save_run_file", "the_run_in", "write_atomic", "write_text_atomic"]
 
 # errors that say a disk (or the user's share of it) has no room left
 _FULL = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up"}
+
+
+# the folder of the whole run in progress (run_softmax, run_linreg, their resumes), if any
+_RUN: contextvars.ContextVar[Path | None] = contextvars.ContextVar("linearnets_run", default=None)
+
+
+@contextlib.contextmanager
+def the_run_in(run_dir: Path) -> Iterator[None]:
+    """Within the block, advise for a file unwritten the resume of the run in ``run_dir``,
+    whichever folder the file is in: a ``MetricsWriter`` or ``CheckpointCallback`` of yours
+    writing elsewhere stops the run as its own writers do (the folder kept), and was told of its
+    own folder: "the run has no checkpoint to continue from: fix that and run it again", the run
+    holding one, a run again refused as "already holds a run"."""
+    token = _RUN.set(run_dir)
+    try:
+        yield
+    finally:
+        _RUN.reset(token)
+
+
+def _run_elsewhere(path: Path) -> Path | None:
+    """Return the folder of the run in progress (:func:`the_run_in`) where ``path`` is not in it
+    (a writer of yours): a failure to write ``path`` stops that run; else ``None``."""
+    run_dir = _RUN.get()
+    if run_dir is None:
+        return None
+    with contextlib.suppress(OSError):
+        if os.path.samefile(run_dir, path.parent):
+            return None
+    return run_dir
 
 
 def write_atomic(path: Path, payload: dict[str, Any]) -> None:
@@ -149,7 +180,8 @@ def _reason(path: Path, exc: BaseException) -> str:
 
 def _unwritten(path: Path, exc: BaseException) -> str:
     """Say why the checkpoint ``path`` could not be written, whether the old one is kept, and the
-    resume of its run folder ``path.parent`` that continues it, or starts it over without one.
+    resume of its run folder ``path.parent`` that continues it, or starts it over without one
+    (a checkpoint of yours in another folder than the run in progress's: that run's resume).
 
     The resume is the Python call, naming the folder as :func:`run_file_error`'s does (the command
     line prints the command, ``linearnets softmax --resume`` and the folder), and only where it
@@ -158,12 +190,14 @@ def _unwritten(path: Path, exc: BaseException) -> str:
     """
     from linearnets.training.checkpoint import CHECKPOINT_FILE  # imports this module
 
-    run_dir = path.parent
-    if not run_dir.is_dir():
+    if not path.parent.is_dir():
         return _folder_gone(path)
     said = f"{shown_path(path)} could not be written: {_reason(path, exc)}"
     kept = path.exists()
     said += "; the previous checkpoint is kept" if kept else "; no earlier checkpoint exists"
+    if _run_elsewhere(path) is not None:  # a checkpoint of yours: the run's own is resumed
+        return f"{said}; {_advice(path)}"
+    run_dir = path.parent
     resume = _resume(run_dir)
     if path.name != CHECKPOINT_FILE:
         return f"{said}; fix that and run it again"
@@ -195,23 +229,32 @@ def run_file_error(path: Path, exc: BaseException) -> RunFileError:
 
     It names the file and the reason, and advises a resume only where it works: to continue the
     run from its checkpoint, or, before the first one, to start it over in place (which needs the
-    run's ``config.json``). The resume is the Python call; the command line prints the command,
+    run's ``config.json``). A file of yours in another folder than the run in progress's (a
+    ``MetricsWriter`` of yours, :func:`the_run_in`) advises that run's resume, naming its folder. The resume is the Python call; the command line prints the command,
     ``linearnets softmax --resume`` (or ``linreg``) with the folder quoted for the shell
     (:mod:`linearnets.cli._report`).
     """
+    if not path.parent.is_dir():
+        return RunFileError(_folder_gone(path))
+    advice = _advice(path)
+    return RunFileError(f"{shown_path(path)} could not be written: {_reason(path, exc)}; {advice}")
+
+
+def _advice(path: Path) -> str:
+    """Say, for the file ``path`` unwritten, what is kept of its run (the folder it is in, or the
+    run in progress's, named, :func:`_run_elsewhere`) and the resume that continues it, or starts
+    it over (a ``config.json`` and no checkpoint), else to run it again."""
     from linearnets.training.checkpoint import CHECKPOINT_FILE  # imports this module
 
-    run_dir = path.parent
-    if not run_dir.is_dir():
-        return RunFileError(_folder_gone(path))
+    elsewhere = _run_elsewhere(path)
+    run_dir = path.parent if elsewhere is None else elsewhere
+    where = "" if elsewhere is None else f" in {shown_path(elsewhere)}"
     resume = _resume(run_dir)
     if (run_dir / CHECKPOINT_FILE).is_file():
-        advice = (
-            "the checkpoint of the run's last finished epoch is kept: fix that and continue it "
-            f"with {resume}"
+        return (
+            f"the checkpoint of the run's last finished epoch is kept{where}: fix that and "
+            f"continue it with {resume}"
         )
-    elif (run_dir / "config.json").is_file():
-        advice = f"the run has no checkpoint yet: fix that and start it over with {resume}"
-    else:
-        advice = "the run has no checkpoint to continue from: fix that and run it again"
-    return RunFileError(f"{shown_path(path)} could not be written: {_reason(path, exc)}; {advice}")
+    if (run_dir / "config.json").is_file():
+        return f"the run{where} has no checkpoint yet: fix that and start it over with {resume}"
+    return "the run has no checkpoint to continue from: fix that and run it again"
