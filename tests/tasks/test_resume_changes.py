@@ -289,3 +289,26 @@ def test_no_resize_of_a_data_run_is_shown_bare(tmp_path: Path) -> None:
         f"{tmp_path / 'checkpoint.pt'} was trained with resize=None, but "
         f"{tmp_path / 'config.json'} asks for resize=14 (a checkpoint from another run?)"
     )
+
+
+def test_a_value_an_earlier_resume_forced_is_not_said_to_be_the_runs_start(tmp_path: Path) -> None:
+    """A run started at lr 0.1, resumed with lr 0.2 forced, then resumed with lr 0.1: refused as
+    "lr changed from 0.2 to 0.1 since the run started", naming the run's own start value as the
+    change. The clause now says where 0.2 came from; an unforced setting beside it keeps its."""
+    from linearnets.tasks.resume import resume_softmax
+    from linearnets.tasks.softmax import run_softmax
+
+    out = tmp_path / "run"
+    data = _npz(tmp_path / "d.npz", 4, 3)
+    run_softmax(SoftmaxConfig(data=data, epochs=1, batch_size=10, plot="none", out=out))
+    resume_softmax(out, epochs=2, lr=0.2, force=True)
+    for settings, said in (
+        ({}, ""),
+        ({"seed": 4}, f"; seed changed from 0 to 4 since the run in {out} started"),
+    ):
+        with pytest.raises(UsageError) as info:
+            resume_softmax(out, epochs=3, lr=0.1, **settings)
+        assert str(info.value).startswith(
+            f"lr changed from 0.2 to 0.1 since an earlier resume from epoch 1 forced it{said}, "
+            "which would change its result;"
+        ), str(info.value)

@@ -11,6 +11,7 @@ written as each task writes them (softmax's ``None (28×28)``, linear regression
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
@@ -42,8 +43,15 @@ def differences(
     parts = []
     asked = [k for k in keys if k in given]
     if asked:
-        changes = "; ".join(f"{k} changed from {was[k]} to {now[k]}" for k in asked)
-        parts.append(f"{changes} since the run in {shown_path(run_dir)} started")
+        started = f"since the run in {shown_path(run_dir)} started"
+        forced = _forced_by(run_dir, asked, was)
+        for since in dict.fromkeys(forced.get(k, started) for k in asked):
+            changes = "; ".join(
+                f"{k} changed from {was[k]} to {now[k]}"
+                for k in asked
+                if forced.get(k, started) == since
+            )
+            parts.append(f"{changes} {since}")
     found = [k for k in keys if k not in given]
     if found:
         trained = " and ".join(f"{k}={was[k]}" for k in found)
@@ -53,6 +61,36 @@ def differences(
             f"{shown_path(run_dir / CONFIG_FILE)} asks for {asks} (a checkpoint from another run?)"
         )
     return "; ".join(parts)
+
+
+def _forced_by(run_dir: Path, keys: Sequence[str], was: Mapping[str, str]) -> dict[str, str]:
+    """Return, for each of ``keys`` whose checkpoint value ``was`` an earlier resume forced (the
+    latest such entry of ``config.json``'s ``resumes``), since when it holds: "since an earlier
+    resume from epoch 1 forced it". Such a value is not the one the run started with: ``lr
+    changed from 0.2 to 0.1 since the run started`` named the run's own 0.1 as the change."""
+    try:
+        saved = json.loads((run_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    entries = saved.get("resumes") if isinstance(saved, dict) else None
+    since: dict[str, str] = {}
+    for entry in reversed(entries if isinstance(entries, list) else []):
+        forced = entry.get("forced") if isinstance(entry, dict) else None
+        for key in keys:
+            pair = forced.get(key) if isinstance(forced, dict) else None
+            if key in since or not isinstance(pair, list) or len(pair) != 2:
+                continue
+            if _as_written(pair[1]) == was[key]:
+                since[key] = (
+                    f"since an earlier resume from epoch {entry.get('from_epoch')} forced it"
+                )
+    return since
+
+
+def _as_written(value: object) -> str:
+    """Return a forced value as the refusals write it: a softmax run's string as it is, a linear
+    regression run's JSON value as Python writes it (``0.05``)."""
+    return value if isinstance(value, str) else repr(value)
 
 
 def unforced_change(
