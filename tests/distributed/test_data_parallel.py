@@ -1108,6 +1108,13 @@ def test_a_divergence_guard_of_the_callers_stops_every_rank_as_the_runs_own_does
     assert said == [[own, own], [own, own]], said
 
 
+# what every rank is told of a guard passed on rank 0 alone
+_UNEVEN_GUARDS = (
+    "UsageError: callbacks= held a different number of DivergenceGuards on each process "
+    "(rank 0: 1, rank 1: 0); pass the same guards on every process (each sums the loss over all "
+    "of them), or none"
+)
+
 # a guard in rank 0's callbacks alone; each rank writes what stopped it
 _GUARD_ON_RANK_0 = """
 import sys
@@ -1139,11 +1146,7 @@ def test_a_divergence_guard_passed_on_one_rank_alone_is_refused_on_every_rank(
     ranks, done = _joined(_GUARD_ON_RANK_0, npz, str(out), tmp_path)
     assert [proc.returncode for proc in ranks] == [0, 0], done
     said = [(tmp_path / f"rank{rank}.txt").read_text() for rank in (0, 1)]
-    assert said == [said[0]] * 2 and said[0] == (
-        "UsageError: callbacks= held a different number of DivergenceGuards on each process "
-        "(rank 0: 1, rank 1: 0); pass the same guards on every process (each sums the loss over "
-        "all of them), or none"
-    ), said
+    assert said == [_UNEVEN_GUARDS] * 2, said
     assert not out.exists()
 
 
@@ -1183,11 +1186,7 @@ def test_a_divergence_guard_passed_on_one_rank_alone_is_refused_on_every_rank_re
     ranks, done = _joined(_GUARD_ON_RANK_0_RESUMING, npz, str(out), tmp_path)
     assert [proc.returncode for proc in ranks] == [0, 0], done
     said = [(tmp_path / f"rank{rank}.txt").read_text() for rank in (0, 1)]
-    assert said == [said[0]] * 2 and said[0] == (
-        "UsageError: callbacks= held a different number of DivergenceGuards on each process "
-        "(rank 0: 1, rank 1: 0); pass the same guards on every process (each sums the loss over "
-        "all of them), or none"
-    ), said
+    assert said == [_UNEVEN_GUARDS] * 2, said
     after = repr(sorted((path.name, path.read_bytes()) for path in out.iterdir()))
     assert after == (tmp_path / "before.txt").read_text()
 
