@@ -1115,17 +1115,29 @@ _UNEVEN_GUARDS = (
     "of them), or none"
 )
 
-# a guard in rank 0's callbacks alone; each rank writes what stopped it
+# a guard in rank 0's callbacks alone, in a new run or (RESUMING) the resume of a run both ranks
+# trained for an epoch, its files listed first; each rank writes what stopped it
 _GUARD_ON_RANK_0 = """
-import sys
+import dataclasses, os, sys
 import torch.distributed as dist
 import linearnets as ln
 rank, port, data, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=2)
 config = ln.SoftmaxConfig(data=data, epochs=2, batch_size=64, seed=3, num_threads=1, plot="none",
                           device="cpu", out=out)
+guards = [ln.DivergenceGuard(0.1)] if rank == 0 else []
+if RESUMING:
+    ln.run_softmax(dataclasses.replace(config, epochs=1))
+    dist.barrier()
+    if rank == 0:
+        open("before.txt", "w").write(repr(sorted(
+            (name, open(os.path.join(out, name), "rb").read()) for name in os.listdir(out))))
+    dist.barrier()
 try:
-    ln.run_softmax(config, callbacks=[ln.DivergenceGuard(0.1)] if rank == 0 else [])
+    if RESUMING:
+        ln.resume_softmax(out, epochs=2, callbacks=guards)
+    else:
+        ln.run_softmax(config, callbacks=guards)
     said = "trained"
 except Exception as exc:
     said = f"{type(exc).__name__}: {exc}"
@@ -1135,58 +1147,24 @@ dist.destroy_process_group()
 """
 
 
+@pytest.mark.parametrize("resuming", [False, True], ids=["run", "resume"])
 def test_a_divergence_guard_passed_on_one_rank_alone_is_refused_on_every_rank(
-    npz: Path, tmp_path: Path
+    npz: Path, tmp_path: Path, resuming: bool
 ) -> None:
     """A guard sums each step's loss over the processes: passed on rank 0 alone, rank 0 waited in
     a collective rank 1 never joined, and gloo aborted it ("op.preamble.length <= op.nbytes"),
     rank 1 advising a resume with no checkpoint behind it. Every rank is now told, before any
-    step, and the folder is left as it was found."""
+    step, by run_softmax and resume_softmax alike: a new run's folder is left as it was found, a
+    resumed run's files byte for byte as they were."""
     out = tmp_path / "run"
-    ranks, done = _joined(_GUARD_ON_RANK_0, npz, str(out), tmp_path)
+    script = _GUARD_ON_RANK_0.replace("RESUMING", str(resuming))
+    ranks, done = _joined(script, npz, str(out), tmp_path)
     assert [proc.returncode for proc in ranks] == [0, 0], done
     said = [(tmp_path / f"rank{rank}.txt").read_text() for rank in (0, 1)]
     assert said == [_UNEVEN_GUARDS] * 2, said
-    assert not out.exists()
-
-
-# both ranks train one epoch in one folder, then resume it for two with a guard in rank 0's
-# callbacks alone; each rank writes what stopped the resume
-_GUARD_ON_RANK_0_RESUMING = """
-import sys
-import torch.distributed as dist
-import linearnets as ln
-rank, port, data, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=2)
-ln.run_softmax(ln.SoftmaxConfig(data=data, epochs=1, batch_size=64, seed=3, num_threads=1,
-                                plot="none", device="cpu", out=out))
-dist.barrier()
-if rank == 0:
-    import os
-    open("before.txt", "w").write(repr(sorted(
-        (name, open(os.path.join(out, name), "rb").read()) for name in os.listdir(out))))
-dist.barrier()
-try:
-    ln.resume_softmax(out, epochs=2, callbacks=[ln.DivergenceGuard(0.1)] if rank == 0 else [])
-    said = "trained"
-except Exception as exc:
-    said = f"{type(exc).__name__}: {exc}"
-open(f"rank{rank}.txt", "w").write(said)
-dist.barrier()
-dist.destroy_process_group()
-"""
-
-
-def test_a_divergence_guard_passed_on_one_rank_alone_is_refused_on_every_rank_resuming(
-    npz: Path, tmp_path: Path
-) -> None:
-    """resume_softmax compares the callers' guard counts as run_softmax does, before it rewrites
-    anything: every rank is told, and the run's files are byte for byte as they were."""
-    out = tmp_path / "run"
-    ranks, done = _joined(_GUARD_ON_RANK_0_RESUMING, npz, str(out), tmp_path)
-    assert [proc.returncode for proc in ranks] == [0, 0], done
-    said = [(tmp_path / f"rank{rank}.txt").read_text() for rank in (0, 1)]
-    assert said == [_UNEVEN_GUARDS] * 2, said
+    if not resuming:
+        assert not out.exists()
+        return
     after = repr(sorted((path.name, path.read_bytes()) for path in out.iterdir()))
     assert after == (tmp_path / "before.txt").read_text()
 
