@@ -6,6 +6,7 @@ end-to-end resumes are in ``test_resume.py``.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from typing import Any
@@ -291,7 +292,13 @@ def test_no_resize_of_a_data_run_is_shown_bare(tmp_path: Path) -> None:
     )
 
 
-def test_a_value_an_earlier_resume_forced_is_not_said_to_be_the_runs_start(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("key", "first", "forced"),
+    [("lr", 0.1, 0.2), ("impl", "scratch", "concise"), ("batch_size", 10, 15), ("data", "a", "b")],
+)
+def test_a_value_an_earlier_resume_forced_is_not_said_to_be_the_runs_start(
+    tmp_path: Path, key: str, first: Any, forced: Any
+) -> None:
     """A run started at lr 0.1, resumed with lr 0.2 forced, then resumed with lr 0.1: refused as
     "lr changed from 0.2 to 0.1 since the run started", naming the run's own start value as the
     change. The clause now says where 0.2 came from; an unforced setting beside it keeps its."""
@@ -299,16 +306,27 @@ def test_a_value_an_earlier_resume_forced_is_not_said_to_be_the_runs_start(tmp_p
     from linearnets.tasks.softmax import run_softmax
 
     out = tmp_path / "run"
-    data = _npz(tmp_path / "d.npz", 4, 3)
-    run_softmax(SoftmaxConfig(data=data, epochs=1, batch_size=10, plot="none", out=out))
-    resume_softmax(out, epochs=2, lr=0.2, force=True)
-    for settings, said in (
-        ({}, ""),
-        ({"seed": 4}, f"; seed changed from 0 to 4 since the run in {out} started"),
-    ):
+    files = {"a": _npz(tmp_path / "a.npz", 4, 3), "b": tmp_path / "b.npz"}
+    with np.load(files["a"]) as a:  # other content of the same shape
+        np.savez(files["b"], X=a["X"] * 2, y=a["y"])
+    values = {"first": first, "forced": forced}
+    if key == "data":
+        values = {name: files[value] for name, value in values.items()}
+    settings = {"data": files["a"], "batch_size": 10, "impl": "scratch", key: values["first"]}
+    run_softmax(SoftmaxConfig(**settings, epochs=1, plot="none", out=out))
+    resume_softmax(out, epochs=2, force=True, **{key: values["forced"]})
+    if key == "data":  # named with the checkpoint's content's SHA-256, hashlib's
+        sha = hashlib.sha256(files["b"].read_bytes()).hexdigest()[:12]
+        was, now = repr(f"{files['b']} (SHA-256 {sha})"), repr(str(files["a"]))
+    else:
+        was, now = repr(forced), repr(first)
+    change = f"{key} changed from {was} to {now} since an earlier resume from epoch 1 forced it"
+    seed = f"seed changed from 0 to 4 since the run in {out} started"
+    for extra, said in (({}, [change]), ({"seed": 4}, [change, seed])):
         with pytest.raises(UsageError) as info:
-            resume_softmax(out, epochs=3, lr=0.1, **settings)
-        assert str(info.value).startswith(
-            f"lr changed from 0.2 to 0.1 since an earlier resume from epoch 1 forced it{said}, "
-            "which would change its result;"
-        ), str(info.value)
+            resume_softmax(out, epochs=3, **{key: values["first"]}, **extra)
+        # in the settings' order: seed before data, after the others
+        parts = "; ".join(said[::-1] if key == "data" else said)
+        assert str(info.value).startswith(f"{parts}, which would change its result; "), str(
+            info.value
+        )

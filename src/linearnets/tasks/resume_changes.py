@@ -38,7 +38,7 @@ from linearnets.tasks.resume_content import (
     judge_data,
     recorded_for,
 )
-from linearnets.tasks.resume_entries import forced_since
+from linearnets.tasks.resume_entries import forced_from, forced_since
 
 __all__ = [
     "OPTIONS",
@@ -121,6 +121,7 @@ def changed_settings(
             left_out=_left_out(old, [k for k in unforced if k in given], saved, epoch, trained),
             also=_content_also(new, content, saved, run_dir, unforced=unforced, since=since),
             also_fix=content_fix(since, beside=True),
+            forced=forced_from(saved, {k: str(getattr(old, k)) for k in unforced}),
         )
     return changed
 

@@ -32,7 +32,7 @@ from typing import Any, Literal, NamedTuple
 from linearnets._text import json_kind, shown_path
 from linearnets.errors import UsageError
 
-__all__ = ["check_entries", "forced_since", "forced_values_since"]
+__all__ = ["check_entries", "forced_from", "forced_since", "forced_values_since"]
 
 
 class _Pairs(NamedTuple):
@@ -172,3 +172,17 @@ def forced_values_since(saved: dict[str, Any], epoch: int) -> dict[str, list[Any
         for key, (_, new) in (entry.get("forced") or {}).items():
             values.setdefault(key, []).append(new)
     return values
+
+
+def forced_from(saved: dict[str, Any], values: dict[str, str]) -> dict[str, int]:
+    """Return, for each setting of ``values`` (the checkpoint's, as a softmax run records them:
+    strings), the epoch the latest resume that forced that value resumed from; settings no resume
+    forced to their value are left out. A refusal says the setting changed "since an earlier
+    resume from epoch 1 forced it", not "since the run started", which named the run's own first
+    value as the change (:func:`~linearnets.tasks.resume_refusals.differences`)."""
+    epochs: dict[str, int] = {}
+    for entry in saved.get("resumes", []):  # the latest last
+        for key, (_, new) in (entry.get("forced") or {}).items():
+            if key in values and new == values[key]:
+                epochs[key] = entry.get("from_epoch")
+    return epochs

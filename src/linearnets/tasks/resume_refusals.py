@@ -11,7 +11,6 @@ written as each task writes them (softmax's ``None (28×28)``, linear regression
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
@@ -32,6 +31,7 @@ def differences(
     *,
     given: Collection[str],
     run_dir: Path,
+    forced: Mapping[str, int] | None = None,
 ) -> str:
     """Name each change of ``keys``: as a setting the caller gave, ``lr changed from 0.1 to 0.5``,
     or as ``config.json`` and the checkpoint disagreeing (a checkpoint copied in from another run).
@@ -39,19 +39,27 @@ def differences(
     Args:
         was, now: each key's value, the checkpoint's and the one to continue with, as written.
         given: the settings the caller passed.
+        forced: the keys whose checkpoint value an earlier resume forced, each with the epoch it
+            resumed from (:func:`~linearnets.tasks.resume_entries.forced_from`): changed "since
+            an earlier resume from epoch 1 forced it", not "since the run started", which named
+            the run's own first value as the change.
     """
     parts = []
     asked = [k for k in keys if k in given]
     if asked:
         started = f"since the run in {shown_path(run_dir)} started"
-        forced = _forced_by(run_dir, asked, was)
-        for since in dict.fromkeys(forced.get(k, started) for k in asked):
+        epochs = forced or {}
+        since = {
+            k: f"since an earlier resume from epoch {epochs[k]} forced it"
+            if k in epochs
+            else started
+            for k in asked
+        }
+        for when in dict.fromkeys(since.values()):
             changes = "; ".join(
-                f"{k} changed from {was[k]} to {now[k]}"
-                for k in asked
-                if forced.get(k, started) == since
+                f"{k} changed from {was[k]} to {now[k]}" for k in asked if since[k] == when
             )
-            parts.append(f"{changes} {since}")
+            parts.append(f"{changes} {when}")
     found = [k for k in keys if k not in given]
     if found:
         trained = " and ".join(f"{k}={was[k]}" for k in found)
@@ -61,36 +69,6 @@ def differences(
             f"{shown_path(run_dir / CONFIG_FILE)} asks for {asks} (a checkpoint from another run?)"
         )
     return "; ".join(parts)
-
-
-def _forced_by(run_dir: Path, keys: Sequence[str], was: Mapping[str, str]) -> dict[str, str]:
-    """Return, for each of ``keys`` whose checkpoint value ``was`` an earlier resume forced (the
-    latest such entry of ``config.json``'s ``resumes``), since when it holds: "since an earlier
-    resume from epoch 1 forced it". Such a value is not the one the run started with: ``lr
-    changed from 0.2 to 0.1 since the run started`` named the run's own 0.1 as the change."""
-    try:
-        saved = json.loads((run_dir / CONFIG_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    entries = saved.get("resumes") if isinstance(saved, dict) else None
-    since: dict[str, str] = {}
-    for entry in reversed(entries if isinstance(entries, list) else []):
-        forced = entry.get("forced") if isinstance(entry, dict) else None
-        for key in keys:
-            pair = forced.get(key) if isinstance(forced, dict) else None
-            if key in since or not isinstance(pair, list) or len(pair) != 2:
-                continue
-            if _as_written(pair[1]) == was[key]:
-                since[key] = (
-                    f"since an earlier resume from epoch {entry.get('from_epoch')} forced it"
-                )
-    return since
-
-
-def _as_written(value: object) -> str:
-    """Return a forced value as the refusals write it: a softmax run's string as it is, a linear
-    regression run's JSON value as Python writes it (``0.05``)."""
-    return value if isinstance(value, str) else repr(value)
 
 
 def unforced_change(
@@ -104,6 +82,7 @@ def unforced_change(
     also_fix: str = "put the original file back",
     recorded: str | Path | None = None,
     left_out: str | None = None,
+    forced: Mapping[str, int] | None = None,
 ) -> UsageError:
     """Return the error refusing the changes of ``keys``, with the ways out that fit them.
 
@@ -115,6 +94,7 @@ def unforced_change(
             file put back (or the content an earlier resume switched to).
         recorded: the run's own data file: where it is gone, dropping a new ``data`` was refused
             next ("does not exist"); the fix is the file put back, or its new path passed.
+        forced: as :func:`differences` takes it.
     """
     asked = [k for k in keys if k in given]
     found = [k for k in keys if k not in given]
@@ -143,7 +123,8 @@ def unforced_change(
         values = "the new values" if asked or also else f"the settings of {CONFIG_FILE}"
     joined = ("; and " if gone else " and ").join(fixes)
     return UsageError(
-        f"{differences(keys, was, now, given=given, run_dir=run_dir)}{also}, which would change "
+        f"{differences(keys, was, now, given=given, run_dir=run_dir, forced=forced)}{also}, "
+        "which would change "
         f"its result; {joined}{';' if gone else ','} or pass force=True to continue with {values}"
     )
 
