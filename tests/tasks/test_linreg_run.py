@@ -328,3 +328,28 @@ def test_a_metrics_writer_of_yours_elsewhere_advises_the_runs_resume(tmp_path: P
     resumed = resume_linreg(out, callbacks=[MetricsWriter(mine)])
     whole = run_linreg(LinregConfig(epochs=3, out=tmp_path / "whole"))
     assert resumed.history.train_loss == whole.history.train_loss
+
+
+def test_a_metrics_writer_subclass_of_yours_elsewhere_unwritten_at_the_start_leaves_no_folder(
+    tmp_path: Path,
+) -> None:
+    """Before the first checkpoint a writer of yours outside the run folder is a callback of
+    yours: the new run's folder goes, as it did for a subclass, whose error advised the resume of
+    that folder gone ("start it over with linearnets.resume_linreg(...)"). The same call runs."""
+    from linearnets.errors import RunFileError
+    from linearnets.training.callbacks import MetricsWriter
+
+    class MyWriter(MetricsWriter):
+        pass
+
+    mine, out = tmp_path / "mine", tmp_path / "run"
+    (mine / ".metrics.csv.tmp").mkdir(parents=True)
+    config = LinregConfig(epochs=2, out=out)
+    with pytest.raises(RunFileError) as caught:
+        run_linreg(config, callbacks=[MyWriter(mine)])
+    assert str(caught.value).endswith(
+        f"; the run in {out} has no checkpoint yet: fix that and run it again"
+    ), str(caught.value)
+    assert not out.exists()
+    (mine / ".metrics.csv.tmp").rmdir()
+    assert len(run_linreg(config, callbacks=[MyWriter(mine)]).history.epochs) == 2

@@ -17,10 +17,10 @@ import torch
 
 from linearnets.cli._report import one_line
 from linearnets.config import SoftmaxConfig
-from linearnets.errors import LinearnetsError
+from linearnets.errors import LinearnetsError, RunFileError
 from linearnets.tasks.resume import resume_softmax
 from linearnets.tasks.softmax import run_softmax
-from linearnets.training.callbacks import Callback
+from linearnets.training.callbacks import Callback, MetricsWriter
 
 # a data-parallel run's processes started by torchrun or by hand, and the resume's ending for each
 _BY_TORCHRUN_OR_HAND = pytest.mark.parametrize(
@@ -939,9 +939,6 @@ def test_a_metrics_writer_of_yours_elsewhere_advises_the_runs_resume(tmp_path: P
     and advised from its own folder: "the run has no checkpoint to continue from: fix that and
     run it again", the run holding epoch 2's (a run again refused: "already holds a run"). It now
     names the run's resume, which, followed, ends as the run would have."""
-    from linearnets.errors import RunFileError
-    from linearnets.training.callbacks import MetricsWriter
-
     _blobs(tmp_path / "d.npz")
     mine, out = tmp_path / "mine", tmp_path / "run"
     mine.mkdir()
@@ -961,22 +958,29 @@ def test_a_metrics_writer_of_yours_elsewhere_advises_the_runs_resume(tmp_path: P
     assert [row["epoch"] for row in _rows(mine)] == [3]  # the file was removed: the resumed epoch
 
 
-def test_a_metrics_writer_of_yours_elsewhere_unwritten_at_the_start_advises_starting_over(
-    tmp_path: Path,
-) -> None:
-    """Before the first checkpoint, the run that stays (config.json) is started over by its resume."""
-    from linearnets.errors import RunFileError
-    from linearnets.training.callbacks import MetricsWriter
+class _MyWriter(MetricsWriter):
+    """A MetricsWriter of yours by class too: its error is marked as a callback's own."""
 
+
+@pytest.mark.parametrize("writer", [MetricsWriter, _MyWriter], ids=["library's", "subclass"])
+def test_a_metrics_writer_of_yours_elsewhere_unwritten_at_the_start_leaves_the_folder_as_found(
+    tmp_path: Path, writer: type[MetricsWriter]
+) -> None:
+    """Before the first checkpoint, a writer of yours outside the run folder is a callback of
+    yours, whatever its class: the new run's folder is left as it was found and the same call,
+    fixed, runs. A subclass's advised the run's resume of a folder gone; the library's class kept
+    the folder and advised, from its own folder, "run it again", which "already holds a run"."""
     _blobs(tmp_path / "d.npz")
     mine, out = tmp_path / "mine", tmp_path / "run"
     (mine / ".metrics.jsonl.tmp").mkdir(parents=True)
     config = SoftmaxConfig(data=tmp_path / "d.npz", batch_size=16, epochs=2, plot="none", out=out)
     with pytest.raises(RunFileError) as caught:
-        run_softmax(config, callbacks=[MetricsWriter(mine)])
-    assert str(caught.value).endswith(
-        f"; the run in {out} has no checkpoint yet: fix that and start it over with "
-        f"linearnets.resume_softmax({str(out)!r})"
-    ), str(caught.value)
+        run_softmax(config, callbacks=[writer(mine)])
+    assert str(caught.value) == (
+        f"{mine / 'metrics.jsonl'} could not be written: [Errno 21] Is a directory: "
+        f"'{mine / '.metrics.jsonl.tmp'}'; the run in {out} has no checkpoint yet: fix that and "
+        "run it again"
+    )
+    assert not out.exists()
     (mine / ".metrics.jsonl.tmp").rmdir()
-    assert len(resume_softmax(out, callbacks=[MetricsWriter(mine)]).history.epochs) == 2
+    assert len(run_softmax(config, callbacks=[writer(mine)]).history.epochs) == 2

@@ -416,3 +416,54 @@ def test_a_checkpoint_that_is_no_runs_advises_no_resume(
             "checkpoint exists; fix that and run it again"
         )
     )
+
+
+@pytest.mark.parametrize(("kept", "yours"), [(True, "your previous one is kept"),
+                                             (False, "you have no earlier one")])  # fmt: skip
+def test_a_checkpoint_of_yours_outside_the_run_folder_names_the_runs_resume_and_is_yours(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept: bool, yours: str
+) -> None:
+    """A checkpoint of yours in another folder than the run's: "no earlier checkpoint exists; the
+    checkpoint of the run's last finished epoch is kept", two checkpoints told apart by nothing.
+    Yours is now named as yours, the run's kept checkpoint with its folder, and the error is a
+    callback's own (the run's stops treat it as yours, whatever the writer's class). Outside a
+    run, the words of its own folder, unmarked."""
+    from linearnets.training.checkpoint_write import the_run_in
+    from linearnets.training.hook_owners import raised_by_callback
+
+    run, mine = tmp_path / "run", tmp_path / "mine"
+    run.mkdir()
+    mine.mkdir()
+    (run / "config.json").write_text("{}")
+    write_atomic(run / "checkpoint.pt", PAYLOAD)
+    if kept:
+        write_atomic(mine / "checkpoint.pt", PAYLOAD)
+    _free(monkeypatch, run, 10 << 30)
+    monkeypatch.setattr(torch, "save", _failing_save(OSError(errno.EIO, "Input/output error")))
+    with the_run_in(run), pytest.raises(CheckpointError) as info:
+        write_atomic(mine / "checkpoint.pt", PAYLOAD)
+    assert str(info.value) == (
+        f"{mine / 'checkpoint.pt'} could not be written: [Errno 5] Input/output error; {yours}; "
+        f"the checkpoint of the run's last finished epoch is kept in {run}: fix that and continue "
+        f"it with linearnets.resume_softmax({str(run)!r})"
+    )
+    assert raised_by_callback(info.value)
+    with pytest.raises(CheckpointError) as info:
+        write_atomic(mine / "checkpoint.pt", PAYLOAD)
+    assert not raised_by_callback(info.value)
+    assert str(info.value).endswith(
+        f"; the previous checkpoint is kept; fix that and continue it with "
+        f"linearnets.resume_softmax({str(mine)!r})"
+        if kept
+        else "; no earlier checkpoint exists; fix that and run it again"
+    )
+
+
+def test_a_folder_where_a_checkpoint_goes_is_no_checkpoint_kept(tmp_path: Path) -> None:
+    """It was said "the previous checkpoint is kept" (the path existed)."""
+    run = tmp_path / "run"
+    (run / "checkpoint.pt").mkdir(parents=True)
+    (run / "config.json").write_text("{}")
+    with pytest.raises(CheckpointError) as info:
+        write_atomic(run / "checkpoint.pt", PAYLOAD)
+    assert "; no earlier checkpoint exists; fix that and start it over with " in str(info.value)

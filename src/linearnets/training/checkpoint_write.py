@@ -20,13 +20,14 @@ import secrets
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import torch
 
 from linearnets._fs import fsync_dir, new_file_mode
 from linearnets._text import shown_path
 from linearnets.errors import CheckpointError, RunFileError
+from linearnets.training.hook_owners import mark_yours
 from linearnets.training.run_task import held_resume
 
 __all__ = ["run_file_error", "save_run_file", "the_run_in", "write_atomic", "write_text_atomic"]
@@ -73,7 +74,9 @@ def write_atomic(path: Path, payload: dict[str, Any]) -> None:
             and the resume of its run folder that continues the run.
     """
     _replace(
-        path, lambda f: _torch_save(payload, f), lambda exc: CheckpointError(_unwritten(path, exc))
+        path,
+        lambda f: _torch_save(payload, f),
+        lambda exc: _yours_elsewhere(CheckpointError(_unwritten(path, exc)), path),
     )
 
 
@@ -193,10 +196,11 @@ def _unwritten(path: Path, exc: BaseException) -> str:
     if not path.parent.is_dir():
         return _folder_gone(path)
     said = f"{shown_path(path)} could not be written: {_reason(path, exc)}"
-    kept = path.exists()
-    said += "; the previous checkpoint is kept" if kept else "; no earlier checkpoint exists"
+    kept = path.is_file()  # a folder in its place is no checkpoint
     if _run_elsewhere(path) is not None:  # a checkpoint of yours: the run's own is resumed
+        said += "; your previous one is kept" if kept else "; you have no earlier one"
         return f"{said}; {_advice(path)}"
+    said += "; the previous checkpoint is kept" if kept else "; no earlier checkpoint exists"
     run_dir = path.parent
     resume = _resume(run_dir)
     if path.name != CHECKPOINT_FILE:
@@ -237,7 +241,21 @@ def run_file_error(path: Path, exc: BaseException) -> RunFileError:
     if not path.parent.is_dir():
         return RunFileError(_folder_gone(path))
     advice = _advice(path)
-    return RunFileError(f"{shown_path(path)} could not be written: {_reason(path, exc)}; {advice}")
+    said = f"{shown_path(path)} could not be written: {_reason(path, exc)}; {advice}"
+    return _yours_elsewhere(RunFileError(said), path)
+
+
+_Error = TypeVar("_Error", bound=BaseException)
+
+
+def _yours_elsewhere(error: _Error, path: Path) -> _Error:
+    """Return ``error``, marked as a callback's own where ``path`` is outside the run in
+    progress's folder (:func:`_run_elsewhere`): a writer of yours, of the library's class or not,
+    stops the run as any callback of yours does (before a checkpoint is kept, a new run's folder
+    is left as it was found, and the same call, fixed, runs there)."""
+    if _run_elsewhere(path) is not None:
+        mark_yours(error)
+    return error
 
 
 def _advice(path: Path) -> str:
@@ -255,6 +273,8 @@ def _advice(path: Path) -> str:
             f"the checkpoint of the run's last finished epoch is kept{where}: fix that and "
             f"continue it with {resume}"
         )
+    if elsewhere is not None:  # a file of yours: the new run's folder is left as it was found
+        return f"the run{where} has no checkpoint yet: fix that and run it again"
     if (run_dir / "config.json").is_file():
-        return f"the run{where} has no checkpoint yet: fix that and start it over with {resume}"
+        return f"the run has no checkpoint yet: fix that and start it over with {resume}"
     return "the run has no checkpoint to continue from: fix that and run it again"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import types
 
-__all__ = ["mark_callbacks_error", "own_hook", "raised_by_callback"]
+__all__ = ["mark_callbacks_error", "mark_yours", "own_hook", "raised_by_callback"]
 
 # the attribute set on an exception a callback of yours raised
 _MARK = "raised_by_callback"
@@ -69,6 +69,13 @@ def mark_callbacks_error(exc: BaseException, hook: object) -> None:
     owner = hook.__self__ if isinstance(hook, types.MethodType) else hook
     if isinstance(exc, DivergenceError) and isinstance(owner, DivergenceGuard):
         return
+    mark_yours(exc)
+
+
+def mark_yours(exc: BaseException) -> None:
+    """Mark ``exc`` as a callback's own, whoever raised it: a file of yours a writer of the
+    library's could not write outside the run folder
+    (:func:`~linearnets.training.checkpoint_write.the_run_in`) is no file of the run's."""
     with contextlib.suppress(AttributeError, TypeError):  # an exception taking no attributes
         setattr(exc, _MARK, True)
 
