@@ -480,3 +480,13 @@ def test_speeds_gpu_epochs_are_the_medians_of_each_h200_run() -> None:
     ranges = re.findall(r"(\d\.\d\d)–(\d\.\d\d) s(?: an epoch on the GPU)? \(medians", speed)
     books = re.findall(r"(\d\.\d\d) s \(median\)", speed)
     assert [(*r, b) for r, b in zip(ranges, books, strict=True)] == expected
+
+
+def test_the_readme_and_cli_docs_give_the_confusion_figures_class_limit_the_code_has() -> None:
+    """Both say confusion.png is drawn up to MAX_DRAWN_CLASSES classes (it is left out past it)."""
+    from linearnets.plotting.confusion import MAX_DRAWN_CLASSES
+
+    readme = README.read_text()
+    cli = " ".join((README.parent / "docs" / "cli.md").read_text().split())
+    assert f"(`confusion.png` up to {MAX_DRAWN_CLASSES} classes, past which" in readme
+    assert f"up to {MAX_DRAWN_CLASSES} classes, past which `per_class.txt` says why" in cli

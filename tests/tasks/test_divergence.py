@@ -283,3 +283,12 @@ def test_a_resumed_run_is_stopped_by_the_guard_where_the_run_never_stopped_is(
     with pytest.raises(DivergenceError) as resumed:
         resume_softmax(out)
     assert str(resumed.value) == expected.replace(str(never), str(out))
+
+
+def test_the_features_file_is_named_as_every_message_names_a_path(tmp_path: Path) -> None:
+    """A line break in the --data path was printed as is, the one-line message's newline then
+    shown as a space (a file that does not exist); it is the shell's $'...' word, as elsewhere."""
+    data = _pixels(tmp_path / "pix\nels.npz", np.float32)
+    with pytest.raises(DivergenceError) as info:
+        run_softmax(SoftmaxConfig(data=data, epochs=2, plot="none", out=tmp_path / "run"))
+    assert f"which reach 255 in $'{tmp_path}/pix\\nels.npz', where" in str(info.value)

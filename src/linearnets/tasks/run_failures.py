@@ -99,11 +99,12 @@ LARGE_FEATURES = 100.0
 def _scale_hint(exp: Experiment) -> str:
     """Return the advice to scale a ``data`` file's features when they are large, else ``""``:
     a smaller lr alone may diverge too (pixels of 0–255 stored as float, not uint8)."""
-    scale = exp.feature_scale
-    if scale is None or not scale > LARGE_FEATURES:
+    scale, data = exp.feature_scale, exp.config.data
+    if data is None or scale is None or not scale > LARGE_FEATURES:
         return ""
+    # the path as every message names it: a line break in it shown as $'\n', not as a space
     return (
-        f"; or scale the features, which reach {scale:g} in {exp.config.data}, where the book's "
+        f"; or scale the features, which reach {scale:g} in {shown_path(data)}, where the book's "
         "lr suits values of about 1: e.g. X / 255 for 8-bit pixels (X stored as uint8 is scaled "
         "to [0, 1] for you), or standardise each column"
     )
