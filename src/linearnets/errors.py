@@ -31,6 +31,7 @@ __all__ = [
     "PlotError",
     "ResumeWarning",
     "RunFileError",
+    "ThreadsWarning",
     "UsageError",
     "UsageTypeError",
     "one_line_in_ipython",
@@ -154,6 +155,11 @@ class ResumeWarning(UserWarning):
     uninterrupted run to rounding, not bit for bit (it runs on another thread count or number of
     processes than the run last ran on), or it removed the figures ``linearnets predict`` drew from
     the weights it trains further."""
+
+
+class ThreadsWarning(UserWarning):
+    """A run asked for more threads than the CPU cores its process may use: they take turns, and
+    training slows, often many times over (the CLI prints it on one line)."""
 
 
 class DoubleSoftmaxWarning(UserWarning):

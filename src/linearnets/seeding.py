@@ -14,7 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from linearnets._cores import usable_cores
 from linearnets._signals import held_signals
+from linearnets._warn import warn
+from linearnets.errors import ThreadsWarning
 from linearnets.validation import check_positive_int
 
 __all__ = [
@@ -73,8 +76,21 @@ def seed_everything(seed: int) -> RunGenerators:
 
 
 def pin_threads(num_threads: int) -> int:
-    """Set torch's intra-op thread count (results are bit-identical only at a fixed count)."""
+    """Set torch's intra-op thread count (results are bit-identical only at a fixed count).
+
+    More threads than the cores this process may use is allowed (the results are those of that
+    count), but warned of (:class:`~linearnets.errors.ThreadsWarning`): the threads take turns,
+    and an epoch takes many times as long.
+    """
     num_threads = check_positive_int("num_threads", num_threads)
+    cores = usable_cores()
+    if num_threads > cores:
+        warn(
+            f"the run's thread count, {num_threads}, is more than the {cores} CPU "
+            f"core{'s' if cores > 1 else ''} this process may use: the threads take turns, and "
+            f"training slows, often many times over; pass num_threads={cores} or fewer",
+            ThreadsWarning,
+        )
     torch.set_num_threads(num_threads)
     return num_threads
 

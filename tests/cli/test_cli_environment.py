@@ -1113,3 +1113,21 @@ def test_a_system_exit_leaves_with_pythons_status_for_its_code(code: object, sta
     from linearnets.cli import _exit_status
 
     assert _exit_status(SystemExit(code)) == status
+
+
+def test_more_threads_than_the_cores_the_command_may_use_are_warned_of_in_one_line(
+    tmp_path: Path,
+) -> None:
+    """The process held to one core (its affinity, set before the command starts)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "linearnets", "linreg", "--threads", "2", "--epochs", "1",
+         "--out", str(tmp_path / "run")],
+        capture_output=True, text=True, preexec_fn=lambda: os.sched_setaffinity(0, {0}),
+        timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == (
+        "linearnets: warning: the run's thread count, 2, is more than the 1 CPU core this process "
+        "may use: the threads take turns, and training slows, often many times over; pass "
+        "--threads 1 or fewer\n"
+    )

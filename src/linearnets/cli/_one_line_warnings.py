@@ -11,16 +11,16 @@ from typing import TextIO
 from linearnets._text import printable
 from linearnets.cli._cli_words import cli_words
 from linearnets.cli._invocation import as_started
-from linearnets.errors import DataWarning, ResumeWarning
+from linearnets.errors import DataWarning, ResumeWarning, ThreadsWarning
 
 __all__ = ["warnings_on_one_line"]
 
 
 @contextlib.contextmanager
 def warnings_on_one_line() -> Iterator[None]:
-    """Show the library's :class:`~linearnets.errors.DataWarning` and
-    :class:`~linearnets.errors.ResumeWarning` as a line like the errors', with no source line;
-    other warnings as Python shows them."""
+    """Show the library's :class:`~linearnets.errors.DataWarning`,
+    :class:`~linearnets.errors.ThreadsWarning` and :class:`~linearnets.errors.ResumeWarning` as a
+    line like the errors', with no source line; other warnings as Python shows them."""
     with warnings.catch_warnings():
         shown = warnings.showwarning
 
@@ -36,6 +36,9 @@ def warnings_on_one_line() -> Iterator[None]:
                 print(
                     f"linearnets: warning: {printable(as_started(str(message)))}", file=sys.stderr
                 )
+            elif issubclass(category, ThreadsWarning):  # in the command's words: --threads 2
+                text = printable(cli_words(str(message)))
+                print(f"linearnets: warning: {text}", file=sys.stderr)
             elif issubclass(category, ResumeWarning):  # in the command's words: --threads
                 text = as_started(cli_words(str(message)))  # its commands as typed here
                 print(f"linearnets: note: {printable(text)}", file=sys.stderr)

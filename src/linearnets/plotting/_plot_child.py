@@ -18,6 +18,7 @@ from multiprocessing.connection import Connection
 from types import FrameType
 from typing import Any
 
+from linearnets._cores import usable_cores
 from linearnets._fs import DISK_FULL
 from linearnets._text import shown_path
 from linearnets.plotting._side_by_side import Job, _die_with_parent, run_side_by_side
@@ -243,14 +244,6 @@ def failure_message(fn: Any, exc: Exception) -> str:
             f"({type(exc).__name__}){_FULL}"
         )
     return f"drawing {name} failed with {type(exc).__name__}: {exc}"
-
-
-def usable_cores() -> int:
-    """Return how many cores this process may run on (its affinity), at least 1."""
-    try:
-        return max(len(os.sched_getaffinity(0)), 1)
-    except (AttributeError, OSError):
-        return max(os.cpu_count() or 1, 1)
 
 
 def drawing_name(fn: Any) -> str:
