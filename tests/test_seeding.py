@@ -263,3 +263,39 @@ def test_more_threads_than_the_processs_cores_are_taken_and_warned_of(
     with kept_global_state(), warnings.catch_warnings():
         warnings.simplefilter("error")
         assert pin_threads(2) == 2  # as many as the cores: no warning
+
+
+@pytest.mark.parametrize(
+    ("threads", "processes", "cores", "said"),
+    [
+        (1, 2, 1, "1 in each of its 2 processes on this machine, is more than the 1 CPU core "
+                  "this process may use: {} start at most 1 process"),
+        (2, 3, 2, "2 in each of its 3 processes on this machine, is more than the 2 CPU cores "
+                  "this process may use: {} pass num_threads=1, and start at most 2 processes"),
+        (2, 2, 2, "2 in each of its 2 processes on this machine, is more than the 2 CPU cores "
+                  "this process may use: {} pass num_threads=1"),
+        (3, 2, 4, "3 in each of its 2 processes on this machine, is more than the 4 CPU cores "
+                  "this process may use: {} pass num_threads=2 or fewer"),
+        (2, 1, 1, "2, is more than the 1 CPU core this process may use: {} pass num_threads=1"),
+    ],
+)  # fmt: skip
+def test_the_threads_of_every_process_on_the_machine_count_against_its_cores(
+    monkeypatch: pytest.MonkeyPatch, threads: int, processes: int, cores: int, said: str
+) -> None:
+    """A data-parallel run's processes share the machine: torchrun --nproc_per_node 2 with
+    --threads 2 on 2 cores ran 4 threads, unwarned (each rank compared its own count alone), and
+    a warning was said once per rank. Rank 0 alone tells it (told), counting every process."""
+    import os
+    import warnings
+
+    from linearnets.errors import ThreadsWarning
+    from linearnets.seeding import pin_threads
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))
+    turns = "the threads take turns, and training slows, often many times over;"
+    with kept_global_state(), pytest.warns(ThreadsWarning) as caught:
+        pin_threads(threads, processes=processes)
+    assert [str(w.message) for w in caught] == ["the run's thread count, " + said.format(turns)]
+    with kept_global_state(), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pin_threads(threads, processes=processes, told=False)  # another rank's: rank 0 says it

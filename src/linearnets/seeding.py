@@ -75,24 +75,38 @@ def seed_everything(seed: int) -> RunGenerators:
     )
 
 
-def pin_threads(num_threads: int) -> int:
+def pin_threads(num_threads: int, *, processes: int = 1, told: bool = True) -> int:
     """Set torch's intra-op thread count (results are bit-identical only at a fixed count).
 
-    More threads than the cores this process may use is allowed (the results are those of that
-    count), but warned of (:class:`~linearnets.errors.ThreadsWarning`): the threads take turns,
-    and an epoch takes many times as long.
+    More threads than the cores this process may use (each of ``processes`` on this machine with
+    as many: a data-parallel run's) is allowed, the results being that count's, but warned of
+    (:class:`~linearnets.errors.ThreadsWarning`, where ``told``: rank 0 says it once): the
+    threads take turns, and an epoch takes many times as long.
     """
     num_threads = check_positive_int("num_threads", num_threads)
     cores = usable_cores()
-    if num_threads > cores:
-        warn(
-            f"the run's thread count, {num_threads}, is more than the {cores} CPU "
-            f"core{'s' if cores > 1 else ''} this process may use: the threads take turns, and "
-            f"training slows, often many times over; pass num_threads={cores} or fewer",
-            ThreadsWarning,
-        )
+    if told and num_threads * processes > cores:
+        warn(_too_many_threads(num_threads, processes, cores), ThreadsWarning)
     torch.set_num_threads(num_threads)
     return num_threads
+
+
+def _too_many_threads(num_threads: int, processes: int, cores: int) -> str:
+    """Say that ``num_threads`` in each of ``processes`` is more than the ``cores``, and the fix."""
+    each = f" in each of its {processes} processes on this machine" if processes > 1 else ""
+    fits = cores // processes
+    if fits > 1:
+        fix = f"pass num_threads={fits} or fewer"
+    elif fits == 1:
+        fix = "pass num_threads=1"
+    else:
+        fewer = f"start at most {cores} process{'es' if cores > 1 else ''}"
+        fix = fewer if num_threads == 1 else f"pass num_threads=1, and {fewer}"
+    return (
+        f"the run's thread count, {num_threads}{each}, is more than the {cores} CPU "
+        f"core{'s' if cores > 1 else ''} this process may use: the threads take turns, and "
+        f"training slows, often many times over; {fix}"
+    )
 
 
 @contextmanager

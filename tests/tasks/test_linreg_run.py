@@ -353,3 +353,25 @@ def test_a_metrics_writer_subclass_of_yours_elsewhere_unwritten_at_the_start_lea
     assert not out.exists()
     (mine / ".metrics.csv.tmp").rmdir()
     assert len(run_linreg(config, callbacks=[MyWriter(mine)]).history.epochs) == 2
+
+
+def test_a_folder_where_a_writer_of_yours_reads_its_rows_on_a_resume_names_the_runs_resume(
+    tmp_path: Path,
+) -> None:
+    """A MetricsWriter of yours on a resume reads its kept rows first: a folder where its
+    metrics.jsonl goes escaped as a bare IsADirectoryError, naming no run nor resume."""
+    from linearnets.errors import RunFileError
+    from linearnets.training.callbacks import MetricsWriter
+
+    mine, out = tmp_path / "mine", tmp_path / "run"
+    run_linreg(LinregConfig(epochs=1, out=out))
+    (mine / "metrics.jsonl").mkdir(parents=True)
+    with pytest.raises(RunFileError) as caught:
+        resume_linreg(out, epochs=2, callbacks=[MetricsWriter(mine)])
+    assert str(caught.value) == (
+        f"{mine / 'metrics.jsonl'} could not be written: [Errno 21] Is a directory: "
+        f"'{mine / 'metrics.jsonl'}'; the checkpoint of the run's last finished epoch is kept in "
+        f"{out}: fix that and continue it with linearnets.resume_linreg({str(out)!r})"
+    )
+    (mine / "metrics.jsonl").rmdir()
+    assert len(resume_linreg(out, epochs=2, callbacks=[MetricsWriter(mine)]).history.epochs) == 2

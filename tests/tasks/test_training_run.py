@@ -984,3 +984,33 @@ def test_a_metrics_writer_of_yours_elsewhere_unwritten_at_the_start_leaves_the_f
     assert not out.exists()
     (mine / ".metrics.jsonl.tmp").rmdir()
     assert len(run_softmax(config, callbacks=[writer(mine)]).history.epochs) == 2
+
+
+class _OwnNames(MetricsWriter):
+    """A writer of yours, by class, of files of its own names in the folder it is given."""
+
+    def __init__(self, run_dir: Path) -> None:
+        super().__init__(run_dir)
+        self.jsonl, self.csv = run_dir / "mine.jsonl", run_dir / "mine.csv"
+
+
+def test_a_writer_subclass_of_yours_in_the_run_folder_unwritten_at_the_start_is_the_runs(
+    tmp_path: Path,
+) -> None:
+    """Its error was a callback's own (its class not the library's): the new folder was emptied,
+    though the message advised the resume that starts the run over there, then refused ("holding
+    config.json, got ... without one"). A file of the run folder is the run's: the folder stays,
+    and the advice, followed, trains the run."""
+    _blobs(tmp_path / "d.npz")
+    out = tmp_path / "run"
+    (out / ".mine.jsonl.tmp").mkdir(parents=True)
+    config = SoftmaxConfig(data=tmp_path / "d.npz", batch_size=16, epochs=2, plot="none", out=out)
+    with pytest.raises(RunFileError) as caught:
+        run_softmax(config, callbacks=[_OwnNames(out)])
+    assert str(caught.value).endswith(
+        "; the run has no checkpoint yet: fix that and start it over with "
+        f"linearnets.resume_softmax({str(out)!r})"
+    ), str(caught.value)
+    assert (out / "config.json").is_file()
+    (out / ".mine.jsonl.tmp").rmdir()
+    assert len(resume_softmax(out, callbacks=[_OwnNames(out)]).history.epochs) == 2

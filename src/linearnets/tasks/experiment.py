@@ -13,6 +13,7 @@ from typing import Any
 
 import torch
 
+from linearnets._env import env_int
 from linearnets._fs import sha256_file
 from linearnets._text import counted, shown_path
 from linearnets.config import SoftmaxConfig
@@ -57,7 +58,9 @@ def prepare(config: SoftmaxConfig, *, dist: DistContext | None = None) -> Experi
             f"config must be a SoftmaxConfig, got {type(config).__name__}; pass SoftmaxConfig(...)"
         )
     dist = dist or DistContext()
-    pin_threads(config.num_threads)
+    # the processes torchrun started on this machine share its cores (a group joined by hand: 1)
+    processes = env_int("LOCAL_WORLD_SIZE", 1) if dist.enabled else 1
+    pin_threads(config.num_threads, processes=processes, told=dist.is_main)
     gens = seed_everything(config.seed)
     device = resolve_device(config.device, local_rank=dist.local_rank)
     # each process reads its own machine's files: one that cannot stops every process, named

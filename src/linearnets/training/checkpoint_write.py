@@ -27,7 +27,7 @@ import torch
 from linearnets._fs import fsync_dir, new_file_mode
 from linearnets._text import shown_path
 from linearnets.errors import CheckpointError, RunFileError
-from linearnets.training.hook_owners import mark_yours
+from linearnets.training.hook_owners import mark_runs_own, mark_yours
 from linearnets.training.run_task import held_resume
 
 __all__ = ["run_file_error", "save_run_file", "the_run_in", "write_atomic", "write_text_atomic"]
@@ -76,7 +76,7 @@ def write_atomic(path: Path, payload: dict[str, Any]) -> None:
     _replace(
         path,
         lambda f: _torch_save(payload, f),
-        lambda exc: _yours_elsewhere(CheckpointError(_unwritten(path, exc)), path),
+        lambda exc: _whose(CheckpointError(_unwritten(path, exc)), path),
     )
 
 
@@ -242,19 +242,25 @@ def run_file_error(path: Path, exc: BaseException) -> RunFileError:
         return RunFileError(_folder_gone(path))
     advice = _advice(path)
     said = f"{shown_path(path)} could not be written: {_reason(path, exc)}; {advice}"
-    return _yours_elsewhere(RunFileError(said), path)
+    return _whose(RunFileError(said), path)
 
 
 _Error = TypeVar("_Error", bound=BaseException)
 
 
-def _yours_elsewhere(error: _Error, path: Path) -> _Error:
-    """Return ``error``, marked as a callback's own where ``path`` is outside the run in
-    progress's folder (:func:`_run_elsewhere`): a writer of yours, of the library's class or not,
-    stops the run as any callback of yours does (before a checkpoint is kept, a new run's folder
-    is left as it was found, and the same call, fixed, runs there)."""
+def _whose(error: _Error, path: Path) -> _Error:
+    """Return ``error``, marked with whose file ``path`` is, in a run (:func:`the_run_in`): a
+    callback's own outside the run folder (:func:`_run_elsewhere`): a writer of yours, of the
+    library's class or not, stops the run as any callback of yours does (before a checkpoint is
+    kept, a new run's folder is left as it was found, and the same call, fixed, runs there); the
+    run's inside it, whoever wrote it (a subclass's error was a callback's, the new folder
+    emptied, though its message advised the resume of it)."""
+    if _RUN.get() is None:
+        return error
     if _run_elsewhere(path) is not None:
         mark_yours(error)
+    else:
+        mark_runs_own(error)
     return error
 
 

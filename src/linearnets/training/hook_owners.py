@@ -12,10 +12,18 @@ from __future__ import annotations
 import contextlib
 import types
 
-__all__ = ["mark_callbacks_error", "mark_yours", "own_hook", "raised_by_callback"]
+__all__ = [
+    "mark_callbacks_error",
+    "mark_runs_own",
+    "mark_yours",
+    "own_hook",
+    "raised_by_callback",
+]
 
 # the attribute set on an exception a callback of yours raised
 _MARK = "raised_by_callback"
+# the attribute set on a run file's error, which no callback's mark overrides
+_RUNS = "a_run_files_error"
 
 
 def _linearnets(module: object) -> bool:
@@ -60,16 +68,25 @@ def mark_callbacks_error(exc: BaseException, hook: object) -> None:
     """Mark ``exc``, raised by ``hook``, as a callback's own where ``hook`` is not linearnets'
     (:func:`own_hook`). A ``DivergenceError`` of a ``DivergenceGuard`` (a subclass's too) stays
     unmarked: the guard is the run's in spirit, wherever it was passed, and its advice (a resume at
-    a smaller lr) holds. An exception marked already keeps its mark."""
+    a smaller lr) holds, nor does a file of the run folder's (:func:`mark_runs_own`). An exception
+    marked already keeps its mark."""
     from linearnets.errors import DivergenceError
     from linearnets.training.guard import DivergenceGuard
 
-    if own_hook(hook):
+    if own_hook(hook) or getattr(exc, _RUNS, False) is True:
         return
     owner = hook.__self__ if isinstance(hook, types.MethodType) else hook
     if isinstance(exc, DivergenceError) and isinstance(owner, DivergenceGuard):
         return
     mark_yours(exc)
+
+
+def mark_runs_own(exc: BaseException) -> None:
+    """Mark ``exc`` as the run's own, whoever raised it: a file of the run folder unwritten (a
+    writer of yours, of a subclass too, writing there), which the run's stops treat as its own
+    files' (the folder kept, the resume its message advises working), not as a callback's."""
+    with contextlib.suppress(AttributeError, TypeError):  # an exception taking no attributes
+        setattr(exc, _RUNS, True)
 
 
 def mark_yours(exc: BaseException) -> None:

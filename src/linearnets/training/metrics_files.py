@@ -40,7 +40,11 @@ class MetricsWriter(Callback):
         check_callback_folder("MetricsWriter", self.jsonl.parent)
         rows = []
         if start_epoch and self.jsonl.exists():
-            for line in self.jsonl.read_text().splitlines():
+            try:
+                lines = self.jsonl.read_text().splitlines()
+            except OSError as exc:  # a folder in its place: rewritten next, which fails alike
+                raise run_file_error(self.jsonl, exc) from exc
+            for line in lines:
                 if line.strip():
                     row = json.loads(line)
                     if row["epoch"] <= start_epoch:
