@@ -268,14 +268,14 @@ def test_more_threads_than_the_processs_cores_are_taken_and_warned_of(
 @pytest.mark.parametrize(
     ("threads", "processes", "cores", "said"),
     [
-        (1, 2, 1, "1 in each of its 2 processes on this machine, is more than the 1 CPU core "
-                  "this process may use: {} start at most 1 process"),
-        (2, 3, 2, "2 in each of its 3 processes on this machine, is more than the 2 CPU cores "
-                  "this process may use: {} pass num_threads=1, and start at most 2 processes"),
-        (2, 2, 2, "2 in each of its 2 processes on this machine, is more than the 2 CPU cores "
-                  "this process may use: {} pass num_threads=1"),
-        (3, 2, 4, "3 in each of its 2 processes on this machine, is more than the 4 CPU cores "
-                  "this process may use: {} pass num_threads=2 or fewer"),
+        (1, 2, 1, "1 in each of its 2 processes on this machine (2 threads), is more than the 1 "
+                  "CPU core they may use: {} start at most 1 process"),
+        (2, 3, 2, "2 in each of its 3 processes on this machine (6 threads), is more than the 2 "
+                  "CPU cores they may use: {} pass num_threads=1, and start at most 2 processes"),
+        (2, 2, 2, "2 in each of its 2 processes on this machine (4 threads), is more than the 2 "
+                  "CPU cores they may use: {} pass num_threads=1"),
+        (3, 2, 4, "3 in each of its 2 processes on this machine (6 threads), is more than the 4 "
+                  "CPU cores they may use: {} pass num_threads=2 or fewer"),
         (2, 1, 1, "2, is more than the 1 CPU core this process may use: {} pass num_threads=1"),
     ],
 )  # fmt: skip

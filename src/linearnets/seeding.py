@@ -93,7 +93,12 @@ def pin_threads(num_threads: int, *, processes: int = 1, told: bool = True) -> i
 
 def _too_many_threads(num_threads: int, processes: int, cores: int) -> str:
     """Say that ``num_threads`` in each of ``processes`` is more than the ``cores``, and the fix."""
-    each = f" in each of its {processes} processes on this machine" if processes > 1 else ""
+    each = (
+        f" in each of its {processes} processes on this machine ({num_threads * processes} threads)"
+        if processes > 1
+        else ""
+    )
+    who = "they" if processes > 1 else "this process"
     fits = cores // processes
     if fits > 1:
         fix = f"pass num_threads={fits} or fewer"
@@ -104,7 +109,7 @@ def _too_many_threads(num_threads: int, processes: int, cores: int) -> str:
         fix = fewer if num_threads == 1 else f"pass num_threads=1, and {fewer}"
     return (
         f"the run's thread count, {num_threads}{each}, is more than the {cores} CPU "
-        f"core{'s' if cores > 1 else ''} this process may use: the threads take turns, and "
+        f"core{'s' if cores > 1 else ''} {who} may use: the threads take turns, and "
         f"training slows, often many times over; {fix}"
     )
 

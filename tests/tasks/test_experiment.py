@@ -309,3 +309,23 @@ def test_a_data_files_uint8_features_are_recorded_as_pixels(
     assert exp.pixels is pixels
     X_first, _ = next(iter(exp.train_iter))
     assert float(X_first.max()) <= (1.0 if pixels else 255.0)
+
+
+@pytest.mark.parametrize(
+    ("env", "world_size", "processes"),
+    [(None, 1, 1), (None, 3, 3), ("2", 4, 2), ("1", 2, 1)],
+    ids=["alone", "joined-by-hand", "torchrun-2-of-4", "torchrun-1-of-2"],
+)
+def test_the_processes_sharing_the_machines_cores_are_torchruns_local_ones_or_the_whole_group(
+    monkeypatch: pytest.MonkeyPatch, env: str | None, world_size: int, processes: int
+) -> None:
+    """A group joined by hand (mp.spawn, no LOCAL_WORLD_SIZE) was counted as one process, so its
+    2 processes of 2 threads on 2 cores went unwarned where torchrun's warned."""
+    from linearnets.tasks.experiment import processes_here
+    from linearnets.training.distributed import DistContext
+
+    if env is None:
+        monkeypatch.delenv("LOCAL_WORLD_SIZE", raising=False)
+    else:
+        monkeypatch.setenv("LOCAL_WORLD_SIZE", env)
+    assert processes_here(DistContext(rank=0, world_size=world_size)) == processes

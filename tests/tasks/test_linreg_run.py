@@ -369,9 +369,41 @@ def test_a_folder_where_a_writer_of_yours_reads_its_rows_on_a_resume_names_the_r
     with pytest.raises(RunFileError) as caught:
         resume_linreg(out, epochs=2, callbacks=[MetricsWriter(mine)])
     assert str(caught.value) == (
-        f"{mine / 'metrics.jsonl'} could not be written: [Errno 21] Is a directory: "
+        f"{mine / 'metrics.jsonl'} could not be read back: [Errno 21] Is a directory: "
         f"'{mine / 'metrics.jsonl'}'; the checkpoint of the run's last finished epoch is kept in "
         f"{out}: fix that and continue it with linearnets.resume_linreg({str(out)!r})"
     )
     (mine / "metrics.jsonl").rmdir()
+    assert len(resume_linreg(out, epochs=2, callbacks=[MetricsWriter(mine)]).history.epochs) == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"not json\n", "line 1 is no row of metrics (JSONDecodeError: Expecting value: line 1 "
+                        "column 1 (char 0))"),
+        (b'{"epoch": 1}\n{"a": 1}\n', "line 2 is no row of metrics (KeyError: 'epoch')"),
+        (b"\xff\xfe\n", "'utf-8' codec can't decode byte 0xff in position 0: invalid start byte"),
+    ],
+    ids=["not-json", "no-epoch", "not-utf-8"],
+)  # fmt: skip
+def test_a_damaged_metrics_file_of_yours_on_a_resume_is_named_with_its_line(
+    tmp_path: Path, content: bytes, reason: str
+) -> None:
+    """It escaped as a bare JSONDecodeError, KeyError or UnicodeDecodeError, naming no file."""
+    from linearnets.errors import RunFileError
+    from linearnets.training.callbacks import MetricsWriter
+
+    mine, out = tmp_path / "mine", tmp_path / "run"
+    run_linreg(LinregConfig(epochs=1, out=out))
+    mine.mkdir()
+    (mine / "metrics.jsonl").write_bytes(content)
+    with pytest.raises(RunFileError) as caught:
+        resume_linreg(out, epochs=2, callbacks=[MetricsWriter(mine)])
+    assert str(caught.value) == (
+        f"{mine / 'metrics.jsonl'} could not be read back: {reason}; the checkpoint of the run's "
+        f"last finished epoch is kept in {out}: fix that and continue it with "
+        f"linearnets.resume_linreg({str(out)!r})"
+    )
+    (mine / "metrics.jsonl").unlink()  # moved aside: written anew
     assert len(resume_linreg(out, epochs=2, callbacks=[MetricsWriter(mine)]).history.epochs) == 2

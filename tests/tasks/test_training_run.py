@@ -1014,3 +1014,71 @@ def test_a_writer_subclass_of_yours_in_the_run_folder_unwritten_at_the_start_is_
     assert (out / "config.json").is_file()
     (out / ".mine.jsonl.tmp").rmdir()
     assert len(resume_softmax(out, callbacks=[_OwnNames(out)]).history.epochs) == 2
+
+
+class _Best(Callback):
+    """A checkpoint of yours under another name in the run folder, saved as the fit starts."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.path = run_dir / "best.pt"
+
+    def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
+        from linearnets.training.checkpoint import save_checkpoint
+
+        save_checkpoint(self.path, model_state={}, optimizer_state={}, epoch=0,
+                        generators_state={}, history=[], config={})  # fmt: skip
+
+
+def test_a_checkpoint_of_yours_in_the_run_folder_unwritten_advises_what_the_folder_allows(
+    tmp_path: Path,
+) -> None:
+    """A file of the run folder is the run's (its folder kept): a checkpoint of yours there under
+    another name advised "run it again", then refused as "already holds a run". It now advises the
+    run's resume, which, followed, trains."""
+    from linearnets.errors import CheckpointError
+
+    _blobs(tmp_path / "d.npz")
+    out = tmp_path / "run"
+    (out / "best.pt").mkdir(parents=True)
+    config = SoftmaxConfig(data=tmp_path / "d.npz", batch_size=16, epochs=2, plot="none", out=out)
+    with pytest.raises(CheckpointError) as caught:
+        run_softmax(config, callbacks=[_Best(out)])
+    assert str(caught.value).endswith(
+        "; no earlier best.pt exists; the run has no checkpoint yet: fix that and start it over "
+        f"with linearnets.resume_softmax({str(out)!r})"
+    ), str(caught.value)
+    (out / "best.pt").rmdir()
+    assert len(resume_softmax(out, callbacks=[_Best(out)]).history.epochs) == 2
+
+
+class _RunsAnother(Callback):
+    """A run of its own started as the fit starts, in ``out``."""
+
+    def __init__(self, config: SoftmaxConfig) -> None:
+        self.config = config
+
+    def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
+        run_softmax(self.config)
+
+
+def test_a_run_inside_a_callback_of_another_is_that_callbacks_error_to_the_outer_run(
+    tmp_path: Path,
+) -> None:
+    """The inner run's file unwritten is its own run's file, not the outer run's: the outer run,
+    refused before its first checkpoint by its callback, leaves its folder as it was found, so
+    the same call runs (it kept the folder, and refused the call: "already holds a run")."""
+    _blobs(tmp_path / "d.npz")
+    outer, inner = tmp_path / "outer", tmp_path / "inner"
+    (inner / ".metrics.jsonl.tmp").mkdir(parents=True)
+    config = SoftmaxConfig(data=tmp_path / "d.npz", batch_size=16, epochs=1, plot="none", out=outer)
+    callbacks = [_RunsAnother(replace(config, out=inner))]
+    with pytest.raises(RunFileError) as caught:
+        run_softmax(config, callbacks=callbacks)
+    assert str(caught.value).endswith(
+        "; the run has no checkpoint yet: fix that and start it over with "
+        f"linearnets.resume_softmax({str(inner)!r})"
+    ), str(caught.value)
+    assert not outer.exists()
+    assert (inner / "config.json").is_file()  # the inner run's folder, as its advice has it
+    shutil.rmtree(inner)  # the inner run given up: the outer call, fixed, runs
+    assert len(run_softmax(config, callbacks=callbacks).history.epochs) == 1

@@ -24,7 +24,7 @@ from linearnets.seeding import RunGenerators, default_dtype, pin_threads, seed_e
 from linearnets.training.distributed import DistContext
 from linearnets.training.rank_agreement import before_training, on_every_rank
 
-__all__ = ["Experiment", "check_data_source", "prepare"]
+__all__ = ["Experiment", "check_data_source", "prepare", "processes_here"]
 
 
 @dataclass
@@ -51,6 +51,13 @@ class Experiment:
     pixels: bool = False
 
 
+def processes_here(dist: DistContext) -> int:
+    """Return how many of the run's processes share this machine's cores: torchrun's
+    ``LOCAL_WORLD_SIZE``; for a group joined by hand (none set), all of them, on one machine as
+    :func:`~linearnets.training.distributed.group_context` takes it (local rank = rank)."""
+    return env_int("LOCAL_WORLD_SIZE", dist.world_size) if dist.enabled else 1
+
+
 def prepare(config: SoftmaxConfig, *, dist: DistContext | None = None) -> Experiment:
     """Seed, pin threads, load the data onto the device and build the model for ``config``."""
     if not isinstance(config, SoftmaxConfig):
@@ -58,9 +65,7 @@ def prepare(config: SoftmaxConfig, *, dist: DistContext | None = None) -> Experi
             f"config must be a SoftmaxConfig, got {type(config).__name__}; pass SoftmaxConfig(...)"
         )
     dist = dist or DistContext()
-    # the processes torchrun started on this machine share its cores (a group joined by hand: 1)
-    processes = env_int("LOCAL_WORLD_SIZE", 1) if dist.enabled else 1
-    pin_threads(config.num_threads, processes=processes, told=dist.is_main)
+    pin_threads(config.num_threads, processes=processes_here(dist), told=dist.is_main)
     gens = seed_everything(config.seed)
     device = resolve_device(config.device, local_rank=dist.local_rank)
     # each process reads its own machine's files: one that cannot stops every process, named

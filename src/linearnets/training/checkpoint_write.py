@@ -30,7 +30,14 @@ from linearnets.errors import CheckpointError, RunFileError
 from linearnets.training.hook_owners import mark_runs_own, mark_yours
 from linearnets.training.run_task import held_resume
 
-__all__ = ["run_file_error", "save_run_file", "the_run_in", "write_atomic", "write_text_atomic"]
+__all__ = [
+    "current_run",
+    "run_file_error",
+    "save_run_file",
+    "the_run_in",
+    "write_atomic",
+    "write_text_atomic",
+]
 
 # errors that say a disk (or the user's share of it) has no room left
 _FULL = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up"}
@@ -52,6 +59,11 @@ def the_run_in(run_dir: Path) -> Iterator[None]:
         yield
     finally:
         _RUN.reset(token)
+
+
+def current_run() -> Path | None:
+    """Return the folder of the run in progress (:func:`the_run_in`), or ``None``."""
+    return _RUN.get()
 
 
 def _run_elsewhere(path: Path) -> Path | None:
@@ -188,8 +200,9 @@ def _unwritten(path: Path, exc: BaseException) -> str:
 
     The resume is the Python call, naming the folder as :func:`run_file_error`'s does (the command
     line prints the command, ``linearnets softmax --resume`` and the folder), and only where it
-    works, as there: a file that is no run's checkpoint (another name), or a first one with no
-    ``config.json`` beside it to start the run over from, has none to advise.
+    works, as there: a file that is no run's checkpoint (another name, outside a run; in one,
+    the run's advice), or a first one with no ``config.json`` beside it to start the run over
+    from, has none to advise.
     """
     from linearnets.training.checkpoint import CHECKPOINT_FILE  # imports this module
 
@@ -199,6 +212,13 @@ def _unwritten(path: Path, exc: BaseException) -> str:
     kept = path.is_file()  # a folder in its place is no checkpoint
     if _run_elsewhere(path) is not None:  # a checkpoint of yours: the run's own is resumed
         said += "; your previous one is kept" if kept else "; you have no earlier one"
+        return f"{said}; {_advice(path)}"
+    if path.name != CHECKPOINT_FILE and _RUN.get() is not None:
+        # a checkpoint of yours under another name in the run folder: the run's file, its folder
+        # kept (_whose), so its advice is the run's, not "run it again", which it then refuses
+        said += (
+            f"; the previous {path.name} is kept" if kept else f"; no earlier {path.name} exists"
+        )
         return f"{said}; {_advice(path)}"
     said += "; the previous checkpoint is kept" if kept else "; no earlier checkpoint exists"
     run_dir = path.parent
@@ -228,20 +248,25 @@ def _folder_gone(path: Path) -> str:
     )
 
 
-def run_file_error(path: Path, exc: BaseException) -> RunFileError:
+def run_file_error(path: Path, exc: BaseException, *, read: bool = False) -> RunFileError:
     """Return the error for a file of the run folder ``path.parent`` that could not be written.
 
     It names the file and the reason, and advises a resume only where it works: to continue the
     run from its checkpoint, or, before the first one, to start it over in place (which needs the
     run's ``config.json``). A file of yours in another folder than the run in progress's (a
-    ``MetricsWriter`` of yours, :func:`the_run_in`) advises that run's resume, naming its folder. The resume is the Python call; the command line prints the command,
+    ``MetricsWriter`` of yours, :func:`the_run_in`) advises that run's resume, naming its folder.
+    ``read``: the file could not be read back (a writer's rows kept on a resume), not written. The resume is the Python call; the command line prints the command,
     ``linearnets softmax --resume`` (or ``linreg``) with the folder quoted for the shell
     (:mod:`linearnets.cli._report`).
     """
     if not path.parent.is_dir():
         return RunFileError(_folder_gone(path))
     advice = _advice(path)
-    said = f"{shown_path(path)} could not be written: {_reason(path, exc)}; {advice}"
+    # a read's error as it is (no disk's free space makes it a full disk)
+    reason = " ".join(str(exc).split())[:200] if read else _reason(path, exc)
+    said = (
+        f"{shown_path(path)} could not be {'read back' if read else 'written'}: {reason}; {advice}"
+    )
     return _whose(RunFileError(said), path)
 
 
@@ -255,12 +280,13 @@ def _whose(error: _Error, path: Path) -> _Error:
     kept, a new run's folder is left as it was found, and the same call, fixed, runs there); the
     run's inside it, whoever wrote it (a subclass's error was a callback's, the new folder
     emptied, though its message advised the resume of it)."""
-    if _RUN.get() is None:
+    run_dir = _RUN.get()
+    if run_dir is None:
         return error
     if _run_elsewhere(path) is not None:
         mark_yours(error)
     else:
-        mark_runs_own(error)
+        mark_runs_own(error, run_dir)
     return error
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import types
+from pathlib import Path
 
 __all__ = [
     "mark_callbacks_error",
@@ -71,9 +72,10 @@ def mark_callbacks_error(exc: BaseException, hook: object) -> None:
     a smaller lr) holds, nor does a file of the run folder's (:func:`mark_runs_own`). An exception
     marked already keeps its mark."""
     from linearnets.errors import DivergenceError
+    from linearnets.training.checkpoint_write import current_run
     from linearnets.training.guard import DivergenceGuard
 
-    if own_hook(hook) or getattr(exc, _RUNS, False) is True:
+    if own_hook(hook) or _runs_file_of(exc, current_run()):
         return
     owner = hook.__self__ if isinstance(hook, types.MethodType) else hook
     if isinstance(exc, DivergenceError) and isinstance(owner, DivergenceGuard):
@@ -81,12 +83,18 @@ def mark_callbacks_error(exc: BaseException, hook: object) -> None:
     mark_yours(exc)
 
 
-def mark_runs_own(exc: BaseException) -> None:
-    """Mark ``exc`` as the run's own, whoever raised it: a file of the run folder unwritten (a
-    writer of yours, of a subclass too, writing there), which the run's stops treat as its own
-    files' (the folder kept, the resume its message advises working), not as a callback's."""
+def mark_runs_own(exc: BaseException, run_dir: Path) -> None:
+    """Mark ``exc`` as a file of the run in ``run_dir`` unwritten, whoever raised it (a writer of
+    yours, of a subclass too, writing there): that run's stops treat it as its own files' (the
+    folder kept, the resume its message advises working), not as a callback's. A run inside a
+    callback of another is another run: its error is that callback's, to the outer run."""
     with contextlib.suppress(AttributeError, TypeError):  # an exception taking no attributes
-        setattr(exc, _RUNS, True)
+        setattr(exc, _RUNS, run_dir)
+
+
+def _runs_file_of(exc: BaseException, run_dir: Path | None) -> bool:
+    """Whether ``exc`` is a file of the run in ``run_dir`` unwritten (:func:`mark_runs_own`)."""
+    return run_dir is not None and getattr(exc, _RUNS, None) == run_dir
 
 
 def mark_yours(exc: BaseException) -> None:

@@ -40,15 +40,7 @@ class MetricsWriter(Callback):
         check_callback_folder("MetricsWriter", self.jsonl.parent)
         rows = []
         if start_epoch and self.jsonl.exists():
-            try:
-                lines = self.jsonl.read_text().splitlines()
-            except OSError as exc:  # a folder in its place: rewritten next, which fails alike
-                raise run_file_error(self.jsonl, exc) from exc
-            for line in lines:
-                if line.strip():
-                    row = json.loads(line)
-                    if row["epoch"] <= start_epoch:
-                        rows.append(row)
+            rows = self._kept_rows(start_epoch)
         # the CSV's own kept rows, where it holds those epochs: JSON writes a NaN or inf loss as
         # null, which the CSV would then write as an empty cell (no value), not the nan it held
         kept = self._csv_rows(start_epoch) if start_epoch else None
@@ -57,6 +49,32 @@ class MetricsWriter(Callback):
             write_text_atomic(self.csv, self._csv_text(kept, header=True))
             return
         self.rewrite(rows)
+
+    def _kept_rows(self, last_epoch: int) -> list[dict[str, Any]]:
+        """Return ``metrics.jsonl``'s rows of epochs 1 to ``last_epoch``.
+
+        Raises:
+            RunFileError: it cannot be read (a folder in its place), or a line is no row of
+                metrics: named with its line, where a bare ``JSONDecodeError`` or ``KeyError``
+                named no file (the fix: mend it, or move it aside to write it anew).
+        """
+        try:
+            lines = self.jsonl.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise run_file_error(self.jsonl, exc, read=True) from exc
+        rows = []
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                kept = row["epoch"] <= last_epoch
+            except (ValueError, KeyError, TypeError) as exc:
+                said = f"line {number} is no row of metrics ({type(exc).__name__}: {exc})"
+                raise run_file_error(self.jsonl, ValueError(said), read=True) from exc
+            if kept:
+                rows.append(row)
+        return rows
 
     def _csv_rows(self, last_epoch: int) -> list[dict[str, Any]] | None:
         """Return ``metrics.csv``'s rows of epochs 1 to ``last_epoch`` as written (strings), or
