@@ -355,28 +355,6 @@ def test_a_metrics_writer_subclass_of_yours_elsewhere_unwritten_at_the_start_lea
     assert len(run_linreg(config, callbacks=[MyWriter(mine)]).history.epochs) == 2
 
 
-def test_a_folder_where_a_writer_of_yours_reads_its_rows_on_a_resume_names_the_runs_resume(
-    tmp_path: Path,
-) -> None:
-    """A MetricsWriter of yours on a resume reads its kept rows first: a folder where its
-    metrics.jsonl goes escaped as a bare IsADirectoryError, naming no run nor resume."""
-    from linearnets.errors import RunFileError
-    from linearnets.training.callbacks import MetricsWriter
-
-    mine, out = tmp_path / "mine", tmp_path / "run"
-    run_linreg(LinregConfig(epochs=1, out=out))
-    (mine / "metrics.jsonl").mkdir(parents=True)
-    with pytest.raises(RunFileError) as caught:
-        resume_linreg(out, epochs=2, callbacks=[MetricsWriter(mine)])
-    assert str(caught.value) == (
-        f"{mine / 'metrics.jsonl'} could not be read back: [Errno 21] Is a directory: "
-        f"'{mine / 'metrics.jsonl'}'; the checkpoint of the run's last finished epoch is kept in "
-        f"{out}: fix that and continue it with linearnets.resume_linreg({str(out)!r})"
-    )
-    (mine / "metrics.jsonl").rmdir()
-    assert len(resume_linreg(out, epochs=2, callbacks=[MetricsWriter(mine)]).history.epochs) == 2
-
-
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
@@ -384,26 +362,36 @@ def test_a_folder_where_a_writer_of_yours_reads_its_rows_on_a_resume_names_the_r
                         "column 1 (char 0))"),
         (b'{"epoch": 1}\n{"a": 1}\n', "line 2 is no row of metrics (KeyError: 'epoch')"),
         (b"\xff\xfe\n", "'utf-8' codec can't decode byte 0xff in position 0: invalid start byte"),
+        (None, "[Errno 21] Is a directory: '{path}'"),
     ],
-    ids=["not-json", "no-epoch", "not-utf-8"],
+    ids=["not-json", "no-epoch", "not-utf-8", "a-folder"],
 )  # fmt: skip
 def test_a_damaged_metrics_file_of_yours_on_a_resume_is_named_with_its_line(
-    tmp_path: Path, content: bytes, reason: str
+    tmp_path: Path, content: bytes | None, reason: str
 ) -> None:
-    """It escaped as a bare JSONDecodeError, KeyError or UnicodeDecodeError, naming no file."""
+    """A MetricsWriter of yours on a resume reads its kept rows first: a damaged file escaped as a
+    bare JSONDecodeError, KeyError or UnicodeDecodeError, a folder in its place as an
+    IsADirectoryError, naming no file, nor the run's resume."""
     from linearnets.errors import RunFileError
     from linearnets.training.callbacks import MetricsWriter
 
     mine, out = tmp_path / "mine", tmp_path / "run"
     run_linreg(LinregConfig(epochs=1, out=out))
-    mine.mkdir()
-    (mine / "metrics.jsonl").write_bytes(content)
+    path = mine / "metrics.jsonl"
+    if content is None:
+        path.mkdir(parents=True)
+    else:
+        mine.mkdir()
+        path.write_bytes(content)
     with pytest.raises(RunFileError) as caught:
         resume_linreg(out, epochs=2, callbacks=[MetricsWriter(mine)])
     assert str(caught.value) == (
-        f"{mine / 'metrics.jsonl'} could not be read back: {reason}; the checkpoint of the run's "
+        f"{path} could not be read back: {reason.format(path=path)}; the checkpoint of the run's "
         f"last finished epoch is kept in {out}: fix that and continue it with "
         f"linearnets.resume_linreg({str(out)!r})"
     )
-    (mine / "metrics.jsonl").unlink()  # moved aside: written anew
+    if content is None:  # taken away, or moved aside: written anew
+        path.rmdir()
+    else:
+        path.unlink()
     assert len(resume_linreg(out, epochs=2, callbacks=[MetricsWriter(mine)]).history.epochs) == 2

@@ -994,28 +994,6 @@ class _OwnNames(MetricsWriter):
         self.jsonl, self.csv = run_dir / "mine.jsonl", run_dir / "mine.csv"
 
 
-def test_a_writer_subclass_of_yours_in_the_run_folder_unwritten_at_the_start_is_the_runs(
-    tmp_path: Path,
-) -> None:
-    """Its error was a callback's own (its class not the library's): the new folder was emptied,
-    though the message advised the resume that starts the run over there, then refused ("holding
-    config.json, got ... without one"). A file of the run folder is the run's: the folder stays,
-    and the advice, followed, trains the run."""
-    _blobs(tmp_path / "d.npz")
-    out = tmp_path / "run"
-    (out / ".mine.jsonl.tmp").mkdir(parents=True)
-    config = SoftmaxConfig(data=tmp_path / "d.npz", batch_size=16, epochs=2, plot="none", out=out)
-    with pytest.raises(RunFileError) as caught:
-        run_softmax(config, callbacks=[_OwnNames(out)])
-    assert str(caught.value).endswith(
-        "; the run has no checkpoint yet: fix that and start it over with "
-        f"linearnets.resume_softmax({str(out)!r})"
-    ), str(caught.value)
-    assert (out / "config.json").is_file()
-    (out / ".mine.jsonl.tmp").rmdir()
-    assert len(resume_softmax(out, callbacks=[_OwnNames(out)]).history.epochs) == 2
-
-
 class _Best(Callback):
     """A checkpoint of yours under another name in the run folder, saved as the fit starts."""
 
@@ -1029,26 +1007,34 @@ class _Best(Callback):
                         generators_state={}, history=[], config={})  # fmt: skip
 
 
-def test_a_checkpoint_of_yours_in_the_run_folder_unwritten_advises_what_the_folder_allows(
-    tmp_path: Path,
+@pytest.mark.parametrize(
+    ("writer", "blocked", "said"),
+    [(_OwnNames, ".mine.jsonl.tmp", ""), (_Best, "best.pt", "; no earlier best.pt exists")],
+    ids=["metrics-writer-subclass", "checkpoint-of-another-name"],
+)
+def test_a_file_of_yours_in_the_run_folder_unwritten_at_the_start_is_the_runs(
+    tmp_path: Path, writer: Any, blocked: str, said: str
 ) -> None:
-    """A file of the run folder is the run's (its folder kept): a checkpoint of yours there under
-    another name advised "run it again", then refused as "already holds a run". It now advises the
-    run's resume, which, followed, trains."""
+    """A MetricsWriter subclass's error was a callback's own (its class not the library's): the
+    new folder was emptied, though the message advised the resume that starts the run over there,
+    then refused ("holding config.json, got ... without one"); and a checkpoint of yours under
+    another name advised "run it again", then refused as "already holds a run". A file of the run
+    folder is now the run's: the folder stays, and the advice, followed, trains the run."""
     from linearnets.errors import CheckpointError
 
     _blobs(tmp_path / "d.npz")
     out = tmp_path / "run"
-    (out / "best.pt").mkdir(parents=True)
+    (out / blocked).mkdir(parents=True)
     config = SoftmaxConfig(data=tmp_path / "d.npz", batch_size=16, epochs=2, plot="none", out=out)
-    with pytest.raises(CheckpointError) as caught:
-        run_softmax(config, callbacks=[_Best(out)])
+    with pytest.raises((RunFileError, CheckpointError)) as caught:
+        run_softmax(config, callbacks=[writer(out)])
     assert str(caught.value).endswith(
-        "; no earlier best.pt exists; the run has no checkpoint yet: fix that and start it over "
-        f"with linearnets.resume_softmax({str(out)!r})"
+        f"{said}; the run has no checkpoint yet: fix that and start it over with "
+        f"linearnets.resume_softmax({str(out)!r})"
     ), str(caught.value)
-    (out / "best.pt").rmdir()
-    assert len(resume_softmax(out, callbacks=[_Best(out)]).history.epochs) == 2
+    assert (out / "config.json").is_file()
+    (out / blocked).rmdir()
+    assert len(resume_softmax(out, callbacks=[writer(out)]).history.epochs) == 2
 
 
 class _RunsAnother(Callback):
