@@ -313,19 +313,27 @@ def test_a_data_files_uint8_features_are_recorded_as_pixels(
 
 @pytest.mark.parametrize(
     ("env", "world_size", "processes"),
-    [(None, 1, 1), (None, 3, 3), ("2", 4, 2), ("1", 2, 1)],
-    ids=["alone", "joined-by-hand", "torchrun-2-of-4", "torchrun-1-of-2"],
+    [
+        ({}, 1, 1),
+        ({}, 3, 3),
+        ({"LOCAL_WORLD_SIZE": "2"}, 4, 2),
+        ({"LOCAL_WORLD_SIZE": "1", "LOCAL_RANK": "0"}, 2, 1),
+        ({"LOCAL_RANK": "0"}, 2, 1),
+    ],
+    ids=["alone", "mp-spawn", "torchrun-2-of-4", "torchrun-1-of-2", "by-hand-with-local-rank"],
 )
 def test_the_processes_sharing_the_machines_cores_are_torchruns_local_ones_or_the_whole_group(
-    monkeypatch: pytest.MonkeyPatch, env: str | None, world_size: int, processes: int
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], world_size: int, processes: int
 ) -> None:
-    """A group joined by hand (mp.spawn, no LOCAL_WORLD_SIZE) was counted as one process, so its
-    2 processes of 2 threads on 2 cores went unwarned where torchrun's warned."""
+    """A group joined in Python (mp.spawn: no LOCAL_WORLD_SIZE, no LOCAL_RANK) was counted as one
+    process, so its 2 processes of 2 threads on 2 cores went unwarned where torchrun's warned; as
+    group_context has it, they run on one machine. Processes started by hand with their
+    LOCAL_RANK may be on machines of their own: each counts itself."""
     from linearnets.tasks.experiment import processes_here
     from linearnets.training.distributed import DistContext
 
-    if env is None:
-        monkeypatch.delenv("LOCAL_WORLD_SIZE", raising=False)
-    else:
-        monkeypatch.setenv("LOCAL_WORLD_SIZE", env)
+    for name in ("LOCAL_WORLD_SIZE", "LOCAL_RANK"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
     assert processes_here(DistContext(rank=0, world_size=world_size)) == processes

@@ -361,10 +361,12 @@ def test_a_metrics_writer_subclass_of_yours_elsewhere_unwritten_at_the_start_lea
         (b"not json\n", "line 1 is no row of metrics (JSONDecodeError: Expecting value: line 1 "
                         "column 1 (char 0))"),
         (b'{"epoch": 1}\n{"a": 1}\n', "line 2 is no row of metrics (KeyError: 'epoch')"),
+        (b'{"epoch": 1, "extra": 2}\n', "line 1 is no row of metrics ('extra': none of epoch, "
+                                        "train_loss, train_acc, test_loss, test_acc, seconds)"),
         (b"\xff\xfe\n", "'utf-8' codec can't decode byte 0xff in position 0: invalid start byte"),
         (None, "[Errno 21] Is a directory: '{path}'"),
     ],
-    ids=["not-json", "no-epoch", "not-utf-8", "a-folder"],
+    ids=["not-json", "no-epoch", "another-field", "not-utf-8", "a-folder"],
 )  # fmt: skip
 def test_a_damaged_metrics_file_of_yours_on_a_resume_is_named_with_its_line(
     tmp_path: Path, content: bytes | None, reason: str
@@ -395,3 +397,31 @@ def test_a_damaged_metrics_file_of_yours_on_a_resume_is_named_with_its_line(
     else:
         path.unlink()
     assert len(resume_linreg(out, epochs=2, callbacks=[MetricsWriter(mine)]).history.epochs) == 2
+
+
+def test_a_writer_of_yours_whose_folder_is_gone_names_the_runs_resume(tmp_path: Path) -> None:
+    """Its folder removed in epoch 1, it was told "the run folder MINE is gone ..., and its
+    checkpoints with it; start the run again", which the run, its own folder and checkpoint kept,
+    then refused ("already holds a run"). It names its folder gone and the run's resume."""
+    import shutil
+
+    from linearnets.errors import RunFileError
+    from linearnets.training.callbacks import Callback, MetricsWriter
+
+    mine, out = tmp_path / "mine", tmp_path / "run"
+    mine.mkdir()
+
+    class Removes(Callback):  # after epoch 1, the writer's folder taken away
+        def on_epoch_end(self, *, metrics: Any) -> None:
+            if metrics.epoch == 1:
+                shutil.rmtree(mine)
+
+    with pytest.raises(RunFileError) as caught:
+        run_linreg(LinregConfig(epochs=3, out=out), callbacks=[MetricsWriter(mine), Removes()])
+    assert str(caught.value) == (
+        f"{mine / 'metrics.jsonl'} could not be written: its folder {mine} is gone (removed or "
+        "moved while the run trained); the checkpoint of the run's last finished epoch is kept "
+        f"in {out}: fix that and continue it with linearnets.resume_linreg({str(out)!r})"
+    )
+    mine.mkdir()
+    assert len(resume_linreg(out, callbacks=[MetricsWriter(mine)]).history.epochs) == 3

@@ -6,6 +6,7 @@ it is :mod:`linearnets.tasks.softmax`'s job, resuming it :mod:`linearnets.tasks.
 
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,9 +54,15 @@ class Experiment:
 
 def processes_here(dist: DistContext) -> int:
     """Return how many of the run's processes share this machine's cores: torchrun's
-    ``LOCAL_WORLD_SIZE``; for a group joined by hand (none set), all of them, on one machine as
-    :func:`~linearnets.training.distributed.group_context` takes it (local rank = rank)."""
-    return env_int("LOCAL_WORLD_SIZE", dist.world_size) if dist.enabled else 1
+    ``LOCAL_WORLD_SIZE``; for a group joined in Python with no ``LOCAL_RANK`` either (``mp.spawn``
+    and ``init_process_group``), all of them, on one machine as
+    :func:`~linearnets.training.distributed.group_context` takes it (local rank = rank); else
+    (processes started by hand with their ``LOCAL_RANK``, on machines not said) this one."""
+    if not dist.enabled:
+        return 1
+    if "LOCAL_WORLD_SIZE" in os.environ:
+        return env_int("LOCAL_WORLD_SIZE", 1)
+    return dist.world_size if "LOCAL_RANK" not in os.environ else 1
 
 
 def prepare(config: SoftmaxConfig, *, dist: DistContext | None = None) -> Experiment:

@@ -72,10 +72,11 @@ def _run_elsewhere(path: Path) -> Path | None:
     run_dir = _RUN.get()
     if run_dir is None:
         return None
-    with contextlib.suppress(OSError):
-        if os.path.samefile(run_dir, path.parent):
-            return None
-    return run_dir
+    try:
+        same = os.path.samefile(run_dir, path.parent)
+    except OSError:  # one is gone (the run folder removed while it trained): by their names
+        same = os.path.abspath(run_dir) == os.path.abspath(path.parent)
+    return None if same else run_dir
 
 
 def write_atomic(path: Path, payload: dict[str, Any]) -> None:
@@ -240,7 +241,14 @@ def _resume(run_dir: Path) -> str:
 
 
 def _folder_gone(path: Path) -> str:
-    """Say that ``path``'s run folder is gone, and its checkpoints with it: nothing to resume."""
+    """Say that ``path``'s run folder is gone, and its checkpoints with it: nothing to resume; or,
+    for a file of yours outside the run in progress's folder (:func:`_run_elsewhere`), that its
+    folder is gone, and the run's resume (its folder is not that one)."""
+    if _run_elsewhere(path) is not None:
+        return (
+            f"{shown_path(path)} could not be written: its folder {shown_path(path.parent)} is "
+            f"gone (removed or moved while the run trained); {_advice(path)}"
+        )
     return (
         f"{shown_path(path)} could not be written: the run folder {shown_path(path.parent)} is "
         "gone (removed or moved while the run trained), and its checkpoints with it; start the "
@@ -255,12 +263,13 @@ def run_file_error(path: Path, exc: BaseException, *, read: bool = False) -> Run
     run from its checkpoint, or, before the first one, to start it over in place (which needs the
     run's ``config.json``). A file of yours in another folder than the run in progress's (a
     ``MetricsWriter`` of yours, :func:`the_run_in`) advises that run's resume, naming its folder.
-    ``read``: the file could not be read back (a writer's rows kept on a resume), not written. The resume is the Python call; the command line prints the command,
-    ``linearnets softmax --resume`` (or ``linreg``) with the folder quoted for the shell
-    (:mod:`linearnets.cli._report`).
+    ``read``: the file could not be read back (a writer's rows kept on a resume), not written.
+
+    The resume is the Python call; the command line prints the command, ``linearnets softmax
+    --resume`` (or ``linreg``) with the folder quoted for the shell (:mod:`linearnets.cli._report`).
     """
     if not path.parent.is_dir():
-        return RunFileError(_folder_gone(path))
+        return _whose(RunFileError(_folder_gone(path)), path)
     advice = _advice(path)
     # a read's error as it is (no disk's free space makes it a full disk)
     reason = " ".join(str(exc).split())[:200] if read else _reason(path, exc)

@@ -72,6 +72,13 @@ class MetricsWriter(Callback):
             except (ValueError, KeyError, TypeError) as exc:
                 said = f"line {number} is no row of metrics ({type(exc).__name__}: {exc})"
                 raise run_file_error(self.jsonl, ValueError(said), read=True) from exc
+            others = sorted(set(row) - set(self.FIELDS))  # the CSV's columns take no others
+            if others:
+                said = (
+                    f"line {number} is no row of metrics ({', '.join(map(repr, others))}: none "
+                    f"of {', '.join(self.FIELDS)})"
+                )
+                raise run_file_error(self.jsonl, ValueError(said), read=True)
             if kept:
                 rows.append(row)
         return rows
