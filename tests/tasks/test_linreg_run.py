@@ -425,3 +425,30 @@ def test_a_writer_of_yours_whose_folder_is_gone_names_the_runs_resume(tmp_path: 
     )
     mine.mkdir()
     assert len(resume_linreg(out, callbacks=[MetricsWriter(mine)]).history.epochs) == 3
+
+
+def test_a_writer_of_yours_elsewhere_in_a_resume_before_a_checkpoint_advises_the_resume(
+    tmp_path: Path,
+) -> None:
+    """A resume of a run stopped before its first checkpoint keeps its folder whatever stops it:
+    a writer of yours outside it, unwritten as the fit starts, was told "run it again", which the
+    folder, holding config.json, then refused ("already holds a run"). It is told the resume that
+    starts the run over, which, followed, trains."""
+    from linearnets.errors import RunFileError
+    from linearnets.training.callbacks import MetricsWriter
+
+    mine, out = tmp_path / "mine", tmp_path / "run"
+    (out / ".metrics.jsonl.tmp").mkdir(parents=True)  # the run's own file unwritten: it stops
+    with pytest.raises(RunFileError):
+        run_linreg(LinregConfig(epochs=2, out=out))
+    (out / ".metrics.jsonl.tmp").rmdir()
+    assert (out / "config.json").is_file() and not (out / "checkpoint.pt").exists()
+    (mine / ".metrics.jsonl.tmp").mkdir(parents=True)
+    with pytest.raises(RunFileError) as caught:
+        resume_linreg(out, callbacks=[MetricsWriter(mine)])
+    assert str(caught.value).endswith(
+        f"; the run in {out} has no checkpoint yet: fix that and start it over with "
+        f"linearnets.resume_linreg({str(out)!r})"
+    ), str(caught.value)
+    (mine / ".metrics.jsonl.tmp").rmdir()
+    assert len(resume_linreg(out, callbacks=[MetricsWriter(mine)]).history.epochs) == 2

@@ -53,6 +53,7 @@ from linearnets.training.checkpoint import (
     set_global_rng_state,
 )
 from linearnets.training.checkpoint_values import restore_hint
+from linearnets.training.checkpoint_write import a_new_run
 from linearnets.training.folder_as_found import FolderAsFound
 from linearnets.training.guard import DivergenceGuard, guards_first
 from linearnets.training.guard_start import seed_guard_start
@@ -127,7 +128,8 @@ def run_in_folder(config: LinregConfig, *, callbacks: Sequence[Any]) -> LinregRe
         with held_signals(raise_after=True):
             source = data_source(config, setup.features)  # as results.json names it
             write_run_config(run_dir, config, source=source, resumes=[], started=environment())
-        with complete_when_returned() as done:
+        # a file of yours unwritten before the first checkpoint: the folder left as found
+        with complete_when_returned() as done, a_new_run():
             done.append(
                 train_in_folder(run_dir, config, callbacks=callbacks, ckpt=None, setup=setup)
             )

@@ -31,6 +31,7 @@ from linearnets.tasks.training_run import SoftmaxResult, train_experiment
 from linearnets.tasks.weights import WEIGHTS_FILE, load_trained, save_weights
 from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.checkpoint import CHECKPOINT_FILE
+from linearnets.training.checkpoint_write import a_new_run
 from linearnets.training.distributed import (
     DistContext,
     env_int,
@@ -207,7 +208,8 @@ def _run(config: SoftmaxConfig, callbacks: Sequence[Any], dist: DistContext) -> 
                 write_run_config(run_dir, exp, resumes=[])
             with complete_when_returned() as done:
                 training = True
-                done.append(train_experiment(exp, run_dir, callbacks=callbacks))
+                with a_new_run():  # a file of yours unwritten: its folder left as found
+                    done.append(train_experiment(exp, run_dir, callbacks=callbacks))
                 if locks:
                     locks[0].release()
                 return done[0]

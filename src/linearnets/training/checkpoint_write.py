@@ -31,6 +31,7 @@ from linearnets.training.hook_owners import mark_runs_own, mark_yours
 from linearnets.training.run_task import held_resume
 
 __all__ = [
+    "a_new_run",
     "current_run",
     "run_file_error",
     "save_run_file",
@@ -59,6 +60,24 @@ def the_run_in(run_dir: Path) -> Iterator[None]:
         yield
     finally:
         _RUN.reset(token)
+
+
+# whether the run in progress is a new one, whose folder a callback's error before its first
+# checkpoint leaves as it was found (a resume's stays)
+_NEW: contextvars.ContextVar[bool] = contextvars.ContextVar("linearnets_new_run", default=False)
+
+
+@contextlib.contextmanager
+def a_new_run() -> Iterator[None]:
+    """Within the block, the run in progress is a new one (``run_softmax``, ``run_linreg``): a
+    file of yours outside its folder unwritten before its first checkpoint is told to run it
+    again, its folder left as found; in a resume, whose folder stays, to start it over with the
+    resume ("run it again" was refused: "already holds a run")."""
+    token = _NEW.set(True)
+    try:
+        yield
+    finally:
+        _NEW.reset(token)
 
 
 def current_run() -> Path | None:
@@ -314,8 +333,8 @@ def _advice(path: Path) -> str:
             f"the checkpoint of the run's last finished epoch is kept{where}: fix that and "
             f"continue it with {resume}"
         )
-    if elsewhere is not None:  # a file of yours: the new run's folder is left as it was found
+    if elsewhere is not None and _NEW.get():  # a file of yours: the folder is left as found
         return f"the run{where} has no checkpoint yet: fix that and run it again"
     if (run_dir / "config.json").is_file():
-        return f"the run has no checkpoint yet: fix that and start it over with {resume}"
+        return f"the run{where} has no checkpoint yet: fix that and start it over with {resume}"
     return "the run has no checkpoint to continue from: fix that and run it again"
