@@ -1129,5 +1129,5 @@ def test_more_threads_than_the_cores_the_command_may_use_are_warned_of_in_one_li
     assert done.stderr == (
         "linearnets: warning: the run's thread count, 2, is more than the 1 CPU core this process "
         "may use: the threads take turns, and training slows, often many times over; pass "
-        "--threads 1 or fewer\n"
+        "--threads 1\n"
     )
