@@ -452,3 +452,61 @@ def test_a_writer_of_yours_elsewhere_in_a_resume_before_a_checkpoint_advises_the
     ), str(caught.value)
     (mine / ".metrics.jsonl.tmp").rmdir()
     assert len(resume_linreg(out, callbacks=[MetricsWriter(mine)]).history.epochs) == 2
+
+
+def test_a_resume_inside_a_callback_of_a_new_run_is_told_its_resume(tmp_path: Path) -> None:
+    """The new run around it set "a new run" for everything inside: the resume, whose folder
+    stays, was told "run it again", then refused ("already holds a run")."""
+    from linearnets.errors import RunFileError
+    from linearnets.training.callbacks import Callback, MetricsWriter
+
+    mine, inner, outer = tmp_path / "mine", tmp_path / "inner", tmp_path / "outer"
+    (inner / ".metrics.jsonl.tmp").mkdir(parents=True)  # its own file unwritten: it stops
+    with pytest.raises(RunFileError):
+        run_linreg(LinregConfig(epochs=2, out=inner))
+    (inner / ".metrics.jsonl.tmp").rmdir()
+    (mine / ".metrics.jsonl.tmp").mkdir(parents=True)
+
+    class Resumes(Callback):
+        def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
+            resume_linreg(inner, callbacks=[MetricsWriter(mine)])
+
+    with pytest.raises(RunFileError) as caught:
+        run_linreg(LinregConfig(epochs=1, out=outer), callbacks=[Resumes()])
+    assert str(caught.value).endswith(
+        f"; the run in {inner} has no checkpoint yet: fix that and start it over with "
+        f"linearnets.resume_linreg({str(inner)!r})"
+    ), str(caught.value)
+    (mine / ".metrics.jsonl.tmp").rmdir()
+    assert len(resume_linreg(inner, callbacks=[MetricsWriter(mine)]).history.epochs) == 2
+
+
+@pytest.mark.parametrize("named", ["alias", "real"])
+def test_the_run_folder_named_through_a_link_and_removed_is_the_run_folder_gone(
+    tmp_path: Path, named: str
+) -> None:
+    """The run's out given as a link to the folder a writer of yours names by its real path (or
+    the other way round), removed after epoch 2's checkpoint: the link left dangling, the two
+    names differed, and the file was called yours, 'the run ... has no checkpoint yet'."""
+    import shutil
+
+    from linearnets.errors import RunFileError
+    from linearnets.training.callbacks import Callback, MetricsWriter
+
+    real, alias = tmp_path / "real", tmp_path / "alias"
+    real.mkdir()
+    alias.symlink_to(real)
+    out, writer = (alias, real) if named == "alias" else (real, alias)
+
+    class Removes(Callback):
+        def on_epoch_end(self, *, metrics: Any) -> None:
+            if metrics.epoch == 2:
+                shutil.rmtree(real)
+
+    with pytest.raises(RunFileError) as caught:
+        run_linreg(LinregConfig(epochs=3, out=out), callbacks=[Removes(), MetricsWriter(writer)])
+    assert str(caught.value) == (
+        f"{writer / 'metrics.jsonl'} could not be written: the run folder {writer} is gone "
+        "(removed or moved while the run trained), and its checkpoints with it; start the run "
+        "again (a folder moved elsewhere holds the checkpoints up to then: resume it there)"
+    )

@@ -129,7 +129,7 @@ def run_in_folder(config: LinregConfig, *, callbacks: Sequence[Any]) -> LinregRe
             source = data_source(config, setup.features)  # as results.json names it
             write_run_config(run_dir, config, source=source, resumes=[], started=environment())
         # a file of yours unwritten before the first checkpoint: the folder left as found
-        with complete_when_returned() as done, a_new_run():
+        with complete_when_returned() as done, a_new_run(run_dir):
             done.append(
                 train_in_folder(run_dir, config, callbacks=callbacks, ckpt=None, setup=setup)
             )

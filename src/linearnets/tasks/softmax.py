@@ -208,7 +208,7 @@ def _run(config: SoftmaxConfig, callbacks: Sequence[Any], dist: DistContext) -> 
                 write_run_config(run_dir, exp, resumes=[])
             with complete_when_returned() as done:
                 training = True
-                with a_new_run():  # a file of yours unwritten: its folder left as found
+                with a_new_run(run_dir):  # a file of yours unwritten: its folder left as found
                     done.append(train_experiment(exp, run_dir, callbacks=callbacks))
                 if locks:
                     locks[0].release()

@@ -64,16 +64,17 @@ def the_run_in(run_dir: Path) -> Iterator[None]:
 
 # whether the run in progress is a new one, whose folder a callback's error before its first
 # checkpoint leaves as it was found (a resume's stays)
-_NEW: contextvars.ContextVar[bool] = contextvars.ContextVar("linearnets_new_run", default=False)
+# (its folder: a resume inside a callback of a new run is no new run)
+_NEW: contextvars.ContextVar[Path | None] = contextvars.ContextVar("linearnets_new", default=None)
 
 
 @contextlib.contextmanager
-def a_new_run() -> Iterator[None]:
-    """Within the block, the run in progress is a new one (``run_softmax``, ``run_linreg``): a
+def a_new_run(run_dir: Path) -> Iterator[None]:
+    """Within the block, the run in ``run_dir`` is a new one (``run_softmax``, ``run_linreg``): a
     file of yours outside its folder unwritten before its first checkpoint is told to run it
     again, its folder left as found; in a resume, whose folder stays, to start it over with the
     resume ("run it again" was refused: "already holds a run")."""
-    token = _NEW.set(True)
+    token = _NEW.set(run_dir)
     try:
         yield
     finally:
@@ -93,8 +94,9 @@ def _run_elsewhere(path: Path) -> Path | None:
         return None
     try:
         same = os.path.samefile(run_dir, path.parent)
-    except OSError:  # one is gone (the run folder removed while it trained): by their names
-        same = os.path.abspath(run_dir) == os.path.abspath(path.parent)
+    except OSError:  # one is gone (the run folder removed while it trained): by their names,
+        # a link to it read as its target's (left dangling, it still names it)
+        same = os.path.realpath(run_dir) == os.path.realpath(path.parent)
     return None if same else run_dir
 
 
@@ -327,13 +329,19 @@ def _advice(path: Path) -> str:
     elsewhere = _run_elsewhere(path)
     run_dir = path.parent if elsewhere is None else elsewhere
     where = "" if elsewhere is None else f" in {shown_path(elsewhere)}"
+    if elsewhere is not None and not elsewhere.is_dir():  # the run's folder gone as well
+        return (
+            f"the run folder {shown_path(elsewhere)} is gone too (removed or moved while the run "
+            "trained), and its checkpoints with it; start the run again (a folder moved elsewhere "
+            "holds the checkpoints up to then: resume it there)"
+        )
     resume = _resume(run_dir)
     if (run_dir / CHECKPOINT_FILE).is_file():
         return (
             f"the checkpoint of the run's last finished epoch is kept{where}: fix that and "
             f"continue it with {resume}"
         )
-    if elsewhere is not None and _NEW.get():  # a file of yours: the folder is left as found
+    if elsewhere is not None and _NEW.get() == elsewhere:  # yours: its folder is left as found
         return f"the run{where} has no checkpoint yet: fix that and run it again"
     if (run_dir / "config.json").is_file():
         return f"the run{where} has no checkpoint yet: fix that and start it over with {resume}"
