@@ -427,15 +427,17 @@ def test_a_writer_of_yours_whose_folder_is_gone_names_the_runs_resume(tmp_path: 
     assert len(resume_linreg(out, callbacks=[MetricsWriter(mine)]).history.epochs) == 3
 
 
+@pytest.mark.parametrize("nested", [False, True], ids=["alone", "in-a-new-runs-callback"])
 def test_a_writer_of_yours_elsewhere_in_a_resume_before_a_checkpoint_advises_the_resume(
-    tmp_path: Path,
+    tmp_path: Path, nested: bool
 ) -> None:
     """A resume of a run stopped before its first checkpoint keeps its folder whatever stops it:
     a writer of yours outside it, unwritten as the fit starts, was told "run it again", which the
-    folder, holding config.json, then refused ("already holds a run"). It is told the resume that
-    starts the run over, which, followed, trains."""
+    folder, holding config.json, then refused ("already holds a run"); so was such a resume inside
+    a callback of a new run, which set "a new run" for everything inside. It is told the resume
+    that starts the run over, which, followed, trains."""
     from linearnets.errors import RunFileError
-    from linearnets.training.callbacks import MetricsWriter
+    from linearnets.training.callbacks import Callback, MetricsWriter
 
     mine, out = tmp_path / "mine", tmp_path / "run"
     (out / ".metrics.jsonl.tmp").mkdir(parents=True)  # the run's own file unwritten: it stops
@@ -444,41 +446,22 @@ def test_a_writer_of_yours_elsewhere_in_a_resume_before_a_checkpoint_advises_the
     (out / ".metrics.jsonl.tmp").rmdir()
     assert (out / "config.json").is_file() and not (out / "checkpoint.pt").exists()
     (mine / ".metrics.jsonl.tmp").mkdir(parents=True)
+
+    class Resumes(Callback):
+        def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
+            resume_linreg(out, callbacks=[MetricsWriter(mine)])
+
     with pytest.raises(RunFileError) as caught:
-        resume_linreg(out, callbacks=[MetricsWriter(mine)])
+        if nested:
+            run_linreg(LinregConfig(epochs=1, out=tmp_path / "outer"), callbacks=[Resumes()])
+        else:
+            Resumes().on_fit_start(num_epochs=2, start_epoch=0)
     assert str(caught.value).endswith(
         f"; the run in {out} has no checkpoint yet: fix that and start it over with "
         f"linearnets.resume_linreg({str(out)!r})"
     ), str(caught.value)
     (mine / ".metrics.jsonl.tmp").rmdir()
     assert len(resume_linreg(out, callbacks=[MetricsWriter(mine)]).history.epochs) == 2
-
-
-def test_a_resume_inside_a_callback_of_a_new_run_is_told_its_resume(tmp_path: Path) -> None:
-    """The new run around it set "a new run" for everything inside: the resume, whose folder
-    stays, was told "run it again", then refused ("already holds a run")."""
-    from linearnets.errors import RunFileError
-    from linearnets.training.callbacks import Callback, MetricsWriter
-
-    mine, inner, outer = tmp_path / "mine", tmp_path / "inner", tmp_path / "outer"
-    (inner / ".metrics.jsonl.tmp").mkdir(parents=True)  # its own file unwritten: it stops
-    with pytest.raises(RunFileError):
-        run_linreg(LinregConfig(epochs=2, out=inner))
-    (inner / ".metrics.jsonl.tmp").rmdir()
-    (mine / ".metrics.jsonl.tmp").mkdir(parents=True)
-
-    class Resumes(Callback):
-        def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
-            resume_linreg(inner, callbacks=[MetricsWriter(mine)])
-
-    with pytest.raises(RunFileError) as caught:
-        run_linreg(LinregConfig(epochs=1, out=outer), callbacks=[Resumes()])
-    assert str(caught.value).endswith(
-        f"; the run in {inner} has no checkpoint yet: fix that and start it over with "
-        f"linearnets.resume_linreg({str(inner)!r})"
-    ), str(caught.value)
-    (mine / ".metrics.jsonl.tmp").rmdir()
-    assert len(resume_linreg(inner, callbacks=[MetricsWriter(mine)]).history.epochs) == 2
 
 
 @pytest.mark.parametrize("named", ["alias", "real"])
