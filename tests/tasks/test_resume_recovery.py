@@ -682,3 +682,31 @@ def test_a_checkpoint_the_system_refuses_is_not_called_damaged_on_resume(
     assert str(info.value) == message
     monkeypatch.undo()  # readable again: the resume it advises goes on
     assert resume_softmax(run, epochs=2).history.epochs[-1].epoch == 2
+
+
+@pytest.mark.parametrize("blocked", [".config.json.tmp", ".metrics.jsonl.tmp"])
+def test_a_start_over_whose_files_cannot_be_written_advises_the_same_resume_again(
+    tmp_path: Path, blocked: str
+) -> None:
+    """A finished run's checkpoint lost, started over with new settings (epochs=2, lr=0.3, forced):
+    a file unwritten advised the plain resume, which trained the old settings (config.json
+    unwritten) or was refused for the epoch the old metrics logged ("pass force=True"). The
+    advice is now the same resume again, which, followed, trains as a new run of those settings."""
+    from linearnets.errors import RunFileError
+
+    run, _ = _finished(tmp_path)
+    for name in ("checkpoint.pt", "model.pt"):
+        (run / name).unlink()
+    (run / blocked).mkdir()
+    with pytest.raises(RunFileError) as caught:
+        resume_softmax(run, epochs=2, lr=0.3, force=True)
+    assert str(caught.value).endswith(
+        f"; the run has no checkpoint yet: fix that and start it over with "
+        f"linearnets.resume_softmax({str(run)!r}, epochs=2, lr=0.3, force=True)"
+    ), str(caught.value)
+    (run / blocked).rmdir()
+    resumed = resume_softmax(run, epochs=2, lr=0.3, force=True)
+    fresh = run_softmax(
+        SoftmaxConfig(**_base(tmp_path / "d.npz"), epochs=2, lr=0.3, out=tmp_path / "fresh")
+    )
+    assert resumed.history.train_loss == fresh.history.train_loss

@@ -224,7 +224,9 @@ def _resume(
     check_backend(resumed_config(asked, overrides, run_dir, saved=saved))
     if not (run_dir / CHECKPOINT_FILE).exists():
         _check_nothing_lost(run_dir, force=force)
-        return _start_over(run_dir, saved, callbacks=callbacks, dist=dist, overrides=overrides)
+        return _start_over(
+            run_dir, saved, callbacks=callbacks, dist=dist, overrides=overrides, force=force
+        )
     ckpt = load_checkpoint(run_dir / CHECKPOINT_FILE)
     old = checkpoint_config(ckpt)
     # before any advice counting its epochs ("pass --epochs 17"), which this damage refuses
@@ -342,8 +344,15 @@ def _start_over(
     callbacks: Sequence[Any],
     dist: DistContext | None,
     overrides: dict[str, Any],
+    force: bool,
 ) -> SoftmaxResult:
-    """Run again, in place, a run stopped before its first checkpoint: there is nothing to continue."""
+    """Run again, in place, a run stopped before its first checkpoint: there is nothing to continue.
+
+    A run file unwritten (``config.json``, the metrics' rewrite as it starts: a full disk) advises
+    this resume again with its settings and ``force`` (:func:`asked_again_when_unrecorded`): the
+    plain one trained the settings before (lr 0.1 where 0.3 was asked), or was refused for the
+    epochs the old metrics still logged ("pass force=True").
+    """
     try:
         old = SoftmaxConfig.from_dict(saved.get("config", {}), check_batch=False)
     except (UsageError, TypeError) as exc:
@@ -353,12 +362,20 @@ def _start_over(
     new = resumed_config(old, overrides, run_dir, saved=saved)
     check_recorded_data(new, saved, given=overrides, run_dir=run_dir)
     exp = prepare(new, dist=dist)
+    # the same resume again, where a file of the run is unwritten (names the folder for --json)
+    again = asked_again_when_unrecorded("softmax", run_dir, overrides, force=force)
     if exp.dist.is_main:
-        resumes = [{"from_epoch": 0, "forced": {}, "environment": environment()}]
-        write_run_config(
-            run_dir, exp, resumes=resumes, started=started_environment(saved), notes=notes_of(saved)
-        )
-        # a lost checkpoint's run, started over with --force: none of its outputs is this run's
-        drop_final_outputs(run_dir)
-        drop_figures(run_dir)
-    return train_experiment(exp, run_dir, callbacks=callbacks)
+        with stop_names_its_folder(exp, run_dir), again:
+            resumes = [{"from_epoch": 0, "forced": {}, "environment": environment()}]
+            write_run_config(
+                run_dir,
+                exp,
+                resumes=resumes,
+                started=started_environment(saved),
+                notes=notes_of(saved),
+            )
+            # a lost checkpoint's run, started over with --force: none of its outputs is this run's
+            drop_final_outputs(run_dir)
+            drop_figures(run_dir)
+    with asked_again_when_unrecorded("softmax", run_dir, overrides, force=force):
+        return train_experiment(exp, run_dir, callbacks=callbacks)
