@@ -50,11 +50,12 @@ _RUN: contextvars.ContextVar[Path | None] = contextvars.ContextVar("linearnets_r
 
 @contextlib.contextmanager
 def the_run_in(run_dir: Path) -> Iterator[None]:
-    """Within the block, advise for a file unwritten the resume of the run in ``run_dir``,
-    whichever folder the file is in: a ``MetricsWriter`` or ``CheckpointCallback`` of yours
-    writing elsewhere stops the run as its own writers do (the folder kept), and was told of its
-    own folder: "the run has no checkpoint to continue from: fix that and run it again", the run
-    holding one, a run again refused as "already holds a run"."""
+    """Within the block, the run in ``run_dir`` is in progress: a file unwritten inside its
+    folder is the run's, whoever wrote it; one outside it (a ``MetricsWriter`` or
+    ``CheckpointCallback`` of yours writing elsewhere) a callback's own (:func:`_whose`), and
+    both advise this run's resume where one works (:func:`_advice`). A writer of yours elsewhere
+    was told of its own folder: "the run has no checkpoint to continue from: fix that and run it
+    again", the run holding one, a run again refused as "already holds a run"."""
     token = _RUN.set(run_dir)
     try:
         yield
@@ -62,9 +63,8 @@ def the_run_in(run_dir: Path) -> Iterator[None]:
         _RUN.reset(token)
 
 
-# whether the run in progress is a new one, whose folder a callback's error before its first
-# checkpoint leaves as it was found (a resume's stays)
-# (its folder: a resume inside a callback of a new run is no new run)
+# the folder of the new run in progress, whose folder a callback's error before its first
+# checkpoint leaves as it was found (a resume's stays; one inside a new run's callback is no new run)
 _NEW: contextvars.ContextVar[Path | None] = contextvars.ContextVar("linearnets_new", default=None)
 
 
