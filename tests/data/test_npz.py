@@ -125,6 +125,13 @@ def test_object_arrays_are_refused_by_name(tmp_path: Path) -> None:
         load_classification_file(tmp_path / "d.npz")
 
 
+# the end of every object labels' fix: missing or mixed labels first
+_DROP = (
+    "drop or fill missing labels first and give them one type (numpy.unique cannot sort None or "
+    "NaN among strings; e.g. df.dropna() in pandas)"
+)
+
+
 @pytest.mark.parametrize("missing", [None, np.nan, 3], ids=["None", "NaN", "an int among strings"])
 def test_object_labels_with_missing_or_mixed_values_are_refused_with_dropping_them_first(
     tmp_path: Path, missing: object
@@ -139,9 +146,7 @@ def test_object_labels_with_missing_or_mixed_values_are_refused_with_dropping_th
     with pytest.raises(DatasetError) as info:
         load_classification_file(tmp_path / "d.npz")
     assert str(info.value).endswith(
-        "numbered e.g. with numpy.unique(y, return_inverse=True); drop or fill missing labels "
-        "first and give them one type (numpy.unique cannot sort None or NaN among strings; e.g. "
-        "df.dropna() in pandas)"
+        f"numbered e.g. with numpy.unique(y, return_inverse=True); {_DROP}"
     )
     kept = np.array([v for v in names if isinstance(v, str)], dtype=object)  # as dropna keeps
     assert np.unique(kept, return_inverse=True)[1].tolist() == [0, 1, 0]
@@ -160,9 +165,7 @@ def test_string_labels_stored_as_python_objects_are_told_to_number_them(tmp_path
     assert str(info.value) == (
         f"{tmp_path / 'd.npz'}: array y (member y.npy) holds Python objects (dtype object), "
         "which are not read (they would need pickle); store the labels as integers 0..C-1, "
-        "numbered e.g. with numpy.unique(y, return_inverse=True); drop or fill missing labels "
-        "first and give them one type (numpy.unique cannot sort None or NaN among strings; e.g. "
-        "df.dropna() in pandas)"
+        f"numbered e.g. with numpy.unique(y, return_inverse=True); {_DROP}"
     )
     np.savez(tmp_path / "t.npz", X=X, y=names.astype(str), X_test=X[:3], y_test=names[:3])
     with pytest.raises(DatasetError) as info:
@@ -171,9 +174,7 @@ def test_string_labels_stored_as_python_objects_are_told_to_number_them(tmp_path
         "holds Python objects (dtype object), which are not read (they would need pickle); store "
         "the labels as integers 0..C-1, numbered e.g. with numpy.unique(numpy.concatenate([y, "
         "y_test]), return_inverse=True), both together (numbered apart, a class one lacks shifts "
-        "the other's numbers): its first len(y) numbers are y's, the rest y_test's; drop or fill "
-        "missing labels first and give them one type (numpy.unique cannot sort None or NaN among "
-        "strings; e.g. df.dropna() in pandas)"
+        f"the other's numbers): its first len(y) numbers are y's, the rest y_test's; {_DROP}"
     )
     assert "array y_test (member y_test.npy)" in str(info.value)
     np.savez(tmp_path / "r.npz", X=X, y=names)

@@ -12,6 +12,7 @@ it continues with is :mod:`linearnets.tasks.resume_settings`'s job, which change
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 from dataclasses import replace
@@ -363,9 +364,11 @@ def _start_over(
     check_recorded_data(new, saved, given=overrides, run_dir=run_dir)
     exp = prepare(new, dist=dist)
     # the same resume again, where a file of the run is unwritten (names the folder for --json)
-    again = asked_again_when_unrecorded("softmax", run_dir, overrides, force=force)
+    again = functools.partial(
+        asked_again_when_unrecorded, "softmax", run_dir, overrides, force=force
+    )
     if exp.dist.is_main:
-        with stop_names_its_folder(exp, run_dir), again:
+        with stop_names_its_folder(exp, run_dir), again():
             resumes = [{"from_epoch": 0, "forced": {}, "environment": environment()}]
             write_run_config(
                 run_dir,
@@ -377,5 +380,5 @@ def _start_over(
             # a lost checkpoint's run, started over with --force: none of its outputs is this run's
             drop_final_outputs(run_dir)
             drop_figures(run_dir)
-    with asked_again_when_unrecorded("softmax", run_dir, overrides, force=force):
+    with again():
         return train_experiment(exp, run_dir, callbacks=callbacks)
