@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from linearnets._paths import absolute_path
+from linearnets._paths import absolute_path, same_folder
 
 
 @pytest.mark.parametrize("given", ["../d.npz", "./../sub/../d.npz", "../sub/./../d.npz"])
@@ -54,3 +54,16 @@ def test_a_path_that_names_nothing_is_made_absolute_only(
     (tmp_path / "sub").mkdir()
     monkeypatch.chdir(tmp_path / "sub")
     assert absolute_path("../gone.npz") == tmp_path / "sub" / ".." / "gone.npz"
+
+
+def test_same_folder_sees_through_a_link_and_compares_one_not_made_by_its_name(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "other").mkdir()
+    (tmp_path / "alias").symlink_to(tmp_path / "real")
+    (tmp_path / "later").symlink_to(tmp_path / "unmade")  # dangling: names the folder to come
+    assert same_folder(tmp_path / "alias", tmp_path / "real")
+    assert not same_folder(tmp_path / "other", tmp_path / "real")
+    assert same_folder(tmp_path / "later", tmp_path / "other" / ".." / "unmade")
+    assert not same_folder(tmp_path / "later", tmp_path / "real")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["absolute_path"]
+__all__ = ["absolute_path", "same_folder"]
 
 
 def absolute_path(path: str | os.PathLike[str]) -> Path:
@@ -26,3 +26,13 @@ def absolute_path(path: str | os.PathLike[str]) -> Path:
         return normal if os.path.samefile(normal, absolute) else absolute
     except OSError:  # either missing: reading the data names the file
         return absolute
+
+
+def same_folder(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Return whether ``a`` and ``b`` name one folder: the same file where both exist (a link, a
+    bind mount, another spelling), else by their resolved names (one not made yet, or gone: a
+    link to it read as its target's, left dangling it still names it)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)

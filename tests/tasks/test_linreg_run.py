@@ -486,10 +486,12 @@ def test_the_run_folder_named_through_a_link_and_removed_is_the_run_folder_gone(
             if metrics.epoch == 2:
                 shutil.rmtree(real)
 
+    mine = MetricsWriter(writer)  # under names of yours: the run's own are refused
+    mine.jsonl, mine.csv = writer / "mine.jsonl", writer / "mine.csv"
     with pytest.raises(RunFileError) as caught:
-        run_linreg(LinregConfig(epochs=3, out=out), callbacks=[Removes(), MetricsWriter(writer)])
+        run_linreg(LinregConfig(epochs=3, out=out), callbacks=[Removes(), mine])
     assert str(caught.value) == (
-        f"{writer / 'metrics.jsonl'} could not be written: the run folder {writer} is gone "
+        f"{writer / 'mine.jsonl'} could not be written: the run folder {writer} is gone "
         "(removed or moved while the run trained), and its checkpoints with it; start the run "
         "again (a folder moved elsewhere holds the checkpoints up to then: resume it there)"
     )

@@ -104,7 +104,7 @@ def _checked_run(config: LinregConfig, callbacks: Sequence[Any]) -> LinregResult
             f"config must be a LinregConfig, got {type(config).__name__}; pass LinregConfig(...)"
         )
     # checked here, in the user's numbering: the guard is put in front of them before fit sees them
-    callbacks = check_callbacks(callbacks)
+    callbacks = check_callbacks(callbacks, run_dir=config.out)
     if config.out is not None:
         from linearnets.tasks.linreg_run import run_in_folder
 

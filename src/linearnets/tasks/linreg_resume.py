@@ -151,7 +151,7 @@ def _checked_resume(
         run_dir, example="resume_linreg('runs/a') (a new run is run_linreg(LinregConfig(out=...)))"
     )
     force = check_bool("force", force)
-    callbacks = check_callbacks(callbacks)
+    callbacks = check_callbacks(callbacks, run_dir=run_dir)
     refuse_out("resume_linreg", overrides, run_dir)
     saved = read_linreg_config(run_dir)
     # a folder where a file goes ([Errno 21] as the results were read or written): as

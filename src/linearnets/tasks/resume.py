@@ -158,7 +158,7 @@ def _checked_resume(
         run_dir, example="resume_softmax('runs/a') (a new run from a config is run_softmax(config))"
     )
     force = check_bool("force", force)
-    callbacks = check_callbacks(callbacks)  # before config.json records the resume
+    callbacks = check_callbacks(callbacks, run_dir=run_dir)  # before config.json records the resume
     # a folder refused on one process alone (missing on its machine) is said to every process in
     # the settings' agreement: refused before the join, it left the others waiting up to 30 minutes
     own: UsageError | None = None

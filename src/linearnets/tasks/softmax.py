@@ -120,7 +120,8 @@ def _checked_run(
         raise UsageTypeError(
             f"config must be a SoftmaxConfig, got {type(config).__name__}; pass SoftmaxConfig(...)"
         )
-    callbacks = check_callbacks(callbacks)  # before the folder is claimed, in the user's numbering
+    # before the folder is claimed, in the user's numbering
+    callbacks = check_callbacks(callbacks, run_dir=config.out)
     group = environment_group(config.device, dist)
     if not group.enabled:
         check_backend(config)

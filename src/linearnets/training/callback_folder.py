@@ -10,13 +10,16 @@ stands there instead (nothing, a file, a broken link, a file on its path) and th
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+from linearnets._paths import same_folder
 from linearnets._text import quoted_path, shown_path
 from linearnets.errors import UsageError
 from linearnets.path_checks import link_problem
 
-__all__ = ["check_callback_folder"]
+__all__ = ["check_apart_from_run", "check_callback_folder"]
 
 
 def check_callback_folder(owner: str, run_dir: Path) -> None:
@@ -50,3 +53,40 @@ def check_callback_folder(owner: str, run_dir: Path) -> None:
         f"{given}, which does not exist; create it first "
         f"(Path({str(run_dir)!r}).mkdir(parents=True)), or pass an existing folder"
     )
+
+
+def check_apart_from_run(callbacks: Sequence[Any], run_dir: Path | None) -> None:
+    """Refuse, before a folder is claimed, a writer of yours in ``callbacks`` (a ``MetricsWriter``
+    or ``CheckpointCallback``, or a subclass) given the run's own folder ``run_dir`` (``None``: a
+    folder the run names itself, which no callback can have been given), where the run writes
+    the same files itself.
+
+    A ``MetricsWriter`` there wrote every epoch's row twice in ``metrics.jsonl`` and
+    ``metrics.csv``; a ``CheckpointCallback`` there replaced the run's ``checkpoint.pt`` with its
+    own state, which the run's resume then read. A writer of yours in the run folder under other
+    names (a ``best.pt``) is the run's to keep, and left alone.
+
+    Raises:
+        UsageError: naming the callback's index, its class, the files, the folder and the fix.
+    """
+    if run_dir is None:
+        return
+    from linearnets.training.checkpoint import CheckpointCallback
+    from linearnets.training.metrics_files import MetricsWriter
+    from linearnets.training.run_files import RUN_OUTPUTS
+
+    for i, cb in enumerate(callbacks):
+        if isinstance(cb, MetricsWriter):
+            files, clash = [cb.jsonl, cb.csv], "each epoch's row would be written twice"
+        elif isinstance(cb, CheckpointCallback):
+            files, clash = [cb.path], "yours would replace the run's, which its resume reads"
+        else:
+            continue
+        ours = [f.name for f in files if f.name in RUN_OUTPUTS and same_folder(f.parent, run_dir)]
+        if ours:
+            raise UsageError(
+                f"callbacks[{i}], a {type(cb).__name__}, writes {' and '.join(ours)} in "
+                f"{shown_path(files[0].parent)}, the run folder, where the run writes "
+                f"{'them' if len(ours) > 1 else 'it'} itself: {clash}; leave it out of "
+                "callbacks= (the run keeps its own there), or give it another folder"
+            )

@@ -25,6 +25,7 @@ from typing import IO, Any, TypeVar
 import torch
 
 from linearnets._fs import fsync_dir, new_file_mode
+from linearnets._paths import same_folder
 from linearnets._text import shown_path
 from linearnets.errors import CheckpointError, RunFileError
 from linearnets.training.hook_owners import mark_runs_own, mark_yours
@@ -92,12 +93,8 @@ def _run_elsewhere(path: Path) -> Path | None:
     run_dir = _RUN.get()
     if run_dir is None:
         return None
-    try:
-        same = os.path.samefile(run_dir, path.parent)
-    except OSError:  # one is gone (the run folder removed while it trained): by their names,
-        # a link to it read as its target's (left dangling, it still names it)
-        same = os.path.realpath(run_dir) == os.path.realpath(path.parent)
-    return None if same else run_dir
+    # one gone (the run folder removed while it trained) is compared by its name
+    return None if same_folder(run_dir, path.parent) else run_dir
 
 
 def write_atomic(path: Path, payload: dict[str, Any]) -> None:

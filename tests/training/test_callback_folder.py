@@ -1,0 +1,133 @@
+"""A writer of yours given the run's own folder (training/callback_folder.py's check_apart_from_run).
+
+A ``MetricsWriter`` passed in ``callbacks=`` with the run's ``out`` wrote every epoch's row twice in
+``metrics.csv`` and ``metrics.jsonl``; a ``CheckpointCallback`` there replaced the run's
+``checkpoint.pt``. Each is refused before the folder is claimed, in runs and resumes of both
+tasks, the folder as it was found; a writer of yours in the run folder under names of its own
+trains.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from linearnets.config import LinregConfig, SoftmaxConfig
+from linearnets.errors import UsageError
+from linearnets.tasks.linreg import run_linreg
+from linearnets.tasks.linreg_resume import resume_linreg
+from linearnets.tasks.resume import resume_softmax
+from linearnets.tasks.softmax import run_softmax
+from linearnets.training.checkpoint import CheckpointCallback
+from linearnets.training.metrics_files import MetricsWriter
+
+_TWICE = "each epoch's row would be written twice"
+_REPLACED = "yours would replace the run's, which its resume reads"
+
+
+def _refusal(index: int, cls: str, files: str, folder: Path, clash: str, them: str) -> str:
+    return (
+        f"callbacks[{index}], a {cls}, writes {files} in {folder}, the run folder, where the run "
+        f"writes {them} itself: {clash}; leave it out of callbacks= (the run keeps its own "
+        "there), or give it another folder"
+    )
+
+
+def _npz(path: Path) -> Path:
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((64, 5)).astype(np.float32)
+    np.savez(path, X=X, y=rng.integers(0, 3, 64))
+    return path
+
+
+def _softmax(out: Path, data: Path, epochs: int = 1) -> SoftmaxConfig:
+    return SoftmaxConfig(
+        epochs=epochs, batch_size=16, data=data, out=out, plot="none", device="cpu"
+    )
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def _no_state() -> dict[str, Any]:
+    raise AssertionError("never called: the run is refused before it trains")
+
+
+def test_a_metrics_writer_of_yours_on_a_new_linreg_runs_folder_is_refused(tmp_path: Path) -> None:
+    """It wrote each epoch twice (rows 1, 1, 2, 2 in metrics.csv); the folder stays empty."""
+    out = tmp_path / "run"
+    out.mkdir()
+    with pytest.raises(UsageError) as caught:
+        run_linreg(LinregConfig(epochs=2, out=out), callbacks=[MetricsWriter(out)])
+    assert str(caught.value) == _refusal(
+        0, "MetricsWriter", "metrics.jsonl and metrics.csv", out, _TWICE, "them"
+    )
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("spelled", ["link", "dot_dot"])
+def test_the_run_folder_named_another_way_is_the_run_folder(tmp_path: Path, spelled: str) -> None:
+    """A link to the run folder, or a path through ``..``, names the same folder: refused too,
+    the folder never made (the run's out does not exist yet)."""
+    out = tmp_path / "run"
+    if spelled == "link":
+        (tmp_path / "alias").symlink_to(out, target_is_directory=True)  # dangling until made
+        given = tmp_path / "alias"
+    else:
+        (tmp_path / "sub").mkdir()
+        given = tmp_path / "sub" / ".." / "run"
+    writer = CheckpointCallback(given, get_state=_no_state)
+    with pytest.raises(UsageError) as caught:
+        run_linreg(LinregConfig(epochs=1, out=out), callbacks=[MetricsWriter(tmp_path), writer])
+    assert str(caught.value) == _refusal(
+        1, "CheckpointCallback", "checkpoint.pt", given, _REPLACED, "it"
+    )
+    assert not out.exists()
+
+
+def test_a_writer_of_yours_in_the_run_folder_under_its_own_names_trains(tmp_path: Path) -> None:
+    """Names of yours beside the run's: both files hold each epoch once, the same rows."""
+    out = tmp_path / "run"
+    mine = MetricsWriter(out)
+    mine.jsonl, mine.csv = out / "mine.jsonl", out / "mine.csv"
+    out.mkdir()
+    run_linreg(LinregConfig(epochs=2, out=out), callbacks=[mine])
+    with (out / "metrics.csv").open() as f:
+        ours = list(csv.DictReader(f))
+    with (out / "mine.csv").open() as f:
+        yours = list(csv.DictReader(f))
+    assert [row["epoch"] for row in ours] == ["1", "2"]
+    assert [row["train_loss"] for row in yours] == [row["train_loss"] for row in ours]
+
+
+def test_a_writer_of_yours_on_a_new_softmax_runs_folder_is_refused(tmp_path: Path) -> None:
+    out, data = tmp_path / "run", _npz(tmp_path / "d.npz")
+    with pytest.raises(UsageError) as caught:
+        run_softmax(_softmax(out, data), callbacks=[CheckpointCallback(out, get_state=_no_state)])
+    assert str(caught.value) == _refusal(
+        0, "CheckpointCallback", "checkpoint.pt", out, _REPLACED, "it"
+    )
+    assert not out.exists()
+
+
+def test_a_writer_of_yours_on_a_resumed_runs_folder_is_refused_its_files_unchanged(
+    tmp_path: Path,
+) -> None:
+    """Both tasks' resumes: refused before config.json records the resume; every file as it was."""
+    data = _npz(tmp_path / "d.npz")
+    soft, lin = tmp_path / "soft", tmp_path / "lin"
+    run_softmax(_softmax(soft, data))
+    run_linreg(LinregConfig(epochs=1, out=lin))
+    for run, resume in ((soft, resume_softmax), (lin, resume_linreg)):
+        before = _files(run)
+        with pytest.raises(UsageError) as caught:
+            resume(run, epochs=2, callbacks=[MetricsWriter(run)])
+        assert str(caught.value) == _refusal(
+            0, "MetricsWriter", "metrics.jsonl and metrics.csv", run, _TWICE, "them"
+        )
+        assert _files(run) == before
