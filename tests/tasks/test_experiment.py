@@ -337,3 +337,39 @@ def test_the_processes_sharing_the_machines_cores_are_torchruns_local_ones_or_th
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert processes_here(DistContext(rank=0, world_size=world_size)) == processes
+
+
+@pytest.mark.parametrize(
+    ("env", "rank", "local_rank", "tells"),
+    [
+        ({}, 0, 0, True),
+        ({}, 1, 1, False),
+        ({"LOCAL_WORLD_SIZE": "2", "LOCAL_RANK": "0"}, 2, 0, True),
+        ({"LOCAL_WORLD_SIZE": "2", "LOCAL_RANK": "1"}, 1, 1, False),
+        ({"LOCAL_WORLD_SIZE": "2", "LOCAL_RANK": "0"}, 0, 0, True),
+        ({"LOCAL_RANK": "0"}, 1, 0, True),
+    ],
+    ids=[
+        "mp-spawn-rank-0",
+        "mp-spawn-rank-1",
+        "torchrun-second-machine",
+        "torchrun-second-process",
+        "torchrun-rank-0",
+        "by-hand-with-local-rank",
+    ],
+)
+def test_the_first_process_of_each_machine_tells_of_its_threads(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], rank: int, local_rank: int, tells: bool
+) -> None:
+    """torchrun on 2 machines of 2 processes: rank 0 alone checked its machine's threads, so the
+    second machine's (rank 2, its local rank 0) went unwarned; each machine's first process tells
+    of its own. A process started by hand with its LOCAL_RANK counts, and tells, itself."""
+    from linearnets.tasks.experiment import tells_its_machine
+    from linearnets.training.distributed import DistContext
+
+    for name in ("LOCAL_WORLD_SIZE", "LOCAL_RANK"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    dist = DistContext(rank=rank, world_size=4, local_rank=local_rank)
+    assert tells_its_machine(dist) is tells

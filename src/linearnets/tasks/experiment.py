@@ -25,7 +25,7 @@ from linearnets.seeding import RunGenerators, default_dtype, pin_threads, seed_e
 from linearnets.training.distributed import DistContext
 from linearnets.training.rank_agreement import before_training, on_every_rank
 
-__all__ = ["Experiment", "check_data_source", "prepare", "processes_here"]
+__all__ = ["Experiment", "check_data_source", "prepare", "processes_here", "tells_its_machine"]
 
 
 @dataclass
@@ -65,6 +65,16 @@ def processes_here(dist: DistContext) -> int:
     return dist.world_size if "LOCAL_RANK" not in os.environ else 1
 
 
+def tells_its_machine(dist: DistContext) -> bool:
+    """Return whether this process warns of the threads of the :func:`processes_here` it counts:
+    the first on its machine (torchrun's local rank 0, one per machine: rank 0 alone left the
+    other machines' cores unchecked), rank 0 of a group joined in Python, and each process started
+    by hand with its ``LOCAL_RANK``, which counts itself alone."""
+    if not dist.enabled or "LOCAL_WORLD_SIZE" in os.environ:
+        return dist.local_rank == 0
+    return dist.is_main if "LOCAL_RANK" not in os.environ else True
+
+
 def prepare(config: SoftmaxConfig, *, dist: DistContext | None = None) -> Experiment:
     """Seed, pin threads, load the data onto the device and build the model for ``config``."""
     if not isinstance(config, SoftmaxConfig):
@@ -72,7 +82,7 @@ def prepare(config: SoftmaxConfig, *, dist: DistContext | None = None) -> Experi
             f"config must be a SoftmaxConfig, got {type(config).__name__}; pass SoftmaxConfig(...)"
         )
     dist = dist or DistContext()
-    pin_threads(config.num_threads, processes=processes_here(dist), told=dist.is_main)
+    pin_threads(config.num_threads, processes=processes_here(dist), told=tells_its_machine(dist))
     gens = seed_everything(config.seed)
     device = resolve_device(config.device, local_rank=dist.local_rank)
     # each process reads its own machine's files: one that cannot stops every process, named
