@@ -2768,3 +2768,69 @@ def test_a_lost_config_json_s_refused_content_is_said_changed_since_the_checkpoi
     )
     _rows_file(data, 1)  # as the fix says
     assert len(resume_linreg(out, epochs=3).history.epochs) == 3
+
+
+class _WritesAt:
+    """The user's callback: writes ``path`` (a run file of its own) at the end of epoch ``epoch``."""
+
+    def __init__(self, path: Path, epoch: int) -> None:
+        self.path, self.epoch = path, epoch
+
+    def on_epoch_end(self, *, metrics: Any) -> None:
+        from linearnets.training.checkpoint_write import write_text_atomic
+
+        if metrics.epoch == self.epoch:
+            write_text_atomic(self.path, "x\n")
+
+
+def _checkpoint_lost(tmp_path: Path) -> Path:
+    """A finished 1-epoch run whose checkpoint and results were lost: a resume starts it over."""
+    run = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=50, out=run))
+    for name in ("checkpoint.pt", "results.json"):
+        (run / name).unlink()
+    return run
+
+
+def test_a_start_over_whose_metrics_cannot_be_rewritten_advises_the_same_resume_again(
+    tmp_path: Path,
+) -> None:
+    """A lost checkpoint's run started over with new settings (epochs=2, lr=0.3, forced), its
+    metrics' rewrite failing: the advice was the plain resume, refused for the epoch the old
+    metrics logged ("pass force=True"). Now it is the same resume again, which trains."""
+    from linearnets.errors import RunFileError
+
+    run = _checkpoint_lost(tmp_path)
+    (run / ".metrics.jsonl.tmp").mkdir()
+    with pytest.raises(RunFileError) as caught:
+        resume_linreg(run, epochs=2, lr=0.3, force=True)
+    assert str(caught.value).endswith(
+        "; the run has no checkpoint yet: fix that and start it over with "
+        f"linearnets.resume_linreg({str(run)!r}, epochs=2, lr=0.3, force=True)"
+    ), str(caught.value)
+    (run / ".metrics.jsonl.tmp").rmdir()
+    resumed = resume_linreg(run, epochs=2, lr=0.3, force=True)
+    assert [m.epoch for m in resumed.history.epochs] == [1, 2]
+    assert resumed.config is not None and resumed.config.lr == 0.3
+
+
+def test_a_start_over_stopped_after_its_first_checkpoint_advises_the_plain_resume(
+    tmp_path: Path,
+) -> None:
+    """Once the start over kept an epoch, config.json records its settings: a file of the user's
+    unwritten advises the plain resume (the new settings and force=True again skipped the
+    data-changed refusal), which continues them."""
+    from linearnets.errors import RunFileError
+
+    run = _checkpoint_lost(tmp_path)
+    (run / ".mine.txt.tmp").mkdir()
+    with pytest.raises(RunFileError) as caught:
+        resume_linreg(run, epochs=3, lr=0.3, force=True, callbacks=[_WritesAt(run / "mine.txt", 2)])
+    assert str(caught.value).endswith(
+        "; the checkpoint of the run's last finished epoch is kept: fix that and continue it "
+        f"with linearnets.resume_linreg({str(run)!r})"
+    ), str(caught.value)
+    (run / ".mine.txt.tmp").rmdir()
+    resumed = resume_linreg(run)
+    assert [m.epoch for m in resumed.history.epochs] == [1, 2, 3]
+    assert resumed.config is not None and resumed.config.lr == 0.3

@@ -7,6 +7,7 @@ stopped (at the same thread count). Which settings may change, and which need ``
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 from dataclasses import fields, replace
@@ -293,14 +294,30 @@ def _resume(
                 started=saved.get("environment"),
                 notes=notes_of(saved),
             )
-        return train_in_folder(
-            run_dir,
-            new,
-            callbacks=callbacks,
-            ckpt=ckpt,
-            setup=setup,
-            forced=forced_put_back(saved, new.to_dict(), forced),
-        )
+        # a start over's metrics rewrite unwritten advises it again too, as resume_softmax's
+        # does (the plain one was refused for the epochs the old metrics logged), until its
+        # first checkpoint: config.json then records its settings for the plain one
+        with _started_over(run_dir, overrides, force=force, start_over=ckpt is None):
+            return train_in_folder(
+                run_dir,
+                new,
+                callbacks=callbacks,
+                ckpt=ckpt,
+                setup=setup,
+                forced=forced_put_back(saved, new.to_dict(), forced),
+            )
+
+
+def _started_over(
+    run_dir: Path, overrides: dict[str, Any], *, force: bool, start_over: bool
+) -> contextlib.AbstractContextManager[None]:
+    """Return the context a resume trains in: for a ``start_over`` (no checkpoint to continue),
+    :func:`asked_again_when_unrecorded` until its first checkpoint; else none."""
+    if not start_over:
+        return contextlib.nullcontext()
+    return asked_again_when_unrecorded(
+        "linreg", run_dir, overrides, force=force, until_checkpoint=True
+    )
 
 
 def _forced_content(

@@ -84,15 +84,27 @@ def resume_call(
 
 @contextlib.contextmanager
 def asked_again_when_unrecorded(
-    task: str, run_dir: Path, overrides: Mapping[str, Any], *, force: bool
+    task: str,
+    run_dir: Path,
+    overrides: Mapping[str, Any],
+    *,
+    force: bool,
+    until_checkpoint: bool = False,
 ) -> Iterator[None]:
     """Have a run file the block could not write, before the resume's settings were recorded in
     ``config.json`` (its metrics' rewrite, ``config.json`` itself), advise the same resume again:
     ``linearnets.resume_{task}(DIR, epochs=3)``, not the plain one, which then took the run's old
-    settings (a complete run's refused as complete, "pass e.g. epochs=7")."""
+    settings (a complete run's refused as complete, "pass e.g. epochs=7").
+
+    ``until_checkpoint``: the block is a start over's training, begun without a checkpoint. Once
+    it wrote its first ``checkpoint.pt``, ``config.json`` records its settings and the plain
+    resume, as advised, continues them (and keeps the data-changed refusal ``force`` skips).
+    """
     try:
         yield
     except (CheckpointError, RunFileError) as exc:
+        if until_checkpoint and (run_dir / CHECKPOINT_FILE).exists():
+            raise
         plain = f"linearnets.resume_{task}({str(run_dir)!r})"
         words = [repr(str(run_dir))]
         words += [
