@@ -470,6 +470,29 @@ def test_an_error_of_rank_0_mid_run_gives_the_resume_once(npz: Path, tmp_path: P
     }
 
 
+def test_a_start_over_under_torchrun_whose_metrics_cannot_be_rewritten_advises_it_again(
+    npz: Path, tmp_path: Path
+) -> None:
+    """A lost checkpoint's run started over by torchrun with new settings (--epochs 2 --lr 0.3
+    --force), its metrics' rewrite failing: the advice was the plain --resume (", launched by
+    torchrun as before" was added before the same resume again could replace it), which was
+    refused for the epoch the old metrics logged. Now it is this resume again, launched as before."""
+    out = tmp_path / "run"
+    assert _train(npz, out, "analytic", 1, epochs=1).returncode == 0
+    for name in ("checkpoint.pt", "model.pt"):
+        (out / name).unlink()
+    (out / ".metrics.jsonl.tmp").mkdir()
+    done = _torchrun(
+        "softmax", "--resume", str(out), "--epochs", "2", "--lr", "0.3", "--force", "--json"
+    )
+    assert done.returncode != 0
+    (line,) = _our_lines(done.stderr)
+    assert line.endswith(
+        "; the run has no checkpoint yet: fix that and start it over with linearnets softmax "
+        f"--resume {out} --epochs 2 --lr 0.3 --force, launched by torchrun as before"
+    ), done.stderr
+
+
 # python -m linearnets, its wait for the other processes to join shortened
 _PATIENT = (
     "import linearnets.training.distributed as d; d.JOIN_PATIENCE = {}; "

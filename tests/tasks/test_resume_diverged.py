@@ -172,3 +172,29 @@ def test_linreg_s_smaller_lr_advice_keeps_the_forced_values_put_back(tmp_path: P
     assert (_config(run)["config"]["lr"], _config(run)["config"]["batch_size"]) == (0.03, 8)
     resumed = resume_linreg(run, lr=0.5, batch_size=10, force=True)  # as it says
     assert (resumed.config.lr, resumed.config.batch_size, resumed.config.epochs) == (0.5, 10, 2)
+
+
+@pytest.mark.parametrize(
+    "launch", ["", ", launched by torchrun as before", " in 2 processes, started as before"]
+)
+def test_the_same_resume_again_keeps_how_the_processes_are_started(
+    tmp_path: Path, launch: str
+) -> None:
+    """A data-parallel stop's advice ends with how its processes start again: the plain call so
+    followed was left plain (a start over's metrics unwritten under torchrun), not the resume
+    with its settings and force. Something else after the call still leaves it as it is."""
+    from linearnets.errors import RunFileError
+    from linearnets.tasks.resume_diverged import asked_again_when_unrecorded
+
+    plain = f"linearnets.resume_softmax({str(tmp_path)!r})"
+    again = f"linearnets.resume_softmax({str(tmp_path)!r}, epochs=2, lr=0.3, force=True)"
+    for said, advised in [
+        (f"x; start it over with {plain}{launch}", f"x; start it over with {again}{launch}"),
+        (f"x; start it over with {plain}, or not", f"x; start it over with {plain}, or not"),
+    ]:
+        with (
+            pytest.raises(RunFileError) as caught,
+            asked_again_when_unrecorded("softmax", tmp_path, {"epochs": 2, "lr": 0.3}, force=True),
+        ):
+            raise RunFileError(said)
+        assert str(caught.value) == advised

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -94,7 +95,9 @@ def asked_again_when_unrecorded(
     """Have a run file the block could not write, before the resume's settings were recorded in
     ``config.json`` (its metrics' rewrite, ``config.json`` itself), advise the same resume again:
     ``linearnets.resume_{task}(DIR, epochs=3)``, not the plain one, which then took the run's old
-    settings (a complete run's refused as complete, "pass e.g. epochs=7").
+    settings (a complete run's refused as complete, "pass e.g. epochs=7"). The plain call may be
+    followed by how a data-parallel run's processes are started again (``", launched by torchrun
+    as before"``, :func:`~linearnets.training.interrupt.launched_as_before`), which stays.
 
     ``until_checkpoint``: the block is a start over's training, begun without a checkpoint. Once
     it wrote its first ``checkpoint.pt``, ``config.json`` records its settings and the plain
@@ -112,9 +115,16 @@ def asked_again_when_unrecorded(
         ]
         words += ["force=True"] if force else []
         text = str(exc)
-        if len(words) > 1 and text.endswith(plain):
-            exc.args = (f"{text.removesuffix(plain)}linearnets.resume_{task}({', '.join(words)})",)
+        at = text.rfind(plain)
+        launch = text[at + len(plain) :]
+        if len(words) > 1 and at >= 0 and _LAUNCHED.fullmatch(launch):
+            call = f"linearnets.resume_{task}({', '.join(words)})"
+            exc.args = (f"{text[:at]}{call}{launch}",)
         raise
+
+
+# what may follow the plain call: how a data-parallel run's processes are started again
+_LAUNCHED = re.compile(r"(, launched by \w+ as before| in \d+ processes, started as before)?")
 
 
 @contextlib.contextmanager
