@@ -710,3 +710,38 @@ def test_a_start_over_whose_files_cannot_be_written_advises_the_same_resume_agai
         SoftmaxConfig(**_base(tmp_path / "d.npz"), epochs=2, lr=0.3, out=tmp_path / "fresh")
     )
     assert resumed.history.train_loss == fresh.history.train_loss
+
+
+def test_a_start_over_stopped_after_its_first_checkpoint_advises_the_plain_resume(
+    tmp_path: Path,
+) -> None:
+    """Once the start over kept an epoch, config.json records its settings (epochs=3, lr=0.3): a
+    file of the user's unwritten then advised them again with force=True, which skipped the
+    refusal of a data file changed meanwhile. The advice is the plain resume, which refuses it,
+    and with the file put back continues the start over."""
+    from linearnets.errors import RunFileError
+    from linearnets.training.checkpoint_write import write_text_atomic
+
+    class WritesMine:
+        def on_epoch_end(self, *, metrics: Any) -> None:
+            if metrics.epoch == 2:
+                write_text_atomic(run / "mine.txt", "x\n")
+
+    run, _ = _finished(tmp_path)
+    for name in ("checkpoint.pt", "model.pt"):
+        (run / name).unlink()
+    (run / ".mine.txt.tmp").mkdir()
+    with pytest.raises(RunFileError) as caught:
+        resume_softmax(run, epochs=3, lr=0.3, force=True, callbacks=[WritesMine()])
+    assert str(caught.value).endswith(
+        "; the checkpoint of the run's last finished epoch is kept: fix that and continue it "
+        f"with linearnets.resume_softmax({str(run)!r})"
+    ), str(caught.value)
+    (run / ".mine.txt.tmp").rmdir()
+    _data(tmp_path / "d.npz", seed=5)  # the data file's content changes meanwhile
+    with pytest.raises(UsageError, match=r"changed since the run in .* pass force=True"):
+        resume_softmax(run)
+    _data(tmp_path / "d.npz")  # put back
+    resumed = resume_softmax(run)
+    assert [m.epoch for m in resumed.history.epochs] == [1, 2, 3]
+    assert resumed.config is not None and resumed.config.lr == 0.3

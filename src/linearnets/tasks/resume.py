@@ -352,7 +352,9 @@ def _start_over(
     A run file unwritten (``config.json``, the metrics' rewrite as it starts: a full disk) advises
     this resume again with its settings and ``force`` (:func:`asked_again_when_unrecorded`): the
     plain one trained the settings before (lr 0.1 where 0.3 was asked), or was refused for the
-    epochs the old metrics still logged ("pass force=True").
+    epochs the old metrics still logged ("pass force=True"). Once the run kept its first
+    checkpoint, ``config.json`` records those settings: the plain resume is advised, which
+    continues them (and refuses a data file changed meanwhile, as ``force`` would not).
     """
     try:
         old = SoftmaxConfig.from_dict(saved.get("config", {}), check_batch=False)
@@ -363,9 +365,15 @@ def _start_over(
     new = resumed_config(old, overrides, run_dir, saved=saved)
     check_recorded_data(new, saved, given=overrides, run_dir=run_dir)
     exp = prepare(new, dist=dist)
-    # the same resume again, where a file of the run is unwritten (names the folder for --json)
+    # the same resume again, where a file of the run is unwritten (names the folder for --json),
+    # until the first checkpoint: config.json then records its settings for the plain resume
     again = functools.partial(
-        asked_again_when_unrecorded, "softmax", run_dir, overrides, force=force
+        asked_again_when_unrecorded,
+        "softmax",
+        run_dir,
+        overrides,
+        force=force,
+        until_checkpoint=True,
     )
     if exp.dist.is_main:
         with stop_names_its_folder(exp, run_dir), again():
