@@ -1148,7 +1148,8 @@ rank, port, data, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=2)
 config = ln.SoftmaxConfig(data=data, epochs=2, batch_size=64, seed=3, num_threads=1, plot="none",
                           device="cpu", out=out)
-guards = [ln.DivergenceGuard(0.1)] if rank == 0 else []
+from linearnets.training.callbacks import MetricsWriter
+guards = [CALLBACK] if rank == 0 else []
 if RESUMING:
     ln.run_softmax(dataclasses.replace(config, epochs=1))
     dist.barrier()
@@ -1171,20 +1172,33 @@ dist.destroy_process_group()
 
 
 @pytest.mark.parametrize("resuming", [False, True], ids=["run", "resume"])
-def test_a_divergence_guard_passed_on_one_rank_alone_is_refused_on_every_rank(
-    npz: Path, tmp_path: Path, resuming: bool
+@pytest.mark.parametrize("callback", ["guard", "writer"])
+def test_a_divergence_guard_or_a_refused_writer_on_one_rank_alone_is_refused_on_every_rank(
+    npz: Path, tmp_path: Path, resuming: bool, callback: str
 ) -> None:
     """A guard sums each step's loss over the processes: passed on rank 0 alone, rank 0 waited in
     a collective rank 1 never joined, and gloo aborted it ("op.preamble.length <= op.nbytes"),
-    rank 1 advising a resume with no checkpoint behind it. Every rank is now told, before any
-    step, by run_softmax and resume_softmax alike: a new run's folder is left as it was found, a
-    resumed run's files byte for byte as they were."""
+    rank 1 advising a resume with no checkpoint behind it. A MetricsWriter given the run's own
+    folder on rank 0 alone was refused there alone: rank 1 waited in the settings' gather (gloo:
+    30 minutes), or was told "start every process again as before". Every rank is now told,
+    before any step, by run_softmax and resume_softmax alike: a new run's folder is left as it
+    was found, a resumed run's files byte for byte as they were."""
     out = tmp_path / "run"
-    script = _GUARD_ON_RANK_0.replace("RESUMING", str(resuming))
+    made = "ln.DivergenceGuard(0.1)" if callback == "guard" else "MetricsWriter(out)"
+    script = _GUARD_ON_RANK_0.replace("RESUMING", str(resuming)).replace("CALLBACK", made)
     ranks, done = _joined(script, npz, str(out), tmp_path)
     assert [proc.returncode for proc in ranks] == [0, 0], done
     said = [(tmp_path / f"rank{rank}.txt").read_text() for rank in (0, 1)]
-    assert said == [_UNEVEN_GUARDS] * 2, said
+    if callback == "guard":
+        assert said == [_UNEVEN_GUARDS] * 2, said
+    else:
+        refused = (
+            f"callbacks[0], a MetricsWriter, writes metrics.jsonl and metrics.csv in {out}, the "
+            "run folder, where the run writes them itself: each epoch's row would be written "
+            "twice; leave it out of callbacks= (the run keeps its own there), or give it another "
+            "folder"
+        )
+        assert said == [f"UsageError: {refused}", f"UsageError: rank 0 stopped: {refused}"], said
     if not resuming:
         assert not out.exists()
         return

@@ -131,3 +131,43 @@ def test_a_writer_of_yours_on_a_resumed_runs_folder_is_refused_its_files_unchang
             0, "MetricsWriter", "metrics.jsonl and metrics.csv", run, _TWICE, "them"
         )
         assert _files(run) == before
+
+
+def test_a_subclass_that_sets_none_of_the_paths_trains(tmp_path: Path) -> None:
+    """A MetricsWriter subclass with its own __init__ (no jsonl, csv) failed with a bare
+    AttributeError ('MyWriter' object has no attribute 'jsonl') where it trained before."""
+    seen: list[int] = []
+
+    class MyWriter(MetricsWriter):
+        def __init__(self, where: Path) -> None:
+            self.where = where
+
+        def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
+            pass
+
+        def on_epoch_end(self, *, metrics: Any) -> None:
+            seen.append(metrics.epoch)
+
+    class MyCheckpoint(CheckpointCallback):
+        def __init__(self) -> None:
+            self.path = None  # no path: not looked at
+
+        def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
+            pass
+
+        def on_epoch_end(self, *, metrics: Any) -> None:
+            pass
+
+    out = tmp_path / "run"
+    run_linreg(LinregConfig(epochs=2, out=out), callbacks=[MyWriter(out), MyCheckpoint()])
+    assert seen == [1, 2]
+
+
+def test_the_refusal_names_the_folder_of_the_file_that_clashes(tmp_path: Path) -> None:
+    """Its csv alone moved into the run folder: the message named the jsonl's folder as the run's."""
+    out, elsewhere = tmp_path / "run", tmp_path / "elsewhere"
+    mine = MetricsWriter(elsewhere)
+    mine.csv = out / "metrics.csv"
+    with pytest.raises(UsageError) as caught:
+        run_linreg(LinregConfig(epochs=1, out=out), callbacks=[mine])
+    assert str(caught.value) == _refusal(0, "MetricsWriter", "metrics.csv", out, _TWICE, "it")

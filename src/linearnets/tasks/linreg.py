@@ -32,6 +32,7 @@ from linearnets.tasks.linreg_result import LinregResult
 from linearnets.tasks.linreg_train import train_linreg
 from linearnets.tasks.stopping import complete_when_returned
 from linearnets.training.callback_checks import check_callbacks
+from linearnets.training.callback_folder import check_apart_from_run
 from linearnets.training.guard import DivergenceGuard
 
 # LinregResult (linreg_result.py) and train_linreg (linreg_train.py) stay importable from here
@@ -104,7 +105,8 @@ def _checked_run(config: LinregConfig, callbacks: Sequence[Any]) -> LinregResult
             f"config must be a LinregConfig, got {type(config).__name__}; pass LinregConfig(...)"
         )
     # checked here, in the user's numbering: the guard is put in front of them before fit sees them
-    callbacks = check_callbacks(callbacks, run_dir=config.out)
+    callbacks = check_callbacks(callbacks)
+    check_apart_from_run(callbacks, config.out)  # a writer of yours on the run's own files
     if config.out is not None:
         from linearnets.tasks.linreg_run import run_in_folder
 

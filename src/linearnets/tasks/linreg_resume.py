@@ -63,6 +63,7 @@ from linearnets.tasks.resume_saved import unusable_checkpoint_config
 from linearnets.tasks.resume_settings import results_summarize
 from linearnets.tasks.stopping import complete_when_returned
 from linearnets.training.callback_checks import check_callbacks
+from linearnets.training.callback_folder import check_apart_from_run
 from linearnets.training.checkpoint import (
     CHECKPOINT_FILE,
     Checkpoint,
@@ -152,7 +153,8 @@ def _checked_resume(
         run_dir, example="resume_linreg('runs/a') (a new run is run_linreg(LinregConfig(out=...)))"
     )
     force = check_bool("force", force)
-    callbacks = check_callbacks(callbacks, run_dir=run_dir)
+    callbacks = check_callbacks(callbacks)
+    check_apart_from_run(callbacks, run_dir)  # a writer of yours on the run's own files
     refuse_out("resume_linreg", overrides, run_dir)
     saved = read_linreg_config(run_dir)
     # a folder where a file goes ([Errno 21] as the results were read or written): as

@@ -65,11 +65,10 @@ from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.checkpoint import CHECKPOINT_FILE, checkpoint_history, load_checkpoint
 from linearnets.training.config_sections import notes_of
 from linearnets.training.distributed import DistContext
-from linearnets.training.guard import guards_first
 from linearnets.training.guard_start import seed_guard_start
 from linearnets.training.rank_agreement import (
     before_training,
-    check_guards_on_every_rank,
+    check_callbacks_on_every_rank,
     check_same_settings,
     on_rank_0,
 )
@@ -158,7 +157,7 @@ def _checked_resume(
         run_dir, example="resume_softmax('runs/a') (a new run from a config is run_softmax(config))"
     )
     force = check_bool("force", force)
-    callbacks = check_callbacks(callbacks, run_dir=run_dir)  # before config.json records the resume
+    callbacks = check_callbacks(callbacks)  # before config.json records the resume
     # a folder refused on one process alone (missing on its machine) is said to every process in
     # the settings' agreement: refused before the join, it left the others waiting up to 30 minutes
     own: UsageError | None = None
@@ -193,10 +192,11 @@ def _checked_resume(
         return shared_overrides(run_dir, overrides, force=force)
 
     check_same_settings(group, shared)
-    # a guard of the caller's on some processes alone: told before the folder is locked
-    check_guards_on_every_rank(group, len(guards_first(callbacks)[0]))
     if own is not None:  # a group of one process
         raise own
+    # a writer of the caller's on the run's folder, a guard on some processes alone: told to
+    # every process before the folder is locked
+    check_callbacks_on_every_rank(group, callbacks, run_dir=run_dir)
     on_rank_0(group, lock)
     try:
         with complete_when_returned() as done:

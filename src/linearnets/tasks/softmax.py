@@ -40,10 +40,9 @@ from linearnets.training.distributed import (
     init_distributed,
 )
 from linearnets.training.folder_as_found import FolderAsFound
-from linearnets.training.guard import guards_first
 from linearnets.training.hook_owners import raised_by_callback
 from linearnets.training.interrupt import plain_stop, stop_behind
-from linearnets.training.rank_agreement import check_guards_on_every_rank, check_same_settings
+from linearnets.training.rank_agreement import check_callbacks_on_every_rank, check_same_settings
 from linearnets.training.run_files import RUN_OUTPUTS
 from linearnets.training.run_lock import RunLock
 
@@ -120,8 +119,7 @@ def _checked_run(
         raise UsageTypeError(
             f"config must be a SoftmaxConfig, got {type(config).__name__}; pass SoftmaxConfig(...)"
         )
-    # before the folder is claimed, in the user's numbering
-    callbacks = check_callbacks(callbacks, run_dir=config.out)
+    callbacks = check_callbacks(callbacks)  # before the folder is claimed, in the user's numbering
     group = environment_group(config.device, dist)
     if not group.enabled:
         check_backend(config)
@@ -135,8 +133,9 @@ def _checked_run(
 
     # before anything is read or claimed: processes started with other options never train together
     check_same_settings(group, shared)
-    # a guard of the caller's on some processes alone: told before the folder is claimed
-    check_guards_on_every_rank(group, len(guards_first(callbacks)[0]))
+    # a writer of the caller's on the run's folder, a guard on some processes alone: told to
+    # every process before the folder is claimed
+    check_callbacks_on_every_rank(group, callbacks, run_dir=config.out)
     return _run(config, callbacks, group)
 
 

@@ -17,13 +17,11 @@ import os
 import sys
 import sysconfig
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from linearnets._check_basics import refused_arguments
 from linearnets.config_values import likely_meant
 from linearnets.errors import UsageTypeError
-from linearnets.training.callback_folder import check_apart_from_run
 from linearnets.training.history import History
 
 __all__ = ["HOOKS", "check_callbacks", "check_on_step", "misnamed_hook", "not_a_hook"]
@@ -54,7 +52,7 @@ _DEFS = {
 }
 
 
-def check_callbacks(callbacks: Any, *, run_dir: Path | None = None) -> list[Any]:
+def check_callbacks(callbacks: Any) -> list[Any]:
     """Return ``callbacks`` as a list if it is a sequence of callback objects, else raise naming it.
 
     A callback object has at least one of fit's hooks (:data:`HOOKS`), each able to take the
@@ -63,9 +61,7 @@ def check_callbacks(callbacks: Any, *, run_dir: Path | None = None) -> list[Any]
     (after a whole epoch of training), is refused here, before any.
 
     The runs (``run_softmax``, ``resume_softmax``, ``run_linreg``) check theirs before they claim a
-    folder or load data, and in the user's own numbering (their own callbacks come first in ``fit``),
-    giving their folder ``run_dir``: a writer of yours writing the run's own files there is refused
-    (:func:`~linearnets.training.callback_folder.check_apart_from_run`).
+    folder or load data, and in the user's own numbering (their own callbacks come first in ``fit``).
     """
     if isinstance(callbacks, str) or not isinstance(callbacks, Sequence):
         raise UsageTypeError(
@@ -84,7 +80,6 @@ def check_callbacks(callbacks: Any, *, run_dir: Path | None = None) -> list[Any]
             raise UsageTypeError(_no_hooks(i, cb))
         for hook in hooks:
             _check_hook(i, cb, hook)
-    check_apart_from_run(callbacks, run_dir)
     return list(callbacks)
 
 

@@ -76,17 +76,26 @@ def check_apart_from_run(callbacks: Sequence[Any], run_dir: Path | None) -> None
     from linearnets.training.run_files import RUN_OUTPUTS
 
     for i, cb in enumerate(callbacks):
+        names: tuple[str, ...]
         if isinstance(cb, MetricsWriter):
-            files, clash = [cb.jsonl, cb.csv], "each epoch's row would be written twice"
+            names, clash = ("jsonl", "csv"), "each epoch's row would be written twice"
         elif isinstance(cb, CheckpointCallback):
-            files, clash = [cb.path], "yours would replace the run's, which its resume reads"
+            names, clash = ("path",), "yours would replace the run's, which its resume reads"
         else:
             continue
-        ours = [f.name for f in files if f.name in RUN_OUTPUTS and same_folder(f.parent, run_dir)]
+        # a subclass's own __init__ may set none of them, or set them to no path: not looked at
+        files = [_as_path(getattr(cb, name, None)) for name in names]
+        ours = [f for f in files if f and f.name in RUN_OUTPUTS and same_folder(f.parent, run_dir)]
         if ours:
             raise UsageError(
-                f"callbacks[{i}], a {type(cb).__name__}, writes {' and '.join(ours)} in "
-                f"{shown_path(files[0].parent)}, the run folder, where the run writes "
-                f"{'them' if len(ours) > 1 else 'it'} itself: {clash}; leave it out of "
-                "callbacks= (the run keeps its own there), or give it another folder"
+                f"callbacks[{i}], a {type(cb).__name__}, writes "
+                f"{' and '.join(f.name for f in ours)} in {shown_path(ours[0].parent)}, the run "
+                f"folder, where the run writes {'them' if len(ours) > 1 else 'it'} itself: "
+                f"{clash}; leave it out of callbacks= (the run keeps its own there), or give it "
+                "another folder"
             )
+
+
+def _as_path(value: Any) -> Path | None:
+    """Return ``value`` as a ``Path`` where it is a path (a ``str`` or ``PathLike``), else ``None``."""
+    return Path(value) if isinstance(value, (str, os.PathLike)) else None

@@ -10,7 +10,8 @@ not in gloo's.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import torch.distributed as dist
@@ -21,7 +22,7 @@ from linearnets.training.distributed import DistContext
 
 __all__ = [
     "before_training",
-    "check_guards_on_every_rank",
+    "check_callbacks_on_every_rank",
     "check_same_settings",
     "on_every_rank",
     "on_rank_0",
@@ -160,23 +161,47 @@ def check_same_settings(context: DistContext, settings: Callable[[], dict[str, A
             )
 
 
-def check_guards_on_every_rank(context: DistContext, guards: int) -> None:
-    """Refuse, on every process at once, a data-parallel run whose caller passed a different
-    number of ``DivergenceGuard`` s in ``callbacks=`` on each process (``guards`` this one's).
+def check_callbacks_on_every_rank(
+    context: DistContext, callbacks: Sequence[Any], *, run_dir: Path | None
+) -> None:
+    """Refuse, on every process at once, the caller's ``callbacks=`` where one process's would
+    fail the run: a writer of theirs given the run's own folder ``run_dir``
+    (:func:`~linearnets.training.callback_folder.check_apart_from_run`), or a different number of
+    ``DivergenceGuard`` s on each process. In one process, the writer alone is checked.
 
     A guard sums each step's loss over the processes, so a process without it left the others in
     a collective it never joined: a guard passed on rank 0 alone aborted a healthy run in gloo
     ("op.preamble.length <= op.nbytes"), and the other rank advised a resume with no checkpoint.
+    A writer refused on rank 0 alone (where callbacks are usually passed) left the others
+    waiting in the settings' gather, or told them "start every process again as before".
 
     Raises:
-        UsageError: the counts differ, each rank's named.
-        PeerLostError: another process was gone before it could tell its count.
+        UsageError: a writer is refused (on the other processes naming its rank), or the guard
+            counts differ, each rank's named.
+        PeerLostError: another process was gone before it could tell its callbacks.
     """
+    from linearnets.training.callback_folder import check_apart_from_run
+    from linearnets.training.guard import guards_first
+
+    own: UsageError | None = None
+    try:
+        check_apart_from_run(callbacks, run_dir)
+    except UsageError as exc:
+        own = exc
     if not context.enabled:
+        if own is not None:
+            raise own
         return
-    counts: list[Any] = [None] * context.world_size
+    mine = (len(guards_first(callbacks)[0]), None if own is None else str(own))
+    everyone: list[Any] = [None] * context.world_size
     with before_training():  # one small gather, as the settings' (on any backend's group)
-        dist.all_gather_object(counts, guards)
+        dist.all_gather_object(everyone, mine)
+    if own is not None:
+        raise own
+    for rank, (_, refusal) in enumerate(everyone):
+        if refusal is not None:
+            raise UsageError(f"rank {rank} stopped: {refusal}")
+    counts = [guards for guards, _ in everyone]
     if len(set(counts)) > 1:
         each = ", ".join(f"rank {rank}: {n}" for rank, n in enumerate(counts))
         raise UsageError(
