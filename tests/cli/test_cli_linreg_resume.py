@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -607,9 +608,9 @@ def test_a_signal_before_training_keeps_nothing_and_the_same_command_runs(
 
     real = linreg_run.prepare_linreg
 
-    def signalled(config: ln.LinregConfig) -> object:
+    def signalled(config: ln.LinregConfig, **kwargs: Any) -> object:
         os.kill(os.getpid(), signum)
-        return real(config)
+        return real(config, **kwargs)
 
     out = tmp_path / "runs" / "a"
     monkeypatch.setattr(linreg_run, "prepare_linreg", signalled)

@@ -753,10 +753,10 @@ def test_a_signal_while_the_data_are_made_leaves_the_folder_as_it_was_found(
 
     real = linreg_run.prepare_linreg
 
-    def signalled(config: ln.LinregConfig) -> object:
+    def signalled(config: ln.LinregConfig, **kwargs: Any) -> object:
         assert not (out / "config.json").exists()  # the data first: the folder is not claimed
         os.kill(os.getpid(), signum)  # a real one, raised in the main thread before kill returns
-        return real(config)
+        return real(config, **kwargs)
 
     out = tmp_path / "new" / "run"
     if existed:
@@ -2834,3 +2834,29 @@ def test_a_start_over_stopped_after_its_first_checkpoint_advises_the_plain_resum
     resumed = resume_linreg(run)
     assert [m.epoch for m in resumed.history.epochs] == [1, 2, 3]
     assert resumed.config is not None and resumed.config.lr == 0.3
+
+
+@pytest.mark.parametrize("resuming", [False, True], ids=["run", "resume"])
+def test_too_many_threads_are_warned_of_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, resuming: bool
+) -> None:
+    """A resume pinned the threads before config.json recorded them, then again as it made the
+    data: `linearnets linreg --resume RUN --threads 8` on 2 cores printed the warning twice."""
+    import warnings
+
+    from linearnets.errors import ThreadsWarning
+
+    out = tmp_path / "run"
+    if resuming:
+        ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=50, out=out))
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if resuming:
+            resume_linreg(out, epochs=2, num_threads=2)
+        else:
+            ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=50, num_threads=2, out=out))
+    assert [str(w.message) for w in caught if w.category is ThreadsWarning] == [
+        "the run's thread count, 2, is more than the 1 CPU core this process may use: the "
+        "threads take turns, and training slows, often many times over; pass num_threads=1"
+    ]

@@ -142,13 +142,15 @@ class LinregSetup:
     gens: RunGenerators
 
 
-def prepare_linreg(config: LinregConfig) -> LinregSetup:
+def prepare_linreg(config: LinregConfig, *, pinned: bool = False) -> LinregSetup:
     """Pin the threads, seed every generator, make the data, the closed form and the model.
 
     The same ``config`` always gives the same setup: a resume makes it again, then loads the
-    checkpoint's states into it. See D2L §3.2.1–3.2.3.
+    checkpoint's states into it. ``pinned``: the caller pinned the threads already (before
+    ``config.json`` recorded them), and warned of too many: not warned again. See D2L
+    §3.2.1–3.2.3.
     """
-    pin_threads(config.num_threads)
+    pin_threads(config.num_threads, told=not pinned)
     gens = seed_everything(config.seed)
     features, labels, true_w, true_b = _data(config, gens)
     closed_w, closed_b = _closed_form(config, features, labels)

@@ -279,7 +279,7 @@ def _resume(
         warn_unchecked_content(new, saved, run_dir=run_dir)
         warn_loss_unit(old, new, epoch=ckpt.epoch)
     # the data first: a file refused (gone, damaged) leaves config.json, its SHA-256 in it, as it was
-    setup = prepare_linreg(new)
+    setup = prepare_linreg(new, pinned=True)  # warned of too many threads above: not twice
     # a divergence before this resume's first checkpoint puts its forced settings back (its
     # message asks for another lr); a Ctrl-C keeps them, for the plain --resume it advises
     forced = changed if ckpt is not None else {}

@@ -120,7 +120,7 @@ def run_in_folder(config: LinregConfig, *, callbacks: Sequence[Any]) -> LinregRe
         # the folder checked first, writing nothing: a bad out fails before the data are made;
         # claimed once they are made: a run refused for its data never touches the disk
         check_run_dir(out, name=run_name, resume_function="resume_linreg")
-        setup = prepare_linreg(config)
+        setup = prepare_linreg(config, pinned=True)  # warned of too many threads above
         # in here: a Ctrl-C as the claim returns leaves no folder holding the lock file alone
         locks.append(claim_run_dir(out, name=run_name, resume_function="resume_linreg"))
         lock, run_dir = locks[0], locks[0].run_dir  # out itself
