@@ -831,6 +831,7 @@ def test_a_progress_that_is_no_bool_is_refused_before_anything_is_fetched(
 
 
 FIRST = "train-images-idx3-ubyte"
+THIRD = "t10k-images-idx3-ubyte"  # the first test file: fetched after both training files
 
 
 @pytest.mark.parametrize("kind", ["endless", "huge"])
@@ -1791,10 +1792,44 @@ def test_a_full_disk_stops_at_once_naming_the_file(
     raw = tmp_path / "root" / "FashionMNIST" / "raw"
     assert str(info.value) == (
         f"cannot save the download as {raw / FIRST}.gz (No space left on device); free some space "
-        f"on the disk that holds {raw}, or pass root=DIR to download elsewhere"
+        f"on the disk that holds {raw} and call download_fashion_mnist again, or pass root=DIR to "
+        "download elsewhere"
     )
     assert server.requests == [f"/good/{FIRST}.gz"]  # the second mirror is not blamed too
     assert not (tmp_path / "root").exists()  # no temporary file, no empty folder
+
+
+def test_a_full_disk_after_some_files_says_they_stay_and_another_try_fetches_the_rest(
+    server: Server, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a mirror's failure at that point does: the full disk hid that train-* were verified and
+    stay, and the fix to free space came with no word of running the download again."""
+    from linearnets.cli._report import one_line
+
+    fetch_url = fetch.fetch_url
+
+    def full_at_the_third(url: str, f: Any, **kwargs: Any) -> Any:
+        if url.endswith(f"/{THIRD}.gz"):
+            raise transfer.DiskError(OSError(errno.ENOSPC, "No space left on device"))
+        return fetch_url(url, f, **kwargs)
+
+    monkeypatch.setattr(fetch, "fetch_url", full_at_the_third)
+    with pytest.raises(fetch.LocalFileError) as info:
+        _get(tmp_path / "root", tiny, [server.mirror("good"), server.mirror("good2")])
+    raw = tmp_path / "root" / "FashionMNIST" / "raw"
+    kept = sorted(n for n in tiny.files if n.startswith("train-"))
+    assert [path.name for path in _all_files(raw)] == [f"{n}.gz" for n in kept]
+    said = (
+        f"cannot save the download as {raw / THIRD}.gz (No space left on device); the files "
+        f"downloaded before it stay in {raw}, verified: {kept[0]}.gz, {kept[1]}.gz: another try "
+        f"fetches only the other 2; free some space on the disk that holds {raw} and "
+    )
+    assert str(info.value) == (
+        f"{said}call download_fashion_mnist again, or pass root=DIR to download elsewhere"
+    )
+    assert one_line(info.value) == (
+        f"{said}run the same command again, or pass --data-dir DIR to download elsewhere"
+    )
 
 
 def test_a_rejected_local_file_is_named_when_every_mirror_fails(

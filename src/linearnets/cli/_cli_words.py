@@ -141,6 +141,8 @@ def cli_words(text: str) -> str:
     text = re.sub(rf"\b(lower) ({names})(?: (or|and) ({names}))?\b(?!=)", _lowered, text)
     # what works without a damaged config.json: the command, not the Python functions
     text = text.replace(_WITHOUT_CONFIG, "so linearnets predict works without it")
+    # a download to try again (a full disk freed): the command, not the Python function
+    text = text.replace("call download_fashion_mnist again", "run the same command again")
     return text.replace(" (force=True)", "")
 
 

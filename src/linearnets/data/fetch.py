@@ -59,15 +59,27 @@ OPEN_TRIES = 3  # a folder removed under a download is made again this many time
 
 
 class LocalFileError(DatasetError):
-    """Saving a download on this machine failed (a full disk, a folder in the way): no mirror's fault."""
+    """Saving a download on this machine failed (a full disk, a folder in the way): no mirror's fault.
+
+    Attributes:
+        problem: what failed, "cannot save the download as PATH (REASON)".
+        fix: what to do about it.
+    """
+
+    def __init__(self, problem: str, fix: str = "") -> None:  # one argument: as unpickled
+        super().__init__(f"{problem}; {fix}" if fix else problem)
+        self.problem, self.fix = problem, fix
 
 
 def local_error(exc: OSError, target: Path) -> LocalFileError:
     """Return the error for a failure to save ``target``: the path, the problem and the fix (in the
     Python API's words, ``root=DIR``: the command line prints ``--data-dir DIR``)."""
     problem, other = exc.strerror or type(exc).__name__, "or pass root=DIR to download elsewhere"
-    if exc.errno in DISK_FULL:
-        fix = f"free some space on the disk that holds {shown_path(target.parent)}, {other}"
+    if exc.errno in DISK_FULL:  # the same call then fetches only the files not yet verified
+        fix = (
+            f"free some space on the disk that holds {shown_path(target.parent)} and "
+            f"call download_fashion_mnist again, {other}"
+        )
     elif exc.errno in (errno.EISDIR, errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR):
         problem = f"{problem}: a folder is in the way" if target.is_dir() else problem
         fix = f"move {shown_path(target)} away, {other}"
@@ -75,7 +87,7 @@ def local_error(exc: OSError, target: Path) -> LocalFileError:
         fix = "pass root=DIR, a folder you can write to"
     else:
         fix = f"check that disk, {other}"
-    return LocalFileError(f"cannot save the download as {shown_path(target)} ({problem}); {fix}")
+    return LocalFileError(f"cannot save the download as {shown_path(target)} ({problem})", fix)
 
 
 def remove_stale_parts(folder: Path, names: Iterable[str]) -> None:

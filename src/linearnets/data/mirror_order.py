@@ -144,8 +144,10 @@ def download_needed(
                 made=made,
                 defect=defect,
             )
-        except LocalFileError:
-            raise  # this machine's problem: its own message
+        except LocalFileError as exc:  # this machine's problem: its own message
+            if not fetched:
+                raise
+            raise _kept_before(exc, dest, fetched, len(needed)) from None
         except DatasetError as exc:
             if not fetched:
                 raise
@@ -174,3 +176,11 @@ def _kept_note(dest: Path, fetched: list[str], needed: int) -> str:
         f"{files} in {shown_path(dest)}, verified: "
         f"{', '.join(f'{name}.gz' for name in fetched)}: another try fetches only {other}"
     )
+
+
+def _kept_before(
+    exc: LocalFileError, dest: Path, fetched: list[str], needed: int
+) -> LocalFileError:
+    """Return the failure ``exc`` to save a file saying, before its fix, that the files ``fetched``
+    stay (see :func:`_kept_note`): a full disk hid that they were verified and kept."""
+    return LocalFileError(exc.problem, f"{_kept_note(dest, fetched, needed)}; {exc.fix}")
