@@ -678,6 +678,11 @@ BAD = [
     # a blank around a pasted URL: refused as no URL at all, with no word of the blank
     ("a blank after", dict(mirrors=["http://127.0.0.1:9/fm/ "]), r"^mirrors must be http:// or https:// URLs with a host \(and a valid port\), got 'http://127\.0\.0\.1:9/fm/ '; drop the blank: 'http://127\.0\.0\.1:9/fm/'$"),
     ("blanks around", dict(mirrors=["\thttp://127.0.0.1:9/ \n"]), r"got '\\thttp://127\.0\.0\.1:9/ \\n'; drop the blanks: 'http://127\.0\.0\.1:9/'$"),
+    # refused with an example of another URL, where the scheme alone was missing
+    ("no scheme", dict(mirrors=["127.0.0.1:18370/ok/"]), r"^mirrors must be http:// or https:// URLs with a host \(and a valid port\), got '127\.0\.0\.1:18370/ok/'; add http:// before it: 'http://127\.0\.0\.1:18370/ok/'$"),
+    ("no scheme, a host name", dict(mirrors=["example.org/fm/"]), r"got 'example\.org/fm/'; add http:// before it: 'http://example\.org/fm/'$"),
+    ("no scheme, a blank after", dict(mirrors=["127.0.0.1:9/ok/ "]), r"got '127\.0\.0\.1:9/ok/ '; drop the blank and add http:// before it: 'http://127\.0\.0\.1:9/ok/'$"),
+    ("a scheme mistyped", dict(mirrors=["http:/127.0.0.1:9/ok/"]), r"got 'http:/127\.0\.0\.1:9/ok/'; pass e\.g\. 'https://"),
     ("timeout", dict(timeout=0), r"timeout must be a finite number > 0, got 0"),
     # a login was taken for part of the host name ("Name or service not known"), password echoed
     ("a login", dict(mirrors=["http://u:secret@127.0.0.1:9/fm/"]), r"^mirrors must be URLs without a user name or password \(they are not used to log in, and would be printed in messages\), got 'http://\*\*\*@127\.0\.0\.1:9/fm/'; pass the URL of the folder that holds the files, e\.g\. 'https://ossci-datasets\.s3\.amazonaws\.com/fashion-mnist/'; for a mirror that needs a login, download the four files \(\*-ubyte\.gz\) yourself into a folder and pass root=DIR \(or set LINEARNETS_DATA\)$"),

@@ -59,6 +59,8 @@ def test_a_login_is_masked_in_each_string_not_from_a_quote_of_the_repr(
             "mirrors must be URLs without spaces, as HTTP sends them, got "
             f'{shown}; pass it percent-encoded: "http://h/it\'s%20a@b/"'
         )
+    elif mirror == "h/fm@v2/":  # the host h, its scheme missing: told the URL with it
+        expected = f"{_NO_URL} {shown}; add http:// before it: 'http://h/fm@v2/'"
     else:
         expected = f"{_NO_URL} {shown}; {_EXAMPLE}"
     assert str(info.value) == expected

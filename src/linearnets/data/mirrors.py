@@ -8,12 +8,14 @@ fragment, or that is not ASCII or holds a blank in its path (a space, a tab, a n
 its percent-encoded form is suggested for either, once it has no login, query or fragment to refuse), is refused before
 anything is made or fetched; a refused URL is printed with its login
 masked (:func:`~linearnets.data.mirror_reasons.mask_login`), and a folder on this machine (a
-``file://`` URL, a path that exists) is told to be read as ``root``.
+``file://`` URL, a path that exists) is told to be read as ``root``; one without its scheme
+(``127.0.0.1:8000/fm/``) is told the URL with ``http://`` added.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import urllib.parse
 from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
@@ -105,12 +107,30 @@ def _url_fix(mirror: object) -> str:
             return f"pass it as a str: {_shown(text)}"
     if isinstance(mirror, str):
         stripped = mirror.strip()
-        if stripped != mirror and _is_http_url(stripped):
-            return f"{drop_blanks(len(mirror) - len(stripped))}: {_shown(stripped)}"
+        blanks = drop_blanks(len(mirror) - len(stripped)) if stripped != mirror else ""
+        if blanks and _is_http_url(stripped):
+            return f"{blanks}: {_shown(stripped)}"
         local = _local_path(stripped)
         if local is not None:
             return _local_fix(*local)
+        schemed = _with_scheme(stripped)
+        if schemed is not None:
+            return f"{blanks + ' and ' if blanks else ''}add http:// before it: {_shown(schemed)}"
     return f"pass e.g. {DEFAULT_MIRRORS[1]!r}"
+
+
+def _with_scheme(mirror: str) -> str | None:
+    """Return ``http://`` + ``mirror`` where ``mirror`` lacks a scheme (``127.0.0.1:8000/fm/``,
+    ``example.org/fm/``) and that makes it a mirror taken; ``None`` otherwise (a scheme mistyped,
+    ``http:/x``, or a login, which the URL would be refused for)."""
+    if "://" in mirror or re.match(r"[a-z][a-z0-9+.-]*:/", mirror, re.IGNORECASE):
+        return None
+    if not any(mark in mirror for mark in "./:"):  # a bare word is no host name typed
+        return None
+    url = f"http://{mirror}"
+    if not _is_http_url(url) or _base_url_problem(url) is not None or not url.isascii():
+        return None
+    return url
 
 
 def _local_fix(path: str, kind: str) -> str:
