@@ -272,10 +272,19 @@ def dead() -> Iterator[str]:
 
 @pytest.fixture
 def unresolvable(monkeypatch: pytest.MonkeyPatch) -> str:
-    """A mirror whose host name no DNS resolves (.invalid, RFC 2606), asked directly: a failure
-    of the network's, as on a machine without one."""
+    """A mirror whose host name is not resolved for want of a network (EAI_AGAIN, as on a machine
+    without one; a resolver that answers that a .invalid name does not exist, EAI_NONAME, is a
+    host name to check), asked directly."""
     for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
         monkeypatch.delenv(name, raising=False)
+    getaddrinfo = socket.getaddrinfo
+
+    def offline(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "fashion-mnist.invalid":
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", offline)
     return "http://fashion-mnist.invalid/fm/"
 
 
@@ -1835,6 +1844,55 @@ def test_a_full_disk_after_some_files_says_they_stay_and_another_try_fetches_the
     assert one_line(info.value) == (
         f"{said}run the same command again, or pass --data-dir DIR to download elsewhere"
     )
+
+
+def _no_such_host(monkeypatch: pytest.MonkeyPatch, host: str) -> None:
+    """Make ``host`` a name the resolver does not know (EAI_NONAME), with no DNS asked."""
+    getaddrinfo = socket.getaddrinfo
+
+    def resolve(name: Any, *args: Any, **kwargs: Any) -> Any:
+        if name == host:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return getaddrinfo(name, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+
+
+def test_a_mistyped_mirror_host_is_named_to_check_its_spelling(
+    server: Server, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It was ranked as no network ("[Errno -2] Name or service not known"), with no word of the
+    host's spelling; beside another mirror's 503, only the 503 was advised on."""
+    _no_such_host(monkeypatch, "fashion-mnsit.example")
+    typo = "http://fashion-mnsit.example/fm/"
+    with pytest.raises(DatasetError) as alone:
+        _get(tmp_path / "a", tiny, [typo])
+    assert str(alone.value).endswith(
+        "; the host name fashion-mnsit.example was not found: check the spelling of the mirror "
+        f"{typo}, or, {download.NO_NETWORK_FIX}"
+    ), str(alone.value)
+    busy = server.mirror("status-503")
+    with pytest.raises(DatasetError) as beside:
+        _get(tmp_path / "b", tiny, [typo, busy])
+    assert (
+        "try again later or pass other mirrors; the host name fashion-mnsit.example was not "
+        f"found: check the spelling of the mirror {typo}, or install the Debian package"
+    ) in str(beside.value)
+
+
+def test_a_host_name_not_resolved_for_want_of_a_network_is_no_typo(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """EAI_AGAIN (no DNS answer) is no network: the host's spelling is not in doubt."""
+
+    def offline(*args: Any, **kwargs: Any) -> Any:
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", offline)
+    with pytest.raises(DatasetError) as info:
+        _get(tmp_path, tiny, ["http://fashion-mnsit.example/fm/"])
+    assert str(info.value).endswith(f"; {download.NO_NETWORK_FIX}")
+    assert "spelling" not in str(info.value)
 
 
 def test_a_rejected_local_file_is_named_when_every_mirror_fails(

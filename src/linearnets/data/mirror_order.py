@@ -32,10 +32,13 @@ from linearnets.data.mirror_ranks import (
     failed_at,
     failed_url,
     fix_head,
+    host_not_found,
     outranked_proxy_fixes,
     proxy_advised,
+    unknown_hosts_fix,
 )
 from linearnets.data.mirror_reasons import failure_reason, proxy_for
+from linearnets.data.mirrors import DEFAULT_MIRRORS
 from linearnets.errors import DatasetError
 
 __all__ = [  # the fixes, importable from here as before the ranking moved out
@@ -86,6 +89,7 @@ def download_one(
     """
     failures = []
     failed: list[tuple[int, str]] = []  # each mirror's kind of failure (see reached)
+    unknown: list[str] = []  # the mirrors whose host name does not exist: mistyped?
     proxied = False
     for mirror in mirrors:
         url = mirror.rstrip("/") + f"/{name}.gz"
@@ -97,12 +101,16 @@ def download_one(
             note = _proxy_note(failed_url(exc, url))  # after a redirect, where it led
             failures.append(f"{url}: {failure_reason(exc, timeout)}{note}")
             failed.append(failed_at(exc, mirror, url))
+            if host_not_found(exc, url) and mirror not in DEFAULT_MIRRORS:  # those are spelt right
+                unknown.append(mirror)
             proxied = proxied or bool(note)
             continue
         fsync_dir(dest)
         return mirror
     why = f"; it was needed because the file there was rejected: {defect}" if defect else ""
     head = fix_head(failed)
+    if unknown:
+        head = unknown_hosts_fix(head, unknown)
     proxy = outranked_proxy_fixes(failed)  # a proxy's failure outranked: its advice after
     if not proxy and proxied and not proxy_advised(failed):
         proxy = (

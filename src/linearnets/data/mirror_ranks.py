@@ -17,6 +17,7 @@ from __future__ import annotations
 import http.client
 import socket
 import urllib.error
+import urllib.parse
 
 from linearnets._text import and_list
 from linearnets.data.http_deadline import RedirectError, SilentError, StalledError, UnfinishedError
@@ -48,11 +49,13 @@ __all__ = [
     "failed_at",
     "failed_url",
     "fix_head",
+    "host_not_found",
     "outranked_proxy_fixes",
     "proxy_advised",
     "reached",
     "redirect_fix",
     "redirected_to",
+    "unknown_hosts_fix",
 ]
 
 OFFLINE_WAYS = (
@@ -146,6 +149,11 @@ _FIX_HEADS = (
 # statuses of a server that may answer another try with the file: a request timeout, too many
 # requests, and any 5xx (a server error, or one busy: 503)
 _TRY_AGAIN_STATUSES = frozenset({408, 429, *range(500, 600)})
+# getaddrinfo's "Name or service not known" (and "No address associated with hostname"): the
+# resolver answered that the host does not exist; no network is EAI_AGAIN
+_NO_SUCH_NAME = frozenset(
+    code for code in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", None)) if code is not None
+)
 # HTTP 511 Network Authentication Required: a captive portal's, not the mirror's (RFC 6585)
 _NETWORK_LOGIN = 511
 # HTTP 407 Proxy Authentication Required: the proxy's, not the mirror's
@@ -276,6 +284,34 @@ def redirect_fix(redirects: list[str]) -> str:
         f"the mirror {and_list(list(dict.fromkeys(redirects)))}: pass another mirror, or {urls}, "
         "corrected, as the mirror, or "
     )
+
+
+def host_not_found(exc: BaseException, url: str) -> bool:
+    """Whether ``url`` failed with ``exc`` because its own host name does not exist (EAI_NONAME:
+    the resolver answered, not "Temporary failure in name resolution", which is no network), not
+    a proxy's name (one applies to ``url``) nor where a redirect led (see :func:`redirected_to`)."""
+    if isinstance(exc, RedirectError) or proxy_for(url):
+        return False
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    return isinstance(reason, socket.gaierror) and reason.errno in _NO_SUCH_NAME
+
+
+def unknown_hosts_fix(head: str, mirrors: list[str]) -> str:
+    """Return :func:`fix_head`'s advice ``head`` saying that the host names of ``mirrors`` (see
+    :func:`host_not_found`) were not found, and to check their spelling: "without a network" alone
+    hid a mistyped host, and beside another mirror's failure (a 503) nothing was said of it."""
+    hosts = list(dict.fromkeys(urllib.parse.urlsplit(m).hostname or m for m in mirrors))
+    names, was = ("the host name", "was") if len(hosts) == 1 else ("the host names", "were")
+    which = "the mirror" if len(mirrors) == 1 else "the mirrors"
+    said = (
+        f"{names} {and_list(hosts)} {was} not found: check the spelling of {which} "
+        f"{and_list(mirrors)}"
+    )
+    if head == _FIX_HEADS[_NONE]:  # no mirror got further: a typo, or no network
+        return f"{said}, or, {head}"
+    if head.endswith(", or "):  # after the advice for the most telling failure
+        return f"{head.removesuffix(', or ')}; {said}, or "
+    return f"{said}; {head}"
 
 
 def failed_url(exc: BaseException, url: str) -> str:
