@@ -1846,6 +1846,51 @@ def test_a_full_disk_after_some_files_says_they_stay_and_another_try_fetches_the
     )
 
 
+@pytest.mark.parametrize("in_root", ["train", "t10k"])
+def test_valid_files_in_the_other_layout_are_refused_before_any_download(
+    server: Server,
+    tiny: Tiny,
+    tmp_path: Path,
+    in_root: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The two files missing beside the others, but valid in the other layout, were downloaded
+    again (a second copy left in raw/, nothing said), and offline the failure did not say they were
+    there; ``linearnets data`` told to move them. Nothing is moved for the user: refused, with
+    its advice, and nothing fetched."""
+    root, raw = tmp_path / "d", tmp_path / "d" / "FashionMNIST" / "raw"
+    for name in tiny.files:
+        folder = root if name.startswith(in_root) else raw
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{name}.gz").write_bytes(tiny.gz[name])
+    before = _all_files(root)
+    apart = [f"{n}.gz" for n in tiny.files if not n.startswith(in_root)]
+    for mirrors in ([server.mirror("good")], ["http://127.0.0.1:9/"]):  # and with none reachable
+        with pytest.raises(UsageError) as info:
+            _get(root, tiny, mirrors)
+        assert str(info.value) == (
+            f"root must hold the 4 files in one folder, itself or its FashionMNIST/raw/, got "
+            f"{quoted_path(root)}, where {raw} holds valid copies of {apart[0]} and {apart[1]}, "
+            f"apart from the others in {root} (nothing was downloaded: they would be fetched "
+            f"again); the 4 files must sit in one folder: move {apart[0]} and {apart[1]} from "
+            f"{raw}/ into {root} (or the others into {raw}/)"
+        )
+    assert server.requests == [] and _all_files(root) == before
+    monkeypatch.setattr(download, "FASHION_MNIST_FILES", tiny.files)
+    assert (
+        main(["data", "download", "--data-dir", str(root), "--mirror", server.mirror("good")]) == 2
+    )
+    assert server.requests == [] and _all_files(root) == before
+    assert capsys.readouterr().err == (
+        f"linearnets data download: error: --data-dir must hold the 4 files in one folder, itself "
+        f"or its FashionMNIST/raw/, got {quoted_path(root)}, where {raw} holds valid copies of "
+        f"{apart[0]} and {apart[1]}, apart from the others in {root} (nothing was downloaded: "
+        f"they would be fetched again); the 4 files must sit in one folder: move {apart[0]} and "
+        f"{apart[1]} from {raw}/ into {root} (or the others into {raw}/)\n"
+    )
+
+
 def _no_such_host(monkeypatch: pytest.MonkeyPatch, host: str) -> None:
     """Make ``host`` a name the resolver does not know (EAI_NONAME), with no DNS asked."""
     getaddrinfo = socket.getaddrinfo

@@ -27,7 +27,12 @@ from pathlib import Path
 from linearnets._fs import remove_empty_folders
 from linearnets._signals import first_signal
 from linearnets._text import shown_path
-from linearnets.data.download_destination import locate, needed_files, prepare_folder
+from linearnets.data.download_destination import (
+    locate,
+    needed_files,
+    prepare_folder,
+    refuse_apart,
+)
 from linearnets.data.fetch import MIN_BYTES_PER_SECOND, remove_stale_parts
 from linearnets.data.folder_contents import FASHION_MNIST_FILES, current_file
 
@@ -119,7 +124,9 @@ def download_fashion_mnist(
 
     The files go where some of them already are: ``root`` itself or ``root/FashionMNIST/raw``
     (torchvision's layout, found later without arguments when ``root`` is ``data`` or ``../data``),
-    which is also where they go when ``root`` holds none. A mirror fails, and the next is tried, when
+    which is also where they go when ``root`` holds none; where the other layout holds valid copies
+    of the files missing there, nothing is fetched: the download is refused, saying which to move
+    (a second copy of them was fetched before). A mirror fails, and the next is tried, when
     it does not answer (or finish its response headers) within ``timeout``, sends fewer than
     ``MIN_BYTES_PER_SECOND * timeout`` bytes in ``timeout`` seconds, sends more than a gzip of the
     file can hold, or sends the wrong file; a redirect is followed to http(s) URLs only. A damaged
@@ -146,7 +153,9 @@ def download_fashion_mnist(
         UsageError: ``mirrors``, ``timeout`` or ``progress`` is refused (before anything is made:
             ``progress="False"`` is no bool), or ``root`` is not a folder, or cannot be written
             while some file is missing, or is a ``FashionMNIST`` folder holding none of the files
-            (pass the folder above).
+            (pass the folder above), or holds valid copies of the files missing beside the
+            others in its other layout (``root`` or ``root/FashionMNIST/raw``: move them, the
+            message says how; nothing is fetched).
         DatasetError: every mirror failed for some file (the message lists each failure, the local
             file rejected if one was, and the fix), or the file cannot be saved on this machine
             (a full disk, a folder in the way; :class:`~linearnets.data.fetch.LocalFileError`).
@@ -163,6 +172,7 @@ def download_fashion_mnist(
     needed = needed_files(root, dest, names)
     if not needed:
         return dest  # nothing to write: the folder need not be writable
+    refuse_apart(root, dest, names, needed)  # valid in the other layout: not fetched twice
     created = prepare_folder(root, dest, needed)
     done: list[str] = []
     try:

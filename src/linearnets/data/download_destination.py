@@ -3,7 +3,9 @@
 The files go where some of them already are: ``root`` or ``root/FashionMNIST/raw`` (torchvision's
 layout), else the latter, or ``root`` itself where it is a ``FashionMNIST/raw`` folder; a ``root``
 named ``FashionMNIST`` that would get a FashionMNIST folder inside it is refused, as reading from it
-is, telling to pass the folder above. A file present and valid is kept; a damaged one is downloaded again (a
+is, telling to pass the folder above; valid copies of the files missing there, lying in the
+other layout, are refused before any download, with the fix a reading gives (move them: they are
+not moved here). A file present and valid is kept; a damaged one is downloaded again (a
 damaged plain file that hides a valid ``.gz`` beside it is removed instead); a complete file of
 other content (MNIST's, under Fashion-MNIST's names) is refused, never replaced (where a valid
 ``.gz`` beside it serves, it is kept, with a warning, and nothing is downloaded). The folder is made
@@ -18,16 +20,16 @@ import os
 from pathlib import Path
 
 from linearnets._fs import missing_folders, remove_empty_folders
-from linearnets._text import quoted_path, shown_path
+from linearnets._text import and_list, quoted_path, shown_path
 from linearnets._warn import warn
 from linearnets.data.data_dir import folder_above
 from linearnets.data.files import how_to_replace
-from linearnets.data.folder_contents import current_file
+from linearnets.data.folder_contents import current_file, layout_fix
 from linearnets.data.verify import OtherContentError, read_verified
 from linearnets.errors import DatasetError, DataWarning, UsageError
 from linearnets.path_checks import link_problem
 
-__all__ = ["locate", "needed_files", "prepare_folder"]
+__all__ = ["locate", "needed_files", "prepare_folder", "refuse_apart"]
 
 
 def needed_files(
@@ -57,6 +59,39 @@ def _destination(root: Path, names: dict[str, tuple[int, str]]) -> Path:
         return root
     _refuse_dataset_folder(root, layouts[1], names)
     return layouts[1]
+
+
+def refuse_apart(
+    root: Path, dest: Path, names: dict[str, tuple[int, str]], needed: dict[str, str | None]
+) -> None:
+    """Refuse, before any download, where files ``needed`` in ``dest`` lie valid in ``root``'s
+    other layout (``root`` or its ``FashionMNIST/raw``): they were fetched again beside the
+    others, a second copy left there unsaid. The fix is the one a reading gives
+    (:func:`~linearnets.data.folder_contents.layout_fix`): the user's files are not moved here."""
+    raw = root / "FashionMNIST" / "raw"
+    if dest not in (root, raw):  # root is a FashionMNIST/raw folder itself: no other layout
+        return
+    other = raw if dest == root else root
+    apart = [path for name in needed if (path := _valid_copy(other, name, names[name]))]
+    if not apart:
+        return
+    fix = layout_fix(root, names) or f"move them into {shown_path(dest)}"
+    them = "a valid copy of" if len(apart) == 1 else "valid copies of"
+    raise UsageError(
+        f"root must hold the {len(names)} files in one folder, itself or its FashionMNIST/raw/, "
+        f"got {quoted_path(root)}, where {shown_path(other)} holds {them} "
+        f"{and_list([path.name for path in apart])}, apart from the others in "
+        f"{shown_path(dest)} (nothing was downloaded: they would be fetched again); {fix}"
+    )
+
+
+def _valid_copy(folder: Path, name: str, expected: tuple[int, str]) -> Path | None:
+    """Return the file ``name`` in ``folder`` where it is valid; ``None`` where there is none."""
+    path = current_file(folder, name)
+    try:
+        return path if path is not None and _defect(path, name, expected) is None else None
+    except OtherContentError:
+        return None
 
 
 def _named(root: Path) -> tuple[str, str]:
