@@ -105,6 +105,12 @@ def real_memo(real: FashionMNISTArrays, monkeypatch: pytest.MonkeyPatch) -> Fash
     return real
 
 
+def get_again(folder: str | Path) -> str:
+    """Return the fix of a damaged file read from ``folder``, in the Python API's words, where the
+    Debian package is not installed (see :func:`linearnets.data.files.how_to_replace`)."""
+    return f"get it again where a network exists: linearnets.data.download.download_fashion_mnist({str(folder)!r})"
+
+
 def as_float_images(images: torch.Tensor) -> torch.Tensor:
     """Return uint8 (N, H, W) as float32 (N, 1, H, W) in [0, 1]."""
     return images.to(torch.float32).div(255).unsqueeze(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import errno
 import fcntl
 import gzip
@@ -411,6 +412,8 @@ def test_corrupt_files_are_replaced(server: Server, tiny: Tiny, tmp_path: Path) 
 def test_the_fix_a_damaged_file_names_replaces_it(
     server: Server, tiny: Tiny, tmp_path: Path, layout: str
 ) -> None:
+    from linearnets.cli._report import one_line
+
     root = tmp_path / "my data"
     folder = tiny.write(root / layout if layout != "flat" else root)
     damaged = folder / "train-labels-idx1-ubyte.gz"
@@ -418,10 +421,13 @@ def test_the_fix_a_damaged_file_names_replaces_it(
     name = "train-labels-idx1-ubyte"
     with pytest.raises(DatasetError) as info:
         read_verified(damaged, name, expected=tiny.files[name])
-    # the command that ends the message, split as a shell would split it
-    message = str(info.value)
-    assert "get it again where a network exists: linearnets data download" in message
-    words = shlex.split(message[message.index("linearnets data download") :])
+    # the call that ends the message, in Python's words, and the command the command line says,
+    # split as a shell would split it
+    message, call = str(info.value), f"{files.DOWNLOAD_CALL}("
+    assert f"get it again where a network exists: {call}" in message
+    assert Path(ast.literal_eval(message.partition(call)[2].removesuffix(")"))) == root
+    said = one_line(info.value)
+    words = shlex.split(said[said.index("linearnets data download") :])
     assert words[:4] == ["linearnets", "data", "download", "--data-dir"]
     assert Path(words[4]) == root  # the folder the search reads, above FashionMNIST/raw
     _get(Path(words[4]), tiny, [server.mirror("good")])
@@ -2250,7 +2256,7 @@ def test_reading_another_datasets_file_says_to_move_it_before_the_download(
     assert message.endswith(
         "; the file is corrupt, or another dataset's (MNIST's files have Fashion-MNIST's names "
         f"and sizes) — move it out of {root} (or delete it, if damaged), then get it again where "
-        f"a network exists: linearnets data download --data-dir {shell_word(root)}"
+        f"a network exists: {files.DOWNLOAD_CALL}({str(root)!r})"
     )
     path.rename(tmp_path / FIRST)  # as advised, then the download it names
     assert _get(root, tiny, [server.mirror("good")]) == root

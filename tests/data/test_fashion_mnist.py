@@ -42,7 +42,7 @@ from linearnets.data.verify import read_verified
 from linearnets.errors import DatasetError, DataWarning, UsageError, UsageTypeError
 from linearnets.seeding import default_dtype
 
-from .conftest import REAL_DIR, Tiny, idx_bytes
+from .conftest import REAL_DIR, Tiny, get_again, idx_bytes
 
 
 def _pillow_reference(arr: np.ndarray) -> torch.Tensor:
@@ -517,6 +517,7 @@ def test_verify_false_refuses_a_huge_plain_file_before_reading_it(
     assert peak < 2**20, peak  # reading it took 3 GiB (no timing asserted: speed is bench/'s)
 
 
+@pytest.mark.usefixtures("no_debian")  # the fix alone, as where the package is not installed
 def test_verify_false_refuses_a_huge_gzip_file_before_reading_it(
     tiny: Tiny, tmp_path: Path
 ) -> None:
@@ -538,8 +539,7 @@ def test_verify_false_refuses_a_huge_gzip_file_before_reading_it(
     assert str(info.value) == (
         f"{path}: expected a gzip file of at most 48134529 bytes (a gzip of the longest "
         "Fashion-MNIST file, 47040016 bytes once decompressed), got 3221225472 bytes; this is "
-        f"another file — get it again where a network exists: linearnets data download "
-        f"--data-dir {root}"
+        f"another file — {get_again(root)}"
     )
     assert peak < 2**20, peak  # unread: no timing asserted (speed is bench/'s)
 
@@ -618,6 +618,7 @@ def test_download_true_needs_a_root() -> None:
         FashionMNIST(download=True)
 
 
+@pytest.mark.usefixtures("no_debian")  # the fix alone, as where the package is not installed
 def test_labels_out_of_range_are_refused(tiny: Tiny, tiny_table: Any, tmp_path: Path) -> None:
     name = "t10k-labels-idx1-ubyte"
     raw = bytes([0, 0, 8, 1, 0, 0, 0, 3, 1, 2, 10])
@@ -628,12 +629,13 @@ def test_labels_out_of_range_are_refused(tiny: Tiny, tiny_table: Any, tmp_path: 
     # verified against this table, the files are what it says: get them again from a mirror
     assert str(info.value) == (
         f"{tmp_path / 'root' / name}.gz: expected test labels in [0, 10), got 10 at index 2 (1 of "
-        "the 3 labels is 10 or more); this is no Fashion-MNIST file — get it again where a "
-        f"network exists: linearnets data download --data-dir {tmp_path / 'root'}"
+        f"the 3 labels is 10 or more); this is no Fashion-MNIST file — {get_again(tmp_path / 'root')}"
     )
 
 
-_GET_AGAIN = "get it again where a network exists: linearnets data download --data-dir {root}"
+_GET_AGAIN = (
+    "get it again where a network exists: linearnets.data.download.download_fashion_mnist('{root}')"
+)
 
 
 @pytest.mark.parametrize(
@@ -660,6 +662,7 @@ _GET_AGAIN = "get it again where a network exists: linearnets data download --da
          "file that is not Fashion-MNIST's and how to get it again"),
     ],
 )  # fmt: skip
+@pytest.mark.usefixtures("no_debian")  # the fix alone, as where the package is not installed
 def test_verify_false_names_the_file_that_breaks_a_split(
     tiny: Tiny, tmp_path: Path, case: str, message: str
 ) -> None:
@@ -977,11 +980,12 @@ def test_load_data_puts_both_iterators_on_the_device(
          "Fashion-MNIST's and how to get it again"),
         ("t10k-images-idx3-ubyte", np.zeros((3, 28, 27), np.uint8),
          "{root}/t10k-images-idx3-ubyte.gz: expected test images (N, 28, 28), got (3, 28, 27); "
-         "this is no Fashion-MNIST file — get it again where a network exists: linearnets data "
-         "download --data-dir {root}"),
+         "this is no Fashion-MNIST file — get it again where a network exists: "
+         "linearnets.data.download.download_fashion_mnist('{root}')"),
     ],
     ids=["train: 4 labels for 5 images", "test: 28x27 images"],
 )  # fmt: skip
+@pytest.mark.usefixtures("no_debian")  # the fix alone, as where the package is not installed
 def test_the_split_that_does_not_form_fashion_mnist_is_named_in_full(
     tiny: Tiny, tmp_path: Path, name: str, array: np.ndarray, message: str
 ) -> None:
@@ -1130,6 +1134,7 @@ def test_a_folder_named_as_the_plain_file_is_passed_over_for_the_gz(
     assert torch.equal(arrays.test_labels, torch.from_numpy(labels))
 
 
+@pytest.mark.usefixtures("no_debian")  # the fix alone, as where the package is not installed
 def test_train_and_test_files_swapped_are_named_as_such(tmp_path: Path) -> None:
     """The real files, each split's under the other's names: the first file read names the file
     it really is (by its size and MD5), where a download was the one fix given."""
@@ -1146,12 +1151,12 @@ def test_train_and_test_files_swapped_are_named_as_such(tmp_path: Path) -> None:
     assert str(info.value) == (
         f"{path}: expected 47040016 bytes of train-images-idx3-ubyte once decompressed, got "
         "7840016, the size and MD5 of t10k-images-idx3-ubyte: that file is here under the name "
-        "of train-images-idx3-ubyte — put each file under its own name, or get it again where a "
-        f"network exists: linearnets data download --data-dir {root}"
+        f"of train-images-idx3-ubyte — put each file under its own name, or {get_again(root)}"
     )
 
 
 @pytest.mark.parametrize("kind", ["images-idx3", "labels-idx1"])
+@pytest.mark.usefixtures("no_debian")  # the fix alone, as where the package is not installed
 def test_a_train_file_copied_over_a_test_file_is_named(tmp_path: Path, kind: str) -> None:
     """The real training file under the test file's name: its content, longer than expected, was
     inflated only that far ("got more"), or its .gz was refused by its size alone, as "another
@@ -1167,8 +1172,7 @@ def test_a_train_file_copied_over_a_test_file_is_named(tmp_path: Path, kind: str
     assert str(info.value) == (
         f"{path}: expected {size} bytes of {name} once decompressed, got {found}, the size and "
         f"MD5 of {other}: that file is here under the name of {name} — put each file under its "
-        "own name, or get it again where a network exists: linearnets data download --data-dir "
-        f"{tmp_path}"
+        f"own name, or {get_again(tmp_path)}"
     )
 
 

@@ -17,7 +17,7 @@ from linearnets.data.fashion_mnist import FashionMNISTArrays, read_fashion_mnist
 from linearnets.data.files import HOW_TO_GET, TEST_FILES
 from linearnets.errors import DatasetError, UsageError, UsageTypeError
 
-from .conftest import REAL_DIR, Tiny
+from .conftest import REAL_DIR, Tiny, get_again
 
 TRAIN_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
 
@@ -137,6 +137,7 @@ def test_a_damaged_test_file_read_alone_is_refused_as_strictly(
         read_fashion_mnist(root, checksums=tiny.files, train=False)
 
 
+@pytest.mark.usefixtures("no_debian")  # the fix alone, as where the package is not installed
 def test_unverified_a_train_file_under_a_test_files_name_is_refused(
     tiny: Tiny, tmp_path: Path
 ) -> None:
@@ -152,8 +153,7 @@ def test_unverified_a_train_file_under_a_test_files_name_is_refused(
     assert str(info.value) == (
         f"{path}: expected {size} bytes of t10k-images-idx3-ubyte once decompressed, got "
         f"{train_size}, the size of train-images-idx3-ubyte: that file is here under the name of "
-        "t10k-images-idx3-ubyte — put each file under its own name, or get it again where a "
-        f"network exists: linearnets data download --data-dir {root}"
+        f"t10k-images-idx3-ubyte — put each file under its own name, or {get_again(root)}"
     )
     path.write_bytes(tiny.gz["t10k-images-idx3-ubyte"])
     arrays = read_fashion_mnist(root, verify=False, checksums=tiny.files, train=False)
@@ -255,6 +255,7 @@ def test_the_training_files_alone_are_read_and_the_test_arrays_raise_naming_the_
         read_fashion_mnist(root, checksums=tiny.files)  # the four: still refused
 
 
+@pytest.mark.usefixtures("no_debian")  # the fix alone, as where the package is not installed
 def test_unverified_a_test_file_under_a_training_files_name_is_refused(
     tiny: Tiny, tmp_path: Path
 ) -> None:
@@ -268,8 +269,7 @@ def test_unverified_a_test_file_under_a_training_files_name_is_refused(
     assert str(info.value) == (
         f"{path}: expected {size} bytes of train-images-idx3-ubyte once decompressed, got "
         f"{test_size}, the size of t10k-images-idx3-ubyte: that file is here under the name of "
-        "train-images-idx3-ubyte — put each file under its own name, or get it again where a "
-        f"network exists: linearnets data download --data-dir {root}"
+        f"train-images-idx3-ubyte — put each file under its own name, or {get_again(root)}"
     )
 
 

@@ -16,7 +16,7 @@ from linearnets.data import files
 from linearnets.data.files import HOW_TO_GET, find_fashion_mnist
 from linearnets.errors import DatasetError, UsageError
 
-from .conftest import Tiny, broken_link
+from .conftest import Tiny, broken_link, get_again
 
 LOCATIONS = ["env", "debian", "data", "parent-data", "keras"]
 
@@ -698,6 +698,7 @@ def test_a_path_after_got_is_quoted_so_the_command_line_keeps_it_a_path(
     assert "--batch-size" not in line and line.startswith("--data-dir must ")
 
 
+@pytest.mark.usefixtures("no_debian")  # the fix alone, as where the package is not installed
 def test_a_damaged_file_is_told_the_fix_for_its_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -713,11 +714,10 @@ def test_a_damaged_file_is_told_the_fix_for_its_folder(
         "fetches all four into DIR"
     )
     assert debian.endswith("then pass root=DIR (or set LINEARNETS_DATA)")
-    download = "get it again where a network exists: linearnets data download --data-dir "
     raw = tmp_path / "my data" / "FashionMNIST" / "raw"
-    assert files.how_to_replace(raw / name) == f"{download}'{tmp_path}/my data'"
-    assert files.how_to_replace(tmp_path / "flat" / name) == f"{download}{tmp_path}/flat"
-    assert files.how_to_replace(name) == f"{download}."  # read from the working folder
+    assert files.how_to_replace(raw / name) == get_again(tmp_path / "my data")
+    assert files.how_to_replace(tmp_path / "flat" / name) == get_again(tmp_path / "flat")
+    assert files.how_to_replace(name) == get_again(".")  # read from the working folder
     monkeypatch.chdir(tmp_path)
     assert files.how_to_replace(Path("debian") / name) == debian  # the same folder, relative
 
@@ -924,3 +924,35 @@ def test_a_root_named_with_a_line_break_is_named_on_one_line_as_the_shell_takes_
         find_fashion_mnist(given, checksums=tiny.files)
     assert str(info.value) == f"root {rule}"
     assert one_line(info.value) == f"--data-dir {cli}"
+
+
+def test_a_damaged_file_is_told_the_debian_copy_where_it_is_installed(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A truncated file in a given root was told only to download it again, where a network
+    exists, though the Debian package's copy is installed (as the message of a root lacking the
+    files says); and from Python, FashionMNIST(root, train=False), as the command it is not."""
+    from linearnets.cli._report import one_line
+    from linearnets.torchvision.datasets import FashionMNIST
+
+    debian = tiny.write(tmp_path / "pkg")
+    monkeypatch.setattr(files, "_debian_dir", lambda: debian)
+    root = tiny.write(tmp_path / "d_t")
+    name = "t10k-labels-idx1-ubyte"
+    (root / f"{name}.gz").write_bytes(tiny.gz[name][:-10])  # cut short
+    with pytest.raises(DatasetError) as info:
+        FashionMNIST(str(root), train=False)
+    installed = (
+        f"the Debian package dataset-fashion-mnist is installed here, with the files in {debian}: "
+        "they are read from there when no root=DIR is passed (and LINEARNETS_DATA is unset)"
+    )
+    assert str(info.value).endswith(
+        " get it again where a network exists: linearnets.data.download.download_fashion_mnist"
+        f"({str(root)!r}); or read the Debian package's copy: {installed}, or pass "
+        f"root={str(debian)!r}"
+    ), str(info.value)
+    assert one_line(info.value).endswith(
+        f" get it again where a network exists: linearnets data download --data-dir {root}; or "
+        "read the Debian package's copy: "
+        f"{installed.replace('root=DIR', '--data-dir DIR')}, or pass --data-dir {debian}"
+    )

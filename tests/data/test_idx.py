@@ -17,7 +17,7 @@ import torch
 from linearnets.data.idx import decompress, inflate_chunks, parse_idx
 from linearnets.errors import DatasetError
 
-from .conftest import idx_bytes
+from .conftest import get_again, idx_bytes
 
 IMAGES = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
 LABELS = np.array([3, 1, 4, 1, 5], dtype=np.uint8)
@@ -120,6 +120,7 @@ CORRUPT = [
 
 @pytest.mark.parametrize("read", READERS)
 @pytest.mark.parametrize(("raw", "pattern"), [c[1:] for c in CORRUPT], ids=[c[0] for c in CORRUPT])
+@pytest.mark.usefixtures("no_debian")  # the fix alone, as where the package is not installed
 def test_corruption_is_refused_with_a_message_naming_the_file(
     raw: bytes, pattern: str, read: Callable[..., torch.Tensor]
 ) -> None:
@@ -131,9 +132,7 @@ def test_corruption_is_refused_with_a_message_naming_the_file(
     # ... in a way that reaches the file's own folder (here the working folder): a plain
     # "linearnets data download" writes to ./data, and reinstalling the package restores only the
     # package's copy
-    assert message.endswith(
-        "get it again where a network exists: linearnets data download --data-dir ."
-    )
+    assert message.endswith(get_again("."))
 
 
 HUGE = [

@@ -85,6 +85,8 @@ _STRING = r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\""
 # a setting's value as repr() writes it: a string, a number or None
 _VALUE = rf"{_STRING}|None\b|-?\d+(?:\.\d+)?(?:e[+-]?\d+)?\b"
 _RESUME_CALL = re.compile(rf"linearnets\.resume_(softmax|linreg)\(((?:{_STRING}|[^'\"()])*)\)")
+# linearnets.data.files.how_to_replace's download of a folder
+_DOWNLOAD_CALL = re.compile(rf"\blinearnets\.data\.download\.download_fashion_mnist\(({_STRING})\)")
 # the words before a setting given with its value mid-sentence ("got resize=64 with data='d.npz'",
 # "this run's impl='scratch' model", "config.json's lr=0.05 and batch_size=20 are taken"); others
 # ("pass e.g. lr=0.1", "or resize=None", "the folder out='a'") are left as they are
@@ -141,6 +143,10 @@ def cli_words(text: str) -> str:
     text = re.sub(rf"\b(lower) ({names})(?: (or|and) ({names}))?\b(?!=)", _lowered, text)
     # what works without a damaged config.json: the command, not the Python functions
     text = text.replace(_WITHOUT_CONFIG, "so linearnets predict works without it")
+    # a folder to download into: the command that does it
+    text = _DOWNLOAD_CALL.sub(
+        lambda m: f"linearnets data download --data-dir {_cli_value(m[1], pasted=True)}", text
+    )
     # a download to try again (a full disk freed): the command, not the Python function
     text = text.replace("call download_fashion_mnist again", "run the same command again")
     return text.replace(" (force=True)", "")

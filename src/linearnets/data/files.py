@@ -75,15 +75,21 @@ DEBIAN_DIR = Path(
     "/usr/share/datasets/fashion-mnist"
 )  # where the package puts them, if dpkg is absent
 KERAS_DIR = Path(".keras") / "datasets" / "fashion-mnist"  # under the home folder
+# the call that downloads the files into a folder, as the fixes name it (the command line's
+# words: linearnets data download --data-dir DIR)
+DOWNLOAD_CALL = "linearnets.data.download.download_fashion_mnist"
 
 
 def how_to_replace(path: str | Path) -> str:
-    """Return how to get the damaged file ``path`` again, in the folder it was read from.
+    """Return how to get the damaged file ``path`` again, in the folder it was read from, in the
+    Python API's words (the command line says its own: :func:`~linearnets.cli._cli_words.cli_words`).
 
     A file of the Debian package is restored by reinstalling it (a download elsewhere would not be
-    read: the search finds the package's folder first). Anywhere else ``linearnets data download``
-    replaces it, given the folder the search reads: the file's own, or the one above its
-    ``FashionMNIST/raw`` (a plain ``data download`` writes into ./data, which may be another).
+    read: the search finds the package's folder first). Anywhere else
+    ``linearnets.data.download.download_fashion_mnist`` (``linearnets data download``) replaces
+    it, given the folder the search reads: the file's own, or the one above its
+    ``FashionMNIST/raw`` (a plain ``data download`` writes into ./data, which may be another);
+    where the Debian package is installed here with the files, reading its copy is the other way.
     """
     folder = Path(path).parent
     if Path(os.path.abspath(folder)) == DEBIAN_DIR:  # no dpkg, no disk: paths only
@@ -96,8 +102,11 @@ def how_to_replace(path: str | Path) -> str:
         )
     if folder.name == "raw" and folder.parent.name == "FashionMNIST":
         folder = folder.parent.parent
-    # the command ends the message: a quoted folder inside quotes would read as two strings
-    return f"get it again where a network exists: linearnets data download --data-dir {shell_word(folder)}"
+    again = f"get it again where a network exists: {DOWNLOAD_CALL}({str(folder)!r})"
+    installed = installed_copy(FASHION_MNIST_FILES)
+    if installed is None or Path(os.path.abspath(folder)) == Path(os.path.abspath(installed[0])):
+        return again
+    return f"{again}; or read the Debian package's copy: {_how_to_get(FASHION_MNIST_FILES)}"
 
 
 def _debian_dir() -> Path | None:
