@@ -933,6 +933,75 @@ def test_an_out_among_another_runs_predictions_is_refused(
     assert sorted(p.name for p in b.iterdir()) == ["model.pt"]
 
 
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [
+        ("confusion.pdf", "confusion.pdf, the run's confusion.png under another suffix"),
+        ("predictions.svg", "predictions.svg, the run's predictions.png under another suffix"),
+        ("curves.PDF", "curves.PDF, the run's curves.png and curves.svg under another suffix"),
+    ],
+)
+def test_an_out_of_a_runs_figure_under_another_suffix_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, what: str
+) -> None:
+    """--out run/confusion.pdf was accepted (only confusion.png refused): beside the run's own
+    figures it passed for the run's confusion matrix, and no resume removed it."""
+    run = tmp_path / "run"
+    _write_model(run)
+    assert main(["predict", str(run), "-n", "2", "--out", str(run / name)]) == 2
+    assert capsys.readouterr() == (
+        "",
+        f"linearnets predict: error: --out {run / name} is {what}, which the run in {run} "
+        "writes: a figure written there would pass for the run's; leave out --out to draw into "
+        f"{run / 'predict-2.png'}, or pass a file outside the run folder, e.g. --out "
+        "predict-2.png\n",
+    )
+    assert sorted(p.name for p in run.iterdir()) == ["model.pt"]
+
+
+@pytest.mark.parametrize("name", ["predict-02.png", "predict-002.svg", "predict-wrong-02.PDF"])
+def test_a_zero_padded_predict_figure_is_refused_as_the_figure_it_passes_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """predict -n 3 --out run/predict-02.png was accepted where predict-2.png was refused: it
+    passed for -n 2's figure, and a resume that trains, which removes predict-2.png, kept it."""
+    run = tmp_path / "run"
+    _write_model(run)
+    assert main(["predict", str(run), "-n", "3", "--out", str(run / name)]) == 2
+    wrong = "wrong" in name
+    canonical = ("predict-wrong-2" if wrong else "predict-2") + name[name.index(".") :]
+    assert capsys.readouterr().err == (
+        f"linearnets predict: error: --out {run / name} is {name} in the run folder {run}, which "
+        f"passes for {canonical}, the name linearnets predict gives the "
+        f"{'mistakes' if wrong else 'predictions'} of that run's weights at -n 2"
+        f"{' --wrong' if wrong else ''}: a figure written there would pass for them; leave out "
+        f"--out to draw into {run / 'predict-3.png'}, or pass a file outside the run folder, "
+        "e.g. --out predict-3.png\n"
+    )
+    assert sorted(p.name for p in run.iterdir()) == ["model.pt"]
+
+
+def test_its_own_figure_zero_padded_is_refused_with_its_name_as_predict_gives_it(
+    env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """predict -n 2 --out run/predict-02.png was drawn (exit 0), a name no resume removes: after
+    one that trained it showed the weights before beside the new model. Refused now, the name
+    offered is predict's own, which the resume removes."""
+    run = tmp_path / "run"
+    _write_model(run)
+    assert main(["predict", str(run), "-n", "2", "--out", str(run / "predict-02.svg")]) == 2
+    assert capsys.readouterr() == (
+        "",
+        f"linearnets predict: error: --out {run / 'predict-02.svg'} is predict-2.svg "
+        f"zero-padded, in the run folder {run}: it would pass for the figure linearnets predict "
+        "draws there at -n 2, yet a resume that trains removes that figure and would keep this "
+        f"one beside the new weights; pass --out {run / 'predict-2.svg'}, or leave out --out\n",
+    )
+    assert sorted(p.name for p in run.iterdir()) == ["model.pt"]
+    assert main(["predict", str(run), "-n", "2", "--out", str(run / "predict-2.svg")]) == 0
+    assert sorted(p.name for p in run.iterdir()) == ["model.pt", "predict-2.svg"]
+
+
 def test_its_own_figure_named_as_out_is_drawn(
     env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -54,6 +54,15 @@ RUN_OUTPUTS = (
 # --out may name them .svg or .pdf in a run folder (plotting._out_path.SAVE_FORMATS, any case)
 _FIGURE_SUFFIX = r"\.(?i:png|svg|pdf)"
 _PREDICT_FIGURE = re.compile(rf"predict-(wrong-)?([1-9][0-9]*){_FIGURE_SUFFIX}")
+# that name with its N zero-padded (predict-02.png): no name predict gives, so no resume removes
+# it, yet it passes for predict-2.png beside the run's weights
+_PADDED_FIGURE = re.compile(rf"predict-(wrong-)?0+([1-9][0-9]*)({_FIGURE_SUFFIX})")
+# the run's own figures (curves, predictions, confusion), under any suffix --out takes: a
+# confusion.pdf there passes for the run's confusion.png as much as a confusion.png would
+_RUN_FIGURE_STEMS = sorted(
+    {name.rsplit(".", 1)[0] for name in RUN_OUTPUTS if re.fullmatch(f".+{_FIGURE_SUFFIX}", name)}
+)  # confusion, curves, predictions
+_RUN_FIGURE = re.compile(rf"({'|'.join(_RUN_FIGURE_STEMS)}){_FIGURE_SUFFIX}")
 # the longest name a file in a run folder takes, temporaries included: the temporary file of the
 # figure ``linearnets predict RUN_DIR -n 100 --wrong`` draws there (plotting._mpl's
 # ".NAME.<pid>-<8 hex digits>.tmp", the pid at most 4194304, Linux's PID_MAX_LIMIT; -n at most
@@ -124,41 +133,71 @@ def check_not_a_runs_figure(setting: str, out: Path, *, fix: str, own: Path | No
     """Refuse the figure ``out`` (given as ``setting``) where it would replace or pass for a run's.
 
     In a folder that holds a run (any of :data:`RUN_FILES`), the names a run writes
-    (:data:`RUN_OUTPUTS`: its curves, prediction grid, confusion matrix) are the run's, and
-    ``predict-N.png`` is the figure ``linearnets predict`` draws from that run's weights at ``-n N``
-    (``predict-wrong-N.png`` at ``-n N --wrong``, its mistakes; ``.svg`` or ``.pdf`` alike):
+    (:data:`RUN_OUTPUTS`: its curves, prediction grid, confusion matrix; a figure of theirs under
+    any suffix --out takes, ``confusion.pdf``) are the run's, and ``predict-N.png`` is the figure
+    ``linearnets predict`` draws from that run's weights at ``-n N`` (``predict-wrong-N.png`` at
+    ``-n N --wrong``, its mistakes; ``.svg`` or ``.pdf`` alike; ``predict-0N.png`` passes for it):
     ``linearnets predict --out`` and ``data show --out`` once wrote over them, leaving a figure of
     other images or another run's weights under the run's name. ``own`` is the one such file the
     caller may write (``linearnets predict``'s default figure, under any of those suffixes: a
-    run's resume removes it as it does the ``.png``); ``fix`` ends the message.
+    run's resume removes it as it does the ``.png``); ``fix`` ends the message, but for ``own``
+    zero-padded (``predict-06.png``, which no resume removes): its name as predict gives it is
+    offered.
 
     Raises:
         UsageError: ``out`` names such a file.
     """
     folder, name = out.parent, out.name
-    drawn = _PREDICT_FIGURE.fullmatch(name)
-    if name not in RUN_OUTPUTS and drawn is None:
+    drawn = _PREDICT_FIGURE.fullmatch(name) or _PADDED_FIGURE.fullmatch(name)
+    if name not in RUN_OUTPUTS and drawn is None and _RUN_FIGURE.fullmatch(name) is None:
         return
     try:
         if not any((folder / held).exists() for held in RUN_FILES):
             return  # no run's folder
         if own is not None and _same_figure(name, own.name) and folder.samefile(own.parent):
-            return
+            return  # the caller's own figure, under any suffix
     except OSError:  # a folder that cannot be looked into: the write names the problem
         return
     if drawn is None:
-        what, whose = f"{name}, which the run in {shown_path(folder)} writes", "the run's"
-    else:
-        what = (
-            f"{name} in the run folder {shown_path(folder)}, the name linearnets predict gives the "
-            f"{'mistakes' if drawn[1] else 'predictions'} of that run's weights at -n "
-            f"{drawn[2]}{' --wrong' if drawn[1] else ''}"
+        raise UsageError(
+            f"{setting} {shown_path(out)} is {_runs_own(name)}, which the run in "
+            f"{shown_path(folder)} writes: a figure written there would pass for the run's; {fix}"
         )
-        whose = "them"
+    n, wrong = int(drawn[2]), drawn[1] is not None
+    again = f"-n {n}{' --wrong' if wrong else ''}"
+    canonical = f"predict-{drawn[1] or ''}{n}{drawn[3]}" if drawn.re is _PADDED_FIGURE else None
+    if canonical is not None and own is not None and _is_own(folder / canonical, own):
+        raise UsageError(
+            f"{setting} {shown_path(out)} is {canonical} zero-padded, in the run folder "
+            f"{shown_path(folder)}: it would pass for the figure linearnets predict draws there "
+            f"at {again}, yet a resume that trains removes that figure and would keep this one "
+            f"beside the new weights; pass --out {shell_word(folder / canonical)}, or leave out "
+            "--out"
+        )
+    padded = "," if canonical is None else f", which passes for {canonical},"
     raise UsageError(
-        f"{setting} {shown_path(out)} is {what}: a figure written there would pass for {whose}; "
-        f"{fix}"
+        f"{setting} {shown_path(out)} is {name} in the run folder {shown_path(folder)}{padded} "
+        f"the name linearnets predict gives the {'mistakes' if wrong else 'predictions'} of that "
+        f"run's weights at {again}: a figure written there would pass for them; {fix}"
     )
+
+
+def _is_own(path: Path, own: Path) -> bool:
+    """Whether ``path`` is the figure ``own`` (``run/predict-6.png``), under any figure suffix."""
+    try:
+        return _same_figure(path.name, own.name) and path.parent.samefile(own.parent)
+    except OSError:
+        return False
+
+
+def _runs_own(name: str) -> str:
+    """Say which of the run's figures ``name`` is: itself, or ``confusion.png`` under ``.pdf``."""
+    if name in RUN_OUTPUTS:
+        return name
+    stem = name.rsplit(".", 1)[0]
+    figures = [n for n in RUN_OUTPUTS if n.startswith(f"{stem}.") and _RUN_FIGURE.fullmatch(n)]
+    written = " and ".join(figures)  # curves.png and curves.svg, not confusion.pt
+    return f"{name}, the run's {written} under another suffix"
 
 
 def _same_figure(name: str, own: str) -> bool:
