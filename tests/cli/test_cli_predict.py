@@ -1170,7 +1170,28 @@ def test_a_model_of_other_than_10_outputs_is_refused(tmp_path: Path) -> None:
     assert str(info.value) == (
         f"{tmp_path / 'model.pt'} holds a model of 784 inputs and 5 outputs (resize=None), but "
         "predict needs 784 for Fashion-MNIST's 28×28 images and 10 for its classes; it was "
-        "trained on other data (--data), or the file is damaged: re-run training to recreate it"
+        "trained on other data (--data), copied from another run, or is damaged: re-run "
+        "training to recreate it"
+    )
+
+
+def test_a_data_file_runs_weights_without_config_json_are_not_sent_to_resume(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without config.json, the checkpoint says the run's data: a resume of it writes the same
+    4-feature model again, so training again is the fix, and why is said."""
+    import linearnets as ln
+
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "d.npz", X=rng.normal(size=(30, 4)), y=np.arange(30) % 3)
+    run = tmp_path / "run"
+    ln.run_softmax(ln.SoftmaxConfig(data=tmp_path / "d.npz", plot="none", epochs=1, out=run))
+    (run / "config.json").unlink()
+    capsys.readouterr()
+    assert main(["predict", str(run), "-n", "1"]) == 1
+    assert capsys.readouterr().err.endswith(
+        "or is damaged: re-run training to recreate it (the run's checkpoint.pt is of a run "
+        f"trained on --data {tmp_path / 'd.npz'}, so no resume writes a Fashion-MNIST model)\n"
     )
 
 

@@ -344,3 +344,32 @@ def test_a_mistakes_figure_drawn_while_a_resume_replaced_the_weights_is_removed(
         f"draw it again with: linearnets predict {run} -n 6 --wrong\n",
     )
     assert not (run / "predict-wrong-6.png").exists()
+
+
+def test_weights_of_another_shape_copied_in_are_sent_to_delete_then_resume(
+    env: None, run: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Another run's model.pt copied in (4 inputs) was refused with "re-run training to recreate
+    it", though the run's checkpoint holds its weights; and the resume kept the copy, saying the
+    run was complete. The advice now deletes it first, and works as said."""
+    import shlex
+
+    model = run / "model.pt"
+    saved = torch.load(model, weights_only=True)  # the scratch model's W (784, 10) and b (10,)
+    other = {"W": torch.zeros(4, 10), "b": torch.zeros(10)}
+    torch.save(saved | {"num_inputs": 4, "state_dict": other}, model)  # a --data run's, 4 features
+    assert main(["predict", str(run), "-n", "1"]) == 1
+    assert capsys.readouterr() == (
+        "",
+        f"linearnets predict: error: {model} holds a model of 4 inputs and 10 outputs "
+        "(resize=None), but predict needs 784 for Fashion-MNIST's 28×28 images and 10 for its "
+        "classes; it was trained on other data (--data), copied from another run, or is "
+        "damaged: delete it (a resume keeps a model.pt that loads), then write it again from the "
+        f"run's checkpoint with linearnets softmax --resume {shlex.quote(str(run))} "
+        "(linearnets.resume_softmax in Python)\n",
+    )
+    model.unlink()  # as it says
+    assert main(["softmax", "--resume", str(run)]) == 0
+    capsys.readouterr()
+    assert main(["predict", str(run), "-n", "1"]) == 0
+    assert capsys.readouterr().out.endswith(f"figure: {run / 'predict-1.png'}\n")

@@ -208,8 +208,8 @@ def _check_fits_fashion_mnist(run_dir: Path, meta: dict[str, Any]) -> None:
             f"{shown_path(run_dir / WEIGHTS_FILE)} holds a model of {meta['num_inputs']} inputs "
             f"and {meta['num_outputs']} outputs (resize={meta.get('resize')!r}), but predict needs "
             f"{side * side} for Fashion-MNIST's {side}×{side} images and 10 for its classes; it "
-            "was trained on other data (--data), or the file is damaged: re-run training to "
-            "recreate it"
+            "was trained on other data (--data), copied from another run, or is damaged: "
+            f"{_refit_fix(run_dir / WEIGHTS_FILE)}"
         )
     classes = meta.get("classes")
     if classes is not None and list(classes) != list(TEXT_LABELS):
@@ -219,3 +219,21 @@ def _check_fits_fashion_mnist(run_dir: Path, meta: dict[str, Any]) -> None:
             "evaluate that model on its own data from Python "
             "(linearnets.tasks.softmax.load_trained)"
         )
+
+
+def _refit_fix(path: Path) -> str:
+    """Return the fix for the weights ``path`` that load but do not fit Fashion-MNIST: written
+    again from the run's checkpoint where it is a Fashion-MNIST softmax run's (a resume keeps a
+    ``model.pt`` that loads: it says to delete it first), else by training again."""
+    from linearnets.tasks.weights_checks import recreate_fix
+    from linearnets.training.checkpoint import CHECKPOINT_FILE
+    from linearnets.training.run_config import resumable_checkpoint
+
+    ckpt = resumable_checkpoint(path.parent)
+    data = None if ckpt is None else ckpt.config.get("data")
+    if data is not None:  # config.json gone: the checkpoint is what says the run's data
+        return (
+            f"re-run training to recreate it (the run's {CHECKPOINT_FILE} is of a run trained on "
+            f"--data {shown_path(str(data))}, so no resume writes a Fashion-MNIST model)"
+        )
+    return recreate_fix(path, loads=True)

@@ -24,18 +24,22 @@ __all__ = ["check_payload", "recreate_fix"]
 _TRAIN_AGAIN = "re-run training to recreate it"
 
 
-def recreate_fix(path: Path) -> str:
+def recreate_fix(path: Path, *, loads: bool = False) -> str:
     """Return the fix for a damaged ``model.pt`` at ``path``: written again from the run's
     checkpoint where it is a softmax run's a resume loads (the weights of its last epoch), else
     by training again. Its checkpoint is read here alone, on the way to an error: one damaged, or
-    another task's (copied from another run's folder), was advised the resume that refuses it."""
+    another task's (copied from another run's folder), was advised the resume that refuses it.
+
+    ``loads``: the file loads as weights (another run's, copied in), which a resume keeps, saying
+    the run is complete: it is to be deleted first."""
     if not (path.parent / CHECKPOINT_FILE).is_file():
         return _TRAIN_AGAIN
     ckpt = resumable_checkpoint(path.parent)
     task = None if ckpt is None else checkpoint_task(ckpt.extra, ckpt.config)
     if task == "softmax":
+        delete = f"delete it (a resume keeps a {path.name} that loads), then " if loads else ""
         return (
-            f"write it again from the run's checkpoint with linearnets softmax --resume "
+            f"{delete}write it again from the run's checkpoint with linearnets softmax --resume "
             f"{shell_word(path.parent)} (linearnets.resume_softmax in Python)"
         )
     if ckpt is None:
