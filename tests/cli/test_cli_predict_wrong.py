@@ -373,3 +373,30 @@ def test_weights_of_another_shape_copied_in_are_sent_to_delete_then_resume(
     capsys.readouterr()
     assert main(["predict", str(run), "-n", "1"]) == 0
     assert capsys.readouterr().out.endswith(f"figure: {run / 'predict-1.png'}\n")
+
+
+def test_a_linear_regression_runs_config_json_beside_softmax_weights_is_named_as_copied(
+    env: None, run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A linreg run's config.json copied into a softmax run's folder was refused as "a
+    linear-regression run ...; pass its folder", the folder passed. Its fix, deleting it, works."""
+    assert main(["linreg", "--epochs", "1", "--out", str(tmp_path / "lr")]) == 0
+    shutil.copy(tmp_path / "lr" / "config.json", run / "config.json")
+    capsys.readouterr()
+    assert main(["predict", str(run), "-n", "1"]) == 2
+    assert capsys.readouterr() == (
+        "",
+        f"linearnets predict: error: {run / 'config.json'} is a linear-regression run's (task "
+        "'linreg'), but model.pt beside it holds a softmax model and checkpoint.pt a softmax "
+        "run: config.json was copied from another run; put back the run's own config.json, or "
+        "delete it (predict reads only its data and data_dir, and draws without it)\n",
+    )
+    (run / "checkpoint.pt").unlink()
+    assert main(["predict", str(run), "-n", "1"]) == 2
+    assert (
+        "model.pt beside it holds a softmax model: one of them was copied from another run; "
+        in (capsys.readouterr().err)
+    )
+    (run / "config.json").unlink()  # as it says
+    assert main(["predict", str(run), "-n", "1"]) == 0
+    assert capsys.readouterr().out.endswith(f"figure: {run / 'predict-1.png'}\n")
