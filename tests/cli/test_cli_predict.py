@@ -1002,6 +1002,23 @@ def test_its_own_figure_zero_padded_is_refused_with_its_name_as_predict_gives_it
     assert sorted(p.name for p in run.iterdir()) == ["model.pt", "predict-2.svg"]
 
 
+@pytest.mark.parametrize("folder", ["existdir", "d.png"])
+def test_an_out_that_is_a_folder_is_told_the_file_predict_would_draw_in_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], folder: str
+) -> None:
+    """--out existdir (a folder, no suffix) was told "--out must end with one of .png, .svg,
+    .pdf"; --out d.png (a folder) was offered d.png/figure.png. Both now get predict's name."""
+    run = tmp_path / "run"
+    _write_model(run)
+    (tmp_path / folder).mkdir()
+    assert main(["predict", str(run), "-n", "2", "--out", str(tmp_path / folder)]) == 2
+    assert capsys.readouterr() == (
+        "",
+        f"linearnets predict: error: --out {tmp_path / folder} is a folder; pass a file name in "
+        f"it, e.g. {tmp_path / folder / 'predict-2.png'}\n",
+    )
+
+
 def test_its_own_figure_named_as_out_is_drawn(
     env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

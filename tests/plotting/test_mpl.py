@@ -287,6 +287,24 @@ def test_check_out_path_refuses_what_is_not_a_figure_file(out: Any, match: str) 
         _mpl.check_out_path("out", out)
 
 
+def test_a_folder_without_a_suffix_is_refused_as_a_folder_not_for_its_suffix(
+    tmp_path: Path,
+) -> None:
+    """--out results (a folder) was told "--out must end with one of .png, .svg, .pdf", where
+    --out results.png (a folder) was told to name a file in it: the same mistake, said alike."""
+    (tmp_path / "results").mkdir()
+    with pytest.raises(UsageError) as info:
+        _mpl.check_out_path("--out", tmp_path / "results", file_name="predict-2.png")
+    assert str(info.value) == (
+        f"--out {tmp_path / 'results'} is a folder; pass a file name in it, e.g. "
+        f"{tmp_path / 'results' / 'predict-2.png'}"
+    )
+    with pytest.raises(UsageError, match=r"^out .*results is a folder; .* e\.g\. .*/results/figure\.png$"):  # fmt: skip
+        _mpl.check_out_path("out", tmp_path / "results")
+    with pytest.raises(UsageError, match=r"^--out must end with one of \.png, \.svg, \.pdf, got"):
+        _mpl.check_out_path("--out", tmp_path / "new")  # no folder: the suffix is what is missing
+
+
 def test_check_out_path_takes_upper_case_suffixes_and_refuses_folders(tmp_path: Path) -> None:
     assert _mpl.check_out_path("out", tmp_path / "A.PNG") == tmp_path / "A.PNG"
     assert (

@@ -126,7 +126,7 @@ def _checked_out(args: argparse.Namespace, run_dir: Path) -> Path:
     name = predict_figure_name(args.n, wrong=args.wrong)
     if args.out is None:
         _check_no_folder_in_place(run_dir, name)
-    out = check_out_path("--out", args.out or run_dir / name)
+    out = check_out_path("--out", args.out or run_dir / name, file_name=name)
     # not over a file of a run's, nor as another run's (or other -n's) predictions
     check_not_a_runs_figure(
         "--out",

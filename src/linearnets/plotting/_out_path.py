@@ -26,10 +26,13 @@ def check_out_path(
     formats: Sequence[str] = SAVE_FORMATS,
     *,
     names_folder: bool = False,
+    file_name: str = "figure.png",
 ) -> Path:
     """Return ``out`` as a :class:`Path` (``~`` expanded) if it names a file with one of ``formats``'
     extensions, else raise UsageError; ``names_folder``: ``name`` sets ``out``'s folder, its file
-    name is the caller's (``curves.png`` in ``out_dir``), and a folder there is to be moved."""
+    name is the caller's (``curves.png`` in ``out_dir``), and a folder there is to be moved.
+    ``file_name``: the name suggested for a file in a folder ``out`` names (``predict-2.png``, the
+    name the caller would give it)."""
     if not isinstance(out, str | os.PathLike):
         raise UsageError(f"{name} must be a path (str or pathlib.Path), got {out!r}")
     example = f"{name} figure.png" if name.startswith("--") else f"{name}='figure.png'"
@@ -40,7 +43,7 @@ def check_out_path(
         raise UsageError(
             f"{name} must name a file, got {quoted_path(out)}, which ends with a separator as a "
             f"folder does; drop it ({quoted_path(path)}) for a file, or name a file in that "
-            f"folder, e.g. {quoted_path(path / 'figure.png')}"
+            f"folder, e.g. {quoted_path(path / file_name)}"
         )
     if path.name.lower() in formats:  # ".png": Path takes it for a hidden file with no suffix
         fixed = path.with_name(f"figure{path.name}")
@@ -52,6 +55,8 @@ def check_out_path(
             f"({path.name}) and no file name; pass e.g. {suggestion}"
         )
     if path.suffix.lower() not in formats:
+        if _is_folder(path):  # "--out results", a folder: a file in it was meant, not a suffix
+            raise _a_folder(name, path, file_name)
         raise UsageError(
             f"{name} must end with one of {', '.join(formats)}, got {quoted_path(path)}; pass "
             f"e.g. {example}"
@@ -60,10 +65,7 @@ def check_out_path(
         if path.is_dir() and names_folder:
             raise folder_in_its_place(name, path)
         if path.is_dir():
-            raise UsageError(
-                f"{name} {shown_path(path)} is a folder; pass a file name in it, e.g. "
-                f"{shown_path(path / 'figure.png')}"
-            )
+            raise _a_folder(name, path, file_name)
         problem = link_problem(path.parent)
         if problem:  # exists() is False for it, so the search for a folder below would pass it
             raise UsageError(
@@ -84,6 +86,22 @@ def check_out_path(
             "pass another path"
         ) from None
     return path
+
+
+def _is_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder; ``False`` where that cannot be looked into (named later)."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+def _a_folder(name: str, path: Path, file_name: str) -> UsageError:
+    """Return the error for ``path`` (given as ``name``), a folder: a file in it is suggested."""
+    return UsageError(
+        f"{name} {shown_path(path)} is a folder; pass a file name in it, e.g. "
+        f"{shown_path(path / file_name)}"
+    )
 
 
 def folder_in_its_place(name: str, path: Path) -> UsageError:
