@@ -493,6 +493,43 @@ def test_a_start_over_under_torchrun_whose_metrics_cannot_be_rewritten_advises_i
     ), done.stderr
 
 
+def test_a_start_over_by_hand_whose_metrics_cannot_be_rewritten_advises_it_again_on_each_rank(
+    npz: Path, tmp_path: Path
+) -> None:
+    """The same start over in 2 processes started by hand: rank 0 advised it again, but rank 1,
+    told rank 0 stopped, advised the plain --resume, refused for the epoch the old metrics logged
+    ("pass --force"). Each rank now advises this resume again, started as before."""
+    out = tmp_path / "run"
+    assert _train(npz, out, "analytic", 1, epochs=1).returncode == 0
+    for name in ("checkpoint.pt", "model.pt"):
+        (out / name).unlink()
+    (out / ".metrics.jsonl.tmp").mkdir()
+    port = _free_port()
+    ranks = []
+    for rank in (0, 1):
+        env = _env()
+        env.update(WORLD_SIZE="2", RANK=str(rank), LOCAL_RANK="0", MASTER_ADDR="127.0.0.1",
+                   MASTER_PORT=str(port))  # fmt: skip
+        cmd = [
+            sys.executable, "-m", "linearnets", "softmax", "--resume", str(out), "--epochs", "2",
+            "--lr", "0.3", "--force", "--threads", "1",
+        ]  # fmt: skip
+        ranks.append(
+            subprocess.Popen(
+                cmd, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
+            )
+        )
+    done = _outputs(ranks, timeout=120)
+    assert [proc.returncode for proc in ranks] == [1, 1], done
+    again = (
+        f"linearnets softmax --resume {out} --epochs 2 --lr 0.3 --threads 1 --force in 2 "
+        "processes, started as before"
+    )
+    for _, stderr in done:
+        (line,) = _our_lines(stderr)
+        assert line.endswith(again), stderr
+
+
 # python -m linearnets, its wait for the other processes to join shortened
 _PATIENT = (
     "import linearnets.training.distributed as d; d.JOIN_PATIENCE = {}; "

@@ -27,6 +27,7 @@ from typing import Any
 from linearnets._json import dumps_strict, loads_shallow
 from linearnets.errors import CheckpointError, DivergenceError, RunFileError
 from linearnets.training.checkpoint import CHECKPOINT_FILE
+from linearnets.training.dist_failures import PeerLostError
 from linearnets.training.run_files import CONFIG_FILE, write_json_atomic
 
 __all__ = [
@@ -101,11 +102,15 @@ def asked_again_when_unrecorded(
 
     ``until_checkpoint``: the block is a start over's training, begun without a checkpoint. Once
     it wrote its first ``checkpoint.pt``, ``config.json`` records its settings and the plain
-    resume, as advised, continues them (and keeps the data-changed refusal ``force`` skips).
+    resume, as advised, continues them (and keeps the data-changed refusal ``force`` skips). The
+    other processes of a data-parallel start over, told rank 0 stopped (on a file unwritten,
+    say), advise the resume as rank 0 does: by the checkpoint in the run folder as they see it.
     """
     try:
         yield
-    except (CheckpointError, RunFileError) as exc:
+    except (CheckpointError, RunFileError, PeerLostError) as exc:
+        if isinstance(exc, PeerLostError) and not until_checkpoint:
+            raise
         if until_checkpoint and (run_dir / CHECKPOINT_FILE).exists():
             raise
         plain = f"linearnets.resume_{task}({str(run_dir)!r})"
