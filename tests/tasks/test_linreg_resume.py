@@ -2860,3 +2860,28 @@ def test_too_many_threads_are_warned_of_once(
         "the run's thread count, 2, is more than the 1 CPU core this process may use: the "
         "threads take turns, and training slows, often many times over; pass num_threads=1"
     ]
+
+
+@pytest.mark.parametrize("threads", [None, 1, 2])
+def test_a_resume_that_trains_nothing_warns_of_no_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threads: int | None
+) -> None:
+    """A run recorded at 2 threads on 1 core, complete: its resume, refused as complete, warned
+    of the 2 threads twice, and told `num_threads=1` given to pass num_threads=1; stopped before
+    results.json, its resume writes them from the checkpoint, training on no thread."""
+    import warnings
+
+    from linearnets.errors import ThreadsWarning
+
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=50, num_threads=2, out=out))
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    given = {} if threads is None else {"num_threads": threads}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(UsageError, match="is complete"):
+            resume_linreg(out, **given)
+        (out / "results.json").unlink()
+        resume_linreg(out, **given)
+    assert [str(w.message) for w in caught if w.category is ThreadsWarning] == []
+    assert (out / "results.json").is_file()

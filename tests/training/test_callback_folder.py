@@ -171,3 +171,20 @@ def test_the_refusal_names_the_folder_of_the_file_that_clashes(tmp_path: Path) -
     with pytest.raises(UsageError) as caught:
         run_linreg(LinregConfig(epochs=1, out=out), callbacks=[mine])
     assert str(caught.value) == _refusal(0, "MetricsWriter", "metrics.csv", out, _TWICE, "it")
+
+
+def test_the_clash_is_with_the_files_the_task_writes(tmp_path: Path) -> None:
+    """A CheckpointCallback of yours writing model.pt: a softmax run writes its weights there
+    (refused), a linear-regression run writes none (it trains, the file yours)."""
+    data, soft, lin = _npz(tmp_path / "d.npz"), tmp_path / "soft", tmp_path / "lin"
+    with pytest.raises(UsageError) as caught:
+        mine = CheckpointCallback(soft, get_state=_no_state)
+        mine.path = soft / "model.pt"
+        run_softmax(_softmax(soft, data), callbacks=[mine])
+    assert str(caught.value) == _refusal(0, "CheckpointCallback", "model.pt", soft, _REPLACED, "it")
+    state = {"model_state": {}, "optimizer_state": {}, "generators_state": {}, "history": []}
+    mine = CheckpointCallback(lin, get_state=lambda: {**state, "config": {}})
+    mine.path = lin / "model.pt"
+    lin.mkdir()
+    run_linreg(LinregConfig(epochs=2, out=lin), callbacks=[mine])
+    assert mine.last_epoch == 2 and (lin / "model.pt").is_file()

@@ -106,10 +106,11 @@ def _checked_run(config: LinregConfig, callbacks: Sequence[Any]) -> LinregResult
         )
     # checked here, in the user's numbering: the guard is put in front of them before fit sees them
     callbacks = check_callbacks(callbacks)
-    check_apart_from_run(callbacks, config.out)  # a writer of yours on the run's own files
     if config.out is not None:
-        from linearnets.tasks.linreg_run import run_in_folder
+        from linearnets.tasks.linreg_run import RUN_FILE_NAMES, run_in_folder
 
+        # a writer of yours on the run's own files
+        check_apart_from_run(callbacks, config.out, outputs=RUN_FILE_NAMES)
         return run_in_folder(config, callbacks=callbacks)
     setup = prepare_linreg(config)
     return train_linreg(setup, callbacks=with_guard(config, callbacks, loss=setup.loss))

@@ -154,7 +154,8 @@ def _checked_resume(
     )
     force = check_bool("force", force)
     callbacks = check_callbacks(callbacks)
-    check_apart_from_run(callbacks, run_dir)  # a writer of yours on the run's own files
+    # a writer of yours on the run's own files
+    check_apart_from_run(callbacks, run_dir, outputs=RUN_FILE_NAMES)
     refuse_out("resume_linreg", overrides, run_dir)
     saved = read_linreg_config(run_dir)
     # a folder where a file goes ([Errno 21] as the results were read or written): as
@@ -200,7 +201,9 @@ def _resume(
         )
     # out: the folder it continues in, as resume_softmax's config has it (results.json shows it)
     new = replace(_replaced(asked, overrides, run_dir), out=run_dir)
-    pin_threads(new.num_threads)  # before config.json records the environment's threads
+    # before config.json records the environment's threads; too many are warned of once the
+    # resume is known to train (prepare_linreg): one that trains nothing runs on none of them
+    pin_threads(new.num_threads, told=False)
     path = run_dir / CHECKPOINT_FILE
     ckpt = load_checkpoint(path) if path.exists() or path.is_symlink() else None
     if ckpt is not None:  # a softmax run's, copied in: its weights were refused as damaged
@@ -244,7 +247,7 @@ def _resume(
         # and the thread count it asked for: one given here, recorded as the run's, was the next
         # plain resume's, which trained on it, not bit for bit
         new = replace(new, num_threads=asked.num_threads)
-        pin_threads(new.num_threads)
+        pin_threads(new.num_threads, told=False)
     unforced = set(changed) - carried(
         changed, saved, epoch=epoch, new=new, trained=trained, old_data=old.data
     )
@@ -279,7 +282,8 @@ def _resume(
         warn_unchecked_content(new, saved, run_dir=run_dir)
         warn_loss_unit(old, new, epoch=ckpt.epoch)
     # the data first: a file refused (gone, damaged) leaves config.json, its SHA-256 in it, as it was
-    setup = prepare_linreg(new, pinned=True)  # warned of too many threads above: not twice
+    # too many threads warned of here, once, where the resume trains on them
+    setup = prepare_linreg(new, pinned=ckpt is not None and ckpt.epoch >= new.epochs)
     # a divergence before this resume's first checkpoint puts its forced settings back (its
     # message asks for another lr); a Ctrl-C keeps them, for the plain --resume it advises
     forced = changed if ckpt is not None else {}

@@ -10,7 +10,7 @@ stands there instead (nothing, a file, a broken link, a file on its path) and th
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,9 @@ def check_callback_folder(owner: str, run_dir: Path) -> None:
     )
 
 
-def check_apart_from_run(callbacks: Sequence[Any], run_dir: Path | None) -> None:
+def check_apart_from_run(
+    callbacks: Sequence[Any], run_dir: Path | None, *, outputs: Collection[str] | None = None
+) -> None:
     """Refuse, before a folder is claimed, a writer of yours in ``callbacks`` (a ``MetricsWriter``
     or ``CheckpointCallback``, or a subclass) given the run's own folder ``run_dir`` (``None``: a
     folder the run names itself, which no callback can have been given), where the run writes
@@ -64,7 +66,8 @@ def check_apart_from_run(callbacks: Sequence[Any], run_dir: Path | None) -> None
     A ``MetricsWriter`` there wrote every epoch's row twice in ``metrics.jsonl`` and
     ``metrics.csv``; a ``CheckpointCallback`` there replaced the run's ``checkpoint.pt`` with its
     own state, which the run's resume then read. A writer of yours in the run folder under other
-    names (a ``best.pt``) is the run's to keep, and left alone.
+    names (a ``best.pt``) is the run's to keep, and left alone. ``outputs``: the names of the
+    files the run writes there (``None``: a softmax run's, ``RUN_OUTPUTS``).
 
     Raises:
         UsageError: naming the callback's index, its class, the files, the folder and the fix.
@@ -75,6 +78,7 @@ def check_apart_from_run(callbacks: Sequence[Any], run_dir: Path | None) -> None
     from linearnets.training.metrics_files import MetricsWriter
     from linearnets.training.run_files import RUN_OUTPUTS
 
+    outputs = RUN_OUTPUTS if outputs is None else outputs
     for i, cb in enumerate(callbacks):
         names: tuple[str, ...]
         if isinstance(cb, MetricsWriter):
@@ -85,7 +89,7 @@ def check_apart_from_run(callbacks: Sequence[Any], run_dir: Path | None) -> None
             continue
         # a subclass's own __init__ may set none of them, or set them to no path: not looked at
         files = [_as_path(getattr(cb, name, None)) for name in names]
-        ours = [f for f in files if f and f.name in RUN_OUTPUTS and same_folder(f.parent, run_dir)]
+        ours = [f for f in files if f and f.name in outputs and same_folder(f.parent, run_dir)]
         if ours:
             raise UsageError(
                 f"callbacks[{i}], a {type(cb).__name__}, writes "
