@@ -937,6 +937,7 @@ def test_a_damaged_file_is_told_the_debian_copy_where_it_is_installed(
 
     debian = tiny.write(tmp_path / "pkg")
     monkeypatch.setattr(files, "_debian_dir", lambda: debian)
+    monkeypatch.setattr(files, "FASHION_MNIST_FILES", tiny.files)  # the package's, whole
     root = tiny.write(tmp_path / "d_t")
     name = "t10k-labels-idx1-ubyte"
     (root / f"{name}.gz").write_bytes(tiny.gz[name][:-10])  # cut short
@@ -956,3 +957,49 @@ def test_a_damaged_file_is_told_the_debian_copy_where_it_is_installed(
         "read the Debian package's copy: "
         f"{installed.replace('root=DIR', '--data-dir DIR')}, or pass --data-dir {debian}"
     )
+
+
+def test_a_damaged_debian_copy_is_not_offered_as_the_fix(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The package's copy was offered for a damaged file in a root when its four files merely
+    existed: one of them cut short too, it would fail as this one did. Only whole-looking copies
+    (each file's size, from a gzip's trailer, as the table has it) are offered."""
+    debian = tiny.write(tmp_path / "pkg")
+    monkeypatch.setattr(files, "_debian_dir", lambda: debian)
+    monkeypatch.setattr(files, "FASHION_MNIST_FILES", tiny.files)
+    name = "t10k-labels-idx1-ubyte"
+    root = tmp_path / "d_t"
+    assert files.how_to_replace(root / f"{name}.gz").startswith(f"{get_again(root)}; or read ")
+    (debian / f"{name}.gz").write_bytes(tiny.gz[name][:-10])  # the package's copy cut short
+    assert files.how_to_replace(root / f"{name}.gz") == get_again(root)
+    (debian / f"{name}.gz").unlink()
+    (debian / name).write_bytes(tiny.raw[name] + b"x")  # plain, and one byte too many
+    assert files.how_to_replace(root / f"{name}.gz") == get_again(root)
+    assert files.installed_copy(tiny.files) is None
+
+
+def test_a_damaged_debian_file_read_through_a_link_is_told_to_reinstall(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A root that is a link to the package's folder was told to download into it (writing into
+    the package's files) or to read the package's copy: the very copy that failed. It is the
+    package's file, restored by reinstalling it, as when named by the package's own path."""
+    debian = tiny.write(tmp_path / "pkg")
+    monkeypatch.setattr(files, "_debian_dir", lambda: debian)
+    monkeypatch.setattr(files, "DEBIAN_DIR", tmp_path / "elsewhere")  # dpkg names the folder
+    name = "t10k-labels-idx1-ubyte"
+    (debian / f"{name}.gz").write_bytes(tiny.gz[name][:-10])
+    link = tmp_path / "d_t"
+    link.symlink_to(debian, target_is_directory=True)
+    reinstall = (
+        "get it again: 'sudo apt-get install --reinstall dataset-fashion-mnist' restores the "
+        "Debian package's files; without the rights to, 'linearnets data download --data-dir "
+        "DIR' fetches all four into DIR where a network exists, then pass root=DIR (or set "
+        "LINEARNETS_DATA)"
+    )
+    assert files.how_to_replace(link / f"{name}.gz") == reinstall
+    assert files.how_to_replace(debian / f"{name}.gz") == reinstall  # its own path, from dpkg
+    monkeypatch.setattr(files, "_debian_dir", lambda: None)  # no dpkg: the known folder, linked
+    monkeypatch.setattr(files, "DEBIAN_DIR", debian)
+    assert files.how_to_replace(link / f"{name}.gz") == reinstall

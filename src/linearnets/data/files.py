@@ -92,7 +92,11 @@ def how_to_replace(path: str | Path) -> str:
     where the Debian package is installed here with the files, reading its copy is the other way.
     """
     folder = Path(path).parent
-    if Path(os.path.abspath(folder)) == DEBIAN_DIR:  # no dpkg, no disk: paths only
+    # the folder as it lies (a link to the package's folder is that folder): the package's copy
+    # is restored by reinstalling it, never by a download into it
+    if _same_folder(folder, DEBIAN_DIR) or _same_folder(  # no dpkg, no disk: paths only
+        Path(os.path.realpath(path)).parent, _debian_dir()
+    ):
         return (
             # a plain "apt-get install" does nothing for an installed package
             "get it again: 'sudo apt-get install --reinstall dataset-fashion-mnist' restores the "
@@ -104,9 +108,28 @@ def how_to_replace(path: str | Path) -> str:
         folder = folder.parent.parent
     again = f"get it again where a network exists: {DOWNLOAD_CALL}({str(folder)!r})"
     installed = installed_copy(FASHION_MNIST_FILES)
-    if installed is None or Path(os.path.abspath(folder)) == Path(os.path.abspath(installed[0])):
+    if installed is None or _same_folder(folder, installed[0]):
         return again
     return f"{again}; or read the Debian package's copy: {_how_to_get(FASHION_MNIST_FILES)}"
+
+
+def _same_folder(folder: Path, other: Path | None) -> bool:
+    """Return whether ``folder`` is ``other`` once links are followed (``None``: no other)."""
+    return other is not None and os.path.realpath(folder) == os.path.realpath(other)
+
+
+def _looks_whole(path: Path, size: int) -> bool:
+    """Return whether the file ``path`` has the decompressed ``size`` it should, cheaply: a plain
+    file by its length, a gzipped one by the length its gzip trailer records (a cut-short or
+    other file records another, or is no gzip file); no MD5, which an error path cannot afford."""
+    try:
+        with open(path, "rb") as f:
+            if f.read(2) != b"\x1f\x8b":  # not gzipped: its own length
+                return os.fstat(f.fileno()).st_size == size
+            f.seek(-4, os.SEEK_END)
+            return int.from_bytes(f.read(4), "little") == size % 2**32
+    except OSError:  # unreadable, or shorter than a trailer
+        return False
 
 
 def _debian_dir() -> Path | None:
@@ -125,10 +148,16 @@ def _debian_dir() -> Path | None:
 
 def installed_copy(names: dict[str, tuple[int, str]]) -> tuple[Path, str] | None:
     """Return the Debian package's folder where it is installed here with the files ``names`` (as
-    :func:`files_in` finds them), with the clause saying so and that a search reads them there;
+    :func:`files_in` finds them, each of the size ``names`` gives it), with the clause saying so and that a search reads them there;
     ``None`` where it is not. For a fix that would otherwise say to install the package."""
     debian = _debian_dir()
-    if debian is None or files_in(debian, names) is None:
+    paths = files_in(debian, names) if debian is not None else None
+    # a copy cut short or replaced is no fix: its sizes, checked cheaply, must be the files'
+    if (
+        debian is None
+        or paths is None
+        or not all(_looks_whole(paths[name], size) for name, (size, _) in names.items())
+    ):
         return None
     return debian, (
         f"the Debian package {DEBIAN_PACKAGE} is installed here, with the files in {debian}: "
