@@ -631,7 +631,6 @@ def test_a_debian_package_file_of_other_content_is_restored_by_a_reinstall(
     """Not "move it out of /usr/share/...": the package owns that folder, and a reinstall puts its
     own file back."""
     package = tiny.write(tmp_path / "debian")
-    monkeypatch.setattr(verify, "DEBIAN_DIR", package)
     monkeypatch.setattr(files, "DEBIAN_DIR", package)
     path = package / f"{NAME}.gz"
     path.write_bytes(gzip.compress(_flip(tiny.raw[NAME], 100), mtime=0))
@@ -644,3 +643,23 @@ def test_a_debian_package_file_of_other_content_is_restored_by_a_reinstall(
         "DIR' fetches all four into DIR where a network exists, then pass root=DIR (or set "
         "LINEARNETS_DATA)"
     )
+
+
+def test_a_debian_package_file_read_through_a_link_is_restored_by_a_reinstall(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A link to the package's folder was told to move the file out of the link's folder, then
+    to reinstall: it is the package's own file (a link is followed), restored by the reinstall."""
+    package = tiny.write(tmp_path / "debian")
+    monkeypatch.setattr(files, "DEBIAN_DIR", package)
+    (package / f"{NAME}.gz").write_bytes(gzip.compress(_flip(tiny.raw[NAME], 100), mtime=0))
+    link = tmp_path / "linked"
+    link.symlink_to(package, target_is_directory=True)
+    with pytest.raises(OtherContentError) as info:
+        _read(link / f"{NAME}.gz", tiny, tmp_path / "cache")
+    assert str(info.value).endswith(
+        "sizes) — get it again: 'sudo apt-get install --reinstall dataset-fashion-mnist' restores "
+        "the Debian package's files; without the rights to, 'linearnets data download --data-dir "
+        "DIR' fetches all four into DIR where a network exists, then pass root=DIR (or set "
+        "LINEARNETS_DATA)"
+    ), str(info.value)

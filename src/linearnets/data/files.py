@@ -65,6 +65,7 @@ __all__ = [
     "find_fashion_mnist",
     "folder_above",
     "how_to_replace",
+    "in_debian_package",
     "installed_copy",
     "missing_files",
     "torchvision_root_fix",
@@ -92,11 +93,8 @@ def how_to_replace(path: str | Path) -> str:
     where the Debian package is installed here with the files, reading its copy is the other way.
     """
     folder = Path(path).parent
-    # the folder as it lies (a link to the package's folder is that folder): the package's copy
-    # is restored by reinstalling it, never by a download into it
-    if _same_folder(folder, DEBIAN_DIR) or _same_folder(  # no dpkg, no disk: paths only
-        Path(os.path.realpath(path)).parent, _debian_dir()
-    ):
+    # the package's copy is restored by reinstalling it, never by a download into its folder
+    if in_debian_package(path):
         return (
             # a plain "apt-get install" does nothing for an installed package
             "get it again: 'sudo apt-get install --reinstall dataset-fashion-mnist' restores the "
@@ -111,6 +109,14 @@ def how_to_replace(path: str | Path) -> str:
     if installed is None or _same_folder(folder, installed[0]):
         return again
     return f"{again}; or read the Debian package's copy: {_how_to_get(FASHION_MNIST_FILES)}"
+
+
+def in_debian_package(path: str | Path) -> bool:
+    """Return whether the file ``path`` lies in the Debian package's folder once links are followed
+    (a link to the folder, or to the file, is the package's file): :data:`DEBIAN_DIR` by its
+    path alone (no dpkg, no disk), else the folder ``dpkg -L`` names."""
+    real = Path(os.path.realpath(path)).parent
+    return _same_folder(real, DEBIAN_DIR) or _same_folder(real, _debian_dir())
 
 
 def _same_folder(folder: Path, other: Path | None) -> bool:

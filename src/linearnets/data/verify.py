@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -32,7 +31,7 @@ from linearnets.data.cache import (
     remove_killed_runs_temps,
     save_index,
 )
-from linearnets.data.files import DEBIAN_DIR, how_to_replace
+from linearnets.data.files import how_to_replace, in_debian_package
 from linearnets.data.folder_contents import FASHION_MNIST_FILES
 from linearnets.data.idx import GZIP_MAGIC, inflate_chunks
 from linearnets.data.remembered import (
@@ -193,7 +192,7 @@ def _check_md5(path: Path, name: str, md5: str, found: str) -> None:
         # a download refuses to replace it (it may be another dataset's): it must go first
         fix = (
             how_to_replace(path)
-            if Path(os.path.abspath(folder)) == DEBIAN_DIR  # a reinstall replaces the package's
+            if in_debian_package(path)  # a reinstall replaces the package's (a link to it too)
             else f"move it out of {shown_path(folder)} (or delete it, if damaged), then "
             f"{how_to_replace(path)}"
         )
