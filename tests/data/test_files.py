@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from linearnets.cli._cli_words import cli_words
 from linearnets.data import files
 from linearnets.data.files import HOW_TO_GET, find_fashion_mnist
 from linearnets.errors import DatasetError, UsageError
@@ -710,10 +711,15 @@ def test_a_damaged_file_is_told_the_fix_for_its_folder(
     debian = files.how_to_replace(tmp_path / "debian" / name)
     assert debian.startswith(
         "get it again: 'sudo apt-get install --reinstall dataset-fashion-mnist' restores the "
-        "Debian package's files; without the rights to, 'linearnets data download --data-dir DIR' "
-        "fetches all four into DIR"
+        "Debian package's files; without the rights to, "
+        "linearnets.data.download.download_fashion_mnist('DIR') fetches all four into DIR"
     )
     assert debian.endswith("then pass root=DIR (or set LINEARNETS_DATA)")
+    # the command line's words, as the other branch's: the command, and its option
+    assert cli_words(debian).endswith(
+        "without the rights to, linearnets data download --data-dir DIR fetches all four into "
+        "DIR where a network exists, then pass --data-dir DIR (or set LINEARNETS_DATA)"
+    )
     raw = tmp_path / "my data" / "FashionMNIST" / "raw"
     assert files.how_to_replace(raw / name) == get_again(tmp_path / "my data")
     assert files.how_to_replace(tmp_path / "flat" / name) == get_again(tmp_path / "flat")
@@ -994,9 +1000,9 @@ def test_a_damaged_debian_file_read_through_a_link_is_told_to_reinstall(
     link.symlink_to(debian, target_is_directory=True)
     reinstall = (
         "get it again: 'sudo apt-get install --reinstall dataset-fashion-mnist' restores the "
-        "Debian package's files; without the rights to, 'linearnets data download --data-dir "
-        "DIR' fetches all four into DIR where a network exists, then pass root=DIR (or set "
-        "LINEARNETS_DATA)"
+        "Debian package's files; without the rights to, "
+        "linearnets.data.download.download_fashion_mnist('DIR') fetches all four into DIR where a "
+        "network exists, then pass root=DIR (or set LINEARNETS_DATA)"
     )
     assert files.how_to_replace(link / f"{name}.gz") == reinstall
     assert files.how_to_replace(debian / f"{name}.gz") == reinstall  # its own path, from dpkg

@@ -639,9 +639,9 @@ def test_a_debian_package_file_of_other_content_is_restored_by_a_reinstall(
     assert str(info.value).endswith(
         "the file is corrupt, or another dataset's (MNIST's files have Fashion-MNIST's names and "
         "sizes) — get it again: 'sudo apt-get install --reinstall dataset-fashion-mnist' restores "
-        "the Debian package's files; without the rights to, 'linearnets data download --data-dir "
-        "DIR' fetches all four into DIR where a network exists, then pass root=DIR (or set "
-        "LINEARNETS_DATA)"
+        "the Debian package's files; without the rights to, "
+        "linearnets.data.download.download_fashion_mnist('DIR') fetches all four into DIR where a "
+        "network exists, then pass root=DIR (or set LINEARNETS_DATA)"
     )
 
 
@@ -659,7 +659,7 @@ def test_a_debian_package_file_read_through_a_link_is_restored_by_a_reinstall(
         _read(link / f"{NAME}.gz", tiny, tmp_path / "cache")
     assert str(info.value).endswith(
         "sizes) — get it again: 'sudo apt-get install --reinstall dataset-fashion-mnist' restores "
-        "the Debian package's files; without the rights to, 'linearnets data download --data-dir "
-        "DIR' fetches all four into DIR where a network exists, then pass root=DIR (or set "
-        "LINEARNETS_DATA)"
+        "the Debian package's files; without the rights to, "
+        "linearnets.data.download.download_fashion_mnist('DIR') fetches all four into DIR where a "
+        "network exists, then pass root=DIR (or set LINEARNETS_DATA)"
     ), str(info.value)

@@ -98,9 +98,8 @@ def how_to_replace(path: str | Path) -> str:
         return (
             # a plain "apt-get install" does nothing for an installed package
             "get it again: 'sudo apt-get install --reinstall dataset-fashion-mnist' restores the "
-            "Debian package's files; without the rights to, 'linearnets data download "
-            "--data-dir DIR' fetches all four into DIR where a network exists, then pass "
-            "root=DIR (or set LINEARNETS_DATA)"
+            f"Debian package's files; without the rights to, {DOWNLOAD_CALL}('DIR') fetches all "
+            "four into DIR where a network exists, then pass root=DIR (or set LINEARNETS_DATA)"
         )
     if folder.name == "raw" and folder.parent.name == "FashionMNIST":
         folder = folder.parent.parent
