@@ -167,6 +167,8 @@ def _status(argv: list[str]) -> int:
         (["data", "download", "--bogus"], 2, r"^linearnets data download: error: unrecognized arguments: --bogus"),
         (["data", "download", "--mirror", "ftp://x/", "--data-dir", "{empty}"], 2, r"--mirror must be http:// or https:// URLs with a host"),
         (["data", "download", "--mirror", "127.0.0.1:18370/ok/", "--data-dir", "{empty}"], 2, r"^linearnets data download: error: --mirror must be http:// or https:// URLs with a host \(and a valid port\), got '127\.0\.0\.1:18370/ok/'; add http:// before it: 'http://127\.0\.0\.1:18370/ok/'$"),
+        (["data", "download", "--mirror", "https//example.org/fm/", "--data-dir", "{empty}"], 2, r"^linearnets data download: error: --mirror must be http:// or https:// URLs with a host \(and a valid port\), got 'https//example\.org/fm/'; add the colon after https: 'https://example\.org/fm/'$"),
+        (["data", "download", "--mirror", "fm.gz", "--data-dir", "{empty}"], 2, r"got 'fm\.gz'; pass e\.g\. 'https://ossci-datasets\.s3\.amazonaws\.com/fashion-mnist/'$"),
         (["data", "download", "--mirror", "http://127.0.0.1:8253/o k/", "--data-dir", "{empty}"], 2, r"^linearnets data download: error: --mirror must be URLs without spaces, as HTTP sends them, got 'http://127\.0\.0\.1:8253/o k/'; pass it percent-encoded: 'http://127\.0\.0\.1:8253/o%20k/'$"),
         (["data", "download", "--data-dir", "/proc/version/x"], 2, r"--data-dir must be a folder that can hold the download, got '/proc/version/x' \(Not a directory: /proc/version is a file, not a folder\)"),
     ],

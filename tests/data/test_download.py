@@ -698,6 +698,13 @@ BAD = [
     ("no scheme, a host name", dict(mirrors=["example.org/fm/"]), r"got 'example\.org/fm/'; add http:// before it: 'http://example\.org/fm/'$"),
     ("no scheme, a blank after", dict(mirrors=["127.0.0.1:9/ok/ "]), r"got '127\.0\.0\.1:9/ok/ '; drop the blank and add http:// before it: 'http://127\.0\.0\.1:9/ok/'$"),
     ("a scheme mistyped", dict(mirrors=["http:/127.0.0.1:9/ok/"]), r"got 'http:/127\.0\.0\.1:9/ok/'; pass e\.g\. 'https://"),
+    # the scheme's colon missing: told http://https//..., where the colon alone was missing
+    ("no colon after https", dict(mirrors=["https//example.org/fm/"]), r"got 'https//example\.org/fm/'; add the colon after https: 'https://example\.org/fm/'$"),
+    ("no colon after http", dict(mirrors=["http//127.0.0.1:18375/ok/"]), r"got 'http//127\.0\.0\.1:18375/ok/'; add the colon after http: 'http://127\.0\.0\.1:18375/ok/'$"),
+    # a file's name is no host: told http://train-images-idx3-ubyte.gz, where no mirror was typed
+    ("a file's name", dict(mirrors=["train-images-idx3-ubyte.gz"]), r"got 'train-images-idx3-ubyte\.gz'; pass e\.g\. 'https://ossci-datasets\.s3\.amazonaws\.com/fashion-mnist/'$"),
+    ("a .gz name", dict(mirrors=["fm.gz"]), r"got 'fm\.gz'; pass e\.g\. 'https://ossci-datasets\.s3\.amazonaws\.com/fashion-mnist/'$"),
+    ("a file's name, no .gz", dict(mirrors=["t10k-labels-idx1-ubyte/"]), r"got 't10k-labels-idx1-ubyte/'; pass e\.g\. 'https://"),
     ("timeout", dict(timeout=0), r"timeout must be a finite number > 0, got 0"),
     # a login was taken for part of the host name ("Name or service not known"), password echoed
     ("a login", dict(mirrors=["http://u:secret@127.0.0.1:9/fm/"]), r"^mirrors must be URLs without a user name or password \(they are not used to log in, and would be printed in messages\), got 'http://\*\*\*@127\.0\.0\.1:9/fm/'; pass the URL of the folder that holds the files, e\.g\. 'https://ossci-datasets\.s3\.amazonaws\.com/fashion-mnist/'; for a mirror that needs a login, download the four files \(\*-ubyte\.gz\) yourself into a folder and pass root=DIR \(or set LINEARNETS_DATA\)$"),

@@ -9,7 +9,8 @@ its percent-encoded form is suggested for either, once it has no login, query or
 anything is made or fetched; a refused URL is printed with its login
 masked (:func:`~linearnets.data.mirror_reasons.mask_login`), and a folder on this machine (a
 ``file://`` URL, a path that exists) is told to be read as ``root``; one without its scheme
-(``127.0.0.1:8000/fm/``) is told the URL with ``http://`` added.
+(``127.0.0.1:8000/fm/``) is told the URL with ``http://`` added, one without the scheme's colon
+(``https//example.org/fm/``) the URL with it (a file's name, ``fm.gz``, is no host: an example).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 
 from linearnets._text import drop_blanks
+from linearnets.data.folder_contents import FASHION_MNIST_FILES
 from linearnets.data.mirror_reasons import mask_login, mask_passwords
 from linearnets.errors import UsageError
 
@@ -115,22 +117,36 @@ def _url_fix(mirror: object) -> str:
             return _local_fix(*local)
         schemed = _with_scheme(stripped)
         if schemed is not None:
-            return f"{blanks + ' and ' if blanks else ''}add http:// before it: {_shown(schemed)}"
+            what, url = schemed
+            return f"{blanks + ' and ' if blanks else ''}{what}: {_shown(url)}"
     return f"pass e.g. {DEFAULT_MIRRORS[1]!r}"
 
 
-def _with_scheme(mirror: str) -> str | None:
-    """Return ``http://`` + ``mirror`` where ``mirror`` lacks a scheme (``127.0.0.1:8000/fm/``,
-    ``example.org/fm/``) and that makes it a mirror taken; ``None`` otherwise (a scheme mistyped,
-    ``http:/x``, or a login, which the URL would be refused for)."""
-    if "://" in mirror or re.match(r"[a-z][a-z0-9+.-]*:/", mirror, re.IGNORECASE):
-        return None
-    if not any(mark in mirror for mark in "./:"):  # a bare word is no host name typed
-        return None
-    url = f"http://{mirror}"
+def _with_scheme(mirror: str) -> tuple[str, str] | None:
+    """Return what to add to ``mirror`` and the URL it makes, where its scheme is missing
+    (``127.0.0.1:8000/fm/``, ``example.org/fm/``: "add http:// before it") or the scheme's colon
+    (``https//example.org/fm/``: "add the colon after https") and that makes it a mirror taken;
+    ``None`` otherwise: a scheme mistyped otherwise (``http:/x``), a login (which the URL would be
+    refused for), or a file's name where the host would be (``fm.gz``,
+    ``train-images-idx3-ubyte.gz``: no host name typed)."""
+    colonless = re.match(r"(https?)//", mirror, re.IGNORECASE)
+    if colonless:
+        what, url = (
+            f"add the colon after {colonless[1]}",
+            f"{colonless[1]}:{mirror[len(colonless[1]) :]}",
+        )
+    else:
+        # a scheme typed otherwise, or a bare word (no host name typed): no URL to offer
+        schemed = "://" in mirror or re.match(r"[a-z][a-z0-9+.-]*:/", mirror, re.IGNORECASE)
+        if schemed or not any(mark in mirror for mark in "./:"):
+            return None
+        what, url = "add http:// before it", f"http://{mirror}"
     if not _is_http_url(url) or _base_url_problem(url) is not None or not url.isascii():
         return None
-    return url
+    host = (urllib.parse.urlsplit(url).hostname or "").lower()
+    if host.endswith(".gz") or host.removesuffix(".gz") in FASHION_MNIST_FILES:
+        return None
+    return what, url
 
 
 def _local_fix(path: str, kind: str) -> str:
