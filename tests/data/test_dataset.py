@@ -157,6 +157,41 @@ def test_download_true_from_a_mirror_sets_root_and_raw_folder_as_torchvision(
     assert torch.equal(ds.data, torch.from_numpy(tiny.arrays["t10k-images-idx3-ubyte"]))
 
 
+def test_a_full_disk_under_download_true_is_told_to_try_the_same_call_again(
+    root: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FashionMNIST(root, download=True) on a full disk was told to "call download_fashion_mnist
+    again", a function its user never called: the fix now says to try the same call again."""
+    import errno
+
+    from linearnets.data import fetch, transfer
+
+    _no_copy_anywhere(root, tmp_path, monkeypatch)
+    server = Server(tiny)
+
+    def full(url: str, f: Any, **kwargs: Any) -> Any:
+        raise transfer.DiskError(OSError(errno.ENOSPC, "No space left on device"))
+
+    try:
+        monkeypatch.setattr(FashionMNIST, "mirrors", [server.mirror("good")])
+        monkeypatch.setattr(
+            download,
+            "download_fashion_mnist",
+            functools.partial(
+                download.download_fashion_mnist, checksums=tiny.files, progress=False
+            ),
+        )
+        monkeypatch.setattr(fetch, "fetch_url", full)
+        with pytest.raises(fetch.LocalFileError) as info:
+            FashionMNIST(str(tmp_path / "a"), train=False, download=True)
+    finally:
+        server.close()
+    assert str(info.value).endswith(
+        f"free some space on the disk that holds {tmp_path / 'a' / 'FashionMNIST' / 'raw'} and "
+        "try again (the same call), or pass root=DIR to download elsewhere"
+    ), str(info.value)
+
+
 def test_mirrors_set_as_an_iterator_serve_one_download_and_then_are_refused(
     root: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

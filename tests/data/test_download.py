@@ -471,7 +471,7 @@ def test_an_interrupted_download_leaves_nothing_and_says_so(
     ]  # no file, nor folder made
     assert str(info.value) == (
         "interrupted by SIGINT during the download, before any file was verified; "
-        f"{said.format(root=work / 'root')}: call download_fashion_mnist again to download "
+        f"{said.format(root=work / 'root')}: try again (the same call) to download "
         "the files"
     )
     assert (info.value.kept, len(info.value.missing)) == ([], 4)
@@ -502,8 +502,8 @@ def test_an_interrupted_download_names_the_files_it_keeps(
     assert info.value.missing == ["train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz"]
     assert str(info.value) == (
         f"interrupted by SIGTERM during the download; the files verified stay in {raw}: "
-        "train-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz (none is left cut short): call "
-        "download_fashion_mnist again to fetch the other 2"
+        "train-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz (none is left cut short): try "
+        "again (the same call) to fetch the other 2"
     )
 
 
@@ -1819,7 +1819,7 @@ def test_a_full_disk_stops_at_once_naming_the_file(
     raw = tmp_path / "root" / "FashionMNIST" / "raw"
     assert str(info.value) == (
         f"cannot save the download as {raw / FIRST}.gz (No space left on device); free some space "
-        f"on the disk that holds {raw} and call download_fashion_mnist again, or pass root=DIR to "
+        f"on the disk that holds {raw} and try again (the same call), or pass root=DIR to "
         "download elsewhere"
     )
     assert server.requests == [f"/good/{FIRST}.gz"]  # the second mirror is not blamed too
@@ -1852,7 +1852,7 @@ def test_a_full_disk_after_some_files_says_they_stay_and_another_try_fetches_the
         f"fetches only the other 2; free some space on the disk that holds {raw} and "
     )
     assert str(info.value) == (
-        f"{said}call download_fashion_mnist again, or pass root=DIR to download elsewhere"
+        f"{said}try again (the same call), or pass root=DIR to download elsewhere"
     )
     assert one_line(info.value) == (
         f"{said}run the same command again, or pass --data-dir DIR to download elsewhere"

@@ -376,7 +376,7 @@ def test_a_folder_that_keeps_vanishing_is_a_local_error(
 LOCAL_ERRORS = [
     (errno.EEXIST, "File exists", "(File exists); move {target} away, or pass root=DIR to download elsewhere"),
     (errno.EROFS, "Read-only file system", "(Read-only file system); pass root=DIR, a folder you can write to"),
-    (errno.EDQUOT, "Disk quota exceeded", "(Disk quota exceeded); free some space on the disk that holds {folder} and call download_fashion_mnist again, or pass root=DIR to download elsewhere"),
+    (errno.EDQUOT, "Disk quota exceeded", "(Disk quota exceeded); free some space on the disk that holds {folder} and try again (the same call), or pass root=DIR to download elsewhere"),
     (errno.EIO, "Input/output error", "(Input/output error); check that disk, or pass root=DIR to download elsewhere"),
     (None, None, "(OSError); check that disk, or pass root=DIR to download elsewhere"),
 ]  # fmt: skip

@@ -147,8 +147,8 @@ def cli_words(text: str) -> str:
     text = _DOWNLOAD_CALL.sub(
         lambda m: f"linearnets data download --data-dir {_cli_value(m[1], pasted=True)}", text
     )
-    # a download to try again (a full disk freed): the command, not the Python function
-    text = text.replace("call download_fashion_mnist again", "run the same command again")
+    # a download to try again (a full disk freed): the command, not the Python call
+    text = text.replace("try again (the same call)", "run the same command again")
     return text.replace(" (force=True)", "")
 
 

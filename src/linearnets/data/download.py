@@ -89,7 +89,7 @@ class DownloadInterrupted(KeyboardInterrupt):
         self.removed = removed
 
     def __str__(self) -> str:
-        return self.describe(again="call download_fashion_mnist again")
+        return self.describe(again="try again (the same call)")
 
     def describe(self, *, again: str) -> str:
         """Say what the stop left and how to go on (``again``: e.g. "run the same command again")."""

@@ -75,10 +75,12 @@ def local_error(exc: OSError, target: Path) -> LocalFileError:
     """Return the error for a failure to save ``target``: the path, the problem and the fix (in the
     Python API's words, ``root=DIR``: the command line prints ``--data-dir DIR``)."""
     problem, other = exc.strerror or type(exc).__name__, "or pass root=DIR to download elsewhere"
-    if exc.errno in DISK_FULL:  # the same call then fetches only the files not yet verified
+    # the same call (download_fashion_mnist, FashionMNIST(download=True), ...) then fetches only
+    # the files not yet verified: named neutrally, as the user may have called either
+    if exc.errno in DISK_FULL:
         fix = (
             f"free some space on the disk that holds {shown_path(target.parent)} and "
-            f"call download_fashion_mnist again, {other}"
+            f"try again (the same call), {other}"
         )
     elif exc.errno in (errno.EISDIR, errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR):
         problem = f"{problem}: a folder is in the way" if target.is_dir() else problem
