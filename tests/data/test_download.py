@@ -1938,6 +1938,42 @@ def test_a_mistyped_mirror_host_is_named_to_check_its_spelling(
     ) in str(beside.value)
 
 
+@pytest.mark.parametrize(
+    "mirror",
+    [
+        "https://ossci-datasets.s3.amazonaws.com/fashion-mnist",  # no trailing slash
+        "https://OSSCI-Datasets.S3.amazonaws.com/fashion-mnist/",  # another case
+        "HTTP://fashion-mnist.s3-website.eu-central-1.amazonaws.com",
+    ],
+)
+def test_a_default_mirror_typed_otherwise_is_not_called_misspelt(
+    mirror: str, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A default mirror's host not found (a resolver that answers so, offline) is no typo: typed
+    without its trailing slash or in another case, it was told to check its spelling."""
+    for name in (
+        "http_proxy",
+        "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    getaddrinfo = socket.getaddrinfo
+
+    def resolve(name: Any, *args: Any, **kwargs: Any) -> Any:  # however the URL spelt it
+        if str(name).lower().endswith(".amazonaws.com"):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return getaddrinfo(name, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    with pytest.raises(DatasetError) as info:
+        _get(tmp_path, tiny, [mirror])
+    assert str(info.value).endswith(f"; {download.NO_NETWORK_FIX}"), str(info.value)
+    assert "spelling" not in str(info.value)
+
+
 def test_a_host_name_not_resolved_for_want_of_a_network_is_no_typo(
     tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,6 +11,7 @@ goes) stops at once: no other mirror can fix it. Used by :mod:`linearnets.data.d
 from __future__ import annotations
 
 import http.client
+import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -71,6 +72,13 @@ def _proxy_note(url: str) -> str:
     return f", through the proxy {proxy}" if proxy else ""
 
 
+def _default_host(mirror: str) -> bool:
+    """Return whether ``mirror``'s host is a default mirror's, however the URL is typed (another
+    case, no trailing slash, another path): a host name spelt right, never named as a typo."""
+    host = (urllib.parse.urlsplit(mirror).hostname or "").lower()
+    return host in {urllib.parse.urlsplit(m).hostname for m in DEFAULT_MIRRORS}
+
+
 def download_one(
     name: str,
     expected: tuple[int, str],
@@ -101,7 +109,7 @@ def download_one(
             note = _proxy_note(failed_url(exc, url))  # after a redirect, where it led
             failures.append(f"{url}: {failure_reason(exc, timeout)}{note}")
             failed.append(failed_at(exc, mirror, url))
-            if host_not_found(exc, url) and mirror not in DEFAULT_MIRRORS:  # those are spelt right
+            if host_not_found(exc, url) and not _default_host(mirror):  # those are spelt right
                 unknown.append(mirror)
             proxied = proxied or bool(note)
             continue
