@@ -1904,6 +1904,67 @@ def test_valid_files_in_the_other_layout_are_refused_before_any_download(
     )
 
 
+def test_a_file_in_both_layouts_is_not_among_the_files_the_fix_moves(
+    server: Server, tiny: Tiny, tmp_path: Path
+) -> None:
+    """train-images in both layouts, train-labels in d, t10k-* in raw/: the refusal listed t10k-*
+    (missing in d, where the files go) while its fix, read from the fuller raw/, moved
+    train-labels the other way. Both now name the files moved, into d; no "the others" back,
+    which would replace raw/'s train-images."""
+    root, raw = tmp_path / "d", tmp_path / "d" / "FashionMNIST" / "raw"
+    root.mkdir()
+    raw.mkdir(parents=True)
+    for name in tiny.files:
+        for folder in [root] * name.startswith("train-") + [raw] * (
+            name != "train-labels-idx1-ubyte"
+        ):
+            (folder / f"{name}.gz").write_bytes(tiny.gz[name])
+    before = _all_files(root)
+    with pytest.raises(UsageError) as info:
+        _get(root, tiny, [server.mirror("good")])
+    apart = "t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz"
+    assert str(info.value) == (
+        f"root must hold the 4 files in one folder, itself or its FashionMNIST/raw/, got "
+        f"{quoted_path(root)}, where {raw} holds valid copies of {apart}, apart from the others "
+        f"in {root} (nothing was downloaded: they would be fetched again); the 4 files must sit "
+        f"in one folder: move {apart} from {raw}/ into {root}"
+    )
+    assert server.requests == [] and _all_files(root) == before
+
+
+def test_a_damaged_file_with_a_valid_copy_in_the_other_layout_is_told_which_to_move(
+    server: Server,
+    tiny: Tiny,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """t10k-labels cut short in the root, a valid copy in its FashionMNIST/raw: the fix was "move
+    them into my d'y", naming no file and the folder unquoted for the shell."""
+    root = tiny.write(tmp_path / "my d'y")
+    raw = tiny.write(root / "FashionMNIST" / "raw")
+    for name in tiny.files:
+        if name != "t10k-labels-idx1-ubyte":
+            (raw / f"{name}.gz").unlink()
+    (root / "t10k-labels-idx1-ubyte.gz").write_bytes(tiny.gz["t10k-labels-idx1-ubyte"][:-10])
+    before = _all_files(root)
+    fix = (
+        "the 4 files must sit in one folder: move t10k-labels-idx1-ubyte.gz from "
+        f"{shell_word(raw)}/ into {shell_word(root)} (replacing the damaged one)"
+    )
+    with pytest.raises(UsageError) as info:
+        _get(root, tiny, [server.mirror("good")])
+    assert str(info.value).endswith(
+        f"where {raw} holds a valid copy of t10k-labels-idx1-ubyte.gz, apart from the others in "
+        f"{root} (nothing was downloaded: they would be fetched again); {fix}"
+    ), str(info.value)
+    monkeypatch.setattr(download, "FASHION_MNIST_FILES", tiny.files)
+    argv = ["data", "download", "--data-dir", str(root), "--mirror", server.mirror("good")]
+    assert main(argv) == 2
+    assert capsys.readouterr().err.endswith(f"; {fix}\n")
+    assert server.requests == [] and _all_files(root) == before
+
+
 def _no_such_host(monkeypatch: pytest.MonkeyPatch, host: str) -> None:
     """Make ``host`` a name the resolver does not know (EAI_NONAME), with no DNS asked."""
     getaddrinfo = socket.getaddrinfo

@@ -24,7 +24,7 @@ from linearnets._text import and_list, quoted_path, shown_path
 from linearnets._warn import warn
 from linearnets.data.data_dir import folder_above
 from linearnets.data.files import how_to_replace
-from linearnets.data.folder_contents import current_file, layout_fix
+from linearnets.data.folder_contents import current_file, move_fix
 from linearnets.data.verify import OtherContentError, read_verified
 from linearnets.errors import DatasetError, DataWarning, UsageError
 from linearnets.path_checks import link_problem
@@ -75,7 +75,16 @@ def refuse_apart(
     apart = [path for name in needed if (path := _valid_copy(other, name, names[name]))]
     if not apart:
         return
-    fix = layout_fix(root, names) or f"move them into {shown_path(dest)}"
+    # the files named are the ones moved: a file in both layouts, or one damaged in dest, made
+    # layout_fix (which reads the fuller layout) name others, or none at all
+    damaged = sum(current_file(dest, path.name.removesuffix(".gz")) is not None for path in apart)
+    moved = {path.name.removesuffix(".gz") for path in apart}
+    back = not damaged and all(  # the others, moved the other way, would replace none
+        current_file(dest, n) is not None and current_file(other, n) is None
+        for n in names
+        if n not in moved
+    )
+    fix = move_fix(root, len(names), apart, dest, damaged=damaged, back=back)
     them = "a valid copy of" if len(apart) == 1 else "valid copies of"
     raise UsageError(
         f"root must hold the {len(names)} files in one folder, itself or its FashionMNIST/raw/, "

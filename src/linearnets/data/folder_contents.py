@@ -28,6 +28,7 @@ __all__ = [
     "files_in",
     "layout_fix",
     "missing_files",
+    "move_fix",
     "unsearchable_layout",
     "wanted",
 ]
@@ -164,10 +165,7 @@ def layout_fix(root: Path, names: dict[str, tuple[int, str]]) -> str | None:
     from where the command ran: a bare target name read as "in place" and as "into the root"
     alike, and one reading always failed."""
     folder, other, lacking = _fullest(root, names)
-    # each path quoted for the shell ("my data"): the mv told is pasted as it is
-    apart = [
-        shell_word(path.name) for name in lacking if (path := current_file(other, name)) is not None
-    ]
+    apart = [path for name in lacking if (path := current_file(other, name)) is not None]
     # one found in the other layout is renamed into the fuller one: renamed where it was, it was
     # then refused as apart from the others
     renames = [
@@ -178,14 +176,30 @@ def layout_fix(root: Path, names: dict[str, tuple[int, str]]) -> str | None:
     ]
     fixes = []
     if apart:
-        fixes.append(
-            f"the {len(names)} files must sit in one folder: move {and_list(apart)} from "
-            f"{_given(root, other)} into {_given(root, folder)} (or the others into "
-            f"{_given(root, other)})"
-        )
+        fixes.append(move_fix(root, len(names), apart, folder))
     if renames:
         fixes.append(f"rename {and_list(renames)}, the names linearnets and torchvision read")
     return "; ".join(fixes) or None
+
+
+def move_fix(
+    root: Path, count: int, apart: list[Path], into: Path, *, damaged: int = 0, back: bool = True
+) -> str:
+    """Return the fix for the files ``apart`` (in one layout of ``root``) that belong beside the
+    others in ``into`` (the other layout): move them there, naming each, the folders quoted for
+    the shell as a ``mv`` pasted takes them ("'my data/FashionMNIST/raw'/"); noting that they
+    replace the ``damaged`` files there, if any; and, with ``back``, that moving the others the
+    other way does too (only where no file is in both)."""
+    other = apart[0].parent
+    replacing = ""
+    if damaged:
+        replacing = f" (replacing the damaged {'one' if damaged == 1 else 'ones'})"
+    alternative = f" (or the others into {_given(root, other)})" if back else ""
+    return (
+        f"the {count} files must sit in one folder: move "
+        f"{and_list([shell_word(path.name) for path in apart])} from {_given(root, other)} into "
+        f"{_given(root, into)}{replacing}{alternative}"
+    )
 
 
 def _given(root: Path, folder: Path) -> str:
