@@ -1019,6 +1019,69 @@ def test_an_out_that_is_a_folder_is_told_the_file_predict_would_draw_in_it(
     )
 
 
+_ANY_CASE = "(the same file where a file system tells no case apart, as macOS's and Windows' do)"
+
+
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [
+        (
+            "Confusion.png",
+            f"Confusion.png, the run's confusion.png in other letters' case {_ANY_CASE}",
+        ),
+        ("Curves.svg", f"Curves.svg, the run's curves.svg in other letters' case {_ANY_CASE}"),
+        ("PREDICTIONS.pdf", "PREDICTIONS.pdf, the run's predictions.png under another suffix"),
+    ],
+)
+def test_an_out_of_a_runs_figure_in_other_case_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, what: str
+) -> None:
+    """--out run/Confusion.png was accepted (only the suffix was matched in any case): on macOS's
+    or Windows' file system it is the run's confusion.png, and was written over it."""
+    run = tmp_path / "run"
+    _write_model(run)
+    assert main(["predict", str(run), "-n", "2", "--out", str(run / name)]) == 2
+    assert capsys.readouterr() == (
+        "",
+        f"linearnets predict: error: --out {run / name} is {what}, which the run in {run} "
+        "writes: a figure written there would pass for the run's; leave out --out to draw into "
+        f"{run / 'predict-2.png'}, or pass a file outside the run folder, e.g. --out "
+        "predict-2.png\n",
+    )
+    assert sorted(p.name for p in run.iterdir()) == ["model.pt"]
+
+
+def test_a_predict_figure_in_other_case_is_refused_as_the_figure_it_passes_for(
+    env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--out run/Predict-02.png (another -n's) and run/PREDICT-2.png (its own) were drawn: on a
+    file system that tells no case apart they are predict-2.png, and no resume removes them
+    under that name. The own one is offered as predict names it, which then draws."""
+    run = tmp_path / "run"
+    _write_model(run)
+    assert main(["predict", str(run), "-n", "3", "--out", str(run / "Predict-02.png")]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets predict: error: --out {run / 'Predict-02.png'} is Predict-02.png in the run "
+        f"folder {run}, which passes for predict-2.png, the name linearnets predict gives the "
+        "predictions of that run's weights at -n 2: a figure written there would pass for them; "
+        f"leave out --out to draw into {run / 'predict-3.png'}, or pass a file outside the run "
+        "folder, e.g. --out predict-3.png\n"
+    )
+    assert main(["predict", str(run), "-n", "2", "--out", str(run / "PREDICT-02.svg")]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets predict: error: --out {run / 'PREDICT-02.svg'} is predict-2.svg zero-padded "
+        f"and in other letters' case, in the run folder {run}: it would pass for the figure "
+        "linearnets predict draws there at -n 2, yet a resume that trains removes that figure "
+        f"and would keep this one beside the new weights; pass --out {run / 'predict-2.svg'}, "
+        "or leave out --out\n"
+    )
+    assert main(["predict", str(run), "-n", "2", "--out", str(run / "Predict-2.png")]) == 2
+    assert "is predict-2.png in other letters' case, in the run folder" in capsys.readouterr().err
+    assert sorted(p.name for p in run.iterdir()) == ["model.pt"]
+    assert main(["predict", str(run), "-n", "2", "--out", str(run / "predict-2.png")]) == 0
+    assert sorted(p.name for p in run.iterdir()) == ["model.pt", "predict-2.png"]
+
+
 def test_its_own_figure_named_as_out_is_drawn(
     env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

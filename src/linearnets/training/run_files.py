@@ -148,8 +148,11 @@ def check_not_a_runs_figure(setting: str, out: Path, *, fix: str, own: Path | No
         UsageError: ``out`` names such a file.
     """
     folder, name = out.parent, out.name
-    drawn = _PREDICT_FIGURE.fullmatch(name) or _PADDED_FIGURE.fullmatch(name)
-    if name not in RUN_OUTPUTS and drawn is None and _RUN_FIGURE.fullmatch(name) is None:
+    # matched in any case: where a file system tells no case apart (macOS's, Windows'), a
+    # Confusion.png is the run's confusion.png, and is written over it
+    key = name.casefold()
+    drawn = _PREDICT_FIGURE.fullmatch(key) or _PADDED_FIGURE.fullmatch(key)
+    if key not in RUN_OUTPUTS and drawn is None and _RUN_FIGURE.fullmatch(key) is None:
         return
     try:
         if not any((folder / held).exists() for held in RUN_FILES):
@@ -165,10 +168,12 @@ def check_not_a_runs_figure(setting: str, out: Path, *, fix: str, own: Path | No
         )
     n, wrong = int(drawn[2]), drawn[1] is not None
     again = f"-n {n}{' --wrong' if wrong else ''}"
-    canonical = f"predict-{drawn[1] or ''}{n}{drawn[3]}" if drawn.re is _PADDED_FIGURE else None
+    how = _how_respelled(name, padded=drawn.re is _PADDED_FIGURE)
+    # the name predict gives it (None: it is that name), its suffix as given (any case is its own)
+    canonical = None if how is None else f"predict-{drawn[1] or ''}{n}{out.suffix}"
     if canonical is not None and own is not None and _is_own(folder / canonical, own):
         raise UsageError(
-            f"{setting} {shown_path(out)} is {canonical} zero-padded, in the run folder "
+            f"{setting} {shown_path(out)} is {canonical} {how}, in the run folder "
             f"{shown_path(folder)}: it would pass for the figure linearnets predict draws there "
             f"at {again}, yet a resume that trains removes that figure and would keep this one "
             f"beside the new weights; pass --out {shell_word(folder / canonical)}, or leave out "
@@ -190,11 +195,28 @@ def _is_own(path: Path, own: Path) -> bool:
         return False
 
 
+def _how_respelled(name: str, *, padded: bool) -> str | None:
+    """Say how ``name``, a figure named as predict names its own in any case and zero-padded or
+    not, differs from the name predict gives it: zero-padded (``predict-02.png``), in capitals
+    (``Predict-2.png``), or both; ``None`` where it is that name (its suffix in any case)."""
+    stem = name.rsplit(".", 1)[0]
+    capitals = "in other letters' case" if stem != stem.casefold() else ""
+    how = " and ".join(filter(None, ["zero-padded" if padded else "", capitals]))
+    return how or None
+
+
 def _runs_own(name: str) -> str:
-    """Say which of the run's figures ``name`` is: itself, or ``confusion.png`` under ``.pdf``."""
+    """Say which of the run's figures ``name`` is: itself, ``confusion.png`` under ``.pdf``, or
+    in other letters' case (``Confusion.png``)."""
     if name in RUN_OUTPUTS:
         return name
-    stem = name.rsplit(".", 1)[0]
+    key = name.casefold()
+    if key in RUN_OUTPUTS:
+        return (
+            f"{name}, the run's {key} in other letters' case (the same file where a file system "
+            "tells no case apart, as macOS's and Windows' do)"
+        )
+    stem = key.rsplit(".", 1)[0]
     figures = [n for n in RUN_OUTPUTS if n.startswith(f"{stem}.") and _RUN_FIGURE.fullmatch(n)]
     written = " and ".join(figures)  # curves.png and curves.svg, not confusion.pt
     return f"{name}, the run's {written} under another suffix"
