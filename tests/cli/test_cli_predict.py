@@ -1019,6 +1019,24 @@ def test_an_out_that_is_a_folder_is_told_the_file_predict_would_draw_in_it(
     )
 
 
+def test_a_folder_holding_only_a_results_json_is_no_run_for_the_figure(
+    env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--out paper/confusion.pdf, paper holding only a results.json (a paper's, say), was refused
+    as "confusion.pdf ..., which the run in paper writes": no run is there without its
+    config.json, checkpoint.pt or model.pt. One holding a config.json alone still refuses it."""
+    run, paper = tmp_path / "run", tmp_path / "paper"
+    _write_model(run)
+    paper.mkdir()
+    (paper / "results.json").write_text("{}")
+    assert main(["predict", str(run), "-n", "2", "--out", str(paper / "confusion.pdf")]) == 0
+    assert capsys.readouterr().out.endswith(f"figure: {paper / 'confusion.pdf'}\n")
+    assert sorted(p.name for p in paper.iterdir()) == ["confusion.pdf", "results.json"]
+    (paper / "config.json").write_text("{}")
+    assert main(["predict", str(run), "-n", "2", "--out", str(paper / "curves.png")]) == 2
+    assert f"which the run in {paper} writes" in capsys.readouterr().err
+
+
 _ANY_CASE = "(the same file where a file system tells no case apart, as macOS's and Windows' do)"
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "WEIGHTS_FILE",
     "PredictFigure",
     "check_not_a_runs_figure",
+    "holds_a_run",
     "predict_figure_name",
     "predict_figures",
     "remove_stale_temporaries",
@@ -36,6 +37,9 @@ WEIGHTS_FILE = "model.pt"  # the trained weights
 RESULTS_FILE = "results.json"  # the final summary, as --json prints it
 # a folder holding any of these holds (part of) a run: a new run there would overwrite it
 RUN_FILES = (CONFIG_FILE, CHECKPOINT_FILE, WEIGHTS_FILE, RESULTS_FILE)
+# the files that say a folder is a run's, for a figure written there: a results.json alone (a
+# paper's folder) is no run's, though a new run refuses to write over it (RUN_FILES)
+_RUN_MARKERS = (CONFIG_FILE, CHECKPOINT_FILE, WEIGHTS_FILE)
 # every file a softmax run writes in its folder: a new run refuses a folder holding any of them,
 # rather than overwrite a file of the user's that happens to share a name
 RUN_OUTPUTS = (
@@ -132,7 +136,7 @@ def predict_figures(run_dir: Path) -> list[PredictFigure]:
 def check_not_a_runs_figure(setting: str, out: Path, *, fix: str, own: Path | None = None) -> None:
     """Refuse the figure ``out`` (given as ``setting``) where it would replace or pass for a run's.
 
-    In a folder that holds a run (any of :data:`RUN_FILES`), the names a run writes
+    In a folder that holds a run (:func:`holds_a_run`), the names a run writes
     (:data:`RUN_OUTPUTS`: its curves, prediction grid, confusion matrix; a figure of theirs under
     any suffix --out takes, ``confusion.pdf``) are the run's, and ``predict-N.png`` is the figure
     ``linearnets predict`` draws from that run's weights at ``-n N`` (``predict-wrong-N.png`` at
@@ -155,7 +159,7 @@ def check_not_a_runs_figure(setting: str, out: Path, *, fix: str, own: Path | No
     if key not in RUN_OUTPUTS and drawn is None and _RUN_FIGURE.fullmatch(key) is None:
         return
     try:
-        if not any((folder / held).exists() for held in RUN_FILES):
+        if not holds_a_run(folder):
             return  # no run's folder
         if own is not None and _same_figure(name, own.name) and folder.samefile(own.parent):
             return  # the caller's own figure, under any suffix
@@ -185,6 +189,16 @@ def check_not_a_runs_figure(setting: str, out: Path, *, fix: str, own: Path | No
         f"the name linearnets predict gives the {'mistakes' if wrong else 'predictions'} of that "
         f"run's weights at {again}: a figure written there would pass for them; {fix}"
     )
+
+
+def holds_a_run(folder: Path) -> bool:
+    """Whether ``folder`` holds a run, for a figure written there: its ``config.json``,
+    ``checkpoint.pt`` or ``model.pt`` (a ``results.json`` alone is any folder's file).
+
+    Raises:
+        OSError: ``folder`` cannot be looked into.
+    """
+    return any((folder / held).exists() for held in _RUN_MARKERS)
 
 
 def _is_own(path: Path, own: Path) -> bool:
