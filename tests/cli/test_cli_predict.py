@@ -1100,6 +1100,36 @@ def test_a_predict_figure_in_other_case_is_refused_as_the_figure_it_passes_for(
     assert sorted(p.name for p in run.iterdir()) == ["model.pt", "predict-2.png"]
 
 
+def test_an_out_that_is_another_runs_folder_is_offered_a_file_outside_it(
+    env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--out r2, another run's folder, was told to pass r2/predict-2.png, which was then refused
+    as passing for r2's predictions. A file outside r2 is offered now, and draws; the run's own
+    folder as --out is still offered predict's name in it."""
+    run, other = tmp_path / "run", tmp_path / "r2"
+    _write_model(run)
+    _write_model(other)
+    monkeypatch.chdir(tmp_path)
+    assert main(["predict", "run", "-n", "2", "--out", "r2"]) == 2
+    assert capsys.readouterr() == (
+        "",
+        "linearnets predict: error: --out r2 is a folder, and holds another run than RUN_DIR's: "
+        "a figure drawn in it would pass for that run's; leave out --out to draw into "
+        "run/predict-2.png, or pass a file outside that run's folder, e.g. --out predict-2.png\n",
+    )
+    assert main(["predict", "run", "-n", "2", "--out", "predict-2.png"]) == 0
+    assert (tmp_path / "predict-2.png").is_file()
+    assert main(["predict", "run", "-n", "2"]) == 0
+    assert sorted(p.name for p in run.iterdir()) == ["model.pt", "predict-2.png"]
+    assert sorted(p.name for p in other.iterdir()) == ["model.pt"]
+    capsys.readouterr()
+    assert main(["predict", "run", "-n", "2", "--out", "run"]) == 2
+    assert capsys.readouterr().err == (
+        "linearnets predict: error: --out run is a folder; pass a file name in it, e.g. "
+        "run/predict-2.png\n"
+    )
+
+
 def test_its_own_figure_named_as_out_is_drawn(
     env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -126,6 +126,8 @@ def _checked_out(args: argparse.Namespace, run_dir: Path) -> Path:
     name = predict_figure_name(args.n, wrong=args.wrong)
     if args.out is None:
         _check_no_folder_in_place(run_dir, name)
+    else:
+        _check_not_another_runs_folder(args.out, run_dir, name)
     out = check_out_path("--out", args.out or run_dir / name, file_name=name)
     # not over a file of a run's, nor as another run's (or other -n's) predictions
     check_not_a_runs_figure(
@@ -137,6 +139,27 @@ def _checked_out(args: argparse.Namespace, run_dir: Path) -> Path:
     )
     matplotlib_module()  # a bad MPLBACKEND is named before the model and the images are read
     return out
+
+
+def _check_not_another_runs_folder(given: str, run_dir: Path, name: str) -> None:
+    """Refuse an --out (``given``) that is the folder of a run other than ``run_dir``'s: told to
+    name a file in it (``r2/predict-2.png``), the file was then refused as passing for that run's
+    predictions. A file outside it is offered, or ``name`` (predict's figure) in ``run_dir``."""
+    from linearnets.path_checks import expand_user
+    from linearnets.training.runs import holds_a_run
+
+    folder = expand_user("--out", given)
+    try:
+        if not folder.is_dir() or not holds_a_run(folder) or folder.samefile(run_dir):
+            return
+    except OSError:  # a folder that cannot be looked into: check_out_path names it
+        return
+    raise UsageError(
+        f"--out {shown_path(folder)} is a folder, and holds another run than RUN_DIR's: a "
+        f"figure drawn in it would pass for that run's; leave out --out to draw into "
+        f"{shown_path(run_dir / name)}, or pass a file outside that run's folder, e.g. --out "
+        f"{name}"
+    )
 
 
 def _check_no_folder_in_place(run_dir: Path, name: str) -> None:
