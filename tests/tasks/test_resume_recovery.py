@@ -745,3 +745,71 @@ def test_a_start_over_stopped_after_its_first_checkpoint_advises_the_plain_resum
     resumed = resume_softmax(run)
     assert [m.epoch for m in resumed.history.epochs] == [1, 2, 3]
     assert resumed.config is not None and resumed.config.lr == 0.3
+
+
+def test_a_config_json_copied_from_a_run_of_the_other_task_is_named_not_the_checkpoint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A linear-regression run's config.json copied into a softmax run's folder: softmax --resume
+    sent it to linreg --resume, which said to delete checkpoint.pt (the softmax run's weights)
+    and start over; resume_softmax alike. Beside the checkpoint and model.pt of a softmax run the
+    copy is named by both resumes, and deleting it, as said, resumes the run from its checkpoint.
+    Without model.pt either file may be the copy: the resume of the checkpoint's task names both
+    and each fix; deleting config.json resumes the run. The mirror (a softmax run's config.json
+    in a linear-regression run's folder) alike."""
+    import linearnets
+
+    run, lr = tmp_path / "run", tmp_path / "lr"
+    run_softmax(SoftmaxConfig(**_base(_data(tmp_path / "d.npz")), epochs=1, out=run))
+    linearnets.run_linreg(linearnets.LinregConfig(epochs=1, out=lr))
+    shutil.copy(lr / "config.json", run / "config.json")
+    said = (
+        f"{run}/config.json is a linear-regression run's (task 'linreg'), but model.pt beside it "
+        "holds a softmax model and checkpoint.pt a softmax run: config.json was copied from "
+        "another run; put back the run's own config.json, or delete it (a resume rebuilds it "
+        "from checkpoint.pt), then resume with: "
+    )
+    for resume in (resume_softmax, linearnets.resume_linreg):
+        with pytest.raises(UsageError) as info:
+            resume(run, epochs=2)
+        assert str(info.value) == said + f"linearnets.resume_softmax('{run}')"
+    for task in ("softmax", "linreg"):
+        capsys.readouterr()
+        assert main([task, "--resume", str(run), "--epochs", "2"]) == 2
+        assert capsys.readouterr().err == (
+            f"linearnets {task}: error: {said}linearnets softmax --resume {run}\n"
+        )
+    assert load_checkpoint(run / "checkpoint.pt").epoch == 1  # kept
+    (run / "config.json").unlink()  # as it says
+    assert resume_softmax(run, epochs=2).history.epochs[-1].epoch == 2
+    assert "task" not in json.loads((run / "config.json").read_text())
+
+    # without model.pt (a run stopped before its end) either file may be the copy: both named
+    shutil.copy(lr / "config.json", run / "config.json")
+    (run / "model.pt").unlink()
+    with pytest.raises(UsageError) as info:
+        resume_softmax(run, epochs=3)
+    assert str(info.value) == (
+        f"{run}/config.json is a linear-regression run's (task 'linreg'), but checkpoint.pt "
+        "beside it is a softmax run's: one of them was copied from another run; if config.json, "
+        "put back the run's own, or delete it (a resume rebuilds it from checkpoint.pt), then "
+        f"resume with: linearnets.resume_softmax('{run}'); if checkpoint.pt, restore it from a "
+        f"copy of the run, then resume with: linearnets.resume_linreg('{run}')"
+    )
+    (run / "config.json").unlink()  # as it says, for the config.json copied in
+    assert resume_softmax(run, epochs=3).history.epochs[-1].epoch == 3
+    assert (run / "model.pt").is_file()
+
+    shutil.copy(run / "config.json", lr / "config.json")
+    with pytest.raises(UsageError) as info:
+        linearnets.resume_linreg(lr, epochs=2)
+    assert str(info.value) == (
+        f"{lr}/config.json is a softmax run's (it names no task), but checkpoint.pt beside it is "
+        "a linear-regression run's: one of them was copied from another run; if config.json, "
+        "put back the run's own, or delete it (a resume rebuilds it from checkpoint.pt), then "
+        f"resume with: linearnets.resume_linreg('{lr}'); if checkpoint.pt, restore it from a "
+        f"copy of the run, then resume with: linearnets.resume_softmax('{lr}')"
+    )
+    (lr / "config.json").unlink()
+    assert linearnets.resume_linreg(lr, epochs=2).history.epochs[-1].epoch == 2
+    assert json.loads((lr / "config.json").read_text())["task"] == "linreg"

@@ -87,7 +87,7 @@ def load_fashion_mnist_model(
     given: read from the current folder, it named another folder than the run's, or none.
     """
     from linearnets.config_values import path_setting
-    from linearnets.tasks.resume_saved import refuse_linreg_run
+    from linearnets.tasks.resume_saved import copied_config, refuse_linreg_run
     from linearnets.tasks.softmax import load_trained
     from linearnets.training.checkpoint import CHECKPOINT_FILE
     from linearnets.training.run_config import (
@@ -110,8 +110,11 @@ def load_fashion_mnist_model(
         if has_config
         else {"config": {}, "task": held_checkpoint_task(run_dir)}
     )
-    if has_config:
-        _check_config_is_the_models(run_dir, saved)
+    # a linear-regression run's copied in beside a softmax run's weights was refused as that
+    # run's folder, "pass its folder", the folder passed
+    copied = copied_config(run_dir, saved, reader="predict") if has_config else None
+    if copied is not None:
+        raise copied
     refuse_linreg_run(
         saved,
         run_dir,
@@ -147,32 +150,6 @@ def load_fashion_mnist_model(
     net, meta = load_trained(run_dir)
     _check_fits_fashion_mnist(run_dir, meta)
     return net, meta, config.get("data_dir")
-
-
-def _check_config_is_the_models(run_dir: Path, saved: dict[str, Any]) -> None:
-    """Refuse a ``config.json`` (``saved``) of a linear-regression run beside a softmax model's
-    ``model.pt`` and no linear-regression checkpoint: one was copied from another run. It was
-    refused as a linear-regression run's folder, "pass its folder", the folder passed."""
-    from linearnets.tasks.linreg_run import TASK as LINREG
-    from linearnets.tasks.weights import weights_intact
-    from linearnets.training.checkpoint import CHECKPOINT_FILE
-    from linearnets.training.run_task import held_checkpoint_task
-    from linearnets.training.runs import CONFIG_FILE, WEIGHTS_FILE
-
-    if saved.get("task") != LINREG or not weights_intact(run_dir / WEIGHTS_FILE):
-        return
-    held = held_checkpoint_task(run_dir)
-    if held == LINREG:  # the run is a linear-regression run's: its model.pt is the copy
-        return
-    also, copied = "", "one of them"  # no checkpoint tells whose the folder is
-    if held is not None:  # a softmax run's
-        also, copied = f" and {CHECKPOINT_FILE} a softmax run", CONFIG_FILE
-    raise UsageError(
-        f"{shown_path(run_dir / CONFIG_FILE)} is a linear-regression run's (task {LINREG!r}), "
-        f"but {WEIGHTS_FILE} beside it holds a softmax model{also}: {copied} was copied from "
-        f"another run; put back the run's own {CONFIG_FILE}, or delete it (predict reads only "
-        "its data and data_dir, and draws without it)"
-    )
 
 
 def read_test_set(data_dir: Path | None, trained_on: Any) -> FashionMNISTArrays:

@@ -17,7 +17,7 @@ from linearnets.errors import UsageError
 from linearnets.tasks.linreg_run import TASK
 from linearnets.tasks.resume_data import refuse_data_beside
 from linearnets.tasks.resume_entries import check_entries
-from linearnets.tasks.resume_saved import config_from_checkpoint
+from linearnets.tasks.resume_saved import config_from_checkpoint, copied_config
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.config_records import check_records
 from linearnets.training.config_sections import check_sections
@@ -75,6 +75,10 @@ def read_linreg_config(run_dir: Path) -> dict[str, Any]:
             f"{shown_path(path)} is not a linearnets run config (it has no 'config' section); "
             f"{put_back}"
         )
+    # a softmax run's copied in was sent to resume_softmax, which said to delete the checkpoint
+    copied = copied_config(run_dir, saved, reader=TASK)
+    if copied is not None:
+        raise copied
     task = saved.get("task")
     linreg_keys = [k for k in _LINREG_ONLY if k in saved["config"]]
     if task is None and linreg_keys:  # a linear-regression run's, its task removed by hand

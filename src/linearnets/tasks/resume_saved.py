@@ -37,6 +37,7 @@ from linearnets.training.runs import CONFIG_FILE
 __all__ = [
     "checkpoint_config",
     "config_from_checkpoint",
+    "copied_config",
     "last_asked",
     "refuse_linreg_run",
     "saved_config",
@@ -74,6 +75,11 @@ def saved_config(run_dir: str | Path) -> dict[str, Any]:
         )
         return stand_in  # config.json is rewritten on resume
     saved = read_config(run_dir)
+    # a linear-regression run's copied in was sent to its resume, which said to delete the
+    # checkpoint: the run's weights
+    copied = copied_config(run_dir, saved, reader="softmax")
+    if copied is not None:
+        raise copied
     refuse_linreg_run(
         saved, run_dir, fix=f"resume it with: linearnets.resume_linreg({str(run_dir)!r})"
     )
@@ -187,6 +193,93 @@ def refuse_linreg_run(
             f"{meant}, which no run writes (a linear-regression run's names {json_text(LINREG)}, a softmax "
             f"run's none); correct it, or put back the run's {CONFIG_FILE} from a copy of the run"
         )
+
+
+def copied_config(run_dir: Path, saved: dict[str, Any], *, reader: str) -> UsageError | None:
+    """Return the error for ``run_dir``'s ``config.json`` (``saved``) where it is of one task and
+    the run's checkpoint (or ``model.pt``) of the other: one of them copied in from another run.
+    ``None`` where they agree, or nothing tells (a task that is a hand edit is refused later).
+
+    ``reader``: ``"predict"`` (which draws without ``config.json``), ``"softmax"`` or
+    ``"linreg"`` (a resume, which rebuilds it from the checkpoint). A linear-regression run's
+    ``config.json`` beside a softmax run's ``checkpoint.pt`` and ``model.pt`` is the copy, for
+    every reader; beside one of the two only, either may be: the resume of the checkpoint's task,
+    and predict, name both, with both fixes (a resume of the other task names the checkpoint, as
+    :func:`~linearnets.training.run_task.refuse_foreign_checkpoint` does); predict alone reads a
+    ``model.pt`` without a checkpoint. A softmax run's ``config.json`` (no task) beside a
+    linear-regression run's checkpoint and no softmax ``model.pt`` alike. The folder was sent to
+    the resume of the config's task, whose refusal of the checkpoint as the copy said to delete
+    it and start over: the run's weights lost.
+    """
+    from linearnets.tasks.linreg_run import TASK as LINREG
+    from linearnets.tasks.weights import weights_intact
+    from linearnets.training.run_task import held_checkpoint_task
+    from linearnets.training.runs import WEIGHTS_FILE
+
+    task = saved.get("task")
+    if task not in (LINREG, None) or (task is None and _linreg_settings(saved)):
+        return None
+    held = held_checkpoint_task(run_dir)
+    if held == task or (task is None and held != LINREG):  # they agree, or nothing tells
+        return None
+    softmax_model = weights_intact(run_dir / WEIGHTS_FILE)  # linreg writes no model.pt
+    if task == LINREG:
+        what = f"a linear-regression run's (task {LINREG!r})"
+        if held is None:  # model.pt alone tells: no resume reads it
+            if not softmax_model or reader != "predict":
+                return None
+            return _copied(run_dir, what, f"{WEIGHTS_FILE} beside it holds a softmax model", None)
+        if softmax_model:  # two files of a softmax run against one
+            beside = f"{WEIGHTS_FILE} beside it holds a softmax model and {CHECKPOINT_FILE} a softmax run"
+            return _copied(run_dir, what, beside, _deleted(run_dir, reader, held))
+        beside = f"{CHECKPOINT_FILE} beside it is a softmax run's"
+    else:
+        if softmax_model:  # a softmax model.pt: the checkpoint is the copy
+            return None
+        what = "a softmax run's (it names no task)"
+        beside = f"{CHECKPOINT_FILE} beside it is a linear-regression run's"
+    if reader not in ("predict", held):  # that resume names the checkpoint as copied
+        return None
+    other = "resume_softmax" if held == LINREG else "resume_linreg"
+    return UsageError(
+        f"{shown_path(run_dir / CONFIG_FILE)} is {what}, but {beside}: one of them was copied "
+        f"from another run; if {CONFIG_FILE}, put back the run's own, or delete it "
+        f"{_deleted(run_dir, reader, held)}; if {CHECKPOINT_FILE}, restore it from a copy of the "
+        f"run, then resume with: linearnets.{other}({str(run_dir)!r})"
+    )
+
+
+def _deleted(run_dir: Path, reader: str, held: str | None) -> str:
+    """Say what deleting ``run_dir``'s ``config.json`` does for ``reader``, its checkpoint of
+    task ``held``: predict draws without it; a resume rebuilds it."""
+    if reader == "predict":
+        return "(predict reads only its data and data_dir, and draws without it)"
+    from linearnets.tasks.linreg_run import TASK as LINREG
+
+    resume = "resume_linreg" if held == LINREG else "resume_softmax"
+    return (
+        f"(a resume rebuilds it from {CHECKPOINT_FILE}), then resume with: "
+        f"linearnets.{resume}({str(run_dir)!r})"
+    )
+
+
+def _copied(run_dir: Path, what: str, beside: str, deleted: str | None) -> UsageError:
+    """Return the error for ``run_dir``'s ``config.json``, ``what`` (a linear-regression run's),
+    with ``beside`` (a softmax model): it was copied in, or (``deleted`` ``None``: predict's
+    ``model.pt`` alone tells) one of the two."""
+    copied = CONFIG_FILE if deleted is not None else "one of them"
+    deleted = deleted or "(predict reads only its data and data_dir, and draws without it)"
+    return UsageError(
+        f"{shown_path(run_dir / CONFIG_FILE)} is {what}, but {beside}: {copied} was copied "
+        f"from another run; put back the run's own {CONFIG_FILE}, or delete it {deleted}"
+    )
+
+
+def _linreg_settings(saved: dict[str, Any]) -> list[str]:
+    """Return the synthetic data's settings ``saved``'s ``config`` section holds: only a
+    linear-regression run's does."""
+    section = saved.get("config")
+    return [k for k in SYNTHETIC_SETTINGS if isinstance(section, dict) and k in section]
 
 
 def last_asked(saved: dict[str, Any], *, run_dir: Path) -> SoftmaxConfig:
