@@ -163,7 +163,8 @@ def layout_fix(root: Path, names: dict[str, tuple[int, str]]) -> str | None:
     Every path it names starts at ``root`` as given (``data/FashionMNIST/raw/a to
     data/FashionMNIST/raw/b``, ``data/a to data/FashionMNIST/raw/b``), so the ``mv`` it tells works
     from where the command ran: a bare target name read as "in place" and as "into the root"
-    alike, and one reading always failed."""
+    alike, and one reading always failed. The others moved the other way are offered only where
+    each file lies in one layout: one in both would be replaced (as ``refuse_apart`` rules)."""
     folder, other, lacking = _fullest(root, names)
     apart = [path for name in lacking if (path := current_file(other, name)) is not None]
     # one found in the other layout is renamed into the fuller one: renamed where it was, it was
@@ -176,7 +177,11 @@ def layout_fix(root: Path, names: dict[str, tuple[int, str]]) -> str | None:
     ]
     fixes = []
     if apart:
-        fixes.append(move_fix(root, len(names), apart, folder))
+        # the others moved the other way would replace a file there (a cut one over a valid one)
+        back = all(
+            (current_file(folder, n) is None) != (current_file(other, n) is None) for n in names
+        )
+        fixes.append(move_fix(root, len(names), apart, folder, back=back))
     if renames:
         fixes.append(f"rename {and_list(renames)}, the names linearnets and torchvision read")
     return "; ".join(fixes) or None
