@@ -2315,6 +2315,38 @@ def test_another_datasets_files_under_the_same_names_are_kept_and_named(
         assert read_verified(path, name, expected=tiny.files[name])[0] == tiny.raw[name]
 
 
+@pytest.mark.parametrize("through", ["the package's folder", "a link to it"])
+def test_a_debian_package_file_of_another_md5_is_told_to_reinstall_not_to_move_it(
+    server: Server, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, through: str
+) -> None:
+    """A download into the Debian package's folder (or a link to it) holding a file of another
+    MD5 was told to move it out of the package's folder, or delete it (h379): the package owns
+    the file, and reading it is told to reinstall the package; the download says so too."""
+    from linearnets.cli._cli_words import cli_words
+
+    package = tiny.write(tmp_path / "debian")
+    monkeypatch.setattr(files, "DEBIAN_DIR", package)
+    (package / f"{FIRST}.gz").write_bytes(gzip.compress(_another_datasets(tiny, FIRST)))
+    root = package
+    if through == "a link to it":
+        root = tmp_path / "lnk"
+        root.symlink_to(package, target_is_directory=True)
+    with pytest.raises(UsageError) as info:
+        _get(root, tiny, [server.mirror("good")])
+    assert str(info.value).endswith(
+        "(MNIST's files have Fashion-MNIST's names and sizes) or was damaged in place; get it "
+        "again: 'sudo apt-get install --reinstall dataset-fashion-mnist' restores the Debian "
+        "package's files; without the rights to, "
+        "linearnets.data.download.download_fashion_mnist('DIR') fetches all four into DIR where a "
+        "network exists, then pass root=DIR (or set LINEARNETS_DATA)"
+    ), str(info.value)
+    assert cli_words(str(info.value)).endswith(
+        "without the rights to, linearnets data download --data-dir DIR fetches all four into "
+        "DIR where a network exists, then pass --data-dir DIR (or set LINEARNETS_DATA)"
+    )
+    assert server.requests == []
+
+
 @pytest.mark.parametrize("name", ["my data", "my\ndata"])
 def test_another_datasets_plain_file_beside_a_valid_gz_needs_no_download(
     server: Server, tiny: Tiny, tmp_path: Path, name: str

@@ -23,7 +23,7 @@ from linearnets._fs import missing_folders, remove_empty_folders
 from linearnets._text import and_list, quoted_path, shown_path
 from linearnets._warn import warn
 from linearnets.data.data_dir import folder_above
-from linearnets.data.files import how_to_replace
+from linearnets.data.files import how_to_replace, in_debian_package
 from linearnets.data.folder_contents import current_file, move_fix
 from linearnets.data.verify import OtherContentError, read_verified
 from linearnets.errors import DatasetError, DataWarning, UsageError
@@ -195,7 +195,8 @@ def _why(exc: OSError, folder: Path) -> str:
 def _kept(root: Path, paths: list[Path]) -> UsageError:
     """Return the refusal to replace ``paths``, files of the expected size whose content is not
     Fashion-MNIST's: another dataset's (MNIST's have its names and sizes, and a download once
-    replaced them, flat in ./data) or ones damaged in place, which cannot be told apart."""
+    replaced them, flat in ./data) or ones damaged in place, which cannot be told apart. The
+    Debian package's (its folder, or a link to it) are its own: reinstalling it restores them."""
     files = ", ".join(map(shown_path, paths))
     if len(paths) == 1:
         have, they, were, them = "has the decompressed size", "it is", "was", "it"
@@ -203,12 +204,17 @@ def _kept(root: Path, paths: list[Path]) -> UsageError:
     else:
         have, they, were, them = "have the decompressed sizes", "they are", "were", "them"
         of = "Fashion-MNIST's files of those names but other MD5s"
+    fix = (
+        f"move {them} out of {shown_path(paths[0].parent)} (or delete {them}, if damaged), or pass "
+        "root=DIR to download elsewhere"
+    )
+    if in_debian_package(paths[0]):  # the package's own files: a reinstall puts them back
+        fix = how_to_replace(paths[0])
     return UsageError(
         f"root must hold no other dataset's files under Fashion-MNIST's names, which the download "
         f"would replace, got {quoted_path(root)}, where {files} {have} of {of}: {they} another "
         f"dataset's (MNIST's files have Fashion-MNIST's names and sizes) or {were} damaged in "
-        f"place; move {them} out of {shown_path(paths[0].parent)} (or delete {them}, if damaged), or pass "
-        "root=DIR to download elsewhere"
+        f"place; {fix}"
     )
 
 
