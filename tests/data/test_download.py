@@ -705,6 +705,14 @@ BAD = [
     ("a file's name", dict(mirrors=["train-images-idx3-ubyte.gz"]), r"got 'train-images-idx3-ubyte\.gz'; pass e\.g\. 'https://ossci-datasets\.s3\.amazonaws\.com/fashion-mnist/'$"),
     ("a .gz name", dict(mirrors=["fm.gz"]), r"got 'fm\.gz'; pass e\.g\. 'https://ossci-datasets\.s3\.amazonaws\.com/fashion-mnist/'$"),
     ("a file's name, no .gz", dict(mirrors=["t10k-labels-idx1-ubyte/"]), r"got 't10k-labels-idx1-ubyte/'; pass e\.g\. 'https://"),
+    # a file's URL, its colon or scheme missing: offered the file's URL, and a 404 on .../x.gz/x.gz
+    ("no colon, a file's URL", dict(mirrors=["http//127.0.0.1:18379/train-images-idx3-ubyte.gz"]), r"got 'http//127\.0\.0\.1:18379/train-images-idx3-ubyte\.gz'; add the colon after http and pass the file's folder \(a mirror is the folder that holds the four files\): 'http://127\.0\.0\.1:18379/'$"),
+    ("no scheme, a file's URL", dict(mirrors=["127.0.0.1:9/fm/t10k-labels-idx1-ubyte"]), r"got '127\.0\.0\.1:9/fm/t10k-labels-idx1-ubyte'; add http:// before it and pass the file's folder \(a mirror is the folder that holds the four files\): 'http://127\.0\.0\.1:9/fm/'$"),
+    # another word's colon missing: offered 'http://ftp//127.0.0.1:18379/'
+    ("no colon after ftp", dict(mirrors=["ftp//127.0.0.1:18379/"]), r"got 'ftp//127\.0\.0\.1:18379/'; pass e\.g\. 'https://ossci-datasets\.s3\.amazonaws\.com/fashion-mnist/'$"),
+    # a file's URL was taken, and each file's name appended to it: HTTP 404 from every mirror
+    ("a file's URL", dict(mirrors=["http://127.0.0.1:9/train-images-idx3-ubyte.gz"]), r"^mirrors must be the URLs of folders, each file's name appended to them, got 'http://127\.0\.0\.1:9/train-images-idx3-ubyte\.gz', a file's URL; a mirror is the folder that holds the four files \(\*-ubyte\.gz\): pass its folder, 'http://127\.0\.0\.1:9/'$"),
+    ("a .gz file's URL in a folder", dict(mirrors=["https://example.org/fm/FM.GZ"]), r"got 'https://example\.org/fm/FM\.GZ', a file's URL; .*: pass its folder, 'https://example\.org/fm/'$"),
     ("timeout", dict(timeout=0), r"timeout must be a finite number > 0, got 0"),
     # a login was taken for part of the host name ("Name or service not known"), password echoed
     ("a login", dict(mirrors=["http://u:secret@127.0.0.1:9/fm/"]), r"^mirrors must be URLs without a user name or password \(they are not used to log in, and would be printed in messages\), got 'http://\*\*\*@127\.0\.0\.1:9/fm/'; pass the URL of the folder that holds the files, e\.g\. 'https://ossci-datasets\.s3\.amazonaws\.com/fashion-mnist/'; for a mirror that needs a login, download the four files \(\*-ubyte\.gz\) yourself into a folder and pass root=DIR \(or set LINEARNETS_DATA\)$"),
@@ -746,6 +754,22 @@ BAD = [
 def test_bad_arguments(kwargs: dict[str, Any], pattern: str, tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=pattern):
         download_fashion_mnist(tmp_path, **kwargs)
+
+
+def test_a_files_url_is_refused_before_any_request_and_its_folder_offered_downloads(
+    server: Server, tiny: Tiny, tmp_path: Path
+) -> None:
+    """A file's URL (http://host/good/train-images-idx3-ubyte.gz) was taken as a mirror, each
+    file's name appended to it: a 404 on .../train-images-idx3-ubyte.gz/train-images-idx3-ubyte.gz
+    (h379). It is refused before any request, and the folder offered serves."""
+    url = f"{server.mirror('good')}{FIRST}.gz"
+    with pytest.raises(UsageError) as info:
+        _get(tmp_path / "d", tiny, [url])
+    assert str(info.value).endswith(f"pass its folder, {server.mirror('good')!r}")
+    assert server.requests == []
+    assert not (tmp_path / "d").exists()
+    offered = str(info.value).rsplit(", ", 1)[1].strip("'")
+    assert _get(tmp_path / "d", tiny, [offered]) == tmp_path / "d" / "FashionMNIST" / "raw"
 
 
 def test_a_mirror_with_a_password_is_refused_with_it_masked_before_any_folder_is_made(

@@ -10,7 +10,9 @@ anything is made or fetched; a refused URL is printed with its login
 masked (:func:`~linearnets.data.mirror_reasons.mask_login`), and a folder on this machine (a
 ``file://`` URL, a path that exists) is told to be read as ``root``; one without its scheme
 (``127.0.0.1:8000/fm/``) is told the URL with ``http://`` added, one without the scheme's colon
-(``https//example.org/fm/``) the URL with it (a file's name, ``fm.gz``, is no host: an example).
+(``https//example.org/fm/``) the URL with it (a file's name, ``fm.gz``, is no host: an example;
+another word's ``ftp//x/`` is offered no URL). A file's URL (its path ending in ``.gz`` or one of
+the dataset's names) is refused, its folder offered, as a mistyped one's fix offers the folder.
 """
 
 from __future__ import annotations
@@ -136,8 +138,9 @@ def _with_scheme(mirror: str) -> tuple[str, str] | None:
             f"{colonless[1]}:{mirror[len(colonless[1]) :]}",
         )
     else:
-        # a scheme typed otherwise, or a bare word (no host name typed): no URL to offer
-        schemed = "://" in mirror or re.match(r"[a-z][a-z0-9+.-]*:/", mirror, re.IGNORECASE)
+        # a scheme typed otherwise (ftp//x/ too: no http:// before it), or a bare word (no host
+        # name typed): no URL to offer
+        schemed = "://" in mirror or re.match(r"[a-z][a-z0-9+.-]*(:/|//)", mirror, re.IGNORECASE)
         if schemed or not any(mark in mirror for mark in "./:"):
             return None
         what, url = "add http:// before it", f"http://{mirror}"
@@ -146,7 +149,27 @@ def _with_scheme(mirror: str) -> tuple[str, str] | None:
     host = (urllib.parse.urlsplit(url).hostname or "").lower()
     if host.endswith(".gz") or host.removesuffix(".gz") in FASHION_MNIST_FILES:
         return None
+    folder = _file_folder(url)
+    if folder is not None:  # a file's URL: its folder is the mirror
+        return f"{what} and pass the file's folder ({_A_MIRROR})", folder
     return what, url
+
+
+_A_MIRROR = "a mirror is the folder that holds the four files"
+
+
+def _file_folder(url: str) -> str | None:
+    """Return the URL of the folder holding the file the http(s) URL ``url`` names, where its
+    path's last part is a file's name (ends in ``.gz``, or is one of the dataset's files:
+    ``http://host/fm/train-images-idx3-ubyte.gz`` gives ``http://host/fm/``); ``None`` where it is
+    not (``http://host/fm``, ``http://host/fm/``): each file's name is appended to a mirror, and
+    to a file's URL it fetched ``.../train-images-idx3-ubyte.gz/train-images-idx3-ubyte.gz``."""
+    parts = urllib.parse.urlsplit(url)
+    last = parts.path.rsplit("/", 1)[-1].lower()
+    if not (last.endswith(".gz") or last in FASHION_MNIST_FILES):
+        return None
+    folder = parts.path[: len(parts.path) - len(last)] or "/"
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, folder, "", ""))
 
 
 def _local_fix(path: str, kind: str) -> str:
@@ -264,6 +287,13 @@ def check_mirrors(mirrors: Iterable[str]) -> tuple[str, ...]:
                 f"folder that holds the files, e.g. {DEFAULT_MIRRORS[1]!r}; for a mirror that "
                 "needs a login, download the four files (*-ubyte.gz) yourself into a folder and "
                 "pass root=DIR (or set LINEARNETS_DATA)"
+            )
+        folder = _file_folder(mirror if spaced is None else spaced)
+        if folder is not None:  # accepted, each file's name appended to the file's: HTTP 404
+            raise UsageError(
+                f"mirrors must be the URLs of folders, each file's name appended to them, got "
+                f"{_shown(mirror)}, a file's URL; {_A_MIRROR} (*-ubyte.gz): pass its folder, "
+                f"{_shown(folder if folder.isascii() else _encoded(folder))}"
             )
         if spaced is not None:  # a space would end the path of the request line
             around = len(mirror) - len(mirror.strip())
