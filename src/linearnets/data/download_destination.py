@@ -85,12 +85,12 @@ def refuse_apart(
         if n not in moved
     )
     fix = move_fix(root, len(names), apart, dest, damaged=damaged, back=back)
-    them = "a valid copy of" if len(apart) == 1 else "valid copies of"
+    them, they = ("a valid copy of", "it") if len(apart) == 1 else ("valid copies of", "they")
     raise UsageError(
         f"root must hold the {len(names)} files in one folder, itself or its FashionMNIST/raw/, "
         f"got {quoted_path(root)}, where {shown_path(other)} holds {them} "
         f"{and_list([path.name for path in apart])}, apart from the others in "
-        f"{shown_path(dest)} (nothing was downloaded: they would be fetched again); {fix}"
+        f"{shown_path(dest)} (nothing was downloaded: {they} would be fetched again); {fix}"
     )
 
 
