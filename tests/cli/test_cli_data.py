@@ -643,3 +643,30 @@ def test_a_stop_while_data_show_reads_or_draws_says_how_to_go_on(
         f"{out} is not left half written: run the same command again"
     ]
     assert list(tmp_path.iterdir()) == []  # no figure, no temporary file
+
+
+DOWNLOAD = "linearnets.data.download.download_fashion_mnist"
+
+
+@pytest.mark.parametrize("name", ["try again (the same call)", f"{DOWNLOAD}('x')"])
+def test_a_data_dir_named_like_the_words_the_command_rewrites_is_named_as_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """A folder named 'try again (the same call)' was shown as 'run the same command again', and
+    one named as the download's Python call as the command (h379): the command's words replaced
+    the library's inside the user's own quoted path too. Only the words outside it are rewritten."""
+    from linearnets.cli._cli_words import cli_words
+
+    monkeypatch.setattr(files, "_debian_dir", lambda: None)
+    monkeypatch.chdir(tmp_path)
+    Path(name).mkdir()
+    assert main(["data", "--data-dir", name]) == 2
+    assert capsys.readouterr().err.startswith(
+        "linearnets data: error: --data-dir must hold the Fashion-MNIST files (or "
+        f"FashionMNIST/raw/ with them), got {name!r}, which lacks train-images-idx3-ubyte"
+    )
+    said = f"got {name!r}; try again (the same call), or the package's {DOWNLOAD}('d')"
+    assert cli_words(said) == (
+        f"got {name!r}; run the same command again, or the package's linearnets data download "
+        "--data-dir d"
+    )

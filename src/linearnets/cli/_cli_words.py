@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 
 from linearnets._shell import shell_word
 from linearnets._text import shown_path
@@ -93,6 +94,11 @@ _DOWNLOAD_CALL = re.compile(rf"\blinearnets\.data\.download\.download_fashion_mn
 _BEFORE_VALUE = r"got|with|on|and|for|an|to|at|pass|run's|json's"
 # what a value of None means, after it: "None (Fashion-MNIST)"
 _MEANING = r" \([^()]*\)"
+# the download's words to try it again (linearnets.data.fetch), the command's own on a command line
+_SAME_CALL = re.compile(re.escape("try again (the same call)"))
+# a path quoted as repr() writes it, which no rewrite reaches into: its quote opens a word (a quote
+# after a letter is an apostrophe, "the package's files")
+_QUOTED = rf"(?<!\w)(?:{_STRING})"
 # a finished run's config.json is not needed to use its weights (linearnets.training.run_config)
 _WITHOUT_CONFIG = "so load_trained and predict work without it"
 
@@ -144,12 +150,27 @@ def cli_words(text: str) -> str:
     # what works without a damaged config.json: the command, not the Python functions
     text = text.replace(_WITHOUT_CONFIG, "so linearnets predict works without it")
     # a folder to download into: the command that does it
-    text = _DOWNLOAD_CALL.sub(
-        lambda m: f"linearnets data download --data-dir {_cli_value(m[1], pasted=True)}", text
+    text = _unquoted_sub(
+        _DOWNLOAD_CALL,
+        lambda m: f"linearnets data download --data-dir {_cli_value(m[1], pasted=True)}",
+        text,
     )
     # a download to try again (a full disk freed): the command, not the Python call
-    text = text.replace("try again (the same call)", "run the same command again")
+    text = _unquoted_sub(_SAME_CALL, lambda m: "run the same command again", text)
     return text.replace(" (force=True)", "")
+
+
+def _unquoted_sub(pattern: re.Pattern[str], said: Callable[[re.Match[str]], str], text: str) -> str:
+    """Return ``text`` with each match of ``pattern`` put as ``said`` puts it, but for those inside
+    a quoted path (``got 'try again (the same call)'``: the user's folder, named as it is)."""
+
+    def rewritten(match: re.Match[str]) -> str:
+        if match["quoted"] is not None:
+            return match[0]
+        inner = pattern.fullmatch(match[0])
+        return match[0] if inner is None else said(inner)
+
+    return re.sub(rf"(?P<quoted>{_QUOTED})|(?:{pattern.pattern})", rewritten, text)
 
 
 def _cli_value(literal: str, *, pasted: bool = False) -> str:
