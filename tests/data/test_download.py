@@ -712,7 +712,7 @@ BAD = [
     ("no colon after ftp", dict(mirrors=["ftp//127.0.0.1:18379/"]), r"got 'ftp//127\.0\.0\.1:18379/'; pass e\.g\. 'https://ossci-datasets\.s3\.amazonaws\.com/fashion-mnist/'$"),
     # a file's URL was taken, and each file's name appended to it: HTTP 404 from every mirror
     ("a file's URL", dict(mirrors=["http://127.0.0.1:9/train-images-idx3-ubyte.gz"]), r"^mirrors must be the URLs of folders, each file's name appended to them, got 'http://127\.0\.0\.1:9/train-images-idx3-ubyte\.gz', a file's URL; a mirror is the folder that holds the four files \(\*-ubyte\.gz\): pass its folder, 'http://127\.0\.0\.1:9/'$"),
-    ("a .gz file's URL in a folder", dict(mirrors=["https://example.org/fm/FM.GZ"]), r"got 'https://example\.org/fm/FM\.GZ', a file's URL; .*: pass its folder, 'https://example\.org/fm/'$"),
+    ("a dataset file's URL in capitals", dict(mirrors=["https://example.org/fm/T10K-LABELS-IDX1-UBYTE.GZ"]), r"got 'https://example\.org/fm/T10K-LABELS-IDX1-UBYTE\.GZ', a file's URL; .*: pass its folder, 'https://example\.org/fm/'$"),
     ("timeout", dict(timeout=0), r"timeout must be a finite number > 0, got 0"),
     # a login was taken for part of the host name ("Name or service not known"), password echoed
     ("a login", dict(mirrors=["http://u:secret@127.0.0.1:9/fm/"]), r"^mirrors must be URLs without a user name or password \(they are not used to log in, and would be printed in messages\), got 'http://\*\*\*@127\.0\.0\.1:9/fm/'; pass the URL of the folder that holds the files, e\.g\. 'https://ossci-datasets\.s3\.amazonaws\.com/fashion-mnist/'; for a mirror that needs a login, download the four files \(\*-ubyte\.gz\) yourself into a folder and pass root=DIR \(or set LINEARNETS_DATA\)$"),
@@ -770,6 +770,19 @@ def test_a_files_url_is_refused_before_any_request_and_its_folder_offered_downlo
     assert not (tmp_path / "d").exists()
     offered = str(info.value).rsplit(", ", 1)[1].strip("'")
     assert _get(tmp_path / "d", tiny, [offered]) == tmp_path / "d" / "FashionMNIST" / "raw"
+
+
+def test_a_mirrors_folder_named_like_a_gz_file_downloads(
+    server: Server, tiny: Tiny, tmp_path: Path
+) -> None:
+    """A mirror whose folder's own name ends in .gz, typed without its last slash
+    (http://host/fm.gz: the files fetched as .../fm.gz/train-images-idx3-ubyte.gz), was refused as
+    a file's URL, offering its parent, which holds none (h383): only the dataset's own file names
+    are a file's URL."""
+    mirror = server.mirror("fm.gz").rstrip("/")
+    assert mirror.endswith("/fm.gz")
+    assert _get(tmp_path / "d", tiny, [mirror]) == tmp_path / "d" / "FashionMNIST" / "raw"
+    assert all(request.startswith("/fm.gz/") for request in server.requests)
 
 
 def test_a_mirror_with_a_password_is_refused_with_it_masked_before_any_folder_is_made(

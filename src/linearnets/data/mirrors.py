@@ -160,13 +160,15 @@ _A_MIRROR = "a mirror is the folder that holds the four files"
 
 def _file_folder(url: str) -> str | None:
     """Return the URL of the folder holding the file the http(s) URL ``url`` names, where its
-    path's last part is a file's name (ends in ``.gz``, or is one of the dataset's files:
-    ``http://host/fm/train-images-idx3-ubyte.gz`` gives ``http://host/fm/``); ``None`` where it is
+    path's last part is one of the dataset's files, with or without ``.gz``
+    (``http://host/fm/train-images-idx3-ubyte.gz`` gives ``http://host/fm/``); ``None`` where it is
     not (``http://host/fm``, ``http://host/fm/``): each file's name is appended to a mirror, and
-    to a file's URL it fetched ``.../train-images-idx3-ubyte.gz/train-images-idx3-ubyte.gz``."""
+    to a file's URL it fetched ``.../train-images-idx3-ubyte.gz/train-images-idx3-ubyte.gz``.
+    Another name ending in ``.gz`` may be a mirror's folder (``http://host/fm.gz``, the files
+    fetched as ``http://host/fm.gz/train-images-idx3-ubyte.gz``): it is no file's."""
     parts = urllib.parse.urlsplit(url)
     last = parts.path.rsplit("/", 1)[-1].lower()
-    if not (last.endswith(".gz") or last in FASHION_MNIST_FILES):
+    if last.removesuffix(".gz") not in FASHION_MNIST_FILES:
         return None
     folder = parts.path[: len(parts.path) - len(last)] or "/"
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, folder, "", ""))
