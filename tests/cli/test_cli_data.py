@@ -670,3 +670,10 @@ def test_a_data_dir_named_like_the_words_the_command_rewrites_is_named_as_it_is(
         f"got {name!r}; run the same command again, or the package's linearnets data download "
         "--data-dir d"
     )
+    # a path shown as it is, a quote after its "/": no quoted path, the call after it rewritten
+    # (h383: the call was left in Python's words)
+    said = f"/tmp/'x/t10k-labels-idx1-ubyte.gz: cut short; get it again: {DOWNLOAD}(\"/tmp/'x\")"
+    assert cli_words(said) == (
+        "/tmp/'x/t10k-labels-idx1-ubyte.gz: cut short; get it again: linearnets data download "
+        "--data-dir '/tmp/'\"'\"'x'"
+    )

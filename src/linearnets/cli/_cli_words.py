@@ -96,9 +96,10 @@ _BEFORE_VALUE = r"got|with|on|and|for|an|to|at|pass|run's|json's"
 _MEANING = r" \([^()]*\)"
 # the download's words to try it again (linearnets.data.fetch), the command's own on a command line
 _SAME_CALL = re.compile(re.escape("try again (the same call)"))
-# a path quoted as repr() writes it, which no rewrite reaches into: its quote opens a word (a quote
-# after a letter is an apostrophe, "the package's files")
-_QUOTED = rf"(?<!\w)(?:{_STRING})"
+# a path quoted as repr() writes it, which no rewrite reaches into: its quote opens a word, after a
+# blank, "(", "=", "," or "$" (one after a letter is an apostrophe, "the package's files"; one
+# after "/" is part of a path shown as it is, "/tmp/'x/t10k-...: expected ...")
+_QUOTED = rf"(?<![^\s(=,$])(?:{_STRING})"
 # a finished run's config.json is not needed to use its weights (linearnets.training.run_config)
 _WITHOUT_CONFIG = "so load_trained and predict work without it"
 
