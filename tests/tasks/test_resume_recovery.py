@@ -813,3 +813,108 @@ def test_a_config_json_copied_from_a_run_of_the_other_task_is_named_not_the_chec
     (lr / "config.json").unlink()
     assert linearnets.resume_linreg(lr, epochs=2).history.epochs[-1].epoch == 2
     assert json.loads((lr / "config.json").read_text())["task"] == "linreg"
+
+
+def _both_named(folder: Path, what: str, beside: str, own: str, other: str) -> str:
+    """The refusal of a config.json and a checkpoint.pt of different tasks, in the API's words."""
+    return (
+        f"{folder}/config.json is {what}, but checkpoint.pt beside it is {beside}: one of them "
+        "was copied from another run; if config.json, put back the run's own, or delete it (a "
+        f"resume rebuilds it from checkpoint.pt), then resume with: linearnets.{own}('{folder}'); "
+        "if checkpoint.pt, restore it from a copy of the run, then resume with: "
+        f"linearnets.{other}('{folder}')"
+    )
+
+
+def _in_cli_words(said: str) -> str:
+    """``said`` as the command line words it: linearnets.resume_X('DIR') as the command."""
+    return re.sub(r"linearnets\.resume_(\w+)\('([^']*)'\)", r"linearnets \1 --resume \2", said)
+
+
+def test_a_config_json_and_a_checkpoint_of_other_tasks_are_both_named_by_every_reader(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A linear-regression run's folder with a softmax run's config.json copied in: softmax
+    --resume named its checkpoint.pt as copied, "delete it and resume with --force to start the
+    run over", the linear-regression run lost; an interrupted softmax run (no model.pt, no
+    results.json) with a linear-regression run's config.json copied in, alike under linreg
+    --resume. predict was told it draws without config.json, with no model.pt to draw from.
+    Every reader names both files, with fixes that lose nothing; deleting config.json as said
+    resumes each run from its own checkpoint."""
+    import linearnets
+
+    sm, lr = tmp_path / "sm", tmp_path / "lr"
+    run_softmax(SoftmaxConfig(**_base(_data(tmp_path / "d.npz")), epochs=1, out=sm))
+    linearnets.run_linreg(linearnets.LinregConfig(epochs=1, out=lr))
+    a, b = tmp_path / "a", tmp_path / "b"
+    shutil.copytree(lr, a)
+    shutil.copy(sm / "config.json", a / "config.json")
+    shutil.copytree(sm, b)
+    (b / "model.pt").unlink()
+    (b / "results.json").unlink()
+    shutil.copy(lr / "config.json", b / "config.json")
+    linreg_what, softmax_what = "a linear-regression run's (task 'linreg')", "a softmax run's"
+    said = {
+        a: _both_named(
+            a, "a softmax run's (it names no task)", "a linear-regression run's", "resume_linreg",
+            "resume_softmax",
+        ),
+        b: _both_named(b, linreg_what, softmax_what, "resume_softmax", "resume_linreg"),
+    }  # fmt: skip
+    for folder, message in said.items():
+        kept = (folder / "checkpoint.pt").read_bytes()
+        for resume in (resume_softmax, linearnets.resume_linreg):
+            with pytest.raises(UsageError) as info:
+                resume(folder, epochs=2)
+            assert str(info.value) == message
+        for command in (["softmax", "--resume"], ["linreg", "--resume"], ["predict"]):
+            capsys.readouterr()
+            assert main([*command, str(folder)]) == 2
+            assert capsys.readouterr().err == (
+                f"linearnets {command[0]}: error: {_in_cli_words(message)}\n"
+            )
+        assert (folder / "checkpoint.pt").read_bytes() == kept
+        (folder / "config.json").unlink()  # as it says
+    assert linearnets.resume_linreg(a, epochs=2).history.epochs[-1].epoch == 2
+    assert json.loads((a / "config.json").read_text())["task"] == "linreg"
+    assert resume_softmax(b, epochs=2).history.epochs[-1].epoch == 2
+    assert (b / "model.pt").is_file() and "task" not in json.loads((b / "config.json").read_text())
+
+
+def test_a_linreg_config_json_beside_softmax_weights_and_a_damaged_checkpoint_is_named_by_resumes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A softmax run with its checkpoint.pt damaged, model.pt intact and a linear-regression
+    run's config.json copied in: softmax --resume said the folder "holds a linear-regression
+    run ...; resume it with: linearnets linreg --resume", whose refusal of the checkpoint said to
+    delete it and start over, the softmax run overwritten. Both resumes name config.json, or
+    model.pt, as copied; the run's own config.json put back, the damaged checkpoint is named,
+    and restored, the run resumes."""
+    import linearnets
+    from linearnets.errors import CheckpointError
+
+    sm, lr, d = tmp_path / "sm", tmp_path / "lr", tmp_path / "d"
+    run_softmax(SoftmaxConfig(**_base(_data(tmp_path / "d.npz")), epochs=1, out=sm))
+    linearnets.run_linreg(linearnets.LinregConfig(epochs=1, out=lr))
+    shutil.copytree(sm, d)
+    (d / "checkpoint.pt").write_bytes((sm / "checkpoint.pt").read_bytes()[:300])
+    shutil.copy(lr / "config.json", d / "config.json")
+    said = (
+        f"{d}/config.json is a linear-regression run's (task 'linreg'), but model.pt beside it "
+        "holds a softmax model: one of them was copied from another run; put back the run's own "
+        "config.json (checkpoint.pt cannot be read, so a resume cannot rebuild it), then resume "
+        f"with: linearnets.resume_softmax('{d}')"
+    )
+    for resume in (resume_softmax, linearnets.resume_linreg):
+        with pytest.raises(UsageError) as info:
+            resume(d, epochs=2)
+        assert str(info.value) == said
+    for task in ("softmax", "linreg"):
+        capsys.readouterr()
+        assert main([task, "--resume", str(d), "--epochs", "2"]) == 2
+        assert capsys.readouterr().err == f"linearnets {task}: error: {_in_cli_words(said)}\n"
+    shutil.copy(sm / "config.json", d / "config.json")  # as it says
+    with pytest.raises(CheckpointError, match=r"checkpoint\.pt cannot be read: .*restore"):
+        resume_softmax(d, epochs=2)
+    shutil.copy(sm / "checkpoint.pt", d / "checkpoint.pt")  # as that says
+    assert resume_softmax(d, epochs=2).history.epochs[-1].epoch == 2

@@ -32,7 +32,7 @@ from linearnets.training.run_config import (
 )
 from linearnets.training.run_dir_checks import check_reachable
 from linearnets.training.run_task import checkpoint_task, refuse_foreign_checkpoint
-from linearnets.training.runs import CONFIG_FILE
+from linearnets.training.runs import CONFIG_FILE, WEIGHTS_FILE
 
 __all__ = [
     "checkpoint_config",
@@ -200,21 +200,28 @@ def copied_config(run_dir: Path, saved: dict[str, Any], *, reader: str) -> Usage
     the run's checkpoint (or ``model.pt``) of the other: one of them copied in from another run.
     ``None`` where they agree, or nothing tells (a task that is a hand edit is refused later).
 
-    ``reader``: ``"predict"`` (which draws without ``config.json``), ``"softmax"`` or
-    ``"linreg"`` (a resume, which rebuilds it from the checkpoint). A linear-regression run's
-    ``config.json`` beside a softmax run's ``checkpoint.pt`` and ``model.pt`` is the copy, for
-    every reader; beside one of the two only, either may be: the resume of the checkpoint's task,
-    and predict, name both, with both fixes (a resume of the other task names the checkpoint, as
-    :func:`~linearnets.training.run_task.refuse_foreign_checkpoint` does); predict alone reads a
-    ``model.pt`` without a checkpoint. A softmax run's ``config.json`` (no task) beside a
-    linear-regression run's checkpoint and no softmax ``model.pt`` alike. The folder was sent to
-    the resume of the config's task, whose refusal of the checkpoint as the copy said to delete
-    it and start over: the run's weights lost.
+    ``reader``: ``"predict"`` (which draws from a softmax ``model.pt`` without ``config.json``),
+    ``"softmax"`` or ``"linreg"`` (a resume, which rebuilds it from the checkpoint). Every reader
+    gets the same refusal, each fix losing nothing (put back, or delete, ``config.json``; restore
+    the checkpoint): the folder had been sent to the resume of the config's task, whose refusal
+    of the checkpoint as the copy said to delete it and start over, the run's weights lost.
+
+    - A linear-regression run's ``config.json`` beside a softmax run's ``checkpoint.pt`` and
+      ``model.pt``: ``config.json`` is the copy.
+    - Beside a softmax ``model.pt`` and a checkpoint whose task cannot be read (a damaged one):
+      either may be the copy; put back the run's own ``config.json`` (no resume rebuilds it from
+      that checkpoint), or, for predict, delete it.
+    - Beside a checkpoint of the other task and no softmax ``model.pt`` (a softmax run's
+      ``config.json``, which names no task, beside a linear-regression run's checkpoint alike):
+      either may be the copy, and both are named, with both fixes. Where the run's
+      records (``results.json``, ``metrics.jsonl``) are of the config's task too, the
+      checkpoint is the copy:
+      ``None``, for the checkpoint's refusal
+      (:func:`~linearnets.training.run_task.refuse_foreign_checkpoint`).
     """
     from linearnets.tasks.linreg_run import TASK as LINREG
     from linearnets.tasks.weights import weights_intact
     from linearnets.training.run_task import held_checkpoint_task
-    from linearnets.training.runs import WEIGHTS_FILE
 
     task = saved.get("task")
     if task not in (LINREG, None) or (task is None and _linreg_settings(saved)):
@@ -225,34 +232,68 @@ def copied_config(run_dir: Path, saved: dict[str, Any], *, reader: str) -> Usage
     softmax_model = weights_intact(run_dir / WEIGHTS_FILE)  # linreg writes no model.pt
     if task == LINREG:
         what = f"a linear-regression run's (task {LINREG!r})"
-        if held is None:  # model.pt alone tells: no resume reads it
-            if not softmax_model or reader != "predict":
+        if held is None:  # model.pt alone tells: its checkpoint cannot be read, if any
+            if not softmax_model:
                 return None
-            return _copied(run_dir, what, f"{WEIGHTS_FILE} beside it holds a softmax model", None)
+            return _copied(
+                run_dir, what, f"{WEIGHTS_FILE} beside it holds a softmax model", None, reader
+            )
         if softmax_model:  # two files of a softmax run against one
             beside = f"{WEIGHTS_FILE} beside it holds a softmax model and {CHECKPOINT_FILE} a softmax run"
-            return _copied(run_dir, what, beside, _deleted(run_dir, reader, held))
+            return _copied(run_dir, what, beside, _deleted(run_dir, reader, held, True), reader)
         beside = f"{CHECKPOINT_FILE} beside it is a softmax run's"
     else:
         if softmax_model:  # a softmax model.pt: the checkpoint is the copy
             return None
         what = "a softmax run's (it names no task)"
         beside = f"{CHECKPOINT_FILE} beside it is a linear-regression run's"
-    if reader not in ("predict", held):  # that resume names the checkpoint as copied
+    if _records_task(run_dir) == (task or "softmax"):  # two files of a run against one
         return None
     other = "resume_softmax" if held == LINREG else "resume_linreg"
     return UsageError(
         f"{shown_path(run_dir / CONFIG_FILE)} is {what}, but {beside}: one of them was copied "
         f"from another run; if {CONFIG_FILE}, put back the run's own, or delete it "
-        f"{_deleted(run_dir, reader, held)}; if {CHECKPOINT_FILE}, restore it from a copy of the "
-        f"run, then resume with: linearnets.{other}({str(run_dir)!r})"
+        f"{_deleted(run_dir, reader, held, softmax_model)}; if {CHECKPOINT_FILE}, restore it from "
+        f"a copy of the run, then resume with: linearnets.{other}({str(run_dir)!r})"
     )
 
 
-def _deleted(run_dir: Path, reader: str, held: str | None) -> str:
+def _records_task(run_dir: Path) -> str | None:
+    """Return the task of the run whose records ``run_dir`` holds: its ``results.json`` (the
+    learned ``w``: ``"linreg"``; a ``test_acc``: ``"softmax"``) and its ``metrics.jsonl``'s first
+    epoch (a ``train_acc``: ``"softmax"``; ``null``, as a linear-regression run writes it:
+    ``"linreg"``). ``None`` where neither tells, or they disagree."""
+    from linearnets.training.runs import RESULTS_FILE
+
+    told: set[str] = set()
+    results = _first_json(run_dir / RESULTS_FILE)
+    if isinstance(results, dict) and ("w" in results) != ("test_acc" in results):
+        told.add("linreg" if "w" in results else "softmax")
+    first = _first_json(run_dir / "metrics.jsonl")
+    if isinstance(first, dict) and "train_acc" in first:
+        told.add("linreg" if first["train_acc"] is None else "softmax")
+    return told.pop() if len(told) == 1 else None
+
+
+def _first_json(path: Path) -> Any:
+    """Return the JSON value ``path`` holds: the whole of a ``.json`` file, the first line of a
+    ``.jsonl`` one; ``None`` where there is none to read (a FIFO, text that is no JSON)."""
+    from linearnets._json import loads_shallow
+
+    try:
+        if not path.is_file():  # a FIFO would block the read
+            return None
+        text = path.read_text(encoding="utf-8")
+        return loads_shallow(text if path.suffix == ".json" else text.split("\n", 1)[0])
+    except (OSError, ValueError):  # UnicodeDecodeError too
+        return None
+
+
+def _deleted(run_dir: Path, reader: str, held: str | None, softmax_model: bool) -> str:
     """Say what deleting ``run_dir``'s ``config.json`` does for ``reader``, its checkpoint of
-    task ``held``: predict draws without it; a resume rebuilds it."""
-    if reader == "predict":
+    task ``held``: predict draws without it from a softmax ``model.pt`` (``softmax_model``);
+    else a resume rebuilds it (predict has nothing to draw from until that resume writes one)."""
+    if reader == "predict" and softmax_model:
         return "(predict reads only its data and data_dir, and draws without it)"
     from linearnets.tasks.linreg_run import TASK as LINREG
 
@@ -263,11 +304,19 @@ def _deleted(run_dir: Path, reader: str, held: str | None) -> str:
     )
 
 
-def _copied(run_dir: Path, what: str, beside: str, deleted: str | None) -> UsageError:
+def _copied(run_dir: Path, what: str, beside: str, deleted: str | None, reader: str) -> UsageError:
     """Return the error for ``run_dir``'s ``config.json``, ``what`` (a linear-regression run's),
-    with ``beside`` (a softmax model): it was copied in, or (``deleted`` ``None``: predict's
-    ``model.pt`` alone tells) one of the two."""
+    with ``beside`` (a softmax model): it was copied in, or (``deleted`` ``None``: ``model.pt``
+    alone tells, its checkpoint unreadable) one of the two. There a resume rebuilds no
+    ``config.json``: deleted, it was told to start the run again; predict draws without it."""
     copied = CONFIG_FILE if deleted is not None else "one of them"
+    if deleted is None and reader != "predict":
+        return UsageError(
+            f"{shown_path(run_dir / CONFIG_FILE)} is {what}, but {beside}: {copied} was copied "
+            f"from another run; put back the run's own {CONFIG_FILE} ({CHECKPOINT_FILE} cannot "
+            "be read, so a resume cannot rebuild it), then resume with: "
+            f"linearnets.resume_softmax({str(run_dir)!r})"
+        )
     deleted = deleted or "(predict reads only its data and data_dir, and draws without it)"
     return UsageError(
         f"{shown_path(run_dir / CONFIG_FILE)} is {what}, but {beside}: {copied} was copied "
