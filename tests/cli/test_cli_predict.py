@@ -1427,3 +1427,34 @@ def test_a_folder_in_place_of_the_default_figure_is_named_not_blamed_on_an_out_n
     )
     assert sorted(p.name for p in run.iterdir()) == sorted([name, "model.pt"])
     assert not any((run / name).iterdir())
+
+
+def test_inside_another_runs_folder_no_out_in_it_is_offered(
+    env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The current folder another run's: an --out refused as another run's folder, or as a
+    file there, was told "e.g. --out predict-2.png", drawn into the current folder, which was
+    refused again as passing for its run's predictions. The bare name is offered only where the
+    current folder holds no run; here, leaving out --out, which draws."""
+    run, here, other = tmp_path / "run", tmp_path / "here", tmp_path / "r3"
+    for folder in (run, here, other):
+        _write_model(folder)
+    monkeypatch.chdir(here)
+    capsys.readouterr()
+    not_here = "(not in the current folder, which holds a run too)"
+    assert main(["predict", str(run), "-n", "2", "--out", str(other)]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets predict: error: --out {other} is a folder, and holds another run than "
+        "RUN_DIR's: a figure drawn in it would pass for that run's; leave out --out to draw into "
+        f"{run / 'predict-2.png'}, or pass a file outside that run's folder {not_here}\n"
+    )
+    assert main(["predict", str(run), "-n", "2", "--out", str(other / "predict-2.png")]) == 2
+    assert capsys.readouterr().err.endswith(
+        f"leave out --out to draw into {run / 'predict-2.png'}, or pass a file outside the run "
+        f"folder {not_here}\n"
+    )
+    assert main(["predict", str(run), "-n", "2", "--out", "predict-2.png"]) == 2  # what it said
+    assert "would pass for them" in capsys.readouterr().err
+    assert main(["predict", str(run), "-n", "2"]) == 0  # as it says now
+    assert sorted(p.name for p in run.iterdir()) == ["model.pt", "predict-2.png"]
+    assert [p.name for p in here.iterdir()] == [p.name for p in other.iterdir()] == ["model.pt"]
