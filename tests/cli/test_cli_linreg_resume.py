@@ -513,8 +513,8 @@ def test_a_softmax_run_s_checkpoint_copied_in_is_refused_in_one_line_naming_its_
     assert capsys.readouterr().err == (
         f"linearnets linreg: error: checkpoint {out / 'checkpoint.pt'} is a softmax run's "
         "checkpoint, not a linreg run's: it was copied from another run's folder; restore "
-        "checkpoint.pt from a copy of the run, or delete it and resume with --force to start the "
-        "run over\n"
+        "checkpoint.pt from a copy of the run, or move it out of the folder, keeping it (a "
+        "softmax run's weights), and resume with --force to start the run over\n"
     )
 
 

@@ -306,7 +306,8 @@ def test_a_softmax_run_s_checkpoint_copied_in_is_refused_naming_its_task(
             CheckpointError,
             match=rf"^checkpoint {path} is a softmax run's checkpoint, not a linreg run's: it was "
             r"copied from another run's folder; restore checkpoint\.pt from a copy of the run, "
-            r"or delete it and resume with force=True to start the run over$",
+            r"or move it out of the folder, keeping it \(a softmax run's weights\), and resume "
+            r"with force=True to start the run over$",
         ):
             resume_linreg(out, epochs=2, force=force)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # nothing rewritten

@@ -818,7 +818,8 @@ def test_a_linreg_run_s_checkpoint_copied_in_is_refused_naming_its_task(
     said = (
         f"checkpoint {run / 'checkpoint.pt'} is a linreg run's checkpoint, not a softmax run's: "
         "it was copied from another run's folder; restore checkpoint.pt from a copy of the run, "
-        "or delete it and resume with force=True to start the run over"
+        "or move it out of the folder, keeping it (a linreg run's weights), and resume with "
+        "force=True to start the run over"
     )
     for force in (False, True):  # forced too: its states cannot be loaded
         with pytest.raises(CheckpointError, match=f"^{re.escape(said)}$"):

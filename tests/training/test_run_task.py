@@ -142,7 +142,8 @@ def test_a_checkpoint_of_the_other_task_is_refused_naming_its_task(tmp_path: Pat
             CheckpointError,
             match=rf"^checkpoint {path} is a {task} run's checkpoint, not a {other} run's: it was "
             r"copied from another run's folder; restore checkpoint\.pt from a copy of the run, "
-            r"or delete it and resume with force=True to start the run over$",
+            rf"or move it out of the folder, keeping it \(a {task} run's weights\), and resume "
+            r"with force=True to start the run over$",
         ):
             refuse_foreign_checkpoint(ckpt, task=other)
     assert held_checkpoint_task(tmp_path) is None  # no checkpoint

@@ -14,7 +14,6 @@ from linearnets._json import loads_shallow
 from linearnets._text import shown_path
 from linearnets.config import LinregConfig, SoftmaxConfig
 from linearnets.errors import CheckpointError
-from linearnets.training.checkpoint_values import restore_hint
 from linearnets.training.config_sections import task_named
 
 if TYPE_CHECKING:
@@ -118,5 +117,7 @@ def refuse_foreign_checkpoint(ckpt: Checkpoint, *, task: str) -> None:
     if found is not None and found != task:
         raise CheckpointError(
             f"checkpoint {shown_path(ckpt.path)} is a {found} run's checkpoint, not a {task} "
-            f"run's: it was copied from another run's folder; {restore_hint(ckpt.path)}"
+            f"run's: it was copied from another run's folder; restore {ckpt.path.name} from a "
+            f"copy of the run, or move it out of the folder, keeping it (a {found} run's "
+            "weights), and resume with force=True to start the run over"
         )
