@@ -317,7 +317,15 @@ def _copied(run_dir: Path, what: str, beside: str, deleted: str | None, reader: 
             "be read, so a resume cannot rebuild it), then resume with: "
             f"linearnets.resume_softmax({str(run_dir)!r})"
         )
-    deleted = deleted or "(predict reads only its data and data_dir, and draws without it)"
+    if deleted is None:  # either may be the run's own: neither is deleted, both kept
+        # (a linear-regression run's config.json, deleted as told, was lost: its checkpoint
+        # cannot be read to rebuild it; model.pt was the copy)
+        return UsageError(
+            f"{shown_path(run_dir / CONFIG_FILE)} is {what}, but {beside}: {copied} was copied "
+            f"from another run; if {CONFIG_FILE}, put back the run's own, or move it out of the "
+            "folder, keeping it (predict reads only its data and data_dir, and draws without "
+            f"it); if {WEIGHTS_FILE}, move it out of the folder, keeping it"
+        )
     return UsageError(
         f"{shown_path(run_dir / CONFIG_FILE)} is {what}, but {beside}: {copied} was copied "
         f"from another run; put back the run's own {CONFIG_FILE}, or delete it {deleted}"
