@@ -933,19 +933,30 @@ def test_an_out_among_another_runs_predictions_is_refused(
     assert sorted(p.name for p in b.iterdir()) == ["model.pt"]
 
 
+_ANY_CASE = "(the same file where a file system tells no case apart, as macOS's and Windows' do)"
+
+
 @pytest.mark.parametrize(
     ("name", "what"),
     [
         ("confusion.pdf", "confusion.pdf, the run's confusion.png under another suffix"),
         ("predictions.svg", "predictions.svg, the run's predictions.png under another suffix"),
         ("curves.PDF", "curves.PDF, the run's curves.png and curves.svg under another suffix"),
+        (
+            "Confusion.png",
+            f"Confusion.png, the run's confusion.png in other letters' case {_ANY_CASE}",
+        ),
+        ("Curves.svg", f"Curves.svg, the run's curves.svg in other letters' case {_ANY_CASE}"),
+        ("PREDICTIONS.pdf", "PREDICTIONS.pdf, the run's predictions.png under another suffix"),
     ],
 )
-def test_an_out_of_a_runs_figure_under_another_suffix_is_refused(
+def test_an_out_of_a_runs_figure_under_another_suffix_or_case_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, what: str
 ) -> None:
     """--out run/confusion.pdf was accepted (only confusion.png refused): beside the run's own
-    figures it passed for the run's confusion matrix, and no resume removed it."""
+    figures it passed for the run's confusion matrix, and no resume removed it. --out
+    run/Confusion.png was accepted too (only the suffix was matched in any case): on macOS's or
+    Windows' file system it is the run's confusion.png, and was written over it."""
     run = tmp_path / "run"
     _write_model(run)
     assert main(["predict", str(run), "-n", "2", "--out", str(run / name)]) == 2
@@ -1035,38 +1046,6 @@ def test_a_folder_holding_only_a_results_json_is_no_run_for_the_figure(
     (paper / "config.json").write_text("{}")
     assert main(["predict", str(run), "-n", "2", "--out", str(paper / "curves.png")]) == 2
     assert f"which the run in {paper} writes" in capsys.readouterr().err
-
-
-_ANY_CASE = "(the same file where a file system tells no case apart, as macOS's and Windows' do)"
-
-
-@pytest.mark.parametrize(
-    ("name", "what"),
-    [
-        (
-            "Confusion.png",
-            f"Confusion.png, the run's confusion.png in other letters' case {_ANY_CASE}",
-        ),
-        ("Curves.svg", f"Curves.svg, the run's curves.svg in other letters' case {_ANY_CASE}"),
-        ("PREDICTIONS.pdf", "PREDICTIONS.pdf, the run's predictions.png under another suffix"),
-    ],
-)
-def test_an_out_of_a_runs_figure_in_other_case_is_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, what: str
-) -> None:
-    """--out run/Confusion.png was accepted (only the suffix was matched in any case): on macOS's
-    or Windows' file system it is the run's confusion.png, and was written over it."""
-    run = tmp_path / "run"
-    _write_model(run)
-    assert main(["predict", str(run), "-n", "2", "--out", str(run / name)]) == 2
-    assert capsys.readouterr() == (
-        "",
-        f"linearnets predict: error: --out {run / name} is {what}, which the run in {run} "
-        "writes: a figure written there would pass for the run's; leave out --out to draw into "
-        f"{run / 'predict-2.png'}, or pass a file outside the run folder, e.g. --out "
-        "predict-2.png\n",
-    )
-    assert sorted(p.name for p in run.iterdir()) == ["model.pt"]
 
 
 def test_a_predict_figure_in_other_case_is_refused_as_the_figure_it_passes_for(
