@@ -30,6 +30,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+from linearnets._paths import same_folder
 from linearnets._shell import shell_word
 from linearnets._text import shown_path
 from linearnets.data.data_dir import find_in_root, folder_above, torchvision_root_fix
@@ -119,8 +120,9 @@ def in_debian_package(path: str | Path) -> bool:
 
 
 def _same_folder(folder: Path, other: Path | None) -> bool:
-    """Return whether ``folder`` is ``other`` once links are followed (``None``: no other)."""
-    return other is not None and os.path.realpath(folder) == os.path.realpath(other)
+    """Return whether ``folder`` is ``other`` (:func:`~linearnets._paths.same_folder`; ``None``:
+    no other)."""
+    return other is not None and same_folder(folder, other)
 
 
 def _looks_whole(path: Path, size: int) -> bool:
@@ -153,8 +155,9 @@ def _debian_dir() -> Path | None:
 
 def installed_copy(names: dict[str, tuple[int, str]]) -> tuple[Path, str] | None:
     """Return the Debian package's folder where it is installed here with the files ``names`` (as
-    :func:`files_in` finds them, each of the size ``names`` gives it), with the clause saying so and that a search reads them there;
-    ``None`` where it is not. For a fix that would otherwise say to install the package."""
+    :func:`files_in` finds them, each of the size ``names`` gives it), with the clause saying so
+    and that a search reads them there; ``None`` where it is not. For a fix that would otherwise
+    say to install the package."""
     debian = _debian_dir()
     paths = files_in(debian, names) if debian is not None else None
     # a copy cut short or replaced is no fix: its sizes, checked cheaply, must be the files'
