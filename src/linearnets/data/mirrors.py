@@ -11,8 +11,9 @@ masked (:func:`~linearnets.data.mirror_reasons.mask_login`), and a folder on thi
 ``file://`` URL, a path that exists) is told to be read as ``root``; one without its scheme
 (``127.0.0.1:8000/fm/``) is told the URL with ``http://`` added, one without the scheme's colon
 (``https//example.org/fm/``) the URL with it (a file's name, ``fm.gz``, is no host: an example;
-another word's ``ftp//x/`` is offered no URL). A file's URL (its path ending in ``.gz`` or one of
-the dataset's names) is refused, its folder offered, as a mistyped one's fix offers the folder.
+another word's ``ftp//x/`` is offered no URL). A file's URL (its path ending in one of the
+dataset's names, with or without ``.gz``) is refused, its folder offered, as a mistyped one's fix
+offers the folder; a folder of another name ending in ``.gz`` (``http://host/fm.gz``) is a mirror.
 """
 
 from __future__ import annotations

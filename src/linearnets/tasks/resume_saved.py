@@ -210,14 +210,15 @@ def copied_config(run_dir: Path, saved: dict[str, Any], *, reader: str) -> Usage
       ``model.pt``: ``config.json`` is the copy.
     - Beside a softmax ``model.pt`` and a checkpoint whose task cannot be read (a damaged one):
       either may be the copy; put back the run's own ``config.json`` (no resume rebuilds it from
-      that checkpoint), or, for predict, delete it.
+      that checkpoint), or, for predict, move whichever is the copy out of the folder, keeping
+      it (a linear-regression run's ``config.json``, deleted, was lost for good).
     - Beside a checkpoint of the other task and no softmax ``model.pt`` (a softmax run's
       ``config.json``, which names no task, beside a linear-regression run's checkpoint alike):
-      either may be the copy, and both are named, with both fixes. Where the run's
-      records (``results.json``, ``metrics.jsonl``) are of the config's task too, the
-      checkpoint is the copy:
-      ``None``, for the checkpoint's refusal
-      (:func:`~linearnets.training.run_task.refuse_foreign_checkpoint`).
+      either may be the copy, and both are named, with both fixes. Where the run's records
+      (``results.json``, ``metrics.jsonl``) are of the config's task too, the checkpoint is the
+      copy: ``None``, for the checkpoint's refusal
+      (:func:`~linearnets.training.run_task.refuse_foreign_checkpoint`, which says to move it
+      out of the folder, keeping it).
     """
     from linearnets.tasks.linreg_run import TASK as LINREG
     from linearnets.tasks.weights import weights_intact
