@@ -139,14 +139,7 @@ def test_download_true_from_a_mirror_sets_root_and_raw_folder_as_torchvision(
     _no_copy_anywhere(root, tmp_path, monkeypatch)
     server = Server(tiny)
     try:
-        monkeypatch.setattr(FashionMNIST, "mirrors", [server.mirror("good")])
-        monkeypatch.setattr(
-            download,
-            "download_fashion_mnist",
-            functools.partial(
-                download.download_fashion_mnist, checksums=tiny.files, progress=False
-            ),
-        )
+        _download_from(server, tiny, monkeypatch)
         target = str(tmp_path / "target")
         ds = FashionMNIST(target, train=False, download=True)
     finally:
@@ -155,6 +148,17 @@ def test_download_true_from_a_mirror_sets_root_and_raw_folder_as_torchvision(
     assert ds.root == target and ds.raw_folder == _torchvision_raw_folder(target)
     assert sorted(os.listdir(ds.raw_folder)) == sorted(f"{name}.gz" for name in tiny.files)
     assert torch.equal(ds.data, torch.from_numpy(tiny.arrays["t10k-images-idx3-ubyte"]))
+
+
+def _download_from(server: Server, tiny: Tiny, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Have FashionMNIST(download=True) fetch the tiny files from ``server``'s good mirror, as
+    torchvision's users set their mirrors, quietly."""
+    monkeypatch.setattr(FashionMNIST, "mirrors", [server.mirror("good")])
+    monkeypatch.setattr(
+        download,
+        "download_fashion_mnist",
+        functools.partial(download.download_fashion_mnist, checksums=tiny.files, progress=False),
+    )
 
 
 def test_a_full_disk_under_download_true_is_told_to_try_the_same_call_again(
@@ -173,14 +177,7 @@ def test_a_full_disk_under_download_true_is_told_to_try_the_same_call_again(
         raise transfer.DiskError(OSError(errno.ENOSPC, "No space left on device"))
 
     try:
-        monkeypatch.setattr(FashionMNIST, "mirrors", [server.mirror("good")])
-        monkeypatch.setattr(
-            download,
-            "download_fashion_mnist",
-            functools.partial(
-                download.download_fashion_mnist, checksums=tiny.files, progress=False
-            ),
-        )
+        _download_from(server, tiny, monkeypatch)
         monkeypatch.setattr(fetch, "fetch_url", full)
         with pytest.raises(fetch.LocalFileError) as info:
             FashionMNIST(str(tmp_path / "a"), train=False, download=True)
