@@ -1205,6 +1205,10 @@ except Exception as exc:
 open(f"rank{rank}.txt", "w").write(said)
 dist.barrier()
 dist.destroy_process_group()
+# ended here, its outcome written: under a full suite's load rank 0 of the writer's cases was
+# sometimes aborted by gloo's threads at interpreter exit ("terminate called without an active
+# exception", -6), after both had said what stopped them
+os._exit(0)
 """
 
 
