@@ -1408,6 +1408,25 @@ def test_a_folder_in_place_of_the_default_figure_is_named_not_blamed_on_an_out_n
     assert not any((run / name).iterdir())
 
 
+def test_inside_the_run_folder_itself_it_is_not_called_another_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cd RUN; predict .`` with a folder in the figure's place: the fix said "not in the current
+    folder, which holds a run too", of the very run passed."""
+    run = tmp_path / "run"
+    _write_model(run)
+    (run / "predict-6.png").mkdir()
+    monkeypatch.chdir(run)
+    assert main(["predict", "."]) == 2
+    assert capsys.readouterr().err == (
+        "linearnets predict: error: RUN_DIR must be a folder the figure predict-6.png can be "
+        "written in when no --out is given, got '.', which holds a folder 'predict-6.png' in its "
+        "place; move or rename that folder, or pass --out to write the figure elsewhere (outside "
+        "the current folder, which is RUN_DIR)\n"
+    )
+    assert sorted(p.name for p in run.iterdir()) == ["model.pt", "predict-6.png"]
+
+
 def test_inside_another_runs_folder_no_out_in_it_is_offered(
     env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

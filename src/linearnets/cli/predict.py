@@ -135,25 +135,29 @@ def _checked_out(args: argparse.Namespace, run_dir: Path) -> Path:
         out,
         own=run_dir / name,
         fix=f"leave out --out to draw into {shown_path(run_dir / name)}, or pass a file outside "
-        f"the run folder{_bare_name(name)}",
+        f"the run folder{_bare_name(name, run_dir)}",
     )
     matplotlib_module()  # a bad MPLBACKEND is named before the model and the images are read
     return out
 
 
-def _bare_name(name: str) -> str:
+def _bare_name(name: str, run_dir: Path) -> str:
     """Return the example ending a fix that passes --out elsewhere: ``, e.g. --out NAME`` (a
     file in the current folder), where the current folder holds no run; else a warning off it.
     Inside another run's folder, the bare name offered was refused again, as passing for that
-    run's predictions."""
+    run's predictions; inside ``run_dir`` itself it was called "a run too"."""
     from linearnets.training.runs import holds_a_run
 
+    here = Path.cwd()
     try:
-        inside_a_run = holds_a_run(Path.cwd())
+        inside_a_run = holds_a_run(here)
+        inside_this_run = inside_a_run and here.samefile(run_dir)
     except OSError:  # the current folder cannot be looked into: no file there is offered
-        inside_a_run = True
+        inside_a_run, inside_this_run = True, False
     if not inside_a_run:
         return f", e.g. --out {name}"
+    if inside_this_run:
+        return " (outside the current folder, which is RUN_DIR)"
     return " (not in the current folder, which holds a run too)"
 
 
@@ -174,7 +178,7 @@ def _check_not_another_runs_folder(given: str, run_dir: Path, name: str) -> None
         f"--out {shown_path(folder)} is a folder, and holds another run than RUN_DIR's: a "
         f"figure drawn in it would pass for that run's; leave out --out to draw into "
         f"{shown_path(run_dir / name)}, or pass a file outside that run's folder"
-        f"{_bare_name(name)}"
+        f"{_bare_name(name, run_dir)}"
     )
 
 
@@ -190,7 +194,7 @@ def _check_no_folder_in_place(run_dir: Path, name: str) -> None:
             f"RUN_DIR must be a folder the figure {name} can be written in when no --out is "
             f"given, got {quoted_path(run_dir)}, which holds a folder "
             f"{quoted_path(run_dir / name)} in its place; move or rename that folder, or pass "
-            f"--out to write the figure elsewhere{_bare_name(name)}"
+            f"--out to write the figure elsewhere{_bare_name(name, run_dir)}"
         )
 
 
@@ -209,7 +213,7 @@ def _check_writable(run_dir: Path, name: str) -> None:
         f"RUN_DIR must be a folder you can write to for the figure {name} when no --out is given, "
         f"got {quoted_path(run_dir)}, which "
         f"{'is on a read-only file system' if read_only else 'is not writable'}; pass --out to "
-        f"write the figure elsewhere{_bare_name(name)}"
+        f"write the figure elsewhere{_bare_name(name, run_dir)}"
     )
 
 
