@@ -188,3 +188,24 @@ def test_the_clash_is_with_the_files_the_task_writes(tmp_path: Path) -> None:
     lin.mkdir()
     run_linreg(LinregConfig(epochs=2, out=lin), callbacks=[mine])
     assert mine.last_epoch == 2 and (lin / "model.pt").is_file()
+
+
+def test_the_refusal_leaves_no_cycle_keeping_the_runs_frames_alive(tmp_path: Path) -> None:
+    """Raised from a local, the refusal held its own traceback and so the frame holding it: the
+    run's frames (its config, callbacks, in a process group its state) outlived the call until the
+    garbage collector ran. With the collector off, the error is freed once it is let go."""
+    import gc
+    import weakref
+
+    config = _softmax(tmp_path / "run", _npz(tmp_path / "d.npz"))
+    held = None
+    gc.disable()
+    try:
+        try:
+            run_softmax(config, callbacks=[MetricsWriter(tmp_path / "run")])
+        except UsageError as exc:
+            held = weakref.ref(exc)
+        assert held is not None, "the writer was not refused"
+        assert held() is None, "the refusal outlived its handler: a reference cycle holds it"
+    finally:
+        gc.enable()

@@ -188,16 +188,21 @@ def check_callbacks_on_every_rank(
         check_apart_from_run(callbacks, run_dir)
     except UsageError as exc:
         own = exc
-    if not context.enabled:
-        if own is not None:
-            raise own
-        return
-    mine = (len(guards_first(callbacks)[0]), None if own is None else str(own))
-    everyone: list[Any] = [None] * context.world_size
-    with before_training():  # one small gather, as the settings' (on any backend's group)
-        dist.all_gather_object(everyone, mine)
+    if context.enabled:
+        mine = (len(guards_first(callbacks)[0]), None if own is None else str(own))
+        everyone: list[Any] = [None] * context.world_size
+        with before_training():  # one small gather, as the settings' (on any backend's group)
+            dist.all_gather_object(everyone, mine)
     if own is not None:
-        raise own
+        try:
+            raise own
+        finally:
+            # raised from a local, it held its own traceback, which holds this frame: the caller's
+            # frames and all they refer to lived on until the garbage collector ran (suspected of
+            # the abort at exit of a refused data-parallel run's rank 0 under load, never caught)
+            own = None
+    if not context.enabled:
+        return
     for rank, (_, refusal) in enumerate(everyone):
         if refusal is not None:
             raise UsageError(f"rank {rank} stopped: {refusal}")
