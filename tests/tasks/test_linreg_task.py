@@ -526,3 +526,34 @@ def test_the_command_line_bar_waits_a_second(
     assert main(["linreg", "--epochs", "1"]) == 0
     assert [(m.progress, m.delay) for m in made] == [(None, 1.0)]  # None: in a terminal alone
     assert capsys.readouterr().out.startswith("epoch 1, loss ")
+
+
+class _StopAtStep2(Callback):
+    """Raise KeyboardInterrupt ("stop training now") at the second step of epoch 1."""
+
+    def on_batch_end(self, step: int, losses: Any) -> None:
+        if step == 1:
+            raise KeyboardInterrupt
+
+
+_FOLDERLESS_STOP_NOTE = (
+    "the run was stopped by a KeyboardInterrupt (a Ctrl-C, or a callback's own); without out it "
+    "keeps no run folder or checkpoint, so no epoch of it is kept to resume from: the same call "
+    "starts it over, and with out=DIR it keeps a checkpoint after every epoch, which "
+    "linearnets.resume_linreg(DIR) continues"
+)
+
+
+def test_a_stop_of_a_run_without_out_gives_the_runs_advice_not_fits() -> None:
+    """A KeyboardInterrupt (a callback's, as a Ctrl-C's) out of run_linreg without out carried
+    fit's note "To go on, call fit again with start_epoch=0 and history=that History": advice for
+    a caller of fit, which the caller of run_linreg never was. It says the run's, as a run with
+    out does before its first checkpoint, and the history of the steps done stays on it."""
+    with pytest.raises(KeyboardInterrupt) as caught:
+        run_linreg(LinregConfig(num_examples=1000, epochs=2), callbacks=[_StopAtStep2()])
+    assert type(caught.value) is KeyboardInterrupt
+    assert caught.value.__notes__ == [_FOLDERLESS_STOP_NOTE]
+    render = caught.value._render_traceback_()  # type: ignore[attr-defined]
+    assert render == [f"KeyboardInterrupt: {_FOLDERLESS_STOP_NOTE}"]
+    assert caught.value.history.epochs == []  # type: ignore[attr-defined]
+    assert len(run_linreg(LinregConfig(num_examples=1000, epochs=2)).history.epochs) == 2

@@ -30,10 +30,11 @@ from linearnets.seeding import (
 )
 from linearnets.tasks.linreg_result import LinregResult
 from linearnets.tasks.linreg_train import train_linreg
-from linearnets.tasks.stopping import complete_when_returned
+from linearnets.tasks.stopping import complete_when_returned, folderless_stop_note
 from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.callback_folder import check_apart_from_run
 from linearnets.training.guard import DivergenceGuard
+from linearnets.training.interrupt import plain_stop
 
 # LinregResult (linreg_result.py) and train_linreg (linreg_train.py) stay importable from here
 __all__ = [
@@ -78,7 +79,9 @@ def run_linreg(config: LinregConfig, *, callbacks: Sequence[Any] = ()) -> Linreg
     ``metrics.csv``, a ``checkpoint.pt`` after every epoch, ``results.json`` at the end), and a
     Ctrl-C or SIGTERM stops it after the current step with the last checkpoint kept
     (:class:`~linearnets.training.interrupt.TrainingInterrupted`):
-    :func:`~linearnets.tasks.linreg_resume.resume_linreg` continues it exactly.
+    :func:`~linearnets.tasks.linreg_resume.resume_linreg` continues it exactly. Without it, a
+    Ctrl-C (or a callback's ``KeyboardInterrupt``) goes on as the plain ``KeyboardInterrupt``, its
+    note saying that nothing is kept and the same call starts the run over.
 
     Args:
         config: the run's settings.
@@ -113,7 +116,13 @@ def _checked_run(config: LinregConfig, callbacks: Sequence[Any]) -> LinregResult
         check_apart_from_run(callbacks, config.out, outputs=RUN_FILE_NAMES)
         return run_in_folder(config, callbacks=callbacks)
     setup = prepare_linreg(config)
-    return train_linreg(setup, callbacks=with_guard(config, callbacks, loss=setup.loss))
+    try:
+        return train_linreg(setup, callbacks=with_guard(config, callbacks, loss=setup.loss))
+    except KeyboardInterrupt as exc:
+        # fit's note advised calling fit again, which the caller of a whole run never did
+        if plain_stop(exc):
+            folderless_stop_note(exc)
+        raise
 
 
 @dataclass

@@ -47,6 +47,7 @@ __all__ = [
     "RunPosition",
     "complete_when_returned",
     "diverged",
+    "folderless_stop_note",
     "interrupted_when_complete",
     "launched_again",
     "name_resume",
@@ -274,14 +275,37 @@ def run_stop_note(exc: KeyboardInterrupt) -> KeyboardInterrupt:
     task's, or its resume) before it kept a checkpoint, with fit's note (and its one line in
     IPython) replaced by the run's: "call fit again with start_epoch=0 and history=..." was
     advice for a caller of ``fit``, which the caller of ``run_linreg`` never was."""
-    notes = getattr(exc, "__notes__", None)
-    if isinstance(notes, list):
-        notes[:] = [n for n in notes if not (isinstance(n, str) and n.startswith(FIT_STOP_NOTE))]
     said = (
         "the run was stopped by a KeyboardInterrupt raised in it (by a callback) before its first "
         "checkpoint was kept, so no epoch of it is kept to resume from; the same call starts it "
         "over"
     )
+    return _runs_note(exc, said)
+
+
+def folderless_stop_note(exc: KeyboardInterrupt) -> KeyboardInterrupt:
+    """Return ``exc``, a plain ``KeyboardInterrupt`` (a Ctrl-C's, or a callback's own) going on
+    out of a run kept in no folder (``run_linreg`` without ``out``), with fit's note (and its one
+    line in IPython) replaced by the run's, as :func:`run_stop_note` does: such a run keeps no
+    checkpoint, so the same call starts it over, and ``out`` keeps one to resume from (as the
+    command says, without ``--out``)."""
+    # a Ctrl-C is a plain KeyboardInterrupt here too (no handler of a run folder's turns it into
+    # a TrainingInterrupted), nor is a callback's marked: the two are told alike
+    said = (
+        "the run was stopped by a KeyboardInterrupt (a Ctrl-C, or a callback's own); without out "
+        "it keeps no run folder or checkpoint, so no epoch of it is kept to resume from: the same "
+        "call starts it over, and with out=DIR it keeps a checkpoint after every epoch, which "
+        "linearnets.resume_linreg(DIR) continues"
+    )
+    return _runs_note(exc, said)
+
+
+def _runs_note(exc: KeyboardInterrupt, said: str) -> KeyboardInterrupt:
+    """Return ``exc`` with fit's note dropped and the run's, ``said``, in its place (its one line
+    in IPython too)."""
+    notes = getattr(exc, "__notes__", None)
+    if isinstance(notes, list):
+        notes[:] = [n for n in notes if not (isinstance(n, str) and n.startswith(FIT_STOP_NOTE))]
     one_line_in_ipython(exc, said)
     if hasattr(exc, "add_note"):  # Python 3.11+: shown under the traceback
         exc.add_note(said)
