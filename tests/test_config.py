@@ -324,6 +324,22 @@ def test_linreg_limits_are_refused_just_past_their_edge(
         LinregConfig(**settings)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(("make", "example"), [(LinregConfig, "0.03"), (SoftmaxConfig, "0.1")])
+def test_the_lr_floor_is_said_to_be_float32s_smallest_normal_number(
+    make: Callable[..., object], example: str
+) -> None:
+    """lr 1e-39 was refused as "the updates would underflow to nothing", where lr 1e-30, taken,
+    trains nothing as silently: the floor is float32's smallest normal number, below which lr
+    itself is no float32 number a step can use, and is said so."""
+    with pytest.raises(UsageError) as info:
+        make(lr=1e-39)
+    assert str(info.value) == (
+        "lr must be at least 1.2e-38 (float32's smallest normal number: the parameters and their "
+        "updates are float32, and below it lr itself is no normal float32 number a step can use), "
+        f"got 1e-39; pass e.g. lr={example}"
+    )
+
+
 def test_linreg_limits_are_accepted_at_their_edge() -> None:
     config = LinregConfig(lr=1.2e-38, epochs=2**62, num_threads=1024)
     assert config.lr == 1.2e-38 and config.epochs == 2**62 and config.num_threads == 1024

@@ -874,12 +874,12 @@ CLI_CASES: list[Any] = [
     pytest.param(["softmax", "--resume", "{tmp}/run", "--out", "{tmp}/b"], Setup(_run_folder), 2, r"--out cannot be combined with --resume", id="resume-with-out"),
     pytest.param(["softmax", "--resume", "{tmp}"], None, 2, r"RUN_DIR must be a run folder holding config.json", id="resume-not-a-run"),
     # refused before the run folder is made: an lr beyond float32, batches too big for memory
-    pytest.param(["softmax", "--lr", "1e-40", "--out", "{tmp}/run"], None, 2, r"--lr must be at least 1.2e-38 \(float32's smallest normal number", id="softmax-lr-underflows"),
+    pytest.param(["softmax", "--lr", "1e-40", "--out", "{tmp}/run"], None, 2, r"argument --lr: must be at least 1\.2e-38 \(float32's smallest normal number: the parameters and their updates are float32, and below it lr itself is no normal float32 number a step can use\), got 1e-40; pass e\.g\. --lr 0\.1 \(see linearnets softmax --help\)$", id="softmax-lr-underflows"),
     # the value as received: :g rounded 1.1999999e-38 to the floor itself ("at least 1.2e-38 ...,
     # got 1.2e-38") and showed 1e-320 as 9.99989e-321
-    pytest.param(["linreg", "--lr", "1.1999999e-38"], None, 2, r"--lr must be at least 1\.2e-38 \(float32's smallest normal number; the updates would underflow to nothing\), got 1\.1999999e-38; pass e\.g\. --lr 0\.03$", id="linreg-lr-just-below-the-floor"),
-    pytest.param(["linreg", "--lr", "1e-320"], None, 2, r"--lr must be at least 1\.2e-38 .*, got 1e-320; pass e\.g\. --lr 0\.03$", id="linreg-lr-subnormal"),
-    pytest.param(["softmax", "--lr", "1e39", "--out", "{tmp}/run"], None, 2, r"--lr must be a number in \(0, 3.4e\+38\], got 1e\+39; pass e.g. --lr 0.1", id="softmax-lr-beyond-float32"),
+    pytest.param(["linreg", "--lr", "1.1999999e-38"], None, 2, r"argument --lr: must be at least 1\.2e-38 \(float32's smallest normal number: the parameters and their updates are float32, and below it lr itself is no normal float32 number a step can use\), got 1\.1999999e-38; pass e\.g\. --lr 0\.03 \(see linearnets linreg --help\)$", id="linreg-lr-just-below-the-floor"),
+    pytest.param(["linreg", "--lr", "1e-320"], None, 2, r"argument --lr: must be at least 1\.2e-38 .*, got 1e-320; pass e\.g\. --lr 0\.03 \(see linearnets linreg --help\)$", id="linreg-lr-subnormal"),
+    pytest.param(["softmax", "--lr", "1e39", "--out", "{tmp}/run"], None, 2, r"argument --lr: must be a number in \(0, 3\.4e\+38\], got 1e39; pass e\.g\. --lr 0\.1 \(see linearnets softmax --help\)$", id="softmax-lr-beyond-float32"),
     pytest.param(["softmax", "--resize", "4096", "--out", "{tmp}/run"], None, 2, r"--batch-size × --resize² float32 values must fit in 2 GiB per batch, got 256 × 4096² \(16.0 GiB\)", id="softmax-resize-batch-memory"),
     pytest.param(["predict", "{tmp}/run"], Setup(lambda t: _data_run(t)), 2, r"predict draws Fashion-MNIST test images, but the run in .*run was trained on --data .*d.npz", id="predict-data-run"),
     pytest.param(["predict", "{tmp}/f"], Setup(lambda t: (t / "f").write_text("")), 2, r"RUN_DIR must be a run folder, got '.*/f', which is not a folder", id="predict-run-dir-a-file"),

@@ -17,6 +17,7 @@ from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import describe, is_finite_number, scalar_value
 
 __all__ = [
+    "LR_FLOOR_REASON",
     "MAX_BATCH_BYTES",
     "MAX_DATA_BYTES",
     "MAX_EXAMPLES",
@@ -53,7 +54,12 @@ MAX_SIZE = 2**62
 MAX_EXAMPLES = 10**8  # 10⁸ examples of a few features is already gigabytes of float32
 MAX_NOISE_STD = 1e15
 MAX_LR = 3.4e38  # float32's largest value: the parameters and their updates are float32
-MIN_LR = 1.2e-38  # float32's smallest normal value: below it lr × gradient underflows to nothing
+MIN_LR = 1.2e-38  # float32's smallest normal value: a smaller lr is no float32 number a step uses
+# why an lr below MIN_LR is refused (a larger one may still train nothing, 1e-30 say: it is let be)
+LR_FLOOR_REASON = (
+    "float32's smallest normal number: the parameters and their updates are float32, and below it "
+    "lr itself is no normal float32 number a step can use"
+)
 # one batch of float32 images (batch_size × resize²) at most 2 GiB in one process's hands (its
 # share of each global batch in a data-parallel run)
 MAX_BATCH_BYTES = 2**31
@@ -67,8 +73,8 @@ def check_lr_floor(lr: float, example: str) -> None:
     """Refuse an ``lr`` below float32's smallest normal number; ``example`` is the fix's value."""
     if lr < MIN_LR:
         raise UsageError(
-            f"lr must be at least {MIN_LR:g} (float32's smallest normal number; the updates would "
-            f"underflow to nothing), got {float(lr)!r}; pass e.g. lr={example}"
+            f"lr must be at least {MIN_LR:g} ({LR_FLOOR_REASON}), got {float(lr)!r}; pass e.g. "
+            f"lr={example}"
         )
 
 

@@ -18,7 +18,9 @@ from typing import Any, TypeVar
 from linearnets._figure_limits import MAX_SHOW
 from linearnets._text import shown_path
 from linearnets.config_checks import (
+    LR_FLOOR_REASON,
     MAX_EXAMPLES,
+    MAX_LR,
     MAX_RESIZE,
     MAX_SEED,
     MAX_SIZE,
@@ -244,6 +246,18 @@ def positive_float(text: str) -> float:
     return value
 
 
+def learning_rate(text: str) -> float:
+    """Parse ``--lr``: a finite number > 0, as :func:`positive_float`, in the configuration's range
+    [:data:`MIN_LR`, :data:`MAX_LR`], refused here as the option's other values are (``argument
+    --lr: ...``, the parser adding an example and ``--help``), not later by the configuration."""
+    value = positive_float(text)  # its refusals, the underflow of "1e-400" told
+    if value < MIN_LR:
+        raise OutOfRange(f"must be at least {MIN_LR:g} ({LR_FLOOR_REASON}), got {text}")
+    if value > MAX_LR:
+        raise OutOfRange(f"must be a number in (0, {MAX_LR:g}], got {text}")
+    return value
+
+
 def non_negative_float(text: str) -> float:
     """Parse a finite number ≥ 0."""
     value = _number(text, non_negative_float, float)
@@ -253,7 +267,9 @@ def non_negative_float(text: str) -> float:
 
 
 # the converters of numbers: a word that glues letters to a short option of one ("-num 3") is no value
-NUMBERS = (positive_int, num_examples, non_negative_int, positive_float, non_negative_float)
+NUMBERS = (
+    positive_int, num_examples, non_negative_int, positive_float, learning_rate, non_negative_float,
+)  # fmt: skip
 
 # --resize none, given: the images' own size asked for (a resume's change back from a resize, where
 # leaving --resize out keeps the run's), told from --resize left out (None)
@@ -304,6 +320,7 @@ _TAKES.update(
         num_examples: ("a positive integer", str(BOOK_SYNTHETIC["num_examples"])),
         non_negative_int: ("a non-negative integer", "0"),
         positive_float: ("a positive number", "0.1"),
+        learning_rate: ("a positive number", "0.1"),
         non_negative_float: ("a non-negative number", "0.01"),
         resize_side: ("a positive integer or none", "64"),
     }

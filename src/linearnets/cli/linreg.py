@@ -12,11 +12,11 @@ from linearnets.cli._options import (
     add_guard_options,
     add_resume_options,
     check_resume_options,
+    learning_rate,
     non_negative_float,
     non_negative_int,
     num_examples,
     path_arg_for,
-    positive_float,
     positive_int,
 )
 from linearnets.config import IMPLS, LinregConfig
@@ -57,7 +57,7 @@ def _add_training_options(p: argparse.ArgumentParser, defaults: LinregConfig) ->
     p.add_argument("--epochs", type=positive_int, default=None, help=f"default: {defaults.epochs}")
     p.add_argument(
         "--lr",
-        type=positive_float,
+        type=learning_rate,
         default=None,
         help=f"learning rate (default: {defaults.lr})",
     )

@@ -16,9 +16,9 @@ from linearnets.cli._options import (
     add_guard_options,
     add_resume_options,
     check_resume_options,
+    learning_rate,
     non_negative_int,
     path_arg_for,
-    positive_float,
     positive_int,
     resize_side,
 )
@@ -79,7 +79,7 @@ def _add_training_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -> None:
         f"nn.Linear) (default: {d.impl})",
     )
     p.add_argument("--epochs", type=positive_int, help=f"default: {d.epochs}")
-    p.add_argument("--lr", type=positive_float, help=f"learning rate (default: {d.lr})")
+    p.add_argument("--lr", type=learning_rate, help=f"learning rate (default: {d.lr})")
     p.add_argument(
         "--batch-size",
         type=positive_int,
