@@ -257,6 +257,24 @@ def test_a_bool_seed_is_refused_by_softmax_too() -> None:
         SoftmaxConfig(seed=False)
 
 
+@pytest.mark.parametrize("make", [LinregConfig, SoftmaxConfig])
+@pytest.mark.parametrize("seed", [True, "0", 1.5, None])
+def test_a_seed_of_another_type_is_a_usage_type_error_as_epochs_and_lrs_are(
+    make: Callable[..., object], seed: object
+) -> None:
+    """seed=True raised UsageError where epochs=True and lr=True raise UsageTypeError; a seed
+    out of range stays a UsageError (no TypeError), as epochs=0 is."""
+    with pytest.raises(UsageTypeError) as info:
+        make(seed=seed)
+    assert str(info.value) == (
+        f"seed must be a non-negative integer (at most 2**31 - 1), got {seed!r}; pass e.g. seed=0"
+    )
+    for out_of_range in (-1, 2**31):
+        with pytest.raises(UsageError, match=r"^seed must be a non-negative integer") as refused:
+            make(seed=out_of_range)
+        assert not isinstance(refused.value, TypeError)
+
+
 def test_a_seed_computed_with_torch_or_numpy_is_its_int_as_a_size_is() -> None:
     """torch.tensor(3) was refused as a seed while sizes took it (a seed drawn in a sweep with
     torch.randint(...)[0], or np.array(3)); it is its int, the run's seed 3, and a float, bool or

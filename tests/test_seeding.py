@@ -86,8 +86,9 @@ def test_a_bool_is_no_seed_and_a_thread_count_below_one_is_refused() -> None:
     from linearnets.errors import UsageError
     from linearnets.seeding import pin_threads, seed_everything
 
-    with pytest.raises(UsageError, match=r"seed must be a non-negative integer .*got True"):
+    with pytest.raises(UsageError, match=r"seed must be a non-negative integer .*got True") as info:
         seed_everything(True)  # type: ignore[arg-type]
+    assert isinstance(info.value, TypeError)  # a UsageTypeError, as check_seed's is
     threads = torch.get_num_threads()
     with pytest.raises(UsageError, match=r"num_threads must be a positive integer \(>= 1\), got 0"):
         pin_threads(0)

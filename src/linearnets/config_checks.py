@@ -191,15 +191,14 @@ def check_seed(seed: Any) -> int:
     """Return ``seed`` as a plain ``int`` in [0, 2**31 - 1] (a NumPy integer, a 0-d integer
     tensor or array too, as sizes take them), or raise naming it."""
     seed = scalar_value(seed, integral=True)
-    if (
-        isinstance(seed, bool)
-        or not isinstance(seed, numbers.Integral)
-        or not 0 <= int(seed) <= MAX_SEED
-    ):
-        raise UsageError(
-            f"seed must be a non-negative integer (at most 2**31 - 1), got {seed!r:.40}; pass e.g. "
-            "seed=0"
-        )
+    said = (
+        f"seed must be a non-negative integer (at most 2**31 - 1), got {seed!r:.40}; pass e.g. "
+        "seed=0"
+    )
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise UsageTypeError(said)  # of another type, as epochs=True and lr=True are refused
+    if not 0 <= int(seed) <= MAX_SEED:
+        raise UsageError(said)
     return int(seed)
 
 

@@ -56,13 +56,15 @@ def seed_everything(seed: int) -> RunGenerators:
     GPU's generators, so they are not seeded (``torch.manual_seed`` would also queue a seed for
     CUDA before it starts, which :func:`kept_global_state` could not take back, and reseed MPS).
     """
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31:
-        from linearnets.errors import UsageError
+    wrong_type = isinstance(seed, bool) or not isinstance(seed, int)
+    if wrong_type or not 0 <= seed < 2**31:
+        from linearnets.errors import UsageError, UsageTypeError
 
         # torch's CPU generator keeps a seed's low 32 bits only (2**32 repeats seed 0); below 2**31
         # the data stream's offset stays inside them too, so no two seeds share both streams (one
-        # seed's data stream is the init stream of the seed 1,000,003 above it)
-        raise UsageError(
+        # seed's data stream is the init stream of the seed 1,000,003 above it); a value of
+        # another type (True) is a UsageTypeError, as check_seed's is
+        raise (UsageTypeError if wrong_type else UsageError)(
             f"seed must be a non-negative integer (at most 2**31 - 1), got {seed!r:.40}; pass e.g. "
             "seed=0"
         )
