@@ -489,19 +489,41 @@ def test_two_dashes_for_a_sibling_actions_n_name_it() -> None:
         (["predict", "--lang", "zh ", "runs/a"], "linearnets predict", "argument --lang: invalid choice: 'zh ' (choose from 'en', 'zh'); drop the blank: pass --lang zh"),
         (["softmax "], "linearnets", "argument COMMAND: invalid choice: 'softmax ' (choose from 'linreg', 'softmax', 'predict', 'data'); drop the blank: softmax"),
         (["data", "Show"], "linearnets data", "argument [ACTION]: invalid choice: 'Show' (choose from 'show', 'download'); write it in lower case: show"),
-        # no choice but for its blanks or case: argparse's words alone
+        # the start of one choice alone, as argparse takes an option's abbreviation
+        (["linreg", "--impl", "conc"], "linearnets linreg", "argument --impl: invalid choice: 'conc' (choose from 'scratch', 'analytic', 'concise'); write it in full: pass --impl concise"),
+        (["softmax", "--impl", "an"], "linearnets softmax", "argument --impl: invalid choice: 'an' (choose from 'scratch', 'concise', 'analytic'); write it in full: pass --impl analytic"),
+        (["softmax", "--plot", " Fi"], "linearnets softmax", "argument --plot: invalid choice: ' Fi' (choose from 'auto', 'file', 'none'); drop the blank and write it in lower case and in full: pass --plot file"),
+        (["lin"], "linearnets", "argument COMMAND: invalid choice: 'lin' (choose from 'linreg', 'softmax', 'predict', 'data'); write it in full: linreg"),
+        (["data", "Down"], "linearnets data", "argument [ACTION]: invalid choice: 'Down' (choose from 'show', 'download'); write it in lower case and in full: download"),
+        # no choice but for its blanks or case, or the start of several: argparse's words alone
         (["softmax", "--impl", "fast "], "linearnets softmax", "argument --impl: invalid choice: 'fast ' (choose from 'scratch', 'concise', 'analytic')"),
+        (["softmax", "--impl", "sc "], "linearnets softmax", "argument --impl: invalid choice: 'sc ' (choose from 'scratch', 'concise', 'analytic'); drop the blank and write it in full: pass --impl scratch"),
+        (["softmax", "--plot", ""], "linearnets softmax", "argument --plot: invalid choice: '' (choose from 'auto', 'file', 'none')"),
     ],
 )  # fmt: skip
 def test_a_choice_with_a_blank_or_capitals_is_told_the_choice_it_is(
     argv: list[str], prog: str, message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """--impl 'scratch ' (a script's variable, a pasted line) was told only the choices, where
-    the path options and --device say to drop the blank."""
+    the path options and --device say to drop the blank; --impl conc, the start of concise alone,
+    too, where --impl Scratch was told its choice."""
     with pytest.raises(UsageExit) as info:
         main(argv)
     assert info.value.message == f"{message} (see {prog} --help)"
     assert capsys.readouterr().err == f"{prog}: error: {message} (see {prog} --help)\n"
+
+
+def test_the_start_of_several_choices_is_told_none_of_them() -> None:
+    """'s', the start of 'scratch' and 'sum' alike, names neither: the choices say which there
+    are; 'scr', of 'scratch' alone, names it."""
+    import argparse
+
+    from linearnets.cli._usage_words import choice_fix
+
+    parser = argparse.ArgumentParser()
+    action = parser.add_argument("--pick", choices=["scratch", "sum", "mean"])
+    assert choice_fix(action, "s") is None
+    assert choice_fix(action, "scr") == "write it in full: pass --pick scratch"
 
 
 @pytest.mark.parametrize(

@@ -185,6 +185,22 @@ def required(message: str, actions: Sequence[argparse.Action], prog: str) -> str
     return f"{names} is required and was not given: give {wanted}, e.g. {example}"
 
 
+def _abbreviation(value: object, choices: list[str]) -> tuple[str, str] | None:
+    """Return the fix for ``value``, the start of one of ``choices`` alone (``conc``), but for the
+    blanks around it or its capitals (``Conc``), and that choice; else ``None``."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    meant = [choice for choice in choices if choice.startswith(value.strip().lower())]
+    if len(meant) != 1:
+        return None  # none, or the start of several ("s": scratch, softmax?): the choices tell
+    respelling = respelled(value, meant[0].startswith)
+    if respelling is None:
+        return "write it in full", meant[0]
+    changes = respelling[0]  # "write it in lower case and in full"
+    full = " and in full" if changes.endswith("lower case") else " and write it in full"
+    return changes + full, meant[0]
+
+
 def ambiguous(word: str, options: list[tuple[argparse.Action, str]]) -> str:
     """Return the error of ``word``, an abbreviation of each of ``options``."""
     matches = ", ".join(option for _, option in options)
@@ -196,9 +212,11 @@ def ambiguous(word: str, options: list[tuple[argparse.Action, str]]) -> str:
 
 def choice_fix(action: argparse.Action, value: object) -> str | None:
     """Return the fix for ``value``, not among ``action``'s choices, where it is one but for the
-    blanks around it or its capitals (``'scratch '``, ``'Scratch'``); else ``None``."""
+    blanks around it or its capitals (``'scratch '``, ``'Scratch'``), or the start of one choice
+    alone (``conc``: ``concise``, as argparse takes an option's abbreviation; ``Conc`` too); else
+    ``None``."""
     choices = [str(choice) for choice in action.choices or ()]
-    respelling = respelled(value, choices.__contains__)
+    respelling = respelled(value, choices.__contains__) or _abbreviation(value, choices)
     if respelling is None:
         return None
     changes, fixed = respelling
