@@ -10,6 +10,7 @@ import functools
 import os
 import re
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from PIL import Image
 from linearnets.data import dataset, dataset_root, download, fashion_mnist, files, http_deadline
 from linearnets.data.dataset import FashionMNIST
 from linearnets.data.transforms import Compose, Resize, ToTensor
-from linearnets.errors import DataWarning, UsageError, UsageTypeError
+from linearnets.errors import DatasetError, DataWarning, UsageError, UsageTypeError
 
 from .conftest import NUM_TEST, NUM_TRAIN, Tiny
 from .test_download import Server
@@ -218,6 +219,100 @@ def test_mirrors_set_as_an_iterator_serve_one_download_and_then_are_refused(
     finally:
         server.close()
     assert not (tmp_path / "b").exists()
+
+
+def _in_a_work_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Work in ``tmp_path/work``, so that the book's ``../data`` is ``tmp_path/data`` (not the
+    folder above every test's ``tmp_path``); return that ``../data``."""
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    return tmp_path / "data"
+
+
+def test_load_data_fashion_mnist_downloads_into_the_books_data_where_no_copy_is_found(
+    root: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """d2l.load_data_fashion_mnist(batch_size) raised "Fashion-MNIST was not found" where the
+    book's, through torchvision's FashionMNIST(root="../data", download=True), downloads: it now
+    downloads into ../data/FashionMNIST/raw, saying so once, and reads them; the next call reads
+    that copy, with no request and no word."""
+    from linearnets import d2l
+
+    _no_copy_anywhere(root, tmp_path, monkeypatch)
+    book_data = _in_a_work_folder(tmp_path, monkeypatch)
+    server = Server(tiny)
+    try:
+        _download_from(server, tiny, monkeypatch)
+        with pytest.warns(DataWarning) as seen:
+            train_iter, test_iter = d2l.load_data_fashion_mnist(2)
+        fetched = list(server.requests)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no second note
+            again, _ = d2l.load_data_fashion_mnist(2)
+    finally:
+        server.close()
+    assert [str(w.message) for w in seen] == [
+        "Fashion-MNIST was not found on this machine: downloading it into ../data, the book's "
+        f"root ({book_data}), as the book's load_data_fashion_mnist does (pass root=DIR to read "
+        "a copy elsewhere)"
+    ]
+    assert sorted(fetched) == sorted(f"/good/{name}.gz" for name in tiny.files)
+    assert server.requests == fetched  # the second call read the copy
+    raw = book_data / "FashionMNIST" / "raw"
+    assert sorted(os.listdir(raw)) == sorted(f"{name}.gz" for name in tiny.files)
+    images = torch.cat([X for X, _ in test_iter])
+    expected = torch.from_numpy(tiny.arrays["t10k-images-idx3-ubyte"]).float().div(255)
+    assert torch.equal(images, expected.unsqueeze(1))
+    assert len(train_iter.dataset) == len(again.dataset) == NUM_TRAIN
+
+
+def test_load_data_fashion_mnist_reads_a_copy_found_anywhere_without_downloading(
+    root: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The search comes first: a copy in the last place searched (the Keras cache) is read, and
+    nothing is downloaded."""
+    from linearnets import d2l
+
+    _no_copy_anywhere(root, tmp_path, monkeypatch)
+    book_data = _in_a_work_folder(tmp_path, monkeypatch)
+    tiny.write(tmp_path / "home" / ".keras" / "datasets" / "fashion-mnist")
+    monkeypatch.setattr(download, "download_fashion_mnist", _no_network)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, test_iter = d2l.load_data_fashion_mnist(2)
+    assert len(test_iter.dataset) == NUM_TEST and not book_data.exists()
+
+
+def test_load_data_fashion_mnist_whose_download_fails_names_the_search_and_how_to_get_it(
+    root: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A download that fails (each mirror answers 404) still says where the files were searched
+    for and how to get them, after why the download failed; no empty ../data stays."""
+    from linearnets import d2l
+
+    _no_copy_anywhere(root, tmp_path, monkeypatch)
+    book_data = _in_a_work_folder(tmp_path, monkeypatch)
+    keras = tmp_path / "home" / ".keras" / "datasets" / "fashion-mnist"
+    server = Server(tiny)
+    try:
+        _download_from(server, tiny, monkeypatch)
+        monkeypatch.setattr(FashionMNIST, "mirrors", [server.mirror("missing")])
+        with (
+            pytest.warns(DataWarning, match="^Fashion-MNIST was not found on this machine"),
+            pytest.raises(DatasetError) as info,
+        ):
+            d2l.load_data_fashion_mnist(2)
+    finally:
+        server.close()
+    message = str(info.value)
+    assert message.startswith(
+        f"Fashion-MNIST was not found (searched data, ../data, {keras}), and the download into "
+        f"../data, the book's root ({book_data}), failed: could not download "
+        f"train-images-idx3-ubyte.gz from any mirror ({server.mirror('missing')}"
+        "train-images-idx3-ubyte.gz: HTTP 404 Not Found); "
+    ), message
+    assert message.endswith(f"; or {files.HOW_TO_GET}"), message
+    assert not book_data.exists()
 
 
 def test_root_is_the_one_passed_with_tilde_expanded(

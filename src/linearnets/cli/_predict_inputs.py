@@ -159,6 +159,7 @@ def read_test_set(data_dir: Path | None, trained_on: Any) -> FashionMNISTArrays:
     files are looked for, read and verified by MD5 (a folder holding them alone serves): every
     copy gives the same test images."""
     from linearnets.data.fashion_mnist import read_fashion_mnist
+    from linearnets.data.files import NotFoundError
     from linearnets.errors import DatasetError
 
     passed_over = None
@@ -169,20 +170,17 @@ def read_test_set(data_dir: Path | None, trained_on: Any) -> FashionMNISTArrays:
             passed_over = err  # moved, removed or damaged since: the search may find another copy
     try:
         return read_fashion_mnist(data_dir, train=False)
-    except DatasetError as err:
-        searched = " not found (searched "
-        if (
-            passed_over is None
-            or not str(err).startswith("Fashion-MNIST")
-            or searched not in str(err)
-        ):
+    except NotFoundError as err:  # the search found none (a damaged copy is another error)
+        if passed_over is None:
             raise
         # the run's folder was searched first: say so, and why it was passed over
         first = (
             f"{quoted_path(trained_on)}, the run's data_dir in config.json, first: "
             f"{_why(Path(trained_on).expanduser(), passed_over)}; then "
         )
-        raise type(err)(str(err).replace(searched, searched + first, 1)) from None
+        raise NotFoundError(
+            what=err.what, searched=first + err.searched, fix=err.fix, misplaced=err.misplaced
+        ) from None
 
 
 def _why(folder: Path, err: Exception) -> str:

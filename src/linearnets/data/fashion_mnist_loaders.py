@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import numbers
+import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 
+from linearnets._text import shown_path
+from linearnets._warn import warn
+from linearnets.data.files import NotFoundError
 from linearnets.data.loader import ArrayLoader
-from linearnets.errors import UsageError, UsageTypeError
+from linearnets.errors import DatasetError, DataWarning, UsageError, UsageTypeError
 from linearnets.validation import check_positive_int
 
-__all__ = ["load_data_fashion_mnist"]
+if TYPE_CHECKING:
+    from linearnets.data.fashion_mnist_arrays import FashionMNISTArrays
+
+__all__ = ["BOOK_ROOT", "load_data_fashion_mnist"]
+
+# where the book's load_data_fashion_mnist downloads the files: torchvision's root "../data"
+BOOK_ROOT = Path("..") / "data"
 
 
 def load_data_fashion_mnist(
@@ -39,10 +50,16 @@ def load_data_fashion_mnist(
             ``Compose([Resize(n), ToTensor()])`` bit for bit (on the CPU;
             :mod:`linearnets.data.resample`).
         root: the folder holding the four files, directly or in ``FashionMNIST/raw`` (``None``:
-            search the usual places, as docs/fashion-mnist.md lists).
+            search the usual places, as docs/fashion-mnist.md lists, and where none holds them,
+            download them into the book's ``../data/FashionMNIST/raw`` as the book's does, with a
+            :class:`~linearnets.errors.DataWarning` saying so).
         num_workers: accepted for the book's signature; slicing needs no worker processes.
         generator: source of the training set's shuffle; ``None`` uses torch's global generator.
         device: where the whole set is held and the batches come from (``None``: the CPU).
+
+    Raises:
+        DatasetError: the files are damaged; or none was found and the download failed too (the
+            message names the places searched, why the download failed and how to get them).
 
     See D2L §3.5.3.
     """
@@ -51,11 +68,7 @@ def load_data_fashion_mnist(
     batch_size = check_positive_int(
         "batch_size", batch_size, fix="pass e.g. batch_size=256, the book's"
     )
-    # looked up where it is defined at each call: a patch of
-    # linearnets.data.fashion_mnist.read_fashion_mnist reaches it (that module imports this one)
-    from linearnets.data import fashion_mnist
-
-    arrays = fashion_mnist.read_fashion_mnist(root)
+    arrays = _read_or_download(root)
     train_iter = ArrayLoader(
         arrays.train_images,
         arrays.train_labels,
@@ -76,6 +89,38 @@ def load_data_fashion_mnist(
         image_dtype=None,
     )
     return train_iter, test_iter
+
+
+def _read_or_download(root: str | Path | None) -> FashionMNISTArrays:
+    """Return the arrays in ``root``, or found by the search (``None``); where no place holds
+    them, those downloaded into :data:`BOOK_ROOT`, as the book's ``FashionMNIST(root="../data",
+    ..., download=True)`` does, from ``FashionMNIST.mirrors``."""
+    # looked up where they are defined at each call: a patch of
+    # linearnets.data.fashion_mnist.read_fashion_mnist (or of download_fashion_mnist) reaches them
+    # (linearnets.data.fashion_mnist imports this module)
+    from linearnets.data import download, fashion_mnist
+    from linearnets.data.dataset import FashionMNIST
+
+    try:
+        return fashion_mnist.read_fashion_mnist(root)
+    except NotFoundError as exc:  # only a search raises it (a given root is refused otherwise)
+        if exc.misplaced:  # the files are there: a setting to change, nothing to download
+            raise
+        not_found = exc
+    where = f"{shown_path(BOOK_ROOT)}, the book's root ({os.path.abspath(BOOK_ROOT)})"
+    warn(
+        f"{not_found.what} not found on this machine: downloading it into {where}, as the book's "
+        "load_data_fashion_mnist does (pass root=DIR to read a copy elsewhere)",
+        DataWarning,
+    )
+    try:
+        download.download_fashion_mnist(BOOK_ROOT, mirrors=FashionMNIST.mirrors)
+    except (DatasetError, UsageError) as exc:  # no network, a mirror down, ../data not writable
+        raise DatasetError(
+            f"{not_found.what} not found (searched {not_found.searched}), and the download into "
+            f"{where}, failed: {exc}; or {not_found.fix}"
+        ) from exc
+    return fashion_mnist.read_fashion_mnist(BOOK_ROOT)
 
 
 def _check_num_workers(num_workers: int) -> None:

@@ -25,10 +25,12 @@ What a folder holds is told by :mod:`linearnets.data.folder_contents`, a given `
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from linearnets._paths import same_folder
 from linearnets._shell import shell_word
@@ -61,6 +63,7 @@ __all__ = [
     "HOW_TO_GET",
     "TEST_FILES",
     "Found",
+    "NotFoundError",
     "UnsearchableFolderError",
     "current_file",
     "find_fashion_mnist",
@@ -80,6 +83,31 @@ KERAS_DIR = Path(".keras") / "datasets" / "fashion-mnist"  # under the home fold
 # the call that downloads the files into a folder, as the fixes name it (the command line's
 # words: linearnets data download --data-dir DIR)
 DOWNLOAD_CALL = "linearnets.data.download.download_fashion_mnist"
+
+
+class NotFoundError(DatasetError):
+    """No search location holds the files (``root=None``): the message says where it looked and
+    how to get them.
+
+    Its parts, for a caller that goes on (``d2l.load_data_fashion_mnist`` downloads them, as the
+    book's does): ``what`` (``Fashion-MNIST was``), ``searched`` (the places, as listed), ``fix``
+    (how to get them), and ``misplaced``: whether the files are there after all, in a place a
+    setting misses (``$LINEARNETS_DATA`` naming torchvision's ``FashionMNIST`` folder), so that
+    ``fix`` is a setting to change and nothing is to be downloaded.
+    """
+
+    def __init__(self, *, what: str, searched: str, fix: str, misplaced: bool) -> None:
+        super().__init__(f"{what} not found (searched {searched}); {fix}")
+        self.what = what
+        self.searched = searched
+        self.fix = fix
+        self.misplaced = misplaced
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled with its parts (a data-parallel rank's error crosses processes): the base
+        # class's would call NotFoundError(message)
+        parts = {"what": self.what, "searched": self.searched, "fix": self.fix}
+        return functools.partial(type(self), misplaced=self.misplaced, **parts), ()
 
 
 def how_to_replace(path: str | Path) -> str:
@@ -245,7 +273,8 @@ def find_fashion_mnist(
     Raises:
         UsageError: ``root`` is given but is not a folder, or lacks some of the files (listed); or
             ``$LINEARNETS_DATA`` names no existing folder.
-        DatasetError: no location holds the files; the message says where it looked and how to get them.
+        NotFoundError: no location holds the files (a :class:`DatasetError`); the message says
+            where it looked and how to get them.
 
     See D2L §3.5.1.
     """
@@ -284,4 +313,6 @@ def _search(names: dict[str, tuple[int, str]]) -> Found:
     what = (
         "Fashion-MNIST was" if set(names) == set(FASHION_MNIST_FILES) else f"{wanted(names)} were"
     )
-    raise DatasetError(f"{what} not found (searched {', '.join(searched)}); {fix}")
+    raise NotFoundError(
+        what=what, searched=", ".join(searched), fix=fix, misplaced=fix != HOW_TO_GET
+    )
