@@ -351,7 +351,8 @@ def test_nothing_found_says_how_to_get_it(places: dict[str, Path], tiny: Tiny) -
     message = str(info.value)
     assert "was not found" in message
     assert "apt-get install dataset-fashion-mnist" in message
-    assert "linearnets data download" in message
+    # the Python call, not the command ('linearnets data download' on the command line)
+    assert "linearnets.data.download.download_fashion_mnist('DIR')" in message
     assert str(places["env"]) in message  # says where it looked
 
 
@@ -595,6 +596,35 @@ def test_an_uncompressed_data_file_passed_as_the_folder_is_told_to_pass_its_fold
         f"root must be an existing folder, got the file '{given}'; pass the folder that holds it "
         f"('{tmp_path}') instead"
     )
+
+
+# how to get the files, as the command line says it
+HOW_TO_GET_ON_THE_COMMAND_LINE = (
+    "get it with 'sudo apt-get install dataset-fashion-mnist', or 'linearnets data download "
+    "--data-dir DIR' where a network exists, then pass --data-dir DIR (or set LINEARNETS_DATA)"
+)
+
+
+def test_files_found_nowhere_are_told_the_python_call_that_downloads_them_and_the_cli_its_command(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Python session was told to run 'linearnets data download --data-dir DIR', a shell
+    command: it is told the call, as a damaged file's fix tells it; the command line keeps its
+    command, quoted as the Debian package's is, and its option."""
+    monkeypatch.delenv("LINEARNETS_DATA", raising=False)
+    monkeypatch.setattr(files, "_debian_dir", lambda: None)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DatasetError) as info:
+        find_fashion_mnist(checksums=tiny.files)
+    head = "Fashion-MNIST was not found (searched data, ../data, "
+    head += f"{tmp_path / 'home' / '.keras' / 'datasets' / 'fashion-mnist'}); "
+    assert str(info.value) == head + (
+        "get it with 'sudo apt-get install dataset-fashion-mnist', or "
+        "linearnets.data.download.download_fashion_mnist('DIR') where a network exists, then "
+        "pass root=DIR (or set LINEARNETS_DATA)"
+    )
+    assert cli_words(str(info.value)) == head + HOW_TO_GET_ON_THE_COMMAND_LINE
 
 
 def test_a_search_without_a_home_folder_skips_the_keras_cache(
@@ -944,7 +974,7 @@ def test_a_root_named_with_a_line_break_is_named_on_one_line_as_the_shell_takes_
         rule = cli = f"must be an existing folder, got {said} '; drop the blank: {said}'"
     elif case == "empty":
         rule = f"{holds}{said}'{lacks}; "
-        rule, cli = rule + HOW_TO_GET, rule + HOW_TO_GET.replace("root=DIR", "--data-dir DIR")
+        rule, cli = rule + HOW_TO_GET, rule + HOW_TO_GET_ON_THE_COMMAND_LINE
     else:
         given = odd / "FashionMNIST"
         tiny.write(given / "raw")

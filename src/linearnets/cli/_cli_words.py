@@ -94,6 +94,10 @@ _DOWNLOAD_CALL = re.compile(rf"\blinearnets\.data\.download\.download_fashion_mn
 _BEFORE_VALUE = r"got|with|on|and|for|an|to|at|pass|run's|json's"
 # what a value of None means, after it: "None (Fashion-MNIST)"
 _MEANING = r" \([^()]*\)"
+# the download offered beside the Debian package's install when the files are missing
+# (linearnets.data.folder_contents.HOW_TO_GET), and the command, quoted as that install is
+_GET_IT_CALL = "', or linearnets.data.download.download_fashion_mnist('DIR') where"
+_GET_IT_COMMAND = "', or 'linearnets data download --data-dir DIR' where"
 # the download's words to try it again (linearnets.data.fetch), the command's own on a command line
 _SAME_CALL = re.compile(re.escape("try again (the same call)"))
 # a path quoted as repr() writes it, which no rewrite reaches into: its quote opens a word, after a
@@ -121,7 +125,10 @@ def cli_words(text: str) -> str:
     ``--lr changed from 0.1 to 0.5``; ``pass force=True`` (or ``with``, ``without``) ``pass --force``;
     ``lower resize or batch_size`` ``lower --resize or --batch-size``; ``batch_size × resize²``
     ``--batch-size × --resize²``; ``so load_trained and predict work without it`` ``so
-    linearnets predict works without it``.
+    linearnets predict works without it``; a download call,
+    ``linearnets.data.download.download_fashion_mnist('/d')``, the command that does it,
+    ``linearnets data download --data-dir /d`` (quoted, ``'linearnets data download --data-dir
+    DIR'``, where it is offered beside the Debian package's quoted install).
     """
     # only the settings the command has an option for: other words are left alone
     names = "|".join(_OPTIONS)
@@ -150,6 +157,8 @@ def cli_words(text: str) -> str:
     text = re.sub(rf"\b(lower) ({names})(?: (or|and) ({names}))?\b(?!=)", _lowered, text)
     # what works without a damaged config.json: the command, not the Python functions
     text = text.replace(_WITHOUT_CONFIG, "so linearnets predict works without it")
+    # the files to get: the command beside the Debian package's, quoted as that one is
+    text = text.replace(_GET_IT_CALL, _GET_IT_COMMAND)
     # a folder to download into: the command that does it
     text = _unquoted_sub(
         _DOWNLOAD_CALL,

@@ -37,6 +37,7 @@ from linearnets._shell import shell_word
 from linearnets._text import shown_path
 from linearnets.data.data_dir import find_in_root, folder_above, torchvision_root_fix
 from linearnets.data.folder_contents import (
+    DOWNLOAD_CALL,
     FASHION_MNIST_FILES,
     HOW_TO_GET,
     TEST_FILES,
@@ -80,9 +81,6 @@ DEBIAN_DIR = Path(
     "/usr/share/datasets/fashion-mnist"
 )  # where the package puts them, if dpkg is absent
 KERAS_DIR = Path(".keras") / "datasets" / "fashion-mnist"  # under the home folder
-# the call that downloads the files into a folder, as the fixes name it (the command line's
-# words: linearnets data download --data-dir DIR)
-DOWNLOAD_CALL = "linearnets.data.download.download_fashion_mnist"
 
 
 class NotFoundError(DatasetError):

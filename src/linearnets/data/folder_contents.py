@@ -18,6 +18,7 @@ from linearnets.errors import UsageError
 from linearnets.path_checks import unsearchable_folder
 
 __all__ = [
+    "DOWNLOAD_CALL",
     "FASHION_MNIST_FILES",
     "HOW_TO_GET",
     "TEST_FILES",
@@ -42,9 +43,14 @@ FASHION_MNIST_FILES: dict[str, tuple[int, str]] = {
 }
 # the test split's two files: all that predicting needs (read_fashion_mnist(..., train=False))
 TEST_FILES = ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+# the call that downloads the files into a folder, as the fixes name it (the command line's
+# words: linearnets data download --data-dir DIR; linearnets.cli._cli_words puts it so)
+DOWNLOAD_CALL = "linearnets.data.download.download_fashion_mnist"
+# in the Python API's words: the command line says 'linearnets data download --data-dir DIR' and
+# --data-dir DIR (linearnets.cli._cli_words.cli_words)
 HOW_TO_GET = (
-    "get it with 'sudo apt-get install dataset-fashion-mnist', or 'linearnets data download --data-dir DIR' "
-    "where a network exists, then pass root=DIR (or set LINEARNETS_DATA)"
+    f"get it with 'sudo apt-get install dataset-fashion-mnist', or {DOWNLOAD_CALL}('DIR') where a "
+    "network exists, then pass root=DIR (or set LINEARNETS_DATA)"
 )
 
 
