@@ -324,7 +324,9 @@ def test_load_data_refuses_a_bad_batch_size_before_reading_with_the_books_exampl
         load_data_fashion_mnist(batch_size, root=tmp_path)
 
 
-def test_load_data_takes_numpy_integers_for_workers_as_for_the_batch_size() -> None:
+def test_load_data_takes_numpy_integers_for_workers_as_for_the_batch_size(
+    real_memo: FashionMNISTArrays,
+) -> None:
     train_iter, test_iter = load_data_fashion_mnist(np.int64(256), num_workers=np.int64(4))
     assert train_iter.batch_size == 256 and len(test_iter) == 40
 
