@@ -161,26 +161,37 @@ if [ -z "$venv_ok" ]; then
 fi
 # healthy: the install in $VENV is this checkout's (a moved or copied clone's is not) and whole: each
 # requirement the package's metadata names for this run (the runtime's; for dev, the dev extra's
-# too) is installed. Only linearnets and torch were looked for: after `pip uninstall -y matplotlib`,
-# the setup was skipped and the run failed on the import. Found by their metadata, none imported
-# (torch's import is seconds); a requirement under another marker (a Python version's) is not checked
+# too), and TORCH_SPEC, is installed at a version it allows. Only linearnets and torch were looked
+# for: after `pip uninstall -y matplotlib`, the setup was skipped and the run failed on the import;
+# and only by name: a torch 2.2.0 (torch>=2.3 wanted) was kept without a word. Found by their
+# metadata, none imported (torch's import is seconds); the versions compared with pip's own copy of
+# `packaging` (a fresh venv has no other), markers evaluated as pip does
 healthy() {
     local script="$VENV/bin/linearnets" interpreter
     [ -f "$script" ] || return 1
     interpreter="$(head -1 "$script")"
     [ -x "${interpreter#\#!}" ] || return 1
-    "$VENV/bin/python" - "$PWD/src" "$extra" <<'EOF' >/dev/null 2>&1
-import importlib.metadata as metadata, importlib.util, os, re, sys
-ours, here, extra = importlib.util.find_spec("linearnets"), sys.argv[1], sys.argv[2]
+    "$VENV/bin/python" - "$PWD/src" "$extra" "$TORCH_SPEC" <<'EOF' >/dev/null 2>&1
+import importlib.metadata as metadata, importlib.util, os, sys
+try:
+    from packaging.requirements import InvalidRequirement, Requirement
+except ImportError:
+    from pip._vendor.packaging.requirements import InvalidRequirement, Requirement
+ours, here, extra, torch_spec = importlib.util.find_spec("linearnets"), *sys.argv[1:4]
 if not ours or not os.path.realpath(ours.origin).startswith(os.path.realpath(here) + os.sep):
     sys.exit(1)
 try:
-    for requirement in metadata.requires("linearnets") or []:
-        name, _, marker = requirement.partition(";")
-        marker = re.sub(r"\s+", "", marker).replace("'", '"')
-        if marker and not (extra and marker == f'extra=="{extra}"'):
+    wanted = [Requirement(line) for line in metadata.requires("linearnets") or []]
+    try:
+        wanted.append(Requirement(torch_spec))
+    except InvalidRequirement:
+        pass  # a wheel's path, or a URL: pip's to judge
+    for requirement in wanted:
+        if requirement.marker and not requirement.marker.evaluate({"extra": extra}):
             continue
-        metadata.distribution(re.match(r"[A-Za-z0-9._-]+", name.strip()).group())
+        version = metadata.version(requirement.name)
+        if not requirement.specifier.contains(version, prereleases=True):
+            sys.exit(1)
 except metadata.PackageNotFoundError:
     sys.exit(1)
 EOF

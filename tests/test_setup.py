@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -157,12 +158,19 @@ def test_a_venv_of_another_python_than_the_one_python_names_is_made_again(tmp_pa
 
 
 def _venv_with_failing_pip(tmp_path: Path) -> Path:
-    """A venv whose pip answers --version and fails every install, as with no network."""
+    """A venv whose pip answers --version and fails every install, as with no network; with pip's
+    own copy of `packaging` (all a fresh venv has of it), which setup compares versions with."""
+    import pip._vendor as vendored
+
     venv = _venv_without_pip(tmp_path)
     minor = f"python{sys.version_info.major}.{sys.version_info.minor}"
     pip = venv / "lib" / minor / "site-packages" / "pip"
-    pip.mkdir(parents=True)
+    # pyparsing: what pip's packaging before 22 parses requirements with
+    for package in ("packaging", "pyparsing"):
+        if (Path(vendored.__file__).parent / package).is_dir():
+            shutil.copytree(Path(vendored.__file__).parent / package, pip / "_vendor" / package)
     (pip / "__init__.py").write_text("")
+    (pip / "_vendor" / "__init__.py").write_text("")
     (pip / "__main__.py").write_text(
         "import sys\n"
         "if sys.argv[1:] == ['--version']:\n"
@@ -603,9 +611,9 @@ def test_a_ctrl_c_during_pips_install_is_said_as_a_stop_not_a_failure(
 
 def _venv_installed_by_stub_pip(tmp_path: Path) -> tuple[Path, Path]:
     """A venv of its own (nothing of this Python's packages) whose pip logs each install and writes
-    what it would install as bare metadata: torch (and an empty torch package); for `.` or `.[dev]`,
-    linearnets's metadata with this install's requirements, and each requirement it names (the dev
-    ones for `.[dev]` only). The package itself comes from this checkout's src/. Its site-packages
+    what it would install as bare metadata: torch at TORCH_SPEC's version (and an empty torch
+    package); for `.` or `.[dev]`, linearnets's metadata with this install's requirements, and each
+    requirement it names but torch (the dev ones for `.[dev]` only), at version 99. The package itself comes from this checkout's src/. Its site-packages
     and the log."""
     import importlib.metadata
 
@@ -619,20 +627,21 @@ def _venv_installed_by_stub_pip(tmp_path: Path) -> tuple[Path, Path]:
         "    sys.exit(print('pip 0 (fake)'))\n"
         f"open({str(log)!r}, 'a').write(sys.argv[-1] + '\\n')\n"
         f"site, requires = {str(site)!r}, {requires!r}\n"
-        "def dist(name, lines=()):\n"
+        "def dist(name, lines=(), version='99'):\n"
         "    folder = os.path.join(site, re.sub(r'[-_.]+', '_', name).lower() + '-0.dist-info')\n"
         "    os.makedirs(folder, exist_ok=True)\n"
-        "    head = f'Metadata-Version: 2.1\\nName: {name}\\nVersion: 0\\n'\n"
+        "    head = f'Metadata-Version: 2.1\\nName: {name}\\nVersion: {version}\\n'\n"
         "    open(os.path.join(folder, 'METADATA'), 'w').write(head + ''.join(lines))\n"
         "if sys.argv[-1].startswith('torch'):\n"
-        "    dist('torch')\n"
+        "    dist('torch', version=sys.argv[-1].partition('==')[2])\n"
         "    os.makedirs(os.path.join(site, 'torch'), exist_ok=True)\n"
         "    open(os.path.join(site, 'torch', '__init__.py'), 'w').close()\n"
         "    sys.exit()\n"
         "dist('linearnets', [f'Requires-Dist: {line}\\n' for line in requires])\n"
-        "for line in requires:\n"
-        "    if ';' not in line or sys.argv[-1] == '.[dev]':\n"
-        "        dist(re.match(r'[A-Za-z0-9._-]+', line).group())\n"
+        "for line in requires:  # torch kept: the one TORCH_SPEC installed meets torch>=\n"
+        "    name = re.match(r'[A-Za-z0-9._-]+', line).group()\n"
+        "    if name != 'torch' and (';' not in line or sys.argv[-1] == '.[dev]'):\n"
+        "        dist(name)\n"
     )
     return site, log
 
@@ -659,11 +668,42 @@ def test_a_requirement_removed_from_a_set_up_venv_is_installed_again(tmp_path: P
     assert installs("dev") == []
 
 
+def _set_version(site: Path, folder: str, version: str) -> None:
+    metadata = site / folder / "METADATA"
+    metadata.write_text(re.sub(r"(?m)^Version: .*$", f"Version: {version}", metadata.read_text()))
+
+
+def test_a_requirement_at_a_version_it_does_not_allow_is_installed_again(tmp_path: Path) -> None:
+    """Each requirement was looked for by name only: a torch 2.2.0 (`torch>=2.3` wanted, as
+    `pip check` says) in a set-up venv was kept, and `make run` failed in from_numpy."""
+    site, log = _venv_installed_by_stub_pip(tmp_path)
+
+    def installs(*args: str) -> list[str]:
+        before = log.read_text().splitlines() if log.exists() else []
+        done = _setup(tmp_path, *args, python=sys.executable)
+        assert (done.returncode, done.stderr) == (0, "")
+        return log.read_text().splitlines()[len(before) :]
+
+    assert installs() == ["torch==2.13.0", "."]
+    _set_version(site, "torch-0.dist-info", "2.13.0+cpu")  # a local label: TORCH_SPEC's still
+    assert installs() == []
+    _set_version(site, "torch-0.dist-info", "2.2.0")
+    assert installs() == ["torch==2.13.0", "."]
+    _set_version(site, "torch-0.dist-info", "2.12.0")  # torch>=2.3 met, TORCH_SPEC not
+    assert installs() == ["torch==2.13.0", "."]
+    _set_version(site, "matplotlib-0.dist-info", "3.7.5")
+    assert installs() == ["torch==2.13.0", "."]
+    assert installs("dev") == ["torch==2.13.0", ".[dev]"]
+    _set_version(site, "pytest-0.dist-info", "7.4.4")  # a dev tool only
+    assert installs() == []
+    assert installs("dev") == ["torch==2.13.0", ".[dev]"]
+    assert installs("dev") == []
+
+
 def test_the_readmes_recount_says_that_pytest_comes_with_the_dev_tools() -> None:
     """The recount runs `.venv/bin/python -m pytest`, which only `make test` (setup-dev) installs:
     after only `make run` it printed 0 and "No module named pytest", nothing said beforehand."""
     import importlib.metadata
-    import re
 
     requires = importlib.metadata.requires("linearnets") or []
     pytest_for = [line.partition(";")[2].strip() for line in requires if line.startswith("pytest>")]
