@@ -775,3 +775,62 @@ def test_a_last_flush_that_fails_on_a_full_device_exits_1(
     assert capsys.readouterr().err == f"linearnets data show: error: {FULL}\n"
     assert cli._flush_output(2, ["data"]) == 2  # its error was said already: not a second line
     assert capsys.readouterr().err == ""
+
+
+def _reinstall(package: str) -> str:
+    python, prefix = shlex.quote(sys.executable), shlex.quote(sys.prefix)
+    return (
+        f"its install in {sys.prefix} is damaged or incomplete; reinstall it ({python} -m pip "
+        f"install --force-reinstall --no-deps {package}), or where `make run` set that environment "
+        f"up, remove it (rm -rf {prefix}) and run `make run` again"
+    )
+
+
+def test_a_torch_that_cannot_load_its_library_is_named_with_the_reinstall(tmp_path: Path) -> None:
+    """A damaged torch (libtorch_cpu.so gone) was said as "unexpected ImportError: libtorch_cpu.so:
+    ... (re-run with --debug for the traceback)", nothing naming torch or the fix."""
+    damaged = tmp_path / "site" / "torch"
+    damaged.mkdir(parents=True)
+    (damaged / "__init__.py").write_text(
+        "raise ImportError('libtorch_cpu.so: cannot open shared object file: No such file or "
+        "directory')\n"
+    )
+    src = Path(report.__file__).parents[2]
+    done = subprocess.run(
+        [sys.executable, "-m", "linearnets", "softmax", "--epochs", "1", "--plot", "none"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": f"{damaged.parent}{os.pathsep}{src}"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (done.returncode, done.stderr) == (
+        1,
+        "linearnets softmax: error: torch could not be loaded: libtorch_cpu.so: cannot open shared "
+        f"object file: No such file or directory (ImportError); {_reinstall('torch')}\n",
+    )
+
+
+def test_a_dependency_without_its_init_or_gone_is_named_with_the_reinstall() -> None:
+    """torch's __init__.py gone (a namespace package is imported in its place): "unexpected
+    AttributeError: module 'torch' has no attribute 'Tensor'"."""
+    import types
+
+    import torch
+
+    hollow = types.ModuleType("torch")  # what `import torch` gives without its __init__.py
+    missing = AttributeError("module 'torch' has no attribute 'Tensor'", name="Tensor", obj=hollow)
+    assert report.one_line(missing) == (
+        "torch could not be loaded: module 'torch' has no attribute 'Tensor' (AttributeError); "
+        f"{_reinstall('torch')}"
+    )
+    gone = ModuleNotFoundError("No module named 'numpy'", name="numpy")
+    assert report.one_line(gone) == (
+        f"numpy could not be loaded: No module named 'numpy' (ModuleNotFoundError); "
+        f"{_reinstall('numpy')}"
+    )
+    # a whole torch's missing attribute is this code's mistake, not torch's install
+    ours = AttributeError("module 'torch' has no attribute 'tensr'", name="tensr", obj=torch)
+    assert report.one_line(ours).startswith("unexpected AttributeError: module 'torch' has no")
+    other = ModuleNotFoundError("No module named 'yaml'", name="yaml")
+    assert report.one_line(other).startswith("unexpected ModuleNotFoundError:")

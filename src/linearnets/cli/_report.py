@@ -10,6 +10,7 @@ import os
 import re
 import select
 import sys
+import types
 from typing import Any
 
 from linearnets._fs import DISK_FULL
@@ -129,8 +130,56 @@ def one_line(exc: Exception, *, traceback_shown: bool = False, command: str | No
         if exc.errno == errno.EACCES and isinstance(exc.filename, str | bytes):
             return _flat(_permission_denied(exc.filename))
         return f"{text} ({type(exc).__name__})"
+    damaged = _damaged_dependency(exc)
+    if damaged is not None:
+        return (
+            f"{damaged} could not be loaded: {text} ({type(exc).__name__}); {_reinstall(damaged)}"
+        )
     hint = "" if traceback_shown else " (re-run with --debug for the traceback)"
     return f"unexpected {type(exc).__name__}: {text}{hint}"
+
+
+# the runtime's requirements (pyproject.toml's dependencies) that the command imports
+DEPENDENCIES = ("torch", "numpy", "matplotlib", "tqdm")
+
+
+def _damaged_dependency(exc: Exception) -> str | None:
+    """Return the dependency whose install ``exc`` shows damaged or incomplete, else ``None``.
+
+    An ``ImportError`` of one (its name, or raised in its own code: torch's ``libtorch_cpu.so``
+    not found); an ``AttributeError`` on one whose package has no file or no ``__version__`` (its
+    ``__init__.py`` gone or emptied: "module 'torch' has no attribute 'Tensor'"). Such errors were
+    said as unexpected, with a traceback to ask for, where reinstalling the package is the fix.
+    """
+    names: list[str] = []
+    if isinstance(exc, ImportError):
+        names.append(exc.name or "")
+        tb = exc.__traceback__
+        while tb is not None:
+            names.append(str(tb.tb_frame.f_globals.get("__name__", "")))
+            tb = tb.tb_next
+    elif isinstance(exc, AttributeError) and isinstance(
+        module := getattr(exc, "obj", None), types.ModuleType
+    ):
+        top_name = module.__name__.partition(".")[0]
+        top = module if top_name == module.__name__ else sys.modules.get(top_name, module)
+        if not getattr(top, "__file__", None) or not hasattr(top, "__version__"):
+            names.append(top.__name__)
+    for name in names:
+        if name.partition(".")[0] in DEPENDENCIES:
+            return name.partition(".")[0]
+    return None
+
+
+def _reinstall(package: str) -> str:
+    """Return how to reinstall ``package`` into this Python's environment."""
+    python = shell_word(sys.executable)
+    return (
+        f"its install in {shown_path(sys.prefix)} is damaged or incomplete; reinstall it "
+        f"({python} -m pip install --force-reinstall --no-deps {package}), or where `make run` set "
+        f"that environment up, remove it (rm -rf {shell_word(sys.prefix)}) and "
+        "run `make run` again"
+    )
 
 
 def _permission_denied(filename: str | bytes) -> str:
