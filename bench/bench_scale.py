@@ -6,12 +6,14 @@ book's settings (concise, batch 256, lr 0.1) after a short warm-up, and reports 
 each process's peak resident memory. Two processes use PyTorch's gloo backend on 127.0.0.1, exactly as
 ``torchrun --nproc_per_node=2`` would.
 
-Run: ``.venv/bin/python bench/bench_scale.py [--scale 20]``
+Run: ``.venv/bin/python bench/bench_scale.py [--scale 20]`` (a --scale whose set the processes cannot
+hold in this machine's memory, ~1.6 kB an example each, is refused naming the largest that fits)
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import resource
 import socket
@@ -111,6 +113,24 @@ def run(world_size: int, n: int, threads: int, device: str = "cpu") -> tuple[flo
     return seconds, peak, results[0][2]
 
 
+# each process holds the whole set, uint8 images and int64 labels, and as much again while it trains
+# (the loader's shuffled batches, torch's own): 1.9 GB a process at --scale 20 (bench/RESULTS.md)
+BYTES_PER_EXAMPLE = 2 * (28 * 28 + 8)
+
+
+def memory_bytes() -> int:
+    """Return this machine's physical memory in bytes."""
+    return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+
+
+def largest_scale(memory: int, processes: int) -> float:
+    """Return the largest --scale whose set ``processes`` processes hold in ``memory`` bytes,
+    rounded down to 2 significant digits."""
+    largest = memory / (processes * BYTES_PER_EXAMPLE * 60_000)
+    digits = 10 ** (math.floor(math.log10(largest)) - 1)
+    return math.floor(largest / digits) * digits
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -133,6 +153,15 @@ def main() -> None:
             f"{args.scale:g} ({n}); pass e.g. --scale 0.1"
         )
     on_gpu = args.device.startswith("cuda")
+    processes = 1 if on_gpu else 2  # the most processes at once, each with the whole set
+    needed, memory = processes * n * BYTES_PER_EXAMPLE, memory_bytes()
+    if needed > memory:  # torch's allocator refused it in each worker, a multi-screen traceback
+        each = "1 process" if processes == 1 else f"{processes} processes, each"
+        parser.error(
+            f"argument --scale: {args.scale:g} ({n:.3g} examples) needs about {needed / 1e9:.3g} "
+            f"GB of memory ({each} holding the whole set), more than this machine's "
+            f"{memory / 1e9:.3g} GB; pass at most --scale {largest_scale(memory, processes):g}"
+        )
     print(
         f"{n} examples (x{args.scale:g} Fashion-MNIST), {os.cpu_count()} CPU cores, torch {torch.__version__}"
         + (f", {torch.cuda.get_device_name(args.device)}" if on_gpu else "")

@@ -159,6 +159,34 @@ def test_a_bench_script_refuses_counts_that_time_nothing_in_one_line(
     assert proc.stderr.splitlines()[-1] == f"{script}.py: error: {error}"
 
 
+@pytest.mark.parametrize(("scale", "shown"), [("1e6", "1e+06 (6e+10"), ("1e30", "1e+30 (6e+34")])
+def test_bench_scale_refuses_a_set_larger_than_the_machines_memory_naming_the_largest(
+    bench: Callable[[str], ModuleType], scale: str, shown: str
+) -> None:
+    """--scale 1e6 ended in a multi-screen traceback from each spawned worker ("DefaultCPUAllocator:
+    can't allocate memory: you tried to allocate 480000000000 bytes"): only its lower bound was
+    checked."""
+    import subprocess
+
+    bench_scale = bench("bench_scale")
+    memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    largest = bench_scale.largest_scale(memory, 2)
+    assert 0.9 * memory < largest * 60_000 * 2 * 1584 <= memory  # 2 digits, rounded down
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "bench_scale.py"), "--scale", scale],
+        capture_output=True,
+        text=True,
+    )
+    assert (proc.returncode, proc.stdout) == (2, "")
+    needed = float(scale) * 60_000 * 2 * 1584 / 1e9
+    assert proc.stderr.splitlines()[-1] == (
+        f"bench_scale.py: error: argument --scale: {shown} examples) needs about {needed:.3g} GB "
+        "of memory (2 processes, each holding the whole set), more than this machine's "
+        f"{memory / 1e9:.3g} GB; pass at most --scale {largest:g}"
+    )
+    assert bench_scale.largest_scale(25_276_194_816, 2) == 130  # this project's VM: 25.3 GB
+
+
 def test_bench_linreg_has_help_instead_of_running() -> None:
     import subprocess
 
