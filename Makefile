@@ -1,35 +1,43 @@
 # The README's two commands: `make run` and `make test`. Both set everything up first.
+# ROOT: this Makefile's folder, empty where it is the current one (`make`, `make -C DIR`): `make -f
+# DIR/Makefile setup` from another folder ran scripts/setup.sh there ("No such file or directory").
+# The scripts are run from it, the checks and tests in it, and a relative VENV is taken in it, as
+# scripts/setup.sh does (the run's folder, `make run`'s runs/, stays the current one)
+MAKEFILE := $(lastword $(MAKEFILE_LIST))
+ROOT := $(if $(filter ./,$(dir $(MAKEFILE))),,$(dir $(abspath $(MAKEFILE))))
+IN_ROOT := $(if $(ROOT),cd "$(ROOT)" && ,)
 VENV ?= .venv
+VENV_DIR = $(if $(filter /%,$(firstword $(VENV))),$(VENV),$(ROOT)$(VENV))
 # each path to the venv in double quotes: a VENV="dir with spaces" was split into words, and make ran
 # its first word (any program of that name) with the rest as arguments
-PY := "$(VENV)/bin/python"
+PY = "$(VENV_DIR)/bin/python"
 RUN_ARGS ?=
 
 .PHONY: run test setup setup-dev lint bench
 
 setup:
-	@scripts/setup.sh
+	@"$(ROOT)scripts/setup.sh"
 
 setup-dev:
-	@scripts/setup.sh dev
+	@"$(ROOT)scripts/setup.sh" dev
 
 run: setup
-	"$(VENV)/bin/linearnets" softmax $(RUN_ARGS)
+	"$(VENV_DIR)/bin/linearnets" softmax $(RUN_ARGS)
 
 lint: setup-dev
-	"$(VENV)/bin/ruff" check src tests bench
-	"$(VENV)/bin/ruff" format --check src tests bench
-	"$(VENV)/bin/mypy" src bench
+	$(IN_ROOT)"$(VENV_DIR)/bin/ruff" check src tests bench
+	$(IN_ROOT)"$(VENV_DIR)/bin/ruff" format --check src tests bench
+	$(IN_ROOT)"$(VENV_DIR)/bin/mypy" src bench
 
 # the tests on every core, at most 8 (each process holds torch), a busy worker's queued tests taken
 # by idle ones: 6 minutes on 2 cores, where one process took 11
 test: lint
-	$(PY) -m pytest -q -n auto --maxprocesses 8 --dist worksteal
+	$(IN_ROOT)$(PY) -m pytest -q -n auto --maxprocesses 8 --dist worksteal
 
 bench: setup-dev
-	$(PY) bench/bench_linreg.py
-	$(PY) bench/bench_data.py
-	$(PY) bench/bench_softmax.py
-	$(PY) bench/bench_scale.py
-	$(PY) bench/bench_startup.py
-	$(PY) bench/bench_reload.py
+	$(IN_ROOT)$(PY) bench/bench_linreg.py
+	$(IN_ROOT)$(PY) bench/bench_data.py
+	$(IN_ROOT)$(PY) bench/bench_softmax.py
+	$(IN_ROOT)$(PY) bench/bench_scale.py
+	$(IN_ROOT)$(PY) bench/bench_startup.py
+	$(IN_ROOT)$(PY) bench/bench_reload.py

@@ -554,6 +554,50 @@ def test_the_makefile_runs_a_venv_whose_path_has_spaces(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize("how", ["-f", "-C"])
+def test_the_makefile_runs_from_another_folder(tmp_path: Path, how: str) -> None:
+    """`make -f DIR/Makefile setup` from another folder: "scripts/setup.sh: No such file or
+    directory". The scripts are this Makefile's, the checks and tests run in its folder, a relative
+    VENV is taken there (as scripts/setup.sh takes it); the run itself stays where it was started."""
+    if shutil.which("make") is None:
+        pytest.skip("no make on this machine")
+    checkout = tmp_path / "checkout"
+    (checkout / "scripts").mkdir(parents=True)
+    shutil.copy(SETUP.parents[1] / "Makefile", checkout)
+    log = tmp_path / "ran.log"
+    setup = checkout / "scripts" / "setup.sh"
+    setup.write_text(f'#!/bin/sh\necho "setup $* VENV=$VENV" >> "{log}"\n')
+    setup.chmod(0o755)
+    (checkout / "v" / "bin").mkdir(parents=True)
+    for tool in ("linearnets", "python", "ruff", "mypy"):  # each says where it ran
+        (checkout / "v" / "bin" / tool).write_text(
+            f'#!/bin/sh\necho "{tool} $1 in $PWD" >> "{log}"\n'
+        )
+        (checkout / "v" / "bin" / tool).chmod(0o755)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    where = ["-f", str(checkout / "Makefile")] if how == "-f" else ["-C", "../checkout"]
+    for target in ("run", "test"):
+        done = subprocess.run(
+            ["make", "-s", *where, target, "VENV=v"],
+            cwd=elsewhere,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+    run_in = elsewhere if how == "-f" else checkout
+    assert log.read_text().splitlines() == [
+        "setup  VENV=v",
+        f"linearnets softmax in {run_in}",
+        "setup dev VENV=v",
+        f"ruff check in {checkout}",
+        f"ruff format in {checkout}",
+        f"mypy src in {checkout}",
+        f"python -m in {checkout}",
+    ]
+
+
 @pytest.mark.parametrize(
     ("stop", "said", "status", "pips"),
     [
@@ -709,7 +753,9 @@ def test_the_readmes_recount_says_that_pytest_comes_with_the_dev_tools() -> None
     pytest_for = [line.partition(";")[2].strip() for line in requires if line.startswith("pytest>")]
     assert pytest_for == ['extra == "dev"']  # a dev tool, not the runtime's
     makefile = (SETUP.parents[1] / "Makefile").read_text()
-    assert "setup-dev:\n\t@scripts/setup.sh dev\n" in makefile and "test: lint\n" in makefile
+    assert (
+        'setup-dev:\n\t@"$(ROOT)scripts/setup.sh" dev\n' in makefile and "test: lint\n" in makefile
+    )
     readme = (SETUP.parents[1] / "README.md").read_text(encoding="utf-8")
     said = re.search(r"Recount with(.*?):\n\n```sh\n\.venv/bin/python -m pytest", readme, re.S)
     assert said is not None, "the README's recount"
