@@ -15,7 +15,7 @@ from collections import deque
 import torch
 
 from linearnets.training.guard_floor import TargetSpread
-from linearnets.training.guard_messages import Kept
+from linearnets.training.guard_messages import Kept, grown, rose_past
 from linearnets.training.guard_stats import typical_example
 from linearnets.training.guard_step_growth import (
     TYPICAL_QUANTILE,
@@ -31,8 +31,10 @@ class EpochEndCheck(GrowthMeasures):
     """The end-of-epoch half of :class:`~linearnets.training.guard_growth.GrowthCheck` (a mixin:
     the attributes below are set there)."""
 
+    lr: float
     factor: float
     rare_losses: bool
+    _best: tuple[float, int] | None
     _window: ReferenceWindow
     _spread: TargetSpread | None
     _epoch_means: list[float]
@@ -100,6 +102,50 @@ class EpochEndCheck(GrowthMeasures):
         if loss is not None:
             what = "loss of its last examples after the epoch's last update"
             raise self._grown(place, what, loss, reference, kept=None)
+        # measured after the epoch, and telling a blow-up alone; else its typical step, or its
+        # last examples after its last update (a blow-up in the epoch's last steps), must tell
+        alone = after is not None
+        self._rose(place, train_loss, reference, epoch=epoch, typical=typical, alone=alone,
+                   last=last, kept=kept)  # fmt: skip
+
+    def _rose(
+        self,
+        place: str,
+        train_loss: float,
+        reference: float,
+        *,
+        epoch: int,
+        typical: float,
+        alone: bool,
+        last: tuple[float, int, torch.Tensor | None] | None,
+        kept: Kept | None,
+    ) -> None:
+        """Refuse epoch ``epoch`` if its ``train_loss`` rose ``factor`` times past the lowest
+        after an earlier epoch, and past ``reference`` (the start, or what replaced it, as the
+        bound's), where higher; unless that loss tells a blow-up ``alone`` (see
+        :meth:`_measured_after`), its ``typical`` step must have passed that limit's
+        √``factor``-th too, as :meth:`end_epoch` asks of a loss past the bound (a heavy tail
+        raises the mean, not the typical step), or its ``last`` examples after its last update
+        passed the limit, judged as a step (:meth:`_last_batch_grown`): at lr 1.8 epoch 4's
+        typical step was 0.45, its last examples' loss 4.8e5, as it blew up in its last steps.
+        Else note the loss where lowest. ``kept``: see :meth:`end_epoch`.
+
+        The bound, ``factor`` × the start, let a run that had fallen and blown up again keep its
+        blown-up epoch: linreg at lr 1.8 (start 1.296e4, the mean of its first 70 examples, while
+        its first steps grew) ended epochs at 2.28, 0.000548, 0.0016 and 357513, whose checkpoint
+        a stop in epoch 5 kept as the last good one. The start counts as the lowest's floor: a
+        run whose loss has fallen factor-fold below it has learnt, and float rounding around a
+        loss of 1e-13 (targets without noise) makes jumps of 100× that are no blow-up."""
+        best = self._best
+        if best is None or train_loss < best[0]:
+            self._best = (train_loss, epoch)
+            return
+        limit = max(self.factor * best[0], reference, self.zero)
+        told = alone or typical > limit / math.sqrt(self.factor)
+        if train_loss > limit and (told or self._last_batch_grown(last, limit) is not None):
+            past = rose_past(*best, factor=self.factor, reference=self._said(reference))
+            what = "training loss after the epoch"
+            raise grown(place, what, train_loss, past=past, lr=self.lr, kept=kept)
 
     def _measured_after(self, train_loss: float) -> float | None:
         """Return the epoch's ``train_loss`` where it was measured after its last update (not the

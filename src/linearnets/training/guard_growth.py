@@ -18,7 +18,7 @@ import torch
 from linearnets.errors import DivergenceError
 from linearnets.training.guard_epoch_end import EpochEndCheck
 from linearnets.training.guard_floor import TargetSpread
-from linearnets.training.guard_messages import Kept, grown, grown_past
+from linearnets.training.guard_messages import Kept, grown, grown_past, reference_said
 from linearnets.training.guard_rare import RareLevels
 from linearnets.training.guard_step_growth import TYPICAL_QUANTILE, TYPICAL_STEPS, StepGrowth
 from linearnets.training.guard_window import Pooled, ReferenceWindow
@@ -94,6 +94,9 @@ class GrowthCheck(StepGrowth, EpochEndCheck):
         self._heavy: float | None = None
         # this epoch's first step, where no update of it went before (Kept), and its mean
         self._kept: tuple[Kept, float] | None = None
+        # the lowest training loss after an epoch that passed, and that epoch: an epoch's loss
+        # rising far past it is a blow-up (see EpochEndCheck._rose)
+        self._best: tuple[float, int] | None = None
 
     @property
     def zero(self) -> float:
@@ -194,6 +197,16 @@ class GrowthCheck(StepGrowth, EpochEndCheck):
         )
         return grown(place, what, loss, past=past, lr=self.lr, kept=kept)
 
+    def _said(self, reference: float) -> str:
+        """Return what growth is measured from, ``reference`` (see :meth:`_grown`), in words."""
+        return reference_said(
+            reference,
+            start_loss=self.start_loss,
+            first_loss=self.first_loss,
+            examples=self._window.count,
+            zero=self.zero,
+        )
+
     def _recent_mean(self, total: float, count: int) -> float:
         """Return the mean loss of the latest steps that hold at least ``min_examples`` examples.
 
@@ -221,6 +234,7 @@ class GrowthCheck(StepGrowth, EpochEndCheck):
             "after": levels["after"],
             "level": levels["level"],
             "heavy": self._heavy,
+            "best": None if self._best is None else list(self._best),
             **(self._spread.state_dict() if self._spread is not None else {}),
         }
 
@@ -235,5 +249,7 @@ class GrowthCheck(StepGrowth, EpochEndCheck):
         values = state.get("values", [t / c for t, c in self._recent if c])
         self._values = deque((float(v) for v in values), maxlen=TYPICAL_STEPS)
         self._heavy = state.get("heavy")
+        best = state.get("best")  # None in a checkpoint from before it, or of no epoch yet
+        self._best = None if best is None else (float(best[0]), int(best[1]))
         if self._spread is not None:  # a checkpoint from before the floor: the examples after
             self._spread.load_state_dict(state)

@@ -24,6 +24,8 @@ __all__ = [
     "grown",
     "grown_past",
     "not_finite",
+    "reference_said",
+    "rose_past",
     "smaller",
     "smaller_lr",
     "suggestion",
@@ -121,22 +123,46 @@ def grown_past(
     ``examples``; where the untrained model's ``first_loss`` was lower (the window's later steps
     had grown), it is named beside it. Naming it alone (4.3) hid the bound (100× 20.7, the mean
     of a first epoch whose steps grew), past which a loss of 380× the first went unstopped."""
+    said = reference_said(
+        reference, start_loss=start_loss, first_loss=first_loss, examples=examples, zero=zero
+    )
+    return f"{factor:g}× {said}"
+
+
+def reference_said(
+    reference: float,
+    *,
+    start_loss: float | None,
+    first_loss: float | None,
+    examples: int = 0,
+    zero: float = 0.0,
+) -> str:
+    """Return what growth is measured from, as :func:`grown_past` names it after "100× ": "its
+    starting value 2.3 (...)", "its level 3 after a rare large loss (...)" or "7.8, the loss of
+    predicting the mean of the targets seen so far (...)"."""
     start = reference if start_loss is None else start_loss
     if zero > reference:
         return (
-            f"{factor:g}× {zero:.4g}, the loss of predicting the mean of the targets seen so far "
+            f"{zero:.4g}, the loss of predicting the mean of the targets seen so far "
             f"(the run's starting loss was {start:.4g})"
         )
     if reference > start:
-        return (
-            f"{factor:g}× its level {reference:.4g} after a rare large loss (its "
-            f"starting value {start:.4g})"
-        )
-    said = f"{factor:g}× its starting value {start:.4g}"
+        return f"its level {reference:.4g} after a rare large loss (its starting value {start:.4g})"
+    said = f"its starting value {start:.4g}"
     if first_loss is not None and f"{first_loss:.4g}" != f"{start:.4g}" and first_loss < start:
         over = f"its first {examples} examples" if examples else "its first examples"
         said += f" (the mean loss over {over}; the first step's was {first_loss:.4g})"
     return said
+
+
+def rose_past(best: float, best_epoch: int, *, factor: float, reference: str) -> str:
+    """Return what an epoch's loss rose past, after an earlier epoch's had fallen far below the
+    start: ``factor`` × ``best``, the lowest loss after an earlier epoch (``best_epoch``), and
+    the ``reference`` growth is measured from (:func:`reference_said`)."""
+    return (
+        f"{factor:g}× its lowest after an earlier epoch ({best:.4g}, after epoch {best_epoch}) "
+        f"and more than {reference}"
+    )
 
 
 def grown(

@@ -55,6 +55,9 @@ class GrowthMeasures:
     ) -> DivergenceError:
         raise NotImplementedError
 
+    def _said(self, reference: float) -> str:
+        raise NotImplementedError
+
 
 class StepGrowth(GrowthMeasures):
     """The per-step half of :class:`~linearnets.training.guard_growth.GrowthCheck` (a mixin: the
