@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from linearnets.data.normalize import Normalize
+from linearnets.data.to_tensor import ToTensor
 from linearnets.errors import UsageError, UsageTypeError
 
 MEAN, STD = (0.1, 0.5, -0.3), (0.2, 4.0, 0.5)
@@ -201,20 +202,83 @@ def test_bad_mean_or_std_is_refused_when_made(
         make()
 
 
-BAD_TENSORS = [
-    ("int", torch.zeros(1, 2, 2, dtype=torch.uint8)),
-    ("2-d", torch.zeros(2, 2)),
-    ("list", [[[0.0]]]),
+BAD_TENSORS = [  # (id, tensor, the fix the message gives, that fix applied)
+    ("list", [[[0.0]]], "apply ToTensor() first", None),
+    (
+        "float (H, W)",
+        torch.rand(28, 28),
+        "add its channel with tensor[None], which makes it (1, H, W)",
+        lambda t: t[None],
+    ),
+    (
+        "float 1-d",
+        torch.rand(784),
+        "give it its channel, rows and columns first, e.g. tensor.reshape(1, 28, 28) for 784 pixels",
+        lambda t: t.reshape(1, 28, 28),
+    ),
+    (
+        "uint8 (C, H, W)",
+        torch.zeros(1, 28, 28, dtype=torch.uint8),
+        "convert it with tensor.float() / 255",
+        lambda t: t.float() / 255,
+    ),
+    (
+        "uint8 small",
+        torch.zeros(1, 2, 2, dtype=torch.uint8),
+        "convert it with tensor.float() / 255",
+        lambda t: t.float() / 255,
+    ),
+    (
+        "uint8 (B, C, H, W)",
+        torch.zeros(2, 1, 28, 28, dtype=torch.uint8),
+        "convert it with tensor.float() / 255",
+        lambda t: t.float() / 255,
+    ),
+    (
+        "uint8 (H, W)",
+        torch.zeros(28, 28, dtype=torch.uint8),
+        "apply ToTensor() first, which makes it (C, H, W) in [0, 1]",
+        lambda t: ToTensor()(t),
+    ),
+    (
+        "uint8 (H, W, C)",
+        torch.zeros(28, 28, 3, dtype=torch.uint8),
+        "apply ToTensor() first, which makes it (C, H, W) in [0, 1]",
+        lambda t: ToTensor()(t),
+    ),
+    (
+        "int64 (C, H, W)",
+        torch.zeros(1, 28, 28, dtype=torch.int64),
+        "convert it with tensor.float() / 255 (pixels 0..255) or tensor.float() (other values)",
+        lambda t: t.float() / 255,
+    ),
+    (
+        "int64 (H, W)",
+        torch.zeros(28, 28, dtype=torch.int64),
+        "convert it with tensor[None].float() / 255 (pixels 0..255) or tensor[None].float() (other values)",
+        lambda t: t[None].float() / 255,
+    ),
 ]
 
 
-@pytest.mark.parametrize("tensor", [b[1] for b in BAD_TENSORS], ids=[b[0] for b in BAD_TENSORS])
-def test_only_float_tensors_of_three_or_four_dims_are_normalized(tensor: Any) -> None:
+@pytest.mark.parametrize(
+    ("tensor", "fix", "apply"), [b[1:] for b in BAD_TENSORS], ids=[b[0] for b in BAD_TENSORS]
+)
+def test_only_float_tensors_of_three_or_four_dims_are_normalized(
+    tensor: Any, fix: str, apply: Any
+) -> None:
+    """The message gives the fix that works for the tensor received, never a circle back to
+    ToTensor when ToTensor would refuse it."""
+    norm = Normalize(0.5, 0.5)
     with pytest.raises(
         UsageTypeError,
-        match=r"tensor must be a float tensor \(C, H, W\) or \(B, C, H, W\), got .*; apply ToTensor\(\) first",
+        match=r"^tensor must be a float tensor \(C, H, W\) or \(B, C, H, W\), got .*; "
+        + re.escape(fix)
+        + "$",
     ):
-        Normalize(0.5, 0.5)(tensor)
+        norm(tensor)
+    if apply is not None:
+        assert norm(apply(tensor)).shape[-3:] == apply(tensor).shape[-3:]
 
 
 @pytest.mark.parametrize(

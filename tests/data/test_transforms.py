@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -71,7 +72,7 @@ def test_to_tensor_converts_a_tensor_on_its_own_device() -> None:
 BAD_PICS = [
     ("string array", np.array([["a"]]), UsageTypeError, r"^pic must hold real pixels \(uint8, other integers, float or bool\), got an array of shape \(1, 1\) and dtype <U1; convert it with pic.astype\(np.uint8\)"),
     ("complex array", np.zeros((2, 2), np.complex64), UsageTypeError, r"^pic must hold real pixels \(uint8, other integers, float or bool\), got an array of shape \(2, 2\) and dtype complex64;"),
-    ("float tensor", torch.zeros(28, 28), UsageTypeError, r"^pic must hold uint8 pixels, got a tensor of shape \(28, 28\) and dtype torch.float32; a float tensor \(C, H, W\) needs no ToTensor"),
+    ("five channels array", np.zeros((28, 28, 5), np.uint8), UsageError, r"^pic must be an image \(H, W\) or \(H, W, C\), channels last with C in \(1, 2, 3, 4\), got a uint8 array of shape \(28, 28, 5\); pass one image, an array \(H, W\) or \(H, W, C\) with C of 1 to 4, e.g. a uint8 array of shape \(28, 28\) or \(28, 28, 3\)$"),
     ("float batch", np.zeros((2, 2, 2, 1), np.float32), UsageError, r"^pic must be an image \(H, W\) or \(H, W, C\), got an array of shape \(2, 2, 2, 1\); pass one image"),
     ("float channels first", np.zeros((1, 28, 28), np.float32), UsageError, r"got a float32 array of shape \(1, 28, 28\); it already is channels-first \(C, H, W\): convert it with torch.from_numpy\(pic\), not ToTensor"),
     ("batch", np.zeros((2, 2, 2, 1), np.uint8), UsageError, r"pic must be an image \(H, W\) or \(H, W, C\)"),
@@ -89,6 +90,48 @@ BAD_PICS = [
 def test_to_tensor_rejects(pic: Any, error: type[Exception], pattern: str) -> None:
     with pytest.raises(error, match=pattern):
         ToTensor()(pic)
+
+
+TENSOR_REFUSALS = [  # (id, tensor, the fix the message gives, that fix applied)
+    ("float (C, H, W)", torch.rand(1, 28, 28), "a float tensor (C, H, W) needs no ToTensor: use it as it is", lambda p: p),
+    ("float (H, W)", torch.rand(28, 28), "a float tensor (H, W) needs no ToTensor, only its layout: use pic[None]", lambda p: p[None]),
+    ("float (H, W, C)", torch.rand(28, 28, 3), "a float tensor (H, W, C) needs no ToTensor, only its layout: use pic.permute(2, 0, 1)", lambda p: p.permute(2, 0, 1)),
+    ("float batch", torch.rand(2, 1, 28, 28), "a float batch (B, C, H, W) needs no ToTensor: use it as it is", lambda p: p),
+    ("float flat row", torch.rand(784), "give it its channel, rows and columns, e.g. pic.reshape(1, 28, 28) for 784 pixels", lambda p: p.reshape(1, 28, 28)),
+    ("int64 (H, W)", torch.full((28, 28), 255), "convert it with pic[None].float() / 255 (pixels 0..255, as ToTensor gives them) or pic[None].float() (other values)", lambda p: p[None].float() / 255),
+    ("int32 (C, H, W)", torch.full((1, 28, 28), 255, dtype=torch.int32), "convert it with pic.float() / 255 (pixels 0..255, as ToTensor gives them) or pic.float() (other values)", lambda p: p.float() / 255),
+    ("int16 (H, W, C)", torch.full((28, 28, 3), 255, dtype=torch.int16), "convert it with pic.permute(2, 0, 1).float() / 255 (pixels 0..255, as ToTensor gives them) or pic.permute(2, 0, 1).float() (other values)", lambda p: p.permute(2, 0, 1).float() / 255),
+    ("bool (H, W)", torch.ones(28, 28, dtype=torch.bool), "convert it with pic[None].float(), which makes it 0 and 1", lambda p: p[None].float()),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("pic", "fix", "apply"), [r[1:] for r in TENSOR_REFUSALS], ids=[r[0] for r in TENSOR_REFUSALS]
+)
+def test_to_tensor_refuses_a_tensor_not_uint8_with_the_fix_for_its_shape(
+    pic: torch.Tensor, fix: str, apply: Any
+) -> None:
+    """The fix makes the tensor (C, H, W) (or a batch) that Normalize takes: no circle between
+    ToTensor and Normalize, each saying to use the other."""
+    with pytest.raises(
+        UsageTypeError,
+        match=rf"^pic must hold uint8 pixels, got a tensor of shape {re.escape(str(tuple(pic.shape)))} "
+        rf"and dtype {re.escape(str(pic.dtype))}; {re.escape(fix)}$",
+    ):
+        ToTensor()(pic)
+    fixed = apply(pic)
+    assert fixed.is_floating_point() and fixed.ndim in (3, 4) and fixed.shape[-3] in (1, 3)
+    assert float(fixed.max()) == 1.0 or pic.is_floating_point()
+    Normalize((0.5,), (0.5,))(fixed)  # the next step of the book's pipeline takes it
+
+
+def test_a_uint8_tensor_channels_first_gets_the_same_fix_from_to_tensor_and_normalize() -> None:
+    pic = torch.full((1, 28, 28), 255, dtype=torch.uint8)  # ds.data[:1]
+    with pytest.raises(UsageError, match=r"convert it with pic\.float\(\) / 255, not ToTensor"):
+        ToTensor()(pic)
+    with pytest.raises(UsageTypeError, match=r"; convert it with tensor\.float\(\) / 255$"):
+        Normalize((0.5,), (0.5,))(pic)
+    assert torch.equal(Normalize((0.5,), (0.5,))(pic.float() / 255), torch.ones(1, 28, 28))
 
 
 SIXTEEN_BIT = np.array([[0, 1000], [30000, 65535]], dtype=np.uint16)
@@ -483,7 +526,7 @@ BAD_ARGS = [
     ("normalize nan mean", lambda: Normalize(float("nan"), 1), UsageTypeError, r"mean must be a finite number or a non-empty list"),
     ("normalize empty", lambda: Normalize([], 1), UsageTypeError, r"mean must be a finite number or a non-empty list of them, got \[\]"),
     ("normalize string", lambda: Normalize("0.5", 1), UsageTypeError, r"mean must be a finite number"),
-    ("normalize uint8", lambda: Normalize(0.5, 1)(torch.zeros(1, 2, 2, dtype=torch.uint8)), UsageTypeError, r"tensor must be a float tensor \(C, H, W\).*apply ToTensor\(\) first"),
+    ("normalize uint8", lambda: Normalize(0.5, 1)(torch.zeros(1, 2, 2, dtype=torch.uint8)), UsageTypeError, r"tensor must be a float tensor \(C, H, W\).*; convert it with tensor\.float\(\) / 255$"),
     ("normalize channels", lambda: Normalize((0.1, 0.2), (1, 1))(torch.zeros(3, 2, 2)), UsageError, r"mean and std must have 1 or 3 values \(the channels\), got 2 and 2"),
     ("resize zero", lambda: Resize(0), UsageError, r"^size must be a positive integer \(>= 1\), got 0; pass e\.g\. Resize\(64\) \(the shorter side's length\) or Resize\(\(64, 32\)\) \(h, w\)$"),
     ("resize negative", lambda: Resize(-1), UsageError, r"^size must be a positive integer \(>= 1\), got -1; pass e\.g\. Resize\(64\) \(the shorter side's length\) or Resize\(\(64, 32\)\) \(h, w\)$"),

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from linearnets.data.to_tensor import _CHANNELS, _MIN_SIDE
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import check_bool, describe
 
@@ -69,7 +70,7 @@ class Normalize(torch.nn.Module):
         ):
             raise UsageTypeError(
                 f"tensor must be a float tensor (C, H, W) or (B, C, H, W), got {describe(tensor)}; "
-                "apply ToTensor() first"
+                f"{_tensor_fix(tensor)}"
             )
         # read at each call, as torchvision does: a .mean or .std assigned later is used
         means, stds = _per_channel("mean", self.mean), _per_channel("std", self.std)
@@ -106,6 +107,33 @@ def _applied(value: Any, values: tuple[float, ...], tensor: torch.Tensor) -> tor
     if isinstance(value, torch.Tensor):
         return value.to(dtype=tensor.dtype, device=tensor.device).reshape(-1, 1, 1)
     return torch.tensor(values, dtype=tensor.dtype, device=tensor.device).view(-1, 1, 1)
+
+
+def _tensor_fix(tensor: Any) -> str:
+    """Return the fix that makes ``tensor`` a float (C, H, W) or (B, C, H, W) Normalize takes."""
+    if not isinstance(tensor, torch.Tensor):
+        return "apply ToTensor() first"
+    if tensor.ndim < 2:  # a flattened image, say: a row of the (N, 784) the models take
+        return (
+            "give it its channel, rows and columns first, e.g. tensor.reshape(1, 28, 28) for 784 "
+            "pixels"
+        )
+    if tensor.is_floating_point():  # (H, W): only the channel is missing
+        return "add its channel with tensor[None], which makes it (1, H, W)"
+    if tensor.dtype == torch.uint8 and (tensor.ndim == 2 or _channels_last(tensor.shape)):
+        return "apply ToTensor() first, which makes it (C, H, W) in [0, 1]"
+    layout = "[None]" if tensor.ndim == 2 else ""
+    if tensor.dtype == torch.uint8:  # already (C, H, W) or (B, C, H, W): only the scale
+        return f"convert it with tensor{layout}.float() / 255"
+    return (
+        f"convert it with tensor{layout}.float() / 255 (pixels 0..255) or tensor{layout}.float() "
+        "(other values)"
+    )
+
+
+def _channels_last(shape: torch.Size) -> bool:
+    """Return whether ToTensor reads ``shape`` as one image (H, W, C) (see its docstring)."""
+    return len(shape) == 3 and shape[-1] in _CHANNELS and min(shape[0], shape[1]) > _MIN_SIDE
 
 
 def _per_channel(name: str, value: Any) -> tuple[float, ...]:

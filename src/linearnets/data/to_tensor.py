@@ -59,7 +59,7 @@ class ToTensor:
         if isinstance(pic, torch.Tensor):
             array, kind = pic.detach(), "tensor"  # converted where it is (a GPU too)
             if array.dtype != torch.uint8:  # a float tensor needs no ToTensor at all
-                raise UsageTypeError(_dtype_refusal(kind, tuple(array.shape), str(array.dtype)))
+                raise UsageTypeError(_tensor_refusal(tuple(array.shape), array))
         elif hasattr(pic, "getbands"):  # a PIL image, without importing PIL
             array = _from_image(np.array(pic), str(getattr(pic, "mode", "")))
             kind = "PIL image"
@@ -148,10 +148,7 @@ def _from_array(array: np.ndarray) -> torch.Tensor:
 def _dtype_refusal(kind: str, shape: tuple[int, ...], dtype: str, *, mode: str = "") -> str:
     """Return the message refusing a ``kind`` of pixels of ``dtype``, with a conversion that keeps
     their values (``mode``: a PIL image's)."""
-    if kind == "tensor":
-        rule = "uint8 pixels"
-        fix = "a float tensor (C, H, W) needs no ToTensor: use it as it is"
-    elif kind == "array":
+    if kind == "array":
         rule = "real pixels (uint8, other integers, float or bool)"
         fix = "convert it with pic.astype(np.uint8) (pixels 0..255) or pic.astype(np.float32)"
     else:
@@ -167,6 +164,51 @@ def _dtype_refusal(kind: str, shape: tuple[int, ...], dtype: str, *, mode: str =
         f"{_a(kind)}{f' of mode {mode}' if mode else ''} of shape {tuple(shape)} and dtype {dtype}"
     )
     return f"pic must hold {rule}, got {got}; {fix}"
+
+
+def _tensor_refusal(shape: tuple[int, ...], pic: torch.Tensor) -> str:
+    """Return the message refusing a tensor ``pic`` of ``shape`` that is not uint8, with the
+    expression that makes it the float (C, H, W) ToTensor would give."""
+    layout = _layout(shape)
+    if pic.is_floating_point():
+        if layout == "":
+            fix = "a float tensor (C, H, W) needs no ToTensor: use it as it is"
+        elif len(shape) == 4 and shape[1] in _CHANNELS:  # a batch Normalize and the models take
+            fix = "a float batch (B, C, H, W) needs no ToTensor: use it as it is"
+        elif len(shape) < 2:  # a flattened image, say: a row of the (N, 784) the models take
+            fix = (
+                "give it its channel, rows and columns, e.g. pic.reshape(1, 28, 28) for 784 pixels"
+            )
+        elif layout is None:
+            fix = (
+                "pass one image (C, H, W), e.g. a float (1, 28, 28) tensor, which needs no ToTensor"
+            )
+        else:
+            named = "(H, W)" if layout == "[None]" else "(H, W, C)"
+            fix = f"a float tensor {named} needs no ToTensor, only its layout: use pic{layout}"
+    elif layout is None:
+        fix = "pass one image, e.g. a uint8 (28, 28) tensor"
+    elif pic.dtype == torch.bool:  # as ToTensor gives a one-bit PIL image (mode "1")
+        fix = f"convert it with pic{layout}.float(), which makes it 0 and 1"
+    else:  # other integers: ToTensor's result for uint8 pixels, or the values kept
+        fix = (
+            f"convert it with pic{layout}.float() / 255 (pixels 0..255, as ToTensor gives them) "
+            f"or pic{layout}.float() (other values)"
+        )
+    got = f"a tensor of shape {shape} and dtype {pic.dtype}"
+    return f"pic must hold uint8 pixels, got {got}; {fix}"
+
+
+def _layout(shape: tuple[int, ...]) -> str | None:
+    """Return the indexing that makes a tensor of ``shape`` (C, H, W): ``""`` for (C, H, W),
+    ``"[None]"`` for (H, W), ``".permute(2, 0, 1)"`` for (H, W, C), None for another shape."""
+    if len(shape) == 2:
+        return "[None]"
+    if len(shape) != 3:
+        return None
+    if shape[0] in _CHANNELS:  # torch's layout first, as Normalize and the models read it
+        return ""
+    return ".permute(2, 0, 1)" if shape[-1] in _CHANNELS else None
 
 
 def _a(kind: str) -> str:
@@ -187,6 +229,7 @@ def _check_channels_last(shape: tuple[int, ...], kind: str, *, dtype: torch.dtyp
     if channels in _CHANNELS and (not tensor or min(height, width) > _MIN_SIDE):
         return
     scale = dtype == torch.uint8
+    pixels = str(dtype).removeprefix("torch.")
     convert = "pic.float() / 255" if tensor else "torch.from_numpy(pic).float() / 255"
     if not scale:
         convert = "torch.from_numpy(pic)"
@@ -200,8 +243,12 @@ def _check_channels_last(shape: tuple[int, ...], kind: str, *, dtype: torch.dtyp
         fix = f"it already is channels-first (C, H, W): convert it with {convert}, not ToTensor()"
     else:
         fix = "pass one image, e.g. a uint8 (28, 28) tensor"
+        if not tensor:
+            fix = (
+                f"pass one image, an array (H, W) or (H, W, C) with C of 1 to 4, e.g. a {pixels} "
+                "array of shape (28, 28) or (28, 28, 3)"
+            )
     sides = f" and H, W > {_MIN_SIDE}" if tensor else ""
-    pixels = str(dtype).removeprefix("torch.")
     raise UsageError(
         f"pic must be an image (H, W) or (H, W, C), channels last with C in {_CHANNELS}{sides}, "
         f"got a {pixels} {kind} of shape {shape}; {fix}"
