@@ -525,10 +525,27 @@ def test_an_example_given_as_a_list_is_named_as_a_pair_too() -> None:
 def test_two_numbers_are_a_one_row_array_not_an_image_label_pair() -> None:
     with pytest.raises(
         UsageError,
-        match=r"^imgs\[0\] must be an image \(H, W\), \(1, H, W\) or \(H, W, 3\), got shape \(2,\); "
-        r"pass a batch as \(N, H, W\) or \(N, 1, H, W\)$",
+        match=r"^imgs\[0\] must be an image \(H, W\), \(C, H, W\) or \(H, W, C\) with C of 1, 3 or 4 "
+        r"\(grey, RGB, RGBA\), got shape \(2,\); pass a batch as \(N, H, W\) or \(N, C, H, W\)$",
     ):
         show_images([[1.0, 2.0]], 1, 1)
+
+
+@pytest.mark.parametrize(
+    "shape", [(8, 8), (1, 8, 8), (3, 8, 8), (4, 8, 8), (8, 8, 1), (8, 8, 3), (8, 8, 4)]
+)
+def test_the_refusal_of_a_two_channel_image_lists_every_layout_that_is_drawn(
+    shape: tuple[int, ...],
+) -> None:
+    """A batch of 2-channel images: the message names (C, H, W) and (H, W, C) with C of 1, 3 or 4,
+    and each of those is drawn, as a tensor and as an array."""
+    with pytest.raises(
+        UsageError,
+        match=r"^imgs\[0\] must be an image \(H, W\), \(C, H, W\) or \(H, W, C\) with C of 1, 3 or 4 "
+        r"\(grey, RGB, RGBA\), got shape \(2, 8, 8\); pass a batch as \(N, H, W\) or \(N, C, H, W\)$",
+    ):
+        show_images(torch.rand(2, 2, 8, 8), 1, 2)
+    show_images([torch.rand(shape), np.random.default_rng(0).random(shape)], 1, 2)
 
 
 def test_a_one_column_batch_is_one_image_not_flattened_1x1_images() -> None:

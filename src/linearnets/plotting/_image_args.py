@@ -88,8 +88,9 @@ def image_array(img: Any, index: int, name: str = "imgs") -> np.ndarray:
         arr = arr[..., 0]
     if arr.ndim != 2 and not (arr.ndim == 3 and arr.shape[-1] in (3, 4)):
         raise UsageError(
-            f"{name}[{index}] must be an image (H, W), (1, H, W) or (H, W, 3), got shape "
-            f"{arr.shape}; pass a batch as (N, H, W) or (N, 1, H, W)"
+            f"{name}[{index}] must be an image (H, W), (C, H, W) or (H, W, C) with C of 1, 3 or 4 "
+            f"(grey, RGB, RGBA), got shape {arr.shape}; pass a batch as (N, H, W) or "
+            "(N, C, H, W)"
         )
     return arr
 

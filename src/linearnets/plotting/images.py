@@ -126,8 +126,10 @@ def show_images(
     usual; in a script without ``out`` it stays open in pyplot (``plt.show()`` or ``plt.savefig``).
 
     Args:
-        imgs: a tensor (N, H, W) or (N, 1, H, W), float or uint8, or a list of tensors (H, W)/(C, H, W),
-            NumPy arrays (H, W)/(H, W, C) or PIL images.
+        imgs: a batch (N, H, W) or (N, C, H, W) (a tensor or an array), float, integer or bool, or a
+            list of images (H, W), (C, H, W) or (H, W, C) (tensors, arrays) or PIL images; C is 1, 3
+            or 4 (grey, RGB, RGBA). A 3-d image is read as (C, H, W) when its first side is 1, or
+            is 3 or 4 in a tensor (torch's layout), else as (H, W, C).
         num_rows, num_cols: the grid's shape, each ≥ 1, at most :data:`MAX_CELLS` (400) cells.
         titles: one title per drawn image (at least as many as images drawn): a list, a tuple, a
             generator, any iterable (a dict is read by position, ``titles[i]``, as the book reads
