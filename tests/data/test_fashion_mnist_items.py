@@ -3,6 +3,7 @@ checked when the dataset is made (D2L §3.5.1). Uses the tiny fixture files."""
 
 from __future__ import annotations
 
+import re
 import sys
 import urllib.request
 from pathlib import Path
@@ -58,15 +59,52 @@ def test_iterating_stops_at_the_end(root: Path) -> None:
     assert len(list(FashionMNIST(root, train=False))) == NUM_TEST
 
 
+SEVERAL = "for several items pass a list comprehension [ds[i] for i in range(2)] or torch.utils.data.Subset(ds, indices)"
+BAD_INDICES = [  # (id, index, the fix the message gives, that fix applied: None for several)
+    ("slice", slice(0, 2), SEVERAL, None),
+    ("list", [0, 1], SEVERAL, None),
+    ("array of two", np.array([0, 1]), SEVERAL, None),
+    ("tensor of two", torch.tensor([0, 1]), SEVERAL, None),
+    ("float", 1.0, "pass ds[int(index)]", int),
+    ("str", "3", "pass ds[int(index)]", int),
+    ("0-d float tensor", torch.tensor(2.0), "pass ds[int(index)]", int),
+    ("bool", True, "pass the item's position, e.g. ds[0]", None),
+    ("bool tensor", torch.tensor(True), "pass the item's position, e.g. ds[0]", None),
+    ("list of one", [3], "for its one item pass ds[index[0]]", lambda i: i[0]),
+    ("array of one", np.array([3]), "for its one item pass ds[index.item()]", lambda i: i.item()),
+    ("tensor of one", torch.tensor([3]), "for its one item pass ds[index.item()]", lambda i: i.item()),
+    ("None", None, "pass the item's position, e.g. ds[0]", None),
+]  # fmt: skip
+
+
 @pytest.mark.parametrize(
-    ("index", "kind"),
-    [(slice(0, 2), "slice"), (1.0, "float"), (True, "bool"), ([0, 1], "list")],
+    ("index", "fix", "apply"), [b[1:] for b in BAD_INDICES], ids=[b[0] for b in BAD_INDICES]
 )
-def test_an_index_that_is_no_int_is_refused_by_type(root: Path, index: Any, kind: str) -> None:
+def test_an_index_that_is_no_int_is_refused_with_the_fix_for_it(
+    root: Path, index: Any, fix: str, apply: Any
+) -> None:
+    """One value (1.0, "3") is told int(index); a one-element tensor and array alike (torchvision
+    fails on both: its data[index] is then an image (1, 28, 28)) .item(); several the list
+    comprehension or Subset."""
+    ds = FashionMNIST(root)
     with pytest.raises(
-        UsageTypeError, match=rf"index must be an int, got {kind} .*torch\.utils\.data\.Subset"
+        UsageTypeError,
+        match=rf"^index must be an int, got {type(index).__name__} .*; {re.escape(fix)}$",
     ):
-        FashionMNIST(root)[index]
+        ds[index]
+    if apply is not None:
+        image, label = ds[apply(index)]
+        assert image.shape == (1, 28, 28) and label == ds[int(apply(index))][1]
+
+
+@pytest.mark.parametrize(
+    "index",
+    [3, np.int64(3), np.array(3), torch.tensor(3)],
+    ids=["int", "np.int64", "0-d array", "0-d tensor"],
+)
+def test_one_integer_in_any_form_torchvision_takes_is_an_index(root: Path, index: Any) -> None:
+    ds = FashionMNIST(root)
+    assert torch.equal(ds[index][0], ds[3][0]) and ds[index][1] == ds[3][1]
 
 
 @pytest.mark.parametrize(

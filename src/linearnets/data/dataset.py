@@ -177,7 +177,9 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
         """Return item ``index`` (an int in [-len, len), negative from the end) as (image, label).
 
         Raises:
-            UsageTypeError: ``index`` is not an integer (a slice, a float, a list).
+            UsageTypeError: ``index`` is not one integer (an int, a NumPy integer, a 0-d
+                integer tensor or array): a slice, a float, a list, or a one-element tensor or
+                array (1,) (which torchvision fails on too).
                 Or ``ds.data`` was replaced by other than a uint8 tensor (N, H, W), or
                 ``ds.targets`` by other than one label per image of it.
             IndexError: ``index`` is out of range (what ends ``for item in ds``).
@@ -213,16 +215,12 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
 
     def _position(self, index: Any) -> int:
         """Return ``index`` as a position in [0, len), or raise naming it and the valid range."""
-        try:
-            if isinstance(index, bool):  # True would be item 1
-                raise TypeError
-            i = operator.index(index)  # an int, a NumPy integer or a one-element integer tensor
-        except TypeError:
+        i = _as_int(index)
+        if i is None:
             raise UsageTypeError(
-                f"index must be an int, got {type(index).__name__} {index!r:.40}; for several items "
-                "pass a list comprehension [ds[i] for i in range(2)] or torch.utils.data.Subset(ds, "
-                "indices)"
-            ) from None
+                f"index must be an int, got {type(index).__name__} {index!r:.40}; "
+                f"{_index_fix(index)}"
+            )
         n = len(self)
         if not -n <= i < n:
             # an IndexError, not a UsageError: Python's old iteration protocol stops on it
@@ -231,6 +229,49 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
                 f"holds {n} images), got {i}; pass e.g. index {n - 1} for the last image"
             )
         return i % n
+
+
+def _as_int(index: Any) -> int | None:
+    """Return ``index`` as an int when it names one item as torchvision takes it: an int, a NumPy
+    integer, or a 0-d integer array or tensor; None for anything else.
+
+    torchvision indexes ``self.data[index]``: a one-element tensor or array (1,) gives an image
+    (1, 28, 28) that ``Image.fromarray`` then fails on, so both are refused here, alike. A bool
+    (True would be item 1) is no position either.
+    """
+    if _is_bool(index):
+        return None
+    if getattr(index, "ndim", 0) != 0:  # tensor([5]) would pass operator.index, array([5]) not
+        return None
+    try:
+        return operator.index(index)
+    except TypeError:
+        return None
+
+
+def _is_bool(index: Any) -> bool:
+    """Return whether ``index`` is a bool, a NumPy bool, or a bool tensor or array."""
+    dtype = getattr(index, "dtype", None)
+    return isinstance(index, bool | np.bool_) or dtype is torch.bool or dtype == np.bool_
+
+
+def _index_fix(index: Any) -> str:
+    """Return the fix for an ``index`` that :func:`_as_int` refuses."""
+    several = (
+        "for several items pass a list comprehension [ds[i] for i in range(2)] or "
+        "torch.utils.data.Subset(ds, indices)"
+    )
+    array = isinstance(index, torch.Tensor | np.ndarray | np.generic)
+    if _is_bool(index):  # True would be item 1, a mask in torch
+        return "pass the item's position, e.g. ds[0]"
+    if isinstance(index, numbers.Real | str) or (array and index.ndim == 0):
+        return "pass ds[int(index)]"  # 1.0, "3", tensor(1.0): one item's position
+    if isinstance(index, list | tuple | range):
+        return "for its one item pass ds[index[0]]" if len(index) == 1 else several
+    if array:
+        count = index.numel() if isinstance(index, torch.Tensor) else index.size
+        return "for its one item pass ds[index.item()]" if count == 1 else several
+    return several if isinstance(index, slice) else "pass the item's position, e.g. ds[0]"
 
 
 def _one_label_per_image(targets: Any, n: int) -> bool:
