@@ -70,7 +70,7 @@ def test_every_option_reaches_the_run(
     ranked = sorted(summary["per_class_acc"].items(), key=lambda kv: kv[1])
     assert len(ranked) == 3 and len({a for _, a in ranked}) == 3
     assert lines[-3] == "hardest classes (test accuracy): " + ", ".join(
-        f"{c} {a:.3f}" for c, a in ranked[:2]
+        f"class {c}: {a:.3f}" for c, a in ranked[:2]
     )
     assert lines[-2] == f"run folder: {run}"
 
@@ -639,7 +639,7 @@ def test_a_class_missing_from_the_test_set_is_null_and_not_among_the_hardest(
     scored = sorted(((c, a) for c, a in per_class.items() if a is not None), key=lambda kv: kv[1])
     assert len(scored) == 4  # the three lowest of the four scored are shown
     assert lines[-3] == "hardest classes (test accuracy): " + ", ".join(
-        f"{c} {a:.3f}" for c, a in scored[:3]
+        f"class {c}: {a:.3f}" for c, a in scored[:3]
     )
 
 
@@ -665,8 +665,12 @@ NAN = float("nan")
         ),
         (
             {str(c): 1 - c / 20 for c in range(10)},
-            "hardest classes (test accuracy): 9 0.550, 8 0.600, 7 0.650",
-        ),
+            "hardest classes (test accuracy): class 9: 0.550, class 8: 0.600, class 7: 0.650",
+        ),  # a --data file without class names: "9 0.550" read as two numbers
+        (
+            {"t-shirt/top": 0.8, "shirt": 0.6, "bag": 0.9},
+            "hardest classes (test accuracy): shirt 0.600, t-shirt/top 0.800",
+        ),  # Fashion-MNIST's names as they were
         ({"a": 0.7, "b": 0.7}, None),  # none harder than another
         ({"a": 0.7}, None),
         ({"a": 0.7, "b": NAN}, None),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -274,11 +275,20 @@ def _print_summary(result: SoftmaxResult, dist: DistContext, *, as_json: bool) -
     if hardest:
         print(
             f"hardest class{'es' if len(hardest) > 1 else ''} (test accuracy): "
-            + ", ".join(f"{name} {acc:.3f}" for name, acc in hardest)
+            + ", ".join(_class_accuracy(name, acc) for name, acc in hardest)
         )
     print(f"run folder: {shown_path(result.run_dir)}")
     if as_json:
         print(dumps_strict(summary))
+
+
+def _class_accuracy(name: str, acc: float) -> str:
+    """Return ``name``'s accuracy as the summary shows it: "t-shirt 0.750" for a named class,
+    "class 1: 0.750" for one named by its bare label (a --data file without class names), whose
+    "1 0.750" read as two numbers."""
+    if re.fullmatch(r"-?[0-9]+", name):
+        return f"class {name}: {acc:.3f}"
+    return f"{name} {acc:.3f}"
 
 
 def _hardest_classes(per_class_acc: dict[str, float]) -> list[tuple[str, float]]:
