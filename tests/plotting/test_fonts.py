@@ -8,6 +8,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")  # headless, before anything imports 
 
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pytest
@@ -151,3 +152,21 @@ def test_a_cjk_font_missing_from_matplotlibs_cache_is_found_among_the_files(
     monkeypatch.setattr(font_manager, "findSystemFonts", lambda: paths)
     assert cjk_family() == font_manager.FontProperties(fname=paths[0]).get_name() == family
     assert family in {f.name for f in font_manager.fontManager.ttflist}  # added
+
+
+def test_a_cjk_font_whose_file_was_removed_is_refused_not_drawn_as_boxes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # matplotlib's cached font list still names a font uninstalled since: its titles were drawn
+    # as empty boxes (matplotlib fell back to DejaVu Sans), and the command succeeded
+    from matplotlib import font_manager
+
+    from linearnets.plotting._fonts import _CJK_FAMILIES, cjk_family
+
+    others = [f for f in font_manager.fontManager.ttflist if f.name not in _CJK_FAMILIES]
+    gone = font_manager.FontEntry(fname=str(tmp_path / "wqy-microhei.ttc"), name=_CJK_FAMILIES[0])
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", [*others, gone])
+    monkeypatch.setattr(font_manager, "findSystemFonts", lambda: [])  # none left among the files
+    assert cjk_family() is None
+    with pytest.raises(UsageError, match=r"titles hold Chinese characters, but no installed font"):
+        show_images(torch.rand(2, 4, 4), 1, 2, titles=["T恤", "短靴"])

@@ -6,6 +6,7 @@ boxes, with a warning per missing glyph. matplotlib is imported only inside thes
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -47,14 +48,19 @@ def cjk_family() -> str | None:
     """Return the family name of an installed font with Chinese glyphs, or ``None``.
 
     matplotlib's font list is cached from its first run, so a font installed since then is looked
-    for among the system's font files and added.
+    for among the system's font files and added; one removed since then is still listed, and
+    counts only while its file is there (else titles in its name were drawn as empty boxes).
     """
     from linearnets.plotting._mpl import matplotlib_module  # which imports this module
 
     matplotlib_module()
     from matplotlib import font_manager
 
-    installed = {font.name for font in font_manager.fontManager.ttflist}
+    installed = {
+        font.name
+        for font in font_manager.fontManager.ttflist
+        if font.name in _CJK_FAMILIES and os.path.isfile(font.fname)
+    }
     found = next((family for family in _CJK_FAMILIES if family in installed), None)
     if found is not None:
         return found
