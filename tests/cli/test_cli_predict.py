@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import io
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -1152,6 +1154,32 @@ def test_a_figure_a_full_disk_cannot_take_is_named(
         "run it again\n",
     )
     assert sorted(p.name for p in figure.parent.iterdir()) == (["model.pt"] if out is None else [])
+
+
+def test_lines_a_full_stdout_cannot_take_leave_the_figure_and_status_0(
+    env: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``>/dev/full``: the figure was written, yet it said "free some space and run it again"
+    (status 1); only the printed lines are lost, said once."""
+    import errno
+
+    class Full(io.StringIO):
+        def write(self, text: str) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    run = tmp_path / "run"
+    _write_model(run)
+    monkeypatch.setattr(sys, "stdout", Full())
+    assert main(["predict", str(run), "-n", "3", "--out", str(tmp_path / "c2.png")]) == 0
+    assert capsys.readouterr().err == (
+        "linearnets predict: warning: stdout could not be written (No space left on device): the "
+        "lines it prints are lost from here on; the command goes on, and the files it writes are "
+        "written as usual\n"
+    )
+    assert (tmp_path / "c2.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.mark.parametrize("then", ["removed", "replaced"])

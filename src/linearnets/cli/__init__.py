@@ -35,6 +35,7 @@ from linearnets.cli._argv_checks import (
 )
 from linearnets.cli._cpp_logs import quiet_torch_warnings
 from linearnets.cli._leave import leave
+from linearnets.cli._lost_output import lost_output_status, output_may_be_lost
 from linearnets.cli._one_line_warnings import warnings_on_one_line
 from linearnets.cli._outcomes import (
     report_error,
@@ -158,7 +159,10 @@ def _run_command(
     before the report.
     """
     try:
-        return int(args.func(args))
+        # a line that cannot be written (a full device) is dropped: the work goes on
+        with output_may_be_lost(prog) as losing:
+            code = int(args.func(args))
+        return lost_output_status(code, losing, as_json=json_errors)
     except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM during training (TrainingInterrupted)
         if debug:
             if debug_raises:

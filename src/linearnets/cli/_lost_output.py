@@ -1,0 +1,99 @@
+"""A stdout that cannot be written (a full device, ``>/dev/full``; an I/O error) while a command
+works: its printed lines are a side effect, so the work goes on, as with a closed stdout (``>&-``).
+
+Said once on stderr as the first line is lost; the exit status is then the work's, except where
+the lost lines were the result itself: a ``--json`` object (status 1), or a report that only
+prints (:data:`REPORTS`, which fails on it as on any error). A reader that quit (``| head``, a broken pipe) still stops the command: see
+:func:`linearnets.cli._outcomes.report_output_closed`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from linearnets.cli._report import EXIT_OK, EXIT_RUNTIME, say
+
+__all__ = ["REPORTS", "LosingStdout", "lost_output_status", "output_may_be_lost"]
+
+# commands whose printed lines are their whole result: a lost line fails them (status 1), as before
+REPORTS = frozenset({"linearnets data"})
+
+
+class LosingStdout:
+    """``stream`` (stdout) whose failed writes are dropped: the first said on stderr, naming
+    ``prog``, and every write after it dropped unwritten, as where stdout is closed.
+
+    Attributes:
+        lost: the error that lost the first line, ``None`` while every line is written.
+    """
+
+    def __init__(self, stream: Any, *, prog: str) -> None:
+        self.stream = stream
+        self.prog = prog
+        self.lost: OSError | None = None
+
+    def write(self, text: str) -> int:
+        if self.lost is None:
+            with self._dropped_if_lost():
+                return int(self.stream.write(text))
+        return len(text)
+
+    def flush(self) -> None:
+        if self.lost is None:
+            with self._dropped_if_lost():
+                self.stream.flush()
+
+    def __getattr__(self, name: str) -> Any:  # fileno, encoding, isatty: the stream's own
+        return getattr(self.stream, name)
+
+    @contextlib.contextmanager
+    def _dropped_if_lost(self) -> Iterator[None]:
+        try:
+            yield
+        except BrokenPipeError:
+            raise  # its reader quit (`| head`): the command stops, as its reader wanted
+        except OSError as exc:
+            self.lost = exc
+            say(
+                f"{self.prog}: warning: stdout could not be written ({exc.strerror or exc}): the "
+                "lines it prints are lost from here on; the command goes on, and the files it "
+                "writes are written as usual"
+            )
+
+
+@contextlib.contextmanager
+def output_may_be_lost(prog: str) -> Iterator[LosingStdout | None]:
+    """Run the command with stdout a :class:`LosingStdout` (``None``: stdout is closed already).
+
+    Once a line is lost stdout is left closed (``None``, as ``>&-`` leaves it): the lines its
+    buffer still holds would fail the last flush again.
+    """
+    stream = sys.stdout
+    if stream is None or prog in REPORTS:  # a report's lost line fails it, as any error does
+        yield None
+        return
+    losing = LosingStdout(stream, prog=prog)
+    sys.stdout = losing
+    try:
+        yield losing
+    finally:
+        if sys.stdout is losing:
+            sys.stdout = None if losing.lost is not None else stream
+
+
+def lost_output_status(code: int, losing: LosingStdout | None, *, as_json: bool) -> int:
+    """Return the status of a command that ended with ``code``: 1 where it succeeded but lost
+    its result, its ``--json`` object (``as_json``), said in one line."""
+    if code != EXIT_OK or losing is None or losing.lost is None:
+        return code
+    if as_json:
+        say(
+            f"{losing.prog}: error: its --json object could not be written to stdout "
+            f"({losing.lost.strerror or losing.lost}); the command's work is done and its files "
+            "are written (a run's folder holds its results in results.json)"
+        )
+        return EXIT_RUNTIME
+    return code
