@@ -68,8 +68,9 @@ class LosingStdout:
 def output_may_be_lost(prog: str) -> Iterator[LosingStdout | None]:
     """Run the command with stdout a :class:`LosingStdout` (``None``: stdout is closed already).
 
-    Once a line is lost stdout is left closed (``None``, as ``>&-`` leaves it): the lines its
-    buffer still holds would fail the last flush again.
+    Once a line is lost stdout is left closed (``None``, as ``>&-`` leaves it) unless it
+    flushes again (a session's stream, IPython's, goes on there): the lines its buffer still holds
+    would fail the last flush again.
     """
     stream = sys.stdout
     if stream is None or prog in REPORTS:  # a report's lost line fails it, as any error does
@@ -81,7 +82,16 @@ def output_may_be_lost(prog: str) -> Iterator[LosingStdout | None]:
         yield losing
     finally:
         if sys.stdout is losing:
-            sys.stdout = None if losing.lost is not None else stream
+            sys.stdout = stream if losing.lost is None or _flushes(stream) else None
+
+
+def _flushes(stream: Any) -> bool:
+    """Return whether ``stream`` flushes now, its buffer written."""
+    try:
+        stream.flush()
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def lost_output_status(code: int, losing: LosingStdout | None, *, as_json: bool) -> int:

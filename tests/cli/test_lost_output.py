@@ -1,0 +1,69 @@
+"""A stdout that cannot be written while a command works (linearnets.cli._lost_output)."""
+
+from __future__ import annotations
+
+import errno
+import io
+import sys
+
+import pytest
+
+from linearnets.cli._lost_output import lost_output_status, output_may_be_lost
+
+LOST = (
+    "linearnets softmax: warning: stdout could not be written (No space left on device): the "
+    "lines it prints are lost from here on; the command goes on, and the files it writes are "
+    "written as usual\n"
+)
+
+
+class _Full(io.StringIO):
+    """A stdout on a full device for its first ``failures`` writes, then writable again."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures = failures
+
+    def write(self, text: str) -> int:
+        if self.failures:
+            self.failures -= 1
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return super().write(text)
+
+    def flush(self) -> None:
+        if self.failures:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize(("failures", "left"), [(1, "stream"), (100, None)])
+def test_lines_are_dropped_said_once_and_stdout_left_closed_unless_it_flushes(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    failures: int,
+    left: str | None,
+) -> None:
+    stream = _Full(failures)
+    monkeypatch.setattr(sys, "stdout", stream)
+    with output_may_be_lost("linearnets softmax") as losing:
+        print("epoch 1", flush=True)
+        print("epoch 2", flush=True)  # dropped, unsaid
+    assert capsys.readouterr().err == LOST
+    assert stream.getvalue() == ""
+    assert sys.stdout is (stream if left else None)  # a session's stream (IPython's) goes on
+    assert lost_output_status(0, losing, as_json=False) == 0
+    assert lost_output_status(0, losing, as_json=True) == 1
+    assert capsys.readouterr().err.startswith(
+        "linearnets softmax: error: its --json object could not be written to stdout (No space "
+        "left on device); the command's work is done and its files are written"
+    )
+    assert lost_output_status(2, losing, as_json=True) == 2  # its own error said already
+
+
+def test_a_reader_that_quit_still_stops_the_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Gone(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", Gone())
+    with pytest.raises(BrokenPipeError), output_may_be_lost("linearnets softmax"):
+        print("epoch 1")
