@@ -777,12 +777,18 @@ def test_a_last_flush_that_fails_on_a_full_device_exits_1(
     assert capsys.readouterr().err == ""
 
 
+def _made_by_make() -> bool:
+    """Return whether this Python is the .venv of the checkout these tests run (make test's)."""
+    checkout = Path(report.__file__).resolve().parents[3]
+    return Path(sys.prefix).resolve() == (checkout / ".venv").resolve()
+
+
 def _reinstall(package: str) -> str:
     python, prefix = shlex.quote(sys.executable), shlex.quote(sys.prefix)
+    make = f", or remove the venv (rm -rf {prefix}) and run `make run` again"
     return (
         f"its install in {sys.prefix} is damaged or incomplete; reinstall it ({python} -m pip "
-        f"install --force-reinstall --no-deps {package}), or where `make run` set that environment "
-        f"up, remove it (rm -rf {prefix}) and run `make run` again"
+        f"install --force-reinstall --no-deps {package})" + (make if _made_by_make() else "")
     )
 
 
@@ -834,3 +840,94 @@ def test_a_dependency_without_its_init_or_gone_is_named_with_the_reinstall() -> 
     assert report.one_line(ours).startswith("unexpected AttributeError: module 'torch' has no")
     other = ModuleNotFoundError("No module named 'yaml'", name="yaml")
     assert report.one_line(other).startswith("unexpected ModuleNotFoundError:")
+
+
+def test_a_dependency_not_installed_is_told_to_install_never_to_remove_the_system() -> None:
+    """/usr/bin/python3 without torch was told torch's install in /usr was damaged, to reinstall it
+    with --no-deps, or to remove it: rm -rf /usr."""
+    gone = ModuleNotFoundError("No module named 'torch'", name="torch")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sys, "prefix", "/usr")
+        patch.setattr(sys, "base_prefix", "/usr")
+        patch.setattr(sys, "executable", "/usr/bin/python3")
+        patch.setattr(report, "_findable", lambda name: False)
+        line = report.one_line(gone)
+    checkout = Path(report.__file__).resolve().parents[3]
+    assert line == (
+        "torch could not be loaded: No module named 'torch' (ModuleNotFoundError); it is not "
+        "installed in /usr: install it (/usr/bin/python3 -m pip install 'torch>=2.3'), or run "
+        f"`make run` in {checkout}"
+    )
+    damaged = ModuleNotFoundError("No module named 'torch._C'", name="torch._C")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sys, "prefix", "/usr")
+        patch.setattr(sys, "base_prefix", "/usr")
+        line = report.one_line(damaged)
+    assert "rm -rf" not in line and "damaged or incomplete; reinstall it" in line
+
+
+def test_only_the_checkouts_own_venv_is_ever_said_to_be_removed(tmp_path: Path) -> None:
+    """The advice to remove the environment and run make run again is for the .venv make made,
+    not any venv (nor /usr)."""
+    checkout = str(Path(report.__file__).resolve().parents[3])
+    damaged = ImportError("libtorch_cpu.so: cannot open shared object file", name="torch")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sys, "base_prefix", "/usr")
+        patch.setattr(sys, "prefix", str(tmp_path / "other-venv"))
+        assert "rm -rf" not in report.one_line(damaged)
+        patch.setattr(sys, "prefix", f"{checkout}/.venv")
+        assert report.one_line(damaged).endswith(
+            f"--no-deps torch), or remove the venv (rm -rf {shlex.quote(checkout + '/.venv')}) "
+            "and run `make run` again"
+        )
+
+
+def test_a_missing_requirement_of_a_dependency_is_named_with_an_install_that_brings_it() -> None:
+    """matplotlib without packaging was told to reinstall matplotlib with --no-deps: which left
+    packaging missing, the same advice again."""
+    gone = ModuleNotFoundError("No module named 'packaging'", name="packaging")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(report, "_damaged_dependency", lambda exc: "matplotlib")
+        line = report.one_line(gone)
+        broken = ImportError("cannot import name 'Version' from 'packaging'", name="packaging")
+        other = report.one_line(broken)
+    python = shlex.quote(sys.executable)
+    assert line.startswith(
+        "matplotlib could not be loaded: No module named 'packaging' (ModuleNotFoundError); the "
+        f"module packaging that matplotlib needs is not installed in {sys.prefix}; install "
+        f"matplotlib's requirements ({python} -m pip install matplotlib)"
+    )
+    assert "--no-deps" not in line + other
+    assert f"({python} -m pip install --force-reinstall matplotlib)" in other
+
+
+def test_a_missing_requirement_is_blamed_on_the_dependency_that_imports_it(tmp_path: Path) -> None:
+    """The dependency is found from the traceback: matplotlib's own code imported packaging."""
+    fake = tmp_path / "site" / "matplotlib"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("import packaging_gone_for_this_test\n")
+    sys.path.insert(0, str(fake.parent))
+    saved = sys.modules.pop("matplotlib", None)
+    try:
+        with pytest.raises(ModuleNotFoundError) as raised:
+            import matplotlib  # noqa: F401
+    finally:
+        sys.path.remove(str(fake.parent))
+        sys.modules.pop("matplotlib", None)
+        if saved is not None:
+            sys.modules["matplotlib"] = saved
+    assert report.one_line(raised.value).startswith(
+        "matplotlib could not be loaded: No module named 'packaging_gone_for_this_test' "
+        "(ModuleNotFoundError); the module packaging_gone_for_this_test that matplotlib needs is "
+        "not installed in"
+    )
+
+
+def test_the_requirements_said_are_pyprojects() -> None:
+    """The install advised for a dependency not installed allows what pyproject.toml allows."""
+    import re
+
+    pyproject = (Path(report.__file__).resolve().parents[3] / "pyproject.toml").read_text()
+    block = pyproject.split("\ndependencies = [", 1)[1].split("\n]", 1)[0]
+    listed = re.findall(r'^\s*"([^"]+)"', block, flags=re.M)
+    assert sorted(report.REQUIREMENTS.values()) == sorted(listed)

@@ -132,15 +132,22 @@ def one_line(exc: Exception, *, traceback_shown: bool = False, command: str | No
         return f"{text} ({type(exc).__name__})"
     damaged = _damaged_dependency(exc)
     if damaged is not None:
-        return (
-            f"{damaged} could not be loaded: {text} ({type(exc).__name__}); {_reinstall(damaged)}"
+        return f"{damaged} could not be loaded: {text} ({type(exc).__name__}); " + _dependency_fix(
+            damaged, exc
         )
     hint = "" if traceback_shown else " (re-run with --debug for the traceback)"
     return f"unexpected {type(exc).__name__}: {text}{hint}"
 
 
-# the runtime's requirements (pyproject.toml's dependencies) that the command imports
-DEPENDENCIES = ("torch", "numpy", "matplotlib", "tqdm")
+# the runtime's requirements (pyproject.toml's dependencies) that the command imports, each with the
+# versions it allows (tests/cli/test_report.py holds them to pyproject.toml's)
+REQUIREMENTS = {
+    "torch": "torch>=2.3",
+    "numpy": "numpy>=1.24",
+    "matplotlib": "matplotlib>=3.8",
+    "tqdm": "tqdm>=4.64",
+}
+DEPENDENCIES = tuple(REQUIREMENTS)
 
 
 def _damaged_dependency(exc: Exception) -> str | None:
@@ -171,15 +178,86 @@ def _damaged_dependency(exc: Exception) -> str | None:
     return None
 
 
-def _reinstall(package: str) -> str:
-    """Return how to reinstall ``package`` into this Python's environment."""
+def _dependency_fix(package: str, exc: Exception) -> str:
+    """Return what is wrong with ``package``'s install, shown by ``exc``, and its fix.
+
+    Not installed (``exc`` names the package itself and no import finds it): install it at a version
+    it allows. A module it imports is missing or broken (``exc`` names another top-level module:
+    matplotlib's ``packaging``): that module named, and the package installed with its requirements
+    (``--no-deps`` left it missing, and following the advice changed nothing). Else its own install
+    is damaged: reinstall it alone.
+    """
     python = shell_word(sys.executable)
+    where = shown_path(sys.prefix)
+    # an ImportError's name is the module it did not load (an AttributeError's, the attribute)
+    missing = ((exc.name if isinstance(exc, ImportError) else None) or "").partition(".")[0]
+    if missing == package and isinstance(exc, ModuleNotFoundError) and not _findable(package):
+        spec = shell_word(REQUIREMENTS[package])
+        checkout = _checkout()
+        make = "" if checkout is None else f", or run `make run` in {shown_path(checkout)}"
+        return f"it is not installed in {where}: install it ({python} -m pip install {spec}){make}"
+    if missing and missing != package:
+        # pip installs an installed package's missing requirements; --force-reinstall (without
+        # --no-deps) also replaces a damaged one
+        if isinstance(exc, ModuleNotFoundError):
+            broken, fix = "is not installed", f"{python} -m pip install {package}"
+        else:
+            broken, fix = (
+                "could not be loaded",
+                f"{python} -m pip install --force-reinstall {package}",
+            )
+        return (
+            f"the module {missing} that {package} needs {broken} in {where}; install {package}'s "
+            f"requirements ({fix})"
+            + _make_advice("or remove the venv (rm -rf {venv}) and run `make run` again")
+        )
     return (
-        f"its install in {shown_path(sys.prefix)} is damaged or incomplete; reinstall it "
-        f"({python} -m pip install --force-reinstall --no-deps {package}), or where `make run` set "
-        f"that environment up, remove it (rm -rf {shell_word(sys.prefix)}) and "
-        "run `make run` again"
+        f"its install in {where} is damaged or incomplete; reinstall it "
+        f"({python} -m pip install --force-reinstall --no-deps {package})"
+        + _make_advice("or remove the venv (rm -rf {venv}) and run `make run` again")
     )
+
+
+def _findable(name: str) -> bool:
+    """Return whether an import of the top-level module ``name`` finds anything to load."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # a half-imported module in sys.modules: it was found
+        return True
+
+
+def _checkout() -> str | None:
+    """Return the checkout (the folder with the Makefile) that holds this linearnets' source, run
+    from it (``src/linearnets``: ``make``'s editable install, or ``PYTHONPATH=src``), else ``None``."""
+    import linearnets
+
+    if not linearnets.__file__:
+        return None
+    package = os.path.dirname(os.path.abspath(linearnets.__file__))
+    checkout = os.path.dirname(os.path.dirname(package))
+    return checkout if os.path.isfile(os.path.join(checkout, "Makefile")) else None
+
+
+def _checkout_venv() -> str | None:
+    """Return this Python's environment where it is the ``.venv`` of the checkout that holds this
+    linearnets (the one ``make run`` sets up), else ``None``: the system's Python (``/usr``) or
+    any other environment is no folder to tell a user to remove."""
+    checkout = _checkout()
+    if sys.prefix == sys.base_prefix or checkout is None:
+        return None
+    same = os.path.realpath(sys.prefix) == os.path.realpath(os.path.join(checkout, ".venv"))
+    return sys.prefix if same else None
+
+
+def _make_advice(advice: str) -> str:
+    """Return ``advice`` (``{venv}`` the environment, quoted for a shell) after a comma where this
+    Python is the checkout's ``.venv`` that ``make run`` made, else nothing."""
+    venv = _checkout_venv()
+    if venv is None:
+        return ""
+    return ", " + advice.format(venv=shell_word(venv))
 
 
 def _permission_denied(filename: str | bytes) -> str:
