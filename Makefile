@@ -4,6 +4,13 @@
 # The scripts are run from it, the checks and tests in it, and a relative VENV is taken in it, as
 # scripts/setup.sh does (the run's folder, `make run`'s runs/, stays the current one)
 MAKEFILE := $(lastword $(MAKEFILE_LIST))
+# make splits the paths it read on spaces: `make -f "/tmp/x sp/Makefile"` gave ROOT /tmp/sp/, which ran
+# another folder's scripts (or none). A word of them that is no file is such a path: refused, with the
+# way that takes one (from the checkout, and -C, give the path as the folder, read whole)
+ifneq ($(filter-out $(wildcard $(MAKEFILE_LIST)),$(MAKEFILE_LIST)),)
+$(error the path given to make -f, "$(strip $(MAKEFILE_LIST))", has a space, which make splits it on; \
+run make -C "DIR" instead, DIR the folder holding this Makefile)
+endif
 ROOT := $(if $(filter ./,$(dir $(MAKEFILE))),,$(dir $(abspath $(MAKEFILE))))
 IN_ROOT := $(if $(ROOT),cd "$(ROOT)" && ,)
 VENV ?= .venv

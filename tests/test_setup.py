@@ -598,6 +598,41 @@ def test_the_makefile_runs_from_another_folder(tmp_path: Path, how: str) -> None
     ]
 
 
+def test_the_makefile_refuses_a_path_with_a_space_given_to_f(tmp_path: Path) -> None:
+    """`make -f "/tmp/x sp/Makefile" run` from /tmp ran /tmp/sp/scripts/setup.sh: make splits the
+    path on its space. It is refused in one line naming the way that works, make -C, which (as make
+    from the checkout itself) still runs the checkout's own scripts."""
+    if shutil.which("make") is None:
+        pytest.skip("no make on this machine")
+    checkout = tmp_path / "x sp"
+    (checkout / "scripts").mkdir(parents=True)
+    shutil.copy(SETUP.parents[1] / "Makefile", checkout)
+    decoy = tmp_path / "sp" / "scripts"  # what the split path's ROOT pointed at
+    decoy.mkdir(parents=True)
+    for scripts, said in ((checkout / "scripts", "checkout"), (decoy, "decoy")):
+        (scripts / "setup.sh").write_text(f'#!/bin/sh\necho "{said} setup"\n')
+        (scripts / "setup.sh").chmod(0o755)
+    (tmp_path / "sp" / "Makefile").write_text("")
+    refused = subprocess.run(
+        ["make", "-s", "-f", str(checkout / "Makefile"), "setup"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (refused.returncode, refused.stdout) == (2, "")
+    assert refused.stderr.endswith(
+        f'*** the path given to make -f, "{checkout}/Makefile", has a space, which make splits it '
+        'on; run make -C "DIR" instead, DIR the folder holding this Makefile.  Stop.\n'
+    )
+    assert refused.stderr.count("\n") == 1
+    for where, cwd in ((["-C", str(checkout)], tmp_path), ([], checkout)):
+        done = subprocess.run(
+            ["make", "-s", *where, "setup"], cwd=cwd, capture_output=True, text=True, timeout=60
+        )
+        assert (done.returncode, done.stdout) == (0, "checkout setup\n"), done.stderr
+
+
 @pytest.mark.parametrize(
     ("stop", "said", "status", "pips"),
     [
