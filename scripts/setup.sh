@@ -165,7 +165,10 @@ fi
 # for: after `pip uninstall -y matplotlib`, the setup was skipped and the run failed on the import;
 # and only by name: a torch 2.2.0 (torch>=2.3 wanted) was kept without a word. Found by their
 # metadata, none imported (torch's import is seconds); the versions compared with pip's own copy of
-# `packaging` (a fresh venv has no other), markers evaluated as pip does
+# `packaging` (a fresh venv has no other), markers evaluated as pip does. Their own requirements are
+# looked for too, by name (after `pip uninstall -y packaging`, matplotlib's, the setup was skipped).
+# A TORCH_SPEC that is a wheel, a path or a URL is pip's to judge (a wheel's bare file name parsed as
+# a requirement's name, never installed: each run installed it again)
 healthy() {
     local script="$VENV/bin/linearnets" interpreter
     [ -f "$script" ] || return 1
@@ -182,17 +185,25 @@ if not ours or not os.path.realpath(ours.origin).startswith(os.path.realpath(her
     sys.exit(1)
 try:
     wanted = [Requirement(line) for line in metadata.requires("linearnets") or []]
-    try:
+    if not torch_spec.endswith(".whl") and "/" not in torch_spec:  # a wheel, a path, a URL: pip's
         wanted.append(Requirement(torch_spec))
-    except InvalidRequirement:
-        pass  # a wheel's path, or a URL: pip's to judge
+    names = set()
     for requirement in wanted:
         if requirement.marker and not requirement.marker.evaluate({"extra": extra}):
             continue
         version = metadata.version(requirement.name)
         if not requirement.specifier.contains(version, prereleases=True):
             sys.exit(1)
-except metadata.PackageNotFoundError:
+        names.add(requirement.name)
+    for name in names:  # their own requirements there too: matplotlib's packaging uninstalled
+        for line in metadata.requires(name) or []:
+            try:
+                requirement = Requirement(line)
+            except InvalidRequirement:
+                continue  # a line pip would refuse too: not this setup's to judge
+            if not requirement.marker or requirement.marker.evaluate({"extra": ""}):
+                metadata.distribution(requirement.name)
+except (metadata.PackageNotFoundError, InvalidRequirement):
     sys.exit(1)
 EOF
 }

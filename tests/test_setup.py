@@ -779,6 +779,49 @@ def test_a_requirement_at_a_version_it_does_not_allow_is_installed_again(tmp_pat
     assert installs("dev") == []
 
 
+def test_a_requirement_of_a_requirement_removed_is_installed_again(tmp_path: Path) -> None:
+    """Only linearnets' own requirements were looked for: after `pip uninstall -y packaging`
+    (matplotlib's), the setup was skipped and the run failed on matplotlib's import."""
+    site, log = _venv_installed_by_stub_pip(tmp_path)
+
+    def installs() -> list[str]:
+        before = log.read_text().splitlines() if log.exists() else []
+        done = _setup(tmp_path, python=sys.executable)
+        assert (done.returncode, done.stderr) == (0, "")
+        return log.read_text().splitlines()[len(before) :]
+
+    assert installs() == ["torch==2.13.0", "."]
+    metadata = site / "matplotlib-0.dist-info" / "METADATA"
+    metadata.write_text(
+        metadata.read_text() + "Requires-Dist: packaging>=20.0\n"
+        "Requires-Dist: not-installed-here; extra == 'dev'\n"  # an extra not asked for
+        "Requires-Dist: not-installed-either; python_version < '3'\n"
+    )
+    (site / "packaging-0.dist-info").mkdir()
+    (site / "packaging-0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: packaging\nVersion: 24.0\n"
+    )
+    assert installs() == []  # whole: kept
+    shutil.rmtree(site / "packaging-0.dist-info")  # pip uninstall -y packaging
+    assert installs() == ["torch==2.13.0", "."]
+
+
+def test_a_torch_spec_that_is_a_wheels_file_name_is_not_installed_on_each_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TORCH_SPEC=torch-2.13.0-cp311-cp311-linux_x86_64.whl parsed as a requirement's name, which
+    no install has: every run installed torch and linearnets again."""
+    wheel = "torch-2.13.0-cp311-cp311-linux_x86_64.whl"
+    monkeypatch.setenv("TORCH_SPEC", wheel)
+    site, log = _venv_installed_by_stub_pip(tmp_path)
+    assert _setup(tmp_path, python=sys.executable).returncode == 0
+    _set_version(site, "torch-0.dist-info", "2.13.0")  # what the wheel installs
+    assert log.read_text().splitlines() == [wheel, "."]
+    done = _setup(tmp_path, python=sys.executable)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert log.read_text().splitlines() == [wheel, "."]  # kept: nothing installed again
+
+
 def test_the_readmes_recount_says_that_pytest_comes_with_the_dev_tools() -> None:
     """The recount runs `.venv/bin/python -m pytest`, which only `make test` (setup-dev) installs:
     after only `make run` it printed 0 and "No module named pytest", nothing said beforehand."""
