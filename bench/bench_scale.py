@@ -7,7 +7,8 @@ each process's peak resident memory. Two processes use PyTorch's gloo backend on
 ``torchrun --nproc_per_node=2`` would.
 
 Run: ``.venv/bin/python bench/bench_scale.py [--scale 20]`` (a --scale whose set the processes cannot
-hold in this machine's memory, ~1.6 kB an example each, is refused naming the largest that fits)
+hold in the memory available, ~1.6 kB an example each, is refused naming the largest that fits: the
+smallest of the physical memory, /proc/meminfo's MemAvailable and a cgroup's memory limit)
 """
 
 from __future__ import annotations
@@ -118,9 +119,34 @@ def run(world_size: int, n: int, threads: int, device: str = "cpu") -> tuple[flo
 BYTES_PER_EXAMPLE = 2 * (28 * 28 + 8)
 
 
-def memory_bytes() -> int:
-    """Return this machine's physical memory in bytes."""
-    return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+# where the memory this process may take is told: Linux's estimate of what is free without swapping,
+# and a container's limit (cgroup v2, then v1's; "max", or v1's near 2**63, where there is none)
+MEMINFO = "/proc/meminfo"
+CGROUP_LIMITS = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+
+
+def memory_bytes(*, meminfo: str = MEMINFO, cgroup_limits: tuple[str, ...] = CGROUP_LIMITS) -> int:
+    """Return the memory in bytes this benchmark may take: the smallest of the physical memory,
+    ``MemAvailable`` in ``meminfo`` and a number in a ``cgroup_limits`` file, each where it can be
+    read. The physical memory alone passed a set that fitted it but not what the other programs
+    and a container's limit left, which ended as before in the allocator's traceback (or the OOM
+    killer)."""
+    sizes = [os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")]
+    try:
+        with open(meminfo) as lines:
+            for line in lines:
+                name, _, value = line.partition(":")
+                if name == "MemAvailable" and value.split()[1:] == ["kB"]:
+                    sizes.append(int(value.split()[0]) * 1024)
+    except (OSError, ValueError):
+        pass
+    for path in cgroup_limits:
+        try:
+            with open(path) as limit:
+                sizes.append(int(limit.read().strip()))
+        except (OSError, ValueError):  # none, or "max": no limit
+            continue
+    return min(sizes)
 
 
 def largest_scale(memory: int, processes: int) -> float:
@@ -160,7 +186,7 @@ def main() -> None:
         parser.error(
             f"argument --scale: {args.scale:g} ({n:.3g} examples) needs about {needed / 1e9:.3g} "
             f"GB of memory ({each} holding the whole set), more than this machine's "
-            f"{memory / 1e9:.3g} GB; pass at most --scale {largest_scale(memory, processes):g}"
+            f"{memory / 1e9:.3g} GB available; pass at most --scale {largest_scale(memory, processes):g}"
         )
     print(
         f"{n} examples (x{args.scale:g} Fashion-MNIST), {os.cpu_count()} CPU cores, torch {torch.__version__}"

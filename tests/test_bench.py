@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -179,12 +180,40 @@ def test_bench_scale_refuses_a_set_larger_than_the_machines_memory_naming_the_la
     )
     assert (proc.returncode, proc.stdout) == (2, "")
     needed = float(scale) * 60_000 * 2 * 1584 / 1e9
-    assert proc.stderr.splitlines()[-1] == (
-        f"bench_scale.py: error: argument --scale: {shown} examples) needs about {needed:.3g} GB "
-        "of memory (2 processes, each holding the whole set), more than this machine's "
-        f"{memory / 1e9:.3g} GB; pass at most --scale {largest:g}"
+    # what is available changes from one moment to the next: the number said is read back, at most
+    # the physical memory, and the largest --scale named is the one it allows
+    said = re.fullmatch(
+        f"bench_scale.py: error: argument --scale: {re.escape(shown)} examples\\) needs about "
+        f"{re.escape(f'{needed:.3g}')} GB of memory \\(2 processes, each holding the whole set\\), more than this "
+        r"machine's ([0-9.e+]+) GB available; pass at most --scale ([0-9.e+]+)",
+        proc.stderr.splitlines()[-1],
     )
+    assert said is not None, proc.stderr
+    available = float(said[1]) * 1e9
+    assert 0 < available <= memory * 1.001
+    assert 0.85 * available < float(said[2]) * 60_000 * 2 * 1584 <= 1.01 * available
     assert bench_scale.largest_scale(25_276_194_816, 2) == 130  # this project's VM: 25.3 GB
+
+
+def test_bench_scale_takes_the_memory_available_not_the_physical(
+    bench: Callable[[str], ModuleType], tmp_path: Path
+) -> None:
+    """The physical memory was taken as the limit: a set that fitted it but not what the other
+    programs (MemAvailable) or a container's limit (cgroup memory.max) left was let through, to the
+    allocator's traceback or the OOM killer."""
+    bench_scale = bench("bench_scale")
+    physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal:       24684108 kB\nMemAvailable:    1000000 kB\n")
+    v2, v1 = tmp_path / "memory.max", tmp_path / "memory.limit_in_bytes"
+    v2.write_text("max\n")  # no limit
+    v1.write_text("9223372036854771712\n")  # v1's "no limit"
+    limits = (str(v2), str(v1))
+    assert bench_scale.memory_bytes(meminfo=str(meminfo), cgroup_limits=limits) == 1_024_000_000
+    v2.write_text("536870912\n")  # a container's 512 MiB
+    assert bench_scale.memory_bytes(meminfo=str(meminfo), cgroup_limits=limits) == 536_870_912
+    gone = str(tmp_path / "none")  # neither readable: the physical memory, as before
+    assert bench_scale.memory_bytes(meminfo=gone, cgroup_limits=(gone,)) == physical
 
 
 def test_bench_linreg_has_help_instead_of_running() -> None:
