@@ -1066,3 +1066,24 @@ def test_a_damaged_debian_file_read_through_a_link_is_told_to_reinstall(
     monkeypatch.setattr(files, "_debian_dir", lambda: None)  # no dpkg: the known folder, linked
     monkeypatch.setattr(files, "DEBIAN_DIR", debian)
     assert files.how_to_replace(link / f"{name}.gz") == reinstall
+
+
+def test_not_found_error_pickles_with_its_notes_and_attributes() -> None:
+    """A NotFoundError crosses processes whole: its parts, a note added and an attribute set later
+    (the base class's pickling keeps them for a DatasetError)."""
+    import pickle
+
+    exc = files.NotFoundError(
+        what="Fashion-MNIST was", searched="data, ../data", fix=HOW_TO_GET, misplaced=False
+    )
+    exc.add_note("while reading rank 1's data")
+    exc.rank = 1  # type: ignore[attr-defined]
+    copy = pickle.loads(pickle.dumps(exc))
+    assert type(copy) is files.NotFoundError and str(copy) == str(exc)
+    assert (copy.what, copy.searched, copy.fix, copy.misplaced) == (
+        "Fashion-MNIST was",
+        "data, ../data",
+        HOW_TO_GET,
+        False,
+    )
+    assert copy.__notes__ == ["while reading rank 1's data"] and copy.rank == 1

@@ -103,9 +103,10 @@ class NotFoundError(DatasetError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         # pickled with its parts (a data-parallel rank's error crosses processes): the base
-        # class's would call NotFoundError(message)
+        # class's would call NotFoundError(message); the instance's state (a note add_note added,
+        # an attribute set later) goes along as the third element, as a DatasetError's does
         parts = {"what": self.what, "searched": self.searched, "fix": self.fix}
-        return functools.partial(type(self), misplaced=self.misplaced, **parts), ()
+        return functools.partial(type(self), misplaced=self.misplaced, **parts), (), self.__dict__
 
 
 def how_to_replace(path: str | Path) -> str:
