@@ -9,13 +9,12 @@ from typing import TYPE_CHECKING, Any, SupportsFloat
 
 from linearnets._paths import absolute_path
 from linearnets.config_checks import (
-    MAX_LR,
     MAX_RESIZE,
     MAX_SIZE,
     MAX_THREADS,
     check_batch_bytes,
     check_device_name,
-    check_lr_floor,
+    check_lr_range,
     check_seed,
 )
 from linearnets.config_synthetic import SYNTHETIC_SETTINGS, resolve_synthetic
@@ -124,7 +123,7 @@ class LinregConfig:
             self,
             impl=check_choice("impl", self.impl, IMPLS),  # a NumPy string saved as a plain str
             epochs=check_positive_int("epochs", self.epochs, maximum=MAX_SIZE),
-            lr=check_positive_float("lr", self.lr, fix="pass e.g. lr=0.03", maximum=MAX_LR),
+            lr=check_positive_float("lr", self.lr, fix="pass e.g. lr=0.03"),
             batch_size=check_positive_int("batch_size", self.batch_size, maximum=MAX_SIZE),
             num_threads=check_positive_int("num_threads", self.num_threads, maximum=MAX_THREADS),
             seed=check_seed(self.seed),
@@ -133,7 +132,7 @@ class LinregConfig:
         )
         values = {name: getattr(self, name) for name in SYNTHETIC_SETTINGS}
         set_checked(self, **resolve_synthetic(values, data=self.data, defaulted=self._defaulted))
-        check_lr_floor(self.lr, "0.03")
+        check_lr_range(self.lr, "0.03")
         set_checked(self, guard=check_bool("guard", self.guard))
         # "cpu:0" is torch's full name of its one CPU (str(torch.device("cpu", 0)))
         if not (is_device(self.device) and str(self.device) in ("cpu", "cpu:0")):
@@ -246,12 +245,12 @@ class SoftmaxConfig:
             plot=check_choice("plot", self.plot, PLOT_MODES),
             device=check_device_name(self.device),  # a torch.device stored by its name
             epochs=check_positive_int("epochs", self.epochs, maximum=MAX_SIZE),
-            lr=check_positive_float("lr", self.lr, fix="pass e.g. lr=0.1", maximum=MAX_LR),
+            lr=check_positive_float("lr", self.lr, fix="pass e.g. lr=0.1"),
             batch_size=check_positive_int("batch_size", self.batch_size, maximum=MAX_SIZE),
             num_threads=check_positive_int("num_threads", self.num_threads, maximum=MAX_THREADS),
             seed=check_seed(self.seed),
         )
-        check_lr_floor(self.lr, "0.1")
+        check_lr_range(self.lr, "0.1")
         set_checked(self, guard=check_bool("guard", self.guard))
         if self.resize is not None:
             set_checked(self, resize=_checked_resize(self.resize))

@@ -11,6 +11,8 @@ import sys
 from collections.abc import Mapping, Set
 from typing import Any
 
+import numpy as np
+
 from linearnets._env import env_int
 from linearnets._text import gib_past, respelled
 from linearnets.errors import UsageError, UsageTypeError
@@ -34,11 +36,12 @@ __all__ = [
     "check_data_size",
     "check_device_index",
     "check_device_name",
-    "check_lr_floor",
+    "check_lr_range",
     "check_seed",
     "check_weights",
     "fewest_processes",
     "largest_batch",
+    "lr_problem",
     "plain_number",
     "share_of",
     "world_size_here",
@@ -53,8 +56,10 @@ MAX_THREADS = 1024
 MAX_SIZE = 2**62
 MAX_EXAMPLES = 10**8  # 10⁸ examples of a few features is already gigabytes of float32
 MAX_NOISE_STD = 1e15
-MAX_LR = 3.4e38  # float32's largest value: the parameters and their updates are float32
-MIN_LR = 1.2e-38  # float32's smallest normal value: a smaller lr is no float32 number a step uses
+# float32's largest value and smallest normal one, exactly (2**-126 and (2 - 2**-23) * 2**127): the
+# parameters and their updates are float32, so an lr is judged as float32 rounds it (lr_problem)
+MAX_LR = float(np.finfo(np.float32).max)
+MIN_LR = float(np.finfo(np.float32).smallest_normal)
 # why an lr below MIN_LR is refused (a larger one may still train nothing, 1e-30 say: it is let be)
 LR_FLOOR_REASON = (
     "float32's smallest normal number: the parameters and their updates are float32, and below it "
@@ -69,13 +74,25 @@ MAX_DATA_BYTES = 2**31
 MAX_RESIZE = 4096  # a 4096² float32 image is 64 MiB; a batch of them is already too much
 
 
-def check_lr_floor(lr: float, example: str) -> None:
-    """Refuse an ``lr`` below float32's smallest normal number; ``example`` is the fix's value."""
-    if lr < MIN_LR:
-        raise UsageError(
-            f"lr must be at least {MIN_LR:g} ({LR_FLOOR_REASON}), got {float(lr)!r}; pass e.g. "
-            f"lr={example}"
-        )
+def lr_problem(lr: float) -> str | None:
+    """Return what the rule is where the number ``lr`` > 0 lies outside float32's normal numbers
+    once float32 rounds it, as a step uses it (below :data:`MIN_LR`, or past :data:`MAX_LR`: inf);
+    ``None`` where it lies inside. The limits are said rounded, so "about"."""
+    with np.errstate(over="ignore"):  # past float32's range: inf, judged below
+        used = float(np.float32(lr))
+    if used < MIN_LR:
+        return f"must be at least about {MIN_LR:.3g} ({LR_FLOOR_REASON})"
+    if used > MAX_LR:
+        return f"must be a number in (0, about {MAX_LR:.3g}] (float32's largest number)"
+    return None
+
+
+def check_lr_range(lr: float, example: str) -> None:
+    """Refuse an ``lr`` > 0 that float32 rounds below its smallest normal number or past its largest
+    (:func:`lr_problem`); ``example`` is the fix's value."""
+    problem = lr_problem(lr)
+    if problem:
+        raise UsageError(f"lr {problem}, got {float(lr)!r}; pass e.g. lr={example}")
 
 
 class BatchBytesError(UsageError):

@@ -1066,7 +1066,7 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
             "--num-examples 1000"),
         # typed > 0, but below the smallest float: read as 0
         (["softmax", "--lr", "1e-400"], "argument --lr: must be a finite number > 0, got 1e-400, "
-            "which underflows to 0 (a step needs at least 1.2e-38, float32's smallest normal "
+            "which underflows to 0 (a step needs at least about 1.18e-38, float32's smallest normal "
             "number); pass e.g. --lr 0.1"),
     ],
 )  # fmt: skip
@@ -1273,3 +1273,10 @@ def test_json_with_predict_is_worded_one_way_wherever_typed(
         "of their results); linearnets predict has no results as JSON, only this error's object: "
         "drop --json (see linearnets predict --help)"
     )
+
+
+@pytest.mark.parametrize("value", ["1.18e-38", "1.1754944e-38", "3.4028235e38"])
+def test_lr_at_float32s_own_limits_is_taken(value: str) -> None:
+    """--lr 1.18e-38 was refused as below float32's smallest normal number, which it is not, and
+    3.4028235e38 (float32's largest) as past it: the limits are float32's exact ones."""
+    assert build_parser().parse_args(["linreg", "--lr", value]).lr == float(value)

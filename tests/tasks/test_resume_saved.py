@@ -73,8 +73,11 @@ def test_the_last_asked_settings_are_config_jsons(tmp_path: Path) -> None:
         ({"lr": float("nan")}, r"lr must be a finite number > 0, got NaN"),
         ({"lr": float("inf")}, r"lr must be a finite number > 0, got Infinity"),
         ({"epochs": float("-inf")}, r"epochs must be a positive integer, got -Infinity"),
-        # its interval "(0, 3.4e+38]" kept the fix "; pass e.g. lr=0.1" inside the parentheses
-        ({"lr": 1e300}, r"lr must be a number in \(0, 3\.4e\+38\], got 1e\+300"),
+        # its interval "(0, about 3.4e+38]" kept the fix "; pass e.g. lr=0.1" inside the parentheses
+        (
+            {"lr": 1e300},
+            r"lr must be a number in \(0, about 3\.4e\+38\] \(float32's largest number\), got 1e\+300",
+        ),
         # the file's words: true, false and null, a path a string
         ({"guard": 1}, r"guard must be true or false, got 1"),
         ({"epochs": None}, r"epochs must be a positive integer, got null"),

@@ -18,14 +18,13 @@ from typing import Any, TypeVar
 from linearnets._figure_limits import MAX_SHOW
 from linearnets._text import shown_path
 from linearnets.config_checks import (
-    LR_FLOOR_REASON,
     MAX_EXAMPLES,
-    MAX_LR,
     MAX_RESIZE,
     MAX_SEED,
     MAX_SIZE,
     MAX_THREADS,
     MIN_LR,
+    lr_problem,
 )
 from linearnets.config_synthetic import BOOK_SYNTHETIC
 from linearnets.errors import UsageError
@@ -239,7 +238,7 @@ def positive_float(text: str) -> float:
         # "1e-400": typed > 0, but below the smallest float, read as 0
         raise OutOfRange(
             f"must be a finite number > 0, got {text}, which underflows to 0 (a step needs at "
-            f"least {MIN_LR:g}, float32's smallest normal number)"
+            f"least about {MIN_LR:.3g}, float32's smallest normal number)"
         )
     if not math.isfinite(value) or value <= 0:
         raise OutOfRange(f"must be a finite number > 0, got {text}")
@@ -248,13 +247,12 @@ def positive_float(text: str) -> float:
 
 def learning_rate(text: str) -> float:
     """Parse ``--lr``: a finite number > 0, as :func:`positive_float`, in the configuration's range
-    [:data:`MIN_LR`, :data:`MAX_LR`], refused here as the option's other values are (``argument
+    [:data:`MIN_LR`, :data:`MAX_LR`] once float32 rounds it, refused here as the option's other values are (``argument
     --lr: ...``, the parser adding an example and ``--help``), not later by the configuration."""
     value = positive_float(text)  # its refusals, the underflow of "1e-400" told
-    if value < MIN_LR:
-        raise OutOfRange(f"must be at least {MIN_LR:g} ({LR_FLOOR_REASON}), got {text}")
-    if value > MAX_LR:
-        raise OutOfRange(f"must be a number in (0, {MAX_LR:g}], got {text}")
+    problem = lr_problem(value)  # as float32 rounds it, as the configuration judges it
+    if problem:
+        raise OutOfRange(f"{problem}, got {text}")
     return value
 
 
