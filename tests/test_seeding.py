@@ -116,6 +116,23 @@ def test_a_negative_seed_is_refused() -> None:
     assert seed_everything(0).init.initial_seed() == 0  # the lower edge is a seed
 
 
+@pytest.mark.parametrize("seed", [np.int64(3), np.uint8(3), torch.tensor(3), np.array(3)])
+def test_an_integer_scalar_seeds_as_its_int_does(seed: Any) -> None:
+    """seed_everything(np.int64(3)) was refused as a type error, though the configs take a NumPy
+    integer and a 0-d integer tensor: it uses their check (check_seed), seeding as 3 does."""
+    gens = seed_everything(seed)
+    assert type(gens.init.initial_seed()) is int
+    assert (gens.init.initial_seed(), gens.data.initial_seed()) == (3, 1_000_006)
+    assert random.random() == random.Random(3).random()
+
+
+def test_a_float_seed_is_still_refused_as_the_configs_refuse_it() -> None:
+    from linearnets.errors import UsageTypeError
+
+    with pytest.raises(UsageTypeError, match=r"^seed must be a non-negative integer \(at most 2\*\*31 - 1\), got 3\.0; pass e\.g\. seed=0$"):  # fmt: skip
+        seed_everything(3.0)  # type: ignore[arg-type]
+
+
 def test_run_generators_state_round_trip_restores_each_stream_apart() -> None:
     from linearnets.seeding import RunGenerators
 

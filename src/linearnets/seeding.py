@@ -17,6 +17,7 @@ import torch
 from linearnets._cores import usable_cores
 from linearnets._signals import held_signals
 from linearnets._warn import warn
+from linearnets.config_checks import check_seed
 from linearnets.errors import ThreadsWarning
 from linearnets.validation import check_positive_int
 
@@ -55,19 +56,16 @@ def seed_everything(seed: int) -> RunGenerators:
     the initial weights). Both are CPU generators, whatever the device: a run draws nothing from a
     GPU's generators, so they are not seeded (``torch.manual_seed`` would also queue a seed for
     CUDA before it starts, which :func:`kept_global_state` could not take back, and reseed MPS).
-    """
-    wrong_type = isinstance(seed, bool) or not isinstance(seed, int)
-    if wrong_type or not 0 <= seed < 2**31:
-        from linearnets.errors import UsageError, UsageTypeError
 
-        # torch's CPU generator keeps a seed's low 32 bits only (2**32 repeats seed 0); below 2**31
-        # the data stream's offset stays inside them too, so no two seeds share both streams (one
-        # seed's data stream is the init stream of the seed 1,000,003 above it); a value of
-        # another type (True) is a UsageTypeError, as check_seed's is
-        raise (UsageTypeError if wrong_type else UsageError)(
-            f"seed must be a non-negative integer (at most 2**31 - 1), got {seed!r:.40}; pass e.g. "
-            "seed=0"
-        )
+    ``seed`` is checked as the configs check it (a NumPy integer or a 0-d integer tensor is the
+    int it holds): an integer in [0, 2**31 - 1].
+    """
+    # the configs' check: a NumPy integer, a 0-d integer tensor or array taken as the int it
+    # holds; True, a float or a value past 2**31 - 1 refused naming seed. torch's CPU generator
+    # keeps a seed's low 32 bits only (2**32 repeats seed 0); below 2**31 the data stream's offset
+    # stays inside them too, so no two seeds share both streams (one seed's data stream is the
+    # init stream of the seed 1,000,003 above it)
+    seed = check_seed(seed)
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.default_generator.manual_seed(seed)  # torch.manual_seed's CPU part
