@@ -557,3 +557,22 @@ def test_a_stop_of_a_run_without_out_gives_the_runs_advice_not_fits() -> None:
     assert render == [f"KeyboardInterrupt: {_FOLDERLESS_STOP_NOTE}"]
     assert caught.value.history.epochs == []  # type: ignore[attr-defined]
     assert len(run_linreg(LinregConfig(num_examples=1000, epochs=2)).history.epochs) == 2
+
+
+class _StopForTime(Callback):
+    """Raise a KeyboardInterrupt of its own reason at the second step of epoch 1."""
+
+    def on_batch_end(self, step: int, losses: Any) -> None:
+        if step == 1:
+            raise KeyboardInterrupt("time budget of 5 s reached")
+
+
+def test_a_callbacks_own_reason_stays_at_the_front_of_the_ipython_line() -> None:
+    """A callback's KeyboardInterrupt("time budget of 5 s reached") out of run_linreg without out
+    showed in IPython only the run's note: its own reason was lost. It leads the one line now."""
+    with pytest.raises(KeyboardInterrupt) as caught:
+        run_linreg(LinregConfig(num_examples=1000, epochs=2), callbacks=[_StopForTime()])
+    assert str(caught.value) == "time budget of 5 s reached"  # as raised
+    assert caught.value.__notes__ == [_FOLDERLESS_STOP_NOTE]
+    render = caught.value._render_traceback_()  # type: ignore[attr-defined]
+    assert render == [f"KeyboardInterrupt: time budget of 5 s reached; {_FOLDERLESS_STOP_NOTE}"]

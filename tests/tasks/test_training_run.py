@@ -842,6 +842,34 @@ def test_a_callbacks_own_keyboard_interrupt_before_the_first_checkpoint_leaves_t
     assert len(run_softmax(config).history.epochs) == 3
 
 
+class _StopForTime(Callback):
+    """A callback's stop with a reason of its own, at the first step of epoch 1."""
+
+    def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
+        raise KeyboardInterrupt("time budget of 5 s reached")
+
+
+def test_a_callbacks_own_reason_leads_the_ipython_line_before_the_first_checkpoint(
+    tmp_path: Path,
+) -> None:
+    """IPython showed only the run's note: the callback's own reason was lost. It leads it now."""
+    _blobs(tmp_path / "d.npz")
+    out = tmp_path / "run"
+    config = SoftmaxConfig(data=tmp_path / "d.npz", batch_size=16, epochs=3, plot="none", out=out)
+    with pytest.raises(KeyboardInterrupt) as caught:
+        run_softmax(config, callbacks=[_StopForTime()])
+    said = (
+        "the run was stopped by a KeyboardInterrupt raised in it (by a callback) before its first "
+        "checkpoint was kept, so no epoch of it is kept to resume from; the same call starts it "
+        "over"
+    )
+    assert str(caught.value) == "time budget of 5 s reached"  # as raised
+    assert caught.value.__notes__ == [said]
+    assert caught.value._render_traceback_() == [  # type: ignore[attr-defined]
+        f"KeyboardInterrupt: time budget of 5 s reached; {said}"
+    ]
+
+
 class _MyStop(KeyboardInterrupt):
     """A callback's own stop, of a class of its own."""
 

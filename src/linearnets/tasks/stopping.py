@@ -302,11 +302,13 @@ def folderless_stop_note(exc: KeyboardInterrupt) -> KeyboardInterrupt:
 
 def _runs_note(exc: KeyboardInterrupt, said: str) -> KeyboardInterrupt:
     """Return ``exc`` with fit's note dropped and the run's, ``said``, in its place (its one line
-    in IPython too)."""
+    in IPython too, after the exception's own message where it has one: a callback's
+    ``KeyboardInterrupt("time budget of 5 s reached")`` keeps its reason at the front)."""
     notes = getattr(exc, "__notes__", None)
     if isinstance(notes, list):
         notes[:] = [n for n in notes if not (isinstance(n, str) and n.startswith(FIT_STOP_NOTE))]
-    one_line_in_ipython(exc, said)
+    own = str(exc)
+    one_line_in_ipython(exc, f"{own}; {said}" if own else said)
     if hasattr(exc, "add_note"):  # Python 3.11+: shown under the traceback
         exc.add_note(said)
     return exc
