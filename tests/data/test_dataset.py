@@ -311,7 +311,66 @@ def test_load_data_fashion_mnist_whose_download_fails_names_the_search_and_how_t
         f"train-images-idx3-ubyte.gz from any mirror ({server.mirror('missing')}"
         "train-images-idx3-ubyte.gz: HTTP 404 Not Found); "
     ), message
-    assert message.endswith(f"; or {files.HOW_TO_GET}"), message
+    # one set of advice, the download's own (it gave the same twice, about 900 characters)
+    assert message.endswith("into a folder and pass root=DIR (or set LINEARNETS_DATA)"), message
+    assert message.count("sudo apt-get install dataset-fashion-mnist") == 1, message
+    assert not message.endswith(files.HOW_TO_GET), message
+    assert not book_data.exists()
+
+
+def test_load_data_fashion_mnist_whose_books_data_is_a_file_says_so_in_its_own_words(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """../data a file: the download's refusal ("root must be a folder ..., got '../data'; pass a
+    folder path") told the caller to change a root they never passed; it says what to do."""
+    from linearnets import d2l
+
+    _no_copy_anywhere(root, tmp_path, monkeypatch)
+    book_data = _in_a_work_folder(tmp_path, monkeypatch)
+    book_data.write_text("not a folder")
+    with (
+        pytest.warns(DataWarning, match="^Fashion-MNIST was not found on this machine"),
+        pytest.raises(DatasetError) as info,
+    ):
+        d2l.load_data_fashion_mnist(2)
+    message = str(info.value)
+    assert message.endswith(
+        f"and the download into ../data, the book's root ({book_data}), could not be made: ../data "
+        "cannot be written (a file is there, not a folder); run from a folder whose ../data can "
+        "be written, or call linearnets.data.download.download_fashion_mnist('DIR') and pass "
+        "root=DIR"
+    ), message
+    assert "root must be" not in message and "pass a folder" not in message
+
+
+def test_load_data_fashion_mnist_downloads_nothing_elsewhere_where_linearnets_data_is_set(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LINEARNETS_DATA naming an empty folder: the files were downloaded into ../data, the warning
+    silent about the variable. Set on purpose, it is where the files are to be: the search's
+    NotFoundError names it and how to fill it, and nothing is downloaded."""
+    from linearnets import d2l
+
+    _no_copy_anywhere(root, tmp_path, monkeypatch)
+    book_data = _in_a_work_folder(tmp_path, monkeypatch)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    monkeypatch.setenv("LINEARNETS_DATA", str(mine))
+    monkeypatch.setattr(download, "download_fashion_mnist", _no_network)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "downloading it into ../data"
+        with pytest.raises(files.NotFoundError) as info:
+            d2l.load_data_fashion_mnist(2)
+    message = str(info.value)
+    assert message.startswith(
+        f"Fashion-MNIST was not found (searched {mine} (from $LINEARNETS_DATA, which lacks "
+    ), message
+    assert message.endswith(
+        "; LINEARNETS_DATA is set, so nothing is downloaded into the book's ../data: "
+        f"linearnets.data.download.download_fashion_mnist({str(mine)!r}) fetches the four files "
+        "into the folder it names where a network exists, or unset it (unset LINEARNETS_DATA) to "
+        "have load_data_fashion_mnist download them into ../data"
+    ), message
     assert not book_data.exists()
 
 

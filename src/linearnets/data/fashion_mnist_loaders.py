@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,6 +14,7 @@ import torch
 from linearnets._text import shown_path
 from linearnets._warn import warn
 from linearnets.data.files import NotFoundError
+from linearnets.data.folder_contents import DOWNLOAD_CALL
 from linearnets.data.loader import ArrayLoader
 from linearnets.errors import DatasetError, DataWarning, UsageError, UsageTypeError
 from linearnets.validation import check_positive_int
@@ -107,20 +109,53 @@ def _read_or_download(root: str | Path | None) -> FashionMNISTArrays:
         if exc.misplaced:  # the files are there: a setting to change, nothing to download
             raise
         not_found = exc
+    if os.environ.get(
+        "LINEARNETS_DATA"
+    ):  # set on purpose: the files are to be there, not elsewhere
+        raise NotFoundError(
+            what=not_found.what,
+            searched=not_found.searched,
+            fix=(
+                "LINEARNETS_DATA is set, so nothing is downloaded into the book's ../data: "
+                f"{DOWNLOAD_CALL}({os.environ['LINEARNETS_DATA']!r}) fetches the four files into "
+                "the folder it names where a network exists, or unset it (unset LINEARNETS_DATA) "
+                "to have load_data_fashion_mnist download them into ../data"
+            ),
+            misplaced=False,
+        )
     where = f"{shown_path(BOOK_ROOT)}, the book's root ({os.path.abspath(BOOK_ROOT)})"
     warn(
         f"{not_found.what} not found on this machine: downloading it into {where}, as the book's "
         "load_data_fashion_mnist does (pass root=DIR to read a copy elsewhere)",
         DataWarning,
     )
+    head = (
+        f"{not_found.what} not found (searched {not_found.searched}), and the download into {where}"
+    )
     try:
         download.download_fashion_mnist(BOOK_ROOT, mirrors=FashionMNIST.mirrors)
-    except (DatasetError, UsageError) as exc:  # no network, a mirror down, ../data not writable
+    except (
+        UsageError
+    ) as exc:  # ../data not writable, or a file: its words address root=, not passed
         raise DatasetError(
-            f"{not_found.what} not found (searched {not_found.searched}), and the download into "
-            f"{where}, failed: {exc}; or {not_found.fix}"
+            f"{head}, could not be made: {shown_path(BOOK_ROOT)} cannot be written "
+            f"({_why_unwritable(exc)}); run from a folder whose ../data can be written, or call "
+            f"{DOWNLOAD_CALL}('DIR') and pass root=DIR"
         ) from exc
+    except DatasetError as exc:  # no network, a mirror down: its own advice, said once
+        raise DatasetError(f"{head}, failed: {exc}") from exc
     return fashion_mnist.read_fashion_mnist(BOOK_ROOT)
+
+
+def _why_unwritable(exc: UsageError) -> str:
+    """Return why the download's ``root`` could not take it, from its refusal ("root must be a
+    folder that can hold the download, got '../data' (REASON); pass a folder you can write to"),
+    without the words addressed to a caller who passed that root."""
+    text = str(exc)
+    if "got the file" in text:
+        return "a file is there, not a folder"
+    match = re.search(r"got .*? \((.*)\); pass a folder you can write to$", text)
+    return match.group(1) if match else text
 
 
 def _check_num_workers(num_workers: int) -> None:
