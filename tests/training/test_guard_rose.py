@@ -12,8 +12,8 @@ from linearnets.config import LinregConfig
 from linearnets.errors import DivergenceError
 from linearnets.tasks.linreg import run_linreg
 from linearnets.training.checkpoint import load_checkpoint
-from linearnets.training.guard import DivergenceGuard
-from linearnets.training.loop import EpochMetrics
+from linearnets.training.guard import DivergenceGuard, resumed_state
+from linearnets.training.history import EpochMetrics, History
 
 
 def test_a_run_that_fell_then_blew_up_stops_at_that_epoch_and_keeps_the_one_before(
@@ -113,3 +113,25 @@ def test_a_resumed_guard_keeps_the_lowest_epoch_loss() -> None:
     resumed.load_state_dict(guard.state_dict())
     with pytest.raises(DivergenceError, match=r"lowest after an earlier epoch \(0\.0001, after "):
         _epoch(resumed, 3, (0.5, 0.5, 3.0), 5.0)
+
+
+def test_a_guard_resumed_on_new_data_drops_the_lowest_epoch_loss() -> None:
+    """fit can't tell new data from its batches: load_state_dict(new_data=True) says it. The new
+    data's loss of 5, past 100× the old data's lowest and the start, then trains on."""
+    resumed = DivergenceGuard(0.03, factor=100, min_examples=30, check_every=1)
+    resumed.load_state_dict(_fell().state_dict(), new_data=True)
+    _epoch(resumed, 3, (0.5, 0.5, 3.0), 5.0)
+    assert resumed.state_dict()["best"] == [5.0, 3]
+
+
+def test_a_state_from_before_the_lowest_takes_it_from_the_history() -> None:
+    """A checkpoint written before "best" was kept: the lowest of the history's training losses."""
+    state = _fell().state_dict()
+    del state["best"]
+    history = History([EpochMetrics(1, 0.01, None, None, None, 0.1),
+                       EpochMetrics(2, 1e-4, None, None, None, 0.1)])  # fmt: skip
+    resumed = DivergenceGuard(0.03, factor=100, min_examples=30, check_every=1)
+    resumed.load_state_dict(state, history=history)
+    with pytest.raises(DivergenceError, match=r"lowest after an earlier epoch \(0\.0001, after "):
+        _epoch(resumed, 3, (0.5, 0.5, 3.0), 5.0)
+    assert resumed_state(state, new_data=True, epochs=[(2, 1e-4)])["best"] is None

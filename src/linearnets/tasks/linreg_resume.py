@@ -311,7 +311,18 @@ def _resume(
                 ckpt=ckpt,
                 setup=setup,
                 forced=forced_put_back(saved, new.to_dict(), forced),
+                new_data=_new_data(changed, content, synthetic=new.data is None),
             )
+
+
+def _new_data(changed: dict[str, Any], content: dict[str, Any], *, synthetic: bool) -> bool:
+    """Return whether a resume goes on with other data than its checkpoint was trained on, by
+    its ``changed`` settings (forced now or by an earlier resume from its epoch) and the data
+    file's new ``content``: another file or content, noise, number of examples, true weights or,
+    for ``synthetic`` data, seed (the data are drawn from it). Its divergence guard then drops the
+    lowest epoch loss it kept (:func:`~linearnets.training.guard_growth.resumed_state`)."""
+    keys = {"data", *SYNTHETIC, *(["seed"] if synthetic else [])}
+    return bool(content) or any(key in changed for key in keys)
 
 
 def _started_over(

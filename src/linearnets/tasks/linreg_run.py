@@ -166,13 +166,17 @@ def train_in_folder(
     ckpt: Checkpoint | None,
     setup: LinregSetup | None = None,
     forced: Mapping[str, Any] | None = None,
+    new_data: bool = False,
 ) -> LinregResult:
     """Train ``config`` in ``run_dir`` from ``ckpt`` (``None``: from the start), then write
     ``results.json``. ``setup``: ``config``'s data and model, made already (a resume makes them
     before it rewrites ``config.json``, so a data file refused leaves the run's config as it was).
     ``forced``: a resume's forced values that ``config.json`` takes back where it diverges before
     its first checkpoint, named by the stop's advice (see
-    :func:`~linearnets.tasks.resume_diverged.forced_put_back`).
+    :func:`~linearnets.tasks.resume_diverged.forced_put_back`). ``new_data``: a forced resume
+    goes on with other data than ``ckpt`` was trained on (its file's content, the noise, the
+    number of examples, the seed of synthetic data): the divergence guard drops the lowest epoch
+    loss it kept (:func:`~linearnets.training.guard_growth.resumed_state`).
 
     Callbacks, in order: where training is (a callback's own ``KeyboardInterrupt`` says it), the
     divergence guard (a blown-up epoch is neither saved nor logged), the
@@ -187,7 +191,9 @@ def train_in_folder(
     if setup is None:
         setup = prepare_linreg(config)
     with sigterm_as_keyboard_interrupt():
-        return _train_setup(run_dir, setup, callbacks=callbacks, ckpt=ckpt, forced=forced)
+        return _train_setup(
+            run_dir, setup, callbacks=callbacks, ckpt=ckpt, forced=forced, new_data=new_data
+        )
 
 
 def _train_setup(
@@ -197,6 +203,7 @@ def _train_setup(
     callbacks: Sequence[Any],
     ckpt: Checkpoint | None,
     forced: Mapping[str, Any] | None,
+    new_data: bool,
 ) -> LinregResult:
     """:func:`train_in_folder` once ``setup`` is made."""
     config = setup.config
@@ -208,7 +215,7 @@ def _train_setup(
         if guard is not None and not ckpt.extra.get("guard"):  # trained with guard=False so far
             # before the states: the untrained model, its batches (the generators then loaded)
             seed_guard_start(guard, net=setup.net, loss=setup.loss, batches=setup.train_iter)
-        _restore(setup, ckpt, guard)
+        _restore(setup, ckpt, guard, new_data=new_data, history=history)
     rows = HistoryRows(history)
     # the file's content, once: every checkpoint records it, for a resume whose config.json is lost
     sha = data_sha256(config.data) if config.data is not None else None
@@ -284,8 +291,17 @@ def _checkpoint_state(
     }
 
 
-def _restore(setup: LinregSetup, ckpt: Checkpoint, guard: DivergenceGuard | None) -> None:
-    """Load the checkpoint's model, optimizer, generator and guard states into ``setup``."""
+def _restore(
+    setup: LinregSetup,
+    ckpt: Checkpoint,
+    guard: DivergenceGuard | None,
+    *,
+    new_data: bool,
+    history: History,
+) -> None:
+    """Load the checkpoint's model, optimizer, generator and guard states into ``setup``; the
+    guard's lowest epoch loss dropped on ``new_data``, or taken from ``history`` where a
+    checkpoint from before it holds none (see :meth:`DivergenceGuard.load_state_dict`)."""
     try:
         setup.net.load_state_dict(_model_state(ckpt.model_state, set(setup.net.state_dict())))
         # plain SGD keeps no buffers, only its lr (set below): a forced change of impl between
@@ -297,7 +313,7 @@ def _restore(setup: LinregSetup, ckpt: Checkpoint, guard: DivergenceGuard | None
         setup.gens.load_state_dict(ckpt.generators_state["run"])
         set_global_rng_state(ckpt.generators_state["global"])
         if guard is not None and ckpt.extra.get("guard"):
-            guard.load_state_dict(ckpt.extra["guard"])
+            guard.load_state_dict(ckpt.extra["guard"], new_data=new_data, history=history)
     except (RuntimeError, KeyError, TypeError, ValueError, UsageError) as exc:
         reason = " ".join(str(exc).split())[:200]
         raise CheckpointError(

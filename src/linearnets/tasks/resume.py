@@ -65,6 +65,7 @@ from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.checkpoint import CHECKPOINT_FILE, checkpoint_history, load_checkpoint
 from linearnets.training.config_sections import notes_of
 from linearnets.training.distributed import DistContext
+from linearnets.training.guard_growth import resumed_state
 from linearnets.training.guard_start import seed_guard_start
 from linearnets.training.rank_agreement import (
     before_training,
@@ -277,6 +278,10 @@ def _resume(
     guard_state = ckpt.extra.get("guard")
     if not guard_state and ckpt.epoch < new.epochs:  # trained with guard=False so far
         guard_state = _guard_from_start(exp)  # before the states: the untrained model, its batches
+    if guard_state:  # the lowest epoch loss: dropped on new data, from the history where none
+        new_data = _new_data(changed, trained=ckpt.extra.get("data_sha256"), now=exp.data_sha256)
+        epochs = [(m.epoch, m.train_loss) for m in history.epochs]
+        guard_state = resumed_state(guard_state, new_data=new_data, epochs=epochs)
     restore_states(exp, ckpt, old, changed)
     # a divergence before this resume's first checkpoint puts its forced settings back (its
     # message asks for another lr); a Ctrl-C keeps them, for the plain --resume it advises. Every
@@ -300,6 +305,18 @@ def _resume(
             guard_state=guard_state,
             forced=forced,
         )
+
+
+def _new_data(changed: dict[str, Any], *, trained: object, now: str | None) -> bool:
+    """Return whether a resume goes on with other data than its checkpoint was trained on: its
+    ``changed`` settings name another ``data`` file or content (``data_sha256``, forced) or
+    ``resize``, or the file's content ``now`` is not the checkpoint's (``trained``: its
+    ``extra["data_sha256"]``; an earlier forced resume from its epoch may have switched to it).
+    The divergence guard then drops the lowest epoch loss it kept
+    (:func:`~linearnets.training.guard_growth.resumed_state`)."""
+    if any(key in changed for key in ("data", "data_sha256", "resize")):
+        return True
+    return isinstance(trained, str) and now is not None and trained != now
 
 
 def _guard_from_start(exp: Experiment) -> dict[str, Any] | None:

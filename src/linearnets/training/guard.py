@@ -35,7 +35,12 @@ from linearnets.training.guard_floor import (
     squared_scale,
     values_per_example,
 )
-from linearnets.training.guard_growth import TYPICAL_QUANTILE, TYPICAL_STEPS, GrowthCheck
+from linearnets.training.guard_growth import (
+    TYPICAL_QUANTILE,
+    TYPICAL_STEPS,
+    GrowthCheck,
+    resumed_state,
+)
 from linearnets.training.guard_messages import (
     FAR_LR,
     Kept,
@@ -49,7 +54,7 @@ from linearnets.training.guard_rare import RARE_RATIO, rare_losses
 from linearnets.training.guard_stats import per_example, step_sums, sum_and_count
 from linearnets.training.guard_unseen import unseen_error
 from linearnets.training.guard_window import EARLY_EXAMPLES
-from linearnets.training.history import EpochMetrics
+from linearnets.training.history import EpochMetrics, History
 from linearnets.training.model_tensors import batch_order
 from linearnets.validation import check_bool, check_positive_float, check_positive_int
 
@@ -61,6 +66,7 @@ __all__ = [
     "TYPICAL_STEPS",
     "DivergenceGuard",
     "guards_first",
+    "resumed_state",
     "smaller_lr",
 ]
 
@@ -548,8 +554,20 @@ class DivergenceGuard(Callback):
         self.flush()
         return self._growth.state_dict()
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` returned (a resume: the weights were trained before)."""
+    def load_state_dict(
+        self, state: dict[str, Any], *, new_data: bool = False, history: History | None = None
+    ) -> None:
+        """Restore what :meth:`state_dict` returned (a resume: the weights were trained before).
+
+        ``new_data``: the run goes on with other data than the state was saved on (a new data
+        file, noise or number of examples): the lowest training loss after an epoch it holds is
+        dropped, the first epoch on the new data sets it, or an epoch past 100× it, at the new
+        data's own level, would stop as blown up. The guard cannot tell this from the state, nor
+        ``fit`` from its batches: pass it. ``history``: the run's epochs so far (``fit``'s
+        ``history``), the lowest of whose training losses stands in for that of a state saved
+        before it was kept (:func:`~linearnets.training.guard_growth.resumed_state`)."""
+        epochs = [] if history is None else [(m.epoch, m.train_loss) for m in history.epochs]
+        state = resumed_state(state, new_data=new_data, epochs=epochs)
         self._resumed = True
         self._loaded = True
         self._growth.load_state_dict(state)

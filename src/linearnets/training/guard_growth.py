@@ -10,7 +10,9 @@ it read back, and :mod:`linearnets.training.guard_messages` words the error.
 
 from __future__ import annotations
 
+import math
 from collections import deque
+from collections.abc import Iterable
 from typing import Any
 
 import torch
@@ -23,7 +25,7 @@ from linearnets.training.guard_rare import RareLevels
 from linearnets.training.guard_step_growth import TYPICAL_QUANTILE, TYPICAL_STEPS, StepGrowth
 from linearnets.training.guard_window import Pooled, ReferenceWindow
 
-__all__ = ["TYPICAL_QUANTILE", "TYPICAL_STEPS", "GrowthCheck"]
+__all__ = ["TYPICAL_QUANTILE", "TYPICAL_STEPS", "GrowthCheck", "resumed_state"]
 
 
 class GrowthCheck(StepGrowth, EpochEndCheck):
@@ -253,3 +255,28 @@ class GrowthCheck(StepGrowth, EpochEndCheck):
         self._best = None if best is None else (float(best[0]), int(best[1]))
         if self._spread is not None:  # a checkpoint from before the floor: the examples after
             self._spread.load_state_dict(state)
+
+
+def resumed_state(
+    state: dict[str, Any], *, new_data: bool, epochs: Iterable[tuple[int, float]] = ()
+) -> dict[str, Any]:
+    """Return the guard ``state`` a resume continues with: its ``"best"`` (the lowest training
+    loss after an epoch, and that epoch: see :meth:`EpochEndCheck._rose`) dropped where the run
+    goes on with ``new_data`` (a forced change of the data file's content, the noise, the number
+    of examples or the seed of synthetic data): the new data's loss may sit far above the old
+    data's lowest for good (linreg without noise ended at 2.1e-07, then at 48.9 with noise 10, the
+    noise's level, and was stopped as blown up whatever the lr), so the first resumed epoch sets
+    it. Where the state holds none (a checkpoint from before it) and the data are the same, it is
+    the lowest of the run's ``epochs`` so far, ``(epoch, train_loss)`` pairs (the checkpoint's
+    history): such a resume let linreg at lr 1.8 keep epoch 4's blown-up loss (357513 after
+    0.000548). ``state`` itself is left as it was."""
+    if new_data:
+        return {**state, "best": None}
+    if state.get("best") is not None:
+        return state
+    seen = [(float(loss), int(epoch)) for epoch, loss in epochs if math.isfinite(loss)]
+    if not seen:
+        return state
+    # the earliest epoch of the lowest loss, as the check notes it (a later equal one is no lower)
+    best = min(seen, key=lambda pair: (pair[0], pair[1]))
+    return {**state, "best": [best[0], best[1]]}

@@ -1,0 +1,100 @@
+"""A resume's divergence guard and the lowest training loss after an epoch it keeps ("best"):
+dropped where a forced resume changes the data, taken from the checkpoint's history where a
+checkpoint from before it holds none (training/guard_growth.py's resumed_state)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from linearnets.config import LinregConfig, SoftmaxConfig
+from linearnets.errors import DivergenceError
+from linearnets.tasks.linreg import run_linreg
+from linearnets.tasks.linreg_resume import resume_linreg
+from linearnets.tasks.resume import resume_softmax
+from linearnets.tasks.softmax import run_softmax
+from linearnets.training.checkpoint import load_checkpoint
+
+
+def test_a_forced_resume_onto_noisier_data_trains_on_at_the_noises_level(tmp_path: Path) -> None:
+    """Without noise epoch 3 ended at 2.1e-07; with noise 10 the loss sits at its level, 48.9,
+    for good: 100× the old data's lowest, a stop whatever the lr, before the guard dropped it."""
+    out = tmp_path / "n0"
+    run_linreg(LinregConfig(noise_std=0.0, epochs=3, out=out))
+    result = resume_linreg(out, noise_std=10.0, epochs=6, force=True)
+    losses = [e.train_loss for e in result.history.epochs]
+    assert len(losses) == 6
+    assert losses[2] < 1e-5
+    assert all(40 < loss < 60 for loss in losses[3:])
+    assert load_checkpoint(out / "checkpoint.pt").extra["guard"]["best"][1] == 4
+
+
+def test_a_forced_resume_of_the_lr_alone_keeps_the_lowest(tmp_path: Path) -> None:
+    """The same data: epoch 3 at lr 1.79 (0.00116) is above epoch 2's 0.000548, still the lowest."""
+    out = tmp_path / "lr"
+    run_linreg(LinregConfig(lr=1.8, epochs=2, out=out))
+    resume_linreg(out, lr=1.79, epochs=3, force=True)
+    ckpt = load_checkpoint(out / "checkpoint.pt")
+    assert ckpt.history[-1]["train_loss"] > 0.001
+    assert ckpt.extra["guard"]["best"] == [pytest.approx(0.0005477, rel=1e-3), 2]
+
+
+def _old_checkpoint(out: Path) -> None:
+    """Remove ``"best"`` from the guard state of ``out``'s checkpoint, as one written before it."""
+    path = out / "checkpoint.pt"
+    payload = torch.load(path, map_location="cpu", weights_only=True)
+    del payload["extra"]["guard"]["best"]
+    torch.save(payload, path)
+
+
+def test_a_checkpoint_from_before_the_lowest_takes_it_from_its_history(tmp_path: Path) -> None:
+    """linreg at lr 1.8 ended epochs at 2.28, 0.000548 and 0.0016; resumed from a checkpoint
+    without "best", epoch 4 (357513) went unstopped and overwrote epoch 3's checkpoint."""
+    out = tmp_path / "old"
+    run_linreg(LinregConfig(lr=1.8, epochs=3, out=out))
+    _old_checkpoint(out)
+    with pytest.raises(DivergenceError) as info:
+        resume_linreg(out, epochs=6)
+    assert str(info.value).startswith(
+        "training diverged in epoch 4: the training loss after the epoch is 3.575e+05, more than "
+        "100× its lowest after an earlier epoch (0.0005477, after epoch 2) and more than its "
+        "starting value 1.296e+04"
+    )
+    assert load_checkpoint(out / "checkpoint.pt").epoch == 3
+
+
+def test_a_checkpoint_from_before_the_lowest_resumed_onto_new_data_takes_none(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "old_n0"
+    run_linreg(LinregConfig(noise_std=0.0, epochs=3, out=out))
+    _old_checkpoint(out)
+    result = resume_linreg(out, noise_std=10.0, epochs=4, force=True)
+    assert 40 < result.history.epochs[-1].train_loss < 60
+
+
+def _npz(path: Path, y: np.ndarray | None) -> Path:
+    """256 examples of 3 features: each its class's one-hot × 10 plus unit noise, labels ``y``."""
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, size=256)
+    X = (np.eye(3)[labels] * 10 + rng.normal(size=(256, 3))).astype(np.float32)
+    np.savez(path, X=X, y=labels if y is None else y)
+    return path
+
+
+def test_a_forced_resume_of_softmax_onto_another_data_file_trains_on(tmp_path: Path) -> None:
+    """A separable file trained at lr 3 to a loss of 0; random labels on the same features sit
+    far above it for good (67.9, then 5.2), and stopped the resume as blown up before the guard
+    dropped its lowest."""
+    out = tmp_path / "sm"
+    data = _npz(tmp_path / "sep.npz", None)
+    run_softmax(SoftmaxConfig(data=data, epochs=3, lr=3, plot="none", out=out))
+    assert load_checkpoint(out / "checkpoint.pt").history[-1]["train_loss"] < 1e-6
+    labels = np.random.default_rng(1).integers(0, 3, size=256)
+    noise = _npz(tmp_path / "noise.npz", labels)
+    result = resume_softmax(out, data=noise, epochs=5, force=True)
+    assert [e.epoch for e in result.history.epochs] == [1, 2, 3, 4, 5]
+    assert result.history.epochs[-1].train_loss > 0.5
