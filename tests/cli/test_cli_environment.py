@@ -55,6 +55,21 @@ def test_a_stdout_on_a_full_device_does_not_stop_the_run(
     assert (tmp_path / "run" / "model.pt").is_file()
 
 
+def test_a_run_whose_stdout_and_stderr_are_both_full_trains_to_the_end(
+    tmp_path: Path, blobs_npz: Path
+) -> None:
+    """>/dev/full 2>&1: the warning that stdout was lost, itself unwritable, escaped into the
+    epoch's callback, and the run stopped after epoch 1 without its model (status 1)."""
+    done = _sh(
+        f"$LN softmax --data {blobs_npz} --epochs 3 --plot none --out run >/dev/full 2>&1",
+        tmp_path,
+    )
+    assert done.returncode == 0
+    assert torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)["epoch"] == 3
+    assert json.loads((tmp_path / "run" / "results.json").read_text())["epochs"] == 3
+    assert (tmp_path / "run" / "model.pt").is_file()
+
+
 def test_a_json_object_that_cannot_be_written_fails_a_run_that_trained_to_the_end(
     tmp_path: Path, blobs_npz: Path
 ) -> None:

@@ -57,20 +57,23 @@ class LosingStdout:
             raise  # its reader quit (`| head`): the command stops, as its reader wanted
         except OSError as exc:
             self.lost = exc
-            say(
-                f"{self.prog}: warning: stdout could not be written ({exc.strerror or exc}): the "
-                "lines it prints are lost from here on; the command goes on, and the files it "
-                "writes are written as usual"
-            )
+            # stderr on the same full device (>/dev/full 2>&1) must not stop the work either
+            with contextlib.suppress(OSError, ValueError):
+                say(
+                    f"{self.prog}: warning: stdout could not be written ({exc.strerror or exc}): "
+                    "the lines it prints are lost from here on; the command goes on, and the "
+                    "files it writes are written as usual"
+                )
 
 
 @contextlib.contextmanager
 def output_may_be_lost(prog: str) -> Iterator[LosingStdout | None]:
     """Run the command with stdout a :class:`LosingStdout` (``None``: stdout is closed already).
 
-    Once a line is lost stdout is left closed (``None``, as ``>&-`` leaves it) unless it
-    flushes again (a session's stream, IPython's, goes on there): the lines its buffer still holds
-    would fail the last flush again.
+    Once a line is lost the command's later lines are dropped; after it, stdout is put back where
+    it flushes again (a full device's buffer is emptied by the failed write, and a session's
+    stream, IPython's, goes on there), else left closed (``None``, as ``>&-`` leaves it): the
+    lines its buffer still holds would fail the last flush again.
     """
     stream = sys.stdout
     if stream is None or prog in REPORTS:  # a report's lost line fails it, as any error does
@@ -100,10 +103,11 @@ def lost_output_status(code: int, losing: LosingStdout | None, *, as_json: bool)
     if code != EXIT_OK or losing is None or losing.lost is None:
         return code
     if as_json:
-        say(
-            f"{losing.prog}: error: its --json object could not be written to stdout "
-            f"({losing.lost.strerror or losing.lost}); the command's work is done and its files "
-            "are written (a run's folder holds its results in results.json)"
-        )
+        with contextlib.suppress(OSError, ValueError):  # stderr lost too: the status says it
+            say(
+                f"{losing.prog}: error: its --json object could not be written to stdout "
+                f"({losing.lost.strerror or losing.lost}); the command's work is done and its "
+                "files are written (a run's folder holds its results in results.json)"
+            )
         return EXIT_RUNTIME
     return code
