@@ -33,7 +33,7 @@ def test_softmax_defaults_are_the_books_settings() -> None:
         # 129 × 2048² float32 values are just over 2 GiB
         ({"resize": 2048, "batch_size": 129}, r"must fit in 2 GiB per batch, got 129 × 2048² \(2\.02 GiB\); lower resize or batch_size$"),
         ({"plot": "png"}, r"plot must be one of"),
-        ({"lr": 3.5e38}, r"^lr must be a number in \(0, about 3\.4e\+38\] \(float32's largest number\), got 3\.5e\+38; pass e\.g\. lr=0\.1$"),
+        ({"lr": 3.5e38}, r"^lr must be a number in \(0, 3\.4028234663852886e\+38\] \(float32's largest number\), got 3\.5e\+38; pass e\.g\. lr=0\.1$"),
         ({"epochs": 2**62 + 1}, r"^epochs must be an integer in \[1, 4611686018427387904\], got"),
     ],
 )  # fmt: skip
@@ -327,7 +327,7 @@ def test_linreg_defaults_are_the_books_settings() -> None:
     ("settings", "kind", "pattern"),
     [
         ({"lr": 1e-38}, UsageError, r"^lr must be at least about 1\.18e-38 .*got 1e-38; pass e\.g\. lr=0\.03$"),
-        ({"lr": 3.5e38}, UsageError, r"^lr must be a number in \(0, about 3\.4e\+38\] \(float32's largest number\), got 3\.5e\+38"),
+        ({"lr": 3.5e38}, UsageError, r"^lr must be a number in \(0, 3\.4028234663852886e\+38\] \(float32's largest number\), got 3\.5e\+38"),
         ({"guard": "no"}, UsageTypeError, r"^guard must be True or False, got 'no'"),
         ({"device": "cuda"}, UsageError, r"^device must be 'cpu' for linear regression, got 'cuda'"),
         ({"epochs": 2**62 + 1}, UsageError, r"^epochs must be an integer in \[1, 4611686018427387904\]"),
@@ -913,17 +913,22 @@ def test_a_path_with_a_blank_around_it_is_told_to_drop_it(
 @pytest.mark.parametrize("make", [LinregConfig, SoftmaxConfig])
 def test_the_lr_limits_are_float32s_own(make: Callable[..., object]) -> None:
     """The limits were 1.2e-38 and 3.4e38, rounded: lr 1.18e-38, a normal float32 number, was
-    refused as below float32's smallest normal number, and 3.4028235e38, float32's largest, as
-    past it. Now the limits are exact, lr judged as float32 rounds it, as a step uses it."""
+    refused as below float32's smallest normal number. Now the limits are exact: the floor judged
+    as float32 rounds lr; the largest, 3.4028234663852886e38, as given (torch refuses a step size
+    past it, 3.4028235e38 too: "value cannot be converted to type float without overflow")."""
     import numpy as np
 
     assert make(lr=1.18e-38).lr == 1.18e-38  # type: ignore[attr-defined]
     smallest = float(np.finfo(np.float32).smallest_normal)
     assert make(lr=smallest).lr == smallest  # type: ignore[attr-defined]
-    assert make(lr=3.4028235e38).lr == 3.4028235e38  # type: ignore[attr-defined]
+    largest = float(np.finfo(np.float32).max)
+    assert make(lr=largest).lr == largest  # type: ignore[attr-defined]
     with pytest.raises(UsageError, match=r"^lr must be at least about 1\.18e-38 .*got 1\.17e-38"):
         make(lr=1.17e-38)  # a subnormal float32
-    with pytest.raises(
-        UsageError, match=r"about 3\.4e\+38\] \(float32's largest number\), got 3\.41e\+38"
-    ):
-        make(lr=3.41e38)  # inf in float32
+    for past in (3.4028235e38, 3.41e38):  # the first rounds to float32's largest: torch refuses it
+        with pytest.raises(
+            UsageError,
+            match=r"\(0, 3\.4028234663852886e\+38\] \(float32's largest number\), got "
+            + re.escape(repr(past)),
+        ):
+            make(lr=past)

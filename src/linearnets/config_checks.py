@@ -7,11 +7,10 @@ Each check returns the plain value (a NumPy or one-element tensor number taken a
 from __future__ import annotations
 
 import numbers
+import struct
 import sys
 from collections.abc import Mapping, Set
 from typing import Any
-
-import numpy as np
 
 from linearnets._env import env_int
 from linearnets._text import gib_past, respelled
@@ -56,10 +55,10 @@ MAX_THREADS = 1024
 MAX_SIZE = 2**62
 MAX_EXAMPLES = 10**8  # 10⁸ examples of a few features is already gigabytes of float32
 MAX_NOISE_STD = 1e15
-# float32's largest value and smallest normal one, exactly (2**-126 and (2 - 2**-23) * 2**127): the
-# parameters and their updates are float32, so an lr is judged as float32 rounds it (lr_problem)
-MAX_LR = float(np.finfo(np.float32).max)
-MIN_LR = float(np.finfo(np.float32).smallest_normal)
+# float32's largest value and smallest normal one, exactly (NumPy's finfo, without importing NumPy
+# at the command's start): the parameters and their updates are float32 (lr_problem)
+MAX_LR = (2 - 2**-23) * 2.0**127
+MIN_LR = 2.0**-126
 # why an lr below MIN_LR is refused (a larger one may still train nothing, 1e-30 say: it is let be)
 LR_FLOOR_REASON = (
     "float32's smallest normal number: the parameters and their updates are float32, and below it "
@@ -75,15 +74,15 @@ MAX_RESIZE = 4096  # a 4096² float32 image is 64 MiB; a batch of them is alread
 
 
 def lr_problem(lr: float) -> str | None:
-    """Return what the rule is where the number ``lr`` > 0 lies outside float32's normal numbers
-    once float32 rounds it, as a step uses it (below :data:`MIN_LR`, or past :data:`MAX_LR`: inf);
-    ``None`` where it lies inside. The limits are said rounded, so "about"."""
-    with np.errstate(over="ignore"):  # past float32's range: inf, judged below
-        used = float(np.float32(lr))
-    if used < MIN_LR:
+    """Return what the rule is where the number ``lr`` > 0 lies outside float32's normal numbers,
+    as a step uses it: below :data:`MIN_LR` once float32 rounds it, or past :data:`MAX_LR` as
+    given (torch refuses to take such a double as a float32 step size: "value cannot be converted
+    to type float without overflow"); ``None`` where it lies inside. The floor is said rounded
+    ("about"), the largest exactly."""
+    if lr > MAX_LR:
+        return f"must be a number in (0, {MAX_LR!r}] (float32's largest number)"
+    if struct.unpack("<f", struct.pack("<f", lr))[0] < MIN_LR:
         return f"must be at least about {MIN_LR:.3g} ({LR_FLOOR_REASON})"
-    if used > MAX_LR:
-        return f"must be a number in (0, about {MAX_LR:.3g}] (float32's largest number)"
     return None
 
 

