@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from linearnets.config import LinregConfig
-from linearnets.errors import DivergenceError
+from linearnets.errors import DivergenceError, UsageTypeError
 from linearnets.tasks.linreg import run_linreg
 from linearnets.training.checkpoint import load_checkpoint
 from linearnets.training.guard import DivergenceGuard, resumed_state
@@ -135,3 +135,24 @@ def test_a_state_from_before_the_lowest_takes_it_from_the_history() -> None:
     with pytest.raises(DivergenceError, match=r"lowest after an earlier epoch \(0\.0001, after "):
         _epoch(resumed, 3, (0.5, 0.5, 3.0), 5.0)
     assert resumed_state(state, new_data=True, epochs=[(2, 1e-4)])["best"] is None
+
+
+def test_load_state_dict_refuses_a_history_that_is_no_history() -> None:
+    """A plain list of losses failed deep inside: "'list' object has no attribute 'epochs'"."""
+    resumed = DivergenceGuard(0.03, factor=100, min_examples=30, check_every=1)
+    with pytest.raises(
+        UsageTypeError,
+        match=r"^history= must be the run's History \(fit's history; .*\) or None, got "
+        r"\[0\.01, 0\.0001\]; pass the History of the epochs",
+    ):
+        resumed.load_state_dict(_fell().state_dict(), history=[0.01, 1e-4])  # type: ignore[arg-type]
+
+
+def test_load_state_dict_refuses_a_new_data_that_is_no_bool() -> None:
+    """new_data="no" is truthy: it silently dropped the lowest epoch loss."""
+    resumed = DivergenceGuard(0.03, factor=100, min_examples=30, check_every=1)
+    with pytest.raises(
+        UsageTypeError, match=r"^new_data must be True or False, got 'no'; pass new_data=True"
+    ):
+        resumed.load_state_dict(_fell().state_dict(), new_data="no")  # type: ignore[arg-type]
+    assert resumed.state_dict()["best"] is None  # nothing loaded

@@ -23,7 +23,8 @@ from typing import Any
 
 import torch
 
-from linearnets.errors import DivergenceError, UsageError
+from linearnets._check_basics import describe
+from linearnets.errors import DivergenceError, UsageError, UsageTypeError
 from linearnets.training.callbacks import Callback
 from linearnets.training.distributed import DistContext
 from linearnets.training.guard_data import HELD_BYTES, Batch, Dims, data_not_finite, held
@@ -565,7 +566,21 @@ class DivergenceGuard(Callback):
         data's own level, would stop as blown up. The guard cannot tell this from the state, nor
         ``fit`` from its batches: pass it. ``history``: the run's epochs so far (``fit``'s
         ``history``), the lowest of whose training losses stands in for that of a state saved
-        before it was kept (:func:`~linearnets.training.guard_growth.resumed_state`)."""
+        before it was kept (:func:`~linearnets.training.guard_growth.resumed_state`).
+
+        Raises:
+            UsageTypeError: ``new_data`` is no bool (``"no"`` is truthy: it dropped the lowest),
+                or ``history`` is neither ``None`` nor a :class:`History` (a plain list of losses
+                failed deep inside as "'list' object has no attribute 'epochs'").
+        """
+        new_data = check_bool("new_data", new_data)
+        if history is not None and not isinstance(history, History):
+            raise UsageTypeError(
+                f"history= must be the run's History (fit's history; a checkpoint's: "
+                f"linearnets.training.checkpoint.checkpoint_history(ckpt)) or None, got "
+                f"{describe(history)}; pass the History of the epochs the state was saved after, "
+                f"or leave history= out"
+            )
         epochs = [] if history is None else [(m.epoch, m.train_loss) for m in history.epochs]
         state = resumed_state(state, new_data=new_data, epochs=epochs)
         self._resumed = True
