@@ -76,6 +76,25 @@ def test_a_checkpoint_from_before_the_lowest_resumed_onto_new_data_takes_none(
     assert 40 < result.history.epochs[-1].train_loss < 60
 
 
+def test_a_run_trained_unguarded_resumed_guarded_checks_its_first_epoch_against_the_lowest(
+    tmp_path: Path,
+) -> None:
+    """lr 1.76 without the guard: epochs end at 0.000117 (epoch 1) and on. Resumed guarded, its
+    seeded guard took no lowest from the history: epoch 4 (466) went unstopped and its checkpoint
+    was written, then epoch 5 stopped at batch 31 keeping that blown-up one (softmax checked it)."""
+    out = tmp_path / "unguarded"
+    run_linreg(LinregConfig(lr=1.76, epochs=3, out=out, guard=False))
+    with pytest.raises(DivergenceError) as info:
+        resume_linreg(out, epochs=5, guard=True, force=True)
+    assert str(info.value).startswith(
+        "training diverged in epoch 4: the training loss after the epoch is 465.6, more than "
+        "100× its lowest after an earlier epoch (0.0001172, after epoch 1) and more than its "
+        "starting value 24.96"
+    )
+    assert "the checkpoint of epoch 3 is kept" in str(info.value)
+    assert load_checkpoint(out / "checkpoint.pt").epoch == 3
+
+
 def _npz(path: Path, y: np.ndarray | None) -> Path:
     """256 examples of 3 features: each its class's one-hot × 10 plus unit noise, labels ``y``."""
     rng = np.random.default_rng(0)

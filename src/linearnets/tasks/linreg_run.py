@@ -214,7 +214,14 @@ def _train_setup(
         history = checkpoint_history(ckpt)
         if guard is not None and not ckpt.extra.get("guard"):  # trained with guard=False so far
             # before the states: the untrained model, its batches (the generators then loaded)
-            seed_guard_start(guard, net=setup.net, loss=setup.loss, batches=setup.train_iter)
+            seed_guard_start(
+                guard,
+                net=setup.net,
+                loss=setup.loss,
+                batches=setup.train_iter,
+                new_data=new_data,
+                history=history,
+            )
         _restore(setup, ckpt, guard, new_data=new_data, history=history)
     rows = HistoryRows(history)
     # the file's content, once: every checkpoint records it, for a resume whose config.json is lost

@@ -23,6 +23,7 @@ import torch
 from linearnets.training.guard import DivergenceGuard
 from linearnets.training.guard_floor import TargetSpread, squared_scale, target_moments
 from linearnets.training.guard_stats import step_sums, sum_and_count
+from linearnets.training.history import History
 
 __all__ = ["seed_guard_start"]
 
@@ -33,6 +34,8 @@ def seed_guard_start(
     net: Callable[[torch.Tensor], torch.Tensor],
     loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
     batches: Iterable[Any],
+    new_data: bool = False,
+    history: History | None = None,
 ) -> None:
     """Give ``guard`` the starting loss of the run whose untrained ``net`` and ``batches`` are
     given, before any training; it prints nothing and changes no weight.
@@ -61,6 +64,11 @@ def seed_guard_start(
         loss: the run's per-example loss, ``loss(net(X), y)`` of shape (B, ...).
         batches: the run's training batches ``(X, y)`` (its loader, as seeded), this process's
             share of each in a data-parallel run.
+        new_data, history: the resume's, as :meth:`DivergenceGuard.load_state_dict` takes them:
+            the lowest training loss after an epoch is ``history``'s (the checkpoint's epochs on
+            the run's current data) unless ``new_data``; without them the first resumed epoch
+            went unchecked against it (linreg at lr 1.76 trained with ``guard=False``, resumed
+            guarded: epoch 4 ended at 466 after 0.000117 and overwrote epoch 3's checkpoint).
     """
     dist = guard.dist if guard.dist is not None and guard.dist.enabled else None
     # a squared-error loss's floor (linreg's): the first epoch's targets, all of them, as the
@@ -96,7 +104,7 @@ def seed_guard_start(
     state.update(start_loss=total / count, first_loss=first, sum=total, count=count)
     if spread is not None:
         state.update(spread.state_dict())
-    guard.load_state_dict(state)
+    guard.load_state_dict(state, new_data=new_data, history=history)
 
 
 def _floor_spread(guard: DivergenceGuard) -> TargetSpread | None:
