@@ -95,6 +95,23 @@ def test_a_run_trained_unguarded_resumed_guarded_checks_its_first_epoch_against_
     assert load_checkpoint(out / "checkpoint.pt").epoch == 3
 
 
+def test_an_old_checkpoint_after_a_forced_data_change_takes_its_lowest_from_the_new_data(
+    tmp_path: Path,
+) -> None:
+    """Noise 0 for 3 epochs (2.1e-07), forced onto noise 10 (48.9): a checkpoint without "best"
+    took the lowest of its whole history, the old data's, and epoch 6 (49.07) was stopped as
+    "more than 100× its lowest (2.125e-07, after epoch 3)". config.json's resumes record the
+    change from epoch 3: the lowest is that of epochs 4 and 5."""
+    out = tmp_path / "old_changed"
+    run_linreg(LinregConfig(noise_std=0.0, epochs=3, out=out))
+    resume_linreg(out, noise_std=10.0, epochs=5, force=True)
+    _old_checkpoint(out)
+    result = resume_linreg(out, epochs=7)
+    assert len(result.history.epochs) == 7
+    assert all(40 < e.train_loss < 60 for e in result.history.epochs[3:])
+    assert load_checkpoint(out / "checkpoint.pt").extra["guard"]["best"][1] == 4
+
+
 def _npz(path: Path, y: np.ndarray | None) -> Path:
     """256 examples of 3 features: each its class's one-hot × 10 plus unit noise, labels ``y``."""
     rng = np.random.default_rng(0)
@@ -117,3 +134,19 @@ def test_a_forced_resume_of_softmax_onto_another_data_file_trains_on(tmp_path: P
     result = resume_softmax(out, data=noise, epochs=5, force=True)
     assert [e.epoch for e in result.history.epochs] == [1, 2, 3, 4, 5]
     assert result.history.epochs[-1].train_loss > 0.5
+
+
+def test_an_old_softmax_checkpoint_after_a_forced_data_change_takes_its_lowest_from_it(
+    tmp_path: Path,
+) -> None:
+    """As linreg's: the lowest of the separable file's epochs (under 1e-6) stopped the random
+    labels' epoch 6 as blown up; the resume from epoch 3 forced the new file, so epochs 4 and 5's."""
+    out = tmp_path / "sm_old"
+    data = _npz(tmp_path / "sep.npz", None)
+    run_softmax(SoftmaxConfig(data=data, epochs=3, lr=3, plot="none", out=out))
+    noise = _npz(tmp_path / "noise.npz", np.random.default_rng(1).integers(0, 3, size=256))
+    resume_softmax(out, data=noise, epochs=5, force=True)
+    _old_checkpoint(out)
+    result = resume_softmax(out, epochs=6)
+    assert [e.epoch for e in result.history.epochs] == [1, 2, 3, 4, 5, 6]
+    assert load_checkpoint(out / "checkpoint.pt").extra["guard"]["best"][1] >= 4

@@ -13,6 +13,7 @@ from linearnets.errors import DivergenceError, UsageTypeError
 from linearnets.tasks.linreg import run_linreg
 from linearnets.training.checkpoint import load_checkpoint
 from linearnets.training.guard import DivergenceGuard, resumed_state
+from linearnets.training.guard_growth import data_changed_at
 from linearnets.training.history import EpochMetrics, History
 
 
@@ -156,3 +157,19 @@ def test_load_state_dict_refuses_a_new_data_that_is_no_bool() -> None:
     ):
         resumed.load_state_dict(_fell().state_dict(), new_data="no")  # type: ignore[arg-type]
     assert resumed.state_dict()["best"] is None  # nothing loaded
+
+
+def test_the_data_change_an_old_checkpoints_lowest_is_taken_after() -> None:
+    """The latest resume that forced a data setting from the checkpoint's epoch or before, or
+    started the run over (from_epoch 0, an older run's record before it); 0 where none."""
+    resumes = [
+        {"from_epoch": 3, "forced": {"noise_std": [0.0, 10.0]}},
+        {"from_epoch": 5, "forced": {"lr": [0.03, 0.01]}},
+        {"from_epoch": 6, "forced": {"data": ["a.npz", "b.npz"]}},
+    ]
+    keys = ("data", "noise_std")
+    assert data_changed_at(resumes, epoch=5, keys=keys) == 3
+    assert data_changed_at(resumes, epoch=7, keys=keys) == 6
+    assert data_changed_at(resumes, epoch=2, keys=keys) == 0
+    assert data_changed_at([*resumes, {"from_epoch": 0, "forced": None}], epoch=7, keys=keys) == 0
+    assert data_changed_at(resumes, epoch=7, keys=("resize",)) == 0

@@ -71,6 +71,7 @@ from linearnets.training.checkpoint import (
     load_checkpoint,
 )
 from linearnets.training.config_sections import notes_of
+from linearnets.training.guard_growth import data_changed_at
 from linearnets.training.run_config import (
     bad_config_value,
     refuse_out,
@@ -312,6 +313,7 @@ def _resume(
                 setup=setup,
                 forced=forced_put_back(saved, new.to_dict(), forced),
                 new_data=_new_data(changed, content, synthetic=new.data is None),
+                data_since=0 if ckpt is None else _data_since(saved, ckpt.epoch, new=new),
             )
 
 
@@ -321,8 +323,22 @@ def _new_data(changed: dict[str, Any], content: dict[str, Any], *, synthetic: bo
     file's new ``content``: another file or content, noise, number of examples, true weights or,
     for ``synthetic`` data, seed (the data are drawn from it). Its divergence guard then drops the
     lowest epoch loss it kept (:func:`~linearnets.training.guard_growth.resumed_state`)."""
-    keys = {"data", *SYNTHETIC, *(["seed"] if synthetic else [])}
-    return bool(content) or any(key in changed for key in keys)
+    return bool(content) or any(key in changed for key in _data_keys(synthetic=synthetic))
+
+
+def _data_keys(*, synthetic: bool) -> set[str]:
+    """Return the settings whose forced change is one of the data: the file, its content, the
+    synthetic data's settings and, for ``synthetic`` data, the seed they are drawn from."""
+    return {"data", "data_sha256", *SYNTHETIC, *(["seed"] if synthetic else [])}
+
+
+def _data_since(saved: dict[str, Any], epoch: int, *, new: LinregConfig) -> int:
+    """Return the epoch after which the checkpoint of ``epoch`` epochs trained on its current
+    data, by ``saved``'s record of earlier resumes: the lowest epoch loss of a checkpoint from
+    before it was kept is taken from the later epochs alone
+    (:func:`~linearnets.training.guard_growth.data_changed_at`)."""
+    keys = _data_keys(synthetic=new.data is None)
+    return data_changed_at(saved.get("resumes", []), epoch=epoch, keys=keys)
 
 
 def _started_over(

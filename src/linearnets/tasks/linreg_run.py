@@ -167,6 +167,7 @@ def train_in_folder(
     setup: LinregSetup | None = None,
     forced: Mapping[str, Any] | None = None,
     new_data: bool = False,
+    data_since: int = 0,
 ) -> LinregResult:
     """Train ``config`` in ``run_dir`` from ``ckpt`` (``None``: from the start), then write
     ``results.json``. ``setup``: ``config``'s data and model, made already (a resume makes them
@@ -176,7 +177,9 @@ def train_in_folder(
     :func:`~linearnets.tasks.resume_diverged.forced_put_back`). ``new_data``: a forced resume
     goes on with other data than ``ckpt`` was trained on (its file's content, the noise, the
     number of examples, the seed of synthetic data): the divergence guard drops the lowest epoch
-    loss it kept (:func:`~linearnets.training.guard_growth.resumed_state`).
+    loss it kept (:func:`~linearnets.training.guard_growth.resumed_state`). ``data_since``: the
+    epoch after which ``ckpt``'s epochs trained on its current data (an earlier forced resume's
+    change): a checkpoint from before the lowest epoch loss was kept takes it from those alone.
 
     Callbacks, in order: where training is (a callback's own ``KeyboardInterrupt`` says it), the
     divergence guard (a blown-up epoch is neither saved nor logged), the
@@ -192,7 +195,13 @@ def train_in_folder(
         setup = prepare_linreg(config)
     with sigterm_as_keyboard_interrupt():
         return _train_setup(
-            run_dir, setup, callbacks=callbacks, ckpt=ckpt, forced=forced, new_data=new_data
+            run_dir,
+            setup,
+            callbacks=callbacks,
+            ckpt=ckpt,
+            forced=forced,
+            new_data=new_data,
+            data_since=data_since,
         )
 
 
@@ -204,6 +213,7 @@ def _train_setup(
     ckpt: Checkpoint | None,
     forced: Mapping[str, Any] | None,
     new_data: bool,
+    data_since: int,
 ) -> LinregResult:
     """:func:`train_in_folder` once ``setup`` is made."""
     config = setup.config
@@ -212,6 +222,8 @@ def _train_setup(
     history = History()
     if ckpt is not None:
         history = checkpoint_history(ckpt)
+        # the epochs on the current data: an old checkpoint's lowest epoch loss is theirs
+        current = History([m for m in history.epochs if m.epoch > data_since])
         if guard is not None and not ckpt.extra.get("guard"):  # trained with guard=False so far
             # before the states: the untrained model, its batches (the generators then loaded)
             seed_guard_start(
@@ -220,9 +232,9 @@ def _train_setup(
                 loss=setup.loss,
                 batches=setup.train_iter,
                 new_data=new_data,
-                history=history,
+                history=current,
             )
-        _restore(setup, ckpt, guard, new_data=new_data, history=history)
+        _restore(setup, ckpt, guard, new_data=new_data, history=current)
     rows = HistoryRows(history)
     # the file's content, once: every checkpoint records it, for a resume whose config.json is lost
     sha = data_sha256(config.data) if config.data is not None else None

@@ -65,7 +65,7 @@ from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.checkpoint import CHECKPOINT_FILE, checkpoint_history, load_checkpoint
 from linearnets.training.config_sections import notes_of
 from linearnets.training.distributed import DistContext
-from linearnets.training.guard_growth import resumed_state
+from linearnets.training.guard_growth import data_changed_at, resumed_state
 from linearnets.training.guard_start import seed_guard_start
 from linearnets.training.rank_agreement import (
     before_training,
@@ -280,7 +280,9 @@ def _resume(
         guard_state = _guard_from_start(exp)  # before the states: the untrained model, its batches
     if guard_state:  # the lowest epoch loss: dropped on new data, from the history where none
         new_data = _new_data(changed, trained=ckpt.extra.get("data_sha256"), now=exp.data_sha256)
-        epochs = [(m.epoch, m.train_loss) for m in history.epochs]
+        # an old checkpoint's lowest: from the epochs since the last recorded change of the data
+        since = data_changed_at(saved.get("resumes", []), epoch=ckpt.epoch, keys=_DATA_KEYS)
+        epochs = [(m.epoch, m.train_loss) for m in history.epochs if m.epoch > since]
         guard_state = resumed_state(guard_state, new_data=new_data, epochs=epochs)
     restore_states(exp, ckpt, old, changed)
     # a divergence before this resume's first checkpoint puts its forced settings back (its
@@ -307,6 +309,10 @@ def _resume(
         )
 
 
+# the settings whose forced change is one of the data: the file, its content, the images' size
+_DATA_KEYS = ("data", "data_sha256", "resize")
+
+
 def _new_data(changed: dict[str, Any], *, trained: object, now: str | None) -> bool:
     """Return whether a resume goes on with other data than its checkpoint was trained on: its
     ``changed`` settings name another ``data`` file or content (``data_sha256``, forced) or
@@ -314,7 +320,7 @@ def _new_data(changed: dict[str, Any], *, trained: object, now: str | None) -> b
     ``extra["data_sha256"]``; an earlier forced resume from its epoch may have switched to it).
     The divergence guard then drops the lowest epoch loss it kept
     (:func:`~linearnets.training.guard_growth.resumed_state`)."""
-    if any(key in changed for key in ("data", "data_sha256", "resize")):
+    if any(key in changed for key in _DATA_KEYS):
         return True
     return isinstance(trained, str) and now is not None and trained != now
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 import torch
@@ -25,7 +25,7 @@ from linearnets.training.guard_rare import RareLevels
 from linearnets.training.guard_step_growth import TYPICAL_QUANTILE, TYPICAL_STEPS, StepGrowth
 from linearnets.training.guard_window import Pooled, ReferenceWindow
 
-__all__ = ["TYPICAL_QUANTILE", "TYPICAL_STEPS", "GrowthCheck", "resumed_state"]
+__all__ = ["TYPICAL_QUANTILE", "TYPICAL_STEPS", "GrowthCheck", "data_changed_at", "resumed_state"]
 
 
 class GrowthCheck(StepGrowth, EpochEndCheck):
@@ -280,3 +280,24 @@ def resumed_state(
     # the earliest epoch of the lowest loss, as the check notes it (a later equal one is no lower)
     best = min(seen, key=lambda pair: (pair[0], pair[1]))
     return {**state, "best": [best[0], best[1]]}
+
+
+def data_changed_at(
+    resumes: Iterable[Mapping[str, Any]], *, epoch: int, keys: Collection[str]
+) -> int:
+    """Return the epoch after which a checkpoint of ``epoch`` epochs trained on the data it has
+    now: the ``from_epoch`` of the latest of ``resumes`` (``config.json``'s record, oldest first,
+    as :func:`~linearnets.tasks.resume_entries.check_entries` checked it) that forced one of
+    ``keys`` (the task's data settings), or started the run over (``from_epoch`` 0), from an
+    epoch up to ``epoch``; 0 where none did. A checkpoint from before the lowest epoch loss was
+    kept takes it only from the epochs after it (:func:`resumed_state`'s ``epochs``): linreg
+    without noise then forced onto noise 10 was stopped at 49.07, "more than 100× its lowest
+    (2.125e-07, after epoch 3)", the old data's."""
+    since = 0
+    for entry in resumes:
+        start = entry.get("from_epoch")
+        if not isinstance(start, int) or start > epoch:
+            continue
+        if start == 0 or any(key in (entry.get("forced") or {}) for key in keys):
+            since = start
+    return since
