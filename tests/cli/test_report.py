@@ -923,6 +923,41 @@ def test_a_missing_requirement_is_blamed_on_the_dependency_that_imports_it(tmp_p
     )
 
 
+def _import_fakes(tmp_path: Path, outer: str, inner: str, error: str) -> ImportError:
+    """Return the ImportError of importing a fake ``outer`` whose code imports a fake ``inner``,
+    which raises ``error`` (as numpy's C extension does: an ImportError without a name)."""
+    site = tmp_path / "site"
+    for name, code in ((outer, f"import {inner}\n"), (inner, f"raise ImportError({error!r})\n")):
+        (site / name).mkdir(parents=True)
+        (site / name / "__init__.py").write_text(code)
+    sys.path.insert(0, str(site))
+    saved = {name: sys.modules.pop(name, None) for name in (outer, inner)}
+    try:
+        with pytest.raises(ImportError) as raised:
+            __import__(outer)
+    finally:
+        sys.path.remove(str(site))
+        for name, module in saved.items():
+            sys.modules.pop(name, None)
+            if module is not None:
+                sys.modules[name] = module
+    return raised.value
+
+
+@pytest.mark.parametrize(("outer", "inner"), [("matplotlib", "tqdm"), ("torch", "numpy")])
+def test_a_broken_dependency_imported_by_another_is_the_one_named(
+    tmp_path: Path, outer: str, inner: str
+) -> None:
+    """A dependency that failed to load inside another's import (numpy's C extension under torch's
+    import: an ImportError without a name) was blamed on the outer one, whose reinstall with
+    --no-deps changed nothing: the innermost dependency in the traceback is the one named."""
+    broken = _import_fakes(tmp_path, outer, inner, f"{inner} C part broken")
+    assert broken.name is None
+    assert report.one_line(broken) == (
+        f"{inner} could not be loaded: {inner} C part broken (ImportError); {_reinstall(inner)}"
+    )
+
+
 def test_the_requirements_said_are_pyprojects() -> None:
     """The install advised for a dependency not installed allows what pyproject.toml allows."""
     import re

@@ -154,17 +154,18 @@ def _damaged_dependency(exc: Exception) -> str | None:
     """Return the dependency whose install ``exc`` shows damaged or incomplete, else ``None``.
 
     An ``ImportError`` of one (its name, or raised in its own code: torch's ``libtorch_cpu.so``
-    not found); an ``AttributeError`` on one whose package has no file or no ``__version__`` (its
+    not found; the innermost such code, as a dependency that imports another one is not the one
+    that failed); an ``AttributeError`` on one whose package has no file or no ``__version__`` (its
     ``__init__.py`` gone or emptied: "module 'torch' has no attribute 'Tensor'"). Such errors were
     said as unexpected, with a traceback to ask for, where reinstalling the package is the fix.
     """
     names: list[str] = []
     if isinstance(exc, ImportError):
+        # the module it did not load, else the code that raised it, innermost first: an ImportError
+        # without a name (numpy's C extension that fails) was blamed on the outermost dependency in
+        # the traceback, torch that imported numpy, and its reinstall changed nothing
         names.append(exc.name or "")
-        tb = exc.__traceback__
-        while tb is not None:
-            names.append(str(tb.tb_frame.f_globals.get("__name__", "")))
-            tb = tb.tb_next
+        names.extend(reversed(_traceback_modules(exc)))
     elif isinstance(exc, AttributeError) and isinstance(
         module := getattr(exc, "obj", None), types.ModuleType
     ):
@@ -176,6 +177,16 @@ def _damaged_dependency(exc: Exception) -> str | None:
         if name.partition(".")[0] in DEPENDENCIES:
             return name.partition(".")[0]
     return None
+
+
+def _traceback_modules(exc: BaseException) -> list[str]:
+    """Return the modules whose code ``exc``'s traceback runs through, outermost first."""
+    names = []
+    tb = exc.__traceback__
+    while tb is not None:
+        names.append(str(tb.tb_frame.f_globals.get("__name__", "")))
+        tb = tb.tb_next
+    return names
 
 
 def _dependency_fix(package: str, exc: Exception) -> str:
