@@ -6,8 +6,11 @@
 MAKEFILE := $(lastword $(MAKEFILE_LIST))
 # make splits the paths it read on spaces: `make -f "/tmp/x sp/Makefile"` gave ROOT /tmp/sp/, which ran
 # another folder's scripts (or none). A word of them that is no file is such a path: refused, with the
-# way that takes one (from the checkout, and -C, give the path as the folder, read whole)
-ifneq ($(filter-out $(wildcard $(MAKEFILE_LIST)),$(MAKEFILE_LIST)),)
+# way that takes one (from the checkout, and -C, give the path as the folder, read whole). Each word is
+# looked up as itself: $(wildcard) reads [ ] * ? \ as a pattern, and -f "p[1]/Makefile" (which matches
+# no file, only p1/Makefile) was refused as a path with a space
+LITERAL = $(subst *,\*,$(subst ?,\?,$(subst ],\],$(subst [,\[,$(subst \,\\,$(1))))))
+ifneq ($(filter-out $(wildcard $(call LITERAL,$(MAKEFILE_LIST))),$(MAKEFILE_LIST)),)
 $(error the path given to make -f, "$(strip $(MAKEFILE_LIST))", has a space, which make splits it on; \
 run make -C "DIR" instead, DIR the folder holding this Makefile)
 endif

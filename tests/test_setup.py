@@ -633,6 +633,29 @@ def test_the_makefile_refuses_a_path_with_a_space_given_to_f(tmp_path: Path) -> 
         assert (done.returncode, done.stdout) == (0, "checkout setup\n"), done.stderr
 
 
+@pytest.mark.parametrize("name", ["p[1]", "st*r", "q?x", "b\\s"])
+def test_the_makefile_takes_a_path_given_to_f_with_a_glob_character(
+    tmp_path: Path, name: str
+) -> None:
+    """`make -f "p[1]/Makefile" setup` was refused as a path with a space: $(wildcard) read the
+    path as a pattern, which matched no file (or another one, p1/Makefile). It runs its own scripts."""
+    if shutil.which("make") is None:
+        pytest.skip("no make on this machine")
+    for folder, said in ((name, "checkout"), ("p1", "decoy")):
+        (tmp_path / folder / "scripts").mkdir(parents=True)
+        shutil.copy(SETUP.parents[1] / "Makefile", tmp_path / folder)
+        (tmp_path / folder / "scripts" / "setup.sh").write_text(f'#!/bin/sh\necho "{said} setup"\n')
+        (tmp_path / folder / "scripts" / "setup.sh").chmod(0o755)
+    done = subprocess.run(
+        ["make", "-s", "-f", f"{name}/Makefile", "setup"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "checkout setup\n", "")
+
+
 @pytest.mark.parametrize(
     ("stop", "said", "status", "pips"),
     [
