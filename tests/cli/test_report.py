@@ -890,6 +890,7 @@ def test_a_missing_requirement_of_a_dependency_is_named_with_an_install_that_bri
         patch.setattr(report, "_damaged_dependency", lambda exc: "matplotlib")
         line = report.one_line(gone)
         broken = ImportError("cannot import name 'Version' from 'packaging'", name="packaging")
+        patch.setattr(report, "_distribution", lambda module: None)  # no install known to hold it
         other = report.one_line(broken)
     python = shlex.quote(sys.executable)
     assert line.startswith(
@@ -899,6 +900,37 @@ def test_a_missing_requirement_of_a_dependency_is_named_with_an_install_that_bri
     )
     assert "--no-deps" not in line + other
     assert f"({python} -m pip install --force-reinstall matplotlib)" in other
+
+
+def test_a_broken_requirement_of_a_dependency_is_reinstalled_alone(tmp_path: Path) -> None:
+    """A module matplotlib needs that is installed but fails to load (Pillow's C extension: an
+    ImportError without a name) was told to `pip install --force-reinstall matplotlib`, which
+    reinstalls every requirement, numpy too, at its newest version (or, unnamed, to reinstall
+    matplotlib alone, which changed nothing): the distribution that holds it is reinstalled alone."""
+    holders = {"PIL": "pillow", "packaging": "packaging"}
+    broken = _import_fakes(tmp_path, "matplotlib", "PIL", "PIL C part broken")
+    named = ImportError("cannot import name 'Version' from 'packaging'", name="packaging")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(report, "_distribution", holders.get)
+        lines = [report.one_line(broken)]
+        patch.setattr(report, "_damaged_dependency", lambda exc: "matplotlib")  # no traceback
+        lines.append(report.one_line(named))
+    python = shlex.quote(sys.executable)
+    make = f", or remove the venv (rm -rf {shlex.quote(sys.prefix)}) and run `make run` again"
+    for line, (module, text) in zip(
+        lines,
+        [
+            ("PIL", "PIL C part broken"),
+            ("packaging", "cannot import name 'Version' from 'packaging'"),
+        ],
+        strict=True,
+    ):
+        assert line == (
+            f"matplotlib could not be loaded: {text} (ImportError); the module {module} that "
+            f"matplotlib needs could not be loaded in {sys.prefix}; reinstall it ({python} -m pip "
+            f"install --force-reinstall --no-deps {holders[module]})"
+            + (make if _made_by_make() else "")
+        )
 
 
 def test_a_missing_requirement_is_blamed_on_the_dependency_that_imports_it(tmp_path: Path) -> None:

@@ -195,13 +195,14 @@ def _dependency_fix(package: str, exc: Exception) -> str:
     Not installed (``exc`` names the package itself and no import finds it): install it at a version
     it allows. A module it imports is missing or broken (``exc`` names another top-level module:
     matplotlib's ``packaging``): that module named, and the package installed with its requirements
-    (``--no-deps`` left it missing, and following the advice changed nothing). Else its own install
-    is damaged: reinstall it alone.
+    (``--no-deps`` left it missing, and following the advice changed nothing), or where it is
+    installed but fails to load, the distribution that holds it reinstalled alone (the package's
+    ``--force-reinstall`` reinstalls all its requirements at their newest versions). Else its own
+    install is damaged: reinstall it alone.
     """
     python = shell_word(sys.executable)
     where = shown_path(sys.prefix)
-    # an ImportError's name is the module it did not load (an AttributeError's, the attribute)
-    missing = ((exc.name if isinstance(exc, ImportError) else None) or "").partition(".")[0]
+    missing = _failing_module(package, exc)
     if missing == package and isinstance(exc, ModuleNotFoundError) and not _findable(package):
         spec = shell_word(REQUIREMENTS[package])
         checkout = _checkout()
@@ -210,8 +211,18 @@ def _dependency_fix(package: str, exc: Exception) -> str:
     if missing and missing != package:
         # pip installs an installed package's missing requirements; --force-reinstall (without
         # --no-deps) also replaces a damaged one
+        distribution = None if isinstance(exc, ModuleNotFoundError) else _distribution(missing)
         if isinstance(exc, ModuleNotFoundError):
             broken, fix = "is not installed", f"{python} -m pip install {package}"
+        elif distribution is not None:
+            # that module's own install alone: --force-reinstall of the package (without
+            # --no-deps) reinstalled every requirement of it, numpy too, at their newest versions
+            spec = shell_word(distribution)
+            return (
+                f"the module {missing} that {package} needs could not be loaded in {where}; "
+                f"reinstall it ({python} -m pip install --force-reinstall --no-deps {spec})"
+                + _make_advice("or remove the venv (rm -rf {venv}) and run `make run` again")
+            )
         else:
             broken, fix = (
                 "could not be loaded",
@@ -227,6 +238,36 @@ def _dependency_fix(package: str, exc: Exception) -> str:
         f"({python} -m pip install --force-reinstall --no-deps {package})"
         + _make_advice("or remove the venv (rm -rf {venv}) and run `make run` again")
     )
+
+
+def _failing_module(package: str, exc: Exception) -> str:
+    """Return the top-level module whose load failed in ``package``'s import, shown by ``exc``:
+    an ImportError's name (an AttributeError's is the attribute's), else the innermost code in its
+    traceback that an installed distribution holds, down to ``package``'s own (then ``""``: an
+    ImportError without a name raised by a broken module, Pillow's C extension under matplotlib)."""
+    if not isinstance(exc, ImportError):
+        return ""
+    if exc.name:
+        return exc.name.partition(".")[0]
+    for name in reversed(_traceback_modules(exc)):
+        top = name.partition(".")[0]
+        if top == package:
+            return ""
+        if top in DEPENDENCIES or _distribution(top) is not None:
+            return top
+    return ""
+
+
+def _distribution(module: str) -> str | None:
+    """Return the one installed distribution that holds the top-level ``module`` (``PIL``'s
+    ``pillow``), else ``None`` (the standard library's, none, or several)."""
+    from importlib.metadata import packages_distributions
+
+    try:
+        found = set(packages_distributions().get(module, ()))
+    except (OSError, ValueError):  # a distribution's metadata unreadable
+        return None
+    return found.pop() if len(found) == 1 else None
 
 
 def _findable(name: str) -> bool:
