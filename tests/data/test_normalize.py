@@ -258,6 +258,25 @@ BAD_TENSORS = [  # (id, tensor, the fix the message gives, that fix applied)
         "convert it with tensor[None].float() / 255 (pixels 0..255) or tensor[None].float() (other values)",
         lambda t: t[None].float() / 255,
     ),
+    (  # the same layout ToTensor names: the fix is not refused again for its 28 "channels"
+        "int64 (H, W, C)",
+        torch.randint(0, 256, (28, 28, 3)),
+        "convert it with tensor.permute(2, 0, 1).float() / 255 (pixels 0..255) or "
+        "tensor.permute(2, 0, 1).float() (other values)",
+        lambda t: t.permute(2, 0, 1).float() / 255,
+    ),
+    (
+        "bool (H, W)",
+        torch.ones(28, 28, dtype=torch.bool),
+        "convert it with tensor[None].float(), which makes it 0 and 1",
+        lambda t: t[None].float(),
+    ),
+    (
+        "bool (H, W, C)",
+        torch.ones(28, 28, 3, dtype=torch.bool),
+        "convert it with tensor.permute(2, 0, 1).float(), which makes it 0 and 1",
+        lambda t: t.permute(2, 0, 1).float(),
+    ),
 ]
 
 
@@ -294,6 +313,35 @@ def test_channel_counts_must_match(
 ) -> None:
     with pytest.raises(UsageError, match=pattern):
         Normalize(mean, std)(torch.zeros(shape))
+
+
+def test_the_fix_for_a_channels_last_tensor_is_normalized_by_three_values() -> None:
+    """ToTensor's advice for an int64 (H, W, C) tensor and Normalize's agree, and the fix they
+    give is taken by Normalize((0.5,) * 3, (0.5,) * 3), not refused for its 28 "channels"."""
+    norm = Normalize((0.5,) * 3, (0.5,) * 3)
+    x = torch.randint(0, 256, (28, 28, 3))
+    fix = "tensor.permute(2, 0, 1).float() / 255"
+    with pytest.raises(UsageTypeError, match=re.escape(f"convert it with {fix}")):
+        norm(x)
+    with pytest.raises(UsageTypeError, match=re.escape(f"{fix.replace('tensor', 'pic')}")):
+        ToTensor()(x)
+    out = norm(x.permute(2, 0, 1).float() / 255)
+    assert out.shape == (3, 28, 28) and out.min() >= -1 and out.max() <= 1
+
+
+@pytest.mark.parametrize(("mean", "std"), [((0.5,) * 3, (0.5,) * 3), ((0.5,) * 3, 0.5)])
+def test_a_float_channels_last_tensor_is_told_to_permute(mean: Any, std: Any) -> None:
+    """Not offered 28 means: the values given fit the (H, W, C) reading of (28, 28, 3)."""
+    x = torch.rand(28, 28, 3)
+    with pytest.raises(UsageError) as info:
+        Normalize(mean, std)(x)
+    n_std = 1 if isinstance(std, float) else 3
+    assert str(info.value) == (
+        f"mean and std must have 1 or 28 values (the channels), got 3 and {n_std} for a tensor "
+        "of shape (28, 28, 3); the tensor looks channels-last (H, W, C) with C = 3: make it "
+        "(C, H, W) with tensor.permute(2, 0, 1)"
+    )
+    assert Normalize(mean, std)(x.permute(2, 0, 1)).shape == (3, 28, 28)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from linearnets.data.to_tensor import _CHANNELS, _MIN_SIDE
+from linearnets.data.to_tensor import _CHANNELS, _MIN_SIDE, _layout
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import check_bool, describe
 
@@ -81,10 +81,17 @@ class Normalize(torch.nn.Module):
             if channels > 1:
                 rule = f"1 or {channels} values (the channels)"
             example = (0.5,) * max(channels, 1)
+            fix = (
+                f"pass one value per channel, or one for all, e.g. Normalize({example}, {example})"
+            )
+            if _fits_channels_last(tensor.shape, len(means), len(stds)):
+                fix = (
+                    f"the tensor looks channels-last (H, W, C) with C = {tensor.shape[-1]}: make "
+                    "it (C, H, W) with tensor.permute(2, 0, 1)"
+                )
             raise UsageError(
                 f"mean and std must have {rule}, got {len(means)} and {len(stds)} for a "
-                f"tensor of shape {tuple(tensor.shape)}; pass one value per channel, or one for "
-                f"all, e.g. Normalize({example}, {example})"
+                f"tensor of shape {tuple(tensor.shape)}; {fix}"
             )
         mean, std = _applied(self.mean, means, tensor), _applied(self.std, stds, tensor)
         if (std == 0).any():  # e.g. 1e-8 in float16: torchvision refuses it too
@@ -122,13 +129,25 @@ def _tensor_fix(tensor: Any) -> str:
         return "add its channel with tensor[None], which makes it (1, H, W)"
     if tensor.dtype == torch.uint8 and (tensor.ndim == 2 or _channels_last(tensor.shape)):
         return "apply ToTensor() first, which makes it (C, H, W) in [0, 1]"
-    layout = "[None]" if tensor.ndim == 2 else ""
+    # the indexing ToTensor names for the same tensor: "[None]", ".permute(2, 0, 1)" or ""
+    layout = _layout(tuple(tensor.shape)) or ""
+    if tensor.dtype == torch.bool:  # as ToTensor reads a bool tensor: False and True as 0 and 1
+        return f"convert it with tensor{layout}.float(), which makes it 0 and 1"
     if tensor.dtype == torch.uint8:  # already (C, H, W) or (B, C, H, W): only the scale
         return f"convert it with tensor{layout}.float() / 255"
     return (
         f"convert it with tensor{layout}.float() / 255 (pixels 0..255) or tensor{layout}.float() "
         "(other values)"
     )
+
+
+def _fits_channels_last(shape: torch.Size, means: int, stds: int) -> bool:
+    """Return whether a (H, W, C) reading of ``shape`` takes ``means`` and ``stds`` values, the
+    channels-first one having refused them: then the tensor wants ``.permute(2, 0, 1)``."""
+    if _layout(tuple(shape)) != ".permute(2, 0, 1)":
+        return False
+    channels = shape[-1]
+    return max(means, stds) == channels and {means, stds} <= {1, channels}
 
 
 def _channels_last(shape: torch.Size) -> bool:
