@@ -59,6 +59,7 @@ def test_iterating_stops_at_the_end(root: Path) -> None:
     assert len(list(FashionMNIST(root, train=False))) == NUM_TEST
 
 
+POSITION = "pass the item's position, e.g. ds[0]"
 SEVERAL = "for several items pass a list comprehension [ds[i] for i in range(2)] or torch.utils.data.Subset(ds, indices)"
 BAD_INDICES = [  # (id, index, the fix the message gives, that fix applied: None for several)
     ("slice", slice(0, 2), SEVERAL, None),
@@ -74,6 +75,18 @@ BAD_INDICES = [  # (id, index, the fix the message gives, that fix applied: None
     ("array of one", np.array([3]), "for its one item pass ds[index.item()]", lambda i: i.item()),
     ("tensor of one", torch.tensor([3]), "for its one item pass ds[index.item()]", lambda i: i.item()),
     ("None", None, "pass the item's position, e.g. ds[0]", None),
+    # a float of one element: index.item() would be 3.0, refused again
+    ("float tensor of one", torch.tensor([3.0]), "for its one item pass ds[int(index.item())]", lambda i: int(i.item())),
+    ("float array of one", np.array([3.0]), "for its one item pass ds[int(index.item())]", lambda i: int(i.item())),
+    ("list of one float", [3.0], "for its one item pass ds[int(index[0])]", lambda i: int(i[0])),
+    ("list of one str", ["3"], "for its one item pass ds[int(index[0])]", lambda i: int(i[0])),
+    ("negative str", "-1", "pass ds[int(index)]", int),
+    # no int(...) that fails ("abc") or silently truncates (3.5 would be item 3)
+    ("str not a number", "abc", f"an index must be a whole number, got 'abc'; {POSITION}", None),
+    ("float not whole", 3.5, f"an index must be a whole number, got 3.5; {POSITION}", None),
+    ("0-d tensor not whole", torch.tensor(3.7), f"an index must be a whole number, got 3.7; {POSITION}", None),
+    ("tensor of one not whole", torch.tensor([3.5]), f"an index must be a whole number, got 3.5; {POSITION}", None),
+    ("nan", float("nan"), f"an index must be a whole number, got nan; {POSITION}", None),
 ]  # fmt: skip
 
 

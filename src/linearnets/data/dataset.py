@@ -256,7 +256,8 @@ def _is_bool(index: Any) -> bool:
 
 
 def _index_fix(index: Any) -> str:
-    """Return the fix for an ``index`` that :func:`_as_int` refuses."""
+    """Return the fix for an ``index`` that :func:`_as_int` refuses: one that works when followed
+    (``ds[int(index)]`` only for a whole number or an integer string, never one it would truncate)."""
     several = (
         "for several items pass a list comprehension [ds[i] for i in range(2)] or "
         "torch.utils.data.Subset(ds, indices)"
@@ -265,13 +266,47 @@ def _index_fix(index: Any) -> str:
     if _is_bool(index):  # True would be item 1, a mask in torch
         return "pass the item's position, e.g. ds[0]"
     if isinstance(index, numbers.Real | str) or (array and index.ndim == 0):
-        return "pass ds[int(index)]"  # 1.0, "3", tensor(1.0): one item's position
+        # 1.0, "3", tensor(1.0): one item's position
+        return _one_fix(index.item() if array else index, "index", _shown(index))
     if isinstance(index, list | tuple | range):
-        return "for its one item pass ds[index[0]]" if len(index) == 1 else several
+        if len(index) != 1:
+            return several
+        return _one_fix(index[0], "index[0]", _shown(index[0]), one_of="for its one item ")
     if array:
         count = index.numel() if isinstance(index, torch.Tensor) else index.size
-        return "for its one item pass ds[index.item()]" if count == 1 else several
+        if count != 1:
+            return several
+        return _one_fix(index.item(), "index.item()", _shown(index), one_of="for its one item ")
     return several if isinstance(index, slice) else "pass the item's position, e.g. ds[0]"
+
+
+def _one_fix(value: Any, expr: str, shown: str, *, one_of: str = "") -> str:
+    """Return the fix for one index ``value``, reached from the index given as ``expr``: ``expr``
+    itself for an int, ``int(expr)`` for a whole number or integer string, else the rule."""
+    if _as_int(value) is not None and expr != "index":
+        return f"{one_of}pass ds[{expr}]"
+    if _is_bool(value):
+        return "pass the item's position, e.g. ds[0]"
+    try:
+        whole = int(value) == value or isinstance(value, str)  # int("abc") raises
+    except (TypeError, ValueError, OverflowError):  # "abc", NaN, infinity, a complex tensor's item
+        whole = False
+    if whole:
+        return f"{one_of}pass ds[int({expr})]"
+    return f"an index must be a whole number, got {shown}; pass the item's position, e.g. ds[0]"
+
+
+def _shown(index: Any) -> str:
+    """Return ``index``'s one value as its user would read it: 3.7 for tensor(3.7) (float32), not
+    the 3.700000047683716 that ``.item()`` gives, and a string quoted."""
+    if isinstance(index, torch.Tensor):
+        index = index.detach().reshape(-1)[0].cpu()
+        if index.dtype == torch.bfloat16:  # NumPy has no bfloat16
+            index = index.float()
+        index = index.numpy()
+    if isinstance(index, np.ndarray | np.generic):
+        return str(np.asarray(index).reshape(-1)[0])
+    return repr(index)
 
 
 def _one_label_per_image(targets: Any, n: int) -> bool:
