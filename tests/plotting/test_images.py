@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -258,6 +259,14 @@ def test_inputs_are_checked_before_matplotlib_sees_them(
 
 
 # ---------------------------------------------------------------- layouts, settings and more checks
+
+
+def test_a_3d_image_is_read_as_show_images_docstring_says() -> None:
+    """Its first side 1, or 3 or 4 with a last side not 1, 3 or 4: (C, H, W), an array too."""
+    assert "(an array (3, 28, 28) too)" in " ".join((show_images.__doc__ or "").split())
+    img = np.random.default_rng(0).random((3, 28, 28))
+    (ax,) = show_images([img], 1, 1)
+    np.testing.assert_array_equal(ax.images[0].get_array(), np.moveaxis(img, 0, -1))
 
 
 def test_an_ambiguous_3d_image_is_channels_first_for_a_tensor_and_last_for_an_array() -> None:
@@ -542,10 +551,31 @@ def test_the_refusal_of_a_two_channel_image_lists_every_layout_that_is_drawn(
     with pytest.raises(
         UsageError,
         match=r"^imgs\[0\] must be an image \(H, W\), \(C, H, W\) or \(H, W, C\) with C of 1, 3 or 4 "
-        r"\(grey, RGB, RGBA\), got shape \(2, 8, 8\); pass a batch as \(N, H, W\) or \(N, C, H, W\)$",
+        r"\(grey, RGB, RGBA\), got shape \(2, 8, 8\); it has 2 channels \(C, H, W\); ",
     ):
         show_images(torch.rand(2, 2, 8, 8), 1, 2)
     show_images([torch.rand(shape), np.random.default_rng(0).random(shape)], 1, 2)
+
+
+TWO_CHANNELS = [  # (id, images, the layout and fix named, that fix applied)
+    ("tensor batch (N, C, H, W)", torch.rand(2, 2, 28, 28), "(2, 28, 28); it has 2 channels (C, H, W); draw one of them (grey), e.g. pass imgs[:, :1]", lambda x: x[:, :1]),
+    ("array batch (N, H, W, C)", np.random.default_rng(0).random((2, 28, 28, 2)), "(28, 28, 2); it has 2 channels (H, W, C); draw one of them (grey), e.g. pass imgs[..., :1]", lambda x: x[..., :1]),
+    ("list of arrays (H, W, C)", [np.zeros((28, 28, 2))], "(28, 28, 2); it has 2 channels (H, W, C); draw one of them (grey), e.g. pass [img[..., :1] for img in imgs]", lambda x: [img[..., :1] for img in x]),
+    ("list of tensors (C, H, W)", [torch.rand(5, 28, 28)], "(5, 28, 28); it has 5 channels (C, H, W); draw one of them (grey), e.g. pass [img[:1] for img in imgs]", lambda x: [img[:1] for img in x]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("imgs", "fix", "apply"), [t[1:] for t in TWO_CHANNELS], ids=[t[0] for t in TWO_CHANNELS]
+)
+def test_an_image_of_a_channel_count_imshow_cannot_draw_is_told_to_draw_one_channel(
+    imgs: Any, fix: str, apply: Any
+) -> None:
+    """Not "pass a batch as (N, C, H, W)", which it is: the channel count is the fault."""
+    with pytest.raises(UsageError, match=re.escape(f"got shape {fix}") + "$"):
+        show_images(imgs, 1, 2)
+    (ax, _) = show_images(apply(imgs), 1, 2)
+    assert ax.images[0].get_array().shape == (28, 28)
 
 
 def test_a_one_column_batch_is_one_image_not_flattened_1x1_images() -> None:

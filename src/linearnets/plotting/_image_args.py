@@ -49,8 +49,9 @@ MAX_FIGURE_SIDE = 2**16 - 1
 MAX_FIGURE_PIXELS = 10**8
 
 
-def image_array(img: Any, index: int, name: str = "imgs") -> np.ndarray:
-    """Return one image as (H, W) or (H, W, C) for ``imshow``.
+def image_array(img: Any, index: int, name: str = "imgs", *, batch: bool = False) -> np.ndarray:
+    """Return one image as (H, W) or (H, W, C) for ``imshow``; ``batch``: ``img`` is one of a
+    tensor or array (N, ...) ``name``, not an item of a list (for the fix a refusal names).
 
     A 3-d image is (C, H, W) or (H, W, C), C in {1, 3, 4}: whichever end holds such a size (a leading
     1 always); when both do, a tensor is taken as channels-first (torch's layout), NumPy as
@@ -77,7 +78,7 @@ def image_array(img: Any, index: int, name: str = "imgs") -> np.ndarray:
             f"{name}[{index}] must hold real pixel values (float, integer or bool), got dtype "
             f"{getattr(img, 'dtype', arr.dtype)}; pass e.g. x.abs() for a complex image"
         )
-    channels_first = False
+    channels_first = False  # the rule show_images's docstring states: keep the two alike
     if arr.ndim == 3 and pil is None:  # PIL's pixels are (H, W, C), even one row high
         first, last = arr.shape[0] in (1, 3, 4), arr.shape[-1] in (1, 3, 4)
         # a leading 1 is always one channel: an image one pixel high is no image
@@ -87,12 +88,32 @@ def image_array(img: Any, index: int, name: str = "imgs") -> np.ndarray:
     if arr.ndim == 3 and arr.shape[-1] == 1:
         arr = arr[..., 0]
     if arr.ndim != 2 and not (arr.ndim == 3 and arr.shape[-1] in (3, 4)):
+        fix = "pass a batch as (N, H, W) or (N, C, H, W)"
+        if arr.ndim == 3:  # (C, H, W) or (H, W, C), but C of 2 (grey and alpha), 5, ...
+            fix = _channel_fix(arr.shape, name, tensor=hasattr(img, "detach"), batch=batch) or fix
         raise UsageError(
             f"{name}[{index}] must be an image (H, W), (C, H, W) or (H, W, C) with C of 1, 3 or 4 "
-            f"(grey, RGB, RGBA), got shape {arr.shape}; pass a batch as (N, H, W) or "
-            "(N, C, H, W)"
+            f"(grey, RGB, RGBA), got shape {arr.shape}; {fix}"
         )
     return arr
+
+
+def _channel_fix(shape: tuple[int, ...], name: str, *, tensor: bool, batch: bool) -> str | None:
+    """Return the fix for a 3-d image whose channel count ``imshow`` cannot draw: its first or last
+    side, whichever is smaller than the side next to it (the first for a tensor and the last for
+    an array when both are, as :func:`image_array` reads them), is named, and one channel of it
+    drawn grey; None when neither side can be its channels."""
+    first, last = shape[0] < shape[1], shape[-1] < shape[-2]
+    if not (first or last):
+        return None
+    channels_first = first and (tensor or not last)
+    channels = shape[0] if channels_first else shape[-1]
+    layout = "(C, H, W)" if channels_first else "(H, W, C)"
+    one = ":1" if channels_first else "..., :1"
+    example = f"{name}[:, {one}]" if channels_first and batch else f"{name}[{one}]"
+    if not batch:
+        example = f"[img[{one}] for img in {name}]"
+    return f"it has {channels} channels {layout}; draw one of them (grey), e.g. pass {example}"
 
 
 def _is_example(img: Any) -> bool:
@@ -148,7 +169,9 @@ def image_list(imgs: Any, limit: int, name: str = "imgs") -> list[np.ndarray]:
             f"{name} must be a tensor, an array or a list of images, got {describe(imgs)}; pass "
             "e.g. a batch X of shape (N, 28, 28)"
         )
-    arrays = [image_array(img, i, name) for i, img in enumerate(itertools.islice(imgs, limit))]
+    batch = getattr(imgs, "ndim", None) == 4  # (N, C, H, W) or (N, H, W, C): the fix slices it
+    images = enumerate(itertools.islice(imgs, limit))
+    arrays = [image_array(img, i, name, batch=batch) for i, img in images]
     if not arrays:
         raise UsageError(f"{name} must hold at least one image, got none")
     return arrays

@@ -129,7 +129,9 @@ def show_images(
         imgs: a batch (N, H, W) or (N, C, H, W) (a tensor or an array), float, integer or bool, or a
             list of images (H, W), (C, H, W) or (H, W, C) (tensors, arrays) or PIL images; C is 1, 3
             or 4 (grey, RGB, RGBA). A 3-d image is read as (C, H, W) when its first side is 1, or
-            is 3 or 4 in a tensor (torch's layout), else as (H, W, C).
+            is 3 or 4 and its last side is not 1, 3 or 4 (an array (3, 28, 28) too); when both
+            ends are 1, 3 or 4, a tensor is read as (C, H, W) (torch's layout) and an array as
+            (H, W, C); any other 3-d image as (H, W, C).
         num_rows, num_cols: the grid's shape, each ≥ 1, at most :data:`MAX_CELLS` (400) cells.
         titles: one title per drawn image (at least as many as images drawn): a list, a tuple, a
             generator, any iterable (a dict is read by position, ``titles[i]``, as the book reads
