@@ -912,6 +912,8 @@ def test_a_broken_requirement_of_a_dependency_is_reinstalled_alone(tmp_path: Pat
     named = ImportError("cannot import name 'Version' from 'packaging'", name="packaging")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(report, "_distribution", holders.get)
+        # the fake PIL stands for pillow's own broken file, not one that shadows it
+        patch.setattr(report, "_shadowing_file", lambda module, distribution, exc: None)
         lines = [report.one_line(broken)]
         patch.setattr(report, "_damaged_dependency", lambda exc: "matplotlib")  # no traceback
         lines.append(report.one_line(named))
@@ -987,6 +989,125 @@ def test_a_broken_dependency_imported_by_another_is_the_one_named(
     assert broken.name is None
     assert report.one_line(broken) == (
         f"{inner} could not be loaded: {inner} C part broken (ImportError); {_reinstall(inner)}"
+    )
+
+
+def _dist_info(site: Path, name: str, **files: str | bytes) -> None:
+    """Write ``site/{name}-1.0.dist-info`` holding ``files`` (METADATA, RECORD, top_level.txt)."""
+    info = site / f"{name}-1.0.dist-info"
+    info.mkdir(parents=True)
+    for file, text in files.items():
+        target = info / file.replace("top_level", "top_level.txt")
+        target.write_bytes(text if isinstance(text, bytes) else text.encode())
+
+
+def _metadata(name: str) -> str:
+    return f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n"
+
+
+@contextlib.contextmanager
+def _on_path(*sites: Path, modules: tuple[str, ...]) -> Iterator[None]:
+    """Put ``sites`` first on sys.path, and ``modules`` out of sys.modules, while inside; then
+    restore both (the report reads the distributions on sys.path, so they stay there for it)."""
+    sys.path[:0] = [str(site) for site in sites]
+    saved = {name: sys.modules.pop(name, None) for name in modules}
+    try:
+        yield
+    finally:
+        for site in sites:
+            sys.path.remove(str(site))
+        for name, module in saved.items():
+            sys.modules.pop(name, None)
+            if module is not None:
+                sys.modules[name] = module
+
+
+def _import_error(outer: str) -> ImportError:
+    with pytest.raises(ImportError) as raised:
+        __import__(outer)
+    return raised.value
+
+
+def test_a_broken_dist_info_anywhere_leaves_the_advice_a_line_read_once(tmp_path: Path) -> None:
+    """A .dist-info whose RECORD has a blank line or a row of 4 fields (and no top_level.txt) made
+    packages_distributions() raise TypeError, and the one-line report a traceback; it was also
+    read again for each frame of the traceback (about 85 ms each)."""
+    site = tmp_path / "site"
+    for name, code in (("torch", "import zzzinner\n"), ("zzzinner", "raise ImportError('C')\n")):
+        (site / name).mkdir(parents=True)
+        (site / name / "__init__.py").write_text(code)
+    _dist_info(site, "zzzgood", METADATA=_metadata("zzzgood"), RECORD="zzzinner/__init__.py,,\n")
+    _dist_info(site, "bad", METADATA=_metadata("bad"), RECORD="bad/a.py,,\n\nbad/x.py,a,b,c\n")
+    import importlib.metadata
+
+    reads = []
+    every = importlib.metadata.distributions
+    with _on_path(site, modules=("torch", "zzzinner")), pytest.MonkeyPatch.context() as patch:
+        broken = _import_error("torch")
+        patch.setattr(importlib.metadata, "distributions", lambda: reads.append(1) or every())
+        line = report.one_line(broken)
+    python = shlex.quote(sys.executable)
+    make = f", or remove the venv (rm -rf {shlex.quote(sys.prefix)}) and run `make run` again"
+    assert line == (
+        f"torch could not be loaded: C (ImportError); the module zzzinner that torch needs could "
+        f"not be loaded in {sys.prefix}; reinstall it ({python} -m pip install --force-reinstall "
+        "--no-deps zzzgood)" + (make if _made_by_make() else "")
+    )
+    assert len(reads) == 1
+
+
+def test_a_module_shadowed_by_a_stray_file_names_the_file_not_a_reinstall(tmp_path: Path) -> None:
+    """A stray PIL.py in the working folder was told to reinstall pillow, which left it in the
+    way: the file that shadows the distribution's is named, to rename or remove."""
+    stray, site = tmp_path / "work", tmp_path / "site"
+    stray.mkdir()
+    (stray / "zzzpil.py").write_text("x = 1\n")
+    (site / "matplotlib").mkdir(parents=True)
+    (site / "matplotlib" / "__init__.py").write_text("from zzzpil import Image\n")
+    (site / "zzzpil").mkdir()
+    (site / "zzzpil" / "__init__.py").write_text("Image = 1\n")
+    _dist_info(site, "zzzpillow", METADATA=_metadata("zzzpillow"), RECORD="zzzpil/__init__.py,,\n")
+    with _on_path(stray, site, modules=("matplotlib", "zzzpil")):
+        line = report.one_line(_import_error("matplotlib"))
+    shadow = stray / "zzzpil.py"
+    assert line == (
+        f"matplotlib could not be loaded: cannot import name 'Image' from 'zzzpil' ({shadow}) "
+        f"(ImportError); zzzpil is loaded from {shadow}, which shadows zzzpillow's; rename or "
+        "remove it"
+    )
+
+
+@pytest.mark.parametrize(
+    ("module", "holders"),
+    [
+        ("zzznodist", {}),  # held by no distribution
+        ("zzznsp.mod", {}),  # a namespace package's module
+        ("zzztwo", {"one": _metadata("one"), "two": _metadata("two")}),  # claimed by two
+        ("zzznometa", {"nometa": None}),  # a dist-info without METADATA
+        ("zzzlatin", {"latin": b"Metadata-Version: 2.1\nName: b\xffad\nVersion: 1.0\n"}),
+    ],
+)
+def test_a_failing_module_no_one_distribution_holds_is_named_with_its_file(
+    tmp_path: Path, module: str, holders: dict[str, str | bytes | None]
+) -> None:
+    """A module torch imports that failed, held by no one distribution, was blamed on torch:
+    "reinstall torch --no-deps", which changed nothing. The module and its file are named."""
+    site = tmp_path / "site"
+    top, _, sub = module.partition(".")
+    (site / "torch").mkdir(parents=True)
+    (site / "torch" / "__init__.py").write_text(f"import {module}\n")
+    (site / top).mkdir()
+    file = site / top / (f"{sub}.py" if sub else "__init__.py")
+    file.write_text("raise ImportError('broken')\n")
+    for name, metadata in holders.items():
+        files = {"top_level": top} if metadata is None else {"top_level": top, "METADATA": metadata}
+        _dist_info(site, name, **files)
+    with _on_path(site, modules=("torch", top, module)):
+        line = report.one_line(_import_error("torch"))
+    assert line == (
+        f"torch could not be loaded: broken (ImportError); the module {module} ({file}) that "
+        "torch imports could not be loaded and no single installed distribution holds it; fix or "
+        "remove that file, or reinstall what put it there"
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
 import re
 import select
@@ -130,6 +131,7 @@ def one_line(exc: Exception, *, traceback_shown: bool = False, command: str | No
         if exc.errno == errno.EACCES and isinstance(exc.filename, str | bytes):
             return _flat(_permission_denied(exc.filename))
         return f"{text} ({type(exc).__name__})"
+    _holders.cache_clear()  # the installed distributions read once per report, afresh
     damaged = _damaged_dependency(exc)
     if damaged is not None:
         return f"{damaged} could not be loaded: {text} ({type(exc).__name__}); " + _dependency_fix(
@@ -214,6 +216,12 @@ def _dependency_fix(package: str, exc: Exception) -> str:
         distribution = None if isinstance(exc, ModuleNotFoundError) else _distribution(missing)
         if isinstance(exc, ModuleNotFoundError):
             broken, fix = "is not installed", f"{python} -m pip install {package}"
+        elif distribution is not None and (shadow := _shadowing_file(missing, distribution, exc)):
+            # a stray PIL.py in the working folder: reinstalling pillow leaves it in the way
+            return (
+                f"{missing} is loaded from {shown_path(shadow)}, which shadows {distribution}'s; "
+                "rename or remove it"
+            )
         elif distribution is not None:
             # that module's own install alone: --force-reinstall of the package (without
             # --no-deps) reinstalled every requirement of it, numpy too, at their newest versions
@@ -233,6 +241,16 @@ def _dependency_fix(package: str, exc: Exception) -> str:
             f"requirements ({fix})"
             + _make_advice("or remove the venv (rm -rf {venv}) and run `make run` again")
         )
+    stray = _stray_module(package, exc)
+    if stray is not None:
+        # a module no one distribution holds (none, a namespace package, two, unreadable metadata):
+        # reinstalling the package that imports it changed nothing
+        module, path = stray
+        return (
+            f"the module {module} ({shown_path(path)}) that {package} imports could not be loaded "
+            "and no single installed distribution holds it; fix or remove that file, or reinstall "
+            "what put it there"
+        )
     return (
         f"its install in {where} is damaged or incomplete; reinstall it "
         f"({python} -m pip install --force-reinstall --no-deps {package})"
@@ -242,32 +260,148 @@ def _dependency_fix(package: str, exc: Exception) -> str:
 
 def _failing_module(package: str, exc: Exception) -> str:
     """Return the top-level module whose load failed in ``package``'s import, shown by ``exc``:
-    an ImportError's name (an AttributeError's is the attribute's), else the innermost code in its
-    traceback that an installed distribution holds, down to ``package``'s own (then ``""``: an
-    ImportError without a name raised by a broken module, Pillow's C extension under matplotlib)."""
+    an ImportError's name (an AttributeError's is the attribute's), else the innermost module
+    outside ``package`` and the standard library in its traceback, where a dependency or the
+    one installed distribution that holds it; else ``""`` (``package``'s own code failed, or
+    a module no one distribution holds: :func:`_stray_module`). Pillow's C extension that fails
+    under matplotlib raises an ImportError without a name: ``PIL``."""
     if not isinstance(exc, ImportError):
         return ""
     if exc.name:
         return exc.name.partition(".")[0]
-    for name in reversed(_traceback_modules(exc)):
+    inner = _innermost_foreign_frame(package, exc)
+    if inner is None:
+        return ""
+    top = inner[0].partition(".")[0]
+    return top if top in DEPENDENCIES or _distribution(top) is not None else ""
+
+
+def _innermost_foreign_frame(package: str, exc: BaseException) -> tuple[str, str] | None:
+    """Return the module and file of the innermost code in ``exc``'s traceback inside ``package``'s
+    import that is neither ``package``'s own nor the standard library's (importlib's machinery),
+    else ``None``."""
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        name = str(tb.tb_frame.f_globals.get("__name__", ""))
         top = name.partition(".")[0]
         if top == package:
-            return ""
-        if top in DEPENDENCIES or _distribution(top) is not None:
-            return top
-    return ""
+            found = None  # only what runs inside package's import
+        elif _is_packages_callee(top):
+            found = (name, tb.tb_frame.f_code.co_filename)
+        tb = tb.tb_next
+    return found
+
+
+def _is_packages_callee(top: str) -> bool:
+    """Return whether code of the top-level module ``top`` may be the module a package's import
+    failed in: not the standard library, this program or a script."""
+    return (
+        bool(top) and top not in sys.stdlib_module_names and top not in ("linearnets", "__main__")
+    )
+
+
+def _stray_module(package: str, exc: Exception) -> tuple[str, str] | None:
+    """Return the module and file where ``package``'s import failed (an ImportError without a
+    name) where it is none of ``package``'s and no one installed distribution holds it (held by
+    none, a namespace package, claimed by two, metadata unreadable), else ``None``."""
+    if not isinstance(exc, ImportError) or exc.name:
+        return None
+    inner = _innermost_foreign_frame(package, exc)
+    if inner is None:
+        return None
+    top = inner[0].partition(".")[0]
+    return None if top in DEPENDENCIES or _distribution(top) is not None else inner
 
 
 def _distribution(module: str) -> str | None:
     """Return the one installed distribution that holds the top-level ``module`` (``PIL``'s
     ``pillow``), else ``None`` (the standard library's, none, or several)."""
-    from importlib.metadata import packages_distributions
-
-    try:
-        found = set(packages_distributions().get(module, ()))
-    except (OSError, ValueError):  # a distribution's metadata unreadable
-        return None
+    found = {name for name, _ in _holders().get(module, ())}
     return found.pop() if len(found) == 1 else None
+
+
+@functools.cache
+def _holders() -> dict[str, list[tuple[str, Any]]]:
+    """Return the installed distributions (name, ``Distribution``) that hold each top-level module,
+    as ``importlib.metadata.packages_distributions`` does (its ``top_level.txt``, else its files),
+    read once per report (:func:`one_line` clears it): about 85 ms.
+
+    A distribution whose metadata cannot be read (no METADATA, not UTF-8, a RECORD with a blank
+    line or a row of 4 fields, which ``packages_distributions`` raised TypeError on, and the
+    report was a traceback) is left out; it holds nothing this advice can name.
+    """
+    from importlib.metadata import distributions
+
+    holders: dict[str, list[tuple[str, Any]]] = {}
+    try:
+        found = list(distributions())
+    except Exception:  # best-effort advice inside an error report
+        return holders
+    for dist in found:
+        try:
+            name = dist.metadata["Name"]
+            tops = set((dist.read_text("top_level.txt") or "").split()) or {
+                top for top in map(_top_module, dist.files or ()) if top
+            }
+        except Exception:  # one unreadable distribution: the others still count
+            continue
+        if isinstance(name, str) and name:
+            for top in tops:
+                holders.setdefault(top, []).append((name, dist))
+    return holders
+
+
+def _top_module(path: Any) -> str | None:
+    """Return the top-level module a distribution's file (a ``PackagePath``) belongs to:
+    ``PIL`` for ``PIL/Image.py`` and ``PIL.py``, ``None`` for a top-level file that is none."""
+    import inspect
+
+    parts = path.parts
+    return parts[0] if len(parts) > 1 else inspect.getmodulename(str(path))
+
+
+def _shadowing_file(module: str, distribution: str, exc: Exception) -> str | None:
+    """Return the file the top-level ``module`` is loaded from where it is not one of the files of
+    ``distribution``, which installs ``module`` (a stray ``PIL.py`` in the working folder, ahead
+    of pillow's on ``sys.path``), else ``None`` (also where it cannot tell: an editable install
+    lists no module files)."""
+    loaded = _module_file(module, exc)
+    if loaded is None:
+        return None
+    for name, dist in _holders().get(module, ()):
+        if name != distribution:
+            continue
+        try:
+            own = {
+                os.path.realpath(dist.locate_file(path))
+                for path in dist.files or ()
+                if _top_module(path) == module
+            }
+        except Exception:  # its file list unreadable: it cannot tell
+            return None
+        if own and os.path.realpath(loaded) not in own:
+            return loaded
+    return None
+
+
+def _module_file(module: str, exc: Exception) -> str | None:
+    """Return the file the top-level ``module`` was loaded from in ``exc``'s import: the loaded
+    module's, the ImportError's ``path`` (cannot import name ... from it), else the innermost code
+    of it in the traceback; ``None`` where none is known."""
+    loaded = getattr(sys.modules.get(module), "__file__", None)
+    if isinstance(loaded, str):
+        return loaded
+    path = getattr(exc, "path", None)
+    if isinstance(path, str) and (getattr(exc, "name", None) or "").partition(".")[0] == module:
+        return path
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if str(tb.tb_frame.f_globals.get("__name__", "")).partition(".")[0] == module:
+            found = tb.tb_frame.f_code.co_filename
+        tb = tb.tb_next
+    return found
 
 
 def _findable(name: str) -> bool:
