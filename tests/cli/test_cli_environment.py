@@ -70,6 +70,22 @@ def test_a_run_whose_stdout_and_stderr_are_both_full_trains_to_the_end(
     assert (tmp_path / "run" / "model.pt").is_file()
 
 
+def test_an_error_whose_stderr_is_full_keeps_its_json_object_and_its_status(
+    tmp_path: Path,
+) -> None:
+    """2>/dev/full: the error's line, unwritable, raised past the --json object, which was never
+    written, and the status became 1 where a usage error's is 2."""
+    done = _sh("$LN linreg --resume nonexist --json 2>/dev/full", tmp_path)
+    assert done.returncode == 2
+    assert json.loads(done.stdout) == {
+        "error": "the run folder nonexist does not exist or is not a folder; pass the folder a "
+        "run kept with --out DIR",
+        "error_type": "UsageError",
+        "exit_status": 2,
+    }
+    assert _sh("$LN linreg --resume nonexist 2>/dev/full", tmp_path).returncode == 2
+
+
 def test_a_json_object_that_cannot_be_written_fails_a_run_that_trained_to_the_end(
     tmp_path: Path, blobs_npz: Path
 ) -> None:

@@ -53,11 +53,14 @@ def say(line: str) -> None:
     ``print`` writes them apart (stderr is written through), and under torchrun the other writers
     of the same terminal or pipe (torchrun's own "Closing process ... via signal SIGTERM", another
     rank) could land between the two: the command's one line then ran on into theirs. Where
-    stderr is gone (``2>&-``) it goes where ``print`` would put it, stdout, or nowhere.
+    stderr is gone (``2>&-``) it goes where ``print`` would put it, stdout, or nowhere; where it
+    cannot be written (``2>/dev/full``) it is lost, and what follows goes on: an error's ``--json``
+    object and its status, 2 for a usage error (they were lost to the write's OSError, status 1).
     """
     stream = sys.stderr if sys.stderr is not None else sys.stdout
     if stream is not None:
-        stream.write(f"{line}\n")
+        with contextlib.suppress(OSError, ValueError):
+            stream.write(f"{line}\n")
 
 
 def print_json_error(message: str, error_type: str, status: int, **extra: Any) -> None:
