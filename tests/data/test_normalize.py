@@ -277,6 +277,38 @@ BAD_TENSORS = [  # (id, tensor, the fix the message gives, that fix applied)
         "convert it with tensor.permute(2, 0, 1).float(), which makes it 0 and 1",
         lambda t: t.permute(2, 0, 1).float(),
     ),
+    (  # a batch read as (B, C, H, W) was told .float() / 255, then refused for its 28 "channels"
+        "int64 (B, H, W, C)",
+        torch.randint(0, 256, (2, 28, 28, 3)),
+        "convert it with tensor.permute(0, 3, 1, 2).float() / 255 (pixels 0..255) or "
+        "tensor.permute(0, 3, 1, 2).float() (other values)",
+        lambda t: t.permute(0, 3, 1, 2).float() / 255,
+    ),
+    (
+        "uint8 (B, H, W, C)",
+        torch.zeros(2, 28, 28, 3, dtype=torch.uint8),
+        "convert it with tensor.permute(0, 3, 1, 2).float() / 255",
+        lambda t: t.permute(0, 3, 1, 2).float() / 255,
+    ),
+    (  # .float() drops the imaginary part
+        "complex (C, H, W)",
+        torch.rand(3, 28, 28, dtype=torch.complex64),
+        "make it real with tensor.abs() (the magnitudes) or tensor.real (the real parts)",
+        lambda t: t.abs(),
+    ),
+    (
+        "complex (H, W, C)",
+        torch.rand(28, 28, 3, dtype=torch.complex64),
+        "make it real with tensor.permute(2, 0, 1).abs() (the magnitudes) or "
+        "tensor.permute(2, 0, 1).real (the real parts)",
+        lambda t: t.permute(2, 0, 1).real,
+    ),
+    (  # tensor.reshape(1, 28, 28) fails on it
+        "0-d",
+        torch.tensor(0.5),
+        "it holds one number, not an image: pass an image (C, H, W), e.g. x[None] for x (H, W)",
+        None,
+    ),
 ]
 
 
@@ -342,6 +374,27 @@ def test_a_float_channels_last_tensor_is_told_to_permute(mean: Any, std: Any) ->
         "(C, H, W) with tensor.permute(2, 0, 1)"
     )
     assert Normalize(mean, std)(x.permute(2, 0, 1)).shape == (3, 28, 28)
+
+
+@pytest.mark.parametrize(("mean", "std"), [((0.5,) * 3, (0.5,) * 3), (0.5, (0.5,) * 3)])
+def test_a_float_channels_last_batch_is_told_to_permute(mean: Any, std: Any) -> None:
+    """Not offered 28 means: the values given fit the (B, H, W, C) reading of (2, 28, 28, 3)."""
+    x = torch.rand(2, 28, 28, 3)
+    with pytest.raises(UsageError) as info:
+        Normalize(mean, std)(x)
+    n_mean = 1 if isinstance(mean, float) else 3
+    assert str(info.value) == (
+        f"mean and std must have 1 or 28 values (the channels), got {n_mean} and 3 for a tensor "
+        "of shape (2, 28, 28, 3); the tensor looks channels-last (B, H, W, C) with C = 3: make it "
+        "(B, C, H, W) with tensor.permute(0, 3, 1, 2)"
+    )
+    assert Normalize(mean, std)(x.permute(0, 3, 1, 2)).shape == (2, 3, 28, 28)
+
+
+def test_a_zero_dim_tensor_is_not_told_to_reshape() -> None:
+    with pytest.raises(UsageTypeError, match="it holds one number, not an image") as info:
+        Normalize(0.5, 0.5)(torch.tensor(0.5))
+    assert "reshape" not in str(info.value)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")

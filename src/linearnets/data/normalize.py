@@ -85,9 +85,10 @@ class Normalize(torch.nn.Module):
                 f"pass one value per channel, or one for all, e.g. Normalize({example}, {example})"
             )
             if _fits_channels_last(tensor.shape, len(means), len(stds)):
+                last, first = ("(H, W, C)", "(C, H, W)") if tensor.ndim == 3 else _BATCH_LAYOUTS
                 fix = (
-                    f"the tensor looks channels-last (H, W, C) with C = {tensor.shape[-1]}: make "
-                    "it (C, H, W) with tensor.permute(2, 0, 1)"
+                    f"the tensor looks channels-last {last} with C = {tensor.shape[-1]}: make "
+                    f"it {first} with tensor{_channels_first(tuple(tensor.shape))}"
                 )
             raise UsageError(
                 f"mean and std must have {rule}, got {len(means)} and {len(stds)} for a "
@@ -120,6 +121,18 @@ def _tensor_fix(tensor: Any) -> str:
     """Return the fix that makes ``tensor`` a float (C, H, W) or (B, C, H, W) Normalize takes."""
     if not isinstance(tensor, torch.Tensor):
         return "apply ToTensor() first"
+    if tensor.ndim == 0:  # reshape(1, 28, 28) would fail on it
+        return (
+            "it holds one number, not an image: pass an image (C, H, W), e.g. x[None] for x (H, W)"
+        )
+    # the indexing ToTensor names for the same tensor ("[None]", ".permute(2, 0, 1)" or ""), or
+    # ".permute(0, 3, 1, 2)" for a channels-last batch
+    layout = _channels_first(tuple(tensor.shape)) or ""
+    if tensor.is_complex():  # .float() would drop the imaginary part, with a warning
+        return (
+            f"make it real with tensor{layout}.abs() (the magnitudes) or tensor{layout}.real "
+            "(the real parts)"
+        )
     if tensor.ndim < 2:  # a flattened image, say: a row of the (N, 784) the models take
         return (
             "give it its channel, rows and columns first, e.g. tensor.reshape(1, 28, 28) for 784 "
@@ -129,8 +142,6 @@ def _tensor_fix(tensor: Any) -> str:
         return "add its channel with tensor[None], which makes it (1, H, W)"
     if tensor.dtype == torch.uint8 and (tensor.ndim == 2 or _channels_last(tensor.shape)):
         return "apply ToTensor() first, which makes it (C, H, W) in [0, 1]"
-    # the indexing ToTensor names for the same tensor: "[None]", ".permute(2, 0, 1)" or ""
-    layout = _layout(tuple(tensor.shape)) or ""
     if tensor.dtype == torch.bool:  # as ToTensor reads a bool tensor: False and True as 0 and 1
         return f"convert it with tensor{layout}.float(), which makes it 0 and 1"
     if tensor.dtype == torch.uint8:  # already (C, H, W) or (B, C, H, W): only the scale
@@ -141,10 +152,25 @@ def _tensor_fix(tensor: Any) -> str:
     )
 
 
+_BATCH_PERMUTE = ".permute(0, 3, 1, 2)"
+_BATCH_LAYOUTS = ("(B, H, W, C)", "(B, C, H, W)")
+
+
+def _channels_first(shape: tuple[int, ...]) -> str | None:
+    """Return the indexing that makes a tensor of ``shape`` (C, H, W) or (B, C, H, W): ToTensor's
+    for one image (see ``_layout``), and for a batch ``""`` when its 2nd side is a channel count,
+    ``".permute(0, 3, 1, 2)"`` when only its last is (B, H, W, C), None otherwise."""
+    if len(shape) != 4:
+        return _layout(shape)
+    if shape[1] in _CHANNELS:
+        return ""
+    return _BATCH_PERMUTE if shape[-1] in _CHANNELS else None
+
+
 def _fits_channels_last(shape: torch.Size, means: int, stds: int) -> bool:
-    """Return whether a (H, W, C) reading of ``shape`` takes ``means`` and ``stds`` values, the
-    channels-first one having refused them: then the tensor wants ``.permute(2, 0, 1)``."""
-    if _layout(tuple(shape)) != ".permute(2, 0, 1)":
+    """Return whether a (H, W, C) or (B, H, W, C) reading of ``shape`` takes ``means`` and ``stds``
+    values, the channels-first one having refused them: then the tensor wants ``.permute``."""
+    if _channels_first(tuple(shape)) not in (".permute(2, 0, 1)", _BATCH_PERMUTE):
         return False
     channels = shape[-1]
     return max(means, stds) == channels and {means, stds} <= {1, channels}
