@@ -87,6 +87,15 @@ BAD_INDICES = [  # (id, index, the fix the message gives, that fix applied: None
     ("0-d tensor not whole", torch.tensor(3.7), f"an index must be a whole number, got 3.7; {POSITION}", None),
     ("tensor of one not whole", torch.tensor([3.5]), f"an index must be a whole number, got 3.5; {POSITION}", None),
     ("nan", float("nan"), f"an index must be a whole number, got nan; {POSITION}", None),
+    # several values in a list of one: not "must be a whole number, got 3"; an empty one raised IndexError
+    ("list of a tensor of two", [torch.tensor([3, 4])], SEVERAL, None),
+    ("list of a list of two", [[3, 4]], SEVERAL, None),
+    ("list of an empty tensor", [torch.tensor([])], SEVERAL, None),
+    ("list of an empty array", [np.array([])], SEVERAL, None),
+    # a string of a whole float: int("3.0") raises, float first
+    ("str of a whole float", "3.0", "pass ds[int(float(index))]", lambda i: int(float(i))),
+    ("list of one str float", ["3.0"], "for its one item pass ds[int(float(index[0]))]", lambda i: int(float(i[0]))),
+    ("str not whole", "3.5", f"an index must be a whole number, got '3.5'; {POSITION}", None),
 ]  # fmt: skip
 
 

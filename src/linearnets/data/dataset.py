@@ -269,12 +269,11 @@ def _index_fix(index: Any) -> str:
         # 1.0, "3", tensor(1.0): one item's position
         return _one_fix(index.item() if array else index, "index", _shown(index))
     if isinstance(index, list | tuple | range):
-        if len(index) != 1:
+        if len(index) != 1 or _count(index[0]) != 1:  # [tensor([3, 4])], [[3, 4]], [tensor([])]
             return several
         return _one_fix(index[0], "index[0]", _shown(index[0]), one_of="for its one item ")
     if array:
-        count = index.numel() if isinstance(index, torch.Tensor) else index.size
-        if count != 1:
+        if _count(index) != 1:
             return several
         return _one_fix(index.item(), "index.item()", _shown(index), one_of="for its one item ")
     return several if isinstance(index, slice) else "pass the item's position, e.g. ds[0]"
@@ -287,13 +286,35 @@ def _one_fix(value: Any, expr: str, shown: str, *, one_of: str = "") -> str:
         return f"{one_of}pass ds[{expr}]"
     if _is_bool(value):
         return "pass the item's position, e.g. ds[0]"
+    if isinstance(value, str):  # "3" or "3.0", not "abc" or "3.5"
+        try:
+            value = int(value)
+        except ValueError:  # int("3.0") raises: float("3.0") is a whole number
+            expr, value = f"float({expr})", _float(value)
     try:
-        whole = int(value) == value or isinstance(value, str)  # int("abc") raises
-    except (TypeError, ValueError, OverflowError):  # "abc", NaN, infinity, a complex tensor's item
+        whole = int(value) == value  # int(NaN) raises
+    except (TypeError, ValueError, OverflowError):  # NaN, infinity, a complex tensor's item
         whole = False
     if whole:
         return f"{one_of}pass ds[int({expr})]"
     return f"an index must be a whole number, got {shown}; pass the item's position, e.g. ds[0]"
+
+
+def _count(value: Any) -> int:
+    """Return how many values ``value`` holds: its size for a tensor, array or list, else 1."""
+    if isinstance(value, torch.Tensor):
+        return value.numel()
+    if isinstance(value, np.ndarray):
+        return value.size
+    return len(value) if isinstance(value, list | tuple | range) else 1
+
+
+def _float(text: str) -> float | None:
+    """Return ``text`` read as a float, or None where it is no number ("abc")."""
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def _shown(index: Any) -> str:
