@@ -562,7 +562,23 @@ TWO_CHANNELS = [  # (id, images, the layout and fix named, that fix applied)
     ("array batch (N, H, W, C)", np.random.default_rng(0).random((2, 28, 28, 2)), "(28, 28, 2); it has 2 channels (H, W, C); draw one of them (grey), e.g. pass imgs[..., :1]", lambda x: x[..., :1]),
     ("list of arrays (H, W, C)", [np.zeros((28, 28, 2))], "(28, 28, 2); it has 2 channels (H, W, C); draw one of them (grey), e.g. pass [img[..., :1] for img in imgs]", lambda x: [img[..., :1] for img in x]),
     ("list of tensors (C, H, W)", [torch.rand(5, 28, 28)], "(5, 28, 28); it has 5 channels (C, H, W); draw one of them (grey), e.g. pass [img[:1] for img in imgs]", lambda x: [img[:1] for img in x]),
+    # feature maps, C not smaller than H: it was told "pass a batch as (N, C, H, W)", which it is
+    ("tensor batch of feature maps", torch.rand(2, 64, 28, 28), "(64, 28, 28); it has 64 channels (C, H, W); draw one of them (grey), e.g. pass imgs[:, :1]", lambda x: x[:, :1]),
+    ("array batch of feature maps", np.random.default_rng(0).random((2, 28, 28, 64)), "(28, 28, 64); it has 64 channels (H, W, C); draw one of them (grey), e.g. pass imgs[..., :1]", lambda x: x[..., :1]),
 ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "imgs", [torch.rand(2, 0, 28, 28), np.zeros((2, 28, 28, 0))], ids=["tensor", "array"]
+)
+def test_images_of_zero_channels_are_refused_as_nothing_to_draw(imgs: Any) -> None:
+    """Not told imgs[:, :1], which is as empty and refused alike."""
+    with pytest.raises(
+        UsageError,
+        match=r", got shape \((0, 28, 28|28, 28, 0)\); it holds no pixels \(a side of 0\): there is "
+        r"nothing to draw; pass images with at least one channel, row and column$",
+    ):
+        show_images(imgs, 1, 2)
 
 
 @pytest.mark.parametrize(

@@ -89,7 +89,12 @@ def image_array(img: Any, index: int, name: str = "imgs", *, batch: bool = False
         arr = arr[..., 0]
     if arr.ndim != 2 and not (arr.ndim == 3 and arr.shape[-1] in (3, 4)):
         fix = "pass a batch as (N, H, W) or (N, C, H, W)"
-        if arr.ndim == 3:  # (C, H, W) or (H, W, C), but C of 2 (grey and alpha), 5, ...
+        if arr.ndim == 3 and 0 in arr.shape:  # img[:1] of 0 channels is as empty
+            fix = (
+                "it holds no pixels (a side of 0): there is nothing to draw; pass images with at "
+                "least one channel, row and column"
+            )
+        elif arr.ndim == 3:  # (C, H, W) or (H, W, C), but C of 2 (grey and alpha), 5, ...
             fix = _channel_fix(arr.shape, name, tensor=hasattr(img, "detach"), batch=batch) or fix
         raise UsageError(
             f"{name}[{index}] must be an image (H, W), (C, H, W) or (H, W, C) with C of 1, 3 or 4 "
@@ -102,11 +107,15 @@ def _channel_fix(shape: tuple[int, ...], name: str, *, tensor: bool, batch: bool
     """Return the fix for a 3-d image whose channel count ``imshow`` cannot draw: its first or last
     side, whichever is smaller than the side next to it (the first for a tensor and the last for
     an array when both are, as :func:`image_array` reads them), is named, and one channel of it
-    drawn grey; None when neither side can be its channels."""
+    drawn grey; None when neither side can be its channels. One of a batch (N, ...) always has
+    channels: a tensor's first side (N, C, H, W), an array's last (N, H, W, C), when neither is
+    smaller."""
     first, last = shape[0] < shape[1], shape[-1] < shape[-2]
-    if not (first or last):
+    if not (first or last or batch):
         return None
     channels_first = first and (tensor or not last)
+    if batch and not (first or last):  # (N, 64, 7, 7) feature maps: a tensor's C is shape[1]
+        channels_first = tensor  # an array's (N, H, W, C) is shape[-1], its front being no C
     channels = shape[0] if channels_first else shape[-1]
     layout = "(C, H, W)" if channels_first else "(H, W, C)"
     one = ":1" if channels_first else "..., :1"
