@@ -8,14 +8,23 @@ MAKEFILE := $(lastword $(MAKEFILE_LIST))
 # another folder's scripts (or none). A word of them that is no file is such a path: refused, with the
 # way that takes one (from the checkout, and -C, give the path as the folder, read whole). Each word is
 # looked up as itself: $(wildcard) reads [ ] * ? \ as a pattern, and -f "p[1]/Makefile" (which matches
-# no file, only p1/Makefile) was refused as a path with a space
+# no file, only p1/Makefile) was refused as a path with a space; and word by word, not by
+# $(filter-out), which reads % (and \%) as a pattern: -f "a\%b/Makefile" was refused so too
 LITERAL = $(subst *,\*,$(subst ?,\?,$(subst ],\],$(subst [,\[,$(subst \,\\,$(1))))))
-ifneq ($(filter-out $(wildcard $(call LITERAL,$(MAKEFILE_LIST))),$(MAKEFILE_LIST)),)
+ifneq ($(strip $(foreach f,$(MAKEFILE_LIST),$(if $(wildcard $(call LITERAL,$(f))),,$(f)))),)
 $(error the path given to make -f, "$(strip $(MAKEFILE_LIST))", has a space, which make splits it on; \
 run make -C "DIR" instead, DIR the folder holding this Makefile)
 endif
 ROOT := $(if $(filter ./,$(dir $(MAKEFILE))),,$(dir $(abspath $(MAKEFILE))))
 IN_ROOT := $(if $(ROOT),cd "$(ROOT)" && ,)
+# ROOT goes into the recipes in double quotes: a $, ` or " in it is run by the shell there (-f
+# 'z$(id)/Makefile' ran id): refused too, in one line, before anything is run
+QUOTED := $(strip $(foreach c,$$ ` ",$(if $(findstring $(c),$(ROOT)),$(c))))
+ifneq ($(QUOTED),)
+$(error the path given to make -f, "$(ROOT)$(notdir $(MAKEFILE))", has a $(firstword $(QUOTED)), \
+which the shell would read in the commands run from it; run make -C "DIR" instead, DIR the \
+folder holding this Makefile, or rename the folder)
+endif
 VENV ?= .venv
 VENV_DIR = $(if $(filter /%,$(firstword $(VENV))),$(VENV),$(ROOT)$(VENV))
 # each path to the venv in double quotes: a VENV="dir with spaces" was split into words, and make ran

@@ -633,7 +633,7 @@ def test_the_makefile_refuses_a_path_with_a_space_given_to_f(tmp_path: Path) -> 
         assert (done.returncode, done.stdout) == (0, "checkout setup\n"), done.stderr
 
 
-@pytest.mark.parametrize("name", ["p[1]", "st*r", "q?x", "b\\s"])
+@pytest.mark.parametrize("name", ["p[1]", "st*r", "q?x", "b\\s", "a\\%b", "pc%t"])
 def test_the_makefile_takes_a_path_given_to_f_with_a_glob_character(
     tmp_path: Path, name: str
 ) -> None:
@@ -654,6 +654,62 @@ def test_the_makefile_takes_a_path_given_to_f_with_a_glob_character(
         timeout=60,
     )
     assert (done.returncode, done.stdout, done.stderr) == (0, "checkout setup\n", "")
+
+
+@pytest.mark.parametrize(("name", "char"), [("z$(id)", "$"), ("q`id`", "`"), ('d"q', '"')])
+def test_the_makefile_refuses_a_path_given_to_f_the_shell_would_run(
+    tmp_path: Path, name: str, char: str
+) -> None:
+    """`make -f 'z$(id)/Makefile' setup` ran id: the path goes into the recipes in double quotes.
+    It is refused in one line before anything runs; make -C, which keeps it out of them, works."""
+    if shutil.which("make") is None:
+        pytest.skip("no make on this machine")
+    (tmp_path / name / "scripts").mkdir(parents=True)
+    shutil.copy(SETUP.parents[1] / "Makefile", tmp_path / name)
+    (tmp_path / name / "scripts" / "setup.sh").write_text('#!/bin/sh\necho "checkout setup"\n')
+    (tmp_path / name / "scripts" / "setup.sh").chmod(0o755)
+    refused = subprocess.run(
+        ["make", "-s", "-f", f"{name}/Makefile", "setup"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (refused.returncode, refused.stdout) == (2, "")
+    assert refused.stderr.endswith(
+        f'*** the path given to make -f, "{tmp_path / name}/Makefile", has a {char}, which the '
+        'shell would read in the commands run from it; run make -C "DIR" instead, DIR the folder '
+        "holding this Makefile, or rename the folder.  Stop.\n"
+    )
+    assert refused.stderr.count("\n") == 1 and "uid=" not in refused.stderr
+    done = subprocess.run(
+        ["make", "-s", "-C", name, "setup"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout) == (0, "checkout setup\n"), done.stderr
+
+
+def test_make_n_test_from_the_checkout_prints_the_commands_as_they_were() -> None:
+    if shutil.which("make") is None:
+        pytest.skip("no make on this machine")
+    printed = subprocess.run(
+        ["make", "-n", "test"],
+        cwd=SETUP.parents[1],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "VENV": ".venv"},
+    )
+    assert printed.stdout == (
+        '"scripts/setup.sh" dev\n'
+        '".venv/bin/ruff" check src tests bench\n'
+        '".venv/bin/ruff" format --check src tests bench\n'
+        '".venv/bin/mypy" src bench\n'
+        '".venv/bin/python" -m pytest -q -n auto --maxprocesses 8 --dist worksteal\n'
+    ), printed.stderr
 
 
 @pytest.mark.parametrize(
