@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -421,3 +422,16 @@ def test_normalize_of_no_channels_names_the_one_value_that_fits() -> None:
         "shape (0, 4, 5); pass one value per channel, or one for all, e.g. "
         "Normalize((0.5,), (0.5,))"
     )
+
+
+def test_the_docs_name_the_fix_normalize_gives_a_bool_channels_last_tensor() -> None:
+    """docs/fashion-mnist.md said `x.float()` for a bool (H, W, C), which Normalize then refuses
+    for its 28 "channels"; the code says x.permute(2, 0, 1).float()."""
+    docs = Path(__file__).parents[2] / "docs" / "fashion-mnist.md"
+    text = " ".join(docs.read_text().split())
+    assert "a bool (H, W, C) `x.permute(2, 0, 1).float()`" in text
+    assert "a bool one `x.float()`" not in text
+    x = torch.ones(28, 28, 3, dtype=torch.bool)
+    with pytest.raises(UsageTypeError, match=re.escape("tensor.permute(2, 0, 1).float()")):
+        Normalize((0.5,) * 3, (0.5,) * 3)(x)
+    assert Normalize((0.5,) * 3, (0.5,) * 3)(x.permute(2, 0, 1).float()).shape == (3, 28, 28)
