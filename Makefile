@@ -18,12 +18,13 @@ endif
 ROOT := $(if $(filter ./,$(dir $(MAKEFILE))),,$(dir $(abspath $(MAKEFILE))))
 IN_ROOT := $(if $(ROOT),cd "$(ROOT)" && ,)
 # ROOT goes into the recipes in double quotes: a $, ` or " in it is run by the shell there (-f
-# 'z$(id)/Makefile' ran id): refused too, in one line, before anything is run
-QUOTED := $(strip $(foreach c,$$ ` ",$(if $(findstring $(c),$(ROOT)),$(c))))
+# 'z$(id)/Makefile' ran id), and \\ is read as one \ (another folder's script ran): refused too, in
+# one line, before anything is run; the fix names the folder in single quotes, which keep all four
+QUOTED := $(strip $(foreach c,$$ ` " \\,$(if $(findstring $(c),$(ROOT)),$(c))))
 ifneq ($(QUOTED),)
 $(error the path given to make -f, "$(ROOT)$(notdir $(MAKEFILE))", has a $(firstword $(QUOTED)), \
-which the shell would read in the commands run from it; run make -C "DIR" instead, DIR the \
-folder holding this Makefile, or rename the folder)
+which the shell would read in the commands run from it; run make -C 'DIR' instead, DIR the \
+folder holding this Makefile, in single quotes, or rename the folder)
 endif
 VENV ?= .venv
 VENV_DIR = $(if $(filter /%,$(firstword $(VENV))),$(VENV),$(ROOT)$(VENV))

@@ -656,7 +656,9 @@ def test_the_makefile_takes_a_path_given_to_f_with_a_glob_character(
     assert (done.returncode, done.stdout, done.stderr) == (0, "checkout setup\n", "")
 
 
-@pytest.mark.parametrize(("name", "char"), [("z$(id)", "$"), ("q`id`", "`"), ('d"q', '"')])
+@pytest.mark.parametrize(
+    ("name", "char"), [("z$(id)", "$"), ("q`id`", "`"), ('d"q', '"'), ("bb\\\\s", "\\\\")]
+)
 def test_the_makefile_refuses_a_path_given_to_f_the_shell_would_run(
     tmp_path: Path, name: str, char: str
 ) -> None:
@@ -678,8 +680,8 @@ def test_the_makefile_refuses_a_path_given_to_f_the_shell_would_run(
     assert (refused.returncode, refused.stdout) == (2, "")
     assert refused.stderr.endswith(
         f'*** the path given to make -f, "{tmp_path / name}/Makefile", has a {char}, which the '
-        'shell would read in the commands run from it; run make -C "DIR" instead, DIR the folder '
-        "holding this Makefile, or rename the folder.  Stop.\n"
+        "shell would read in the commands run from it; run make -C 'DIR' instead, DIR the folder "
+        "holding this Makefile, in single quotes, or rename the folder.  Stop.\n"
     )
     assert refused.stderr.count("\n") == 1 and "uid=" not in refused.stderr
     done = subprocess.run(
