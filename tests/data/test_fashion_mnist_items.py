@@ -96,6 +96,14 @@ BAD_INDICES = [  # (id, index, the fix the message gives, that fix applied: None
     ("str of a whole float", "3.0", "pass ds[int(float(index))]", lambda i: int(float(i))),
     ("list of one str float", ["3.0"], "for its one item pass ds[int(float(index[0]))]", lambda i: int(float(i[0]))),
     ("str not whole", "3.5", f"an index must be a whole number, got '3.5'; {POSITION}", None),
+    # a list of one array of one (int() of a 1-d array raises in NumPy 2: "not a whole number, got 3"),
+    # of a list of one ("got [3]"): unwrapped to the one value
+    ("list of an array of one", [np.array([3])], "for its one item pass ds[index[0].item()]", lambda i: i[0].item()),
+    ("list of a float array of one", [np.array([[3.0]])], "for its one item pass ds[int(index[0].item())]", lambda i: int(i[0].item())),
+    ("list of a list of one", [[3]], "for its one item pass ds[index[0][0]]", lambda i: i[0][0]),
+    ("tuple of a list of one", ([3],), "for its one item pass ds[index[0][0]]", lambda i: i[0][0]),
+    ("list of a list of one str", [["3"]], "for its one item pass ds[int(index[0][0])]", lambda i: int(i[0][0])),
+    ("list of a list of a list of two", [[[3, 4]]], SEVERAL, None),
 ]  # fmt: skip
 
 

@@ -569,13 +569,21 @@ TWO_CHANNELS = [  # (id, images, the layout and fix named, that fix applied)
 
 
 @pytest.mark.parametrize(
-    "imgs", [torch.rand(2, 0, 28, 28), np.zeros((2, 28, 28, 0))], ids=["tensor", "array"]
+    "imgs",
+    [
+        torch.rand(2, 0, 28, 28),
+        np.zeros((2, 28, 28, 0)),
+        torch.rand(2, 1, 0, 5),  # (0, 5) once its one channel is dropped: drawn blank, unsaid
+        np.zeros((2, 1, 0, 5)),
+        torch.rand(2, 0, 5),
+    ],
+    ids=["tensor", "array", "tensor of no rows", "array of no rows", "grey of no rows"],
 )
 def test_images_of_zero_channels_are_refused_as_nothing_to_draw(imgs: Any) -> None:
     """Not told imgs[:, :1], which is as empty and refused alike."""
     with pytest.raises(
         UsageError,
-        match=r", got shape \((0, 28, 28|28, 28, 0)\); it holds no pixels \(a side of 0\): there is "
+        match=r", got shape \((0, 28, 28|28, 28, 0|0, 5)\); it holds no pixels \(a side of 0\): there is "
         r"nothing to draw; pass images with at least one channel, row and column$",
     ):
         show_images(imgs, 1, 2)

@@ -271,7 +271,14 @@ def _index_fix(index: Any) -> str:
     if isinstance(index, list | tuple | range):
         if len(index) != 1 or _count(index[0]) != 1:  # [tensor([3, 4])], [[3, 4]], [tensor([])]
             return several
-        return _one_fix(index[0], "index[0]", _shown(index[0]), one_of="for its one item ")
+        value, expr = index[0], "index[0]"
+        while isinstance(value, list | tuple | range) and len(value) == 1:  # [[3]]: index[0][0]
+            value, expr = value[0], f"{expr}[0]"
+        if _count(value) != 1:  # [[[3, 4]]]
+            return several
+        if isinstance(value, torch.Tensor | np.ndarray) and value.ndim:  # [array([3])]: int() of
+            value, expr = value.item(), f"{expr}.item()"  # a 1-d array raises in NumPy 2
+        return _one_fix(value, expr, _shown(value), one_of="for its one item ")
     if array:
         if _count(index) != 1:
             return several

@@ -87,9 +87,11 @@ def image_array(img: Any, index: int, name: str = "imgs", *, batch: bool = False
         arr = np.moveaxis(arr, 0, -1)  # (C, H, W) -> (H, W, C)
     if arr.ndim == 3 and arr.shape[-1] == 1:
         arr = arr[..., 0]
-    if arr.ndim != 2 and not (arr.ndim == 3 and arr.shape[-1] in (3, 4)):
+    # a side of 0 in any layout: (0, 5) once its one channel dropped was drawn blank, unsaid
+    empty = 0 in arr.shape
+    if empty or (arr.ndim != 2 and not (arr.ndim == 3 and arr.shape[-1] in (3, 4))):
         fix = "pass a batch as (N, H, W) or (N, C, H, W)"
-        if arr.ndim == 3 and 0 in arr.shape:  # img[:1] of 0 channels is as empty
+        if empty:  # img[:1] of 0 channels is as empty
             fix = (
                 "it holds no pixels (a side of 0): there is nothing to draw; pass images with at "
                 "least one channel, row and column"
