@@ -198,8 +198,7 @@ def check_callbacks_on_every_rank(
             raise own
         finally:
             # raised from a local, it held its own traceback, which holds this frame: the caller's
-            # frames and all they refer to lived on until the garbage collector ran (suspected of
-            # the abort at exit of a refused data-parallel run's rank 0 under load, never caught)
+            # frames and all they refer to lived on until the garbage collector ran
             own = None
     if not context.enabled:
         return
