@@ -1077,6 +1077,24 @@ def test_a_module_shadowed_by_a_stray_file_names_the_file_not_a_reinstall(tmp_pa
     )
 
 
+def test_a_second_install_of_the_distribution_is_no_shadow(tmp_path: Path) -> None:
+    """pillow installed twice (the venv's, and a --user or system one further on sys.path): the
+    second, which does not list the venv's file, was taken for all, and the venv's own
+    PIL/__init__.py was said to shadow pillow's, to be removed; a reinstall is what works."""
+    site, other = tmp_path / "site", tmp_path / "other"
+    (site / "matplotlib").mkdir(parents=True)
+    (site / "matplotlib" / "__init__.py").write_text("import zzzpil\n")
+    (site / "zzzpil").mkdir()
+    (site / "zzzpil" / "__init__.py").write_text("raise ImportError('its C part is broken')\n")
+    record = "zzzpil/__init__.py,,\n"
+    for folder in (site, other):
+        _dist_info(folder, "zzzpillow", METADATA=_metadata("zzzpillow"), RECORD=record)
+    with _on_path(site, other, modules=("matplotlib", "zzzpil")):
+        line = report.one_line(_import_error("matplotlib"))
+    assert "shadows" not in line, line
+    assert "--force-reinstall --no-deps zzzpillow" in line, line
+
+
 @pytest.mark.parametrize(
     ("module", "holders"),
     [

@@ -372,19 +372,23 @@ def _shadowing_file(module: str, distribution: str, exc: Exception) -> str | Non
     loaded = _module_file(module, exc)
     if loaded is None:
         return None
+    # every install of it (a venv's and a --user or system one): the loaded file is a stray only
+    # where none of them lists it (the first that did not was taken for all, and the venv's own
+    # PIL/__init__.py was said to shadow pillow's, to be removed)
+    own: set[str] = set()
     for name, dist in _holders().get(module, ()):
         if name != distribution:
             continue
         try:
-            own = {
+            own |= {
                 os.path.realpath(dist.locate_file(path))
                 for path in dist.files or ()
                 if _top_module(path) == module
             }
         except Exception:  # its file list unreadable: it cannot tell
             return None
-        if own and os.path.realpath(loaded) not in own:
-            return loaded
+    if own and os.path.realpath(loaded) not in own:
+        return loaded
     return None
 
 
