@@ -598,6 +598,22 @@ def test_the_makefile_runs_from_another_folder(tmp_path: Path, how: str) -> None
     ]
 
 
+def _checkout_with(folder: Path, said: str, *, makefile: bool = True) -> None:
+    """Make ``folder`` a checkout of this Makefile (``makefile``) whose scripts/setup.sh echoes
+    "``said`` setup"."""
+    (folder / "scripts").mkdir(parents=True)
+    if makefile:
+        shutil.copy(SETUP.parents[1] / "Makefile", folder)
+    (folder / "scripts" / "setup.sh").write_text(f'#!/bin/sh\necho "{said} setup"\n')
+    (folder / "scripts" / "setup.sh").chmod(0o755)
+
+
+def _make(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["make", "-s", *args], cwd=cwd, capture_output=True, text=True, timeout=60
+    )
+
+
 def test_the_makefile_refuses_a_path_with_a_space_given_to_f(tmp_path: Path) -> None:
     """`make -f "/tmp/x sp/Makefile" run` from /tmp ran /tmp/sp/scripts/setup.sh: make splits the
     path on its space. It is refused in one line naming the way that works, make -C, which (as make
@@ -605,21 +621,10 @@ def test_the_makefile_refuses_a_path_with_a_space_given_to_f(tmp_path: Path) -> 
     if shutil.which("make") is None:
         pytest.skip("no make on this machine")
     checkout = tmp_path / "x sp"
-    (checkout / "scripts").mkdir(parents=True)
-    shutil.copy(SETUP.parents[1] / "Makefile", checkout)
-    decoy = tmp_path / "sp" / "scripts"  # what the split path's ROOT pointed at
-    decoy.mkdir(parents=True)
-    for scripts, said in ((checkout / "scripts", "checkout"), (decoy, "decoy")):
-        (scripts / "setup.sh").write_text(f'#!/bin/sh\necho "{said} setup"\n')
-        (scripts / "setup.sh").chmod(0o755)
+    _checkout_with(checkout, "checkout")
+    _checkout_with(tmp_path / "sp", "decoy", makefile=False)  # the split path's ROOT
     (tmp_path / "sp" / "Makefile").write_text("")
-    refused = subprocess.run(
-        ["make", "-s", "-f", str(checkout / "Makefile"), "setup"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    refused = _make("-f", str(checkout / "Makefile"), "setup", cwd=tmp_path)
     assert (refused.returncode, refused.stdout) == (2, "")
     assert refused.stderr.endswith(
         f'*** the path given to make -f, "{checkout}/Makefile", has a space, which make splits it '
@@ -627,9 +632,7 @@ def test_the_makefile_refuses_a_path_with_a_space_given_to_f(tmp_path: Path) -> 
     )
     assert refused.stderr.count("\n") == 1
     for where, cwd in ((["-C", str(checkout)], tmp_path), ([], checkout)):
-        done = subprocess.run(
-            ["make", "-s", *where, "setup"], cwd=cwd, capture_output=True, text=True, timeout=60
-        )
+        done = _make(*where, "setup", cwd=cwd)
         assert (done.returncode, done.stdout) == (0, "checkout setup\n"), done.stderr
 
 
@@ -642,17 +645,8 @@ def test_the_makefile_takes_a_path_given_to_f_with_a_glob_character(
     if shutil.which("make") is None:
         pytest.skip("no make on this machine")
     for folder, said in ((name, "checkout"), ("p1", "decoy")):
-        (tmp_path / folder / "scripts").mkdir(parents=True)
-        shutil.copy(SETUP.parents[1] / "Makefile", tmp_path / folder)
-        (tmp_path / folder / "scripts" / "setup.sh").write_text(f'#!/bin/sh\necho "{said} setup"\n')
-        (tmp_path / folder / "scripts" / "setup.sh").chmod(0o755)
-    done = subprocess.run(
-        ["make", "-s", "-f", f"{name}/Makefile", "setup"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+        _checkout_with(tmp_path / folder, said)
+    done = _make("-f", f"{name}/Makefile", "setup", cwd=tmp_path)
     assert (done.returncode, done.stdout, done.stderr) == (0, "checkout setup\n", "")
 
 
@@ -666,17 +660,8 @@ def test_the_makefile_refuses_a_path_given_to_f_the_shell_would_run(
     It is refused in one line before anything runs; make -C, which keeps it out of them, works."""
     if shutil.which("make") is None:
         pytest.skip("no make on this machine")
-    (tmp_path / name / "scripts").mkdir(parents=True)
-    shutil.copy(SETUP.parents[1] / "Makefile", tmp_path / name)
-    (tmp_path / name / "scripts" / "setup.sh").write_text('#!/bin/sh\necho "checkout setup"\n')
-    (tmp_path / name / "scripts" / "setup.sh").chmod(0o755)
-    refused = subprocess.run(
-        ["make", "-s", "-f", f"{name}/Makefile", "setup"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    _checkout_with(tmp_path / name, "checkout")
+    refused = _make("-f", f"{name}/Makefile", "setup", cwd=tmp_path)
     assert (refused.returncode, refused.stdout) == (2, "")
     assert refused.stderr.endswith(
         f'*** the path given to make -f, "{tmp_path / name}/Makefile", has a {char}, which the '
@@ -684,13 +669,7 @@ def test_the_makefile_refuses_a_path_given_to_f_the_shell_would_run(
         "holding this Makefile, in single quotes, or rename the folder.  Stop.\n"
     )
     assert refused.stderr.count("\n") == 1 and "uid=" not in refused.stderr
-    done = subprocess.run(
-        ["make", "-s", "-C", name, "setup"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = _make("-C", name, "setup", cwd=tmp_path)
     assert (done.returncode, done.stdout) == (0, "checkout setup\n"), done.stderr
 
 

@@ -362,34 +362,29 @@ def test_the_fix_for_a_channels_last_tensor_is_normalized_by_three_values() -> N
     assert out.shape == (3, 28, 28) and out.min() >= -1 and out.max() <= 1
 
 
-@pytest.mark.parametrize(("mean", "std"), [((0.5,) * 3, (0.5,) * 3), ((0.5,) * 3, 0.5)])
-def test_a_float_channels_last_tensor_is_told_to_permute(mean: Any, std: Any) -> None:
-    """Not offered 28 means: the values given fit the (H, W, C) reading of (28, 28, 3)."""
-    x = torch.rand(28, 28, 3)
+@pytest.mark.parametrize(
+    ("shape", "mean", "std", "layouts", "order"),
+    [
+        ((28, 28, 3), (0.5,) * 3, (0.5,) * 3, ("(H, W, C)", "(C, H, W)"), (2, 0, 1)),
+        ((28, 28, 3), (0.5,) * 3, 0.5, ("(H, W, C)", "(C, H, W)"), (2, 0, 1)),
+        ((2, 28, 28, 3), (0.5,) * 3, (0.5,) * 3, ("(B, H, W, C)", "(B, C, H, W)"), (0, 3, 1, 2)),
+        ((2, 28, 28, 3), 0.5, (0.5,) * 3, ("(B, H, W, C)", "(B, C, H, W)"), (0, 3, 1, 2)),
+    ],
+)
+def test_a_float_channels_last_tensor_or_batch_is_told_to_permute(
+    shape: tuple[int, ...], mean: Any, std: Any, layouts: tuple[str, str], order: tuple[int, ...]
+) -> None:
+    """Not offered 28 means: the values given fit the channels-last reading of the shape."""
+    x = torch.rand(*shape)
     with pytest.raises(UsageError) as info:
         Normalize(mean, std)(x)
-    n_std = 1 if isinstance(std, float) else 3
+    counts = [1 if isinstance(v, float) else 3 for v in (mean, std)]
     assert str(info.value) == (
-        f"mean and std must have 1 or 28 values (the channels), got 3 and {n_std} for a tensor "
-        "of shape (28, 28, 3); the tensor looks channels-last (H, W, C) with C = 3: make it "
-        "(C, H, W) with tensor.permute(2, 0, 1)"
+        f"mean and std must have 1 or 28 values (the channels), got {counts[0]} and {counts[1]} "
+        f"for a tensor of shape {shape}; the tensor looks channels-last {layouts[0]} with C = 3: "
+        f"make it {layouts[1]} with tensor.permute{order}"
     )
-    assert Normalize(mean, std)(x.permute(2, 0, 1)).shape == (3, 28, 28)
-
-
-@pytest.mark.parametrize(("mean", "std"), [((0.5,) * 3, (0.5,) * 3), (0.5, (0.5,) * 3)])
-def test_a_float_channels_last_batch_is_told_to_permute(mean: Any, std: Any) -> None:
-    """Not offered 28 means: the values given fit the (B, H, W, C) reading of (2, 28, 28, 3)."""
-    x = torch.rand(2, 28, 28, 3)
-    with pytest.raises(UsageError) as info:
-        Normalize(mean, std)(x)
-    n_mean = 1 if isinstance(mean, float) else 3
-    assert str(info.value) == (
-        f"mean and std must have 1 or 28 values (the channels), got {n_mean} and 3 for a tensor "
-        "of shape (2, 28, 28, 3); the tensor looks channels-last (B, H, W, C) with C = 3: make it "
-        "(B, C, H, W) with tensor.permute(0, 3, 1, 2)"
-    )
-    assert Normalize(mean, std)(x.permute(0, 3, 1, 2)).shape == (2, 3, 28, 28)
+    assert Normalize(mean, std)(x.permute(*order)).shape[-3:] == (3, 28, 28)
 
 
 def test_a_zero_dim_tensor_is_not_told_to_reshape() -> None:
