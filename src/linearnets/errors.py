@@ -143,7 +143,13 @@ class DivergenceError(OneLineInIPython, LinearnetsError):
 
 
 class PlotError(OneLineInIPython, LinearnetsError):
-    """A figure could not be drawn (in the plotting process); the run's other outputs are saved."""
+    """A figure could not be drawn (in the plotting process); the run's other outputs are saved.
+
+    ``fix_first``: the message names a fix to make before the figures can be drawn (a dependency
+    that could not be loaded), without which drawing them again fails the same way.
+    """
+
+    fix_first = False
 
 
 class DataWarning(UserWarning):

@@ -65,6 +65,44 @@ def test_failed_calls_are_reported_at_close_and_the_others_still_run(tmp_path: P
     assert log.read_text().split()[1::2] == ["1", "2"]
 
 
+def _import_matplotlib_afresh() -> None:
+    """Import matplotlib in the child as a fresh process would: its modules and PIL's dropped."""
+    for name in [n for n in sys.modules if n.partition(".")[0] in ("matplotlib", "PIL")]:
+        del sys.modules[name]
+    import matplotlib.pyplot  # noqa: F401
+
+
+def test_a_stray_module_that_shadows_a_dependency_is_named_with_its_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stray PIL.py ahead of pillow's on sys.path (the working folder): the figures failed with
+    "ImportError: broken", and the resume advised after it failed the same way. The child says what
+    the command line says of it, the count of failures before the fix, the fix last."""
+    pytest.importorskip("PIL")
+    (tmp_path / "PIL.py").write_text("raise ImportError('broken')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))  # the fork copies it to the child
+    plots = PlotProcess()
+    plots.call(_import_matplotlib_afresh)
+    plots.call(_import_matplotlib_afresh)
+    with pytest.raises(PlotError) as info:
+        plots.close()
+    assert str(info.value) == (
+        "the figures were not all drawn: drawing import matplotlib afresh failed (and 1 more): "
+        "matplotlib could not be loaded: broken (ImportError); PIL is loaded from "
+        f"{tmp_path / 'PIL.py'}, which shadows pillow's; rename or remove it; the other files of "
+        "the run are saved"
+    )
+    assert info.value.fix_first
+
+
+def test_another_failure_names_no_fix_to_make_first() -> None:
+    plots = PlotProcess()
+    plots.call(_fail, "no such font")
+    with pytest.raises(PlotError, match=r"failed with ValueError: no such font; the") as info:
+        plots.close()
+    assert not info.value.fix_first
+
+
 def test_close_without_raising_and_twice(tmp_path: Path) -> None:
     plots = PlotProcess()
     plots.call(_fail, "boom")

@@ -690,6 +690,31 @@ def test_a_figure_failure_with_no_folder_in_the_way_keeps_the_drawings_own_messa
     )
 
 
+def test_a_figure_that_needs_a_dependency_fixed_gives_the_resume_once_that_is_fixed(
+    tmp_path: Path,
+) -> None:
+    """A stray PIL.py shadowing pillow's: the bare "draw them with: ... --resume" failed the same
+    way; the resume is said to draw them once the fix named before it is made."""
+    from linearnets.errors import PlotError
+    from linearnets.tasks.training_run import _finish
+
+    def failed() -> None:
+        error = PlotError("the figures were not all drawn: ...; rename or remove it")
+        error.fix_first = True
+        raise error
+
+    (tmp_path / "run").mkdir()
+    plotter: Any = SimpleNamespace(close=failed)
+    result: Any = SimpleNamespace(summary=lambda: {"epochs": 1})
+    exp: Any = SimpleNamespace(dist=SimpleNamespace(enabled=False, is_main=True, world_size=1))
+    with pytest.raises(PlotError) as info:
+        _finish(exp, tmp_path / "run", result, plotter)
+    assert one_line(info.value, command="linearnets softmax") == (
+        "the figures were not all drawn: ...; rename or remove it; once that is fixed, draw them "
+        f"with: linearnets softmax --resume {shlex.quote(str(tmp_path / 'run'))}"
+    )
+
+
 @pytest.mark.parametrize(("test_set", "plot"), [(False, "file"), (True, "none")])
 def test_the_reports_are_written_with_a_test_set_and_figures_only_when_plotted(
     tmp_path: Path, test_set: bool, plot: str

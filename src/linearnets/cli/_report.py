@@ -28,6 +28,7 @@ __all__ = [
     "EXIT_RUNTIME",
     "EXIT_USAGE",
     "cli_words",
+    "dependency_failure",
     "exit_status",
     "one_line",
     "output_closed",
@@ -134,12 +135,9 @@ def one_line(exc: Exception, *, traceback_shown: bool = False, command: str | No
         if exc.errno == errno.EACCES and isinstance(exc.filename, str | bytes):
             return _flat(_permission_denied(exc.filename))
         return f"{text} ({type(exc).__name__})"
-    _holders.cache_clear()  # the installed distributions read once per report, afresh
-    damaged = _damaged_dependency(exc)
+    damaged = dependency_failure(exc)
     if damaged is not None:
-        return f"{damaged} could not be loaded: {text} ({type(exc).__name__}); " + _dependency_fix(
-            damaged, exc
-        )
+        return damaged
     hint = "" if traceback_shown else " (re-run with --debug for the traceback)"
     return f"unexpected {type(exc).__name__}: {text}{hint}"
 
@@ -153,6 +151,21 @@ REQUIREMENTS = {
     "tqdm": "tqdm>=4.64",
 }
 DEPENDENCIES = tuple(REQUIREMENTS)
+
+
+def dependency_failure(exc: Exception) -> str | None:
+    """Return the line that says which dependency ``exc`` shows damaged or incomplete and its fix
+    ("matplotlib could not be loaded: broken (ImportError); PIL is loaded from ./PIL.py, which
+    shadows pillow's; rename or remove it"), else ``None``: :func:`one_line`'s, and the plotting
+    process's for a figure that failed so (it sees the traceback, which names the file)."""
+    _holders.cache_clear()  # the installed distributions read once per report, afresh
+    damaged = _damaged_dependency(exc)
+    if damaged is None:
+        return None
+    text = _flat(str(exc)) or type(exc).__name__
+    return f"{damaged} could not be loaded: {text} ({type(exc).__name__}); " + _dependency_fix(
+        damaged, exc
+    )
 
 
 def _damaged_dependency(exc: Exception) -> str | None:

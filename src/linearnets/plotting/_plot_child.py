@@ -81,7 +81,7 @@ def serve(conn: Connection, parent_end: Connection, parent: int) -> None:
         )
         # a parent stopped while it waited here (a signal) has closed its end: nothing to tell
         with contextlib.suppress(OSError):  # BrokenPipeError included
-            conn.send(failures.error)
+            conn.send((failures.error, failures.fix_first))
         return
 
 
@@ -212,12 +212,25 @@ class Failures:
         """What :meth:`~linearnets.plotting.background.PlotProcess.close` reports: ``None`` when
         every call succeeded."""
         if self.first is None or self.count == 1:
-            return self.first
+            return None if self.first is None else self.first.replace(_FIX, ": ")
         more = f" (and {self.count - 1} more)"
+        failed, advised, fix = self.first.partition(_FIX)
+        if advised:  # the fix last: "rename or remove it (and 2 more)" misreads
+            return f"{failed}{more}: {fix}"
         if self.first.endswith(_FULL):  # the advice last: "free some space (and 2 more)" misreads
             return f"{self.first.removesuffix(_FULL)}{more}{_FULL}"
         return f"{self.first}{more}"
 
+    @property
+    def fix_first(self) -> bool:
+        """Whether the first failure came with a fix to make before the figures can be drawn (a
+        dependency that could not be loaded): a resume before it fails the same way."""
+        return self.first is not None and _FIX in self.first
+
+
+# between a failure and the fix of the dependency that caused it, in ``Failures.first``: the count
+# of the failures goes before the fix (a character no message keeps: see failure_message)
+_FIX = "\x00"
 
 # what the command line advises on a full disk (its figures' and files' own): said last
 _FULL = ": a device is full (the disk, or where the output goes); free some space"
@@ -228,7 +241,10 @@ def failure_message(fn: Any, exc: Exception) -> str:
 
     A full disk names the figure first and what to do, as the command line says it for a figure
     it writes itself: "drawing the curves failed: RUN/curves.png could not be written: No space
-    left on device (OSError): a device is full ...; free some space".
+    left on device (OSError): a device is full ...; free some space". A dependency that could not
+    be loaded is said as the command line says it, with its fix ("drawing the curves failed:
+    matplotlib could not be loaded: broken (ImportError); PIL is loaded from ./PIL.py, which
+    shadows pillow's; rename or remove it"): the bare error led to a resume that failed the same way.
     """
     name = drawing_name(fn)
     if (
@@ -243,7 +259,13 @@ def failure_message(fn: Any, exc: Exception) -> str:
             f"drawing {name} failed: {path} could not be written: {exc.strerror} "
             f"({type(exc).__name__}){_FULL}"
         )
-    return f"drawing {name} failed with {type(exc).__name__}: {exc}"
+    from linearnets.cli._report import dependency_failure  # imports the CLI's words: not at the top
+
+    damaged = dependency_failure(exc)
+    if damaged is not None:  # a stray PIL.py in the working folder: what the CLI says, and its fix
+        return f"drawing {name} failed{_FIX}{damaged}"
+    # a NUL in the error's own text is not the mark of a fix (the CLI shows it as \x00 anyway)
+    return f"drawing {name} failed with {type(exc).__name__}: {exc}".replace(_FIX, "\\x00")
 
 
 def drawing_name(fn: Any) -> str:

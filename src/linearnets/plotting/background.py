@@ -129,19 +129,22 @@ class PlotProcess:
         interrupt on: nothing is drawn into the run folder once the command has ended.
 
         Raises:
-            PlotError: a call failed or the child died (only with ``raise_errors``).
+            PlotError: a call failed or the child died (only with ``raise_errors``); its
+                ``fix_first`` is true where the message names a fix to make before the figures
+                can be drawn (a dependency that could not be loaded: a stray ``PIL.py``).
         """
         if self._closed:
             return
         self._closed = True
         error: str | None
+        fix_first = False  # the error names a fix to make before the figures can be drawn
         try:
             if self._torn:
                 self._stop()
                 error = "a call to the plotting process was interrupted"
             else:
                 self._conn.send(None)
-                error = self._conn.recv()
+                error, fix_first = self._conn.recv()
         except (BrokenPipeError, EOFError, OSError):
             self._process.join(timeout=5)
             error = f"the plotting process died (exit code {self._process.exitcode})"
@@ -155,9 +158,11 @@ class PlotProcess:
             self._conn.close()
         self._process.join(timeout=5)
         if error is not None and raise_errors:
-            raise PlotError(
+            failed = PlotError(
                 f"the figures were not all drawn: {error}; the other files of the run are saved"
             )
+            failed.fix_first = fix_first
+            raise failed
 
     def _stop(self) -> None:
         """End the child now: SIGTERM (it removes the file it was writing), then SIGKILL."""

@@ -55,7 +55,8 @@ def _failure(exc: PlotError, run_dir: Path) -> tuple[str, str]:
 
     folder = folder_in_place(run_dir)
     if folder is None:
-        return str(exc), "draw them with"
+        # a dependency that could not be loaded (a stray PIL.py): the bare resume failed the same way
+        return str(exc), "once that is fixed, draw them with" if exc.fix_first else "draw them with"
     return (
         f"the figures were not all drawn: the run folder holds a folder {shown_path(folder)} "
         "where the run writes a file; the other files of the run are saved",
