@@ -109,9 +109,8 @@ def _read_or_download(root: str | Path | None) -> FashionMNISTArrays:
         if exc.misplaced:  # the files are there: a setting to change, nothing to download
             raise
         not_found = exc
-    if os.environ.get(
-        "LINEARNETS_DATA"
-    ):  # set on purpose: the files are to be there, not elsewhere
+    # LINEARNETS_DATA set on purpose: the files are to be in its folder, not downloaded elsewhere
+    if os.environ.get("LINEARNETS_DATA"):
         raise NotFoundError(
             what=not_found.what,
             searched=not_found.searched,
@@ -134,9 +133,8 @@ def _read_or_download(root: str | Path | None) -> FashionMNISTArrays:
     )
     try:
         download.download_fashion_mnist(BOOK_ROOT, mirrors=FashionMNIST.mirrors)
-    except (
-        UsageError
-    ) as exc:  # ../data not writable, or a file: its words address root=, not passed
+    except UsageError as exc:
+        # ../data not writable, or a file: its words address a root= this caller never passed
         raise DatasetError(
             f"{head}, could not be made: {shown_path(BOOK_ROOT)} cannot be written "
             f"({_why_unwritable(exc)}); run from a folder whose ../data can be written, or call "
