@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -785,16 +786,21 @@ def _venv_installed_by_stub_pip(tmp_path: Path) -> tuple[Path, Path]:
     return site, log
 
 
+def _installs(tmp_path: Path, log: Path, *args: str) -> list[str]:
+    """Run the setup (with ``args``) in ``tmp_path``'s venv and return what the stub pip installed
+    (the lines ``log`` gained)."""
+    before = log.read_text().splitlines() if log.exists() else []
+    done = _setup(tmp_path, *args, python=sys.executable)
+    assert (done.returncode, done.stderr) == (0, "")
+    return log.read_text().splitlines()[len(before) :]
+
+
 def test_a_requirement_removed_from_a_set_up_venv_is_installed_again(tmp_path: Path) -> None:
     """The install was taken as whole where linearnets and torch were found: after
     `pip uninstall -y matplotlib`, `make run` skipped the setup and failed on the import."""
     site, log = _venv_installed_by_stub_pip(tmp_path)
 
-    def installs(*args: str) -> list[str]:
-        before = log.read_text().splitlines() if log.exists() else []
-        done = _setup(tmp_path, *args, python=sys.executable)
-        assert (done.returncode, done.stderr) == (0, "")
-        return log.read_text().splitlines()[len(before) :]
+    installs = functools.partial(_installs, tmp_path, log)
 
     assert installs() == ["torch==2.13.0", "."]
     assert installs() == []  # whole: kept
@@ -817,11 +823,7 @@ def test_a_requirement_at_a_version_it_does_not_allow_is_installed_again(tmp_pat
     `pip check` says) in a set-up venv was kept, and `make run` failed in from_numpy."""
     site, log = _venv_installed_by_stub_pip(tmp_path)
 
-    def installs(*args: str) -> list[str]:
-        before = log.read_text().splitlines() if log.exists() else []
-        done = _setup(tmp_path, *args, python=sys.executable)
-        assert (done.returncode, done.stderr) == (0, "")
-        return log.read_text().splitlines()[len(before) :]
+    installs = functools.partial(_installs, tmp_path, log)
 
     assert installs() == ["torch==2.13.0", "."]
     _set_version(site, "torch-0.dist-info", "2.13.0+cpu")  # a local label: TORCH_SPEC's still
@@ -844,11 +846,7 @@ def test_a_requirement_of_a_requirement_removed_is_installed_again(tmp_path: Pat
     (matplotlib's), the setup was skipped and the run failed on matplotlib's import."""
     site, log = _venv_installed_by_stub_pip(tmp_path)
 
-    def installs() -> list[str]:
-        before = log.read_text().splitlines() if log.exists() else []
-        done = _setup(tmp_path, python=sys.executable)
-        assert (done.returncode, done.stderr) == (0, "")
-        return log.read_text().splitlines()[len(before) :]
+    installs = functools.partial(_installs, tmp_path, log)
 
     assert installs() == ["torch==2.13.0", "."]
     metadata = site / "matplotlib-0.dist-info" / "METADATA"
