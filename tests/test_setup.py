@@ -510,23 +510,35 @@ def test_a_torch_index_url_is_recorded_only_where_this_run_installed_torch(tmp_p
     )
 
 
+def _logged_checkout(tmp_path: Path) -> tuple[Path, Path]:
+    """Return ``tmp_path/checkout``, a checkout of this Makefile whose scripts/setup.sh (set up
+    already) logs what it was given and VENV, and the log, ``tmp_path/ran.log``."""
+    checkout, log = tmp_path / "checkout", tmp_path / "ran.log"
+    (checkout / "scripts").mkdir(parents=True)
+    shutil.copy(SETUP.parents[1] / "Makefile", checkout)
+    setup = checkout / "scripts" / "setup.sh"
+    setup.write_text(f'#!/bin/sh\necho "setup $* VENV=$VENV" >> "{log}"\n')
+    setup.chmod(0o755)
+    return checkout, log
+
+
+def _logged_tools(bin_dir: Path, log: Path, said: str) -> None:
+    """Put in ``bin_dir`` a linearnets, python, ruff and mypy that each log their name and
+    ``said`` (shell words: ``$*``, ``$1 in $PWD``)."""
+    bin_dir.mkdir(parents=True)
+    for tool in ("linearnets", "python", "ruff", "mypy"):
+        (bin_dir / tool).write_text(f'#!/bin/sh\necho "{tool} {said}" >> "{log}"\n')
+        (bin_dir / tool).chmod(0o755)
+
+
 def test_the_makefile_runs_a_venv_whose_path_has_spaces(tmp_path: Path) -> None:
     """`$(VENV)/bin/linearnets` unquoted: `make run VENV="/tmp/x sp/v2"` set the venv up, then ran
     `/tmp/x` (any program of that name) with `sp/v2/bin/linearnets softmax` as its arguments."""
     if shutil.which("make") is None:
         pytest.skip("no make on this machine")
-    checkout = tmp_path / "checkout"
-    (checkout / "scripts").mkdir(parents=True)
-    shutil.copy(SETUP.parents[1] / "Makefile", checkout)
-    log = tmp_path / "ran.log"
-    setup = checkout / "scripts" / "setup.sh"  # set up already: says what it was given, and ends
-    setup.write_text(f'#!/bin/sh\necho "setup $* VENV=$VENV" >> "{log}"\n')
-    setup.chmod(0o755)
+    checkout, log = _logged_checkout(tmp_path)
     venv = tmp_path / "x sp" / "v2"
-    (venv / "bin").mkdir(parents=True)
-    for tool in ("linearnets", "python", "ruff", "mypy"):  # each says which it is, with its words
-        (venv / "bin" / tool).write_text(f'#!/bin/sh\necho "{tool} $*" >> "{log}"\n')
-        (venv / "bin" / tool).chmod(0o755)
+    _logged_tools(venv / "bin", log, "$*")  # each says which it is, with its words
     decoy = tmp_path / "x"  # what the unquoted path's first word runs
     decoy.write_text(f'#!/bin/sh\necho "decoy $*" >> "{log}"\n')
     decoy.chmod(0o755)
@@ -562,19 +574,8 @@ def test_the_makefile_runs_from_another_folder(tmp_path: Path, how: str) -> None
     VENV is taken there (as scripts/setup.sh takes it); the run itself stays where it was started."""
     if shutil.which("make") is None:
         pytest.skip("no make on this machine")
-    checkout = tmp_path / "checkout"
-    (checkout / "scripts").mkdir(parents=True)
-    shutil.copy(SETUP.parents[1] / "Makefile", checkout)
-    log = tmp_path / "ran.log"
-    setup = checkout / "scripts" / "setup.sh"
-    setup.write_text(f'#!/bin/sh\necho "setup $* VENV=$VENV" >> "{log}"\n')
-    setup.chmod(0o755)
-    (checkout / "v" / "bin").mkdir(parents=True)
-    for tool in ("linearnets", "python", "ruff", "mypy"):  # each says where it ran
-        (checkout / "v" / "bin" / tool).write_text(
-            f'#!/bin/sh\necho "{tool} $1 in $PWD" >> "{log}"\n'
-        )
-        (checkout / "v" / "bin" / tool).chmod(0o755)
+    checkout, log = _logged_checkout(tmp_path)
+    _logged_tools(checkout / "v" / "bin", log, "$1 in $PWD")  # each says where it ran
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     where = ["-f", str(checkout / "Makefile")] if how == "-f" else ["-C", "../checkout"]
