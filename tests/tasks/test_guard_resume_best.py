@@ -4,6 +4,7 @@ checkpoint from before it holds none (training/guard_growth.py's resumed_state).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -150,3 +151,74 @@ def test_an_old_softmax_checkpoint_after_a_forced_data_change_takes_its_lowest_f
     result = resume_softmax(out, epochs=6)
     assert [e.epoch for e in result.history.epochs] == [1, 2, 3, 4, 5, 6]
     assert load_checkpoint(out / "checkpoint.pt").extra["guard"]["best"][1] >= 4
+
+
+def _resumes_lost(out: Path, *, how: str) -> None:
+    """Lose ``config.json``'s record of earlier resumes: its ``"resumes"`` emptied, or the file
+    deleted (the resume rebuilds it from the checkpoint, without that record)."""
+    path = out / "config.json"
+    if how == "deleted":
+        path.unlink()
+        return
+    saved = json.loads(path.read_text())
+    assert saved["resumes"]
+    path.write_text(json.dumps({**saved, "resumes": []}))
+
+
+@pytest.mark.parametrize("how", ["emptied", "deleted"])
+def test_an_old_checkpoint_after_a_data_change_whose_record_is_lost_takes_the_new_datas_lowest(
+    tmp_path: Path, how: str
+) -> None:
+    """As above, config.json's resumes lost: the lowest was taken from every epoch, the old
+    data's 2.1e-07, and epoch 6 (49.07) stopped as blown up. The checkpoint records the epoch its
+    data were used from (3): the lowest is that of epochs 4 and 5."""
+    out = tmp_path / "lost"
+    run_linreg(LinregConfig(noise_std=0.0, epochs=3, out=out))
+    resume_linreg(out, noise_std=10.0, epochs=5, force=True)
+    assert load_checkpoint(out / "checkpoint.pt").extra["data_since"] == 3
+    _old_checkpoint(out)
+    _resumes_lost(out, how=how)
+    result = resume_linreg(out, epochs=7)
+    assert len(result.history.epochs) == 7
+    assert all(40 < e.train_loss < 60 for e in result.history.epochs[3:])
+    ckpt = load_checkpoint(out / "checkpoint.pt")
+    assert ckpt.extra["guard"]["best"][1] >= 4
+    assert ckpt.extra["data_since"] == 3  # carried through the plain resume
+
+
+def test_a_softmax_checkpoint_after_a_data_change_whose_record_is_lost_takes_the_new_files_lowest(
+    tmp_path: Path,
+) -> None:
+    """As linreg's: config.json's resumes emptied, the separable file's lowest (under 1e-6) stopped
+    the random labels' epoch 6 as blown up; the checkpoint records the new file's use from epoch 3."""
+    out = tmp_path / "sm_lost"
+    data = _npz(tmp_path / "sep.npz", None)
+    run_softmax(SoftmaxConfig(data=data, epochs=3, lr=3, plot="none", out=out))
+    assert load_checkpoint(out / "checkpoint.pt").extra["data_since"] == 0
+    noise = _npz(tmp_path / "noise.npz", np.random.default_rng(1).integers(0, 3, size=256))
+    resume_softmax(out, data=noise, epochs=5, force=True)
+    assert load_checkpoint(out / "checkpoint.pt").extra["data_since"] == 3
+    _old_checkpoint(out)
+    _resumes_lost(out, how="emptied")
+    result = resume_softmax(out, epochs=6)
+    assert [e.epoch for e in result.history.epochs] == [1, 2, 3, 4, 5, 6]
+    ckpt = load_checkpoint(out / "checkpoint.pt")
+    assert ckpt.extra["guard"]["best"][1] >= 4
+    assert ckpt.extra["data_since"] == 3
+
+
+def test_a_checkpoint_without_its_data_since_takes_it_from_config_json(tmp_path: Path) -> None:
+    """A checkpoint from before "data_since" (and "best"): config.json's resumes stand in."""
+    out = tmp_path / "older"
+    run_linreg(LinregConfig(noise_std=0.0, epochs=3, out=out))
+    resume_linreg(out, noise_std=10.0, epochs=5, force=True)
+    _old_checkpoint(out)
+    path = out / "checkpoint.pt"
+    payload = torch.load(path, map_location="cpu", weights_only=True)
+    del payload["extra"]["data_since"]
+    torch.save(payload, path)
+    result = resume_linreg(out, epochs=7)
+    assert len(result.history.epochs) == 7
+    ckpt = load_checkpoint(path)
+    assert ckpt.extra["guard"]["best"][1] >= 4
+    assert ckpt.extra["data_since"] == 3

@@ -319,6 +319,22 @@ def _row_without(key: str) -> Any:
             r"its extra\['data_sha256'\] must be the SHA-256 .*, got list \['aaaa",
         ),
         (
+            _edited(extra={"data_since": "0"}),
+            r"its extra\['data_since'\] must be the epoch the run's current data were used after, an integer from 0 to its epoch \(1\) \(or None\), got str '0'",
+        ),
+        (
+            _edited(extra={"data_since": 2}),
+            r"its extra\['data_since'\] must be .* from 0 to its epoch \(1\) \(or None\), got int 2;",
+        ),
+        (
+            _edited(extra={"data_since": -1}),
+            r"its extra\['data_since'\] must be .*, got int -1;",
+        ),
+        (
+            _edited(extra={"data_since": True}),
+            r"its extra\['data_since'\] must be .*, got bool True;",
+        ),
+        (
             _edited(extra={"guard": "zzz"}),
             r"its extra\['guard'\] must be the divergence guard's state, a dict, got str 'zzz'",
         ),

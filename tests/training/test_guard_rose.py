@@ -13,7 +13,7 @@ from linearnets.errors import DivergenceError, UsageTypeError
 from linearnets.tasks.linreg import run_linreg
 from linearnets.training.checkpoint import load_checkpoint
 from linearnets.training.guard import DivergenceGuard, resumed_state
-from linearnets.training.guard_growth import data_changed_at
+from linearnets.training.guard_growth import data_changed_at, data_since
 from linearnets.training.history import EpochMetrics, History
 
 
@@ -173,3 +173,14 @@ def test_the_data_change_an_old_checkpoints_lowest_is_taken_after() -> None:
     assert data_changed_at(resumes, epoch=2, keys=keys) == 0
     assert data_changed_at([*resumes, {"from_epoch": 0, "forced": None}], epoch=7, keys=keys) == 0
     assert data_changed_at(resumes, epoch=7, keys=("resize",)) == 0
+
+
+def test_the_checkpoints_own_data_since_is_preferred_to_config_jsons_record() -> None:
+    """A checkpoint's ``extra["data_since"]`` stands where config.json's resumes are lost or say
+    otherwise; one from before it (``None``) falls back on that record."""
+    resumes = [{"from_epoch": 3, "forced": {"noise_std": [0.0, 10.0]}}]
+    keys = ("noise_std",)
+    assert data_since(3, [], epoch=5, keys=keys) == 3
+    assert data_since(0, resumes, epoch=5, keys=keys) == 0
+    assert data_since(None, resumes, epoch=5, keys=keys) == 3
+    assert data_since(None, [], epoch=5, keys=keys) == 0

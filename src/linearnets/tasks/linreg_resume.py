@@ -71,7 +71,7 @@ from linearnets.training.checkpoint import (
     load_checkpoint,
 )
 from linearnets.training.config_sections import notes_of
-from linearnets.training.guard_growth import data_changed_at
+from linearnets.training.guard_growth import data_since
 from linearnets.training.run_config import (
     bad_config_value,
     refuse_out,
@@ -313,7 +313,7 @@ def _resume(
                 setup=setup,
                 forced=forced_put_back(saved, new.to_dict(), forced),
                 new_data=_new_data(changed, content, synthetic=new.data is None),
-                data_since=0 if ckpt is None else _data_since(saved, ckpt.epoch, new=new),
+                data_since=0 if ckpt is None else _data_since(saved, ckpt, new=new),
             )
 
 
@@ -332,13 +332,14 @@ def _data_keys(*, synthetic: bool) -> set[str]:
     return {"data", "data_sha256", *SYNTHETIC, *(["seed"] if synthetic else [])}
 
 
-def _data_since(saved: dict[str, Any], epoch: int, *, new: LinregConfig) -> int:
-    """Return the epoch after which the checkpoint of ``epoch`` epochs trained on its current
-    data, by ``saved``'s record of earlier resumes: the lowest epoch loss of a checkpoint from
-    before it was kept is taken from the later epochs alone
-    (:func:`~linearnets.training.guard_growth.data_changed_at`)."""
+def _data_since(saved: dict[str, Any], ckpt: Checkpoint, *, new: LinregConfig) -> int:
+    """Return the epoch after which ``ckpt`` trained on its current data: its own record
+    (``extra["data_since"]``), else, a checkpoint from before it, by ``saved``'s record of earlier
+    resumes: the lowest epoch loss of a checkpoint from before it was kept is taken from the
+    later epochs alone (:func:`~linearnets.training.guard_growth.data_since`)."""
     keys = _data_keys(synthetic=new.data is None)
-    return data_changed_at(saved.get("resumes", []), epoch=epoch, keys=keys)
+    recorded = ckpt.extra.get("data_since")
+    return data_since(recorded, saved.get("resumes", []), epoch=ckpt.epoch, keys=keys)
 
 
 def _started_over(

@@ -179,7 +179,9 @@ def train_in_folder(
     number of examples, the seed of synthetic data): the divergence guard drops the lowest epoch
     loss it kept (:func:`~linearnets.training.guard_growth.resumed_state`). ``data_since``: the
     epoch after which ``ckpt``'s epochs trained on its current data (an earlier forced resume's
-    change): a checkpoint from before the lowest epoch loss was kept takes it from those alone.
+    change, recorded by ``ckpt`` or else ``config.json``): a checkpoint from before the lowest
+    epoch loss was kept takes it from those alone. Every checkpoint written records it (``ckpt``'s
+    epoch where ``new_data``), so a later resume finds it where ``config.json``'s record is lost.
 
     Callbacks, in order: where training is (a callback's own ``KeyboardInterrupt`` says it), the
     divergence guard (a blown-up epoch is neither saved nor logged), the
@@ -238,8 +240,12 @@ def _train_setup(
     rows = HistoryRows(history)
     # the file's content, once: every checkpoint records it, for a resume whose config.json is lost
     sha = data_sha256(config.data) if config.data is not None else None
+    # the epoch the current data are used after, recorded by every checkpoint: a resume takes the
+    # lowest epoch loss from the epochs past it where config.json's record of resumes is lost
+    start = ckpt.epoch if ckpt is not None else 0
+    since = start if new_data else data_since
     checkpoint = CheckpointCallback(
-        run_dir, get_state=lambda: _checkpoint_state(setup, rows, guard, sha)
+        run_dir, get_state=lambda: _checkpoint_state(setup, rows, guard, sha, since=since)
     )
     # a file of the run's unwritten (a full disk), its metrics' rewrite, an epoch's checkpoint or
     # results.json, of a run or a resume: the folder stays, named for --json as softmax's is
@@ -248,7 +254,6 @@ def _train_setup(
         writer.rewrite(ckpt.history if ckpt is not None else [])  # the kept epochs' rows, whole
         (run_dir / RESULTS_FILE).unlink(missing_ok=True)  # written again at the end
         interrupt = GracefulInterrupt()
-        start = ckpt.epoch if ckpt is not None else 0
         position = RunPosition()  # first: it knows a step before a callback can stop in it
         # the caller's guards before the checkpoint: a stop at an epoch's end keeps the one before
         guards, others = guards_first(callbacks)
@@ -291,11 +296,19 @@ def _train_setup(
 
 
 def _checkpoint_state(
-    setup: LinregSetup, rows: HistoryRows, guard: DivergenceGuard | None, sha: str | None
+    setup: LinregSetup,
+    rows: HistoryRows,
+    guard: DivergenceGuard | None,
+    sha: str | None,
+    *,
+    since: int,
 ) -> dict[str, Any]:
     """Return what :func:`~linearnets.training.checkpoint.save_checkpoint` needs besides the path
     and the epoch; ``sha``: the data file's SHA-256 (``None`` for synthetic data), which stands in
-    for ``config.json``'s where that is lost, so the resume still checks the file's content."""
+    for ``config.json``'s where that is lost, so the resume still checks the file's content.
+    ``since``: the epoch after which the run trained on its current data (``"data_since"``: 0, or
+    the epoch a forced resume onto other data went on from), which a resume takes the divergence
+    guard's lowest epoch loss after, ``config.json``'s record of resumes being no longer needed."""
     return {
         "model_state": setup.net.state_dict(),
         "optimizer_state": setup.updater.state_dict(),
@@ -306,6 +319,7 @@ def _checkpoint_state(
             "task": TASK,
             "guard": guard.state_dict() if guard is not None else None,
             "data_sha256": sha,
+            "data_since": since,
         },
     }
 

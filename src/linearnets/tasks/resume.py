@@ -65,7 +65,7 @@ from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.checkpoint import CHECKPOINT_FILE, checkpoint_history, load_checkpoint
 from linearnets.training.config_sections import notes_of
 from linearnets.training.distributed import DistContext
-from linearnets.training.guard_growth import data_changed_at, resumed_state
+from linearnets.training.guard_growth import data_since, resumed_state
 from linearnets.training.guard_start import seed_guard_start
 from linearnets.training.rank_agreement import (
     before_training,
@@ -278,10 +278,13 @@ def _resume(
     guard_state = ckpt.extra.get("guard")
     if not guard_state and ckpt.epoch < new.epochs:  # trained with guard=False so far
         guard_state = _guard_from_start(exp)  # before the states: the untrained model, its batches
+    new_data = _new_data(changed, trained=ckpt.extra.get("data_sha256"), now=exp.data_sha256)
+    # the epoch the checkpoint's data were used after: its own record, else config.json's
+    since = data_since(
+        ckpt.extra.get("data_since"), saved.get("resumes", []), epoch=ckpt.epoch, keys=_DATA_KEYS
+    )
     if guard_state:  # the lowest epoch loss: dropped on new data, from the history where none
-        new_data = _new_data(changed, trained=ckpt.extra.get("data_sha256"), now=exp.data_sha256)
-        # an old checkpoint's lowest: from the epochs since the last recorded change of the data
-        since = data_changed_at(saved.get("resumes", []), epoch=ckpt.epoch, keys=_DATA_KEYS)
+        # an old checkpoint's lowest: from the epochs since the last change of the data
         epochs = [(m.epoch, m.train_loss) for m in history.epochs if m.epoch > since]
         guard_state = resumed_state(guard_state, new_data=new_data, epochs=epochs)
     restore_states(exp, ckpt, old, changed)
@@ -306,6 +309,7 @@ def _resume(
             history=history,
             guard_state=guard_state,
             forced=forced,
+            data_since=ckpt.epoch if new_data else since,
         )
 
 

@@ -47,10 +47,12 @@ __all__ = ["SoftmaxResult", "divergence_guard", "train_experiment"]
 
 
 def _checkpoint_state(
-    exp: Experiment, rows: HistoryRows, guard: DivergenceGuard | None
+    exp: Experiment, rows: HistoryRows, guard: DivergenceGuard | None, *, since: int
 ) -> dict[str, Any]:
     """Return what :func:`save_checkpoint` needs besides the path and epoch; the ``data`` file's
-    SHA-256 too, which stands in for ``config.json``'s where that is lost."""
+    SHA-256 too, which stands in for ``config.json``'s where that is lost, and ``since``, the epoch
+    after which the run trained on its current data (``"data_since"``), which stands in for
+    ``config.json``'s record of resumes: a resume takes the guard's lowest epoch loss after it."""
     return {
         "model_state": exp.model.state_dict(),
         "optimizer_state": exp.setup.updater.state_dict(),
@@ -60,6 +62,7 @@ def _checkpoint_state(
         "extra": {
             "guard": guard.state_dict() if guard is not None else None,
             "data_sha256": exp.data_sha256,
+            "data_since": since,
         },
     }
 
@@ -73,6 +76,7 @@ def train_experiment(
     history: History | None = None,
     guard_state: dict[str, Any] | None = None,
     forced: Mapping[str, Any] | None = None,
+    data_since: int = 0,
 ) -> SoftmaxResult:
     """Train epochs ``start_epoch + 1 … config.epochs`` in ``run_dir``, then write the reports.
 
@@ -92,11 +96,15 @@ def train_experiment(
         forced: a resume's forced values that ``config.json`` takes back where it diverges before
             its first checkpoint, named by the stop's advice (see
             :func:`~linearnets.tasks.resume_diverged.forced_put_back`).
+        data_since: the epoch after which the run trained on the data it trains on now (0, or the
+            epoch a forced resume onto other data goes on from), recorded by every checkpoint.
     """
     history = history if history is not None else History()
     guard = divergence_guard(exp, guard_state)
     rows = HistoryRows(history)
-    checkpoint = CheckpointCallback(run_dir, get_state=lambda: _checkpoint_state(exp, rows, guard))
+    checkpoint = CheckpointCallback(
+        run_dir, get_state=lambda: _checkpoint_state(exp, rows, guard, since=data_since)
+    )
     interrupt = GracefulInterrupt(dist=exp.dist, device=exp.device)
     plotter: PlotProcess | None = None
     with (

@@ -85,6 +85,7 @@ def check_values(path: Path, payload: dict[str, Any]) -> None:
         raise damaged_checkpoint(path, "extra", "a dict (or None)", extra)
     _check_guard(path, (extra or {}).get("guard"))
     _check_data_sha256(path, (extra or {}).get("data_sha256"))
+    _check_data_since(path, (extra or {}).get("data_since"), epoch=epoch)
     _check_history(path, payload["history"])
 
 
@@ -121,6 +122,19 @@ def _check_data_sha256(path: Path, sha: Any) -> None:
             "extra['data_sha256']",
             "the SHA-256 of the run's data file, 64 lower-case hex digits (or None)",
             sha,
+        )
+
+
+def _check_data_since(path: Path, since: Any, *, epoch: int) -> None:
+    """Check the epoch after which the run trained on its current data (``None``: a checkpoint
+    from before it was recorded), which a resume takes the guard's lowest epoch loss after."""
+    if since is not None and not (_is_int(since) and 0 <= since <= epoch):
+        raise damaged_checkpoint(
+            path,
+            "extra['data_since']",
+            f"the epoch the run's current data were used after, an integer from 0 to its epoch "
+            f"({epoch}) (or None)",
+            since,
         )
 
 

@@ -25,7 +25,14 @@ from linearnets.training.guard_rare import RareLevels
 from linearnets.training.guard_step_growth import TYPICAL_QUANTILE, TYPICAL_STEPS, StepGrowth
 from linearnets.training.guard_window import Pooled, ReferenceWindow
 
-__all__ = ["TYPICAL_QUANTILE", "TYPICAL_STEPS", "GrowthCheck", "data_changed_at", "resumed_state"]
+__all__ = [
+    "TYPICAL_QUANTILE",
+    "TYPICAL_STEPS",
+    "GrowthCheck",
+    "data_changed_at",
+    "data_since",
+    "resumed_state",
+]
 
 
 class GrowthCheck(StepGrowth, EpochEndCheck):
@@ -301,3 +308,22 @@ def data_changed_at(
         if start == 0 or any(key in (entry.get("forced") or {}) for key in keys):
             since = start
     return since
+
+
+def data_since(
+    recorded: int | None,
+    resumes: Iterable[Mapping[str, Any]],
+    *,
+    epoch: int,
+    keys: Collection[str],
+) -> int:
+    """Return the epoch after which a checkpoint of ``epoch`` epochs trained on the data it has
+    now: ``recorded``, the checkpoint's own ``extra["data_since"]`` (checked when it was read),
+    where it holds one; else, for a checkpoint from before it, :func:`data_changed_at` of
+    ``config.json``'s ``resumes`` and ``keys``. The checkpoint's is preferred: ``config.json``'s
+    record may be lost (its ``"resumes"`` emptied, or the file rebuilt from the checkpoint), and
+    the lowest epoch loss then came from the old data's epochs (linreg forced from noise 0 onto
+    noise 10 was stopped at 49.07 against 2.125e-07, the old data's)."""
+    if recorded is not None:
+        return recorded
+    return data_changed_at(resumes, epoch=epoch, keys=keys)
