@@ -4,7 +4,9 @@ works: its printed lines are a side effect, so the work goes on, as with a close
 Said once on stderr as the first line is lost; the exit status is then the work's, except where
 the lost lines were the result itself: a ``--json`` object (status 1), or a report that only
 prints (:data:`REPORTS`, which fails on it as on any error). A reader that quit (``| head``, a broken pipe) still stops the command: see
-:func:`linearnets.cli._outcomes.report_output_closed`.
+:func:`linearnets.cli._outcomes.report_output_closed`. A non-blocking stdout that refuses a write
+(``EAGAIN``) is waited on, not lost, unless it stays blocked: see
+:mod:`linearnets.cli._blocked_write`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+from linearnets.cli._blocked_write import flush_waiting, write_waiting
 from linearnets.cli._report import EXIT_OK, EXIT_RUNTIME, say
 
 __all__ = ["REPORTS", "LosingStdout", "lost_output_status", "output_may_be_lost"]
@@ -34,17 +37,19 @@ class LosingStdout:
         self.stream = stream
         self.prog = prog
         self.lost: OSError | None = None
+        self._written = False  # the words the stream held before it are written first
 
     def write(self, text: str) -> int:
         if self.lost is None:
             with self._dropped_if_lost():
-                return int(self.stream.write(text))
+                flush_first, self._written = not self._written, True
+                return write_waiting(self.stream, text, flush_first=flush_first)
         return len(text)
 
     def flush(self) -> None:
         if self.lost is None:
             with self._dropped_if_lost():
-                self.stream.flush()
+                flush_waiting(self.stream)
 
     def __getattr__(self, name: str) -> Any:  # fileno, encoding, isatty: the stream's own
         return getattr(self.stream, name)

@@ -18,6 +18,7 @@ from linearnets._fs import DISK_FULL
 from linearnets._shell import shell_word
 from linearnets._signals import first_signal
 from linearnets._text import printable, shown_path
+from linearnets.cli._blocked_write import write_waiting
 from linearnets.cli._cli_words import cli_spelling, cli_words
 from linearnets.errors import LinearnetsError, UsageError
 
@@ -57,11 +58,13 @@ def say(line: str) -> None:
     stderr is gone (``2>&-``) it goes where ``print`` would put it, stdout, or nowhere; where it
     cannot be written (``2>/dev/full``) it is lost, and what follows goes on: an error's ``--json``
     object and its status, 2 for a usage error (they were lost to the write's OSError, status 1).
+    A non-blocking stderr that refuses it for a moment (``EAGAIN``) is waited on: see
+    :mod:`linearnets.cli._blocked_write`.
     """
     stream = sys.stderr if sys.stderr is not None else sys.stdout
     if stream is not None:
         with contextlib.suppress(OSError, ValueError):
-            stream.write(f"{line}\n")
+            write_waiting(stream, f"{line}\n", flush_first=True)
 
 
 def print_json_error(message: str, error_type: str, status: int, **extra: Any) -> None:

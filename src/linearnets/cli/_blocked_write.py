@@ -1,0 +1,106 @@
+"""Lines written on a non-blocking stdout or stderr (``O_NONBLOCK`` set on a shared pipe or
+terminal by another program) wait while its reader catches up, rather than being lost.
+
+Such a stream refuses a write it cannot take at once (``EAGAIN``: a ``BlockingIOError``, or
+``None`` from an unbuffered one, ``python -u``, which ``io.TextIOWrapper`` drops unsaid), though
+the next one would likely be taken. A text stream's words are written here as its bytes, on its
+binary buffer, so the bytes that got through are known and only the rest are written again, in
+order, once the stream's file can be written; a stream that takes nothing for
+:data:`BLOCKED_TIMEOUT_S` seconds raises ``BlockingIOError`` naming the wait, as lost.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+import select
+import time
+from typing import Any
+
+__all__ = ["BLOCKED_TIMEOUT_S", "flush_waiting", "write_waiting"]
+
+# how long a blocked stream may take nothing before its line counts as lost (a reader stopped)
+BLOCKED_TIMEOUT_S = 30.0
+
+
+def write_waiting(stream: Any, text: str, *, flush_first: bool = False) -> int:
+    """Write ``text`` on ``stream``, waiting out a non-blocking stream's refusals.
+
+    Args:
+        stream: a text stream; a plain ``io.TextIOWrapper`` (``sys.stdout``, ``sys.stderr``) is
+            written through its binary buffer, any other (``io.StringIO``, IPython's) as usual.
+        text: the words to write.
+        flush_first: first write the words the stream still holds unwritten, which would
+            otherwise follow ``text`` (once per stream, where others may have written on it).
+
+    Returns:
+        ``len(text)``, as ``write`` does.
+
+    Raises:
+        BlockingIOError: the stream took nothing for :data:`BLOCKED_TIMEOUT_S` seconds.
+        OSError: any other failed write (a full device, a reader gone), as the stream raised it.
+    """
+    if type(stream) is not io.TextIOWrapper:  # a subclass may write its own way
+        return int(stream.write(text))
+    if flush_first:
+        flush_waiting(stream)
+    encoded = text.replace("\n", os.linesep) if os.linesep != "\n" else text
+    _write_bytes(stream.buffer, encoded.encode(stream.encoding, stream.errors or "strict"), stream)
+    if stream.line_buffering and ("\n" in text or "\r" in text):
+        flush_waiting(stream)
+    return len(text)
+
+
+def flush_waiting(stream: Any) -> None:
+    """Flush ``stream``, waiting while it is blocked (a blocked flush keeps the bytes it holds).
+
+    Raises:
+        BlockingIOError: the stream took nothing for :data:`BLOCKED_TIMEOUT_S` seconds.
+    """
+    deadline = time.monotonic() + BLOCKED_TIMEOUT_S
+    while True:
+        try:
+            stream.flush()
+            return
+        except BlockingIOError:
+            _wait_writable(stream, deadline)
+
+
+def _write_bytes(buffer: Any, data: bytes, stream: Any) -> None:
+    """Write ``data`` whole on ``buffer`` (buffered or raw), the bytes refused written again."""
+    rest = memoryview(data)
+    deadline = time.monotonic() + BLOCKED_TIMEOUT_S
+    while rest:
+        try:
+            taken = buffer.write(rest)
+        except BlockingIOError as exc:  # a buffered writer: characters_written are its bytes
+            taken = exc.characters_written
+        if taken:  # the reader is moving: its wait starts again
+            rest = rest[taken:]
+            deadline = time.monotonic() + BLOCKED_TIMEOUT_S
+        if rest:
+            _wait_writable(stream, deadline)
+
+
+def _wait_writable(stream: Any, deadline: float) -> None:
+    """Wait until ``stream``'s file can be written, or a moment where it has none.
+
+    Raises:
+        BlockingIOError: ``deadline`` (``time.monotonic()``) has passed.
+    """
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise BlockingIOError(
+            errno.EAGAIN,
+            f"it took nothing for {BLOCKED_TIMEOUT_S:g} s: it is non-blocking (O_NONBLOCK) and "
+            "its reader stopped reading",
+        )
+    try:
+        select.select([], [stream.fileno()], [], min(left, 1.0))
+    except (
+        AttributeError,
+        OSError,
+        ValueError,
+    ):  # no file (a session's), or one select cannot watch
+        time.sleep(min(left, 0.01))

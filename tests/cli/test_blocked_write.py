@@ -1,0 +1,111 @@
+"""A non-blocking stdout or stderr whose reader lags (linearnets.cli._blocked_write)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from linearnets.cli import _blocked_write
+from linearnets.cli._lost_output import output_may_be_lost
+from linearnets.cli._report import say
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="O_NONBLOCK pipes are POSIX's")
+
+LINES = [f"epoch {i:5d} loss {i / 7:.6f} accuracy 0.{i:06d}" for i in range(4000)]  # ~200 kB
+
+
+def _text_stream(w: int, kind: str) -> io.TextIOWrapper:
+    """``sys.stdout`` as Python makes it: on a pipe, on a terminal, under ``python -u``."""
+    if kind == "unbuffered":  # python -u: no BufferedWriter; an EAGAIN is a write returning None
+        raw = io.FileIO(w, "w", closefd=False)
+        return io.TextIOWrapper(raw, encoding="utf-8", write_through=True)  # type: ignore[arg-type]
+    buffered = io.BufferedWriter(io.FileIO(w, "w", closefd=False))
+    return io.TextIOWrapper(buffered, encoding="utf-8", line_buffering=kind == "line")
+
+
+@contextlib.contextmanager
+def _lagging_pipe(
+    kind: str, *, reader: bool = True
+) -> Iterator[tuple[io.TextIOWrapper, list[bytes]]]:
+    """Yield a non-blocking pipe's text stream with a small buffer, read only after 0.3 s."""
+    r, w = os.pipe()
+    with contextlib.suppress(AttributeError, OSError):
+        import fcntl
+
+        fcntl.fcntl(w, getattr(fcntl, "F_SETPIPE_SZ", 1031), 4096)
+    os.set_blocking(w, False)
+    got: list[bytes] = []
+
+    def drain() -> None:
+        time.sleep(0.3)  # the writer fills the pipe and is refused first
+        while chunk := os.read(r, 1000):
+            got.append(chunk)
+
+    thread = threading.Thread(target=drain, daemon=True)
+    if reader:
+        thread.start()
+    stream = _text_stream(w, kind)
+    try:
+        yield stream, got
+    finally:
+        if not reader:
+            thread.start()
+        os.set_blocking(w, True)  # what the stream still holds waits for the reader
+        stream.flush()
+        os.close(w)
+        thread.join(timeout=30)
+        os.close(r)
+
+
+@pytest.mark.parametrize("kind", ["buffered", "line", "unbuffered"])
+def test_every_stdout_line_arrives_once_in_order_on_a_lagging_nonblocking_pipe(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    with _lagging_pipe(kind) as (stream, got):
+        monkeypatch.setattr(sys, "stdout", stream)
+        with output_may_be_lost("linearnets softmax") as losing:
+            for line in LINES:
+                print(line)
+        assert losing is not None
+        assert losing.lost is None
+    assert b"".join(got).decode().splitlines() == LINES
+    assert capsys.readouterr().err == ""  # no line said lost
+
+
+@pytest.mark.parametrize("kind", ["line", "unbuffered"])
+def test_every_stderr_line_said_arrives_once_in_order_on_a_lagging_nonblocking_pipe(
+    monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    with _lagging_pipe(kind) as (stream, got):
+        monkeypatch.setattr(sys, "stderr", stream)
+        for line in LINES:
+            say(line)
+    assert b"".join(got).decode().splitlines() == LINES
+
+
+@pytest.mark.parametrize("write", [lambda text: print(text), lambda text: print(text, flush=True)])
+def test_a_pipe_that_stays_blocked_loses_its_lines_said_once(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    write: Callable[[str], None],
+) -> None:
+    monkeypatch.setattr(_blocked_write, "BLOCKED_TIMEOUT_S", 0.2)
+    with _lagging_pipe("buffered", reader=False) as (stream, _):
+        monkeypatch.setattr(sys, "stdout", stream)
+        with output_may_be_lost("linearnets softmax") as losing:
+            for line in LINES:
+                write(line)
+        assert losing is not None
+        assert isinstance(losing.lost, BlockingIOError)
+    assert capsys.readouterr().err == (
+        "linearnets softmax: warning: stdout could not be written (it took nothing for 0.2 s: it "
+        "is non-blocking (O_NONBLOCK) and its reader stopped reading): the lines it prints are "
+        "lost from here on; the command goes on, and the files it writes are written as usual\n"
+    )
