@@ -13,6 +13,8 @@ See D2L chapter 3.
 
 from __future__ import annotations
 
+from linearnets._pip_words import pip_install
+
 __all__ = ["LATER_SECTIONS", "missing_name"]
 
 MODULE = "linearnets.d2l"
@@ -108,7 +110,13 @@ _ENGLISH_1_0 = frozenset(
     }
 )
 
-_BOOKS_D2L = "pip install d2l==0.17.6, then from d2l import torch as d2l"
+
+_D2L_1_0 = "'d2l>=1.0'"  # the English edition 1.0's d2l package, quoted for the shell
+
+
+def _books_d2l() -> str:
+    """Return how to install and import the book's d2l package (its chapter 3 edition)."""
+    return f"{pip_install('d2l==0.17.6')}, then from d2l import torch as d2l"
 
 
 def missing_name(name: str) -> AttributeError:
@@ -124,7 +132,7 @@ def missing_name(name: str) -> AttributeError:
     if name in LATER_SECTIONS:
         text = (
             f"{plain}: d2l.{name} comes from {LATER_SECTIONS[name]}, and {scope}; for later "
-            f"chapters use the book's d2l package ({_BOOKS_D2L})"
+            f"chapters use the book's d2l package ({_books_d2l()})"
         )
     elif name in _UNSAVED:
         text = (
@@ -142,13 +150,13 @@ def missing_name(name: str) -> AttributeError:
         text = (
             f"{plain}: d2l.{name} is of the English edition 1.0's API (d2l.Module, d2l.Trainer), "
             f"and {scope}, as the Chinese 2nd edition and the English releases before 1.0 print "
-            "it; for that edition use its d2l package (pip install 'd2l>=1.0', then from d2l "
-            "import torch as d2l)"
+            f"it; for that edition use its d2l package ({pip_install(_D2L_1_0)}, then "
+            "from d2l import torch as d2l)"
         )
     else:
         text = (
             f"{plain}: {scope}; a name from a later chapter is in the book's d2l package "
-            f"({_BOOKS_D2L})"
+            f"({_books_d2l()})"
         )
     return AttributeError(text)
 

@@ -49,6 +49,7 @@ from linearnets._d2l_later import missing_name
 from linearnets._d2l_training import evaluate_accuracy as evaluate_accuracy
 from linearnets._d2l_training import train_ch3 as train_ch3
 from linearnets._d2l_training import train_epoch_ch3 as train_epoch_ch3
+from linearnets._pip_words import pip_install
 from linearnets.data.minibatches import load_array as load_array
 from linearnets.data.synthetic import synthetic_data as synthetic_data
 from linearnets.errors import UsageError
@@ -164,7 +165,7 @@ else:
                 package = (exc.name or _LAZY_MODULES[name]).split(".")[0]
                 raise AttributeError(
                     f"d2l.{name} is {_LAZY_MODULES[name]}, from the package {package}, which is "
-                    f"not installed here; install it (pip install {_PIP_NAMES.get(package, package)})"
+                    f"not installed here; install it ({pip_install(_PIP_NAMES.get(package, package))})"
                 ) from None
         module = _LAZY.get(name)
         if module is None:  # a later chapter's name (d2l.try_gpu) or a misspelt one: says which

@@ -15,6 +15,7 @@ import types
 from typing import Any
 
 from linearnets._fs import DISK_FULL
+from linearnets._pip_words import pip_install
 from linearnets._shell import shell_word
 from linearnets._signals import first_signal
 from linearnets._text import printable, shown_path
@@ -228,13 +229,15 @@ def _dependency_fix(package: str, exc: Exception) -> str:
         spec = shell_word(REQUIREMENTS[package])
         checkout = _checkout()
         make = "" if checkout is None else f", or run `make run` in {shown_path(checkout)}"
-        return f"it is not installed in {where}: install it ({python} -m pip install {spec}){make}"
+        return (
+            f"it is not installed in {where}: install it ({pip_install(spec, python=python)}){make}"
+        )
     if missing and missing != package:
         # pip installs an installed package's missing requirements; --force-reinstall (without
         # --no-deps) also replaces a damaged one
         distribution = None if isinstance(exc, ModuleNotFoundError) else _distribution(missing)
         if isinstance(exc, ModuleNotFoundError):
-            broken, fix = "is not installed", f"{python} -m pip install {package}"
+            broken, fix = "is not installed", pip_install(package, python=python)
         elif distribution is not None and (shadow := _shadowing_file(missing, distribution, exc)):
             # a stray PIL.py in the working folder: reinstalling pillow leaves it in the way
             return (
@@ -247,13 +250,13 @@ def _dependency_fix(package: str, exc: Exception) -> str:
             spec = shell_word(distribution)
             return (
                 f"the module {missing} that {package} needs could not be loaded in {where}; "
-                f"reinstall it ({python} -m pip install --force-reinstall --no-deps {spec})"
+                f"reinstall it ({pip_install(f'--force-reinstall --no-deps {spec}', python=python)})"
                 + _make_advice("or remove the venv (rm -rf {venv}) and run `make run` again")
             )
         else:
             broken, fix = (
                 "could not be loaded",
-                f"{python} -m pip install --force-reinstall {package}",
+                pip_install(f"--force-reinstall {package}", python=python),
             )
         return (
             f"the module {missing} that {package} needs {broken} in {where}; install {package}'s "
@@ -272,7 +275,7 @@ def _dependency_fix(package: str, exc: Exception) -> str:
         )
     return (
         f"its install in {where} is damaged or incomplete; reinstall it "
-        f"({python} -m pip install --force-reinstall --no-deps {package})"
+        f"({pip_install(f'--force-reinstall --no-deps {package}', python=python)})"
         + _make_advice("or remove the venv (rm -rf {venv}) and run `make run` again")
     )
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import Any
 
+from linearnets._pip_words import pip_install
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import check_positive_int, describe
 
@@ -85,7 +86,8 @@ def bilinear(interpolation: Any) -> InterpolationMode:
         raise UsageError(
             f"interpolation must be bilinear, the only filter linearnets provides (the book's and "
             f"torchvision's default), got {shown}; pass interpolation=InterpolationMode.BILINEAR "
-            "(or leave it out), or install torchvision (pip install torchvision) for other filters"
+            f"(or leave it out), or install torchvision ({pip_install('torchvision')}) for other "
+            "filters"
         )
     raise UsageTypeError(
         "interpolation must be InterpolationMode.BILINEAR or Pillow's Image.BILINEAR, got "

@@ -12,6 +12,8 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn
 
+from linearnets._pip_words import pip_install
+
 __all__ = ["missing_names"]
 
 
@@ -32,7 +34,7 @@ def missing_names(module: str, path: str, *, provides: str, what: str) -> Callab
             raise AttributeError(name)
         message = (
             f"{module} has no {name}: it provides {provides}; for other {what} install torchvision "
-            f"itself (pip install torchvision) and use {torchvision_module}.{name}"
+            f"itself ({pip_install('torchvision')}) and use {torchvision_module}.{name}"
         )
         if _importing_from():  # Python would replace an AttributeError with its own words
             raise ImportError(message, name=module, path=path)
