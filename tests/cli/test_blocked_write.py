@@ -55,10 +55,10 @@ def _lagging_pipe(
     try:
         yield stream, got
     finally:
-        if not reader:
+        if not reader:  # what the stream still holds waits for the reader
             thread.start()
-        os.set_blocking(w, True)  # what the stream still holds waits for the reader
-        stream.flush()
+            os.set_blocking(w, True)
+        stream.flush()  # with a reader: nothing left (BlockingIOError), the command flushed it
         os.close(w)
         thread.join(timeout=30)
         os.close(r)
@@ -77,6 +77,23 @@ def test_every_stdout_line_arrives_once_in_order_on_a_lagging_nonblocking_pipe(
         assert losing.lost is None
     assert b"".join(got).decode().splitlines() == LINES
     assert capsys.readouterr().err == ""  # no line said lost
+
+
+def test_the_last_lines_a_lagging_nonblocking_stdout_holds_are_waited_for_at_exit(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The lines the buffer holds (6 kB: more than the 4 kB pipe takes before its reader reads)
+    failed the exit's flush, status 1 and the lines lost."""
+    from linearnets.cli import _flush_output
+
+    lines = LINES[:120]
+    with _lagging_pipe("buffered") as (stream, got):
+        monkeypatch.setattr(sys, "stdout", stream)
+        for line in lines:
+            print(line)
+        assert _flush_output(0, ["softmax"]) == 0
+    assert b"".join(got).decode().splitlines() == lines
+    assert capsys.readouterr().err == ""
 
 
 @pytest.mark.parametrize("kind", ["line", "unbuffered"])

@@ -33,6 +33,7 @@ from linearnets.cli._argv_checks import (
     refuse_leftover_words,
     refuse_misplaced_options,
 )
+from linearnets.cli._blocked_write import flush_waiting
 from linearnets.cli._cpp_logs import quiet_torch_warnings
 from linearnets.cli._leave import leave
 from linearnets.cli._lost_output import lost_output_status, output_may_be_lost
@@ -290,9 +291,11 @@ def _flush_output(code: int, argv: list[str]) -> int:
     """Flush stdout and stderr and return the status to leave with: ``code``, or 1 where the
     command had succeeded but its output could not be written (a full device, ``>/dev/full``; an
     I/O error), said in one line as any command's error is. A closed pipe (``| head``) or stream
-    (``>&-`` leaves None) is quiet: nothing more can be shown, and the reader had what it wanted."""
+    (``>&-`` leaves None) is quiet: nothing more can be shown, and the reader had what it wanted.
+    A non-blocking stdout whose reader lags is waited for (:mod:`~linearnets.cli._blocked_write`):
+    its last lines were lost, and the command failed."""
     try:
-        sys.stdout.flush()
+        flush_waiting(sys.stdout)
     except (AttributeError, ValueError):
         pass
     except OSError as exc:
@@ -301,7 +304,7 @@ def _flush_output(code: int, argv: list[str]) -> int:
         if code == 0 and not (isinstance(exc, BrokenPipeError) and output_closed()):
             code = report_output_lost(exc, _command_prog(argv))
     with contextlib.suppress(AttributeError, OSError, ValueError):
-        sys.stderr.flush()
+        flush_waiting(sys.stderr)
     return code
 
 
