@@ -479,6 +479,41 @@ def test_resume_of_a_softmax_folder_names_the_softmax_command(
     )
 
 
+def test_a_complete_run_of_the_other_task_is_sent_to_train_further_not_to_a_refused_resume(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, blobs_npz: Path
+) -> None:
+    """Each resume refused the other task's run with "resume it with: linearnets softmax
+    --resume r1", which in turn refused the complete run ("it finished its 3 epochs"). Its advice
+    is now the --out refusal's: the resume with 5 more epochs, which trains it further; the
+    Python calls likewise."""
+    soft, lin = tmp_path / "r1", tmp_path / "lr1"
+    data = ["--data", str(blobs_npz), "--plot", "none"]
+    assert main(["softmax", *data, "--epochs", "3", "--out", str(soft)]) == 0
+    assert main(["linreg", "--epochs", "2", "--out", str(lin)]) == 0
+    capsys.readouterr()
+    assert main(["linreg", "--resume", str(soft)]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets linreg: error: the run folder {soft} holds no linear-regression run (its "
+        "config.json is of a softmax run); it is complete after 3 epochs: train it further with: "
+        f"linearnets softmax --resume {soft} --epochs 8\n"
+    )
+    assert main(["softmax", "--resume", str(lin)]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets softmax: error: the run folder {lin} holds a linear-regression run (its "
+        "config.json is of task 'linreg'), not a softmax run; it is complete after 2 epochs: "
+        f"train it further with: linearnets linreg --resume {lin} --epochs 7\n"
+    )
+    with pytest.raises(UsageError, match=re.escape(f"resume_softmax('{soft}', epochs=8)")):
+        ln.resume_linreg(soft)
+    with pytest.raises(UsageError, match=re.escape(f"resume_linreg('{lin}', epochs=7)")):
+        ln.resume_softmax(lin)
+    # as they say: each trains further
+    assert main(["softmax", "--resume", str(soft), "--epochs", "8"]) == 0
+    assert main(["linreg", "--resume", str(lin), "--epochs", "7"]) == 0
+    assert json.loads((soft / "results.json").read_text())["epochs"] == 8
+    assert json.loads((lin / "results.json").read_text())["epochs"] == 7
+
+
 def test_resume_of_a_folder_of_another_task_names_it_and_both_fixes(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -350,11 +350,12 @@ def test_a_linear_regression_run_without_its_config_is_refused_as_such(tmp_path:
         saved_config(run)
     assert str(info.value) == (
         f"the run folder {run} holds a linear-regression run (its checkpoint.pt is of task "
-        f"'linreg'), not a softmax run; resume it with: linearnets.resume_linreg('{run}')"
+        f"'linreg'), not a softmax run; it is complete after 1 epoch: train it further with: "
+        f"linearnets.resume_linreg('{run}', epochs=6)"
     )
     assert (run / "checkpoint.pt").is_file()
     # as it says: the linear-regression resume rebuilds its config.json from the checkpoint
-    assert linearnets.resume_linreg(run, epochs=2).history.epochs[-1].epoch == 2
+    assert linearnets.resume_linreg(run, epochs=6).history.epochs[-1].epoch == 6
     assert (run / "config.json").is_file()
 
 
@@ -378,13 +379,14 @@ def test_a_linear_regression_run_whose_task_was_removed_is_refused_as_such(
     said = (
         f"{run}/config.json names no task, but its settings (num_examples, noise_std, true_w, "
         'true_b) are a linear-regression run\'s, not a softmax run\'s (add "task": "linreg" to '
-        "it, as a linear-regression run's names it); resume it with: "
+        "it, as a linear-regression run's names it); it is complete after 1 epoch: train it "
+        "further with: "
     )
-    assert str(info.value) == said + f"linearnets.resume_linreg('{run}')"
+    assert str(info.value) == said + f"linearnets.resume_linreg('{run}', epochs=6)"
     assert one_line(info.value).startswith(said) and one_line(info.value).endswith(
-        f"linreg --resume {run}"
+        f"linreg --resume {run} --epochs 6"
     )
     assert main(["softmax", "--resume", str(run)]) == 2
     # as it says: the task put back, the linear-regression resume continues it
     (run / "config.json").write_text(json.dumps({**saved, "task": "linreg"}))
-    assert linearnets.resume_linreg(run, epochs=2).history.epochs[-1].epoch == 2
+    assert linearnets.resume_linreg(run, epochs=6).history.epochs[-1].epoch == 6

@@ -17,7 +17,7 @@ from linearnets.errors import UsageError
 from linearnets.tasks.linreg_run import TASK
 from linearnets.tasks.resume_data import refuse_data_beside
 from linearnets.tasks.resume_entries import check_entries
-from linearnets.tasks.resume_saved import config_from_checkpoint, copied_config
+from linearnets.tasks.resume_saved import config_from_checkpoint, copied_config, other_task_fix
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.config_records import check_records
 from linearnets.training.config_sections import check_sections
@@ -90,8 +90,7 @@ def read_linreg_config(run_dir: Path) -> dict[str, Any]:
     if task is None:  # a softmax run's config.json names no task
         raise UsageError(
             f"the run folder {shown_path(run_dir)} holds no linear-regression run (its "
-            f"{CONFIG_FILE} is of a softmax run); resume it with: "
-            f"linearnets.resume_softmax({str(run_dir)!r})"
+            f"{CONFIG_FILE} is of a softmax run); {other_task_fix(run_dir, 'resume_softmax')}"
         )
     respelling = respelled(task, TASK.__eq__)
     if respelling is not None:  # a linear-regression run's, its task edited: not a softmax run's
@@ -139,7 +138,6 @@ def _from_checkpoint(run_dir: Path) -> dict[str, Any]:
     if rebuilt.get("task") != TASK:
         raise UsageError(
             f"the run folder {shown_path(run_dir)} holds no linear-regression run (its "
-            f"{CHECKPOINT_FILE} is of a softmax run); resume it with: "
-            f"linearnets.resume_softmax({str(run_dir)!r})"
+            f"{CHECKPOINT_FILE} is of a softmax run); {other_task_fix(run_dir, 'resume_softmax')}"
         )
     return rebuilt

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from linearnets._text import json_kind, json_text, respelled, shown_path
+from linearnets._text import counted, json_kind, json_text, respelled, shown_path
 from linearnets.config import SoftmaxConfig
 from linearnets.config_checks import check_device_name
 from linearnets.config_synthetic import SYNTHETIC_SETTINGS
@@ -31,14 +31,18 @@ from linearnets.training.run_config import (
     run_dir_path,
 )
 from linearnets.training.run_dir_checks import check_reachable
-from linearnets.training.run_task import checkpoint_task, refuse_foreign_checkpoint
+from linearnets.training.run_task import ResumeCall, checkpoint_task, refuse_foreign_checkpoint
+
+# the --out refusal's count of a complete run's epochs, which its advice to train further uses
 from linearnets.training.runs import CONFIG_FILE, WEIGHTS_FILE
+from linearnets.training.runs import _finished_epochs as finished_epochs
 
 __all__ = [
     "checkpoint_config",
     "config_from_checkpoint",
     "copied_config",
     "last_asked",
+    "other_task_fix",
     "refuse_linreg_run",
     "saved_config",
     "started_environment",
@@ -68,10 +72,7 @@ def saved_config(run_dir: str | Path) -> dict[str, Any]:
     if stand_in is not None:
         # resume_linreg rebuilds a linear-regression run's config.json from it in turn
         refuse_linreg_run(
-            stand_in,
-            run_dir,
-            fix=f"resume it with: linearnets.resume_linreg({str(run_dir)!r})",
-            source=CHECKPOINT_FILE,
+            stand_in, run_dir, fix=other_task_fix(run_dir, "resume_linreg"), source=CHECKPOINT_FILE
         )
         return stand_in  # config.json is rewritten on resume
     saved = read_config(run_dir)
@@ -80,15 +81,29 @@ def saved_config(run_dir: str | Path) -> dict[str, Any]:
     copied = copied_config(run_dir, saved, reader="softmax")
     if copied is not None:
         raise copied
-    refuse_linreg_run(
-        saved, run_dir, fix=f"resume it with: linearnets.resume_linreg({str(run_dir)!r})"
-    )
+    refuse_linreg_run(saved, run_dir, fix=other_task_fix(run_dir, "resume_linreg"))
     rebuilt = _rebuilt(run_dir)
     # a resume compares them, or copies them forward
     check_records(saved, run_dir / CONFIG_FILE, rebuilt=rebuilt)
     check_entries(saved, run_dir / CONFIG_FILE, rebuilt=rebuilt)
     _check_device(saved, run_dir)
     return saved
+
+
+def other_task_fix(run_dir: Path, resume: ResumeCall) -> str:
+    """Return the fix for ``run_dir``, a run of the other task, refused by this task's resume:
+    the call of its own task's resume, ``resume`` (``"resume_linreg"`` or ``"resume_softmax"``),
+    or where its results.json says it is complete, that call with ``epochs`` 5 more, as the
+    refusal of ``out=`` for a folder holding a run has it (a plain resume of a complete run is
+    refused in turn)."""
+    call = f"linearnets.{resume}({str(run_dir)!r}"
+    epochs = finished_epochs(run_dir)
+    if epochs is None:
+        return f"resume it with: {call})"
+    return (
+        f"it is complete after {counted(epochs, 'epoch')}: train it further with: "
+        f"{call}, epochs={epochs + 5})"
+    )
 
 
 def config_from_checkpoint(run_dir: Path) -> dict[str, Any] | None:
