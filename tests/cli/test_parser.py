@@ -1152,6 +1152,35 @@ def test_an_abbreviated_resume_is_told_to_leave_the_bad_value_out(
     )
 
 
+def _cli_md_resume_abbreviations() -> tuple[list[str], list[str]]:
+    """Return the abbreviations of --resume docs/cli.md says every command with it takes, and
+    those it says only linreg takes."""
+    page = (Path(__file__).parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
+    said = re.search(r"or an abbreviation argparse takes, ([^()]*?); only a command", page, re.S)
+    assert said is not None, "docs/cli.md's abbreviations of --resume"
+    both, _, linreg = said[1].partition(";")
+    return re.findall(r"`(--res\w*)`", both), re.findall(
+        r"`(--res\w*)` for\s+`linreg` only", linreg
+    )
+
+
+def test_the_abbreviations_of_resume_cli_md_names_are_taken_by_the_commands_it_says(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/cli.md gave "--res" as an abbreviation of --resume argparse takes, but softmax refuses
+    it: short for --resize too. Each it names is tried on the commands it names, and --res on
+    softmax is refused as it says."""
+    both, linreg_only = _cli_md_resume_abbreviations()
+    assert both == ["--resu", "--resum"] and linreg_only == ["--res"]
+    for command, spellings in (("softmax", both), ("linreg", both + linreg_only)):
+        for spelling in spellings:
+            message = _usage_error([command, spelling, str(tmp_path), "--epochs", "0"], capsys)
+            assert message.endswith(f"{_RESUMED_EPOCHS} (see linearnets {command} --help)")
+    assert "--res is an abbreviation of more than one option (--resize, --resume)" in (
+        _usage_error(["softmax", "--res", str(tmp_path)], capsys)
+    )
+
+
 @pytest.mark.parametrize(
     ("argv", "prog", "example"),
     [
