@@ -7,6 +7,7 @@ import os
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from linearnets.cli import OneLineParser, UsageExit, build_parser, main
@@ -266,6 +267,33 @@ def test_each_options_help_says_its_rule_and_default(capsys: pytest.CaptureFixtu
     assert "files (default: search the usual places; with --resume, the run's own)" in softmax
     assert "none: no figures (default: auto; with --resume, the run's own)" in softmax
     assert "(default: auto: the fastest here; with --resume, the run's own)" in softmax
+
+
+@pytest.mark.parametrize("command", ["softmax", "linreg"])
+def test_the_threads_help_says_a_resume_keeps_the_runs_own_count(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--threads said only "(default: 1)", but a resume without it trains on the count the run
+    last trained on (docs/reliability.md), as --resize, --data-dir, --device and --plot say of
+    theirs. The oracle: a run on 2 threads, resumed without --threads, records 2."""
+    from linearnets.config import LinregConfig, SoftmaxConfig
+
+    threads = (SoftmaxConfig() if command == "softmax" else LinregConfig()).num_threads
+    assert (
+        f"--threads THREADS torch threads (default: {threads}; with --resume, the run's own)"
+        in (_help([command], capsys))
+    )
+    out = tmp_path / "run"
+    data = tmp_path / "d.npz"
+    rng = np.random.default_rng(0)
+    np.savez(data, X=rng.normal(size=(60, 4)).astype(np.float32), y=rng.integers(0, 2, size=60))
+    first = ["--data", str(data), "--plot", "none"] if command == "softmax" else []
+    assert main([command, *first, "--threads", "2", "--epochs", "1", "--out", str(out)]) == 0
+    assert main([command, "--resume", str(out), "--epochs", "2"]) == 0
+    capsys.readouterr()
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["config"]["num_threads"] == 2
+    assert saved["resumes"][-1]["environment"]["num_threads"] == 2
 
 
 @pytest.mark.parametrize(

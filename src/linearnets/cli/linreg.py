@@ -91,7 +91,7 @@ def _add_run_options(p: argparse.ArgumentParser, defaults: LinregConfig) -> None
         "--threads",
         type=positive_int,
         default=None,
-        help=f"torch threads (default: {defaults.num_threads})",
+        help=f"torch threads (default: {defaults.num_threads}; with --resume, the run's own)",
     )
     p.add_argument(
         "--data",

@@ -90,7 +90,8 @@ def _add_training_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -> None:
     p.add_argument(
         "--threads",
         type=positive_int,
-        help=f"torch threads (default: {d.num_threads}); results are bit-identical at a fixed count; "
+        help=f"torch threads (default: {d.num_threads}; with --resume, the run's own); results are "
+        "bit-identical at a fixed count; "
         "more threads speed training up only while a core stays free for drawing the figures",
     )
     p.add_argument(
