@@ -606,6 +606,19 @@ def test_train_ch3_refuses_a_generator_for_several_epochs_before_training(
     assert all(torch.equal(a, b) for a, b in zip(before, net.parameters(), strict=True))
 
 
+def test_the_books_functions_advise_d2l_load_array_for_the_whole_data_as_a_pair() -> None:
+    """`from linearnets import d2l` defines no `ln`: the fix is written in the book's names."""
+    X = torch.rand(20, 1, 4, 4)
+    y = torch.randint(0, 3, (20,))
+    fix = r"pass d2l\.load_array\(\(X, y\), batch_size, is_train=False\)"
+    with pytest.raises(UsageTypeError, match=rf"data_iter must be an iterable .*{fix}"):
+        d2l.evaluate_accuracy(_net(), (X, y))
+    with pytest.raises(UsageTypeError, match=rf"test_iter must be an iterable .*{fix}"):
+        d2l.train_ch3(_net(), _batches(), (X, y), nn.CrossEntropyLoss(), 1, lambda b: None)
+    with pytest.raises(UsageTypeError, match=r"pass d2l\.load_array\(\(X, y\), batch_size\)"):
+        d2l.train_epoch_ch3(_net(), (X, y), nn.CrossEntropyLoss(), lambda b: None)
+
+
 def test_train_epoch_ch3_refuses_an_optimizer_class() -> None:
     with pytest.raises(
         UsageTypeError, match=r"updater must be an optimizer object, got the class SGD"

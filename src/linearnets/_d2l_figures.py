@@ -163,7 +163,7 @@ def predict_ch3(
         "n", n, example=6
     )  # before reading any batch, as linearnets.inference.predict
     check_net(net)
-    check_batches("test_iter", test_iter, passes=1)
+    check_batches("test_iter", test_iter, passes=1, library="d2l")
     if out is not None:  # an earlier call's images would pass for this one's if the net fails
         remove_earlier_figure(out, svg=False)
     images, true_labels, pred_labels = prediction_samples(net, test_iter, n)

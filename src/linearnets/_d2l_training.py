@@ -108,7 +108,7 @@ def _train_epoch_ch3(
     scores name (``None``: "in this epoch")."""
     check_loss_object(loss, updater=updater, call="train_epoch_ch3(net, train_iter, loss, updater)")
     _check_updater(updater)
-    check_batches("train_iter", train_iter, passes=1)  # the whole (X, y), a dataset
+    check_batches("train_iter", train_iter, passes=1, library="d2l")  # the whole (X, y), a dataset
     check_some_batches("train_iter", train_iter)  # before the epoch, naming why (drop_last)
     scalar_loss = _scalar_loss(loss)
     if isinstance(net, torch.nn.Module):
@@ -211,6 +211,7 @@ def _accuracy_ch3(
     epoch: int | None = None,
 ) -> float:
     """:func:`evaluate_accuracy` naming ``data_iter`` as ``name`` in its errors, after ``epoch``."""
+    check_batches(name, data_iter, passes=1, library="d2l")  # its fix in the book's names
     acc = accuracy_named(name, net, data_iter, epoch=epoch)
     if isinstance(net, torch.nn.Module):
         net.eval()
@@ -245,8 +246,8 @@ def train_ch3(
         call="train_ch3(net, train_iter, test_iter, loss, num_epochs, updater)",
     )
     _check_updater(updater)
-    check_batches("train_iter", train_iter, passes=num_epochs)
-    check_batches("test_iter", test_iter, passes=num_epochs)
+    check_batches("train_iter", train_iter, passes=num_epochs, library="d2l")
+    check_batches("test_iter", test_iter, passes=num_epochs, library="d2l")
     # before the first epoch: an empty test_iter was found after it, named evaluate's data_iter
     check_some_batches("train_iter", train_iter)
     check_some_batches("test_iter", test_iter)

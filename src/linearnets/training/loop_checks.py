@@ -56,7 +56,7 @@ def check_fit_args(
     return num_epochs, start_epoch
 
 
-def check_batches(name: str, batches: Any, *, passes: int) -> None:
+def check_batches(name: str, batches: Any, *, passes: int, library: str = "ln") -> None:
     """Raise unless ``batches`` can be iterated ``passes`` times (once per epoch).
 
     A generator or any other iterator yields its batches once: a second epoch would find it empty
@@ -64,7 +64,9 @@ def check_batches(name: str, batches: Any, *, passes: int) -> None:
     ``DataLoader`` would start its workers. A map-style dataset (the book's ``mnist_train``, a
     ``TensorDataset``) is iterable too, but one example at a time: it is told to take a
     ``DataLoader``; so is the whole data as a pair of tensors, ``(X, y)``, which yields X, then y,
-    and the features alone, one tensor ``X``, which yields its rows.
+    and the features alone, one tensor ``X``, which yields its rows. ``library`` is the name the
+    caller knows the package by, for the fix: ``"d2l"`` for :mod:`linearnets.d2l`'s functions,
+    whose callers may not have ``ln`` defined.
     """
     if not (hasattr(batches, "__iter__") or hasattr(batches, "__getitem__")):
         called = "; call it to get the batches, or pass" if callable(batches) else "; pass"
@@ -89,7 +91,7 @@ def check_batches(name: str, batches: Any, *, passes: int) -> None:
         features = " of the features and their labels" if isinstance(batches, torch.Tensor) else ""
         raise UsageTypeError(
             f"{name} must be an iterable of (X, y) batches, got {got}; pass "
-            f"ln.load_array((X, y), batch_size{shuffled}){features}, or a DataLoader of "
+            f"{library}.load_array((X, y), batch_size{shuffled}){features}, or a DataLoader of "
             "TensorDataset(X, y)"
         )
     if isinstance(batches, Dataset) and not isinstance(batches, IterableDataset):
