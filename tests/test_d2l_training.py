@@ -619,6 +619,18 @@ def test_the_books_functions_advise_d2l_load_array_for_the_whole_data_as_a_pair(
         d2l.train_epoch_ch3(_net(), (X, y), nn.CrossEntropyLoss(), lambda b: None)
 
 
+@pytest.mark.parametrize("epochs", [1, 3.0])
+def test_train_ch3_names_num_epochs_and_updater_swapped(epochs: float) -> None:
+    net = _net()
+    trainer = torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(
+        UsageTypeError,
+        match=r"num_epochs and updater look swapped: got num_epochs=SGD and updater="
+        + rf"{epochs}.*train_ch3\(net, train_iter, test_iter, loss, num_epochs, updater\)",
+    ):
+        d2l.train_ch3(net, _batches(), _batches(1), nn.CrossEntropyLoss(), trainer, epochs)  # type: ignore[arg-type]
+
+
 def test_train_epoch_ch3_refuses_an_optimizer_class() -> None:
     with pytest.raises(
         UsageTypeError, match=r"updater must be an optimizer object, got the class SGD"

@@ -69,6 +69,26 @@ def _check_updater(updater: Any) -> None:
         ) from None
 
 
+def _check_epochs_updater_order(num_epochs: Any, updater: Any) -> None:
+    """Raise if ``train_ch3``'s last two arguments look swapped: an optimizer (or the book's
+    ``updater`` function) as ``num_epochs`` and a number as ``updater``.
+
+    Without this, the optimizer was refused as a number of epochs, with ``num_epochs=1`` as the fix.
+    """
+    if isinstance(num_epochs, bool | int | float | torch.Tensor) or not (
+        is_optimizer(num_epochs) or callable(num_epochs)
+    ):
+        return
+    if isinstance(updater, bool) or not isinstance(updater, int | float):
+        return
+    given = type(num_epochs).__name__ if is_optimizer(num_epochs) else "a function"
+    raise UsageTypeError(
+        f"num_epochs and updater look swapped: got num_epochs={given} and updater={updater!r}; "
+        "pass them in the book's order, train_ch3(net, train_iter, test_iter, loss, num_epochs, "
+        "updater)"
+    )
+
+
 def train_epoch_ch3(
     net: Callable[[torch.Tensor], torch.Tensor],
     train_iter: Iterable[Sequence[torch.Tensor]],
@@ -239,6 +259,7 @@ def train_ch3(
     """
     from linearnets.plotting import Animator
 
+    _check_epochs_updater_order(num_epochs, updater)
     num_epochs = check_positive_int("num_epochs", num_epochs)
     check_loss_object(
         loss,
