@@ -34,6 +34,7 @@ from linearnets.training.loop import EpochMetrics, train_epoch
 from linearnets.training.loop_checks import (
     check_batches,
     check_loss_object,
+    check_net,
     check_updater_object,
     is_optimizer,
 )
@@ -126,6 +127,7 @@ def _train_epoch_ch3(
 ) -> tuple[float, float]:
     """:func:`train_epoch_ch3`, told the ``epoch`` (from 1) that ``train_ch3`` runs, which NaN
     scores name (``None``: "in this epoch")."""
+    check_net(net)  # a model class or builder, before its first batch
     check_loss_object(loss, updater=updater, call="train_epoch_ch3(net, train_iter, loss, updater)")
     _check_updater(updater)
     check_batches("train_iter", train_iter, passes=1, library="d2l")  # the whole (X, y), a dataset
@@ -260,6 +262,7 @@ def train_ch3(
     from linearnets.plotting import Animator
 
     _check_epochs_updater_order(num_epochs, updater)
+    check_net(net)
     num_epochs = check_positive_int("num_epochs", num_epochs)
     check_loss_object(
         loss,

@@ -278,8 +278,12 @@ def check_net(net: Net) -> None:
     A parameter on the meta device has a shape but no value: nothing the model computes can be
     counted, and torch would fail at the end of the epoch (or on the first batch on another
     device), in its own words. Checked once, before any batch; a model without ``parameters()``
-    has none to look at.
+    has none to look at. A model *class* (``nn.Linear``, ``SoftmaxRegressionScratch``) or one of
+    linearnets' builders (``softmax_concise``) is callable too, but calling it on a batch would
+    build a model from the batch (an error about its constructor's arguments, deep inside): it is
+    told to build the model first.
     """
+    _check_not_a_builder(net)
     if not callable(net):  # or it fails at the first batch, after an updater may have stepped
         raise UsageTypeError(
             f"net must be a model to call on a batch of inputs (an nn.Module or a scratch model "
@@ -294,6 +298,47 @@ def check_net(net: Net) -> None:
             "model on the CPU or a GPU (an nn.Module built on meta gets its values with "
             "net.to_empty(device='cpu') and then net.load_state_dict(...))"
         )
+
+
+# linearnets' public functions that build a model: (module, name), as a builder passed uncalled is
+# recognised without importing the models here
+_BUILDERS = {
+    ("linearnets.models.concise", "softmax_concise"),
+    ("linearnets.models.concise", "linreg_concise"),
+}
+
+
+def _check_not_a_builder(net: Any) -> None:
+    """Raise if ``net`` is a class, or a linearnets function that builds a model, not a model."""
+    if isinstance(net, type):
+        raise UsageTypeError(
+            f"net must be a model instance, got the class {net.__name__}; pass an instance: "
+            f"net = {net.__name__}({_required_arguments(net)})"
+        )
+    key = (getattr(net, "__module__", None), getattr(net, "__qualname__", None))
+    if isinstance(net, types.FunctionType) and key in _BUILDERS:
+        raise UsageTypeError(
+            f"net must be a model instance, got the function {net.__name__}, which builds one; "
+            f"call it and pass the model it returns: net = {net.__name__}()"
+        )
+
+
+def _required_arguments(cls: type) -> str:
+    """Return the arguments ``cls(...)`` needs, by name (``"in_features, out_features"``), or
+    ``"..."`` for a class that takes any (``nn.Sequential(*args)``); ``""`` where none is needed."""
+    try:
+        params = inspect.signature(cls).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature
+        return "..."
+    needed = [
+        p.name
+        for p in params
+        if p.default is inspect.Parameter.empty
+        and p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    ]
+    if not needed and any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params):
+        return "..."
+    return ", ".join(needed)
 
 
 def check_net_tensors(net: Net) -> None:
