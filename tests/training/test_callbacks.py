@@ -525,6 +525,30 @@ class _StopAtEpoch:
             raise RuntimeError(f"stopped in epoch {epoch}")
 
 
+def test_curves_gone_over_by_a_continued_fit_are_refused_before_its_first_step(
+    gen: torch.Generator,
+) -> None:
+    """start_epoch=1 after curves of 2 epochs would draw epoch 2 again: refused before training
+    it (it was refused after), with a start_epoch that then continues the curves."""
+    net = softmax_concise(3, 2, generator=gen)
+    batches = _classification(gen)
+    loss = nn.CrossEntropyLoss(reduction="none")
+    updater = torch.optim.SGD(net.parameters(), lr=0.1)
+    curves = LiveCurves(mode="none")
+    fit(net, batches, loss, updater, 2, callbacks=[CurvesCallback(curves)])
+    before = net[1].weight.detach().clone()
+    with pytest.raises(
+        UsageError,
+        match=r"^start_epoch must continue the curves after their last epoch, 2 \(of 'train "
+        r"loss'\), got start_epoch=1, whose first epoch, 2, would be drawn over theirs; pass "
+        r"start_epoch=2 \(and num_epochs=4, for 2 more\) to continue them, start_epoch=0",
+    ):
+        fit(net, batches, loss, updater, 3, start_epoch=1, callbacks=[CurvesCallback(curves)])
+    assert torch.equal(net[1].weight, before)
+    fit(net, batches, loss, updater, 4, start_epoch=2, callbacks=[CurvesCallback(curves)])
+    assert curves.epochs["train loss"] == [1, 2, 3, 4]
+
+
 def test_live_curves_reused_by_a_new_fit_show_that_fit_only(gen: torch.Generator) -> None:
     """README's ``shown = [..., CurvesCallback(curves)]`` passed to fit again (a new cell, after a
     fit that failed, then after one that finished): each new fit's curves are its history's, not

@@ -259,6 +259,33 @@ class CurvesCallback(Callback):
             return f"CurvesCallback({type(curves).__name__}({shown}))"
         return f"CurvesCallback({curves!r})"
 
+    def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
+        """Raise, before any step, if this fit's first epoch would go back over the curves' points.
+
+        A fit from epoch 1 starts the curves over; a continued one (``start_epoch``) must follow
+        their last epoch, which the curves refused only after that epoch was trained.
+        """
+        first = start_epoch + 1
+        held = getattr(self.curves, "epochs", None)
+        if first == 1 or not isinstance(held, dict):
+            return
+        plotted = getattr(self.curves, "metrics", None) or _BOOK_CURVES
+        lasts = {m: e[-1] for m, e in held.items() if m in plotted and isinstance(e, list) and e}
+        if not lasts:
+            return
+        name = max(lasts, key=lambda m: lasts[m])
+        last = lasts[name]
+        if first > last:
+            return
+        more = num_epochs - start_epoch
+        raise UsageError(
+            f"start_epoch must continue the curves after their last epoch, {last} (of {name!r}), "
+            f"got start_epoch={start_epoch}, whose first epoch, {first}, would be drawn over "
+            f"theirs; pass start_epoch={last} (and num_epochs={last + more}, for {more} more) to "
+            "continue them, start_epoch=0 for a new run (the curves start over), or new "
+            "LiveCurves for this fit"
+        )
+
     def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
         reported = {
             "train loss": metrics.train_loss,
