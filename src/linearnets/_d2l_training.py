@@ -27,7 +27,11 @@ from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.batch_of_one import raise_batch_of_one
 from linearnets.training.callbacks import format_epoch
 from linearnets.training.empty_batches import check_some_batches
-from linearnets.training.evaluation import accuracy_named
+from linearnets.training.evaluation import (
+    accuracy_named,
+    check_first_batch,
+    name_evaluation_error,
+)
 from linearnets.training.first_step import check_first_values
 from linearnets.training.forward_diagnosis import raise_forward_error
 from linearnets.training.loop import EpochMetrics, train_epoch
@@ -275,6 +279,8 @@ def train_ch3(
     # before the first epoch: an empty test_iter was found after it, named evaluate's data_iter
     check_some_batches("train_iter", train_iter)
     check_some_batches("test_iter", test_iter)
+    # its first batch before any step: a bad one was told after epoch 1, as if train_iter's
+    check_first_batch("test_iter", net, test_iter, train_iter=train_iter)
     notebook = in_notebook()
     out = figure_file("train_ch3.png", notebook)
     if out is not None:
@@ -292,7 +298,13 @@ def train_ch3(
         start = time.perf_counter()
         train_loss, train_acc = _train_epoch_ch3(net, train_iter, loss, updater, epoch=epoch + 1)
         # named as train_ch3's: its empty batch was told as evaluate_accuracy's data_iter's
-        test_acc = _accuracy_ch3("test_iter", net, test_iter, epoch=epoch + 1)
+        try:
+            test_acc = _accuracy_ch3("test_iter", net, test_iter, epoch=epoch + 1)
+        except UsageError as err:  # a later batch than the first, checked before training
+            name_evaluation_error(
+                err, f"test_iter, evaluated after epoch {epoch + 1}", name="test_iter"
+            )
+            raise
         try:
             animator.add(epoch + 1, (train_loss, train_acc, test_acc))
         except (OSError, UsageError) as exc:

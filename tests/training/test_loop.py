@@ -2025,3 +2025,75 @@ def test_a_dist_that_is_no_dist_context_is_named_before_any_step(dist: Any, call
     with pytest.raises(UsageTypeError, match=r"^dist must be a DistContext or None, got \w+ "):
         run[call]()
     assert all(torch.equal(p, before[name]) for name, p in net.named_parameters())
+
+
+_IMAGES = torch.rand(40, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+_CLASSES = torch.randint(0, 10, (40,), generator=torch.Generator().manual_seed(1))
+
+
+@pytest.mark.parametrize(
+    ("test_X", "test_y", "error", "told"),
+    [
+        (_IMAGES[:20].double(), _CLASSES[:20], UsageTypeError,
+         r"X must have the model's dtype torch.float32, got torch.float64"),
+        (torch.rand(20, 100), _CLASSES[:20], UsageError, r"X must hold 784 features per example"),
+        (_IMAGES[:20], _CLASSES[:20] + 10, UsageError, r"y must hold class indices in \[0, 10\)"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("which", ["test_iter", "train_eval_iter"])
+def test_a_bad_first_evaluation_batch_is_named_before_the_first_step(
+    test_X: torch.Tensor, test_y: torch.Tensor, error: type[Exception], told: str, which: str
+) -> None:
+    """It was told after epoch 1's updates, in words that read as train_iter's."""
+    net = softmax_concise(generator=torch.Generator().manual_seed(2))
+    before = net[1].weight.detach().clone()
+    train = [(_IMAGES[:20], _CLASSES[:20]), (_IMAGES[20:], _CLASSES[20:])]
+    updater = torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(error, match=rf"^{which}'s batch 1: {told}"):
+        fit(net, train, nn.CrossEntropyLoss(), updater, 3, **{which: [(test_X, test_y)]})
+    assert torch.equal(net[1].weight, before)
+
+
+def test_train_ch3_names_a_bad_first_test_batch_before_the_first_step() -> None:
+    from linearnets import d2l
+
+    net = softmax_concise(generator=torch.Generator().manual_seed(2))
+    before = net[1].weight.detach().clone()
+    train = [(_IMAGES[:20], _CLASSES[:20]), (_IMAGES[20:], _CLASSES[20:])]
+    with pytest.raises(
+        UsageTypeError, match=r"^test_iter's batch 1: X must have the model's dtype"
+    ):
+        d2l.train_ch3(net, train, [(_IMAGES[:20].double(), _CLASSES[:20])],
+                      nn.CrossEntropyLoss(), 2, torch.optim.SGD(net.parameters(), lr=0.1))  # fmt: skip
+    assert torch.equal(net[1].weight, before)
+
+
+def test_a_bad_later_test_batch_is_named_with_the_epochs_done() -> None:
+    """Only the first batch is looked at before training: a later one is told after the epoch,
+    naming test_iter, the error holding the history of the epochs done."""
+    net = softmax_concise(generator=torch.Generator().manual_seed(2))
+    train = [(_IMAGES[:20], _CLASSES[:20]), (_IMAGES[20:], _CLASSES[20:])]
+    test = [(_IMAGES[:20], _CLASSES[:20]), (_IMAGES[20:], _CLASSES[20:] + 10)]
+    updater = torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(
+        UsageError, match=r"^test_iter, evaluated after epoch 1: y must hold class indices"
+    ) as info:
+        fit(net, train, nn.CrossEntropyLoss(), updater, 2, test_iter=test)
+    assert isinstance(info.value.history, History) and info.value.history.epochs == []  # type: ignore[attr-defined]
+
+
+def test_a_shuffled_test_loader_looked_at_before_training_leaves_the_random_order_as_it_was() -> (
+    None
+):
+    from torch.utils.data import DataLoader, TensorDataset
+
+    def run(test_iter: Any) -> torch.Tensor:
+        torch.manual_seed(5)
+        net = softmax_concise(generator=torch.Generator().manual_seed(2))
+        train = DataLoader(TensorDataset(_IMAGES, _CLASSES), batch_size=8, shuffle=True)
+        fit(net, train, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1,
+            test_iter=test_iter)  # fmt: skip
+        return net[1].weight.detach().clone()
+
+    shuffled = DataLoader(TensorDataset(_IMAGES, _CLASSES), batch_size=8, shuffle=True)
+    assert torch.equal(run(None), run(shuffled))

@@ -9,6 +9,7 @@ Batches, outputs and losses are checked as a training step checks them
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -21,6 +22,7 @@ from linearnets.training.loop_checks import (
     check_batches,
     check_loss_object,
     check_net,
+    is_one_shot,
 )
 from linearnets.training.loss_kinds import Loss, summed_scalar_loss
 from linearnets.training.model_diagnosis import NanScoresProbe
@@ -28,7 +30,15 @@ from linearnets.training.probability_targets import check_probability_targets
 from linearnets.training.step import Net, compute_loss, raise_output_error, unpack
 from linearnets.training.totals import EpochTotals, NanContext
 
-__all__ = ["evaluate", "evaluate_accuracy", "evaluate_named", "set_mode", "switch_mode"]
+__all__ = [
+    "check_first_batch",
+    "evaluate",
+    "evaluate_accuracy",
+    "evaluate_named",
+    "name_evaluation_error",
+    "set_mode",
+    "switch_mode",
+]
 
 Batches = Iterable[Sequence[torch.Tensor]]
 
@@ -187,3 +197,80 @@ def accuracy_named(name: str, net: Net, data_iter: Batches, *, epoch: int | None
             f"evaluate(net, {name}, loss)"
         )
     return acc
+
+
+def check_first_batch(
+    name: str,
+    net: Net,
+    batches: Batches,
+    loss: Loss | None = None,
+    *,
+    scalar_loss: str | None = None,
+    train_iter: Batches | None = None,
+) -> None:
+    """Evaluate ``net`` on the first batch of ``batches`` (fit's ``test_iter``) before training,
+    raising its error named ``"{name}'s batch 1: ..."``.
+
+    Only a refusal of the batch (:class:`UsageError`: its dtype, feature count, labels) is raised;
+    where ``train_iter``'s first batch fails too (a model that fits neither), or the evaluation
+    fails otherwise (NaN scores, the model's own error), nothing is: the epochs tell it as before.
+
+    A test set of another dtype, feature count or label range was refused only when evaluated after
+    the first epoch, in words that read as the training data's, after that epoch's updates. Under
+    no_grad and in eval mode; the global random state is put back (a shuffled ``DataLoader`` draws
+    its order's seed from it). Not looked at: a one-shot iterator (its first batch would be lost
+    to the epoch's evaluation), nor a model with lazy parameters (its first forward would
+    initialise them from the test batch, out of the training's random order).
+    """
+    if is_one_shot(batches) or _has_lazy_params(net):
+        return
+    batch = _first(batches)
+    if batch is None:  # an empty one is refused by name before this
+        return
+    try:
+        evaluate_named(name, net, [batch], loss, scalar_loss=scalar_loss)
+    except UsageError as err:
+        if train_iter is not None and _fails_first(net, train_iter, loss, scalar_loss):
+            return
+        name_evaluation_error(err, f"{name}'s batch 1", name=name)
+        raise
+    except Exception:  # a NaN score, the model's own error: told where they were, by the epoch
+        return
+
+
+def _first(batches: Batches) -> Any:
+    """Return the first batch of ``batches`` (``None`` if none), the global random state kept."""
+    with torch.random.fork_rng(devices=[]):  # a shuffled DataLoader draws its order's seed
+        return next(iter(batches), None)
+
+
+def _fails_first(net: Net, batches: Batches, loss: Loss | None, scalar_loss: str | None) -> bool:
+    """Whether evaluating ``net`` on the first batch of ``batches`` (re-iterable) raises."""
+    if is_one_shot(batches):
+        return False
+    batch = _first(batches)
+    try:
+        if batch is not None:
+            evaluate_named("train_iter", net, [batch], loss, scalar_loss=scalar_loss)
+    except Exception:  # any: the training step names it as train_iter's
+        return True
+    return False
+
+
+def name_evaluation_error(err: BaseException, where: str, *, name: str) -> None:
+    """Start ``err``'s message with ``where`` (``"test_iter's batch 1"``) unless it names ``name``
+    already: an evaluation's error told of X and y as if they were the training data's."""
+    if not err.args or not isinstance(err.args[0], str) or name in err.args[0]:
+        return
+    err.args = (f"{where}: {err.args[0]}", *err.args[1:])
+
+
+def _has_lazy_params(net: Any) -> bool:
+    """Whether ``net`` has parameters still uninitialised (``nn.LazyLinear`` before its forward)."""
+    params = getattr(net, "parameters", None)
+    if not callable(params):
+        return False
+    try:
+        return any(nn.parameter.is_lazy(p) for p in params())
+    except TypeError:  # not torch's layout: nothing to tell
+        return False

@@ -17,6 +17,7 @@ from typing import Any
 
 import torch
 
+from linearnets.errors import UsageError
 from linearnets.training import fit_hooks
 from linearnets.training.batch_of_one import raise_batch_of_one
 from linearnets.training.callback_checks import check_on_step
@@ -24,9 +25,11 @@ from linearnets.training.distributed import DistContext, check_dist
 from linearnets.training.empty_batches import check_some_batches
 from linearnets.training.evaluation import (
     Batches,
+    check_first_batch,
     evaluate,
     evaluate_accuracy,
     evaluate_named,
+    name_evaluation_error,
     switch_mode,
 )
 from linearnets.training.guard_fit import prepare_guards
@@ -269,6 +272,12 @@ def fit(
         train_eval_iter=train_eval_iter, callbacks=callbacks, history=history, on_step=on_step,
         dist=dist, scalar_loss=scalar_loss,
     )  # fmt: skip
+    if dist is None or not dist.enabled:  # one process's forward alone could wait on the others
+        for name, batches in (("train_eval_iter", train_eval_iter), ("test_iter", test_iter)):
+            if batches is not None:  # before any step: refused after epoch 1, as train_iter's
+                check_first_batch(
+                    name, net, batches, loss, scalar_loss=scalar_loss, train_iter=train_iter
+                )
     history = history if history is not None else History()
     prepare_guards(
         callbacks, on_step, loss=loss, updater=updater, scalar_loss=scalar_loss,
@@ -294,32 +303,20 @@ def fit(
                 epoch=epoch,
             )
             if train_eval_iter is not None:
-                eval_loss, eval_acc = evaluate_named(
-                    "train_eval_iter",
-                    net,
-                    train_eval_iter,
-                    loss,
-                    dist=dist,
-                    scalar_loss=scalar_loss,
-                    epoch=epoch,
-                )
+                eval_loss, eval_acc = _evaluate_after(
+                    "train_eval_iter", net, train_eval_iter, loss, dist=dist,
+                    scalar_loss=scalar_loss, epoch=epoch, history=history,
+                )  # fmt: skip
                 train_loss = eval_loss if eval_loss is not None else train_loss
                 # the accuracy of the same model on the same set as the loss beside it, not of
                 # the weights each step had during the epoch
                 train_acc = eval_acc if eval_acc is not None else train_acc
-            test_loss, test_acc = (
-                evaluate_named(
-                    "test_iter",
-                    net,
-                    test_iter,
-                    loss,
-                    dist=dist,
-                    scalar_loss=scalar_loss,
-                    epoch=epoch,
-                )
-                if test_iter is not None
-                else (None, None)
-            )
+            test_loss, test_acc = None, None
+            if test_iter is not None:
+                test_loss, test_acc = _evaluate_after(
+                    "test_iter", net, test_iter, loss, dist=dist, scalar_loss=scalar_loss,
+                    epoch=epoch, history=history,
+                )  # fmt: skip
             metrics = EpochMetrics(
                 epoch, train_loss, train_acc, test_loss, test_acc, time.perf_counter() - start
             )
@@ -332,6 +329,30 @@ def fit(
     for cb in callbacks:
         fit_hooks.call_hook(cb, "on_fit_end", history=history)
     return history
+
+
+def _evaluate_after(
+    name: str,
+    net: Net,
+    batches: Batches,
+    loss: Loss,
+    *,
+    dist: DistContext | None,
+    scalar_loss: str | None,
+    epoch: int,
+    history: History,
+) -> tuple[float | None, float | None]:
+    """:func:`evaluate_named` after ``epoch``; a refusal names ``name`` and holds the epochs
+    done as its ``.history`` (a batch after the first, which the check before training never read).
+    """
+    try:
+        return evaluate_named(
+            name, net, batches, loss, dist=dist, scalar_loss=scalar_loss, epoch=epoch
+        )
+    except UsageError as err:
+        name_evaluation_error(err, f"{name}, evaluated after epoch {epoch}", name=name)
+        err.history = history  # type: ignore[attr-defined]
+        raise
 
 
 def _check_fit_call(

@@ -36,6 +36,7 @@ __all__ = [
     "check_updater_lr",
     "check_updater_object",
     "check_updater_params",
+    "is_one_shot",
     "is_optimizer",
 ]
 
@@ -119,6 +120,11 @@ def _whole_tensors(batches: Any) -> bool:
         and all(isinstance(t, torch.Tensor) and t.ndim for t in batches)
         and batches[0].shape[0] == batches[1].shape[0]
     )
+
+
+def is_one_shot(batches: Any) -> bool:
+    """Whether ``batches`` surely yields its batches once (see :func:`_one_shot`)."""
+    return _one_shot(batches)
 
 
 def _returns_self(self: Any) -> Any:
