@@ -83,7 +83,18 @@ BAD_INPUT = [
         lambda: softmax_concise(1, 3)(torch.zeros(5)),
         UsageError,
         r"X must hold 1 features per example, shape \(B, 1\) or \(B, 1, 1, 1\), got shape \(5,\); "
-        r"check the data matches",
+        r"for one feature per example make it a column with X\.reshape\(-1, 1\)$",
+    ),
+    (  # one example's 2 features: a batch of one, as the scratch linreg says
+        lambda: linreg_concise(2)(torch.zeros(2)),
+        UsageError,
+        r"X must hold 2 features per example, shape \(B, 2\), got shape \(2,\); for one example of "
+        r"its 2 features use X\.reshape\(1, -1\), a batch of one$",
+    ),
+    (  # a 1-d X of another length: no reshape to guess
+        lambda: linreg_concise(2)(torch.zeros(5)),
+        UsageError,
+        r"got shape \(5,\); check the data matches the model's num_inputs$",
     ),
     (
         lambda: linreg_concise(2)(torch.zeros(4, 2, dtype=torch.float64)),

@@ -625,6 +625,12 @@ BAD_INPUT = [
         UsageError,
         r"X must hold 1 features per example.*got shape \(5,\)",
     ),
+    (  # one example's 784 features, not a batch: the reshape to a batch of one, not "check the data"
+        lambda: SoftmaxRegressionScratch()(torch.rand(784)),
+        UsageError,
+        r"X must hold 784 features per example, e\.g\. shape \(B, 784\) or \(B, 1, 28, 28\), got "
+        r"shape \(784,\); for one example of its 784 features use X\.reshape\(1, -1\), a batch of one$",
+    ),
     (
         lambda: SoftmaxRegressionScratch()(torch.zeros(2, 784, dtype=torch.float64)),
         TypeError,
@@ -650,7 +656,12 @@ CONCISE_BAD_INPUT = [
         TypeError,
         r"floating-point.*255",
     ),
-    (lambda: softmax_concise()(torch.rand(784)), UsageError, r"got shape \(784,\)"),
+    (
+        lambda: softmax_concise()(torch.rand(784)),
+        UsageError,
+        r"got shape \(784,\); for one example of its 784 features use X\.reshape\(1, -1\), a batch "
+        r"of one$",
+    ),
 ]
 
 

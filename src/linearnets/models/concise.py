@@ -10,7 +10,7 @@ from torch import nn
 
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.models.scratch.module import check_batch_device
-from linearnets.models.scratch.softmax import _image_shape
+from linearnets.models.scratch.softmax import _features_fix, _image_shape
 from linearnets.validation import (
     check_finite_init,
     check_float_tensor,
@@ -100,7 +100,7 @@ class _InputCheck:
             raise UsageError(
                 f"X must hold {num_inputs} features per example, shape (B, {num_inputs})"
                 f"{f' or {_image_shape(num_inputs)}' if flattens else ''}, got shape "
-                f"{tuple(X.shape)}; check the {fix} matches the model's num_inputs"
+                f"{tuple(X.shape)}; {_features_fix(X, num_inputs, fix)}"
             )
         check_batch_device(  # torch's words for a meta one: "not on the expected device cpu!"
             X,

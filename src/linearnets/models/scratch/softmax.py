@@ -48,6 +48,17 @@ def _image_shape(num_inputs: int) -> str:
     return f"(B, 1, H, W) with H·W = {num_inputs}"
 
 
+def _features_fix(X: torch.Tensor, num_inputs: int, fix: str) -> str:
+    """Return the fix for an ``X`` without ``num_inputs`` features per example: a 1-d ``X`` of
+    ``num_inputs`` values is one example (a batch of one), of one feature per example a column;
+    any other shape, ``check the {fix} matches the model's num_inputs``."""
+    if X.ndim == 1 and len(X) == num_inputs:
+        return f"for one example of its {num_inputs} features use X.reshape(1, -1), a batch of one"
+    if X.ndim == 1 and num_inputs == 1:
+        return "for one feature per example make it a column with X.reshape(-1, 1)"
+    return f"check the {fix} matches the model's num_inputs"
+
+
 class SoftmaxRegressionScratch(ScratchModule):
     """Softmax regression ``O = X W + b`` with ``W`` (d, q) ~ N(0, sigma²) and ``b`` (q,) = 0.
 
@@ -110,8 +121,8 @@ class SoftmaxRegressionScratch(ScratchModule):
             fix = "image size (resize)" if X.ndim == 4 else "data"
             raise UsageError(
                 f"X must hold {self.num_inputs} features per example, e.g. shape (B, {self.num_inputs}) "
-                f"or {_image_shape(self.num_inputs)}, got shape {tuple(X.shape)}; check the {fix} "
-                "matches the model's num_inputs"
+                f"or {_image_shape(self.num_inputs)}, got shape {tuple(X.shape)}; "
+                f"{_features_fix(X, self.num_inputs, fix)}"
             )
         if X.dtype != self.W.dtype:
             raise UsageTypeError(
