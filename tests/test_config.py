@@ -932,3 +932,42 @@ def test_the_lr_limits_are_float32s_own(make: Callable[..., object]) -> None:
             + re.escape(repr(past)),
         ):
             make(lr=past)
+
+
+@pytest.mark.parametrize(
+    "config_type,settings,pattern",
+    [
+        # the book's name for the epochs, said with the value passed
+        (
+            SoftmaxConfig,
+            {"num_epochs": 3},
+            r"^SoftmaxConfig has no field 'num_epochs'; did you mean epochs=3\?$",
+        ),
+        (
+            LinregConfig,
+            {"num_epochs": 3},
+            r"^LinregConfig has no field 'num_epochs'; did you mean epochs=3\?$",
+        ),
+        (
+            SoftmaxConfig,
+            {"learning_rate": 0.5},
+            r"^SoftmaxConfig has no field 'learning_rate'; did you mean lr=0\.5\?$",
+        ),
+        (SoftmaxConfig, {"epoch": 2}, r"did you mean epochs=2\?$"),
+        (  # nothing close: the settings it has
+            SoftmaxConfig,
+            {"zzz": 1},
+            r"^SoftmaxConfig has no field 'zzz'; its settings are impl, epochs, lr, batch_size, seed, "
+            r"num_threads, data_dir, data, out, plot, resize, device and guard$",
+        ),
+    ],
+)
+def test_an_unknown_keyword_is_told_the_setting_it_likely_meant(
+    config_type: type, settings: dict[str, object], pattern: str
+) -> None:
+    with pytest.raises(UsageTypeError, match=pattern):
+        config_type(**settings)
+    with pytest.raises(
+        UsageTypeError, match=pattern
+    ):  # dataclasses.replace builds through __init__
+        dataclasses.replace(config_type(), **settings)

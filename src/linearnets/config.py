@@ -18,7 +18,13 @@ from linearnets.config_checks import (
     check_seed,
 )
 from linearnets.config_synthetic import SYNTHETIC_SETTINGS, resolve_synthetic
-from linearnets.config_values import check_known_settings, is_device, path_setting, set_checked
+from linearnets.config_values import (
+    check_known_settings,
+    is_device,
+    named_keywords,
+    path_setting,
+    set_checked,
+)
 from linearnets.errors import UsageError
 from linearnets.validation import (
     check_bool,
@@ -43,6 +49,7 @@ if TYPE_CHECKING:
     from linearnets.config_values import FloatArg, IntArg, PathArg
 
 
+@named_keywords
 @dataclass(frozen=True, kw_only=True)
 class LinregConfig:
     """Settings of a linear-regression run; the defaults are the book's (D2L §3.2–3.3).
@@ -171,6 +178,7 @@ class LinregConfig:
         return d
 
 
+@named_keywords
 @dataclass(frozen=True, kw_only=True)
 class SoftmaxConfig:
     """Settings of a softmax-regression run; the defaults are the book's (D2L §3.6–3.7).

@@ -10,15 +10,16 @@ values), any path-like (:func:`path_setting`), a ``torch.device`` (:func:`is_dev
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import fields
 from difflib import get_close_matches
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from linearnets._text import and_list, json_text, respelled
-from linearnets.errors import UsageError
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.path_checks import check_path
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "lacking",
     "likely_meant",
     "meant_name",
+    "named_keywords",
     "path_setting",
     "set_checked",
     "swapped",
@@ -62,6 +64,39 @@ def check_known_settings(config_type: type[Any], data: Mapping[str, Any]) -> Non
             f"{', '.join(_named(key, known) for key in unknown)}; it was written by another "
             "version, or edited by hand"
         )
+
+
+_Config = TypeVar("_Config", bound=type)
+
+
+def named_keywords(config_type: _Config) -> _Config:
+    """Return the dataclass ``config_type`` with an ``__init__`` that refuses a keyword naming no
+    field with the setting it likely meant, and its value (``num_epochs=3``, the book's name:
+    ``did you mean epochs=3?``), where the dataclass's own says only ``unexpected keyword argument``."""
+    init: Callable[..., None] = vars(config_type)["__init__"]  # the dataclass's own
+    known = [f.name for f in fields(config_type)]
+
+    @functools.wraps(init)
+    def checked_init(self: Any, *args: Any, **kwargs: Any) -> None:
+        for key, value in kwargs.items():
+            if key not in known:
+                raise UsageTypeError(_no_field(config_type.__name__, key, value, known))
+        init(self, *args, **kwargs)
+
+    config_type.__init__ = checked_init  # type: ignore[misc]
+    return config_type
+
+
+def _no_field(owner: str, key: str, value: Any, known: list[str]) -> str:
+    """Return the refusal of ``key=value``, no field of ``owner``, with the field it likely meant."""
+    settings = [name for name in known if not name.startswith("_")]
+    found = meant_name(key, settings)
+    fix = (
+        f"did you mean {found[1]}={value!r}?"
+        if found is not None
+        else f"its settings are {and_list(settings)}"
+    )
+    return f"{owner} has no field {key!r}; {fix}"
 
 
 # other libraries' names for a setting, which no spelling distance finds
