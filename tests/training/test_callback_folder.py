@@ -18,15 +18,18 @@ import pytest
 
 from linearnets.config import LinregConfig, SoftmaxConfig
 from linearnets.errors import UsageError
+from linearnets.plotting.live import LiveCurves
 from linearnets.tasks.linreg import run_linreg
 from linearnets.tasks.linreg_resume import resume_linreg
 from linearnets.tasks.resume import resume_softmax
 from linearnets.tasks.softmax import run_softmax
+from linearnets.training.callbacks import CurvesCallback
 from linearnets.training.checkpoint import CheckpointCallback
 from linearnets.training.metrics_files import MetricsWriter
 
 _TWICE = "each epoch's row would be written twice"
 _REPLACED = "yours would replace the run's, which its resume reads"
+_FIGURE = "yours would replace the run's figure with your curves' lines"
 
 
 def _refusal(index: int, cls: str, files: str, folder: Path, clash: str, them: str) -> str:
@@ -209,3 +212,36 @@ def test_the_refusal_leaves_no_cycle_keeping_the_runs_frames_alive(tmp_path: Pat
         assert held() is None, "the refusal outlived its handler: a reference cycle holds it"
     finally:
         gc.enable()
+
+
+def test_curves_of_yours_drawn_in_the_run_folder_are_refused(tmp_path: Path) -> None:
+    """A LiveCurves with out_dir the run folder silently replaced the run's curves.png and
+    curves.svg with its own lines (only "train loss"); refused, in a run and in its resume, the
+    folder as it was found."""
+    out, data = tmp_path / "run", _npz(tmp_path / "d.npz")
+    mine = LiveCurves(out_dir=out, metrics=("train loss",), mode="file")
+    with pytest.raises(UsageError) as caught:
+        run_softmax(_softmax(out, data), callbacks=[CurvesCallback(mine)])
+    assert str(caught.value) == _refusal(
+        0, "CurvesCallback", "curves.png and curves.svg", out, _FIGURE, "them"
+    )
+    assert not out.exists()
+    run_softmax(_softmax(out, data))
+    before = _files(out)
+    with pytest.raises(UsageError, match=r"^callbacks\[1\], a CurvesCallback, writes curves\.png "):
+        resume_softmax(out, epochs=2, callbacks=[MetricsWriter(tmp_path), CurvesCallback(mine)])
+    assert _files(out) == before
+
+
+def test_curves_of_yours_elsewhere_or_drawing_no_files_train(tmp_path: Path) -> None:
+    """Curves in another folder, curves in mode "none" (no files), and curves in a linear
+    regression's folder (that run draws none) are yours: each trains."""
+    data, soft, lin = _npz(tmp_path / "d.npz"), tmp_path / "soft", tmp_path / "lin"
+    elsewhere = LiveCurves(out_dir=tmp_path / "mine", metrics=("train loss",), mode="file")
+    silent = LiveCurves(mode="none")
+    run_softmax(_softmax(soft, data), callbacks=[CurvesCallback(elsewhere), CurvesCallback(silent)])
+    assert (tmp_path / "mine" / "curves.png").is_file()
+    lin.mkdir()
+    drawn = LiveCurves(out_dir=lin, metrics=("train loss",), mode="file")
+    run_linreg(LinregConfig(epochs=2, out=lin), callbacks=[CurvesCallback(drawn)])
+    assert (lin / "curves.png").is_file()

@@ -1,5 +1,6 @@
 """The run folder a writing callback is given (:class:`~linearnets.training.metrics_files.MetricsWriter`,
-:class:`~linearnets.training.checkpoint.CheckpointCallback`), checked as ``fit`` starts.
+:class:`~linearnets.training.checkpoint.CheckpointCallback`, a
+:class:`~linearnets.training.callbacks.CurvesCallback`'s curves), checked as ``fit`` starts.
 
 A ``run_dir`` that is no folder was first found at the end of epoch 1, whose write said the folder
 was "gone (removed or moved while the run trained)", of a folder never made; the check names what
@@ -58,14 +59,16 @@ def check_callback_folder(owner: str, run_dir: Path) -> None:
 def check_apart_from_run(
     callbacks: Sequence[Any], run_dir: Path | None, *, outputs: Collection[str] | None = None
 ) -> None:
-    """Refuse, before a folder is claimed, a writer of yours in ``callbacks`` (a ``MetricsWriter``
-    or ``CheckpointCallback``, or a subclass) given the run's own folder ``run_dir`` (``None``: a
-    folder the run names itself, which no callback can have been given), where the run writes
-    the same files itself.
+    """Refuse, before a folder is claimed, a writer of yours in ``callbacks`` (a ``MetricsWriter``,
+    ``CheckpointCallback`` or ``CurvesCallback``, or a subclass) given the run's own folder
+    ``run_dir`` (``None``: a folder the run names itself, which no callback can have been given),
+    where the run writes the same files itself.
 
     A ``MetricsWriter`` there wrote every epoch's row twice in ``metrics.jsonl`` and
     ``metrics.csv``; a ``CheckpointCallback`` there replaced the run's ``checkpoint.pt`` with its
-    own state, which the run's resume then read. A writer of yours in the run folder under other
+    own state, which the run's resume then read; a ``CurvesCallback`` whose ``LiveCurves`` had the
+    run folder as ``out_dir`` silently replaced the run's ``curves.png`` and ``curves.svg`` with
+    its own lines (``metrics=("train loss",)``: the run's figure showed that line alone). A writer of yours in the run folder under other
     names (a ``best.pt``) is the run's to keep, and left alone. ``outputs``: the names of the
     files the run writes there (``None``: a softmax run's, ``RUN_OUTPUTS``).
 
@@ -74,6 +77,7 @@ def check_apart_from_run(
     """
     if run_dir is None:
         return
+    from linearnets.training.callbacks import CurvesCallback
     from linearnets.training.checkpoint import CheckpointCallback
     from linearnets.training.metrics_files import MetricsWriter
     from linearnets.training.run_files import RUN_OUTPUTS
@@ -85,10 +89,12 @@ def check_apart_from_run(
             names, clash = ("jsonl", "csv"), "each epoch's row would be written twice"
         elif isinstance(cb, CheckpointCallback):
             names, clash = ("path",), "yours would replace the run's, which its resume reads"
+        elif isinstance(cb, CurvesCallback):
+            names, clash = (), "yours would replace the run's figure with your curves' lines"
         else:
             continue
         # a subclass's own __init__ may set none of them, or set them to no path: not looked at
-        files = [_as_path(getattr(cb, name, None)) for name in names]
+        files = [_as_path(getattr(cb, name, None)) for name in names] or _curve_files(cb)
         ours = [f for f in files if f and f.name in outputs and same_folder(f.parent, run_dir)]
         if ours:
             raise UsageError(
@@ -98,6 +104,16 @@ def check_apart_from_run(
                 f"{clash}; leave it out of callbacks= (the run keeps its own there), or give it "
                 "another folder"
             )
+
+
+def _curve_files(cb: Any) -> list[Path | None]:
+    """Return the files a ``CurvesCallback``'s curves write: a ``LiveCurves``'s ``curves.<format>``
+    in its ``out_dir``, each update's and those drawn at the end (none in mode "none"); curves of
+    another kind (any ``Curves``), none."""
+    curves = getattr(cb, "curves", None)
+    output = getattr(curves, "_output", None)
+    written = [*getattr(output, "paths", ()), *getattr(curves, "_final_paths", ())]
+    return [_as_path(path) for path in written]
 
 
 def _as_path(value: Any) -> Path | None:
