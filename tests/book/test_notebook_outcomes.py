@@ -84,7 +84,7 @@ def test_a_progress_bar_and_a_stopped_fit_in_a_notebook(tmp_path: Path) -> None:
         "UsageError",  # its one line, no traceback through the library's frames
         [
             "UsageError: run_dir must be a run folder, got 'runs/a', which does not exist; pass "
-            "the folder a 'linearnets softmax' run wrote (it printed 'run folder: ...')"
+            "the folder a run wrote, its config's out (the result's run_dir)"
         ],
     )
     assert not any(tmp_path.iterdir())

@@ -358,6 +358,19 @@ def test_out_is_refused_in_resume_softmax_s_words(tmp_path: Path) -> None:
     assert str(softmax.value) == str(linreg.value).replace("resume_linreg", "resume_softmax")
 
 
+def test_a_file_in_a_linreg_run_folder_is_told_the_folder_that_holds_it(tmp_path: Path) -> None:
+    """resume_linreg('R/checkpoint.pt') was told to pass a folder a run kept, as load_trained
+    names the one that holds it."""
+    run = tmp_path / "R"
+    ln.run_linreg(ln.LinregConfig(epochs=1, out=run))
+    with pytest.raises(UsageError) as info:
+        resume_linreg(run / "checkpoint.pt")
+    assert str(info.value) == (
+        f"the run folder {run / 'checkpoint.pt'} is a file in a run folder; pass the folder that "
+        f"holds it: {run}"
+    )
+
+
 def test_a_folder_without_a_linreg_run_is_refused(tmp_path: Path) -> None:
     with pytest.raises(
         UsageError,

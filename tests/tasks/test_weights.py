@@ -1081,7 +1081,7 @@ def test_a_folder_that_does_not_exist_is_named_as_such(tmp_path: Path) -> None:
     missing = tmp_path / "runs" / "typo"
     expected = (
         f"run_dir must be a run folder, got {str(missing)!r}, which does not exist; pass the "
-        "folder a 'linearnets softmax' run wrote (it printed 'run folder: ...')"
+        "folder a run wrote, its config's out (the result's run_dir)"
     )
     with pytest.raises(UsageError) as info:
         load_trained(missing)
@@ -1302,7 +1302,7 @@ def test_a_run_folder_named_with_a_line_break_is_named_as_the_shell_takes_it(
         load_trained(run)
     assert str(info.value) == (
         f"run_dir must be a run folder, got $'{tmp_path}/a\\nb', which does not exist; pass the "
-        "folder a 'linearnets softmax' run wrote (it printed 'run folder: ...')"
+        "folder a run wrote, its config's out (the result's run_dir)"
     )
     _model(run)
     _denied(monkeypatch, run / "model.pt", Path, "stat")

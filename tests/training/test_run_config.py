@@ -548,7 +548,7 @@ def test_a_run_dir_holding_odd_characters_is_quoted_as_shown_path(tmp_path: Path
         run_config.read_config(folder)
     assert str(info.value) == (
         f"run_dir must be a run folder, got $'{tmp_path}/a\\nb', which does not exist; pass the "
-        "folder a 'linearnets softmax' run wrote (it printed 'run folder: ...')"
+        "folder a run wrote, its config's out (the result's run_dir)"
     )
     folder.mkdir()
     with pytest.raises(UsageError, match=r"holding config\.json, got \$'.*/a\\nb' without one;"):
@@ -596,3 +596,41 @@ def test_a_damaged_config_json_loads_the_checkpoint_once_for_its_fix(
     ):
         run_config.read_config(run)
     assert loaded == [run / "checkpoint.pt"]
+
+
+def test_a_missing_run_folder_is_told_where_a_run_folder_comes_from_in_each_ones_words(
+    tmp_path: Path,
+) -> None:
+    """From Python, run_softmax prints no "run folder: ..." line, which the message pointed to:
+    the folder is its config's out; the command line's words name the line it printed."""
+    with pytest.raises(UsageError) as info:
+        run_config.read_config(tmp_path / "nope")
+    assert str(info.value) == (
+        f"run_dir must be a run folder, got {str(tmp_path / 'nope')!r}, which does not exist; "
+        "pass the folder a run wrote, its config's out (the result's run_dir)"
+    )
+    assert one_line(info.value).endswith(
+        "; pass the folder a 'linearnets softmax' run wrote (it printed 'run folder: ...')"
+    )
+
+
+def test_a_file_in_a_run_folder_is_told_the_folder_that_holds_it(tmp_path: Path) -> None:
+    """resume_softmax('R/checkpoint.pt') was told only that it is a file; load_trained names the
+    folder that holds it. A file in no run's folder is told where run folders come from."""
+    run = tmp_path / "R"
+    run.mkdir()
+    (run / "config.json").write_text('{"config": {}}')
+    (run / "checkpoint.pt").write_bytes(b"")
+    with pytest.raises(UsageError) as info:
+        run_config.read_config(run / "checkpoint.pt")
+    assert str(info.value) == (
+        f"run_dir must be a run folder, got the file {run / 'checkpoint.pt'}; pass the folder "
+        f"that holds it: {run}"
+    )
+    (tmp_path / "d.npz").write_bytes(b"")
+    with pytest.raises(UsageError) as info:
+        run_config.read_config(tmp_path / "d.npz")
+    assert str(info.value) == (
+        f"run_dir must be a run folder, got {str(tmp_path / 'd.npz')!r}, which is a file; pass the "
+        "folder a run wrote, its config's out (the result's run_dir)"
+    )

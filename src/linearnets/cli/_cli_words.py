@@ -106,6 +106,9 @@ _SAME_CALL = re.compile(re.escape("try again (the same call)"))
 _QUOTED = rf"(?<![^\s(=,$])(?:{_STRING})"
 # a finished run's config.json is not needed to use its weights (linearnets.training.run_config)
 _WITHOUT_CONFIG = "so load_trained and predict work without it"
+# where a run folder comes from (linearnets.training.run_config.RUN_FOLDER_FIX): the command printed it
+_RUN_FOLDER_FIX = "pass the folder a run wrote, its config's out (the result's run_dir)"
+_RUN_FOLDER_CLI = "pass the folder a 'linearnets softmax' run wrote (it printed 'run folder: ...')"
 
 
 def cli_words(text: str) -> str:
@@ -133,6 +136,8 @@ def cli_words(text: str) -> str:
     # only the settings the command has an option for: other words are left alone
     names = "|".join(_OPTIONS)
     settings = "|".join(_SETTINGS)
+    # where a run folder comes from: the line the command printed, before "out" is rewritten
+    text = text.replace(_RUN_FOLDER_FIX, _RUN_FOLDER_CLI)
     text = _RESUME_CALL.sub(_resume_said, text)
     text = re.sub(rf"^({names})=({_STRING})(?=[ :])", _leading, text)
     # one clause per changed setting: "lr changed from 0.1 to 0.5; resize changed from None

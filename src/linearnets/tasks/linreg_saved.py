@@ -44,6 +44,11 @@ def read_linreg_config(run_dir: Path) -> dict[str, Any]:
     """
     path = run_dir / CONFIG_FILE
     check_reachable(run_dir)  # Path.is_dir raised the bare PermissionError
+    if run_dir.is_file() and (run_dir.parent / CONFIG_FILE).is_file():  # its checkpoint.pt
+        raise UsageError(
+            f"the run folder {shown_path(run_dir)} is a file in a run folder; pass the folder "
+            f"that holds it: {shown_path(run_dir.parent)}"
+        )
     if not run_dir.is_dir():
         raise UsageError(
             f"the run folder {shown_path(run_dir)} does not exist or is not a folder; pass the "

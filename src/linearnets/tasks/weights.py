@@ -25,7 +25,7 @@ from linearnets.tasks.missing_weights import no_weights
 from linearnets.tasks.weights_checks import check_payload, recreate_fix
 from linearnets.training.checkpoint import check_crcs, load_failure
 from linearnets.training.checkpoint_write import save_run_file
-from linearnets.training.run_config import run_dir_path
+from linearnets.training.run_config import RUN_FOLDER_FIX, run_dir_path
 from linearnets.training.run_dir_checks import check_reachable
 from linearnets.training.runs import WEIGHTS_FILE
 
@@ -95,7 +95,7 @@ def load_trained(
     if not run_dir.is_dir():  # a misspelt folder: "without model.pt" sent to look for a file
         raise UsageError(
             f"run_dir must be a run folder, got {quoted_path(run_dir)}, which does not exist; "
-            "pass the folder a 'linearnets softmax' run wrote (it printed 'run folder: ...')"
+            f"{RUN_FOLDER_FIX}"
         )
     path = run_dir / WEIGHTS_FILE
     _check_searchable(run_dir, path)

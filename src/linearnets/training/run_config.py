@@ -35,6 +35,7 @@ from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE, WEIGHTS_FILE
 from linearnets.validation import describe
 
 __all__ = [
+    "RUN_FOLDER_FIX",
     "bad_config_value",
     "checkpoint_epoch",
     "config_fix",
@@ -47,6 +48,25 @@ __all__ = [
     "run_complete",
     "run_dir_path",
 ]
+
+
+# where a run folder comes from, in Python's words: run_softmax prints no "run folder: ..." line,
+# which the command line's run does (its words, cli._cli_words)
+RUN_FOLDER_FIX = "pass the folder a run wrote, its config's out (the result's run_dir)"
+
+
+def not_a_folder(run_dir: Path) -> str:
+    """Return the refusal of ``run_dir``, a run folder that is a file or does not exist: a file in
+    a run folder (its ``checkpoint.pt``) named with the folder that holds it, as the fix."""
+    if run_dir.is_file() and (run_dir.parent / CONFIG_FILE).is_file():
+        return (
+            f"run_dir must be a run folder, got the file {shown_path(run_dir)}; pass the folder "
+            f"that holds it: {shown_path(run_dir.parent)}"
+        )
+    return (
+        f"run_dir must be a run folder, got {quoted_path(run_dir)}, which "
+        f"{'is a file' if run_dir.exists() else 'does not exist'}; {RUN_FOLDER_FIX}"
+    )
 
 
 def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
@@ -70,11 +90,7 @@ def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
     # the path quoted, as given: a folder named "lr=0.5" is no setting (the command line would
     # print "got lr=0.5" as its option --lr 0.5)
     if not run_dir.is_dir():
-        raise UsageError(
-            f"run_dir must be a run folder, got {quoted_path(run_dir)}, which "
-            f"{'is a file' if run_dir.exists() else 'does not exist'}; pass the folder a "
-            "'linearnets softmax' run wrote (it printed 'run folder: ...')"
-        )
+        raise UsageError(not_a_folder(run_dir))
     refuse_config_folder(run_dir)
     if not path.is_file():
         raise UsageError(
