@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from linearnets.config import LinregConfig
-from linearnets.errors import DivergenceError, ResumeWarning
+from linearnets.errors import DivergenceError, ResumeWarning, UsageError
 from linearnets.tasks.linreg import run_linreg
 from linearnets.tasks.linreg_resume import resume_linreg
 from linearnets.training.interrupt import TrainingInterrupted
@@ -494,4 +494,19 @@ def test_the_run_folder_named_through_a_link_and_removed_is_the_run_folder_gone(
         f"{writer / 'mine.jsonl'} could not be written: the run folder {writer} is gone "
         "(removed or moved while the run trained), and its checkpoints with it; start the run "
         "again (a folder moved elsewhere holds the checkpoints up to then: resume it there)"
+    )
+
+
+def test_a_folder_holding_a_linreg_run_of_other_settings_is_told_the_resume_that_applies_yours(
+    tmp_path: Path,
+) -> None:
+    """As a softmax run's folder: the settings that differ are given to the resume."""
+    out = tmp_path / "run"
+    run_linreg(LinregConfig(epochs=1, out=out))
+    with pytest.raises(UsageError) as info:
+        run_linreg(LinregConfig(epochs=1, lr=0.01, out=out))
+    assert str(info.value).endswith(
+        "; it ran with lr=0.03, yours with lr=0.01: it is complete after 1 epoch: train it "
+        f"further with linearnets.resume_linreg({str(out)!r}, epochs=6, lr=0.01, force=True), or "
+        "pass a new folder"
     )

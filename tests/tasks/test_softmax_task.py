@@ -849,3 +849,45 @@ def test_a_divergence_guard_passed_as_a_callback_stops_the_run_as_its_own(
     ) in str(info.value)
     assert (out / "config.json").is_file() and not (out / "checkpoint.pt").exists()
     assert len(resume_softmax(out, lr=0.5).history.epochs) == 1
+
+
+def test_a_folder_holding_a_run_of_other_settings_is_told_the_resume_that_applies_yours(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A notebook cell rerun at lr=0.1 into the folder of a run that diverged at lr=1e6 was told
+    resume_softmax('DV3'), which diverged again at lr 1e6: the settings that differ are named and
+    given to the resume (force=True where a checkpoint is kept), on the command line as options."""
+    from linearnets.errors import UsageError
+
+    data, out = _tiny_data(tmp_path / "d.npz"), tmp_path / "DV3"
+
+    def config(**settings: Any) -> SoftmaxConfig:
+        return SoftmaxConfig(
+            **{"epochs": 2, "out": out, "plot": "none", "data": data, "batch_size": 32, **settings}
+        )
+
+    run_softmax(config(lr=1e6, guard=False))
+    for name in ("checkpoint.pt", "model.pt", "results.json"):  # as a run diverged in epoch 1
+        (out / name).unlink()
+    with pytest.raises(UsageError) as info:
+        run_softmax(config(lr=0.1))
+    assert str(info.value).endswith(
+        "; it ran with lr=1000000.0 and guard=False, yours with lr=0.1 and guard=True: continue "
+        f"it with linearnets.resume_softmax({str(out)!r}, lr=0.1, guard=True), or pass a new "
+        "folder"
+    )
+    # a complete run, its checkpoint kept: lr changes its result, so the resume is forced
+    run_softmax(config(out=tmp_path / "done"))
+    with pytest.raises(UsageError) as info:
+        run_softmax(config(out=tmp_path / "done", lr=0.5, epochs=4))
+    assert str(info.value).endswith(
+        "; it ran with lr=0.1, yours with lr=0.5: it is complete after 2 epochs: train it "
+        f"further with linearnets.resume_softmax({str(tmp_path / 'done')!r}, epochs=4, lr=0.5, "
+        "force=True), or pass a new folder"
+    )
+    capsys.readouterr()
+    argv = ["softmax", "--out", str(tmp_path / "done"), "--lr", "0.5", "--data", str(data)]
+    assert main([*argv, "--epochs", "2", "--batch-size", "32", "--plot", "none"]) == 2
+    assert "it ran with --lr 0.1, yours with --lr 0.5: it is complete after 2 epochs: " in (
+        capsys.readouterr().err
+    )

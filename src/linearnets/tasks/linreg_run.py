@@ -28,6 +28,7 @@ from linearnets.config import LinregConfig
 from linearnets.errors import CheckpointError, DivergenceError, UsageError
 from linearnets.seeding import pin_threads
 from linearnets.tasks.linreg import LinregResult, LinregSetup, prepare_linreg, train_linreg
+from linearnets.tasks.linreg_changes import RESULT_SETTINGS as LINREG_RESULT_SETTINGS
 from linearnets.tasks.linreg_stops import (
     diverged,
     keeps_its_folder,
@@ -43,6 +44,7 @@ from linearnets.tasks.stopping import (
     complete_when_returned,
     interrupted_when_complete,
 )
+from linearnets.training.asked_settings import AskedSettings
 from linearnets.training.callbacks import MetricsWriter
 from linearnets.training.checkpoint import (
     CHECKPOINT_FILE,
@@ -119,10 +121,13 @@ def run_in_folder(config: LinregConfig, *, callbacks: Sequence[Any]) -> LinregRe
     try:
         # the folder checked first, writing nothing: a bad out fails before the data are made;
         # claimed once they are made: a run refused for its data never touches the disk
-        check_run_dir(out, name=run_name, resume_function="resume_linreg")
+        asked = AskedSettings(config.to_dict(), forced=LINREG_RESULT_SETTINGS)
+        check_run_dir(out, name=run_name, resume_function="resume_linreg", asked=asked)
         setup = prepare_linreg(config, pinned=True)  # warned of too many threads above
         # in here: a Ctrl-C as the claim returns leaves no folder holding the lock file alone
-        locks.append(claim_run_dir(out, name=run_name, resume_function="resume_linreg"))
+        locks.append(
+            claim_run_dir(out, name=run_name, resume_function="resume_linreg", asked=asked)
+        )
         lock, run_dir = locks[0], locks[0].run_dir  # out itself
         # whole: a signal during the write stops the run once config.json is there, to be removed
         with held_signals(raise_after=True):

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from linearnets.config import SoftmaxConfig
+from linearnets.config import RESULT_SETTINGS, SoftmaxConfig
+from linearnets.training.asked_settings import AskedSettings
 from linearnets.training.distributed import DistContext
 from linearnets.training.rank_agreement import on_rank_0
 from linearnets.training.runs import RunLock, check_run_dir, claim_run_dir
@@ -18,6 +19,11 @@ def _name(config: SoftmaxConfig) -> str:
     return f"softmax-{config.impl}"
 
 
+def _asked(config: SoftmaxConfig) -> AskedSettings:
+    """Return the run's settings, named with a resume's, where its folder holds a run."""
+    return AskedSettings(config.to_dict(), forced=RESULT_SETTINGS)
+
+
 def check_run_dir_everywhere(config: SoftmaxConfig, dist: DistContext) -> None:
     """Check on rank 0, writing nothing, that the run folder can be claimed; its refusal stops
     every rank. Before the data are read: a bad ``--out`` (or a ``runs`` file here) is told at
@@ -25,7 +31,7 @@ def check_run_dir_everywhere(config: SoftmaxConfig, dist: DistContext) -> None:
     run refused for its data leaves the disk as it found it."""
 
     def check() -> str:
-        check_run_dir(config.out, name=_name(config))
+        check_run_dir(config.out, name=_name(config), asked=_asked(config))
         return ""
 
     on_rank_0(dist, check)
@@ -41,7 +47,7 @@ def run_dir_everywhere(config: SoftmaxConfig, dist: DistContext, locks: list[Run
     """
 
     def claim() -> str:
-        locks.append(claim_run_dir(config.out, name=_name(config)))
+        locks.append(claim_run_dir(config.out, name=_name(config), asked=_asked(config)))
         return str(locks[0].run_dir)
 
     return Path(on_rank_0(dist, claim))

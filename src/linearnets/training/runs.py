@@ -20,6 +20,7 @@ from linearnets import _fs
 from linearnets._text import counted
 from linearnets.errors import UsageError
 from linearnets.path_checks import link_problem
+from linearnets.training.asked_settings import AskedSettings, call_arguments, differing, said
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.run_dir_checks import (
     RUNS,
@@ -83,13 +84,19 @@ def environment() -> dict[str, Any]:
 
 
 def claim_run_dir(
-    out: Path | None, *, name: str, resume_function: ResumeCall = "resume_softmax"
+    out: Path | None,
+    *,
+    name: str,
+    resume_function: ResumeCall = "resume_softmax",
+    asked: AskedSettings | None = None,
 ) -> RunLock:
     """Create the run folder and lock it: ``out`` itself, or a new ``runs/<name>-<timestamp>``.
 
     ``resume_function``: the claimant's own resume call, named in the refusal of a folder that
     already holds a run where its ``config.json`` does not say which task's it is (a
     linear-regression run's says so; the refusal names ``resume_linreg`` for it, whoever claims).
+    ``asked``: the new run's settings; where the run the folder holds ran with others, the
+    refusal's resume applies them (a plain one continues with the folder's own).
 
     Returns the held :class:`RunLock` (its ``run_dir`` is the folder); release it when the run ends.
     A refused ``out`` leaves no folder the claim created (its parents and ``runs/`` included).
@@ -121,12 +128,16 @@ def claim_run_dir(
         raise
     if held or drawn:
         lock.release(remove=not had_lock_file)  # a refused run leaves nothing in the folder
-        raise _already_used(out, held, drawn, resume_function)
+        raise _already_used(out, held, drawn, resume_function, asked)
     return lock
 
 
 def check_run_dir(
-    out: Path | None, *, name: str, resume_function: ResumeCall = "resume_softmax"
+    out: Path | None,
+    *,
+    name: str,
+    resume_function: ResumeCall = "resume_softmax",
+    asked: AskedSettings | None = None,
 ) -> None:
     """Refuse now, writing nothing, the ``out`` that :func:`claim_run_dir` would refuse.
 
@@ -149,7 +160,7 @@ def check_run_dir(
             raise UsageError(being_written(out, holder))
         held, drawn = _found_in(out)
         if held or drawn:
-            raise _already_used(out, held, drawn, resume_function)
+            raise _already_used(out, held, drawn, resume_function, asked)
 
 
 def _found_in(out: Path) -> tuple[list[str], list[str]]:
@@ -203,16 +214,34 @@ def _without_config(out: Path, held: list[str], resume_function: ResumeCall) -> 
     )
 
 
-def _with_config(out: Path, held: list[str], resume: ResumeCall) -> str:
+def _with_config(
+    out: Path, held: list[str], resume: ResumeCall, asked: AskedSettings | None
+) -> str:
     """Return the advice for ``out``, a run with its config.json: the call that continues it, or
     where it is complete (its results.json says after how many epochs) the call that trains it
-    further (a plain resume of a complete run is refused in turn)."""
+    further (a plain resume of a complete run is refused in turn). Settings of ``asked`` (the
+    refused run's, of the same task) that differ from the folder's are named and given to the
+    call, with ``force=True`` where a checkpoint is kept and a result's setting changes."""
     epochs = _finished_epochs(out) if RESULTS_FILE in held else None
+    changes = differing(out, asked) if asked is not None else {}
+    if epochs is not None:
+        changes.pop("epochs", None)  # trained further: the epochs below
+    # imported here: the checkpoint's writer imports this module for its advice
+    from linearnets.training.run_config import resumable_checkpoint
+
+    force = bool(asked and asked.forced & set(changes) and resumable_checkpoint(out))
+    given = call_arguments(changes, force=force)
+    differ = f"{said(changes)}: " if changes else ""
     if epochs is None:
-        return f"continue it with linearnets.{resume}({str(out)!r}), or pass a new folder"
+        return (
+            f"{differ}continue it with linearnets.{resume}({str(out)!r}{given}), or pass a new "
+            "folder"
+        )
+    more = asked.values.get("epochs") if asked is not None else None
+    further = more if isinstance(more, int) and more > epochs else epochs + 5
     return (
-        f"it is complete after {counted(epochs, 'epoch')}: train it further with "
-        f"linearnets.{resume}({str(out)!r}, epochs={epochs + 5}), or pass a new folder"
+        f"{differ}it is complete after {counted(epochs, 'epoch')}: train it further with "
+        f"linearnets.{resume}({str(out)!r}, epochs={further}{given}), or pass a new folder"
     )
 
 
@@ -239,17 +268,22 @@ def _finished_epochs(out: Path) -> int | None:
 
 
 def _already_used(
-    out: Path, held: list[str], drawn: list[str], resume_function: ResumeCall
+    out: Path,
+    held: list[str],
+    drawn: list[str],
+    resume_function: ResumeCall,
+    asked: AskedSettings | None = None,
 ) -> UsageError:
     """Return the error for ``out``, which holds ``held``, (part of) a run or files a run writes,
     and ``drawn``, figures named as ``linearnets predict`` names its own (:func:`predict_figures`;
     ``data show --out`` may have drawn them)."""
     if any(name in RUN_FILES for name in held):
+        resume = held_resume(out, resume_function)
         advice = (
             # the call that continues it (on the command line linearnets softmax --resume, the
             # path quoted for the shell): the run's own, else a softmax run's resume would refuse
             # a linreg run in turn
-            _with_config(out, held, held_resume(out, resume_function))
+            _with_config(out, held, resume, asked if resume == resume_function else None)
             if CONFIG_FILE in held
             else _without_config(out, held, resume_function)
         )

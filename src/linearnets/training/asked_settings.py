@@ -1,0 +1,55 @@
+"""The settings a new run was refused with, beside those of the run its folder holds: the resume
+that would apply them (``linearnets.resume_softmax('DV3', lr=0.1)``), where a plain resume would
+continue with the folder's own (a diverged lr=1e6 run resumed at lr 1e6 again). Used by
+:mod:`linearnets.training.runs`'s refusal of a folder that already holds a run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Mapping
+from pathlib import Path
+from typing import Any
+
+from linearnets.training.run_files import CONFIG_FILE
+
+__all__ = ["AskedSettings", "call_arguments", "differing", "said"]
+
+
+class AskedSettings:
+    """The refused run's settings as ``config.json`` writes them (``to_dict()``), and the names of
+    those a resume past a checkpoint takes only with ``force=True``."""
+
+    def __init__(self, values: Mapping[str, Any], *, forced: Collection[str]) -> None:
+        self.values = dict(values)
+        self.forced = frozenset(forced)
+
+
+def differing(out: Path, asked: AskedSettings) -> dict[str, tuple[Any, Any]]:
+    """Return each setting of ``asked`` that differs from ``out/config.json``'s (the settings its
+    run last asked for, which a plain resume continues with), as (the folder's, the refused run's);
+    ``out`` is the folder itself, never compared. None where the file cannot be read."""
+    try:
+        section = json.loads((out / CONFIG_FILE).read_text(encoding="utf-8")).get("config")
+    except (OSError, ValueError, AttributeError):
+        return {}
+    if not isinstance(section, dict):
+        return {}
+    return {
+        key: (section[key], value)
+        for key, value in asked.values.items()
+        if key != "out" and key in section and section[key] != value
+    }
+
+
+def call_arguments(changes: Mapping[str, tuple[Any, Any]], *, force: bool) -> str:
+    """Return the resume's keyword arguments that apply ``changes``: ``, lr=0.1, force=True``."""
+    given = "".join(f", {key}={new!r}" for key, (_, new) in changes.items())
+    return given + (", force=True" if force else "")
+
+
+def said(changes: Mapping[str, tuple[Any, Any]]) -> str:
+    """Return the changes as a clause: ``it ran with lr=1000000.0, yours with lr=0.1``."""
+    there = " and ".join(f"{key}={old!r}" for key, (old, _) in changes.items())
+    yours = " and ".join(f"{key}={new!r}" for key, (_, new) in changes.items())
+    return f"it ran with {there}, yours with {yours}"
