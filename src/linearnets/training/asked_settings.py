@@ -28,7 +28,7 @@ class AskedSettings:
 def differing(out: Path, asked: AskedSettings) -> dict[str, tuple[Any, Any]]:
     """Return each setting of ``asked`` that differs from ``out/config.json``'s (the settings its
     run last asked for, which a plain resume continues with), as (the folder's, the refused run's);
-    ``out`` is the folder itself, never compared. None where the file cannot be read."""
+    ``out`` is the folder itself, never compared; none where the file cannot be read."""
     try:
         section = json.loads((out / CONFIG_FILE).read_text(encoding="utf-8")).get("config")
     except (OSError, ValueError, AttributeError):
