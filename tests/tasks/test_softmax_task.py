@@ -882,7 +882,7 @@ def test_a_folder_holding_a_run_of_other_settings_is_told_the_resume_that_applie
         run_softmax(config(out=tmp_path / "done", lr=0.5, epochs=4))
     assert str(info.value).endswith(
         "; it ran with lr=0.1, yours with lr=0.5: it is complete after 2 epochs: train it "
-        f"further with linearnets.resume_softmax({str(tmp_path / 'done')!r}, epochs=4, lr=0.5, "
+        f"further with linearnets.resume_softmax({str(tmp_path / 'done')!r}, epochs=7, lr=0.5, "
         "force=True), or pass a new folder"
     )
     capsys.readouterr()

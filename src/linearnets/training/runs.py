@@ -225,7 +225,7 @@ def _with_config(
     epochs = _finished_epochs(out) if RESULTS_FILE in held else None
     changes = differing(out, asked) if asked is not None else {}
     if epochs is not None:
-        changes.pop("epochs", None)  # trained further: the epochs below
+        changes.pop("epochs", None)  # trained further: five epochs more, as before
     # imported here: the checkpoint's writer imports this module for its advice
     from linearnets.training.run_config import resumable_checkpoint
 
@@ -237,11 +237,9 @@ def _with_config(
             f"{differ}continue it with linearnets.{resume}({str(out)!r}{given}), or pass a new "
             "folder"
         )
-    more = asked.values.get("epochs") if asked is not None else None
-    further = more if isinstance(more, int) and more > epochs else epochs + 5
     return (
         f"{differ}it is complete after {counted(epochs, 'epoch')}: train it further with "
-        f"linearnets.{resume}({str(out)!r}, epochs={further}{given}), or pass a new folder"
+        f"linearnets.{resume}({str(out)!r}, epochs={epochs + 5}{given}), or pass a new folder"
     )
 
 
