@@ -32,7 +32,8 @@ def check_launched(world_size: int) -> None:
             f"RANK must be in [0, {world_size}) for WORLD_SIZE={world_size}, got {rank}; {fix}"
         )
     port = os.environ["MASTER_PORT"].strip()
-    if not port.isdigit() or not 1 <= int(port) <= 65535:  # torch: "invalid literal for int()"
+    # isdigit() alone also takes superscripts ("²"), which int() refuses: in the digits 0-9
+    if not (port.isascii() and port.isdigit()) or not 1 <= int(port) <= 65535:
         raise UsageError(
             f"MASTER_PORT must be a TCP port, an integer in [1, 65535], got {port!r}; pass the "
             "same free port to every process, e.g. MASTER_PORT=29500 (torchrun --master-port)"

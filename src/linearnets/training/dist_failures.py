@@ -81,7 +81,7 @@ def port_held_by_another_program(seconds: float = 1.0, limit: float = 10.0) -> U
     (Ctrl-Z) or too busy to answer, whose port still takes connections.
     """
     address, port = os.environ.get("MASTER_ADDR"), os.environ.get("MASTER_PORT", "").strip()
-    if env_int("RANK", 0) == 0 or not address or not port.isdigit() or not sys.executable:
+    if env_int("RANK", 0) == 0 or not address or not _is_port(port) or not sys.executable:
         return None  # rank 0 holds the store itself (a port in use: refused as it started)
     try:
         with socket.create_connection((address, int(port)), timeout=seconds):
@@ -112,6 +112,11 @@ def port_held_by_another_program(seconds: float = 1.0, limit: float = 10.0) -> U
         "process, e.g. MASTER_PORT=29501 (or start them with torchrun --standalone, which picks "
         "one)"
     )
+
+
+def _is_port(text: str) -> bool:
+    """Whether ``text`` is written in the digits 0-9 alone (``str.isdigit`` also takes "²")."""
+    return text.isascii() and text.isdigit()
 
 
 def _answers_http(address: str, port: int) -> bool:
