@@ -934,3 +934,43 @@ def test_a_lost_connection_is_said_in_one_short_line(
     error: BaseException, reason: str | None
 ) -> None:
     assert distributed.lost_connection(error) == reason
+
+
+def test_a_port_in_use_by_another_rank_0s_store_names_the_duplicate_rank(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Two processes started by hand with RANK=0: the second was told to pick another port, when
+    its RANK (or another job on that port) was the fault; a store answering there says so."""
+    from datetime import timedelta
+
+    store = dist.TCPStore(
+        "127.0.0.1", 0, is_master=True, timeout=timedelta(seconds=10), wait_for_workers=False
+    )
+    _at(monkeypatch, store.port, rank="0")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    taken = dist.DistNetworkError("... name: EADDRINUSE, message: address already in use")
+    assert str(dist_failures.address_in_use(taken)) == (
+        "RANK=0 must be given to one process only, but a torch.distributed store already answers "
+        f"at 127.0.0.1:{store.port} (EADDRINUSE): another process started with RANK=0 serves it, "
+        "or another data-parallel job uses that port; give each process its own RANK in 0..1, or "
+        "pass another port to every process of a separate job, e.g. MASTER_PORT=29501 (torchrun "
+        "--master-port 29501)"
+    )
+    assert capfd.readouterr() == ("", "")
+
+
+def test_a_port_in_use_by_another_program_keeps_the_port_advice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server, _ = _answering(b"HTTP/1.0 200 OK\r\n\r\n")
+    port = server.getsockname()[1]
+    _at(monkeypatch, port, rank="0")
+    taken = dist.DistNetworkError("... name: EADDRINUSE, message: address already in use")
+    try:
+        error = dist_failures.address_in_use(taken)
+    finally:
+        server.close()
+    assert str(error).startswith(
+        f"MASTER_PORT must be a port no other program listens on, got 127.0.0.1:{port}, which is "
+        "in use (EADDRINUSE)"
+    )

@@ -32,10 +32,26 @@ class PeerLostError(LinearnetsError):
 
 def address_in_use(exc: BaseException) -> UsageError | None:
     """Return rank 0's failure to listen on a port another program holds as a UsageError naming
-    MASTER_PORT, else ``None`` (torch raised "The server socket has failed to listen ...")."""
+    MASTER_PORT, else ``None`` (torch raised "The server socket has failed to listen ...").
+
+    Where a torch.distributed store answers on that port, the likely cause is not a stray program
+    but another process started with ``RANK=0`` (two started by hand with the same RANK) or another
+    data-parallel job on the same port: that is said instead (:func:`_store_at`).
+    """
     if not isinstance(exc, dist.DistError) or "EADDRINUSE" not in str(exc):
         return None
-    where = f"{os.environ.get('MASTER_ADDR')}:{os.environ.get('MASTER_PORT')}"
+    address, port = os.environ.get("MASTER_ADDR"), os.environ.get("MASTER_PORT", "").strip()
+    where = f"{address}:{port}"
+    if address and _is_port(port) and _store_at(address, port) == "store":
+        world = os.environ.get("WORLD_SIZE", "")
+        ranks = f" in 0..{int(world) - 1}" if _is_port(world) and int(world) > 1 else ""
+        return UsageError(
+            f"RANK=0 must be given to one process only, but a torch.distributed store already "
+            f"answers at {where} (EADDRINUSE): another process started with RANK=0 serves it, or "
+            f"another data-parallel job uses that port; give each process its own RANK{ranks}, or "
+            "pass another port to every process of a separate job, e.g. MASTER_PORT=29501 "
+            "(torchrun --master-port 29501)"
+        )
     return UsageError(
         f"MASTER_PORT must be a port no other program listens on, got {where}, which is in use "
         "(EADDRINUSE); pass another to every process, e.g. torchrun --master-port 29501 (or "
@@ -83,10 +99,31 @@ def port_held_by_another_program(seconds: float = 1.0, limit: float = 10.0) -> U
     address, port = os.environ.get("MASTER_ADDR"), os.environ.get("MASTER_PORT", "").strip()
     if env_int("RANK", 0) == 0 or not address or not _is_port(port) or not sys.executable:
         return None  # rank 0 holds the store itself (a port in use: refused as it started)
+    found = _store_at(address, port, seconds=seconds, limit=limit)
+    if found is None or found == "store":  # nothing there, rank 0's store, or not to be told
+        return None
+    answered_torch = found == "other"
+    if not answered_torch and not _answers_http(address, int(port)):
+        return None
+    return UsageError(
+        f"MASTER_PORT must be a port no other program listens on, got {address}:{port}, where a "
+        "program other than rank 0's torch.distributed store answered; pass a free port to every "
+        "process, e.g. MASTER_PORT=29501 (or start them with torchrun --standalone, which picks "
+        "one)"
+    )
+
+
+def _store_at(address: str, port: str, *, seconds: float = 1.0, limit: float = 10.0) -> str | None:
+    """Ask ``address:port`` with torch's own store client (in a Python of its own, its C++ logs
+    dropped, for ``seconds``): ``"store"`` where a torch.distributed store answers, ``"other"``
+    where a program that is not one answers its ping, ``"silent"`` where the ping got no answer
+    within ``limit`` seconds, ``None`` where nothing listens or the client could not be started."""
+    if not sys.executable:
+        return None
     try:
         with socket.create_connection((address, int(port)), timeout=seconds):
             pass
-    except (OSError, ValueError, UnicodeError):  # nothing listens there: rank 0 never started
+    except (OSError, ValueError, UnicodeError):  # nothing listens there
         return None
     try:
         done = subprocess.run(
@@ -97,21 +134,12 @@ def port_held_by_another_program(seconds: float = 1.0, limit: float = 10.0) -> U
             env={**os.environ, "TORCH_CPP_LOG_LEVEL": "FATAL"},
         )
     except subprocess.TimeoutExpired:  # one that answers nothing (its ping waits)
-        answered_torch = False
+        return "silent"
     except (OSError, subprocess.SubprocessError):
         return None
-    else:
-        if done.returncode == 0:  # rank 0's store answered
-            return None
-        answered_torch = _NOT_A_STORE in done.stderr
-    if not answered_torch and not _answers_http(address, int(port)):
-        return None
-    return UsageError(
-        f"MASTER_PORT must be a port no other program listens on, got {address}:{port}, where a "
-        "program other than rank 0's torch.distributed store answered; pass a free port to every "
-        "process, e.g. MASTER_PORT=29501 (or start them with torchrun --standalone, which picks "
-        "one)"
-    )
+    if done.returncode == 0:
+        return "store"
+    return "other" if _NOT_A_STORE in done.stderr else "silent"
 
 
 def _is_port(text: str) -> bool:
