@@ -653,9 +653,10 @@ def test_a_process_whose_peer_failed_before_joining_gives_up_naming_it(
         _waiting(0, port, 2)
         + f"linearnets softmax: error: rank 1 did not join at 127.0.0.1:{port} "
         "within 2 s (rank 0 of 2 waited for it): it may have failed before joining (see its own "
-        "output) or not have been started; start every rank with the same options, each with its "
-        "own RANK, within 2 s of each other, or start them all with torchrun, which stops the "
-        "others when one fails\n",
+        "output), not have been started or have been given another WORLD_SIZE, MASTER_ADDR or "
+        "MASTER_PORT; start every rank with the same options and the same WORLD_SIZE, MASTER_ADDR "
+        "and MASTER_PORT, each with its own RANK, within 2 s of each other, or start them all "
+        "with torchrun, which stops the others when one fails\n",
     )
     assert done[1] == (
         "",

@@ -293,17 +293,21 @@ def _join_blocks(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
             0,
             2,
             "rank 1 did not join at node0:29500 within 0.3 s (rank 0 of 2 waited for it): it may "
-            "have failed before joining (see its own output) or not have been started; start every "
-            "rank with the same options, each with its own RANK, within 0.3 s of each other, or "
-            "start them all with torchrun, which stops the others when one fails",
+            "have failed before joining (see its own output), not have been started or have been "
+            "given another WORLD_SIZE, MASTER_ADDR or MASTER_PORT; start every rank with the same "
+            "options and the same WORLD_SIZE, MASTER_ADDR and MASTER_PORT, each with its own RANK, "
+            "within 0.3 s of each other, or start them all with torchrun, which stops the others "
+            "when one fails",
         ),
         (
             1,
             4,
             "ranks 0, 2 and 3 did not all join at node0:29500 within 0.3 s (rank 1 of 4 waited for "
-            "them): some may have failed before joining (see their own output) or not have been "
-            "started; start every rank with the same options, each with its own RANK, within 0.3 s "
-            "of each other, or start them all with torchrun, which stops the others when one fails",
+            "them): some may have failed before joining (see their own output), not have been "
+            "started or have been given another WORLD_SIZE, MASTER_ADDR or MASTER_PORT; start "
+            "every rank with the same options and the same WORLD_SIZE, MASTER_ADDR and "
+            "MASTER_PORT, each with its own RANK, within 0.3 s of each other, or start them all "
+            "with torchrun, which stops the others when one fails",
         ),
     ],
     ids=["2-processes", "4-processes"],

@@ -258,14 +258,18 @@ def _not_joined(rank: int, world_size: int) -> UsageError:
     within = f"{JOIN_PATIENCE:g} s"
     if len(others) == 1:
         absent, them = f"rank {others[0]} did not join", "it"
-        why = "it may have failed before joining (see its own output) or not have been started"
+        why = "it may have failed before joining (see its own output), not have been started"
     else:
         absent, them = f"ranks {and_list(others)} did not all join", "them"
-        why = "some may have failed before joining (see their own output) or not have been started"
+        why = "some may have failed before joining (see their own output), not have been started"
+    # a WORLD_SIZE or MASTER_PORT that differs between processes started by hand looks the same
+    # from here: they wait at different stores, or for different numbers of processes
     return UsageError(
         f"{absent} at {where} within {within} (rank {rank} of {world_size} waited for {them}): "
-        f"{why}; start every rank with the same options, each with its own RANK, within {within} "
-        "of each other, or start them all with torchrun, which stops the others when one fails"
+        f"{why} or have been given another WORLD_SIZE, MASTER_ADDR or MASTER_PORT; start every "
+        "rank with the same options and the same WORLD_SIZE, MASTER_ADDR and MASTER_PORT, each "
+        f"with its own RANK, within {within} of each other, or start them all with torchrun, "
+        "which stops the others when one fails"
     )
 
 
