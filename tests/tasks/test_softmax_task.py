@@ -687,8 +687,11 @@ def test_a_process_lost_after_rank_0_claimed_the_folder_leaves_it_as_it_was(
         run_softmax(config, dist=DistContext(rank=0, world_size=2))
     assert str(info.value) == (
         "another process of the data-parallel run stopped before training began (lost "
-        "connection: Read error [127.0.0.1]:43184: Connection reset by peer); nothing was "
-        "trained: start every process again as before"
+        "connection: Read error [127.0.0.1]:43184: Connection reset by peer), or this process is "
+        "one too many for the run: started with a RANK another process has too, or at the "
+        "MASTER_PORT of another job, which trains on without it; if a process stopped, nothing "
+        "was trained: start every process again as before, each with its own RANK and a "
+        "separate job with a port of its own"
     )
     assert sorted(path.name for path in tmp_path.iterdir()) == (
         ["d.npz", "run"] if existed else ["d.npz"]

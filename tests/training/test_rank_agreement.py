@@ -225,8 +225,11 @@ def test_on_every_rank_a_process_gone_before_it_could_tell_is_a_lost_peer(
         on_every_rank(DistContext(world_size=2), lambda: 3)
     assert str(info.value) == (
         "another process of the data-parallel run stopped before training began (lost "
-        "connection: Connection closed by peer [127.0.0.1]:2994); nothing was trained: start "
-        "every process again as before"
+        "connection: Connection closed by peer [127.0.0.1]:2994), or this process is one too "
+        "many for the run: started with a RANK another process has too, or at the MASTER_PORT "
+        "of another job, which trains on "
+        "without it; if a process stopped, nothing was trained: start every process again as "
+        "before, each with its own RANK and a separate job with a port of its own"
     )
     # a bug of ours is no lost peer
     monkeypatch.setattr(dist, "all_gather_object", lambda out, mine: 1 / 0)
@@ -268,8 +271,11 @@ def test_a_process_gone_while_the_ranks_agree_is_a_lost_peer(
         agree()
     assert str(info.value) == (
         "another process of the data-parallel run stopped before training began (lost "
-        "connection: Connection closed by peer [127.0.0.1]:63694); nothing was trained: start "
-        "every process again as before"
+        "connection: Connection closed by peer [127.0.0.1]:63694), or this process is one too "
+        "many for the run: started with a RANK another process has too, or at the MASTER_PORT "
+        "of another job, which trains on "
+        "without it; if a process stopped, nothing was trained: start every process again as "
+        "before, each with its own RANK and a separate job with a port of its own"
     )
     assert str(info.value.__cause__) == _GLOO_CLOSED  # gloo's own, for --debug
     # a bug of ours is no lost peer

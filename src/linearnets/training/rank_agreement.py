@@ -37,7 +37,9 @@ def before_training() -> Iterator[None]:
 
     gloo says it as a raw RuntimeError ("[.../pair.cc:553] Connection closed by peer ... GLHF!"),
     which the command printed as an unexpected error; nothing was trained yet, so every process
-    starts again as it was started.
+    starts again as it was started. This process may also be the stray one: started by hand with
+    a RANK another process has too, or at another job's MASTER_PORT, it is dropped by a run that
+    goes on (and may complete) without it, so that is named too, and nothing trained not asserted.
     """
     try:
         yield
@@ -47,7 +49,10 @@ def before_training() -> Iterator[None]:
             raise
         raise PeerLostError(
             f"another process of the data-parallel run stopped before training began (lost "
-            f"connection: {reason}); nothing was trained: start every process again as before"
+            f"connection: {reason}), or this process is one too many for the run: started with a "
+            "RANK another process has too, or at the MASTER_PORT of another job, which trains on "
+            "without it; if a process stopped, nothing was trained: start every process again as "
+            "before, each with its own RANK and a separate job with a port of its own"
         ) from exc
 
 
