@@ -1466,21 +1466,75 @@ def test_the_processes_of_a_resume_agree_on_the_checkpoint_they_resume(tmp_path:
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "checkpoint.pt").write_bytes((tmp_path / "a" / "checkpoint.pt").read_bytes())
     a, b, c = (shared_overrides(tmp_path / n, {}, force=False) for n in "abc")
-    assert a["checkpoint"] != b["checkpoint"] and a["checkpoint"].startswith("SHA-256 ")
+    assert a["checkpoint"] != b["checkpoint"] and a["checkpoint"].content.startswith("SHA-256 ")
     assert a == c  # the same file, wherever it is mounted
-    assert shared_overrides(tmp_path / "none", {}, force=False)["checkpoint"] == "none"
+    assert shared_overrides(tmp_path / "none", {}, force=False)["checkpoint"].content == "none"
     (tmp_path / "d" / "checkpoint.pt").mkdir(parents=True)  # unreadable here: named, not raised
     unreadable = shared_overrides(tmp_path / "d", {}, force=False)["checkpoint"]
-    assert unreadable == "unreadable (Is a directory)"
+    assert unreadable.content == "unreadable (Is a directory)"
     # only the settings given are compared: the others come from each process's config.json, and
     # one given at its default (lr=0.1 to a run of lr=0.5) is still a change another lacks
     digest = hashlib.sha256((tmp_path / "a" / "checkpoint.pt").read_bytes()).hexdigest()
-    assert a == {"force": False, "checkpoint": f"SHA-256 {digest[:16]}"}
+    assert list(a) == ["mode", "force", "checkpoint"]  # the mode first: a new run's is told apart
+    assert (str(a["mode"]), a["force"]) == (f"resumes the run in {str(tmp_path / 'a')!r}", False)
+    assert repr(a["checkpoint"]) == (
+        f"{str(tmp_path / 'a' / 'checkpoint.pt')!r} (SHA-256 {digest[:16]})"
+    )
     assert shared_overrides(tmp_path / "a", {"lr": 0.1}, force=True) == {
+        "mode": a["mode"],
         "force": True,
         "lr": 0.1,
         "checkpoint": a["checkpoint"],
     }
+
+
+def test_processes_resuming_different_runs_are_told_the_folders(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Ranks given different --resume folders were told two SHA-256s alone; a rank resuming and
+    a rank starting a new run were told "rank 1 was started without force, rank 0 with
+    force=False", the first of the names a resume's settings and a new run's do not share."""
+    import torch.distributed as dist
+
+    from linearnets.tasks.group_settings import shared_settings
+    from linearnets.tasks.resume_shared import shared_overrides
+    from linearnets.training.distributed import DistContext
+    from linearnets.training.rank_agreement import RunMode, check_same_settings
+
+    for name in ("rx", "ry"):
+        run_softmax(
+            SoftmaxConfig(
+                epochs=1, num_threads=1, plot="none", device="cpu", out=tmp_path / name,
+                seed=0 if name == "rx" else 1,
+            )
+        )  # fmt: skip
+    rx, ry = (shared_overrides(tmp_path / name, {}, force=False) for name in ("rx", "ry"))
+    new_run = {"mode": RunMode(resumes=False), **shared_settings(SoftmaxConfig(epochs=1))}
+
+    def gathered(theirs: dict[str, Any]) -> Any:
+        def all_gather_object(out: list[Any], mine: Any) -> None:
+            out[:] = [mine, ("ok", theirs)]
+
+        return all_gather_object
+
+    group = DistContext(rank=0, world_size=2)
+    monkeypatch.setattr(dist, "all_gather_object", gathered(new_run))
+    with pytest.raises(UsageError) as info:
+        check_same_settings(group, lambda: rx)
+    assert str(info.value) == (
+        f"rank 0 resumes the run in {str(tmp_path / 'rx')!r}, rank 1 starts a new run; start every "
+        "process the same way: all resuming one run (linearnets softmax --resume RUN_DIR, "
+        "resume_softmax) or all starting a new one, with the same options"
+    )
+    monkeypatch.setattr(dist, "all_gather_object", gathered(ry))
+    with pytest.raises(UsageError) as info:
+        check_same_settings(group, lambda: rx)
+    assert str(info.value).startswith(
+        f"rank 1 was started with checkpoint={str(tmp_path / 'ry' / 'checkpoint.pt')!r} (SHA-256 "
+    )
+    assert f"rank 0 with checkpoint={str(tmp_path / 'rx' / 'checkpoint.pt')!r} (SHA-256 " in str(
+        info.value
+    )
 
 
 def test_a_process_resumes_with_others_in_its_group_or_under_torchrun(

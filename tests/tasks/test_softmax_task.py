@@ -521,11 +521,16 @@ def test_processes_given_other_settings_are_refused_before_a_folder_is_claimed(
     from linearnets.errors import UsageError
     from linearnets.tasks.softmax import shared_settings
     from linearnets.training.distributed import DistContext
+    from linearnets.training.rank_agreement import RunMode
 
     data = _tiny_data(tmp_path / "d.npz")
     out = tmp_path / "run"
     config = SoftmaxConfig(data=data, epochs=1, plot="none", out=out)
-    rank_1 = shared_settings(SoftmaxConfig(data=data, epochs=1, seed=1))
+    # a new run's settings, as rank 1's run_softmax gives them
+    rank_1 = {
+        "mode": RunMode(resumes=False),
+        **shared_settings(SoftmaxConfig(data=data, epochs=1, seed=1)),
+    }
 
     def all_gather_object(gathered: list[object], mine: object) -> None:
         gathered[:] = [mine, ("ok", rank_1)]

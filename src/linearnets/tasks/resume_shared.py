@@ -10,6 +10,7 @@ See D2L §3.6.6.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from linearnets.tasks.resume_settings import resumed_config
 from linearnets.tasks.softmax import shared_settings
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.distributed import DistContext, env_int, in_process_group
+from linearnets.training.rank_agreement import RunMode
 
 __all__ = ["checkpoint_id", "shared_overrides", "with_others"]
 
@@ -37,10 +39,26 @@ def shared_overrides(run_dir: Path, overrides: dict[str, Any], *, force: bool) -
     or waited forever on a peer that had fewer epochs left)."""
     checked = resumed_config(SoftmaxConfig(), overrides, run_dir)
     return {
+        "mode": RunMode(resumes=True, folder=str(run_dir)),  # a new run's is told apart first
         "force": force,
         **shared_settings(checked, names=overrides),
-        "checkpoint": checkpoint_id(run_dir / CHECKPOINT_FILE),
+        "checkpoint": _Checkpoint(
+            checkpoint_id(run_dir / CHECKPOINT_FILE), str(run_dir / CHECKPOINT_FILE)
+        ),
     }
+
+
+@dataclass(frozen=True, repr=False)
+class _Checkpoint:
+    """A resume's checkpoint as processes compare it: by content (:func:`checkpoint_id`, the
+    same file wherever it is mounted); its path only shown, so that ranks resuming different runs
+    are told the folders, not two SHA-256s alone."""
+
+    content: str
+    path: str = field(compare=False)
+
+    def __repr__(self) -> str:
+        return f"{self.path!r} ({self.content})"
 
 
 def checkpoint_id(path: Path) -> str:

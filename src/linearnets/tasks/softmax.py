@@ -42,7 +42,11 @@ from linearnets.training.distributed import (
 from linearnets.training.folder_as_found import FolderAsFound
 from linearnets.training.hook_owners import raised_by_callback
 from linearnets.training.interrupt import plain_stop, stop_behind
-from linearnets.training.rank_agreement import check_callbacks_on_every_rank, check_same_settings
+from linearnets.training.rank_agreement import (
+    RunMode,
+    check_callbacks_on_every_rank,
+    check_same_settings,
+)
 from linearnets.training.run_files import RUN_OUTPUTS
 from linearnets.training.run_lock import RunLock
 
@@ -129,7 +133,7 @@ def _checked_run(
         # refused before the join, it left the others waiting up to gloo's 30 minutes
         check_backend(config)
         resolve_device(config.device, local_rank=group.local_rank)
-        return shared_settings(config)
+        return {"mode": RunMode(resumes=False), **shared_settings(config)}
 
     # before anything is read or claimed: processes started with other options never train together
     check_same_settings(group, shared)

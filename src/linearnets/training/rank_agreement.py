@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,6 +22,7 @@ from linearnets.training.dist_failures import PeerLostError, lost_connection
 from linearnets.training.distributed import DistContext
 
 __all__ = [
+    "RunMode",
     "before_training",
     "check_callbacks_on_every_rank",
     "check_same_settings",
@@ -29,6 +31,21 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RunMode:
+    """What a process was started to do, a new run or a resume of the run in ``folder``: the
+    leading ``"mode"`` of its settings (:func:`check_same_settings`), compared first, as a resume's
+    settings and a new run's have different names (a mixed launch was told by the first of them,
+    "rank 1 was started without force, rank 0 with force=False"). The folder is shown, not
+    compared: each machine may mount the run at another path (its checkpoint's content is)."""
+
+    resumes: bool
+    folder: str = field(default="", compare=False)
+
+    def __str__(self) -> str:
+        return f"resumes the run in {self.folder!r}" if self.resumes else "starts a new run"
 
 
 @contextlib.contextmanager
@@ -134,7 +151,8 @@ def check_same_settings(context: DistContext, settings: Callable[[], dict[str, A
     Args:
         context: this process's place in the run (nothing is compared in one process).
         settings: returns this process's settings by name (called in a data-parallel run only);
-            values are compared with ``==`` and shown with ``repr``. A UsageError it raises stops
+            values are compared with ``==`` and shown with ``repr``; a leading ``"mode"``
+            (:class:`RunMode`), where it differs, is said as what each process was started to do. A UsageError it raises stops
             every process: this one with it, the others naming this rank.
 
     Raises:
@@ -159,6 +177,13 @@ def check_same_settings(context: DistContext, settings: Callable[[], dict[str, A
     first = everyone[0][1]
     for rank, (_, theirs) in enumerate(everyone[1:], start=1):
         name = _first_difference(first, theirs)
+        modes = first.get("mode"), theirs.get("mode")
+        if name == "mode" and all(isinstance(mode, RunMode) for mode in modes):
+            raise UsageError(
+                f"rank 0 {modes[0]}, rank {rank} {modes[1]}; start every process the same way: "
+                "all resuming one run (linearnets softmax --resume RUN_DIR, resume_softmax) or all "
+                "starting a new one, with the same options"
+            )
         if name is not None:
             raise UsageError(
                 f"rank {rank} was started {_as_given(name, theirs)}, rank 0 "
