@@ -206,9 +206,9 @@ class _TwoRanks(DistContext):
 
 def _two_ranks(other_got: str | None) -> _TwoRanks:
     dist = _TwoRanks(rank=0, world_size=2)
-    other = torch.zeros(2)
+    other = torch.zeros(2, 2)  # (signals, ranks): what rank 1 puts in
     if other_got is not None:
-        other[("SIGINT", "SIGTERM").index(other_got)] = 1.0
+        other[("SIGINT", "SIGTERM").index(other_got), 1] = 1.0
     object.__setattr__(dist, "other", other)
     object.__setattr__(dist, "calls", [])
     return dist
@@ -221,7 +221,7 @@ def test_data_parallel_processes_stop_together_when_another_was_signalled() -> N
     assert len(dist.calls) == 0
     interrupt.on_epoch_start(epoch=1, num_batches=20)  # an agreement: nobody was signalled
     assert len(dist.calls) == 1
-    dist.other[1] = 1.0  # the other rank gets SIGTERM
+    dist.other[1, 1] = 1.0  # the other rank gets SIGTERM
     for step in range(7):  # no collective between agreements
         interrupt.on_batch_end(step, torch.zeros(1))
     assert len(dist.calls) == 1
@@ -229,8 +229,10 @@ def test_data_parallel_processes_stop_together_when_another_was_signalled() -> N
         interrupt.on_batch_end(7, torch.zeros(1))  # the 8th step: every rank agrees here
     assert len(dist.calls) == 2
     assert (info.value.signal_name, info.value.epoch, info.value.step) == ("SIGTERM", 1, 8)
+    # rank 0 got no signal: it was told "interrupted by SIGTERM" as if it had
+    assert str(info.value) == "interrupted by SIGTERM to rank 1 after batch 8 of epoch 1"
     # and at the end of an epoch (after its checkpoint)
-    with pytest.raises(TrainingInterrupted, match=r"SIGTERM at the end of epoch 1$"):
+    with pytest.raises(TrainingInterrupted, match=r"by SIGTERM to rank 1 at the end of epoch 1$"):
         interrupt.on_epoch_end(metrics=EpochMetrics(1, 0.5, 0.9, None, None, 0.1))
 
 
@@ -247,6 +249,7 @@ def test_data_parallel_own_signal_stops_at_the_next_agreement_and_a_repeat_does_
         with pytest.raises(TrainingInterrupted) as info:
             interrupt.on_batch_end(7, torch.zeros(1))
     assert (info.value.signal_name, info.value.step) == ("SIGINT", 8)
+    assert str(info.value) == "interrupted by SIGINT after batch 8 of epoch 1"  # its own
     # at an agreement nobody was signalled: no stop
     quiet = GracefulInterrupt(dist=_two_ranks(None))
     quiet.on_epoch_end(metrics=EpochMetrics(1, 0.5, 0.9, None, None, 0.1))
@@ -393,6 +396,10 @@ def test_data_parallel_a_peer_that_got_no_signal_stops_on_the_one_another_got(go
     with pytest.raises(TrainingInterrupted) as info1:
         rank1.on_epoch_start(epoch=1, num_batches=20)
     assert info0.value.signal_name == info1.value.signal_name == got
+    assert (str(info0.value), str(info1.value)) == (
+        f"interrupted by {got} at the start",
+        f"interrupted by {got} to rank 0 at the start",
+    )
 
 
 def test_an_interrupt_survives_pickling_with_its_resume_hint() -> None:

@@ -78,6 +78,8 @@ class TrainingInterrupted(OneLineInIPython, KeyboardInterrupt):
             folder is complete, and there is nothing to resume.
         raised_in_run: no signal came: a ``KeyboardInterrupt`` raised in the run (a callback's
             "stop training now") stopped it, after ``step`` steps of ``epoch`` (0: at its end).
+        signalled_rank: the process of a data-parallel run the signal came to, where it was not
+            this one (``kill -INT`` to one worker); ``None``: this process got it.
     """
 
     def __init__(self, *, signal_name: str, epoch: int, step: int) -> None:
@@ -95,6 +97,7 @@ class TrainingInterrupted(OneLineInIPython, KeyboardInterrupt):
         self.processes = 1  # how many were started by hand (no launcher)
         self.complete = False
         self.raised_in_run = False
+        self.signalled_rank: int | None = None
 
     def __str__(self) -> str:
         if self.aborted:  # mid-step, mid-evaluation: only the epoch is known
@@ -108,14 +111,14 @@ class TrainingInterrupted(OneLineInIPython, KeyboardInterrupt):
                 where = f"after batch {self.step} of epoch {self.epoch}"
             else:
                 where = f"at the end of epoch {self.epoch}" if self.epoch else "at the start"
-            text = f"interrupted by {self.signal_name} {where}"
+            text = f"interrupted by {self._signal} {where}"
             if self.raised_in_run:
                 text = f"stopped by a KeyboardInterrupt raised in the run (by a callback) {where}"
         if self.run_dir is None:
             return text
         if self.complete:
             return (
-                f"interrupted by {self.signal_name} after the run finished: its results are "
+                f"interrupted by {self._signal} after the run finished: its results are "
                 f"complete in {shown_path(self.run_dir)}"
             )
         if self.from_cli:  # quoted for the shell: "my run" is one argument
@@ -129,6 +132,14 @@ class TrainingInterrupted(OneLineInIPython, KeyboardInterrupt):
             f"{text}; the checkpoint of epoch {self.checkpoint_epoch} is kept in "
             f"{shown_path(self.run_dir)}; resume with: {again}"
         )
+
+    @property
+    def _signal(self) -> str:
+        """The signal, and the process it came to where that was another (it was told as this
+        one's: "interrupted by SIGINT" on a rank 0 that got none)."""
+        if self.signalled_rank is None:
+            return self.signal_name
+        return f"{self.signal_name} to rank {self.signalled_rank}"
 
     def __reduce__(self) -> tuple[Any, ...]:
         # the keyword-only __init__ defeats the default pickling of exceptions (a run in a process
@@ -271,13 +282,16 @@ class GracefulInterrupt(Callback):
 
     def check(self) -> None:
         """Raise :class:`TrainingInterrupted` if a signal arrived (at any process of the run)."""
-        requested = self.requested if self.dist is None else self._agreed()
+        requested, rank = (self.requested, None) if self.dist is None else self._agreed()
         if requested is not None:
             self._told = True
-            raise TrainingInterrupted(signal_name=requested, epoch=self.epoch, step=self.step)
+            stop = TrainingInterrupted(signal_name=requested, epoch=self.epoch, step=self.step)
+            stop.signalled_rank = rank
+            raise stop
 
-    def _agreed(self) -> str | None:
-        """Return the signal any process of the run got (this one's first), in one all-reduce.
+    def _agreed(self) -> tuple[str | None, int | None]:
+        """Return the signal any process of the run got (this one's first), in one all-reduce,
+        and the first process that got it where this one did not (else ``None``).
 
         Every process must call this at the same points of training: it is a collective.
         """
@@ -285,14 +299,21 @@ class GracefulInterrupt(Callback):
         # read once: a signal landing during the all-reduce must wait for the next agreement, or
         # this process would stop on a flag its peers never saw and leave them in a collective
         mine = self.requested
-        flags = torch.zeros(len(_SIGNALS), device=self.device)  # how many processes got each signal
+        # (signals, world_size): which process got each signal
+        flags = torch.zeros(len(_SIGNALS), self.dist.world_size, device=self.device)
         if mine is not None:
-            flags[_SIGNALS.index(mine)] = 1.0
+            flags[_SIGNALS.index(mine), self.dist.rank] = 1.0
         self.dist.all_reduce_sum(flags)
-        got = [name for name, count in zip(_SIGNALS, flags.tolist(), strict=True) if count > 0]
-        if not got:
-            return None
-        return mine if mine is not None else got[0]
+        if mine is not None:
+            return mine, None
+        # the terminal's Ctrl-C reaches every process at once, but this one's handler may have run
+        # only as the all-reduce returned: its own signal then, not another's
+        own = self.requested is not None
+        for name, ranks in zip(_SIGNALS, flags.tolist(), strict=True):
+            got = [rank for rank, count in enumerate(ranks) if count > 0]
+            if got:
+                return name, None if own else got[0]
+        return None, None
 
     # -- fit callback hooks ----------------------------------------------------------------------
     def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
