@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import sys
@@ -17,6 +18,13 @@ from linearnets.cli._lost_output import output_may_be_lost
 from linearnets.cli._report import say
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="O_NONBLOCK pipes are POSIX's")
+
+
+@pytest.fixture(autouse=True)
+def _no_file_stuck(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's pipes start unknown: a descriptor's number is used again by the next test."""
+    monkeypatch.setattr(_blocked_write, "_STUCK", set(), raising=False)
+
 
 LINES = [f"epoch {i:5d} loss {i / 7:.6f} accuracy 0.{i:06d}" for i in range(4000)]  # ~200 kB
 
@@ -126,3 +134,29 @@ def test_a_pipe_that_stays_blocked_loses_its_lines_said_once(
         "is non-blocking (O_NONBLOCK) and its reader stopped reading): the lines it prints are "
         "lost from here on; the command goes on, and the files it writes are written as usual\n"
     )
+
+
+def _took(call: Callable[[], object]) -> float:
+    """Return the seconds ``call`` took to raise BlockingIOError (it must)."""
+    start = time.monotonic()
+    with pytest.raises(BlockingIOError, match=r"it took nothing for .* its reader stopped reading"):
+        call()
+    return time.monotonic() - start
+
+
+@pytest.mark.parametrize("kind", ["buffered", "line", "unbuffered"])
+def test_a_file_whose_reader_stopped_is_waited_on_once_its_later_lines_lost_at_once(
+    monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """Each line said and the exit's flush waited 30 s again for the same stuck bytes (and a
+    stderr on the same pipe 30 s more)."""
+    monkeypatch.setattr(_blocked_write, "BLOCKED_TIMEOUT_S", 0.5)
+    with _lagging_pipe(kind, reader=False) as (stream, _):
+        write = functools.partial(_blocked_write.write_waiting, stream, "x" * 30000 + "\n")
+        assert _took(write) >= 0.5
+        assert _took(write) < 0.2
+        if kind != "unbuffered":  # its bytes are held: the flush fails at once too
+            assert _took(functools.partial(_blocked_write.flush_waiting, stream)) < 0.2
+        # stderr on the same pipe (2>&1) has the same stopped reader: not waited on either
+        stderr = _text_stream(stream.fileno(), "unbuffered")
+        assert _took(functools.partial(_blocked_write.write_waiting, stderr, "error\n")) < 0.2

@@ -7,6 +7,10 @@ the next one would likely be taken. A text stream's words are written here as it
 binary buffer, so the bytes that got through are known and only the rest are written again, in
 order, once the stream's file can be written; a stream that takes nothing for
 :data:`BLOCKED_TIMEOUT_S` seconds raises ``BlockingIOError`` naming the wait, as lost.
+
+Such a file is then remembered as stuck, for the rest of the process: a later write or flush on
+it is tried once, and what it refuses is lost at once, not waited for again (each line said,
+and the exit's flush, started a wait of its own for the same stuck bytes: minutes).
 """
 
 from __future__ import annotations
@@ -22,6 +26,10 @@ __all__ = ["BLOCKED_TIMEOUT_S", "flush_waiting", "write_waiting"]
 
 # how long a blocked stream may take nothing before its line counts as lost (a reader stopped)
 BLOCKED_TIMEOUT_S = 30.0
+
+# the files (device, inode: stdout and stderr on one pipe or terminal have one reader) whose
+# reader stopped: not waited on again
+_STUCK: set[tuple[int, int]] = set()
 
 
 def write_waiting(stream: Any, text: str, *, flush_first: bool = False) -> int:
@@ -58,7 +66,7 @@ def flush_waiting(stream: Any) -> None:
     Raises:
         BlockingIOError: the stream took nothing for :data:`BLOCKED_TIMEOUT_S` seconds.
     """
-    deadline = time.monotonic() + BLOCKED_TIMEOUT_S
+    deadline = _deadline(stream)
     while True:
         try:
             stream.flush()
@@ -70,7 +78,7 @@ def flush_waiting(stream: Any) -> None:
 def _write_bytes(buffer: Any, data: bytes, stream: Any) -> None:
     """Write ``data`` whole on ``buffer`` (buffered or raw), the bytes refused written again."""
     rest = memoryview(data)
-    deadline = time.monotonic() + BLOCKED_TIMEOUT_S
+    deadline = _deadline(stream)
     while rest:
         try:
             taken = buffer.write(rest)
@@ -78,7 +86,7 @@ def _write_bytes(buffer: Any, data: bytes, stream: Any) -> None:
             taken = exc.characters_written
         if taken:  # the reader is moving: its wait starts again
             rest = rest[taken:]
-            deadline = time.monotonic() + BLOCKED_TIMEOUT_S
+            deadline = _deadline(stream)
         if rest:
             _wait_writable(stream, deadline)
 
@@ -91,6 +99,7 @@ def _wait_writable(stream: Any, deadline: float) -> None:
     """
     left = deadline - time.monotonic()
     if left <= 0:
+        _STUCK.add(_file_key(stream))
         raise BlockingIOError(
             errno.EAGAIN,
             f"it took nothing for {BLOCKED_TIMEOUT_S:g} s: it is non-blocking (O_NONBLOCK) and "
@@ -104,3 +113,19 @@ def _wait_writable(stream: Any, deadline: float) -> None:
         ValueError,
     ):  # no file (a session's), or one select cannot watch
         time.sleep(min(left, 0.01))
+
+
+def _file_key(stream: Any) -> tuple[int, int]:
+    """Return the device and inode of ``stream``'s file; ``(-1, -1)`` where it has none (a
+    session's stream)."""
+    try:
+        stat = os.fstat(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return (-1, -1)
+    return (stat.st_dev, stat.st_ino)
+
+
+def _deadline(stream: Any) -> float:
+    """Return when a wait on ``stream`` gives up: at once where its file is stuck."""
+    now = time.monotonic()
+    return now if _STUCK and _file_key(stream) in _STUCK else now + BLOCKED_TIMEOUT_S
