@@ -6,6 +6,7 @@ import contextlib
 import functools
 import io
 import os
+import signal
 import sys
 import threading
 import time
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.skipif(os.name != "posix", reason="O_NONBLOCK pipes are
 
 @pytest.fixture(autouse=True)
 def _no_file_stuck(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test's pipes start unknown: a descriptor's number is used again by the next test."""
+    """Each test's pipes start unknown (an inode number may be used again by the next test)."""
     monkeypatch.setattr(_blocked_write, "_STUCK", set(), raising=False)
 
 
@@ -160,3 +161,27 @@ def test_a_file_whose_reader_stopped_is_waited_on_once_its_later_lines_lost_at_o
         # stderr on the same pipe (2>&1) has the same stopped reader: not waited on either
         stderr = _text_stream(stream.fileno(), "unbuffered")
         assert _took(functools.partial(_blocked_write.write_waiting, stderr, "error\n")) < 0.2
+
+
+def test_a_wait_cut_by_ctrl_c_is_not_waited_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a Ctrl-C in a wait, the report's line and the exit's flush waited 30 s each, and
+    another Ctrl-C did not cut them: the command exited minutes later."""
+    monkeypatch.setattr(_blocked_write, "BLOCKED_TIMEOUT_S", 5.0)
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        with _lagging_pipe("buffered", reader=False) as (stream, _):
+            write = functools.partial(_blocked_write.write_waiting, stream, "x" * 30000 + "\n")
+            signal.setitimer(signal.ITIMER_REAL, 0.3)
+            start = time.monotonic()
+            with pytest.raises(KeyboardInterrupt):
+                write()
+            assert time.monotonic() - start < 2
+            assert _took(write) < 0.2
+            assert _took(functools.partial(_blocked_write.flush_waiting, stream)) < 0.2
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -8,9 +8,10 @@ binary buffer, so the bytes that got through are known and only the rest are wri
 order, once the stream's file can be written; a stream that takes nothing for
 :data:`BLOCKED_TIMEOUT_S` seconds raises ``BlockingIOError`` naming the wait, as lost.
 
-Such a file is then remembered as stuck, for the rest of the process: a later write or flush on
-it is tried once, and what it refuses is lost at once, not waited for again (each line said,
-and the exit's flush, started a wait of its own for the same stuck bytes: minutes).
+Such a file is then remembered as stuck, for the rest of the process, as is one whose wait a
+Ctrl-C (or SIGTERM) cut short: a later write or flush on it is tried once, and what it refuses is
+lost at once, not waited for again (each line said, and the exit's flush, started a wait of its
+own for the same stuck bytes: minutes, with Ctrl-C taken only after them).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ __all__ = ["BLOCKED_TIMEOUT_S", "flush_waiting", "write_waiting"]
 BLOCKED_TIMEOUT_S = 30.0
 
 # the files (device, inode: stdout and stderr on one pipe or terminal have one reader) whose
-# reader stopped: not waited on again
+# reader stopped, or whose wait was interrupted: not waited on again
 _STUCK: set[tuple[int, int]] = set()
 
 
@@ -107,6 +108,9 @@ def _wait_writable(stream: Any, deadline: float) -> None:
         )
     try:
         select.select([], [stream.fileno()], [], min(left, 1.0))
+    except KeyboardInterrupt:  # Ctrl-C, SIGTERM: the command stops, its last lines not waited for
+        _STUCK.add(_file_key(stream))
+        raise
     except (
         AttributeError,
         OSError,
