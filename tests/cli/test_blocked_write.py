@@ -10,12 +10,14 @@ import signal
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 
 import pytest
 
 from linearnets.cli import _blocked_write
 from linearnets.cli._lost_output import output_may_be_lost
+from linearnets.cli._one_line_warnings import warnings_on_one_line
 from linearnets.cli._report import say
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="O_NONBLOCK pipes are POSIX's")
@@ -185,3 +187,66 @@ def test_a_wait_cut_by_ctrl_c_is_not_waited_again(monkeypatch: pytest.MonkeyPatc
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def _filled(stream: io.TextIOWrapper) -> io.TextIOWrapper:
+    """Return ``stream``, its pipe filled with dots (read first): its next write is refused."""
+    with contextlib.suppress(BlockingIOError):
+        while True:
+            os.write(stream.fileno(), b"." * 512)
+    return stream
+
+
+def _after_dots(got: list[bytes]) -> str:
+    return b"".join(got).decode().lstrip(".")
+
+
+@pytest.mark.parametrize("kind", ["buffered", "unbuffered"])
+def test_help_and_a_json_usage_error_arrive_whole_on_lagging_nonblocking_pipes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    """They were written by argparse and print, not say(): under python -u the bytes the pipe
+    refused were dropped unsaid (0 bytes of --help, status 0)."""
+    from linearnets.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["linreg", "--help"])
+    help_text = capsys.readouterr().out
+    with _lagging_pipe(kind) as (stream, got):
+        monkeypatch.setattr(sys, "stdout", _filled(stream))
+        with pytest.raises(SystemExit) as exc:
+            main(["linreg", "--help"])
+        _blocked_write.flush_waiting(stream)  # the exit's
+    assert exc.value.code == 0
+    assert _after_dots(got) == help_text
+    with _lagging_pipe(kind) as (stream, got), _lagging_pipe(kind) as (err, err_got):
+        monkeypatch.setattr(sys, "stdout", _filled(stream))
+        monkeypatch.setattr(sys, "stderr", _filled(err))
+        with pytest.raises(SystemExit):
+            main(["linreg", "--epochs", "x", "--json"])
+        _blocked_write.flush_waiting(err)
+    assert _after_dots(err_got).startswith(
+        "linearnets linreg: error: argument --epochs: must be a positive integer, got 'x'"
+    )
+    assert _after_dots(got).startswith('{"error": "argument --epochs: must be a positive')
+    assert _after_dots(got).endswith('"error_type": "UsageError", "exit_status": 2}\n')
+
+
+@pytest.mark.parametrize("kind", ["buffered", "line", "unbuffered"])
+def test_every_line_printed_on_stderr_arrives_once_in_order_on_a_lagging_nonblocking_pipe(
+    monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """A warning's line (print(file=sys.stderr)) raised BlockingIOError out of warnings.warn,
+    ending the command, or was dropped under python -u."""
+    from linearnets.errors import DataWarning
+
+    with _lagging_pipe(kind) as (stream, got):
+        monkeypatch.setattr(sys, "stderr", _filled(stream))
+        with _blocked_write.streams_waiting(), warnings_on_one_line():
+            for line in LINES[:400]:
+                warnings.warn(line, DataWarning, stacklevel=1)
+            print("done", file=sys.stderr)
+        assert sys.stderr is stream
+    assert _after_dots(got).splitlines() == [
+        f"linearnets: warning: {line}" for line in LINES[:400]
+    ] + ["done"]

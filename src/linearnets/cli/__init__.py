@@ -33,7 +33,7 @@ from linearnets.cli._argv_checks import (
     refuse_leftover_words,
     refuse_misplaced_options,
 )
-from linearnets.cli._blocked_write import flush_waiting
+from linearnets.cli._blocked_write import flush_waiting, streams_waiting
 from linearnets.cli._cpp_logs import quiet_torch_warnings
 from linearnets.cli._leave import leave
 from linearnets.cli._lost_output import lost_output_status, output_may_be_lost
@@ -108,7 +108,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     line), so that what it was writing is cleaned up or kept, not cut off mid-way. With ``--debug``
     an error or interrupt is raised, for the caller to see it whole.
     """
-    with sigterm_as_keyboard_interrupt(), interrupts_never_dropped(), warnings_on_one_line():
+    with (
+        streams_waiting(),
+        sigterm_as_keyboard_interrupt(),
+        interrupts_never_dropped(),
+        warnings_on_one_line(),
+    ):
         return _main(list(sys.argv[1:] if argv is None else argv), debug_raises=True)
 
 
@@ -227,6 +232,7 @@ def entry(*, stopped_while_loading: int | None = None) -> None:
     """
     code: int | None = None
     with contextlib.ExitStack() as stack:
+        stack.enter_context(streams_waiting())  # every line, to the last flush, waits out EAGAIN
         try:  # Python's handlers are back from _command's until command_signals sets its own (~70 µs)
             if _working_folder_gone():
                 leave(EXIT_RUNTIME)

@@ -12,18 +12,33 @@ Such a file is then remembered as stuck, for the rest of the process, as is one 
 Ctrl-C (or SIGTERM) cut short: a later write or flush on it is tried once, and what it refuses is
 lost at once, not waited for again (each line said, and the exit's flush, started a wait of its
 own for the same stuck bytes: minutes, with Ctrl-C taken only after them).
+
+The command writes every line so (:func:`streams_waiting`: its ``--help``, usage errors,
+warnings, ``--json`` objects, reports), not only those of :func:`~linearnets.cli._report.say`
+and :class:`~linearnets.cli._lost_output.LosingStdout`: a ``print`` on the stream itself dropped
+the refused bytes under ``python -u``, or raised ``BlockingIOError`` (a warning's, out of
+``warnings.warn``, ending the command before it trained).
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import os
 import select
+import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["BLOCKED_TIMEOUT_S", "flush_waiting", "write_waiting"]
+__all__ = [
+    "BLOCKED_TIMEOUT_S",
+    "WaitingStream",
+    "flush_waiting",
+    "streams_waiting",
+    "write_waiting",
+]
 
 # how long a blocked stream may take nothing before its line counts as lost (a reader stopped)
 BLOCKED_TIMEOUT_S = 30.0
@@ -31,6 +46,62 @@ BLOCKED_TIMEOUT_S = 30.0
 # the files (device, inode: stdout and stderr on one pipe or terminal have one reader) whose
 # reader stopped, or whose wait was interrupted: not waited on again
 _STUCK: set[tuple[int, int]] = set()
+
+
+class WaitingStream:
+    """``stream`` (``sys.stdout``, ``sys.stderr``) whose writes and flushes wait out a
+    non-blocking file's refusals (:func:`write_waiting`).
+
+    Args:
+        stream: a plain ``io.TextIOWrapper``.
+        drop_stuck: drop a line its file refused after the wait (stderr's: nowhere is left to say
+            it, and a warning's line must not end the command), rather than raise
+            ``BlockingIOError`` (stdout's: the command says its lines are lost, or fails).
+    """
+
+    def __init__(self, stream: io.TextIOWrapper, *, drop_stuck: bool) -> None:
+        self.stream = stream
+        self.drop_stuck = drop_stuck
+        self._written = False  # the words the stream held before it are written first
+
+    def write(self, text: str) -> int:
+        flush_first, self._written = not self._written, True
+        try:
+            return write_waiting(self.stream, text, flush_first=flush_first)
+        except BlockingIOError:
+            if self.drop_stuck:
+                return len(text)
+            raise
+
+    def flush(self) -> None:
+        try:
+            flush_waiting(self.stream)
+        except BlockingIOError:
+            if not self.drop_stuck:
+                raise
+
+    def __getattr__(self, name: str) -> Any:  # fileno, encoding, isatty, buffer: the stream's own
+        return getattr(self.stream, name)
+
+
+@contextlib.contextmanager
+def streams_waiting() -> Iterator[None]:
+    """Run the command with ``sys.stdout`` and ``sys.stderr`` each a :class:`WaitingStream`, put
+    back after it where it left them so; a stream of another kind (a test's, a session's: IPython's)
+    is left as it is."""
+    stdout, stderr = sys.stdout, sys.stderr
+    if type(stdout) is io.TextIOWrapper:
+        sys.stdout = WaitingStream(stdout, drop_stuck=False)
+    if type(stderr) is io.TextIOWrapper:
+        sys.stderr = WaitingStream(stderr, drop_stuck=True)
+    wrapped_out, wrapped_err = sys.stdout, sys.stderr
+    try:
+        yield
+    finally:
+        if sys.stdout is wrapped_out:
+            sys.stdout = stdout
+        if sys.stderr is wrapped_err:
+            sys.stderr = stderr
 
 
 def write_waiting(stream: Any, text: str, *, flush_first: bool = False) -> int:
