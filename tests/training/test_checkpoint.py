@@ -693,3 +693,24 @@ def test_a_flipped_bit_in_the_weights_is_refused_as_a_damaged_file(tmp_path: Pat
         "checkpoint.pt from a copy of the run, or delete it and resume with force=True to start "
         "the run over"
     )
+
+
+def test_a_bad_data_since_is_fixed_by_setting_it_to_none_not_by_starting_over(
+    tmp_path: Path,
+) -> None:
+    """The fix said was to delete the checkpoint and start over, all its training lost, where
+    setting the one value to None (a checkpoint from before it was recorded) loads it whole."""
+    path = save_checkpoint(tmp_path / "checkpoint.pt", epoch=1, **_state())
+    _edited(extra={"guard": {"start_loss": 2.3}, "data_since": "0"})(path)
+    with pytest.raises(
+        CheckpointError,
+        match=r"got str '0'; set it to None \(torch.load checkpoint.pt with weights_only=True, "
+        r"set extra\['data_since'\] = None, torch.save it\) and resume: the run keeps all its "
+        r"training, its divergence guard then reading all its epochs; or restore checkpoint.pt",
+    ):
+        load_checkpoint(path)
+    payload = torch.load(path, weights_only=True)  # the fix, as said
+    payload["extra"]["data_since"] = None
+    torch.save(payload, path)
+    ckpt = load_checkpoint(path)
+    assert ckpt.epoch == 1 and ckpt.extra == {"guard": {"start_loss": 2.3}, "data_since": None}

@@ -25,11 +25,17 @@ ROW_FIELDS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seco
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
-def damaged_checkpoint(path: Path, field: str, rule: str, value: Any) -> CheckpointError:
-    """Return the error for a checkpoint that loads but holds a bad value (edited by hand, say)."""
+def damaged_checkpoint(
+    path: Path, field: str, rule: str, value: Any, *, fix: str | None = None
+) -> CheckpointError:
+    """Return the error for a checkpoint that loads but holds a bad value (edited by hand, say).
+
+    Args:
+        fix: the way out, where one keeps the run's training (default :func:`restore_hint`).
+    """
     return CheckpointError(
         f"checkpoint {shown_path(path)} is damaged: its {field} must be {rule}, got "
-        f"{_describe(value)}; {restore_hint(path)}"
+        f"{_describe(value)}; {fix or restore_hint(path)}"
     )
 
 
@@ -135,6 +141,11 @@ def _check_data_since(path: Path, since: Any, *, epoch: int) -> None:
             f"the epoch the run's current data were used after, an integer from 0 to its epoch "
             f"({epoch}) (or None)",
             since,
+            # None is a checkpoint's from before it was recorded: the run resumes whole (deleting
+            # it threw away all the run's training for one number the guard reads)
+            fix=f"set it to None (torch.load {path.name} with weights_only=True, set "
+            "extra['data_since'] = None, torch.save it) and resume: the run keeps all its "
+            "training, its divergence guard then reading all its epochs; or " + restore_hint(path),
         )
 
 
