@@ -1137,3 +1137,28 @@ def test_the_requirements_said_are_pyprojects() -> None:
     block = pyproject.split("\ndependencies = [", 1)[1].split("\n]", 1)[0]
     listed = re.findall(r'^\s*"([^"]+)"', block, flags=re.M)
     assert sorted(report.REQUIREMENTS.values()) == sorted(listed)
+
+
+def test_in_ipython_the_dependency_advice_is_percent_pip_and_bang_make_never_rm_rf(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In a notebook the %pip install sat next to shell words (`make run` in DIR, rm -rf VENV) that
+    its cell cannot run as given, and the rm -rf removed the venv the kernel runs on."""
+    import types
+
+    shell = types.SimpleNamespace()
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+    checkout = str(Path(report.__file__).resolve().parents[3])
+    gone = ModuleNotFoundError("No module named 'torch'", name="torch")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(report, "_findable", lambda name: False)
+        line = report.one_line(gone)
+    assert line.endswith(
+        f"install it (%pip install 'torch>=2.3'), or run `!make -C {shlex.quote(checkout)} run`"
+    )
+    damaged = ImportError("libtorch_cpu.so: cannot open shared object file", name="torch")
+    monkeypatch.setattr(sys, "base_prefix", "/usr")
+    monkeypatch.setattr(sys, "prefix", f"{checkout}/.venv")
+    assert report.one_line(damaged).endswith(
+        "reinstall it (%pip install --force-reinstall --no-deps torch)"
+    )

@@ -15,7 +15,7 @@ import types
 from typing import Any
 
 from linearnets._fs import DISK_FULL
-from linearnets._pip_words import pip_install
+from linearnets._pip_words import in_ipython, pip_install
 from linearnets._shell import shell_word
 from linearnets._signals import first_signal
 from linearnets._text import printable, shown_path
@@ -228,7 +228,7 @@ def _dependency_fix(package: str, exc: Exception) -> str:
     if missing == package and isinstance(exc, ModuleNotFoundError) and not _findable(package):
         spec = shell_word(REQUIREMENTS[package])
         checkout = _checkout()
-        make = "" if checkout is None else f", or run `make run` in {shown_path(checkout)}"
+        make = "" if checkout is None else f", or {_make_run(checkout)}"
         return (
             f"it is not installed in {where}: install it ({pip_install(spec, python=python)}){make}"
         )
@@ -465,11 +465,24 @@ def _checkout_venv() -> str | None:
 
 def _make_advice(advice: str) -> str:
     """Return ``advice`` (``{venv}`` the environment, quoted for a shell) after a comma where this
-    Python is the checkout's ``.venv`` that ``make run`` made, else nothing."""
+    Python is the checkout's ``.venv`` that ``make run`` made, else nothing.
+
+    Nothing in IPython or Jupyter either: the session runs on that venv, which the advice removes
+    under it (its ``%pip`` reinstall is the fix there).
+    """
     venv = _checkout_venv()
-    if venv is None:
+    if venv is None or in_ipython():
         return ""
     return ", " + advice.format(venv=shell_word(venv))
+
+
+def _make_run(checkout: str) -> str:
+    """Return the advice to run ``make run`` in ``checkout``: in IPython or Jupyter as a shell
+    escape that works there (``!make -C DIR run``: a ``!cd`` does not last to the next line), not
+    the shell's words next to a ``%pip``."""
+    if in_ipython():
+        return f"run `!make -C {shell_word(checkout)} run`"
+    return f"run `make run` in {shown_path(checkout)}"
 
 
 def _permission_denied(filename: str | bytes) -> str:
