@@ -24,8 +24,24 @@ __all__ = [
     "held_signals",
     "interrupt_for",
     "interrupts_never_dropped",
+    "note_stop",
     "sigterm_as_keyboard_interrupt",
+    "stops_seen",
 ]
+
+# the Ctrl-Cs and SIGTERMs held, dropped or deferred so far (not raised where they came): a wait
+# for a stuck output (linearnets.cli._blocked_write) that one came into gives up at once
+_STOPS_SEEN = [0]
+
+
+def note_stop() -> None:
+    """Count a Ctrl-C or SIGTERM that a handler holds, drops or defers rather than raising."""
+    _STOPS_SEEN[0] += 1
+
+
+def stops_seen() -> int:
+    """Return how many Ctrl-Cs and SIGTERMs were held, dropped or deferred so far."""
+    return _STOPS_SEEN[0]
 
 
 @contextlib.contextmanager
@@ -78,6 +94,7 @@ def command_signals() -> Iterator[Callable[[], None]]:
     def stop(signum: int, frame: FrameType | None) -> None:
         if not over:
             raise interrupt_for(signum)
+        note_stop()
 
     previous = {
         sig: signal.signal(sig, stop)
@@ -110,6 +127,7 @@ def held_signals(*, raise_after: bool) -> Iterator[None]:
 
     def record(signum: int, frame: FrameType | None) -> None:
         came.append(signum)
+        note_stop()
 
     previous = {
         sig: signal.signal(sig, record)

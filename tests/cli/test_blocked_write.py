@@ -250,3 +250,21 @@ def test_every_line_printed_on_stderr_arrives_once_in_order_on_a_lagging_nonbloc
     assert _after_dots(got).splitlines() == [
         f"linearnets: warning: {line}" for line in LINES[:400]
     ] + ["done"]
+
+
+def test_a_ctrl_c_held_while_a_line_waits_ends_the_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Ctrl-C that is held (a run's results and a stop's report are printed whole) or deferred
+    (training stops after its step) raised nothing in the wait: it went on for its 30 s."""
+    from linearnets._signals import held_signals
+
+    monkeypatch.setattr(_blocked_write, "BLOCKED_TIMEOUT_S", 10.0)
+    with _lagging_pipe("buffered", reader=False) as (stream, _):
+        write = functools.partial(_blocked_write.write_waiting, stream, "x" * 30000 + "\n")
+        timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+        with held_signals(raise_after=False):
+            timer.start()
+            start = time.monotonic()
+            with pytest.raises(BlockingIOError, match=r"stopped \(Ctrl-C or SIGTERM\) while it"):
+                write()
+            assert time.monotonic() - start < 2
+            assert _took(write) < 0.2  # not waited on again

@@ -32,6 +32,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from linearnets._signals import stops_seen
+
 __all__ = [
     "BLOCKED_TIMEOUT_S",
     "WaitingStream",
@@ -138,19 +140,19 @@ def flush_waiting(stream: Any) -> None:
     Raises:
         BlockingIOError: the stream took nothing for :data:`BLOCKED_TIMEOUT_S` seconds.
     """
-    deadline = _deadline(stream)
+    deadline, stops = _deadline(stream), stops_seen()
     while True:
         try:
             stream.flush()
             return
         except BlockingIOError:
-            _wait_writable(stream, deadline)
+            _wait_writable(stream, deadline, stops)
 
 
 def _write_bytes(buffer: Any, data: bytes, stream: Any) -> None:
     """Write ``data`` whole on ``buffer`` (buffered or raw), the bytes refused written again."""
     rest = memoryview(data)
-    deadline = _deadline(stream)
+    deadline, stops = _deadline(stream), stops_seen()
     while rest:
         try:
             taken = buffer.write(rest)
@@ -160,15 +162,23 @@ def _write_bytes(buffer: Any, data: bytes, stream: Any) -> None:
             rest = rest[taken:]
             deadline = _deadline(stream)
         if rest:
-            _wait_writable(stream, deadline)
+            _wait_writable(stream, deadline, stops)
 
 
-def _wait_writable(stream: Any, deadline: float) -> None:
+def _wait_writable(stream: Any, deadline: float, stops: int) -> None:
     """Wait until ``stream``'s file can be written, or a moment where it has none.
 
     Raises:
-        BlockingIOError: ``deadline`` (``time.monotonic()``) has passed.
+        BlockingIOError: ``deadline`` (``time.monotonic()``) has passed, or a Ctrl-C or SIGTERM
+            came that was held or deferred (the report of a stop, a run's results, a training
+            step: not raised in the wait), ``stops_seen()`` no longer ``stops``.
     """
+    if stops_seen() != stops:
+        _STUCK.add(_file_key(stream))
+        raise BlockingIOError(
+            errno.EAGAIN,
+            "the command was stopped (Ctrl-C or SIGTERM) while it waited for its reader",
+        )
     left = deadline - time.monotonic()
     if left <= 0:
         _STUCK.add(_file_key(stream))

@@ -29,7 +29,7 @@ from typing import Any, NoReturn, TypeGuard
 import torch
 
 from linearnets._shell import shell_word
-from linearnets._signals import sigterm_as_keyboard_interrupt
+from linearnets._signals import note_stop, sigterm_as_keyboard_interrupt
 from linearnets._text import shown_path
 from linearnets.errors import OneLineInIPython
 from linearnets.training.callbacks import Callback
@@ -279,6 +279,7 @@ class GracefulInterrupt(Callback):
             self._told = True
             raise aborted
         self.requested = signal.Signals(signum).name
+        note_stop()  # a line waiting for a stuck output gives up: the run stops after its step
 
     def check(self) -> None:
         """Raise :class:`TrainingInterrupted` if a signal arrived (at any process of the run)."""
