@@ -8,7 +8,8 @@ Batches, outputs and losses are checked as a training step checks them
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import torch
@@ -220,10 +221,28 @@ def check_first_batch(
     no_grad and in eval mode; the global random state is put back (a shuffled ``DataLoader`` draws
     its order's seed from it). Not looked at: a one-shot iterator (its first batch would be lost
     to the epoch's evaluation), nor a model with lazy parameters (its first forward would
-    initialise them from the test batch, out of the training's random order).
+    initialise them from the test batch, out of the training's random order). The generators the
+    loaders hold (``DataLoader(generator=g)``, its sampler's, ``ArrayLoader``'s) are put back too:
+    a seeded run trains on the batches it trained on without the look.
     """
     if is_one_shot(batches) or _has_lazy_params(net):
         return
+    # iterating draws from a loader's own generator (a DataLoader its workers' base seed, even
+    # unshuffled; ArrayLoader its permutation): a seeded run's order would move on by a pass
+    with _generators_kept(batches, train_iter):
+        _check_first(name, net, batches, loss, scalar_loss=scalar_loss, train_iter=train_iter)
+
+
+def _check_first(
+    name: str,
+    net: Net,
+    batches: Batches,
+    loss: Loss | None,
+    *,
+    scalar_loss: str | None,
+    train_iter: Batches | None,
+) -> None:
+    """:func:`check_first_batch`'s evaluation, its random states kept by the caller."""
     batch = _first(batches)
     if batch is None:  # an empty one is refused by name before this
         return
@@ -242,6 +261,44 @@ def _first(batches: Batches) -> Any:
     """Return the first batch of ``batches`` (``None`` if none), the global random state kept."""
     with torch.random.fork_rng(devices=[]):  # a shuffled DataLoader draws its order's seed
         return next(iter(batches), None)
+
+
+@contextlib.contextmanager
+def _generators_kept(*sources: object) -> Iterator[None]:
+    """Put back, on leaving, the state of each generator that iterating ``sources`` draws from."""
+    kept = [(generator, generator.get_state()) for generator in _loader_generators(sources)]
+    try:
+        yield
+    finally:
+        for generator, state in kept:
+            generator.set_state(state)
+
+
+def _loader_generators(sources: Sequence[object]) -> list[torch.Generator]:
+    """The generators ``sources`` (loaders) hold: a ``DataLoader``'s ``generator`` (its workers'
+    base seed), its sampler's and batch sampler's (the order), an ``ArrayLoader``'s."""
+    found: list[torch.Generator] = []
+    for source in sources:
+        if source is None:
+            continue
+        sampler = _attribute(source, "sampler")
+        batch_sampler = _attribute(source, "batch_sampler")
+        holders = (source, sampler, batch_sampler, _attribute(batch_sampler, "sampler"))
+        for holder in holders:
+            generator = _attribute(holder, "generator")
+            if isinstance(generator, torch.Generator) and all(generator is not g for g in found):
+                found.append(generator)
+    return found
+
+
+def _attribute(obj: object, name: str) -> Any:
+    """``obj.name``, or ``None`` where it has none or reading it fails (a user's property)."""
+    if obj is None:
+        return None
+    try:
+        return getattr(obj, name, None)
+    except Exception:  # any: a loader of the user's own, whose attribute is not ours to tell
+        return None
 
 
 def _fails_first(net: Net, batches: Batches, loss: Loss | None, scalar_loss: str | None) -> bool:
