@@ -4,6 +4,7 @@ trains as it did without it (its random streams, its loaders' generators), and w
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -58,4 +59,64 @@ def test_a_loader_with_its_own_generator_trains_on_the_batches_it_did_without_th
     """The look drew from the loader's generator (its permutation, a DataLoader's base seed), so
     a seeded run's weights changed: train_iter and train_eval_iter the same load_array."""
     looked, plain = _same_fit(monkeypatch, lambda: _fit_on(make_loader))
+    assert all(torch.equal(a, b) for a, b in zip(looked, plain, strict=True))
+
+
+class _Noisy(nn.Module):
+    """Adds noise to its input in both modes (a noise-injection model)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(4, 3)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.linear(X + 0.1 * torch.randn_like(X))
+
+
+def test_a_model_drawing_random_numbers_in_eval_mode_trains_as_without_the_look(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The look's forward ran outside the fork of the global random state: its noise shifted the
+    random stream the training's forward passes drew from."""
+
+    def run() -> list[torch.Tensor]:
+        torch.manual_seed(0)
+        net = _Noisy()
+        train = DataLoader(TensorDataset(_X, _Y), batch_size=10, shuffle=True)
+        ln.fit(net, train, nn.CrossEntropyLoss(reduction="none"),
+               torch.optim.SGD(net.parameters(), lr=0.1), 2,
+               test_iter=DataLoader(TensorDataset(_X, _Y), batch_size=10))  # fmt: skip
+        return _weights(net)
+
+    looked, plain = _same_fit(monkeypatch, run)
+    assert all(torch.equal(a, b) for a, b in zip(looked, plain, strict=True))
+
+
+def test_train_ch3_with_the_books_dropout_layer_in_a_function_model_trains_as_without_the_look(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The book's dropout_layer (§5.6) in a plain function draws in every call: the look's
+    forward moved the training's dropout masks."""
+    from linearnets import _d2l_training, d2l
+
+    monkeypatch.chdir(tmp_path)  # its train_ch3.png
+
+    def run() -> list[torch.Tensor]:
+        torch.manual_seed(0)
+        W = torch.normal(0, 0.01, (4, 3), requires_grad=True)
+        b = torch.zeros(3, requires_grad=True)
+
+        def net(X: torch.Tensor) -> torch.Tensor:
+            mask = (torch.rand(X.shape) > 0.2).float()
+            return (mask * X / 0.8) @ W + b
+
+        d2l.train_ch3(net, d2l.load_array((_X, _Y), 10), d2l.load_array((_X, _Y), 10, False),
+                      nn.CrossEntropyLoss(reduction="none"), 2,
+                      lambda batch_size: d2l.sgd([W, b], 0.1, batch_size))  # fmt: skip
+        return [W.detach().clone(), b.detach().clone()]
+
+    looked = run()
+    with monkeypatch.context() as patch:
+        patch.setattr(_d2l_training, "check_first_batch", lambda *args, **kwargs: None)
+        plain = run()
     assert all(torch.equal(a, b) for a, b in zip(looked, plain, strict=True))

@@ -218,8 +218,8 @@ def check_first_batch(
 
     A test set of another dtype, feature count or label range was refused only when evaluated after
     the first epoch, in words that read as the training data's, after that epoch's updates. Under
-    no_grad and in eval mode; the global random state is put back (a shuffled ``DataLoader`` draws
-    its order's seed from it). Not looked at: a one-shot iterator (its first batch would be lost
+    no_grad and in eval mode; the global random state, CPU and CUDA, is put back (a shuffled
+    ``DataLoader`` draws its order's seed from it, a noisy model's forward its noise). Not looked at: a one-shot iterator (its first batch would be lost
     to the epoch's evaluation), nor a model with lazy parameters (its first forward would
     initialise them from the test batch, out of the training's random order). The generators the
     loaders hold (``DataLoader(generator=g)``, its sampler's, ``ArrayLoader``'s) are put back too:
@@ -229,7 +229,9 @@ def check_first_batch(
         return
     # iterating draws from a loader's own generator (a DataLoader its workers' base seed, even
     # unshuffled; ArrayLoader its permutation): a seeded run's order would move on by a pass
-    with _generators_kept(batches, train_iter):
+    # and the model's forward may draw (noise added in eval mode, a dropout written by hand): all
+    # under one fork of the global state, CPU and CUDA
+    with torch.random.fork_rng(devices=_cuda_devices()), _generators_kept(batches, train_iter):
         _check_first(name, net, batches, loss, scalar_loss=scalar_loss, train_iter=train_iter)
 
 
@@ -258,9 +260,17 @@ def _check_first(
 
 
 def _first(batches: Batches) -> Any:
-    """Return the first batch of ``batches`` (``None`` if none), the global random state kept."""
-    with torch.random.fork_rng(devices=[]):  # a shuffled DataLoader draws its order's seed
-        return next(iter(batches), None)
+    """Return the first batch of ``batches`` (``None`` if none); the caller keeps the random state
+    (a shuffled DataLoader draws its order's seed from the global one)."""
+    return next(iter(batches), None)
+
+
+def _cuda_devices() -> list[int]:
+    """The CUDA devices whose random state a forward may draw from: each one, once CUDA is in use
+    (a model's or a function model's tensors there), none before (not started for a look)."""
+    if not torch.cuda.is_available() or not torch.cuda.is_initialized():
+        return []
+    return list(range(torch.cuda.device_count()))
 
 
 @contextlib.contextmanager
