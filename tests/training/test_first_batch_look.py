@@ -120,3 +120,23 @@ def test_train_ch3_with_the_books_dropout_layer_in_a_function_model_trains_as_wi
         patch.setattr(_d2l_training, "check_first_batch", lambda *args, **kwargs: None)
         plain = run()
     assert all(torch.equal(a, b) for a, b in zip(looked, plain, strict=True))
+
+
+def test_a_test_loader_keeping_its_workers_is_not_looked_at(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """persistent_workers=True: the iterator the look made was kept for the epochs, without the
+    global draw the first epoch's made, so the later shuffles and the weights changed."""
+
+    def run() -> list[torch.Tensor]:
+        torch.manual_seed(0)
+        net = nn.Linear(4, 3)
+        test = DataLoader(TensorDataset(_X, _Y), batch_size=10, num_workers=1,
+                          persistent_workers=True)  # fmt: skip
+        train = DataLoader(TensorDataset(_X, _Y), batch_size=10, shuffle=True)
+        ln.fit(net, train, nn.CrossEntropyLoss(reduction="none"),
+               torch.optim.SGD(net.parameters(), lr=0.1), 2, test_iter=test)  # fmt: skip
+        return _weights(net)
+
+    looked, plain = _same_fit(monkeypatch, run)
+    assert all(torch.equal(a, b) for a, b in zip(looked, plain, strict=True))

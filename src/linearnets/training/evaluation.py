@@ -223,9 +223,11 @@ def check_first_batch(
     to the epoch's evaluation), nor a model with lazy parameters (its first forward would
     initialise them from the test batch, out of the training's random order). The generators the
     loaders hold (``DataLoader(generator=g)``, its sampler's, ``ArrayLoader``'s) are put back too:
-    a seeded run trains on the batches it trained on without the look.
+    a seeded run trains on the batches it trained on without the look. Nor is a look taken where
+    ``batches`` or ``train_iter`` keeps its workers (``persistent_workers=True``): the iterator
+    made would be kept for the epochs.
     """
-    if is_one_shot(batches) or _has_lazy_params(net):
+    if is_one_shot(batches) or _has_lazy_params(net) or _keeps_workers(batches, train_iter):
         return
     # iterating draws from a loader's own generator (a DataLoader its workers' base seed, even
     # unshuffled; ArrayLoader its permutation): a seeded run's order would move on by a pass
@@ -282,6 +284,13 @@ def _generators_kept(*sources: object) -> Iterator[None]:
     finally:
         for generator, state in kept:
             generator.set_state(state)
+
+
+def _keeps_workers(*sources: object) -> bool:
+    """Whether a loader among ``sources`` keeps its worker processes between passes
+    (``persistent_workers=True``): the iterator a look made would be the one the epochs go on
+    with, its seeds drawn out of the run's order. Workers started anew each pass are looked at."""
+    return any(_attribute(source, "persistent_workers") is True for source in sources)
 
 
 def _loader_generators(sources: Sequence[object]) -> list[torch.Generator]:
