@@ -631,6 +631,25 @@ def test_train_ch3_names_num_epochs_and_updater_swapped(epochs: float) -> None:
         d2l.train_ch3(net, _batches(), _batches(1), nn.CrossEntropyLoss(), trainer, epochs)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("updater", ["optimizer", "function"])
+def test_an_empty_batch_is_told_d2l_load_array_in_the_books_functions(updater: str) -> None:
+    """train_epoch_ch3, train_ch3 and evaluate_accuracy advised ln.load_array for an empty batch
+    (their loops are linearnets'): a 'from linearnets import d2l' session has no ln."""
+    net = _net()
+    batches = _batches()
+    empty = [batches[0], (batches[1][0][:0], batches[1][1][:0])]
+    step: Any = (
+        torch.optim.SGD(net.parameters(), lr=0.1)
+        if updater == "optimizer"
+        else lambda batch_size: d2l.sgd(list(net.parameters()), 0.1, batch_size)
+    )
+    fix = r"or pass d2l\.load_array\(\(X, y\), b\), which yields none"
+    with pytest.raises(UsageError, match=rf"^train_iter's batch 2 is empty .*{fix}"):
+        d2l.train_epoch_ch3(net, empty, nn.CrossEntropyLoss(reduction="none"), step)
+    with pytest.raises(UsageError, match=rf"^data_iter's batch 2 is empty .*{fix}"):
+        d2l.evaluate_accuracy(net, empty)
+
+
 def test_train_epoch_ch3_refuses_an_optimizer_class() -> None:
     with pytest.raises(
         UsageTypeError, match=r"updater must be an optimizer object, got the class SGD"
