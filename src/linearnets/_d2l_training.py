@@ -31,7 +31,7 @@ from linearnets.training.empty_batches import check_some_batches
 from linearnets.training.evaluation import (
     accuracy_named,
     check_first_batch,
-    name_evaluation_error,
+    name_later_error,
 )
 from linearnets.training.first_step import check_first_values
 from linearnets.training.forward_diagnosis import raise_forward_error
@@ -318,9 +318,7 @@ def train_ch3(
         try:
             test_acc = _accuracy_ch3("test_iter", net, test_iter, epoch=epoch + 1)
         except UsageError as err:  # a later batch than the first, checked before training
-            name_evaluation_error(
-                err, f"test_iter, evaluated after epoch {epoch + 1}", name="test_iter"
-            )
+            name_later_error(err, "test_iter", epoch=epoch + 1)
             raise
         try:
             animator.add(epoch + 1, (train_loss, train_acc, test_acc))

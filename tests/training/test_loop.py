@@ -2077,10 +2077,24 @@ def test_a_bad_later_test_batch_is_named_with_the_epochs_done() -> None:
     test = [(_IMAGES[:20], _CLASSES[:20]), (_IMAGES[20:], _CLASSES[20:] + 10)]
     updater = torch.optim.SGD(net.parameters(), lr=0.1)
     with pytest.raises(
-        UsageError, match=r"^test_iter, evaluated after epoch 1: y must hold class indices"
+        UsageError,
+        match=r"^test_iter's batch 2, evaluated after epoch 1: y must hold class indices",
     ) as info:
         fit(net, train, nn.CrossEntropyLoss(), updater, 2, test_iter=test)
     assert isinstance(info.value.history, History) and info.value.history.epochs == []  # type: ignore[attr-defined]
+
+
+def test_train_ch3_names_the_bad_later_test_batch() -> None:
+    """It said "test_iter, evaluated after epoch 1", not which of its batches."""
+    from linearnets import d2l
+
+    net = softmax_concise(generator=torch.Generator().manual_seed(2))
+    train = [(_IMAGES[:20], _CLASSES[:20]), (_IMAGES[20:], _CLASSES[20:])]
+    test = [(_IMAGES[:10], _CLASSES[:10]), (_IMAGES[10:20], _CLASSES[10:20]),
+            (torch.rand(20, 100), _CLASSES[20:])]  # fmt: skip
+    with pytest.raises(UsageError, match=r"^test_iter's batch 3, evaluated after epoch 1: "):
+        d2l.train_ch3(net, train, test, nn.CrossEntropyLoss(), 2,
+                      torch.optim.SGD(net.parameters(), lr=0.1))  # fmt: skip
 
 
 def test_a_shuffled_test_loader_looked_at_before_training_leaves_the_random_order_as_it_was() -> (

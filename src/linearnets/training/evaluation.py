@@ -37,6 +37,7 @@ __all__ = [
     "evaluate_accuracy",
     "evaluate_named",
     "name_evaluation_error",
+    "name_later_error",
     "set_mode",
     "switch_mode",
 ]
@@ -140,10 +141,12 @@ def evaluate_named(
     context = NanContext(name=name, net=net, batches=data_iter)
     totals = EpochTotals.for_loss(loss, summed=summed, nan_probe=probe, context=context)
     first = True
+    reading: int | None = None  # the batch in hand, from 1: a refusal names it
     try:
         step = -1
         for batch in data_iter:  # not enumerate(): its reused tuple would keep the last batch
             step += 1
+            reading = step + 1
             X, y = unpack(batch, allow_empty=distributed, name=name, step=step, epoch=epoch)
             if probe is not None:
                 probe.keep(X)
@@ -162,7 +165,12 @@ def evaluate_named(
             totals.add(y_hat, y, l)
             first = False
             del batch, X, y, y_hat, l  # free the batch's block for the next one (see train_epoch)
+        reading = None  # the whole set's results: no batch of its own
         mean_loss, acc = totals.result(name, dist)  # in eval mode: its NaN probe runs the model
+    except UsageError as err:  # which batch it was, for fit's words after an epoch
+        if reading is not None:
+            err.batch_number = reading  # type: ignore[attr-defined]
+        raise
     finally:
         restore_mode()
     return (mean_loss if loss is not None else None), acc
@@ -331,6 +339,15 @@ def _fails_first(net: Net, batches: Batches, loss: Loss | None, scalar_loss: str
     except Exception:  # any: the training step names it as train_iter's
         return True
     return False
+
+
+def name_later_error(err: BaseException, name: str, *, epoch: int) -> None:
+    """Start ``err``'s message with the batch of ``name`` refused after ``epoch`` (from 1):
+    ``"test_iter's batch 2, evaluated after epoch 1"``, or ``name`` alone where no batch was in
+    hand (the whole set's results)."""
+    number = getattr(err, "batch_number", None)
+    which = f"{name}'s batch {number}" if isinstance(number, int) else name
+    name_evaluation_error(err, f"{which}, evaluated after epoch {epoch}", name=name)
 
 
 def name_evaluation_error(err: BaseException, where: str, *, name: str) -> None:

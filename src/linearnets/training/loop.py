@@ -29,7 +29,7 @@ from linearnets.training.evaluation import (
     evaluate,
     evaluate_accuracy,
     evaluate_named,
-    name_evaluation_error,
+    name_later_error,
     switch_mode,
 )
 from linearnets.training.guard_fit import prepare_guards
@@ -350,7 +350,7 @@ def _evaluate_after(
             name, net, batches, loss, dist=dist, scalar_loss=scalar_loss, epoch=epoch
         )
     except UsageError as err:
-        name_evaluation_error(err, f"{name}, evaluated after epoch {epoch}", name=name)
+        name_later_error(err, name, epoch=epoch)
         err.history = history  # type: ignore[attr-defined]
         raise
 
