@@ -631,6 +631,23 @@ def test_train_ch3_names_num_epochs_and_updater_swapped(epochs: float) -> None:
         d2l.train_ch3(net, _batches(), _batches(1), nn.CrossEntropyLoss(), trainer, epochs)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("rate", [0.1, 0.5])
+def test_train_ch3_tells_a_rate_after_an_optimizer_as_a_learning_rate_not_a_swap(
+    rate: float,
+) -> None:
+    """train_ch3(net, tr, te, loss, trainer, 0.1) was told num_epochs and updater look swapped,
+    but swapped back, num_epochs=0.1 is refused: the 0.1 is a rate, which goes into the optimizer."""
+    net = _net()
+    trainer = torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(
+        UsageTypeError,
+        match=rf"^updater must be an optimizer .*updater={rate}, which looks like a learning rate"
+        rf".*torch\.optim\.SGD\(net\.parameters\(\), lr={rate}\).*"
+        r"train_ch3\(net, train_iter, test_iter, loss, num_epochs, updater\)",
+    ):
+        d2l.train_ch3(net, _batches(), _batches(1), nn.CrossEntropyLoss(), trainer, rate)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("updater", ["optimizer", "function"])
 def test_an_empty_batch_is_told_d2l_load_array_in_the_books_functions(updater: str) -> None:
     """train_epoch_ch3, train_ch3 and evaluate_accuracy advised ln.load_array for an empty batch

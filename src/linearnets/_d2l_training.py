@@ -77,7 +77,8 @@ def _check_updater(updater: Any) -> None:
 
 def _check_epochs_updater_order(num_epochs: Any, updater: Any) -> None:
     """Raise if ``train_ch3``'s last two arguments look swapped: an optimizer (or the book's
-    ``updater`` function) as ``num_epochs`` and a number as ``updater``.
+    ``updater`` function) as ``num_epochs`` and a number as ``updater``. A number that is no whole
+    count of epochs (0.1) is told as the learning rate it looks like: swapped back, it was refused.
 
     Without this, the optimizer was refused as a number of epochs, with ``num_epochs=1`` as the fix.
     """
@@ -88,9 +89,23 @@ def _check_epochs_updater_order(num_epochs: Any, updater: Any) -> None:
     if isinstance(updater, bool) or not isinstance(updater, int | float):
         return
     given = type(num_epochs).__name__ if is_optimizer(num_epochs) else "a function"
+    order = "train_ch3(net, train_iter, test_iter, loss, num_epochs, updater)"
+    if updater > 0 and float(updater).is_integer():  # swapping them back trains
+        raise UsageTypeError(
+            f"num_epochs and updater look swapped: got num_epochs={given} and updater={updater!r}; "
+            f"pass them in the book's order, {order}"
+        )
+    # a rate (0.1): swapped back, it would be refused as a number of epochs
+    rate = (
+        f"torch.optim.SGD(net.parameters(), lr={updater!r})"
+        if is_optimizer(num_epochs)
+        else f"d2l.sgd([W, b], {updater!r}, batch_size) in updater's body"
+    )
     raise UsageTypeError(
-        f"num_epochs and updater look swapped: got num_epochs={given} and updater={updater!r}; "
-        "pass them in the book's order, train_ch3(net, train_iter, test_iter, loss, num_epochs, "
+        f"updater must be an optimizer or a function updater(batch_size), got num_epochs={given} "
+        f"and updater={updater!r}, which looks like a learning rate, not a number of epochs: the "
+        f"rate goes into the updater, {rate}; pass a whole number of epochs, then the updater, in "
+        f"the book's order, {order}, e.g. train_ch3(net, train_iter, test_iter, loss, 10, "
         "updater)"
     )
 
