@@ -214,24 +214,25 @@ API_CASES: list[Any] = [
     # a model class or builder passed uncalled: told to build the model, before any batch
     pytest.param(lambda: evaluate_accuracy(softmax_concise, [(IMAGES, LABELS)]), UsageTypeError,
                  r"^net must be a model instance, got the function softmax_concise, which builds one; "
-                 r"call it and pass the model it returns: net = softmax_concise\(\)", id="accuracy-net-builder"),
+                 r"call it and pass the model it returns: net = ln\.softmax_concise\(\)", id="accuracy-net-builder"),
     pytest.param(lambda: evaluate_accuracy(SoftmaxRegressionScratch, [(IMAGES, LABELS)]), UsageTypeError,
                  r"^net must be a model instance, got the class SoftmaxRegressionScratch; pass an instance: "
-                 r"net = SoftmaxRegressionScratch\(\)", id="accuracy-net-class"),
+                 r"net = ln\.SoftmaxRegressionScratch\(\)", id="accuracy-net-class"),
     pytest.param(lambda: fit(torch.nn.Linear, [(IMAGES, LABELS)], cross_entropy_logits,
                              torch.optim.SGD(_scratch_softmax().parameters(), lr=0.1), 1), UsageTypeError,
                  r"^net must be a model instance, got the class Linear; pass an instance: "
-                 r"net = Linear\(in_features, out_features\)", id="fit-net-class"),
+                 r"net = nn\.Linear\(in_features, out_features\)", id="fit-net-class"),
     pytest.param(lambda: fit(torch.nn.Sequential, [(IMAGES, LABELS)], cross_entropy_logits,
                              torch.optim.SGD(_scratch_softmax().parameters(), lr=0.1), 1), UsageTypeError,
                  r"^net must be a model instance, got the class Sequential; pass an instance: "
-                 r"net = Sequential\(...\)", id="fit-net-sequential-class"),
+                 r"net = nn\.Sequential\(\.\.\.\)", id="fit-net-sequential-class"),
     pytest.param(lambda: d2l.train_ch3(linreg_concise, [(IMAGES, LABELS)], [(IMAGES, LABELS)],
                                        cross_entropy_logits, 1, lambda b: None), UsageTypeError,
-                 r"^net must be a model instance, got the function linreg_concise", id="train_ch3-net-builder"),
+                 r"^net must be a model instance, got the function linreg_concise, which builds one; call it and "
+                 r"pass the model it returns: net = linearnets\.linreg_concise\(\)", id="train_ch3-net-builder"),
     pytest.param(lambda: predict(LinearRegressionScratch, [(IMAGES, LABELS)]), UsageTypeError,
                  r"^net must be a model instance, got the class LinearRegressionScratch; pass an instance: "
-                 r"net = LinearRegressionScratch\(num_inputs\)", id="predict-net-class"),
+                 r"net = ln\.LinearRegressionScratch\(num_inputs\)", id="predict-net-class"),
     # models and the factory
     pytest.param(lambda: build_softmax("fast"), UsageError,
                  r"impl must be one of 'scratch', 'concise', 'analytic', got 'fast'", id="factory-impl"),

@@ -162,7 +162,7 @@ def predict_ch3(
     n = check_show_count(
         "n", n, example=6
     )  # before reading any batch, as linearnets.inference.predict
-    check_net(net)
+    check_net(net, library="d2l")
     check_batches("test_iter", test_iter, passes=1, library="d2l")
     if out is not None:  # an earlier call's images would pass for this one's if the net fails
         remove_earlier_figure(out, svg=False)

@@ -147,7 +147,7 @@ def _train_epoch_ch3(
 ) -> tuple[float, float]:
     """:func:`train_epoch_ch3`, told the ``epoch`` (from 1) that ``train_ch3`` runs, which NaN
     scores name (``None``: "in this epoch")."""
-    check_net(net)  # a model class or builder, before its first batch
+    check_net(net, library="d2l")  # a model class or builder, before its first batch
     check_loss_object(loss, updater=updater, call="train_epoch_ch3(net, train_iter, loss, updater)")
     _check_updater(updater)
     check_batches("train_iter", train_iter, passes=1, library="d2l")  # the whole (X, y), a dataset
@@ -267,6 +267,7 @@ def _accuracy_ch3(
     epoch: int | None = None,
 ) -> float:
     """:func:`evaluate_accuracy` naming ``data_iter`` as ``name`` in its errors, after ``epoch``."""
+    check_net(net, library="d2l")  # a model class or builder, in the book's names
     check_batches(name, data_iter, passes=1, library="d2l")  # its fix in the book's names
     with _in_book_names():  # an empty batch's fix
         acc = accuracy_named(name, net, data_iter, epoch=epoch)
@@ -297,7 +298,7 @@ def train_ch3(
     from linearnets.plotting import Animator
 
     _check_epochs_updater_order(num_epochs, updater)
-    check_net(net)
+    check_net(net, library="d2l")
     num_epochs = check_positive_int("num_epochs", num_epochs)
     check_loss_object(
         loss,

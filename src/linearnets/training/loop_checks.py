@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import sys
 import types
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -278,7 +279,7 @@ def check_updater_lr(updater: Any) -> None:
             )
 
 
-def check_net(net: Net) -> None:
+def check_net(net: Net, *, library: str = "ln") -> None:
     """Raise unless ``net`` is a model to call on a batch whose parameters hold values.
 
     A parameter on the meta device has a shape but no value: nothing the model computes can be
@@ -287,9 +288,11 @@ def check_net(net: Net) -> None:
     has none to look at. A model *class* (``nn.Linear``, ``SoftmaxRegressionScratch``) or one of
     linearnets' builders (``softmax_concise``) is callable too, but calling it on a batch would
     build a model from the batch (an error about its constructor's arguments, deep inside): it is
-    told to build the model first.
+    told to build the model first, in the caller's names (``nn.Linear(...)``,
+    ``ln.softmax_concise()``; ``library="d2l"``: :mod:`linearnets.d2l`'s callers, who may have no
+    ``ln``).
     """
-    _check_not_a_builder(net)
+    _check_not_a_builder(net, library=library)
     if not callable(net):  # or it fails at the first batch, after an updater may have stepped
         raise UsageTypeError(
             f"net must be a model to call on a batch of inputs (an nn.Module or a scratch model "
@@ -314,19 +317,41 @@ _BUILDERS = {
 }
 
 
-def _check_not_a_builder(net: Any) -> None:
+def _check_not_a_builder(net: Any, *, library: str) -> None:
     """Raise if ``net`` is a class, or a linearnets function that builds a model, not a model."""
     if isinstance(net, type):
         raise UsageTypeError(
             f"net must be a model instance, got the class {net.__name__}; pass an instance: "
-            f"net = {net.__name__}({_required_arguments(net)})"
+            f"net = {_called_as(net, library)}({_required_arguments(net)})"
         )
     key = (getattr(net, "__module__", None), getattr(net, "__qualname__", None))
     if isinstance(net, types.FunctionType) and key in _BUILDERS:
         raise UsageTypeError(
             f"net must be a model instance, got the function {net.__name__}, which builds one; "
-            f"call it and pass the model it returns: net = {net.__name__}()"
+            f"call it and pass the model it returns: net = {_called_as(net, library)}()"
         )
+
+
+def _called_as(obj: Any, library: str) -> str:
+    """How the caller's code reaches the class or builder ``obj``: ``nn.Linear`` for torch.nn's,
+    ``ln.softmax_concise`` for linearnets' own (``library="d2l"``: ``d2l.`` where
+    :mod:`linearnets.d2l` has it, else ``linearnets.``), ``module.Name`` for another package's,
+    the bare name for one defined in the script or notebook itself."""
+    module = getattr(obj, "__module__", None) or ""
+    name = getattr(obj, "__qualname__", None) or obj.__name__
+    if module == "torch.nn" or module.startswith("torch.nn.modules."):
+        return f"nn.{name}"
+    if module.partition(".")[0] == "linearnets":
+        import linearnets  # here: the package imports this module
+
+        book = sys.modules.get("linearnets.d2l")  # imported by the d2l caller
+        if library == "d2l" and getattr(book, name, None) is obj:
+            return f"d2l.{name}"
+        if getattr(linearnets, name, None) is obj:
+            return f"{'ln' if library == 'ln' else 'linearnets'}.{name}"
+    if module in ("", "__main__", "builtins"):
+        return name
+    return f"{module}.{name}"
 
 
 def _required_arguments(cls: type) -> str:
