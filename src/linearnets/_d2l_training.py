@@ -40,6 +40,7 @@ from linearnets.training.loop_checks import (
     check_batches,
     check_loss_object,
     check_net,
+    check_net_before_batches,
     check_updater_object,
     is_optimizer,
 )
@@ -147,8 +148,10 @@ def _train_epoch_ch3(
 ) -> tuple[float, float]:
     """:func:`train_epoch_ch3`, told the ``epoch`` (from 1) that ``train_ch3`` runs, which NaN
     scores name (``None``: "in this epoch")."""
+    call = "train_epoch_ch3(net, train_iter, loss, updater)"
+    check_net_before_batches(net, train_iter, call=call)
     check_net(net, library="d2l")  # a model class or builder, before its first batch
-    check_loss_object(loss, updater=updater, call="train_epoch_ch3(net, train_iter, loss, updater)")
+    check_loss_object(loss, updater=updater, call=call)
     _check_updater(updater)
     check_batches("train_iter", train_iter, passes=1, library="d2l")  # the whole (X, y), a dataset
     check_some_batches("train_iter", train_iter)  # before the epoch, naming why (drop_last)
@@ -298,6 +301,9 @@ def train_ch3(
     from linearnets.plotting import Animator
 
     _check_epochs_updater_order(num_epochs, updater)
+    check_net_before_batches(
+        net, train_iter, call="train_ch3(net, train_iter, test_iter, loss, num_epochs, updater)"
+    )
     check_net(net, library="d2l")
     num_epochs = check_positive_int("num_epochs", num_epochs)
     check_loss_object(

@@ -1113,3 +1113,36 @@ def test_an_lr_past_what_the_weights_dtype_holds_is_named_before_any_step(
     # torch.finfo's TypeError
     counter = torch.zeros(1, dtype=torch.int64)
     check_updater_lr(torch.optim.SGD([{"params": [counter], "lr": 1e300}], lr=0.1))
+
+
+@pytest.mark.parametrize("call", ["fit", "train_ch3", "train_epoch_ch3"])
+def test_net_and_train_iter_swapped_are_told_in_the_books_order(call: str) -> None:
+    """fit(train_iter, net, ...) and d2l.train_ch3(train_iter, net, ...) were refused as 'net must
+    be a model ..., got <torch.utils.data.dataloader.DataLoader object at 0x...>'."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from linearnets import d2l
+    from linearnets.training.loop import fit
+
+    net = nn.Linear(4, 3)
+    before = net.weight.detach().clone()
+    batches = DataLoader(TensorDataset(torch.rand(8, 4), torch.randint(0, 3, (8,))), batch_size=4)
+    updater = torch.optim.SGD(net.parameters(), lr=0.1)
+    loss = nn.CrossEntropyLoss(reduction="none")
+    run = {
+        "fit": lambda: fit(batches, net, loss, updater, 2),  # type: ignore[arg-type]
+        "train_ch3": lambda: d2l.train_ch3(batches, net, batches, loss, 2, updater),  # type: ignore[arg-type]
+        "train_epoch_ch3": lambda: d2l.train_epoch_ch3(batches, net, loss, updater),  # type: ignore[arg-type]
+    }
+    order = {
+        "fit": r"fit\(net, train_iter, loss, updater, num_epochs\)",
+        "train_ch3": r"train_ch3\(net, train_iter, test_iter, loss, num_epochs, updater\)",
+        "train_epoch_ch3": r"train_epoch_ch3\(net, train_iter, loss, updater\)",
+    }
+    with pytest.raises(
+        UsageTypeError,
+        match=r"^net and train_iter look swapped: got net=DataLoader \(batches to train on\) and "
+        rf"train_iter=Linear \(a model\); pass the model first, in the book's order, {order[call]}$",
+    ):
+        run[call]()
+    assert torch.equal(net.weight, before)

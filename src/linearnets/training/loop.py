@@ -40,6 +40,7 @@ from linearnets.training.loop_checks import (
     check_fit_args,
     check_loss_object,
     check_net,
+    check_net_before_batches,
     check_net_tensors,
     check_updater_lr,
     check_updater_object,
@@ -381,6 +382,9 @@ def _check_fit_call(
         num_epochs, start_epoch=start_epoch, callbacks=callbacks, history=history
     )
     summed_scalar_loss(scalar_loss)
+    check_net_before_batches(
+        net, train_iter, call="fit(net, train_iter, loss, updater, num_epochs)"
+    )
     check_net(net)
     check_on_step(on_step)
     check_dist(dist)

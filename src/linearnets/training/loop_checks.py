@@ -33,6 +33,7 @@ __all__ = [
     "check_fit_args",
     "check_loss_object",
     "check_net",
+    "check_net_before_batches",
     "check_net_tensors",
     "check_updater_lr",
     "check_updater_object",
@@ -277,6 +278,27 @@ def check_updater_lr(updater: Any) -> None:
                 f"updater's lr must be at most {largest:.4g}, the largest {p.dtype} value its "
                 f"parameters hold, got lr={value:g}; pass a far smaller lr (the book's is 0.1)"
             )
+
+
+def check_net_before_batches(net: Any, train_iter: Any, *, call: str) -> None:
+    """Raise if ``net`` and ``train_iter`` look swapped: batches (a ``DataLoader``, a list of
+    ``(X, y)``) as ``net`` and a model as ``train_iter``; ``call`` is the book's order,
+    ``"fit(net, train_iter, loss, updater, num_epochs)"``.
+
+    Without this, the loader was refused as no model (its repr with its address), leaving the
+    model in the next argument unmentioned.
+    """
+    if callable(net) or isinstance(net, torch.Tensor) or not hasattr(net, "__iter__"):
+        return
+    if isinstance(train_iter, type) or not (
+        isinstance(train_iter, nn.Module) or callable(getattr(train_iter, "parameters", None))
+    ):
+        return
+    raise UsageTypeError(
+        f"net and train_iter look swapped: got net={type(net).__name__} (batches to train on) "
+        f"and train_iter={type(train_iter).__name__} (a model); pass the model first, in the "
+        f"book's order, {call}"
+    )
 
 
 def check_net(net: Net, *, library: str = "ln") -> None:
