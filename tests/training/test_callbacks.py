@@ -549,6 +549,27 @@ def test_curves_gone_over_by_a_continued_fit_are_refused_before_its_first_step(
     assert curves.epochs["train loss"] == [1, 2, 3, 4]
 
 
+def test_a_continued_fit_refused_by_its_curves_leaves_a_metrics_file_listed_before_them(
+    gen: torch.Generator, tmp_path: Path
+) -> None:
+    """CurvesCallback refused the fit in its on_fit_start, after a MetricsWriter listed before it
+    had cut metrics.jsonl back to start_epoch's rows (4 rows, then 2, for a fit never run)."""
+    net = softmax_concise(3, 2, generator=gen)
+    batches = _classification(gen)
+    loss = nn.CrossEntropyLoss(reduction="none")
+    updater = torch.optim.SGD(net.parameters(), lr=0.1)
+    curves = LiveCurves(mode="none")
+    fit(net, batches, loss, updater, 4, callbacks=[MetricsWriter(tmp_path), CurvesCallback(curves)])
+    rows = (tmp_path / "metrics.jsonl").read_text()
+    table = (tmp_path / "metrics.csv").read_text()
+    assert len(rows.splitlines()) == 4
+    with pytest.raises(UsageError, match=r"^start_epoch must continue the curves after their last"):
+        fit(net, batches, loss, updater, 3, start_epoch=2,
+            callbacks=[MetricsWriter(tmp_path), CurvesCallback(curves)])  # fmt: skip
+    assert (tmp_path / "metrics.jsonl").read_text() == rows
+    assert (tmp_path / "metrics.csv").read_text() == table
+
+
 def test_live_curves_reused_by_a_new_fit_show_that_fit_only(gen: torch.Generator) -> None:
     """README's ``shown = [..., CurvesCallback(curves)]`` passed to fit again (a new cell, after a
     fit that failed, then after one that finished): each new fit's curves are its history's, not

@@ -260,10 +260,17 @@ class CurvesCallback(Callback):
         return f"CurvesCallback({curves!r})"
 
     def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
-        """Raise, before any step, if this fit's first epoch would go back over the curves' points.
+        """Raise, before any step, if this fit's first epoch would go back over the curves' points
+        (:meth:`check_fit_start`; ``fit`` calls that first, before any callback's ``on_fit_start``)."""
+        self.check_fit_start(num_epochs=num_epochs, start_epoch=start_epoch)
+
+    def check_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
+        """Raise if this fit's first epoch would go back over the curves' points; nothing else.
 
         A fit from epoch 1 starts the curves over; a continued one (``start_epoch``) must follow
-        their last epoch, which the curves refused only after that epoch was trained.
+        their last epoch, which the curves refused only after that epoch was trained. ``fit`` calls
+        it before any callback's ``on_fit_start``: a ``MetricsWriter`` listed first had already
+        cut its ``metrics.jsonl`` back to ``start_epoch`` for a fit then refused.
         """
         first = start_epoch + 1
         held = getattr(self.curves, "epochs", None)
