@@ -1241,10 +1241,10 @@ def test_a_linear_regression_run_is_refused_as_such(
     assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 2
     assert capsys.readouterr().err == (
         f"linearnets softmax: error: the run folder {run} holds a linear-regression run (its "
-        "config.json is of task 'linreg'), not a softmax run; resume it with: linearnets linreg "
-        f"--resume {run}\n"
+        "config.json is of task 'linreg'), not a softmax run; it is complete after 1 epoch: "
+        f"train it further with: linearnets linreg --resume {run} --epochs 6\n"
     )
-    assert main(["linreg", "--resume", str(run), "--epochs", "2"]) == 0  # the fix works
+    assert main(["linreg", "--resume", str(run), "--epochs", "6"]) == 0  # the fix works
 
 
 def test_a_linear_regression_run_without_its_config_is_refused_as_such(

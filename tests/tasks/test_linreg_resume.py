@@ -425,7 +425,8 @@ def test_a_folder_without_config_json_is_resumed_from_its_checkpoint(
         resume_linreg(softmax)
     assert str(info.value) == (
         f"the run folder {softmax} holds no linear-regression run (its checkpoint.pt is of a "
-        f"softmax run); resume it with: linearnets.resume_softmax({str(softmax)!r})"
+        "softmax run); it is complete after 1 epoch: train it further with: "
+        f"linearnets.resume_softmax({str(softmax)!r}, epochs=6)"
     )
     assert ln.resume_softmax(softmax, epochs=2).history.epochs[-1].epoch == 2  # as it says
 

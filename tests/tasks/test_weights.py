@@ -469,7 +469,8 @@ def test_a_linreg_run_s_folder_is_said_to_keep_no_model_pt(
         ln.resume_softmax(run)  # the resume the old message advised
     assert str(info.value) == (
         f"the run folder {run} holds a linear-regression run (its {source} is of task 'linreg'), "
-        f"not a softmax run; resume it with: linearnets.resume_linreg('{run}')"
+        "not a softmax run; it is complete after 1 epoch: train it further with: "
+        f"linearnets.resume_linreg('{run}', epochs=6)"
     )
 
 
