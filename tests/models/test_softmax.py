@@ -631,6 +631,11 @@ BAD_INPUT = [
         r"X must hold 784 features per example, e\.g\. shape \(B, 784\) or \(B, 1, 28, 28\), got "
         r"shape \(784,\); for one example of its 784 features use X\.reshape\(1, -1\), a batch of one$",
     ),
+    (  # one example of one feature: the singular, not "its 1 features"
+        lambda: SoftmaxRegressionScratch(1, 3)(torch.zeros(1)),
+        UsageError,
+        r"got shape \(1,\); for one example of its 1 feature use X\.reshape\(1, -1\), a batch of one$",
+    ),
     (
         lambda: SoftmaxRegressionScratch()(torch.zeros(2, 784, dtype=torch.float64)),
         TypeError,

@@ -53,7 +53,8 @@ def _features_fix(X: torch.Tensor, num_inputs: int, fix: str) -> str:
     ``num_inputs`` values is one example (a batch of one), of one feature per example a column;
     any other shape, ``check the {fix} matches the model's num_inputs``."""
     if X.ndim == 1 and len(X) == num_inputs:
-        return f"for one example of its {num_inputs} features use X.reshape(1, -1), a batch of one"
+        features = counted(num_inputs, "feature")  # "its 1 feature", not "its 1 features"
+        return f"for one example of its {features} use X.reshape(1, -1), a batch of one"
     if X.ndim == 1 and num_inputs == 1:
         return "for one feature per example make it a column with X.reshape(-1, 1)"
     return f"check the {fix} matches the model's num_inputs"
