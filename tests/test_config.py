@@ -971,3 +971,32 @@ def test_an_unknown_keyword_is_told_the_setting_it_likely_meant(
         UsageTypeError, match=pattern
     ):  # dataclasses.replace builds through __init__
         dataclasses.replace(config_type(), **settings)
+
+
+class _ReprRaises:
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr")
+
+
+def test_an_unknown_keywords_value_is_described_short_and_its_class_named() -> None:
+    # a value whose repr raises: the refusal still, its value unsaid (it gave RuntimeError)
+    with pytest.raises(
+        UsageTypeError,
+        match=r"^SoftmaxConfig has no field 'num_epochs'; did you mean epochs=\.\.\.\?$",
+    ):
+        SoftmaxConfig(num_epochs=_ReprRaises())
+    # a long value cut as every message cuts one (it gave a 100 KB message)
+    with pytest.raises(UsageTypeError) as info:
+        LinregConfig(num_epochs="x" * 100_000)
+    assert str(info.value) == (
+        "LinregConfig has no field 'num_epochs'; did you mean epochs='" + "x" * 56 + "...?"
+    )
+
+    class Sub2(SoftmaxConfig):
+        pass
+
+    # the class the caller built, not the one it derives from
+    with pytest.raises(
+        UsageTypeError, match=r"^Sub2 has no field 'num_epochs'; did you mean epochs=1\?$"
+    ):
+        Sub2(num_epochs=1)

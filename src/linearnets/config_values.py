@@ -18,6 +18,7 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from linearnets._check_basics import describe
 from linearnets._text import and_list, json_text, respelled
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.path_checks import check_path
@@ -79,8 +80,8 @@ def named_keywords(config_type: _Config) -> _Config:
     @functools.wraps(init)
     def checked_init(self: Any, *args: Any, **kwargs: Any) -> None:
         for key, value in kwargs.items():
-            if key not in known:
-                raise UsageTypeError(_no_field(config_type.__name__, key, value, known))
+            if key not in known:  # a subclass's own name: the class the caller built
+                raise UsageTypeError(_no_field(type(self).__name__, key, value, known))
         init(self, *args, **kwargs)
 
     config_type.__init__ = checked_init  # type: ignore[misc]
@@ -88,15 +89,18 @@ def named_keywords(config_type: _Config) -> _Config:
 
 
 def _no_field(owner: str, key: str, value: Any, known: list[str]) -> str:
-    """Return the refusal of ``key=value``, no field of ``owner``, with the field it likely meant."""
+    """Return the refusal of ``key=value``, no field of ``owner``, with the field it likely meant
+    and the value, described short (a 100,000-character string cut at 60); where the value cannot
+    be described (its ``__repr__`` raises), the field alone: ``did you mean epochs=...?``."""
     settings = [name for name in known if not name.startswith("_")]
     found = meant_name(key, settings)
-    fix = (
-        f"did you mean {found[1]}={value!r}?"
-        if found is not None
-        else f"its settings are {and_list(settings)}"
-    )
-    return f"{owner} has no field {key!r}; {fix}"
+    if found is None:
+        return f"{owner} has no field {key!r}; its settings are {and_list(settings)}"
+    try:
+        shown = describe(value)
+    except Exception:  # a __repr__ that raises: the refusal is still this one
+        shown = "..."
+    return f"{owner} has no field {key!r}; did you mean {found[1]}={shown}?"
 
 
 # other libraries' names for a setting, which no spelling distance finds
