@@ -899,3 +899,28 @@ def test_a_folder_holding_a_run_of_other_settings_is_told_the_resume_that_applie
     assert "it ran with --lr 0.1, yours with --lr 0.5: it is complete after 2 epochs: " in (
         capsys.readouterr().err
     )
+
+
+def test_a_run_stopped_part_way_asked_for_fewer_epochs_is_told_a_resume_that_runs(
+    tmp_path: Path,
+) -> None:
+    """A run stopped after 2 of its 5 epochs, refused for a new run of epochs=1, was told
+    resume_softmax('M', epochs=1), refused in turn (a resume's epochs must be past the
+    checkpoint's 2): the resume continues to its own 5."""
+    from linearnets.errors import UsageError
+    from linearnets.tasks.resume import resume_softmax
+
+    out = tmp_path / "M"
+    base = {"out": out, "plot": "none", "data": _tiny_data(tmp_path / "d.npz"), "batch_size": 32}
+    run_softmax(SoftmaxConfig(epochs=2, **base))
+    for name in ("model.pt", "results.json"):  # as a run of 5 epochs stopped after its 2nd
+        (out / name).unlink()
+    saved = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    saved["config"]["epochs"] = 5
+    (out / "config.json").write_text(json.dumps(saved), encoding="utf-8")
+    with pytest.raises(UsageError) as info:
+        run_softmax(SoftmaxConfig(epochs=1, **base))
+    assert str(info.value).endswith(
+        f"; continue it with linearnets.resume_softmax({str(out)!r}), or pass a new folder"
+    )
+    assert resume_softmax(out).history.epochs[-1].epoch == 5  # the advice runs: epochs 3 to 5

@@ -224,12 +224,17 @@ def _with_config(
     call, with ``force=True`` where a checkpoint is kept and a result's setting changes."""
     epochs = _finished_epochs(out) if RESULTS_FILE in held else None
     changes = differing(out, asked) if asked is not None else {}
-    if epochs is not None:
-        changes.pop("epochs", None)  # trained further: five epochs more, as before
     # imported here: the checkpoint's writer imports this module for its advice
     from linearnets.training.run_config import resumable_checkpoint
 
-    force = bool(asked and asked.forced & set(changes) and resumable_checkpoint(out))
+    ckpt = resumable_checkpoint(out)
+    if epochs is not None:
+        changes.pop("epochs", None)  # trained further: five epochs more, as before
+    elif ckpt is not None and not _past(changes.get("epochs"), ckpt.epoch):
+        # a run stopped after 2 of 5 epochs, asked for 1: resume(epochs=1) is refused (it must
+        # be past the checkpoint's 2), and continuing to its own 5 is what a resume does
+        changes.pop("epochs", None)
+    force = bool(asked and asked.forced & set(changes) and ckpt)
     given = call_arguments(changes, force=force)
     differ = f"{said(changes)}: " if changes else ""
     if epochs is None:
@@ -241,6 +246,12 @@ def _with_config(
         f"{differ}it is complete after {counted(epochs, 'epoch')}: train it further with "
         f"linearnets.{resume}({str(out)!r}, epochs={epochs + 5}{given}), or pass a new folder"
     )
+
+
+def _past(change: tuple[Any, Any] | None, trained: int) -> bool:
+    """Whether the epochs ``change`` asks for (the folder's, the refused run's) lie past
+    ``trained``, the checkpoint's epoch, as a resume's must; no change is past."""
+    return change is not None and isinstance(change[1], int) and change[1] > trained
 
 
 def _finished_epochs(out: Path) -> int | None:
