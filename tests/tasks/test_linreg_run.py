@@ -510,3 +510,20 @@ def test_a_folder_holding_a_linreg_run_of_other_settings_is_told_the_resume_that
         f"further with linearnets.resume_linreg({str(out)!r}, epochs=6, lr=0.01, force=True), or "
         "pass a new folder"
     )
+
+
+def test_a_linreg_run_refused_for_data_its_weights_do_not_fit_is_told_a_new_folder(
+    tmp_path: Path,
+) -> None:
+    """A synthetic run (2 features) asked for a 4-feature csv was told resume_linreg(..., data=
+    ..., force=True), refused in turn: its weights cannot carry over, not even forced."""
+    out, csv = tmp_path / "run", tmp_path / "d.csv"
+    csv.write_text("a,b,c,d,y\n" + "1,2,3,4,5\n" * 8, encoding="utf-8")
+    run_linreg(LinregConfig(epochs=1, out=out))
+    with pytest.raises(UsageError) as info:
+        run_linreg(LinregConfig(epochs=1, out=out, data=csv))
+    assert str(info.value).endswith(
+        f"yours with num_examples=None and noise_std=None and true_w=None and true_b=None and "
+        f"data={str(csv)!r}: its checkpoint's weights do not fit the model of yours, so those "
+        "settings cannot carry over, not even with force=True; pass a new folder"
+    )

@@ -924,3 +924,25 @@ def test_a_run_stopped_part_way_asked_for_fewer_epochs_is_told_a_resume_that_run
         f"; continue it with linearnets.resume_softmax({str(out)!r}), or pass a new folder"
     )
     assert resume_softmax(out).history.epochs[-1].epoch == 5  # the advice runs: epochs 3 to 5
+
+
+def test_a_run_refused_for_data_its_weights_do_not_fit_is_told_a_new_folder(
+    tmp_path: Path,
+) -> None:
+    """A run on 3 features asked for a file of 5 was told resume_softmax(..., data=...,
+    force=True), refused in turn ("cannot carry over, not even with force=True"): a new folder."""
+    import numpy as np
+
+    from linearnets.errors import UsageError
+
+    out, wide = tmp_path / "A", tmp_path / "e.npz"
+    rng = np.random.default_rng(0)
+    np.savez(wide, X=rng.normal(size=(40, 5)).astype(np.float32), y=rng.integers(0, 2, size=40))
+    base = {"out": out, "plot": "none", "epochs": 1, "batch_size": 32}
+    run_softmax(SoftmaxConfig(data=_tiny_data(tmp_path / "d.npz"), **base))
+    with pytest.raises(UsageError) as info:
+        run_softmax(SoftmaxConfig(data=wide, **base))
+    assert str(info.value).endswith(
+        f"yours with data={str(wide)!r}: its checkpoint's weights do not fit the model of yours, "
+        "so those settings cannot carry over, not even with force=True; pass a new folder"
+    )

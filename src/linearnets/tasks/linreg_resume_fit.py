@@ -12,6 +12,7 @@ Used by :mod:`linearnets.tasks.linreg_resume`, in the Python API's words.
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -22,7 +23,7 @@ from linearnets.tasks.resume_data import original_file_fix
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint
 from linearnets.training.runs import CONFIG_FILE
 
-__all__ = ["check_features_fit"]
+__all__ = ["check_features_fit", "features_carry_over"]
 
 
 def check_features_fit(
@@ -58,6 +59,29 @@ def check_features_fit(
         f"{trained}, so they cannot carry over, not even with force=True; {fix}, or start a new "
         "run in another folder (out=NEW_DIR)"
     )
+
+
+def features_carry_over(config: LinregConfig, out: Path) -> bool:
+    """Whether the checkpoint in ``out`` takes the features of ``config``'s data, by
+    :func:`check_features_fit`, which refuses a resume even forced: what a new run of ``config``
+    refused for ``out`` is told (a call, or a new folder). One that cannot be read or measured is
+    taken to fit: the resume names what is wrong with it."""
+    # imported here: the resume imports this module
+    from linearnets.tasks.linreg_resume import _trained_settings
+    from linearnets.training.run_config import resumable_checkpoint
+
+    ckpt = resumable_checkpoint(out)
+    if ckpt is None:
+        return True
+    try:
+        old = _trained_settings(ckpt, out)
+    except (LinearnetsError, OSError):  # the resume refuses such a checkpoint itself
+        return True
+    try:
+        check_features_fit(ckpt, old, config, change="data changed")
+    except UsageError:
+        return False
+    return True
 
 
 def _trained_features(state: dict[str, Any]) -> int | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from linearnets.errors import CheckpointError, DivergenceError, UsageError
 from linearnets.seeding import pin_threads
 from linearnets.tasks.linreg import LinregResult, LinregSetup, prepare_linreg, train_linreg
 from linearnets.tasks.linreg_changes import RESULT_SETTINGS as LINREG_RESULT_SETTINGS
+from linearnets.tasks.linreg_resume_fit import features_carry_over
 from linearnets.tasks.linreg_stops import (
     diverged,
     keeps_its_folder,
@@ -121,7 +123,11 @@ def run_in_folder(config: LinregConfig, *, callbacks: Sequence[Any]) -> LinregRe
     try:
         # the folder checked first, writing nothing: a bad out fails before the data are made;
         # claimed once they are made: a run refused for its data never touches the disk
-        asked = AskedSettings(config.to_dict(), forced=LINREG_RESULT_SETTINGS)
+        asked = AskedSettings(
+            config.to_dict(),
+            forced=LINREG_RESULT_SETTINGS,
+            carries_over=partial(features_carry_over, config),
+        )
         check_run_dir(out, name=run_name, resume_function="resume_linreg", asked=asked)
         setup = prepare_linreg(config, pinned=True)  # warned of too many threads above
         # in here: a Ctrl-C as the claim returns leaves no folder holding the lock file alone

@@ -3,9 +3,11 @@ run found it by :class:`~linearnets.training.folder_as_found.FolderAsFound`)."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from linearnets.config import RESULT_SETTINGS, SoftmaxConfig
+from linearnets.errors import LinearnetsError, UsageError
 from linearnets.training.asked_settings import AskedSettings
 from linearnets.training.distributed import DistContext
 from linearnets.training.rank_agreement import on_rank_0
@@ -21,7 +23,33 @@ def _name(config: SoftmaxConfig) -> str:
 
 def _asked(config: SoftmaxConfig) -> AskedSettings:
     """Return the run's settings, named with a resume's, where its folder holds a run."""
-    return AskedSettings(config.to_dict(), forced=RESULT_SETTINGS)
+    return AskedSettings(
+        config.to_dict(), forced=RESULT_SETTINGS, carries_over=partial(_carries_over, config)
+    )
+
+
+def _carries_over(config: SoftmaxConfig, out: Path) -> bool:
+    """Whether the checkpoint in ``out`` fits the model of ``config`` (its resize and data), by
+    :func:`~linearnets.tasks.resume_fit.check_inputs_fit`, which refuses a resume even forced;
+    one that cannot be read or measured is taken to fit (the resume names what is wrong)."""
+    from linearnets.tasks.resume_fit import check_inputs_fit
+    from linearnets.tasks.resume_saved import checkpoint_config
+    from linearnets.training.run_config import resumable_checkpoint
+
+    ckpt = resumable_checkpoint(out)
+    if ckpt is None:
+        return True
+    try:
+        old = checkpoint_config(ckpt)
+    except (LinearnetsError, OSError):  # a checkpoint the resume refuses itself
+        return True
+    try:
+        check_inputs_fit(ckpt, old, config, given=("resize", "data"), run_dir=out)
+    except UsageError:
+        return False
+    except (LinearnetsError, OSError):  # a data file the resume refuses itself
+        return True
+    return True
 
 
 def check_run_dir_everywhere(config: SoftmaxConfig, dist: DistContext) -> None:

@@ -7,7 +7,7 @@ continue with the folder's own (a diverged lr=1e6 run resumed at lr 1e6 again). 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +17,21 @@ __all__ = ["AskedSettings", "call_arguments", "differing", "said"]
 
 
 class AskedSettings:
-    """The refused run's settings as ``config.json`` writes them (``to_dict()``), and the names of
-    those a resume past a checkpoint takes only with ``force=True``."""
+    """The refused run's settings as ``config.json`` writes them (``to_dict()``), the names of
+    those a resume past a checkpoint takes only with ``force=True``, and ``carries_over``: whether
+    the checkpoint in a run folder fits the model of these settings, by the check its task's
+    resume refuses a new data file or image size with, even forced (weights of another shape)."""
 
-    def __init__(self, values: Mapping[str, Any], *, forced: Collection[str]) -> None:
+    def __init__(
+        self,
+        values: Mapping[str, Any],
+        *,
+        forced: Collection[str],
+        carries_over: Callable[[Path], bool] | None = None,
+    ) -> None:
         self.values = dict(values)
         self.forced = frozenset(forced)
+        self.carries_over = carries_over
 
 
 def differing(out: Path, asked: AskedSettings) -> dict[str, tuple[Any, Any]]:

@@ -234,9 +234,21 @@ def _with_config(
         # a run stopped after 2 of 5 epochs, asked for 1: resume(epochs=1) is refused (it must
         # be past the checkpoint's 2), and continuing to its own 5 is what a resume does
         changes.pop("epochs", None)
+    differ = f"{said(changes)}: " if changes else ""
+    # the resume's own check: weights of another shape are refused even forced
+    if (
+        changes
+        and ckpt is not None
+        and asked
+        and asked.carries_over
+        and not asked.carries_over(out)
+    ):
+        return (
+            f"{differ}its checkpoint's weights do not fit the model of yours, so those "
+            "settings cannot carry over, not even with force=True; pass a new folder"
+        )
     force = bool(asked and asked.forced & set(changes) and ckpt)
     given = call_arguments(changes, force=force)
-    differ = f"{said(changes)}: " if changes else ""
     if epochs is None:
         return (
             f"{differ}continue it with linearnets.{resume}({str(out)!r}{given}), or pass a new "
