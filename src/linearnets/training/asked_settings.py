@@ -11,6 +11,7 @@ from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
+from linearnets.errors import LinearnetsError
 from linearnets.training.run_files import CONFIG_FILE
 
 __all__ = ["AskedSettings", "call_arguments", "differing", "said"]
@@ -47,8 +48,37 @@ def differing(out: Path, asked: AskedSettings) -> dict[str, tuple[Any, Any]]:
     return {
         key: (section[key], value)
         for key, value in asked.values.items()
-        if key != "out" and key in section and section[key] != value
+        if key != "out"
+        and key in section
+        and section[key] != value
+        and not (key == "data_dir" and _same_folder(section[key], value))
     }
+
+
+def _same_folder(old: Any, new: Any) -> bool:
+    """Whether the ``data_dir`` settings ``old`` and ``new`` name the same folder: the same path
+    however spelt (``d/./fm``, ``d/fm``), or one left out (``None``, which searches the usual
+    places, as a resume leaving it out does) and the other the folder that search finds now."""
+    folders = [_folder(value) for value in (old, new)]
+    return folders[0] is not None and folders[0] == folders[1]
+
+
+def _folder(data_dir: Any) -> Path | None:
+    """Return the folder ``data_dir`` reads Fashion-MNIST from, resolved; ``None`` where it is no
+    path or, left out, the search finds none."""
+    if data_dir is None:
+        from linearnets.data.files import find_fashion_mnist  # the data only where asked for
+
+        try:
+            return find_fashion_mnist(None).directory.resolve()
+        except (LinearnetsError, OSError):
+            return None
+    if not isinstance(data_dir, str):
+        return None
+    try:
+        return Path(data_dir).expanduser().resolve()
+    except (OSError, RuntimeError):
+        return None
 
 
 def call_arguments(changes: Mapping[str, tuple[Any, Any]], *, force: bool) -> str:
