@@ -1066,3 +1066,35 @@ def test_a_folder_in_results_json_s_place_is_refused_in_one_readable_line(
         assert json.loads(captured.out)["error"] == said
     else:
         assert captured.err == f"linearnets linreg: error: {said}\n"
+
+
+def test_a_refused_run_is_not_told_a_resume_command_no_option_can_say(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A folder of a run with other synthetic truth, or of a csv run asked for synthetic data, was
+    told 'linearnets linreg --resume ... --true-w [2.0, -3.4] --true-b 4.2' (no such options) or
+    '--data None' (a file named None; leaving --data out keeps the run's own): the Python call,
+    saying why, and the clause in the command line's words, 'truth w [2.0, -3.5]'."""
+    out = tmp_path / "S5"
+    ln.run_linreg(ln.LinregConfig(out=out, epochs=1, true_w=[2, -3.5], true_b=4.0))
+    capsys.readouterr()
+    assert main(["linreg", "--epochs", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "; it ran with truth w [2.0, -3.5] and truth b 4.0, yours with truth w [2.0, -3.4] and "
+        "truth b 4.2: it is complete after 1 epoch: train it further with "
+        f"linearnets.resume_linreg({str(out)!r}, epochs=6, true_w=[2.0, -3.4], true_b=4.2, "
+        "force=True) (in Python: no option sets true_w or true_b), or pass a new folder"
+    ) in err
+    assert "--true-w" not in err
+    csv, out = tmp_path / "two.csv", tmp_path / "T2"
+    csv.write_text("a,b,y\n" + "".join(f"{i},{i % 3},{i % 5}\n" for i in range(20)), "utf-8")
+    ln.run_linreg(ln.LinregConfig(out=out, epochs=1, data=csv))
+    capsys.readouterr()
+    assert main(["linreg", "--epochs", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--data None" not in err and "--resume" not in err
+    assert (
+        "data=None, force=True) (in Python: no option sets true_w or true_b; a resume leaving "
+        "--data out keeps the run's own), or pass a new folder"
+    ) in err

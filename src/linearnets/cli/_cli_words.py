@@ -149,6 +149,9 @@ def cli_words(text: str) -> str:
         text,
     )
     text = re.sub(rf"\b({_BEFORE_VALUE}) ({settings})=({_VALUE})({_MEANING})?", _valued, text)
+    # the synthetic data's truth, which no option sets, in the words the command prints it in:
+    # "it ran with true_w=[2.0, -3.5]" as "it ran with truth w [2.0, -3.5]"
+    text = re.sub(rf"\b({_BEFORE_VALUE}) (true_w|true_b)=({_VALUE}|\[[^\[\]]*\])", _truth, text)
     # a word of its own ("pass out=DIR", "(out=NEW_DIR)"), not part of a quoted path ('device=GPU')
     text = re.sub(rf"(?<![^\s(])({names})=([A-Z][A-Z_]*)\b", _placeholder, text)
     # a flag; "force=True (force=True)" names it twice, and is left to the line below
@@ -255,7 +258,40 @@ def _resume_said(match: re.Match[str]) -> str:
     options = _resume_command(match)
     if match.start() == 0 or not options.startswith("--resume "):
         return options
+    unsaid = _unsaid(match[0])
+    if unsaid:  # no command does it: the Python call, saying why
+        return f"{match[0]} (in Python: {unsaid})"
     return f"linearnets {match[1]} {options}"
+
+
+def _unsaid(source: str) -> str:
+    """Return why the call ``source`` has no command that does the same (a setting no option sets,
+    ``true_w``; a value of None an option does not take, ``data=None``: a resume leaving
+    ``--data`` out keeps the run's own data), or "" where it has one."""
+    try:
+        call = ast.parse(source, mode="eval").body
+    except SyntaxError:
+        return ""
+    if not isinstance(call, ast.Call):
+        return ""
+    keywords = [
+        (kw.arg, kw.value) for kw in call.keywords if kw.arg not in (None, "force", "guard")
+    ]
+    optionless = [str(name) for name, _ in keywords if name not in _OPTIONS]
+    left_out = [
+        _OPTIONS[name]
+        for name, value in keywords
+        if name in _OPTIONS
+        and name not in _NONE_TAKEN
+        and isinstance(value, ast.Constant)
+        and value.value is None
+    ]
+    why = []
+    if optionless:
+        why.append(f"no option sets {' or '.join(optionless)}")
+    if left_out:
+        why.append(f"a resume leaving {' or '.join(left_out)} out keeps the run's own")
+    return "; ".join(why)
 
 
 def _resume_command(match: re.Match[str]) -> str:
@@ -306,6 +342,13 @@ def _valued(match: re.Match[str]) -> str:
     ``pass``, a value to paste into the shell: quoted for it)."""
     pasted = match[1] == "pass"
     return f"{match[1]} {_option_value(match[2], match[3], match[4], pasted=pasted)}"
+
+
+def _truth(match: re.Match[str]) -> str:
+    """``with true_w=[2.0, -3.4]``: the words before and the truth as the command prints it,
+    ``with truth w [2.0, -3.4]``; a value of None as none given, ``with no truth b``."""
+    word = f"truth {_TRUTH[match[2]].removeprefix('truth ')}"
+    return f"{match[1]} no {word}" if match[3] == "None" else f"{match[1]} {word} {match[3]}"
 
 
 def _lowered(match: re.Match[str]) -> str:
