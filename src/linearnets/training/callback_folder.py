@@ -97,12 +97,19 @@ def check_apart_from_run(
         files = [_as_path(getattr(cb, name, None)) for name in names] or _curve_files(cb)
         ours = [f for f in files if f and f.name in outputs and same_folder(f.parent, run_dir)]
         if ours:
+            them = "them" if len(ours) > 1 else "it"
+            # a plot="none" run draws none, but a resume of it with plotting on would, there
+            where = (
+                f"where the run draws {them} itself whenever plotting is on (its plot, or a "
+                "later resume's)"
+                if isinstance(cb, CurvesCallback)
+                else f"where the run writes {them} itself"
+            )
             raise UsageError(
                 f"callbacks[{i}], a {type(cb).__name__}, writes "
                 f"{' and '.join(f.name for f in ours)} in {shown_path(ours[0].parent)}, the run "
-                f"folder, where the run writes {'them' if len(ours) > 1 else 'it'} itself: "
-                f"{clash}; leave it out of callbacks= (the run keeps its own there), or give it "
-                "another folder"
+                f"folder, {where}: {clash}; leave it out of callbacks= (the run keeps its own "
+                "there), or give it another folder"
             )
 
 
