@@ -268,3 +268,55 @@ def test_a_ctrl_c_held_while_a_line_waits_ends_the_wait(monkeypatch: pytest.Monk
                 write()
             assert time.monotonic() - start < 2
             assert _took(write) < 0.2  # not waited on again
+
+
+def _elapsed(call: Callable[[], object]) -> float:
+    start = time.monotonic()
+    call()
+    return time.monotonic() - start
+
+
+def test_a_stop_that_came_before_a_wait_shortens_it_for_this_command_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Ctrl-C held or raised before the stop's report began to wait on a stuck stderr cut
+    nothing: the command exited BLOCKED_TIMEOUT_S (30 s) after the Ctrl-C, without a word."""
+    from linearnets._signals import note_stop
+
+    monkeypatch.setattr(_blocked_write, "BLOCKED_TIMEOUT_S", 1.5)
+    monkeypatch.setattr(_blocked_write, "STOPPING_TIMEOUT_S", 0.2)
+    note_stop()  # an earlier command's stop: not this one's
+    with _lagging_pipe("buffered", reader=False) as (stream, _), _blocked_write.streams_waiting():
+        write = functools.partial(_blocked_write.write_waiting, stream, "x" * 30000 + "\n")
+        assert _took(write) >= 1.5
+    monkeypatch.setattr(_blocked_write, "_STUCK", set())
+    with _lagging_pipe("buffered", reader=False) as (stream, _), _blocked_write.streams_waiting():
+        note_stop()
+        write = functools.partial(_blocked_write.write_waiting, stream, "x" * 30000 + "\n")
+        assert _took(write) < 1
+
+
+def test_the_report_of_a_stop_while_starting_waits_only_a_moment_on_a_stuck_stderr(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from linearnets.cli._outcomes import report_start_interrupted
+
+    monkeypatch.setattr(_blocked_write, "BLOCKED_TIMEOUT_S", 3.0)
+    monkeypatch.setattr(_blocked_write, "STOPPING_TIMEOUT_S", 0.2)
+    monkeypatch.delenv("RANK", raising=False)
+    with _lagging_pipe("unbuffered", reader=False) as (stream, _):
+        monkeypatch.setattr(sys, "stderr", _filled(stream))
+        with _blocked_write.streams_waiting():
+            report = functools.partial(
+                report_start_interrupted, KeyboardInterrupt(), json_errors=False
+            )
+            assert _elapsed(report) < 2
+
+
+def test_writelines_waits_as_write_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """WaitingStream.writelines was the stream's own: refused at once on a lagging pipe."""
+    with _lagging_pipe("buffered") as (stream, got):
+        waiting = _blocked_write.WaitingStream(_filled(stream), drop_stuck=False)
+        waiting.writelines(line + "\n" for line in LINES)
+        waiting.flush()
+    assert _after_dots(got).splitlines() == LINES

@@ -29,7 +29,7 @@ import os
 import select
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from linearnets._signals import stops_seen
@@ -44,10 +44,15 @@ __all__ = [
 
 # how long a blocked stream may take nothing before its line counts as lost (a reader stopped)
 BLOCKED_TIMEOUT_S = 30.0
+# how long once the command is stopping (a Ctrl-C or SIGTERM came): a lagging reader takes its
+# report in that time; a stopped one held the report of a stop 30 s more, without a word
+STOPPING_TIMEOUT_S = 2.0
 
 # the files (device, inode: stdout and stderr on one pipe or terminal have one reader) whose
 # reader stopped, or whose wait was interrupted: not waited on again
 _STUCK: set[tuple[int, int]] = set()
+# stops_seen() when the command began (streams_waiting): a later count is this command's stop
+_STOPS_BEFORE = [0]
 
 
 class WaitingStream:
@@ -82,6 +87,11 @@ class WaitingStream:
             if not self.drop_stuck:
                 raise
 
+    def writelines(self, lines: Iterable[str]) -> None:
+        """Write each of ``lines`` as :meth:`write` does (the stream's own would not wait)."""
+        for line in lines:
+            self.write(line)
+
     def __getattr__(self, name: str) -> Any:  # fileno, encoding, isatty, buffer: the stream's own
         return getattr(self.stream, name)
 
@@ -97,9 +107,14 @@ def streams_waiting() -> Iterator[None]:
     if type(stderr) is io.TextIOWrapper:
         sys.stderr = WaitingStream(stderr, drop_stuck=True)
     wrapped_out, wrapped_err = sys.stdout, sys.stderr
+    stops_before, _STOPS_BEFORE[0] = _STOPS_BEFORE[0], stops_seen()
     try:
         yield
     finally:
+        if sys.stderr is wrapped_err and wrapped_err is not stderr:
+            # what a buffered stderr holds is written while it waits (stdout's: the exit's flush)
+            wrapped_err.flush()
+        _STOPS_BEFORE[0] = stops_before
         if sys.stdout is wrapped_out:
             sys.stdout = stdout
         if sys.stderr is wrapped_err:
@@ -213,4 +228,9 @@ def _file_key(stream: Any) -> tuple[int, int]:
 def _deadline(stream: Any) -> float:
     """Return when a wait on ``stream`` gives up: at once where its file is stuck."""
     now = time.monotonic()
-    return now if _STUCK and _file_key(stream) in _STUCK else now + BLOCKED_TIMEOUT_S
+    if _STUCK and _file_key(stream) in _STUCK:
+        return now
+    # a stop that came before the wait began does not cut it (only one during it does): the
+    # command is ending, so its report waits a moment for the reader, not BLOCKED_TIMEOUT_S
+    stopping = stops_seen() > _STOPS_BEFORE[0]
+    return now + (min(STOPPING_TIMEOUT_S, BLOCKED_TIMEOUT_S) if stopping else BLOCKED_TIMEOUT_S)

@@ -10,7 +10,7 @@ import contextlib
 import sys
 
 from linearnets._paths import absolute_path
-from linearnets._signals import first_signal, held_signals
+from linearnets._signals import first_signal, held_signals, note_stop
 from linearnets.cli import _ranks
 from linearnets.cli._invocation import as_started
 from linearnets.cli._report import (
@@ -30,6 +30,7 @@ __all__ = ["report_error", "report_interrupt", "report_output_closed", "report_s
 
 def report_start_interrupted(exc: KeyboardInterrupt, *, json_errors: bool) -> int:
     """Say that the command was stopped while starting (and in JSON, if asked; rank 0 only); return 130."""
+    note_stop()  # held while linearnets.cli loaded, or raised: the report's waits are short
     with held_signals(raise_after=False):  # the report is printed whole, a second signal or not
         # the rank comes from the environment alone (no torch, whose import this may have cut short);
         # under torchrun the others were stopped with rank 0, or by it: when it failed first (a usage
@@ -54,6 +55,7 @@ def report_interrupt(exc: KeyboardInterrupt, prog: str, *, json_errors: bool) ->
     because another died, its SIGTERM landing in the clean-up) is that error's: it is reported,
     since a silent rank 1 left a run whose rank 0 was killed with no word of its checkpoint.
     """
+    note_stop()  # raised, not held: the report's waits on a stuck output are short too
     lost = _peer_lost_beneath(exc)
     if lost is not None:
         return report_error(lost, prog, json_errors=json_errors)
