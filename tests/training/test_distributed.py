@@ -963,6 +963,57 @@ def test_a_port_in_use_by_another_rank_0s_store_names_the_duplicate_rank(
     assert capfd.readouterr() == ("", "")
 
 
+def test_a_port_in_use_by_a_program_that_answers_nothing_is_told_in_seconds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """nc -l, python -m http.server or a stopped earlier rank 0 take the connection and answer
+    nothing: rank 0 was told its port was in use some 10 s late (torch's client, started in a
+    Python of its own, waited for its whole limit). Pinged over a socket, it is told in 2 s."""
+    import time
+
+    server = socket.create_server(("127.0.0.1", 0))  # listens, never answers
+    port = server.getsockname()[1]
+    _at(monkeypatch, port, rank="0")
+    taken = dist.DistNetworkError("... name: EADDRINUSE, message: address already in use")
+    start = time.monotonic()
+    try:
+        error = dist_failures.address_in_use(taken)
+    finally:
+        server.close()
+    assert time.monotonic() - start < 3.0
+    assert str(error).startswith(
+        f"MASTER_PORT must be a port no other program listens on, got 127.0.0.1:{port}, which is "
+        "in use (EADDRINUSE)"
+    )
+
+
+@pytest.mark.parametrize("libuv", [True, False], ids=["libuv-store", "older-store"])
+def test_rank_0s_store_is_told_by_a_ping_over_the_socket(
+    monkeypatch: pytest.MonkeyPatch, libuv: bool
+) -> None:
+    """No Python of its own is started (its torch import alone takes seconds) to tell a store."""
+    from datetime import timedelta
+
+    def no_probe(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a store answers the socket's ping")
+
+    monkeypatch.setattr(subprocess, "run", no_probe)
+    store = dist.TCPStore(
+        "127.0.0.1",
+        0,
+        is_master=True,
+        timeout=timedelta(seconds=10),
+        wait_for_workers=False,
+        use_libuv=libuv,
+    )
+    assert dist_failures._store_at("127.0.0.1", str(store.port)) == "store"
+    server, _ = _answering(b"HTTP/1.0 400 Bad Request\r\n\r\n")
+    try:
+        assert dist_failures._store_at("127.0.0.1", str(server.getsockname()[1])) == "other"
+    finally:
+        server.close()
+
+
 def test_a_port_in_use_by_another_program_keeps_the_port_advice(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

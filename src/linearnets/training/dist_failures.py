@@ -7,8 +7,10 @@ joined; torch's own words are kept for ``--debug``.
 from __future__ import annotations
 
 import os
+import random
 import re
 import socket
+import struct
 import subprocess
 import sys
 
@@ -114,18 +116,22 @@ def port_held_by_another_program(seconds: float = 1.0, limit: float = 10.0) -> U
 
 
 def _store_at(address: str, port: str, *, seconds: float = 1.0, limit: float = 10.0) -> str | None:
-    """Ask ``address:port`` with torch's own store client (in a Python of its own, its C++ logs
-    dropped, for ``seconds``): ``"store"`` where a torch.distributed store answers, ``"other"``
-    where a program that is not one answers its ping, ``"silent"`` where the ping got no answer
-    within ``limit`` seconds, ``None`` where nothing listens or the client could not be started."""
+    """Ask ``address:port`` with torch's store ping over a socket (:func:`_pinged`), or where the
+    connection closed unanswered, with torch's own store client (in a Python of its own, its C++
+    logs dropped, for ``seconds``): ``"store"`` where a torch.distributed store answers,
+    ``"other"`` where a program that is not one answers its ping, ``"silent"`` where the ping got
+    no answer (within :data:`_PING_WAIT` seconds, or the client's ``limit``), ``None`` where
+    nothing listens or the client could not be started."""
     if not sys.executable:
         return None
     try:
-        with socket.create_connection((address, int(port)), timeout=seconds):
-            pass
+        with socket.create_connection((address, int(port)), timeout=seconds) as conn:
+            pinged = _pinged(conn)
     except (OSError, ValueError, UnicodeError):  # nothing listens there
         return None
-    try:
+    if pinged is not None:
+        return pinged
+    try:  # closed unanswered: a store of a torch without PING, or a program that closes
         done = subprocess.run(
             [sys.executable, "-c", _PROBE, address, port, str(seconds)],
             capture_output=True,
@@ -140,6 +146,38 @@ def _store_at(address: str, port: str, *, seconds: float = 1.0, limit: float = 1
     if done.returncode == 0:
         return "store"
     return "other" if _NOT_A_STORE in done.stderr else "silent"
+
+
+# torch's store protocol (TCPStore, both its servers, torch 2.3-2.13): a client first sends
+# VALIDATE (query 0) with a magic number, answered by nothing, then PING (query 13) with a number
+# the store sends back; each a one-byte query then a uint32 in the machine's order (little-endian)
+_VALIDATE = struct.pack("<BI", 0, 0x3C85F7CE)
+_PING = 13
+_PING_WAIT = 2.0  # seconds: a store answers in milliseconds; one that waits is stopped or busy
+
+
+def _pinged(conn: socket.socket) -> str | None:
+    """Ping the program on ``conn`` as torch's store client does, over the socket itself (no
+    Python of its own to start, whose torch import alone took seconds): ``"store"`` where the
+    number comes back, ``"other"`` where something else does, ``"silent"`` where nothing comes
+    within :data:`_PING_WAIT` seconds, ``None`` where the connection closed unanswered."""
+    nonce = random.randrange(1, 2**31)
+    reply = b""
+    try:
+        conn.settimeout(_PING_WAIT)
+        conn.sendall(_VALIDATE + struct.pack("<BI", _PING, nonce))
+        while len(reply) < 4:
+            part = conn.recv(4 - len(reply))
+            if not part:
+                break
+            reply += part
+    except TimeoutError:
+        return "silent" if not reply else "other"
+    except OSError:  # reset: closed unanswered
+        pass
+    if not reply:
+        return None
+    return "store" if reply == struct.pack("<I", nonce) else "other"
 
 
 def _is_port(text: str) -> bool:
