@@ -1526,14 +1526,30 @@ def test_processes_resuming_different_runs_are_told_the_folders(
         "process the same way: all resuming one run (linearnets softmax --resume RUN_DIR, "
         "resume_softmax) or all starting a new one, with the same options"
     )
+    # rank 1 in other/, given --resume ../ry: shown to rank 0 as its absolute path, not '../ry'
+    (tmp_path / "other").mkdir()
+    monkeypatch.chdir(tmp_path / "other")
+    ry = shared_overrides(Path("../ry"), {}, force=False)
     monkeypatch.setattr(dist, "all_gather_object", gathered(ry))
     with pytest.raises(UsageError) as info:
         check_same_settings(group, lambda: rx)
-    assert str(info.value).startswith(
-        f"rank 1 was started with checkpoint={str(tmp_path / 'ry' / 'checkpoint.pt')!r} (SHA-256 "
+    assert str(info.value) == (
+        f"rank 1 resumes the run in {str(tmp_path / 'ry')!r}, rank 0 the run in "
+        f"{str(tmp_path / 'rx')!r}; resume the same run on every process"
     )
-    assert f"rank 0 with checkpoint={str(tmp_path / 'rx' / 'checkpoint.pt')!r} (SHA-256 " in str(
-        info.value
+    new_run_1 = {"mode": RunMode(resumes=False), **shared_settings(SoftmaxConfig(epochs=1))}
+    monkeypatch.setattr(dist, "all_gather_object", gathered(new_run_1))
+    with pytest.raises(UsageError, match=r"^rank 0 resumes the run in '/"):
+        check_same_settings(group, lambda: shared_overrides(Path("../rx"), {}, force=False))
+    # one path on both machines, another run in it: the checkpoints' contents are told too
+    copy = {**ry, "mode": rx["mode"]}
+    monkeypatch.setattr(dist, "all_gather_object", gathered(copy))
+    with pytest.raises(UsageError) as info:
+        check_same_settings(group, lambda: rx)
+    assert str(info.value) == (
+        f"rank 1 resumes the run in {str(tmp_path / 'rx')!r}, rank 0 the run in "
+        f"{str(tmp_path / 'rx')!r}, whose checkpoints differ ({ry['checkpoint'].content}, rank "
+        f"0's {rx['checkpoint'].content}); resume the same run on every process"
     )
 
 

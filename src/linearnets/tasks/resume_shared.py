@@ -10,6 +10,7 @@ See D2L §3.6.6.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,12 +39,15 @@ def shared_overrides(run_dir: Path, overrides: dict[str, Any], *, force: bool) -
     checkpoint it resumes (by content: ranks resuming different ones trained a silently wrong run,
     or waited forever on a peer that had fewer epochs left)."""
     checked = resumed_config(SoftmaxConfig(), overrides, run_dir)
+    # shown to the other processes, each in its own working folder: '../ry' told rank 0 nothing
+    # (absolute, '..' dropped as a shell's cd does, not resolved: a symlink keeps the name typed)
+    folder = Path(os.path.abspath(run_dir))
     return {
-        "mode": RunMode(resumes=True, folder=str(run_dir)),  # a new run's is told apart first
+        "mode": RunMode(resumes=True, folder=str(folder)),  # a new run's is told apart first
         "force": force,
         **shared_settings(checked, names=overrides),
         "checkpoint": _Checkpoint(
-            checkpoint_id(run_dir / CHECKPOINT_FILE), str(run_dir / CHECKPOINT_FILE)
+            checkpoint_id(folder / CHECKPOINT_FILE), str(folder / CHECKPOINT_FILE)
         ),
     }
 

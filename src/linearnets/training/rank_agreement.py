@@ -152,8 +152,9 @@ def check_same_settings(context: DistContext, settings: Callable[[], dict[str, A
         context: this process's place in the run (nothing is compared in one process).
         settings: returns this process's settings by name (called in a data-parallel run only);
             values are compared with ``==`` and shown with ``repr``; a leading ``"mode"``
-            (:class:`RunMode`), where it differs, is said as what each process was started to do. A UsageError it raises stops
-            every process: this one with it, the others naming this rank.
+            (:class:`RunMode`), where it differs, is said as what each process was started to do,
+            and a resume's ``"checkpoint"`` as the run folder each resumes. A UsageError it raises
+            stops every process: this one with it, the others naming this rank.
 
     Raises:
         UsageError: a setting differs: the first one, with its value on that rank and on rank 0.
@@ -184,11 +185,25 @@ def check_same_settings(context: DistContext, settings: Callable[[], dict[str, A
                 "all resuming one run (linearnets softmax --resume RUN_DIR, resume_softmax) or all "
                 "starting a new one, with the same options"
             )
+        if name == "checkpoint" and all(isinstance(m, RunMode) and m.resumes for m in modes):
+            raise UsageError(_different_runs(rank, theirs, first))
         if name is not None:
             raise UsageError(
                 f"rank {rank} was started {_as_given(name, theirs)}, rank 0 "
                 f"{_as_given(name, first)}; start every process with the same options"
             )
+
+
+def _different_runs(rank: int, theirs: dict[str, Any], first: dict[str, Any]) -> str:
+    """Say that ``rank`` resumes another run than rank 0 (their checkpoints differ), by folder
+    (there is no ``checkpoint`` option to name); one folder path on both (another machine's copy of
+    another run) is told by the checkpoints' contents too."""
+    folder, folder_0 = theirs["mode"].folder, first["mode"].folder
+    said = f"rank {rank} resumes the run in {folder!r}, rank 0 the run in {folder_0!r}"
+    if folder == folder_0:
+        contents = (getattr(settings["checkpoint"], "content", "") for settings in (theirs, first))
+        said += ", whose checkpoints differ ({}, rank 0's {})".format(*contents)
+    return f"{said}; resume the same run on every process"
 
 
 def check_callbacks_on_every_rank(
