@@ -341,19 +341,28 @@ def test_data_parallel_each_process_reports_its_own_signal_first(mine: str, peer
     assert info.value.signal_name == mine
 
 
-def test_data_parallel_a_signal_during_the_agreement_does_not_rename_the_peers_one() -> None:
-    """The peers stopped on SIGTERM; SIGINT landing here during the all-reduce was in nobody's sums."""
-    dist = _two_ranks("SIGTERM")
-    interrupt = GracefulInterrupt(dist=dist)
+def test_data_parallel_a_signal_during_the_agreement_stops_only_on_the_sums() -> None:
+    """SIGINT landing here during the all-reduce was in nobody's sums: it stops this process only
+    where the peers' sums say stop (SIGTERM to rank 1), named as the signal this process got
+    (:func:`test_data_parallel_own_signal_landing_in_the_agreement_is_named_not_anothers`);
+    where nobody else was signalled, it waits for the next agreement, as the peers do."""
+    for other_got in ("SIGTERM", None):
+        dist = _two_ranks(other_got)
+        interrupt = GracefulInterrupt(dist=dist)
 
-    def sum_while_signalled(tensor: torch.Tensor) -> torch.Tensor:
-        interrupt.requested = "SIGINT"
-        return tensor.add_(dist.other)
+        def sum_while_signalled(
+            tensor: torch.Tensor, dist: _TwoRanks = dist, interrupt: GracefulInterrupt = interrupt
+        ) -> torch.Tensor:
+            interrupt.requested = "SIGINT"
+            return tensor.add_(dist.other)
 
-    object.__setattr__(dist, "all_reduce_sum", sum_while_signalled)
-    with pytest.raises(TrainingInterrupted) as info:
-        interrupt.on_epoch_start(epoch=1, num_batches=20)
-    assert info.value.signal_name == "SIGTERM"
+        object.__setattr__(dist, "all_reduce_sum", sum_while_signalled)
+        if other_got is None:
+            interrupt.on_epoch_start(epoch=1, num_batches=20)  # no stop: in nobody's sums
+            continue
+        with pytest.raises(TrainingInterrupted) as info:
+            interrupt.on_epoch_start(epoch=1, num_batches=20)
+        assert info.value.signal_name == "SIGINT"
 
 
 def test_data_parallel_agreement_runs_on_the_models_device(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -400,6 +409,25 @@ def test_data_parallel_a_peer_that_got_no_signal_stops_on_the_one_another_got(go
         f"interrupted by {got} at the start",
         f"interrupted by {got} to rank 0 at the start",
     )
+
+
+@pytest.mark.parametrize("own", ["SIGINT", "SIGTERM"])
+def test_data_parallel_own_signal_landing_in_the_agreement_is_named_not_anothers(own: str) -> None:
+    """Rank 1 got SIGTERM; this rank's own signal (the terminal's Ctrl-C) ran its handler only as
+    the all-reduce returned: it was told rank 1's SIGTERM, a signal it never got."""
+    dist = _two_ranks("SIGTERM")
+    interrupt = GracefulInterrupt(dist=dist)
+    reduce = dist.all_reduce_sum
+
+    def own_signal_meanwhile(tensor: torch.Tensor) -> torch.Tensor:
+        interrupt.requested = own  # this rank's handler, as the all-reduce returns
+        return reduce(tensor)
+
+    object.__setattr__(dist, "all_reduce_sum", own_signal_meanwhile)
+    interrupt.on_fit_start(num_epochs=2, start_epoch=0)
+    with pytest.raises(TrainingInterrupted) as info:
+        interrupt.on_epoch_start(epoch=1, num_batches=20)
+    assert (info.value.signal_name, str(info.value)) == (own, f"interrupted by {own} at the start")
 
 
 def test_an_interrupt_survives_pickling_with_its_resume_hint() -> None:

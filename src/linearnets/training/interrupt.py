@@ -308,12 +308,13 @@ class GracefulInterrupt(Callback):
         if mine is not None:
             return mine, None
         # the terminal's Ctrl-C reaches every process at once, but this one's handler may have run
-        # only as the all-reduce returned: its own signal then, not another's
-        own = self.requested is not None
+        # only as the all-reduce returned: its own signal then (another rank's SIGTERM, in the
+        # table, is not the one this process got), the table only where it got none
+        late = self.requested
         for name, ranks in zip(_SIGNALS, flags.tolist(), strict=True):
             got = [rank for rank, count in enumerate(ranks) if count > 0]
             if got:
-                return name, None if own else got[0]
+                return (late, None) if late is not None else (name, got[0])
         return None, None
 
     # -- fit callback hooks ----------------------------------------------------------------------
