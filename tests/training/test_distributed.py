@@ -302,15 +302,25 @@ def _join_blocks(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
         (
             1,
             4,
-            "ranks 0, 2 and 3 did not all join at node0:29500 within 0.3 s (rank 1 of 4 waited for "
-            "them): some may have failed before joining (see their own output), not have been "
-            "started or have been given another WORLD_SIZE, MASTER_ADDR or MASTER_PORT; start "
-            "every rank with the same options and the same WORLD_SIZE, MASTER_ADDR and "
+            "not every rank of 0..3 joined at node0:29500 within 0.3 s (rank 1 of 4 waited for "
+            "ranks 0, 2 and 3): some may have failed before joining (see their own output), not "
+            "have been started or have been given another WORLD_SIZE, MASTER_ADDR or MASTER_PORT; "
+            "start every rank with the same options and the same WORLD_SIZE, MASTER_ADDR and "
+            "MASTER_PORT, each with its own RANK, within 0.3 s of each other, or start them all "
+            "with torchrun, which stops the others when one fails",
+        ),
+        (  # rank 1 joined, rank 2 never started: not 'ranks 1 and 2 did not all join'
+            0,
+            3,
+            "not every rank of 0..2 joined at node0:29500 within 0.3 s (rank 0 of 3 waited for "
+            "ranks 1 and 2): some may have failed before joining (see their own output), not "
+            "have been started or have been given another WORLD_SIZE, MASTER_ADDR or MASTER_PORT; "
+            "start every rank with the same options and the same WORLD_SIZE, MASTER_ADDR and "
             "MASTER_PORT, each with its own RANK, within 0.3 s of each other, or start them all "
             "with torchrun, which stops the others when one fails",
         ),
     ],
-    ids=["2-processes", "4-processes"],
+    ids=["2-processes", "4-processes", "3-processes-rank-0"],
 )
 def test_a_rank_started_by_hand_gives_up_on_peers_that_do_not_join(
     no_torchrun: pytest.MonkeyPatch, rank: int, world_size: int, line: str
@@ -325,6 +335,37 @@ def test_a_rank_started_by_hand_gives_up_on_peers_that_do_not_join(
         init_distributed(device=torch.device("cpu"))
     assert str(info.value) == line
     assert 0.3 <= time.monotonic() - started < 10
+
+
+def test_a_rank_that_joined_is_told_that_rank_0_stopped_waiting(
+    no_torchrun: pytest.MonkeyPatch,
+) -> None:
+    """WORLD_SIZE=3, rank 2 never started: rank 0 gave up and its store closed under rank 1,
+    which printed an unexpected DistNetworkError ("Failed to recv, got 0 bytes")."""
+
+    def store_closed(**kwargs: Any) -> None:
+        raise dist.DistNetworkError(
+            "Failed to recv, got 0 bytes. Connection was likely closed. Did the remote server "
+            "shutdown or crash?"
+        )
+
+    _joining(no_torchrun, rank=1)
+    no_torchrun.setenv("WORLD_SIZE", "3")
+    no_torchrun.setattr(dist, "init_process_group", store_closed)
+    with pytest.raises(UsageError) as info:
+        init_distributed(device=torch.device("cpu"))
+    assert str(info.value) == (
+        "rank 0 stopped waiting for the other ranks (see its output): start every rank again "
+        "with the same WORLD_SIZE, MASTER_ADDR and MASTER_PORT, each with its own RANK"
+    )
+    # on rank 0 (its own store) or under torchrun (which stops every rank), torch's own error
+    no_torchrun.setenv("RANK", "0")
+    with pytest.raises(dist.DistNetworkError, match="Failed to recv"):
+        init_distributed(device=torch.device("cpu"))
+    no_torchrun.setenv("RANK", "1")
+    no_torchrun.setenv("TORCHELASTIC_RUN_ID", "job")
+    with pytest.raises(dist.DistNetworkError, match="Failed to recv"):
+        init_distributed(device=torch.device("cpu"))
 
 
 def test_a_rank_started_by_hand_names_another_program_in_rank_0s_place(

@@ -209,7 +209,8 @@ def _join_group(
     to drop. Its own error (a refused connection, a timeout) is raised here; with ``refused``
     (see :func:`init_distributed`), that one, also once ``JOIN_PATIENCE`` seconds have passed;
     without it, ``late`` (the others' absence) is raised then, if given, unless another program
-    holds ``MASTER_PORT`` in place of rank 0's store (that is said).
+    holds ``MASTER_PORT`` in place of rank 0's store (that is said). With ``late`` (a process
+    started by hand), rank 0's store closing under another rank's join is said as rank 0 giving up.
     """
     failed: list[BaseException] = []
 
@@ -234,7 +235,12 @@ def _join_group(
             # the others' absence: or another program in rank 0's place (rank 0 refused its port)
             raise (refused or port_held_by_another_program() or give_up)
     if failed:
-        said = refused or address_in_use(failed[0]) or mesh_unreachable(failed[0])
+        said = (
+            refused
+            or address_in_use(failed[0])
+            or mesh_unreachable(failed[0])
+            or (_store_closed(failed[0]) if late is not None else None)
+        )
         if said is None:
             raise failed[0]
         raise said from failed[0]  # torch's own words stay, for --debug
@@ -250,6 +256,18 @@ def _leave_at_exit() -> None:
         dist.destroy_process_group()
 
 
+def _store_closed(exc: BaseException) -> UsageError | None:
+    """Return, for a process other than rank 0 started by hand, rank 0's store closed as it was
+    joining (rank 0 gave up waiting for a rank that never came, or for another WORLD_SIZE) as one
+    line; it was printed as an unexpected DistNetworkError ("Failed to recv, got 0 bytes")."""
+    if env_int("RANK", 0) == 0 or not isinstance(exc, dist.DistNetworkError):
+        return None
+    return UsageError(
+        "rank 0 stopped waiting for the other ranks (see its output): start every rank again "
+        "with the same WORLD_SIZE, MASTER_ADDR and MASTER_PORT, each with its own RANK"
+    )
+
+
 def _not_joined(rank: int, world_size: int) -> UsageError:
     """Return why process ``rank``, started by hand, stops waiting for the others after
     ``JOIN_PATIENCE`` seconds: which did not join, why that may be, and how to start them."""
@@ -259,8 +277,9 @@ def _not_joined(rank: int, world_size: int) -> UsageError:
     if len(others) == 1:
         absent, them = f"rank {others[0]} did not join", "it"
         why = "it may have failed before joining (see its own output), not have been started"
-    else:
-        absent, them = f"ranks {and_list(others)} did not all join", "them"
+    else:  # which joined cannot be told here (rank 0's store keeps no count to read)
+        absent = f"not every rank of 0..{world_size - 1} joined"
+        them = f"ranks {and_list(others)}"
         why = "some may have failed before joining (see their own output), not have been started"
     # a WORLD_SIZE or MASTER_PORT that differs between processes started by hand looks the same
     # from here: they wait at different stores, or for different numbers of processes
