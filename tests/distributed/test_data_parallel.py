@@ -689,8 +689,11 @@ def test_a_process_killed_right_after_it_joined_is_named_in_one_line(
     said = err.replace(_waiting(0, port), "")
     assert re.fullmatch(
         r"linearnets softmax: error: another process of the data-parallel run stopped before "
-        r"training began \(lost connection: [^()\n]*by peer[^()\n]*\); nothing was trained: "
-        r"start every process again as before\n",
+        r"training began \(lost connection: [^()\n]*by peer[^()\n]*\), or this process is one "
+        r"too many for the run: started with a RANK another process has too, or at the "
+        r"MASTER_PORT of another job, which trains on without it; if a process stopped, nothing "
+        r"was trained: start every process again as before, each with its own RANK and a "
+        r"separate job with a port of its own\n",
         said,
     ), said
     assert not (tmp_path / "run").exists()
