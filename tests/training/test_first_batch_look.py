@@ -3,17 +3,20 @@ trains as it did without it (its random streams, its loaders' generators), and w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import random
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader, Dataset, Sampler, TensorDataset
 
 import linearnets as ln
 from linearnets.data.loader import ArrayLoader
+from linearnets.errors import UsageTypeError
 from linearnets.training import loop as loop_module
 
 _X = torch.randn(60, 4, generator=torch.Generator().manual_seed(0))
@@ -140,3 +143,141 @@ def test_a_test_loader_keeping_its_workers_is_not_looked_at(
 
     looked, plain = _same_fit(monkeypatch, run)
     assert all(torch.equal(a, b) for a, b in zip(looked, plain, strict=True))
+
+
+class _NumpySampler(Sampler[int]):
+    """An order drawn from numpy's global random state."""
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(np.random.permutation(60).tolist())
+
+    def __len__(self) -> int:
+        return 60
+
+
+class _PythonSampler(Sampler[int]):
+    """An order drawn from Python's ``random``."""
+
+    def __iter__(self) -> Iterator[int]:
+        order = list(range(60))
+        random.shuffle(order)
+        return iter(order)
+
+    def __len__(self) -> int:
+        return 60
+
+
+class _OwnRngSampler(Sampler[int]):
+    """An order drawn from a generator of its own, kept as ``rng`` (not ``generator``)."""
+
+    def __init__(self) -> None:
+        self.rng = torch.Generator().manual_seed(5)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(torch.randperm(60, generator=self.rng).tolist())
+
+    def __len__(self) -> int:
+        return 60
+
+
+class _NumpyAugmented(Dataset[tuple[torch.Tensor, torch.Tensor]]):
+    """Examples shifted by a numpy draw each read (an augmentation)."""
+
+    def __len__(self) -> int:
+        return 60
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return _X[i] + float(np.random.rand()), _Y[i]
+
+
+@pytest.mark.parametrize(
+    ("make_loader", "same"),
+    [
+        (lambda: DataLoader(TensorDataset(_X, _Y), 10, sampler=_NumpySampler()), False),
+        (lambda: DataLoader(TensorDataset(_X, _Y), 10, sampler=_PythonSampler()), False),
+        (lambda: DataLoader(TensorDataset(_X, _Y), 10, sampler=_OwnRngSampler()), False),
+        (lambda: DataLoader(TensorDataset(_X, _Y), 10, sampler=_OwnRngSampler()), True),
+        (lambda: DataLoader(_NumpyAugmented(), 10, shuffle=True), False),
+    ],
+    ids=["numpy-sampler", "random-sampler", "own-rng-sampler", "own-rng-train-eval", "augmenting"],
+)
+def test_a_loader_drawing_outside_torchs_random_state_trains_as_without_the_look(
+    monkeypatch: pytest.MonkeyPatch, make_loader: Callable[[], Any], same: bool
+) -> None:
+    """A sampler or dataset drawing from numpy, Python's random or a generator of its own was
+    moved on by the look's pass: a seeded run's weights changed. Such loaders are not looked at."""
+
+    def run() -> list[torch.Tensor]:
+        torch.manual_seed(0)
+        np.random.seed(0)
+        random.seed(0)
+        net = nn.Linear(4, 3)
+        train = make_loader()
+        evaluated = {"train_eval_iter": train} if same else {"test_iter": make_loader()}
+        ln.fit(net, train, nn.CrossEntropyLoss(reduction="none"),
+               torch.optim.SGD(net.parameters(), lr=0.1), 2, **evaluated)  # fmt: skip
+        return _weights(net)
+
+    looked, plain = _same_fit(monkeypatch, run)
+    assert all(torch.equal(a, b) for a, b in zip(looked, plain, strict=True))
+
+
+def test_a_function_model_calling_a_batchnorm_is_not_looked_at(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A plain function has no eval mode: the look's forward moved the BatchNorm's running
+    statistics by the test batch, and so the trained model."""
+
+    def run() -> list[torch.Tensor]:
+        torch.manual_seed(0)
+        norm, linear = nn.BatchNorm1d(4), nn.Linear(4, 3)
+
+        def net(X: torch.Tensor) -> torch.Tensor:
+            return linear(norm(X))
+
+        params = [*norm.parameters(), *linear.parameters()]
+        ln.fit(net, ln.load_array((_X, _Y), 10), nn.CrossEntropyLoss(reduction="none"),
+               torch.optim.SGD(params, lr=0.1), 2,
+               test_iter=ln.load_array((_X * 5 + 3, _Y), 10, is_train=False))  # fmt: skip
+        return [*_weights(linear), norm.running_mean.clone(), norm.running_var.clone()]
+
+    looked, plain = _same_fit(monkeypatch, run)
+    assert all(torch.equal(a, b) for a, b in zip(looked, plain, strict=True))
+
+
+_BAD_TEST = (_X.double(), _Y)
+
+
+@pytest.mark.parametrize(
+    "make_test",
+    [
+        lambda: ArrayLoader(*_BAD_TEST, 10, shuffle=False),
+        lambda: [_BAD_TEST],
+        lambda: DataLoader(TensorDataset(*_BAD_TEST), batch_size=10),
+        lambda: ln.load_array(_BAD_TEST, 10),
+    ],
+    ids=["ArrayLoader", "list", "DataLoader", "load_array"],
+)
+@pytest.mark.parametrize(
+    "make_train",
+    [
+        lambda: ln.load_array((_X, _Y), 10),
+        lambda: DataLoader(TensorDataset(_X, _Y), 10, sampler=_PythonSampler()),
+    ],
+    ids=["load_array", "own-sampler"],
+)
+def test_the_common_test_loaders_are_still_refused_before_any_step(
+    make_test: Callable[[], Any], make_train: Callable[[], Any]
+) -> None:
+    """The look runs where it is known to leave the run as it was: a float64 test set is refused
+    before the first update (a train_iter not looked at leaves a refusal to the epochs only where
+    the model fails the test batch)."""
+    torch.manual_seed(0)
+    net = nn.Linear(4, 3)
+    before = net.weight.detach().clone()
+    with pytest.raises(
+        UsageTypeError, match=r"^test_iter's batch 1: X must have the model's dtype"
+    ):
+        ln.fit(net, make_train(), nn.CrossEntropyLoss(reduction="none"),
+               torch.optim.SGD(net.parameters(), lr=0.1), 2, test_iter=make_test())  # fmt: skip
+    assert torch.equal(net.weight, before)

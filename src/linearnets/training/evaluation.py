@@ -28,6 +28,7 @@ from linearnets.training.loop_checks import (
 from linearnets.training.loss_kinds import Loss, summed_scalar_loss
 from linearnets.training.model_diagnosis import NanScoresProbe
 from linearnets.training.probability_targets import check_probability_targets
+from linearnets.training.pure_look import pure_model, pure_source
 from linearnets.training.step import Net, compute_loss, raise_output_error, unpack
 from linearnets.training.totals import EpochTotals, NanContext
 
@@ -225,24 +226,33 @@ def check_first_batch(
     fails otherwise (NaN scores, the model's own error), nothing is: the epochs tell it as before.
 
     A test set of another dtype, feature count or label range was refused only when evaluated after
-    the first epoch, in words that read as the training data's, after that epoch's updates. Under
-    no_grad and in eval mode; the global random state, CPU and CUDA, is put back (a shuffled
-    ``DataLoader`` draws its order's seed from it, a noisy model's forward its noise). Not looked at: a one-shot iterator (its first batch would be lost
-    to the epoch's evaluation), nor a model with lazy parameters (its first forward would
-    initialise them from the test batch, out of the training's random order). The generators the
-    loaders hold (``DataLoader(generator=g)``, its sampler's, ``ArrayLoader``'s) are put back too:
-    a seeded run trains on the batches it trained on without the look. Nor is a look taken where
-    ``batches`` or ``train_iter`` keeps its workers (``persistent_workers=True``): the iterator
-    made would be kept for the epochs.
+    the first epoch, in words that read as the training data's, after that epoch's updates.
+
+    Looked at only where the look is known to leave a seeded run as it was
+    (:mod:`linearnets.training.pure_look`): ``net`` an ``nn.Module`` or a scratch model (run in
+    eval mode, under no_grad), ``batches`` a list or tuple of batches, an ``ArrayLoader`` or torch's
+    ``DataLoader`` without workers over a ``TensorDataset`` (``load_array``'s) or linearnets'
+    ``FashionMNIST``, with torch's sampler and collate. The global random state, CPU and CUDA, is
+    put back (a shuffled ``DataLoader`` draws its order's seed from it, a noisy model's forward its
+    noise), and so are the generators those loaders hold (``DataLoader(generator=g)``, its
+    sampler's, ``ArrayLoader``'s). After a refusal ``train_iter``'s first batch is evaluated only
+    where it is of those kinds too; elsewhere the refusal is raised as it is. Nor is a look taken
+    at a one-shot iterator (its first batch would be lost to the epoch's evaluation), nor with a
+    model with lazy parameters (its first forward would initialise them from the test batch, out
+    of the training's random order). Everything else (a function model, a sampler drawing from numpy
+    or Python's ``random``, a dataset augmenting its examples, loader workers) is told after epoch
+    1, as before the look.
     """
-    if is_one_shot(batches) or _has_lazy_params(net) or _keeps_workers(batches, train_iter):
+    looked = pure_model(net) and pure_source(batches) and not is_one_shot(batches)
+    if not looked or _has_lazy_params(net):
         return
+    beside = train_iter if pure_source(train_iter) else None
     # iterating draws from a loader's own generator (a DataLoader its workers' base seed, even
     # unshuffled; ArrayLoader its permutation): a seeded run's order would move on by a pass
-    # and the model's forward may draw (noise added in eval mode, a dropout written by hand): all
-    # under one fork of the global state, CPU and CUDA
-    with torch.random.fork_rng(devices=_cuda_devices()), _generators_kept(batches, train_iter):
-        _check_first(name, net, batches, loss, scalar_loss=scalar_loss, train_iter=train_iter)
+    # and the model's forward may draw (noise added in eval mode): all under one fork of the
+    # global state, CPU and CUDA
+    with torch.random.fork_rng(devices=_cuda_devices()), _generators_kept(batches, beside):
+        _check_first(name, net, batches, loss, scalar_loss=scalar_loss, train_iter=beside)
 
 
 def _check_first(
@@ -292,13 +302,6 @@ def _generators_kept(*sources: object) -> Iterator[None]:
     finally:
         for generator, state in kept:
             generator.set_state(state)
-
-
-def _keeps_workers(*sources: object) -> bool:
-    """Whether a loader among ``sources`` keeps its worker processes between passes
-    (``persistent_workers=True``): the iterator a look made would be the one the epochs go on
-    with, its seeds drawn out of the run's order. Workers started anew each pass are looked at."""
-    return any(_attribute(source, "persistent_workers") is True for source in sources)
 
 
 def _loader_generators(sources: Sequence[object]) -> list[torch.Generator]:
