@@ -570,6 +570,41 @@ def test_a_continued_fit_refused_by_its_curves_leaves_a_metrics_file_listed_befo
     assert (tmp_path / "metrics.csv").read_text() == table
 
 
+class _OwnCheck:
+    """A callback of the user's with a method named check_fit_start of its own signature."""
+
+    def __init__(self) -> None:
+        self.checked = 0
+
+    def check_fit_start(self) -> None:
+        self.checked += 1
+
+    def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
+        pass
+
+
+class _Flagged:
+    """A callback of the user's with a flag named check_fit_start."""
+
+    check_fit_start = True
+
+    def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
+        pass
+
+
+@pytest.mark.parametrize("make", [_OwnCheck, _Flagged], ids=["method", "flag"])
+def test_a_check_fit_start_of_the_users_own_is_left_alone(gen: torch.Generator, make: Any) -> None:
+    """fit called check_fit_start(num_epochs=..., start_epoch=...) on any callback having the
+    attribute: a user's own method of another signature, or a flag, failed with a TypeError.
+    Only linearnets' CurvesCallback's is called."""
+    net = softmax_concise(3, 2, generator=gen)
+    callback = make()
+    history = fit(net, _classification(gen), nn.CrossEntropyLoss(reduction="none"),
+                  torch.optim.SGD(net.parameters(), lr=0.1), 1, callbacks=[callback])  # fmt: skip
+    assert len(history.epochs) == 1
+    assert getattr(callback, "checked", 0) == 0
+
+
 def test_live_curves_reused_by_a_new_fit_show_that_fit_only(gen: torch.Generator) -> None:
     """README's ``shown = [..., CurvesCallback(curves)]`` passed to fit again (a new cell, after a
     fit that failed, then after one that finished): each new fit's curves are its history's, not

@@ -119,6 +119,20 @@ def call_hook(callback: Any, hook: str, **kwargs: Any) -> None:
         raise
 
 
+def check_fit_starts(callbacks: Sequence[Any], *, num_epochs: int, start_epoch: int) -> None:
+    """Run the refusals of linearnets' own callbacks that must come before any ``on_fit_start``
+    (a ``CurvesCallback``'s ``check_fit_start``: a continued fit going back over its points).
+
+    Only the library's: ``check_fit_start`` is no hook of fit's, and a callback of yours may have
+    an attribute of that name for its own use (a method of another signature, a flag).
+    """
+    from linearnets.training.callbacks import CurvesCallback  # callbacks import the loop's modules
+
+    for cb in callbacks:
+        if isinstance(cb, CurvesCallback):
+            cb.check_fit_start(num_epochs=num_epochs, start_epoch=start_epoch)
+
+
 def step_hook(
     callbacks: Sequence[Any], on_step: Callable[[int, torch.Tensor], None] | None
 ) -> StepHooks | None:

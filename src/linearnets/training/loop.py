@@ -250,8 +250,8 @@ def fit(
             regression print), not the running mean.
         callbacks: objects with any of ``on_fit_start``, ``on_epoch_start``, ``on_batch_end``,
             ``on_epoch_end``, ``on_fit_end`` (see :class:`linearnets.training.callbacks.Callback`);
-            a ``check_fit_start(num_epochs=..., start_epoch=...)``, where one has it (the
-            ``CurvesCallback``'s), runs for each before any ``on_fit_start``: a refusal only.
+            a ``CurvesCallback``'s ``check_fit_start`` runs before any ``on_fit_start``: a
+            refusal only (an attribute of that name on a callback of yours is left alone).
         start_epoch: epochs already done (when resuming), in [0, num_epochs].
         history: the history so far (when resuming); extended in place.
         on_step: passed to :func:`train_epoch`.
@@ -275,8 +275,8 @@ def fit(
         train_eval_iter=train_eval_iter, callbacks=callbacks, history=history, on_step=on_step,
         dist=dist, scalar_loss=scalar_loss,
     )  # fmt: skip
-    for cb in callbacks:  # their refusals before any on_fit_start writes (a MetricsWriter's file)
-        fit_hooks.call_hook(cb, "check_fit_start", num_epochs=num_epochs, start_epoch=start_epoch)
+    # their refusals before any on_fit_start writes (a MetricsWriter's file)
+    fit_hooks.check_fit_starts(callbacks, num_epochs=num_epochs, start_epoch=start_epoch)
     if dist is None or not dist.enabled:  # one process's forward alone could wait on the others
         for name, batches in (("train_eval_iter", train_eval_iter), ("test_iter", test_iter)):
             if batches is not None:  # before any step: refused after epoch 1, as train_iter's
