@@ -887,3 +887,34 @@ def test_in_jupyter_train_ch3_draws_without_printing_or_saving(
     assert capsys.readouterr().out == ""
     assert recorder.made[0]["out"] is None
     assert [x for x, _ in recorder.points] == [1, 2]
+
+
+def test_a_d2l_caller_is_told_to_import_a_builder_the_d2l_module_lacks() -> None:
+    """The advice said net = linearnets.softmax_concise(): a NameError in a session that ran only
+    `from linearnets import d2l` (the book's `from d2l import torch as d2l`)."""
+    import linearnets
+
+    X, y = torch.randn(4, 784), torch.tensor([0, 1, 2, 3])
+    with pytest.raises(
+        UsageTypeError,
+        match=r"which builds one; call it and pass the model it returns: "
+        r"from linearnets import softmax_concise; net = softmax_concise\(\)$",
+    ):
+        d2l.train_epoch_ch3(linearnets.softmax_concise, [(X, y)], nn.CrossEntropyLoss(), 0.1)
+    with pytest.raises(
+        UsageTypeError,
+        match=r"got 42; pass the model itself, e.g. "
+        r"from linearnets import softmax_concise; net = softmax_concise\(\)$",
+    ):
+        d2l.train_epoch_ch3(42, [(X, y)], nn.CrossEntropyLoss(), 0.1)
+
+
+def test_an_ln_caller_is_told_the_ln_spelling_when_net_is_no_model() -> None:
+    """The not-callable message said linearnets.softmax_concise() to every caller."""
+    import linearnets as ln
+
+    X, y = torch.randn(4, 784), torch.tensor([0, 1, 2, 3])
+    with pytest.raises(
+        UsageTypeError, match=r"got 42; pass the model itself, e.g. net = ln\.softmax_concise\(\)$"
+    ):
+        ln.evaluate_accuracy(42, [(X, y)])

@@ -229,7 +229,8 @@ API_CASES: list[Any] = [
     pytest.param(lambda: d2l.train_ch3(linreg_concise, [(IMAGES, LABELS)], [(IMAGES, LABELS)],
                                        cross_entropy_logits, 1, lambda b: None), UsageTypeError,
                  r"^net must be a model instance, got the function linreg_concise, which builds one; call it and "
-                 r"pass the model it returns: net = linearnets\.linreg_concise\(\)", id="train_ch3-net-builder"),
+                 r"pass the model it returns: from linearnets import linreg_concise; net = linreg_concise\(\)",
+                 id="train_ch3-net-builder"),
     pytest.param(lambda: predict(LinearRegressionScratch, [(IMAGES, LABELS)]), UsageTypeError,
                  r"^net must be a model instance, got the class LinearRegressionScratch; pass an instance: "
                  r"net = ln\.LinearRegressionScratch\(num_inputs\)", id="predict-net-class"),

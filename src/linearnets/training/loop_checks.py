@@ -319,7 +319,7 @@ def check_net(net: Net, *, library: str = "ln") -> None:
         raise UsageTypeError(
             f"net must be a model to call on a batch of inputs (an nn.Module or a scratch model "
             f"such as linearnets.SoftmaxRegressionScratch), got {describe(net)}; pass the model "
-            "itself, e.g. net = linearnets.softmax_concise()"
+            f"itself, e.g. {_own_call('softmax_concise', library, '')}"
         )
     meta = next((p for p in _tensor_params(net) if p.is_meta), None)
     if meta is not None:
@@ -344,33 +344,51 @@ def _check_not_a_builder(net: Any, *, library: str) -> None:
     if isinstance(net, type):
         raise UsageTypeError(
             f"net must be a model instance, got the class {net.__name__}; pass an instance: "
-            f"net = {_called_as(net, library)}({_required_arguments(net)})"
+            f"{_build_call(net, library, _required_arguments(net))}"
         )
     key = (getattr(net, "__module__", None), getattr(net, "__qualname__", None))
     if isinstance(net, types.FunctionType) and key in _BUILDERS:
         raise UsageTypeError(
             f"net must be a model instance, got the function {net.__name__}, which builds one; "
-            f"call it and pass the model it returns: net = {_called_as(net, library)}()"
+            f"call it and pass the model it returns: {_build_call(net, library, '')}"
         )
 
 
-def _called_as(obj: Any, library: str) -> str:
-    """How the caller's code reaches the class or builder ``obj``: ``nn.Linear`` for torch.nn's,
-    ``ln.softmax_concise`` for linearnets' own (``library="d2l"``: ``d2l.`` where
-    :mod:`linearnets.d2l` has it, else ``linearnets.``), ``module.Name`` for another package's,
-    the bare name for one defined in the script or notebook itself."""
+def _build_call(obj: Any, library: str, arguments: str) -> str:
+    """The line that builds the model from the class or builder ``obj``, in the caller's names:
+    ``net = nn.Linear(in_features, out_features)`` for torch.nn's, ``net = ln.softmax_concise()``
+    for linearnets' own (``library="d2l"``: ``d2l.`` where :mod:`linearnets.d2l` has it, else an
+    import first, as a ``from linearnets import d2l`` session has no ``ln``), ``module.Name`` for
+    another package's, the bare name for one defined in the script or notebook itself."""
     module = getattr(obj, "__module__", None) or ""
     name = getattr(obj, "__qualname__", None) or obj.__name__
-    if module == "torch.nn" or module.startswith("torch.nn.modules."):
-        return f"nn.{name}"
     if module.partition(".")[0] == "linearnets":
         import linearnets  # here: the package imports this module
 
-        book = sys.modules.get("linearnets.d2l")  # imported by the d2l caller
-        if library == "d2l" and getattr(book, name, None) is obj:
-            return f"d2l.{name}"
         if getattr(linearnets, name, None) is obj:
-            return f"{'ln' if library == 'ln' else 'linearnets'}.{name}"
+            return _own_call(name, library, arguments)
+    return f"net = {_called_as(module, name)}({arguments})"
+
+
+def _own_call(name: str, library: str, arguments: str) -> str:
+    """The line that builds a model with linearnets' ``name``: ``net = ln.{name}(...)``; for a
+    :mod:`linearnets.d2l` caller ``net = d2l.{name}(...)`` where the module has it, else
+    ``from linearnets import {name}; net = {name}(...)``."""
+    if library != "d2l":
+        return f"net = ln.{name}({arguments})"
+    import linearnets  # here: the package imports this module
+
+    book = sys.modules.get("linearnets.d2l")  # imported by the d2l caller
+    if book is not None and getattr(book, name, None) is getattr(linearnets, name, None):
+        return f"net = d2l.{name}({arguments})"
+    return f"from linearnets import {name}; net = {name}({arguments})"
+
+
+def _called_as(module: str, name: str) -> str:
+    """How the caller's code reaches the class ``name`` of ``module``: ``nn.Linear`` for
+    torch.nn's, ``module.Name`` for another package's, the bare name for the script's own."""
+    if module == "torch.nn" or module.startswith("torch.nn.modules."):
+        return f"nn.{name}"
     if module in ("", "__main__", "builtins"):
         return name
     return f"{module}.{name}"
