@@ -211,7 +211,8 @@ API_CASES: list[Any] = [
                  r"^net must be a model .*, got None", id="evaluate-accuracy-net-none"),
     pytest.param(lambda: predict(None, [(IMAGES, LABELS)]), UsageTypeError,
                  r"^net must be a model .*, got None", id="predict-net-none"),
-    # a model class or builder passed uncalled: told to build the model, before any batch
+    # a model class or builder passed uncalled: told to build the model, before any batch, as this
+    # module names it (torch, not nn, is imported here)
     pytest.param(lambda: evaluate_accuracy(softmax_concise, [(IMAGES, LABELS)]), UsageTypeError,
                  r"^net must be a model instance, got the function softmax_concise, which builds one; "
                  r"call it and pass the model it returns: net = ln\.softmax_concise\(\)", id="accuracy-net-builder"),
@@ -221,11 +222,11 @@ API_CASES: list[Any] = [
     pytest.param(lambda: fit(torch.nn.Linear, [(IMAGES, LABELS)], cross_entropy_logits,
                              torch.optim.SGD(_scratch_softmax().parameters(), lr=0.1), 1), UsageTypeError,
                  r"^net must be a model instance, got the class Linear; pass an instance: "
-                 r"net = nn\.Linear\(in_features, out_features\)", id="fit-net-class"),
+                 r"net = torch\.nn\.Linear\(in_features, out_features\)", id="fit-net-class"),
     pytest.param(lambda: fit(torch.nn.Sequential, [(IMAGES, LABELS)], cross_entropy_logits,
                              torch.optim.SGD(_scratch_softmax().parameters(), lr=0.1), 1), UsageTypeError,
                  r"^net must be a model instance, got the class Sequential; pass an instance: "
-                 r"net = nn\.Sequential\(\.\.\.\)", id="fit-net-sequential-class"),
+                 r"net = torch\.nn\.Sequential\(\.\.\.\)", id="fit-net-sequential-class"),
     pytest.param(lambda: d2l.train_ch3(linreg_concise, [(IMAGES, LABELS)], [(IMAGES, LABELS)],
                                        cross_entropy_logits, 1, lambda b: None), UsageTypeError,
                  r"^net must be a model instance, got the function linreg_concise, which builds one; call it and "

@@ -1146,3 +1146,29 @@ def test_net_and_train_iter_swapped_are_told_in_the_books_order(call: str) -> No
     ):
         run[call]()
     assert torch.equal(net.weight, before)
+
+
+@pytest.mark.parametrize(
+    ("imports", "passed", "told"),
+    [
+        ("import torch.nn as tnn", "tnn.Linear", r"tnn\.Linear\(in_features, out_features\)"),
+        ("from torch.nn import Linear", "Linear", r"Linear\(in_features, out_features\)"),
+        ("import torch", "torch.nn.Linear", r"torch\.nn\.Linear\(in_features, out_features\)"),
+        ("", "__import__('torch').nn.Linear", r"torch\.nn\.Linear\(in_features, out_features\)"),
+        ("import torch", "torch.nn.parallel.DistributedDataParallel",
+         r"torch\.nn\.parallel\.DistributedDataParallel\(module\)"),
+        ("import torch\ndef make():\n    class Local(torch.nn.Module):\n        pass\n    return Local",
+         "make()", r"Local\(\.\.\.\)"),
+    ],
+    ids=["alias", "from-import", "torch", "unbound", "ddp", "local-class"],
+)  # fmt: skip
+def test_a_model_class_is_told_built_in_the_names_the_callers_module_has(
+    imports: str, passed: str, told: str
+) -> None:
+    """Every torch.nn class was told as nn.Linear(...) (a NameError after `import torch.nn as
+    tnn` or `from torch.nn import Linear`), DDP by its private module path, and a class defined in
+    a function as make.<locals>.Local() (a SyntaxError)."""
+    script = f"{imports}\nimport linearnets as _ln\n_ln.evaluate_accuracy({passed}, [(_X, _y)])\n"
+    namespace = {"__name__": "__main__", "_X": torch.ones(2, 4), "_y": torch.tensor([0, 1])}
+    with pytest.raises(UsageTypeError, match=rf"; pass an instance: net = {told}$"):
+        exec(compile(script, "<notebook cell>", "exec"), namespace)

@@ -356,10 +356,9 @@ def _check_not_a_builder(net: Any, *, library: str) -> None:
 
 def _build_call(obj: Any, library: str, arguments: str) -> str:
     """The line that builds the model from the class or builder ``obj``, in the caller's names:
-    ``net = nn.Linear(in_features, out_features)`` for torch.nn's, ``net = ln.softmax_concise()``
-    for linearnets' own (``library="d2l"``: ``d2l.`` where :mod:`linearnets.d2l` has it, else an
-    import first, as a ``from linearnets import d2l`` session has no ``ln``), ``module.Name`` for
-    another package's, the bare name for one defined in the script or notebook itself."""
+    ``net = ln.softmax_concise()`` for linearnets' own (``library="d2l"``: ``d2l.`` where
+    :mod:`linearnets.d2l` has it, else an import first, as a ``from linearnets import d2l``
+    session has no ``ln``), another's as the caller's code names it (:func:`_called_as`)."""
     module = getattr(obj, "__module__", None) or ""
     name = getattr(obj, "__qualname__", None) or obj.__name__
     if module.partition(".")[0] == "linearnets":
@@ -367,7 +366,7 @@ def _build_call(obj: Any, library: str, arguments: str) -> str:
 
         if getattr(linearnets, name, None) is obj:
             return _own_call(name, library, arguments)
-    return f"net = {_called_as(module, name)}({arguments})"
+    return f"net = {_called_as(obj)}({arguments})"
 
 
 def _own_call(name: str, library: str, arguments: str) -> str:
@@ -384,14 +383,84 @@ def _own_call(name: str, library: str, arguments: str) -> str:
     return f"from linearnets import {name}; net = {name}({arguments})"
 
 
-def _called_as(module: str, name: str) -> str:
-    """How the caller's code reaches the class ``name`` of ``module``: ``nn.Linear`` for
-    torch.nn's, ``module.Name`` for another package's, the bare name for the script's own."""
-    if module == "torch.nn" or module.startswith("torch.nn.modules."):
-        return f"nn.{name}"
+def _called_as(obj: Any) -> str:
+    """How the caller's code reaches the class or function ``obj``: the name its code binds to it
+    (``Linear`` after ``from torch.nn import Linear``, ``tnn.Linear`` after ``import torch.nn as
+    tnn``), where one is found; else its public path (``torch.nn.Linear``,
+    ``torch.nn.parallel.DistributedDataParallel``), the bare name for the script's own (a class
+    defined in a function too: ``make.<locals>.Local`` is no expression)."""
+    found = _callers_name(obj)
+    if found is not None:
+        return found
+    module = getattr(obj, "__module__", None) or ""
+    name = getattr(obj, "__qualname__", None) or obj.__name__
+    if "<locals>" in name:
+        return str(obj.__name__)
     if module in ("", "__main__", "builtins"):
         return name
-    return f"{module}.{name}"
+    return f"{_public_module(obj, module, name)}.{name}"
+
+
+def _public_module(obj: Any, module: str, name: str) -> str:
+    """The shortest package above ``module`` that exports ``obj`` as ``name`` (``torch.nn`` for
+    ``torch.nn.modules.linear``), else ``module`` itself."""
+    parts = module.split(".")
+    for end in range(1, len(parts)):
+        package = ".".join(parts[:end])
+        if _resolve(sys.modules.get(package), name) is obj:
+            return package
+    return module
+
+
+def _callers_name(obj: Any) -> str | None:
+    """The expression the module of the nearest frame outside linearnets (and the wrappers of its
+    functions) has for ``obj``: a name bound to it, or a module's name and the path from it
+    (``nn.Linear``, ``torch.nn.Linear``); the shortest, ``None`` where that module has none."""
+    frame = inspect.currentframe()
+    while frame is not None and _in_library(frame.f_globals.get("__name__")):
+        frame = frame.f_back
+    if frame is None:
+        return None
+    # its module's names, where the imports are: a function's locals may name the argument it
+    # passes on (net = net(...) would read as the model)
+    names = frame.f_globals
+    module = getattr(obj, "__module__", None) or ""
+    name = getattr(obj, "__qualname__", None) or obj.__name__
+    public = f"{_public_module(obj, module, name)}.{name}"
+    found = []
+    for bound, value in names.items():
+        if bound.startswith("_"):  # IPython's outputs (_, _12), a module's private names
+            continue
+        if value is obj:
+            found.append(bound)
+        elif isinstance(value, types.ModuleType) and public.startswith(f"{value.__name__}."):
+            rest = public[len(value.__name__) + 1 :]
+            if _resolve(value, rest) is obj:
+                found.append(f"{bound}.{rest}")
+    return min(found, key=len, default=None)
+
+
+# the packages between the caller and this check: linearnets' own, and the wrappers of its
+# functions (torch.no_grad's, contextlib's, functools')
+_LIBRARY = frozenset({"linearnets", "torch", "contextlib", "functools"})
+
+
+def _in_library(module: object) -> bool:
+    """Whether ``module`` (a frame's ``__name__``) is linearnets' own or a wrapper's."""
+    return isinstance(module, str) and module.partition(".")[0] in _LIBRARY
+
+
+def _resolve(root: object, path: str) -> object:
+    """``root`` followed along the dotted ``path``, or ``None`` where an attribute is missing."""
+    value = root
+    for part in path.split("."):
+        try:
+            value = getattr(value, part, None)
+        except Exception:  # any: a module's own __getattr__ may raise what it likes
+            return None
+        if value is None:
+            return None
+    return value
 
 
 def _required_arguments(cls: type) -> str:
