@@ -1172,3 +1172,32 @@ def test_a_model_class_is_told_built_in_the_names_the_callers_module_has(
     namespace = {"__name__": "__main__", "_X": torch.ones(2, 4), "_y": torch.tensor([0, 1])}
     with pytest.raises(UsageTypeError, match=rf"; pass an instance: net = {told}$"):
         exec(compile(script, "<notebook cell>", "exec"), namespace)
+
+
+@pytest.mark.parametrize("call", ["fit", "train_ch3", "train_epoch_ch3"])
+def test_the_books_function_model_swapped_with_its_batches_is_told_swapped(call: str) -> None:
+    """A plain function as the model (the book's `def net(X)`), passed second, was refused as 'net
+    must be a model ..., got <torch.utils.data.dataloader.DataLoader object at 0x...>'."""
+    from linearnets import d2l
+    from linearnets.training.loop import fit
+
+    W = torch.zeros(4, 3, requires_grad=True)
+
+    def fnet(X: torch.Tensor) -> torch.Tensor:
+        return X @ W
+
+    batches = d2l.load_array((torch.rand(8, 4), torch.randint(0, 3, (8,))), 4)
+    updater = torch.optim.SGD([W], lr=0.1)
+    loss = nn.CrossEntropyLoss(reduction="none")
+    run = {
+        "fit": lambda: fit(batches, fnet, loss, updater, 2),  # type: ignore[arg-type]
+        "train_ch3": lambda: d2l.train_ch3(batches, fnet, batches, loss, 2, updater),  # type: ignore[arg-type]
+        "train_epoch_ch3": lambda: d2l.train_epoch_ch3(batches, fnet, loss, updater),  # type: ignore[arg-type]
+    }
+    with pytest.raises(
+        UsageTypeError,
+        match=r"^net and train_iter look swapped: got net=DataLoader \(batches to train on\) and "
+        r"train_iter=fnet \(a model\); pass the model first, in the book's order, ",
+    ):
+        run[call]()
+    assert torch.equal(W, torch.zeros(4, 3))

@@ -290,15 +290,25 @@ def check_net_before_batches(net: Any, train_iter: Any, *, call: str) -> None:
     """
     if callable(net) or isinstance(net, torch.Tensor) or not hasattr(net, "__iter__"):
         return
-    if isinstance(train_iter, type) or not (
-        isinstance(train_iter, nn.Module) or callable(getattr(train_iter, "parameters", None))
-    ):
+    if not _looks_like_a_model(train_iter):
         return
+    shown = getattr(train_iter, "__name__", None) if callable(train_iter) else None
     raise UsageTypeError(
         f"net and train_iter look swapped: got net={type(net).__name__} (batches to train on) "
-        f"and train_iter={type(train_iter).__name__} (a model); pass the model first, in the "
-        f"book's order, {call}"
+        f"and train_iter={shown or type(train_iter).__name__} (a model); pass the model first, "
+        f"in the book's order, {call}"
     )
+
+
+def _looks_like_a_model(obj: Any) -> bool:
+    """Whether ``obj`` reads as a model in train_iter's place: an ``nn.Module`` or an object with
+    ``parameters()`` (a scratch model), or a callable that yields no batches (the book's function
+    model, ``def net(X): ...``); not a class."""
+    if isinstance(obj, type):
+        return False
+    if isinstance(obj, nn.Module) or callable(getattr(obj, "parameters", None)):
+        return True
+    return callable(obj) and not hasattr(obj, "__iter__")
 
 
 def check_net(net: Net, *, library: str = "ln") -> None:
