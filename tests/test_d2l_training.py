@@ -648,6 +648,33 @@ def test_train_ch3_tells_a_rate_after_an_optimizer_as_a_learning_rate_not_a_swap
         d2l.train_ch3(net, _batches(), _batches(1), nn.CrossEntropyLoss(), trainer, rate)  # type: ignore[arg-type]
 
 
+def test_train_ch3_tells_a_0d_tensor_rate_after_an_optimizer_as_a_learning_rate() -> None:
+    """torch.tensor(0.1) was refused as num_epochs: 'num_epochs must be a positive integer, got
+    SGD (...)', the swap untold."""
+    net = _net()
+    trainer = torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(
+        UsageTypeError,
+        match=r"^updater must be an optimizer .*updater=tensor\(0\.1000\), which looks like a "
+        r"learning rate.*torch\.optim\.SGD\(net\.parameters\(\), lr=0\.1\);",
+    ):
+        d2l.train_ch3(
+            net, _batches(), _batches(1), nn.CrossEntropyLoss(), trainer, torch.tensor(0.1)
+        )  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("rate", [-0.1, 0.0, float("nan")])
+def test_train_ch3_advises_no_learning_rate_that_is_not_positive(rate: float) -> None:
+    """train_ch3(net, tr, te, loss, trainer, -0.1) advised torch.optim.SGD(..., lr=-0.1)."""
+    net = _net()
+    trainer = torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(
+        UsageTypeError, match=r"which is no number of epochs; the two look swapped"
+    ) as info:
+        d2l.train_ch3(net, _batches(), _batches(1), nn.CrossEntropyLoss(), trainer, rate)  # type: ignore[arg-type]
+    assert "lr=" not in str(info.value) and "learning rate" not in str(info.value)
+
+
 @pytest.mark.parametrize("updater", ["optimizer", "function"])
 def test_an_empty_batch_is_told_d2l_load_array_in_the_books_functions(updater: str) -> None:
     """train_epoch_ch3, train_ch3 and evaluate_accuracy advised ln.load_array for an empty batch

@@ -10,6 +10,7 @@ See D2L §3.6.6.
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -87,28 +88,51 @@ def _check_epochs_updater_order(num_epochs: Any, updater: Any) -> None:
         is_optimizer(num_epochs) or callable(num_epochs)
     ):
         return
-    if isinstance(updater, bool) or not isinstance(updater, int | float):
+    value = _number(updater)
+    if value is None:
         return
     given = type(num_epochs).__name__ if is_optimizer(num_epochs) else "a function"
     order = "train_ch3(net, train_iter, test_iter, loss, num_epochs, updater)"
-    if updater > 0 and float(updater).is_integer():  # swapping them back trains
+    if value > 0 and value.is_integer():  # swapping them back trains
         raise UsageTypeError(
             f"num_epochs and updater look swapped: got num_epochs={given} and updater={updater!r}; "
             f"pass them in the book's order, {order}"
         )
+    head = f"updater must be an optimizer or a function updater(batch_size), got num_epochs={given}"
+    back = (
+        f"pass a whole number of epochs, then the updater, in the book's order, {order}, e.g. "
+        "train_ch3(net, train_iter, test_iter, loss, 10, updater)"
+    )
+    if not (value > 0 and math.isfinite(value)):  # no rate to train with either: no lr= advised
+        raise UsageTypeError(
+            f"{head} and updater={updater!r}, which is no number of epochs; the two look "
+            f"swapped: {back}"
+        )
     # a rate (0.1): swapped back, it would be refused as a number of epochs
+    lr = repr(updater) if isinstance(updater, int | float) else f"{value:.6g}"
     rate = (
-        f"torch.optim.SGD(net.parameters(), lr={updater!r})"
+        f"torch.optim.SGD(net.parameters(), lr={lr})"
         if is_optimizer(num_epochs)
-        else f"d2l.sgd([W, b], {updater!r}, batch_size) in updater's body"
+        else f"d2l.sgd([W, b], {lr}, batch_size) in updater's body"
     )
     raise UsageTypeError(
-        f"updater must be an optimizer or a function updater(batch_size), got num_epochs={given} "
-        f"and updater={updater!r}, which looks like a learning rate, not a number of epochs: the "
-        f"rate goes into the updater, {rate}; pass a whole number of epochs, then the updater, in "
-        f"the book's order, {order}, e.g. train_ch3(net, train_iter, test_iter, loss, 10, "
-        "updater)"
+        f"{head} and updater={updater!r}, which looks like a learning rate, not a number of "
+        f"epochs: the rate goes into the updater, {rate}; {back}"
     )
+
+
+def _number(value: Any) -> float | None:
+    """``value`` as a float where it is a real number, a Python one or a 0-d tensor of one (not a
+    bool); else ``None``."""
+    if isinstance(value, torch.Tensor):
+        if value.ndim != 0 or value.dtype == torch.bool or value.is_complex():
+            return None
+        if value.is_meta:
+            return None
+        return float(value.item())
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
 
 
 def train_epoch_ch3(
