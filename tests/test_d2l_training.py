@@ -675,6 +675,27 @@ def test_train_ch3_advises_no_learning_rate_that_is_not_positive(rate: float) ->
     assert "lr=" not in str(info.value) and "learning rate" not in str(info.value)
 
 
+class _OwnRefusal(nn.Module):
+    """A model raising a UsageError of the user's own, naming ln.load_array."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(784, 10)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        raise UsageError("my pipeline: build it with ln.load_array((X, y), 32, generator=g) first")
+
+
+def test_a_usage_error_of_the_callers_own_is_raised_in_their_words() -> None:
+    """The book's functions rewrote 'ln.load_array(' in any UsageError inside the epoch: the
+    caller's own message was changed to name d2l.load_array."""
+    net = _OwnRefusal()
+    with pytest.raises(UsageError, match=r"ln\.load_array\(\(X, y\), 32, generator=g\) first$"):
+        d2l.train_epoch_ch3(
+            net, _batches(), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1)
+        )
+
+
 @pytest.mark.parametrize("updater", ["optimizer", "function"])
 def test_an_empty_batch_is_told_d2l_load_array_in_the_books_functions(updater: str) -> None:
     """train_epoch_ch3, train_ch3 and evaluate_accuracy advised ln.load_array for an empty batch

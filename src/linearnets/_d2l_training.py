@@ -198,11 +198,14 @@ def _train_epoch_ch3(
 def _in_book_names() -> Iterator[None]:
     """Tell a refusal raised inside with the book's ``d2l.load_array`` for ``ln.load_array``: a
     ``from linearnets import d2l`` session has no ``ln`` (an empty batch's fix, told by
-    linearnets' own loop and evaluation, which the book's functions run)."""
+    linearnets' own loop and evaluation, which the book's functions run). Only in a refusal that
+    linearnets marks as naming it (``names_ln_load_array``): a ``UsageError`` of the caller's own
+    (their model's, their loader's) is raised as they wrote it."""
     try:
         yield
     except UsageError as err:
-        if err.args and isinstance(err.args[0], str) and "ln.load_array(" in err.args[0]:
+        marked = getattr(err, "names_ln_load_array", False) is True
+        if marked and err.args and isinstance(err.args[0], str):
             err.args = (err.args[0].replace("ln.load_array(", "d2l.load_array("), *err.args[1:])
         raise
 
