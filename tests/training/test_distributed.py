@@ -827,12 +827,24 @@ def test_another_program_answering_in_rank_0s_place_is_named_in_one_line(
     assert capfd.readouterr() == ("", "")
 
 
-def test_rank_0s_store_answering_is_no_other_program(monkeypatch: pytest.MonkeyPatch) -> None:
+def _master_store(*, libuv: bool | None = None) -> Any:
+    """A rank 0's store on a free port of 127.0.0.1, not waiting for workers (``libuv``: torch's
+    default server, or the older one; None: torch's default)."""
     from datetime import timedelta
 
-    store = dist.TCPStore(
-        "127.0.0.1", 0, is_master=True, timeout=timedelta(seconds=10), wait_for_workers=False
+    extra = {} if libuv is None else {"use_libuv": libuv}
+    return dist.TCPStore(
+        "127.0.0.1",
+        0,
+        is_master=True,
+        timeout=timedelta(seconds=10),
+        wait_for_workers=False,
+        **extra,
     )
+
+
+def test_rank_0s_store_answering_is_no_other_program(monkeypatch: pytest.MonkeyPatch) -> None:
+    store = _master_store()
     _at(monkeypatch, store.port)
     assert dist_failures.port_held_by_another_program() is None
 
@@ -880,14 +892,7 @@ def test_rank_0s_store_is_not_named_where_torchs_probe_ran_out_of_time(
         raise subprocess.TimeoutExpired(args[0], kwargs["timeout"])
 
     for libuv in (True, False):  # torch's default store, and the older one
-        store = dist.TCPStore(
-            "127.0.0.1",
-            0,
-            is_master=True,
-            timeout=timedelta(seconds=10),
-            wait_for_workers=False,
-            use_libuv=libuv,
-        )
+        store = _master_store(libuv=libuv)
         _at(monkeypatch, store.port)
         with monkeypatch.context() as slow:
             slow.setattr(subprocess, "run", timed_out)
@@ -986,11 +991,7 @@ def test_a_port_in_use_by_another_rank_0s_store_names_the_duplicate_rank(
 ) -> None:
     """Two processes started by hand with RANK=0: the second was told to pick another port, when
     its RANK (or another job on that port) was the fault; a store answering there says so."""
-    from datetime import timedelta
-
-    store = dist.TCPStore(
-        "127.0.0.1", 0, is_master=True, timeout=timedelta(seconds=10), wait_for_workers=False
-    )
+    store = _master_store()
     _at(monkeypatch, store.port, rank="0")
     monkeypatch.setenv("WORLD_SIZE", "2")
     taken = dist.DistNetworkError("... name: EADDRINUSE, message: address already in use")
@@ -1033,20 +1034,12 @@ def test_rank_0s_store_is_told_by_a_ping_over_the_socket(
     monkeypatch: pytest.MonkeyPatch, libuv: bool
 ) -> None:
     """No Python of its own is started (its torch import alone takes seconds) to tell a store."""
-    from datetime import timedelta
 
     def no_probe(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("a store answers the socket's ping")
 
     monkeypatch.setattr(subprocess, "run", no_probe)
-    store = dist.TCPStore(
-        "127.0.0.1",
-        0,
-        is_master=True,
-        timeout=timedelta(seconds=10),
-        wait_for_workers=False,
-        use_libuv=libuv,
-    )
+    store = _master_store(libuv=libuv)
     assert dist_failures._store_at("127.0.0.1", str(store.port)) == "store"
     server, _ = _answering(b"HTTP/1.0 400 Bad Request\r\n\r\n")
     try:
