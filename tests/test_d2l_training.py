@@ -663,6 +663,19 @@ def test_train_ch3_tells_a_0d_tensor_rate_after_an_optimizer_as_a_learning_rate(
         )  # type: ignore[arg-type]
 
 
+def test_train_ch3_tells_numpy_scalars_as_python_numbers() -> None:
+    """np.float32(0.1) and np.int64(3) as updater (num_epochs takes np.int64) were refused as
+    'num_epochs must be a positive integer, got SGD (...)', the rate or the swap untold."""
+    import numpy as np
+
+    net = _net()
+    trainer = torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(UsageTypeError, match=r"learning rate.*lr=0\.1\);"):
+        d2l.train_ch3(net, _batches(), _batches(1), nn.CrossEntropyLoss(), trainer, np.float32(0.1))  # type: ignore[arg-type]
+    with pytest.raises(UsageTypeError, match=r"^num_epochs and updater look swapped"):
+        d2l.train_ch3(net, _batches(), _batches(1), nn.CrossEntropyLoss(), trainer, np.int64(3))  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("rate", [-0.1, 0.0, float("nan")])
 def test_train_ch3_advises_no_learning_rate_that_is_not_positive(rate: float) -> None:
     """train_ch3(net, tr, te, loss, trainer, -0.1) advised torch.optim.SGD(..., lr=-0.1)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import numbers
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -130,7 +131,7 @@ def _number(value: Any) -> float | None:
         if value.is_meta:
             return None
         return float(value.item())
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):  # NumPy's scalars too
         return None
     return float(value)
 

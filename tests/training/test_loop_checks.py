@@ -1159,8 +1159,17 @@ def test_net_and_train_iter_swapped_are_told_in_the_books_order(call: str) -> No
          r"torch\.nn\.parallel\.DistributedDataParallel\(module\)"),
         ("import torch\ndef make():\n    class Local(torch.nn.Module):\n        pass\n    return Local",
          "make()", r"Local\(\.\.\.\)"),
+        # a lazy proxy's __class__ raised out of isinstance: a traceback, not the refusal
+        ("import torch\nclass Lazy:\n    @property\n    def __class__(self):\n"
+         "        raise RuntimeError('not bound')\nproxy = Lazy()",
+         "torch.nn.Linear", r"torch\.nn\.Linear\(in_features, out_features\)"),
+        ("import types, torch\nm = types.ModuleType('gone')\ndel m.__name__",
+         "torch.nn.Linear", r"torch\.nn\.Linear\(in_features, out_features\)"),
+        ("import torch\nglobals()[1] = 'x'", "torch.nn.Linear",
+         r"torch\.nn\.Linear\(in_features, out_features\)"),
     ],
-    ids=["alias", "from-import", "torch", "unbound", "ddp", "local-class"],
+    ids=["alias", "from-import", "torch", "unbound", "ddp", "local-class", "lazy-proxy",
+         "nameless-module", "int-key"],
 )  # fmt: skip
 def test_a_model_class_is_told_built_in_the_names_the_callers_module_has(
     imports: str, passed: str, told: str

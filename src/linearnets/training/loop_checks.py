@@ -399,7 +399,10 @@ def _called_as(obj: Any) -> str:
     tnn``), where one is found; else its public path (``torch.nn.Linear``,
     ``torch.nn.parallel.DistributedDataParallel``), the bare name for the script's own (a class
     defined in a function too: ``make.<locals>.Local`` is no expression)."""
-    found = _callers_name(obj)
+    try:
+        found = _callers_name(obj)
+    except Exception:  # a caller's global that cannot be looked at (a lazy proxy): the public path
+        found = None
     if found is not None:
         return found
     module = getattr(obj, "__module__", None) or ""
@@ -438,13 +441,17 @@ def _callers_name(obj: Any) -> str | None:
     name = getattr(obj, "__qualname__", None) or obj.__name__
     public = f"{_public_module(obj, module, name)}.{name}"
     found = []
-    for bound, value in names.items():
-        if bound.startswith("_"):  # IPython's outputs (_, _12), a module's private names
+    for bound, value in list(names.items()):
+        # IPython's outputs (_, _12), a module's private names; a key set by hand may be no str
+        if not isinstance(bound, str) or bound.startswith("_"):
             continue
         if value is obj:
             found.append(bound)
-        elif isinstance(value, types.ModuleType) and public.startswith(f"{value.__name__}."):
-            rest = public[len(value.__name__) + 1 :]
+            continue
+        # type(), not isinstance(): a lazy proxy's __class__ may raise
+        prefix = getattr(value, "__name__", None) if type(value) is types.ModuleType else None
+        if isinstance(prefix, str) and public.startswith(f"{prefix}."):
+            rest = public[len(prefix) + 1 :]
             if _resolve(value, rest) is obj:
                 found.append(f"{bound}.{rest}")
     return min(found, key=len, default=None)
