@@ -12,7 +12,16 @@ import numpy as np
 import pytest
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, Dataset, Sampler, TensorDataset
+from torch.utils.data import (
+    ConcatDataset,
+    DataLoader,
+    Dataset,
+    Sampler,
+    Subset,
+    SubsetRandomSampler,
+    TensorDataset,
+    random_split,
+)
 
 import linearnets as ln
 from linearnets.data.loader import ArrayLoader
@@ -53,8 +62,11 @@ def _fit_on(make_loader: Callable[[torch.Generator], Any]) -> list[torch.Tensor]
         lambda g: ln.load_array((_X, _Y), 10, generator=g),
         lambda g: DataLoader(TensorDataset(_X, _Y), batch_size=10, shuffle=True, generator=g),
         lambda g: ArrayLoader(_X, _Y, 10, shuffle=True, generator=g),
+        lambda g: DataLoader(
+            TensorDataset(_X, _Y), 10, sampler=SubsetRandomSampler(range(len(_Y)), generator=g)
+        ),
     ],
-    ids=["load_array", "DataLoader", "ArrayLoader"],
+    ids=["load_array", "DataLoader", "ArrayLoader", "SubsetRandomSampler"],
 )
 def test_a_loader_with_its_own_generator_trains_on_the_batches_it_did_without_the_look(
     monkeypatch: pytest.MonkeyPatch, make_loader: Callable[[torch.Generator], Any]
@@ -255,8 +267,26 @@ _BAD_TEST = (_X.double(), _Y)
         lambda: [_BAD_TEST],
         lambda: DataLoader(TensorDataset(*_BAD_TEST), batch_size=10),
         lambda: ln.load_array(_BAD_TEST, 10),
+        # torch's own datasets and sampler over tensors: refused only after epoch 1 (h436)
+        lambda: DataLoader(Subset(TensorDataset(*_BAD_TEST), range(20)), batch_size=10),
+        lambda: DataLoader(random_split(TensorDataset(*_BAD_TEST), [0.5, 0.5])[0], batch_size=10),
+        lambda: DataLoader(ConcatDataset([TensorDataset(*_BAD_TEST)] * 2), batch_size=10),
+        lambda: DataLoader(list(zip(*_BAD_TEST, strict=True)), batch_size=10),
+        lambda: DataLoader(
+            TensorDataset(*_BAD_TEST), batch_size=10, sampler=SubsetRandomSampler(range(20))
+        ),
     ],
-    ids=["ArrayLoader", "list", "DataLoader", "load_array"],
+    ids=[
+        "ArrayLoader",
+        "list",
+        "DataLoader",
+        "load_array",
+        "Subset",
+        "random_split",
+        "ConcatDataset",
+        "list-dataset",
+        "SubsetRandomSampler",
+    ],
 )
 @pytest.mark.parametrize(
     "make_train",

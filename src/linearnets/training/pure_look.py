@@ -12,12 +12,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
 from torch import nn
 from torch.utils.data import (
     BatchSampler,
+    ConcatDataset,
     DataLoader,
     RandomSampler,
     SequentialSampler,
+    Subset,
+    SubsetRandomSampler,
     TensorDataset,
 )
 from torch.utils.data._utils.collate import default_collate, default_convert
@@ -25,7 +29,7 @@ from torch.utils.data._utils.collate import default_collate, default_convert
 __all__ = ["pure_model", "pure_source"]
 
 # torch's own samplers: an order drawn from the sampler's generator or torch's global state only
-_SAMPLERS = (SequentialSampler, RandomSampler)
+_SAMPLERS = (SequentialSampler, RandomSampler, SubsetRandomSampler)
 
 
 def pure_model(net: Any) -> bool:
@@ -41,7 +45,8 @@ def pure_source(source: object) -> bool:
     """Whether iterating ``source`` once draws only from torch's random state: a list or tuple of
     batches, linearnets' ``ArrayLoader`` (``load_data_fashion_mnist``'s), or torch's own
     ``DataLoader`` (``load_array``'s) without workers, over a ``TensorDataset`` or linearnets'
-    ``FashionMNIST`` with linearnets' own transforms, with torch's sampler (in order or shuffled)
+    ``FashionMNIST`` with linearnets' own transforms (or a ``Subset`` or ``ConcatDataset`` of
+    those), with torch's sampler (in order, shuffled, or a ``SubsetRandomSampler``)
     and collate. ``None`` (no such loader) is pure too."""
     from linearnets.data.loader import ArrayLoader  # data imports training
 
@@ -63,12 +68,20 @@ def pure_source(source: object) -> bool:
 
 def _pure_dataset(dataset: object) -> bool:
     """Whether reading ``dataset``'s examples draws nothing: a ``TensorDataset``, linearnets'
-    ``LoaderDataset``, or its ``FashionMNIST`` with no transforms but linearnets' own."""
+    ``LoaderDataset``, a list or tuple of examples, its ``FashionMNIST`` with no transforms but
+    linearnets' own, or a ``Subset`` (``random_split``'s) or ``ConcatDataset`` of those."""
     from linearnets.data.dataset import FashionMNIST
     from linearnets.data.loader_dataset import LoaderDataset
 
-    if type(dataset) in (TensorDataset, LoaderDataset):
+    if type(dataset) in (TensorDataset, LoaderDataset, list, tuple):
         return True
+    if type(dataset) is Subset:  # random_split's: indices into another dataset
+        indices = dataset.indices
+        return isinstance(indices, list | tuple | range | torch.Tensor) and _pure_dataset(
+            dataset.dataset
+        )
+    if type(dataset) is ConcatDataset:
+        return all(_pure_dataset(part) for part in dataset.datasets)
     if type(dataset) is not FashionMNIST:
         return False
     return _pure_transform(dataset.transform) and _pure_transform(dataset.target_transform)
