@@ -921,9 +921,49 @@ def test_a_run_stopped_part_way_asked_for_fewer_epochs_is_told_a_resume_that_run
     with pytest.raises(UsageError) as info:
         run_softmax(SoftmaxConfig(epochs=1, **base))
     assert str(info.value).endswith(
-        f"; continue it with linearnets.resume_softmax({str(out)!r}), or pass a new folder"
+        "its checkpoint has 2 epochs already, as many as the 1 yours asks for or more, so a "
+        "resume trains on to its own 5; continue it with "
+        f"linearnets.resume_softmax({str(out)!r}), or pass a new folder"
     )
     assert resume_softmax(out).history.epochs[-1].epoch == 5  # the advice runs: epochs 3 to 5
+
+
+def test_a_run_refused_for_a_missing_or_changed_file_is_not_told_its_weights_do_not_fit(
+    tmp_path: Path,
+) -> None:
+    """--data missing.npz (a typo) or a folder was told "its checkpoint's weights do not fit the
+    model of yours ... pass a new folder"; a file changed in place, asked with another lr, was told
+    the lr could not carry over. The resume the advice gives names the file's fault itself."""
+    import shutil
+
+    import numpy as np
+
+    from linearnets.errors import UsageError
+    from linearnets.tasks.resume import resume_softmax
+
+    out, data = tmp_path / "A", tmp_path / "x.npz"
+    shutil.copy(_tiny_data(tmp_path / "d.npz"), data)
+    base = {"out": out, "plot": "none", "epochs": 1, "batch_size": 32}
+    run_softmax(SoftmaxConfig(data=data, **base))
+    (tmp_path / "folder.npz").mkdir()
+    for wrong in (tmp_path / "missing.npz", tmp_path / "folder.npz"):
+        with pytest.raises(UsageError) as info:
+            run_softmax(SoftmaxConfig(data=wrong, **base))
+        assert "do not fit" not in str(info.value)
+        assert f"data={str(wrong)!r}, force=True)" in str(info.value)
+        with pytest.raises(UsageError, match="does not exist or is not a file"):
+            resume_softmax(out, epochs=6, data=wrong, force=True)
+    rng = np.random.default_rng(0)
+    np.savez(data, X=rng.normal(size=(40, 5)).astype(np.float32), y=rng.integers(0, 2, size=40))
+    with pytest.raises(UsageError) as info:
+        run_softmax(SoftmaxConfig(data=data, lr=0.3, **base))
+    assert "do not fit" not in str(info.value)
+    assert str(info.value).endswith(
+        f"train it further with linearnets.resume_softmax({str(out)!r}, epochs=6, lr=0.3, "
+        "force=True), or pass a new folder"
+    )
+    with pytest.raises(UsageError, match=r"changed since the run in .* started"):
+        resume_softmax(out, epochs=6, lr=0.3, force=True)
 
 
 def test_a_run_refused_for_data_its_weights_do_not_fit_is_told_a_new_folder(

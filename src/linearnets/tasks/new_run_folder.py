@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from linearnets.config import RESULT_SETTINGS, SoftmaxConfig
 from linearnets.errors import LinearnetsError, UsageError
@@ -36,12 +37,17 @@ def _carries_over(config: SoftmaxConfig, out: Path) -> bool:
     from linearnets.tasks.resume_saved import checkpoint_config
     from linearnets.training.run_config import resumable_checkpoint
 
+    if config.data is not None and not Path(config.data).is_file():
+        return True  # a missing file, a folder: the resume names it, not as weights that misfit
     ckpt = resumable_checkpoint(out)
     if ckpt is None:
         return True
     try:
         old = checkpoint_config(ckpt)
     except (LinearnetsError, OSError):  # a checkpoint the resume refuses itself
+        return True
+    if old.resize == config.resize and _same_file(old.data, config.data):
+        # neither changed (a file changed in place is the resume's to name, not these settings')
         return True
     try:
         check_inputs_fit(ckpt, old, config, given=("resize", "data"), run_dir=out)
@@ -50,6 +56,13 @@ def _carries_over(config: SoftmaxConfig, out: Path) -> bool:
     except (LinearnetsError, OSError):  # a data file the resume refuses itself
         return True
     return True
+
+
+def _same_file(old: Any, new: Any) -> bool:
+    """Whether the ``data`` settings ``old`` and ``new`` name the same file (or both none)."""
+    if old is None or new is None:
+        return old is None and new is None
+    return Path(old).resolve() == Path(new).resolve()
 
 
 def check_run_dir_everywhere(config: SoftmaxConfig, dist: DistContext) -> None:

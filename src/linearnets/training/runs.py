@@ -228,13 +228,19 @@ def _with_config(
     from linearnets.training.run_config import resumable_checkpoint
 
     ckpt = resumable_checkpoint(out)
+    kept = ""
     if epochs is not None:
         changes.pop("epochs", None)  # trained further: five epochs more, as before
     elif ckpt is not None and not _past(changes.get("epochs"), ckpt.epoch):
         # a run stopped after 2 of 5 epochs, asked for 1: resume(epochs=1) is refused (it must
-        # be past the checkpoint's 2), and continuing to its own 5 is what a resume does
-        changes.pop("epochs", None)
-    differ = f"{said(changes)}: " if changes else ""
+        # be past the checkpoint's 2), and continuing to its own 5 is what a resume does: said
+        dropped = changes.pop("epochs", None)
+        if dropped is not None:
+            kept = (
+                f"its checkpoint has {ckpt.epoch} epochs already, as many as the {dropped[1]} "
+                f"yours asks for or more, so a resume trains on to its own {dropped[0]}; "
+            )
+    differ = kept + (f"{said(changes)}: " if changes else "")
     # the resume's own check: weights of another shape are refused even forced
     if (
         changes
