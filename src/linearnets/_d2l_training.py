@@ -97,7 +97,8 @@ def _check_epochs_updater_order(num_epochs: Any, updater: Any) -> None:
     if value > 0 and value.is_integer():  # swapping them back trains
         raise UsageTypeError(
             f"num_epochs and updater look swapped: got num_epochs={given} and updater={updater!r}; "
-            f"pass them in the book's order, {order}"
+            f"pass them in the book's order, {order}, e.g. train_ch3(net, train_iter, test_iter, "
+            f"loss, {int(value)}, updater)"
         )
     head = f"updater must be an optimizer or a function updater(batch_size), got num_epochs={given}"
     back = (

@@ -907,6 +907,8 @@ def test_a_run_stopped_part_way_asked_for_fewer_epochs_is_told_a_resume_that_run
     """A run stopped after 2 of its 5 epochs, refused for a new run of epochs=1, was told
     resume_softmax('M', epochs=1), refused in turn (a resume's epochs must be past the
     checkpoint's 2): the resume continues to its own 5."""
+    import numpy as np
+
     from linearnets.errors import UsageError
     from linearnets.tasks.resume import resume_softmax
 
@@ -921,10 +923,24 @@ def test_a_run_stopped_part_way_asked_for_fewer_epochs_is_told_a_resume_that_run
     with pytest.raises(UsageError) as info:
         run_softmax(SoftmaxConfig(epochs=1, **base))
     assert str(info.value).endswith(
-        "its checkpoint has 2 epochs already, as many as the 1 yours asks for or more, so a "
-        "resume trains on to its own 5; continue it with "
-        f"linearnets.resume_softmax({str(out)!r}), or pass a new folder"
+        "its checkpoint has 2 epochs already, no fewer than yours asks for, so a resume trains "
+        f"on to its own 5; continue it with linearnets.resume_softmax({str(out)!r}), or pass a "
+        "new folder"
     )
+    # a checkpoint at the run's own last epoch (its model.pt and results.json lost): it finishes
+    saved["config"]["epochs"] = 2
+    (out / "config.json").write_text(json.dumps(saved), encoding="utf-8")
+    with pytest.raises(UsageError) as info:
+        run_softmax(SoftmaxConfig(epochs=1, **base))
+    assert "no fewer than yours asks for, so a resume finishes it; continue" in str(info.value)
+    # the weights not fitting rules the resume out: what one would train is not said
+    wide = tmp_path / "e.npz"
+    np.savez(wide, X=np.ones((40, 5), np.float32), y=np.arange(40) % 2)
+    with pytest.raises(UsageError) as info:
+        run_softmax(SoftmaxConfig(epochs=1, **{**base, "data": wide}))
+    assert "already, no fewer" not in str(info.value) and "do not fit" in str(info.value)
+    saved["config"]["epochs"] = 5
+    (out / "config.json").write_text(json.dumps(saved), encoding="utf-8")
     assert resume_softmax(out).history.epochs[-1].epoch == 5  # the advice runs: epochs 3 to 5
 
 
@@ -964,6 +980,23 @@ def test_a_run_refused_for_a_missing_or_changed_file_is_not_told_its_weights_do_
     )
     with pytest.raises(UsageError, match=r"changed since the run in .* started"):
         resume_softmax(out, epochs=6, lr=0.3, force=True)
+
+
+def test_a_symlink_to_the_runs_data_file_is_no_difference(tmp_path: Path) -> None:
+    """--data link.npz, a symlink to the d.npz the run read, was told as a change of --data, with
+    --force advised."""
+    from linearnets.errors import UsageError
+
+    out, data = tmp_path / "M2", _tiny_data(tmp_path / "d.npz")
+    base = {"out": out, "plot": "none", "epochs": 1, "batch_size": 32}
+    run_softmax(SoftmaxConfig(data=data, **base))
+    (tmp_path / "link.npz").symlink_to(data)
+    with pytest.raises(UsageError) as info:
+        run_softmax(SoftmaxConfig(data=tmp_path / "link.npz", **{**base, "epochs": 2}))
+    assert str(info.value).endswith(
+        f"train it further with linearnets.resume_softmax({str(out)!r}, epochs=6), or pass a "
+        "new folder"
+    )
 
 
 def test_a_run_refused_for_data_its_weights_do_not_fit_is_told_a_new_folder(

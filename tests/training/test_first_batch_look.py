@@ -4,7 +4,7 @@ trains as it did without it (its random streams, its loaders' generators), and w
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -228,6 +228,39 @@ def test_a_loader_drawing_outside_torchs_random_state_trains_as_without_the_look
         evaluated = {"train_eval_iter": train} if same else {"test_iter": make_loader()}
         ln.fit(net, train, nn.CrossEntropyLoss(reduction="none"),
                torch.optim.SGD(net.parameters(), lr=0.1), 2, **evaluated)  # fmt: skip
+        return _weights(net)
+
+    looked, plain = _same_fit(monkeypatch, run)
+    assert all(torch.equal(a, b) for a, b in zip(looked, plain, strict=True))
+
+
+class _DrawingExample(Sequence[torch.Tensor]):
+    """An example of a list dataset that draws from NumPy when read (an augmentation)."""
+
+    def __init__(self, x: torch.Tensor, y: torch.Tensor) -> None:
+        self.x, self.y = x, y
+
+    def __getitem__(self, i: Any) -> Any:
+        return self.x + float(np.random.rand()) if i == 0 else self.y
+
+    def __len__(self) -> int:
+        return 2
+
+
+def test_a_list_dataset_of_objects_that_draw_when_read_is_not_looked_at(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Any list dataset was taken as pure; its examples are the user's objects, indexed by the
+    collate: one drawing from NumPy changed a seeded run's weights."""
+    examples = [_DrawingExample(x, y) for x, y in zip(_X, _Y, strict=True)]
+
+    def run() -> list[torch.Tensor]:
+        np.random.seed(0)
+        torch.manual_seed(0)
+        net = nn.Linear(4, 3)
+        ln.fit(net, DataLoader(examples, 10, shuffle=True), nn.CrossEntropyLoss(reduction="none"),
+               torch.optim.SGD(net.parameters(), lr=0.1), 2,
+               test_iter=DataLoader(examples, 10))  # fmt: skip
         return _weights(net)
 
     looked, plain = _same_fit(monkeypatch, run)

@@ -1167,9 +1167,13 @@ def test_net_and_train_iter_swapped_are_told_in_the_books_order(call: str) -> No
          "torch.nn.Linear", r"torch\.nn\.Linear\(in_features, out_features\)"),
         ("import torch\nglobals()[1] = 'x'", "torch.nn.Linear",
          r"torch\.nn\.Linear\(in_features, out_features\)"),
+        # a module of a ModuleType subclass (module properties, a lazy loader's) is a module
+        ("import types, torch.nn\nclass M(types.ModuleType):\n    pass\n"
+         "tnn = M('torch.nn')\ntnn.__dict__.update(vars(torch.nn))\ndel torch",
+         "tnn.Linear", r"tnn\.Linear\(in_features, out_features\)"),
     ],
     ids=["alias", "from-import", "torch", "unbound", "ddp", "local-class", "lazy-proxy",
-         "nameless-module", "int-key"],
+         "nameless-module", "int-key", "module-subclass"],
 )  # fmt: skip
 def test_a_model_class_is_told_built_in_the_names_the_callers_module_has(
     imports: str, passed: str, told: str

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from linearnets.config import RESULT_SETTINGS, SoftmaxConfig
 from linearnets.errors import LinearnetsError, UsageError
-from linearnets.training.asked_settings import AskedSettings
+from linearnets.training.asked_settings import AskedSettings, same_file
 from linearnets.training.distributed import DistContext
 from linearnets.training.rank_agreement import on_rank_0
 from linearnets.training.runs import RunLock, check_run_dir, claim_run_dir
@@ -46,7 +45,9 @@ def _carries_over(config: SoftmaxConfig, out: Path) -> bool:
         old = checkpoint_config(ckpt)
     except (LinearnetsError, OSError):  # a checkpoint the resume refuses itself
         return True
-    if old.resize == config.resize and _same_file(old.data, config.data):
+    if old.resize == config.resize and (
+        old.data == config.data or same_file(old.data, config.data)
+    ):
         # neither changed (a file changed in place is the resume's to name, not these settings')
         return True
     try:
@@ -56,13 +57,6 @@ def _carries_over(config: SoftmaxConfig, out: Path) -> bool:
     except (LinearnetsError, OSError):  # a data file the resume refuses itself
         return True
     return True
-
-
-def _same_file(old: Any, new: Any) -> bool:
-    """Whether the ``data`` settings ``old`` and ``new`` name the same file (or both none)."""
-    if old is None or new is None:
-        return old is None and new is None
-    return Path(old).resolve() == Path(new).resolve()
 
 
 def check_run_dir_everywhere(config: SoftmaxConfig, dist: DistContext) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 from linearnets.errors import LinearnetsError
 from linearnets.training.run_files import CONFIG_FILE
 
-__all__ = ["AskedSettings", "call_arguments", "differing", "said"]
+__all__ = ["AskedSettings", "call_arguments", "differing", "said", "same_file"]
 
 
 class AskedSettings:
@@ -52,7 +52,19 @@ def differing(out: Path, asked: AskedSettings) -> dict[str, tuple[Any, Any]]:
         and key in section
         and section[key] != value
         and not (key == "data_dir" and _same_folder(section[key], value))
+        and not (key == "data" and same_file(section[key], value))
     }
+
+
+def same_file(old: Any, new: Any) -> bool:
+    """Whether the ``data`` settings ``old`` and ``new`` name one existing file however reached
+    (``link.npz``, a symlink to the ``d.npz`` the run read); a missing file is never the same."""
+    if not isinstance(old, str | Path) or not isinstance(new, str | Path):
+        return False
+    try:
+        return Path(old).samefile(new)
+    except (OSError, ValueError):
+        return False
 
 
 def _same_folder(old: Any, new: Any) -> bool:

@@ -448,8 +448,10 @@ def _callers_name(obj: Any) -> str | None:
         if value is obj:
             found.append(bound)
             continue
-        # type(), not isinstance(): a lazy proxy's __class__ may raise
-        prefix = getattr(value, "__name__", None) if type(value) is types.ModuleType else None
+        # type(), not isinstance(): a lazy proxy's __class__ may raise; a module of a subclass
+        # (module properties, a lazy loader's) is a module too
+        module_like = issubclass(type(value), types.ModuleType)
+        prefix = getattr(value, "__name__", None) if module_like else None
         if isinstance(prefix, str) and public.startswith(f"{prefix}."):
             rest = public[len(prefix) + 1 :]
             if _resolve(value, rest) is obj:

@@ -73,8 +73,10 @@ def _pure_dataset(dataset: object) -> bool:
     from linearnets.data.dataset import FashionMNIST
     from linearnets.data.loader_dataset import LoaderDataset
 
-    if type(dataset) in (TensorDataset, LoaderDataset, list, tuple):
+    if type(dataset) in (TensorDataset, LoaderDataset):
         return True
+    if type(dataset) in (list, tuple):  # its examples are read by indexing: the user's objects
+        return all(_plain_example(example) for example in dataset)  # type: ignore[attr-defined]
     if type(dataset) is Subset:  # random_split's: indices into another dataset
         indices = dataset.indices
         return isinstance(indices, list | tuple | range | torch.Tensor) and _pure_dataset(
@@ -85,6 +87,19 @@ def _pure_dataset(dataset: object) -> bool:
     if type(dataset) is not FashionMNIST:
         return False
     return _pure_transform(dataset.transform) and _pure_transform(dataset.target_transform)
+
+
+def _plain_example(example: object) -> bool:
+    """Whether ``example`` (an element of a list dataset) is read without running user code: a
+    tuple or list of tensors, numbers or NumPy arrays (an object of the user's may draw when
+    indexed)."""
+    if type(example) not in (tuple, list):
+        return False
+    return all(
+        isinstance(part, torch.Tensor | int | float | bool)
+        or type(part).__module__ == "numpy"  # an array or a NumPy scalar: data alone
+        for part in example  # type: ignore[attr-defined]
+    )
 
 
 def _pure_transform(transform: object) -> bool:

@@ -236,9 +236,14 @@ def _with_config(
         # be past the checkpoint's 2), and continuing to its own 5 is what a resume does: said
         dropped = changes.pop("epochs", None)
         if dropped is not None:
+            then = (
+                f"a resume trains on to its own {dropped[0]}"
+                if isinstance(dropped[0], int) and dropped[0] > ckpt.epoch
+                else "a resume finishes it"
+            )
             kept = (
-                f"its checkpoint has {ckpt.epoch} epochs already, as many as the {dropped[1]} "
-                f"yours asks for or more, so a resume trains on to its own {dropped[0]}; "
+                f"its checkpoint has {ckpt.epoch} epochs already, no fewer than yours asks for, "
+                f"so {then}; "
             )
     differ = kept + (f"{said(changes)}: " if changes else "")
     # the resume's own check: weights of another shape are refused even forced
@@ -249,8 +254,8 @@ def _with_config(
         and asked.carries_over
         and not asked.carries_over(out)
     ):
-        return (
-            f"{differ}its checkpoint's weights do not fit the model of yours, so those "
+        return (  # no resume runs: what one would train is not said
+            f"{differ.removeprefix(kept)}its checkpoint's weights do not fit the model of yours, so those "
             "settings cannot carry over, not even with force=True; pass a new folder"
         )
     force = bool(asked and asked.forced & set(changes) and ckpt)
