@@ -1098,3 +1098,27 @@ def test_a_refused_run_is_not_told_a_resume_command_no_option_can_say(
         "data=None, force=True) (in Python: no option sets true_w or true_b; a resume leaving "
         "--data out keeps the run's own), or pass a new folder"
     ) in err
+
+
+def test_a_refused_softmax_run_of_another_plot_or_impl_is_told_the_resume_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--plot and --impl exist (and --resume takes them), but a folder refused for them was told
+    the Python call, '(in Python: no option sets plot)'."""
+    import numpy as np
+
+    data = tmp_path / "blobs.npz"
+    rng = np.random.default_rng(0)
+    np.savez(data, X=rng.normal(size=(40, 3)).astype(np.float32), y=np.arange(40) % 2)
+    out = tmp_path / "lr1"
+    base = ["softmax", "--data", str(data), "--out", str(out), "--batch-size", "8"]
+    assert main([*base, "--epochs", "1", "--plot", "none"]) == 0
+    capsys.readouterr()
+    assert main([*base, "--epochs", "2", "--plot", "file", "--impl", "concise"]) == 2
+    err = capsys.readouterr().err
+    assert "no option sets" not in err
+    command = f"linearnets softmax --resume {out} --epochs 6 --impl concise --plot file --force"
+    assert f"train it further with: {command}, or pass a new folder" in err or (
+        f"train it further with {command}, or pass a new folder" in err
+    ), err
+    assert main(command.split()[1:]) == 0  # the advice runs

@@ -1094,7 +1094,7 @@ def test_an_out_that_is_another_runs_folder_is_offered_a_file_outside_it(
     assert main(["predict", "run", "-n", "2", "--out", "r2"]) == 2
     assert capsys.readouterr() == (
         "",
-        "linearnets predict: error: --out r2 is a folder, and holds another run than RUN_DIR's: "
+        "linearnets predict: error: --out r2 is a folder, and holds another run than run's: "
         "a figure drawn in it would pass for that run's; leave out --out to draw into "
         "run/predict-2.png, or pass a file outside that run's folder, e.g. --out predict-2.png\n",
     )
@@ -1471,7 +1471,7 @@ def test_inside_another_runs_folder_no_out_in_it_is_offered(
     assert main(["predict", str(run), "-n", "2", "--out", str(other)]) == 2
     assert capsys.readouterr().err == (
         f"linearnets predict: error: --out {other} is a folder, and holds another run than "
-        "RUN_DIR's: a figure drawn in it would pass for that run's; leave out --out to draw into "
+        f"{run}'s: a figure drawn in it would pass for that run's; leave out --out to draw into "
         f"{run / 'predict-2.png'}, or pass a file outside that run's folder {not_here}\n"
     )
     assert main(["predict", str(run), "-n", "2", "--out", str(other / "predict-2.png")]) == 2

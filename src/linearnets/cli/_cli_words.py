@@ -277,7 +277,7 @@ def _unsaid(source: str) -> str:
     keywords = [
         (kw.arg, kw.value) for kw in call.keywords if kw.arg not in (None, "force", "guard")
     ]
-    optionless = [str(name) for name, _ in keywords if name not in _OPTIONS]
+    optionless = [str(name) for name, _ in keywords if name not in _SETTINGS]
     left_out = [
         _OPTIONS[name]
         for name, value in keywords

@@ -175,7 +175,8 @@ def _check_not_another_runs_folder(given: str, run_dir: Path, name: str) -> None
     except OSError:  # a folder that cannot be looked into: check_out_path names it
         return
     raise UsageError(
-        f"--out {shown_path(folder)} is a folder, and holds another run than RUN_DIR's: a "
+        f"--out {shown_path(folder)} is a folder, and holds another run than "
+        f"{shown_path(run_dir)}'s: a "
         f"figure drawn in it would pass for that run's; leave out --out to draw into "
         f"{shown_path(run_dir / name)}, or pass a file outside that run's folder"
         f"{_bare_name(name, run_dir)}"
