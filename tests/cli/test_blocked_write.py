@@ -69,7 +69,9 @@ def _lagging_pipe(
         if not reader:  # what the stream still holds waits for the reader
             thread.start()
             os.set_blocking(w, True)
-        stream.flush()  # with a reader: nothing left (BlockingIOError), the command flushed it
+        # what the stream still holds (the command's exit flushes it, waiting: _flush_output),
+        # waited out here too: a bare flush on the pipe the reader has not emptied yet is refused
+        _blocked_write.flush_waiting(stream)
         os.close(w)
         thread.join(timeout=30)
         os.close(r)
@@ -320,3 +322,37 @@ def test_writelines_waits_as_write_does(monkeypatch: pytest.MonkeyPatch) -> None
         waiting.writelines(line + "\n" for line in LINES)
         waiting.flush()
     assert _after_dots(got).splitlines() == LINES
+
+
+def test_a_stderr_that_cannot_take_its_last_words_leaves_the_streams_as_found(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The flush of what a buffered stderr held, as the command ended, raised a full device's
+    OSError out of streams_waiting, leaving sys.stderr wrapped (a session's, %run's)."""
+    full = open("/dev/full", "w")  # noqa: SIM115
+    monkeypatch.setattr(sys, "stderr", full)
+    try:
+        with _blocked_write.streams_waiting():
+            sys.stderr.write("partial, no newline")
+        assert sys.stderr is full
+    finally:
+        with contextlib.suppress(OSError):
+            full.close()
+
+
+def test_a_warning_stderr_cannot_take_does_not_end_the_command(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A warning's line to a full stderr (2>/dev/full, --threads 4 on 2 cores) raised OSError out
+    of warnings.warn: the run stopped before it trained, where Python's own showwarning is quiet."""
+    from linearnets.errors import DataWarning, ResumeWarning, ThreadsWarning
+
+    full = open("/dev/full", "w", buffering=1)  # noqa: SIM115
+    monkeypatch.setattr(sys, "stderr", full)
+    try:
+        with warnings_on_one_line():
+            for category in (DataWarning, ThreadsWarning, ResumeWarning):
+                warnings.warn("a warning", category, stacklevel=1)
+    finally:
+        with contextlib.suppress(OSError):
+            full.close()

@@ -355,8 +355,9 @@ def test_a_rank_that_joined_is_told_that_rank_0_stopped_waiting(
     with pytest.raises(UsageError) as info:
         init_distributed(device=torch.device("cpu"))
     assert str(info.value) == (
-        "rank 0 stopped waiting for the other ranks (see its output): start every rank again "
-        "with the same WORLD_SIZE, MASTER_ADDR and MASTER_PORT, each with its own RANK"
+        "rank 0's store closed (it stopped waiting for the other ranks, or ended: see its "
+        "output): start every rank again with the same WORLD_SIZE, MASTER_ADDR and MASTER_PORT, "
+        "each with its own RANK"
     )
     # on rank 0 (its own store) or under torchrun (which stops every rank), torch's own error
     no_torchrun.setenv("RANK", "0")

@@ -46,7 +46,7 @@ __all__ = [
 BLOCKED_TIMEOUT_S = 30.0
 # how long once the command is stopping (a Ctrl-C or SIGTERM came): a lagging reader takes its
 # report in that time; a stopped one held the report of a stop 30 s more, without a word
-STOPPING_TIMEOUT_S = 2.0
+STOPPING_TIMEOUT_S = 5.0
 
 # the files (device, inode: stdout and stderr on one pipe or terminal have one reader) whose
 # reader stopped, or whose wait was interrupted: not waited on again
@@ -112,8 +112,10 @@ def streams_waiting() -> Iterator[None]:
         yield
     finally:
         if sys.stderr is wrapped_err and wrapped_err is not stderr:
-            # what a buffered stderr holds is written while it waits (stdout's: the exit's flush)
-            wrapped_err.flush()
+            # what a buffered stderr holds is written while it waits (stdout's: the exit's flush);
+            # a full device's or a closed file's failure is no reason to leave the streams wrapped
+            with contextlib.suppress(OSError, ValueError):
+                wrapped_err.flush()
         _STOPS_BEFORE[0] = stops_before
         if sys.stdout is wrapped_out:
             sys.stdout = stdout

@@ -33,17 +33,21 @@ def warnings_on_one_line() -> Iterator[None]:
             line: str | None = None,
         ) -> None:
             if issubclass(category, DataWarning):
-                print(
-                    f"linearnets: warning: {printable(as_started(str(message)))}", file=sys.stderr
-                )
+                _warn_line(f"linearnets: warning: {printable(as_started(str(message)))}")
             elif issubclass(category, ThreadsWarning):  # in the command's words: --threads 2
-                text = printable(cli_words(str(message)))
-                print(f"linearnets: warning: {text}", file=sys.stderr)
+                _warn_line(f"linearnets: warning: {printable(cli_words(str(message)))}")
             elif issubclass(category, ResumeWarning):  # in the command's words: --threads
                 text = as_started(cli_words(str(message)))  # its commands as typed here
-                print(f"linearnets: note: {printable(text)}", file=sys.stderr)
+                _warn_line(f"linearnets: note: {printable(text)}")
             else:
                 shown(message, category, filename, lineno, file, line)
 
         warnings.showwarning = one_line
         yield
+
+
+def _warn_line(line: str) -> None:
+    """Print a warning's ``line`` on stderr; a stderr that cannot take it (a full device) loses
+    it, as Python's own ``showwarning`` does: a warning's line must not end the command."""
+    with contextlib.suppress(OSError):
+        print(line, file=sys.stderr)

@@ -263,8 +263,9 @@ def _store_closed(exc: BaseException) -> UsageError | None:
     if env_int("RANK", 0) == 0 or not isinstance(exc, dist.DistNetworkError):
         return None
     return UsageError(
-        "rank 0 stopped waiting for the other ranks (see its output): start every rank again "
-        "with the same WORLD_SIZE, MASTER_ADDR and MASTER_PORT, each with its own RANK"
+        "rank 0's store closed (it stopped waiting for the other ranks, or ended: see its "
+        "output): start every rank again with the same WORLD_SIZE, MASTER_ADDR and MASTER_PORT, "
+        "each with its own RANK"
     )
 
 
