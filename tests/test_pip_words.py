@@ -40,6 +40,26 @@ def test_a_script_is_told_pip_or_its_interpreters_pip(monkeypatch: pytest.Monkey
     assert pip_install("torchvision") == "pip install torchvision"
 
 
+def test_a_script_that_started_ipythons_base_shell_keeps_a_scripts_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """matplotlib_inline's set_matplotlib_formats (the book's use_svg_display) makes a script an
+    InteractiveShell.instance(): get_ipython() returns it from then on, and the script (the suite
+    itself, in a worker after such a test) was told %pip install."""
+
+    class InteractiveShell:  # the base class, as IPython names it
+        pass
+
+    class TerminalInteractiveShell(InteractiveShell):
+        pass
+
+    _ipython(monkeypatch, InteractiveShell())
+    assert not in_ipython()
+    assert pip_install("torchvision") == "pip install torchvision"
+    _ipython(monkeypatch, TerminalInteractiveShell())
+    assert in_ipython()
+
+
 @pytest.mark.usefixtures("jupyter")
 def test_a_notebook_is_told_percent_pip_which_installs_into_its_kernel() -> None:
     """A plain ``pip`` in a notebook may install into another interpreter than the kernel's."""

@@ -18,9 +18,13 @@ def in_ipython() -> bool:
     if get_ipython is None:
         return False
     try:
-        return get_ipython() is not None  # IPython imported by a script (tqdm.auto): None
+        shell = get_ipython()  # IPython imported by a script (tqdm.auto): None
     except Exception:  # an IPython half torn down: a script's words
         return False
+    # a session's shell is a subclass (TerminalInteractiveShell, ipykernel's ZMQInteractiveShell);
+    # the base class is the one a script starts without a session (matplotlib_inline's
+    # set_matplotlib_formats, the book's use_svg_display, calls InteractiveShell.instance())
+    return shell is not None and type(shell).__name__ != "InteractiveShell"
 
 
 def pip_install(args: str, *, python: str = "") -> str:
