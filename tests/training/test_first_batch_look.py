@@ -241,6 +241,8 @@ class _DrawingExample(Sequence[torch.Tensor]):
         self.x, self.y = x, y
 
     def __getitem__(self, i: Any) -> Any:
+        if i not in (0, 1):  # iteration ends here (a Sequence iterates by index)
+            raise IndexError(i)
         return self.x + float(np.random.rand()) if i == 0 else self.y
 
     def __len__(self) -> int:
