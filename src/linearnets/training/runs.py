@@ -234,18 +234,8 @@ def _with_config(
     elif ckpt is not None and not _past(changes.get("epochs"), ckpt.epoch):
         # a run stopped after 2 of 5 epochs, asked for 1: resume(epochs=1) is refused (it must
         # be past the checkpoint's 2), and continuing to its own 5 is what a resume does: said
-        dropped = changes.pop("epochs", None)
-        if dropped is not None:
-            then = (
-                f"a resume trains on to its own {dropped[0]}"
-                if isinstance(dropped[0], int) and dropped[0] > ckpt.epoch
-                else "a resume finishes it"
-            )
-            kept = (
-                f"its checkpoint has {ckpt.epoch} epochs already, no fewer than yours asks for, "
-                f"so {then}; "
-            )
-    differ = kept + (f"{said(changes)}: " if changes else "")
+        kept = _epochs_kept(changes.pop("epochs", None), ckpt.epoch)
+    named = f"{said(changes)}: " if changes else ""
     # the resume's own check: weights of another shape are refused even forced
     if (
         changes
@@ -255,9 +245,10 @@ def _with_config(
         and not asked.carries_over(out)
     ):
         return (  # no resume runs: what one would train is not said
-            f"{differ.removeprefix(kept)}its checkpoint's weights do not fit the model of yours, so those "
-            "settings cannot carry over, not even with force=True; pass a new folder"
+            f"{named}its checkpoint's weights do not fit the model of yours, so those settings "
+            "cannot carry over, not even with force=True; pass a new folder"
         )
+    differ = kept + named
     force = bool(asked and asked.forced & set(changes) and ckpt)
     given = call_arguments(changes, force=force)
     if epochs is None:
@@ -269,6 +260,19 @@ def _with_config(
         f"{differ}it is complete after {counted(epochs, 'epoch')}: train it further with "
         f"linearnets.{resume}({str(out)!r}, epochs={epochs + 5}{given}), or pass a new folder"
     )
+
+
+def _epochs_kept(dropped: tuple[Any, Any] | None, trained: int) -> str:
+    """Say why the epochs ``dropped`` asks for (the folder's, the refused run's) are not given to
+    the resume of a checkpoint at epoch ``trained``: what a resume does instead; "" for none."""
+    if dropped is None:
+        return ""
+    then = (
+        f"a resume trains on to its own {dropped[0]}"
+        if isinstance(dropped[0], int) and dropped[0] > trained
+        else "a resume finishes it"
+    )
+    return f"its checkpoint has {trained} epochs already, no fewer than yours asks for, so {then}; "
 
 
 def _past(change: tuple[Any, Any] | None, trained: int) -> bool:
