@@ -228,20 +228,16 @@ def check_first_batch(
     A test set of another dtype, feature count or label range was refused only when evaluated after
     the first epoch, in words that read as the training data's, after that epoch's updates.
 
-    Looked at only where the look is known to leave a seeded run as it was
-    (:mod:`linearnets.training.pure_look`): ``net`` an ``nn.Module`` or a scratch model (run in
-    eval mode, under no_grad), ``batches`` a list or tuple of batches, an ``ArrayLoader`` or torch's
-    ``DataLoader`` without workers over a ``TensorDataset`` (``load_array``'s) or linearnets'
-    ``FashionMNIST``, with torch's sampler and collate. The global random state, CPU and CUDA, is
-    put back (a shuffled ``DataLoader`` draws its order's seed from it, a noisy model's forward its
-    noise), and so are the generators those loaders hold (``DataLoader(generator=g)``, its
-    sampler's, ``ArrayLoader``'s). After a refusal ``train_iter``'s first batch is evaluated only
-    where it is of those kinds too; elsewhere the refusal is raised as it is. Nor is a look taken
-    at a one-shot iterator (its first batch would be lost to the epoch's evaluation), nor with a
-    model with lazy parameters (its first forward would initialise them from the test batch, out
-    of the training's random order). Everything else (a function model, a sampler drawing from numpy
-    or Python's ``random``, a dataset augmenting its examples, loader workers) is told after epoch
-    1, as before the look.
+    Looked at only where the look is known to leave a seeded run as it was, as
+    :mod:`linearnets.training.pure_look` tells (``net`` run in eval mode, under no_grad); the
+    global random state, CPU and CUDA, is put back (a shuffled ``DataLoader`` draws its order's
+    seed from it, a noisy model's forward its noise), and so are the generators those loaders hold
+    (``DataLoader(generator=g)``, its sampler's, ``ArrayLoader``'s). After a refusal
+    ``train_iter``'s first batch is evaluated only where it is of those kinds too; elsewhere the
+    refusal is raised as it is. Nor is a look taken at a one-shot iterator (its first batch would
+    be lost to the epoch's evaluation), nor with a model with lazy parameters (its first forward
+    would initialise them from the test batch, out of the training's random order). Everything
+    else is told after epoch 1, as before the look.
     """
     looked = pure_model(net) and pure_source(batches) and not is_one_shot(batches)
     if not looked or _has_lazy_params(net):
