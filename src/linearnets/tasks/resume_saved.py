@@ -32,10 +32,7 @@ from linearnets.training.run_config import (
 )
 from linearnets.training.run_dir_checks import check_reachable
 from linearnets.training.run_task import ResumeCall, checkpoint_task, refuse_foreign_checkpoint
-
-# the --out refusal's count of a complete run's epochs, which its advice to train further uses
-from linearnets.training.runs import CONFIG_FILE, WEIGHTS_FILE
-from linearnets.training.runs import _finished_epochs as finished_epochs
+from linearnets.training.runs import CONFIG_FILE, WEIGHTS_FILE, finished_epochs
 
 __all__ = [
     "checkpoint_config",

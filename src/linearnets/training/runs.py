@@ -57,6 +57,7 @@ __all__ = [
     "check_run_dir",
     "claim_run_dir",
     "environment",
+    "finished_epochs",
     "holds_a_run",
     "missing_folders",
     "predict_figure_name",
@@ -222,7 +223,7 @@ def _with_config(
     further (a plain resume of a complete run is refused in turn). Settings of ``asked`` (the
     refused run's, of the same task) that differ from the folder's are named and given to the
     call, with ``force=True`` where a checkpoint is kept and a result's setting changes."""
-    epochs = _finished_epochs(out) if RESULTS_FILE in held else None
+    epochs = finished_epochs(out) if RESULTS_FILE in held else None
     changes = differing(out, asked) if asked is not None else {}
     # imported here: the checkpoint's writer imports this module for its advice
     from linearnets.training.run_config import resumable_checkpoint
@@ -281,7 +282,7 @@ def _past(change: tuple[Any, Any] | None, trained: int) -> bool:
     return change is not None and isinstance(change[1], int) and change[1] > trained
 
 
-def _finished_epochs(out: Path) -> int | None:
+def finished_epochs(out: Path) -> int | None:
     """Return the epochs ``out``'s results.json says its run finished, or None where it cannot be
     read as such, or names another epoch count than the checkpoint's (then the advice is the plain
     resume's, which rewrites a damaged results.json, as ``results_summarize`` has it)."""
