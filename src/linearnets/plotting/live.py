@@ -128,6 +128,12 @@ class LiveCurves:
                 "out_dir=... for curves.png rewritten each epoch, or mode='none' to say so",
             )
 
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """The files these curves write: each update's ``curves.<format>`` and those drawn at the
+        end, in ``out_dir`` (none in mode "none" or without ``out_dir``)."""
+        return tuple(Path(path) for path in (*self._output.paths, *self._final_paths))
+
     def __repr__(self) -> str:
         shown = sum(len(epochs) for epochs in self.epochs.values())
         return (

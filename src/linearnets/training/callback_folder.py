@@ -11,6 +11,7 @@ stands there instead (nothing, a file, a broken link, a file on its path) and th
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
@@ -117,10 +118,10 @@ def _curve_files(cb: Any) -> list[Path | None]:
     """Return the files a ``CurvesCallback``'s curves write: a ``LiveCurves``'s ``curves.<format>``
     in its ``out_dir``, each update's and those drawn at the end (none in mode "none"); curves of
     another kind (any ``Curves``), none."""
+    # a LiveCurves was made only where its module is loaded: not imported here for any callback
+    live = sys.modules.get("linearnets.plotting.live")
     curves = getattr(cb, "curves", None)
-    output = getattr(curves, "_output", None)
-    written = [*getattr(output, "paths", ()), *getattr(curves, "_final_paths", ())]
-    return [_as_path(path) for path in written]
+    return list(curves.files) if live and isinstance(curves, live.LiveCurves) else []
 
 
 def _as_path(value: Any) -> Path | None:
