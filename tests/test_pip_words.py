@@ -120,11 +120,11 @@ def test_a_dependency_not_installed_is_installed_with_percent_pip_in_a_notebook(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The advice a figure's failure gives (the plotting process is forked from the kernel)."""
-    from linearnets.cli import _report as report
+    from linearnets import _dependencies as dependencies
 
-    monkeypatch.setattr(report, "_findable", lambda name: False)
+    monkeypatch.setattr(dependencies, "_findable", lambda name: False)
     gone = ModuleNotFoundError("No module named 'matplotlib'", name="matplotlib")
-    line = report.dependency_failure(gone)
+    line = dependencies.dependency_failure(gone)
     assert line is not None
     assert "install it (%pip install 'matplotlib>=3.8')" in line
     assert "-m pip" not in line

@@ -22,6 +22,7 @@ __all__ = [
     "in_json_words",
     "json_kind",
     "json_text",
+    "on_one_line",
     "padded",
     "printable",
     "quoted_path",
@@ -226,6 +227,14 @@ def printable(text: str) -> str:
         return text
     # a tab stays: it is a blank of the line, and a path holding one is pasted back as it is
     return "".join(c if c.isprintable() or c == "\t" else _escape(c) for c in text)
+
+
+def on_one_line(text: str) -> str:
+    """Return ``text`` on one line: its line breaks joined (with the blanks around them), other
+    characters a terminal would not show as themselves (``\\x0b``, ``\\x85`` in a path) written
+    as their escapes. Runs of spaces inside a path stay, so the commands a message gives can be
+    pasted."""
+    return printable(re.sub(r"\s*[\r\n]\s*", " ", text).strip())
 
 
 def _escape(char: str) -> str:

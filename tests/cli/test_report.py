@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from linearnets import _dependencies as dependencies
 from linearnets.cli import _report as report
 from linearnets.errors import (
     CheckpointError,
@@ -850,7 +851,7 @@ def test_a_dependency_not_installed_is_told_to_install_never_to_remove_the_syste
         patch.setattr(sys, "prefix", "/usr")
         patch.setattr(sys, "base_prefix", "/usr")
         patch.setattr(sys, "executable", "/usr/bin/python3")
-        patch.setattr(report, "_findable", lambda name: False)
+        patch.setattr(dependencies, "_findable", lambda name: False)
         line = report.one_line(gone)
     checkout = Path(report.__file__).resolve().parents[3]
     assert line == (
@@ -887,10 +888,11 @@ def test_a_missing_requirement_of_a_dependency_is_named_with_an_install_that_bri
     packaging missing, the same advice again."""
     gone = ModuleNotFoundError("No module named 'packaging'", name="packaging")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(report, "_damaged_dependency", lambda exc: "matplotlib")
+        patch.setattr(dependencies, "_damaged_dependency", lambda exc: "matplotlib")
         line = report.one_line(gone)
         broken = ImportError("cannot import name 'Version' from 'packaging'", name="packaging")
-        patch.setattr(report, "_distribution", lambda module: None)  # no install known to hold it
+        # no install known to hold it
+        patch.setattr(dependencies, "_distribution", lambda module: None)
         other = report.one_line(broken)
     python = shlex.quote(sys.executable)
     assert line.startswith(
@@ -911,11 +913,11 @@ def test_a_broken_requirement_of_a_dependency_is_reinstalled_alone(tmp_path: Pat
     broken = _import_fakes(tmp_path, "matplotlib", "PIL", "PIL C part broken")
     named = ImportError("cannot import name 'Version' from 'packaging'", name="packaging")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(report, "_distribution", holders.get)
+        patch.setattr(dependencies, "_distribution", holders.get)
         # the fake PIL stands for pillow's own broken file, not one that shadows it
-        patch.setattr(report, "_shadowing_file", lambda module, distribution, exc: None)
+        patch.setattr(dependencies, "_shadowing_file", lambda module, distribution, exc: None)
         lines = [report.one_line(broken)]
-        patch.setattr(report, "_damaged_dependency", lambda exc: "matplotlib")  # no traceback
+        patch.setattr(dependencies, "_damaged_dependency", lambda exc: "matplotlib")  # no traceback
         lines.append(report.one_line(named))
     python = shlex.quote(sys.executable)
     make = f", or remove the venv (rm -rf {shlex.quote(sys.prefix)}) and run `make run` again"
@@ -1136,7 +1138,7 @@ def test_the_requirements_said_are_pyprojects() -> None:
     pyproject = (Path(report.__file__).resolve().parents[3] / "pyproject.toml").read_text()
     block = pyproject.split("\ndependencies = [", 1)[1].split("\n]", 1)[0]
     listed = re.findall(r'^\s*"([^"]+)"', block, flags=re.M)
-    assert sorted(report.REQUIREMENTS.values()) == sorted(listed)
+    assert sorted(dependencies.REQUIREMENTS.values()) == sorted(listed)
 
 
 def test_in_ipython_the_dependency_advice_is_percent_pip_and_bang_make_never_rm_rf(
@@ -1151,7 +1153,7 @@ def test_in_ipython_the_dependency_advice_is_percent_pip_and_bang_make_never_rm_
     checkout = str(Path(report.__file__).resolve().parents[3])
     gone = ModuleNotFoundError("No module named 'torch'", name="torch")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(report, "_findable", lambda name: False)
+        patch.setattr(dependencies, "_findable", lambda name: False)
         line = report.one_line(gone)
     assert line.endswith(
         f"install it (%pip install 'torch>=2.3'), or run `!make -C {shlex.quote(checkout)} run`"

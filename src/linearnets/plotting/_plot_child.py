@@ -19,6 +19,7 @@ from types import FrameType
 from typing import Any
 
 from linearnets._cores import usable_cores
+from linearnets._dependencies import dependency_failure
 from linearnets._fs import DISK_FULL
 from linearnets._text import shown_path
 from linearnets.plotting._side_by_side import Job, _die_with_parent, run_side_by_side
@@ -259,8 +260,6 @@ def failure_message(fn: Any, exc: Exception) -> str:
             f"drawing {name} failed: {path} could not be written: {exc.strerror} "
             f"({type(exc).__name__}){_FULL}"
         )
-    from linearnets.cli._report import dependency_failure  # imports the CLI's words: not at the top
-
     damaged = dependency_failure(exc)
     if damaged is not None:  # a stray PIL.py in the working folder: what the CLI says, and its fix
         return f"drawing {name} failed{_FIX}{damaged}"
