@@ -15,7 +15,7 @@ import torch
 
 from linearnets.data import download, fashion_mnist, files, http_deadline
 from linearnets.data.fashion_mnist import FashionMNIST
-from linearnets.data.transforms import ToTensor
+from linearnets.data.transforms import Compose, Lambda, Normalize, PILToTensor, Resize, ToTensor
 from linearnets.errors import UsageError, UsageTypeError
 
 from .conftest import NUM_TEST, NUM_TRAIN, Tiny
@@ -157,6 +157,43 @@ def test_a_transform_that_cannot_be_called_is_refused_when_the_dataset_is_made(
         rf"pass e.g. {example}$",
     ):
         FashionMNIST(root, **{name: 3})
+
+
+@pytest.mark.parametrize(
+    ("target_transform", "got"),
+    [
+        (
+            Normalize((0.5,), (0.5,)),
+            r"Normalize\(mean=\(0\.5,\), std=\(0\.5,\)\), an image transform",
+        ),
+        (ToTensor(), r"ToTensor\(\), an image transform"),
+        (PILToTensor(), r"PILToTensor\(\), an image transform"),
+        (Resize(64), r"Resize\(size=64, .*, an image transform"),
+        (
+            Compose([Lambda(int), Compose([ToTensor()])]),
+            r"Compose\(.*\), which holds the image transform ToTensor\(\)",
+        ),
+    ],
+    ids=["Normalize", "ToTensor", "PILToTensor", "Resize", "Compose"],
+)
+def test_an_image_transform_given_as_target_transform_is_refused_when_made(
+    root: Path, target_transform: Any, got: str
+) -> None:
+    """It failed at ds[0] on the label, in the transform's words: Normalize's even advised
+    "apply ToTensor() first", which cannot work on an int."""
+    with pytest.raises(
+        UsageTypeError,
+        match=rf"^target_transform must be a function of the label, got {got}: target_transform "
+        r"receives the int class label \(e\.g\. 9\), not the image; pass image transforms as "
+        r"transform=\.\.\., e\.g\. transform=ToTensor\(\), and for the label e\.g\. "
+        r"target_transform=lambda y: torch\.tensor\(y\)$",
+    ):
+        FashionMNIST(root, train=False, target_transform=target_transform)
+    # a function of the label, and the same transforms as transform, are taken
+    ds = FashionMNIST(
+        root, train=False, transform=ToTensor(), target_transform=Lambda(torch.tensor)
+    )
+    assert ds[0][1] == torch.tensor(int(ds.targets[0]))
 
 
 def test_without_pillow_to_tensor_gets_the_uint8_tensor_and_gives_the_default_item(

@@ -386,6 +386,30 @@ def _check_transforms(
                 f"{fn!r:.40}; pass e.g. {examples[name]}"
             )
         check_transform(name, fn)
+    image_transform = _image_transform(target_transform)
+    if image_transform is not None:  # else the first ds[i] fails on the label in its own words
+        which = "an image transform"
+        if not isinstance(target_transform, type(image_transform)):  # a Compose holding it
+            which = f"which holds the image transform {image_transform!r:.40}"
+        raise UsageTypeError(
+            f"target_transform must be a function of the label, got {describe(target_transform)}, "
+            f"{which}: target_transform receives the int class label (e.g. 9), not the image; "
+            "pass image transforms as transform=..., e.g. transform=ToTensor(), and for the "
+            "label e.g. target_transform=lambda y: torch.tensor(y)"
+        )
+
+
+def _image_transform(fn: Any) -> Any:
+    """Return the image transform ``fn`` is or holds (in a ``Compose``, at any depth): a
+    ``ToTensor``, ``PILToTensor``, ``Resize`` or ``Normalize``; None for anything else."""
+    # imported here: the transforms are needed only when one is passed
+    from linearnets.data.transforms import Compose, Normalize, PILToTensor, Resize, ToTensor
+
+    if isinstance(fn, ToTensor | PILToTensor | Resize | Normalize):
+        return fn
+    if isinstance(fn, Compose):
+        return next(filter(None, map(_image_transform, fn.transforms)), None)
+    return None
 
 
 def _to_pil(image: torch.Tensor) -> Any:
