@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -90,6 +91,38 @@ BAD_PICS = [
 def test_to_tensor_rejects(pic: Any, error: type[Exception], pattern: str) -> None:
     with pytest.raises(error, match=pattern):
         ToTensor()(pic)
+
+
+def test_to_tensor_shows_an_input_that_is_no_image_and_the_fix_for_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It said only "got list" (or str, NoneType), with no value and no way on."""
+    monkeypatch.chdir(tmp_path)
+    rows = [[1, 2], [3, 4]]
+    with pytest.raises(UsageTypeError) as info:
+        ToTensor()(rows)
+    assert str(info.value) == (
+        "pic must be a PIL image, a NumPy array or a tensor, got list [[1, 2], [3, 4]]; make the "
+        "pixels an array first, e.g. ToTensor()(np.array(pic, dtype=np.uint8)) for pixels 0..255 "
+        "(dtype=np.float32 for other values, kept as they are)"
+    )
+    assert torch.equal(ToTensor()(np.array(rows, dtype=np.uint8)), torch.tensor([rows]) / 255)
+    path = Path("x.png")
+    Image.fromarray(np.array(rows, dtype=np.uint8)).save(path)
+    with pytest.raises(UsageTypeError) as info:
+        ToTensor()(str(path))
+    assert str(info.value) == (
+        "pic must be a PIL image, a NumPy array or a tensor, got str 'x.png'; open the "
+        "image file first: ToTensor()(PIL.Image.open(pic))"
+    )
+    assert torch.equal(ToTensor()(Image.open(path)), torch.tensor([rows]) / 255)
+    with pytest.raises(
+        UsageTypeError,
+        match=r"^pic must be a PIL image, a NumPy array or a tensor, got None; pass one image: a "
+        r"PIL image \(e\.g\. PIL\.Image\.open\(path\)\), a NumPy array \(H, W\) or \(H, W, C\), or a "
+        r"uint8 tensor$",
+    ):
+        ToTensor()(None)
 
 
 TENSOR_REFUSALS = [  # (id, tensor, the fix the message gives, that fix applied)

@@ -6,12 +6,14 @@ book imports it. See D2L §3.5.1.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
 import torch
 
 from linearnets.errors import UsageError, UsageTypeError
+from linearnets.validation import describe
 
 __all__ = ["PILToTensor", "ToTensor", "unit_pixels"]
 
@@ -67,7 +69,9 @@ class ToTensor:
             array, kind = _from_array(pic), "array"
         else:
             raise UsageTypeError(
-                f"pic must be a PIL image, a NumPy array or a tensor, got {type(pic).__name__}"
+                f"pic must be a PIL image, a NumPy array or a tensor, got "
+                f"{'None' if pic is None else f'{type(pic).__name__} {describe(pic)}'}; "
+                f"{_other_input_fix(pic)}"
             )
         if array.ndim not in (2, 3):
             fix = "pass one image, not a batch"
@@ -118,6 +122,21 @@ class PILToTensor:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+def _other_input_fix(pic: Any) -> str:
+    """Return the fix for a ``pic`` that is no image, array or tensor, by what it is."""
+    if isinstance(pic, list | tuple):  # nested lists of pixels, (H, W) or (H, W, C)
+        return (
+            "make the pixels an array first, e.g. ToTensor()(np.array(pic, dtype=np.uint8)) for "
+            "pixels 0..255 (dtype=np.float32 for other values, kept as they are)"
+        )
+    if isinstance(pic, str | os.PathLike):  # the image file's path
+        return "open the image file first: ToTensor()(PIL.Image.open(pic))"
+    return (
+        "pass one image: a PIL image (e.g. PIL.Image.open(path)), a NumPy array (H, W) or "
+        "(H, W, C), or a uint8 tensor"
+    )
 
 
 # the pixels a PIL image's mode gives that ToTensor takes: L, RGB, P, ... (uint8), 1 (bool), I, F
