@@ -44,5 +44,5 @@ class BookFashionMNIST(Dataset[tuple[torch.Tensor, int]]):
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         img, target = self.data[index], int(self.targets[index])
-        pic = Image.fromarray(img.numpy(), mode="L")
+        pic = Image.fromarray(img.numpy())  # mode L; mode= is deprecated in Pillow 11.3/12.0
         return book_to_tensor(pic), target

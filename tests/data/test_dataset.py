@@ -503,6 +503,28 @@ def test_editing_one_datasets_tensors_leaves_the_next_dataset_alone(root: Path, 
     )
 
 
+def test_the_pil_image_is_made_without_the_mode_pillow_deprecates(
+    root: Path, tiny: Tiny, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``Image.fromarray(..., mode="L")`` warned "'mode' parameter is deprecated" at each item on
+    Pillow 11.3 and 12.0 (an error under -W error); Pillow's fromarray stands in for theirs here,
+    whatever Pillow is installed, and the real one must give mode L from the array alone."""
+    fromarray = Image.fromarray
+
+    def deprecating(obj: Any, mode: str | None = None) -> Image.Image:
+        if mode is not None:
+            warnings.warn("'mode' parameter is deprecated", DeprecationWarning, stacklevel=2)
+        return fromarray(obj)
+
+    monkeypatch.setattr(Image, "fromarray", deprecating)
+    ds = FashionMNIST(root, train=False, transform=lambda img: img)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        image, _ = ds[1]
+    assert image.mode == "L"
+    assert np.array_equal(np.asarray(image), tiny.arrays["t10k-images-idx3-ubyte"][1])
+
+
 def test_transforms_get_a_pil_image_and_the_int_label(root: Path, tiny: Tiny) -> None:
     seen: list[Any] = []
 

@@ -417,4 +417,5 @@ def _to_pil(image: torch.Tensor) -> Any:
         from PIL import Image
     except ImportError:
         return image
-    return Image.fromarray(image.numpy(), mode="L")
+    # mode L from the uint8 (H, W) array itself: Pillow 11.3 and 12.0 deprecate passing mode=
+    return Image.fromarray(image.numpy())
