@@ -927,6 +927,37 @@ def test_data_changed_from_uint8_is_refused_not_divided_again(
     assert ds[0][1] == int(tiny.arrays["t10k-labels-idx1-ubyte"][1])
 
 
+DATA_REPLACED = [  # (id, the replacement, what the message says it got, its fix)
+    ("NumPy array", lambda d: d.numpy(), r"a NumPy array of shape \(\d+, 28, 28\) and dtype uint8", "torch.from_numpy(ds.data)"),
+    ("channel dim", lambda d: d[:, None], r"a tensor of shape \(\d+, 1, 28, 28\) and dtype torch\.uint8", "ds.data[:, 0]"),
+    ("channels last", lambda d: d[..., None], r"a tensor of shape \(\d+, 28, 28, 1\) and dtype torch\.uint8", "ds.data[..., 0]"),
+    ("flat rows", lambda d: d.reshape(-1, 784), r"a tensor of shape \(\d+, 784\) and dtype torch\.uint8", "ds.data.reshape(-1, 28, 28)"),
+    ("int64", lambda d: d.long(), r"a tensor of shape \(\d+, 28, 28\) and dtype torch\.int64", "ds.data.to(torch.uint8)"),
+    ("int64 NumPy (N, 1, H, W)", lambda d: d[:, None].numpy().astype(np.int64), r"a NumPy array of shape \(\d+, 1, 28, 28\) and dtype int64", "torch.from_numpy(ds.data)[:, 0].to(torch.uint8)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("replace", "got", "fix"), [d[1:] for d in DATA_REPLACED], ids=[d[0] for d in DATA_REPLACED]
+)
+def test_data_replaced_by_uint8_pixels_in_another_form_is_told_the_fix_for_it(
+    root: Path, replace: Any, got: str, fix: str
+) -> None:
+    """``ds.data = ds.data.numpy()`` or ``ds.data[:, None]``, uint8 both, were told that items
+    are scaled already, "so keep ds.data uint8", the advice for a float ``ds.data``."""
+    ds = FashionMNIST(root, train=False)
+    expected = ds[1]
+    ds.data = replace(ds.data)
+    with pytest.raises(
+        UsageTypeError,
+        match=rf"^ds\.data must hold the images as read, a uint8 tensor \(N, H, W\), got {got}; "
+        rf"set ds\.data = {re.escape(fix)}$",
+    ):
+        ds[1]
+    exec(f"ds.data = {fix}", {"ds": ds, "torch": torch})  # the fix, followed
+    assert torch.equal(ds[1][0], expected[0]) and ds[1][1] == expected[1]
+
+
 @pytest.mark.parametrize("subset", ["data", "targets"])
 def test_data_and_targets_subset_apart_are_refused(root: Path, tiny: Tiny, subset: str) -> None:
     """``ds.data = ds.data[:2]`` alone gave its images the first labels of the whole split (and

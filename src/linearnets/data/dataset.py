@@ -187,11 +187,9 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
         i = self._position(index)
         data = self.data
         if not isinstance(data, torch.Tensor) or data.dtype != torch.uint8 or data.ndim != 3:
-            # e.g. ds.data = ds.data.float() / 255, which items would divide by 255 again
             raise UsageTypeError(
                 f"ds.data must hold the images as read, a uint8 tensor (N, H, W), got "
-                f"{describe(data)}; items are scaled to [0, 1] already (as ToTensor does), so "
-                "keep ds.data uint8: take a subset with ds.data[indices] (and ds.targets[indices])"
+                f"{describe(data)}; {_data_fix(data)}"
             )
         targets = self.targets
         if not _one_label_per_image(targets, len(data)):
@@ -335,6 +333,31 @@ def _shown(index: Any) -> str:
     if isinstance(index, np.ndarray | np.generic):
         return str(np.asarray(index).reshape(-1)[0])
     return repr(index)
+
+
+def _data_fix(data: Any) -> str:
+    """Return the fix for a ``ds.data`` that is no uint8 tensor (N, H, W), by what is wrong: its
+    container, its dtype or its shape (each fix the expression that mends it)."""
+    subset = "take a subset with ds.data[indices] (and ds.targets[indices])"
+    if not isinstance(data, torch.Tensor | np.ndarray):  # a list of images, say
+        return f"keep ds.data the uint8 tensor read: {subset}"
+    if data.dtype.is_floating_point if isinstance(data, torch.Tensor) else data.dtype.kind == "f":
+        # e.g. ds.data = ds.data.float() / 255, which items would divide by 255 again
+        return (
+            "items are scaled to [0, 1] already (as ToTensor does), so keep ds.data uint8: "
+            f"{subset}"
+        )
+    fixed = "torch.from_numpy(ds.data)" if isinstance(data, np.ndarray) else "ds.data"
+    shape = tuple(data.shape)
+    if len(shape) == 4 and 1 in (shape[1], shape[3]):  # (N, 1, H, W) or (N, H, W, 1)
+        fixed += "[:, 0]" if shape[1] == 1 else "[..., 0]"
+    elif len(shape) == 2 and shape[1] == 28 * 28:  # flattened rows (N, 784)
+        fixed += ".reshape(-1, 28, 28)"
+    elif len(shape) != 3:
+        return f"give it one (H, W) image per row: {subset}"
+    if data.dtype not in (torch.uint8, np.uint8):  # other integers: pixels 0..255 kept
+        fixed += ".to(torch.uint8)"
+    return f"set ds.data = {fixed}"
 
 
 def _one_label_per_image(targets: Any, n: int) -> bool:
