@@ -258,6 +258,26 @@ def test_another_torchvision_module_says_which_are_provided(name: str) -> None:
     assert sorted(k for k in namespace if not k.startswith("__")) == ["datasets", "transforms"]
 
 
+def test_the_torchvision_stand_ins_version_says_whose_version_to_ask() -> None:
+    """``print(torchvision.__version__)`` (checking a setup) raised a bare
+    ``AttributeError: __version__``; hasattr stays False, as for the other dunders."""
+    from linearnets import torchvision
+
+    message = (
+        r"^linearnets\.torchvision has no __version__: it is linearnets' stand-in for torchvision, "
+        r"not torchvision itself; for linearnets' version use linearnets\.__version__; for "
+        r"torchvision's, install it \(pip install torchvision\) and use torchvision\.__version__$"
+    )
+    with pytest.raises(AttributeError, match=message):
+        torchvision.__version__  # noqa: B018
+    with pytest.raises(ImportError, match=message):
+        exec("from linearnets.torchvision import __version__", {})
+    assert not hasattr(torchvision, "__version__")
+    with pytest.raises(AttributeError) as info:
+        torchvision.__wrapped__  # noqa: B018
+    assert str(info.value) == "__wrapped__"  # other dunders: plain, as copy and pickle probe them
+
+
 def test_resize_and_normalize_are_modules_as_torchvisions() -> None:
     """torchvision's Resize and Normalize are nn.Modules with a documented forward(), which its
     Compose docs use in an nn.Sequential; here they were plain objects: `.forward` was an

@@ -29,18 +29,30 @@ def missing_names(module: str, path: str, *, provides: str, what: str) -> Callab
     torchvision_module = module.removeprefix("linearnets.")
 
     def refuse(name: str) -> NoReturn:
-        # copy, pickle and doctest probe for dunders: a plain AttributeError
-        if name.startswith("__"):
+        # copy, pickle and doctest probe for dunders: a plain AttributeError, but __version__ is
+        # asked for by people (print(torchvision.__version__)), as the book's readers check setups
+        if name.startswith("__") and name != "__version__":
             raise AttributeError(name)
         message = (
             f"{module} has no {name}: it provides {provides}; for other {what} install torchvision "
             f"itself ({pip_install('torchvision')}) and use {torchvision_module}.{name}"
+            if name != "__version__"
+            else _no_version(module, torchvision_module)
         )
         if _importing_from():  # Python would replace an AttributeError with its own words
             raise ImportError(message, name=module, path=path)
         raise AttributeError(message)
 
     return refuse
+
+
+def _no_version(module: str, torchvision_module: str) -> str:
+    """Return the message refusing ``module``'s ``__version__``: it is no torchvision's."""
+    return (
+        f"{module} has no __version__: it is linearnets' stand-in for {torchvision_module}, not "
+        "torchvision itself; for linearnets' version use linearnets.__version__; for "
+        f"torchvision's, install it ({pip_install('torchvision')}) and use torchvision.__version__"
+    )
 
 
 _IMPORT_FROM = dis.opmap.get("IMPORT_FROM")
