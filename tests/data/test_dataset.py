@@ -122,6 +122,19 @@ def test_raw_folder_in_torchvisions_layout_is_its_raw_folder(
     assert ds.processed_folder == os.path.join(str(tv_root), "FashionMNIST", "processed")
 
 
+@pytest.fixture
+def no_machine_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Leave this machine without a copy of Fashion-MNIST for the search to find, ``root`` kept:
+    no $LINEARNETS_DATA, no Debian package, an empty home, and a working folder whose data/ and
+    ../data/ do not exist (where it has one, a missing root's fix names it)."""
+    monkeypatch.delenv("LINEARNETS_DATA", raising=False)
+    monkeypatch.setattr(files, "_debian_dir", lambda: None)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    work = tmp_path / "elsewhere" / "work"
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+
+
 def _no_copy_anywhere(root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Leave this machine without Fashion-MNIST: no $LINEARNETS_DATA, no Debian package, an empty
     home and working folder, and ``root`` (the tiny copy) moved away."""
@@ -607,7 +620,7 @@ _ALL = (
 
 @pytest.mark.parametrize("train", [False, True])
 def test_a_root_lacking_one_file_is_told_which(
-    root: Path, tiny: Tiny, tmp_path: Path, train: bool
+    root: Path, no_machine_copy: None, tiny: Tiny, tmp_path: Path, train: bool
 ) -> None:
     """A root holding three of the four files was told it "must hold the Fashion-MNIST files",
     not which one it lacks, where load_data_fashion_mnist and --data-dir name it."""
@@ -644,9 +657,32 @@ def test_a_root_with_the_files_split_across_two_layouts_is_told_to_move_them(
     )
 
 
+def test_a_root_download_true_wrote_nothing_into_is_told_where_it_read(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``FashionMNIST("../data", download=True)`` read this machine's copy in place; a later
+    ``FashionMNIST("../data")`` was told only that ../data does not exist, not where the first
+    one read, nor that download=True (or root=None) reads that copy again."""
+    monkeypatch.delenv("LINEARNETS_DATA", raising=False)
+    monkeypatch.setattr(files, "_debian_dir", lambda: root)  # the tiny copy, as Debian's
+    monkeypatch.setattr(download, "download_fashion_mnist", _no_network)
+    data = tmp_path / "data"
+    assert FashionMNIST(data, train=False, download=True).raw_folder == str(root)
+    assert not data.exists()  # read in place: nothing written
+    with pytest.raises(dataset_root.DatasetNotFoundError) as info:
+        FashionMNIST(data, train=False)
+    assert str(info.value) == (
+        "root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
+        f"{str(data)!r}, which does not exist; this machine has them in {root} (Debian package "
+        "dataset-fashion-mnist), which download=True reads in place, writing nothing into root: "
+        "pass download=True or root=None to read it"
+    )
+    assert FashionMNIST(None, train=False).raw_folder == str(root)
+
+
 @pytest.mark.parametrize("caught", [UsageError, ValueError, RuntimeError])
 def test_a_root_without_the_files_is_refused_when_made(
-    root: Path, tmp_path: Path, caught: type[Exception]
+    root: Path, no_machine_copy: None, tmp_path: Path, caught: type[Exception]
 ) -> None:
     """torchvision raises RuntimeError("Dataset not found..."): code catching it catches this too."""
     with pytest.raises(caught) as info:
@@ -1049,7 +1085,7 @@ def test_a_root_with_a_tilde_that_is_a_file_is_refused_as_one(
 
 @pytest.mark.parametrize("case", ["file", "empty", "blank"])
 def test_a_root_named_with_a_line_break_is_named_on_one_line_as_the_shell_takes_it(
-    root: Path, tmp_path: Path, case: str
+    root: Path, no_machine_copy: None, tmp_path: Path, case: str
 ) -> None:
     """repr named root, and the folder to pass in its fix, '.../a\\nb' in Python's escapes, which
     the shell reads as a backslash and an n: each as shown_path names it."""

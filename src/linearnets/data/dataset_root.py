@@ -134,6 +134,7 @@ def check_holds_files(root: str | Path) -> None:
             torchvision_root_fix(path)
             or (layout_fix(path, FASHION_MNIST_FILES) if path.is_dir() else None)
             or blank_fix(path)
+            or _machine_copy_fix()
             or "pass download=True (reads this machine's verified copy, else downloads into "
             "root), or root=None to search the usual places"
         )
@@ -141,6 +142,21 @@ def check_holds_files(root: str | Path) -> None:
             f"root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
             f"{quoted_path(root)}, {why}; {fix}"
         )
+
+
+def _machine_copy_fix() -> str | None:
+    """Return the fix naming this machine's copy, which ``download=True`` reads in place (so an
+    earlier ``FashionMNIST(root, download=True)`` wrote nothing into root); None where the search
+    finds none."""
+    try:
+        found = find_fashion_mnist(None)
+    except (DatasetError, UsageError):  # none, or $LINEARNETS_DATA naming no folder
+        return None
+    label = found.source.removesuffix(f": {shown_path(found.directory)}")
+    return (
+        f"this machine has them in {shown_path(found.directory)} ({label}), which download=True "
+        "reads in place, writing nothing into root: pass download=True or root=None to read it"
+    )
 
 
 def read_root(
