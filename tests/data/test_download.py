@@ -2615,3 +2615,44 @@ def test_a_root_named_with_a_line_break_is_named_on_one_line_as_the_shell_takes_
     with pytest.raises(UsageError) as info:
         download_fashion_mnist(root, mirrors=["http://127.0.0.1:9/"], progress=False)
     assert str(info.value) == expected
+
+
+def test_files_under_near_miss_names_are_refused_before_any_download(
+    server: Server,
+    tiny: Tiny,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Files named ``train-images.idx3-ubyte.gz`` or ``...-UBYTE.GZ`` were passed over and fresh
+    copies fetched beside them, unsaid, where ``linearnets data`` told to rename them: refused
+    before any download, with the rename reading gives."""
+    root = tmp_path / "near"
+    root.mkdir()
+    spelled = {
+        "train-images-idx3-ubyte": "train-images.idx3-ubyte.gz",
+        "train-labels-idx1-ubyte": "TRAIN-LABELS-IDX1-UBYTE.GZ",
+    }
+    for name in tiny.files:
+        (root / spelled.get(name, f"{name}.gz")).write_bytes(tiny.gz[name])
+    before = _all_files(root)
+    renames = (
+        f"rename {root / 'train-images.idx3-ubyte.gz'} to {root / 'train-images-idx3-ubyte.gz'} "
+        f"and {root / 'TRAIN-LABELS-IDX1-UBYTE.GZ'} to {root / 'train-labels-idx1-ubyte.gz'}"
+    )
+    with pytest.raises(UsageError) as info:
+        _get(root, tiny, [server.mirror("good")])
+    found = f"{root / 'train-images.idx3-ubyte.gz'} and {root / 'TRAIN-LABELS-IDX1-UBYTE.GZ'}"
+    assert str(info.value) == (
+        f"root must hold the 4 files under their own names, got {quoted_path(root)}, which holds "
+        f"copies under other names: {found} (nothing was downloaded: they would be fetched again "
+        f"beside them); {renames}, the names linearnets and torchvision read"
+    )
+    assert server.requests == [] and _all_files(root) == before
+    monkeypatch.setattr(download, "FASHION_MNIST_FILES", tiny.files)
+    args = ["data", "download", "--data-dir", str(root), "--mirror", server.mirror("good")]
+    assert main(args) == 2
+    assert server.requests == [] and _all_files(root) == before
+    err = capsys.readouterr().err
+    assert err.startswith("linearnets data download: error: --data-dir must hold the 4 files under")
+    assert "(nothing was downloaded" in err and "rename " in err

@@ -32,6 +32,7 @@ from linearnets.data.download_destination import (
     needed_files,
     prepare_folder,
     refuse_apart,
+    refuse_misspelled,
 )
 from linearnets.data.fetch import MIN_BYTES_PER_SECOND, remove_stale_parts
 from linearnets.data.folder_contents import FASHION_MNIST_FILES, current_file
@@ -173,6 +174,7 @@ def download_fashion_mnist(
     if not needed:
         return dest  # nothing to write: the folder need not be writable
     refuse_apart(root, dest, names, needed)  # valid in the other layout: not fetched twice
+    refuse_misspelled(root, names, needed)  # under a near-miss name: renamed, not fetched again
     created = prepare_folder(root, dest, needed)
     done: list[str] = []
     try:

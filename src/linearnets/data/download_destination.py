@@ -24,12 +24,12 @@ from linearnets._text import and_list, quoted_path, shown_path
 from linearnets._warn import warn
 from linearnets.data.data_dir import folder_above
 from linearnets.data.files import how_to_replace, in_debian_package
-from linearnets.data.folder_contents import current_file, move_fix
+from linearnets.data.folder_contents import current_file, layout_fix, misspelled_file, move_fix
 from linearnets.data.verify import OtherContentError, read_verified
 from linearnets.errors import DatasetError, DataWarning, UsageError
 from linearnets.path_checks import link_problem
 
-__all__ = ["locate", "needed_files", "prepare_folder", "refuse_apart"]
+__all__ = ["locate", "needed_files", "prepare_folder", "refuse_apart", "refuse_misspelled"]
 
 
 def needed_files(
@@ -91,6 +91,29 @@ def refuse_apart(
         f"got {quoted_path(root)}, where {shown_path(other)} holds {them} "
         f"{and_list([path.name for path in apart])}, apart from the others in "
         f"{shown_path(dest)} (nothing was downloaded: {they} would be fetched again); {fix}"
+    )
+
+
+def refuse_misspelled(
+    root: Path, names: dict[str, tuple[int, str]], needed: dict[str, str | None]
+) -> None:
+    """Refuse, before any download, where files ``needed`` (none there) lie under ``root`` by a
+    near-miss name (``train-images.idx3-ubyte.gz``, ``.GZ``): they were fetched again beside them,
+    unsaid, where reading them told to rename them. The fix is the one a reading gives
+    (:func:`~linearnets.data.folder_contents.layout_fix`): nothing is renamed here."""
+    found = [
+        path
+        for name, defect in needed.items()
+        if defect is None and (path := misspelled_file(root, name)) is not None
+    ]
+    if not found:
+        return
+    fix = layout_fix(root, names) or "rename them to the names linearnets and torchvision read"
+    them, they, beside = ("a copy", "it", "it") if len(found) == 1 else ("copies", "they", "them")
+    raise UsageError(
+        f"root must hold the {len(names)} files under their own names, got {quoted_path(root)}, "
+        f"which holds {them} under other names: {and_list([shown_path(p) for p in found])} "
+        f"(nothing was downloaded: {they} would be fetched again beside {beside}); {fix}"
     )
 
 

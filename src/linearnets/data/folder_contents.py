@@ -29,6 +29,7 @@ __all__ = [
     "files_in",
     "layout_fix",
     "missing_files",
+    "misspelled_file",
     "move_fix",
     "unsearchable_layout",
     "wanted",
@@ -244,6 +245,12 @@ def _misspelled(folder: Path, other: Path, name: str) -> Path | None:
             if stem.lower().replace(".", "-") == name and os.path.isfile(entry.path):
                 return Path(entry.path)
     return None
+
+
+def misspelled_file(root: Path, name: str) -> Path | None:
+    """Return a file named ``name`` spelled otherwise (see :func:`_misspelled`) in ``root`` or its
+    ``FashionMNIST/raw``; ``None`` where neither holds one."""
+    return _misspelled(*_layouts(root), name)
 
 
 def _spelled(path: Path, name: str) -> str:
