@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import gzip
+import os
 import re
 import sys
 import types
@@ -471,6 +473,30 @@ def test_download_without_data_dir_names_the_default_folder_not_the_option(
     assert capsys.readouterr().err.startswith(
         f"linearnets data download: error: --data-dir must be {rule}, {got}; pass a folder"
     )
+
+
+def test_download_without_data_dir_in_a_read_only_folder_has_nothing_to_move_away(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no ./data, in a folder that cannot be written (a read-only mount), the refusal said
+    "move it away": there was nothing to move. It says the current folder cannot be written."""
+    monkeypatch.chdir(tmp_path)
+    mkdir = Path.mkdir
+
+    def read_only(self: Path, *args: Any, **kwargs: Any) -> None:
+        if self.resolve().is_relative_to(tmp_path.resolve()):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(self))
+        mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    assert main(["data", "download", "--mirror", "http://127.0.0.1:9/"]) == 2
+    assert capsys.readouterr().err == (
+        "linearnets data download: error: the default download folder ./data (no --data-dir "
+        f"given) must be a folder that can hold the download, got 'data' "
+        f"({os.strerror(errno.EROFS)}): the current folder {tmp_path} cannot be written; pass "
+        "--data-dir DIR, a folder you can write to\n"
+    )
+    assert not os.path.lexists(tmp_path / "data")
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
@@ -252,11 +253,18 @@ class DownloadStopped(KeyboardInterrupt):
 
 def _default_refused(exc: UsageError) -> UsageError:
     """Return the refusal of the default folder ``./data`` (``exc``: the library's of ``root``)
-    naming it as such: no --data-dir was given, so "--data-dir must ..." blamed none the user typed."""
+    naming it as such: no --data-dir was given, so "--data-dir must ..." blamed none the user typed.
+    Where there is no ./data, nothing is to be moved away: the current folder cannot take it."""
     # "root must be <rule>, got <what>; <fix>": the rule and what was found, with this fix
     text = str(exc).removeprefix("root ")
     head, fix_follows, _ = text.rpartition("; ")
     rule = head if fix_follows else text
+    if not os.path.lexists(DEFAULT_DOWNLOAD_DIR):  # nothing to move: the folder it goes in
+        return UsageError(
+            f"the default download folder ./{DEFAULT_DOWNLOAD_DIR} (no --data-dir given) {rule}: "
+            f"the current folder {shown_path(Path.cwd())} cannot be written; pass --data-dir "
+            "DIR, a folder you can write to"
+        )
     return UsageError(
         f"the default download folder ./{DEFAULT_DOWNLOAD_DIR} (no --data-dir given) {rule}; move "
         "it away, or pass --data-dir DIR to download elsewhere"
