@@ -15,7 +15,7 @@ import pytest
 from linearnets.cli._cli_words import cli_words
 from linearnets.data import files
 from linearnets.data.files import HOW_TO_GET, find_fashion_mnist
-from linearnets.errors import DatasetError, UsageError
+from linearnets.errors import DatasetError, DataWarning, UsageError
 
 from .conftest import Tiny, broken_link, get_again
 
@@ -489,6 +489,46 @@ def test_a_fashionmnist_folder_in_linearnets_data_is_told_to_name_the_folder_abo
     )
     monkeypatch.setenv("LINEARNETS_DATA", str(torchvision_root))  # the fix, followed
     assert find_fashion_mnist(checksums=tiny.files).directory == torchvision_root
+
+
+def test_linearnets_data_split_between_its_layouts_is_told_the_move_not_to_download(
+    places: dict[str, Path], tiny: Tiny
+) -> None:
+    """LINEARNETS_DATA holding train-* flat and t10k-* in its FashionMNIST/raw/: all four there,
+    the fix given was to install or download them (and the book's loader downloaded), where
+    --data-dir gives the move. The same move, and the error marked misplaced: nothing to fetch."""
+    env, raw = places["env"], places["env"] / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name in tiny.files:
+        folder = env if name.startswith("train") else raw
+        (folder / f"{name}.gz").write_bytes(tiny.gz[name])
+    with pytest.raises(files.NotFoundError) as info:
+        find_fashion_mnist(checksums=tiny.files)
+    assert info.value.misplaced
+    assert str(info.value).endswith(
+        "; $LINEARNETS_DATA's folder holds them all the same: the 4 files must sit in one folder: "
+        f"move t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz from {raw}/ into {env} "
+        f"(or the others into {raw}/)"
+    )
+
+
+def test_linearnets_data_passed_over_for_a_later_place_is_warned_about(
+    places: dict[str, Path], tiny: Tiny
+) -> None:
+    """A LINEARNETS_DATA lacking the files was passed over silently where a later place (the
+    Debian package) held them: the user's setting was not read, unsaid."""
+    tiny.write(places["env"])
+    (places["env"] / "t10k-labels-idx1-ubyte.gz").unlink()
+    tiny.write(places["debian"])
+    with pytest.warns(DataWarning) as caught:
+        found = find_fashion_mnist(checksums=tiny.files)
+    assert found.directory == places["debian"]
+    assert [str(w.message) for w in caught] == [
+        f"LINEARNETS_DATA names {places['env']}, which lacks t10k-labels-idx1-ubyte, so it was "
+        "passed over: Fashion-MNIST is read from the Debian package dataset-fashion-mnist: "
+        f"{places['debian']}; point it at the folder with the four *-ubyte.gz files (or their "
+        "FashionMNIST/raw), or unset it (unset LINEARNETS_DATA) to read these without a warning"
+    ]
 
 
 def test_a_fashionmnist_folder_in_linearnets_data_whose_raw_lacks_files_gets_the_usual_fix(

@@ -9,8 +9,10 @@ they are reached. Tests redirect the Debian location with :data:`DEBIAN_PACKAGE`
 (or by replacing ``_debian_dir``) and the Keras one through ``HOME``.
 
 ``$LINEARNETS_DATA`` is one search place, like the others: a folder of it that lacks some files is
-passed over (the error, when no place has them, says what it lacked, and where it is
-torchvision's ``FashionMNIST`` folder with the files in ``raw/``, to set it to the folder above).
+passed over, with a :class:`~linearnets.errors.DataWarning` where a later place holds them (the
+error, when no place has them, says what it lacked, and where it is torchvision's
+``FashionMNIST`` folder with the files in ``raw/``, to set it to the folder above; where they lie
+apart in its two layouts or misspelled, the move or rename ``root`` gets).
 A value that names no folder at all is refused, though: it is a typo or a stale setting, and
 searching on would quietly read another copy than the one the user pointed at.
 
@@ -35,6 +37,7 @@ from typing import Any
 from linearnets._paths import same_folder
 from linearnets._shell import shell_word
 from linearnets._text import shown_path
+from linearnets._warn import warn
 from linearnets.data.data_dir import find_in_root, folder_above, torchvision_root_fix
 from linearnets.data.folder_contents import (
     DOWNLOAD_CALL,
@@ -45,11 +48,12 @@ from linearnets.data.folder_contents import (
     UnsearchableFolderError,
     current_file,
     files_in,
+    layout_fix,
     missing_files,
     unsearchable_layout,
     wanted,
 )
-from linearnets.errors import DatasetError, UsageError
+from linearnets.errors import DatasetError, DataWarning, UsageError
 from linearnets.path_checks import (
     cannot_search,
     expand_user,
@@ -284,27 +288,28 @@ def find_fashion_mnist(
 
 
 def _search(names: dict[str, tuple[int, str]]) -> Found:
-    """Return the files from the first search location that holds them all (see the module doc)."""
-    searched, fix = [], HOW_TO_GET
+    """Return the files from the first search location that holds them all (see the module doc);
+    warn where ``$LINEARNETS_DATA``, set on purpose, was passed over for a later one."""
+    searched, fix, env_lacks = [], HOW_TO_GET, None
     for label, directory in _candidates():
         if directory is None:
             continue
         paths = files_in(directory, names)
         if paths is not None:
-            return Found(directory, f"{label}: {shown_path(directory)}", paths)
+            found = Found(directory, f"{label}: {shown_path(directory)}", paths)
+            if env_lacks is not None:
+                _warn_passed_over(env_lacks, found, None if fix == HOW_TO_GET else fix)
+            return found
         # a place that cannot be searched is passed over too, saying so
         blocked = unsearchable_layout(directory, names)
         denied = f"{shown_path(blocked[0])} cannot be searched: {blocked[1]}" if blocked else None
         if label == "$LINEARNETS_DATA":  # set on purpose: say why it was not used
             lacks = ", ".join(missing_files(directory, names))
             why = f"but {denied}" if denied else f"which lacks {lacks}"
+            env_lacks = f"{shown_path(directory)}, {why}"
             searched.append(f"{shown_path(directory)} (from $LINEARNETS_DATA, {why})")
-            if not denied and torchvision_root_fix(directory, names):  # data/FashionMNIST given
-                fix = (
-                    "$LINEARNETS_DATA's raw/ holds them: set LINEARNETS_DATA to "
-                    f"{shell_word(folder_above(directory))}, torchvision's root above "
-                    "FashionMNIST/raw/"
-                )
+            if not denied:
+                fix = _env_fix(directory, names) or fix
         else:
             searched.append(
                 f"{shown_path(directory)} ({denied})" if denied else shown_path(directory)
@@ -314,4 +319,31 @@ def _search(names: dict[str, tuple[int, str]]) -> Found:
     )
     raise NotFoundError(
         what=what, searched=", ".join(searched), fix=fix, misplaced=fix != HOW_TO_GET
+    )
+
+
+def _env_fix(directory: Path, names: dict[str, tuple[int, str]]) -> str | None:
+    """Return the fix for ``$LINEARNETS_DATA``'s ``directory``, which lacks some files ``names``,
+    where they are there all the same: in the ``raw/`` of the ``FashionMNIST`` folder it names, or
+    split between its two layouts, or misspelled (the fix ``root=DIR`` gets); else ``None``."""
+    if torchvision_root_fix(directory, names):  # data/FashionMNIST given
+        return (
+            "$LINEARNETS_DATA's raw/ holds them: set LINEARNETS_DATA to "
+            f"{shell_word(folder_above(directory))}, torchvision's root above FashionMNIST/raw/"
+        )
+    layout = layout_fix(directory, names)
+    return f"$LINEARNETS_DATA's folder holds them all the same: {layout}" if layout else None
+
+
+def _warn_passed_over(lacks: str, found: Found, fix: str | None) -> None:
+    """Warn that ``$LINEARNETS_DATA`` (``lacks``: its folder and why it was not used) was passed
+    over for the files ``found`` later: set on purpose, it was not read, unsaid."""
+    fix = fix or (
+        "point it at the folder with the four *-ubyte.gz files (or their FashionMNIST/raw), or "
+        "unset it (unset LINEARNETS_DATA) to read these without a warning"
+    )
+    warn(
+        f"LINEARNETS_DATA names {lacks}, so it was passed over: Fashion-MNIST is read from the "
+        f"{found.source}; {fix}",
+        DataWarning,
     )
