@@ -349,6 +349,9 @@ def test_download_goes_to_data_from_the_official_mirrors_unless_told(
         return Path(root) / "FashionMNIST" / "raw"
 
     monkeypatch.setattr(download, "download_fashion_mnist", fake)
+    # no earlier copy than ./data's: the download would say which is found first
+    monkeypatch.setattr(files, "_debian_dir", lambda: None)
+    monkeypatch.delenv("LINEARNETS_DATA", raising=False)
     monkeypatch.chdir(tmp_path)
     assert main(["data", "download"]) == 0
     assert main(["data", "--data-dir", "d1", "download"]) == 0

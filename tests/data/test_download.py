@@ -2656,3 +2656,30 @@ def test_files_under_near_miss_names_are_refused_before_any_download(
     err = capsys.readouterr().err
     assert err.startswith("linearnets data download: error: --data-dir must hold the 4 files under")
     assert "(nothing was downloaded" in err and "rename " in err
+
+
+def test_a_download_into_data_says_the_debian_copy_is_found_first(
+    server: Server,
+    tiny: Tiny,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``data download`` (into ./data) promised the copy would be found without --data-dir, where
+    the Debian package's, searched before ./data, is read instead: it says which is found first."""
+    debian = tiny.write(tmp_path / "debian")
+    monkeypatch.setattr(files, "_debian_dir", lambda: debian)
+    monkeypatch.setattr(download, "FASHION_MNIST_FILES", tiny.files)
+    monkeypatch.delenv("LINEARNETS_DATA", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["data", "download", "--mirror", server.mirror("good")]) == 0
+    raw = Path("data") / "FashionMNIST" / "raw"
+    assert capsys.readouterr().out == (
+        f"Fashion-MNIST is verified in {raw}; use it with --data-dir data (without --data-dir, "
+        f"the copy of the Debian package dataset-fashion-mnist: {debian} is found first)\n"
+    )
+    monkeypatch.setattr(files, "_debian_dir", lambda: None)  # ./data is then the one found
+    assert main(["data", "download", "--mirror", server.mirror("good")]) == 0
+    assert capsys.readouterr().out == (
+        f"Fashion-MNIST is verified in {raw}; use it with --data-dir data\n"
+    )

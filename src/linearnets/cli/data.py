@@ -22,7 +22,7 @@ from linearnets.cli._options import (
     check_show_count,
     path_arg_for,
 )
-from linearnets.errors import UsageError
+from linearnets.errors import DatasetError, UsageError
 
 SEARCH_HELP = "folder holding the Fashion-MNIST files (default: search the usual places)"
 
@@ -78,7 +78,10 @@ def _add_download(actions: Any) -> None:
     add_data_dir_option(
         download,
         default=argparse.SUPPRESS,
-        help="folder to download into (default: ./data, searched later without --data-dir)",
+        help=(
+            "folder to download into (default: ./data, found without --data-dir when no earlier "
+            "place holds the files)"
+        ),
     )
     download.add_argument(
         "--mirror",
@@ -160,7 +163,7 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
-DEFAULT_DOWNLOAD_DIR = Path("data")  # found later by a search without --data-dir
+DEFAULT_DOWNLOAD_DIR = Path("data")  # found by a search without --data-dir, after earlier places
 
 
 def _download(args: argparse.Namespace) -> int:
@@ -180,9 +183,29 @@ def _download(args: argparse.Namespace) -> int:
         raise DownloadStopped(exc, root=root, began=began) from None
     print(
         f"Fashion-MNIST is verified in {shown_path(folder)}; use it with --data-dir "
-        f"{shell_word(root)}"
+        f"{shell_word(root)}{_found_first(folder)}"
     )
     return 0
+
+
+def _found_first(folder: Path) -> str:
+    """Return the clause saying which copy a search without --data-dir reads where it is another
+    than the one in ``folder`` (the Debian package's, ``$LINEARNETS_DATA``'s): ./data, the default,
+    is searched after them; "" where the search reads ``folder`` or finds none."""
+    import warnings
+
+    from linearnets._paths import same_folder
+    from linearnets.data.files import find_fashion_mnist
+
+    try:
+        with warnings.catch_warnings():  # a LINEARNETS_DATA passed over: said when it is read
+            warnings.simplefilter("ignore")
+            found = find_fashion_mnist()
+    except (UsageError, DatasetError, OSError):
+        return ""
+    if same_folder(found.folder, folder):
+        return ""
+    return f" (without --data-dir, the copy of the {found.source} is found first)"
 
 
 class CheckStopped(KeyboardInterrupt):
