@@ -683,6 +683,19 @@ def test_a_search_without_a_home_folder_skips_the_keras_cache(
     assert find_fashion_mnist(checksums=tiny.files).source.startswith("torchvision-style data/")
 
 
+@pytest.mark.parametrize("where", ["data", "../data"])
+def test_files_directly_in_data_are_not_labelled_torchvision_style(
+    places: dict[str, Path], tiny: Tiny, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """The four files flat in ./data were reported "found: torchvision-style
+    data/FashionMNIST/raw: data", a folder they are not in."""
+    monkeypatch.delenv("LINEARNETS_DATA")
+    tiny.write(Path(where))
+    found = find_fashion_mnist(checksums=tiny.files)
+    book = " (the book's root)" if where == "../data" else ""
+    assert found.source == f"folder {Path(where)}{book}, the files directly in it: {Path(where)}"
+
+
 def test_a_search_looks_a_place_up_only_when_it_gets_there(
     places: dict[str, Path], tiny: Tiny, monkeypatch: pytest.MonkeyPatch
 ) -> None:

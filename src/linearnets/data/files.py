@@ -296,6 +296,7 @@ def _search(names: dict[str, tuple[int, str]]) -> Found:
             continue
         paths = files_in(directory, names)
         if paths is not None:
+            label = _flat_label(label, directory, paths)
             found = Found(directory, f"{label}: {shown_path(directory)}", paths)
             if env_lacks is not None:
                 _warn_passed_over(env_lacks, found, None if fix == HOW_TO_GET else fix)
@@ -320,6 +321,15 @@ def _search(names: dict[str, tuple[int, str]]) -> Found:
     raise NotFoundError(
         what=what, searched=", ".join(searched), fix=fix, misplaced=fix != HOW_TO_GET
     )
+
+
+def _flat_label(label: str, directory: Path, paths: dict[str, Path]) -> str:
+    """Return ``label`` for the files ``paths`` found in ``directory``; a torchvision-style place
+    (``data``, ``../data``) holding them directly, not in its ``FashionMNIST/raw``, is named so."""
+    if not label.startswith("torchvision-style ") or next(iter(paths.values())).parent != directory:
+        return label
+    book = " (the book's root)" if "book's root" in label else ""
+    return f"folder {shown_path(directory)}{book}, the files directly in it"
 
 
 def _env_fix(directory: Path, names: dict[str, tuple[int, str]]) -> str | None:
