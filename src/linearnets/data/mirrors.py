@@ -115,6 +115,9 @@ def _url_fix(mirror: object) -> str:
         blanks = drop_blanks(len(mirror) - len(stripped)) if stripped != mirror else ""
         if blanks and _is_http_url(stripped):
             return f"{blanks}: {_shown(stripped)}"
+        port = _port_out_of_range(stripped)
+        if port is not None:
+            return f"its port {port} is outside 1-65535: pass the port the mirror listens on"
         local = _local_path(stripped)
         if local is not None:
             return _local_fix(*local)
@@ -123,6 +126,15 @@ def _url_fix(mirror: object) -> str:
             what, url = schemed
             return f"{blanks + ' and ' if blanks else ''}{what}: {_shown(url)}"
     return f"pass e.g. {DEFAULT_MIRRORS[1]!r}"
+
+
+def _port_out_of_range(mirror: str) -> str | None:
+    """Return the port of the http(s) URL ``mirror`` where it is a number out of 1-65535 (urllib
+    refuses those above, and 0 is no port to connect to); ``None`` otherwise."""
+    match = re.match(r"(?i)https?://(?:[^/@]*@)?(?:\[[^\]]*\]|[^/:]*):(\d+)(?:[/?#]|$)", mirror)
+    if match is None or 1 <= int(match.group(1)) <= 65535:
+        return None
+    return match.group(1)
 
 
 def _with_scheme(mirror: str) -> tuple[str, str] | None:
