@@ -163,3 +163,65 @@ def test_classification_features_float32_holds_or_as_saved_read_silently(
         expected /= np.float32(255)
     assert torch.equal(arrays.X, torch.from_numpy(expected))
     assert arrays.y.tolist() == [0, 1] * 50
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        # y below float32's smallest number: trained as 0, closed form w 0, without a word
+        ("x,y\n1,1e-50\n2,2e-50\n3,3.5e-50\n4,4e-50\n5,5.2e-50\n", "y (the last column)"),
+        # a feature: called "constant (every value 0)", which the file does not hold
+        (
+            "x,z,y\n1e-46,1,1\n2e-46,0,2\n3e-46,1,3.5\n4e-46,0,4\n5e-46,1,5.2\n",
+            "X (every column but the last)",
+        ),
+    ],
+)
+def test_a_column_float32_makes_all_0_is_refused_by_its_first_cell(
+    tmp_path: Path, text: str, where: str
+) -> None:
+    """Values below float32's smallest number (~1.4e-45) become 0: named, with the rescaling."""
+    path = tmp_path / "tiny.csv"
+    path.write_text(text)
+    column = 2 if where.startswith("y") else 1
+    value = "1e-50" if where.startswith("y") else "1e-46"
+    with pytest.raises(DatasetError) as info:
+        load_regression_file(path)
+    assert str(info.value) == (
+        f"{path}: {where} holds values below float32's smallest number (~1.4e-45), which the "
+        f"model trains in, so they would be 0: the first at line 2, column {column}: {value} (5 "
+        "in its column, all 0 as float32); rescale the column (e.g. multiply by 1e40)"
+    )
+    # the fix named: rescaled, the column is read
+    rescaled = tmp_path / "rescaled.npz"
+    table = np.loadtxt(path, delimiter=",", skiprows=1)  # (5, D + 1)
+    table[:, column - 1] *= 1e40
+    np.savez(rescaled, X=table[:, :-1], y=table[:, -1])
+    X, y = load_regression_file(rescaled)
+    assert bool(X.any(dim=0).all()) and bool(y.any())
+
+
+def test_an_npz_column_float32_makes_all_0_is_refused_by_its_place(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.npz"
+    np.savez(path, X=np.c_[np.arange(5.0), 1e-50 * np.arange(5.0)], y=np.arange(5.0))
+    with pytest.raises(
+        DatasetError,
+        match=r"X holds values below float32's smallest number .*"
+        r"the first at X\[1, 1\]: 1e-50 \(4 in its column.*multiply by 1e40",
+    ):
+        load_regression_file(path)
+
+
+def test_tiny_values_float32_holds_as_one_number_are_refused_with_the_rescaling(
+    tmp_path: Path,
+) -> None:
+    """1e-45 and 1.2e-45 both become float32's smallest number: its spacing there is 1.4e-45,
+    however small the values, so the fix is to rescale, not to centre."""
+    path = tmp_path / "tiny.npz"
+    np.savez(path, X=np.c_[np.arange(4.0), [1e-45, 1.2e-45, 1e-45, 1.2e-45]], y=np.arange(4.0))
+    with pytest.raises(
+        DatasetError,
+        match=r"X\[:, 1\] holds values of 1.1e-45 ± 1e-46, all one number as float32.*; "
+        r"rescale the column \(e.g. multiply by 1e40\)",
+    ):
+        load_regression_file(path)

@@ -1,5 +1,5 @@
 """A file's array of features as a float32 tensor (N, D), refused where it cannot be one: not 2-d,
-empty, not real numbers, too large, or holding NaN or inf (D2L §3.3).
+empty, not real numbers, too large, holding NaN or inf, or a column float32 makes all 0 (D2L §3.3).
 
 Used by :mod:`linearnets.data.arrays` and :mod:`linearnets.data.regression_file`, which read the
 ``--data`` files.
@@ -56,6 +56,7 @@ def float_features(
         _refuse_non_finite(
             path, name, array, X, cell or cell_namer(name, (shape or array.shape)[1:])
         )
+    _check_no_underflow(path, name, array, X, cell or cell_namer(name, (shape or array.shape)[1:]))
     return X
 
 
@@ -92,6 +93,27 @@ def _check_rows(path: Path, name: str, array: np.ndarray, *, shape: tuple[int, .
             "bool, integer and float arrays are read: convert it first, e.g. with "
             "numpy.asarray(..., dtype=float)"
         )
+
+
+def _check_no_underflow(
+    path: Path, name: str, array: np.ndarray, X: torch.Tensor, cell: Callable[[int, int], str]
+) -> None:
+    """Refuse a column of ``array`` (N, D) that float32 ``X`` (N, D) holds as all 0 though the
+    file's values are not: every one of them below float32's smallest number (~1.4e-45), it would
+    train as 0 (or be called constant) without a word."""
+    # only floats wider than float32 hold values below its smallest
+    if array.dtype.kind != "f" or array.dtype.itemsize <= 4:
+        return
+    for j in torch.nonzero(~X.any(dim=0)).reshape(-1).tolist():  # X's all-0 columns
+        nonzero = np.flatnonzero(array[:, j])  # rows of the file's non-zero values there
+        if nonzero.size:
+            i = int(nonzero[0])
+            raise DatasetError(
+                f"{shown_path(path)}: {name} holds values below float32's smallest number "
+                f"(~1.4e-45), which the model trains in, so they would be 0: the first at "
+                f"{cell(i, j)}: {float(array[i, j]):g} ({nonzero.size} in its column, all 0 as "
+                "float32); rescale the column (e.g. multiply by 1e40)"
+            )
 
 
 def _refuse_non_finite(

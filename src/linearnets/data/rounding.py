@@ -53,7 +53,9 @@ def check_float32_rounding(
     low, high = X.aminmax(dim=0)  # (D,), (D,)
     largest = torch.maximum(-low, high).double()  # (D,)
     spread = _spread(array)  # (D,), of the file's values
-    rounding = torch.finfo(torch.float32).eps / 2 * largest  # (D,): the most a value moved
+    # the most a value moved: half a spacing, relative to its size, but never less than half of
+    # float32's smallest number (~1.4e-45), the spacing of all values below its normal range
+    rounding = torch.clamp(torch.finfo(torch.float32).eps / 2 * largest, min=2.0**-150)  # (D,)
     # a constant column of the file (spread 0) is the closed form's to name
     for j in (
         torch.nonzero((rounding > ROUNDING_SHARE * spread) & (spread > 0)).reshape(-1).tolist()
@@ -62,11 +64,7 @@ def check_float32_rounding(
             f"{shown_path(path)}: {column(j)} holds values of {float(array[:, j].mean()):.10g} ± "
             f"{spread[j].item():.3g}"
         )
-        mean = "its mean" if alike is None else f"X's mean from {alike} alike"
-        fix = (
-            f"centre the column before saving it, e.g. subtract {mean} (the weights stay the "
-            "same; the bias takes up the offset)"
-        )
+        fix = _fix(alike, tiny=bool(largest[j] < torch.finfo(torch.float32).tiny))
         if low[j] == high[j]:
             raise DatasetError(
                 f"{where}, all one number as float32, which the model trains in (7 significant "
@@ -79,6 +77,22 @@ def check_float32_rounding(
             f"spread): it trains on rounded values; {fix}",
             DataWarning,
         )
+
+
+def _fix(alike: str | None, *, tiny: bool) -> str:
+    """Return the fix for a column rounded as float32: rescaled where its values are ``tiny``
+    (below float32's normal range, 1.2e-38, where spacings do not shrink with the values), else
+    centred (by X's mean from the arrays ``alike``, as :func:`check_float32_rounding` takes it)."""
+    if tiny:
+        return (
+            "rescale the column (e.g. multiply by 1e40): values below float32's smallest normal "
+            "number (~1.2e-38) keep fewer digits"
+        )
+    mean = "its mean" if alike is None else f"X's mean from {alike} alike"
+    return (
+        f"centre the column before saving it, e.g. subtract {mean} (the weights stay the "
+        "same; the bias takes up the offset)"
+    )
 
 
 def _spread(array: np.ndarray) -> torch.Tensor:
