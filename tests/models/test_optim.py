@@ -395,3 +395,60 @@ def test_a_tensor_listed_twice_is_refused_where_torch_optim_warns(optimizer: str
         else:
             sgd([w, w], 0.1, 1)
     assert torch.equal(w.detach(), torch.zeros(2))
+
+
+# --- an lr float32 cannot hold; parameters that cannot be trained --------------------------------
+
+
+def _float32_grad() -> torch.Tensor:
+    p = torch.ones(2, requires_grad=True)
+    p.grad = torch.ones(2)
+    return p
+
+
+LR_PAST_FLOAT32 = (
+    r"^lr must be a number in \(0, 3\.4028234663852886e\+38\] \(float32's largest number\), "
+    r"got 1e\+40; pass e\.g\. lr="
+)
+
+
+def test_an_lr_float32_makes_inf_is_refused_as_the_config_refuses_it() -> None:
+    """1e40 as float32 is inf: the step made the weights -inf (or NaN) without a word, where
+    LinregConfig(lr=1e40) and --lr 1e40 refuse it."""
+    from linearnets.models.scratch import sgd
+
+    p = _float32_grad()
+    with pytest.raises(UsageError, match=LR_PAST_FLOAT32 + r"0\.03$"):
+        sgd([p], 1e40, 1)
+    assert torch.equal(p, torch.ones(2))
+    with pytest.raises(UsageError, match=LR_PAST_FLOAT32 + r"0\.1$"):
+        SGD([p], 1e40)
+    optimizer = SGD([p], 0.1)
+    with pytest.raises(UsageError, match=LR_PAST_FLOAT32):
+        optimizer.lr = 1e40
+    assert optimizer.lr == 0.1
+
+
+def test_float64_parameters_take_an_lr_past_float32s_largest() -> None:
+    from linearnets.models.scratch import sgd
+
+    p = torch.ones(2, dtype=torch.float64, requires_grad=True)
+    p.grad = torch.ones(2, dtype=torch.float64)
+    sgd([p], 1e40, 1)
+    assert torch.equal(p.detach(), torch.full((2,), 1 - 1e40, dtype=torch.float64))
+
+
+def test_the_books_sgd_says_an_integer_tensor_must_be_floating_point() -> None:
+    """requires_grad_(), the advice for a float tensor, raises for an integer one."""
+    from linearnets.models.scratch import sgd
+
+    w = torch.ones(2, dtype=torch.long)
+    with pytest.raises(RuntimeError):  # the advice the message gave before
+        w.requires_grad_()
+    with pytest.raises(
+        UsageTypeError,
+        match=r"^params\[0\] must be floating point to be trained, got a tensor of shape \(2,\) "
+        r"and dtype torch\.int64, which cannot require grad; create it as float, e\.g\. "
+        r"torch\.zeros\(1, requires_grad=True\), or convert it with \.float\(\)\.requires_grad_\(\)$",
+    ):
+        sgd([w], 0.1, 1)

@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 from linearnets._check_basics import is_finite_number, scalar_value
-from linearnets.config_checks import MAX_SIZE
+from linearnets.config_checks import MAX_SIZE, check_lr_range
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import (
     check_bool,
@@ -40,12 +40,21 @@ def sgd(params: Iterable[torch.Tensor], lr: float, batch_size: float) -> None:
     lr = check_positive_float("lr", lr, fix="pass e.g. lr=0.03 (the book's, D2L §3.2)")
     batch_size = _check_batch_size(batch_size)
     params = _param_list(params)
+    _check_lr_range(lr, params, example="0.03")
     for i, param in enumerate(params):
         if (
             param.grad is None
             and not param.requires_grad
             and not isinstance(param, torch.nn.Parameter)
         ):
+            if not (param.is_floating_point() or param.is_complex()):
+                # requires_grad_() raises for it: "only Tensors of floating point ... dtype"
+                raise UsageTypeError(
+                    f"params[{i}] must be floating point to be trained, got {describe(param)}, "
+                    "which cannot require grad; create it as float, e.g. "
+                    "torch.zeros(1, requires_grad=True), or convert it with "
+                    ".float().requires_grad_()"
+                )
             # a tensor made without requires_grad=True never gets a gradient: skipping it would
             # train the others alone, silently (the book's sgd raises TypeError on its None .grad)
             raise UsageTypeError(
@@ -70,6 +79,15 @@ def sgd(params: Iterable[torch.Tensor], lr: float, batch_size: float) -> None:
                 continue
             param -= lr * param.grad / batch_size
             param.grad.zero_()
+
+
+def _check_lr_range(lr: float, params: list[torch.Tensor], *, example: str) -> None:
+    """Refuse an ``lr`` that float32 makes inf or rounds below its normal numbers, as a run's
+    config does (:func:`~linearnets.config_checks.check_lr_range`), where a parameter in
+    ``params`` is float32 or narrower (``lr * grad`` is then float32 at most: ``1e40`` is inf);
+    float64 parameters take any finite lr. ``example`` is the fix's value."""
+    if any(p.is_floating_point() and p.dtype.itemsize <= 4 for p in params):
+        check_lr_range(lr, example)
 
 
 def _check_batch_size(value: Any) -> int:
@@ -211,7 +229,9 @@ class SGD:
 
     @lr.setter
     def lr(self, value: float) -> None:
-        self.param_groups[0]["lr"] = check_positive_float("lr", value, fix="pass e.g. lr=0.1")
+        lr = check_positive_float("lr", value, fix="pass e.g. lr=0.1")
+        _check_lr_range(lr, self.params, example="0.1")
+        self.param_groups[0]["lr"] = lr
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients of every parameter: set them to ``None``, or with
