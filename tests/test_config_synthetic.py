@@ -121,6 +121,8 @@ def test_too_few_examples_for_many_weights_name_a_count_that_fits() -> None:
         LinregConfig(true_w=[1.0] * 1000)
     with pytest.raises(UsageError, match=r"got 10; pass e\.g\. num_examples=5001$"):
         LinregConfig(true_w=[1.0] * 5000, num_examples=10)
+    with pytest.raises(UsageError, match=r"at least one more than the 1 weight, for a unique"):
+        LinregConfig(true_w=[5.0], num_examples=1)
     # the fix named is taken; the book's 1000 stays the example where it fits
     assert LinregConfig(true_w=[1.0] * 1000, num_examples=1001).num_examples == 1001
     with pytest.raises(UsageError, match=r"got 2; pass e\.g\. num_examples=1000$"):

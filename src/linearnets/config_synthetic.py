@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from linearnets._text import counted
 from linearnets.config_checks import (
     MAX_EXAMPLES,
     MAX_NOISE_STD,
@@ -77,7 +78,7 @@ def resolve_synthetic(
         left_out_note = " (the book's, filled in: num_examples was left out)"
         raise UsageError(
             f"num_examples must be an integer in [{fewest}, {MAX_EXAMPLES}] (at least one more "
-            f"than the {fewest - 1} weights, for a unique least-squares solution), got "
+            f"than the {counted(fewest - 1, 'weight')}, for a unique least-squares solution), got "
             f"{num_examples}{left_out_note if 'num_examples' in now_defaulted else ''}; "
             f"pass e.g. num_examples={example}"
         )

@@ -82,8 +82,19 @@ BAD_INPUT = [
     (  # one feature per example still needs the batch dimension
         lambda: softmax_concise(1, 3)(torch.zeros(5)),
         UsageError,
-        r"X must hold 1 features per example, shape \(B, 1\) or \(B, 1, 1, 1\), got shape \(5,\); "
+        r"X must hold 1 feature per example, shape \(B, 1\) or \(B, 1, 1, 1\), got shape \(5,\); "
         r"for one feature per example make it a column with X\.reshape\(-1, 1\)$",
+    ),
+    (  # one feature, said in the singular
+        lambda: linreg_concise(1)(torch.randn(5)),
+        UsageError,
+        r"^X must hold 1 feature per example, shape \(B, 1\), got shape \(5,\); for one feature "
+        r"per example make it a column with X\.reshape\(-1, 1\)$",
+    ),
+    (  # the scratch softmax model alike
+        lambda: SoftmaxRegressionScratch(1, 3)(torch.zeros(4, 2)),
+        UsageError,
+        r"^X must hold 1 feature per example, e\.g\. shape \(B, 1\) ",
     ),
     (  # one example's 2 features: a batch of one, as the scratch linreg says
         lambda: linreg_concise(2)(torch.zeros(2)),

@@ -623,7 +623,7 @@ BAD_INPUT = [
     (  # one feature per example still needs the batch dimension: (B,) is not (B, 1)
         lambda: SoftmaxRegressionScratch(1, 3)(torch.zeros(5)),
         UsageError,
-        r"X must hold 1 features per example.*got shape \(5,\)",
+        r"X must hold 1 feature per example.*got shape \(5,\)",
     ),
     (  # one example's 784 features, not a batch: the reshape to a batch of one, not "check the data"
         lambda: SoftmaxRegressionScratch()(torch.rand(784)),

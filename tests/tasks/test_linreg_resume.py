@@ -279,7 +279,8 @@ def test_a_true_w_of_another_length_is_refused_even_forced_naming_true_w(tmp_pat
                 # the command's words for the synthetic truth (878bd89b), as its clauses say it
                 f"{out}/checkpoint.pt was trained with truth w [2.0, -3.4], but {out}/config.json "
                 f"asks for truth w {true_w} (a checkpoint from another run?): the model would "
-                f"take {len(true_w)} features and the checkpoint's weights take 2, so they cannot "
+                f"take {len(true_w)} feature{'s' * (len(true_w) > 1)} and the checkpoint's weights take "
+                "2, so they cannot "
                 "carry over, not even with --force; put back the run's own config.json or "
                 "checkpoint.pt, or start a new run in another folder (--out NEW_DIR)"
             )

@@ -107,6 +107,9 @@ def test_a_linear_layer_alone_names_the_features_of_the_last_dimension() -> None
         UsageError, match=r"shape \(B, 2\), got shape \(4, 3\); .* nn\.Linear\(3, 1\)$"
     ):
         raise_forward_error(net, torch.zeros(4, 3), _forward_error(net, torch.zeros(4, 3)))
+    one = nn.Linear(1, 1)  # one feature, said in the singular
+    with pytest.raises(UsageError, match=r"^X must hold 1 feature per example for the model's "):
+        raise_forward_error(one, torch.zeros(4, 3), _forward_error(one, torch.zeros(4, 3)))
 
 
 @pytest.mark.parametrize(

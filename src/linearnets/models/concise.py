@@ -8,6 +8,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from linearnets._text import counted
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.models.scratch.module import check_batch_device
 from linearnets.models.scratch.softmax import _features_fix, _image_shape
@@ -98,7 +99,7 @@ class _InputCheck:
             # rows of features (a --data file's) from other data
             fix = "image size (resize)" if flattens and X.ndim == 4 else "data"
             raise UsageError(
-                f"X must hold {num_inputs} features per example, shape (B, {num_inputs})"
+                f"X must hold {counted(num_inputs, 'feature')} per example, shape (B, {num_inputs})"
                 f"{f' or {_image_shape(num_inputs)}' if flattens else ''}, got shape "
                 f"{tuple(X.shape)}; {_features_fix(X, num_inputs, fix)}"
             )

@@ -17,6 +17,7 @@ from typing import Any
 
 import torch
 
+from linearnets._text import counted
 from linearnets.config import LinregConfig
 from linearnets.errors import LinearnetsError, UsageError
 from linearnets.tasks.resume_data import original_file_fix
@@ -55,8 +56,8 @@ def check_features_fit(
     else:
         fix = "put the run's own file back"  # new content at the run's own path
     raise UsageError(
-        f"{change}: the model would take {wanted} features and the checkpoint's weights take "
-        f"{trained}, so they cannot carry over, not even with force=True; {fix}, or start a new "
+        f"{change}: the model would take {counted(wanted, 'feature')} and the checkpoint's "
+        f"weights take {trained}, so they cannot carry over, not even with force=True; {fix}, or start a new "
         "run in another folder (out=NEW_DIR)"
     )
 

@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 import torch
 from torch import nn
 
+from linearnets._text import counted
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.model_tensors import model_tensors, named_tensors
 
@@ -200,7 +201,10 @@ def _feature_error(first: nn.Linear, flattens: bool, X: torch.Tensor) -> UsageEr
     """Return the error for a batch ``X`` with another number of features than ``first`` takes,
     seen flattened when ``flattens`` (an ``nn.Flatten`` before it), else by its last dimension."""
     n, q, shape = first.in_features, first.out_features, tuple(X.shape)
-    rule = f"X must hold {n} features per example for the model's first layer, nn.Linear({n}, {q})"
+    rule = (
+        f"X must hold {counted(n, 'feature')} per example for the model's first layer, "
+        f"nn.Linear({n}, {q})"
+    )
     if flattens or X.ndim == 2:
         got = math.prod(X.shape[1:])
         if got == n:

@@ -121,7 +121,8 @@ class SoftmaxRegressionScratch(ScratchModule):
             # --data file's) from other data, as the concise model tells them
             fix = "image size (resize)" if X.ndim == 4 else "data"
             raise UsageError(
-                f"X must hold {self.num_inputs} features per example, e.g. shape (B, {self.num_inputs}) "
+                f"X must hold {counted(self.num_inputs, 'feature')} per example, e.g. shape "
+                f"(B, {self.num_inputs}) "
                 f"or {_image_shape(self.num_inputs)}, got shape {tuple(X.shape)}; "
                 f"{_features_fix(X, self.num_inputs, fix)}"
             )
