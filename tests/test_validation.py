@@ -1061,3 +1061,29 @@ def test_check_transform_refuses_a_class_whose_objects_are_transforms(cls: type)
 )
 def test_check_transform_takes_functions_objects_and_other_classes(fn: Any) -> None:
     check_transform("transform", fn)  # str(label), np.float32(x): functions of the value
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (
+            lambda X, y: ln.data_iter(X, y, 3),
+            r"^data_iter takes batch_size first, then features and labels, got a tensor of shape "
+            r"\(7, 2\).* as batch_size and the int 3 as labels: the arguments are in the wrong "
+            r"order; call data_iter\(3, features, labels\) \(D2L §3\.2\.2\)$",
+        ),
+        (
+            lambda X, y: ln.load_array(3, (X, y)),
+            r"^load_array takes data_arrays first, then batch_size, got the int 3 as data_arrays "
+            r"and a tuple of 2 tensors as batch_size: the arguments are in the wrong order; call "
+            r"load_array\(\(features, labels\), 3\) \(D2L §3\.3\.2\)$",
+        ),
+    ],
+    ids=["data_iter", "load_array"],
+)
+def test_arguments_in_the_wrong_order_are_named_as_such(call: Any, match: str) -> None:
+    """The batch size passed last (first for load_array) was refused as "batch_size must be a
+    positive integer, got a tensor ...; pass e.g. batch_size=1", not naming the order."""
+    X, y = torch.randn(7, 2), torch.randn(7, 1)
+    with pytest.raises(TypeError, match=match):
+        call(X, y)

@@ -4,13 +4,14 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterator, Sequence
 
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from linearnets.config_checks import MAX_SIZE
-from linearnets.errors import UsageError
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import (
     check_bool,
     check_finite,
@@ -37,6 +38,47 @@ def _check_outside_a_graph(name: str, array: torch.Tensor) -> None:
             "loop's second backward() would fail (\"Trying to backward through the graph a second "
             f'time"); detach it first, e.g. {name}.detach(), or build it under torch.no_grad()'
         )
+
+
+def _is_count(value: object) -> bool:
+    """Whether ``value`` is an int (not a bool), as a batch size passed in the wrong place is."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _check_data_iter_order(batch_size: object, features: object, labels: object) -> None:
+    """Refuse a tensor for ``batch_size`` beside an int for ``features`` or ``labels``: the book's
+    order swapped (``data_iter(X, y, 3)``), named as such, not as a tensor that is no integer."""
+    if not isinstance(batch_size, torch.Tensor) or batch_size.ndim == 0:
+        return  # a 0-d tensor is a batch size data_iter takes
+    for name, value in (("features", features), ("labels", labels)):
+        if _is_count(value):
+            raise UsageTypeError(
+                f"data_iter takes batch_size first, then features and labels, got "
+                f"{describe(batch_size)} as batch_size and the int {value} as {name}: the "
+                f"arguments are in the wrong order; call data_iter({value}, features, labels) "
+                "(D2L §3.2.2)"
+            )
+
+
+def _check_load_array_order(data_arrays: object, batch_size: object) -> None:
+    """Refuse an int for ``data_arrays`` beside the arrays for ``batch_size``: the order swapped
+    (``load_array(3, (X, y))``), named as such."""
+    if _is_count(data_arrays) and isinstance(batch_size, tuple | list | torch.Tensor):
+        raise UsageTypeError(
+            f"load_array takes data_arrays first, then batch_size, got the int {data_arrays} as "
+            f"data_arrays and {_arrays(batch_size)} as batch_size: the arguments are in the "
+            f"wrong order; call load_array((features, labels), {data_arrays}) (D2L §3.3.2)"
+        )
+
+
+def _arrays(value: tuple[object, ...] | list[object] | torch.Tensor) -> str:
+    """Describe what was passed as arrays, briefly: ``a tuple of 2 tensors``."""
+    if isinstance(value, torch.Tensor):
+        return describe(value)
+    kind = type(value).__name__
+    if all(isinstance(item, torch.Tensor) for item in value):
+        return f"a {kind} of {len(value)} tensor{'s' if len(value) != 1 else ''}"
+    return f"a {kind} of {len(value)}"
 
 
 def _check_arrays(features: torch.Tensor, labels: torch.Tensor) -> int:
@@ -78,6 +120,7 @@ def data_iter(
 
     See D2L §3.2.2.
     """
+    _check_data_iter_order(batch_size, features, labels)
     batch_size = check_positive_int("batch_size", batch_size)
     n = _check_arrays(features, labels)
     check_generator("generator", generator)
@@ -129,6 +172,7 @@ def load_array(
     """
     # at most MAX_SIZE, as LinregConfig takes: the DataLoader's batch sampler fails at the first
     # batch on one past sys.maxsize, in islice's words
+    _check_load_array_order(data_arrays, batch_size)
     batch_size = check_positive_int("batch_size", batch_size, maximum=MAX_SIZE)
     if isinstance(data_arrays, Iterator):
         # a generator or map of the arrays, which the book's TensorDataset(*data_arrays) unpacks
