@@ -30,6 +30,7 @@ __all__ = [
     "lacking",
     "likely_meant",
     "meant_name",
+    "meant_setting",
     "named_keywords",
     "path_setting",
     "set_checked",
@@ -93,14 +94,24 @@ def _no_field(owner: str, key: str, value: Any, known: list[str]) -> str:
     and the value, described short (a 100,000-character string cut at 60); where the value cannot
     be described (its ``__repr__`` raises), the field alone: ``did you mean epochs=...?``."""
     settings = [name for name in known if not name.startswith("_")]
+    meant = meant_setting(key, value, settings)
+    if meant is None:
+        return f"{owner} has no field {key!r}; its settings are {and_list(settings)}"
+    return f"{owner} has no field {key!r}; did you mean {meant}?"
+
+
+def meant_setting(key: str, value: Any, settings: Collection[str]) -> str | None:
+    """Return the keyword ``key=value`` likely meant among ``settings``, with the value described
+    short: ``epochs=9`` for ``epoch=9`` or the book's ``num_epochs=9`` (``epochs=...`` where the
+    value's ``__repr__`` raises); ``None`` where no setting is close."""
     found = meant_name(key, settings)
     if found is None:
-        return f"{owner} has no field {key!r}; its settings are {and_list(settings)}"
+        return None
     try:
         shown = describe(value)
     except Exception:  # a __repr__ that raises: the refusal is still this one
         shown = "..."
-    return f"{owner} has no field {key!r}; did you mean {found[1]}={shown}?"
+    return f"{found[1]}={shown}"
 
 
 # other libraries' names for a setting, which no spelling distance finds

@@ -1369,6 +1369,31 @@ def test_a_config_json_key_that_is_no_setting_is_refused_as_resume_softmax_refus
     assert len(resume_linreg(out, epochs=2).history.epochs) == 2
 
 
+def test_a_keyword_that_is_no_setting_names_the_one_it_likely_meant(tmp_path: Path) -> None:
+    """resume_linreg(out, epoch=9) named only the settings there are, where LinregConfig's own
+    refusal of num_epochs=3 says "did you mean epochs=3?"."""
+    out, _, _ = _finished_run(tmp_path)
+    settings = (
+        "batch_size, data, device, epochs, guard, impl, lr, noise_std, num_examples, num_threads, "
+        "seed, true_b, true_w"
+    )
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epoch=9)
+    assert str(info.value) == (
+        f"epoch is no setting of LinregConfig; did you mean epochs=9? pass only {settings}"
+    )
+    with pytest.raises(
+        UsageError,
+        match=r"^learning_rate, num_epochs are no settings of "
+        r"LinregConfig; did you mean lr=0\.1 and epochs=3\? pass only ",
+    ):
+        resume_linreg(out, num_epochs=3, learning_rate=0.1)
+    with pytest.raises(
+        UsageError, match=r"^zzz is no setting of LinregConfig; pass only batch_size"
+    ):
+        resume_linreg(out, zzz=1)
+
+
 def test_a_setting_taken_out_of_config_json_is_named_not_taken_at_its_default(
     tmp_path: Path,
 ) -> None:

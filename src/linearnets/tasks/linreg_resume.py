@@ -16,9 +16,14 @@ from typing import Any
 
 from linearnets._paths import absolute_path
 from linearnets._signals import held_signals
-from linearnets._text import shown_path
+from linearnets._text import and_list, shown_path
 from linearnets.config import LinregConfig
-from linearnets.config_values import check_known_settings, lacking, path_setting
+from linearnets.config_values import (
+    check_known_settings,
+    lacking,
+    meant_setting,
+    path_setting,
+)
 from linearnets.errors import CheckpointError, UsageError, usage_errors_on_one_line
 from linearnets.seeding import grad_enabled, kept_global_state, pin_threads
 from linearnets.tasks.checkpoint_data import refuse_checkpoint_data
@@ -410,9 +415,13 @@ def _replaced(
     names = {f.name for f in fields(LinregConfig)} - {"_defaulted"}
     unknown = sorted(set(changes) - names)
     if unknown and not saved:  # the file's keys: check_known_settings below names them
+        settings = sorted(names - {"out"})
+        # the setting each likely meant, as LinregConfig(num_epochs=3) names it: epochs=3
+        meant = [m for key in unknown if (m := meant_setting(key, changes[key], settings))]
         raise UsageError(
             f"{', '.join(unknown)} {'is no setting' if len(unknown) == 1 else 'are no settings'} "
-            f"of LinregConfig; pass only {', '.join(sorted(names - {'out'}))}"
+            f"of LinregConfig; {f'did you mean {and_list(meant)}? ' if meant else ''}pass only "
+            f"{', '.join(settings)}"
         )
     if not saved and base.data is not None and "data" not in changes:
         _refuse_synthetic_settings(changes, base.data, run_dir)
