@@ -439,3 +439,22 @@ def test_a_sparse_matrix_of_the_drawn_limit_itself_is_drawn(
         UsageError, match=r"^matrix must have at most 3 classes to be drawn, got a sparse one of 4"
     ):
         plot_confusion_matrix(torch.eye(4, dtype=torch.long).to_sparse(), list("abcd"))
+
+
+@pytest.mark.parametrize("dim", [1, 0])
+def test_a_normalized_matrix_is_refused_as_no_counts(dim: int) -> None:
+    """A row-normalized matrix (plot_confusion_matrix's normalize=True) read as counts gave an
+    overall row of the mean recall: its row sums, 1 each, are no examples."""
+    counts = torch.tensor([[835, 165], [10, 990]])
+    normalized = counts / counts.sum(dim=dim, keepdim=True)
+    what = "row" if dim == 1 else "column"
+    message = (
+        rf"^matrix must hold counts, got fractions whose {what}s sum to 1, e\.g\. "
+        rf"{float(normalized[0, 0]):.3g} at \[0, 0\]: pass the counts confusion_counts \(or "
+        rf"confusion_matrix\) gives, not a {what}-normalized matrix$"
+    )
+    with pytest.raises(UsageError, match=message):
+        format_per_class_table(normalized, ["a", "b"])
+    with pytest.raises(UsageError, match=message):
+        per_class_accuracy(normalized.to_sparse())
+    plot_confusion_matrix(normalized, ["a", "b"], normalize=False)  # drawn as it is, as before

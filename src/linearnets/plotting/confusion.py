@@ -80,9 +80,10 @@ def confusion_matrix(y_true: torch.Tensor, y_pred: torch.Tensor, num_classes: in
 def diagonal_and_totals(matrix: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Return each class's correct count (the diagonal) and its examples (row sums), both (C,).
 
-    For a dense or a sparse (COO) confusion matrix alike.
+    For a dense or a sparse (COO) confusion matrix alike, of counts: a row- or column-normalized
+    one (fractions whose rows, or columns, sum to 1) is refused, as its sums are no examples.
     """
-    m = _check_matrix(matrix)
+    m = _check_counts(_check_matrix(matrix))
     if not m.is_sparse:
         return m.diagonal(), m.sum(dim=1)
     m = m.coalesce()
@@ -112,6 +113,32 @@ def _check_matrix(matrix: Any) -> torch.Tensor:
     return m
 
 
+def _check_counts(m: torch.Tensor) -> torch.Tensor:
+    """Refuse a normalized matrix ``m`` (C, C): fractions whose nonempty rows (or columns) all sum
+    to 1, as ``plot_confusion_matrix(normalize=True)`` draws them. Its row sums are no example
+    counts: the overall accuracy of ``[[990, 0], [10, 0]]`` normalized read 0.500, not 0.990.
+    Other fractions pass (the mean of two runs' matrices: counts still)."""
+    if not m.is_floating_point():
+        return m
+    dense = m.to_dense() if m.is_sparse else m
+    fractional = dense != dense.round()  # (C, C)
+    if not bool(fractional.any()):
+        return m
+    normalized = []
+    for sums in (dense.sum(dim=1), dense.sum(dim=0)):  # (C,) each: per true, per predicted class
+        kept = sums[sums != 0]
+        normalized.append(bool(torch.isclose(kept, torch.ones_like(kept), atol=1e-6).all()))
+    if not any(normalized):
+        return m
+    i, j = (int(k) for k in fractional.nonzero()[0])
+    what = "row" if normalized[0] else "column"
+    raise UsageError(
+        f"matrix must hold counts, got fractions whose {what}s sum to 1, e.g. "
+        f"{float(dense[i, j]):.3g} at [{i}, {j}]: pass the counts confusion_counts (or "
+        f"confusion_matrix) gives, not a {what}-normalized matrix"
+    )
+
+
 def _check_names(class_names: Sequence[str], size: int) -> list[str]:
     """Return one name per class as strings; a label tensor's items as "3", not "tensor(3)"."""
     names = None  # a string, a number or a 0-d tensor: no names to list
@@ -131,7 +158,7 @@ def per_class_accuracy(matrix: torch.Tensor) -> torch.Tensor:
     """Return each class's accuracy (its recall): correct / examples of that true class.
 
     Args:
-        matrix: confusion counts (C, C), rows = true class.
+        matrix: confusion counts (C, C), rows = true class; not a row-normalized one.
 
     Returns:
         float64 (C,); NaN for a class with no examples (its accuracy is undefined, not 0).
@@ -147,7 +174,8 @@ def format_per_class_table(matrix: torch.Tensor, class_names: Sequence[str]) -> 
     Classes without examples show ``n/a`` as their accuracy.
 
     Args:
-        matrix: confusion counts (C, C), rows = true class, as :func:`confusion_matrix` gives.
+        matrix: confusion counts (C, C), rows = true class, as :func:`confusion_matrix` gives;
+            a row- or column-normalized one is refused: its overall row would be no accuracy.
         class_names: C names, one per row: any iterable (a label tensor's items read as numbers).
     """
     diagonal, totals = diagonal_and_totals(matrix)
