@@ -783,3 +783,55 @@ class _SlottedNet:
 def test_a_model_no_weak_reference_can_name_is_no_model_trained_on_pixels() -> None:
     X = torch.tensor([[0.0, 2.0, 1.0, 9.0], [5.0, 1.0, 0.0, 9.0]])
     assert predict_labels(_SlottedNet(), X).tolist() == [1, 0]  # argmax of the first 3 columns
+
+
+def _ten_scores(X: torch.Tensor) -> torch.Tensor:
+    return torch.zeros(len(X), 10)  # (B, 10): every example predicted class 0
+
+
+@pytest.mark.parametrize("wrong_only", [False, True])
+def test_batches_of_two_image_sizes_are_refused_naming_test_iter(
+    tmp_path: Path, wrong_only: bool
+) -> None:
+    """A custom test_iter whose second batch was resized ended in torch.cat's bare "Sizes of
+    tensors must match"."""
+    from linearnets.inference import predict
+
+    X, y = torch.rand(4, 1, 28, 28), torch.tensor([1, 1, 1, 1])
+    mixed = [(X[:2], y[:2]), (nn.functional.interpolate(X[2:], size=14), y[2:])]
+    with pytest.raises(
+        UsageError,
+        match=r"^test_iter must yield images of one size and layout, got batches of images "
+        r"\(28, 28\) and then \(14, 14\), which cannot be drawn as one grid; resize every batch "
+        r"alike \(load_data_fashion_mnist\(batch_size, resize=\.\.\.\) does\), or draw each size "
+        r"apart$",
+    ):
+        predict(_ten_scores, mixed, 4, out=tmp_path / "mix.png", wrong_only=wrong_only)
+
+
+def test_a_flattened_batch_after_an_image_one_is_drawn_alike() -> None:
+    """(B, 1, 28, 28) then (B, 784): both are 28×28 images, once refused by torch.cat."""
+    X, y = torch.rand(4, 1, 28, 28), torch.tensor([0, 1, 2, 3])
+    images, true_names, pred_names = prediction_samples(
+        _ten_scores, [(X[:2], y[:2]), (X[2:].reshape(2, 784), y[2:])], 4
+    )
+    assert torch.equal(images, X[:, 0])
+    assert len(true_names) == len(pred_names) == 4
+
+
+def test_a_batch_of_channels_no_image_has_names_test_iter_and_colour_is_listed() -> None:
+    """(B, 2, 8, 8) was refused in plot_predictions' words, "images[0] must be an image ... pass
+    images[:, :1]", naming no argument of predict's; colour (B, 3, H, W) passes, and is said to."""
+    from linearnets.inference import predict
+
+    y = torch.zeros(3, dtype=torch.long)
+    with pytest.raises(
+        UsageError,
+        match=r"^test_iter must yield images X of \(B, 1, H, W\), \(B, 3, H, W\) in colour "
+        r"\(RGB; RGBA of 4 channels too\), \(B, H, W\) or square ones flattened to \(B, H\*W\), "
+        r"got a batch of shape \(3, 2, 8, 8\), whose 2 channels are no image's; yield one "
+        r"channel of it, X\[:, :1\], to draw it grey$",
+    ):
+        predict(_ten_scores, [(torch.rand(3, 2, 8, 8), y)], 3)
+    images, _, _ = prediction_samples(_ten_scores, [(torch.rand(3, 3, 8, 8), y)], 3)
+    assert images.shape == (3, 3, 8, 8)

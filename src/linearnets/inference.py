@@ -200,45 +200,83 @@ def prediction_samples(
 
     n = check_positive_int("n", n)
     check_net(net)
-    images, labels = [], []
+    inputs: list[torch.Tensor] = []
+    labels: list[torch.Tensor] = []
     for X, y in _batches("test_iter", test_iter):
-        images.append(X)
-        labels.append(y)
-        if sum(len(b) for b in labels) >= n:
+        taken = n - sum(len(b) for b in labels)  # a later batch's first examples, not all of it
+        inputs.append(X[:taken])
+        labels.append(y[:taken])
+        if taken <= len(y):
             break
-    if not images:
+    if not inputs:
         raise UsageError(_no_batch("test_iter"))
-    X, y = torch.cat(images)[:n], torch.cat(labels)[:n]
+    y = torch.cat(labels)
     if not len(y):
-        raise UsageError(_no_example("test_iter", len(images)))
+        raise UsageError(_no_example("test_iter", len(inputs)))
+    inputs = [X for X in inputs if len(X)]  # an empty (0, 784) is no square image
+    # each batch drawn as images first: (B, 1, 28, 28) then (B, 784) are alike (B, 28, 28)
+    images = _cat_images([_as_images(X) for X in inputs])  # (m, H, W) or (m, C, H, W)
     true_names = get_fashion_mnist_labels(y.cpu(), lang=lang)  # the labels' own check first
     # a model of 5 or 12 outputs: its labels are no Fashion-MNIST classes, whatever it predicts
     classes = len(TEXT_LABELS)
-    pred = _predict(net, X, classes, fix=f"pass a Fashion-MNIST model, of {classes} outputs")
-    return (
-        _as_images(X).cpu(),
-        true_names,
-        get_fashion_mnist_labels(pred.cpu(), lang=lang),
-    )
+    fix = f"pass a Fashion-MNIST model, of {classes} outputs"
+    # batch by batch: the model takes each batch's X as test_iter gave it, whatever its layout
+    pred = torch.cat([_predict(net, X, classes, fix=fix).cpu() for X in inputs])
+    return images.cpu(), true_names, get_fashion_mnist_labels(pred, lang=lang)
+
+
+def _cat_images(images: list[torch.Tensor]) -> torch.Tensor:
+    """Return the batches of images ``images`` (each (B, H, W) or (B, C, H, W), as
+    :func:`_as_images` gives them) as one (m, ...), where all are of one size.
+
+    Raises:
+        UsageError: ``test_iter`` yielded images of two sizes or layouts: torch.cat's "Sizes of
+            tensors must match" named neither the argument nor the fix.
+    """
+    kept = [batch for batch in images if len(batch)] or images[:1]  # empty ones: no size of theirs
+    first = kept[0]
+    for batch in kept[1:]:
+        if batch.shape[1:] != first.shape[1:]:
+            raise UsageError(
+                f"test_iter must yield images of one size and layout, got batches of images "
+                f"{tuple(first.shape[1:])} and then {tuple(batch.shape[1:])}, which cannot be "
+                "drawn as one grid; resize every batch alike (load_data_fashion_mnist(batch_size, "
+                "resize=...) does), or draw each size apart"
+            )
+    return torch.cat(kept)
 
 
 def _as_images(X: torch.Tensor) -> torch.Tensor:
     """Return a batch as images to draw: (B, H, W) for one channel, (B, C, H, W) for colour.
 
     Flattened rows (B, d) are taken as square images when d is a square (784 → 28 × 28).
+
+    Raises:
+        UsageError: ``X`` is no batch of images, or of channels no image has (2, 5, ...).
     """
     if X.ndim == 4:
-        return X[:, 0] if X.shape[1] == 1 else X
+        if X.shape[1] in _CHANNELS or X.shape[-1] in _CHANNELS:  # (B, C, H, W) or (B, H, W, C)
+            return X[:, 0] if X.shape[1] == 1 else X
+        raise UsageError(
+            f"{_IMAGES}, got a batch of shape {tuple(X.shape)}, whose {X.shape[1]} channels "
+            "are no image's; yield one channel of it, X[:, :1], to draw it grey"
+        )
     if X.ndim == 3:
         return X
     side = math.isqrt(X[0].numel()) if X.ndim == 2 and X.shape[0] else 0
     if X.ndim != 2 or side * side != X.shape[1]:
         raise UsageError(
-            f"test_iter must yield images (B, 1, H, W), (B, H, W) or square ones flattened to "
-            f"(B, H*W), got a batch of shape {tuple(X.shape)}; predictions can only be drawn for "
-            "images"
+            f"{_IMAGES}, got a batch of shape {tuple(X.shape)}; predictions can only be drawn "
+            "for images"
         )
     return X.reshape(-1, side, side)
+
+
+_CHANNELS = (1, 3, 4)  # grey, RGB, RGBA: the channels plot_predictions draws
+_IMAGES = (
+    "test_iter must yield images X of (B, 1, H, W), (B, 3, H, W) in colour (RGB; RGBA of 4 "
+    "channels too), (B, H, W) or square ones flattened to (B, H*W)"
+)
 
 
 def predict(

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 import torch
 
 from linearnets.errors import UsageError
-from linearnets.inference import Net, _as_images, _batches, _no_batch, _no_example, _predict
+from linearnets.inference import (
+    Net,
+    _as_images,
+    _batches,
+    _cat_images,
+    _no_batch,
+    _no_example,
+    _predict,
+)
 from linearnets.training.loop_checks import check_net
 from linearnets.validation import check_label_tensor, check_positive_int
 
@@ -121,7 +129,7 @@ def find_mistakes(
     if not seen:
         raise UsageError(_no_example("test_iter", batches))
     return Mistakes(
-        images=torch.cat(images),
+        images=_cat_images(images),
         true_labels=get_fashion_mnist_labels(torch.cat(trues), lang=lang),
         pred_labels=get_fashion_mnist_labels(torch.cat(preds), lang=lang),
         indices=torch.cat(indices),
