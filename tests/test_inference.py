@@ -789,6 +789,50 @@ def _ten_scores(X: torch.Tensor) -> torch.Tensor:
     return torch.zeros(len(X), 10)  # (B, 10): every example predicted class 0
 
 
+@pytest.mark.parametrize(
+    "name", ["predictions.png", "curves.svg", "Confusion.PDF", "predict-6.png"]
+)
+def test_predict_refuses_out_a_figure_of_a_runs_folder_as_the_cli_does(
+    tmp_path: Path, name: str
+) -> None:
+    """ln.predict(net, test_iter, 3, out="runs/a/predictions.png") silently wrote over the run's
+    figure, which linearnets predict --out refuses."""
+    from linearnets.inference import predict
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text("{}")
+    (run / name).write_bytes(b"the run's")
+    batches = [(torch.rand(4, 1, 28, 28), torch.zeros(4, dtype=torch.long))]
+    with pytest.raises(UsageError, match=rf"^out {re.escape(str(run / name))} is ") as info:
+        predict(_ten_scores, batches, 3, out=run / name)
+    assert "--out" not in str(info.value)
+    assert str(info.value).endswith(
+        "pass out a file outside the run folder, e.g. out='predictions.png'"
+    )
+    assert (run / name).read_bytes() == b"the run's"
+    predict(_ten_scores, batches, 3, out=tmp_path / name)  # outside a run's folder: drawn
+    assert (tmp_path / name).stat().st_size > 100
+
+
+def test_predict_of_no_mistakes_removes_an_earlier_figure_of_mistakes(tmp_path: Path) -> None:
+    """wrong_only=True with no mistakes left an older out in place, showing an earlier model's
+    mistakes as this one's."""
+    from linearnets.inference import predict
+
+    out = tmp_path / "wrong.png"
+    batches = [(torch.rand(4, 1, 28, 28), torch.tensor([0, 1, 0, 0]))]
+    assert len(predict(_ten_scores, batches, 3, out=out, wrong_only=True)) == 1
+    assert out.is_file()
+    right = [(torch.rand(4, 1, 28, 28), torch.zeros(4, dtype=torch.long))]
+    assert len(predict(_ten_scores, right, 3, out=out, wrong_only=True)) == 0
+    assert not out.exists()
+    keep = tmp_path / "other.png"
+    keep.write_bytes(b"kept")  # a file predict was not told to write
+    assert len(predict(_ten_scores, right, 3, wrong_only=True)) == 0
+    assert keep.read_bytes() == b"kept"
+
+
 @pytest.mark.parametrize("wrong_only", [False, True])
 def test_batches_of_two_image_sizes_are_refused_naming_test_iter(
     tmp_path: Path, wrong_only: bool

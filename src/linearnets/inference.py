@@ -301,11 +301,15 @@ def predict(
 
     Args:
         net: a Fashion-MNIST classifier giving scores (B, 10); evaluated in eval mode.
-        test_iter: yields ``(X, y)`` batches: images ``X`` (B, 1, H, W), (B, H, W) or flattened
-            square ones (B, H*W), and int64 class indices ``y`` (B,).
+        test_iter: yields ``(X, y)`` batches: images ``X`` (B, 1, H, W), (B, 3, H, W) in colour,
+            (B, H, W) or flattened square ones (B, H*W), all of one size, and int64 class
+            indices ``y`` (B,).
         n: how many images (fewer when ``test_iter`` holds fewer), at most :data:`~linearnets.plotting.images.MAX_SHOW` (100, the CLI's
             ``-n`` bound): one row of more images is unreadable and slow to draw.
-        out: save the figure there too (PNG, SVG or PDF by the extension; headless use).
+        out: save the figure there too (PNG, SVG or PDF by the extension; headless use). Not a
+            file a run writes into its folder (``predictions.png``, ``curves.svg``,
+            ``confusion.png``, ..., or ``linearnets predict``'s ``predict-6.png``): a figure of
+            other images or weights would pass for the run's.
         lang: "en" for the book's English label names, "zh" for Chinese label names.
         num_cols: images a row, the rest wrapped onto further rows (default: one row, as the
             book's); ``num_cols=10`` draws 20 images as 2 rows of 10.
@@ -315,10 +319,40 @@ def predict(
         The matplotlib axes, a NumPy array (m,) of ``Axes`` as ``plt.subplots`` gives them, one
         per image shown: ``m = min(n, examples in test_iter)``; with ``wrong_only``,
         ``m = min(n, wrong examples in test_iter)``, and where the model gets none wrong an
-        empty array, nothing drawn and no ``out`` written.
+        empty array and nothing drawn: a file ``out`` already there (an earlier model's
+        mistakes) is removed, not left to pass for this one's.
+
+    Raises:
+        UsageError: ``out`` is a file of a run's folder, or ``test_iter`` yields no images, or
+            images of two sizes.
 
     See D2L §3.6.7.
     """
+    from linearnets.plotting._out_path import check_out_path
+    from linearnets.training.runs import check_not_a_runs_figure
+
+    if out is not None:  # before any batch is read, as linearnets predict checks --out
+        out = check_out_path("out", out)
+        check_not_a_runs_figure(
+            "out", out, fix="pass out a file outside the run folder, e.g. out='predictions.png'"
+        )
+    return draw_predictions(
+        net, test_iter, n, out=out, lang=lang, num_cols=num_cols, wrong_only=wrong_only
+    )
+
+
+def draw_predictions(
+    net: Net,
+    test_iter: Iterable[Sequence[torch.Tensor]],
+    n: int = 6,
+    *,
+    out: Path | None = None,
+    lang: str = "en",
+    num_cols: int | None = None,
+    wrong_only: bool = False,
+) -> np.ndarray:
+    """:func:`predict`, ``out`` not checked against a run's files: ``linearnets predict``'s,
+    which checked it, its own ``RUN_DIR/predict-N.png`` allowed."""
     from linearnets.plotting import plot_predictions
     from linearnets.plotting.images import check_show_count
 
@@ -334,7 +368,9 @@ def predict(
 
     found = find_mistakes(net, test_iter, n, lang=lang)
     if not found.num_wrong:
-        return np.empty(0, dtype=object)  # nothing to draw: no figure of no images
+        if out is not None and (out.is_file() or out.is_symlink()):
+            out.unlink()  # an earlier model's mistakes, not this one's: no figure of no images
+        return np.empty(0, dtype=object)
     return plot_predictions(
         found.images, found.true_labels, found.pred_labels, out=out, num_cols=num_cols
     )

@@ -1197,7 +1197,7 @@ def test_a_figure_drawn_while_a_resume_replaced_the_weights_is_removed(
 
     run = tmp_path / "run"
     _write_model(run)
-    real_predict = linearnets.inference.predict
+    real_predict = linearnets.inference.draw_predictions  # predict, its --out checked
 
     def resumed_meanwhile(*args: Any, **kwargs: Any) -> None:
         if then == "removed":  # the resume begins
@@ -1207,7 +1207,7 @@ def test_a_figure_drawn_while_a_resume_replaced_the_weights_is_removed(
             (run / "new.pt").replace(run / "model.pt")
         real_predict(*args, **kwargs)
 
-    monkeypatch.setattr(linearnets.inference, "predict", resumed_meanwhile)
+    monkeypatch.setattr(linearnets.inference, "draw_predictions", resumed_meanwhile)
     assert main(["predict", str(run)]) == 2
     assert capsys.readouterr() == (
         "",
@@ -1217,7 +1217,7 @@ def test_a_figure_drawn_while_a_resume_replaced_the_weights_is_removed(
         f"linearnets predict {run} -n 6\n",
     )
     assert not (run / "predict-6.png").exists()
-    monkeypatch.setattr(linearnets.inference, "predict", real_predict)
+    monkeypatch.setattr(linearnets.inference, "draw_predictions", real_predict)
     if then == "replaced":  # as advised
         assert main(["predict", str(run)]) == 0
         assert (run / "predict-6.png").is_file()

@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
 
     refuse_data_parallel("predict")
     from linearnets.data.loader import ArrayLoader
-    from linearnets.inference import predict
+    from linearnets.inference import draw_predictions
     from linearnets.plotting._image_args import even_grid
     from linearnets.training.run_config import run_dir_path
 
@@ -101,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
         resize=meta.get("resize"),  # a model.pt without it was trained on 28×28 images
     )
     # rows of at most 10: the book's one row of 100 images is a strip too thin to read
-    predict(net, test_iter, args.n, out=out, lang=args.lang, num_cols=even_grid(args.n)[1])
+    # --out checked above, RUN_DIR/predict-N.png its own: predict would refuse it as the run's
+    draw_predictions(net, test_iter, args.n, out=out, lang=args.lang, num_cols=even_grid(args.n)[1])
     check_weights_kept(run_dir, weights, out, n=args.n)
     _print_predictions(net, test_iter, out, lang=args.lang)
     return 0
