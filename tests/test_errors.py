@@ -826,10 +826,10 @@ CLI_CASES: list[Any] = [
     pytest.param(["linreg", "--data", "{tmp}/d.csv"], Setup(lambda t: _csv(t, "0,1.5,2\n1,2.5,3\n2,0.5,1\n")), 1, r"has no header and its first column holds the row numbers 0, 1, 2 in order, as pandas' to_csv\(header=False\) writes its index", id="linreg-data-pandas-index"),
     # huge values are refused by name, not left to overflow inside torch; too few examples for a
     # unique closed form are refused before training
-    pytest.param(["linreg", "--seed", str(2**64 - 1)], None, 2, r"argument --seed: must be a non-negative integer, got '18446744073709551615', which is more than --seed takes \(at most 2147483647\); pass e\.g\. --seed 0", id="linreg-seed-huge"),
-    pytest.param(["linreg", "--threads", str(2**31)], None, 2, r"argument --threads: must be a positive integer, got '2147483648', which is more than --threads takes \(at most 1024\); pass e\.g\. --threads 1", id="linreg-threads-huge"),
-    pytest.param(["linreg", "--num-examples", "1" + "0" * 30], None, 2, r"argument --num-examples: must be an integer of at least one more than the weights \(3 for the book's 2\), got '1000000000000000000000000000000', which is more than --num-examples takes \(at most 100000000\); pass e\.g\. --num-examples 1000", id="linreg-n-huge"),
-    pytest.param(["linreg", "--impl", "concise", "--batch-size", "1" + "0" * 30], None, 2, r"argument --batch-size: must be a positive integer, got '1000000000000000000000000000000', which is more than --batch-size takes \(at most \d+\); pass e\.g\. --batch-size 10", id="linreg-batch-huge"),
+    pytest.param(["linreg", "--seed", str(2**64 - 1)], None, 2, r"argument --seed: must be an integer from 0 to 2147483647, got '18446744073709551615'; pass e\.g\. --seed 0", id="linreg-seed-huge"),
+    pytest.param(["linreg", "--threads", str(2**31)], None, 2, r"argument --threads: must be an integer from 1 to 1024, got '2147483648'; pass e\.g\. --threads 1", id="linreg-threads-huge"),
+    pytest.param(["linreg", "--num-examples", "1" + "0" * 30], None, 2, r"argument --num-examples: must be an integer of at least one more than the weights \(3 for the book's 2\) and at most 100000000, got '1000000000000000000000000000000'; pass e\.g\. --num-examples 1000", id="linreg-n-huge"),
+    pytest.param(["linreg", "--impl", "concise", "--batch-size", "1" + "0" * 30], None, 2, r"argument --batch-size: must be an integer from 1 to \d+, got '1000000000000000000000000000000'; pass e\.g\. --batch-size 10", id="linreg-batch-huge"),
     pytest.param(["linreg", "--noise-std", "1e30"], None, 2, r"--noise-std must be a number in \[0, 1e\+15\], got 1e\+30", id="linreg-noise-huge"),
     pytest.param(["linreg", "--num-examples", "2"], None, 2, r"error: --num-examples must be an integer in \[3, 100000000\] \(at least one more than the 2 weights, for a unique least-squares solution\), got 2; pass e\.g\. --num-examples 1000$", id="linreg-n-2"),
     pytest.param(["linreg", "--data", "{tmp}/d.csv"], Setup(lambda t: _csv(t, "a,b,y\n1,1,2\n2,2,3\n3,3,5\n")), 1, r"--data .*d.csv: X must have linearly independent columns.*got rank 2 < 3", id="linreg-data-rank"),
@@ -866,7 +866,7 @@ CLI_CASES: list[Any] = [
     pytest.param(["softmax", "--resize", "nothing"], None, 2, r"argument --resize: must be a positive integer or none, got 'nothing'; pass e\.g\. --resize 64, or --resize none for the images' own size", id="softmax-resize-word"),
     # in the command's words: no resize=64 on a command line, and None as --resize none (leaving
     # --resize out keeps a resumed run's own)
-    pytest.param(["softmax", "--resize", "4097"], None, 2, r"argument --resize: must be a positive integer or none, got '4097', which is more than --resize takes \(at most 4096\); pass e\.g\. --resize 64, or --resize none for the images' own size", id="softmax-resize-too-large"),
+    pytest.param(["softmax", "--resize", "4097"], None, 2, r"argument --resize: must be an integer from 1 to 4096 or none, got '4097'; pass e\.g\. --resize 64, or --resize none for the images' own size", id="softmax-resize-too-large"),
     # another command's option is no abbreviation of this one's (--data once read as --data-dir)
     pytest.param(["predict", "{tmp}", "--data", "x.npz"], None, 2, r"error: unrecognized arguments: --data x\.npz: --data is an option of linreg and softmax, not of linearnets predict \(see linearnets predict --help\)$", id="predict-data"),
     pytest.param(["softmax", "--plot", "png"], None, 2, r"argument --plot: invalid choice: 'png'", id="softmax-plot"),
@@ -908,7 +908,7 @@ CLI_CASES: list[Any] = [
     pytest.param(["predict", "{tmp}/run"], Setup(lambda t: _data_run(t)), 2, r"predict draws Fashion-MNIST test images, but the run in .*run was trained on --data .*d.npz", id="predict-data-run"),
     pytest.param(["predict", "{tmp}/f"], Setup(lambda t: (t / "f").write_text("")), 2, r"RUN_DIR must be a run folder, got '.*/f', which is not a folder", id="predict-run-dir-a-file"),
     pytest.param(["data", "show", "--data-dir", "{tmp}", "--out", "{tmp}/" + "x" * 300 + ".png"], None, 2, r"--out must be a path whose every file or folder name is at most \d+ bytes \(the file system's limit\), got '.*x\.png', whose name 'x+…x+\.png' has 304 bytes; shorten that name", id="data-show-out-name-too-long"),
-    pytest.param(["predict", "{tmp}", "-n", "101"], None, 2, r"argument -n: must be a positive integer, got '101', which is more than -n takes \(at most 100\); pass e\.g\. -n 6", id="predict-n-too-many"),
+    pytest.param(["predict", "{tmp}", "-n", "101"], None, 2, r"argument -n: must be an integer from 1 to 100, got '101'; pass e\.g\. -n 6", id="predict-n-too-many"),
     pytest.param(["predict", "{tmp}", "--out", "{tmp}/p.txt"], None, 2, r"--out must end with one of .png, .svg, .pdf", id="predict-out-suffix"),
     pytest.param(["softmax", "--resume", "{tmp}/run"], Setup(lambda t: _run_folder(t, checkpoint=b"")), 1, r"checkpoint .*checkpoint.pt does not exist", id="resume-no-checkpoint"),
     pytest.param(["softmax", "--resume", "{tmp}/run"], Setup(lambda t: _run_folder(t, checkpoint=b"\x80\x04garbage")), 1, r"checkpoint .*checkpoint.pt cannot be read", id="resume-garbage-checkpoint"),

@@ -163,7 +163,7 @@ def _status(argv: list[str]) -> int:
         # and its download call as the command, quoted as the Debian package's install is
         (["data", "--data-dir", "{empty}"], 2, r"; get it with 'sudo apt-get install dataset-fashion-mnist', or 'linearnets data download --data-dir DIR' where a network exists, "),
         (["data", "show", "-n", "0"], 2, r"argument -n: must be a positive integer \(>= 1\), got 0"),
-        (["data", "show", "-n", "101", "--data-dir", "{empty}"], 2, r"argument -n: must be a positive integer, got '101', which is more than -n takes \(at most 100\); pass e\.g\. -n 18 "),
+        (["data", "show", "-n", "101", "--data-dir", "{empty}"], 2, r"argument -n: must be an integer from 1 to 100, got '101'; pass e\.g\. -n 18 "),
         (["data", "show", "--lang", "fr"], 2, r"argument --lang: invalid choice: 'fr'"),
         (["data", "unpack"], 2, r"invalid choice: 'unpack'"),
         # an unknown option is named by the action that got it, whose --help lists its options
@@ -448,7 +448,7 @@ def test_show_draws_at_most_100_images_in_even_rows(
         main(["data", "show", "-n", "101"])
     said = capsys.readouterr().err
     # its default, which it shows in two rows of 9 (-n 10 was advised, no value of its own)
-    assert "got '101', which is more than -n takes (at most 100); pass e.g. -n 18 " in said
+    assert "must be an integer from 1 to 100, got '101'; pass e.g. -n 18 " in said
     assert main(["data", "show", "-n", "18"]) == 0 and drawn[-1] == (18, 2, 9)
 
 

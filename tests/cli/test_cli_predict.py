@@ -210,8 +210,7 @@ def test_at_most_100_images_are_predicted(
     with pytest.raises(SystemExit, match=r"^2$"):  # refused as the parser reads it, as 1.01e2 is
         main(["predict", str(run), "-n", "101"])
     assert capsys.readouterr().err.startswith(
-        "linearnets predict: error: argument -n: must be a positive integer, got '101', which is "
-        "more than -n takes (at most 100); pass e.g. -n 6 "
+        "linearnets predict: error: argument -n: must be an integer from 1 to 100, got '101'; pass e.g. -n 6 "
     )
 
 

@@ -279,8 +279,8 @@ def test_wrong_takes_the_checks_of_n(run: Path, capsys: pytest.CaptureFixture[st
     with pytest.raises(SystemExit, match=r"^2$"):  # argparse's refusal
         main(["predict", str(run), "--wrong", "-n", "101"])
     assert (
-        "argument -n: must be a positive integer, got '101', which is more than -n takes (at "
-        "most 100); pass e.g. -n 6" in capsys.readouterr().err
+        "argument -n: must be an integer from 1 to 100, got '101'; pass e.g. -n 6"
+        in capsys.readouterr().err
     )
     with pytest.raises(SystemExit, match=r"^2$"):  # argparse's refusal
         main(["predict", str(run), "--wrong", "-n", "0"])

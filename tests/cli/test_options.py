@@ -94,15 +94,15 @@ REFUSED = [
     (resize_side, "nones", r"^must be a positive integer or none, got 'nones'; pass e\.g\. --resize 64, or --resize none for the images' own size$"),
     (resize_side, "", r"^must be a positive integer or none, got ''; pass e\.g\. --resize 64, or --resize none"),
     (resize_side, "1_4", r"^must be written without underscores, got '1_4'; write it as 14$"),
-    (resize_side, "5_000", r"^must be a positive integer or none, got '5_000', which is 5000, more than --resize takes \(at most 4096\); pass e\.g\. --resize 64, or --resize none"),
+    (resize_side, "5_000", r"^must be an integer from 1 to 4096 or none, got '5_000', which is 5000; pass e\.g\. --resize 64, or --resize none"),
     (resize_side, "１４", r"^must be a positive integer or none in the digits 0-9, got '１４'; write it as 14$"),
     # an integer spelt otherwise, read as the integer options read it: its spelling in digits, or
     # more than --resize takes (4096); it was "must be a positive integer or none", no more
     (resize_side, "1e3", r"^must be a positive integer or none, got '1e3'; write it as 1000$"),
     (resize_side, "4096.0", r"^must be a positive integer or none, got '4096\.0'; write it as 4096$"),
-    (resize_side, "1e4", r"^must be a positive integer or none, got '1e4', which is 10000, more than --resize takes \(at most 4096\); pass e\.g\. --resize 64, or --resize none for the images' own size$"),
-    (resize_side, "1e19", r"^must be a positive integer or none, got '1e19', which is 10000000000000000000, more than --resize takes \(at most 4096\); pass e\.g\. --resize 64, or --resize none for the images' own size$"),
-    (resize_side, "1e20", r"^must be a positive integer or none, got '1e20', which is more than --resize takes \(at most 4096\); pass e\.g\. --resize 64, or --resize none for the images' own size$"),
+    (resize_side, "1e4", r"^must be an integer from 1 to 4096 or none, got '1e4', which is 10000; pass e\.g\. --resize 64, or --resize none for the images' own size$"),
+    (resize_side, "1e19", r"^must be an integer from 1 to 4096 or none, got '1e19', which is 10000000000000000000; pass e\.g\. --resize 64, or --resize none for the images' own size$"),
+    (resize_side, "1e20", r"^must be an integer from 1 to 4096 or none, got '1e20'; pass e\.g\. --resize 64, or --resize none for the images' own size$"),
     (resize_side, "-1e3", r"^must be a positive integer or none, got '-1e3'; pass e\.g\. --resize 64, or --resize none for the images' own size$"),
     # not "(. for this folder)": --data . is then refused as no .npz or .csv file
     (path_arg, "", r"^must be a path, got an empty string; pass the file or folder name the option takes$"),

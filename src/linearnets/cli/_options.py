@@ -275,6 +275,8 @@ NO_RESIZE = "none"
 # the fix resize_side's refusals end with, a new run's: the parser swaps it on a resume (which
 # refuses another --resize, forced too) for pass_fix's "leave --resize out"
 RESIZE_FIX = "pass e.g. --resize 64, or --resize none for the images' own size"
+# the rule an integer past --resize's most breaks: "a positive integer or none" is one it meets
+_RESIZE_RANGE = f"must be an integer from 1 to {MAX_RESIZE} or none"
 
 
 def resize_side(text: str) -> int | str:
@@ -291,13 +293,10 @@ def resize_side(text: str) -> int | str:
         if int(exc.spelling) <= MAX_RESIZE:
             raise  # "got '1e3'; write it as 1000"
         raise argparse.ArgumentTypeError(
-            f"{exc.refused}, which is {exc.spelling}, more than --resize takes (at most "
-            f"{MAX_RESIZE}); {RESIZE_FIX}"
+            f"{_RESIZE_RANGE}, got {text!r}, which is {exc.spelling}; {RESIZE_FIX}"
         ) from None
-    except TooLarge as exc:  # "1e20": an integer, too large, not malformed
-        raise argparse.ArgumentTypeError(
-            f"{exc.refused}, which is more than --resize takes (at most {MAX_RESIZE}); {RESIZE_FIX}"
-        ) from None
+    except TooLarge:  # "1e20": an integer, too large, not malformed
+        raise argparse.ArgumentTypeError(f"{_RESIZE_RANGE}, got {text!r}; {RESIZE_FIX}") from None
     except argparse.ArgumentTypeError as exc:  # "1.5", "abc", "0.0", "-1e3"
         raise argparse.ArgumentTypeError(f"{exc}; {RESIZE_FIX}") from None
     if value < 1:
@@ -305,10 +304,7 @@ def resize_side(text: str) -> int | str:
             f"must be a positive integer (>= 1) or none, got {value}; {RESIZE_FIX}"
         )
     if value > MAX_RESIZE:  # "5000", refused as "5e3" is, before torch loads
-        raise AboveMost(
-            f"must be a positive integer or none, got {text!r}, which is more than --resize "
-            f"takes (at most {MAX_RESIZE}); {RESIZE_FIX}"
-        )
+        raise AboveMost(f"{_RESIZE_RANGE}, got {text!r}; {RESIZE_FIX}")
     return value
 
 

@@ -67,16 +67,19 @@ def past_most(
     action: argparse.Action, name: str, refused: str, which: str = "", *, resuming: bool = False
 ) -> str:
     """Return the refusal of an integer past the most ``action``, the option ``name``, takes
-    (:data:`INTEGER_MAXIMA`): ``refused`` is the converter's "must be a positive integer, got
-    '101'", its rule told exactly where the least is not 1 (:data:`INTEGER_RULES`), and ``which``
-    the integer a respelling is ("1000" for "1e3"); the fix is :func:`pass_fix`'s."""
+    (:data:`INTEGER_MAXIMA`), its rule the range it breaks: "must be an integer from 1 to 100,
+    got '101'" (it once said "must be a positive integer, got '101', which is more than ...", a
+    rule 101 meets). ``refused`` is the converter's "must be a positive integer, got '101'", its
+    least told exactly where it is not the converter's (:data:`INTEGER_RULES`), and ``which`` the
+    integer a respelling is ("1000" for "1e3"); the fix is :func:`pass_fix`'s."""
     most = INTEGER_MAXIMA[name]
-    refused = exact_rule(action, name, refused)
-    which = f" {which}," if which else ""
-    return (
-        f"{refused}, which is{which} more than {name} takes (at most {most}); "
-        f"{pass_fix(action, name, resuming=resuming)}"
-    )
+    rule, got = exact_rule(action, name, refused).removeprefix("must be ").split(", got ", 1)
+    if name in INTEGER_RULES:
+        rule = f"{INTEGER_RULES[name]} and at most {most}"
+    else:  # the converter's "a positive integer" or "a non-negative integer"
+        rule = f"an integer from {0 if 'non-negative' in rule else 1} to {most}"
+    which = f", which is {which}" if which else ""
+    return f"must be {rule}, got {got}{which}; {pass_fix(action, name, resuming=resuming)}"
 
 
 def below_least(
