@@ -979,3 +979,62 @@ def test_an_ln_caller_is_told_the_ln_spelling_when_net_is_no_model() -> None:
         UsageTypeError, match=r"got 42; pass the model itself, e.g. net = ln\.softmax_concise\(\)$"
     ):
         ln.evaluate_accuracy(42, [(X, y)])
+
+
+class _StopAfter:
+    """Batches whose third batch raises a ``KeyboardInterrupt`` in pass ``stop`` (from 0; the checks
+    before training look at the first batch alone), as a kernel interrupt landing in the data
+    loader does."""
+
+    def __init__(self, batches: Batches, stop: int) -> None:
+        self.batches, self.stop, self.third = batches, stop, 0
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+    def __iter__(self) -> Any:
+        for i, batch in enumerate(self.batches):
+            if i == 2:
+                if self.third == self.stop:
+                    raise KeyboardInterrupt
+                self.third += 1
+            yield batch
+
+
+@pytest.mark.parametrize("updater", ["book's sgd", "optimizer"])
+@pytest.mark.parametrize("done", [0, 1])
+def test_a_ctrl_c_in_train_ch3_says_how_many_epochs_finished_and_keeps_their_metrics(
+    updater: str, done: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kernel interrupt in train_ch3 was a bare KeyboardInterrupt, 8 to 12 frames into the data
+    loader, not saying how many epochs had finished; fit's says it in one line. train_ch3's says
+    it too, in its own words, with the finished epochs' metrics; the figure keeps their curves."""
+    monkeypatch.chdir(tmp_path)  # train_ch3 saves its figure in the working directory
+    net = _net()
+    update: Any = torch.optim.SGD(net.parameters(), lr=0.1)
+    if updater == "book's sgd":
+        params = list(net.parameters())
+        update = lambda batch_size: d2l.sgd(params, 0.1, batch_size)  # noqa: E731
+    loss = nn.CrossEntropyLoss(reduction="none")
+    with pytest.raises(KeyboardInterrupt) as info:
+        d2l.train_ch3(net, _StopAfter(_batches(), stop=done), _batches(1), loss, 3, update)
+    exc: Any = info.value
+    assert type(exc) is KeyboardInterrupt  # still the plain one, to catch
+    line = (
+        f"KeyboardInterrupt: train_ch3 was interrupted after {done} of 3 epoch(s); the model "
+        "keeps the weights of its last step, the figure the finished epochs' curves, and this "
+        "exception their metrics: import sys; history = sys.last_value.history (in the next "
+        f"cell). To go on, call train_ch3 again with num_epochs={3 - done} (its curves start "
+        "again at epoch 1), or ln.fit, which returns a history"
+    )
+    assert exc._render_traceback_() == [line]  # IPython's and Jupyter's one line
+    assert exc.__notes__ == [
+        f"train_ch3 was interrupted after {done} of 3 epoch(s), whose metrics are this "
+        "exception's .history (a linearnets History); the model keeps the weights of its last "
+        "step, the figure the finished epochs' curves. To go on, call train_ch3 again with "
+        f"num_epochs={3 - done} (its curves start again at epoch 1), or ln.fit, which returns "
+        "a history"
+    ]
+    assert [m.epoch for m in exc.history.epochs] == list(range(1, done + 1))
+    # the figure as fit's curves leave it: the finished epochs drawn, not removed
+    assert (tmp_path / "train_ch3.png").exists() == (done > 0)

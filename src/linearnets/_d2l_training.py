@@ -26,6 +26,7 @@ from linearnets._d2l_figures import (
     remove_earlier_figure,
     warn_unsaved,
 )
+from linearnets._d2l_stop import keep_ch3_history
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.batch_of_one import raise_batch_of_one
 from linearnets.training.callbacks import format_epoch
@@ -37,6 +38,8 @@ from linearnets.training.evaluation import (
 )
 from linearnets.training.first_step import check_first_values
 from linearnets.training.forward_diagnosis import raise_forward_error
+from linearnets.training.history import History
+from linearnets.training.interrupt import plain_stop
 from linearnets.training.loop import EpochMetrics, train_epoch
 from linearnets.training.loop_checks import (
     check_batches,
@@ -361,6 +364,33 @@ def train_ch3(
         legend=["train loss", "train acc", "test acc"],
         out=out,
     )
+    history = History()  # the finished epochs' metrics, handed to a Ctrl-C's exception
+    try:
+        _epochs_ch3(
+            net, train_iter, test_iter, loss, num_epochs, updater,
+            animator=animator, out=out, notebook=notebook, history=history,
+        )  # fmt: skip
+    except KeyboardInterrupt as exc:
+        if plain_stop(exc):
+            keep_ch3_history(exc, history, num_epochs=num_epochs)
+        raise
+
+
+def _epochs_ch3(
+    net: Callable[[torch.Tensor], torch.Tensor],
+    train_iter: Iterable[Sequence[torch.Tensor]],
+    test_iter: Iterable[Sequence[torch.Tensor]],
+    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    num_epochs: int,
+    updater: Any,
+    *,
+    animator: Any,
+    out: str | None,
+    notebook: bool,
+    history: History,
+) -> None:
+    """:func:`train_ch3`'s epochs: train, test, draw, and outside Jupyter print; each finished
+    epoch's metrics appended to ``history``."""
     warned = False
     for epoch in range(num_epochs):
         start = time.perf_counter()
@@ -380,8 +410,9 @@ def train_ch3(
             if not warned:
                 warn_unsaved(out, exc)
                 warned = True
+        metrics = EpochMetrics(
+            epoch + 1, train_loss, train_acc, None, test_acc, time.perf_counter() - start
+        )
+        history.epochs.append(metrics)
         if not notebook:
-            metrics = EpochMetrics(
-                epoch + 1, train_loss, train_acc, None, test_acc, time.perf_counter() - start
-            )
             print(format_epoch(metrics), flush=True)

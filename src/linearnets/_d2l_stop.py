@@ -1,0 +1,42 @@
+"""What ``d2l.train_ch3`` says when a Ctrl-C (a kernel interrupt) stops it: the epochs that finished,
+what the model and the curves keep, and how to go on, as :func:`linearnets.fit`'s stop says it.
+
+See D2L §3.6.6.
+"""
+
+from __future__ import annotations
+
+from linearnets.errors import one_line_in_ipython
+from linearnets.training.history import History
+
+# how the note starts, as fit's starts with FIT_STOP_NOTE
+CH3_STOP_NOTE = "train_ch3 was interrupted after"
+
+
+def keep_ch3_history(exc: KeyboardInterrupt, history: History, *, num_epochs: int) -> None:
+    """Hand ``exc`` the metrics of the epochs of ``train_ch3`` that finished, and say how to go on.
+
+    The stop was a bare ``KeyboardInterrupt`` with no message, its traceback 8 to 12 frames into
+    the data loader, not saying how many epochs had finished; ``train_ch3`` returns ``None``, so
+    the exception is where their metrics can be kept. IPython and Jupyter show it as its one line
+    (:func:`~linearnets.errors.one_line_in_ipython`), Python 3.11+ as a note under the traceback.
+    """
+    done = len(history.epochs)
+    left = num_epochs - done
+    exc.history = history  # type: ignore[attr-defined]
+    go_on = (
+        f"To go on, call train_ch3 again with num_epochs={left} (its curves start again at "
+        "epoch 1), or ln.fit, which returns a history"
+    )
+    one_line_in_ipython(
+        exc,
+        f"{CH3_STOP_NOTE} {done} of {num_epochs} epoch(s); the model keeps the weights of its "
+        "last step, the figure the finished epochs' curves, and this exception their metrics: "
+        "import sys; history = sys.last_value.history (in the next cell). " + go_on,
+    )
+    if hasattr(exc, "add_note"):  # Python 3.11+: shown under the traceback
+        exc.add_note(
+            f"{CH3_STOP_NOTE} {done} of {num_epochs} epoch(s), whose metrics are this "
+            "exception's .history (a linearnets History); the model keeps the weights of its "
+            "last step, the figure the finished epochs' curves. " + go_on
+        )
