@@ -1137,3 +1137,38 @@ def test_download_true_names_a_root_with_a_line_break_as_the_shell_takes_it_past
         f"download=True passed over this machine's copy in {damaged} ($LINEARNETS_DATA), which "
         f"is damaged, and downloads into $'{tmp_path}/a\\nb' instead: "
     )
+
+
+@pytest.mark.parametrize(
+    ("kind", "advice"),
+    [
+        ("status-500", "try again later or pass other mirrors"),
+        ("missing", "pass mirrors that serve Fashion-MNIST's original files"),
+    ],
+)
+def test_load_data_fashion_mnist_whose_download_fails_says_how_to_pass_other_mirrors_from_python(
+    root: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, advice: str
+) -> None:
+    """A mirror failing (HTTP 500, or 404) was told "pass other mirrors", while
+    load_data_fashion_mnist has no mirrors argument: it names the two ways that take them."""
+    from linearnets import d2l
+
+    _no_copy_anywhere(root, tmp_path, monkeypatch)
+    _in_a_work_folder(tmp_path, monkeypatch)
+    server = Server(tiny)
+    try:
+        _download_from(server, tiny, monkeypatch)
+        monkeypatch.setattr(FashionMNIST, "mirrors", [server.mirror(kind)])
+        with (
+            pytest.warns(DataWarning, match="^Fashion-MNIST was not found on this machine"),
+            pytest.raises(DatasetError) as info,
+        ):
+            d2l.load_data_fashion_mnist(2)
+    finally:
+        server.close()
+    assert (
+        f"{advice} (load_data_fashion_mnist takes none: set ln.FashionMNIST.mirrors = "
+        "['https://HOST/PATH/', ...] before calling it, or call "
+        "linearnets.data.download.download_fashion_mnist('DIR', mirrors=[...]) and pass "
+        "root='DIR')"
+    ) in str(info.value), str(info.value)

@@ -141,8 +141,29 @@ def _read_or_download(root: str | Path | None) -> FashionMNISTArrays:
             f"{DOWNLOAD_CALL}('DIR') and pass root=DIR"
         ) from exc
     except DatasetError as exc:  # no network, a mirror down: its own advice, said once
-        raise DatasetError(f"{head}, failed: {exc}") from exc
+        raise DatasetError(f"{head}, failed: {_mirrors_from_python(str(exc))}") from exc
     return fashion_mnist.read_fashion_mnist(BOOK_ROOT)
+
+
+# the download's advice to pass mirrors, as download_fashion_mnist(root, mirrors=...) takes them
+_PASS_MIRRORS = re.compile(
+    r"\bpass (?:other mirrors|mirrors that serve Fashion-MNIST's original files)\b"
+)
+
+
+def _mirrors_from_python(text: str) -> str:
+    """Return the download's failure ``text`` saying where its "pass other mirrors" goes: from
+    ``load_data_fashion_mnist``, which has no ``mirrors`` argument, through the class's
+    ``FashionMNIST.mirrors``, or a download of one's own into a root."""
+    return _PASS_MIRRORS.sub(
+        lambda m: (
+            f"{m[0]} (load_data_fashion_mnist takes none: set ln.FashionMNIST.mirrors = "
+            "['https://HOST/PATH/', ...] before calling it, or call "
+            f"{DOWNLOAD_CALL}('DIR', mirrors=[...]) and pass root='DIR')"
+        ),
+        text,
+        count=1,
+    )
 
 
 def _why_unwritable(exc: UsageError) -> str:
