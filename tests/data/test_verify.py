@@ -9,6 +9,8 @@ import hashlib
 import json
 import os
 import re
+import shutil
+import subprocess
 import tempfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -663,3 +665,36 @@ def test_a_debian_package_file_read_through_a_link_is_restored_by_a_reinstall(
         "linearnets.data.download.download_fashion_mnist('DIR') fetches all four into DIR where a "
         "network exists, then pass root=DIR (or set LINEARNETS_DATA)"
     ), str(info.value)
+
+
+@pytest.mark.parametrize("compressible", [True, False], ids=["shorter-inner-gz", "longer"])
+@pytest.mark.usefixtures("no_debian")
+def test_a_gz_file_gzipped_twice_is_told_to_be_gunzipped_once(
+    tiny: Tiny, tmp_path: Path, compressible: bool
+) -> None:
+    """A downloaded .gz gzipped again (by a browser, a `gzip` run over the folder) was "expected
+    ... bytes once decompressed, got N; the file is truncated or another file": its content starts
+    with gzip's magic bytes 1f 8b again, and gunzipped once it is the file."""
+    # Fashion-MNIST's files compress to a third (the inner gzip shorter than the file); random
+    # pixels do not
+    raw = bytes(20_000) if compressible else tiny.raw[NAME]
+    expected = (len(raw), hashlib.md5(raw).hexdigest())
+    path = tmp_path / "d" / f"{NAME}.gz"
+    path.parent.mkdir()
+    once = gzip.compress(raw, mtime=0)
+    path.write_bytes(gzip.compress(once, mtime=0))
+    shown = str(len(once)) if compressible else "more"
+    with pytest.raises(DatasetError) as info:
+        read_verified(path, NAME, expected=expected, cache=tmp_path / "cache")
+    assert str(info.value) == (
+        f"{path}: expected {len(raw)} bytes of {NAME} once decompressed, got {shown}, which are "
+        "gzip again (they start with gzip's magic bytes 1f 8b): the file is gzipped twice (a "
+        f"downloaded .gz gzipped again) — gunzip it once: gunzip -c {path} > {path}.once && mv "
+        f"{path}.once {path}"
+    )
+    if shutil.which("gunzip") is None:  # what the command does
+        path.write_bytes(gzip.decompress(path.read_bytes()))
+    else:  # as told
+        subprocess.run(["sh", "-c", str(info.value).rsplit(": ", 1)[1]], check=True)
+    data, _ = read_verified(path, NAME, expected=expected, cache=tmp_path / "cache")
+    assert bytes(data) == raw

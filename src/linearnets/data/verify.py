@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from linearnets._shell import shell_word
 from linearnets._text import shown_path
 from linearnets.data.cache import (
     cache_dir,
@@ -90,14 +91,17 @@ def _inflate_hashed(
     """Return the inflated content of ``raw`` with its MD5 and CRC-32, writing it to ``sink`` too;
     the last value says whether every chunk reached ``sink``."""
     digest = _Digest(size, sink)
-    produced = 0
+    produced, head = 0, b""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="linearnets-md5") as pool:
         futures = []
         for chunk in inflate_chunks(raw, name=str(path), limit=size, chunk_size=CHUNK):
             futures.append(pool.submit(digest.consume, chunk, produced))
+            head = head or bytes(chunk[: len(GZIP_MAGIC)])
             produced += len(chunk)
     for future in futures:
         future.result()
+    if produced != size and head == GZIP_MAGIC:  # the content a gzip file again
+        raise _gzipped_twice(path, name, size, produced)
     if produced > size:  # inflating stopped there: the content was not hashed whole
         raise _misnamed_gz(raw, path, name, size) or _wrong_size(path, name, size, None, None)
     if produced < size:
@@ -223,6 +227,20 @@ def _wrong_size(
         return DatasetError(f"{start} {got}; this is another file — {how_to_replace(path)}")
     return DatasetError(
         f"{start} {found}; the file is truncated or another file — {how_to_replace(path)}"
+    )
+
+
+def _gzipped_twice(path: Path, name: str, size: int, produced: int) -> DatasetError:
+    """Return the error for the gzip file ``path`` whose content, of ``produced`` bytes (more than
+    ``size``: not all inflated), is a gzip file again (``1f 8b``): a downloaded .gz gzipped again,
+    which was told "truncated or another file", with a download for its fix."""
+    got = "more" if produced > size else str(produced)
+    word = shell_word(path)
+    return DatasetError(
+        f"{shown_path(path)}: expected {size} bytes of {name} once decompressed, got {got}, "
+        "which are gzip again (they start with gzip's magic bytes 1f 8b): the file is gzipped "
+        f"twice (a downloaded .gz gzipped again) — gunzip it once: gunzip -c {word} > "
+        f"{word}.once && mv {word}.once {word}"
     )
 
 
