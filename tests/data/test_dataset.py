@@ -970,6 +970,9 @@ DATA_REPLACED = [  # (id, the replacement, what the message says it got, its fix
     ("flat rows", lambda d: d.reshape(-1, 784), r"a tensor of shape \(\d+, 784\) and dtype torch\.uint8", "ds.data.reshape(-1, 28, 28)"),
     ("int64", lambda d: d.long(), r"a tensor of shape \(\d+, 28, 28\) and dtype torch\.int64", "ds.data.to(torch.uint8)"),
     ("int64 NumPy (N, 1, H, W)", lambda d: d[:, None].numpy().astype(np.int64), r"a NumPy array of shape \(\d+, 1, 28, 28\) and dtype int64", "torch.from_numpy(ds.data)[:, 0].to(torch.uint8)"),
+    ("list of tensors", lambda d: list(d), r"a list of \d+ tensors", "torch.stack(ds.data)"),
+    ("list of NumPy arrays", lambda d: [x.numpy() for x in d], r"a list of \d+ NumPy arrays", "torch.from_numpy(np.stack(ds.data))"),
+    ("nested lists", lambda d: d.tolist(), r"a list of \d+ lists", "torch.tensor(ds.data, dtype=torch.uint8)"),
 ]  # fmt: skip
 
 
@@ -990,7 +993,9 @@ def test_data_replaced_by_uint8_pixels_in_another_form_is_told_the_fix_for_it(
         rf"set ds\.data = {re.escape(fix)}$",
     ):
         ds[1]
-    exec(f"ds.data = {fix}", {"ds": ds, "torch": torch})  # the fix, followed
+    with pytest.raises(UsageTypeError, match=rf"got {got}; set ds\.data = {re.escape(fix)}$"):
+        len(ds)  # a list has no shape: it was "'list' object has no attribute 'shape'"
+    exec(f"ds.data = {fix}", {"ds": ds, "torch": torch, "np": np})  # the fix, followed
     assert torch.equal(ds[1][0], expected[0]) and ds[1][1] == expected[1]
 
 

@@ -115,6 +115,7 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
         self.class_to_idx = {name: i for i, name in enumerate(self.classes)}
 
     def __len__(self) -> int:
+        _check_data(self.data)  # a list set as ds.data has no shape: told what to set instead
         return int(self.data.shape[0])
 
     @property
@@ -186,11 +187,7 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
         """
         i = self._position(index)
         data = self.data
-        if not isinstance(data, torch.Tensor) or data.dtype != torch.uint8 or data.ndim != 3:
-            raise UsageTypeError(
-                f"ds.data must hold the images as read, a uint8 tensor (N, H, W), got "
-                f"{describe(data)}; {_data_fix(data)}"
-            )
+        _check_data(data)
         targets = self.targets
         if not _one_label_per_image(targets, len(data)):
             # e.g. ds.data = ds.data[:100] alone: the items would take the first 100 labels of
@@ -335,11 +332,43 @@ def _shown(index: Any) -> str:
     return repr(index)
 
 
+def _check_data(data: Any) -> None:
+    """Raise unless ``data``, a dataset's ``ds.data``, is a uint8 tensor (N, H, W), naming the fix."""
+    if not isinstance(data, torch.Tensor) or data.dtype != torch.uint8 or data.ndim != 3:
+        raise UsageTypeError(
+            f"ds.data must hold the images as read, a uint8 tensor (N, H, W), got "
+            f"{_data_got(data)}; {_data_fix(data)}"
+        )
+
+
+def _data_got(data: Any) -> str:
+    """Return what ``data`` is: a list or tuple of images by its length and its items' kind (its
+    repr would be a screen of pixels), anything else as :func:`describe` says it."""
+    if not isinstance(data, list | tuple):
+        return describe(data)
+    kinds = {_item_kind(item) for item in data}
+    items = kinds.pop() if len(kinds) == 1 else "items of several kinds"
+    return f"a {type(data).__name__} of {len(data)} {items}"
+
+
+def _item_kind(item: Any) -> str:
+    """Return the plural name of the kind of ``item``, an image of a list set as ``ds.data``."""
+    if isinstance(item, torch.Tensor):
+        return "tensors"
+    return "NumPy arrays" if isinstance(item, np.ndarray) else f"{type(item).__name__}s"
+
+
 def _data_fix(data: Any) -> str:
     """Return the fix for a ``ds.data`` that is no uint8 tensor (N, H, W), by what is wrong: its
     container, its dtype or its shape (each fix the expression that mends it)."""
     subset = "take a subset with ds.data[indices] (and ds.targets[indices])"
-    if not isinstance(data, torch.Tensor | np.ndarray):  # a list of images, say
+    if isinstance(data, list | tuple) and data:  # images listed: one tensor (N, H, W) of them
+        if all(isinstance(item, torch.Tensor) for item in data):
+            return "set ds.data = torch.stack(ds.data)"
+        if all(isinstance(item, np.ndarray) for item in data):
+            return "set ds.data = torch.from_numpy(np.stack(ds.data))"
+        return "set ds.data = torch.tensor(ds.data, dtype=torch.uint8)"
+    if not isinstance(data, torch.Tensor | np.ndarray):
         return f"keep ds.data the uint8 tensor read: {subset}"
     if data.dtype.is_floating_point if isinstance(data, torch.Tensor) else data.dtype.kind == "f":
         # e.g. ds.data = ds.data.float() / 255, which items would divide by 255 again
