@@ -45,9 +45,28 @@ def test_overrides_are_applied_and_out_is_the_run_folder(tmp_path: Path) -> None
 
 def test_an_unknown_override_is_refused_naming_the_fields(tmp_path: Path) -> None:
     with pytest.raises(
-        UsageError, match=r"^resume_softmax got unknown settings \['epoch'\]; pass SoftmaxConfig "
+        UsageError, match=r"^resume_softmax got unknown settings \['colour'\]; pass SoftmaxConfig "
     ):
-        resumed_config(OLD, {"epoch": 6}, tmp_path)
+        resumed_config(OLD, {"colour": 6}, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "meant"),
+    [
+        ({"epoch": 6}, "epochs=6"),
+        ({"num_epochs": 6}, "epochs=6"),
+        ({"learning_rate": 0.5, "epoch": 6}, "epochs=6 and lr=0.5"),
+    ],
+)
+def test_a_misspelt_override_is_told_the_setting_it_likely_meant(
+    tmp_path: Path, overrides: dict[str, float], meant: str
+) -> None:
+    """resume_softmax(run, epoch=5) listed every field but named none of them, where
+    resume_linreg and SoftmaxConfig(num_epochs=3) say "did you mean epochs=..."."""
+    with pytest.raises(UsageError) as caught:
+        resumed_config(OLD, overrides, tmp_path)
+    assert f"; did you mean {meant}? pass SoftmaxConfig fields among ['" in str(caught.value)
+    assert "'_" not in str(caught.value)  # no private field offered
 
 
 def test_out_is_refused_as_the_folder_the_run_stays_in(tmp_path: Path) -> None:

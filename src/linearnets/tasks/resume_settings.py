@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._json import loads_shallow
-from linearnets._text import shown_path
+from linearnets._text import and_list, shown_path
 from linearnets.config import SoftmaxConfig
 from linearnets.config_checks import BatchBytesError
+from linearnets.config_values import meant_setting
 from linearnets.errors import UsageError
 from linearnets.tasks.experiment import check_data_source
 from linearnets.tasks.logged_epochs import check_logged_epochs, epochs_logged
@@ -57,9 +58,13 @@ def resumed_config(
     refuse_out("resume_softmax", overrides, run_dir)
     unknown = sorted(set(overrides) - allowed)
     if unknown:
+        # the setting each likely meant, as SoftmaxConfig(num_epochs=3) and resume_linreg name it
+        settings = sorted(name for name in allowed if not name.startswith("_"))
+        meant = [m for key in unknown if (m := meant_setting(key, overrides[key], settings))]
         raise UsageError(
-            f"resume_softmax got unknown settings {unknown}; pass SoftmaxConfig fields among "
-            f"{sorted(allowed)}"
+            f"resume_softmax got unknown settings {unknown}; "
+            f"{f'did you mean {and_list(meant)}? ' if meant else ''}pass SoftmaxConfig fields "
+            f"among {settings}"
         )
     try:
         if overrides.get("data") is not None and "data_dir" not in overrides:
