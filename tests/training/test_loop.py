@@ -2112,3 +2112,33 @@ def test_a_shuffled_test_loader_looked_at_before_training_leaves_the_random_orde
 
     shuffled = DataLoader(TensorDataset(_IMAGES, _CLASSES), batch_size=8, shuffle=True)
     assert torch.equal(run(None), run(shuffled))
+
+
+def test_a_bad_label_in_a_later_training_batch_names_the_batch_its_row_and_the_updates_taken() -> (
+    None
+):
+    """A label out of range in train_iter's 5th batch was told with no place at all (test_iter's
+    was named), after the model had taken 4 updates: now the batch, the row and the updates."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    X = torch.randn(500, 784, generator=torch.Generator().manual_seed(0))
+    y = torch.randint(0, 10, (500,), generator=torch.Generator().manual_seed(1))
+    y[300] = 10  # batch 5 (rows 256..319), its row 44
+    data = DataLoader(TensorDataset(X, y), batch_size=64)
+    net = nn.Linear(784, 10)
+    with pytest.raises(
+        UsageError,
+        match=r"^train_iter's batch 5 of epoch 1, row 44 \(the model took 4 updates before it, "
+        r"and keeps their weights\): y must hold class indices in \[0, 10\) for the model's 10 "
+        r"outputs, got 10",
+    ):
+        fit(net, data, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.05), 2)
+    with pytest.raises(
+        UsageError,
+        match=r"^train_iter's batch 5, row 44 \(this train_epoch took 4 updates before it, kept "
+        r"by the model\): y must hold class indices in \[0, 10\)",
+    ):
+        train_epoch(net, data, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.05))
+    y[300], y[3] = 3, -100  # the first batch, before any update: the message as it was
+    with pytest.raises(UsageError, match=r"^y must hold class indices in \[0, 10\)"):
+        fit(net, data, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.05), 1)

@@ -127,10 +127,14 @@ def _class_label_value_error(loss: Loss, y: torch.Tensor, C: int) -> UsageError 
                 f" for classes 0..{max(high, 1)}"
             )
         if low < 0 or high >= C:
-            return UsageError(
+            bad = low if low < 0 else high
+            usage = UsageError(
                 f"y must hold class indices in [0, {C}) for the model's "
-                f"{counted(C, 'output')}, got {low if low < 0 else high}; {fix}"
+                f"{counted(C, 'output')}, got {bad}; {fix}"
             )
+            # the first row holding it, from 0, for the loop's words on which batch it was
+            usage.row = int((y == bad).nonzero()[0, 0])  # type: ignore[attr-defined]
+            return usage
     # F.cross_entropy's (a partial's) too: it got "check it takes (y_hat, y) in that order"
     name = torch_class_loss_name(loss)
     if name is not None and y.dtype not in (torch.int64, torch.uint8):

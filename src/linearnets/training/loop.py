@@ -17,6 +17,7 @@ from typing import Any
 
 import torch
 
+from linearnets._text import counted
 from linearnets.errors import UsageError
 from linearnets.training import fit_hooks
 from linearnets.training.batch_of_one import raise_batch_of_one
@@ -183,6 +184,9 @@ def train_epoch(
                     net, X, y, loss, updater, scale=scale, dist=dist, check_targets=step == 0,
                     scalar_seed=scalar_seed(loss, y, summed=totals.summed, dist=dist),
                 )  # fmt: skip
+            except UsageError as err:  # a bad label of a later batch: which one, and its updates
+                name_step_error(err, step=step, epoch=epoch)
+                raise
             except ValueError as err:  # a BatchNorm given a last batch of one example
                 raise_batch_of_one(net, X, err, step=step, epoch=epoch, batches=train_iter)
             if see is not None:
@@ -220,6 +224,31 @@ def train_epoch(
     finally:
         restore_mode()
     return totals.result("train_iter", dist)
+
+
+def name_step_error(err: BaseException, *, step: int, epoch: int | None) -> None:
+    """Start ``err``'s message, raised by the step on batch ``step`` (from 0) of ``epoch`` (from 1;
+    ``None``: a ``train_epoch`` of its own), with that batch, its row at fault where known, and
+    the updates the model took before it, whose weights it keeps: ``"train_iter's batch 5 of
+    epoch 1, row 44 (the model took 4 updates before it, ...)"``. The first batch's, before any
+    update, and a message naming ``train_iter`` already are left alone."""
+    if not err.args or not isinstance(err.args[0], str) or "train_iter" in err.args[0]:
+        return
+    if step == 0 and epoch in (None, 1):  # the first batch: its data was all the model had seen
+        return
+    row = getattr(err, "row", None)
+    where = "train_iter's batch " + str(step + 1) + ("" if epoch is None else f" of epoch {epoch}")
+    where += f", row {row}" if isinstance(row, int) else ""
+    if epoch is None:
+        taken = f" (this train_epoch took {counted(step, 'update')} before it, kept by the model)"
+    else:
+        earlier = "the epochs before it and " if epoch > 1 else ""
+        this = " of this epoch" if epoch > 1 else ""
+        taken = (
+            f" (the model took {earlier}{counted(step, 'update')}{this} before it, and keeps "
+            "their weights)"
+        )
+    err.args = (f"{where}{taken}: {err.args[0]}", *err.args[1:])
 
 
 def fit(
