@@ -2071,7 +2071,9 @@ def test_train_ch3_names_a_bad_first_test_batch_before_the_first_step() -> None:
 
 def test_a_bad_later_test_batch_is_named_with_the_epochs_done() -> None:
     """Only the first batch is looked at before training: a later one is told after the epoch,
-    naming test_iter, the error holding the history of the epochs done."""
+    naming test_iter, the error holding the history of the epochs done: epoch 1 trained, its
+    test metrics None (it held none, so start_epoch=len(history.epochs) would train epoch 1
+    over again)."""
     net = softmax_concise(generator=torch.Generator().manual_seed(2))
     train = [(_IMAGES[:20], _CLASSES[:20]), (_IMAGES[20:], _CLASSES[20:])]
     test = [(_IMAGES[:20], _CLASSES[:20]), (_IMAGES[20:], _CLASSES[20:] + 10)]
@@ -2081,7 +2083,10 @@ def test_a_bad_later_test_batch_is_named_with_the_epochs_done() -> None:
         match=r"^test_iter's batch 2, evaluated after epoch 1: y must hold class indices",
     ) as info:
         fit(net, train, nn.CrossEntropyLoss(), updater, 2, test_iter=test)
-    assert isinstance(info.value.history, History) and info.value.history.epochs == []  # type: ignore[attr-defined]
+    history = info.value.history  # type: ignore[attr-defined]
+    assert isinstance(history, History) and [m.epoch for m in history.epochs] == [1]
+    done = history.epochs[0]
+    assert math.isfinite(done.train_loss) and (done.test_loss, done.test_acc) == (None, None)
 
 
 def test_train_ch3_names_the_bad_later_test_batch() -> None:
@@ -2142,3 +2147,27 @@ def test_a_bad_label_in_a_later_training_batch_names_the_batch_its_row_and_the_u
     y[300], y[3] = 3, -100  # the first batch, before any update: the message as it was
     with pytest.raises(UsageError, match=r"^y must hold class indices in \[0, 10\)"):
         fit(net, data, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.05), 1)
+
+
+@pytest.mark.parametrize("hook", ["on_epoch_end", "on_fit_end"])
+def test_an_error_a_callback_raises_holds_the_finished_epochs(hook: str) -> None:
+    """Only a KeyboardInterrupt held them: a callback's ValueError at epoch 2 (or at the fit's end)
+    lost the epochs done; now any error fit raises holds them as its .history, its type kept."""
+
+    class Fails(Callback):
+        def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
+            if hook == "on_epoch_end" and metrics.epoch == 2:
+                raise ValueError("my check failed")
+
+        def on_fit_end(self, *, history: History) -> None:
+            if hook == "on_fit_end":
+                raise ValueError("my check failed")
+
+    net = softmax_concise(generator=torch.Generator().manual_seed(2))
+    train = [(_IMAGES[:20], _CLASSES[:20]), (_IMAGES[20:], _CLASSES[20:])]
+    updater = torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=r"^my check failed$") as info:
+        fit(net, train, nn.CrossEntropyLoss(), updater, 3, callbacks=[Fails()])
+    assert type(info.value) is ValueError
+    history = info.value.history  # type: ignore[attr-defined]
+    assert [m.epoch for m in history.epochs] == ([1, 2] if hook == "on_epoch_end" else [1, 2, 3])

@@ -39,6 +39,16 @@ def on_stop(
     # subclass of KeyboardInterrupt too (it got no history, nor the note)
     if plain_stop(exc):
         keep_history(exc, history)
+    else:
+        hand_history(exc, history)
+
+
+def hand_history(exc: BaseException, history: History) -> None:
+    """Hand ``exc`` (any error that stopped fit, a callback's ``ValueError`` too) the history of
+    the finished epochs as its ``.history``, where it takes attributes; its type and message kept.
+    """
+    with contextlib.suppress(AttributeError, TypeError):  # __slots__, or a read-only property
+        exc.history = history  # type: ignore[attr-defined]
 
 
 def keep_history(exc: KeyboardInterrupt, history: History) -> None:

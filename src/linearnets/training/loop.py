@@ -336,21 +336,19 @@ def fit(
                 scalar_loss=scalar_loss,
                 epoch=epoch,
             )
-            if train_eval_iter is not None:
-                eval_loss, eval_acc = _evaluate_after(
-                    "train_eval_iter", net, train_eval_iter, loss, dist=dist,
-                    scalar_loss=scalar_loss, epoch=epoch, history=history,
+            try:
+                train_loss, train_acc, test_loss, test_acc = _evaluate_epoch(
+                    net, loss, train_eval_iter, test_iter, dist=dist, scalar_loss=scalar_loss,
+                    epoch=epoch, history=history, trained=(train_loss, train_acc),
                 )  # fmt: skip
-                train_loss = eval_loss if eval_loss is not None else train_loss
-                # the accuracy of the same model on the same set as the loss beside it, not of
-                # the weights each step had during the epoch
-                train_acc = eval_acc if eval_acc is not None else train_acc
-            test_loss, test_acc = None, None
-            if test_iter is not None:
-                test_loss, test_acc = _evaluate_after(
-                    "test_iter", net, test_iter, loss, dist=dist, scalar_loss=scalar_loss,
-                    epoch=epoch, history=history,
-                )  # fmt: skip
+            except BaseException:
+                # the epoch trained, its weights kept: its evaluation's metrics None (not done),
+                # so that start_epoch=len(history.epochs) goes on after it, not over it again
+                seconds = time.perf_counter() - start
+                history.epochs.append(
+                    EpochMetrics(epoch, train_loss, train_acc, None, None, seconds)
+                )
+                raise
             metrics = EpochMetrics(
                 epoch, train_loss, train_acc, test_loss, test_acc, time.perf_counter() - start
             )
@@ -360,9 +358,46 @@ def fit(
     except BaseException as exc:
         fit_hooks.on_stop(exc, callbacks, on_step, history)
         raise
-    for cb in callbacks:
-        fit_hooks.call_hook(cb, "on_fit_end", history=history)
+    try:
+        for cb in callbacks:
+            fit_hooks.call_hook(cb, "on_fit_end", history=history)
+    except BaseException as exc:  # every epoch done: its error holds them all
+        fit_hooks.hand_history(exc, history)
+        raise
     return history
+
+
+def _evaluate_epoch(
+    net: Net,
+    loss: Loss,
+    train_eval_iter: Batches | None,
+    test_iter: Batches | None,
+    *,
+    dist: DistContext | None,
+    scalar_loss: str | None,
+    epoch: int,
+    history: History,
+    trained: tuple[float, float | None],
+) -> tuple[float, float | None, float | None, float | None]:
+    """Return the epoch's (train loss, train accuracy, test loss, test accuracy): ``trained``'s
+    running means, or ``train_eval_iter``'s over the model at the epoch's end where given."""
+    train_loss, train_acc = trained
+    if train_eval_iter is not None:
+        eval_loss, eval_acc = _evaluate_after(
+            "train_eval_iter", net, train_eval_iter, loss, dist=dist,
+            scalar_loss=scalar_loss, epoch=epoch, history=history,
+        )  # fmt: skip
+        train_loss = eval_loss if eval_loss is not None else train_loss
+        # the accuracy of the same model on the same set as the loss beside it, not of
+        # the weights each step had during the epoch
+        train_acc = eval_acc if eval_acc is not None else train_acc
+    test_loss, test_acc = None, None
+    if test_iter is not None:
+        test_loss, test_acc = _evaluate_after(
+            "test_iter", net, test_iter, loss, dist=dist, scalar_loss=scalar_loss,
+            epoch=epoch, history=history,
+        )  # fmt: skip
+    return train_loss, train_acc, test_loss, test_acc
 
 
 def _evaluate_after(
