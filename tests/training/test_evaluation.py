@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Callable
 
 import pytest
 import torch
@@ -671,8 +672,9 @@ def test_evaluate_accuracy_refuses_regression_targets_rather_than_return_none() 
     assert evaluate(net, [(X, y)]) == (None, None)
     with pytest.raises(
         UsageError,
-        match=r"^data_iter must yield integer class labels y for evaluate_accuracy, got "
-        r"floating-point targets.*pass y\.long\(\).*evaluate\(net, data_iter, loss\)$",
+        match=r"^data_iter must yield integer class labels y for evaluate_accuracy, got a tensor "
+        r"of shape \(4,\) and dtype torch\.float32 in its first batch: .*pass y\.long\(\).*"
+        r"evaluate\(net, data_iter, loss\)$",
     ):
         evaluate_accuracy(net, [(X, y)])
     assert evaluate_accuracy(net, [(X, y.long())]) == pytest.approx(
@@ -792,3 +794,34 @@ def test_the_look_at_nan_scores_leaves_the_models_buffers_as_the_pass_left_them(
     with pytest.raises(DivergenceError, match=f"^{re.escape(_WEIGHTLESS_OWN)}$"):
         evaluate_accuracy(net, _images())
     assert int(net.calls) == 3
+
+
+@pytest.mark.parametrize(
+    ("targets", "fix"),
+    [
+        (lambda y: F.one_hot(y, 10).float(), r"\(B, C\) pass their classes, y\.argmax\(dim=1\)"),
+        (lambda y: torch.softmax(torch.randn(len(y), 10), 1), r"y\.argmax\(dim=1\)"),
+        (lambda y: y.float()[:, None], r"\(B, 1\) pass y\.squeeze\(1\)\.long\(\)"),
+    ],
+)
+def test_evaluate_accuracy_tells_one_hot_targets_their_argmax_on_the_first_batch(
+    targets: Callable[[torch.Tensor], torch.Tensor], fix: str
+) -> None:
+    """One-hot (B, C) targets were told to pass y.long(), which is refused again (and truncates
+    soft labels to 0), after the whole set was evaluated: now their argmax, with the shape and
+    dtype, before the model sees a second batch."""
+    y = torch.randint(0, 10, (100,), generator=torch.Generator().manual_seed(0))
+    X, Y = torch.randn(100, 784), targets(y)
+    seen: list[int] = []
+    net = nn.Linear(784, 10)
+    net.register_forward_hook(lambda *_: seen.append(1))
+    batches = [(X[:50], Y[:50]), (X[50:], Y[50:])]
+    shape = tuple(Y[:50].shape)
+    with pytest.raises(
+        UsageError,
+        match=rf"^data_iter must yield integer class labels y for evaluate_accuracy, got a tensor "
+        rf"of shape {re.escape(str(shape))} and dtype torch\.float32 in its first batch: accuracy "
+        rf"counts a classifier's right classes; for .*{fix}",
+    ):
+        evaluate_accuracy(net, batches)
+    assert seen == []

@@ -644,9 +644,10 @@ BAD_INPUT = [
     ),
     (
         lambda: evaluate_accuracy(_net(), _ok()),
-        r"^data_iter must yield integer class labels y for evaluate_accuracy, got floating-point "
-        r"targets: accuracy counts a classifier's right classes; for class labels stored as floats "
-        r"pass y\.long\(\), and for a regression measure the loss instead, "
+        r"^data_iter must yield integer class labels y for evaluate_accuracy, got a tensor of "
+        r"shape \(3, 1\) and dtype torch\.float32 in its first batch: accuracy counts a "
+        r"classifier's right classes; for class labels stored as a float column \(B, 1\) pass "
+        r"y\.squeeze\(1\)\.long\(\); for a regression measure the loss instead, "
         r"evaluate\(net, data_iter, loss\)$",
     ),
     (lambda: History().last, r"history is empty"),

@@ -27,7 +27,10 @@ from linearnets.training.loop_checks import (
 )
 from linearnets.training.loss_kinds import Loss, summed_scalar_loss
 from linearnets.training.model_diagnosis import NanScoresProbe
-from linearnets.training.probability_targets import check_probability_targets
+from linearnets.training.probability_targets import (
+    check_probability_targets,
+    float_targets_accuracy_error,
+)
 from linearnets.training.pure_look import pure_model, pure_source
 from linearnets.training.step import Net, compute_loss, raise_output_error, unpack
 from linearnets.training.totals import EpochTotals, NanContext
@@ -123,9 +126,11 @@ def evaluate_named(
     dist: DistContext | None = None,
     scalar_loss: str | None = None,
     epoch: int | None = None,
+    labels: bool = False,
 ) -> tuple[float | None, float | None]:
     """:func:`evaluate`, naming ``data_iter`` as ``name`` in its errors (``fit``'s ``test_iter``),
-    and the epoch after which it runs, ``epoch`` (from 1), where known."""
+    and the epoch after which it runs, ``epoch`` (from 1), where known; ``labels``: refuse float
+    targets on the first batch (an accuracy's), not after the whole set."""
     summed = summed_scalar_loss(scalar_loss)
     check_dist(dist)
     check_batches(name, data_iter, passes=1)
@@ -149,6 +154,8 @@ def evaluate_named(
             step += 1
             reading = step + 1
             X, y = unpack(batch, allow_empty=distributed, name=name, step=step, epoch=epoch)
+            if first and labels and y.is_floating_point():
+                raise float_targets_accuracy_error(name, y)
             if probe is not None:
                 probe.keep(X)
             try:  # free unless the forward raises
@@ -198,14 +205,9 @@ def accuracy_named(name: str, net: Net, data_iter: Batches, *, epoch: int | None
     """:func:`evaluate_accuracy`, naming ``data_iter`` as ``name`` in its errors (``train_ch3``'s
     ``test_iter``: an empty batch of it was told as evaluate_accuracy's ``data_iter``), and the
     epoch after which it runs, ``epoch`` (from 1), where known."""
-    _, acc = evaluate_named(name, net, data_iter, epoch=epoch)
-    if acc is None:
-        raise UsageError(
-            f"{name} must yield integer class labels y for evaluate_accuracy, got floating-point "
-            "targets: accuracy counts a classifier's right classes; for class labels stored as "
-            f"floats pass y.long(), and for a regression measure the loss instead, "
-            f"evaluate(net, {name}, loss)"
-        )
+    _, acc = evaluate_named(name, net, data_iter, epoch=epoch, labels=True)
+    if acc is None:  # float targets after an integer first batch
+        raise float_targets_accuracy_error(name, None)
     return acc
 
 

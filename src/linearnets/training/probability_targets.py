@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import torch
 
+from linearnets._check_basics import describe
 from linearnets.errors import UsageError
 from linearnets.training.nan_targets import takes_binary_probabilities, takes_probabilities
 from linearnets.training.totals import Loss
 
-__all__ = ["check_probability_targets"]
+__all__ = ["check_probability_targets", "float_targets_accuracy_error"]
 
 
 def check_probability_targets(
@@ -80,3 +81,26 @@ def _check_rows(y: torch.Tensor, batch: str) -> None:
 def _first(mask: torch.Tensor) -> tuple[int, ...]:
     """Return the index of the first ``True`` of ``mask``, one int per dimension."""
     return tuple(int(i) for i in mask.nonzero()[0])
+
+
+def float_targets_accuracy_error(name: str, y: torch.Tensor | None) -> UsageError:
+    """Return the refusal of float targets ``y`` of ``name``'s first batch for an accuracy, with
+    the fix their shape calls for: one-hot or class probabilities (B, C) their ``argmax`` (a
+    ``.long()`` refused them again, and truncated soft labels to 0), labels (B,) stored as floats
+    ``.long()``; ``y`` ``None``: not in hand (the whole set's results), both fixes named."""
+    start = f"{name} must yield integer class labels y for evaluate_accuracy, got "
+    regression = f"; for a regression measure the loss instead, evaluate(net, {name}, loss)"
+    if y is None:
+        return UsageError(
+            f"{start}floating-point targets: accuracy counts a classifier's right classes; for "
+            "one-hot or class-probability targets (B, C) pass y.argmax(dim=1), for class labels "
+            f"(B,) stored as floats y.long(){regression}"
+        )
+    got = f"{start}{describe(y)} in its first batch: accuracy counts a classifier's right classes; "
+    if y.ndim == 2 and y.shape[1] > 1:
+        fix = "for one-hot or class-probability targets (B, C) pass their classes, y.argmax(dim=1)"
+    elif y.ndim == 2:
+        fix = "for class labels stored as a float column (B, 1) pass y.squeeze(1).long()"
+    else:
+        fix = "for class labels stored as floats pass y.long()"
+    return UsageError(f"{got}{fix}{regression}")
