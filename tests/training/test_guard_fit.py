@@ -4,6 +4,7 @@ was built without one."""
 from __future__ import annotations
 
 import math
+import re
 from functools import partial
 
 import pytest
@@ -416,3 +417,37 @@ def test_a_float32_tensor_lrs_refusal_names_it_in_its_fewest_digits() -> None:
     )
     fit(net, _classes(60), nn.CrossEntropyLoss(), optimizer, 1,
         callbacks=[DivergenceGuard(_suggested(str(err.value)))])  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", [torch.optim.Adam, torch.optim.AdamW, torch.optim.RMSprop])
+def test_an_adaptive_optimizers_blow_up_is_advised_its_own_rates_not_sgds(
+    kind: type[torch.optim.Optimizer],
+) -> None:
+    """Adam at lr 100 was told 'e.g. 0.5 (the book trains at 0.03 and 0.1 ...)', SGD's rates, at
+    which Adam still blows up (a loss of 38.9): now around torch's default for Adam, 1e-3."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(500, 784, generator=gen), torch.randint(0, 10, (500,), generator=gen)
+    batches = [(X[i : i + 64], y[i : i + 64]) for i in range(0, 500, 64)]
+    net = nn.Linear(784, 10)
+    with pytest.raises(DivergenceError) as info:
+        fit(net, batches, nn.CrossEntropyLoss(), kind(net.parameters(), lr=100.0), 3,
+            callbacks=[DivergenceGuard(100.0)])  # fmt: skip
+    said = str(info.value)
+    assert (
+        f"at lr 100; try a far smaller learning rate (lr) for {kind.__name__}, e.g. 0.001 "
+        f"(torch's default for Adam; {kind.__name__} moves each weight by about lr a step "
+        "whatever the gradient's size, so SGD's rates blow it up too)"
+    ) in said, said
+    assert "0.5" not in said and "the book trains" not in said
+
+
+def test_a_guard_used_with_adam_then_sgd_advises_sgds_rates_again() -> None:
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(500, 784, generator=gen), torch.randint(0, 10, (500,), generator=gen)
+    batches = [(X[i : i + 64], y[i : i + 64]) for i in range(0, 500, 64)]
+    guard = DivergenceGuard(100.0)
+    for kind, fix in ((torch.optim.Adam, "e.g. 0.001"), (torch.optim.SGD, "e.g. 0.5 (the book")):
+        net = nn.Linear(784, 10)
+        with pytest.raises(DivergenceError, match=re.escape(fix)):
+            fit(net, batches, nn.CrossEntropyLoss(), kind(net.parameters(), lr=100.0), 3,
+                callbacks=[guard])  # fmt: skip

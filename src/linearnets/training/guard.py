@@ -25,6 +25,7 @@ import torch
 
 from linearnets._check_basics import describe
 from linearnets.errors import DivergenceError, UsageError, UsageTypeError
+from linearnets.training.adaptive_lr import lr_for
 from linearnets.training.callbacks import Callback
 from linearnets.training.distributed import DistContext
 from linearnets.training.guard_data import HELD_BYTES, Batch, Dims, data_not_finite, held
@@ -231,6 +232,12 @@ class DivergenceGuard(Callback):
         state = self._growth.state_dict()
         self._growth = self._growth_check(rare=rare_losses(loss))
         self._growth.load_state_dict(state)
+
+    def use_updater(self, updater: object) -> None:
+        """Word the advice for ``updater``: an adaptive optimizer's (Adam's) lr is told around
+        1e-3, not the book's SGD rates (see :mod:`~linearnets.training.adaptive_lr`)."""
+        self.lr = lr_for(self.lr, updater)
+        self._growth.lr = self.lr
 
     def resumes(self, *, start_epoch: int) -> bool:
         """Return whether a ``fit`` from ``start_epoch`` goes on with the run this guard guarded

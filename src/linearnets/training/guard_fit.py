@@ -82,6 +82,7 @@ def prepare_guards(
     for guard in guards:  # every check passed: only now does a guard start over
         guard.begin_run(start_epoch=start_epoch)
         guard.use_fit_loss(loss)
+        guard.use_updater(updater)
 
 
 def updater_lrs(updater: object, *, keys: tuple[str, ...] = ("lr",)) -> list[float] | None:

@@ -12,6 +12,7 @@ from typing import NamedTuple
 import torch
 
 from linearnets.errors import DivergenceError
+from linearnets.training.adaptive_lr import ADAPTIVE_ADVISED_LR
 
 __all__ = [
     "ADVISED_LR",
@@ -74,15 +75,28 @@ class Kept(NamedTuple):
 
 def smaller_lr(lr: float) -> float:
     """Return the learning rate to try after a blow-up at ``lr``: a tenth of it, or
-    :data:`ADVISED_LR` (0.5) where a tenth is higher (a tenth of 10, 1, blows up ``nn.MSELoss``)."""
+    :data:`ADVISED_LR` (0.5) where a tenth is higher (a tenth of 10, 1, blows up ``nn.MSELoss``);
+    for an adaptive optimizer's (an :class:`~linearnets.training.adaptive_lr.AdaptiveLr`),
+    :data:`~linearnets.training.adaptive_lr.ADAPTIVE_ADVISED_LR` (1e-3)."""
+    if getattr(lr, "optimizer", None) is not None:
+        return min(lr / 10, ADAPTIVE_ADVISED_LR)
     return min(lr / 10, ADVISED_LR)
 
 
 def smaller(lr: float) -> str:
     """Return "a smaller learning rate (lr), e.g. 0.01 (a tenth)" for a blow-up at ``lr``, naming
     :data:`ADVISED_LR`, a rate a linear model trains at under either squared loss, where a tenth
-    would blow up again: past :data:`FAR_LR` under any loss, up to it under ``nn.MSELoss``."""
-    if lr / 10 <= ADVISED_LR:
+    would blow up again: past :data:`FAR_LR` under any loss, up to it under ``nn.MSELoss``. An
+    adaptive optimizer's lr (Adam's) is told around torch's default for Adam, not the book's
+    SGD rates."""
+    optimizer = getattr(lr, "optimizer", None)
+    if optimizer is not None and lr / 10 > ADAPTIVE_ADVISED_LR:
+        return (
+            f"a far smaller learning rate (lr) for {optimizer}, e.g. {smaller_lr(lr):g} (torch's "
+            f"default for Adam; {optimizer} moves each weight by about lr a step whatever the "
+            "gradient's size, so SGD's rates blow it up too)"
+        )
+    if lr / 10 <= ADVISED_LR or optimizer is not None:
         return f"a smaller learning rate (lr), e.g. {smaller_lr(lr):g} (a tenth)"
     if lr <= FAR_LR:
         return (
