@@ -1185,3 +1185,38 @@ def test_no_bar_when_stdout_goes_into_a_pipe_and_no_stream_is_given(
         logger.on_epoch_start(epoch=1, num_batches=3)
         assert logger._bar is None
     os.close(r)
+
+
+def test_curves_warn_once_of_the_metrics_a_regression_fit_does_not_report() -> None:
+    """LiveCurves()' book three on a regression with a test_iter drew train loss alone, without a
+    word: now one warning at the first epoch names the empty lines and the metrics to pass."""
+    import warnings
+
+    X = torch.randn(200, 3, generator=torch.Generator().manual_seed(0))
+    y = X @ torch.tensor([1.0, 2.0, 3.0])
+    batches = [(X[i : i + 50], y[i : i + 50, None]) for i in range(0, 200, 50)]
+    net = nn.Linear(3, 1)
+    curves = LiveCurves(mode="none")
+    with pytest.warns(UserWarning) as caught:
+        fit(net, batches, nn.MSELoss(), torch.optim.SGD(net.parameters(), lr=0.01), 3,
+            test_iter=batches, callbacks=[CurvesCallback(curves)])  # fmt: skip
+    said = [str(w.message) for w in caught if "curves plot" in str(w.message)]
+    assert said == [
+        "the curves plot 'train acc', 'test acc', which this fit does not report: its targets are "
+        "no class labels (a regression has no accuracy), so their lines stay empty; pass "
+        "LiveCurves(metrics=('train loss', 'test loss')) to plot what it reports"
+    ]
+    assert caught[0].filename == __file__  # the user's line
+    net = softmax_concise(num_inputs=3, num_outputs=3)
+    with pytest.warns(UserWarning, match=r"^the curves plot 'test acc', which this fit does not "
+                      r"report: fit was given no test_iter, so its line stays empty; pass "
+                      r"LiveCurves\(metrics=\('train loss', 'train acc'\)\) to plot what it "
+                      r"reports \(or pass test_iter to fit\)$"):  # fmt: skip
+        fit(net, [(X, torch.tensor([0, 1, 2] * 66 + [0, 1]))], nn.CrossEntropyLoss(),
+            torch.optim.SGD(net.parameters(), lr=0.01), 1,
+            callbacks=[CurvesCallback(LiveCurves(mode="none", metrics=("train loss", "test acc")))])  # fmt: skip
+    with warnings.catch_warnings():  # what it reports: no word
+        warnings.simplefilter("error")
+        fit(net, [(X, torch.tensor([0, 1, 2] * 66 + [0, 1]))], nn.CrossEntropyLoss(),
+            torch.optim.SGD(net.parameters(), lr=0.01), 1,
+            callbacks=[CurvesCallback(LiveCurves(mode="none", metrics=("train loss", "train acc")))])  # fmt: skip

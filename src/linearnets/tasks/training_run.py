@@ -212,7 +212,7 @@ def _run_callbacks(
     own.append(MetricsWriter(run_dir))
     curves = live_curves(exp.config, run_dir, plotter)
     if curves is not None:
-        own.append(CurvesCallback(curves))
+        own.append(CurvesCallback(curves, warn_missing=False))  # the command chose the metrics
         if history.epochs:  # a resume: the epochs before it, in one draw (not one per epoch)
             curves.extend(_curve_points(history, getattr(curves, "metrics", None)))
     own.extend(callbacks)
@@ -235,7 +235,7 @@ def _curve_points(
 ) -> list[tuple[int, dict[str, float]]]:
     """Return each epoch's points, as :class:`CurvesCallback` would have sent them after it."""
     collected = _Points(metrics)
-    send = CurvesCallback(collected)
+    send = CurvesCallback(collected, warn_missing=False)
     for metrics_of_epoch in history.epochs:
         send.on_epoch_end(metrics=metrics_of_epoch)
     return collected.points

@@ -15,11 +15,13 @@ import math
 import os
 import stat
 import sys
+from collections.abc import Sequence
 from typing import Any, Protocol, TextIO
 
 import torch
 
 from linearnets._bars import NotebookBar, bar_size, blank_row, dumb_terminal
+from linearnets._warn import warn
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.callback_base import Callback
 from linearnets.training.history import EpochMetrics, History
@@ -230,12 +232,18 @@ class CurvesCallback(Callback):
     ``metrics`` attribute get the book's three). A name among the curves' metrics that fit does
     not report (a misspelling, "trian loss") is refused here: its line would stay empty.
 
+    A metric the curves plot that the fit does not report (the book's "train acc" and "test acc"
+    of a regression, "test acc" with no ``test_iter``) is warned of once a fit, at its first
+    epoch, naming the metrics to pass: its line would stay empty without a word.
+
     Args:
         curves: a :class:`linearnets.plotting.LiveCurves` (notebook, file or none mode), or any
             :class:`Curves`.
+        warn_missing: warn of the curves' metrics the fit does not report (``False``: a run's
+            own curves, whose metrics the command chose).
     """
 
-    def __init__(self, curves: Curves) -> None:
+    def __init__(self, curves: Curves, *, warn_missing: bool = True) -> None:
         if isinstance(curves, type) or not callable(getattr(curves, "update", None)):
             raise UsageTypeError(
                 f"curves must be a live-curves object with update(epoch, values), got "
@@ -250,6 +258,8 @@ class CurvesCallback(Callback):
                 f"in {list(plotted)}; pass e.g. LiveCurves(metrics={_BOOK_CURVES})"
             )
         self.curves = curves
+        self.warn_missing = check_bool("warn_missing", warn_missing)
+        self._told = False  # this fit's missing metrics warned of
 
     def __repr__(self) -> str:
         curves = self.curves
@@ -263,6 +273,7 @@ class CurvesCallback(Callback):
         """Raise, before any step, if this fit's first epoch would go back over the curves' points
         (:meth:`check_fit_start`; ``fit`` calls that first, before any callback's ``on_fit_start``)."""
         self.check_fit_start(num_epochs=num_epochs, start_epoch=start_epoch)
+        self._told = False
 
     def check_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
         """Raise if this fit's first epoch would go back over the curves' points; nothing else.
@@ -303,9 +314,34 @@ class CurvesCallback(Callback):
         # a subset of the lines is a choice, not a mistake
         plotted = getattr(self.curves, "metrics", None) or _BOOK_CURVES
         values = {k: v for k, v in reported.items() if v is not None and k in plotted}
+        if self.warn_missing and not self._told:
+            self._told = True
+            _warn_missing(plotted, reported)
         self.curves.update(metrics.epoch, values)
 
     def on_fit_end(self, *, history: History) -> None:
         close = getattr(self.curves, "close", None)
         if close is not None:
             close()
+
+
+def _warn_missing(plotted: Sequence[str], reported: dict[str, float | None]) -> None:
+    """Warn of the metrics in ``plotted`` that ``reported`` (an epoch's) holds as ``None``, why,
+    and the metrics to pass: ``LiveCurves()``'s book three on a regression drew its train loss
+    alone, with no word of the lines left empty."""
+    missing = [m for m in plotted if m in reported and reported[m] is None]
+    if not missing:
+        return
+    why = []
+    if reported["test loss"] is None and any(m.startswith("test") for m in missing):
+        why.append("fit was given no test_iter")
+    if any(m.endswith("acc") and reported[m.replace("acc", "loss")] is not None for m in missing):
+        why.append("its targets are no class labels (a regression has no accuracy)")
+    shown = tuple(m for m in _REPORTED if reported[m] is not None)
+    also = " (or pass test_iter to fit)" if reported["test loss"] is None else ""
+    warn(
+        f"the curves plot {', '.join(repr(m) for m in missing)}, which this fit does not report: "
+        f"{' and '.join(why)}, so {'its line stays' if len(missing) == 1 else 'their lines stay'} "
+        f"empty; pass LiveCurves(metrics={shown}) to "
+        f"plot what it reports{also}"
+    )
