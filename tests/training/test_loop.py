@@ -2172,3 +2172,18 @@ def test_an_error_a_callback_raises_holds_the_finished_epochs(hook: str) -> None
     assert type(info.value) is ValueError
     history = info.value.history  # type: ignore[attr-defined]
     assert [m.epoch for m in history.epochs] == ([1, 2] if hook == "on_epoch_end" else [1, 2, 3])
+
+
+def test_a_callbacks_error_with_a_history_of_its_own_keeps_it() -> None:
+    class OwnError(Exception):
+        history = "mine"
+
+    class Fails(Callback):
+        def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
+            raise OwnError("stop")
+
+    net = softmax_concise(generator=torch.Generator().manual_seed(2))
+    with pytest.raises(OwnError) as info:
+        fit(net, [(_IMAGES, _CLASSES)], nn.CrossEntropyLoss(),
+            torch.optim.SGD(net.parameters(), lr=0.1), 2, callbacks=[Fails()])  # fmt: skip
+    assert info.value.history == "mine"

@@ -45,8 +45,11 @@ def on_stop(
 
 def hand_history(exc: BaseException, history: History) -> None:
     """Hand ``exc`` (any error that stopped fit, a callback's ``ValueError`` too) the history of
-    the finished epochs as its ``.history``, where it takes attributes; its type and message kept.
+    the finished epochs as its ``.history``, where it takes attributes and holds no ``history``
+    of its own; its type and message kept.
     """
+    if getattr(exc, "history", history) is not history:  # an error of yours with its own
+        return
     with contextlib.suppress(AttributeError, TypeError):  # __slots__, or a read-only property
         exc.history = history  # type: ignore[attr-defined]
 
