@@ -1085,13 +1085,17 @@ def test_an_lr_past_what_the_weights_dtype_holds_is_named_before_any_step(
     torch.finfo) is named now, the weights untouched. Float64 weights hold 1e300: no refusal."""
     net = SoftmaxRegressionScratch(3, 2)
     before = [p.detach().clone() for p in net.parameters()]
-    updater = (
-        SGD(list(net.parameters()), lr=1e300)
-        if scratch
-        else torch.optim.SGD(net.parameters(), lr=1e300)
-    )
-    loss = nn.CrossEntropyLoss(reduction="none")
     largest = torch.finfo(torch.float32).max
+    if scratch:
+        # the scratch SGD refuses such an lr when made; one set past it into its param_groups
+        # (as a scheduler does) is still named by the loop before any step
+        with pytest.raises(UsageError, match=r"^lr must be a number in \(0, 3\.40+2823\d*e\+38\]"):
+            SGD(list(net.parameters()), lr=1e300)
+        updater: Any = SGD(list(net.parameters()), lr=0.1)
+        updater.param_groups[0]["lr"] = 1e300
+    else:
+        updater = torch.optim.SGD(net.parameters(), lr=1e300)
+    loss = nn.CrossEntropyLoss(reduction="none")
     with pytest.raises(UsageError) as info:
         if call == "fit":
             fit(net, _pairs(), loss, updater, 1)
