@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -458,3 +459,39 @@ def test_a_normalized_matrix_is_refused_as_no_counts(dim: int) -> None:
     with pytest.raises(UsageError, match=message):
         per_class_accuracy(normalized.to_sparse())
     plot_confusion_matrix(normalized, ["a", "b"], normalize=False)  # drawn as it is, as before
+
+
+@pytest.mark.parametrize(
+    ("matrix", "what", "cell", "per"),
+    [
+        ([[1.0, 0.0], [1.0, 0.0]], "row", "[1, 0]", "class"),  # [[990, 0], [10, 0]] normalized
+        ([[1.0, 1.0], [0.0, 0.0]], "column", "[0, 1]", "predicted class"),
+    ],
+)
+def test_a_normalized_matrix_of_whole_cells_is_refused(
+    matrix: list[list[float]], what: str, cell: str, per: str
+) -> None:
+    """[[990, 0], [10, 0]] row-normalized is [[1., 0], [1., 0]]: no cell is fractional, and its
+    overall row read 1 of 2, 0.500, where the counts give 0.990."""
+    message = (
+        rf"^matrix must hold counts, got floats whose {what}s all sum to 1 \(e\.g\. 1 at "
+        rf"{re.escape(cell)}\), as a {what}-normalized matrix's do: pass the counts "
+        r"confusion_counts \(or confusion_matrix\) gives; if these are counts of one example "
+        rf"per {per}, pass them as integers \(matrix\.long\(\)\)$"
+    )
+    with pytest.raises(UsageError, match=message):
+        format_per_class_table(torch.tensor(matrix), ["a", "b"])
+    with pytest.raises(UsageError, match=message):
+        per_class_accuracy(torch.tensor(matrix).to_sparse())
+    # as integers they are counts: one example per class
+    lines = format_per_class_table(torch.tensor(matrix).long(), ["a", "b"]).splitlines()
+    assert lines[-1].split()[0] == "overall"
+
+
+def test_whole_float_counts_that_read_the_same_either_way_pass() -> None:
+    """A diagonal matrix (every class right) or a single nonempty row gives the same accuracies
+    read as counts or as ratios: refusing it would only refuse legit averaged counts."""
+    for matrix in ([[1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0], [0.0, 0.0]], [[1.0, 0.0], [2.0, 3.0]]):
+        format_per_class_table(torch.tensor(matrix), ["a", "b"])
+    lines = format_per_class_table(torch.tensor([[1.0, 0.0], [0.0, 1.0]]), ["a", "b"])
+    assert lines.splitlines()[-1].split() == ["overall", "2", "2", "1.000"]

@@ -114,29 +114,51 @@ def _check_matrix(matrix: Any) -> torch.Tensor:
 
 
 def _check_counts(m: torch.Tensor) -> torch.Tensor:
-    """Refuse a normalized matrix ``m`` (C, C): fractions whose nonempty rows (or columns) all sum
+    """Refuse a normalized matrix ``m`` (C, C): floats whose nonempty rows (or columns) all sum
     to 1, as ``plot_confusion_matrix(normalize=True)`` draws them. Its row sums are no example
     counts: the overall accuracy of ``[[990, 0], [10, 0]]`` normalized read 0.500, not 0.990.
     Other fractions pass (the mean of two runs' matrices: counts still)."""
-    if not m.is_floating_point():
+    if not m.is_floating_point() or m.shape[0] < 2:
         return m
     dense = m.to_dense() if m.is_sparse else m
     fractional = dense != dense.round()  # (C, C)
-    if not bool(fractional.any()):
+    # whole cells need two nonempty lines: one alone reads the same accuracy either way
+    what = _normalized_side(dense, min_lines=1 if bool(fractional.any()) else 2)
+    if what is None:
         return m
-    normalized = []
-    for sums in (dense.sum(dim=1), dense.sum(dim=0)):  # (C,) each: per true, per predicted class
-        kept = sums[sums != 0]
-        normalized.append(bool(torch.isclose(kept, torch.ones_like(kept), atol=1e-6).all()))
-    if not any(normalized):
+    if bool(fractional.any()):
+        i, j = (int(k) for k in fractional.nonzero()[0])
+        raise UsageError(
+            f"matrix must hold counts, got fractions whose {what}s sum to 1, e.g. "
+            f"{float(dense[i, j]):.3g} at [{i}, {j}]: pass the counts confusion_counts (or "
+            f"confusion_matrix) gives, not a {what}-normalized matrix"
+        )
+    # whole floats, one 1 per nonempty row: [[1., 0], [1, 0]] is [[990, 0], [10, 0]] normalized
+    # as well as one example per class. Off the diagonal the two readings' accuracies differ;
+    # on it (every class right) they agree, so a diagonal matrix passes.
+    off_diagonal = (dense != 0) & ~torch.eye(dense.shape[0], dtype=torch.bool)  # (C, C)
+    if not bool(off_diagonal.any()):
         return m
-    i, j = (int(k) for k in fractional.nonzero()[0])
-    what = "row" if normalized[0] else "column"
+    i, j = (int(k) for k in off_diagonal.nonzero()[0])
+    per = "class" if what == "row" else "predicted class"
     raise UsageError(
-        f"matrix must hold counts, got fractions whose {what}s sum to 1, e.g. "
-        f"{float(dense[i, j]):.3g} at [{i}, {j}]: pass the counts confusion_counts (or "
-        f"confusion_matrix) gives, not a {what}-normalized matrix"
+        f"matrix must hold counts, got floats whose {what}s all sum to 1 (e.g. 1 at [{i}, {j}]), "
+        f"as a {what}-normalized matrix's do: pass the counts confusion_counts (or "
+        f"confusion_matrix) gives; if these are counts of one example per {per}, pass them as "
+        "integers (matrix.long())"
     )
+
+
+def _normalized_side(dense: torch.Tensor, *, min_lines: int) -> str | None:
+    """Return "row" or "column" when ``min_lines`` or more nonempty rows (columns) of ``dense``
+    (C, C) all sum to 1, else None."""
+    for what, sums in (("row", dense.sum(dim=1)), ("column", dense.sum(dim=0))):  # (C,) each
+        kept = sums[sums != 0]
+        if len(kept) >= min_lines and bool(
+            torch.isclose(kept, torch.ones_like(kept), atol=1e-6).all()
+        ):
+            return what
+    return None
 
 
 def _check_names(class_names: Sequence[str], size: int) -> list[str]:
