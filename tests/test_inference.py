@@ -807,12 +807,46 @@ def test_predict_refuses_out_a_figure_of_a_runs_folder_as_the_cli_does(
     with pytest.raises(UsageError, match=rf"^out {re.escape(str(run / name))} is ") as info:
         predict(_ten_scores, batches, 3, out=run / name)
     assert "--out" not in str(info.value)
+    offered = tmp_path / f"run-{name}"  # beside the run folder, named as no run's file
     assert str(info.value).endswith(
-        "pass out a file outside the run folder, e.g. out='predictions.png'"
+        f"pass out a file outside the run folder, e.g. out={str(offered)!r}"
     )
     assert (run / name).read_bytes() == b"the run's"
     predict(_ten_scores, batches, 3, out=tmp_path / name)  # outside a run's folder: drawn
     assert (tmp_path / name).stat().st_size > 100
+    predict(_ten_scores, batches, 3, out=offered)  # the file offered is taken
+    assert offered.stat().st_size > 100
+
+
+def test_predict_in_a_run_folder_offers_no_file_it_refuses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the run folder as the current folder, out='predictions.png' was refused with the
+    fix "e.g. out='predictions.png'": the same refused file, and a name the run writes."""
+    from linearnets.inference import predict
+
+    run = tmp_path / "a"
+    run.mkdir()
+    (run / "config.json").write_text('{"task": "softmax", "config": {"epochs": 3}}')
+    monkeypatch.chdir(run)
+    batches = [(torch.rand(4, 1, 28, 28), torch.zeros(4, dtype=torch.long))]
+    offered = tmp_path.resolve() / "a-predictions.png"
+    with pytest.raises(UsageError, match=re.escape(f"e.g. out={str(offered)!r}") + "$"):
+        predict(_ten_scores, batches, 3, out="predictions.png")
+    predict(_ten_scores, batches, 3, out=str(offered))
+    assert offered.stat().st_size > 100
+
+
+@pytest.mark.parametrize("held", ['{"editor": "vim"}', "[1, 2]", '"settings"'])
+def test_predict_draws_beside_another_tools_config_json(tmp_path: Path, held: str) -> None:
+    """Any folder with a config.json counted as a run's: out=curves.png beside an editor's
+    {"editor": "vim"} was refused as passing for a run's curves."""
+    from linearnets.inference import predict
+
+    (tmp_path / "config.json").write_text(held)
+    batches = [(torch.rand(4, 1, 28, 28), torch.zeros(4, dtype=torch.long))]
+    predict(_ten_scores, batches, 3, out=tmp_path / "curves.png")
+    assert (tmp_path / "curves.png").stat().st_size > 100
 
 
 def test_predict_of_no_mistakes_removes_an_earlier_figure_of_mistakes(tmp_path: Path) -> None:

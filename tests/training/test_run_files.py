@@ -185,3 +185,26 @@ def test_longest_name_is_the_longest_temporary_name_a_run_folder_holds(
     longest = max([*renamed, *names, LOCK_FILE], key=len)
     assert longest.startswith(f".{predict_figure_name(n, wrong=True)}.4194304-")
     assert len(longest) == len(LONGEST_NAME) == 43  # all fit, none needlessly
+
+
+@pytest.mark.parametrize(
+    ("held", "a_run"),
+    [
+        ('{"editor": "vim"}', False),  # another tool's
+        ("[1, 2]", False),
+        ('{"config": {"epochs": 3}, "notes": "x"}', True),  # a run's
+        ('{"task": "linreg"}', True),  # a run's, its config section lost: read as a damaged run
+        ("{}", True),
+        ('{"config": {"epo', True),  # a run's cut short
+    ],
+)
+def test_holds_a_run_counts_a_config_json_of_a_runs_only(
+    tmp_path: Path, held: str, a_run: bool
+) -> None:
+    """A folder with any config.json held a run: curves.png beside an editor's was refused."""
+    from linearnets.training.run_files import holds_a_run
+
+    (tmp_path / "config.json").write_text(held)
+    assert holds_a_run(tmp_path) is a_run
+    (tmp_path / "model.pt").write_bytes(b"weights")
+    assert holds_a_run(tmp_path)

@@ -38,8 +38,11 @@ RESULTS_FILE = "results.json"  # the final summary, as --json prints it
 # a folder holding any of these holds (part of) a run: a new run there would overwrite it
 RUN_FILES = (CONFIG_FILE, CHECKPOINT_FILE, WEIGHTS_FILE, RESULTS_FILE)
 # the files that say a folder is a run's, for a figure written there: a results.json alone (a
-# paper's folder) is no run's, though a new run refuses to write over it (RUN_FILES)
-_RUN_MARKERS = (CONFIG_FILE, CHECKPOINT_FILE, WEIGHTS_FILE)
+# paper's folder) is no run's, though a new run refuses to write over it (RUN_FILES); a
+# config.json says so where it is a run's (holds_a_run)
+_RUN_MARKERS = (CHECKPOINT_FILE, WEIGHTS_FILE)
+# a run's config.json is a few KiB: one far larger is no run's (and is not read whole to tell)
+_LARGEST_CONFIG = 1 << 20
 # every file a softmax run writes in its folder: a new run refuses a folder holding any of them,
 # rather than overwrite a file of the user's that happens to share a name
 RUN_OUTPUTS = (
@@ -192,13 +195,39 @@ def check_not_a_runs_figure(setting: str, out: Path, *, fix: str, own: Path | No
 
 
 def holds_a_run(folder: Path) -> bool:
-    """Whether ``folder`` holds a run, for a figure written there: its ``config.json``,
-    ``checkpoint.pt`` or ``model.pt`` (a ``results.json`` alone is any folder's file).
+    """Whether ``folder`` holds a run, for a figure written there: its ``checkpoint.pt`` or
+    ``model.pt``, or a ``config.json`` of a run's (a ``results.json`` alone is any folder's file).
 
     Raises:
         OSError: ``folder`` cannot be looked into.
     """
-    return any((folder / held).exists() for held in _RUN_MARKERS)
+    if any((folder / held).exists() for held in _RUN_MARKERS):
+        return True
+    return _is_runs_config(folder / CONFIG_FILE)
+
+
+def _is_runs_config(path: Path) -> bool:
+    """Whether ``path``, a ``config.json``, may be a run's: not another tool's (an editor's
+    ``{"editor": "vim"}``, a list), which made its folder a run's, and ``out`` there refused.
+    A run's holds a JSON object with the sections a run writes (``config``, ``task``, ...); one
+    unreadable as JSON, or a folder in its place, is taken for a damaged run's.
+
+    Raises:
+        OSError: ``path`` cannot be read.
+    """
+    import json
+
+    from linearnets.training.config_sections import SECTIONS
+
+    if not path.exists():
+        return False
+    if not path.is_file() or path.stat().st_size > _LARGEST_CONFIG:
+        return path.is_dir()  # a folder in its place: a damaged run's; a huge file: no run's
+    try:
+        data = json.loads(path.read_bytes())
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return True  # a run's, cut short or edited wrong: it is read (and named) as a run's
+    return isinstance(data, dict) and (not data or not SECTIONS.isdisjoint(data))
 
 
 def _is_own(path: Path, own: Path) -> bool:
