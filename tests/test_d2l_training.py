@@ -1038,3 +1038,59 @@ def test_a_ctrl_c_in_train_ch3_says_how_many_epochs_finished_and_keeps_their_met
     assert [m.epoch for m in exc.history.epochs] == list(range(1, done + 1))
     # the figure as fit's curves leave it: the finished epochs drawn, not removed
     assert (tmp_path / "train_ch3.png").exists() == (done > 0)
+
+
+def test_a_ctrl_c_in_an_epochs_test_pass_counts_its_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C in epoch 2's test pass said "interrupted after 1 of 3" and advised num_epochs=2,
+    though epoch 2's training was in the weights: following it trained 4 epochs, not 3."""
+    monkeypatch.chdir(tmp_path)  # train_ch3 saves its figure in the working directory
+    net = _net()
+    update = torch.optim.SGD(net.parameters(), lr=0.1)
+    loss = nn.CrossEntropyLoss(reduction="none")
+    test_iter = _StopAfter(_batches(1), stop=1)  # the test pass of epoch 2
+    with pytest.raises(KeyboardInterrupt) as info:
+        d2l.train_ch3(net, _batches(), test_iter, loss, 3, update)
+    exc: Any = info.value
+    assert exc._render_traceback_() == [
+        "KeyboardInterrupt: train_ch3 was interrupted after 1 of 3 epoch(s) (epoch 2 trained "
+        "too, but not tested); the model keeps the weights of its last step, the figure the "
+        "finished epochs' curves, and this exception their metrics: import sys; history = "
+        "sys.last_value.history (in the next cell). To go on, call train_ch3 again with "
+        "num_epochs=1 (its curves start again at epoch 1), or ln.fit, which returns a history"
+    ]
+    assert [m.epoch for m in exc.history.epochs] == [1]
+
+
+def test_a_ctrl_c_while_drawing_an_epoch_keeps_its_metrics(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C in epoch 2's figure update dropped its metrics, tested, and advised training it
+    again; the figure may hold its points in part."""
+    monkeypatch.chdir(tmp_path)
+    from linearnets.plotting import animator
+
+    calls = []
+
+    def add(self: Any, x: Any, y: Any) -> None:
+        calls.append(x)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(animator.Animator, "add", add)
+    net = _net()
+    update = torch.optim.SGD(net.parameters(), lr=0.1)
+    loss = nn.CrossEntropyLoss(reduction="none")
+    with pytest.raises(KeyboardInterrupt) as info:
+        d2l.train_ch3(net, _batches(), _batches(1), loss, 3, update)
+    exc: Any = info.value
+    assert exc._render_traceback_() == [
+        "KeyboardInterrupt: train_ch3 was interrupted after 2 of 3 epoch(s); the model keeps the "
+        "weights of its last step, the figure the curves before epoch 2 (its own perhaps in "
+        "part: its drawing was interrupted), and this exception their metrics: import sys; "
+        "history = sys.last_value.history (in the next cell). To go on, call train_ch3 again "
+        "with num_epochs=1 (its curves start again at epoch 1), or ln.fit, which returns a "
+        "history"
+    ]
+    assert [m.epoch for m in exc.history.epochs] == [1, 2]

@@ -6,6 +6,8 @@ See D2L §3.6.6.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from linearnets.errors import one_line_in_ipython
 from linearnets.training.history import History
 
@@ -13,16 +15,40 @@ from linearnets.training.history import History
 CH3_STOP_NOTE = "train_ch3 was interrupted after"
 
 
-def keep_ch3_history(exc: KeyboardInterrupt, history: History, *, num_epochs: int) -> None:
+@dataclass
+class Ch3Progress:
+    """How far ``train_ch3`` got: the epochs whose training pass finished (``trained``; the
+    weights hold them) and whose points were drawn (``drawn``)."""
+
+    trained: int = 0
+    drawn: int = 0
+
+
+def keep_ch3_history(
+    exc: KeyboardInterrupt, history: History, *, num_epochs: int, progress: Ch3Progress
+) -> None:
     """Hand ``exc`` the metrics of the epochs of ``train_ch3`` that finished, and say how to go on.
 
     The stop was a bare ``KeyboardInterrupt`` with no message, its traceback 8 to 12 frames into
     the data loader, not saying how many epochs had finished; ``train_ch3`` returns ``None``, so
     the exception is where their metrics can be kept. IPython and Jupyter show it as its one line
     (:func:`~linearnets.errors.one_line_in_ipython`), Python 3.11+ as a note under the traceback.
+    A stop in epoch k's test pass finds epoch k trained: it is said, and not trained again.
     """
     done = len(history.epochs)
-    left = num_epochs - done
+    # epoch k's training is in the weights once its pass ended: num_epochs=N-k+1 trained it twice
+    left = num_epochs - max(done, progress.trained)
+    untested = (
+        f" (epoch {progress.trained} trained too, but not tested)"
+        if progress.trained > done
+        else ""
+    )
+    figure = (
+        "the figure the finished epochs' curves"
+        if progress.drawn >= done
+        else f"the figure the curves before epoch {done} (its own perhaps in part: its drawing "
+        "was interrupted)"
+    )
     exc.history = history  # type: ignore[attr-defined]
     go_on = (
         f"To go on, call train_ch3 again with num_epochs={left} (its curves start again at "
@@ -30,13 +56,13 @@ def keep_ch3_history(exc: KeyboardInterrupt, history: History, *, num_epochs: in
     )
     one_line_in_ipython(
         exc,
-        f"{CH3_STOP_NOTE} {done} of {num_epochs} epoch(s); the model keeps the weights of its "
-        "last step, the figure the finished epochs' curves, and this exception their metrics: "
+        f"{CH3_STOP_NOTE} {done} of {num_epochs} epoch(s){untested}; the model keeps the weights "
+        f"of its last step, {figure}, and this exception their metrics: "
         "import sys; history = sys.last_value.history (in the next cell). " + go_on,
     )
     if hasattr(exc, "add_note"):  # Python 3.11+: shown under the traceback
         exc.add_note(
-            f"{CH3_STOP_NOTE} {done} of {num_epochs} epoch(s), whose metrics are this "
+            f"{CH3_STOP_NOTE} {done} of {num_epochs} epoch(s){untested}, whose metrics are this "
             "exception's .history (a linearnets History); the model keeps the weights of its "
-            "last step, the figure the finished epochs' curves. " + go_on
+            f"last step, {figure}. " + go_on
         )

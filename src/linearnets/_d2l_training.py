@@ -26,7 +26,7 @@ from linearnets._d2l_figures import (
     remove_earlier_figure,
     warn_unsaved,
 )
-from linearnets._d2l_stop import keep_ch3_history
+from linearnets._d2l_stop import Ch3Progress, keep_ch3_history
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.batch_of_one import raise_batch_of_one
 from linearnets.training.callbacks import format_epoch
@@ -365,14 +365,15 @@ def train_ch3(
         out=out,
     )
     history = History()  # the finished epochs' metrics, handed to a Ctrl-C's exception
+    progress = Ch3Progress()  # the epochs trained and drawn, for a Ctrl-C's note
     try:
         _epochs_ch3(
             net, train_iter, test_iter, loss, num_epochs, updater,
-            animator=animator, out=out, notebook=notebook, history=history,
+            animator=animator, out=out, notebook=notebook, history=history, progress=progress,
         )  # fmt: skip
     except KeyboardInterrupt as exc:
         if plain_stop(exc):
-            keep_ch3_history(exc, history, num_epochs=num_epochs)
+            keep_ch3_history(exc, history, num_epochs=num_epochs, progress=progress)
         raise
 
 
@@ -388,19 +389,27 @@ def _epochs_ch3(
     out: str | None,
     notebook: bool,
     history: History,
+    progress: Ch3Progress,
 ) -> None:
-    """:func:`train_ch3`'s epochs: train, test, draw, and outside Jupyter print; each finished
-    epoch's metrics appended to ``history``."""
+    """:func:`train_ch3`'s epochs: train, test, draw, and outside Jupyter print; each tested
+    epoch's metrics appended to ``history``, the epochs trained and drawn counted in
+    ``progress`` (a Ctrl-C in epoch k's test pass finds epoch k trained, its weights kept)."""
     warned = False
     for epoch in range(num_epochs):
         start = time.perf_counter()
         train_loss, train_acc = _train_epoch_ch3(net, train_iter, loss, updater, epoch=epoch + 1)
+        progress.trained = epoch + 1
         # named as train_ch3's: its empty batch was told as evaluate_accuracy's data_iter's
         try:
             test_acc = _accuracy_ch3("test_iter", net, test_iter, epoch=epoch + 1)
         except UsageError as err:  # a later batch than the first, checked before training
             name_later_error(err, "test_iter", epoch=epoch + 1)
             raise
+        # recorded before it is drawn: a Ctrl-C while drawing finds the epoch finished
+        metrics = EpochMetrics(
+            epoch + 1, train_loss, train_acc, None, test_acc, time.perf_counter() - start
+        )
+        history.epochs.append(metrics)
         try:
             animator.add(epoch + 1, (train_loss, train_acc, test_acc))
         except (OSError, UsageError) as exc:
@@ -410,9 +419,6 @@ def _epochs_ch3(
             if not warned:
                 warn_unsaved(out, exc)
                 warned = True
-        metrics = EpochMetrics(
-            epoch + 1, train_loss, train_acc, None, test_acc, time.perf_counter() - start
-        )
-        history.epochs.append(metrics)
+        progress.drawn = epoch + 1
         if not notebook:
             print(format_epoch(metrics), flush=True)
