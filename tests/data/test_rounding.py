@@ -185,17 +185,20 @@ def test_a_column_float32_makes_all_0_is_refused_by_its_first_cell(
     path.write_text(text)
     column = 2 if where.startswith("y") else 1
     value = "1e-50" if where.startswith("y") else "1e-46"
+    # the power of ten bringing the column's largest value to [1, 10)
+    factor, largest, brought = ("50", "5.2e-50", "5.2") if column == 2 else ("46", "5e-46", "5")
     with pytest.raises(DatasetError) as info:
         load_regression_file(path)
     assert str(info.value) == (
         f"{path}: {where} holds values below float32's smallest number (~1.4e-45), which the "
         f"model trains in, so they would be 0: the first at line 2, column {column}: {value} (5 "
-        "in its column, all 0 as float32); rescale the column (e.g. multiply by 1e40)"
+        f"in its column, all 0 as float32); rescale the column (e.g. multiply by 1e{factor}, "
+        f"which brings its largest absolute value, {largest}, to {brought})"
     )
     # the fix named: rescaled, the column is read
     rescaled = tmp_path / "rescaled.npz"
     table = np.loadtxt(path, delimiter=",", skiprows=1)  # (5, D + 1)
-    table[:, column - 1] *= 1e40
+    table[:, column - 1] *= float(f"1e{factor}")
     np.savez(rescaled, X=table[:, :-1], y=table[:, -1])
     X, y = load_regression_file(rescaled)
     assert bool(X.any(dim=0).all()) and bool(y.any())
@@ -207,7 +210,8 @@ def test_an_npz_column_float32_makes_all_0_is_refused_by_its_place(tmp_path: Pat
     with pytest.raises(
         DatasetError,
         match=r"X holds values below float32's smallest number .*"
-        r"the first at X\[1, 1\]: 1e-50 \(4 in its column.*multiply by 1e40",
+        r"the first at X\[1, 1\]: 1e-50 \(4 in its column.*multiply by 1e50, which brings its "
+        r"largest absolute value, 4e-50, to 4\)$",
     ):
         load_regression_file(path)
 
@@ -222,6 +226,30 @@ def test_tiny_values_float32_holds_as_one_number_are_refused_with_the_rescaling(
     with pytest.raises(
         DatasetError,
         match=r"X\[:, 1\] holds values of 1.1e-45 ± 1e-46, all one number as float32.*; "
-        r"rescale the column \(e.g. multiply by 1e40\)",
+        r"rescale the column \(e.g. multiply by 1e45, which brings its largest absolute value, "
+        r"1.2e-45, to 1.2\)",
     ):
         load_regression_file(path)
+
+
+@pytest.mark.parametrize("kind", ["zero", "one number"])
+def test_the_rescaling_named_for_tiny_values_brings_them_into_float32(
+    tmp_path: Path, kind: str
+) -> None:
+    """ "multiply by 1e40" was named for any tiny column: 1e-300 values stayed at 1e-260, 0 as
+    float32. The factor is the power of ten bringing the column's largest value to [1, 10)."""
+    path = tmp_path / "tiny.npz"
+    tiny = [1e-300, 2e-300, 3e-300, 2e-300] if kind == "zero" else [1e-45, 1.2e-45, 1e-45, 1e-45]
+    X = np.c_[np.arange(4.0), tiny]  # (4, 2)
+    np.savez(path, X=X, y=np.arange(4.0))
+    with pytest.raises(DatasetError) as info:
+        load_regression_file(path)
+    factor = "1e300" if kind == "zero" else "1e45"
+    shown = "3e-300, to 3)" if kind == "zero" else "1.2e-45, to 1.2)"
+    assert f"multiply by {factor}, which brings its largest absolute value, {shown}" in str(
+        info.value
+    )
+    X[:, 1] *= float(factor)
+    np.savez(path, X=X, y=np.arange(4.0))
+    loaded, _ = load_regression_file(path)
+    assert bool(loaded[:, 1].all())

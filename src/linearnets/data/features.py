@@ -16,6 +16,7 @@ import torch
 
 from linearnets._text import shown_path
 from linearnets.data.example_shapes import cell_namer
+from linearnets.data.rounding import rescale_fix
 from linearnets.errors import DatasetError
 
 __all__ = ["float_features"]
@@ -112,7 +113,7 @@ def _check_no_underflow(
                 f"{shown_path(path)}: {name} holds values below float32's smallest number "
                 f"(~1.4e-45), which the model trains in, so they would be 0: the first at "
                 f"{cell(i, j)}: {float(array[i, j]):g} ({nonzero.size} in its column, all 0 as "
-                "float32); rescale the column (e.g. multiply by 1e40)"
+                f"float32); {rescale_fix(float(np.abs(array[:, j]).max()))}"
             )
 
 

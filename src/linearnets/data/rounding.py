@@ -18,7 +18,7 @@ from linearnets._text import shown_path
 from linearnets._warn import warn
 from linearnets.errors import DatasetError, DataWarning
 
-__all__ = ["check_float32_rounding"]
+__all__ = ["check_float32_rounding", "rescale_fix"]
 
 # rounding to float32 moves a value by up to this share of its column's standard deviation before
 # it is warned of: Unix timestamps over three days (1.7e9 ± 75,000 s, rounded by up to 64 s) pass
@@ -64,7 +64,8 @@ def check_float32_rounding(
             f"{shown_path(path)}: {column(j)} holds values of {float(array[:, j].mean()):.10g} ± "
             f"{spread[j].item():.3g}"
         )
-        fix = _fix(alike, tiny=bool(largest[j] < torch.finfo(torch.float32).tiny))
+        tiny = bool(largest[j] < torch.finfo(torch.float32).tiny)
+        fix = _fix(alike, largest=float(np.abs(array[:, j]).max()) if tiny else None)
         if low[j] == high[j]:
             raise DatasetError(
                 f"{where}, all one number as float32, which the model trains in (7 significant "
@@ -79,19 +80,31 @@ def check_float32_rounding(
         )
 
 
-def _fix(alike: str | None, *, tiny: bool) -> str:
-    """Return the fix for a column rounded as float32: rescaled where its values are ``tiny``
-    (below float32's normal range, 1.2e-38, where spacings do not shrink with the values), else
-    centred (by X's mean from the arrays ``alike``, as :func:`check_float32_rounding` takes it)."""
-    if tiny:
+def _fix(alike: str | None, *, largest: float | None) -> str:
+    """Return the fix for a column rounded as float32: rescaled where its ``largest`` absolute
+    value is given, tiny (below float32's normal range, 1.2e-38, where spacings do not shrink
+    with the values), else centred (by X's mean from the arrays ``alike``, as
+    :func:`check_float32_rounding` takes it)."""
+    if largest is not None:
         return (
-            "rescale the column (e.g. multiply by 1e40): values below float32's smallest normal "
-            "number (~1.2e-38) keep fewer digits"
+            f"{rescale_fix(largest)}: values below float32's smallest normal number (~1.2e-38) "
+            "keep fewer digits"
         )
     mean = "its mean" if alike is None else f"X's mean from {alike} alike"
     return (
         f"centre the column before saving it, e.g. subtract {mean} (the weights stay the "
         "same; the bias takes up the offset)"
+    )
+
+
+def rescale_fix(largest: float) -> str:
+    """Return the fix for a column of tiny values whose ``largest`` absolute value is given (> 0):
+    rescale it by the power of ten that brings that value to [1, 10). A fixed factor (1e40) left
+    a column of 1e-300 values at 1e-260, as 0 as before."""
+    mantissa, exponent = f"{largest:.2e}".split("e")  # "3.00", "-300": 1e300 may not be a float
+    return (
+        f"rescale the column (e.g. multiply by 1e{-int(exponent)}, which brings its largest "
+        f"absolute value, {largest:.3g}, to {float(mantissa):g})"
     )
 
 
