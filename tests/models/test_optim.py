@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -452,3 +453,51 @@ def test_the_books_sgd_says_an_integer_tensor_must_be_floating_point() -> None:
         r"torch\.zeros\(1, requires_grad=True\), or convert it with \.float\(\)\.requires_grad_\(\)$",
     ):
         sgd([w], 0.1, 1)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_an_lr_a_narrower_dtype_makes_inf_or_subnormal_is_refused(dtype: torch.dtype) -> None:
+    """The lr check used float32's limits for every parameter: sgd([w_f16], 1e5, 1) made w -inf
+    (float16's largest number is 65504)."""
+    from linearnets.models.scratch import sgd
+
+    info, name = torch.finfo(dtype), str(dtype).removeprefix("torch.")
+    w = torch.ones(2, dtype=dtype, requires_grad=True)
+    w.grad = torch.ones(2, dtype=dtype)
+    p = _float32_grad()
+    past = float(info.max) * 1.5
+    with pytest.raises(
+        UsageError,
+        match=rf"^lr must be a number in \(0, {re.escape(repr(float(info.max)))}\] \({name}'s "
+        rf"largest number, the dtype of params\[1\]\), got {re.escape(repr(past))}; pass e\.g\. "
+        r"lr=0\.03$",
+    ):
+        sgd([p, w], past, 1)
+    assert torch.equal(w.detach(), torch.ones(2, dtype=dtype))
+    below = float(info.tiny) / 4
+    with pytest.raises(
+        UsageError,
+        match=rf"^lr must be at least about {info.tiny:.3g} \({name}'s smallest normal number, "
+        r"the dtype of params\[0\]: below it lr is no normal number of it a step can use\), got ",
+    ):
+        SGD([w], below)
+    sgd([w], 0.5, 1)  # inside its range: stepped
+    assert torch.equal(w.detach(), torch.full((2,), 0.5, dtype=dtype))
+
+
+def test_an_lr_set_in_param_groups_is_checked_at_the_step() -> None:
+    """param_groups[0]['lr'] = 1e40 passed no setter: step failed in torch with "value cannot be
+    converted to type float without overflow"."""
+    p = _float32_grad()
+    optimizer = SGD([p], 0.1)
+    optimizer.param_groups[0]["lr"] = 1e40
+    with pytest.raises(UsageError, match=LR_PAST_FLOAT32 + r"0\.1$"):
+        optimizer.step()
+    assert torch.equal(p.detach(), torch.ones(2))
+    optimizer.param_groups[0]["lr"] = float("nan")
+    with pytest.raises(UsageError, match=r"^lr must be a finite number > 0"):
+        optimizer.step()
+    optimizer.param_groups[0]["lr"] = 1  # an int, as torch.optim.SGD takes it
+    optimizer.step()
+    assert torch.equal(p.detach(), torch.zeros(2))
+    assert optimizer.lr == 1.0

@@ -82,12 +82,50 @@ def sgd(params: Iterable[torch.Tensor], lr: float, batch_size: float) -> None:
 
 
 def _check_lr_range(lr: float, params: list[torch.Tensor], *, example: str) -> None:
-    """Refuse an ``lr`` that float32 makes inf or rounds below its normal numbers, as a run's
-    config does (:func:`~linearnets.config_checks.check_lr_range`), where a parameter in
-    ``params`` is float32 or narrower (``lr * grad`` is then float32 at most: ``1e40`` is inf);
-    float64 parameters take any finite lr. ``example`` is the fix's value."""
-    if any(p.is_floating_point() and p.dtype.itemsize <= 4 for p in params):
+    """Refuse an ``lr`` that the narrowest floating dtype in ``params`` makes inf or rounds below
+    its normal numbers: float32's as a run's config does
+    (:func:`~linearnets.config_checks.check_lr_range`: ``1e40`` is inf), float16's (``1e5`` is
+    inf past 65504), bfloat16's; float64 parameters take any finite lr. ``example`` is the fix's
+    value."""
+    narrowest = _narrowest(params)
+    if narrowest is None:
+        return
+    i, dtype = narrowest
+    if dtype == torch.float32:
         check_lr_range(lr, example)
+        return
+    info, name = torch.finfo(dtype), str(dtype).removeprefix("torch.")
+    whose = f"the dtype of params[{i}]"
+    if lr > info.max:
+        problem = f"must be a number in (0, {info.max!r}] ({name}'s largest number, {whose})"
+    elif lr < info.tiny:
+        problem = (
+            f"must be at least about {info.tiny:.3g} ({name}'s smallest normal number, {whose}: "
+            "below it lr is no normal number of it a step can use)"
+        )
+    else:
+        return
+    raise UsageError(f"lr {problem}, got {float(lr)!r}; pass e.g. lr={example}")
+
+
+def _narrowest(params: list[torch.Tensor]) -> tuple[int, torch.dtype] | None:
+    """Return the index and dtype of the floating parameter of float32 or narrower whose largest
+    number is the least (float16 before bfloat16 before float32), or None where there is none."""
+    narrow = [
+        (i, p.dtype)
+        for i, p in enumerate(params)
+        if p.is_floating_point() and p.dtype.itemsize <= 4
+    ]
+    return min(narrow, key=lambda pair: torch.finfo(pair[1]).max, default=None)
+
+
+def _lr_bounds(params: list[torch.Tensor]) -> tuple[float, float]:
+    """Return the lr range (low, high) ``step`` lets by with a compare alone: the normal numbers
+    of the narrowest dtype in ``params`` (float64's where all are float64); an lr outside it is
+    judged by the setter, which refuses it or takes it."""
+    narrowest = _narrowest(params)
+    info = torch.finfo(torch.float64 if narrowest is None else narrowest[1])
+    return float(info.tiny), float(info.max)
 
 
 def _check_batch_size(value: Any) -> int:
@@ -215,6 +253,7 @@ class SGD:
         # torch.optim's shape, so code that reads or sets param_groups[0]["lr"] keeps working (a
         # torch.optim.lr_scheduler needs a real torch.optim.Optimizer: use torch.optim.SGD there)
         self.param_groups: list[dict[str, Any]] = [{"params": self.params, "lr": 0.0}]
+        self._lr_bounds = (0.0, 0.0)  # step's fast check, set with lr
         self.lr = lr
 
     def __repr__(self) -> str:
@@ -231,6 +270,7 @@ class SGD:
     def lr(self, value: float) -> None:
         lr = check_positive_float("lr", value, fix="pass e.g. lr=0.1")
         _check_lr_range(lr, self.params, example="0.1")
+        self._lr_bounds = _lr_bounds(self.params)  # the dtypes as now (net.half() changes them)
         self.param_groups[0]["lr"] = lr
 
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -248,8 +288,16 @@ class SGD:
 
     @torch.no_grad()
     def step(self) -> None:
-        """Apply one update ``p -= lr * p.grad`` to every parameter that has a gradient."""
+        """Apply one update ``p -= lr * p.grad`` to every parameter that has a gradient.
+
+        An lr set as ``param_groups[0]["lr"]`` (which no setter checks) is checked here as
+        ``lr`` is: ``1e40`` failed in torch ("value cannot be converted to type float without
+        overflow"), a string or NaN deep in ``add_``."""
         lr = self.param_groups[0]["lr"]
+        low, high = self._lr_bounds
+        if type(lr) is not float or not low <= lr <= high:  # a compare a step, on the hot path
+            self.lr = lr  # refused as the setter refuses it, or taken (an int, a tensor)
+            lr = self.param_groups[0]["lr"]
         for param in self.params:
             if param.grad is not None:
                 param.add_(param.grad, alpha=-lr)
