@@ -29,6 +29,7 @@ __all__ = [
     "is_device",
     "lacking",
     "likely_meant",
+    "meant_advice",
     "meant_name",
     "meant_setting",
     "named_keywords",
@@ -107,11 +108,36 @@ def meant_setting(key: str, value: Any, settings: Collection[str]) -> str | None
     found = meant_name(key, settings)
     if found is None:
         return None
+    return f"{found[1]}={_shown(value)}"
+
+
+def meant_advice(
+    unknown: Collection[str], given: Mapping[str, Any], settings: Collection[str]
+) -> str:
+    """Return the advice on the keywords ``unknown`` of ``given`` (no settings): ``did you mean
+    epochs=9? `` for ``epoch=9``; but where the setting it likely meant is given too
+    (``epoch=9, epochs=3``), ``drop epoch (epochs=3 is given too); ``: "did you mean epochs=9?"
+    asked for a keyword the call already holds. Empty where none is close."""
+    meant, dropped = [], []
+    for key in unknown:
+        found = meant_name(key, settings)
+        if found is None:
+            continue
+        name = found[1]
+        if name in given:
+            dropped.append(f"{key} ({name}={_shown(given[name])} is given too)")
+        else:
+            meant.append(f"{name}={_shown(given[key])}")
+    asked = f"did you mean {and_list(meant)}? " if meant else ""
+    return asked + (f"drop {and_list(dropped)}; " if dropped else "")
+
+
+def _shown(value: Any) -> str:
+    """Return ``value`` described short, ``...`` where its ``__repr__`` raises."""
     try:
-        shown = describe(value)
+        return describe(value)
     except Exception:  # a __repr__ that raises: the refusal is still this one
-        shown = "..."
-    return f"{found[1]}={shown}"
+        return "..."
 
 
 # other libraries' names for a setting, which no spelling distance finds

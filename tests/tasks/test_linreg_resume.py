@@ -1392,6 +1392,13 @@ def test_a_keyword_that_is_no_setting_names_the_one_it_likely_meant(tmp_path: Pa
         UsageError, match=r"^zzz is no setting of LinregConfig; pass only batch_size"
     ):
         resume_linreg(out, zzz=1)
+    # beside the setting it meant: "did you mean epochs=9?" of a call holding epochs=3 already
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epoch=9, epochs=3)
+    assert str(info.value) == (
+        "epoch is no setting of LinregConfig; drop epoch (epochs=3 is given too); pass only "
+        f"{settings}"
+    )
 
 
 def test_a_setting_taken_out_of_config_json_is_named_not_taken_at_its_default(

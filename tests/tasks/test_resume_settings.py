@@ -334,3 +334,16 @@ def test_a_batch_held_in_more_shares_than_this_run_has_is_refused_per_share(
         f"--nproc_per_node=4), or pass batch_size={_most_here(1, 2)} or less with force=True (a "
         "new batch size changes its result)"
     )
+
+
+def test_a_misspelt_setting_given_beside_the_one_it_meant_is_told_to_be_dropped(
+    tmp_path: Path,
+) -> None:
+    """epoch=9 beside epochs=3 was asked "did you mean epochs=9?": the call holds epochs already,
+    so the misspelt keyword is to be dropped."""
+    with pytest.raises(UsageError) as caught:
+        resumed_config(OLD, {"epoch": 9, "epochs": 3, "learning_rate": 0.5}, tmp_path)
+    assert str(caught.value).startswith(
+        "resume_softmax got unknown settings ['epoch', 'learning_rate']; did you mean lr=0.5? "
+        "drop epoch (epochs=3 is given too); pass SoftmaxConfig fields among ['"
+    )

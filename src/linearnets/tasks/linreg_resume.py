@@ -16,12 +16,12 @@ from typing import Any
 
 from linearnets._paths import absolute_path
 from linearnets._signals import held_signals
-from linearnets._text import and_list, shown_path
+from linearnets._text import shown_path
 from linearnets.config import LinregConfig
 from linearnets.config_values import (
     check_known_settings,
     lacking,
-    meant_setting,
+    meant_advice,
     path_setting,
 )
 from linearnets.errors import CheckpointError, UsageError, usage_errors_on_one_line
@@ -417,10 +417,10 @@ def _replaced(
     if unknown and not saved:  # the file's keys: check_known_settings below names them
         settings = sorted(names - {"out"})
         # the setting each likely meant, as LinregConfig(num_epochs=3) names it: epochs=3
-        meant = [m for key in unknown if (m := meant_setting(key, changes[key], settings))]
+        # (or, where that setting is given too, to drop the misspelt keyword)
         raise UsageError(
             f"{', '.join(unknown)} {'is no setting' if len(unknown) == 1 else 'are no settings'} "
-            f"of LinregConfig; {f'did you mean {and_list(meant)}? ' if meant else ''}pass only "
+            f"of LinregConfig; {meant_advice(unknown, changes, settings)}pass only "
             f"{', '.join(settings)}"
         )
     if not saved and base.data is not None and "data" not in changes:

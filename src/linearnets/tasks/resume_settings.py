@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._json import loads_shallow
-from linearnets._text import and_list, shown_path
+from linearnets._text import shown_path
 from linearnets.config import SoftmaxConfig
 from linearnets.config_checks import BatchBytesError
-from linearnets.config_values import meant_setting
+from linearnets.config_values import meant_advice
 from linearnets.errors import UsageError
 from linearnets.tasks.experiment import check_data_source
 from linearnets.tasks.logged_epochs import check_logged_epochs, epochs_logged
@@ -60,10 +60,10 @@ def resumed_config(
     if unknown:
         # the setting each likely meant, as SoftmaxConfig(num_epochs=3) and resume_linreg name it
         settings = sorted(name for name in allowed if not name.startswith("_"))
-        meant = [m for key in unknown if (m := meant_setting(key, overrides[key], settings))]
+        # (or, where that setting is given too, to drop the misspelt keyword)
         raise UsageError(
             f"resume_softmax got unknown settings {unknown}; "
-            f"{f'did you mean {and_list(meant)}? ' if meant else ''}pass SoftmaxConfig fields "
+            f"{meant_advice(unknown, overrides, settings)}pass SoftmaxConfig fields "
             f"among {settings}"
         )
     try:
