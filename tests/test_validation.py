@@ -1072,6 +1072,12 @@ def test_check_transform_takes_functions_objects_and_other_classes(fn: Any) -> N
             r"\(7, 2\).* as batch_size and the int 3 as labels: the arguments are in the wrong "
             r"order; call data_iter\(3, features, labels\) \(D2L §3\.2\.2\)$",
         ),
+        (  # NumPy features: told "batch_size must be a positive integer, got a NumPy array"
+            lambda X, y: ln.data_iter(X.numpy(), y, 3),
+            r"^data_iter takes batch_size first, then features and labels, got a NumPy array of "
+            r"shape \(7, 2\).* as batch_size and the int 3 as labels: the arguments are in the "
+            r"wrong order; call data_iter\(3, features, labels\) \(D2L §3\.2\.2\)$",
+        ),
         (
             lambda X, y: ln.load_array(3, (X, y)),
             r"^load_array takes data_arrays first, then batch_size, got the int 3 as data_arrays "
@@ -1079,7 +1085,7 @@ def test_check_transform_takes_functions_objects_and_other_classes(fn: Any) -> N
             r"load_array\(\(features, labels\), 3\) \(D2L §3\.3\.2\)$",
         ),
     ],
-    ids=["data_iter", "load_array"],
+    ids=["data_iter", "data_iter of NumPy features", "load_array"],
 )
 def test_arguments_in_the_wrong_order_are_named_as_such(call: Any, match: str) -> None:
     """The batch size passed last (first for load_array) was refused as "batch_size must be a

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import numbers
+import sys
 from collections.abc import Iterator, Sequence
 
 import torch
@@ -45,11 +46,19 @@ def _is_count(value: object) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
+def _is_array(value: object) -> bool:
+    """Whether ``value`` is a tensor or NumPy array of one dimension or more, as features passed
+    for ``batch_size`` are. NumPy is not imported for it: an array of it means it is loaded."""
+    numpy = sys.modules.get("numpy")
+    arrays = (torch.Tensor,) if numpy is None else (torch.Tensor, numpy.ndarray)
+    return isinstance(value, arrays) and value.ndim >= 1
+
+
 def _check_data_iter_order(batch_size: object, features: object, labels: object) -> None:
     """Refuse a tensor for ``batch_size`` beside an int for ``features`` or ``labels``: the book's
     order swapped (``data_iter(X, y, 3)``), named as such, not as a tensor that is no integer."""
-    if not isinstance(batch_size, torch.Tensor) or batch_size.ndim == 0:
-        return  # a 0-d tensor is a batch size data_iter takes
+    if not _is_array(batch_size):
+        return  # a 0-d tensor (or NumPy array) is a batch size data_iter takes
     for name, value in (("features", features), ("labels", labels)):
         if _is_count(value):
             raise UsageTypeError(
