@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 import numpy as np
@@ -456,33 +455,32 @@ def test_the_books_sgd_says_an_integer_tensor_must_be_floating_point() -> None:
 
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
-def test_an_lr_a_narrower_dtype_makes_inf_or_subnormal_is_refused(dtype: torch.dtype) -> None:
-    """The lr check used float32's limits for every parameter: sgd([w_f16], 1e5, 1) made w -inf
-    (float16's largest number is 65504)."""
+def test_a_narrower_dtype_takes_the_lrs_torch_steps_it_with(dtype: torch.dtype) -> None:
+    """float16 and bfloat16 parameters are judged by float32's lr range: torch multiplies them by a
+    Python number in float32, so lr 7e4 (past float16's 65504) on a grad of 0.01 steps by 700 and
+    lr 1e-5 (below its smallest normal number) by 1e-7, as torch.optim.SGD does; refusing them (a
+    fine-tuning lr of 1e-5 on a half-precision model) was wrong. An lr float32 makes inf is still
+    refused, in float32's words."""
     from linearnets.models.scratch import sgd
 
-    info, name = torch.finfo(dtype), str(dtype).removeprefix("torch.")
+    for lr, grad in ((7e4, 0.01), (1e-5, 1.0)):
+        w = torch.zeros(2, dtype=dtype, requires_grad=True)
+        w.grad = torch.full((2,), grad, dtype=dtype)
+        # the oracle: the step in float64 from the grad as the dtype holds it, rounded to the dtype
+        # once (0 - lr * g is exact after lr * g's own rounding): -700 and -1e-5 (subnormal)
+        truth = (-lr * w.grad.double()).to(dtype)
+        sgd([w], lr, 1)
+        assert torch.equal(w.detach(), truth)
+        assert float(w[0]) == pytest.approx(-lr * grad, rel=0.01)
     w = torch.ones(2, dtype=dtype, requires_grad=True)
     w.grad = torch.ones(2, dtype=dtype)
-    p = _float32_grad()
-    past = float(info.max) * 1.5
     with pytest.raises(
         UsageError,
-        match=rf"^lr must be a number in \(0, {re.escape(repr(float(info.max)))}\] \({name}'s "
-        rf"largest number, the dtype of params\[1\]\), got {re.escape(repr(past))}; pass e\.g\. "
-        r"lr=0\.03$",
+        match=r"^lr must be a number in \(0, 3\.4028234663852886e\+38\] \(float32's largest "
+        r"number\), got 1e\+40; pass e\.g\. lr=0\.03$",
     ):
-        sgd([p, w], past, 1)
+        sgd([w], 1e40, 1)
     assert torch.equal(w.detach(), torch.ones(2, dtype=dtype))
-    below = float(info.tiny) / 4
-    with pytest.raises(
-        UsageError,
-        match=rf"^lr must be at least about {info.tiny:.3g} \({name}'s smallest normal number, "
-        r"the dtype of params\[0\]: below it lr is no normal number of it a step can use\), got ",
-    ):
-        SGD([w], below)
-    sgd([w], 0.5, 1)  # inside its range: stepped
-    assert torch.equal(w.detach(), torch.full((2,), 0.5, dtype=dtype))
 
 
 def test_an_lr_set_in_param_groups_is_checked_at_the_step() -> None:

@@ -82,49 +82,27 @@ def sgd(params: Iterable[torch.Tensor], lr: float, batch_size: float) -> None:
 
 
 def _check_lr_range(lr: float, params: list[torch.Tensor], *, example: str) -> None:
-    """Refuse an ``lr`` that the narrowest floating dtype in ``params`` makes inf or rounds below
-    its normal numbers: float32's as a run's config does
-    (:func:`~linearnets.config_checks.check_lr_range`: ``1e40`` is inf), float16's (``1e5`` is
-    inf past 65504), bfloat16's; float64 parameters take any finite lr. ``example`` is the fix's
-    value."""
-    narrowest = _narrowest(params)
-    if narrowest is None:
-        return
-    i, dtype = narrowest
-    if dtype == torch.float32:
+    """Refuse an ``lr`` that float32 makes inf or rounds below its normal numbers, where a
+    parameter is float32 or narrower, as a run's config does
+    (:func:`~linearnets.config_checks.check_lr_range`: ``1e40`` is inf); float64 parameters take
+    any finite lr. float16 and bfloat16 parameters are judged by float32's range too: torch
+    multiplies them by a Python number in float32 (``7e4 * grad`` of a float16 grad of 0.01 is
+    700, ``1e-5 * grad`` is 1e-7, as float16 holds them), so their own range bounds the step, which
+    the divergence guard judges, not the lr. ``example`` is the fix's value."""
+    if _narrow(params):
         check_lr_range(lr, example)
-        return
-    info, name = torch.finfo(dtype), str(dtype).removeprefix("torch.")
-    whose = f"the dtype of params[{i}]"
-    if lr > info.max:
-        problem = f"must be a number in (0, {info.max!r}] ({name}'s largest number, {whose})"
-    elif lr < info.tiny:
-        problem = (
-            f"must be at least about {info.tiny:.3g} ({name}'s smallest normal number, {whose}: "
-            "below it lr is no normal number of it a step can use)"
-        )
-    else:
-        return
-    raise UsageError(f"lr {problem}, got {float(lr)!r}; pass e.g. lr={example}")
 
 
-def _narrowest(params: list[torch.Tensor]) -> tuple[int, torch.dtype] | None:
-    """Return the index and dtype of the floating parameter of float32 or narrower whose largest
-    number is the least (float16 before bfloat16 before float32), or None where there is none."""
-    narrow = [
-        (i, p.dtype)
-        for i, p in enumerate(params)
-        if p.is_floating_point() and p.dtype.itemsize <= 4
-    ]
-    return min(narrow, key=lambda pair: torch.finfo(pair[1]).max, default=None)
+def _narrow(params: list[torch.Tensor]) -> bool:
+    """Return whether a floating parameter of ``params`` is float32 or narrower."""
+    return any(p.is_floating_point() and p.dtype.itemsize <= 4 for p in params)
 
 
 def _lr_bounds(params: list[torch.Tensor]) -> tuple[float, float]:
-    """Return the lr range (low, high) ``step`` lets by with a compare alone: the normal numbers
-    of the narrowest dtype in ``params`` (float64's where all are float64); an lr outside it is
-    judged by the setter, which refuses it or takes it."""
-    narrowest = _narrowest(params)
-    info = torch.finfo(torch.float64 if narrowest is None else narrowest[1])
+    """Return the lr range (low, high) ``step`` lets by with a compare alone: float32's normal
+    numbers where a parameter is float32 or narrower, else float64's; an lr outside it is judged
+    by the setter, which refuses it or takes it."""
+    info = torch.finfo(torch.float32 if _narrow(params) else torch.float64)
     return float(info.tiny), float(info.max)
 
 
