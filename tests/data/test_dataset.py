@@ -356,6 +356,72 @@ def test_load_data_fashion_mnist_whose_books_data_is_a_file_says_so_in_its_own_w
     assert "root must be" not in message and "pass a folder" not in message
 
 
+def test_load_data_fashion_mnist_passes_on_the_rename_of_a_near_miss_file_in_the_books_data(
+    root: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """../data holding train-images.idx3-ubyte.gz (a near-miss name) beside the other three: the
+    download's refusal, which says to rename it, was told as "../data cannot be written"."""
+    from linearnets import d2l
+
+    _no_copy_anywhere(root, tmp_path, monkeypatch)
+    book_data = tiny.write(_in_a_work_folder(tmp_path, monkeypatch))
+    (book_data / "train-images-idx3-ubyte.gz").rename(book_data / "train-images.idx3-ubyte.gz")
+    monkeypatch.setattr(
+        download,
+        "download_fashion_mnist",
+        functools.partial(download.download_fashion_mnist, checksums=tiny.files, progress=False),
+    )
+    monkeypatch.setattr(FashionMNIST, "mirrors", ["http://127.0.0.1:9/"])
+    with pytest.warns(DataWarning), pytest.raises(UsageError) as info:
+        d2l.load_data_fashion_mnist(2)
+    message = str(info.value)
+    assert "cannot be written" not in message, message
+    assert message.startswith("Fashion-MNIST was not found (searched "), message
+    assert (
+        f"the download into ../data, the book's root ({book_data}), was refused: ../data must "
+        "hold the 4 files under their own names" in message
+    ), message
+    assert message.endswith(
+        "rename ../data/train-images.idx3-ubyte.gz to ../data/train-images-idx3-ubyte.gz, the "
+        "names linearnets and torchvision read"
+    ), message
+
+
+@pytest.mark.parametrize(
+    ("mirror", "why"),
+    [
+        ("http://127.0.0.1:99999/", "its port 99999 is outside 1-65535"),
+        ("ftp://x/", "got 'ftp://x/'; pass e.g."),
+    ],
+)
+def test_load_data_fashion_mnist_refuses_a_bad_mirror_naming_fashion_mnist_mirrors(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mirror: str, why: str
+) -> None:
+    """A bad ln.FashionMNIST.mirrors was told "../data cannot be written": it names the setting,
+    what is wrong with the URL and how to set it; nothing is downloaded, nothing made."""
+    from linearnets import d2l
+
+    _no_copy_anywhere(root, tmp_path, monkeypatch)
+    book_data = _in_a_work_folder(tmp_path, monkeypatch)
+    monkeypatch.setattr(FashionMNIST, "mirrors", [mirror])
+    monkeypatch.setattr(download, "download_fashion_mnist", _no_network)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "downloading it into ../data": nothing is
+        with pytest.raises(UsageError) as info:
+            d2l.load_data_fashion_mnist(2)
+    message = str(info.value)
+    assert "cannot be written" not in message, message
+    assert ", was not tried: FashionMNIST.mirrors must be http:// or https:// URLs" in message
+    assert why in message, message
+    assert message.endswith(
+        "(load_data_fashion_mnist downloads from ln.FashionMNIST.mirrors: set it to such URLs "
+        "before calling it, e.g. ln.FashionMNIST.mirrors = "
+        "['http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/', "
+        "'https://ossci-datasets.s3.amazonaws.com/fashion-mnist/'])"
+    ), message
+    assert not book_data.exists()
+
+
 def test_load_data_fashion_mnist_downloads_nothing_elsewhere_where_linearnets_data_is_set(
     root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -29,7 +29,24 @@ from linearnets.data.verify import OtherContentError, read_verified
 from linearnets.errors import DatasetError, DataWarning, UsageError
 from linearnets.path_checks import link_problem
 
-__all__ = ["locate", "needed_files", "prepare_folder", "refuse_apart", "refuse_misspelled"]
+__all__ = [
+    "FilesToMoveError",
+    "RootNotWritableError",
+    "locate",
+    "needed_files",
+    "prepare_folder",
+    "refuse_apart",
+    "refuse_misspelled",
+]
+
+
+class RootNotWritableError(UsageError):
+    """``root`` cannot take the download: a file, or a folder that cannot be made or written."""
+
+
+class FilesToMoveError(UsageError):
+    """``root`` holds some of the files where they are not read (another layout, a near-miss
+    name): nothing was downloaded, and the message's fix says how to move or rename them."""
 
 
 def needed_files(
@@ -86,7 +103,7 @@ def refuse_apart(
     )
     fix = move_fix(root, len(names), apart, dest, damaged=damaged, back=back)
     them, they = ("a valid copy of", "it") if len(apart) == 1 else ("valid copies of", "they")
-    raise UsageError(
+    raise FilesToMoveError(
         f"root must hold the {len(names)} files in one folder, itself or its FashionMNIST/raw/, "
         f"got {quoted_path(root)}, where {shown_path(other)} holds {them} "
         f"{and_list([path.name for path in apart])}, apart from the others in "
@@ -110,7 +127,7 @@ def refuse_misspelled(
         return
     fix = layout_fix(root, names) or "rename them to the names linearnets and torchvision read"
     them, they, beside = ("a copy", "it", "it") if len(found) == 1 else ("copies", "they", "them")
-    raise UsageError(
+    raise FilesToMoveError(
         f"root must hold the {len(names)} files under their own names, got {quoted_path(root)}, "
         f"which holds {them} under other names: {and_list([shown_path(p) for p in found])} "
         f"(nothing was downloaded: {they} would be fetched again beside {beside}); {fix}"
@@ -186,13 +203,13 @@ def locate(root: Path, names: dict[str, tuple[int, str]]) -> Path:
     """Return the folder the files are (or go) in under ``root``; refuse a ``root`` that is a file."""
     try:
         if root.exists() and not root.is_dir():
-            raise UsageError(
+            raise RootNotWritableError(
                 f"root must be a folder to download into, got the file {quoted_path(root)}; pass "
                 "a folder path"
             )
         return _destination(root, names)
     except OSError as exc:  # a symlink loop, a folder that cannot be searched
-        raise UsageError(
+        raise RootNotWritableError(
             f"root must be a folder that can hold the download, got {quoted_path(root)} "
             f"({_why(exc, root)}); pass a folder you can write to"
         ) from None
@@ -314,12 +331,12 @@ def prepare_folder(root: Path, dest: Path, needed: dict[str, str | None]) -> lis
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a file on the path, a folder that cannot be written
         remove_empty_folders(created)
-        raise UsageError(
+        raise RootNotWritableError(
             f"root must be a folder that can hold the download, got {quoted_path(root)} "
             f"({_why(exc, dest)}); pass a folder you can write to"
         ) from None
     if not os.access(dest, os.W_OK | os.X_OK):
-        raise UsageError(
+        raise RootNotWritableError(
             f"root must be a folder that can hold the download, got {quoted_path(root)} (not "
             f"writable, and {_needs(dest, needed)}); pass a folder you can write to"
         )

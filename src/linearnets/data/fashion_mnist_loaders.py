@@ -13,6 +13,7 @@ import torch
 
 from linearnets._text import shown_path
 from linearnets._warn import warn
+from linearnets.data.download_destination import RootNotWritableError
 from linearnets.data.files import NotFoundError
 from linearnets.data.folder_contents import DOWNLOAD_CALL
 from linearnets.data.loader import ArrayLoader
@@ -62,6 +63,9 @@ def load_data_fashion_mnist(
     Raises:
         DatasetError: the files are damaged; or none was found and the download failed too (the
             message names the places searched, why the download failed and how to get them).
+        UsageError: none was found, and ``FashionMNIST.mirrors`` is refused, or ``../data`` holds
+            some of the files under other names or apart from the others (the message says how
+            to rename or move them: nothing is downloaded).
 
     See D2L §3.5.3.
     """
@@ -101,7 +105,6 @@ def _read_or_download(root: str | Path | None) -> FashionMNISTArrays:
     # linearnets.data.fashion_mnist.read_fashion_mnist (or of download_fashion_mnist) reaches them
     # (linearnets.data.fashion_mnist imports this module)
     from linearnets.data import download, fashion_mnist
-    from linearnets.data.dataset import FashionMNIST
 
     try:
         return fashion_mnist.read_fashion_mnist(root)
@@ -123,26 +126,54 @@ def _read_or_download(root: str | Path | None) -> FashionMNISTArrays:
             misplaced=False,
         )
     where = f"{shown_path(BOOK_ROOT)}, the book's root ({os.path.abspath(BOOK_ROOT)})"
+    head = (
+        f"{not_found.what} not found (searched {not_found.searched}), and the download into {where}"
+    )
+    mirrors = _class_mirrors(head)  # before the warning: a bad setting downloads nothing
     warn(
         f"{not_found.what} not found on this machine: downloading it into {where}, as the book's "
         "load_data_fashion_mnist does (pass root=DIR to read a copy elsewhere)",
         DataWarning,
     )
-    head = (
-        f"{not_found.what} not found (searched {not_found.searched}), and the download into {where}"
-    )
     try:
-        download.download_fashion_mnist(BOOK_ROOT, mirrors=FashionMNIST.mirrors)
-    except UsageError as exc:
+        download.download_fashion_mnist(BOOK_ROOT, mirrors=mirrors)
+    except RootNotWritableError as exc:
         # ../data not writable, or a file: its words address a root= this caller never passed
         raise DatasetError(
             f"{head}, could not be made: {shown_path(BOOK_ROOT)} cannot be written "
             f"({_why_unwritable(exc)}); run from a folder whose ../data can be written, or call "
             f"{DOWNLOAD_CALL}('DIR') and pass root=DIR"
         ) from exc
+    except UsageError as exc:  # files to rename or move first: its fix, in its words
+        raise type(exc)(f"{head}, was refused: {_book_root_named(str(exc))}") from exc
     except DatasetError as exc:  # no network, a mirror down: its own advice, said once
         raise DatasetError(f"{head}, failed: {_mirrors_from_python(str(exc))}") from exc
     return fashion_mnist.read_fashion_mnist(BOOK_ROOT)
+
+
+def _class_mirrors(head: str) -> tuple[str, ...]:
+    """Return ``FashionMNIST.mirrors``, read once and checked as the download checks them; refuse
+    them, after ``head`` (what was not found, and the download), naming the setting they come
+    from: load_data_fashion_mnist has no ``mirrors`` argument to fix."""
+    from linearnets.data.dataset import FashionMNIST
+    from linearnets.data.mirrors import DEFAULT_MIRRORS, check_mirrors
+
+    try:
+        return check_mirrors(FashionMNIST.mirrors)
+    except UsageError as exc:
+        raise type(exc)(
+            f"{head}, was not tried: FashionMNIST.{exc} (load_data_fashion_mnist downloads from "
+            f"ln.FashionMNIST.mirrors: set it to such URLs before calling it, e.g. "
+            f"ln.FashionMNIST.mirrors = {list(DEFAULT_MIRRORS)!r})"
+        ) from None
+
+
+def _book_root_named(text: str) -> str:
+    """Return the download's refusal ``text`` ("root must ..., got '../data', ...") naming the
+    folder, the book's root, which this caller never passed as ``root``."""
+    return (
+        f"{shown_path(BOOK_ROOT)}{text.removeprefix('root')}" if text.startswith("root ") else text
+    )
 
 
 # the download's advice to pass mirrors, as download_fashion_mnist(root, mirrors=...) takes them
