@@ -478,6 +478,24 @@ def test_download_without_data_dir_names_the_default_folder_not_the_option(
     )
 
 
+def test_download_without_data_dir_keeps_the_rename_of_a_near_miss_file_in_the_default_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """./data holding train-images.idx3-ubyte.gz: the library's fix, to rename it, was dropped for
+    "move it away, or pass --data-dir DIR" (--data-dir data kept it). It is kept."""
+    monkeypatch.chdir(tmp_path)
+    Path("data").mkdir()
+    Path("data/train-images.idx3-ubyte.gz").write_bytes(b"x")
+    assert main(["data", "download", "--mirror", "http://127.0.0.1:9/"]) == 2
+    assert capsys.readouterr().err == (
+        "linearnets data download: error: the default download folder ./data (no --data-dir "
+        "given) must hold the 4 files under their own names, got 'data', which holds a copy under "
+        "other names: data/train-images.idx3-ubyte.gz (nothing was downloaded: it would be "
+        "fetched again beside it); rename data/train-images.idx3-ubyte.gz to "
+        "data/train-images-idx3-ubyte.gz, the names linearnets and torchvision read\n"
+    )
+
+
 def test_download_without_data_dir_in_a_read_only_folder_has_nothing_to_move_away(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -277,9 +277,16 @@ class DownloadStopped(KeyboardInterrupt):
 def _default_refused(exc: UsageError) -> UsageError:
     """Return the refusal of the default folder ``./data`` (``exc``: the library's of ``root``)
     naming it as such: no --data-dir was given, so "--data-dir must ..." blamed none the user typed.
-    Where there is no ./data, nothing is to be moved away: the current folder cannot take it."""
+    Where there is no ./data, nothing is to be moved away: the current folder cannot take it; where
+    files in it are to be renamed or moved (:class:`FilesToMoveError`), its own fix says how."""
+    from linearnets.data.download_destination import FilesToMoveError
+
     # "root must be <rule>, got <what>; <fix>": the rule and what was found, with this fix
     text = str(exc).removeprefix("root ")
+    if isinstance(exc, FilesToMoveError):  # its fix renames or moves files inside ./data: kept
+        return UsageError(
+            f"the default download folder ./{DEFAULT_DOWNLOAD_DIR} (no --data-dir given) {text}"
+        )
     head, fix_follows, _ = text.rpartition("; ")
     rule = head if fix_follows else text
     if not os.path.lexists(DEFAULT_DOWNLOAD_DIR):  # nothing to move: the folder it goes in
