@@ -654,6 +654,27 @@ def test_repr_is_torchvisions_byte_for_byte(
     assert repr(ds) == head + "    Split: Test" + tail
 
 
+def test_repr_and_len_of_a_dataset_whose_data_was_scaled_or_dropped(root: Path) -> None:
+    """``ds.data = ds.data.float() / 255``: repr(ds) raised the refusal meant for ds[i] (len ran
+    its check), where it had printed. It prints N; where ds.data has no length, "?" and what it
+    is, and len(ds) alone is refused, with the fix."""
+    ds = FashionMNIST(root, train=False)
+    ds.data = ds.data.float() / 255
+    assert len(ds) == NUM_TEST
+    assert f"    Number of datapoints: {NUM_TEST}\n" in repr(ds)
+    with pytest.raises(UsageTypeError, match=r"items are scaled to \[0, 1\] already"):
+        ds[0]
+    ds.data = None
+    assert repr(ds) == (
+        "Dataset FashionMNIST\n    Number of datapoints: ? (ds.data is not as read: None)\n"
+        f"    Root location: {root}\n    Split: Test"
+    )
+    with pytest.raises(
+        UsageTypeError, match=r"^ds\.data must hold the images as read, .* got None; "
+    ):
+        len(ds)
+
+
 def test_repr_shows_a_transform_assigned_after_construction(root: Path) -> None:
     """A deliberate difference: torchvision's repr keeps the constructor's transforms."""
     ds = FashionMNIST(root)
@@ -1059,8 +1080,9 @@ def test_data_replaced_by_uint8_pixels_in_another_form_is_told_the_fix_for_it(
         rf"set ds\.data = {re.escape(fix)}$",
     ):
         ds[1]
-    with pytest.raises(UsageTypeError, match=rf"got {got}; set ds\.data = {re.escape(fix)}$"):
-        len(ds)  # a list has no shape: it was "'list' object has no attribute 'shape'"
+    # its length is had all the same (a list's too: it was "'list' object has no attribute
+    # 'shape'"), as torchvision's len(ds.data): repr(ds), which shows it, never raises
+    assert len(ds) == NUM_TEST and f"Number of datapoints: {NUM_TEST}\n" in repr(ds)
     exec(f"ds.data = {fix}", {"ds": ds, "torch": torch, "np": np})  # the fix, followed
     assert torch.equal(ds[1][0], expected[0]) and ds[1][1] == expected[1]
 

@@ -26,7 +26,7 @@ from linearnets.data.mirrors import DEFAULT_MIRRORS
 
 # torchvision's pair of transforms, importable from here as before
 from linearnets.data.standard_transform import StandardTransform as StandardTransform
-from linearnets.errors import UsageTypeError
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import check_bool, check_transform, describe
 
 __all__ = ["FashionMNIST", "StandardTransform"]
@@ -115,8 +115,16 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
         self.class_to_idx = {name: i for i, name in enumerate(self.classes)}
 
     def __len__(self) -> int:
-        _check_data(self.data)  # a list set as ds.data has no shape: told what to set instead
-        return int(self.data.shape[0])
+        """Return N, the images in ``ds.data``: also where it is not as read (a float tensor, a list
+        of images), which ``ds[i]`` refuses with the fix; refused only where it has no length."""
+        data = self.data
+        shape = getattr(data, "shape", None)
+        if isinstance(shape, tuple) and len(shape) >= 1:  # torch.Size is a tuple
+            return int(shape[0])
+        if isinstance(data, list | tuple):
+            return len(data)
+        _check_data(data)  # raises: no length to give (None, a 0-d tensor), told what to set
+        return int(data.shape[0])
 
     @property
     def raw_folder(self) -> str:
@@ -166,13 +174,21 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
         """
         lines = [
             f"Dataset {type(self).__name__}",
-            f"    Number of datapoints: {len(self)}",
+            f"    Number of datapoints: {self._datapoints()}",
             f"    Root location: {shown_path(self.root)}",
             *(f"    {line}" for line in self.extra_repr().splitlines()),
         ]
         if self.transform is not None or self.target_transform is not None:
             lines.append(f"    {StandardTransform(self.transform, self.target_transform)!r}")
         return "\n".join(lines)
+
+    def _datapoints(self) -> str:
+        """Return ``len(self)`` for the summary; where ``ds.data`` has no length, "?" and what it is
+        (a summary never raises: it is what a notebook shows to see what went wrong)."""
+        try:
+            return str(len(self))
+        except UsageError:
+            return f"? (ds.data is not as read: {_data_got(self.data)})"
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         """Return item ``index`` (an int in [-len, len), negative from the end) as (image, label).
