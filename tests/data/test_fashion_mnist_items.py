@@ -170,11 +170,18 @@ def test_a_transform_that_cannot_be_called_is_refused_when_the_dataset_is_made(
         (PILToTensor(), r"PILToTensor\(\), an image transform"),
         (Resize(64), r"Resize\(size=64, .*, an image transform"),
         (
-            Compose([Lambda(int), Compose([ToTensor()])]),
+            Compose([Compose([ToTensor()]), Lambda(int)]),
             r"Compose\(.*\), which holds the image transform ToTensor\(\)",
         ),
+        # the label itself handed to ToTensor: ds[0] said "pic must be ..., got int 9"
+        (Lambda(ToTensor()), r"Lambda\(\), which holds the image transform ToTensor\(\)"),
+        (  # its repr cut between steps, closed: it was cut mid-number ("std=(0...")
+            Compose([Compose([]), Resize(64), ToTensor(), Normalize((0.2860,), (0.3530,))]),
+            r"Compose\( Compose\( \) \.\.\. \), which holds the image transform "
+            r"Resize\(size=64, interpolation=bilinear, max_size=None, antialias=True\)",
+        ),
     ],
-    ids=["Normalize", "ToTensor", "PILToTensor", "Resize", "Compose"],
+    ids=["Normalize", "ToTensor", "PILToTensor", "Resize", "Compose", "Lambda", "long Compose"],
 )
 def test_an_image_transform_given_as_target_transform_is_refused_when_made(
     root: Path, target_transform: Any, got: str
@@ -194,6 +201,33 @@ def test_an_image_transform_given_as_target_transform_is_refused_when_made(
         root, train=False, transform=ToTensor(), target_transform=Lambda(torch.tensor)
     )
     assert ds[0][1] == torch.tensor(int(ds.targets[0]))
+
+
+def _label_image(y: int) -> Any:
+    from PIL import Image
+
+    return Image.new("L", (2, 2), y)
+
+
+@pytest.mark.parametrize(
+    "target_transform",
+    [
+        Compose([Lambda(lambda y: np.full((2, 2), y, np.uint8)), ToTensor()]),
+        Compose([Lambda(_label_image), PILToTensor()]),
+    ],
+    ids=["label to array, ToTensor", "label to PIL image, PILToTensor"],
+)
+def test_an_image_transform_after_a_step_of_ones_own_is_taken_as_target_transform(
+    root: Path, target_transform: Any
+) -> None:
+    """A Compose whose first step makes an image of the label, then ToTensor (valid: torchvision
+    runs it) was refused for holding an image transform. Only one applied first is refused."""
+    ds = FashionMNIST(root, train=False, target_transform=target_transform)
+    label = int(ds.targets[0])
+    target = ds[0][1]  # (1, 2, 2): ToTensor's in [0, 1], PILToTensor's uint8
+    if target.is_floating_point():
+        target = (target * 255).round().to(torch.uint8)
+    assert torch.equal(target, torch.full((1, 2, 2), label, dtype=torch.uint8))
 
 
 def test_without_pillow_to_tensor_gets_the_uint8_tensor_and_gives_the_default_item(

@@ -457,26 +457,53 @@ def _check_transforms(
     image_transform = _image_transform(target_transform)
     if image_transform is not None:  # else the first ds[i] fails on the label in its own words
         which = "an image transform"
-        if not isinstance(target_transform, type(image_transform)):  # a Compose holding it
-            which = f"which holds the image transform {image_transform!r:.40}"
+        if not isinstance(target_transform, type(image_transform)):  # a Compose, Lambda holding it
+            which = f"which holds the image transform {_transform_shown(image_transform)}"
         raise UsageTypeError(
-            f"target_transform must be a function of the label, got {describe(target_transform)}, "
+            f"target_transform must be a function of the label, got "
+            f"{_transform_shown(target_transform)}, "
             f"{which}: target_transform receives the int class label (e.g. 9), not the image; "
             "pass image transforms as transform=..., e.g. transform=ToTensor(), and for the "
             "label e.g. target_transform=lambda y: torch.tensor(y)"
         )
 
 
+def _transform_shown(fn: Any, limit: int = 80) -> str:
+    """Return the repr of the transform ``fn`` on one line; a longer one (a ``Compose``, one step a
+    line) cut after its last whole line within ``limit``, "..." for the steps left out, and closed:
+    a repr cut at a character count ended mid-number ("std=(0...")."""
+    lines = [line.strip() for line in repr(fn).splitlines()]
+    if len(lines) < 3 or len(" ".join(lines)) <= limit:
+        text = " ".join(lines)
+        return text if len(text) <= limit else f"{type(fn).__name__}(...)"
+    shown = lines[0]
+    for line in lines[1:-1]:
+        if len(f"{shown} {line} ... {lines[-1]}") > limit:
+            shown += " ..."
+            break
+        shown += f" {line}"
+    return f"{shown} {lines[-1]}"
+
+
 def _image_transform(fn: Any) -> Any:
-    """Return the image transform ``fn`` is or holds (in a ``Compose``, at any depth): a
-    ``ToTensor``, ``PILToTensor``, ``Resize`` or ``Normalize``; None for anything else."""
+    """Return the image transform ``fn`` applies first, to what it is given: a ``ToTensor``,
+    ``PILToTensor``, ``Resize`` or ``Normalize`` that ``fn`` is, wraps in a ``Lambda``, or holds as
+    the first step of a ``Compose`` (at any depth); None for anything else.
+
+    One after a first step of one's own (``Compose([Lambda(lambda y: np.full((2, 2), y,
+    np.uint8)), ToTensor()])``) gets what that step made of the label, maybe an image: valid.
+    """
     # imported here: the transforms are needed only when one is passed
-    from linearnets.data.transforms import Compose, Normalize, PILToTensor, Resize, ToTensor
+    from linearnets.data.transforms import Compose, Lambda, Normalize, PILToTensor, Resize, ToTensor
 
     if isinstance(fn, ToTensor | PILToTensor | Resize | Normalize):
         return fn
+    if isinstance(fn, Lambda):  # Lambda(ToTensor()) applies ToTensor to the label
+        return _image_transform(fn.lambd)
     if isinstance(fn, Compose):
-        return next(filter(None, map(_image_transform, fn.transforms)), None)
+        # an empty Compose passes the label on as it is: the step after it gets the label
+        steps = [t for t in fn.transforms if not (isinstance(t, Compose) and not t.transforms)]
+        return _image_transform(steps[0]) if steps else None
     return None
 
 
