@@ -673,6 +673,8 @@ BAD = [
     ("no host", dict(mirrors=["http://"]), r"mirrors must be http:// or https:// URLs with a host.*got 'http://'"),
     ("bad IPv6", dict(mirrors=["http://[::1"]), r"got 'http://\[::1'"),
     ("port out of range", dict(mirrors=["http://127.0.0.1:99999/"]), r"got 'http://127.0.0.1:99999/'; its port 99999 is outside 1-65535: pass the port the mirror listens on$"),
+    # port 0 was taken: "0 is no port to connect to", and every file failed "Connection refused"
+    ("port 0", dict(mirrors=["http://127.0.0.1:0/"]), r"^mirrors must be http:// or https:// URLs with a host \(and a valid port\), got 'http://127.0.0.1:0/'; its port 0 is outside 1-65535: pass the port the mirror listens on$"),
     ("a space", dict(mirrors=["http://a b/"]), r"got 'http://a b/'; pass e\.g\. 'https://"),
     # in the path, one percent-encoding makes it a URL: it was told "http:// or https:// URLs with a
     # host (and a valid port)" and the default mirror, as a space in the host is

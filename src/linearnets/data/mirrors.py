@@ -43,10 +43,11 @@ def _is_http_url(mirror: object) -> bool:
         return False
     try:
         parts = urllib.parse.urlsplit(mirror)
-        parts.port  # noqa: B018  (raises ValueError for a port out of range)
+        port = parts.port  # raises ValueError for a port above 65535 (or not a number)
     except ValueError:
         return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    # port 0 is no port to connect to (urllib takes it; the connection is refused)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and port != 0
 
 
 def _blanks_encoded(mirror: str) -> str:
