@@ -675,6 +675,19 @@ def test_repr_and_len_of_a_dataset_whose_data_was_scaled_or_dropped(root: Path) 
         len(ds)
 
 
+def test_an_empty_list_set_as_data_is_called_so(root: Path) -> None:
+    """``ds.data = []`` was "a list of 0 items of several kinds"."""
+    ds = FashionMNIST(root, train=False)
+    ds.data = []
+    with pytest.raises(
+        UsageTypeError,
+        match=r"^ds\.data must hold the images as read, a uint8 tensor \(N, H, W\), got an empty "
+        r"list; keep ds\.data the uint8 tensor read: ",
+    ):
+        len(ds)
+    assert "Number of datapoints: ? (ds.data is not as read: an empty list)\n" in repr(ds)
+
+
 def test_repr_shows_a_transform_assigned_after_construction(root: Path) -> None:
     """A deliberate difference: torchvision's repr keeps the constructor's transforms."""
     ds = FashionMNIST(root)
@@ -1060,6 +1073,8 @@ DATA_REPLACED = [  # (id, the replacement, what the message says it got, its fix
     ("list of tensors", lambda d: list(d), r"a list of \d+ tensors", "torch.stack(ds.data)"),
     ("list of NumPy arrays", lambda d: [x.numpy() for x in d], r"a list of \d+ NumPy arrays", "torch.from_numpy(np.stack(ds.data))"),
     ("nested lists", lambda d: d.tolist(), r"a list of \d+ lists", "torch.tensor(ds.data, dtype=torch.uint8)"),
+    # torch.tensor(ds.data, dtype=torch.uint8) was advised, which raises a TypeError on them
+    ("tensors and arrays mixed", lambda d: [d[0], *d[1:].numpy()], r"a list of \d+ items of several kinds", "torch.stack([torch.as_tensor(x) for x in ds.data])"),
 ]  # fmt: skip
 
 

@@ -121,9 +121,9 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
         shape = getattr(data, "shape", None)
         if isinstance(shape, tuple) and len(shape) >= 1:  # torch.Size is a tuple
             return int(shape[0])
-        if isinstance(data, list | tuple):
+        if isinstance(data, list | tuple) and data:
             return len(data)
-        _check_data(data)  # raises: no length to give (None, a 0-d tensor), told what to set
+        _check_data(data)  # raises: no length to give (None, a 0-d tensor, []), told what to set
         return int(data.shape[0])
 
     @property
@@ -362,6 +362,8 @@ def _data_got(data: Any) -> str:
     repr would be a screen of pixels), anything else as :func:`describe` says it."""
     if not isinstance(data, list | tuple):
         return describe(data)
+    if not data:
+        return f"an empty {type(data).__name__}"
     kinds = {_item_kind(item) for item in data}
     items = kinds.pop() if len(kinds) == 1 else "items of several kinds"
     return f"a {type(data).__name__} of {len(data)} {items}"
@@ -383,6 +385,9 @@ def _data_fix(data: Any) -> str:
             return "set ds.data = torch.stack(ds.data)"
         if all(isinstance(item, np.ndarray) for item in data):
             return "set ds.data = torch.from_numpy(np.stack(ds.data))"
+        if any(isinstance(item, torch.Tensor | np.ndarray) for item in data):
+            # torch.tensor of a list holding tensors or arrays among others raises a TypeError
+            return "set ds.data = torch.stack([torch.as_tensor(x) for x in ds.data])"
         return "set ds.data = torch.tensor(ds.data, dtype=torch.uint8)"
     if not isinstance(data, torch.Tensor | np.ndarray):
         return f"keep ds.data the uint8 tensor read: {subset}"
