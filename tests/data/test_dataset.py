@@ -780,6 +780,23 @@ def test_a_root_download_true_wrote_nothing_into_is_told_where_it_read(
     assert FashionMNIST(None, train=False).raw_folder == str(root)
 
 
+def test_a_root_refused_says_nothing_of_a_linearnets_data_passed_over(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LINEARNETS_DATA naming an empty folder: FashionMNIST('../nodata') warned that the variable
+    was "passed over" as its refusal looked for this machine's copy, of a root it was given."""
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setenv("LINEARNETS_DATA", str(tmp_path / "empty"))
+    monkeypatch.setattr(files, "_debian_dir", lambda: root)  # the tiny copy, as Debian's
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(
+            dataset_root.DatasetNotFoundError,
+            match=f"this machine has them in {re.escape(str(root))} ",
+        ):
+            FashionMNIST(tmp_path / "nodata", train=False)
+
+
 @pytest.mark.parametrize("caught", [UsageError, ValueError, RuntimeError])
 def test_a_root_without_the_files_is_refused_when_made(
     root: Path, no_machine_copy: None, tmp_path: Path, caught: type[Exception]

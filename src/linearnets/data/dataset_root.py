@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -149,7 +150,9 @@ def _machine_copy_fix() -> str | None:
     earlier ``FashionMNIST(root, download=True)`` wrote nothing into root); None where the search
     finds none."""
     try:
-        found = find_fashion_mnist(None)
+        with warnings.catch_warnings():  # a LINEARNETS_DATA passed over: said where it is read,
+            warnings.simplefilter("ignore")  # not in the refusal of a root the caller passed
+            found = find_fashion_mnist(None)
     except (DatasetError, UsageError):  # none, or $LINEARNETS_DATA naming no folder
         return None
     label = found.source.removesuffix(f": {shown_path(found.directory)}")
