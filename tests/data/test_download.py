@@ -2678,8 +2678,15 @@ def test_a_download_into_data_says_the_debian_copy_is_found_first(
     raw = Path("data") / "FashionMNIST" / "raw"
     assert capsys.readouterr().out == (
         f"Fashion-MNIST is verified in {raw}; use it with --data-dir data (without --data-dir, "
-        f"the copy of the Debian package dataset-fashion-mnist: {debian} is found first)\n"
+        f"the copy in {debian} (Debian package dataset-fashion-mnist) is found first)\n"
     )
+    # it said "the copy of the $LINEARNETS_DATA: /path is found first"
+    monkeypatch.setenv("LINEARNETS_DATA", str(debian))
+    assert main(["data", "download", "--mirror", server.mirror("good")]) == 0
+    assert capsys.readouterr().out.endswith(
+        f"(without --data-dir, the copy in {debian} (from $LINEARNETS_DATA) is found first)\n"
+    )
+    monkeypatch.delenv("LINEARNETS_DATA")
     monkeypatch.setattr(files, "_debian_dir", lambda: None)  # ./data is then the one found
     assert main(["data", "download", "--mirror", server.mirror("good")]) == 0
     assert capsys.readouterr().out == (

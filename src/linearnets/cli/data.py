@@ -205,7 +205,11 @@ def _found_first(folder: Path) -> str:
         return ""
     if same_folder(found.folder, folder):
         return ""
-    return f" (without --data-dir, the copy of the {found.source} is found first)"
+    # "Debian package dataset-fashion-mnist: /usr/share/...": said "the copy of the $LINEARNETS_DATA:
+    # /path"; the folder, then which place it is
+    label = found.source.removesuffix(f": {shown_path(found.directory)}")
+    place = "from $LINEARNETS_DATA" if label == "$LINEARNETS_DATA" else label
+    return f" (without --data-dir, the copy in {shown_path(found.folder)} ({place}) is found first)"
 
 
 class CheckStopped(KeyboardInterrupt):

@@ -296,8 +296,8 @@ def _search(names: dict[str, tuple[int, str]]) -> Found:
             continue
         paths = files_in(directory, names)
         if paths is not None:
-            label = _flat_label(label, directory, paths)
-            found = Found(directory, f"{label}: {shown_path(directory)}", paths)
+            source = _flat_label(label, directory, paths) or f"{label}: {shown_path(directory)}"
+            found = Found(directory, source, paths)
             if env_lacks is not None:
                 _warn_passed_over(env_lacks, found, None if fix == HOW_TO_GET else fix)
             return found
@@ -323,11 +323,12 @@ def _search(names: dict[str, tuple[int, str]]) -> Found:
     )
 
 
-def _flat_label(label: str, directory: Path, paths: dict[str, Path]) -> str:
-    """Return ``label`` for the files ``paths`` found in ``directory``; a torchvision-style place
-    (``data``, ``../data``) holding them directly, not in its ``FashionMNIST/raw``, is named so."""
+def _flat_label(label: str, directory: Path, paths: dict[str, Path]) -> str | None:
+    """Return the source of the files ``paths`` found in a torchvision-style place ``directory``
+    (``data``, ``../data``, ``label``) holding them directly, not in its ``FashionMNIST/raw``: it
+    names the folder itself (a ": data" after it said the path twice); None for any other."""
     if not label.startswith("torchvision-style ") or next(iter(paths.values())).parent != directory:
-        return label
+        return None
     book = " (the book's root)" if "book's root" in label else ""
     return f"folder {shown_path(directory)}{book}, the files directly in it"
 
