@@ -116,6 +116,12 @@ def test_to_tensor_shows_an_input_that_is_no_image_and_the_fix_for_it(
         "image file first: ToTensor()(PIL.Image.open(pic))"
     )
     assert torch.equal(ToTensor()(Image.open(path)), torch.tensor([rows]) / 255)
+    with pytest.raises(UsageTypeError) as info:
+        ToTensor()(path)  # its type was said twice: "got PosixPath PosixPath('x.png')"
+    assert str(info.value) == (
+        f"pic must be a PIL image, a NumPy array or a tensor, got {path!r}; open the image file "
+        "first: ToTensor()(PIL.Image.open(pic))"
+    )
     with pytest.raises(
         UsageTypeError,
         match=r"^pic must be a PIL image, a NumPy array or a tensor, got None; pass one image: a "

@@ -69,8 +69,7 @@ class ToTensor:
             array, kind = _from_array(pic), "array"
         else:
             raise UsageTypeError(
-                f"pic must be a PIL image, a NumPy array or a tensor, got "
-                f"{'None' if pic is None else f'{type(pic).__name__} {describe(pic)}'}; "
+                f"pic must be a PIL image, a NumPy array or a tensor, got {_other_input(pic)}; "
                 f"{_other_input_fix(pic)}"
             )
         if array.ndim not in (2, 3):
@@ -122,6 +121,16 @@ class PILToTensor:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+def _other_input(pic: Any) -> str:
+    """Return ``pic``, no image, as its type and value ("str 'a.png'", "int 9"); a repr that names
+    its type already once ("PosixPath('a.png')", not "PosixPath PosixPath('a.png')")."""
+    if pic is None:
+        return "None"
+    shown = describe(pic)
+    name = type(pic).__name__
+    return shown if shown.startswith(f"{name}(") else f"{name} {shown}"
 
 
 def _other_input_fix(pic: Any) -> str:
