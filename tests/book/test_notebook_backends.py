@@ -60,8 +60,10 @@ def test_the_live_curves_are_one_figure_updated_in_place_under_matplotlib_notebo
             # the book's §3.6 call, then the live figure shown again as a script would
             "d2l.train_ch3(net, batches, batches, cross_entropy, 2, updater)\n"
             "d2l.plt.show()\nd2l.plt.gcf().show()\nd2l.plt.savefig('curves.png')",
+            # with a test_iter: the curves' default test acc is reported (without one the curves
+            # warn that it is not, an output of its own before the figure)
             "ln.fit(net, batches, cross_entropy, torch.optim.SGD([W, b], lr=0.1), 2, "
-            "callbacks=[ln.CurvesCallback(ln.LiveCurves(num_epochs=2))])",
+            "test_iter=batches, callbacks=[ln.CurvesCallback(ln.LiveCurves(num_epochs=2))])",
             "animator = d2l.Animator(xlabel='epoch', legend=['loss'])\n"
             "for epoch in (1, 2, 3):\n    animator.add(epoch, 1 / epoch)",
             "print(d2l.plt.get_fignums())",

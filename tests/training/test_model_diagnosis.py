@@ -645,8 +645,11 @@ def test_a_batch_computed_inside_a_graph_is_named_when_backward_runs_a_second_ti
     net = nn.Linear(2, 1)
     with pytest.raises(UsageError) as info:
         fit(net, batches, nn.MSELoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.03), 1)  # fmt: skip
-    assert str(info.value).startswith(
-        "y must be data outside any autograd graph, got a batch computed by SliceBackward0"
+    # the second batch, after an update: named where it is, then what is wrong with it
+    assert str(info.value).startswith("train_iter's batch 2 of epoch 1")
+    assert (
+        ": y must be data outside any autograd graph, got a batch computed by SliceBackward0"
+        in str(info.value)
     )
     assert isinstance(info.value.__context__, RuntimeError)
     assert "a second time" in str(info.value.__context__)
