@@ -1094,3 +1094,58 @@ def test_a_ctrl_c_while_drawing_an_epoch_keeps_its_metrics(
         "history"
     ]
     assert [m.epoch for m in exc.history.epochs] == [1, 2]
+
+
+def test_a_ctrl_c_in_the_last_epochs_test_pass_says_nothing_is_left_to_train(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C in the last epoch's test pass advised num_epochs=0, which train_ch3 refuses; all
+    epochs are trained, so nothing is left, and evaluate_accuracy gives the untested accuracy."""
+    monkeypatch.chdir(tmp_path)
+    net = _net()
+    update = torch.optim.SGD(net.parameters(), lr=0.1)
+    loss = nn.CrossEntropyLoss(reduction="none")
+    test_iter = _StopAfter(_batches(1), stop=2)  # the test pass of epoch 3
+    with pytest.raises(KeyboardInterrupt) as info:
+        d2l.train_ch3(net, _batches(), test_iter, loss, 3, update)
+    exc: Any = info.value
+    assert exc._render_traceback_() == [
+        "KeyboardInterrupt: train_ch3 was interrupted after 2 of 3 epoch(s) (epoch 3 trained "
+        "too, but not tested); the model keeps the weights of its last step, the figure the "
+        "finished epochs' curves, and this exception their metrics: import sys; history = "
+        "sys.last_value.history (in the next cell). All 3 epoch(s) trained: nothing is left to "
+        "train; d2l.evaluate_accuracy(net, test_iter) gives epoch 3's test accuracy"
+    ]
+    assert "num_epochs=0" not in exc.__notes__[0]
+    assert [m.epoch for m in exc.history.epochs] == [1, 2]
+
+
+def test_a_ctrl_c_while_drawing_the_last_epoch_says_all_epochs_finished(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C in the last epoch's figure update said "interrupted after 2 of 2" and advised
+    num_epochs=0, which train_ch3 refuses."""
+    monkeypatch.chdir(tmp_path)
+    from linearnets.plotting import animator
+
+    calls = []
+
+    def add(self: Any, x: Any, y: Any) -> None:
+        calls.append(x)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(animator.Animator, "add", add)
+    net = _net()
+    update = torch.optim.SGD(net.parameters(), lr=0.1)
+    loss = nn.CrossEntropyLoss(reduction="none")
+    with pytest.raises(KeyboardInterrupt) as info:
+        d2l.train_ch3(net, _batches(), _batches(1), loss, 2, update)
+    exc: Any = info.value
+    assert exc.__notes__ == [
+        "train_ch3 was interrupted after all 2 epoch(s), whose metrics are this exception's "
+        ".history (a linearnets History); the model keeps the weights of its last step, the "
+        "figure the curves before epoch 2 (its own perhaps in part: its drawing was "
+        "interrupted). All 2 epoch(s) trained: nothing is left to train"
+    ]
+    assert [m.epoch for m in exc.history.epochs] == [1, 2]

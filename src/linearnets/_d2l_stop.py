@@ -36,12 +36,17 @@ def keep_ch3_history(
     A stop in epoch k's test pass finds epoch k trained: it is said, and not trained again.
     """
     done = len(history.epochs)
+    trained = max(done, progress.trained)
     # epoch k's training is in the weights once its pass ended: num_epochs=N-k+1 trained it twice
-    left = num_epochs - max(done, progress.trained)
+    left = num_epochs - trained
     untested = (
         f" (epoch {progress.trained} trained too, but not tested)"
         if progress.trained > done
         else ""
+    )
+    # "after 3 of 3" read as a finished run that was stopped anyway: say all of them finished
+    finished = (
+        f"all {num_epochs} epoch(s)" if done == num_epochs else f"{done} of {num_epochs} epoch(s)"
     )
     figure = (
         "the figure the finished epochs' curves"
@@ -50,19 +55,34 @@ def keep_ch3_history(
         "was interrupted)"
     )
     exc.history = history  # type: ignore[attr-defined]
-    go_on = (
-        f"To go on, call train_ch3 again with num_epochs={left} (its curves start again at "
-        "epoch 1), or ln.fit, which returns a history"
-    )
     one_line_in_ipython(
         exc,
-        f"{CH3_STOP_NOTE} {done} of {num_epochs} epoch(s){untested}; the model keeps the weights "
+        f"{CH3_STOP_NOTE} {finished}{untested}; the model keeps the weights "
         f"of its last step, {figure}, and this exception their metrics: "
-        "import sys; history = sys.last_value.history (in the next cell). " + go_on,
+        "import sys; history = sys.last_value.history (in the next cell). "
+        + _go_on(left, num_epochs=num_epochs, untested=progress.trained > done),
     )
     if hasattr(exc, "add_note"):  # Python 3.11+: shown under the traceback
         exc.add_note(
-            f"{CH3_STOP_NOTE} {done} of {num_epochs} epoch(s){untested}, whose metrics are this "
+            f"{CH3_STOP_NOTE} {finished}{untested}, whose metrics are this "
             "exception's .history (a linearnets History); the model keeps the weights of its "
-            f"last step, {figure}. " + go_on
+            f"last step, {figure}. "
+            + _go_on(left, num_epochs=num_epochs, untested=progress.trained > done)
         )
+
+
+def _go_on(left: int, *, num_epochs: int, untested: bool) -> str:
+    """How to go on with ``left`` epochs of ``num_epochs`` not trained: ``train_ch3`` again for
+    them, or, with none left (``train_ch3`` refuses ``num_epochs=0``), nothing to train; the last
+    epoch's test accuracy from ``d2l.evaluate_accuracy`` when its test pass was interrupted."""
+    if left > 0:
+        return (
+            f"To go on, call train_ch3 again with num_epochs={left} (its curves start again at "
+            "epoch 1), or ln.fit, which returns a history"
+        )
+    advice = f"All {num_epochs} epoch(s) trained: nothing is left to train"
+    if untested:
+        advice += (
+            f"; d2l.evaluate_accuracy(net, test_iter) gives epoch {num_epochs}'s test accuracy"
+        )
+    return advice
