@@ -1090,3 +1090,19 @@ def test_the_path_limits_are_asked_of_the_nearest_folder_that_exists(
     monkeypatch.setattr(run_dir_checks.os, "pathconf", pathconf)
     run_dir_checks.check_path_length(tmp_path / "a" / "b")
     assert asked == [str(tmp_path)] * 2
+
+
+@pytest.mark.parametrize("task", ["softmax", "linreg"])
+def test_another_tools_config_json_is_refused_as_a_file_the_run_overwrites_not_a_run(
+    tmp_path: Path, task: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--out holding an editor's config.json was refused as "already holds a run", advising a
+    --resume that then failed with "not a linearnets run config"."""
+    (tmp_path / "config.json").write_text('{"editor": "vim"}')
+    assert main([task, "--out", str(tmp_path), "--epochs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "already has files a run writes (config.json), which the run would overwrite; pass " in err
+    )
+    assert "--resume" not in err and "already holds a run" not in err
+    assert (tmp_path / "config.json").read_text() == '{"editor": "vim"}'

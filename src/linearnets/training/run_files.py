@@ -206,6 +206,24 @@ def holds_a_run(folder: Path) -> bool:
     return _is_runs_config(folder / CONFIG_FILE)
 
 
+def holds_another_tools_config(folder: Path) -> bool:
+    """Whether ``folder`` holds no run but a ``config.json`` that is a JSON object of another
+    tool's (an editor's ``{"editor": "vim"}``): no resume reads it as a run's. One that is no JSON
+    object is read by a resume as a damaged run's, to restore.
+
+    Raises:
+        OSError: ``folder`` cannot be looked into, or its ``config.json`` read.
+    """
+    if holds_a_run(folder):
+        return False
+    path = folder / CONFIG_FILE
+    if not path.is_file():
+        return False
+    with path.open("rb") as file:  # its start alone: a huge one is no run's either
+        start = file.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip()
+    return start[:1] == b"{"
+
+
 def _is_runs_config(path: Path) -> bool:
     """Whether ``path``, a ``config.json``, may be a run's: not another tool's (an editor's
     ``{"editor": "vim"}``, a list), which made its folder a run's, and ``out`` there refused.

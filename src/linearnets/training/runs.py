@@ -38,6 +38,7 @@ from linearnets.training.run_files import (
     WEIGHTS_FILE,
     check_not_a_runs_figure,
     holds_a_run,
+    holds_another_tools_config,
     predict_figure_name,
     predict_figures,
     remove_stale_temporaries,
@@ -314,7 +315,7 @@ def _already_used(
     """Return the error for ``out``, which holds ``held``, (part of) a run or files a run writes,
     and ``drawn``, figures named as ``linearnets predict`` names its own (:func:`predict_figures`;
     ``data show --out`` may have drawn them)."""
-    if any(name in RUN_FILES for name in held):
+    if any(name in RUN_FILES for name in held) and not _foreign_config(out, held):
         resume = held_resume(out, resume_function)
         advice = (
             # the call that continues it (on the command line linearnets softmax --resume, the
@@ -346,6 +347,17 @@ def _already_used(
         f"{setting(out)} already has {', and '.join(found)}; pass a new folder, or move those "
         "files away"
     )
+
+
+def _foreign_config(out: Path, held: list[str]) -> bool:
+    """Whether ``out`` holds no run but a ``config.json`` of another tool's (an editor's
+    ``{"editor": "vim"}``): it was refused as a run's, with a resume that refused it in turn."""
+    if CONFIG_FILE not in held:
+        return False
+    try:
+        return holds_another_tools_config(out)
+    except OSError:  # unreadable: read as a run's, whose resume names the problem
+        return False
 
 
 def _new_default_dir(name: str) -> Path:
