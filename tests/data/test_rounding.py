@@ -253,3 +253,37 @@ def test_the_rescaling_named_for_tiny_values_brings_them_into_float32(
     np.savez(path, X=X, y=np.arange(4.0))
     loaded, _ = load_regression_file(path)
     assert bool(loaded[:, 1].all())
+
+
+@pytest.mark.parametrize(
+    ("tiny", "said"),
+    [
+        # below float64's normal range: 1e310 is inf as a float, so two factors are named
+        (
+            3e-310,
+            "multiply by 1e300, then by 1e10, which brings its largest absolute value, "
+            "3e-310, to 3)",
+        ),
+        # "1.00e-299" named 1e299, bringing it to 0.9999, not the "1" said
+        (
+            9.999e-300,
+            "multiply by 1e300, which brings its largest absolute value, 9.999e-300, to 9.999)",
+        ),
+    ],
+)
+def test_the_rescaling_named_for_tiny_values_is_finite_and_lands_in_one_to_ten(
+    tmp_path: Path, tiny: float, said: str
+) -> None:
+    path = tmp_path / "tiny.npz"
+    X = np.c_[np.arange(4.0), [tiny, tiny / 2, tiny, tiny / 3]]  # (4, 2)
+    np.savez(path, X=X, y=np.arange(4.0))
+    with pytest.raises(DatasetError) as info:
+        load_regression_file(path)
+    assert str(info.value).endswith(said)
+    factors = [float(f) for f in re.findall(r"by (1e\d+)", said)]
+    for factor in factors:
+        X[:, 1] *= factor
+    assert 1 <= X[:, 1].max() < 10
+    np.savez(path, X=X, y=np.arange(4.0))
+    loaded, _ = load_regression_file(path)
+    assert bool(loaded[:, 1].all())

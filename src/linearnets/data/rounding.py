@@ -8,7 +8,9 @@ rounded values. Both are named here, with the fix: centre the column before savi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -100,11 +102,21 @@ def _fix(alike: str | None, *, largest: float | None) -> str:
 def rescale_fix(largest: float) -> str:
     """Return the fix for a column of tiny values whose ``largest`` absolute value is given (> 0):
     rescale it by the power of ten that brings that value to [1, 10). A fixed factor (1e40) left
-    a column of 1e-300 values at 1e-260, as 0 as before."""
-    mantissa, exponent = f"{largest:.2e}".split("e")  # "3.00", "-300": 1e300 may not be a float
+    a column of 1e-300 values at 1e-260, as 0 as before.
+
+    The power is read exactly: "1.00e-299" for 9.999e-300 named 1e299, which brings it to 0.9999,
+    not the "1" said. A factor over 1e308 is infinite as a float: it is named as two factors.
+    """
+    exponent = Decimal(largest).adjusted()  # floor(log10(largest)), exactly
+    mantissa = min(float(Decimal(largest).scaleb(-exponent)), math.nextafter(10.0, 0.0))
+    digits = next(
+        d for d in (3, 6, 9, 17) if float(f"{mantissa:.{d}g}") < 10
+    )  # "10" is not in [1, 10)
+    power = -exponent
+    factor = f"1e{power}" if power <= 308 else f"1e300, then by 1e{power - 300}"
     return (
-        f"rescale the column (e.g. multiply by 1e{-int(exponent)}, which brings its largest "
-        f"absolute value, {largest:.3g}, to {float(mantissa):g})"
+        f"rescale the column (e.g. multiply by {factor}, which brings its largest absolute "
+        f"value, {largest:.{digits}g}, to {mantissa:.{digits}g})"
     )
 
 
