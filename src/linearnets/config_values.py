@@ -117,19 +117,25 @@ def meant_advice(
     """Return the advice on the keywords ``unknown`` of ``given`` (no settings): ``did you mean
     epochs=9? `` for ``epoch=9``; but where the setting it likely meant is given too
     (``epoch=9, epochs=3``), ``drop epoch (epochs=3 is given too); ``: "did you mean epochs=9?"
-    asked for a keyword the call already holds. Empty where none is close."""
-    meant, dropped = [], []
+    asked for a keyword the call already holds; where several keywords look meant for one setting
+    (``epoch=9, epochz=4``), ``epoch and epochz both look meant for epochs: pass epochs once; ``:
+    "did you mean epochs=9 and epochs=4?" asked for a keyword twice. Empty where none is close."""
+    by_setting: dict[str, list[str]] = {}
     for key in unknown:
         found = meant_name(key, settings)
-        if found is None:
-            continue
-        name = found[1]
+        if found is not None:
+            by_setting.setdefault(found[1], []).append(key)
+    meant, dropped, twice = [], [], []
+    for name, keys in by_setting.items():
         if name in given:
-            dropped.append(f"{key} ({name}={_shown(given[name])} is given too)")
+            dropped += [f"{key} ({name}={_shown(given[name])} is given too)" for key in keys]
+        elif len(keys) > 1:
+            both = "both" if len(keys) == 2 else "all"
+            twice.append(f"{and_list(keys)} {both} look meant for {name}: pass {name} once; ")
         else:
-            meant.append(f"{name}={_shown(given[key])}")
+            meant.append(f"{name}={_shown(given[keys[0]])}")
     asked = f"did you mean {and_list(meant)}? " if meant else ""
-    return asked + (f"drop {and_list(dropped)}; " if dropped else "")
+    return asked + "".join(twice) + (f"drop {and_list(dropped)}; " if dropped else "")
 
 
 def _shown(value: Any) -> str:

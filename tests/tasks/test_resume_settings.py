@@ -347,3 +347,14 @@ def test_a_misspelt_setting_given_beside_the_one_it_meant_is_told_to_be_dropped(
         "resume_softmax got unknown settings ['epoch', 'learning_rate']; did you mean lr=0.5? "
         "drop epoch (epochs=3 is given too); pass SoftmaxConfig fields among ['"
     )
+
+
+def test_two_misspellings_of_one_setting_are_told_to_pass_it_once(tmp_path: Path) -> None:
+    """resume_softmax(run, epoch=9, epochz=4) asked "did you mean epochs=9 and epochs=4?", a
+    keyword given twice, which Python refuses."""
+    with pytest.raises(UsageError) as caught:
+        resumed_config(OLD, {"epoch": 9, "epochz": 4, "learning_rate": 0.5}, tmp_path)
+    assert (
+        "; did you mean lr=0.5? epoch and epochz both look meant for epochs: pass epochs once; "
+        "pass SoftmaxConfig fields among ['"
+    ) in str(caught.value)
