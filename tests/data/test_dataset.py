@@ -1297,3 +1297,31 @@ def test_load_data_fashion_mnist_whose_download_fails_says_how_to_pass_other_mir
         "linearnets.data.download.download_fashion_mnist('DIR', mirrors=[...]) and pass "
         "root='DIR')"
     ) in str(info.value), str(info.value)
+
+
+def test_an_error_inside_target_transform_says_it_came_from_there(root: Path, tiny: Tiny) -> None:
+    """Compose([Lambda(...), ToTensor()]) as target_transform raised "pic must be a PIL image
+    ..., got int 9", read as the image's failure: it names target_transform and the label, its
+    type kept; another library's error is kept as it was, with a note."""
+    from linearnets.data.transforms import Lambda
+
+    label = int(tiny.arrays["t10k-labels-idx1-ubyte"][1])
+    ds = FashionMNIST(root, train=False, target_transform=Compose([Lambda(lambda y: y), ToTensor()]))  # fmt: skip
+    with pytest.raises(UsageTypeError) as info:
+        ds[1]
+    assert str(info.value).startswith(
+        f"target_transform failed on the label of item 1, {label}: pic must be a PIL image, a "
+        f"NumPy array or a tensor, got int {label}; "
+    )
+
+    def mine(y: int) -> int:
+        raise KeyError("no such class")
+
+    ds.target_transform = mine
+    with pytest.raises(KeyError) as caught:
+        ds[1]
+    assert caught.value.args == ("no such class",)
+    assert caught.value.__notes__ == [
+        f"linearnets: target_transform failed on the label of item 1, {label} "
+        "(ds.target_transform gets each item's int label)"
+    ]

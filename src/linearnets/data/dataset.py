@@ -32,6 +32,18 @@ from linearnets.validation import check_bool, check_transform, describe
 __all__ = ["FashionMNIST", "StandardTransform"]
 
 
+def _name_target_transform(err: Exception, target: Any, i: int) -> None:
+    """Say in ``err``, raised by ``target_transform(target)`` for item ``i``, that it came from
+    there: "pic must be a PIL image ..., got int 9" read as the image's failure. Its type is
+    kept; linearnets' own refusal is prefixed (shown as one line in Jupyter), another's noted
+    (Python 3.11+ shows notes under the traceback)."""
+    said = f"target_transform failed on the label of item {i}, {target!r:.40}"
+    if isinstance(err, UsageError) and len(err.args) == 1 and isinstance(err.args[0], str):
+        err.args = (f"{said}: {err.args[0]}",)
+    elif hasattr(err, "add_note"):
+        err.add_note(f"linearnets: {said} (ds.target_transform gets each item's int label)")
+
+
 class FashionMNIST(Dataset[tuple[Any, Any]]):
     """Fashion-MNIST with torchvision's signature and attributes, read offline and verified.
 
@@ -221,7 +233,11 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
         else:
             image = self.transform(_to_pil(image))
         if self.target_transform is not None:
-            target = self.target_transform(target)
+            try:
+                target = self.target_transform(target)
+            except Exception as err:
+                _name_target_transform(err, target, i)
+                raise
         return image, target
 
     def _position(self, index: Any) -> int:
