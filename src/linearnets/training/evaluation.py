@@ -206,7 +206,7 @@ def accuracy_named(name: str, net: Net, data_iter: Batches, *, epoch: int | None
     ``test_iter``: an empty batch of it was told as evaluate_accuracy's ``data_iter``), and the
     epoch after which it runs, ``epoch`` (from 1), where known."""
     _, acc = evaluate_named(name, net, data_iter, epoch=epoch, labels=True)
-    if acc is None:  # float targets after an integer first batch
+    if acc is None:  # no class labels (the totals refuse float targets after them)
         raise float_targets_accuracy_error(name, None)
     return acc
 

@@ -15,7 +15,7 @@ from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.loss_diagnosis import one_row_per_example_fix
 from linearnets.validation import check_label_tensor, check_labels_device, describe, is_column
 
-__all__ = ["check_scores", "is_label_column", "predicted_labels"]
+__all__ = ["check_same_targets", "check_scores", "is_label_column", "predicted_labels"]
 
 # the dtypes class labels may have: torch compares uint16/32/64 with nothing (no type promotion)
 _LABEL_DTYPES = frozenset({torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8})
@@ -84,3 +84,29 @@ def predicted_labels(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
             f"{tuple(y_hat.shape)} for {counted(y.shape[0], 'label')}; return scores (B, C) or labels (B,)"
         )
     return pred
+
+
+def check_same_targets(y: torch.Tensor, *, batch: int, labels_from: int | None) -> None:
+    """Refuse a batch ``batch`` (from 1) whose targets ``y`` are not of the kind the epoch's earlier
+    ones were: float targets after integer class labels (first in batch ``labels_from``), or
+    class labels after float targets (``labels_from`` ``None``). The totals would count such a
+    batch's examples and none of its right classes (or the other way round): an accuracy of 0.203
+    where every batch as class labels gave 0.25."""
+    if labels_from is None:
+        raise UsageError(
+            f"y must be of one kind in every batch, got integer class labels {describe(y)} in "
+            f"batch {batch} after float targets in the batches before it: an accuracy counts "
+            "class labels alone; give every batch its class labels (y.long(), or y.argmax(dim=1) "
+            "for one-hot or class-probability targets (B, C)), or float targets in every batch"
+        )
+    if y.ndim == 2 and y.shape[1] > 1:
+        fix = "for one-hot or class-probability targets (B, C) pass their classes, y.argmax(dim=1)"
+    elif y.ndim == 2:
+        fix = "for class labels stored as a float column (B, 1) pass y.squeeze(1).long()"
+    else:
+        fix = "for class labels stored as floats pass y.long()"
+    raise UsageError(
+        f"y must be integer class labels in every batch once batch {labels_from} gave them, got "
+        f"{describe(y)} in batch {batch}: its examples would count in the accuracy with none of "
+        f"their classes right; {fix}"
+    )

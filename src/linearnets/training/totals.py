@@ -28,7 +28,12 @@ from linearnets.training.loss_kinds import (
     summed_scalar_loss,
 )
 from linearnets.training.nan_scores import raise_nan_scores
-from linearnets.training.score_checks import check_scores, is_label_column, predicted_labels
+from linearnets.training.score_checks import (
+    check_same_targets,
+    check_scores,
+    is_label_column,
+    predicted_labels,
+)
 from linearnets.training.stash import detached, flat, joined
 from linearnets.validation import NanSource, check_label_range
 
@@ -143,8 +148,14 @@ class EpochTotals:
         self._context = context
         self._steps = 0
         self._last_output: torch.Tensor | None = None
+        # the batches added (from 1), the first of class labels and whether float targets came
+        # before: an epoch mixing them would count examples with no classes (see check_same_targets)
+        self._batches = 0
+        self._labels_from: int | None = None
+        self._float_targets = False
 
     def add(self, y_hat: torch.Tensor, y: torch.Tensor, l: torch.Tensor | None) -> None:
+        self._same_targets(y)
         if l is not None:
             l = detached(l)
             if l.ndim:  # (B,), (B, 1), ...: stashed as they are, flattened when folded
@@ -184,6 +195,21 @@ class EpochTotals:
             or max(len(self._losses), len(self._means), len(self._outputs)) >= self._STASH_STEPS
         ):
             self._reduce()
+
+    def _same_targets(self, y: torch.Tensor) -> None:
+        """Count the batch ``y`` belongs to; refuse it where its targets' kind (class labels or
+        float targets) is not the earlier batches'."""
+        self._batches += 1
+        if not y.shape[0]:  # an empty shard's dtype says nothing
+            return
+        if y.is_floating_point():
+            if self._labels_from is not None:
+                check_same_targets(y, batch=self._batches, labels_from=self._labels_from)
+            self._float_targets = True
+        elif self._float_targets:
+            check_same_targets(y, batch=self._batches, labels_from=None)
+        elif self._labels_from is None:
+            self._labels_from = self._batches
 
     def _reduce(self) -> None:
         """Fold the stashed steps into the running sums."""
