@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from functools import partial
+from pathlib import Path
 
 import pytest
 import torch
@@ -439,6 +440,22 @@ def test_an_adaptive_optimizers_blow_up_is_advised_its_own_rates_not_sgds(
         "whatever the gradient's size, so SGD's rates blow it up too)"
     ) in said, said
     assert "0.5" not in said and "the book trains" not in said
+
+
+def test_a_guard_fit_with_adam_keeps_a_plain_float_lr_that_a_checkpoint_loads(
+    tmp_path: Path,
+) -> None:
+    """After a fit with Adam, guard.lr was an AdaptiveLr: torch.save({"lr": guard.lr}) then
+    torch.load (weights_only) failed with "Unsupported global ... AdaptiveLr"."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(64, 4, generator=gen), torch.randint(0, 3, (64,), generator=gen)
+    net = nn.Linear(4, 3)
+    guard = DivergenceGuard(0.01)
+    fit(net, [(X, y)], nn.CrossEntropyLoss(), torch.optim.Adam(net.parameters(), lr=0.01), 1,
+        callbacks=[guard])  # fmt: skip
+    assert type(guard.lr) is float
+    torch.save({"lr": guard.lr}, tmp_path / "ckpt.pt")
+    assert torch.load(tmp_path / "ckpt.pt", weights_only=True) == {"lr": 0.01}
 
 
 def test_a_guard_used_with_adam_then_sgd_advises_sgds_rates_again() -> None:

@@ -48,8 +48,9 @@ def adaptive_name(updater: object) -> str | None:
     return None
 
 
-def lr_for(lr: float, updater: object) -> float:
-    """Return ``lr`` marked as an :class:`AdaptiveLr` where ``updater`` is an adaptive
-    optimizer, else as a plain ``float`` (a guard used with Adam, then with SGD)."""
-    name = adaptive_name(updater)
-    return float(lr) if name is None else AdaptiveLr(lr, name)
+def lr_for(lr: float, optimizer: str | None) -> float:
+    """Return ``lr`` marked as an :class:`AdaptiveLr` of ``optimizer``, the adaptive optimizer's
+    name (:func:`adaptive_name`'s), else (``None``) as a plain ``float``. The marked value is for
+    the advice alone: the guard's own ``lr`` stays a float, which a checkpoint saved with
+    ``torch.save`` gives back under ``torch.load(weights_only=True)``."""
+    return float(lr) if optimizer is None else AdaptiveLr(lr, optimizer)

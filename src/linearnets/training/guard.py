@@ -25,7 +25,7 @@ import torch
 
 from linearnets._check_basics import describe
 from linearnets.errors import DivergenceError, UsageError, UsageTypeError
-from linearnets.training.adaptive_lr import lr_for
+from linearnets.training.adaptive_lr import adaptive_name, lr_for
 from linearnets.training.callbacks import Callback
 from linearnets.training.distributed import DistContext
 from linearnets.training.guard_data import HELD_BYTES, Batch, Dims, data_not_finite, held
@@ -164,6 +164,9 @@ class DivergenceGuard(Callback):
         loss: object = None,
     ) -> None:
         self.lr = check_positive_float("lr", lr)
+        # the adaptive optimizer (Adam's name) fit trains at self.lr with, for the advice only:
+        # self.lr stays a plain float, which torch.load(weights_only=True) takes back
+        self._optimizer: str | None = None
         self.factor = check_positive_float("factor", factor, fix="pass e.g. factor=100")
         if self.factor <= 1:
             raise UsageError(f"factor must be > 1, got {factor}; pass e.g. factor=100")
@@ -236,8 +239,13 @@ class DivergenceGuard(Callback):
     def use_updater(self, updater: object) -> None:
         """Word the advice for ``updater``: an adaptive optimizer's (Adam's) lr is told around
         1e-3, not the book's SGD rates (see :mod:`~linearnets.training.adaptive_lr`)."""
-        self.lr = lr_for(self.lr, updater)
-        self._growth.lr = self.lr
+        self._optimizer = adaptive_name(updater)
+        self._growth.lr = self._advice_lr
+
+    @property
+    def _advice_lr(self) -> float:
+        """``lr`` marked with the adaptive optimizer trained at it (see :func:`lr_for`)."""
+        return lr_for(self.lr, self._optimizer)
 
     def resumes(self, *, start_epoch: int) -> bool:
         """Return whether a ``fit`` from ``start_epoch`` goes on with the run this guard guarded
@@ -263,7 +271,7 @@ class DivergenceGuard(Callback):
     def _growth_check(self, *, rare: bool) -> GrowthCheck:
         """Return a new growth check of this guard's settings (``rare``: see GrowthCheck)."""
         return GrowthCheck(
-            lr=self.lr,
+            lr=self._advice_lr,
             factor=self.factor,
             min_examples=self.min_examples,
             spread=self._spread,
@@ -309,7 +317,7 @@ class DivergenceGuard(Callback):
         self.flush()
         for name, value in (("training", metrics.train_loss), ("test", metrics.test_loss)):
             if value is not None and not math.isfinite(value):
-                raise epoch_not_finite(metrics.epoch, name, value, lr=self.lr)
+                raise epoch_not_finite(metrics.epoch, name, value, lr=self._advice_lr)
         after, self._after = self._after, None
         self._growth.end_epoch(metrics.epoch, metrics.train_loss, last=self._last_batch(after))
 
@@ -503,7 +511,7 @@ class DivergenceGuard(Callback):
         if batch is not None:
             X, y, losses, dims = batch
             data = data_not_finite(
-                where, loss, (X, y), losses=losses, lr=self.lr, first_example=self._before,
+                where, loss, (X, y), losses=losses, lr=self._advice_lr, first_example=self._before,
                 order=self._order,
             )  # fmt: skip
             if isinstance(data, DivergenceError):
@@ -515,7 +523,7 @@ class DivergenceGuard(Callback):
             )
             if targets is not None and not (fresh and not self._resumed):
                 return targets_too_large(
-                    where, loss, lr=self.lr, dtype=self._dtype, targets=targets
+                    where, loss, lr=self._advice_lr, dtype=self._dtype, targets=targets
                 )
             if fresh and not self._resumed:
                 rows = first_rows(
@@ -525,7 +533,7 @@ class DivergenceGuard(Callback):
             # model trains at, the loss not grown past the bound before); else the lr does
             elif data is None and not fresh and self.lr <= FAR_LR and not self._grown():
                 hedged = unseen_error(
-                    where, loss, losses=losses, dims=dims, lr=self.lr,
+                    where, loss, losses=losses, dims=dims, lr=self._advice_lr,
                     first_example=self._before, order=self._order,
                     first_loss=self._growth.first_loss, last_loss=self._last,
                 )  # fmt: skip
@@ -534,7 +542,7 @@ class DivergenceGuard(Callback):
         error = not_finite(
             where,
             loss,
-            lr=self.lr,
+            lr=self._advice_lr,
             epoch=epoch,
             dtype=self._dtype,
             updated=self._updated,
