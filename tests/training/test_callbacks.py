@@ -267,6 +267,21 @@ def test_metrics_writer_rebuilds_a_csv_it_cannot_keep_from_the_jsonl(
     assert _csv(tmp_path) == [_as_csv_row(m) for m in first.epochs[:2]]
 
 
+def test_metrics_writer_warns_of_an_epoch_that_reached_no_callback(tmp_path: Path) -> None:
+    """An epoch whose test pass was refused is kept in the error's history but never reached
+    on_epoch_end: resumed at start_epoch=len(history.epochs), metrics.csv went 1 then 3 silently."""
+    writer = MetricsWriter(tmp_path)
+    writer.on_fit_start(num_epochs=3, start_epoch=0)
+    writer.on_epoch_end(metrics=EpochMetrics(1, 0.5, 0.8, 0.6, 0.7, 1.0))
+    with pytest.warns(
+        UserWarning,
+        match=r"MetricsWriter: .*metrics.jsonl holds no row of epoch 2, which "
+        r"fit\(start_epoch=2\) goes on after, so the files skip it: an epoch whose test_iter "
+        r"pass was refused is kept in the error's history",
+    ):
+        MetricsWriter(tmp_path).on_fit_start(num_epochs=3, start_epoch=2)
+
+
 def test_metrics_writer_starts_afresh_without_start_epoch(
     gen: torch.Generator, tmp_path: Path
 ) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._json import dumps_strict
+from linearnets._warn import warn
 from linearnets.training.callback_base import Callback
 from linearnets.training.callback_folder import check_callback_folder
 from linearnets.training.checkpoint_write import run_file_error, write_text_atomic
@@ -41,6 +42,7 @@ class MetricsWriter(Callback):
         rows = []
         if start_epoch and self.jsonl.exists():
             rows = self._kept_rows(start_epoch)
+            self._warn_gap(rows, start_epoch)
         # the CSV's own kept rows, where it holds those epochs: JSON writes a NaN or inf loss as
         # null, which the CSV would then write as an empty cell (no value), not the nan it held
         kept = self._csv_rows(start_epoch) if start_epoch else None
@@ -49,6 +51,23 @@ class MetricsWriter(Callback):
             write_text_atomic(self.csv, self._csv_text(kept, header=True))
             return
         self.rewrite(rows)
+
+    def _warn_gap(self, rows: list[dict[str, Any]], start_epoch: int) -> None:
+        """Warn of the epochs 1 to ``start_epoch`` that ``rows`` (the kept ones) lack: an epoch
+        whose ``test_iter`` pass was refused stays in the error's ``history`` (its test metrics
+        ``None``) but reached no callback, so a resume after it went from row 1 to row 3."""
+        missing = sorted(set(range(1, start_epoch + 1)) - {r.get("epoch") for r in rows})
+        if not missing:
+            return
+        epochs = ", ".join(map(str, missing))
+        one = len(missing) == 1
+        warn(
+            f"MetricsWriter: {self.jsonl} holds no row of epoch{'' if one else 's'} {epochs}, "
+            f"which fit(start_epoch={start_epoch}) goes on after, so the files skip "
+            f"{'it' if one else 'them'}: an epoch whose test_iter pass was refused is kept in "
+            "the error's history (its test metrics None) but reaches no callback; its train "
+            "metrics are in history.epochs, to write by hand if you need the row"
+        )
 
     def _kept_rows(self, last_epoch: int) -> list[dict[str, Any]]:
         """Return ``metrics.jsonl``'s rows of epochs 1 to ``last_epoch``.
