@@ -40,7 +40,7 @@ from linearnets.training.first_step import check_first_values
 from linearnets.training.forward_diagnosis import raise_forward_error
 from linearnets.training.history import History
 from linearnets.training.interrupt import plain_stop
-from linearnets.training.loop import EpochMetrics, train_epoch
+from linearnets.training.loop import EpochMetrics, name_step_error, train_epoch
 from linearnets.training.loop_checks import (
     check_batches,
     check_loss_object,
@@ -270,7 +270,11 @@ def _train_epoch_with_function(
         if step == 0 and epoch == 1:  # no update grew them yet where they are small
             before = weight_sizes(net)
         updater(X.shape[0])
-        totals.add(y_hat, y, l)
+        try:  # labels the loss skipped (its ignore_index, -100): this batch's, its update taken
+            totals.add(y_hat, y, l)
+        except UsageError as err:
+            name_step_error(err, step=step, epoch=epoch, updated=True)
+            raise
         if step == 0:  # class probabilities whose NaN would go unnamed
             targets = watch_targets(
                 y_hat, y, loss, name="train_iter", epoch=epoch, batches=train_iter,

@@ -2150,6 +2150,24 @@ def test_a_bad_label_in_a_later_training_batch_names_the_batch_its_row_and_the_u
         fit(net, data, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.05), 1)
 
 
+def test_the_ignore_index_in_a_later_training_batch_is_refused_at_that_batch_with_its_row() -> None:
+    """A -100 (CrossEntropyLoss's ignore_index) in batch 5 was refused only after the whole epoch
+    trained, with no batch or row: the loss takes it without a word, so the totals look per batch."""
+    X = torch.randn(160, 5, generator=torch.Generator().manual_seed(0))
+    y = torch.randint(0, 3, (160,), generator=torch.Generator().manual_seed(1))
+    y[140] = -100  # batch 5 (rows 128..159), its row 12
+    batches = [(X[i : i + 32], y[i : i + 32]) for i in range(0, 160, 32)] * 2
+    net = nn.Linear(5, 3)
+    with pytest.raises(
+        UsageError,
+        match=r"^train_iter's batch 5 of epoch 1, row 12 \(the model took 5 updates, this "
+        r"batch's the last, and keeps their weights\): y must hold class indices in \[0, 3\), "
+        r"got -100, the loss's ignore_index",
+    ) as info:
+        fit(net, batches, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    assert "batch 10" not in str(info.value)
+
+
 @pytest.mark.parametrize("hook", ["on_epoch_end", "on_fit_end"])
 def test_an_error_a_callback_raises_holds_the_finished_epochs(hook: str) -> None:
     """Only a KeyboardInterrupt held them: a callback's ValueError at epoch 2 (or at the fit's end)

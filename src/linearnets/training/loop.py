@@ -195,7 +195,11 @@ def train_epoch(
                 seen = l if l.ndim else _spread(l, y.shape[0], summed=totals.summed)
                 # a function of yours gets a copy: its in-place change made the totals' (shared)
                 on_step(step, seen if own_step else seen.clone())
-            totals.add(y_hat, y, l)
+            try:  # free unless the labels are refused (the loss's ignore_index, -100)
+                totals.add(y_hat, y, l)
+            except UsageError as err:
+                name_step_error(err, step=step, epoch=epoch, updated=True)
+                raise
             if step == 0 and not allow_empty:  # one process alone must not stop a group
                 targets = watch_targets(
                     y_hat, y, loss, name="train_iter", epoch=epoch, batches=train_iter,
@@ -226,28 +230,31 @@ def train_epoch(
     return totals.result("train_iter", dist)
 
 
-def name_step_error(err: BaseException, *, step: int, epoch: int | None) -> None:
+def name_step_error(
+    err: BaseException, *, step: int, epoch: int | None, updated: bool = False
+) -> None:
     """Start ``err``'s message, raised by the step on batch ``step`` (from 0) of ``epoch`` (from 1;
     ``None``: a ``train_epoch`` of its own), with that batch, its row at fault where known, and
     the updates the model took before it, whose weights it keeps: ``"train_iter's batch 5 of
-    epoch 1, row 44 (the model took 4 updates before it, ...)"``. The first batch's, before any
+    epoch 1, row 44 (the model took 4 updates before it, ...)"``; ``updated``: refused after its
+    own update (labels the loss skipped), counted with them. The first batch's, before any
     update, and a message naming ``train_iter`` already are left alone."""
     if not err.args or not isinstance(err.args[0], str) or "train_iter" in err.args[0]:
         return
-    if step == 0 and epoch in (None, 1):  # the first batch: its data was all the model had seen
+    if step == 0 and epoch in (None, 1) and not updated:  # its data was all the model had seen
         return
     row = getattr(err, "row", None)
     where = "train_iter's batch " + str(step + 1) + ("" if epoch is None else f" of epoch {epoch}")
     where += f", row {row}" if isinstance(row, int) else ""
+    # refused after its own update: counted with the others, the last of them
+    updates = counted(step + updated, "update")
+    when = ", this batch's the last," if updated else " before it,"
     if epoch is None:
-        taken = f" (this train_epoch took {counted(step, 'update')} before it, kept by the model)"
+        taken = f" (this train_epoch took {updates}{when} kept by the model)"
     else:
         earlier = "the epochs before it and " if epoch > 1 else ""
         this = " of this epoch" if epoch > 1 else ""
-        taken = (
-            f" (the model took {earlier}{counted(step, 'update')}{this} before it, and keeps "
-            "their weights)"
-        )
+        taken = f" (the model took {earlier}{updates}{this}{when} and keeps their weights)"
     err.args = (f"{where}{taken}: {err.args[0]}", *err.args[1:])
 
 

@@ -183,6 +183,8 @@ class EpochTotals:
                 self.count += y.shape[0]
                 return
             check_scores(y_hat, y, classifier=self._classifier or l is None)  # (an accuracy)
+            if y.shape[0] and y.is_cpu and self._ignore_index is not None:
+                self._refuse_ignored(y, classes=y_hat.shape[1])
             if y.shape[0]:
                 self._outputs.append(detached(y_hat))
                 self._labels.append(y)
@@ -210,6 +212,20 @@ class EpochTotals:
             check_same_targets(y, batch=self._batches, labels_from=None)
         elif self._labels_from is None:
             self._labels_from = self._batches
+
+    def _refuse_ignored(self, y: torch.Tensor, *, classes: int) -> None:
+        """Refuse labels ``y`` (B,) holding the loss's ignore_index (-100), which the loss took
+        without a word, naming the first such row as ``err.row``: per batch on a CPU (one look at
+        its labels), so a later batch's is told as that batch's, not after the whole epoch trained
+        (on a device the fold's range check tells it, with the epoch's totals)."""
+        ignore = self._ignore_index
+        if ignore is None or 0 <= ignore < classes or not bool((y == ignore).any()):
+            return
+        try:
+            check_label_range("y", ignore, ignore, classes, ignore_index=ignore)
+        except UsageError as err:
+            err.row = int((y == ignore).nonzero()[0, 0])  # type: ignore[attr-defined]
+            raise
 
     def _reduce(self) -> None:
         """Fold the stashed steps into the running sums."""
