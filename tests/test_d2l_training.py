@@ -304,7 +304,7 @@ def test_an_ignored_label_in_a_later_batch_of_a_class_weighted_loss_is_named() -
     ):
         batches, net = _batches(), _net()
         batches[1][1][3] = -100
-        with pytest.raises(UsageError, match=r"^train_iter's batch 2, row 3 \(this train_epoch took 2 updates, this batch's the last, kept by the model\): y must hold class indices in \[0, 3\), got -100, the loss's ignore_index"):  # fmt: skip
+        with pytest.raises(UsageError, match=r"^train_iter's batch 2, row 3 of that batch \(counted from 0\) \(this train_epoch took 2 updates, this batch's the last, kept by the model\): y must hold class indices in \[0, 3\), got -100, the loss's ignore_index"):  # fmt: skip
             d2l.train_epoch_ch3(net, batches, loss, make_updater(net))
 
 

@@ -273,7 +273,7 @@ def _train_epoch_with_function(
         try:  # labels the loss skipped (its ignore_index, -100): this batch's, its update taken
             totals.add(y_hat, y, l)
         except UsageError as err:
-            name_step_error(err, step=step, epoch=epoch, updated=True)
+            name_step_error(err, step=step, epoch=epoch, updated=True, batches=train_iter)
             raise
         if step == 0:  # class probabilities whose NaN would go unnamed
             targets = watch_targets(

@@ -2134,20 +2134,60 @@ def test_a_bad_label_in_a_later_training_batch_names_the_batch_its_row_and_the_u
     net = nn.Linear(784, 10)
     with pytest.raises(
         UsageError,
-        match=r"^train_iter's batch 5 of epoch 1, row 44 \(the model took 4 updates before it, "
+        match=r"^train_iter's batch 5 of epoch 1, row 44 of that batch \(counted from 0\) \(the model took 4 updates before it, "
         r"and keeps their weights\): y must hold class indices in \[0, 10\) for the model's 10 "
         r"outputs, got 10",
     ):
         fit(net, data, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.05), 2)
     with pytest.raises(
         UsageError,
-        match=r"^train_iter's batch 5, row 44 \(this train_epoch took 4 updates before it, kept "
+        match=r"^train_iter's batch 5, row 44 of that batch \(counted from 0\) \(this train_epoch took 4 updates before it, kept "
         r"by the model\): y must hold class indices in \[0, 10\)",
     ):
         train_epoch(net, data, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.05))
     y[300], y[3] = 3, -100  # the first batch, before any update: the message as it was
     with pytest.raises(UsageError, match=r"^y must hold class indices in \[0, 10\)"):
         fit(net, data, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.05), 1)
+
+
+def test_a_bad_label_of_a_shuffled_loader_or_an_epochs_first_batch_is_worded_as_such() -> None:
+    """A shuffling DataLoader's row is no index of the dataset, and batch 1 of epoch 2 was told
+    'the epochs before it and 0 updates of this epoch'."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    X = torch.randn(128, 4, generator=torch.Generator().manual_seed(0))
+    y = torch.randint(0, 3, (128,), generator=torch.Generator().manual_seed(1))
+    y[5] = 3
+    data = DataLoader(
+        TensorDataset(X, y), batch_size=16, shuffle=True, generator=torch.Generator().manual_seed(2)
+    )
+    net = nn.Linear(4, 3)
+    with pytest.raises(
+        UsageError,
+        match=r"^train_iter's batch \d+ of epoch 1, row \d+ of that batch \(counted from 0; "
+        r"shuffled: not the dataset's index\) \(the model took",
+    ):
+        fit(net, data, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.05), 1)
+
+    class SecondEpochBad:
+        def __init__(self) -> None:
+            self.passes = 0
+
+        def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+            self.passes += 1
+            labels = y.clamp(max=2)
+            if self.passes == 2:
+                labels = labels.clone()
+                labels[5] = 3
+            yield from ((X[i : i + 16], labels[i : i + 16]) for i in range(0, 128, 16))
+
+    with pytest.raises(
+        UsageError,
+        match=r"^train_iter's batch 1 of epoch 2, row 5 of that batch \(counted from 0\) \(the "
+        r"model took the epochs before it, and keeps their weights\): y must hold",
+    ):
+        fit(net, SecondEpochBad(), nn.CrossEntropyLoss(),
+            torch.optim.SGD(net.parameters(), lr=0.05), 2)  # fmt: skip
 
 
 def test_the_ignore_index_in_a_later_training_batch_is_refused_at_that_batch_with_its_row() -> None:
@@ -2160,7 +2200,7 @@ def test_the_ignore_index_in_a_later_training_batch_is_refused_at_that_batch_wit
     net = nn.Linear(5, 3)
     with pytest.raises(
         UsageError,
-        match=r"^train_iter's batch 5 of epoch 1, row 12 \(the model took 5 updates, this "
+        match=r"^train_iter's batch 5 of epoch 1, row 12 of that batch \(counted from 0\) \(the model took 5 updates, this "
         r"batch's the last, and keeps their weights\): y must hold class indices in \[0, 3\), "
         r"got -100, the loss's ignore_index",
     ) as info:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
+from torch.utils.data import RandomSampler
 
 from linearnets._text import counted
 from linearnets.errors import UsageError
@@ -185,7 +186,7 @@ def train_epoch(
                     scalar_seed=scalar_seed(loss, y, summed=totals.summed, dist=dist),
                 )  # fmt: skip
             except UsageError as err:  # a bad label of a later batch: which one, and its updates
-                name_step_error(err, step=step, epoch=epoch)
+                name_step_error(err, step=step, epoch=epoch, batches=train_iter)
                 raise
             except ValueError as err:  # a BatchNorm given a last batch of one example
                 raise_batch_of_one(net, X, err, step=step, epoch=epoch, batches=train_iter)
@@ -198,7 +199,7 @@ def train_epoch(
             try:  # free unless the labels are refused (the loss's ignore_index, -100)
                 totals.add(y_hat, y, l)
             except UsageError as err:
-                name_step_error(err, step=step, epoch=epoch, updated=True)
+                name_step_error(err, step=step, epoch=epoch, updated=True, batches=train_iter)
                 raise
             if step == 0 and not allow_empty:  # one process alone must not stop a group
                 targets = watch_targets(
@@ -231,26 +232,38 @@ def train_epoch(
 
 
 def name_step_error(
-    err: BaseException, *, step: int, epoch: int | None, updated: bool = False
+    err: BaseException,
+    *,
+    step: int,
+    epoch: int | None,
+    updated: bool = False,
+    batches: object = None,
 ) -> None:
     """Start ``err``'s message, raised by the step on batch ``step`` (from 0) of ``epoch`` (from 1;
     ``None``: a ``train_epoch`` of its own), with that batch, its row at fault where known, and
     the updates the model took before it, whose weights it keeps: ``"train_iter's batch 5 of
-    epoch 1, row 44 (the model took 4 updates before it, ...)"``; ``updated``: refused after its
-    own update (labels the loss skipped), counted with them. The first batch's, before any
-    update, and a message naming ``train_iter`` already are left alone."""
+    epoch 1, row 44 of that batch (counted from 0) (the model took 4 updates before it, ...)"``;
+    ``updated``: refused after its own update (labels the loss skipped), counted with them;
+    ``batches``: ``train_iter``, a ``DataLoader`` whose sampler shuffles told as such (the row
+    is then no index of the dataset). The first batch's, before any update, and a message naming
+    ``train_iter`` already are left alone."""
     if not err.args or not isinstance(err.args[0], str) or "train_iter" in err.args[0]:
         return
     if step == 0 and epoch in (None, 1) and not updated:  # its data was all the model had seen
         return
     row = getattr(err, "row", None)
     where = "train_iter's batch " + str(step + 1) + ("" if epoch is None else f" of epoch {epoch}")
-    where += f", row {row}" if isinstance(row, int) else ""
+    if isinstance(row, int):
+        shuffled = isinstance(getattr(batches, "sampler", None), RandomSampler)
+        note = "; shuffled: not the dataset's index" if shuffled else ""
+        where += f", row {row} of that batch (counted from 0{note})"
     # refused after its own update: counted with the others, the last of them
     updates = counted(step + updated, "update")
     when = ", this batch's the last," if updated else " before it,"
     if epoch is None:
         taken = f" (this train_epoch took {updates}{when} kept by the model)"
+    elif epoch > 1 and step + updated == 0:  # the epoch's first batch: no update of its own
+        taken = " (the model took the epochs before it, and keeps their weights)"
     else:
         earlier = "the epochs before it and " if epoch > 1 else ""
         this = " of this epoch" if epoch > 1 else ""
