@@ -10,6 +10,7 @@ import os
 import re
 import struct
 import textwrap
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -1202,6 +1203,26 @@ def test_no_bar_when_stdout_goes_into_a_pipe_and_no_stream_is_given(
     os.close(r)
 
 
+def test_curves_warn_of_missing_accuracy_once_per_run_not_again_on_a_resumed_fit() -> None:
+    """A BCEWithLogitsLoss fit's 0/1 targets were called 'no class labels (a regression ...)', and
+    the warning came again on a resumed fit (start_epoch > 0)."""
+    X = torch.randn(64, 3, generator=torch.Generator().manual_seed(0))
+    y = (X[:, :1] > 0).float()
+    net = nn.Linear(3, 1)
+    callback = CurvesCallback(LiveCurves(mode="none"))
+    run = (net, [(X, y)], nn.BCEWithLogitsLoss(), torch.optim.SGD(net.parameters(), lr=0.1))
+    with pytest.warns(UserWarning) as caught:
+        fit(*run, 1, test_iter=[(X, y)], callbacks=[callback])
+    said = [str(w.message) for w in caught if "curves plot" in str(w.message)]
+    assert (
+        len(said) == 1 and "this fit reports no accuracy (its loss or targets give none)" in said[0]
+    )
+    assert "regression" not in said[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit(*run, 2, test_iter=[(X, y)], callbacks=[callback], start_epoch=1)
+
+
 def test_curves_warn_once_of_the_metrics_a_regression_fit_does_not_report() -> None:
     """LiveCurves()' book three on a regression with a test_iter drew train loss alone, without a
     word: now one warning at the first epoch names the empty lines and the metrics to pass."""
@@ -1217,8 +1238,8 @@ def test_curves_warn_once_of_the_metrics_a_regression_fit_does_not_report() -> N
             test_iter=batches, callbacks=[CurvesCallback(curves)])  # fmt: skip
     said = [str(w.message) for w in caught if "curves plot" in str(w.message)]
     assert said == [
-        "the curves plot 'train acc', 'test acc', which this fit does not report: its targets are "
-        "no class labels (a regression has no accuracy), so their lines stay empty; pass "
+        "the curves plot 'train acc', 'test acc', which this fit does not report: this fit "
+        "reports no accuracy (its loss or targets give none), so their lines stay empty; pass "
         "LiveCurves(metrics=('train loss', 'test loss')) to plot what it reports"
     ]
     assert caught[0].filename == __file__  # the user's line

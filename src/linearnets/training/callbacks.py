@@ -259,7 +259,7 @@ class CurvesCallback(Callback):
             )
         self.curves = curves
         self.warn_missing = check_bool("warn_missing", warn_missing)
-        self._told = False  # this fit's missing metrics warned of
+        self._told = False  # this run's missing metrics warned of (a resumed fit's too)
 
     def __repr__(self) -> str:
         curves = self.curves
@@ -273,7 +273,8 @@ class CurvesCallback(Callback):
         """Raise, before any step, if this fit's first epoch would go back over the curves' points
         (:meth:`check_fit_start`; ``fit`` calls that first, before any callback's ``on_fit_start``)."""
         self.check_fit_start(num_epochs=num_epochs, start_epoch=start_epoch)
-        self._told = False
+        if not start_epoch:  # a new run; a resumed one was told as its first fit began
+            self._told = False
 
     def check_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
         """Raise if this fit's first epoch would go back over the curves' points; nothing else.
@@ -336,7 +337,7 @@ def _warn_missing(plotted: Sequence[str], reported: dict[str, float | None]) -> 
     if reported["test loss"] is None and any(m.startswith("test") for m in missing):
         why.append("fit was given no test_iter")
     if any(m.endswith("acc") and reported[m.replace("acc", "loss")] is not None for m in missing):
-        why.append("its targets are no class labels (a regression has no accuracy)")
+        why.append("this fit reports no accuracy (its loss or targets give none)")
     shown = tuple(m for m in _REPORTED if reported[m] is not None)
     also = " (or pass test_iter to fit)" if reported["test loss"] is None else ""
     warn(
