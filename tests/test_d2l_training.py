@@ -1149,3 +1149,24 @@ def test_a_ctrl_c_while_drawing_the_last_epoch_says_all_epochs_finished(
         "interrupted). All 2 epoch(s) trained: nothing is left to train"
     ]
     assert [m.epoch for m in exc.history.epochs] == [1, 2]
+
+
+def test_train_ch3_stopped_by_a_bad_later_batch_hands_the_finished_epochs_as_fits_errors_do() -> (
+    None
+):
+    """Only a Ctrl-C carried .history: fit's errors hold the finished epochs, train_ch3's did not."""
+
+    class SecondEpochBad:
+        def __init__(self) -> None:
+            self.passes, self.batches = 0, _batches()
+
+        def __iter__(self) -> Any:
+            self.passes += 1
+            for i, (X, y) in enumerate(self.batches):
+                yield X, (torch.full_like(y, 7) if self.passes == 2 and i == 2 else y)
+
+    net = _net()
+    with pytest.raises(UsageError, match=r"^train_iter's batch 3 of epoch 2") as info:
+        d2l.train_ch3(net, SecondEpochBad(), _batches(1), nn.CrossEntropyLoss(), 3,
+                      torch.optim.SGD(net.parameters(), lr=0.1))  # fmt: skip
+    assert [m.epoch for m in info.value.history.epochs] == [1]  # type: ignore[attr-defined]

@@ -37,6 +37,7 @@ from linearnets.training.evaluation import (
     name_later_error,
 )
 from linearnets.training.first_step import check_first_values
+from linearnets.training.fit_hooks import hand_history
 from linearnets.training.forward_diagnosis import raise_forward_error
 from linearnets.training.history import History
 from linearnets.training.interrupt import plain_stop
@@ -368,7 +369,7 @@ def train_ch3(
         legend=["train loss", "train acc", "test acc"],
         out=out,
     )
-    history = History()  # the finished epochs' metrics, handed to a Ctrl-C's exception
+    history = History()  # the finished epochs' metrics, handed to the error that stops it
     progress = Ch3Progress()  # the epochs trained and drawn, for a Ctrl-C's note
     try:
         _epochs_ch3(
@@ -378,6 +379,9 @@ def train_ch3(
     except KeyboardInterrupt as exc:
         if plain_stop(exc):
             keep_ch3_history(exc, history, num_epochs=num_epochs, progress=progress)
+        raise
+    except Exception as exc:  # a bad later batch, a blow-up: the finished epochs, as fit's errors
+        hand_history(exc, history)
         raise
 
 
