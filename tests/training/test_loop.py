@@ -2245,3 +2245,19 @@ def test_a_callbacks_error_with_a_history_of_its_own_keeps_it() -> None:
         fit(net, [(_IMAGES, _CLASSES)], nn.CrossEntropyLoss(),
             torch.optim.SGD(net.parameters(), lr=0.1), 2, callbacks=[Fails()])  # fmt: skip
     assert info.value.history == "mine"
+
+
+def test_a_bad_label_beside_the_ignore_index_is_named_not_the_ignore_index() -> None:
+    """With a -100 (the loss's ignore_index) and a 7 in a batch, the advice named the -100's row and
+    'relabel them from 0, e.g. y - y.min() (classes 0..107) ... nn.Linear(d, 108)'."""
+    X = torch.randn(32, 4, generator=torch.Generator().manual_seed(0))
+    y = torch.randint(0, 3, (32,), generator=torch.Generator().manual_seed(1))
+    y[2], y[9] = -100, 7
+    net = nn.Linear(4, 3)
+    with pytest.raises(UsageError) as info:
+        fit(net, [(X, y)], nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    assert str(info.value) == (
+        "y must hold class indices in [0, 3) for the model's 3 outputs, got 7; relabel the "
+        "classes 0..2, or give the model one output per class"
+    )
+    assert info.value.row == 9  # type: ignore[attr-defined]

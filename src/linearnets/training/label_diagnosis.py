@@ -12,7 +12,7 @@ from torch import nn
 
 from linearnets._text import counted
 from linearnets.errors import UsageError, UsageTypeError
-from linearnets.training.loss_kinds import CLASS_LOSSES, Loss, torch_class_loss_name
+from linearnets.training.loss_kinds import CLASS_LOSSES, Loss, ignored, torch_class_loss_name
 from linearnets.validation import check_label_tensor, describe
 
 __all__ = [
@@ -108,13 +108,24 @@ def _negative_labels_fix(span: int, C: int, *, signs: bool) -> str:
     )
 
 
+def _without_ignored(y: torch.Tensor, ignore: int | None, C: int) -> torch.Tensor:
+    """Return labels ``y`` (B,) less those equal to the loss's ``ignore_index`` outside [0, C)
+    (-100), which the loss skips: a -100 beside a 7 was named as the bad label and made the advice
+    "classes 0..107, nn.Linear(d, 108)". All of them ignored: ``y`` as it is."""
+    if ignore is None or 0 <= ignore < C:
+        return y
+    kept = y[y != ignore]
+    return kept if kept.numel() else y
+
+
 def _class_label_value_error(loss: Loss, y: torch.Tensor, C: int) -> UsageError | None:
     """Return the error for labels ``y`` (B,) outside [0, C), or of a dtype torch's class losses refuse."""
     if y.numel():
         try:
-            low, high = (int(v) for v in torch.aminmax(y))
+            judged = _without_ignored(y, ignored(loss), C)
+            low, high = (int(v) for v in torch.aminmax(judged))
             # ±1 labels (a margin classifier's): no 0 between them
-            signs = (low, high) == (-1, 1) and not bool((y == 0).any())
+            signs = (low, high) == (-1, 1) and not bool((judged == 0).any())
         except RuntimeError:  # a device left unusable by the failed kernel: keep the loss's error
             return None
         if low < 0:  # more outputs alone never fit a negative label
