@@ -40,10 +40,23 @@ def test_one_hot_later_batch_is_told_argmax(net: nn.Module) -> None:
         ln.evaluate_accuracy(net, _batches([y[:16], one_hot]))
 
 
-def test_class_labels_after_float_targets_are_refused(net: nn.Module) -> None:
+@pytest.mark.parametrize("soft_first", [False, True])
+def test_a_loss_taking_labels_and_mixup_targets_reports_its_loss_and_no_accuracy(
+    net: nn.Module, soft_first: bool
+) -> None:
+    """nn.CrossEntropyLoss takes class labels in one batch and mixup's class probabilities (B, C)
+    in the next: such training was refused at its first soft batch (and before that, reported an
+    accuracy counting the soft batch's examples as all wrong). Its loss is torch's; no accuracy."""
     y = torch.randint(0, 5, (32,), generator=torch.Generator().manual_seed(1))
-    soft = nn.functional.one_hot(y[:16], 5).float()
-    with pytest.raises(
-        UsageError, match=r"got integer class labels .* in batch 2 after float targets"
-    ):
-        evaluate(net, _batches([soft, y[16:]]), nn.CrossEntropyLoss())
+    eye = torch.eye(5)
+    mix = 0.7 * eye[y[16:]] + 0.3 * eye[y[16:].roll(1)]
+    ys = [mix, y[:16]] if soft_first else [y[:16], mix]
+    batches = _batches(ys)
+    loss = nn.CrossEntropyLoss(reduction="none")
+    with torch.no_grad():  # the oracle: torch's per-example losses, averaged over all 32
+        expected = torch.cat([loss(net(X), t) for X, t in batches]).mean()
+    got_loss, got_acc = evaluate(net, batches, loss)
+    assert got_loss == pytest.approx(float(expected), rel=1e-6)
+    assert got_acc is None
+    history = ln.fit(net, batches, loss, torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    assert history.epochs[0].train_acc is None

@@ -153,9 +153,12 @@ class EpochTotals:
         self._batches = 0
         self._labels_from: int | None = None
         self._float_targets = False
+        # a loss took class labels in some batches and float targets (mixup's class probabilities)
+        # in others: valid training, whose accuracy no count gives (result says None)
+        self._mixed_targets = False
 
     def add(self, y_hat: torch.Tensor, y: torch.Tensor, l: torch.Tensor | None) -> None:
-        self._same_targets(y)
+        self._same_targets(y, scored=l is None)
         if l is not None:
             l = detached(l)
             if l.ndim:  # (B,), (B, 1), ...: stashed as they are, flattened when folded
@@ -198,20 +201,31 @@ class EpochTotals:
         ):
             self._reduce()
 
-    def _same_targets(self, y: torch.Tensor) -> None:
-        """Count the batch ``y`` belongs to; refuse it where its targets' kind (class labels or
-        float targets) is not the earlier batches'."""
+    def _same_targets(self, y: torch.Tensor, *, scored: bool) -> None:
+        """Count the batch ``y`` belongs to, and note where its targets' kind (class labels or
+        float targets) is not the earlier batches'.
+
+        ``scored`` (an accuracy alone, no loss: ``evaluate_accuracy``): such a batch is refused,
+        as its examples would count in the accuracy with none of their classes right. With a loss
+        it is valid (``nn.CrossEntropyLoss`` takes class labels in one batch and mixup's class
+        probabilities (B, C) in the next): the epoch then reports no accuracy, rather than refuse
+        the training or report a wrong one (0.203 where the labelled batches alone gave 0.25)."""
         self._batches += 1
         if not y.shape[0]:  # an empty shard's dtype says nothing
             return
         if y.is_floating_point():
             if self._labels_from is not None:
-                check_same_targets(y, batch=self._batches, labels_from=self._labels_from)
+                if scored:
+                    check_same_targets(y, batch=self._batches, labels_from=self._labels_from)
+                self._mixed_targets = True
             self._float_targets = True
-        elif self._float_targets:
-            check_same_targets(y, batch=self._batches, labels_from=None)
-        elif self._labels_from is None:
-            self._labels_from = self._batches
+        else:
+            if self._float_targets:
+                if scored:
+                    check_same_targets(y, batch=self._batches, labels_from=None)
+                self._mixed_targets = True
+            if self._labels_from is None:
+                self._labels_from = self._batches
 
     def _refuse_ignored(self, y: torch.Tensor, *, classes: int) -> None:
         """Refuse labels ``y`` (B,) holding the loss's ignore_index (-100), which the loss took
@@ -306,4 +320,5 @@ class EpochTotals:
             loss = loss_sum / weighed[0] if weighed[0] else math.nan
         else:
             loss = loss_sum / count
-        return loss, (correct / count if self.classification else None)
+        scored = self.classification and not self._mixed_targets
+        return loss, (correct / count if scored else None)
