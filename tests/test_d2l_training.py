@@ -1170,3 +1170,36 @@ def test_train_ch3_stopped_by_a_bad_later_batch_hands_the_finished_epochs_as_fit
         d2l.train_ch3(net, SecondEpochBad(), _batches(1), nn.CrossEntropyLoss(), 3,
                       torch.optim.SGD(net.parameters(), lr=0.1))  # fmt: skip
     assert [m.epoch for m in info.value.history.epochs] == [1]  # type: ignore[attr-defined]
+
+
+def test_the_books_cross_entropy_with_a_minus_one_label_is_refused_at_its_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The book's cross_entropy, -log(y_hat[range(n), y]), reads a label -1 as the last class
+    without a word: the epoch trained on to its end before the totals named it, with no batch.
+    Each batch's labels are checked as they are counted (on a CPU), so it is named at its own."""
+    monkeypatch.chdir(tmp_path)
+    batches = _batches()
+    X, y = batches[2]
+    y = y.clone()
+    y[4] = -1
+    batches[2] = (X, y)
+    net = _net()
+
+    def softmax_net(X: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(net(X), dim=1)
+
+    def cross_entropy(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return -torch.log(y_hat[range(len(y_hat)), y])
+
+    with pytest.raises(UsageError) as info:
+        d2l.train_ch3(
+            softmax_net, batches, _batches(1), cross_entropy, 2,
+            torch.optim.SGD(net.parameters(), lr=0.1),
+        )  # fmt: skip
+    assert str(info.value).startswith(
+        "train_iter's batch 3 of epoch 1, row 4 of that batch (counted from 0) (the model took 3 "
+        "updates, this batch's the last, and keeps their weights): y must hold class indices in "
+        "[0, 3), got -1"
+    )
+    assert info.value.history.epochs == []  # type: ignore[attr-defined]

@@ -186,8 +186,8 @@ class EpochTotals:
                 self.count += y.shape[0]
                 return
             check_scores(y_hat, y, classifier=self._classifier or l is None)  # (an accuracy)
-            if y.shape[0] and y.is_cpu and self._ignore_index is not None:
-                self._refuse_ignored(y, classes=y_hat.shape[1])
+            if y.shape[0] and y.is_cpu:
+                self._refuse_out_of_range(y, classes=y_hat.shape[1])
             if y.shape[0]:
                 self._outputs.append(detached(y_hat))
                 self._labels.append(y)
@@ -227,18 +227,25 @@ class EpochTotals:
             if self._labels_from is None:
                 self._labels_from = self._batches
 
-    def _refuse_ignored(self, y: torch.Tensor, *, classes: int) -> None:
-        """Refuse labels ``y`` (B,) holding the loss's ignore_index (-100), which the loss took
-        without a word, naming the first such row as ``err.row``: per batch on a CPU (one look at
-        its labels), so a later batch's is told as that batch's, not after the whole epoch trained
-        (on a device the fold's range check tells it, with the epoch's totals)."""
+    def _refuse_out_of_range(self, y: torch.Tensor, *, classes: int) -> None:
+        """Refuse labels ``y`` (B,) outside [0, ``classes``), naming the first such row as
+        ``err.row``: per batch on a CPU (one ``aminmax`` of its labels, about 2 µs for 256), so a
+        later batch's is told as that batch's, not after the whole epoch trained on it. The loss's
+        ignore_index (-100), which the loss took without a word, is named as such; so is a -1 that
+        the book's ``cross_entropy`` (``y_hat[range(n), y]``) read as the last class. On a device
+        the fold's range check tells them, with the epoch's totals (a look per batch would make
+        each step wait for it)."""
+        low, high = (int(v) for v in torch.aminmax(y))
         ignore = self._ignore_index
-        if ignore is None or 0 <= ignore < classes or not bool((y == ignore).any()):
+        # an ignore_index that is a class is refused whatever the labels (check_label_range)
+        if low >= 0 and high < classes and (ignore is None or not 0 <= ignore < classes):
             return
         try:
-            check_label_range("y", ignore, ignore, classes, ignore_index=ignore)
+            check_label_range("y", low, high, classes, ignore_index=ignore)
         except UsageError as err:
-            err.row = int((y == ignore).nonzero()[0, 0])  # type: ignore[attr-defined]
+            if low < 0 or high >= classes:  # a label at fault: its row
+                bad = low if low < 0 else high
+                err.row = int((y == bad).nonzero()[0, 0])  # type: ignore[attr-defined]
             raise
 
     def _reduce(self) -> None:
@@ -266,16 +273,13 @@ class EpochTotals:
             self.correct = self.correct + (top.indices == labels).sum()
             # a NaN score is its row's maximum, so a NaN model would count as right on its class
             self._nan = self._nan | top.values.isnan().any()
-            # a label outside [0, C) would silently count as a miss: checked once per group of
-            # steps (the loss, if any, already rejected it); on a device, read back with the
-            # epoch's totals rather than waiting on the device here
-            low, high = torch.aminmax(labels)
+            # a label outside [0, C) would silently count as a miss: on a CPU each batch's was
+            # refused as it was added (_refuse_out_of_range); on a device the group's range is
+            # read back with the epoch's totals rather than waiting on the device here
             if labels.is_cpu:
-                check_label_range(
-                    "y", int(low), int(high), classes, ignore_index=self._ignore_index
-                )
                 self._raise_if_nan(top.values)
             else:
+                low, high = torch.aminmax(labels)
                 self._ranges.append((low, high, classes))
             self._steps += len(self._outputs)
             self._last_output = self._outputs[-1]
