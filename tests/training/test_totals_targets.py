@@ -60,3 +60,19 @@ def test_a_loss_taking_labels_and_mixup_targets_reports_its_loss_and_no_accuracy
     assert got_acc is None
     history = ln.fit(net, batches, loss, torch.optim.SGD(net.parameters(), lr=0.1), 1)
     assert history.epochs[0].train_acc is None
+
+
+def test_class_labels_after_float_targets_are_refused_for_an_accuracy_alone() -> None:
+    """With no loss (an accuracy alone) a batch of class labels after float targets is refused,
+    its message reading as a sentence (it said "integer class labels a tensor of shape ...")."""
+    from linearnets.training.totals import EpochTotals
+
+    totals = EpochTotals()
+    scores = torch.zeros(4, 5)
+    totals.add(scores, torch.eye(5)[:4], None)
+    with pytest.raises(UsageError) as info:
+        totals.add(scores, torch.tensor([0, 1, 2, 3]), None)
+    assert str(info.value).startswith(
+        "y must be of one kind in every batch, got integer class labels, a tensor of shape (4,) "
+    )
+    assert "in batch 2 after float targets in the batches before it" in str(info.value)

@@ -17,6 +17,7 @@ import torch
 from linearnets._check_basics import describe
 from linearnets.errors import UsageError
 from linearnets.training.nan_targets import takes_binary_probabilities, takes_probabilities
+from linearnets.training.score_checks import float_labels_fix
 from linearnets.training.totals import Loss
 
 __all__ = ["check_probability_targets", "float_targets_accuracy_error"]
@@ -97,10 +98,4 @@ def float_targets_accuracy_error(name: str, y: torch.Tensor | None) -> UsageErro
             f"(B,) stored as floats y.long(){regression}"
         )
     got = f"{start}{describe(y)} in its first batch: accuracy counts a classifier's right classes; "
-    if y.ndim == 2 and y.shape[1] > 1:
-        fix = "for one-hot or class-probability targets (B, C) pass their classes, y.argmax(dim=1)"
-    elif y.ndim == 2:
-        fix = "for class labels stored as a float column (B, 1) pass y.squeeze(1).long()"
-    else:
-        fix = "for class labels stored as floats pass y.long()"
-    return UsageError(f"{got}{fix}{regression}")
+    return UsageError(f"{got}{float_labels_fix(y)}{regression}")

@@ -94,19 +94,24 @@ def check_same_targets(y: torch.Tensor, *, batch: int, labels_from: int | None) 
     where every batch as class labels gave 0.25."""
     if labels_from is None:
         raise UsageError(
-            f"y must be of one kind in every batch, got integer class labels {describe(y)} in "
+            f"y must be of one kind in every batch, got integer class labels, {describe(y)}, in "
             f"batch {batch} after float targets in the batches before it: an accuracy counts "
             "class labels alone; give every batch its class labels (y.long(), or y.argmax(dim=1) "
             "for one-hot or class-probability targets (B, C)), or float targets in every batch"
         )
-    if y.ndim == 2 and y.shape[1] > 1:
-        fix = "for one-hot or class-probability targets (B, C) pass their classes, y.argmax(dim=1)"
-    elif y.ndim == 2:
-        fix = "for class labels stored as a float column (B, 1) pass y.squeeze(1).long()"
-    else:
-        fix = "for class labels stored as floats pass y.long()"
     raise UsageError(
         f"y must be integer class labels in every batch once batch {labels_from} gave them, got "
         f"{describe(y)} in batch {batch}: its examples would count in the accuracy with none of "
-        f"their classes right; {fix}"
+        f"their classes right; {float_labels_fix(y)}"
     )
+
+
+def float_labels_fix(y: torch.Tensor) -> str:
+    """Return the fix for float targets ``y`` where an accuracy needs class labels, as their shape
+    calls for: one-hot or class probabilities (B, C) their ``argmax`` (a ``.long()`` truncates
+    soft labels to 0), a float column (B, 1) ``squeeze(1).long()``, labels (B,) ``.long()``."""
+    if y.ndim == 2 and y.shape[1] > 1:
+        return "for one-hot or class-probability targets (B, C) pass their classes, y.argmax(dim=1)"
+    if y.ndim == 2:
+        return "for class labels stored as a float column (B, 1) pass y.squeeze(1).long()"
+    return "for class labels stored as floats pass y.long()"
