@@ -1063,11 +1063,11 @@ def test_a_ctrl_c_in_an_epochs_test_pass_counts_its_training(
     assert [m.epoch for m in exc.history.epochs] == [1]
 
 
-def test_a_ctrl_c_while_drawing_an_epoch_keeps_its_metrics(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A Ctrl-C in epoch 2's figure update dropped its metrics, tested, and advised training it
-    again; the figure may hold its points in part."""
+def _stopped_while_drawing_epoch_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, num_epochs: int
+) -> Any:
+    """Return the KeyboardInterrupt of a train_ch3 of ``num_epochs`` stopped in epoch 2's figure
+    update (the Animator's second add), as a Ctrl-C while drawing lands."""
     monkeypatch.chdir(tmp_path)
     from linearnets.plotting import animator
 
@@ -1083,8 +1083,16 @@ def test_a_ctrl_c_while_drawing_an_epoch_keeps_its_metrics(
     update = torch.optim.SGD(net.parameters(), lr=0.1)
     loss = nn.CrossEntropyLoss(reduction="none")
     with pytest.raises(KeyboardInterrupt) as info:
-        d2l.train_ch3(net, _batches(), _batches(1), loss, 3, update)
-    exc: Any = info.value
+        d2l.train_ch3(net, _batches(), _batches(1), loss, num_epochs, update)
+    return info.value
+
+
+def test_a_ctrl_c_while_drawing_an_epoch_keeps_its_metrics(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C in epoch 2's figure update dropped its metrics, tested, and advised training it
+    again; the figure may hold its points in part."""
+    exc = _stopped_while_drawing_epoch_2(tmp_path, monkeypatch, num_epochs=3)
     assert exc._render_traceback_() == [
         "KeyboardInterrupt: train_ch3 was interrupted after 2 of 3 epoch(s); the model keeps the "
         "weights of its last step, the figure the curves before epoch 2 (its own perhaps in "
@@ -1125,23 +1133,7 @@ def test_a_ctrl_c_while_drawing_the_last_epoch_says_all_epochs_finished(
 ) -> None:
     """A Ctrl-C in the last epoch's figure update said "interrupted after 2 of 2" and advised
     num_epochs=0, which train_ch3 refuses."""
-    monkeypatch.chdir(tmp_path)
-    from linearnets.plotting import animator
-
-    calls = []
-
-    def add(self: Any, x: Any, y: Any) -> None:
-        calls.append(x)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(animator.Animator, "add", add)
-    net = _net()
-    update = torch.optim.SGD(net.parameters(), lr=0.1)
-    loss = nn.CrossEntropyLoss(reduction="none")
-    with pytest.raises(KeyboardInterrupt) as info:
-        d2l.train_ch3(net, _batches(), _batches(1), loss, 2, update)
-    exc: Any = info.value
+    exc = _stopped_while_drawing_epoch_2(tmp_path, monkeypatch, num_epochs=2)
     assert exc.__notes__ == [
         "train_ch3 was interrupted after all 2 epoch(s), whose metrics are this exception's "
         ".history (a linearnets History); the model keeps the weights of its last step, the "
