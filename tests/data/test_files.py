@@ -910,7 +910,15 @@ def test_a_search_passes_over_a_place_that_cannot_be_searched_and_says_so(
         f"cannot be searched: Permission denied), ../data, {places['keras']}); {HOW_TO_GET}"
     )
     tiny.write(places["keras"])
-    assert "Keras" in find_fashion_mnist(checksums=tiny.files).source
+    with pytest.warns(DataWarning) as caught:
+        assert "Keras" in find_fashion_mnist(checksums=tiny.files).source
+    assert [str(w.message) for w in caught] == [
+        f"LINEARNETS_DATA names {places['env']}, but {places['env']} cannot be searched: "
+        "Permission denied, so it was passed over: Fashion-MNIST is read from the Keras cache "
+        f"~/.keras/datasets/fashion-mnist: {places['keras']}; point it at the folder with the "
+        "four *-ubyte.gz files (or their FashionMNIST/raw), or unset it (unset LINEARNETS_DATA) "
+        "to read these without a warning"
+    ]
 
 
 def test_linearnets_data_that_cannot_be_reached_is_refused_naming_the_folder(

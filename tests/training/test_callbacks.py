@@ -507,7 +507,14 @@ def test_curves_callback_plots_each_epochs_metrics_and_closes_once(gen: torch.Ge
 
 def test_curves_callback_plots_only_the_loss_of_a_regression(gen: torch.Generator) -> None:
     curves = CurvesRecorder()
-    history = _fit_linreg(gen, 2, callbacks=[CurvesCallback(curves)])
+    with pytest.warns(UserWarning) as caught:
+        history = _fit_linreg(gen, 2, callbacks=[CurvesCallback(curves)])
+    assert [str(w.message) for w in caught] == [
+        "the curves plot 'train acc', 'test acc', which this fit does not report: fit was given "
+        "no test_iter and this fit reports no accuracy (its loss or targets give none), so their "
+        "lines stay empty; pass LiveCurves(metrics=('train loss',)) to plot what it reports (or "
+        "pass test_iter to fit)"
+    ]
     assert curves.points == [(m.epoch, {"train loss": m.train_loss}) for m in history.epochs]
     assert curves.closed == 1
 
