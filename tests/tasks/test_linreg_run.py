@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from linearnets.config import LinregConfig
-from linearnets.errors import DivergenceError, ResumeWarning, UsageError
+from linearnets.errors import DatasetError, DivergenceError, ResumeWarning, UsageError
 from linearnets.tasks.linreg import run_linreg
 from linearnets.tasks.linreg_resume import resume_linreg
 from linearnets.training.interrupt import TrainingInterrupted
@@ -68,8 +68,13 @@ def test_a_stale_lock_file_the_user_had_stays_when_the_run_fails_to_start(
     (out / LOCK_FILE).write_text("")
     bad = tmp_path / "bad.npz"
     np.savez(bad, X=np.ones((5, 2), np.float32))  # no y
-    with pytest.raises(Exception, match=r"bad\.npz"):
-        run_linreg(LinregConfig(data=bad, out=out))
+    config = LinregConfig(data=bad, out=out)
+    with pytest.raises(
+        DatasetError,
+        match=rf"^{re.escape(str(bad))} must hold arrays X and y, found \['X'\]; save them by "
+        r"those names: numpy\.savez\(path, X=X, y=y\)$",
+    ):
+        run_linreg(config)
     assert [p.name for p in out.iterdir()] == [LOCK_FILE]
 
 
@@ -190,9 +195,13 @@ def test_a_data_path_that_is_a_folder_is_refused_as_a_file_and_leaves_no_run(
     """Its SHA-256 for config.json is None (not an IsADirectoryError out of the hash): the data
     reader then names it, and the folder made for the run goes again."""
     out = tmp_path / "run"
-    with pytest.raises(Exception, match="data") as info:
-        run_linreg(LinregConfig(data=tmp_path, out=out))
-    assert not isinstance(info.value, IsADirectoryError)
+    config = LinregConfig(data=tmp_path, out=out)
+    with pytest.raises(UsageError) as info:
+        run_linreg(config)
+    assert str(info.value) == (
+        f"data must be a .npz or .csv file, got '{tmp_path}'; save the arrays with "
+        "numpy.savez(path, X=X, y=y), or as a CSV whose last column is y"
+    )
     assert not out.exists()
 
 
