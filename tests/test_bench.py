@@ -282,20 +282,37 @@ def test_a_bench_out_that_cannot_be_written_is_refused_with_the_reason(
     assert out(str(tmp_path / "file")) == tmp_path / "file"  # written over, as before
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes any folder")
 def test_a_bench_out_in_a_folder_not_writable_is_refused(
-    bench: Callable[[str], ModuleType], tmp_path: Path
+    bench: Callable[[str], ModuleType], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A folder (or a file) this user may not write is refused as the options are read; the
+    refusal is faked through os.access, as root writes any folder (the tests may run as root)."""
     import argparse
 
-    locked = tmp_path / "locked"
-    locked.mkdir(mode=0o500)
+    locked, kept = tmp_path / "locked", tmp_path / "kept.md"
+    locked.mkdir()
+    kept.write_text("")
+    real = os.access
+
+    def access(path: Any, mode: int, *args: Any, **kwargs: Any) -> bool:
+        if mode & os.W_OK and Path(os.fsdecode(path)) in (locked, kept):
+            return False
+        return real(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+    output_file = bench("_machine").output_file
     with pytest.raises(argparse.ArgumentTypeError) as info:
-        bench("_machine").output_file(str(locked / "x.md"))
+        output_file(str(locked / "x.md"))
     assert str(info.value) == (
         f"must be a file you can write, got {str(locked / 'x.md')!r}: the folder "
         f"{str(locked)!r} is not writable"
     )
+    with pytest.raises(argparse.ArgumentTypeError) as info:
+        output_file(str(kept))
+    assert str(info.value) == (
+        f"must be a file you can write, got {str(kept)!r}: {str(kept)!r} is not writable"
+    )
+    assert output_file(str(tmp_path / "x.md")) == tmp_path / "x.md"  # its folder is writable
 
 
 @pytest.mark.parametrize(
