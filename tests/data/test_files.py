@@ -54,7 +54,11 @@ LABELS = {
 
 
 @pytest.mark.parametrize("first", range(len(LOCATIONS)), ids=LOCATIONS)
-def test_each_location_in_order(places: dict[str, Path], tiny: Tiny, first: int) -> None:
+def test_each_location_in_order(
+    places: dict[str, Path], tiny: Tiny, first: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if first > 0:  # an empty LINEARNETS_DATA passed over warns (tested on its own): left unset
+        monkeypatch.delenv("LINEARNETS_DATA")
     for where in LOCATIONS[first:]:  # every later location holds the files too: the earliest wins
         tiny.write(places[where])
     found = find_fashion_mnist(checksums=tiny.files)
@@ -111,7 +115,14 @@ def test_a_location_missing_one_file_is_passed_over(places: dict[str, Path], tin
     tiny.write(places["env"])
     (places["env"] / "t10k-labels-idx1-ubyte.gz").unlink()
     tiny.write(places["keras"])
-    assert "Keras" in find_fashion_mnist(checksums=tiny.files).source
+    with pytest.warns(DataWarning) as caught:
+        assert "Keras" in find_fashion_mnist(checksums=tiny.files).source
+    assert [str(w.message) for w in caught] == [
+        f"LINEARNETS_DATA names {places['env']}, which lacks t10k-labels-idx1-ubyte, so it was "
+        "passed over: Fashion-MNIST is read from the Keras cache ~/.keras/datasets/fashion-mnist: "
+        f"{places['keras']}; point it at the folder with the four *-ubyte.gz files (or their "
+        "FashionMNIST/raw), or unset it (unset LINEARNETS_DATA) to read these without a warning"
+    ]
 
 
 def test_explicit_root_missing_files_lists_them(tiny: Tiny, tmp_path: Path) -> None:
@@ -701,6 +712,7 @@ def test_a_search_looks_a_place_up_only_when_it_gets_there(
     places: dict[str, Path], tiny: Tiny, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The Debian copy found, neither dpkg's listing after it nor the home folder is needed."""
+    monkeypatch.delenv("LINEARNETS_DATA")  # not under test: an empty one passed over warns
     asked: list[str] = []
     monkeypatch.setattr(files, "_debian_dir", lambda: asked.append("debian") or places["debian"])
     monkeypatch.setattr(

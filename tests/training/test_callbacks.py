@@ -557,8 +557,8 @@ def test_curves_gone_over_by_a_continued_fit_are_refused_before_its_first_step(
     batches = _classification(gen)
     loss = nn.CrossEntropyLoss(reduction="none")
     updater = torch.optim.SGD(net.parameters(), lr=0.1)
-    curves = LiveCurves(mode="none")
-    fit(net, batches, loss, updater, 2, callbacks=[CurvesCallback(curves)])
+    curves = LiveCurves(mode="none")  # the book's three lines: the fits are given a test_iter
+    fit(net, batches, loss, updater, 2, test_iter=batches, callbacks=[CurvesCallback(curves)])
     before = net[1].weight.detach().clone()
     with pytest.raises(
         UsageError,
@@ -568,7 +568,8 @@ def test_curves_gone_over_by_a_continued_fit_are_refused_before_its_first_step(
     ):
         fit(net, batches, loss, updater, 3, start_epoch=1, callbacks=[CurvesCallback(curves)])
     assert torch.equal(net[1].weight, before)
-    fit(net, batches, loss, updater, 4, start_epoch=2, callbacks=[CurvesCallback(curves)])
+    fit(net, batches, loss, updater, 4, start_epoch=2, test_iter=batches,
+        callbacks=[CurvesCallback(curves)])  # fmt: skip
     assert curves.epochs["train loss"] == [1, 2, 3, 4]
 
 
@@ -581,8 +582,9 @@ def test_a_continued_fit_refused_by_its_curves_leaves_a_metrics_file_listed_befo
     batches = _classification(gen)
     loss = nn.CrossEntropyLoss(reduction="none")
     updater = torch.optim.SGD(net.parameters(), lr=0.1)
-    curves = LiveCurves(mode="none")
-    fit(net, batches, loss, updater, 4, callbacks=[MetricsWriter(tmp_path), CurvesCallback(curves)])
+    curves = LiveCurves(mode="none")  # the book's three lines: the fit is given a test_iter
+    fit(net, batches, loss, updater, 4, test_iter=batches,
+        callbacks=[MetricsWriter(tmp_path), CurvesCallback(curves)])  # fmt: skip
     rows = (tmp_path / "metrics.jsonl").read_text()
     table = (tmp_path / "metrics.csv").read_text()
     assert len(rows.splitlines()) == 4
@@ -948,11 +950,11 @@ def test_curves_without_close_are_fine() -> None:
         def update(self, epoch: int, values: dict[str, float]) -> None:
             seen.append((epoch, values))
 
-    callback = CurvesCallback(UpdateOnly())
-    metrics = EpochMetrics(1, 0.5, None, None, None, 0.0)
+    callback = CurvesCallback(UpdateOnly())  # the book's three lines, each reported
+    metrics = EpochMetrics(1, 0.5, 0.75, 0.25, 0.625, 0.0)
     callback.on_epoch_end(metrics=metrics)
     callback.on_fit_end(history=History([metrics]))
-    assert seen == [(1, {"train loss": 0.5})]
+    assert seen == [(1, {"train loss": 0.5, "train acc": 0.75, "test acc": 0.625})]
 
 
 def test_metrics_csv_columns_follow_the_epoch_metrics_fields(tmp_path: Path) -> None:
@@ -967,7 +969,13 @@ def test_metrics_csv_columns_follow_the_epoch_metrics_fields(tmp_path: Path) -> 
 
 def test_curves_of_a_classification_without_a_test_set_have_no_test_acc() -> None:
     curves = CurvesRecorder()
-    CurvesCallback(curves).on_epoch_end(metrics=EpochMetrics(2, 0.5, 0.75, None, None, 1.0))
+    with pytest.warns(UserWarning) as caught:
+        CurvesCallback(curves).on_epoch_end(metrics=EpochMetrics(2, 0.5, 0.75, None, None, 1.0))
+    assert [str(w.message) for w in caught] == [
+        "the curves plot 'test acc', which this fit does not report: fit was given no test_iter, "
+        "so its line stays empty; pass LiveCurves(metrics=('train loss', 'train acc')) to plot "
+        "what it reports (or pass test_iter to fit)"
+    ]
     assert curves.points == [(2, {"train loss": 0.5, "train acc": 0.75})]
 
 
