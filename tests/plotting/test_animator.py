@@ -220,13 +220,43 @@ def test_inputs_are_checked_before_matplotlib_sees_them(
 
 
 @pytest.mark.parametrize(
-    "settings",
-    [{"xscale": "logx"}, {"yscale": "Log"}, {"xlim": 5}, {"ylim": (0, "a")}, {"legend": "loss"}],
+    ("settings", "error", "match"),
+    [
+        (
+            {"xscale": "logx"},
+            UsageError,
+            r"^xscale must be one of linear, log, symlog, logit, asinh, got 'logx'$",
+        ),
+        (
+            {"yscale": "Log"},
+            UsageError,
+            r"^yscale must be one of linear, log, symlog, logit, asinh, got 'Log'$",
+        ),
+        (
+            {"xlim": 5},
+            UsageTypeError,
+            r"^xlim must be two numbers \(low, high\), got 5; pass e\.g\. xlim=\[0, 1\]$",
+        ),
+        (
+            {"ylim": (0, "a")},
+            UsageTypeError,
+            r"^ylim must be two numbers \(low, high\), got \(0, 'a'\); pass e\.g\. ylim=\[0, 1\]$",
+        ),
+        (
+            {"legend": "loss"},
+            UsageTypeError,
+            r"^legend must be a sequence of labels, one per line, got the string 'loss'; "
+            r"pass legend=\['loss'\]$",
+        ),
+    ],
 )
-def test_a_bad_setting_leaves_no_figure_in_pyplot(settings: dict[str, Any]) -> None:
+def test_a_bad_setting_leaves_no_figure_in_pyplot(
+    settings: dict[str, Any], error: type[Exception], match: str
+) -> None:
     plt.close("all")
-    with pytest.raises((UsageError, UsageTypeError)):
+    with pytest.raises(error, match=match) as info:
         Animator(**settings)
+    assert type(info.value) is error  # a UsageTypeError is a UsageError too
     assert plt.get_fignums() == []
 
 

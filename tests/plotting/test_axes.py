@@ -104,20 +104,51 @@ def test_bad_input_is_rejected_with_a_helpful_message(
 
 
 @pytest.mark.parametrize(
-    "settings",
-    [{"xscale": "logx"}, {"yscale": "Log"}, {"xlim": 5}, {"ylim": (0, "a")}, {"legend": "f(x)"}],
+    ("settings", "error", "match"),
+    [
+        (
+            {"xscale": "logx"},
+            UsageError,
+            r"^xscale must be one of linear, log, symlog, logit, asinh, got 'logx'$",
+        ),
+        (
+            {"yscale": "Log"},
+            UsageError,
+            r"^yscale must be one of linear, log, symlog, logit, asinh, got 'Log'$",
+        ),
+        (
+            {"xlim": 5},
+            UsageTypeError,
+            r"^xlim must be two numbers \(low, high\), got 5; pass e\.g\. xlim=\[0, 1\]$",
+        ),
+        (
+            {"ylim": (0, "a")},
+            UsageTypeError,
+            r"^ylim must be two numbers \(low, high\), got \(0, 'a'\); pass e\.g\. ylim=\[0, 1\]$",
+        ),
+        (
+            {"legend": "f(x)"},
+            UsageTypeError,
+            r"^legend must be a sequence of labels, one per line, got the string 'f\(x\)'; "
+            r"pass legend=\['f\(x\)'\]$",
+        ),
+    ],
 )
-def test_a_bad_setting_leaves_the_axes_and_pyplot_as_they_were(settings: dict[str, Any]) -> None:
+def test_a_bad_setting_leaves_the_axes_and_pyplot_as_they_were(
+    settings: dict[str, Any], error: type[Exception], match: str
+) -> None:
     # refused before anything is drawn: the axes passed keep their lines, and no figure is made
     fig = plt.figure()
     ax = fig.subplots()
     ax.plot([0.0, 1.0], [2.0, 3.0])
-    with pytest.raises((UsageError, UsageTypeError)):
+    with pytest.raises(error, match=match) as info:
         plot([1.0, 2.0], [3.0, 4.0], axes=ax, **settings)
+    assert type(info.value) is error  # a UsageTypeError is a UsageError too
     assert [line.get_xydata().tolist() for line in ax.get_lines()] == [[[0.0, 2.0], [1.0, 3.0]]]
     plt.close("all")
-    with pytest.raises((UsageError, UsageTypeError)):
+    with pytest.raises(error, match=match) as info:
         plot([1.0, 2.0], [3.0, 4.0], **settings)
+    assert type(info.value) is error
     assert plt.get_fignums() == []
 
 
