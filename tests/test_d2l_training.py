@@ -259,9 +259,10 @@ def test_a_mean_reduced_loss_with_the_books_function_updater_reports_the_mean_pe
     batches = _batches()
     ours, theirs = _net(), _net()
     params = list(ours.parameters())
-    got_loss, _ = d2l.train_epoch_ch3(
-        ours, batches, nn.CrossEntropyLoss(), lambda batch_size: d2l.sgd(params, 0.5, batch_size)
-    )
+    with pytest.warns(UserWarning, match="already averaged"):  # each step lr/B of the book's
+        got_loss, _ = d2l.train_epoch_ch3(
+            ours, batches, nn.CrossEntropyLoss(), lambda b: d2l.sgd(params, 0.5, b)
+        )
     total = 0.0
     for X, y in batches:
         l = F.cross_entropy(theirs(X), y)  # the batch mean, 0-d
@@ -1195,3 +1196,61 @@ def test_the_books_cross_entropy_with_a_minus_one_label_is_refused_at_its_batch(
         "[0, 3), got -1"
     )
     assert info.value.history.epochs == []  # type: ignore[attr-defined]
+
+
+_TWICE = (
+    r"already averaged over the batch .*updater\(batch_size\) divides by the batch size again .*"
+    r"each step is lr/batch_size of the book's \(lr/16 here\) and the model trains far slower "
+    r"than the book's"
+)
+
+
+def _book_cross_entropy(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return -torch.log(torch.softmax(y_hat, dim=1)[range(len(y_hat)), y])
+
+
+@pytest.mark.parametrize(
+    ("loss", "fix"),
+    [
+        (nn.CrossEntropyLoss(), r"pass CrossEntropyLoss\(reduction='none'\), per-example losses"),
+        (
+            lambda y_hat, y: _book_cross_entropy(y_hat, y).mean(),
+            r"return per-example losses from it, as the book's "
+            r"cross_entropy does, .* without \.mean\(\) \(D2L §3\.6\.4\); the loss shown per "
+            r"epoch is that mean divided by the batch size too",
+        ),
+    ],
+)
+def test_a_mean_loss_with_the_books_function_updater_warns_once_of_the_double_division(
+    loss: Any, fix: str
+) -> None:
+    """A 0-d mean given to ``updater(batch_size)`` is divided by B twice: each step lr/B of the
+    book's, trained silently to near chance. Warned once (two epochs here), the numbers unchanged."""
+    net = _net()
+    params = list(net.parameters())
+    with pytest.warns(UserWarning, match=_TWICE + "; " + fix) as caught:
+        for _ in range(2):
+            d2l.train_epoch_ch3(net, _batches(), loss, lambda b: d2l.sgd(params, 0.1, b))
+    assert sum("already averaged" in str(w.message) for w in caught) == 1
+
+
+@pytest.mark.parametrize(
+    ("loss", "optimizer"),
+    [
+        (nn.CrossEntropyLoss(reduction="none"), False),  # the book's §3.7 loss, its own updater
+        (nn.CrossEntropyLoss(reduction="none"), True),  # the book's §3.7
+        (nn.CrossEntropyLoss(), True),  # torch.optim takes a mean
+        (_book_cross_entropy, False),  # the book's §3.6
+        (nn.CrossEntropyLoss(reduction="sum"), False),
+        (lambda y_hat, y: _book_cross_entropy(y_hat, y).sum(), False),
+    ],
+)
+def test_the_books_losses_and_sums_warn_of_no_double_division(loss: Any, optimizer: bool) -> None:
+    import warnings
+
+    net = _net()
+    params = list(net.parameters())
+    updater = torch.optim.SGD(params, lr=0.1) if optimizer else lambda b: d2l.sgd(params, 0.1, b)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        d2l.train_epoch_ch3(net, _batches(), loss, updater)

@@ -13,6 +13,7 @@ import contextlib
 import math
 import numbers
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -27,6 +28,7 @@ from linearnets._d2l_figures import (
     warn_unsaved,
 )
 from linearnets._d2l_stop import Ch3Progress, keep_ch3_history
+from linearnets._warn import warn
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.batch_of_one import raise_batch_of_one
 from linearnets.training.callbacks import format_epoch
@@ -270,6 +272,8 @@ def _train_epoch_with_function(
             check_first_values(net, X, y, y_hat, l, loss)  # NaN scores, a loss that cannot train
         if step == 0 and epoch == 1:  # no update grew them yet where they are small
             before = weight_sizes(net)
+        if step == 0:
+            _warn_mean_loss(loss, l, y_hat, y)
         updater(X.shape[0])
         try:  # labels the loss skipped (its ignore_index, -100): this batch's, its update taken
             totals.add(y_hat, y, l)
@@ -287,6 +291,68 @@ def _train_epoch_with_function(
     if targets is not None:
         targets.finish()
     return totals.result("train_iter", None)
+
+
+_MEAN_WARNED: weakref.WeakSet[Any] = weakref.WeakSet()  # losses warned of a double division
+
+
+def _warn_mean_loss(loss: Any, l: torch.Tensor, y_hat: torch.Tensor, y: torch.Tensor) -> None:
+    """Warn, once per ``loss``, where its 0-d value ``l`` is the batch's mean: the book's
+    ``updater(batch_size)`` divides by the batch size again, so each step is lr / B of the book's
+    (on Fashion-MNIST, train acc 0.24 after an epoch instead of 0.83), silently. The numbers
+    trained are left as they are. A per-example loss (the book's) or a sum warns nothing."""
+    B = len(y)
+    if l.ndim != 0 or B < 2:  # per-example values, or a batch of one: mean = sum
+        return
+    reduction = getattr(loss, "reduction", None)
+    module = isinstance(reduction, str)
+    if module and reduction in ("none", "sum"):
+        return
+    if not module and not _averages(loss, y_hat, y):
+        return
+    try:
+        if loss in _MEAN_WARNED:
+            return
+        _MEAN_WARNED.add(loss)
+    except TypeError:  # a loss that cannot be weakly referenced is warned each time
+        pass
+    if module:
+        what = f"the loss is already averaged over the batch ({type(loss).__name__}'s reduction={reduction!r})"
+        fix = (
+            f"pass {type(loss).__name__}(reduction='none'), per-example losses, as the book does "
+            "(D2L §3.7), or step with torch.optim.SGD(params, lr), which takes a mean"
+        )
+    else:
+        what = "the loss function is already averaged over the batch (it ends in .mean())"
+        fix = (
+            "return per-example losses from it, as the book's cross_entropy does, "
+            "-torch.log(y_hat[range(len(y_hat)), y]) without .mean() (D2L §3.6.4); the loss shown "
+            "per epoch is that mean divided by the batch size too"
+        )
+    warn(
+        f"{what}, and updater(batch_size) divides by the batch size again (the book's sgd steps by "
+        f"lr * grad / batch_size), so each step is lr/batch_size of the book's (lr/{B} here) and "
+        f"the model trains far slower than the book's; {fix}",
+        UserWarning,
+    )
+
+
+def _averages(loss: Any, y_hat: torch.Tensor, y: torch.Tensor) -> bool:
+    """Return whether the plain function ``loss`` gives two examples' mean (not their sum): told by
+    its value on the first two rows of ``y_hat`` and ``y`` and on each alone."""
+    try:
+        with torch.no_grad():
+            both = float(loss(y_hat[:2].detach(), y[:2]))
+            alone = float(loss(y_hat[:1].detach(), y[:1])) + float(
+                loss(y_hat[1:2].detach(), y[1:2])
+            )
+    except Exception:  # no 0-d value on fewer rows: not told
+        return False
+    if not (math.isfinite(both) and math.isfinite(alone)) or alone == 0:
+        return False
+    return math.isclose(both, alone / 2, rel_tol=1e-4) and not math.isclose(
+        both, alone, rel_tol=1e-4
+    )
 
 
 def evaluate_accuracy(net: Callable[[torch.Tensor], torch.Tensor], data_iter: Any) -> float:
