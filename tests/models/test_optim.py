@@ -499,3 +499,53 @@ def test_an_lr_set_in_param_groups_is_checked_at_the_step() -> None:
     optimizer.step()
     assert torch.equal(p.detach(), torch.zeros(2))
     assert optimizer.lr == 1.0
+
+
+_ONE_COLUMN = (
+    r"params\[0\] has shape \(784, 1\), one output, but the bias after it, params\[1\], has shape "
+    r"\(10,\): X @ W \+ b broadcasts \(B, 1\) \+ \(10,\) to \(B, 10\), every class the same score "
+    r"plus its bias, so the model trains to chance; create W with shape \(784, 10\) to match b's 10"
+)
+
+
+def test_the_books_sgd_warns_once_of_a_one_column_weight_before_a_bias_of_ten() -> None:
+    """§3.2's size=(num_inputs, 1) kept for §3.6's softmax: scores (B, 1) + b (10,) broadcast to
+    (B, 10), rows all equal, trained to chance without an error. Warned once, the step taken."""
+    from linearnets.models.scratch import sgd
+
+    W = torch.zeros(784, 1, requires_grad=True)
+    b = torch.zeros(10, requires_grad=True)
+    with pytest.warns(UserWarning, match=_ONE_COLUMN) as caught:
+        for _ in range(3):
+            W.grad, b.grad = torch.ones_like(W), torch.ones_like(b)
+            sgd([W, b], 0.1, 2)
+    assert len([w for w in caught if "one output" in str(w.message)]) == 1
+    assert torch.allclose(b, torch.full((10,), -0.15))
+
+
+def test_the_scratch_sgd_class_warns_of_a_one_column_weight_before_a_bias_of_ten() -> None:
+    with pytest.warns(UserWarning, match=_ONE_COLUMN):
+        SGD([torch.zeros(784, 1, requires_grad=True), torch.zeros(10, requires_grad=True)], lr=0.1)
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        [(2, 1), (1,)],  # the book's linear regression
+        [(784, 10), (10,)],  # its softmax regression
+        [(784, 256), (256,), (256, 10), (10,)],  # its MLP
+        [(10, 1), (10,)],  # nn.Linear(1, 10): (outputs, inputs), rows matching the bias
+    ],
+)
+def test_the_books_parameter_shapes_warn_of_nothing(shapes: list[tuple[int, ...]]) -> None:
+    import warnings
+
+    from linearnets.models.scratch import sgd
+
+    params = [torch.zeros(shape, requires_grad=True) for shape in shapes]
+    for p in params:
+        p.grad = torch.ones_like(p)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sgd(params, 0.1, 2)
+        SGD(params, lr=0.1)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import numbers
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
 import torch
 
 from linearnets._check_basics import is_finite_number, scalar_value
+from linearnets._warn import warn
 from linearnets.config_checks import MAX_SIZE, check_lr_range
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import (
@@ -40,6 +42,7 @@ def sgd(params: Iterable[torch.Tensor], lr: float, batch_size: float) -> None:
     lr = check_positive_float("lr", lr, fix="pass e.g. lr=0.03 (the book's, D2L §3.2)")
     batch_size = _check_batch_size(batch_size)
     params = _param_list(params)
+    _warn_one_column(params)
     _check_lr_range(lr, params, example="0.03")
     for i, param in enumerate(params):
         if (
@@ -193,6 +196,36 @@ def _check_param(i: int, param: object) -> None:
         )
 
 
+# weights warned of, by id (a WeakSet compares tensors by value, which fails for several values)
+_ONE_COLUMN_WARNED: weakref.WeakValueDictionary[int, torch.Tensor] = weakref.WeakValueDictionary()
+
+
+def _warn_one_column(params: list[torch.Tensor]) -> None:
+    """Warn, once per weight, where a weight W (d, 1) of one column is followed by a bias b (q,)
+    of q > 1 values: ``X @ W + b`` broadcasts (B, 1) + (q,) to (B, q), each class the same score
+    plus its bias, and the model trains to chance without an error (a learner keeping §3.2's
+    ``size=(num_inputs, 1)`` for §3.6's softmax). Warned, not refused: an ``nn.Linear(1, q)``,
+    weight (q, 1) in (outputs, inputs) layout and bias (q,), is meant, and its rows match b."""
+    for i in range(len(params) - 1):
+        W, b = params[i], params[i + 1]
+        if W.ndim != 2 or W.shape[1] != 1 or b.ndim != 1 or b.shape[0] <= 1:
+            continue
+        d, q = W.shape[0], b.shape[0]
+        if d == q:  # (outputs, inputs): an nn.Linear(1, q)'s weight and bias
+            continue
+        if _ONE_COLUMN_WARNED.get(id(W)) is W:
+            continue
+        _ONE_COLUMN_WARNED[id(W)] = W
+        warn(
+            f"params[{i}] has shape ({d}, 1), one output, but the bias after it, params[{i + 1}], "
+            f"has shape ({q},): X @ W + b broadcasts (B, 1) + ({q},) to (B, {q}), every class the "
+            "same score plus its bias, so the model trains to chance; create W with shape "
+            f"({d}, {q}) to match b's {q}, e.g. W = torch.normal(0, 0.01, size=({d}, {q}), "
+            "requires_grad=True) (D2L §3.6.1)",
+            UserWarning,
+        )
+
+
 def _check_distinct(params: list[torch.Tensor]) -> None:
     """Raise if a tensor is listed twice (by identity: tensors compare by value)."""
     first: dict[int, int] = {}  # id(tensor) -> its first index
@@ -228,6 +261,7 @@ class SGD:
 
     def __init__(self, params: Iterable[torch.Tensor], lr: float) -> None:
         self.params = _param_list(params)
+        _warn_one_column(self.params)
         # torch.optim's shape, so code that reads or sets param_groups[0]["lr"] keeps working (a
         # torch.optim.lr_scheduler needs a real torch.optim.Optimizer: use torch.optim.SGD there)
         self.param_groups: list[dict[str, Any]] = [{"params": self.params, "lr": 0.0}]
