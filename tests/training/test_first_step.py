@@ -852,3 +852,21 @@ def test_a_loss_not_finite_on_some_rows_of_the_softmax_is_its_own_fault() -> Non
     assert on_softmax[0].isfinite() and on_softmax[1].isnan()  # the premise
     with pytest.raises(UsageError, match=r"^the loss is NaN on the epoch's first batch .*: it is NaN on their softmax too"):  # fmt: skip
         _check([[5.0, -5.0], [-5.0, 5.0]], [0, 0], shifted)
+
+
+@pytest.mark.parametrize("updater", ["book's sgd", "torch.optim.SGD"])
+def test_a_double_softmax_in_a_function_net_is_told_to_drop_its_softmax_not_an_nn_softmax(
+    updater: str,
+) -> None:
+    """The book's §3.6 net, a function calling softmax, has no nn.Softmax to remove."""
+    net, params = _function_model(0.01, naive_softmax)
+    with pytest.warns(DoubleSoftmaxWarning) as seen:
+        _train(net, nn.CrossEntropyLoss(reduction="none"), _updaters(params)[updater])
+    (message,) = [str(w.message) for w in seen if w.category is DoubleSoftmaxWarning]
+    assert "nn.Softmax" not in message
+    assert message.endswith(
+        "softmax applied twice trains slowly and to a worse model; the model returns "
+        "probabilities (softmax): drop the softmax from net and let the loss apply it, or keep "
+        "it and use the book's cross_entropy(y_hat, y), -torch.log(y_hat[range(len(y_hat)), y]), "
+        "which takes probabilities (D2L §3.6.4)"
+    )

@@ -102,10 +102,25 @@ def check_first_values(
         warn(
             "nn.CrossEntropyLoss takes scores (logits) and applies softmax itself, but the "
             "model's outputs are probabilities (each row in [0, 1], summing to 1): softmax "
-            "applied twice trains slowly and to a worse model; remove the model's final "
-            "nn.Softmax and let the loss apply it (softmax(net(X)) still gives probabilities)",
+            f"applied twice trains slowly and to a worse model; {_double_softmax_fix(net)}",
             DoubleSoftmaxWarning,
         )
+
+
+def _double_softmax_fix(net: Any) -> str:
+    """Return the fix for a double softmax: remove the model's ``nn.Softmax`` where it has one;
+    else (the book's §3.6 function net, a forward calling softmax) drop the call, or keep it and
+    take the loss on probabilities."""
+    if isinstance(net, nn.Module) and any(isinstance(m, nn.Softmax) for m in net.modules()):
+        return (
+            "remove the model's final nn.Softmax and let the loss apply it (softmax(net(X)) "
+            "still gives probabilities)"
+        )
+    return (
+        "the model returns probabilities (softmax): drop the softmax from net and let the loss "
+        "apply it, or keep it and use the book's cross_entropy(y_hat, y), "
+        "-torch.log(y_hat[range(len(y_hat)), y]), which takes probabilities (D2L §3.6.4)"
+    )
 
 
 def _first_warning(net: Any) -> bool:
