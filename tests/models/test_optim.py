@@ -549,3 +549,29 @@ def test_the_books_parameter_shapes_warn_of_nothing(shapes: list[tuple[int, ...]
         warnings.simplefilter("error")
         sgd(params, 0.1, 2)
         SGD(params, lr=0.1)
+
+
+@pytest.mark.parametrize(
+    ("shape", "created"),
+    [
+        ((1,), r"torch\.zeros\(1, requires_grad=True\)"),  # the book's b (D2L §3.2.3)
+        ((10,), r"torch\.zeros\(10, requires_grad=True\)"),  # its softmax b (§3.6.1)
+        ((), r"torch\.zeros\(\(\), requires_grad=True\)"),
+    ],
+)
+def test_a_bias_made_without_requires_grad_is_told_to_add_it_to_its_zeros(
+    shape: tuple[int, ...], created: str
+) -> None:
+    """The book creates b with torch.zeros(1, requires_grad=True): a bias was advised
+    torch.normal(0, 0.01, size=(1,), ...), which is no bias the book makes."""
+    from linearnets.models.scratch import sgd
+
+    b = torch.zeros(shape)
+    w = torch.zeros(2, b.numel(), requires_grad=True)  # (inputs, outputs), b's outputs
+    w.grad = torch.ones_like(w)
+    with pytest.raises(
+        UsageTypeError,
+        match=r"^params\[1\] must require grad to be trained, .*made without requires_grad=True.*; "
+        r"add requires_grad=True where you create it, e\.g\. " + created,
+    ):
+        sgd([w, b], 0.03, 10)

@@ -63,9 +63,9 @@ def sgd(params: Iterable[torch.Tensor], lr: float, batch_size: float) -> None:
             raise UsageTypeError(
                 f"params[{i}] must require grad to be trained, got {describe(param)} made "
                 "without requires_grad=True, so backward gives it no gradient and it would stay "
-                "as made while the others train; create it with requires_grad=True, e.g. "
-                f"torch.normal(0, 0.01, size={tuple(param.shape)}, requires_grad=True) "
-                "(D2L §3.2.3), or call its requires_grad_() before training"
+                "as made while the others train; add requires_grad=True where you create it, "
+                f"e.g. {_created(param)} (D2L §3.2.3), or call its requires_grad_() before "
+                "training"
             )
     if all(param.grad is None for param in params):
         # the book's sgd fails here too (TypeError on lr * None), hence a TypeError still: silently
@@ -82,6 +82,15 @@ def sgd(params: Iterable[torch.Tensor], lr: float, batch_size: float) -> None:
                 continue
             param -= lr * param.grad / batch_size
             param.grad.zero_()
+
+
+def _created(param: torch.Tensor) -> str:
+    """Return how the book creates a tensor of ``param``'s shape that trains: a weight matrix
+    drawn from N(0, 0.01²), a bias (1-d, or 0-d) of zeros."""
+    shape = tuple(param.shape)
+    if param.ndim >= 2:
+        return f"torch.normal(0, 0.01, size={shape}, requires_grad=True)"
+    return f"torch.zeros({', '.join(map(str, shape)) or '()'}, requires_grad=True)"
 
 
 def _check_lr_range(lr: float, params: list[torch.Tensor], *, example: str) -> None:
