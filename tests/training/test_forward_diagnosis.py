@@ -508,3 +508,20 @@ def test_a_function_model_around_a_module_keeps_torchs_error() -> None:
 
     with pytest.raises(RuntimeError, match=r"is invalid for input of size 75"):
         _entry("evaluate", net, torch.rand(3, 1, 5, 5))
+
+
+@pytest.mark.parametrize("entry", ["evaluate", "predict_labels"])
+def test_a_bias_of_the_wrong_size_for_the_books_function_model_is_named(entry: str) -> None:
+    """b = torch.zeros(784) for §3.6's W (784, 10): torch said "The size of tensor a (10) must
+    match the size of tensor b (784) at non-singleton dimension 1", naming neither b nor its fix."""
+    book = _book_model(16, 3)
+    book["b"] = torch.zeros(16, requires_grad=True)  # the learner's bug: num_inputs biases
+    X = torch.rand(2, 1, 4, 4)
+    assert "must match the size of tensor b (16)" in str(_torch_error(book["net"], X))
+    with pytest.raises(UsageError) as info:
+        _entry(entry, book["net"], X)
+    assert str(info.value) == (
+        "the model's b must have shape (3,), one value per column of W (16, 3), got shape (16,): "
+        "X @ W gives scores of shape (B, 3), and b cannot be added to them; create b with shape "
+        "(3,), e.g. b = torch.zeros(3, requires_grad=True) (D2L §3.6.1)"
+    )

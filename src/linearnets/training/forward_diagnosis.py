@@ -159,11 +159,11 @@ def _function_input_error(net: Any, X: torch.Tensor, err: RuntimeError) -> Usage
     rows = torch.flatten(X, 1) if X.ndim > 1 else X.reshape(1, -1)  # (B, values per example)
     try:
         with torch.no_grad():
-            rows @ W
+            scores = rows @ W  # (B, q)
     except RuntimeError:
         pass  # W fails on the batch too: the diagnosis below names why
     else:
-        return None
+        return _bias_error(named, name, W, scores, err)
     d, q = W.shape
     if not X.is_floating_point() or X.dtype != W.dtype:
         convert = f"X.to({W.dtype})" + (" / 255" if X.dtype == torch.uint8 else "")
@@ -194,6 +194,43 @@ def _function_input_error(net: Any, X: torch.Tensor, err: RuntimeError) -> Usage
     return UsageError(
         f"{said}; check the image size (resize) matches the model, or create {name} for this "
         f"data, with shape ({got}, {q})"
+    )
+
+
+def _bias_error(
+    named: list[tuple[str, Any]],
+    name: str,
+    W: torch.Tensor,
+    scores: torch.Tensor,
+    err: RuntimeError,
+) -> UsageError | None:
+    """Return the error for a function model's bias that ``X @ W``, the ``scores`` (B, q), cannot
+    be added to (the book's b (q,) created with another size: ``torch.zeros(784)`` for W (784,
+    10)), else ``None``: where torch's error is no failed addition, or no one 1-d tensor the
+    function names (``name`` is W's) fails to add to the scores."""
+    if "must match the size of tensor" not in str(err):
+        return None
+    q = scores.shape[1]
+    wrong = []
+    for other, value in named:
+        if other == name or not isinstance(value, torch.Tensor) or value.ndim != 1:
+            continue
+        if value.device != scores.device or value.shape[0] in (1, q):
+            continue
+        try:
+            with torch.no_grad():
+                scores + value
+        except RuntimeError:
+            wrong.append((other, value))
+    if len(wrong) != 1:
+        return None
+    other, b = wrong[0]
+    d = W.shape[0]
+    return UsageError(
+        f"the model's {other} must have shape ({q},), one value per column of {name} ({d}, {q}), "
+        f"got shape {tuple(b.shape)}: X @ {name} gives scores of shape (B, {q}), and {other} "
+        f"cannot be added to them; create {other} with shape ({q},), e.g. {other} = "
+        f"torch.zeros({q}, requires_grad=True) (D2L §3.6.1)"
     )
 
 
