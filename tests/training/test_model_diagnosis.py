@@ -19,6 +19,7 @@ from book.chapter3 import SOFTMAX_SCRATCH_FUNCTIONS
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from linearnets import d2l
 from linearnets.errors import DivergenceError, UsageError
 from linearnets.inference import predict_labels
 from linearnets.model_checks import NanSource, NanStep
@@ -79,8 +80,8 @@ class _BrokenParameters:
         (_frozen(), r"the model has no trainable parameter \(all 2 have requires_grad=False\); unfreeze"),
         (nn.Identity(), r"the model has no parameters; unfreeze them with net.requires_grad_\(\)"),
         (nn.Linear(2, 1), r"it was computed outside autograd's graph \(from y_hat.detach\(\).*\); compute the loss with torch operations on the model's output y_hat and on y$"),
-        (lambda X: X, r"it was computed outside autograd's graph .*, or the model's weights do not require grad; .* and create the weights with requires_grad=True"),
-        (_BrokenParameters(), r"it was computed outside autograd's graph .*, or the model's weights do not require grad;"),
+        (lambda X: X, r"the model's weights do not require grad, or it was computed outside autograd's graph .*; create the weights with requires_grad=True \(or call w.requires_grad_\(\)\), and compute the loss"),
+        (_BrokenParameters(), r"the model's weights do not require grad, or it was computed outside autograd's graph .*; create the weights"),
     ],
     ids=["frozen", "no-parameters", "trainable", "function-model", "broken-parameters"],
 )  # fmt: skip
@@ -729,3 +730,27 @@ def test_weight_sizes_of_a_tensor_that_takes_no_amax_are_not_known() -> None:
     sizes = weight_sizes(linear)
     assert sizes is not None
     assert [float(s) for s in sizes] == [float(p.detach().abs().max()) for p in linear.parameters()]
+
+
+def test_a_function_model_whose_tensors_all_lack_requires_grad_is_told_to_create_them_so() -> None:
+    """The book's §3.6 W and b, both made without requires_grad=True: the commonest cause, named
+    first (it came last, after a loss computed outside the graph), with the book's own creations."""
+    W = torch.normal(0, 0.01, size=(4, 3))
+    b = torch.zeros(3)
+
+    def net(X: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(X.reshape(-1, 4) @ W + b, dim=1)
+
+    X, y = torch.rand(5, 4), torch.tensor([0, 1, 2, 0, 1])
+    with pytest.raises(UsageError) as info:
+        d2l.train_epoch_ch3(
+            net, [(X, y)], lambda y_hat, y: -torch.log(y_hat[range(len(y_hat)), y]),
+            lambda batch_size: d2l.sgd([W, b], 0.1, batch_size),
+        )  # fmt: skip
+    assert str(info.value) == (
+        "the loss does not depend on any parameter that requires grad: the model's W and b were "
+        "made without requires_grad=True, so backward has no weight to compute a gradient for; "
+        "create the weights with requires_grad=True, e.g. W = torch.normal(0, 0.01, size=(4, 3), "
+        "requires_grad=True) and b = torch.zeros(3, requires_grad=True) (D2L §3.6.1), or call "
+        "W.requires_grad_() and b.requires_grad_() before training"
+    )

@@ -17,8 +17,9 @@ import torch
 
 from linearnets.errors import UsageError
 from linearnets.model_checks import attributes_named
+from linearnets.models.scratch.optim import created_trainable
 from linearnets.nan_places import NanContext
-from linearnets.training.model_tensors import affine, batch_order, weights_used
+from linearnets.training.model_tensors import affine, batch_order, named_tensors, weights_used
 from linearnets.training.quiet_forward import quiet_forward
 from linearnets.validation import NanSource, NanStep
 
@@ -107,17 +108,51 @@ def _no_grad_error(net: Any) -> UsageError:
             "unfreeze them with net.requires_grad_() (or p.requires_grad_() for each tensor), or "
             "pass the parameters you mean to train"
         )
+    elif params is None and (frozen := _frozen_tensors(net)):
+        return _frozen_function_error(frozen)
     else:
         what = (
             "it was computed outside autograd's graph (from y_hat.detach(), .item(), .numpy(), "
             "under torch.no_grad(), or as a new tensor)"
         )
         fix = "compute the loss with torch operations on the model's output y_hat and on y"
-        if params is None:  # a function model: its tensors may be frozen too
-            what += ", or the model's weights do not require grad"
-            fix += ", and create the weights with requires_grad=True (or call w.requires_grad_())"
+        if params is None:  # a function model: its frozen tensors, the commonest cause, first
+            what = f"the model's weights do not require grad, or {what}"
+            fix = (
+                "create the weights with requires_grad=True (or call w.requires_grad_()), and "
+                f"{fix}"
+            )
     return UsageError(
         f"the loss does not depend on any parameter that requires grad: {what}; {fix}"
+    )
+
+
+def _frozen_tensors(net: Any) -> list[tuple[str, torch.Tensor]]:
+    """Return the floating tensors a function model names (the book's W and b), where there are
+    some and none requires grad; else an empty list."""
+    tensors = [
+        (name, value)
+        for name, value in named_tensors(net)
+        if isinstance(value, torch.Tensor) and value.is_floating_point()
+    ]
+    if any(value.requires_grad for _, value in tensors) or any(
+        isinstance(value, torch.nn.Module) for _, value in named_tensors(net)
+    ):
+        return []
+    return tensors
+
+
+def _frozen_function_error(frozen: list[tuple[str, torch.Tensor]]) -> UsageError:
+    """Return the error for a function model whose tensors ``frozen`` were all made without
+    ``requires_grad=True`` (the book's W and b, D2L §3.6.1)."""
+    names = " and ".join(name for name, _ in frozen)
+    made = " and ".join(f"{name} = {created_trainable(value)}" for name, value in frozen)
+    unfreeze = " and ".join(f"{name}.requires_grad_()" for name, _ in frozen)
+    return UsageError(
+        f"the loss does not depend on any parameter that requires grad: the model's {names} "
+        f"{'were' if len(frozen) > 1 else 'was'} made without requires_grad=True, so backward has "
+        f"no weight to compute a gradient for; create the weights with requires_grad=True, e.g. "
+        f"{made} (D2L §3.6.1), or call {unfreeze} before training"
     )
 
 

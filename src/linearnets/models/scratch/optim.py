@@ -64,7 +64,7 @@ def sgd(params: Iterable[torch.Tensor], lr: float, batch_size: float) -> None:
                 f"params[{i}] must require grad to be trained, got {describe(param)} made "
                 "without requires_grad=True, so backward gives it no gradient and it would stay "
                 "as made while the others train; add requires_grad=True where you create it, "
-                f"e.g. {_created(param)} (D2L §3.2.3), or call its requires_grad_() before "
+                f"e.g. {created_trainable(param)} (D2L §3.2.3), or call its requires_grad_() before "
                 "training"
             )
     if all(param.grad is None for param in params):
@@ -84,7 +84,7 @@ def sgd(params: Iterable[torch.Tensor], lr: float, batch_size: float) -> None:
             param.grad.zero_()
 
 
-def _created(param: torch.Tensor) -> str:
+def created_trainable(param: torch.Tensor) -> str:
     """Return how the book creates a tensor of ``param``'s shape that trains: a weight matrix
     drawn from N(0, 0.01²), a bias (1-d, or 0-d) of zeros."""
     shape = tuple(param.shape)
