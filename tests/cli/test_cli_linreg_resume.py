@@ -446,15 +446,15 @@ def test_out_on_a_run_folder_is_refused(capsys: pytest.CaptureFixture[str], tmp_
     out = tmp_path / "run"
     assert main(["linreg", "--epochs", "1", "--out", str(out)]) == 0
     capsys.readouterr()
-    assert main(["linreg", "--out", str(out)]) == 2
+    assert main(["linreg", "--out", str(out)]) == 2  # asks for the default 3 epochs
     assert capsys.readouterr().err == (
         f"linearnets linreg: error: --out {out} already holds a run (it has config.json, "
         "checkpoint.pt, results.json, metrics.jsonl, metrics.csv); it is complete after 1 epoch: "
-        f"train it further with linearnets linreg --resume {out} --epochs 6, or pass a new folder\n"
+        f"train it further with linearnets linreg --resume {out} --epochs 3, or pass a new folder\n"
     )
     # the command it names works: a plain --resume of a complete run is refused in turn
-    assert main(["linreg", "--resume", str(out), "--epochs", "6"]) == 0
-    assert json.loads((out / "results.json").read_text())["epochs"] == 6
+    assert main(["linreg", "--resume", str(out), "--epochs", "3"]) == 0
+    assert json.loads((out / "results.json").read_text())["epochs"] == 3
 
 
 def test_resume_of_a_missing_folder_is_refused(
@@ -1117,7 +1117,7 @@ def test_a_refused_softmax_run_of_another_plot_or_impl_is_told_the_resume_comman
     assert main([*base, "--epochs", "2", "--plot", "file", "--impl", "concise"]) == 2
     err = capsys.readouterr().err
     assert "no option sets" not in err
-    command = f"linearnets softmax --resume {out} --epochs 6 --impl concise --plot file --force"
+    command = f"linearnets softmax --resume {out} --epochs 2 --impl concise --plot file --force"
     assert f"train it further with: {command}, or pass a new folder" in err or (
         f"train it further with {command}, or pass a new folder" in err
     ), err

@@ -884,13 +884,14 @@ def test_a_folder_holding_a_run_of_other_settings_is_told_the_resume_that_applie
         f"it with linearnets.resume_softmax({str(out)!r}, lr=0.1, guard=True), or pass a new "
         "folder"
     )
-    # a complete run, its checkpoint kept: lr changes its result, so the resume is forced
+    # a complete run, its checkpoint kept: lr changes its result, so the resume is forced; it
+    # trains on to the 4 epochs asked for (it said epochs=7, five more, the 4 dropped)
     run_softmax(config(out=tmp_path / "done"))
     with pytest.raises(UsageError) as info:
         run_softmax(config(out=tmp_path / "done", lr=0.5, epochs=4))
     assert str(info.value).endswith(
         "; it ran with lr=0.1, yours with lr=0.5: it is complete after 2 epochs: train it "
-        f"further with linearnets.resume_softmax({str(tmp_path / 'done')!r}, epochs=7, lr=0.5, "
+        f"further with linearnets.resume_softmax({str(tmp_path / 'done')!r}, epochs=4, lr=0.5, "
         "force=True), or pass a new folder"
     )
     capsys.readouterr()
@@ -994,7 +995,7 @@ def test_a_symlink_to_the_runs_data_file_is_no_difference(tmp_path: Path) -> Non
     with pytest.raises(UsageError) as info:
         run_softmax(SoftmaxConfig(data=tmp_path / "link.npz", **{**base, "epochs": 2}))
     assert str(info.value).endswith(
-        f"train it further with linearnets.resume_softmax({str(out)!r}, epochs=6), or pass a "
+        f"train it further with linearnets.resume_softmax({str(out)!r}, epochs=2), or pass a "
         "new folder"
     )
 

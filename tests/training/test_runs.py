@@ -847,6 +847,45 @@ def test_out_on_a_complete_run_whose_results_disagree_with_its_checkpoint_is_tol
     assert json.loads((out / "results.json").read_text())["epochs"] == 3
 
 
+@pytest.mark.parametrize("task", ["softmax", "linreg"])
+def test_out_on_a_complete_run_is_told_the_resume_that_reaches_the_epochs_asked_for(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, task: str
+) -> None:
+    """A run complete after 2 epochs, asked again for 10: the advice said "train it further with
+    linearnets.resume_softmax('runs/a', epochs=7)" (5 more, the 10 dropped), a run of 7 epochs, not
+    the one asked for. A resume's epochs is the run's total: the advice gives the 10; 5 more only
+    where the epochs asked for are not past the 2 (2, or 1)."""
+    import linearnets as ln
+
+    monkeypatch.chdir(tmp_path)
+    if task == "softmax":
+        rng = np.random.default_rng(0)
+        np.savez("d.npz", X=rng.normal(size=(40, 3)).astype(np.float32), y=rng.integers(0, 2, 40))
+        settings: dict[str, Any] = {"data": "d.npz", "plot": "none", "batch_size": 32}
+        options = ["--data", "d.npz", "--plot", "none", "--batch-size", "32"]
+        run, config = ln.run_softmax, ln.SoftmaxConfig
+    else:
+        settings, options = {}, []
+        run, config = ln.run_linreg, ln.LinregConfig
+    run(config(epochs=2, out="runs/a", **settings))
+    for asked, advised in [(10, 10), (3, 3), (2, 7), (1, 7)]:
+        with pytest.raises(UsageError) as info:
+            run(config(out="runs/a", epochs=asked, **settings))
+        assert str(info.value).endswith(
+            f"; it is complete after 2 epochs: train it further with linearnets.resume_{task}("
+            f"'runs/a', epochs={advised}), or pass a new folder"
+        ), (asked, str(info.value))
+    capsys.readouterr()
+    assert main([task, "--out", "runs/a", "--epochs", "10", *options]) == 2
+    assert capsys.readouterr().err.endswith(
+        f"; it is complete after 2 epochs: train it further with linearnets {task} --resume "
+        "runs/a --epochs 10, or pass a new folder\n"
+    )
+    # the advice is taken: the run goes on to the 10 epochs asked for
+    assert main([task, "--resume", "runs/a", "--epochs", "10"]) == 0
+    assert json.loads(Path("runs/a/results.json").read_text())["epochs"] == 10
+
+
 def test_a_dangling_link_or_a_loop_as_out_is_named_as_such(tmp_path: Path) -> None:
     (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
     with pytest.raises(UsageError, match=rf"^out='{re.escape(str(tmp_path))}/dangling' cannot be created: .*/dangling is a symbolic link to .*/nowhere, which does not exist; fix or remove the link, or pass another folder$") as info:  # fmt: skip

@@ -232,7 +232,7 @@ def _with_config(
     ckpt = resumable_checkpoint(out)
     kept = ""
     if epochs is not None:
-        changes.pop("epochs", None)  # trained further: five epochs more, as before
+        changes.pop("epochs", None)  # said by "complete after N epochs", given by _further
     elif ckpt is not None and not _past(changes.get("epochs"), ckpt.epoch):
         # a run stopped after 2 of 5 epochs, asked for 1: resume(epochs=1) is refused (it must
         # be past the checkpoint's 2), and continuing to its own 5 is what a resume does: said
@@ -260,8 +260,17 @@ def _with_config(
         )
     return (
         f"{differ}it is complete after {counted(epochs, 'epoch')}: train it further with "
-        f"linearnets.{resume}({str(out)!r}, epochs={epochs + 5}{given}), or pass a new folder"
+        f"linearnets.{resume}({str(out)!r}, epochs={_further(asked, epochs)}{given}), or pass a "
+        "new folder"
     )
+
+
+def _further(asked: AskedSettings | None, finished: int) -> int:
+    """Return the epochs (a resume's ``epochs`` is the run's total) that the resume of a run
+    complete after ``finished`` is told: those ``asked`` for where past them (the run the user
+    asked for), else five more."""
+    wanted = asked.values.get("epochs") if asked is not None else None
+    return wanted if type(wanted) is int and wanted > finished else finished + 5
 
 
 def _epochs_kept(dropped: tuple[Any, Any] | None, trained: int) -> str:
