@@ -973,6 +973,49 @@ def test_an_unknown_keyword_is_told_the_setting_it_likely_meant(
         dataclasses.replace(config_type(), **settings)
 
 
+@pytest.mark.parametrize(
+    "config_type,settings,said",
+    [
+        # the field it likely meant is given too: "did you mean epochs=9?" asked for a keyword
+        # the call already holds
+        (
+            LinregConfig,
+            {"epoch": 9, "epochs": 3},
+            "LinregConfig has no field 'epoch'; drop epoch (epochs=3 is given too)",
+        ),
+        (
+            SoftmaxConfig,
+            {"num_epochs": 3, "epochs": 5},
+            "SoftmaxConfig has no field 'num_epochs'; drop num_epochs (epochs=5 is given too)",
+        ),
+        # two keywords meant for one field: it named only the first
+        (
+            LinregConfig,
+            {"epoch": 9, "epochz": 4},
+            "LinregConfig has no fields 'epoch' and 'epochz'; epoch and epochz both look meant "
+            "for epochs: pass epochs once",
+        ),
+        # one close, one not: both named, with the settings it has
+        (
+            SoftmaxConfig,
+            {"epoch": 9, "zzz": 1},
+            "SoftmaxConfig has no fields 'epoch' and 'zzz'; did you mean epochs=9? its settings "
+            "are impl, epochs, lr, batch_size, seed, num_threads, data_dir, data, out, plot, "
+            "resize, device and guard",
+        ),
+    ],
+)
+def test_unknown_keywords_are_told_the_advice_a_resume_gives_on_them(
+    config_type: type, settings: dict[str, object], said: str
+) -> None:
+    """A config's refusal gives the resume's advice (:func:`meant_advice`): LinregConfig(epoch=9,
+    epochs=3) said "did you mean epochs=9?" where resume_linreg(..., epoch=9, epochs=3) says
+    "drop epoch (epochs=3 is given too)"."""
+    with pytest.raises(UsageTypeError) as info:
+        config_type(**settings)
+    assert str(info.value) == said
+
+
 class _ReprRaises:
     def __repr__(self) -> str:
         raise RuntimeError("no repr")

@@ -81,24 +81,34 @@ def named_keywords(config_type: _Config) -> _Config:
 
     @functools.wraps(init)
     def checked_init(self: Any, *args: Any, **kwargs: Any) -> None:
-        for key, value in kwargs.items():
-            if key not in known:  # a subclass's own name: the class the caller built
-                raise UsageTypeError(_no_field(type(self).__name__, key, value, known))
+        unknown = [key for key in kwargs if key not in known]
+        if unknown:  # a subclass's own name: the class the caller built
+            raise UsageTypeError(_no_field(type(self).__name__, unknown, kwargs, known))
         init(self, *args, **kwargs)
 
     config_type.__init__ = checked_init  # type: ignore[misc]
     return config_type
 
 
-def _no_field(owner: str, key: str, value: Any, known: list[str]) -> str:
-    """Return the refusal of ``key=value``, no field of ``owner``, with the field it likely meant
-    and the value, described short (a 100,000-character string cut at 60); where the value cannot
-    be described (its ``__repr__`` raises), the field alone: ``did you mean epochs=...?``."""
+def _no_field(owner: str, unknown: list[str], given: Mapping[str, Any], known: list[str]) -> str:
+    """Return the refusal of the keywords ``unknown`` of ``given``, no fields of ``owner``, with
+    the advice a resume gives on them (:func:`meant_advice`): the field each likely meant and its
+    value, described short (``did you mean epochs=9?``; ``epochs=...`` where the value's
+    ``__repr__`` raises), or, where that field is given too, to drop the keyword; the settings
+    ``owner`` has where one is close to none."""
     settings = [name for name in known if not name.startswith("_")]
-    meant = meant_setting(key, value, settings)
-    if meant is None:
-        return f"{owner} has no field {key!r}; its settings are {and_list(settings)}"
-    return f"{owner} has no field {key!r}; did you mean {meant}?"
+    if all(name in given for name in known):
+        # dataclasses.replace passes every field: the settings the caller gave are not told apart
+        given = {key: given[key] for key in unknown}
+    advice = meant_advice(unknown, given, settings)
+    if any(meant_name(key, settings) is None for key in unknown):
+        advice += f"its settings are {and_list(settings)}"
+    named = (
+        f"field {unknown[0]!r}"
+        if len(unknown) == 1
+        else f"fields {and_list([repr(key) for key in unknown])}"
+    )
+    return f"{owner} has no {named}; {advice}".rstrip("; ")
 
 
 def meant_setting(key: str, value: Any, settings: Collection[str]) -> str | None:
