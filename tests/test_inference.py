@@ -913,3 +913,25 @@ def test_a_batch_of_channels_no_image_has_names_test_iter_and_colour_is_listed()
         predict(_ten_scores, [(torch.rand(3, 2, 8, 8), y)], 3)
     images, _, _ = prediction_samples(_ten_scores, [(torch.rand(3, 3, 8, 8), y)], 3)
     assert images.shape == (3, 3, 8, 8)
+
+
+def test_the_docs_quote_predicts_refusal_of_an_out_in_a_run_folder_as_it_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/python.md quoted "out runs/a/predictions.png is the run's ..., which the run in runs/a
+    writes: ...", words the refusal never says ("is predictions.png, which ...")."""
+    import linearnets as ln
+
+    monkeypatch.chdir(tmp_path)
+    Path("runs/a").mkdir(parents=True)
+    Path("runs/a/model.pt").write_bytes(b"")  # a run's folder
+    with pytest.raises(UsageError) as info:
+        ln.predict(_first10, [], 1, out="runs/a/predictions.png")  # type: ignore[arg-type]
+    said = str(info.value)
+    assert said == (
+        "out runs/a/predictions.png is predictions.png, which the run in runs/a writes: a figure "
+        "written there would pass for the run's; pass out a file outside the run folder, e.g. "
+        "out='runs/a-predictions.png'"
+    )
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "python.md").read_text("utf-8")
+    assert f"(`{said}`)" in " ".join(docs.split())
