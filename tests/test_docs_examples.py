@@ -525,3 +525,19 @@ def test_your_datas_linreg_reads_the_last_column_as_y_past_the_header(tmp_path: 
     closed = np.linalg.lstsq(np.c_[X, np.ones(200)], y, rcond=None)[0]  # the oracle: least squares
     for c, w, e in zip(closed, learned.groups(), error.groups(), strict=True):
         assert float(e) == pytest.approx(c - float(w), abs=1e-5, rel=0.01)
+
+
+@pytest.mark.parametrize("name", ["MetricsWriter", "CheckpointCallback"])
+def test_python_md_says_where_the_callbacks_not_in_ln_are_imported_from(name: str) -> None:
+    """python.md wrote MetricsWriter and CheckpointCallback as it writes ln's names, but
+    ``ln.MetricsWriter`` is an AttributeError: the page gives the import of each, which runs."""
+    prose = " ".join((DOCS / "python.md").read_text(encoding="utf-8").split())
+    assert not hasattr(linearnets, name)
+    imports = re.findall(rf"`(from linearnets[\w.]* import {name})`", prose)
+    assert imports, f"python.md gives no import of {name}"
+    # said where it first appears, not pages later
+    assert 0 < prose.index(imports[0]) - prose.index(f"`{name}`") < 200
+    for line in imports:
+        scope: dict[str, object] = {}
+        exec(line, scope)  # the page's own import line
+        assert isinstance(scope[name], type)
