@@ -31,7 +31,6 @@ __all__ = [
     "likely_meant",
     "meant_advice",
     "meant_name",
-    "meant_setting",
     "named_keywords",
     "path_setting",
     "set_checked",
@@ -109,16 +108,6 @@ def _no_field(owner: str, unknown: list[str], given: Mapping[str, Any], known: l
         else f"fields {and_list([repr(key) for key in unknown])}"
     )
     return f"{owner} has no {named}; {advice}".rstrip("; ")
-
-
-def meant_setting(key: str, value: Any, settings: Collection[str]) -> str | None:
-    """Return the keyword ``key=value`` likely meant among ``settings``, with the value described
-    short: ``epochs=9`` for ``epoch=9`` or the book's ``num_epochs=9`` (``epochs=...`` where the
-    value's ``__repr__`` raises); ``None`` where no setting is close."""
-    found = meant_name(key, settings)
-    if found is None:
-        return None
-    return f"{found[1]}={_shown(value)}"
 
 
 def meant_advice(
