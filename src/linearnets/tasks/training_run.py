@@ -34,7 +34,7 @@ from linearnets.tasks.stopping import (
 from linearnets.tasks.weights import WEIGHTS_FILE, save_weights
 from linearnets.training.callbacks import CurvesCallback, MetricsWriter
 from linearnets.training.checkpoint import CheckpointCallback, global_rng_state
-from linearnets.training.distributed import lost_connection
+from linearnets.training.distributed import PeerLostError, lost_connection
 from linearnets.training.guard import DivergenceGuard, guards_first
 from linearnets.training.history import HistoryRows
 from linearnets.training.interrupt import GracefulInterrupt, TrainingInterrupted
@@ -288,6 +288,11 @@ def _train(
     except OSError as exc:
         name_run_on_os_error(exc, exp, run_dir, checkpoint, start_epoch)
         raise
+    except PeerLostError as exc:  # fit's: another rank stopped; the run's checkpoint and resume
+        reason = lost_connection(exc.__cause__) if exc.__cause__ is not None else None
+        if reason is None:
+            raise
+        raise peer_lost(reason, exp, run_dir, checkpoint, start_epoch) from exc.__cause__
     except RuntimeError as exc:
         reason = lost_connection(exc) if exp.dist.enabled else None
         if reason is None:

@@ -51,6 +51,7 @@ from linearnets.training.loop_checks import (
 from linearnets.training.loss_kinds import Loss, summed_scalar_loss
 from linearnets.training.model_tensors import weight_sizes
 from linearnets.training.nan_targets import TargetsWatch, watch_targets
+from linearnets.training.rank_stop import stop_together
 from linearnets.training.shards import check_same_steps, scalar_seed
 from linearnets.training.step import Net, check_same_loss, train_step, unpack
 from linearnets.training.totals import EpochTotals, NanContext
@@ -317,8 +318,14 @@ def fit(
         :class:`EpochMetrics` of the training loss and accuracy, the test loss and accuracy
         (``None`` where there are none: no ``test_iter``, or a regression) and its seconds.
 
+    Raises:
+        PeerLostError: in a data-parallel run, another rank stopped (its error, a bad batch of its
+            own, left it alone: it leaves the process group so that this one stops at once, and
+            this one names it: "rank 1 stopped: ..."; see :mod:`linearnets.training.rank_stop`).
+
     See D2L §3.6.6.
     """
+    # the call's own refusals, alike on every rank of one script, leave the group joined
     num_epochs, start_epoch = _check_fit_call(
         net, train_iter, loss, updater, num_epochs, start_epoch=start_epoch, test_iter=test_iter,
         train_eval_iter=train_eval_iter, callbacks=callbacks, history=history, on_step=on_step,
@@ -326,6 +333,31 @@ def fit(
     )  # fmt: skip
     # their refusals before any on_fit_start writes (a MetricsWriter's file)
     fit_hooks.check_fit_starts(callbacks, num_epochs=num_epochs, start_epoch=start_epoch)
+    with stop_together(dist):  # from here an error of one rank's batches, loss or callbacks
+        return _fit(
+            net, train_iter, loss, updater, num_epochs, test_iter=test_iter,
+            train_eval_iter=train_eval_iter, callbacks=callbacks, start_epoch=start_epoch,
+            history=history, on_step=on_step, dist=dist, scalar_loss=scalar_loss,
+        )  # fmt: skip
+
+
+def _fit(
+    net: Net,
+    train_iter: Batches,
+    loss: Loss,
+    updater: Updater,
+    num_epochs: int,
+    *,
+    test_iter: Batches | None,
+    train_eval_iter: Batches | None,
+    callbacks: Sequence[Any],
+    start_epoch: int,
+    history: History | None,
+    on_step: Callable[[int, torch.Tensor], None] | None,
+    dist: DistContext | None,
+    scalar_loss: str | None,
+) -> History:
+    """:func:`fit`'s epochs, its arguments checked (``num_epochs`` and ``start_epoch`` as ints)."""
     if dist is None or not dist.enabled:  # one process's forward alone could wait on the others
         for name, batches in (("train_eval_iter", train_eval_iter), ("test_iter", test_iter)):
             if batches is not None:  # before any step: refused after epoch 1, as train_iter's

@@ -19,6 +19,7 @@ from linearnets.device import accumulation_dtype
 from linearnets.errors import UsageError
 from linearnets.training.distributed import DistContext
 from linearnets.training.loss_kinds import class_weight, ignored
+from linearnets.training.rank_stop import raised_on_every_rank
 
 __all__ = ["check_same_steps", "scalar_seed"]
 
@@ -57,11 +58,13 @@ def check_same_steps(name: str, batches: Iterable[Any], dist: DistContext | None
     counts = torch.zeros(dist.world_size, dtype=torch.float64)
     counts[dist.rank] = n
     said = _ranks_of([int(c) for c in dist.all_reduce_sum(counts).tolist()])
-    raise UsageError(
-        f"{name} must yield the same number of batches on every rank of a data-parallel run "
-        f"(each step averages the gradients of all {dist.world_size}), got {said}; give each "
-        "rank its share of every global batch (rows rank::world_size of each), or shards of one "
-        "length, as torch's DistributedSampler pads them"
+    raise raised_on_every_rank(
+        UsageError(
+            f"{name} must yield the same number of batches on every rank of a data-parallel run "
+            f"(each step averages the gradients of all {dist.world_size}), got {said}; give each "
+            "rank its share of every global batch (rows rank::world_size of each), or shards of one "
+            "length, as torch's DistributedSampler pads them"
+        )
     )
 
 

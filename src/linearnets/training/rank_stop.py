@@ -1,0 +1,142 @@
+"""One rank's error in a data-parallel ``fit`` stops every rank at once, each saying which stopped.
+
+A rank that raised alone (a bad label in its own batch, a callback of its own) left the others in
+the next gradient all-reduce for as long as its process lived (a notebook, a script that catches
+the error: up to gloo's 30 minutes), and then they got gloo's raw "Connection closed by peer ...
+GLHF!". :func:`stop_together` makes that rank note its error in the group's store and leave the
+process group, which fails the others' collective at once; they raise a PeerLostError that names
+the rank and its error. Nothing is added to a step: the work is done only once an error is raised.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import torch.distributed as dist
+
+from linearnets.errors import DivergenceError
+from linearnets.training.dist_failures import PeerLostError, lost_connection
+from linearnets.training.distributed import DistContext, in_process_group
+
+__all__ = ["raised_on_every_rank", "stop_together"]
+
+_KEY = "linearnets/stopped/{rank}"  # in the group's own store: what stopped that rank
+_STORE_WAIT = 2.0  # seconds: the store answers in milliseconds; a rank gone with it answers nothing
+_LONGEST = 2000  # characters of the stopped rank's error kept in the store
+_KEEP_STORE = 10.0  # seconds the stopped rank keeps the store up, for the others to read its note
+
+
+def raised_on_every_rank(err: BaseException) -> BaseException:
+    """Mark ``err`` as raised by every rank at the same point (after a collective that told them
+    all, as the unequal batch counts' refusal): the group is then left as it is, for the next
+    call. Return it."""
+    err.raised_on_every_rank = True  # type: ignore[attr-defined]
+    return err
+
+
+def _together(exc: BaseException) -> bool:
+    """Whether every rank raises ``exc`` alike: a refusal marked so, a divergence (the guard sums
+    each step's loss over the ranks), a stop the ranks agreed on (the interrupt's), or another
+    rank's loss already told."""
+    from linearnets.training.interrupt import TrainingInterrupted
+
+    return (
+        getattr(exc, "raised_on_every_rank", False)
+        or isinstance(exc, (DivergenceError, TrainingInterrupted, PeerLostError))
+        or lost_connection(exc) is not None
+    )
+
+
+@contextlib.contextmanager
+def stop_together(context: DistContext | None) -> Iterator[None]:
+    """Run the block; in a data-parallel run, an error this rank raised alone stops the others.
+
+    Raises:
+        PeerLostError: a collective lost another rank: "rank 1 stopped: <its error>" where that
+            rank left its error in the group's store, else gloo's reason in a few words.
+        BaseException: this rank's own, as it was, once the others are told (the process group
+            left on this rank: join it again to train again).
+    """
+    if context is None or not context.enabled:
+        yield
+        return
+    try:
+        yield
+    except BaseException as exc:
+        reason = lost_connection(exc)
+        if reason is not None:
+            raise _peer_stopped(context, reason) from exc
+        if not _together(exc):
+            _tell_the_others(context, exc)
+        raise
+
+
+def _store() -> Any:
+    """Return the default group's store, or ``None`` (no group, or a torch without one)."""
+    try:
+        return dist.distributed_c10d._get_default_store()
+    except Exception:  # a private torch function: gone or changed, nothing is noted
+        return None
+
+
+def _tell_the_others(context: DistContext, exc: BaseException) -> None:
+    """Note ``exc`` in the group's store under this rank, then leave the process group: the
+    others' pending collective fails at once ("Connection closed by peer")."""
+    if not in_process_group():
+        return
+    store = _store()
+    if store is not None:
+        key = _KEY.format(rank=context.rank)
+        said = str(exc).strip() or type(exc).__name__
+        try:
+            store.set(key, f"{type(exc).__name__}: {said}"[:_LONGEST])
+            store.get(key)  # answered: the note is in before the others hear of the leaving
+        except Exception:  # the store gone too: the others say that a rank stopped, not why
+            pass
+    dist.destroy_process_group()
+    if store is not None:
+        _keep(store, _KEEP_STORE)
+
+
+def _keep(store: Any, seconds: float) -> None:
+    """Hold ``store`` for ``seconds`` in a thread of its own: rank 0's is the group's server,
+    dropped with the group as this rank's error left ``fit``, and the others asked it in vain
+    for the note (1 run in 4 on a loaded machine). Held longer, a group joined again at once at
+    the same port would find it taken."""
+    holder = threading.Timer(seconds, lambda held: None, args=(store,))
+    holder.daemon = True  # no wait for it as the interpreter exits
+    holder.start()
+
+
+def _peer_stopped(context: DistContext, reason: str) -> PeerLostError:
+    """Return the error that another rank stopped: which, and why, where it left its note."""
+    store = _store()
+    for rank in range(context.world_size):
+        note = _note(store, rank) if rank != context.rank else None
+        if note is not None:
+            return PeerLostError(
+                f"rank {rank} stopped: {note}; every rank of the data-parallel run stopped with "
+                f"it (rank {rank} left the process group): fix it there and start every rank again"
+            )
+    return PeerLostError(
+        f"another process of the data-parallel run stopped (lost connection: {reason}); see its "
+        "own output for why, and start every rank again"
+    )
+
+
+def _note(store: Any, rank: int) -> str | None:
+    """Return what rank ``rank`` noted as it stopped, or ``None`` (no note, no store to ask)."""
+    if store is None:
+        return None
+    key = _KEY.format(rank=rank)
+    try:
+        store.set_timeout(datetime.timedelta(seconds=_STORE_WAIT))
+        if not store.check([key]):
+            return None
+        return bytes(store.get(key)).decode("utf-8", "replace")
+    except Exception:  # rank 0 gone with its store
+        return None

@@ -1,0 +1,135 @@
+"""One rank's error in a data-parallel ``fit`` stops the others at once (two real gloo processes)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from linearnets.errors import DivergenceError, UsageError
+from linearnets.training.dist_failures import PeerLostError
+from linearnets.training.distributed import DistContext
+from linearnets.training.rank_stop import raised_on_every_rank, stop_together
+
+# a learner's script: each rank trains on its share, one rank's labels hold a -1 in batch 1; that
+# rank catches the error and lives on (a notebook), the other says what it raised, and when
+_RANK = """
+import json, sys, time
+import torch
+import torch.distributed as dist
+from torch import nn
+import linearnets as ln
+from linearnets.training.distributed import DistContext
+
+rank, port, bad, out = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=2)
+torch.manual_seed(0)
+X, y = torch.randn(64, 5), torch.randint(0, 4, (64,))
+if rank == bad:
+    y[rank + 32] = -1  # row 0 of its batch 3 (counted from 1), after two updates
+net = nn.Linear(5, 4)
+start = time.monotonic()
+try:
+    ln.fit(net, ln.load_array((X[rank::2], y[rank::2]), 8, is_train=False), nn.CrossEntropyLoss(),
+           torch.optim.SGD(net.parameters(), lr=0.1), 2, dist=DistContext(rank=rank, world_size=2))
+    said = {"error": None}
+except Exception as exc:
+    said = {"error": type(exc).__name__, "message": str(exc)}
+said["seconds"] = time.monotonic() - start
+open(out, "w").write(json.dumps(said))
+if rank == bad:
+    time.sleep(60)  # alive, as in a notebook: the other rank waited this long, then longer
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize("bad", [0, 1], ids=["rank-0-refused", "rank-1-refused"])
+def test_a_rank_that_refused_its_batch_stops_the_other_at_once(tmp_path, bad: int) -> None:
+    """The other rank waited in the next all-reduce for as long as the refusing rank's process
+    lived (gloo: up to 30 minutes), then raised gloo's raw "Connection closed by peer ... GLHF!"."""
+    port, good = str(_free_port()), 1 - bad
+    outs = [tmp_path / f"rank{rank}.json" for rank in (0, 1)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _RANK, str(rank), port, str(bad), str(outs[rank])],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for rank in (0, 1)
+    ]
+    try:
+        procs[good].wait(timeout=100)
+        deadline = time.monotonic() + 30
+        while not outs[bad].exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
+    assert outs[good].exists(), procs[good].stderr.read() if procs[good].stderr else ""
+    refused, stopped = (json.loads(outs[rank].read_text()) for rank in (bad, good))
+    assert refused["error"] == "UsageError"
+    assert refused["message"].startswith("train_iter's batch 3 of epoch 1, row 0 of that batch")
+    said = "y must hold class indices in [0, 4) for the model's 4 outputs, got -1"
+    assert said in refused["message"]
+    assert stopped["error"] == "PeerLostError"
+    assert stopped["message"] == (
+        f"rank {bad} stopped: UsageError: {refused['message']}; every rank of the data-parallel "
+        f"run stopped with it (rank {bad} left the process group): fix it there and start every "
+        "rank again"
+    )
+    # told as the refusing rank raised, not once its process ended 60 s later
+    assert stopped["seconds"] < refused["seconds"] + 20
+
+
+def test_a_lost_connection_without_a_note_says_another_process_stopped() -> None:
+    gloo = RuntimeError(
+        "[/x/third_party/gloo/gloo/transport/tcp/pair.cc:553] Connection closed by peer "
+        "[127.0.0.1]:1948. This is typically caused by a remote worker hanging. GLHF!"
+    )
+    with pytest.raises(PeerLostError) as info, stop_together(DistContext(rank=0, world_size=2)):
+        raise gloo
+    assert str(info.value) == (
+        "another process of the data-parallel run stopped (lost connection: Connection closed by "
+        "peer [127.0.0.1]:1948); see its own output for why, and start every rank again"
+    )
+    assert info.value.__cause__ is gloo  # gloo's own words, for --debug
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        raised_on_every_rank(UsageError("refused by every rank")),
+        DivergenceError("diverged on every rank"),
+    ],
+    ids=["marked", "divergence"],
+)
+def test_an_error_every_rank_raises_leaves_the_group_as_it_is(
+    monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    """A refusal every rank raised after one collective (unequal batch counts), or the guard's
+    divergence, leaves the group for the next call; a rank's own error leaves it."""
+    import linearnets.training.rank_stop as rank_stop
+
+    told: list[BaseException] = []
+    monkeypatch.setattr(rank_stop, "_tell_the_others", lambda context, exc: told.append(exc))
+    with pytest.raises(type(error)), stop_together(DistContext(rank=1, world_size=2)):
+        raise error
+    assert told == []
+    own = UsageError("y must hold class indices in [0, 4), got -1")
+    with pytest.raises(UsageError), stop_together(DistContext(rank=1, world_size=2)):
+        raise own
+    assert told == [own]
