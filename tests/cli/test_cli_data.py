@@ -54,6 +54,19 @@ def test_report(real: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert re.search(r"total\s+60000\s+10000$", out, re.M)
 
 
+def test_a_report_lost_to_a_closed_stdout_fails_in_one_line(
+    real: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``linearnets data >&-`` (stdout None) lost its whole report with status 0, where
+    ``>/dev/full`` failed it: its printed lines are its result."""
+    monkeypatch.setattr(sys, "stdout", None)
+    assert main(["data"]) == 1
+    assert capsys.readouterr().err == (
+        "linearnets data: error: its report could not be written to stdout (stdout is closed); "
+        "run it again with stdout open (a terminal, a file or a pipe)\n"
+    )
+
+
 def test_report_from_the_cache(real: Path, capsys: pytest.CaptureFixture[str]) -> None:
     saved = dict(fashion_mnist_memo.MEMO)
     try:

@@ -103,6 +103,23 @@ def test_a_json_object_that_cannot_be_written_fails_a_run_that_trained_to_the_en
     assert json.loads((tmp_path / "run" / "results.json").read_text())["epochs"] == 3
 
 
+@pytest.mark.parametrize("out", ["", " --out run"])
+def test_a_json_object_lost_to_a_closed_stdout_fails_the_command_in_one_line(
+    tmp_path: Path, out: str
+) -> None:
+    """``>&-`` lost the object unsaid with status 0 where ``>/dev/full`` failed the command: the
+    object is the result --json asks for, so a closed stdout fails it the same way."""
+    done = _sh(f"$LN linreg --epochs 1{out} --json >&-", tmp_path)
+    assert (done.returncode, done.stderr) == (
+        1,
+        "linearnets linreg: error: its --json object could not be written to stdout (stdout is "
+        "closed); the command's work is done and its files are written (a run's folder holds "
+        "its results in results.json)\n",
+    )
+    if out:
+        assert json.loads((tmp_path / "run" / "results.json").read_text())["epochs"] == 1
+
+
 def test_a_run_stopped_by_head_says_on_stderr_where_its_checkpoint_is(
     tmp_path: Path, blobs_npz: Path, path_without_this_python: str
 ) -> None:

@@ -36,7 +36,11 @@ from linearnets.cli._argv_checks import (
 from linearnets.cli._blocked_write import flush_waiting, streams_waiting
 from linearnets.cli._cpp_logs import quiet_torch_warnings
 from linearnets.cli._leave import leave
-from linearnets.cli._lost_output import lost_output_status, output_may_be_lost
+from linearnets.cli._lost_output import (
+    closed_output_status,
+    lost_output_status,
+    output_may_be_lost,
+)
 from linearnets.cli._one_line_warnings import warnings_on_one_line
 from linearnets.cli._outcomes import (
     report_error,
@@ -166,8 +170,11 @@ def _run_command(
     """
     try:
         # a line that cannot be written (a full device) is dropped: the work goes on
+        closed = sys.stdout is None  # >&-: its lines are lost unprinted, its result too
         with output_may_be_lost(prog) as losing:
             code = int(args.func(args))
+        if closed:  # rank 0 prints the results; the other ranks print none to lose
+            return closed_output_status(code, prog, as_json=json_errors and _ranks.rank() == 0)
         return lost_output_status(code, losing, as_json=json_errors)
     except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM during training (TrainingInterrupted)
         if debug:
@@ -297,7 +304,9 @@ def _flush_output(code: int, argv: list[str]) -> int:
     """Flush stdout and stderr and return the status to leave with: ``code``, or 1 where the
     command had succeeded but its output could not be written (a full device, ``>/dev/full``; an
     I/O error), said in one line as any command's error is. A closed pipe (``| head``) or stream
-    (``>&-`` leaves None) is quiet: nothing more can be shown, and the reader had what it wanted.
+    (``>&-`` leaves None) is quiet here: nothing more can be shown, and the reader had what it
+    wanted (a result lost to a closed stdout, ``--json``'s object or ``linearnets data``'s report,
+    was said as the command ended: :func:`~linearnets.cli._lost_output.closed_output_status`).
     A non-blocking stdout whose reader lags is waited for (:mod:`~linearnets.cli._blocked_write`):
     its last lines were lost, and the command failed."""
     try:

@@ -3,7 +3,8 @@ works: its printed lines are a side effect, so the work goes on, as with a close
 
 Said once on stderr as the first line is lost; the exit status is then the work's, except where
 the lost lines were the result itself: a ``--json`` object (status 1), or a report that only
-prints (:data:`REPORTS`, which fails on it as on any error). A reader that quit (``| head``, a broken pipe) still stops the command: see
+prints (:data:`REPORTS`, which fails on it as on any error). A stdout closed from the start
+(``>&-``) loses those results as well, said in one line (:func:`closed_output_status`). A reader that quit (``| head``, a broken pipe) still stops the command: see
 :func:`linearnets.cli._outcomes.report_output_closed`. A non-blocking stdout that refuses a write
 (``EAGAIN``) is waited on, not lost, unless it stays blocked: see
 :mod:`linearnets.cli._blocked_write`.
@@ -19,7 +20,13 @@ from typing import Any
 from linearnets.cli._blocked_write import flush_waiting, write_waiting
 from linearnets.cli._report import EXIT_OK, EXIT_RUNTIME, say
 
-__all__ = ["REPORTS", "LosingStdout", "lost_output_status", "output_may_be_lost"]
+__all__ = [
+    "REPORTS",
+    "LosingStdout",
+    "closed_output_status",
+    "lost_output_status",
+    "output_may_be_lost",
+]
 
 # commands whose printed lines are their whole result: a lost line fails them (status 1), as before
 REPORTS = frozenset({"linearnets data"})
@@ -116,3 +123,26 @@ def lost_output_status(code: int, losing: LosingStdout | None, *, as_json: bool)
             )
         return EXIT_RUNTIME
     return code
+
+
+def closed_output_status(code: int, prog: str, *, as_json: bool) -> int:
+    """Return the status of a command that ended with ``code`` while stdout was closed (``>&-``,
+    which leaves ``sys.stdout`` None): 1 where it succeeded but its result was lost unprinted, its
+    ``--json`` object (``as_json``) or a report's lines (:data:`REPORTS`), said in one line as a
+    full device's loss is; ``code`` for a command whose printed lines are only progress."""
+    if code != EXIT_OK or not (as_json or prog in REPORTS):
+        return code
+    if as_json:
+        line = (
+            f"{prog}: error: its --json object could not be written to stdout (stdout is closed); "
+            "the command's work is done and its files are written (a run's folder holds its "
+            "results in results.json)"
+        )
+    else:
+        line = (
+            f"{prog}: error: its report could not be written to stdout (stdout is closed); run "
+            "it again with stdout open (a terminal, a file or a pipe)"
+        )
+    with contextlib.suppress(OSError, ValueError):  # stderr closed too: the status says it
+        say(line)
+    return EXIT_RUNTIME
