@@ -1122,3 +1122,27 @@ def test_a_refused_softmax_run_of_another_plot_or_impl_is_told_the_resume_comman
         f"train it further with {command}, or pass a new folder" in err
     ), err
     assert main(command.split()[1:]) == 0  # the advice runs
+
+
+@pytest.mark.parametrize("task", ["linreg", "softmax"])
+def test_a_run_refused_for_its_guard_names_the_flags_not_python_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], blobs_npz: Path, task: str
+) -> None:
+    """A folder of a run trained with --no-guard, asked for again without it, was refused as "it
+    ran with guard=False, yours with guard=True": the Python words, where the command line's other
+    settings are said as their options (--lr 0.1)."""
+    data = ["--data", str(blobs_npz), "--plot", "none"] if task == "softmax" else []
+    out = str(tmp_path / "g1")
+    assert main([task, *data, "--epochs", "1", "--out", out, "--no-guard"]) == 0
+    capsys.readouterr()
+    assert main([task, *data, "--epochs", "1", "--out", out]) == 2
+    err = capsys.readouterr().err
+    assert "; it ran with --no-guard, yours with --guard: it is complete after 1 epoch" in err
+    assert "guard=" not in err
+    out = str(tmp_path / "g2")
+    assert main([task, *data, "--epochs", "1", "--out", out]) == 0
+    capsys.readouterr()
+    assert main([task, *data, "--epochs", "1", "--out", out, "--no-guard", "--lr", "0.2"]) == 2
+    err = capsys.readouterr().err
+    assert " and --guard, yours with --lr 0.2 and --no-guard: it is complete after 1 epoch" in err
+    assert "guard=" not in err

@@ -122,7 +122,7 @@ def cli_words(text: str) -> str:
     ``linearnets.resume_softmax()`` ``--resume``; ``pass out=DIR`` becomes ``pass --out DIR``; a
     setting named in parentheses, ``(lr)``, becomes its option, ``(--lr)``; " (force=True)" goes.
     A setting with its value mid-sentence, ``got resize=64 with data='d.npz'``, becomes
-    ``got --resize 64 with --data d.npz`` (None as ``none`` where the option takes it, else as
+    ``got --resize 64 with --data d.npz`` (``with guard=False`` as ``with --no-guard``; None as ``none`` where the option takes it, else as
     the option left out: ``data=None (Fashion-MNIST)`` as ``Fashion-MNIST (no --data)``, since
     ``--data none`` names a file called none); ``lr changed from 0.1 to 0.5``
     ``--lr changed from 0.1 to 0.5``; ``pass force=True`` (or ``with``, ``without``) ``pass --force``;
@@ -149,6 +149,9 @@ def cli_words(text: str) -> str:
         text,
     )
     text = re.sub(rf"\b({_BEFORE_VALUE}) ({settings})=({_VALUE})({_MEANING})?", _valued, text)
+    # the guard, a pair of flags: "it ran with guard=False, yours with guard=True" as "it ran with
+    # --no-guard, yours with --guard"
+    text = re.sub(rf"\b({_BEFORE_VALUE}) guard=(True|False)\b", _guarded, text)
     # the synthetic data's truth, which no option sets, in the words the command prints it in:
     # "it ran with true_w=[2.0, -3.5]" as "it ran with truth w [2.0, -3.5]"
     text = re.sub(rf"\b({_BEFORE_VALUE}) (true_w|true_b)=({_VALUE}|\[[^\[\]]*\])", _truth, text)
@@ -342,6 +345,11 @@ def _valued(match: re.Match[str]) -> str:
     ``pass``, a value to paste into the shell: quoted for it)."""
     pasted = match[1] == "pass"
     return f"{match[1]} {_option_value(match[2], match[3], match[4], pasted=pasted)}"
+
+
+def _guarded(match: re.Match[str]) -> str:
+    """``with guard=False``: the words before and the flag that sets it, ``with --no-guard``."""
+    return f"{match[1]} {'--guard' if match[2] == 'True' else '--no-guard'}"
 
 
 def _truth(match: re.Match[str]) -> str:
