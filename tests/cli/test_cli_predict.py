@@ -1454,6 +1454,31 @@ def test_inside_the_run_folder_itself_it_is_not_called_another_run(
     assert sorted(p.name for p in run.iterdir()) == ["model.pt", "predict-6.png"]
 
 
+def test_a_figure_in_another_runs_folder_is_refused_as_that_folder_is(
+    env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--out r2 was refused ("a figure drawn in it would pass for that run's"), yet --out
+    r2/x.png drew into r2 all the same; the run's own folder still takes any file name."""
+    run, other = tmp_path / "run", tmp_path / "r2"
+    _write_model(run)
+    _write_model(other)
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["predict", "run", "-n", "2", "--out", "r2/x.png"]) == 2
+    assert capsys.readouterr() == (
+        "",
+        "linearnets predict: error: --out r2/x.png is in the folder r2, which holds another run "
+        "than run's: a figure drawn in it would pass for that run's; leave out --out to draw "
+        "into run/predict-2.png, or pass a file outside that run's folder, e.g. --out "
+        "predict-2.png\n",
+    )
+    assert sorted(p.name for p in other.iterdir()) == ["model.pt"]
+    assert main(["predict", "run", "-n", "2", "--out", "run/x.png"]) == 0
+    assert main(["predict", "run", "-n", "2", "--out", "x.png"]) == 0
+    assert sorted(p.name for p in run.iterdir()) == ["model.pt", "x.png"]
+    assert (tmp_path / "x.png").is_file()
+
+
 def test_inside_another_runs_folder_no_out_in_it_is_offered(
     env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -138,6 +138,7 @@ def _checked_out(args: argparse.Namespace, run_dir: Path) -> Path:
         fix=f"leave out --out to draw into {shown_path(run_dir / name)}, or pass a file outside "
         f"the run folder{_bare_name(name, run_dir)}",
     )
+    _check_not_in_another_runs_folder(out, run_dir, name)
     matplotlib_module()  # a bad MPLBACKEND is named before the model and the images are read
     return out
 
@@ -181,6 +182,26 @@ def _check_not_another_runs_folder(given: str, run_dir: Path, name: str) -> None
         f"figure drawn in it would pass for that run's; leave out --out to draw into "
         f"{shown_path(run_dir / name)}, or pass a file outside that run's folder"
         f"{_bare_name(name, run_dir)}"
+    )
+
+
+def _check_not_in_another_runs_folder(out: Path, run_dir: Path, name: str) -> None:
+    """Refuse a figure ``out`` in the folder of a run other than ``run_dir``'s (``--out
+    r2/x.png``): as ``--out r2`` is refused, any figure drawn there would pass for that run's.
+    ``run_dir``'s own folder keeps its rules (:func:`check_not_a_runs_figure`)."""
+    from linearnets.training.runs import holds_a_run
+
+    folder = out.parent
+    try:
+        if not holds_a_run(folder) or folder.samefile(run_dir):
+            return
+    except OSError:  # a folder that cannot be looked into: the write names the problem
+        return
+    raise UsageError(
+        f"--out {shown_path(out)} is in the folder {shown_path(folder)}, which holds another run "
+        f"than {shown_path(run_dir)}'s: a figure drawn in it would pass for that run's; leave "
+        f"out --out to draw into {shown_path(run_dir / name)}, or pass a file outside that "
+        f"run's folder{_bare_name(name, run_dir)}"
     )
 
 
