@@ -208,6 +208,29 @@ def test_errors_are_one_line(
     assert len(err) == 1 and re.search(pattern, err[0]), err
 
 
+def test_a_variable_naming_a_path_not_in_utf_8_is_shown_as_the_shell_word_of_its_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """LINEARNETS_DATA=$'/tmp/\\xff' was said as got '/tmp/\\udcff', Python's repr of its
+    surrogate, which no shell reads back; other refusals of such a path say $'/tmp/\\xff'."""
+    monkeypatch.chdir(tmp_path)
+    word = f"$'{tmp_path}/\\xff'"
+    monkeypatch.setenv("LINEARNETS_DATA", os.fsdecode(os.fsencode(tmp_path) + b"/\xff"))
+    assert main(["data"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "linearnets data: error: LINEARNETS_DATA must name an existing folder holding the "
+        f"Fashion-MNIST files, got {word}, which does not exist; point it at "
+    )
+    monkeypatch.delenv("LINEARNETS_DATA")
+    monkeypatch.setenv("LINEARNETS_CACHE_DIR", os.fsdecode(b"c\xff"))
+    assert main(["data"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "linearnets data: error: LINEARNETS_CACHE_DIR must be an absolute path, got $'c\\xff', "
+        f"which would put a cache in each folder a command runs in; point it at one (here, "
+        f"$'{tmp_path}/c\\xff'), or unset it "
+    )
+
+
 def test_a_cache_dir_that_cannot_be_made_is_refused_in_one_line(
     real: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

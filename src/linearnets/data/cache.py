@@ -29,6 +29,7 @@ from typing import IO, Any, BinaryIO
 import numpy as np
 
 from linearnets._json import loads_shallow
+from linearnets._text import quoted_path, shown_path
 from linearnets.data.locked_temps import open_locked_temp, remove_stale_temps, temp_pattern
 from linearnets.errors import UsageError
 from linearnets.path_checks import expand_user, link_problem
@@ -102,9 +103,9 @@ def _checked_cache_env(env: str) -> Path:
         # folder a command ran in (a relative XDG_CACHE_HOME is ignored, as the XDG spec says; one
         # set for linearnets alone is said, rather than dropped without a word)
         raise UsageError(
-            f"LINEARNETS_CACHE_DIR must be an absolute path, got {env!r}, which would put a cache "
+            f"LINEARNETS_CACHE_DIR must be an absolute path, got {quoted_path(env)}, which would put a cache "
             "in each folder a command runs in; point it at one (here, "
-            f"{os.path.abspath(path)!r}), or unset it (unset LINEARNETS_CACHE_DIR) for the "
+            f"{quoted_path(os.path.abspath(path))}), or unset it (unset LINEARNETS_CACHE_DIR) for the "
             "default cache folder"
         )
     # the nearest part that exists (a link followed) must be a folder for the cache to be made in
@@ -114,7 +115,7 @@ def _checked_cache_env(env: str) -> Path:
         problem = (
             "it is not a folder"
             if existing == path
-            else f"{existing} is not a folder, so none can be made in it"
+            else f"{shown_path(existing)} is not a folder, so none can be made in it"
         )
     folder = "a folder"
     if not problem and existing != path:
@@ -125,12 +126,12 @@ def _checked_cache_env(env: str) -> Path:
             os.makedirs(path, exist_ok=True)
         except OSError as exc:
             failed = exc.filename if isinstance(exc.filename, str) else str(path)
-            problem = f"{failed} cannot be made ({exc.strerror or type(exc).__name__})"
+            problem = f"{shown_path(failed)} cannot be made ({exc.strerror or type(exc).__name__})"
             folder = "a folder you can write to"
     if problem:
         raise UsageError(
             f"LINEARNETS_CACHE_DIR must name a folder for linearnets' cache of verified files "
-            f"(made if missing), got {env!r}, but {problem}; point it at {folder}, or unset it "
+            f"(made if missing), got {quoted_path(env)}, but {problem}; point it at {folder}, or unset it "
             "(unset LINEARNETS_CACHE_DIR) for the default cache folder"
         )
     return path

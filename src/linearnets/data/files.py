@@ -36,7 +36,7 @@ from typing import Any
 
 from linearnets._paths import same_folder
 from linearnets._shell import shell_word
-from linearnets._text import shown_path
+from linearnets._text import quoted_path, shown_path
 from linearnets._warn import warn
 from linearnets.data.data_dir import find_in_root, folder_above, torchvision_root_fix
 from linearnets.data.folder_contents import (
@@ -225,7 +225,7 @@ def _env_dir() -> Path | None:
     blocked = unsearchable_folder(path)
     if blocked:
         raise UnsearchableFolderError(
-            f"LINEARNETS_DATA must name a folder you can open, got {env!r}, but "
+            f"LINEARNETS_DATA must name a folder you can open, got {quoted_path(env)}, but "
             f"{cannot_search(blocked)}; "
             f"{searchable_fix(blocked)}, or unset it (unset LINEARNETS_DATA) to search the "
             "usual places"
@@ -237,7 +237,7 @@ def _env_dir() -> Path | None:
             what = f"but {problem}"
         raise UsageError(
             f"LINEARNETS_DATA must name an existing folder holding the Fashion-MNIST files, got "
-            f"{env!r}, {what}; point it at the folder with the four *-ubyte.gz files (or "
+            f"{quoted_path(env)}, {what}; point it at the folder with the four *-ubyte.gz files (or "
             "their FashionMNIST/raw), or unset it (unset LINEARNETS_DATA) to search the usual "
             "places"
         )
