@@ -763,3 +763,15 @@ def test_a_full_disk_at_epoch_1s_checkpoint_gives_a_resume_that_runs(
     ]  # fmt: skip
     assert main(["linreg", "--resume", str(out)]) == 0
     assert (out / "checkpoint.pt").is_file() and (out / "results.json").is_file()
+
+
+def test_a_run_folder_not_named_in_utf_8_is_a_surrogate_escape_in_the_json_object(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/cli.md's --json: a byte not in UTF-8 is written \\udcXX, which Python's json.loads and
+    os.fsencode read back as the folder's bytes (jq reads it as U+FFFD)."""
+    out = os.fsencode(tmp_path) + b"/j\xff"
+    assert main(["linreg", "--epochs", "1", "--json", "--out", os.fsdecode(out)]) == 0
+    line = capsys.readouterr().out.splitlines()[-1]
+    assert '"run_dir": "' + str(tmp_path) + '/j\\udcff"' in line
+    assert os.fsencode(json.loads(line)["run_dir"]) == out
