@@ -231,6 +231,27 @@ def test_a_variable_naming_a_path_not_in_utf_8_is_shown_as_the_shell_word_of_its
     )
 
 
+@pytest.mark.parametrize(
+    ("argv", "what"),
+    [
+        (["data", "download", "--data-dir"], "the folder to download the Fashion-MNIST files into"),
+        (["data", "--data-dir"], "the folder holding the Fashion-MNIST files"),
+        (["data", "show", "--data-dir"], "the folder holding the Fashion-MNIST files"),
+    ],
+)
+def test_a_data_dir_without_a_value_is_named_as_each_action_takes_it(
+    argv: list[str], what: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """download's --data-dir was called "the folder holding the Fashion-MNIST files", which a
+    folder to download into does not yet hold (its --help: "folder to download into")."""
+    assert _status(argv) == 2
+    prog = " ".join(["linearnets", *argv[:-1]])
+    assert capsys.readouterr().err == (
+        f"{prog}: error: --data-dir takes {what} and got no value: nothing follows it; give its "
+        f"value right after it, e.g. --data-dir data (see {prog} --help)\n"
+    )
+
+
 def test_a_cache_dir_that_cannot_be_made_is_refused_in_one_line(
     real: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

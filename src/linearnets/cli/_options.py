@@ -387,12 +387,19 @@ def check_show_count(n: int, *, default: int) -> None:
 
 
 def add_data_dir_option(
-    p: argparse.ArgumentParser, *, help: str, default: Any = None, metavar: str = "DIR"
+    p: argparse.ArgumentParser,
+    *,
+    help: str,
+    default: Any = None,
+    metavar: str = "DIR",
+    what: str = "the folder holding the Fashion-MNIST files",
 ) -> None:
-    """Add --data-dir, the folder holding the Fashion-MNIST files (data, predict and softmax)."""
+    """Add --data-dir, the folder holding the Fashion-MNIST files (data, predict and softmax);
+    ``what`` names it in a refusal of its value (``data download``'s is the folder to download
+    into)."""
     p.add_argument(
         "--data-dir",
-        type=path_arg_for("the folder holding the Fashion-MNIST files", "--data-dir data"),
+        type=path_arg_for(what, "--data-dir data"),
         default=default,
         metavar=metavar,
         help=help,

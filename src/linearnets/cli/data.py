@@ -78,6 +78,7 @@ def _add_download(actions: Any) -> None:
     add_data_dir_option(
         download,
         default=argparse.SUPPRESS,
+        what="the folder to download the Fashion-MNIST files into",
         help=(
             "folder to download into (default: ./data, found without --data-dir when no earlier "
             "place holds the files)"
