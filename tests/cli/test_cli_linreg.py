@@ -775,3 +775,11 @@ def test_a_run_folder_not_named_in_utf_8_is_a_surrogate_escape_in_the_json_objec
     line = capsys.readouterr().out.splitlines()[-1]
     assert '"run_dir": "' + str(tmp_path) + '/j\\udcff"' in line
     assert os.fsencode(json.loads(line)["run_dir"]) == out
+
+
+def test_the_help_names_the_most_noise_std_takes(capsys: pytest.CaptureFixture[str]) -> None:
+    """--noise-std 1e300 is refused past 1e+15, a limit its --help did not name."""
+    with pytest.raises(SystemExit):
+        main(["linreg", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "standard deviation of the synthetic noise, in [0, 1e+15] (default: 0.01;" in shown

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from linearnets.cli._options import (
-    non_negative_float,
+    learning_rate,
+    noise_std_value,
     non_negative_int,
     path_arg,
     path_arg_for,
@@ -29,8 +30,8 @@ ACCEPTED = [
     (non_negative_int, "7", 7),
     (positive_float, "1e-300", 1e-300),
     (positive_float, "0.03", 0.03),
-    (non_negative_float, "0", 0.0),
-    (non_negative_float, "0.5", 0.5),
+    (noise_std_value, "0", 0.0),
+    (noise_std_value, "0.5", 0.5),
     (path_arg, ".", Path(".")),
     (path_arg, "runs/a", Path("runs/a")),
     (resize_side, "14", 14),
@@ -62,8 +63,15 @@ REFUSED = [
     (positive_float, "nan", r"^must be a finite number > 0, got nan$"),
     (positive_float, "fast", r"^must be a positive number, got 'fast'$"),
     # float() and int() read _ between digits: a typo (3e-2_0 is 3e-20) went through silently
-    (positive_float, "3e-2_0", r"^must be a positive number, got '3e-2_0'$"),
-    (non_negative_float, "1_0.5", r"^must be a non-negative number, got '1_0\.5'$"),
+    # and as an integer's are, the underscores are the fault, told with the number without them
+    (positive_float, "3e-2_0", r"^must be written without underscores, got '3e-2_0'; write it as 3e-20$"),
+    (noise_std_value, "1_0.5", r"^must be written without underscores, got '1_0\.5'; write it as 10\.5$"),
+    (learning_rate, "1_0", r"^must be written without underscores, got '1_0'; write it as 10$"),
+    (positive_float, "1__0", r"^must be a positive number, got '1__0'$"),  # no number float reads
+    (positive_float, "0_0", r"^must be a positive number, got '0_0'$"),  # out of range unspelt
+    (learning_rate, "1e3_00", r"^must be a number in \(0, 3\.4028234663852886e\+38\] \(float32's largest number\), got 1e3_00$"),
+    # its most, the configuration's, refused here as its other values are
+    (noise_std_value, "1e300", r"^must be a number in \[0, 1e\+15\], got 1e300$"),
     # an integer's digits grouped as Python writes them: the underscores are the fault (the rule
     # is met), told with the number without them; elsewhere (1_0e3, 0x_10) no number is read
     (positive_int, "1_0", r"^must be written without underscores, got '1_0'; write it as 10$"),
@@ -71,10 +79,10 @@ REFUSED = [
     (positive_int, "0_0", r"^must be a positive integer, got '0_0'$"),
     (positive_int, "1_0e3", r"^must be a positive integer, got '1_0e3'$"),
     (positive_int, "0x_10", r"^must be a positive integer, got '0x_10'$"),
-    (non_negative_float, "-1e-9", r"^must be a finite number >= 0, got -1e-9$"),
-    (non_negative_float, "inf", r"^must be a finite number >= 0, got inf$"),
-    (non_negative_float, "nan", r"^must be a finite number >= 0, got nan$"),
-    (non_negative_float, "", r"^must be a non-negative number, got ''$"),
+    (noise_std_value, "-1e-9", r"^must be a finite number >= 0, got -1e-9$"),
+    (noise_std_value, "inf", r"^must be a finite number >= 0, got inf$"),
+    (noise_std_value, "nan", r"^must be a finite number >= 0, got nan$"),
+    (noise_std_value, "", r"^must be a non-negative number, got ''$"),
     # int() and float() read any script's digits: --epochs ٣ trained 3 epochs, 1٣ (a stray key)
     # 13, a number no shell history shows as such; the CSV reader refuses them too
     (positive_int, "٣", r"^must be a positive integer in the digits 0-9, got '٣'; write it as 3$"),
@@ -83,7 +91,7 @@ REFUSED = [
     (non_negative_int, "１０", r"^must be a non-negative integer in the digits 0-9, got '１０'; write it as 10$"),
     (positive_float, "٠.٥", r"^must be a positive number in the digits 0-9, got '٠\.٥'; write it as 0\.5$"),
     (positive_float, "１e-3", r"^must be a positive number in the digits 0-9, got '１e-3'; write it as 1e-3$"),
-    (non_negative_float, "٣", r"^must be a non-negative number in the digits 0-9, got '٣'; write it as 3$"),
+    (noise_std_value, "٣", r"^must be a non-negative number in the digits 0-9, got '٣'; write it as 3$"),
     # no fix where the number in 0-9 breaks the rule too, nor for what is no number at all
     (positive_int, "٠", r"^must be a positive integer in the digits 0-9, got '٠'$"),
     (positive_float, "-٣", r"^must be a positive number in the digits 0-9, got '-٣'$"),

@@ -985,6 +985,16 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
             "100000000, got '1_000_000_000', which is 1000000000; pass e.g. --num-examples 1000"),
         (["softmax", "--epochs", "0_0"], "argument --epochs: must be a positive integer, got "
             "'0_0'; pass e.g. --epochs 10"),
+        # and a float option's, as an integer option's: --lr 1_0 was "must be a positive number"
+        (["linreg", "--lr", "1_0"], "argument --lr: must be written without underscores, got "
+            "'1_0'; write it as 10"),
+        (["softmax", "--lr", "0.0_5"], "argument --lr: must be written without underscores, "
+            "got '0.0_5'; write it as 0.05"),
+        (["linreg", "--noise-std", "0.0_1"], "argument --noise-std: must be written without "
+            "underscores, got '0.0_1'; write it as 0.01"),
+        # --noise-std past its most (the configuration's) as the option's other values are
+        (["linreg", "--noise-std", "1e300"], "argument --noise-std: must be a number in [0, "
+            "1e+15], got 1e300; pass e.g. --noise-std 0.01"),
         # nor a number the option's own bound refuses: "write it as 1000" was refused in turn
         (["predict", "sm", "-n", "1e3"], "argument -n: must be an integer from 1 to 100, got '1e3', which is 1000; pass e.g. -n 6"),  # its default
         (["linreg", "--seed", "2e19"], "argument --seed: must be an integer from 0 to 2147483647, got '2e19', which is 20000000000000000000; "

@@ -19,6 +19,7 @@ from linearnets._figure_limits import MAX_SHOW
 from linearnets._text import shown_path
 from linearnets.config_checks import (
     MAX_EXAMPLES,
+    MAX_NOISE_STD,
     MAX_RESIZE,
     MAX_SEED,
     MAX_SIZE,
@@ -158,6 +159,8 @@ def _number(text: str, convert: Callable[[str], object], parse: Callable[[str], 
         value = parse(_plain(text, convert))
     except ValueError:
         refused = f"must be {_TAKES[convert][0]}, got {text!r}"
+        if parse is float:
+            _refuse_float_spelling(text, convert, refused)
         number = _integer_spelling(text) if parse is int else None
         if number is None:
             raise argparse.ArgumentTypeError(refused) from None
@@ -177,6 +180,26 @@ def _number(text: str, convert: Callable[[str], object], parse: Callable[[str], 
     if parse is int and value >= _HUGE:  # written out digit by digit: as 1e20 is, before torch
         raise TooLarge(f"must be {_TAKES[convert][0]}, got {text!r}")
     return value
+
+
+def _refuse_float_spelling(text: str, convert: Callable[[str], object], refused: str) -> None:
+    """Refuse ``text``, a number ``float`` reads with ``_`` between its digits (``1_0``, ``1e-1_0``),
+    as an integer's is: the underscores the fault, the number written without them the fix
+    (:class:`Respelled`), where ``convert`` takes it, else :class:`OutOfRange` (``refused``,
+    for the parser to add the option's example). Other text is left to the caller."""
+    if "_" not in text or not text.strip().isascii():
+        return
+    try:
+        float(text)
+    except ValueError:  # "1__0", "_1": no number Python reads either
+        return
+    spelled = text.strip().replace("_", "")
+    try:
+        convert(spelled)
+    except argparse.ArgumentTypeError:
+        raise OutOfRange(refused) from None
+    fault = f"must be written without underscores, got {text!r}"
+    raise Respelled(refused, spelled, fault=fault) from None
 
 
 def _integer_spelling(text: str) -> int | None:
@@ -249,24 +272,34 @@ def learning_rate(text: str) -> float:
     """Parse ``--lr``: a finite number > 0, as :func:`positive_float`, in the configuration's range
     [:data:`MIN_LR`, :data:`MAX_LR`] once float32 rounds it, refused here as the option's other values are (``argument
     --lr: ...``, the parser adding an example and ``--help``), not later by the configuration."""
-    value = positive_float(text)  # its refusals, the underflow of "1e-400" told
+    try:
+        value = positive_float(text)  # its refusals, the underflow of "1e-400" told
+    except Respelled as exc:  # "1e3_00": the number without underscores must be in range too
+        problem = lr_problem(float(exc.spelling))
+        if problem:
+            raise OutOfRange(f"{problem}, got {text}") from None
+        raise
     problem = lr_problem(value)  # as float32 rounds it, as the configuration judges it
     if problem:
         raise OutOfRange(f"{problem}, got {text}")
     return value
 
 
-def non_negative_float(text: str) -> float:
-    """Parse a finite number ≥ 0."""
-    value = _number(text, non_negative_float, float)
+def noise_std_value(text: str) -> float:
+    """Parse ``--noise-std``: a finite number ≥ 0 and at most :data:`MAX_NOISE_STD`, refused here
+    as the option's other values are (``argument --noise-std: ...``, the parser adding an example
+    and ``--help``), not later by the configuration."""
+    value = _number(text, noise_std_value, float)
     if not math.isfinite(value) or value < 0:
         raise OutOfRange(f"must be a finite number >= 0, got {text}")
+    if value > MAX_NOISE_STD:
+        raise OutOfRange(f"must be a number in [0, {MAX_NOISE_STD:g}], got {text}")
     return value
 
 
 # the converters of numbers: a word that glues letters to a short option of one ("-num 3") is no value
 NUMBERS = (
-    positive_int, num_examples, non_negative_int, positive_float, learning_rate, non_negative_float,
+    positive_int, num_examples, non_negative_int, positive_float, learning_rate, noise_std_value,
 )  # fmt: skip
 
 # --resize none, given: the images' own size asked for (a resume's change back from a resize, where
@@ -315,7 +348,7 @@ _TAKES.update(
         non_negative_int: ("a non-negative integer", "0"),
         positive_float: ("a positive number", "0.1"),
         learning_rate: ("a positive number", "0.1"),
-        non_negative_float: ("a non-negative number", "0.01"),
+        noise_std_value: ("a non-negative number", "0.01"),
         resize_side: ("a positive integer or none", "64"),
     }
 )

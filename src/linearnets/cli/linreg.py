@@ -13,13 +13,14 @@ from linearnets.cli._options import (
     add_resume_options,
     check_resume_options,
     learning_rate,
-    non_negative_float,
+    noise_std_value,
     non_negative_int,
     num_examples,
     path_arg_for,
     positive_int,
 )
 from linearnets.config import IMPLS, LinregConfig
+from linearnets.config_checks import MAX_NOISE_STD
 from linearnets.errors import UsageError
 
 if TYPE_CHECKING:
@@ -77,10 +78,10 @@ def _add_synthetic_options(p: argparse.ArgumentParser, defaults: LinregConfig) -
     )
     p.add_argument(
         "--noise-std",
-        type=non_negative_float,
+        type=noise_std_value,
         default=None,
-        help=f"standard deviation of the synthetic noise (default: {defaults.noise_std}; not "
-        "with --data)",
+        help=f"standard deviation of the synthetic noise, in [0, {MAX_NOISE_STD:g}] (default: "
+        f"{defaults.noise_std}; not with --data)",
     )
     p.add_argument("--seed", type=non_negative_int, default=None, help=f"default: {defaults.seed}")
 
