@@ -98,6 +98,54 @@ def test_a_csv_cell_over_the_csv_limit_is_named(tmp_path: Path) -> None:
         load_regression_file(tmp_path / "r.csv")
 
 
+def _rows_text(count: int) -> str:
+    """Return ``count`` rows of a table a,b,c,y, one number per cell."""
+    return "".join(f"{i}.5,{i + 1}.25,{-i},{2 * i}.0\n" for i in range(count))
+
+
+@pytest.mark.parametrize("tail", ["\n", ""])
+def test_an_unclosed_quote_is_named_by_its_line(tmp_path: Path, tail: str) -> None:
+    """The csv module reads the rest of the file after a quote never closed as one cell: told
+    "line 12 has 1 column, the others 4; every row must hold the same features, then y", with no
+    word of the quote."""
+    path = _written(tmp_path / "u.csv", "a,b,c,y\n" + _rows_text(10) + '"-1.0,0.2,-0.1,-1.4\n')
+    path.write_text(path.read_text() + _rows_text(5) + "1,2,3,4" + tail)
+    assert _refusal(path) == (
+        f"{path}: line 12, column 1 opens a quoted cell with '\"' that is never closed, so the rest "
+        "of the file reads as that one cell; delete the quote (or close it where the cell ends)"
+    )
+    # on the last line, no line break after it
+    _written(path, "a,b,c,y\n" + _rows_text(3) + '"-0.1' + tail)
+    assert _refusal(path).startswith(f"{path}: line 5, column 1 opens a quoted cell with '\"'")
+
+
+def test_an_unclosed_quote_past_the_csv_limit_is_named_by_its_line(tmp_path: Path) -> None:
+    """With over 128 KiB after it, the csv module's limit was told, with no line, and the advice to
+    save the file as CSV."""
+    path = _written(tmp_path / "u.csv", "a,b,c,y\n" + _rows_text(2) + '1,"2,3,4\n')
+    path.write_text(path.read_text() + _rows_text(10_000))
+    assert _refusal(path) == (
+        f"{path}: line 4, column 2 opens a quoted cell with '\"' that is never closed, so the rest "
+        "of the file reads as that one cell, over the csv module's limit (field larger than field "
+        "limit (131072)); delete the quote (or close it where the cell ends)"
+    )
+    # closed far below: the line it closes on
+    path.write_text(path.read_text() + '5",6,7\n')
+    assert _refusal(path).startswith(
+        f"{path}: line 4, column 2 opens a quoted cell with '\"' that closes only on line 10005, "
+        "so lines 4-10005 read as that one cell, over the csv module's limit"
+    )
+
+
+def test_a_quote_closed_lines_below_is_named_with_the_lines_it_spans(tmp_path: Path) -> None:
+    path = _written(tmp_path / "q.csv", 'a,b,y\n1,2,3\n"4,5,6\n7,8,9\n10,"11,12\n13,14,15\n')
+    assert _refusal(path) == (
+        f"{path}: line 3 has 2 columns, the others 3; every row must hold the same features, "
+        "then y (its quoted cell runs from line 3 to line 5: is a quote opened on line 3 closed "
+        "only there? delete it, or close it where the cell ends)"
+    )
+
+
 @pytest.mark.parametrize(
     "text,message",
     [

@@ -178,7 +178,19 @@ def column_count(path: Path, rows: Rows, *, header: bool) -> int:
     )
     raise DatasetError(
         f"{shown_path(path)}: line {line} has {_plural(len(row), 'column')}, {others} {columns}; "
-        f"{fix}{comment_fix(row[0])}"  # '#1e5' alone: data, as '#' and no blank
+        f"{fix}{comment_fix(row[0])}{_quoted_lines(line, row)}"  # '#1e5' alone: as '#' and no blank
+    )
+
+
+def _quoted_lines(line: int, row: list[str]) -> str:
+    """Say where the row of ``line`` spans lines: a quoted cell holding line breaks, which a quote
+    opened there and closed only further down makes; else ''."""
+    breaks = sum(cell.count("\n") + cell.replace("\r\n", "").count("\r") for cell in row)
+    if not breaks:
+        return ""
+    return (
+        f" (its quoted cell runs from line {line} to line {line + breaks}: is a quote opened on "
+        f"line {line} closed only there? delete it, or close it where the cell ends)"
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from pathlib import Path
 
 from linearnets._shell import shell_word
@@ -36,7 +37,6 @@ def read_rows(path: Path) -> Rows:
                 if row:
                     rows.append((start, row))
                 start = reader.line_num + 1  # the lines the reader has read, so far
-            return rows
     except PermissionError as exc:
         raise UsageError(
             f"data={str(path)!r} cannot be read ({exc.strerror}); check the file's permissions"
@@ -44,10 +44,74 @@ def read_rows(path: Path) -> Rows:
     except UnicodeDecodeError:
         raise _not_utf8(path) from None
     except csv.Error as exc:  # e.g. a cell over the csv module's 128 KiB limit
-        raise DatasetError(
-            f"{shown_path(path)} is not a readable CSV file ({exc}); save it as CSV (UTF-8), "
-            "comma-separated, one number per cell"
-        ) from None
+        raise _unreadable(path, start, exc) from None
+    # a quote never closed makes the last row one cell to the end of the file: of another width
+    # than the row above it, or spanning lines
+    last = rows[-1][1] if rows else []
+    if len(rows) > 1 and (
+        len(last) != len(rows[-2][1]) or any("\n" in cell or "\r" in cell for cell in last)
+    ):
+        _refuse_unclosed_quote(path, rows[-1][0])
+    return rows
+
+
+def _quote_end(path: Path, line: int) -> tuple[int, int | None] | None:
+    """Return where the first quoted cell of ``line`` of ``path`` opens (its column, from 1) and
+    the line its closing quote stands on, ``None`` when none closes it before the file ends;
+    ``None`` alone when no cell of that line opens with a quote. Lines as :func:`read_rows`
+    counts them."""
+    with path.open("rb") as raw, io.TextIOWrapper(raw, "utf-8-sig", newline="") as f:
+        for _ in range(line - 1):
+            next(f, "")
+        text = f.read()
+    first = text.split("\n", 1)[0]
+    opened = re.search(r'(?:^|,)[ ]*"', first)
+    if opened is None:
+        return None
+    column = first.count(",", 0, opened.end()) + 1
+    at = opened.end()
+    while (at := text.find('"', at)) != -1 and text.startswith('""', at):
+        at += 2  # a doubled quote stands for one, inside the cell
+    if at == -1:
+        return column, None
+    # the lines as the csv module counts them: '\r\n', '\n' or '\r' ends each
+    return column, line + len(re.findall(r"\r\n|\n|\r", text[:at]))
+
+
+def _refuse_unclosed_quote(path: Path, line: int) -> None:
+    """Refuse the file at ``path`` whose last row, starting at ``line``, spans lines because a
+    quote opened there is never closed: the csv module read the rest of the file as one cell."""
+    found = _quote_end(path, line)
+    if found is None or found[1] is not None:
+        return
+    raise DatasetError(
+        f"{shown_path(path)}: line {line}, column {found[0]} opens a quoted cell with '\"' that "
+        "is never closed, so the rest of the file reads as that one cell; delete the quote (or "
+        "close it where the cell ends)"
+    )
+
+
+def _unreadable(path: Path, line: int, exc: csv.Error) -> DatasetError:
+    """Return the refusal of the CSV at ``path`` that the csv module could not read past the row
+    starting at ``line`` (``exc``): a quote there never closed, or closed far below, makes one
+    cell over its 128 KiB limit."""
+    found = _quote_end(path, line) if "field limit" in str(exc) else None
+    if found is not None:
+        column, end = found
+        runs = (
+            "is never closed, so the rest of the file reads as that one cell"
+            if end is None
+            else f"closes only on line {end}, so lines {line}-{end} read as that one cell"
+        )
+        return DatasetError(
+            f"{shown_path(path)}: line {line}, column {column} opens a quoted cell with '\"' that "
+            f"{runs}, over the csv module's limit ({exc}); delete the quote (or close it where "
+            "the cell ends)"
+        )
+    return DatasetError(
+        f"{shown_path(path)} is not a readable CSV file ({exc}, in the row from line {line}); "
+        "save it as CSV (UTF-8), comma-separated, one number per cell"
+    )
 
 
 def hash_led_lines(path: Path, rows: Rows) -> frozenset[int]:
