@@ -79,6 +79,34 @@ def test_trailing_commas_on_the_data_lines_only_are_named(tmp_path: Path) -> Non
     )
 
 
+def test_a_trailing_comma_on_the_header_alone_is_named(tmp_path: Path) -> None:
+    """``a,b,c,y,`` above clean rows was told "line 1 has 5 columns, the others 4; the column
+    names must name every column, y last": a fifth name is the wrong fix."""
+    path = _written(tmp_path / "t.csv", "a,b,c,y,\n" + _rows_text(3))
+    assert _refusal(path) == (
+        f"{path}: line 1, the column names, ends with a comma, an empty last name: it has 5 "
+        "columns, the others 4; remove that trailing comma"
+    )
+    _written(path, "a,b,c,y\n" + _rows_text(2) + "1,2,3,4,\n" + _rows_text(2))
+    assert _refusal(path) == (
+        f"{path}: line 4 ends with a comma, an empty last cell: it has 5 columns, the others 4; "
+        "remove that trailing comma"
+    )
+
+
+def test_trailing_commas_on_most_data_lines_are_named(tmp_path: Path) -> None:
+    """Data lines most of which end with a comma blamed line 1 alone: "line 1 has 4 columns, 41 of
+    the 51 rows 5; the column names must name every column, y last"."""
+    rows = _rows_text(50).splitlines()
+    text = "a,b,c,y\n" + "".join(row + ("," if i >= 9 else "") + "\n" for i, row in enumerate(rows))
+    path = _written(tmp_path / "t.csv", text)
+    assert _refusal(path) == (
+        f"{path}: lines 11, 12, 13, … (41 of the 51 rows) end with a comma, an empty last cell, so "
+        "they have 5 columns, the others 4; remove the trailing commas, so that each line ends "
+        "with its y"
+    )
+
+
 def test_csv_with_a_byte_order_mark_keeps_its_first_row(tmp_path: Path) -> None:
     """Excel's "CSV UTF-8" starts with a byte-order mark; the first row is data, not a header."""
     (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbf1,2,3\n4,5,6\n7,8,9\n")

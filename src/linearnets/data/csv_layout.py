@@ -169,6 +169,7 @@ def column_count(path: Path, rows: Rows, *, header: bool) -> int:
     columns, count = counts.most_common(1)[0]  # a tie keeps the first row's, counted first
     if count == len(rows):
         return columns
+    _refuse_some_trailing_commas(path, rows, header=header)
     line, row = next((line, row) for line, row in rows if len(row) != columns)
     others = "the others" if count == len(rows) - 1 else f"{count} of the {len(rows)} rows"
     fix = (
@@ -179,6 +180,33 @@ def column_count(path: Path, rows: Rows, *, header: bool) -> int:
     raise DatasetError(
         f"{shown_path(path)}: line {line} has {_plural(len(row), 'column')}, {others} {columns}; "
         f"{fix}{comment_fix(row[0])}{_quoted_lines(line, row)}"  # '#1e5' alone: as '#' and no blank
+    )
+
+
+def _refuse_some_trailing_commas(path: Path, rows: Rows, *, header: bool) -> None:
+    """Refuse a table of two widths whose wider rows, one cell wider, all end with a comma (an
+    empty last cell): the trailing commas, not a missing column, make them wider. Named by the
+    wider lines (the header's an empty last name)."""
+    widths = sorted({len(row) for _, row in rows})
+    if len(widths) != 2 or widths[1] != widths[0] + 1:
+        return
+    wider = [line for line, row in rows if len(row) == widths[1]]
+    if any(row[-1].strip() for _, row in rows if len(row) == widths[1]):
+        return
+    if len(wider) == 1:
+        names = header and wider[0] == rows[0][0]
+        what = f"line {wider[0]}, the column names," if names else f"line {wider[0]}"
+        raise DatasetError(
+            f"{shown_path(path)}: {what} ends with a comma, an empty last "
+            f"{'name' if names else 'cell'}: it has {widths[1]} columns, the others {widths[0]}; "
+            "remove that trailing comma"
+        )
+    shown = ", ".join(str(line) for line in wider[:3]) + (", …" if len(wider) > 3 else "")
+    counted = "" if len(wider) < 3 else f" ({len(wider)} of the {len(rows)} rows)"
+    raise DatasetError(
+        f"{shown_path(path)}: lines {shown}{counted} end with a comma, an empty last cell, so they "
+        f"have {widths[1]} columns, the others {widths[0]}; remove the trailing commas, so that "
+        "each line ends with its y"
     )
 
 
