@@ -13,6 +13,7 @@ Used by :mod:`linearnets.data.csv_table`.
 from __future__ import annotations
 
 from collections import Counter
+from itertools import islice
 from pathlib import Path
 from typing import NoReturn
 
@@ -67,6 +68,8 @@ def drop_comments(path: Path, rows: Rows, hashed: frozenset[int]) -> Rows:
     '# end' footer, a note between rows; see :func:`comment_lines`), of the ``hashed`` lines,
     which start with '#'; refuse a file that holds nothing else."""
     comments = comment_lines(rows, hashed)
+    if not comments:
+        return rows
     table = [(line, row) for line, row in rows if line not in comments]
     if not table:  # numpy.savetxt's header alone
         line, row = rows[0]
@@ -94,10 +97,11 @@ def check_separator(path: Path, rows: Rows, hashed: frozenset[int]) -> None:
     # comment lines above the table (numpy.savetxt's header="..." writes '# ' lines) tell nothing
     # of its separator: the first line that is no comment, and the next, do
     comment = comment_lines(rows, hashed)
-    table = [row for line, row in rows if line not in comment]
+    # the first three rows are all it reads: Excel's line, then the first line and the next
+    table = list(islice((row for line, row in rows if line not in comment), 3))
     # Excel's line naming another separator ('sep=;') is no row of the table either
     excel = bool(table) and ",".join(table[0]).strip().lower().startswith("sep=")
-    comments, table = len(table) < len(rows), table[excel:]
+    comments, table = bool(comment), table[excel:]
     if not table:
         return
     row, following = table[0], table[1] if len(table) > 1 else None

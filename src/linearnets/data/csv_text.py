@@ -29,22 +29,17 @@ def read_rows(path: Path) -> Rows:
     """Return the non-empty rows of the CSV at ``path``, each with the line it starts on (from 1, as
     an editor counts them: a quoted cell's line break starts a line); name an unreadable file."""
     try:
-        with path.open("rb") as raw, io.TextIOWrapper(raw, "utf-8-sig", newline="") as f:
-            _refuse_compressed(path, raw.peek(4)[:4])
-            reader, start = csv.reader(f), 1
-            rows: Rows = []
-            for row in reader:
-                if row:
-                    rows.append((start, row))
-                start = reader.line_num + 1  # the lines the reader has read, so far
+        # the rows at C speed, numbered by their place where no quoted cell spans lines; else
+        # (or where the csv module fails: its line) read again, counting each row's lines
+        rows = _rows_at_once(path)
+        if rows is None:
+            rows = _rows_counted(path)
     except PermissionError as exc:
         raise UsageError(
             f"data={str(path)!r} cannot be read ({exc.strerror}); check the file's permissions"
         ) from None
     except UnicodeDecodeError:
         raise _not_utf8(path) from None
-    except csv.Error as exc:  # e.g. a cell over the csv module's 128 KiB limit
-        raise _unreadable(path, start, exc) from None
     # a quote never closed makes the last row one cell to the end of the file: of another width
     # than the row above it, or spanning lines
     last = rows[-1][1] if rows else []
@@ -52,6 +47,38 @@ def read_rows(path: Path) -> Rows:
         len(last) != len(rows[-2][1]) or any("\n" in cell or "\r" in cell for cell in last)
     ):
         _refuse_unclosed_quote(path, rows[-1][0])
+    return rows
+
+
+def _rows_at_once(path: Path) -> Rows | None:
+    """Return the non-empty rows of the CSV at ``path``, each with the line it starts on, read in
+    one call; ``None`` where a row spans lines, or the csv module fails: see
+    :func:`_rows_counted`."""
+    with path.open("rb") as raw, io.TextIOWrapper(raw, "utf-8-sig", newline="") as f:
+        _refuse_compressed(path, raw.peek(4)[:4])
+        reader = csv.reader(f)
+        try:
+            read = list(reader)
+        except csv.Error:
+            return None
+    if reader.line_num != len(read):  # a quoted cell holds a line break
+        return None
+    return [(line, row) for line, row in enumerate(read, start=1) if row]
+
+
+def _rows_counted(path: Path) -> Rows:
+    """Return the non-empty rows of the CSV at ``path``, each with the line it starts on, counting
+    the lines the reader reads for each; name the row the csv module fails on by its line."""
+    with path.open("rb") as raw, io.TextIOWrapper(raw, "utf-8-sig", newline="") as f:
+        reader, start = csv.reader(f), 1
+        rows: Rows = []
+        try:
+            for row in reader:
+                if row:
+                    rows.append((start, row))
+                start = reader.line_num + 1  # the lines the reader has read, so far
+        except csv.Error as exc:  # e.g. a cell over the csv module's 128 KiB limit
+            raise _unreadable(path, start, exc) from None
     return rows
 
 
