@@ -149,13 +149,32 @@ def test_a_column_huge_next_to_its_spread_is_named() -> None:
         UsageError,
         match=r"got rank 1 < 2 for X of shape \(1000, 1\): column 1's values \(mean 1\.7e\+09, std "
         + re.escape(f"{t.std():.3g}")
-        + r"\) are huge next to their spread; use more examples than features, drop "
-        r"constant or repeated columns, or centre/rescale columns whose values are huge next to "
-        r"their spread$",
+        + r"\) are huge next to their spread; centre the column \(subtract its mean: the "
+        r"weights stay the same, the bias takes up the offset\)$",
     ):
         closed_form(X, X - 1.7e9)
     w, b = closed_form(X - X.mean(), X - 1.7e9)  # the fix named: centred, it is solved
     assert w.item() == pytest.approx(1.0) and b == pytest.approx(float(t.mean() - 1.7e9))
+
+
+def test_an_offset_column_in_float32_is_told_to_centre_with_its_rounded_spread() -> None:
+    """50 examples of 4 features, the last 1.6e12 + 0, 1000, ..., 49000 (i64big.npz): told "use
+    more examples than features" (50 > 4 already), with a std (6.21e+04, of the float32 values)
+    at odds with the load warning's 1.44e+04 (the file's)."""
+    import numpy as np
+
+    gen = np.random.default_rng(0)
+    X64 = np.c_[gen.normal(size=(50, 3)), 1_600_000_000_000 + np.arange(50) * 1000]  # (50, 4)
+    X = torch.tensor(X64, dtype=torch.float32)
+    std = X.double()[:, 3].std(correction=0).item()
+    with pytest.raises(UsageError) as caught:
+        closed_form(X, X[:, :1])
+    assert str(caught.value).endswith(
+        f"for X of shape (50, 4): column 4's values (mean 1.6e+12, std {std:.3g}, as rounded to "
+        "float32) are huge next to their spread; centre the column (subtract its mean: the "
+        "weights stay the same, the bias takes up the offset)"
+    )
+    assert "more examples" not in str(caught.value)
 
 
 def test_columns_scaled_far_past_the_bias_name_standardising(gen: torch.Generator) -> None:

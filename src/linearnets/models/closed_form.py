@@ -143,7 +143,8 @@ def _refuse_rank(
         f"one least-squares solution, got rank {rank} < {A.shape[1]} for X of shape "
         f"{tuple(X.shape)}{precision}"
     )
-    offsets = _offset_columns(A[:, :-1], column)
+    named = _offset_columns(A[:, :-1], column, rounded_to=X.dtype)
+    offsets = f": {', '.join(named)} are huge next to their spread" if named else ""
     if rounded and not offsets:
         # scale-free (_rank_in): no scale gap to name; a column that is another's, or a sum of
         # others, before its values were rounded to X's dtype
@@ -157,9 +158,10 @@ def _refuse_rank(
             f"{what}{said}, up to the {_digits(X)} significant digits X's values hold; {fix}"
         )
     if offsets:
+        # n > d here (fewer rows are refused before): more examples would not help
         raise UsageError(
-            f"{what}{offsets}; use more examples than features, drop constant or repeated "
-            "columns, or centre/rescale columns whose values are huge next to their spread"
+            f"{what}{offsets}; centre {'those columns' if len(named) > 1 else 'the column'} "
+            "(subtract its mean: the weights stay the same, the bias takes up the offset)"
         )
     scales, Z = _scale_gap(A, column)
     if scales and X.dtype != torch.float64 and (rank_z := _rank_in(X.dtype, Z)) < Z.shape[1]:
@@ -291,23 +293,30 @@ def _scale_gap(A: torch.Tensor, column: Namer) -> tuple[str, torch.Tensor]:
     return f"{sized(big)}, {sized(small)}: a ratio of {(size[big] / size[small]).item():.2g}", Z
 
 
-def _offset_columns(X: torch.Tensor, column: Namer) -> str:
-    """Name, by ``column``, the columns of ``X`` (n, d) whose values sit far from zero next to their spread (a Unix
-    timestamp's 1.7e9 ± a few days): within rounding they equal the bias's column of ones times a
-    constant, so the rank counts them as repeated."""
+def _offset_columns(X: torch.Tensor, column: Namer, *, rounded_to: torch.dtype) -> list[str]:
+    """Return, named by ``column``, the columns of ``X`` (n, d) whose values sit far from zero next to
+    their spread (a Unix timestamp's 1.7e9 ± a few days): within rounding they equal the bias's
+    column of ones times a constant, so the rank counts them as repeated. ``rounded_to``: the
+    dtype X's values were given in, said with their spread where it rounded them (float32: the
+    spread of a file's values, warned of as they load, differs from the rounded ones')."""
     if X.shape[0] < 2:  # no spread to compare with
-        return ""
+        return []
     mean, std = X.mean(dim=0), X.std(dim=0, correction=0)  # (d,), (d,)
+    rounded = "" if rounded_to == torch.float64 else f", as rounded to {_dtype_str(rounded_to)}"
     named = [
-        f"{column(j)}'s values (mean {mean[j].item():.3g}, std {std[j].item():.3g})"
+        f"{column(j)}'s values (mean {mean[j].item():.3g}, std {std[j].item():.3g}{rounded})"
         for j in range(X.shape[1])
         if 0 < std[j] < 1e-3 * mean[j].abs()
     ]
-    return f": {', '.join(named)} are huge next to their spread" if named else ""
+    return named
 
 
 def _dtype_name(X: torch.Tensor) -> str:
-    return str(X.dtype).removeprefix("torch.")
+    return _dtype_str(X.dtype)
+
+
+def _dtype_str(dtype: torch.dtype) -> str:
+    return str(dtype).removeprefix("torch.")
 
 
 def _digits(X: torch.Tensor) -> int:
