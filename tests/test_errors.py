@@ -820,7 +820,7 @@ CLI_CASES: list[Any] = [
     pytest.param(["linreg", "--lr", "10"], None, 1, r"training diverged at batch \d+ of epoch 1: .*at lr 10; try a smaller learning rate", id="linreg-diverges"),
     pytest.param(["linreg", "--data", "{tmp}/missing.csv"], None, 2, r"--data .*missing.csv does not exist", id="linreg-data-missing"),
     pytest.param(["linreg", "--data", "{tmp}/d.txt"], Setup(lambda t: (t / "d.txt").write_text("1,2\n")), 2, r"--data must be a .npz or .csv file", id="linreg-data-suffix"),
-    pytest.param(["linreg", "--data", "{tmp}/d.csv"], Setup(lambda t: _csv(t, "x,y\n1,2\n3,nan\n")), 1, r"holds NaN or inf values", id="linreg-data-nan"),
+    pytest.param(["linreg", "--data", "{tmp}/d.csv"], Setup(lambda t: _csv(t, "x,y\n1,2\n3,nan\n")), 1, r"holds 'nan', a missing value", id="linreg-data-nan"),
     pytest.param(["linreg", "--data", "{tmp}/d.csv"], Setup(lambda t: _csv(t, "a;b\n1;2\n")), 1, r"is not a numeric CSV", id="linreg-data-not-csv"),
     pytest.param(["linreg", "--data", "{tmp}/d.csv"], Setup(lambda t: _csv(t, "1\n2\n")), 1, r"must have at least 2 columns", id="linreg-data-one-column"),
     pytest.param(["linreg", "--data", "{tmp}/d.csv"], Setup(lambda t: _csv(t, "0,1.5,2\n1,2.5,3\n2,0.5,1\n")), 1, r"has no header and its first column holds the row numbers 0, 1, 2 in order, as pandas' to_csv\(header=False\) writes its index", id="linreg-data-pandas-index"),

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from linearnets.data.arrays import load_regression_file
-from linearnets.errors import DatasetError, DataWarning
+from linearnets.errors import DatasetError, DataWarning, UsageError
 
 
 @pytest.mark.parametrize(
@@ -349,13 +349,14 @@ def test_a_pandas_index_above_default_column_names_is_refused_as_an_index(tmp_pa
     [
         # the hunter's file: 100 good rows under a header, then "1,NaN,3" on line 102; the line is
         # counted by hand: the header is line 1, the blank line 3 is skipped but counted
-        ("a,b,y\n1,2,3\n\n" + "4,5,6\n" * 98 + "1,NaN,3\n", r"^.*b\.csv: X \(every column but the last\) holds NaN or inf values \(or values beyond float32's ±3\.4e38\), the first at line 102, column 2: nan; clean, impute or rescale them first$"),
+        # ('NaN', as numpy.savetxt writes a missing value, is refused as one: see below)
+        ("a,b,y\n1,2,3\n\n" + "4,5,6\n" * 98 + "1,1e39,3\n", r"^.*b\.csv: X \(every column but the last\) holds NaN or inf values \(or values beyond float32's ±3\.4e38\), the first at line 102, column 2: 1e\+39; clean, impute or rescale them first$"),
         # the first of several, in reading order, with their count
         ("a,b,y\n1,inf,3\n-inf,2,3\n", r"the first at line 2, column 2: inf \(2 in all\);"),
         # finite in the file, past float32 once read: its value shown as written
         ("a,b,y\n1,2,3\n1e39,2,3\n", r"the first at line 3, column 1: 1e\+39;"),
         # y is the last column, named so
-        ("a,b,y\n1,2,3\n4,5,nan\n", r"y \(the last column\) holds NaN or inf values .*, the first at line 3, column 3: nan;"),
+        ("a,b,y\n1,2,3\n4,5,inf\n", r"y \(the last column\) holds NaN or inf values .*, the first at line 3, column 3: inf;"),
     ],
 )  # fmt: skip
 def test_a_non_finite_cell_is_named_by_line_and_column(
@@ -1346,7 +1347,7 @@ def test_a_table_read_at_once_reads_each_cell_as_the_cell_by_cell_reading(
     rows = [(1, ["1.5", "2"]), (2, [cell, "0.1"]), (3, ["3", "4.25"])]
     path = tmp_path / "t.csv"
     value = number(cell)
-    if value is None or (np.isinf(value) and "inf" not in cell.lower()):
+    if value is None or np.isnan(value) or (np.isinf(value) and "inf" not in cell.lower()):
         with pytest.raises(DatasetError, match=rf"line 2, column 1 holds {re.escape(repr(cell))}"):
             numeric_table(path, rows, 2)
         assert _all_numbers(rows, 2) is None
@@ -1393,3 +1394,66 @@ def test_a_clean_table_is_read_without_a_python_call_per_cell(
         f"{path} is not a numeric CSV: line 502, column 3 holds 'x'; every cell must be a number "
         "(a first row of column names is allowed)"
     )
+
+
+@pytest.mark.parametrize(
+    ("cell", "writers"),
+    [
+        ("nan", "numpy.savetxt writes NaN as nan, pandas as an empty cell"),
+        ("NaN", "numpy.savetxt writes NaN as nan, pandas as an empty cell"),
+        ("-", "pandas writes NaN as an empty cell, R's write.csv as NA"),
+        ("?", "pandas writes NaN as an empty cell, R's write.csv as NA"),
+    ],
+)
+def test_nan_and_missing_value_markers_are_told_as_missing_values(
+    tmp_path: Path, cell: str, writers: str
+) -> None:
+    """np.savetxt writes a missing value as nan: told "holds NaN or inf values ...; clean, impute
+    or rescale them first"; '-' and '?' as no number. NA and empty cells were told to drop or fill
+    the examples that miss one."""
+    path = _written(tmp_path / "m.csv", "a,b,c,y\n" + _rows_text(5) + f"1,{cell},3,4\n")
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 7, column 2 holds {cell!r}, a missing value "
+        f"({writers}); every cell must be a number: drop or fill the examples that miss one "
+        "first, e.g. df.dropna() in pandas (na.omit(df) in R), then save the table again"
+    )
+
+
+def test_a_folder_as_data_is_named_a_directory(tmp_path: Path) -> None:
+    """A folder "a dir.csv" was told "does not exist or is not a file"."""
+    path = tmp_path / "a dir.csv"
+    path.mkdir()
+    with pytest.raises(UsageError) as info:
+        load_regression_file(path)
+    assert str(info.value) == (
+        f"data={str(path)!r} is a directory, not a file; pass the .csv file itself (a file in it?)"
+    )
+
+
+def test_a_tsv_or_npy_file_is_told_how_to_convert_it(tmp_path: Path) -> None:
+    """A .tsv and a .npy were told "save the arrays with numpy.savez(path, X=X, y=y), or as a CSV
+    whose last column is y", not the conversion a tab-separated .csv gets."""
+    tsv = _written(tmp_path / "t.tsv", "a\tb\ty\n1.5\t2\t3\n")
+    with pytest.raises(UsageError) as info:
+        load_regression_file(tsv)
+    out = tmp_path / "t.commas.csv"
+    assert str(info.value) == (
+        f"data must be a .npz or .csv file, got {str(tsv)!r}; save it comma-separated, e.g. "
+        f"pandas.read_csv({str(tsv)!r}, sep='\\t').to_csv({str(out)!r}, index=False), and pass "
+        f"{out}"
+    )
+    npy = tmp_path / "a.npy"
+    np.save(npy, np.arange(12.0).reshape(4, 3))
+    with pytest.raises(UsageError) as info:
+        load_regression_file(npy)
+    out = tmp_path / "a.npz"
+    assert str(info.value) == (
+        f"data must be a .npz or .csv file, got {str(npy)!r}; a .npy holds one array: save X and "
+        f"y in an .npz, e.g. for an array whose last column is y, a = numpy.load({str(npy)!r}); "
+        f"numpy.savez({str(out)!r}, X=a[:, :-1], y=a[:, -1]), and pass {out}"
+    )
+    # the fix it names: read as saved
+    a = np.load(npy)
+    np.savez(out, X=a[:, :-1], y=a[:, -1])
+    X, y = load_regression_file(out)
+    assert X.shape == (4, 2) and y.reshape(-1).tolist() == [2, 5, 8, 11]

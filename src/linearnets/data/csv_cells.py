@@ -36,8 +36,9 @@ __all__ = [
 _COMMENT_FIX = "as a comment, start it with '# ' (a blank after '#')"
 
 # how the tools that write CSV files write a missing value (lower-cased): pandas and Excel an empty
-# cell, R NA, Excel's formulas #N/A, databases NULL; NaN itself reads as a number, refused as such
-_MISSING = frozenset({"", "na", "n/a", "#n/a", "null", "none"})
+# cell, R NA, Excel's formulas #N/A, databases NULL, a survey's '-' or '?' (NaN itself reads as a
+# number: refused as a missing value too, once read)
+_MISSING = frozenset({"", "na", "n/a", "#n/a", "null", "none", "-", "?"})
 
 # a number with commas between groups of three digits, as a spreadsheet shows 1,234,567.5 (quoted
 # in the file, or the commas would have split the cell)
@@ -108,6 +109,8 @@ def numeric_table(
                 raise error
             if math.isinf(value) and "inf" not in cell.lower():
                 _refuse_past_float64(path, line, j, cell)
+            if math.isnan(value):  # 'nan', as numpy.savetxt writes a missing value
+                raise _missing(path, line, j, cell)
             table[i, j] = value
     return table
 
@@ -128,7 +131,7 @@ def _all_numbers(rows: Rows, columns: int) -> np.ndarray | None:
         table = np.fromiter(map(float, cells), dtype=np.float64, count=len(cells))
     except ValueError:
         return None
-    if np.isinf(table).any():  # 'inf' read as such, or a number past float64's range, refused
+    if not np.isfinite(table).all():  # 'inf' read as such, 1e400 or 'nan' refused: told there
         return None
     return table.reshape(len(rows), columns)
 
@@ -178,17 +181,29 @@ def refuse_empty_rows(path: Path, rows: Rows, *, table: Rows) -> None:
     )
 
 
+def _missing(path: Path, line: int, j: int, cell: str) -> DatasetError:
+    """Return the refusal of ``cell``, a missing value (``NA``, ``''``, ``nan``, ``?``), at
+    ``line``, column ``j`` (from 0) of ``path``, with the fix: drop or fill those examples."""
+    nan = number(cell) is not None  # 'nan', 'NaN': numpy.savetxt's NaN
+    writers = (
+        "numpy.savetxt writes NaN as nan, pandas as an empty cell"
+        if nan
+        else "pandas writes NaN as an empty cell, R's write.csv as NA"
+    )
+    return DatasetError(
+        f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "
+        f"a missing value ({writers}); every cell must be a number: drop or fill the examples "
+        "that miss one first, e.g. df.dropna() in pandas (na.omit(df) in R), then save the "
+        "table again"
+    )
+
+
 def _not_a_number(path: Path, line: int, j: int, cell: str) -> DatasetError:
     """Return the refusal of ``cell``, no number, at ``line``, column ``j`` (from 0) of ``path``:
     a missing value, a bool, a number with thousands separators, or anything else, each with its
     fix."""
     if cell.strip().lower() in _MISSING:
-        return DatasetError(
-            f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "
-            "a missing value (pandas writes NaN as an empty cell, R's write.csv as NA); every "
-            "cell must be a number: drop or fill the examples that miss one first, e.g. "
-            "df.dropna() in pandas (na.omit(df) in R), then save the table again"
-        )
+        return _missing(path, line, j, cell)
     if cell.strip().lower() in ("true", "false"):
         return DatasetError(
             f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "

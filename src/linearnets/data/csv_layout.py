@@ -31,6 +31,7 @@ __all__ = [
     "drop_comments",
     "refuse_one_column",
     "refuse_trailing_commas",
+    "tab_conversion",
 ]
 
 
@@ -141,6 +142,22 @@ def _conversion(
     out = new_file_beside(path, f"{path.stem}.commas", ".csv")
     write = f"{str(out)!r}, index=False{'' if names else ', header=False'}"
     return f"pandas.read_csv({read}).to_csv({write}), and pass {shell_word(out)}"
+
+
+def tab_conversion(path: Path) -> str:
+    """Return the pandas line that writes the tab-separated file at ``path`` (``t.tsv``) as a CSV
+    beside it, as a ``.csv`` whose values tabs divide is told: its first lines tell whether it has
+    names and decimal commas; where it cannot be read, the line for a table with names."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            lines = [line.rstrip("\r\n") for line in islice(f, 20) if line.strip()][:2]
+    except (OSError, UnicodeDecodeError):
+        lines = []
+    if not lines:
+        return _conversion(path, "\t", ["x\ty"], False, comments=False, excel=False)
+    rows = [line.split(",") for line in lines]  # split at commas, as the csv module reads them
+    decimal = len(rows[-1]) > 1
+    return _conversion(path, "\t", rows[0], decimal, comments=False, excel=False)
 
 
 def _divides(sep: str, row: list[str]) -> bool:

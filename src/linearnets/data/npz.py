@@ -75,6 +75,11 @@ def check_data_file(path: Path, kind: str) -> None:
             f"data={str(path)!r} cannot be reached: {cannot_search(blocked)}; "
             f"{searchable_fix(blocked)}, or pass a file elsewhere"
         )
+    if path.is_dir():  # 'runs.csv/', a folder named like the file it should hold
+        raise UsageError(
+            f"data={str(path)!r} is a directory, not a file; pass the {kind} file itself (a "
+            "file in it?)"
+        )
     if not path.is_file():
         problem = link_problem(path)  # else "does not exist" for a link that loops or dangles
         what = f"cannot be read: {problem}" if problem else "does not exist or is not a file"

@@ -12,12 +12,15 @@ from typing import NoReturn
 import numpy as np
 import torch
 
+from linearnets._shell import shell_word
 from linearnets._text import quoted_path, shown_path
 from linearnets._warn import warn
 from linearnets.data.class_labels import transposed_fix
+from linearnets.data.csv_layout import tab_conversion
 from linearnets.data.csv_table import read_csv
 from linearnets.data.csv_text import gunzip_fix
 from linearnets.data.features import float_features
+from linearnets.data.new_names import new_file_beside
 from linearnets.data.npz import check_data_file, check_no_blanks, open_npz
 from linearnets.data.rounding import check_float32_rounding
 from linearnets.errors import DatasetError, DataWarning, UsageError
@@ -41,8 +44,7 @@ def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
         refuse_gz(path, "a .npz or .csv file")
     else:
         raise UsageError(
-            f"data must be a .npz or .csv file, got {quoted_path(path)}; save the arrays with "
-            "numpy.savez(path, X=X, y=y), or as a CSV whose last column is y"
+            f"data must be a .npz or .csv file, got {quoted_path(path)}; {_suffix_fix(path)}"
         )
     _check_one_target_each(path, X, y_raw)
     name = "y (the last column)" if path.suffix.lower() == ".csv" else "y"
@@ -50,6 +52,22 @@ def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
     check_float32_rounding(path, y_raw.reshape(-1, 1), y, lambda j: name)
     _check_squarable(path, name, y, y_cell)
     return X, y
+
+
+def _suffix_fix(path: Path) -> str:
+    """Return how to save the data at ``path``, of another suffix than .npz or .csv: a ``.tsv``
+    (or ``.tab``) with pandas as a CSV, a ``.npy`` of np.c_[X, y] as an .npz; else either."""
+    suffix = path.suffix.lower()
+    if suffix in (".tsv", ".tab"):
+        return f"save it comma-separated, e.g. {tab_conversion(path)}"
+    if suffix == ".npy":
+        out = new_file_beside(path, path.stem, ".npz")
+        return (
+            "a .npy holds one array: save X and y in an .npz, e.g. for an array whose last "
+            f"column is y, a = numpy.load({str(path)!r}); numpy.savez({str(out)!r}, "
+            f"X=a[:, :-1], y=a[:, -1]), and pass {shell_word(out)}"
+        )
+    return "save the arrays with numpy.savez(path, X=X, y=y), or as a CSV whose last column is y"
 
 
 def refuse_gz(path: Path, kind: str) -> NoReturn:
