@@ -165,6 +165,53 @@ def test_an_unclosed_quote_past_the_csv_limit_is_named_by_its_line(tmp_path: Pat
     )
 
 
+def test_a_footer_comment_with_a_quote_after_a_comma_still_loads(tmp_path: Path) -> None:
+    """`# note, "draft` last was refused as a quote never closed: a quote after a blank opens no
+    quoted cell, and a comment's quote that runs to its own end swallows no row."""
+    for footer in ['# note, "draft\n', '# note,"draft\n']:
+        X, y = load_regression_file(_written(tmp_path / "f.csv", "1,2,3\n4,5,6\n" + footer))
+        assert X.tolist() == [[1, 2], [4, 5]] and y.reshape(-1).tolist() == [3, 6]
+
+
+def test_a_quote_after_a_blank_is_no_quoted_cell(tmp_path: Path) -> None:
+    path = _written(tmp_path / "s.csv", 'a,b,y\n1,2,3\n4, "5\n')
+    assert _refusal(path) == (
+        f"{path}: line 3 has 2 columns, the others 3; every row must hold the same features, then y"
+    )
+
+
+@pytest.mark.parametrize(
+    "text,line,column",
+    [
+        ('a,"b,y\n1,2,3\n4,5,6\n', 1, 2),  # in the header: the file reads as one row
+        ('1,2,3\n"4",5,"6\n7,8,9\n', 2, 3),  # after a quoted cell closed on its line
+        ('1,2,3\n4,5,6\n# note,"x\n7,8,9\n', 3, 2),  # a comment's, swallowing a row
+    ],
+)
+def test_a_quote_never_closed_is_found_in_any_cell(
+    tmp_path: Path, text: str, line: int, column: int
+) -> None:
+    """Told "holds no data rows", or "column 3 holds '6\\n7,8,9\\n'": the first quote of the line
+    alone was looked at, and a single row never."""
+    path = _written(tmp_path / "q.csv", text)
+    assert _refusal(path) == (
+        f"{path}: line {line}, column {column} opens a quoted cell with '\"' that is never closed, "
+        "so the rest of the file reads as that one cell; delete the quote (or close it where the "
+        "cell ends)"
+    )
+
+
+def test_a_quoted_cell_over_the_csv_limit_closed_on_its_line_is_named(tmp_path: Path) -> None:
+    """Told "opens a quoted cell ... that closes only on line 2, so lines 2-2 read as that one
+    cell ... delete the quote": the quote is closed, the cell itself is too long."""
+    path = _written(tmp_path / "l.csv", '1,2,3\n4,"' + "x" * 200_000 + '",6\n')
+    assert _refusal(path) == (
+        f"{path}: line 2, column 2 holds a quoted cell over the csv module's limit (field larger "
+        "than field limit (131072)), no number; every cell must be a number: drop or shorten "
+        "that cell"
+    )
+
+
 def test_a_quote_closed_lines_below_is_named_with_the_lines_it_spans(tmp_path: Path) -> None:
     path = _written(tmp_path / "q.csv", 'a,b,y\n1,2,3\n"4,5,6\n7,8,9\n10,"11,12\n13,14,15\n')
     assert _refusal(path) == (

@@ -41,11 +41,8 @@ def read_rows(path: Path) -> Rows:
     except UnicodeDecodeError:
         raise _not_utf8(path) from None
     # a quote never closed makes the last row one cell to the end of the file: of another width
-    # than the row above it, or spanning lines
-    last = rows[-1][1] if rows else []
-    if len(rows) > 1 and (
-        len(last) != len(rows[-2][1]) or any("\n" in cell or "\r" in cell for cell in last)
-    ):
+    # than the row above it, or spanning lines (a single row too: a header's quote never closed)
+    if rows and _may_run_on(path, rows):
         _refuse_unclosed_quote(path, rows[-1][0])
     return rows
 
@@ -82,27 +79,50 @@ def _rows_counted(path: Path) -> Rows:
     return rows
 
 
+def _may_run_on(path: Path, rows: Rows) -> bool:
+    """Whether the last of ``rows`` (read from ``path``) may hold a quote never closed: it spans
+    lines, or is of another width than the row above it. Not a comment line ('#') whose quote
+    runs only to its own end, ``# note,"draft`` last: dropped as a comment, it swallowed no row."""
+    last = rows[-1][1]
+    breaks = [cell for cell in last if "\n" in cell or "\r" in cell]
+    if not breaks and (len(rows) < 2 or len(last) == len(rows[-2][1])):
+        return False
+    inner = any("\n" in cell or "\r" in cell for cell in [*last[:-1], last[-1].rstrip("\r\n")])
+    return inner or not hash_led_lines(path, rows[-1:])
+
+
 def _quote_end(path: Path, line: int) -> tuple[int, int | None] | None:
-    """Return where the first quoted cell of ``line`` of ``path`` opens (its column, from 1) and
-    the line its closing quote stands on, ``None`` when none closes it before the file ends;
-    ``None`` alone when no cell of that line opens with a quote. Lines as :func:`read_rows`
-    counts them."""
+    """Return where the first quoted cell of ``line`` of ``path`` that runs past that line, or
+    past the csv module's limit on it, opens (its column, from 1), and the line its closing quote
+    stands on, ``None`` when none closes it before the file ends (``line`` itself: a cell closed
+    there, over the limit); ``None`` alone when no such cell opens there. A cell is quoted when
+    '"' is its first character, as the csv module reads it (``4, "5``: no quoted cell). Lines as
+    :func:`read_rows` counts them."""
     with path.open("rb") as raw, io.TextIOWrapper(raw, "utf-8-sig", newline="") as f:
         for _ in range(line - 1):
             next(f, "")
         text = f.read()
-    first = text.split("\n", 1)[0]
-    opened = re.search(r'(?:^|,)[ ]*"', first)
-    if opened is None:
-        return None
-    column = first.count(",", 0, opened.end()) + 1
-    at = opened.end()
-    while (at := text.find('"', at)) != -1 and text.startswith('""', at):
-        at += 2  # a doubled quote stands for one, inside the cell
-    if at == -1:
-        return column, None
-    # the lines as the csv module counts them: '\r\n', '\n' or '\r' ends each
-    return column, line + len(re.findall(r"\r\n|\n|\r", text[:at]))
+    at, column = 0, 1
+    while True:
+        if text.startswith('"', at):
+            start = at + 1
+            while (at := text.find('"', at + 1)) != -1 and text.startswith('""', at):
+                at += 1  # a doubled quote stands for one, inside the cell
+            if at == -1:
+                return column, None
+            # the lines as the csv module counts them: '\r\n', '\n' or '\r' ends each
+            end = line + len(re.findall(r"\r\n|\n|\r", text[start:at]))
+            if end > line or at - start > csv.field_size_limit():
+                return column, end
+            at += 1
+        # past the cell's text (a quote inside it is its text) to the next comma, or the line end
+        found = _CELL_END.search(text, at)
+        if found is None or found.group() != ",":
+            return None
+        at, column = found.end(), column + 1
+
+
+_CELL_END = re.compile(r"[,\r\n]")
 
 
 def _refuse_unclosed_quote(path: Path, line: int) -> None:
@@ -123,6 +143,12 @@ def _unreadable(path: Path, line: int, exc: csv.Error) -> DatasetError:
     starting at ``line`` (``exc``): a quote there never closed, or closed far below, makes one
     cell over its 128 KiB limit."""
     found = _quote_end(path, line) if "field limit" in str(exc) else None
+    if found is not None and found[1] == line:  # closed on its line: the cell itself is too long
+        return DatasetError(
+            f"{shown_path(path)}: line {line}, column {found[0]} holds a quoted cell over the csv "
+            f"module's limit ({exc}), no number; every cell must be a number: drop or shorten "
+            "that cell"
+        )
     if found is not None:
         column, end = found
         runs = (
