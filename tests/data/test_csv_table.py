@@ -1479,7 +1479,8 @@ def test_a_folder_as_data_is_named_a_directory(tmp_path: Path) -> None:
 
 def test_a_tsv_or_npy_file_is_told_how_to_convert_it(tmp_path: Path) -> None:
     """A .tsv and a .npy were told "save the arrays with numpy.savez(path, X=X, y=y), or as a CSV
-    whose last column is y", not the conversion a tab-separated .csv gets."""
+    whose last column is y", not the conversion a tab-separated .csv gets. A .tsv led by '#'
+    lines was told to read its first comment as the names, which wrote a file of one column."""
     tsv = _written(tmp_path / "t.tsv", "a\tb\ty\n1.5\t2\t3\n")
     with pytest.raises(UsageError) as info:
         load_regression_file(tsv)
@@ -1488,6 +1489,14 @@ def test_a_tsv_or_npy_file_is_told_how_to_convert_it(tmp_path: Path) -> None:
         f"data must be a .npz or .csv file, got {str(tsv)!r}; save it comma-separated, e.g. "
         f"pandas.read_csv({str(tsv)!r}, sep='\\t').to_csv({str(out)!r}, index=False), and pass "
         f"{out}"
+    )
+    # numpy.savetxt's header: '#' lines above the numbers, which read as no names
+    np.savetxt(tsv, np.eye(3), delimiter="\t", header="exported by numpy\na\tb\ty")
+    with pytest.raises(UsageError) as info:
+        load_regression_file(tsv)
+    assert str(info.value).endswith(
+        f"e.g. pandas.read_csv({str(tsv)!r}, sep='\\t', comment='#', header=None).to_csv("
+        f"{str(out)!r}, index=False, header=False), and pass {out}"
     )
     npy = tmp_path / "a.npy"
     np.save(npy, np.arange(12.0).reshape(4, 3))

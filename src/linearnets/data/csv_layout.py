@@ -146,18 +146,32 @@ def _conversion(
 
 def tab_conversion(path: Path) -> str:
     """Return the pandas line that writes the tab-separated file at ``path`` (``t.tsv``) as a CSV
-    beside it, as a ``.csv`` whose values tabs divide is told: its first lines tell whether it has
-    names and decimal commas; where it cannot be read, the line for a table with names."""
+    beside it, as a ``.csv`` whose values tabs divide is told: its first lines that are no '#'
+    comment (numpy.savetxt's header) tell whether it has names and decimal commas, and any '#'
+    line is skipped (``comment='#'``); where it cannot be read, the line for a table with names."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            lines = [line.rstrip("\r\n") for line in islice(f, 20) if line.strip()][:2]
+        lines, comments = _tab_lines(path)
     except (OSError, UnicodeDecodeError):
-        lines = []
+        lines, comments = [], False
     if not lines:
-        return _conversion(path, "\t", ["x\ty"], False, comments=False, excel=False)
+        return _conversion(path, "\t", ["x\ty"], False, comments=comments, excel=False)
     rows = [line.split(",") for line in lines]  # split at commas, as the csv module reads them
     decimal = len(rows[-1]) > 1
-    return _conversion(path, "\t", rows[0], decimal, comments=False, excel=False)
+    return _conversion(path, "\t", rows[0], decimal, comments=comments, excel=False)
+
+
+def _tab_lines(path: Path) -> tuple[list[str], bool]:
+    """Return the first two lines of the text file at ``path`` that are neither blank nor a '#'
+    comment, and whether any line (read to the end: a '# end' footer too) is one."""
+    lines: list[str] = []
+    comments = False
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        for line in f:
+            if line.lstrip().startswith("#"):
+                comments = True
+            elif line.strip() and len(lines) < 2:
+                lines.append(line.rstrip("\r\n"))
+    return lines, comments
 
 
 def _divides(sep: str, row: list[str]) -> bool:
