@@ -157,6 +157,21 @@ def test_a_column_huge_next_to_its_spread_is_named() -> None:
     assert w.item() == pytest.approx(1.0) and b == pytest.approx(float(t.mean() - 1.7e9))
 
 
+def test_an_offset_column_next_to_a_repeated_one_is_not_blamed(gen: torch.Generator) -> None:
+    """[a, b, b] with a = 1e6 + 100·randn was told "column 1's values (mean 1e+06, std 99.5) are
+    huge next to their spread; centre the column", and, centred, "column 3 repeats column 2" on
+    the next run: centring alone never gave it full rank."""
+    a = 1e6 + 100 * torch.randn(200, generator=gen, dtype=torch.float64)  # (200,)
+    b = torch.randn(200, generator=gen, dtype=torch.float64)  # (200,)
+    with pytest.raises(UsageError) as caught:
+        closed_form(torch.stack([a, b, b], dim=1), 2 * b + 1)
+    assert str(caught.value).endswith(
+        "for X of shape (200, 3): column 3 repeats column 2; drop column 3 (a repeat)"
+    )
+    w, bias = closed_form(torch.stack([a, b], dim=1), 2 * b + 1)  # the fix named: solved
+    assert w.tolist() == pytest.approx([0.0, 2.0], abs=1e-6) and bias == pytest.approx(1.0)
+
+
 def test_an_offset_column_in_float32_is_told_to_centre_with_its_rounded_spread() -> None:
     """50 examples of 4 features, the last 1.6e12 + 0, 1000, ..., 49000 (i64big.npz): told "use
     more examples than features" (50 > 4 already), with a std (6.21e+04, of the float32 values)

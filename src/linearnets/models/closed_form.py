@@ -143,7 +143,7 @@ def _refuse_rank(
         f"one least-squares solution, got rank {rank} < {A.shape[1]} for X of shape "
         f"{tuple(X.shape)}{precision}"
     )
-    named = _offset_columns(A[:, :-1], column, rounded_to=X.dtype)
+    named = _offset_columns(A, column, rounded_to=X.dtype, rounded=rounded)
     offsets = f": {', '.join(named)} are huge next to their spread" if named else ""
     if rounded and not offsets:
         # scale-free (_rank_in): no scale gap to name; a column that is another's, or a sum of
@@ -293,22 +293,37 @@ def _scale_gap(A: torch.Tensor, column: Namer) -> tuple[str, torch.Tensor]:
     return f"{sized(big)}, {sized(small)}: a ratio of {(size[big] / size[small]).item():.2g}", Z
 
 
-def _offset_columns(X: torch.Tensor, column: Namer, *, rounded_to: torch.dtype) -> list[str]:
-    """Return, named by ``column``, the columns of ``X`` (n, d) whose values sit far from zero next to
-    their spread (a Unix timestamp's 1.7e9 ± a few days): within rounding they equal the bias's
-    column of ones times a constant, so the rank counts them as repeated. ``rounded_to``: the
+def _offset_columns(
+    A: torch.Tensor, column: Namer, *, rounded_to: torch.dtype, rounded: bool
+) -> list[str]:
+    """Return, named by ``column``, the columns of X in ``A`` = [X, 1] (n, d + 1), float64, whose
+    values sit far from zero next to their spread (a Unix timestamp's 1.7e9 ± a few days): within
+    rounding they equal the bias's column of ones times a constant, so the rank counts them as
+    repeated. Only where centring them gives [X, 1] full rank (else ``[]``: a repeated column is
+    the cause, and centring would only bring its refusal on the next run). ``rounded_to``: the
     dtype X's values were given in, said with their spread where it rounded them (float32: the
-    spread of a file's values, warned of as they load, differs from the rounded ones')."""
+    spread of a file's values, warned of as they load, differs from the rounded ones');
+    ``rounded``: the rank is :func:`_rank_in` that dtype, full in float64.
+
+    Run on the failure path only: one more rank, of a centred copy of ``A``.
+    """
+    X = A[:, :-1]  # (n, d)
     if X.shape[0] < 2:  # no spread to compare with
         return []
     mean, std = X.mean(dim=0), X.std(dim=0, correction=0)  # (d,), (d,)
-    rounded = "" if rounded_to == torch.float64 else f", as rounded to {_dtype_str(rounded_to)}"
-    named = [
-        f"{column(j)}'s values (mean {mean[j].item():.3g}, std {std[j].item():.3g}{rounded})"
-        for j in range(X.shape[1])
-        if 0 < std[j] < 1e-3 * mean[j].abs()
+    offset = [j for j in range(X.shape[1]) if 0 < std[j] < 1e-3 * mean[j].abs()]
+    if not offset:
+        return []
+    centred = A.clone()  # (n, d + 1)
+    centred[:, offset] -= mean[offset]
+    rank = _rank_in(rounded_to, centred) if rounded else int(torch.linalg.matrix_rank(centred))
+    if rank < A.shape[1]:
+        return []
+    shown = "" if rounded_to == torch.float64 else f", as rounded to {_dtype_str(rounded_to)}"
+    return [
+        f"{column(j)}'s values (mean {mean[j].item():.3g}, std {std[j].item():.3g}{shown})"
+        for j in offset
     ]
-    return named
 
 
 def _dtype_name(X: torch.Tensor) -> str:
