@@ -525,3 +525,39 @@ def test_a_bias_of_the_wrong_size_for_the_books_function_model_is_named(entry: s
         "X @ W gives scores of shape (B, 3), and b cannot be added to them; create b with shape "
         "(3,), e.g. b = torch.zeros(3, requires_grad=True) (D2L §3.6.1)"
     )
+
+
+@pytest.mark.parametrize("entry", ["evaluate", "predict_labels"])
+def test_a_mis_sized_constant_met_before_the_matrix_keeps_torchs_error(entry: str) -> None:
+    """A per-pixel mean taken over the wrong axes, mu (4,) for 16 values per image, subtracted
+    before X @ W: torch says "The size of tensor a (16) must match the size of tensor b (4)". The
+    diagnosis blamed mu as a bias for the scores (3,) and told the learner to make it
+    torch.zeros(3); neither size is the scores', so torch's own error stands."""
+    W = torch.normal(0, 0.01, (16, 3)).requires_grad_()
+    b = torch.zeros(3, requires_grad=True)
+    X = torch.rand(2, 1, 4, 4)
+    mu = X.mean(dim=(0, 1, 2))  # the learner's bug: (4,), meant (16,)
+
+    def net(X: torch.Tensor) -> torch.Tensor:
+        return torch.softmax((X.reshape(-1, 16) - mu) @ W + b, 1)
+
+    message = str(_torch_error(net, X))
+    assert "size of tensor a (16) must match the size of tensor b (4)" in message
+    with pytest.raises(RuntimeError) as info:
+        _entry(entry, net, X)
+    assert type(info.value) is RuntimeError and str(info.value) == message
+
+
+def test_a_bias_of_the_wrong_size_added_before_the_scores_is_named() -> None:
+    """b + X @ W: torch names the bias first, "The size of tensor a (16) must match the size of
+    tensor b (3)"; the bias is named all the same."""
+    W = torch.normal(0, 0.01, (16, 3)).requires_grad_()
+    b = torch.zeros(16, requires_grad=True)  # the learner's bug: num_inputs biases
+
+    def net(X: torch.Tensor) -> torch.Tensor:
+        return b + X.reshape(-1, 16) @ W
+
+    X = torch.rand(2, 1, 4, 4)
+    assert "size of tensor a (16) must match the size of tensor b (3)" in str(_torch_error(net, X))
+    with pytest.raises(UsageError, match=r"^the model's b must have shape \(3,\), one value per "):
+        _entry("evaluate", net, X)

@@ -10,6 +10,7 @@ that trains pays nothing for it.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, NoReturn
 
 import torch
@@ -197,6 +198,11 @@ def _function_input_error(net: Any, X: torch.Tensor, err: RuntimeError) -> Usage
     )
 
 
+_SIZES = re.compile(
+    r"size of tensor a \((?P<a>\d+)\) must match the size of tensor b \((?P<b>\d+)\)"
+)
+
+
 def _bias_error(
     named: list[tuple[str, Any]],
     name: str,
@@ -207,15 +213,25 @@ def _bias_error(
     """Return the error for a function model's bias that ``X @ W``, the ``scores`` (B, q), cannot
     be added to (the book's b (q,) created with another size: ``torch.zeros(784)`` for W (784,
     10)), else ``None``: where torch's error is no failed addition, or no one 1-d tensor the
-    function names (``name`` is W's) fails to add to the scores."""
-    if "must match the size of tensor" not in str(err):
+    function names (``name`` is W's) fails to add to the scores.
+
+    torch's message names both sizes, "The size of tensor a (A) must match the size of tensor b
+    (B)": a tensor is named only where they are the scores' q and its own length, in either order,
+    so a mis-sized constant met elsewhere (``X.reshape(-1, 784) - mu``, mu (28,): sizes 784 and 28)
+    is not blamed and torch's error stands."""
+    sizes = _SIZES.search(str(err))
+    if sizes is None:
         return None
     q = scores.shape[1]
+    a, b = int(sizes["a"]), int(sizes["b"])
+    if q not in (a, b):
+        return None
+    length = b if a == q else a  # the bias's size: scores + b, or b + scores
     wrong = []
     for other, value in named:
         if other == name or not isinstance(value, torch.Tensor) or value.ndim != 1:
             continue
-        if value.device != scores.device or value.shape[0] in (1, q):
+        if value.device != scores.device or value.shape[0] != length:
             continue
         try:
             with torch.no_grad():
@@ -224,11 +240,11 @@ def _bias_error(
             wrong.append((other, value))
     if len(wrong) != 1:
         return None
-    other, b = wrong[0]
+    other, bias = wrong[0]
     d = W.shape[0]
     return UsageError(
         f"the model's {other} must have shape ({q},), one value per column of {name} ({d}, {q}), "
-        f"got shape {tuple(b.shape)}: X @ {name} gives scores of shape (B, {q}), and {other} "
+        f"got shape {tuple(bias.shape)}: X @ {name} gives scores of shape (B, {q}), and {other} "
         f"cannot be added to them; create {other} with shape ({q},), e.g. {other} = "
         f"torch.zeros({q}, requires_grad=True) (D2L §3.6.1)"
     )
