@@ -754,3 +754,57 @@ def test_a_function_model_whose_tensors_all_lack_requires_grad_is_told_to_create
         "requires_grad=True) and b = torch.zeros(3, requires_grad=True) (D2L §3.6.1), or call "
         "W.requires_grad_() and b.requires_grad_() before training"
     )
+
+
+def test_a_constant_beside_weights_kept_in_a_list_leaves_the_detach_named() -> None:
+    """Weights in params = [W, b] that require grad, a constant mean mu, and a loss computed from
+    y_hat.detach(): the diagnosis said "the model's mu was made without requires_grad=True" and
+    no longer named the loss computed outside the graph, the real cause."""
+    X, y = torch.rand(5, 4), torch.tensor([0, 1, 2, 0, 1])
+    params = [torch.normal(0, 0.01, size=(4, 3), requires_grad=True), torch.zeros(3, requires_grad=True)]  # fmt: skip
+    mu = X.mean(0)
+
+    def net(X: torch.Tensor) -> torch.Tensor:
+        return torch.softmax((X - mu) @ params[0] + params[1], dim=1)
+
+    with pytest.raises(UsageError) as info:
+        d2l.train_epoch_ch3(
+            net, [(X, y)], lambda y_hat, y: -torch.log(y_hat.detach()[range(len(y_hat)), y]),
+            lambda batch_size: d2l.sgd(params, 0.1, batch_size),
+        )  # fmt: skip
+    assert str(info.value) == (
+        "the loss does not depend on any parameter that requires grad: the model's weights do not "
+        "require grad, or it was computed outside autograd's graph (from y_hat.detach(), .item(), "
+        ".numpy(), under torch.no_grad(), or as a new tensor); create the weights with "
+        "requires_grad=True (or call w.requires_grad_()), and compute the loss with torch "
+        "operations on the model's output y_hat and on y"
+    )
+
+
+def test_a_frozen_matrix_beside_a_constant_is_named_without_the_constant() -> None:
+    """W made without requires_grad=True and a constant mean mu: W, the weight, is named; mu, which
+    may be a constant, is not told to require grad."""
+    W, mu = torch.normal(0, 0.01, size=(4, 3)), torch.zeros(4)
+
+    def net(X: torch.Tensor) -> torch.Tensor:
+        return torch.softmax((X - mu) @ W, dim=1)
+
+    with pytest.raises(UsageError) as info:
+        raise_backward_error(net, _no_grad_error())
+    assert str(info.value) == (
+        "the loss does not depend on any parameter that requires grad: the model's W was made "
+        "without requires_grad=True, so backward has no weight to compute a gradient for; create "
+        "the weights with requires_grad=True, e.g. W = torch.normal(0, 0.01, size=(4, 3), "
+        "requires_grad=True) (D2L §3.6.1), or call W.requires_grad_() before training"
+    )
+
+
+def test_only_constant_vectors_leave_both_causes_named() -> None:
+    """A function naming no matrix, only a frozen vector (a constant mu): not surely a weight."""
+    mu = torch.zeros(4)
+
+    def net(X: torch.Tensor) -> torch.Tensor:
+        return X - mu
+
+    with pytest.raises(UsageError, match=r"the model's weights do not require grad, or it was computed outside autograd's graph \(from y_hat.detach\(\)"):  # fmt: skip
+        raise_backward_error(net, _no_grad_error())

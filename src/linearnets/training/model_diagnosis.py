@@ -10,6 +10,7 @@ diagnosed in :mod:`linearnets.training.forward_diagnosis`.
 from __future__ import annotations
 
 import bisect
+import inspect
 import itertools
 from typing import Any, NoReturn
 
@@ -128,18 +129,47 @@ def _no_grad_error(net: Any) -> UsageError:
 
 
 def _frozen_tensors(net: Any) -> list[tuple[str, torch.Tensor]]:
-    """Return the floating tensors a function model names (the book's W and b), where there are
-    some and none requires grad; else an empty list."""
+    """Return the floating tensors a function model names that were made without
+    ``requires_grad=True`` (the book's W and b), where they are surely its weights: a 2-d one (a
+    weight matrix W) among them, none that requires grad, no module, and no list, tuple or dict of
+    tensors among its names (``params[0]``, weights it may hold that this cannot see); else an
+    empty list, for the message that names the other cause too (a loss computed from
+    ``y_hat.detach()``). A vector is named only with the length of a matrix's columns, a bias
+    (the book's b (q,) for W (d, q)); another may be a constant (a mean ``mu`` (d,) subtracted)."""
+    named = named_tensors(net)
     tensors = [
         (name, value)
-        for name, value in named_tensors(net)
+        for name, value in named
         if isinstance(value, torch.Tensor) and value.is_floating_point()
     ]
     if any(value.requires_grad for _, value in tensors) or any(
-        isinstance(value, torch.nn.Module) for _, value in named_tensors(net)
+        isinstance(value, torch.nn.Module) for _, value in named
     ):
         return []
-    return tensors
+    columns = {value.shape[1] for _, value in tensors if value.ndim == 2}
+    if not columns or _holds_tensors(net):
+        return []
+    return [
+        (name, value)
+        for name, value in tensors
+        if value.ndim == 2 or (value.ndim == 1 and value.shape[0] in columns)
+    ]
+
+
+def _holds_tensors(net: Any) -> bool:
+    """Return whether a function names a list, tuple or dict that holds a tensor (the weights
+    kept as ``params = [W, b]``), among its closure variables and globals."""
+    try:
+        names = inspect.getclosurevars(net)
+    except (TypeError, ValueError):  # not a plain function: nothing known
+        return True
+    for value in (*names.nonlocals.values(), *names.globals.values()):
+        items = value.values() if isinstance(value, dict) else value
+        if isinstance(value, list | tuple | dict) and any(
+            isinstance(item, torch.Tensor) for item in items
+        ):
+            return True
+    return False
 
 
 def _frozen_function_error(frozen: list[tuple[str, torch.Tensor]]) -> UsageError:
