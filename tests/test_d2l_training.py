@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import math
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -1199,9 +1200,9 @@ def test_the_books_cross_entropy_with_a_minus_one_label_is_refused_at_its_batch(
 
 
 _TWICE = (
-    r"already averaged over the batch .*updater\(batch_size\) divides by the batch size again .*"
-    r"each step is lr/batch_size of the book's \(lr/16 here\) and the model trains far slower "
-    r"than the book's"
+    r"already averaged over the batch .*: if your updater divides by batch_size, as the book's sgd "
+    r"does \(lr \* grad / batch_size\), each step is lr/batch_size of the book's \(lr/16 here\) "
+    r"and the model trains far slower than the book's"
 )
 
 
@@ -1232,6 +1233,90 @@ def test_a_mean_loss_with_the_books_function_updater_warns_once_of_the_double_di
         for _ in range(2):
             d2l.train_epoch_ch3(net, _batches(), loss, lambda b: d2l.sgd(params, 0.1, b))
     assert sum("already averaged" in str(w.message) for w in caught) == 1
+
+
+def test_a_mean_loss_with_an_updater_that_does_not_divide_is_not_told_it_divides_again() -> None:
+    """``updater = lambda bs: d2l.sgd(params, lr, 1)`` divides by nothing: the warning said
+    "updater(batch_size) divides by the batch size again" and "(it ends in .mean())" as facts; it
+    says what holds where the updater divides, as the book's sgd does."""
+    net = _net()
+    params = list(net.parameters())
+    with pytest.warns(UserWarning) as caught:
+        d2l.train_epoch_ch3(
+            net, _batches(), lambda y_hat, y: _book_cross_entropy(y_hat, y).mean(),
+            lambda b: d2l.sgd(params, 0.1, 1),
+        )  # fmt: skip
+    (message,) = [str(w.message) for w in caught if "already averaged" in str(w.message)]
+    assert message.startswith(
+        "the loss function is already averaged over the batch (it gives the batch's mean): if "
+        "your updater divides by batch_size, as the book's sgd does (lr * grad / batch_size), "
+    )
+    assert "divides by the batch size again" not in message and "ends in" not in message
+
+
+def _noisy_sum(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """A summed loss weighting each example by a random draw (0-d): the check's calls of it drew
+    from torch's generator and changed the training's numbers."""
+    l = _book_cross_entropy(y_hat, y)
+    return (l * (0.5 + torch.rand(len(y)))).sum()
+
+
+def test_the_mean_loss_check_leaves_a_random_loss_and_torchs_generator_as_they_were(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two epochs with the check and without it train the same weights and leave torch's generator
+    in the same state (the check called the loss 3 more times, each drawing, at every epoch)."""
+    import linearnets._d2l_training as training
+
+    def train() -> tuple[torch.Tensor, float]:
+        net = _net()
+        params = list(net.parameters())
+        for _ in range(2):
+            d2l.train_epoch_ch3(net, _batches(), _noisy_sum, lambda b: d2l.sgd(params, 0.1, b))
+        return net[1].weight.detach().clone(), float(torch.rand(1))
+
+    checked = train()
+    training._MEAN_VERDICT.clear()
+    monkeypatch.setattr(training, "_warn_mean_loss", lambda *args: None)
+    unchecked = train()
+    assert torch.equal(checked[0], unchecked[0]) and checked[1] == unchecked[1]
+
+
+@pytest.mark.parametrize("mean", [False, True])
+def test_the_mean_loss_check_calls_a_loss_at_most_three_times_in_all(mean: bool) -> None:
+    """A stateful loss (it records each call) is probed once, on its first batch, not at the start
+    of every epoch and again after its verdict: 2 epochs of 5 batches make 10 calls, and 3."""
+    calls = []
+
+    def loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        calls.append(len(y))
+        l = _book_cross_entropy(y_hat, y)
+        return l.mean() if mean else l.sum()
+
+    net = _net()
+    params = list(net.parameters())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(2):
+            d2l.train_epoch_ch3(net, _batches(), loss, lambda b: d2l.sgd(params, 0.1, b))
+    assert len(calls) == 10 + 3
+    assert sum("already averaged" in str(w.message) for w in caught) == (1 if mean else 0)
+
+
+def test_a_loss_module_is_judged_by_its_reduction_without_extra_calls() -> None:
+    calls = []
+
+    class Counted(nn.CrossEntropyLoss):
+        def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+            calls.append(len(target))
+            return super().forward(input, target)
+
+    net = _net()
+    params = list(net.parameters())
+    with pytest.warns(UserWarning, match=r"Counted's reduction='mean'"):
+        for _ in range(2):
+            d2l.train_epoch_ch3(net, _batches(), Counted(), lambda b: d2l.sgd(params, 0.1, b))
+    assert len(calls) == 10
 
 
 @pytest.mark.parametrize(

@@ -293,16 +293,29 @@ def _train_epoch_with_function(
     return totals.result("train_iter", None)
 
 
-_MEAN_WARNED: weakref.WeakSet[Any] = weakref.WeakSet()  # losses warned of a double division
+# each loss's verdict, told once: True where it is a batch mean (warned of), False otherwise
+_MEAN_VERDICT: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
 
 
 def _warn_mean_loss(loss: Any, l: torch.Tensor, y_hat: torch.Tensor, y: torch.Tensor) -> None:
     """Warn, once per ``loss``, where its 0-d value ``l`` is the batch's mean: the book's
     ``updater(batch_size)`` divides by the batch size again, so each step is lr / B of the book's
     (on Fashion-MNIST, train acc 0.24 after an epoch instead of 0.83), silently. The numbers
-    trained are left as they are. A per-example loss (the book's) or a sum warns nothing."""
+    trained are left as they are. A per-example loss (the book's) or a sum warns nothing.
+
+    Each loss is judged once, its verdict kept before it is probed: a module by its
+    ``reduction``, without a call; a function by calling it on two rows and on each alone (see
+    :func:`_averages`), once in all, with torch's random state put back after, so a loss that
+    draws random numbers or counts its calls trains as it would without the check. A loss that
+    cannot be weakly referenced is not judged."""
     B = len(y)
     if l.ndim != 0 or B < 2:  # per-example values, or a batch of one: mean = sum
+        return
+    try:
+        if loss in _MEAN_VERDICT:
+            return
+        _MEAN_VERDICT[loss] = False  # recorded before the probe: never judged twice
+    except TypeError:  # no weak reference: not judged, rather than probed at every epoch
         return
     reduction = getattr(loss, "reduction", None)
     module = isinstance(reduction, str)
@@ -310,12 +323,7 @@ def _warn_mean_loss(loss: Any, l: torch.Tensor, y_hat: torch.Tensor, y: torch.Te
         return
     if not module and not _averages(loss, y_hat, y):
         return
-    try:
-        if loss in _MEAN_WARNED:
-            return
-        _MEAN_WARNED.add(loss)
-    except TypeError:  # a loss that cannot be weakly referenced is warned each time
-        pass
+    _MEAN_VERDICT[loss] = True
     if module:
         what = f"the loss is already averaged over the batch ({type(loss).__name__}'s reduction={reduction!r})"
         fix = (
@@ -323,25 +331,27 @@ def _warn_mean_loss(loss: Any, l: torch.Tensor, y_hat: torch.Tensor, y: torch.Te
             "(D2L §3.7), or step with torch.optim.SGD(params, lr), which takes a mean"
         )
     else:
-        what = "the loss function is already averaged over the batch (it ends in .mean())"
+        what = "the loss function is already averaged over the batch (it gives the batch's mean)"
         fix = (
             "return per-example losses from it, as the book's cross_entropy does, "
             "-torch.log(y_hat[range(len(y_hat)), y]) without .mean() (D2L §3.6.4); the loss shown "
             "per epoch is that mean divided by the batch size too"
         )
     warn(
-        f"{what}, and updater(batch_size) divides by the batch size again (the book's sgd steps by "
-        f"lr * grad / batch_size), so each step is lr/batch_size of the book's (lr/{B} here) and "
-        f"the model trains far slower than the book's; {fix}",
+        f"{what}: if your updater divides by batch_size, as the book's sgd does (lr * grad / "
+        f"batch_size), each step is lr/batch_size of the book's (lr/{B} here) and the model "
+        f"trains far slower than the book's; {fix}",
         UserWarning,
     )
 
 
 def _averages(loss: Any, y_hat: torch.Tensor, y: torch.Tensor) -> bool:
     """Return whether the plain function ``loss`` gives two examples' mean (not their sum): told by
-    its value on the first two rows of ``y_hat`` and ``y`` and on each alone."""
+    its value on the first two rows of ``y_hat`` and ``y`` and on each alone. torch's random state
+    (the CPU's, and ``y_hat``'s device's) is put back after, so the calls draw nothing the
+    training would have drawn."""
     try:
-        with torch.no_grad():
+        with _random_state_kept(y_hat.device), torch.no_grad():
             both = float(loss(y_hat[:2].detach(), y[:2]))
             alone = float(loss(y_hat[:1].detach(), y[:1])) + float(
                 loss(y_hat[1:2].detach(), y[1:2])
@@ -353,6 +363,14 @@ def _averages(loss: Any, y_hat: torch.Tensor, y: torch.Tensor) -> bool:
     return math.isclose(both, alone / 2, rel_tol=1e-4) and not math.isclose(
         both, alone, rel_tol=1e-4
     )
+
+
+def _random_state_kept(device: torch.device) -> contextlib.AbstractContextManager[Any]:
+    """A context that puts torch's random state back on leaving: the CPU's, and ``device``'s
+    where it is a CUDA device (another kind's generator is left as it is)."""
+    if device.type == "cuda":
+        return torch.random.fork_rng(devices=[device])
+    return torch.random.fork_rng(devices=[])
 
 
 def evaluate_accuracy(net: Callable[[torch.Tensor], torch.Tensor], data_iter: Any) -> float:
