@@ -177,6 +177,17 @@ BAD_INPUT = [
         r"^add\(\) needs 1 value, got 2; pass one number per total \(1\)$",
     ),
     (lambda: Accumulator(2)[2], IndexError, r"out of range"),
+    # read as labels once flattened: "got 0 and 2 rows", or 3 rows against 0 labels counted 0
+    (
+        lambda: accuracy(torch.zeros(2, 0), torch.tensor([0, 1])),
+        UsageError,
+        r"^y_hat must hold at least one score per row, one per class, got shape \(2, 0\); ",
+    ),
+    (
+        lambda: correct_count(torch.zeros(3, 0), torch.zeros(0, dtype=torch.long)),
+        UsageError,
+        r"^y_hat must hold at least one score per row, one per class, got shape \(3, 0\); ",
+    ),
 ]
 
 

@@ -104,6 +104,11 @@ def _check_predictions(y_hat: Any) -> None:
             "over classes, scores.argmax(dim=1), or for a binary classifier's probabilities of "
             "class 1 the labels (y_hat > 0.5).long().reshape(-1)"
         )
+    if y_hat.ndim == 2 and y_hat.shape[1] == 0:  # flattened, it would read as 0 labels
+        raise UsageError(
+            f"y_hat must hold at least one score per row, one per class, got shape "
+            f"{tuple(y_hat.shape)}; pass the model's scores (B, C), e.g. of nn.Linear(d, 10)"
+        )
     check_holds_values("y_hat", y_hat)
 
 

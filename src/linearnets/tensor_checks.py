@@ -151,6 +151,11 @@ def check_label_range(
         )
     if low >= 0 and high < num_classes:
         return
+    if num_classes == 0:  # "in [0, 0)" reads as a range no label could be in: say why
+        raise UsageError(
+            f"{name} must hold class indices, but the model gives no class scores (0 outputs per "
+            "example, e.g. nn.Linear(d, 0)); give it one output per class, e.g. nn.Linear(d, 10)"
+        )
     bad = low if low < 0 else high
     if bad == ignore_index:
         raise UsageError(

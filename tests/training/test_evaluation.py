@@ -825,3 +825,17 @@ def test_evaluate_accuracy_tells_one_hot_targets_their_argmax_on_the_first_batch
     ):
         evaluate_accuracy(net, batches)
     assert seen == []
+
+
+def test_a_model_of_no_outputs_is_told_it_gives_no_class_scores() -> None:
+    # it said "y must hold class indices in [0, 0), got 1": a range no label could be in
+    X, y = torch.randn(4, 3), torch.tensor([0, 1, 0, 1])
+    empty = nn.Linear(3, 10)
+    with torch.no_grad():
+        empty.weight, empty.bias = nn.Parameter(torch.zeros(0, 3)), nn.Parameter(torch.zeros(0))
+    with pytest.raises(
+        UsageError,
+        match=r"^y must hold class indices, but the model gives no class scores \(0 outputs per "
+        r"example, e\.g\. nn\.Linear\(d, 0\)\); give it one output per class, e\.g\. nn\.Linear\(d, 10\)$",
+    ):
+        evaluate_accuracy(empty, [(X, y)])

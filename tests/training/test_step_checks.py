@@ -37,9 +37,10 @@ Y3 = torch.zeros(3, 1)
         ((torch.tensor(1.0), Y3), UsageError, r"one label per example, got X of shape \(\) and y"),
         ((X3, torch.tensor(1.0)), UsageError, r"one label per example, got X of shape \(3, 2\) and y of shape \(\)"),
         ((X3, Y3, Y3), UsageError, r"^each batch must be a pair \(X, y\), got tuple of length 3;"),
-        ({"X": X3, "y": Y3}, UsageError, r"^each batch must be a pair \(X, y\), got dict of length 2;"),
+        ({"image": X3, "label": Y3}, UsageError, r"^each batch must be a pair \(X, y\), got a dict with keys \['image', 'label'\]; yield \(X, y\) tuples from the iterator, e\.g\. \(\(b\['image'\], b\['label'\]\) for b in loader\)$"),
+        ({"a": X3, "b": Y3, "c": Y3}, UsageError, r"keys \['a', 'b', 'c'\]; .*\(\(b\[KEY_OF_X\], b\[KEY_OF_Y\]\) for b in loader\)$"),
     ],
-    ids=["y-list", "X-list", "rows-differ", "X-0d", "y-0d", "triple", "dict"],
+    ids=["y-list", "X-list", "rows-differ", "X-0d", "y-0d", "triple", "dict", "dict-of-3"],
 )  # fmt: skip
 def test_unpack_refuses_anything_but_a_pair_of_tensors_with_one_row_per_example(
     batch: Any, kind: type[Exception], message: str

@@ -64,6 +64,13 @@ def unpack(
     ``name`` (``"train_iter"``), ``step`` (the batch's index in its pass, from 0) and ``epoch``
     (from 1), where known, say which batch an empty one is.
     """
+    if isinstance(batch, Mapping):  # a dataset of dicts, collated: {"image": X, "label": y}
+        keys = list(batch)
+        pair = "b[KEY_OF_X], b[KEY_OF_Y]" if len(keys) != 2 else f"b[{keys[0]!r}], b[{keys[1]!r}]"
+        raise UsageError(
+            f"each batch must be a pair (X, y), got a {type(batch).__name__} with keys {keys}; "
+            f"yield (X, y) tuples from the iterator, e.g. (({pair}) for b in loader)"
+        )
     if not isinstance(batch, list | tuple) or len(batch) != 2:
         raise UsageError(
             f"each batch must be a pair (X, y), got {type(batch).__name__} of length "
