@@ -47,6 +47,90 @@ if rank == bad:
 """
 
 
+# two ranks in one of a few cases; each writes what its fit calls raised, and how long they took
+_CASE = """
+import json, sys, time
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+import linearnets as ln
+from linearnets.training.distributed import DistContext
+
+rank, port, case, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=2)
+torch.manual_seed(0)
+X, y = torch.randn(64, 5), torch.randint(0, 4, (64,))
+if case == "nan" and rank == 1:
+    X[51, 2] = float("nan")  # its batch 4's: NaN scores, on this rank alone
+
+
+class Interrupt:
+    def on_batch_end(self, step, losses):
+        if rank == 1 and step == 2:
+            raise KeyboardInterrupt
+
+
+def fit(net):
+    said = {"error": None}
+    start = time.monotonic()
+    try:
+        ln.fit(net, DataLoader(TensorDataset(X[rank::2], y[rank::2]), 8), nn.CrossEntropyLoss(),
+               torch.optim.SGD(net.parameters(), lr=0.1), 2, dist=DistContext(rank=rank, world_size=2),
+               callbacks=[Interrupt()] if case == "interrupt" else [])
+    except BaseException as exc:
+        said = {"error": type(exc).__name__, "message": str(exc)}
+    said["seconds"] = time.monotonic() - start
+    return said
+
+
+said = [fit(nn.Linear(6 if case == "alike" else 5, 4))]
+if case == "alike":  # every rank refused alike: the model fixed, fit again in the same process
+    said.append(fit(nn.Linear(5, 4)))
+open(out, "w").write(json.dumps(said))
+time.sleep(30 if said[0]["error"] not in (None, "PeerLostError") else 0)  # alive, as a notebook
+"""
+
+
+def _run_case(tmp_path, case: str) -> list[list[dict]]:
+    """Run ``case`` on two gloo processes; return what each rank's fit calls raised."""
+    port = str(_free_port())
+    outs = [tmp_path / f"rank{rank}.json" for rank in (0, 1)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _CASE, str(rank), port, case, str(outs[rank])],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for rank in (0, 1)
+    ]
+    try:
+        deadline = time.monotonic() + 100
+        while not all(out.exists() for out in outs) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
+    for out, proc in zip(outs, procs, strict=True):
+        assert out.exists(), proc.stderr.read() if proc.stderr else ""
+    return [json.loads(out.read_text()) for out in outs]
+
+
+def test_a_ranks_own_nan_scores_stop_the_other_at_once(tmp_path) -> None:
+    """fit's NaN-scores check raised a DivergenceError on rank 1 alone, which was counted as every
+    rank's: rank 0 waited in the next all-reduce (33.9 s), then was told that "another process"
+    stopped."""
+    (stopped,), (diverged,) = _run_case(tmp_path, "nan")
+    assert diverged["error"] == "DivergenceError"
+    assert stopped["error"] == "PeerLostError"
+    assert stopped["message"].startswith(f"rank 1 stopped: DivergenceError: {diverged['message']}")
+    assert stopped["seconds"] < diverged["seconds"] + 10
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -113,7 +197,7 @@ def test_a_lost_connection_without_a_note_says_another_process_stopped() -> None
     "error",
     [
         raised_on_every_rank(UsageError("refused by every rank")),
-        DivergenceError("diverged on every rank"),
+        raised_on_every_rank(DivergenceError("diverged on every rank")),
     ],
     ids=["marked", "divergence"],
 )
@@ -121,7 +205,8 @@ def test_an_error_every_rank_raises_leaves_the_group_as_it_is(
     monkeypatch: pytest.MonkeyPatch, error: Exception
 ) -> None:
     """A refusal every rank raised after one collective (unequal batch counts), or the guard's
-    divergence, leaves the group for the next call; a rank's own error leaves it."""
+    divergence (marked by the guard), leaves the group for the next call; a rank's own error
+    leaves it."""
     import linearnets.training.rank_stop as rank_stop
 
     told: list[BaseException] = []
@@ -133,3 +218,31 @@ def test_an_error_every_rank_raises_leaves_the_group_as_it_is(
     with pytest.raises(UsageError), stop_together(DistContext(rank=1, world_size=2)):
         raise own
     assert told == [own]
+
+
+def test_the_guards_divergence_is_marked_as_every_ranks_a_ranks_own_is_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every DivergenceError counted as raised by all ranks: one rank's NaN scores (fit's own
+    check, a plain DataLoader) left the others in the next all-reduce (34 s in a run)."""
+    import linearnets.training.rank_stop as rank_stop
+    from linearnets.training.guard import DivergenceGuard
+    from linearnets.training.history import EpochMetrics
+
+    told: list[BaseException] = []
+    monkeypatch.setattr(rank_stop, "_tell_the_others", lambda context, exc: told.append(exc))
+    context = DistContext(rank=1, world_size=2)
+    guard = DivergenceGuard(0.1, dist=context)
+    with pytest.raises(DivergenceError, match="training loss") as info:
+        guard.on_epoch_end(metrics=EpochMetrics(1, float("nan"), 0.5, None, None, 1.0))
+    assert getattr(info.value, "raised_on_every_rank", False)
+    with pytest.raises(DivergenceError), stop_together(context):
+        raise info.value
+    own = DivergenceError("NaN scores in batch 2 of epoch 1")
+    with pytest.raises(DivergenceError), stop_together(context):
+        raise own
+    assert told == [own]
+    alone = DivergenceGuard(0.1)  # one process's: its errors are its own
+    with pytest.raises(DivergenceError) as info:
+        alone.on_epoch_end(metrics=EpochMetrics(1, float("nan"), 0.5, None, None, 1.0))
+    assert not getattr(info.value, "raised_on_every_rank", False)

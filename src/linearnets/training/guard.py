@@ -17,8 +17,9 @@ the targets' mean.
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import torch
@@ -58,6 +59,7 @@ from linearnets.training.guard_unseen import unseen_error
 from linearnets.training.guard_window import EARLY_EXAMPLES
 from linearnets.training.history import EpochMetrics, History
 from linearnets.training.model_tensors import batch_order
+from linearnets.training.rank_stop import raised_on_every_rank
 from linearnets.validation import check_bool, check_positive_float, check_positive_int
 
 __all__ = [
@@ -315,11 +317,25 @@ class DivergenceGuard(Callback):
         loss is checked for being finite alone: a test set's heavy tail (a mislabelled or corrupt
         test example) is no blow-up."""
         self.flush()
-        for name, value in (("training", metrics.train_loss), ("test", metrics.test_loss)):
-            if value is not None and not math.isfinite(value):
-                raise epoch_not_finite(metrics.epoch, name, value, lr=self._advice_lr)
-        after, self._after = self._after, None
-        self._growth.end_epoch(metrics.epoch, metrics.train_loss, last=self._last_batch(after))
+        with self._on_every_rank():
+            for name, value in (("training", metrics.train_loss), ("test", metrics.test_loss)):
+                if value is not None and not math.isfinite(value):
+                    raise epoch_not_finite(metrics.epoch, name, value, lr=self._advice_lr)
+            after, self._after = self._after, None
+            last = self._last_batch(after)
+            self._growth.end_epoch(metrics.epoch, metrics.train_loss, last=last)
+
+    @contextlib.contextmanager
+    def _on_every_rank(self) -> Iterator[None]:
+        """Mark a DivergenceError raised in the block as every rank's in a data-parallel run
+        (``dist`` given): each decides on the loss summed over them all, and so raises it alike;
+        ``fit`` then leaves the process group joined (:mod:`~linearnets.training.rank_stop`)."""
+        try:
+            yield
+        except DivergenceError as exc:
+            if self.dist is not None and self.dist.enabled:
+                raised_on_every_rank(exc)
+            raise
 
     def _last_batch(
         self, after: torch.Tensor | None
@@ -432,15 +448,17 @@ class DivergenceGuard(Callback):
                 for total, l in zip(read[: len(pending)], losses_held, strict=True)
             ]
         per_example = not (self.dist is not None and self.dist.enabled)
-        for (epoch, step, l, dims, batch), (total, count), spread in zip(
-            pending, values, spreads, strict=True
-        ):
-            # a mean-reduced (0-d) loss, or a data-parallel step's (sum, count), has no example's
-            losses = l if per_example and l.ndim else None
-            self._check(
-                epoch, step, total, int(count), losses, None if batch is None else (*batch, l, dims),
-                targets=spread,
-            )  # fmt: skip
+        with self._on_every_rank():  # once per read-back, not per step
+            for (epoch, step, l, dims, batch), (total, count), spread in zip(
+                pending, values, spreads, strict=True
+            ):
+                # a mean-reduced (0-d) loss, or a data-parallel step's (sum, count), has no
+                # example's
+                losses = l if per_example and l.ndim else None
+                self._check(
+                    epoch, step, total, int(count), losses,
+                    None if batch is None else (*batch, l, dims), targets=spread,
+                )  # fmt: skip
 
     def _moments(self, targets: list[tuple[torch.Tensor, bool, int] | None]) -> torch.Tensor | None:
         """Return the targets' moments of the pending steps whose ``targets`` were watched, in

@@ -18,7 +18,6 @@ from typing import Any
 
 import torch.distributed as dist
 
-from linearnets.errors import DivergenceError
 from linearnets.training.dist_failures import PeerLostError, lost_connection
 from linearnets.training.distributed import DistContext, in_process_group
 
@@ -39,14 +38,15 @@ def raised_on_every_rank(err: BaseException) -> BaseException:
 
 
 def _together(exc: BaseException) -> bool:
-    """Whether every rank raises ``exc`` alike: a refusal marked so, a divergence (the guard sums
-    each step's loss over the ranks), a stop the ranks agreed on (the interrupt's), or another
-    rank's loss already told."""
+    """Whether every rank raises ``exc`` alike: one marked so (a refusal after a collective, the
+    divergence guard's stop: it sums each step's loss over the ranks), a stop the ranks agreed on
+    (the interrupt's), or another rank's loss already told. A DivergenceError of one rank's own
+    (its NaN scores, fit's first-step check) is not: the others wait in a collective."""
     from linearnets.training.interrupt import TrainingInterrupted
 
     return (
         getattr(exc, "raised_on_every_rank", False)
-        or isinstance(exc, (DivergenceError, TrainingInterrupted, PeerLostError))
+        or isinstance(exc, (TrainingInterrupted, PeerLostError))
         or lost_connection(exc) is not None
     )
 
