@@ -210,7 +210,7 @@ def test_an_error_every_rank_raises_leaves_the_group_as_it_is(
     import linearnets.training.rank_stop as rank_stop
 
     told: list[BaseException] = []
-    monkeypatch.setattr(rank_stop, "_tell_the_others", lambda context, exc: told.append(exc))
+    monkeypatch.setattr(rank_stop, "_tell_the_others", lambda context, exc, call: told.append(exc))
     with pytest.raises(type(error)), stop_together(DistContext(rank=1, world_size=2)):
         raise error
     assert told == []
@@ -230,7 +230,7 @@ def test_the_guards_divergence_is_marked_as_every_ranks_a_ranks_own_is_not(
     from linearnets.training.history import EpochMetrics
 
     told: list[BaseException] = []
-    monkeypatch.setattr(rank_stop, "_tell_the_others", lambda context, exc: told.append(exc))
+    monkeypatch.setattr(rank_stop, "_tell_the_others", lambda context, exc, call: told.append(exc))
     context = DistContext(rank=1, world_size=2)
     guard = DivergenceGuard(0.1, dist=context)
     with pytest.raises(DivergenceError, match="training loss") as info:
@@ -246,3 +246,58 @@ def test_the_guards_divergence_is_marked_as_every_ranks_a_ranks_own_is_not(
     with pytest.raises(DivergenceError) as info:
         alone.on_epoch_end(metrics=EpochMetrics(1, float("nan"), 0.5, None, None, 1.0))
     assert not getattr(info.value, "raised_on_every_rank", False)
+
+
+def test_an_error_every_rank_raised_alike_keeps_the_group_for_the_next_fit(tmp_path) -> None:
+    """nn.Linear(6, 4) on 5 features, refused on the first batch by both ranks: each left the
+    process group, so fit again with the model fixed raised "Default process group has not been
+    initialized"."""
+    firsts, seconds = zip(*_run_case(tmp_path, "alike"), strict=True)
+    for first in firsts:
+        assert first["error"] == "UsageError"
+        assert first["message"].startswith("X must hold 6 features per example")
+    assert [second["error"] for second in seconds] == [None, None]
+
+
+@pytest.fixture
+def store(monkeypatch: pytest.MonkeyPatch):
+    """A real store, as the group's, of one process."""
+    import datetime
+
+    import torch.distributed as dist
+
+    import linearnets.training.rank_stop as rank_stop
+
+    held = dist.TCPStore(
+        "127.0.0.1", 0, is_master=True, wait_for_workers=False,
+        timeout=datetime.timedelta(seconds=5),
+    )  # fmt: skip
+    monkeypatch.setattr(rank_stop, "_store", lambda: held)
+    monkeypatch.setattr(rank_stop, "_AGREE_WAIT", 0.3)
+    return held
+
+
+def test_the_ranks_that_raised_share_one_verdict(store) -> None:
+    """Every rank raised in the call: the group kept; the others held in a collective: "stop",
+    which a rank raising later in the same call follows, though the count is then full."""
+    from linearnets.training.rank_stop import _every_rank_raised
+
+    context = DistContext(rank=0, world_size=2)
+    store.add("linearnets/stopped/1/count", 1)  # rank 1 raised first
+    assert _every_rank_raised(store, context, 1)
+    assert not _every_rank_raised(store, context, 2)  # alone, 0.3 s
+    assert not _every_rank_raised(store, DistContext(rank=1, world_size=2), 2)  # too late
+    assert store.timeout.total_seconds() == 5  # the group's store left as it was
+
+
+def test_a_note_of_an_earlier_fit_is_not_told_as_this_ones(store) -> None:
+    """Notes were kept by rank alone: a rank killed in a second fit of the same job was told as
+    stopped by the first fit's error."""
+    from linearnets.training.rank_stop import _peer_stopped
+
+    store.set("linearnets/stopped/1/1", "UsageError: y must hold class indices in [0, 4), got -1")
+    context = DistContext(rank=0, world_size=2)
+    said = str(_peer_stopped(context, "Connection closed by peer", 2))
+    assert said.startswith("another process of the data-parallel run stopped (lost connection")
+    said = str(_peer_stopped(context, "Connection closed by peer", 1))
+    assert said.startswith("rank 1 stopped: UsageError: y must hold class indices")

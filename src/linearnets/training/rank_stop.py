@@ -5,14 +5,19 @@ the next gradient all-reduce for as long as its process lived (a notebook, a scr
 the error: up to gloo's 30 minutes), and then they got gloo's raw "Connection closed by peer ...
 GLHF!". :func:`stop_together` makes that rank note its error in the group's store and leave the
 process group, which fails the others' collective at once; they raise a PeerLostError that names
-the rank and its error. Nothing is added to a step: the work is done only once an error is raised.
+the rank and its error. An error every rank raised alike (a model refused on the first batch by
+each) leaves the group joined, for the next call: each failing rank waits up to
+:data:`_AGREE_WAIT` seconds for every other to note one for the same call (the ranks held in a
+collective note nothing). Nothing is added to a step: the work is done only once an error is raised.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime
+import itertools
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,8 +28,16 @@ from linearnets.training.distributed import DistContext, in_process_group
 
 __all__ = ["raised_on_every_rank", "stop_together"]
 
-_KEY = "linearnets/stopped/{rank}"  # in the group's own store: what stopped that rank
+# in the group's own store, per fit call: what stopped that rank; how many ranks raised; the
+# verdict they share ("together": every rank raised, the group kept; "stop": the group left)
+_KEY = "linearnets/stopped/{call}/{rank}"
+_COUNT = "linearnets/stopped/{call}/count"
+_VERDICT = "linearnets/stopped/{call}/verdict"
+_TOGETHER, _STOP = "together", "stop"
 _STORE_WAIT = 2.0  # seconds: the store answers in milliseconds; a rank gone with it answers nothing
+_AGREE_WAIT = 2.0  # seconds a failing rank waits for every other to fail in the same call too
+_POLL = 0.02  # seconds between two looks at the count while waiting
+_calls = itertools.count(1)  # data-parallel fit calls of this process: every rank counts alike
 _LONGEST = 2000  # characters of the stopped rank's error kept in the store
 _KEEP_STORE = 10.0  # seconds the stopped rank keeps the store up, for the others to read its note
 
@@ -64,14 +77,15 @@ def stop_together(context: DistContext | None) -> Iterator[None]:
     if context is None or not context.enabled:
         yield
         return
+    call = next(_calls)  # its notes apart from an earlier call's, failed in the same group
     try:
         yield
     except BaseException as exc:
         reason = lost_connection(exc)
         if reason is not None:
-            raise _peer_stopped(context, reason) from exc
+            raise _peer_stopped(context, reason, call) from exc
         if not _together(exc):
-            _tell_the_others(context, exc)
+            _tell_the_others(context, exc, call)
         raise
 
 
@@ -83,23 +97,51 @@ def _store() -> Any:
         return None
 
 
-def _tell_the_others(context: DistContext, exc: BaseException) -> None:
-    """Note ``exc`` in the group's store under this rank, then leave the process group: the
-    others' pending collective fails at once ("Connection closed by peer")."""
+def _tell_the_others(context: DistContext, exc: BaseException, call: int) -> None:
+    """Note ``exc`` in the group's store under this rank and ``call``; unless every rank raised in
+    that call too (:func:`_every_rank_raised`), leave the process group: the others' pending
+    collective fails at once ("Connection closed by peer")."""
     if not in_process_group():
         return
     store = _store()
     if store is not None:
-        key = _KEY.format(rank=context.rank)
+        key = _KEY.format(call=call, rank=context.rank)
         said = str(exc).strip() or type(exc).__name__
         try:
             store.set(key, f"{type(exc).__name__}: {said}"[:_LONGEST])
             store.get(key)  # answered: the note is in before the others hear of the leaving
         except Exception:  # the store gone too: the others say that a rank stopped, not why
             pass
+        if _every_rank_raised(store, context, call):
+            return  # none waits in a collective: the group stays, for the next call
     dist.destroy_process_group()
     if store is not None:
         _keep(store, _KEEP_STORE)
+
+
+def _every_rank_raised(store: Any, context: DistContext, call: int) -> bool:
+    """Count this rank's error in ``call``; return whether every rank raised one in it, as the
+    ranks that raised agree: the count reaches the world size within :data:`_AGREE_WAIT` seconds,
+    else the first to give up decides "stop" for all (the verdict set once, first come)."""
+    count_key, verdict_key = _COUNT.format(call=call), _VERDICT.format(call=call)
+    try:
+        timeout = store.timeout
+        store.set_timeout(datetime.timedelta(seconds=_STORE_WAIT))
+        try:
+            count = int(store.add(count_key, 1))
+            deadline = time.monotonic() + _AGREE_WAIT
+            while count < context.world_size and time.monotonic() < deadline:
+                if store.check([verdict_key]):
+                    break
+                time.sleep(_POLL)
+                count = int(store.add(count_key, 0))
+            proposed = _TOGETHER if count >= context.world_size else _STOP
+            verdict = bytes(store.compare_set(verdict_key, "", proposed)).decode()
+        finally:
+            store.set_timeout(timeout)
+    except Exception:  # the store gone: left as a lone error is
+        return False
+    return verdict == _TOGETHER
 
 
 def _keep(store: Any, seconds: float) -> None:
@@ -112,11 +154,12 @@ def _keep(store: Any, seconds: float) -> None:
     holder.start()
 
 
-def _peer_stopped(context: DistContext, reason: str) -> PeerLostError:
-    """Return the error that another rank stopped: which, and why, where it left its note."""
+def _peer_stopped(context: DistContext, reason: str, call: int) -> PeerLostError:
+    """Return the error that another rank stopped: which, and why, where it left its note in
+    this ``call``."""
     store = _store()
     for rank in range(context.world_size):
-        note = _note(store, rank) if rank != context.rank else None
+        note = _note(store, rank, call) if rank != context.rank else None
         if note is not None:
             return PeerLostError(
                 f"rank {rank} stopped: {note}; every rank of the data-parallel run stopped with "
@@ -128,11 +171,12 @@ def _peer_stopped(context: DistContext, reason: str) -> PeerLostError:
     )
 
 
-def _note(store: Any, rank: int) -> str | None:
-    """Return what rank ``rank`` noted as it stopped, or ``None`` (no note, no store to ask)."""
+def _note(store: Any, rank: int, call: int) -> str | None:
+    """Return what rank ``rank`` noted as it stopped in ``call``, or ``None`` (no note, no store
+    to ask)."""
     if store is None:
         return None
-    key = _KEY.format(rank=rank)
+    key = _KEY.format(call=call, rank=rank)
     try:
         store.set_timeout(datetime.timedelta(seconds=_STORE_WAIT))
         if not store.check([key]):
