@@ -301,3 +301,31 @@ def test_a_note_of_an_earlier_fit_is_not_told_as_this_ones(store) -> None:
     assert said.startswith("another process of the data-parallel run stopped (lost connection")
     said = str(_peer_stopped(context, "Connection closed by peer", 1))
     assert said.startswith("rank 1 stopped: UsageError: y must hold class indices")
+
+
+def test_a_ctrl_c_on_one_rank_is_told_as_an_interruption_with_nothing_to_fix(tmp_path) -> None:
+    """Told as "rank 1 stopped: KeyboardInterrupt: KeyboardInterrupt; ... fix it there and ..."."""
+    (stopped,), (interrupted,) = _run_case(tmp_path, "interrupt")
+    assert interrupted["error"] == "KeyboardInterrupt"
+    assert stopped["error"] == "PeerLostError"
+    assert stopped["message"] == (
+        "rank 1 stopped: interrupted (KeyboardInterrupt); every rank of the data-parallel run "
+        "stopped with it (rank 1 left the process group): start every rank again"
+    )
+
+
+@pytest.mark.parametrize(
+    ("error", "noted"),
+    [
+        (SystemExit(), "interrupted (SystemExit)"),
+        (SystemExit("bad data"), "interrupted (SystemExit: bad data)"),
+        (RuntimeError(), "RuntimeError"),
+        (RuntimeError("RuntimeError"), "RuntimeError"),
+        (UsageError("y must hold class indices"), "UsageError: y must hold class indices"),
+    ],
+    ids=["exit", "exit-said", "empty", "its-name", "said"],
+)
+def test_a_note_names_the_error_once(error: BaseException, noted: str) -> None:
+    from linearnets.training.rank_stop import _noted
+
+    assert _noted(error) == noted

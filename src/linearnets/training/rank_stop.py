@@ -34,6 +34,7 @@ _KEY = "linearnets/stopped/{call}/{rank}"
 _COUNT = "linearnets/stopped/{call}/count"
 _VERDICT = "linearnets/stopped/{call}/verdict"
 _TOGETHER, _STOP = "together", "stop"
+_INTERRUPTED = "interrupted ("  # a note's start for a Ctrl-C or an exit: nothing to fix
 _STORE_WAIT = 2.0  # seconds: the store answers in milliseconds; a rank gone with it answers nothing
 _AGREE_WAIT = 2.0  # seconds a failing rank waits for every other to fail in the same call too
 _POLL = 0.02  # seconds between two looks at the count while waiting
@@ -106,9 +107,8 @@ def _tell_the_others(context: DistContext, exc: BaseException, call: int) -> Non
     store = _store()
     if store is not None:
         key = _KEY.format(call=call, rank=context.rank)
-        said = str(exc).strip() or type(exc).__name__
         try:
-            store.set(key, f"{type(exc).__name__}: {said}"[:_LONGEST])
+            store.set(key, _noted(exc)[:_LONGEST])
             store.get(key)  # answered: the note is in before the others hear of the leaving
         except Exception:  # the store gone too: the others say that a rank stopped, not why
             pass
@@ -117,6 +117,15 @@ def _tell_the_others(context: DistContext, exc: BaseException, call: int) -> Non
     dist.destroy_process_group()
     if store is not None:
         _keep(store, _KEEP_STORE)
+
+
+def _noted(exc: BaseException) -> str:
+    """Return what the others are told stopped this rank: "UsageError: <its message>", the type
+    alone where the message is empty or that name; "interrupted (KeyboardInterrupt)" for a Ctrl-C
+    or an exit, which asks for no fix."""
+    name, said = type(exc).__name__, str(exc).strip()
+    told = name if not said or said == name else f"{name}: {said}"
+    return f"{_INTERRUPTED}{told})" if isinstance(exc, (KeyboardInterrupt, SystemExit)) else told
 
 
 def _every_rank_raised(store: Any, context: DistContext, call: int) -> bool:
@@ -161,9 +170,10 @@ def _peer_stopped(context: DistContext, reason: str, call: int) -> PeerLostError
     for rank in range(context.world_size):
         note = _note(store, rank, call) if rank != context.rank else None
         if note is not None:
+            fix = "" if note.startswith(_INTERRUPTED) else "fix it there and "
             return PeerLostError(
                 f"rank {rank} stopped: {note}; every rank of the data-parallel run stopped with "
-                f"it (rank {rank} left the process group): fix it there and start every rank again"
+                f"it (rank {rank} left the process group): {fix}start every rank again"
             )
     return PeerLostError(
         f"another process of the data-parallel run stopped (lost connection: {reason}); see its "
