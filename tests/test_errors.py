@@ -62,7 +62,7 @@ from linearnets.models.scratch import (
 from linearnets.tasks.linreg import run_linreg
 from linearnets.tasks.resume import resume_softmax
 from linearnets.tasks.softmax import run_softmax
-from linearnets.training.callbacks import ConsoleLogger
+from linearnets.training.callbacks import ConsoleLogger, MetricsWriter
 from linearnets.training.checkpoint import load_checkpoint, save_checkpoint
 from linearnets.training.guard import DivergenceGuard
 from linearnets.training.loop import evaluate, evaluate_accuracy, fit, train_epoch
@@ -530,6 +530,7 @@ def _run_folder(
             run / "model.pt",
         )
         (run / "results.json").write_text("{}")
+        MetricsWriter(run).rewrite([ROW_OF_EPOCH_1])  # the metrics of its checkpoint's history
         for figure in ("curves.png", "curves.svg"):
             (run / figure).write_bytes(b"figure")
     return run

@@ -32,6 +32,7 @@ from linearnets.tasks.linreg_resume import resume_linreg
 from linearnets.training.checkpoint import load_checkpoint
 from linearnets.training.interrupt import TrainingInterrupted
 
+from ._metrics_damage import DAMAGES
 from .test_training_run import StopNow  # the user's "stop training now" callback
 
 IMPLS = ("scratch", "analytic", "concise")
@@ -222,6 +223,28 @@ def test_a_plain_resume_rewrites_damaged_results(tmp_path: Path, damage: str) ->
     assert results["epochs"] == 2 and results["w"] == whole.w and results["b"] == whole.b
     with pytest.raises(UsageError, match=r"^the run in .* is complete: it finished its 2 epochs"):
         resume_linreg(out)  # and now it is
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_a_plain_resume_rewrites_damaged_metrics(tmp_path: Path, damage: str) -> None:
+    """metrics.jsonl or metrics.csv removed, emptied, cut short or torn: the plain resume said
+    the run was complete. As resume_softmax has it, the metrics files must hold the checkpoint's
+    history: the plain resume writes them again from it, trains nothing, and says so."""
+    import shutil
+
+    whole = tmp_path / "whole"
+    ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=whole))
+    out = tmp_path / "run"
+    shutil.copytree(whole, out)
+    spoil, said = DAMAGES[damage]
+    spoil(out)
+    with pytest.warns(ResumeWarning, match=f"^{re.escape(said.format(out=out))}$"):
+        result = resume_linreg(out)
+    assert len(result.history.epochs) == 2  # nothing trained
+    for name in ("metrics.jsonl", "metrics.csv"):  # its timing too: the history's own
+        assert (out / name).read_bytes() == (whole / name).read_bytes()
+    with pytest.raises(UsageError, match=r"^the run in .* is complete: it finished its 2 epochs"):
+        resume_linreg(out)
 
 
 def test_a_damaged_checkpoint_is_named(tmp_path: Path) -> None:

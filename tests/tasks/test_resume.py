@@ -40,6 +40,8 @@ from linearnets.training.callbacks import Callback
 from linearnets.training.checkpoint import load_checkpoint
 from linearnets.training.interrupt import TrainingInterrupted
 
+from ._metrics_damage import DAMAGES
+
 pytestmark = [pytest.mark.slow, pytest.mark.realdata]
 
 SETTINGS = ["--epochs", "3", "--threads", "1", "--seed", "0", "--plot", "none", "--device", "cpu"]
@@ -241,6 +243,38 @@ def test_a_run_stopped_after_its_last_epoch_writes_its_reports_on_resume(tmp_pat
         r"nothing is left to resume; pass e.g. epochs=6 to train further$",
     ):
         resume_softmax(out)  # now finished: nothing left to do (in the API's words, not --epochs)
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_a_finished_run_whose_metrics_were_damaged_writes_them_again_on_resume(
+    tmp_path: Path, damage: str
+) -> None:
+    """metrics.jsonl or metrics.csv removed, emptied, cut short or torn: the plain resume said
+    the run was complete, and nothing but training further wrote them again. It writes them from
+    the checkpoint's history now, trains nothing, says so, and the files are the run's own."""
+    import shutil
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(80, 4)).astype(np.float32), rng.integers(0, 3, size=80)
+    np.savez(tmp_path / "d.npz", X=X[:60], y=y[:60], X_test=X[60:], y_test=y[60:])
+    whole = tmp_path / "whole"
+    config = SoftmaxConfig(
+        data=tmp_path / "d.npz", epochs=2, num_threads=1, plot="none", device="cpu", out=whole
+    )
+    run_softmax(config)
+    out = tmp_path / "run"
+    shutil.copytree(whole, out)
+    spoil, said = DAMAGES[damage]
+    spoil(out)
+    with pytest.warns(ResumeWarning, match=f"^{re.escape(said.format(out=out))}$"):
+        result = resume_softmax(out)
+    assert len(result.history.epochs) == 2  # nothing trained
+    for name in ("metrics.jsonl", "metrics.csv"):  # its timing too: the history's own
+        assert (out / name).read_bytes() == (whole / name).read_bytes()
+    with pytest.raises(LinearnetsError, match=r"is complete: it finished its 2 epochs"):
+        resume_softmax(out)
 
 
 def test_a_finished_run_whose_model_pt_was_damaged_writes_it_again_on_resume(

@@ -131,19 +131,35 @@ def _weights(path: Path) -> None:
     torch.save({**payload, "classes": ["a", "b"], "state_dict": state}, path)
 
 
+def _epochs(n: int) -> list[int]:
+    """The epochs of a checkpoint's history after ``n`` epochs."""
+    return list(range(1, n + 1))
+
+
+def _metrics(run_dir: Path, epochs: int) -> None:
+    """Write metrics.jsonl and metrics.csv as a run of ``epochs`` epochs leaves them."""
+    from linearnets.training.metrics_files import MetricsWriter
+
+    row = {"train_loss": 0.5, "train_acc": 0.8, "test_loss": 0.6, "test_acc": 0.7, "seconds": 0.1}
+    MetricsWriter(run_dir).rewrite([{"epoch": e, **row} for e in _epochs(epochs)])
+
+
 def test_a_resume_needs_epochs_left_or_reports_to_write(tmp_path: Path) -> None:
-    check_epochs_left(tmp_path, 3, OLD, given=False)  # the weights and results are not written yet
+    _metrics(tmp_path, 3)
+    check_epochs_left(
+        tmp_path, 3, OLD, given=False, logged=_epochs(3)
+    )  # the weights and results are not written yet
     with pytest.raises(UsageError, match=r"already finished \(4\), got 3, the run's own"):
-        check_epochs_left(tmp_path, 4, OLD, given=False)
+        check_epochs_left(tmp_path, 4, OLD, given=False, logged=_epochs(4))
     (tmp_path / "model.pt").write_bytes(b"x")  # damaged: the resume writes it again
     (tmp_path / "results.json").write_text('{"epochs": 3}')
-    check_epochs_left(tmp_path, 3, OLD, given=True)
+    check_epochs_left(tmp_path, 3, OLD, given=True, logged=_epochs(3))
     _weights(tmp_path / "model.pt")
     with pytest.raises(UsageError, match=r"already finished \(3\), got 3; pass e\.g\. epochs=8"):
-        check_epochs_left(tmp_path, 3, OLD, given=True)
+        check_epochs_left(tmp_path, 3, OLD, given=True, logged=_epochs(3))
     (tmp_path / "results.json").write_text("{}")  # names no epoch count: taken as the run's
     with pytest.raises(UsageError, match=r"already finished \(3\), got 3"):
-        check_epochs_left(tmp_path, 3, OLD, given=True)
+        check_epochs_left(tmp_path, 3, OLD, given=True, logged=_epochs(3))
 
 
 def test_fewer_epochs_than_an_unfinished_run_trained_are_told_its_own_count_ends_it(
@@ -154,9 +170,13 @@ def test_fewer_epochs_than_an_unfinished_run_trained_are_told_its_own_count_ends
     weights and reports written); a finished run's count is "more than" still."""
     from linearnets.cli._report import one_line
 
-    check_epochs_left(tmp_path, 4, replace(OLD, epochs=4), given=True)  # ends the run at 4
+    _metrics(tmp_path, 4)
+
+    check_epochs_left(
+        tmp_path, 4, replace(OLD, epochs=4), given=True, logged=_epochs(4)
+    )  # ends the run at 4
     with pytest.raises(UsageError) as info:
-        check_epochs_left(tmp_path, 4, OLD, given=True)
+        check_epochs_left(tmp_path, 4, OLD, given=True, logged=_epochs(4))
     assert one_line(info.value) == (
         f"--epochs must be at least the epochs the run in {tmp_path} already finished (4), got 3; "
         "pass e.g. --epochs 9 to train further, or pass --epochs 4 to end the run there"
@@ -164,7 +184,7 @@ def test_fewer_epochs_than_an_unfinished_run_trained_are_told_its_own_count_ends
     _weights(tmp_path / "model.pt")
     (tmp_path / "results.json").write_text('{"epochs": 4}')
     with pytest.raises(UsageError, match=r"must be more than .*\(4\), got 3; pass e\.g\. epochs=9 to train further$"):  # fmt: skip
-        check_epochs_left(tmp_path, 4, OLD, given=True)
+        check_epochs_left(tmp_path, 4, OLD, given=True, logged=_epochs(4))
 
 
 @pytest.mark.parametrize("results", ['{"epochs": 1}', "{"], ids=["stale", "damaged"])
@@ -175,7 +195,9 @@ def test_weights_and_results_of_another_epoch_are_not_a_finished_run(
     model.pt and results.json of epoch 1 are stale, and the plain resume writes them again."""
     _weights(tmp_path / "model.pt")
     (tmp_path / "results.json").write_text(results)
-    check_epochs_left(tmp_path, 3, OLD, given=False)  # nothing raised: the resume writes them
+    check_epochs_left(
+        tmp_path, 3, OLD, given=False, logged=_epochs(3)
+    )  # nothing raised: the resume writes them
 
 
 def test_logged_epochs_without_a_checkpoint_are_not_thrown_away(tmp_path: Path) -> None:
@@ -208,20 +230,25 @@ def test_logged_epochs_name_force_in_either_words(tmp_path: Path) -> None:
 def test_a_finished_run_missing_its_figures_may_be_resumed_to_draw_them(tmp_path: Path) -> None:
     """A run whose plotting process died wrote model.pt and results.json but not its figures."""
     drawn = SoftmaxConfig(epochs=3, plot="file", device="cpu")
+    _metrics(tmp_path, 3)
     _weights(tmp_path / "model.pt")
     (tmp_path / "results.json").write_text('{"epochs": 3, "per_class_acc": {"a": 0.5, "b": 1.0}}')
     for name in ("curves.png", "curves.svg", "predictions.png", "per_class.txt", "confusion.pt"):
         (tmp_path / name).write_bytes(b"x")
-    check_epochs_left(tmp_path, 3, drawn, given=False)  # confusion.png is missing: allowed
+    check_epochs_left(
+        tmp_path, 3, drawn, given=False, logged=_epochs(3)
+    )  # confusion.png is missing: allowed
     with pytest.raises(UsageError, match=r"is complete: it finished its 3 epochs"):
-        check_epochs_left(tmp_path, 3, OLD, given=False)  # plot="none" wants no figures
+        check_epochs_left(
+            tmp_path, 3, OLD, given=False, logged=_epochs(3)
+        )  # plot="none" wants no figures
     (tmp_path / "confusion.png").write_bytes(b"x")
     with pytest.raises(
         UsageError,
         match=rf"^the run in {re.escape(str(tmp_path))} is complete: it finished its 3 epochs and "
         r"wrote its results, so nothing is left to resume; pass e\.g\. epochs=8 to train further$",
     ):
-        check_epochs_left(tmp_path, 3, drawn, given=False)
+        check_epochs_left(tmp_path, 3, drawn, given=False, logged=_epochs(3))
 
 
 def _most_here(resize: int, world_size: int) -> int:
@@ -358,3 +385,25 @@ def test_two_misspellings_of_one_setting_are_told_to_pass_it_once(tmp_path: Path
         "; did you mean lr=0.5? epoch and epochz both look meant for epochs: pass epochs once; "
         "pass SoftmaxConfig fields among ['"
     ) in str(caught.value)
+
+
+def test_a_finished_run_needs_metrics_of_its_checkpoint_history(tmp_path: Path) -> None:
+    """metrics.jsonl and metrics.csv removed or damaged were not looked at: the plain resume
+    said the run was complete. Each must hold a whole row of each of the history's epochs."""
+    _metrics(tmp_path, 3)
+    _weights(tmp_path / "model.pt")
+    (tmp_path / "results.json").write_text('{"epochs": 3}')
+    with pytest.raises(UsageError, match=r"is complete: it finished its 3 epochs"):
+        check_epochs_left(tmp_path, 3, OLD, given=False, logged=_epochs(3))
+    other = "held 3 epoch rows, not those of epochs 1, 2, 4 where the checkpoint's history holds 3"
+    assert check_epochs_left(tmp_path, 3, OLD, given=False, logged=[1, 2, 4]) == {
+        "metrics.jsonl": f"{other} epoch rows",
+        "metrics.csv": f"{other} epoch rows",
+    }
+    (tmp_path / "metrics.jsonl").write_text('{"epoch": 1}\n{"epoch": 2\n{"epoch": 3}\n')
+    assert check_epochs_left(tmp_path, 3, OLD, given=False, logged=_epochs(3)) == {
+        "metrics.jsonl": "was damaged (line 2 is no row of metrics)"
+    }
+    (tmp_path / "metrics.jsonl").unlink()
+    with pytest.raises(UsageError, match=r"must be at least the epochs .* already finished \(3\)"):
+        check_epochs_left(tmp_path, 3, replace(OLD, epochs=2), given=True, logged=_epochs(3))

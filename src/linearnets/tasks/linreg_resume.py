@@ -65,7 +65,7 @@ from linearnets.tasks.resume_diverged import (
 )
 from linearnets.tasks.resume_exactness import warn_not_bit_exact
 from linearnets.tasks.resume_saved import unusable_checkpoint_config
-from linearnets.tasks.resume_settings import results_summarize
+from linearnets.tasks.resume_settings import note_metrics_rewritten, results_summarize
 from linearnets.tasks.stopping import complete_when_returned
 from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.callback_folder import check_apart_from_run
@@ -77,6 +77,7 @@ from linearnets.training.checkpoint import (
 )
 from linearnets.training.config_sections import notes_of
 from linearnets.training.guard_growth import data_since
+from linearnets.training.metrics_files import metrics_disagreements
 from linearnets.training.run_config import (
     bad_config_value,
     refuse_out,
@@ -269,8 +270,12 @@ def _resume(
             trained=trained,
             left=asked,
         )
+    wrong: dict[str, str] = {}  # the metrics files a finished run's resume writes again
     if ckpt is not None:
-        _check_epochs_left(run_dir, ckpt.epoch, new, given="epochs" in overrides)
+        logged = [row["epoch"] for row in ckpt.history]
+        wrong = _check_epochs_left(
+            run_dir, ckpt.epoch, new, given="epochs" in overrides, logged=logged
+        )
     content = _forced_content(new, saved, trained=trained, epoch=epoch, old_data=old.data)
     content = {} if ckpt is None else content  # a start over's data, like its settings: no change
     resumes = [*saved.get("resumes", [])]
@@ -310,7 +315,7 @@ def _resume(
         # does (the plain one was refused for the epochs the old metrics logged), until its
         # first checkpoint: config.json then records its settings for the plain one
         with _started_over(run_dir, overrides, force=force, start_over=ckpt is None):
-            return train_in_folder(
+            result = train_in_folder(
                 run_dir,
                 new,
                 callbacks=callbacks,
@@ -320,6 +325,9 @@ def _resume(
                 new_data=_new_data(changed, content, synthetic=new.data is None),
                 data_since=0 if ckpt is None else _data_since(saved, ckpt, new=new),
             )
+    if ckpt is not None and ckpt.epoch == new.epochs:  # the metrics were all it had to write
+        note_metrics_rewritten(run_dir, wrong, epochs=ckpt.epoch)
+    return result
 
 
 def _new_data(changed: dict[str, Any], content: dict[str, Any], *, synthetic: bool) -> bool:
@@ -460,13 +468,17 @@ def _refuse_synthetic_settings(changes: dict[str, Any], data: Path, run_dir: Pat
         )
 
 
-def _check_epochs_left(run_dir: Path, done: int, new: LinregConfig, *, given: bool) -> None:
+def _check_epochs_left(
+    run_dir: Path, done: int, new: LinregConfig, *, given: bool, logged: Sequence[int]
+) -> dict[str, str]:
     """Refuse a resume with nothing to do: the run finished ``new.epochs``, or more. Finished
-    means ``results.json`` written, readable and of the checkpoint's epoch count (as
-    ``resume_softmax``'s check_epochs_left has it): without it, or damaged, the checkpoint's own
-    epoch count is taken, the resume writing the results again, so the rule then said is "at
-    least"."""
-    finished = results_summarize(run_dir, done)
+    means ``results.json`` written, readable and of the checkpoint's epoch count, and the metrics
+    files holding a row of each of the history's ``logged`` epochs (as ``resume_softmax``'s
+    check_epochs_left has it): without them, or damaged, the checkpoint's own epoch count is
+    taken, the resume writing them again, so the rule then said is "at least". Returns the
+    metrics files that disagree, with why (for note_metrics_rewritten)."""
+    wrong = metrics_disagreements(run_dir, logged)
+    finished = results_summarize(run_dir, done) and not wrong
     if done == new.epochs and finished and not given:
         raise run_complete(run_dir, done)
     if done > new.epochs or (done == new.epochs and finished):
@@ -481,3 +493,4 @@ def _check_epochs_left(run_dir: Path, done: int, new: LinregConfig, *, given: bo
             f"epochs must be {rule} the epochs the run in {shown_path(run_dir)} already "
             f"finished ({done}), got {new.epochs}{own}; {fix}"
         )
+    return wrong

@@ -55,7 +55,12 @@ from linearnets.tasks.resume_saved import (
     saved_config,
     started_environment,
 )
-from linearnets.tasks.resume_settings import check_epochs_left, check_logged_epochs, resumed_config
+from linearnets.tasks.resume_settings import (
+    check_epochs_left,
+    check_logged_epochs,
+    note_metrics_rewritten,
+    resumed_config,
+)
 from linearnets.tasks.resume_shared import shared_overrides, with_others
 from linearnets.tasks.softmax import environment_group, write_run_config
 from linearnets.tasks.stopping import complete_when_returned, stop_names_its_folder
@@ -252,7 +257,8 @@ def _resume(
         untrained=ckpt.epoch == new.epochs,
         trained=ckpt.extra.get("data_sha256"),
     )
-    check_epochs_left(run_dir, ckpt.epoch, new, given="epochs" in overrides)
+    logged = [m.epoch for m in history.epochs]
+    wrong = check_epochs_left(run_dir, ckpt.epoch, new, given="epochs" in overrides, logged=logged)
     if ckpt.epoch == new.epochs:  # trains nothing: the run ends with the checkpoint's settings
         new, changed = untrained_changes_dropped(new, changed, given=overrides)
         # and with the thread count it asked for: a num_threads given here, recorded as the
@@ -301,7 +307,7 @@ def _resume(
                 rewrite_run_files(
                     run_dir, exp, saved, from_epoch=ckpt.epoch, changed=changed, history=history
                 )
-        return train_experiment(
+        result = train_experiment(
             exp,
             run_dir,
             callbacks=callbacks,
@@ -311,6 +317,9 @@ def _resume(
             forced=forced,
             data_since=ckpt.epoch if new_data else since,
         )
+    if exp.dist.is_main and ckpt.epoch == new.epochs:  # the metrics were all it had to write
+        note_metrics_rewritten(run_dir, wrong, epochs=ckpt.epoch)
+    return result
 
 
 # the settings whose forced change is one of the data: the file, its content, the images' size

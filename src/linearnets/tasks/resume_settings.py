@@ -10,21 +10,25 @@ importable from here too). What those settings change, and whether it may:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
 from linearnets._json import loads_shallow
-from linearnets._text import shown_path
+from linearnets._text import and_list, counted, shown_path
+from linearnets._warn import warn
 from linearnets.config import SoftmaxConfig
 from linearnets.config_checks import BatchBytesError
 from linearnets.config_values import meant_advice
-from linearnets.errors import UsageError
+from linearnets.errors import ResumeWarning, UsageError
 from linearnets.tasks.experiment import check_data_source
 from linearnets.tasks.logged_epochs import check_logged_epochs, epochs_logged
 from linearnets.tasks.reports import missing_reports
 from linearnets.tasks.resume_batch import batch_refused
 from linearnets.tasks.weights import WEIGHTS_FILE, weights_intact
+from linearnets.training.checkpoint import CHECKPOINT_FILE
+from linearnets.training.metrics_files import metrics_disagreements
 from linearnets.training.run_config import refuse_out, run_complete
 from linearnets.training.runs import RESULTS_FILE
 
@@ -32,6 +36,7 @@ __all__ = [
     "check_epochs_left",
     "check_logged_epochs",
     "epochs_logged",
+    "note_metrics_rewritten",
     "results_summarize",
     "resumed_config",
 ]
@@ -103,19 +108,31 @@ def _refuse_images_only(data: Path, overrides: dict[str, Any]) -> None:
         )
 
 
-def check_epochs_left(run_dir: Path, epoch: int, new: SoftmaxConfig, *, given: bool) -> None:
-    """Refuse a resume with nothing to do: no epochs left, and the weights, reports and figures written.
+def check_epochs_left(
+    run_dir: Path, epoch: int, new: SoftmaxConfig, *, given: bool, logged: Sequence[int]
+) -> dict[str, str]:
+    """Refuse a resume with nothing to do: no epochs left, and the weights, reports, figures and
+    metrics written.
 
     Finished means ``model.pt`` and ``results.json`` of the checkpoint's epoch: those of an earlier,
     shorter run (a resume for more epochs stopped after its last checkpoint) are stale, and the
-    resume writes them again.
+    resume writes them again; and ``metrics.jsonl`` and ``metrics.csv`` whole, with a row of each
+    epoch of the checkpoint's history (the resume writes them again from it).
 
     Args:
         epoch: the epochs the checkpoint finished.
         given: whether the caller passed ``epochs`` (else ``new.epochs`` is the run's own).
+        logged: the epochs of the checkpoint's history, one row each in the metrics files.
+
+    Returns:
+        The metrics files that disagree with the history, with why (see
+        :func:`~linearnets.training.metrics_files.metrics_disagreements`): for
+        :func:`note_metrics_rewritten` once the resume wrote them again.
     """
+    wrong = metrics_disagreements(run_dir, logged)
     # a model.pt damaged since is not finished: the resume writes it again from the checkpoint
     finished = weights_intact(run_dir / WEIGHTS_FILE) and results_summarize(run_dir, epoch)
+    finished = finished and not wrong  # metrics removed or damaged: rewritten from the history
     # a run whose plotting process died is finished but for its figures, and one whose reports
     # were removed but for those: the resume writes them again
     finished = finished and not missing_reports(new, run_dir)
@@ -132,6 +149,21 @@ def check_epochs_left(run_dir: Path, epoch: int, new: SoftmaxConfig, *, given: b
             f"epochs must be {rule} the epochs the run in {shown_path(run_dir)} already finished "
             f"({epoch}), got {new.epochs}{own}; {fix}"
         )
+    return wrong
+
+
+def note_metrics_rewritten(run_dir: Path, wrong: dict[str, str], *, epochs: int) -> None:
+    """Tell (a :class:`~linearnets.errors.ResumeWarning`) that a resume which trained nothing wrote
+    the metrics files in ``wrong`` (name -> why, :func:`check_epochs_left`'s) again from the
+    checkpoint's history of ``epochs`` epochs; nothing where none was wrong."""
+    if not wrong:
+        return
+    why = "; ".join(f"{name} {reason}" for name, reason in wrong.items())
+    warn(
+        f"wrote {and_list(list(wrong))} in {shown_path(run_dir)} again from its "
+        f"{CHECKPOINT_FILE}'s history ({counted(epochs, 'epoch')}): {why}",
+        ResumeWarning,
+    )
 
 
 def results_summarize(run_dir: Path, epoch: int) -> bool:

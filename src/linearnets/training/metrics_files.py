@@ -9,17 +9,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from linearnets._json import dumps_strict
+from linearnets._text import counted
 from linearnets._warn import warn
 from linearnets.training.callback_base import Callback
 from linearnets.training.callback_folder import check_callback_folder
 from linearnets.training.checkpoint_write import run_file_error, write_text_atomic
 from linearnets.training.history import EpochMetrics
 
-__all__ = ["MetricsWriter"]
+__all__ = ["MetricsWriter", "metrics_disagreements"]
 
 
 class MetricsWriter(Callback):
@@ -146,3 +148,86 @@ class MetricsWriter(Callback):
                 f.write(text)
         except OSError as exc:  # raised at the write or only at the close's flush: both named
             raise run_file_error(path, exc) from exc
+
+
+def metrics_disagreements(run_dir: Path, epochs: Sequence[int]) -> dict[str, str]:
+    """Return what keeps ``metrics.jsonl`` and ``metrics.csv`` in ``run_dir`` from holding one
+    whole row of each of ``epochs`` (a checkpoint's history's), in order: file name -> why, in
+    the words of "metrics.jsonl ..." (``"was missing"``). Empty where both agree.
+
+    Reads the two small files, nothing else: a resume of a finished run writes them again from
+    the checkpoint's history where they do not agree.
+    """
+    wanted = list(epochs)
+    wrong = {}
+    for path, read in (
+        (run_dir / "metrics.jsonl", _jsonl_epochs),
+        (run_dir / "metrics.csv", _csv_epochs),
+    ):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            wrong[path.name] = "was missing"
+            continue
+        except (OSError, UnicodeDecodeError) as exc:
+            wrong[path.name] = f"could not be read ({type(exc).__name__})"
+            continue
+        if text and not text.endswith("\n"):  # every row is written whole, its newline last
+            wrong[path.name] = "was cut short (its last line torn)"
+            continue
+        found = read(text)
+        if isinstance(found, str):
+            wrong[path.name] = found
+        elif found != wanted:
+            held = "was empty" if not text.strip() else f"held {_count(len(found))}"
+            same = f", not those of epochs {_span(wanted)}" if len(found) == len(wanted) else ""
+            wrong[path.name] = (
+                f"{held}{same} where the checkpoint's history holds {_count(len(wanted))}"
+            )
+    return wrong
+
+
+def _jsonl_epochs(text: str) -> list[int] | str:
+    """Return the epochs of ``metrics.jsonl``'s rows in ``text``, or why they cannot be read."""
+    epochs = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            epoch = json.loads(line)["epoch"]
+        except (ValueError, KeyError, TypeError):
+            return f"was damaged (line {number} is no row of metrics)"
+        if not isinstance(epoch, int) or isinstance(epoch, bool):
+            return f"was damaged (line {number} is no row of metrics)"
+        epochs.append(epoch)
+    return epochs
+
+
+def _csv_epochs(text: str) -> list[int] | str:
+    """Return the epochs of ``metrics.csv``'s rows in ``text``, or why they cannot be read."""
+    if not text:
+        return []
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        if tuple(reader.fieldnames or ()) != MetricsWriter.FIELDS:
+            return f"was damaged (its header is not {','.join(MetricsWriter.FIELDS)})"
+        epochs = []
+        for row in reader:
+            if None in row or None in row.values():  # a row cut short or too long
+                return f"was damaged (line {reader.line_num} is no row of metrics)"
+            epochs.append(int(row["epoch"]))
+    except (ValueError, csv.Error):
+        return "was damaged (a row is no row of metrics)"
+    return epochs
+
+
+def _count(n: int) -> str:
+    """Return ``n`` epoch rows in words: ``no epoch row``, ``1 epoch row``, ``2 epoch rows``."""
+    return "no epoch row" if n == 0 else counted(n, "epoch row")
+
+
+def _span(epochs: list[int]) -> str:
+    """Return ``epochs`` as ``1 to 3`` where they run on, else listed."""
+    if epochs == list(range(epochs[0], epochs[0] + len(epochs))) and len(epochs) > 2:
+        return f"{epochs[0]} to {epochs[-1]}"
+    return ", ".join(map(str, epochs))
