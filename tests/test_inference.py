@@ -818,6 +818,22 @@ def test_predict_refuses_out_a_figure_of_a_runs_folder_as_the_cli_does(
     assert offered.stat().st_size > 100
 
 
+def test_predict_judges_out_by_the_folder_it_lands_in(tmp_path: Path) -> None:
+    """ln.predict(..., out="run/nd/../curves.png") wrote over the run's curves.png: the folder
+    was judged as typed (``run/nd/..``, made by the write), as no run's."""
+    from linearnets.inference import predict
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text("{}")
+    (run / "curves.png").write_bytes(b"the run's")
+    batches = [(torch.rand(4, 1, 28, 28), torch.zeros(4, dtype=torch.long))]
+    out = run / "nd" / ".." / "curves.png"
+    with pytest.raises(UsageError, match=rf"^out {re.escape(str(out))} is curves.png, which the "):
+        predict(_ten_scores, batches, 3, out=out)
+    assert (run / "curves.png").read_bytes() == b"the run's"
+
+
 def test_predict_in_a_run_folder_offers_no_file_it_refuses(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -601,6 +601,26 @@ def test_show_refuses_an_out_over_a_runs_figure(
     assert (run / name).read_bytes() == b"the run's figure"
 
 
+def test_show_judges_out_by_the_folder_it_lands_in(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``data show --out run/nd/../curves.png`` replaced the run's curves.png: the folder
+    ``run/nd/..`` (nd made by the write) was judged as typed, as no run's."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text("{}")
+    (run / "curves.png").write_bytes(b"the run's figure")
+    monkeypatch.chdir(tmp_path)
+    assert main(["data", "show", "--out", "run/nd/../curves.png"]) == 2
+    assert capsys.readouterr().err == (
+        "linearnets data show: error: --out run/nd/../curves.png is curves.png, which the run in "
+        "run writes: a figure written there would pass for the run's; pass a file outside the "
+        "run folder, e.g. --out fashion-mnist.png\n"
+    )
+    assert (run / "curves.png").read_bytes() == b"the run's figure"
+    assert sorted(p.name for p in run.iterdir()) == ["config.json", "curves.png"]
+
+
 def test_a_data_folder_and_figure_named_with_a_line_break_are_named_on_one_line(
     real: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

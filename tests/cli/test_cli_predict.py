@@ -1479,6 +1479,40 @@ def test_a_figure_in_another_runs_folder_is_refused_as_that_folder_is(
     assert (tmp_path / "x.png").is_file()
 
 
+def test_a_dot_dot_in_out_is_judged_by_the_folder_it_lands_in(
+    env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--out r2/nd/../x.png (nd made by the write, then left) drew into run r2, and
+    --out r/nd/../curves.png wrote over the run's curves: the folder was judged as typed."""
+    run, other = tmp_path / "run", tmp_path / "r2"
+    _write_model(run)
+    _write_model(other)
+    (run / "curves.png").write_bytes(b"the run's curves")
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["predict", "run", "-n", "2", "--out", "r2/nd/../x.png"]) == 2
+    assert capsys.readouterr().err == (
+        "linearnets predict: error: --out r2/nd/../x.png is in the folder r2, which holds another "
+        "run than run's: a figure drawn in it would pass for that run's; leave out --out to draw "
+        "into run/predict-2.png, or pass a file outside that run's folder, e.g. --out "
+        "predict-2.png\n"
+    )
+    assert main(["predict", "run", "-n", "2", "--out", "run/nd/../curves.png"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "linearnets predict: error: --out run/nd/../curves.png is curves.png, which the run in "
+        "run writes: a figure written there would pass for the run's; "
+    )
+    assert sorted(p.name for p in other.iterdir()) == ["model.pt"]
+    assert sorted(p.name for p in run.iterdir()) == ["curves.png", "model.pt"]
+    assert (run / "curves.png").read_bytes() == b"the run's curves"
+    # a link in the path is followed as the kernel does: link/.. is the link target's parent
+    (tmp_path / "deep").mkdir()
+    (tmp_path / "deep" / "in").mkdir()
+    (other / "link").symlink_to(tmp_path / "deep" / "in")
+    assert main(["predict", "run", "-n", "2", "--out", "r2/link/../x.png"]) == 0
+    assert (tmp_path / "deep" / "x.png").is_file()
+
+
 def test_inside_another_runs_folder_no_out_in_it_is_offered(
     env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,6 +5,7 @@ atomically (D2L §3.6.6's run, kept on disk).
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -26,6 +27,7 @@ __all__ = [
     "PredictFigure",
     "check_not_a_runs_figure",
     "holds_a_run",
+    "landing_folder",
     "predict_figure_name",
     "predict_figures",
     "remove_stale_temporaries",
@@ -154,7 +156,7 @@ def check_not_a_runs_figure(setting: str, out: Path, *, fix: str, own: Path | No
     Raises:
         UsageError: ``out`` names such a file.
     """
-    folder, name = out.parent, out.name
+    folder, name = landing_folder(out), out.name
     # matched in any case: where a file system tells no case apart (macOS's, Windows'), a
     # Confusion.png is the run's confusion.png, and is written over it
     key = name.casefold()
@@ -204,6 +206,20 @@ def holds_a_run(folder: Path) -> bool:
     if any((folder / held).exists() for held in _RUN_MARKERS):
         return True
     return _is_runs_config(folder / CONFIG_FILE)
+
+
+def landing_folder(out: Path) -> Path:
+    """Return the folder the file ``out`` lands in: its parent as given, but where that holds a
+    ``..`` (``r2/nd/../x.png``), the folder it really names, its links resolved as the kernel
+    does (``nd`` is made before the write, so ``nd/..`` is ``r2``): judged as typed, such an
+    ``out`` was written into a run's folder past every check of it. Shown relative where that
+    names the same folder (``r2``), else absolute."""
+    parent = out.parent
+    if ".." not in parent.parts:
+        return parent
+    real = os.path.realpath(parent)
+    plain = os.path.normpath(parent)
+    return Path(plain if os.path.realpath(plain) == real else real)
 
 
 def holds_another_tools_config(folder: Path) -> bool:
