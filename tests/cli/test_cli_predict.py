@@ -1513,6 +1513,26 @@ def test_a_dot_dot_in_out_is_judged_by_the_folder_it_lands_in(
     assert (tmp_path / "deep" / "x.png").is_file()
 
 
+def test_another_tools_model_pt_makes_no_run_of_a_folder(
+    env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A project folder holding another tool's model.pt or checkpoint.pt was refused as
+    "another run" for --out proj/x.png (and for --out x.png from inside it)."""
+    run, proj = tmp_path / "run", tmp_path / "proj"
+    _write_model(run)
+    proj.mkdir()
+    (proj / "model.pt").write_bytes(b"")
+    torch.save({"epoch": 3, "model": {"w": torch.zeros(2)}}, proj / "checkpoint.pt")
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["predict", "run", "-n", "2", "--out", "proj/x.png"]) == 0
+    assert (proj / "x.png").is_file()
+    monkeypatch.chdir(proj)
+    assert main(["predict", "../run", "-n", "2", "--out", "y.png"]) == 0
+    assert (proj / "y.png").is_file()
+    assert sorted(p.name for p in run.iterdir()) == ["model.pt"]
+
+
 def test_inside_another_runs_folder_no_out_in_it_is_offered(
     env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

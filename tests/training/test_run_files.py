@@ -208,3 +208,24 @@ def test_holds_a_run_counts_a_config_json_of_a_runs_only(
     assert holds_a_run(tmp_path) is a_run
     (tmp_path / "model.pt").write_bytes(b"weights")
     assert holds_a_run(tmp_path)
+
+
+def test_a_linearnets_run_is_told_from_another_tools_pt_files(tmp_path: Path) -> None:
+    """Any model.pt or checkpoint.pt made a folder "another run" for predict --out proj/x.png:
+    another tool's (empty, or a torch.save of its own dict) is none; linearnets' own are."""
+    import torch
+
+    from linearnets.training.run_files import holds_a_linearnets_run
+
+    (tmp_path / "model.pt").write_bytes(b"")
+    torch.save({"epoch": 3, "model": {"w": torch.zeros(2)}}, tmp_path / "checkpoint.pt")
+    assert not holds_a_linearnets_run(tmp_path)
+    weights = {"impl": "concise", "num_inputs": 4, "num_outputs": 2, "state_dict": {}}
+    torch.save(weights, tmp_path / "model.pt")
+    assert holds_a_linearnets_run(tmp_path)
+    (tmp_path / "model.pt").unlink()
+    torch.save({"format": "linearnets-checkpoint", "epoch": 1}, tmp_path / "checkpoint.pt")
+    assert holds_a_linearnets_run(tmp_path)
+    (tmp_path / "checkpoint.pt").unlink()
+    (tmp_path / "config.json").write_text('{"config": {"epochs": 3}}')
+    assert holds_a_linearnets_run(tmp_path)

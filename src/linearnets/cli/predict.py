@@ -189,12 +189,13 @@ def _check_not_in_another_runs_folder(out: Path, run_dir: Path, name: str) -> No
     """Refuse a figure ``out`` in the folder of a run other than ``run_dir``'s (``--out
     r2/x.png``): as ``--out r2`` is refused, any figure drawn there would pass for that run's.
     ``run_dir``'s own folder keeps its rules (:func:`check_not_a_runs_figure`). The folder is
-    the one ``out`` lands in (``r2/nd/../x.png`` is in ``r2``)."""
-    from linearnets.training.run_files import holds_a_run, landing_folder
+    the one ``out`` lands in (``r2/nd/../x.png`` is in ``r2``), and a run of linearnets' (another
+    tool's ``model.pt`` makes no run of a folder)."""
+    from linearnets.training.run_files import holds_a_linearnets_run, landing_folder
 
     folder = landing_folder(out)
     try:
-        if not holds_a_run(folder) or folder.samefile(run_dir):
+        if not holds_a_linearnets_run(folder) or folder.samefile(run_dir):
             return
     except OSError:  # a folder that cannot be looked into: the write names the problem
         return

@@ -26,6 +26,7 @@ __all__ = [
     "WEIGHTS_FILE",
     "PredictFigure",
     "check_not_a_runs_figure",
+    "holds_a_linearnets_run",
     "holds_a_run",
     "landing_folder",
     "predict_figure_name",
@@ -220,6 +221,45 @@ def landing_folder(out: Path) -> Path:
     real = os.path.realpath(parent)
     plain = os.path.normpath(parent)
     return Path(plain if os.path.realpath(plain) == real else real)
+
+
+def holds_a_linearnets_run(folder: Path) -> bool:
+    """Whether ``folder`` holds a run of linearnets', not only of any tool's: a ``config.json``
+    of a run's, or a ``model.pt`` or ``checkpoint.pt`` whose pickle holds the keys linearnets
+    writes (read from the zip's index and the pickle's first 64 KiB, no tensor loaded). Another
+    tool's ``model.pt`` beside a figure (``--out proj/x.png``) was refused as "another run".
+
+    Raises:
+        OSError: ``folder`` cannot be looked into.
+    """
+    if _is_runs_config(folder / CONFIG_FILE):
+        return True
+    return any(_is_linearnets_pt(folder / name, keys) for name, keys in _PT_KEYS.items())
+
+
+# what each of a run's .pt files holds in its pickle, whatever else another tool's may
+_PT_KEYS = {
+    WEIGHTS_FILE: (b"num_inputs", b"num_outputs", b"state_dict"),
+    CHECKPOINT_FILE: (b"linearnets-checkpoint",),
+}
+
+
+def _is_linearnets_pt(path: Path, keys: tuple[bytes, ...]) -> bool:
+    """Whether ``path`` is a file ``torch.save`` wrote whose pickle holds all of ``keys``."""
+    import zipfile
+
+    if not path.is_file():
+        return False
+    try:
+        with zipfile.ZipFile(path) as archive:
+            pickled = next((n for n in archive.namelist() if n.endswith("/data.pkl")), None)
+            if pickled is None:
+                return False
+            with archive.open(pickled) as file:
+                start = file.read(1 << 16)
+    except (OSError, zipfile.BadZipFile, EOFError, RuntimeError):  # unreadable, or no zip
+        return False
+    return all(key in start for key in keys)
 
 
 def holds_another_tools_config(folder: Path) -> bool:
