@@ -68,7 +68,11 @@ REFUSED = [
     (noise_std_value, "1_0.5", r"^must be written without underscores, got '1_0\.5'; write it as 10\.5$"),
     (learning_rate, "1_0", r"^must be written without underscores, got '1_0'; write it as 10$"),
     (positive_float, "1__0", r"^must be a positive number, got '1__0'$"),  # no number float reads
-    (positive_float, "0_0", r"^must be a positive number, got '0_0'$"),  # out of range unspelt
+    # out of range unspelt: the range told (it said "a positive number", as for "fast")
+    (positive_float, "0_0", r"^must be a finite number > 0, got 0_0$"),
+    (noise_std_value, "1e1_6", r"^must be a number in \[0, 1e\+15\], got 1e1_6$"),
+    (noise_std_value, "9_99e13", r"^must be a number in \[0, 1e\+15\], got 9_99e13$"),
+    (noise_std_value, "1_000_000_000_000_000_0", r"^must be a number in \[0, 1e\+15\], got 1_000_000_000_000_000_0$"),
     (learning_rate, "1e3_00", r"^must be a number in \(0, 3\.4028234663852886e\+38\] \(float32's largest number\), got 1e3_00$"),
     # its most, the configuration's, refused here as its other values are
     (noise_std_value, "1e300", r"^must be a number in \[0, 1e\+15\], got 1e300$"),

@@ -60,12 +60,17 @@ def test_a_negative_number_in_any_spelling_is_the_options_value(
 
 @pytest.mark.parametrize("value", ["-1e", "-1_0", "-0x1", "-1e3_0", "-2j"])
 def test_a_word_that_starts_as_a_negative_number_is_the_options_value(value: str) -> None:
-    """Not "expected one argument" (one was given): --lr's own rule names the value."""
+    """Not "expected one argument" (one was given): --lr's own rule names the value; a number
+    float reads (-1_0 is -10) its range, as -10's is."""
     with pytest.raises(UsageExit) as info:
         build_parser().parse_args(["linreg", "--lr", value])
+    rule = (
+        f"must be a finite number > 0, got {value}"
+        if "_" in value
+        else f"must be a positive number, got {value!r}"
+    )
     assert info.value.message == (
-        f"argument --lr: must be a positive number, got {value!r}; pass e.g. --lr 0.03 (see "
-        "linearnets linreg --help)"
+        f"argument --lr: {rule}; pass e.g. --lr 0.03 (see linearnets linreg --help)"
     )
 
 

@@ -196,8 +196,10 @@ def _refuse_float_spelling(text: str, convert: Callable[[str], object], refused:
     spelled = text.strip().replace("_", "")
     try:
         convert(spelled)
-    except argparse.ArgumentTypeError:
-        raise OutOfRange(refused) from None
+    except argparse.ArgumentTypeError as exc:  # its range told ("in [0, 1e+15]"), with text
+        told = str(exc)
+        shown = told.replace(f"got {spelled}", f"got {text.strip()}", 1)
+        raise OutOfRange(shown if shown != told else f"{told} (written {text!r})") from None
     fault = f"must be written without underscores, got {text!r}"
     raise Respelled(refused, spelled, fault=fault) from None
 
