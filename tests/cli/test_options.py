@@ -67,6 +67,10 @@ REFUSED = [
     (positive_float, "3e-2_0", r"^must be written without underscores, got '3e-2_0'; write it as 3e-20$"),
     (noise_std_value, "1_0.5", r"^must be written without underscores, got '1_0\.5'; write it as 10\.5$"),
     (learning_rate, "1_0", r"^must be written without underscores, got '1_0'; write it as 10$"),
+    # the plain number offered, as an integer's is: "write it as 01" (float reads 0_1 as 1)
+    (learning_rate, "0_1", r"^must be written without underscores, got '0_1'; write it as 1$"),
+    (noise_std_value, "0_0", r"^must be written without underscores, got '0_0'; write it as 0$"),
+    (noise_std_value, "0_0.5", r"^must be written without underscores, got '0_0\.5'; write it as 0\.5$"),
     (positive_float, "1__0", r"^must be a positive number, got '1__0'$"),  # no number float reads
     # out of range unspelt: the range told (it said "a positive number", as for "fast")
     (positive_float, "0_0", r"^must be a finite number > 0, got 0_0$"),

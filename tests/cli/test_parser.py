@@ -997,6 +997,9 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
             "got '0.0_5'; write it as 0.05"),
         (["linreg", "--noise-std", "0.0_1"], "argument --noise-std: must be written without "
             "underscores, got '0.0_1'; write it as 0.01"),
+        # the plain number: "write it as 01" (float reads 0_1 as 1, as int does)
+        (["linreg", "--lr", "0_1"], "argument --lr: must be written without underscores, got "
+            "'0_1'; write it as 1"),
         # --noise-std past its most (the configuration's) as the option's other values are
         (["linreg", "--noise-std", "1e300"], "argument --noise-std: must be a number in [0, "
             "1e+15], got 1e300; pass e.g. --noise-std 0.01"),

@@ -193,7 +193,8 @@ def _refuse_float_spelling(text: str, convert: Callable[[str], object], refused:
         float(text)
     except ValueError:  # "1__0", "_1": no number Python reads either
         return
-    spelled = text.strip().replace("_", "")
+    # "0_1" is 1, as float reads it: offered as 1, not 01
+    spelled = re.sub(r"^([+-]?)0+(?=[0-9])", r"\1", text.strip().replace("_", ""))
     try:
         convert(spelled)
     except argparse.ArgumentTypeError as exc:  # its range told ("in [0, 1e+15]"), with text
