@@ -110,14 +110,39 @@ def test_a_json_object_lost_to_a_closed_stdout_fails_the_command_in_one_line(
     """``>&-`` lost the object unsaid with status 0 where ``>/dev/full`` failed the command: the
     object is the result --json asks for, so a closed stdout fails it the same way."""
     done = _sh(f"$LN linreg --epochs 1{out} --json >&-", tmp_path)
+    kept = (
+        "the command's work is done and its files are written (a run's folder holds its results "
+        "in results.json)"
+    )
     assert (done.returncode, done.stderr) == (
         1,
         "linearnets linreg: error: its --json object could not be written to stdout (stdout is "
-        "closed); the command's work is done and its files are written (a run's folder holds "
-        "its results in results.json)\n",
+        f"closed); {kept if out else _NOWHERE}\n",
     )
     if out:
         assert json.loads((tmp_path / "run" / "results.json").read_text())["epochs"] == 1
+    else:  # no file was written to speak of
+        assert list(tmp_path.iterdir()) == []
+
+
+# a linreg's result without --out: no run folder keeps it ("its files are written" named none)
+_NOWHERE = (
+    "the command's work is done, but with no --out its result is kept nowhere; run it again with "
+    "stdout open (a terminal, a file or a pipe), or with --out DIR to keep it in DIR/results.json"
+)
+
+
+def test_a_json_object_lost_to_a_full_device_without_out_is_said_kept_nowhere(
+    tmp_path: Path,
+) -> None:
+    """``linreg --json >/dev/full`` without --out was told its files are written, none being."""
+    done = _sh("$LN linreg --epochs 1 --impl analytic --json >/dev/full", tmp_path)
+    assert (done.returncode, done.stderr) == (
+        1,
+        _lost("linreg") + "linearnets linreg: error: its --json object could not be written to "
+        f"stdout (No space left on device); {_NOWHERE}\n",
+    )
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_run_stopped_by_head_says_on_stderr_where_its_checkpoint_is(

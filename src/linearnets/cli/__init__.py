@@ -38,6 +38,7 @@ from linearnets.cli._cpp_logs import quiet_torch_warnings
 from linearnets.cli._leave import leave
 from linearnets.cli._lost_output import (
     closed_output_status,
+    keeps_a_run_folder,
     lost_output_status,
     output_may_be_lost,
 )
@@ -173,9 +174,11 @@ def _run_command(
         closed = sys.stdout is None  # >&-: its lines are lost unprinted, its result too
         with output_may_be_lost(prog) as losing:
             code = int(args.func(args))
+        kept = keeps_a_run_folder(args, prog)  # else the lost result is said to be nowhere
         if closed:  # rank 0 prints the results; the other ranks print none to lose
-            return closed_output_status(code, prog, as_json=json_errors and _ranks.rank() == 0)
-        return lost_output_status(code, losing, as_json=json_errors)
+            rank0 = json_errors and _ranks.rank() == 0
+            return closed_output_status(code, prog, as_json=rank0, kept=kept)
+        return lost_output_status(code, losing, as_json=json_errors, kept=kept)
     except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM during training (TrainingInterrupted)
         if debug:
             if debug_raises:

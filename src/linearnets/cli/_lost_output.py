@@ -24,6 +24,7 @@ __all__ = [
     "REPORTS",
     "LosingStdout",
     "closed_output_status",
+    "keeps_a_run_folder",
     "lost_output_status",
     "output_may_be_lost",
 ]
@@ -109,35 +110,57 @@ def _flushes(stream: Any) -> bool:
     return True
 
 
-def lost_output_status(code: int, losing: LosingStdout | None, *, as_json: bool) -> int:
+def keeps_a_run_folder(args: Any, prog: str) -> bool:
+    """Whether the command ``prog`` keeps a run folder, whose ``results.json`` holds the object
+    ``--json`` prints: softmax always (``runs/softmax-IMPL-TIME`` without ``--out``), linreg only
+    with ``--out`` or ``--resume``."""
+    if prog == "linearnets softmax":
+        return True
+    return getattr(args, "out", None) is not None or getattr(args, "resume", None) is not None
+
+
+def _json_lost(prog: str, why: str, *, kept: bool) -> str:
+    """Return the line saying ``prog``'s --json object was lost (``why``: the system's words),
+    and where its result is still to be had: in the run folder (``kept``), else nowhere. A
+    linreg without --out was told "its files are written", none being written."""
+    lost = f"{prog}: error: its --json object could not be written to stdout ({why}); "
+    if kept:
+        return (
+            f"{lost}the command's work is done and its files are written (a run's folder holds "
+            "its results in results.json)"
+        )
+    return (
+        f"{lost}the command's work is done, but with no --out its result is kept nowhere; run it "
+        "again with stdout open (a terminal, a file or a pipe), or with --out DIR to keep it in "
+        "DIR/results.json"
+    )
+
+
+def lost_output_status(
+    code: int, losing: LosingStdout | None, *, as_json: bool, kept: bool = True
+) -> int:
     """Return the status of a command that ended with ``code``: 1 where it succeeded but lost
-    its result, its ``--json`` object (``as_json``), said in one line."""
+    its result, its ``--json`` object (``as_json``), said in one line, with where the result is
+    kept (``kept``: a run folder, :func:`keeps_a_run_folder`)."""
     if code != EXIT_OK or losing is None or losing.lost is None:
         return code
     if as_json:
         with contextlib.suppress(OSError, ValueError):  # stderr lost too: the status says it
-            say(
-                f"{losing.prog}: error: its --json object could not be written to stdout "
-                f"({losing.lost.strerror or losing.lost}); the command's work is done and its "
-                "files are written (a run's folder holds its results in results.json)"
-            )
+            say(_json_lost(losing.prog, str(losing.lost.strerror or losing.lost), kept=kept))
         return EXIT_RUNTIME
     return code
 
 
-def closed_output_status(code: int, prog: str, *, as_json: bool) -> int:
+def closed_output_status(code: int, prog: str, *, as_json: bool, kept: bool = True) -> int:
     """Return the status of a command that ended with ``code`` while stdout was closed (``>&-``,
     which leaves ``sys.stdout`` None): 1 where it succeeded but its result was lost unprinted, its
     ``--json`` object (``as_json``) or a report's lines (:data:`REPORTS`), said in one line as a
-    full device's loss is; ``code`` for a command whose printed lines are only progress."""
+    full device's loss is, with where the result is kept (``kept``: a run folder); ``code`` for
+    a command whose printed lines are only progress."""
     if code != EXIT_OK or not (as_json or prog in REPORTS):
         return code
     if as_json:
-        line = (
-            f"{prog}: error: its --json object could not be written to stdout (stdout is closed); "
-            "the command's work is done and its files are written (a run's folder holds its "
-            "results in results.json)"
-        )
+        line = _json_lost(prog, "stdout is closed", kept=kept)
     else:
         line = (
             f"{prog}: error: its report could not be written to stdout (stdout is closed); run "
