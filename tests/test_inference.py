@@ -940,7 +940,7 @@ def test_the_docs_quote_predicts_refusal_of_an_out_in_a_run_folder_as_it_reads(
 
     monkeypatch.chdir(tmp_path)
     Path("runs/a").mkdir(parents=True)
-    Path("runs/a/model.pt").write_bytes(b"")  # a run's folder
+    Path("runs/a/config.json").write_text('{"config": {"epochs": 3}}')  # a run's folder
     with pytest.raises(UsageError) as info:
         ln.predict(_first10, [], 1, out="runs/a/predictions.png")  # type: ignore[arg-type]
     said = str(info.value)

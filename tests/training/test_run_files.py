@@ -55,7 +55,7 @@ def test_the_mistakes_figure_of_a_run_is_refused_as_out_and_named_as_such(
 ) -> None:
     """predict-wrong-3.png in a run's folder is predict's -n 3 --wrong figure of that run."""
     check_not_a_runs_figure("--out", tmp_path / "predict-wrong-3.png", fix="pass another file")
-    (tmp_path / "model.pt").write_bytes(b"weights")
+    _linearnets_model(tmp_path / "model.pt")
     with pytest.raises(UsageError) as info:
         check_not_a_runs_figure("--out", tmp_path / "predict-wrong-3.png", fix="pass another file")
     assert str(info.value) == (
@@ -73,7 +73,7 @@ def test_predicts_figure_names_cover_every_format_out_takes(tmp_path: Path) -> N
     """--out takes .png, .svg and .pdf: predict-7.pdf in a run's folder at -n 6 was accepted (its
     .png refused), and predict-6.svg was nobody's figure, kept by a resume. Now each is predict's
     figure at its -n: the caller's own under any suffix, redrawn with its --out."""
-    (tmp_path / "model.pt").write_bytes(b"weights")
+    _linearnets_model(tmp_path / "model.pt")
     own = tmp_path / predict_figure_name(6)
     for name in ("predict-6.svg", "predict-6.pdf", "predict-6.PNG"):
         check_not_a_runs_figure("--out", tmp_path / name, fix="x", own=own)
@@ -206,7 +206,7 @@ def test_holds_a_run_counts_a_config_json_of_a_runs_only(
 
     (tmp_path / "config.json").write_text(held)
     assert holds_a_run(tmp_path) is a_run
-    (tmp_path / "model.pt").write_bytes(b"weights")
+    _linearnets_model(tmp_path / "model.pt")
     assert holds_a_run(tmp_path)
 
 
@@ -220,12 +220,51 @@ def test_a_linearnets_run_is_told_from_another_tools_pt_files(tmp_path: Path) ->
     (tmp_path / "model.pt").write_bytes(b"")
     torch.save({"epoch": 3, "model": {"w": torch.zeros(2)}}, tmp_path / "checkpoint.pt")
     assert not holds_a_linearnets_run(tmp_path)
-    weights = {"impl": "concise", "num_inputs": 4, "num_outputs": 2, "state_dict": {}}
-    torch.save(weights, tmp_path / "model.pt")
+    _linearnets_model(tmp_path / "model.pt")
     assert holds_a_linearnets_run(tmp_path)
+    # 12,000 class names pickled before state_dict push it past the 64 KiB read: still linearnets'
+    _linearnets_model(tmp_path / "model.pt", classes=[f"class {i}" for i in range(12_000)])
+    assert holds_a_linearnets_run(tmp_path)
+    (tmp_path / "model.pt").write_bytes(b"PK\x03\x04" + bytes(60))  # a zip's start, damaged
+    assert not holds_a_linearnets_run(tmp_path)
+    _linearnets_model(tmp_path / "model.pt")
     (tmp_path / "model.pt").unlink()
     torch.save({"format": "linearnets-checkpoint", "epoch": 1}, tmp_path / "checkpoint.pt")
     assert holds_a_linearnets_run(tmp_path)
     (tmp_path / "checkpoint.pt").unlink()
     (tmp_path / "config.json").write_text('{"config": {"epochs": 3}}')
     assert holds_a_linearnets_run(tmp_path)
+
+
+def _linearnets_model(path: Path, *, classes: list[str] | None = None) -> None:
+    """Write a model.pt as linearnets' save_weights does: its keys in its order, no tensor."""
+    import torch
+
+    names = classes if classes is not None else ["a", "b"]
+    torch.save(
+        {
+            "impl": "concise",
+            "num_inputs": 4,
+            "num_outputs": len(names),
+            "resize": None,
+            "classes": names,
+            "pixels": None,
+            "state_dict": {},
+        },
+        path,
+    )
+
+
+def test_another_tools_model_pt_makes_no_run_of_its_folder_for_a_runs_figure_name(
+    tmp_path: Path,
+) -> None:
+    """--out proj/curves.png beside another tool's model.pt was told "which the run in proj
+    writes": a torch.save of its own dict is no run of linearnets'."""
+    import torch
+
+    torch.save({"model": {"w": torch.zeros(2)}}, tmp_path / "model.pt")
+    for name in ("curves.png", "predict-5.png", "confusion.png"):
+        check_not_a_runs_figure("--out", tmp_path / name, fix="pass another file")
+    _linearnets_model(tmp_path / "model.pt")
+    with pytest.raises(UsageError, match=r"is curves\.png, which the run in "):
+        check_not_a_runs_figure("--out", tmp_path / "curves.png", fix="pass another file")

@@ -148,11 +148,11 @@ def _bare_name(name: str, run_dir: Path) -> str:
     file in the current folder), where the current folder holds no run; else a warning off it.
     Inside another run's folder, the bare name offered was refused again, as passing for that
     run's predictions; inside ``run_dir`` itself it was called "a run too"."""
-    from linearnets.training.runs import holds_a_run
+    from linearnets.training.run_files import holds_a_linearnets_run
 
     here = Path.cwd()
     try:
-        inside_a_run = holds_a_run(here)
+        inside_a_run = holds_a_linearnets_run(here)
         inside_this_run = inside_a_run and here.samefile(run_dir)
     except OSError:  # the current folder cannot be looked into: no file there is offered
         inside_a_run, inside_this_run = True, False
@@ -168,11 +168,11 @@ def _check_not_another_runs_folder(given: str, run_dir: Path, name: str) -> None
     name a file in it (``r2/predict-2.png``), the file was then refused as passing for that run's
     predictions. A file outside it is offered, or ``name`` (predict's figure) in ``run_dir``."""
     from linearnets.path_checks import expand_user
-    from linearnets.training.runs import holds_a_run
+    from linearnets.training.run_files import holds_a_linearnets_run
 
     folder = expand_user("--out", given)
     try:
-        if not folder.is_dir() or not holds_a_run(folder) or folder.samefile(run_dir):
+        if not folder.is_dir() or not holds_a_linearnets_run(folder) or folder.samefile(run_dir):
             return
     except OSError:  # a folder that cannot be looked into: check_out_path names it
         return

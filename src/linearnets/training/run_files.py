@@ -142,7 +142,7 @@ def predict_figures(run_dir: Path) -> list[PredictFigure]:
 def check_not_a_runs_figure(setting: str, out: Path, *, fix: str, own: Path | None = None) -> None:
     """Refuse the figure ``out`` (given as ``setting``) where it would replace or pass for a run's.
 
-    In a folder that holds a run (:func:`holds_a_run`), the names a run writes
+    In a folder that holds a run (:func:`holds_a_linearnets_run`), the names a run writes
     (:data:`RUN_OUTPUTS`: its curves, prediction grid, confusion matrix; a figure of theirs under
     any suffix --out takes, ``confusion.pdf``) are the run's, and ``predict-N.png`` is the figure
     ``linearnets predict`` draws from that run's weights at ``-n N`` (``predict-wrong-N.png`` at
@@ -165,8 +165,8 @@ def check_not_a_runs_figure(setting: str, out: Path, *, fix: str, own: Path | No
     if key not in RUN_OUTPUTS and drawn is None and _RUN_FIGURE.fullmatch(key) is None:
         return
     try:
-        if not holds_a_run(folder):
-            return  # no run's folder
+        if not holds_a_linearnets_run(folder):
+            return  # no run's folder (another tool's model.pt makes none)
         if own is not None and _same_figure(name, own.name) and folder.samefile(own.parent):
             return  # the caller's own figure, under any suffix
     except OSError:  # a folder that cannot be looked into: the write names the problem
@@ -239,7 +239,8 @@ def holds_a_linearnets_run(folder: Path) -> bool:
 
 # what each of a run's .pt files holds in its pickle, whatever else another tool's may
 _PT_KEYS = {
-    WEIGHTS_FILE: (b"num_inputs", b"num_outputs", b"state_dict"),
+    # the keys pickled before its classes, up to 100,000 names that push state_dict past 64 KiB
+    WEIGHTS_FILE: (b"impl", b"num_inputs", b"num_outputs", b"resize"),
     CHECKPOINT_FILE: (b"linearnets-checkpoint",),
 }
 
@@ -257,7 +258,7 @@ def _is_linearnets_pt(path: Path, keys: tuple[bytes, ...]) -> bool:
                 return False
             with archive.open(pickled) as file:
                 start = file.read(1 << 16)
-    except (OSError, zipfile.BadZipFile, EOFError, RuntimeError):  # unreadable, or no zip
+    except Exception:  # unreadable, no zip, a member damaged (zlib.error, LZMAError): a probe
         return False
     return all(key in start for key in keys)
 
