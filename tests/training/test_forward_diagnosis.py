@@ -561,3 +561,61 @@ def test_a_bias_of_the_wrong_size_added_before_the_scores_is_named() -> None:
     assert "size of tensor a (16) must match the size of tensor b (3)" in str(_torch_error(net, X))
     with pytest.raises(UsageError, match=r"^the model's b must have shape \(3,\), one value per "):
         _entry("evaluate", net, X)
+
+
+@pytest.mark.parametrize("entry", ["evaluate", "predict_labels"])
+def test_a_mis_sized_constant_multiplying_the_scores_keeps_torchs_error(entry: str) -> None:
+    """(X @ W + b) * scale, scale = torch.ones(5) for 3 classes: the diagnosis called scale a bias
+    and told the learner to create it as torch.zeros(3, requires_grad=True), zeroing every score.
+    A constant is no trained bias: torch's own error stands."""
+    W = torch.normal(0, 0.01, (16, 3)).requires_grad_()
+    b = torch.zeros(3, requires_grad=True)
+    scale = torch.ones(5)
+
+    def net(X: torch.Tensor) -> torch.Tensor:
+        return (X.reshape(-1, 16) @ W + b) * scale
+
+    X = torch.rand(2, 1, 4, 4)
+    message = str(_torch_error(net, X))
+    assert "size of tensor a (3) must match the size of tensor b (5)" in message
+    with pytest.raises(RuntimeError) as info:
+        _entry(entry, net, X)
+    assert type(info.value) is RuntimeError and str(info.value) == message
+
+
+def test_a_books_bias_of_num_inputs_beside_a_constant_of_that_size_is_named() -> None:
+    """b = torch.zeros(16, requires_grad=True) for W (16, 3), with a constant mean mu (16,) in the
+    function too: two vectors of 16 values, so neither was named; only b trains, so b is."""
+    book = _book_model(16, 3)
+    book["b"] = torch.zeros(16, requires_grad=True)  # the learner's bug: num_inputs biases
+    book["mu"] = torch.full((16,), 0.3)
+    W = book["W"]
+    # the names the function's code gives: W, b and mu as globals, as the book's notebook has them
+    namespace = {"torch": torch, "W": W, "b": book["b"], "mu": book["mu"]}
+    exec(
+        "def net(X):\n    return torch.softmax((X.reshape(-1, W.shape[0]) - 0 * mu) @ W + b, 1)\n",
+        namespace,
+    )
+    with pytest.raises(UsageError) as info:
+        _entry("evaluate", namespace["net"], torch.rand(2, 1, 4, 4))
+    assert str(info.value).startswith(
+        "the model's b must have shape (3,), one value per column of W (16, 3), got shape (16,)"
+    )
+
+
+def test_a_matrix_of_the_wrong_column_count_names_both_fixes() -> None:
+    """W (16, 2) for b (3,) of 3 classes: the diagnosis told the learner to make b (2,), a model
+    of 2 classes; W's columns may be the wrong ones, so both ways out are named."""
+    book = _book_model(16, 2)
+    book["b"] = torch.zeros(3, requires_grad=True)
+    X = torch.rand(2, 1, 4, 4)
+    assert "size of tensor a (2) must match the size of tensor b (3)" in str(
+        _torch_error(book["net"], X)
+    )
+    with pytest.raises(UsageError) as info:
+        _entry("evaluate", book["net"], X)
+    assert str(info.value) == (
+        "the model's b (3,) cannot be added to the scores X @ W of shape (B, 2): b has 3 values "
+        "but W 2 columns, one per class; give W shape (16, 3) for 3 classes, or b shape (2,) "
+        "(D2L §3.6.1)"
+    )

@@ -213,7 +213,11 @@ def _bias_error(
     """Return the error for a function model's bias that ``X @ W``, the ``scores`` (B, q), cannot
     be added to (the book's b (q,) created with another size: ``torch.zeros(784)`` for W (784,
     10)), else ``None``: where torch's error is no failed addition, or no one 1-d tensor the
-    function names (``name`` is W's) fails to add to the scores.
+    function names (``name`` is W's) fails to add to the scores. Only a tensor that requires
+    grad, a trained bias, is blamed: a constant that fails (a ``scale`` (5,) multiplying the
+    scores) keeps torch's error. A bias of W's row count is the book's slip (b made with
+    num_inputs values) and is told to take q; one of another length may be right and W's columns
+    wrong (W (784, 5) for 10 classes): both fixes are named.
 
     torch's message names both sizes, "The size of tensor a (A) must match the size of tensor b
     (B)": a tensor is named only where they are the scores' q and its own length, in either order,
@@ -231,8 +235,8 @@ def _bias_error(
     for other, value in named:
         if other == name or not isinstance(value, torch.Tensor) or value.ndim != 1:
             continue
-        if value.device != scores.device or value.shape[0] != length:
-            continue
+        if value.device != scores.device or value.shape[0] != length or not value.requires_grad:
+            continue  # a constant (a scale, a mean) is no trained bias: torch's error stands
         try:
             with torch.no_grad():
                 scores + value
@@ -242,11 +246,18 @@ def _bias_error(
         return None
     other, bias = wrong[0]
     d = W.shape[0]
+    if length == d:  # the book's slip: b made with num_inputs values, not num_outputs
+        return UsageError(
+            f"the model's {other} must have shape ({q},), one value per column of {name} ({d}, "
+            f"{q}), got shape {tuple(bias.shape)}: X @ {name} gives scores of shape (B, {q}), and "
+            f"{other} cannot be added to them; create {other} with shape ({q},), e.g. {other} = "
+            f"torch.zeros({q}, requires_grad=True) (D2L §3.6.1)"
+        )
+    # W's columns may be the wrong size as well as the bias: name both ways out
     return UsageError(
-        f"the model's {other} must have shape ({q},), one value per column of {name} ({d}, {q}), "
-        f"got shape {tuple(bias.shape)}: X @ {name} gives scores of shape (B, {q}), and {other} "
-        f"cannot be added to them; create {other} with shape ({q},), e.g. {other} = "
-        f"torch.zeros({q}, requires_grad=True) (D2L §3.6.1)"
+        f"the model's {other} {tuple(bias.shape)} cannot be added to the scores X @ {name} of "
+        f"shape (B, {q}): {other} has {length} values but {name} {q} columns, one per class; give "
+        f"{name} shape ({d}, {length}) for {length} classes, or {other} shape ({q},) (D2L §3.6.1)"
     )
 
 
