@@ -808,3 +808,47 @@ def test_only_constant_vectors_leave_both_causes_named() -> None:
 
     with pytest.raises(UsageError, match=r"the model's weights do not require grad, or it was computed outside autograd's graph \(from y_hat.detach\(\)"):  # fmt: skip
         raise_backward_error(net, _no_grad_error())
+
+
+def test_a_frozen_constant_of_the_biass_size_is_not_told_to_train() -> None:
+    """§3.6's W and b made without requires_grad=True, and a fixed prior (3,) added to the scores:
+    the diagnosis told the learner to create prior = torch.zeros(3, requires_grad=True), a constant
+    made trainable. Two vectors of W's column count: which is the bias is not known, so W is
+    named with "its bias"."""
+    W, b, prior = torch.normal(0, 0.01, size=(4, 3)), torch.zeros(3), torch.full((3,), -2.3)
+
+    def net(X: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(X @ W + b + prior, dim=1)
+
+    with pytest.raises(UsageError) as info:
+        raise_backward_error(net, _no_grad_error())
+    assert str(info.value) == (
+        "the loss does not depend on any parameter that requires grad: the model's W and its bias "
+        "were made without requires_grad=True, so backward has no weight to compute a gradient "
+        "for; create the weights with requires_grad=True, e.g. W = torch.normal(0, 0.01, "
+        "size=(4, 3), requires_grad=True) and its bias as torch.zeros(3, requires_grad=True) "
+        "(D2L §3.6.1), or call W.requires_grad_() and requires_grad_() on its bias before training"
+    )
+    assert "prior" not in str(info.value)
+
+
+def test_a_frozen_mlps_tensors_are_listed_with_commas() -> None:
+    """§4.2's W1, b1, W2 and b2 made without requires_grad=True: each matrix with its one bias,
+    listed "W1, b1, W2 and b2" (it read "W1 and b1 and W2 and b2")."""
+    W1, b1 = torch.normal(0, 0.01, size=(4, 5)), torch.zeros(5)
+    W2, b2 = torch.normal(0, 0.01, size=(5, 3)), torch.zeros(3)
+
+    def net(X: torch.Tensor) -> torch.Tensor:
+        return torch.relu(X @ W1 + b1) @ W2 + b2
+
+    with pytest.raises(UsageError) as info:
+        raise_backward_error(net, _no_grad_error())
+    assert str(info.value) == (
+        "the loss does not depend on any parameter that requires grad: the model's W1, b1, W2 and "
+        "b2 were made without requires_grad=True, so backward has no weight to compute a gradient "
+        "for; create the weights with requires_grad=True, e.g. W1 = torch.normal(0, 0.01, "
+        "size=(4, 5), requires_grad=True), b1 = torch.zeros(5, requires_grad=True), W2 = "
+        "torch.normal(0, 0.01, size=(5, 3), requires_grad=True) and b2 = torch.zeros(3, "
+        "requires_grad=True) (D2L §3.6.1), or call W1.requires_grad_(), b1.requires_grad_(), "
+        "W2.requires_grad_() and b2.requires_grad_() before training"
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import inspect
 import itertools
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 import torch
 
@@ -128,14 +128,18 @@ def _no_grad_error(net: Any) -> UsageError:
     )
 
 
-def _frozen_tensors(net: Any) -> list[tuple[str, torch.Tensor]]:
+def _frozen_tensors(net: Any) -> list[_Frozen]:
     """Return the floating tensors a function model names that were made without
     ``requires_grad=True`` (the book's W and b), where they are surely its weights: a 2-d one (a
     weight matrix W) among them, none that requires grad, no module, and no list, tuple or dict of
     tensors among its names (``params[0]``, weights it may hold that this cannot see); else an
     empty list, for the message that names the other cause too (a loss computed from
-    ``y_hat.detach()``). A vector is named only with the length of a matrix's columns, a bias
-    (the book's b (q,) for W (d, q)); another may be a constant (a mean ``mu`` (d,) subtracted)."""
+    ``y_hat.detach()``).
+
+    Each matrix W (d, q) comes with its bias: the one vector of q values, named; where several
+    vectors have q values (b and a fixed prior (q,) added to the scores), which is the bias is
+    not known, so it is left unnamed (``"its bias"``), and none is told to require grad. Another
+    vector may be a constant (a mean ``mu`` (d,) subtracted) and is not named."""
     named = named_tensors(net)
     tensors = [
         (name, value)
@@ -146,14 +150,32 @@ def _frozen_tensors(net: Any) -> list[tuple[str, torch.Tensor]]:
         isinstance(value, torch.nn.Module) for _, value in named
     ):
         return []
-    columns = {value.shape[1] for _, value in tensors if value.ndim == 2}
-    if not columns or _holds_tensors(net):
+    matrices = [(name, value) for name, value in tensors if value.ndim == 2]
+    if not matrices or _holds_tensors(net):
         return []
-    return [
-        (name, value)
-        for name, value in tensors
-        if value.ndim == 2 or (value.ndim == 1 and value.shape[0] in columns)
-    ]
+    vectors = [(name, value) for name, value in tensors if value.ndim == 1]
+    columns = [value.shape[1] for _, value in matrices]
+    frozen = []
+    for name, value in matrices:
+        q = value.shape[1]
+        biases = [(other, vector) for other, vector in vectors if vector.shape[0] == q]
+        frozen.append(_Frozen(name, value))
+        if len(biases) == 1 and columns.count(q) == 1:
+            frozen.append(_Frozen(*biases[0]))
+        elif biases:  # b and a constant of its size, or biases two matrices could own
+            bias = "its bias" if len(matrices) == 1 else f"{name}'s bias"
+            frozen.append(_Frozen(bias, biases[0][1], named=False))
+    return frozen
+
+
+class _Frozen(NamedTuple):
+    """A tensor of a function model made without ``requires_grad=True``: its ``name``, and its
+    ``value``; a bias that is not ``named`` is one of several vectors of its size (``name`` says
+    whose bias it is, ``value`` is one of them, for its shape)."""
+
+    name: str
+    value: torch.Tensor
+    named: bool = True
 
 
 def _holds_tensors(net: Any) -> bool:
@@ -172,18 +194,35 @@ def _holds_tensors(net: Any) -> bool:
     return False
 
 
-def _frozen_function_error(frozen: list[tuple[str, torch.Tensor]]) -> UsageError:
+def _frozen_function_error(frozen: list[_Frozen]) -> UsageError:
     """Return the error for a function model whose tensors ``frozen`` were all made without
     ``requires_grad=True`` (the book's W and b, D2L §3.6.1)."""
-    names = " and ".join(name for name, _ in frozen)
-    made = " and ".join(f"{name} = {created_trainable(value)}" for name, value in frozen)
-    unfreeze = " and ".join(f"{name}.requires_grad_()" for name, _ in frozen)
+    names = _listed([f.name for f in frozen])
+    made = _listed(
+        [
+            f"{f.name} = {created_trainable(f.value)}"
+            if f.named
+            else f"{f.name} as {created_trainable(f.value)}"
+            for f in frozen
+        ]
+    )
+    unfreeze = _listed(
+        [
+            f"{f.name}.requires_grad_()" if f.named else f"requires_grad_() on {f.name}"
+            for f in frozen
+        ]
+    )
     return UsageError(
         f"the loss does not depend on any parameter that requires grad: the model's {names} "
         f"{'were' if len(frozen) > 1 else 'was'} made without requires_grad=True, so backward has "
         f"no weight to compute a gradient for; create the weights with requires_grad=True, e.g. "
         f"{made} (D2L §3.6.1), or call {unfreeze} before training"
     )
+
+
+def _listed(items: list[str]) -> str:
+    """Return ``items`` as a list in words: ``"W"``, ``"W and b"``, ``"W1, b1, W2 and b2"``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 class NanScoresProbe:
