@@ -761,3 +761,33 @@ def test_a_users_loss_wrapping_nll_loss_given_int32_labels_is_told_its_own_call_
         train_epoch(net, [(X, y)], raw, torch.optim.SGD(net.parameters(), lr=0.1))
     assert info.value.__notes__ == [f"{said}on the labels"]
     train_epoch(net, [(X, y.long())], loss, torch.optim.SGD(net.parameters(), lr=0.1))  # the fix
+
+
+def _book_rows(W: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
+    """§3.6's softmax(X.reshape((-1, W.shape[0])) @ W + b) for a bias of zeros."""
+    scores = torch.matmul(X.reshape((-1, W.shape[0])), W) + torch.zeros(W.shape[1])
+    return torch.softmax(scores, dim=1)
+
+
+def test_a_weight_matrix_of_too_few_rows_is_named_beside_the_image_size() -> None:
+    """§3.6's W created (28, 10) for images of 784 values: the net's X.reshape((-1, W.shape[0]))
+    made 28 rows of each image, and the diagnosis named the image size alone ("check the image
+    size (resize) and channels"), not W, the real cause; its graph names W's shape."""
+    W = torch.normal(0, 0.01, size=(28, 10), requires_grad=True)
+    X, y = torch.rand(4, 1, 28, 28), torch.tensor([0, 1, 2, 3])
+    usage = explain_loss_error(nn.CrossEntropyLoss(reduction="none"), _book_rows(W, X), y)
+    assert str(usage) == (
+        "y must hold one label per row of the model's output: the output has shape (112, 10), y "
+        f"has 4 rows; the model {_MADE.format(k=28)}; or the model's weight matrix of shape "
+        "(28, 10) has 28 rows, the images' width, where each example holds 784 values: create it "
+        "with shape (784, 10)"
+    )
+
+
+def test_rows_made_of_each_example_without_a_graph_name_the_image_size_alone() -> None:
+    """The same output computed with no graph (W without requires_grad, or under no_grad): no
+    weight is known, so the image size alone is named."""
+    W = torch.normal(0, 0.01, size=(28, 10))
+    X, y = torch.rand(4, 1, 28, 28), torch.tensor([0, 1, 2, 3])
+    usage = explain_loss_error(nn.CrossEntropyLoss(reduction="none"), _book_rows(W, X), y)
+    assert str(usage).endswith(f"y has 4 rows; the model {_MADE.format(k=28)}")

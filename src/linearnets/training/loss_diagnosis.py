@@ -9,7 +9,7 @@ in :mod:`linearnets.training.forward_diagnosis`; what backward raised, and NaN s
 
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import torch
 from torch import nn
@@ -202,10 +202,11 @@ def explain_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) -> Usag
     except UsageError as usage:
         return usage
     if y_hat.shape[0] != y.shape[0]:
+        fix = one_row_per_example_fix(y_hat.shape[0], y.shape[0], columns=_columns(y_hat))
         return UsageError(
             f"y must hold one label per row of the model's output: the output has shape "
             f"{tuple(y_hat.shape)}, y has {counted(y.shape[0], 'row')}; "
-            f"{one_row_per_example_fix(y_hat.shape[0], y.shape[0], columns=_columns(y_hat))}"
+            f"{fix}{_weight_rows_fix(y_hat, y.shape[0]) if fix.startswith('the model made') else ''}"
         )
     if not y.is_floating_point() and (is_binary_loss(loss)):
         return _binary_targets_error(loss, y_hat, y)
@@ -221,6 +222,67 @@ def explain_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) -> Usag
     ):
         return None  # not scores (B, C) of a classifier, or a torch regression loss
     return explain_class_labels(loss, y_hat, y)
+
+
+# the autograd nodes of a product X @ W of two matrices, and the most of a graph walked
+_PRODUCTS = ("MmBackward0", "AddmmBackward0")
+_NODES_WALKED = 10_000
+
+
+def _weight_rows_fix(y_hat: torch.Tensor, examples: int) -> str:
+    """Return the other fix for an output ``y_hat`` of k rows of each of ``examples`` examples: a
+    function model's first weight matrix W (r, q) made with the images' width for rows, where its
+    code reshapes by them (the book's ``X.reshape((-1, W.shape[0])) @ W``, D2L §3.6.3: W (28, 10)
+    makes 28 rows of each 28×28 image); else ``""``.
+
+    The loss is not given the model: its output's autograd graph is, and names the weight. The
+    product farthest from the output (the first layer) whose right side is a leaf matrix that
+    requires grad, and whose left side had the output's rows, r values each, a view of the batch,
+    is that W: each example held k·r values. It is named only where r is the batch's last size
+    (an image's width): a W of 784 rows given 56×56 images (k = 4) is right for the book's
+    images, and the image size alone is named, as it is where the output has no graph (computed
+    under ``torch.no_grad()``, from a weight that does not require grad, or an ``nn.Linear``'s
+    transposed weight)."""
+    rows = y_hat.shape[0]
+    k = rows // examples
+    first = None
+    seen: set[Any] = set()
+    layer: list[Any] = [y_hat.grad_fn] if y_hat.grad_fn is not None else []
+    while layer and len(seen) < _NODES_WALKED:  # breadth first: the last product found is first
+        after: list[Any] = []
+        for node in layer:
+            if node is None or node in seen:
+                continue
+            seen.add(node)
+            found = _product_weight(node, rows)
+            if found is not None:
+                first = found
+            after.extend(child for child, _ in node.next_functions)
+        layer = after
+    if first is None:
+        return ""
+    weight, batch = first
+    r, q = weight.shape
+    if batch.ndim < 3 or batch.shape[-1] != r or batch.shape[0] != examples:
+        return ""
+    return (
+        f"; or the model's weight matrix of shape ({r}, {q}) has {r} rows, the images' width, "
+        f"where each example holds {k * r} values: create it with shape ({k * r}, {q})"
+    )
+
+
+def _product_weight(node: Any, rows: int) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """Return the leaf matrix W that autograd ``node``, a product ``X @ W``, took on its right,
+    and the batch whose view ``X`` of ``rows`` rows was; else ``None``."""
+    if type(node).__name__ not in _PRODUCTS:
+        return None
+    left = getattr(node, "_saved_mat1" if "Addmm" in type(node).__name__ else "_saved_self", None)
+    weight = getattr(node.next_functions[-1][0], "variable", None)  # an AccumulateGrad's leaf
+    if not isinstance(left, torch.Tensor) or not isinstance(weight, torch.Tensor):
+        return None
+    if weight.ndim != 2 or left.ndim != 2 or left.shape != (rows, weight.shape[0]):
+        return None
+    return None if left._base is None else (weight, left._base)
 
 
 def _columns(y_hat: torch.Tensor) -> int | None:
