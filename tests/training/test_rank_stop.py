@@ -71,21 +71,33 @@ class Interrupt:
             raise KeyboardInterrupt
 
 
-def fit(net):
+class LastEpochFails:
+    def on_epoch_end(self, *, metrics):
+        if rank == 0 and metrics.epoch == 2:  # after the last collective of the call
+            raise ValueError("the plot's folder is gone")
+
+
+def fit(net, epochs=2):
     said = {"error": None}
     start = time.monotonic()
+    callbacks = {"interrupt": [Interrupt()], "last": [LastEpochFails()]}.get(case, [])
     try:
         ln.fit(net, DataLoader(TensorDataset(X[rank::2], y[rank::2]), 8), nn.CrossEntropyLoss(),
-               torch.optim.SGD(net.parameters(), lr=0.1), 2, dist=DistContext(rank=rank, world_size=2),
-               callbacks=[Interrupt()] if case == "interrupt" else [])
+               torch.optim.SGD(net.parameters(), lr=0.1), epochs,
+               dist=DistContext(rank=rank, world_size=2), callbacks=callbacks)
     except BaseException as exc:
         said = {"error": type(exc).__name__, "message": str(exc)}
     said["seconds"] = time.monotonic() - start
     return said
 
 
-said = [fit(nn.Linear(6 if case == "alike" else 5, 4))]
-if case == "alike":  # every rank refused alike: the model fixed, fit again in the same process
+if case == "refused":  # rank 1's call refused for its arguments, rank 0's good
+    said = [fit(nn.Linear(5, 4), epochs=0 if rank == 1 else 2)]
+elif case == "refused-alike":  # every rank's call refused alike: fixed, fit again
+    said = [fit(nn.Linear(5, 4), epochs=0), fit(nn.Linear(5, 4))]
+else:
+    said = [fit(nn.Linear(6 if case == "alike" else 5, 4))]
+if case in ("alike", "last"):  # the model fixed, or the last fit returned: fit again
     said.append(fit(nn.Linear(5, 4)))
 open(out, "w").write(json.dumps(said))
 time.sleep(30 if said[0]["error"] not in (None, "PeerLostError") else 0)  # alive, as a notebook
@@ -131,6 +143,47 @@ def test_a_ranks_own_nan_scores_stop_the_other_at_once(tmp_path) -> None:
     assert stopped["seconds"] < diverged["seconds"] + 10
 
 
+def test_a_call_refused_for_its_arguments_on_one_rank_stops_the_other_at_once(tmp_path) -> None:
+    """num_epochs=0 on rank 1 alone was refused before fit's notes were armed: rank 0 waited in its
+    first all-reduce for as long as rank 1 lived, then said "another process ... stopped"."""
+    (stopped,), (refused,) = _run_case(tmp_path, "refused")
+    assert refused["error"] == "UsageError"
+    assert "num_epochs" in refused["message"]
+    assert stopped["error"] == "PeerLostError"
+    assert stopped["message"].startswith(f"rank 1 stopped: UsageError: {refused['message']}; ")
+    assert stopped["seconds"] < refused["seconds"] + 10
+
+
+def test_a_call_refused_for_its_arguments_on_every_rank_keeps_the_group(tmp_path) -> None:
+    for first, second in _run_case(tmp_path, "refused-alike"):
+        assert first["error"] == "UsageError"
+        assert "num_epochs" in first["message"]
+        assert second["error"] is None
+
+
+def test_a_rank_that_failed_after_the_last_collective_is_named_in_the_others_next_fit(
+    tmp_path,
+) -> None:
+    """Rank 0's callback failed at the end of the last epoch, rank 1's fit returned: its next fit
+    said "another process ... stopped" (the note was looked for under that next call alone), and
+    rank 0's next fit raised torch's "Default process group has not been initialized"."""
+    (failed, left), (returned, stopped) = _run_case(tmp_path, "last")
+    assert failed["error"] == "ValueError"
+    assert returned["error"] is None
+    assert stopped["error"] == "PeerLostError"
+    assert stopped["message"] == (
+        "rank 0 stopped: ValueError: the plot's folder is gone; every rank of the data-parallel "
+        "run stopped with it (rank 0 left the process group): fix it there and start every rank "
+        "again, on a new port (or after 10 s)"
+    )
+    assert left["error"] == "UsageError"
+    assert left["message"] == (
+        "dist: this rank (rank 0) left the process group as its error stopped an earlier fit; "
+        "join again with init_process_group (on a new port, or after 10 s), every rank, to train "
+        "again"
+    )
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -173,7 +226,7 @@ def test_a_rank_that_refused_its_batch_stops_the_other_at_once(tmp_path, bad: in
     assert stopped["message"] == (
         f"rank {bad} stopped: UsageError: {refused['message']}; every rank of the data-parallel "
         f"run stopped with it (rank {bad} left the process group): fix it there and start every "
-        "rank again"
+        "rank again, on a new port (or after 10 s)"
     )
     # told as the refusing rank raised, not once its process ended 60 s later
     assert stopped["seconds"] < refused["seconds"] + 20
@@ -188,7 +241,8 @@ def test_a_lost_connection_without_a_note_says_another_process_stopped() -> None
         raise gloo
     assert str(info.value) == (
         "another process of the data-parallel run stopped (lost connection: Connection closed by "
-        "peer [127.0.0.1]:1948); see its own output for why, and start every rank again"
+        "peer [127.0.0.1]:1948); see its own output for why, and start every rank again, on a new "
+        "port (or after 10 s)"
     )
     assert info.value.__cause__ is gloo  # gloo's own words, for --debug
 
@@ -310,7 +364,8 @@ def test_a_ctrl_c_on_one_rank_is_told_as_an_interruption_with_nothing_to_fix(tmp
     assert stopped["error"] == "PeerLostError"
     assert stopped["message"] == (
         "rank 1 stopped: interrupted (KeyboardInterrupt); every rank of the data-parallel run "
-        "stopped with it (rank 1 left the process group): start every rank again"
+        "stopped with it (rank 1 left the process group): start every rank again, on a new port "
+        "(or after 10 s)"
     )
 
 
@@ -329,3 +384,13 @@ def test_a_note_names_the_error_once(error: BaseException, noted: str) -> None:
     from linearnets.training.rank_stop import _noted
 
     assert _noted(error) == noted
+
+
+def test_a_rank_that_left_the_group_in_an_earlier_fit_is_named_in_a_later_one(store) -> None:
+    """Its error came after the others' call had returned: their next call lost it, and looked for
+    its note under that call alone."""
+    from linearnets.training.rank_stop import _peer_stopped
+
+    store.set("linearnets/left/1", "ValueError: the plot's folder is gone")
+    said = str(_peer_stopped(DistContext(rank=0, world_size=2), "Connection closed by peer", 2))
+    assert said.startswith("rank 1 stopped: ValueError: the plot's folder is gone; ")

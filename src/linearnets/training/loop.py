@@ -51,7 +51,7 @@ from linearnets.training.loop_checks import (
 from linearnets.training.loss_kinds import Loss, summed_scalar_loss
 from linearnets.training.model_tensors import weight_sizes
 from linearnets.training.nan_targets import TargetsWatch, watch_targets
-from linearnets.training.rank_stop import stop_together
+from linearnets.training.rank_stop import check_still_joined, stop_together
 from linearnets.training.shards import check_same_steps, scalar_seed
 from linearnets.training.step import Net, check_same_loss, train_step, unpack
 from linearnets.training.totals import EpochTotals, NanContext
@@ -325,15 +325,16 @@ def fit(
 
     See D2L §3.6.6.
     """
-    # the call's own refusals, alike on every rank of one script, leave the group joined
-    num_epochs, start_epoch = _check_fit_call(
-        net, train_iter, loss, updater, num_epochs, start_epoch=start_epoch, test_iter=test_iter,
-        train_eval_iter=train_eval_iter, callbacks=callbacks, history=history, on_step=on_step,
-        dist=dist, scalar_loss=scalar_loss,
-    )  # fmt: skip
-    # their refusals before any on_fit_start writes (a MetricsWriter's file)
-    fit_hooks.check_fit_starts(callbacks, num_epochs=num_epochs, start_epoch=start_epoch)
-    with stop_together(dist):  # from here an error of one rank's batches, loss or callbacks
+    # from here an error of one rank alone (its own arguments, batches, loss or callbacks) stops
+    # the others at once; the call's refusals raised alike on every rank leave the group joined
+    with stop_together(dist if isinstance(dist, DistContext) else None):
+        num_epochs, start_epoch = _check_fit_call(
+            net, train_iter, loss, updater, num_epochs, start_epoch=start_epoch,
+            test_iter=test_iter, train_eval_iter=train_eval_iter, callbacks=callbacks,
+            history=history, on_step=on_step, dist=dist, scalar_loss=scalar_loss,
+        )  # fmt: skip
+        # their refusals before any on_fit_start writes (a MetricsWriter's file)
+        fit_hooks.check_fit_starts(callbacks, num_epochs=num_epochs, start_epoch=start_epoch)
         return _fit(
             net, train_iter, loss, updater, num_epochs, test_iter=test_iter,
             train_eval_iter=train_eval_iter, callbacks=callbacks, start_epoch=start_epoch,
@@ -508,6 +509,7 @@ def _check_fit_call(
     check_net(net)
     check_on_step(on_step)
     check_dist(dist)
+    check_still_joined(dist)  # left by its error in an earlier call: torch's words said nothing
     check_loss_object(loss, updater=updater, call="fit(net, train_iter, loss, updater, num_epochs)")
     # the updater too (train_epoch checks it again, for its own callers)
     check_updater_object(updater)

@@ -23,16 +23,20 @@ from typing import Any
 
 import torch.distributed as dist
 
+from linearnets.errors import UsageError
 from linearnets.training.dist_failures import PeerLostError, lost_connection
 from linearnets.training.distributed import DistContext, in_process_group
 
-__all__ = ["raised_on_every_rank", "stop_together"]
+__all__ = ["check_still_joined", "raised_on_every_rank", "stop_together"]
 
 # in the group's own store, per fit call: what stopped that rank; how many ranks raised; the
 # verdict they share ("together": every rank raised, the group kept; "stop": the group left)
 _KEY = "linearnets/stopped/{call}/{rank}"
 _COUNT = "linearnets/stopped/{call}/count"
 _VERDICT = "linearnets/stopped/{call}/verdict"
+# what stopped a rank that left the group, in whichever call: told in the others' later calls too
+# (a callback failing on one rank after the call's last collective: the others' call returned)
+_LEFT = "linearnets/left/{rank}"
 _TOGETHER, _STOP = "together", "stop"
 _INTERRUPTED = "interrupted ("  # a note's start for a Ctrl-C or an exit: nothing to fix
 _STORE_WAIT = 2.0  # seconds: the store answers in milliseconds; a rank gone with it answers nothing
@@ -41,6 +45,9 @@ _POLL = 0.02  # seconds between two looks at the count while waiting
 _calls = itertools.count(1)  # data-parallel fit calls of this process: every rank counts alike
 _LONGEST = 2000  # characters of the stopped rank's error kept in the store
 _KEEP_STORE = 10.0  # seconds the stopped rank keeps the store up, for the others to read its note
+_left = [False]  # whether this process left its group as its error stopped a call, not joined since
+# where the messages send a learner: the stopped rank's store holds the port for _KEEP_STORE s
+_AGAIN = "start every rank again, on a new port (or after 10 s)"
 
 
 def raised_on_every_rank(err: BaseException) -> BaseException:
@@ -62,6 +69,25 @@ def _together(exc: BaseException) -> bool:
         getattr(exc, "raised_on_every_rank", False)
         or isinstance(exc, (TrainingInterrupted, PeerLostError))
         or lost_connection(exc) is not None
+    )
+
+
+def check_still_joined(context: DistContext | None) -> None:
+    """Raise unless this process is in the process group, where its error left it in an earlier
+    call (torch said "Default process group has not been initialized").
+
+    Raises:
+        UsageError: "this rank left the process group as its error stopped an earlier fit ...".
+    """
+    if context is None or not context.enabled or not _left[0]:
+        return
+    if in_process_group():
+        _left[0] = False  # joined again
+        return
+    raise UsageError(
+        f"dist: this rank (rank {context.rank}) left the process group as its error stopped an "
+        "earlier fit; join again with init_process_group (on a new port, or after 10 s), every "
+        "rank, to train again"
     )
 
 
@@ -106,17 +132,25 @@ def _tell_the_others(context: DistContext, exc: BaseException, call: int) -> Non
         return
     store = _store()
     if store is not None:
-        key = _KEY.format(call=call, rank=context.rank)
-        try:
-            store.set(key, _noted(exc)[:_LONGEST])
-            store.get(key)  # answered: the note is in before the others hear of the leaving
-        except Exception:  # the store gone too: the others say that a rank stopped, not why
-            pass
+        _set(store, _KEY.format(call=call, rank=context.rank), _noted(exc)[:_LONGEST])
         if _every_rank_raised(store, context, call):
             return  # none waits in a collective: the group stays, for the next call
+        _set(store, _LEFT.format(rank=context.rank), _noted(exc)[:_LONGEST])
     dist.destroy_process_group()
+    _left[0] = True
     if store is not None:
         _keep(store, _KEEP_STORE)
+
+
+def _set(store: Any, key: str, note: str) -> None:
+    """Set ``key`` to ``note`` in ``store``, answered before this returns (the note is in before
+    the others hear of the leaving); nothing where the store is gone too (the others then say
+    that a rank stopped, not why)."""
+    try:
+        store.set(key, note)
+        store.get(key)
+    except Exception:
+        pass
 
 
 def _noted(exc: BaseException) -> str:
@@ -165,28 +199,31 @@ def _keep(store: Any, seconds: float) -> None:
 
 def _peer_stopped(context: DistContext, reason: str, call: int) -> PeerLostError:
     """Return the error that another rank stopped: which, and why, where it left its note in
-    this ``call``."""
+    this ``call``, or left the group in an earlier one (its own call failed after the others'
+    returned)."""
     store = _store()
-    for rank in range(context.world_size):
-        note = _note(store, rank, call) if rank != context.rank else None
+    others = [rank for rank in range(context.world_size) if rank != context.rank]
+    keys = [(rank, _KEY.format(call=call, rank=rank)) for rank in others]
+    keys += [(rank, _LEFT.format(rank=rank)) for rank in others]
+    for rank, key in keys:
+        note = _note(store, key)
         if note is not None:
             fix = "" if note.startswith(_INTERRUPTED) else "fix it there and "
             return PeerLostError(
-                f"rank {rank} stopped: {note}; every rank of the data-parallel run stopped with "
-                f"it (rank {rank} left the process group): {fix}start every rank again"
+                f"rank {rank} stopped: {note}; every rank of the data-parallel run stopped "
+                f"with it (rank {rank} left the process group): {fix}{_AGAIN}"
             )
     return PeerLostError(
         f"another process of the data-parallel run stopped (lost connection: {reason}); see its "
-        "own output for why, and start every rank again"
+        f"own output for why, and {_AGAIN}"
     )
 
 
-def _note(store: Any, rank: int, call: int) -> str | None:
-    """Return what rank ``rank`` noted as it stopped in ``call``, or ``None`` (no note, no store
-    to ask)."""
+def _note(store: Any, key: str) -> str | None:
+    """Return the note at ``key`` (what a rank noted as it stopped), or ``None`` (no note, no
+    store to ask)."""
     if store is None:
         return None
-    key = _KEY.format(call=call, rank=rank)
     try:
         store.set_timeout(datetime.timedelta(seconds=_STORE_WAIT))
         if not store.check([key]):
