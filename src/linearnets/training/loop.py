@@ -322,6 +322,8 @@ def fit(
         PeerLostError: in a data-parallel run, another rank stopped (its error, a bad batch of its
             own, left it alone: it leaves the process group so that this one stops at once, and
             this one names it: "rank 1 stopped: ..."; see :mod:`linearnets.training.rank_stop`).
+        UsageError: in a data-parallel run, this rank left the process group as its error stopped
+            an earlier call, and has not joined again (on a new port, or after 10 s).
 
     See D2L §3.6.6.
     """
