@@ -17,6 +17,7 @@ from linearnets.plotting import (
     Animator,
 )
 
+from ._bad_settings import bad_axes_settings
 from .conftest import run_cell
 
 try:  # IPython's own event manager, imported before a test fakes IPython
@@ -219,37 +220,7 @@ def test_inputs_are_checked_before_matplotlib_sees_them(
         call()
 
 
-@pytest.mark.parametrize(
-    ("settings", "error", "match"),
-    [
-        (
-            {"xscale": "logx"},
-            UsageError,
-            r"^xscale must be one of linear, log, symlog, logit, asinh, got 'logx'$",
-        ),
-        (
-            {"yscale": "Log"},
-            UsageError,
-            r"^yscale must be one of linear, log, symlog, logit, asinh, got 'Log'$",
-        ),
-        (
-            {"xlim": 5},
-            UsageTypeError,
-            r"^xlim must be two numbers \(low, high\), got 5; pass e\.g\. xlim=\[0, 1\]$",
-        ),
-        (
-            {"ylim": (0, "a")},
-            UsageTypeError,
-            r"^ylim must be two numbers \(low, high\), got \(0, 'a'\); pass e\.g\. ylim=\[0, 1\]$",
-        ),
-        (
-            {"legend": "loss"},
-            UsageTypeError,
-            r"^legend must be a sequence of labels, one per line, got the string 'loss'; "
-            r"pass legend=\['loss'\]$",
-        ),
-    ],
-)
+@pytest.mark.parametrize(("settings", "error", "match"), bad_axes_settings("loss"))
 def test_a_bad_setting_leaves_no_figure_in_pyplot(
     settings: dict[str, Any], error: type[Exception], match: str
 ) -> None:

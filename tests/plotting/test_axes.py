@@ -22,6 +22,8 @@ from linearnets.plotting import (
     use_svg_display,
 )
 
+from ._bad_settings import bad_axes_settings
+
 
 def test_plot_draws_one_line_per_y_with_a_shared_x() -> None:
     x = torch.arange(0, 3, 0.5)
@@ -103,37 +105,7 @@ def test_bad_input_is_rejected_with_a_helpful_message(
         call()
 
 
-@pytest.mark.parametrize(
-    ("settings", "error", "match"),
-    [
-        (
-            {"xscale": "logx"},
-            UsageError,
-            r"^xscale must be one of linear, log, symlog, logit, asinh, got 'logx'$",
-        ),
-        (
-            {"yscale": "Log"},
-            UsageError,
-            r"^yscale must be one of linear, log, symlog, logit, asinh, got 'Log'$",
-        ),
-        (
-            {"xlim": 5},
-            UsageTypeError,
-            r"^xlim must be two numbers \(low, high\), got 5; pass e\.g\. xlim=\[0, 1\]$",
-        ),
-        (
-            {"ylim": (0, "a")},
-            UsageTypeError,
-            r"^ylim must be two numbers \(low, high\), got \(0, 'a'\); pass e\.g\. ylim=\[0, 1\]$",
-        ),
-        (
-            {"legend": "f(x)"},
-            UsageTypeError,
-            r"^legend must be a sequence of labels, one per line, got the string 'f\(x\)'; "
-            r"pass legend=\['f\(x\)'\]$",
-        ),
-    ],
-)
+@pytest.mark.parametrize(("settings", "error", "match"), bad_axes_settings("f(x)"))
 def test_a_bad_setting_leaves_the_axes_and_pyplot_as_they_were(
     settings: dict[str, Any], error: type[Exception], match: str
 ) -> None:
