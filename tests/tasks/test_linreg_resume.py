@@ -247,6 +247,62 @@ def test_a_plain_resume_rewrites_damaged_metrics(tmp_path: Path, damage: str) ->
         resume_linreg(out)
 
 
+def test_a_column_of_yours_in_metrics_csv_is_no_damage(tmp_path: Path) -> None:
+    """A finished run's metrics.csv with a column the user added was judged damaged ("its
+    header is not epoch,...") and written again without it, where a key of theirs in
+    metrics.jsonl was not: the run is complete, its file left as it was."""
+    from ._metrics_damage import _noted
+
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=out))
+    _noted(out / "metrics.csv")
+    noted = (out / "metrics.csv").read_bytes()
+    with pytest.raises(UsageError, match=r"^the run in .* is complete: it finished its 2 epochs"):
+        resume_linreg(out)
+    assert (out / "metrics.csv").read_bytes() == noted
+    assert not (out / "metrics.csv.bak").exists()
+
+
+def test_a_rewritten_metrics_file_keeps_the_old_one_beside_it(tmp_path: Path) -> None:
+    """A finished run's metrics.jsonl damaged twice: each old one is kept, the first as
+    metrics.jsonl.bak, the next as metrics.jsonl.bak.1 (the first not written over)."""
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=out))
+    jsonl = out / "metrics.jsonl"
+    whole = jsonl.read_bytes()
+    first, second = whole[:-20], whole[: whole.index(b"\n") + 1]
+    for damaged, backup in ((first, "metrics.jsonl.bak"), (second, "metrics.jsonl.bak.1")):
+        jsonl.write_bytes(damaged)
+        with pytest.warns(ResumeWarning, match=f"the old metrics.jsonl is kept as {backup}$"):
+            resume_linreg(out)
+        assert (out / backup).read_bytes() == damaged
+        assert jsonl.read_bytes() == whole
+    assert (out / "metrics.jsonl.bak").read_bytes() == first
+
+
+def test_a_resume_for_more_epochs_keeps_a_column_of_yours(tmp_path: Path) -> None:
+    """An unfinished run's metrics.csv with a column the user added: its resume writes the file
+    again from the checkpoint's history, dropping the column without a word. The old file is
+    kept as metrics.csv.bak, and a note says so."""
+    from ._metrics_damage import _noted
+
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=out))
+    _noted(out / "metrics.csv")
+    noted = (out / "metrics.csv").read_bytes()
+    said = (
+        f"wrote the metrics files in {out} again from its checkpoint.pt's history (2 epochs) to "
+        "resume it: the old metrics.csv is kept as metrics.csv.bak"
+    )
+    with pytest.warns(ResumeWarning, match=f"^{re.escape(said)}$"):
+        result = resume_linreg(out, epochs=3)
+    assert len(result.history.epochs) == 3
+    assert (out / "metrics.csv.bak").read_bytes() == noted
+    assert (out / "metrics.csv").read_bytes().splitlines()[0] == (
+        b"epoch,train_loss,train_acc,test_loss,test_acc,seconds"
+    )
+
+
 def test_a_damaged_checkpoint_is_named(tmp_path: Path) -> None:
     out = _stopped(ln.LinregConfig(epochs=3, num_examples=200, out=tmp_path / "run"))
     (out / "checkpoint.pt").write_bytes(b"not a checkpoint")
@@ -1079,8 +1135,15 @@ def test_a_finished_run_whose_checkpoint_is_gone_starts_over_only_when_forced(
         "pass force=True to start the run over, replacing its metrics and results"
     )
     never = ln.run_linreg(config)
-    again = resume_linreg(out, force=True)
+    logged = (out / "metrics.csv").read_bytes()
+    said = (  # its metrics, replaced: kept beside
+        f"wrote the metrics files in {out} again empty to start the run over: the old "
+        "metrics.jsonl is kept as metrics.jsonl.bak; the old metrics.csv is kept as metrics.csv.bak"
+    )
+    with pytest.warns(ResumeWarning, match=f"^{re.escape(said)}$"):
+        again = resume_linreg(out, force=True)
     assert (again.w, again.b, _losses(again)) == (never.w, never.b, _losses(never))
+    assert (out / "metrics.csv.bak").read_bytes() == logged
 
 
 @pytest.mark.parametrize("given", ["moved.csv", "sub/../moved.csv", "./sub/./../moved.csv"])

@@ -277,6 +277,41 @@ def test_a_finished_run_whose_metrics_were_damaged_writes_them_again_on_resume(
         resume_softmax(out)
 
 
+def test_a_resume_for_more_epochs_keeps_a_metrics_csv_link_and_column_said(
+    tmp_path: Path,
+) -> None:
+    """metrics.csv a link to a file with a column the user added: the resume for more epochs
+    replaced the link by a file without the column, without a word. The file linked to is left
+    as it was, and a note says the link is now a file of its own."""
+    import numpy as np
+
+    from ._metrics_damage import _noted
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(80, 4)).astype(np.float32), rng.integers(0, 3, size=80)
+    np.savez(tmp_path / "d.npz", X=X[:60], y=y[:60], X_test=X[60:], y_test=y[60:])
+    out = tmp_path / "run"
+    config = SoftmaxConfig(
+        data=tmp_path / "d.npz", epochs=1, num_threads=1, plot="none", device="cpu", out=out
+    )
+    run_softmax(config)
+    mine = tmp_path / "mine.csv"
+    (out / "metrics.csv").rename(mine)
+    _noted(mine)
+    noted = mine.read_bytes()
+    (out / "metrics.csv").symlink_to(mine)
+    said = (
+        f"wrote the metrics files in {out} again from its checkpoint.pt's history (1 epoch) to "
+        f"resume it: metrics.csv was a link to {mine}, which is left as it was; it is now a "
+        "file of its own"
+    )
+    with pytest.warns(ResumeWarning, match=f"^{re.escape(said)}$"):
+        resume_softmax(out, epochs=2)
+    assert mine.read_bytes() == noted
+    assert not (out / "metrics.csv").is_symlink()
+    assert len((out / "metrics.csv").read_bytes().splitlines()) == 3
+
+
 def test_a_finished_run_whose_model_pt_was_damaged_writes_it_again_on_resume(
     tmp_path: Path,
 ) -> None:

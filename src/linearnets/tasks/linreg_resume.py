@@ -65,7 +65,11 @@ from linearnets.tasks.resume_diverged import (
 )
 from linearnets.tasks.resume_exactness import warn_not_bit_exact
 from linearnets.tasks.resume_saved import unusable_checkpoint_config
-from linearnets.tasks.resume_settings import note_metrics_rewritten, results_summarize
+from linearnets.tasks.resume_settings import (
+    note_metrics_kept,
+    note_metrics_rewritten,
+    results_summarize,
+)
 from linearnets.tasks.stopping import complete_when_returned
 from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.callback_folder import check_apart_from_run
@@ -77,7 +81,7 @@ from linearnets.training.checkpoint import (
 )
 from linearnets.training.config_sections import notes_of
 from linearnets.training.guard_growth import data_since
-from linearnets.training.metrics_files import metrics_disagreements
+from linearnets.training.metrics_files import MetricsWriter, metrics_disagreements
 from linearnets.training.run_config import (
     bad_config_value,
     refuse_out,
@@ -298,6 +302,11 @@ def _resume(
     # a divergence before this resume's first checkpoint puts its forced settings back (its
     # message asks for another lr); a Ctrl-C keeps them, for the plain --resume it advises
     forced = changed if ckpt is not None else {}
+    # the metrics' rewrite keeps the old files that differ (a column of yours) as NAME.bak first,
+    # and replaces a link by a file: said in the note (train_in_folder's rewrite finds them kept)
+    kept = MetricsWriter(run_dir).keep_old(ckpt.history if ckpt is not None else [])
+    if ckpt is None or ckpt.epoch < new.epochs:
+        note_metrics_kept(run_dir, kept, epochs=ckpt.epoch if ckpt is not None else None)
     # config.json unwritten (a full disk) names the folder for --json, and advises this resume
     # again, its settings not recorded: the plain one took the run's old ones
     unrecorded = asked_again_when_unrecorded("linreg", run_dir, overrides, force=force)
@@ -326,7 +335,7 @@ def _resume(
                 data_since=0 if ckpt is None else _data_since(saved, ckpt, new=new),
             )
     if ckpt is not None and ckpt.epoch == new.epochs:  # the metrics were all it had to write
-        note_metrics_rewritten(run_dir, wrong, epochs=ckpt.epoch)
+        note_metrics_rewritten(run_dir, wrong, epochs=ckpt.epoch, kept=kept)
     return result
 
 

@@ -58,6 +58,7 @@ from linearnets.tasks.resume_saved import (
 from linearnets.tasks.resume_settings import (
     check_epochs_left,
     check_logged_epochs,
+    note_metrics_kept,
     note_metrics_rewritten,
     resumed_config,
 )
@@ -72,6 +73,7 @@ from linearnets.training.config_sections import notes_of
 from linearnets.training.distributed import DistContext
 from linearnets.training.guard_growth import data_since, resumed_state
 from linearnets.training.guard_start import seed_guard_start
+from linearnets.training.metrics_files import KeptMetrics
 from linearnets.training.rank_agreement import (
     before_training,
     check_callbacks_on_every_rank,
@@ -298,15 +300,18 @@ def _resume(
     # message asks for another lr); a Ctrl-C keeps them, for the plain --resume it advises. Every
     # rank's advice names the values put back (rank 0 alone writes the file)
     forced = forced_put_back(saved, exp.config.to_dict(), changed)
+    kept: dict[str, KeptMetrics] = {}  # what rank 0's metrics rewrite kept of the old files
     with forced_undone_on_divergence(run_dir, changed, main=exp.dist.is_main):
         if exp.dist.is_main:
             # a file unwritten here (a full disk) names the folder for --json, as in training
             # the settings not recorded yet: the advice is this resume again, not the plain one
             again = asked_again_when_unrecorded("softmax", run_dir, overrides, force=force)
             with stop_names_its_folder(exp, run_dir), again:
-                rewrite_run_files(
+                kept = rewrite_run_files(
                     run_dir, exp, saved, from_epoch=ckpt.epoch, changed=changed, history=history
                 )
+            if ckpt.epoch < new.epochs:  # a column of yours, a link: kept, said before training
+                note_metrics_kept(run_dir, kept, epochs=ckpt.epoch)
         result = train_experiment(
             exp,
             run_dir,
@@ -318,7 +323,7 @@ def _resume(
             data_since=ckpt.epoch if new_data else since,
         )
     if exp.dist.is_main and ckpt.epoch == new.epochs:  # the metrics were all it had to write
-        note_metrics_rewritten(run_dir, wrong, epochs=ckpt.epoch)
+        note_metrics_rewritten(run_dir, wrong, epochs=ckpt.epoch, kept=kept)
     return result
 
 

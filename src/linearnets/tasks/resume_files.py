@@ -28,6 +28,7 @@ from linearnets.training.callbacks import MetricsWriter
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.config_sections import notes_of
 from linearnets.training.loop import History
+from linearnets.training.metrics_files import KeptMetrics
 from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE, environment, predict_figures
 
 __all__ = [
@@ -128,8 +129,11 @@ def rewrite_run_files(
     from_epoch: int,
     changed: dict[str, tuple[Any, Any]],
     history: History,
-) -> None:
+) -> dict[str, KeptMetrics]:
     """Record this resume in ``config.json``; bring metrics and figures back to ``from_epoch``.
+
+    Returns what the metrics' rewrite kept of the old files (``NAME.bak``, a link replaced; see
+    :meth:`~linearnets.training.metrics_files.MetricsWriter.keep_old`), for the resume's note.
 
     What can fail (the metrics files, then ``config.json``, each written atomically) is written
     before the earlier end's outputs are removed: a failed resume leaves the finished run as it was.
@@ -143,7 +147,7 @@ def rewrite_run_files(
         }
     )
     # the checkpoint's rows are the truth: a crash right after it leaves metrics a row behind
-    MetricsWriter(run_dir).rewrite([m.as_dict() for m in history.epochs])
+    kept = MetricsWriter(run_dir).rewrite([m.as_dict() for m in history.epochs])
     write_run_config(
         run_dir, exp, resumes=resumes, started=started_environment(saved), notes=notes_of(saved)
     )
@@ -153,6 +157,7 @@ def rewrite_run_files(
             drop_figures(run_dir)
     # a resume that trains nothing keeps them even with plot="none": they show the weights the
     # run ends with, and a complete run could no longer draw them again (it is refused as complete)
+    return kept
 
 
 def _read_only_file_system(path: Path) -> bool:

@@ -10,7 +10,7 @@ importable from here too). What those settings change, and whether it may:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from linearnets.tasks.reports import missing_reports
 from linearnets.tasks.resume_batch import batch_refused
 from linearnets.tasks.weights import WEIGHTS_FILE, weights_intact
 from linearnets.training.checkpoint import CHECKPOINT_FILE
-from linearnets.training.metrics_files import metrics_disagreements
+from linearnets.training.metrics_files import KeptMetrics, metrics_disagreements
 from linearnets.training.run_config import refuse_out, run_complete
 from linearnets.training.runs import RESULTS_FILE
 
@@ -36,6 +36,7 @@ __all__ = [
     "check_epochs_left",
     "check_logged_epochs",
     "epochs_logged",
+    "note_metrics_kept",
     "note_metrics_rewritten",
     "results_summarize",
     "resumed_config",
@@ -152,18 +153,47 @@ def check_epochs_left(
     return wrong
 
 
-def note_metrics_rewritten(run_dir: Path, wrong: dict[str, str], *, epochs: int) -> None:
+def note_metrics_rewritten(
+    run_dir: Path, wrong: dict[str, str], *, epochs: int, kept: Mapping[str, KeptMetrics]
+) -> None:
     """Tell (a :class:`~linearnets.errors.ResumeWarning`) that a resume which trained nothing wrote
     the metrics files in ``wrong`` (name -> why, :func:`check_epochs_left`'s) again from the
-    checkpoint's history of ``epochs`` epochs; nothing where none was wrong."""
+    checkpoint's history of ``epochs`` epochs, and what of them was kept (``kept``,
+    :meth:`~linearnets.training.metrics_files.MetricsWriter.keep_old`'s: the old content as
+    ``NAME.bak``, a link replaced); nothing where none was wrong."""
     if not wrong:
         return
-    why = "; ".join(f"{name} {reason}" for name, reason in wrong.items())
+    why = []
+    for name in dict.fromkeys([*wrong, *kept]):
+        dangling = name in kept and kept[name].link_missing  # kept's words say it: not twice
+        said = [f"{name} {wrong[name]}"] if name in wrong and not dangling else []
+        if name in kept:
+            said.append(kept[name].said(name))
+        why.append("; ".join(said))
     warn(
         f"wrote {and_list(list(wrong))} in {shown_path(run_dir)} again from its "
-        f"{CHECKPOINT_FILE}'s history ({counted(epochs, 'epoch')}): {why}",
+        f"{CHECKPOINT_FILE}'s history ({counted(epochs, 'epoch')}): {'; '.join(why)}",
         ResumeWarning,
     )
+
+
+def note_metrics_kept(
+    run_dir: Path, kept: Mapping[str, KeptMetrics], *, epochs: int | None
+) -> None:
+    """Tell (a :class:`~linearnets.errors.ResumeWarning`) that a resume which trains further wrote
+    the metrics files again from the checkpoint's history of ``epochs`` epochs, keeping the old
+    content of those that differed (a column of yours, rows past the checkpoint) as ``NAME.bak``
+    and replacing a link by a file (``kept``); nothing where ``kept`` is empty. ``epochs``
+    ``None``: a start over (no checkpoint), which writes them again empty."""
+    if not kept:
+        return
+    said = "; ".join(k.said(name) for name, k in kept.items())
+    how = (
+        "empty to start the run over"
+        if epochs is None
+        else f"from its {CHECKPOINT_FILE}'s history ({counted(epochs, 'epoch')}) to resume it"
+    )
+    warn(f"wrote the metrics files in {shown_path(run_dir)} again {how}: {said}", ResumeWarning)
 
 
 def results_summarize(run_dir: Path, epoch: int) -> bool:

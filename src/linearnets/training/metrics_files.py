@@ -9,7 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ from linearnets.training.callback_folder import check_callback_folder
 from linearnets.training.checkpoint_write import run_file_error, write_text_atomic
 from linearnets.training.history import EpochMetrics
 
-__all__ = ["MetricsWriter", "metrics_disagreements"]
+__all__ = ["KeptMetrics", "MetricsWriter", "metrics_disagreements"]
 
 
 class MetricsWriter(Callback):
@@ -118,13 +120,52 @@ class MetricsWriter(Callback):
         ragged = any(None in r or None in r.values() for r in rows)  # a row cut short or too long
         return None if ragged else rows
 
-    def rewrite(self, rows: list[dict[str, Any]]) -> None:
+    def rewrite(self, rows: list[dict[str, Any]]) -> dict[str, KeptMetrics]:
         """Replace both files with ``rows`` (one dict of :attr:`FIELDS` per epoch), atomically.
 
-        A crash or a full disk leaves each file whole, as it was or as it is meant to be.
+        A crash or a full disk leaves each file whole, as it was or as it is meant to be. A file
+        whose content differs from what is written (a column or key of yours, rows of other epochs)
+        is kept first (:meth:`keep_old`); a link is replaced by a file of its own.
+
+        Returns:
+            :meth:`keep_old`'s: file name -> what was kept of it, for the caller's note.
         """
-        write_text_atomic(self.jsonl, "".join(dumps_strict(r) + "\n" for r in rows))
-        write_text_atomic(self.csv, self._csv_text(rows, header=True))
+        kept = self.keep_old(rows)
+        for path, text in self._texts(rows).items():
+            write_text_atomic(path, text)
+        return kept
+
+    def keep_old(self, rows: list[dict[str, Any]]) -> dict[str, KeptMetrics]:
+        """Copy each file whose content differs from ``rows``' to ``NAME.bak`` (``NAME.bak.1``,
+        ... where taken; none where a backup holds that content already), before a rewrite. A
+        link is not copied: the rewrite replaces the link, leaving the file it named as it was.
+
+        Returns:
+            File name -> :class:`KeptMetrics` (the backup's name, the link it was), for each file
+            kept or a link: the rewrite replaces a link by a file of its own.
+        """
+        kept = {}
+        for path, text in self._texts(rows).items():
+            link = os.readlink(path) if path.is_symlink() else None
+            try:
+                old = path.read_bytes()
+            except OSError:  # missing, a dangling link, unreadable: nothing to keep
+                old = None
+            backup = None  # a link's file is left as it was: nothing to keep; an empty one neither
+            if link is None and old and old != text.encode("utf-8"):
+                backup = _backup(path, old)
+            if backup is not None or link is not None:
+                kept[path.name] = KeptMetrics(
+                    backup=backup, link=link, link_missing=link is not None and old is None
+                )
+        return kept
+
+    def _texts(self, rows: list[dict[str, Any]]) -> dict[Path, str]:
+        """Return each file's whole text for ``rows``."""
+        return {
+            self.jsonl: "".join(dumps_strict(r) + "\n" for r in rows),
+            self.csv: self._csv_text(rows, header=True),
+        }
 
     def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
         row = metrics.as_dict()
@@ -150,6 +191,52 @@ class MetricsWriter(Callback):
             raise run_file_error(path, exc) from exc
 
 
+@dataclass(frozen=True)
+class KeptMetrics:
+    """What a rewrite kept of a metrics file: ``backup``, the name its old content is kept
+    under (``None``: none kept); ``link``, where the file linked to (``None``: no link; the file
+    there is left as it was), a missing file where ``link_missing``."""
+
+    backup: str | None
+    link: str | None
+    link_missing: bool = False
+
+    def said(self, name: str) -> str:
+        """Return this in words, of file ``name``: ``the old metrics.csv is kept as
+        metrics.csv.bak``, ``metrics.csv was a link to X, which is left as it was; it is now a
+        file of its own``."""
+        if self.link is None:
+            return f"the old {name} is kept as {self.backup}"
+        to = f"a missing file ({self.link})" if self.link_missing else self.link
+        left = "" if self.link_missing else ", which is left as it was"
+        return f"{name} was a link to {to}{left}; it is now a file of its own"
+
+
+def _backup(path: Path, old: bytes) -> str:
+    """Write ``old`` to the first free ``NAME.bak``, ``NAME.bak.1``, ...; return its name (that
+    of a backup holding ``old`` already, where one does: a rewrite again keeps no second)."""
+    names = [f"{path.name}.bak", *(f"{path.name}.bak.{n}" for n in range(1, 1000))]
+    for name in names:
+        target = path.with_name(name)
+        try:
+            if target.read_bytes() == old:
+                return name
+            continue
+        except FileNotFoundError:
+            pass
+        except OSError:
+            continue
+        try:
+            with target.open("xb") as f:  # never over another file
+                f.write(old)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise run_file_error(target, exc) from exc
+        return name
+    raise run_file_error(path, FileExistsError(f"{path.name}.bak to .bak.999 are all taken"))
+
+
 def metrics_disagreements(run_dir: Path, epochs: Sequence[int]) -> dict[str, str]:
     """Return what keeps ``metrics.jsonl`` and ``metrics.csv`` in ``run_dir`` from holding one
     whole row of each of ``epochs`` (a checkpoint's history's), in order: file name -> why, in
@@ -167,7 +254,9 @@ def metrics_disagreements(run_dir: Path, epochs: Sequence[int]) -> dict[str, str
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            wrong[path.name] = "was missing"
+            dangling = path.is_symlink()
+            link = f"was a link to a missing file ({os.readlink(path)})" if dangling else ""
+            wrong[path.name] = link or "was missing"
             continue
         except (OSError, UnicodeDecodeError) as exc:
             wrong[path.name] = f"could not be read ({type(exc).__name__})"
@@ -178,6 +267,11 @@ def metrics_disagreements(run_dir: Path, epochs: Sequence[int]) -> dict[str, str
         found = read(text)
         if isinstance(found, str):
             wrong[path.name] = found
+        elif found != wanted and sorted(found) == sorted(wanted):
+            wrong[path.name] = (
+                f"held epochs {_span(found)}, in another order than the checkpoint's history "
+                f"({_span(wanted)})"
+            )
         elif found != wanted:
             held = "was empty" if not text.strip() else f"held {_count(len(found))}"
             same = f", not those of epochs {_span(wanted)}" if len(found) == len(wanted) else ""
@@ -209,8 +303,15 @@ def _csv_epochs(text: str) -> list[int] | str:
         return []
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""))
-        if tuple(reader.fieldnames or ()) != MetricsWriter.FIELDS:
-            return f"was damaged (its header is not {','.join(MetricsWriter.FIELDS)})"
+        # columns of yours beside the writer's, in their order, as metrics.jsonl's keys are
+        ours = [f for f in reader.fieldnames or () if f in MetricsWriter.FIELDS]
+        if tuple(ours) != MetricsWriter.FIELDS or len(set(reader.fieldnames or ())) < len(
+            reader.fieldnames or ()
+        ):
+            return (
+                f"was damaged (its header does not hold {','.join(MetricsWriter.FIELDS)} in "
+                "that order)"
+            )
         epochs = []
         for row in reader:
             if None in row or None in row.values():  # a row cut short or too long
