@@ -54,7 +54,8 @@ def _said(rewritten: str, why: str) -> str:
     return f"wrote {rewritten} in {{out}} again from its checkpoint.pt's history (2 epochs): {why}"
 
 
-# name -> (the damage done to a 2-epoch run's folder, the resume's note, {out} its folder)
+# name -> (the damage done to a 2-epoch run's folder, the resume's note, {out} its folder); a
+# file that is a start of the rewrite (rows missing or torn at the end) loses nothing: no backup
 DAMAGES: dict[str, tuple[Callable[[Path], None], str]] = {
     "missing": (
         _removed,
@@ -74,32 +75,28 @@ DAMAGES: dict[str, tuple[Callable[[Path], None], str]] = {
         lambda out: _first_line(out / "metrics.jsonl"),
         _said(
             "metrics.jsonl",
-            "metrics.jsonl held 1 epoch row where the checkpoint's history holds 2 epoch rows; "
-            "the old metrics.jsonl is kept as metrics.jsonl.bak",
+            "metrics.jsonl held 1 epoch row where the checkpoint's history holds 2 epoch rows",
         ),
     ),
     "torn": (
         lambda out: _torn(out / "metrics.jsonl", 20),
         _said(
             "metrics.jsonl",
-            "metrics.jsonl was cut short (its last line torn); the old metrics.jsonl is kept as "
-            "metrics.jsonl.bak",
+            "metrics.jsonl was cut short (its last line torn)",
         ),
     ),
     "csv-torn": (
         lambda out: _torn(out / "metrics.csv", 5),
         _said(
             "metrics.csv",
-            "metrics.csv was cut short (its last line torn); the old metrics.csv is kept as "
-            "metrics.csv.bak",
+            "metrics.csv was cut short (its last line torn)",
         ),
     ),
     "csv-header-only": (
         lambda out: _first_line(out / "metrics.csv"),
         _said(
             "metrics.csv",
-            "metrics.csv held no epoch row where the checkpoint's history holds 2 epoch rows; "
-            "the old metrics.csv is kept as metrics.csv.bak",
+            "metrics.csv held no epoch row where the checkpoint's history holds 2 epoch rows",
         ),
     ),
     # rows of epochs 1 and 2 in another order: said so, not "not those of epochs 1, 2"
@@ -118,8 +115,7 @@ DAMAGES: dict[str, tuple[Callable[[Path], None], str]] = {
         _said(
             "metrics.jsonl",
             "metrics.jsonl held 1 epoch row where the checkpoint's history holds 2 epoch rows; "
-            "the old metrics.jsonl is kept as metrics.jsonl.bak; the old metrics.csv is kept as "
-            "metrics.csv.bak",
+            "the old metrics.csv is kept as metrics.csv.bak",
         ),
     ),
     # a link to no file was said "was missing"; one to a damaged file replaced without a word

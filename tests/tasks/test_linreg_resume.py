@@ -9,6 +9,7 @@ import os
 import re
 import signal
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import replace
@@ -270,7 +271,9 @@ def test_a_rewritten_metrics_file_keeps_the_old_one_beside_it(tmp_path: Path) ->
     ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=out))
     jsonl = out / "metrics.jsonl"
     whole = jsonl.read_bytes()
-    first, second = whole[:-20], whole[: whole.index(b"\n") + 1]
+    # a value edited by hand, then a row of another epoch: neither is a start of the rewrite
+    first = whole.replace(b'"epoch": 2', b'"epoch": 7', 1)
+    second = whole[: whole.index(b"\n") + 1] * 2
     for damaged, backup in ((first, "metrics.jsonl.bak"), (second, "metrics.jsonl.bak.1")):
         jsonl.write_bytes(damaged)
         with pytest.warns(ResumeWarning, match=f"the old metrics.jsonl is kept as {backup}$"):
@@ -3020,3 +3023,26 @@ def test_a_resume_that_trains_nothing_warns_of_no_threads(
         resume_linreg(out, **given)
     assert [str(w.message) for w in caught if w.category is ThreadsWarning] == []
     assert (out / "results.json").is_file()
+
+
+@pytest.mark.parametrize("cut", ["a-row-short", "torn"])
+def test_metrics_a_row_short_or_torn_at_the_end_are_rewritten_without_a_backup(
+    tmp_path: Path, cut: str
+) -> None:
+    """A kill right after a checkpoint's save leaves metrics a row short, or its last row torn
+    mid-append: what is there is a start of the rewrite, so nothing is lost. Such a resume made
+    metrics.jsonl.bak and metrics.csv.bak and a note that read like damage."""
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=out))
+    whole = {name: (out / name).read_bytes() for name in ("metrics.jsonl", "metrics.csv")}
+    for name, text in whole.items():
+        short = text[: text.rindex(b"\n", 0, -1) + 1] if cut == "a-row-short" else text[:-7]
+        (out / name).write_bytes(short)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        result = resume_linreg(out, epochs=3)
+    assert [str(w.message) for w in said if "kept as" in str(w.message)] == []
+    assert sorted(p.name for p in out.glob("*.bak*")) == []
+    assert len(result.history.epochs) == 3
+    for name, text in whole.items():
+        assert (out / name).read_bytes().startswith(text)  # the two epochs' rows, then the third

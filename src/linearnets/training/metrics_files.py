@@ -137,7 +137,8 @@ class MetricsWriter(Callback):
 
     def keep_old(self, rows: list[dict[str, Any]]) -> dict[str, KeptMetrics]:
         """Copy each file whose content differs from ``rows``' to ``NAME.bak`` (``NAME.bak.1``,
-        ... where taken; none where a backup holds that content already), before a rewrite. A
+        ... where taken; none where a backup holds that content already, or where the content is
+        a start of ``rows``' text: rows missing or torn at the end), before a rewrite. A
         link is not copied: the rewrite replaces the link, leaving the file it named as it was.
 
         Returns:
@@ -152,7 +153,9 @@ class MetricsWriter(Callback):
             except OSError:  # missing, a dangling link, unreadable: nothing to keep
                 old = None
             backup = None  # a link's file is left as it was: nothing to keep; an empty one neither
-            if link is None and old and old != text.encode("utf-8"):
+            # a start of the new text (a kill right after the checkpoint's save: a row short, or
+            # torn mid-append) holds nothing the rewrite loses: no backup, no note
+            if link is None and old and not text.encode("utf-8").startswith(old):
                 backup = _backup(path, old)
             if backup is not None or link is not None:
                 kept[path.name] = KeptMetrics(
