@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -108,17 +109,7 @@ def _run_case(tmp_path, case: str) -> list[list[dict]]:
     """Run ``case`` on two gloo processes; return what each rank's fit calls raised."""
     port = str(_free_port())
     outs = [tmp_path / f"rank{rank}.json" for rank in (0, 1)]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", _CASE, str(rank), port, case, str(outs[rank])],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for rank in (0, 1)
-    ]
+    procs = _start_ranks(_CASE, port, case, outs)
     try:
         deadline = time.monotonic() + 100
         while not all(out.exists() for out in outs) and time.monotonic() < deadline:
@@ -184,6 +175,21 @@ def test_a_rank_that_failed_after_the_last_collective_is_named_in_the_others_nex
     )
 
 
+def _start_ranks(script: str, port: str, case: str, outs: list[Path]) -> list[subprocess.Popen]:
+    """Start ranks 0 and 1 of ``script`` (argv: rank, port, ``case``, its output file)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    return [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(rank), port, case, str(outs[rank])],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for rank in (0, 1)
+    ]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -196,17 +202,7 @@ def test_a_rank_that_refused_its_batch_stops_the_other_at_once(tmp_path, bad: in
     lived (gloo: up to 30 minutes), then raised gloo's raw "Connection closed by peer ... GLHF!"."""
     port, good = str(_free_port()), 1 - bad
     outs = [tmp_path / f"rank{rank}.json" for rank in (0, 1)]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", _RANK, str(rank), port, str(bad), str(outs[rank])],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for rank in (0, 1)
-    ]
+    procs = _start_ranks(_RANK, port, str(bad), outs)
     try:
         procs[good].wait(timeout=100)
         deadline = time.monotonic() + 30
