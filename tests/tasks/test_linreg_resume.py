@@ -294,7 +294,7 @@ def test_a_resume_for_more_epochs_keeps_a_column_of_yours(tmp_path: Path) -> Non
     _noted(out / "metrics.csv")
     noted = (out / "metrics.csv").read_bytes()
     said = (
-        f"wrote the metrics files in {out} again from its checkpoint.pt's history (2 epochs) to "
+        f"before writing the metrics files in {out} again from its checkpoint.pt's history (2 epochs) to "
         "resume it: the old metrics.csv is kept as metrics.csv.bak"
     )
     with pytest.warns(ResumeWarning, match=f"^{re.escape(said)}$"):
@@ -1140,7 +1140,7 @@ def test_a_finished_run_whose_checkpoint_is_gone_starts_over_only_when_forced(
     never = ln.run_linreg(config)
     logged = (out / "metrics.csv").read_bytes()
     said = (  # its metrics, replaced: kept beside
-        f"wrote the metrics files in {out} again empty to start the run over: the old "
+        f"before writing the metrics files in {out} again empty to start the run over: the old "
         "metrics.jsonl is kept as metrics.jsonl.bak; the old metrics.csv is kept as metrics.csv.bak"
     )
     with pytest.warns(ResumeWarning, match=f"^{re.escape(said)}$"):
@@ -1636,7 +1636,13 @@ def test_a_forced_resume_of_a_finished_run_stopped_mid_training_leaves_no_result
     else:  # forced: two more epochs with another lr, stopped in epoch 4
         overrides = {"epochs": 4, "lr": 0.01}
         at, kept, epochs = 4, 3, 4
-    with pytest.raises(TrainingInterrupted) as info:
+    # started over, the finished run's metrics are kept beside the new ones
+    kept_old = (
+        pytest.warns(ResumeWarning, match=r"the old metrics\.jsonl is kept as metrics\.jsonl\.bak")
+        if route == "checkpoint-gone"
+        else nullcontext()
+    )
+    with kept_old, pytest.raises(TrainingInterrupted) as info:
         resume_linreg(out, force=True, callbacks=[_SignalAt(at, 4)], **overrides)
     assert str(info.value) == (
         f"interrupted by SIGINT after batch 5 of epoch {at}; the checkpoint of epoch {kept} is kept in "
@@ -2191,7 +2197,10 @@ def test_a_checkpoint_copied_from_a_run_on_another_data_file_is_named(tmp_path: 
         "another run?), which would change its result; put the run's own checkpoint.pt back, "
         "or pass --force to continue from this one on config.json's data"
     )
-    assert len(resume_linreg(out, epochs=2, force=True).history.epochs) == 2
+    with pytest.warns(
+        ResumeWarning, match=r"the old metrics\.jsonl is kept as metrics\.jsonl\.bak"
+    ):  # the other run's checkpoint: its metrics written, this run's kept
+        assert len(resume_linreg(out, epochs=2, force=True).history.epochs) == 2
 
 
 def test_a_data_path_edited_into_config_json_is_named_against_the_checkpoint_s(
@@ -2441,7 +2450,10 @@ def test_logged_epochs_without_a_checkpoint_are_refused_unless_forced_as_softmax
     assert main(["linreg", "--resume", str(out)]) != 0
     assert "or pass --force to start the run over" in capsys.readouterr().err
     assert (out / "metrics.jsonl").read_text() == logged  # nothing overwritten
-    resumed = resume_linreg(out, force=True)
+    with pytest.warns(
+        ResumeWarning, match=r"the old metrics\.jsonl is kept as metrics\.jsonl\.bak"
+    ):  # started over: the metrics logged are kept
+        resumed = resume_linreg(out, force=True)
     never = ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200))
     assert (resumed.w, resumed.b, _losses(resumed)) == (never.w, never.b, _losses(never))
     saved = json.loads((out / "config.json").read_text())
@@ -2940,14 +2952,20 @@ def test_a_start_over_whose_metrics_cannot_be_rewritten_advises_the_same_resume_
 
     run = _checkpoint_lost(tmp_path)
     (run / ".metrics.jsonl.tmp").mkdir()
-    with pytest.raises(RunFileError) as caught:
+    with (
+        pytest.warns(ResumeWarning, match=r"the old metrics\.jsonl is kept as metrics\.jsonl\.bak"),
+        pytest.raises(RunFileError) as caught,
+    ):  # kept before the write failed
         resume_linreg(run, epochs=2, lr=0.3, force=True)
     assert str(caught.value).endswith(
         "; the run has no checkpoint yet: fix that and start it over with "
         f"linearnets.resume_linreg({str(run)!r}, epochs=2, lr=0.3, force=True)"
     ), str(caught.value)
     (run / ".metrics.jsonl.tmp").rmdir()
-    resumed = resume_linreg(run, epochs=2, lr=0.3, force=True)
+    with pytest.warns(
+        ResumeWarning, match=r"the old metrics\.jsonl is kept as metrics\.jsonl\.bak"
+    ):
+        resumed = resume_linreg(run, epochs=2, lr=0.3, force=True)
     assert [m.epoch for m in resumed.history.epochs] == [1, 2]
     assert resumed.config is not None and resumed.config.lr == 0.3
 
@@ -2962,7 +2980,10 @@ def test_a_start_over_stopped_after_its_first_checkpoint_advises_the_plain_resum
 
     run = _checkpoint_lost(tmp_path)
     (run / ".mine.txt.tmp").mkdir()
-    with pytest.raises(RunFileError) as caught:
+    with (
+        pytest.warns(ResumeWarning, match=r"the old metrics\.jsonl is kept as metrics\.jsonl\.bak"),
+        pytest.raises(RunFileError) as caught,
+    ):
         resume_linreg(run, epochs=3, lr=0.3, force=True, callbacks=[_WritesAt(run / "mine.txt", 2)])
     assert str(caught.value).endswith(
         "; the checkpoint of the run's last finished epoch is kept: fix that and continue it "

@@ -301,7 +301,7 @@ def test_a_resume_for_more_epochs_keeps_a_metrics_csv_link_and_column_said(
     noted = mine.read_bytes()
     (out / "metrics.csv").symlink_to(mine)
     said = (
-        f"wrote the metrics files in {out} again from its checkpoint.pt's history (1 epoch) to "
+        f"before writing the metrics files in {out} again from its checkpoint.pt's history (1 epoch) to "
         f"resume it: metrics.csv was a link to {mine}, which is left as it was; it is now a "
         "file of its own"
     )
@@ -1761,7 +1761,10 @@ def test_a_checkpoint_copied_from_a_run_on_another_data_file_is_named(tmp_path: 
         "run's own checkpoint.pt back, or pass --force to continue from this one on "
         "config.json's data"
     )
-    assert len(resume_softmax(out, epochs=2, force=True).history.epochs) == 2
+    with pytest.warns(
+        ResumeWarning, match=r"the old metrics\.jsonl is kept as metrics\.jsonl\.bak"
+    ):  # the other run's checkpoint: its metrics written, this run's kept
+        assert len(resume_softmax(out, epochs=2, force=True).history.epochs) == 2
 
 
 @pytest.mark.parametrize("lr", [None, 0.5])

@@ -180,7 +180,7 @@ def note_metrics_rewritten(
 def note_metrics_kept(
     run_dir: Path, kept: Mapping[str, KeptMetrics], *, epochs: int | None
 ) -> None:
-    """Tell (a :class:`~linearnets.errors.ResumeWarning`) that a resume which trains further wrote
+    """Tell (a :class:`~linearnets.errors.ResumeWarning`) that a resume which trains further writes
     the metrics files again from the checkpoint's history of ``epochs`` epochs, keeping the old
     content of those that differed (a column of yours, rows past the checkpoint) as ``NAME.bak``
     and replacing a link by a file (``kept``); nothing where ``kept`` is empty. ``epochs``
@@ -193,7 +193,11 @@ def note_metrics_kept(
         if epochs is None
         else f"from its {CHECKPOINT_FILE}'s history ({counted(epochs, 'epoch')}) to resume it"
     )
-    warn(f"wrote the metrics files in {shown_path(run_dir)} again {how}: {said}", ResumeWarning)
+    # said before the write, which may yet fail (a full disk): what is kept, not what is written
+    warn(
+        f"before writing the metrics files in {shown_path(run_dir)} again {how}: {said}",
+        ResumeWarning,
+    )
 
 
 def results_summarize(run_dir: Path, epoch: int) -> bool:
