@@ -242,7 +242,7 @@ def test_curves_of_yours_elsewhere_or_drawing_no_files_train(tmp_path: Path) -> 
     regression's folder (that run draws none) are yours: each trains."""
     data, soft, lin = _npz(tmp_path / "d.npz"), tmp_path / "soft", tmp_path / "lin"
     elsewhere = LiveCurves(out_dir=tmp_path / "mine", metrics=("train loss",), mode="file")
-    silent = LiveCurves(mode="none")
+    silent = LiveCurves(mode="none", metrics=("train loss",))
     run_softmax(_softmax(soft, data), callbacks=[CurvesCallback(elsewhere), CurvesCallback(silent)])
     assert (tmp_path / "mine" / "curves.png").is_file()
     lin.mkdir()
