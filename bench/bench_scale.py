@@ -3,12 +3,14 @@
 The set is made in memory from a seed (uint8 "images" around 10 class prototypes, like Fashion-MNIST's
 28x28 shape): 1.2 million training examples, 940 MB as uint8. Each configuration runs one epoch with the
 book's settings (concise, batch 256, lr 0.1) after a short warm-up, and reports examples per second and
-each process's peak resident memory. Two processes use PyTorch's gloo backend on 127.0.0.1, exactly as
+each process's peak resident memory twice: while it makes the set, and from then on while it trains
+(the set included). Two processes use PyTorch's gloo backend on 127.0.0.1, exactly as
 ``torchrun --nproc_per_node=2`` would.
 
 Run: ``.venv/bin/python bench/bench_scale.py [--scale 20]`` (a --scale whose set the processes cannot
-hold in the memory available, ~1.6 kB an example each, is refused naming the largest that fits: the
-smallest of the physical memory, /proc/meminfo's MemAvailable and a cgroup's memory limit)
+hold in the memory available, each ~1.2 GB and 800 bytes an example, is refused naming the largest
+that fits: the smallest of the physical memory, /proc/meminfo's MemAvailable and a cgroup's memory
+limit)
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import os
 import resource
 import socket
 import time
+from typing import NamedTuple
 
 import torch
 import torch.distributed as dist
@@ -30,6 +33,8 @@ from linearnets.models.factory import build_softmax
 from linearnets.training.distributed import DistContext
 from linearnets.training.loop import train_epoch
 
+CHUNK = 100_000  # images made at a time: their float32 temporaries, ~0.8 GB, come and go
+
 
 def make_data(n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Return n uint8 images (n, 28, 28) scattered around 10 prototypes, and their labels."""
@@ -38,11 +43,53 @@ def make_data(n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     prototypes = torch.rand(1, 28, 28, generator=g) * 160 + torch.rand(10, 28, 28, generator=g) * 40
     y = torch.randint(0, 10, (n,), generator=g)
     images = torch.empty(n, 28, 28, dtype=torch.uint8)
-    for start in range(0, n, 100_000):  # chunked so the float temporaries stay small
-        stop = min(start + 100_000, n)
+    for start in range(0, n, CHUNK):  # chunked so the float temporaries stay small
+        stop = min(start + CHUNK, n)
         noise = torch.randn(stop - start, 28, 28, generator=g) * 60
         images[start:stop] = (prototypes[y[start:stop]] + noise).clamp_(0, 255).to(torch.uint8)
     return images, y
+
+
+# where Linux tells a process's peak resident memory (VmHWM), and lets it start that peak over
+STATUS, CLEAR_REFS = "/proc/self/status", "/proc/self/clear_refs"
+
+
+def peak_mb(*, status: str = STATUS) -> float:
+    """Return this process's peak resident memory so far in MiB: ``VmHWM`` in ``status``, else
+    ``getrusage``'s ``ru_maxrss`` (which no reset lowers)."""
+    try:
+        with open(status) as lines:
+            for line in lines:
+                name, _, value = line.partition(":")
+                if name == "VmHWM" and value.split()[1:] == ["kB"]:
+                    return int(value.split()[0]) / 1024
+    except (OSError, ValueError):
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def reset_peak(*, clear_refs: str = CLEAR_REFS, status: str = STATUS) -> bool:
+    """Start this process's peak resident memory over from what it holds now (Linux: ``5`` written
+    to ``clear_refs``); return whether it was, as ``status`` can tell it (False elsewhere)."""
+    try:
+        with open(clear_refs, "w") as f:
+            f.write("5")
+        with open(status) as lines:
+            return any(line.startswith("VmHWM:") for line in lines)
+    except OSError:
+        return False
+
+
+class Peaks(NamedTuple):
+    """One process's figures: its epoch's seconds, its peak resident MiB while it made the set and
+    from then on (``None`` where the peak cannot be started over), the GPU's peak MiB (``None``
+    on the CPU) and the epoch's training accuracy."""
+
+    seconds: float
+    making_mb: float
+    training_mb: float | None
+    gpu_mb: float | None
+    acc: float
 
 
 def worker(
@@ -51,7 +98,7 @@ def worker(
     n: int,
     port: int,
     threads: int,
-    results: dict[int, tuple[float, float, float]],
+    results: dict[int, tuple[float, float, float | None, float | None, float]],
     device: str = "cpu",
 ) -> None:
     torch.set_num_threads(threads)
@@ -60,6 +107,9 @@ def worker(
         dist.init_process_group("gloo", rank=rank, world_size=world_size)
     ctx = DistContext(rank=rank, world_size=world_size)
     images, labels = make_data(n)
+    # the peak so far is the making of the set (its float temporaries), not training: measured
+    # apart, training's own peak from here (the set included) is what a real dataset would cost
+    making_mb, restarted = peak_mb(), reset_peak()
     setup = build_softmax("concise", lr=0.1, generator=torch.Generator().manual_seed(0))
     net = setup.net.to(device)
     if world_size > 1:
@@ -89,15 +139,20 @@ def worker(
     _, acc = train_epoch(net, loader, setup.loss, setup.updater, dist=ctx)
     ctx.barrier()
     seconds = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    gpu_mb = None
     if device.startswith("cuda"):  # the GPU's peak, beside the process's own
-        peak_mb = torch.cuda.max_memory_allocated(device) / 2**20
-    results[rank] = (seconds, peak_mb, acc or 0.0)
+        gpu_mb = torch.cuda.max_memory_allocated(device) / 2**20
+    training_mb = peak_mb() if restarted else None
+    # Peaks' fields as a plain tuple: the manager's process, which unpickles it, knows no class of
+    # this script's
+    results[rank] = (seconds, making_mb, training_mb, gpu_mb, acc or 0.0)
     if world_size > 1:
         dist.destroy_process_group()
 
 
-def run(world_size: int, n: int, threads: int, device: str = "cpu") -> tuple[float, float, float]:
+def run(world_size: int, n: int, threads: int, device: str = "cpu") -> Peaks:
+    """Return the slowest process's seconds, each peak's largest over the processes, and rank 0's
+    training accuracy."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -109,14 +164,35 @@ def run(world_size: int, n: int, threads: int, device: str = "cpu") -> tuple[flo
         nprocs=world_size,
         start_method="spawn",
     )
-    seconds = max(r[0] for r in results.values())
-    peak = max(r[1] for r in results.values())
-    return seconds, peak, results[0][2]
+    each = [Peaks(*r) for r in results.values()]
+
+    def most(values: list[float | None]) -> float | None:
+        return None if None in values else max(v for v in values if v is not None)
+
+    return Peaks(
+        seconds=max(p.seconds for p in each),
+        making_mb=max(p.making_mb for p in each),
+        training_mb=most([p.training_mb for p in each]),
+        gpu_mb=most([p.gpu_mb for p in each]),
+        acc=Peaks(*results[0]).acc,
+    )
 
 
-# each process holds the whole set, uint8 images and int64 labels, and as much again while it trains
-# (the loader's shuffled batches, torch's own): 1.9 GB a process at --scale 20 (bench/RESULTS.md)
-BYTES_PER_EXAMPLE = 2 * (28 * 28 + 8)
+# what a process takes at its peak, the making of its set: a fixed part, torch and linearnets loaded
+# (~0.3 GB) and make_data's float32 temporaries of CHUNK images (~0.8 GB, gone when the set is made;
+# training then takes ~0.1 GB beside the set), and a part for each example: its uint8 image, its
+# int64 label and its place in the loader's int64 permutation of each epoch. Measured, a process
+# peaked at 1,126 MB making a set of 120,000 and at 408-432 MB training on it (bench/RESULTS.md); the
+# 1.9 GB a process recorded at --scale 20 was the making of the set, not training, which had been
+# counted at twice the set's size (1,584 bytes an example, nothing fixed) and refused what fitted
+PROCESS_BYTES = 1_200_000_000
+BYTES_PER_EXAMPLE = 28 * 28 + 8 + 8
+
+
+def needed_bytes(n: int, processes: int) -> int:
+    """Return the memory in bytes ``processes`` processes take at their peak, each with the whole
+    set of ``n`` examples."""
+    return processes * (PROCESS_BYTES + n * BYTES_PER_EXAMPLE)
 
 
 # where the memory this process may take is told: Linux's estimate of what is free without swapping,
@@ -149,10 +225,12 @@ def memory_bytes(*, meminfo: str = MEMINFO, cgroup_limits: tuple[str, ...] = CGR
     return min(sizes)
 
 
-def largest_scale(memory: int, processes: int) -> float:
+def largest_scale(memory: int, processes: int) -> float | None:
     """Return the largest --scale whose set ``processes`` processes hold in ``memory`` bytes,
-    rounded down to 2 significant digits."""
-    largest = memory / (processes * BYTES_PER_EXAMPLE * 60_000)
+    rounded down to 2 significant digits; ``None`` where not even 2 examples fit."""
+    largest = (memory / processes - PROCESS_BYTES) / (BYTES_PER_EXAMPLE * 60_000)
+    if largest * 60_000 < 2:
+        return None
     digits = 10 ** (math.floor(math.log10(largest)) - 1)
     return math.floor(largest / digits) * digits
 
@@ -180,13 +258,20 @@ def main() -> None:
         )
     on_gpu = args.device.startswith("cuda")
     processes = 1 if on_gpu else 2  # the most processes at once, each with the whole set
-    needed, memory = processes * n * BYTES_PER_EXAMPLE, memory_bytes()
+    needed, memory = needed_bytes(n, processes), memory_bytes()
     if needed > memory:  # torch's allocator refused it in each worker, a multi-screen traceback
         each = "1 process" if processes == 1 else f"{processes} processes, each"
+        largest = largest_scale(memory, processes)
+        fix = (
+            f"pass at most --scale {largest:g}"
+            if largest is not None
+            else "free some memory (or run it on a larger machine)"
+        )
         parser.error(
             f"argument --scale: {args.scale:g} ({n:.3g} examples) needs about {needed / 1e9:.3g} "
-            f"GB of memory ({each} holding the whole set), more than this machine's "
-            f"{memory / 1e9:.3g} GB available; pass at most --scale {largest_scale(memory, processes):g}"
+            f"GB of memory ({each} holding the whole set: {PROCESS_BYTES / 1e9:.2g} GB and "
+            f"{BYTES_PER_EXAMPLE} bytes an example), more than this machine's "
+            f"{memory / 1e9:.3g} GB available; {fix}"
         )
     print(
         f"{n} examples (x{args.scale:g} Fashion-MNIST), {os.cpu_count()} CPU cores, torch {torch.__version__}"
@@ -194,14 +279,30 @@ def main() -> None:
     )
     print(
         f"{'processes':>9} {'threads/proc':>12} {'epoch s':>8} {'examples/s':>11} "
-        f"{'peak GPU MB' if on_gpu else 'peak MB/proc':>12} {'train acc':>9}"
+        f"{'making MB/proc':>14} {'training MB/proc':>16}"
+        + (f" {'peak GPU MB':>12}" if on_gpu else "")
+        + f" {'train acc':>9}"
     )
     configs = ((1, 1),) if on_gpu else ((1, 1), (1, 2), (2, 1))
     for world_size, threads in configs:
-        seconds, peak, acc = run(world_size, n, threads, args.device)
+        got = run(world_size, n, threads, args.device)
         print(
-            f"{world_size:>9} {threads:>12} {seconds:>8.2f} {n / seconds:>11,.0f} {peak:>12,.0f} {acc:>9.3f}"
+            f"{world_size:>9} {threads:>12} {got.seconds:>8.2f} {n / got.seconds:>11,.0f} "
+            f"{got.making_mb:>14,.0f} {shown_mb(got.training_mb):>16}"
+            + (f" {shown_mb(got.gpu_mb):>12}" if on_gpu else "")
+            + f" {got.acc:>9.3f}"
         )
+    print(
+        "peak resident memory of each process: making MB/proc while it makes the synthetic set "
+        f"(its float32 temporaries, {CHUNK:,} images at a time), training MB/proc from then on, "
+        "through the warm-up and the timed epoch, the set included"
+        + ("" if got.training_mb is not None else " (n/a: this system cannot start a peak over)")
+    )
+
+
+def shown_mb(mb: float | None) -> str:
+    """Return ``mb`` as the table prints it: whole MiB, or ``n/a`` where it was not measured."""
+    return "n/a" if mb is None else f"{mb:,.0f}"
 
 
 if __name__ == "__main__":
