@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import platform
@@ -111,8 +112,39 @@ def torch_device(text: str) -> str:
 def output_file(text: str) -> Path:
     """Return ``text`` as a file the report can be written to: argparse's ``type`` for ``--out``.
     A missing folder, a folder given as the file, or one that cannot be written ended in a
-    traceback after the whole benchmark had run; it is refused as the options are read."""
-    path = Path(text)
+    traceback after the whole benchmark had run; it is refused as the options are read. So is a
+    name too long for the file system, a folder that cannot be searched (whose lookups raised
+    OSError and PermissionError from here) and something not a regular file (``/dev/full``).
+    Whether the file may exist is :func:`check_out`'s, after ``--force`` is read."""
+    from linearnets.errors import UsageError
+    from linearnets.path_checks import (
+        cannot_search,
+        expand_user,
+        searchable_fix,
+        unsearchable_folder,
+    )
+
+    try:
+        path = expand_user("--out", text)  # and a name longer than its file system takes
+    except UsageError as exc:  # argparse names the option before it: "argument --out: must ..."
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--out ")) from None
+    blocked = unsearchable_folder(path)
+    if blocked is not None:
+        raise argparse.ArgumentTypeError(
+            f"must be a file in a folder you can search, got {text!r}: {cannot_search(blocked)}; "
+            f"{searchable_fix(blocked)}"
+        )
+    try:
+        _check_output_file(path, text)
+    except OSError as exc:  # what else the system says of it: a link that loops, ...
+        raise argparse.ArgumentTypeError(
+            f"must be a file you can write, got {text!r}: {exc.strerror or exc}"
+        ) from None
+    return path
+
+
+def _check_output_file(path: Path, text: str) -> None:
+    """Raise argparse's error for an ``--out`` ``path`` (given as ``text``) that cannot be written."""
     parent = path.parent
     if path.is_dir() or text.endswith(("/", os.sep)):  # "new/": a folder's name
         what = "the folder" if path.is_dir() else "a folder's name,"
@@ -124,9 +156,87 @@ def output_file(text: str) -> Path:
         raise argparse.ArgumentTypeError(
             f"must be a file in an existing folder, got {text!r}: {str(parent)!r} {what}"
         )
+    if path.exists() and not path.is_file():  # a device, a FIFO: no report to keep there
+        raise argparse.ArgumentTypeError(
+            f"must be a regular file, got {text!r}, which is not one; pass e.g. --out report.md"
+        )
     if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
         where = repr(text) if path.exists() else f"the folder {str(parent)!r}"
         raise argparse.ArgumentTypeError(
             f"must be a file you can write, got {text!r}: {where} is not writable"
         )
-    return path
+
+
+def add_out_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``--out FILE``, which also writes the report there, and ``--force``, which lets it
+    write over a file that exists (:func:`check_out`)."""
+    parser.add_argument(
+        "--out",
+        type=output_file,
+        default=None,
+        help="also write the report to this file, which must not exist (but with --force)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="write the --out report over the file there (replaced whole once written: a failed "
+        "write leaves it as it was)",
+    )
+
+
+def check_out(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse an ``--out`` that exists unless ``--force``, and ``--force`` without ``--out``.
+
+    ``--out bench/RESULTS.md`` wrote the report over every session's runs recorded there, with no
+    word; a report is never written over unless asked.
+    """
+    if args.out is None:
+        if args.force:
+            parser.error("argument --force: only applies with --out FILE; drop --force")
+        return
+    if os.path.lexists(args.out) and not args.force:
+        parser.error(
+            f"argument --out: must be a file that does not exist yet, got {str(args.out)!r}, which "
+            "does; pass --force to write over it, or another --out"
+        )
+
+
+def write_report(path: Path, text: str, *, force: bool) -> None:
+    """Write ``text`` to ``path``: a new file (never one made meanwhile), or with ``force`` one
+    written beside it and then renamed over it, so a failed write leaves the old one as it was.
+
+    Raises:
+        OSError: it could not be written (a full disk); nothing of it is left behind.
+    """
+    if not force:
+        made = False
+        try:
+            with open(path, "x", encoding="utf-8") as f:  # FileExistsError: made while it ran
+                made = True
+                f.write(text)
+        except BaseException:
+            if made:  # made here a moment ago: nothing of the user's
+                os.unlink(path)
+            raise
+        return
+    target = Path(os.path.realpath(path))  # a link's file, not the link replaced by a copy
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())  # on disk before the rename puts it in the old one's place
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def out_failure(prog: str, path: Path, exc: OSError) -> str:
+    """Return the one line that says the report could not be written at the end of a run."""
+    reason = exc.strerror or str(exc)
+    return (
+        f"{prog}: error: argument --out: {str(path)!r} could not be written ({reason}); the "
+        "report is printed above: copy it from there, or run again with another --out"
+    )

@@ -11,7 +11,7 @@ is inflated and hashed) and warm (the same cache: verified copies read directly,
 fresh process, so the in-process memo is empty. The gzipped files are in the OS page cache in both cases
 (read once before).
 
-Run: ``.venv/bin/python bench/bench_data.py [--repeats 5] [--out FILE]``
+Run: ``.venv/bin/python bench/bench_data.py [--repeats 5] [--out FILE [--force]]``
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import torch
 from _book_data import BookFashionMNIST
-from _machine import cpu_name, output_file, positive_int
+from _machine import add_out_options, check_out, cpu_name, out_failure, positive_int, write_report
 from torch.utils.data import DataLoader
 
 from linearnets.data.fashion_mnist import load_data_fashion_mnist, read_fashion_mnist
@@ -101,10 +101,9 @@ def main() -> None:
         description="book input pipeline vs linearnets, and load times"
     )
     parser.add_argument("--repeats", type=positive_int, default=5, help="cold/warm loads to time")
-    parser.add_argument(
-        "--out", type=output_file, default=None, help="also write the report to this file"
-    )
+    add_out_options(parser)
     args = parser.parse_args()
+    check_out(parser, args)  # before the run: an --out that exists is not written over unasked
     torch.set_num_threads(1)
     lines: list[str] = []
 
@@ -112,6 +111,23 @@ def main() -> None:
         print(text, flush=True)
         lines.append(text)
 
+    measure(args.repeats, say)
+    if args.out is not None:
+        report = (
+            "# Fashion-MNIST data layer benchmark\n\n"
+            "`.venv/bin/python bench/bench_data.py` printed:\n\n```\n"
+            + "\n".join(lines)
+            + "\n```\n"
+        )
+        try:
+            write_report(args.out, report, force=args.force)
+        except OSError as exc:  # a full disk, after the whole run: the report is on stdout
+            sys.exit(out_failure(parser.prog, args.out, exc))
+        print(f"wrote {args.out}")
+
+
+def measure(repeats: int, say: Callable[[str], None]) -> None:
+    """Time both pipelines' passes and ``repeats`` cold and warm loads; ``say`` each line."""
     say(machine())
     say(
         f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (a shared machine)"
@@ -142,7 +158,7 @@ def main() -> None:
     say(f"  {ours_label:<{len(book_label)}}: {ours_s:8.3f} s")
     say(f"  ratio: {ratio:.1f}x faster (target >= {TARGET_RATIO:.0f}x)")
 
-    cold, warm = load_times(args.repeats)
+    cold, warm = load_times(repeats)
     for label, times, target in (("cold", cold, TARGET_COLD), ("warm", warm, TARGET_WARM)):
         say(
             f"load all four files verified, {label}: median {statistics.median(times):.3f} s, "
@@ -154,14 +170,6 @@ def main() -> None:
         "+ size/MD5 of each file, decompressed copies written); warm = same cache (copies read "
         "back and CRC-32-checked, no MD5)"
     )
-    if args.out is not None:
-        args.out.write_text(
-            "# Fashion-MNIST data layer benchmark\n\n"
-            "`.venv/bin/python bench/bench_data.py` printed:\n\n```\n"
-            + "\n".join(lines)
-            + "\n```\n"
-        )
-        print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

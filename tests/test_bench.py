@@ -363,7 +363,171 @@ def test_a_bench_out_that_cannot_be_written_is_refused_with_the_reason(
             out(text)
         assert str(info.value) == error
     assert out(str(tmp_path / "report.md")) == tmp_path / "report.md"
-    assert out(str(tmp_path / "file")) == tmp_path / "file"  # written over, as before
+    # a file that exists is a file it can write; whether it may is check_out's, once --force is
+    # read (test_a_bench_out_that_exists_is_kept_unless_forced)
+    assert out(str(tmp_path / "file")) == tmp_path / "file"
+
+
+def test_a_bench_out_that_exists_is_kept_unless_forced(tmp_path: Path) -> None:
+    """bench_data.py --out FILE wrote over FILE with no word (--out bench/RESULTS.md would have
+    put one report in place of every session's runs): it is refused before the benchmark runs,
+    and written over only with --force, which means nothing without --out."""
+    import subprocess
+
+    kept = tmp_path / "RESULTS.md"
+    kept.write_text("every session's runs\n")
+    for args, error in (
+        (
+            ["--out", str(kept)],
+            f"argument --out: must be a file that does not exist yet, got {str(kept)!r}, which "
+            "does; pass --force to write over it, or another --out",
+        ),
+        (["--force"], "argument --force: only applies with --out FILE; drop --force"),
+    ):
+        proc = subprocess.run(
+            [sys.executable, str(BENCH / "bench_data.py"), *args], capture_output=True, text=True
+        )
+        assert (proc.returncode, proc.stdout) == (2, "")
+        assert proc.stderr.splitlines()[-1] == f"bench_data.py: error: {error}"
+    assert kept.read_text() == "every session's runs\n"
+
+
+def test_a_bench_out_with_a_name_too_long_or_not_a_file_is_refused_with_the_reason(
+    bench: Callable[[str], ModuleType], tmp_path: Path
+) -> None:
+    """A name longer than the file system takes ended in OSError's traceback ("[Errno 36] File
+    name too long") from Path.is_dir; /dev/full was taken, and its write failed after the whole
+    benchmark (No space left on device)."""
+    import argparse
+
+    out = bench("_machine").output_file
+    name_max = os.pathconf(tmp_path, "PC_NAME_MAX")  # the oracle: the file system's own limit
+    long = str(tmp_path / ("x" * (name_max + 1)))
+    with pytest.raises(argparse.ArgumentTypeError) as info:
+        out(long)
+    said = str(info.value)
+    assert said.startswith(
+        f"must be a path whose every file or folder name is at most {name_max} bytes (the file "
+        "system's limit), got '"
+    )
+    assert said.endswith(f" has {name_max + 1} bytes; shorten that name")
+    if os.path.exists("/dev/full"):
+        with pytest.raises(argparse.ArgumentTypeError) as info:
+            out("/dev/full")
+        assert str(info.value) == (
+            "must be a regular file, got '/dev/full', which is not one; pass e.g. --out report.md"
+        )
+
+
+def test_a_bench_out_in_a_folder_that_cannot_be_searched_is_refused_naming_it(
+    bench: Callable[[str], ModuleType], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under a folder this user may not enter (chmod 0), Path.is_dir raised PermissionError's
+    traceback; the folder is named, with the fix. The refusal is faked through os.stat, as root
+    enters any folder (the tests may run as root)."""
+    import argparse
+    import errno
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real = os.stat
+
+    def stat(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if locked in Path(os.fsdecode(path)).parents:  # inside it: as chmod 0 refuses
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fsdecode(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", stat)
+    text = str(locked / "x.md")
+    with pytest.raises(PermissionError):
+        (locked / "x.md").is_dir()  # what it met
+    with pytest.raises(argparse.ArgumentTypeError) as info:
+        bench("_machine").output_file(text)
+    assert str(info.value) == (
+        f"must be a file in a folder you can search, got {text!r}: {locked} cannot be searched "
+        f"(Permission denied); make it readable (chmod u+rx {locked})"
+    )
+
+
+_WRITE_CAPPED = """
+import resource, signal, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from _machine import write_report
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
+resource.setrlimit(resource.RLIMIT_FSIZE, (100, 100))
+try:
+    write_report(Path(sys.argv[2]), "x" * 1000, force=sys.argv[3] == "force")
+except OSError as exc:
+    print(exc.errno)
+"""
+
+
+def test_a_bench_report_that_cannot_be_written_leaves_no_file_and_the_old_one_as_it_was(
+    bench: Callable[[str], ModuleType], tmp_path: Path
+) -> None:
+    """write_report: a new file, never one that appeared meanwhile; with force, the old one
+    replaced whole. A write that fails (here past a file-size limit, as on a full disk) leaves
+    nothing behind, and an old report as it was."""
+    import errno
+    import subprocess
+
+    write_report = bench("_machine").write_report
+    new, old = tmp_path / "new.md", tmp_path / "old.md"
+    write_report(new, "report\n", force=False)
+    assert new.read_text() == "report\n"
+    with pytest.raises(FileExistsError):
+        write_report(new, "another\n", force=False)  # made while the benchmark ran: kept
+    assert new.read_text() == "report\n"
+    old.write_text("old runs\n")
+    for path, force in ((tmp_path / "capped.md", ""), (old, "force")):
+        done = subprocess.run(
+            [sys.executable, "-c", _WRITE_CAPPED, str(BENCH), str(path), force],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert done.stdout == f"{errno.EFBIG}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.md", "old.md"]
+    assert old.read_text() == "old runs\n"
+    write_report(old, "report\n", force=True)
+    assert old.read_text() == "report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.md", "old.md"]
+
+
+def test_bench_data_says_a_report_it_could_not_write_in_one_line_after_printing_it(
+    bench: Callable[[str], ModuleType],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """A write that failed at the end of the run (--out /dev/full: ENOSPC) ended in a traceback
+    after the whole benchmark: one line says so, non-zero, the report printed on stdout before it.
+    The measurements are stubbed, the failure of the write faked."""
+    import errno
+
+    data = bench("bench_data")
+    out = tmp_path / "report.md"
+
+    def full(path: Path, text: str, *, force: bool) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr(data, "measure", lambda repeats, say: say("the figures"))
+    monkeypatch.setattr(data, "write_report", full)
+    monkeypatch.setattr(sys, "argv", ["bench_data.py", "--out", str(out)])
+    threads = torch.get_num_threads()
+    try:
+        with pytest.raises(SystemExit) as info:
+            data.main()
+    finally:
+        torch.set_num_threads(threads)
+    assert info.value.code == (  # Python prints it on stderr and exits 1
+        f"bench_data.py: error: argument --out: {str(out)!r} could not be written (No space left "
+        "on device); the report is printed above: copy it from there, or run again with another "
+        "--out"
+    )
+    assert capsys.readouterr().out == "the figures\n"
+    assert not out.exists()
 
 
 def test_a_bench_out_in_a_folder_not_writable_is_refused(
