@@ -612,6 +612,56 @@ def test_bench_softmax_times_the_command_at_its_threads(
     )
 
 
+def test_bench_softmax_on_a_gpu_says_which_figures_are_the_cpus(
+    bench: Callable[[str], ModuleType],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """With --device cuda, the book's code on linearnets.d2l (which has no device) and the forward
+    product ran on the CPU, printed under "linearnets on cuda" as if on the GPU: their lines say
+    so. No GPU here: the device is taken as given and the pipelines are stubbed, each recording
+    the device it is given."""
+    softmax = bench("bench_softmax")
+    devices: dict[str, str] = {}
+
+    def run_ours(impl: str, epochs: int, device: str) -> tuple[float, float]:
+        devices[impl] = device
+        return 0.1, 0.8
+
+    def run_book_code_on_ours(epochs: int) -> tuple[float, float]:
+        devices["book code + d2l"] = "cpu"  # it takes no device: the book's code has none
+        return 0.1, 0.8
+
+    monkeypatch.setattr(softmax, "torch_device", str)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: "a GPU")
+    monkeypatch.setattr(softmax, "read_fashion_mnist", lambda: None)
+    monkeypatch.setattr(softmax, "run_book", lambda epochs, workers: (1.0, 0.8))
+    monkeypatch.setattr(softmax, "run_ours", run_ours)
+    monkeypatch.setattr(softmax, "run_book_code_on_ours", run_book_code_on_ours)
+    monkeypatch.setattr(softmax, "time_output_layouts", lambda: (80.0, 30.0))
+    threads = torch.get_num_threads()
+    monkeypatch.setattr(
+        sys, "argv", ["bench_softmax.py", "--device", "cuda", "--repeats", "1", "--no-command"]
+    )
+    try:
+        softmax.main()
+    finally:
+        torch.set_num_threads(threads)
+    out = capsys.readouterr().out.splitlines()
+    assert devices == {
+        "concise": "cuda",
+        "scratch": "cuda",
+        "analytic": "cuda",
+        "book code + d2l": "cpu",
+    }
+    assert out[0].endswith(
+        "linearnets on cuda (a GPU); the book's code + d2l and the forward product on the CPU"
+    )
+    assert [line.endswith(", on the CPU") for line in out[2:6]] == [False, False, False, True]
+    assert out[5].lstrip().startswith("book code + d2l:")
+    assert out[6].startswith("one forward product on the CPU (256 x 784) @ (784 x 10)")
+
+
 def test_bench_linreg_warms_each_side_up_before_timing(
     bench: Callable[[str], ModuleType], monkeypatch: pytest.MonkeyPatch
 ) -> None:
