@@ -6,7 +6,8 @@ and the book's ``get_dataloader_workers()`` = 4 worker processes, trained by the
 and ``evaluate_accuracy``. linearnets: ``load_data_fashion_mnist`` batches sliced from memory and
 ``linearnets.fit``, for each implementation; and the book's §3.7 code itself with ``from linearnets
 import d2l`` ("book code + d2l"). Same epochs, lr 0.1, batch 256; an epoch = train + test evaluation.
-Then the whole ``linearnets softmax`` command is timed from start to printed result.
+Each side runs one untimed epoch first. Then the whole ``linearnets softmax`` command is timed from
+start to printed result.
 
 Run: ``.venv/bin/python bench/bench_softmax.py [--epochs 3] [--book-workers 4] [--threads N] [--repeats 3]``
 """
@@ -123,6 +124,14 @@ def run_book_code_on_ours(epochs: int) -> tuple[float, float]:
     return (time.perf_counter() - start) / epochs, test_acc
 
 
+def run_impl(impl: str, epochs: int, device: str) -> tuple[float, float]:
+    """Return ``impl``'s seconds an epoch and test accuracy: one of linearnets' implementations on
+    ``device``, or the book's code on ``linearnets.d2l`` (on the CPU)."""
+    if impl == "book code + d2l":
+        return run_book_code_on_ours(epochs)
+    return run_ours(impl, epochs, device)
+
+
 def time_output_layouts(calls: int = 2000) -> tuple[float, float]:
     """Microseconds of one forward product on a batch of 256, in each output layout.
 
@@ -227,7 +236,8 @@ def main() -> None:
     on_cpu = torch.device(args.device).type == "cpu"
     print(
         f"{os.cpu_count()} cores ({cpu}), torch {torch.__version__}, python {platform.python_version()}, "
-        f"{threads} torch threads, {args.epochs} epochs, lr 0.1, batch 256; s/epoch = train + test evaluation; "
+        f"{threads} torch threads, {args.epochs} epochs, lr 0.1, batch 256; s/epoch = train + test evaluation, "
+        "after an untimed epoch of each; "
         f"linearnets on {args.device}"
         + (
             f" ({torch.cuda.get_device_name(args.device)})"
@@ -239,6 +249,12 @@ def main() -> None:
     impls = tuple(impl for impl in IMPLS if impl in (args.impl or IMPLS))
     times: dict[str, list[float]] = {impl: [] for impl in ("book", *impls)}
     accs: dict[str, float] = {}
+    # one untimed round of one epoch first, as bench_linreg.py runs: each path's first use in the
+    # process (torch.optim's import of torch._dynamo, first kernels and allocations) was charged to
+    # the first timed round (an analytic epoch took 3.3 s first in a process, then 0.17 s)
+    run_book(1, args.book_workers)
+    for impl in impls:
+        run_impl(impl, 1, args.device)
     # rounds of book, then each implementation: a VM whose speed drifts during the run slows both
     # sides. The implementations' order turns by one each round: the one run right after the book's
     # five processes was slower (concise first: 0.224 s an epoch, the book's code on the same
@@ -247,10 +263,7 @@ def main() -> None:
         seconds, accs["book"] = run_book(args.epochs, args.book_workers)
         times["book"].append(seconds)
         for impl in impls[round_ % len(impls) :] + impls[: round_ % len(impls)]:
-            if impl == "book code + d2l":
-                seconds, accs[impl] = run_book_code_on_ours(args.epochs)
-            else:
-                seconds, accs[impl] = run_ours(impl, args.epochs, args.device)
+            seconds, accs[impl] = run_impl(impl, args.epochs, args.device)
             times[impl].append(seconds)
     book_s = statistics.median(times["book"])
     print(
