@@ -7,6 +7,7 @@ import contextlib
 import math
 import os
 import platform
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +20,22 @@ def cpu_name() -> str:
         lines = []
     names = (line.split(":", 1)[1].strip() for line in lines if line.startswith("model name"))
     return next(names, platform.processor() or platform.machine() or "?")
+
+
+def main_on_one_line(main: Callable[[], None]) -> None:
+    """Run a benchmark's ``main``; an error linearnets raises on purpose (a ``LINEARNETS_DATA``
+    that names no folder, the data missing or damaged) ends as its one line after the script's
+    name, as argparse's do, exit status 2 for a usage error and 1 for the others. They ended in a
+    traceback through the data layer's frames, the line to act on at its bottom."""
+    from linearnets.errors import LinearnetsError
+
+    try:
+        main()
+    except LinearnetsError as exc:
+        from linearnets.cli._report import exit_status, one_line
+
+        print(f"{os.path.basename(sys.argv[0])}: error: {one_line(exc)}", file=sys.stderr)
+        raise SystemExit(exit_status(exc)) from None
 
 
 def at_least(minimum: int, *, at_most: int | None = None) -> Callable[[str], int]:

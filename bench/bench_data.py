@@ -28,7 +28,15 @@ from collections.abc import Callable, Iterable, Sequence
 
 import torch
 from _book_data import BookFashionMNIST
-from _machine import add_out_options, check_out, cpu_name, out_failure, positive_int, write_report
+from _machine import (
+    add_out_options,
+    check_out,
+    cpu_name,
+    main_on_one_line,
+    out_failure,
+    positive_int,
+    write_report,
+)
 from torch.utils.data import DataLoader
 
 from linearnets.data.fashion_mnist import load_data_fashion_mnist, read_fashion_mnist
@@ -178,4 +186,4 @@ def measure(repeats: int, say: Callable[[str], None]) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main_on_one_line(main)

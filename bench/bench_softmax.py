@@ -28,7 +28,14 @@ from typing import Any
 
 import torch
 from _book_data import BookFashionMNIST
-from _machine import at_least, cpu_name, positive_int, thread_count, torch_device
+from _machine import (
+    at_least,
+    cpu_name,
+    main_on_one_line,
+    positive_int,
+    thread_count,
+    torch_device,
+)
 from torch import nn
 from torch.utils.data import DataLoader
 
@@ -300,4 +307,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main_on_one_line(main)

@@ -768,6 +768,34 @@ def test_bench_data_warms_each_pipeline_up_before_timing(
     assert f"(median of {data.PASSES} passes, after an untimed one):" in out
 
 
+@pytest.mark.parametrize("script", ["bench_data", "bench_softmax"])
+def test_a_bench_with_a_bad_linearnets_data_says_it_in_one_line(
+    script: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LINEARNETS_DATA naming no folder ended in a traceback through the data layer's frames:
+    the one line linearnets says (the oracle: its own refusal, here), after the script's name,
+    exit status 2."""
+    import subprocess
+
+    from linearnets.data.fashion_mnist import read_fashion_mnist
+    from linearnets.errors import UsageError
+
+    missing = tmp_path / "none"
+    monkeypatch.setenv("LINEARNETS_DATA", str(missing))
+    with pytest.raises(UsageError) as info:
+        read_fashion_mnist()
+    assert str(info.value).startswith("LINEARNETS_DATA must name an existing folder")
+    quick = ["--repeats", "1"] + (["--no-command"] if script == "bench_softmax" else [])
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / f"{script}.py"), *quick],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LINEARNETS_DATA": str(missing)},
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == [f"{script}.py: error: {info.value}"]
+
+
 def test_bench_data_says_how_many_passes_it_times(bench: Callable[[str], ModuleType]) -> None:
     """Its docstring said "one pass" where it times PASSES (3) and reports their median."""
     data = bench("bench_data")
