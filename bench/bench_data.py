@@ -6,10 +6,14 @@ indexed out of the tensor, ``int`` of its label, a PIL image, then ``ToTensor()`
 permute, float conversion and division by 255), behind ``DataLoader(batch_size=256, shuffle=True,
 num_workers=0)``. (b) linearnets: the train iterator of ``load_data_fashion_mnist(256)``, batches
 sliced from the whole set in memory. Each makes ``PASSES`` (3) passes over the 60000 training
-images, starting from the same arrays in memory, after one untimed pass of each; the median pass is reported. Then loading the four files: cold (a fresh verification cache, so every file
-is inflated and hashed) and warm (the same cache: verified copies read directly, no hashing), each in a
-fresh process, so the in-process memo is empty. The gzipped files are in the OS page cache in both cases
-(read once before).
+images, starting from the same arrays in memory, after one untimed pass of each; the median pass is
+reported. Then loading the four files, each load in a fresh process, so the in-process memo is empty:
+cold (a fresh verification cache: each file's content checked by its size and MD5, a ``.gz``
+inflated first and its decompressed copy kept) and warm (the same cache: no MD5 and nothing
+inflated, but every file still read and checked by a cheaper sum: each copy read back and
+CRC-32-checked while its ``.gz`` is read whole and Adler-32-checked in a second thread; a file not
+gzipped read and CRC-32-checked). The files are in the OS page cache in both cases (read once
+before).
 
 Run: ``.venv/bin/python bench/bench_data.py [--repeats 5] [--out FILE [--force]]``
 """
@@ -178,10 +182,27 @@ def measure(repeats: int, say: Callable[[str], None]) -> None:
             f"min {min(times):.3f} s, max {max(times):.3f} s over {len(times)} "
             f"(target < {target} s)"
         )
-    say(
-        "each load in a fresh process (imports excluded); cold = fresh LINEARNETS_CACHE_DIR (inflate "
-        "+ size/MD5 of each file, decompressed copies written); warm = same cache (copies read "
-        "back and CRC-32-checked, no MD5)"
+    say(load_legend(any(path.suffix == ".gz" for path in arrays.found.paths.values())))
+
+
+def load_legend(gzipped: bool) -> str:
+    """Return the line that says what a cold and a warm load do, for files ``gzipped`` or not
+    (:mod:`linearnets.data.verify`, :mod:`linearnets.data.remembered`). It said a warm load did
+    no hashing, where each ``.gz`` is read whole and Adler-32-checked beside its copy's CRC-32."""
+    if gzipped:
+        cold = "each .gz inflated, its content's size and MD5 checked, a decompressed copy written"
+        warm = (
+            "no MD5, nothing inflated: each copy read back and CRC-32-checked while its .gz is "
+            "read whole and Adler-32-checked in a second thread"
+        )
+    else:
+        cold, warm = (
+            "each file read, its size and MD5 checked",
+            "no MD5: each file read and CRC-32-checked",
+        )
+    return (
+        f"each load in a fresh process (imports excluded); cold = fresh LINEARNETS_CACHE_DIR "
+        f"({cold}); warm = same cache ({warm})"
     )
 
 

@@ -796,6 +796,53 @@ def test_a_bench_with_a_bad_linearnets_data_says_it_in_one_line(
     assert proc.stderr.splitlines() == [f"{script}.py: error: {info.value}"]
 
 
+_WARM_LOAD = """
+import hashlib, sys, zlib
+import linearnets.data.remembered as remembered
+from linearnets.data.fashion_mnist import read_fashion_mnist
+sums, md5s, own_sum, own_md5 = [], [], remembered._file_sum, hashlib.md5
+remembered._file_sum = lambda path: sums.append(path.name) or own_sum(path)
+hashlib.md5 = lambda *args, **kwargs: md5s.append(1) or own_md5(*args, **kwargs)
+arrays = read_fashion_mnist()
+print(arrays.hashed, len(md5s), sorted(sums))
+"""
+
+
+@pytest.mark.realdata
+def test_bench_datas_words_for_a_warm_load_are_what_it_does(
+    bench: Callable[[str], ModuleType], tmp_path: Path
+) -> None:
+    """Its docstring said a warm load did "no hashing", and its legend "CRC-32-checked, no MD5",
+    where each .gz is read whole and Adler-32-checked beside its copy. The oracle: a warm load,
+    in a fresh process as the benchmark times it, its .gz sums and MD5s counted."""
+    import subprocess
+
+    from linearnets.data.fashion_mnist import read_fashion_mnist
+    from linearnets.errors import LinearnetsError
+
+    data = bench("bench_data")
+    doc = " ".join(data.__doc__.split())
+    legend = data.load_legend(True)
+    assert "no hashing" not in doc and "no MD5" in doc and "no MD5" in legend
+    assert "its ``.gz`` is read whole and Adler-32-checked in a second thread" in doc
+    assert "read whole and Adler-32-checked in a second thread" in legend
+    assert "Adler" not in data.load_legend(False)  # no .gz: no sum of one
+    try:
+        found = read_fashion_mnist().found.paths
+    except LinearnetsError as exc:
+        pytest.skip(f"Fashion-MNIST not found: {exc}")
+    gzipped = sorted(p.name for p in found.values() if p.suffix == ".gz")
+    env = {**os.environ, "LINEARNETS_CACHE_DIR": str(tmp_path)}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", _WARM_LOAD], env=env, capture_output=True, text=True, check=True
+        ).stdout.split(" ", 2)
+        for _ in ("cold", "warm")
+    ]
+    assert runs[0][:2] == ["True", str(len(found))]  # cold: an MD5 a file
+    assert runs[1] == ["False", "0", f"{gzipped}\n"]  # warm: no MD5, but every .gz summed
+
+
 def test_bench_data_says_how_many_passes_it_times(bench: Callable[[str], ModuleType]) -> None:
     """Its docstring said "one pass" where it times PASSES (3) and reports their median."""
     data = bench("bench_data")
