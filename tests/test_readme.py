@@ -407,6 +407,33 @@ def test_speeds_table_of_later_sessions_gives_each_run_as_bench_results_records_
         assert [c.strip() for c in cells.split("|")] == expected, f"session {n}"
 
 
+def test_speeds_concise_against_the_books_scratch_code_counts_every_recorded_run() -> None:
+    """docs/speed.md gave `concise` against the book's §3.2 code "over the 40 runs that print it,
+    2026-11-29 to 2026-12-05", where bench/RESULTS.md holds 42, the first of 2026-11-25: the count,
+    the range, the median and the dates are computed from it (each run dated by the last date said
+    before its block)."""
+    lines = (README.parent / "bench" / "RESULTS.md").read_text(encoding="utf-8").splitlines()
+    ratios, dates = [], []
+    for number, line in enumerate(lines):
+        run = re.match(
+            r" *concise: .* speed-up ([\d.]+)x(?: against the book's §3\.3 concise code, "
+            r"([\d.]+)x against its §3\.2 code from scratch)?$",
+            line,
+        )
+        if run:
+            ratios.append(float(run[2] or run[1]))
+            said = next(
+                d for d in (re.findall(r"20\d\d-\d\d-\d\d", t) for t in lines[number::-1]) if d
+            )
+            dates.append(said[-1])
+    text = " ".join((DOCS / "speed.md").read_text(encoding="utf-8").split())
+    assert (
+        f"**`concise` is slower than the book's §3.2 code from scratch**: {min(ratios)}–"
+        f"{max(ratios)}× (median {statistics.median(ratios)}×) over the {len(ratios)} runs that "
+        f"print it, {min(dates)} to {max(dates)}."
+    ) in text
+
+
 def test_readmes_input_pipeline_row_is_bench_datas_last_run_of_the_books_own_steps() -> None:
     """The README's one-pass row gives the last run in bench/RESULTS.md of bench_data.py timing
     torchvision's per-item steps as they are (its earlier runs timed a shortcut of them)."""
