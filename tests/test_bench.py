@@ -32,6 +32,35 @@ def bench() -> Iterator[Callable[[str], ModuleType]]:
                 del sys.modules[name]
 
 
+def _main(module: ModuleType, monkeypatch: pytest.MonkeyPatch, *argv: str) -> None:
+    """Run a bench script's ``main()`` on the command line ``argv``; the torch threads it sets are
+    put back."""
+    monkeypatch.setattr(sys, "argv", [f"{module.__name__}.py", *argv])
+    threads = torch.get_num_threads()
+    try:
+        module.main()
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _stub_softmax(
+    softmax: ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    book: Callable[[int, int], tuple[float, float]],
+    ours: Callable[[str, int, str], tuple[float, float]],
+    book_code: Callable[[int], tuple[float, float]],
+) -> None:
+    """Stub bench_softmax's pipelines (the book's, linearnets' and the book's code on its d2l,
+    each a function of run_book's, run_ours' and run_book_code_on_ours' arguments), its data and
+    its forward product."""
+    monkeypatch.setattr(softmax, "read_fashion_mnist", lambda: None)
+    monkeypatch.setattr(softmax, "run_book", book)
+    monkeypatch.setattr(softmax, "run_ours", ours)
+    monkeypatch.setattr(softmax, "run_book_code_on_ours", book_code)
+    monkeypatch.setattr(softmax, "time_output_layouts", lambda: (80.0, 30.0))
+
+
 def test_bench_data_and_bench_softmax_time_one_book_dataset(
     bench: Callable[[str], ModuleType],
 ) -> None:
@@ -514,13 +543,8 @@ def test_bench_data_says_a_report_it_could_not_write_in_one_line_after_printing_
 
     monkeypatch.setattr(data, "measure", lambda repeats, say: say("the figures"))
     monkeypatch.setattr(data, "write_report", full)
-    monkeypatch.setattr(sys, "argv", ["bench_data.py", "--out", str(out)])
-    threads = torch.get_num_threads()
-    try:
-        with pytest.raises(SystemExit) as info:
-            data.main()
-    finally:
-        torch.set_num_threads(threads)
+    with pytest.raises(SystemExit) as info:
+        _main(data, monkeypatch, "--out", str(out))
     assert info.value.code == (  # Python prints it on stderr and exits 1
         f"bench_data.py: error: argument --out: {str(out)!r} could not be written (No space left "
         "on device); the report is printed above: copy it from there, or run again with another "
@@ -595,17 +619,14 @@ def test_bench_softmax_times_the_command_at_its_threads(
         return 1.0, "final:"
 
     monkeypatch.setattr(softmax, "time_command", time_command)
-    monkeypatch.setattr(softmax, "read_fashion_mnist", lambda: None)
-    monkeypatch.setattr(softmax, "run_book", lambda epochs, workers: (1.0, 0.8))
-    monkeypatch.setattr(softmax, "run_ours", lambda impl, epochs, device: (1.0, 0.8))
-    monkeypatch.setattr(softmax, "run_book_code_on_ours", lambda epochs: (1.0, 0.8))
-    monkeypatch.setattr(softmax, "time_output_layouts", lambda: (1.0, 1.0))
-    threads = torch.get_num_threads()
-    monkeypatch.setattr(sys, "argv", ["bench_softmax.py", *given, "--repeats", "1"])
-    try:
-        softmax.main()
-    finally:
-        torch.set_num_threads(threads)
+    _stub_softmax(
+        softmax,
+        monkeypatch,
+        book=lambda epochs, workers: (1.0, 0.8),
+        ours=lambda impl, epochs, device: (1.0, 0.8),
+        book_code=lambda epochs: (1.0, 0.8),
+    )
+    _main(softmax, monkeypatch, *given, "--repeats", "1")
     assert commands == [("--device", "cpu", *passed)] * 3
     assert f"whole {said} 10 epochs, plots, run folder), 3 runs: median 1.00 s" in (
         capsys.readouterr().out
@@ -634,19 +655,14 @@ def test_bench_softmax_on_a_gpu_says_which_figures_are_the_cpus(
 
     monkeypatch.setattr(softmax, "torch_device", str)
     monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: "a GPU")
-    monkeypatch.setattr(softmax, "read_fashion_mnist", lambda: None)
-    monkeypatch.setattr(softmax, "run_book", lambda epochs, workers: (1.0, 0.8))
-    monkeypatch.setattr(softmax, "run_ours", run_ours)
-    monkeypatch.setattr(softmax, "run_book_code_on_ours", run_book_code_on_ours)
-    monkeypatch.setattr(softmax, "time_output_layouts", lambda: (80.0, 30.0))
-    threads = torch.get_num_threads()
-    monkeypatch.setattr(
-        sys, "argv", ["bench_softmax.py", "--device", "cuda", "--repeats", "1", "--no-command"]
+    _stub_softmax(
+        softmax,
+        monkeypatch,
+        book=lambda epochs, workers: (1.0, 0.8),
+        ours=run_ours,
+        book_code=run_book_code_on_ours,
     )
-    try:
-        softmax.main()
-    finally:
-        torch.set_num_threads(threads)
+    _main(softmax, monkeypatch, "--device", "cuda", "--repeats", "1", "--no-command")
     out = capsys.readouterr().out.splitlines()
     assert devices == {
         "concise": "cuda",
@@ -715,19 +731,14 @@ def test_bench_softmax_warms_each_side_up_before_timing(
         calls.append((name, epochs))
         return (100.0 if first else 1.0), 0.8
 
-    monkeypatch.setattr(softmax, "read_fashion_mnist", lambda: None)
-    monkeypatch.setattr(softmax, "run_book", lambda epochs, workers: timed("book", epochs))
-    monkeypatch.setattr(softmax, "run_ours", lambda impl, epochs, device: timed(impl, epochs))
-    monkeypatch.setattr(softmax, "run_book_code_on_ours", lambda epochs: timed("d2l", epochs))
-    monkeypatch.setattr(softmax, "time_output_layouts", lambda: (80.0, 30.0))
-    threads = torch.get_num_threads()
-    monkeypatch.setattr(
-        sys, "argv", ["bench_softmax.py", "--epochs", "2", "--repeats", "2", "--no-command"]
+    _stub_softmax(
+        softmax,
+        monkeypatch,
+        book=lambda epochs, workers: timed("book", epochs),
+        ours=lambda impl, epochs, device: timed(impl, epochs),
+        book_code=lambda epochs: timed("d2l", epochs),
     )
-    try:
-        softmax.main()
-    finally:
-        torch.set_num_threads(threads)
+    _main(softmax, monkeypatch, "--epochs", "2", "--repeats", "2", "--no-command")
     impls = ["concise", "scratch", "analytic", "d2l"]
     assert (
         calls
@@ -821,7 +832,7 @@ def test_bench_datas_words_for_a_warm_load_are_what_it_does(
     from linearnets.errors import LinearnetsError
 
     data = bench("bench_data")
-    doc = " ".join(data.__doc__.split())
+    doc = " ".join(str(data.__doc__).split())
     legend = data.load_legend(True)
     assert "no hashing" not in doc and "no MD5" in doc and "no MD5" in legend
     assert "its ``.gz`` is read whole and Adler-32-checked in a second thread" in doc
