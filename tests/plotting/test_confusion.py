@@ -495,3 +495,33 @@ def test_whole_float_counts_that_read_the_same_either_way_pass() -> None:
         format_per_class_table(torch.tensor(matrix), ["a", "b"])
     lines = format_per_class_table(torch.tensor([[1.0, 0.0], [0.0, 1.0]]), ["a", "b"])
     assert lines.splitlines()[-1].split() == ["overall", "2", "2", "1.000"]
+
+
+@pytest.mark.parametrize("normalize", [True, False])
+def test_numbers_are_white_only_on_the_darker_half_of_the_colour_scale_drawn(
+    normalize: bool,
+) -> None:
+    """A weak model's ratios (the largest 0.12, of a scale to 1) were numbered white on
+    near-white cells: the cut-off was half the largest value, not half the colour scale."""
+    gen = torch.Generator().manual_seed(0)
+    weak = torch.full((10, 10), 80) + torch.randint(0, 40, (10, 10), generator=gen)  # (C, C)
+    ax = plot_confusion_matrix(weak, [str(i) for i in range(10)], normalize=normalize)
+    image = ax.images[0]
+    values = np.asarray(image.get_array())  # (C, C), as drawn
+    colors = [t.get_color() for t in ax.texts]
+    # the cell's place on the colour scale the image uses: white numbers on its darker half
+    assert colors == ["white" if image.norm(v) > 0.5 else "black" for v in values.flatten()]
+    if normalize:
+        assert values.max() < 0.13 and colors == ["black"] * 100
+    else:
+        assert colors == ["white"] * 100  # 80 to 119 counts, of a scale from 0 to the largest
+    plt.close(ax.figure)
+
+
+def test_a_normalize_that_is_no_bool_is_refused() -> None:
+    """normalize='False' normalised: a non-empty string is true."""
+    with pytest.raises(
+        UsageTypeError, match=r"^normalize must be True or False, got .*'False'.*normalize=False"
+    ):
+        plot_confusion_matrix(torch.eye(2), ["a", "b"], normalize="False")  # type: ignore[arg-type]
+    assert plt.get_fignums() == []  # refused before any figure is made

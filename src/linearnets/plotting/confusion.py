@@ -14,6 +14,7 @@ import torch
 
 from linearnets._text import display_width, padded
 from linearnets.errors import UsageError
+from linearnets.option_checks import check_bool
 from linearnets.validation import check_label_tensor, check_positive_int, check_same_length
 
 if TYPE_CHECKING:
@@ -243,6 +244,7 @@ def plot_confusion_matrix(
     from linearnets.plotting._fonts import title_font
     from linearnets.plotting._mpl import check_out_path, in_notebook, new_figure, save_figure
 
+    normalize = check_bool("normalize", normalize)  # "False" is true
     m = _check_matrix(matrix)
     if m.is_sparse:  # confusion_matrix's form past MAX_DENSE_CLASSES classes
         if m.shape[0] > MAX_DRAWN_DENSE:
@@ -291,10 +293,10 @@ def _draw_heatmap(
     matplotlib = matplotlib_module()
     empty = bool(np.isnan(values).any())
     # counts: vmax at least 1, so an all-zero matrix is drawn empty (white), not mid-blue
-    vmax = 1.0 if normalize else max(float(values.max()) if values.size else 0.0, 1.0)
+    vmin, vmax = 0.0, 1.0 if normalize else max(float(values.max()) if values.size else 0.0, 1.0)
     # NaN, a row without examples, gray: white is a ratio of 0
     blues = matplotlib.colormaps["Blues"].with_extremes(bad="0.8")
-    image = ax.imshow(values, cmap=blues, vmin=0.0, vmax=vmax)
+    image = ax.imshow(values, cmap=blues, vmin=vmin, vmax=vmax)
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     ticks = range(0, len(names), math.ceil(len(names) / MAX_NUMBERED_CLASSES) or 1)
     shown = [names[i] for i in ticks]
@@ -306,11 +308,13 @@ def _draw_heatmap(
     ax.set_title(f"confusion matrix ({what if normalize else 'counts'})")
     if len(names) > MAX_NUMBERED_CLASSES:
         return
-    threshold = float(np.nanmax(values)) / 2 if values.size and not np.isnan(values).all() else 0.0
+    # half the colour scale drawn, not half the largest value: a weak model's ratios (at most
+    # 0.12 of a scale to 1) are all near-white cells, numbered black
+    threshold = (vmin + vmax) / 2
     fontsize = 8 if len(names) <= 12 else 6
     for (i, j), v in _cells(values):
         text = "n/a" if math.isnan(v) else f"{v:.2f}" if normalize else f"{v:g}"
-        color = "white" if v > threshold else "black"  # readable on dark cells
+        color = "white" if v > threshold else "black"  # readable on the darker half
         ax.text(j, i, text, ha="center", va="center", color=color, fontsize=fontsize)
 
 
