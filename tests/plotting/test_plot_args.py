@@ -55,6 +55,18 @@ BAD_INPUT: list[Any] = [
         r"figsize must be \(width, height\) in inches, each in \(0, 100\], got \(-1, 2\)",
     ),
     (lambda: plot([[1.0], [2.0]], [[1.0], [2.0], [3.0]]), UsageError, r"same number of curves"),
+    # a string of two digits was read as (3, 2) inches
+    (
+        lambda: set_figsize("32"),
+        UsageTypeError,
+        r"^figsize must be \(width, height\) in inches, got '32', a string; pass e\.g\. "
+        r"figsize=\(3\.5, 2\.5\)$",
+    ),
+    (
+        lambda: plot([1, 2, 3], figsize=b"45"),
+        UsageTypeError,
+        r"^figsize must be \(width, height\) in inches, got b'45', a string; pass e\.g\. ",
+    ),
 ]
 
 

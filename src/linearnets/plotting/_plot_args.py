@@ -27,6 +27,11 @@ SCALES = ("linear", "log", "symlog", "logit")
 
 def check_figsize(name: str, figsize: Any) -> tuple[float, float]:
     """Return ``figsize`` as (width, height) in inches if both are finite and > 0, else raise."""
+    if isinstance(figsize, str | bytes):  # "32" would be read digit by digit, as (3, 2) inches
+        raise UsageTypeError(
+            f"{name} must be (width, height) in inches, got {figsize!r:.40}, a string; pass "
+            f"e.g. {name}=(3.5, 2.5)"
+        )
     try:
         width, height = (float(v) for v in figsize)
     except (TypeError, ValueError):
