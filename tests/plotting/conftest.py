@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import os
+import re
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # headless, before anything imports pyplot
 
 import sys
 import types
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -60,3 +63,8 @@ def run_cell(monkeypatch: pytest.MonkeyPatch, count: int) -> None:
         execution_count = count
 
     monkeypatch.setattr(sys.modules["IPython"], "get_ipython", ZMQInteractiveShell)
+
+
+def svg_texts(path: Path) -> list[str]:
+    """Return the texts an SVG saved with ``svg.fonttype='none'`` draws, each as written there."""
+    return [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", path.read_text())]

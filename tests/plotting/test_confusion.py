@@ -24,6 +24,8 @@ from linearnets.plotting import (
     plot_confusion_matrix,
 )
 
+from .conftest import svg_texts
+
 
 def test_confusion_matrix_matches_numpy_oracle() -> None:
     gen = torch.Generator().manual_seed(0)
@@ -525,3 +527,17 @@ def test_a_normalize_that_is_no_bool_is_refused() -> None:
     ):
         plot_confusion_matrix(torch.eye(2), ["a", "b"], normalize="False")  # type: ignore[arg-type]
     assert plt.get_fignums() == []  # refused before any figure is made
+
+
+def test_class_names_with_dollars_are_drawn_as_written_not_as_mathtext(tmp_path: Path) -> None:
+    """A class named 'costs $5 to $10' lost its dollars to mathtext; '$\\frac$' raised
+    matplotlib's ParseSyntaxException."""
+    import matplotlib
+
+    names = ["costs $5 to $10", "$\\frac$"]
+    out = tmp_path / "c.svg"
+    with matplotlib.rc_context({"svg.fonttype": "none"}):  # texts kept as text in the SVG
+        plot_confusion_matrix(torch.eye(2, dtype=torch.long), names, out=out)
+    assert [
+        t for t in svg_texts(out) if "$" in t
+    ] == names * 2  # the x axis's ticks, then the y axis's

@@ -22,6 +22,8 @@ from linearnets.plotting import (
 )
 from linearnets.plotting.images import MISTAKE_COLOR
 
+from .conftest import svg_texts
+
 
 def _no_temp_files(folder: Path) -> bool:
     return not [p for p in folder.iterdir() if p.name.startswith(".") or p.suffix == ".tmp"]
@@ -726,3 +728,19 @@ def test_plot_predictions_keeps_the_figure_in_pyplot_as_managed_says(tmp_path: P
         torch.rand(2, 4, 4), [0, 1], [0, 1], managed=False
     )  # no out: still bare
     assert plt.get_fignums() == [] and len(axes) == 2
+
+
+@pytest.mark.parametrize("title", ["costs $5 to $10", "$\\frac$"])
+def test_titles_with_dollars_are_drawn_as_written_not_as_mathtext(
+    tmp_path: Path, title: str
+) -> None:
+    """'costs $5 to $10' was drawn as mathtext, italics without its dollars; '$\\frac$' raised
+    matplotlib's ParseSyntaxException from deep inside the save."""
+    import matplotlib
+
+    out, pred = tmp_path / "grid.svg", tmp_path / "pred.svg"
+    with matplotlib.rc_context({"svg.fonttype": "none"}):  # texts kept as text in the SVG
+        show_images(torch.rand(1, 4, 4), 1, 1, titles=[title], out=out)
+        plot_predictions(torch.rand(1, 4, 4), [title], ["b$"], out=pred)
+    assert svg_texts(out) == [title]
+    assert svg_texts(pred) == [title, "b$"]  # true over predicted, one line each

@@ -231,7 +231,8 @@ def plot_confusion_matrix(
 
     Args:
         matrix: confusion counts (C, C), rows = true class, columns = predicted class.
-        class_names: C names, for the tick labels, as in :func:`format_per_class_table`.
+        class_names: C names, for the tick labels, as in :func:`format_per_class_table`; each
+            drawn as written (``$`` is no matplotlib mathtext).
         out: save the figure there too (PNG, SVG or PDF by the extension).
         normalize: divide each row by its total, so cells are ratios and the diagonal is the
             per-class accuracy; a row without examples has no ratios (0/0), and is drawn gray,
@@ -300,8 +301,9 @@ def _draw_heatmap(
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     ticks = range(0, len(names), math.ceil(len(names) / MAX_NUMBERED_CLASSES) or 1)
     shown = [names[i] for i in ticks]
-    ax.set_xticks(ticks, shown, rotation=45, ha="right", rotation_mode="anchor", **font)
-    ax.set_yticks(ticks, shown, **font)
+    literal = {"parse_math": False, **font}  # names are data: "$5" is no mathtext
+    ax.set_xticks(ticks, shown, rotation=45, ha="right", rotation_mode="anchor", **literal)
+    ax.set_yticks(ticks, shown, **literal)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     what = "rows sum to 1" + ("; gray rows: no examples" if empty else "")

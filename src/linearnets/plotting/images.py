@@ -88,8 +88,8 @@ def draw_images(
         ax.imshow(arrays[i], cmap=cmap)
         ax.get_xaxis().set_visible(False)
         ax.get_yaxis().set_visible(False)
-        if names is not None:
-            ax.set_title(str(names[i]), **font)
+        if names is not None:  # a label, drawn as written: "$5" is no mathtext
+            ax.set_title(str(names[i]), parse_math=False, **font)
     return fig, axes
 
 
@@ -136,7 +136,8 @@ def show_images(
         titles: one title per drawn image (at least as many as images drawn): a list, a tuple, a
             generator, any iterable (a dict is read by position, ``titles[i]``, as the book reads
             it); only the titles of the images drawn are read. An empty one
-            (``[]``) draws no titles, as the book's ``if titles:`` does.
+            (``[]``) draws no titles, as the book's ``if titles:`` does. Each is drawn as
+            written, ``$`` included: labels are data, not matplotlib's mathtext.
         scale: inches per grid cell; the figure must stay within :data:`MAX_FIGURE_SIDE` pixels
             a side and :data:`MAX_FIGURE_PIXELS` in all at matplotlib's dpi.
         out: save the figure there too; PNG, SVG or PDF by the extension. Outside Jupyter the figure
@@ -171,7 +172,8 @@ def plot_predictions(
     Args:
         images: what :func:`show_images` accepts, at least ``n`` images.
         true_labels, pred_labels: label names (or class indices), one per image; any of the
-            three may be a generator, read whole.
+            three may be a generator, read whole. Names are drawn as written (``$`` is no
+            mathtext), as :func:`show_images` draws titles.
         out: save the figure there too (PNG, SVG or PDF by the extension).
         n: how many images to draw, at most :data:`MAX_SHOW` (default: all of them).
         num_cols: images a row, the rest wrapped onto further rows (default: all ``n`` in one
