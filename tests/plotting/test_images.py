@@ -744,3 +744,21 @@ def test_titles_with_dollars_are_drawn_as_written_not_as_mathtext(
         plot_predictions(torch.rand(1, 4, 4), [title], ["b$"], out=pred)
     assert svg_texts(out) == [title]
     assert svg_texts(pred) == [title, "b$"]  # true over predicted, one line each
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda out: show_images(torch.rand(2, 4, 4), 1, 2, out=out),
+        lambda out: plot_predictions(torch.rand(2, 4, 4), ["a", "b"], ["a", "c"], out=out),
+    ],
+    ids=["show_images", "plot_predictions"],
+)
+def test_a_bad_out_is_refused_before_a_figure_is_drawn(
+    draw: Callable[[str], Any], fake_notebook: list[tuple[Any, ...]]
+) -> None:
+    """out='fig.jpg' was refused only once the figure was drawn: a notebook showed the figure,
+    then the error."""
+    with pytest.raises(UsageError, match=r"^out must end with one of \.png, \.svg, \.pdf, got"):
+        draw("fig.jpg")
+    assert plt.get_fignums() == []

@@ -98,11 +98,12 @@ def _sized(value: Any) -> Any:
     return value if isinstance(value, Sized) or not isinstance(value, Iterable) else list(value)
 
 
-def _finish(fig: Figure, out: str | Path | None, *, managed: bool) -> None:
-    """Save ``fig`` to ``out`` if given; a notebook's figure of pyplot's is shown (and closed) at
-    the cell end where the kernel's backend would not (``MPLBACKEND=Agg``)."""
-    if out is not None:
-        save_figure(fig, check_out_path("out", out))
+def _finish(fig: Figure, path: Path | None, *, managed: bool) -> None:
+    """Save ``fig`` to ``path`` (checked before it was drawn) if given; a notebook's figure of
+    pyplot's is shown (and closed) at the cell end where the kernel's backend would not
+    (``MPLBACKEND=Agg``)."""
+    if path is not None:
+        save_figure(fig, path)
     if managed and in_notebook():
         from linearnets.plotting._live_output import show_at_cell_end
 
@@ -149,9 +150,10 @@ def show_images(
 
     See D2L §3.5.1.
     """
+    path = None if out is None else check_out_path("out", out)  # before a figure shows
     managed = out is None or in_notebook()
     fig, axes = draw_images(imgs, num_rows, num_cols, titles, scale, managed=managed, cmap=cmap)
-    _finish(fig, out, managed=managed)
+    _finish(fig, path, managed=managed)
     return axes
 
 
@@ -210,6 +212,7 @@ def plot_predictions(
     true = [str(scalar(t)) for t in true_labels][:n]
     pred = [str(scalar(p)) for p in pred_labels][:n]
     titles = [f"{t}\n{p}" for t, p in zip(true, pred, strict=True)]
+    path = None if out is None else check_out_path("out", out)  # before a figure shows
     if managed is None:
         managed = out is None or in_notebook()
     cols = n if num_cols is None else min(check_positive_int("num_cols", num_cols), n)
@@ -224,5 +227,5 @@ def plot_predictions(
     for ax, t, p in zip(axes, true, pred, strict=True):
         if t != p:
             ax.title.set_color(MISTAKE_COLOR)
-    _finish(fig, out, managed=managed)
+    _finish(fig, path, managed=managed)
     return axes
