@@ -249,6 +249,20 @@ BOUNDARY_INPUT: list[Any] = [
     (lambda: plot_predictions(torch.rand(101, 4, 4), ["a"] * 101, ["a"] * 101), UsageError, r"images must be at most 100 \(linearnets\.plotting\.images\.MAX_SHOW\) when n is not given, got 101; pass e\.g\. n=6"),
     (lambda: plot_predictions(torch.rand(2, 4, 4), ["a"] * 2, ["a"] * 2, n=0), UsageError, r"n must be a positive integer \(>= 1\), got 0; pass e\.g\. n=1$"),
     (lambda: plot_predictions(torch.rand(200, 4, 4), ["a"] * 200, ["a"] * 200, n=150), UsageError, r"n must be an integer in \[1, 100\], got 150"),
+    # rows of several values: matplotlib's "a Tensor with 2 elements cannot be converted to Scalar"
+    (lambda: show_images(torch.rand(6, 4, 4), 2, 3, titles=torch.rand(6, 2)), UsageError, r"^titles must be labels \(N,\) or \(N, 1\), one per row, got a tensor of shape \(6, 2\), whose rows hold 2 values; pass titles\.argmax\(dim=1\) for one-hot labels or class scores"),
+    (lambda: show_images(torch.rand(6, 4, 4), 2, 3, titles=[np.array([1, 2])] * 6), UsageError, r"^titles\[0\] must be one title, got a ndarray of shape \(2,\); .*np\.stack\(rows\)\.argmax\(axis=1\)"),
+    (lambda: plot_predictions(torch.rand(6, 4, 4), torch.arange(6), torch.rand(6, 10)), UsageError, r"^pred_labels must be class indices \(N,\) or \(N, 1\), one per row, got a tensor of shape \(6, 10\), whose rows hold 10 values; pass pred_labels\.argmax\(dim=1\)"),
+    (lambda: plot_predictions(torch.rand(6, 4, 4), torch.eye(6), torch.arange(6)), UsageError, r"^true_labels must be class indices .*got a tensor of shape \(6, 6\).*pass true_labels\.argmax\(dim=1\)"),
+    (lambda: plot_predictions(torch.rand(2, 4, 4), [torch.rand(3)] * 2, [0, 1]), UsageError, r"^true_labels\[0\] must be one label, got a Tensor of shape \(3,\)"),
+    # no images (X[pred != y] of a model without mistakes): "n must be ... got 0; pass e.g. n=1"
+    (lambda: plot_predictions(torch.rand(0, 4, 4), [], []), UsageError, r"^images must hold at least one image, got none: there is nothing to draw \(as with the mistakes X\[pred != y\] of a model that makes none\)"),
+    (lambda: plot_predictions(torch.rand(28, 28), ["a"], ["b"]), UsageError, r"^images must be a batch of images \(N, H, W\) or \(N, C, H, W\), got shape \(28, 28\); for one image of 28×28 pixels pass images\[None\]$"),
+    # a loader's batch [X, y]: "imgs[0] must be an image ... pass a batch as (N, H, W) ..."
+    (lambda: show_images([torch.rand(18, 1, 4, 4), torch.arange(18)], 2, 9), UsageTypeError, r"^imgs must be images, got a batch's \[X, y\] pair \(X of shape \(18, 1, 4, 4\), y of shape \(18,\)\), as next\(iter\(train_iter\)\) gives; pass X alone \(the batch's images\), e\.g\. X, y = next\(iter\(train_iter\)\), then show_images\(X, \.\.\.\)$"),
+    (lambda: plot_predictions((torch.rand(2, 4, 4), torch.arange(2)), [0, 1], [0, 1]), UsageTypeError, r"^images must be images, got a batch's \[X, y\] pair .*then pass images=X$"),
+    (lambda: plot_predictions(torch.rand(1, 4, 4), ["ankle boot"], torch.tensor([9])), UsageTypeError, r"^true_labels and pred_labels must be of one kind, both names or both class indices, got true_labels\[0\] = 'ankle boot', a name, and pred_labels\[0\] = 9, a class index; pass both as names, e\.g\. pred_labels=get_fashion_mnist_labels\(pred_labels\)"),
+    (lambda: plot_predictions(torch.rand(1, 4, 4), [9.0], ["ankle boot"]), UsageTypeError, r"got pred_labels\[0\] = 'ankle boot', a name, and true_labels\[0\] = 9\.0, a class index; .*true_labels=get_fashion_mnist_labels\(true_labels\)"),
 ]  # fmt: skip
 
 
@@ -762,3 +776,12 @@ def test_a_bad_out_is_refused_before_a_figure_is_drawn(
     with pytest.raises(UsageError, match=r"^out must end with one of \.png, \.svg, \.pdf, got"):
         draw("fig.jpg")
     assert plt.get_fignums() == []
+
+
+def test_predictions_are_compared_by_value_a_whole_float_label_as_its_class() -> None:
+    """plot_predictions(X, y.float(), y) titled each '9.0\\n9' and marked every one wrong."""
+    y = torch.tensor([9, 2, 1])
+    axes = plot_predictions(torch.rand(3, 4, 4), y.float(), torch.tensor([9, 2, 3]))
+    assert [ax.get_title() for ax in axes] == ["9\n9", "2\n2", "1\n3"]
+    red = to_rgba(MISTAKE_COLOR)
+    assert [to_rgba(ax.title.get_color()) == red for ax in axes] == [False, False, True]

@@ -14,7 +14,14 @@ import torch
 
 from linearnets.errors import UsageError, UsageTypeError
 
-__all__ = ["CLASSES", "TEXT_LABELS", "TEXT_LABELS_ZH", "get_fashion_mnist_labels"]
+__all__ = [
+    "CLASSES",
+    "TEXT_LABELS",
+    "TEXT_LABELS_ZH",
+    "check_one_per_row",
+    "get_fashion_mnist_labels",
+    "one_value",
+]
 
 # torchvision's class names, the book's text labels, then Chinese label names (as the Chinese
 # edition's prose names the classes: its get_fashion_mnist_labels returns the English ones)
@@ -49,7 +56,7 @@ def get_fashion_mnist_labels(
             "or lang='zh' for Chinese label names"
         )
     if isinstance(labels, torch.Tensor | np.ndarray):
-        _check_one_per_row(labels)
+        check_one_per_row(labels)
         values = labels.reshape(-1).tolist()
     elif isinstance(labels, Integral | float) and not isinstance(labels, bool):
         values = [labels]  # one label, as a 0-d tensor gives: a list of one name
@@ -60,7 +67,7 @@ def get_fashion_mnist_labels(
             f"{type(labels).__name__} {labels!r:.40}; pass e.g. y from a batch, or [3]"
         )
     else:
-        values = [_one_value(i, value) for i, value in enumerate(labels)]
+        values = [one_value(i, value) for i, value in enumerate(labels)]
     return [names[_class_index(value, len(names))] for value in values]
 
 
@@ -97,28 +104,32 @@ def _class_index(value: Any, count: int) -> int:
     return int(value)
 
 
-def _check_one_per_row(labels: torch.Tensor | np.ndarray) -> None:
+def check_one_per_row(
+    labels: torch.Tensor | np.ndarray, name: str = "labels", what: str = "class indices"
+) -> None:
     """Refuse a tensor or array whose rows hold several values (one-hot labels, scores), which the
-    book's ``int(i)`` refuses too, rather than reading every value as a label."""
+    book's ``int(i)`` refuses too, rather than reading every value as a label; ``name`` is the
+    caller's parameter, ``what`` the values it takes (``plot_predictions``'s ``pred_labels``)."""
     shape = tuple(labels.shape)
     if len(shape) < 2 or math.prod(shape[1:]) == 1:
         return
     kind, dim = ("tensor", "dim=1") if isinstance(labels, torch.Tensor) else ("array", "axis=1")
     if len(shape) == 2:
         fix = (
-            f"pass labels.argmax({dim}) for one-hot labels or class scores (each row's class), or "
-            "labels.reshape(-1) if every value is a label"
+            f"pass {name}.argmax({dim}) for one-hot labels or class scores (each row's class), or "
+            f"{name}.reshape(-1) if every value is a label"
         )
     else:
         fix = "pass one class index per image, e.g. the argmax over the class dimension"
     raise UsageError(
-        f"labels must be class indices (N,) or (N, 1), one per row, got a {kind} of shape {shape}, "
+        f"{name} must be {what} (N,) or (N, 1), one per row, got a {kind} of shape {shape}, "
         f"whose rows hold {math.prod(shape[1:])} values; {fix}"
     )
 
 
-def _one_value(i: int, value: Any) -> Any:
-    """Return the number a one-value tensor or NumPy array/scalar holds, as ``int(i)`` reads it."""
+def one_value(i: int, value: Any, name: str = "labels", what: str = "one class index") -> Any:
+    """Return the number a one-value tensor or NumPy array/scalar holds, as ``int(i)`` reads it;
+    any other value as it is. ``value`` is ``name[i]``, one of ``what`` (the refusal's words)."""
     if isinstance(value, torch.Tensor):
         count = value.numel()
     elif isinstance(value, np.ndarray | np.generic):
@@ -132,7 +143,7 @@ def _one_value(i: int, value: Any) -> Any:
     else:
         cat, stack, dim = "np.concatenate", "np.stack", "axis=1"
     raise UsageError(
-        f"labels[{i}] must be one class index, got a {type(value).__name__} of shape "
+        f"{name}[{i}] must be {what}, got a {type(value).__name__} of shape "
         f"{tuple(value.shape)}; pass one index per label, e.g. {cat}(ys) for a list of label "
         f"batches, or {stack}(rows).argmax({dim}) for one-hot or score rows"
     )

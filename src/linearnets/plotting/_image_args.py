@@ -29,6 +29,7 @@ __all__ = [
     "MAX_FIGURE_PIXELS",
     "MAX_FIGURE_SIDE",
     "MAX_SHOW",
+    "check_batch",
     "check_cmap",
     "check_figure_size",
     "check_grid",
@@ -37,6 +38,7 @@ __all__ = [
     "grid_images",
     "image_list",
     "scalar",
+    "scalars",
     "title_list",
 ]
 
@@ -61,7 +63,8 @@ def image_array(img: Any, index: int, name: str = "imgs", *, batch: bool = False
     if pil is None and _is_example(img):
         raise UsageTypeError(
             f"{name}[{index}] must be an image, got an (image, label) pair (label "
-            f"{scalar(img[1])!r}), as a dataset's items are; pass the images alone, e.g. "
+            f"{scalar(img[1], f'{name}[{index}]', 1)!r}), as a dataset's items are; pass the "
+            "images alone, e.g. "
             "[img for img, label in examples]"
         )
     try:
@@ -160,8 +163,19 @@ def _pil_pixels(img: Any, index: int, name: str) -> np.ndarray | None:
         ) from None
 
 
-def image_list(imgs: Any, limit: int, name: str = "imgs") -> list[np.ndarray]:
-    """Return the first ``limit`` images of ``imgs`` (the caller's parameter ``name``) for ``imshow``."""
+def check_batch(imgs: Any, name: str = "imgs") -> None:
+    """Refuse ``imgs`` (the caller's parameter ``name``) unless it is a batch of images (a tensor
+    or an array (N, H, W) or (N, C, H, W)) or an iterable of images, each checked as it is read
+    (:func:`image_array`); a batch's ``[X, y]`` pair is told to pass ``X``."""
+    if _is_batch_pair(imgs):
+        images, labels = imgs
+        call = "show_images(X, ...)" if name == "imgs" else f"pass {name}=X"
+        raise UsageTypeError(
+            f"{name} must be images, got a batch's [X, y] pair (X of shape "
+            f"{tuple(images.shape)}, y of shape {tuple(labels.shape)}), as next(iter(train_iter)) "
+            f"gives; pass X alone (the batch's images), e.g. X, y = next(iter(train_iter)), then "
+            f"{call}"
+        )
     if hasattr(imgs, "ndim") and hasattr(imgs, "shape"):  # one tensor or array holding a batch
         if imgs.ndim not in (3, 4):
             raise UsageError(
@@ -180,6 +194,20 @@ def image_list(imgs: Any, limit: int, name: str = "imgs") -> list[np.ndarray]:
             f"{name} must be a tensor, an array or a list of images, got {describe(imgs)}; pass "
             "e.g. a batch X of shape (N, 28, 28)"
         )
+
+
+def _is_batch_pair(imgs: Any) -> bool:
+    """Return whether ``imgs`` is a batch as a loader gives it, ``[X, y]``: images (N, ...) of two
+    dimensions or more, then their N labels (N,)."""
+    if not isinstance(imgs, tuple | list) or len(imgs) != 2:
+        return False
+    images, labels = (tuple(getattr(part, "shape", ())) for part in imgs)
+    return len(images) >= 2 and len(labels) == 1 and images[0] == labels[0]
+
+
+def image_list(imgs: Any, limit: int, name: str = "imgs") -> list[np.ndarray]:
+    """Return the first ``limit`` images of ``imgs`` (the caller's parameter ``name``) for ``imshow``."""
+    check_batch(imgs, name)
     batch = getattr(imgs, "ndim", None) == 4  # (N, C, H, W) or (N, H, W, C): the fix slices it
     images = enumerate(itertools.islice(imgs, limit))
     arrays = [image_array(img, i, name, batch=batch) for i, img in images]
@@ -237,9 +265,9 @@ def title_list(titles: Any, limit: int) -> list[Any] | None:
                 f"{type(titles).__name__} without the key {missing}; pass a list of titles, one "
                 "per image"
             )
-        return [scalar(titles[i]) for i in range(limit)]
+        return [scalar(titles[i], "titles", i) for i in range(limit)]
     # an endless generator is read only this far; a label tensor's items print as "3", not "tensor(3)"
-    return [scalar(t) for t in itertools.islice(titles, limit)]
+    return scalars("titles", titles, limit, rows="labels", each="one title")
 
 
 def grid_images(imgs: Any, num_rows: int, num_cols: int, name: str = "imgs") -> list[np.ndarray]:
@@ -358,6 +386,23 @@ def check_cmap(cmap: Any) -> Any:
     )
 
 
-def scalar(label: Any) -> Any:
-    """Return a 0-d tensor or NumPy scalar as a Python value so it prints as ``3``, not ``tensor(3)``."""
-    return label.item() if hasattr(label, "item") else label
+def scalar(label: Any, name: str, index: int, each: str = "one title") -> Any:
+    """Return a one-value tensor or NumPy array/scalar as a Python value so it prints as ``3``, not
+    ``tensor(3)``; any other value as it is. One of more values (a row of scores, a one-hot row) is
+    refused as ``name[index]``, which must be ``each`` (a title, a label)."""
+    from linearnets.data.labels import one_value  # torch: loaded where titles are drawn
+
+    return one_value(index, label, name, each)
+
+
+def scalars(name: str, values: Any, limit: int | None = None, *, rows: str, each: str) -> list[Any]:
+    """Return the first ``limit`` (all with ``None``) of ``values``, the caller's parameter
+    ``name``, each as :func:`scalar` gives it; a tensor or array whose rows hold several values
+    (class scores, one-hot labels (N, C)) is refused first, with their ``argmax`` as the fix, as
+    ``get_fashion_mnist_labels`` refuses them. ``rows`` and ``each`` say what ``values`` must hold
+    and each of them must be (the refusal's words)."""
+    from linearnets.data.labels import check_one_per_row  # torch: loaded where titles are drawn
+
+    if hasattr(values, "shape") and hasattr(values, "ndim"):
+        check_one_per_row(values, name, rows)
+    return [scalar(v, name, i, each) for i, v in enumerate(itertools.islice(values, limit))]

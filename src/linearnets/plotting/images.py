@@ -6,23 +6,25 @@ See D2L §3.5 and §3.6.7.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence, Sized
+from numbers import Number
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from linearnets.errors import UsageError
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.plotting._fonts import title_font
 from linearnets.plotting._image_args import (
     MAX_CELLS,
     MAX_FIGURE_PIXELS,
     MAX_FIGURE_SIDE,
     MAX_SHOW,
+    check_batch,
     check_cmap,
     check_figure_size,
     check_show_count,
     grid_images,
-    scalar,
+    scalars,
     title_list,
 )
 from linearnets.plotting._mpl import (
@@ -195,11 +197,21 @@ def plot_predictions(
     images, true_labels, pred_labels = (
         _sized(value) for value in (images, true_labels, pred_labels)
     )
+    check_batch(images, "images")  # one image (28, 28), a batch's [X, y]: before it is counted
     total = len(images)
-    if len(true_labels) != total or len(pred_labels) != total:
+    if total == 0:
+        raise UsageError(
+            "images must hold at least one image, got none: there is nothing to draw (as with "
+            "the mistakes X[pred != y] of a model that makes none); draw only where "
+            "len(images) > 0"
+        )
+    # (N, C) scores or one-hot rows are refused before the lengths: their argmax is the fix
+    true = scalars("true_labels", true_labels, rows="class indices", each="one label")
+    pred = scalars("pred_labels", pred_labels, rows="class indices", each="one label")
+    if len(true) != total or len(pred) != total:
         raise UsageError(
             f"images, true_labels and pred_labels must have the same length, got {total}, "
-            f"{len(true_labels)} and {len(pred_labels)}; pass one label of each kind per image"
+            f"{len(true)} and {len(pred)}; pass one label of each kind per image"
         )
     if n is None and total > MAX_SHOW:
         raise UsageError(
@@ -209,9 +221,9 @@ def plot_predictions(
     n = check_show_count("n", total if n is None else n, example=6)
     if n > total:
         raise UsageError(f"n must be at most the number of images ({total}), got {n}")
-    true = [str(scalar(t)) for t in true_labels][:n]
-    pred = [str(scalar(p)) for p in pred_labels][:n]
-    titles = [f"{t}\n{p}" for t, p in zip(true, pred, strict=True)]
+    true, pred = true[:n], pred[:n]
+    wrong = _mistakes(true, pred)
+    titles = [f"{_label_text(t)}\n{_label_text(p)}" for t, p in zip(true, pred, strict=True)]
     path = None if out is None else check_out_path("out", out)  # before a figure shows
     if managed is None:
         managed = out is None or in_notebook()
@@ -224,8 +236,38 @@ def plot_predictions(
         fig.set_size_inches(cols * 1.5, rows * 1.5 * 1.4)
         fig.subplots_adjust(hspace=0.5)
     axes = axes[:n]  # a last row's empty cells aside
-    for ax, t, p in zip(axes, true, pred, strict=True):
-        if t != p:
+    for ax, mistake in zip(axes, wrong, strict=True):
+        if mistake:
             ax.title.set_color(MISTAKE_COLOR)
     _finish(fig, path, managed=managed)
     return axes
+
+
+def _mistakes(true: list[Any], pred: list[Any]) -> list[bool]:
+    """Return whether each prediction is wrong: numbers compared by value (9.0 is class 9, as
+    ``y.float()`` gives it), anything else as the text drawn. A name against a class index is
+    refused: every one was marked wrong ('ankle boot' is not 9)."""
+    wrong = []
+    for i, (t, p) in enumerate(zip(true, pred, strict=True)):
+        if isinstance(t, Number) and isinstance(p, Number):
+            wrong.append(bool(t != p))
+            continue
+        name_first = isinstance(t, str) and isinstance(p, Number)
+        if name_first or (isinstance(p, str) and isinstance(t, Number)):
+            names, indices = ("true_labels", "pred_labels")[:: 1 if name_first else -1]
+            name, index = (t, p) if name_first else (p, t)
+            raise UsageTypeError(
+                f"true_labels and pred_labels must be of one kind, both names or both class "
+                f"indices, got {names}[{i}] = {name!r}, a name, and {indices}[{i}] = {index!r}, "
+                f"a class index; pass both as names, e.g. {indices}="
+                f"get_fashion_mnist_labels({indices}) for Fashion-MNIST's classes"
+            )
+        wrong.append(str(t) != str(p))
+    return wrong
+
+
+def _label_text(label: Any) -> str:
+    """Return a label as its title shows it: a whole float as the class index it is (9.0 as 9)."""
+    if isinstance(label, float) and label.is_integer():
+        return str(int(label))
+    return str(label)
