@@ -45,7 +45,10 @@ def test_chinese_titles_without_such_a_font_are_refused(monkeypatch: pytest.Monk
     import linearnets.plotting._fonts as fonts
 
     monkeypatch.setattr(fonts, "cjk_family", lambda: None)
-    with pytest.raises(UsageError, match=r"titles hold Chinese characters, but no installed font"):
+    with pytest.raises(
+        UsageError,
+        match=r"^titles hold Chinese, Japanese or Korean characters \(.+\), but no installed font",
+    ):
         show_images(torch.rand(2, 4, 4), 1, 2, titles=["T恤", "短靴"])
     show_images(
         torch.rand(2, 4, 4), 1, 2, titles=["T-shirt", "ankle boot"]
@@ -168,5 +171,46 @@ def test_a_cjk_font_whose_file_was_removed_is_refused_not_drawn_as_boxes(
     monkeypatch.setattr(font_manager.fontManager, "ttflist", [*others, gone])
     monkeypatch.setattr(font_manager, "findSystemFonts", lambda: [])  # none left among the files
     assert cjk_family() is None
-    with pytest.raises(UsageError, match=r"titles hold Chinese characters, but no installed font"):
+    with pytest.raises(
+        UsageError,
+        match=r"^titles hold Chinese, Japanese or Korean characters \(.+\), but no installed font",
+    ):
         show_images(torch.rand(2, 4, 4), 1, 2, titles=["T恤", "短靴"])
+
+
+@pytest.mark.parametrize(
+    "titles",
+    [["티셔츠", "바지"], ["ㄱ", "ㅏ"], ["ＡＢＣ", "ｔ"], ["⑪", "⑫"]],
+    ids=["Hangul syllables", "Hangul compatibility jamo", "full-width forms", "a symbol"],
+)
+def test_titles_get_the_cjk_font_wherever_it_has_glyphs_the_default_font_lacks(
+    titles: list[str],
+) -> None:
+    """Korean and full-width titles were drawn as empty boxes, a "Glyph missing" warning each,
+    though the CJK font has them: only Chinese code points (to U+9FFF, U+F900-FAFF) switched."""
+    family = _installed_cjk_family()
+    with warnings.catch_warnings():  # DejaVu Sans would warn once per missing glyph
+        warnings.simplefilter("error")
+        axes = show_images(torch.rand(2, 4, 4), 1, 2, titles=titles)
+        axes[0].figure.canvas.draw()
+    assert [ax.title.get_fontfamily() for ax in axes] == [[family], [family]]
+
+
+def test_korean_titles_without_such_a_font_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import linearnets.plotting._fonts as fonts
+
+    monkeypatch.setattr(fonts, "cjk_family", lambda: None)
+    with pytest.raises(
+        UsageError,
+        match=r"^titles hold Chinese, Japanese or Korean characters \('바지'\), but no installed "
+        r"font has them \(the figure would show empty boxes\); install one",
+    ):
+        show_images(torch.rand(2, 4, 4), 1, 2, titles=["바", "지"])
+
+
+def test_glyphs_the_default_font_has_keep_it() -> None:
+    """Hebrew, accents and the Yijing hexagrams are DejaVu Sans's own: no CJK font for them."""
+    from linearnets.plotting._fonts import title_font
+
+    _installed_cjk_family()
+    assert title_font(["חולצה", "café", "\u4dc0", "T-shirt\nshirt"]) == {}

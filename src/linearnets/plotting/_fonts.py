@@ -1,11 +1,14 @@
-"""Fonts for titles in Chinese (``lang="zh"`` labels): find an installed CJK font, or refuse clearly.
+"""Fonts for titles in Chinese (``lang="zh"`` labels), Japanese or Korean: find an installed CJK
+font, or refuse clearly.
 
-matplotlib's default DejaVu Sans has no Chinese glyphs: a title in Chinese would be drawn as empty
-boxes, with a warning per missing glyph. matplotlib is imported only inside these functions.
+matplotlib's default DejaVu Sans has no Chinese, Japanese or Korean glyphs: such a title would be
+drawn as empty boxes, with a warning per missing glyph. matplotlib is imported only inside these
+functions.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,8 +43,23 @@ _CJK_FILES = (
 )
 
 
+# Chinese, Japanese and Korean scripts: radicals to ideographs (kana, Hangul's compatibility jamo
+# among them), Hangul jamo and syllables, compatibility ideographs and forms, full-width forms,
+# and the ideographs of Extension B on (planes 2 and 3)
+_CJK_RANGES = (
+    ("\u1100", "\u11ff"),
+    ("\u2e80", "\u9fff"),
+    ("\ua960", "\ua97f"),
+    ("\uac00", "\ud7ff"),
+    ("\uf900", "\ufaff"),
+    ("\ufe30", "\ufe4f"),
+    ("\uff00", "\uffef"),
+    ("\U00020000", "\U0003ffff"),
+)
+
+
 def _has_cjk(text: str) -> bool:
-    return any("\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+    return any(low <= ch <= high for ch in text for low, high in _CJK_RANGES)
 
 
 def cjk_family() -> str | None:
@@ -74,39 +92,76 @@ def cjk_family() -> str | None:
     return None
 
 
-def _default_font_has(chars: set[str]) -> bool:
-    """Return whether the font matplotlib draws text with by default (rcParams) has ``chars``."""
+def _default_font_lacks(chars: set[str]) -> set[str]:
+    """Return those of ``chars`` the font matplotlib draws text with by default (rcParams) lacks."""
     from linearnets.plotting._mpl import matplotlib_module  # which imports this module
 
     matplotlib_module()
-    from matplotlib import font_manager, ft2font
+    from matplotlib import font_manager
 
     try:
         path = font_manager.findfont(font_manager.FontProperties(), fallback_to_default=False)
-        charmap = ft2font.FT2Font(path).get_charmap()
-    except (OSError, RuntimeError, ValueError):  # no such font, or one FreeType cannot read
+    except (OSError, RuntimeError, ValueError):  # no such font
+        return set(chars)
+    return {ch for ch in chars if ord(ch) not in _charmap(path)}
+
+
+def _family_has_any(family: str, chars: set[str]) -> bool:
+    """Return whether the installed font ``family`` has a glyph for one of ``chars`` at least."""
+    from linearnets.plotting._mpl import matplotlib_module  # which imports this module
+
+    matplotlib_module()
+    from matplotlib import font_manager
+
+    try:
+        path = font_manager.findfont(
+            font_manager.FontProperties(family=family), fallback_to_default=False
+        )
+    except (OSError, RuntimeError, ValueError):
         return False
-    return all(ord(ch) in charmap for ch in chars)
+    charmap = _charmap(path)
+    return any(ord(ch) in charmap for ch in chars)
+
+
+@functools.lru_cache(maxsize=8)
+def _charmap(path: str) -> frozenset[int]:
+    """Return the code points the font file ``path`` has glyphs for (none where FreeType cannot
+    read it); a few milliseconds for a CJK font's 30,000, once."""
+    from linearnets.plotting._mpl import matplotlib_module  # which imports this module
+
+    matplotlib_module()
+    from matplotlib import ft2font
+
+    try:
+        return frozenset(ft2font.FT2Font(path).get_charmap())
+    except (OSError, RuntimeError, ValueError):
+        return frozenset()
 
 
 def title_font(texts: Sequence[str]) -> dict[str, Any]:
-    """Return the ``set_title`` keyword arguments that draw ``texts``: a CJK font for Chinese ones.
-
-    None (``{}``) when matplotlib's own font, as rcParams choose it, has their glyphs already.
+    """Return the ``set_title`` keyword arguments that draw ``texts``: the installed CJK font
+    (:func:`cjk_family`) where matplotlib's own font, as rcParams choose it, lacks Chinese,
+    Japanese or Korean characters of theirs (Hangul and full-width forms too), or other glyphs
+    that font has; none (``{}``) otherwise.
 
     Raises:
-        UsageError: a text holds Chinese characters and no installed font has them (the figure
-            would show empty boxes, with a warning per missing glyph).
+        UsageError: a text holds Chinese, Japanese or Korean characters matplotlib's font lacks
+            and no installed font has them (the figure would show empty boxes, with a warning
+            per missing glyph).
     """
-    if not any(_has_cjk(text) for text in texts):
-        return {}
-    if _default_font_has({ch for text in texts for ch in text if _has_cjk(ch)}):
+    # ASCII is in every font; "\n" (two-line titles) is in none, and needs none
+    chars = {ch for text in texts for ch in text if ord(ch) > 0x7F}
+    missing = _default_font_lacks(chars) if chars else set()
+    if not missing:
         return {}  # the user's own font (rcParams, e.g. font.sans-serif=["SimHei"]) draws them
-    family = cjk_family()
-    if family is None:
+    family, cjk = cjk_family(), sorted(ch for ch in missing if _has_cjk(ch))
+    if family is None and cjk:
         raise UsageError(
-            "titles hold Chinese characters, but no installed font has them (the figure would show "
-            "empty boxes); install one, e.g. 'sudo apt-get install fonts-wqy-microhei', or use "
-            "English labels (lang='en', --lang en)"
+            f"titles hold Chinese, Japanese or Korean characters ({''.join(cjk[:5])!r}), but no "
+            "installed font has them (the figure would show empty boxes); install one, e.g. "
+            "'sudo apt-get install fonts-wqy-microhei', or use English labels (lang='en', "
+            "--lang en)"
         )
-    return {"fontfamily": family}
+    if family is not None and (cjk or _family_has_any(family, missing)):
+        return {"fontfamily": family}
+    return {}  # no font known to have them: matplotlib warns of each glyph missing
