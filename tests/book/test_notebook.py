@@ -319,3 +319,23 @@ def test_the_live_curves_show_as_an_image_in_a_kernel_started_with_mplbackend_ag
     )
     (shown,) = _outputs(nb.cells[1], "display_data")
     assert shown["data"]["image/png"]
+
+
+def test_the_books_plot_shows_once_in_a_kernel_started_with_mplbackend_agg(
+    tmp_path: Path,
+) -> None:
+    """d2l.plot (§2.4) in a kernel started with MPLBACKEND=Agg showed nothing and left its
+    figure open in pyplot, where show_images and predict_ch3 show theirs at the cell end; drawn
+    again in its cell, as the book's plot clears and redraws its axes, it shows once."""
+    nb, client = run_notebook(
+        [
+            "from linearnets import d2l\nd2l.plot([1, 2, 3])\nd2l.plot([3, 2, 1], ylabel='y');",
+            "import matplotlib.pyplot as plt\nprint(plt.get_fignums())",
+        ],
+        tmp_path,
+        backend="Agg",
+    )
+    assert client.messages[0]["display_data"] == 1
+    (shown,) = _outputs(nb.cells[0], "display_data")
+    assert "<svg" in shown["data"]["image/svg+xml"]  # the book's use_svg_display(), via set_figsize
+    assert _stdout(nb.cells[1]).strip() == "[]"  # closed once shown

@@ -24,6 +24,11 @@ from linearnets.plotting import (
 
 from ._bad_settings import bad_axes_settings
 
+try:  # read before a test fakes IPython (fake_notebook)
+    from IPython.core import events
+except ImportError:
+    events = None
+
 
 def test_plot_draws_one_line_per_y_with_a_shared_x() -> None:
     x = torch.arange(0, 3, 0.5)
@@ -225,3 +230,28 @@ def test_plot_on_no_figure_makes_one_of_figsize_inches() -> None:
         ax = plot([1.0, 2.0, 3.0], figsize=(4.0, 3.0))
         assert tuple(ax.figure.get_size_inches()) == (4.0, 3.0)
         assert tuple(matplotlib.rcParams["figure.figsize"]) == (4.0, 3.0)
+
+
+def test_plot_shows_and_closes_its_figure_at_the_cell_end_under_agg(
+    fake_notebook: list[tuple[Any, ...]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """d2l.plot([1, 2, 3]) in a kernel started with MPLBACKEND=Agg (no inline backend to show
+    and close pyplot's figures) showed nothing and left its figure open, where show_images and
+    the confusion matrix show theirs at the cell end. Drawn again in its cell: shown once."""
+    if events is None:
+        pytest.skip("needs IPython's event manager")
+
+    class ZMQInteractiveShell:  # Jupyter's kernel shell, by name, with IPython's own events
+        execution_count = 1
+
+        def __init__(self) -> None:
+            self.events = events.EventManager(self, events.available_events)
+
+    kernel = ZMQInteractiveShell()
+    monkeypatch.setattr(sys.modules["IPython"], "get_ipython", lambda: kernel)
+    ax = plot([1.0, 2.0, 3.0])
+    assert plot([3.0, 2.0, 1.0]) is ax  # the book's plot, again on the current axes
+    assert plt.get_fignums() == [ax.figure.number] and not fake_notebook  # plt.savefig sees it
+    kernel.events.trigger("post_execute")
+    assert [(kind, obj) for kind, obj, _ in fake_notebook] == [("display", ax.figure)]
+    assert plt.get_fignums() == [] and kernel.events.callbacks["post_execute"] == []

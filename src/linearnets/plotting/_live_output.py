@@ -269,8 +269,8 @@ def show_at_cell_end(fig: Figure) -> None:
     figure themselves (nbagg, ipympl) are left to do so; so is a figure made outside a notebook.
     As the inline backend, it is shown at the cell end: ``plt.savefig`` after it in its cell sees it.
     """
-    if not in_notebook() or _shown_by_its_backend(fig):
-        return
+    if not in_notebook() or _shown_by_its_backend(fig) or fig in _cell_end.shown:
+        return  # (plot() drawing again on its figure in the same cell: shown once)
     if "inline" in str(pyplot().get_backend()).lower():
         return
     # a thread's, or one without IPython events to wait for, stays pyplot's, as before

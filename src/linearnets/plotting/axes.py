@@ -204,4 +204,11 @@ def plot(
         else:
             axes.plot(y, fmt)
     set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
+    fig = axes.figure.figure  # the root figure: a subfigure's is the figure holding it
+    if in_notebook() and getattr(fig.canvas, "manager", None) is not None:  # pyplot's figure
+        from linearnets.plotting._live_output import show_at_cell_end
+
+        # shown (and closed) at the cell end where the kernel's backend would not (MPLBACKEND=Agg),
+        # as show_images' grids are
+        show_at_cell_end(fig)
     return axes
