@@ -803,3 +803,76 @@ def test_a_data_dir_named_like_the_words_the_command_rewrites_is_named_as_it_is(
         "/tmp/'x/t10k-labels-idx1-ubyte.gz: cut short; get it again: linearnets data download "
         "--data-dir '/tmp/'\"'\"'x'"
     )
+
+
+def _read_only_here(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Make ``folder`` (the working folder) answer as a read-only mount does: no writing in it,
+    and statvfs's read-only flag. As root every folder passes os.access: the answers are faked."""
+    access, statvfs = os.access, os.statvfs
+
+    def inside(path: Any) -> bool:
+        resolved = Path(path).resolve()
+        return resolved == folder.resolve() or folder.resolve() in resolved.parents
+
+    monkeypatch.setattr(
+        os,
+        "access",
+        lambda p, mode, **kw: not (mode & os.W_OK and inside(p)) and access(p, mode, **kw),
+    )
+    monkeypatch.setattr(
+        os,
+        "statvfs",
+        lambda p: types.SimpleNamespace(f_flag=os.ST_RDONLY) if inside(p) else statvfs(p),
+    )
+    monkeypatch.chdir(folder)
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            [],
+            "the default figure fashion-mnist.png (no --out given) cannot be written: the folder "
+            "{here} is on a read-only file system; pass --out FILE in a folder you can write to, "
+            "e.g. --out ~/fashion-mnist.png",
+        ),
+        (
+            ["--out", "sub/grid.svg"],
+            "--out must be a file in a folder you can write to, got 'sub/grid.svg', but the "
+            "folder {here} is on a read-only file system; pass e.g. --out ~/grid.svg",
+        ),
+    ],
+    ids=["default", "given"],
+)
+def test_show_in_a_read_only_folder_is_refused_before_reading_with_a_writable_fix(
+    real: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    said: str,
+) -> None:
+    """``data show`` in a read-only folder read the dataset, then blamed an --out never given
+    ("--out must be a file in a folder you can write to, got 'fashion-mnist.png'") with a fix,
+    --out figure.png, in the same read-only folder."""
+    import linearnets.data.fashion_mnist as fashion_mnist
+
+    here, home = tmp_path / "ro", tmp_path / "home"
+    here.mkdir()
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    _read_only_here(monkeypatch, here)
+    read: list[Any] = []
+    reader = fashion_mnist.read_fashion_mnist
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        read.append(args)
+        return reader(*args, **kwargs)
+
+    monkeypatch.setattr(fashion_mnist, "read_fashion_mnist", recorded)
+    assert main(["data", "show", *args]) == 2
+    assert capsys.readouterr().err == f"linearnets data show: error: {said.format(here=here)}\n"
+    assert read == [] and list(here.iterdir()) == []
+    fixed = home / said.rsplit("~/", 1)[1]  # as advised
+    assert main(["data", "show", "-n", "2", "--out", str(fixed)]) == 0
+    assert len(read) == 1 and fixed.is_file()

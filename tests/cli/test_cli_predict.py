@@ -702,7 +702,12 @@ def test_a_run_dir_writable_but_not_searchable_cannot_take_the_default_figure(
     import linearnets.cli.predict as predict_cli
     from linearnets.errors import UsageError
 
-    monkeypatch.setattr(predict_cli.os, "access", lambda p, mode: not mode & os.X_OK)
+    access = os.access
+    monkeypatch.setattr(  # that folder alone: the working folder, offered instead, can be written
+        predict_cli.os,
+        "access",
+        lambda p, mode: not (mode & os.X_OK and Path(p) == tmp_path) and access(p, mode),
+    )
     monkeypatch.setattr(predict_cli.os, "statvfs", lambda p: SimpleNamespace(f_flag=0))
     with pytest.raises(UsageError) as info:
         predict_cli._check_writable(tmp_path, "predict-6.png")
@@ -1562,3 +1567,48 @@ def test_inside_another_runs_folder_no_out_in_it_is_offered(
     assert main(["predict", str(run), "-n", "2"]) == 0  # as it says now
     assert sorted(p.name for p in run.iterdir()) == ["model.pt", "predict-2.png"]
     assert [p.name for p in here.iterdir()] == [p.name for p in other.iterdir()] == ["model.pt"]
+
+
+def test_a_read_only_run_dir_in_a_read_only_working_folder_is_told_a_writable_out(
+    env: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """On a read-only mount holding both the run and the working folder, predict advised
+    "--out predict-3.png": the working folder, refused again. A folder that can be written is
+    named. As root every folder passes os.access, so the mount's answers are stood in for."""
+    import os
+    from types import SimpleNamespace
+
+    import linearnets.cli.predict as predict_cli
+
+    mount, home = tmp_path / "mount", tmp_path / "home"
+    run = mount / "run1"
+    mount.mkdir()
+    _write_model(run)
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(mount)
+    real_access, real_statvfs = os.access, os.statvfs
+
+    def on_mount(path: Any) -> bool:
+        return Path(path).resolve() in (mount, run)
+
+    monkeypatch.setattr(
+        predict_cli.os, "access", lambda p, m: not on_mount(p) and real_access(p, m)
+    )
+    monkeypatch.setattr(
+        predict_cli.os,
+        "statvfs",
+        lambda p: SimpleNamespace(f_flag=os.ST_RDONLY) if on_mount(p) else real_statvfs(p),
+    )
+    assert main(["predict", "run1", "-n", "3"]) == 2
+    assert capsys.readouterr() == (
+        "",
+        "linearnets predict: error: RUN_DIR must be a folder you can write to for the figure "
+        "predict-3.png when no --out is given, got 'run1', which is on a read-only file system; "
+        "pass --out to write the figure elsewhere, e.g. --out ~/predict-3.png\n",
+    )
+    assert main(["predict", "run1", "-n", "3", "--out", str(home / "predict-3.png")]) == 0
+    assert (home / "predict-3.png").is_file()  # as advised

@@ -785,3 +785,37 @@ def test_predictions_are_compared_by_value_a_whole_float_label_as_its_class() ->
     assert [ax.get_title() for ax in axes] == ["9\n9", "2\n2", "1\n3"]
     red = to_rgba(MISTAKE_COLOR)
     assert [to_rgba(ax.title.get_color()) == red for ax in axes] == [False, False, True]
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda: show_images(torch.rand(2, 4, 4), 1, 2, out="x.png"),
+        lambda: plot_predictions(torch.rand(2, 4, 4), ["a", "b"], ["a", "c"], out="x.png"),
+    ],
+    ids=["show_images", "plot_predictions"],
+)
+def test_an_out_in_a_read_only_folder_is_refused_before_drawing_with_a_writable_fix(
+    draw: Callable[[], Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fake_notebook: list[tuple[Any, ...]],
+) -> None:
+    """out='x.png' in a read-only working folder was refused once drawn, with "pass e.g.
+    out='figure.png'", the same folder. As root every folder passes os.access: faked."""
+    import os
+
+    here, home = tmp_path / "here", tmp_path / "home"
+    here.mkdir()
+    home.mkdir()
+    monkeypatch.chdir(here)
+    monkeypatch.setenv("HOME", str(home))
+    access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: Path(p).resolve() != here and access(p, mode))
+    with pytest.raises(UsageError) as info:
+        draw()
+    assert str(info.value) == (
+        f"out must be a file in a folder you can write to, got 'x.png', but the folder {here} "
+        "is not writable; pass e.g. out='~/figure.png'"
+    )
+    assert plt.get_fignums() == []

@@ -823,3 +823,51 @@ def test_a_figure_in_a_folder_named_with_a_line_break_is_named_on_one_line(
     with pytest.raises(UsageError) as info:
         _mpl.save_figure(_small_figure(), path, name=name, **kwargs)
     assert str(info.value) == expected
+
+
+def test_the_fix_for_a_folder_that_cannot_be_written_names_one_that_can(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a read-only working folder, out='x.png' was told "pass e.g. out='figure.png'": the
+    same folder, refused again. The working folder is offered where it can be written, else the
+    home folder, else the temporary one. As root every folder passes os.access: faked."""
+    import tempfile
+
+    here, home, temporary = (tmp_path / name for name in ("here", "home", "tmp"))
+    for folder in (here, home, temporary):
+        folder.mkdir()
+    monkeypatch.chdir(here)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    writable = {here, home, temporary}
+    monkeypatch.setattr(_mpl.os, "access", lambda path, mode: Path(path).resolve() in writable)
+    assert _mpl.writable_example("f.png", tmp_path / "elsewhere") == "f.png"
+    assert _mpl.writable_example("f.png", here) == "~/f.png"  # not the folder refused
+    writable.discard(here)
+    assert _mpl.writable_example("f.png", tmp_path / "elsewhere") == "~/f.png"
+    writable.discard(home)
+    assert _mpl.writable_example("f.png", here) == str(temporary / "f.png")
+    writable.discard(temporary)
+    assert _mpl.writable_example("f.png", here) is None
+    writable.add(home)
+    with pytest.raises(UsageError) as info:  # refused before anything is drawn
+        _mpl.check_out_writable("out", Path("x.png"))
+    assert str(info.value) == (
+        f"out must be a file in a folder you can write to, got 'x.png', but the folder {here} "
+        "is not writable; pass e.g. out='~/figure.png'"
+    )
+    with pytest.raises(UsageError) as info:  # the command line's own file name, as typed
+        _mpl.check_out_writable("--out", Path("a b.svg"))
+    assert str(info.value).endswith("is not writable; pass e.g. --out ~/'a b.svg'")
+    writable.clear()
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(_mpl, "open", refused, raising=False)
+    with pytest.raises(UsageError) as info:  # at saving, where no folder at all can be written
+        _mpl.save_figure(_small_figure(), Path("x.png"))
+    assert str(info.value) == (
+        f"out must be a file in a folder you can write to, got 'x.png', but the folder {here} "
+        "is not writable; pass a file in a folder you can write to"
+    )

@@ -27,6 +27,7 @@ from linearnets.errors import DatasetError, UsageError
 SEARCH_HELP = "folder holding the Fashion-MNIST files (default: search the usual places)"
 
 _SHOWN = 18  # -n's default: the images one figure shows
+DEFAULT_FIGURE = Path("fashion-mnist.png")  # data show's --out when none is given
 
 
 def add_parser(sub: Any) -> None:
@@ -57,9 +58,9 @@ def _add_show(actions: Any) -> None:
     show.add_argument(
         "--out",
         type=path_arg_for("an image file", "--out images.png", file=True),
-        default=Path("fashion-mnist.png"),
+        default=None,  # DEFAULT_FIGURE: told apart from an --out given, when it cannot be written
         metavar="FILE",
-        help="image file, PNG, SVG or PDF (default: %(default)s)",
+        help=f"image file, PNG, SVG or PDF (default: {DEFAULT_FIGURE} in the working folder)",
     )
     add_lang_option(show)
     # SUPPRESS: so 'data --data-dir DIR show' keeps DIR
@@ -140,14 +141,19 @@ def _show(args: argparse.Namespace) -> int:
     from linearnets.data.fashion_mnist import get_fashion_mnist_labels, read_fashion_mnist
     from linearnets.plotting import show_images
     from linearnets.plotting._image_args import even_grid
-    from linearnets.plotting._mpl import check_out_path, matplotlib_module
+    from linearnets.plotting._mpl import check_out_path, check_out_writable, matplotlib_module
     from linearnets.training.runs import check_not_a_runs_figure
 
     check_show_count(args.n, default=_SHOWN)
-    out = check_out_path("--out", args.out)  # before the dataset is read
+    # before the dataset is read: its name, whether it is a run's, whether its folder is writable
+    out = check_out_path("--out", DEFAULT_FIGURE if args.out is None else args.out)
     check_not_a_runs_figure(
-        "--out", out, fix="pass a file outside the run folder, e.g. --out fashion-mnist.png"
+        "--out", out, fix=f"pass a file outside the run folder, e.g. --out {DEFAULT_FIGURE}"
     )
+    if args.out is None:
+        _check_default_writable(out)
+    else:
+        check_out_writable("--out", out)
     matplotlib_module()  # so is a bad MPLBACKEND
     try:  # a Ctrl-C as the files are read or the figure drawn is told how to go on
         arrays = read_fashion_mnist(args.data_dir, test=False)  # training images alone
@@ -162,6 +168,22 @@ def _show(args: argparse.Namespace) -> int:
     source = shown_path(arrays.found.folder)
     print(f"wrote {shown_path(out)} ({args.n} training {what} from {source})")  # ~ expanded
     return 0
+
+
+def _check_default_writable(out: Path) -> None:
+    """Refuse the default figure ``out`` (no --out given) where its folder cannot be written, named
+    as the default: "--out must be a file in a folder you can write to" blamed an --out never
+    given. The fix is a file in a folder that can be written, not this one."""
+    from linearnets.plotting._mpl import typed_path, unwritable_reason, writable_example
+
+    reason = unwritable_reason(out)
+    if reason is None:
+        return
+    example = writable_example(out.name, out.parent)
+    raise UsageError(
+        f"the default figure {out} (no --out given) cannot be written: {reason}; pass --out "
+        f"FILE in a folder you can write to{f', e.g. --out {typed_path(example)}' if example else ''}"
+    )
 
 
 DEFAULT_DOWNLOAD_DIR = Path("data")  # found by a search without --data-dir, after earlier places

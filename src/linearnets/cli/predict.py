@@ -145,9 +145,12 @@ def _checked_out(args: argparse.Namespace, run_dir: Path) -> Path:
 
 def _bare_name(name: str, run_dir: Path) -> str:
     """Return the example ending a fix that passes --out elsewhere: ``, e.g. --out NAME`` (a
-    file in the current folder), where the current folder holds no run; else a warning off it.
-    Inside another run's folder, the bare name offered was refused again, as passing for that
-    run's predictions; inside ``run_dir`` itself it was called "a run too"."""
+    file in the current folder), where the current folder holds no run and can be written in
+    (else ``~/NAME`` or one in the temporary folder: a read-only current folder refused the
+    bare name again); else a warning off it. Inside another run's folder, the bare name offered
+    was refused again, as passing for that run's predictions; inside ``run_dir`` itself it was
+    called "a run too"."""
+    from linearnets.plotting._mpl import typed_path, writable_example
     from linearnets.training.run_files import holds_a_linearnets_run
 
     here = Path.cwd()
@@ -157,7 +160,8 @@ def _bare_name(name: str, run_dir: Path) -> str:
     except OSError:  # the current folder cannot be looked into: no file there is offered
         inside_a_run, inside_this_run = True, False
     if not inside_a_run:
-        return f", e.g. --out {name}"
+        example = writable_example(name, run_dir)  # the bare name where the current folder allows
+        return f", e.g. --out {typed_path(example)}" if example else ""
     if inside_this_run:
         return " (outside the current folder, which is RUN_DIR)"
     return " (not in the current folder, which holds a run too)"

@@ -243,7 +243,13 @@ def plot_confusion_matrix(
         The matplotlib ``Axes`` of the heatmap.
     """
     from linearnets.plotting._fonts import title_font
-    from linearnets.plotting._mpl import check_out_path, in_notebook, new_figure, save_figure
+    from linearnets.plotting._mpl import (
+        check_out_path,
+        check_out_writable,
+        in_notebook,
+        new_figure,
+        save_figure,
+    )
 
     normalize = check_bool("normalize", normalize)  # "False" is true
     m = _check_matrix(matrix)
@@ -258,7 +264,7 @@ def plot_confusion_matrix(
     m = m.to(torch.float64)
     names = _check_names(class_names, m.shape[0])
     font = title_font([str(name) for name in names])  # Chinese class names need a CJK font
-    path = None if out is None else check_out_path("out", out)
+    path = None if out is None else check_out_writable("out", check_out_path("out", out))
     if normalize:
         m = m / m.sum(dim=1, keepdim=True)  # (C, C); a row without examples: 0/0, NaN
     values = m.numpy()

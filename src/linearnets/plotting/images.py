@@ -29,6 +29,7 @@ from linearnets.plotting._image_args import (
 )
 from linearnets.plotting._mpl import (
     check_out_path,
+    check_out_writable,
     in_notebook,
     new_figure,
     save_figure,
@@ -100,6 +101,12 @@ def _sized(value: Any) -> Any:
     return value if isinstance(value, Sized) or not isinstance(value, Iterable) else list(value)
 
 
+def _checked_out(out: str | Path | None) -> Path | None:
+    """Return ``out`` as the path to save to, once its name and its folder's permissions are
+    checked: before a figure shows (a notebook showed it, then the error)."""
+    return None if out is None else check_out_writable("out", check_out_path("out", out))
+
+
 def _finish(fig: Figure, path: Path | None, *, managed: bool) -> None:
     """Save ``fig`` to ``path`` (checked before it was drawn) if given; a notebook's figure of
     pyplot's is shown (and closed) at the cell end where the kernel's backend would not
@@ -152,7 +159,7 @@ def show_images(
 
     See D2L §3.5.1.
     """
-    path = None if out is None else check_out_path("out", out)  # before a figure shows
+    path = _checked_out(out)
     managed = out is None or in_notebook()
     fig, axes = draw_images(imgs, num_rows, num_cols, titles, scale, managed=managed, cmap=cmap)
     _finish(fig, path, managed=managed)
@@ -224,7 +231,7 @@ def plot_predictions(
     true, pred = true[:n], pred[:n]
     wrong = _mistakes(true, pred)
     titles = [f"{_label_text(t)}\n{_label_text(p)}" for t, p in zip(true, pred, strict=True)]
-    path = None if out is None else check_out_path("out", out)  # before a figure shows
+    path = _checked_out(out)
     if managed is None:
         managed = out is None or in_notebook()
     cols = n if num_cols is None else min(check_positive_int("num_cols", num_cols), n)
