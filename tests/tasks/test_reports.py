@@ -484,3 +484,40 @@ def test_rank_0_reports_on_the_whole_test_set_in_batches_no_larger_than_a_share(
     counts = torch.bincount(y, minlength=3)  # every example predicted class 0, counted once
     assert matrix.tolist() == [[int(c), 0, 0] for c in counts]
     assert accuracy == [1.0, 0.0, 0.0]
+
+
+@pytest.mark.skipif(not REAL_DATA.is_dir(), reason="needs the real Fashion-MNIST (Debian package)")
+@pytest.mark.parametrize("fork", [True, False], ids=["plotting process", "in process"])
+def test_a_run_folder_removed_as_the_run_ends_is_not_made_again_by_its_figures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fork: bool
+) -> None:
+    """The confusion matrix and the prediction grid made the folder again, holding them alone;
+    results.json was then written there, and the run said its other files were saved (the CLI
+    exited 0). Removed after its last report file, the folder is said gone, as a checkpoint's
+    write says it, and nothing is written where it was."""
+    import shutil
+
+    import linearnets.tasks.reports
+    from linearnets.errors import RunFileError
+
+    if not fork:  # as in a notebook, or where no process can be forked
+        monkeypatch.setattr(linearnets.plotting.background, "start_plot_process", lambda: None)
+    out = tmp_path / "run"
+    real_save = linearnets.tasks.reports.save_run_file
+
+    def save_then_remove(path: Path, obj: Any) -> None:  # confusion.pt, the last file but figures
+        real_save(path, obj)
+        shutil.rmtree(out)
+
+    monkeypatch.setattr(linearnets.tasks.reports, "save_run_file", save_then_remove)
+    config = SoftmaxConfig(epochs=1, plot="file", num_threads=1, device="cpu", out=out)
+    with pytest.raises(RunFileError) as info:
+        run_softmax(config)
+    # the plotting process's figures fail, then results.json is refused; here the first figure
+    name = "results.json" if fork else "confusion.png"
+    assert str(info.value) == (
+        f"{out / name} could not be written: the run folder {out} is gone (removed or moved while "
+        "the run trained), and its checkpoints with it; start the run again (a folder moved "
+        "elsewhere holds the checkpoints up to then: resume it there)"
+    )
+    assert not out.exists()

@@ -222,6 +222,7 @@ def plot_confusion_matrix(
     *,
     out: str | Path | None = None,
     normalize: bool = True,
+    make_folder: bool = True,
 ) -> Axes:
     """Draw the confusion matrix as an annotated heatmap and return its ``Axes`` (``ax.figure``).
 
@@ -238,6 +239,8 @@ def plot_confusion_matrix(
             per-class accuracy; a row without examples has no ratios (0/0), and is drawn gray,
             its cells ``n/a`` (as :func:`format_per_class_table` shows its accuracy). With
             ``False`` cells are counts.
+        make_folder: make ``out``'s folder when it is missing; ``False`` where it must exist (a
+            run's folder, removed as the run ends, is not made again holding this figure alone).
 
     Returns:
         The matplotlib ``Axes`` of the heatmap.
@@ -273,7 +276,7 @@ def plot_confusion_matrix(
     ax = fig.subplots()
     _draw_heatmap(fig, ax, values, names, font=font, normalize=normalize)
     if path is not None:
-        save_figure(fig, path)
+        save_figure(fig, path, make_folder=make_folder)
     if in_notebook():  # pyplot's: shown (and closed) at the cell end where the backend would not
         from linearnets.plotting._live_output import show_at_cell_end
 

@@ -107,12 +107,14 @@ def _checked_out(out: str | Path | None) -> Path | None:
     return None if out is None else check_out_writable("out", check_out_path("out", out))
 
 
-def _finish(fig: Figure, path: Path | None, *, managed: bool) -> None:
+def _finish(
+    fig: Figure, path: Path | None, *, managed: bool, make_folder: bool = True
+) -> None:
     """Save ``fig`` to ``path`` (checked before it was drawn) if given; a notebook's figure of
     pyplot's is shown (and closed) at the cell end where the kernel's backend would not
-    (``MPLBACKEND=Agg``)."""
+    (``MPLBACKEND=Agg``). Its folder is made if missing, with ``make_folder``."""
     if path is not None:
-        save_figure(fig, path)
+        save_figure(fig, path, make_folder=make_folder)
     if managed and in_notebook():
         from linearnets.plotting._live_output import show_at_cell_end
 
@@ -176,6 +178,7 @@ def plot_predictions(
     num_cols: int | None = None,
     cmap: str | None = None,
     managed: bool | None = None,
+    make_folder: bool = True,
 ) -> np.ndarray:
     """Draw ``n`` images titled "true\\npredicted", in one row or ``num_cols`` a row; titles of
     mistakes are red.
@@ -194,6 +197,8 @@ def plot_predictions(
         managed: whether pyplot keeps the figure (``plt.gcf()``, ``plt.savefig``, ``plt.show()``
             see it), as the book's ``predict_ch3`` does; by default only in Jupyter or without
             ``out``, as :func:`show_images` (a figure saved to ``out`` is then freed).
+        make_folder: make ``out``'s folder when it is missing; ``False`` where it must exist (a
+            run's folder, removed as the run ends, is not made again holding this figure alone).
 
     Returns:
         The flat array of ``n`` matplotlib ``Axes``.
@@ -246,7 +251,7 @@ def plot_predictions(
     for ax, mistake in zip(axes, wrong, strict=True):
         if mistake:
             ax.title.set_color(MISTAKE_COLOR)
-    _finish(fig, path, managed=managed)
+    _finish(fig, path, managed=managed, make_folder=make_folder)
     return axes
 
 

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from linearnets._json import loads_shallow
 from linearnets.config import SoftmaxConfig
+from linearnets.errors import UsageError
 from linearnets.tasks.experiment import Experiment
-from linearnets.training.checkpoint_write import save_run_file, write_text_atomic
+from linearnets.training.checkpoint_write import run_file_error, save_run_file, write_text_atomic
 
 if TYPE_CHECKING:
     from linearnets.plotting.background import PlotProcess
@@ -109,12 +110,25 @@ def write_reports(
         # after the curves' closing (the end of fit): on two cores the confusion matrix, the
         # slowest of the three, is drawn alone, the curves' last files then the predictions beside it
         draw = plotter.call_beside if plotter is not None else _call_here
+        # into the run's folder, which exists: one removed as the run ends is not made again
+        # holding a figure alone (then results.json, refused there, says that it is gone)
         if drawn:
-            draw(plot_confusion_matrix, matrix, list(exp.classes), out=run_dir / "confusion.png")
+            draw(
+                plot_confusion_matrix,
+                matrix,
+                list(exp.classes),
+                out=run_dir / "confusion.png",
+                make_folder=False,
+            )
         if exp.config.data is None:  # images: draw them titled true over predicted
             images, true_labels, pred_labels = prediction_samples(exp.model, test_iter, 12)
             draw(
-                plot_predictions, images, true_labels, pred_labels, out=run_dir / "predictions.png"
+                plot_predictions,
+                images,
+                true_labels,
+                pred_labels,
+                out=run_dir / "predictions.png",
+                make_folder=False,
             )
     return [float(v) for v in per_class_accuracy(matrix)]
 
@@ -168,6 +182,16 @@ def _whole_test_set(exp: Experiment) -> Any:
     )
 
 
-def _call_here(fn: Any, /, *args: Any, **kwargs: Any) -> None:
-    """Call ``fn`` in this process: how a figure is drawn without a plotting process."""
-    fn(*args, **kwargs)
+def _call_here(fn: Any, /, *args: Any, out: Path, **kwargs: Any) -> None:
+    """Call ``fn`` in this process: how a figure is drawn without a plotting process.
+
+    Raises:
+        RunFileError: the run folder, ``out``'s, is gone (removed or moved as the run ended):
+            said as a checkpoint's write says it, not as a refused ``out``.
+    """
+    try:
+        fn(*args, out=out, **kwargs)
+    except (UsageError, OSError) as exc:
+        if out.parent.is_dir():
+            raise
+        raise run_file_error(out, exc) from exc
