@@ -260,3 +260,30 @@ def test_a_resume_without_figures_removes_only_the_figures_a_run_draws(tmp_path:
         "curves.pdf"
     ]
     assert (run / "curves.pdf").read_bytes() == b"%PDF-1.4 mine"
+
+
+def test_a_resume_stopped_after_drawing_in_process_leaves_no_svg_of_the_earlier_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drawn in this process (a notebook, or no fork), the curves' SVG is drawn once, as training
+    ends: a resume stopped after an epoch left the earlier run's curves.svg beside a current
+    curves.png. The resume that trains removes it, as it removes the other final outputs."""
+    import linearnets.plotting.background
+    from linearnets.training.callback_base import Callback
+
+    class StopAfter(Callback):
+        def on_epoch_end(self, *, metrics: object) -> None:
+            if getattr(metrics, "epoch", 0) == 2:
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr(linearnets.plotting.background, "start_plot_process", lambda: None)
+    run = tmp_path / "run"
+    config = SoftmaxConfig(
+        **{**_base(_data(tmp_path / "d.npz")), "plot": "file"}, epochs=1, out=run
+    )
+    run_softmax(config)
+    assert (run / "curves.svg").is_file()
+    with pytest.raises(KeyboardInterrupt):
+        resume_softmax(run, epochs=3, callbacks=[StopAfter()])
+    assert (run / "curves.png").is_file()  # epochs 1 and 2
+    assert not (run / "curves.svg").exists()

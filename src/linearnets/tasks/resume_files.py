@@ -47,7 +47,10 @@ __all__ = [
 # as does a run started over. Only these: a curves.pdf (never a run's) is the user's own
 FIGURES = ("curves.png", "curves.svg", "predictions.png", "confusion.png")
 # what a run writes once its last epoch is done (results.json last): a resume that trains removes
-# them, results.json first, so that the folder never shows an earlier, shorter run as finished
+# them, results.json first, so that the folder never shows an earlier, shorter run as finished.
+# curves.svg too: drawn in this process (a notebook, no fork) it is drawn once, as training ends
+# (tasks.reports.live_curves), and a stop after an epoch left the earlier run's beside a current
+# curves.png; a plotting process draws it again with the past epochs as the resume starts
 FINAL_OUTPUTS = (
     RESULTS_FILE,
     WEIGHTS_FILE,
@@ -55,6 +58,7 @@ FINAL_OUTPUTS = (
     "confusion.pt",
     "predictions.png",
     "confusion.png",
+    "curves.svg",
 )
 METRICS_FILES = ("metrics.jsonl", "metrics.csv")  # rewritten from the checkpoint's history
 # every file a resume may write or replace in the run folder
@@ -89,7 +93,8 @@ def folder_in_place(run_dir: Path) -> Path | None:
 
 
 def drop_final_outputs(run_dir: Path) -> None:
-    """Remove the weights, summary and reports of an earlier end: they would outlive a stop.
+    """Remove the weights, summary, reports and last figures of an earlier end
+    (:data:`FINAL_OUTPUTS`): they would outlive a stop.
 
     The figures ``linearnets predict`` drew from those weights go too (they would pass for the new
     model's), and a :class:`~linearnets.errors.ResumeWarning` names them and how to draw them again.
