@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import sys
 import sysconfig
@@ -17,6 +18,7 @@ from linearnets.errors import UsageTypeError
 from linearnets.plotting import LiveCurves
 from linearnets.training.callbacks import ConsoleLogger
 from linearnets.training.history import History
+from linearnets.training.loop import fit
 
 from .test_loop_checks import _fit_with
 
@@ -377,3 +379,37 @@ def test_check_callbacks_returns_a_list_of_the_callbacks_given() -> None:
     logger = ConsoleLogger()
     checked = check_callbacks((logger,))
     assert type(checked) is list and checked == [logger]
+
+
+# --- one live-curves object fed twice ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("num_epochs", [1, 2])
+@pytest.mark.parametrize("listed", ["one callback twice", "two callbacks, one curves"])
+def test_curves_fed_twice_are_refused_before_any_step(listed: str, num_epochs: int) -> None:
+    """Each epoch reached the curves twice: fit failed after epoch 2 with "epoch must come after
+    the last epoch of 'train loss' (2), got 2; continue from epoch 3, ...", a fix that could not
+    help; a fit of one epoch started the curves over without a word."""
+    from linearnets.errors import UsageError
+    from linearnets.training.callbacks import CurvesCallback
+
+    curves = LiveCurves(mode="none", metrics=("train loss",))
+    first = CurvesCallback(curves)
+    if listed == "one callback twice":
+        second = first
+        told = r"^callbacks\[1\] and callbacks\[3\] are the same CurvesCallback listed twice: it would send each epoch to its curves twice; list it once$"  # fmt: skip
+    else:
+        second = CurvesCallback(curves)
+        told = r"^callbacks\[1\] and callbacks\[3\] share one LiveCurves: each epoch would be sent to it twice; pass one CurvesCallback for it, or give each its own LiveCurves$"  # fmt: skip
+    net = nn.Linear(3, 2)
+    before = [p.detach().clone() for p in net.parameters()]
+    quiet = [ConsoleLogger(progress=False, stream=io.StringIO()) for _ in range(2)]
+    callbacks = [quiet[0], first, quiet[1], second]
+    with pytest.raises(UsageError, match=told):
+        fit(net, [(torch.ones(4, 3), torch.zeros(4, dtype=torch.long))], nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), num_epochs, callbacks=callbacks)  # fmt: skip
+    assert all(torch.equal(a, b) for a, b in zip(before, net.parameters(), strict=True))
+    assert curves.epochs == {"train loss": []}
+    # each its own curves: both drawn
+    other = LiveCurves(mode="none", metrics=("train loss",))
+    _fit_with([first, CurvesCallback(other)], net)
+    assert curves.epochs == other.epochs == {"train loss": [1, 2]}

@@ -21,7 +21,7 @@ from typing import Any
 
 from linearnets._check_basics import refused_arguments
 from linearnets.config_values import likely_meant
-from linearnets.errors import UsageTypeError
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.history import History
 
 __all__ = ["HOOKS", "check_callbacks", "check_on_step", "misnamed_hook", "not_a_hook"]
@@ -80,7 +80,37 @@ def check_callbacks(callbacks: Any) -> list[Any]:
             raise UsageTypeError(_no_hooks(i, cb))
         for hook in hooks:
             _check_hook(i, cb, hook)
+    _check_curves_once(callbacks)
     return list(callbacks)
+
+
+def _check_curves_once(callbacks: Sequence[Any]) -> None:
+    """Raise if a ``CurvesCallback`` is listed twice, or two of them share one curves object.
+
+    Each epoch would reach the curves twice: from epoch 2 on the second was refused, after the
+    epoch was trained, as "epoch must come after the last epoch" (a fix that could not help), and
+    at epoch 1 it started them over without a word.
+    """
+    from linearnets.training.callbacks import CurvesCallback  # it imports this module
+
+    firsts: dict[int, int] = {}  # id of a callback or of its curves -> index of its first
+    for j, cb in enumerate(callbacks):
+        if not isinstance(cb, CurvesCallback):
+            continue
+        i = firsts.get(id(cb))
+        if i is not None:
+            raise UsageError(
+                f"callbacks[{i}] and callbacks[{j}] are the same CurvesCallback listed twice: it "
+                "would send each epoch to its curves twice; list it once"
+            )
+        i = firsts.get(id(cb.curves))
+        if i is not None:
+            kind = type(cb.curves).__name__
+            raise UsageError(
+                f"callbacks[{i}] and callbacks[{j}] share one {kind}: each epoch would be sent to "
+                f"it twice; pass one CurvesCallback for it, or give each its own {kind}"
+            )
+        firsts[id(cb)] = firsts[id(cb.curves)] = j
 
 
 def _check_names(i: int, cb: Any) -> None:
