@@ -23,7 +23,7 @@ from linearnets._bars import bar_size
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.models.concise import softmax_concise
 from linearnets.models.scratch import SGD, LinearRegressionScratch, squared_loss
-from linearnets.plotting import LiveCurves
+from linearnets.plotting import Animator, LiveCurves
 from linearnets.training.callbacks import (
     Callback,
     ConsoleLogger,
@@ -658,16 +658,31 @@ def test_base_callback_hooks_do_nothing() -> None:
 
 
 @pytest.mark.parametrize(
-    "curves,shown",
-    [(None, "None"), (3, "3"), (LiveCurves, "<class 'linearnets.plotting.live.LiveCurves'>")],
-    ids=["None", "int", "the class"],
+    "curves,told",
+    [
+        (None, "None; pass e.g."),
+        (3, "3; pass e.g."),
+        (LiveCurves, "<class 'linearnets.plotting.live.LiveCurves'>; pass an instance, e.g."),
+        # an instance, told to "pass an instance"
+        (
+            lambda: Animator(mode="none"),
+            "an Animator, the book's, which has add(x, y), not update; pass a LiveCurves, which "
+            "draws the same lines, in a notebook or to files:",
+        ),
+    ],
+    ids=["None", "int", "the class", "the book's Animator"],
 )
-def test_curves_callback_refuses_what_cannot_draw_curves(curves: object, shown: str) -> None:
+def test_curves_callback_refuses_what_cannot_draw_curves(curves: object, told: str) -> None:
+    if callable(curves) and not isinstance(curves, type):
+        curves = curves()
     with pytest.raises(
         UsageTypeError,
-        match=r"curves must be a live-curves object with update\(epoch, values\), got "
-        + re.escape(shown)
-        + r"; pass an instance, e.g\. CurvesCallback\(LiveCurves\(num_epochs=10\)\)",
+        match="^"
+        + re.escape(
+            f"curves must be a live-curves object with update(epoch, values), got {told} "
+            "CurvesCallback(LiveCurves(num_epochs=10))"
+        )
+        + "$",
     ):
         CurvesCallback(curves)
 

@@ -245,11 +245,7 @@ class CurvesCallback(Callback):
 
     def __init__(self, curves: Curves, *, warn_missing: bool = True) -> None:
         if isinstance(curves, type) or not callable(getattr(curves, "update", None)):
-            raise UsageTypeError(
-                f"curves must be a live-curves object with update(epoch, values), got "
-                f"{describe(curves)}; pass an instance, e.g. "
-                "CurvesCallback(LiveCurves(num_epochs=10))"
-            )
+            raise UsageTypeError(_not_curves(curves))
         plotted = getattr(curves, "metrics", None) or ()
         unknown = [m for m in plotted if m not in _REPORTED]
         if unknown:
@@ -324,6 +320,21 @@ class CurvesCallback(Callback):
         close = getattr(self.curves, "close", None)
         if close is not None:
             close()
+
+
+def _not_curves(curves: object) -> str:
+    """Return the refusal of ``curves``, which has no ``update(epoch, values)``, and its fix."""
+    head = "curves must be a live-curves object with update(epoch, values), got"
+    example = "CurvesCallback(LiveCurves(num_epochs=10))"
+    if isinstance(curves, type):
+        return f"{head} {describe(curves)}; pass an instance, e.g. {example}"
+    if type(curves).__name__ == "Animator" and callable(getattr(curves, "add", None)):
+        # the book's (or ours, d2l.Animator), fed point by point by train_ch3's own loop
+        return (
+            f"{head} an Animator, the book's, which has add(x, y), not update; pass a LiveCurves, "
+            f"which draws the same lines, in a notebook or to files: {example}"
+        )
+    return f"{head} {describe(curves)}; pass e.g. {example}"
 
 
 def _warn_missing(plotted: Sequence[str], reported: dict[str, float | None]) -> None:
