@@ -32,6 +32,26 @@ def bad_axes_settings(label: str) -> list[tuple[dict[str, Any], type[Exception],
             UsageTypeError,
             r"^ylim must be two numbers \(low, high\), got \(0, 'a'\); pass e\.g\. ylim=\[0, 1\]$",
         ),
+        # matplotlib warned "Attempt to set non-positive ylim on a log-scaled axis will be
+        # ignored", pointing at our set_axes, and drew no point
+        (
+            {"yscale": "log", "ylim": [0, 1]},
+            UsageError,
+            r"^ylim must be above 0 on a log axis \(yscale='log'\), got \[0, 1\], an end that "
+            r"axis cannot show; pass e\.g\. ylim=\[0\.001, 1\], or yscale='linear'$",
+        ),
+        (
+            {"xscale": "log", "xlim": (-1, 100)},
+            UsageError,
+            r"^xlim must be above 0 on a log axis \(xscale='log'\), got \(-1, 100\), an end "
+            r"that axis cannot show; pass e\.g\. xlim=\[0\.1, 100\], or xscale='linear'$",
+        ),
+        (
+            {"yscale": "log", "ylim": [0, None]},
+            UsageError,
+            r"^ylim must be above 0 on a log axis \(yscale='log'\), got \[0, None\], an end "
+            r"that axis cannot show; pass e\.g\. ylim=\[0\.001, 1\], or yscale='linear'$",
+        ),
         (
             {"legend": label},
             UsageTypeError,

@@ -235,6 +235,56 @@ def test_live_curves_y_range_follows_the_values() -> None:
     assert low <= 0.001 and high >= 100.0 and curves.ax.get_yscale() == "log"
 
 
+@pytest.mark.parametrize("make", [LiveCurves, Animator], ids=["LiveCurves", "Animator"])
+@pytest.mark.parametrize("num_epochs", [None, 3])
+def test_a_log_axis_of_zeros_is_drawn_without_matplotlibs_warning(
+    tmp_path: Path, make: Any, num_epochs: int | None
+) -> None:
+    """A loss of exactly 0 on a log axis: matplotlib warned "Data has no positive values, and
+    therefore cannot be log-scaled", pointing at our autoscale line. The axis gets matplotlib's
+    own (1, 10) without it, and follows the first positive point."""
+    if make is LiveCurves:
+        curves = LiveCurves(out_dir=tmp_path, yscale="log", num_epochs=num_epochs)
+        ax, add = curves.ax, lambda e, v: curves.update(e, {"train loss": v})
+    else:
+        xlim = None if num_epochs is None else [1, num_epochs]
+        animator = Animator(yscale="log", xlim=xlim, out=tmp_path / "a.png")
+        ax, add = animator.axes[0], animator.add
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        add(1, 0.0)
+        assert ax.get_ylim() == (1.0, 10.0)
+        add(2, 0.0)
+        add(3, 0.01)
+    low, high = ax.get_ylim()
+    assert 0 < low < 0.01 < high < 1  # no longer (1, 10)
+    assert len(list(tmp_path.glob("*.png"))) == 1
+
+
+@pytest.mark.parametrize("yscale", ["linear", "log"])
+def test_finite_values_near_float64s_largest_are_drawn_at_a_bound(
+    tmp_path: Path, yscale: str
+) -> None:
+    """A diverging float64 run with the guard off: matplotlib's tick locator failed on losses of
+    1e308 and 1.7e308 ("arange: cannot compute length"), deep in savefig. Such a value is drawn
+    at DRAWN_BOUND (1e100), its sign kept; the curves keep the values, NaN and inf stay out."""
+    from linearnets.plotting.live import DRAWN_BOUND
+
+    losses = [1e-3, 1e308, float("inf"), 1.7e308, float("nan"), 5.0]
+    curves = LiveCurves(out_dir=tmp_path, yscale=yscale, metrics=("train loss",))
+    animator = Animator(yscale=yscale, out=tmp_path / "a.png")
+    for epoch, loss in enumerate(losses, start=1):
+        curves.update(epoch, {"train loss": loss})
+        animator.add(epoch, loss)
+    curves.close()
+    drawn = [1e-3, DRAWN_BOUND, float("inf"), DRAWN_BOUND, float("nan"), 5.0]
+    for line in (curves.lines["train loss"], animator.lines[0]):
+        np.testing.assert_array_equal(line.get_ydata(), drawn)
+    assert curves.values["train loss"][1::2] == [1e308, 1.7e308, 5.0]
+    assert animator.Y[0][1] == 1e308
+    assert {p.name for p in tmp_path.iterdir()} == {"curves.png", "curves.svg", "a.png", "a.svg"}
+
+
 def test_live_curves_store_plain_floats() -> None:
     curves = LiveCurves(mode="none")
     curves.update(1, {"train loss": torch.tensor(0.5), "test acc": np.float32(0.25)})

@@ -92,13 +92,15 @@ def _fmt_error(fmt: str) -> str:
     return ""
 
 
-def check_limits(name: str, limits: Any) -> Any:
+def check_limits(name: str, limits: Any, scale: str = "linear") -> Any:
     """Return axis limits as (low, high) floats if they are None or two finite numbers, else raise.
 
     Either end may be ``None`` (e.g. ``ylim=[0, None]``): matplotlib's ``set_xlim`` then keeps that
-    end as it is, as the book's ``set_axes`` passes it. Equal limits pass: matplotlib warns and
-    widens them (e.g. (1, 1) to (0.95, 1.05)), as it does for the book's ``xlim=[1, num_epochs]``
-    with one epoch.
+    end as it is, as the book's ``set_axes`` passes it. On a ``"log"`` ``scale`` an end at or below
+    0 is refused: matplotlib ignored the limit with a warning, and drew no point. Equal limits, an
+    empty range (the book's ``xlim=[1, num_epochs]`` with one epoch), are widened as matplotlib
+    widens them, without its warning (see :func:`_widened`): (1, 1) to (0.95, 1.05), (10, 10) on
+    a log axis to (1, 100).
     """
     if limits is None:
         return None
@@ -113,7 +115,25 @@ def check_limits(name: str, limits: Any) -> Any:
             f"{name} must be two finite numbers (low, high), got {limits!r:.40}; pass "
             f"e.g. {name}=[0, 1]"
         )
+    if scale == "log" and any(v is not None and v <= 0 for v in (low, high)):
+        top = high if high is not None and high > 0 else 1.0
+        raise UsageError(
+            f"{name} must be above 0 on a log axis ({name[0]}scale='log'), got {limits!r:.40}, "
+            f"an end that axis cannot show; pass e.g. {name}=[{top / 1000:g}, {top:g}], or "
+            f"{name[0]}scale='linear'"
+        )
+    if low is not None and low == high:
+        return _widened(low, scale)
     return low, high
+
+
+def _widened(v: float, scale: str) -> tuple[float, float]:
+    """Return the range drawn for the empty one (v, v): a decade each side of ``v`` on a log
+    axis, else 5% of ``|v|`` each side (0.05 at 0), as matplotlib widens it."""
+    if scale == "log":
+        return v / 10, v * 10
+    pad = 0.05 * abs(v) or 0.05
+    return v - pad, v + pad
 
 
 def _has_one_axis(X: Any) -> bool:

@@ -17,6 +17,7 @@ from linearnets.plotting._live_output import LiveOutput, resolve_mode
 from linearnets.plotting._mpl import check_out_path, pyplot
 from linearnets.plotting._plot_args import check_figsize, check_fmts, check_limits
 from linearnets.plotting.axes import BOOK_FMTS, check_axes_settings, set_axes
+from linearnets.plotting.live import autoscale, on_chart
 from linearnets.validation import check_positive_int, describe
 
 __all__ = ["Animator"]
@@ -74,6 +75,10 @@ class Animator:
             format string for every line (``fmts='r-'``).
         out: where the "file" mode writes the figure, a ``.png`` path; an ``.svg`` is written next to it.
         mode: "auto", "notebook", "file" or "none" (see :mod:`linearnets.plotting.live`).
+
+    A log axis refuses limits at or below 0; equal limits are widened (see
+    :func:`~linearnets.plotting._plot_args.check_limits`). A finite value beyond ±1e100 is drawn at
+    that bound (see :func:`~linearnets.plotting.live.on_chart`); ``X`` and ``Y`` keep it.
 
     Attributes:
         X, Y: one list of x values and one of y values per line, as given to ``add`` (an int stays
@@ -172,7 +177,7 @@ class Animator:
             self.fig.tight_layout()
         empty: list[tuple[list[float], list[float]]] = [([], [])] * (len(self.lines) - len(drawn))
         for line, marker, (xs, ys) in zip(self.lines, self._markers, drawn + empty, strict=True):
-            line.set_data(xs, ys)
+            line.set_data(on_chart(xs), on_chart(ys))
             # a line of one point (after one epoch) has no length to draw: mark the point
             line.set_marker("o" if len(xs) == 1 else marker)
         ax.relim()
@@ -182,7 +187,7 @@ class Animator:
         partial = [(axis, lim) for axis, lim in (("x", xlim), ("y", ylim)) if _open_ended(lim)]
         for axis, _lim in partial:
             ax.autoscale(True, axis=axis)
-        ax.autoscale_view()  # only the axes whose limits were not fixed by xlim/ylim
+        autoscale(ax)  # only the axes whose limits were not fixed by xlim/ylim
         for axis, lim in partial:
             getattr(ax, f"set_{axis}lim")(check_limits(f"{axis}lim", lim))
         self._output.publish(self.fig)

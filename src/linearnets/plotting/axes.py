@@ -113,11 +113,12 @@ def check_axes_settings(
     Called by ``plot`` and ``Animator`` before they draw or make a figure too: a typo in a scale
     must not clear the axes passed to ``plot``, nor leave an empty figure open in pyplot.
     """
-    xlim, ylim = check_limits("xlim", xlim), check_limits("ylim", ylim)
+    # the limits after the scales: what a log axis takes is not a linear one's
     scales = _scales()
     for name, scale in (("xscale", xscale), ("yscale", yscale)):
         if scale not in scales:
             raise UsageError(f"{name} must be one of {', '.join(scales)}, got {scale!r}")
+    xlim, ylim = check_limits("xlim", xlim, xscale), check_limits("ylim", ylim, yscale)
     return xlim, ylim, check_legend(legend)
 
 

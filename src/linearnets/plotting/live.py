@@ -21,7 +21,9 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import SupportsFloat
+from typing import TYPE_CHECKING, Any, SupportsFloat
+
+import numpy as np
 
 from linearnets._warn import warn
 from linearnets.errors import UsageError
@@ -37,10 +39,49 @@ from linearnets.plotting._plot_args import check_figsize
 from linearnets.plotting.axes import BOOK_FMTS
 from linearnets.validation import check_bool, check_choice, check_positive_int
 
-__all__ = ["MODES", "LiveCurves", "LiveOutput", "resolve_mode"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = [
+    "DRAWN_BOUND",
+    "MODES",
+    "LiveCurves",
+    "LiveOutput",
+    "autoscale",
+    "on_chart",
+    "resolve_mode",
+]
 
 _BOTTOM = 0.15  # the axes' bottom, a figure fraction: room for the tick labels and "epoch"
 _RIGHT = 0.97  # the axes' right edge, where the legend is not beside them
+# the largest |value| drawn where it is: matplotlib's tick locator overflows on a range near
+# float64's largest (a diverging run's loss, 1e308: "arange: cannot compute length"), and on a log
+# axis on one spanning more decades than float64 has past its margins
+DRAWN_BOUND = 1e100
+
+
+def on_chart(values: Sequence[float]) -> Any:
+    """Return ``values`` with each finite one beyond :data:`DRAWN_BOUND` drawn at it, keeping its
+    sign; NaN and inf stay (matplotlib leaves them out). The values themselves are kept."""
+    array = np.asarray(values, dtype=np.float64)
+    if not (np.abs(array) > DRAWN_BOUND).any():
+        return values
+    return np.where(np.isfinite(array), np.clip(array, -DRAWN_BOUND, DRAWN_BOUND), array)
+
+
+def autoscale(ax: Axes) -> None:
+    """Fit the axes' free limits to the points drawn (``ax.autoscale_view()``); a free log axis
+    with no point above 0 (a loss of exactly 0) gets (1, 10), the limits matplotlib gives it,
+    without its warning "Data has no positive values, and therefore cannot be log-scaled", which
+    pointed at our line."""
+    drawn = ax.dataLim
+    fit = {}
+    for axis, minpos in (("x", drawn.minposx), ("y", drawn.minposy)):
+        unscalable = getattr(ax, f"get_{axis}scale")() == "log" and not np.isfinite(minpos)
+        fit[axis] = not unscalable
+        if unscalable and getattr(ax, f"get_autoscale{axis}_on")():
+            getattr(ax, f"set_{axis}lim")(1, 10, auto=None)  # still free: later points fit it
+    ax.autoscale_view(scalex=fit["x"], scaley=fit["y"])
 
 
 class LiveCurves:
@@ -72,6 +113,9 @@ class LiveCurves:
             curves while only the PNG is rewritten per epoch).
         make_out_dir: make ``out_dir`` when it is missing (a run passes ``False``: its folder,
             removed while it trains, is not made again holding the curves alone).
+
+    A finite value beyond ±:data:`DRAWN_BOUND` (1e100: a diverging loss) is drawn at that bound,
+    where matplotlib can still place ticks; ``values`` keeps it as received.
 
     Attributes:
         epochs, values: per metric, the epochs and values received.
@@ -235,7 +279,7 @@ class LiveCurves:
     def redraw(self) -> None:
         """Draw the points added so far and show them (the files, the notebook's output)."""
         for name, line in self.lines.items():
-            line.set_data(self.epochs[name], self.values[name])
+            line.set_data(self.epochs[name], on_chart(self.values[name]))
         shown = tuple(m for m in self.metrics if self.epochs[m])
         # laid out once per set of metrics and size of the figure (resized between updates: a
         # notebook's widget, set_size_inches), not on every draw
@@ -245,7 +289,7 @@ class LiveCurves:
             place_legend(self.fig, self.ax, handles, bottom=_BOTTOM, right=_RIGHT)
             self._legend_for = layout
         self.ax.relim()
-        self.ax.autoscale_view()
+        autoscale(self.ax)
         self._output.publish(self.fig)
 
     def close(self) -> None:
