@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from matplotlib.figure import Figure
 from torch import nn
 
 from linearnets import d2l
@@ -320,6 +321,7 @@ def test_train_ch3_draws_on_the_books_axes(
     class Recorder:
         def __init__(self, **kwargs: object) -> None:
             made.append(kwargs)
+            self.fig = Figure()  # the book's Animator's, which train_ch3 labels
 
         def add(self, x: int, y: tuple[float, ...]) -> None:
             points.append((x, y))
@@ -453,7 +455,7 @@ def test_train_ch3_plots_the_books_loss_for_a_summed_loss(
 
     class Recorder:
         def __init__(self, **kwargs: object) -> None:
-            pass
+            self.fig = Figure()  # the book's Animator's, which train_ch3 labels
 
         def add(self, x: int, y: tuple[float, ...]) -> None:
             points.append(y)

@@ -173,6 +173,37 @@ def test_in_a_script_train_ch3_leaves_its_curves_in_pyplot_and_still_saves_them(
     ]
 
 
+def test_in_a_script_train_ch3_keeps_only_its_last_figure_in_pyplot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A script's sweep over learning rates called train_ch3 once per rate: each call left its
+    figure in pyplot (matplotlib's "More than 20 figures have been opened" at the 21st). A call
+    closes the figures of the calls before it; its own stays pyplot's current one, and a figure
+    of the script's own is left alone."""
+    import matplotlib.pyplot as plt
+    from torch import nn
+
+    from linearnets import d2l
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(_d2l_figures, "in_notebook", lambda: False)
+    torch.manual_seed(0)
+    X, y = torch.rand(20, 1, 4, 4), torch.randint(0, 3, (20,))
+    batches = [(X[:10], y[:10]), (X[10:], y[10:])]
+    plt.close("all")
+    mine = plt.figure()
+    figures = []
+    for lr in (0.01, 0.1, 1.0):
+        net = nn.Sequential(nn.Flatten(), nn.Linear(16, 10))
+        updater = torch.optim.SGD(net.parameters(), lr=lr)
+        d2l.train_ch3(net, batches, batches, nn.CrossEntropyLoss(reduction="none"), 1, updater)
+        figures.append(plt.gcf())
+        assert plt.get_fignums() == [mine.number, figures[-1].number]
+    assert len({id(fig) for fig in figures}) == 3  # a figure each, the last one kept
+    assert [len(ax.lines) for ax in figures[-1].axes] == [3]
+    plt.close("all")
+
+
 def test_in_a_script_predict_ch3_leaves_its_images_in_pyplot_and_still_saves_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

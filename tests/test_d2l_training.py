@@ -20,6 +20,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from book.chapter3 import SOFTMAX_SCRATCH_FUNCTIONS
+from matplotlib.figure import Figure
 from torch import nn
 
 import linearnets.plotting
@@ -532,6 +533,7 @@ class _Recorder:
 
     def __init__(self, **kwargs: object) -> None:
         type(self).made.append(kwargs)
+        self.fig = Figure()  # the book's Animator's, which train_ch3 labels
 
     def add(self, x: int, y: tuple[float, ...]) -> None:
         type(self).points.append((x, y))

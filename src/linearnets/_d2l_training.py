@@ -445,6 +445,8 @@ def train_ch3(
     out = figure_file("train_ch3.png", notebook)
     if out is not None:
         remove_earlier_figure(out)
+    if not notebook:
+        _close_earlier_curves()
     animator = Animator(
         xlabel="epoch",
         # the book's [1, num_epochs]; for one epoch that range is empty (matplotlib warns), so widen it
@@ -453,6 +455,7 @@ def train_ch3(
         legend=["train loss", "train acc", "test acc"],
         out=out,
     )
+    animator.fig.set_label(_CURVES_LABEL)
     history = History()  # the finished epochs' metrics, handed to the error that stops it
     progress = Ch3Progress()  # the epochs trained and drawn, for a Ctrl-C's note
     try:
@@ -467,6 +470,25 @@ def train_ch3(
     except Exception as exc:  # a bad later batch, a blow-up: the finished epochs, as fit's errors
         hand_history(exc, history)
         raise
+
+
+# the label of train_ch3's figure in pyplot, by which the next call outside a notebook finds it
+_CURVES_LABEL = "d2l.train_ch3"
+
+
+def _close_earlier_curves() -> None:
+    """Close in pyplot the figures earlier train_ch3 calls left there (outside a notebook).
+
+    Each call's figure stays pyplot's current one, as the book's (a script's ``plt.savefig`` or
+    ``plt.show()`` after it sees the curves), until the next call: a script's sweep of 21 calls
+    piled them up ("More than 20 figures have been opened"). In a notebook pyplot lets each go
+    as its cell ends, its display kept.
+    """
+    from linearnets.plotting._mpl import pyplot
+
+    plt = pyplot()
+    while _CURVES_LABEL in plt.get_figlabels():
+        plt.close(_CURVES_LABEL)
 
 
 def _epochs_ch3(

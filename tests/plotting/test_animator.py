@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -359,6 +360,23 @@ def test_a_legend_given_as_an_array_labels_the_lines() -> None:
     animator.add(1, (0.9, 0.5))
     assert animator.legend == ["loss", "acc"]
     assert [t.get_text() for t in animator.axes[0].get_legend().texts] == ["loss", "acc"]
+
+
+@pytest.mark.parametrize("mode", ["none", "file"])
+def test_close_outside_a_notebook_lets_pyplot_go_of_the_figure(tmp_path: Path, mode: str) -> None:
+    """close() acted in a notebook only: a script's closed Animators stayed in pyplot, and the
+    21st warned "More than 20 figures have been opened" (pointing at our _mpl.py)."""
+    plt.close("all")
+    out = tmp_path / "a.png" if mode == "file" else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(22):
+            animator = Animator(legend=["loss"], mode=mode, out=out)
+            animator.add(1, 0.5)
+            assert animator.fig.number in plt.get_fignums()  # pyplot's until closed, as the book's
+            animator.close()
+    assert plt.get_fignums() == []
+    assert animator.X == [[1]] and animator.Y == [[0.5]]  # the data stays
 
 
 def test_close_in_a_notebook_lets_pyplot_go_of_the_figure_before_the_cell_ends(
