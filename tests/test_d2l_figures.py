@@ -173,6 +173,29 @@ def test_in_a_script_train_ch3_leaves_its_curves_in_pyplot_and_still_saves_them(
     ]
 
 
+def test_train_ch3_in_an_unwritable_folder_warns_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No file to write its curves to: figure_file says so; its Animator, drawing nowhere, is
+    told so (mode 'none') and does not say it a second time, in its own words."""
+    from torch import nn
+
+    from linearnets import d2l
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(_d2l_figures, "in_notebook", lambda: False)
+    monkeypatch.setattr(_d2l_figures.os, "access", lambda path, mode: False)
+    X, y = torch.rand(20, 1, 4, 4), torch.randint(0, 3, (20,))
+    net = nn.Sequential(nn.Flatten(), nn.Linear(16, 10))
+    updater = torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.warns(UserWarning) as record:
+        d2l.train_ch3(net, [(X, y)], [(X, y)], nn.CrossEntropyLoss(reduction="none"), 1, updater)
+    assert [str(w.message)[:50] for w in record] == [
+        "the working folder is not writable, so train_ch3.p"
+    ]
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_in_a_script_train_ch3_keeps_only_its_last_figure_in_pyplot(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

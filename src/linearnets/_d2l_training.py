@@ -454,6 +454,8 @@ def train_ch3(
         ylim=[0.3, 0.9],
         legend=["train loss", "train acc", "test acc"],
         out=out,
+        # no file in a script: figure_file said why, the Animator need not say it again
+        mode="none" if out is None and not notebook else "auto",
     )
     animator.fig.set_label(_CURVES_LABEL)
     history = History()  # the finished epochs' metrics, handed to the error that stops it

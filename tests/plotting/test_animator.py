@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +26,38 @@ try:  # IPython's own event manager, imported before a test fakes IPython
     from IPython.core import events as _events
 except ImportError:
     _events = None  # type: ignore[assignment]
+
+
+def test_in_a_script_an_animator_with_nowhere_to_draw_says_so_as_live_curves_do(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A script's Animator() without out drew nothing, silently, where LiveCurves() warns: it
+    warns in the same words, at the script's own line."""
+    monkeypatch.setattr("linearnets.plotting._live_output.in_notebook", lambda: False)
+    with pytest.warns(UserWarning) as record:
+        line = sys._getframe().f_lineno + 1
+        animator = Animator(legend=["loss"])
+    assert [(str(w.message), w.filename, w.lineno) for w in record] == [
+        (
+            "Animator draws nothing here: this is not Jupyter and no out was given; pass out=... "
+            "for a PNG and an SVG rewritten at each add, or mode='none' to say so",
+            __file__,
+            line,
+        )
+    ]
+    assert animator.mode == "none"
+    animator.close()
+
+
+@pytest.mark.parametrize("where", ["out", "mode none"])
+def test_no_warning_where_an_animator_draws_somewhere_or_nowhere_on_purpose(
+    where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("linearnets.plotting._live_output.in_notebook", lambda: False)
+    kwargs: dict[str, Any] = {"out": tmp_path / "a.png"} if where == "out" else {"mode": "none"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Animator(**kwargs).close()
 
 
 def test_animator_accumulates_like_the_book() -> None:

@@ -198,7 +198,7 @@ def test_runs_whose_folder_name_is_a_file_leave_one_folder_between_them(tmp_path
         "d2l.plt.figure()",
         "d2l.set_figsize((3, 2))",
         "d2l.backend_inline",  # matplotlib_inline imports matplotlib
-        "d2l.Animator(xlabel='epoch')",  # its scales checked by matplotlib first
+        "d2l.Animator(xlabel='epoch', mode='none')",  # its scales checked by matplotlib first
     ],
     ids=["plot", "plt", "set_figsize", "backend_inline", "Animator"],
 )

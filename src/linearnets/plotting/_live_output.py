@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from linearnets._warn import warn
 from linearnets.errors import UsageError
 from linearnets.plotting._mpl import (
     in_notebook,
@@ -34,7 +35,14 @@ from linearnets.validation import check_choice
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["MODES", "LiveOutput", "current_cell", "resolve_mode", "show_at_cell_end"]
+__all__ = [
+    "MODES",
+    "LiveOutput",
+    "current_cell",
+    "resolve_mode",
+    "show_at_cell_end",
+    "warn_drawn_nowhere",
+]
 
 MODES: tuple[str, ...] = ("auto", "notebook", "file", "none")
 
@@ -63,6 +71,15 @@ def resolve_mode(mode: str, *, has_out: bool, out_name: str = "out") -> str:
             "or use mode='none'"
         )
     return mode
+
+
+def warn_drawn_nowhere(owner: str, *, out_name: str, files: str) -> None:
+    """Warn that ``owner``, whose mode "auto" resolved to "none", draws nothing: a script asked for
+    a figure it would never see. ``files`` says what ``out_name`` would give."""
+    warn(
+        f"{owner} draws nothing here: this is not Jupyter and no {out_name} was given; pass "
+        f"{out_name}=... for {files}, or mode='none' to say so",
+    )
 
 
 class LiveOutput:

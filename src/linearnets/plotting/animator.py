@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from linearnets.errors import UsageError, UsageTypeError
-from linearnets.plotting._live_output import LiveOutput, resolve_mode
+from linearnets.plotting._live_output import LiveOutput, resolve_mode, warn_drawn_nowhere
 from linearnets.plotting._mpl import check_out_path, pyplot
 from linearnets.plotting._plot_args import check_figsize, check_fmts, check_limits
 from linearnets.plotting.axes import BOOK_FMTS, check_axes_settings, set_axes
@@ -110,6 +110,10 @@ class Animator:
         ncols = check_positive_int("ncols", ncols)
         fmts = check_fmts("fmts", fmts)
         self.mode = resolve_mode(mode, has_out=out is not None)
+        if mode == "auto" and self.mode == "none":  # as LiveCurves: a figure never to be seen
+            warn_drawn_nowhere(
+                "Animator", out_name="out", files="a PNG and an SVG rewritten at each add"
+            )
         paths: list[Path] = []
         if out is not None:
             png = check_out_path("out", out, (".png", ".svg"))

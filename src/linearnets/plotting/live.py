@@ -11,7 +11,8 @@ place (``Line2D.set_data``); each update is then shown in one of three ways, the
 * ``"none"``: nothing is shown or written; the data and the figure stay available as attributes.
 
 ``"auto"`` picks ``"notebook"`` inside a Jupyter kernel, else ``"file"`` when an output path was given, else
-``"none"``, so a script using the book's ``Animator`` runs in a terminal without opening windows.
+``"none"``, so a script using the book's ``Animator`` runs in a terminal without opening windows; there
+both warn that they draw nothing, naming the output to pass (``mode="none"`` says it is meant).
 
 See D2L §3.6.6.
 """
@@ -25,11 +26,10 @@ from typing import TYPE_CHECKING, Any, SupportsFloat
 
 import numpy as np
 
-from linearnets._warn import warn
 from linearnets.errors import UsageError
 from linearnets.plotting._live_args import check_mapping, check_names, check_value, curve_files
 from linearnets.plotting._live_legend import place_legend
-from linearnets.plotting._live_output import MODES, LiveOutput, resolve_mode
+from linearnets.plotting._live_output import MODES, LiveOutput, resolve_mode, warn_drawn_nowhere
 from linearnets.plotting._mpl import (
     matplotlib_module,
     pyplot,
@@ -167,9 +167,8 @@ class LiveCurves:
         self._setup_axes()
         self.ax.set_yscale(yscale)
         if mode == "auto" and self.mode == "none":  # a script asked for curves it would never see
-            warn(
-                "LiveCurves draws nothing here: this is not Jupyter and no out_dir was given; pass "
-                "out_dir=... for curves.png rewritten each epoch, or mode='none' to say so",
+            warn_drawn_nowhere(
+                "LiveCurves", out_name="out_dir", files="curves.png rewritten each epoch"
             )
 
     @property
