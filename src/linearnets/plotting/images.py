@@ -107,9 +107,7 @@ def _checked_out(out: str | Path | None) -> Path | None:
     return None if out is None else check_out_writable("out", check_out_path("out", out))
 
 
-def _finish(
-    fig: Figure, path: Path | None, *, managed: bool, make_folder: bool = True
-) -> None:
+def _finish(fig: Figure, path: Path | None, *, managed: bool, make_folder: bool = True) -> None:
     """Save ``fig`` to ``path`` (checked before it was drawn) if given; a notebook's figure of
     pyplot's is shown (and closed) at the cell end where the kernel's backend would not
     (``MPLBACKEND=Agg``). Its folder is made if missing, with ``make_folder``."""
