@@ -8,9 +8,9 @@ each process's peak resident memory twice: while it makes the set, and from then
 ``torchrun --nproc_per_node=2`` would.
 
 Run: ``.venv/bin/python bench/bench_scale.py [--scale 20]`` (a --scale whose set the processes cannot
-hold in the memory available, each ~1.2 GB and 800 bytes an example, is refused naming the largest
-that fits: the smallest of the physical memory, /proc/meminfo's MemAvailable and a cgroup's memory
-limit)
+hold in the memory available, each ~0.35 GB, 8,700 bytes for each of the first 100,000 examples while
+it makes the set and 800 bytes for each example, is refused naming the largest the estimate allows
+in the smallest of the physical memory, /proc/meminfo's MemAvailable and a cgroup's memory limit)
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from linearnets.models.factory import build_softmax
 from linearnets.training.distributed import DistContext
 from linearnets.training.loop import train_epoch
 
-CHUNK = 100_000  # images made at a time: their float32 temporaries, ~0.8 GB, come and go
+CHUNK = 100_000  # images made at a time: their float32 temporaries, ~0.86 GB, come and go
 
 
 def make_data(n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -178,21 +178,26 @@ def run(world_size: int, n: int, threads: int, device: str = "cpu") -> Peaks:
     )
 
 
-# what a process takes at its peak, the making of its set: a fixed part, torch and linearnets loaded
-# (~0.3 GB) and make_data's float32 temporaries of CHUNK images (~0.8 GB, gone when the set is made;
-# training then takes ~0.1 GB beside the set), and a part for each example: its uint8 image, its
-# int64 label and its place in the loader's int64 permutation of each epoch. Measured, a process
-# peaked at 1,126 MB making a set of 120,000 and at 408-432 MB training on it (bench/RESULTS.md); the
-# 1.9 GB a process recorded at --scale 20 was the making of the set, not training, which had been
-# counted at twice the set's size (1,584 bytes an example, nothing fixed) and refused what fitted
-PROCESS_BYTES = 1_200_000_000
+# what a process takes at its peak, measured here (VmHWM of one process, and of each of 2, for sets of
+# 2 to 1.2 million examples; bench/RESULTS.md): a fixed part, torch and linearnets loaded and training's
+# own (the model, gloo, the loader's batches): 308-327 MiB (0.32-0.34 GB) training on 2 to 6,000
+# examples; make_data's float32 temporaries for each of its first CHUNK examples, which come and go
+# (8,600 bytes an example beside its own 792: 1,125 MiB making 100,000, 228 MiB making 2); and a part
+# for each example the set holds: its uint8 image, its int64 label and its place in the loader's int64
+# permutation of each epoch (792 bytes an example making 200,000 to 1.2 million, about 800 training on
+# them). It counted 1.2 GB fixed, the temporaries of a whole CHUNK whatever the size: 2.41 GB for 2
+# processes at --scale 0.1, which took 0.69 GB (2 x 327 MiB at most)
+PROCESS_BYTES = 350_000_000
+MAKING_BYTES_PER_EXAMPLE = 8_700  # of the first CHUNK examples, while the set is made
 BYTES_PER_EXAMPLE = 28 * 28 + 8 + 8
 
 
 def needed_bytes(n: int, processes: int) -> int:
-    """Return the memory in bytes ``processes`` processes take at their peak, each with the whole
-    set of ``n`` examples."""
-    return processes * (PROCESS_BYTES + n * BYTES_PER_EXAMPLE)
+    """Return the memory in bytes ``processes`` processes take at their peak (making the set, or
+    training on it), each with the whole set of ``n`` examples."""
+    return processes * (
+        PROCESS_BYTES + MAKING_BYTES_PER_EXAMPLE * min(n, CHUNK) + BYTES_PER_EXAMPLE * n
+    )
 
 
 # where the memory this process may take is told: Linux's estimate of what is free without swapping,
@@ -226,13 +231,20 @@ def memory_bytes(*, meminfo: str = MEMINFO, cgroup_limits: tuple[str, ...] = CGR
 
 
 def largest_scale(memory: int, processes: int) -> float | None:
-    """Return the largest --scale whose set ``processes`` processes hold in ``memory`` bytes,
-    rounded down to 2 significant digits; ``None`` where not even 2 examples fit."""
-    largest = (memory / processes - PROCESS_BYTES) / (BYTES_PER_EXAMPLE * 60_000)
-    if largest * 60_000 < 2:
+    """Return the largest --scale whose set ``processes`` processes hold in ``memory`` bytes
+    (:func:`needed_bytes` inverted), rounded down to 2 significant digits; ``None`` where not even
+    2 examples fit."""
+    budget = memory / processes - PROCESS_BYTES  # for the examples, in each process
+    n = budget / (MAKING_BYTES_PER_EXAMPLE + BYTES_PER_EXAMPLE)
+    if n > CHUNK:  # past CHUNK examples, the temporaries take no more
+        n = (budget - MAKING_BYTES_PER_EXAMPLE * CHUNK) / BYTES_PER_EXAMPLE
+    if n < 2:
         return None
-    digits = 10 ** (math.floor(math.log10(largest)) - 1)
-    return math.floor(largest / digits) * digits
+    largest = n / 60_000
+    places = 1 - math.floor(math.log10(largest))  # decimal places of its 2 significant digits
+    if places <= 0:
+        return float(math.floor(largest / 10**-places) * 10**-places)
+    return math.floor(largest * 10**places) / 10**places  # 58 / 10: 5.8, not 5.800000000000001
 
 
 def main() -> None:
@@ -269,8 +281,9 @@ def main() -> None:
         )
         parser.error(
             f"argument --scale: {args.scale:g} ({n:.3g} examples) needs about {needed / 1e9:.3g} "
-            f"GB of memory ({each} holding the whole set: {PROCESS_BYTES / 1e9:.2g} GB and "
-            f"{BYTES_PER_EXAMPLE} bytes an example), more than this machine's "
+            f"GB of memory ({each} holding the whole set: {PROCESS_BYTES / 1e9:.2g} GB, "
+            f"{MAKING_BYTES_PER_EXAMPLE:,} bytes for each of the first {CHUNK:,} examples while "
+            f"it makes the set and {BYTES_PER_EXAMPLE} for each example), more than this machine's "
             f"{memory / 1e9:.3g} GB available; {fix}"
         )
     print(
