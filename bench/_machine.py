@@ -10,6 +10,10 @@ import platform
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from linearnets.data.fashion_mnist import FashionMNISTArrays
 
 
 def cpu_name() -> str:
@@ -22,20 +26,35 @@ def cpu_name() -> str:
     return next(names, platform.processor() or platform.machine() or "?")
 
 
-def main_on_one_line(main: Callable[[], None]) -> None:
-    """Run a benchmark's ``main``; an error linearnets raises on purpose (a ``LINEARNETS_DATA``
-    that names no folder, the data missing or damaged) ends as its one line after the script's
-    name, as argparse's do, exit status 2 for a usage error and 1 for the others. They ended in a
-    traceback through the data layer's frames, the line to act on at its bottom."""
-    from linearnets.errors import LinearnetsError
+def read_data() -> FashionMNISTArrays:
+    """Return Fashion-MNIST's arrays as linearnets finds and reads them, or end the script in one
+    line after its name where the data or the environment is wrong: a ``LINEARNETS_DATA`` (or
+    ``LINEARNETS_CACHE_DIR``) naming no folder, in linearnets' words, which name the variable and
+    its fix (exit status 2); the files missing or damaged, what is wrong with them and how to point
+    ``LINEARNETS_DATA`` at good ones (exit status 1). linearnets' own fix for those names
+    ``--data-dir`` or ``root=``, which the scripts do not take. Any other error, linearnets' or
+    not, is the script's bug and keeps its traceback (a bad internal call ``build_softmax(impl,
+    lr=0.0)`` was told as a usage error, "pass e.g. --lr 0.1", with none)."""
+    from linearnets._text import rule_of
+    from linearnets.data.fashion_mnist import read_fashion_mnist
+    from linearnets.errors import DatasetError, UsageError
 
+    prog = os.path.basename(sys.argv[0])
     try:
-        main()
-    except LinearnetsError as exc:
-        from linearnets.cli._report import exit_status, one_line
-
-        print(f"{os.path.basename(sys.argv[0])}: error: {one_line(exc)}", file=sys.stderr)
-        raise SystemExit(exit_status(exc)) from None
+        return read_fashion_mnist()
+    except UsageError as exc:  # read with no argument: a setting of the environment
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except DatasetError as exc:
+        problem = rule_of(str(exc).split(" — ", 1)[0])  # without linearnets' own fix
+        unset = ", or unset it (unset LINEARNETS_DATA) to search the usual places"
+        print(
+            f"{prog}: error: {problem}; set LINEARNETS_DATA to a folder holding the four "
+            "Fashion-MNIST *-ubyte.gz files ('linearnets data download --data-dir DIR' fetches "
+            f"them into DIR where a network exists){unset if os.environ.get('LINEARNETS_DATA') else ''}",
+            file=sys.stderr,
+        )
+        raise SystemExit(1) from None
 
 
 def at_least(minimum: int, *, at_most: int | None = None) -> Callable[[str], int]:

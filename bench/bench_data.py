@@ -36,14 +36,14 @@ from _machine import (
     add_out_options,
     check_out,
     cpu_name,
-    main_on_one_line,
     out_failure,
     positive_int,
+    read_data,
     write_report,
 )
 from torch.utils.data import DataLoader
 
-from linearnets.data.fashion_mnist import load_data_fashion_mnist, read_fashion_mnist
+from linearnets.data.fashion_mnist import load_data_fashion_mnist
 
 TARGET_RATIO, TARGET_COLD, TARGET_WARM = 30.0, 0.5, 0.2
 PASSES = 3
@@ -144,7 +144,7 @@ def measure(repeats: int, say: Callable[[str], None]) -> None:
     say(
         f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (a shared machine)"
     )
-    arrays = read_fashion_mnist()  # both pipelines start from the arrays in memory
+    arrays = read_data()  # both pipelines start from the arrays in memory
     say(f"data: {arrays.found.source}")
 
     book = DataLoader(
@@ -207,4 +207,4 @@ def load_legend(gzipped: bool) -> str:
 
 
 if __name__ == "__main__":
-    main_on_one_line(main)
+    main()

@@ -31,8 +31,8 @@ from _book_data import BookFashionMNIST
 from _machine import (
     at_least,
     cpu_name,
-    main_on_one_line,
     positive_int,
+    read_data,
     thread_count,
     torch_device,
 )
@@ -236,7 +236,7 @@ def main() -> None:
     warnings.filterwarnings("ignore", message="This DataLoader will create")
     threads = torch.get_num_threads() if args.threads is None else args.threads
     torch.set_num_threads(threads)
-    read_fashion_mnist()  # both sides start from data in memory
+    read_data()  # both sides start from data in memory
     cpu = cpu_name()
     # the book's §3.7 code as printed has no device, and the forward product times MKL's layouts:
     # both run on the CPU, which the lines say where linearnets runs elsewhere
@@ -307,4 +307,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main_on_one_line(main)
+    main()

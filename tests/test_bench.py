@@ -54,7 +54,7 @@ def _stub_softmax(
     """Stub bench_softmax's pipelines (the book's, linearnets' and the book's code on its d2l,
     each a function of run_book's, run_ours' and run_book_code_on_ours' arguments), its data and
     its forward product."""
-    monkeypatch.setattr(softmax, "read_fashion_mnist", lambda: None)
+    monkeypatch.setattr(softmax, "read_data", lambda: None)
     monkeypatch.setattr(softmax, "run_book", book)
     monkeypatch.setattr(softmax, "run_ours", ours)
     monkeypatch.setattr(softmax, "run_book_code_on_ours", book_code)
@@ -817,6 +817,70 @@ def test_a_bench_with_a_bad_linearnets_data_says_it_in_one_line(
     )
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == [f"{script}.py: error: {info.value}"]
+
+
+@pytest.mark.parametrize("script", ["bench_data", "bench_softmax"])
+def test_a_bench_with_damaged_files_says_how_to_point_linearnets_data_at_good_ones(
+    script: str, tmp_path: Path
+) -> None:
+    """LINEARNETS_DATA naming four files that are no Fashion-MNIST ended in linearnets' command
+    line's line, whose fix named --data-dir, an option the scripts do not have ("or pass
+    --data-dir /usr/share/datasets/fashion-mnist"): the fix names LINEARNETS_DATA, exit status 1."""
+    import subprocess
+
+    for name in ("train-images", "train-labels", "t10k-images", "t10k-labels"):
+        (tmp_path / f"{name}-idx{3 if 'images' in name else 1}-ubyte.gz").write_bytes(b"x" * 1000)
+    quick = ["--repeats", "1"] + (["--no-command"] if script == "bench_softmax" else [])
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / f"{script}.py"), *quick],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LINEARNETS_DATA": str(tmp_path)},
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines()[-1] == (
+        f"{script}.py: error: {tmp_path / 'train-images-idx3-ubyte.gz'}: expected 47040016 bytes "
+        "of train-images-idx3-ubyte once decompressed, got 1000; set LINEARNETS_DATA to a folder "
+        "holding the four Fashion-MNIST *-ubyte.gz files ('linearnets data download --data-dir "
+        "DIR' fetches them into DIR where a network exists), or unset it (unset LINEARNETS_DATA) "
+        "to search the usual places"
+    )
+
+
+_BAD_CALL = """
+import runpy, sys
+import linearnets.data.fashion_mnist as fashion_mnist
+real = fashion_mnist.load_data_fashion_mnist
+fashion_mnist.load_data_fashion_mnist = lambda batch_size, **kwargs: real(0, **kwargs)
+sys.argv = [sys.argv[1], "--repeats", "1"]
+sys.path.insert(0, sys.argv[0].rpartition("/")[0])  # bench/, as when the script runs
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+@pytest.mark.realdata
+def test_a_bench_scripts_own_bad_call_ends_in_its_traceback(tmp_path: Path) -> None:
+    """Every error linearnets raised on purpose was printed as the linearnets command's one line:
+    a bad call of the script's own (here load_data_fashion_mnist(0)) was told as the user's usage
+    error, exit status 2, with no traceback to find it by. Only the data's and the environment's
+    errors are said in one line."""
+    import subprocess
+
+    from linearnets.data.fashion_mnist import load_data_fashion_mnist
+    from linearnets.errors import UsageError
+
+    with pytest.raises(UsageError) as info:  # the oracle: the call's own refusal
+        load_data_fashion_mnist(0)
+    proc = subprocess.run(
+        [sys.executable, "-c", _BAD_CALL, str(BENCH / "bench_data.py")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 1
+    lines = proc.stderr.splitlines()
+    assert lines[0] == "Traceback (most recent call last):"
+    assert lines[-1] == f"linearnets.errors.UsageError: {info.value}"
 
 
 _WARM_LOAD = """
