@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import math
 import os
 import platform
@@ -180,27 +181,50 @@ def output_file(text: str) -> Path:
 
 
 def _check_output_file(path: Path, text: str) -> None:
-    """Raise argparse's error for an ``--out`` ``path`` (given as ``text``) that cannot be written."""
-    parent = path.parent
+    """Raise argparse's error for an ``--out`` ``path`` (given as ``text``) that cannot be written.
+    A link is checked as the file it leads to, which ``--force`` writes: its own folder was checked,
+    and a link into a folder that does not exist ran the whole benchmark, then failed."""
+    _refuse_a_loop(path, text)
+    real = Path(os.path.realpath(path)) if path.is_symlink() else path
+    shown = repr(text) if real is path else f"{text!r}, a link to {str(real)!r}"
     if path.is_dir() or text.endswith(("/", os.sep)):  # "new/": a folder's name
         what = "the folder" if path.is_dir() else "a folder's name,"
         raise argparse.ArgumentTypeError(
             f"must be a file to write, got {what} {text!r}; pass e.g. --out {path / 'report.md'}"
         )
-    if not parent.is_dir():
-        what = "is not a folder" if parent.exists() else "does not exist (make it first)"
+    if not real.parent.is_dir():
+        what = "is not a folder" if real.parent.exists() else "does not exist (make it first)"
         raise argparse.ArgumentTypeError(
-            f"must be a file in an existing folder, got {text!r}: {str(parent)!r} {what}"
+            f"must be a file in an existing folder, got {shown}: {str(real.parent)!r} {what}"
         )
     if path.exists() and not path.is_file():  # a device, a FIFO: no report to keep there
         raise argparse.ArgumentTypeError(
-            f"must be a regular file, got {text!r}, which is not one; pass e.g. --out report.md"
+            f"must be a regular file, got {shown}, which is not one; pass e.g. --out report.md"
         )
-    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        where = repr(text) if path.exists() else f"the folder {str(parent)!r}"
+    if not os.access(real.parent, os.W_OK | os.X_OK):
         raise argparse.ArgumentTypeError(
-            f"must be a file you can write, got {text!r}: {where} is not writable"
+            f"must be a file you can write, got {shown}: the folder {str(real.parent)!r} is not "
+            "writable"
         )
+    if path.exists() and not os.access(path, os.W_OK):
+        raise argparse.ArgumentTypeError(
+            f"must be a file you can write, got {shown}: {text if real is path else str(real)!r} "
+            "is not writable"
+        )
+
+
+def _refuse_a_loop(path: Path, text: str) -> None:
+    """Raise argparse's error where ``path`` (given as ``text``) is, or goes through, a link that
+    loops (ELOOP), naming it: Path.exists says False of it, and ``--force`` replaced it by a file."""
+    try:
+        os.stat(path)
+    except OSError as exc:  # none yet (ENOENT) is what a new report's name is
+        if exc.errno == errno.ELOOP:
+            which = "it is" if path.is_symlink() else "its path goes through"
+            raise argparse.ArgumentTypeError(
+                f"must be a file you can write, got {text!r}: {which} a link that loops "
+                f"({exc.strerror}); remove the link, or pass another --out"
+            ) from None
 
 
 def add_out_options(parser: argparse.ArgumentParser) -> None:

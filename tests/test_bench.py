@@ -433,6 +433,46 @@ def test_a_bench_out_that_exists_is_kept_unless_forced(tmp_path: Path) -> None:
     assert kept.read_text() == "every session's runs\n"
 
 
+def test_a_bench_out_through_a_link_is_checked_where_it_leads(
+    bench: Callable[[str], ModuleType], tmp_path: Path
+) -> None:
+    """--out LINK --force was checked in the link's folder and written in its target's: a link
+    into a folder that does not exist ran the whole benchmark, then failed; a link to itself was
+    taken, and replaced by a file. Both are refused as the options are read, naming the target's
+    folder or the link; a link to a file in a folder that exists is written through."""
+    import subprocess
+
+    dangling, loop, good = tmp_path / "dangling.md", tmp_path / "loop.md", tmp_path / "good.md"
+    dangling.symlink_to(tmp_path / "none" / "x.md")
+    loop.symlink_to(loop)
+    (tmp_path / "real").mkdir()
+    good.symlink_to(tmp_path / "real" / "x.md")
+    for link, error in (
+        (
+            dangling,
+            f"must be a file in an existing folder, got {str(dangling)!r}, a link to "
+            f"{str(tmp_path / 'none' / 'x.md')!r}: {str(tmp_path / 'none')!r} does not exist "
+            "(make it first)",
+        ),
+        (
+            loop,
+            f"must be a file you can write, got {str(loop)!r}: it is a link that loops (Too many "
+            "levels of symbolic links); remove the link, or pass another --out",
+        ),
+    ):
+        proc = subprocess.run(
+            [sys.executable, str(BENCH / "bench_data.py"), "--out", str(link), "--force"],
+            capture_output=True,
+            text=True,
+        )
+        assert (proc.returncode, proc.stdout) == (2, "")
+        assert proc.stderr.splitlines()[-1] == f"bench_data.py: error: argument --out: {error}"
+    assert os.readlink(loop) == str(loop)  # the link as it was
+    machine = bench("_machine")
+    machine.write_report(machine.output_file(str(good)), "report\n", force=True)
+    assert good.is_symlink() and (tmp_path / "real" / "x.md").read_text() == "report\n"
+
+
 def test_a_bench_out_with_a_name_too_long_or_not_a_file_is_refused_with_the_reason(
     bench: Callable[[str], ModuleType], tmp_path: Path
 ) -> None:
