@@ -8,7 +8,9 @@ import errno
 import math
 import os
 import platform
+import stat
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -239,8 +241,9 @@ def add_out_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--force",
         action="store_true",
-        help="write the --out report over the file there (replaced whole once written: a failed "
-        "write leaves it as it was)",
+        help="write the --out report over the file there: written beside it with its "
+        "permissions, then renamed over it (a failed write leaves it as it was; its other hard "
+        "links keep the old report)",
     )
 
 
@@ -264,6 +267,10 @@ def check_out(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None
 def write_report(path: Path, text: str, *, force: bool) -> None:
     """Write ``text`` to ``path``: a new file (never one made meanwhile), or with ``force`` one
     written beside it and then renamed over it, so a failed write leaves the old one as it was.
+    The file written beside it is made anew under a name no one can guess (``mkstemp``'s O_EXCL:
+    ``.NAME.PID.tmp`` was opened through whatever link stood there), with the old file's
+    permissions (they were widened, 600 to 644); the old file's other hard links keep the old
+    report, as ``--force``'s help says.
 
     Raises:
         OSError: it could not be written (a full disk); nothing of it is left behind.
@@ -280,9 +287,16 @@ def write_report(path: Path, text: str, *, force: bool) -> None:
             raise
         return
     target = Path(os.path.realpath(path))  # a link's file, not the link replaced by a copy
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:  # none there: a new file's mode, as open() would make it
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with open(fd, "w", encoding="utf-8") as f:
+            os.fchmod(f.fileno(), mode)
             f.write(text)
             f.flush()
             os.fsync(f.fileno())  # on disk before the rename puts it in the old one's place

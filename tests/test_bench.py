@@ -576,6 +576,42 @@ def test_a_bench_report_that_cannot_be_written_leaves_no_file_and_the_old_one_as
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new.md", "old.md"]
 
 
+def test_a_bench_report_forced_over_a_file_keeps_its_permissions_and_follows_no_link(
+    bench: Callable[[str], ModuleType], tmp_path: Path
+) -> None:
+    """--force widened the old report's permissions (600 to 644), and wrote the new one first to
+    .NAME.PID.tmp, opened through whatever link stood there (a file elsewhere written, then the
+    link renamed over the report). The file written beside it is made anew (O_EXCL) with the old
+    one's permissions; a new one gets open()'s (0o666 less the umask). Its other hard links keep
+    the old report, as --force's help says."""
+    import argparse
+
+    machine = bench("_machine")
+    old, other, elsewhere = tmp_path / "old.md", tmp_path / "hard.md", tmp_path / "elsewhere"
+    old.write_text("old runs\n")
+    old.chmod(0o600)
+    os.link(old, other)
+    elsewhere.write_text("not the report's\n")
+    (tmp_path / f".old.md.{os.getpid()}.tmp").symlink_to(elsewhere)  # the name it used
+    machine.write_report(old, "report\n", force=True)
+    assert (old.read_text(), oct(old.stat().st_mode & 0o777)) == ("report\n", oct(0o600))
+    assert not old.is_symlink() and elsewhere.read_text() == "not the report's\n"
+    assert other.read_text() == "old runs\n"
+    parser = argparse.ArgumentParser()
+    machine.add_out_options(parser)
+    assert "its other hard links keep the old report" in " ".join(parser.format_help().split())
+    new = tmp_path / "new.md"
+    umask = os.umask(0o027)
+    try:
+        machine.write_report(new, "report\n", force=True)
+    finally:
+        os.umask(umask)
+    assert oct(new.stat().st_mode & 0o777) == oct(0o640)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["old.md", "hard.md", "elsewhere", f".old.md.{os.getpid()}.tmp", "new.md"]
+    )
+
+
 def test_bench_data_says_a_report_it_could_not_write_in_one_line_after_printing_it(
     bench: Callable[[str], ModuleType],
     monkeypatch: pytest.MonkeyPatch,
