@@ -20,6 +20,7 @@ import math
 import os
 import resource
 import socket
+import sys
 import time
 from typing import NamedTuple
 
@@ -56,7 +57,8 @@ STATUS, CLEAR_REFS = "/proc/self/status", "/proc/self/clear_refs"
 
 def peak_mb(*, status: str = STATUS) -> float:
     """Return this process's peak resident memory so far in MiB: ``VmHWM`` in ``status``, else
-    ``getrusage``'s ``ru_maxrss`` (which no reset lowers)."""
+    ``getrusage``'s ``ru_maxrss`` (which no reset lowers), in bytes on macOS and KiB elsewhere
+    (it was taken as KiB on macOS too: 1,024 times the peak)."""
     try:
         with open(status) as lines:
             for line in lines:
@@ -65,7 +67,9 @@ def peak_mb(*, status: str = STATUS) -> float:
                     return int(value.split()[0]) / 1024
     except (OSError, ValueError):
         pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (
+        2**20 if sys.platform == "darwin" else 1024
+    )
 
 
 def reset_peak(*, clear_refs: str = CLEAR_REFS, status: str = STATUS) -> bool:

@@ -320,6 +320,27 @@ def test_bench_scales_peak_memory_is_read_where_the_system_tells_it(
     assert bench_scale.shown_mb(None) == "n/a" and bench_scale.shown_mb(1955.4) == "1,955"
 
 
+@pytest.mark.parametrize(("platform", "ru_maxrss"), [("darwin", 3 * 2**30), ("linux", 3 * 2**20)])
+def test_bench_scales_peak_memory_from_getrusage_is_in_that_systems_unit(
+    bench: Callable[[str], ModuleType],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    platform: str,
+    ru_maxrss: int,
+) -> None:
+    """Where /proc is missing, ru_maxrss was divided by 1024 as Linux's KiB; macOS gives bytes, so
+    a 3 GiB peak read 3,145,728 MiB there. Its unit is the platform's (getrusage(2) on each)."""
+    import resource
+    import types
+
+    bench_scale = bench("bench_scale")
+    monkeypatch.setattr(sys, "platform", platform)
+    monkeypatch.setattr(
+        resource, "getrusage", lambda who: types.SimpleNamespace(ru_maxrss=ru_maxrss)
+    )
+    assert bench_scale.peak_mb(status=str(tmp_path / "none")) == 3 * 1024
+
+
 def test_bench_scale_takes_the_memory_available_not_the_physical(
     bench: Callable[[str], ModuleType], tmp_path: Path
 ) -> None:
