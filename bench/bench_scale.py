@@ -55,7 +55,7 @@ def make_data(n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
 STATUS, CLEAR_REFS = "/proc/self/status", "/proc/self/clear_refs"
 
 
-def peak_mb(*, status: str = STATUS) -> float:
+def peak_mib(*, status: str = STATUS) -> float:
     """Return this process's peak resident memory so far in MiB: ``VmHWM`` in ``status``, else
     ``getrusage``'s ``ru_maxrss`` (which no reset lowers), in bytes on macOS and KiB elsewhere
     (it was taken as KiB on macOS too: 1,024 times the peak)."""
@@ -90,9 +90,9 @@ class Peaks(NamedTuple):
     on the CPU) and the epoch's training accuracy."""
 
     seconds: float
-    making_mb: float
-    training_mb: float | None
-    gpu_mb: float | None
+    making_mib: float
+    training_mib: float | None
+    gpu_mib: float | None
     acc: float
 
 
@@ -113,7 +113,7 @@ def worker(
     images, labels = make_data(n)
     # the peak so far is the making of the set (its float temporaries), not training: measured
     # apart, training's own peak from here (the set included) is what a real dataset would cost
-    making_mb, restarted = peak_mb(), reset_peak()
+    making_mib, restarted = peak_mib(), reset_peak()
     setup = build_softmax("concise", lr=0.1, generator=torch.Generator().manual_seed(0))
     net = setup.net.to(device)
     if world_size > 1:
@@ -143,13 +143,13 @@ def worker(
     _, acc = train_epoch(net, loader, setup.loss, setup.updater, dist=ctx)
     ctx.barrier()
     seconds = time.perf_counter() - start
-    gpu_mb = None
+    gpu_mib = None
     if device.startswith("cuda"):  # the GPU's peak, beside the process's own
-        gpu_mb = torch.cuda.max_memory_allocated(device) / 2**20
-    training_mb = peak_mb() if restarted else None
+        gpu_mib = torch.cuda.max_memory_allocated(device) / 2**20
+    training_mib = peak_mib() if restarted else None
     # Peaks' fields as a plain tuple: the manager's process, which unpickles it, knows no class of
     # this script's
-    results[rank] = (seconds, making_mb, training_mb, gpu_mb, acc or 0.0)
+    results[rank] = (seconds, making_mib, training_mib, gpu_mib, acc or 0.0)
     if world_size > 1:
         dist.destroy_process_group()
 
@@ -175,9 +175,9 @@ def run(world_size: int, n: int, threads: int, device: str = "cpu") -> Peaks:
 
     return Peaks(
         seconds=max(p.seconds for p in each),
-        making_mb=max(p.making_mb for p in each),
-        training_mb=most([p.training_mb for p in each]),
-        gpu_mb=most([p.gpu_mb for p in each]),
+        making_mib=max(p.making_mib for p in each),
+        training_mib=most([p.training_mib for p in each]),
+        gpu_mib=most([p.gpu_mib for p in each]),
         acc=Peaks(*results[0]).acc,
     )
 
@@ -296,8 +296,8 @@ def main() -> None:
     )
     print(
         f"{'processes':>9} {'threads/proc':>12} {'epoch s':>8} {'examples/s':>11} "
-        f"{'making MB/proc':>14} {'training MB/proc':>16}"
-        + (f" {'peak GPU MB':>12}" if on_gpu else "")
+        f"{'making MiB/proc':>15} {'training MiB/proc':>17}"
+        + (f" {'peak GPU MiB':>12}" if on_gpu else "")
         + f" {'train acc':>9}"
     )
     configs = ((1, 1),) if on_gpu else ((1, 1), (1, 2), (2, 1))
@@ -305,21 +305,34 @@ def main() -> None:
         got = run(world_size, n, threads, args.device)
         print(
             f"{world_size:>9} {threads:>12} {got.seconds:>8.2f} {n / got.seconds:>11,.0f} "
-            f"{got.making_mb:>14,.0f} {shown_mb(got.training_mb):>16}"
-            + (f" {shown_mb(got.gpu_mb):>12}" if on_gpu else "")
+            f"{got.making_mib:>15,.0f} {shown_mib(got.training_mib):>17}"
+            + (f" {shown_mib(got.gpu_mib):>12}" if on_gpu else "")
             + f" {got.acc:>9.3f}"
         )
-    print(
-        "peak resident memory of each process: making MB/proc while it makes the synthetic set "
-        f"(its float32 temporaries, {CHUNK:,} images at a time), training MB/proc from then on, "
-        "through the warm-up and the timed epoch, the set included"
-        + ("" if got.training_mb is not None else " (n/a: this system cannot start a peak over)")
+    print(legend(on_gpu, restarted=got.training_mib is not None))
+
+
+def legend(on_gpu: bool, *, restarted: bool) -> str:
+    """Return the line under the table that says what its memory columns are: each in MiB (the
+    columns said MB of VmHWM / 1024), the GPU's too where there is one (it went unexplained),
+    training's ``n/a`` where the peak could not be ``restarted``."""
+    return (
+        "peak resident memory of each process, in MiB (2**20 bytes): making MiB/proc while it "
+        f"makes the synthetic set (its float32 temporaries, {CHUNK:,} images at a time), training "
+        "MiB/proc from then on, through the warm-up and the timed epoch, the set included"
+        + ("" if restarted else " (n/a: this system cannot start a peak over)")
+        + (
+            "; peak GPU MiB: the most torch allocated on the GPU (max_memory_allocated), the set "
+            "and the model included"
+            if on_gpu
+            else ""
+        )
     )
 
 
-def shown_mb(mb: float | None) -> str:
-    """Return ``mb`` as the table prints it: whole MiB, or ``n/a`` where it was not measured."""
-    return "n/a" if mb is None else f"{mb:,.0f}"
+def shown_mib(mib: float | None) -> str:
+    """Return ``mib`` as the table prints it: whole MiB, or ``n/a`` where it was not measured."""
+    return "n/a" if mib is None else f"{mib:,.0f}"
 
 
 if __name__ == "__main__":

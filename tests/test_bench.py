@@ -281,7 +281,7 @@ def test_a_bench_scale_that_no_memory_left_fits_says_so(
 def test_bench_scale_measures_training_apart_from_making_the_set(
     bench: Callable[[str], ModuleType],
 ) -> None:
-    """The one "peak MB/proc" was the process's peak since it started, which is make_data's
+    """The one "peak MB/proc" (MiB) was the process's peak since it started, which is make_data's
     (float32 temporaries of 100,000 images at a time), not training's: the worker now reports
     both, training's peak started over once the set is made. Run in this process, one rank."""
     bench_scale = bench("bench_scale")
@@ -294,12 +294,47 @@ def test_bench_scale_measures_training_apart_from_making_the_set(
     finally:
         torch.set_num_threads(threads)
     got = bench_scale.Peaks(*results[0])
-    # the oracle: one float32 chunk of 100,000 28x28 images is 314 MB, and making the set holds
+    # the oracle: one float32 chunk of 100,000 28x28 images is 299 MiB, and making the set holds
     # more than one at a time; training holds none of them
-    assert got.training_mb is not None and got.gpu_mb is None
-    assert got.making_mb - got.training_mb > 100_000 * 28 * 28 * 4 / 2**20
-    assert got.training_mb > bench_scale.CHUNK * (28 * 28 + 8) / 2**20  # the set itself is held
+    assert got.training_mib is not None and got.gpu_mib is None
+    assert got.making_mib - got.training_mib > 100_000 * 28 * 28 * 4 / 2**20
+    assert got.training_mib > bench_scale.CHUNK * (28 * 28 + 8) / 2**20  # the set itself is held
     assert got.seconds > 0 and 0.5 < got.acc <= 1
+
+
+@pytest.mark.parametrize("device", ["cpu", "cuda"])
+def test_bench_scales_table_says_mib_and_its_legend_explains_each_memory_column(
+    bench: Callable[[str], ModuleType],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    device: str,
+) -> None:
+    """The columns said MB of VmHWM / 1024 (MiB), and on a GPU the legend left "peak GPU MB"
+    unexplained. The processes are stubbed: each config's peaks as given, its GPU's on cuda."""
+    bench_scale = bench("bench_scale")
+    gpu = 50.0 if device == "cuda" else None
+    monkeypatch.setattr(bench_scale, "torch_device", str)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: "a GPU")
+    monkeypatch.setattr(
+        bench_scale, "run", lambda *args: bench_scale.Peaks(1.0, 1125.4, 387.0, gpu, 0.9)
+    )
+    _main(bench_scale, monkeypatch, "--scale", "0.1", "--device", device)
+    out = capsys.readouterr().out.splitlines()
+    header = "processes threads/proc  epoch s  examples/s making MiB/proc training MiB/proc"
+    assert out[1] == header + (" peak GPU MiB" if gpu else "") + " train acc"
+    assert out[2] == (
+        "        1            1     1.00       6,000           1,125               387"
+        + ("           50" if gpu else "")
+        + "     0.900"
+    )
+    assert out[-1].startswith(
+        "peak resident memory of each process, in MiB (2**20 bytes): making MiB/proc while it "
+        "makes the synthetic set (its float32 temporaries, 100,000 images at a time), training "
+        "MiB/proc from then on"
+    )
+    gpu_said = "; peak GPU MiB: the most torch allocated on the GPU (max_memory_allocated)"
+    assert (gpu_said in out[-1]) == (gpu is not None)
+    assert " MB" not in "\n".join(out)
 
 
 def test_bench_scales_peak_memory_is_read_where_the_system_tells_it(
@@ -312,12 +347,12 @@ def test_bench_scales_peak_memory_is_read_where_the_system_tells_it(
     bench_scale = bench("bench_scale")
     status = tmp_path / "status"
     status.write_text("Name:\tpython\nVmHWM:\t  2048000 kB\nVmRSS:\t  1024 kB\n")
-    assert bench_scale.peak_mb(status=str(status)) == 2000.0
+    assert bench_scale.peak_mib(status=str(status)) == 2000.0
     gone = str(tmp_path / "none")
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    assert own <= bench_scale.peak_mb(status=gone) <= own * 1.5 + 100
+    assert own <= bench_scale.peak_mib(status=gone) <= own * 1.5 + 100
     assert bench_scale.reset_peak(clear_refs=gone + "/clear_refs", status=str(status)) is False
-    assert bench_scale.shown_mb(None) == "n/a" and bench_scale.shown_mb(1955.4) == "1,955"
+    assert bench_scale.shown_mib(None) == "n/a" and bench_scale.shown_mib(1955.4) == "1,955"
 
 
 @pytest.mark.parametrize(("platform", "ru_maxrss"), [("darwin", 3 * 2**30), ("linux", 3 * 2**20)])
@@ -338,7 +373,7 @@ def test_bench_scales_peak_memory_from_getrusage_is_in_that_systems_unit(
     monkeypatch.setattr(
         resource, "getrusage", lambda who: types.SimpleNamespace(ru_maxrss=ru_maxrss)
     )
-    assert bench_scale.peak_mb(status=str(tmp_path / "none")) == 3 * 1024
+    assert bench_scale.peak_mib(status=str(tmp_path / "none")) == 3 * 1024
 
 
 def test_bench_scale_takes_the_memory_available_not_the_physical(
