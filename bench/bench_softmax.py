@@ -241,6 +241,10 @@ def main() -> None:
     # the book's §3.7 code as printed has no device, and the forward product times MKL's layouts:
     # both run on the CPU, which the lines say where linearnets runs elsewhere
     on_cpu = torch.device(args.device).type == "cpu"
+    impls = tuple(impl for impl in IMPLS if impl in (args.impl or IMPLS))
+    on_the_cpu = ("the book's code + d2l and " if "book code + d2l" in impls else "") + (
+        "the forward product on the CPU"
+    )
     print(
         f"{os.cpu_count()} cores ({cpu}), torch {torch.__version__}, python {platform.python_version()}, "
         f"{threads} torch threads, {args.epochs} epochs, lr 0.1, batch 256; s/epoch = train + test evaluation, "
@@ -251,9 +255,8 @@ def main() -> None:
             if args.device.startswith("cuda")
             else ""
         )
-        + ("" if on_cpu else "; the book's code + d2l and the forward product on the CPU")
+        + ("" if on_cpu else f"; {on_the_cpu}")  # the book's code + d2l only where it runs
     )
-    impls = tuple(impl for impl in IMPLS if impl in (args.impl or IMPLS))
     times: dict[str, list[float]] = {impl: [] for impl in ("book", *impls)}
     accs: dict[str, float] = {}
     # one untimed round of one epoch first, as bench_linreg.py runs: each path's first use in the

@@ -822,6 +822,43 @@ def test_bench_softmax_on_a_gpu_says_which_figures_are_the_cpus(
     assert out[6].startswith("one forward product on the CPU (256 x 784) @ (784 x 10)")
 
 
+def test_bench_softmax_on_a_gpu_names_on_the_cpu_only_what_runs(
+    bench: Callable[[str], ModuleType],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """With --device cuda --impl concise, the header said "the book's code + d2l and the forward
+    product on the CPU", where the book's code on linearnets.d2l does not run. The pipelines are
+    stubbed, the GPU named as given."""
+    softmax = bench("bench_softmax")
+    monkeypatch.setattr(softmax, "torch_device", str)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: "a GPU")
+    _stub_softmax(
+        softmax,
+        monkeypatch,
+        book=lambda epochs, workers: (1.0, 0.8),
+        ours=lambda impl, epochs, device: (0.1, 0.8),
+        book_code=lambda epochs: pytest.fail("the book's code on linearnets.d2l ran"),
+    )
+    _main(
+        softmax,
+        monkeypatch,
+        "--device",
+        "cuda",
+        "--impl",
+        "concise",
+        "--repeats",
+        "1",
+        "--no-command",
+    )
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith("linearnets on cuda (a GPU); the forward product on the CPU")
+    assert [line.split(":")[0].strip() for line in out[1:3]] == [
+        "book (workers=4)",
+        "linearnets concise",
+    ]
+
+
 def test_bench_linreg_warms_each_side_up_before_timing(
     bench: Callable[[str], ModuleType], monkeypatch: pytest.MonkeyPatch
 ) -> None:
