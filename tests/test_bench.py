@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -960,6 +961,18 @@ def test_bench_data_warms_each_pipeline_up_before_timing(
     assert f"(median of {data.PASSES} passes, after an untimed one):" in out
 
 
+def _run_shortest(script: str, data: Path) -> subprocess.CompletedProcess[str]:
+    """Run the bench ``script``'s shortest run (one repeat, no timed command) with
+    ``LINEARNETS_DATA`` set to ``data``."""
+    quick = ["--repeats", "1"] + (["--no-command"] if script == "bench_softmax" else [])
+    return subprocess.run(
+        [sys.executable, str(BENCH / f"{script}.py"), *quick],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LINEARNETS_DATA": str(data)},
+    )
+
+
 @pytest.mark.parametrize("script", ["bench_data", "bench_softmax"])
 def test_a_bench_with_a_bad_linearnets_data_says_it_in_one_line(
     script: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -967,7 +980,6 @@ def test_a_bench_with_a_bad_linearnets_data_says_it_in_one_line(
     """LINEARNETS_DATA naming no folder ended in a traceback through the data layer's frames:
     the one line linearnets says (the oracle: its own refusal, here), after the script's name,
     exit status 2."""
-    import subprocess
 
     from linearnets.data.fashion_mnist import read_fashion_mnist
     from linearnets.errors import UsageError
@@ -977,13 +989,7 @@ def test_a_bench_with_a_bad_linearnets_data_says_it_in_one_line(
     with pytest.raises(UsageError) as info:
         read_fashion_mnist()
     assert str(info.value).startswith("LINEARNETS_DATA must name an existing folder")
-    quick = ["--repeats", "1"] + (["--no-command"] if script == "bench_softmax" else [])
-    proc = subprocess.run(
-        [sys.executable, str(BENCH / f"{script}.py"), *quick],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "LINEARNETS_DATA": str(missing)},
-    )
+    proc = _run_shortest(script, missing)
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == [f"{script}.py: error: {info.value}"]
 
@@ -995,17 +1001,10 @@ def test_a_bench_with_damaged_files_says_how_to_point_linearnets_data_at_good_on
     """LINEARNETS_DATA naming four files that are no Fashion-MNIST ended in linearnets' command
     line's line, whose fix named --data-dir, an option the scripts do not have ("or pass
     --data-dir /usr/share/datasets/fashion-mnist"): the fix names LINEARNETS_DATA, exit status 1."""
-    import subprocess
 
     for name in ("train-images", "train-labels", "t10k-images", "t10k-labels"):
         (tmp_path / f"{name}-idx{3 if 'images' in name else 1}-ubyte.gz").write_bytes(b"x" * 1000)
-    quick = ["--repeats", "1"] + (["--no-command"] if script == "bench_softmax" else [])
-    proc = subprocess.run(
-        [sys.executable, str(BENCH / f"{script}.py"), *quick],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "LINEARNETS_DATA": str(tmp_path)},
-    )
+    proc = _run_shortest(script, tmp_path)
     assert proc.returncode == 1
     assert proc.stderr.splitlines()[-1] == (
         f"{script}.py: error: {tmp_path / 'train-images-idx3-ubyte.gz'}: expected 47040016 bytes "
