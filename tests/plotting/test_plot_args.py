@@ -67,6 +67,17 @@ BAD_INPUT: list[Any] = [
         UsageTypeError,
         r"^figsize must be \(width, height\) in inches, got b'45', a string; pass e\.g\. ",
     ),
+    # read byte by byte, as a 52x53-inch figure
+    (
+        lambda: set_figsize(bytearray(b"45")),
+        UsageTypeError,
+        r"^figsize must be \(width, height\) in inches, got bytearray\(b'45'\), a string; pass ",
+    ),
+    (
+        lambda: plot([1, 2, 3], figsize=memoryview(b"45")),
+        UsageTypeError,
+        r"^figsize must be \(width, height\) in inches, got memoryview\(b'45'\), a string; ",
+    ),
 ]
 
 
@@ -106,7 +117,12 @@ def test_inputs_are_checked_before_matplotlib_sees_them(
 
 @pytest.mark.parametrize(
     ("figsize", "expected"),
-    [((3.5, 2.5), (3.5, 2.5)), ([100, 0.01], (100.0, 0.01)), ((np.float32(2), 1), (2.0, 1.0))],
+    [
+        ((3.5, 2.5), (3.5, 2.5)),
+        ([100, 0.01], (100.0, 0.01)),
+        ((np.float32(2), 1), (2.0, 1.0)),
+        (memoryview(np.array([3.5, 2.5])), (3.5, 2.5)),  # of floats, not of bytes: sizes
+    ],
 )
 def test_check_figsize_returns_width_then_height(
     figsize: Any, expected: tuple[float, float]

@@ -27,9 +27,11 @@ SCALES = ("linear", "log", "symlog", "logit")
 
 def check_figsize(name: str, figsize: Any) -> tuple[float, float]:
     """Return ``figsize`` as (width, height) in inches if both are finite and > 0, else raise."""
-    if isinstance(figsize, str | bytes):  # "32" would be read digit by digit, as (3, 2) inches
+    # "32" would be read digit by digit, as (3, 2) inches; bytearray(b"45") byte by byte, 52x53
+    if isinstance(figsize, str | bytes | bytearray) or _bytes_view(figsize):
+        shown = f"memoryview({figsize.tobytes()!r})" if _bytes_view(figsize) else repr(figsize)
         raise UsageTypeError(
-            f"{name} must be (width, height) in inches, got {figsize!r:.40}, a string; pass "
+            f"{name} must be (width, height) in inches, got {shown:.40}, a string; pass "
             f"e.g. {name}=(3.5, 2.5)"
         )
     try:
@@ -45,6 +47,11 @@ def check_figsize(name: str, figsize: Any) -> tuple[float, float]:
             f"pass e.g. {name}=(3.5, 2.5)"
         )
     return width, height
+
+
+def _bytes_view(value: Any) -> bool:
+    """Return whether ``value`` is a memoryview of bytes (one of floats is a sequence of sizes)."""
+    return isinstance(value, memoryview) and value.format in ("B", "b", "c")
 
 
 def check_fmts(name: str, fmts: Any) -> tuple[str, ...]:
