@@ -787,6 +787,19 @@ def test_predictions_are_compared_by_value_a_whole_float_label_as_its_class() ->
     assert [to_rgba(ax.title.get_color()) == red for ax in axes] == [False, False, True]
 
 
+def test_show_images_titles_a_whole_float_as_plot_predictions_does() -> None:
+    """titles=y.float() was drawn '9.0' where plot_predictions titles the same label 9; a
+    fraction, or a float past whole numbers' exact range, stays as it prints."""
+    titles = [9.0, 2.5, -0.0, 1e300, np.float32(3.0)]
+    axes = show_images(torch.rand(5, 4, 4), 1, 5, titles=titles)
+    assert [ax.get_title() for ax in axes] == ["9", "2.5", "0", "1e+300", "3"]
+    y = torch.tensor([9, 2])
+    assert [ax.get_title() for ax in show_images(torch.rand(2, 4, 4), 1, 2, titles=y.float())] == [
+        "9",
+        "2",
+    ]
+
+
 @pytest.mark.parametrize(
     "draw",
     [

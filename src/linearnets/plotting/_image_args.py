@@ -40,6 +40,7 @@ __all__ = [
     "scalar",
     "scalars",
     "title_list",
+    "title_text",
 ]
 
 # cells in one grid of show_images: a 20×20 grid at most; more are unreadable and slow (a 28×28 grid,
@@ -268,6 +269,14 @@ def title_list(titles: Any, limit: int) -> list[Any] | None:
         return [scalar(titles[i], "titles", i) for i in range(limit)]
     # an endless generator is read only this far; a label tensor's items print as "3", not "tensor(3)"
     return scalars("titles", titles, limit, rows="labels", each="one title")
+
+
+def title_text(title: Any) -> str:
+    """Return a title (a label) as drawn: a whole float as the class index it is (9.0 as 9, as
+    ``y.float()`` gives it), exact ones only (1e300 stays ``1e+300``, not its 301 digits)."""
+    if isinstance(title, float) and title.is_integer() and abs(title) <= 2**53:
+        return str(int(title))
+    return str(title)
 
 
 def grid_images(imgs: Any, num_rows: int, num_cols: int, name: str = "imgs") -> list[np.ndarray]:

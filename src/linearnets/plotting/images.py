@@ -6,13 +6,12 @@ See D2L §3.5 and §3.6.7.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence, Sized
-from numbers import Number
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from linearnets.errors import UsageError, UsageTypeError
+from linearnets.errors import UsageError
 from linearnets.plotting._fonts import title_font
 from linearnets.plotting._image_args import (
     MAX_CELLS,
@@ -26,7 +25,9 @@ from linearnets.plotting._image_args import (
     grid_images,
     scalars,
     title_list,
+    title_text,
 )
+from linearnets.plotting._mistake_marks import marked_wrong
 from linearnets.plotting._mpl import (
     check_out_path,
     check_out_writable,
@@ -81,7 +82,8 @@ def draw_images(
             f"titles must hold one title per image drawn ({len(arrays)}), got {len(names)}; "
             "pass as many titles as images, or titles=None"
         )
-    font = title_font([str(t) for t in names]) if names is not None else {}
+    texts = None if names is None else [title_text(t) for t in names]  # 9.0 titled 9
+    font = {} if texts is None else title_font(texts)
     fig = new_figure((num_cols * scale, num_rows * scale), managed=managed)
     axes = fig.subplots(num_rows, num_cols, squeeze=False).flatten()
     for i, ax in enumerate(axes):
@@ -91,8 +93,8 @@ def draw_images(
         ax.imshow(arrays[i], cmap=cmap)
         ax.get_xaxis().set_visible(False)
         ax.get_yaxis().set_visible(False)
-        if names is not None:  # a label, drawn as written: "$5" is no mathtext
-            ax.set_title(str(names[i]), parse_math=False, **font)
+        if texts is not None:  # a label, drawn as written: "$5" is no mathtext
+            ax.set_title(texts[i], parse_math=False, **font)
     return fig, axes
 
 
@@ -232,8 +234,8 @@ def plot_predictions(
     if n > total:
         raise UsageError(f"n must be at most the number of images ({total}), got {n}")
     true, pred = true[:n], pred[:n]
-    wrong = _mistakes(true, pred)
-    titles = [f"{_label_text(t)}\n{_label_text(p)}" for t, p in zip(true, pred, strict=True)]
+    wrong = marked_wrong(true, pred)
+    titles = [f"{title_text(t)}\n{title_text(p)}" for t, p in zip(true, pred, strict=True)]
     path = _checked_out(out)
     if managed is None:
         managed = out is None or in_notebook()
@@ -251,33 +253,3 @@ def plot_predictions(
             ax.title.set_color(MISTAKE_COLOR)
     _finish(fig, path, managed=managed, make_folder=make_folder)
     return axes
-
-
-def _mistakes(true: list[Any], pred: list[Any]) -> list[bool]:
-    """Return whether each prediction is wrong: numbers compared by value (9.0 is class 9, as
-    ``y.float()`` gives it), anything else as the text drawn. A name against a class index is
-    refused: every one was marked wrong ('ankle boot' is not 9)."""
-    wrong = []
-    for i, (t, p) in enumerate(zip(true, pred, strict=True)):
-        if isinstance(t, Number) and isinstance(p, Number):
-            wrong.append(bool(t != p))
-            continue
-        name_first = isinstance(t, str) and isinstance(p, Number)
-        if name_first or (isinstance(p, str) and isinstance(t, Number)):
-            names, indices = ("true_labels", "pred_labels")[:: 1 if name_first else -1]
-            name, index = (t, p) if name_first else (p, t)
-            raise UsageTypeError(
-                f"true_labels and pred_labels must be of one kind, both names or both class "
-                f"indices, got {names}[{i}] = {name!r}, a name, and {indices}[{i}] = {index!r}, "
-                f"a class index; pass both as names, e.g. {indices}="
-                f"get_fashion_mnist_labels({indices}) for Fashion-MNIST's classes"
-            )
-        wrong.append(str(t) != str(p))
-    return wrong
-
-
-def _label_text(label: Any) -> str:
-    """Return a label as its title shows it: a whole float as the class index it is (9.0 as 9)."""
-    if isinstance(label, float) and label.is_integer():
-        return str(int(label))
-    return str(label)

@@ -1,0 +1,122 @@
+"""Tests of linearnets.plotting._mistake_marks: which titles of plot_predictions are red."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from matplotlib.colors import to_rgba
+
+from linearnets.data.fashion_mnist import CLASSES, get_fashion_mnist_labels
+from linearnets.errors import UsageTypeError
+from linearnets.plotting import plot_predictions
+from linearnets.plotting.images import MISTAKE_COLOR
+
+_Y = torch.tensor([9, 2, 1])
+_PRED = torch.tensor([9, 2, 3])  # the last one wrong
+
+
+def _marks(true: Any, pred: Any) -> tuple[list[str], list[bool]]:
+    """Return the titles plot_predictions draws and whether each is red."""
+    axes = plot_predictions(torch.rand(3, 4, 4), true, pred)
+    red = to_rgba(MISTAKE_COLOR)
+    return [ax.get_title() for ax in axes], [to_rgba(ax.title.get_color()) == red for ax in axes]
+
+
+@pytest.mark.parametrize(
+    ("names", "fix", "follow"),
+    [
+        (
+            get_fashion_mnist_labels(_Y, lang="zh"),
+            "pred_labels=get_fashion_mnist_labels(pred_labels, lang='zh') for Fashion-MNIST's classes",
+            lambda: get_fashion_mnist_labels(_PRED, lang="zh"),
+        ),
+        (
+            [CLASSES[int(i)] for i in _Y],
+            "pred_labels=[CLASSES[int(i)] for i in pred_labels] for torchvision's names of "
+            "Fashion-MNIST's classes (from linearnets.data.fashion_mnist import CLASSES)",
+            lambda: [CLASSES[int(i)] for i in _PRED],
+        ),
+        (
+            get_fashion_mnist_labels(_Y),
+            "pred_labels=get_fashion_mnist_labels(pred_labels) for Fashion-MNIST's classes",
+            lambda: get_fashion_mnist_labels(_PRED),
+        ),
+    ],
+    ids=["Chinese", "torchvision's", "the book's"],
+)
+def test_names_against_indices_get_the_fix_in_the_names_own_words(
+    names: list[str], fix: str, follow: Callable[[], list[str]]
+) -> None:
+    """Chinese names (lang='zh') were told to pass get_fashion_mnist_labels(pred_labels): followed,
+    '短靴' was titled against 'ankle boot' and every prediction marked wrong."""
+    with pytest.raises(UsageTypeError) as info:
+        plot_predictions(torch.rand(3, 4, 4), names, _PRED)
+    assert str(info.value) == (
+        "true_labels and pred_labels must be of one kind, both names or both class indices, got "
+        f"true_labels[0] = {names[0]!r}, a name, and pred_labels[0] = 9, a class index; pass both "
+        f"as names, e.g. {fix}"
+    )
+    titles, red = _marks(names, follow())  # the fix followed: only the wrong one is red
+    assert red == [False, False, True]
+    assert titles[0] == f"{names[0]}\n{names[0]}"
+
+
+def test_names_of_no_known_classes_are_told_to_use_their_own_names() -> None:
+    with pytest.raises(UsageTypeError) as info:
+        plot_predictions(torch.rand(1, 4, 4), [3], ["cat"])
+    assert str(info.value).endswith(
+        "got pred_labels[0] = 'cat', a name, and true_labels[0] = 3, a class index; pass both as "
+        "names, e.g. true_labels=[names[int(i)] for i in true_labels], names being the classes' "
+        "names"
+    )
+
+
+@pytest.mark.parametrize(
+    ("true", "pred", "titles", "red"),
+    [
+        (["9", "2", "1"], [9, 2, 3], ["9\n9", "2\n2", "1\n3"], [False, False, True]),
+        ([9, 2, 1], ["9", "2", "3"], ["9\n9", "2\n2", "1\n3"], [False, False, True]),
+        (["9.0", " 2", "+1"], [9, 2.0, 1.5], ["9.0\n9", " 2\n2", "+1\n1.5"], [False, False, True]),
+        (["-1", "1e3", ".5"], [-1, 1000, 0.5], ["-1\n-1", "1e3\n1000", ".5\n0.5"], [False] * 3),
+        (["12345678901234567891"], [12345678901234567890], None, [True]),  # exact, not as floats
+    ],
+    ids=["digits first", "digits second", "floats as text", "signs, exponents", "long ints"],
+)
+def test_a_number_written_as_text_is_compared_with_a_number_by_value(
+    true: list[Any], pred: list[Any], titles: list[str] | None, red: list[bool]
+) -> None:
+    """['9', '2', '1'] against [9, 2, 3] was refused, '9' called a name, its fix turning 9 into
+    'ankle boot'; before that it matched as text. Drawn as written, compared by value."""
+    axes = plot_predictions(torch.rand(len(true), 4, 4), true, pred)
+    if titles is not None:
+        assert [ax.get_title() for ax in axes] == titles
+    mistake = to_rgba(MISTAKE_COLOR)
+    assert [to_rgba(ax.title.get_color()) == mistake for ax in axes] == red
+
+
+@pytest.mark.parametrize(
+    ("true", "pred", "name", "value"),
+    [
+        ([True, False], [1, 0], "true_labels", True),
+        ([1, 0], torch.tensor([1, 0]) == 1, "pred_labels", True),
+        (np.array([0, 1]), np.array([False, True]), "pred_labels", False),
+        (["bag", "coat"], [False, True], "pred_labels", False),
+    ],
+    ids=["bools against indices", "a bool tensor", "a bool array", "bools against names"],
+)
+def test_bool_labels_are_refused_naming_the_parameter(
+    true: Any, pred: Any, name: str, value: bool
+) -> None:
+    """True against 1 was drawn right (black), titled 'True' over '1': a bool is no class index,
+    nor a name (get_fashion_mnist_labels refuses them too)."""
+    with pytest.raises(UsageTypeError) as info:
+        plot_predictions(torch.rand(2, 4, 4), true, pred)
+    assert str(info.value) == (
+        f"{name}[0] must be a name or a class index, got the bool {value}; pass class indices "
+        "(y, y_hat.argmax(1)), not the bools of a comparison (y == 3); to draw False as 0 and "
+        f"True as 1, pass {name}=torch.as_tensor({name}).long()"
+    )
