@@ -261,6 +261,13 @@ BOUNDARY_INPUT: list[Any] = [
     # a loader's batch [X, y]: "imgs[0] must be an image ... pass a batch as (N, H, W) ..."
     (lambda: show_images([torch.rand(18, 1, 4, 4), torch.arange(18)], 2, 9), UsageTypeError, r"^imgs must be images, got a batch's \[X, y\] pair \(X of shape \(18, 1, 4, 4\), y of shape \(18,\)\), as next\(iter\(train_iter\)\) gives; pass X alone \(the batch's images\), e\.g\. X, y = next\(iter\(train_iter\)\), then show_images\(X, \.\.\.\)$"),
     (lambda: plot_predictions((torch.rand(2, 4, 4), torch.arange(2)), [0, 1], [0, 1]), UsageTypeError, r"^images must be images, got a batch's \[X, y\] pair .*then pass images=X$"),
+    # y as a list (y.tolist()) or a column (N, 1): "pass a batch as ...", or "same length, got 2, 18 and 18"
+    (lambda: show_images([torch.rand(18, 1, 4, 4), list(range(18))], 2, 9), UsageTypeError, r"^imgs must be images, got a batch's \[X, y\] pair \(X of shape \(18, 1, 4, 4\), y a list of 18 labels\), as next\(iter\(train_iter\)\) gives; pass X alone .*then show_images\(X, \.\.\.\)$"),
+    (lambda: plot_predictions([torch.rand(18, 4, 4), list(range(18))], list(range(18)), list(range(18))), UsageTypeError, r"^images must be images, got a batch's \[X, y\] pair \(X of shape \(18, 4, 4\), y a list of 18 labels\), .*then pass images=X$"),
+    (lambda: show_images((torch.rand(18, 4, 4), torch.arange(18)[:, None]), 2, 9), UsageTypeError, r"^imgs must be images, got a batch's \[X, y\] pair \(X of shape \(18, 4, 4\), y of shape \(18, 1\)\), "),
+    (lambda: show_images([np.random.rand(18, 4, 4), tuple(np.arange(18.0).tolist())], 2, 9), UsageTypeError, r"^imgs must be images, got a batch's \[X, y\] pair \(X of shape \(18, 4, 4\), y a tuple of 18 labels\), "),
+    # beside one image (H, W), a column or a list is no batch's labels: each is an item, checked
+    (lambda: show_images([torch.rand(3, 3), [0.1, 0.2, 0.3]], 1, 2), UsageError, r"^imgs\[1\] must be an image \(H, W\), .*got shape \(3,\); pass a batch as"),
     (lambda: plot_predictions(torch.rand(1, 4, 4), ["ankle boot"], torch.tensor([9])), UsageTypeError, r"^true_labels and pred_labels must be of one kind, both names or both class indices, got true_labels\[0\] = 'ankle boot', a name, and pred_labels\[0\] = 9, a class index; pass both as names, e\.g\. pred_labels=get_fashion_mnist_labels\(pred_labels\)"),
     (lambda: plot_predictions(torch.rand(1, 4, 4), [9.0], ["ankle boot"]), UsageTypeError, r"got pred_labels\[0\] = 'ankle boot', a name, and true_labels\[0\] = 9\.0, a class index; .*true_labels=get_fashion_mnist_labels\(true_labels\)"),
 ]  # fmt: skip
@@ -785,6 +792,13 @@ def test_predictions_are_compared_by_value_a_whole_float_label_as_its_class() ->
     assert [ax.get_title() for ax in axes] == ["9\n9", "2\n2", "1\n3"]
     red = to_rgba(MISTAKE_COLOR)
     assert [to_rgba(ax.title.get_color()) == red for ax in axes] == [False, False, True]
+
+
+def test_an_image_one_pixel_wide_beside_another_is_drawn_not_taken_for_labels() -> None:
+    """[(28, 28), (28, 1)]: two images, though the second has a label column's shape."""
+    tall, thin = torch.rand(28, 28), torch.rand(28, 1)
+    axes = show_images([tall, thin], 1, 2)
+    np.testing.assert_array_equal(axes[1].get_images()[0].get_array(), thin.numpy())
 
 
 def test_show_images_titles_a_whole_float_as_plot_predictions_does() -> None:

@@ -171,9 +171,11 @@ def check_batch(imgs: Any, name: str = "imgs") -> None:
     if _is_batch_pair(imgs):
         images, labels = imgs
         call = "show_images(X, ...)" if name == "imgs" else f"pass {name}=X"
+        y = f"y of shape {tuple(labels.shape)}" if hasattr(labels, "shape") else None
+        y = y or f"y a {type(labels).__name__} of {len(labels)} labels"
         raise UsageTypeError(
             f"{name} must be images, got a batch's [X, y] pair (X of shape "
-            f"{tuple(images.shape)}, y of shape {tuple(labels.shape)}), as next(iter(train_iter)) "
+            f"{tuple(images.shape)}, {y}), as next(iter(train_iter)) "
             f"gives; pass X alone (the batch's images), e.g. X, y = next(iter(train_iter)), then "
             f"{call}"
         )
@@ -199,11 +201,20 @@ def check_batch(imgs: Any, name: str = "imgs") -> None:
 
 def _is_batch_pair(imgs: Any) -> bool:
     """Return whether ``imgs`` is a batch as a loader gives it, ``[X, y]``: images (N, ...) of two
-    dimensions or more, then their N labels (N,)."""
+    dimensions or more, then their N labels (N,); beside a batch (N, H, W) or (N, C, H, W), also
+    labels (N, 1) or a list of N numbers (``y.tolist()``), which beside one image (H, W) may be
+    an image, or no image at all, rather than its labels."""
     if not isinstance(imgs, tuple | list) or len(imgs) != 2:
         return False
-    images, labels = (tuple(getattr(part, "shape", ())) for part in imgs)
-    return len(images) >= 2 and len(labels) == 1 and images[0] == labels[0]
+    images, labels = tuple(getattr(imgs[0], "shape", ())), imgs[1]
+    if len(images) < 2:
+        return False
+    if hasattr(labels, "shape"):
+        shape = tuple(labels.shape)
+        one_a_row = len(shape) == 1 or (len(images) > 2 and shape[1:] == (1,))
+        return one_a_row and shape[0] == images[0]
+    numbers = isinstance(labels, list | tuple) and len(images) > 2 and len(labels) == images[0]
+    return numbers and all(isinstance(v, Number) and not isinstance(v, bool) for v in labels)
 
 
 def image_list(imgs: Any, limit: int, name: str = "imgs") -> list[np.ndarray]:
