@@ -123,7 +123,7 @@ def test_confusion_matrix_with_chinese_names_and_an_empty_matrix() -> None:
         with warnings_as_errors():
             ax = plot_confusion_matrix(torch.eye(2, dtype=torch.long), ["T恤", "短靴"])
             ax.figure.canvas.draw()
-        assert ax.get_xticklabels()[0].get_fontfamily() == [family]
+        assert ax.get_xticklabels()[0].get_fontfamily() == [*plt.rcParams["font.family"], family]
         plt.close(ax.figure)
     ax = plot_confusion_matrix(torch.zeros(2, 2, dtype=torch.long), ["a", "b"], normalize=False)
     assert ax.images[0].get_clim() == (0.0, 1.0)  # zero counts drawn white, not mid-blue

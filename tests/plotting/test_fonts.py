@@ -6,16 +6,18 @@ import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # headless, before anything imports pyplot
 
+import io
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import matplotlib.pyplot as plt
 import pytest
 import torch
 
 from linearnets.errors import UsageError
-from linearnets.plotting import show_images
+from linearnets.plotting import plot_confusion_matrix, plot_predictions, show_images
 
 
 @pytest.fixture(autouse=True)
@@ -37,7 +39,7 @@ def test_chinese_titles_are_drawn_with_a_font_that_has_their_glyphs() -> None:
         axes = show_images(torch.rand(2, 4, 4), 1, 2, titles=titles)
         axes[0].figure.canvas.draw()
     assert [ax.get_title() for ax in axes] == ["T恤", "短靴"]
-    assert axes[0].title.get_fontfamily() == [family]
+    assert axes[0].title.get_fontfamily() == _with_default_fonts(family)
     plt.close(axes[0].figure)
 
 
@@ -78,6 +80,11 @@ def test_chinese_titles_keep_a_chosen_font_that_has_their_glyphs(
     assert [ax.get_title() for ax in axes] == ["T恤", "短靴"]
 
 
+def _with_default_fonts(family: str) -> list[str]:
+    """Return the font list titles that need ``family`` are drawn with: rcParams' first."""
+    return [*plt.rcParams["font.family"], family]
+
+
 def _installed_cjk_family() -> str:
     from linearnets.plotting._fonts import cjk_family
 
@@ -112,7 +119,7 @@ def test_a_default_font_with_some_of_the_glyphs_is_not_enough() -> None:
     from linearnets.plotting._fonts import title_font
 
     family = _installed_cjk_family()
-    assert title_font(["\u4dc0恤"]) == {"fontfamily": family}
+    assert title_font(["\u4dc0恤"]) == {"fontfamily": _with_default_fonts(family)}
     assert title_font(["\u4dc0"]) == {}  # DejaVu Sans draws that one itself
 
 
@@ -125,7 +132,7 @@ def test_cjk_symbols_outside_the_unified_ideographs_get_the_cjk_font(text: str) 
     from linearnets.plotting._fonts import title_font
 
     family = _installed_cjk_family()
-    assert title_font([text]) == {"fontfamily": family}
+    assert title_font([text]) == {"fontfamily": _with_default_fonts(family)}
 
 
 def test_a_cjk_font_known_by_name_is_found_without_scanning_files(
@@ -193,7 +200,7 @@ def test_titles_get_the_cjk_font_wherever_it_has_glyphs_the_default_font_lacks(
         warnings.simplefilter("error")
         axes = show_images(torch.rand(2, 4, 4), 1, 2, titles=titles)
         axes[0].figure.canvas.draw()
-    assert [ax.title.get_fontfamily() for ax in axes] == [[family], [family]]
+    assert [ax.title.get_fontfamily() for ax in axes] == [_with_default_fonts(family)] * 2
 
 
 def test_korean_titles_without_such_a_font_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -202,8 +209,8 @@ def test_korean_titles_without_such_a_font_are_refused(monkeypatch: pytest.Monke
     monkeypatch.setattr(fonts, "cjk_family", lambda: None)
     with pytest.raises(
         UsageError,
-        match=r"^titles hold Chinese, Japanese or Korean characters \('바지'\), but no installed "
-        r"font has them \(the figure would show empty boxes\); install one",
+        match=r"^titles hold Chinese, Japanese or Korean characters \(titles\[0\] = '바'\), but no "
+        r"installed font has them \(the figure would show empty boxes\); install one",
     ):
         show_images(torch.rand(2, 4, 4), 1, 2, titles=["바", "지"])
 
@@ -214,3 +221,52 @@ def test_glyphs_the_default_font_has_keep_it() -> None:
 
     _installed_cjk_family()
     assert title_font(["חולצה", "café", "\u4dc0", "T-shirt\nshirt"]) == {}
+
+
+@pytest.mark.parametrize(
+    "titles",
+    [["שמלה", "가방"], ["Ɓag 가방", "T恤"], ["שמלה 가방 Ɓ", "bag"]],
+    ids=["Hebrew beside Korean", "Ɓ beside Hangul", "one title of three scripts"],
+)
+def test_titles_mixing_scripts_draw_each_glyph_from_a_font_that_has_it(titles: list[str]) -> None:
+    """One family drew every title: the CJK font, which lacks Hebrew and Ɓ, so ['שמלה', '가방']
+    warned "Glyph missing" for the Hebrew that DejaVu Sans drew before. The default fonts come
+    first, the CJK font after: matplotlib falls back glyph by glyph."""
+    family = _installed_cjk_family()
+    for suffix in ("png", "svg", "pdf"):  # each backend lays out the glyphs itself
+        with warnings.catch_warnings():  # a glyph missing from the fonts warns
+            warnings.simplefilter("error")
+            axes = show_images(torch.rand(2, 4, 4), 1, 2, titles=titles)
+            axes[0].figure.savefig(io.BytesIO(), format=suffix)
+        assert [ax.get_title() for ax in axes] == titles
+        assert [ax.title.get_fontfamily() for ax in axes] == [_with_default_fonts(family)] * 2
+        plt.close(axes[0].figure)
+
+
+@pytest.mark.parametrize(
+    ("draw", "shown"),
+    [
+        (lambda: show_images(torch.rand(3, 4, 4), 1, 3, titles=["bag", "티셔츠", "바지"]), "titles[1] = '티셔츠'"),
+        (lambda: plot_confusion_matrix(torch.eye(2), ["T-shirt 티셔츠", "바지"]), "class_names[0] = 'T-shirt 티셔츠'"),
+        (lambda: plot_predictions(torch.rand(2, 4, 4), ["bag", "coat"], ["bag", "외투"]), "pred_labels[1] = '외투'"),
+        (lambda: plot_predictions(torch.rand(1, 4, 4), ["T恤"], ["T恤"]), "true_labels[0] = 'T恤'"),
+    ],
+    ids=["show_images", "plot_confusion_matrix", "plot_predictions", "both labels"],
+)  # fmt: skip
+def test_the_refusal_without_a_cjk_font_names_the_parameter_and_the_title_as_written(
+    draw: Callable[[], Any], shown: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The confusion matrix's refusal named 'titles' (its parameter is class_names), and showed
+    the characters sorted by code point: '바셔지츠티' for ['티셔츠', '바지']."""
+    import linearnets.plotting._fonts as fonts
+
+    monkeypatch.setattr(fonts, "cjk_family", lambda: None)
+    with pytest.raises(UsageError) as info:
+        draw()
+    name = shown.split("[")[0]
+    assert str(info.value) == (
+        f"{name} hold Chinese, Japanese or Korean characters ({shown}), but no installed font has "
+        "them (the figure would show empty boxes); install one, e.g. 'sudo apt-get install "
+        "fonts-wqy-microhei', or use English labels (lang='en', --lang en)"
+    )
+    assert plt.get_fignums() == []  # refused before a figure was made

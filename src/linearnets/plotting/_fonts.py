@@ -138,30 +138,39 @@ def _charmap(path: str) -> frozenset[int]:
         return frozenset()
 
 
-def title_font(texts: Sequence[str]) -> dict[str, Any]:
-    """Return the ``set_title`` keyword arguments that draw ``texts``: the installed CJK font
-    (:func:`cjk_family`) where matplotlib's own font, as rcParams choose it, lacks Chinese,
-    Japanese or Korean characters of theirs (Hangul and full-width forms too), or other glyphs
-    that font has; none (``{}``) otherwise.
+def title_font(texts: Sequence[str], name: str = "titles") -> dict[str, Any]:
+    """Return the ``set_title`` keyword arguments that draw ``texts``: matplotlib's own fonts, as
+    rcParams choose them, then the installed CJK font (:func:`cjk_family`) where they lack Chinese,
+    Japanese or Korean characters of theirs (Hangul and full-width forms too), or other glyphs that
+    font has; none (``{}``) otherwise. matplotlib draws each glyph with the first font of the list
+    that has it: Hebrew beside Korean ('שמלה', '가방') and 'Ɓag 가방' are drawn whole.
+
+    Args:
+        texts: the titles (tick labels) to draw.
+        name: the caller's parameter that gave them, named by the refusal (``class_names``).
 
     Raises:
         UsageError: a text holds Chinese, Japanese or Korean characters matplotlib's font lacks
             and no installed font has them (the figure would show empty boxes, with a warning
-            per missing glyph).
+            per missing glyph); the first such text is shown, as written.
     """
     # ASCII is in every font; "\n" (two-line titles) is in none, and needs none
     chars = {ch for text in texts for ch in text if ord(ch) > 0x7F}
     missing = _default_font_lacks(chars) if chars else set()
     if not missing:
         return {}  # the user's own font (rcParams, e.g. font.sans-serif=["SimHei"]) draws them
-    family, cjk = cjk_family(), sorted(ch for ch in missing if _has_cjk(ch))
+    family, cjk = cjk_family(), {ch for ch in missing if _has_cjk(ch)}
     if family is None and cjk:
+        i, text = next((i, t) for i, t in enumerate(texts) if not cjk.isdisjoint(t))
         raise UsageError(
-            f"titles hold Chinese, Japanese or Korean characters ({''.join(cjk[:5])!r}), but no "
-            "installed font has them (the figure would show empty boxes); install one, e.g. "
+            f"{name} hold Chinese, Japanese or Korean characters ({name}[{i}] = {text!r}), but "
+            "no installed font has them (the figure would show empty boxes); install one, e.g. "
             "'sudo apt-get install fonts-wqy-microhei', or use English labels (lang='en', "
             "--lang en)"
         )
     if family is not None and (cjk or _family_has_any(family, missing)):
-        return {"fontfamily": family}
+        from linearnets.plotting._mpl import matplotlib_module  # which imports this module
+
+        # the default fonts first: the CJK font's own Latin, Hebrew, ... would replace theirs
+        return {"fontfamily": [*matplotlib_module().rcParams["font.family"], family]}
     return {}  # no font known to have them: matplotlib warns of each glyph missing

@@ -266,7 +266,7 @@ def plot_confusion_matrix(
         m = m.to_dense()
     m = m.to(torch.float64)
     names = _check_names(class_names, m.shape[0])
-    font = title_font([str(name) for name in names])  # Chinese class names need a CJK font
+    font = title_font([str(name) for name in names], "class_names")  # Chinese ones need a CJK font
     path = None if out is None else check_out_writable("out", check_out_path("out", out))
     if normalize:
         m = m / m.sum(dim=1, keepdim=True)  # (C, C); a row without examples: 0/0, NaN
