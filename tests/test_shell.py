@@ -96,3 +96,21 @@ def test_the_shell_is_windows_where_os_name_is_nt(monkeypatch: pytest.MonkeyPatc
     assert shell_word("my run") == '"my run"'
     monkeypatch.setattr(shell.os, "name", "posix")
     assert shell_word("my run") == "'my run'"
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="the oracle is bash")
+@pytest.mark.parametrize("example", ["~/a b.svg", "~/-x.png", "f.png", "/tmp/it's.png"])
+def test_a_typed_path_leaves_its_home_to_the_shell_and_quotes_the_rest(
+    example: str, tmp_path: Path
+) -> None:
+    """typed_path(~/a b.svg) is ~/'a b.svg': bash expands the ~ and reads the rest as one word."""
+    from linearnets._shell import typed_path
+
+    typed = typed_path(example)
+    home = str(tmp_path)
+    env = {**os.environ, "HOME": home}
+    said = subprocess.run(
+        ["bash", "-c", f"printf '%s' {typed}"], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    expected = home + example[1:] if example.startswith("~/") else example
+    assert Path(said) == Path(expected)  # ~/./-x.png: the file -x.png in the home folder

@@ -9,7 +9,7 @@ import shlex
 
 from linearnets._text import shown_path, shows
 
-__all__ = ["shell_word"]
+__all__ = ["shell_word", "typed_path"]
 
 
 def shell_word(path: str | os.PathLike[str], *, windows: bool | None = None) -> str:
@@ -52,3 +52,10 @@ def _quote_nt(word: str) -> str:
         backslashes = 0
     out.append("\\" * (2 * backslashes) + '"')
     return "".join(out)
+
+
+def typed_path(example: str) -> str:
+    """Return a path as typed in a shell: quoted where it needs to be, its leading ``~/`` not (the
+    shell expands it)."""
+    home, rest = ("~/", example[2:]) if example.startswith("~/") else ("", example)
+    return home + shell_word(rest)

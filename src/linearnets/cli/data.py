@@ -141,7 +141,8 @@ def _show(args: argparse.Namespace) -> int:
     from linearnets.data.fashion_mnist import get_fashion_mnist_labels, read_fashion_mnist
     from linearnets.plotting import show_images
     from linearnets.plotting._image_args import even_grid
-    from linearnets.plotting._mpl import check_out_path, check_out_writable, matplotlib_module
+    from linearnets.plotting._mpl import check_out_path, matplotlib_module
+    from linearnets.plotting._out_path import check_out_writable
     from linearnets.training.runs import check_not_a_runs_figure
 
     check_show_count(args.n, default=_SHOWN)
@@ -174,7 +175,8 @@ def _check_default_writable(out: Path) -> None:
     """Refuse the default figure ``out`` (no --out given) where its folder cannot be written, named
     as the default: "--out must be a file in a folder you can write to" blamed an --out never
     given. The fix is a file in a folder that can be written, not this one."""
-    from linearnets.plotting._mpl import typed_path, unwritable_reason, writable_example
+    from linearnets._shell import typed_path
+    from linearnets.path_writable import unwritable_reason, writable_example
 
     reason = unwritable_reason(out)
     if reason is None:

@@ -150,7 +150,8 @@ def _bare_name(name: str, run_dir: Path) -> str:
     bare name again); else a warning off it. Inside another run's folder, the bare name offered
     was refused again, as passing for that run's predictions; inside ``run_dir`` itself it was
     called "a run too"."""
-    from linearnets.plotting._mpl import typed_path, writable_example
+    from linearnets._shell import typed_path
+    from linearnets.path_writable import writable_example
     from linearnets.training.run_files import holds_a_linearnets_run
 
     here = Path.cwd()
@@ -232,12 +233,11 @@ def _check_writable(run_dir: Path, name: str) -> None:
     refusal at saving blamed an --out that was never given, once the model had been run. Called
     once the model is loaded, before the test images are read: a folder that is no softmax run is
     refused as such first."""
+    from linearnets.path_writable import on_read_only_file_system
+
     if os.access(run_dir, os.W_OK | os.X_OK):
         return
-    try:
-        read_only = bool(os.statvfs(run_dir).f_flag & os.ST_RDONLY)  # where chmod cannot help
-    except (AttributeError, OSError):  # no statvfs (Windows)
-        read_only = False
+    read_only = on_read_only_file_system(run_dir)  # where chmod cannot help
     raise UsageError(
         f"RUN_DIR must be a folder you can write to for the figure {name} when no --out is given, "
         f"got {quoted_path(run_dir)}, which "

@@ -4,34 +4,30 @@ matplotlib is imported only inside these functions, so importing :mod:`linearnet
 and, everywhere in the package, only after :func:`matplotlib_module` (or :func:`pyplot`), which sets
 up ``MPLCONFIGDIR`` first (``tests/plotting/test_mpl_dirs.py`` checks every import).
 A figure's path is checked by :mod:`linearnets.plotting._out_path` (:func:`check_out_path`, importable
-from here).
+from here, and ``check_out_writable``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import functools
 import importlib.util
 import os
 import secrets
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
-from linearnets._paths import same_folder
-from linearnets._shell import shell_word
 from linearnets._text import printable, quoted_path, shown_path
 from linearnets.errors import UsageError
-from linearnets.path_checks import link_problem
+from linearnets.path_writable import write_refusal_reason
 from linearnets.plotting._fonts import cjk_family as cjk_family
 from linearnets.plotting._fonts import title_font as title_font
 from linearnets.plotting._mpl_dirs import settle_config_dir
 from linearnets.plotting._out_path import SAVE_FORMATS as SAVE_FORMATS
-from linearnets.plotting._out_path import check_out_path, folder_in_its_place
+from linearnets.plotting._out_path import cannot_write, check_out_path, folder_in_its_place
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -39,14 +35,10 @@ if TYPE_CHECKING:
 __all__ = [
     "as_numpy",
     "check_out_path",
-    "check_out_writable",
     "in_notebook",
     "new_figure",
     "pyplot",
     "save_figure",
-    "typed_path",
-    "unwritable_reason",
-    "writable_example",
 ]
 
 NAME_MAX = 255  # bytes in one file name on Linux and macOS file systems (ext4, APFS, tmpfs)
@@ -315,86 +307,9 @@ def _open_temporary(
                 f"{quoted_path(folder)}, which does not exist (removed since?); make it again, or "
                 "pass one that exists"
             ) from None
-        raise _cannot_write(name, path, _reason(exc, path), names_folder=names_folder) from None
-
-
-def check_out_writable(name: str, path: Path) -> Path:
-    """Return ``path`` (as :func:`check_out_path` returns it), refusing, before anything is read
-    or drawn, one whose folder (or the nearest one that exists, where it would be made) this user
-    cannot write in, as :func:`save_figure` would refuse it once the figure was drawn."""
-    reason = unwritable_reason(path)
-    if reason is not None:
-        raise _cannot_write(name, path, reason, names_folder=False)
-    return path
-
-
-def unwritable_reason(path: Path) -> str | None:
-    """Return why the file ``path`` cannot be made ("the folder F is not writable", "... is on a
-    read-only file system"), told by its folder's permissions (or the nearest folder that exists,
-    where the missing ones would be made) without writing; ``None`` where they allow it, or where
-    the write itself is to say what stops it (a file in the folder's place)."""
-    folder = _nearest_existing(path.parent.absolute())
-    if folder is None or not folder.is_dir() or os.access(folder, os.W_OK | os.X_OK):
-        return None
-    try:
-        read_only = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)  # where chmod cannot help
-    except (AttributeError, OSError):  # no statvfs (Windows)
-        read_only = False
-    refused = OSError(errno.EROFS, "") if read_only else PermissionError(errno.EACCES, "")
-    return _reason(refused, path)
-
-
-def _cannot_write(name: str, path: Path, reason: str, *, names_folder: bool) -> UsageError:
-    """Return the refusal of a figure ``path`` (set by ``name``; with ``names_folder``, its
-    folder) that cannot be written for ``reason``; the fix is a place that can be written: the
-    working folder, else the home folder or the temporary one (:func:`writable_example`)."""
-    folder = _nearest_existing(path.parent.absolute()) or path.parent
-    if names_folder:
-        example = writable_example("figures", folder)
-        fix = f"pass e.g. {name}={example!r}" if example else f"pass a {name} you can write to"
-        return UsageError(
-            f"{name} must be a folder you can write to, got {quoted_path(path.parent)}, but "
-            f"{reason}; {fix}"
-        )
-    # the command line's own file name, in a folder it can be written in; the library's figure.png
-    option = name.startswith("--")
-    example = writable_example(path.name if option else f"figure{path.suffix}", folder)
-    fix = "pass a file in a folder you can write to"
-    if example:
-        fix = (
-            f"pass e.g. {name} {typed_path(example)}" if option else f"pass e.g. {name}={example!r}"
-        )
-    return UsageError(
-        f"{name} must be a file in a folder you can write to, got {quoted_path(path)}, but "
-        f"{reason}; {fix}"
-    )
-
-
-def typed_path(example: str) -> str:
-    """Return a path as typed in a shell: quoted where it needs to be, its leading ``~/`` not (the
-    shell expands it)."""
-    home, rest = ("~/", example[2:]) if example.startswith("~/") else ("", example)
-    return home + shell_word(rest)
-
-
-def writable_example(file_name: str, refused: Path) -> str | None:
-    """Return where ``file_name`` could be written instead of in the folder ``refused``: the bare
-    name (in the working folder), ``~/file_name`` or the temporary folder's path, the first whose
-    folder this user can write in and is not ``refused``; ``None`` where none is (a fix naming
-    the same read-only folder failed again)."""
-    home = os.path.expanduser("~")
-    temporary = tempfile.gettempdir()
-    places = [
-        (".", file_name),
-        (home, f"~/{file_name}"),
-        (temporary, os.path.join(temporary, file_name)),
-    ]
-    for folder, example in places:
-        if folder == "~" or not os.access(folder, os.W_OK | os.X_OK):  # "~": no home known
-            continue
-        if not same_folder(folder, refused):
-            return example
-    return None
+        raise cannot_write(
+            name, path, write_refusal_reason(exc, path), names_folder=names_folder
+        ) from None
 
 
 def _temporary_name(name: str) -> str:
@@ -407,33 +322,6 @@ def _temporary_name(name: str) -> str:
         # a character cut in two drops out: the name need only be unique (the tail) and legible
         name = encoded[:room].decode("utf-8", "ignore")
     return f".{name}{tail}"
-
-
-def _reason(exc: OSError, path: Path) -> str:
-    """Say why a figure's folder or file could not be made, without the temporary file's name."""
-    problem = link_problem(path.parent)
-    if problem:  # mkdir reports a link to nowhere as "File exists"
-        return problem
-    # by its full path: "the folder . is not writable" for a bare file name said little
-    nearest = _nearest_existing(path.parent.absolute())
-    if isinstance(exc, FileExistsError | NotADirectoryError):
-        where = f" ({shown_path(nearest)})" if nearest is not None and not nearest.is_dir() else ""
-        return f"a part of its folder path{where} is a file, not a folder"
-    if isinstance(exc, PermissionError):  # the folder to be made in may be further up
-        return f"the folder {shown_path(nearest or path.parent)} is not writable"
-    if exc.errno == errno.EROFS:  # chmod cannot help there
-        return f"the folder {shown_path(nearest or path.parent)} is on a read-only file system"
-    # "but No such file or directory" for /proc/x.png, whose folder exists: say what failed where
-    where = shown_path(nearest or path.parent)
-    return f"no file can be made in {where} ({exc.strerror or type(exc).__name__})"
-
-
-def _nearest_existing(folder: Path) -> Path | None:
-    """Return ``folder`` or its nearest parent that exists; ``None`` if that cannot be told."""
-    try:
-        return next((p for p in (folder, *folder.parents) if p.exists()), None)
-    except OSError:  # a folder on the way that cannot be searched
-        return None
 
 
 def as_numpy(value: Any) -> np.ndarray:

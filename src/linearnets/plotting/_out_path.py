@@ -1,8 +1,9 @@
 """A figure's output path checked before anything is drawn: a file name with a figure's extension.
 
 :func:`check_out_path` names the setting, the rule, the path received and the fix (a folder, a
-separator at the end, an extension alone, a link to nowhere); the atomic save is
-:mod:`linearnets.plotting._mpl`'s.
+separator at the end, an extension alone, a link to nowhere); :func:`check_out_writable` refuses
+one whose folder this user cannot write in, offering one that can be
+(:mod:`linearnets.path_writable`). The atomic save is :mod:`linearnets.plotting._mpl`'s.
 """
 
 from __future__ import annotations
@@ -11,11 +12,19 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from linearnets._shell import typed_path
 from linearnets._text import quoted_path, shown_path
 from linearnets.errors import UsageError
 from linearnets.path_checks import expand_user, link_problem
+from linearnets.path_writable import nearest_existing, unwritable_reason, writable_example
 
-__all__ = ["SAVE_FORMATS", "check_out_path", "folder_in_its_place"]
+__all__ = [
+    "SAVE_FORMATS",
+    "cannot_write",
+    "check_out_path",
+    "check_out_writable",
+    "folder_in_its_place",
+]
 
 SAVE_FORMATS = (".png", ".svg", ".pdf")
 
@@ -112,4 +121,40 @@ def folder_in_its_place(name: str, path: Path) -> UsageError:
         f"{name} must be a folder {path.name} can be written in, got {quoted_path(path.parent)}, "
         f"which holds a folder {quoted_path(path)} in its place; move or remove that folder, or "
         f"pass another {name}"
+    )
+
+
+def check_out_writable(name: str, path: Path) -> Path:
+    """Return ``path`` (as :func:`check_out_path` returns it), refusing, before anything is read
+    or drawn, one whose folder (or the nearest one that exists, where it would be made) this user
+    cannot write in, as :func:`save_figure` would refuse it once the figure was drawn."""
+    reason = unwritable_reason(path)
+    if reason is not None:
+        raise cannot_write(name, path, reason, names_folder=False)
+    return path
+
+
+def cannot_write(name: str, path: Path, reason: str, *, names_folder: bool) -> UsageError:
+    """Return the refusal of a figure ``path`` (set by ``name``; with ``names_folder``, its
+    folder) that cannot be written for ``reason``; the fix is a place that can be written: the
+    working folder, else the home folder or the temporary one (:func:`writable_example`)."""
+    folder = nearest_existing(path.parent.absolute()) or path.parent
+    if names_folder:
+        example = writable_example("figures", folder)
+        fix = f"pass e.g. {name}={example!r}" if example else f"pass a {name} you can write to"
+        return UsageError(
+            f"{name} must be a folder you can write to, got {quoted_path(path.parent)}, but "
+            f"{reason}; {fix}"
+        )
+    # the command line's own file name, in a folder it can be written in; the library's figure.png
+    option = name.startswith("--")
+    example = writable_example(path.name if option else f"figure{path.suffix}", folder)
+    fix = "pass a file in a folder you can write to"
+    if example:
+        fix = (
+            f"pass e.g. {name} {typed_path(example)}" if option else f"pass e.g. {name}={example!r}"
+        )
+    return UsageError(
+        f"{name} must be a file in a folder you can write to, got {quoted_path(path)}, but "
+        f"{reason}; {fix}"
     )

@@ -246,13 +246,8 @@ def plot_confusion_matrix(
         The matplotlib ``Axes`` of the heatmap.
     """
     from linearnets.plotting._fonts import title_font
-    from linearnets.plotting._mpl import (
-        check_out_path,
-        check_out_writable,
-        in_notebook,
-        new_figure,
-        save_figure,
-    )
+    from linearnets.plotting._mpl import check_out_path, in_notebook, new_figure, save_figure
+    from linearnets.plotting._out_path import check_out_writable
 
     normalize = check_bool("normalize", normalize)  # "False" is true
     m = _check_matrix(matrix)

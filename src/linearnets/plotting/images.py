@@ -28,13 +28,8 @@ from linearnets.plotting._image_args import (
     title_text,
 )
 from linearnets.plotting._mistake_marks import marked_wrong
-from linearnets.plotting._mpl import (
-    check_out_path,
-    check_out_writable,
-    in_notebook,
-    new_figure,
-    save_figure,
-)
+from linearnets.plotting._mpl import check_out_path, in_notebook, new_figure, save_figure
+from linearnets.plotting._out_path import check_out_writable
 from linearnets.validation import check_positive_float, check_positive_int
 
 if TYPE_CHECKING:

@@ -1,0 +1,51 @@
+"""Tests of linearnets.path_writable: whether a file can be made there, and where instead."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from linearnets import path_writable
+
+
+def test_the_example_is_the_first_writable_place_that_is_not_the_folder_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a read-only working folder, out='x.png' was told "pass e.g. out='figure.png'": the
+    same folder, refused again. The working folder is offered where it can be written, else the
+    home folder, else the temporary one. As root every folder passes os.access: faked."""
+    here, home, temporary = (tmp_path / name for name in ("here", "home", "tmp"))
+    for folder in (here, home, temporary):
+        folder.mkdir()
+    monkeypatch.chdir(here)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    writable = {here, home, temporary}
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path).resolve() in writable)
+    example = path_writable.writable_example
+    assert example("f.png", tmp_path / "elsewhere") == "f.png"
+    assert example("f.png", here) == "~/f.png"  # not the folder refused
+    writable.discard(here)
+    assert example("f.png", tmp_path / "elsewhere") == "~/f.png"
+    writable.discard(home)
+    assert example("f.png", here) == str(temporary / "f.png")
+    writable.discard(temporary)
+    assert example("f.png", here) is None
+
+
+def test_a_folder_this_user_cannot_write_in_is_told_before_writing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The nearest folder that exists is the one judged (the missing ones would be made in it).
+    As root every folder passes os.access: faked."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != locked)
+    assert path_writable.unwritable_reason(locked / "new" / "f.png") == (
+        f"the folder {locked} is not writable"
+    )
+    assert path_writable.unwritable_reason(tmp_path / "f.png") is None
+    assert not path_writable.on_read_only_file_system(locked)
