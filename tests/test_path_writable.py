@@ -49,3 +49,26 @@ def test_a_folder_this_user_cannot_write_in_is_told_before_writing(
     )
     assert path_writable.unwritable_reason(tmp_path / "f.png") is None
     assert not path_writable.on_read_only_file_system(locked)
+
+
+def test_a_name_held_there_already_is_not_offered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HOME/figure.png held the user's file, and the fix '~/figure.png' overwrote it: the first
+    name free in the place offered is given, a folder of that name counting as held."""
+    here, home, temporary = (tmp_path / name for name in ("here", "home", "tmp"))
+    for folder in (here, home, temporary):
+        folder.mkdir()
+    monkeypatch.chdir(here)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    (here / "figure.png").write_bytes(b"the user's")
+    (home / "figure.png").mkdir()
+    (home / "figure-2.png").symlink_to(tmp_path / "nowhere")  # a link to nowhere is a name held
+    example = path_writable.writable_example
+    assert example("figure.png", tmp_path / "elsewhere") == "figure-2.png"
+    assert example("figure.png", here) == "~/figure-3.png"
+    assert example("a b.svg", here) == "~/a b.svg"  # free: as it is
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path).resolve() == temporary)
+    (temporary / "predict-3.png").touch()
+    assert example("predict-3.png", here) == str(temporary / "predict-3-2.png")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from linearnets._paths import same_folder
 from linearnets._text import shown_path
+from linearnets.data.new_names import new_file_beside
 from linearnets.path_checks import link_problem
 
 __all__ = [
@@ -53,19 +54,20 @@ def writable_example(file_name: str, refused: Path) -> str | None:
     """Return where ``file_name`` could be written instead of in the folder ``refused``: the bare
     name (in the working folder), ``~/file_name`` or the temporary folder's path, the first whose
     folder this user can write in and is not ``refused``; ``None`` where none is (a fix naming
-    the same read-only folder failed again)."""
+    the same read-only folder failed again). Where that folder holds ``file_name`` already, the
+    first name free there is offered (``figure-2.png``, :func:`new_file_beside`): following the
+    advice overwrote the user's file."""
     home = os.path.expanduser("~")
     temporary = tempfile.gettempdir()
-    places = [
-        (".", file_name),
-        (home, f"~/{file_name}"),
-        (temporary, os.path.join(temporary, file_name)),
-    ]
-    for folder, example in places:
+    for folder in (".", home, temporary):
         if folder == "~" or not os.access(folder, os.W_OK | os.X_OK):  # "~": no home known
             continue
         if not same_folder(folder, refused):
-            return example
+            name = Path(file_name)
+            free = new_file_beside(Path(folder, file_name), name.stem, name.suffix).name
+            if folder == ".":
+                return free
+            return f"~/{free}" if folder == home else os.path.join(temporary, free)
     return None
 
 

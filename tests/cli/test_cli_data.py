@@ -828,21 +828,36 @@ def _read_only_here(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "said"),
+    ("args", "said", "held"),
     [
         (
             [],
             "the default figure fashion-mnist.png (no --out given) cannot be written: the folder "
             "{here} is on a read-only file system; pass --out FILE in a folder you can write to, "
             "e.g. --out ~/fashion-mnist.png",
+            [],
+        ),
+        (
+            [],
+            "the default figure fashion-mnist.png (no --out given) cannot be written: the folder "
+            "{here} is on a read-only file system; pass --out FILE in a folder you can write to, "
+            "e.g. --out ~/fashion-mnist-2.png",
+            ["fashion-mnist.png"],
         ),
         (
             ["--out", "sub/grid.svg"],
             "--out must be a file in a folder you can write to, got 'sub/grid.svg', but the "
             "folder {here} is on a read-only file system; pass e.g. --out ~/grid.svg",
+            [],
+        ),
+        (
+            ["--out", "sub/grid.svg"],
+            "--out must be a file in a folder you can write to, got 'sub/grid.svg', but the "
+            "folder {here} is on a read-only file system; pass e.g. --out ~/grid-3.svg",
+            ["grid.svg", "grid-2.svg"],
         ),
     ],
-    ids=["default", "given"],
+    ids=["default", "default held at home", "given", "given held twice at home"],
 )
 def test_show_in_a_read_only_folder_is_refused_before_reading_with_a_writable_fix(
     real: Path,
@@ -851,15 +866,19 @@ def test_show_in_a_read_only_folder_is_refused_before_reading_with_a_writable_fi
     monkeypatch: pytest.MonkeyPatch,
     args: list[str],
     said: str,
+    held: list[str],
 ) -> None:
     """``data show`` in a read-only folder read the dataset, then blamed an --out never given
     ("--out must be a file in a folder you can write to, got 'fashion-mnist.png'") with a fix,
-    --out figure.png, in the same read-only folder."""
+    --out figure.png, in the same read-only folder. A file the home folder holds by the name
+    is not offered: following the advice overwrote it."""
     import linearnets.data.fashion_mnist as fashion_mnist
 
     here, home = tmp_path / "ro", tmp_path / "home"
     here.mkdir()
     home.mkdir()
+    for name in held:
+        (home / name).write_bytes(b"the user's")
     monkeypatch.setenv("HOME", str(home))
     _read_only_here(monkeypatch, here)
     read: list[Any] = []

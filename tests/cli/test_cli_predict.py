@@ -1612,3 +1612,6 @@ def test_a_read_only_run_dir_in_a_read_only_working_folder_is_told_a_writable_ou
     )
     assert main(["predict", "run1", "-n", "3", "--out", str(home / "predict-3.png")]) == 0
     assert (home / "predict-3.png").is_file()  # as advised
+    capsys.readouterr()
+    assert main(["predict", "run1", "-n", "3"]) == 2  # that figure is not offered to overwrite
+    assert capsys.readouterr().err.endswith("e.g. --out ~/predict-3-2.png\n")
