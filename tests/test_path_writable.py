@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,18 +12,25 @@ import pytest
 from linearnets import path_writable
 
 
-def test_the_example_is_the_first_writable_place_that_is_not_the_folder_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """In a read-only working folder, out='x.png' was told "pass e.g. out='figure.png'": the
-    same folder, refused again. The working folder is offered where it can be written, else the
-    home folder, else the temporary one. As root every folder passes os.access: faked."""
+@pytest.fixture
+def places(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, Path, Path]]:
+    """Yield the working, home and temporary folders writable_example looks in, each new."""
     here, home, temporary = (tmp_path / name for name in ("here", "home", "tmp"))
     for folder in (here, home, temporary):
         folder.mkdir()
     monkeypatch.chdir(here)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    yield here, home, temporary
+
+
+def test_the_example_is_the_first_writable_place_that_is_not_the_folder_refused(
+    places: tuple[Path, Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a read-only working folder, out='x.png' was told "pass e.g. out='figure.png'": the
+    same folder, refused again. The working folder is offered where it can be written, else the
+    home folder, else the temporary one. As root every folder passes os.access: faked."""
+    here, home, temporary = places
     writable = {here, home, temporary}
     monkeypatch.setattr(os, "access", lambda path, mode: Path(path).resolve() in writable)
     example = path_writable.writable_example
@@ -52,16 +60,11 @@ def test_a_folder_this_user_cannot_write_in_is_told_before_writing(
 
 
 def test_a_name_held_there_already_is_not_offered(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    places: tuple[Path, Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """HOME/figure.png held the user's file, and the fix '~/figure.png' overwrote it: the first
     name free in the place offered is given, a folder of that name counting as held."""
-    here, home, temporary = (tmp_path / name for name in ("here", "home", "tmp"))
-    for folder in (here, home, temporary):
-        folder.mkdir()
-    monkeypatch.chdir(here)
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    here, home, temporary = places
     (here / "figure.png").write_bytes(b"the user's")
     (home / "figure.png").mkdir()
     (home / "figure-2.png").symlink_to(tmp_path / "nowhere")  # a link to nowhere is a name held

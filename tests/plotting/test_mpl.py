@@ -831,16 +831,13 @@ def test_the_fix_for_a_folder_that_cannot_be_written_names_one_that_can(
     """In a read-only working folder, out='x.png' was told "pass e.g. out='figure.png'": the
     same folder, refused again. The home folder is offered there (the places and their order:
     tests/test_path_writable.py). As root every folder passes os.access: faked."""
-    import tempfile
-
     from linearnets.plotting import _out_path
 
-    here, home, temporary = (tmp_path / name for name in ("here", "home", "tmp"))
-    for folder in (here, home, temporary):
-        folder.mkdir()
+    here, home = tmp_path / "here", tmp_path / "home"
+    here.mkdir()
+    home.mkdir()
     monkeypatch.chdir(here)
     monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     writable = {home}
     monkeypatch.setattr(os, "access", lambda path, mode: Path(path).resolve() in writable)
     with pytest.raises(UsageError) as info:  # refused before anything is drawn
