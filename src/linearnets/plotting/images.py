@@ -182,7 +182,9 @@ def plot_predictions(
         images: what :func:`show_images` accepts, at least ``n`` images.
         true_labels, pred_labels: label names (or class indices), one per image; any of the
             three may be a generator, read whole. Names are drawn as written (``$`` is no
-            mathtext), as :func:`show_images` draws titles.
+            mathtext), as :func:`show_images` draws titles. A mistake is told by value: 9.0 is
+            class 9 (and titled 9), '9' is 9; names against class indices, and bools, are
+            refused.
         out: save the figure there too (PNG, SVG or PDF by the extension).
         n: how many images to draw, at most :data:`MAX_SHOW` (default: all of them).
         num_cols: images a row, the rest wrapped onto further rows (default: all ``n`` in one
