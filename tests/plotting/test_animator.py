@@ -74,7 +74,8 @@ def test_animator_accumulates_like_the_book() -> None:
 
 
 def test_animator_defaults_to_keeping_data_only_in_a_terminal(tmp_path: Path) -> None:
-    assert Animator().mode == "none"
+    with pytest.warns(UserWarning, match="^Animator draws nothing here: this is not Jupyter"):
+        assert Animator().mode == "none"
     assert Animator(out=tmp_path / "a.png").mode == "file"
     # pyplot's figures, as the book's plt.subplots makes them: plt.show() or savefig sees them
     assert len(plt.get_fignums()) == 2
@@ -259,8 +260,10 @@ def test_a_bad_setting_leaves_no_figure_in_pyplot(
     settings: dict[str, Any], error: type[Exception], match: str
 ) -> None:
     plt.close("all")
-    with pytest.raises(error, match=match) as info:
-        Animator(**settings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # refused before it could say it draws nothing
+        with pytest.raises(error, match=match) as info:
+            Animator(**settings)
     assert type(info.value) is error  # a UsageTypeError is a UsageError too
     assert plt.get_fignums() == []
 
@@ -346,7 +349,12 @@ def test_no_legend_before_there_are_lines_to_label() -> None:
 def test_the_first_lines_fit_the_margins_to_the_labels_once() -> None:
     """The layout after the first add is matplotlib's tight layout (limits fixed: the ticks stay put)."""
     animator = Animator(
-        xlabel="epoch", ylabel="a long y label", legend=["loss"], xlim=[1, 3], ylim=[0, 1]
+        xlabel="epoch",
+        ylabel="a long y label",
+        legend=["loss"],
+        xlim=[1, 3],
+        ylim=[0, 1],
+        mode="none",
     )
     default = animator.axes[0].get_position().bounds
     animator.add(1, 0.5)

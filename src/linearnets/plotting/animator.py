@@ -110,10 +110,6 @@ class Animator:
         ncols = check_positive_int("ncols", ncols)
         fmts = check_fmts("fmts", fmts)
         self.mode = resolve_mode(mode, has_out=out is not None)
-        if mode == "auto" and self.mode == "none":  # as LiveCurves: a figure never to be seen
-            warn_drawn_nowhere(
-                "Animator", out_name="out", files="a PNG and an SVG rewritten at each add"
-            )
         paths: list[Path] = []
         if out is not None:
             png = check_out_path("out", out, (".png", ".svg"))
@@ -132,6 +128,11 @@ class Animator:
         self._markers: list[Any] = []  # each line's own marker (from its format string)
         self._settings = (xlabel, ylabel, xlim, ylim, xscale, yscale)
         self.config_axes()
+        # said once every setting passed (as LiveCurves): a refused call warns of nothing
+        if mode == "auto" and self.mode == "none":  # a figure never to be seen
+            warn_drawn_nowhere(
+                "Animator", out_name="out", files="a PNG and an SVG rewritten at each add"
+            )
 
     def config_axes(self) -> None:
         """Apply the labels, limits, scales, legend and grid to the first axes."""
