@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -359,16 +358,22 @@ def test_the_confusion_figure_is_drawn_up_to_max_drawn_classes_and_its_absence_t
 
 def test_the_live_curves_never_make_the_run_folder_again(tmp_path: Path) -> None:
     """The curves are drawn into the run's folder, which exists: one removed while the run trains
-    is not made again holding curves.png alone (make_out_dir=False); drawing into it is refused."""
-    from linearnets.errors import UsageError
+    is not made again holding curves.png alone (make_out_dir=False); drawing into it is refused,
+    said as a checkpoint's write says it (not as an out_dir the run's user never passed)."""
+    from linearnets.errors import RunFileError
     from linearnets.plotting import LiveCurves
     from linearnets.tasks.reports import live_curves
 
     run_dir = tmp_path / "run"
     curves = live_curves(SoftmaxConfig(plot="file", epochs=2), run_dir, None)
     assert isinstance(curves, LiveCurves)
-    with pytest.raises(UsageError, match=f"^out_dir must be a folder that exists while the figures are written, got {re.escape(repr(str(run_dir)))}, which does not exist"):  # fmt: skip
+    with pytest.raises(RunFileError) as info:
         curves.update(1, {"train loss": 1.0, "train acc": 0.5, "test acc": 0.5})
+    assert str(info.value) == (
+        f"{run_dir / 'curves.png'} could not be written: the run folder {run_dir} is gone "
+        "(removed or moved while the run trained), and its checkpoints with it; start the run "
+        "again (a folder moved elsewhere holds the checkpoints up to then: resume it there)"
+    )
     assert list(tmp_path.iterdir()) == []
     run_dir.mkdir()  # the folder there: the same curves draw into it
     curves.update(1, {"train loss": 1.0, "train acc": 0.5, "test acc": 0.5})
@@ -515,6 +520,48 @@ def test_a_run_folder_removed_as_the_run_ends_is_not_made_again_by_its_figures(
         run_softmax(config)
     # the plotting process's figures fail, then results.json is refused; here the first figure
     name = "results.json" if fork else "confusion.png"
+    assert str(info.value) == (
+        f"{out / name} could not be written: the run folder {out} is gone (removed or moved while "
+        "the run trained), and its checkpoints with it; start the run again (a folder moved "
+        "elsewhere holds the checkpoints up to then: resume it there)"
+    )
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["plotting process", "in process"])
+def test_a_run_folder_removed_in_the_last_epoch_is_said_gone_not_an_out_dir_to_make_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fork: bool
+) -> None:
+    """Drawn in process, the curves' SVG, drawn as training ends, said 'out_dir must be a folder
+    that exists ...; make it again', naming a setting the run's user never passed; it is said gone
+    as a checkpoint's write says it, as the plotting process's run says it."""
+    import shutil
+
+    import numpy as np
+
+    from linearnets.errors import RunFileError
+    from linearnets.training.callback_base import Callback
+
+    if not fork:  # as in a notebook, or where no process can be forked
+        monkeypatch.setattr(linearnets.plotting.background, "start_plot_process", lambda: None)
+    rng = np.random.default_rng(4)
+    X, y = rng.normal(size=(130, 4)).astype(np.float32), rng.integers(0, 3, size=130)
+    data = tmp_path / "d.npz"
+    np.savez(data, X=X[:100], y=y[:100], X_test=X[100:], y_test=y[100:])
+    out = tmp_path / "run"
+
+    class RemoveInTheLastEpoch(Callback):
+        def on_epoch_end(self, *, metrics: Any) -> None:
+            if metrics.epoch == 2:
+                shutil.rmtree(out)
+
+    config = SoftmaxConfig(
+        data=data, plot="file", batch_size=16, num_threads=1, device="cpu", epochs=2, out=out
+    )
+    with pytest.raises(RunFileError) as info:
+        run_softmax(config, callbacks=[RemoveInTheLastEpoch()])
+    # the first file written after: the final weights there, the SVG drawn at the end here
+    name = "model.pt" if fork else "curves.svg"
     assert str(info.value) == (
         f"{out / name} could not be written: the run folder {out} is gone (removed or moved while "
         "the run trained), and its checkpoints with it; start the run again (a folder moved "

@@ -7,7 +7,9 @@ forked, they are drawn here.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,8 +69,20 @@ def live_curves(config: SoftmaxConfig, run_dir: Path, plotter: PlotProcess | Non
         return RemoteCurves(plotter, formats=("png", "svg"), **kwargs)
     from linearnets.plotting import LiveCurves
 
+    class RunCurves(LiveCurves):
+        """The run's curves drawn here: a run folder gone (removed or moved as the run ends) is
+        said as a checkpoint's write says it, not as a refused ``out_dir`` the user never passed."""
+
+        def redraw(self) -> None:
+            with _kept_in_run_folder(run_dir / "curves.png"):
+                super().redraw()
+
+        def close(self) -> None:
+            with _kept_in_run_folder(run_dir / "curves.svg"):
+                super().close()
+
     # drawn here: the PNG every epoch; the SVG, a second full draw, once when training ends
-    return LiveCurves(mode=config.plot, formats=("png",), final_formats=("svg",), **kwargs)
+    return RunCurves(mode=config.plot, formats=("png",), final_formats=("svg",), **kwargs)
 
 
 def write_reports(
@@ -189,9 +203,17 @@ def _call_here(fn: Any, /, *args: Any, out: Path, **kwargs: Any) -> None:
         RunFileError: the run folder, ``out``'s, is gone (removed or moved as the run ended):
             said as a checkpoint's write says it, not as a refused ``out``.
     """
-    try:
+    with _kept_in_run_folder(out):
         fn(*args, out=out, **kwargs)
+
+
+@contextlib.contextmanager
+def _kept_in_run_folder(path: Path) -> Iterator[None]:
+    """Say a write of ``path`` that failed as its run folder is gone as a checkpoint's write says
+    it (:func:`~linearnets.training.checkpoint_write.run_file_error`); other errors as they are."""
+    try:
+        yield
     except (UsageError, OSError) as exc:
-        if out.parent.is_dir():
+        if path.parent.is_dir():
             raise
-        raise run_file_error(out, exc) from exc
+        raise run_file_error(path, exc) from exc
