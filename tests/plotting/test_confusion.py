@@ -541,3 +541,14 @@ def test_class_names_with_dollars_are_drawn_as_written_not_as_mathtext(tmp_path:
     assert [
         t for t in svg_texts(out) if "$" in t
     ] == names * 2  # the x axis's ticks, then the y axis's
+
+
+def test_make_folder_must_be_a_bool(tmp_path: Path) -> None:
+    """make_folder='False' was true: the missing folder was made; it is refused before drawing."""
+    out = tmp_path / "gone" / "confusion.png"
+    with pytest.raises(UsageTypeError) as info:
+        plot_confusion_matrix(torch.eye(2), ["a", "b"], out=out, make_folder="False")  # type: ignore[arg-type]
+    assert str(info.value) == (
+        "make_folder must be True or False, got 'False'; pass make_folder=True or make_folder=False"
+    )
+    assert list(tmp_path.iterdir()) == [] and plt.get_fignums() == []

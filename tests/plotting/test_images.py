@@ -846,3 +846,14 @@ def test_an_out_in_a_read_only_folder_is_refused_before_drawing_with_a_writable_
         "is not writable; pass e.g. out='~/figure.png'"
     )
     assert plt.get_fignums() == []
+
+
+def test_plot_predictions_make_folder_must_be_a_bool(tmp_path: Path) -> None:
+    """make_folder='False' was true: the missing folder was made; it is refused before drawing."""
+    out = tmp_path / "gone" / "predictions.png"
+    with pytest.raises(UsageTypeError) as info:
+        plot_predictions(torch.zeros(2, 28, 28), [0, 1], [0, 1], out=out, make_folder="False")  # type: ignore[arg-type]
+    assert str(info.value) == (
+        "make_folder must be True or False, got 'False'; pass make_folder=True or make_folder=False"
+    )
+    assert list(tmp_path.iterdir()) == [] and plt.get_fignums() == []

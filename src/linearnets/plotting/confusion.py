@@ -239,8 +239,9 @@ def plot_confusion_matrix(
             per-class accuracy; a row without examples has no ratios (0/0), and is drawn gray,
             its cells ``n/a`` (as :func:`format_per_class_table` shows its accuracy). With
             ``False`` cells are counts.
-        make_folder: make ``out``'s folder when it is missing; ``False`` where it must exist (a
-            run's folder, removed as the run ends, is not made again holding this figure alone).
+        make_folder: True or False (a string, ``'False'``, is refused): make ``out``'s folder when
+            it is missing; ``False`` where it must exist (a run's folder, removed as the run ends,
+            is not made again holding this figure alone).
 
     Returns:
         The matplotlib ``Axes`` of the heatmap.
@@ -250,6 +251,7 @@ def plot_confusion_matrix(
     from linearnets.plotting._out_path import check_out_writable
 
     normalize = check_bool("normalize", normalize)  # "False" is true
+    make_folder = check_bool("make_folder", make_folder)
     m = _check_matrix(matrix)
     if m.is_sparse:  # confusion_matrix's form past MAX_DENSE_CLASSES classes
         if m.shape[0] > MAX_DRAWN_DENSE:

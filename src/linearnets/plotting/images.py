@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from linearnets.errors import UsageError
+from linearnets.option_checks import check_bool
 from linearnets.plotting._fonts import title_font
 from linearnets.plotting._image_args import (
     MAX_CELLS,
@@ -194,14 +195,16 @@ def plot_predictions(
         managed: whether pyplot keeps the figure (``plt.gcf()``, ``plt.savefig``, ``plt.show()``
             see it), as the book's ``predict_ch3`` does; by default only in Jupyter or without
             ``out``, as :func:`show_images` (a figure saved to ``out`` is then freed).
-        make_folder: make ``out``'s folder when it is missing; ``False`` where it must exist (a
-            run's folder, removed as the run ends, is not made again holding this figure alone).
+        make_folder: True or False (a string, ``'False'``, is refused): make ``out``'s folder when
+            it is missing; ``False`` where it must exist (a run's folder, removed as the run ends,
+            is not made again holding this figure alone).
 
     Returns:
         The flat array of ``n`` matplotlib ``Axes``.
 
     See D2L §3.6.7.
     """
+    make_folder = check_bool("make_folder", make_folder)  # "False" is true
     # a generator of them (show_images takes one too): read into a list, to be counted
     images, true_labels, pred_labels = (
         _sized(value) for value in (images, true_labels, pred_labels)
