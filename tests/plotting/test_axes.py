@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 import types
 from collections.abc import Callable
@@ -255,3 +256,29 @@ def test_plot_shows_and_closes_its_figure_at_the_cell_end_under_agg(
     kernel.events.trigger("post_execute")
     assert [(kind, obj) for kind, obj, _ in fake_notebook] == [("display", ax.figure)]
     assert plt.get_fignums() == [] and kernel.events.callbacks["post_execute"] == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "said"),
+    [
+        ({}, "Y[0] must be within ±1e+307 to be drawn on a linear axis, got 1.7e+308"),
+        ({"yscale": "log"}, "Y[0] must be within ±1e+100 to be drawn on a log axis, got 1.7e+308"),
+    ],
+)
+def test_plot_refuses_values_matplotlib_cannot_draw(kwargs: dict[str, Any], said: str) -> None:
+    """plot([1, 2, 3], [1e-3, 1.7e308, 1]) drew, then plt.savefig failed deep in matplotlib's
+    tick locator ('arange: cannot compute length'); refused before the axes are cleared."""
+    plt.close("all")
+    ax = plot([1, 2], [3.0, 4.0])
+    with pytest.raises(UsageError) as info:
+        plot([1, 2, 3], [1e-3, 1.7e308, 1], axes=ax, **kwargs)
+    bound = "1e+307" if not kwargs else "1e+100"
+    assert str(info.value) == (
+        f"{said}: matplotlib cannot place ticks around it (savefig fails); pass the values "
+        f"clipped, e.g. np.clip(values, -{bound}, {bound})"
+    )
+    assert len(ax.lines) == 1  # the axes as they were
+    ax = plot([1, 2, 3], [1e-3, 1e300, 1])  # within the bound: drawn as it is, and saved
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), [1e-3, 1e300, 1])
+    ax.figure.savefig(io.BytesIO(), format="png")
+    plt.close("all")

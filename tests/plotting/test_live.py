@@ -267,20 +267,23 @@ def test_finite_values_near_float64s_largest_are_drawn_at_a_bound(
 ) -> None:
     """A diverging float64 run with the guard off: matplotlib's tick locator failed on losses of
     1e308 and 1.7e308 ("arange: cannot compute length"), deep in savefig. Such a value is drawn
-    at DRAWN_BOUND (1e100), its sign kept; the curves keep the values, NaN and inf stay out."""
-    from linearnets.plotting.live import DRAWN_BOUND
+    at the bound (1e307; 1e100 on a log axis), its sign kept; the curves keep the values, NaN
+    and inf stay out. Values within it are drawn as they are (1e250 on a linear axis was drawn
+    at 1e100)."""
+    bound = 1e307 if yscale == "linear" else 1e100
+    big = 1e250 if yscale == "linear" else 1e90  # within the bound
 
-    losses = [1e-3, 1e308, float("inf"), 1.7e308, float("nan"), 5.0]
+    losses = [1e-3, 1e308, float("inf"), 1.7e308, float("nan"), big]
     curves = LiveCurves(out_dir=tmp_path, yscale=yscale, metrics=("train loss",))
     animator = Animator(yscale=yscale, out=tmp_path / "a.png")
     for epoch, loss in enumerate(losses, start=1):
         curves.update(epoch, {"train loss": loss})
         animator.add(epoch, loss)
     curves.close()
-    drawn = [1e-3, DRAWN_BOUND, float("inf"), DRAWN_BOUND, float("nan"), 5.0]
+    drawn = [1e-3, bound, float("inf"), bound, float("nan"), big]
     for line in (curves.lines["train loss"], animator.lines[0]):
         np.testing.assert_array_equal(line.get_ydata(), drawn)
-    assert curves.values["train loss"][1::2] == [1e308, 1.7e308, 5.0]
+    assert curves.values["train loss"][1::2] == [1e308, 1.7e308, big]
     assert animator.Y[0][1] == 1e308
     assert {p.name for p in tmp_path.iterdir()} == {"curves.png", "curves.svg", "a.png", "a.svg"}
 

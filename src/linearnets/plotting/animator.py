@@ -77,8 +77,9 @@ class Animator:
         mode: "auto", "notebook", "file" or "none" (see :mod:`linearnets.plotting.live`).
 
     A log axis refuses limits at or below 0; equal limits are widened (see
-    :func:`~linearnets.plotting._plot_args.check_limits`). A finite value beyond ±1e100 is drawn at
-    that bound (see :func:`~linearnets.plotting.live.on_chart`); ``X`` and ``Y`` keep it.
+    :func:`~linearnets.plotting._plot_args.check_limits`). A finite value beyond ±1e307 (±1e100 on
+    a log axis) is drawn at that bound, the line flat there, unmarked (see
+    :func:`~linearnets.plotting.live.on_chart`); ``X`` and ``Y`` keep it.
 
     Attributes:
         X, Y: one list of x values and one of y values per line, as given to ``add`` (an int stays
@@ -182,7 +183,7 @@ class Animator:
             self.fig.tight_layout()
         empty: list[tuple[list[float], list[float]]] = [([], [])] * (len(self.lines) - len(drawn))
         for line, marker, (xs, ys) in zip(self.lines, self._markers, drawn + empty, strict=True):
-            line.set_data(on_chart(xs), on_chart(ys))
+            line.set_data(on_chart(xs, ax.get_xscale()), on_chart(ys, ax.get_yscale()))
             # a line of one point (after one epoch) has no length to draw: mark the point
             line.set_marker("o" if len(xs) == 1 else marker)
         ax.relim()

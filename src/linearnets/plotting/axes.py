@@ -191,6 +191,9 @@ def plot(
     lines = curves(X, Y)
     # before the axes are cleared; a legend given as a generator is read here, once
     xlim, ylim, legend = check_axes_settings(xlim, ylim, xscale, yscale, legend)
+    for i, (x, y) in enumerate(lines):
+        _check_drawable(f"X[{i}]", x, xscale)
+        _check_drawable(f"Y[{i}]", y, yscale)
     set_figsize(figsize)
     if axes is None:
         axes = current_axes()  # in a notebook, a figure of this cell (see current_axes)
@@ -213,3 +216,22 @@ def plot(
         # as show_images' grids are
         show_at_cell_end(fig)
     return axes
+
+
+def _check_drawable(name: str, values: Any, scale: str) -> None:
+    """Refuse a finite value beyond what matplotlib can place ticks around on a ``scale`` axis
+    (:func:`~linearnets.plotting.live.drawn_bound`): ``plt.savefig`` failed deep in its tick
+    locator ("arange: cannot compute length")."""
+    import numpy as np
+
+    from linearnets.plotting.live import drawn_bound
+
+    bound = drawn_bound(scale)
+    array = np.asarray(values, dtype=np.float64)
+    beyond = array[np.isfinite(array) & (np.abs(array) > bound)]
+    if beyond.size:
+        raise UsageError(
+            f"{name} must be within ±{bound:g} to be drawn on a {scale} axis, got {beyond[0]:g}: "
+            f"matplotlib cannot place ticks around it (savefig fails); pass the values clipped, "
+            f"e.g. np.clip(values, {-bound:g}, {bound:g})"
+        )

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DRAWN_BOUND",
+    "LOG_DRAWN_BOUND",
     "MODES",
     "LiveCurves",
     "LiveOutput",
@@ -54,19 +55,30 @@ __all__ = [
 
 _BOTTOM = 0.15  # the axes' bottom, a figure fraction: room for the tick labels and "epoch"
 _RIGHT = 0.97  # the axes' right edge, where the legend is not beside them
-# the largest |value| drawn where it is: matplotlib's tick locator overflows on a range near
-# float64's largest (a diverging run's loss, 1e308: "arange: cannot compute length"), and on a log
-# axis on one spanning more decades than float64 has past its margins
-DRAWN_BOUND = 1e100
+# the largest |value| drawn where it is. On a linear axis matplotlib's tick locator overflows on
+# a range near float64's largest (a diverging run's loss, 1.7e308: "arange: cannot compute
+# length"); measured, [-1e307, 1e307] draws in figures from 1 x 0.8 to 30 x 20 inches. On a log
+# axis (any other scale) the log locator steps over as many decades as a small figure's few ticks
+# need, past float64's (OverflowError in its formatter): 1e-3 to 1e100 draws in a 1-inch figure,
+# 1e-3 to 1e150 only from 2 x 1.5 inches
+DRAWN_BOUND = 1e307
+LOG_DRAWN_BOUND = 1e100
 
 
-def on_chart(values: Sequence[float]) -> Any:
-    """Return ``values`` with each finite one beyond :data:`DRAWN_BOUND` drawn at it, keeping its
-    sign; NaN and inf stay (matplotlib leaves them out). The values themselves are kept."""
+def drawn_bound(scale: str) -> float:
+    """Return the largest |value| drawn where it is on an axis of ``scale``."""
+    return DRAWN_BOUND if scale == "linear" else LOG_DRAWN_BOUND
+
+
+def on_chart(values: Sequence[float], scale: str = "linear") -> Any:
+    """Return ``values`` with each finite one beyond :func:`drawn_bound` (``scale``'s) drawn at
+    it, keeping its sign; NaN and inf stay (matplotlib leaves them out). The values themselves are
+    kept."""
+    bound = drawn_bound(scale)
     array = np.asarray(values, dtype=np.float64)
-    if not (np.abs(array) > DRAWN_BOUND).any():
+    if not (np.abs(array) > bound).any():
         return values
-    return np.where(np.isfinite(array), np.clip(array, -DRAWN_BOUND, DRAWN_BOUND), array)
+    return np.where(np.isfinite(array), np.clip(array, -bound, bound), array)
 
 
 def autoscale(ax: Axes) -> None:
@@ -114,8 +126,9 @@ class LiveCurves:
         make_out_dir: make ``out_dir`` when it is missing (a run passes ``False``: its folder,
             removed while it trains, is not made again holding the curves alone).
 
-    A finite value beyond ±:data:`DRAWN_BOUND` (1e100: a diverging loss) is drawn at that bound,
-    where matplotlib can still place ticks; ``values`` keeps it as received.
+    A finite value beyond ±:data:`DRAWN_BOUND` (1e307: a diverging loss), ±:data:`LOG_DRAWN_BOUND`
+    (1e100) on a log axis, is drawn at that bound, where matplotlib can still place ticks (the
+    line flat there, unmarked); ``values`` keeps it as received.
 
     Attributes:
         epochs, values: per metric, the epochs and values received.
@@ -278,7 +291,7 @@ class LiveCurves:
     def redraw(self) -> None:
         """Draw the points added so far and show them (the files, the notebook's output)."""
         for name, line in self.lines.items():
-            line.set_data(self.epochs[name], on_chart(self.values[name]))
+            line.set_data(self.epochs[name], on_chart(self.values[name], self.ax.get_yscale()))
         shown = tuple(m for m in self.metrics if self.epochs[m])
         # laid out once per set of metrics and size of the figure (resized between updates: a
         # notebook's widget, set_size_inches), not on every draw
