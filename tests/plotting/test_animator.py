@@ -443,3 +443,22 @@ def test_close_in_a_notebook_lets_pyplot_go_of_the_figure_before_the_cell_ends(
     assert plt.get_fignums() == []
     assert animator.X == [[1.0]] and animator.Y == [[0.5]]  # the data stays
     shell.events.trigger("post_execute")  # the cell ends: nothing of this test left registered
+
+
+@pytest.mark.parametrize(
+    ("ylim", "drawn"),
+    [([None, 1], (0.1, 1.0)), ([None, 0.5], (0.05, 0.5)), ([0.01, None], (0.01, 10.0))],
+)
+def test_a_log_axis_of_zeros_keeps_the_given_end_of_an_open_ended_ylim(
+    ylim: list[float | None], drawn: tuple[float, float]
+) -> None:
+    """A loss of exactly 0 on a log axis: ylim=[None, 1] warned 'Attempting to set identical low
+    and high ylims' and showed (0.1, 10), ignoring the top; ylim=[None, 0.5] warned 'Data has no
+    positive values' and showed an inverted (1, 0.5). The given end is kept, the other a decade
+    from it, without a warning."""
+    animator = Animator(yscale="log", ylim=ylim, mode="none", legend=["loss"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        animator.add(1, 0.0)
+    np.testing.assert_allclose(animator.axes[0].get_ylim(), drawn)
+    animator.close()

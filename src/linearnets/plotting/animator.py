@@ -66,6 +66,22 @@ def _open_ended(limits: Any) -> bool:
     return limits is not None and any(v is None for v in limits)
 
 
+def _open_limits(ax: Any, axis: str, limits: Any) -> tuple[float, float]:
+    """Return the limits with one end ``None`` as drawn: the given end, the other the data's fit.
+
+    On a log axis where that fit is no range below the given top (or above the given bottom),
+    as a loss of exactly 0 gives (matplotlib kept the fit's (1, 10): ``ylim=[None, 1]`` warned of
+    identical limits and showed (0.1, 10), ``ylim=[None, 0.5]`` an inverted (1, 0.5)), the other end
+    is a decade from the given one.
+    """
+    low, high = limits
+    fit_low, fit_high = getattr(ax, f"get_{axis}lim")()
+    drawn = (fit_low if low is None else low, fit_high if high is None else high)
+    if getattr(ax, f"get_{axis}scale")() == "log" and drawn[0] >= drawn[1]:
+        drawn = (high / 10, high) if low is None else (low, low * 10)
+    return drawn
+
+
 class Animator:
     """Plot data in animation: add points to lines and redraw (the book's class, in any environment).
 
@@ -192,10 +208,11 @@ class Animator:
         # sets it on each add, so the open end follows the data
         partial = [(axis, lim) for axis, lim in (("x", xlim), ("y", ylim)) if _open_ended(lim)]
         for axis, _lim in partial:
-            ax.autoscale(True, axis=axis)
+            # not ax.autoscale(True, axis): its own fit warns on a log axis of zeros
+            getattr(ax, f"set_autoscale{axis}_on")(True)
         autoscale(ax)  # only the axes whose limits were not fixed by xlim/ylim
         for axis, lim in partial:
-            getattr(ax, f"set_{axis}lim")(check_limits(f"{axis}lim", lim))
+            getattr(ax, f"set_{axis}lim")(_open_limits(ax, axis, check_limits(f"{axis}lim", lim)))
         self._output.publish(self.fig)
 
     def close(self) -> None:
