@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -219,6 +220,28 @@ def test_equal_limits_are_widened_as_matplotlib_widens_them_without_its_warning(
     assert [str(w.message) for w in caught] == []  # matplotlib's pointed at our set_axes
     assert ours.get_xlim() == ours.get_ylim() == pytest.approx(widened)
     assert ours.get_xlim() == pytest.approx(oracle.get_xlim())
+    plt.close("all")
+
+
+# at float64's ends: 1e308 * 10 overflowed ([1e308, 1e308] on a log axis was refused as
+# "(1e+307, inf)", a value never passed) and 5e-324 / 10 underflowed to 0, a log axis's low end
+EDGE_LIMITS = [((1e308, 1e308), "log", (1e307, sys.float_info.max)),
+               ((5e-324, 5e-324), "log", (5e-324, 5e-323)),
+               ((1.79e308, 1.79e308), "linear", (1.79e308 * 0.95, sys.float_info.max)),
+               ((-1.79e308, -1.79e308), "linear", (-sys.float_info.max, -1.79e308 * 0.95))]  # fmt: skip
+
+
+@pytest.mark.parametrize(("limits", "scale", "widened"), EDGE_LIMITS)
+def test_equal_limits_at_float64s_ends_are_widened_to_finite_ones(
+    limits: tuple[float, float], scale: str, widened: tuple[float, float]
+) -> None:
+    import matplotlib.pyplot as plt
+
+    low, high = check_limits("xlim", limits, scale)
+    assert (low, high) == widened and 0 < high - low < math.inf
+    assert scale != "log" or low > 0
+    ours = plot([1.0, 2.0], [1.0, 2.0], xlim=limits, xscale=scale)  # checked again by set_axes
+    assert ours.get_xlim() == widened
     plt.close("all")
 
 

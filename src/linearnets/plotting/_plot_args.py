@@ -10,6 +10,7 @@ See D2L §2.4.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -136,11 +137,17 @@ def check_limits(name: str, limits: Any, scale: str = "linear") -> Any:
 
 def _widened(v: float, scale: str) -> tuple[float, float]:
     """Return the range drawn for the empty one (v, v): a decade each side of ``v`` on a log
-    axis, else 5% of ``|v|`` each side (0.05 at 0), as matplotlib widens it."""
+    axis, else 5% of ``|v|`` each side (0.05 at 0), as matplotlib widens it.
+
+    Each end stays a finite float (1e308 * 10 is inf: ``[1e308, 1e308]`` was then refused as
+    ``(1e+307, inf)``, limits never passed), and above 0 on a log axis (5e-324 / 10 is 0): an end
+    that would leave them is float64's largest, or ``v`` itself at its smallest.
+    """
+    largest = sys.float_info.max
     if scale == "log":
-        return v / 10, v * 10
+        return v / 10 or v, min(v * 10, largest)
     pad = 0.05 * abs(v) or 0.05
-    return v - pad, v + pad
+    return max(v - pad, -largest), min(v + pad, largest)
 
 
 def _has_one_axis(X: Any) -> bool:
