@@ -369,11 +369,7 @@ def test_the_live_curves_never_make_the_run_folder_again(tmp_path: Path) -> None
     assert isinstance(curves, LiveCurves)
     with pytest.raises(RunFileError) as info:
         curves.update(1, {"train loss": 1.0, "train acc": 0.5, "test acc": 0.5})
-    assert str(info.value) == (
-        f"{run_dir / 'curves.png'} could not be written: the run folder {run_dir} is gone "
-        "(removed or moved while the run trained), and its checkpoints with it; start the run "
-        "again (a folder moved elsewhere holds the checkpoints up to then: resume it there)"
-    )
+    assert str(info.value) == folder_gone(run_dir / "curves.png")
     assert list(tmp_path.iterdir()) == []
     run_dir.mkdir()  # the folder there: the same curves draw into it
     curves.update(1, {"train loss": 1.0, "train acc": 0.5, "test acc": 0.5})
@@ -520,11 +516,7 @@ def test_a_run_folder_removed_as_the_run_ends_is_not_made_again_by_its_figures(
         run_softmax(config)
     # the plotting process's figures fail, then results.json is refused; here the first figure
     name = "results.json" if fork else "confusion.png"
-    assert str(info.value) == (
-        f"{out / name} could not be written: the run folder {out} is gone (removed or moved while "
-        "the run trained), and its checkpoints with it; start the run again (a folder moved "
-        "elsewhere holds the checkpoints up to then: resume it there)"
-    )
+    assert str(info.value) == folder_gone(out / name)
     assert not out.exists()
 
 
@@ -562,9 +554,14 @@ def test_a_run_folder_removed_in_the_last_epoch_is_said_gone_not_an_out_dir_to_m
         run_softmax(config, callbacks=[RemoveInTheLastEpoch()])
     # the first file written after: the final weights there, the SVG drawn at the end here
     name = "model.pt" if fork else "curves.svg"
-    assert str(info.value) == (
-        f"{out / name} could not be written: the run folder {out} is gone (removed or moved while "
-        "the run trained), and its checkpoints with it; start the run again (a folder moved "
-        "elsewhere holds the checkpoints up to then: resume it there)"
-    )
+    assert str(info.value) == folder_gone(out / name)
     assert not out.exists()
+
+
+def folder_gone(path: Path) -> str:
+    """What a run says of ``path`` written after its folder was removed, as a checkpoint's write."""
+    return (
+        f"{path} could not be written: the run folder {path.parent} is gone (removed or moved "
+        "while the run trained), and its checkpoints with it; start the run again (a folder "
+        "moved elsewhere holds the checkpoints up to then: resume it there)"
+    )
