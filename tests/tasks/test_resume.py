@@ -65,6 +65,18 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def _small_npz(tmp_path: Path, *, seed: int = 0, classes: int = 3) -> Path:
+    """Write ``tmp_path / "d.npz"``: 80 examples of 4 normal features in ``classes`` classes, the
+    first 60 to train on and the last 20 to test on; return its path."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    X, y = rng.normal(size=(80, 4)).astype(np.float32), rng.integers(0, classes, size=80)
+    path = tmp_path / "d.npz"
+    np.savez(path, X=X[:60], y=y[:60], X_test=X[60:], y_test=y[60:])
+    return path
+
+
 def _weights(run: Path) -> dict[str, torch.Tensor]:
     return torch.load(run / "model.pt", weights_only=True)["state_dict"]
 
@@ -254,11 +266,7 @@ def test_a_finished_run_whose_metrics_were_damaged_writes_them_again_on_resume(
     the checkpoint's history now, trains nothing, says so, and the files are the run's own."""
     import shutil
 
-    import numpy as np
-
-    rng = np.random.default_rng(0)
-    X, y = rng.normal(size=(80, 4)).astype(np.float32), rng.integers(0, 3, size=80)
-    np.savez(tmp_path / "d.npz", X=X[:60], y=y[:60], X_test=X[60:], y_test=y[60:])
+    _small_npz(tmp_path)
     whole = tmp_path / "whole"
     config = SoftmaxConfig(
         data=tmp_path / "d.npz", epochs=2, num_threads=1, plot="none", device="cpu", out=whole
@@ -283,13 +291,10 @@ def test_a_resume_for_more_epochs_keeps_a_metrics_csv_link_and_column_said(
     """metrics.csv a link to a file with a column the user added: the resume for more epochs
     replaced the link by a file without the column, without a word. The file linked to is left
     as it was, and a note says the link is now a file of its own."""
-    import numpy as np
 
     from ._metrics_damage import _noted
 
-    rng = np.random.default_rng(0)
-    X, y = rng.normal(size=(80, 4)).astype(np.float32), rng.integers(0, 3, size=80)
-    np.savez(tmp_path / "d.npz", X=X[:60], y=y[:60], X_test=X[60:], y_test=y[60:])
+    _small_npz(tmp_path)
     out = tmp_path / "run"
     config = SoftmaxConfig(
         data=tmp_path / "d.npz", epochs=1, num_threads=1, plot="none", device="cpu", out=out
@@ -964,14 +969,11 @@ def test_a_figure_that_fails_is_reported_once_the_run_is_complete(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A PlotError comes after results.json: the run is finished, only that figure is missing."""
-    import numpy as np
 
     import linearnets.plotting.confusion as confusion
     from linearnets.errors import PlotError
 
-    rng = np.random.default_rng(14)
-    X, y = rng.normal(size=(80, 4)).astype(np.float32), rng.integers(0, 2, size=80)
-    np.savez(tmp_path / "d.npz", X=X[:60], y=y[:60], X_test=X[60:], y_test=y[60:])
+    _small_npz(tmp_path, seed=14, classes=2)
     monkeypatch.setattr(confusion, "plot_confusion_matrix", _no_confusion_matrix)
     run = tmp_path / "run"
     with pytest.raises(
@@ -1288,15 +1290,12 @@ def test_a_run_whose_plotting_process_died_gets_its_figures_from_resume(
 ) -> None:
     """results.json is written, but the figures are missing: the error names --resume, and that
     resume trains nothing and draws them (it said "no epochs left" before)."""
-    import numpy as np
 
     import linearnets.plotting._plot_child as plot_child
     import linearnets.plotting.confusion as confusion
     from linearnets.errors import PlotError
 
-    rng = np.random.default_rng(16)
-    X, y = rng.normal(size=(80, 4)).astype(np.float32), rng.integers(0, 3, size=80)
-    np.savez(tmp_path / "d.npz", X=X[:60], y=y[:60], X_test=X[60:], y_test=y[60:])
+    _small_npz(tmp_path, seed=16)
     config = SoftmaxConfig(data=tmp_path / "d.npz", plot="file", epochs=2, out=tmp_path / "run")
     with monkeypatch.context() as patch:
         patch.setattr(confusion, "plot_confusion_matrix", _dies_drawing)
