@@ -857,3 +857,16 @@ def test_plot_predictions_make_folder_must_be_a_bool(tmp_path: Path) -> None:
         "make_folder must be True or False, got 'False'; pass make_folder=True or make_folder=False"
     )
     assert list(tmp_path.iterdir()) == [] and plt.get_fignums() == []
+
+
+def test_plot_predictions_managed_must_be_a_bool_or_none(tmp_path: Path) -> None:
+    """managed='False' was true: pyplot kept a figure saved to out; it is refused before drawing."""
+    out = tmp_path / "predictions.png"
+    with pytest.raises(UsageTypeError) as info:
+        plot_predictions(torch.zeros(2, 28, 28), [0, 1], [0, 1], out=out, managed="False")  # type: ignore[arg-type]
+    assert str(info.value) == (
+        "managed must be True or False, got 'False'; pass managed=True or managed=False"
+    )
+    assert list(tmp_path.iterdir()) == [] and plt.get_fignums() == []
+    plot_predictions(torch.zeros(2, 28, 28), [0, 1], [0, 1], out=out, managed=False)
+    assert out.is_file() and plt.get_fignums() == []  # False is still read as False

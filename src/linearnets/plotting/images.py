@@ -192,9 +192,10 @@ def plot_predictions(
             row, as the book's ``predict_ch3`` draws them; ``linearnets predict`` draws rows of
             at most 10, as evenly filled as they can be: 20 images as 2 rows of 10).
         cmap: colormap for one-channel images, as in :func:`show_images`.
-        managed: whether pyplot keeps the figure (``plt.gcf()``, ``plt.savefig``, ``plt.show()``
-            see it), as the book's ``predict_ch3`` does; by default only in Jupyter or without
-            ``out``, as :func:`show_images` (a figure saved to ``out`` is then freed).
+        managed: True, False or None: whether pyplot keeps the figure (``plt.gcf()``,
+            ``plt.savefig``, ``plt.show()`` see it), as the book's ``predict_ch3`` does; by
+            default (None) only in Jupyter or without ``out``, as :func:`show_images` (a figure
+            saved to ``out`` is then freed).
         make_folder: True or False (a string, ``'False'``, is refused): make ``out``'s folder when
             it is missing; ``False`` where it must exist (a run's folder, removed as the run ends,
             is not made again holding this figure alone).
@@ -205,6 +206,8 @@ def plot_predictions(
     See D2L §3.6.7.
     """
     make_folder = check_bool("make_folder", make_folder)  # "False" is true
+    if managed is not None:
+        managed = check_bool("managed", managed)  # as make_folder
     # a generator of them (show_images takes one too): read into a list, to be counted
     images, true_labels, pred_labels = (
         _sized(value) for value in (images, true_labels, pred_labels)
