@@ -541,3 +541,20 @@ def test_python_md_says_where_the_callbacks_not_in_ln_are_imported_from(name: st
         scope: dict[str, object] = {}
         exec(line, scope)  # the page's own import line
         assert isinstance(scope[name], type)
+
+
+def test_python_md_says_where_each_error_and_warning_it_names_is_imported_from() -> None:
+    """python.md named DivergenceError, TrainingInterrupted, DataWarning, ... with no import
+    (``ln.DivergenceError`` is an AttributeError), so ``except DivergenceError`` could not be
+    written from the page: every such name it gives is imported by one of its own code blocks."""
+    import builtins
+
+    text = (DOCS / "python.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`([A-Z]\w*(?:Error|Warning|Interrupted))`", text))
+    assert {"DivergenceError", "TrainingInterrupted", "DataWarning"} <= named
+    scope: dict[str, object] = {}
+    for line in re.findall(r"^from linearnets[\w.]* import [\w, ]+$", text, flags=re.M):
+        exec(line, scope)  # the page's own import lines
+    for name in sorted(named):
+        found = scope.get(name, getattr(linearnets, name, getattr(builtins, name, None)))
+        assert isinstance(found, type) and issubclass(found, BaseException), name
