@@ -83,14 +83,33 @@ def test_names_of_no_known_classes_are_told_to_use_their_own_names() -> None:
         (["9.0", " 2", "+1"], [9, 2.0, 1.5], ["9.0\n9", " 2\n2", "+1\n1.5"], [False, False, True]),
         (["-1", "1e3", ".5"], [-1, 1000, 0.5], ["-1\n-1", "1e3\n1000", ".5\n0.5"], [False] * 3),
         (["12345678901234567891"], [12345678901234567890], None, [True]),  # exact, not as floats
+        (["9.0", "09", " 2", "1"], ["9", "9", "2.0", "1.5"], None, [False, False, False, True]),
+        (["09", "9.0"], [9, "9"], ["09\n9", "9.0\n9"], [False, False]),
+        (
+            ["1" * 5000, "1" * 5000, "1" * 5000],
+            [1, "1" * 5000, "0" + "1" * 5000],
+            None,
+            [True] + [False] * 2,
+        ),
     ],
-    ids=["digits first", "digits second", "floats as text", "signs, exponents", "long ints"],
+    ids=[
+        "digits first",
+        "digits second",
+        "floats as text",
+        "signs, exponents",
+        "long ints",
+        "both as text",
+        "09 as 9",
+        "more digits than int() reads",
+    ],
 )
 def test_a_number_written_as_text_is_compared_with_a_number_by_value(
     true: list[Any], pred: list[Any], titles: list[str] | None, red: list[bool]
 ) -> None:
     """['9', '2', '1'] against [9, 2, 3] was refused, '9' called a name, its fix turning 9 into
-    'ankle boot'; before that it matched as text. Drawn as written, compared by value."""
+    'ankle boot'; before that it matched as text. Drawn as written, compared by value: two texts
+    too ('9.0' against '9' was red, against 9 black), and a number of more digits than int()
+    reads (it raised ValueError: Exceeds the limit (4300 digits))."""
     axes = plot_predictions(torch.rand(len(true), 4, 4), true, pred)
     if titles is not None:
         assert [ax.get_title() for ax in axes] == titles
@@ -104,9 +123,9 @@ def test_a_number_written_as_text_is_compared_with_a_number_by_value(
         ([True, False], [1, 0], "true_labels", True),
         ([1, 0], torch.tensor([1, 0]) == 1, "pred_labels", True),
         (np.array([0, 1]), np.array([False, True]), "pred_labels", False),
-        (["bag", "coat"], [False, True], "pred_labels", False),
+        (["1", "0"], [False, True], "pred_labels", False),
     ],
-    ids=["bools against indices", "a bool tensor", "a bool array", "bools against names"],
+    ids=["bools against indices", "a bool tensor", "a bool array", "bools against text indices"],
 )
 def test_bool_labels_are_refused_naming_the_parameter(
     true: Any, pred: Any, name: str, value: bool
@@ -120,3 +139,92 @@ def test_bool_labels_are_refused_naming_the_parameter(
         "(y, y_hat.argmax(1)), not the bools of a comparison (y == 3); to draw False as 0 and "
         f"True as 1, pass {name}=torch.as_tensor({name}).long()"
     )
+
+
+@pytest.mark.parametrize(
+    ("names", "fix", "follow"),
+    [
+        (
+            get_fashion_mnist_labels(_Y),
+            "get_fashion_mnist_labels([float(i) for i in {p}]) for Fashion-MNIST's classes",
+            lambda texts: get_fashion_mnist_labels([float(i) for i in texts]),
+        ),
+        (
+            [CLASSES[int(i)] for i in _Y],
+            "[CLASSES[int(float(i))] for i in {p}] for torchvision's names of Fashion-MNIST's "
+            "classes (from linearnets.data.fashion_mnist import CLASSES)",
+            lambda texts: [CLASSES[int(float(i))] for i in texts],
+        ),
+    ],
+    ids=["the book's", "torchvision's"],
+)
+@pytest.mark.parametrize("names_first", [True, False], ids=["names first", "names second"])
+def test_class_indices_written_as_text_against_names_are_refused(
+    names: list[str], fix: str, follow: Callable[[list[str]], list[str]], names_first: bool
+) -> None:
+    """['ankle boot', ...] against ['9', '2', '3'] marked every title red, the right ones too:
+    '9' is class 9 written as text ('9' against 9 is told by value), no name."""
+    texts = [str(int(i)) for i in _PRED]
+    true, pred = (names, texts) if names_first else (texts, names)
+    name, index = ("true_labels", "pred_labels")[:: 1 if names_first else -1]
+    with pytest.raises(UsageTypeError) as info:
+        plot_predictions(torch.rand(3, 4, 4), true, pred)
+    assert str(info.value) == (
+        "true_labels and pred_labels must be of one kind, both names or both class indices, got "
+        f"{name}[0] = {names[0]!r}, a name, and {index}[0] = '9', a class index written as "
+        f"text; pass both as names, e.g. {index}={fix.format(p=index)}"
+    )
+    followed = (names, follow(texts)) if names_first else (follow(texts), names)
+    titles, red = _marks(*followed)  # the fix followed: only the wrong one is red
+    assert red == [False, False, True]
+    assert titles[0] == f"{names[0]}\n{names[0]}"
+
+
+@pytest.mark.parametrize(
+    ("names", "fix", "follow", "drawn"),
+    [
+        (
+            ["bag", "coat"],
+            "get_fashion_mnist_labels(torch.as_tensor(pred_labels).long()) for Fashion-MNIST's "
+            "classes",
+            lambda bools: get_fashion_mnist_labels(torch.as_tensor(bools).long()),
+            ["t-shirt", "trouser"],
+        ),
+        (
+            ["包", "外套"],
+            "get_fashion_mnist_labels(torch.as_tensor(pred_labels).long(), lang='zh') for "
+            "Fashion-MNIST's classes",
+            lambda bools: get_fashion_mnist_labels(torch.as_tensor(bools).long(), lang="zh"),
+            ["T恤", "裤子"],
+        ),
+        (
+            ["Bag", "Coat"],
+            "[CLASSES[int(i)] for i in pred_labels] for torchvision's names of Fashion-MNIST's "
+            "classes (from linearnets.data.fashion_mnist import CLASSES)",
+            lambda bools: [CLASSES[int(i)] for i in bools],
+            ["T-shirt/top", "Trouser"],
+        ),
+        (
+            ["cat", "dog"],
+            "[names[int(i)] for i in pred_labels], names being the classes' names",
+            lambda bools: [["cat", "dog"][int(i)] for i in bools],
+            ["cat", "dog"],
+        ),
+    ],
+    ids=["the book's", "Chinese", "torchvision's", "others"],
+)
+def test_bools_against_names_are_told_a_fix_that_draws(
+    names: list[str], fix: str, follow: Callable[[list[bool]], list[str]], drawn: list[str]
+) -> None:
+    """Bools against names were told pred_labels=torch.as_tensor(pred_labels).long(): followed,
+    the indices were refused against the names in turn. The fix goes to the names at once."""
+    bools = [False, True]
+    with pytest.raises(UsageTypeError) as info:
+        plot_predictions(torch.rand(2, 4, 4), names, bools)
+    assert str(info.value) == (
+        "pred_labels[0] must be a name or a class index, got the bool False; pass class indices "
+        "(y, y_hat.argmax(1)), not the bools of a comparison (y == 3); to draw False as class 0 "
+        f"and True as class 1, by name as true_labels are, pass pred_labels={fix}"
+    )
+    axes = plot_predictions(torch.rand(2, 4, 4), names, follow(bools))  # the fix followed
+    assert [ax.get_title() for ax in axes] == [f"{names[0]}\n{drawn[0]}", f"{names[1]}\n{drawn[1]}"]
