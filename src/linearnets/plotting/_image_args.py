@@ -202,8 +202,8 @@ def check_batch(imgs: Any, name: str = "imgs") -> None:
 def _is_batch_pair(imgs: Any) -> bool:
     """Return whether ``imgs`` is a batch as a loader gives it, ``[X, y]``: images (N, ...) of two
     dimensions or more, then their N labels (N,); beside a batch (N, H, W) or (N, C, H, W), also
-    labels (N, 1) or a list of N numbers (``y.tolist()``), which beside one image (H, W) may be
-    an image, or no image at all, rather than its labels."""
+    labels (N, 1) or a list of N numbers (``y.tolist()``, or ``list(y)``'s 0-d tensors), which
+    beside one image (H, W) may be an image, or no image at all, rather than its labels."""
     if not isinstance(imgs, tuple | list) or len(imgs) != 2:
         return False
     images, labels = tuple(getattr(imgs[0], "shape", ())), imgs[1]
@@ -214,7 +214,15 @@ def _is_batch_pair(imgs: Any) -> bool:
         one_a_row = len(shape) == 1 or (len(images) > 2 and shape[1:] == (1,))
         return one_a_row and shape[0] == images[0]
     numbers = isinstance(labels, list | tuple) and len(images) > 2 and len(labels) == images[0]
-    return numbers and all(isinstance(v, Number) and not isinstance(v, bool) for v in labels)
+    return numbers and all(_one_number(v) for v in labels)
+
+
+def _one_number(value: Any) -> bool:
+    """Return whether ``value`` is one number, not a bool: a 0-d tensor or array too, as
+    ``list(y)`` gives them."""
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+        value = value.item()
+    return isinstance(value, Number) and not isinstance(value, bool)
 
 
 def image_list(imgs: Any, limit: int, name: str = "imgs") -> list[np.ndarray]:
