@@ -79,6 +79,23 @@ BAD_INPUT: list[Any] = [
         UsageTypeError,
         r"^figsize must be \(width, height\) in inches, got memoryview\(b'45'\), a string; ",
     ),
+    # bytes cast to shorts, read as (52, 53); an array of bytes strings, a bare NotImplementedError
+    (
+        lambda: set_figsize(memoryview(b"4\x005\x00").cast("h")),
+        UsageTypeError,
+        r"^figsize must be \(width, height\) in inches, got memoryview\(b'4\\x005\\x00'\), a "
+        r"string; ",
+    ),
+    (
+        lambda: set_figsize(memoryview(np.array([b"4", b"5"]))),
+        UsageTypeError,
+        r"^figsize must be \(width, height\) in inches, got memoryview\(b'45'\), a string; ",
+    ),
+    (
+        lambda: set_figsize(memoryview(np.zeros(2, dtype=[("w", "f4")]))),
+        UsageTypeError,
+        r"^figsize must be \(width, height\) in inches, got <memory at 0x[0-9a-f]+>; pass e\.g\. ",
+    ),
 ]
 
 
@@ -123,6 +140,9 @@ def test_inputs_are_checked_before_matplotlib_sees_them(
         ([100, 0.01], (100.0, 0.01)),
         ((np.float32(2), 1), (2.0, 1.0)),
         (memoryview(np.array([3.5, 2.5])), (3.5, 2.5)),  # of floats, not of bytes: sizes
+        # of a NumPy array of bytes, as the array: it was refused as a string
+        (memoryview(np.array([4, 5], dtype=np.uint8)), (4.0, 5.0)),
+        (memoryview(np.array([4, 5], dtype=np.int8)), (4.0, 5.0)),
     ],
 )
 def test_check_figsize_returns_width_then_height(

@@ -37,7 +37,8 @@ def check_figsize(name: str, figsize: Any) -> tuple[float, float]:
         )
     try:
         width, height = (float(v) for v in figsize)
-    except (TypeError, ValueError):
+    # NotImplementedError: a memoryview of a format it cannot read (a structured array's)
+    except (TypeError, ValueError, NotImplementedError):
         raise UsageTypeError(
             f"{name} must be (width, height) in inches, got {figsize!r:.40}; pass e.g. "
             f"{name}=(3.5, 2.5)"
@@ -51,8 +52,15 @@ def check_figsize(name: str, figsize: Any) -> tuple[float, float]:
 
 
 def _bytes_view(value: Any) -> bool:
-    """Return whether ``value`` is a memoryview of bytes (one of floats is a sequence of sizes)."""
-    return isinstance(value, memoryview) and value.format in ("B", "b", "c")
+    """Return whether ``value`` is a memoryview of bytes: of a bytes or bytearray object, however
+    cast (``memoryview(b"4\\x005\\x00").cast("h")`` was read as 52x53), or of characters (an
+    array of bytes strings); one of a numeric array is read as that array (NumPy's uint8 too)."""
+    if not isinstance(value, memoryview):
+        return False
+    try:
+        return isinstance(value.obj, bytes | bytearray) or value.format.endswith(("c", "s"))
+    except ValueError:  # released: refused as what cannot be read
+        return False
 
 
 def check_fmts(name: str, fmts: Any) -> tuple[str, ...]:
