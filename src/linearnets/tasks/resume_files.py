@@ -18,6 +18,7 @@ from linearnets._shell import shell_word
 from linearnets._text import and_list, shown_path
 from linearnets._warn import warn
 from linearnets.errors import ResumeWarning, UsageError
+from linearnets.path_writable import on_read_only_file_system
 from linearnets.tasks.experiment import Experiment
 from linearnets.tasks.replaceable_files import check_replaceable
 from linearnets.tasks.replaceable_files import folder_in_place as first_folder
@@ -69,7 +70,7 @@ def checked_folder(run_dir: Path) -> dict[str, Any]:
     """Return the run's saved config once its folder is found writable and replaceable."""
     saved = saved_config(run_dir)
     if not os.access(run_dir, os.W_OK | os.X_OK):
-        if _read_only_file_system(run_dir):  # where chmod cannot help
+        if on_read_only_file_system(run_dir):  # where chmod cannot help
             why, fix = " (a read-only file system)", "copy the run folder somewhere you can write"
         else:
             why, fix = (
@@ -163,11 +164,3 @@ def rewrite_run_files(
     # a resume that trains nothing keeps them even with plot="none": they show the weights the
     # run ends with, and a complete run could no longer draw them again (it is refused as complete)
     return kept
-
-
-def _read_only_file_system(path: Path) -> bool:
-    """Return whether ``path`` is on a file system mounted read-only (there chmod cannot help)."""
-    try:
-        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
-    except (AttributeError, OSError):  # no statvfs (Windows)
-        return False

@@ -28,6 +28,7 @@ from linearnets.path_checks import (
     searchable_fix,
     unsearchable_folder,
 )
+from linearnets.path_writable import on_read_only_file_system
 from linearnets.training.run_files import CONFIG_FILE, LONGEST_NAME
 
 __all__ = [
@@ -161,11 +162,7 @@ def _refusing(folder: Path, *, lacks: str) -> tuple[str, str | None]:
     ``is not writable or searchable (no w or x permission)`` and ``make it writable and
     searchable (chmod u+wx runs)``. No fix where no chmod helps: a read-only file system, or a
     refusal to root, whom no mode refuses (``/proc``, an immutable folder)."""
-    try:
-        read_only = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
-    except (OSError, AttributeError):  # AttributeError: no statvfs (Windows)
-        read_only = False
-    if read_only and "w" in lacks:
+    if "w" in lacks and on_read_only_file_system(folder):
         return "is on a read-only file system", None
     kinds = [kind for letter, _, kind in _PERMISSIONS if letter in lacks]
     if getattr(os, "geteuid", lambda: None)() == 0:
