@@ -132,6 +132,26 @@ def test_show_writes_a_png(
     assert f"wrote {out} (8 training images" in capsys.readouterr().out
 
 
+def test_show_in_chinese_without_a_font_for_it_names_lang_zh_and_its_fix(
+    real: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a CJK font, --lang zh was refused as "titles hold Chinese ... (titles[0] = ...)":
+    the command has no titles."""
+    import linearnets.plotting._fonts as fonts
+
+    monkeypatch.setattr(fonts, "cjk_family", lambda: None)
+    first = BOOK_LABELS_ZH[int(_idx(real / "train-labels-idx1-ubyte.gz", 1)[0])]
+    out = tmp_path / "grid.png"
+    assert main(["data", "show", "-n", "4", "--out", str(out), "--lang", "zh"]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets data show: error: --lang zh gives Chinese label names ('{first}'), but no "
+        "installed font has their characters (the figure would show empty boxes); pass --lang en "
+        "for the book's English labels, or install a font that has them, e.g. 'sudo apt-get "
+        "install fonts-wqy-microhei'\n"
+    )
+    assert not out.exists()
+
+
 def test_show_says_where_a_tilde_path_was_written(
     real: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

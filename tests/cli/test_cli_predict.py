@@ -192,6 +192,27 @@ def test_chinese_labels_are_right_aligned_in_terminal_columns(
     assert capsys.readouterr().out.splitlines()[:-1] == expected
 
 
+def test_chinese_labels_without_a_font_for_them_name_lang_zh_and_its_fix(
+    env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a CJK font, --lang zh was refused as "true_labels hold Chinese ... (true_labels[0]
+    = '短靴')": the command's user never typed true_labels."""
+    import linearnets.plotting._fonts as fonts
+
+    monkeypatch.setattr(fonts, "cjk_family", lambda: None)
+    run = tmp_path / "run"
+    _write_model(run)
+    first = BOOK_LABELS_ZH[int(_idx(REAL_DIR / "t10k-labels-idx1-ubyte.gz", 1)[0])]
+    assert main(["predict", str(run), "-n", "3", "--lang", "zh"]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets predict: error: --lang zh gives Chinese label names ('{first}'), but no "
+        "installed font has their characters (the figure would show empty boxes); pass --lang en "
+        "for the book's English labels, or install a font that has them, e.g. 'sudo apt-get "
+        "install fonts-wqy-microhei'\n"
+    )
+    assert not (run / "predict-3.png").exists()
+
+
 def test_at_most_100_images_are_predicted(
     env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

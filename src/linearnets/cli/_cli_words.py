@@ -104,6 +104,14 @@ _SAME_CALL = re.compile(re.escape("try again (the same call)"))
 # blank, "(", "=", "," or "$" (one after a letter is an apostrophe, "the package's files"; one
 # after "/" is part of a path shown as it is, "/tmp/'x/t10k-...: expected ...")
 _QUOTED = rf"(?<![^\s(=,$])(?:{_STRING})"
+# Chinese labels and no font for them (linearnets.plotting._fonts.title_font): on a command line
+# they are --lang zh's (predict's true and predicted labels, data show's titles), no parameter
+_NO_CJK_FONT = re.compile(
+    rf"(?:true_labels|pred_labels|titles) hold Chinese, Japanese or Korean characters \(\w+\[\d+\] "
+    rf"= (?P<label>{_STRING})\), but no installed font has them \(the figure would show empty "
+    r"boxes\); install one, e\.g\. (?P<install>'[^']*'), or use English labels \(lang='en', "
+    r"--lang en\)"
+)
 # a finished run's config.json is not needed to use its weights (linearnets.training.run_config)
 _WITHOUT_CONFIG = "so load_trained and predict work without it"
 # where a run folder comes from (linearnets.training.run_config.RUN_FOLDER_FIX): the command printed it
@@ -131,8 +139,19 @@ def cli_words(text: str) -> str:
     linearnets predict works without it``; a download call,
     ``linearnets.data.download.download_fashion_mnist('/d')``, the command that does it,
     ``linearnets data download --data-dir /d`` (quoted, ``'linearnets data download --data-dir
-    DIR'``, where it is offered beside the Debian package's quoted install).
+    DIR'``, where it is offered beside the Debian package's quoted install); Chinese labels no
+    installed font has, ``true_labels hold Chinese ... characters (true_labels[0] = '短靴')``, as
+    ``--lang zh gives Chinese label names ('短靴')``, with ``--lang en`` or the font's install.
     """
+    # Chinese labels without a font for them: the option that asked for them, and its fix
+    text = _NO_CJK_FONT.sub(
+        lambda m: (
+            f"--lang zh gives Chinese label names ({m['label']}), but no installed font has "
+            "their characters (the figure would show empty boxes); pass --lang en for the book's "
+            f"English labels, or install a font that has them, e.g. {m['install']}"
+        ),
+        text,
+    )
     # only the settings the command has an option for: other words are left alone
     names = "|".join(_OPTIONS)
     settings = "|".join(_SETTINGS)
