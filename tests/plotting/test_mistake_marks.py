@@ -26,6 +26,18 @@ def _marks(true: Any, pred: Any) -> tuple[list[str], list[bool]]:
     return [ax.get_title() for ax in axes], [to_rgba(ax.title.get_color()) == red for ax in axes]
 
 
+def _refused_then_marked(refused: tuple[Any, Any], message: str, fixed: tuple[Any, Any]) -> str:
+    """Assert that the labels ``refused`` are refused with ``message``, and that with the fix
+    followed (the labels ``fixed``) only the last of three predictions is red; return the first
+    title drawn."""
+    with pytest.raises(UsageTypeError) as info:
+        plot_predictions(torch.rand(3, 4, 4), *refused)
+    assert str(info.value) == message
+    titles, red = _marks(*fixed)
+    assert red == [False, False, True]
+    return titles[0]
+
+
 @pytest.mark.parametrize(
     ("names", "fix", "follow"),
     [
@@ -53,16 +65,13 @@ def test_names_against_indices_get_the_fix_in_the_names_own_words(
 ) -> None:
     """Chinese names (lang='zh') were told to pass get_fashion_mnist_labels(pred_labels): followed,
     '短靴' was titled against 'ankle boot' and every prediction marked wrong."""
-    with pytest.raises(UsageTypeError) as info:
-        plot_predictions(torch.rand(3, 4, 4), names, _PRED)
-    assert str(info.value) == (
+    message = (
         "true_labels and pred_labels must be of one kind, both names or both class indices, got "
         f"true_labels[0] = {names[0]!r}, a name, and pred_labels[0] = 9, a class index; pass both "
         f"as names, e.g. {fix}"
     )
-    titles, red = _marks(names, follow())  # the fix followed: only the wrong one is red
-    assert red == [False, False, True]
-    assert titles[0] == f"{names[0]}\n{names[0]}"
+    first = _refused_then_marked((names, _PRED), message, (names, follow()))
+    assert first == f"{names[0]}\n{names[0]}"
 
 
 def test_names_of_no_known_classes_are_told_to_use_their_own_names() -> None:
@@ -167,17 +176,13 @@ def test_class_indices_written_as_text_against_names_are_refused(
     texts = [str(int(i)) for i in _PRED]
     true, pred = (names, texts) if names_first else (texts, names)
     name, index = ("true_labels", "pred_labels")[:: 1 if names_first else -1]
-    with pytest.raises(UsageTypeError) as info:
-        plot_predictions(torch.rand(3, 4, 4), true, pred)
-    assert str(info.value) == (
+    message = (
         "true_labels and pred_labels must be of one kind, both names or both class indices, got "
         f"{name}[0] = {names[0]!r}, a name, and {index}[0] = '9', a class index written as "
         f"text; pass both as names, e.g. {index}={fix.format(p=index)}"
     )
-    followed = (names, follow(texts)) if names_first else (follow(texts), names)
-    titles, red = _marks(*followed)  # the fix followed: only the wrong one is red
-    assert red == [False, False, True]
-    assert titles[0] == f"{names[0]}\n{names[0]}"
+    fixed = (names, follow(texts)) if names_first else (follow(texts), names)
+    assert _refused_then_marked((true, pred), message, fixed) == f"{names[0]}\n{names[0]}"
 
 
 @pytest.mark.parametrize(
