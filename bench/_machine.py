@@ -11,12 +11,14 @@ import platform
 import stat
 import sys
 import tempfile
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from linearnets.data.fashion_mnist import FashionMNISTArrays
+    from linearnets.data.files import NotFoundError
 
 
 def cpu_name() -> str:
@@ -33,13 +35,16 @@ def read_data() -> FashionMNISTArrays:
     """Return Fashion-MNIST's arrays as linearnets finds and reads them, or end the script in one
     line after its name where the data or the environment is wrong: a ``LINEARNETS_DATA`` (or
     ``LINEARNETS_CACHE_DIR``) naming no folder, in linearnets' words, which name the variable and
-    its fix (exit status 2); the files missing or damaged, what is wrong with them and how to point
-    ``LINEARNETS_DATA`` at good ones (exit status 1). linearnets' own fix for those names
-    ``--data-dir`` or ``root=``, which the scripts do not take. Any other error, linearnets' or
-    not, is the script's bug and keeps its traceback (a bad internal call ``build_softmax(impl,
-    lr=0.0)`` was told as a usage error, "pass e.g. --lr 0.1", with none)."""
-    from linearnets._text import rule_of
+    its fix (exit status 2); the files missing, misplaced or damaged, in linearnets' words with
+    their fix (exit status 1). Where that fix is to download them into a folder and pass it as
+    ``root=`` (``--data-dir``), which the scripts do not take, it is to point ``LINEARNETS_DATA``
+    at them instead; linearnets' other fixes are kept (set ``LINEARNETS_DATA`` to torchvision's
+    root, gunzip a file gzipped twice, put each file under its own name, install the Debian
+    package). Any other error, linearnets' or not, is the script's bug and keeps its traceback (a
+    bad internal call ``build_softmax(impl, lr=0.0)`` was told as a usage error, "pass e.g. --lr
+    0.1", with none)."""
     from linearnets.data.fashion_mnist import read_fashion_mnist
+    from linearnets.data.files import NotFoundError
     from linearnets.errors import DatasetError, UsageError
 
     prog = os.path.basename(sys.argv[0])
@@ -48,16 +53,51 @@ def read_data() -> FashionMNISTArrays:
     except UsageError as exc:  # read with no argument: a setting of the environment
         print(f"{prog}: error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    except DatasetError as exc:
-        problem = rule_of(str(exc).split(" — ", 1)[0])  # without linearnets' own fix
-        unset = ", or unset it (unset LINEARNETS_DATA) to search the usual places"
-        print(
-            f"{prog}: error: {problem}; set LINEARNETS_DATA to a folder holding the four "
-            "Fashion-MNIST *-ubyte.gz files ('linearnets data download --data-dir DIR' fetches "
-            f"them into DIR where a network exists){unset if os.environ.get('LINEARNETS_DATA') else ''}",
-            file=sys.stderr,
-        )
+    except NotFoundError as exc:
+        print(f"{prog}: error: {_not_found(exc)}", file=sys.stderr)
         raise SystemExit(1) from None
+    except DatasetError as exc:
+        print(f"{prog}: error: {_unreadable(str(exc))}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+# the scripts' way to the files, where linearnets' passes root=DIR (--data-dir), which they lack
+_POINT_AT_THEM = (
+    "set LINEARNETS_DATA to a folder holding the four Fashion-MNIST *-ubyte.gz files ('linearnets "
+    "data download --data-dir DIR' fetches them into DIR where a network exists)"
+)
+
+
+def _not_found(exc: NotFoundError) -> str:
+    """Say that no place holds the files, with linearnets' fix where it is a setting of
+    ``LINEARNETS_DATA`` (the files are there, misplaced), else the Debian package's install or
+    :data:`_POINT_AT_THEM`."""
+    from linearnets.data.folder_contents import GET_PACKAGE
+
+    if exc.misplaced:  # "set LINEARNETS_DATA to /x/dl, torchvision's root above FashionMNIST/raw/"
+        return str(exc)
+    return f"{exc.what} not found (searched {exc.searched}); {GET_PACKAGE}, or {_POINT_AT_THEM}"
+
+
+def _unreadable(reason: str) -> str:
+    """Return ``reason``, a reading error of the files found, with :data:`_POINT_AT_THEM` for the
+    fix that gets them again (:func:`~linearnets.data.files.without_replace_fix`); a fix of its
+    own before that one is kept ("put each file under its own name"), and so is one that is all
+    its own ("gunzip it once: ...")."""
+    from linearnets.data.files import find_fashion_mnist, without_replace_fix
+    from linearnets.errors import LinearnetsError
+
+    try:
+        with warnings.catch_warnings():  # said once, by the reading
+            warnings.simplefilter("ignore")
+            found = find_fashion_mnist()  # the folder read: its fix is the one to take off
+    except LinearnetsError:  # gone meanwhile
+        return reason
+    problem = without_replace_fix(reason, next(iter(found.paths.values())))
+    if problem == reason:
+        return reason
+    unset = ", or unset it (unset LINEARNETS_DATA) to search the usual places"
+    return f"{problem}; {_POINT_AT_THEM}{unset if os.environ.get('LINEARNETS_DATA') else ''}"
 
 
 def at_least(minimum: int, *, at_most: int | None = None) -> Callable[[str], int]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
 import importlib
 import os
 import re
+import shutil
 import subprocess
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -961,6 +964,25 @@ def test_bench_data_warms_each_pipeline_up_before_timing(
     assert f"(median of {data.PASSES} passes, after an untimed one):" in out
 
 
+REAL_DIR = Path("/usr/share/datasets/fashion-mnist")
+_POINT_AT_THEM = (
+    "set LINEARNETS_DATA to a folder holding the four Fashion-MNIST *-ubyte.gz files ('linearnets "
+    "data download --data-dir DIR' fetches them into DIR where a network exists)"
+)
+
+
+def _real_copy(folder: Path) -> Path:
+    """Copy the real Fashion-MNIST's four .gz files (the Debian package's) into ``folder``."""
+    from linearnets.data.files import FASHION_MNIST_FILES
+
+    if not all((REAL_DIR / f"{name}.gz").is_file() for name in FASHION_MNIST_FILES):
+        pytest.skip(f"the real Fashion-MNIST is not in {REAL_DIR}")
+    folder.mkdir(parents=True)
+    for name in FASHION_MNIST_FILES:
+        shutil.copyfile(REAL_DIR / f"{name}.gz", folder / f"{name}.gz")
+    return folder
+
+
 def _run_shortest(script: str, data: Path) -> subprocess.CompletedProcess[str]:
     """Run the bench ``script``'s shortest run (one repeat, no timed command) with
     ``LINEARNETS_DATA`` set to ``data``."""
@@ -1008,10 +1030,161 @@ def test_a_bench_with_damaged_files_says_how_to_point_linearnets_data_at_good_on
     assert proc.returncode == 1
     assert proc.stderr.splitlines()[-1] == (
         f"{script}.py: error: {tmp_path / 'train-images-idx3-ubyte.gz'}: expected 47040016 bytes "
-        "of train-images-idx3-ubyte once decompressed, got 1000; set LINEARNETS_DATA to a folder "
-        "holding the four Fashion-MNIST *-ubyte.gz files ('linearnets data download --data-dir "
-        "DIR' fetches them into DIR where a network exists), or unset it (unset LINEARNETS_DATA) "
+        "of train-images-idx3-ubyte once decompressed, got 1000; the file is truncated or another "
+        f"file; {_POINT_AT_THEM}, or unset it (unset LINEARNETS_DATA) to search the usual places"
+    )
+
+
+@pytest.fixture
+def read_data_alone(
+    bench: Callable[[str], ModuleType],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Callable[[], tuple[str, str]]:
+    """Return a reading of the data as bench_data.py reads it (``read_data``), which returns
+    linearnets' own message (the oracle: ``read_fashion_mnist``'s) and the script's one line, exit
+    status 1. Nothing else is found: no Debian package, no ./data, ../data nor Keras cache (the
+    working folder and home are ``tmp_path/work``)."""
+    from linearnets.data import files
+
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("HOME", str(work))
+    monkeypatch.setenv("LINEARNETS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("LINEARNETS_DATA", raising=False)
+    monkeypatch.setattr(files, "_debian_dir", lambda: None)
+    monkeypatch.setattr(sys, "argv", ["bench_data.py"])
+    machine = bench("_machine")
+
+    def read() -> tuple[str, str]:
+        from linearnets.data.fashion_mnist import read_fashion_mnist
+        from linearnets.errors import DatasetError
+
+        with pytest.raises(DatasetError) as info, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the one a passed-over LINEARNETS_DATA gives
+            read_fashion_mnist()
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as end:
+            machine.read_data()
+        assert end.value.code == 1
+        lines = capsys.readouterr().err.splitlines()
+        assert len(lines) == 1, lines
+        return str(info.value), lines[0]
+
+    return read
+
+
+@pytest.mark.realdata
+def test_a_bench_keeps_linearnets_fix_for_a_linearnets_data_naming_torchvisions_folder(
+    read_data_alone: Callable[[], tuple[str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """LINEARNETS_DATA naming torchvision's FashionMNIST folder, the files in its raw/: every
+    error's fix was cut off for 'set LINEARNETS_DATA to a folder holding the four ... files
+    ('linearnets data download ...' fetches them), or unset it', a download of files that are
+    there, and an unset that finds none. linearnets' own fix, to set it to the folder above, is
+    kept: the script says linearnets' line as it is."""
+    _real_copy(tmp_path / "dl" / "FashionMNIST" / "raw")
+    monkeypatch.setenv("LINEARNETS_DATA", str(tmp_path / "dl" / "FashionMNIST"))
+    error, said = read_data_alone()
+    assert said == f"bench_data.py: error: {error}"
+    assert said.endswith(
+        f"; $LINEARNETS_DATA's raw/ holds them: set LINEARNETS_DATA to {tmp_path / 'dl'}, "
+        "torchvision's root above FashionMNIST/raw/"
+    )
+
+
+@pytest.mark.realdata
+def test_a_bench_keeps_linearnets_fix_for_a_file_gzipped_twice(
+    read_data_alone: Callable[[], tuple[str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A .gz gzipped again: linearnets' fix, to gunzip it once (the command given), was cut off
+    for a download of the four files; the script says linearnets' line as it is."""
+    folder = _real_copy(tmp_path / "dl")
+    twice = folder / "t10k-labels-idx1-ubyte.gz"
+    twice.write_bytes(gzip.compress(twice.read_bytes()))
+    monkeypatch.setenv("LINEARNETS_DATA", str(folder))
+    error, said = read_data_alone()
+    assert said == f"bench_data.py: error: {error}"
+    assert said.endswith(
+        f"the file is gzipped twice (a downloaded .gz gzipped again) — gunzip it once: gunzip -c "
+        f"{twice} > {twice}.once && mv {twice}.once {twice}"
+    )
+
+
+@pytest.mark.realdata
+def test_a_bench_keeps_linearnets_fix_for_two_files_swapped_and_points_linearnets_data(
+    read_data_alone: Callable[[], tuple[str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The two label files swapped: linearnets' fix, to put each file under its own name, was cut
+    off; it is kept, and only the download into the folder (linearnets.data.download's call, or
+    --data-dir on the command line) is told as pointing LINEARNETS_DATA at good files."""
+    folder = _real_copy(tmp_path / "dl")
+    train, test = folder / "train-labels-idx1-ubyte.gz", folder / "t10k-labels-idx1-ubyte.gz"
+    train_bytes = train.read_bytes()
+    train.write_bytes(test.read_bytes())
+    test.write_bytes(train_bytes)
+    monkeypatch.setenv("LINEARNETS_DATA", str(folder))
+    error, said = read_data_alone()
+    problem = (
+        f"{train}: expected 60008 bytes of train-labels-idx1-ubyte once decompressed, got 10008, "
+        "the size and MD5 of t10k-labels-idx1-ubyte: that file is here under the name of "
+        "train-labels-idx1-ubyte — put each file under its own name"
+    )
+    assert error == (
+        f"{problem}, or get it again where a network exists: "
+        f"linearnets.data.download.download_fashion_mnist({str(folder)!r})"
+    )
+    assert said == (
+        f"bench_data.py: error: {problem}; {_POINT_AT_THEM}, or unset it (unset LINEARNETS_DATA) "
         "to search the usual places"
+    )
+
+
+@pytest.mark.realdata
+def test_a_bench_keeps_linearnets_fix_for_a_file_of_another_md5_and_points_linearnets_data(
+    read_data_alone: Callable[[], tuple[str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A file of Fashion-MNIST's size but another MD5 (one label changed): linearnets' fix is to
+    move it out, then download the files again; the move is kept, the download told as pointing
+    LINEARNETS_DATA at good files (no dangling "then")."""
+    folder = _real_copy(tmp_path / "dl")
+    labels = folder / "t10k-labels-idx1-ubyte.gz"
+    content = bytearray(gzip.decompress(labels.read_bytes()))
+    content[8] = (content[8] + 1) % 10  # the first label
+    labels.write_bytes(gzip.compress(bytes(content)))
+    monkeypatch.setenv("LINEARNETS_DATA", str(folder))
+    error, said = read_data_alone()
+    move = f"move it out of {folder} (or delete it, if damaged)"
+    assert f"(MNIST's files have Fashion-MNIST's names and sizes) — {move}, then get it" in error
+    head = error[: error.index(move) + len(move)]
+    assert said == (
+        f"bench_data.py: error: {head}; {_POINT_AT_THEM}, or unset it (unset LINEARNETS_DATA) to "
+        "search the usual places"
+    )
+
+
+def test_a_bench_that_finds_no_data_says_to_install_the_debian_package(
+    read_data_alone: Callable[[], tuple[str, str]], tmp_path: Path
+) -> None:
+    """No LINEARNETS_DATA and no place holding the files: linearnets' first fix, to install the
+    Debian package, was cut off; it is kept, and the download it offers, then root=DIR, is told
+    as pointing LINEARNETS_DATA at the files."""
+    error, said = read_data_alone()
+    searched = f"data, ../data, {tmp_path / 'work' / '.keras' / 'datasets' / 'fashion-mnist'}"
+    assert error.startswith(f"Fashion-MNIST was not found (searched {searched}); ")
+    assert said == (
+        f"bench_data.py: error: Fashion-MNIST was not found (searched {searched}); get it with "
+        f"'sudo apt-get install dataset-fashion-mnist', or {_POINT_AT_THEM}"
     )
 
 

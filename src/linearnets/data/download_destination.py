@@ -23,7 +23,7 @@ from linearnets._fs import missing_folders, remove_empty_folders
 from linearnets._text import and_list, quoted_path, shown_path
 from linearnets._warn import warn
 from linearnets.data.data_dir import folder_above
-from linearnets.data.files import how_to_replace, in_debian_package
+from linearnets.data.files import how_to_replace, in_debian_package, without_replace_fix
 from linearnets.data.folder_contents import current_file, layout_fix, misspelled_file, move_fix
 from linearnets.data.verify import OtherContentError, read_verified
 from linearnets.errors import DatasetError, DataWarning, UsageError
@@ -181,22 +181,11 @@ def _defect(path: Path, name: str, expected: tuple[int, str]) -> str | None:
     except OtherContentError:
         raise  # no damage the download may repair: see _kept
     except DatasetError as exc:
-        return _without_fix(str(exc), path)  # names the file and what is wrong with it
+        # what is wrong with the file, without its fix to download it again: this download
+        return without_replace_fix(str(exc), path)
     except OSError as exc:
         return f"{shown_path(path)} cannot be read ({exc.strerror or type(exc).__name__})"
     return None
-
-
-def _without_fix(reason: str, path: Path) -> str:
-    """Return a reading error's ``reason`` for ``path`` without the fix that ends it (see
-    :func:`~linearnets.data.files.how_to_replace`): "get it again ...: linearnets data download
-    --data-dir DIR" is this download, and the message that quotes the reason gives its own fix."""
-    fix = how_to_replace(path)
-    if not reason.endswith(fix):
-        return reason
-    # "...; FIX", "... another file — FIX", "... under its own name, or FIX"
-    head = reason.removesuffix(fix).rstrip()
-    return head.removesuffix(", or").removesuffix(" —").removesuffix(";").rstrip()
 
 
 def locate(root: Path, names: dict[str, tuple[int, str]]) -> Path:

@@ -78,6 +78,7 @@ __all__ = [
     "installed_copy",
     "missing_files",
     "torchvision_root_fix",
+    "without_replace_fix",
 ]
 
 DEBIAN_PACKAGE = "dataset-fashion-mnist"
@@ -140,6 +141,23 @@ def how_to_replace(path: str | Path) -> str:
     if installed is None or _same_folder(folder, installed[0]):
         return again
     return f"{again}; or read the Debian package's copy: {_how_to_get(FASHION_MNIST_FILES)}"
+
+
+def without_replace_fix(reason: str, path: Path) -> str:
+    """Return a reading error's ``reason`` for ``path`` without the fix that ends it (see
+    :func:`how_to_replace`), for a caller that gives its own: "get it again ...:
+    linearnets.data.download.download_fashion_mnist(DIR)", or "... then pass root=DIR". A fix of
+    the reason's own before it ("put each file under its own name") is kept; a ``reason`` that
+    does not end with it is returned as it is."""
+    fix = how_to_replace(path)
+    if not reason.endswith(fix):
+        return reason
+    # "...; FIX", "... another file — FIX", "... under its own name, or FIX", "... move it out of
+    # DIR (or delete it, if damaged), then FIX"
+    head = reason.removesuffix(fix).rstrip()
+    for joint in (", or", ", then", " —", ";"):
+        head = head.removesuffix(joint)
+    return head.rstrip()
 
 
 def in_debian_package(path: str | Path) -> bool:

@@ -20,6 +20,7 @@ from linearnets.path_checks import unsearchable_folder
 __all__ = [
     "DOWNLOAD_CALL",
     "FASHION_MNIST_FILES",
+    "GET_PACKAGE",
     "HOW_TO_GET",
     "TEST_FILES",
     "FilesMissingError",
@@ -49,9 +50,11 @@ TEST_FILES = ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 DOWNLOAD_CALL = "linearnets.data.download.download_fashion_mnist"
 # in the Python API's words: the command line says 'linearnets data download --data-dir DIR' and
 # --data-dir DIR (linearnets.cli._cli_words.cli_words)
+# the Debian package's install, the first way to get the files: HOW_TO_GET's start
+GET_PACKAGE = "get it with 'sudo apt-get install dataset-fashion-mnist'"
 HOW_TO_GET = (
-    f"get it with 'sudo apt-get install dataset-fashion-mnist', or {DOWNLOAD_CALL}('DIR') where a "
-    "network exists, then pass root=DIR (or set LINEARNETS_DATA)"
+    f"{GET_PACKAGE}, or {DOWNLOAD_CALL}('DIR') where a network exists, then pass root=DIR (or set "
+    "LINEARNETS_DATA)"
 )
 
 
