@@ -191,6 +191,26 @@ def time_command(*extra: str) -> tuple[float, str]:
 IMPLS = ("concise", "scratch", "analytic", "book code + d2l")
 
 
+def where_each_runs(device: str, impls: tuple[str, ...], no_command: bool) -> str:
+    """Say where what runs: linearnets' implementations ``impls`` (and the timed command, unless
+    ``no_command``) on ``device``; the book's code on linearnets.d2l, which has no device, and
+    the forward product on the CPU. With ``--impl 'book code + d2l' --no-command``, nothing runs
+    on a GPU given: "linearnets on cuda" was said all the same."""
+    if torch.device(device).type == "cpu":
+        return f"linearnets on {device}"
+    named = (
+        f"{device} ({torch.cuda.get_device_name(device)})" if device.startswith("cuda") else device
+    )
+    on_the_cpu = ("the book's code + d2l and " if "book code + d2l" in impls else "") + (
+        "the forward product on the CPU"
+    )
+    if any(impl != "book code + d2l" for impl in impls):
+        return f"linearnets on {named}; {on_the_cpu}"
+    if no_command:
+        return f"{on_the_cpu}; nothing runs on {device}"
+    return f"{on_the_cpu}; the timed 'linearnets softmax' command on {named}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="book pipeline vs linearnets, softmax regression")
     parser.add_argument("--epochs", type=positive_int, default=3)
@@ -242,20 +262,10 @@ def main() -> None:
     # both run on the CPU, which the lines say where linearnets runs elsewhere
     on_cpu = torch.device(args.device).type == "cpu"
     impls = tuple(impl for impl in IMPLS if impl in (args.impl or IMPLS))
-    on_the_cpu = ("the book's code + d2l and " if "book code + d2l" in impls else "") + (
-        "the forward product on the CPU"
-    )
     print(
         f"{os.cpu_count()} cores ({cpu}), torch {torch.__version__}, python {platform.python_version()}, "
         f"{threads} torch threads, {args.epochs} epochs, lr 0.1, batch 256; s/epoch = train + test evaluation, "
-        "after an untimed epoch of each; "
-        f"linearnets on {args.device}"
-        + (
-            f" ({torch.cuda.get_device_name(args.device)})"
-            if args.device.startswith("cuda")
-            else ""
-        )
-        + ("" if on_cpu else f"; {on_the_cpu}")  # the book's code + d2l only where it runs
+        f"after an untimed epoch of each; {where_each_runs(args.device, impls, args.no_command)}"
     )
     times: dict[str, list[float]] = {impl: [] for impl in ("book", *impls)}
     accs: dict[str, float] = {}

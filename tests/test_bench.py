@@ -65,6 +65,27 @@ def _stub_softmax(
     monkeypatch.setattr(softmax, "time_output_layouts", lambda: (80.0, 30.0))
 
 
+def _recorded_commands(
+    softmax: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> list[tuple[str, ...]]:
+    """Stub bench_softmax's timing of the whole command (1 s, "final:"); return the options each
+    run of it is given, as they come."""
+    commands: list[tuple[str, ...]] = []
+
+    def time_command(*extra: str) -> tuple[float, str]:
+        commands.append(extra)
+        return 1.0, "final:"
+
+    monkeypatch.setattr(softmax, "time_command", time_command)
+    return commands
+
+
+def _as_if_on_a_gpu(softmax: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Take bench_softmax's --device as given (no GPU here), the GPU named "a GPU"."""
+    monkeypatch.setattr(softmax, "torch_device", str)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: "a GPU")
+
+
 def test_bench_data_and_bench_softmax_time_one_book_dataset(
     bench: Callable[[str], ModuleType],
 ) -> None:
@@ -760,13 +781,7 @@ def test_bench_softmax_times_the_command_at_its_threads(
     ran at its own default (1 thread): a --threads given is passed on, and the line says which.
     The pipelines are stubbed: only the command line built is looked at."""
     softmax = bench("bench_softmax")
-    commands: list[tuple[str, ...]] = []
-
-    def time_command(*extra: str) -> tuple[float, str]:
-        commands.append(extra)
-        return 1.0, "final:"
-
-    monkeypatch.setattr(softmax, "time_command", time_command)
+    commands = _recorded_commands(softmax, monkeypatch)
     _stub_softmax(
         softmax,
         monkeypatch,
@@ -801,8 +816,7 @@ def test_bench_softmax_on_a_gpu_says_which_figures_are_the_cpus(
         devices["book code + d2l"] = "cpu"  # it takes no device: the book's code has none
         return 0.1, 0.8
 
-    monkeypatch.setattr(softmax, "torch_device", str)
-    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: "a GPU")
+    _as_if_on_a_gpu(softmax, monkeypatch)
     _stub_softmax(
         softmax,
         monkeypatch,
@@ -826,40 +840,64 @@ def test_bench_softmax_on_a_gpu_says_which_figures_are_the_cpus(
     assert out[6].startswith("one forward product on the CPU (256 x 784) @ (784 x 10)")
 
 
+@pytest.mark.parametrize(
+    ("impl", "command", "said"),
+    [
+        (
+            "concise",
+            ("--no-command",),
+            "linearnets on cuda (a GPU); the forward product on the CPU",
+        ),
+        (
+            "book code + d2l",
+            ("--no-command",),
+            "the book's code + d2l and the forward product on the CPU; nothing runs on cuda",
+        ),
+        (
+            "book code + d2l",
+            (),
+            "the book's code + d2l and the forward product on the CPU; the timed 'linearnets "
+            "softmax' command on cuda (a GPU)",
+        ),
+    ],
+)
 def test_bench_softmax_on_a_gpu_names_on_the_cpu_only_what_runs(
     bench: Callable[[str], ModuleType],
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    impl: str,
+    command: tuple[str, ...],
+    said: str,
 ) -> None:
     """With --device cuda --impl concise, the header said "the book's code + d2l and the forward
-    product on the CPU", where the book's code on linearnets.d2l does not run. The pipelines are
-    stubbed, the GPU named as given."""
+    product on the CPU", where the book's code on linearnets.d2l does not run; with --impl 'book
+    code + d2l' --no-command, "linearnets on cuda (a GPU)", where nothing of linearnets runs on
+    the GPU (the book's code on linearnets.d2l has no device): it says nothing runs there, or only
+    the timed command. The pipelines and the command are stubbed, the GPU named as given."""
     softmax = bench("bench_softmax")
-    monkeypatch.setattr(softmax, "torch_device", str)
-    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: "a GPU")
+    _as_if_on_a_gpu(softmax, monkeypatch)
+    commands = _recorded_commands(softmax, monkeypatch)
+    ran: list[str] = []
+
+    def run_ours(impl: str, epochs: int, device: str) -> tuple[float, float]:
+        ran.append(impl)
+        return 0.1, 0.8
+
     _stub_softmax(
         softmax,
         monkeypatch,
         book=lambda epochs, workers: (1.0, 0.8),
-        ours=lambda impl, epochs, device: (0.1, 0.8),
-        book_code=lambda epochs: pytest.fail("the book's code on linearnets.d2l ran"),
+        ours=run_ours,
+        book_code=lambda epochs: run_ours("book code + d2l", epochs, "cpu"),
     )
-    _main(
-        softmax,
-        monkeypatch,
-        "--device",
-        "cuda",
-        "--impl",
-        "concise",
-        "--repeats",
-        "1",
-        "--no-command",
-    )
+    _main(softmax, monkeypatch, "--device", "cuda", "--impl", impl, "--repeats", "1", *command)
     out = capsys.readouterr().out.splitlines()
-    assert out[0].endswith("linearnets on cuda (a GPU); the forward product on the CPU")
+    assert set(ran) == {impl}
+    assert commands == ([] if command else [("--device", "cuda")] * 3)
+    assert out[0].endswith(f"after an untimed epoch of each; {said}")
     assert [line.split(":")[0].strip() for line in out[1:3]] == [
         "book (workers=4)",
-        "linearnets concise",
+        impl if impl == "book code + d2l" else f"linearnets {impl}",
     ]
 
 
