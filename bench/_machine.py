@@ -225,7 +225,10 @@ def output_file(text: str) -> Path:
 def _check_output_file(path: Path, text: str) -> None:
     """Raise argparse's error for an ``--out`` ``path`` (given as ``text``) that cannot be written.
     A link is checked as the file it leads to, which ``--force`` writes: its own folder was checked,
-    and a link into a folder that does not exist ran the whole benchmark, then failed."""
+    and a link into a folder that does not exist ran the whole benchmark, then failed. A folder on
+    the path that is a link to nowhere is named as such."""
+    from linearnets.path_checks import link_problem
+
     _refuse_a_loop(path, text)
     real = Path(os.path.realpath(path)) if path.is_symlink() else path
     shown = repr(text) if real is path else f"{text!r}, a link to {str(real)!r}"
@@ -235,6 +238,13 @@ def _check_output_file(path: Path, text: str) -> None:
             f"must be a file to write, got {what} {text!r}; pass e.g. --out {path / 'report.md'}"
         )
     if not real.parent.is_dir():
+        # a folder on the path that is a link to nowhere: "make it first" failed (File exists)
+        broken = link_problem(real.parent)
+        if broken is not None:
+            raise argparse.ArgumentTypeError(
+                f"must be a file in an existing folder, got {shown}: {broken}; make the folder it "
+                "points to, or pass another --out"
+            )
         what = "is not a folder" if real.parent.exists() else "does not exist (make it first)"
         raise argparse.ArgumentTypeError(
             f"must be a file in an existing folder, got {shown}: {str(real.parent)!r} {what}"

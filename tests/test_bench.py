@@ -554,6 +554,30 @@ def test_a_bench_out_through_a_link_is_checked_where_it_leads(
     assert good.is_symlink() and (tmp_path / "real" / "x.md").read_text() == "report\n"
 
 
+def test_a_bench_out_through_a_folder_that_is_a_link_to_nowhere_names_the_link(
+    bench: Callable[[str], ModuleType], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--out D/r.md, D a link to a folder that does not exist, said "'D' does not exist (make it
+    first)", and mkdir D then failed (File exists): the link is named with where it points, and
+    making that folder lets the report be written."""
+    import argparse
+
+    machine = bench("_machine")
+    monkeypatch.chdir(tmp_path)
+    Path("D").symlink_to(tmp_path / "gone")
+    for given in ("D/r.md", "D/sub/r.md"):
+        with pytest.raises(argparse.ArgumentTypeError) as info:
+            machine.output_file(given)
+        assert str(info.value) == (
+            f"must be a file in an existing folder, got {given!r}: D is a symbolic link to "
+            f"{tmp_path / 'gone'}, which does not exist; make the folder it points to, or pass "
+            "another --out"
+        )
+    (tmp_path / "gone").mkdir()
+    machine.write_report(machine.output_file("D/r.md"), "report\n", force=False)
+    assert (tmp_path / "gone" / "r.md").read_text() == "report\n"
+
+
 def test_a_bench_out_with_a_name_too_long_or_not_a_file_is_refused_with_the_reason(
     bench: Callable[[str], ModuleType], tmp_path: Path
 ) -> None:
