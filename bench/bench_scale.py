@@ -22,6 +22,7 @@ import resource
 import socket
 import sys
 import time
+from fractions import Fraction
 from typing import NamedTuple
 
 import torch
@@ -234,21 +235,30 @@ def memory_bytes(*, meminfo: str = MEMINFO, cgroup_limits: tuple[str, ...] = CGR
     return min(sizes)
 
 
+def examples(scale: float) -> int:
+    """Return how many examples ``--scale`` asks for: 60,000 × ``scale`` rounded down, worked out
+    on the decimal given (in floats, 60,000 × 0.0021 is 125.99..., and 125 were made, not 126)."""
+    return math.floor(60_000 * Fraction(repr(scale)))
+
+
 def largest_scale(memory: int, processes: int) -> float | None:
     """Return the largest --scale whose set ``processes`` processes hold in ``memory`` bytes
     (:func:`needed_bytes` inverted), rounded down to 2 significant digits; ``None`` where not even
-    2 examples fit."""
-    budget = memory / processes - PROCESS_BYTES  # for the examples, in each process
-    n = budget / (MAKING_BYTES_PER_EXAMPLE + BYTES_PER_EXAMPLE)
-    if n > CHUNK:  # past CHUNK examples, the temporaries take no more
-        n = (budget - MAKING_BYTES_PER_EXAMPLE * CHUNK) / BYTES_PER_EXAMPLE
+    2 examples fit. Worked out in fractions: in floats, 0.57 × 100 is 56.99..., and 0.56 was named
+    where 0.57 fits."""
+    budget = Fraction(memory, processes) - PROCESS_BYTES  # for the examples, in each process
+    fit = budget / (MAKING_BYTES_PER_EXAMPLE + BYTES_PER_EXAMPLE)
+    if fit > CHUNK:  # past CHUNK examples, the temporaries take no more
+        fit = (budget - MAKING_BYTES_PER_EXAMPLE * CHUNK) / BYTES_PER_EXAMPLE
+    n = math.floor(fit)  # the most examples that fit
     if n < 2:
         return None
-    largest = n / 60_000
-    places = 1 - math.floor(math.log10(largest))  # decimal places of its 2 significant digits
-    if places <= 0:
-        return float(math.floor(largest / 10**-places) * 10**-places)
-    return math.floor(largest * 10**places) / 10**places  # 58 / 10: 5.8, not 5.800000000000001
+    below = Fraction(n + 1, 60_000)  # every scale under it asks for n examples at most
+    # the power of 10 of the scales just under it: 10**power < below <= 10**(power + 1)
+    power = math.floor(math.log10(below))  # up to float error, corrected next
+    power += (Fraction(10) ** (power + 1) < below) - (Fraction(10) ** power >= below)
+    step = Fraction(10) ** (power - 1)  # a unit of their second significant digit
+    return float((math.ceil(below / step) - 1) * step)  # 58 / 10: 5.8, not 5.800000000000001
 
 
 def main() -> None:
@@ -266,7 +276,7 @@ def main() -> None:
         help="cpu: 1 and 2 processes; cuda: one process on the GPU, the whole set in its memory",
     )
     args = parser.parse_args()
-    n = int(60_000 * args.scale)
+    n = examples(args.scale)
     if n < 2:  # the loader refuses a process no examples, deep inside a spawned worker
         parser.error(
             f"argument --scale: must give at least 2 examples (one for each of 2 processes), got "

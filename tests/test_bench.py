@@ -11,6 +11,7 @@ import subprocess
 import sys
 import warnings
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -278,6 +279,65 @@ def test_bench_scale_counts_a_fixed_part_the_making_of_the_set_and_each_example(
     # under 100,000 examples: (0.8 - 0.35) GB / 9,500 bytes = 47,368 examples, x0.789
     assert bench_scale.largest_scale(1_600_000_000, 2) == 0.78
     assert bench_scale.largest_scale(700_000_000, 2) is None  # 0.35 GB a process: no example
+
+
+def _two_digit_scales() -> Iterator[Decimal]:
+    """Yield every scale of 2 significant digits from 0.00010 to 990, as decimals."""
+    for power in range(-4, 3):
+        for digits in range(10, 100):
+            yield Decimal(digits).scaleb(power - 1)
+
+
+def test_bench_scale_names_the_largest_scale_that_fits_to_two_digits_exactly(
+    bench: Callable[[str], ModuleType],
+) -> None:
+    """largest_scale rounded down through float error: 0.57 * 100 is 56.99..., so 1,349,800,000
+    bytes for 2 processes were said to hold --scale 0.56, where 0.57 fits (13 such scales of 2
+    digits). Over every scale of 2 digits, with the memory it needs, a byte less and a byte more,
+    the scale named fits and the next one up (its second digit plus one) does not, by the oracle
+    needed_bytes on the examples the decimal asks for."""
+    bench_scale = bench("bench_scale")
+
+    def needed(scale: Decimal, processes: int) -> int:
+        return int(bench_scale.needed_bytes(int(scale * 60_000), processes))
+
+    assert needed(Decimal("0.57"), 2) <= 1_349_800_000
+    assert bench_scale.largest_scale(1_349_800_000, 2) == 0.57
+    checked = 0
+    for processes in (1, 2):
+        for scale in _two_digit_scales():
+            if int(scale * 60_000) < 2:
+                continue
+            for memory in (needed(scale, processes) + shift for shift in (-1, 0, 1)):
+                largest = bench_scale.largest_scale(memory, processes)
+                if largest is None:
+                    assert needed(Decimal("0.0001"), processes) > memory  # not 2 examples
+                    continue
+                named = Decimal(repr(largest))
+                assert len(named.normalize().as_tuple().digits) <= 2, largest
+                up = named + Decimal(1).scaleb(named.adjusted() - 1)
+                assert needed(named, processes) <= memory < needed(up, processes), (memory, largest)
+                checked += 1
+    assert checked > 1_000
+
+
+def test_bench_scale_makes_the_examples_the_decimal_asks_for(
+    bench: Callable[[str], ModuleType],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """--scale 0.0021 made 125 examples, not 126: 60,000 * 0.0021 is 125.99... in floats. The
+    refusal for a machine of no memory names the count the scale asks for."""
+    bench_scale = bench("bench_scale")
+    monkeypatch.setattr(bench_scale, "memory_bytes", lambda: 1)
+    monkeypatch.setattr(sys, "argv", ["bench_scale.py", "--scale", "0.0021"])
+    with pytest.raises(SystemExit):
+        bench_scale.main()
+    assert (
+        capsys.readouterr()
+        .err.splitlines()[-1]
+        .startswith("bench_scale.py: error: argument --scale: 0.0021 (126 examples) needs about ")
+    )
 
 
 def test_a_bench_scale_that_no_memory_left_fits_says_so(
