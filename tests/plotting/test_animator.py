@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 import warnings
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from linearnets.errors import UsageError, UsageTypeError
 from linearnets.plotting import (
     Animator,
 )
+from linearnets.plotting._plot_args import check_limits
 
 from ._bad_settings import bad_axes_settings
 from .conftest import run_cell
@@ -462,3 +464,59 @@ def test_a_log_axis_of_zeros_keeps_the_given_end_of_an_open_ended_ylim(
         animator.add(1, 0.0)
     np.testing.assert_allclose(animator.axes[0].get_ylim(), drawn)
     animator.close()
+
+
+@pytest.mark.parametrize(
+    ("ylim", "drawn"), [([None, 5e-324], (5e-324, 5e-323)), ([1e300, None], (1e300, 1e301))]
+)
+def test_an_open_ended_ylim_at_float64s_ends_on_a_log_axis_of_zeros_is_drawn(
+    tmp_path: Path, ylim: list[float | None], drawn: tuple[float, float]
+) -> None:
+    """ylim=[None, 5e-324]: the decade below, 5e-324 / 10, is 0: matplotlib warned 'Attempt to
+    set non-positive ylim on a log-scaled axis will be ignored' and drew an inverted (1, 5e-324);
+    the decade above is drawn, as for the equal limits (5e-324, 5e-324). ylim=[1e300, None]: the
+    first add failed in tight_layout (OverflowError), drawn at the limits (1e300, 1)."""
+    animator = Animator(yscale="log", ylim=ylim, out=tmp_path / "a.png", legend=["loss"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        animator.add(1, 0.0)
+    assert animator.axes[0].get_ylim() == drawn
+    assert {p.name for p in tmp_path.iterdir()} == {"a.png", "a.svg"}
+    animator.close()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "said"),
+    [({"ylim": [1.79e308] * 2},
+      "ylim cannot be drawn on a linear y axis in a 3.5 x 2.5 inch figure: matplotlib cannot "
+      "place its ticks over (1.7e+308, 1.8e+308) in this figure, so savefig fails (ValueError: "
+      "arange: cannot compute length); pass ylim and the values divided by a power of ten, e.g. "
+      "by 1e+308, saying so in the ylabel"),
+     # ticks 92 decades apart, past 1e308, where 6 fit; in a larger figure, 57 apart
+     ({"ylim": [1e-230, 1e230], "yscale": "log"},
+      "ylim cannot be drawn on a log y axis in a 3.5 x 2.5 inch figure: matplotlib cannot place "
+      "its ticks over (1e-230, 1e+230) in this figure, so savefig fails (OverflowError: cannot "
+      "convert float infinity to integer); pass a larger figsize, with room for more ticks")],
+)  # fmt: skip
+def test_limits_matplotlib_cannot_draw_are_refused_leaving_no_figure(
+    tmp_path: Path, kwargs: dict[str, Any], said: str
+) -> None:
+    """Animator(ylim=[1.79e308, 1.79e308], out=...) widened them to (1.7e308, 1.8e308), then its
+    first add failed in matplotlib's tick locator ('arange: cannot compute length')."""
+    plt.close("all")
+    for size, fails in (((3.5, 2.5), True), ((30, 20), "larger figsize" not in said)):
+        oracle = plt.figure(figsize=size).add_subplot()
+        oracle.set_yscale(kwargs.get("yscale", "linear"))
+        oracle.set_ylim(check_limits("ylim", kwargs["ylim"]))  # as widened
+        with np.errstate(all="ignore"):
+            try:
+                oracle.figure.savefig(io.BytesIO(), format="png")
+            except (ValueError, OverflowError) as exc:
+                assert fails and f"({type(exc).__name__}: {exc})" in said
+            else:
+                assert not fails
+        plt.close("all")
+    with pytest.raises(UsageError) as info:
+        Animator(out=tmp_path / "a.png", legend=["loss"], **kwargs)
+    assert str(info.value) == said
+    assert plt.get_fignums() == [] and list(tmp_path.iterdir()) == []

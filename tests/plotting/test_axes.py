@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import sys
 import types
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -258,27 +259,100 @@ def test_plot_shows_and_closes_its_figure_at_the_cell_end_under_agg(
     assert plt.get_fignums() == [] and kernel.events.callbacks["post_execute"] == []
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "said"),
-    [
-        ({}, "Y[0] must be within ±1e+307 to be drawn on a linear axis, got 1.7e+308"),
-        ({"yscale": "log"}, "Y[0] must be within ±1e+100 to be drawn on a log axis, got 1.7e+308"),
-    ],
-)
-def test_plot_refuses_values_matplotlib_cannot_draw(kwargs: dict[str, Any], said: str) -> None:
-    """plot([1, 2, 3], [1e-3, 1.7e308, 1]) drew, then plt.savefig failed deep in matplotlib's
-    tick locator ('arange: cannot compute length'); refused before the axes are cleared."""
+# (Y, yscale): drawn and saved by plain matplotlib, even in a 1 x 0.8 inch figure; refused by
+# plot as "beyond ±1e+100" (log) or "±1e+307" (linear), matplotlib "cannot place ticks around it"
+DRAWABLE = [([1e101, 2e101], "log"), ([1e140, 1e150], "log"), ([1.5e307, 1.6e307], "linear")]
+
+
+@pytest.mark.parametrize(("Y", "yscale"), DRAWABLE)
+def test_plot_draws_what_matplotlib_draws_near_float64s_ends(Y: list[float], yscale: str) -> None:
     plt.close("all")
-    ax = plot([1, 2], [3.0, 4.0])
+    oracle = plt.figure(figsize=(1, 0.8)).add_subplot()
+    oracle.plot([1, 2], Y)
+    oracle.set_yscale(yscale)
+    oracle.figure.savefig(io.BytesIO(), format="png")
+    ax = plot([1, 2], Y, yscale=yscale, figsize=(1, 0.8))
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), Y)
+    assert ax.get_ylim() == oracle.get_ylim()
+    ax.figure.savefig(io.BytesIO(), format="png")
+    plt.close("all")
+
+
+# (Y, yscale, figure size, what plot says after "Y cannot be drawn on a ... axis in a ... figure: ")
+UNDRAWABLE = [
+    ([1e-3, 1.7e308, 1], "linear", (3.5, 2.5),
+     "matplotlib cannot place its ticks over (-8.5e+306, 1.78e+308) in this figure, so savefig "
+     "fails (ValueError: arange: cannot compute length); pass Y divided by a power of ten, e.g. "
+     "by 1e+308, saying so in the ylabel"),
+    # ticks as many decades past the axis's ends as it spans, where a small figure has room for 2
+    ([1e290, 1e295, 1e300], "log", (1, 0.8),
+     "matplotlib cannot place its ticks over (3.16e+289, 3.16e+300) in this figure, so savefig "
+     "fails (OverflowError: cannot convert float infinity to integer); pass Y divided by a power "
+     "of ten, e.g. by 1e+295, saying so in the ylabel, or a larger figsize, with room for more "
+     "ticks"),
+    ([1e-3, 1e150, 1], "log", (1, 0.8),
+     "matplotlib cannot place its ticks over (2.24e-11, 4.47e+157) in this figure, so savefig "
+     "fails (OverflowError: cannot convert float infinity to integer); pass Y divided by a power "
+     "of ten, e.g. by 1e+74, saying so in the ylabel, or a larger figsize, with room for more "
+     "ticks"),
+    # matplotlib's 5% margins, 15 decades, overflow: it draws (1, 10), no point in it
+    ([1e-3, 1e300, 1], "log", (3.5, 2.5),
+     "the margins matplotlib adds around its values (0.001 to 1e+300) leave float64, and it "
+     "draws the axis over (1, 10) instead, leaving them out; pass Y divided by a power of ten, "
+     "e.g. by 1e+148, saying so in the ylabel"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("Y", "yscale", "size", "said"), UNDRAWABLE)
+def test_values_matplotlib_cannot_draw_are_refused_by_plot(
+    Y: list[float], yscale: str, size: tuple[float, float], said: str
+) -> None:
+    """plot([1, 2, 3], [1e-3, 1.7e308, 1]) drew, then plt.savefig failed deep in matplotlib's
+    tick locator ('arange: cannot compute length'); refused before the axes are cleared, with
+    the fix it offers drawn."""
+    plt.close("all")
+    oracle = plt.figure(figsize=size).add_subplot()
+    oracle.plot([1, 2, 3], Y)
+    with np.errstate(all="ignore"):  # matplotlib's margins overflow, and its ticks
+        oracle.set_yscale(yscale)
+        try:
+            oracle.figure.savefig(io.BytesIO(), format="png")
+        except (ValueError, OverflowError) as exc:
+            assert f"({type(exc).__name__}: {exc})" in said
+        else:  # saved, with no point in it
+            assert not oracle.get_ylim()[0] <= min(Y) <= max(Y) <= oracle.get_ylim()[1]
+    plt.close("all")
+    ax = plt.figure(figsize=size).add_subplot()
+    ax.plot([1, 2], [3.0, 4.0])
     with pytest.raises(UsageError) as info:
-        plot([1, 2, 3], [1e-3, 1.7e308, 1], axes=ax, **kwargs)
-    bound = "1e+307" if not kwargs else "1e+100"
+        plot([1, 2, 3], Y, yscale=yscale, axes=ax)
+    width, height = size
     assert str(info.value) == (
-        f"{said}: matplotlib cannot place ticks around it (savefig fails); pass the values "
-        f"clipped, e.g. np.clip(values, -{bound}, {bound})"
+        f"Y cannot be drawn on a {yscale} y axis in a {width:g} x {height:g} inch figure: {said}"
     )
     assert len(ax.lines) == 1  # the axes as they were
-    ax = plot([1, 2, 3], [1e-3, 1e300, 1])  # within the bound: drawn as it is, and saved
-    np.testing.assert_array_equal(ax.lines[0].get_ydata(), [1e-3, 1e300, 1])
+    power = float(said.split("e.g. by ")[1].split(",")[0])
+    ax = plot([1, 2, 3], np.asarray(Y) / power, yscale=yscale, axes=ax)  # the fix it offers
     ax.figure.savefig(io.BytesIO(), format="png")
+    plt.close("all")
+    with pytest.raises(UsageError, match=r"^Y cannot be drawn"):
+        plot([1, 2, 3], Y, yscale=yscale, figsize=size)
+    assert plt.get_fignums() == []  # the figure made for it let go
+
+
+@pytest.mark.parametrize(
+    ("ylim", "drawn"), [(None, (1.0, 10.0)), ([None, 1], (0.1, 1.0)), ([None, 0.5], (0.05, 0.5))]
+)
+def test_plot_draws_a_log_axis_of_zeros_as_the_animator_does(
+    ylim: list[float | None] | None, drawn: tuple[float, float]
+) -> None:
+    """plot([1, 2], [0, 0], yscale='log', ylim=[None, 0.5]) warned 'Data has no positive values'
+    twice and drew an inverted (0.891, 0.5); with no ylim (0.891, 11.2): an open end is a decade
+    from the given one and a free axis (1, 10), as Animator draws them, without the warning."""
+    plt.close("all")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ax = plot([1, 2], [0.0, 0.0], yscale="log", ylim=ylim)
+        ax.figure.savefig(io.BytesIO(), format="png")
+    assert ax.get_ylim() == pytest.approx(drawn)
     plt.close("all")

@@ -261,31 +261,83 @@ def test_a_log_axis_of_zeros_is_drawn_without_matplotlibs_warning(
     assert len(list(tmp_path.glob("*.png"))) == 1
 
 
-@pytest.mark.parametrize("yscale", ["linear", "log"])
-def test_finite_values_near_float64s_largest_are_drawn_at_a_bound(
-    tmp_path: Path, yscale: str
+def _drawn_by_matplotlib(values: list[float], yscale: str, size: tuple[float, float]) -> bool:
+    """Return whether plain matplotlib draws ``values`` (x = 1, 2, ...) in a figure of ``size``:
+    saved without numpy's overflow warning, every finite point within its limits."""
+    import io
+
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size)
+    ax = fig.add_subplot()
+    ax.plot(range(1, len(values) + 1), values, marker="o")
+    with np.errstate(all="ignore"):  # its margins may overflow: they leave the points out
+        ax.set_yscale(yscale)
+        low, high = ax.get_ylim()
+    with np.errstate(all="ignore", over="raise"):
+        try:
+            fig.savefig(io.BytesIO(), format="png")
+        except (ValueError, OverflowError, FloatingPointError):
+            return False
+    shown = np.asarray(values)[np.isfinite(values) & ((np.asarray(values) > 0) | (yscale != "log"))]
+    return bool(low <= shown.min() and shown.max() <= high)
+
+
+# (losses, yscale, figsize, the bound the curves draw them within): a diverging run, and values
+# over more decades than a small figure's two ticks step past within float64
+DIVERGING = [([1e-3, 1e308, float("inf"), 1.7e308, float("nan"), 1e250], "linear", (4.5, 3.0), 1e307),
+             ([1e-3, 1e308, float("inf"), 1.7e308, float("nan"), 1e90], "log", (4.5, 3.0), 1e200),
+             ([1e-3, 1e150, 1.0], "log", (1.0, 0.8), 1e90),
+             ([1e-300, 1.0, 0.5], "log", (1.0, 0.8), 1e200)]  # fmt: skip
+
+
+@pytest.mark.parametrize(("losses", "yscale", "figsize", "bound"), DIVERGING)
+def test_finite_values_matplotlib_cannot_draw_are_drawn_at_a_bound(
+    tmp_path: Path, losses: list[float], yscale: str, figsize: tuple[float, float], bound: float
 ) -> None:
     """A diverging float64 run with the guard off: matplotlib's tick locator failed on losses of
-    1e308 and 1.7e308 ("arange: cannot compute length"), deep in savefig. Such a value is drawn
-    at the bound (1e307; 1e100 on a log axis), its sign kept; the curves keep the values, NaN
-    and inf stay out. Values within it are drawn as they are (1e250 on a linear axis was drawn
-    at 1e100)."""
-    bound = 1e307 if yscale == "linear" else 1e100
-    big = 1e250 if yscale == "linear" else 1e90  # within the bound
+    1e308 and 1.7e308 ("arange: cannot compute length"), deep in savefig. Such values are drawn
+    at the first bound of the scale's at which matplotlib draws the axis (those below its inverse
+    at that on a log axis), their sign kept; the curves keep the values, NaN and inf stay out."""
+    from linearnets.plotting._view import DRAWN_BOUNDS, on_chart
 
-    losses = [1e-3, 1e308, float("inf"), 1.7e308, float("nan"), big]
+    larger = [b for b in DRAWN_BOUNDS[yscale] if b > bound]
+    assert not _drawn_by_matplotlib(losses, yscale, figsize)
+    for b in larger:  # the bounds tried first: not drawn either
+        assert not _drawn_by_matplotlib(list(on_chart(losses, yscale, b)), yscale, figsize)
+    drawn = on_chart(losses, yscale, bound)
+    assert _drawn_by_matplotlib(list(drawn), yscale, figsize)
+    curves = LiveCurves(out_dir=tmp_path, yscale=yscale, metrics=("train loss",), figsize=figsize)
+    animator = Animator(yscale=yscale, out=tmp_path / "a.png", figsize=figsize)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's overflow warnings too
+        for epoch, loss in enumerate(losses, start=1):
+            curves.update(epoch, {"train loss": loss})
+            animator.add(epoch, loss)
+        curves.close()
+    for line in (curves.lines["train loss"], animator.lines[0]):
+        np.testing.assert_array_equal(line.get_ydata(), drawn)
+    np.testing.assert_array_equal(curves.values["train loss"], losses)  # kept as received
+    np.testing.assert_array_equal(animator.Y[0], losses)
+    assert {p.name for p in tmp_path.iterdir()} == {"curves.png", "curves.svg", "a.png", "a.svg"}
+
+
+@pytest.mark.parametrize(
+    ("losses", "yscale"), [([1e-3, 1e101, 1e150], "log"), ([1.5e307, 1.6e307], "linear")]
+)
+def test_finite_values_matplotlib_draws_are_drawn_as_they_are(
+    tmp_path: Path, losses: list[float], yscale: str
+) -> None:
+    """Losses up to 1e150 on a log axis were drawn flat at 1e100, and 1.6e307 on a linear one at
+    1e307, where matplotlib draws them as they are."""
+    assert _drawn_by_matplotlib(losses, yscale, (4.5, 3.0))
     curves = LiveCurves(out_dir=tmp_path, yscale=yscale, metrics=("train loss",))
-    animator = Animator(yscale=yscale, out=tmp_path / "a.png")
+    animator = Animator(yscale=yscale, out=tmp_path / "a.png", figsize=(4.5, 3.0))
     for epoch, loss in enumerate(losses, start=1):
         curves.update(epoch, {"train loss": loss})
         animator.add(epoch, loss)
-    curves.close()
-    drawn = [1e-3, bound, float("inf"), bound, float("nan"), big]
     for line in (curves.lines["train loss"], animator.lines[0]):
-        np.testing.assert_array_equal(line.get_ydata(), drawn)
-    assert curves.values["train loss"][1::2] == [1e308, 1.7e308, big]
-    assert animator.Y[0][1] == 1e308
-    assert {p.name for p in tmp_path.iterdir()} == {"curves.png", "curves.svg", "a.png", "a.svg"}
+        np.testing.assert_array_equal(line.get_ydata(), losses)
 
 
 def test_live_curves_store_plain_floats() -> None:

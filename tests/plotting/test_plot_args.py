@@ -244,25 +244,70 @@ def test_equal_limits_are_widened_as_matplotlib_widens_them_without_its_warning(
 
 
 # at float64's ends: 1e308 * 10 overflowed ([1e308, 1e308] on a log axis was refused as
-# "(1e+307, inf)", a value never passed) and 5e-324 / 10 underflowed to 0, a log axis's low end
-EDGE_LIMITS = [((1e308, 1e308), "log", (1e307, sys.float_info.max)),
-               ((5e-324, 5e-324), "log", (5e-324, 5e-323)),
-               ((1.79e308, 1.79e308), "linear", (1.79e308 * 0.95, sys.float_info.max)),
-               ((-1.79e308, -1.79e308), "linear", (-sys.float_info.max, -1.79e308 * 0.95))]  # fmt: skip
+# "(1e+307, inf)", a value never passed) and 5e-324 / 10 underflowed to 0, a log axis's low end.
+# Widened, they were drawn where matplotlib cannot place ticks: savefig failed
+EDGE_LIMITS = [((1e308, 1e308), "log", (1e307, 1e308), False),
+               ((5e-324, 5e-324), "log", (5e-324, 5e-323), True),
+               ((1.79e308, 1.79e308), "linear", (1.79e308 * 0.95, sys.float_info.max), False),
+               ((-1.79e308, -1.79e308), "linear", (-sys.float_info.max, -1.79e308 * 0.95), False)]  # fmt: skip
 
 
-@pytest.mark.parametrize(("limits", "scale", "widened"), EDGE_LIMITS)
-def test_equal_limits_at_float64s_ends_are_widened_to_finite_ones(
-    limits: tuple[float, float], scale: str, widened: tuple[float, float]
+@pytest.mark.parametrize(("limits", "scale", "widened", "drawable"), EDGE_LIMITS)
+def test_equal_limits_at_float64s_ends_are_drawn_only_where_matplotlib_draws_them(
+    limits: tuple[float, float], scale: str, widened: tuple[float, float], drawable: bool
 ) -> None:
+    import io
+
     import matplotlib.pyplot as plt
 
     low, high = check_limits("xlim", limits, scale)
     assert (low, high) == widened and 0 < high - low < math.inf
     assert scale != "log" or low > 0
-    ours = plot([1.0, 2.0], [1.0, 2.0], xlim=limits, xscale=scale)  # checked again by set_axes
-    assert ours.get_xlim() == widened
+    oracle = plt.figure(figsize=(3.5, 2.5)).add_subplot()
+    oracle.plot([1.0, 2.0], [1.0, 2.0])
+    oracle.set_xscale(scale)
+    oracle.set_xlim(widened)
+    if drawable:
+        ours = plot([1.0, 2.0], [1.0, 2.0], xlim=limits, xscale=scale)
+        ours.figure.savefig(io.BytesIO(), format="png")
+        assert ours.get_xlim() == widened
+    else:
+        with pytest.raises((ValueError, OverflowError)), np.errstate(all="ignore"):
+            oracle.figure.savefig(io.BytesIO(), format="png")  # what the widened limits gave
+        plt.close(oracle.figure)
+        with pytest.raises(UsageError) as info:
+            plot([1.0, 2.0], [1.0, 2.0], xlim=limits, xscale=scale)
+        assert str(info.value).startswith(
+            f"xlim cannot be drawn on a {scale} x axis in a 3.5 x 2.5 inch figure: matplotlib "
+            f"cannot place its ticks over ({widened[0]:.3g}, {widened[1]:.3g}) in this figure, "
+            "so savefig fails ("
+        )
+        assert str(info.value).endswith(
+            "); pass xlim and the values divided by a power of ten, e.g. by 1e+308, saying so in "
+            "the xlabel"
+        )
+        assert plt.get_fignums() == []  # the figure made for it let go
     plt.close("all")
+
+
+DECADES = [(10.0, True, (1.0, 10.0)), (10.0, False, (10.0, 100.0)),
+           (5e-324, True, (5e-324, 5e-323)), (1e308, False, (1e307, 1e308))]  # fmt: skip
+
+
+@pytest.mark.parametrize(("v", "below", "decade"), DECADES)
+def test_the_decade_beside_an_end_stays_within_float64s_positive_numbers(
+    v: float, below: bool, decade: tuple[float, float]
+) -> None:
+    """5e-324 / 10 is 0 and 1e308 * 10 inf, ends no log axis takes: the decade on the other side
+    of the end is drawn instead, as the widened limits (5e-324, 5e-324) and an open-ended ylim on
+    a log axis of zeros (see fit_view) draw it."""
+    from linearnets.plotting._plot_args import decade_beside
+
+    assert decade_beside(v, below=below) == decade
+    assert check_limits("ylim", (v, v), "log") == (
+        decade_beside(v, below=True)[0],
+        decade_beside(v, below=False)[1],
+    )
 
 
 def test_an_animator_over_one_epoch_keeps_the_books_xlim() -> None:

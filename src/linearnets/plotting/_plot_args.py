@@ -20,7 +20,7 @@ from linearnets.errors import UsageError, UsageTypeError
 from linearnets.plotting._mpl import as_numpy, matplotlib_module
 from linearnets.validation import describe
 
-__all__ = ["SCALES", "check_figsize", "check_fmts", "check_limits", "curves"]
+__all__ = ["SCALES", "check_figsize", "check_fmts", "check_limits", "curves", "decade_beside"]
 
 # the common axis scales, named first; set_axes takes any other that matplotlib has registered
 SCALES = ("linear", "log", "symlog", "logit")
@@ -111,9 +111,10 @@ def _fmt_error(fmt: str) -> str:
 def check_limits(name: str, limits: Any, scale: str = "linear") -> Any:
     """Return axis limits as (low, high) floats if they are None or two finite numbers, else raise.
 
-    Either end may be ``None`` (e.g. ``ylim=[0, None]``): matplotlib's ``set_xlim`` then keeps that
-    end as it is, as the book's ``set_axes`` passes it. On a ``"log"`` ``scale`` an end at or below
-    0 is refused: matplotlib ignored the limit with a warning, and drew no point. Equal limits, an
+    Either end may be ``None`` (e.g. ``ylim=[0, None]``): that end follows the points drawn, as
+    matplotlib's ``set_xlim`` keeps it where the book's ``set_axes`` passes it (see
+    :func:`~linearnets.plotting._view.fit_view`). On a ``"log"`` ``scale`` an end at or below 0 is
+    refused: matplotlib ignores that end, with a warning, and fits it to the points. Equal limits, an
     empty range (the book's ``xlim=[1, num_epochs]`` with one epoch), are widened as matplotlib
     widens them, without its warning (see :func:`_widened`): (1, 1) to (0.95, 1.05), (10, 10) on
     a log axis to (1, 100).
@@ -145,17 +146,27 @@ def check_limits(name: str, limits: Any, scale: str = "linear") -> Any:
 
 def _widened(v: float, scale: str) -> tuple[float, float]:
     """Return the range drawn for the empty one (v, v): a decade each side of ``v`` on a log
-    axis, else 5% of ``|v|`` each side (0.05 at 0), as matplotlib widens it.
-
-    Each end stays a finite float (1e308 * 10 is inf: ``[1e308, 1e308]`` was then refused as
-    ``(1e+307, inf)``, limits never passed), and above 0 on a log axis (5e-324 / 10 is 0): an end
-    that would leave them is float64's largest, or ``v`` itself at its smallest.
+    axis (see :func:`decade_beside`), else 5% of ``|v|`` each side (0.05 at 0), as matplotlib
+    widens it; an end past float64's (1.79e308 + 5%) is float64's largest. Whether matplotlib
+    can draw the range is asked where it is drawn (:func:`~linearnets.plotting._view.view_error`).
     """
     largest = sys.float_info.max
     if scale == "log":
-        return v / 10 or v, min(v * 10, largest)
+        return decade_beside(v, below=True)[0], decade_beside(v, below=False)[1]
     pad = 0.05 * abs(v) or 0.05
     return max(v - pad, -largest), min(v + pad, largest)
+
+
+def decade_beside(v: float, *, below: bool) -> tuple[float, float]:
+    """Return the decade beside ``v`` > 0 on a log axis: (v / 10, v) ``below`` it, else (v, v * 10).
+
+    Where that decade leaves float64's positive numbers (5e-324 / 10 is 0, 1e308 * 10 is inf, an
+    end a log axis cannot take), the decade on the other side of ``v``.
+    """
+    low, high = (v / 10, v) if below else (v, v * 10)
+    if low > 0 and math.isfinite(high):
+        return low, high
+    return (v, v * 10) if below else (v / 10, v)
 
 
 def _has_one_axis(X: Any) -> bool:

@@ -15,9 +15,15 @@ from typing import Any
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.plotting._live_output import LiveOutput, resolve_mode, warn_drawn_nowhere
 from linearnets.plotting._mpl import check_out_path, pyplot
-from linearnets.plotting._plot_args import check_figsize, check_fmts, check_limits
+from linearnets.plotting._plot_args import check_figsize, check_fmts
+from linearnets.plotting._view import (
+    Undrawable,
+    draw_points,
+    fit_view,
+    undrawable_message,
+    view_error,
+)
 from linearnets.plotting.axes import BOOK_FMTS, check_axes_settings, set_axes
-from linearnets.plotting.live import autoscale, on_chart
 from linearnets.validation import check_positive_int, describe
 
 __all__ = ["Animator"]
@@ -61,27 +67,6 @@ def _number(name: str, value: Any) -> float | None:
     return float(value)
 
 
-def _open_ended(limits: Any) -> bool:
-    """Return whether axis limits (already checked) leave one end or both to matplotlib."""
-    return limits is not None and any(v is None for v in limits)
-
-
-def _open_limits(ax: Any, axis: str, limits: Any) -> tuple[float, float]:
-    """Return the limits with one end ``None`` as drawn: the given end, the other the data's fit.
-
-    On a log axis where that fit is no range below the given top (or above the given bottom),
-    as a loss of exactly 0 gives (matplotlib kept the fit's (1, 10): ``ylim=[None, 1]`` warned of
-    identical limits and showed (0.1, 10), ``ylim=[None, 0.5]`` an inverted (1, 0.5)), the other end
-    is a decade from the given one.
-    """
-    low, high = limits
-    fit_low, fit_high = getattr(ax, f"get_{axis}lim")()
-    drawn = (fit_low if low is None else low, fit_high if high is None else high)
-    if getattr(ax, f"get_{axis}scale")() == "log" and drawn[0] >= drawn[1]:
-        drawn = (high / 10, high) if low is None else (low, low * 10)
-    return drawn
-
-
 class Animator:
     """Plot data in animation: add points to lines and redraw (the book's class, in any environment).
 
@@ -93,9 +78,11 @@ class Animator:
         mode: "auto", "notebook", "file" or "none" (see :mod:`linearnets.plotting.live`).
 
     A log axis refuses limits at or below 0; equal limits are widened (see
-    :func:`~linearnets.plotting._plot_args.check_limits`). A finite value beyond ±1e307 (±1e100 on
-    a log axis) is drawn at that bound, the line flat there, unmarked (see
-    :func:`~linearnets.plotting.live.on_chart`); ``X`` and ``Y`` keep it.
+    :func:`~linearnets.plotting._plot_args.check_limits`); limits matplotlib cannot draw in this
+    figure are refused (see :func:`~linearnets.plotting._view.view_error`). Where it cannot draw
+    the axis around the values added (a loss diverging to 1.7e308), those beyond a bound are drawn
+    at it, the line flat there, unmarked (see :func:`~linearnets.plotting._view.draw_points`);
+    ``X`` and ``Y`` keep them.
 
     Attributes:
         X, Y: one list of x values and one of y values per line, as given to ``add`` (an int stays
@@ -133,7 +120,7 @@ class Animator:
             paths = [png.with_suffix(".png"), png.with_suffix(".svg")]
         self._output = LiveOutput(self.mode, paths, svg=True)  # the book's Animator draws SVG
         # checked before the figure is made: a bad setting leaves no empty figure in pyplot
-        _, _, legend = check_axes_settings(xlim, ylim, xscale, yscale, legend)
+        xlim, ylim, legend = check_axes_settings(xlim, ylim, xscale, yscale, legend)
         self.legend = legend or []
         self.fmts = fmts
         self.X: list[list[Any]] | None = None
@@ -145,6 +132,7 @@ class Animator:
         self._markers: list[Any] = []  # each line's own marker (from its format string)
         self._settings = (xlabel, ylabel, xlim, ylim, xscale, yscale)
         self.config_axes()
+        self._refuse(view_error(self.axes[0], {"x": xlim, "y": ylim}), [], close=True)
         # said once every setting passed (as LiveCurves): a refused call warns of nothing
         if mode == "auto" and self.mode == "none":  # a figure never to be seen
             warn_drawn_nowhere(
@@ -189,31 +177,53 @@ class Animator:
 
     def _redraw(self, drawn: list[tuple[list[float], list[float]]]) -> None:
         ax = self.axes[0]
-        if len(self.lines) < len(drawn):
+        new_lines = len(self.lines) < len(drawn)
+        if new_lines:
             fmts = itertools.islice(itertools.cycle(self.fmts), len(self.lines), len(drawn))
             new = [ax.plot([], [], fmt)[0] for fmt in fmts]
             self._markers += [line.get_marker() for line in new]
             self.lines += new
             self.config_axes()  # the legend now has lines to label
-            # margins fitted to the labels once, not on every save (that would cost a second draw)
-            self.fig.tight_layout()
         empty: list[tuple[list[float], list[float]]] = [([], [])] * (len(self.lines) - len(drawn))
-        for line, marker, (xs, ys) in zip(self.lines, self._markers, drawn + empty, strict=True):
-            line.set_data(on_chart(xs, ax.get_xscale()), on_chart(ys, ax.get_yscale()))
+        for line, marker, (xs, _) in zip(self.lines, self._markers, drawn + empty, strict=True):
             # a line of one point (after one epoch) has no length to draw: mark the point
             line.set_marker("o" if len(xs) == 1 else marker)
-        ax.relim()
-        _, _, xlim, ylim, _, _ = self._settings
-        # a limit with one end None (ylim=[0, None]) fixes only the other: the book redraws and
-        # sets it on each add, so the open end follows the data
-        partial = [(axis, lim) for axis, lim in (("x", xlim), ("y", ylim)) if _open_ended(lim)]
-        for axis, _lim in partial:
-            # not ax.autoscale(True, axis): its own fit warns on a log axis of zeros
-            getattr(ax, f"set_autoscale{axis}_on")(True)
-        autoscale(ax)  # only the axes whose limits were not fixed by xlim/ylim
-        for axis, lim in partial:
-            getattr(ax, f"set_{axis}lim")(_open_limits(ax, axis, check_limits(f"{axis}lim", lim)))
+        self._fit(drawn + empty)
+        if new_lines:
+            # margins fitted to the labels once, not on every save (that would cost a second
+            # draw); after the limits, which its draw needs (ylim=[1e300, None] on a log axis
+            # was (1e300, 1) there); the axes it shrinks have room for fewer ticks: fitted again
+            self.fig.tight_layout()
+            self._fit(drawn + empty)
         self._output.publish(self.fig)
+
+    def _fit(self, points: list[tuple[list[float], list[float]]]) -> None:
+        """Draw the lines' points and fit the limits to them, on each ``add`` as the book redraws:
+        a limit with one end None (``ylim=[0, None]``) fixes only that end, the other follows."""
+        ax = self.axes[0]
+        _, _, xlim, ylim, _, _ = self._settings
+        limits = {"x": xlim, "y": ylim}
+        failed = draw_points(ax, self.lines, points, lambda: fit_view(ax, xlim, ylim), limits)
+        self._refuse(failed, points)
+
+    def _refuse(
+        self,
+        failed: Undrawable | None,
+        points: list[tuple[list[float], list[float]]],
+        *,
+        close: bool = False,
+    ) -> None:
+        """Raise where matplotlib cannot draw an axis of the limits given (``close``: the figure
+        is let go first, as a bad setting leaves none in pyplot); an axis left to the points is
+        drawn by :func:`~linearnets.plotting._view.draw_points`, whatever they are."""
+        _, _, xlim, ylim, _, _ = self._settings
+        limits = {"x": xlim, "y": ylim}
+        if failed is None or limits[failed.axis] is None:
+            return
+        message = undrawable_message(self.axes[0], failed, f"{failed.axis}lim", points, limits)
+        if close:
+            self.close()
+        raise UsageError(message)
 
     def close(self) -> None:
         """Release the figure: pyplot lets it go, in every mode (a script's figures piled up in

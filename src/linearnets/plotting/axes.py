@@ -11,12 +11,21 @@ import itertools
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from linearnets.errors import UsageError, UsageTypeError
-from linearnets.plotting._mpl import in_notebook, matplotlib_module
+from linearnets.plotting._mpl import in_notebook, matplotlib_module, pyplot
 from linearnets.plotting._notebook import current_axes
 from linearnets.plotting._plot_args import SCALES, check_limits, curves
 from linearnets.plotting._plot_args import check_figsize as check_figsize
 from linearnets.plotting._plot_args import check_fmts as check_fmts
+from linearnets.plotting._view import (
+    copy_view,
+    drawn_anywhere,
+    set_view,
+    undrawable_message,
+    view_error,
+)
 from linearnets.validation import describe
 
 if TYPE_CHECKING:
@@ -75,7 +84,10 @@ def set_axes(
 ) -> None:
     """Set the labels, limits, scales and legend of a matplotlib ``Axes``, and turn its grid on.
 
-    Limits and legend left as ``None`` keep matplotlib's automatic choice.
+    Limits and legend left as ``None`` keep matplotlib's automatic choice; a limit's end left as
+    ``None`` (``ylim=[0, None]``) follows the points drawn, as matplotlib keeps it, and a free log
+    axis with no point above 0 is drawn over (1, 10), without matplotlib's warnings (see
+    :func:`~linearnets.plotting._view.fit_view`).
 
     Args:
         axes: the matplotlib ``Axes`` to set up.
@@ -93,12 +105,7 @@ def set_axes(
     xlim, ylim, legend = check_axes_settings(xlim, ylim, xscale, yscale, legend)
     axes.set_xlabel(xlabel or "")
     axes.set_ylabel(ylabel or "")
-    axes.set_xscale(xscale)
-    axes.set_yscale(yscale)
-    if xlim is not None:
-        axes.set_xlim(xlim)
-    if ylim is not None:
-        axes.set_ylim(ylim)
+    set_view(axes, xscale, yscale, xlim, ylim)
     if legend:
         axes.legend(legend)
     # the book calls grid() with no argument, which toggles; on a reused Axes that would flicker
@@ -185,28 +192,34 @@ def plot(
     Returns:
         The matplotlib ``Axes`` drawn on.
 
+    Values or limits near float64's ends that matplotlib cannot draw in the figure (its ticks or
+    margins overflow: see :func:`~linearnets.plotting._view.view_error`) are refused before the
+    axes are cleared.
+
     See D2L §2.4.
     """
     fmts = check_fmts("fmts", fmts)
     lines = curves(X, Y)
     # before the axes are cleared; a legend given as a generator is read here, once
     xlim, ylim, legend = check_axes_settings(xlim, ylim, xscale, yscale, legend)
-    for i, (x, y) in enumerate(lines):
-        _check_drawable(f"X[{i}]", x, xscale)
-        _check_drawable(f"Y[{i}]", y, yscale)
     set_figsize(figsize)
     if axes is None:
+        before = pyplot().get_fignums()
         axes = current_axes()  # in a notebook, a figure of this cell (see current_axes)
+        try:
+            _refuse_undrawable(axes, lines, xlim, ylim, xscale, yscale, Y is None)
+        except UsageError:
+            if axes.figure.figure.number not in before:  # no empty figure left in pyplot
+                pyplot().close(axes.figure.figure)
+            raise
     elif not hasattr(axes, "cla"):
         raise UsageTypeError(
             f"axes must be a matplotlib Axes, got {type(axes).__name__}; pass e.g. plt.gca()"
         )
+    else:
+        _refuse_undrawable(axes, lines, xlim, ylim, xscale, yscale, Y is None)
     axes.cla()
-    for (x, y), fmt in zip(lines, itertools.cycle(fmts)):
-        if len(x):
-            axes.plot(x, y, fmt)
-        else:
-            axes.plot(y, fmt)
+    _draw(axes, lines, fmts)
     set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
     fig = axes.figure.figure  # the root figure: a subfigure's is the figure holding it
     if in_notebook() and getattr(fig.canvas, "manager", None) is not None:  # pyplot's figure
@@ -218,20 +231,40 @@ def plot(
     return axes
 
 
-def _check_drawable(name: str, values: Any, scale: str) -> None:
-    """Refuse a finite value beyond what matplotlib can place ticks around on a ``scale`` axis
-    (:func:`~linearnets.plotting.live.drawn_bound`): ``plt.savefig`` failed deep in its tick
-    locator ("arange: cannot compute length")."""
-    import numpy as np
+def _draw(axes: Axes, lines: list[tuple[Any, Any]], fmts: Sequence[str]) -> None:
+    """Draw each curve (x, y) on ``axes``, against its indices where x is empty, cycling ``fmts``."""
+    for (x, y), fmt in zip(lines, itertools.cycle(fmts)):
+        if len(x):
+            axes.plot(x, y, fmt)
+        else:
+            axes.plot(y, fmt)
 
-    from linearnets.plotting.live import drawn_bound
 
-    bound = drawn_bound(scale)
-    array = np.asarray(values, dtype=np.float64)
-    beyond = array[np.isfinite(array) & (np.abs(array) > bound)]
-    if beyond.size:
-        raise UsageError(
-            f"{name} must be within ±{bound:g} to be drawn on a {scale} axis, got {beyond[0]:g}: "
-            f"matplotlib cannot place ticks around it (savefig fails); pass the values clipped, "
-            f"e.g. np.clip(values, {-bound:g}, {bound:g})"
-        )
+def _refuse_undrawable(
+    target: Axes,
+    lines: list[tuple[Any, Any]],
+    xlim: Any,
+    ylim: Any,
+    xscale: str,
+    yscale: str,
+    y_in_x: bool,
+) -> None:
+    """Refuse curves or limits matplotlib cannot draw on ``target`` (``plt.savefig`` failed deep
+    in its tick locator, or the axis left the points out: see
+    :func:`~linearnets.plotting._view.view_error`), asked of a bare copy of it, so that ``target``
+    is left as it was. ``y_in_x``: the y values were passed as ``X``."""
+    drawn = [(x if len(x) else np.arange(len(y)), y) for x, y in lines]
+    if drawn_anywhere([x for x, _ in drawn], xlim, xscale) and drawn_anywhere(
+        [y for _, y in drawn], ylim, yscale
+    ):
+        return
+    limits = {"x": xlim, "y": ylim}
+    with np.errstate(all="ignore"):  # matplotlib's margins around values it cannot draw
+        copy = copy_view(target, drawn, (xscale, yscale), limits)
+        failed = view_error(copy, limits)
+    if failed is not None:
+        data = "X" if failed.axis == "x" or y_in_x else "Y"
+        given = limits[failed.axis]
+        name = data if given is None else f"{failed.axis}lim"
+        name = f"{data} and {name}" if given is not None and None in given else name
+        raise UsageError(undrawable_message(copy, failed, name, drawn, limits))

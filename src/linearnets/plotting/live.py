@@ -22,9 +22,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, SupportsFloat
-
-import numpy as np
+from typing import SupportsFloat
 
 from linearnets.errors import UsageError
 from linearnets.plotting._live_args import check_mapping, check_names, check_value, curve_files
@@ -36,64 +34,19 @@ from linearnets.plotting._mpl import (
     save_figure,
 )
 from linearnets.plotting._plot_args import check_figsize
+from linearnets.plotting._view import autoscale, draw_points
 from linearnets.plotting.axes import BOOK_FMTS
 from linearnets.validation import check_bool, check_choice, check_positive_int
 
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-
 __all__ = [
-    "DRAWN_BOUND",
-    "LOG_DRAWN_BOUND",
     "MODES",
     "LiveCurves",
     "LiveOutput",
-    "autoscale",
-    "on_chart",
     "resolve_mode",
 ]
 
 _BOTTOM = 0.15  # the axes' bottom, a figure fraction: room for the tick labels and "epoch"
 _RIGHT = 0.97  # the axes' right edge, where the legend is not beside them
-# the largest |value| drawn where it is. On a linear axis matplotlib's tick locator overflows on
-# a range near float64's largest (a diverging run's loss, 1.7e308: "arange: cannot compute
-# length"); measured, [-1e307, 1e307] draws in figures from 1 x 0.8 to 30 x 20 inches. On a log
-# axis (any other scale) the log locator steps over as many decades as a small figure's few ticks
-# need, past float64's (OverflowError in its formatter): 1e-3 to 1e100 draws in a 1-inch figure,
-# 1e-3 to 1e150 only from 2 x 1.5 inches
-DRAWN_BOUND = 1e307
-LOG_DRAWN_BOUND = 1e100
-
-
-def drawn_bound(scale: str) -> float:
-    """Return the largest |value| drawn where it is on an axis of ``scale``."""
-    return DRAWN_BOUND if scale == "linear" else LOG_DRAWN_BOUND
-
-
-def on_chart(values: Sequence[float], scale: str = "linear") -> Any:
-    """Return ``values`` with each finite one beyond :func:`drawn_bound` (``scale``'s) drawn at
-    it, keeping its sign; NaN and inf stay (matplotlib leaves them out). The values themselves are
-    kept."""
-    bound = drawn_bound(scale)
-    array = np.asarray(values, dtype=np.float64)
-    if not (np.abs(array) > bound).any():
-        return values
-    return np.where(np.isfinite(array), np.clip(array, -bound, bound), array)
-
-
-def autoscale(ax: Axes) -> None:
-    """Fit the axes' free limits to the points drawn (``ax.autoscale_view()``); a free log axis
-    with no point above 0 (a loss of exactly 0) gets (1, 10), the limits matplotlib gives it,
-    without its warning "Data has no positive values, and therefore cannot be log-scaled", which
-    pointed at our line."""
-    drawn = ax.dataLim
-    fit = {}
-    for axis, minpos in (("x", drawn.minposx), ("y", drawn.minposy)):
-        unscalable = getattr(ax, f"get_{axis}scale")() == "log" and not np.isfinite(minpos)
-        fit[axis] = not unscalable
-        if unscalable and getattr(ax, f"get_autoscale{axis}_on")():
-            getattr(ax, f"set_{axis}lim")(1, 10, auto=None)  # still free: later points fit it
-    ax.autoscale_view(scalex=fit["x"], scaley=fit["y"])
 
 
 class LiveCurves:
@@ -126,9 +79,12 @@ class LiveCurves:
         make_out_dir: make ``out_dir`` when it is missing (a run passes ``False``: its folder,
             removed while it trains, is not made again holding the curves alone).
 
-    A finite value beyond ±:data:`DRAWN_BOUND` (1e307: a diverging loss), ±:data:`LOG_DRAWN_BOUND`
-    (1e100) on a log axis, is drawn at that bound, where matplotlib can still place ticks (the
-    line flat there, unmarked); ``values`` keeps it as received.
+    Where matplotlib cannot draw the axis around the values (a loss diverging to 1.7e308; on a log
+    axis, values over more decades than the figure's few ticks can step past within float64),
+    those beyond a bound are drawn at it, the line flat there, unmarked: at the first of 1e307 and
+    1e306 on a linear axis, of 1e300, 1e200, 1e150 and 1e90 on a log one (those below its inverse
+    at that), at which it can (see :func:`~linearnets.plotting._view.draw_points`). ``values``
+    keeps them as received.
 
     Attributes:
         epochs, values: per metric, the epochs and values received.
@@ -290,8 +246,6 @@ class LiveCurves:
 
     def redraw(self) -> None:
         """Draw the points added so far and show them (the files, the notebook's output)."""
-        for name, line in self.lines.items():
-            line.set_data(self.epochs[name], on_chart(self.values[name], self.ax.get_yscale()))
         shown = tuple(m for m in self.metrics if self.epochs[m])
         # laid out once per set of metrics and size of the figure (resized between updates: a
         # notebook's widget, set_size_inches), not on every draw
@@ -300,8 +254,9 @@ class LiveCurves:
             handles = [self.lines[m] for m in shown]
             place_legend(self.fig, self.ax, handles, bottom=_BOTTOM, right=_RIGHT)
             self._legend_for = layout
-        self.ax.relim()
-        autoscale(self.ax)
+        points = [(self.epochs[name], self.values[name]) for name in self.lines]
+        # what no bound draws (0 or 1 on a logit axis) fails in savefig, as matplotlib's own
+        draw_points(self.ax, list(self.lines.values()), points, lambda: autoscale(self.ax), {})
         self._output.publish(self.fig)
 
     def close(self) -> None:
