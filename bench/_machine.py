@@ -83,8 +83,14 @@ def _unreadable(reason: str) -> str:
     """Return ``reason``, a reading error of the files found, with :data:`_POINT_AT_THEM` for the
     fix that gets them again (:func:`~linearnets.data.files.without_replace_fix`); a fix of its
     own before that one is kept ("put each file under its own name"), and so is one that is all
-    its own ("gunzip it once: ...")."""
-    from linearnets.data.files import find_fashion_mnist, without_replace_fix
+    its own ("gunzip it once: ..."). A file of the Debian package keeps its first fix, the
+    package's reinstall, with :data:`_POINT_AT_THEM` for a user without the rights to."""
+    from linearnets.data.files import (
+        REINSTALL,
+        find_fashion_mnist,
+        in_debian_package,
+        without_replace_fix,
+    )
     from linearnets.errors import LinearnetsError
 
     try:
@@ -93,9 +99,12 @@ def _unreadable(reason: str) -> str:
             found = find_fashion_mnist()  # the folder read: its fix is the one to take off
     except LinearnetsError:  # gone meanwhile
         return reason
-    problem = without_replace_fix(reason, next(iter(found.paths.values())))
+    path = next(iter(found.paths.values()))
+    problem = without_replace_fix(reason, path)
     if problem == reason:
         return reason
+    if in_debian_package(path):  # the reinstall needs no root=DIR; unset, the same files are read
+        return f"{problem}; {REINSTALL}; without the rights to, {_POINT_AT_THEM}"
     unset = ", or unset it (unset LINEARNETS_DATA) to search the usual places"
     return f"{problem}; {_POINT_AT_THEM}{unset if os.environ.get('LINEARNETS_DATA') else ''}"
 

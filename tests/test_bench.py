@@ -1295,6 +1295,42 @@ def test_a_bench_keeps_linearnets_fix_for_a_file_of_another_md5_and_points_linea
     )
 
 
+@pytest.mark.realdata
+def test_a_bench_keeps_the_reinstall_of_a_damaged_debian_package_file(
+    read_data_alone: Callable[[], tuple[str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A file of the Debian package cut short, LINEARNETS_DATA unset: every fix was cut off,
+    the package's reinstall too (the best one, which needs no root=DIR), for pointing
+    LINEARNETS_DATA at good files. The reinstall is kept; only the download for a user without
+    the rights to, then root=DIR, is told as pointing LINEARNETS_DATA at the files (no "or unset
+    it": unset, the package's files are read)."""
+    from linearnets.data import files
+
+    debian = _real_copy(tmp_path / "debian")
+    labels = debian / "t10k-labels-idx1-ubyte.gz"
+    labels.write_bytes(labels.read_bytes()[:-100])
+    monkeypatch.setattr(files, "_debian_dir", lambda: debian)
+    monkeypatch.setattr(files, "in_debian_package", lambda path: True)
+    error, said = read_data_alone()
+    reinstall = (
+        "get it again: 'sudo apt-get install --reinstall dataset-fashion-mnist' restores the "
+        "Debian package's files"
+    )
+    problem = f"{labels}: expected a complete gzip stream, got one cut short after "
+    assert error.startswith(problem)
+    head = error[: error.index(f"; {reinstall}; without the rights to, ")]
+    assert error == (
+        f"{head}; {reinstall}; without the rights to, linearnets.data.download."
+        "download_fashion_mnist('DIR') fetches all four into DIR where a network exists, then "
+        "pass root=DIR (or set LINEARNETS_DATA)"
+    )
+    assert said == (
+        f"bench_data.py: error: {head}; {reinstall}; without the rights to, {_POINT_AT_THEM}"
+    )
+
+
 def test_a_bench_that_finds_no_data_says_to_install_the_debian_package(
     read_data_alone: Callable[[], tuple[str, str]], tmp_path: Path
 ) -> None:

@@ -66,6 +66,7 @@ __all__ = [
     "DEBIAN_DIR",
     "FASHION_MNIST_FILES",
     "HOW_TO_GET",
+    "REINSTALL",
     "TEST_FILES",
     "Found",
     "NotFoundError",
@@ -114,6 +115,14 @@ class NotFoundError(DatasetError):
         return functools.partial(type(self), misplaced=self.misplaced, **parts), (), self.__dict__
 
 
+# how a damaged file of the Debian package is restored (a plain "apt-get install" does nothing for
+# an installed package): the first fix how_to_replace gives it, which needs no root=DIR
+REINSTALL = (
+    f"get it again: 'sudo apt-get install --reinstall {DEBIAN_PACKAGE}' restores the Debian "
+    "package's files"
+)
+
+
 def how_to_replace(path: str | Path) -> str:
     """Return how to get the damaged file ``path`` again, in the folder it was read from, in the
     Python API's words (the command line says its own: :func:`~linearnets.cli._cli_words.cli_words`).
@@ -129,10 +138,8 @@ def how_to_replace(path: str | Path) -> str:
     # the package's copy is restored by reinstalling it, never by a download into its folder
     if in_debian_package(path):
         return (
-            # a plain "apt-get install" does nothing for an installed package
-            "get it again: 'sudo apt-get install --reinstall dataset-fashion-mnist' restores the "
-            f"Debian package's files; without the rights to, {DOWNLOAD_CALL}('DIR') fetches all "
-            "four into DIR where a network exists, then pass root=DIR (or set LINEARNETS_DATA)"
+            f"{REINSTALL}; without the rights to, {DOWNLOAD_CALL}('DIR') fetches all four into "
+            "DIR where a network exists, then pass root=DIR (or set LINEARNETS_DATA)"
         )
     if folder.name == "raw" and folder.parent.name == "FashionMNIST":
         folder = folder.parent.parent
