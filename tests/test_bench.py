@@ -638,6 +638,33 @@ def test_a_bench_out_through_a_folder_that_is_a_link_to_nowhere_names_the_link(
     assert (tmp_path / "gone" / "r.md").read_text() == "report\n"
 
 
+def test_a_bench_out_through_a_chain_of_links_to_nowhere_names_where_it_ends(
+    bench: Callable[[str], ModuleType], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--out C/r.md, C a link to E, a link to x/E1, a link to a folder that does not exist, said
+    "C is a symbolic link to E, which does not exist; make the folder it points to", and mkdir E
+    failed (File exists): the folder at the chain's end is named, and making it lets the report
+    be written."""
+    import argparse
+
+    machine = bench("_machine")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x").mkdir()
+    Path("C").symlink_to("E")
+    Path("E").symlink_to(tmp_path / "x" / "E1")
+    Path("x", "E1").symlink_to(tmp_path / "gone")
+    with pytest.raises(argparse.ArgumentTypeError) as info:
+        machine.output_file("C/r.md")
+    assert str(info.value) == (
+        "must be a file in an existing folder, got 'C/r.md': C is a symbolic link to E, which "
+        f"leads through links to {tmp_path / 'gone'}, which does not exist; make the folder it "
+        "points to, or pass another --out"
+    )
+    (tmp_path / "gone").mkdir()
+    machine.write_report(machine.output_file("C/r.md"), "report\n", force=False)
+    assert (tmp_path / "gone" / "r.md").read_text() == "report\n"
+
+
 def test_a_bench_out_with_a_name_too_long_or_not_a_file_is_refused_with_the_reason(
     bench: Callable[[str], ModuleType], tmp_path: Path
 ) -> None:

@@ -285,6 +285,43 @@ def test_a_link_replaced_while_it_is_read_is_still_named(
     )
 
 
+def test_a_link_to_a_link_to_nowhere_names_where_the_chain_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """runs -> e -> x/e1 -> /gone was said as "runs is a symbolic link to e, which does not
+    exist", and mkdir e failed (File exists): the chain is followed to what does not exist, the
+    folder to make; a link to a path through such a link names that link after it."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x").mkdir()
+    gone = tmp_path / "gone"
+    Path("runs").symlink_to("e")
+    Path("e").symlink_to(tmp_path / "x" / "e1")
+    Path("x", "e1").symlink_to(gone)
+    Path("one").symlink_to("x/e1")
+    Path("below").symlink_to("e/sub")
+    chain = f"e, which leads through links to {gone}, which does not exist"
+    assert path_checks.link_problem(Path("runs", "a")) == f"runs is a symbolic link to {chain}"
+    assert path_checks.link_problem(Path("one")) == (
+        f"one is a symbolic link to x/e1, which is itself a symbolic link to {gone}, which does "
+        "not exist"
+    )
+    assert path_checks.link_problem(Path("below", "a")) == (
+        f"below is a symbolic link to e/sub, which does not exist (e is a symbolic link to "
+        f"{tmp_path / 'x' / 'e1'}, which is itself a symbolic link to {gone}, which does not exist)"
+    )
+    # the oracle: the system follows them to that end; made, each path leads to a folder
+    with pytest.raises(FileExistsError):
+        os.mkdir("e")
+    gone.mkdir()
+    assert path_checks.link_problem(Path("runs", "a")) is None
+    assert Path("runs").is_dir() and Path("one").is_dir()
+    assert path_checks.link_problem(Path("below", "a")) == (
+        "below is a symbolic link to e/sub, which does not exist"
+    )
+    (gone / "sub").mkdir()
+    assert path_checks.link_problem(Path("below", "a")) is None and Path("below").is_dir()
+
+
 def test_the_chmod_fix_quotes_a_folder_as_the_shell_reads_it() -> None:
     import shlex
 

@@ -142,10 +142,24 @@ def link_target(path: Path) -> Path:
     return Path(os.path.normpath(os.path.join(path.parent, os.readlink(path))))
 
 
+# the links a chain is followed through to the missing end (Linux's own bound, SYMLOOP_MAX 40)
+_MOST_LINKS = 40
+
+
 def link_problem(path: Path) -> str | None:
     """Return what blocks ``path`` at a symbolic link: the first link on it (``path`` included) that
     points nowhere or loops, e.g. ``runs is a symbolic link to /mnt/gone, which does not exist``;
-    ``None`` when no link does."""
+    ``None`` when no link does. A link to a link is followed to what does not exist, the folder
+    to make (``runs is a symbolic link to e, which leads through links to /mnt/gone, which does
+    not exist``): ``e`` itself exists, a link (``mkdir e`` fails); so is a link to a path through
+    another such link (``runs is a symbolic link to e/sub, which does not exist (e is a symbolic
+    link to /mnt/gone, which does not exist)``)."""
+    return _link_problem(path, _MOST_LINKS)
+
+
+def _link_problem(path: Path, links_left: int) -> str | None:
+    """Return :func:`link_problem`'s words for ``path``, following at most ``links_left`` more
+    links to what does not exist."""
     for part in (*reversed(path.parents), path):
         try:
             if not part.is_symlink():
@@ -160,11 +174,26 @@ def link_problem(path: Path) -> str | None:
                 target = link_target(part)
             except OSError:  # replaced meanwhile
                 return f"{shown_path(part)} is a symbolic link to something that does not exist"
-            return (
-                f"{shown_path(part)} is a symbolic link to {shown_path(target)}, which does not "
-                "exist"
-            )
+            return f"{shown_path(part)} is a symbolic link to {_missing_end(target, links_left)}"
     return None
+
+
+def _missing_end(target: Path, links_left: int) -> str:
+    """Say that ``target``, where a link points, does not exist: where it is a link itself, it is
+    followed to its end, what does not exist (a loop is refused before, by the system's ELOOP),
+    and a link on the end's path that leads nowhere is named after it."""
+    end, links = target, 0
+    while links < links_left:
+        try:
+            end, links = link_target(end), links + 1
+        except OSError:  # no link (or gone meanwhile): the end
+            break
+    said = f"{shown_path(target)}, which does not exist"
+    if links:
+        through = "is itself a symbolic link to" if links == 1 else "leads through links to"
+        said = f"{shown_path(target)}, which {through} {shown_path(end)}, which does not exist"
+    below = _link_problem(end.parent, links_left - links - 1) if links < links_left else None
+    return f"{said} ({below})" if below else said
 
 
 def blank_fix(path: Path) -> str | None:
