@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import array
 import math
 import re
+import struct
 import sys
 import warnings
 from collections.abc import Callable
@@ -91,12 +93,57 @@ BAD_INPUT: list[Any] = [
         UsageTypeError,
         r"^figsize must be \(width, height\) in inches, got memoryview\(b'45'\), a string; ",
     ),
+    # a memoryview it cannot read was shown by its address alone, "got <memory at 0x7f...>"
     (
         lambda: set_figsize(memoryview(np.zeros(2, dtype=[("w", "f4")]))),
         UsageTypeError,
-        r"^figsize must be \(width, height\) in inches, got <memory at 0x[0-9a-f]+>; pass e\.g\. ",
+        r"^figsize must be \(width, height\) in inches, got a memoryview of format 'T\{f:w:\}' "
+        r"\(NumPy's dtype \[\('w', '<f4'\)\]\), which cannot be read as real numbers; pass e\.g\. "
+        r"figsize=\(3\.5, 2\.5\)$",
+    ),
+    (
+        lambda: set_figsize(memoryview(np.array([1 + 2j, 3]))),
+        UsageTypeError,
+        r"^figsize must be \(width, height\) in inches, got a memoryview of format 'Zd' "
+        r"\(NumPy's dtype complex128\), which cannot be read as real numbers; pass e\.g\. ",
+    ),
+    (
+        lambda: set_figsize(memoryview(np.array(["4", "5"]))),
+        UsageTypeError,
+        r"^figsize must be \(width, height\) in inches, got memoryview\(\['4', '5'\]\), strings; "
+        r"pass e\.g\. figsize=\(3\.5, 2\.5\)$",
+    ),
+    (
+        lambda: set_figsize(memoryview(np.array([[3.5, 2.5]]))),
+        UsageTypeError,
+        r"^figsize must be \(width, height\) in inches, got memoryview\(\[\[3\.5, 2\.5\]\]\); pass ",
+    ),
+    (
+        lambda: set_figsize(_released()),
+        UsageTypeError,
+        r"^figsize must be \(width, height\) in inches, got a released memoryview, which holds "
+        r"nothing to read; pass e\.g\. figsize=\(3\.5, 2\.5\)$",
+    ),
+    # the value was cut at 40 characters mid-escape: memoryview(b'\x00\x00\x00\x00\x00\x00\x0
+    (
+        lambda: set_figsize(memoryview(bytes(16))),
+        UsageTypeError,
+        r"^figsize must be \(width, height\) in inches, got memoryview\(b'(\\x00){6}\.\.\., a "
+        r"string; pass e\.g\. figsize=\(3\.5, 2\.5\)$",
+    ),
+    (
+        lambda: set_figsize("\n" * 30),
+        UsageTypeError,
+        r"^figsize must be \(width, height\) in inches, got '(\\n){18}\.\.\., a string; pass ",
     ),
 ]
+
+
+def _released() -> memoryview:
+    """Return a memoryview released: nothing left to read."""
+    view = memoryview(b"45")
+    view.release()
+    return view
 
 
 @pytest.mark.parametrize(("call", "error", "match"), BAD_INPUT)
@@ -143,6 +190,13 @@ def test_inputs_are_checked_before_matplotlib_sees_them(
         # of a NumPy array of bytes, as the array: it was refused as a string
         (memoryview(np.array([4, 5], dtype=np.uint8)), (4.0, 5.0)),
         (memoryview(np.array([4, 5], dtype=np.int8)), (4.0, 5.0)),
+        # bytes cast to floats, as the floats: they were refused as a string
+        (memoryview(struct.pack("2d", 4.0, 5.0)).cast("d"), (4.0, 5.0)),
+        (memoryview(bytearray(array.array("f", [4, 5]).tobytes())).cast("f"), (4.0, 5.0)),
+        # formats memoryview cannot read, as NumPy reads them: refused with no reason
+        (memoryview(np.array([4, 5], dtype=">f8")), (4.0, 5.0)),
+        (memoryview(np.array([4, 5], dtype=">i4")), (4.0, 5.0)),
+        (memoryview(np.array([3.5, 2.5], dtype=np.float16)), (3.5, 2.5)),
     ],
 )
 def test_check_figsize_returns_width_then_height(

@@ -28,39 +28,81 @@ SCALES = ("linear", "log", "symlog", "logit")
 
 def check_figsize(name: str, figsize: Any) -> tuple[float, float]:
     """Return ``figsize`` as (width, height) in inches if both are finite and > 0, else raise."""
-    # "32" would be read digit by digit, as (3, 2) inches; bytearray(b"45") byte by byte, 52x53
-    if isinstance(figsize, str | bytes | bytearray) or _bytes_view(figsize):
-        shown = f"memoryview({figsize.tobytes()!r})" if _bytes_view(figsize) else repr(figsize)
-        raise UsageTypeError(
-            f"{name} must be (width, height) in inches, got {shown:.40}, a string; pass "
-            f"e.g. {name}=(3.5, 2.5)"
-        )
+    values, shown = _figsize_values(name, figsize)
     try:
-        width, height = (float(v) for v in figsize)
-    # NotImplementedError: a memoryview of a format it cannot read (a structured array's)
-    except (TypeError, ValueError, NotImplementedError):
+        width, height = (float(v) for v in values)
+    except (TypeError, ValueError):
         raise UsageTypeError(
-            f"{name} must be (width, height) in inches, got {figsize!r:.40}; pass e.g. "
-            f"{name}=(3.5, 2.5)"
+            f"{name} must be (width, height) in inches, got {shown}; pass e.g. {name}=(3.5, 2.5)"
         ) from None
     if not all(math.isfinite(v) and 0 < v <= 100 for v in (width, height)):
         raise UsageError(
-            f"{name} must be (width, height) in inches, each in (0, 100], got {figsize!r:.40}; "
+            f"{name} must be (width, height) in inches, each in (0, 100], got {shown}; "
             f"pass e.g. {name}=(3.5, 2.5)"
         )
     return width, height
 
 
-def _bytes_view(value: Any) -> bool:
-    """Return whether ``value`` is a memoryview of bytes: of a bytes or bytearray object, however
-    cast (``memoryview(b"4\\x005\\x00").cast("h")`` was read as 52x53), or of characters (an
-    array of bytes strings); one of a numeric array is read as that array (NumPy's uint8 too)."""
-    if not isinstance(value, memoryview):
-        return False
+def _figsize_values(name: str, figsize: Any) -> tuple[Any, str]:
+    """Return what ``figsize``'s two sizes are read from, and ``figsize`` as a refusal shows it;
+    refuse text, which would be read character by character ("32" as (3, 2) inches,
+    ``bytearray(b"45")`` byte by byte as 52x53), and a memoryview that cannot be read as numbers.
+
+    A memoryview is read as the numbers it views: of floats (``d``, ``f``, ``e``) whatever it
+    views (bytes packed by ``struct``, a big-endian NumPy array, NumPy's ``float16``), of
+    integers where it views a NumPy array (uint8, int8). One of characters (an array of bytes or
+    of str strings) is text, and so is one of bytes or a bytearray cast to integers
+    (``memoryview(b"4\\x005\\x00").cast("h")`` was read as 52x53)."""
+    if isinstance(figsize, str | bytes | bytearray):
+        raise _text_refusal(name, _cut(repr(figsize)), "a string")
+    if not isinstance(figsize, memoryview):
+        return figsize, _cut(repr(figsize))
     try:
-        return isinstance(value.obj, bytes | bytearray) or value.format.endswith(("c", "s"))
-    except ValueError:  # released: refused as what cannot be read
-        return False
+        fmt, obj = figsize.format, figsize.obj
+    except ValueError:  # released: nothing left to read
+        raise UsageTypeError(
+            f"{name} must be (width, height) in inches, got a released memoryview, which holds "
+            f"nothing to read; pass e.g. {name}=(3.5, 2.5)"
+        ) from None
+    if fmt.endswith(("c", "s")) or (
+        isinstance(obj, bytes | bytearray) and fmt.lstrip("@=<>!") not in ("e", "f", "d")
+    ):
+        raise _text_refusal(name, _cut(f"memoryview({figsize.tobytes()!r})"), "a string")
+    try:
+        values = figsize.tolist()
+    except NotImplementedError:  # a format it cannot read (">d", "1w", a record's): NumPy's
+        array = np.asarray(figsize)
+        if array.dtype.kind == "U":  # an array of str strings
+            raise _text_refusal(name, _cut(f"memoryview({array.tolist()!r})"), "strings") from None
+        if array.dtype.kind not in "biuf":  # records, complex numbers
+            raise UsageTypeError(
+                f"{name} must be (width, height) in inches, got a memoryview of format {fmt!r} "
+                f"(NumPy's dtype {array.dtype}), which cannot be read as real numbers; pass e.g. "
+                f"{name}=(3.5, 2.5)"
+            ) from None
+        values = array.tolist()
+    return values, _cut(f"memoryview({values!r})")
+
+
+def _text_refusal(name: str, shown: str, what: str) -> UsageTypeError:
+    """Return the refusal of ``figsize`` given as text, shown as ``shown``."""
+    return UsageTypeError(
+        f"{name} must be (width, height) in inches, got {shown}, {what}; pass e.g. "
+        f"{name}=(3.5, 2.5)"
+    )
+
+
+def _cut(text: str, most: int = 40) -> str:
+    """Return ``text``, a value's repr, cut to at most ``most`` characters with ``...`` where it
+    is longer, at a whole character: never inside an escape (``\\x00``, ``\\n``,
+    ``\\u00e9``)."""
+    if len(text) <= most:
+        return text
+    end = i = 0
+    while i <= most - 3:  # the whole characters and escapes that fit before the "..."
+        end = i
+        i += {"x": 4, "u": 6, "U": 10}.get(text[i + 1], 2) if text[i] == "\\" else 1
+    return f"{text[:end]}..."
 
 
 def check_fmts(name: str, fmts: Any) -> tuple[str, ...]:
