@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -124,6 +125,71 @@ def test_a_number_written_as_text_is_compared_with_a_number_by_value(
         assert [ax.get_title() for ax in axes] == titles
     mistake = to_rgba(MISTAKE_COLOR)
     assert [to_rgba(ax.title.get_color()) == mistake for ax in axes] == red
+
+
+_TEXTS = [
+    "10000000000000001.0",
+    "10000000000000000.0",
+    "1e16",
+    "1e400",
+    "2e400",
+    "1e-400",
+    "0.1",
+    "0.10",
+    "1e-1",
+    "9",
+    "9.0",
+    "09",
+    "+9e0",
+    "-0",
+    "0e5",
+    "0.1" + "0" * 5000,
+    "1" * 5000,
+    "1" * 5000 + ".0",
+    "1" * 4999 + "2",
+]
+
+
+def test_two_numbers_written_as_text_are_compared_exactly() -> None:
+    """Non-whole numbers written as text were read by float(): '10000000000000001.0' against
+    '10000000000000000.0' was drawn right (both 1e16), and '1e400' against '2e400' (both inf).
+    The oracle: Fraction, which reads a decimal text exactly."""
+    from fractions import Fraction
+
+    from linearnets.plotting._mistake_marks import marked_wrong
+
+    pairs = [(a, b) for a in _TEXTS for b in _TEXTS]
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)  # for the oracle alone: marked_wrong reads them under 4300
+    try:
+        expected = [Fraction(a) != Fraction(b) for a, b in pairs]
+    finally:
+        sys.set_int_max_str_digits(limit)
+    assert marked_wrong([a for a, _ in pairs], [b for _, b in pairs]) == expected
+    assert expected.count(False) == 49  # in 10 sets of one number written 1, 2 or 4 ways
+    assert marked_wrong(["1e99999999999999999999"] * 2, ["2e99999999999999999999", "1e+99999999999999999999"]) == [True, False]  # fmt: skip
+    _, red = _marks(["10000000000000001.0", "1e400", "9.0"], ["10000000000000000.0", "2e400", "9"])
+    assert red == [True, True, False]
+
+
+def test_a_number_written_as_text_is_the_float_it_reads_as_but_never_inf_or_a_false_zero() -> None:
+    """Against a float, a text is the float nearest it ('0.1' is 0.1, though 0.1 is
+    0.1000000000000000055...; '9' is 9.0), as the float holds no more; a whole number exactly
+    (an int); but '1e400' is not inf, nor '1e-400' 0.0."""
+    from fractions import Fraction
+
+    from linearnets.plotting._mistake_marks import marked_wrong
+
+    texts = ["0.1", "9", "10000000000000001", "1e400", "1e-400", "0e9", "-0.0", "1e308"]
+    floats = [0.1, 9.0, 1e16, float("inf"), 0.0, 0.0, 0.0, 1e308]
+    assert marked_wrong(texts, floats) == [False] * 3 + [True, True] + [False] * 3
+    assert marked_wrong(floats, texts) == [False] * 3 + [True, True] + [False] * 3
+    assert marked_wrong(["5", "5.0"], [float("nan"), float("-inf")]) == [True, True]
+    ints = [9, 10**16 + 1, 10**5000 + 1]
+    written = ["9.0", "10000000000000001", "1" + "0" * 4999 + "1"]
+    assert marked_wrong(written, ints) == [False] * 3
+    assert marked_wrong(["9.5", "1e16", "1" + "0" * 5000], ints) == [True] * 3
+    assert marked_wrong(["0.5", "0.3"], [Fraction(1, 2), Fraction(1, 3)]) == [False, True]
 
 
 @pytest.mark.parametrize(

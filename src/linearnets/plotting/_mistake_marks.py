@@ -8,10 +8,11 @@ fix. See D2L §3.6.7.
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal
-from numbers import Number
-from typing import Any
+from numbers import Complex, Integral, Number, Rational, Real
+from typing import Any, NamedTuple
 
 from linearnets.errors import UsageTypeError
 
@@ -21,7 +22,9 @@ __all__ = ["marked_wrong"]
 def marked_wrong(true: list[Any], pred: list[Any]) -> list[bool]:
     """Return whether each prediction is wrong: numbers compared by value (9.0 is class 9, as
     ``y.float()`` gives it), a number written as text by the value it writes, against a number or
-    another such text ('9' is 9, '9.0' is 9.0, '09' is '9'), anything else as the text drawn. A
+    another such text ('9' is 9, '9.0' is 9.0, '09' is '9'), exactly (:func:`_same`:
+    '10000000000000001.0' is not '10000000000000000.0', nor '1e400' '2e400', though float reads
+    each pair as one number), anything else as the text drawn. A
     name against a class index (a number, or one written as text) is refused (every one was
     marked wrong: 'ankle boot' is not 9), and so is a bool (True is no class index, nor a name:
     True against 1 was drawn right, titled 'True' and '1'). The labels are Python values, as
@@ -33,7 +36,7 @@ def marked_wrong(true: list[Any], pred: list[Any]) -> list[bool]:
                 raise _bools(i, name, label, other)
         t_value, p_value = _number(t), _number(p)
         if t_value is not None and p_value is not None:
-            wrong.append(bool(t_value != p_value))
+            wrong.append(not _same(t_value, p_value))
         elif isinstance(t, str) and p_value is not None:
             raise _names_and_indices(i, t, p, name_first=True)
         elif isinstance(p, str) and t_value is not None:
@@ -44,7 +47,37 @@ def marked_wrong(true: list[Any], pred: list[Any]) -> list[bool]:
 
 
 # a decimal number as text: "9", "-3", "9.0", ".5", "1e3" (not "nan", "1_000" or "0x9")
-_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+# (its sign, digits before and after the point, exponent)
+_DECIMAL = re.compile(r"([+-]?)(?=\.?\d)(\d*)\.?(\d*)(?:[eE]([+-]?\d+))?")
+# the largest power of ten a Decimal is scaled by (libmpdec's, 10**18 - 1, less a margin)
+_MOST_EXPONENT = 10**17
+
+
+class _Written(NamedTuple):
+    """A number written as text in decimal, exactly: whether it is negative, its digits without
+    leading or trailing zeros ("" for zero, whatever its sign) and the power of ten they are
+    scaled by: "-1.50e3" is (True, "15", 2), "9.0" and "9" (False, "9", 0)."""
+
+    negative: bool
+    digits: str
+    exponent: int
+
+    def as_float(self) -> float:
+        """Return the float nearest the number ("0.1" is 0.1; past float's range, inf or 0)."""
+        if not self.digits:
+            return 0.0
+        sign = "-" if self.negative else ""
+        magnitude = self.exponent + len(self.digits)  # its power of ten, give or take one
+        if abs(magnitude) > 400:  # float ends near 1.8e308 and 5e-324
+            return float(f"{sign}inf") if magnitude > 0 else float(f"{sign}0")
+        return float(f"{sign}{self.digits}e{self.exponent}")
+
+    def as_decimal(self) -> Decimal | None:
+        """Return the number as a Decimal; ``None`` where a Decimal cannot scale its digits so far
+        (past 10**(10**17), or below its inverse, which no int, float or fraction reaches)."""
+        if abs(self.exponent) > _MOST_EXPONENT:
+            return None
+        return Decimal((int(self.negative), tuple(map(int, self.digits or "0")), self.exponent))
 
 
 def _number(label: Any) -> Any:
@@ -53,13 +86,43 @@ def _number(label: Any) -> Any:
     return label if isinstance(label, Number) else _written_number(label)
 
 
-def _written_number(text: Any) -> Decimal | float | None:
-    """Return the number the string ``text`` writes in decimal ('9': 9, '9.0': 9.0), else ``None``.
-    A whole number is read exactly, as a Decimal: int() refuses one of more digits than
-    ``sys.get_int_max_str_digits()`` (4300) with ValueError."""
-    if not isinstance(text, str) or not _DECIMAL.fullmatch(text.strip()):
+def _written_number(text: Any) -> _Written | None:
+    """Return the number the string ``text`` writes in decimal ('9', '9.0', '1e400', a whole
+    number of more digits than int() reads), exactly, else ``None``: never through int(), which
+    refuses more than ``sys.get_int_max_str_digits()`` (4300) digits with ValueError, nor float(),
+    which reads '10000000000000001.0' as 1e16 and '1e400' as inf."""
+    match = _DECIMAL.fullmatch(text.strip()) if isinstance(text, str) else None
+    if match is None:
         return None
-    return Decimal(text) if text.strip().lstrip("+-").isdigit() else float(text)
+    sign, whole, fraction, power = match.groups()
+    # the exponent through Decimal, as int() refuses more than 4300 digits of it too
+    exponent = int(Decimal(power or 0)) - len(fraction)
+    digits = (whole + fraction).lstrip("0")
+    exponent += len(digits) - len(digits.rstrip("0"))
+    digits = digits.rstrip("0")
+    return _Written(sign == "-" and bool(digits), digits, exponent if digits else 0)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Return whether the labels ``a`` and ``b``, each a number or one written as text
+    (:func:`_number`), are one number: two texts exactly ('1e400' is not '2e400'), a text and a
+    whole number exactly, a text and a float where the text reads as it ('0.1' is 0.1, though
+    0.1 is 0.1000000000000000055...), though never one that float cannot hold ('1e400' is not
+    inf)."""
+    if isinstance(a, _Written) and isinstance(b, _Written):
+        return a == b
+    if isinstance(b, _Written):
+        a, b = b, a
+    if not isinstance(a, _Written):
+        return bool(a == b)
+    if isinstance(b, Real) and not isinstance(b, Rational):  # a float: its precision
+        # but a text is never inf ('1e400'), nor 0.0 unless it writes 0 ('1e-400')
+        nearest = a.as_float()
+        return math.isfinite(nearest) and nearest == float(b) and (nearest != 0 or not a.digits)
+    if isinstance(b, Complex) and not isinstance(b, Real):
+        return b.imag == 0 and _same(a, b.real)
+    exact = a.as_decimal()
+    return exact is not None and bool(exact == (int(b) if isinstance(b, Integral) else b))
 
 
 def _bools(i: int, name: str, label: bool, other: list[Any]) -> UsageTypeError:
