@@ -295,7 +295,9 @@ def test_bench_scale_names_the_largest_scale_that_fits_to_two_digits_exactly(
     bytes for 2 processes were said to hold --scale 0.56, where 0.57 fits (13 such scales of 2
     digits). Over every scale of 2 digits, with the memory it needs, a byte less and a byte more,
     the scale named fits and the next one up (its second digit plus one) does not, by the oracle
-    needed_bytes on the examples the decimal asks for."""
+    needed_bytes on the examples the decimal asks for; and none is named only where 2 examples do
+    not fit (the memories of 1 to 7 examples: the smallest scale swept, 0.00010, asks 6, so a
+    rule of 6 passed)."""
     bench_scale = bench("bench_scale")
 
     def needed(scale: Decimal, processes: int) -> int:
@@ -303,22 +305,25 @@ def test_bench_scale_names_the_largest_scale_that_fits_to_two_digits_exactly(
 
     assert needed(Decimal("0.57"), 2) <= 1_349_800_000
     assert bench_scale.largest_scale(1_349_800_000, 2) == 0.57
-    checked = 0
+    checked = nones = 0
     for processes in (1, 2):
-        for scale in _two_digit_scales():
-            if int(scale * 60_000) < 2:
+        # each scale's memory, and that of 1 to 7 examples (the smallest scale, 0.00010, asks 6)
+        exact = [needed(scale, processes) for scale in _two_digit_scales()]
+        exact += [bench_scale.needed_bytes(n, processes) for n in range(1, 8)]
+        for memory in (held + shift for held in exact for shift in (-1, 0, 1)):
+            largest = bench_scale.largest_scale(memory, processes)
+            if largest is None:
+                assert bench_scale.needed_bytes(2, processes) > memory  # not 2 examples
+                nones += 1
                 continue
-            for memory in (needed(scale, processes) + shift for shift in (-1, 0, 1)):
-                largest = bench_scale.largest_scale(memory, processes)
-                if largest is None:
-                    assert needed(Decimal("0.0001"), processes) > memory  # not 2 examples
-                    continue
-                named = Decimal(repr(largest))
-                assert len(named.normalize().as_tuple().digits) <= 2, largest
-                up = named + Decimal(1).scaleb(named.adjusted() - 1)
-                assert needed(named, processes) <= memory < needed(up, processes), (memory, largest)
-                checked += 1
+            named = Decimal(repr(largest))
+            assert len(named.normalize().as_tuple().digits) <= 2, largest
+            assert int(named * 60_000) >= 2, largest  # one for each of 2 processes
+            up = named + Decimal(1).scaleb(named.adjusted() - 1)
+            assert needed(named, processes) <= memory < needed(up, processes), (memory, largest)
+            checked += 1
     assert checked > 1_000
+    assert nones == 2 * 4  # 1 example (3 memories) and a byte under 2, for 1 and 2 processes
 
 
 def test_bench_scale_makes_the_examples_the_decimal_asks_for(
