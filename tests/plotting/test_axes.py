@@ -356,3 +356,58 @@ def test_plot_draws_a_log_axis_of_zeros_as_the_animator_does(
         ax.figure.savefig(io.BytesIO(), format="png")
     assert ax.get_ylim() == pytest.approx(drawn)
     plt.close("all")
+
+
+SWEEP = [[low, middle, high] for low in (1e-320, 1e-310, 1e-300) for middle in (1.0, 10.0)
+         for high in (1e300, 1e305, 1.7e308)]  # fmt: skip
+
+
+@pytest.mark.parametrize("Y", SWEEP)
+def test_the_power_of_ten_plot_offers_draws_every_point(Y: list[float]) -> None:
+    """plot([1, 2, 3], [1e-320, 1, 1e300], yscale='log') offered 'by 1e-10': Y / 1e-10 is
+    [1e-310, 1e10, inf], drawn without its top point (and numpy warned 'overflow encountered in
+    divide'). A power offered keeps every point, and following it draws each within the view."""
+    plt.close("all")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(UsageError) as info:
+            plot([1, 2, 3], Y, yscale="log")
+    said = str(info.value)
+    if "e.g. by " not in said:
+        assert said.endswith("; pass Y over fewer decades")
+        return
+    power = float(said.split("e.g. by ")[1].split(",")[0])
+    scaled = np.asarray(Y) / power
+    size = (30, 20) if "and a larger figsize" in said else (3.5, 2.5)
+    ax = plot([1, 2, 3], scaled, yscale="log", figsize=size)
+    ax.figure.savefig(io.BytesIO(), format="png")
+    drawn = ax.lines[0].get_ydata()
+    low, high = ax.get_ylim()
+    assert np.isfinite(drawn).all() and (drawn > 0).all()
+    assert low <= drawn.min() and drawn.max() <= high
+    plt.close("all")
+
+
+def test_a_refused_plot_leaves_the_size_of_new_figures_as_it_was() -> None:
+    """set_figsize ran before the check: a refused plot(..., figsize=(1, 0.8)) left
+    rcParams['figure.figsize'] at (1, 0.8) for every figure made after it."""
+    plt.close("all")
+    before = list(plt.rcParams["figure.figsize"])
+    with pytest.raises(UsageError, match=r"^Y cannot be drawn"):
+        plot([1, 2, 3], [1e290, 1e295, 1e300], yscale="log", figsize=(1, 0.8))
+    with pytest.raises(UsageTypeError, match=r"^axes must be a matplotlib Axes"):
+        plot([1, 2], [3, 4], figsize=(1, 0.8), axes="ax")  # type: ignore[arg-type]
+    assert list(plt.rcParams["figure.figsize"]) == before
+    assert list(plt.figure().get_size_inches()) == before
+    plt.close("all")
+
+
+def test_limits_over_too_many_decades_are_said_to_be_the_limits() -> None:
+    """plot(..., yscale='log', ylim=[1e-300, 1e300]) said 'pass values over fewer decades', where
+    the values (1 to 3) draw: it is ylim that spans too many."""
+    plt.close("all")
+    with pytest.raises(UsageError) as info:
+        plot([1, 2, 3], [1, 2, 3], yscale="log", ylim=[1e-300, 1e300])
+    assert str(info.value).startswith("ylim cannot be drawn on a log y axis")
+    assert str(info.value).endswith("; pass ylim over fewer decades")
+    plt.close("all")

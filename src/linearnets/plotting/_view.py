@@ -14,6 +14,7 @@ See D2L §2.4 and §3.6.6.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -285,7 +286,7 @@ def undrawable_message(
     )
     if scale == "logit":
         return text + "values within (0, 1), or another scale"
-    power = _power_of_ten(failed.low, failed.high, scale)
+    power = _power_of_ten(failed.low, failed.high, scale, _axis_values(lines, failed.axis))
     what = f"{name} and the values" if name in ("xlim", "ylim") else name
     scaled = (
         f"{what} divided by a power of ten, e.g. by {power:g}, saying so in the {failed.axis}label"
@@ -295,7 +296,7 @@ def undrawable_message(
         fixes.append("a larger figsize, with room for more ticks")
     elif not fixes and power != 1 and _draws(ax, failed, lines, limits, power, _LARGE_FIGURE):
         fixes.append(f"{scaled}, and a larger figsize, with room for more ticks")
-    return text + (", or ".join(fixes) or "values over fewer decades")
+    return text + (", or ".join(fixes) or f"{name} over fewer decades")
 
 
 def _draws(
@@ -309,9 +310,10 @@ def _draws(
     """Return whether a copy of ``ax`` (in a figure of ``size``) draws the axis that ``failed``
     with its values and limits divided by ``power``."""
     px, py = (power, 1.0) if failed.axis == "x" else (1.0, power)
-    scaled = [
-        (np.asarray(xs, np.float64) / px, np.asarray(ys, np.float64) / py) for xs, ys in lines
-    ]
+    with np.errstate(all="ignore"):  # a power that loses a point is not offered (_power_of_ten)
+        scaled = [
+            (np.asarray(xs, np.float64) / px, np.asarray(ys, np.float64) / py) for xs, ys in lines
+        ]
     given = limits.get(failed.axis)
     if given is not None:
         given = tuple(None if v is None else v / power for v in given)
@@ -322,9 +324,37 @@ def _draws(
     return again is None or again.axis != failed.axis
 
 
-def _power_of_ten(low: float, high: float, scale: str) -> float:
+def _axis_values(lines: Sequence[tuple[Any, Any]], axis: str) -> Any:
+    """Return the finite values of ``lines`` (x, y) on ``axis``, as one float64 array."""
+    arrays = [np.asarray(xs if axis == "x" else ys, np.float64).ravel() for xs, ys in lines]
+    values = np.concatenate(arrays) if arrays else np.zeros(0)
+    return values[np.isfinite(values)]
+
+
+def _power_of_ten(low: float, high: float, scale: str, values: Any) -> float:
     """Return the power of ten that brings (low, high) around 1: their geometric middle on a log
-    axis, else the larger magnitude's."""
+    axis, else the larger magnitude's; or the nearest to it that keeps each of ``values`` (finite)
+    finite, and on a log axis each above 0 above 0 (``1e300 / 1e-10`` is inf, which matplotlib
+    leaves out); 1 where none does."""
     if scale == "log":
-        return 10.0 ** round((math.log10(low) + math.log10(high)) / 2)
-    return 10.0 ** math.floor(math.log10(max(abs(low), abs(high), 1.0)))
+        power = 10.0 ** round((math.log10(low) + math.log10(high)) / 2)
+    else:
+        power = 10.0 ** math.floor(math.log10(max(abs(low), abs(high), 1.0)))
+    largest = float(np.abs(values).max()) if values.size else 0.0
+    if largest > 0:  # the smallest power that keeps it finite
+        least = math.ceil(math.log10(largest) - math.log10(sys.float_info.max))
+        power = max(power, 10.0**least)
+    positive = values[values > 0]
+    if scale == "log" and positive.size:  # the largest power that keeps the smallest above 0
+        most = math.floor(math.log10(float(positive.min())) - math.log10(math.ulp(0.0)))
+        power = min(power, 10.0 ** min(most, 308))
+    return power if _keeps(values, power, scale) else 1.0
+
+
+def _keeps(values: Any, power: float, scale: str) -> bool:
+    """Return whether ``values`` divided by ``power`` stay finite (on a log axis, above 0)."""
+    with np.errstate(all="ignore"):
+        scaled = values / power
+    return bool(np.isfinite(scaled).all()) and (
+        scale != "log" or bool((scaled[values > 0] > 0).all())
+    )

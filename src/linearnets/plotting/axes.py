@@ -202,22 +202,14 @@ def plot(
     lines = curves(X, Y)
     # before the axes are cleared; a legend given as a generator is read here, once
     xlim, ylim, legend = check_axes_settings(xlim, ylim, xscale, yscale, legend)
-    set_figsize(figsize)
-    if axes is None:
-        before = pyplot().get_fignums()
-        axes = current_axes()  # in a notebook, a figure of this cell (see current_axes)
-        try:
-            _refuse_undrawable(axes, lines, xlim, ylim, xscale, yscale, Y is None)
-        except UsageError:
-            if axes.figure.figure.number not in before:  # no empty figure left in pyplot
-                pyplot().close(axes.figure.figure)
-            raise
-    elif not hasattr(axes, "cla"):
-        raise UsageTypeError(
-            f"axes must be a matplotlib Axes, got {type(axes).__name__}; pass e.g. plt.gca()"
-        )
-    else:
-        _refuse_undrawable(axes, lines, xlim, ylim, xscale, yscale, Y is None)
+    rc = matplotlib_module().rcParams
+    before_size = rc["figure.figsize"]
+    set_figsize(figsize)  # before current_axes, which may make the figure
+    try:
+        axes = _checked_axes(axes, lines, xlim, ylim, xscale, yscale, Y is None)
+    except UsageError:  # a refused plot leaves the size of new figures as it was
+        rc["figure.figsize"] = before_size
+        raise
     axes.cla()
     _draw(axes, lines, fmts)
     set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
@@ -228,6 +220,35 @@ def plot(
         # shown (and closed) at the cell end where the kernel's backend would not (MPLBACKEND=Agg),
         # as show_images' grids are
         show_at_cell_end(fig)
+    return axes
+
+
+def _checked_axes(
+    axes: Axes | None,
+    lines: list[tuple[Any, Any]],
+    xlim: Any,
+    ylim: Any,
+    xscale: str,
+    yscale: str,
+    y_in_x: bool,
+) -> Axes:
+    """Return the axes ``plot`` draws on (``axes``, else the current ones), once the curves are
+    known to draw there (:func:`_refuse_undrawable`); a figure made for them is let go if not."""
+    if axes is None:
+        before = pyplot().get_fignums()
+        axes = current_axes()  # in a notebook, a figure of this cell (see current_axes)
+        try:
+            _refuse_undrawable(axes, lines, xlim, ylim, xscale, yscale, y_in_x)
+        except UsageError:
+            if axes.figure.figure.number not in before:  # no empty figure left in pyplot
+                pyplot().close(axes.figure.figure)
+            raise
+    elif not hasattr(axes, "cla"):
+        raise UsageTypeError(
+            f"axes must be a matplotlib Axes, got {type(axes).__name__}; pass e.g. plt.gca()"
+        )
+    else:
+        _refuse_undrawable(axes, lines, xlim, ylim, xscale, yscale, y_in_x)
     return axes
 
 
