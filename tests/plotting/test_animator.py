@@ -520,3 +520,14 @@ def test_limits_matplotlib_cannot_draw_are_refused_leaving_no_figure(
         Animator(out=tmp_path / "a.png", legend=["loss"], **kwargs)
     assert str(info.value) == said
     assert plt.get_fignums() == [] and list(tmp_path.iterdir()) == []
+
+
+def test_limits_its_layout_leaves_no_room_to_draw_are_refused_at_construction() -> None:
+    """ylim=[1e-120, 1e120] on a log axis drew in 3.5 x 1.5 inches before the first add's
+    tight_layout shrank the axes for the labels: the add, mid-training, raised. Refused when
+    made, as laid out, leaving no figure."""
+    plt.close("all")
+    with pytest.raises(UsageError, match=r"^ylim cannot be drawn on a log y axis in a 3.5 x 1.5"):
+        Animator(mode="none", yscale="log", ylim=[1e-120, 1e120], figsize=(3.5, 1.5),
+                 xlabel="epoch", ylabel="a\nb\nc")  # fmt: skip
+    assert plt.get_fignums() == []

@@ -411,3 +411,44 @@ def test_limits_over_too_many_decades_are_said_to_be_the_limits() -> None:
     assert str(info.value).startswith("ylim cannot be drawn on a log y axis")
     assert str(info.value).endswith("; pass ylim over fewer decades")
     plt.close("all")
+
+
+def _laid_out(layout: str) -> Callable[[dict[str, Any]], Any]:
+    """Return a plot on axes of a 3.5 x 1.5 inch figure laid out by ``layout``, then saved."""
+
+    def drawn(kwargs: dict[str, Any]) -> Any:
+        if layout == "plt.tight_layout":
+            ax = plot(figsize=(3.5, 1.5), **kwargs)
+            plt.tight_layout()
+        else:
+            _, axes = plt.subplots(figsize=(3.5, 1.5), layout=layout)
+            ax = plot(axes=axes, **kwargs)
+        with np.errstate(all="ignore"):  # matplotlib's ticks overflow, if any
+            ax.figure.savefig(io.BytesIO(), format="png")
+        return ax
+
+    return drawn
+
+
+@pytest.mark.parametrize(
+    ("layout", "label"),
+    [("tight", "loss"), ("constrained", "a\nb\nc"), ("plt.tight_layout", "loss")],
+)
+def test_plot_refuses_what_its_figures_layout_leaves_no_room_to_draw(
+    layout: str, label: str
+) -> None:
+    """Measured before the layout, [1e290, 1e295, 1e300] on a log axis drew in 3.5 x 1.5 inches;
+    the layout shrank the axes to make room for the labels, and savefig raised OverflowError. It
+    is refused, and the power of ten offered draws, laid out."""
+    plt.close("all")
+    draw = _laid_out(layout)
+    Y = np.array([1e290, 1e295, 1e300])
+    kwargs = {"X": [1, 2, 3], "yscale": "log", "xlabel": label, "ylabel": label}
+    with pytest.raises(UsageError) as info:
+        draw({**kwargs, "Y": Y})
+    assert str(info.value).startswith("Y cannot be drawn on a log y axis in a 3.5 x 1.5 inch")
+    power = float(str(info.value).split("e.g. by ")[1].split(",")[0])
+    ax = draw({**kwargs, "Y": Y / power})
+    low, high = ax.get_ylim()
+    assert low <= (Y / power).min() and (Y / power).max() <= high
+    plt.close("all")

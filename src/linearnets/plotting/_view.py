@@ -13,14 +13,16 @@ See D2L §2.4 and §3.6.6.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from linearnets.plotting._mpl import matplotlib_module
+from linearnets.plotting._mpl import matplotlib_module, new_figure
 from linearnets.plotting._plot_args import decade_beside
 
 if TYPE_CHECKING:
@@ -30,6 +32,7 @@ __all__ = [
     "DRAWN_BOUNDS",
     "Undrawable",
     "autoscale",
+    "copy_error",
     "copy_view",
     "draw_points",
     "drawn_anywhere",
@@ -250,21 +253,60 @@ def copy_view(
     limits: Mapping[str, Any],
     *,
     size: tuple[float, float] | None = None,
+    labels: tuple[str, str] | None = None,
 ) -> Axes:
     """Return a bare copy of ``ax``, at its place in a figure of its figure's size (or ``size``
-    inches), with ``lines`` (x, y) drawn and the ``scales`` and ``limits`` set (:func:`set_view`):
-    what matplotlib can draw there is asked of it, leaving ``ax`` as it is."""
-    matplotlib_module()
-    from matplotlib.figure import Figure
-
+    inches), with ``lines`` (x, y) drawn, the ``scales`` and ``limits`` set (:func:`set_view`)
+    and its labels (or ``labels``, (xlabel, ylabel)): what matplotlib can draw there is asked of
+    it (:func:`copy_error`), leaving ``ax`` as it is. A subplot's copy stands in the same cell of
+    a grid of the same shape, where a layout engine places it."""
     root: Any = ax.figure.figure  # the root figure: a subfigure's axes sit in it
     bounds = ax.bbox.transformed(root.transFigure.inverted()).bounds
     width, height = root.get_size_inches() if size is None else size
-    copy = Figure(figsize=(width, height)).add_axes(bounds)
+    fig = new_figure((width, height), managed=False)
+    spec = ax.get_subplotspec() if ax.figure is root else None
+    if spec is None:
+        copy = fig.add_axes(bounds)
+    else:
+        grid = spec.get_gridspec()
+        cells = fig.add_gridspec(
+            *grid.get_geometry(),
+            width_ratios=grid.get_width_ratios(),
+            height_ratios=grid.get_height_ratios(),
+        )
+        rows, cols = spec.rowspan, spec.colspan
+        copy = fig.add_subplot(cells[rows.start : rows.stop, cols.start : cols.stop])
+        copy.set_position(bounds)  # where it is now, before any layout
+        copy.set_in_layout(True)
     for xs, ys in lines:
         copy.plot(xs, ys)
     set_view(copy, *scales, limits.get("x"), limits.get("y"))
+    xlabel, ylabel = (ax.get_xlabel(), ax.get_ylabel()) if labels is None else labels
+    copy.set_xlabel(xlabel)
+    copy.set_ylabel(ylabel)
     return copy
+
+
+def copy_error(copy: Axes, limits: Mapping[str, Any], engine: Any = None) -> Undrawable | None:
+    """Return the first axis of ``copy`` (:func:`copy_view`) matplotlib cannot draw, as it is now
+    and once laid out (a subplot's: by ``engine``, the layout engine of the figure copied, else
+    by ``tight_layout``, which a script may call before saving): the axes a layout shrinks to
+    make room for the labels have room for fewer ticks ([1e290, 1e300] on a log axis draws in a
+    3.5 x 1.5 inch figure, not once laid out with labels)."""
+    failed = view_error(copy, limits)
+    if failed is not None or copy.get_subplotspec() is None:
+        return failed
+    fig: Any = copy.figure
+    matplotlib_module()
+    from matplotlib.layout_engine import ConstrainedLayoutEngine, TightLayoutEngine
+
+    kind = type(engine) if isinstance(engine, ConstrainedLayoutEngine) else TightLayoutEngine
+    params = engine.get() if isinstance(engine, kind) else {}
+    with warnings.catch_warnings(), contextlib.suppress(ValueError, OverflowError):
+        warnings.simplefilter("ignore")  # "Tight layout not applied": the copy stays as it is
+        fig.set_layout_engine(kind(**params))
+        fig.get_layout_engine().execute(fig)
+    return view_error(copy, limits)
 
 
 def undrawable_message(
@@ -319,8 +361,10 @@ def _draws(
         given = tuple(None if v is None else v / power for v in given)
     scaled_limits = {**limits, failed.axis: given}
     scales = (ax.get_xscale(), ax.get_yscale())
+    engine = ax.figure.figure.get_layout_engine()
     with np.errstate(all="ignore"):  # matplotlib's margins around values it cannot draw
-        again = view_error(copy_view(ax, scaled, scales, scaled_limits, size=size), scaled_limits)
+        copy = copy_view(ax, scaled, scales, scaled_limits, size=size)
+        again = copy_error(copy, scaled_limits, engine)
     return again is None or again.axis != failed.axis
 
 

@@ -18,10 +18,12 @@ from linearnets.plotting._mpl import check_out_path, pyplot
 from linearnets.plotting._plot_args import check_figsize, check_fmts
 from linearnets.plotting._view import (
     Undrawable,
+    copy_error,
+    copy_view,
     draw_points,
+    drawn_anywhere,
     fit_view,
     undrawable_message,
-    view_error,
 )
 from linearnets.plotting.axes import BOOK_FMTS, check_axes_settings, set_axes
 from linearnets.validation import check_positive_int, describe
@@ -132,7 +134,11 @@ class Animator:
         self._markers: list[Any] = []  # each line's own marker (from its format string)
         self._settings = (xlabel, ylabel, xlim, ylim, xscale, yscale)
         self.config_axes()
-        self._refuse(view_error(self.axes[0], {"x": xlim, "y": ylim}), [], close=True)
+        limits = {"x": xlim, "y": ylim}
+        if not (drawn_anywhere([], xlim, xscale) and drawn_anywhere([], ylim, yscale)):
+            # as laid out at the first add (tight_layout), the labels' room taken
+            copy = copy_view(self.axes[0], [], (xscale, yscale), limits)
+            self._refuse(copy_error(copy, limits), [], close=True)
         # said once every setting passed (as LiveCurves): a refused call warns of nothing
         if mode == "auto" and self.mode == "none":  # a figure never to be seen
             warn_drawn_nowhere(

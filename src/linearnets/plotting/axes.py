@@ -20,11 +20,11 @@ from linearnets.plotting._plot_args import SCALES, check_limits, curves
 from linearnets.plotting._plot_args import check_figsize as check_figsize
 from linearnets.plotting._plot_args import check_fmts as check_fmts
 from linearnets.plotting._view import (
+    copy_error,
     copy_view,
     drawn_anywhere,
     set_view,
     undrawable_message,
-    view_error,
 )
 from linearnets.validation import describe
 
@@ -206,7 +206,8 @@ def plot(
     before_size = rc["figure.figsize"]
     set_figsize(figsize)  # before current_axes, which may make the figure
     try:
-        axes = _checked_axes(axes, lines, xlim, ylim, xscale, yscale, Y is None)
+        labels = (xlabel or "", ylabel or "")
+        axes = _checked_axes(axes, lines, (xlim, ylim), (xscale, yscale), labels, Y is None)
     except UsageError:  # a refused plot leaves the size of new figures as it was
         rc["figure.figsize"] = before_size
         raise
@@ -226,10 +227,9 @@ def plot(
 def _checked_axes(
     axes: Axes | None,
     lines: list[tuple[Any, Any]],
-    xlim: Any,
-    ylim: Any,
-    xscale: str,
-    yscale: str,
+    lims: tuple[Any, Any],
+    scales: tuple[str, str],
+    labels: tuple[str, str],
     y_in_x: bool,
 ) -> Axes:
     """Return the axes ``plot`` draws on (``axes``, else the current ones), once the curves are
@@ -238,7 +238,7 @@ def _checked_axes(
         before = pyplot().get_fignums()
         axes = current_axes()  # in a notebook, a figure of this cell (see current_axes)
         try:
-            _refuse_undrawable(axes, lines, xlim, ylim, xscale, yscale, y_in_x)
+            _refuse_undrawable(axes, lines, lims, scales, labels, y_in_x)
         except UsageError:
             if axes.figure.figure.number not in before:  # no empty figure left in pyplot
                 pyplot().close(axes.figure.figure)
@@ -248,7 +248,7 @@ def _checked_axes(
             f"axes must be a matplotlib Axes, got {type(axes).__name__}; pass e.g. plt.gca()"
         )
     else:
-        _refuse_undrawable(axes, lines, xlim, ylim, xscale, yscale, y_in_x)
+        _refuse_undrawable(axes, lines, lims, scales, labels, y_in_x)
     return axes
 
 
@@ -264,16 +264,17 @@ def _draw(axes: Axes, lines: list[tuple[Any, Any]], fmts: Sequence[str]) -> None
 def _refuse_undrawable(
     target: Axes,
     lines: list[tuple[Any, Any]],
-    xlim: Any,
-    ylim: Any,
-    xscale: str,
-    yscale: str,
+    lims: tuple[Any, Any],
+    scales: tuple[str, str],
+    labels: tuple[str, str],
     y_in_x: bool,
 ) -> None:
     """Refuse curves or limits matplotlib cannot draw on ``target`` (``plt.savefig`` failed deep
     in its tick locator, or the axis left the points out: see
     :func:`~linearnets.plotting._view.view_error`), asked of a bare copy of it, so that ``target``
-    is left as it was. ``y_in_x``: the y values were passed as ``X``."""
+    is left as it was, with its ``labels``, and laid out (see
+    :func:`~linearnets.plotting._view.copy_error`). ``y_in_x``: the y values were passed as ``X``."""
+    (xlim, ylim), (xscale, yscale) = lims, scales
     drawn = [(x if len(x) else np.arange(len(y)), y) for x, y in lines]
     if drawn_anywhere([x for x, _ in drawn], xlim, xscale) and drawn_anywhere(
         [y for _, y in drawn], ylim, yscale
@@ -281,8 +282,8 @@ def _refuse_undrawable(
         return
     limits = {"x": xlim, "y": ylim}
     with np.errstate(all="ignore"):  # matplotlib's margins around values it cannot draw
-        copy = copy_view(target, drawn, (xscale, yscale), limits)
-        failed = view_error(copy, limits)
+        copy = copy_view(target, drawn, scales, limits, labels=labels)
+        failed = copy_error(copy, limits, target.figure.figure.get_layout_engine())
     if failed is not None:
         data = "X" if failed.axis == "x" or y_in_x else "Y"
         given = limits[failed.axis]
