@@ -531,3 +531,70 @@ def test_limits_its_layout_leaves_no_room_to_draw_are_refused_at_construction() 
         Animator(mode="none", yscale="log", ylim=[1e-120, 1e120], figsize=(3.5, 1.5),
                  xlabel="epoch", ylabel="a\nb\nc")  # fmt: skip
     assert plt.get_fignums() == []
+
+
+@pytest.mark.parametrize(("ylim", "values"), [([1e-150, None], [1.0, 1e100]),
+                                              ([None, 1e150], [1.0, 1e-100])])  # fmt: skip
+def test_add_draws_values_beyond_a_bound_with_the_given_end_of_ylim(
+    ylim: list[float | None], values: list[float]
+) -> None:
+    """Animator(yscale='log', ylim=[1e-150, None], figsize=(1, 0.8)) then add(2, 1e100) raised
+    UsageError 'ylim cannot be drawn...' mid-training: no bound drew with the given end 1e-150.
+    The other bound is brought towards it until matplotlib draws: every point within the view,
+    savefig without numpy's overflow warning, no warning, and Y as added."""
+    plt.close("all")
+    animator = Animator(mode="none", yscale="log", ylim=ylim, figsize=(1, 0.8))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for epoch, value in enumerate(values, 1):
+            animator.add(epoch, value)
+    ax = animator.axes[0]
+    drawn = animator.lines[0].get_ydata()
+    low, high = ax.get_ylim()
+    assert [low, high][ylim.index(None) - 1] == next(v for v in ylim if v is not None)
+    assert np.isfinite(drawn).all() and low <= drawn.min() and drawn.max() <= high
+    assert drawn[0] == 1.0
+    assert animator.Y is not None and animator.Y[0] == values
+    with np.errstate(over="raise"):
+        animator.fig.savefig(io.BytesIO(), format="png")
+    animator.close()
+
+
+def test_add_lets_go_of_limits_the_figure_no_longer_draws_warning_once() -> None:
+    """ylim=[1e-140, 1e140] draws in 3.5 x 2.5 inches; resized to 1 x 0.8 (a notebook's widget,
+    set_size_inches), the next add raised UsageError, stopping the training. The axis is fitted
+    to the points instead, said once, and the figure saves."""
+    plt.close("all")
+    animator = Animator(mode="none", yscale="log", ylim=[1e-140, 1e140])
+    animator.fig.set_size_inches(1, 0.8)
+    with pytest.warns(UserWarning, match=r"^ylim=\[1e-140, 1e\+140\] cannot be drawn") as said:
+        for epoch in (1, 2, 3):
+            animator.add(epoch, 10.0**epoch)
+    assert len(said) == 1 and said[0].filename == __file__
+    low, high = animator.axes[0].get_ylim()
+    assert low < 10.0 and high > 1000.0
+    np.testing.assert_array_equal(animator.lines[0].get_ydata(), [10.0, 100.0, 1000.0])
+    animator.fig.savefig(io.BytesIO(), format="png")
+    animator.close()
+
+
+def test_a_diverged_loss_is_not_asked_of_matplotlib_at_each_bound_on_each_add(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """draw_points started its ladder at no bound on every add: once a loss diverged to 1.7e308,
+    each add asked matplotlib to place the ticks at each bound again (0.3 ms an add became 5 to
+    8). It starts at the last that drew: one view asked per add."""
+    from linearnets.plotting import _view
+
+    asked: list[object] = []
+    real = _view.view_error
+    monkeypatch.setattr(_view, "view_error", lambda *a, **k: asked.append(a) or real(*a, **k))
+    animator = Animator(mode="none", figsize=(1, 0.8))
+    animator.add(1, 1.0)
+    animator.add(2, sys.float_info.max * 0.95)
+    asked.clear()
+    for epoch in range(3, 8):
+        animator.add(epoch, sys.float_info.max * 0.95)
+    assert len(asked) == 5
+    assert animator.lines[0].get_ydata()[-1] == _view.DRAWN_BOUNDS["linear"][-1]  # 1e306 here
+    animator.close()

@@ -58,6 +58,8 @@ _SAFE_VIEWS = {"linear": (-4e306, 4e306), "log": (1e-100, 1e100)}
 _PLAIN_VALUES = {"linear": (-1e306, 1e306), "log": (1e-50, 1e50)}
 # the scales whose view holds every finite point (logit draws those in (0, 1) only)
 _FITTED_SCALES = ("linear", "log", "symlog", "asinh")
+# the steps a log axis's bound takes to its given other end, where no DRAWN_BOUNDS draws with it
+_GIVEN_END_STEPS = 16
 # room for the most ticks matplotlib places on an axis, 9: the fixes offered are tried there too
 _LARGE_FIGURE = (30.0, 20.0)
 
@@ -217,33 +219,75 @@ def draw_points(
     points: Sequence[tuple[Sequence[float], Sequence[float]]],
     fit: Callable[[], None],
     limits: Mapping[str, Any],
+    drew: dict[str, tuple[float, float]] | None = None,
 ) -> Undrawable | None:
     """Set each line's points (xs, ys) and fit the view to them (``fit()``).
 
     Where matplotlib cannot draw an axis around the values as they are (:func:`view_error`), those
     beyond a bound are drawn at it (:func:`on_chart`), at the first of its scale's
     :data:`DRAWN_BOUNDS` at which it can: as a loss diverging to 1.7e308 is drawn flat at 1e307 on
-    a linear axis. Return what matplotlib still cannot draw at the last bound (an end given in
-    ``limits`` it cannot draw), else ``None``.
+    a linear axis. On a log axis whose one end is given in ``limits``, where none of them draws
+    with that end (``ylim=[1e-150, None]`` in a small figure), the other bound is brought towards
+    it, a sixteenth of its decades at a time. ``drew`` holds the (low, high) each axis last drew at (its
+    ladder starts there: a diverging loss redrawn on each add is not asked of matplotlib at each
+    bound again) and is updated. Return what matplotlib still cannot draw at the last bound,
+    else ``None``.
     """
-    bounds = {"x": math.inf, "y": math.inf}
+    drew = {} if drew is None else drew
+    steps = {axis: _ranges(ax, axis, limits.get(axis), drew.get(axis)) for axis in ("x", "y")}
+    ranges = {axis: next(steps[axis]) for axis in ("x", "y")}
     while True:
         xscale, yscale = ax.get_xscale(), ax.get_yscale()
         for line, (xs, ys) in zip(lines, points, strict=True):
-            line.set_data(on_chart(xs, xscale, bounds["x"]), on_chart(ys, yscale, bounds["y"]))
+            line.set_data(_clip(xs, xscale, *ranges["x"]), _clip(ys, yscale, *ranges["y"]))
         ax.relim()
         with np.errstate(all="ignore"):  # matplotlib's margins around values it cannot draw
             fit()
             # a live figure, redrawn on each update: drawn without numpy's warnings too
             failed = view_error(ax, limits, warned=True)
         if failed is None:
+            drew.update(ranges)
             return None
-        scale = xscale if failed.axis == "x" else yscale
-        ladder = DRAWN_BOUNDS.get(scale, DRAWN_BOUNDS["log"])  # symlog, asinh: the log one's
-        lower = [b for b in ladder if b < bounds[failed.axis]]
-        if not lower:
+        following = next(steps[failed.axis], None)
+        if following is None:
             return failed
-        bounds[failed.axis] = lower[0]
+        ranges[failed.axis] = following
+
+
+def _ranges(ax: Axes, axis: str, given: Any, start: tuple[float, float] | None) -> Any:
+    """Yield the (low, high) values on ``axis`` of ``ax`` are drawn within, tried in turn by
+    :func:`draw_points`: none, its scale's :data:`DRAWN_BOUNDS` (on a log axis, a range within
+    ``given``'s end included), then, on a log axis with one end given, the other halving its
+    decades to it in :data:`_GIVEN_END_STEPS` steps; from ``start`` on, where given."""
+    scale = getattr(ax, f"get_{axis}scale")()
+    low, high = given if given is not None else (None, None)
+    ranges: list[tuple[float, float]] = [(-math.inf, math.inf)]
+    for bound in DRAWN_BOUNDS.get(scale, DRAWN_BOUNDS["log"]):  # symlog, asinh: the log one's
+        ranges.append((1 / bound if scale == "log" else -bound, bound))
+    if scale == "log" and (low is None) != (high is None):
+        ranges = [(min(lo, low or lo), max(hi, high or hi)) for lo, hi in ranges]
+        lo, hi = ranges[-1]
+        span = math.log10(hi) - math.log10(lo)
+        end = next(v for v in (low, high) if v is not None)
+        for step in range(1, _GIVEN_END_STEPS):
+            far = 10 ** (span * (1 - step / _GIVEN_END_STEPS))
+            ranges.append((lo, end * far) if low is not None else (end / far, hi))
+    if start is not None and start in ranges:
+        ranges = ranges[ranges.index(start) :]
+    yield from ranges
+
+
+def _clip(values: Sequence[float], scale: str, low: float, high: float) -> Any:
+    """Return ``values`` with each finite one beyond (low, high) drawn at it, as
+    :func:`on_chart` does: on a linear axis (and symlog, asinh) (-high, high); on a log one each
+    positive one below ``low`` at that."""
+    if high == math.inf:
+        return values
+    if scale != "log":
+        return on_chart(values, scale, high)
+    array = np.asarray(values, dtype=np.float64)
+    drawn = np.where(array > 0, np.clip(array, low, high), np.maximum(array, -high))
+    return np.where(np.isfinite(array), drawn, array)
 
 
 def copy_view(

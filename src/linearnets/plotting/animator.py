@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import numbers
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -84,7 +85,9 @@ class Animator:
     figure are refused (see :func:`~linearnets.plotting._view.view_error`). Where it cannot draw
     the axis around the values added (a loss diverging to 1.7e308), those beyond a bound are drawn
     at it, the line flat there, unmarked (see :func:`~linearnets.plotting._view.draw_points`);
-    ``X`` and ``Y`` keep them.
+    ``X`` and ``Y`` keep them. ``add`` never raises for what it cannot draw: where no bound draws
+    with the limits given (the figure made smaller since), the axis is fitted to the points
+    instead, with one warning.
 
     Attributes:
         X, Y: one list of x values and one of y values per line, as given to ``add`` (an int stays
@@ -128,6 +131,8 @@ class Animator:
         self.X: list[list[Any]] | None = None
         self.Y: list[list[Any]] | None = None
         self._drawn: list[tuple[list[float], list[float]]] = []  # each line's points, as floats
+        self._drew: dict[str, tuple[float, float]] = {}  # the ranges they last drew within
+        self._let_go: set[str] = set()  # the axes whose given limits were let go (warned once)
         self.fig = self._output.new_figure(figsize)
         self.axes = list(self.fig.subplots(nrows, ncols, squeeze=False).flat)
         self.lines: list[Any] = []
@@ -209,8 +214,25 @@ class Animator:
         ax = self.axes[0]
         _, _, xlim, ylim, _, _ = self._settings
         limits = {"x": xlim, "y": ylim}
-        failed = draw_points(ax, self.lines, points, lambda: fit_view(ax, xlim, ylim), limits)
-        self._refuse(failed, points)
+        failed = draw_points(
+            ax, self.lines, points, lambda: fit_view(ax, xlim, ylim), limits, self._drew
+        )
+        if failed is None:
+            return
+        # never refused mid-training: the axis is fitted to the points (drawn at the last
+        # bound), its given end let go, said once
+        free = {**limits, failed.axis: None}
+        getattr(ax, f"set_autoscale{failed.axis}_on")(True)
+        draw_points(ax, self.lines, points, lambda: fit_view(ax, free["x"], free["y"]), free)
+        if failed.axis not in self._let_go:
+            self._let_go.add(failed.axis)
+            warnings.warn(
+                f"{failed.axis}lim={list(limits[failed.axis])} cannot be drawn with the values "
+                f"added in this figure: {failed.why}; the {failed.axis} axis is drawn fitted to "
+                "the values instead (pass a larger figsize, or other limits, to draw them)",
+                UserWarning,
+                stacklevel=4,
+            )
 
     def _refuse(
         self,
@@ -219,9 +241,9 @@ class Animator:
         *,
         close: bool = False,
     ) -> None:
-        """Raise where matplotlib cannot draw an axis of the limits given (``close``: the figure
-        is let go first, as a bad setting leaves none in pyplot); an axis left to the points is
-        drawn by :func:`~linearnets.plotting._view.draw_points`, whatever they are."""
+        """Raise, when made, where matplotlib cannot draw an axis of the limits given (``close``:
+        the figure is let go first, as a bad setting leaves none in pyplot); an axis left to the
+        points is drawn by :func:`~linearnets.plotting._view.draw_points`, whatever they are."""
         _, _, xlim, ylim, _, _ = self._settings
         limits = {"x": xlim, "y": ylim}
         if failed is None or limits[failed.axis] is None:

@@ -132,6 +132,7 @@ class LiveCurves:
             for m, f in zip(self.metrics, itertools.cycle(BOOK_FMTS))
         }
         self._legend_for: tuple[tuple[str, ...], tuple[float, ...]] | None = None
+        self._drew: dict[str, tuple[float, float]] = {}  # the ranges the points last drew within
         self._xmax = self.num_epochs or 1
         self._setup_axes()
         self.ax.set_yscale(yscale)
@@ -256,7 +257,8 @@ class LiveCurves:
             self._legend_for = layout
         points = [(self.epochs[name], self.values[name]) for name in self.lines]
         # what no bound draws (0 or 1 on a logit axis) fails in savefig, as matplotlib's own
-        draw_points(self.ax, list(self.lines.values()), points, lambda: autoscale(self.ax), {})
+        lines, fit = list(self.lines.values()), lambda: autoscale(self.ax)
+        draw_points(self.ax, lines, points, fit, {}, self._drew)
         self._output.publish(self.fig)
 
     def close(self) -> None:
