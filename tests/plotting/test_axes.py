@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import sys
 import types
 import warnings
@@ -288,13 +289,13 @@ UNDRAWABLE = [
     ([1e290, 1e295, 1e300], "log", (1, 0.8),
      "matplotlib cannot place its ticks over (3.16e+289, 3.16e+300) in this figure, so savefig "
      "fails (OverflowError: cannot convert float infinity to integer); pass Y divided by a power "
-     "of ten, e.g. by 1e+295, saying so in the ylabel, or a larger figsize, with room for more "
-     "ticks"),
+     "of ten, e.g. by 1e+295, saying so in the ylabel, or make the figure larger, with room for "
+     "more ticks: ax.figure.set_size_inches(2, 1.6)"),
     ([1e-3, 1e150, 1], "log", (1, 0.8),
      "matplotlib cannot place its ticks over (2.24e-11, 4.47e+157) in this figure, so savefig "
      "fails (OverflowError: cannot convert float infinity to integer); pass Y divided by a power "
-     "of ten, e.g. by 1e+74, saying so in the ylabel, or a larger figsize, with room for more "
-     "ticks"),
+     "of ten, e.g. by 1e+74, saying so in the ylabel, or make the figure larger, with room for "
+     "more ticks: ax.figure.set_size_inches(2, 1.6)"),
     # matplotlib's 5% margins, 15 decades, overflow: it draws (1, 10), no point in it
     ([1e-3, 1e300, 1], "log", (3.5, 2.5),
      "the margins matplotlib adds around its values (0.001 to 1e+300) leave float64, and it "
@@ -335,9 +336,20 @@ def test_values_matplotlib_cannot_draw_are_refused_by_plot(
     ax = plot([1, 2, 3], np.asarray(Y) / power, yscale=yscale, axes=ax)  # the fix it offers
     ax.figure.savefig(io.BytesIO(), format="png")
     plt.close("all")
-    with pytest.raises(UsageError, match=r"^Y cannot be drawn"):
+    resized = re.search(r"set_size_inches\(([\d.]+), ([\d.]+)\)$", said)
+    if resized:  # the fix offered where plot did not make the figure, followed
+        ax = plt.figure(figsize=size).add_subplot()
+        ax.figure.set_size_inches(float(resized[1]), float(resized[2]))
+        ax = plot([1, 2, 3], Y, yscale=yscale, axes=ax)
+        ax.figure.savefig(io.BytesIO(), format="png")
+        low, high = ax.get_ylim()
+        assert low <= min(Y) and max(Y) <= high
+        plt.close("all")
+    with pytest.raises(UsageError, match=r"^Y cannot be drawn") as info:
         plot([1, 2, 3], Y, yscale=yscale, figsize=size)
     assert plt.get_fignums() == []  # the figure made for it let go
+    if resized:  # figsize sizes the figure plot makes
+        assert str(info.value).endswith("ylabel, or a larger figsize, with room for more ticks")
 
 
 @pytest.mark.parametrize(
@@ -451,4 +463,24 @@ def test_plot_refuses_what_its_figures_layout_leaves_no_room_to_draw(
     ax = draw({**kwargs, "Y": Y / power})
     low, high = ax.get_ylim()
     assert low <= (Y / power).min() and (Y / power).max() <= high
+    plt.close("all")
+
+
+def test_plot_onto_a_figure_already_made_offers_its_resizing_not_figsize() -> None:
+    """plt.figure(figsize=(1, 0.8)) then plot(...) draws on it (gca): figsize sets only the size
+    of new figures, so 'a larger figsize' could not work; the size offered draws."""
+    plt.close("all")
+    fig = plt.figure(figsize=(1, 0.8))
+    with pytest.raises(UsageError) as info:
+        plot([1, 2, 3], [1, 2, 3], yscale="log", ylim=[1e-230, 1e230], figsize=(30, 20))
+    said = str(info.value)
+    assert said.startswith("ylim cannot be drawn on a log y axis in a 1 x 0.8 inch figure")
+    resized = re.search(
+        r"; make the figure larger, .*: ax.figure.set_size_inches\((.*), (.*)\)$", said
+    )
+    assert resized is not None
+    fig.set_size_inches(float(resized[1]), float(resized[2]))
+    ax = plot([1, 2, 3], [1, 2, 3], yscale="log", ylim=[1e-230, 1e230])
+    assert ax.figure is fig
+    fig.savefig(io.BytesIO(), format="png")
     plt.close("all")

@@ -359,30 +359,72 @@ def undrawable_message(
     name: str,
     lines: Sequence[tuple[Any, Any]],
     limits: Mapping[str, Any],
+    *,
+    sized: bool = True,
 ) -> str:
     """Return the error for ``name`` (``"Y"``, or ``"ylim"`` for limits given) on the axis of
     ``ax`` that matplotlib cannot draw (``failed``: :func:`view_error` with ``limits``), drawing
-    ``lines``; the fixes it offers are those a copy of ``ax`` draws."""
+    ``lines``; the fixes it offers are those a copy of ``ax`` draws. ``sized``: the figure is
+    made for the call, so its ``figsize`` sizes it; else (``plot(axes=...)``, or onto a figure
+    already made) ``ax.figure.set_size_inches`` does, at a size checked to draw."""
     root: Any = ax.figure.figure
     width, height = root.get_size_inches()
     scale = ax.get_xscale() if failed.axis == "x" else ax.get_yscale()
     text = (
         f"{name} cannot be drawn on a {scale} {failed.axis} axis in a {width:.3g} x {height:.3g} "
-        f"inch figure: {failed.why}; pass "
+        f"inch figure: {failed.why}; "
     )
     if scale == "logit":
-        return text + "values within (0, 1), or another scale"
+        return text + "pass values within (0, 1), or another scale"
     power = _power_of_ten(failed.low, failed.high, scale, _axis_values(lines, failed.axis))
     what = f"{name} and the values" if name in ("xlim", "ylim") else name
     scaled = (
-        f"{what} divided by a power of ten, e.g. by {power:g}, saying so in the {failed.axis}label"
+        f"pass {what} divided by a power of ten, e.g. by {power:g}, saying so in the "
+        f"{failed.axis}label"
     )
     fixes = [scaled] if power != 1 and _draws(ax, failed, lines, limits, power) else []
-    if failed.ticks and _draws(ax, failed, lines, limits, 1.0, _LARGE_FIGURE):
-        fixes.append("a larger figsize, with room for more ticks")
-    elif not fixes and power != 1 and _draws(ax, failed, lines, limits, power, _LARGE_FIGURE):
-        fixes.append(f"{scaled}, and a larger figsize, with room for more ticks")
-    return text + (", or ".join(fixes) or f"{name} over fewer decades")
+    larger = _larger_size(ax, failed, lines, limits, 1.0) if failed.ticks else None
+    if larger is not None:
+        fixes.append(_resize(larger, sized=sized))
+    elif not fixes and power != 1:
+        both = _larger_size(ax, failed, lines, limits, power)
+        if both is not None:
+            fixes.append(f"{scaled}, and {_resize(both, sized=sized).removeprefix('pass ')}")
+    if not fixes:
+        return text + f"pass {name} over fewer decades"
+    if all(fix.startswith("pass ") for fix in fixes):
+        return text + "pass " + ", or ".join(fix.removeprefix("pass ") for fix in fixes)
+    return text + ", or ".join(fixes)
+
+
+def _resize(size: tuple[float, float], *, sized: bool) -> str:
+    """Return the fix of a figure made larger: by ``figsize`` where it sizes the figure."""
+    if sized:
+        return "pass a larger figsize, with room for more ticks"
+    # figsize sizes only the figures plot makes
+    return (
+        "make the figure larger, with room for more ticks: "
+        f"ax.figure.set_size_inches({size[0]:g}, {size[1]:g})"
+    )
+
+
+def _larger_size(
+    ax: Axes,
+    failed: Undrawable,
+    lines: Sequence[tuple[Any, Any]],
+    limits: Mapping[str, Any],
+    power: float,
+) -> tuple[float, float] | None:
+    """Return the first of the figure's size twice, 4 and 8 times over (within 30 x 20 inches),
+    then 30 x 20, at which a copy of ``ax`` draws the axis that ``failed`` (its values divided
+    by ``power``), or ``None``."""
+    width, height = ax.figure.figure.get_size_inches()
+    sizes = [(width * k, height * k) for k in (2, 4, 8)]
+    sizes = [s for s in sizes if s[0] <= _LARGE_FIGURE[0] and s[1] <= _LARGE_FIGURE[1]]
+    for size in [*sizes, _LARGE_FIGURE]:
+        if _draws(ax, failed, lines, limits, power, size):
+            return size
+    return None
 
 
 def _draws(

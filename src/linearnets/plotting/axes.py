@@ -237,10 +237,11 @@ def _checked_axes(
     if axes is None:
         before = pyplot().get_fignums()
         axes = current_axes()  # in a notebook, a figure of this cell (see current_axes)
+        made = axes.figure.figure.number not in before  # at the figsize given
         try:
-            _refuse_undrawable(axes, lines, lims, scales, labels, y_in_x)
+            _refuse_undrawable(axes, lines, lims, scales, labels, y_in_x, sized=made)
         except UsageError:
-            if axes.figure.figure.number not in before:  # no empty figure left in pyplot
+            if made:  # no empty figure left in pyplot
                 pyplot().close(axes.figure.figure)
             raise
     elif not hasattr(axes, "cla"):
@@ -248,7 +249,7 @@ def _checked_axes(
             f"axes must be a matplotlib Axes, got {type(axes).__name__}; pass e.g. plt.gca()"
         )
     else:
-        _refuse_undrawable(axes, lines, lims, scales, labels, y_in_x)
+        _refuse_undrawable(axes, lines, lims, scales, labels, y_in_x, sized=False)
     return axes
 
 
@@ -268,12 +269,15 @@ def _refuse_undrawable(
     scales: tuple[str, str],
     labels: tuple[str, str],
     y_in_x: bool,
+    *,
+    sized: bool,
 ) -> None:
     """Refuse curves or limits matplotlib cannot draw on ``target`` (``plt.savefig`` failed deep
     in its tick locator, or the axis left the points out: see
     :func:`~linearnets.plotting._view.view_error`), asked of a bare copy of it, so that ``target``
     is left as it was, with its ``labels``, and laid out (see
-    :func:`~linearnets.plotting._view.copy_error`). ``y_in_x``: the y values were passed as ``X``."""
+    :func:`~linearnets.plotting._view.copy_error`). ``y_in_x``: the y values were passed as ``X``; ``sized``: ``plot`` made the figure, at its
+    ``figsize``."""
     (xlim, ylim), (xscale, yscale) = lims, scales
     drawn = [(x if len(x) else np.arange(len(y)), y) for x, y in lines]
     if drawn_anywhere([x for x, _ in drawn], xlim, xscale) and drawn_anywhere(
@@ -289,4 +293,5 @@ def _refuse_undrawable(
         given = limits[failed.axis]
         name = data if given is None else f"{failed.axis}lim"
         name = f"{data} and {name}" if given is not None and None in given else name
-        raise UsageError(undrawable_message(copy, failed, name, drawn, limits))
+        message = undrawable_message(copy, failed, name, drawn, limits, sized=sized)
+        raise UsageError(message)
