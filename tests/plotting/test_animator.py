@@ -584,11 +584,11 @@ def test_a_diverged_loss_is_not_asked_of_matplotlib_at_each_bound_on_each_add(
     """draw_points started its ladder at no bound on every add: once a loss diverged to 1.7e308,
     each add asked matplotlib to place the ticks at each bound again (0.3 ms an add became 5 to
     8). It starts at the last that drew: one view asked per add."""
-    from linearnets.plotting import _view
+    from linearnets.plotting import _drawable
 
     asked: list[object] = []
-    real = _view.view_error
-    monkeypatch.setattr(_view, "view_error", lambda *a, **k: asked.append(a) or real(*a, **k))
+    real = _drawable.view_error
+    monkeypatch.setattr(_drawable, "view_error", lambda *a, **k: asked.append(a) or real(*a, **k))
     animator = Animator(mode="none", figsize=(1, 0.8))
     animator.add(1, 1.0)
     animator.add(2, sys.float_info.max * 0.95)
@@ -596,5 +596,5 @@ def test_a_diverged_loss_is_not_asked_of_matplotlib_at_each_bound_on_each_add(
     for epoch in range(3, 8):
         animator.add(epoch, sys.float_info.max * 0.95)
     assert len(asked) == 5
-    assert animator.lines[0].get_ydata()[-1] == _view.DRAWN_BOUNDS["linear"][-1]  # 1e306 here
+    assert animator.lines[0].get_ydata()[-1] == _drawable.DRAWN_BOUNDS["linear"][-1]  # 1e306 here
     animator.close()

@@ -299,7 +299,7 @@ def test_finite_values_matplotlib_cannot_draw_are_drawn_at_a_bound(
     1e308 and 1.7e308 ("arange: cannot compute length"), deep in savefig. Such values are drawn
     at the first bound of the scale's at which matplotlib draws the axis (those below its inverse
     at that on a log axis), their sign kept; the curves keep the values, NaN and inf stay out."""
-    from linearnets.plotting._view import DRAWN_BOUNDS, on_chart
+    from linearnets.plotting._drawable import DRAWN_BOUNDS, on_chart
 
     larger = [b for b in DRAWN_BOUNDS[yscale] if b > bound]
     assert not _drawn_by_matplotlib(losses, yscale, figsize)

@@ -190,7 +190,7 @@ def _widened(v: float, scale: str) -> tuple[float, float]:
     """Return the range drawn for the empty one (v, v): a decade each side of ``v`` on a log
     axis (see :func:`decade_beside`), else 5% of ``|v|`` each side (0.05 at 0), as matplotlib
     widens it; an end past float64's (1.79e308 + 5%) is float64's largest. Whether matplotlib
-    can draw the range is asked where it is drawn (:func:`~linearnets.plotting._view.view_error`).
+    can draw the range is asked where it is drawn (:func:`~linearnets.plotting._drawable.view_error`).
     """
     largest = sys.float_info.max
     if scale == "log":

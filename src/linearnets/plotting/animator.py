@@ -14,18 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from linearnets.errors import UsageError, UsageTypeError
+from linearnets.plotting._drawable import Undrawable, draw_points, drawn_anywhere
 from linearnets.plotting._live_output import LiveOutput, resolve_mode, warn_drawn_nowhere
 from linearnets.plotting._mpl import check_out_path, pyplot
 from linearnets.plotting._plot_args import check_figsize, check_fmts
-from linearnets.plotting._view import (
-    Undrawable,
-    copy_error,
-    copy_view,
-    draw_points,
-    drawn_anywhere,
-    fit_view,
-    undrawable_message,
-)
+from linearnets.plotting._undrawable import copy_error, copy_view, undrawable_message
+from linearnets.plotting._view import fit_view
 from linearnets.plotting.axes import BOOK_FMTS, check_axes_settings, set_axes
 from linearnets.validation import check_positive_int, describe
 
@@ -82,9 +76,9 @@ class Animator:
 
     A log axis refuses limits at or below 0; equal limits are widened (see
     :func:`~linearnets.plotting._plot_args.check_limits`); limits matplotlib cannot draw in this
-    figure are refused (see :func:`~linearnets.plotting._view.view_error`). Where it cannot draw
+    figure are refused (see :func:`~linearnets.plotting._drawable.view_error`). Where it cannot draw
     the axis around the values added (a loss diverging to 1.7e308), those beyond a bound are drawn
-    at it, the line flat there, unmarked (see :func:`~linearnets.plotting._view.draw_points`);
+    at it, the line flat there, unmarked (see :func:`~linearnets.plotting._drawable.draw_points`);
     ``X`` and ``Y`` keep them. ``add`` never raises for what it cannot draw: where no bound draws
     with the limits given (the figure made smaller since), the axis is fitted to the points
     instead, with one warning.
@@ -243,7 +237,7 @@ class Animator:
     ) -> None:
         """Raise, when made, where matplotlib cannot draw an axis of the limits given (``close``:
         the figure is let go first, as a bad setting leaves none in pyplot); an axis left to the
-        points is drawn by :func:`~linearnets.plotting._view.draw_points`, whatever they are."""
+        points is drawn by :func:`~linearnets.plotting._drawable.draw_points`, whatever they are."""
         _, _, xlim, ylim, _, _ = self._settings
         limits = {"x": xlim, "y": ylim}
         if failed is None or limits[failed.axis] is None:

@@ -14,18 +14,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from linearnets.errors import UsageError, UsageTypeError
+from linearnets.plotting._drawable import drawn_anywhere
 from linearnets.plotting._mpl import in_notebook, matplotlib_module, pyplot
 from linearnets.plotting._notebook import current_axes
 from linearnets.plotting._plot_args import SCALES, check_limits, curves
 from linearnets.plotting._plot_args import check_figsize as check_figsize
 from linearnets.plotting._plot_args import check_fmts as check_fmts
-from linearnets.plotting._view import (
-    copy_error,
-    copy_view,
-    drawn_anywhere,
-    set_view,
-    undrawable_message,
-)
+from linearnets.plotting._undrawable import copy_error, copy_view, undrawable_message
+from linearnets.plotting._view import set_view
 from linearnets.validation import describe
 
 if TYPE_CHECKING:
@@ -193,7 +189,7 @@ def plot(
         The matplotlib ``Axes`` drawn on.
 
     Values or limits near float64's ends that matplotlib cannot draw in the figure (its ticks or
-    margins overflow: see :func:`~linearnets.plotting._view.view_error`) are refused before the
+    margins overflow: see :func:`~linearnets.plotting._drawable.view_error`) are refused before the
     axes are cleared.
 
     See D2L §2.4.
@@ -274,10 +270,10 @@ def _refuse_undrawable(
 ) -> None:
     """Refuse curves or limits matplotlib cannot draw on ``target`` (``plt.savefig`` failed deep
     in its tick locator, or the axis left the points out: see
-    :func:`~linearnets.plotting._view.view_error`), asked of a bare copy of it, so that ``target``
+    :func:`~linearnets.plotting._drawable.view_error`), asked of a bare copy of it, so that ``target``
     is left as it was, with its ``labels``, and laid out (see
-    :func:`~linearnets.plotting._view.copy_error`). ``y_in_x``: the y values were passed as ``X``; ``sized``: ``plot`` made the figure, at its
-    ``figsize``."""
+    :func:`~linearnets.plotting._undrawable.copy_error`). ``y_in_x``: the y values were passed
+    as ``X``; ``sized``: ``plot`` made the figure, at its ``figsize``."""
     (xlim, ylim), (xscale, yscale) = lims, scales
     drawn = [(x if len(x) else np.arange(len(y)), y) for x, y in lines]
     if drawn_anywhere([x for x, _ in drawn], xlim, xscale) and drawn_anywhere(

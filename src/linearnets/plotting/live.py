@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import SupportsFloat
 
 from linearnets.errors import UsageError
+from linearnets.plotting._drawable import draw_points
 from linearnets.plotting._live_args import check_mapping, check_names, check_value, curve_files
 from linearnets.plotting._live_legend import place_legend
 from linearnets.plotting._live_output import MODES, LiveOutput, resolve_mode, warn_drawn_nowhere
@@ -34,7 +35,7 @@ from linearnets.plotting._mpl import (
     save_figure,
 )
 from linearnets.plotting._plot_args import check_figsize
-from linearnets.plotting._view import autoscale, draw_points
+from linearnets.plotting._view import autoscale
 from linearnets.plotting.axes import BOOK_FMTS
 from linearnets.validation import check_bool, check_choice, check_positive_int
 
@@ -83,7 +84,7 @@ class LiveCurves:
     axis, values over more decades than the figure's few ticks can step past within float64),
     those beyond a bound are drawn at it, the line flat there, unmarked: at the first of 1e307 and
     1e306 on a linear axis, of 1e300, 1e200, 1e150 and 1e90 on a log one (those below its inverse
-    at that), at which it can (see :func:`~linearnets.plotting._view.draw_points`). ``values``
+    at that), at which it can (see :func:`~linearnets.plotting._drawable.draw_points`). ``values``
     keeps them as received.
 
     Attributes:

@@ -1,4 +1,4 @@
-"""Tests of linearnets.plotting._view: which views matplotlib draws, asked of it, and the bounds
+"""Tests of linearnets.plotting._drawable: which views matplotlib draws, asked of it, and the bounds
 the live curves draw values beyond at."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from linearnets.plotting._view import DRAWN_BOUNDS, on_chart, view_error
+from linearnets.plotting._drawable import DRAWN_BOUNDS, on_chart, view_error
 
 BIG = sys.float_info.max * 0.95  # 1.7e308
 
@@ -131,7 +131,7 @@ def test_the_values_plot_draws_without_asking_matplotlib_are_drawn_in_any_figure
 ) -> None:
     """plot asks matplotlib (a copy of the figure, costing more than plot itself) only of values
     beyond these: within them, matplotlib draws every point, even with margins of 50%."""
-    from linearnets.plotting._view import drawn_anywhere
+    from linearnets.plotting._drawable import drawn_anywhere
 
     assert drawn_anywhere([values], None, scale)
     assert not drawn_anywhere([values], (values[0] / 10, values[1] * 10), scale)

@@ -1,0 +1,230 @@
+"""What ``plot`` and ``Animator`` say of values or limits matplotlib cannot draw (see
+:func:`~linearnets.plotting._drawable.view_error`), asked of a bare copy of the axes, laid out as
+the figure will be: the fixes offered (the values divided by a power of ten, a larger figure)
+are those the copy draws.
+
+See D2L §2.4 and §3.6.6.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import sys
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from linearnets.plotting._drawable import Undrawable, view_error
+from linearnets.plotting._mpl import matplotlib_module, new_figure
+from linearnets.plotting._view import set_view
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["copy_error", "copy_view", "undrawable_message"]
+
+# room for the most ticks matplotlib places on an axis, 9: the fixes offered are tried there too
+_LARGE_FIGURE = (30.0, 20.0)
+
+
+def copy_view(
+    ax: Axes,
+    lines: Sequence[tuple[Any, Any]],
+    scales: tuple[str, str],
+    limits: Mapping[str, Any],
+    *,
+    size: tuple[float, float] | None = None,
+    labels: tuple[str, str] | None = None,
+) -> Axes:
+    """Return a bare copy of ``ax``, at its place in a figure of its figure's size (or ``size``
+    inches), with ``lines`` (x, y) drawn, the ``scales`` and ``limits`` set (:func:`set_view`)
+    and its labels (or ``labels``, (xlabel, ylabel)): what matplotlib can draw there is asked of
+    it (:func:`copy_error`), leaving ``ax`` as it is. A subplot's copy stands in the same cell of
+    a grid of the same shape, where a layout engine places it."""
+    root: Any = ax.figure.figure  # the root figure: a subfigure's axes sit in it
+    bounds = ax.bbox.transformed(root.transFigure.inverted()).bounds
+    width, height = root.get_size_inches() if size is None else size
+    fig = new_figure((width, height), managed=False)
+    spec = ax.get_subplotspec() if ax.figure is root else None
+    if spec is None:
+        copy = fig.add_axes(bounds)
+    else:
+        grid = spec.get_gridspec()
+        cells = fig.add_gridspec(
+            *grid.get_geometry(),
+            width_ratios=grid.get_width_ratios(),
+            height_ratios=grid.get_height_ratios(),
+        )
+        rows, cols = spec.rowspan, spec.colspan
+        copy = fig.add_subplot(cells[rows.start : rows.stop, cols.start : cols.stop])
+        copy.set_position(bounds)  # where it is now, before any layout
+        copy.set_in_layout(True)
+    for xs, ys in lines:
+        copy.plot(xs, ys)
+    set_view(copy, *scales, limits.get("x"), limits.get("y"))
+    xlabel, ylabel = (ax.get_xlabel(), ax.get_ylabel()) if labels is None else labels
+    copy.set_xlabel(xlabel)
+    copy.set_ylabel(ylabel)
+    return copy
+
+
+def copy_error(copy: Axes, limits: Mapping[str, Any], engine: Any = None) -> Undrawable | None:
+    """Return the first axis of ``copy`` (:func:`copy_view`) matplotlib cannot draw, as it is now
+    and once laid out (a subplot's: by ``engine``, the layout engine of the figure copied, else
+    by ``tight_layout``, which a script may call before saving): the axes a layout shrinks to
+    make room for the labels have room for fewer ticks ([1e290, 1e300] on a log axis draws in a
+    3.5 x 1.5 inch figure, not once laid out with labels)."""
+    failed = view_error(copy, limits)
+    if failed is not None or copy.get_subplotspec() is None:
+        return failed
+    fig: Any = copy.figure
+    matplotlib_module()
+    from matplotlib.layout_engine import ConstrainedLayoutEngine, TightLayoutEngine
+
+    kind = type(engine) if isinstance(engine, ConstrainedLayoutEngine) else TightLayoutEngine
+    params = engine.get() if isinstance(engine, kind) else {}
+    with warnings.catch_warnings(), contextlib.suppress(ValueError, OverflowError):
+        warnings.simplefilter("ignore")  # "Tight layout not applied": the copy stays as it is
+        fig.set_layout_engine(kind(**params))
+        fig.get_layout_engine().execute(fig)
+    return view_error(copy, limits)
+
+
+def undrawable_message(
+    ax: Axes,
+    failed: Undrawable,
+    name: str,
+    lines: Sequence[tuple[Any, Any]],
+    limits: Mapping[str, Any],
+    *,
+    sized: bool = True,
+) -> str:
+    """Return the error for ``name`` (``"Y"``, or ``"ylim"`` for limits given) on the axis of
+    ``ax`` that matplotlib cannot draw (``failed``: :func:`view_error` with ``limits``), drawing
+    ``lines``; the fixes it offers are those a copy of ``ax`` draws. ``sized``: the figure is
+    made for the call, so its ``figsize`` sizes it; else (``plot(axes=...)``, or onto a figure
+    already made) ``ax.figure.set_size_inches`` does, at a size checked to draw."""
+    root: Any = ax.figure.figure
+    width, height = root.get_size_inches()
+    scale = ax.get_xscale() if failed.axis == "x" else ax.get_yscale()
+    text = (
+        f"{name} cannot be drawn on a {scale} {failed.axis} axis in a {width:.3g} x {height:.3g} "
+        f"inch figure: {failed.why}; "
+    )
+    if scale == "logit":
+        return text + "pass values within (0, 1), or another scale"
+    power = _power_of_ten(failed.low, failed.high, scale, _axis_values(lines, failed.axis))
+    what = f"{name} and the values" if name in ("xlim", "ylim") else name
+    scaled = (
+        f"pass {what} divided by a power of ten, e.g. by {power:g}, saying so in the "
+        f"{failed.axis}label"
+    )
+    fixes = [scaled] if power != 1 and _draws(ax, failed, lines, limits, power) else []
+    larger = _larger_size(ax, failed, lines, limits, 1.0) if failed.ticks else None
+    if larger is not None:
+        fixes.append(_resize(larger, sized=sized))
+    elif not fixes and power != 1:
+        both = _larger_size(ax, failed, lines, limits, power)
+        if both is not None:
+            fixes.append(f"{scaled}, and {_resize(both, sized=sized).removeprefix('pass ')}")
+    if not fixes:
+        return text + f"pass {name} over fewer decades"
+    if all(fix.startswith("pass ") for fix in fixes):
+        return text + "pass " + ", or ".join(fix.removeprefix("pass ") for fix in fixes)
+    return text + ", or ".join(fixes)
+
+
+def _resize(size: tuple[float, float], *, sized: bool) -> str:
+    """Return the fix of a figure made larger: by ``figsize`` where it sizes the figure."""
+    if sized:
+        return "pass a larger figsize, with room for more ticks"
+    # figsize sizes only the figures plot makes
+    return (
+        "make the figure larger, with room for more ticks: "
+        f"ax.figure.set_size_inches({size[0]:g}, {size[1]:g})"
+    )
+
+
+def _larger_size(
+    ax: Axes,
+    failed: Undrawable,
+    lines: Sequence[tuple[Any, Any]],
+    limits: Mapping[str, Any],
+    power: float,
+) -> tuple[float, float] | None:
+    """Return the first of the figure's size twice, 4 and 8 times over (within 30 x 20 inches),
+    then 30 x 20, at which a copy of ``ax`` draws the axis that ``failed`` (its values divided
+    by ``power``), or ``None``."""
+    width, height = ax.figure.figure.get_size_inches()
+    sizes = [(width * k, height * k) for k in (2, 4, 8)]
+    sizes = [s for s in sizes if s[0] <= _LARGE_FIGURE[0] and s[1] <= _LARGE_FIGURE[1]]
+    for size in [*sizes, _LARGE_FIGURE]:
+        if _draws(ax, failed, lines, limits, power, size):
+            return size
+    return None
+
+
+def _draws(
+    ax: Axes,
+    failed: Undrawable,
+    lines: Sequence[tuple[Any, Any]],
+    limits: Mapping[str, Any],
+    power: float,
+    size: tuple[float, float] | None = None,
+) -> bool:
+    """Return whether a copy of ``ax`` (in a figure of ``size``) draws the axis that ``failed``
+    with its values and limits divided by ``power``."""
+    px, py = (power, 1.0) if failed.axis == "x" else (1.0, power)
+    with np.errstate(all="ignore"):  # a power that loses a point is not offered (_power_of_ten)
+        scaled = [
+            (np.asarray(xs, np.float64) / px, np.asarray(ys, np.float64) / py) for xs, ys in lines
+        ]
+    given = limits.get(failed.axis)
+    if given is not None:
+        given = tuple(None if v is None else v / power for v in given)
+    scaled_limits = {**limits, failed.axis: given}
+    scales = (ax.get_xscale(), ax.get_yscale())
+    engine = ax.figure.figure.get_layout_engine()
+    with np.errstate(all="ignore"):  # matplotlib's margins around values it cannot draw
+        copy = copy_view(ax, scaled, scales, scaled_limits, size=size)
+        again = copy_error(copy, scaled_limits, engine)
+    return again is None or again.axis != failed.axis
+
+
+def _axis_values(lines: Sequence[tuple[Any, Any]], axis: str) -> Any:
+    """Return the finite values of ``lines`` (x, y) on ``axis``, as one float64 array."""
+    arrays = [np.asarray(xs if axis == "x" else ys, np.float64).ravel() for xs, ys in lines]
+    values = np.concatenate(arrays) if arrays else np.zeros(0)
+    return values[np.isfinite(values)]
+
+
+def _power_of_ten(low: float, high: float, scale: str, values: Any) -> float:
+    """Return the power of ten that brings (low, high) around 1: their geometric middle on a log
+    axis, else the larger magnitude's; or the nearest to it that keeps each of ``values`` (finite)
+    finite, and on a log axis each above 0 above 0 (``1e300 / 1e-10`` is inf, which matplotlib
+    leaves out); 1 where none does."""
+    if scale == "log":
+        power = 10.0 ** round((math.log10(low) + math.log10(high)) / 2)
+    else:
+        power = 10.0 ** math.floor(math.log10(max(abs(low), abs(high), 1.0)))
+    largest = float(np.abs(values).max()) if values.size else 0.0
+    if largest > 0:  # the smallest power that keeps it finite
+        least = math.ceil(math.log10(largest) - math.log10(sys.float_info.max))
+        power = max(power, 10.0**least)
+    positive = values[values > 0]
+    if scale == "log" and positive.size:  # the largest power that keeps the smallest above 0
+        most = math.floor(math.log10(float(positive.min())) - math.log10(math.ulp(0.0)))
+        power = min(power, 10.0 ** min(most, 308))
+    return power if _keeps(values, power, scale) else 1.0
+
+
+def _keeps(values: Any, power: float, scale: str) -> bool:
+    """Return whether ``values`` divided by ``power`` stay finite (on a log axis, above 0)."""
+    with np.errstate(all="ignore"):
+        scaled = values / power
+    return bool(np.isfinite(scaled).all()) and (
+        scale != "log" or bool((scaled[values > 0] > 0).all())
+    )
