@@ -30,12 +30,12 @@ def _sh(script: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _lost(command: str) -> str:
-    """The line a command says as its first line to stdout cannot be written (/dev/full)."""
+def _lost(command: str, why: str = "No space left on device") -> str:
+    """The line a command says as its first line to stdout cannot be written (/dev/full; ``why``
+    "stdout is closed": >&-)."""
     return (
-        f"linearnets {command}: warning: stdout could not be written (No space left on device): "
-        "the lines it prints are lost from here on; the command goes on, and the files it writes "
-        "are written as usual\n"
+        f"linearnets {command}: warning: stdout could not be written ({why}): the lines it prints "
+        "are lost from here on; the command goes on, and the files it writes are written as usual\n"
     )
 
 
@@ -104,11 +104,12 @@ def test_a_json_object_that_cannot_be_written_fails_a_run_that_trained_to_the_en
 
 
 @pytest.mark.parametrize("out", ["", " --out run"])
-def test_a_json_object_lost_to_a_closed_stdout_fails_the_command_in_one_line(
+def test_a_json_object_lost_to_a_closed_stdout_fails_the_command_as_a_full_one(
     tmp_path: Path, out: str
 ) -> None:
     """``>&-`` lost the object unsaid with status 0 where ``>/dev/full`` failed the command: the
-    object is the result --json asks for, so a closed stdout fails it the same way."""
+    object is the result --json asks for, so a closed stdout fails it the same way, its first
+    lost line warned of where its run folder keeps the result (else that line would be untrue)."""
     done = _sh(f"$LN linreg --epochs 1{out} --json >&-", tmp_path)
     kept = (
         "the command's work is done and its files are written (a run's folder holds its results "
@@ -116,7 +117,8 @@ def test_a_json_object_lost_to_a_closed_stdout_fails_the_command_in_one_line(
     )
     assert (done.returncode, done.stderr) == (
         1,
-        "linearnets linreg: error: its --json object could not be written to stdout (stdout is "
+        (_lost("linreg", "stdout is closed") if out else "")
+        + "linearnets linreg: error: its --json object could not be written to stdout (stdout is "
         f"closed); {kept if out else _NOWHERE}\n",
     )
     if out:
@@ -135,12 +137,13 @@ _NOWHERE = (
 def test_a_json_object_lost_to_a_full_device_without_out_is_said_kept_nowhere(
     tmp_path: Path,
 ) -> None:
-    """``linreg --json >/dev/full`` without --out was told its files are written, none being."""
+    """``linreg --json >/dev/full`` without --out was told its files are written, none being:
+    in its warning and its error; the error alone says it now."""
     done = _sh("$LN linreg --epochs 1 --impl analytic --json >/dev/full", tmp_path)
     assert (done.returncode, done.stderr) == (
         1,
-        _lost("linreg") + "linearnets linreg: error: its --json object could not be written to "
-        f"stdout (No space left on device); {_NOWHERE}\n",
+        "linearnets linreg: error: its --json object could not be written to stdout (No space "
+        f"left on device); {_NOWHERE}\n",
     )
     assert list(tmp_path.iterdir()) == []
 
@@ -206,11 +209,43 @@ def test_a_linreg_run_stopped_by_head_says_on_stderr_where_its_checkpoint_is(
     assert f"epoch {epoch + 1}, loss" in again.stdout
 
 
-@pytest.mark.parametrize("closed", [">&-", "2>&-"])
-def test_a_closed_output_stream_is_no_error(tmp_path: Path, closed: str) -> None:
-    done = _sh(f"$LN linreg --epochs 1 {closed}", tmp_path)
+def test_a_closed_stderr_is_no_error(tmp_path: Path) -> None:
+    done = _sh("$LN linreg --epochs 1 2>&-", tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["linreg --epochs 1 --out run", "softmax --data {blobs} --epochs 1 --plot none --out run"],
+)
+def test_a_closed_stdout_is_warned_of_as_a_full_one_and_the_run_kept(
+    tmp_path: Path, blobs_npz: Path, command: str
+) -> None:
+    """``>&-`` lost every printed line unsaid (status 0, nothing on stderr), where ``>/dev/full``
+    warned of it once: it is warned of the same way, the run written whole."""
+    done = _sh(f"$LN {command.format(blobs=blobs_npz)} >&-", tmp_path)
+    name = command.split()[0]
+    assert (done.returncode, done.stderr) == (0, _lost(name, "stdout is closed"))
+    assert json.loads((tmp_path / "run" / "results.json").read_text())["epochs"] == 1
+
+
+@pytest.mark.parametrize(
+    ("lost", "why"), [(">&-", "stdout is closed"), (">/dev/full", "No space left on device")]
+)
+def test_a_linreg_result_kept_nowhere_and_lost_fails_in_one_line(
+    tmp_path: Path, lost: str, why: str
+) -> None:
+    """Without --out a linreg's printed w and b are its only result: lost, it exited 0, told
+    nothing (>&-) or "the files it writes are written as usual" (>/dev/full), none being; it
+    fails as ``linearnets data`` does, and as its --json variant did."""
+    done = _sh(f"$LN linreg --epochs 1 {lost}", tmp_path)
+    assert (done.returncode, done.stderr) == (
+        1,
+        f"linearnets linreg: error: its results could not be written to stdout ({why}); "
+        f"{_NOWHERE}\n",
+    )
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_ascii_terminal_gets_escaped_names_not_a_failed_run(

@@ -67,3 +67,38 @@ def test_a_reader_that_quit_still_stops_the_command(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(sys, "stdout", Gone())
     with pytest.raises(BrokenPipeError), output_may_be_lost("linearnets softmax"):
         print("epoch 1")
+
+
+def test_a_closed_stdout_loses_its_lines_as_a_full_one_said_once(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``>&-`` (stdout None) lost every line unsaid where a full device's loss was warned of."""
+    monkeypatch.setattr(sys, "stdout", None)
+    with output_may_be_lost("linearnets softmax") as losing:
+        print("epoch 1", flush=True)
+        print("epoch 2", flush=True)
+    assert capsys.readouterr().err == LOST.replace("No space left on device", "stdout is closed")
+    assert sys.stdout is None
+    assert lost_output_status(0, losing, as_json=False) == 0  # its run folder keeps the result
+
+
+@pytest.mark.parametrize("closed", [False, True])
+def test_a_result_kept_nowhere_and_lost_fails_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], closed: bool
+) -> None:
+    """A linreg without --out lost its w and b with status 0, told "the files it writes are
+    written as usual" (a full device) or nothing (a closed stdout), none being written."""
+    monkeypatch.setattr(sys, "stdout", None if closed else _Full(100))
+    with output_may_be_lost("linearnets linreg", kept=False) as losing:
+        print("w [2.0, -3.4], b 4.2", flush=True)
+    assert capsys.readouterr().err == ""  # said once, as it ends
+    assert lost_output_status(0, losing, as_json=False) == 1
+    why = "stdout is closed" if closed else "No space left on device"
+    assert capsys.readouterr().err == (
+        f"linearnets linreg: error: its results could not be written to stdout ({why}); the "
+        "command's work is done, but with no --out its result is kept nowhere; run it again with "
+        "stdout open (a terminal, a file or a pipe), or with --out DIR to keep it in "
+        "DIR/results.json\n"
+    )
+    assert lost_output_status(1, losing, as_json=False) == 1  # its own error said already
+    assert capsys.readouterr().err == ""

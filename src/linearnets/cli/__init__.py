@@ -38,7 +38,7 @@ from linearnets.cli._cpp_logs import quiet_torch_warnings
 from linearnets.cli._leave import leave
 from linearnets.cli._lost_output import (
     closed_output_status,
-    keeps_a_run_folder,
+    keeps_its_result,
     lost_output_status,
     output_may_be_lost,
 )
@@ -170,15 +170,14 @@ def _run_command(
     before the report.
     """
     try:
-        # a line that cannot be written (a full device) is dropped: the work goes on
-        closed = sys.stdout is None  # >&-: its lines are lost unprinted, its result too
-        with output_may_be_lost(prog) as losing:
+        # a line that cannot be written (a full device, a closed stdout) is dropped: the work
+        # goes on, and the status says where its result was lost with it
+        closed = sys.stdout is None  # >&-: a report's lines are lost unprinted
+        with output_may_be_lost(prog, kept=keeps_its_result(args, prog)) as losing:
             code = int(args.func(args))
-        kept = keeps_a_run_folder(args, prog)  # else the lost result is said to be nowhere
-        if closed:  # rank 0 prints the results; the other ranks print none to lose
-            rank0 = json_errors and _ranks.rank() == 0
-            return closed_output_status(code, prog, as_json=rank0, kept=kept)
-        return lost_output_status(code, losing, as_json=json_errors, kept=kept)
+        if closed:
+            code = closed_output_status(code, prog)
+        return lost_output_status(code, losing, as_json=json_errors)
     except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM during training (TrainingInterrupted)
         if debug:
             if debug_raises:
@@ -308,8 +307,8 @@ def _flush_output(code: int, argv: list[str]) -> int:
     command had succeeded but its output could not be written (a full device, ``>/dev/full``; an
     I/O error), said in one line as any command's error is. A closed pipe (``| head``) or stream
     (``>&-`` leaves None) is quiet here: nothing more can be shown, and the reader had what it
-    wanted (a result lost to a closed stdout, ``--json``'s object or ``linearnets data``'s report,
-    was said as the command ended: :func:`~linearnets.cli._lost_output.closed_output_status`).
+    wanted (a result lost to a closed stdout, ``--json``'s object, a linreg's kept nowhere or
+    ``linearnets data``'s report, was said as the command ended: :mod:`~linearnets.cli._lost_output`).
     A non-blocking stdout whose reader lags is waited for (:mod:`~linearnets.cli._blocked_write`):
     its last lines were lost, and the command failed."""
     try:
