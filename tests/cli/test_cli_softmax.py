@@ -503,9 +503,9 @@ def test_a_misspelt_top_level_section_is_refused_naming_it_and_notes_are_kept(
     capsys.readouterr()
     fix = (
         "delete config.json alone (not the folder), or restore it from a copy of the run: the "
-        "run's weights (model.pt) do not need it, so linearnets predict works without it; a "
-        "resume that trains further, to more than the 1 epoch it finished (e.g. linearnets "
-        f"softmax --resume {run} --epochs 6), rebuilds it from checkpoint.pt (without the record of earlier resumes or your notes)"
+        "run's weights (model.pt) do not need it, so linearnets predict works without it; "
+        f"linearnets softmax --resume {run} rebuilds it from checkpoint.pt (without the record of "
+        "earlier resumes or your notes)"
     )
     path.write_text(json.dumps({**{k: v for k, v in saved.items() if k != "config"}, "confg": saved["config"]}))  # fmt: skip
     assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 2

@@ -1,5 +1,6 @@
 """The ways a finished run's metrics files are found damaged, shared by the softmax and the
-linear-regression resume tests: each damage done to a run folder, and the words its note says."""
+linear-regression resume tests: each damage done to a run folder, and the words its note says
+(and those of a lost config.json written again)."""
 
 from __future__ import annotations
 
@@ -137,3 +138,10 @@ DAMAGES: dict[str, tuple[Callable[[Path], None], str]] = {
         ),
     ),
 }
+
+
+# the note of a plain resume that wrote a lost config.json again ({out} its folder)
+CONFIG_REWRITTEN = (
+    "wrote config.json in {out} again from its checkpoint.pt's settings: config.json was missing "
+    "(the record of earlier resumes and any notes of yours it held are lost with it)"
+)

@@ -33,7 +33,7 @@ from linearnets.tasks.linreg_resume import resume_linreg
 from linearnets.training.checkpoint import load_checkpoint
 from linearnets.training.interrupt import TrainingInterrupted
 
-from ._metrics_damage import DAMAGES
+from ._metrics_damage import CONFIG_REWRITTEN, DAMAGES
 from .test_training_run import StopNow  # the user's "stop training now" callback
 
 IMPLS = ("scratch", "analytic", "concise")
@@ -246,6 +246,33 @@ def test_a_plain_resume_rewrites_damaged_metrics(tmp_path: Path, damage: str) ->
         assert (out / name).read_bytes() == (whole / name).read_bytes()
     with pytest.raises(UsageError, match=r"^the run in .* is complete: it finished its 2 epochs"):
         resume_linreg(out)
+
+
+def test_a_finished_run_missing_only_its_config_json_gets_it_back_from_a_plain_resume(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """config.json alone removed: the plain resume said the run was complete, nothing left to
+    resume, and left it missing, though a lost config.json is rebuilt from the checkpoint (and
+    was, where metrics.csv was lost too, unsaid). It is written again, trains nothing, says so."""
+    from linearnets.cli import main
+
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=out))
+    first = json.loads((out / "config.json").read_text())
+    (out / "config.json").unlink()
+    said = CONFIG_REWRITTEN.format(out=out)
+    with pytest.warns(ResumeWarning, match=f"^{re.escape(said)}$"):
+        result = resume_linreg(out)
+    assert len(result.history.epochs) == 2  # nothing trained
+    rebuilt = json.loads((out / "config.json").read_text())
+    assert (rebuilt["task"], rebuilt["config"]) == ("linreg", first["config"])
+    with pytest.raises(UsageError, match=r"^the run in .* is complete: it finished its 2 epochs"):
+        resume_linreg(out)
+    (out / "config.json").unlink()  # the command says it too
+    capsys.readouterr()
+    assert main(["linreg", "--resume", str(out)]) == 0
+    assert f"linearnets: note: {said}\n" in capsys.readouterr().err
+    assert json.loads((out / "config.json").read_text())["config"] == first["config"]
 
 
 def test_a_column_of_yours_in_metrics_csv_is_no_damage(tmp_path: Path) -> None:
@@ -482,9 +509,6 @@ def test_a_folder_without_config_json_is_resumed_from_its_checkpoint(
     for out in (run, kept):
         ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=out))
     (run / "config.json").unlink()
-    with pytest.raises(UsageError, match=r"the run in .* is complete: it finished its 2 epochs"):
-        resume_linreg(run)  # nothing to do: config.json is not written
-    assert not (run / "config.json").exists()
     result = resume_linreg(run, epochs=3)
     expected = resume_linreg(kept, epochs=3)
     assert _losses(result) == _losses(expected)
@@ -559,8 +583,8 @@ def test_a_damaged_config_json_is_told_to_be_deleted_and_the_resume_rebuilds_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], finished: bool
 ) -> None:
     """An unreadable config.json was told "put the run's config.json back, or start a new run",
-    though the checkpoint holds the settings: deleted, as a softmax run's, the resume rebuilds it
-    (one that trains further, where the run is complete)."""
+    though the checkpoint holds the settings: deleted, as a softmax run's, the plain resume
+    rebuilds it (training nothing, where the run is complete)."""
     from linearnets.cli import main
 
     run = tmp_path / "lc"
@@ -568,16 +592,11 @@ def test_a_damaged_config_json_is_told_to_be_deleted_and_the_resume_rebuilds_it(
     if not finished:  # stopped after its last checkpoint, before results.json
         (run / "results.json").unlink()
     (run / "config.json").write_text("{")
-    resume = (
-        f"a resume that trains further, to more than the 3 epochs it finished (e.g. "
-        f"linearnets.resume_linreg('{run}', epochs=8)), rebuilds"
-        if finished
-        else f"linearnets.resume_linreg('{run}') continues the run and rebuilds"
-    )
+    resume = f"linearnets.resume_linreg('{run}'){'' if finished else ' continues the run and'}"
     said = (
         f"{run / 'config.json'} is not a readable JSON config (Expecting property name enclosed "
         "in double quotes: line 1 column 2 (char 1)); delete config.json alone (not the folder), "
-        f"or restore it from a copy of the run: {resume} it from checkpoint.pt (without the "
+        f"or restore it from a copy of the run: {resume} rebuilds it from checkpoint.pt (without the "
         "record of earlier resumes or your notes)"
     )
     with pytest.raises(UsageError, match=f"^{re.escape(said)}$"):
@@ -585,18 +604,11 @@ def test_a_damaged_config_json_is_told_to_be_deleted_and_the_resume_rebuilds_it(
     capsys.readouterr()
     assert main(["linreg", "--resume", str(run), "--epochs", "4"]) == 2
     err = capsys.readouterr().err
-    command = (
-        f"linearnets linreg --resume {run} --epochs 8), rebuilds"
-        if finished
-        else f"linearnets linreg --resume {run} continues the run and rebuilds"
-    )
-    assert err.startswith("linearnets linreg: error: ") and command in err, err
+    command = f"linearnets linreg --resume {run}{'' if finished else ' continues the run and'}"
+    assert err.startswith("linearnets linreg: error: ") and f"{command} rebuilds" in err, err
     (run / "config.json").unlink()  # as it says
-    given = ["--epochs", "8"] if finished else []
-    assert main(["linreg", "--resume", str(run), *given]) == 0
-    assert json.loads((run / "config.json").read_text())["config"]["epochs"] == (
-        8 if finished else 3
-    )
+    assert main(["linreg", "--resume", str(run)]) == 0
+    assert json.loads((run / "config.json").read_text())["config"]["epochs"] == 3
 
 
 def test_a_checkpoint_epoch_past_its_history_is_refused_as_damaged_before_any_advice(

@@ -159,9 +159,8 @@ def test_a_config_json_past_what_json_reads_is_refused_as_unreadable(
     assert main(["linreg", "--resume", str(out)]) == 2
     assert capsys.readouterr().err == (
         f"linearnets linreg: error: {path} is not a readable JSON config ({why}); delete "
-        "config.json alone (not the folder), or restore it from a copy of the run: a resume that "
-        f"trains further, to more than the 1 epoch it finished (e.g. linearnets linreg --resume "
-        f"{out} --epochs 6), rebuilds it from checkpoint.pt (without the record of earlier "
+        f"config.json alone (not the folder), or restore it from a copy of the run: linearnets "
+        f"linreg --resume {out} rebuilds it from checkpoint.pt (without the record of earlier "
         "resumes or your notes)\n"
     )
     path.unlink()  # as it says

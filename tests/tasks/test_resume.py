@@ -40,7 +40,7 @@ from linearnets.training.callbacks import Callback
 from linearnets.training.checkpoint import load_checkpoint
 from linearnets.training.interrupt import TrainingInterrupted
 
-from ._metrics_damage import DAMAGES
+from ._metrics_damage import CONFIG_REWRITTEN, DAMAGES
 
 pytestmark = [pytest.mark.slow, pytest.mark.realdata]
 
@@ -281,6 +281,29 @@ def test_a_finished_run_whose_metrics_were_damaged_writes_them_again_on_resume(
     assert len(result.history.epochs) == 2  # nothing trained
     for name in ("metrics.jsonl", "metrics.csv"):  # its timing too: the history's own
         assert (out / name).read_bytes() == (whole / name).read_bytes()
+    with pytest.raises(LinearnetsError, match=r"is complete: it finished its 2 epochs"):
+        resume_softmax(out)
+
+
+def test_a_finished_run_missing_only_its_config_json_gets_it_back_from_a_plain_resume(
+    tmp_path: Path,
+) -> None:
+    """config.json alone removed: the plain resume said the run was complete and left it
+    missing, though a lost config.json is rebuilt from the checkpoint. It is written again,
+    trains nothing, and says so."""
+    _small_npz(tmp_path)
+    out = tmp_path / "run"
+    config = SoftmaxConfig(
+        data=tmp_path / "d.npz", epochs=2, num_threads=1, plot="none", device="cpu", out=out
+    )
+    run_softmax(config)
+    first = json.loads((out / "config.json").read_text())
+    (out / "config.json").unlink()
+    said = CONFIG_REWRITTEN.format(out=out)
+    with pytest.warns(ResumeWarning, match=f"^{re.escape(said)}$"):
+        result = resume_softmax(out)
+    assert len(result.history.epochs) == 2  # nothing trained
+    assert json.loads((out / "config.json").read_text())["config"] == first["config"]
     with pytest.raises(LinearnetsError, match=r"is complete: it finished its 2 epochs"):
         resume_softmax(out)
 

@@ -6,6 +6,7 @@ end-to-end resumes are in ``test_resume.py``.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -17,7 +18,12 @@ import torch
 from linearnets.config import SoftmaxConfig
 from linearnets.errors import CheckpointError, UsageError
 from linearnets.tasks.resume_saved import checkpoint_config, last_asked
-from linearnets.tasks.resume_settings import check_epochs_left, check_logged_epochs, resumed_config
+from linearnets.tasks.resume_settings import (
+    check_epochs_left,
+    check_logged_epochs,
+    config_lost,
+    resumed_config,
+)
 from linearnets.training.checkpoint import Checkpoint
 
 OLD = SoftmaxConfig(epochs=3, plot="none", device="cpu")
@@ -137,11 +143,13 @@ def _epochs(n: int) -> list[int]:
 
 
 def _metrics(run_dir: Path, epochs: int) -> None:
-    """Write metrics.jsonl and metrics.csv as a run of ``epochs`` epochs leaves them."""
+    """Write metrics.jsonl and metrics.csv as a run of ``epochs`` epochs leaves them, and its
+    config.json."""
     from linearnets.training.metrics_files import MetricsWriter
 
     row = {"train_loss": 0.5, "train_acc": 0.8, "test_loss": 0.6, "test_acc": 0.7, "seconds": 0.1}
     MetricsWriter(run_dir).rewrite([{"epoch": e, **row} for e in _epochs(epochs)])
+    (run_dir / "config.json").write_text(json.dumps({"config": OLD.to_dict(), "resumes": []}))
 
 
 def test_a_resume_needs_epochs_left_or_reports_to_write(tmp_path: Path) -> None:
@@ -405,5 +413,20 @@ def test_a_finished_run_needs_metrics_of_its_checkpoint_history(tmp_path: Path) 
         "metrics.jsonl": "was damaged (line 2 is no row of metrics)"
     }
     (tmp_path / "metrics.jsonl").unlink()
+    with pytest.raises(UsageError, match=r"must be at least the epochs .* already finished \(3\)"):
+        check_epochs_left(tmp_path, 3, replace(OLD, epochs=2), given=True, logged=_epochs(3))
+
+
+def test_a_finished_run_that_lost_only_its_config_json_is_not_complete(tmp_path: Path) -> None:
+    """The plain resume said "the run is complete", and config.json stayed missing, though its
+    checkpoint stands in for it and the resume writes it again."""
+    _metrics(tmp_path, 3)
+    _weights(tmp_path / "model.pt")
+    (tmp_path / "results.json").write_text('{"epochs": 3}')
+    with pytest.raises(UsageError, match=r"is complete: it finished its 3 epochs"):
+        check_epochs_left(tmp_path, 3, OLD, given=False, logged=_epochs(3))
+    (tmp_path / "config.json").unlink()
+    assert config_lost(tmp_path)
+    assert check_epochs_left(tmp_path, 3, OLD, given=False, logged=_epochs(3)) == {}
     with pytest.raises(UsageError, match=r"must be at least the epochs .* already finished \(3\)"):
         check_epochs_left(tmp_path, 3, replace(OLD, epochs=2), given=True, logged=_epochs(3))

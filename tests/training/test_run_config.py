@@ -13,7 +13,7 @@ import pytest
 from linearnets._text import shown_path
 from linearnets.cli import main
 from linearnets.cli._report import one_line
-from linearnets.errors import UsageError
+from linearnets.errors import ResumeWarning, UsageError
 from linearnets.training import run_config, runs
 
 
@@ -182,9 +182,9 @@ def _damaged_copy(run: Path, to: Path, *, without: tuple[str, ...] = ()) -> Path
 def test_a_damaged_config_json_of_afinished_run_names_the_file_and_fixes_that_work(
     tmp_path: Path, finished_run: Path, content: str
 ) -> None:
-    """A finished run's weights need no config.json (load_trained works without it); a plain
-    resume has nothing to do there and is refused, so the fix names the resume that trains
-    further, which rebuilds the file. Only the file is to be deleted, never the folder."""
+    """A finished run's weights need no config.json (load_trained works without it); its plain
+    resume, once refused there as having nothing to do (the fix named one that trains further),
+    rebuilds the file, training nothing. Only the file is to be deleted, never the folder."""
     from linearnets.tasks.resume import resume_softmax
     from linearnets.tasks.weights import load_trained
 
@@ -194,34 +194,27 @@ def test_a_damaged_config_json_of_afinished_run_names_the_file_and_fixes_that_wo
         run_config.read_config(run)
     fix = (
         "delete config.json alone (not the folder), or restore it from a copy of the run: the "
-        "run's weights (model.pt) do not need it, so load_trained and predict work without it; a "
-        "resume that trains further, to more than the 1 epoch it finished (e.g. "
-        f"linearnets.resume_softmax('{run}', epochs=6)), rebuilds it from checkpoint.pt (without "
-        "the record of earlier resumes or your notes)"
+        "run's weights (model.pt) do not need it, so load_trained and predict work without it; "
+        f"linearnets.resume_softmax('{run}') rebuilds it from checkpoint.pt (without the record "
+        "of earlier resumes or your notes)"
     )
     assert str(info.value).endswith(f"; {fix}")
     assert "the run folder is damaged" not in str(info.value)
     assert one_line(info.value).endswith(
-        "a resume that trains further, to more than the 1 epoch it finished (e.g. linearnets "
-        f"softmax --resume {run} --epochs 6), rebuilds it from checkpoint.pt (without the record "
-        "of earlier resumes or your notes)"
+        f"without it; linearnets softmax --resume {run} rebuilds it from checkpoint.pt "
+        "(without the record of earlier resumes or your notes)"
     )
     (run / "config.json").unlink()  # as advised: the weights still load
     _, meta = load_trained(run)
     assert meta["num_inputs"] == 4 and meta["num_outputs"] == 3
-    # a plain resume would not rebuild it: the run has no epochs left to train
-    with pytest.raises(UsageError, match=r"is complete: .* nothing is left to resume; pass e\.g\."):
-        resume_softmax(run)
-    assert not (run / "config.json").exists()
-    resume_softmax(run, epochs=6)  # as advised
-    assert run_config.read_config(run)["config"]["epochs"] == 6
+    with pytest.warns(ResumeWarning, match=r"^wrote config\.json in .* config\.json was missing"):
+        assert len(resume_softmax(run).history.epochs) == 1  # as advised: nothing trained
+    assert run_config.read_config(run)["config"]["epochs"] == 1
 
 
-def test_the_epochs_named_for_a_damaged_config_json_are_an_example_of_the_rule(
-    tmp_path: Path,
-) -> None:
-    """Any epochs past the checkpoint's rebuild config.json: the message says which (more than
-    the run finished) and gives one as an example, not as the one value that works."""
+def test_a_resume_that_trains_further_rebuilds_a_damaged_config_json_too(tmp_path: Path) -> None:
+    """The fix names the plain resume, which rebuilds config.json (it named a resume to more
+    epochs, as an example, the plain one then refused); one that trains further rebuilds it too."""
     from linearnets.tasks.resume import resume_softmax
 
     rng = np.random.default_rng(1)
@@ -234,16 +227,11 @@ def test_the_epochs_named_for_a_damaged_config_json_are_an_example_of_the_rule(
     with pytest.raises(UsageError) as info:
         run_config.read_config(run)
     assert str(info.value).endswith(
-        "; a resume that trains further, to more than the 2 epochs it finished (e.g. "
-        f"linearnets.resume_softmax('{run}', epochs=7)), rebuilds it from checkpoint.pt (without "
-        "the record of earlier resumes or your notes)"
-    )
-    assert one_line(info.value).endswith(
-        f"to more than the 2 epochs it finished (e.g. linearnets softmax --resume {run} --epochs "
-        "7), rebuilds it from checkpoint.pt (without the record of earlier resumes or your notes)"
+        f"; linearnets.resume_softmax('{run}') rebuilds it from checkpoint.pt (without the record "
+        "of earlier resumes or your notes)"
     )
     (run / "config.json").unlink()
-    resume_softmax(run, epochs=3)  # not the example: one epoch more is enough
+    resume_softmax(run, epochs=3)
     assert run_config.read_config(run)["config"]["epochs"] == 3
 
 
@@ -279,15 +267,14 @@ def test_a_damaged_config_json_of_a_linear_regression_run_is_rebuilt_by_its_own_
     assert str(info.value).endswith(
         "is not a readable JSON config (Expecting property name enclosed in double quotes: line 1 "
         "column 2 (char 1)); delete config.json alone (not the folder), or restore it from a copy "
-        "of the run: a resume that trains further, to more than the 1 epoch it finished (e.g. "
-        f"linearnets.resume_linreg('{run}', epochs=6)), rebuilds it from checkpoint.pt (without "
+        f"of the run: linearnets.resume_linreg('{run}') rebuilds it from checkpoint.pt (without "
         "the record of earlier resumes or your notes)"
     )
     capsys.readouterr()
     assert main(["predict", str(run)]) == 2  # predict reads it with the same fix
     assert capsys.readouterr().err.endswith(
-        f"(e.g. linearnets linreg --resume {run} --epochs 6), rebuilds it from checkpoint.pt "
-        "(without the record of earlier resumes or your notes)\n"
+        f"of the run: linearnets linreg --resume {run} rebuilds it from checkpoint.pt (without "
+        "the record of earlier resumes or your notes)\n"
     )
     (run / "config.json").unlink()  # as advised
     assert len(resume_linreg(run, epochs=2).history.epochs) == 2
@@ -319,7 +306,8 @@ def test_a_damaged_config_json_of_an_unfinished_run_is_rebuilt_by_the_resume_nam
         "checkpoint.pt (without the record of earlier resumes or your notes)"
     )
     (run / "config.json").unlink()  # as advised
-    resume_softmax(run)
+    with pytest.warns(ResumeWarning, match=r"^wrote config\.json in .* config\.json was missing"):
+        resume_softmax(run)  # its last epoch's files written, config.json with them, said
     assert run_config.read_config(run)["config"]["epochs"] == 1
     assert (run / "model.pt").is_file()
 
@@ -591,9 +579,7 @@ def test_a_damaged_config_json_loads_the_checkpoint_once_for_its_fix(
     monkeypatch.setattr(
         run_config, "load_checkpoint", lambda path: (loaded.append(path), real(path))[1]
     )
-    with pytest.raises(
-        UsageError, match=r"linearnets\.resume_linreg\(.*, epochs=6\)\), rebuilds it"
-    ):
+    with pytest.raises(UsageError, match=r"linearnets\.resume_linreg\('.*'\) rebuilds it"):
         run_config.read_config(run)
     assert loaded == [run / "checkpoint.pt"]
 

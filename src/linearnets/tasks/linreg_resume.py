@@ -66,6 +66,8 @@ from linearnets.tasks.resume_diverged import (
 from linearnets.tasks.resume_exactness import warn_not_bit_exact
 from linearnets.tasks.resume_saved import unusable_checkpoint_config
 from linearnets.tasks.resume_settings import (
+    config_lost,
+    note_config_rewritten,
     note_metrics_kept,
     note_metrics_rewritten,
     results_summarize,
@@ -275,6 +277,7 @@ def _resume(
             left=asked,
         )
     wrong: dict[str, str] = {}  # the metrics files a finished run's resume writes again
+    lost = config_lost(run_dir)  # written again from the checkpoint's settings: said if so
     if ckpt is not None:
         logged = [row["epoch"] for row in ckpt.history]
         wrong = _check_epochs_left(
@@ -334,7 +337,8 @@ def _resume(
                 new_data=_new_data(changed, content, synthetic=new.data is None),
                 data_since=0 if ckpt is None else _data_since(saved, ckpt, new=new),
             )
-    if ckpt is not None and ckpt.epoch == new.epochs:  # the metrics were all it had to write
+    if ckpt is not None and ckpt.epoch == new.epochs:  # the lost files were all it had to write
+        note_config_rewritten(run_dir, lost=lost)
         note_metrics_rewritten(run_dir, wrong, epochs=ckpt.epoch, kept=kept)
     return result
 
@@ -485,9 +489,10 @@ def _check_epochs_left(
     files holding a row of each of the history's ``logged`` epochs (as ``resume_softmax``'s
     check_epochs_left has it): without them, or damaged, the checkpoint's own epoch count is
     taken, the resume writing them again, so the rule then said is "at least". Returns the
-    metrics files that disagree, with why (for note_metrics_rewritten)."""
+    metrics files that disagree, with why (for note_metrics_rewritten). A lost config.json is
+    no finished run's either: the resume writes it again from the checkpoint."""
     wrong = metrics_disagreements(run_dir, logged)
-    finished = results_summarize(run_dir, done) and not wrong
+    finished = results_summarize(run_dir, done) and not wrong and not config_lost(run_dir)
     if done == new.epochs and finished and not given:
         raise run_complete(run_dir, done)
     if done > new.epochs or (done == new.epochs and finished):

@@ -58,6 +58,8 @@ from linearnets.tasks.resume_saved import (
 from linearnets.tasks.resume_settings import (
     check_epochs_left,
     check_logged_epochs,
+    config_lost,
+    note_config_rewritten,
     note_metrics_kept,
     note_metrics_rewritten,
     resumed_config,
@@ -261,6 +263,7 @@ def _resume(
     )
     logged = [m.epoch for m in history.epochs]
     wrong = check_epochs_left(run_dir, ckpt.epoch, new, given="epochs" in overrides, logged=logged)
+    lost = config_lost(run_dir)  # written again from the checkpoint's settings: said if so
     if ckpt.epoch == new.epochs:  # trains nothing: the run ends with the checkpoint's settings
         new, changed = untrained_changes_dropped(new, changed, given=overrides)
         # and with the thread count it asked for: a num_threads given here, recorded as the
@@ -322,7 +325,8 @@ def _resume(
             forced=forced,
             data_since=ckpt.epoch if new_data else since,
         )
-    if exp.dist.is_main and ckpt.epoch == new.epochs:  # the metrics were all it had to write
+    if exp.dist.is_main and ckpt.epoch == new.epochs:  # the lost files were all it had to write
+        note_config_rewritten(run_dir, lost=lost)
         note_metrics_rewritten(run_dir, wrong, epochs=ckpt.epoch, kept=kept)
     return result
 

@@ -30,12 +30,14 @@ from linearnets.tasks.weights import WEIGHTS_FILE, weights_intact
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.metrics_files import KeptMetrics, metrics_disagreements
 from linearnets.training.run_config import refuse_out, run_complete
-from linearnets.training.runs import RESULTS_FILE
+from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE
 
 __all__ = [
     "check_epochs_left",
     "check_logged_epochs",
+    "config_lost",
     "epochs_logged",
+    "note_config_rewritten",
     "note_metrics_kept",
     "note_metrics_rewritten",
     "results_summarize",
@@ -112,8 +114,8 @@ def _refuse_images_only(data: Path, overrides: dict[str, Any]) -> None:
 def check_epochs_left(
     run_dir: Path, epoch: int, new: SoftmaxConfig, *, given: bool, logged: Sequence[int]
 ) -> dict[str, str]:
-    """Refuse a resume with nothing to do: no epochs left, and the weights, reports, figures and
-    metrics written.
+    """Refuse a resume with nothing to do: no epochs left, and the weights, reports, figures,
+    metrics and ``config.json`` written.
 
     Finished means ``model.pt`` and ``results.json`` of the checkpoint's epoch: those of an earlier,
     shorter run (a resume for more epochs stopped after its last checkpoint) are stale, and the
@@ -137,6 +139,7 @@ def check_epochs_left(
     # a run whose plotting process died is finished but for its figures, and one whose reports
     # were removed but for those: the resume writes them again
     finished = finished and not missing_reports(new, run_dir)
+    finished = finished and not config_lost(run_dir)  # rebuilt from the checkpoint, written again
     if epoch == new.epochs and finished and not given:  # the plain resume of a complete run
         raise run_complete(run_dir, epoch)
     if epoch > new.epochs or (epoch == new.epochs and finished):
@@ -151,6 +154,26 @@ def check_epochs_left(
             f"({epoch}), got {new.epochs}{own}; {fix}"
         )
     return wrong
+
+
+def config_lost(run_dir: Path) -> bool:
+    """Whether ``run_dir``'s ``config.json`` is gone: a resume continues from its checkpoint's
+    settings (:func:`~linearnets.tasks.resume_saved.config_from_checkpoint`) and writes it again,
+    so a finished run that lost it is not complete (:func:`note_config_rewritten` says it)."""
+    return not (run_dir / CONFIG_FILE).exists()
+
+
+def note_config_rewritten(run_dir: Path, *, lost: bool) -> None:
+    """Tell (a :class:`~linearnets.errors.ResumeWarning`) that a resume which trained nothing
+    wrote ``run_dir``'s ``config.json`` again from its checkpoint, the file being ``lost``
+    (:func:`config_lost`, before the resume wrote it); nothing where it was there."""
+    if lost:
+        warn(
+            f"wrote {CONFIG_FILE} in {shown_path(run_dir)} again from its {CHECKPOINT_FILE}'s "
+            f"settings: {CONFIG_FILE} was missing (the record of earlier resumes and any notes "
+            "of yours it held are lost with it)",
+            ResumeWarning,
+        )
 
 
 def note_metrics_rewritten(

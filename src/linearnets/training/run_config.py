@@ -245,11 +245,11 @@ def _noconfig_fix(run_dir: Path) -> str:
 def config_fix(run_dir: Path, *, foreign: bool = False) -> str:
     """Return the fix for a damaged ``config.json`` of ``run_dir``, true in the folder's state.
 
-    A finished run (``model.pt``) needs no ``config.json`` to load its weights or predict; an
-    unfinished one with a readable checkpoint gets it rebuilt by a plain resume; a finished one by
-    a resume that trains further. A linear-regression run's is rebuilt by its own resume
-    (``resume_linreg``), finished once ``results.json`` is written. Only the file is ever to be
-    deleted, never the folder.
+    A finished run (``model.pt``) needs no ``config.json`` to load its weights or predict; a run
+    with a readable checkpoint gets it rebuilt by a plain resume, which continues an unfinished one
+    (a finished one's was told to train further, as its plain resume was refused). A
+    linear-regression run's is rebuilt by its own resume (``resume_linreg``), finished once
+    ``results.json`` is written. Only the file is ever to be deleted, never the folder.
 
     Args:
         foreign: the file may be another tool's (no run files beside it: not to be deleted).
@@ -273,13 +273,7 @@ def config_fix(run_dir: Path, *, foreign: bool = False) -> str:
     )
     if not finished and epoch is not None:
         return f"{delete}: {resume}) continues the run and {rebuilt}"
-    # any epochs past the checkpoint's will do: the call's is an example, the rule says so
-    again = (
-        f"a resume that trains further, to more than the {counted(epoch, 'epoch')} it finished "
-        f"(e.g. {resume}, epochs={epoch + 5})), {rebuilt}"
-        if epoch is not None
-        else ""
-    )
+    again = f"{resume}) {rebuilt}" if epoch is not None else ""
     if finished and linreg:  # its results.json holds what it learned: nothing reads config.json
         return f"{delete}: {again}"
     if finished:
