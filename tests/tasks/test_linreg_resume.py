@@ -988,12 +988,12 @@ def test_a_signal_as_the_folder_is_claimed_leaves_no_lock_file_behind(
     from linearnets.cli import main
     from linearnets.training import runs
 
-    def interrupted(folder: Path) -> list[tuple[str, Path]]:
+    def interrupted(folder: Path) -> tuple[list[str], list[str]]:
         os.kill(os.getpid(), signal.SIGINT)  # a real one, raised in the main thread
-        return []
+        return [], []
 
     out = tmp_path / "new" / "run"
-    monkeypatch.setattr(runs, "predict_figures", interrupted)
+    monkeypatch.setattr(runs, "passing_for_a_runs", interrupted)
     assert main(["linreg", "--epochs", "1", "--out", str(out)]) == 130
     assert capsys.readouterr().err == (
         "linearnets linreg: interrupted by SIGINT before training began; nothing was trained or "

@@ -11,6 +11,7 @@ from linearnets.errors import UsageError
 from linearnets.plotting._image_args import MAX_SHOW
 from linearnets.training.run_files import (
     check_not_a_runs_figure,
+    passing_for_a_runs,
     predict_figure_name,
     predict_figures,
     remove_stale_temporaries,
@@ -93,6 +94,36 @@ def test_predicts_figure_names_cover_every_format_out_takes(tmp_path: Path) -> N
         ("predict-wrong-6.pdf", f"-n 6 --wrong --out {tmp_path / 'predict-wrong-6.pdf'}"),
         ("predict-9.png", "-n 9"),
     ]
+
+
+def test_a_predict_name_at_an_n_predict_refuses_is_no_figure_of_its(tmp_path: Path) -> None:
+    """predict-101.png was refused as "the name linearnets predict gives ... at -n 101", an -n
+    predict itself refuses (at most 100): it is no name of predict's, as a new run's --out (and
+    a resume) took it, under one rule for both."""
+    _linearnets_model(tmp_path / "model.pt")
+    for name in (f"predict-{MAX_SHOW + 1}.png", f"predict-wrong-0{MAX_SHOW + 1}.svg"):
+        check_not_a_runs_figure("--out", tmp_path / name, fix="x")
+    with pytest.raises(UsageError, match=rf"at -n {MAX_SHOW}: "):
+        check_not_a_runs_figure("--out", tmp_path / f"predict-0{MAX_SHOW}.png", fix="x")
+
+
+def test_the_files_passing_for_a_runs_are_those_predicts_out_refuses(tmp_path: Path) -> None:
+    """One rule: predict's figure names in any case and zero-padded, by -n; a run's own files in
+    another case or (its figures) suffix, by name; files only, a run's own names left out."""
+    names = ["predict-wrong-3.PDF", "Predict-3.PNG", "predict-012.png", "confusion.pdf",
+             "Curves.SVG", "Per_Class.txt", "confusion.png", "predict-101.png", "confusion.gif",
+             "per_class.pdf", "notes.txt"]  # fmt: skip
+    for name in names:
+        (tmp_path / name).write_bytes(b"mine")
+    (tmp_path / "curves.pdf").mkdir()
+    (tmp_path / "predictions.svg").symlink_to(tmp_path / "notes.txt")
+    _linearnets_model(tmp_path / "model.pt")
+    drawn, alike = passing_for_a_runs(tmp_path)
+    assert drawn == ["Predict-3.PNG", "predict-wrong-3.PDF", "predict-012.png"]
+    assert alike == ["Curves.SVG", "Per_Class.txt", "confusion.pdf"]
+    for name in drawn + alike:  # each refused as predict's --out
+        with pytest.raises(UsageError, match="would pass for"):
+            check_not_a_runs_figure("--out", tmp_path / name, fix="x")
 
 
 def test_a_runs_figure_name_outside_a_run_folder_is_free(tmp_path: Path) -> None:

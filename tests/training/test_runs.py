@@ -382,8 +382,8 @@ def test_predicts_figures_drawn_as_svg_or_pdf_are_refused_as_its_png_is(tmp_path
 
 
 def test_files_predict_does_not_draw_are_no_obstacle(tmp_path: Path) -> None:
-    """Only predict's own names (-n 1 to 100), as a resume removes: no folder, link or other name."""
-    names = ["predict-0.png", "predict-06.png", "predict-101.png", "predict-6.gif", "my-predict-6.png",
+    """Only predict's own names (-n 1 to 100, zero-padded or not): no folder, link or other name."""
+    names = ["predict-0.png", "predict-0101.png", "predict-101.png", "predict-6.gif", "my-predict-6.png",
              "predict-wrong-0.png", "predict-wrong-101.png", "predict-wrong.png", "predict-wrong-6.jpg",
              "predict-6.svg.bak"]  # fmt: skip
     for name in names:
@@ -392,6 +392,53 @@ def test_files_predict_does_not_draw_are_no_obstacle(tmp_path: Path) -> None:
     (tmp_path / "predict-8.png").symlink_to(tmp_path / "predict-0.png")
     claim_run_dir(tmp_path, name="x").release()
     assert (tmp_path / "predict-101.png").read_bytes() == b"mine"
+
+
+@pytest.mark.parametrize("resume", ["resume_softmax", "resume_linreg"])
+def test_names_predicts_out_refuses_as_passing_for_a_runs_are_refused_here_too(
+    tmp_path: Path, resume: Any
+) -> None:
+    """A new run's --out took a folder holding confusion.pdf, Confusion.png, Predict-3.PNG or
+    predict-03.png, names predict --out refuses as passing for a run's: one rule serves both."""
+    names = ["confusion.pdf", "Confusion.png", "Predict-3.PNG", "predict-03.png", "Metrics.CSV"]
+    for name in names:
+        (tmp_path / name).write_bytes(b"old")
+    with pytest.raises(UsageError) as info:
+        claim_run_dir(tmp_path, name="x", resume_function=resume)
+    whose = "this run's" if resume == "resume_softmax" else "a run's"
+    drawn = (
+        "figures such as linearnets predict draws from a run's weights (Predict-3.PNG, "
+        "predict-03.png), which would pass for this run's"
+        if resume == "resume_softmax"
+        else "figures such as linearnets predict draws from a softmax run's weights "
+        "(Predict-3.PNG, predict-03.png), which have no place in a linear regression run's folder"
+    )
+    assert one_line(info.value) == (
+        f"--out {tmp_path} already has files named as a run's own in another letters' case or "
+        f"suffix (Confusion.png, Metrics.CSV, confusion.pdf), which would pass for {whose}, and "
+        f"{drawn}; pass a new folder, or move those files away"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names)
+    (tmp_path / "model.pt").write_bytes(b"weights")
+    with pytest.raises(UsageError, match=r"already holds a run \(it has model\.pt, Confusion\.png, Metrics\.CSV, confusion\.pdf, Predict-3\.PNG, predict-03\.png\); "):  # fmt: skip
+        check_run_dir(tmp_path, name="x", resume_function=resume)
+
+
+def test_a_cli_run_into_a_folder_with_a_runs_figure_under_another_suffix_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """mkdir pk && touch pk/confusion.pdf && linearnets softmax --out pk: the run went ahead,
+    its confusion.png beside a confusion.pdf of another model's."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pk").mkdir()
+    (tmp_path / "pk" / "confusion.pdf").write_bytes(b"")
+    assert main(["softmax", "--out", "pk", "--epochs", "1"]) == 2
+    assert capsys.readouterr().err == (
+        "linearnets softmax: error: --out pk already has files named as a run's own in another "
+        "letters' case or suffix (confusion.pdf), which would pass for this run's; pass a new "
+        "folder, or move those files away\n"
+    )
+    assert [p.name for p in (tmp_path / "pk").iterdir()] == ["confusion.pdf"]
 
 
 def test_a_cli_run_into_a_folder_with_predict_figures_exits_2_and_keeps_them(
@@ -961,15 +1008,15 @@ def test_a_ctrl_c_in_the_claims_checks_leaves_the_folder_as_found(
     """Once locked, the claim looks for a run's files: a Ctrl-C then (seen in a kill fuzz of
     linreg --out) left a folder holding .lock alone, where the command said nothing was kept."""
 
-    def interrupted(folder: Path) -> list[tuple[str, Path]]:
+    def interrupted(folder: Path) -> tuple[list[str], list[str]]:
         assert (folder / LOCK_FILE).exists()  # the window: locked, not yet returned
         os.kill(os.getpid(), signal.SIGINT)  # a real one, raised in the main thread
-        return []
+        return [], []
 
     out = tmp_path / "runs" / "a"
     if existed:
         out.mkdir(parents=True)
-    monkeypatch.setattr(runs, "predict_figures", interrupted)
+    monkeypatch.setattr(runs, "passing_for_a_runs", interrupted)
     with pytest.raises(KeyboardInterrupt):
         claim_run_dir(out, name="x")
     assert list(out.iterdir()) == [] if existed else list(tmp_path.iterdir()) == []

@@ -29,6 +29,7 @@ __all__ = [
     "holds_a_linearnets_run",
     "holds_a_run",
     "landing_folder",
+    "passing_for_a_runs",
     "predict_figure_name",
     "predict_figures",
     "remove_stale_temporaries",
@@ -139,6 +140,49 @@ def predict_figures(run_dir: Path) -> list[PredictFigure]:
     return sorted(found)
 
 
+def _predict_named(key: str) -> re.Match[str] | None:
+    """Return the match of ``key``, a name in lower case (casefolded), as a figure predict names
+    its own at an ``-n`` it takes (1 to :data:`~linearnets._figure_limits.MAX_SHOW`), zero-padded
+    (``_PADDED_FIGURE``) or not; ``None`` where it is none."""
+    from linearnets._figure_limits import MAX_SHOW
+
+    drawn = _PREDICT_FIGURE.fullmatch(key) or _PADDED_FIGURE.fullmatch(key)
+    return drawn if drawn is not None and int(drawn[2]) <= MAX_SHOW else None
+
+
+def _passes_for_runs_own(key: str) -> bool:
+    """Whether ``key``, a name in lower case, is a run's file (:data:`RUN_OUTPUTS`) or one of its
+    figures under another suffix --out takes (``confusion.pdf``)."""
+    return key in RUN_OUTPUTS or _RUN_FIGURE.fullmatch(key) is not None
+
+
+def passing_for_a_runs(folder: Path) -> tuple[list[str], list[str]]:
+    """Return the files in ``folder`` that would pass for a run's without being named as it
+    writes them (:data:`RUN_OUTPUTS`), by the rule :func:`check_not_a_runs_figure` refuses an
+    ``--out`` by: the figures named as ``linearnets predict`` names its own (in any letters'
+    case, zero-padded: ``Predict-3.PNG``, ``predict-03.png``; by ``-n``, the predictions before
+    the mistakes), and the run's own files in another letters' case or, its figures, another
+    suffix (``Confusion.png``, ``confusion.pdf``; by name). Files only: no folder or link.
+    """
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return [], []
+    drawn: list[tuple[int, bool, str]] = []
+    alike: list[str] = []
+    for path in entries:
+        name = path.name
+        if name in RUN_OUTPUTS or not path.is_file() or path.is_symlink():
+            continue
+        key = name.casefold()
+        match = _predict_named(key)
+        if match is not None:
+            drawn.append((int(match[2]), match[1] is not None, name))
+        elif _passes_for_runs_own(key):
+            alike.append(name)
+    return [name for *_, name in sorted(drawn)], alike
+
+
 def check_not_a_runs_figure(setting: str, out: Path, *, fix: str, own: Path | None = None) -> None:
     """Refuse the figure ``out`` (given as ``setting``) where it would replace or pass for a run's.
 
@@ -161,8 +205,8 @@ def check_not_a_runs_figure(setting: str, out: Path, *, fix: str, own: Path | No
     # matched in any case: where a file system tells no case apart (macOS's, Windows'), a
     # Confusion.png is the run's confusion.png, and is written over it
     key = name.casefold()
-    drawn = _PREDICT_FIGURE.fullmatch(key) or _PADDED_FIGURE.fullmatch(key)
-    if key not in RUN_OUTPUTS and drawn is None and _RUN_FIGURE.fullmatch(key) is None:
+    drawn = _predict_named(key)
+    if drawn is None and not _passes_for_runs_own(key):
         return
     try:
         if not holds_a_linearnets_run(folder):

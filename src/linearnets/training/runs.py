@@ -39,6 +39,7 @@ from linearnets.training.run_files import (
     check_not_a_runs_figure,
     holds_a_run,
     holds_another_tools_config,
+    passing_for_a_runs,
     predict_figure_name,
     predict_figures,
     remove_stale_temporaries,
@@ -123,14 +124,14 @@ def claim_run_dir(
     try:
         # checked again under the lock: a run that finished between the checks and the lock
         # is not overwritten
-        held, drawn = _found_in(out)
+        held, drawn, alike = _found_in(out)
     except BaseException:  # a Ctrl-C: the folder was left holding the lock file alone
         lock.release(remove=not had_lock_file)
         _fs.remove_empty_folders(made)
         raise
-    if held or drawn:
+    if held or drawn or alike:
         lock.release(remove=not had_lock_file)  # a refused run leaves nothing in the folder
-        raise _already_used(out, held, drawn, resume_function, asked)
+        raise _already_used(out, (held, drawn, alike), resume_function, asked)
     return lock
 
 
@@ -160,17 +161,19 @@ def check_run_dir(
         holder = lock_holder(out)  # asked with a shared lock let go at once: nothing written
         if holder is not None:  # the claim's refusal: its run's files are that run's own
             raise UsageError(being_written(out, holder))
-        held, drawn = _found_in(out)
-        if held or drawn:
-            raise _already_used(out, held, drawn, resume_function, asked)
+        held, drawn, alike = _found_in(out)
+        if held or drawn or alike:
+            raise _already_used(out, (held, drawn, alike), resume_function, asked)
 
 
-def _found_in(out: Path) -> tuple[list[str], list[str]]:
-    """Return the files a run writes that the folder ``out`` holds, and the figures there named as
-    predict names its own (beside the new run's files they would pass for its own)."""
+def _found_in(out: Path) -> tuple[list[str], list[str], list[str]]:
+    """Return the files a run writes that the folder ``out`` holds, the figures there named as
+    predict names its own, and the run's files in another letters' case or suffix (beside the
+    new run's files both would pass for its own: :func:`passing_for_a_runs`)."""
     held = [name for name in RUN_OUTPUTS if (out / name).exists()]
-    drawn = [figure.path.name for figure in predict_figures(out)]
-    return held, drawn
+    drawn, alike = passing_for_a_runs(out)
+    # where a file system tells no case apart (macOS's), a Confusion.png is held as confusion.png
+    return held, drawn, [name for name in alike if name.casefold() not in held]
 
 
 def missing_folders(out: Path | None) -> list[Path]:
@@ -316,14 +319,15 @@ def finished_epochs(out: Path) -> int | None:
 
 def _already_used(
     out: Path,
-    held: list[str],
-    drawn: list[str],
+    found: tuple[list[str], list[str], list[str]],
     resume_function: ResumeCall,
     asked: AskedSettings | None = None,
 ) -> UsageError:
-    """Return the error for ``out``, which holds ``held``, (part of) a run or files a run writes,
-    and ``drawn``, figures named as ``linearnets predict`` names its own (:func:`predict_figures`;
-    ``data show --out`` may have drawn them)."""
+    """Return the error for ``out``, which holds what :func:`_found_in` ``found``: ``held``,
+    (part of) a run or files a run writes, ``drawn``, figures named as ``linearnets predict``
+    names its own (``data show --out`` may have drawn them), and ``alike``, a run's files in
+    another letters' case or suffix."""
+    held, drawn, alike = found
     if any(name in RUN_FILES for name in held) and not _foreign_config(out, held):
         resume = held_resume(out, resume_function)
         advice = (
@@ -335,17 +339,24 @@ def _already_used(
             else _without_config(out, held, resume_function)
         )
         return UsageError(
-            f"{setting(out)} already holds a run (it has {', '.join(held + drawn)}); {advice}"
+            f"{setting(out)} already holds a run (it has {', '.join(held + alike + drawn)}); "
+            f"{advice}"
         )
-    found = []
+    said = []
     if held:
-        found.append(f"files a run writes ({', '.join(held)}), which the run would overwrite")
+        said.append(f"files a run writes ({', '.join(held)}), which the run would overwrite")
+    if alike:  # a confusion.pdf beside the run's confusion.png passes for it as much
+        whose = "this run's" if resume_function == "resume_softmax" else "a run's"
+        said.append(
+            f"files named as a run's own in another letters' case or suffix ({', '.join(alike)}), "
+            f"which would pass for {whose}"
+        )
     if drawn:
         # a run does not write them, so nothing would replace them: they would show another
         # model's predictions in this run's folder. Named for predict, not blamed on it: outside
         # a run's folder data show --out draws under these names too
         # a linreg run draws none: they would not pass for its own, but sit in its folder
-        found.append(
+        said.append(
             f"figures such as linearnets predict draws from a run's weights ({', '.join(drawn)}), "
             "which would pass for this run's"
             if resume_function == "resume_softmax"
@@ -353,7 +364,7 @@ def _already_used(
             f"({', '.join(drawn)}), which have no place in a linear regression run's folder"
         )
     return UsageError(
-        f"{setting(out)} already has {', and '.join(found)}; pass a new folder, or move those "
+        f"{setting(out)} already has {', and '.join(said)}; pass a new folder, or move those "
         "files away"
     )
 
