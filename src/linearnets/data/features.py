@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from linearnets._text import shown_path
-from linearnets.data.example_shapes import cell_namer
+from linearnets.data.example_shapes import cell_namer, column_namer
 from linearnets.data.rounding import rescale_fix
 from linearnets.errors import DatasetError
 
@@ -44,7 +44,11 @@ def float_features(
     Returns:
         ``array`` as float32, shape (N, D).
     """
+    example = (shape or array.shape)[1:]  # (D,), or the image's (H, W) it was flattened from
+    cell = cell or cell_namer(name, example)
     _check_rows(path, name, array, shape=shape)
+    if array.dtype.kind in "SU":  # text (str_ or bytes_): words, or numbers written as text
+        _refuse_text(path, name, array, cell, example)
     try:
         with np.errstate(over="ignore"):  # a value beyond float32 becomes inf: refused just below
             X = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
@@ -54,10 +58,8 @@ def float_features(
             f"({array.size * 4:,} bytes) in this machine's memory; use fewer rows or features"
         ) from None
     if not bool(torch.isfinite(X).all()):
-        _refuse_non_finite(
-            path, name, array, X, cell or cell_namer(name, (shape or array.shape)[1:])
-        )
-    _check_no_underflow(path, name, array, X, cell or cell_namer(name, (shape or array.shape)[1:]))
+        _refuse_non_finite(path, name, array, X, cell)
+    _check_no_underflow(path, name, array, X, cell)
     return X
 
 
@@ -87,13 +89,60 @@ def _check_rows(path: Path, name: str, array: np.ndarray, *, shape: tuple[int, .
             f"{shape or array.shape}: {missing}; save the data with its rows and columns"
         )
     # kinds b, i, u, f: bool, int, uint, float; not complex, dates, durations (numpy counts
-    # timedelta64 as an integer), strings or objects
-    if array.dtype.kind not in "biuf":
+    # timedelta64 as an integer) or objects; text (S, U) is float_features' to refuse, by its values
+    if array.dtype.kind not in "biufSU":
         raise DatasetError(
             f"{shown_path(path)}: {name} must hold real numbers, got dtype {array.dtype}; only "
             "bool, integer and float arrays are read: convert it first, e.g. with "
             "numpy.asarray(..., dtype=float)"
         )
+
+
+def _refuse_text(
+    path: Path,
+    name: str,
+    array: np.ndarray,
+    cell: Callable[[int, int], str],
+    example: tuple[int, ...],
+) -> NoReturn:
+    """Refuse ``array`` (N, D) of text: where every value reads as a number, with the cast that
+    reads it; else naming its first value that is no number (``cell``: where, in the file's
+    terms), with how to encode its column as numbers (``example``: the shape of a row as the file
+    holds it, for the column's name) or drop it. The cast was offered for words too, where it
+    raises ValueError."""
+    got = f"{shown_path(path)}: {name} must hold real numbers, got dtype {array.dtype}"
+    array_name = name.split()[0]  # "y (the last column)" is y
+    flat = array.reshape(-1)
+    try:
+        np.asarray(flat, dtype=np.float64)
+    except (ValueError, OverflowError):
+        pass
+    else:
+        raise DatasetError(
+            f"{got}: numbers written as text; convert it first, e.g. with "
+            f"numpy.asarray({array_name}, dtype=float)"
+        )
+    k = next(k for k in range(flat.size) if not _reads_as_number(flat[k : k + 1]))
+    i, j = divmod(k, array.shape[1])
+    one = array.shape[1] == 1  # the targets: their examples are dropped, not the column
+    column = array_name if one else column_namer(array_name, example)(j)
+    drop = f"the examples whose {array_name} is no number" if one else "that column"
+    raise DatasetError(
+        f"{got}: text, and {flat[k].item()!r} at {cell(i, j)} is no number (the first such); "
+        f"encode {'it' if one else 'that column'} as numbers, e.g. "
+        f"numpy.unique({column}, return_inverse=True)[1], its distinct values numbered 0..K-1, "
+        f"or drop {drop}"
+    )
+
+
+def _reads_as_number(value: np.ndarray) -> bool:
+    """Whether ``value`` (1,), text, reads as a number, as ``numpy.asarray(..., dtype=float)``
+    reads it."""
+    try:
+        np.asarray(value, dtype=np.float64)
+    except (ValueError, OverflowError):
+        return False
+    return True
 
 
 def _check_no_underflow(
