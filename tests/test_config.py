@@ -1043,3 +1043,27 @@ def test_an_unknown_keywords_value_is_described_short_and_its_class_named() -> N
         UsageTypeError, match=r"^Sub2 has no field 'num_epochs'; did you mean epochs=1\?$"
     ):
         Sub2(num_epochs=1)
+
+
+def test_a_data_file_is_read_by_the_name_it_was_given_and_recorded_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SoftmaxConfig(data="d.npz") holds it absolute, as a run records it: its messages named
+    the file /tmp/x/d.npz where the caller typed d.npz (linreg's named it d.npz). The spelling
+    is kept for reading it, through replace while it names the same file, and not recorded."""
+    import dataclasses
+
+    monkeypatch.chdir(tmp_path)
+    config = SoftmaxConfig(data="d.npz")
+    assert (config.data, config.data_as_given()) == (tmp_path / "d.npz", Path("d.npz"))
+    assert "_data_given" not in config.to_dict() and "_data_given" not in repr(config)
+    assert config == SoftmaxConfig(data=tmp_path / "d.npz")
+    same = dataclasses.replace(config, epochs=2, data=config.data)
+    assert same.data_as_given() == Path("d.npz")
+    assert dataclasses.replace(config, data="e.npz").data_as_given() == Path("e.npz")
+    typed_absolute = SoftmaxConfig(data=tmp_path / "d.npz")
+    assert typed_absolute.data_as_given() == tmp_path / "d.npz"
+    assert SoftmaxConfig().data_as_given() is None
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")  # d.npz names another file from here: the absolute one
+    assert config.data_as_given() == tmp_path / "d.npz"

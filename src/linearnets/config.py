@@ -224,6 +224,9 @@ class SoftmaxConfig:
     resize: int | None = None
     device: str = "auto"
     guard: bool = True
+    # data as the caller spelt it ("d.npz"), for the messages of reading it (data is absolute):
+    # carried by dataclasses.replace while it names data's file (data_as_given)
+    _data_given: Path | None = field(default=None, repr=False, compare=False)
 
     if TYPE_CHECKING:
         # the dataclass's own __init__ at run time, with what each setting takes (tests/test_config.py
@@ -244,6 +247,7 @@ class SoftmaxConfig:
             resize: IntArg | None = None,
             device: str | torch.device = "auto",
             guard: bool | np.bool_ = True,
+            _data_given: PathArg | None = None,
         ) -> None: ...
 
     def __post_init__(self) -> None:
@@ -266,6 +270,16 @@ class SoftmaxConfig:
             check_batch_bytes(self.batch_size, self.resize)
         for key in ("data_dir", "data", "out"):
             object.__setattr__(self, key, path_setting(key, getattr(self, key)))
+        # an absolute data (replace's, from data_as_given's file) keeps the spelling it came from
+        given, data = self._data_given, self.data
+        if (
+            data is None
+            or given is None
+            or not data.is_absolute()
+            or absolute_path(given) != absolute_path(data)
+        ):
+            given = data
+        object.__setattr__(self, "_data_given", given)
         # absolute, without "..": a resume from another folder finds the same, and config.json
         # records it as the file it names
         for key in ("data_dir", "data"):
@@ -273,9 +287,19 @@ class SoftmaxConfig:
             if path is not None:
                 object.__setattr__(self, key, absolute_path(path))
 
+    def data_as_given(self) -> Path | None:
+        """Return ``data`` as the caller spelt it (``d.npz``, as typed after ``--data``), to read
+        it by that name, which its messages then show; ``data`` itself (absolute) where that
+        spelling names another file from here (the working folder changed since)."""
+        given = self._data_given
+        if given is None or self.data is None or absolute_path(given) != self.data:
+            return self.data
+        return given
+
     def to_dict(self) -> dict[str, Any]:
         """Return the settings as JSON-ready values."""
         d = asdict(self)
+        del d["_data_given"]
         for key in ("data_dir", "data", "out"):
             d[key] = str(d[key]) if d[key] is not None else None
         return d

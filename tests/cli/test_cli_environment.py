@@ -1064,7 +1064,7 @@ def test_the_command_shows_a_data_warning_on_one_line(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines() == [
-        f"linearnets: warning: {tmp_path / 'd.npz'}: y_test holds labels that y never has (2; y's go up to 1): "
+        "linearnets: warning: d.npz: y_test holds labels that y never has (2; y's go up to 1): "
         "the model cannot learn those classes, so their examples mostly count as mistakes; if "
         "the two sets number their labels differently, renumber them together (numpy.unique on "
         "both, with return_inverse=True)"

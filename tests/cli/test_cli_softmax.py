@@ -1101,3 +1101,38 @@ def test_a_run_file_a_resume_cannot_rewrite_as_it_starts_is_told_with_the_run_di
     (run / f".{unwritten}.tmp").rmdir()
     assert main(["softmax", "--resume", str(run)]) == 2  # the plain one: complete, refused
     assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 0
+
+
+def _bad_data_files(folder: Path) -> None:
+    """Write into ``folder`` a data file of each kind a run refuses by its path's name."""
+    (folder / "bad.txt").write_text("x\n")
+    np.savez(folder / "m.npz", A=np.ones(3))
+    (folder / "g.npz").write_text("garbage\n")
+
+
+@pytest.mark.parametrize("command", ["softmax", "linreg", "linreg --out run"])
+@pytest.mark.parametrize("name", ["nothere.npz", "bad.txt", "m.npz", "g.npz", "./sub/../g.npz"])
+def test_the_data_file_is_named_as_typed(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+    name: str,
+) -> None:
+    """softmax (and linreg --out) named --data nothere.npz by its absolute path, /tmp/x/nothere.npz,
+    where linreg named it as typed: missing, of another suffix, without X and y, unreadable."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    _bad_data_files(tmp_path)
+    plot = ["--plot", "none"] if command == "softmax" else []  # linreg draws nothing
+    assert main([*command.split(), "--data", name, "--epochs", "1", *plot]) != 0
+    err = capsys.readouterr().err
+    assert str(tmp_path) not in err
+    typed = Path(name)  # as pathlib spells it (./sub/../g.npz is sub/../g.npz), in both
+    shown = {
+        "nothere.npz": f"--data {typed} does not exist or is not a file",
+        "bad.txt": f"got '{typed}'",
+        "m.npz": f"error: {typed} must hold arrays X and y",
+        "g.npz": f"--data {typed} is not a readable .npz file",
+    }
+    assert shown[Path(name).name] in err, err

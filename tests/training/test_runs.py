@@ -748,7 +748,8 @@ def test_a_run_refused_for_its_data_never_touches_the_disk(
 ) -> None:
     """The folder is checked before the data are read, writing nothing, and claimed once they are
     read: a run refused for its data made runs/NAME-TIME (or --out and its parents) and removed
-    them, where a run beside it (pytest -n, a second terminal) saw them come and go."""
+    them, where a run beside it (pytest -n, a second terminal) saw them come and go. The file is
+    named as typed (softmax and linreg --out named it by its absolute path)."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "keep").mkdir()
     (tmp_path / "bad.npz").write_text("not an npz\n")
@@ -757,7 +758,7 @@ def test_a_run_refused_for_its_data_never_touches_the_disk(
     assert data_read == [before]  # nothing made before the data were read
     assert _tree(tmp_path) == before
     assert capsys.readouterr().err == (
-        f"linearnets {argv[0]}: error: --data {tmp_path / 'bad.npz'} is not a readable .npz file "
+        f"linearnets {argv[0]}: error: --data bad.npz is not a readable .npz file "
         "(not a zip archive: a .npy array, text or a damaged file); save it with "
         "numpy.savez(path, X=..., y=...)\n"
     )

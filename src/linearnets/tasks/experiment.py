@@ -252,7 +252,8 @@ def _load_file(config: SoftmaxConfig, path: Path) -> _Data:
     from linearnets.data.arrays import load_classification_file
 
     check_data_source(config)
-    arrays = load_classification_file(path)
+    # read by the name it was given (its messages show it so); recorded by path, absolute
+    arrays = load_classification_file(config.data_as_given() or path)
     # the classes as the model has them (labels 0, 2, 5 make 6), and whether a test set scores it
     tests = (
         "no test set"

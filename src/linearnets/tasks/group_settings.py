@@ -39,7 +39,7 @@ def shared_settings(
         if name not in _PER_PROCESS and (names is None or name in names)
     }
     if "data" in shared and config.data is not None:
-        shared["data"] = _DataFile.read(config.data)
+        shared["data"] = _DataFile.read(config.data_as_given() or config.data)
     return shared
 
 

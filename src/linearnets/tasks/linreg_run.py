@@ -117,6 +117,7 @@ def run_in_folder(config: LinregConfig, *, callbacks: Sequence[Any]) -> LinregRe
     # the folders as found, left so by a run refused or stopped before an epoch was kept
     found = FolderAsFound.look(out, files=RUN_FILE_NAMES)
     locks = found.locks  # the folder's, once claimed
+    given = config  # its data read by the name it was given, as its messages show it
     if config.data is not None:  # a resume from another folder finds the same file
         config = replace(config, data=absolute_path(config.data))
     run_name = f"linreg-{config.impl}"
@@ -129,7 +130,8 @@ def run_in_folder(config: LinregConfig, *, callbacks: Sequence[Any]) -> LinregRe
             carries_over=partial(features_carry_over, config),
         )
         check_run_dir(out, name=run_name, resume_function="resume_linreg", asked=asked)
-        setup = prepare_linreg(config, pinned=True)  # warned of too many threads above
+        # warned of too many threads above; the run holds (and records) its data's absolute path
+        setup = replace(prepare_linreg(given, pinned=True), config=config)
         # in here: a Ctrl-C as the claim returns leaves no folder holding the lock file alone
         locks.append(
             claim_run_dir(out, name=run_name, resume_function="resume_linreg", asked=asked)
