@@ -1221,7 +1221,7 @@ def test_a_signal_while_debug_prints_the_traceback_leaves_the_errors_line(
     assert trace[0] == "Traceback (most recent call last):" and "DatasetError" in trace[-1]
     assert line == (
         f"linearnets softmax: error: {bad}: y must hold labels >= 0, got -1; relabel them as "
-        "class indices 0..C-1, e.g. with numpy.unique(y, return_inverse=True)"
+        "class indices 0..C-1, e.g. with numpy.unique(y, return_inverse=True)[1]"
     )
 
 

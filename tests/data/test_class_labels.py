@@ -60,7 +60,7 @@ def test_test_labels_past_the_training_classes_warn(tmp_path: Path) -> None:
             [5, 0, 0, 2],
             r"no label is classes 1, 3, 4 \(y's go up to 5\): the model gets "
             r"an output for each, which it cannot learn; renumber the labels 0 \.\. C-1 "
-            r"\(numpy\.unique\(numpy\.concatenate\(\[y, y_test\]\), return_inverse=True\), both "
+            r"\(numpy\.unique\(numpy\.concatenate\(\[y, y_test\]\), return_inverse=True\)\[1\], both "
             r"together \(numbered apart, a class one lacks shifts the other's numbers\): its first "
             r"len\(y\) numbers are y's, the rest y_test's\)$",
         ),
@@ -161,7 +161,7 @@ def test_negative_labels_are_named_by_the_smallest(tmp_path: Path) -> None:
         load_classification_file(path)
     assert str(info.value) == (
         f"{path}: y must hold labels >= 0, got -3; relabel them as class indices 0..C-1, e.g. "
-        "with numpy.unique(y, return_inverse=True)"
+        "with numpy.unique(y, return_inverse=True)[1]"
     )
 
 
@@ -173,7 +173,7 @@ def test_too_many_classes_names_the_largest_label_and_the_distinct_count(tmp_pat
     assert str(info.value) == (
         f"{path}: labels must be class indices 0..C-1 with C at most 100000, got the label 250000 "
         "in y among 3 distinct labels; relabel them as 0..C-1, e.g. with "
-        "numpy.unique(y, return_inverse=True)"
+        "numpy.unique(y, return_inverse=True)[1]"
     )
 
 
@@ -218,21 +218,21 @@ def test_labels_of_one_class_are_refused_whichever_it_is(
          "y_test.reshape(-1)"),
         ({"y": np.array([0, -1, 1])},
          "y must hold labels >= 0, got -1; relabel them as class indices 0..C-1, e.g. with "
-         "numpy.unique(y, return_inverse=True)"),
+         "numpy.unique(y, return_inverse=True)[1]"),
         ({"y": np.array([0, 1, 1]), "X_test": np.ones((2, 2)), "y_test": np.array([-2, 1])},
          "y_test must hold labels >= 0, got -2; relabel them as class indices 0..C-1, e.g. with "
-         "numpy.unique(numpy.concatenate([y, y_test]), return_inverse=True), both together "
+         "numpy.unique(numpy.concatenate([y, y_test]), return_inverse=True)[1], both together "
          "(numbered apart, a class one lacks shifts the other's numbers): its first len(y) numbers "
          "are y's, the rest y_test's"),
         ({"y": np.array([0, -1, 1]), "X_test": np.ones((2, 2)), "y_test": np.array([0, 1])},
          "y must hold labels >= 0, got -1; relabel them as class indices 0..C-1, e.g. with "
-         "numpy.unique(numpy.concatenate([y, y_test]), return_inverse=True), both together "
+         "numpy.unique(numpy.concatenate([y, y_test]), return_inverse=True)[1], both together "
          "(numbered apart, a class one lacks shifts the other's numbers): its first len(y) numbers "
          "are y's, the rest y_test's"),
         ({"y": np.array(["cat", "dog", "cat"]), "X_test": np.ones((2, 2)),
           "y_test": np.array(["dog", "dog"])},
          "y must hold integer class labels, got dtype <U3; store the labels as integers 0..C-1, "
-         "numbered e.g. with numpy.unique(numpy.concatenate([y, y_test]), return_inverse=True), "
+         "numbered e.g. with numpy.unique(numpy.concatenate([y, y_test]), return_inverse=True)[1], "
          "both together (numbered apart, a class one lacks shifts the other's numbers): its first "
          "len(y) numbers are y's, the rest y_test's"),
         # keras' to_categorical(y): told to store one label per row, as it does
@@ -284,10 +284,10 @@ def test_the_renumbering_given_beside_a_test_set_keeps_its_labels_meaning_the_sa
     with pytest.warns(DataWarning) as seen:
         load_classification_file(path)
     said = str(seen[0].message)
-    call = "numpy.unique(numpy.concatenate([y, y_test]), return_inverse=True)"
+    call = "numpy.unique(numpy.concatenate([y, y_test]), return_inverse=True)[1]"
     assert call in said
     # the call as the warning gives it, split back at len(y)
-    _, numbers = eval(call, {"numpy": np, "y": y, "y_test": y_test})
+    numbers = eval(call, {"numpy": np, "y": y, "y_test": y_test})
     path = _write(tmp_path, X=np.eye(6), y=numbers[: len(y)], X_test=np.eye(6)[:4],
                   y_test=numbers[len(y) :])  # fmt: skip
     with warnings.catch_warnings():

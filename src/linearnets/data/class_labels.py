@@ -122,9 +122,9 @@ def renumbering(test_set: bool) -> str:
     ``y``'s and ``y_test``'s together (numbered apart, a class one set lacks shifts the other's
     numbers: ``y`` 0, 2, 5 become 0, 1, 2 and ``y_test``'s 2 would mean ``y``'s 5)."""
     if not test_set:
-        return "numpy.unique(y, return_inverse=True)"
+        return "numpy.unique(y, return_inverse=True)[1]"
     return (
-        "numpy.unique(numpy.concatenate([y, y_test]), return_inverse=True), both together "
+        "numpy.unique(numpy.concatenate([y, y_test]), return_inverse=True)[1], both together "
         "(numbered apart, a class one lacks shifts the other's numbers): its first len(y) "
         "numbers are y's, the rest y_test's"
     )
