@@ -161,12 +161,18 @@ def title_font(texts: Sequence[str], name: str = "titles") -> dict[str, Any]:
         return {}  # the user's own font (rcParams, e.g. font.sans-serif=["SimHei"]) draws them
     family, cjk = cjk_family(), {ch for ch in missing if _has_cjk(ch)}
     if family is None and cjk:
+        from linearnets.data.labels import TEXT_LABELS_ZH
+
         i, text = next((i, t) for i, t in enumerate(texts) if not cjk.isdisjoint(t))
+        # the book's Chinese labels (lang='zh') have English ones; a user's own names may not
+        books = any(line in TEXT_LABELS_ZH for line in text.split("\n"))
+        other = (
+            "use English labels (lang='en', --lang en)" if books else "write them in Latin letters"
+        )
         raise UsageError(
             f"{name} hold Chinese, Japanese or Korean characters ({name}[{i}] = {text!r}), but "
             "no installed font has them (the figure would show empty boxes); install one, e.g. "
-            "'sudo apt-get install fonts-wqy-microhei', or use English labels (lang='en', "
-            "--lang en)"
+            f"'sudo apt-get install fonts-wqy-microhei', or {other}"
         )
     if family is not None and (cjk or _family_has_any(family, missing)):
         from linearnets.plotting._mpl import matplotlib_module  # which imports this module
