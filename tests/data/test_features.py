@@ -47,9 +47,27 @@ def test_a_column_of_words_among_numbers_is_named_by_its_first_word(
     assert one_line(info.value) == (
         f"{tmp_path / 'd.npz'}: X must hold real numbers, got dtype <U3: text, and 'x' at "
         "X[3, 1] is no number (the first such); encode that column as numbers, e.g. "
-        "numpy.unique(X[:, 1], return_inverse=True)[1], its distinct values numbered 0..K-1, "
-        "or drop that column"
+        "X = X.astype(object); X[:, 1] = numpy.unique(X[:, 1], return_inverse=True)[1]; "
+        "X = numpy.asarray(X, dtype=float) (its distinct values numbered 0..K-1, in an array of "
+        "objects first: written into X's text, 10 could be cut to '1'), or drop that column"
     )
+
+
+def test_the_encoding_offered_for_a_column_of_words_keeps_every_category(tmp_path: Path) -> None:
+    """Followed as written, X[:, 1] = numpy.unique(...)[1] wrote the codes into X's one-character
+    text: 10 and 11 were cut to '1', 12 categories became 10, and linreg trained on them."""
+    X = np.array([[str(i % 3), chr(97 + i % 12)] for i in range(40)])  # dtype <U1, 12 letters
+    np.savez(tmp_path / "d.npz", X=X, y=np.arange(40.0))
+    with pytest.raises(DatasetError) as info:
+        load_regression_file(tmp_path / "d.npz")
+    said = one_line(info.value)
+    fix = said.split("e.g. ")[1].split(" (its distinct")[0]
+    scope = {"numpy": np, "X": X}
+    exec(fix, scope)  # the statements as the message gives them
+    np.savez(tmp_path / "fixed.npz", X=scope["X"], y=np.arange(40.0))
+    X_fixed, _ = load_regression_file(tmp_path / "fixed.npz")
+    assert X_fixed[:, 1].tolist() == [float(i % 12) for i in range(40)]  # 'a'..'l' as 0..11
+    assert X_fixed[:, 0].tolist() == [float(i % 3) for i in range(40)]
 
 
 @pytest.mark.parametrize("text", ["U", "S"])

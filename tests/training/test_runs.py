@@ -1193,3 +1193,20 @@ def test_another_tools_config_json_is_refused_as_a_file_the_run_overwrites_not_a
     )
     assert "--resume" not in err and "already holds a run" not in err
     assert (tmp_path / "config.json").read_text() == '{"editor": "vim"}'
+
+
+def test_a_run_file_beside_one_of_another_case_lists_both_where_the_case_tells_them_apart(
+    tmp_path: Path,
+) -> None:
+    """confusion.png and Confusion.png are two files on Linux: the refusal listed confusion.png
+    alone (Confusion.png was taken for it, as on macOS), so the files were moved away twice."""
+    for name in ("confusion.png", "Confusion.png", "CONFUSION.PDF"):
+        (tmp_path / name).write_bytes(b"old")
+    if len(list(tmp_path.iterdir())) < 3:
+        pytest.skip("this file system tells no letters' case apart")
+    with pytest.raises(UsageError) as info:
+        claim_run_dir(tmp_path, name="x", resume_function="resume_softmax")
+    assert "(confusion.png)" in one_line(info.value)
+    assert "in another letters' case or suffix (CONFUSION.PDF, Confusion.png)" in one_line(
+        info.value
+    )

@@ -127,11 +127,18 @@ def _refuse_text(
     one = array.shape[1] == 1  # the targets: their examples are dropped, not the column
     column = array_name if one else column_namer(array_name, example)(j)
     drop = f"the examples whose {array_name} is no number" if one else "that column"
+    codes = f"numpy.unique({column}, return_inverse=True)[1]"
+    # written into the text array itself, a code is cut to its width: 10 in <U1 is '1'
+    encode = (
+        f"{codes}, its distinct values numbered 0..K-1"
+        if one
+        else f"{array_name} = {array_name}.astype(object); {column} = {codes}; {array_name} = "
+        f"numpy.asarray({array_name}, dtype=float) (its distinct values numbered 0..K-1, in an "
+        f"array of objects first: written into {array_name}'s text, 10 could be cut to '1')"
+    )
     raise DatasetError(
         f"{got}: text, and {flat[k].item()!r} at {cell(i, j)} is no number (the first such); "
-        f"encode {'it' if one else 'that column'} as numbers, e.g. "
-        f"numpy.unique({column}, return_inverse=True)[1], its distinct values numbered 0..K-1, "
-        f"or drop {drop}"
+        f"encode {'it' if one else 'that column'} as numbers, e.g. {encode}, or drop {drop}"
     )
 
 

@@ -172,8 +172,21 @@ def _found_in(out: Path) -> tuple[list[str], list[str], list[str]]:
     new run's files both would pass for its own: :func:`passing_for_a_runs`)."""
     held = [name for name in RUN_OUTPUTS if (out / name).exists()]
     drawn, alike = passing_for_a_runs(out)
-    # where a file system tells no case apart (macOS's), a Confusion.png is held as confusion.png
-    return held, drawn, [name for name in alike if name.casefold() not in held]
+    # where a file system tells no case apart (macOS's), a Confusion.png is held as confusion.png:
+    # the same file, listed once; on Linux they are two files, both to move away
+    return held, drawn, [name for name in alike if not _one_of(out, name, held)]
+
+
+def _one_of(out: Path, name: str, held: list[str]) -> bool:
+    """Whether the file ``name`` in ``out`` is one of the files ``held`` there, under another
+    letters' case (a file system that tells no case apart)."""
+    for other in held:
+        if other.casefold() == name.casefold():
+            try:
+                return (out / other).samefile(out / name)
+            except OSError:  # gone since, or a broken link: not the same file
+                return False
+    return False
 
 
 def missing_folders(out: Path | None) -> list[Path]:
