@@ -146,7 +146,7 @@ def test_object_labels_with_missing_or_mixed_values_are_refused_with_dropping_th
     with pytest.raises(DatasetError) as info:
         load_classification_file(tmp_path / "d.npz")
     assert str(info.value).endswith(
-        f"numbered e.g. with numpy.unique(y, return_inverse=True); {_DROP}"
+        f"numbered e.g. with numpy.unique(y, return_inverse=True)[1]; {_DROP}"
     )
     kept = np.array([v for v in names if isinstance(v, str)], dtype=object)  # as dropna keeps
     assert np.unique(kept, return_inverse=True)[1].tolist() == [0, 1, 0]
@@ -165,7 +165,7 @@ def test_string_labels_stored_as_python_objects_are_told_to_number_them(tmp_path
     assert str(info.value) == (
         f"{tmp_path / 'd.npz'}: array y (member y.npy) holds Python objects (dtype object), "
         "which are not read (they would need pickle); store the labels as integers 0..C-1, "
-        f"numbered e.g. with numpy.unique(y, return_inverse=True); {_DROP}"
+        f"numbered e.g. with numpy.unique(y, return_inverse=True)[1]; {_DROP}"
     )
     np.savez(tmp_path / "t.npz", X=X, y=names.astype(str), X_test=X[:3], y_test=names[:3])
     with pytest.raises(DatasetError) as info:
@@ -173,7 +173,7 @@ def test_string_labels_stored_as_python_objects_are_told_to_number_them(tmp_path
     assert str(info.value).endswith(
         "holds Python objects (dtype object), which are not read (they would need pickle); store "
         "the labels as integers 0..C-1, numbered e.g. with numpy.unique(numpy.concatenate([y, "
-        "y_test]), return_inverse=True), both together (numbered apart, a class one lacks shifts "
+        "y_test]), return_inverse=True)[1], both together (numbered apart, a class one lacks shifts "
         f"the other's numbers): its first len(y) numbers are y's, the rest y_test's; {_DROP}"
     )
     assert "array y_test (member y_test.npy)" in str(info.value)
