@@ -164,7 +164,7 @@ def warn_unseen(path: Path, y: torch.Tensor, y_test: torch.Tensor) -> None:
             f"{shown_path(path)}: y_test holds labels that y never has ({shown}; y's go up to "
             f"{int(y.max())}): the model cannot learn those classes, so their examples mostly "
             "count as mistakes; if the two sets number their labels differently, renumber them "
-            "together (numpy.unique on both, with return_inverse=True)",
+            f"with {renumbering(True)}",
             DataWarning,
         )
 
