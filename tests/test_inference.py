@@ -403,6 +403,40 @@ def test_prediction_samples_and_predict_name_classes_in_the_language_asked(
     ]
 
 
+@pytest.mark.parametrize("wrong_only", [False, True])
+def test_predict_in_chinese_without_a_font_for_it_names_lang_before_reading_a_batch(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, wrong_only: bool
+) -> None:
+    """Without a CJK font, predict(lang='zh') was refused as "true_labels hold Chinese ...
+    (true_labels[0] = '短靴')", after reading the batches: its caller passed no true_labels."""
+    import linearnets.plotting._fonts as fonts
+    from linearnets.inference import predict
+
+    monkeypatch.setattr(fonts, "cjk_family", lambda: None)
+    net = _Fixed([9, 1, 0], 10)
+
+    def batches() -> Any:
+        raise AssertionError("a batch was read")
+        yield
+
+    out = tmp_path / "p.png"
+    with pytest.raises(UsageError) as refused:
+        predict(net, batches(), 3, out=out, lang="zh", wrong_only=wrong_only)
+    assert str(refused.value) == (
+        f"lang='zh' gives Chinese label names ({_ZH[0]!r}), but no installed font has their "
+        "characters (the figure would show empty boxes); pass lang='en' for the book's English "
+        "labels, or install a font that has them, e.g. 'sudo apt-get install fonts-wqy-microhei'"
+    )
+    assert not out.exists()
+    batch = [(torch.rand(3, 1, 4, 4), torch.tensor([9, 3, 0]))]
+    axes = predict(net, batch, 3, out=out, lang="en", wrong_only=wrong_only)  # the fix followed
+    titles = ["ankle boot\nankle boot", "dress\ntrouser", "t-shirt\nt-shirt"]
+    assert [ax.get_title() for ax in axes if ax.get_title()] == (
+        titles[1:2] if wrong_only else titles
+    )
+    assert out.is_file()
+
+
 def test_predict_labels_leaves_a_models_own_train_and_eval_methods_alone() -> None:
     calls: list[str] = []
 

@@ -365,6 +365,7 @@ def draw_predictions(
     """:func:`predict`, ``out`` not checked against a run's files: ``linearnets predict``'s,
     which checked it, its own ``RUN_DIR/predict-N.png`` allowed."""
     from linearnets.plotting import plot_predictions
+    from linearnets.plotting._fonts import check_lang_font
     from linearnets.plotting.images import check_show_count
 
     n = check_show_count(
@@ -372,6 +373,7 @@ def draw_predictions(
     )  # before reading any batch: 20,000 would take minutes to draw
     if num_cols is not None:
         num_cols = check_positive_int("num_cols", num_cols)
+    check_lang_font(lang)  # before reading any batch, naming lang (the titles are its)
     if not check_bool("wrong_only", wrong_only):
         images, true_labels, pred_labels = prediction_samples(net, test_iter, n, lang=lang)
         return plot_predictions(images, true_labels, pred_labels, out=out, num_cols=num_cols)

@@ -267,7 +267,7 @@ def test_the_refusal_without_a_cjk_font_names_the_parameter_and_the_title_as_wri
     # lang='en' is a fix for the book's Chinese labels ('T恤' is its T-shirt) alone: Korean or a
     # user's own names have no English ones to switch to
     books = "T恤" in shown
-    other = "use English labels (lang='en', --lang en)" if books else "write them in Latin letters"
+    other = "use English labels (lang='en')" if books else "write them in Latin letters"
     assert str(info.value) == (
         f"{name} hold Chinese, Japanese or Korean characters ({shown}), but no installed font has "
         "them (the figure would show empty boxes); install one, e.g. 'sudo apt-get install "

@@ -104,13 +104,11 @@ _SAME_CALL = re.compile(re.escape("try again (the same call)"))
 # blank, "(", "=", "," or "$" (one after a letter is an apostrophe, "the package's files"; one
 # after "/" is part of a path shown as it is, "/tmp/'x/t10k-...: expected ...")
 _QUOTED = rf"(?<![^\s(=,$])(?:{_STRING})"
-# Chinese labels and no font for them (linearnets.plotting._fonts.title_font): on a command line
-# they are --lang zh's (predict's true and predicted labels, data show's titles), no parameter
+# Chinese labels and no font for them (linearnets.plotting._fonts.check_lang_font): lang is
+# --lang on a command line (predict's labels, data show's titles)
 _NO_CJK_FONT = re.compile(
-    rf"(?:true_labels|pred_labels|titles) hold Chinese, Japanese or Korean characters \(\w+\[\d+\] "
-    rf"= (?P<label>{_STRING})\), but no installed font has them \(the figure would show empty "
-    r"boxes\); install one, e\.g\. (?P<install>'[^']*'), or use English labels \(lang='en', "
-    r"--lang en\)"
+    rf"lang='zh' gives Chinese label names \((?P<label>{_STRING})\), but no installed font has "
+    r"their characters \(the figure would show empty boxes\); pass lang='en' for"
 )
 # a finished run's config.json is not needed to use its weights (linearnets.training.run_config)
 _WITHOUT_CONFIG = "so load_trained and predict work without it"
@@ -140,15 +138,14 @@ def cli_words(text: str) -> str:
     ``linearnets.data.download.download_fashion_mnist('/d')``, the command that does it,
     ``linearnets data download --data-dir /d`` (quoted, ``'linearnets data download --data-dir
     DIR'``, where it is offered beside the Debian package's quoted install); Chinese labels no
-    installed font has, ``true_labels hold Chinese ... characters (true_labels[0] = '短靴')``, as
+    installed font has, ``lang='zh' gives Chinese label names ('短靴')``, as
     ``--lang zh gives Chinese label names ('短靴')``, with ``--lang en`` or the font's install.
     """
     # Chinese labels without a font for them: the option that asked for them, and its fix
     text = _NO_CJK_FONT.sub(
         lambda m: (
             f"--lang zh gives Chinese label names ({m['label']}), but no installed font has "
-            "their characters (the figure would show empty boxes); pass --lang en for the book's "
-            f"English labels, or install a font that has them, e.g. {m['install']}"
+            "their characters (the figure would show empty boxes); pass --lang en for"
         ),
         text,
     )

@@ -140,6 +140,7 @@ def _report(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace) -> int:
     from linearnets.data.fashion_mnist import get_fashion_mnist_labels, read_fashion_mnist
     from linearnets.plotting import show_images
+    from linearnets.plotting._fonts import check_lang_font
     from linearnets.plotting._image_args import even_grid
     from linearnets.plotting._mpl import check_out_path, matplotlib_module
     from linearnets.plotting._out_path import check_out_writable
@@ -156,6 +157,7 @@ def _show(args: argparse.Namespace) -> int:
     else:
         check_out_writable("--out", out)
     matplotlib_module()  # so is a bad MPLBACKEND
+    check_lang_font(args.lang)  # before reading the files
     try:  # a Ctrl-C as the files are read or the figure drawn is told how to go on
         arrays = read_fashion_mnist(args.data_dir, test=False)  # training images alone
         images = arrays.train_images[: args.n]  # (n, 28, 28)

@@ -77,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
     refuse_data_parallel("predict")
     from linearnets.data.loader import ArrayLoader
     from linearnets.inference import draw_predictions
+    from linearnets.plotting._fonts import check_lang_font
     from linearnets.plotting._image_args import even_grid
     from linearnets.training.run_config import run_dir_path
 
@@ -89,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
         # after the load: a folder that is no softmax run (no model.pt, a linreg run, /proc/self)
         # was told to take --out, then refused for what no --out fixes
         _check_writable(run_dir, out.name)
+    check_lang_font(args.lang)  # before reading the test set
     arrays = read_test_set(args.data_dir, trained_on)
     if args.wrong:
         _draw_mistakes(args, net, meta, arrays, run_dir=run_dir, out=out, weights=weights)

@@ -16,7 +16,7 @@ from typing import Any
 
 from linearnets.errors import UsageError
 
-__all__ = ["cjk_family", "title_font"]
+__all__ = ["check_lang_font", "cjk_family", "title_font"]
 
 # fonts holding the Chinese glyphs of lang="zh" labels; matplotlib's default DejaVu Sans has none
 _CJK_FAMILIES = (
@@ -166,9 +166,7 @@ def title_font(texts: Sequence[str], name: str = "titles") -> dict[str, Any]:
         i, text = next((i, t) for i, t in enumerate(texts) if not cjk.isdisjoint(t))
         # the book's Chinese labels (lang='zh') have English ones; a user's own names may not
         books = any(line in TEXT_LABELS_ZH for line in text.split("\n"))
-        other = (
-            "use English labels (lang='en', --lang en)" if books else "write them in Latin letters"
-        )
+        other = "use English labels (lang='en')" if books else "write them in Latin letters"
         raise UsageError(
             f"{name} hold Chinese, Japanese or Korean characters ({name}[{i}] = {text!r}), but "
             "no installed font has them (the figure would show empty boxes); install one, e.g. "
@@ -180,3 +178,29 @@ def title_font(texts: Sequence[str], name: str = "titles") -> dict[str, Any]:
         # the default fonts first: the CJK font's own Latin, Hebrew, ... would replace theirs
         return {"fontfamily": [*matplotlib_module().rcParams["font.family"], family]}
     return {}  # no font known to have them: matplotlib warns of each glyph missing
+
+
+def check_lang_font(lang: object) -> None:
+    """Refuse ``lang='zh'`` where no installed font draws the book's Chinese label names, before
+    any image is read: the caller (``predict``, ``data show``) asked for them by ``lang`` and
+    passed no titles, so the refusal names ``lang`` (:func:`title_font`'s names its titles).
+    Another ``lang`` is left to :func:`~linearnets.data.labels.get_fashion_mnist_labels`'s check.
+
+    Raises:
+        UsageError: ``lang`` is ``'zh'`` and no installed font has the labels' characters.
+    """
+    if not isinstance(lang, str) or lang != "zh":
+        return
+    from linearnets.data.labels import TEXT_LABELS_ZH
+
+    try:
+        title_font(TEXT_LABELS_ZH, "labels")
+    except UsageError:
+        missing = _default_font_lacks(set("".join(TEXT_LABELS_ZH)))
+        first = next(label for label in TEXT_LABELS_ZH if not missing.isdisjoint(label))
+        raise UsageError(
+            f"lang='zh' gives Chinese label names ({first!r}), but no installed font has their "
+            "characters (the figure would show empty boxes); pass lang='en' for the book's "
+            "English labels, or install a font that has them, e.g. 'sudo apt-get install "
+            "fonts-wqy-microhei'"
+        ) from None
