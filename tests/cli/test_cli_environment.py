@@ -1066,7 +1066,7 @@ def test_the_command_shows_a_data_warning_on_one_line(tmp_path: Path) -> None:
     assert done.stderr.splitlines() == [
         "linearnets: warning: d.npz: y_test holds labels that y never has (2; y's go up to 1): "
         "the model cannot learn those classes, so their examples mostly count as mistakes; if "
-        "the two sets number their labels differently, renumber them with "
+        "the two sets were numbered apart, number their original labels with "
         "numpy.unique(numpy.concatenate([y, y_test]), return_inverse=True)[1], both together "
         "(numbered apart, a class one lacks shifts the other's numbers): its first len(y) "
         "numbers are y's, the rest y_test's"

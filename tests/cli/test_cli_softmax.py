@@ -736,7 +736,7 @@ def test_a_data_warning_is_one_line_and_the_run_goes_on(
     assert warned == [
         f"linearnets: warning: {tmp_path / 'd.npz'}: y_test holds labels that y never has (2; "
         "y's go up to 1): the model cannot learn those classes, so their examples mostly count as "
-        "mistakes; if the two sets number their labels differently, renumber them with "
+        "mistakes; if the two sets were numbered apart, number their original labels with "
         "numpy.unique(numpy.concatenate([y, y_test]), return_inverse=True)[1], both together "
         "(numbered apart, a class one lacks shifts the other's numbers): its first len(y) "
         "numbers are y's, the rest y_test's"

@@ -27,7 +27,8 @@ def test_test_labels_past_the_training_classes_warn(tmp_path: Path) -> None:
     with pytest.warns(
         DataWarning,
         match=r"y_test holds labels that y never has \(3; y's go up to 2\): the model cannot "
-        r"learn those classes, so their examples mostly count as mistakes; if the two sets",
+        r"learn those classes, so their examples mostly count as mistakes; y_test's labels start "
+        r"at 1, y's at 0: if y_test counts from 1, store y_test - 1$",
     ) as seen:
         arrays = load_classification_file(tmp_path / "d.npz")
     assert arrays.num_classes == 4
@@ -37,6 +38,54 @@ def test_test_labels_past_the_training_classes_warn(tmp_path: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a class missing from y below its largest label: silent
         assert load_classification_file(tmp_path / "ok.npz").num_classes == 3
+
+
+@pytest.mark.parametrize(
+    ("y", "y_test"),
+    [
+        ([0, 1, 2], [1, 2, 3]),  # y_test counted from 1
+        ([0, 1, 2, 3], [2, 4]),  # from 2: the shift maps it onto y's own labels
+        (["bag", "coat", "shirt"], ["bag", "coat", "dress", "shirt"]),  # numbered apart
+        (["a", "c", "e", "a"], ["b", "d", "a", "e"]),
+    ],
+)
+def test_the_fix_for_test_labels_past_the_training_classes_followed_gives_them_ys_numbers(
+    tmp_path: Path, y: list[object], y_test: list[object]
+) -> None:
+    """The fix said was "renumber them together (numpy.unique on both, with
+    return_inverse=True)": numbering the stored numbers together changes none of them, so test
+    labels counted from 1 stayed past y's. A shift is offered where one maps y_test onto y's
+    labels, else numbering the original labels together, each followed here as written. Text
+    labels are numbered apart first (each set's own numpy.unique), the slip the warning is for."""
+    originals = {"y": np.array(y), "y_test": np.array(y_test)}
+    stored = {
+        name: np.unique(labels, return_inverse=True)[1] if labels.dtype.kind == "U" else labels
+        for name, labels in originals.items()
+    }
+    np.savez(tmp_path / "d.npz", X=np.ones((len(y), 2)), y=stored["y"],
+             X_test=np.ones((len(y_test), 2)), y_test=stored["y_test"])  # fmt: skip
+    with pytest.warns(DataWarning, match="y_test holds labels that y never has") as seen:
+        load_classification_file(tmp_path / "d.npz")
+    said = str(seen[0].message)
+    shift = re.search(r"store (y_test - \d+)$", said)
+    with_fix = re.search(r"number their original labels with (numpy\.unique\(.+?\)\[1\])", said)
+    if shift is not None:  # numbers counted from another start: the stored ones shifted
+        y_test_fixed = eval(shift[1], {"y_test": stored["y_test"]})
+        y_fixed = stored["y"]
+    else:
+        assert with_fix is not None, said
+        numbers = eval(with_fix[1], {"numpy": np, **originals})
+        y_fixed, y_test_fixed = numbers[: len(y)], numbers[len(y) :]
+    np.savez(tmp_path / "fixed.npz", X=np.ones((len(y), 2)), y=y_fixed,
+             X_test=np.ones((len(y_test), 2)), y_test=y_test_fixed)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        load_classification_file(tmp_path / "fixed.npz")  # no test label past y's now
+    if shift is None:  # each original label has one number in both sets
+        pairs = set(
+            zip([*originals["y"], *originals["y_test"]], [*y_fixed, *y_test_fixed], strict=True)
+        )
+        assert len(pairs) == len({label for label, _ in pairs})
 
 
 @pytest.mark.parametrize(

@@ -156,17 +156,31 @@ def _not_whole(name: str, array: np.ndarray, *, test_set: bool) -> str:
 def warn_unseen(path: Path, y: torch.Tensor, y_test: torch.Tensor) -> None:
     """Warn of test labels past every training label: the model gets their classes but cannot
     learn them, which is allowed (their examples mostly count as mistakes: an unlearned class's
-    score can still come out highest) but mostly a labelling slip."""
+    score can still come out highest) but mostly a labelling slip, whose fix is said: ``y_test``
+    counted from a later start than ``y`` (from 1, ``y`` from 0) is shifted onto ``y``'s numbers;
+    else the two were numbered apart, and their original labels are numbered together
+    (:func:`renumbering`; numbering the stored numbers together would change none of them)."""
     unseen = torch.unique(y_test[y_test > y.max()]).tolist()
-    if unseen:
-        shown = ", ".join(map(str, unseen[:5])) + (", …" if len(unseen) > 5 else "")
-        warn(
-            f"{shown_path(path)}: y_test holds labels that y never has ({shown}; y's go up to "
-            f"{int(y.max())}): the model cannot learn those classes, so their examples mostly "
-            "count as mistakes; if the two sets number their labels differently, renumber them "
-            f"with {renumbering(True)}",
-            DataWarning,
+    if not unseen:
+        return
+    shown = ", ".join(map(str, unseen[:5])) + (", …" if len(unseen) > 5 else "")
+    shift = int(y_test.min()) - int(y.min())
+    if shift > 0 and bool(torch.isin(y_test - shift, y).all()):
+        how = (
+            f"y_test's labels start at {int(y_test.min())}, y's at {int(y.min())}: if y_test "
+            f"counts from {int(y_test.min())}, store y_test - {shift}"
         )
+    else:
+        how = (
+            "if the two sets were numbered apart, number their original labels with "
+            f"{renumbering(True)}"
+        )
+    warn(
+        f"{shown_path(path)}: y_test holds labels that y never has ({shown}; y's go up to "
+        f"{int(y.max())}): the model cannot learn those classes, so their examples mostly "
+        f"count as mistakes; {how}",
+        DataWarning,
+    )
 
 
 def warn_empty_classes(path: Path, y: torch.Tensor, y_test: torch.Tensor | None) -> None:
