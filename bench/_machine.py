@@ -83,8 +83,10 @@ def _unreadable(reason: str) -> str:
     """Return ``reason``, a reading error of the files found, with :data:`_POINT_AT_THEM` for the
     fix that gets them again (:func:`~linearnets.data.files.without_replace_fix`); a fix of its
     own before that one is kept ("put each file under its own name"), and so is one that is all
-    its own ("gunzip it once: ..."). A file of the Debian package keeps its first fix, the
-    package's reinstall, with :data:`_POINT_AT_THEM` for a user without the rights to."""
+    its own ("gunzip it once: ..."). The Debian package's own folder read keeps its first fix,
+    the package's reinstall, with :data:`_POINT_AT_THEM` for a user without the rights to; a
+    folder of links into it is another folder, which the reinstall does not repair."""
+    from linearnets._paths import same_folder
     from linearnets.data.files import (
         REINSTALL,
         find_fashion_mnist,
@@ -99,11 +101,19 @@ def _unreadable(reason: str) -> str:
             found = find_fashion_mnist()  # the folder read: its fix is the one to take off
     except LinearnetsError:  # gone meanwhile
         return reason
-    path = next(iter(found.paths.values()))
-    problem = without_replace_fix(reason, path)
-    if problem == reason:
+    # the file the reason is about: its fix is how_to_replace's for it (a link into the package
+    # among plain files gets the reinstall, the others a download)
+    for path in found.paths.values():
+        problem = without_replace_fix(reason, path)
+        if problem != reason:
+            break
+    else:
         return reason
-    if in_debian_package(path):  # the reinstall needs no root=DIR; unset, the same files are read
+    # the package's own folder read (a link to it too): the reinstall needs no root=DIR, and
+    # unset, the same files are read. A folder of links into it is another folder: a reinstall
+    # repairs none of its links, and unset, the package's files are read
+    real = Path(os.path.realpath(path)).parent
+    if in_debian_package(path) and same_folder(path.parent, real):
         return f"{problem}; {REINSTALL}; without the rights to, {_POINT_AT_THEM}"
     unset = ", or unset it (unset LINEARNETS_DATA) to search the usual places"
     return f"{problem}; {_POINT_AT_THEM}{unset if os.environ.get('LINEARNETS_DATA') else ''}"

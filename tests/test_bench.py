@@ -1363,6 +1363,56 @@ def test_a_bench_keeps_the_reinstall_of_a_damaged_debian_package_file(
     )
 
 
+@pytest.mark.realdata
+@pytest.mark.parametrize("only_one", [False, True])
+def test_a_bench_with_a_folder_of_links_into_the_debian_package_points_linearnets_data(
+    only_one: bool,
+    read_data_alone: Callable[[], tuple[str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """LINEARNETS_DATA naming a folder of the user's own links into the Debian package's, one
+    linked to the wrong file (t10k-labels to the package's train-labels): the first file's links
+    were followed, so the folder was told to reinstall the package, which repairs no link, and
+    the fix that works, to unset LINEARNETS_DATA (the package's files are then read), was lost.
+    Only the package's own folder read keeps the reinstall. With that link alone among plain
+    copies (``only_one``), linearnets' line was said as it is, its reinstall and root=DIR too."""
+    from linearnets.data import files
+
+    debian = _real_copy(tmp_path / "debian")
+    monkeypatch.setattr(files, "_debian_dir", lambda: debian)
+    links = tmp_path / "links"
+    links.mkdir()
+    for name in files.FASHION_MNIST_FILES:
+        target = "train-labels-idx1-ubyte" if name == "t10k-labels-idx1-ubyte" else name
+        if only_one and target == name:  # the others plain copies
+            shutil.copyfile(debian / f"{name}.gz", links / f"{name}.gz")
+        else:
+            (links / f"{name}.gz").symlink_to(debian / f"{target}.gz")
+    monkeypatch.setenv("LINEARNETS_DATA", str(links))
+    error, said = read_data_alone()
+    problem = (
+        f"{links / 't10k-labels-idx1-ubyte.gz'}: expected 10008 bytes of t10k-labels-idx1-ubyte "
+        "once decompressed, got 60008, the size and MD5 of train-labels-idx1-ubyte: that file is "
+        "here under the name of t10k-labels-idx1-ubyte — put each file under its own name"
+    )
+    assert error.startswith(problem)
+    assert said == (
+        f"bench_data.py: error: {problem}; {_POINT_AT_THEM}, or unset it (unset LINEARNETS_DATA) "
+        "to search the usual places"
+    )
+    # the package's own folder, through a link to it: the reinstall, and no unset (the same files)
+    (debian / "t10k-labels-idx1-ubyte.gz").unlink()
+    (debian / "t10k-labels-idx1-ubyte.gz").symlink_to(debian / "train-labels-idx1-ubyte.gz")
+    (tmp_path / "to-debian").symlink_to(debian)
+    monkeypatch.setenv("LINEARNETS_DATA", str(tmp_path / "to-debian"))
+    error, said = read_data_alone()
+    assert said == (
+        f"bench_data.py: error: {problem.replace(str(links), str(tmp_path / 'to-debian'))}; "
+        f"{files.REINSTALL}; without the rights to, {_POINT_AT_THEM}"
+    )
+
+
 def test_a_bench_that_finds_no_data_says_to_install_the_debian_package(
     read_data_alone: Callable[[], tuple[str, str]], tmp_path: Path
 ) -> None:
