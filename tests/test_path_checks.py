@@ -322,6 +322,29 @@ def test_a_link_to_a_link_to_nowhere_names_where_the_chain_ends(
     assert path_checks.link_problem(Path("below", "a")) is None and Path("below").is_dir()
 
 
+def test_a_links_dotdot_is_taken_off_the_real_folder_of_the_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """runs -> d/e1, d a link to deep/realdir and e1 a link to ../gone: each hop was resolved as
+    text, d/../gone as gone, where the system takes the .. off d's target (deep/gone); made,
+    gone fixed nothing and was still named. The folder named is the one whose making fixes it."""
+    monkeypatch.chdir(tmp_path)
+    Path("deep", "realdir").mkdir(parents=True)
+    Path("d").symlink_to(Path("deep", "realdir"))
+    Path("deep", "realdir", "e1").symlink_to(Path("..", "gone"))
+    Path("runs").symlink_to(Path("d", "e1"))
+    said = path_checks.link_problem(Path("runs", "a"))
+    assert said is not None
+    end = "runs is a symbolic link to d/e1, which is itself a symbolic link to "
+    assert said.startswith(end) and said.endswith(", which does not exist")
+    named = said.removeprefix(end).removesuffix(", which does not exist")
+    # the oracle: the system itself, given the folder named
+    assert not os.path.isdir("runs")
+    os.mkdir(named)
+    assert os.path.isdir("runs") and Path(named).samefile("runs")
+    assert path_checks.link_problem(Path("runs", "a")) is None
+
+
 def test_the_chmod_fix_quotes_a_folder_as_the_shell_reads_it() -> None:
     import shlex
 

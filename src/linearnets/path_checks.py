@@ -137,9 +137,29 @@ def _shortened(text: str, most: int = 60) -> str:
 
 def link_target(path: Path) -> Path:
     """Return where the symbolic link ``path`` points, as seen from here: a relative target
-    (``../other``) is relative to the link's folder, not to the working one. Raises ``OSError``
-    where ``path`` is no link (or went meanwhile)."""
-    return Path(os.path.normpath(os.path.join(path.parent, os.readlink(path))))
+    (``../other``) is relative to the link's folder, not to the working one, and each ``..`` is
+    taken off as the system takes it (:func:`_without_dotdots`). Raises ``OSError`` where
+    ``path`` is no link (or went meanwhile)."""
+    return _without_dotdots(Path(path.parent, os.readlink(path)))
+
+
+def _without_dotdots(path: Path) -> Path:
+    """Return ``path`` (whose ``.`` parts ``Path`` drops) with each ``..`` taken off the folder
+    before it as the system resolves it: a folder's parent, but a link's target's parent
+    (``d/../gone``, ``d`` a link to ``deep/realdir``, is ``deep/gone``, not ``gone``, which
+    os.path.normpath would say). A ``..`` after what is no folder (not made yet: the system
+    finds nothing there) or after nothing (``../x``) is kept."""
+    folder = Path()
+    for part in path.parts:
+        if part == ".." and folder.anchor and folder == Path(folder.anchor):
+            continue  # "/.." is "/"
+        if part != ".." or folder.name in ("", "..") or not os.path.isdir(folder):
+            folder /= part
+        elif folder.is_symlink():
+            folder = Path(os.path.realpath(folder)).parent
+        else:
+            folder = folder.parent
+    return folder
 
 
 # the links a chain is followed through to the missing end (Linux's own bound, SYMLOOP_MAX 40)
