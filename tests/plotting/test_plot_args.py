@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import array
+import ctypes
 import math
 import re
 import struct
@@ -21,6 +22,13 @@ from linearnets.plotting import (
     set_figsize,
 )
 from linearnets.plotting._plot_args import check_figsize, check_fmts, check_limits, curves
+
+
+class _Pointer(ctypes.Structure):
+    """A ctypes record of one pointer, whose arrays' format ('T{<P:p:}') NumPy cannot parse."""
+
+    _fields_ = [("p", ctypes.c_void_p)]
+
 
 BAD_INPUT: list[Any] = [
     (
@@ -117,6 +125,26 @@ BAD_INPUT: list[Any] = [
         lambda: set_figsize(memoryview(np.array([[3.5, 2.5]]))),
         UsageTypeError,
         r"^figsize must be \(width, height\) in inches, got memoryview\(\[\[3\.5, 2\.5\]\]\); pass ",
+    ),
+    # formats NumPy cannot parse either ended in its ValueError, "'<u' is not a valid PEP 3118
+    # buffer format string": ctypes' wide characters are text, its pointers and records not numbers
+    (
+        lambda: set_figsize(memoryview(ctypes.create_unicode_buffer("32"))),
+        UsageTypeError,
+        r"^figsize must be \(width, height\) in inches, got memoryview\(\['3', '2', '\\x00'\]\), "
+        r"strings; pass e\.g\. figsize=\(3\.5, 2\.5\)$",
+    ),
+    (
+        lambda: set_figsize(memoryview((ctypes.c_char_p * 2)())),
+        UsageTypeError,
+        r"^figsize must be \(width, height\) in inches, got a memoryview of format '<z', which "
+        r"cannot be read as real numbers; pass e\.g\. figsize=\(3\.5, 2\.5\)$",
+    ),
+    (
+        lambda: set_figsize(memoryview((_Pointer * 2)())),
+        UsageTypeError,
+        r"^figsize must be \(width, height\) in inches, got a memoryview of format "
+        r"'T\{<P:p:\}', which cannot be read as real numbers; pass e\.g\. figsize=\(3\.5, 2\.5\)$",
     ),
     (
         lambda: set_figsize(_released()),

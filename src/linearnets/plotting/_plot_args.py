@@ -71,7 +71,10 @@ def _figsize_values(name: str, figsize: Any) -> tuple[Any, str]:
     try:
         values = figsize.tolist()
     except NotImplementedError:  # a format it cannot read (">d", "1w", a record's): NumPy's
-        array = np.asarray(figsize)
+        try:
+            array = np.asarray(figsize)
+        except ValueError:  # nor NumPy: ctypes' wide characters "<u", pointers "<z", records
+            raise _unparsed_refusal(name, figsize) from None
         if array.dtype.kind == "U":  # an array of str strings
             raise _text_refusal(name, _cut(f"memoryview({array.tolist()!r})"), "strings") from None
         if array.dtype.kind not in "biuf":  # records, complex numbers
@@ -82,6 +85,22 @@ def _figsize_values(name: str, figsize: Any) -> tuple[Any, str]:
             ) from None
         values = array.tolist()
     return values, _cut(f"memoryview({values!r})")
+
+
+def _unparsed_refusal(name: str, figsize: memoryview) -> UsageTypeError:
+    """Return the refusal of ``figsize``, a memoryview of a format neither it nor NumPy reads:
+    wide characters (``u``, a ctypes ``c_wchar`` array's) are text, refused as strings, shown
+    character by character as NumPy shows its ``w`` strings; any other names its format."""
+    fmt = figsize.format
+    if fmt.lstrip("@=<>!") == "u":
+        order = "big" if fmt[0] in ">!" else "little" if fmt[0] == "<" else sys.byteorder
+        codec = f"utf-{8 * figsize.itemsize}-{order[0]}e"  # wchar_t: utf-32-le on Linux
+        chars = list(figsize.tobytes().decode(codec, errors="backslashreplace"))
+        return _text_refusal(name, _cut(f"memoryview({chars!r})"), "strings")
+    return UsageTypeError(
+        f"{name} must be (width, height) in inches, got a memoryview of format {fmt!r}, which "
+        f"cannot be read as real numbers; pass e.g. {name}=(3.5, 2.5)"
+    )
 
 
 def _text_refusal(name: str, shown: str, what: str) -> UsageTypeError:
