@@ -173,23 +173,51 @@ def test_two_numbers_written_as_text_are_compared_exactly() -> None:
 
 
 def test_a_number_written_as_text_is_the_float_it_reads_as_but_never_inf_or_a_false_zero() -> None:
-    """Against a float, a text is the float nearest it ('0.1' is 0.1, though 0.1 is
-    0.1000000000000000055...; '9' is 9.0), as the float holds no more; a whole number exactly
-    (an int); but '1e400' is not inf, nor '1e-400' 0.0."""
+    """Against a float, a decimal fraction or exponent written as text is the float nearest it
+    ('0.1' is 0.1, though 0.1 is 0.1000000000000000055...; '9.0' is 9.0), as the float holds no
+    more; but '1e400' is not inf, nor '1e-400' 0.0. A whole number written as int() writes it
+    ('9', '10000000000000001') is that int, compared exactly: '10000000000000001' against 1e16
+    was drawn right, as its float's nearest, where 10000000000000001 itself was drawn wrong."""
     from fractions import Fraction
 
     from linearnets.plotting._mistake_marks import marked_wrong
 
     texts = ["0.1", "9", "10000000000000001", "1e400", "1e-400", "0e9", "-0.0", "1e308"]
     floats = [0.1, 9.0, 1e16, float("inf"), 0.0, 0.0, 0.0, 1e308]
-    assert marked_wrong(texts, floats) == [False] * 3 + [True, True] + [False] * 3
-    assert marked_wrong(floats, texts) == [False] * 3 + [True, True] + [False] * 3
+    assert marked_wrong(texts, floats) == [False, False, True, True, True] + [False] * 3
+    assert marked_wrong(floats, texts) == [False, False, True, True, True] + [False] * 3
+    # the oracle for a whole number: the int it writes, against the same float
+    whole = ["10000000000000001", "9", "-0", "1" * 400, "9007199254740993"]
+    against = [1e16, 9.0, 0.0, float("inf"), 9007199254740992.0]
+    ints = [10**16 + 1, 9, 0, int("1" * 400), 2**53 + 1]
+    assert marked_wrong(whole, against) == marked_wrong(ints, against)
+    assert marked_wrong(whole, against) == [True, False, False, True, True]
     assert marked_wrong(["5", "5.0"], [float("nan"), float("-inf")]) == [True, True]
     ints = [9, 10**16 + 1, 10**5000 + 1]
     written = ["9.0", "10000000000000001", "1" + "0" * 4999 + "1"]
     assert marked_wrong(written, ints) == [False] * 3
     assert marked_wrong(["9.5", "1e16", "1" + "0" * 5000], ints) == [True] * 3
     assert marked_wrong(["0.5", "0.3"], [Fraction(1, 2), Fraction(1, 3)]) == [False, True]
+
+
+def test_digits_of_other_scripts_are_read_alike_against_text_and_numbers() -> None:
+    """'٩' (Arabic-Indic) and '９' (fullwidth) against '9' were compared by their digit strings,
+    so drawn wrong, though against 9 drawn right: a digit of any script is its value, as int()
+    and Fraction read it (the oracle), in both paths."""
+    from fractions import Fraction
+
+    from linearnets.plotting._mistake_marks import marked_wrong
+
+    texts = ["٩", "９", "٩٠", "٠٩", "\U0001d7d7", "٩.٥", "١e١", "-٠"]
+    values = [Fraction(t) for t in texts]  # 9, 9, 90, 9, 9, 19/2, 10, 0
+    assert values == [9, 9, 90, 9, 9, Fraction(19, 2), 10, 0]
+    ascii_texts = ["9", "9", "90", "9", "9", "9.5", "10", "0"]
+    assert marked_wrong(texts, ascii_texts) == [False] * len(texts)
+    assert marked_wrong(texts, values) == [False] * len(texts)
+    assert marked_wrong(texts, [float(v) for v in values]) == [False] * len(texts)
+    others = ["8", "19", "9", "90", "8", "9.4", "1", "1"]
+    assert marked_wrong(texts, others) == [True] * len(texts)
+    assert marked_wrong(texts, [Fraction(o) for o in others]) == [True] * len(texts)
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,14 @@
 right prediction whatever form the labels come in (names, class indices, whole floats, numbers
 read as text), or refuses two that cannot be told apart, naming the parameter, the value and the
 fix. See D2L §3.6.7.
+
+A number written as text is read exactly, its digits in any script as int() reads them ('٩' and
+'９' are 9): against another such text or an int, it is compared exactly; against a float, a
+whole number written as int() writes one (digits alone: '10000000000000001', not '9.0' or
+'1e16') is that int, compared exactly (not 1e16, as 10000000000000001 is not), and any other
+text (a decimal fraction or an exponent: '0.1') is the float nearest it, as the float holds no
+more ('0.1' is 0.1, though 0.1 is 0.1000000000000000055...), but never inf ('1e400') or a
+nonzero rounded to 0.0 ('1e-400').
 """
 
 from __future__ import annotations
@@ -46,21 +54,24 @@ def marked_wrong(true: list[Any], pred: list[Any]) -> list[bool]:
     return wrong
 
 
-# a decimal number as text: "9", "-3", "9.0", ".5", "1e3" (not "nan", "1_000" or "0x9")
-# (its sign, digits before and after the point, exponent)
-_DECIMAL = re.compile(r"([+-]?)(?=\.?\d)(\d*)\.?(\d*)(?:[eE]([+-]?\d+))?")
+# a decimal number as text: "9", "-3", "9.0", ".5", "1e3", "٩" (not "nan", "1_000" or "0x9")
+# (its sign, digits before and after the point, point, exponent); \d: a digit of any script
+_DECIMAL = re.compile(r"([+-]?)(?=\.?\d)(\d*)(\.?)(\d*)(?:[eE]([+-]?\d+))?")
 # the largest power of ten a Decimal is scaled by (libmpdec's, 10**18 - 1, less a margin)
 _MOST_EXPONENT = 10**17
 
 
 class _Written(NamedTuple):
-    """A number written as text in decimal, exactly: whether it is negative, its digits without
-    leading or trailing zeros ("" for zero, whatever its sign) and the power of ten they are
-    scaled by: "-1.50e3" is (True, "15", 2), "9.0" and "9" (False, "9", 0)."""
+    """A number written as text in decimal, exactly: whether it is negative, its ASCII digits
+    without leading or trailing zeros ("" for zero, whatever its sign) and the power of ten they
+    are scaled by: "-1.50e3" is (True, "15", 2), "9.0", "9" and "٩" (False, "9", 0); and whether
+    it is written as int() writes a number (``whole``: "9", not "9.0" or "9e0"), which a float
+    is compared with exactly (:func:`_same`)."""
 
     negative: bool
     digits: str
     exponent: int
+    whole: bool
 
     def as_float(self) -> float:
         """Return the float nearest the number ("0.1" is 0.1; past float's range, inf or 0)."""
@@ -94,27 +105,33 @@ def _written_number(text: Any) -> _Written | None:
     match = _DECIMAL.fullmatch(text.strip()) if isinstance(text, str) else None
     if match is None:
         return None
-    sign, whole, fraction, power = match.groups()
-    # the exponent through Decimal, as int() refuses more than 4300 digits of it too
+    sign, whole, point, fraction, power = match.groups()
+    # through Decimal, as int() refuses more than 4300 digits; it reads a digit of any script as
+    # int() does ('٩' is 9), and drops the leading zeros ('٠٩' is '9')
     exponent = int(Decimal(power or 0)) - len(fraction)
-    digits = (whole + fraction).lstrip("0")
+    digits = "".join(map(str, Decimal(whole + fraction).as_tuple().digits)).lstrip("0")
     exponent += len(digits) - len(digits.rstrip("0"))
     digits = digits.rstrip("0")
-    return _Written(sign == "-" and bool(digits), digits, exponent if digits else 0)
+    written_whole = not point and power is None
+    return _Written(sign == "-" and bool(digits), digits, exponent if digits else 0, written_whole)
 
 
 def _same(a: Any, b: Any) -> bool:
     """Return whether the labels ``a`` and ``b``, each a number or one written as text
     (:func:`_number`), are one number: two texts exactly ('1e400' is not '2e400'), a text and a
-    whole number exactly, a text and a float where the text reads as it ('0.1' is 0.1, though
-    0.1 is 0.1000000000000000055...), though never one that float cannot hold ('1e400' is not
-    inf)."""
+    whole number exactly, a whole number written as int() writes it and a float exactly
+    ('10000000000000001' is not 1e16), another text and a float where the text reads as it
+    ('0.1' is 0.1, though 0.1 is 0.1000000000000000055...), though never one that float cannot
+    hold ('1e400' is not inf)."""
     if isinstance(a, _Written) and isinstance(b, _Written):
-        return a == b
+        return a[:3] == b[:3]  # the number, however written ('9' is '9.0')
     if isinstance(b, _Written):
         a, b = b, a
     if not isinstance(a, _Written):
         return bool(a == b)
+    if isinstance(b, Real) and not isinstance(b, Rational) and a.whole:  # as its int is
+        exact = a.as_decimal()
+        return exact is not None and exact == float(b)
     if isinstance(b, Real) and not isinstance(b, Rational):  # a float: its precision
         # but a text is never inf ('1e400'), nor 0.0 unless it writes 0 ('1e-400')
         nearest = a.as_float()
