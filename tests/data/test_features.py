@@ -96,3 +96,116 @@ def test_the_first_value_that_is_no_number_is_found_past_numbers_and_in_images(
     y[7] = "n/a"
     with pytest.raises(DatasetError, match=r"'n/a' at y\[7\] is no number"):
         float_features(tmp_path / "d.npz", "y", y.reshape(-1, 1), cell=lambda i, j: f"y[{i}]")
+
+
+def _followed(said: str, **arrays: np.ndarray) -> dict[str, np.ndarray]:
+    """Run the statements a message offers after its "e.g. ", up to their explanation in
+    parentheses, on ``arrays``; return the arrays they leave."""
+    scope: dict[str, object] = {"numpy": np, **arrays}
+    exec(said.split("e.g. ")[1].split(" (")[0], scope)  # the statements as the message gives them
+    return {key: scope[key] for key in arrays}  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("load", [load_regression_file, load_classification_file])
+def test_the_encoding_offered_names_every_column_of_words(tmp_path: Path, load: object) -> None:
+    """Two columns of words: the fix encoded the first alone, and the cast it ended with raised
+    ValueError: could not convert string to float: 'l' on the second. Followed now, it loads."""
+    cat = np.array([chr(97 + i % 12) for i in range(40)])  # 'a'..'l'
+    X = np.stack([cat, cat[::-1], np.array([str(i % 5) for i in range(40)])], 1)
+    y = np.arange(40) % 2
+    np.savez(tmp_path / "d.npz", X=X, y=y)
+    with pytest.raises(DatasetError) as info:
+        load(tmp_path / "d.npz")  # type: ignore[operator]
+    said = one_line(info.value)
+    assert "'a' at X[0, 0] is no number (the first such); encode those columns (X[:, 0], X[:, 1])" in said  # fmt: skip
+    assert said.endswith(", or drop them")
+    np.savez(tmp_path / "fixed.npz", X=_followed(said, X=X)["X"], y=y)
+    X_fixed = load(tmp_path / "fixed.npz")  # type: ignore[operator]
+    X_fixed = X_fixed[0] if isinstance(X_fixed, tuple) else X_fixed.X
+    letters = [i % 12 for i in range(40)]
+    assert X_fixed[:, 0].tolist() == letters  # 'a'..'l' as 0..11
+    assert X_fixed[:, 1].tolist() == letters[::-1]
+    assert X_fixed[:, 2].tolist() == [i % 5 for i in range(40)]
+
+
+def test_a_column_of_words_is_numbered_in_x_and_x_test_together(tmp_path: Path) -> None:
+    """X's message numbered X[:, 1] alone and X_test's X_test[:, 1] alone: 'c' was 2 in X and 0 in
+    X_test (which lacks 'a' and 'b'), and the run trained on it. Followed now, a word has one
+    number in both."""
+    X = np.array([[str(i), "abcd"[i % 4]] for i in range(8)])
+    X_test = np.array([["1", "c"], ["2", "d"], ["3", "c"]])
+    np.savez(tmp_path / "d.npz", X=X, y=np.arange(8) % 2, X_test=X_test, y_test=np.array([0, 1, 0]))
+    with pytest.raises(DatasetError) as info:
+        load_classification_file(tmp_path / "d.npz")
+    said = one_line(info.value)
+    assert "its first len(X) rows are X's, the rest X_test's" in said
+    fixed = _followed(said, X=X, X_test=X_test)
+    np.savez(tmp_path / "fixed.npz", y=np.arange(8) % 2, y_test=np.array([0, 1, 0]), **fixed)
+    data = load_classification_file(tmp_path / "fixed.npz")
+    assert data.X[:, 1].tolist() == [0, 1, 2, 3] * 2  # 'a'..'d'
+    assert data.X_test is not None
+    assert data.X_test[:, 1].tolist() == [2, 3, 2]  # 'c' and 'd' as in X
+
+
+def test_words_in_x_test_beside_x_of_numbers_are_told_x_s_encoding(tmp_path: Path) -> None:
+    """X, read first, holds numbers: X_test's words numbered alone would not match them."""
+    X_test = np.array([["1", "b"], ["2", "a"]])
+    np.savez(tmp_path / "d.npz", X=np.ones((4, 2)), y=np.arange(4) % 2, X_test=X_test, y_test=np.arange(2))  # fmt: skip
+    with pytest.raises(DatasetError) as info:
+        load_classification_file(tmp_path / "d.npz")
+    assert one_line(info.value) == (
+        f"{tmp_path / 'd.npz'}: X_test must hold real numbers, got dtype <U1: text, and 'b' at "
+        "X_test[0, 1] is no number (the first such); X holds numbers there: store that column in "
+        "X's encoding (each value as the number it has in X), or drop that column from both"
+    )
+
+
+@pytest.mark.parametrize("blank", ["", "NA", "?"])
+@pytest.mark.parametrize("load", [load_regression_file, load_classification_file])
+def test_a_blank_among_numbers_is_a_missing_value_not_a_category(
+    tmp_path: Path, load: object, blank: str
+) -> None:
+    """'0'..'11' and one blank were told to encode the column as categories, which, followed,
+    made '2' 5.0 and '10' 3.0, trained on silently: the blanks are missing values, to fill or
+    drop, named with how many."""
+    column = np.array([str(i % 12) for i in range(40)])
+    column[[5, 17]] = blank
+    X = np.stack([np.array(["1"] * 40), column], 1)
+    np.savez(tmp_path / "d.npz", X=X, y=np.arange(40) % 2)
+    with pytest.raises(DatasetError) as info:
+        load(tmp_path / "d.npz")  # type: ignore[operator]
+    assert one_line(info.value) == (
+        f"{tmp_path / 'd.npz'}: X must hold real numbers, got dtype {X.dtype}: text, and "
+        f"{blank!r} at X[5, 1] is no number among the numbers of X[:, 1] (the first of 2): "
+        "missing values; fill them with a number (e.g. the mean of the others) or drop those "
+        "examples (and their y), then convert it, numpy.asarray(X, dtype=float)"
+    )
+    keep = X[:, 1] != blank  # dropped, as told
+    np.savez(
+        tmp_path / "fixed.npz", X=np.asarray(X[keep], dtype=float), y=(np.arange(40) % 2)[keep]
+    )
+    X_fixed = load(tmp_path / "fixed.npz")  # type: ignore[operator]
+    X_fixed = X_fixed[0] if isinstance(X_fixed, tuple) else X_fixed.X
+    assert X_fixed[:, 1].tolist() == [i % 12 for i in range(40) if i not in (5, 17)]
+
+
+def test_one_missing_target_is_named_with_words_beside_it(tmp_path: Path) -> None:
+    """A missing y among numbers is one example to fill or drop; beside a column of words, the
+    missing values are told to be filled first, the encoding's cast failing on them."""
+    y = np.array([str(float(i)) for i in range(40)])
+    y[3] = "NA"
+    with pytest.raises(DatasetError) as info:
+        float_features(tmp_path / "d.npz", "y", y.reshape(-1, 1), cell=lambda i, j: f"y[{i}]")
+    assert one_line(info.value).endswith(
+        "text, and 'NA' at y[3] is no number among the numbers of y (the only one): a missing "
+        "value; fill it with a number (e.g. the mean of the others) or drop that example (and its "
+        "X), then convert it, numpy.asarray(y, dtype=float)"
+    )
+    X = np.stack([np.array(["a", "b"] * 20), y], 1)
+    with pytest.raises(DatasetError) as info:
+        float_features(tmp_path / "d.npz", "X", X)
+    assert one_line(info.value).endswith(
+        "or drop that column; first, 'NA' at X[3, 1] is no number among the numbers of X[:, 1] (the only "
+        "one): a missing value; fill it with a number (e.g. the mean of the others) or drop that "
+        "example (and its y)"
+    )

@@ -71,7 +71,10 @@ def load_classification_file(path: Path) -> ClassificationArrays:
     shapes = {key: array.shape[1:] for key, array in arrays.items() if key.startswith("X")}
     arrays = {key: one_row_each(key, array) for key, array in arrays.items()}
     scaled = eight_bit(arrays["X"])
-    X = pixel_features(path, "X", arrays["X"], scaled=scaled, shape=shapes["X"])
+    # a column of words is numbered in X and X_test together: X's message says so
+    X = pixel_features(
+        path, "X", arrays["X"], scaled=scaled, shape=shapes["X"], test_set="X_test" in arrays
+    )
     # X_test's columns are centred by X's mean: both named in the fix
     alike = "X and X_test" if "X_test" in arrays else None
     if not scaled:  # 8-bit pixels are exact in float32
@@ -163,7 +166,9 @@ def _test_set(
                 "float (taken as they are)"
             )
         check_flat_test(path, test, X.shape[1])
-        X_test = pixel_features(path, "X_test", test, scaled=scaled, shape=shapes["X_test"])
+        X_test = pixel_features(
+            path, "X_test", test, scaled=scaled, shape=shapes["X_test"], test_set=True
+        )
         y_test = class_labels(path, "y_test", arrays["y_test"], X_test, test_set=True)
         check_example_shapes(path, shapes["X"], shapes["X_test"])
         if not scaled:

@@ -29,6 +29,7 @@ def float_features(
     *,
     cell: Callable[[int, int], str] | None = None,
     shape: tuple[int, ...] | None = None,
+    test_set: bool = False,
 ) -> torch.Tensor:
     """Return ``array`` (N, D) as float32 (N, D), refusing empty, non-real or non-finite values.
 
@@ -40,6 +41,9 @@ def float_features(
             ``line 102, column 2`` for a CSV; ``name[i, j]`` by default.
         shape: the shape the file holds ``array`` in, where that is not (N, D) (images (N, H, W)
             flattened), for the messages.
+        test_set: the file holds a test set beside the training one: for ``X``, ``X_test``,
+            whose columns of words are to be numbered with ``X``'s; for ``X_test`` (a name ending
+            in ``_test``), ``X``, read first, which holds numbers.
 
     Returns:
         ``array`` as float32, shape (N, D).
@@ -48,7 +52,7 @@ def float_features(
     cell = cell or cell_namer(name, example)
     _check_rows(path, name, array, shape=shape)
     if array.dtype.kind in "SU":  # text (str_ or bytes_): words, or numbers written as text
-        _refuse_text(path, name, array, cell, example)
+        _refuse_text(path, name, array, cell, example, test_set=test_set)
     try:
         with np.errstate(over="ignore"):  # a value beyond float32 becomes inf: refused just below
             X = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
@@ -104,47 +108,176 @@ def _refuse_text(
     array: np.ndarray,
     cell: Callable[[int, int], str],
     example: tuple[int, ...],
+    *,
+    test_set: bool,
 ) -> NoReturn:
     """Refuse ``array`` (N, D) of text: where every value reads as a number, with the cast that
     reads it; else naming its first value that is no number (``cell``: where, in the file's
-    terms), with how to encode its column as numbers (``example``: the shape of a row as the file
-    holds it, for the column's name) or drop it. The cast was offered for words too, where it
-    raises ValueError."""
+    terms), with how to encode every column holding words as numbers (``example``: the shape of a
+    row as the file holds it, for the columns' names; ``test_set``: as for
+    :func:`float_features`) or drop them, and, in a column of numbers but for a few values, those
+    as missing values to fill or drop. The cast was offered for words too, where it raises
+    ValueError; one column's encoding for several, where the cast after it raised ValueError."""
     got = f"{shown_path(path)}: {name} must hold real numbers, got dtype {array.dtype}"
     array_name = name.split()[0]  # "y (the last column)" is y
-    flat = array.reshape(-1)
-    try:
-        np.asarray(flat, dtype=np.float64)
-    except (ValueError, OverflowError):
-        pass
-    else:
+    bad = _not_numbers(array)  # (N, D)
+    if not bad.any():
         raise DatasetError(
             f"{got}: numbers written as text; convert it first, e.g. with "
             f"numpy.asarray({array_name}, dtype=float)"
         )
-    k = next(k for k in range(flat.size) if not _reads_as_number(flat[k : k + 1]))
-    i, j = divmod(k, array.shape[1])
-    one = array.shape[1] == 1  # the targets: their examples are dropped, not the column
-    column = array_name if one else column_namer(array_name, example)(j)
-    drop = f"the examples whose {array_name} is no number" if one else "that column"
-    codes = f"numpy.unique({column}, return_inverse=True)[1]"
-    # written into the text array itself, a code is cut to its width: 10 in <U1 is '1'
-    encode = (
-        f"{codes}, its distinct values numbered 0..K-1"
-        if one
-        else f"{array_name} = {array_name}.astype(object); {column} = {codes}; {array_name} = "
-        f"numpy.asarray({array_name}, dtype=float) (its distinct values numbered 0..K-1, in an "
-        f"array of objects first: written into {array_name}'s text, 10 could be cut to '1')"
+    counts = bad.sum(axis=0)  # (D,): values that are no number in each column
+    # numbers but for fewer values than not (a blank, 'NA', '?'): missing values, not categories
+    # (encoded as categories, '2' became 5.0 and '10' 3.0)
+    missing = (counts > 0) & (counts < array.shape[0] - counts)
+    words = (counts > 0) & ~missing
+    parts = []
+    if words.any():
+        parts.append(_words(array, bad & words, name, cell, example, test_set=test_set))
+    if missing.any():
+        fix = _missing(array, bad & missing, name, cell, example)
+        parts.append(f"first, {fix}" if parts else fix)
+        if not words.any() and name.isidentifier():  # an .npz's array, not a CSV's columns
+            parts[-1] += f", then convert it, numpy.asarray({name}, dtype=float)"
+    raise DatasetError(f"{got}: text, and {'; '.join(parts)}")
+
+
+def _words(
+    array: np.ndarray,
+    bad: np.ndarray,
+    name: str,
+    cell: Callable[[int, int], str],
+    example: tuple[int, ...],
+    *,
+    test_set: bool,
+) -> str:
+    """Say where the first of ``array``'s (N, D) words is, ``bad`` (N, D) marking them, and how to
+    encode their columns as numbers: ``X``'s and ``X_test``'s together where the file holds both
+    (numbered apart, one word had two numbers), in ``X``'s encoding for ``X_test`` (``X`` holds
+    numbers: it was read first)."""
+    array_name = name.split()[0]
+    first = f"{_first(array, bad, cell)} is no number (the first such)"
+    if array.shape[1] == 1:  # the targets: their examples are dropped, not the column
+        return (
+            f"{first}; encode it as numbers, e.g. numpy.unique({array_name}, "
+            f"return_inverse=True)[1], its distinct values numbered 0..K-1, or drop the examples "
+            f"whose {array_name} is no number"
+        )
+    columns = [int(c) for c in np.flatnonzero(bad.any(axis=0))]
+    names = [column_namer(array_name, example)(c) for c in columns]
+    one = len(columns) == 1
+    that = "that column" if one else f"those columns ({', '.join(names)})"
+    if test_set and array_name.endswith("_test"):  # X, read before it, holds numbers
+        train = array_name.removesuffix("_test")
+        return (
+            f"{first}; {train} holds numbers there: store {that} in {train}'s encoding (each "
+            f"value as the number it has in {train}), or drop {that} from both"
+        )
+    held = "both" if test_set else array_name  # the array the columns are encoded in
+    if one or len(example) > 1:  # images (N, H, W): a statement per column, named as held
+        encode = "; ".join(
+            f"{c} = numpy.unique({c}, return_inverse=True)[1]"
+            for c in (column_namer(held, example)(c) for c in columns)
+        )
+    else:
+        encode = (
+            f"{held}[:, {columns}] = numpy.stack([numpy.unique(c, return_inverse=True)[1] for c "
+            f"in {held}[:, {columns}].T], 1)"
+        )
+    numbered = "its distinct values" if one else "each column's distinct values"
+    cut = f"in an array of objects first: written into {array_name}'s text, 10 could be cut to '1'"
+    if test_set:
+        test = f"{array_name}_test"
+        code = (
+            f"both = numpy.concatenate([{array_name}, {test}]).astype(object); {encode}; "
+            f"{array_name}, {test} = numpy.asarray(both[:len({array_name})], dtype=float), "
+            f"numpy.asarray(both[len({array_name}):], dtype=float)"
+        )
+        why = (
+            f"{numbered} numbered 0..K-1 in {array_name} and {test} together (numbered apart, "
+            f"a value one lacks shifts the other's numbers): its first len({array_name}) rows are "
+            f"{array_name}'s, the rest {test}'s; {cut}"
+        )
+    else:
+        code = (
+            f"{array_name} = {array_name}.astype(object); {encode}; {array_name} = "
+            f"numpy.asarray({array_name}, dtype=float)"
+        )
+        why = f"{numbered} numbered 0..K-1, {cut}"
+    dropped = "that column" if one else "them"
+    return f"{first}; encode {that} as numbers, e.g. {code} ({why}), or drop {dropped}"
+
+
+# what else a row's examples are dropped from, by the array whose values are missing
+_PAIRED = {"X": "y", "y": "X", "X_test": "y_test"}
+
+
+def _missing(
+    array: np.ndarray,
+    bad: np.ndarray,
+    name: str,
+    cell: Callable[[int, int], str],
+    example: tuple[int, ...],
+) -> str:
+    """Say where the first of ``array``'s (N, D) missing values is, ``bad`` (N, D) marking them
+    (values that are no number in columns of numbers), how many, and to fill them or drop their
+    examples."""
+    array_name = name.split()[0]
+    count = int(bad.sum())
+    columns = np.flatnonzero(bad.any(axis=0))
+    where = (
+        array_name
+        if array.shape[1] == 1
+        else " and ".join(column_namer(array_name, example)(int(c)) for c in columns)
     )
-    raise DatasetError(
-        f"{got}: text, and {flat[k].item()!r} at {cell(i, j)} is no number (the first such); "
-        f"encode {'it' if one else 'that column'} as numbers, e.g. {encode}, or drop {drop}"
+    also = f" (and {'its' if count == 1 else 'their'} {_PAIRED[name]})" if name in _PAIRED else ""
+    value = f"{_first(array, bad, cell)} is no number among the numbers of"
+    if count == 1:
+        return (
+            f"{value} {where} (the only one): a missing value; fill it with a number (e.g. the "
+            f"mean of the others) or drop that example{also}"
+        )
+    return (
+        f"{value} {where} (the first of {count}): missing values; fill them with a number (e.g. "
+        f"the mean of the others) or drop those examples{also}"
     )
+
+
+def _first(array: np.ndarray, bad: np.ndarray, cell: Callable[[int, int], str]) -> str:
+    """Return the first value of ``array`` (N, D) that ``bad`` (N, D) marks, in row-major order,
+    with where it is (``cell``): ``'x' at X[3, 1]``."""
+    k = int(np.flatnonzero(bad)[0])
+    return f"{array.reshape(-1)[k].item()!r} at {cell(*divmod(k, array.shape[1]))}"
+
+
+def _not_numbers(array: np.ndarray) -> np.ndarray:
+    """Return where ``array`` (N, D), text, holds values that are no number, as
+    ``numpy.asarray(..., dtype=float)`` reads them: a column cast whole, and where that fails each
+    of its distinct values, halves of them at a time (numbers cast together), so that a column of
+    a million numbers and one blank costs a few dozen casts."""
+    bad = np.zeros(array.shape, dtype=bool)
+    for j in range(array.shape[1]):
+        if _reads_as_number(array[:, j]):
+            continue
+        values, inverse = np.unique(array[:, j], return_inverse=True)
+        bad_value = np.zeros(len(values), dtype=bool)
+        spans = [(0, len(values))]
+        while spans:
+            low, high = spans.pop()
+            if _reads_as_number(values[low:high]):
+                continue
+            if high - low == 1:
+                bad_value[low] = True
+            else:
+                middle = (low + high) // 2
+                spans += [(low, middle), (middle, high)]
+        bad[:, j] = bad_value[inverse]
+    return bad
 
 
 def _reads_as_number(value: np.ndarray) -> bool:
-    """Whether ``value`` (1,), text, reads as a number, as ``numpy.asarray(..., dtype=float)``
-    reads it."""
+    """Whether every value of ``value``, text, reads as a number, as
+    ``numpy.asarray(..., dtype=float)`` reads it."""
     try:
         np.asarray(value, dtype=np.float64)
     except (ValueError, OverflowError):
