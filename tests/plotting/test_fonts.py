@@ -274,3 +274,29 @@ def test_the_refusal_without_a_cjk_font_names_the_parameter_and_the_title_as_wri
         f"fonts-wqy-microhei', or {other}"
     )
     assert plt.get_fignums() == []  # refused before a figure was made
+
+
+@pytest.mark.parametrize(
+    ("draw", "books"),
+    [
+        (lambda: show_images(torch.rand(2, 4, 4), 1, 2, titles=["包", "猫"]), False),
+        (lambda: show_images(torch.rand(2, 4, 4), 1, 2, titles=["猫", "包"]), False),
+        (lambda: plot_confusion_matrix(torch.eye(2), ["包", "猫"]), False),
+        (lambda: show_images(torch.rand(2, 4, 4), 1, 2, titles=["包\n短靴", "T恤\n猫"]), False),
+        (lambda: show_images(torch.rand(2, 4, 4), 1, 2, titles=["包\nbag", "T恤\n短靴"]), True),
+    ],
+    ids=["a book label first", "a book label second", "plot_confusion_matrix", "two-line titles", "the book's alone"],
+)  # fmt: skip
+def test_english_labels_are_offered_where_every_cjk_title_is_one_of_the_books(
+    draw: Callable[[], Any], books: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fix was picked by the first CJK title alone: ['包', '猫'] was told lang='en', which
+    leaves '猫' (no book label) as it is, and ['猫', '包'] to write them in Latin letters."""
+    import linearnets.plotting._fonts as fonts
+
+    monkeypatch.setattr(fonts, "cjk_family", lambda: None)
+    with pytest.raises(UsageError) as info:
+        draw()
+    other = "use English labels (lang='en')" if books else "write them in Latin letters"
+    assert str(info.value).endswith(f"'sudo apt-get install fonts-wqy-microhei', or {other}")
+    assert plt.get_fignums() == []

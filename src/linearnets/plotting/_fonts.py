@@ -164,8 +164,14 @@ def title_font(texts: Sequence[str], name: str = "titles") -> dict[str, Any]:
         from linearnets.data.labels import TEXT_LABELS_ZH
 
         i, text = next((i, t) for i, t in enumerate(texts) if not cjk.isdisjoint(t))
-        # the book's Chinese labels (lang='zh') have English ones; a user's own names may not
-        books = any(line in TEXT_LABELS_ZH for line in text.split("\n"))
+        # the book's Chinese labels (lang='zh') have English ones; a user's own names may not: a
+        # single one among them ('猫' beside '包') and lang='en' leaves it as it is
+        books = all(
+            line in TEXT_LABELS_ZH
+            for title in texts
+            for line in title.split("\n")  # a two-line title's, each
+            if _has_cjk(line)
+        )
         other = "use English labels (lang='en')" if books else "write them in Latin letters"
         raise UsageError(
             f"{name} hold Chinese, Japanese or Korean characters ({name}[{i}] = {text!r}), but "
