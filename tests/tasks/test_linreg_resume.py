@@ -34,6 +34,7 @@ from linearnets.training.checkpoint import load_checkpoint
 from linearnets.training.interrupt import TrainingInterrupted
 
 from ._metrics_damage import CONFIG_REWRITTEN, DAMAGES
+from .test_resume_fit import TYPED_DATA
 from .test_training_run import StopNow  # the user's "stop training now" callback
 
 IMPLS = ("scratch", "analytic", "concise")
@@ -3079,3 +3080,30 @@ def test_metrics_a_row_short_or_torn_at_the_end_are_rewritten_without_a_backup(
     assert len(result.history.epochs) == 3
     for name, text in whole.items():
         assert (out / name).read_bytes().startswith(text)  # the two epochs' rows, then the third
+
+
+@pytest.mark.parametrize(("name", "said"), TYPED_DATA)
+def test_a_data_file_typed_for_the_resume_is_named_as_typed(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    said: str,
+) -> None:
+    """linreg --resume l1 --data ./nothere.npz said "--data /tmp/.../nothere.npz does not exist",
+    where a new run names it as typed (the resume read it by its absolute path); the run's own
+    file, from its config.json, stays absolute."""
+    from linearnets.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    data = _rows_file(tmp_path / "d.csv", 0)
+    np.savez(tmp_path / "m.npz", A=np.ones(3))
+    assert main(["linreg", "--data", "d.csv", "--epochs", "1", "--lr", "0.01", "--out", "l1"]) == 0
+    capsys.readouterr()
+    resume = ["linreg", "--resume", "l1", "--data", f"./{name}", "--epochs", "2", "--force"]
+    assert main(resume) != 0
+    err = capsys.readouterr().err
+    assert said in err and str(tmp_path) not in err, err
+    data.unlink()  # the run's own file gone: named by config.json's absolute path
+    assert main(["linreg", "--resume", "l1", "--epochs", "2"]) != 0
+    assert str(data) in capsys.readouterr().err

@@ -237,3 +237,37 @@ def test_the_command_line_refuses_a_reshaped_data_file_alike_with_and_without_fo
     assert {p.name: p.read_bytes() for p in run.iterdir()} == before
     data.write_bytes(original)
     assert main([*resume, "--plot", "none"]) == 0
+
+
+# a --data file typed for a resume (softmax's, linreg's), with what its refusal says of it
+TYPED_DATA = [
+    ("nothere.npz", "error: --data nothere.npz does not exist or is not a file"),
+    ("m.npz", "error: m.npz must hold arrays X and y"),
+]
+
+
+@pytest.mark.parametrize(("name", "said"), TYPED_DATA)
+def test_a_data_file_typed_for_the_resume_is_named_as_typed(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    said: str,
+) -> None:
+    """softmax --resume r1 --data ./m.npz said "error: /tmp/.../m.npz must hold arrays X and y",
+    where a new run names it as typed (the model's shape read it by its absolute path); the run's
+    own file, from its config.json, stays absolute."""
+    from linearnets.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    data = _npz(tmp_path / "d.npz", 5, 3)
+    np.savez(tmp_path / "m.npz", A=np.ones(3))
+    assert main(["softmax", "--data", "d.npz", "--epochs", "1", "--plot", "none", "--out", "r1",
+                 "--device", "cpu"]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["softmax", "--resume", "r1", "--data", f"./{name}", "--epochs", "2"]) != 0
+    err = capsys.readouterr().err
+    assert said in err and str(tmp_path) not in err, err
+    data.unlink()  # the run's own file gone: named by config.json's absolute path
+    assert main(["softmax", "--resume", "r1", "--epochs", "2"]) == 2
+    assert str(data) in capsys.readouterr().err

@@ -301,7 +301,11 @@ def _resume(
         warn_loss_unit(old, new, epoch=ckpt.epoch)
     # the data first: a file refused (gone, damaged) leaves config.json, its SHA-256 in it, as it was
     # too many threads warned of here, once, where the resume trains on them
-    setup = prepare_linreg(new, pinned=ckpt is not None and ckpt.epoch >= new.epochs)
+    # read by the name typed after --data, as its messages show it; the run records it absolute
+    setup = prepare_linreg(
+        _data_as_given(new, overrides), pinned=ckpt is not None and ckpt.epoch >= new.epochs
+    )
+    setup = replace(setup, config=new)
     # a divergence before this resume's first checkpoint puts its forced settings back (its
     # message asks for another lr); a Ctrl-C keeps them, for the plain --resume it advises
     forced = changed if ckpt is not None else {}
@@ -465,6 +469,19 @@ def _replaced(
             fix = f", or put back the run's {CONFIG_FILE} from a copy of the run"
             raise bad_config_value(run_dir, exc, fix=fix) from None
         raise
+
+
+def _data_as_given(config: LinregConfig, overrides: dict[str, Any]) -> LinregConfig:
+    """Return ``config`` with its ``data`` as the caller spelt it (``d.npz``, as typed after
+    ``--data``), as a new run reads it, where ``overrides`` give the file ``config`` names; else
+    ``config`` (``data`` absolute: config.json's, which a resume keeps)."""
+    typed = overrides.get("data")
+    if typed is None or config.data is None:
+        return config
+    path = path_setting("data", typed)  # checked as config's was
+    return (
+        config if path is None or absolute_path(path) != config.data else replace(config, data=path)
+    )
 
 
 def _refuse_synthetic_settings(changes: dict[str, Any], data: Path, run_dir: Path) -> None:

@@ -159,5 +159,6 @@ def _model_shape(config: SoftmaxConfig) -> tuple[int, int] | None:
 
     with warnings.catch_warnings():  # prepare reads it again, and warns then
         warnings.simplefilter("ignore", DataWarning)
-        arrays = load_classification_file(config.data)  # read twice: a rare resume
+        # read by the name it was given, as its messages show it; read twice: a rare resume
+        arrays = load_classification_file(config.data_as_given() or config.data)
     return arrays.num_features, arrays.num_classes
