@@ -437,6 +437,27 @@ def test_predict_in_chinese_without_a_font_for_it_names_lang_before_reading_a_ba
     assert out.is_file()
 
 
+@pytest.mark.parametrize(
+    ("call", "said"),
+    [
+        ({"wrong_only": "yes"}, "wrong_only must be True or False, got 'yes'"),
+        ({"net": object()}, "net must be a model to call"),
+    ],
+)
+def test_predict_in_chinese_without_a_font_names_a_bad_argument_first(
+    monkeypatch: pytest.MonkeyPatch, call: dict[str, Any], said: str
+) -> None:
+    """The arguments' own values are refused before the machine's fonts are asked."""
+    import linearnets.plotting._fonts as fonts
+    from linearnets.inference import predict
+
+    monkeypatch.setattr(fonts, "cjk_family", lambda: None)
+    batch = [(torch.rand(3, 1, 4, 4), torch.tensor([9, 3, 0]))]
+    given = {"net": _Fixed([9, 1, 0], 10), "wrong_only": False, **call}
+    with pytest.raises(UsageError, match=re.escape(said)):
+        predict(given["net"], batch, 3, lang="zh", wrong_only=given["wrong_only"])
+
+
 def test_predict_labels_leaves_a_models_own_train_and_eval_methods_alone() -> None:
     calls: list[str] = []
 

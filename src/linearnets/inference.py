@@ -373,8 +373,10 @@ def draw_predictions(
     )  # before reading any batch: 20,000 would take minutes to draw
     if num_cols is not None:
         num_cols = check_positive_int("num_cols", num_cols)
+    wrong_only = check_bool("wrong_only", wrong_only)
+    check_net(net)  # the arguments' own values first, then whether a font draws lang's
     check_lang_font(lang)  # before reading any batch, naming lang (the titles are its)
-    if not check_bool("wrong_only", wrong_only):
+    if not wrong_only:
         images, true_labels, pred_labels = prediction_samples(net, test_iter, n, lang=lang)
         return plot_predictions(images, true_labels, pred_labels, out=out, num_cols=num_cols)
     from linearnets.mistakes import find_mistakes

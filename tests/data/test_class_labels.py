@@ -41,22 +41,24 @@ def test_test_labels_past_the_training_classes_warn(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("y", "y_test"),
+    ("y", "y_test", "fix"),
     [
-        ([0, 1, 2], [1, 2, 3]),  # y_test counted from 1
-        ([0, 1, 2, 3], [2, 4]),  # from 2: the shift maps it onto y's own labels
-        (["bag", "coat", "shirt"], ["bag", "coat", "dress", "shirt"]),  # numbered apart
-        (["a", "c", "e", "a"], ["b", "d", "a", "e"]),
+        ([0, 1, 2], [1, 2, 3], "store y_test - 1"),  # y_test counted from 1
+        ([0, 1, 2, 1], [2, 3, 4, 2], "store y_test - 2"),
+        ([1, 2, 3], [0, 1, 2], "store y - 1"),  # y counted from 1: its 0 was never learned
+        (["bag", "coat", "shirt"], ["bag", "coat", "dress", "shirt"], "number"),  # numbered apart
+        (["a", "c", "e", "a"], ["b", "d", "a", "e"], "number"),
     ],
 )
-def test_the_fix_for_test_labels_past_the_training_classes_followed_gives_them_ys_numbers(
-    tmp_path: Path, y: list[object], y_test: list[object]
+def test_the_fix_for_test_labels_outside_the_training_classes_followed_gives_them_ys_numbers(
+    tmp_path: Path, y: list[object], y_test: list[object], fix: str
 ) -> None:
     """The fix said was "renumber them together (numpy.unique on both, with
     return_inverse=True)": numbering the stored numbers together changes none of them, so test
-    labels counted from 1 stayed past y's. A shift is offered where one maps y_test onto y's
-    labels, else numbering the original labels together, each followed here as written. Text
-    labels are numbered apart first (each set's own numpy.unique), the slip the warning is for."""
+    labels counted from 1 stayed past y's. A shift is offered where the two cover ranges of one
+    width from two starts, else numbering the original labels together, each followed here as
+    written. Text labels are numbered apart first (each set's own numpy.unique), the slip the
+    warning is for. y counted from 1 beside y_test from 0 was not warned at all."""
     originals = {"y": np.array(y), "y_test": np.array(y_test)}
     stored = {
         name: np.unique(labels, return_inverse=True)[1] if labels.dtype.kind == "U" else labels
@@ -67,25 +69,57 @@ def test_the_fix_for_test_labels_past_the_training_classes_followed_gives_them_y
     with pytest.warns(DataWarning, match="y_test holds labels that y never has") as seen:
         load_classification_file(tmp_path / "d.npz")
     said = str(seen[0].message)
-    shift = re.search(r"store (y_test - \d+)$", said)
+    shift = re.search(r"store ((y_test|y) - \d+)$", said)
     with_fix = re.search(r"number their original labels with (numpy\.unique\(.+?\)\[1\])", said)
+    fixed = dict(stored)
     if shift is not None:  # numbers counted from another start: the stored ones shifted
-        y_test_fixed = eval(shift[1], {"y_test": stored["y_test"]})
-        y_fixed = stored["y"]
+        assert shift[0] == fix
+        fixed[shift[2]] = eval(shift[1], stored)
     else:
-        assert with_fix is not None, said
+        assert with_fix is not None and fix == "number", said
         numbers = eval(with_fix[1], {"numpy": np, **originals})
-        y_fixed, y_test_fixed = numbers[: len(y)], numbers[len(y) :]
-    np.savez(tmp_path / "fixed.npz", X=np.ones((len(y), 2)), y=y_fixed,
-             X_test=np.ones((len(y_test), 2)), y_test=y_test_fixed)  # fmt: skip
+        fixed = {"y": numbers[: len(y)], "y_test": numbers[len(y) :]}
+    np.savez(tmp_path / "fixed.npz", X=np.ones((len(y), 2)), y=fixed["y"],
+             X_test=np.ones((len(y_test), 2)), y_test=fixed["y_test"])  # fmt: skip
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataWarning)
-        load_classification_file(tmp_path / "fixed.npz")  # no test label past y's now
+        load_classification_file(tmp_path / "fixed.npz")  # every test label within y's now
     if shift is None:  # each original label has one number in both sets
-        pairs = set(
-            zip([*originals["y"], *originals["y_test"]], [*y_fixed, *y_test_fixed], strict=True)
-        )
-        assert len(pairs) == len({label for label, _ in pairs})
+        labels = [*originals["y"], *originals["y_test"]]
+        pairs = set(zip(labels, [*fixed["y"], *fixed["y_test"]], strict=True))
+        assert len(pairs) == len(set(labels))
+    else:  # the same classes, one number each
+        assert sorted(set(fixed["y"].tolist())) == sorted(set(fixed["y_test"].tolist()))
+
+
+@pytest.mark.parametrize(
+    ("y", "y_test"),
+    [
+        (list(range(10)), [5, 6, 7, 8, 9, 10]),  # not "counted from 5": lacks 0..4, has 10
+        ([0, 1, 2, 3], [2, 4]),
+        ([1, 2, 3], [0, 1, 2, 3, 4]),
+    ],
+)
+def test_no_shift_is_offered_where_the_two_ranges_differ_in_width(
+    tmp_path: Path, y: list[int], y_test: list[int]
+) -> None:
+    """'store y_test - 5' was offered for y_test 5..10 beside y 0..9: it silenced the warning by
+    relabelling every test example. A shift is offered only between ranges of one width."""
+    np.savez(tmp_path / "d.npz", X=np.ones((len(y), 2)), y=np.array(y),
+             X_test=np.ones((len(y_test), 2)), y_test=np.array(y_test))  # fmt: skip
+    with pytest.warns(DataWarning, match="y_test holds labels that y never has") as seen:
+        load_classification_file(tmp_path / "d.npz")
+    assert "store" not in str(seen[0].message)
+    assert "number their original labels with numpy.unique(" in str(seen[0].message)
+
+
+def test_a_test_label_in_a_gap_of_ys_is_not_warned(tmp_path: Path) -> None:
+    """A class inside y's range that only the test set has is a small split's chance."""
+    np.savez(tmp_path / "d.npz", X=np.ones((3, 2)), y=np.array([0, 2, 2]), X_test=np.ones((1, 2)),
+             y_test=np.array([1]))  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        assert load_classification_file(tmp_path / "d.npz").num_classes == 3
 
 
 @pytest.mark.parametrize(

@@ -154,31 +154,36 @@ def _not_whole(name: str, array: np.ndarray, *, test_set: bool) -> str:
 
 
 def warn_unseen(path: Path, y: torch.Tensor, y_test: torch.Tensor) -> None:
-    """Warn of test labels past every training label: the model gets their classes but cannot
-    learn them, which is allowed (their examples mostly count as mistakes: an unlearned class's
-    score can still come out highest) but mostly a labelling slip, whose fix is said: ``y_test``
-    counted from a later start than ``y`` (from 1, ``y`` from 0) is shifted onto ``y``'s numbers;
-    else the two were numbered apart, and their original labels are numbered together
-    (:func:`renumbering`; numbering the stored numbers together would change none of them)."""
-    unseen = torch.unique(y_test[y_test > y.max()]).tolist()
+    """Warn of test labels outside the training labels' range, past ``y``'s largest or below its
+    smallest: the model gets their classes but cannot learn them, which is allowed (their
+    examples mostly count as mistakes: an unlearned class's score can still come out highest) but
+    mostly a labelling slip, whose fix is said. Where the two sets cover ranges of one width, one
+    counted from a later start (1, the other from 0), that one is shifted onto the other's
+    numbers; else the two were numbered apart, and their original labels are numbered together
+    (:func:`renumbering`; numbering the stored numbers together would change none of them). A
+    test label in a gap of ``y``'s is a small split's chance: not warned."""
+    low, high = int(y.min()), int(y.max())
+    unseen = torch.unique(y_test[(y_test > high) | (y_test < low)]).tolist()
     if not unseen:
         return
     shown = ", ".join(map(str, unseen[:5])) + (", …" if len(unseen) > 5 else "")
-    shift = int(y_test.min()) - int(y.min())
-    if shift > 0 and bool(torch.isin(y_test - shift, y).all()):
+    test_low, test_high = int(y_test.min()), int(y_test.max())
+    shift = test_low - low
+    later, start, by = ("y_test", test_low, shift) if shift > 0 else ("y", low, -shift)
+    if test_high - test_low == high - low and bool(torch.isin(y_test - shift, y).all()):
         how = (
-            f"y_test's labels start at {int(y_test.min())}, y's at {int(y.min())}: if y_test "
-            f"counts from {int(y_test.min())}, store y_test - {shift}"
+            f"y_test's labels start at {test_low}, y's at {low}: if {later} counts from "
+            f"{start}, store {later} - {by}"
         )
     else:
         how = (
             "if the two sets were numbered apart, number their original labels with "
             f"{renumbering(True)}"
         )
+    span = f"y's go up to {high}" if low == 0 else f"y's run from {low} to {high}"
     warn(
-        f"{shown_path(path)}: y_test holds labels that y never has ({shown}; y's go up to "
-        f"{int(y.max())}): the model cannot learn those classes, so their examples mostly "
-        f"count as mistakes; {how}",
+        f"{shown_path(path)}: y_test holds labels that y never has ({shown}; {span}): the model "
+        f"cannot learn those classes, so their examples mostly count as mistakes; {how}",
         DataWarning,
     )
 
