@@ -30,6 +30,12 @@ class _Pointer(ctypes.Structure):
     _fields_ = [("p", ctypes.c_void_p)]
 
 
+class _Bitfields(ctypes.Structure):
+    """A ctypes record of two bitfields, whose arrays NumPy refuses with a TypeError."""
+
+    _fields_ = [("a", ctypes.c_int, 3), ("b", ctypes.c_int, 5)]
+
+
 BAD_INPUT: list[Any] = [
     (
         lambda: plot([1.0, 2.0], [[1.0], [2.0]] * 2, fmts=()),
@@ -146,6 +152,21 @@ BAD_INPUT: list[Any] = [
         r"^figsize must be \(width, height\) in inches, got a memoryview of format "
         r"'T\{<P:p:\}', which cannot be read as real numbers; pass e\.g\. figsize=\(3\.5, 2\.5\)$",
     ),
+    # bitfields ended in NumPy's raw TypeError: "ctypes bitfields have no dtype equivalent"
+    (
+        lambda: set_figsize(memoryview((_Bitfields * 2)())),
+        UsageTypeError,
+        r"^figsize must be \(width, height\) in inches, got a memoryview of format "
+        r"'T\{<i:a:<i:b:\}', which cannot be read as real numbers; pass e\.g\. "
+        r"figsize=\(3\.5, 2\.5\)$",
+    ),
+    # long doubles were said to be no real numbers
+    (
+        lambda: set_figsize(memoryview((ctypes.c_longdouble * 2)(-1, 2.5))),
+        UsageError,
+        r"^figsize must be \(width, height\) in inches, each in \(0, 100\], got "
+        r"memoryview\(\[-1\.0, 2\.5\]\); pass e\.g\. figsize=\(3\.5, 2\.5\)$",
+    ),
     (
         lambda: set_figsize(_released()),
         UsageTypeError,
@@ -225,12 +246,23 @@ def test_inputs_are_checked_before_matplotlib_sees_them(
         (memoryview(np.array([4, 5], dtype=">f8")), (4.0, 5.0)),
         (memoryview(np.array([4, 5], dtype=">i4")), (4.0, 5.0)),
         (memoryview(np.array([3.5, 2.5], dtype=np.float16)), (3.5, 2.5)),
+        # ctypes' long doubles ('<g'), which NumPy does not parse: said to be no real numbers
+        (memoryview((ctypes.c_longdouble * 2)(3.5, 2.5)), (3.5, 2.5)),
     ],
 )
 def test_check_figsize_returns_width_then_height(
     figsize: Any, expected: tuple[float, float]
 ) -> None:
     assert check_figsize("figsize", figsize) == expected
+
+
+def test_a_memoryview_of_bitfields_is_refused_without_numpys_warning() -> None:
+    """NumPy warns of its best guess at ctypes' bitfields, then raises: the refusal is said
+    alone, with no warning before it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(UsageTypeError, match=r"format 'T\{<i:a:<i:b:\}', which cannot be"):
+            check_figsize("figsize", memoryview((_Bitfields * 2)()))
 
 
 @pytest.mark.parametrize("figsize", [(0, 1), (1, 0.0), (100.5, 1), (1, math.inf), (math.nan, 1)])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import sys
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -49,10 +50,10 @@ def _figsize_values(name: str, figsize: Any) -> tuple[Any, str]:
     ``bytearray(b"45")`` byte by byte as 52x53), and a memoryview that cannot be read as numbers.
 
     A memoryview is read as the numbers it views: of floats (``d``, ``f``, ``e``) whatever it
-    views (bytes packed by ``struct``, a big-endian NumPy array, NumPy's ``float16``), of
-    integers where it views a NumPy array (uint8, int8). One of characters (an array of bytes or
-    of str strings) is text, and so is one of bytes or a bytearray cast to integers
-    (``memoryview(b"4\\x005\\x00").cast("h")`` was read as 52x53)."""
+    views (bytes packed by ``struct``, a big-endian NumPy array, NumPy's ``float16``, ctypes'
+    long doubles ``<g``), of integers where it views a NumPy array (uint8, int8). One of
+    characters (an array of bytes or of str strings) is text, and so is one of bytes or a
+    bytearray cast to integers (``memoryview(b"4\\x005\\x00").cast("h")`` was read as 52x53)."""
     if isinstance(figsize, str | bytes | bytearray):
         raise _text_refusal(name, _cut(repr(figsize)), "a string")
     if not isinstance(figsize, memoryview):
@@ -72,8 +73,9 @@ def _figsize_values(name: str, figsize: Any) -> tuple[Any, str]:
         values = figsize.tolist()
     except NotImplementedError:  # a format it cannot read (">d", "1w", a record's): NumPy's
         try:
-            array = np.asarray(figsize)
-        except ValueError:  # nor NumPy: ctypes' wide characters "<u", pointers "<z", records
+            array = _numpy_array(figsize)
+        except (ValueError, TypeError):  # nor NumPy: ctypes' wide characters "<u", pointers
+            # "<z", records, bitfields ("ctypes bitfields have no dtype equivalent")
             raise _unparsed_refusal(name, figsize) from None
         if array.dtype.kind == "U":  # an array of str strings
             raise _text_refusal(name, _cut(f"memoryview({array.tolist()!r})"), "strings") from None
@@ -85,6 +87,42 @@ def _figsize_values(name: str, figsize: Any) -> tuple[Any, str]:
             ) from None
         values = array.tolist()
     return values, _cut(f"memoryview({values!r})")
+
+
+def _numpy_array(figsize: memoryview) -> np.ndarray:
+    """Return ``figsize`` as NumPy reads it (its long doubles as :func:`_long_doubles` reads
+    them), or raise NumPy's error; NumPy's warnings on the way are given only where it reads
+    it (a ctypes record of bitfields gave its best-guess warning, then its TypeError)."""
+    if _is_long_double(figsize):
+        return _long_doubles(figsize)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        array = np.asarray(figsize)
+    for warning in said:
+        warnings.warn(warning.message, warning.category, stacklevel=4)
+    return array
+
+
+def _is_long_double(figsize: memoryview) -> bool:
+    """Return whether ``figsize`` views long doubles of this machine's size (ctypes'
+    ``c_longdouble``, format ``'<g'``, which NumPy does not parse)."""
+    return (
+        figsize.format.lstrip("@=<>!") == "g"
+        and figsize.itemsize == np.dtype(np.longdouble).itemsize
+    )
+
+
+def _long_doubles(figsize: memoryview) -> np.ndarray:
+    """Return the long doubles ``figsize`` views as an array of floats, in its byte order and
+    shape (one too large for a float is infinite)."""
+    dtype = np.dtype(np.longdouble)
+    if figsize.format[0] in ">!":
+        dtype = dtype.newbyteorder(">")
+    elif figsize.format[0] == "<":
+        dtype = dtype.newbyteorder("<")
+    values = np.frombuffer(figsize.tobytes(), dtype)
+    with np.errstate(over="ignore"):
+        return values.astype(float).reshape(figsize.shape)
 
 
 def _unparsed_refusal(name: str, figsize: memoryview) -> UsageTypeError:
