@@ -84,8 +84,10 @@ def _unreadable(reason: str) -> str:
     fix that gets them again (:func:`~linearnets.data.files.without_replace_fix`); a fix of its
     own before that one is kept ("put each file under its own name"), and so is one that is all
     its own ("gunzip it once: ..."). The Debian package's own folder read keeps its first fix,
-    the package's reinstall, with :data:`_POINT_AT_THEM` for a user without the rights to; a
-    folder of links into it is another folder, which the reinstall does not repair."""
+    the package's reinstall, with :data:`_POINT_AT_THEM` for a user without the rights to, and
+    so does a link to its file under the file's own name (unset ``LINEARNETS_DATA``, the same
+    damaged file is read); a link to another of its files is wrong itself, which the reinstall
+    does not repair."""
     from linearnets._paths import same_folder
     from linearnets.data.files import (
         REINSTALL,
@@ -102,18 +104,22 @@ def _unreadable(reason: str) -> str:
     except LinearnetsError:  # gone meanwhile
         return reason
     # the file the reason is about: its fix is how_to_replace's for it (a link into the package
-    # among plain files gets the reinstall, the others a download)
-    for path in found.paths.values():
+    # among plain files gets the reinstall, the others a download); the one it names first, as
+    # links into the package share that fix
+    named = sorted(found.paths.values(), key=lambda path: not reason.startswith(f"{path}:"))
+    for path in named:
         problem = without_replace_fix(reason, path)
         if problem != reason:
             break
     else:
         return reason
-    # the package's own folder read (a link to it too): the reinstall needs no root=DIR, and
-    # unset, the same files are read. A folder of links into it is another folder: a reinstall
-    # repairs none of its links, and unset, the package's files are read
-    real = Path(os.path.realpath(path)).parent
-    if in_debian_package(path) and same_folder(path.parent, real):
+    # the package's own folder read (a link to it too), or a link under its own name to the
+    # package's file: the reinstall needs no root=DIR, and unset, the same file is read. A link
+    # to another of its files is the link's fault: a reinstall repairs no link, and unset, the
+    # package's files are read
+    real = Path(os.path.realpath(path))
+    right_link = real.name == path.name or same_folder(path.parent, real.parent)
+    if in_debian_package(path) and right_link:
         return f"{problem}; {REINSTALL}; without the rights to, {_POINT_AT_THEM}"
     unset = ", or unset it (unset LINEARNETS_DATA) to search the usual places"
     return f"{problem}; {_POINT_AT_THEM}{unset if os.environ.get('LINEARNETS_DATA') else ''}"

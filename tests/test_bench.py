@@ -1413,6 +1413,53 @@ def test_a_bench_with_a_folder_of_links_into_the_debian_package_points_linearnet
     )
 
 
+@pytest.mark.realdata
+def test_a_bench_with_right_links_to_a_damaged_debian_package_file_keeps_the_reinstall(
+    read_data_alone: Callable[[], tuple[str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """LINEARNETS_DATA naming a folder of links into the Debian package's folder, each under its
+    target's own name, the package's t10k-labels cut short: the reinstall, the fix, was dropped
+    for "set LINEARNETS_DATA ..., or unset it", and unset, the same damaged file is read. A link
+    under its target's name keeps the reinstall (no unset); a link to another of the package's
+    files is the link's fault, and keeps "or unset it" (unset, the package's good files are
+    read)."""
+    from linearnets.data import files
+
+    debian = _real_copy(tmp_path / "debian")
+    labels = debian / "t10k-labels-idx1-ubyte.gz"
+    good = labels.read_bytes()
+    labels.write_bytes(good[:-100])
+    monkeypatch.setattr(files, "_debian_dir", lambda: debian)
+    links = tmp_path / "links"
+    links.mkdir()
+    for name in files.FASHION_MNIST_FILES:
+        (links / f"{name}.gz").symlink_to(debian / f"{name}.gz")
+    monkeypatch.setenv("LINEARNETS_DATA", str(links))
+    error, said = read_data_alone()
+    problem = f"{links / 't10k-labels-idx1-ubyte.gz'}: expected a complete gzip stream, got one "
+    assert error.startswith(problem)
+    reinstall = (
+        "get it again: 'sudo apt-get install --reinstall dataset-fashion-mnist' restores the "
+        "Debian package's files"
+    )
+    head = error[: error.index(f"; {reinstall}; without the rights to, ")]
+    assert said == (
+        f"bench_data.py: error: {head}; {reinstall}; without the rights to, {_POINT_AT_THEM}"
+    )
+    # the package's file whole again, the link to another of its files: the link is at fault
+    labels.write_bytes(good)
+    (links / "t10k-labels-idx1-ubyte.gz").unlink()
+    (links / "t10k-labels-idx1-ubyte.gz").symlink_to(debian / "train-labels-idx1-ubyte.gz")
+    error, said = read_data_alone()
+    assert "put each file under its own name" in error
+    assert reinstall not in said
+    assert said.endswith(
+        f"; {_POINT_AT_THEM}, or unset it (unset LINEARNETS_DATA) to search the usual places"
+    )
+
+
 def test_a_bench_that_finds_no_data_says_to_install_the_debian_package(
     read_data_alone: Callable[[], tuple[str, str]], tmp_path: Path
 ) -> None:
