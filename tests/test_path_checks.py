@@ -345,6 +345,45 @@ def test_a_links_dotdot_is_taken_off_the_real_folder_of_the_link(
     assert path_checks.link_problem(Path("runs", "a")) is None
 
 
+def test_a_link_through_a_file_names_the_file_where_a_folder_would_be_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """runs -> f/../gone, f a link to the file f.txt: said as "runs is a symbolic link to
+    f/../gone, which does not exist", and making it failed (Not a directory: 'f/..'). The file
+    on the way is named, and the link to it; a plain file, or one reached through links, alike.
+    Made a folder, as said, f's place leads runs to a folder once gone is made."""
+    monkeypatch.chdir(tmp_path)
+    Path("f.txt").touch()
+    Path("f").symlink_to("f.txt")
+    Path("runs").symlink_to(Path("f", "..", "gone"))
+    Path("plain").touch()
+    Path("r2").symlink_to(Path("plain", "sub"))
+    Path("g").symlink_to("f")
+    Path("r3").symlink_to(Path("g", "x"))
+    # the oracle: the system cannot make the folders the links point at
+    for target in ("f/../gone", "plain/sub", "g/x"):
+        with pytest.raises(NotADirectoryError):
+            os.makedirs(target)
+    assert path_checks.link_problem(Path("runs", "a")) == (
+        "runs is a symbolic link to f/../gone, which cannot be made (f is a symbolic link to "
+        "f.txt, a file, not a folder)"
+    )
+    assert path_checks.link_problem(Path("r2", "a")) == (
+        "r2 is a symbolic link to plain/sub, which cannot be made (plain is a file, not a folder)"
+    )
+    assert path_checks.link_problem(Path("r3", "a")) == (
+        f"r3 is a symbolic link to g/x, which cannot be made (g leads through links to "
+        f"{tmp_path / 'f.txt'}, a file, not a folder)"
+    )
+    Path("f").unlink()
+    Path("f").mkdir()
+    assert path_checks.link_problem(Path("runs", "a")) == (
+        "runs is a symbolic link to gone, which does not exist"
+    )
+    os.mkdir("gone")
+    assert path_checks.link_problem(Path("runs", "a")) is None and os.path.isdir("runs")
+
+
 def test_the_chmod_fix_quotes_a_folder_as_the_shell_reads_it() -> None:
     import shlex
 

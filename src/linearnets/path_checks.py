@@ -173,7 +173,9 @@ def link_problem(path: Path) -> str | None:
     to make (``runs is a symbolic link to e, which leads through links to /mnt/gone, which does
     not exist``): ``e`` itself exists, a link (``mkdir e`` fails); so is a link to a path through
     another such link (``runs is a symbolic link to e/sub, which does not exist (e is a symbolic
-    link to /mnt/gone, which does not exist)``)."""
+    link to /mnt/gone, which does not exist)``). Where a file stands where a folder on the way to
+    that end should be, no folder can be made there, and it is named (``runs is a symbolic link
+    to f/../gone, which cannot be made (f is a symbolic link to f.txt, a file, not a folder)``)."""
     return _link_problem(path, _MOST_LINKS)
 
 
@@ -212,8 +214,31 @@ def _missing_end(target: Path, links_left: int) -> str:
     if links:
         through = "is itself a symbolic link to" if links == 1 else "leads through links to"
         said = f"{shown_path(target)}, which {through} {shown_path(end)}, which does not exist"
+    file = _file_on_the_way(end)
+    if file:  # no folder can be made there: "does not exist" sent the user to mkdir it
+        return f"{said.removesuffix(', which does not exist')}, which cannot be made ({file})"
     below = _link_problem(end.parent, links_left - links - 1) if links < links_left else None
     return f"{said} ({below})" if below else said
+
+
+def _file_on_the_way(end: Path) -> str | None:
+    """Say which of the folders ``end`` is made in is a file (a link to one too), where one is:
+    ``f is a symbolic link to f.txt, a file, not a folder`` (``end`` ``f/../gone``, which the
+    system cannot make: Not a directory); else ``None``."""
+    for folder in reversed(end.parents):
+        if not os.path.exists(folder) or os.path.isdir(folder):
+            continue
+        if not os.path.islink(folder):
+            return f"{shown_path(folder)} is a file, not a folder"
+        try:
+            hop = link_target(folder)
+        except OSError:  # replaced meanwhile
+            return f"{shown_path(folder)} is a symbolic link to a file, not a folder"
+        to = "is a symbolic link to"
+        if os.path.islink(hop):
+            to, hop = "leads through links to", Path(os.path.realpath(folder))
+        return f"{shown_path(folder)} {to} {shown_path(hop)}, a file, not a folder"
+    return None
 
 
 def blank_fix(path: Path) -> str | None:
