@@ -55,8 +55,8 @@ def test_the_fix_for_test_labels_outside_the_training_classes_followed_gives_the
 ) -> None:
     """The fix said was "renumber them together (numpy.unique on both, with
     return_inverse=True)": numbering the stored numbers together changes none of them, so test
-    labels counted from 1 stayed past y's. A shift is offered where the two cover ranges of one
-    width from two starts, else numbering the original labels together, each followed here as
+    labels counted from 1 stayed past y's. A shift is offered where the two hold the same classes
+    counted from two starts, else numbering the original labels together, each followed here as
     written. Text labels are numbered apart first (each set's own numpy.unique), the slip the
     warning is for. y counted from 1 beside y_test from 0 was not warned at all."""
     originals = {"y": np.array(y), "y_test": np.array(y_test)}
@@ -98,13 +98,16 @@ def test_the_fix_for_test_labels_outside_the_training_classes_followed_gives_the
         (list(range(10)), [5, 6, 7, 8, 9, 10]),  # not "counted from 5": lacks 0..4, has 10
         ([0, 1, 2, 3], [2, 4]),
         ([1, 2, 3], [0, 1, 2, 3, 4]),
+        (list(range(10)), [1, 10]),  # ends of one width, not one set of classes
+        (list(range(10)), [0, 5, 10]),
     ],
 )
-def test_no_shift_is_offered_where_the_two_ranges_differ_in_width(
+def test_no_shift_is_offered_where_the_two_sets_differ_in_classes(
     tmp_path: Path, y: list[int], y_test: list[int]
 ) -> None:
     """'store y_test - 5' was offered for y_test 5..10 beside y 0..9: it silenced the warning by
-    relabelling every test example. A shift is offered only between ranges of one width."""
+    relabelling every test example. A shift is offered only where it gives y_test y's very
+    classes, not where only the ends of the two ranges agree."""
     np.savez(tmp_path / "d.npz", X=np.ones((len(y), 2)), y=np.array(y),
              X_test=np.ones((len(y_test), 2)), y_test=np.array(y_test))  # fmt: skip
     with pytest.warns(DataWarning, match="y_test holds labels that y never has") as seen:

@@ -1,7 +1,7 @@
 """The user's own data: ``.npz`` (and ``.csv`` for regression) files checked and turned into tensors.
 
 ``linearnets softmax --data FILE.npz`` needs arrays ``X`` (N, D) and integer ``y`` (N,), optionally
-``X_test`` and ``y_test`` (a test label past ``y``'s warns); images (N, H, W, …) are flattened to
+``X_test`` and ``y_test`` (a test label outside ``y``'s range warns); images (N, H, W, …) are flattened to
 (N, H·W·…) and a column of labels (N, 1) read as (N,); uint8 ``X`` are 8-bit pixels, scaled to [0, 1]
 (but for 0 and 1 alone, flags already in [0, 1]; with a warning where none passes 10), and so are
 integers of a wider type within 0..255 that reach past 100 (with a warning:

@@ -157,7 +157,7 @@ def warn_unseen(path: Path, y: torch.Tensor, y_test: torch.Tensor) -> None:
     """Warn of test labels outside the training labels' range, past ``y``'s largest or below its
     smallest: the model gets their classes but cannot learn them, which is allowed (their
     examples mostly count as mistakes: an unlearned class's score can still come out highest) but
-    mostly a labelling slip, whose fix is said. Where the two sets cover ranges of one width, one
+    mostly a labelling slip, whose fix is said. Where the two sets hold the same classes, one
     counted from a later start (1, the other from 0), that one is shifted onto the other's
     numbers; else the two were numbered apart, and their original labels are numbered together
     (:func:`renumbering`; numbering the stored numbers together would change none of them). A
@@ -167,10 +167,10 @@ def warn_unseen(path: Path, y: torch.Tensor, y_test: torch.Tensor) -> None:
     if not unseen:
         return
     shown = ", ".join(map(str, unseen[:5])) + (", …" if len(unseen) > 5 else "")
-    test_low, test_high = int(y_test.min()), int(y_test.max())
+    test_low = int(y_test.min())
     shift = test_low - low
     later, start, by = ("y_test", test_low, shift) if shift > 0 else ("y", low, -shift)
-    if test_high - test_low == high - low and bool(torch.isin(y_test - shift, y).all()):
+    if torch.equal(torch.unique(y_test - shift), torch.unique(y)):  # one set of classes
         how = (
             f"y_test's labels start at {test_low}, y's at {low}: if {later} counts from "
             f"{start}, store {later} - {by}"
