@@ -598,3 +598,121 @@ def test_a_diverged_loss_is_not_asked_of_matplotlib_at_each_bound_on_each_add(
     assert len(asked) == 5
     assert animator.lines[0].get_ydata()[-1] == _drawable.DRAWN_BOUNDS["linear"][-1]  # 1e306 here
     animator.close()
+
+
+# one-end log limits from float64's smallest to its largest, with the points the brief's
+# reports crashed on (1e-300, 1e-260, 1e-250, 1e-240, 1e240, 1e250) among them
+ONE_END_EXPONENTS = [-320, -300, -260, -250, -240, -200, -100, 0, 100, 200, 240, 250, 300, 308]
+
+
+@pytest.mark.parametrize("axis", ["x", "y"])
+@pytest.mark.parametrize("side", ["low", "high"])
+@pytest.mark.parametrize("exponent", ONE_END_EXPONENTS)
+def test_one_end_log_limits_anywhere_in_float64_draw_and_save_the_points_in_view(
+    axis: str, side: str, exponent: int
+) -> None:
+    """_ranges built its ladder's steps as 10 ** (decades), past 1e308 for a given end far from
+    the bounds: Animator(yscale='log', ylim=[1e-300, None]).add(1, 1.0) raised OverflowError on
+    the first add, whatever the values. Each one-end limit is drawn and saved with the points
+    in view, or refused when made, as a UsageError naming it, as before the ladder (with no
+    point, the view from 1 to 1e250 or more, or 1e308's decade, which this figure cannot draw)."""
+    end = float(f"1e{exponent}")
+    limits = [end, None] if side == "low" else [None, end]
+    values = [end, min(end * 1e10, 1e308)] if side == "low" else [max(end / 1e10, 5e-324), end]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # matplotlib's on a single point's view
+        try:
+            animator = Animator(mode="none", **{f"{axis}scale": "log", f"{axis}lim": limits})
+        except UsageError as refused:
+            assert str(refused).startswith(f"{axis}lim cannot be drawn on a log {axis} axis")
+            assert exponent >= 250  # as before the ladder: every smaller one is taken
+            return
+        for i, value in enumerate(values, start=1):
+            animator.add(value, float(i)) if axis == "x" else animator.add(i, value)
+        animator.fig.savefig(io.BytesIO(), format="png")
+    low, high = sorted(getattr(animator.axes[0], f"get_{axis}lim")())
+    assert (low if side == "low" else high) == end  # the given end kept
+    drawn = getattr(animator.lines[0], f"get_{axis}data")()
+    assert all(low <= v <= high for v in drawn)
+    assert drawn[0 if side == "low" else 1] == end  # the point at the given end drawn there
+    animator.close()
+
+
+def test_starting_over_draws_the_new_values_as_a_new_animator_does() -> None:
+    """a.X = None; a.Y = None (the book's start over) kept the range the last run's values were
+    clipped to: 1e-250 drew at 1e-200, where a new Animator draws it as it is."""
+    animator = Animator(mode="none", yscale="log")
+    animator.add(1, 1e-3)
+    animator.add(2, 1e308)
+    assert animator.lines[0].get_ydata()[1] < 1e308  # clipped: the view cannot span it here
+    animator.X = None
+    animator.Y = None
+    animator.add(1, 1e-250)
+    animator.add(2, 1.0)
+    fresh = Animator(mode="none", yscale="log")
+    fresh.add(1, 1e-250)
+    fresh.add(2, 1.0)
+    np.testing.assert_array_equal(fresh.lines[0].get_ydata(), [1e-250, 1.0])
+    np.testing.assert_array_equal(animator.lines[0].get_ydata(), [1e-250, 1.0])
+    animator.close()
+    fresh.close()
+
+
+def test_a_figure_enlarged_after_a_clip_draws_the_values_as_they_are_again() -> None:
+    """The ladder started at the range the last add drew within: once 1e150 was drawn at 1e90 in
+    a 1 x 0.8 inch figure, it stayed there after the figure was made larger, which draws it."""
+    animator = Animator(mode="none", yscale="log", figsize=(1, 0.8))
+    for epoch, loss in enumerate([1e-3, 1e150], start=1):
+        animator.add(epoch, loss)
+    assert animator.lines[0].get_ydata()[1] == 1e90
+    animator.fig.set_size_inches(4.5, 3.0)
+    animator.add(3, 1.0)
+    np.testing.assert_array_equal(animator.lines[0].get_ydata(), [1e-3, 1e150, 1.0])
+    animator.fig.savefig(io.BytesIO(), format="png")
+    animator.close()
+
+
+@pytest.mark.parametrize(
+    ("yscale", "values", "drawn"),
+    [("logit", [0.0, 1.0], [1e-10, 1 - 1e-10]),
+     ("logit", [1e-320, 0.5], [1e-10, 0.5]), ("logit", [5e-324, 0.5], [1e-10, 0.5]),
+     ("log", [1e-320, 0.5], [1e-320, 0.5]), ("log", [5e-324, 0.5], [5e-324, 0.5])],
+)  # fmt: skip
+def test_values_no_limit_lets_draw_never_raise_and_save(
+    yscale: str, values: list[float], drawn: list[float]
+) -> None:
+    """On a logit axis with no limits given, an accuracy of 0 or 1 (or 1e-320) raised TypeError
+    ('NoneType' object is not iterable) in add, which promises not to raise for what it cannot
+    draw: those in [0, 1] are drawn within [1e-10, 1 - 1e-10] (the first add's one point is not
+    drawn within [1e-100, 1 - 1e-10]: matplotlib's view of it reaches 1), where it draws the axis;
+    subnormals on a log axis are drawn as they are. The figure saves."""
+    animator = Animator(mode="none", yscale=yscale)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for epoch, value in enumerate(values, start=1):
+            animator.add(epoch, value)
+        animator.fig.savefig(io.BytesIO(), format="png")
+    np.testing.assert_array_equal(animator.lines[0].get_ydata(), drawn)
+    np.testing.assert_array_equal(animator.Y[0], values)  # kept as added
+    animator.close()
+
+
+def test_values_no_bound_draws_on_an_axis_with_no_limits_warn_once_and_never_raise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where even the last bound does not draw on an axis with no limits given (here matplotlib
+    is made to refuse every view), add read the limits it would let go, None: TypeError. It
+    warns once, naming the axis and why, and draws on."""
+    from linearnets.plotting import _drawable
+
+    why = "matplotlib cannot place its ticks"
+    monkeypatch.setattr(
+        _drawable, "view_error", lambda *a, **k: _drawable.Undrawable("y", why, 0.0, 1.0, True)
+    )
+    animator = Animator(mode="none", yscale="logit")
+    with pytest.warns(UserWarning, match=r"^the y values added cannot be drawn") as said:
+        for epoch in (1, 2, 3):
+            animator.add(epoch, 0.5)
+    assert len(said) == 1 and said[0].filename == __file__
+    assert why in str(said[0].message)
+    animator.close()

@@ -1088,3 +1088,68 @@ def test_a_name_cut_to_the_rooms_width_still_fits_as_laid_out(n: int) -> None:
     texts = _drawn_legend(["abcd " + "y" * n, "b"], (2.0, 2.0))
     assert len(texts) == 2 and texts[0].startswith("abcd y") and "…" in texts[0]
     assert texts[1] == "b"
+
+
+@pytest.mark.parametrize("exponent", [-320, -300, -260, -250, -240, -200, 0, 200, 240, 250, 308])
+def test_log_values_anywhere_in_float64_are_drawn_and_saved_in_view(
+    tmp_path: Path, exponent: int
+) -> None:
+    """LiveCurves take no limits: values from float64's smallest decade to its largest, beside
+    a loss of 1, each drawn (at a bound where it must) in view and saved."""
+    value = float(f"1e{exponent}")
+    curves = LiveCurves(out_dir=tmp_path, yscale="log", metrics=("train loss",), figsize=(1, 0.8))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's overflow warnings too
+        curves.update(1, {"train loss": 1.0})
+        curves.update(2, {"train loss": value})
+    low, high = curves.ax.get_ylim()
+    drawn = curves.lines["train loss"].get_ydata()
+    assert drawn[0] == 1.0 and all(low <= v <= high for v in drawn)
+    from linearnets.plotting._drawable import DRAWN_BOUNDS, on_chart
+
+    # as it is, or at one of the bounds
+    assert drawn[1] in [on_chart([value], "log", b)[0] for b in (np.inf, *DRAWN_BOUNDS["log"])]
+    assert (tmp_path / "curves.png").stat().st_size > 0
+    curves.close()
+
+
+def test_a_new_fit_from_epoch_1_draws_its_values_as_new_curves_do(tmp_path: Path) -> None:
+    """Starting over kept the range the last fit's values were drawn within: a new fit's 1e-250
+    was drawn at 1e-200, where new curves draw it as it is."""
+    curves = LiveCurves(mode="none", yscale="log", metrics=("train loss",))
+    curves.update(1, {"train loss": 1e-3})
+    curves.update(2, {"train loss": 1e308})
+    assert curves.lines["train loss"].get_ydata()[1] < 1e308  # drawn at a bound
+    fresh = LiveCurves(mode="none", yscale="log", metrics=("train loss",))
+    for c in (curves, fresh):
+        c.update(1, {"train loss": 1e-250})
+        c.update(2, {"train loss": 1.0})
+        np.testing.assert_array_equal(c.lines["train loss"].get_ydata(), [1e-250, 1.0])
+        c.close()
+
+
+def test_curves_enlarged_after_a_clip_draw_the_values_as_they_are_again() -> None:
+    """1e150 drawn at 1e90 in a 1 x 0.8 inch figure stayed there once the figure was made larger
+    (a notebook's widget, set_size_inches), which draws it as it is."""
+    curves = LiveCurves(mode="none", yscale="log", metrics=("train loss",), figsize=(1, 0.8))
+    curves.extend([(1, {"train loss": 1e-3}), (2, {"train loss": 1e150})])
+    assert curves.lines["train loss"].get_ydata()[1] == 1e90
+    curves.fig.set_size_inches(4.5, 3.0)
+    curves.update(3, {"train loss": 1.0})
+    np.testing.assert_array_equal(curves.lines["train loss"].get_ydata(), [1e-3, 1e150, 1.0])
+    curves.close()
+
+
+def test_accuracies_of_0_and_1_on_a_logit_axis_are_drawn_and_saved(tmp_path: Path) -> None:
+    """0 and 1, a logit axis's ends, failed in savefig (matplotlib's ticks over (0, 1)): they
+    are drawn within [1e-10, 1 - 1e-10], where it draws the axis; the values are kept."""
+    curves = LiveCurves(out_dir=tmp_path, yscale="logit", metrics=("test acc",))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for epoch, acc in enumerate([0.0, 0.5, 1.0], start=1):
+            curves.update(epoch, {"test acc": acc})
+    np.testing.assert_array_equal(curves.lines["test acc"].get_ydata(), [1e-10, 0.5, 1 - 1e-10])
+    assert curves.values["test acc"] == [0.0, 0.5, 1.0]
+    low, high = curves.ax.get_ylim()
+    assert low < 1e-10 and 1 - 1e-10 < high < 1
+    curves.close()

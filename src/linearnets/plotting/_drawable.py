@@ -16,6 +16,7 @@ See D2L §2.4 and §3.6.6.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -50,6 +51,11 @@ _PLAIN_VALUES = {"linear": (-1e306, 1e306), "log": (1e-50, 1e50)}
 _FITTED_SCALES = ("linear", "log", "symlog", "asinh")
 # the steps a log axis's bound takes to its given other end, where no DRAWN_BOUNDS draws with it
 _GIVEN_END_STEPS = 16
+# the ranges a logit axis's values in [0, 1] are drawn within, tried in turn, where matplotlib
+# cannot draw them as they are (0 and 1 are its ends, and its margins around 1 - 1e-16 reach 1):
+# it draws [1e-100, 1 - 1e-10] in any figure, and [1e-10, 1 - 1e-10] where the points are one
+# value (its view of a single 1e-100 reaches 1) (measured from 0.3 x 0.3 to 30 x 20 inches)
+_LOGIT_RANGES = ((1e-100, 1 - 1e-10), (1e-10, 1 - 1e-10))
 
 
 class Undrawable(NamedTuple):
@@ -94,6 +100,9 @@ def view_error(ax: Axes, limits: Mapping[str, Any], *, warned: bool = False) -> 
                 f"the margins matplotlib adds around its values ({points[0]:.3g} to "
                 f"{points[1]:.3g}) leave float64, and it draws the axis over ({low:.3g}, "
                 f"{high:.3g}) instead, leaving them out"
+                if scale != "logit"
+                else f"its values ({points[0]:.3g} to {points[1]:.3g}) reach 0 or 1, which a "
+                f"logit axis leaves out, and it draws the axis over ({low:.3g}, {high:.3g})"
             )
             return Undrawable(axis, why, *points, ticks=False)
         safe = _SAFE_VIEWS.get(scale)
@@ -131,7 +140,12 @@ def drawn_anywhere(values: Sequence[Any], limits: Any, scale: str) -> bool:
 
 
 def _points_range(ax: Axes, axis: str, scale: str) -> tuple[float, float] | None:
-    """Return the finite (low, high) of the points on ``axis`` that its scale shows, if any."""
+    """Return the finite (low, high) of the points on ``axis`` that its scale shows, if any (on
+    a logit axis: those at 0 or 1, which it leaves out)."""
+    if scale == "logit":  # 0 and 1 only: matplotlib's own view of a single point may miss it
+        data = [np.asarray(getattr(line, f"get_{axis}data")(), np.float64) for line in ax.lines]
+        ends = np.concatenate([v[(v == 0) | (v == 1)] for v in data] + [np.zeros(0)])
+        return (float(ends.min()), float(ends.max())) if ends.size else None
     if scale not in _FITTED_SCALES:
         return None
     low, high = getattr(ax.dataLim, f"interval{axis}")
@@ -155,13 +169,21 @@ def draw_points(
     :data:`DRAWN_BOUNDS` at which it can: as a loss diverging to 1.7e308 is drawn flat at 1e307 on
     a linear axis. On a log axis whose one end is given in ``limits``, where none of them draws
     with that end (``ylim=[1e-150, None]`` in a small figure), the other bound is brought towards
-    it, a sixteenth of its decades at a time. ``drew`` holds the (low, high) each axis last drew at (its
-    ladder starts there: a diverging loss redrawn on each add is not asked of matplotlib at each
-    bound again) and is updated. Return what matplotlib still cannot draw at the last bound,
-    else ``None``.
+    it, a sixteenth of its decades at a time. ``drew`` holds the (low, high) each axis last drew
+    at (its ladder starts there: a diverging loss redrawn on each add is not asked of matplotlib
+    at each bound again; where no point lies beyond it, or the axes were resized, it starts from
+    the widest again) and is updated. Return what matplotlib still cannot draw at the last
+    bound, else ``None``.
     """
     drew = {} if drew is None else drew
-    steps = {axis: _ranges(ax, axis, limits.get(axis), drew.get(axis)) for axis in ("x", "y")}
+    width, height = ax.bbox.size
+    room = (float(width), float(height))  # the axes' pixels: their room for ticks
+    if drew.get("room", room) != room:  # resized: the wider ranges may draw now
+        drew.clear()
+    steps = {
+        axis: _ranges(ax, axis, limits.get(axis), _start(drew.get(axis), points, axis, ax))
+        for axis in ("x", "y")
+    }
     ranges = {axis: next(steps[axis]) for axis in ("x", "y")}
     while True:
         xscale, yscale = ax.get_xscale(), ax.get_yscale()
@@ -173,7 +195,7 @@ def draw_points(
             # a live figure, redrawn on each update: drawn without numpy's warnings too
             failed = view_error(ax, limits, warned=True)
         if failed is None:
-            drew.update(ranges)
+            drew.update(ranges, room=room)
             return None
         following = next(steps[failed.axis], None)
         if following is None:
@@ -181,35 +203,79 @@ def draw_points(
         ranges[failed.axis] = following
 
 
+def _start(
+    drew: tuple[float, float] | None, points: Sequence[Any], axis: str, ax: Axes
+) -> tuple[float, float] | None:
+    """Return the range ``axis`` last drew within where the points still need it (a point lies
+    beyond it), else ``None``: the ladder starts over from the widest (a new fit's values)."""
+    if drew is None:
+        return None
+    scale = getattr(ax, f"get_{axis}scale")()
+    index = 0 if axis == "x" else 1
+    for line in points:
+        values = line[index]
+        if not np.array_equal(_clip(values, scale, *drew), values, equal_nan=True):
+            return drew
+    return None
+
+
 def _ranges(ax: Axes, axis: str, given: Any, start: tuple[float, float] | None) -> Any:
     """Yield the (low, high) values on ``axis`` of ``ax`` are drawn within, tried in turn by
     :func:`draw_points`: none, its scale's :data:`DRAWN_BOUNDS` (on a log axis, a range within
-    ``given``'s end included), then, on a log axis with one end given, the other halving its
-    decades to it in :data:`_GIVEN_END_STEPS` steps; from ``start`` on, where given."""
+    ``given``'s end included; on a logit one, :data:`_LOGIT_RANGES`), then, on a log axis with
+    one end given, the other halving its decades to it in :data:`_GIVEN_END_STEPS` steps; from
+    ``start`` on, where given."""
     scale = getattr(ax, f"get_{axis}scale")()
     low, high = given if given is not None else (None, None)
     ranges: list[tuple[float, float]] = [(-math.inf, math.inf)]
-    for bound in DRAWN_BOUNDS.get(scale, DRAWN_BOUNDS["log"]):  # symlog, asinh: the log one's
-        ranges.append((1 / bound if scale == "log" else -bound, bound))
+    if scale == "logit":
+        ranges += _LOGIT_RANGES
+    else:  # symlog, asinh: the log one's bounds
+        for bound in DRAWN_BOUNDS.get(scale, DRAWN_BOUNDS["log"]):
+            ranges.append((1 / bound if scale == "log" else -bound, bound))
     if scale == "log" and (low is None) != (high is None):
         ranges = [(min(lo, low or lo), max(hi, high or hi)) for lo, hi in ranges]
-        lo, hi = ranges[-1]
-        span = math.log10(hi) - math.log10(lo)
-        end = next(v for v in (low, high) if v is not None)
-        for step in range(1, _GIVEN_END_STEPS):
-            far = 10 ** (span * (1 - step / _GIVEN_END_STEPS))
-            ranges.append((lo, end * far) if low is not None else (end / far, hi))
+        ranges = _towards_end(ranges, low, high)
     if start is not None and start in ranges:
         ranges = ranges[ranges.index(start) :]
     yield from ranges
 
 
+def _towards_end(
+    ranges: list[tuple[float, float]], low: float | None, high: float | None
+) -> list[tuple[float, float]]:
+    """Return ``ranges`` (on a log axis, with ``low`` or ``high`` given) less those at or past
+    the given end, which draw every point at it ([1e300, None]: 1e308 at 1e300), then the
+    other bound halving its decades to the given end in :data:`_GIVEN_END_STEPS` steps, from
+    the last one's (or float64's, where none is left), counted in decades: as a ratio, from
+    1e-300 to 1e90, they pass 1e308."""
+    if low is not None:
+        ranges = [(lo, hi) for lo, hi in ranges if hi > low]
+    elif high is not None:
+        ranges = [(lo, hi) for lo, hi in ranges if lo < high]
+    lo, hi = ranges[-1] if len(ranges) > 1 else (math.ulp(0.0), sys.float_info.max)
+    for step in range(1, _GIVEN_END_STEPS):
+        share = 1 - step / _GIVEN_END_STEPS
+        if low is not None:
+            ranges.append(
+                (lo, 10 ** (math.log10(low) + share * (math.log10(hi) - math.log10(low))))
+            )
+        elif high is not None:
+            ranges.append(
+                (10 ** (math.log10(high) - share * (math.log10(high) - math.log10(lo))), hi)
+            )
+    return ranges
+
+
 def _clip(values: Sequence[float], scale: str, low: float, high: float) -> Any:
     """Return ``values`` with each finite one beyond (low, high) drawn at it, as
     :func:`on_chart` does: on a linear axis (and symlog, asinh) (-high, high); on a log one each
-    positive one below ``low`` at that."""
+    positive one below ``low`` at that; on a logit one each in [0, 1] (0 and 1 included)."""
     if high == math.inf:
         return values
+    if scale == "logit":  # those outside [0, 1] it leaves out
+        array = np.asarray(values, dtype=np.float64)
+        return np.where((array >= 0) & (array <= 1), np.clip(array, low, high), array)
     if scale != "log":
         return on_chart(values, scale, high)
     array = np.asarray(values, dtype=np.float64)

@@ -18,19 +18,28 @@ if TYPE_CHECKING:
 
 __all__ = ["autoscale", "fit_view", "set_view"]
 
+# the scales matplotlib cannot fit to points none of which is below a value (the smallest
+# positive point's): the limits it gives such an axis, and that value
+_UNSCALABLE = {"log": (1.0, 10.0, np.inf), "logit": (1e-7, 1 - 1e-7, 1.0)}
+
 
 def autoscale(ax: Axes) -> None:
     """Fit the axes' free limits to the points drawn (``ax.autoscale_view()``); a free log axis
     with no point above 0 (a loss of exactly 0) gets (1, 10), the limits matplotlib gives it,
     without its warning "Data has no positive values, and therefore cannot be log-scaled", which
-    pointed at our line."""
+    pointed at our line (a logit one with none in (0, 1): (1e-7, 1 - 1e-7), without "Data has no
+    values between 0 and 1")."""
     drawn = ax.dataLim
     fit = {}
     for axis, minpos in (("x", drawn.minposx), ("y", drawn.minposy)):
-        unscalable = getattr(ax, f"get_{axis}scale")() == "log" and not np.isfinite(minpos)
+        scale = getattr(ax, f"get_{axis}scale")()
+        # a logit axis with no point in (0, 1) (an accuracy of 0): "Data has no values between
+        # 0 and 1", and matplotlib's (1e-7, 1 - 1e-7) with its margins
+        unscalable = scale in _UNSCALABLE and not minpos < _UNSCALABLE[scale][2]
         fit[axis] = not unscalable
         if unscalable and getattr(ax, f"get_autoscale{axis}_on")():
-            getattr(ax, f"set_{axis}lim")(1, 10, auto=None)  # still free: later points fit it
+            low, high, _ = _UNSCALABLE[scale]
+            getattr(ax, f"set_{axis}lim")(low, high, auto=None)  # still free: later points fit it
     ax.autoscale_view(scalex=fit["x"], scaley=fit["y"])
 
 

@@ -81,7 +81,8 @@ class Animator:
     at it, the line flat there, unmarked (see :func:`~linearnets.plotting._drawable.draw_points`);
     ``X`` and ``Y`` keep them. ``add`` never raises for what it cannot draw: where no bound draws
     with the limits given (the figure made smaller since), the axis is fitted to the points
-    instead, with one warning.
+    instead, with one warning; where none draws an axis with no limits given, it warns once and
+    draws on. On a logit axis, 0 and 1 are drawn within (0, 1) (see ``draw_points``).
 
     Attributes:
         X, Y: one list of x values and one of y values per line, as given to ``add`` (an int stays
@@ -167,6 +168,7 @@ class Animator:
             )
         if not self.X or not self.Y:  # the first add(), or X and Y set to None to start over
             self.X, self.Y, self._drawn = [], [], []
+            self._drew.clear()  # the last run's ranges: its values are gone
         X, Y, drawn = self.X, self.Y, self._drawn
         while len(X) < len(ys):  # the first add(), or a later one bringing more lines
             X.append([])
@@ -213,20 +215,31 @@ class Animator:
         )
         if failed is None:
             return
+        if limits[failed.axis] is None:  # none given to let go: drawn at the last bound
+            self._warn_once(
+                failed.axis,
+                f"the {failed.axis} values added cannot be drawn in this figure: {failed.why}; "
+                "the figure may fail to save (pass a larger figsize, or another "
+                f"{failed.axis}scale)",
+            )
+            return
         # never refused mid-training: the axis is fitted to the points (drawn at the last
         # bound), its given end let go, said once
         free = {**limits, failed.axis: None}
         getattr(ax, f"set_autoscale{failed.axis}_on")(True)
         draw_points(ax, self.lines, points, lambda: fit_view(ax, free["x"], free["y"]), free)
-        if failed.axis not in self._let_go:
-            self._let_go.add(failed.axis)
-            warnings.warn(
-                f"{failed.axis}lim={list(limits[failed.axis])} cannot be drawn with the values "
-                f"added in this figure: {failed.why}; the {failed.axis} axis is drawn fitted to "
-                "the values instead (pass a larger figsize, or other limits, to draw them)",
-                UserWarning,
-                stacklevel=4,
-            )
+        self._warn_once(
+            failed.axis,
+            f"{failed.axis}lim={list(limits[failed.axis])} cannot be drawn with the values "
+            f"added in this figure: {failed.why}; the {failed.axis} axis is drawn fitted to "
+            "the values instead (pass a larger figsize, or other limits, to draw them)",
+        )
+
+    def _warn_once(self, axis: str, message: str) -> None:
+        """Warn of what ``add`` cannot draw on ``axis``, once per axis (not on every add)."""
+        if axis not in self._let_go:
+            self._let_go.add(axis)
+            warnings.warn(message, UserWarning, stacklevel=5)
 
     def _refuse(
         self,

@@ -243,6 +243,7 @@ class LiveCurves:
             self.values[name].clear()
         self._xmax = self.num_epochs or 1
         self._set_xlim()
+        self._drew.clear()  # the last fit's ranges: its values are gone
         # its own output in the cell running now, even when the last fit stopped before close()
         self._output.forget_display()
 
