@@ -1,7 +1,7 @@
 """What ``plot`` and ``Animator`` say of values or limits matplotlib cannot draw (see
-:func:`~linearnets.plotting._drawable.view_error`), asked of a bare copy of the axes, laid out as
-the figure will be: the fixes offered (the values divided by a power of ten, a larger figure)
-are those the copy draws.
+:func:`~linearnets.plotting._drawable.view_error`), asked of a bare copy of the axes, laid out
+as the figure's layout engine will lay it out: the fixes offered (the values divided by a power
+of ten, a larger figure) are those the copy draws.
 
 See D2L §2.4 and §3.6.6.
 """
@@ -9,6 +9,7 @@ See D2L §2.4 and §3.6.6.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import math
 import sys
 import warnings
@@ -24,7 +25,7 @@ from linearnets.plotting._view import set_view
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["copy_error", "copy_view", "undrawable_message"]
+__all__ = ["copy_error", "copy_view", "root_call", "undrawable_message"]
 
 # room for the most ticks matplotlib places on an axis, 9: the fixes offered are tried there too
 _LARGE_FIGURE = (30.0, 20.0)
@@ -73,12 +74,14 @@ def copy_view(
 
 def copy_error(copy: Axes, limits: Mapping[str, Any], engine: Any = None) -> Undrawable | None:
     """Return the first axis of ``copy`` (:func:`copy_view`) matplotlib cannot draw, as it is now
-    and once laid out (a subplot's: by ``engine``, the layout engine of the figure copied, else
-    by ``tight_layout``, which a script may call before saving): the axes a layout shrinks to
-    make room for the labels have room for fewer ticks ([1e290, 1e300] on a log axis draws in a
-    3.5 x 1.5 inch figure, not once laid out with labels)."""
+    and, where the figure copied has a layout engine (``engine``: its tight or constrained one,
+    or ``"tight"`` for a figure laid out by ``tight_layout``, as ``Animator`` lays out its own),
+    once a subplot's copy is laid out by it: the axes a layout shrinks to make room for the
+    labels have room for fewer ticks ([1e290, 1e300] on a log axis draws in a 3.5 x 1.5 inch
+    figure, not once laid out with labels). A figure with none is checked as it is: a later
+    ``plt.tight_layout()`` that leaves no room is matplotlib's to refuse."""
     failed = view_error(copy, limits)
-    if failed is not None or copy.get_subplotspec() is None:
+    if failed is not None or copy.get_subplotspec() is None or engine is None:
         return failed
     fig: Any = copy.figure
     matplotlib_module()
@@ -101,12 +104,14 @@ def undrawable_message(
     limits: Mapping[str, Any],
     *,
     sized: bool = True,
+    resized_by: str = "ax.figure",
 ) -> str:
     """Return the error for ``name`` (``"Y"``, or ``"ylim"`` for limits given) on the axis of
     ``ax`` that matplotlib cannot draw (``failed``: :func:`view_error` with ``limits``), drawing
     ``lines``; the fixes it offers are those a copy of ``ax`` draws. ``sized``: the figure is
     made for the call, so its ``figsize`` sizes it; else (``plot(axes=...)``, or onto a figure
-    already made) ``ax.figure.set_size_inches`` does, at a size checked to draw."""
+    already made) ``set_size_inches`` of ``resized_by``, the code that gives the figure to resize
+    (:func:`root_call` of the axes the user passed), does, at a size checked to draw."""
     root: Any = ax.figure.figure
     width, height = root.get_size_inches()
     scale = ax.get_xscale() if failed.axis == "x" else ax.get_yscale()
@@ -125,11 +130,12 @@ def undrawable_message(
     fixes = [scaled] if power != 1 and _draws(ax, failed, lines, limits, power) else []
     larger = _larger_size(ax, failed, lines, limits, 1.0) if failed.ticks else None
     if larger is not None:
-        fixes.append(_resize(larger, sized=sized))
+        fixes.append(_resize(larger, sized=sized, root=resized_by))
     elif not fixes and power != 1:
         both = _larger_size(ax, failed, lines, limits, power)
         if both is not None:
-            fixes.append(f"{scaled}, and {_resize(both, sized=sized).removeprefix('pass ')}")
+            resize = _resize(both, sized=sized, root=resized_by).removeprefix("pass ")
+            fixes.append(f"{scaled}, and {resize}")
     if not fixes:
         return text + f"pass {name} over fewer decades"
     if all(fix.startswith("pass ") for fix in fixes):
@@ -137,14 +143,28 @@ def undrawable_message(
     return text + ", or ".join(fixes)
 
 
-def _resize(size: tuple[float, float], *, sized: bool) -> str:
-    """Return the fix of a figure made larger: by ``figsize`` where it sizes the figure."""
+def root_call(ax: Axes) -> str:
+    """Return the code that gives the figure ``ax`` sits in, to resize: ``ax.figure``, or where
+    that is a subfigure (which has no ``set_size_inches``) the figure it sits in."""
+    if ax.figure is ax.figure.figure:
+        return "ax.figure"
+    return "ax.get_figure(root=True)" if _gets_root(ax) else "ax.figure.figure"
+
+
+def _gets_root(ax: Axes) -> bool:
+    """Return whether ``ax.get_figure`` takes ``root=`` (matplotlib 3.10 on)."""
+    return "root" in inspect.signature(ax.get_figure).parameters
+
+
+def _resize(size: tuple[float, float], *, sized: bool, root: str = "ax.figure") -> str:
+    """Return the fix of a figure made larger: by ``figsize`` where it sizes the figure, else
+    by ``root`` (:func:`root_call`)."""
     if sized:
         return "pass a larger figsize, with room for more ticks"
     # figsize sizes only the figures plot makes
     return (
         "make the figure larger, with room for more ticks: "
-        f"ax.figure.set_size_inches({size[0]:g}, {size[1]:g})"
+        f"{root}.set_size_inches({size[0]:g}, {size[1]:g})"
     )
 
 

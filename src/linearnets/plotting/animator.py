@@ -138,7 +138,7 @@ class Animator:
         if not (drawn_anywhere([], xlim, xscale) and drawn_anywhere([], ylim, yscale)):
             # as laid out at the first add (tight_layout), the labels' room taken
             copy = copy_view(self.axes[0], [], (xscale, yscale), limits)
-            self._refuse(copy_error(copy, limits), [], close=True)
+            self._refuse(copy_error(copy, limits, "tight"), [], close=True)
         # said once every setting passed (as LiveCurves): a refused call warns of nothing
         if mode == "auto" and self.mode == "none":  # a figure never to be seen
             warn_drawn_nowhere(

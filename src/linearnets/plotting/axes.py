@@ -20,7 +20,7 @@ from linearnets.plotting._notebook import current_axes
 from linearnets.plotting._plot_args import SCALES, check_limits, curves
 from linearnets.plotting._plot_args import check_figsize as check_figsize
 from linearnets.plotting._plot_args import check_fmts as check_fmts
-from linearnets.plotting._undrawable import copy_error, copy_view, undrawable_message
+from linearnets.plotting._undrawable import copy_error, copy_view, root_call, undrawable_message
 from linearnets.plotting._view import set_view
 from linearnets.validation import describe
 
@@ -289,5 +289,8 @@ def _refuse_undrawable(
         given = limits[failed.axis]
         name = data if given is None else f"{failed.axis}lim"
         name = f"{data} and {name}" if given is not None and None in given else name
-        message = undrawable_message(copy, failed, name, drawn, limits, sized=sized)
+        resized_by = root_call(target)
+        message = undrawable_message(
+            copy, failed, name, drawn, limits, sized=sized, resized_by=resized_by
+        )
         raise UsageError(message)
