@@ -370,12 +370,21 @@ def test_plot_draws_a_log_axis_of_zeros_as_the_animator_does(
     plt.close("all")
 
 
-SWEEP = [[low, middle, high] for low in (1e-320, 1e-310, 1e-300) for middle in (1.0, 10.0)
-         for high in (1e300, 1e305, 1.7e308)]  # fmt: skip
+# (Y, whether a power of ten is offered): over 600 decades none is (the margins leave float64
+# whatever divides them); over fewer, one is, and followed draws
+SWEEP = [*(([low, middle, high], False) for low in (1e-320, 1e-310, 1e-300)
+           for middle in (1.0, 10.0) for high in (1e300, 1e305, 1.7e308)),
+         ([1e-3, 1.0, 1.7e308], True), ([1e-50, 1.0, 1e300], True), ([1e-10, 10.0, 1e305], True),
+         ([1e-3, 1e300, 1.0], True), ([1e-100, 10.0, 1.7e308], True)]  # fmt: skip
 
 
-@pytest.mark.parametrize("Y", SWEEP)
-def test_the_power_of_ten_plot_offers_draws_every_point(Y: list[float]) -> None:
+def test_the_sweep_follows_a_power_of_ten() -> None:
+    """Every row of the sweep was told 'pass Y over fewer decades': the power's path never ran."""
+    assert any(offered for _, offered in SWEEP)
+
+
+@pytest.mark.parametrize(("Y", "offered"), SWEEP)
+def test_the_power_of_ten_plot_offers_draws_every_point(Y: list[float], offered: bool) -> None:
     """plot([1, 2, 3], [1e-320, 1, 1e300], yscale='log') offered 'by 1e-10': Y / 1e-10 is
     [1e-310, 1e10, inf], drawn without its top point (and numpy warned 'overflow encountered in
     divide'). A power offered keeps every point, and following it draws each within the view."""
@@ -385,7 +394,8 @@ def test_the_power_of_ten_plot_offers_draws_every_point(Y: list[float]) -> None:
         with pytest.raises(UsageError) as info:
             plot([1, 2, 3], Y, yscale="log")
     said = str(info.value)
-    if "e.g. by " not in said:
+    assert ("e.g. by " in said) == offered
+    if not offered:
         assert said.endswith("; pass Y over fewer decades")
         return
     power = float(said.split("e.g. by ")[1].split(",")[0])
