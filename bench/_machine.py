@@ -88,7 +88,6 @@ def _unreadable(reason: str) -> str:
     so does a link to its file under the file's own name (unset ``LINEARNETS_DATA``, the same
     damaged file is read); a link to another of its files is wrong itself, which the reinstall
     does not repair."""
-    from linearnets._paths import same_folder
     from linearnets.data.files import (
         REINSTALL,
         find_fashion_mnist,
@@ -113,16 +112,33 @@ def _unreadable(reason: str) -> str:
             break
     else:
         return reason
-    # the package's own folder read (a link to it too), or a link under its own name to the
-    # package's file: the reinstall needs no root=DIR, and unset, the same file is read. A link
-    # to another of its files is the link's fault: a reinstall repairs no link, and unset, the
-    # package's files are read
-    real = Path(os.path.realpath(path))
-    right_link = real.name == path.name or same_folder(path.parent, real.parent)
-    if in_debian_package(path) and right_link:
+    # the package's own folder read (a link to it too), or a link to the package's file for the
+    # name it is read under: the reinstall needs no root=DIR, and unset, the same file is read. A
+    # link to another of its files is the link's fault: a reinstall repairs no link, and unset,
+    # the package's files are read
+    if in_debian_package(path) and _links_to_its_own(path):
         return f"{problem}; {REINSTALL}; without the rights to, {_POINT_AT_THEM}"
     unset = ", or unset it (unset LINEARNETS_DATA) to search the usual places"
     return f"{problem}; {_POINT_AT_THEM}{unset if os.environ.get('LINEARNETS_DATA') else ''}"
+
+
+def _links_to_its_own(path: Path) -> bool:
+    """Return whether ``path``, a file of the Debian package once links are followed, is read
+    from the package's file of its own name, with or without '.gz' (``t10k-labels-idx1-ubyte``
+    holds the gzipped data too): the first hop of its links into the package's folder is judged,
+    the user's link, not where the package's own links lead (its t10k-labels a link to its
+    train-labels is the package's fault, which the reinstall repairs)."""
+    from linearnets._paths import same_folder
+
+    folder = Path(os.path.realpath(path)).parent  # the package's
+    hop = path
+    for _ in range(40):  # the kernel's most links on one path
+        if same_folder(hop.parent, folder):
+            return hop.name.removesuffix(".gz") == path.name.removesuffix(".gz")
+        if not hop.is_symlink():
+            break
+        hop = hop.parent / os.readlink(hop)  # a relative target from the link's own folder
+    return False
 
 
 def at_least(minimum: int, *, at_most: int | None = None) -> Callable[[str], int]:

@@ -1460,6 +1460,88 @@ def test_a_bench_with_right_links_to_a_damaged_debian_package_file_keeps_the_rei
     )
 
 
+@pytest.mark.realdata
+def test_a_bench_with_links_named_without_gz_to_a_damaged_debian_package_file_keeps_the_reinstall(
+    read_data_alone: Callable[[], tuple[str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """LINEARNETS_DATA naming a folder of links into the Debian package's folder, each named
+    without '.gz' (t10k-labels-idx1-ubyte, which linearnets reads as gzipped data too) to the
+    package's file of that name with '.gz', the package's t10k-labels cut short: the link's name
+    was not its target's, so the reinstall was dropped for "set LINEARNETS_DATA ..., or unset
+    it", and unset, the same damaged file is read. A link to the package's file for the name it
+    is read under, with or without '.gz', keeps the reinstall."""
+    from linearnets.data import files
+
+    debian = _real_copy(tmp_path / "debian")
+    labels = debian / "t10k-labels-idx1-ubyte.gz"
+    labels.write_bytes(labels.read_bytes()[:-100])
+    monkeypatch.setattr(files, "_debian_dir", lambda: debian)
+    links = tmp_path / "links"
+    links.mkdir()
+    for name in files.FASHION_MNIST_FILES:
+        (links / name).symlink_to(debian / f"{name}.gz")
+    monkeypatch.setenv("LINEARNETS_DATA", str(links))
+    error, said = read_data_alone()
+    assert error.startswith(f"{links / 't10k-labels-idx1-ubyte'}: expected a complete gzip stream")
+    head = error[: error.index(f"; {files.REINSTALL}; without the rights to, ")]
+    assert said == (
+        f"bench_data.py: error: {head}; {files.REINSTALL}; without the rights to, {_POINT_AT_THEM}"
+    )
+
+
+@pytest.mark.realdata
+def test_a_bench_judges_a_link_into_the_debian_package_by_its_own_target(
+    read_data_alone: Callable[[], tuple[str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The Debian package's own t10k-labels a link to its train-labels, the user's links each to
+    the package's file of its own name: the link was judged by where its whole chain ends (the
+    package's train-labels), so the user was told "set LINEARNETS_DATA ..., or unset it", and
+    unset, the package's same wrong file is read. The user's link is judged by its own first hop
+    into the package's folder (right: the package's file is wrong, the reinstall); a chain whose
+    own hop into the package is to another file (links -> mid -> the package's train-labels)
+    is the user's fault, and keeps "or unset it"."""
+    from linearnets.data import files
+
+    debian = _real_copy(tmp_path / "debian")
+    monkeypatch.setattr(files, "_debian_dir", lambda: debian)
+    (debian / "t10k-labels-idx1-ubyte.gz").unlink()
+    (debian / "t10k-labels-idx1-ubyte.gz").symlink_to(debian / "train-labels-idx1-ubyte.gz")
+    links = tmp_path / "links"
+    links.mkdir()
+    for name in files.FASHION_MNIST_FILES:
+        (links / f"{name}.gz").symlink_to(debian / f"{name}.gz")
+    monkeypatch.setenv("LINEARNETS_DATA", str(links))
+    error, said = read_data_alone()
+    problem = (
+        f"{links / 't10k-labels-idx1-ubyte.gz'}: expected 10008 bytes of t10k-labels-idx1-ubyte "
+        "once decompressed, got 60008, the size and MD5 of train-labels-idx1-ubyte: that file is "
+        "here under the name of t10k-labels-idx1-ubyte — put each file under its own name"
+    )
+    assert error.startswith(problem)
+    assert said == (
+        f"bench_data.py: error: {problem}; {files.REINSTALL}; without the rights to, "
+        f"{_POINT_AT_THEM}"
+    )
+    # the package whole again; the user's chain wrong at its own hop into the package
+    (debian / "t10k-labels-idx1-ubyte.gz").unlink()
+    shutil.copyfile(REAL_DIR / "t10k-labels-idx1-ubyte.gz", debian / "t10k-labels-idx1-ubyte.gz")
+    mid = tmp_path / "mid"
+    mid.mkdir()
+    (mid / "t10k-labels-idx1-ubyte.gz").symlink_to(debian / "train-labels-idx1-ubyte.gz")
+    (links / "t10k-labels-idx1-ubyte.gz").unlink()
+    (links / "t10k-labels-idx1-ubyte.gz").symlink_to(mid / "t10k-labels-idx1-ubyte.gz")
+    error, said = read_data_alone()
+    assert error.startswith(problem)
+    assert said == (
+        f"bench_data.py: error: {problem}; {_POINT_AT_THEM}, or unset it (unset LINEARNETS_DATA) "
+        "to search the usual places"
+    )
+
+
 def test_a_bench_that_finds_no_data_says_to_install_the_debian_package(
     read_data_alone: Callable[[], tuple[str, str]], tmp_path: Path
 ) -> None:
