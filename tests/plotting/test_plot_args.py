@@ -30,6 +30,32 @@ class _Pointer(ctypes.Structure):
     _fields_ = [("p", ctypes.c_void_p)]
 
 
+class _Packed(ctypes.Structure):
+    """A packed ctypes record of two bytes, whose memoryview says format 'B' of items of 2."""
+
+    _pack_ = 1
+    _fields_ = [("w", ctypes.c_uint8), ("h", ctypes.c_uint8)]
+
+
+class _PackedDoubles(ctypes.Structure):
+    """A packed ctypes record of two doubles, said to be format 'B' of items of 16."""
+
+    _pack_ = 1
+    _fields_ = [("w", ctypes.c_double), ("h", ctypes.c_double)]
+
+
+class _Union(ctypes.Union):
+    """A ctypes union of a double and an int, said to be format 'B' of items of 8."""
+
+    _fields_ = [("d", ctypes.c_double), ("i", ctypes.c_int)]
+
+
+class _Padded(ctypes.Structure):
+    """A ctypes record of an int then a double, padded between: NumPy warns of its best guess."""
+
+    _fields_ = [("n", ctypes.c_int), ("h", ctypes.c_double)]
+
+
 class _Bitfields(ctypes.Structure):
     """A ctypes record of two bitfields, whose arrays NumPy refuses with a TypeError."""
 
@@ -160,6 +186,41 @@ BAD_INPUT: list[Any] = [
         r"'T\{<i:a:<i:b:\}', which cannot be read as real numbers; pass e\.g\. "
         r"figsize=\(3\.5, 2\.5\)$",
     ),
+    # packed ctypes records and unions, said to be bytes ('B') of their whole size, were read
+    # one byte of each: (30, 20), (40, 50) as 30x40 inches, unions of ints 3 and 2 as 3x2
+    (
+        lambda: set_figsize(memoryview((_Packed * 2)(_Packed(30, 20), _Packed(40, 50)))),
+        UsageTypeError,
+        r"^figsize must be \(width, height\) in inches, got a memoryview of format 'B' with "
+        r"items of 2 bytes, where that format reads 1 byte of each, which cannot be read as real "
+        r"numbers; pass e\.g\. figsize=\(3\.5, 2\.5\)$",
+    ),
+    (
+        lambda: set_figsize(memoryview((_Union * 2)(_Union(i=3), _Union(i=2)))),
+        UsageTypeError,
+        r"^figsize must be \(width, height\) in inches, got a memoryview of format 'B' with "
+        r"items of 8 bytes, where that format reads 1 byte of each, which cannot be read as real "
+        r"numbers; pass e\.g\. figsize=\(3\.5, 2\.5\)$",
+    ),
+    # refused as sizes out of range, shown as memoryview([0, 0]) and memoryview(0)
+    (
+        lambda: set_figsize(memoryview((_Union * 2)(_Union(d=3.5), _Union(d=2.5)))),
+        UsageTypeError,
+        r"^figsize must be \(width, height\) in inches, got a memoryview of format 'B' with "
+        r"items of 8 bytes, where that format reads 1 byte of each, which cannot be read as real ",
+    ),
+    (
+        lambda: set_figsize(memoryview((_PackedDoubles * 2)(_PackedDoubles(3.5, 2.5)))),
+        UsageTypeError,
+        r"^figsize must be \(width, height\) in inches, got a memoryview of format 'B' with "
+        r"items of 16 bytes, where that format reads 1 byte of each, which cannot be read as ",
+    ),
+    (
+        lambda: set_figsize(memoryview(_Packed(30, 20))),
+        UsageTypeError,
+        r"^figsize must be \(width, height\) in inches, got a memoryview of format 'B' with "
+        r"items of 2 bytes, where that format reads 1 byte of each, which cannot be read as ",
+    ),
     # long doubles were said to be no real numbers
     (
         lambda: set_figsize(memoryview((ctypes.c_longdouble * 2)(-1, 2.5))),
@@ -263,6 +324,18 @@ def test_a_memoryview_of_bitfields_is_refused_without_numpys_warning() -> None:
         warnings.simplefilter("error")
         with pytest.raises(UsageTypeError, match=r"format 'T\{<i:a:<i:b:\}', which cannot be"):
             check_figsize("figsize", memoryview((_Bitfields * 2)()))
+
+
+def test_a_memoryview_of_a_padded_record_is_refused_without_numpys_warning() -> None:
+    """NumPy warns of its best guess at a padded ctypes record, then reads a record, which is
+    refused: its warning was given before the refusal (pointing at the caller's line); the
+    refusal is said alone."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(
+            UsageTypeError, match=r"format 'T\{<i:n:<d:h:\}' \(NumPy's dtype .*cannot be read"
+        ):
+            set_figsize(memoryview(_Padded(3, 2.5)))
 
 
 @pytest.mark.parametrize("figsize", [(0, 1), (1, 0.0), (100.5, 1), (1, math.inf), (math.nan, 1)])

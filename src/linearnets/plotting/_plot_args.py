@@ -10,6 +10,7 @@ See D2L §2.4.
 from __future__ import annotations
 
 import math
+import struct
 import sys
 import warnings
 from collections.abc import Mapping, Sequence
@@ -17,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from linearnets._text import counted
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.plotting._mpl import as_numpy, matplotlib_module
 from linearnets.validation import describe
@@ -53,7 +55,9 @@ def _figsize_values(name: str, figsize: Any) -> tuple[Any, str]:
     views (bytes packed by ``struct``, a big-endian NumPy array, NumPy's ``float16``, ctypes'
     long doubles ``<g``), of integers where it views a NumPy array (uint8, int8). One of
     characters (an array of bytes or of str strings) is text, and so is one of bytes or a
-    bytearray cast to integers (``memoryview(b"4\\x005\\x00").cast("h")`` was read as 52x53)."""
+    bytearray cast to integers (``memoryview(b"4\\x005\\x00").cast("h")`` was read as 52x53).
+    One whose items are not of its format's size is refused: a packed ctypes structure or a
+    union says ``'B'`` of its whole size, and was read one byte of each."""
     if isinstance(figsize, str | bytes | bytearray):
         raise _text_refusal(name, _cut(repr(figsize)), "a string")
     if not isinstance(figsize, memoryview):
@@ -69,11 +73,14 @@ def _figsize_values(name: str, figsize: Any) -> tuple[Any, str]:
         isinstance(obj, bytes | bytearray) and fmt.lstrip("@=<>!") not in ("e", "f", "d")
     ):
         raise _text_refusal(name, _cut(f"memoryview({figsize.tobytes()!r})"), "a string")
+    size = _format_size(figsize)
+    if size is not None and size != figsize.itemsize:
+        raise _misfit_refusal(name, figsize, size)
     try:
         values = figsize.tolist()
     except NotImplementedError:  # a format it cannot read (">d", "1w", a record's): NumPy's
         try:
-            array = _numpy_array(figsize)
+            array, said = _numpy_array(figsize)
         except (ValueError, TypeError):  # nor NumPy: ctypes' wide characters "<u", pointers
             # "<z", records, bitfields ("ctypes bitfields have no dtype equivalent")
             raise _unparsed_refusal(name, figsize) from None
@@ -85,22 +92,47 @@ def _figsize_values(name: str, figsize: Any) -> tuple[Any, str]:
                 f"(NumPy's dtype {array.dtype}), which cannot be read as real numbers; pass e.g. "
                 f"{name}=(3.5, 2.5)"
             ) from None
+        if array.dtype.itemsize != figsize.itemsize and not _is_long_double(figsize):
+            # NumPy's best guess at what it views, not of its size
+            raise _misfit_refusal(name, figsize, array.dtype.itemsize) from None
+        for warning in said:  # NumPy's, given only where the numbers it read are taken
+            warnings.warn(warning.message, warning.category, stacklevel=3)
         values = array.tolist()
     return values, _cut(f"memoryview({values!r})")
 
 
-def _numpy_array(figsize: memoryview) -> np.ndarray:
+def _format_size(figsize: memoryview) -> int | None:
+    """Return the size of one item of ``figsize``'s format as :mod:`struct` sizes it, or
+    ``None`` where struct cannot (a record's ``T{...}``, ctypes' long doubles ``<g``)."""
+    try:
+        return struct.calcsize(figsize.format)
+    except struct.error:
+        return None
+
+
+def _misfit_refusal(name: str, figsize: memoryview, size: int) -> UsageTypeError:
+    """Return the refusal of ``figsize``, whose items are not of its format's ``size``: a
+    packed ctypes structure or a union is said to be bytes ``'B'`` of its whole size, read one
+    byte of each (two packed structures of (30, 20) and (40, 50) as 30x40 inches)."""
+    return UsageTypeError(
+        f"{name} must be (width, height) in inches, got a memoryview of format "
+        f"{figsize.format!r} with items of {counted(figsize.itemsize, 'byte')}, where that "
+        f"format reads {counted(size, 'byte')} of each, which cannot be read as real numbers; "
+        f"pass e.g. {name}=(3.5, 2.5)"
+    )
+
+
+def _numpy_array(figsize: memoryview) -> tuple[np.ndarray, list[warnings.WarningMessage]]:
     """Return ``figsize`` as NumPy reads it (its long doubles as :func:`_long_doubles` reads
-    them), or raise NumPy's error; NumPy's warnings on the way are given only where it reads
-    it (a ctypes record of bitfields gave its best-guess warning, then its TypeError)."""
+    them) with NumPy's warnings on the way, kept for the caller to give only where it takes
+    the array (a padded ctypes record gave NumPy's best-guess warning, then its refusal), or
+    raise NumPy's error."""
     if _is_long_double(figsize):
-        return _long_doubles(figsize)
+        return _long_doubles(figsize), []
     with warnings.catch_warnings(record=True) as said:
         warnings.simplefilter("always")
         array = np.asarray(figsize)
-    for warning in said:
-        warnings.warn(warning.message, warning.category, stacklevel=4)
-    return array
+    return array, said
 
 
 def _is_long_double(figsize: memoryview) -> bool:
