@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -89,8 +90,8 @@ def test_the_first_value_that_is_no_number_is_found_past_numbers_and_in_images(
     tmp_path: Path,
 ) -> None:
     """Named in the file's terms: images (N, 2, 2) flattened to (N, 4), by their own index."""
-    X = np.array([["1", "2", "3", "4"], ["5", "6", "n/a", "8"]])
-    with pytest.raises(DatasetError, match=r"'n/a' at X\[1, 1, 0\] is no number .* numpy\.unique\(X\[:, 1, 0\], return_inverse=True\)\[1\]"):  # fmt: skip
+    X = np.array([["1", "2", "3", "4"], ["5", "6", "cat", "8"]])  # 'n/a' is a missing value
+    with pytest.raises(DatasetError, match=r"'cat' at X\[1, 1, 0\] is no number .* numpy\.unique\(X\[:, 1, 0\], return_inverse=True\)\[1\]"):  # fmt: skip
         float_features(tmp_path / "d.npz", "X", X, shape=(2, 2, 2))
     y = np.array([str(float(i)) for i in range(60)])
     y[7] = "n/a"
@@ -209,3 +210,84 @@ def test_one_missing_target_is_named_with_words_beside_it(tmp_path: Path) -> Non
         "one): a missing value; fill it with a number (e.g. the mean of the others) or drop that "
         "example (and its y)"
     )
+
+
+def _refused(load: Callable[[Path], object], path: Path, **arrays: np.ndarray) -> str:
+    """Save ``arrays`` at ``path`` and return, on one line, the DatasetError ``load`` refuses it
+    with."""
+    np.savez(path, **arrays)
+    with pytest.raises(DatasetError) as info:
+        load(path)
+    return one_line(info.value)
+
+
+def test_x_of_one_column_of_words_is_numbered_with_x_test_as_wider_x_is(tmp_path: Path) -> None:
+    """X of one column took the targets' message: 'numpy.unique(X, return_inverse=True)[1]', an
+    expression assigned to nothing, (N,) where (N, 1) is read, numbered apart from X_test ('c' 2 in
+    X, 0 in X_test, trained on silently), or 'drop the examples whose X is no number', all of
+    them. It gets the fix wider X gets, without dropping its only column; followed, it loads."""
+    X, X_test = np.array([["a"], ["b"], ["c"], ["d"]]), np.array([["c"], ["d"]])
+    y, y_test = np.array([0, 1, 0, 1]), np.array([0, 1])
+    said = _refused(
+        load_classification_file, tmp_path / "d.npz", X=X, y=y, X_test=X_test, y_test=y_test
+    )
+    assert "'a' at X[0, 0] is no number (the first such); encode that column as numbers, e.g. both = numpy.concatenate([X, X_test]).astype(object); both[:, 0] = numpy.unique(both[:, 0], return_inverse=True)[1]; X, X_test = " in said  # fmt: skip
+    assert "drop" not in said
+    fixed = _followed(said, X=X, X_test=X_test)
+    assert fixed["X"].shape == (4, 1) and fixed["X_test"].shape == (2, 1)
+    np.savez(tmp_path / "fixed.npz", y=y, y_test=y_test, **fixed)
+    data = load_classification_file(tmp_path / "fixed.npz")
+    assert data.X[:, 0].tolist() == [0, 1, 2, 3]  # 'a'..'d'
+    assert data.X_test is not None
+    assert data.X_test[:, 0].tolist() == [2, 3]  # 'c' and 'd' as in X
+    # no test set: X's own numbering
+    said = _refused(load_regression_file, tmp_path / "r.npz", X=X, y=np.arange(4.0))
+    assert said.endswith("10 could be cut to '1')")  # no 'or drop that column', the only one
+    np.savez(tmp_path / "r.npz", X=_followed(said, X=X)["X"], y=np.arange(4.0))
+    assert load_regression_file(tmp_path / "r.npz")[0].tolist() == [[0.0], [1.0], [2.0], [3.0]]
+
+
+def test_blanks_are_missing_values_whatever_their_count_and_words_are_words(
+    tmp_path: Path,
+) -> None:
+    """Missing values were told from words by their count: a column of more blanks than numbers
+    was told to be encoded as categories (followed, '10' became 1.0, '2' 2.0 and the blanks 0.0,
+    trained on silently), and a column of categories with a word rarer than its numbers ('XL')
+    was told its words were missing values. A blank or 'NA' is a missing value however many;
+    any other value that is no number makes the column one of words."""
+    column = np.array(["10", "", "2", " ", "NA", "n/a", "3", "?", "-", "None"])
+    X = np.stack([np.array([str(i) for i in range(10)]), column], 1)
+    assert _refused(load_regression_file, tmp_path / "d.npz", X=X, y=np.arange(10.0)) == (
+        f"{tmp_path / 'd.npz'}: X must hold real numbers, got dtype <U4: text, and '' at X[1, 1] "
+        "is no number among the numbers of X[:, 1] (the first of 7): missing values; fill them "
+        "with a number (e.g. the mean of the others) or drop those examples (and their y), then "
+        "convert it, numpy.asarray(X, dtype=float)"
+    )
+    sizes = np.array(["1", "2", "3", "1", "2", "3", "XL", "1", "XL", "2"])
+    X = np.stack([np.array([str(i) for i in range(10)]), sizes], 1)
+    said = _refused(load_regression_file, tmp_path / "d.npz", X=X, y=np.arange(10.0))
+    assert "'XL' at X[6, 1] is no number (the first such); encode that column as numbers" in said
+    np.savez(tmp_path / "fixed.npz", X=_followed(said, X=X)["X"], y=np.arange(10.0))
+    sorted_sizes = ["1", "2", "3", "XL"]  # numpy.unique's order, numbered 0..3
+    assert load_regression_file(tmp_path / "fixed.npz")[0][:, 1].tolist() == [
+        float(sorted_sizes.index(s)) for s in sizes
+    ]
+
+
+def test_x_test_s_words_where_x_holds_numbers_are_in_x_s_fix(tmp_path: Path) -> None:
+    """X's fix encoded X's columns of words alone: X_test's words in a column of X's numbers
+    ('z' in X_test[:, 2]) made its cast raise ValueError: could not convert string to float:
+    'z'. The columns are those of words in either; followed as written, the file loads."""
+    X = np.array([[str(i), "abcd"[i % 4], "5"] for i in range(8)])
+    X_test = np.array([["1", "c", "z"], ["2", "d", "5"], ["3", "c", "5"]])
+    y, y_test = np.arange(8) % 2, np.array([0, 1, 0])
+    said = _refused(
+        load_classification_file, tmp_path / "d.npz", X=X, y=y, X_test=X_test, y_test=y_test
+    )
+    assert "encode those columns (X[:, 1], X[:, 2] (words in X_test)) as numbers" in said
+    fixed = _followed(said, X=X, X_test=X_test)
+    np.savez(tmp_path / "fixed.npz", y=y, y_test=y_test, **fixed)
+    data = load_classification_file(tmp_path / "fixed.npz")
+    assert data.X[:, 1:].tolist() == [[i % 4, 0] for i in range(8)]  # 'a'..'d'; '5' is 0
+    assert data.X_test is not None
+    assert data.X_test[:, 1:].tolist() == [[2, 1], [3, 0], [2, 0]]  # 'z' is 1, after '5'

@@ -73,7 +73,7 @@ def load_classification_file(path: Path) -> ClassificationArrays:
     scaled = eight_bit(arrays["X"])
     # a column of words is numbered in X and X_test together: X's message says so
     X = pixel_features(
-        path, "X", arrays["X"], scaled=scaled, shape=shapes["X"], test_set="X_test" in arrays
+        path, "X", arrays["X"], scaled=scaled, shape=shapes["X"], beside=arrays.get("X_test")
     )
     # X_test's columns are centred by X's mean: both named in the fix
     alike = "X and X_test" if "X_test" in arrays else None
@@ -167,7 +167,7 @@ def _test_set(
             )
         check_flat_test(path, test, X.shape[1])
         X_test = pixel_features(
-            path, "X_test", test, scaled=scaled, shape=shapes["X_test"], test_set=True
+            path, "X_test", test, scaled=scaled, shape=shapes["X_test"], beside=arrays["X"]
         )
         y_test = class_labels(path, "y_test", arrays["y_test"], X_test, test_set=True)
         check_example_shapes(path, shapes["X"], shapes["X_test"])

@@ -48,17 +48,17 @@ def pixel_features(
     *,
     scaled: bool,
     shape: tuple[int, ...],
-    test_set: bool = False,
+    beside: np.ndarray | None = None,
 ) -> torch.Tensor:
     """Return features as :func:`float_features` does, divided by 255 when ``scaled`` (8-bit pixels);
     ``shape``: each example's shape in the file, (D,) or (H, W, …) before it was flattened;
-    ``test_set``: as for :func:`float_features`.
+    ``beside``: as for :func:`float_features`.
 
     uint8 images are scaled to [0, 1] as ``ToTensor`` and the built-in Fashion-MNIST path scale them:
     raw values up to 255 make the book's learning rate diverge.
     """
     held = (array.shape[0], *shape) if array.ndim == 2 else None  # else refused as it is
-    X = float_features(path, name, array, shape=held, test_set=test_set)
+    X = float_features(path, name, array, shape=held, beside=beside)
     return X.div_(255) if scaled else X
 
 

@@ -29,7 +29,7 @@ def float_features(
     *,
     cell: Callable[[int, int], str] | None = None,
     shape: tuple[int, ...] | None = None,
-    test_set: bool = False,
+    beside: np.ndarray | None = None,
 ) -> torch.Tensor:
     """Return ``array`` (N, D) as float32 (N, D), refusing empty, non-real or non-finite values.
 
@@ -41,9 +41,10 @@ def float_features(
             ``line 102, column 2`` for a CSV; ``name[i, j]`` by default.
         shape: the shape the file holds ``array`` in, where that is not (N, D) (images (N, H, W)
             flattened), for the messages.
-        test_set: the file holds a test set beside the training one: for ``X``, ``X_test``,
-            whose columns of words are to be numbered with ``X``'s; for ``X_test`` (a name ending
-            in ``_test``), ``X``, read first, which holds numbers.
+        beside: the other of ``X`` and ``X_test`` where the file holds both, as held (images
+            flattened): for ``X``, ``X_test``, whose columns of words are to be numbered with
+            ``X``'s; for ``X_test`` (a name ending in ``_test``), ``X``, read first, which holds
+            numbers.
 
     Returns:
         ``array`` as float32, shape (N, D).
@@ -52,7 +53,7 @@ def float_features(
     cell = cell or cell_namer(name, example)
     _check_rows(path, name, array, shape=shape)
     if array.dtype.kind in "SU":  # text (str_ or bytes_): words, or numbers written as text
-        _refuse_text(path, name, array, cell, example, test_set=test_set)
+        _refuse_text(path, name, array, cell, example, beside=beside)
     try:
         with np.errstate(over="ignore"):  # a value beyond float32 becomes inf: refused just below
             X = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
@@ -109,31 +110,35 @@ def _refuse_text(
     cell: Callable[[int, int], str],
     example: tuple[int, ...],
     *,
-    test_set: bool,
+    beside: np.ndarray | None,
 ) -> NoReturn:
     """Refuse ``array`` (N, D) of text: where every value reads as a number, with the cast that
     reads it; else naming its first value that is no number (``cell``: where, in the file's
     terms), with how to encode every column holding words as numbers (``example``: the shape of a
-    row as the file holds it, for the columns' names; ``test_set``: as for
-    :func:`float_features`) or drop them, and, in a column of numbers but for a few values, those
-    as missing values to fill or drop. The cast was offered for words too, where it raises
-    ValueError; one column's encoding for several, where the cast after it raised ValueError."""
+    row as the file holds it, for the columns' names; ``beside``: as for
+    :func:`float_features`) or drop them, and, in a column of numbers but for blanks or 'NA'
+    (:data:`_MISSING`), those as missing values to fill or drop. The cast was offered for words
+    too, where it raises ValueError; one column's encoding for several, where the cast after it
+    raised ValueError."""
     got = f"{shown_path(path)}: {name} must hold real numbers, got dtype {array.dtype}"
     array_name = name.split()[0]  # "y (the last column)" is y
-    bad = _not_numbers(array)  # (N, D)
+    words, bad = _not_numbers(array)  # (D,), (N, D)
     if not bad.any():
         raise DatasetError(
             f"{got}: numbers written as text; convert it first, e.g. with "
             f"numpy.asarray({array_name}, dtype=float)"
         )
-    counts = bad.sum(axis=0)  # (D,): values that are no number in each column
-    # numbers but for fewer values than not (a blank, 'NA', '?'): missing values, not categories
-    # (encoded as categories, '2' became 5.0 and '10' 3.0)
-    missing = (counts > 0) & (counts < array.shape[0] - counts)
-    words = (counts > 0) & ~missing
     parts = []
     if words.any():
-        parts.append(_words(array, bad & words, name, cell, example, test_set=test_set))
+        # X_test's columns of words are encoded with X's, in the one fix for both
+        test_words = _test_words(array, beside) if array_name == "X" else np.zeros_like(words)
+        encoded = words | test_words
+        parts.append(
+            _words(array, bad & words, encoded, name, cell, example, beside=beside is not None)
+        )
+    else:
+        encoded = words
+    missing = bad.any(axis=0) & ~encoded  # (D,): columns of numbers with missing values
     if missing.any():
         fix = _missing(array, bad & missing, name, cell, example)
         parts.append(f"first, {fix}" if parts else fix)
@@ -142,38 +147,51 @@ def _refuse_text(
     raise DatasetError(f"{got}: text, and {'; '.join(parts)}")
 
 
+def _test_words(array: np.ndarray, test: np.ndarray | None) -> np.ndarray:
+    """Return the columns (D,) where ``test``, the file's ``X_test`` beside ``X``'s ``array`` (N,
+    D), holds words: none where it holds no text or not D columns (refused as such later)."""
+    if test is None or test.dtype.kind not in "SU" or test.shape[1:] != array.shape[1:]:
+        return np.zeros(array.shape[1], dtype=bool)
+    return _not_numbers(test)[0]
+
+
 def _words(
     array: np.ndarray,
     bad: np.ndarray,
+    encoded: np.ndarray,
     name: str,
     cell: Callable[[int, int], str],
     example: tuple[int, ...],
     *,
-    test_set: bool,
+    beside: bool,
 ) -> str:
-    """Say where the first of ``array``'s (N, D) words is, ``bad`` (N, D) marking them, and how to
-    encode their columns as numbers: ``X``'s and ``X_test``'s together where the file holds both
-    (numbered apart, one word had two numbers), in ``X``'s encoding for ``X_test`` (``X`` holds
-    numbers: it was read first)."""
+    """Say where the first of ``array``'s (N, D) words is, ``bad`` (N, D) marking it, and how to
+    encode the columns ``encoded`` (D,) as numbers (``array``'s columns of words and, for ``X``,
+    ``X_test``'s): ``X``'s and ``X_test``'s together where the file holds both (``beside``;
+    numbered apart, one word had two numbers), in ``X``'s encoding for ``X_test`` (``X`` holds
+    numbers: it was read first). Targets ``y`` are encoded whole, or their examples dropped."""
     array_name = name.split()[0]
     first = f"{_first(array, bad, cell)} is no number (the first such)"
-    if array.shape[1] == 1:  # the targets: their examples are dropped, not the column
+    if array_name in ("y", "y_test"):  # the targets: their examples are dropped, not the column
         return (
             f"{first}; encode it as numbers, e.g. numpy.unique({array_name}, "
             f"return_inverse=True)[1], its distinct values numbered 0..K-1, or drop the examples "
             f"whose {array_name} is no number"
         )
-    columns = [int(c) for c in np.flatnonzero(bad.any(axis=0))]
-    names = [column_namer(array_name, example)(c) for c in columns]
+    columns = [int(c) for c in np.flatnonzero(encoded)]
+    namer = column_namer(array_name, example)
+    names = [namer(c) + ("" if bad[:, c].any() else " (words in X_test)") for c in columns]
     one = len(columns) == 1
     that = "that column" if one else f"those columns ({', '.join(names)})"
-    if test_set and array_name.endswith("_test"):  # X, read before it, holds numbers
+    # dropped, the columns would leave no feature: X of one column of words
+    drop = "" if len(columns) == array.shape[1] else f", or drop {'that column' if one else 'them'}"
+    if beside and array_name.endswith("_test"):  # X, read before it, holds numbers
         train = array_name.removesuffix("_test")
         return (
             f"{first}; {train} holds numbers there: store {that} in {train}'s encoding (each "
-            f"value as the number it has in {train}), or drop {that} from both"
+            f"value as the number it has in {train}){drop + ' from both' if drop else ''}"
         )
-    held = "both" if test_set else array_name  # the array the columns are encoded in
+    held = "both" if beside else array_name  # the array the columns are encoded in
     if one or len(example) > 1:  # images (N, H, W): a statement per column, named as held
         encode = "; ".join(
             f"{c} = numpy.unique({c}, return_inverse=True)[1]"
@@ -186,7 +204,7 @@ def _words(
         )
     numbered = "its distinct values" if one else "each column's distinct values"
     cut = f"in an array of objects first: written into {array_name}'s text, 10 could be cut to '1'"
-    if test_set:
+    if beside:
         test = f"{array_name}_test"
         code = (
             f"both = numpy.concatenate([{array_name}, {test}]).astype(object); {encode}; "
@@ -204,8 +222,7 @@ def _words(
             f"numpy.asarray({array_name}, dtype=float)"
         )
         why = f"{numbered} numbered 0..K-1, {cut}"
-    dropped = "that column" if one else "them"
-    return f"{first}; encode {that} as numbers, e.g. {code} ({why}), or drop {dropped}"
+    return f"{first}; encode {that} as numbers, e.g. {code} ({why}){drop}"
 
 
 # what else a row's examples are dropped from, by the array whose values are missing
@@ -250,29 +267,66 @@ def _first(array: np.ndarray, bad: np.ndarray, cell: Callable[[int, int], str]) 
     return f"{array.reshape(-1)[k].item()!r} at {cell(*divmod(k, array.shape[1]))}"
 
 
-def _not_numbers(array: np.ndarray) -> np.ndarray:
-    """Return where ``array`` (N, D), text, holds values that are no number, as
-    ``numpy.asarray(..., dtype=float)`` reads them: a column cast whole, and where that fails each
-    of its distinct values, halves of them at a time (numbers cast together), so that a column of
-    a million numbers and one blank costs a few dozen casts."""
+# text that stands for a missing value, stripped and in lower case, whatever the count: a blank,
+# '?', '-' and pandas' markers ('NaN' and 'nan' read as numbers, NaN, refused as such)
+_MISSING = ("", "?", "-", "--", ".", "na", "n/a", "#n/a", "#n/a n/a", "#na", "<na>", "null", "none", "nil", "1.#ind", "-1.#ind", "1.#qnan", "-1.#qnan")  # fmt: skip
+
+
+def _not_numbers(array: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the columns (D,) of ``array`` (N, D), text, that hold words, and where it holds
+    values that are no number (N, D), as ``numpy.asarray(..., dtype=float)`` reads them: in a
+    column whose other values all read as numbers, its missing values (:data:`_MISSING`),
+    whatever their count; in any other, a column of words, its first word alone. A column costs
+    a cast where it reads as numbers, a few more where its first value that is no number is a
+    word, and a pass for missing values where it is one."""
+    words = np.zeros(array.shape[1], dtype=bool)
     bad = np.zeros(array.shape, dtype=bool)
+    if _reads_as_number(array):
+        return words, bad
     for j in range(array.shape[1]):
-        if _reads_as_number(array[:, j]):
+        column = array[:, j]
+        if _reads_as_number(column):
             continue
-        values, inverse = np.unique(array[:, j], return_inverse=True)
-        bad_value = np.zeros(len(values), dtype=bool)
-        spans = [(0, len(values))]
-        while spans:
-            low, high = spans.pop()
-            if _reads_as_number(values[low:high]):
+        first = _first_non_number(column)
+        if _missing_values(column[first : first + 1])[0]:  # missing values, or words after it
+            missing = _missing_values(column)
+            rest = column.copy()
+            rest[missing] = "0"
+            if _reads_as_number(rest):
+                bad[:, j] = missing
                 continue
-            if high - low == 1:
-                bad_value[low] = True
-            else:
-                middle = (low + high) // 2
-                spans += [(low, middle), (middle, high)]
-        bad[:, j] = bad_value[inverse]
-    return bad
+            first = _first_non_number(rest)
+        words[j] = True
+        bad[first, j] = True
+    return words, bad
+
+
+def _missing_values(column: np.ndarray) -> np.ndarray:
+    """Return where ``column`` (N,), text, holds missing values (:data:`_MISSING`), as a mask
+    (N,); only its short values are put in lower case, the costly part."""
+    markers = [m.encode() for m in _MISSING] if column.dtype.kind == "S" else list(_MISSING)
+    text = np.char.strip(column)
+    short = np.char.str_len(text) <= max(len(m) for m in _MISSING)
+    missing = np.zeros(len(column), dtype=bool)
+    missing[short] = np.isin(np.char.lower(text[short]), markers)
+    return missing
+
+
+def _first_non_number(column: np.ndarray) -> int:
+    """Return the row of the first value of ``column`` (N,), text, that does not read as a number
+    (one must): a cast of spans doubling in length from its start, then halving the one that
+    fails, so that the search costs about two casts of the values before it."""
+    start, length = 0, 1
+    while _reads_as_number(column[start : start + length]):
+        start, length = start + length, 2 * length
+    end = min(start + length, len(column))
+    while end - start > 1:
+        middle = (start + end) // 2
+        if _reads_as_number(column[start:middle]):
+            start = middle
+        else:
+            end = middle
+    return start
 
 
 def _reads_as_number(value: np.ndarray) -> bool:
