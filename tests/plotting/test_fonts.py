@@ -300,3 +300,34 @@ def test_english_labels_are_offered_where_every_cjk_title_is_one_of_the_books(
     other = "use English labels (lang='en')" if books else "write them in Latin letters"
     assert str(info.value).endswith(f"'sudo apt-get install fonts-wqy-microhei', or {other}")
     assert plt.get_fignums() == []
+
+
+@pytest.mark.parametrize(
+    ("draw", "shown", "other"),
+    [
+        (lambda: show_images(torch.rand(2, 4, 4), 1, 2, titles=["包", "猫"]), "titles[1] = '猫'", "write them in Latin letters"),
+        (lambda: show_images(torch.rand(2, 4, 4), 1, 2, titles=["包\n短靴", "T恤\n猫"]), "titles[1] = 'T恤\\n猫'", "write them in Latin letters"),
+        (lambda: plot_predictions(torch.rand(2, 4, 4), ["包", "包"], ["猫", "包"]), "pred_labels[0] = '猫'", "write them in Latin letters"),
+        (lambda: plot_predictions(torch.rand(2, 4, 4), ["bag", "猫"], ["包", "bag"]), "true_labels[1] = '猫'", "write them in Latin letters"),
+        (lambda: plot_predictions(torch.rand(2, 4, 4), ["bag", "包"], ["T恤", "包"]), "true_labels[1] = '包'", "use English labels (lang='en')"),
+    ],
+    ids=["titles", "two-line titles", "plot_predictions", "plot_predictions' true_labels", "the book's labels in both"],
+)  # fmt: skip
+def test_the_refusal_shows_the_text_to_write_in_latin_letters_from_either_labels(
+    draw: Callable[[], Any], shown: str, other: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """plot_predictions(X, ['包', '包'], ['猫', '包']) judged true_labels alone: 'true_labels[0] =
+    '包' ... or use English labels (lang='en')', though '猫' has no English label; and titles
+    ['包', '猫'], told to write them in Latin letters, were shown '包', the book's label."""
+    import linearnets.plotting._fonts as fonts
+
+    monkeypatch.setattr(fonts, "cjk_family", lambda: None)
+    with pytest.raises(UsageError) as info:
+        draw()
+    name = shown.split("[")[0]
+    assert str(info.value) == (
+        f"{name} hold Chinese, Japanese or Korean characters ({shown}), but no installed font has "
+        "them (the figure would show empty boxes); install one, e.g. 'sudo apt-get install "
+        f"fonts-wqy-microhei', or {other}"
+    )
+    assert plt.get_fignums() == []

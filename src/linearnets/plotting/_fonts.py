@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -138,7 +138,9 @@ def _charmap(path: str) -> frozenset[int]:
         return frozenset()
 
 
-def title_font(texts: Sequence[str], name: str = "titles") -> dict[str, Any]:
+def title_font(
+    texts: Sequence[str] | Mapping[str, Sequence[str]], name: str = "titles"
+) -> dict[str, Any]:
     """Return the ``set_title`` keyword arguments that draw ``texts``: matplotlib's own fonts, as
     rcParams choose them, then the installed CJK font (:func:`cjk_family`) where they lack Chinese,
     Japanese or Korean characters of theirs (Hangul and full-width forms too), or other glyphs that
@@ -146,16 +148,24 @@ def title_font(texts: Sequence[str], name: str = "titles") -> dict[str, Any]:
     that has it: Hebrew beside Korean ('שמלה', '가방') and 'Ɓag 가방' are drawn whole.
 
     Args:
-        texts: the titles (tick labels) to draw.
+        texts: the titles (tick labels) to draw; or, drawn together, each parameter's by its name
+            (``{"true_labels": [...], "pred_labels": [...]}``), judged together.
         name: the caller's parameter that gave them, named by the refusal (``class_names``).
 
     Raises:
         UsageError: a text holds Chinese, Japanese or Korean characters matplotlib's font lacks
             and no installed font has them (the figure would show empty boxes, with a warning
-            per missing glyph); the first such text is shown, as written.
+            per missing glyph); a text is shown, as written, by its parameter and index: the
+            first to write in Latin letters (none of the book's labels), where one is; else the
+            first such text, its fix the book's English labels (``lang='en'``).
     """
+    named = [
+        (key, i, text)
+        for key, group in (texts.items() if isinstance(texts, Mapping) else [(name, texts)])
+        for i, text in enumerate(group)
+    ]
     # ASCII is in every font; "\n" (two-line titles) is in none, and needs none
-    chars = {ch for text in texts for ch in text if ord(ch) > 0x7F}
+    chars = {ch for _, _, text in named for ch in text if ord(ch) > 0x7F}
     missing = _default_font_lacks(chars) if chars else set()
     if not missing:
         return {}  # the user's own font (rcParams, e.g. font.sans-serif=["SimHei"]) draws them
@@ -163,18 +173,19 @@ def title_font(texts: Sequence[str], name: str = "titles") -> dict[str, Any]:
     if family is None and cjk:
         from linearnets.data.labels import TEXT_LABELS_ZH
 
-        i, text = next((i, t) for i, t in enumerate(texts) if not cjk.isdisjoint(t))
+        boxed = [(key, i, text) for key, i, text in named if not cjk.isdisjoint(text)]
         # the book's Chinese labels (lang='zh') have English ones; a user's own names may not: a
-        # single one among them ('猫' beside '包') and lang='en' leaves it as it is
-        books = all(
-            line in TEXT_LABELS_ZH
-            for title in texts
-            for line in title.split("\n")  # a two-line title's, each
-            if _has_cjk(line)
-        )
-        other = "use English labels (lang='en')" if books else "write them in Latin letters"
+        # single one among them ('猫' beside '包') and lang='en' leaves it as it is, so it is shown
+        own = [
+            entry
+            for entry in boxed
+            for line in entry[2].split("\n")  # a two-line title's, each
+            if not cjk.isdisjoint(line) and line not in TEXT_LABELS_ZH
+        ]
+        key, i, text = (own or boxed)[0]
+        other = "write them in Latin letters" if own else "use English labels (lang='en')"
         raise UsageError(
-            f"{name} hold Chinese, Japanese or Korean characters ({name}[{i}] = {text!r}), but "
+            f"{key} hold Chinese, Japanese or Korean characters ({key}[{i}] = {text!r}), but "
             "no installed font has them (the figure would show empty boxes); install one, e.g. "
             f"'sudo apt-get install fonts-wqy-microhei', or {other}"
         )

@@ -238,8 +238,10 @@ def plot_predictions(
         raise UsageError(f"n must be at most the number of images ({total}), got {n}")
     true, pred = true[:n], pred[:n]
     wrong = marked_wrong(true, pred)
-    for name, labels in (("true_labels", true), ("pred_labels", pred)):
-        title_font([title_text(label) for label in labels], name)  # no CJK font: named so
+    # no CJK font: refused naming the parameter, the two judged together for lang='en'
+    title_font(
+        {"true_labels": [title_text(t) for t in true], "pred_labels": [title_text(p) for p in pred]}
+    )
     titles = [f"{title_text(t)}\n{title_text(p)}" for t, p in zip(true, pred, strict=True)]
     path = _checked_out(out)
     if managed is None:
