@@ -1067,3 +1067,27 @@ def test_a_data_file_is_read_by_the_name_it_was_given_and_recorded_absolute(
     (tmp_path / "sub").mkdir()
     monkeypatch.chdir(tmp_path / "sub")  # d.npz names another file from here: the absolute one
     assert config.data_as_given() == tmp_path / "d.npz"
+
+
+def test_a_linreg_data_file_keeps_the_name_it_was_given_once_made_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A linear-regression resume made data absolute, losing the name typed after --data, and
+    its refusals named /tmp/x/d.csv; LinregConfig keeps it as SoftmaxConfig does (one
+    data_as_given for both), carried by replace while it names the same file, not recorded."""
+    import dataclasses
+
+    monkeypatch.chdir(tmp_path)
+    config = LinregConfig(data="d.csv")
+    assert (config.data, config.data_as_given()) == (Path("d.csv"), Path("d.csv"))
+    absolute = dataclasses.replace(config, data=tmp_path / "d.csv", epochs=2)
+    assert (absolute.data, absolute.data_as_given()) == (tmp_path / "d.csv", Path("d.csv"))
+    assert "_data_given" not in absolute.to_dict() and "_data_given" not in repr(absolute)
+    assert absolute == LinregConfig(data=tmp_path / "d.csv", epochs=2)
+    assert dataclasses.replace(absolute, data=tmp_path / "e.csv").data_as_given() == (
+        tmp_path / "e.csv"
+    )
+    assert LinregConfig().data_as_given() is None
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")  # d.csv names another file from here: the absolute one
+    assert absolute.data_as_given() == tmp_path / "d.csv"

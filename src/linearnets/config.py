@@ -49,9 +49,40 @@ if TYPE_CHECKING:
     from linearnets.config_values import FloatArg, IntArg, PathArg
 
 
+class _DataGiven:
+    """The ``data`` file as the caller spelt it, for both configs: ``_data_given``, a field of
+    each (carried by dataclasses.replace while it names ``data``'s file, which a run and a
+    resume make absolute)."""
+
+    data: Path | None
+    _data_given: Path | None
+
+    def _keep_data_given(self) -> None:
+        """Keep ``_data_given`` where it names ``data``'s file, made absolute (replace's, from
+        :meth:`data_as_given`'s file); else ``data`` is as given."""
+        given, data = self._data_given, self.data
+        if (
+            data is None
+            or given is None
+            or not data.is_absolute()
+            or absolute_path(given) != absolute_path(data)
+        ):
+            given = data
+        object.__setattr__(self, "_data_given", given)
+
+    def data_as_given(self) -> Path | None:
+        """Return ``data`` as the caller spelt it (``d.npz``, as typed after ``--data``), to read
+        it by that name, which its messages then show; ``data`` itself where that spelling names
+        another file from here (the working folder changed since)."""
+        given, data = self._data_given, self.data
+        if given is None or data is None or absolute_path(given) != absolute_path(data):
+            return data
+        return given
+
+
 @named_keywords
 @dataclass(frozen=True, kw_only=True)
-class LinregConfig:
+class LinregConfig(_DataGiven):
     """Settings of a linear-regression run; the defaults are the book's (D2L §3.2–3.3).
 
     Settings are passed by name (``LinregConfig(impl="concise", epochs=5)``), each checked when the
@@ -101,6 +132,9 @@ class LinregConfig:
     # the synthetic settings filled in with the book's values rather than given, carried over by
     # dataclasses.replace: replace(LinregConfig(), data=path) does not count them as given
     _defaulted: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
+    # data as the caller spelt it ("d.csv"), for the messages of reading it (a run and a resume
+    # make data absolute): carried by dataclasses.replace while it names data's file
+    _data_given: Path | None = field(default=None, repr=False, compare=False)
 
     if TYPE_CHECKING:
         # the dataclass's own __init__ at run time, with what each setting takes (tests/test_config.py
@@ -123,6 +157,7 @@ class LinregConfig:
             guard: bool | np.bool_ = True,
             out: PathArg | None = None,
             _defaulted: frozenset[str] = frozenset(),
+            _data_given: PathArg | None = None,
         ) -> None: ...
 
     def __post_init__(self) -> None:
@@ -149,6 +184,7 @@ class LinregConfig:
                 "only transfers); pass device='cpu' or leave it out"
             )
         set_checked(self, device="cpu")  # a plain str, also for torch.device("cpu")
+        self._keep_data_given()
 
     def synthetic(self) -> tuple[tuple[float, ...], float, int, float]:
         """Return the synthetic data's ``(true_w, true_b, num_examples, noise_std)``.
@@ -171,7 +207,7 @@ class LinregConfig:
     def to_dict(self) -> dict[str, Any]:
         """Return the settings as JSON-ready values (the synthetic ones null with ``data``)."""
         d = asdict(self)
-        del d["_defaulted"]
+        del d["_defaulted"], d["_data_given"]
         d["data"] = str(self.data) if self.data is not None else None
         d["out"] = str(self.out) if self.out is not None else None
         d["true_w"] = list(self.true_w) if self.true_w is not None else None
@@ -180,7 +216,7 @@ class LinregConfig:
 
 @named_keywords
 @dataclass(frozen=True, kw_only=True)
-class SoftmaxConfig:
+class SoftmaxConfig(_DataGiven):
     """Settings of a softmax-regression run; the defaults are the book's (D2L §3.6–3.7).
 
     Settings are passed by name (``SoftmaxConfig(epochs=3, out="runs/a")``), each checked when the
@@ -270,31 +306,13 @@ class SoftmaxConfig:
             check_batch_bytes(self.batch_size, self.resize)
         for key in ("data_dir", "data", "out"):
             object.__setattr__(self, key, path_setting(key, getattr(self, key)))
-        # an absolute data (replace's, from data_as_given's file) keeps the spelling it came from
-        given, data = self._data_given, self.data
-        if (
-            data is None
-            or given is None
-            or not data.is_absolute()
-            or absolute_path(given) != absolute_path(data)
-        ):
-            given = data
-        object.__setattr__(self, "_data_given", given)
+        self._keep_data_given()
         # absolute, without "..": a resume from another folder finds the same, and config.json
         # records it as the file it names
         for key in ("data_dir", "data"):
             path = getattr(self, key)
             if path is not None:
                 object.__setattr__(self, key, absolute_path(path))
-
-    def data_as_given(self) -> Path | None:
-        """Return ``data`` as the caller spelt it (``d.npz``, as typed after ``--data``), to read
-        it by that name, which its messages then show; ``data`` itself (absolute) where that
-        spelling names another file from here (the working folder changed since)."""
-        given = self._data_given
-        if given is None or self.data is None or absolute_path(given) != self.data:
-            return self.data
-        return given
 
     def to_dict(self) -> dict[str, Any]:
         """Return the settings as JSON-ready values."""

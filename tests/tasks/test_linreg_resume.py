@@ -34,7 +34,7 @@ from linearnets.training.checkpoint import load_checkpoint
 from linearnets.training.interrupt import TrainingInterrupted
 
 from ._metrics_damage import CONFIG_REWRITTEN, DAMAGES
-from .test_resume_fit import TYPED_DATA
+from .test_resume_fit import TYPED_DATA, refused_as_typed
 from .test_training_run import StopNow  # the user's "stop training now" callback
 
 IMPLS = ("scratch", "analytic", "concise")
@@ -3107,3 +3107,26 @@ def test_a_data_file_typed_for_the_resume_is_named_as_typed(
     data.unlink()  # the run's own file gone: named by config.json's absolute path
     assert main(["linreg", "--resume", "l1", "--epochs", "2"]) != 0
     assert str(data) in capsys.readouterr().err
+
+
+def test_a_data_file_typed_for_the_resume_is_named_as_typed_when_its_content_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """From a sub folder, after d.csv changed: linreg --resume ../r1 --data ../d.csv said
+    "--data /tmp/.../d.csv changed since the run in ../r1 started", and --data ../o.csv "--data
+    changed from /tmp/.../d.csv (SHA-256 ...) to /tmp/.../o.csv": the file typed is named as
+    typed, as softmax's resume names it, the run's own from its config.json absolute."""
+    from linearnets.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    data = _rows_file(tmp_path / "d.csv", 0)
+    _rows_file(tmp_path / "o.csv", 2)
+    assert main(["linreg", "--data", "d.csv", "--epochs", "1", "--lr", "0.01", "--out", "r1"]) == 0
+    refused_as_typed(
+        data,
+        lambda: _rows_file(data, 1),
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+        other="o.csv",
+        tail=": the run in ../r1 was trained with the first",
+    )

@@ -6,6 +6,7 @@ end-to-end resumes are in ``test_resume.py``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -271,3 +272,75 @@ def test_a_data_file_typed_for_the_resume_is_named_as_typed(
     data.unlink()  # the run's own file gone: named by config.json's absolute path
     assert main(["softmax", "--resume", "r1", "--epochs", "2"]) == 2
     assert str(data) in capsys.readouterr().err
+
+
+def test_a_data_file_typed_for_the_resume_is_named_as_typed_when_its_content_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """From a sub folder, after c.npz changed: softmax --resume ../r1 --data ../c.npz said
+    "--data /tmp/.../c.npz changed since the run in ../r1 started", and --data ../o.npz "--data
+    changed from /tmp/.../c.npz (SHA-256 ...) to /tmp/.../o.npz": the file typed is named as
+    typed (other refusals of a resume did so), the run's own from its config.json absolute."""
+    from linearnets.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    data = _npz(tmp_path / "c.npz", 5, 3)
+    other = np.random.default_rng(2).normal(size=(30, 5)).astype(np.float32)
+    np.savez(tmp_path / "o.npz", X=other, y=np.arange(30) % 3)  # other content
+    assert main(["softmax", "--data", "c.npz", "--epochs", "1", "--plot", "none", "--out", "r1",
+                 "--device", "cpu"]) == 0  # fmt: skip
+    new = np.random.default_rng(1).normal(size=(30, 5)).astype(np.float32)
+    resume = refused_as_typed(
+        data,
+        lambda: np.savez(data, X=new, y=np.arange(30) % 3),
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+        other="o.npz",
+        tail=" since the run in ../r1 started",
+    )
+    _npz(data, 4, 3)  # of another shape: refused even forced
+    assert main([*resume, "--data", "../c.npz", "--force"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "linearnets softmax: error: --data ../c.npz changed since the run in ../r1 started"
+    )
+
+
+def refused_as_typed(
+    data: Path,
+    change: Callable[[], object],
+    *,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    other: str,
+    tail: str,
+) -> list[str]:
+    """Check a resume of the run in r1 (beside ``data``, which it trained on) from a sub folder,
+    after ``change`` changed ``data``'s content: a --data typed is named as typed where it changed
+    (the same file) or names another (``other``, the clause ending with ``tail``), config.json's
+    absolute where none is typed. Return the resume's command, from the sub folder."""
+    import hashlib
+
+    from linearnets.cli import main
+
+    task = "linreg" if data.suffix == ".csv" else "softmax"
+    capsys.readouterr()
+    was = hashlib.sha256(data.read_bytes()).hexdigest()
+    change()
+    now = hashlib.sha256(data.read_bytes()).hexdigest()
+    (data.parent / "sub").mkdir()
+    monkeypatch.chdir(data.parent / "sub")
+    resume = [task, "--resume", "../r1", "--epochs", "2"]
+    changed = (
+        f"changed since the run in ../r1 started (SHA-256 {was[:12]}… then, {now[:12]}… now), "
+        "which would change its result; put the original file back, or pass --force"
+    )
+    error = f"linearnets {task}: error: --data"
+    assert main([*resume, "--data", f"../{data.name}"]) == 2
+    assert capsys.readouterr().err.startswith(f"{error} ../{data.name} {changed}")
+    assert main(resume) == 2  # not typed: config.json's, absolute
+    assert capsys.readouterr().err.startswith(f"{error} {data} {changed}")
+    assert main([*resume, "--data", f"../{other}"]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"{error} changed from {data} (SHA-256 {was[:12]}) to ../{other}{tail}"
+    )
+    return resume

@@ -88,12 +88,14 @@ def unforced(
         forced_at(new.data, saved, epoch, old_data=old.data, run_dir=run_dir) if content else None
     )
     if sha is not None and content and not settings:
-        return UsageError(content_changed(new.data, *sha, run_dir, since=since))
+        return UsageError(content_changed(new.data_as_given(), *sha, run_dir, since=since))
     asked = asked_settings(given)
     if remade and any(k in SYNTHETIC for k in given):  # its data clause names the ones given
         asked |= {"data", *SYNTHETIC}
     file = (
-        content_changed(new.data, *sha, run_dir, fix=False, since=since) if sha and content else ""
+        content_changed(new.data_as_given(), *sha, run_dir, fix=False, since=since)
+        if sha and content
+        else ""
     )
     if any(k not in asked for k in settings):  # config.json's: the softmax resume's words
         keys = [k for k in settings if not (_switched(old, new) and k in SYNTHETIC)]
@@ -251,10 +253,15 @@ def untrained(
 def written(
     old: LinregConfig, new: LinregConfig, changed: dict[str, Any]
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """Return each change's old and new value as :func:`_shown` writes them."""
+    """Return each change's old and new value as :func:`_shown` writes them; ``new``'s ``data``
+    as the caller spelt it (:meth:`~linearnets.config.LinregConfig.data_as_given`)."""
     synthetic = old if old.data is None else new
+    given = {str(new.data): str(new.data_as_given())}
     was = {k: _shown(k, a, synthetic) for k, (a, _) in changed.items()}
-    now = {k: _shown(k, b, synthetic) for k, (_, b) in changed.items()}
+    now = {
+        k: _shown(k, given.get(b, b) if k == "data" else b, synthetic)
+        for k, (_, b) in changed.items()
+    }
     return was, now
 
 

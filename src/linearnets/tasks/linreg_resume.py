@@ -303,7 +303,7 @@ def _resume(
     # too many threads warned of here, once, where the resume trains on them
     # read by the name typed after --data, as its messages show it; the run records it absolute
     setup = prepare_linreg(
-        _data_as_given(new, overrides), pinned=ckpt is not None and ckpt.epoch >= new.epochs
+        replace(new, data=new.data_as_given()), pinned=ckpt is not None and ckpt.epoch >= new.epochs
     )
     setup = replace(setup, config=new)
     # a divergence before this resume's first checkpoint puts its forced settings back (its
@@ -437,7 +437,7 @@ def _replaced(
     a ``data`` path made absolute as a run records it
     (:func:`~linearnets._paths.absolute_path`); an unknown or bad setting refused naming
     it (``checkpoint``: the checkpoint whose config ``changes`` is, named as unusable)."""
-    names = {f.name for f in fields(LinregConfig)} - {"_defaulted"}
+    names = {f.name for f in fields(LinregConfig)} - {"_defaulted", "_data_given"}
     unknown = sorted(set(changes) - names)
     if unknown and not saved:  # the file's keys: check_known_settings below names them
         settings = sorted(names - {"out"})
@@ -457,8 +457,8 @@ def _replaced(
         check_known_settings(LinregConfig, changes)  # the words of resume_softmax's refusal
         # checked before made absolute: "" was this folder, and "~/d.csv" a folder "~" in it
         data = path_setting("data", values.get("data"))
-        if data is not None:
-            values["data"] = absolute_path(data)
+        if data is not None:  # its messages name it as given (data_as_given)
+            values.update(data=absolute_path(data), _data_given=data)
         return LinregConfig(**values)
     except (UsageError, TypeError) as exc:
         if checkpoint is not None:
@@ -469,19 +469,6 @@ def _replaced(
             fix = f", or put back the run's {CONFIG_FILE} from a copy of the run"
             raise bad_config_value(run_dir, exc, fix=fix) from None
         raise
-
-
-def _data_as_given(config: LinregConfig, overrides: dict[str, Any]) -> LinregConfig:
-    """Return ``config`` with its ``data`` as the caller spelt it (``d.npz``, as typed after
-    ``--data``), as a new run reads it, where ``overrides`` give the file ``config`` names; else
-    ``config`` (``data`` absolute: config.json's, which a resume keeps)."""
-    typed = overrides.get("data")
-    if typed is None or config.data is None:
-        return config
-    path = path_setting("data", typed)  # checked as config's was
-    return (
-        config if path is None or absolute_path(path) != config.data else replace(config, data=path)
-    )
 
 
 def _refuse_synthetic_settings(changes: dict[str, Any], data: Path, run_dir: Path) -> None:

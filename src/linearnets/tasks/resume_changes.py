@@ -145,7 +145,8 @@ def _content_also(
     was = recorded_for(new.data, saved, baseline=content.baseline)
     if was is None:
         return ""
-    return f", and {content_changed(new.data, was, content.sha, run_dir, fix=False, since=since)}"
+    shown = new.data_as_given()  # as the caller spelt it
+    return f", and {content_changed(shown, was, content.sha, run_dir, fix=False, since=since)}"
 
 
 def _forced_before(
@@ -260,8 +261,9 @@ OPTIONS = {key: "--" + key.replace("_", "-") for key in RESULT_SETTINGS}
 
 def _shown(key: str, config: SoftmaxConfig) -> str:
     """Return ``config``'s ``key`` as Python writes it, with what ``None`` means: ``None (28×28)``,
-    ``'concise'``, ``0.1`` (the command line prints ``none (28×28)``, ``concise``, ``0.1``)."""
-    value = getattr(config, key)
+    ``'concise'``, ``0.1`` (the command line prints ``none (28×28)``, ``concise``, ``0.1``); a
+    ``data`` file as the caller spelt it (:meth:`~linearnets.config.SoftmaxConfig.data_as_given`)."""
+    value = config.data_as_given() if key == "data" else getattr(config, key)
     if isinstance(value, Path):
         return repr(str(value))
     if value is not None:

@@ -238,7 +238,8 @@ def data_change(
         return None
     if not force:
         since = forced_at(data, saved, epoch, old_data=old, run_dir=run_dir)
-        raise UsageError(content_changed(data, own, now, run_dir, since=since))
+        shown = exp.config.data_as_given()  # as the caller spelt it
+        raise UsageError(content_changed(shown, own, now, run_dir, since=since))
     return content.baseline or own, now
 
 

@@ -116,7 +116,7 @@ def _check_content_fits(
         f"({no_sha256_recorded(run_dir, of='of it')}; or {CHECKPOINT_FILE} is another run's)"
     )
     raise UsageError(
-        f"data={str(config.data)!r} {change}: the model would take {wanted[0]} inputs into "
+        f"data={str(config.data_as_given())!r} {change}: the model would take {wanted[0]} inputs into "
         f"{wanted[1]} classes and the checkpoint's weights take {trained[0]} inputs into "
         f"{trained[1]} classes, so they cannot carry over, not even with force=True; put the "
         "original file back, or start a new run in another folder (out=NEW_DIR)"
