@@ -46,6 +46,7 @@ def test_test_labels_past_the_training_classes_warn(tmp_path: Path) -> None:
         ([0, 1, 2], [1, 2, 3], "store y_test - 1"),  # y_test counted from 1
         ([0, 1, 2, 1], [2, 3, 4, 2], "store y_test - 2"),
         ([1, 2, 3], [0, 1, 2], "store y - 1"),  # y counted from 1: its 0 was never learned
+        ([3, 4, 5], [1, 2, 3], "store y - 3 and y_test - 1"),  # both from 0: no class left empty
         (["bag", "coat", "shirt"], ["bag", "coat", "dress", "shirt"], "number"),  # numbered apart
         (["a", "c", "e", "a"], ["b", "d", "a", "e"], "number"),
     ],
@@ -66,15 +67,17 @@ def test_the_fix_for_test_labels_outside_the_training_classes_followed_gives_the
     }
     np.savez(tmp_path / "d.npz", X=np.ones((len(y), 2)), y=stored["y"],
              X_test=np.ones((len(y_test), 2)), y_test=stored["y_test"])  # fmt: skip
-    with pytest.warns(DataWarning, match="y_test holds labels that y never has") as seen:
+    with pytest.warns(DataWarning) as seen:  # y from 3 leaves class 0 empty too: warned apart
         load_classification_file(tmp_path / "d.npz")
-    said = str(seen[0].message)
-    shift = re.search(r"store ((y_test|y) - \d+)$", said)
+    said = next(str(w.message) for w in seen if "labels that y never has" in str(w.message))
+    shift = re.search(r"store ((y_test|y) - \d+)(?: and (y_test - \d+))?$", said)
     with_fix = re.search(r"number their original labels with (numpy\.unique\(.+?\)\[1\])", said)
     fixed = dict(stored)
     if shift is not None:  # numbers counted from another start: the stored ones shifted
         assert shift[0] == fix
         fixed[shift[2]] = eval(shift[1], stored)
+        if shift[3] is not None:
+            fixed["y_test"] = eval(shift[3], stored)
     else:
         assert with_fix is not None and fix == "number", said
         numbers = eval(with_fix[1], {"numpy": np, **originals})

@@ -169,12 +169,13 @@ def warn_unseen(path: Path, y: torch.Tensor, y_test: torch.Tensor) -> None:
     shown = ", ".join(map(str, unseen[:5])) + (", …" if len(unseen) > 5 else "")
     test_low = int(y_test.min())
     shift = test_low - low
-    later, start, by = ("y_test", test_low, shift) if shift > 0 else ("y", low, -shift)
     if torch.equal(torch.unique(y_test - shift), torch.unique(y)):  # one set of classes
-        how = (
-            f"y_test's labels start at {test_low}, y's at {low}: if {later} counts from "
-            f"{start}, store {later} - {by}"
-        )
+        if min(low, test_low) == 0:  # the other counts from 0 already
+            later, start = ("y_test", test_low) if shift > 0 else ("y", low)
+            store = f"if {later} counts from {start}, store {later} - {start}"
+        else:  # both counted from later starts: each from 0
+            store = f"if each counts from its first, store y - {low} and y_test - {test_low}"
+        how = f"y_test's labels start at {test_low}, y's at {low}: {store}"
     else:
         how = (
             "if the two sets were numbered apart, number their original labels with "
