@@ -19,6 +19,13 @@ import torch
 from linearnets.errors import UsageError
 from linearnets.plotting import plot_confusion_matrix, plot_predictions, show_images
 
+# the fix offered for the book's Chinese labels: lang='en' where they came from (none of the
+# drawing functions has a lang)
+ENGLISH = (
+    "use the book's English labels, passing lang='en' to what gave them "
+    "(get_fashion_mnist_labels(..., lang='en'), prediction_samples(..., lang='en'))"
+)
+
 
 @pytest.fixture(autouse=True)
 def _close_figures() -> Iterator[None]:
@@ -267,7 +274,7 @@ def test_the_refusal_without_a_cjk_font_names_the_parameter_and_the_title_as_wri
     # lang='en' is a fix for the book's Chinese labels ('T恤' is its T-shirt) alone: Korean or a
     # user's own names have no English ones to switch to
     books = "T恤" in shown
-    other = "use English labels (lang='en')" if books else "write them in Latin letters"
+    other = ENGLISH if books else "write them in Latin letters"
     assert str(info.value) == (
         f"{name} hold Chinese, Japanese or Korean characters ({shown}), but no installed font has "
         "them (the figure would show empty boxes); install one, e.g. 'sudo apt-get install "
@@ -297,7 +304,7 @@ def test_english_labels_are_offered_where_every_cjk_title_is_one_of_the_books(
     monkeypatch.setattr(fonts, "cjk_family", lambda: None)
     with pytest.raises(UsageError) as info:
         draw()
-    other = "use English labels (lang='en')" if books else "write them in Latin letters"
+    other = ENGLISH if books else "write them in Latin letters"
     assert str(info.value).endswith(f"'sudo apt-get install fonts-wqy-microhei', or {other}")
     assert plt.get_fignums() == []
 
@@ -309,9 +316,10 @@ def test_english_labels_are_offered_where_every_cjk_title_is_one_of_the_books(
         (lambda: show_images(torch.rand(2, 4, 4), 1, 2, titles=["包\n短靴", "T恤\n猫"]), "titles[1] = 'T恤\\n猫'", "write them in Latin letters"),
         (lambda: plot_predictions(torch.rand(2, 4, 4), ["包", "包"], ["猫", "包"]), "pred_labels[0] = '猫'", "write them in Latin letters"),
         (lambda: plot_predictions(torch.rand(2, 4, 4), ["bag", "猫"], ["包", "bag"]), "true_labels[1] = '猫'", "write them in Latin letters"),
-        (lambda: plot_predictions(torch.rand(2, 4, 4), ["bag", "包"], ["T恤", "包"]), "true_labels[1] = '包'", "use English labels (lang='en')"),
+        (lambda: plot_predictions(torch.rand(2, 4, 4), ["bag", "包"], ["T恤", "包"]), "true_labels[1] = '包'", ENGLISH),
+        (lambda: show_images(torch.rand(2, 4, 4), 1, 2, titles=["T恤", "包\nबैग"]), "titles[1] = '包\\nबैग'", "write them in Latin letters"),
     ],
-    ids=["titles", "two-line titles", "plot_predictions", "plot_predictions' true_labels", "the book's labels in both"],
+    ids=["titles", "two-line titles", "plot_predictions", "plot_predictions' true_labels", "the book's labels in both", "another script's line"],
 )  # fmt: skip
 def test_the_refusal_shows_the_text_to_write_in_latin_letters_from_either_labels(
     draw: Callable[[], Any], shown: str, other: str, monkeypatch: pytest.MonkeyPatch
@@ -329,5 +337,37 @@ def test_the_refusal_shows_the_text_to_write_in_latin_letters_from_either_labels
         f"{name} hold Chinese, Japanese or Korean characters ({shown}), but no installed font has "
         "them (the figure would show empty boxes); install one, e.g. 'sudo apt-get install "
         f"fonts-wqy-microhei', or {other}"
+    )
+    assert plt.get_fignums() == []
+
+
+@pytest.mark.parametrize(
+    ("draw", "shown", "beside"),
+    [
+        (lambda: show_images(torch.rand(2, 4, 4), 1, 2, titles=["包", "बैग"]), "titles[1] = 'बैग'", "titles[0] = '包'"),
+        (lambda: show_images(torch.rand(2, 4, 4), 1, 2, titles=["बैग", "T恤"]), "titles[0] = 'बैग'", "titles[1] = 'T恤'"),
+        (lambda: plot_predictions(torch.rand(2, 4, 4), ["包", "包"], ["बैग", "包"]), "pred_labels[0] = 'बैग'", "true_labels[0] = '包'"),
+        (lambda: plot_confusion_matrix(torch.eye(2), ["包", "बैग"]), "class_names[1] = 'बैग'", "class_names[0] = '包'"),
+    ],
+    ids=["show_images", "first", "plot_predictions", "plot_confusion_matrix"],
+)  # fmt: skip
+def test_a_text_of_another_script_beside_the_books_labels_is_to_write_in_latin_letters(
+    draw: Callable[[], Any], shown: str, beside: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the texts lacking CJK glyphs were judged: titles ['包', 'बैग'] were told "(titles[0] =
+    '包') ... or use English labels (lang='en')", and ['Bag', 'बैग'], as told, drew boxes with a
+    "Glyph ... missing" warning each; every text lacking glyphs is judged, the first not the
+    book's shown."""
+    import linearnets.plotting._fonts as fonts
+
+    monkeypatch.setattr(fonts, "cjk_family", lambda: None)
+    with pytest.raises(UsageError) as info:
+        draw()
+    name = shown.split("[")[0]
+    assert str(info.value) == (
+        f"{name} hold characters no installed font has ({shown}, beside Chinese, Japanese or "
+        f"Korean ones in {beside}), so the figure would show empty boxes; install fonts that "
+        "have them (e.g. 'sudo apt-get install fonts-wqy-microhei' for Chinese), or write them "
+        "in Latin letters"
     )
     assert plt.get_fignums() == []

@@ -157,7 +157,9 @@ def title_font(
             and no installed font has them (the figure would show empty boxes, with a warning
             per missing glyph); a text is shown, as written, by its parameter and index: the
             first to write in Latin letters (none of the book's labels), where one is; else the
-            first such text, its fix the book's English labels (``lang='en'``).
+            first such text, its fix the book's English labels (``lang='en'``, passed to what gave
+            them). A text of another script no font draws (``'बैग'``) beside them is one to write
+            in Latin letters too: the CJK text is shown beside it.
     """
     named = [
         (key, i, text)
@@ -174,16 +176,30 @@ def title_font(
         from linearnets.data.labels import TEXT_LABELS_ZH
 
         boxed = [(key, i, text) for key, i, text in named if not cjk.isdisjoint(text)]
-        # the book's Chinese labels (lang='zh') have English ones; a user's own names may not: a
-        # single one among them ('猫' beside '包') and lang='en' leaves it as it is, so it is shown
+        # the book's Chinese labels (lang='zh') have English ones; a user's own names may not, nor
+        # a text of another script no font draws ('बैग'): one among them ('猫' beside '包') and
+        # lang='en' leaves it as it is, so it is shown
         own = [
             entry
-            for entry in boxed
+            for entry in named
             for line in entry[2].split("\n")  # a two-line title's, each
-            if not cjk.isdisjoint(line) and line not in TEXT_LABELS_ZH
+            if not missing.isdisjoint(line) and line not in TEXT_LABELS_ZH
         ]
         key, i, text = (own or boxed)[0]
-        other = "write them in Latin letters" if own else "use English labels (lang='en')"
+        if cjk.isdisjoint(text):  # another script's, drawn by no font: the CJK text beside it
+            first, j, cjk_text = boxed[0]
+            raise UsageError(
+                f"{key} hold characters no installed font has ({key}[{i}] = {text!r}, beside "
+                f"Chinese, Japanese or Korean ones in {first}[{j}] = {cjk_text!r}), so the figure "
+                "would show empty boxes; install fonts that have them (e.g. 'sudo apt-get install "
+                "fonts-wqy-microhei' for Chinese), or write them in Latin letters"
+            )
+        other = (
+            "write them in Latin letters"
+            if own
+            else "use the book's English labels, passing lang='en' to what gave them "
+            "(get_fashion_mnist_labels(..., lang='en'), prediction_samples(..., lang='en'))"
+        )
         raise UsageError(
             f"{key} hold Chinese, Japanese or Korean characters ({key}[{i}] = {text!r}), but "
             "no installed font has them (the figure would show empty boxes); install one, e.g. "
