@@ -1373,11 +1373,13 @@ def test_new_content_of_other_features_at_the_runs_own_path_is_refused_even_forc
     ln.run_linreg(ln.LinregConfig(data=data, epochs=1, out=out))
     recorded = json.loads((out / "config.json").read_text())["data_sha256"]
     data.write_text("".join(f"{i % 7},{i % 3},{i % 5},{i % 4}\n" for i in range(20)))
+    now = hashlib.sha256(data.read_bytes()).hexdigest()
     with pytest.raises(UsageError) as info:
         resume_linreg(out, epochs=2, force=True)
+    # one file, not two ("data changed from '.../d.csv (SHA-256 ...)' to '.../d.csv'")
     assert str(info.value) == (
-        f"data changed from '{data} (SHA-256 {recorded[:12]})' to {str(data)!r}: the model would "
-        "take 3 features and the checkpoint's weights take 2, so they cannot carry over, not even "
+        f"data={str(data)!r} changed since the run in {out} started (SHA-256 {recorded[:12]}… "
+        f"then, {now[:12]}… now): the model would take 3 features and the checkpoint's weights take 2, so they cannot carry over, not even "
         "with force=True; put the run's own file back, or start a new run in another folder "
         "(out=NEW_DIR)"
     )
@@ -3130,3 +3132,32 @@ def test_a_data_file_typed_for_the_resume_is_named_as_typed_when_its_content_cha
         other="o.csv",
         tail=": the run in ../r1 was trained with the first",
     )
+
+
+def test_the_runs_own_file_reshaped_is_named_as_changed_since_the_run_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """From a sub folder, d.csv rewritten with 3 features: linreg --resume ../r1 --data ../d.csv
+    --force said "--data changed from /tmp/.../d.csv (SHA-256 ...) to ../d.csv: the model would
+    take 3 features ...", one file told as two (without --data: "changed from /tmp/.../d.csv
+    (...) to /tmp/.../d.csv"); it is named as softmax's resume names it, as typed, config.json's
+    absolute where none is typed."""
+    from linearnets.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    data = _rows_file(tmp_path / "d.csv", 0)
+    assert main(["linreg", "--data", "d.csv", "--epochs", "1", "--lr", "0.01", "--out", "r1"]) == 0
+    was = hashlib.sha256(data.read_bytes()).hexdigest()
+    data.write_text("".join(f"{i % 7},{i % 3},{i % 5},{i % 4}\n" for i in range(20)))
+    now = hashlib.sha256(data.read_bytes()).hexdigest()
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    capsys.readouterr()
+    for typed, shown in ((["--data", "../d.csv"], "../d.csv"), ([], str(data))):
+        assert main(["linreg", "--resume", "../r1", "--epochs", "2", *typed, "--force"]) == 2
+        assert capsys.readouterr().err == (
+            f"linearnets linreg: error: --data {shown} changed since the run in ../r1 started "
+            f"(SHA-256 {was[:12]}… then, {now[:12]}… now): the model would take 3 features and "
+            "the checkpoint's weights take 2, so they cannot carry over, not even with --force; "
+            "put the run's own file back, or start a new run in another folder (--out NEW_DIR)\n"
+        )

@@ -203,13 +203,29 @@ def named(
     *,
     given: Collection[str],
     run_dir: Path,
+    saved: dict[str, Any] | None = None,
+    trained: str | None = None,
+    epoch: int | None = None,
 ) -> str:
-    """Return the words naming ``changed``: :func:`clauses` where the caller asked for each (or the
-    run's own data file's content changed), else ``config.json`` and the checkpoint disagreeing
-    (:func:`~linearnets.tasks.resume_refusals.differences`)."""
+    """Return the words naming ``changed``: :func:`clauses` where the caller asked for each (the
+    run's own data file, its content changed, as a softmax resume names it, ``data='d.csv'
+    changed since the run in r1 started (SHA-256 ... then, ... now)``
+    (:func:`~linearnets.tasks.resume_content.content_changed`), where ``saved``, the run's
+    ``config.json``, is given: one file, not two), else ``config.json`` and the checkpoint
+    disagreeing (:func:`~linearnets.tasks.resume_refusals.differences`). ``trained``, ``epoch``:
+    the checkpoint's data SHA-256 and epoch."""
     asked = not_config_json_s(old, new, given=given)
     if all(k in asked for k in changed):
-        return "; ".join(clauses(old, new, changed))
+        own = old.data is not None and new.data is not None and same_path(old.data, new.data)
+        sha = None
+        if own and saved is not None and "data" in changed:
+            sha = content_change(new, saved, trained=trained, epoch=epoch, old_data=old.data)
+        if sha is None or saved is None:
+            return "; ".join(clauses(old, new, changed))
+        since = forced_at(new.data, saved, epoch, old_data=old.data, run_dir=run_dir)
+        file = content_changed(new.data_as_given(), *sha, run_dir, fix=False, since=since)
+        rest = {k: v for k, v in changed.items() if k != "data"}
+        return "; ".join([*clauses(old, new, rest), file])
     keys = [k for k in changed if not (_switched(old, new) and k in SYNTHETIC)]
     was, now = written(old, new, {k: changed[k] for k in keys})
     return refusals.differences(keys, was, now, given=asked, run_dir=run_dir)

@@ -250,7 +250,16 @@ def _resume(
     # refused even forced, told before --force is: the weights' size is the data's features
     for key in ("data", "true_w"):
         if ckpt is not None and key in changed:
-            clause = named(old, new, {key: changed[key]}, given=overrides, run_dir=run_dir)
+            clause = named(
+                old,
+                new,
+                {key: changed[key]},
+                given=overrides,
+                run_dir=run_dir,
+                saved=saved,
+                trained=trained,
+                epoch=epoch,
+            )
             given = key in not_config_json_s(old, new, given=overrides)
             check_features_fit(ckpt, old, new, change=clause, given=given)
     if ckpt is not None and ckpt.epoch == new.epochs:  # trains nothing: its own settings end it
