@@ -716,3 +716,20 @@ def test_values_no_bound_draws_on_an_axis_with_no_limits_warn_once_and_never_rai
     assert len(said) == 1 and said[0].filename == __file__
     assert why in str(said[0].message)
     animator.close()
+
+
+@pytest.mark.parametrize("ys", [[1.0], [1.0, 1.0], [0.0, 0.0], [1.0, 0.5], [0.995, 0.995]])
+def test_an_accuracy_of_1_on_a_logit_axis_is_drawn_within_the_view(ys: list[float]) -> None:
+    """Animator(yscale='logit').add(1, 1.0) drew the point at 1 - 1e-10 in a view of (0.082,
+    0.918), matplotlib's for a single value, leaving it out: every point is in the view."""
+    animator = Animator(mode="none", yscale="logit")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for x, y in enumerate(ys, start=1):
+            animator.add(x, y)
+        animator.fig.savefig(io.BytesIO(), format="png")
+    drawn = np.asarray(animator.lines[0].get_ydata(), np.float64)
+    low, high = animator.axes[0].get_ylim()
+    assert (drawn > 0).all() and (drawn < 1).all()
+    assert low <= drawn.min() and drawn.max() <= high
+    animator.close()

@@ -4,12 +4,16 @@ the live curves draw values beyond at."""
 from __future__ import annotations
 
 import io
+import math
 import sys
+from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
+from linearnets.plotting import _drawable
 from linearnets.plotting._drawable import DRAWN_BOUNDS, on_chart, view_error
 
 BIG = sys.float_info.max * 0.95  # 1.7e308
@@ -145,3 +149,20 @@ def test_the_values_plot_draws_without_asking_matplotlib_are_drawn_in_any_figure
         fig.savefig(io.BytesIO(), format="png")
     low, high = ax.get_ylim()
     assert low < values[0] and values[1] < high
+
+
+def test_an_ordinary_add_does_not_scan_the_points_held() -> None:
+    """Each Animator.add compared every point held against the range last drawn within, even
+    where it drew them as they are: its cost grew with the points (3.7 ms at 10000). Where the
+    last range was (-inf, inf), no point lies beyond it: the points are not read."""
+
+    class Unread:
+        def __iter__(self) -> Any:
+            raise AssertionError("the points were scanned")
+
+    plt.close("all")
+    ax = plt.figure().add_subplot()
+    assert _drawable._start((-math.inf, math.inf), Unread(), "y", ax) is None  # type: ignore[arg-type]
+    assert _drawable._start((-1e307, 1e307), [([1.0], [1e308])], "y", ax) == (-1e307, 1e307)
+    assert _drawable._start((-1e307, 1e307), [([1.0], [2.0])], "y", ax) is None
+    plt.close("all")

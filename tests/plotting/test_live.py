@@ -1153,3 +1153,28 @@ def test_accuracies_of_0_and_1_on_a_logit_axis_are_drawn_and_saved(tmp_path: Pat
     low, high = curves.ax.get_ylim()
     assert low < 1e-10 and 1 - 1e-10 < high < 1
     curves.close()
+
+
+@pytest.mark.parametrize(
+    ("train", "test"), [(1.0, 1.0), (0.0, 0.0), (1.0, 0.5), (0.99, 0.99), (0.0, 1.0)]
+)
+def test_perfect_accuracies_on_a_logit_axis_are_drawn_within_the_view(
+    train: float, test: float, tmp_path: Path
+) -> None:
+    """Accuracies of exactly 1 at every epoch (small data) were drawn at 1 - 1e-10, but the view
+    was (0.082, 0.918), matplotlib's for a single value: an empty axes saved, no warning. Every
+    point drawn is within the view, in the PNG saved too."""
+    curves = LiveCurves(
+        out_dir=tmp_path, yscale="logit", metrics=("train acc", "test acc"), num_epochs=3
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for epoch in (1, 2, 3):
+            curves.update(epoch, {"train acc": train, "test acc": test})
+    low, high = curves.ax.get_ylim()
+    for line in curves.lines.values():
+        drawn = np.asarray(line.get_ydata(), np.float64)
+        assert (drawn > 0).all() and (drawn < 1).all()
+        assert low <= drawn.min() and drawn.max() <= high
+    assert curves.values["train acc"] == [train] * 3  # the values themselves kept
+    curves.close()

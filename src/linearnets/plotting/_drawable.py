@@ -103,6 +103,9 @@ def view_error(ax: Axes, limits: Mapping[str, Any], *, warned: bool = False) -> 
                 if scale != "logit"
                 else f"its values ({points[0]:.3g} to {points[1]:.3g}) reach 0 or 1, which a "
                 f"logit axis leaves out, and it draws the axis over ({low:.3g}, {high:.3g})"
+                if points[0] <= 0 or points[1] >= 1
+                else f"it draws the axis over ({low:.3g}, {high:.3g}), leaving out its values "
+                f"({points[0]:.3g} to {points[1]:.3g})"
             )
             return Undrawable(axis, why, *points, ticks=False)
         safe = _SAFE_VIEWS.get(scale)
@@ -141,11 +144,11 @@ def drawn_anywhere(values: Sequence[Any], limits: Any, scale: str) -> bool:
 
 def _points_range(ax: Axes, axis: str, scale: str) -> tuple[float, float] | None:
     """Return the finite (low, high) of the points on ``axis`` that its scale shows, if any (on
-    a logit axis: those at 0 or 1, which it leaves out)."""
-    if scale == "logit":  # 0 and 1 only: matplotlib's own view of a single point may miss it
+    a logit axis: those in [0, 1], 0 and 1 included, which it leaves out)."""
+    if scale == "logit":  # those in [0, 1]: it leaves out the rest
         data = [np.asarray(getattr(line, f"get_{axis}data")(), np.float64) for line in ax.lines]
-        ends = np.concatenate([v[(v == 0) | (v == 1)] for v in data] + [np.zeros(0)])
-        return (float(ends.min()), float(ends.max())) if ends.size else None
+        shown = np.concatenate([v[(v >= 0) & (v <= 1)] for v in data] + [np.zeros(0)])
+        return (float(shown.min()), float(shown.max())) if shown.size else None
     if scale not in _FITTED_SCALES:
         return None
     low, high = getattr(ax.dataLim, f"interval{axis}")
@@ -208,7 +211,7 @@ def _start(
 ) -> tuple[float, float] | None:
     """Return the range ``axis`` last drew within where the points still need it (a point lies
     beyond it), else ``None``: the ladder starts over from the widest (a new fit's values)."""
-    if drew is None:
+    if drew is None or drew[1] == math.inf:  # drawn as they are: none lies beyond (no scan)
         return None
     scale = getattr(ax, f"get_{axis}scale")()
     index = 0 if axis == "x" else 1

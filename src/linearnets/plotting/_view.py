@@ -41,6 +41,25 @@ def autoscale(ax: Axes) -> None:
             low, high, _ = _UNSCALABLE[scale]
             getattr(ax, f"set_{axis}lim")(low, high, auto=None)  # still free: later points fit it
     ax.autoscale_view(scalex=fit["x"], scaley=fit["y"])
+    for axis in ("x", "y"):
+        if fit[axis] and getattr(ax, f"get_{axis}scale")() == "logit":
+            _fit_logit_value(ax, axis)
+
+
+def _fit_logit_value(ax: Axes, axis: str) -> None:
+    """Widen a free logit axis that leaves out its points: matplotlib draws one value ``v``
+    over (v / 10, 1 - v / 10) (with margins), which leaves out any above about 0.9 (an accuracy
+    of 1, drawn at 1 - 1e-10, was drawn over (0.08, 0.92), an empty axes); such an axis is drawn
+    over the mirror of that, (m / 10, 1 - m / 10) for the distance m of the points from 0 or 1."""
+    if not getattr(ax, f"get_autoscale{axis}_on")():
+        return
+    low, high = getattr(ax, f"get_{axis}lim")()
+    data_low = getattr(ax.dataLim, f"minpos{axis}")  # the smallest above 0
+    data_high = getattr(ax.dataLim, f"interval{axis}")[1]
+    if not (0 < data_low <= data_high < 1) or (low <= data_low and data_high <= high):
+        return
+    edge = min(low, 1 - high, data_low, 1 - data_high) / 10
+    getattr(ax, f"set_{axis}lim")(edge, 1 - edge, auto=None)
 
 
 def fit_view(ax: Axes, xlim: Any, ylim: Any) -> None:
