@@ -379,8 +379,17 @@ SWEEP = [*(([low, middle, high], False) for low in (1e-320, 1e-310, 1e-300)
 
 
 def test_the_sweep_follows_a_power_of_ten() -> None:
-    """Every row of the sweep was told 'pass Y over fewer decades': the power's path never ran."""
-    assert any(offered for _, offered in SWEEP)
+    """Every row of the sweep was told 'pass Y over fewer decades': the power's path never ran.
+    The rows plot offers a power for, run, are those flagged, and some are."""
+    plt.close("all")
+    said = []
+    for Y, _ in SWEEP:
+        with pytest.raises(UsageError) as info:
+            plot([1, 2, 3], Y, yscale="log")
+        said.append("e.g. by " in str(info.value))
+    assert said == [offered for _, offered in SWEEP]
+    assert sum(said) == 5
+    plt.close("all")
 
 
 @pytest.mark.parametrize(("Y", "offered"), SWEEP)
@@ -538,4 +547,36 @@ def test_axes_in_a_subfigure_are_offered_a_resize_that_works(
     fig.savefig(io.BytesIO(), format="png")
     low, high = ax.get_ylim()
     assert low <= min(Y) and max(Y) <= high
+    plt.close("all")
+
+
+@pytest.mark.parametrize("layout", ["tight", "constrained"])
+@pytest.mark.parametrize("subfigure", [False, True])
+def test_the_larger_figure_offered_in_a_laid_out_figure_draws(layout: str, subfigure: bool) -> None:
+    """In a 1 x 0.6 inch figure with layout='tight', plot offered set_size_inches(2, 1.2), and
+    followed, refused it again, offering (4, 2.4): the sizes offered were checked on a copy
+    without the figure's layout engine. Followed, the size offered draws and saves."""
+    plt.close("all")
+    offered = None
+    for _ in range(2):
+        fig = plt.figure(figsize=(1, 0.6), layout=layout)
+        ax = (fig.subfigures(1, 2)[0] if subfigure else fig).subplots()
+        ax.set_ylabel("loss")
+        if offered is not None:
+            ax.get_figure(root=True).set_size_inches(*offered)
+        try:
+            plot([1, 2, 3], [1e290, 1e295, 1e300], yscale="log", axes=ax)
+        except UsageError as error:
+            assert offered is None, f"refused again at {offered}: {error}"
+            found = re.search(r"set_size_inches\(([\d.]+), ([\d.]+)\)$", str(error))
+            assert found is not None, str(error)
+            offered = (float(found[1]), float(found[2]))
+            continue
+        assert offered is not None
+        fig.savefig(io.BytesIO(), format="png")
+        low, high = ax.get_ylim()
+        assert low <= 1e290 and high >= 1e300
+        break
+    else:
+        raise AssertionError("never drawn")
     plt.close("all")

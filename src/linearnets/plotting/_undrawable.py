@@ -49,19 +49,14 @@ def copy_view(
     bounds = ax.bbox.transformed(root.transFigure.inverted()).bounds
     width, height = root.get_size_inches() if size is None else size
     fig = new_figure((width, height), managed=False)
-    spec = ax.get_subplotspec() if ax.figure is root else None
-    if spec is None:
+    spec = ax.get_subplotspec()
+    parent = _copy_subfigures(fig, ax.figure) if spec is not None else None
+    if spec is None or parent is None:
         copy = fig.add_axes(bounds)
     else:
-        grid = spec.get_gridspec()
-        cells = fig.add_gridspec(
-            *grid.get_geometry(),
-            width_ratios=grid.get_width_ratios(),
-            height_ratios=grid.get_height_ratios(),
-        )
-        rows, cols = spec.rowspan, spec.colspan
-        copy = fig.add_subplot(cells[rows.start : rows.stop, cols.start : cols.stop])
-        copy.set_position(bounds)  # where it is now, before any layout
+        copy = parent.add_subplot(_same_cell(parent, spec))
+        # where it is now, before any layout (in a subfigure, a share of it)
+        copy.set_position(bounds if parent is fig else ax.get_position().bounds)
         copy.set_in_layout(True)
     for xs, ys in lines:
         copy.plot(xs, ys)
@@ -70,6 +65,29 @@ def copy_view(
     copy.set_xlabel(xlabel)
     copy.set_ylabel(ylabel)
     return copy
+
+
+def _same_cell(fig: Any, spec: Any) -> Any:
+    """Return the cell of a grid in ``fig`` (a figure or subfigure) like ``spec``'s in its own."""
+    grid = spec.get_gridspec()
+    cells = fig.add_gridspec(
+        *grid.get_geometry(),
+        width_ratios=grid.get_width_ratios(),
+        height_ratios=grid.get_height_ratios(),
+    )
+    rows, cols = spec.rowspan, spec.colspan
+    return cells[rows.start : rows.stop, cols.start : cols.stop]
+
+
+def _copy_subfigures(fig: Any, figure: Any) -> Any:
+    """Return the (sub)figure of ``fig`` standing where ``figure`` (an axes' figure) stands in
+    its root: the subfigures it sits in copied, each in the same cell of its parent, as a layout
+    engine lays them out; ``None`` where one has no cell (``add_subfigure`` of a bare spec)."""
+    if figure is figure.figure:
+        return fig
+    spec = getattr(figure, "_subplotspec", None)
+    parent = _copy_subfigures(fig, figure._parent) if spec is not None else None
+    return None if parent is None else parent.add_subfigure(_same_cell(parent, spec))
 
 
 def copy_error(copy: Axes, limits: Mapping[str, Any], engine: Any = None) -> Undrawable | None:
@@ -83,7 +101,7 @@ def copy_error(copy: Axes, limits: Mapping[str, Any], engine: Any = None) -> Und
     failed = view_error(copy, limits)
     if failed is not None or copy.get_subplotspec() is None or engine is None:
         return failed
-    fig: Any = copy.figure
+    fig: Any = copy.figure.figure  # the root: a subfigure's copy sits in one
     matplotlib_module()
     from matplotlib.layout_engine import ConstrainedLayoutEngine, TightLayoutEngine
 
@@ -105,13 +123,16 @@ def undrawable_message(
     *,
     sized: bool = True,
     resized_by: str = "ax.figure",
+    engine: Any = None,
 ) -> str:
     """Return the error for ``name`` (``"Y"``, or ``"ylim"`` for limits given) on the axis of
     ``ax`` that matplotlib cannot draw (``failed``: :func:`view_error` with ``limits``), drawing
     ``lines``; the fixes it offers are those a copy of ``ax`` draws. ``sized``: the figure is
     made for the call, so its ``figsize`` sizes it; else (``plot(axes=...)``, or onto a figure
     already made) ``set_size_inches`` of ``resized_by``, the code that gives the figure to resize
-    (:func:`root_call` of the axes the user passed), does, at a size checked to draw."""
+    (:func:`root_call` of the axes the user passed), does, at a size checked to draw, laid out by
+    ``engine`` (the user's figure's layout engine, as :func:`copy_error` takes it: ``ax`` may be
+    a bare copy, whose figure has none)."""
     root: Any = ax.figure.figure
     width, height = root.get_size_inches()
     scale = ax.get_xscale() if failed.axis == "x" else ax.get_yscale()
@@ -127,12 +148,12 @@ def undrawable_message(
         f"pass {what} divided by a power of ten, e.g. by {power:g}, saying so in the "
         f"{failed.axis}label"
     )
-    fixes = [scaled] if power != 1 and _draws(ax, failed, lines, limits, power) else []
-    larger = _larger_size(ax, failed, lines, limits, 1.0) if failed.ticks else None
+    fixes = [scaled] if power != 1 and _draws(ax, failed, lines, limits, power, engine) else []
+    larger = _larger_size(ax, failed, lines, limits, 1.0, engine) if failed.ticks else None
     if larger is not None:
         fixes.append(_resize(larger, sized=sized, root=resized_by))
     elif not fixes and power != 1:
-        both = _larger_size(ax, failed, lines, limits, power)
+        both = _larger_size(ax, failed, lines, limits, power, engine)
         if both is not None:
             resize = _resize(both, sized=sized, root=resized_by).removeprefix("pass ")
             fixes.append(f"{scaled}, and {resize}")
@@ -174,15 +195,16 @@ def _larger_size(
     lines: Sequence[tuple[Any, Any]],
     limits: Mapping[str, Any],
     power: float,
+    engine: Any,
 ) -> tuple[float, float] | None:
     """Return the first of the figure's size twice, 4 and 8 times over (within 30 x 20 inches),
     then 30 x 20, at which a copy of ``ax`` draws the axis that ``failed`` (its values divided
-    by ``power``), or ``None``."""
+    by ``power``) laid out by ``engine``, or ``None``."""
     width, height = ax.figure.figure.get_size_inches()
     sizes = [(width * k, height * k) for k in (2, 4, 8)]
     sizes = [s for s in sizes if s[0] <= _LARGE_FIGURE[0] and s[1] <= _LARGE_FIGURE[1]]
     for size in [*sizes, _LARGE_FIGURE]:
-        if _draws(ax, failed, lines, limits, power, size):
+        if _draws(ax, failed, lines, limits, power, engine, size):
             return size
     return None
 
@@ -193,10 +215,12 @@ def _draws(
     lines: Sequence[tuple[Any, Any]],
     limits: Mapping[str, Any],
     power: float,
+    engine: Any,
     size: tuple[float, float] | None = None,
 ) -> bool:
-    """Return whether a copy of ``ax`` (in a figure of ``size``) draws the axis that ``failed``
-    with its values and limits divided by ``power``."""
+    """Return whether a copy of ``ax`` (in a figure of ``size``), laid out by ``engine``
+    (:func:`copy_error`), draws the axis that ``failed`` with its values and limits divided by
+    ``power``."""
     px, py = (power, 1.0) if failed.axis == "x" else (1.0, power)
     with np.errstate(all="ignore"):  # a power that loses a point is not offered (_power_of_ten)
         scaled = [
@@ -207,7 +231,6 @@ def _draws(
         given = tuple(None if v is None else v / power for v in given)
     scaled_limits = {**limits, failed.axis: given}
     scales = (ax.get_xscale(), ax.get_yscale())
-    engine = ax.figure.figure.get_layout_engine()
     with np.errstate(all="ignore"):  # matplotlib's margins around values it cannot draw
         copy = copy_view(ax, scaled, scales, scaled_limits, size=size)
         again = copy_error(copy, scaled_limits, engine)

@@ -255,7 +255,10 @@ class Animator:
         limits = {"x": xlim, "y": ylim}
         if failed is None or limits[failed.axis] is None:
             return
-        message = undrawable_message(self.axes[0], failed, f"{failed.axis}lim", points, limits)
+        # laid out as the first add lays it out (tight_layout)
+        message = undrawable_message(
+            self.axes[0], failed, f"{failed.axis}lim", points, limits, engine="tight"
+        )
         if close:
             self.close()
         raise UsageError(message)

@@ -283,7 +283,8 @@ def _refuse_undrawable(
     limits = {"x": xlim, "y": ylim}
     with np.errstate(all="ignore"):  # matplotlib's margins around values it cannot draw
         copy = copy_view(target, drawn, scales, limits, labels=labels)
-        failed = copy_error(copy, limits, target.figure.figure.get_layout_engine())
+        engine = target.figure.figure.get_layout_engine()
+        failed = copy_error(copy, limits, engine)
     if failed is not None:
         data = "X" if failed.axis == "x" or y_in_x else "Y"
         given = limits[failed.axis]
@@ -291,6 +292,6 @@ def _refuse_undrawable(
         name = f"{data} and {name}" if given is not None and None in given else name
         resized_by = root_call(target)
         message = undrawable_message(
-            copy, failed, name, drawn, limits, sized=sized, resized_by=resized_by
+            copy, failed, name, drawn, limits, sized=sized, resized_by=resized_by, engine=engine
         )
         raise UsageError(message)
