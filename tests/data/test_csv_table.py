@@ -1025,9 +1025,12 @@ def test_spreadsheet_error_values_of_any_locale_first_in_a_row_are_refused_not_d
     dropped unseen, 5 examples trained of 6. A '#' line as wide as the table with no blank after
     the '#' is a row, its cell refused by its line, as before comments were skipped."""
     path = _written(tmp_path / "e.csv", f"x,y\n1,2\n2,4.1\n3,6\n{cell},8\n5,10\n6,12.1\n")
+    # a missing value, as in features' text (one list of markers): no column name
     assert _refusal(path) == (
-        f"{path} is not a numeric CSV: line 5, column 1 holds {cell!r}; every cell must be a "
-        "number (a first row of column names is allowed)"
+        f"{path} is not a numeric CSV: line 5, column 1 holds {cell!r}, a missing value (a "
+        "spreadsheet's error value, its formula gave none); every cell must be a number: drop or "
+        "fill the examples that miss one first, e.g. df.dropna() in pandas (na.omit(df) in R), "
+        "then save the table again"
     )
     # in a row of another width too: the row told by its width, not dropped as a comment
     path = _written(tmp_path / "w.csv", f"a,b,y\n1,2,3\n{cell},8\n4,5,6\n")

@@ -23,7 +23,7 @@ def test_words_as_targets_are_named_not_told_a_cast_that_fails(tmp_path: Path) -
         load_regression_file(tmp_path / "s.npz")
     assert str(info.value) == (
         f"{tmp_path / 's.npz'}: y must hold real numbers, got dtype <U1: text, and 'a' at y[0] is "
-        "no number (the first such); encode it as numbers, e.g. "
+        "no number (the first word); encode it as numbers, e.g. "
         "numpy.unique(y, return_inverse=True)[1], its distinct values numbered 0..K-1, or drop "
         "the examples whose y is no number"
     )
@@ -47,7 +47,7 @@ def test_a_column_of_words_among_numbers_is_named_by_its_first_word(
         load(tmp_path / "d.npz")  # type: ignore[operator]
     assert one_line(info.value) == (
         f"{tmp_path / 'd.npz'}: X must hold real numbers, got dtype <U3: text, and 'x' at "
-        "X[3, 1] is no number (the first such); encode that column as numbers, e.g. "
+        "X[3, 1] is no number (the first word); encode that column as numbers, e.g. "
         "X = X.astype(object); X[:, 1] = numpy.unique(X[:, 1], return_inverse=True)[1]; "
         "X = numpy.asarray(X, dtype=float) (its distinct values numbered 0..K-1, in an array of "
         "objects first: written into X's text, 10 could be cut to '1'), or drop that column"
@@ -118,7 +118,7 @@ def test_the_encoding_offered_names_every_column_of_words(tmp_path: Path, load: 
     with pytest.raises(DatasetError) as info:
         load(tmp_path / "d.npz")  # type: ignore[operator]
     said = one_line(info.value)
-    assert "'a' at X[0, 0] is no number (the first such); encode those columns (X[:, 0], X[:, 1])" in said  # fmt: skip
+    assert "'a' at X[0, 0] is no number (the first word); encode those columns (X[:, 0], X[:, 1])" in said  # fmt: skip
     assert said.endswith(", or drop them")
     np.savez(tmp_path / "fixed.npz", X=_followed(said, X=X)["X"], y=y)
     X_fixed = load(tmp_path / "fixed.npz")  # type: ignore[operator]
@@ -156,7 +156,7 @@ def test_words_in_x_test_beside_x_of_numbers_are_told_x_s_encoding(tmp_path: Pat
         load_classification_file(tmp_path / "d.npz")
     assert one_line(info.value) == (
         f"{tmp_path / 'd.npz'}: X_test must hold real numbers, got dtype <U1: text, and 'b' at "
-        "X_test[0, 1] is no number (the first such); X holds numbers there: store that column in "
+        "X_test[0, 1] is no number (the first word); X holds numbers there: store that column in "
         "X's encoding (each value as the number it has in X), or drop that column from both"
     )
 
@@ -231,7 +231,7 @@ def test_x_of_one_column_of_words_is_numbered_with_x_test_as_wider_x_is(tmp_path
     said = _refused(
         load_classification_file, tmp_path / "d.npz", X=X, y=y, X_test=X_test, y_test=y_test
     )
-    assert "'a' at X[0, 0] is no number (the first such); encode that column as numbers, e.g. both = numpy.concatenate([X, X_test]).astype(object); both[:, 0] = numpy.unique(both[:, 0], return_inverse=True)[1]; X, X_test = " in said  # fmt: skip
+    assert "'a' at X[0, 0] is no number (the first word); encode that column as numbers, e.g. both = numpy.concatenate([X, X_test]).astype(object); both[:, 0] = numpy.unique(both[:, 0], return_inverse=True)[1]; X, X_test = " in said  # fmt: skip
     assert "drop" not in said
     fixed = _followed(said, X=X, X_test=X_test)
     assert fixed["X"].shape == (4, 1) and fixed["X_test"].shape == (2, 1)
@@ -266,9 +266,18 @@ def test_blanks_are_missing_values_whatever_their_count_and_words_are_words(
     sizes = np.array(["1", "2", "3", "1", "2", "3", "XL", "1", "XL", "2"])
     X = np.stack([np.array([str(i) for i in range(10)]), sizes], 1)
     said = _refused(load_regression_file, tmp_path / "d.npz", X=X, y=np.arange(10.0))
-    assert "'XL' at X[6, 1] is no number (the first such); encode that column as numbers" in said
+    # mostly numbers: 'XL' is a bad value among them, never their ranks as categories
+    assert said.endswith(
+        "'XL' at X[6, 1] is no number among the numbers of X[:, 1] (the first of 2): bad values; "
+        "fill them with a number (e.g. the mean of the others) or drop those examples (and their "
+        "y), then convert it, numpy.asarray(X, dtype=float)"
+    )
+    sizes = np.array(["S", "M", "L", "S", "M", "L", "XL", "1", "XL", "2"])  # mostly words
+    X = np.stack([np.array([str(i) for i in range(10)]), sizes], 1)
+    said = _refused(load_regression_file, tmp_path / "d.npz", X=X, y=np.arange(10.0))
+    assert "'S' at X[0, 1] is no number (the first word); encode that column as numbers" in said
     np.savez(tmp_path / "fixed.npz", X=_followed(said, X=X)["X"], y=np.arange(10.0))
-    sorted_sizes = ["1", "2", "3", "XL"]  # numpy.unique's order, numbered 0..3
+    sorted_sizes = ["1", "2", "L", "M", "S", "XL"]  # numpy.unique's order, numbered 0..5
     assert load_regression_file(tmp_path / "fixed.npz")[0][:, 1].tolist() == [
         float(sorted_sizes.index(s)) for s in sizes
     ]
@@ -277,17 +286,117 @@ def test_blanks_are_missing_values_whatever_their_count_and_words_are_words(
 def test_x_test_s_words_where_x_holds_numbers_are_in_x_s_fix(tmp_path: Path) -> None:
     """X's fix encoded X's columns of words alone: X_test's words in a column of X's numbers
     ('z' in X_test[:, 2]) made its cast raise ValueError: could not convert string to float:
-    'z'. The columns are those of words in either; followed as written, the file loads."""
+    'z'; then that column was encoded whole, its numbers ranks. A column is one of words by X's
+    and X_test's values together: 'z' among ten '5's is a bad value, named in X's fix to fill;
+    followed, the file loads with X_test[:, 2]'s numbers as they are."""
     X = np.array([[str(i), "abcd"[i % 4], "5"] for i in range(8)])
     X_test = np.array([["1", "c", "z"], ["2", "d", "5"], ["3", "c", "5"]])
     y, y_test = np.arange(8) % 2, np.array([0, 1, 0])
     said = _refused(
         load_classification_file, tmp_path / "d.npz", X=X, y=y, X_test=X_test, y_test=y_test
     )
-    assert "encode those columns (X[:, 1], X[:, 2] (words in X_test)) as numbers" in said
+    assert "encode that column as numbers, e.g. both = " in said
+    assert said.endswith(
+        "first, 'z' at X_test[0, 2] is no number among the numbers of X_test[:, 2] (the only "
+        "one): a bad value; fill it with a number (e.g. the mean of the others) or drop that "
+        "example (and its y_test)"
+    )
+    X_test[0, 2] = "5"  # filled
     fixed = _followed(said, X=X, X_test=X_test)
     np.savez(tmp_path / "fixed.npz", y=y, y_test=y_test, **fixed)
     data = load_classification_file(tmp_path / "fixed.npz")
-    assert data.X[:, 1:].tolist() == [[i % 4, 0] for i in range(8)]  # 'a'..'d'; '5' is 0
+    assert data.X[:, 1:].tolist() == [[i % 4, 5] for i in range(8)]  # 'a'..'d'; '5' is 5
     assert data.X_test is not None
-    assert data.X_test[:, 1:].tolist() == [[2, 1], [3, 0], [2, 0]]  # 'z' is 1, after '5'
+    assert data.X_test[:, 1:].tolist() == [[2, 5], [3, 5], [2, 5]]
+
+
+@pytest.mark.parametrize("stray", ["unknown", "1,5", "0x10", "#DIV/0!"])
+def test_a_stray_word_among_numbers_is_a_bad_value_never_their_ranks(
+    tmp_path: Path, stray: str
+) -> None:
+    """'0'..'99' as text with 'unknown' at X[57, 1] was told to encode the column as categories:
+    followed, the numbers became their ranks in text order ('10' before '2'), trained silently.
+    Mostly numbers, its other values are bad (or missing) values to fill or drop."""
+    X = np.stack([np.arange(100).astype(str)] * 2, 1)
+    X[57, 1] = stray
+    said = _refused(load_regression_file, tmp_path / "d.npz", X=X, y=np.arange(100.0))
+    what = "a missing value" if stray.startswith("#") else "a bad value"
+    assert said.endswith(
+        f"{stray!r} at X[57, 1] is no number among the numbers of X[:, 1] (the only one): {what}; "
+        "fill it with a number (e.g. the mean of the others) or drop that example (and its y), "
+        "then convert it, numpy.asarray(X, dtype=float)"
+    )
+    X[57, 1] = "57"  # filled
+    scope = {"numpy": np, "X": X}
+    exec(f"X = {said.split('then convert it, ')[1]}", scope)  # the cast as the message gives it
+    np.savez(tmp_path / "fixed.npz", X=scope["X"], y=np.arange(100.0))
+    assert load_regression_file(tmp_path / "fixed.npz")[0][:, 1].tolist() == list(range(100))
+
+
+def test_missing_values_in_a_column_of_words_are_named_not_encoded(tmp_path: Path) -> None:
+    """A blank in X was folded into the encoding as a category, unnamed; and '(the first such)'
+    named a word at X[19999, 0] though X[0, 0], blank, came first. Missing values are named as
+    missing, to fill or drop; the first word is the first word."""
+    file = {
+        "X": np.array([["a", "2"], ["b", ""], ["a", "6"], ["c", "8"]]),
+        "X_test": np.array([["a", "z"], ["b", "4"]]),
+        "y": np.array([0, 1, 0, 1]),
+        "y_test": np.array([0, 1]),
+    }
+    said = _refused(load_classification_file, tmp_path / "d.npz", **file)
+    X, X_test, y, y_test = file["X"], file["X_test"], file["y"], file["y_test"]
+    assert "'a' at X[0, 0] is no number (the first word); encode that column as numbers" in said
+    assert said.endswith(
+        "first, '' at X[1, 1] is no number among the numbers of X[:, 1] (the only one): a missing "
+        "value; fill it with a number (e.g. the mean of the others) or drop that example (and its "
+        "y); 'z' at X_test[0, 1] is no number among the numbers of X_test[:, 1] (the only one): a "
+        "bad value; fill it with a number (e.g. the mean of the others) or drop that example (and "
+        "its y_test)"
+    )
+    X[1, 1], X_test[0, 1] = "4", "4"  # filled
+    np.savez(tmp_path / "fixed.npz", y=y, y_test=y_test, **_followed(said, X=X, X_test=X_test))
+    data = load_classification_file(tmp_path / "fixed.npz")
+    assert data.X.tolist() == [[0, 2], [1, 4], [0, 6], [2, 8]]
+    assert data.X_test is not None and data.X_test.tolist() == [[0, 4], [1, 4]]
+    X = np.array([["a", "1"]] * 20000)
+    X[0, :], X[-1, :] = "", "x"
+    said = _refused(load_classification_file, tmp_path / "d.npz", X=X, y=np.arange(20000) % 2)
+    assert "'a' at X[1, 0] is no number (the first word)" in said
+    assert "'' at X[0, 0] is no number among the values of X[:, 0] and X[:, 1] (the first of 2)" in said  # fmt: skip
+
+
+def test_a_column_or_y_of_missing_values_alone_is_told_so(tmp_path: Path) -> None:
+    """A column all blank or 'NA' was told to fill every value with 'the mean of the others', or
+    drop every example. It holds no numbers: drop the column; y of none holds no targets."""
+    X = np.array([["1", ""], ["2", "NA"], ["3", ""]])
+    said = _refused(load_regression_file, tmp_path / "d.npz", X=X, y=np.arange(3.0))
+    assert said.endswith(
+        "text, and X[:, 1] holds no numbers, only missing values ('' at X[0, 1] the first): drop "
+        "that column, then convert it, numpy.asarray(X, dtype=float)"
+    )
+    np.savez(tmp_path / "fixed.npz", X=np.asarray(X[:, :1], dtype=float), y=np.arange(3.0))
+    assert load_regression_file(tmp_path / "fixed.npz")[0].tolist() == [[1], [2], [3]]
+    path = tmp_path / "y.npz"
+    said = _refused(load_regression_file, path, X=np.ones((3, 1)), y=np.array(["", "NA", ""]))
+    assert said == (
+        f"{path}: y must hold real numbers, got dtype <U2: text, and every value of y is missing "
+        "('' at y[0] the first of 3): it holds no targets; save the file with them"
+    )
+
+
+def test_x_test_of_another_width_is_refused_before_x_s_text(tmp_path: Path) -> None:
+    """X of text beside X_test of 3 columns was told X's encoding with X_test's, whose
+    numpy.concatenate raised ValueError; the widths apart are told first."""
+    path = tmp_path / "d.npz"
+    said = _refused(
+        load_classification_file,
+        path,
+        X=np.array([["a", "1"], ["b", "2"], ["a", "3"], ["b", "4"]]),
+        X_test=np.array([["1", "1", "q"], ["2", "1", "r"]]),
+        y=np.array([0, 1, 0, 1]),
+        y_test=np.array([0, 1]),
+    )
+    assert said == (
+        f"{path}: X_test must have the 2 features of X, got 3; store the test examples with the "
+        "same feature columns, in the same order"
+    )

@@ -71,6 +71,11 @@ def load_classification_file(path: Path) -> ClassificationArrays:
     shapes = {key: array.shape[1:] for key, array in arrays.items() if key.startswith("X")}
     arrays = {key: one_row_each(key, array) for key, array in arrays.items()}
     scaled = eight_bit(arrays["X"])
+    if "X_test" in arrays and arrays["X"].dtype.kind in "SU":
+        # X's refusal of text encodes X_test's columns with X's, which needs them alike: a
+        # width apart is refused first
+        check_flat_test(path, arrays["X_test"], arrays["X"].shape[-1])
+        check_example_shapes(path, shapes["X"], shapes["X_test"])
     # a column of words is numbered in X and X_test together: X's message says so
     X = pixel_features(
         path, "X", arrays["X"], scaled=scaled, shape=shapes["X"], beside=arrays.get("X_test")

@@ -22,8 +22,10 @@ from linearnets.data.csv_text import Rows
 from linearnets.errors import DatasetError
 
 __all__ = [
+    "MISSING",
     "comment_fix",
     "error_value",
+    "missing_value",
     "mixed",
     "number",
     "numeric_table",
@@ -35,10 +37,11 @@ __all__ = [
 # how to make a '#' line a comment, as csv_layout.comment_lines tells them: '#3,6' may be data
 _COMMENT_FIX = "as a comment, start it with '# ' (a blank after '#')"
 
-# how the tools that write CSV files write a missing value (lower-cased): pandas and Excel an empty
-# cell, R NA, Excel's formulas #N/A, databases NULL, a survey's '-' or '?' (NaN itself reads as a
-# number: refused as a missing value too, once read)
-_MISSING = frozenset({"", "na", "n/a", "#n/a", "null", "none", "-", "?"})
+# how the tools that write data write a missing value, stripped and in lower case: pandas and Excel
+# an empty cell, R NA, Excel's formulas #N/A, databases NULL, a survey's '-' or '?', and pandas'
+# other markers (NaN itself reads as a number: refused as a missing value too, once read); a
+# spreadsheet's error value (:func:`error_value`) is one too: see :func:`missing_value`
+MISSING = frozenset({"", "?", "-", "--", ".", "na", "n/a", "#n/a", "#n/a n/a", "#na", "<na>", "null", "none", "nil", "1.#ind", "-1.#ind", "1.#qnan", "-1.#qnan"})  # fmt: skip
 
 # a number with commas between groups of three digits, as a spreadsheet shows 1,234,567.5 (quoted
 # in the file, or the commas would have split the cell)
@@ -55,6 +58,12 @@ def error_value(text: str) -> bool:
     """Return whether the cell is a spreadsheet's error value (``#N/A``, ``#DIV/0!``, ``#ERROR!``,
     ``#WERT!``, ...): a cell of its row, never a comment."""
     return _ERROR_VALUE.fullmatch(text.strip()) is not None
+
+
+def missing_value(text: str) -> bool:
+    """Return whether the cell or value stands for a missing one: a blank, 'NA' or another of
+    :data:`MISSING`, or a spreadsheet's error value (``#DIV/0!``), a formula that gave none."""
+    return text.strip().lower() in MISSING or error_value(text)
 
 
 def comment_fix(first: str) -> str:
@@ -188,6 +197,8 @@ def _missing(path: Path, line: int, j: int, cell: str) -> DatasetError:
     writers = (
         "numpy.savetxt writes NaN as nan, pandas as an empty cell"
         if nan
+        else "a spreadsheet's error value, its formula gave none"
+        if cell.strip().lower() not in MISSING
         else "pandas writes NaN as an empty cell, R's write.csv as NA"
     )
     return DatasetError(
@@ -202,7 +213,7 @@ def _not_a_number(path: Path, line: int, j: int, cell: str) -> DatasetError:
     """Return the refusal of ``cell``, no number, at ``line``, column ``j`` (from 0) of ``path``:
     a missing value, a bool, a number with thousands separators, or anything else, each with its
     fix."""
-    if cell.strip().lower() in _MISSING:
+    if missing_value(cell):
         return _missing(path, line, j, cell)
     if cell.strip().lower() in ("true", "false"):
         return DatasetError(

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from linearnets._text import shown_path
+from linearnets.data.csv_cells import MISSING, error_value
 from linearnets.data.example_shapes import cell_namer, column_namer
 from linearnets.data.rounding import rescale_fix
 from linearnets.errors import DatasetError
@@ -113,46 +114,100 @@ def _refuse_text(
     beside: np.ndarray | None,
 ) -> NoReturn:
     """Refuse ``array`` (N, D) of text: where every value reads as a number, with the cast that
-    reads it; else naming its first value that is no number (``cell``: where, in the file's
-    terms), with how to encode every column holding words as numbers (``example``: the shape of a
-    row as the file holds it, for the columns' names; ``beside``: as for
-    :func:`float_features`) or drop them, and, in a column of numbers but for blanks or 'NA'
-    (:data:`_MISSING`), those as missing values to fill or drop. The cast was offered for words
-    too, where it raises ValueError; one column's encoding for several, where the cast after it
-    raised ValueError."""
+    reads it; else naming, each with its fix (``cell``: where, in the file's terms; ``example``:
+    the shape of a row as the file holds it, for the columns' names; ``beside``: as for
+    :func:`float_features`), the first word of its columns of words, to encode as numbers (with
+    ``X_test``'s) or drop; the first bad value among a column's numbers, with how many, to fill or
+    drop (never a rank encoding of its numbers); the first missing value (:func:`missing_value`),
+    in any column, with how many, to fill or drop; and a column of missing values alone, to drop
+    (targets that are all missing are none)."""
     got = f"{shown_path(path)}: {name} must hold real numbers, got dtype {array.dtype}"
     array_name = name.split()[0]  # "y (the last column)" is y
-    words, bad = _not_numbers(array)  # (D,), (N, D)
-    if not bad.any():
+    words, first_word, stray, missing = _not_numbers(array)  # (D,), (N, D) x 3
+    bad = (stray | missing).any(axis=0)  # (D,): columns of numbers with values that are none
+    if not (words.any() or stray.any() or missing.any()):
         raise DatasetError(
             f"{got}: numbers written as text; convert it first, e.g. with "
             f"numpy.asarray({array_name}, dtype=float)"
         )
-    parts = []
-    if words.any():
-        # X_test's columns of words are encoded with X's, in the one fix for both
-        test_words = _test_words(array, beside) if array_name == "X" else np.zeros_like(words)
-        encoded = words | test_words
-        parts.append(
-            _words(array, bad & words, encoded, name, cell, example, beside=beside is not None)
+    empty = missing.all(axis=0)  # (D,): columns of missing values alone
+    if array_name in ("y", "y_test") and empty.any():
+        raise DatasetError(
+            f"{got}: text, and every value of {array_name} is missing ({_first(array, missing, cell)} "
+            f"the first of {len(array)}): it holds no targets; save the file with them"
         )
-    else:
-        encoded = words
-    missing = bad.any(axis=0) & ~encoded  # (D,): columns of numbers with missing values
-    if missing.any():
-        fix = _missing(array, bad & missing, name, cell, example)
-        parts.append(f"first, {fix}" if parts else fix)
+    parts = []
+    encoded = words
+    test_fixes = []
+    if array_name == "X" and _same_text(array, beside):
+        # X_test's columns of words are encoded with X's, in the one fix for both: a column is
+        # one of words by X's and X_test's values together; X_test's bad and missing values in
+        # the others, and its missing ones in those, named too, or the fix's cast would fail
+        assert beside is not None
+        both_words, both_stray, both_missing = _together(array, beside, words | bad)
+        encoded = words | both_words
+        test_cell = cell_namer("X_test", example)
+        n = len(array)
+        stray_test = both_stray[n:] & ~encoded
+        if stray_test.any():
+            test_fixes.append(
+                _fill(beside, stray_test, encoded, "X_test", test_cell, example, what="bad value")
+            )
+        if both_missing[n:].any():
+            test_fixes.append(
+                _fill(
+                    beside,
+                    both_missing[n:],
+                    encoded,
+                    "X_test",
+                    test_cell,
+                    example,
+                    what="missing value",
+                )
+            )
+    if words.any():
+        parts.append(
+            _words(array, first_word, encoded, name, cell, example, beside=beside is not None)
+        )
+    fixes = []
+    if empty.any():
+        fixes.append(_empty(array, missing & empty, name, cell, example, beside=beside))
+    stray &= ~encoded
+    if stray.any():
+        fixes.append(_fill(array, stray, encoded, name, cell, example, what="bad value"))
+    if (missing & ~empty).any():
+        fixes.append(
+            _fill(array, missing & ~empty, encoded, name, cell, example, what="missing value")
+        )
+    fixes += test_fixes
+    if fixes:
+        parts.append(f"first, {'; '.join(fixes)}" if parts else "; ".join(fixes))
         if not words.any() and name.isidentifier():  # an .npz's array, not a CSV's columns
             parts[-1] += f", then convert it, numpy.asarray({name}, dtype=float)"
     raise DatasetError(f"{got}: text, and {'; '.join(parts)}")
 
 
-def _test_words(array: np.ndarray, test: np.ndarray | None) -> np.ndarray:
-    """Return the columns (D,) where ``test``, the file's ``X_test`` beside ``X``'s ``array`` (N,
-    D), holds words: none where it holds no text or not D columns (refused as such later)."""
-    if test is None or test.dtype.kind not in "SU" or test.shape[1:] != array.shape[1:]:
-        return np.zeros(array.shape[1], dtype=bool)
-    return _not_numbers(test)[0]
+def _together(
+    array: np.ndarray, test: np.ndarray, columns: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return :func:`_not_numbers`' columns of words (D,), bad values and missing values (N + M,
+    D) of ``array`` (N, D), ``X``, and ``test`` (M, D), ``X_test``, read together, in the
+    ``columns`` (D,) of ``array`` holding values that are no number and those of ``test``: a cast
+    of ``test``'s columns, and a reading of those alone."""
+    columns = columns.copy()
+    if not _reads_as_number(test):
+        columns |= [not _reads_as_number(test[:, j]) for j in range(test.shape[1])]
+    words = np.zeros(array.shape[1], dtype=bool)
+    stray, missing = (np.zeros((len(array) + len(test), array.shape[1]), dtype=bool) for _ in "sm")
+    both = np.concatenate([array[:, columns], test[:, columns]])
+    words[columns], _, stray[:, columns], missing[:, columns] = _not_numbers(both)
+    return words, stray, missing
+
+
+def _same_text(array: np.ndarray, test: np.ndarray | None) -> bool:
+    """Whether ``test``, the file's ``X_test`` beside ``X``'s ``array`` (N, D), is text of D
+    columns too (one of other columns is refused as such first)."""
+    return test is not None and test.dtype.kind in "SU" and test.shape[1:] == array.shape[1:]
 
 
 def _words(
@@ -171,7 +226,7 @@ def _words(
     numbered apart, one word had two numbers), in ``X``'s encoding for ``X_test`` (``X`` holds
     numbers: it was read first). Targets ``y`` are encoded whole, or their examples dropped."""
     array_name = name.split()[0]
-    first = f"{_first(array, bad, cell)} is no number (the first such)"
+    first = f"{_first(array, bad, cell)} is no number (the first word)"
     if array_name in ("y", "y_test"):  # the targets: their examples are dropped, not the column
         return (
             f"{first}; encode it as numbers, e.g. numpy.unique({array_name}, "
@@ -229,16 +284,19 @@ def _words(
 _PAIRED = {"X": "y", "y": "X", "X_test": "y_test"}
 
 
-def _missing(
+def _fill(
     array: np.ndarray,
     bad: np.ndarray,
+    words: np.ndarray,
     name: str,
     cell: Callable[[int, int], str],
     example: tuple[int, ...],
+    *,
+    what: str,
 ) -> str:
-    """Say where the first of ``array``'s (N, D) missing values is, ``bad`` (N, D) marking them
-    (values that are no number in columns of numbers), how many, and to fill them or drop their
-    examples."""
+    """Say where the first of ``array``'s (N, D) values ``bad`` (N, D) marks is, ``what`` they
+    are ("missing value", "bad value": a word among numbers), how many, and to fill them or
+    drop their examples (``words`` (D,): the columns of words, filled with a word)."""
     array_name = name.split()[0]
     count = int(bad.sum())
     columns = np.flatnonzero(bad.any(axis=0))
@@ -247,16 +305,48 @@ def _missing(
         if array.shape[1] == 1
         else " and ".join(column_namer(array_name, example)(int(c)) for c in columns)
     )
+    among = "words" if words[columns].all() else "values" if words[columns].any() else "numbers"
+    value = {
+        "numbers": "a number (e.g. the mean of the others)",
+        "words": "a word (e.g. the most common)",
+        "values": "a value (e.g. the mean of the others, or the most common word)",
+    }[among]
     also = f" (and {'its' if count == 1 else 'their'} {_PAIRED[name]})" if name in _PAIRED else ""
-    value = f"{_first(array, bad, cell)} is no number among the numbers of"
+    first = f"{_first(array, bad, cell)} is no number among the {among} of {where}"
     if count == 1:
-        return (
-            f"{value} {where} (the only one): a missing value; fill it with a number (e.g. the "
-            f"mean of the others) or drop that example{also}"
-        )
+        return f"{first} (the only one): a {what}; fill it with {value} or drop that example{also}"
     return (
-        f"{value} {where} (the first of {count}): missing values; fill them with a number (e.g. "
-        f"the mean of the others) or drop those examples{also}"
+        f"{first} (the first of {count}): {what}s; fill them with {value} or drop those "
+        f"examples{also}"
+    )
+
+
+def _empty(
+    array: np.ndarray,
+    bad: np.ndarray,
+    name: str,
+    cell: Callable[[int, int], str],
+    example: tuple[int, ...],
+    *,
+    beside: np.ndarray | None,
+) -> str:
+    """Say which columns of ``array`` (N, D) hold missing values alone, ``bad`` (N, D) marking
+    them, and to drop them (from ``X`` and ``X_test`` where the file holds both, ``beside``); X
+    of such columns alone holds no features."""
+    array_name = name.split()[0]
+    columns = np.flatnonzero(bad.all(axis=0))
+    first = f"{_first(array, bad, cell)} the first"
+    if len(columns) == array.shape[1]:
+        return (
+            f"{array_name} holds no numbers, only missing values ({first}): no features; save "
+            "the file with them"
+        )
+    names = ", ".join(column_namer(array_name, example)(int(c)) for c in columns)
+    one = len(columns) == 1
+    both = " from X and X_test" if beside is not None else ""
+    return (
+        f"{names} {'holds' if one else 'hold'} no numbers, only missing values ({first}): drop "
+        f"{'that column' if one else 'those columns'}{both}"
     )
 
 
@@ -267,66 +357,114 @@ def _first(array: np.ndarray, bad: np.ndarray, cell: Callable[[int, int], str]) 
     return f"{array.reshape(-1)[k].item()!r} at {cell(*divmod(k, array.shape[1]))}"
 
 
-# text that stands for a missing value, stripped and in lower case, whatever the count: a blank,
-# '?', '-' and pandas' markers ('NaN' and 'nan' read as numbers, NaN, refused as such)
-_MISSING = ("", "?", "-", "--", ".", "na", "n/a", "#n/a", "#n/a n/a", "#na", "<na>", "null", "none", "nil", "1.#ind", "-1.#ind", "1.#qnan", "-1.#qnan")  # fmt: skip
-
-
-def _not_numbers(array: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return the columns (D,) of ``array`` (N, D), text, that hold words, and where it holds
-    values that are no number (N, D), as ``numpy.asarray(..., dtype=float)`` reads them: in a
-    column whose other values all read as numbers, its missing values (:data:`_MISSING`),
-    whatever their count; in any other, a column of words, its first word alone. A column costs
-    a cast where it reads as numbers, a few more where its first value that is no number is a
-    word, and a pass for missing values where it is one."""
+def _not_numbers(array: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return, for ``array`` (N, D) of text as ``numpy.asarray(..., dtype=float)`` reads it, its
+    columns of words (D,): where no more of the values that are not missing read as numbers than
+    not; the first word of each (N, D); the words among the numbers of the other columns (N, D),
+    bad values; and its missing values (N, D) (:func:`missing_value`), in any column. A column
+    costs a cast where it reads as numbers; else a pass over its characters, which tells most
+    words, and a cast (a value at a time where it fails) of the values that may be numbers."""
     words = np.zeros(array.shape[1], dtype=bool)
-    bad = np.zeros(array.shape, dtype=bool)
+    first, stray, missing = (np.zeros(array.shape, dtype=bool) for _ in range(3))
     if _reads_as_number(array):
-        return words, bad
+        return words, first, stray, missing
     for j in range(array.shape[1]):
-        column = array[:, j]
+        column = np.ascontiguousarray(array[:, j])
         if _reads_as_number(column):
             continue
-        first = _first_non_number(column)
-        if _missing_values(column[first : first + 1])[0]:  # missing values, or words after it
-            missing = _missing_values(column)
-            rest = column.copy()
-            rest[missing] = "0"
-            if _reads_as_number(rest):
-                bad[:, j] = missing
-                continue
-            first = _first_non_number(rest)
-        words[j] = True
-        bad[first, j] = True
-    return words, bad
+        codes = _codes(column)
+        missing[:, j] = gone = _missing_values(column, codes)
+        maybe = _may_be_numbers(column, codes) & ~gone
+        word = ~maybe & ~gone  # words by their characters
+        values = int((~gone).sum())  # 0: a column of missing values alone
+        if 2 * int(word.sum()) < values:  # not yet a column of words: read the others
+            unsure = np.flatnonzero(maybe)
+            word[unsure[~_each_number(column[unsure])]] = True
+        if values and 2 * int(word.sum()) >= values:  # no more numbers than words
+            words[j] = True
+            known = int(np.argmax(word))  # the first by its characters, or read
+            before = np.flatnonzero(maybe[:known])  # values before it that may be words
+            before = before[~_each_number(column[before])]
+            first[before[0] if before.size else known, j] = True
+        else:
+            stray[:, j] = word
+    return words, first, stray, missing
 
 
-def _missing_values(column: np.ndarray) -> np.ndarray:
-    """Return where ``column`` (N,), text, holds missing values (:data:`_MISSING`), as a mask
-    (N,); only its short values are put in lower case, the costly part."""
-    markers = [m.encode() for m in _MISSING] if column.dtype.kind == "S" else list(_MISSING)
+def _missing_values(column: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Return where ``column`` (N,), text, of characters ``codes`` (N, L) (:func:`_codes`), holds
+    missing values (:func:`missing_value`), as a mask (N,); only its short values that are not
+    plain numbers are put in lower case, the costly part, and only those starting with '#' are
+    read as spreadsheet error values."""
+    markers = [m.encode() for m in MISSING] if column.dtype.kind == "S" else list(MISSING)
     text = np.char.strip(column)
-    short = np.char.str_len(text) <= max(len(m) for m in _MISSING)
+    # of digits, signs, points and exponents alone, with a digit: no marker is
+    plain = _PLAIN[np.minimum(codes, 128)].all(axis=1) & ((codes >= 48) & (codes <= 57)).any(axis=1)
+    short = (np.char.str_len(text) <= max(len(m) for m in MISSING)) & ~plain
     missing = np.zeros(len(column), dtype=bool)
     missing[short] = np.isin(np.char.lower(text[short]), markers)
+    hashed = np.flatnonzero(np.char.startswith(text, b"#" if column.dtype.kind == "S" else "#"))
+    for i in hashed:
+        value = column[i].item()
+        missing[i] |= error_value(value.decode("latin-1") if isinstance(value, bytes) else value)
     return missing
 
 
-def _first_non_number(column: np.ndarray) -> int:
-    """Return the row of the first value of ``column`` (N,), text, that does not read as a number
-    (one must): a cast of spans doubling in length from its start, then halving the one that
-    fails, so that the search costs about two casts of the values before it."""
-    start, length = 0, 1
-    while _reads_as_number(column[start : start + length]):
-        start, length = start + length, 2 * length
-    end = min(start + length, len(column))
-    while end - start > 1:
-        middle = (start + end) // 2
-        if _reads_as_number(column[start:middle]):
-            start = middle
-        else:
-            end = middle
-    return start
+def _may_be_numbers(column: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Return where ``column`` (N,), text, of characters ``codes`` (N, L), holds values that may
+    read as numbers (N,): those of the characters a number may hold alone (ASCII's digits,
+    blanks, '+-.eE_' and the letters of 'nan' and 'infinity', and, as Python's ``float`` and
+    numpy's cast read them, other scripts' digits and blanks; any byte past ASCII in bytes); the
+    others are words."""
+    ok = _NUMBER[np.minimum(codes, 128)]  # (N, L); past ASCII, told below
+    past = codes > 127
+    if past.any():
+        found = np.unique(codes[past])  # the few distinct characters past ASCII
+        other = [c for c in found.tolist() if column.dtype.kind == "S" or _digit(chr(c))]
+        ok[past] = np.isin(codes[past], other)
+    return ok.all(axis=1)
+
+
+def _codes(column: np.ndarray) -> np.ndarray:
+    """Return the characters of ``column`` (N,), text, as numbers (N, L): code points, or bytes;
+    0 pads a shorter value."""
+    codes = column.view(np.uint8 if column.dtype.kind == "S" else np.uint32)
+    return codes.reshape(len(column), -1)
+
+
+def _digit(character: str) -> bool:
+    """Whether ``character`` may be part of a number: a digit of any script, or a blank."""
+    return character.isdecimal() or character.isspace()
+
+
+def _table(characters: str) -> np.ndarray:
+    """Return which of the codes 0..128 are ``characters`` or 0, text's padding, as a mask (129,);
+    128 stands for any past ASCII."""
+    table = np.zeros(129, dtype=bool)
+    table[[0, *map(ord, characters)]] = True
+    return table
+
+
+# the ASCII characters of numbers: all that a plain number holds; and all that a number may hold
+_PLAIN = _table("0123456789+-.eE \t\n\r\x0b\x0c")
+_NUMBER = _table("0123456789+-.eE \t\n\r\x0b\x0c_naiftyNAIFTY")
+
+
+def _each_number(values: np.ndarray) -> np.ndarray:
+    """Return where ``values`` (K,), text, read as numbers (K,): a cast of them all, else a value
+    at a time, as ``float`` (which ``numpy.asarray(..., dtype=float)`` mirrors) reads it."""
+    if _reads_as_number(values):
+        return np.ones(len(values), dtype=bool)
+    return np.fromiter((_number(v) for v in values.tolist()), dtype=bool, count=len(values))
+
+
+def _number(value: str | bytes) -> bool:
+    """Whether ``value`` reads as a number, as ``float`` reads it."""
+    try:
+        float(value)
+    except (ValueError, OverflowError):
+        return False
+    return True
 
 
 def _reads_as_number(value: np.ndarray) -> bool:
