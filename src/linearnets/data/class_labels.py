@@ -159,7 +159,7 @@ def warn_unseen(path: Path, y: torch.Tensor, y_test: torch.Tensor) -> None:
     examples mostly count as mistakes: an unlearned class's score can still come out highest) but
     mostly a labelling slip, whose fix is said. Where the two sets hold the same classes, one
     counted from a later start (1, the other from 0), that one is shifted onto the other's
-    numbers; else the two were numbered apart, and their original labels are numbered together
+    numbers (both to 0 where neither starts there); else the two were numbered apart, and their original labels are numbered together
     (:func:`renumbering`; numbering the stored numbers together would change none of them). A
     test label in a gap of ``y``'s is a small split's chance: not warned."""
     low, high = int(y.min()), int(y.max())
