@@ -1137,6 +1137,30 @@ def _real_copy(folder: Path) -> Path:
     return folder
 
 
+def _links_into(debian: Path, links: Path, suffix: str = ".gz") -> Path:
+    """Make ``links`` a folder of links to the package folder ``debian``'s four files, each named
+    as its target (``suffix`` ``""``: without '.gz'); return it."""
+    from linearnets.data.files import FASHION_MNIST_FILES
+
+    links.mkdir()
+    for name in FASHION_MNIST_FILES:
+        (links / f"{name}{suffix}").symlink_to(debian / f"{name}.gz")
+    return links
+
+
+def _swapped_labels(at: Path) -> str:
+    """Return linearnets' refusal of ``at``, a t10k-labels file holding train-labels' bytes."""
+    return (
+        f"{at}: expected 10008 bytes of t10k-labels-idx1-ubyte once decompressed, got 60008, the "
+        "size and MD5 of train-labels-idx1-ubyte: that file is here under the name of "
+        "t10k-labels-idx1-ubyte — put each file under its own name"
+    )
+
+
+# the bench's fix where LINEARNETS_DATA names a folder other than the one unsetting it reads
+_OR_UNSET = "or unset it (unset LINEARNETS_DATA) to search the usual places"
+
+
 def _run_shortest(script: str, data: Path) -> subprocess.CompletedProcess[str]:
     """Run the bench ``script``'s shortest run (one repeat, no timed command) with
     ``LINEARNETS_DATA`` set to ``data``."""
@@ -1185,7 +1209,7 @@ def test_a_bench_with_damaged_files_says_how_to_point_linearnets_data_at_good_on
     assert proc.stderr.splitlines()[-1] == (
         f"{script}.py: error: {tmp_path / 'train-images-idx3-ubyte.gz'}: expected 47040016 bytes "
         "of train-images-idx3-ubyte once decompressed, got 1000; the file is truncated or another "
-        f"file; {_POINT_AT_THEM}, or unset it (unset LINEARNETS_DATA) to search the usual places"
+        f"file; {_POINT_AT_THEM}, {_OR_UNSET}"
     )
 
 
@@ -1296,10 +1320,7 @@ def test_a_bench_keeps_linearnets_fix_for_two_files_swapped_and_points_linearnet
         f"{problem}, or get it again where a network exists: "
         f"linearnets.data.download.download_fashion_mnist({str(folder)!r})"
     )
-    assert said == (
-        f"bench_data.py: error: {problem}; {_POINT_AT_THEM}, or unset it (unset LINEARNETS_DATA) "
-        "to search the usual places"
-    )
+    assert said == (f"bench_data.py: error: {problem}; {_POINT_AT_THEM}, {_OR_UNSET}")
 
 
 @pytest.mark.realdata
@@ -1321,10 +1342,7 @@ def test_a_bench_keeps_linearnets_fix_for_a_file_of_another_md5_and_points_linea
     move = f"move it out of {folder} (or delete it, if damaged)"
     assert f"(MNIST's files have Fashion-MNIST's names and sizes) — {move}, then get it" in error
     head = error[: error.index(move) + len(move)]
-    assert said == (
-        f"bench_data.py: error: {head}; {_POINT_AT_THEM}, or unset it (unset LINEARNETS_DATA) to "
-        "search the usual places"
-    )
+    assert said == (f"bench_data.py: error: {head}; {_POINT_AT_THEM}, {_OR_UNSET}")
 
 
 @pytest.mark.realdata
@@ -1391,16 +1409,9 @@ def test_a_bench_with_a_folder_of_links_into_the_debian_package_points_linearnet
             (links / f"{name}.gz").symlink_to(debian / f"{target}.gz")
     monkeypatch.setenv("LINEARNETS_DATA", str(links))
     error, said = read_data_alone()
-    problem = (
-        f"{links / 't10k-labels-idx1-ubyte.gz'}: expected 10008 bytes of t10k-labels-idx1-ubyte "
-        "once decompressed, got 60008, the size and MD5 of train-labels-idx1-ubyte: that file is "
-        "here under the name of t10k-labels-idx1-ubyte — put each file under its own name"
-    )
+    problem = _swapped_labels(links / "t10k-labels-idx1-ubyte.gz")
     assert error.startswith(problem)
-    assert said == (
-        f"bench_data.py: error: {problem}; {_POINT_AT_THEM}, or unset it (unset LINEARNETS_DATA) "
-        "to search the usual places"
-    )
+    assert said == (f"bench_data.py: error: {problem}; {_POINT_AT_THEM}, {_OR_UNSET}")
     # the package's own folder, through a link to it: the reinstall, and no unset (the same files)
     (debian / "t10k-labels-idx1-ubyte.gz").unlink()
     (debian / "t10k-labels-idx1-ubyte.gz").symlink_to(debian / "train-labels-idx1-ubyte.gz")
@@ -1432,10 +1443,7 @@ def test_a_bench_with_right_links_to_a_damaged_debian_package_file_keeps_the_rei
     good = labels.read_bytes()
     labels.write_bytes(good[:-100])
     monkeypatch.setattr(files, "_debian_dir", lambda: debian)
-    links = tmp_path / "links"
-    links.mkdir()
-    for name in files.FASHION_MNIST_FILES:
-        (links / f"{name}.gz").symlink_to(debian / f"{name}.gz")
+    links = _links_into(debian, tmp_path / "links")
     monkeypatch.setenv("LINEARNETS_DATA", str(links))
     error, said = read_data_alone()
     problem = f"{links / 't10k-labels-idx1-ubyte.gz'}: expected a complete gzip stream, got one "
@@ -1455,9 +1463,7 @@ def test_a_bench_with_right_links_to_a_damaged_debian_package_file_keeps_the_rei
     error, said = read_data_alone()
     assert "put each file under its own name" in error
     assert reinstall not in said
-    assert said.endswith(
-        f"; {_POINT_AT_THEM}, or unset it (unset LINEARNETS_DATA) to search the usual places"
-    )
+    assert said.endswith(f"; {_POINT_AT_THEM}, {_OR_UNSET}")
 
 
 @pytest.mark.realdata
@@ -1478,10 +1484,7 @@ def test_a_bench_with_links_named_without_gz_to_a_damaged_debian_package_file_ke
     labels = debian / "t10k-labels-idx1-ubyte.gz"
     labels.write_bytes(labels.read_bytes()[:-100])
     monkeypatch.setattr(files, "_debian_dir", lambda: debian)
-    links = tmp_path / "links"
-    links.mkdir()
-    for name in files.FASHION_MNIST_FILES:
-        (links / name).symlink_to(debian / f"{name}.gz")
+    links = _links_into(debian, tmp_path / "links", suffix="")
     monkeypatch.setenv("LINEARNETS_DATA", str(links))
     error, said = read_data_alone()
     assert error.startswith(f"{links / 't10k-labels-idx1-ubyte'}: expected a complete gzip stream")
@@ -1510,17 +1513,10 @@ def test_a_bench_judges_a_link_into_the_debian_package_by_its_own_target(
     monkeypatch.setattr(files, "_debian_dir", lambda: debian)
     (debian / "t10k-labels-idx1-ubyte.gz").unlink()
     (debian / "t10k-labels-idx1-ubyte.gz").symlink_to(debian / "train-labels-idx1-ubyte.gz")
-    links = tmp_path / "links"
-    links.mkdir()
-    for name in files.FASHION_MNIST_FILES:
-        (links / f"{name}.gz").symlink_to(debian / f"{name}.gz")
+    links = _links_into(debian, tmp_path / "links")
     monkeypatch.setenv("LINEARNETS_DATA", str(links))
     error, said = read_data_alone()
-    problem = (
-        f"{links / 't10k-labels-idx1-ubyte.gz'}: expected 10008 bytes of t10k-labels-idx1-ubyte "
-        "once decompressed, got 60008, the size and MD5 of train-labels-idx1-ubyte: that file is "
-        "here under the name of t10k-labels-idx1-ubyte — put each file under its own name"
-    )
+    problem = _swapped_labels(links / "t10k-labels-idx1-ubyte.gz")
     assert error.startswith(problem)
     assert said == (
         f"bench_data.py: error: {problem}; {files.REINSTALL}; without the rights to, "
@@ -1536,10 +1532,7 @@ def test_a_bench_judges_a_link_into_the_debian_package_by_its_own_target(
     (links / "t10k-labels-idx1-ubyte.gz").symlink_to(mid / "t10k-labels-idx1-ubyte.gz")
     error, said = read_data_alone()
     assert error.startswith(problem)
-    assert said == (
-        f"bench_data.py: error: {problem}; {_POINT_AT_THEM}, or unset it (unset LINEARNETS_DATA) "
-        "to search the usual places"
-    )
+    assert said == (f"bench_data.py: error: {problem}; {_POINT_AT_THEM}, {_OR_UNSET}")
 
 
 def test_a_bench_that_finds_no_data_says_to_install_the_debian_package(
