@@ -92,9 +92,6 @@ def _figsize_values(name: str, figsize: Any) -> tuple[Any, str]:
                 f"(NumPy's dtype {array.dtype}), which cannot be read as real numbers; pass e.g. "
                 f"{name}=(3.5, 2.5)"
             ) from None
-        if array.dtype.itemsize != figsize.itemsize and not _is_long_double(figsize):
-            # NumPy's best guess at what it views, not of its size
-            raise _misfit_refusal(name, figsize, array.dtype.itemsize) from None
         for warning in said:  # NumPy's, given only where the numbers it read are taken
             warnings.warn(warning.message, warning.category, stacklevel=3)
         values = array.tolist()
