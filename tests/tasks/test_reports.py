@@ -14,6 +14,8 @@ from linearnets.plotting.background import PlotProcess
 from linearnets.tasks.reports import plot_process
 from linearnets.tasks.softmax import run_softmax
 
+from ._remove_folder import remove_run_folder
+
 REAL_DATA = Path("/usr/share/datasets/fashion-mnist")
 FIGURES = ("curves.png", "curves.svg", "confusion.png", "predictions.png")
 # the book's text labels (D2L §3.5.1), in class order
@@ -496,8 +498,6 @@ def test_a_run_folder_removed_as_the_run_ends_is_not_made_again_by_its_figures(
     results.json was then written there, and the run said its other files were saved (the CLI
     exited 0). Removed after its last report file, the folder is said gone, as a checkpoint's
     write says it, and nothing is written where it was."""
-    import shutil
-
     import linearnets.tasks.reports
     from linearnets.errors import RunFileError
 
@@ -508,7 +508,7 @@ def test_a_run_folder_removed_as_the_run_ends_is_not_made_again_by_its_figures(
 
     def save_then_remove(path: Path, obj: Any) -> None:  # confusion.pt, the last file but figures
         real_save(path, obj)
-        shutil.rmtree(out)
+        remove_run_folder(out)
 
     monkeypatch.setattr(linearnets.tasks.reports, "save_run_file", save_then_remove)
     config = SoftmaxConfig(epochs=1, plot="file", num_threads=1, device="cpu", out=out)
@@ -527,8 +527,6 @@ def test_a_run_folder_removed_in_the_last_epoch_is_said_gone_not_an_out_dir_to_m
     """Drawn in process, the curves' SVG, drawn as training ends, said 'out_dir must be a folder
     that exists ...; make it again', naming a setting the run's user never passed; it is said gone
     as a checkpoint's write says it, as the plotting process's run says it."""
-    import shutil
-
     import numpy as np
 
     from linearnets.errors import RunFileError
@@ -545,7 +543,7 @@ def test_a_run_folder_removed_in_the_last_epoch_is_said_gone_not_an_out_dir_to_m
     class RemoveInTheLastEpoch(Callback):
         def on_epoch_end(self, *, metrics: Any) -> None:
             if metrics.epoch == 2:
-                shutil.rmtree(out)
+                remove_run_folder(out)
 
     config = SoftmaxConfig(
         data=data, plot="file", batch_size=16, num_threads=1, device="cpu", epochs=2, out=out

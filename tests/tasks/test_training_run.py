@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shlex
 import shutil
-import time
 from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,6 +20,8 @@ from linearnets.errors import LinearnetsError, RunFileError
 from linearnets.tasks.resume import resume_softmax
 from linearnets.tasks.softmax import run_softmax
 from linearnets.training.callbacks import Callback, MetricsWriter
+
+from ._remove_folder import remove_run_folder
 
 # a data-parallel run's processes started by torchrun or by hand, and the resume's ending for each
 _BY_TORCHRUN_OR_HAND = pytest.mark.parametrize(
@@ -600,13 +601,7 @@ class _RemoveFolder(Callback):
 
     def on_epoch_end(self, *, metrics: Any) -> None:
         if metrics.epoch == 1:
-            for _ in range(100):
-                try:
-                    shutil.rmtree(self.run_dir)
-                    return
-                except OSError:  # the plotting process wrote a figure there meanwhile: again
-                    time.sleep(0.01)
-            shutil.rmtree(self.run_dir)
+            remove_run_folder(self.run_dir)
 
 
 def test_a_run_folder_removed_while_it_trains_is_named_gone_and_not_made_again(
