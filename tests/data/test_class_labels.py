@@ -386,3 +386,86 @@ def test_the_renumbering_given_beside_a_test_set_keeps_its_labels_meaning_the_sa
     names = dict(zip(arrays.y.tolist(), y.tolist(), strict=True))
     assert [names[k] for k in arrays.y_test.tolist()] == y_test.tolist()  # type: ignore[union-attr]
     assert arrays.num_classes == 3
+
+
+@pytest.mark.parametrize(
+    ("y", "said"),
+    [
+        (np.array([np.nan] * 3), "got nan in all 3 of its values: it holds no labels; save the "
+         "file with them"),
+        (np.array(["", "NA", "#N/A"]), "got dtype <U4: text, and every value of y is missing ('' "
+         "at y[0] the first of 3): it holds no labels; save the file with them"),
+        (np.array([b"?", b"", b"null"]), "got dtype |S4: text, and every value of y is missing "
+         "('?' at y[0] the first of 3): it holds no labels; save the file with them"),
+    ],
+)  # fmt: skip
+def test_labels_that_are_all_missing_are_refused_as_none(
+    tmp_path: Path, y: np.ndarray, said: str
+) -> None:
+    """They were told to fix or drop those examples, or to number them with numpy.unique: dropped,
+    no example is left; numbered, every example is of one class, '' or NaN."""
+    path = _write(tmp_path, X=np.ones((3, 2)), y=y)
+    with pytest.raises(DatasetError) as info:
+        load_classification_file(path)
+    assert str(info.value) == f"{path}: y must hold integer class labels, {said}"
+
+
+def test_text_labels_with_missing_ones_are_refused_with_a_fix_that_drops_them_first(
+    tmp_path: Path,
+) -> None:
+    """They were told to number y with numpy.unique: followed, '' became a class of its own, class
+    0, trained as one. The fix drops those examples first, y_test's too, then numbers the rest."""
+    X, y = np.arange(10.0).reshape(5, 2), np.array(["cat", "", "dog", "cat", "NA"])
+    X_test, y_test = np.ones((3, 2)), np.array(["dog", "cat", " "])
+    path = _write(tmp_path, X=X, y=y, X_test=X_test, y_test=y_test)
+    with pytest.raises(DatasetError) as info:
+        load_classification_file(path)
+    both = "numpy.unique(numpy.concatenate([y, y_test]), return_inverse=True)[1]"
+    assert str(info.value) == (
+        f"{path}: y must hold integer class labels, got dtype <U3: text, and y[1] = '' is a "
+        "missing label (2 of 5) and y_test[2] = ' ' is a missing label (1 of 3): numbered, the "
+        "missing labels would be a class of their own; drop those examples (their rows of X and "
+        "X_test too), then store the labels as integers 0..C-1, numbered e.g. with "
+        f"{both}, both together (numbered apart, a class one lacks shifts the other's numbers): "
+        "its first len(y) numbers are y's, the rest y_test's"
+    )
+    keep, keep_test = ~np.isin(y, ["", "NA"]), y_test != " "
+    X, y, X_test, y_test = X[keep], y[keep], X_test[keep_test], y_test[keep_test]
+    numbers = eval(both, {"numpy": np, "y": y, "y_test": y_test})
+    path = _write(tmp_path, X=X, y=numbers[:3], X_test=X_test, y_test=numbers[3:])
+    arrays = load_classification_file(path)
+    assert arrays.num_classes == 2  # cat and dog, no class of missing labels
+    assert arrays.y.tolist() == [0, 1, 0] and arrays.y_test.tolist() == [1, 0]  # type: ignore[union-attr]
+
+
+def test_missing_text_labels_in_y_test_alone_are_named_with_ys(tmp_path: Path) -> None:
+    """y's own fix numbers y_test with it: its missing label would be numbered a class too."""
+    y, y_test = np.array(["cat", "dog", "cat"]), np.array([b"dog", b"?"])
+    path = _write(tmp_path, X=np.ones((3, 2)), y=y, X_test=np.ones((2, 2)), y_test=y_test)
+    with pytest.raises(DatasetError) as info:
+        load_classification_file(path)
+    assert str(info.value).startswith(
+        f"{path}: y must hold integer class labels, got dtype <U3: text, and y_test[1] = '?' is a "
+        "missing label (1 of 2): numbered, the missing labels would be a class of their own; drop "
+        "those examples (their rows of X_test too), then store the labels as integers 0..C-1"
+    )
+
+
+@pytest.mark.parametrize("kind", ["U", "S"])
+def test_whole_numbers_written_as_text_are_refused_with_their_cast(
+    tmp_path: Path, kind: str
+) -> None:
+    """They were told to number them with numpy.unique, which numbers '10' before '2': followed,
+    class 10 became 1 and class 2 became 2, the classes' names lost. Their cast keeps them."""
+    y = np.array(["2", "10", "0", " 1"]).astype(kind)
+    path = _write(tmp_path, X=np.ones((4, 2)), y=y)
+    with pytest.raises(DatasetError) as info:
+        load_classification_file(path)
+    assert str(info.value) == (
+        f"{path}: y must hold integer class labels, got dtype {y.dtype}: whole numbers written as "
+        "text; store them as integers, y.astype(int)"
+    )
+    path = _write(tmp_path, X=np.ones((4, 2)), y=eval("y.astype(int)", {"y": y}))
+    with pytest.warns(DataWarning):  # classes 3..9 have no label: warned, as for any labels
+        arrays = load_classification_file(path)
+    assert arrays.y.tolist() == [2, 10, 0, 1]

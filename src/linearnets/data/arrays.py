@@ -84,7 +84,9 @@ def load_classification_file(path: Path) -> ClassificationArrays:
     alike = "X and X_test" if "X_test" in arrays else None
     if not scaled:  # 8-bit pixels are exact in float32
         check_float32_rounding(path, arrays["X"], X, column_namer("X", shapes["X"]), alike=alike)
-    y = class_labels(path, "y", arrays["y"], X, test_set="y_test" in arrays)
+    y = class_labels(
+        path, "y", arrays["y"], X, test_set="y_test" in arrays, y_test=arrays.get("y_test")
+    )
     _check_two_classes(path, y)
     X_test, y_test = _test_set(path, arrays, names, X, y, scaled=scaled, alike=alike, shapes=shapes)
     # at least 2: y holds two distinct labels, >= 0

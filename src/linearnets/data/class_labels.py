@@ -13,6 +13,7 @@ import torch
 
 from linearnets._text import counted, shown_path
 from linearnets._warn import warn
+from linearnets.data.csv_cells import missing_value
 from linearnets.errors import DatasetError, DataWarning
 
 __all__ = [
@@ -41,11 +42,18 @@ def transposed_fix(rows: str, features: torch.Tensor, name: str, values: np.ndar
 
 
 def class_labels(
-    path: Path, name: str, array: np.ndarray, X: torch.Tensor, *, test_set: bool
+    path: Path,
+    name: str,
+    array: np.ndarray,
+    X: torch.Tensor,
+    *,
+    test_set: bool,
+    y_test: np.ndarray | None = None,
 ) -> torch.Tensor:
     """Return ``array`` (N,) as int64 class indices (N,), one per row of ``X`` (N, D), refusing
     non-integer or out-of-range labels; ``test_set``: the file holds ``y_test`` beside ``y``, to
-    renumber together (see :func:`renumbering`)."""
+    renumber together (see :func:`renumbering`); ``y_test``: the file's, as stored, beside ``y``
+    (its missing labels are told with ``y``'s, numbered together)."""
     _check_one_per_row(path, name, array, X)
     if array.dtype.kind not in "iu":  # not np.integer: numpy counts timedelta64 as one
         if (
@@ -57,7 +65,7 @@ def class_labels(
         else:
             raise DatasetError(
                 f"{shown_path(path)}: {name} must hold integer class labels, "
-                f"{_not_whole(name, array, test_set=test_set)}"
+                f"{_not_whole(name, array, test_set=test_set, y_test=y_test)}"
             )
     if array.min() < 0:
         raise DatasetError(
@@ -130,11 +138,13 @@ def renumbering(test_set: bool) -> str:
     )
 
 
-def _not_whole(name: str, array: np.ndarray, *, test_set: bool) -> str:
+def _not_whole(name: str, array: np.ndarray, *, test_set: bool, y_test: np.ndarray | None) -> str:
     """Say what keeps ``array`` from being class labels: its dtype, or its first value that is no
     whole number (a cast would truncate 0.5 to 0 and turn NaN into a huge negative index)."""
     if array.dtype.kind == "b":
         return f"got dtype bool; use {name}.astype(int) (False is class 0, True class 1)"
+    if array.dtype.kind in "SU":
+        return _text(name, array, test_set=test_set, y_test=y_test)
     if not np.issubdtype(array.dtype, np.floating):
         return (
             f"got dtype {array.dtype}; store the labels as integers 0..C-1, numbered e.g. with "
@@ -142,6 +152,11 @@ def _not_whole(name: str, array: np.ndarray, *, test_set: bool) -> str:
         )
     bad = ~np.isfinite(array) | (np.mod(np.nan_to_num(array), 1) != 0)
     i, count = int(np.flatnonzero(bad)[0]), int(bad.sum())
+    if np.isnan(array).all():
+        return (
+            f"got nan in all {len(array)} of its values: it holds no labels; save the file with "
+            "them"
+        )
     which = (
         f"{count} such values); fix or drop those examples"
         if count > 1
@@ -153,15 +168,63 @@ def _not_whole(name: str, array: np.ndarray, *, test_set: bool) -> str:
     )
 
 
+def _text(name: str, array: np.ndarray, *, test_set: bool, y_test: np.ndarray | None) -> str:
+    """Say how to store ``array`` (N,) of text as class labels: cast where every value is a whole
+    number written as text; else numbered, once its missing values (:func:`missing_value`) and
+    those of ``y_test`` (text beside ``y``, numbered with it) are dropped, as numbering would make
+    a class of them; none of its values is a label where every one is missing."""
+    got = f"got dtype {array.dtype}"
+    values, missing = _missing_labels(array)  # (N,) x 2
+    if missing.all():
+        return (
+            f"{got}: text, and every value of {name} is missing ({values[0]!r} at {name}[0] the "
+            f"first of {len(values)}): it holds no labels; save the file with them"
+        )
+    found = [(name, values, missing)]
+    if y_test is not None and y_test.ndim == 1 and y_test.dtype.kind in "SU":
+        found.append(("y_test", *_missing_labels(y_test)))
+    said, rows = [], []
+    for label, texts, where in found:
+        if where.any():
+            i = int(np.flatnonzero(where)[0])
+            said.append(
+                f"{label}[{i}] = {texts[i]!r} is a missing label ({int(where.sum())} of "
+                f"{len(texts)})"
+            )
+            rows.append("X_test" if label == "y_test" else "X")
+    if said:
+        return (
+            f"{got}: text, and {' and '.join(said)}: numbered, the missing labels would be a "
+            f"class of their own; drop those examples (their rows of {' and '.join(rows)} too), "
+            f"then store the labels as integers 0..C-1, numbered e.g. with {renumbering(test_set)}"
+        )
+    try:
+        array.astype(np.int64)
+    except (ValueError, OverflowError):
+        return (
+            f"{got}; store the labels as integers 0..C-1, numbered e.g. with "
+            f"{renumbering(test_set)}"
+        )
+    cast = f"{name}.astype(int)" + (", and y_test's alike" if test_set else "")
+    return f"{got}: whole numbers written as text; store them as integers, {cast}"
+
+
+def _missing_labels(array: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Return the values of ``array`` (N,) of text as str, and where they are missing (N,)."""
+    values = [v.decode("latin-1") if isinstance(v, bytes) else v for v in array.tolist()]
+    return values, np.array([missing_value(v) for v in values], dtype=bool)
+
+
 def warn_unseen(path: Path, y: torch.Tensor, y_test: torch.Tensor) -> None:
     """Warn of test labels outside the training labels' range, past ``y``'s largest or below its
     smallest: the model gets their classes but cannot learn them, which is allowed (their
     examples mostly count as mistakes: an unlearned class's score can still come out highest) but
     mostly a labelling slip, whose fix is said. Where the two sets hold the same classes, one
     counted from a later start (1, the other from 0), that one is shifted onto the other's
-    numbers (both to 0 where neither starts there); else the two were numbered apart, and their original labels are numbered together
-    (:func:`renumbering`; numbering the stored numbers together would change none of them). A
-    test label in a gap of ``y``'s is a small split's chance: not warned."""
+    numbers (both to 0 where neither starts there); else the two were numbered apart, and their
+    original labels are numbered together (:func:`renumbering`; numbering the stored numbers
+    together would change none of them). A test label in a gap of ``y``'s is a small split's
+    chance: not warned."""
     low, high = int(y.min()), int(y.max())
     unseen = torch.unique(y_test[(y_test > high) | (y_test < low)]).tolist()
     if not unseen:
