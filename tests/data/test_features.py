@@ -191,16 +191,16 @@ def test_a_blank_among_numbers_is_a_missing_value_not_a_category(
 
 
 def test_one_missing_target_is_named_with_words_beside_it(tmp_path: Path) -> None:
-    """A missing y among numbers is one example to fill or drop; beside a column of words, the
-    missing values are told to be filled first, the encoding's cast failing on them."""
+    """A missing y among numbers is one example to drop (a target filled in is made up); beside a
+    column of words, X's missing values are told to be filled first, the encoding's cast failing
+    on them."""
     y = np.array([str(float(i)) for i in range(40)])
     y[3] = "NA"
     with pytest.raises(DatasetError) as info:
         float_features(tmp_path / "d.npz", "y", y.reshape(-1, 1), cell=lambda i, j: f"y[{i}]")
     assert one_line(info.value).endswith(
         "text, and 'NA' at y[3] is no number among the numbers of y (the only one): a missing "
-        "value; fill it with a number (e.g. the mean of the others) or drop that example (and its "
-        "X), then convert it, numpy.asarray(y, dtype=float)"
+        "value; drop that example (and its X), then convert it, numpy.asarray(y, dtype=float)"
     )
     X = np.stack([np.array(["a", "b"] * 20), y], 1)
     with pytest.raises(DatasetError) as info:
@@ -310,7 +310,7 @@ def test_x_test_s_words_where_x_holds_numbers_are_in_x_s_fix(tmp_path: Path) -> 
     assert data.X_test[:, 1:].tolist() == [[2, 5], [3, 5], [2, 5]]
 
 
-@pytest.mark.parametrize("stray", ["unknown", "1,5", "0x10", "#DIV/0!"])
+@pytest.mark.parametrize("stray", ["unknown", "1,2,3", "0x10", "#DIV/0!"])
 def test_a_stray_word_among_numbers_is_a_bad_value_never_their_ranks(
     tmp_path: Path, stray: str
 ) -> None:
@@ -400,3 +400,144 @@ def test_x_test_of_another_width_is_refused_before_x_s_text(tmp_path: Path) -> N
         f"{path}: X_test must have the 2 features of X, got 3; store the test examples with the "
         "same feature columns, in the same order"
     )
+
+
+@pytest.mark.parametrize("load", [load_regression_file, load_classification_file])
+def test_a_column_of_missing_values_beside_words_is_dropped_after_the_encoding(
+    tmp_path: Path, load: object
+) -> None:
+    """'first, X[:, 0] ... drop that column', followed before the encoding as told, made its
+    X[:, 1] raise IndexError (index 1 out of bounds): the code drops that column itself, after
+    encoding, and names its columns as the file holds them. Followed, it loads."""
+    X = np.array([["NA", "a"], ["NA", "b"], ["NA", "a"], ["NA", "b"]])
+    y = np.array([0, 1, 0, 1])
+    said = _refused(load, tmp_path / "d.npz", X=X, y=y)  # type: ignore[arg-type]
+    assert said == (
+        f"{tmp_path / 'd.npz'}: X must hold real numbers, got dtype <U2: text, and 'a' at X[0, 1] "
+        "is no number (the first word), and X[:, 0] holds no numbers, only missing values ('NA' "
+        "at X[0, 0] the first); encode X[:, 1] as numbers and drop X[:, 0], e.g. "
+        "X = X.astype(object); X[:, 1] = numpy.unique(X[:, 1], return_inverse=True)[1]; "
+        "X = numpy.delete(X, [0], 1); X = numpy.asarray(X, dtype=float) (its distinct values "
+        "numbered 0..K-1, in an array of objects first: written into X's text, 10 could be cut to "
+        "'1')"
+    )
+    np.savez(tmp_path / "fixed.npz", X=_followed(said, X=X)["X"], y=y)
+    fixed = load(tmp_path / "fixed.npz")  # type: ignore[operator]
+    fixed = fixed[0] if isinstance(fixed, tuple) else fixed.X
+    assert fixed.tolist() == [[0.0], [1.0], [0.0], [1.0]]  # 'a', 'b'
+    # beside X_test, a column of numbers kept, and a column dropped between two encoded
+    X = np.array([[w, "", str(i), "v"] for i, w in enumerate("abcab")])
+    X_test = np.array([["c", "", "7", "w"], ["a", "", "8", "v"]])
+    file = {"X": X, "X_test": X_test, "y": np.arange(5) % 2, "y_test": np.array([0, 1])}
+    said = _refused(load_classification_file, tmp_path / "d.npz", **file)
+    assert "and X[:, 1] holds no numbers, only missing values ('' at X[0, 1] the first); encode X[:, 0], X[:, 3] as numbers and drop X[:, 1], e.g. both = " in said  # fmt: skip
+    assert said.endswith(", or drop X[:, 0], X[:, 3] too")
+    fixed = _followed(said, X=X, X_test=X_test)
+    np.savez(tmp_path / "fixed.npz", **{**file, **fixed})
+    data = load_classification_file(tmp_path / "fixed.npz")
+    assert data.X.tolist() == [[0, 0, 0], [1, 1, 0], [2, 2, 0], [0, 3, 0], [1, 4, 0]]
+    assert data.X_test is not None and data.X_test.tolist() == [[2, 7, 1], [0, 8, 0]]
+
+
+@pytest.mark.parametrize("text", ["U", "S"])
+def test_numbers_with_separators_are_named_so_never_ranked_as_words(
+    tmp_path: Path, text: str
+) -> None:
+    """'1,5', '10,0' (decimal commas) and '1,234', '12,000' (thousands separators) were called
+    words and told numpy.unique's ranks: followed, '10,0' loaded below '3,5'. A lone '1,5' among
+    numbers was a bad value to fill with the mean. Each is named as a number written so, with the
+    replace that writes it as numpy reads it; followed, the values are the numbers meant."""
+    decimal = ["1,5", "2,25", "10,0", "3,5"]
+    thousands = ["1,234", "12,000", "999", "5"]
+    X = np.array([decimal, thousands, ["1.5", "1,5", "3.5", "5"]]).T.astype(text)
+    path = tmp_path / "d.npz"
+    said = _refused(load_regression_file, path, X=X, y=np.arange(4.0))
+    c, d = (",", ".") if text == "U" else (b",", b".")
+    assert said == (
+        f"{path}: X must hold real numbers, got dtype {X.dtype}: text, and "
+        f"{X[0, 0].item()!r} at X[0, 0] (the first of 4) is a number written with a decimal "
+        "comma: write X[:, 0] with '.' as the decimal point ('1.5'), e.g. "
+        f"X[:, 0] = numpy.char.replace(X[:, 0], {c!r}, {d!r}); {X[0, 1].item()!r} at X[0, 1] "
+        "(the first of 2) is a number written with thousands separators (a spreadsheet's number "
+        "format): save X[:, 1] without them ('1234'), e.g. X[:, 1] = numpy.char.replace(X[:, 1], "
+        f"{c!r}, {c[:0]!r}); {X[1, 2].item()!r} at X[1, 2] (the only one) is a number written "
+        "with a decimal comma: write X[:, 2] with '.' as the decimal point ('1.5'), e.g. "
+        f"X[:, 2] = numpy.char.replace(X[:, 2], {c!r}, {d!r}), then convert it, "
+        "numpy.asarray(X, dtype=float)"
+    )
+    scope = {"numpy": np, "X": X.copy()}
+    for fix in said.split("e.g. ")[1:]:  # each replace as given, then the cast
+        exec(fix.split(";")[0].split(", then")[0], scope)
+    exec(f"X = {said.split('then convert it, ')[1]}", scope)
+    np.savez(tmp_path / "fixed.npz", X=scope["X"], y=np.arange(4.0))
+    meant = [[1.5, 1234, 1.5], [2.25, 12000, 1.5], [10, 999, 3.5], [3.5, 5, 5]]
+    assert load_regression_file(tmp_path / "fixed.npz")[0].tolist() == meant
+    # a column of names with commas is one of words, and y's decimal commas are y's
+    X = np.array([["Smith, J", "1"], ["Li, K", "2"], ["Smith, J", "3"], ["Ng, A", "4"]])
+    said = _refused(load_regression_file, path, X=X, y=np.arange(4.0))
+    assert "'Smith, J' at X[0, 0] is no number (the first word); encode that column" in said
+    y = np.array(["0,5", "1,25", "-2,0", "3"])
+    said = _refused(load_regression_file, path, X=np.ones((4, 1)), y=y)
+    assert said == (
+        f"{path}: y must hold real numbers, got dtype <U4: text, and '0,5' at y[0] (the first of "
+        "3) is a number written with a decimal comma: write y with '.' as the decimal point "
+        "('0.5'), e.g. y = numpy.char.replace(y, ',', '.'), then convert it, "
+        "numpy.asarray(y, dtype=float)"
+    )
+    scope = {"numpy": np, "y": y}
+    exec(said.split("e.g. ")[1].split(", then")[0], scope)
+    np.savez(tmp_path / "fixed.npz", X=np.ones((4, 1)), y=np.asarray(scope["y"], dtype=float))
+    assert load_regression_file(tmp_path / "fixed.npz")[1][:, 0].tolist() == [0.5, 1.25, -2, 3]
+
+
+def test_words_in_x_beside_x_test_of_numbers_are_told_x_test_s_encoding(tmp_path: Path) -> None:
+    """X's words beside X_test's floats were told numpy.concatenate([X, X_test]): it made the
+    floats text ('0.0', '1.0') numbered apart from X's words, 'a'..'c' 2..4 in X and X_test's
+    0, 1 as they were, trained silently. X_test holds numbers there: X is to be stored in its
+    encoding, as X_test beside X of numbers is told. Followed, the file loads, one encoding."""
+    X = np.array([[str(i), "abc"[i % 3]] for i in range(6)])
+    X_test = np.array([[1.0, 0.0], [2.0, 1.0]])
+    file = {"X": X, "X_test": X_test, "y": np.arange(6) % 2, "y_test": np.array([0, 1])}
+    path = tmp_path / "d.npz"
+    assert _refused(load_classification_file, path, **file) == (
+        f"{path}: X must hold real numbers, got dtype <U1: text, and 'a' at X[0, 1] is no number "
+        "(the first word); X_test holds numbers there: store that column in X_test's encoding "
+        "(each value as the number it has in X_test), or drop that column from both"
+    )
+    codes = {"a": 0, "b": 1, "c": 2}  # X_test's encoding, known to whoever made it
+    stored = np.array([[float(i), codes[w]] for i, w in X.tolist()])
+    np.savez(tmp_path / "fixed.npz", **{**file, "X": stored})
+    data = load_classification_file(tmp_path / "fixed.npz")
+    assert data.X[:, 1].tolist() == [0, 1, 2, 0, 1, 2]
+    assert data.X_test is not None and data.X_test[:, 1].tolist() == [0, 1]
+
+
+def test_x_of_missing_values_alone_is_told_no_cast(tmp_path: Path) -> None:
+    """X all 'NA' was told to save the file with features, 'then convert it', a cast of
+    nothing to keep: the cast is offered where values are kept."""
+    path = tmp_path / "d.npz"
+    said = _refused(load_regression_file, path, X=np.array([["NA", ""], ["NA", "?"]]), y=np.arange(2.0))  # fmt: skip
+    assert said == (
+        f"{path}: X must hold real numbers, got dtype <U2: text, and X holds no numbers, only "
+        "missing values ('NA' at X[0, 0] the first): no features; save the file with them"
+    )
+
+
+def test_missing_targets_among_words_are_dropped_never_filled(tmp_path: Path) -> None:
+    """y of words with a missing value was told to fill it with a word (the most common): a
+    target made up, trained on as observed. Targets missing are dropped with their X; followed,
+    then encoded as told, the file loads with the targets it holds."""
+    X, y = np.arange(5.0).reshape(-1, 1), np.array(["a", "b", "NA", "a", ""])
+    path = tmp_path / "d.npz"
+    said = _refused(load_regression_file, path, X=X, y=y)
+    assert said == (
+        f"{path}: y must hold real numbers, got dtype <U2: text, and 'a' at y[0] is no number (the "
+        "first word); encode it as numbers, e.g. numpy.unique(y, return_inverse=True)[1], its "
+        "distinct values numbered 0..K-1, or drop the examples whose y is no number; first, 'NA' "
+        "at y[2] is no number among the words of y (the first of 2): missing values; drop those "
+        "examples (and their X)"
+    )
+    keep = ~np.isin(y, ["NA", ""])  # dropped, as told, then encoded
+    np.savez(tmp_path / "fixed.npz", X=X[keep], y=np.unique(y[keep], return_inverse=True)[1])
+    X_fixed, y_fixed = load_regression_file(tmp_path / "fixed.npz")
+    assert X_fixed[:, 0].tolist() == [0, 1, 3] and y_fixed[:, 0].tolist() == [0, 1, 0]

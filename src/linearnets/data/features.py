@@ -7,6 +7,7 @@ Used by :mod:`linearnets.data.arrays` and :mod:`linearnets.data.regression_file`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
@@ -15,7 +16,7 @@ import numpy as np
 import torch
 
 from linearnets._text import shown_path
-from linearnets.data.csv_cells import MISSING, error_value
+from linearnets.data.csv_cells import _THOUSANDS, MISSING, error_value
 from linearnets.data.example_shapes import cell_namer, column_namer
 from linearnets.data.rounding import rescale_fix
 from linearnets.errors import DatasetError
@@ -123,9 +124,11 @@ def _refuse_text(
     (targets that are all missing are none)."""
     got = f"{shown_path(path)}: {name} must hold real numbers, got dtype {array.dtype}"
     array_name = name.split()[0]  # "y (the last column)" is y
+    # numbers written with separators ('1,234', '1,5'): told how to write them, then read as such
+    array, separated = _separated(array, array_name, cell, example)
     words, first_word, stray, missing = _not_numbers(array)  # (D,), (N, D) x 3
     bad = (stray | missing).any(axis=0)  # (D,): columns of numbers with values that are none
-    if not (words.any() or stray.any() or missing.any()):
+    if not (separated or words.any() or stray.any() or missing.any()):
         raise DatasetError(
             f"{got}: numbers written as text; convert it first, e.g. with "
             f"numpy.asarray({array_name}, dtype=float)"
@@ -138,26 +141,29 @@ def _refuse_text(
         )
     parts = []
     encoded = words
-    test_fixes = []
-    if array_name == "X" and _same_text(array, beside):
+    test_fixes: list[str] = []
+    together = array_name == "X" and _same_text(array, beside)
+    if together:
         # X_test's columns of words are encoded with X's, in the one fix for both: a column is
         # one of words by X's and X_test's values together; X_test's bad and missing values in
         # the others, and its missing ones in those, named too, or the fix's cast would fail
         assert beside is not None
+        test_cell = cell_namer("X_test", example)
+        beside, test_fixes = _separated(beside, "X_test", test_cell, example)
         both_words, both_stray, both_missing = _together(array, beside, words | bad)
         encoded = words | both_words
-        test_cell = cell_namer("X_test", example)
         n = len(array)
-        stray_test = both_stray[n:] & ~encoded
+        # X's columns of missing values alone are dropped from both: X_test's values there too
+        stray_test, missing_test = both_stray[n:] & ~encoded & ~empty, both_missing[n:] & ~empty
         if stray_test.any():
             test_fixes.append(
                 _fill(beside, stray_test, encoded, "X_test", test_cell, example, what="bad value")
             )
-        if both_missing[n:].any():
+        if missing_test.any():
             test_fixes.append(
                 _fill(
                     beside,
-                    both_missing[n:],
+                    missing_test,
                     encoded,
                     "X_test",
                     test_cell,
@@ -165,12 +171,16 @@ def _refuse_text(
                     what="missing value",
                 )
             )
+    # the other array, where the file holds both: text numbered with this one's words, or numbers
+    other = "text" if together else _other(array_name, beside)
+    # columns of missing values alone, dropped in the encoding's code (before it, they would
+    # shift the indices it names); images are dropped from as they are held, told apart
+    dropped = empty.any() and words.any() and other != "numbers" and len(example) == 1
     if words.any():
-        parts.append(
-            _words(array, first_word, encoded, name, cell, example, beside=beside is not None)
-        )
-    fixes = []
-    if empty.any():
+        gone = missing & empty if dropped else None
+        parts.append(_words(array, first_word, encoded, name, cell, example, other, gone))
+    fixes = separated
+    if empty.any() and not dropped:
         fixes.append(_empty(array, missing & empty, name, cell, example, beside=beside))
     stray &= ~encoded
     if stray.any():
@@ -182,9 +192,64 @@ def _refuse_text(
     fixes += test_fixes
     if fixes:
         parts.append(f"first, {'; '.join(fixes)}" if parts else "; ".join(fixes))
-        if not words.any() and name.isidentifier():  # an .npz's array, not a CSV's columns
+        # an .npz's array, not a CSV's columns, with values to keep
+        if not words.any() and name.isidentifier() and not empty.all():
             parts[-1] += f", then convert it, numpy.asarray({name}, dtype=float)"
     raise DatasetError(f"{got}: text, and {'; '.join(parts)}")
+
+
+def _separated(
+    array: np.ndarray, array_name: str, cell: Callable[[int, int], str], example: tuple[int, ...]
+) -> tuple[np.ndarray, list[str]]:
+    """Return ``array`` (N, D), text, with its numbers written with separators read as numbers
+    would be written ('1,234' as '1234', '1,5' as '1.5'), and, for each column that holds them,
+    where the first is, how many, and the fix. A column's values with commas are numbers with
+    thousands separators where all are written so (as the CSV reader judges a cell,
+    :data:`~linearnets.data.csv_cells._THOUSANDS`), else numbers with a decimal comma where all
+    are; and only where, so written, the column holds more numbers than words (a name such as
+    'Smith, J' is a word: its column is told as one)."""
+    fixes: list[str] = []
+    fixed = array
+    comma = "," if array.dtype.kind == "U" else b","
+    for j in range(array.shape[1]):
+        column = array[:, j]
+        commas = np.char.find(column, comma) >= 0
+        if not commas.any() or _reads_as_number(column):
+            continue
+        text = [v.decode("latin-1") if isinstance(v, bytes) else v for v in column[commas].tolist()]
+        text = [t.strip() for t in text]
+        if all(_THOUSANDS.fullmatch(t) for t in text):
+            point, what = "", "thousands separators (a spreadsheet's number format)"
+        elif all(_DECIMAL_COMMA.fullmatch(t) for t in text):
+            point, what = ".", "a decimal comma"
+        else:
+            continue
+        to = point if comma == "," else point.encode()  # bytes are replaced by bytes
+        written = np.char.replace(column, comma, to)  # type: ignore[arg-type]  # str or bytes
+        values = ~_missing_values(written, _codes(np.ascontiguousarray(written)))
+        if 2 * int(_each_number(written[values]).sum()) <= int(values.sum()):
+            continue  # mostly words, told as such
+        if fixed is array:
+            fixed = array.copy()
+        fixed[:, j] = written
+        count = int(commas.sum())
+        k = int(np.argmax(commas))
+        where = array_name if array.shape[1] == 1 else column_namer(array_name, example)(j)
+        how = (
+            f"save {where} without them ({text[0].replace(',', '')!r})"
+            if point == ""
+            else f"write {where} with '.' as the decimal point ({text[0].replace(',', '.')!r})"
+        )
+        many = "the only one" if count == 1 else f"the first of {count}"
+        fixes.append(
+            f"{column[k].item()!r} at {cell(k, j)} ({many}) is a number written with {what}: "
+            f"{how}, e.g. {where} = numpy.char.replace({where}, {comma!r}, {to!r})"
+        )
+    return fixed, fixes
+
+
+# a number written with a decimal comma: '1,5', '-0,25', ',5'
+_DECIMAL_COMMA = re.compile(r"[-+]?(\d+,\d*|,\d+)")
 
 
 def _together(
@@ -210,6 +275,15 @@ def _same_text(array: np.ndarray, test: np.ndarray | None) -> bool:
     return test is not None and test.dtype.kind in "SU" and test.shape[1:] == array.shape[1:]
 
 
+def _other(array_name: str, beside: np.ndarray | None) -> str | None:
+    """Return what the other of ``X`` and ``X_test`` that the file holds beside ``array_name`` is,
+    where it is not text numbered with it: "numbers" (``X``, read first, beside ``X_test``; an
+    ``X_test`` of bools, integers or floats beside ``X``), else ``None``."""
+    if beside is None or array_name not in ("X", "X_test"):
+        return None
+    return "numbers" if array_name == "X_test" or beside.dtype.kind in "biuf" else None
+
+
 def _words(
     array: np.ndarray,
     bad: np.ndarray,
@@ -217,14 +291,17 @@ def _words(
     name: str,
     cell: Callable[[int, int], str],
     example: tuple[int, ...],
-    *,
-    beside: bool,
+    other: str | None,
+    gone: np.ndarray | None,
 ) -> str:
     """Say where the first of ``array``'s (N, D) words is, ``bad`` (N, D) marking it, and how to
     encode the columns ``encoded`` (D,) as numbers (``array``'s columns of words and, for ``X``,
-    ``X_test``'s): ``X``'s and ``X_test``'s together where the file holds both (``beside``;
-    numbered apart, one word had two numbers), in ``X``'s encoding for ``X_test`` (``X`` holds
-    numbers: it was read first). Targets ``y`` are encoded whole, or their examples dropped."""
+    ``X_test``'s): ``X``'s and ``X_test``'s together where the other array is text (``other``;
+    numbered apart, one word had two numbers), in the other's encoding where it holds numbers
+    (``X`` beside ``X_test``, read first; ``X_test`` beside ``X``, whose floats a concatenate
+    would make text numbered with ``X``'s words). Targets ``y`` are encoded whole, or their
+    examples dropped. ``gone`` (N, D): the missing values of the columns of them alone, which the
+    code drops after encoding (dropped before, the columns it names would have shifted)."""
     array_name = name.split()[0]
     first = f"{_first(array, bad, cell)} is no number (the first word)"
     if array_name in ("y", "y_test"):  # the targets: their examples are dropped, not the column
@@ -238,15 +315,22 @@ def _words(
     names = [namer(c) + ("" if bad[:, c].any() else " (words in X_test)") for c in columns]
     one = len(columns) == 1
     that = "that column" if one else f"those columns ({', '.join(names)})"
+    empty = [] if gone is None else [int(c) for c in np.flatnonzero(gone.all(axis=0))]
     # dropped, the columns would leave no feature: X of one column of words
-    drop = "" if len(columns) == array.shape[1] else f", or drop {'that column' if one else 'them'}"
-    if beside and array_name.endswith("_test"):  # X, read before it, holds numbers
-        train = array_name.removesuffix("_test")
+    drop = (
+        ""
+        if len(columns) + len(empty) == array.shape[1]
+        else f", or drop {'that column' if one else 'them'}"
+        if not empty
+        else f", or drop {', '.join(names)} too"
+    )
+    if other == "numbers":  # the other array holds numbers there
+        held_in = array_name.removesuffix("_test") if array_name.endswith("_test") else "X_test"
         return (
-            f"{first}; {train} holds numbers there: store {that} in {train}'s encoding (each "
-            f"value as the number it has in {train}){drop + ' from both' if drop else ''}"
+            f"{first}; {held_in} holds numbers there: store {that} in {held_in}'s encoding (each "
+            f"value as the number it has in {held_in}){drop + ' from both' if drop else ''}"
         )
-    held = "both" if beside else array_name  # the array the columns are encoded in
+    held = "both" if other else array_name  # the array the columns are encoded in
     if one or len(example) > 1:  # images (N, H, W): a statement per column, named as held
         encode = "; ".join(
             f"{c} = numpy.unique({c}, return_inverse=True)[1]"
@@ -257,9 +341,21 @@ def _words(
             f"{held}[:, {columns}] = numpy.stack([numpy.unique(c, return_inverse=True)[1] for c "
             f"in {held}[:, {columns}].T], 1)"
         )
+    and_drop = ""
+    if empty:
+        assert gone is not None
+        encode += f"; {held} = numpy.delete({held}, {empty}, 1)"
+        lone = len(empty) == 1
+        and_drop = (
+            f", and {', '.join(namer(c) for c in empty)} {'holds' if lone else 'hold'} no "
+            f"numbers, only missing values ({_first(array, gone, cell)} the first)"
+        )
+        that = f"{', '.join(names)} as numbers and drop {', '.join(namer(c) for c in empty)}"
+    else:
+        that += " as numbers"
     numbered = "its distinct values" if one else "each column's distinct values"
     cut = f"in an array of objects first: written into {array_name}'s text, 10 could be cut to '1'"
-    if beside:
+    if other:
         test = f"{array_name}_test"
         code = (
             f"both = numpy.concatenate([{array_name}, {test}]).astype(object); {encode}; "
@@ -277,7 +373,7 @@ def _words(
             f"numpy.asarray({array_name}, dtype=float)"
         )
         why = f"{numbered} numbered 0..K-1, {cut}"
-    return f"{first}; encode {that} as numbers, e.g. {code} ({why}){drop}"
+    return f"{first}{and_drop}; encode {that}, e.g. {code} ({why}){drop}"
 
 
 # what else a row's examples are dropped from, by the array whose values are missing
@@ -296,7 +392,8 @@ def _fill(
 ) -> str:
     """Say where the first of ``array``'s (N, D) values ``bad`` (N, D) marks is, ``what`` they
     are ("missing value", "bad value": a word among numbers), how many, and to fill them or
-    drop their examples (``words`` (D,): the columns of words, filled with a word)."""
+    drop their examples (``words`` (D,): the columns of words, filled with a word); targets are
+    dropped alone: a target filled in is one made up, trained on as if observed."""
     array_name = name.split()[0]
     count = int(bad.sum())
     columns = np.flatnonzero(bad.any(axis=0))
@@ -306,19 +403,19 @@ def _fill(
         else " and ".join(column_namer(array_name, example)(int(c)) for c in columns)
     )
     among = "words" if words[columns].all() else "values" if words[columns].any() else "numbers"
-    value = {
+    fill = {
         "numbers": "a number (e.g. the mean of the others)",
         "words": "a word (e.g. the most common)",
         "values": "a value (e.g. the mean of the others, or the most common word)",
     }[among]
     also = f" (and {'its' if count == 1 else 'their'} {_PAIRED[name]})" if name in _PAIRED else ""
     first = f"{_first(array, bad, cell)} is no number among the {among} of {where}"
+    targets = array_name in ("y", "y_test")
     if count == 1:
-        return f"{first} (the only one): a {what}; fill it with {value} or drop that example{also}"
-    return (
-        f"{first} (the first of {count}): {what}s; fill them with {value} or drop those "
-        f"examples{also}"
-    )
+        fix = "" if targets else f"fill it with {fill} or "
+        return f"{first} (the only one): a {what}; {fix}drop that example{also}"
+    fix = "" if targets else f"fill them with {fill} or "
+    return f"{first} (the first of {count}): {what}s; {fix}drop those examples{also}"
 
 
 def _empty(
