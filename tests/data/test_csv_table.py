@@ -5,6 +5,8 @@ The table is read through the public loader :func:`~linearnets.data.arrays.load_
 
 from __future__ import annotations
 
+import ast
+import csv
 import gzip
 import io
 import re
@@ -560,25 +562,35 @@ def test_comment_lines_above_a_csv_are_not_read_as_its_separator(tmp_path: Path)
         ("x1,x2,y\n1.0,,3.0\n4.0,5.0,6.0\n", 2, 2, ""),  # pandas' to_csv of a NaN
         ('"x1","x2","y"\n1,2,3\n4,NA,6\n', 3, 2, "NA"),  # R's write.csv of an NA
         ("x1,x2,y\n1,2,3\n4,5,\n", 3, 3, ""),  # a missing y
-        ("x1,x2,y\n1,#N/A,3\n", 2, 2, "#N/A"),  # Excel's
+        ("x1,x2,y\n1,#N/A,3\n4,5,6\n", 2, 2, "#N/A"),  # Excel's
         # pandas' read_csv takes these for NaN too: databases' NULL, Python's None, n/a
-        ("x1,x2,y\n1,NULL,3\n", 2, 2, "NULL"),
-        ("x1,x2,y\n1,None,3\n", 2, 2, "None"),
-        ("x1,x2,y\n1,2,n/a\n", 2, 3, "n/a"),
-        ("x1,x2,y\n1, NA ,3\n", 2, 2, " NA "),  # blanks around it, as around a number
+        ("x1,x2,y\n1,NULL,3\n4,5,6\n", 2, 2, "NULL"),
+        ("x1,x2,y\n1,None,3\n4,5,6\n", 2, 2, "None"),
+        ("x1,x2,y\n1,2,n/a\n4,5,6\n", 2, 3, "n/a"),
+        ("x1,x2,y\n1, NA ,3\n4,5,6\n", 2, 2, " NA "),  # blanks around it, as around a number
     ],
 )
 def test_a_missing_value_is_named_as_one_with_the_fix(
     tmp_path: Path, text: str, line: int, column: int, cell: str
 ) -> None:
     """An empty cell was told "holds ''; every cell must be a number (a first row of column
-    names is allowed)": no word of a missing value, nor of what to do."""
+    names is allowed)": no word of a missing value, nor of what to do. R's read.csv reads only
+    NA and an empty cell as missing: another marker is named in its na.strings; pandas' default
+    na_values hold all but ' NA ' (blanks count)."""
     path = _written(tmp_path / "m.csv", text)
+    in_pandas = (
+        "df.dropna()" if cell != " NA " else f"pd.read_csv(path, na_values={[cell]!r}).dropna()"
+    )
+    in_r = (
+        "na.omit(df)"
+        if cell in ("", "NA")
+        else f'na.omit(read.csv(path, na.strings = c("NA", "{cell}")))'
+    )
     assert _refusal(path) == (
         f"{path} is not a numeric CSV: line {line}, column {column} holds {cell!r}, a missing "
         "value (pandas writes NaN as an empty cell, R's write.csv as NA); every cell must be a "
-        "number: drop or fill the examples that miss one first, e.g. df.dropna() in pandas "
-        "(na.omit(df) in R), then save the table again"
+        f"number: drop or fill the examples that miss one first, e.g. {in_pandas} in pandas "
+        f"({in_r} in R), then save the table again"
     )
 
 
@@ -1029,7 +1041,8 @@ def test_spreadsheet_error_values_of_any_locale_first_in_a_row_are_refused_not_d
     assert _refusal(path) == (
         f"{path} is not a numeric CSV: line 5, column 1 holds {cell!r}, a missing value (a "
         "spreadsheet's error value, its formula gave none); every cell must be a number: drop or "
-        "fill the examples that miss one first, e.g. df.dropna() in pandas (na.omit(df) in R), "
+        f"fill the examples that miss one first, e.g. pd.read_csv(path, na_values=[{cell!r}])"
+        f'.dropna() in pandas (na.omit(read.csv(path, na.strings = c("NA", "{cell}"))) in R), '
         "then save the table again"
     )
     # in a row of another width too: the row told by its width, not dropped as a comment
@@ -1460,13 +1473,136 @@ def test_nan_and_missing_value_markers_are_told_as_missing_values(
 ) -> None:
     """np.savetxt writes a missing value as nan: told "holds NaN or inf values ...; clean, impute
     or rescale them first"; '-' and '?' as no number. NA and empty cells were told to drop or fill
-    the examples that miss one."""
+    the examples that miss one. pandas reads nan and NaN as NaN, not '-' nor '?'."""
     path = _written(tmp_path / "m.csv", "a,b,c,y\n" + _rows_text(5) + f"1,{cell},3,4\n")
+    in_pandas = (
+        "df.dropna()"
+        if cell in ("nan", "NaN")
+        else f"pd.read_csv(path, na_values=[{cell!r}]).dropna()"
+    )
     assert _refusal(path) == (
         f"{path} is not a numeric CSV: line 7, column 2 holds {cell!r}, a missing value "
         f"({writers}); every cell must be a number: drop or fill the examples that miss one "
-        "first, e.g. df.dropna() in pandas (na.omit(df) in R), then save the table again"
+        f'first, e.g. {in_pandas} in pandas (na.omit(read.csv(path, na.strings = c("NA", '
+        f'"{cell}"))) in R), then save the table again'
     )
+
+
+# pandas' read_csv's default na_values, as its documentation lists them: a cell is read as NaN
+# where it is one of them exactly (case and blanks count); R's read.csv's na.strings is "NA", and
+# an empty cell of a numeric column is NA too
+PANDAS_DEFAULT_NA = {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}  # fmt: skip
+
+
+def _dropped(path: Path, missing: set[str], out: Path) -> int:
+    """Write to ``out`` the header and the rows of the CSV at ``path`` none of whose cells is in
+    ``missing``, as pandas' dropna (R's na.omit) keeps them, and return how many rows were kept."""
+    header, *rows = csv.reader(io.StringIO(path.read_text()))
+    kept = [row for row in rows if not missing.intersection(row)]
+    out.write_text("".join(",".join(row) + "\n" for row in [header, *kept]))
+    return len(kept)
+
+
+@pytest.mark.parametrize(
+    ("cells", "writers"),
+    [
+        (["#DIV/0!"], "a spreadsheet's error value, its formula gave none"),
+        (["nil"], "pandas writes NaN as an empty cell, R's write.csv as NA"),
+        (["."], "pandas writes NaN as an empty cell, R's write.csv as NA"),
+        (["--"], "pandas writes NaN as an empty cell, R's write.csv as NA"),
+        (["?"], "pandas writes NaN as an empty cell, R's write.csv as NA"),
+        (["na"], "pandas writes NaN as an empty cell, R's write.csv as NA"),  # pandas: NA only
+        (["NAN"], "numpy.savetxt writes NaN as nan, pandas as an empty cell"),  # pandas: NaN only
+        (
+            ["-", "NA", "#DIV/0!", "", " NA "],
+            "pandas writes NaN as an empty cell, R's write.csv as NA",
+        ),
+        (["NULL", "nan"], "pandas writes NaN as an empty cell, R's write.csv as NA"),
+        (["", "NA"], "pandas writes NaN as an empty cell, R's write.csv as NA"),
+    ],
+)
+def test_the_drop_fix_names_the_markers_pandas_and_r_do_not_read_as_missing(
+    tmp_path: Path, cells: list[str], writers: str
+) -> None:
+    """Every missing value was told "drop or fill the examples that miss one first, e.g.
+    df.dropna() in pandas (na.omit(df) in R)": pandas' read_csv reads '#DIV/0!', 'nil', '.', '-',
+    '?' as text, R's read.csv all but NA, so dropna kept every row and the saved file was refused
+    again. The fix reads the file with the markers it holds that they do not read by default;
+    followed here by pandas' default list and R's, it leaves no missing value."""
+    good = "".join(f"{i},{2 * i},{i % 3}\n" for i in range(1, 6))
+    marked = "".join(f"{i},{cell},1\n" for i, cell in enumerate(cells, start=6))
+    path = _written(tmp_path / "m.csv", "a,b,y\n" + good + marked)
+    pandas = [cell for cell in cells if cell not in PANDAS_DEFAULT_NA]
+    r = [cell for cell in cells if cell not in ("NA", "")]
+    in_pandas = f"pd.read_csv(path, na_values={pandas!r}).dropna()" if pandas else "df.dropna()"
+    strings = ", ".join(f'"{cell}"' for cell in ["NA", *r])
+    in_r = f"na.omit(read.csv(path, na.strings = c({strings})))" if r else "na.omit(df)"
+    said = _refusal(path)
+    assert said == (
+        f"{path} is not a numeric CSV: line 7, column 2 holds {cells[0]!r}, a missing value "
+        f"({writers}); every cell must be a number: drop or fill the examples that miss one "
+        f"first, e.g. {in_pandas} in pandas ({in_r} in R), then save the table again"
+    )
+    offered = re.search(r"na_values=(\[.*?\])\)", said)
+    na_values = set(ast.literal_eval(offered[1])) if offered else set()
+    offered = re.search(r"na\.strings = c\((.*?)\)\)\)", said)
+    na_strings = set(ast.literal_eval(f"[{offered[1]}]")) if offered else {"NA"}
+    if pandas:  # read by default, every example is kept, its missing values with it
+        assert _dropped(path, PANDAS_DEFAULT_NA, tmp_path / "kept.csv") == 5 + len(pandas)
+    for missing in (PANDAS_DEFAULT_NA | na_values, na_strings | {""}):
+        assert _dropped(path, missing, tmp_path / "fixed.csv") == 5
+        X, y = load_regression_file(tmp_path / "fixed.csv")  # no missing value left
+        assert X.tolist() == [[i, 2 * i] for i in range(1, 6)]
+        assert y.flatten().tolist() == [1, 2, 0, 1, 2]
+
+
+def test_a_column_of_only_missing_values_is_told_to_be_dropped(tmp_path: Path) -> None:
+    """A column of nothing but missing values was told to drop the examples that miss one:
+    followed, that drops every row, "holds no data rows". The column is to drop, as the .npz
+    reading says; followed, then the examples that miss a value elsewhere, the file loads."""
+    path = _written(tmp_path / "e3.csv", "a,b,y\nNA,1,0\nNA,2,1\n,3,0\nNA,4,1\n")
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: column 1 holds no numbers, only missing values (line 2 "
+        "holds 'NA', the first of 4): drop that column, then save the table again"
+    )
+    path.write_text("b,y\n1,0\n2,1\n3,0\n4,1\n")  # column 1 dropped
+    X, _ = load_regression_file(path)
+    assert X[:, 0].tolist() == [1, 2, 3, 4]
+    # a partly missing column found first: the empty ones dropped first, then the examples
+    path = _written(tmp_path / "e.csv", "a,b,c,y\nNA,nan,1,0\n2,,2,1\n3,?,3,0\n4,NA,4,1\n5,-,5,0\n")
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: column 2 holds no numbers, only missing values (line 2 "
+        "holds 'nan', the first of 5): drop that column, then save the table again"
+    )
+    path.write_text("a,c,y\nNA,1,0\n2,2,1\n3,3,0\n4,4,1\n5,5,0\n")
+    assert "drop or fill the examples that miss one first, e.g. df.dropna() in pandas" in (
+        _refusal(path)
+    )
+    path = _written(tmp_path / "two.csv", "a,b,c,y\nNA,1,,0\nNA,2,nan,1\n#DIV/0!,3,NA,0\n")
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: columns 1, 3 hold no numbers, only missing values (line 2 "
+        "holds 'NA', the first of 3): drop those columns, then save the table again"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("a,b,y\n1,2,NA\n3,4,\n5,6,nan\n", "column 3, y, holds no numbers, only missing values "
+         "(line 2 holds 'NA', the first of 3): no targets"),
+        ("a,b,y\nNA,,1\n.,NA,2\nNA,-,3\n", "columns 1, 2, every feature, hold no numbers, only "
+         "missing values (line 2 holds 'NA', the first of 3): no features"),
+        ("a,y\nNA,1\n,2\nNA,3\n", "column 1, the only feature, holds no numbers, only missing "
+         "values (line 2 holds 'NA', the first of 3): no features"),
+    ],
+)  # fmt: skip
+def test_no_targets_or_no_features_but_missing_values_are_said(
+    tmp_path: Path, text: str, said: str
+) -> None:
+    """y, or every feature, of missing values alone was told to drop the examples that miss one:
+    that leaves none. The file holds no targets, or no features, as the .npz reading says."""
+    path = _written(tmp_path / "m.csv", text)
+    assert _refusal(path) == (f"{path} is not a numeric CSV: {said}; save the file with them")
 
 
 def test_a_folder_as_data_is_named_a_directory(tmp_path: Path) -> None:

@@ -43,6 +43,12 @@ _COMMENT_FIX = "as a comment, start it with '# ' (a blank after '#')"
 # spreadsheet's error value (:func:`error_value`) is one too: see :func:`missing_value`
 MISSING = frozenset({"", "?", "-", "--", ".", "na", "n/a", "#n/a", "#n/a n/a", "#na", "<na>", "null", "none", "nil", "1.#ind", "-1.#ind", "1.#qnan", "-1.#qnan"})  # fmt: skip
 
+# the cells pandas' read_csv reads as NaN by default (its documented na_values), matched as the
+# file holds them: case and blanks count ('na', ' NA' and '-' stay text); R's read.csv reads 'NA'
+# and an empty cell of a numeric column so (its na.strings is "NA"): any other marker needs naming
+_PANDAS_NA = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"})  # fmt: skip
+_R_NA = ("NA", "")
+
 # a number with commas between groups of three digits, as a spreadsheet shows 1,234,567.5 (quoted
 # in the file, or the commas would have split the cell)
 _THOUSANDS = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?")
@@ -112,14 +118,14 @@ def numeric_table(
         for j, cell in enumerate(row):
             value = number(cell)
             if value is None:
-                error = _not_a_number(path, line, j, cell)
+                error = _not_a_number(path, rows, line, j, cell)
                 if i == 0 and names is not None:
                     error = DatasetError(f"{error}; {_read_as_names(*names)}")
                 raise error
             if math.isinf(value) and "inf" not in cell.lower():
                 _refuse_past_float64(path, line, j, cell)
             if math.isnan(value):  # 'nan', as numpy.savetxt writes a missing value
-                raise _missing(path, line, j, cell)
+                raise _missing(path, rows, line, j, cell)
             table[i, j] = value
     return table
 
@@ -190,9 +196,14 @@ def refuse_empty_rows(path: Path, rows: Rows, *, table: Rows) -> None:
     )
 
 
-def _missing(path: Path, line: int, j: int, cell: str) -> DatasetError:
+def _missing(path: Path, rows: Rows, line: int, j: int, cell: str) -> DatasetError:
     """Return the refusal of ``cell``, a missing value (``NA``, ``''``, ``nan``, ``?``), at
-    ``line``, column ``j`` (from 0) of ``path``, with the fix: drop or fill those examples."""
+    ``line``, column ``j`` (from 0) of ``path``, whose table is ``rows``, with the fix: drop the
+    columns that hold nothing else, else drop or fill the examples that miss one, read with the
+    file's markers (:func:`_drop_fix`)."""
+    empty = [k for k in range(len(rows[0][1])) if all(_is_missing(row[k]) for _, row in rows)]
+    if empty:
+        return _empty_columns(path, rows, empty)
     nan = number(cell) is not None  # 'nan', 'NaN': numpy.savetxt's NaN
     writers = (
         "numpy.savetxt writes NaN as nan, pandas as an empty cell"
@@ -204,17 +215,68 @@ def _missing(path: Path, line: int, j: int, cell: str) -> DatasetError:
     return DatasetError(
         f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "
         f"a missing value ({writers}); every cell must be a number: drop or fill the examples "
-        "that miss one first, e.g. df.dropna() in pandas (na.omit(df) in R), then save the "
-        "table again"
+        f"that miss one first, e.g. {_drop_fix(rows)}, then save the table again"
     )
 
 
-def _not_a_number(path: Path, line: int, j: int, cell: str) -> DatasetError:
-    """Return the refusal of ``cell``, no number, at ``line``, column ``j`` (from 0) of ``path``:
+def _is_missing(cell: str) -> bool:
+    """Return whether the cell is a missing value: :func:`missing_value`'s, or one that reads as
+    NaN (``nan``, as numpy.savetxt writes one)."""
+    value = number(cell)
+    return missing_value(cell) if value is None else math.isnan(value)
+
+
+def _drop_fix(rows: Rows) -> str:
+    """Return how pandas and R drop the examples of ``rows`` that miss a value: read with the
+    file's markers that they do not read as missing by default (``na_values``, ``na.strings``),
+    for every one to be dropped; ``df.dropna()`` where the defaults read them all."""
+    cells = chain.from_iterable(row for _, row in rows)
+    # a cell ending in a digit is a number, or no missing value: only the others are checked
+    markers = dict.fromkeys(c for c in cells if not c[-1:].isdigit() and _is_missing(c))
+    pandas = [c for c in markers if c not in _PANDAS_NA]
+    r = [c for c in markers if c not in _R_NA]
+    in_pandas = f"pd.read_csv(path, na_values={pandas!r}).dropna()" if pandas else "df.dropna()"
+    strings = ", ".join(_r_string(c) for c in ("NA", *r))
+    in_r = f"na.omit(read.csv(path, na.strings = c({strings})))" if r else "na.omit(df)"
+    return f"{in_pandas} in pandas ({in_r} in R)"
+
+
+def _r_string(text: str) -> str:
+    """Return ``text`` as an R string literal, in double quotes."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _empty_columns(path: Path, rows: Rows, empty: list[int]) -> DatasetError:
+    """Return the refusal of the columns ``empty`` (from 0) of ``rows``, which hold only missing
+    values: their examples dropped would leave none, so the columns are to drop; where the last,
+    y, is one of them, or every other one, the file holds no targets, or no features."""
+    columns = len(rows[0][1])
+    if empty[-1] == columns - 1:  # y
+        empty, which, fix = [columns - 1], f"column {columns}, y,", "no targets"
+    else:
+        which = f"column{'s' * (len(empty) > 1)} {', '.join(str(k + 1) for k in empty)}"
+        them = "those columns" if len(empty) > 1 else "that column"
+        fix = f"drop {them}, then save the table again"
+        if len(empty) == columns - 1:
+            which += ", every feature," if len(empty) > 1 else ", the only feature,"
+            fix = "no features"
+    if fix.startswith("no "):
+        fix += "; save the file with them"
+    line, cell = rows[0][0], rows[0][1][empty[0]]
+    return DatasetError(
+        f"{shown_path(path)} is not a numeric CSV: {which} {'holds' if len(empty) == 1 else 'hold'} "
+        f"no numbers, only missing values (line {line} holds {cell!r}, the first of {len(rows)}): "
+        f"{fix}"
+    )
+
+
+def _not_a_number(path: Path, rows: Rows, line: int, j: int, cell: str) -> DatasetError:
+    """Return the refusal of ``cell``, no number, at ``line``, column ``j`` (from 0) of ``path``,
+    whose table is ``rows``:
     a missing value, a bool, a number with thousands separators, or anything else, each with its
     fix."""
     if missing_value(cell):
-        return _missing(path, line, j, cell)
+        return _missing(path, rows, line, j, cell)
     if cell.strip().lower() in ("true", "false"):
         return DatasetError(
             f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "
