@@ -170,6 +170,85 @@ def test_classes_no_label_has_warn(
     assert arrays.y.tolist() == y  # read as they are
 
 
+def _warned(path: Path, y: np.ndarray, y_test: np.ndarray) -> list[str]:
+    """Save ``y`` and ``y_test`` (one feature each) at ``path``, load it, and return the
+    DataWarnings said."""
+    np.savez(path, X=np.ones((len(y), 1)), y=y, X_test=np.ones((len(y_test), 1)), y_test=y_test)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always", DataWarning)
+        load_classification_file(path)
+    return [str(w.message) for w in seen if issubclass(w.category, DataWarning)]
+
+
+@pytest.mark.parametrize(
+    ("y", "y_test", "unseen", "fix"),
+    [
+        ([3, 4, 5], [1, 2, 3], "1, 2; y's run from 3 to 5", "y_test's labels start at 1, y's "
+         "at 3: if each counts from its first, store y - 3 and y_test - 1"),
+        ([1, 2, 3], [2, 3, 4], "4; y's run from 1 to 3", "y_test's labels start at 2, y's at 1: "
+         "if each counts from its first, store y - 1 and y_test - 2"),
+    ],
+)  # fmt: skip
+def test_the_unseen_labels_and_the_empty_class_warnings_give_one_fix(
+    tmp_path: Path, y: list[int], y_test: list[int], unseen: str, fix: str
+) -> None:
+    """y 3, 4, 5 beside y_test 1, 2, 3 was told to shift both (test labels y never has) and to
+    renumber both together with numpy.unique (class 0 empty): followed, the second still warned
+    of unseen labels. y 1, 2, 3 beside y_test 2, 3, 4: "store y - 1 and y_test - 2", and "store
+    y - 1 (and y_test likewise)", which left 3 unseen. Both warnings give the one fix now;
+    followed, no warning is left."""
+    path = tmp_path / "d.npz"
+    assert _warned(path, np.array(y), np.array(y_test)) == [
+        f"{path}: y_test holds labels that y never has ({unseen}): the model cannot learn those "
+        f"classes, so their examples mostly count as mistakes; {fix}",
+        f"{path}: no label is class 0 (y's go up to {max(y)}): the model gets an output for "
+        f"each, which it cannot learn; {fix}",
+    ]
+    shift = re.fullmatch(r".*store y - (\d+) and y_test - (\d+)", fix)
+    assert shift is not None
+    fixed_y = np.array(y) - int(shift[1])
+    fixed_test = np.array(y_test) - int(shift[2])
+    assert _warned(tmp_path / "fixed.npz", fixed_y, fixed_test) == []
+
+
+@pytest.mark.parametrize(
+    ("y", "y_test", "said"),
+    [
+        ([2, 4, 6], [1, 3, 5], ["1; y's run from 2 to 6", "class 0 (y's go up to 6)"]),
+        ([0, 2, 4], [1, 3, 5], ["5; y's go up to 4"]),  # every class has a label: no empty one
+    ],
+)
+def test_no_shift_is_offered_where_the_shifted_labels_leave_classes_empty(
+    tmp_path: Path, y: list[int], y_test: list[int], said: list[str]
+) -> None:
+    """y 2, 4, 6 beside y_test 1, 3, 5, the same classes numbered apart with gaps, was told "store
+    y - 2 and y_test - 1": followed, "no label is classes 1, 3 ... renumber the labels". A shift
+    is offered only where it gives 0..C-1; else the original labels numbered together, which
+    followed (the two sets' classes, coat, dress and shirt, numbered apart) leaves no warning."""
+    path = tmp_path / "d.npz"
+    fix = (
+        "if the two sets were numbered apart, number their original labels with numpy.unique("
+        "numpy.concatenate([y, y_test]), return_inverse=True)[1], both together (numbered apart, "
+        "a class one lacks shifts the other's numbers): its first len(y) numbers are y's, the "
+        "rest y_test's"
+    )
+    expected = [
+        f"{path}: y_test holds labels that y never has ({said[0]}): the model cannot learn those "
+        f"classes, so their examples mostly count as mistakes; {fix}"
+    ]
+    if len(said) > 1:
+        expected.append(
+            f"{path}: no label is {said[1]}: the model gets an output for each, which it cannot "
+            f"learn; {fix}"
+        )
+    assert _warned(path, np.array(y), np.array(y_test)) == expected
+    call = re.search(r"with (numpy\.unique\(.+?\)\[1\])", fix)
+    assert call is not None
+    originals = {"y": np.array(["coat", "dress", "shirt"]), "y_test": np.array(["coat", "dress", "shirt"])}  # fmt: skip
+    numbers = eval(call[1], {"numpy": np, **originals})
+    assert _warned(tmp_path / "fixed.npz", numbers[:3], numbers[3:]) == []
+
+
 def test_duration_labels_are_refused(tmp_path: Path) -> None:
     """numpy counts timedelta64 as an integer type; a class label it is not."""
     np.savez(tmp_path / "d.npz", X=np.ones((2, 2)), y=np.array([0, 1]).astype("timedelta64[s]"))

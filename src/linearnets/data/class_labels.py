@@ -219,31 +219,14 @@ def warn_unseen(path: Path, y: torch.Tensor, y_test: torch.Tensor) -> None:
     """Warn of test labels outside the training labels' range, past ``y``'s largest or below its
     smallest: the model gets their classes but cannot learn them, which is allowed (their
     examples mostly count as mistakes: an unlearned class's score can still come out highest) but
-    mostly a labelling slip, whose fix is said. Where the two sets hold the same classes, one
-    counted from a later start (1, the other from 0), that one is shifted onto the other's
-    numbers (both to 0 where neither starts there); else the two were numbered apart, and their
-    original labels are numbered together (:func:`renumbering`; numbering the stored numbers
-    together would change none of them). A test label in a gap of ``y``'s is a small split's
-    chance: not warned."""
+    mostly a labelling slip, whose fix (:func:`_unseen_fix`) is said. A test label in a gap of
+    ``y``'s is a small split's chance: not warned."""
+    how = _unseen_fix(y, y_test)
+    if how is None:
+        return
     low, high = int(y.min()), int(y.max())
     unseen = torch.unique(y_test[(y_test > high) | (y_test < low)]).tolist()
-    if not unseen:
-        return
     shown = ", ".join(map(str, unseen[:5])) + (", …" if len(unseen) > 5 else "")
-    test_low = int(y_test.min())
-    shift = test_low - low
-    if torch.equal(torch.unique(y_test - shift), torch.unique(y)):  # one set of classes
-        if min(low, test_low) == 0:  # the other counts from 0 already
-            later, start = ("y_test", test_low) if shift > 0 else ("y", low)
-            store = f"if {later} counts from {start}, store {later} - {start}"
-        else:  # both counted from later starts: each from 0
-            store = f"if each counts from its first, store y - {low} and y_test - {test_low}"
-        how = f"y_test's labels start at {test_low}, y's at {low}: {store}"
-    else:
-        how = (
-            "if the two sets were numbered apart, number their original labels with "
-            f"{renumbering(True)}"
-        )
     span = f"y's go up to {high}" if low == 0 else f"y's run from {low} to {high}"
     warn(
         f"{shown_path(path)}: y_test holds labels that y never has ({shown}; {span}): the model "
@@ -252,23 +235,53 @@ def warn_unseen(path: Path, y: torch.Tensor, y_test: torch.Tensor) -> None:
     )
 
 
+def _unseen_fix(y: torch.Tensor, y_test: torch.Tensor) -> str | None:
+    """Return the fix for test labels outside ``y``'s range, ``None`` where there are none. Where
+    the two sets hold the same classes, one counted from a later start (1, the other from 0),
+    with no gap (shifted, they are 0..C-1), that one is shifted onto the other's numbers (both to
+    0 where neither starts there); else the two were numbered apart, and their original labels
+    are numbered together (:func:`renumbering`; numbering the stored numbers together would
+    change none of them). The one fix for the pair: the empty classes' warning says it too."""
+    low, high = int(y.min()), int(y.max())
+    if not bool(((y_test > high) | (y_test < low)).any()):
+        return None
+    test_low = int(y_test.min())
+    shift = test_low - low
+    classes = torch.unique(y)
+    if torch.equal(torch.unique(y_test - shift), classes) and len(classes) == high - low + 1:
+        if min(low, test_low) == 0:  # the other counts from 0 already
+            later, start = ("y_test", test_low) if shift > 0 else ("y", low)
+            store = f"if {later} counts from {start}, store {later} - {start}"
+        else:  # both counted from later starts: each from 0
+            store = f"if each counts from its first, store y - {low} and y_test - {test_low}"
+        return f"y_test's labels start at {test_low}, y's at {low}: {store}"
+    return (
+        "if the two sets were numbered apart, number their original labels with "
+        f"{renumbering(True)}"
+    )
+
+
 def warn_empty_classes(path: Path, y: torch.Tensor, y_test: torch.Tensor | None) -> None:
     """Warn of classes below ``y``'s largest label that no label of ``y`` (N,) nor ``y_test``
     has: the model gets an output for each, which it cannot learn (labels numbered from 1 leave
-    class 0 empty). A class only the test set has is a small split's chance: not warned."""
+    class 0 empty). A class only the test set has is a small split's chance: not warned. Where
+    ``y_test`` holds labels outside ``y``'s range, the fix is :func:`warn_unseen`'s, for the two
+    warnings to say one."""
     counts = torch.bincount(y)
     if y_test is not None:
         counts = counts + torch.bincount(y_test[y_test < len(counts)], minlength=len(counts))
     empty = (counts == 0).nonzero().flatten().tolist()
     if not empty:
         return
-    if empty == list(range(int(y.min()))):
+    how = _unseen_fix(y, y_test) if y_test is not None else None  # one fix for the pair
+    if how is None:
+        start = int(y.min())
         how = (
-            f"y's labels start at {int(y.min())}: if they are numbered from {int(y.min())}, store "
-            f"y - {int(y.min())} (and y_test likewise)"
+            f"y's labels start at {start}: if they are numbered from {start}, store y - {start} "
+            "(and y_test likewise)"
+            if empty == list(range(start))
+            else f"renumber the labels 0 .. C-1 ({renumbering(y_test is not None)})"
         )
-    else:
-        how = f"renumber the labels 0 .. C-1 ({renumbering(y_test is not None)})"
     shown = ", ".join(map(str, empty[:5])) + (", …" if len(empty) > 5 else "")
     warn(
         f"{shown_path(path)}: no label is class{'es' * (len(empty) > 1)} {shown} (y's go up to "
