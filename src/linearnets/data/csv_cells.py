@@ -23,6 +23,7 @@ from linearnets.errors import DatasetError
 
 __all__ = [
     "MISSING",
+    "THOUSANDS_FORMAT",
     "comment_fix",
     "error_value",
     "missing_value",
@@ -32,6 +33,7 @@ __all__ = [
     "other_digits",
     "refuse_empty_rows",
     "refuse_mixed_first_row",
+    "thousands",
 ]
 
 # how to make a '#' line a comment, as csv_layout.comment_lines tells them: '#3,6' may be data
@@ -52,12 +54,20 @@ _R_NA = ("NA", "")
 # a number with commas between groups of three digits, as a spreadsheet shows 1,234,567.5 (quoted
 # in the file, or the commas would have split the cell)
 _THOUSANDS = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?")
+# what such a number is written with, as a refusal says it
+THOUSANDS_FORMAT = "thousands separators (a spreadsheet's number format)"
 
 
 # a spreadsheet's error value: '#' and a word ending in '!' or '?' (Excel's #DIV/0!, #NAME?, Google
 # Sheets' #ERROR!, German #WERT!, French #VALEUR!, Spanish #¡VALOR!), or a missing value (#N/A,
 # Italian #N/D, German #NV), or Excel's #GETTING_DATA
 _ERROR_VALUE = re.compile(r"#[^\s,]*[!?]|#\w{1,2}/\w{1,2}|#nv|#getting_data", re.IGNORECASE)
+
+
+def thousands(text: str) -> bool:
+    """Return whether ``text`` is a number written with thousands separators ('1,234',
+    '-12,000.5'), blanks around it aside."""
+    return _THOUSANDS.fullmatch(text.strip()) is not None
 
 
 def error_value(text: str) -> bool:
@@ -285,10 +295,10 @@ def _not_a_number(path: Path, rows: Rows, line: int, j: int, cell: str) -> Datas
             "pd.get_dummies(..., dtype=int) or df[bools] = df[bools].astype(int) in pandas, then "
             "save the table again"
         )
-    if _THOUSANDS.fullmatch(cell.strip()):
+    if thousands(cell):
         return DatasetError(
             f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "
-            "a number written with thousands separators (a spreadsheet's number format); every "
+            f"a number written with {THOUSANDS_FORMAT}; every "
             "cell must be a number as numpy and pandas read one: save the column without them "
             f"({cell.strip().replace(',', '')!r}), e.g. in Excel as the Number format with 'Use "
             "1000 Separator' cleared"

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from linearnets._text import shown_path
-from linearnets.data.csv_cells import _THOUSANDS, MISSING, error_value
+from linearnets.data.csv_cells import MISSING, THOUSANDS_FORMAT, error_value, thousands
 from linearnets.data.example_shapes import cell_namer, column_namer
 from linearnets.data.rounding import rescale_fix
 from linearnets.errors import DatasetError
@@ -205,7 +205,7 @@ def _separated(
     would be written ('1,234' as '1234', '1,5' as '1.5'), and, for each column that holds them,
     where the first is, how many, and the fix. A column's values with commas are numbers with
     thousands separators where all are written so (as the CSV reader judges a cell,
-    :data:`~linearnets.data.csv_cells._THOUSANDS`), else numbers with a decimal comma where all
+    :func:`~linearnets.data.csv_cells.thousands`), else numbers with a decimal comma where all
     are; and only where, so written, the column holds more numbers than words (a name such as
     'Smith, J' is a word: its column is told as one)."""
     fixes: list[str] = []
@@ -218,8 +218,8 @@ def _separated(
             continue
         text = [v.decode("latin-1") if isinstance(v, bytes) else v for v in column[commas].tolist()]
         text = [t.strip() for t in text]
-        if all(_THOUSANDS.fullmatch(t) for t in text):
-            point, what = "", "thousands separators (a spreadsheet's number format)"
+        if all(thousands(t) for t in text):
+            point, what = "", THOUSANDS_FORMAT
         elif all(_DECIMAL_COMMA.fullmatch(t) for t in text):
             point, what = ".", "a decimal comma"
         else:
