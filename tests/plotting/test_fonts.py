@@ -132,8 +132,8 @@ def test_a_default_font_with_some_of_the_glyphs_is_not_enough() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["、。", "\uf900", "\u2e80"],
-    ids=["ideographic punctuation", "compatibility", "radical"],
+    ["、。", "\uf900"],
+    ids=["ideographic punctuation", "compatibility"],
 )
 def test_cjk_symbols_outside_the_unified_ideographs_get_the_cjk_font(text: str) -> None:
     from linearnets.plotting._fonts import title_font
@@ -317,9 +317,8 @@ def test_english_labels_are_offered_where_every_cjk_title_is_one_of_the_books(
         (lambda: plot_predictions(torch.rand(2, 4, 4), ["包", "包"], ["猫", "包"]), "pred_labels[0] = '猫'", "write them in Latin letters"),
         (lambda: plot_predictions(torch.rand(2, 4, 4), ["bag", "猫"], ["包", "bag"]), "true_labels[1] = '猫'", "write them in Latin letters"),
         (lambda: plot_predictions(torch.rand(2, 4, 4), ["bag", "包"], ["T恤", "包"]), "true_labels[1] = '包'", ENGLISH),
-        (lambda: show_images(torch.rand(2, 4, 4), 1, 2, titles=["T恤", "包\nबैग"]), "titles[1] = '包\\nबैग'", "write them in Latin letters"),
     ],
-    ids=["titles", "two-line titles", "plot_predictions", "plot_predictions' true_labels", "the book's labels in both", "another script's line"],
+    ids=["titles", "two-line titles", "plot_predictions", "plot_predictions' true_labels", "the book's labels in both"],
 )  # fmt: skip
 def test_the_refusal_shows_the_text_to_write_in_latin_letters_from_either_labels(
     draw: Callable[[], Any], shown: str, other: str, monkeypatch: pytest.MonkeyPatch
@@ -341,33 +340,109 @@ def test_the_refusal_shows_the_text_to_write_in_latin_letters_from_either_labels
     assert plt.get_fignums() == []
 
 
+# the refusal of a text that neither matplotlib's font nor the CJK font draws
+UNDRAWN = (
+    "{shown}), so the figure would show empty boxes; write them in Latin letters, or set "
+    "matplotlib.rcParams['font.family'] to installed fonts that have them"
+)
+
+
+@pytest.mark.parametrize("cjk_font", [True, False], ids=["a CJK font", "no CJK font"])
 @pytest.mark.parametrize(
-    ("draw", "shown", "beside"),
+    ("draw", "shown"),
     [
-        (lambda: show_images(torch.rand(2, 4, 4), 1, 2, titles=["包", "बैग"]), "titles[1] = 'बैग'", "titles[0] = '包'"),
-        (lambda: show_images(torch.rand(2, 4, 4), 1, 2, titles=["बैग", "T恤"]), "titles[0] = 'बैग'", "titles[1] = 'T恤'"),
-        (lambda: plot_predictions(torch.rand(2, 4, 4), ["包", "包"], ["बैग", "包"]), "pred_labels[0] = 'बैग'", "true_labels[0] = '包'"),
-        (lambda: plot_confusion_matrix(torch.eye(2), ["包", "बैग"]), "class_names[1] = 'बैग'", "class_names[0] = '包'"),
+        (lambda t: show_images(torch.rand(2, 4, 4), 1, 2, titles=["包", t]), "titles[1] = 'बैग'"),
+        (lambda t: show_images(torch.rand(2, 4, 4), 1, 2, titles=[t, "T恤"]), "titles[0] = 'बैग'"),
+        (lambda t: show_images(torch.rand(2, 4, 4), 1, 2, titles=["Bag", t]), "titles[1] = 'बैग'"),
+        (lambda t: show_images(torch.rand(2, 4, 4), 1, 2, titles=["T恤", "包\n" + t]), "titles[1] = '包\\nबैग'"),
+        (lambda t: plot_predictions(torch.rand(2, 4, 4), ["包", "包"], [t, "包"]), "pred_labels[0] = 'बैग'"),
+        (lambda t: plot_confusion_matrix(torch.eye(2), ["包", t]), "class_names[1] = 'बैग'"),
     ],
-    ids=["show_images", "first", "plot_predictions", "plot_confusion_matrix"],
+    ids=["beside Chinese", "first", "beside English", "another script's line", "plot_predictions", "plot_confusion_matrix"],
 )  # fmt: skip
-def test_a_text_of_another_script_beside_the_books_labels_is_to_write_in_latin_letters(
-    draw: Callable[[], Any], shown: str, beside: str, monkeypatch: pytest.MonkeyPatch
+def test_a_text_no_font_draws_is_refused_alike_with_a_cjk_font_or_without(
+    draw: Callable[[str], Any], shown: str, cjk_font: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Only the texts lacking CJK glyphs were judged: titles ['包', 'बैग'] were told "(titles[0] =
-    '包') ... or use English labels (lang='en')", and ['Bag', 'बैग'], as told, drew boxes with a
-    "Glyph ... missing" warning each; every text lacking glyphs is judged, the first not the
-    book's shown."""
+    """Only where no CJK font was installed and another text held CJK characters was 'बैग'
+    refused, told to install fonts 'e.g. fonts-wqy-microhei for Chinese', which would not draw
+    it (only the CJK font is added to the titles' fonts); ['包', 'बैग'] with that font, and
+    ['Bag', 'बैग'] without, drew boxes with a "Glyph ... missing" warning each. Written in Latin
+    letters, as told, it is drawn."""
+    import linearnets.plotting._fonts as fonts
+
+    if cjk_font:
+        _installed_cjk_family()
+    else:
+        monkeypatch.setattr(fonts, "cjk_family", lambda: None)
+    with pytest.raises(UsageError) as info:
+        draw("बैग")
+    name = shown.split("[")[0]
+    assert str(info.value) == (
+        f"{name} hold characters none of the fonts drawing them has ({UNDRAWN.format(shown=shown)}"
+    )
+    assert plt.get_fignums() == []
+    if cjk_font:  # without one, the Chinese beside it has a refusal of its own
+        with warnings.catch_warnings():  # a glyph missing from the fonts warns
+            warnings.simplefilter("error")
+            draw("Bag")
+            plt.gcf().canvas.draw()
+
+
+@pytest.mark.parametrize("text", ["\U0001f45c", "\u2e80"], ids=["an emoji", "a CJK radical"])
+def test_a_text_the_cjk_font_lacks_is_refused_though_it_is_installed(text: str) -> None:
+    """With the CJK font installed ['Bag', '👜'] drew a box, and a radical it lacks got that font,
+    and a box; without one, a radical is Chinese, and a CJK font is the fix offered."""
+    from linearnets.plotting._fonts import _charmap
+
+    family = _installed_cjk_family()
+    from matplotlib import font_manager
+
+    path = font_manager.findfont(font_manager.FontProperties(family=[family]))
+    if ord(text) in _charmap(path):
+        pytest.skip(f"{family} has {text!r}")
+    with pytest.raises(UsageError) as info:
+        show_images(torch.rand(2, 4, 4), 1, 2, titles=["Bag", text])
+    assert str(info.value) == (
+        f"titles hold characters none of the fonts drawing them has ("
+        f"{UNDRAWN.format(shown=f'titles[1] = {text!r}')}"
+    )
+
+
+def test_a_text_refused_is_drawn_with_the_fonts_the_refusal_says_to_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """'⑪' (the CJK font's, no CJK character) drew a box where that font was not found: refused,
+    it is drawn once rcParams' fonts have it, each glyph from the first that has it."""
+    import matplotlib
+
+    import linearnets.plotting._fonts as fonts
+
+    family = _installed_cjk_family()
+    monkeypatch.setattr(fonts, "cjk_family", lambda: None)  # a font linearnets does not know
+    with pytest.raises(UsageError) as info:
+        show_images(torch.rand(2, 4, 4), 1, 2, titles=["Bag é", "⑪"])
+    assert str(info.value) == (
+        f"titles hold characters none of the fonts drawing them has ("
+        f"{UNDRAWN.format(shown='titles[1] = ' + repr('⑪'))}"
+    )
+    # a glyph missing from the fonts warns
+    with matplotlib.rc_context({"font.family": ["DejaVu Sans", family]}), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        axes = show_images(torch.rand(2, 4, 4), 1, 2, titles=["Bag é", "⑪"])
+        axes[0].figure.canvas.draw()
+    assert [ax.get_title() for ax in axes] == ["Bag é", "⑪"]
+
+
+def test_a_cjk_radical_without_a_cjk_font_is_told_to_install_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import linearnets.plotting._fonts as fonts
 
     monkeypatch.setattr(fonts, "cjk_family", lambda: None)
     with pytest.raises(UsageError) as info:
-        draw()
-    name = shown.split("[")[0]
+        show_images(torch.rand(2, 4, 4), 1, 2, titles=["Bag", "\u2e80"])
     assert str(info.value) == (
-        f"{name} hold characters no installed font has ({shown}, beside Chinese, Japanese or "
-        f"Korean ones in {beside}), so the figure would show empty boxes; install fonts that "
-        "have them (e.g. 'sudo apt-get install fonts-wqy-microhei' for Chinese), or write them "
-        "in Latin letters"
+        "titles hold Chinese, Japanese or Korean characters (titles[1] = '\u2e80'), but no "
+        "installed font has them (the figure would show empty boxes); install one, e.g. "
+        "'sudo apt-get install fonts-wqy-microhei', or write them in Latin letters"
     )
-    assert plt.get_fignums() == []

@@ -2,8 +2,9 @@
 font, or refuse clearly.
 
 matplotlib's default DejaVu Sans has no Chinese, Japanese or Korean glyphs: such a title would be
-drawn as empty boxes, with a warning per missing glyph. matplotlib is imported only inside these
-functions.
+drawn as empty boxes, with a warning per missing glyph. A title that neither matplotlib's fonts nor
+the CJK font can draw (another script's, 'बैग') is refused too. matplotlib is imported only inside
+these functions.
 """
 
 from __future__ import annotations
@@ -92,35 +93,32 @@ def cjk_family() -> str | None:
     return None
 
 
-def _default_font_lacks(chars: set[str]) -> set[str]:
-    """Return those of ``chars`` the font matplotlib draws text with by default (rcParams) lacks."""
+def _fonts_lack(families: Sequence[str], chars: set[str]) -> set[str]:
+    """Return those of ``chars`` that no font of ``families`` (one each, as matplotlib picks it:
+    ``'sans-serif'`` by rcParams' list) has; matplotlib draws each glyph with the first that has it."""
     from linearnets.plotting._mpl import matplotlib_module  # which imports this module
 
     matplotlib_module()
     from matplotlib import font_manager
 
-    try:
-        path = font_manager.findfont(font_manager.FontProperties(), fallback_to_default=False)
-    except (OSError, RuntimeError, ValueError):  # no such font
-        return set(chars)
-    return {ch for ch in chars if ord(ch) not in _charmap(path)}
+    lacking = set(chars)
+    for family in families:
+        try:
+            path = font_manager.findfont(
+                font_manager.FontProperties(family=[family]), fallback_to_default=False
+            )
+        except (OSError, RuntimeError, ValueError):  # no such font
+            continue
+        charmap = _charmap(path)
+        lacking = {ch for ch in lacking if ord(ch) not in charmap}
+    return lacking
 
 
-def _family_has_any(family: str, chars: set[str]) -> bool:
-    """Return whether the installed font ``family`` has a glyph for one of ``chars`` at least."""
+def _default_fonts() -> list[str]:
+    """Return the font families matplotlib draws text with by default (rcParams)."""
     from linearnets.plotting._mpl import matplotlib_module  # which imports this module
 
-    matplotlib_module()
-    from matplotlib import font_manager
-
-    try:
-        path = font_manager.findfont(
-            font_manager.FontProperties(family=family), fallback_to_default=False
-        )
-    except (OSError, RuntimeError, ValueError):
-        return False
-    charmap = _charmap(path)
-    return any(ord(ch) in charmap for ch in chars)
+    return list(matplotlib_module().rcParams["font.family"])
 
 
 @functools.lru_cache(maxsize=8)
@@ -144,7 +142,7 @@ def title_font(
     """Return the ``set_title`` keyword arguments that draw ``texts``: matplotlib's own fonts, as
     rcParams choose them, then the installed CJK font (:func:`cjk_family`) where they lack Chinese,
     Japanese or Korean characters of theirs (Hangul and full-width forms too), or other glyphs that
-    font has; none (``{}``) otherwise. matplotlib draws each glyph with the first font of the list
+    font has; none (``{}``) where matplotlib's fonts have them all. matplotlib draws each glyph with the first font of the list
     that has it: Hebrew beside Korean ('שמלה', '가방') and 'Ɓag 가방' are drawn whole.
 
     Args:
@@ -153,13 +151,13 @@ def title_font(
         name: the caller's parameter that gave them, named by the refusal (``class_names``).
 
     Raises:
-        UsageError: a text holds Chinese, Japanese or Korean characters matplotlib's font lacks
-            and no installed font has them (the figure would show empty boxes, with a warning
-            per missing glyph); a text is shown, as written, by its parameter and index: the
-            first to write in Latin letters (none of the book's labels), where one is; else the
-            first such text, its fix the book's English labels (``lang='en'``, passed to what gave
-            them). A text of another script no font draws (``'बैग'``) beside them is one to write
-            in Latin letters too: the CJK text is shown beside it.
+        UsageError: a text holds characters that none of these fonts has, with a CJK font or
+            without: its fix to write them in Latin letters or to set rcParams' font.family to
+            fonts that have them (another script's, ``'बैग'``, shown first); or, with no CJK font
+            installed, Chinese, Japanese or Korean characters, their fix to install one or: the
+            first text to write in Latin letters (none of the book's labels), where one is,
+            shown; else the first such text, and the book's English labels (``lang='en'``,
+            passed to what gave them). A text is shown, as written, by its parameter and index.
     """
     named = [
         (key, i, text)
@@ -168,49 +166,48 @@ def title_font(
     ]
     # ASCII is in every font; "\n" (two-line titles) is in none, and needs none
     chars = {ch for _, _, text in named for ch in text if ord(ch) > 0x7F}
-    missing = _default_font_lacks(chars) if chars else set()
+    default = _default_fonts()
+    missing = _fonts_lack(default, chars) if chars else set()
     if not missing:
         return {}  # the user's own font (rcParams, e.g. font.sans-serif=["SimHei"]) draws them
-    family, cjk = cjk_family(), {ch for ch in missing if _has_cjk(ch)}
-    if family is None and cjk:
-        from linearnets.data.labels import TEXT_LABELS_ZH
-
-        boxed = [(key, i, text) for key, i, text in named if not cjk.isdisjoint(text)]
-        # the book's Chinese labels (lang='zh') have English ones; a user's own names may not, nor
-        # a text of another script no font draws ('बैग'): one among them ('猫' beside '包') and
-        # lang='en' leaves it as it is, so it is shown
-        own = [
-            entry
-            for entry in named
-            for line in entry[2].split("\n")  # a two-line title's, each
-            if not missing.isdisjoint(line) and line not in TEXT_LABELS_ZH
-        ]
-        key, i, text = (own or boxed)[0]
-        if cjk.isdisjoint(text):  # another script's, drawn by no font: the CJK text beside it
-            first, j, cjk_text = boxed[0]
-            raise UsageError(
-                f"{key} hold characters no installed font has ({key}[{i}] = {text!r}, beside "
-                f"Chinese, Japanese or Korean ones in {first}[{j}] = {cjk_text!r}), so the figure "
-                "would show empty boxes; install fonts that have them (e.g. 'sudo apt-get install "
-                "fonts-wqy-microhei' for Chinese), or write them in Latin letters"
-            )
-        other = (
-            "write them in Latin letters"
-            if own
-            else "use the book's English labels, passing lang='en' to what gave them "
-            "(get_fashion_mnist_labels(..., lang='en'), prediction_samples(..., lang='en'))"
-        )
-        raise UsageError(
-            f"{key} hold Chinese, Japanese or Korean characters ({key}[{i}] = {text!r}), but "
-            "no installed font has them (the figure would show empty boxes); install one, e.g. "
-            f"'sudo apt-get install fonts-wqy-microhei', or {other}"
-        )
-    if family is not None and (cjk or _family_has_any(family, missing)):
-        from linearnets.plotting._mpl import matplotlib_module  # which imports this module
-
+    family = cjk_family()
+    undrawn = missing if family is None else _fonts_lack([family], missing)
+    if not undrawn:
         # the default fonts first: the CJK font's own Latin, Hebrew, ... would replace theirs
-        return {"fontfamily": [*matplotlib_module().rcParams["font.family"], family]}
-    return {}  # no font known to have them: matplotlib warns of each glyph missing
+        return {"fontfamily": [*default, family]}
+    # a CJK font installed draws CJK characters; none draws another script's ('बैग'), nor one
+    # the CJK font found lacks: such a text is refused alike with that font or without
+    other = {ch for ch in undrawn if family is not None or not _has_cjk(ch)}
+    if other:
+        key, i, text = next(entry for entry in named if not other.isdisjoint(entry[2]))
+        raise UsageError(
+            f"{key} hold characters none of the fonts drawing them has ({key}[{i}] = {text!r}), "
+            "so the figure would show empty boxes; write them in Latin letters, or set "
+            "matplotlib.rcParams['font.family'] to installed fonts that have them"
+        )
+    from linearnets.data.labels import TEXT_LABELS_ZH
+
+    # Chinese, Japanese or Korean alone, and no CJK font: the book's Chinese labels (lang='zh')
+    # have English ones; a user's own names may not: one among them ('猫' beside '包') and
+    # lang='en' leaves it as it is, so it is shown
+    own = [
+        entry
+        for entry in named
+        for line in entry[2].split("\n")  # a two-line title's, each
+        if not undrawn.isdisjoint(line) and line not in TEXT_LABELS_ZH
+    ]
+    key, i, text = (own or [entry for entry in named if not undrawn.isdisjoint(entry[2])])[0]
+    fix = (
+        "write them in Latin letters"
+        if own
+        else "use the book's English labels, passing lang='en' to what gave them "
+        "(get_fashion_mnist_labels(..., lang='en'), prediction_samples(..., lang='en'))"
+    )
+    raise UsageError(
+        f"{key} hold Chinese, Japanese or Korean characters ({key}[{i}] = {text!r}), but "
+        "no installed font has them (the figure would show empty boxes); install one, e.g. "
+        f"'sudo apt-get install fonts-wqy-microhei', or {fix}"
+    )
 
 
 def check_lang_font(lang: object) -> None:
@@ -229,7 +226,7 @@ def check_lang_font(lang: object) -> None:
     try:
         title_font(TEXT_LABELS_ZH, "labels")
     except UsageError:
-        missing = _default_font_lacks(set("".join(TEXT_LABELS_ZH)))
+        missing = _fonts_lack(_default_fonts(), set("".join(TEXT_LABELS_ZH)))
         first = next(label for label in TEXT_LABELS_ZH if not missing.isdisjoint(label))
         raise UsageError(
             f"lang='zh' gives Chinese label names ({first!r}), but no installed font has their "
