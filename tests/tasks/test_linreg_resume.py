@@ -1385,6 +1385,66 @@ def test_new_content_of_other_features_at_the_runs_own_path_is_refused_even_forc
     )
 
 
+def test_new_content_of_other_features_through_a_link_to_the_runs_file_is_its_own_fix(
+    tmp_path: Path,
+) -> None:
+    """data='link.csv', a link to the run's own file rewritten with a column more, was told to
+    "leave data out to resume on the run's own data" (its path was judged by its spelling), and
+    leaving it out was refused again: the fix is the run's own file's, which then resumes."""
+    data, link = tmp_path / "d.csv", tmp_path / "link.csv"
+    first = "".join(f"{i % 7},{i % 3},{i % 7 - i % 3}\n" for i in range(20))
+    data.write_text(first)
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(data=data, epochs=1, out=out))
+    recorded = json.loads((out / "config.json").read_text())["data_sha256"]
+    data.write_text("".join(f"{i % 7},{i % 3},{i % 5},{i % 4}\n" for i in range(20)))
+    now = hashlib.sha256(data.read_bytes()).hexdigest()
+    link.symlink_to(data)
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=2, data=link, force=True)
+    assert str(info.value) == (
+        f"data={str(link)!r} changed since the run in {out} started (SHA-256 {recorded[:12]}… "
+        f"then, {now[:12]}… now): the model would take 3 features and the checkpoint's weights "
+        "take 2, so they cannot carry over, not even with force=True; put the run's own file "
+        "back, or start a new run in another folder (out=NEW_DIR)"
+    )
+    data.write_text(first)  # as told
+    result = resume_linreg(out, epochs=2, data=link)
+    assert (result.epochs, len(result.w)) == (2, 2)
+
+
+def test_new_content_of_other_features_after_a_forced_one_is_told_to_put_that_back(
+    tmp_path: Path,
+) -> None:
+    """After a resume forced new content at the run's own path, content of another number of
+    features was told to "put the run's own file back", and the original file put back was
+    refused again ("... put that content back, or pass force=True"): the fix is the content
+    that resume forced, which then resumes."""
+    data = tmp_path / "d.csv"
+    data.write_text("".join(f"{i % 7},{i % 3},{i % 7 - i % 3}\n" for i in range(20)))
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(data=data, epochs=1, out=out))
+    forced = "".join(f"{i % 5},{i % 3},{i % 5 + i % 3}\n" for i in range(20))
+    data.write_text(forced)
+    resume_linreg(out, epochs=2, force=True)
+    data.write_text("".join(f"{i % 7},{i % 3},{i % 5},{i % 4}\n" for i in range(20)))
+    was, now = (
+        hashlib.sha256(forced.encode()).hexdigest(),
+        hashlib.sha256(data.read_bytes()).hexdigest(),
+    )
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=3, force=True)
+    assert str(info.value) == (
+        f"data={str(data)!r} changed since an earlier resume from epoch 1 forced new content at "
+        f"this path (SHA-256 {was[:12]}… then, {now[:12]}… now): the model would take 3 features "
+        "and the checkpoint's weights take 2, so they cannot carry over, not even with "
+        "force=True; put that content back, or start a new run in another folder (out=NEW_DIR)"
+    )
+    data.write_text(forced)  # as told
+    result = resume_linreg(out, epochs=3)
+    assert (result.epochs, len(result.w)) == (3, 2)
+
+
 @pytest.mark.parametrize(
     ("key", "value", "rule"),
     [

@@ -54,6 +54,7 @@ from linearnets.tasks.logged_epochs import check_logged_epochs
 from linearnets.tasks.replaceable_files import check_replaceable
 from linearnets.tasks.resume_content import (
     CHANGED,
+    forced_at,
     judge_data,
     recorded_for,
 )
@@ -261,7 +262,8 @@ def _resume(
                 epoch=epoch,
             )
             given = key in not_config_json_s(old, new, given=overrides)
-            check_features_fit(ckpt, old, new, change=clause, given=given)
+            since = forced_at(new.data, saved, epoch, old_data=old.data, run_dir=run_dir)
+            check_features_fit(ckpt, old, new, change=clause, given=given, since=since)
     if ckpt is not None and ckpt.epoch == new.epochs:  # trains nothing: its own settings end it
         new, changed = untrained(
             old, new, changed, given=overrides, run_dir=run_dir, saved=saved, trained=trained

@@ -20,6 +20,7 @@ import torch
 from linearnets._text import counted
 from linearnets.config import LinregConfig
 from linearnets.errors import LinearnetsError, UsageError
+from linearnets.tasks.resume_content import ForcedAt, content_fix, same_path
 from linearnets.tasks.resume_data import original_file_fix
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint
 from linearnets.training.runs import CONFIG_FILE
@@ -28,7 +29,13 @@ __all__ = ["check_features_fit", "features_carry_over"]
 
 
 def check_features_fit(
-    ckpt: Checkpoint, old: LinregConfig, new: LinregConfig, *, change: str, given: bool = True
+    ckpt: Checkpoint,
+    old: LinregConfig,
+    new: LinregConfig,
+    *,
+    change: str,
+    given: bool = True,
+    since: ForcedAt | None = None,
 ) -> None:
     """Refuse, even forced, the changed data of ``new`` whose features ``ckpt``'s weights do not take.
 
@@ -43,6 +50,9 @@ def check_features_fit(
         change: the clause naming the change (``data changed from 'a.csv' to 'b.csv'``).
         given: whether the caller passed the change (else it is ``config.json``'s, disagreeing
             with the checkpoint).
+        since: the earlier resume that forced new content at the run's own path
+            (:func:`~linearnets.tasks.resume_content.forced_at`): that content is the one to put
+            back, not the run's first.
     """
     trained, wanted = _trained_features(ckpt.model_state), _features(new)
     if trained is None or wanted is None or trained == wanted:
@@ -51,10 +61,11 @@ def check_features_fit(
         fix = f"put back the run's own {CONFIG_FILE} or {CHECKPOINT_FILE}"
     elif new.data is None and old.data is None:
         fix = "leave true_w out to resume on the run's own synthetic data"
-    elif new.data != old.data:  # "leave data out" was refused next where the run's file is gone
+    elif old.data is None or new.data is None or not same_path(new.data, old.data):
+        # "leave data out" was refused next where the run's file is gone
         fix = original_file_fix(old.data) or "leave data out to resume on the run's own data"
-    else:
-        fix = "put the run's own file back"  # new content at the run's own path
+    else:  # new content at the run's own path (a link to it, a path through '..' too)
+        fix = "put the run's own file back" if since is None else content_fix(since)
     raise UsageError(
         f"{change}: the model would take {counted(wanted, 'feature')} and the checkpoint's "
         f"weights take {trained}, so they cannot carry over, not even with force=True; {fix}, or start a new "
