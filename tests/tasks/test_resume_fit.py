@@ -344,3 +344,42 @@ def refused_as_typed(
         f"{error} changed from {data} (SHA-256 {was[:12]}) to ../{other}{tail}"
     )
     return resume
+
+
+def test_new_content_of_another_shape_after_a_forced_one_is_told_to_put_that_back(
+    tmp_path: Path,
+) -> None:
+    """After a resume forced new content at the run's own path, content of another shape was
+    said changed "since the run started" and told to "put the original file back", which was
+    refused again ("... put that content back, or pass force=True"): the content that resume
+    forced is the one to put back, and then resumes."""
+    import hashlib
+
+    from linearnets.tasks.resume import resume_softmax
+    from linearnets.tasks.softmax import run_softmax
+
+    def write(features: int, seed: int) -> bytes:
+        g = torch.Generator().manual_seed(seed)
+        X, y = torch.randn(40, features, generator=g), torch.randint(0, 2, (40,), generator=g)
+        np.savez(data, X=X.numpy(), y=y.numpy())
+        return data.read_bytes()
+
+    data, out = tmp_path / "d.npz", tmp_path / "run"
+    write(3, 1)
+    settings = {"num_threads": 1, "plot": "none", "device": "cpu"}
+    run_softmax(SoftmaxConfig(data=data, epochs=1, out=out, **settings))  # type: ignore[arg-type]
+    forced = write(3, 2)
+    resume_softmax(out, epochs=2, force=True)
+    now = hashlib.sha256(write(4, 3)).hexdigest()
+    was = hashlib.sha256(forced).hexdigest()
+    with pytest.raises(UsageError) as info:
+        resume_softmax(out, epochs=3, force=True)
+    assert str(info.value) == (
+        f"data={str(data)!r} changed since an earlier resume from epoch 1 forced new content at "
+        f"this path (SHA-256 {was[:12]}… then, {now[:12]}… now): the model would take 4 inputs "
+        "into 2 classes and the checkpoint's weights take 3 inputs into 2 classes, so they cannot "
+        "carry over, not even with force=True; put that content back, or start a new run in "
+        "another folder (out=NEW_DIR)"
+    )
+    data.write_bytes(forced)  # as told
+    assert resume_softmax(out, epochs=3).config.epochs == 3

@@ -19,6 +19,7 @@ from linearnets._text import shown_path
 from linearnets.config import SoftmaxConfig
 from linearnets.errors import DataWarning, UsageError
 from linearnets.tasks.resume_changes import OPTIONS, differences
+from linearnets.tasks.resume_content import content_changed, content_fix, forced_at
 from linearnets.tasks.resume_data import no_sha256_recorded, original_file_fix
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint
 from linearnets.training.runs import CONFIG_FILE
@@ -58,7 +59,7 @@ def check_inputs_fit(
     if trained is None:
         return  # no weights to measure: restore_states names the damage
     if not keys:
-        _check_content_fits(trained, new, run_dir=run_dir, saved=saved)
+        _check_content_fits(trained, new, run_dir=run_dir, saved=saved, epoch=ckpt.epoch)
         return  # another mismatch is the checkpoint's: restore_states names it
     wanted = _model_shape(new)
     if wanted is None or wanted == trained:
@@ -88,15 +89,19 @@ def _check_content_fits(
     *,
     run_dir: Path,
     saved: Mapping[str, Any] | None,
+    epoch: int,
 ) -> None:
-    """Refuse, even forced, the run's own ``data`` path holding new content of another shape.
+    """Refuse, even forced, the run's own ``data`` path holding new content of another shape;
+    after an earlier resume ``epoch`` or before forced new content there, that content is the
+    one to put back (:func:`~linearnets.tasks.resume_content.forced_at`).
 
     The file is read for its shape only when its SHA-256 is not the one the run recorded (or none
     was): an unchanged file is the data the weights were trained on.
     """
     if config.data is None or config.resize is not None or not Path(config.data).is_file():
         return  # Fashion-MNIST; resize with data, or no file: prepare names them
-    was = (saved if saved is not None else _saved(run_dir)).get("data_sha256")
+    saved = saved if saved is not None else _saved(run_dir)
+    was = saved.get("data_sha256")
     now = None
     if isinstance(was, str):
         try:
@@ -108,18 +113,20 @@ def _check_content_fits(
     wanted = _model_shape(config)
     if wanted is None or wanted == trained:
         return  # the same shape: data_change refuses new content unless forced
+    # (a lost config.json: judged against what the checkpoint records, as before)
+    since = forced_at(config.data, dict(saved), epoch, old_data=config.data)
+    given = str(config.data_as_given())
     change = (
-        f"changed since the run in {shown_path(run_dir)} started (SHA-256 {was[:12]}… then, "
-        f"{now[:12]}… now)"
+        content_changed(given, was, now, run_dir, fix=False, since=since)
         if isinstance(was, str) and now is not None
-        else f"holds other data than the run in {shown_path(run_dir)} was trained on "
-        f"({no_sha256_recorded(run_dir, of='of it')}; or {CHECKPOINT_FILE} is another run's)"
+        else f"data={given!r} holds other data than the run in {shown_path(run_dir)} was trained "
+        f"on ({no_sha256_recorded(run_dir, of='of it')}; or {CHECKPOINT_FILE} is another run's)"
     )
     raise UsageError(
-        f"data={str(config.data_as_given())!r} {change}: the model would take {wanted[0]} inputs into "
-        f"{wanted[1]} classes and the checkpoint's weights take {trained[0]} inputs into "
-        f"{trained[1]} classes, so they cannot carry over, not even with force=True; put the "
-        "original file back, or start a new run in another folder (out=NEW_DIR)"
+        f"{change}: the model would take {wanted[0]} inputs into {wanted[1]} classes and the "
+        f"checkpoint's weights take {trained[0]} inputs into {trained[1]} classes, so they cannot "
+        f"carry over, not even with force=True; {content_fix(since)}, or start a new run in "
+        "another folder (out=NEW_DIR)"
     )
 
 
