@@ -672,3 +672,25 @@ def test_a_boolean_curve_is_accepted_as_numbers_of_0_and_1() -> None:
     assert xs.size == 0
     assert ys.dtype == np.bool_
     assert ys.tolist() == [True, False, True]
+
+
+@pytest.mark.parametrize(
+    ("figsize", "shown"),
+    [
+        ((True, True), "(True, True)"),
+        ((np.True_, 2), "(np.True_, 2)"),
+        (np.array([True, True]), "array([ True,  True])"),
+        (torch.tensor([True, True]), "tensor([True, True])"),
+        (memoryview((ctypes.c_bool * 2)(True, True)), "memoryview([True, True])"),
+        (memoryview(np.array([True, False])), "memoryview([True, False])"),
+    ],
+)
+def test_check_figsize_refuses_booleans(figsize: Any, shown: str) -> None:
+    """(True, True), and a memoryview of ctypes' c_bool, were read as a 1 x 1 inch figure."""
+    with pytest.raises(UsageTypeError) as info:
+        check_figsize("figsize", figsize)
+    assert str(info.value) == (
+        f"figsize must be (width, height) in inches, got {shown}, booleans; pass e.g. "
+        "figsize=(3.5, 2.5)"
+    )
+    assert check_figsize("figsize", (3.5, 2.5)) == (3.5, 2.5)  # the fix offered

@@ -33,17 +33,29 @@ def check_figsize(name: str, figsize: Any) -> tuple[float, float]:
     """Return ``figsize`` as (width, height) in inches if both are finite and > 0, else raise."""
     values, shown = _figsize_values(name, figsize)
     try:
-        width, height = (float(v) for v in values)
+        items = tuple(values)
+        width, height = (float(v) for v in items)
     except (TypeError, ValueError):
         raise UsageTypeError(
             f"{name} must be (width, height) in inches, got {shown}; pass e.g. {name}=(3.5, 2.5)"
         ) from None
+    if any(_is_bool(v) for v in items):  # (True, True) was read as 1 x 1 inch
+        raise _text_refusal(name, shown, "booleans")
     if not all(math.isfinite(v) and 0 < v <= 100 for v in (width, height)):
         raise UsageError(
             f"{name} must be (width, height) in inches, each in (0, 100], got {shown}; "
             f"pass e.g. {name}=(3.5, 2.5)"
         )
     return width, height
+
+
+def _is_bool(value: Any) -> bool:
+    """Return whether ``value`` is a boolean: Python's, NumPy's, or a 0-d array or tensor of
+    them (a memoryview of ctypes' ``c_bool``, format ``'?'``, reads as Python's)."""
+    return isinstance(value, bool | np.bool_) or str(getattr(value, "dtype", "")) in (
+        "bool",
+        "torch.bool",
+    )
 
 
 def _figsize_values(name: str, figsize: Any) -> tuple[Any, str]:
@@ -171,7 +183,8 @@ def _unparsed_refusal(name: str, figsize: memoryview) -> UsageTypeError:
 
 
 def _text_refusal(name: str, shown: str, what: str) -> UsageTypeError:
-    """Return the refusal of ``figsize`` given as text, shown as ``shown``."""
+    """Return the refusal of ``figsize`` given as ``what`` (text, booleans), shown as
+    ``shown``."""
     return UsageTypeError(
         f"{name} must be (width, height) in inches, got {shown}, {what}; pass e.g. "
         f"{name}=(3.5, 2.5)"
