@@ -674,8 +674,8 @@ def test_a_figure_enlarged_after_a_clip_draws_the_values_as_they_are_again() -> 
 
 @pytest.mark.parametrize(
     ("yscale", "values", "drawn"),
-    [("logit", [0.0, 1.0], [1e-10, 1 - 1e-10]),
-     ("logit", [1e-320, 0.5], [1e-10, 0.5]), ("logit", [5e-324, 0.5], [1e-10, 0.5]),
+    [("logit", [0.0, 1.0], [1e-100, 1 - 1e-10]),
+     ("logit", [1e-320, 0.5], [1e-320, 0.5]), ("logit", [5e-324, 0.5], [5e-324, 0.5]),
      ("log", [1e-320, 0.5], [1e-320, 0.5]), ("log", [5e-324, 0.5], [5e-324, 0.5])],
 )  # fmt: skip
 def test_values_no_limit_lets_draw_never_raise_and_save(
@@ -683,9 +683,9 @@ def test_values_no_limit_lets_draw_never_raise_and_save(
 ) -> None:
     """On a logit axis with no limits given, an accuracy of 0 or 1 (or 1e-320) raised TypeError
     ('NoneType' object is not iterable) in add, which promises not to raise for what it cannot
-    draw: those in [0, 1] are drawn within [1e-10, 1 - 1e-10] (the first add's one point is not
-    drawn within [1e-100, 1 - 1e-10]: matplotlib's view of it reaches 1), where it draws the axis;
-    subnormals on a log axis are drawn as they are. The figure saves."""
+    draw: 0 and 1 are drawn within [1e-100, 1 - 1e-10], where it draws the axis (within [1e-10,
+    1 - 1e-10] while the fitted view of one point reached 1), and subnormals, which it draws, as
+    they are, on a logit axis as on a log one. The figure saves."""
     animator = Animator(mode="none", yscale=yscale)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -732,4 +732,20 @@ def test_an_accuracy_of_1_on_a_logit_axis_is_drawn_within_the_view(ys: list[floa
     low, high = animator.axes[0].get_ylim()
     assert (drawn > 0).all() and (drawn < 1).all()
     assert low <= drawn.min() and drawn.max() <= high
+    animator.close()
+
+
+def test_a_value_a_logit_axis_does_not_draw_leaves_it_fitted_to_the_rest() -> None:
+    """Animator(yscale='logit') adding 0.9999, 2.0, 0.5 warned that the values could not be
+    drawn ('pass a larger figsize'), which changed nothing: its view was fitted to 2.0, which a
+    logit axis does not draw, leaving 0.9999 out. It is fitted to those within (0, 1)."""
+    animator = Animator(mode="none", yscale="logit")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for x, y in enumerate([0.9999, 2.0, 0.5], start=1):
+            animator.add(x, y)
+        animator.fig.savefig(io.BytesIO(), format="png")
+    low, high = animator.axes[0].get_ylim()
+    assert 0 < low <= 0.5 and 0.9999 <= high < 1
+    np.testing.assert_array_equal(animator.lines[0].get_ydata(), [0.9999, 2.0, 0.5])
     animator.close()

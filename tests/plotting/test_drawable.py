@@ -166,3 +166,17 @@ def test_an_ordinary_add_does_not_scan_the_points_held() -> None:
     assert _drawable._start((-1e307, 1e307), [([1.0], [1e308])], "y", ax) == (-1e307, 1e307)
     assert _drawable._start((-1e307, 1e307), [([1.0], [2.0])], "y", ax) is None
     plt.close("all")
+
+
+def test_a_logit_axis_shows_values_near_1_apart_from_1() -> None:
+    """'.3g' wrote 0.9999 as 1: 'leaving out its values (0.5 to 1)' read as the case of values
+    at 1, which a logit axis leaves out. It is written as it is."""
+    ax = Figure(figsize=(3.5, 2.5)).add_subplot()
+    ax.plot([0, 1], [0.9999, 0.5])
+    ax.set_yscale("logit")
+    ax.set_ylim(0.6, 0.9)
+    failed = view_error(ax, {})
+    assert failed is not None
+    assert failed.why == (
+        "it draws the axis over (0.6, 0.9), leaving out its values (0.5 to 0.9999)"
+    )

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from linearnets.plotting._view import logit_values
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
@@ -53,8 +55,8 @@ _FITTED_SCALES = ("linear", "log", "symlog", "asinh")
 _GIVEN_END_STEPS = 16
 # the ranges a logit axis's values in [0, 1] are drawn within, tried in turn, where matplotlib
 # cannot draw them as they are (0 and 1 are its ends, and its margins around 1 - 1e-16 reach 1):
-# it draws [1e-100, 1 - 1e-10] in any figure, and [1e-10, 1 - 1e-10] where the points are one
-# value (its view of a single 1e-100 reaches 1) (measured from 0.3 x 0.3 to 30 x 20 inches)
+# it draws [1e-100, 1 - 1e-10] in any figure (measured from 0.3 x 0.3 to 30 x 20 inches), and
+# [1e-10, 1 - 1e-10], tried where that does not
 _LOGIT_RANGES = ((1e-100, 1 - 1e-10), (1e-10, 1 - 1e-10))
 
 
@@ -93,19 +95,19 @@ def view_error(ax: Axes, limits: Mapping[str, Any], *, warned: bool = False) -> 
         low, high = sorted(getattr(ax, f"get_{axis}lim")())
         given = limits.get(axis) or (None, None)
         points = _points_range(ax, axis, scale)
+        view = f"({_shown(low, scale)}, {_shown(high, scale)})"
         if points is not None and (
             (given[0] is None and points[0] < low) or (given[1] is None and points[1] > high)
         ):
+            values = f"({_shown(points[0], scale)} to {_shown(points[1], scale)})"
             why = (
-                f"the margins matplotlib adds around its values ({points[0]:.3g} to "
-                f"{points[1]:.3g}) leave float64, and it draws the axis over ({low:.3g}, "
-                f"{high:.3g}) instead, leaving them out"
+                f"the margins matplotlib adds around its values {values} leave float64, and it "
+                f"draws the axis over {view} instead, leaving them out"
                 if scale != "logit"
-                else f"its values ({points[0]:.3g} to {points[1]:.3g}) reach 0 or 1, which a "
-                f"logit axis leaves out, and it draws the axis over ({low:.3g}, {high:.3g})"
+                else f"its values {values} reach 0 or 1, which a logit axis leaves out, and it "
+                f"draws the axis over {view}"
                 if points[0] <= 0 or points[1] >= 1
-                else f"it draws the axis over ({low:.3g}, {high:.3g}), leaving out its values "
-                f"({points[0]:.3g} to {points[1]:.3g})"
+                else f"it draws the axis over {view}, leaving out its values {values}"
             )
             return Undrawable(axis, why, *points, ticks=False)
         safe = _SAFE_VIEWS.get(scale)
@@ -117,15 +119,24 @@ def view_error(ax: Axes, limits: Mapping[str, Any], *, warned: bool = False) -> 
                 ticks.get_majorticklabels()
                 ticks.get_minorticklabels()
         except FloatingPointError as exc:
-            why = f"matplotlib's ticks over ({low:.3g}, {high:.3g}) overflow float64 ({exc})"
+            why = f"matplotlib's ticks over {view} overflow float64 ({exc})"
             return Undrawable(axis, why, low, high, ticks=True)
         except (ValueError, OverflowError) as exc:
-            why = (
-                f"matplotlib cannot place its ticks over ({low:.3g}, {high:.3g}) in this "
-                f"figure, so savefig fails ({type(exc).__name__}: {exc})"
-            )
+            why = f"matplotlib cannot place its ticks over {view} in this figure, so savefig fails ({type(exc).__name__}: {exc})"
             return Undrawable(axis, why, low, high, ticks=True)
     return None
+
+
+def _shown(value: float, scale: str) -> str:
+    """Return an axis's ``value`` as a message shows it: ``.3g``, or on a logit axis, where that
+    reads as 0 or 1 and it is not (0.9999 as ``1``, as if at the end that axis leaves out), as
+    its ``repr``."""
+    short = f"{value:.3g}"
+    return (
+        repr(float(value))
+        if scale == "logit" and float(short) in (0, 1) and 0 < value < 1
+        else short
+    )
 
 
 def drawn_anywhere(values: Sequence[Any], limits: Any, scale: str) -> bool:
@@ -146,8 +157,7 @@ def _points_range(ax: Axes, axis: str, scale: str) -> tuple[float, float] | None
     """Return the finite (low, high) of the points on ``axis`` that its scale shows, if any (on
     a logit axis: those in [0, 1], 0 and 1 included, which it leaves out)."""
     if scale == "logit":  # those in [0, 1]: it leaves out the rest
-        data = [np.asarray(getattr(line, f"get_{axis}data")(), np.float64) for line in ax.lines]
-        shown = np.concatenate([v[(v >= 0) & (v <= 1)] for v in data] + [np.zeros(0)])
+        shown = logit_values(ax, axis)
         return (float(shown.min()), float(shown.max())) if shown.size else None
     if scale not in _FITTED_SCALES:
         return None

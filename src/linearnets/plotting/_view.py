@@ -7,6 +7,7 @@ See D2L §2.4 and §3.6.6.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -16,11 +17,13 @@ from linearnets.plotting._plot_args import decade_beside
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["autoscale", "fit_view", "set_view"]
+__all__ = ["autoscale", "fit_view", "logit_values", "set_view"]
 
 # the scales matplotlib cannot fit to points none of which is below a value (the smallest
 # positive point's): the limits it gives such an axis, and that value
 _UNSCALABLE = {"log": (1.0, 10.0, np.inf), "logit": (1e-7, 1 - 1e-7, 1.0)}
+# the ends of float64's numbers in (0, 1): its smallest, and 1 less the largest below 1
+_SMALLEST, _BELOW_ONE = math.ulp(0.0), float(np.spacing(1.0)) / 2
 
 
 def autoscale(ax: Axes) -> None:
@@ -50,16 +53,30 @@ def _fit_logit_value(ax: Axes, axis: str) -> None:
     """Widen a free logit axis that leaves out its points: matplotlib draws one value ``v``
     over (v / 10, 1 - v / 10) (with margins), which leaves out any above about 0.9 (an accuracy
     of 1, drawn at 1 - 1e-10, was drawn over (0.08, 0.92), an empty axes); such an axis is drawn
-    over the mirror of that, (m / 10, 1 - m / 10) for the distance m of the points from 0 or 1."""
+    over the mirror of that, (m / 10, 1 - m / 10) for the distance m of the points in (0, 1) from
+    0 or 1 (those outside it, which it does not draw, left aside: a 2 among them kept it as
+    matplotlib drew it), each end within float64's numbers in (0, 1): ``1 - 1e-17`` is 1, a
+    view matplotlib inverts."""
     if not getattr(ax, f"get_autoscale{axis}_on")():
         return
     low, high = getattr(ax, f"get_{axis}lim")()
-    data_low = getattr(ax.dataLim, f"minpos{axis}")  # the smallest above 0
-    data_high = getattr(ax.dataLim, f"interval{axis}")[1]
-    if not (0 < data_low <= data_high < 1) or (low <= data_low and data_high <= high):
+    values = logit_values(ax, axis)
+    inside = values[(values > 0) & (values < 1)]
+    if not inside.size:
         return
-    edge = min(low, 1 - high, data_low, 1 - data_high) / 10
-    getattr(ax, f"set_{axis}lim")(edge, 1 - edge, auto=None)
+    data_low, data_high = float(inside.min()), float(inside.max())
+    if 0 < low <= data_low and data_high <= high < 1:  # its view of 1e-300 reaches 1
+        return
+    ends = [end for end in (low, 1 - high) if end > 0]  # its view's, where within (0, 1)
+    edge = min(data_low, 1 - data_high, *ends) / 10
+    getattr(ax, f"set_{axis}lim")(max(edge, _SMALLEST), 1 - max(edge, _BELOW_ONE), auto=None)
+
+
+def logit_values(ax: Axes, axis: str) -> Any:
+    """Return the values of the lines of ``ax`` on ``axis`` that a logit axis can show: those in
+    [0, 1] (its ends included, which it leaves out), as one float64 array."""
+    data = [np.asarray(getattr(line, f"get_{axis}data")(), np.float64) for line in ax.lines]
+    return np.concatenate([v[(v >= 0) & (v <= 1)] for v in data] + [np.zeros(0)])
 
 
 def fit_view(ax: Axes, xlim: Any, ylim: Any) -> None:
