@@ -580,3 +580,90 @@ def test_the_larger_figure_offered_in_a_laid_out_figure_draws(layout: str, subfi
     else:
         raise AssertionError("never drawn")
     plt.close("all")
+
+
+def _second_of_two(layout: str, nesting: int) -> Any:
+    """Return the lower of two axes in a 1 x 0.6 inch figure laid out by ``layout``, in no
+    subfigure (``nesting`` 0), a subfigure (1), or a subfigure of one (2)."""
+    parent: Any = plt.figure(figsize=(1, 0.6), layout=layout)
+    for _ in range(nesting):
+        parent = parent.subfigures(1, 2)[0] if parent is parent.figure else parent.subfigures(2)[1]
+    return parent.subplots(2, 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("layout", "nesting", "code", "size"),
+    [
+        ("tight", 0, "ax.figure", (8, 4.8)),
+        ("constrained", 1, "ax.get_figure(root=True)", (4, 2.4)),
+        ("constrained", 2, "ax.get_figure(root=True)", (30, 20)),
+    ],
+)
+def test_the_size_offered_for_one_of_several_laid_out_axes_draws(
+    layout: str, nesting: int, code: str, size: tuple[float, float]
+) -> None:
+    """Sizes offered were checked on a copy of the axes alone, where the other axes take no room
+    in the layout: for the lower of two axes in a tight 1 x 0.6 inch figure it offered (4, 2.4),
+    which plot then drew and savefig failed at (OverflowError). They are checked on a copy of the
+    whole figure; followed, the size offered draws and saves."""
+    plt.close("all")
+    Y = [1e290, 1e295, 1e300]
+    ax = _second_of_two(layout, nesting)
+    with pytest.raises(UsageError) as info:
+        plot([1, 2, 3], Y, yscale="log", axes=ax, ylabel="loss")
+    assert str(info.value) == (
+        "Y cannot be drawn on a log y axis in a 1 x 0.6 inch figure: matplotlib cannot place its "
+        "ticks over (3.16e+289, 3.16e+300) in this figure, so savefig fails (OverflowError: "
+        "cannot convert float infinity to integer); pass Y divided by a power of ten, e.g. by "
+        "1e+295, saying so in the ylabel, or make the figure larger, with room for more ticks: "
+        f"{code}.set_size_inches({size[0]:g}, {size[1]:g})"
+    )
+    eval(f"{code}.set_size_inches{size}", {"ax": ax})  # as written
+    plot([1, 2, 3], Y, yscale="log", axes=ax, ylabel="loss")
+    ax.get_figure(root=True).savefig(io.BytesIO(), format="png")
+    low, high = ax.get_ylim()
+    assert low <= min(Y) and max(Y) <= high
+    plt.close("all")
+
+
+@pytest.mark.parametrize(
+    "Y",
+    [[0.9999, 2.0, 0.5], [1 - 1e-16], [1e-300], [1e-200, 1 - 1e-16], [1e-300, 0.5]],
+)
+@pytest.mark.parametrize("figsize", [(3.5, 2.5), (12, 9)])
+def test_values_within_0_and_1_are_drawn_on_a_logit_axis(
+    Y: list[float], figsize: tuple[float, float]
+) -> None:
+    """A logit axis was fitted to the points' highest value, 2.0 in [0.9999, 2.0, 0.5], which it
+    does not draw: matplotlib's view (0.0377, 0.962) left 0.9999 out, refused ('pass values
+    within (0, 1)'); its fit of 1 - 1e-16 had an end of 1 - 1.1e-17, which is 1 in float64
+    (drawn over (1.11e-17, 1.11e-16)), and of 1e-300 one of 1 - 1e-301 (ticks over (1e-301, 1)
+    overflowed): refused as not within (0, 1). Each is drawn within the view and saved."""
+    plt.close("all")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # matplotlib's logit transform of 1e-300
+        ax = plot(list(range(len(Y))), Y, yscale="logit", figsize=figsize)
+        ax.figure.savefig(io.BytesIO(), format="png")
+    low, high = ax.get_ylim()
+    inside = [y for y in Y if 0 < y < 1]
+    assert 0 < low <= min(inside) and max(inside) <= high < 1
+    plt.close("all")
+
+
+def test_values_too_near_0_for_a_logit_axis_are_told_to_be_farther_from_it() -> None:
+    """5e-324, within (0, 1), whose ticks overflow in 30 x 20 inches, was told to 'pass values
+    within (0, 1)'. It is told to pass them farther from 0 and 1, with the view's top shown
+    apart from 1; 1e-300, farther, draws."""
+    plt.close("all")
+    with pytest.raises(UsageError) as info:
+        plot([0], [5e-324], yscale="logit", figsize=(30, 20))
+    assert str(info.value) == (
+        "Y cannot be drawn on a logit y axis in a 30 x 20 inch figure: matplotlib cannot place "
+        "its ticks over (4.94e-324, 0.9999999999999999) in this figure, so savefig fails "
+        "(OverflowError: int too large to convert to float); pass values farther from 0 and 1, "
+        "or another scale"
+    )
+    ax = plot([0], [1e-300], yscale="logit", figsize=(30, 20))
+    ax.figure.savefig(io.BytesIO(), format="png")
+    assert ax.get_ylim()[0] <= 1e-300
+    plt.close("all")

@@ -1,7 +1,8 @@
 """What ``plot`` and ``Animator`` say of values or limits matplotlib cannot draw (see
-:func:`~linearnets.plotting._drawable.view_error`), asked of a bare copy of the axes, laid out
-as the figure's layout engine will lay it out: the fixes offered (the values divided by a power
-of ten, a larger figure) are those the copy draws.
+:func:`~linearnets.plotting._drawable.view_error`), asked of a copy of the axes, laid out
+as the figure's layout engine will lay it out (in a copy of the whole figure, where it has one):
+the fixes offered (the values divided by a power of ten, a larger figure) are those the copy
+draws.
 
 See D2L §2.4 and §3.6.6.
 """
@@ -9,8 +10,11 @@ See D2L §2.4 and §3.6.6.
 from __future__ import annotations
 
 import contextlib
+import copyreg
 import inspect
+import io
 import math
+import pickle
 import sys
 import warnings
 from collections.abc import Mapping, Sequence
@@ -40,11 +44,65 @@ def copy_view(
     size: tuple[float, float] | None = None,
     labels: tuple[str, str] | None = None,
 ) -> Axes:
-    """Return a bare copy of ``ax``, at its place in a figure of its figure's size (or ``size``
-    inches), with ``lines`` (x, y) drawn, the ``scales`` and ``limits`` set (:func:`set_view`)
+    """Return a copy of ``ax``, at its place in a figure of its figure's size (or ``size``
+    inches: in a copy of the whole figure where it has a layout engine, else a bare one), with
+    ``lines`` (x, y) drawn, the ``scales`` and ``limits`` set (:func:`set_view`)
     and its labels (or ``labels``, (xlabel, ylabel)): what matplotlib can draw there is asked of
     it (:func:`copy_error`), leaving ``ax`` as it is. A subplot's copy stands in the same cell of
     a grid of the same shape, where a layout engine places it."""
+    copy = _whole_copy(ax, size)
+    if copy is None:
+        copy = _bare_copy(ax, size)
+    for xs, ys in lines:
+        copy.plot(xs, ys)
+    set_view(copy, *scales, limits.get("x"), limits.get("y"))
+    xlabel, ylabel = (ax.get_xlabel(), ax.get_ylabel()) if labels is None else labels
+    copy.set_xlabel(xlabel)
+    copy.set_ylabel(ylabel)
+    return copy
+
+
+def _whole_copy(ax: Axes, size: tuple[float, float] | None) -> Axes | None:
+    """Return the copy of ``ax``, emptied, in a copy of its whole figure (of ``size`` inches, if
+    given), where that figure has a layout engine: the other axes, subfigures and titles there
+    take room in its layout, which a bare copy leaves out (a size offered for the lower of two
+    axes in a tight figure was checked with the whole figure's room, and failed when followed).
+    ``None`` where it has none, or :mod:`pickle` cannot copy it (an artist holding a lambda)."""
+    root: Any = ax.figure.figure
+    if root.get_layout_engine() is None:
+        return None
+    buffer = io.BytesIO()
+    try:
+        _FigurePickler(buffer, root).dump((root, ax))
+        copied_root, copy = pickle.loads(buffer.getvalue())
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return None
+    if size is not None:
+        copied_root.set_size_inches(size)
+    copy.cla()  # as plot clears the axes it draws on
+    return copy
+
+
+class _FigurePickler(pickle.Pickler):
+    """A pickler of a figure whose copy stays out of pyplot (matplotlib restores a pyplot
+    figure's copy to pyplot, making it the current figure, or shows it where interactive)."""
+
+    def __init__(self, file: Any, root: Any) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._root = root
+
+    def reducer_override(self, obj: Any) -> Any:
+        if obj is not self._root:
+            return NotImplemented
+        state = obj.__getstate__()
+        for key in ("_restore_to_pylab", "_restore_to_pcf"):  # 3.10 on, and before
+            state.pop(key, None)
+        return copyreg.__newobj__, (type(obj),), state  # type: ignore[attr-defined]
+
+
+def _bare_copy(ax: Axes, size: tuple[float, float] | None) -> Axes:
+    """Return a bare copy of ``ax`` alone, at its place in a figure of its figure's size (or
+    ``size`` inches), in the same cell of a grid of the same shape where it is a subplot."""
     root: Any = ax.figure.figure  # the root figure: a subfigure's axes sit in it
     bounds = ax.bbox.transformed(root.transFigure.inverted()).bounds
     width, height = root.get_size_inches() if size is None else size
@@ -52,18 +110,11 @@ def copy_view(
     spec = ax.get_subplotspec()
     parent = _copy_subfigures(fig, ax.figure) if spec is not None else None
     if spec is None or parent is None:
-        copy = fig.add_axes(bounds)
-    else:
-        copy = parent.add_subplot(_same_cell(parent, spec))
-        # where it is now, before any layout (in a subfigure, a share of it)
-        copy.set_position(bounds if parent is fig else ax.get_position().bounds)
-        copy.set_in_layout(True)
-    for xs, ys in lines:
-        copy.plot(xs, ys)
-    set_view(copy, *scales, limits.get("x"), limits.get("y"))
-    xlabel, ylabel = (ax.get_xlabel(), ax.get_ylabel()) if labels is None else labels
-    copy.set_xlabel(xlabel)
-    copy.set_ylabel(ylabel)
+        return fig.add_axes(bounds)
+    copy = parent.add_subplot(_same_cell(parent, spec))
+    # where it is now, before any layout (in a subfigure, a share of it)
+    copy.set_position(bounds if parent is fig else ax.get_position().bounds)
+    copy.set_in_layout(True)
     return copy
 
 
@@ -140,8 +191,9 @@ def undrawable_message(
         f"{name} cannot be drawn on a {scale} {failed.axis} axis in a {width:.3g} x {height:.3g} "
         f"inch figure: {failed.why}; "
     )
-    if scale == "logit":
-        return text + "pass values within (0, 1), or another scale"
+    if scale == "logit":  # values within (0, 1) whose ticks fail are too near 0 or 1
+        where = "farther from 0 and 1" if failed.ticks else "within (0, 1)"
+        return text + f"pass values {where}, or another scale"
     power = _power_of_ten(failed.low, failed.high, scale, _axis_values(lines, failed.axis))
     what = f"{name} and the values" if name in ("xlim", "ylim") else name
     scaled = (
