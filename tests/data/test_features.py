@@ -490,6 +490,37 @@ def test_numbers_with_separators_are_named_so_never_ranked_as_words(
     assert load_regression_file(tmp_path / "fixed.npz")[1][:, 0].tolist() == [0.5, 1.25, -2, 3]
 
 
+@pytest.mark.parametrize(
+    ("written", "separator"),
+    [(["1.234,5", "2,5", "3", "4"], "."), (["1 234,5", "2,5", "3", "4"], " ")],
+)
+@pytest.mark.parametrize("text", ["U", "S"])
+def test_numbers_with_a_decimal_comma_and_thousands_separators_are_told_so(
+    tmp_path: Path, written: list[str], separator: str, text: str
+) -> None:
+    """'1.234,5' and '1 234,5' (a decimal comma, '.' or a blank between thousands) fit neither
+    the thousands nor the decimal-comma pattern: the column was called words and told
+    numpy.unique's ranks, which followed loaded 0, 1, 2, 3 for 1234.5, 2.5, 3, 4. They are named
+    as written so, with the replaces that write them as numpy reads them; followed, the values are
+    the numbers meant."""
+    X = np.array(written).reshape(-1, 1).astype(text)
+    path = tmp_path / "d.npz"
+    said = _refused(load_regression_file, path, X=X, y=np.arange(4.0))
+    s, c, d = (separator, ",", ".") if text == "U" else (separator.encode(), b",", b".")
+    assert said == (
+        f"{path}: X must hold real numbers, got dtype {X.dtype}: text, and {X[0, 0].item()!r} at "
+        f"X[0, 0] (the first of 2) is a number written with a decimal comma and {separator!r} as "
+        "thousands separators: write X without the thousands separators and with '.' as the "
+        "decimal point ('1234.5'), e.g. X = numpy.char.replace(numpy.char.replace(X, "
+        f"{s!r}, {c[:0]!r}), {c!r}, {d!r}), then convert it, numpy.asarray(X, dtype=float)"
+    )
+    scope = {"numpy": np, "X": X}
+    exec(said.split("e.g. ")[1].split(", then")[0], scope)  # the replaces as given, then the cast
+    exec(f"X = {said.split('then convert it, ')[1]}", scope)
+    np.savez(tmp_path / "fixed.npz", X=scope["X"], y=np.arange(4.0))
+    assert load_regression_file(tmp_path / "fixed.npz")[0][:, 0].tolist() == [1234.5, 2.5, 3, 4]
+
+
 def test_words_in_x_beside_x_test_of_numbers_are_told_x_test_s_encoding(tmp_path: Path) -> None:
     """X's words beside X_test's floats were told numpy.concatenate([X, X_test]): it made the
     floats text ('0.0', '1.0') numbered apart from X's words, 'a'..'c' 2..4 in X and X_test's

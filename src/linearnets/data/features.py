@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import numpy as np
 import torch
@@ -202,54 +202,107 @@ def _separated(
     array: np.ndarray, array_name: str, cell: Callable[[int, int], str], example: tuple[int, ...]
 ) -> tuple[np.ndarray, list[str]]:
     """Return ``array`` (N, D), text, with its numbers written with separators read as numbers
-    would be written ('1,234' as '1234', '1,5' as '1.5'), and, for each column that holds them,
-    where the first is, how many, and the fix. A column's values with commas are numbers with
-    thousands separators where all are written so (as the CSV reader judges a cell,
-    :func:`~linearnets.data.csv_cells.thousands`), else numbers with a decimal comma where all
-    are; and only where, so written, the column holds more numbers than words (a name such as
-    'Smith, J' is a word: its column is told as one)."""
+    would be written ('1,234' as '1234', '1,5' as '1.5', '1.234,5' as '1234.5'), and, for each
+    column that holds them, where the first is, how many, and the fix (:func:`_written_with`
+    tells a column's); only where, so written, the column holds more numbers than words (a name
+    such as 'Smith, J' is a word: its column is told as one)."""
     fixes: list[str] = []
     fixed = array
-    comma = "," if array.dtype.kind == "U" else b","
     for j in range(array.shape[1]):
         column = array[:, j]
-        commas = np.char.find(column, comma) >= 0
-        if not commas.any() or _reads_as_number(column):
+        if _reads_as_number(column):
             continue
-        text = [v.decode("latin-1") if isinstance(v, bytes) else v for v in column[commas].tolist()]
-        text = [t.strip() for t in text]
-        if all(thousands(t) for t in text):
-            point, what = "", THOUSANDS_FORMAT
-        elif all(_DECIMAL_COMMA.fullmatch(t) for t in text):
-            point, what = ".", "a decimal comma"
-        else:
+        found = _written_with(column)
+        if found is None:
             continue
-        to = point if comma == "," else point.encode()  # bytes are replaced by bytes
-        written = np.char.replace(column, comma, to)  # type: ignore[arg-type]  # str or bytes
+        replaced, what, how = found
+        written = column
+        for old, new in replaced:
+            written = np.char.replace(written, old, new)
         values = ~_missing_values(written, _codes(np.ascontiguousarray(written)))
         if 2 * int(_each_number(written[values]).sum()) <= int(values.sum()):
             continue  # mostly words, told as such
         if fixed is array:
             fixed = array.copy()
         fixed[:, j] = written
-        count = int(commas.sum())
-        k = int(np.argmax(commas))
+        # (N,): the values written with separators (blanks around a value aside)
+        changed = np.char.strip(written) != np.char.strip(column)
+        count = int(changed.sum())
+        k = int(np.argmax(changed))
         where = array_name if array.shape[1] == 1 else column_namer(array_name, example)(j)
-        how = (
-            f"save {where} without them ({text[0].replace(',', '')!r})"
-            if point == ""
-            else f"write {where} with '.' as the decimal point ({text[0].replace(',', '.')!r})"
-        )
+        code = where
+        for old, new in replaced:
+            code = f"numpy.char.replace({code}, {old!r}, {new!r})"
         many = "the only one" if count == 1 else f"the first of {count}"
         fixes.append(
             f"{column[k].item()!r} at {cell(k, j)} ({many}) is a number written with {what}: "
-            f"{how}, e.g. {where} = numpy.char.replace({where}, {comma!r}, {to!r})"
+            f"{how.format(where)} ({_decoded(written[k].item()).strip()!r}), e.g. "
+            f"{where} = {code}"
         )
     return fixed, fixes
 
 
+def _written_with(column: np.ndarray) -> tuple[list[tuple[Any, Any]], str, str] | None:
+    """Return how ``column`` (N,), text, writes its numbers with separators, where all of its
+    values with them are numbers written so: the replacements (in the column's kind, str or
+    bytes, in order) that write them as numpy reads them, what they are written with, and the fix
+    (a format of the column's name); else ``None``. A column's values with commas are numbers with
+    thousands separators where all are written so (as the CSV reader judges a cell,
+    :func:`~linearnets.data.csv_cells.thousands`), else numbers with a decimal comma where all
+    are; else, with '.' or a blank as thousands separators (:data:`_GROUPS`), numbers so grouped
+    where all of its values with a comma or that separator are, a decimal comma allowed
+    ('1.234,5', '1 234,5'; '.' only where a value holds two or a comma, '1.234' alone being
+    1.234)."""
+    kind = str if column.dtype.kind == "U" else bytes
+
+    def of_kind(text: str) -> Any:
+        return text if kind is str else text.encode("latin-1")
+
+    def text(mask: np.ndarray) -> list[str]:
+        return [_decoded(v).strip() for v in column[mask].tolist()]
+
+    commas = np.char.find(column, of_kind(",")) >= 0
+    if commas.any():
+        with_commas = text(commas)
+        if all(thousands(t) for t in with_commas):
+            return [(of_kind(","), of_kind(""))], THOUSANDS_FORMAT, "save {} without them"
+        if all(_DECIMAL_COMMA.fullmatch(t) for t in with_commas):
+            point = "write {} with '.' as the decimal point"
+            return [(of_kind(","), of_kind("."))], "a decimal comma", point
+    stripped = np.char.strip(column)
+    for separator, grouped in _GROUPS.items():
+        if kind is bytes and ord(separator) > 255:
+            continue  # bytes are read as latin-1, which lacks it
+        held = np.char.find(stripped, of_kind(separator)) >= 0
+        # '1.234' alone may be 1.234: '.' separates thousands where a comma or a second '.' says so
+        sure = separator != "." or commas.any() or (np.char.count(stripped, of_kind(".")) > 1).any()
+        if sure and held.any() and all(grouped.fullmatch(t) for t in text(held | commas)):
+            break
+    else:
+        return None
+    without = [(of_kind(separator), of_kind(""))]
+    if not commas.any():
+        return without, f"{separator!r} as thousands separators", "save {} without them"
+    return (
+        [*without, (of_kind(","), of_kind("."))],
+        f"a decimal comma and {separator!r} as thousands separators",
+        "write {} without the thousands separators and with '.' as the decimal point",
+    )
+
+
+def _decoded(value: str | bytes) -> str:
+    """Return ``value``, text, as str: bytes read as latin-1."""
+    return value.decode("latin-1") if isinstance(value, bytes) else value
+
+
 # a number written with a decimal comma: '1,5', '-0,25', ',5'
 _DECIMAL_COMMA = re.compile(r"[-+]?(\d+,\d*|,\d+)")
+# a number written with each separator between its thousands, a decimal comma allowed: '1.234,5',
+# '12 000', or one with a decimal comma alone ('2,5'), as the others of its column may be
+_GROUPS = {
+    separator: re.compile(rf"[-+]?((\d{{1,3}}({re.escape(separator)}\d{{3}})+|\d+)(,\d*)?|,\d+)")
+    for separator in (".", " ", "\xa0", "\u202f")  # blanks: plain, no-break, narrow no-break
+}
 
 
 def _together(
