@@ -543,6 +543,33 @@ def test_words_in_x_beside_x_test_of_numbers_are_told_x_test_s_encoding(tmp_path
     assert data.X_test is not None and data.X_test[:, 1].tolist() == [0, 1]
 
 
+def test_a_column_x_holds_no_values_in_is_dropped_never_encoded_with_x_test_s(
+    tmp_path: Path,
+) -> None:
+    """X[:, 0] all 'NA' beside X_test's words there was told both to encode and to drop, and,
+    else, to drop X[:, 0] and X[:, 1], which left no features (refused next: shape (3, 0)). X
+    holds nothing to learn from there: the column is dropped from both, the others encoded, with
+    no drop that would leave none. Followed, the file loads."""
+    X, X_test = np.array([["NA", "a"], ["NA", "b"], ["NA", "a"]]), np.array([["zz", "a"], ["yy", "b"]])  # fmt: skip
+    file = {"X": X, "X_test": X_test, "y": np.array([0, 1, 0]), "y_test": np.array([0, 1])}
+    said = _refused(load_classification_file, tmp_path / "d.npz", **file)
+    assert said == (
+        f"{tmp_path / 'd.npz'}: X must hold real numbers, got dtype <U2: text, and 'a' at X[0, 1] "
+        "is no number (the first word), and X[:, 0] holds no numbers, only missing values ('NA' "
+        "at X[0, 0] the first); encode X[:, 1] as numbers and drop X[:, 0], e.g. both = "
+        "numpy.concatenate([X, X_test]).astype(object); both[:, 1] = numpy.unique(both[:, 1], "
+        "return_inverse=True)[1]; both = numpy.delete(both, [0], 1); X, X_test = "
+        "numpy.asarray(both[:len(X)], dtype=float), numpy.asarray(both[len(X):], dtype=float) "
+        "(its distinct values numbered 0..K-1 in X and X_test together (numbered apart, a value "
+        "one lacks shifts the other's numbers): its first len(X) rows are X's, the rest X_test's; "
+        "in an array of objects first: written into X's text, 10 could be cut to '1')"
+    )
+    np.savez(tmp_path / "fixed.npz", **{**file, **_followed(said, X=X, X_test=X_test)})
+    data = load_classification_file(tmp_path / "fixed.npz")
+    assert data.X.tolist() == [[0], [1], [0]]  # 'a', 'b'
+    assert data.X_test is not None and data.X_test.tolist() == [[0], [1]]
+
+
 def test_x_of_missing_values_alone_is_told_no_cast(tmp_path: Path) -> None:
     """X all 'NA' was told to save the file with features, 'then convert it', a cast of
     nothing to keep: the cast is offered where values are kept."""

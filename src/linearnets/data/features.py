@@ -151,7 +151,8 @@ def _refuse_text(
         test_cell = cell_namer("X_test", example)
         beside, test_fixes = _separated(beside, "X_test", test_cell, example)
         both_words, both_stray, both_missing = _together(array, beside, words | bad)
-        encoded = words | both_words
+        # a column X holds no values in is dropped, X_test's words there too: none to learn from
+        encoded = (words | both_words) & ~empty
         n = len(array)
         # X's columns of missing values alone are dropped from both: X_test's values there too
         stray_test, missing_test = both_stray[n:] & ~encoded & ~empty, both_missing[n:] & ~empty
