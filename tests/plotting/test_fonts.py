@@ -347,27 +347,40 @@ UNDRAWN = (
 )
 
 
+# the refusal of Chinese, Japanese or Korean characters without a CJK font, the book's labels
+NO_CJK_FONT = (
+    "{shown}), but no installed font has them (the figure would show empty boxes); install one, "
+    f"e.g. 'sudo apt-get install fonts-wqy-microhei', or {ENGLISH}"
+)
+
+
 @pytest.mark.parametrize("cjk_font", [True, False], ids=["a CJK font", "no CJK font"])
 @pytest.mark.parametrize(
-    ("draw", "shown"),
+    ("draw", "shown", "cjk"),
     [
-        (lambda t: show_images(torch.rand(2, 4, 4), 1, 2, titles=["包", t]), "titles[1] = 'बैग'"),
-        (lambda t: show_images(torch.rand(2, 4, 4), 1, 2, titles=[t, "T恤"]), "titles[0] = 'बैग'"),
-        (lambda t: show_images(torch.rand(2, 4, 4), 1, 2, titles=["Bag", t]), "titles[1] = 'बैग'"),
-        (lambda t: show_images(torch.rand(2, 4, 4), 1, 2, titles=["T恤", "包\n" + t]), "titles[1] = '包\\nबैग'"),
-        (lambda t: plot_predictions(torch.rand(2, 4, 4), ["包", "包"], [t, "包"]), "pred_labels[0] = 'बैग'"),
-        (lambda t: plot_confusion_matrix(torch.eye(2), ["包", t]), "class_names[1] = 'बैग'"),
+        (lambda t: show_images(torch.rand(2, 4, 4), 1, 2, titles=["包", t]), "titles[1] = 'बैग'", "titles[0] = '包'"),
+        (lambda t: show_images(torch.rand(2, 4, 4), 1, 2, titles=[t, "T恤"]), "titles[0] = 'बैग'", "titles[1] = 'T恤'"),
+        (lambda t: show_images(torch.rand(2, 4, 4), 1, 2, titles=["Bag", t]), "titles[1] = 'बैग'", None),
+        (lambda t: show_images(torch.rand(2, 4, 4), 1, 2, titles=["T恤", "包\n" + t]), "titles[1] = '包\\nबैग'", "titles[0] = 'T恤'"),
+        (lambda t: plot_predictions(torch.rand(2, 4, 4), ["包", "包"], [t, "包"]), "pred_labels[0] = 'बैग'", "true_labels[0] = '包'"),
+        (lambda t: plot_confusion_matrix(torch.eye(2), ["包", t]), "class_names[1] = 'बैग'", "class_names[0] = '包'"),
     ],
     ids=["beside Chinese", "first", "beside English", "another script's line", "plot_predictions", "plot_confusion_matrix"],
 )  # fmt: skip
 def test_a_text_no_font_draws_is_refused_alike_with_a_cjk_font_or_without(
-    draw: Callable[[str], Any], shown: str, cjk_font: bool, monkeypatch: pytest.MonkeyPatch
+    draw: Callable[[str], Any],
+    shown: str,
+    cjk: str | None,
+    cjk_font: bool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Only where no CJK font was installed and another text held CJK characters was 'बैग'
     refused, told to install fonts 'e.g. fonts-wqy-microhei for Chinese', which would not draw
     it (only the CJK font is added to the titles' fonts); ['包', 'बैग'] with that font, and
     ['Bag', 'बैग'] without, drew boxes with a "Glyph ... missing" warning each. Written in Latin
-    letters, as told, it is drawn."""
+    letters, as told, it is drawn. Without a CJK font, the Chinese beside it was left out of its
+    refusal: 'बैग' written as 'Bag', as told, was refused again, told to install a CJK font; the
+    one refusal names both, each with its fix, and writing 'Bag' leaves the Chinese's alone."""
     import linearnets.plotting._fonts as fonts
 
     if cjk_font:
@@ -377,21 +390,63 @@ def test_a_text_no_font_draws_is_refused_alike_with_a_cjk_font_or_without(
     with pytest.raises(UsageError) as info:
         draw("बैग")
     name = shown.split("[")[0]
-    assert str(info.value) == (
+    undrawn = (
         f"{name} hold characters none of the fonts drawing them has ({UNDRAWN.format(shown=shown)}"
     )
+    if cjk_font or cjk is None:
+        assert str(info.value) == undrawn
+    else:
+        chinese = f"{cjk.split('[')[0]} hold Chinese, Japanese or Korean characters ({NO_CJK_FONT.format(shown=cjk)}"
+        assert str(info.value) == f"{undrawn}. Also, {chinese}"
+        with pytest.raises(UsageError) as again:  # the Chinese alone is left
+            draw("Bag")
+        assert str(again.value) == chinese
     assert plt.get_fignums() == []
-    if cjk_font:  # without one, the Chinese beside it has a refusal of its own
+    if cjk_font or cjk is None:
         with warnings.catch_warnings():  # a glyph missing from the fonts warns
             warnings.simplefilter("error")
             draw("Bag")
-            plt.gcf().canvas.draw()
+            plt.gcf().savefig(io.BytesIO(), format="png")
+
+
+def test_a_text_no_font_draws_beside_the_books_chinese_follows_both_fixes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """['T恤', 'बैग'] without a CJK font named 'बैग' alone; written 'Bag', as told, the titles
+    were refused again for 'T恤'. Both are named, each with its fix; following both (the book's
+    English label, 'Bag'), or installing the CJK font and writing 'Bag', draws them."""
+    import linearnets.plotting._fonts as fonts
+
+    family = _installed_cjk_family()
+    monkeypatch.setattr(fonts, "cjk_family", lambda: None)
+    with pytest.raises(UsageError) as info:
+        show_images(torch.rand(2, 4, 4), 1, 2, titles=["T恤", "बैग"])
+    assert str(info.value) == (
+        "titles hold characters none of the fonts drawing them has (titles[1] = 'बैग'), so the "
+        "figure would show empty boxes; write them in Latin letters, or set "
+        "matplotlib.rcParams['font.family'] to installed fonts that have them. Also, titles hold "
+        "Chinese, Japanese or Korean characters (titles[0] = 'T恤'), but no installed font has "
+        "them (the figure would show empty boxes); install one, e.g. 'sudo apt-get install "
+        "fonts-wqy-microhei', or use the book's English labels, passing lang='en' to what gave "
+        "them (get_fashion_mnist_labels(..., lang='en'), prediction_samples(..., lang='en'))"
+    )
+    from linearnets.data.fashion_mnist import get_fashion_mnist_labels
+
+    english = get_fashion_mnist_labels(torch.tensor([0]), lang="en")
+    with warnings.catch_warnings():  # a glyph missing from the fonts warns
+        warnings.simplefilter("error")
+        axes = show_images(torch.rand(2, 4, 4), 1, 2, titles=[*english, "Bag"])
+        axes[0].figure.savefig(io.BytesIO(), format="png")
+        monkeypatch.setattr(fonts, "cjk_family", lambda: family)  # installed, as told
+        axes = show_images(torch.rand(2, 4, 4), 1, 2, titles=["T恤", "Bag"])
+        axes[0].figure.savefig(io.BytesIO(), format="png")
+    assert [ax.get_title() for ax in axes] == ["T恤", "Bag"]
 
 
 @pytest.mark.parametrize("text", ["\U0001f45c", "\u2e80"], ids=["an emoji", "a CJK radical"])
 def test_a_text_the_cjk_font_lacks_is_refused_though_it_is_installed(text: str) -> None:
     """With the CJK font installed ['Bag', '👜'] drew a box, and a radical it lacks got that font,
-    and a box; without one, a radical is Chinese, and a CJK font is the fix offered."""
+    and a box; without one, the same refusal (no CJK font offered has a radical)."""
     from linearnets.plotting._fonts import _charmap
 
     family = _installed_cjk_family()
@@ -433,16 +488,104 @@ def test_a_text_refused_is_drawn_with_the_fonts_the_refusal_says_to_set(
     assert [ax.get_title() for ax in axes] == ["Bag é", "⑪"]
 
 
-def test_a_cjk_radical_without_a_cjk_font_is_told_to_install_one(
+def test_a_cjk_radical_without_a_cjk_font_is_refused_as_no_font_has_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Without a CJK font, a radical (U+2E80) was told to install one, 'e.g. fonts-wqy-microhei',
+    which lacks it: installed, as told, it was refused again, as a character no font has. It is
+    refused so at once; written in Latin letters, as told, it is drawn."""
     import linearnets.plotting._fonts as fonts
 
     monkeypatch.setattr(fonts, "cjk_family", lambda: None)
     with pytest.raises(UsageError) as info:
         show_images(torch.rand(2, 4, 4), 1, 2, titles=["Bag", "\u2e80"])
-    assert str(info.value) == (
-        "titles hold Chinese, Japanese or Korean characters (titles[1] = '\u2e80'), but no "
-        "installed font has them (the figure would show empty boxes); install one, e.g. "
-        "'sudo apt-get install fonts-wqy-microhei', or write them in Latin letters"
-    )
+    shown = UNDRAWN.format(shown="titles[1] = '\u2e80'")
+    assert str(info.value) == f"titles hold characters none of the fonts drawing them has ({shown}"
+    assert _png(["Bag", "Radical"]).startswith(b"\x89PNG")  # drawn, no glyph missing
+
+
+def test_a_cjk_font_is_offered_only_for_characters_the_font_offered_has() -> None:
+    """Every character told to install fonts-wqy-microhei is one that font has (its file read
+    by FreeType): a radical was told to, and the font installed lacked it."""
+    from matplotlib import font_manager, ft2font
+
+    from linearnets.plotting._fonts import _CJK_RANGES
+
+    try:
+        path = font_manager.findfont(
+            font_manager.FontProperties(family=["WenQuanYi Micro Hei"]), fallback_to_default=False
+        )
+    except ValueError:
+        pytest.skip("fonts-wqy-microhei is not installed (scripts/setup.sh installs it)")
+    charmap = set(ft2font.FT2Font(path).get_charmap())
+    offered = {code for low, high in _CJK_RANGES for code in range(ord(low), ord(high) + 1)}
+    assert sorted(offered - charmap) == []
+    assert {
+        0x4E00,
+        0x9FA5,
+        0x3042,
+        0x30A2,
+        0xAC00,
+        0xD7A3,
+        0xFF21,
+    } <= offered  # 一 龥 あ ア 가 힣 Ａ
+
+
+def _not_installed(family: str) -> None:
+    from matplotlib import font_manager
+
+    try:
+        font_manager.findfont(
+            font_manager.FontProperties(family=[family]), fallback_to_default=False
+        )
+    except ValueError:
+        return
+    pytest.skip(f"{family} is installed")
+
+
+def _png(titles: list[str]) -> bytes:
+    """Return the PNG show_images draws ``titles`` into, refusing any glyph missing."""
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():  # a glyph missing from the fonts warns
+        warnings.simplefilter("error")
+        axes = show_images(torch.linspace(0, 1, 32).reshape(2, 4, 4), 1, 2, titles=titles)
+        axes[0].figure.savefig(buffer, format="png")
+    plt.close(axes[0].figure)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("rc", "missing"),
+    [({"font.sans-serif": ["SimHei"]}, "SimHei"), ({"font.family": ["Arial"]}, "Arial")],
+    ids=["font.sans-serif", "font.family"],
+)
+def test_rcparams_fonts_not_installed_are_judged_by_the_font_matplotlib_falls_back_to(
+    rc: dict[str, Any], missing: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fonts of rcParams that are not installed were skipped, and 'Café' refused as no font's,
+    though matplotlib falls back to DejaVu Sans then and draws it: it is drawn, as that font
+    draws it by default."""
+    import matplotlib
+
+    import linearnets.plotting._fonts as fonts
+
+    _not_installed(missing)
+    monkeypatch.setattr(fonts, "cjk_family", lambda: None)
+    default = _png(["Bag", "Café"])
+    with matplotlib.rc_context(rc):
+        assert _png(["Bag", "Café"]) == default
+
+
+def test_cjk_titles_beside_rcparams_fonts_not_installed_keep_the_fallback_font() -> None:
+    """With font.family = ['Arial'], not installed, 'Ɓag 가방' was refused for 'Ɓ', which DejaVu
+    Sans, the font matplotlib falls back to, has: the fonts are that one and the CJK font."""
+    import matplotlib
+
+    family = _installed_cjk_family()
+    _not_installed("Arial")
+    titles = ["Ɓag 가방", "T恤"]
+    default = _png(titles)
+    with matplotlib.rc_context({"font.family": ["Arial"]}):
+        assert _png(titles) == default
+        axes = show_images(torch.rand(2, 4, 4), 1, 2, titles=titles)
+        assert axes[0].title.get_fontfamily() == ["DejaVu Sans", family]

@@ -44,18 +44,25 @@ _CJK_FILES = (
 )
 
 
-# Chinese, Japanese and Korean scripts: radicals to ideographs (kana, Hangul's compatibility jamo
-# among them), Hangul jamo and syllables, compatibility ideographs and forms, full-width forms,
-# and the ideographs of Extension B on (planes 2 and 3)
+# the Chinese, Japanese and Korean characters the font offered for them (fonts-wqy-microhei, the
+# font scripts/setup.sh installs) has: CJK punctuation, kana, Bopomofo, Hangul's compatibility jamo
+# and syllables, the unified ideographs to U+9FC3 and compatibility ones, full- and half-width
+# forms. Others (a radical, U+2E80; Extension B) are told to use fonts that have them, as any text
+# no font draws: installing that font would not draw them
 _CJK_RANGES = (
-    ("\u1100", "\u11ff"),
-    ("\u2e80", "\u9fff"),
-    ("\ua960", "\ua97f"),
-    ("\uac00", "\ud7ff"),
-    ("\uf900", "\ufaff"),
-    ("\ufe30", "\ufe4f"),
-    ("\uff00", "\uffef"),
-    ("\U00020000", "\U0003ffff"),
+    ("\u3000", "\u3003"),
+    ("\u3005", "\u3017"),
+    ("\u3041", "\u3094"),
+    ("\u30a1", "\u30f6"),
+    ("\u30fb", "\u30fe"),
+    ("\u3105", "\u3129"),
+    ("\u3131", "\u318e"),
+    ("\u4e00", "\u9fc3"),
+    ("\uac00", "\ud7a3"),
+    ("\uf900", "\ufa2d"),
+    ("\uff01", "\uff5e"),
+    ("\uff61", "\uff9f"),
+    ("\uffe0", "\uffe6"),
 )
 
 
@@ -93,32 +100,49 @@ def cjk_family() -> str | None:
     return None
 
 
-def _fonts_lack(families: Sequence[str], chars: set[str]) -> set[str]:
-    """Return those of ``chars`` that no font of ``families`` (one each, as matplotlib picks it:
-    ``'sans-serif'`` by rcParams' list) has; matplotlib draws each glyph with the first that has it."""
+def _font_paths(families: Sequence[str]) -> list[str]:
+    """Return the files of those fonts of ``families`` that are installed (one each, as matplotlib
+    picks it: ``'sans-serif'`` by rcParams' list); the others are skipped, as matplotlib skips them."""
     from linearnets.plotting._mpl import matplotlib_module  # which imports this module
 
     matplotlib_module()
     from matplotlib import font_manager
 
-    lacking = set(chars)
+    paths: list[str] = []
     for family in families:
         try:
-            path = font_manager.findfont(
-                font_manager.FontProperties(family=[family]), fallback_to_default=False
+            paths.append(
+                font_manager.findfont(
+                    font_manager.FontProperties(family=[family]), fallback_to_default=False
+                )
             )
         except (OSError, RuntimeError, ValueError):  # no such font
             continue
+    return paths
+
+
+def _fonts_lack(families: Sequence[str], chars: set[str]) -> set[str]:
+    """Return those of ``chars`` that no installed font of ``families`` has; matplotlib draws each
+    glyph with the first that has it."""
+    lacking = set(chars)
+    for path in _font_paths(families):
         charmap = _charmap(path)
         lacking = {ch for ch in lacking if ord(ch) not in charmap}
     return lacking
 
 
 def _default_fonts() -> list[str]:
-    """Return the font families matplotlib draws text with by default (rcParams)."""
+    """Return the font families matplotlib draws text with by default: rcParams' font.family, or
+    where none of those is installed (``['Arial']``, ``'sans-serif'`` of ``['SimHei']``) the font
+    matplotlib falls back to then (DejaVu Sans), named: a title's list that adds the CJK font to
+    rcParams' would leave it out (matplotlib falls back only where no font of the list is found)."""
     from linearnets.plotting._mpl import matplotlib_module  # which imports this module
 
-    return list(matplotlib_module().rcParams["font.family"])
+    matplotlib = matplotlib_module()
+    from matplotlib import font_manager
+
+    families = list(matplotlib.rcParams["font.family"])
+    return families if _font_paths(families) else [font_manager.fontManager.defaultFamily["ttf"]]
 
 
 @functools.lru_cache(maxsize=8)
@@ -153,11 +177,12 @@ def title_font(
     Raises:
         UsageError: a text holds characters that none of these fonts has, with a CJK font or
             without: its fix to write them in Latin letters or to set rcParams' font.family to
-            fonts that have them (another script's, ``'बैग'``, shown first); or, with no CJK font
-            installed, Chinese, Japanese or Korean characters, their fix to install one or: the
-            first text to write in Latin letters (none of the book's labels), where one is,
-            shown; else the first such text, and the book's English labels (``lang='en'``,
-            passed to what gave them). A text is shown, as written, by its parameter and index.
+            fonts that have them (another script's, ``'बैग'``, or a radical the CJK font offered
+            lacks); and, with no CJK font installed, Chinese, Japanese or Korean characters
+            (which that font has), their fix to install one or: the first text to write in Latin
+            letters (none of the book's labels), where one is, shown; else the first such text,
+            and the book's English labels (``lang='en'``, passed to what gave them). Both, where
+            both are, in one refusal. A text is shown, as written, by its parameter and index.
     """
     named = [
         (key, i, text)
@@ -176,34 +201,45 @@ def title_font(
         # the default fonts first: the CJK font's own Latin, Hebrew, ... would replace theirs
         return {"fontfamily": [*default, family]}
     # a CJK font installed draws CJK characters; none draws another script's ('बैग'), nor one
-    # the CJK font found lacks: such a text is refused alike with that font or without
-    other = {ch for ch in undrawn if family is not None or not _has_cjk(ch)}
+    # the CJK font found lacks, nor one the font offered lacks (a radical): such a text is
+    # refused alike with a CJK font or without, and beside CJK characters that want one
+    # installed ('T恤'), each is told its fix in one refusal
+    cjk = set() if family is not None else {ch for ch in undrawn if _has_cjk(ch)}
+    other = undrawn - cjk
+    refusals = []
     if other:
         key, i, text = next(entry for entry in named if not other.isdisjoint(entry[2]))
-        raise UsageError(
+        refusals.append(
             f"{key} hold characters none of the fonts drawing them has ({key}[{i}] = {text!r}), "
             "so the figure would show empty boxes; write them in Latin letters, or set "
             "matplotlib.rcParams['font.family'] to installed fonts that have them"
         )
+    if cjk:
+        refusals.append(_no_cjk_font(named, cjk))
+    raise UsageError(". Also, ".join(refusals))
+
+
+def _no_cjk_font(named: Sequence[tuple[str, int, str]], cjk: set[str]) -> str:
+    """Return the refusal of Chinese, Japanese or Korean characters ``cjk`` of the texts
+    ``named`` (parameter, index, text) where no CJK font is installed."""
     from linearnets.data.labels import TEXT_LABELS_ZH
 
-    # Chinese, Japanese or Korean alone, and no CJK font: the book's Chinese labels (lang='zh')
-    # have English ones; a user's own names may not: one among them ('猫' beside '包') and
-    # lang='en' leaves it as it is, so it is shown
+    # the book's Chinese labels (lang='zh') have English ones; a user's own names may not: one
+    # among them ('猫' beside '包') and lang='en' leaves it as it is, so it is shown
     own = [
         entry
         for entry in named
         for line in entry[2].split("\n")  # a two-line title's, each
-        if not undrawn.isdisjoint(line) and line not in TEXT_LABELS_ZH
+        if not cjk.isdisjoint(line) and line not in TEXT_LABELS_ZH
     ]
-    key, i, text = (own or [entry for entry in named if not undrawn.isdisjoint(entry[2])])[0]
+    key, i, text = (own or [entry for entry in named if not cjk.isdisjoint(entry[2])])[0]
     fix = (
         "write them in Latin letters"
         if own
         else "use the book's English labels, passing lang='en' to what gave them "
         "(get_fashion_mnist_labels(..., lang='en'), prediction_samples(..., lang='en'))"
     )
-    raise UsageError(
+    return (
         f"{key} hold Chinese, Japanese or Korean characters ({key}[{i}] = {text!r}), but "
         "no installed font has them (the figure would show empty boxes); install one, e.g. "
         f"'sudo apt-get install fonts-wqy-microhei', or {fix}"
