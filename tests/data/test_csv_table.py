@@ -17,9 +17,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from linearnets.data.arrays import load_regression_file
 from linearnets.errors import DatasetError, DataWarning, UsageError
+
+from ._pandas_emulation import PANDAS_DEFAULT_NA, follow
 
 
 @pytest.mark.parametrize(
@@ -578,19 +581,11 @@ def test_a_missing_value_is_named_as_one_with_the_fix(
     NA and an empty cell as missing: another marker is named in its na.strings; pandas' default
     na_values hold all but ' NA ' (blanks count)."""
     path = _written(tmp_path / "m.csv", text)
-    in_pandas = (
-        "df.dropna()" if cell != " NA " else f"pd.read_csv(path, na_values={[cell]!r}).dropna()"
-    )
-    in_r = (
-        "na.omit(df)"
-        if cell in ("", "NA")
-        else f'na.omit(read.csv(path, na.strings = c("NA", "{cell}")))'
-    )
+    fix = _drop_said([cell] * (cell == " NA "), [cell] * (cell not in ("", "NA")))
     assert _refusal(path) == (
         f"{path} is not a numeric CSV: line {line}, column {column} holds {cell!r}, a missing "
         "value (pandas writes NaN as an empty cell, R's write.csv as NA); every cell must be a "
-        f"number: drop or fill the examples that miss one first, e.g. {in_pandas} in pandas "
-        f"({in_r} in R), then save the table again"
+        f"number: drop or fill the examples that miss one first, {fix}"
     )
 
 
@@ -716,6 +711,26 @@ def test_a_number_padded_with_any_blank_is_read_as_numpy_reads_it(
     X, y = load_regression_file(tmp_path / "d.csv")
     np.testing.assert_array_equal(np.asarray(X), expected[:, :2].astype(np.float32))
     np.testing.assert_array_equal(np.asarray(y).reshape(-1), expected[:, 2].astype(np.float32))
+
+
+def _drop_said(pandas: list[str], r: list[str], *, header: bool = True) -> str:
+    """Return the fix a missing value's refusal ends with, for a file with a row of names or none
+    (read, and saved, without one), whose markers ``pandas`` and ``r`` those tools' defaults do not
+    read as missing; saved without the index (row names) they add."""
+    na = f", na_values={pandas!r}" if pandas else ""
+    strings = ", ".join(f'"{cell}"' for cell in ["NA", *r])
+    na_strings = f", na.strings = c({strings})" if r else ""
+    if header:
+        return (
+            f"e.g. in pandas: df = pd.read_csv(path{na}).dropna(); df.to_csv(path, index=False) "
+            f"(in R: df <- na.omit(read.csv(path{na_strings})); write.csv(df, path, row.names = "
+            "FALSE))"
+        )
+    return (
+        f"e.g. in pandas: df = pd.read_csv(path, header=None{na}).dropna(); df.to_csv(path, "
+        f"header=False, index=False) (in R: df <- na.omit(read.csv(path, header = FALSE"
+        f"{na_strings})); write.csv(df, path, row.names = FALSE))"
+    )
 
 
 def _written(path: Path, text: str) -> Path:
@@ -1041,9 +1056,7 @@ def test_spreadsheet_error_values_of_any_locale_first_in_a_row_are_refused_not_d
     assert _refusal(path) == (
         f"{path} is not a numeric CSV: line 5, column 1 holds {cell!r}, a missing value (a "
         "spreadsheet's error value, its formula gave none); every cell must be a number: drop or "
-        f"fill the examples that miss one first, e.g. pd.read_csv(path, na_values=[{cell!r}])"
-        f'.dropna() in pandas (na.omit(read.csv(path, na.strings = c("NA", "{cell}"))) in R), '
-        "then save the table again"
+        f"fill the examples that miss one first, {_drop_said([cell], [cell])}"
     )
     # in a row of another width too: the row told by its width, not dropped as a comment
     path = _written(tmp_path / "w.csv", f"a,b,y\n1,2,3\n{cell},8\n4,5,6\n")
@@ -1375,16 +1388,17 @@ def test_a_line_of_empty_cells_is_refused_as_a_missing_value_by_line(tmp_path: P
     path = _written(tmp_path / "c.csv", "a,b,y\n1,2,3\n\n,,\n4,5,6\n7,8,10\n1,3,5\n2,2,2\n")
     assert _refusal(path) == (
         f"{path} is not a numeric CSV: line 4 holds ',,', 3 empty cells, an example missing every "
-        "value (as pandas writes a row of NaN); every cell must be a number: drop or fill the "
-        "examples that miss one first, e.g. df.dropna() in pandas (na.omit(df) in R), or delete "
-        "that line, then save the table again"
+        "value (as pandas writes a row of NaN); every cell must be a number: delete that line, or "
+        f"drop or fill the examples that miss one first, {_drop_said([], [])}"
     )
     _written(path, "a,b,y\n1,2,3\n4,5,6\n , ,\n7,8,10\n1,3,5\n,,\n2,2,2\n,,\n")
     assert _refusal(path).startswith(
         f"{path} is not a numeric CSV: line 4, the first of 2 such lines, holds ' , ,', 3 empty "
         "cells,"
     )
-    assert _refusal(path).endswith("or delete those lines, then save the table again")
+    assert ": delete those lines, or drop or fill the examples that miss one first" in _refusal(
+        path
+    )
     _written(path, "a,b,y\n1,2,3\n\n4,5,6\n7,8,10\n1,3,5\n2,2,2\n,,\n")  # deleted, as told
     X, y = load_regression_file(path)
     assert X.shape == (5, 2) and y.reshape(-1).tolist() == [3, 6, 10, 5, 2]
@@ -1412,10 +1426,10 @@ def test_a_table_read_at_once_reads_each_cell_as_the_cell_by_cell_reading(
     value = number(cell)
     if value is None or np.isnan(value) or (np.isinf(value) and "inf" not in cell.lower()):
         with pytest.raises(DatasetError, match=rf"line 2, column 1 holds {re.escape(repr(cell))}"):
-            numeric_table(path, rows, 2)
+            numeric_table(path, rows, 2, header=False)
         assert _all_numbers(rows, 2) is None
         return
-    table = numeric_table(path, rows, 2)
+    table = numeric_table(path, rows, 2, header=False)
     assert table[1, 0].tobytes() == np.float64(value).tobytes()
     assert table[:, 1].tolist() == [2, 0.1, 4.25]
     fast = _all_numbers(rows, 2)
@@ -1475,23 +1489,16 @@ def test_nan_and_missing_value_markers_are_told_as_missing_values(
     or rescale them first"; '-' and '?' as no number. NA and empty cells were told to drop or fill
     the examples that miss one. pandas reads nan and NaN as NaN, not '-' nor '?'."""
     path = _written(tmp_path / "m.csv", "a,b,c,y\n" + _rows_text(5) + f"1,{cell},3,4\n")
-    in_pandas = (
-        "df.dropna()"
-        if cell in ("nan", "NaN")
-        else f"pd.read_csv(path, na_values=[{cell!r}]).dropna()"
-    )
+    fix = _drop_said([cell] * (cell not in ("nan", "NaN")), [cell])
     assert _refusal(path) == (
         f"{path} is not a numeric CSV: line 7, column 2 holds {cell!r}, a missing value "
         f"({writers}); every cell must be a number: drop or fill the examples that miss one "
-        f'first, e.g. {in_pandas} in pandas (na.omit(read.csv(path, na.strings = c("NA", '
-        f'"{cell}"))) in R), then save the table again'
+        f"first, {fix}"
     )
 
 
-# pandas' read_csv's default na_values, as its documentation lists them: a cell is read as NaN
-# where it is one of them exactly (case and blanks count); R's read.csv's na.strings is "NA", and
-# an empty cell of a numeric column is NA too
-PANDAS_DEFAULT_NA = {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}  # fmt: skip
+# pandas' read_csv reads a cell as NaN where it is one of PANDAS_DEFAULT_NA exactly (case and
+# blanks count); R's read.csv's na.strings is "NA", and an empty cell of a numeric column is NA too
 
 
 def _dropped(path: Path, missing: set[str], out: Path) -> int:
@@ -1534,14 +1541,11 @@ def test_the_drop_fix_names_the_markers_pandas_and_r_do_not_read_as_missing(
     path = _written(tmp_path / "m.csv", "a,b,y\n" + good + marked)
     pandas = [cell for cell in cells if cell not in PANDAS_DEFAULT_NA]
     r = [cell for cell in cells if cell not in ("NA", "")]
-    in_pandas = f"pd.read_csv(path, na_values={pandas!r}).dropna()" if pandas else "df.dropna()"
-    strings = ", ".join(f'"{cell}"' for cell in ["NA", *r])
-    in_r = f"na.omit(read.csv(path, na.strings = c({strings})))" if r else "na.omit(df)"
     said = _refusal(path)
     assert said == (
         f"{path} is not a numeric CSV: line 7, column 2 holds {cells[0]!r}, a missing value "
         f"({writers}); every cell must be a number: drop or fill the examples that miss one "
-        f"first, e.g. {in_pandas} in pandas ({in_r} in R), then save the table again"
+        f"first, {_drop_said(pandas, r)}"
     )
     offered = re.search(r"na_values=(\[.*?\])\)", said)
     na_values = set(ast.literal_eval(offered[1])) if offered else set()
@@ -1554,6 +1558,118 @@ def test_the_drop_fix_names_the_markers_pandas_and_r_do_not_read_as_missing(
         X, y = load_regression_file(tmp_path / "fixed.csv")  # no missing value left
         assert X.tolist() == [[i, 2 * i] for i in range(1, 6)]
         assert y.flatten().tolist() == [1, 2, 0, 1, 2]
+    follow(said, path)  # pandas' code as offered, saved over the file
+    X, y = load_regression_file(path)
+    assert X.tolist() == [[i, 2 * i] for i in range(1, 6)]
+    assert y.flatten().tolist() == [1, 2, 0, 1, 2]
+
+
+def test_the_drop_fix_reads_and_saves_a_file_without_a_header_as_one(tmp_path: Path) -> None:
+    """A file without a header was told pd.read_csv(path, na_values=['?']).dropna(): pandas read
+    its first row as the column names (the second 0 renamed '0.1'), saved again as the table's
+    first row, read as data: X[0] became [0.0, 0.1, 1.0], not [0, 0, 1], without a word. And
+    "then save the table again" wrote pandas' index as a first column, refused as R's row names.
+    The fix reads the file as it is (header=None where it has none) and saves it so."""
+    text = "0,0,1,5.5\n1,?,0,2.5\n0,1,0,3.5\n1,0,1,4.5\n"
+    path = _written(tmp_path / "hl.csv", text)
+    said = _refusal(path)
+    assert said == (
+        f"{path} is not a numeric CSV: line 2, column 2 holds '?', a missing value (pandas writes "
+        "NaN as an empty cell, R's write.csv as NA); every cell must be a number: drop or fill the "
+        "examples that miss one first, e.g. in pandas: df = pd.read_csv(path, header=None, "
+        "na_values=['?']).dropna(); df.to_csv(path, header=False, index=False) (in R: df <- "
+        'na.omit(read.csv(path, header = FALSE, na.strings = c("NA", "?"))); write.csv(df, path, '
+        "row.names = FALSE))"
+    )
+    follow(said, path)
+    X, y = load_regression_file(path)
+    oracle = np.loadtxt(io.StringIO(text.replace("1,?,0,2.5\n", "")), delimiter=",")
+    assert X.tolist() == oracle[:, :-1].tolist() == [[0, 0, 1], [0, 1, 0], [1, 0, 1]]
+    assert y.flatten().tolist() == [5.5, 3.5, 4.5]
+    # as told before, the first row read as names changes the data
+    follow("in pandas: df = pd.read_csv(path, na_values=['?']).dropna(); df.to_csv(path, "
+           "index=False)", _written(path, text))  # fmt: skip
+    assert load_regression_file(path)[0][0].tolist() == torch.tensor([0.0, 0.1, 1.0]).tolist()
+    # a header: read and saved with it, without pandas' index
+    path = _written(tmp_path / "h.csv", "a,b,c,y\n" + text)
+    said = _refusal(path)
+    assert said.endswith(
+        "e.g. in pandas: df = pd.read_csv(path, na_values=['?']).dropna(); df.to_csv(path, "
+        'index=False) (in R: df <- na.omit(read.csv(path, na.strings = c("NA", "?"))); '
+        "write.csv(df, path, row.names = FALSE))"
+    )
+    follow(said, path)
+    X, y = load_regression_file(path)
+    assert X.tolist() == oracle[:, :-1].tolist() and y.flatten().tolist() == [5.5, 3.5, 4.5]
+    follow(said.replace(", index=False", ""), _written(path, "a,b,c,y\n" + text))
+    assert "to_csv() writes its index" in _refusal(path)  # as "save the table again" left it
+
+
+@pytest.mark.parametrize(
+    ("text", "header", "targets", "X", "y"),
+    [
+        # y missing too: those examples dropped, the features' means over the rest
+        ("a,b,y\n,2,3\n4,,6\n7,8,\n", True, True, [[5.5, 2], [4, 5]], [3, 6]),
+        # no header (with an empty cell, not nan, its first row is told as numbers and text)
+        ("1,2,nan\n,5,6\n7,,9\n", False, True, [[4, 5], [7, 3.5]], [6, 9]),
+        # y never missing: every example kept
+        ("a,b,y\n,2,3\n4,,6\n", True, False, [[4, 2], [4, 2]], [3, 6]),
+    ],
+)
+def test_a_table_whose_every_example_misses_a_value_is_told_to_fill_them(
+    tmp_path: Path, text: str, header: bool, targets: bool, X: list[list[float]], y: list[float]
+) -> None:
+    """Every row missing a value, no column all missing, was told to drop the examples that miss
+    one, e.g. df.dropna(): followed, no row was left, "holds no data rows". The features' missing
+    values are to fill (a target cannot be: the examples missing y are dropped), e.g. with each
+    column's mean over its numbers, the oracle here."""
+    path = _written(tmp_path / "f.csv", text)
+    line, column, cell = (2, 1, "") if header else (1, 3, "nan")
+    writers = (
+        "pandas writes NaN as an empty cell, R's write.csv as NA"
+        if header
+        else "numpy.savetxt writes NaN as nan, pandas as an empty cell"
+    )
+    read = "pd.read_csv(path)" if header else "pd.read_csv(path, header=None)"
+    save = (
+        "df.to_csv(path, index=False)" if header else "df.to_csv(path, header=False, index=False)"
+    )
+    drop = ", and drop the examples that miss y (a target cannot be filled)" if targets else ""
+    said = _refusal(path)
+    assert said == (
+        f"{path} is not a numeric CSV: line {line}, column {column} holds {cell!r}, a missing "
+        f"value ({writers}); every cell must be a number, and every example misses one, so dropping them would leave none: fill the "
+        f"features' missing values instead, e.g. with each column's mean{drop}; in pandas: "
+        f"df = {read}; df = df.fillna(df.iloc[:, :-1].mean()){'.dropna()' * targets}; "
+        f"{save}"
+    )
+    follow(said, path)
+    got_X, got_y = load_regression_file(path)
+    assert got_X.tolist() == X and got_y.flatten().tolist() == y
+
+
+def test_a_line_of_empty_cells_in_a_file_without_a_header_is_told_the_fix_that_keeps_its_first_row(
+    tmp_path: Path,
+) -> None:
+    """The fix for a row of empty cells is read and saved as the file is, without a header where
+    it has none (read with one, its first row would be the names); where every other row misses a
+    value too, dropping them all would leave none: the line is to delete, the rest told next."""
+    path = _written(tmp_path / "e.csv", "1,2,3\n,,\n4,5,6\n")
+    said = _refusal(path)
+    assert said == (
+        f"{path} is not a numeric CSV: line 2 holds ',,', 3 empty cells, an example missing every "
+        "value (as pandas writes a row of NaN); every cell must be a number: delete that line, or "
+        f"drop or fill the examples that miss one first, {_drop_said([], [], header=False)}"
+    )
+    follow(said, path)
+    X, y = load_regression_file(path)
+    assert X.tolist() == [[1, 2], [4, 5]] and y.flatten().tolist() == [3, 6]
+    path = _written(tmp_path / "e.csv", "a,b,y\n1,,3\n,,\n4,5,\n")
+    assert _refusal(path).endswith("every cell must be a number: delete that line")
+    _written(path, "a,b,y\n1,,3\n4,5,\n")  # deleted, as told
+    follow(_refusal(path), path)  # then filled, as told
+    X, y = load_regression_file(path)
+    assert X.tolist() == [[1, 5]] and y.flatten().tolist() == [3]
 
 
 def test_a_column_of_only_missing_values_is_told_to_be_dropped(tmp_path: Path) -> None:
@@ -1575,8 +1691,9 @@ def test_a_column_of_only_missing_values_is_told_to_be_dropped(tmp_path: Path) -
         "holds 'nan', the first of 5): drop that column, then save the table again"
     )
     path.write_text("a,c,y\nNA,1,0\n2,2,1\n3,3,0\n4,4,1\n5,5,0\n")
-    assert "drop or fill the examples that miss one first, e.g. df.dropna() in pandas" in (
-        _refusal(path)
+    assert (
+        "drop or fill the examples that miss one first, e.g. in pandas: df = pd.read_csv(path)"
+        ".dropna(); df.to_csv(path, index=False)" in _refusal(path)
     )
     path = _written(tmp_path / "two.csv", "a,b,c,y\nNA,1,,0\nNA,2,nan,1\n#DIV/0!,3,NA,0\n")
     assert _refusal(path) == (

@@ -26,6 +26,7 @@ __all__ = [
     "THOUSANDS_FORMAT",
     "comment_fix",
     "error_value",
+    "is_missing",
     "missing_value",
     "mixed",
     "number",
@@ -115,11 +116,17 @@ def other_digits(text: str) -> bool:
 
 
 def numeric_table(
-    path: Path, rows: Rows, columns: int, *, names: tuple[int, list[str]] | None = None
+    path: Path,
+    rows: Rows,
+    columns: int,
+    *,
+    header: bool,
+    names: tuple[int, list[str]] | None = None,
 ) -> np.ndarray:
     """Return ``rows``, each of ``columns`` cells, as a float64 array (len(rows), columns); refuse a
-    cell that is not a number. ``names``: the line and cells of a header that starts with '#'
-    ('#exported,by,tool'), named where the first row is refused: the names may be there."""
+    cell that is not a number. ``header``: the file has a row of names above ``rows`` (a fix reads
+    it so, or as data where it has none). ``names``: the line and cells of a header that starts
+    with '#' ('#exported,by,tool'), named where the first row is refused: the names may be there."""
     fast = _all_numbers(rows, columns)
     if fast is not None:
         return fast
@@ -128,14 +135,14 @@ def numeric_table(
         for j, cell in enumerate(row):
             value = number(cell)
             if value is None:
-                error = _not_a_number(path, rows, line, j, cell)
+                error = _not_a_number(path, rows, line, j, cell, header=header)
                 if i == 0 and names is not None:
                     error = DatasetError(f"{error}; {_read_as_names(*names)}")
                 raise error
             if math.isinf(value) and "inf" not in cell.lower():
                 _refuse_past_float64(path, line, j, cell)
             if math.isnan(value):  # 'nan', as numpy.savetxt writes a missing value
-                raise _missing(path, rows, line, j, cell)
+                raise _missing(path, rows, line, j, cell, header=header)
             table[i, j] = value
     return table
 
@@ -179,11 +186,12 @@ def _read_as_names(line: int, row: list[str]) -> str:
     return f"line {line}, {','.join(row)!r:.40}, was read as the names; to skip it {_COMMENT_FIX}"
 
 
-def refuse_empty_rows(path: Path, rows: Rows, *, table: Rows) -> None:
+def refuse_empty_rows(path: Path, rows: Rows, *, table: Rows, header: bool) -> None:
     """Refuse a row of ``rows`` whose cells are all empty (``,,``) between the ``table``'s first
-    and last rows: an example missing every value, as pandas writes a row of NaNs. It was
-    dropped silently, though one empty cell (``4,,6``) is refused as a missing value; named by
-    line, the first, with the count. A line with no comma (blank, or blanks alone) is a blank
+    and last rows (``header``: its first is a row of names): an example missing every value, as
+    pandas writes a row of NaNs. It was dropped silently, though one empty cell (``4,,6``) is
+    refused as a missing value; named by line, the first, with the count, and the fix: delete
+    them, or drop the examples that miss a value (:func:`_drop_fix`) where one misses none. A line with no comma (blank, or blanks alone) is a blank
     line, skipped, and so are rows of empty cells above or below the table (a spreadsheet's
     formatted rows past the data)."""
     top, bottom = table[0][0], table[-1][0]
@@ -198,20 +206,27 @@ def refuse_empty_rows(path: Path, rows: Rows, *, table: Rows) -> None:
     many = len(empty) > 1
     first = f", the first of {len(empty)} such lines," if many else ""
     them = "those lines" if many else "that line"
+    data = table[header:]
+    fix = (
+        f": delete {them}"  # the others' missing values are told next, each row missing one
+        if all(any(map(is_missing, cells)) for _, cells in data)
+        else _drop_fix(
+            [*data, *((n, cells) for n, cells in rows if n in empty)], header=header, delete=them
+        )
+    )
     raise DatasetError(
         f"{shown_path(path)} is not a numeric CSV: line {line}{first} holds {','.join(row)!r}, "
         f"{len(row)} empty cells, an example missing every value (as pandas writes a row of "
-        "NaN); every cell must be a number: drop or fill the examples that miss one first, e.g. "
-        f"df.dropna() in pandas (na.omit(df) in R), or delete {them}, then save the table again"
+        f"NaN); every cell must be a number{fix}"
     )
 
 
-def _missing(path: Path, rows: Rows, line: int, j: int, cell: str) -> DatasetError:
+def _missing(path: Path, rows: Rows, line: int, j: int, cell: str, *, header: bool) -> DatasetError:
     """Return the refusal of ``cell``, a missing value (``NA``, ``''``, ``nan``, ``?``), at
-    ``line``, column ``j`` (from 0) of ``path``, whose table is ``rows``, with the fix: drop the
-    columns that hold nothing else, else drop or fill the examples that miss one, read with the
-    file's markers (:func:`_drop_fix`)."""
-    empty = [k for k in range(len(rows[0][1])) if all(_is_missing(row[k]) for _, row in rows)]
+    ``line``, column ``j`` (from 0) of ``path``, whose table is ``rows`` (below a row of names
+    where ``header``), with the fix: drop the columns that hold nothing else, else drop or fill
+    the examples that miss one, read with the file's markers (:func:`_drop_fix`)."""
+    empty = [k for k in range(len(rows[0][1])) if all(is_missing(row[k]) for _, row in rows)]
     if empty:
         return _empty_columns(path, rows, empty)
     nan = number(cell) is not None  # 'nan', 'NaN': numpy.savetxt's NaN
@@ -224,31 +239,47 @@ def _missing(path: Path, rows: Rows, line: int, j: int, cell: str) -> DatasetErr
     )
     return DatasetError(
         f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "
-        f"a missing value ({writers}); every cell must be a number: drop or fill the examples "
-        f"that miss one first, e.g. {_drop_fix(rows)}, then save the table again"
+        f"a missing value ({writers}); every cell must be a number{_drop_fix(rows, header=header)}"
     )
 
 
-def _is_missing(cell: str) -> bool:
-    """Return whether the cell is a missing value: :func:`missing_value`'s, or one that reads as
-    NaN (``nan``, as numpy.savetxt writes one)."""
+def is_missing(cell: str) -> bool:
+    """Return whether the cell or value is a missing one: :func:`missing_value`'s, or one that
+    reads as NaN (``nan``, as numpy.savetxt writes one, and pandas a missing label as text)."""
     value = number(cell)
     return missing_value(cell) if value is None else math.isnan(value)
 
 
-def _drop_fix(rows: Rows) -> str:
-    """Return how pandas and R drop the examples of ``rows`` that miss a value: read with the
-    file's markers that they do not read as missing by default (``na_values``, ``na.strings``),
-    for every one to be dropped; ``df.dropna()`` where the defaults read them all."""
+def _drop_fix(rows: Rows, *, header: bool, delete: str = "") -> str:
+    """Say how to drop the examples of ``rows`` that miss a value (or to ``delete`` those lines, if
+    named, where the others are kept), after a rule's words, as pandas and R read the file
+    (``header``: it has a row of names, else none: read as data, written back without one) with
+    its markers that they do not read as missing by default (``na_values``, ``na.strings``), for
+    every one to be dropped, saved without the index (row names) they add; where every example
+    misses one, how pandas fills the features' (with their mean) and drops those missing y."""
     cells = chain.from_iterable(row for _, row in rows)
     # a cell ending in a digit is a number, or no missing value: only the others are checked
-    markers = dict.fromkeys(c for c in cells if not c[-1:].isdigit() and _is_missing(c))
+    markers = dict.fromkeys(c for c in cells if not c[-1:].isdigit() and is_missing(c))
     pandas = [c for c in markers if c not in _PANDAS_NA]
     r = [c for c in markers if c not in _R_NA]
-    in_pandas = f"pd.read_csv(path, na_values={pandas!r}).dropna()" if pandas else "df.dropna()"
+    options = ", header=None" * (not header) + f", na_values={pandas!r}" * bool(pandas)
+    read = f"df = pd.read_csv(path{options})"
+    save = f"df.to_csv(path, {'header=False, ' * (not header)}index=False)"
+    if all(any(map(is_missing, row)) for _, row in rows):  # dropna() would leave no example
+        targets = any(is_missing(row[-1]) for _, row in rows)
+        drop = ", and drop the examples that miss y (a target cannot be filled)" * targets
+        return (
+            ", and every example misses one, so dropping them would leave none: fill the features' "
+            f"missing values instead, e.g. with each column's mean{drop}; in pandas: {read}; "
+            f"df = df.fillna(df.iloc[:, :-1].mean()){'.dropna()' * targets}; {save}"
+        )
     strings = ", ".join(_r_string(c) for c in ("NA", *r))
-    in_r = f"na.omit(read.csv(path, na.strings = c({strings})))" if r else "na.omit(df)"
-    return f"{in_pandas} in pandas ({in_r} in R)"
+    options = ", header = FALSE" * (not header) + f", na.strings = c({strings})" * bool(r)
+    return (
+        f": {f'delete {delete}, or ' * bool(delete)}drop or fill the examples that miss one first, "
+        f"e.g. in pandas: {read}.dropna(); {save} (in R: df <- na.omit(read.csv(path{options})); "
+        "write.csv(df, path, row.names = FALSE))"
+    )
 
 
 def _r_string(text: str) -> str:
@@ -280,13 +311,15 @@ def _empty_columns(path: Path, rows: Rows, empty: list[int]) -> DatasetError:
     )
 
 
-def _not_a_number(path: Path, rows: Rows, line: int, j: int, cell: str) -> DatasetError:
+def _not_a_number(
+    path: Path, rows: Rows, line: int, j: int, cell: str, *, header: bool
+) -> DatasetError:
     """Return the refusal of ``cell``, no number, at ``line``, column ``j`` (from 0) of ``path``,
-    whose table is ``rows``:
+    whose table is ``rows`` (below a row of names where ``header``):
     a missing value, a bool, a number with thousands separators, or anything else, each with its
     fix."""
     if missing_value(cell):
-        return _missing(path, rows, line, j, cell)
+        return _missing(path, rows, line, j, cell, header=header)
     if cell.strip().lower() in ("true", "false"):
         return DatasetError(
             f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "

@@ -104,9 +104,9 @@ def _read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
     check_separator(path, rows, hashed)  # comments in: the conversion it names skips them
     everything, rows = rows, drop_comments(path, rows, hashed)
     refuse_trailing_commas(path, rows)
-    refuse_empty_rows(path, read, table=rows)  # ',,' among the data: an example missing all
     line, first = rows[0]
     header = all(number(cell) is None and not other_digits(cell) for cell in first)
+    refuse_empty_rows(path, read, table=rows, header=header)  # ',,' among the data: missing all
     if len(first) < 2:
         refuse_one_column(path, rows)
     columns = column_count(path, rows, header=header)
@@ -135,4 +135,4 @@ def _read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
     lines = np.fromiter((line for line, _ in rows), dtype=np.int64, count=len(rows))  # (N,)
     # '#exported,by,tool' as wide as the table, no comment, read as the names: said if line 2 fails
     names = (line, first) if header and line in hashed else None
-    return numeric_table(path, rows, columns, names=names), lines
+    return numeric_table(path, rows, columns, header=header, names=names), lines
