@@ -548,3 +548,129 @@ def test_whole_numbers_written_as_text_are_refused_with_their_cast(
     with pytest.warns(DataWarning):  # classes 3..9 have no label: warned, as for any labels
         arrays = load_classification_file(path)
     assert arrays.y.tolist() == [2, 10, 0, 1]
+
+
+def _refusal(path: Path) -> str:
+    """Return the message of the DatasetError reading the classification file ``path`` raises."""
+    with pytest.raises(DatasetError) as info:
+        load_classification_file(path)
+    return str(info.value)
+
+
+@pytest.mark.parametrize("nan", ["nan", "NaN"])
+def test_nan_written_as_a_text_label_is_a_missing_label(tmp_path: Path, nan: str) -> None:
+    """pandas writes a missing label as 'nan' (s.to_numpy(dtype=str)): it was no missing label
+    here, though the CSV reading counts it one, so y was told to be numbered with numpy.unique,
+    which made 'nan' a class of its own. It is dropped first, as '' and 'NA' are."""
+    X, y = np.arange(8.0).reshape(4, 2), np.array(["cat", nan, "dog", "cat"])
+    path = _write(tmp_path, X=X, y=y)
+    assert _refusal(path) == (
+        f"{path}: y must hold integer class labels, got dtype <U3: text, and y[1] = {nan!r} is a "
+        "missing label (1 of 4): numbered, the missing labels would be a class of their own; drop "
+        "those examples (their rows of X too), then store the labels as integers 0..C-1, "
+        "numbered e.g. with numpy.unique(y, return_inverse=True)[1]"
+    )
+    keep = y != nan
+    X, y = X[keep], y[keep]
+    path = _write(
+        tmp_path, X=X, y=eval("numpy.unique(y, return_inverse=True)[1]", {"numpy": np, "y": y})
+    )
+    arrays = load_classification_file(path)
+    assert arrays.num_classes == 2 and arrays.y.tolist() == [0, 1, 0]  # cat, dog, cat
+
+
+@pytest.mark.parametrize(
+    ("y", "cast", "said", "kept"),
+    [
+        (["1", "2", "10", ""], "y.astype(int)", ", and y[3] = '' is a missing label (1 of 4); "
+         "drop those examples (their rows of X too), then", [1, 2, 10]),
+        (["1.0", "2.0", "10.0", "0.0"], "y.astype(float).astype(int)", ";", [1, 2, 10, 0]),
+        (["1.0", "NA", "10", "2e0"], "y.astype(float).astype(int)", ", and y[1] = 'NA' is a "
+         "missing label (1 of 4); drop those examples (their rows of X too), then", [1, 10, 2]),
+    ],
+)  # fmt: skip
+def test_whole_numbers_written_as_text_keep_their_meaning_beside_missing_labels_or_decimals(
+    tmp_path: Path, y: list[str], cast: str, said: str, kept: list[int]
+) -> None:
+    """'1', '2', '10' beside a missing label, or written '1.0' (which astype(int) refuses), were
+    told to be numbered with numpy.unique: followed, '10' became class 1 and '2' class 2, the
+    classes' names lost. They are told the cast that keeps them, once the missing are dropped."""
+    labels = np.array(y)
+    path = _write(tmp_path, X=np.ones((4, 2)), y=labels)
+    assert _refusal(path) == (
+        f"{path}: y must hold integer class labels, got dtype {labels.dtype}: whole numbers "
+        f"written as text{said} store them as integers, {cast}"
+    )
+    labels = labels[~np.isin(labels, ["", "NA"])]  # dropped, as told
+    path = _write(tmp_path, X=np.ones((len(labels), 2)), y=eval(cast, {"y": labels}))
+    with pytest.warns(DataWarning):  # classes 3..9 have no label: warned, as for any labels
+        arrays = load_classification_file(path)
+    assert arrays.y.tolist() == kept
+
+
+def test_whole_numbers_as_text_in_y_test_alone_are_told_y_tests_cast_alone(tmp_path: Path) -> None:
+    """y_test's own refusal said "store them as integers, y_test.astype(int), and y_test's alike":
+    y, already integers, needs nothing."""
+    y_test = np.array(["0", "1", "2"])
+    path = _write(tmp_path, X=np.ones((3, 2)), y=np.array([0, 1, 2]), X_test=np.ones((3, 2)),
+                  y_test=y_test)  # fmt: skip
+    assert _refusal(path) == (
+        f"{path}: y_test must hold integer class labels, got dtype <U1: whole numbers written as "
+        "text; store them as integers, y_test.astype(int)"
+    )
+    path = _write(tmp_path, X=np.ones((3, 2)), y=np.array([0, 1, 2]), X_test=np.ones((3, 2)),
+                  y_test=eval("y_test.astype(int)", {"y_test": y_test}))  # fmt: skip
+    assert load_classification_file(path).y_test.tolist() == [0, 1, 2]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("y_test", "said", "kept"),
+    [
+        (["0", "x", "2"], ", and y_test[1] = 'x' is no whole number (1 of 3); fix or drop those "
+         "examples (their rows of X_test too), then store them as integers, y.astype(int), and "
+         "y_test's alike", [0, 2]),
+        (["0.0", "2.0"], "; store them as integers, y.astype(int), and "
+         "y_test.astype(float).astype(int)", [0, 2]),
+        (["1", "?", "y"], ", and y_test[1] = '?' is a missing label (1 of 3) and y_test[2] = 'y' "
+         "is no whole number (1 of 3); fix or drop those examples (their rows of X_test too), then "
+         "store them as integers, y.astype(int), and y_test's alike", [1]),
+    ],
+)  # fmt: skip
+def test_ys_cast_beside_y_test_says_what_y_test_needs(
+    tmp_path: Path, y_test: list[str], said: str, kept: list[int]
+) -> None:
+    """y, whole numbers as text, was told "y.astype(int), and y_test's alike" whatever y_test
+    held: beside 'x' that cast raises, beside '2.0' too. y_test's own cast is said, and its values
+    that are no whole number, to fix or drop first."""
+    y, test = np.array(["0", "1", "2"]), np.array(y_test)
+    path = _write(tmp_path, X=np.ones((3, 2)), y=y, X_test=np.ones((len(test), 2)), y_test=test)
+    assert _refusal(path) == (
+        f"{path}: y must hold integer class labels, got dtype <U1: whole numbers written as "
+        f"text{said}"
+    )
+    casts = re.findall(r"(y(?:_test)?\.astype\(.*?\)(?:\.astype\(int\))?)", said)
+    test = test[np.isin(test, ["0", "1", "2", "0.0", "2.0"])]  # 'x', '?', 'y' dropped, as told
+    y_cast, test_cast = casts[0], casts[1] if len(casts) > 1 else "y_test.astype(int)"
+    path = _write(tmp_path, X=np.ones((3, 2)), y=eval(y_cast, {"y": y}),
+                  X_test=np.ones((len(test), 2)), y_test=eval(test_cast, {"y_test": test}))  # fmt: skip
+    assert load_classification_file(path).y_test.tolist() == kept  # type: ignore[union-attr]
+
+
+def test_a_y_test_of_missing_labels_alone_beside_text_labels_is_told_it_holds_none(
+    tmp_path: Path,
+) -> None:
+    """y_test all missing beside text y was told to drop those examples: followed, X_test had no
+    rows, refused next. It holds no labels: the file is to be saved with them, or without a test
+    set, as y_test's own refusal beside integer y says."""
+    X, y = np.arange(6.0).reshape(3, 2), np.array(["a", "b", "a"])
+    path = _write(tmp_path, X=X, y=y, X_test=np.ones((2, 2)), y_test=np.array(["", ""]))
+    none = (
+        "got dtype <U1: text, and every value of y_test is missing ('' at y_test[0] the first of "
+        "2): it holds no labels; save the file with them, or without X_test and y_test"
+    )
+    assert _refusal(path) == f"{path}: y must hold integer class labels, {none}"
+    path = _write(tmp_path, X=X, y=np.array([0, 1, 0]), X_test=np.ones((2, 2)),
+                  y_test=np.array(["", ""]))  # fmt: skip
+    assert _refusal(path) == f"{path}: y_test must hold integer class labels, {none}"
+    path = _write(tmp_path, X=X, y=np.unique(y, return_inverse=True)[1])  # without a test set
+    assert load_classification_file(path).y.tolist() == [0, 1, 0]

@@ -13,7 +13,7 @@ import torch
 
 from linearnets._text import counted, shown_path
 from linearnets._warn import warn
-from linearnets.data.csv_cells import missing_value
+from linearnets.data.csv_cells import is_missing
 from linearnets.errors import DatasetError, DataWarning
 
 __all__ = [
@@ -169,50 +169,104 @@ def _not_whole(name: str, array: np.ndarray, *, test_set: bool, y_test: np.ndarr
 
 
 def _text(name: str, array: np.ndarray, *, test_set: bool, y_test: np.ndarray | None) -> str:
-    """Say how to store ``array`` (N,) of text as class labels: cast where every value is a whole
-    number written as text; else numbered, once its missing values (:func:`missing_value`) and
-    those of ``y_test`` (text beside ``y``, numbered with it) are dropped, as numbering would make
-    a class of them; none of its values is a label where every one is missing."""
+    """Say how to store ``array`` (N,) of text as class labels: cast (:func:`_cast`) where its
+    values are whole numbers written as text, keeping their meaning, else numbered; once its
+    missing values (:func:`~linearnets.data.csv_cells.is_missing`) and those of ``y_test`` (text
+    beside ``y``, cast or numbered with it) are dropped, as a cast fails on them and numbering
+    would make a class of them; none of its values is a label where every one is missing."""
     got = f"got dtype {array.dtype}"
-    values, missing = _missing_labels(array)  # (N,) x 2
-    if missing.all():
-        return (
-            f"{got}: text, and every value of {name} is missing ({values[0]!r} at {name}[0] the "
-            f"first of {len(values)}): it holds no labels; save the file with them"
-        )
-    found = [(name, values, missing)]
+    found = [(name, array)]
     if y_test is not None and y_test.ndim == 1 and y_test.dtype.kind in "SU":
-        found.append(("y_test", *_missing_labels(y_test)))
-    said, rows = [], []
-    for label, texts, where in found:
-        if where.any():
-            i = int(np.flatnonzero(where)[0])
-            said.append(
-                f"{label}[{i}] = {texts[i]!r} is a missing label ({int(where.sum())} of "
-                f"{len(texts)})"
+        found.append(("y_test", y_test))
+    said, rows, values, missing = [], [], [], []
+    for label, labels in found:
+        texts, gone = _missing_labels(labels)  # (N,) x 2
+        if gone.all():  # dropped, no example would be left
+            keep = "with them" if label == "y" else "with them, or without X_test and y_test"
+            return (
+                f"{got}: text, and every value of {label} is missing ({texts[0]!r} at "
+                f"{label}[0] the first of {len(texts)}): it holds no labels; save the file {keep}"
             )
-            rows.append("X_test" if label == "y_test" else "X")
-    if said:
+        said.append(_said(label, texts, gone, "is a missing label"))
+        values.append(texts)
+        missing.append(gone)
+        rows.append("X_test" if label == "y_test" else "X")
+    cast = _cast(array[~missing[0]])
+    fix, store = "drop", f"store them as integers, {name}.{cast}"
+    if cast is not None and len(found) == 2:  # y_test's text beside y's whole numbers
+        test_cast, none = _whole_numbers(found[1][1], missing[1])
+        if test_cast is None:  # words: numbered with y's
+            cast = None
+        else:
+            said.append(_said("y_test", values[1], none, "is no whole number"))
+            missing[1] = missing[1] | none
+            fix = "fix or drop" if none.any() else fix
+            store += ", and y_test's alike" if test_cast == cast else f", and y_test.{test_cast}"
+    told = " and ".join(s for s in said if s)
+    their = " and ".join(r for r, gone in zip(rows, missing, strict=True) if gone.any())
+    if cast is None:
+        if not told:
+            return (
+                f"{got}; store the labels as integers 0..C-1, numbered e.g. with "
+                f"{renumbering(test_set)}"
+            )
         return (
-            f"{got}: text, and {' and '.join(said)}: numbered, the missing labels would be a "
-            f"class of their own; drop those examples (their rows of {' and '.join(rows)} too), "
-            f"then store the labels as integers 0..C-1, numbered e.g. with {renumbering(test_set)}"
+            f"{got}: text, and {told}: numbered, the missing labels would be a class of their own; "
+            f"drop those examples (their rows of {their} too), then store the labels as integers "
+            f"0..C-1, numbered e.g. with {renumbering(test_set)}"
         )
+    if not told:
+        return f"{got}: whole numbers written as text; {store}"
+    return (
+        f"{got}: whole numbers written as text, and {told}; {fix} those examples (their rows of "
+        f"{their} too), then {store}"
+    )
+
+
+def _said(label: str, texts: list[str], where: np.ndarray, what: str) -> str:
+    """Say the first of the values ``texts`` of ``label`` marked in ``where`` (N,), ``what`` it is,
+    with their count; '' where none is."""
+    if not where.any():
+        return ""
+    i = int(np.flatnonzero(where)[0])
+    return f"{label}[{i}] = {texts[i]!r} {what} ({int(where.sum())} of {len(texts)})"
+
+
+def _cast(array: np.ndarray) -> str | None:
+    """Return the numpy cast that stores ``array`` (M,) of text as the whole numbers it writes,
+    ``astype(int)``, or ``astype(float).astype(int)`` for '2.0' and '1e3' (refused by the first);
+    ``None`` where a value is none (numbered with numpy.unique, '10' would come before '2')."""
     try:
         array.astype(np.int64)
+        return "astype(int)"
     except (ValueError, OverflowError):
-        return (
-            f"{got}; store the labels as integers 0..C-1, numbered e.g. with "
-            f"{renumbering(test_set)}"
-        )
-    cast = f"{name}.astype(int)" + (", and y_test's alike" if test_set else "")
-    return f"{got}: whole numbers written as text; store them as integers, {cast}"
+        pass
+    try:
+        numbers = array.astype(np.float64)
+    except ValueError:
+        return None
+    # past 2**53 a float no longer holds every whole number: the cast could change it
+    if np.all(np.isfinite(numbers) & (np.mod(numbers, 1) == 0) & (np.abs(numbers) < 2**53)):
+        return "astype(float).astype(int)"
+    return None
+
+
+def _whole_numbers(array: np.ndarray, missing: np.ndarray) -> tuple[str | None, np.ndarray]:
+    """Return the cast (:func:`_cast`) of the values of ``array`` (N,) of text that are whole
+    numbers, ``missing`` (N,) aside, and where a value is none (N,); no cast where none is."""
+    cast = _cast(array[~missing])
+    if cast is not None:
+        return cast, np.zeros(len(array), dtype=bool)
+    # one by one, on the error's path alone
+    none = ~missing & np.array([_cast(array[i : i + 1]) is None for i in range(len(array))])
+    whole = ~missing & ~none
+    return (_cast(array[whole]) if whole.any() else None), none
 
 
 def _missing_labels(array: np.ndarray) -> tuple[list[str], np.ndarray]:
     """Return the values of ``array`` (N,) of text as str, and where they are missing (N,)."""
     values = [v.decode("latin-1") if isinstance(v, bytes) else v for v in array.tolist()]
-    return values, np.array([missing_value(v) for v in values], dtype=bool)
+    return values, np.array([is_missing(v) for v in values], dtype=bool)
 
 
 def warn_unseen(path: Path, y: torch.Tensor, y_test: torch.Tensor) -> None:
