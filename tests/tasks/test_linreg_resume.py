@@ -1380,7 +1380,7 @@ def test_new_content_of_other_features_at_the_runs_own_path_is_refused_even_forc
     assert str(info.value) == (
         f"data={str(data)!r} changed since the run in {out} started (SHA-256 {recorded[:12]}… "
         f"then, {now[:12]}… now): the model would take 3 features and the checkpoint's weights take 2, so they cannot carry over, not even "
-        "with force=True; put the run's own file back, or start a new run in another folder "
+        "with force=True; put the original file back, or start a new run in another folder "
         "(out=NEW_DIR)"
     )
 
@@ -1405,7 +1405,7 @@ def test_new_content_of_other_features_through_a_link_to_the_runs_file_is_its_ow
     assert str(info.value) == (
         f"data={str(link)!r} changed since the run in {out} started (SHA-256 {recorded[:12]}… "
         f"then, {now[:12]}… now): the model would take 3 features and the checkpoint's weights "
-        "take 2, so they cannot carry over, not even with force=True; put the run's own file "
+        "take 2, so they cannot carry over, not even with force=True; put the original file "
         "back, or start a new run in another folder (out=NEW_DIR)"
     )
     data.write_text(first)  # as told
@@ -3219,5 +3219,77 @@ def test_the_runs_own_file_reshaped_is_named_as_changed_since_the_run_started(
             f"linearnets linreg: error: --data {shown} changed since the run in ../r1 started "
             f"(SHA-256 {was[:12]}… then, {now[:12]}… now): the model would take 3 features and "
             "the checkpoint's weights take 2, so they cannot carry over, not even with --force; "
-            "put the run's own file back, or start a new run in another folder (--out NEW_DIR)\n"
+            "put the original file back, or start a new run in another folder (--out NEW_DIR)\n"
         )
+
+
+def _columns_file(path: Path, features: int, seed: int) -> str:
+    """Write 20 rows of ``features`` features and y drawn from ``seed``; return the text."""
+    X = torch.randn(20, features, generator=torch.Generator().manual_seed(seed))
+    text = "".join(",".join(f"{v:.6f}" for v in [*row, sum(row)]) + "\n" for row in X.tolist())
+    path.write_text(text)
+    return text
+
+
+def test_another_file_refused_while_the_runs_own_file_changed_is_told_to_put_it_back_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """data='o.csv' of 3 features, the run's own d.csv given 4: "leave data out to resume on the
+    run's own data" was refused next (d.csv changed since the run started): d.csv's change is
+    named and its content put back first, then data left out resumes."""
+    from linearnets.cli import main
+
+    data, other, out = tmp_path / "d.csv", tmp_path / "o.csv", tmp_path / "run"
+    first = _columns_file(data, 2, 1)
+    _columns_file(other, 3, 2)
+    ln.run_linreg(ln.LinregConfig(data=data, epochs=1, out=out))
+    was = hashlib.sha256(first.encode()).hexdigest()
+    _columns_file(data, 4, 3)
+    now = hashlib.sha256(data.read_bytes()).hexdigest()
+    said = (
+        "{0} changed from {1} to {2}: the model would take 3 features and the checkpoint's "
+        "weights take 2, so they cannot carry over, not even with {3}; and {4} changed since the "
+        f"run in {out} started (SHA-256 {was[:12]}… then, {now[:12]}… now): put the original "
+        "file back, then leave {0} out to resume on the run's own data, or start a new run in "
+        "another folder ({5}NEW_DIR)"
+    )
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=2, data=other, force=True)
+    shown = f"{data} (SHA-256 {was[:12]})"
+    assert str(info.value) == said.format(
+        "data", repr(shown), repr(str(other)), "force=True", f"data={str(data)!r}", "out="
+    )
+    capsys.readouterr()
+    assert main(["linreg", "--resume", str(out), "--epochs", "2", "--data", str(other)]) == 2
+    cli = said.format("--data", shown, other, "--force", f"--data {data}", "--out ")
+    assert capsys.readouterr().err == f"linearnets linreg: error: {cli}\n"
+    data.write_text(first)  # as told
+    assert resume_linreg(out, epochs=2).epochs == 2
+
+
+def test_the_runs_file_given_back_after_a_switch_whose_file_changed_is_told_that_file_first(
+    tmp_path: Path,
+) -> None:
+    """A forced switch from a.csv to b.csv, then b.csv given a feature more: data='a.csv' was
+    told "leave it out to resume the run as it was", refused next (b.csv changed since that
+    switch): b.csv's change is named and its content put back first, then data left out
+    resumes."""
+    a, b, out = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "run"
+    _columns_file(a, 2, 1)
+    switched = _columns_file(b, 2, 2)
+    ln.run_linreg(ln.LinregConfig(data=a, epochs=1, out=out))
+    resume_linreg(out, epochs=2, data=b, force=True)
+    was = hashlib.sha256(switched.encode()).hexdigest()
+    _columns_file(b, 3, 3)
+    now = hashlib.sha256(b.read_bytes()).hexdigest()
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=3, data=a)
+    assert str(info.value) == (
+        f"data changed from {str(b) + f' (SHA-256 {was[:12]})'!r} to {str(a)!r}: the run in "
+        f"{out} was trained with the first, and a changed setting changes its result; and "
+        f"data={str(b)!r} changed since an earlier resume from epoch 1 switched to it (SHA-256 "
+        f"{was[:12]}… then, {now[:12]}… now): put that file's content back, then leave data out "
+        "to resume the run as it was, or pass force=True to continue with it"
+    )
+    b.write_text(switched)  # as told
+    assert resume_linreg(out, epochs=3).epochs == 3

@@ -1075,7 +1075,7 @@ def test_a_new_image_size_is_refused_even_forced_and_nothing_is_lost(
             "linearnets softmax: error: --resize changed from none (28×28) to 14 since the run "
             f"in {run} started: the model would take 196 inputs (14×14 pixels) into 10 classes and "
             "the checkpoint's weights take 784 inputs into 10 classes, so they cannot carry over, "
-            "not even with --force; resume without --resize, or start a new run in another folder "
+            "not even with --force; leave --resize out, or start a new run in another folder "
             "(--out NEW_DIR)\n"
         )
         assert _files(run) == before
@@ -1102,7 +1102,7 @@ def test_resize_none_on_a_resume_asks_for_the_images_own_size(
             "linearnets softmax: error: --resize changed from 14 to none (28×28) since the run in "
             f"{resized} started: the model would take 784 inputs (28×28 pixels) into 10 classes "
             "and the checkpoint's weights take 196 inputs into 10 classes, so they cannot carry "
-            "over, not even with --force; resume without --resize, or start a new run in another "
+            "over, not even with --force; leave --resize out, or start a new run in another "
             "folder (--out NEW_DIR)\n"
         )
         assert _files(resized) == before
@@ -1261,8 +1261,8 @@ def test_a_data_file_of_the_same_shape_may_be_forced_another_shape_never(
     assert (
         f"--data changed from {tmp_path / 'a.npz'} to {tmp_path / 'c.npz'} since the run in {run} "
         "started: the model would take 5 inputs into 2 classes and the checkpoint's weights take "
-        "4 inputs into 2 classes, so they cannot carry over, not even with --force; resume "
-        "without --data, or start a new run in another folder (--out NEW_DIR)\n"
+        "4 inputs into 2 classes, so they cannot carry over, not even with --force; leave "
+        "--data out, or start a new run in another folder (--out NEW_DIR)\n"
     ) in err
     assert main([*resume, str(tmp_path / "b.npz")]) == 2
     sha_a = hashlib.sha256((tmp_path / "a.npz").read_bytes()).hexdigest()

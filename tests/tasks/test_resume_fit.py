@@ -36,13 +36,13 @@ def test_a_new_image_size_is_refused_even_forced(tmp_path: Path, state: dict[str
     with pytest.raises(UsageError) as info:
         check_inputs_fit(ckpt, OLD, new, given={"resize"}, run_dir=tmp_path)
     said = (
-        "{} changed from {} (28×28) to 14 since the run in {} started: the model would take 196 "
+        "{0} changed from {1} (28×28) to 14 since the run in {4} started: the model would take 196 "
         "inputs (14×14 pixels) into 10 classes and the checkpoint's weights take 784 inputs into "
-        "10 classes, so they cannot carry over, not even with {}; resume without --resize, or "
-        "start a new run in another folder ({}NEW_DIR)"
+        "10 classes, so they cannot carry over, not even with {2}; leave {0} out, or start a new "
+        "run in another folder ({3}NEW_DIR)"
     )
-    assert str(info.value) == said.format("resize", "None", tmp_path, "force=True", "out=")
-    assert one_line(info.value) == said.format("--resize", "none", tmp_path, "--force", "--out ")
+    assert str(info.value) == said.format("resize", "None", "force=True", "out=", tmp_path)
+    assert one_line(info.value) == said.format("--resize", "none", "--force", "--out ", tmp_path)
     # a checkpoint of 14×14 images, in a run whose config.json has no resize
     ckpt = _checkpoint(new.to_dict(), {"W": torch.zeros(196, 10), "b": torch.zeros(10)})
     back = resumed_config(new, {"resize": None}, tmp_path)
@@ -95,10 +95,10 @@ def test_a_data_file_of_another_shape_is_refused_even_forced(
             _checkpoint(old.to_dict(), state), old, new, given={"data"}, run_dir=tmp_path
         )
     said = (
-        f"{{}} changed from {{}} to {{}} since the run in {tmp_path} started: the model would take "
+        f"{{0}} changed from {{1}} to {{2}} since the run in {tmp_path} started: the model would take "
         f"{features} inputs into {classes} classes and the checkpoint's weights take 4 inputs into "
-        "2 classes, so they cannot carry over, not even with {}; resume without --data, or start "
-        "a new run in another folder ({}NEW_DIR)"
+        "2 classes, so they cannot carry over, not even with {3}; leave {0} out, or start a new "
+        "run in another folder ({4}NEW_DIR)"
     )
     old_data, new_data = str(old.data), str(other)
     assert str(info.value) == said.format(
@@ -140,8 +140,9 @@ def test_a_data_file_changed_in_place_to_another_shape_is_refused_even_forced(
     now = _sha256(data)
     saved: dict[str, Any] = {"data_sha256": was}
     kwargs: dict[str, Any] = {"given": (), "run_dir": tmp_path}
-    if recorded == "given":
+    if recorded == "given":  # the run's config.json, read already: its record is the one given
         kwargs["saved"] = saved
+        (tmp_path / "config.json").write_text("{}")
     else:  # as resume_softmax leaves it to be read
         (tmp_path / "config.json").write_text(json.dumps({"config": config.to_dict(), **saved}))
     with pytest.raises(UsageError) as info:
@@ -346,40 +347,176 @@ def refused_as_typed(
     return resume
 
 
+def _write_npz(path: Path, features: int, seed: int) -> bytes:
+    """Write 40 examples of ``features`` features and 2 classes drawn from ``seed``; return the
+    file's bytes."""
+    g = torch.Generator().manual_seed(seed)
+    X, y = torch.randn(40, features, generator=g), torch.arange(40) % 2
+    np.savez(path, X=X.numpy(), y=y.numpy())
+    return path.read_bytes()
+
+
+def _forced_run(tmp_path: Path) -> tuple[Path, Path, bytes]:
+    """A run on d.npz (3 features), resumed with new content of that shape forced at d.npz:
+    return d.npz, the run's folder and the content forced."""
+    from linearnets.tasks.resume import resume_softmax
+    from linearnets.tasks.softmax import run_softmax
+
+    data, out = tmp_path / "d.npz", tmp_path / "run"
+    _write_npz(data, 3, 1)
+    settings: dict[str, Any] = {"num_threads": 1, "plot": "none", "device": "cpu"}
+    run_softmax(SoftmaxConfig(data=data, epochs=1, out=out, **settings))
+    forced = _write_npz(data, 3, 2)
+    resume_softmax(out, epochs=2, force=True)
+    return data, out, forced
+
+
+@pytest.mark.parametrize(
+    "lost",
+    [False, True],
+    ids=["config.json", "config.json-lost"],
+)
 def test_new_content_of_another_shape_after_a_forced_one_is_told_to_put_that_back(
-    tmp_path: Path,
+    tmp_path: Path, lost: bool
 ) -> None:
     """After a resume forced new content at the run's own path, content of another shape was
     said changed "since the run started" and told to "put the original file back", which was
     refused again ("... put that content back, or pass force=True"): the content that resume
-    forced is the one to put back, and then resumes."""
+    forced is the one to put back, and then resumes. With config.json lost since, it was said so
+    still (the SHA-256 then being the content forced) and the original file put back was refused
+    ("changed since the checkpoint was trained on it ... put that content back"): it says the
+    latter first."""
+    import hashlib
+
+    from linearnets.tasks.resume import resume_softmax
+
+    data, out, forced = _forced_run(tmp_path)
+    if lost:
+        (out / "config.json").unlink()
+    now = hashlib.sha256(_write_npz(data, 4, 3)).hexdigest()
+    was = hashlib.sha256(forced).hexdigest()
+    with pytest.raises(UsageError) as info:
+        resume_softmax(out, epochs=3, force=True)
+    since = (
+        "the checkpoint was trained on it"
+        if lost
+        else "an earlier resume from epoch 1 forced new content at this path"
+    )
+    assert str(info.value) == (
+        f"data={str(data)!r} changed since {since} (SHA-256 {was[:12]}… then, {now[:12]}… now): "
+        "the model would take 4 inputs into 2 classes and the checkpoint's weights take 3 inputs "
+        "into 2 classes, so they cannot carry over, not even with force=True; put that content "
+        "back, or start a new run in another folder (out=NEW_DIR)"
+    )
+    data.write_bytes(forced)  # as told
+    assert resume_softmax(out, epochs=3).config.epochs == 3
+
+
+def test_a_link_to_the_runs_own_file_reshaped_is_told_as_the_runs_own_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """data='l.npz', a link to the run's own file given a feature more after a forced resume, was
+    said to be another file ("data changed from '.../d.npz' to 'l.npz' ... resume without
+    --data", in the command line's words in Python too), and leaving it out was refused ("...
+    forced new content at this path ... put that content back"): the paths are compared as the
+    files they name, and the fix is that content, which then resumes through the link."""
+    import hashlib
+
+    from linearnets.cli import main
+    from linearnets.tasks.resume import resume_softmax
+
+    data, out, forced = _forced_run(tmp_path)
+    now = hashlib.sha256(_write_npz(data, 4, 3)).hexdigest()
+    was = hashlib.sha256(forced).hexdigest()
+    link = tmp_path / "l.npz"
+    link.symlink_to(data)
+    said = (
+        "{} changed since an earlier resume from epoch 1 forced new content at this path "
+        f"(SHA-256 {was[:12]}… then, {now[:12]}… now): the model would take 4 inputs into 2 "
+        "classes and the checkpoint's weights take 3 inputs into 2 classes, so they cannot carry "
+        "over, not even with {}; put that content back, or start a new run in another folder "
+        "({}NEW_DIR)"
+    )
+    (tmp_path / "sub").mkdir()
+    for typed in (link, tmp_path / "sub" / ".." / "l.npz"):
+        with pytest.raises(UsageError) as info:
+            resume_softmax(out, epochs=3, data=typed)
+        assert str(info.value) == said.format(f"data={str(typed)!r}", "force=True", "out=")
+    capsys.readouterr()
+    assert main(["softmax", "--resume", str(out), "--epochs", "3", "--data", str(link)]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets softmax: error: {said.format(f'--data {link}', '--force', '--out ')}\n"
+    )
+    data.write_bytes(forced)  # as told
+    assert resume_softmax(out, epochs=3, data=link).config.epochs == 3
+
+
+def test_another_file_refused_while_the_runs_own_file_changed_is_told_to_put_it_back_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """data='o.npz' of 4 features, the run's own d.npz given 5: "resume without --data" was
+    refused next (d.npz changed since the run started): d.npz's change is named and its content
+    put back first, then data left out resumes."""
+    import hashlib
+
+    from linearnets.cli import main
+    from linearnets.tasks.resume import resume_softmax
+    from linearnets.tasks.softmax import run_softmax
+
+    data, other, out = tmp_path / "d.npz", tmp_path / "o.npz", tmp_path / "run"
+    first = _write_npz(data, 3, 1)
+    _write_npz(other, 4, 2)
+    settings: dict[str, Any] = {"num_threads": 1, "plot": "none", "device": "cpu"}
+    run_softmax(SoftmaxConfig(data=data, epochs=1, out=out, **settings))
+    was = hashlib.sha256(first).hexdigest()
+    now = hashlib.sha256(_write_npz(data, 5, 3)).hexdigest()
+    said = (
+        "{0} changed from {1} to {2} since the run in {3} started: the model would take 4 inputs "
+        "into 2 classes and the checkpoint's weights take 3 inputs into 2 classes, so they cannot "
+        "carry over, not even with {4}; and {5} changed since the run in {3} started (SHA-256 "
+        f"{was[:12]}… then, {now[:12]}… now): put the original file back, then leave {{0}} out, "
+        "or start a new run in another folder ({6}NEW_DIR)"
+    )
+    with pytest.raises(UsageError) as info:
+        resume_softmax(out, epochs=2, data=other, force=True)
+    assert str(info.value) == said.format(
+        "data", repr(str(data)), repr(str(other)), out, "force=True", f"data={str(data)!r}", "out="
+    )
+    capsys.readouterr()
+    assert main(["softmax", "--resume", str(out), "--epochs", "2", "--data", str(other)]) == 2
+    cli = said.format("--data", data, other, out, "--force", f"--data {data}", "--out ")
+    assert capsys.readouterr().err == f"linearnets softmax: error: {cli}\n"
+    data.write_bytes(first)  # as told
+    assert resume_softmax(out, epochs=2).config.epochs == 2
+
+
+def test_the_runs_file_given_back_after_a_switch_whose_file_changed_is_told_that_file_first(
+    tmp_path: Path,
+) -> None:
+    """A forced switch from a.npz to b.npz, then b.npz reshaped: data='a.npz' was told "drop the
+    option to continue the same run", refused next (b.npz changed since that switch): b.npz's
+    change is named and its content put back first, then dropping the option resumes."""
     import hashlib
 
     from linearnets.tasks.resume import resume_softmax
     from linearnets.tasks.softmax import run_softmax
 
-    def write(features: int, seed: int) -> bytes:
-        g = torch.Generator().manual_seed(seed)
-        X, y = torch.randn(40, features, generator=g), torch.randint(0, 2, (40,), generator=g)
-        np.savez(data, X=X.numpy(), y=y.numpy())
-        return data.read_bytes()
-
-    data, out = tmp_path / "d.npz", tmp_path / "run"
-    write(3, 1)
-    settings = {"num_threads": 1, "plot": "none", "device": "cpu"}
-    run_softmax(SoftmaxConfig(data=data, epochs=1, out=out, **settings))  # type: ignore[arg-type]
-    forced = write(3, 2)
-    resume_softmax(out, epochs=2, force=True)
-    now = hashlib.sha256(write(4, 3)).hexdigest()
-    was = hashlib.sha256(forced).hexdigest()
+    a, b, out = tmp_path / "a.npz", tmp_path / "b.npz", tmp_path / "run"
+    _write_npz(a, 3, 1)
+    switched = _write_npz(b, 3, 2)
+    settings: dict[str, Any] = {"num_threads": 1, "plot": "none", "device": "cpu"}
+    run_softmax(SoftmaxConfig(data=a, epochs=1, out=out, **settings))
+    resume_softmax(out, epochs=2, data=b, force=True)
+    was = hashlib.sha256(switched).hexdigest()
+    now = hashlib.sha256(_write_npz(b, 4, 3)).hexdigest()
     with pytest.raises(UsageError) as info:
-        resume_softmax(out, epochs=3, force=True)
+        resume_softmax(out, epochs=3, data=a)
     assert str(info.value) == (
-        f"data={str(data)!r} changed since an earlier resume from epoch 1 forced new content at "
-        f"this path (SHA-256 {was[:12]}… then, {now[:12]}… now): the model would take 4 inputs "
-        "into 2 classes and the checkpoint's weights take 3 inputs into 2 classes, so they cannot "
-        "carry over, not even with force=True; put that content back, or start a new run in "
-        "another folder (out=NEW_DIR)"
+        f"data changed from {str(b) + f' (SHA-256 {was[:12]})'!r} to {str(a)!r} since an earlier "
+        "resume from epoch 1 forced it, which would change its result; and "
+        f"data={str(b)!r} changed since an earlier resume from epoch 1 switched to it (SHA-256 "
+        f"{was[:12]}… then, {now[:12]}… now): put that file's content back, then drop the option "
+        "to continue the same run, or pass force=True to continue with the new value"
     )
-    data.write_bytes(forced)  # as told
+    b.write_bytes(switched)  # as told
     assert resume_softmax(out, epochs=3).config.epochs == 3

@@ -33,6 +33,7 @@ from linearnets.tasks.resume_content import (
     content_changed,
     content_fix,
     forced_at,
+    own_content_first,
     same_path,
 )
 from linearnets.tasks.resume_data import original_file_fix
@@ -121,7 +122,15 @@ def unforced(
         if remade:
             them = _them([k for k in settings if k in given or k not in (*SYNTHETIC, "data")])
         left_out = _left_out(
-            old, left, settings, saved, epoch=epoch, trained=trained, kept=kept, them=them
+            old,
+            left,
+            settings,
+            saved,
+            epoch=epoch,
+            trained=trained,
+            kept=kept,
+            them=them,
+            run_dir=run_dir,
         )
         fix = f"{left_out or f'leave {them} out to resume the run as it was'},"
         if gone is not None and left_out is None:  # config.json's file, not the run's own
@@ -150,13 +159,16 @@ def _left_out(
     trained: str | None,
     kept: Collection[str] = (),
     them: str = "it",
+    run_dir: Path,
 ) -> str | None:
     """Return the fix of the given changes ``keys`` where leaving them out does not resume the
     run as it was (:func:`~linearnets.tasks.resume_refusals.left_out_fix`): ``config.json``'s
     value (``left``'s) is one an earlier resume from ``epoch`` forced (a data file by its content:
     a forced switch's file, carried), there or in the settings ``kept`` (not given: carried on),
-    or a hand edit the checkpoint was not trained with, refused next (its value to pass instead).
-    ``None`` where leaving them out continues as trained. ``them``: the changes' pronoun."""
+    or a hand edit the checkpoint was not trained with, refused next (its value to pass instead),
+    or new content at the run's own file, put back first
+    (:func:`~linearnets.tasks.resume_content.own_content_first`). ``None`` where leaving them
+    out continues as trained. ``them``: the changes' pronoun."""
     if left is None:
         return None
     forced = forced_values_since(saved, epoch) if epoch is not None else {}
@@ -180,7 +192,7 @@ def _left_out(
                 carried_values[key] = _shown(key, then, left)
             elif was is not None:
                 back[key] = (_shown(key, was, old), _shown(key, then, left))
-    return refusals.left_out_fix(
+    fix = refusals.left_out_fix(
         back,
         carried_values,
         epoch=epoch,
@@ -189,6 +201,13 @@ def _left_out(
         others=bool(back) and len(back) < len(keys),
         file=file,
     )
+    if fix is None and "data" in keys:  # the run's own file, new content at it refused next
+        named = "data" if list(keys) == ["data"] else them  # after that file: not "it"
+        leave = f"leave {named} out to resume the run as it was"
+        fix = own_content_first(
+            leave, saved, run_dir, trained=trained, epoch=epoch, old_data=old.data
+        )
+    return fix
 
 
 def _them(keys: Collection[str]) -> str:

@@ -263,7 +263,16 @@ def _resume(
             )
             given = key in not_config_json_s(old, new, given=overrides)
             since = forced_at(new.data, saved, epoch, old_data=old.data, run_dir=run_dir)
-            check_features_fit(ckpt, old, new, change=clause, given=given, since=since)
+            check_features_fit(
+                ckpt,
+                old,
+                new,
+                change=clause,
+                given=given,
+                since=since,
+                saved=saved,
+                run_dir=run_dir,
+            )
     if ckpt is not None and ckpt.epoch == new.epochs:  # trains nothing: its own settings end it
         new, changed = untrained(
             old, new, changed, given=overrides, run_dir=run_dir, saved=saved, trained=trained

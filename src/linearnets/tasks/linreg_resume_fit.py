@@ -20,7 +20,7 @@ import torch
 from linearnets._text import counted
 from linearnets.config import LinregConfig
 from linearnets.errors import LinearnetsError, UsageError
-from linearnets.tasks.resume_content import ForcedAt, content_fix, same_path
+from linearnets.tasks.resume_content import ForcedAt, content_fix, own_content_first, same_path
 from linearnets.tasks.resume_data import original_file_fix
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint
 from linearnets.training.runs import CONFIG_FILE
@@ -36,6 +36,8 @@ def check_features_fit(
     change: str,
     given: bool = True,
     since: ForcedAt | None = None,
+    saved: dict[str, Any] | None = None,
+    run_dir: Path | None = None,
 ) -> None:
     """Refuse, even forced, the changed data of ``new`` whose features ``ckpt``'s weights do not take.
 
@@ -53,6 +55,9 @@ def check_features_fit(
         since: the earlier resume that forced new content at the run's own path
             (:func:`~linearnets.tasks.resume_content.forced_at`): that content is the one to put
             back, not the run's first.
+        saved, run_dir: the run's ``config.json`` and folder, where the fix leaves ``data``
+            out: the file it names is judged by its content, put back first where it changed
+            (:func:`~linearnets.tasks.resume_content.own_content_first`).
     """
     trained, wanted = _trained_features(ckpt.model_state), _features(new)
     if trained is None or wanted is None or trained == wanted:
@@ -62,10 +67,16 @@ def check_features_fit(
     elif new.data is None and old.data is None:
         fix = "leave true_w out to resume on the run's own synthetic data"
     elif old.data is None or new.data is None or not same_path(new.data, old.data):
-        # "leave data out" was refused next where the run's file is gone
+        # "leave data out" was refused next where the run's file is gone, or its content changed
         fix = original_file_fix(old.data) or "leave data out to resume on the run's own data"
+        if saved is not None and run_dir is not None and old.data is not None:
+            trained_on = ckpt.extra.get("data_sha256")
+            first = own_content_first(
+                fix, saved, run_dir, trained=trained_on, epoch=ckpt.epoch, old_data=old.data
+            )
+            fix = first or fix
     else:  # new content at the run's own path (a link to it, a path through '..' too)
-        fix = "put the run's own file back" if since is None else content_fix(since)
+        fix = content_fix(since)
     raise UsageError(
         f"{change}: the model would take {counted(wanted, 'feature')} and the checkpoint's "
         f"weights take {trained}, so they cannot carry over, not even with force=True; {fix}, or start a new "

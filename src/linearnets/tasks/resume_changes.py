@@ -36,12 +36,12 @@ from linearnets.tasks.resume_content import (
     content_fix,
     forced_at,
     judge_data,
+    own_content_first,
     recorded_for,
 )
 from linearnets.tasks.resume_entries import forced_from, forced_since
 
 __all__ = [
-    "OPTIONS",
     "changed_settings",
     "differences",
     "untrained_changes_dropped",
@@ -118,7 +118,9 @@ def changed_settings(
             given=given,
             run_dir=run_dir,
             recorded=old.data,
-            left_out=_left_out(old, [k for k in unforced if k in given], saved, epoch, trained),
+            left_out=_left_out(
+                old, [k for k in unforced if k in given], saved, epoch, trained, run_dir=run_dir
+            ),
             also=_content_also(new, content, saved, run_dir, unforced=unforced, since=since),
             also_fix=content_fix(since, beside=True),
             forced=forced_from(saved, {k: str(getattr(old, k)) for k in unforced}),
@@ -176,12 +178,15 @@ def _left_out(
     saved: dict[str, Any],
     epoch: int,
     trained: object,
+    *,
+    run_dir: Path,
 ) -> str | None:
     """Return the fix of the given changes ``keys`` where dropping the options does not continue
     the same run (:func:`~linearnets.tasks.resume_refusals.left_out_fix`): ``config.json``
     holds a value an earlier resume from ``epoch`` forced (a data file by its content), or a
-    hand edit the checkpoint was not trained with, refused next. ``None`` where dropping them
-    continues as trained."""
+    hand edit the checkpoint was not trained with, refused next, or new content at the run's own
+    file (:func:`~linearnets.tasks.resume_content.own_content_first`). ``None`` where dropping
+    them continues as trained."""
     section = saved.get("config")
     if not isinstance(section, dict):
         return None
@@ -209,15 +214,22 @@ def _left_out(
                 carried[key] = repr(then)
             elif was is not None:
                 back[key] = (repr(was), repr(then))
-    return refusals.left_out_fix(
+    leave = f"drop the option{'s' if len(keys) > 1 else ''}"
+    fix = refusals.left_out_fix(
         back,
         carried,
         epoch=epoch,
-        leave=f"drop the option{'s' if len(keys) > 1 else ''}",
+        leave=leave,
         goal="to continue the same run",
         others=bool(back) and len(back) < len(keys),
         file=file,
     )
+    if fix is None and "data" in keys:  # the run's own file, new content at it refused next
+        leave += " to continue the same run"
+        fix = own_content_first(
+            leave, saved, run_dir, trained=trained, epoch=epoch, old_data=old.data
+        )
+    return fix
 
 
 def untrained_changes_dropped(
@@ -253,10 +265,6 @@ def _same_side(old: SoftmaxConfig, new: SoftmaxConfig) -> bool:
     if old.data is not None or new.data is not None:
         return False  # a data file takes no resize: prepare refuses the pair
     return (old.resize or _FASHION_SIDE) == (new.resize or _FASHION_SIDE)
-
-
-# the command line's names of the result settings, for the one fix no rule translates
-OPTIONS = {key: "--" + key.replace("_", "-") for key in RESULT_SETTINGS}
 
 
 def _shown(key: str, config: SoftmaxConfig) -> str:

@@ -43,6 +43,7 @@ __all__ = [
     "data_change",
     "forced_at",
     "judge_data",
+    "own_content_first",
     "recorded_for",
     "same_path",
     "sha256_or_none",
@@ -287,6 +288,35 @@ def content_fix(since: ForcedAt | None, *, beside: bool = False) -> str:
     if beside:
         return "put that file's content back"
     return "put its content back to continue with it, as that resume forced"
+
+
+def own_content_first(
+    leave: str,
+    saved: dict[str, Any],
+    run_dir: Path,
+    *,
+    trained: object,
+    epoch: int | None,
+    old_data: object,
+) -> str | None:
+    """Return the fix of a given ``data`` refused that leaves it out (``leave``: "leave data
+    out", "drop the option ..."), where the file ``config.json`` names, which it continues on,
+    has new content since (:func:`judge_data`'s :data:`CHANGED`): that change named
+    (:func:`content_changed`), its content put back first (:func:`content_fix`), then
+    ``leave`` (``leave`` alone was refused next, even forced where the weights cannot take the
+    new content). ``None`` where ``leave`` alone continues the run. ``trained``, ``epoch``,
+    ``old_data``: the checkpoint's SHA-256, epoch and file, as :func:`judge_data` takes them."""
+    section = saved.get("config")
+    named = section.get("data") if isinstance(section, dict) else None
+    if not isinstance(named, str) or not named or not Path(named).is_file():
+        return None  # no file: original_file_fix, carried_file's GONE name it
+    content = judge_data(named, saved, trained=trained, epoch=epoch, old_data=old_data)
+    was = recorded_for(named, saved, baseline=content.baseline)
+    if content.verdict != CHANGED or content.sha is None or was is None:
+        return None
+    since = forced_at(named, saved, epoch, old_data=old_data, run_dir=run_dir)
+    change = content_changed(named, was, content.sha, run_dir, fix=False, since=since)
+    return f"and {change}: {content_fix(since, beside=True)}, then {leave}"
 
 
 def forced_at(

@@ -18,8 +18,14 @@ from linearnets._fs import sha256_file
 from linearnets._text import shown_path
 from linearnets.config import SoftmaxConfig
 from linearnets.errors import DataWarning, UsageError
-from linearnets.tasks.resume_changes import OPTIONS, differences
-from linearnets.tasks.resume_content import content_changed, content_fix, forced_at
+from linearnets.tasks.resume_changes import differences
+from linearnets.tasks.resume_content import (
+    content_changed,
+    content_fix,
+    forced_at,
+    own_content_first,
+    same_path,
+)
 from linearnets.tasks.resume_data import no_sha256_recorded, original_file_fix
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint
 from linearnets.training.runs import CONFIG_FILE
@@ -54,7 +60,7 @@ def check_inputs_fit(
     Raises:
         UsageError: the model of ``new`` does not take the checkpoint's inputs and classes.
     """
-    keys = [k for k in ("resize", "data") if getattr(old, k) != getattr(new, k)]
+    keys = [k for k in ("resize", "data") if not _same_setting(k, old, new)]
     trained = _trained_shape(ckpt.model_state)
     if trained is None:
         return  # no weights to measure: restore_states names the damage
@@ -64,12 +70,18 @@ def check_inputs_fit(
     wanted = _model_shape(new)
     if wanted is None or wanted == trained:
         return
-    # in the command line's words: no rule tells a bare setting name from the same English word
-    asked = [OPTIONS[k] for k in keys if k in given]
+    asked = [k for k in keys if k in given]
     gone = original_file_fix(old.data) if "data" in given else None
-    # "resume without --data" was refused next where the run's file is gone
-    left_out = [option for option in asked if gone is None or option != OPTIONS["data"]]
-    fix = f"resume without {' and '.join(left_out)}" if left_out else ""
+    # "leave data out" was refused next where the run's file is gone, or its content changed
+    left_out = [k for k in asked if gone is None or k != "data"]
+    fix = f"leave {' and '.join(left_out)} out" if left_out else ""
+    if "data" in left_out:
+        saved = saved if saved is not None else _saved(run_dir)
+        trained_on = ckpt.extra.get("data_sha256")
+        first = own_content_first(
+            fix, dict(saved), run_dir, trained=trained_on, epoch=ckpt.epoch, old_data=old.data
+        )
+        fix = first or fix
     if gone is not None:
         fix += f"{' and ' if fix else ''}{gone}"
     if len(asked) < len(keys):
@@ -114,20 +126,31 @@ def _check_content_fits(
     if wanted is None or wanted == trained:
         return  # the same shape: data_change refuses new content unless forced
     # (a lost config.json: judged against what the checkpoint records, as before)
-    since = forced_at(config.data, dict(saved), epoch, old_data=config.data)
     given = str(config.data_as_given())
-    change = (
-        content_changed(given, was, now, run_dir, fix=False, since=since)
-        if isinstance(was, str) and now is not None
-        else f"data={given!r} holds other data than the run in {shown_path(run_dir)} was trained "
-        f"on ({no_sha256_recorded(run_dir, of='of it')}; or {CHECKPOINT_FILE} is another run's)"
-    )
+    since = None  # no SHA-256 recorded: the original file is the one to put back
+    if isinstance(was, str) and now is not None:
+        since = forced_at(config.data, dict(saved), epoch, old_data=config.data, run_dir=run_dir)
+        change = content_changed(given, was, now, run_dir, fix=False, since=since)
+    else:
+        change = (
+            f"data={given!r} holds other data than the run in {shown_path(run_dir)} was trained "
+            f"on ({no_sha256_recorded(run_dir, of='of it')}; or {CHECKPOINT_FILE} is another run's)"
+        )
     raise UsageError(
         f"{change}: the model would take {wanted[0]} inputs into {wanted[1]} classes and the "
         f"checkpoint's weights take {trained[0]} inputs into {trained[1]} classes, so they cannot "
         f"carry over, not even with force=True; {content_fix(since)}, or start a new run in "
         "another folder (out=NEW_DIR)"
     )
+
+
+def _same_setting(key: str, old: SoftmaxConfig, new: SoftmaxConfig) -> bool:
+    """Whether ``old`` and ``new`` agree on ``key``: a ``data`` file by the file its path names
+    (a link to the run's own file, a path through '..', was said to be another file)."""
+    was, now = getattr(old, key), getattr(new, key)
+    if key == "data" and was is not None and now is not None:
+        return same_path(was, now)
+    return bool(was == now)
 
 
 def _saved(run_dir: Path) -> Mapping[str, Any]:
