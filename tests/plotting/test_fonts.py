@@ -488,6 +488,28 @@ def test_a_text_refused_is_drawn_with_the_fonts_the_refusal_says_to_set(
     assert [ax.get_title() for ax in axes] == ["Bag é", "⑪"]
 
 
+@pytest.mark.parametrize("text", ["10㎏", "いすゞ", "㈱", "︰"])
+def test_cjk_characters_the_font_offered_has_are_told_to_install_it(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Squared units, kana's iteration marks, enclosed and vertical forms, which fonts-wqy-microhei
+    draws, were told no font has them ('set rcParams['font.family'] to installed fonts that have
+    them', none here), 'いすゞ' that and the install at once; installing that font draws them."""
+    import linearnets.plotting._fonts as fonts
+
+    monkeypatch.setattr(fonts, "cjk_family", lambda: None)
+    with pytest.raises(UsageError) as info:
+        show_images(torch.rand(2, 4, 4), 1, 2, titles=["Bag", text])
+    said = str(info.value)
+    assert said.startswith(
+        f"titles hold Chinese, Japanese or Korean characters (titles[1] = {text!r})"
+    )
+    assert said.endswith(
+        "'sudo apt-get install fonts-wqy-microhei', or write them in Latin letters"
+    )
+    assert "none of the fonts" not in said
+
+
 def test_a_cjk_radical_without_a_cjk_font_is_refused_as_no_font_has_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -520,6 +542,11 @@ def test_a_cjk_font_is_offered_only_for_characters_the_font_offered_has() -> Non
     charmap = set(ft2font.FT2Font(path).get_charmap())
     offered = {code for low, high in _CJK_RANGES for code in range(ord(low), ord(high) + 1)}
     assert sorted(offered - charmap) == []
+    # and every CJK character it has and matplotlib's own font lacks: '10㎏' and 'いすゞ' were
+    # told no font has them, where installing it draws them
+    default = font_manager.findfont(font_manager.FontProperties(family=["DejaVu Sans"]))
+    lacking = charmap - set(ft2font.FT2Font(default).get_charmap())
+    assert sorted(hex(c) for c in lacking - offered if 0x3000 <= c <= 0xFFEF) == []
     assert {
         0x4E00,
         0x9FA5,

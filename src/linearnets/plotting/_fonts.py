@@ -45,24 +45,23 @@ _CJK_FILES = (
 
 
 # the Chinese, Japanese and Korean characters the font offered for them (fonts-wqy-microhei, the
-# font scripts/setup.sh installs) has: CJK punctuation, kana, Bopomofo, Hangul's compatibility jamo
-# and syllables, the unified ideographs to U+9FC3 and compatibility ones, full- and half-width
-# forms. Others (a radical, U+2E80; Extension B) are told to use fonts that have them, as any text
-# no font draws: installing that font would not draw them
-_CJK_RANGES = (
-    ("\u3000", "\u3003"),
-    ("\u3005", "\u3017"),
-    ("\u3041", "\u3094"),
-    ("\u30a1", "\u30f6"),
-    ("\u30fb", "\u30fe"),
-    ("\u3105", "\u3129"),
-    ("\u3131", "\u318e"),
-    ("\u4e00", "\u9fc3"),
-    ("\uac00", "\ud7a3"),
-    ("\uf900", "\ufa2d"),
-    ("\uff01", "\uff5e"),
-    ("\uff61", "\uff9f"),
-    ("\uffe0", "\uffe6"),
+# font scripts/setup.sh installs) has and matplotlib's DejaVu Sans lacks, read from the two fonts'
+# files (hex code points, ranges inclusive): CJK punctuation, kana and their marks, Bopomofo,
+# Hangul's compatibility jamo and syllables, enclosed and squared CJK, the unified ideographs to
+# U+9FC3, compatibility ones, vertical, small, full- and half-width forms. Others (a radical,
+# U+2E80; Extension B) are told to use fonts that have them, as any text no font draws:
+# installing that font would not draw them
+_CJK_CODES = (
+    "3000-3003 3005-3017 301d-301f 3021-3029 3041-3094 3099-309e 30a1-30f6 30fb-30fe "
+    "3105-3129 3131-318e 3200-321c 3220-3229 3231-3232 3239 3260-327b 327f 32a3-32a8 3303 "
+    "330d 3314 3318 3322-3323 3326-3327 332b 3336 333b 3349-334a 334d 3351 3357 337b-337e "
+    "3380-3384 3388-33ca 33cd-33d3 33d5-33d6 33d8 33db-33dd 4d00 4db5 4e00-9fc3 ac00-d7a3 "
+    "f900-fa2d fe30-fe31 fe33-fe44 fe49-fe52 fe54-fe57 fe59-fe66 fe68-fe6b ff01-ff5e "
+    "ff61-ff9f ffe0-ffe6"
+)
+_CJK_RANGES = tuple(
+    (chr(int(low, 16)), chr(int((high or low), 16)))
+    for low, _, high in (span.partition("-") for span in _CJK_CODES.split())
 )
 
 
