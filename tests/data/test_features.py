@@ -446,7 +446,8 @@ def test_numbers_with_separators_are_named_so_never_ranked_as_words(
     """'1,5', '10,0' (decimal commas) and '1,234', '12,000' (thousands separators) were called
     words and told numpy.unique's ranks: followed, '10,0' loaded below '3,5'. A lone '1,5' among
     numbers was a bad value to fill with the mean. Each is named as a number written so, with the
-    replace that writes it as numpy reads it; followed, the values are the numbers meant."""
+    replace that writes it as numpy reads it (beside '1.5' and '3.5', '1,5' makes a column
+    written two ways, named as such); followed, the values are the numbers meant."""
     decimal = ["1,5", "2,25", "10,0", "3,5"]
     thousands = ["1,234", "12,000", "999", "5"]
     X = np.array([decimal, thousands, ["1.5", "1,5", "3.5", "5"]]).T.astype(text)
@@ -460,14 +461,19 @@ def test_numbers_with_separators_are_named_so_never_ranked_as_words(
         f"X[:, 0] = numpy.char.replace(X[:, 0], {c!r}, {d!r}); {X[0, 1].item()!r} at X[0, 1] "
         "(the first of 2) is a number written with thousands separators (a spreadsheet's number "
         "format): save X[:, 1] without them ('1234'), e.g. X[:, 1] = numpy.char.replace(X[:, 1], "
-        f"{c!r}, {c[:0]!r}); {X[1, 2].item()!r} at X[1, 2] (the only one) is a number written "
-        "with a decimal comma: write X[:, 2] with '.' as the decimal point ('1.5'), e.g. "
-        f"X[:, 2] = numpy.char.replace(X[:, 2], {c!r}, {d!r}), then convert it, "
-        "numpy.asarray(X, dtype=float)"
+        f"{c!r}, {c[:0]!r}); {X[0, 2].item()!r} at X[0, 2] (the first of 2 with '.') is "
+        f"ambiguous beside the decimal commas of X[:, 2] ({X[1, 2].item()!r} at X[1, 2]): its '.' "
+        "is no thousands separator between groups of three digits, so it is a decimal point, "
+        "the column written two ways, or a slip, which the file cannot say; write the numbers of "
+        "X[:, 2] one way, with '.' as the decimal point and no thousands separators ('1,5' as "
+        "'1.5'), then convert it, numpy.asarray(X, dtype=float)"
     )
     scope = {"numpy": np, "X": X.copy()}
     for fix in said.split("e.g. ")[1:]:  # each replace as given, then the cast
         exec(fix.split(";")[0].split(", then")[0], scope)
+    scope["X"][:, 2] = np.char.replace(
+        X[:, 2], c, d
+    )  # X[:, 2] written one way, as its writer knows
     exec(f"X = {said.split('then convert it, ')[1]}", scope)
     np.savez(tmp_path / "fixed.npz", X=scope["X"], y=np.arange(4.0))
     meant = [[1.5, 1234, 1.5], [2.25, 12000, 1.5], [10, 999, 3.5], [3.5, 5, 5]]
@@ -599,3 +605,79 @@ def test_missing_targets_among_words_are_dropped_never_filled(tmp_path: Path) ->
     np.savez(tmp_path / "fixed.npz", X=X[keep], y=np.unique(y[keep], return_inverse=True)[1])
     X_fixed, y_fixed = load_regression_file(tmp_path / "fixed.npz")
     assert X_fixed[:, 0].tolist() == [0, 1, 3] and y_fixed[:, 0].tolist() == [0, 1, 0]
+
+
+@pytest.mark.parametrize("text", ["U", "S"])
+def test_a_point_beside_decimal_commas_is_read_between_thousands_or_named_ambiguous(
+    tmp_path: Path, text: str
+) -> None:
+    """'1.500' beside '2,5' was told the decimal comma's replace alone, which read it 1.5, while
+    '1.500,0' beside it was told to drop the '.', 1500.0: the reading hung on whether one value
+    had a comma. Beside decimal commas a '.' is no decimal point: between groups of three digits
+    ('1.500', '12.345.678'; ' ' too, '1 500' having been a bad value to fill) it separates
+    thousands, as in '1.234,5'; else ('1.5') which was meant is named as unclear, never read.
+    Followed, each loads as the numbers meant."""
+    path = tmp_path / "d.npz"
+    c, d = (",", ".") if text == "U" else (b",", b".")
+    for written, separator, meant in [
+        (["1.500", "2,5", "3", "12.345.678"], ".", [1500, 2.5, 3, 12345678]),
+        (["1.500,0", "2,5", "3", "4"], ".", [1500, 2.5, 3, 4]),
+        (["1 500", "2,5", "3", "4"], " ", [1500, 2.5, 3, 4]),
+    ]:
+        X = np.array(written).reshape(-1, 1).astype(text)
+        said = _refused(load_regression_file, path, X=X, y=np.arange(4.0))
+        s = separator if text == "U" else separator.encode()
+        first = written[0].replace(separator, "").replace(",", ".")
+        assert said == (
+            f"{path}: X must hold real numbers, got dtype {X.dtype}: text, and "
+            f"{X[0, 0].item()!r} at X[0, 0] (the first of {3 if meant[3] > 4 else 2}) is a "
+            f"number written with a decimal comma and {separator!r} as thousands separators: "
+            "write X without the thousands separators and with '.' as the decimal point "
+            f"({first!r}), e.g. X = numpy.char.replace(numpy.char.replace(X, {s!r}, "
+            f"{c[:0]!r}), {c!r}, {d!r}), then convert it, numpy.asarray(X, dtype=float)"
+        )
+        scope = {"numpy": np, "X": X}
+        exec(said.split("e.g. ")[1].split(", then")[0], scope)  # the replaces, then the cast
+        exec(f"X = {said.split('then convert it, ')[1]}", scope)
+        np.savez(tmp_path / "fixed.npz", X=scope["X"], y=np.arange(4.0))
+        assert load_regression_file(tmp_path / "fixed.npz")[0][:, 0].tolist() == meant
+    X = np.array(["3", "1.5", "2,5", "1.500"]).reshape(-1, 1).astype(text)
+    said = _refused(load_regression_file, path, X=X, y=np.arange(4.0))
+    assert said == (
+        f"{path}: X must hold real numbers, got dtype {X.dtype}: text, and {X[1, 0].item()!r} at "
+        "X[1, 0] (the first of 2 with '.') is ambiguous beside the decimal commas of X "
+        f"({X[2, 0].item()!r} at X[2, 0]): its '.' is no thousands separator between groups of "
+        "three digits, so it is a decimal point, the column written two ways, or a slip, which "
+        "the file cannot say; write the numbers of X one way, with '.' as the decimal point and "
+        "no thousands separators ('2,5' as '2.5'), then convert it, numpy.asarray(X, dtype=float)"
+    )
+    # followed, as whoever wrote the file knows it: '.' was the decimal point of two values
+    X = np.char.replace(X, c, d)
+    scope = {"numpy": np, "X": X}
+    exec(f"X = {said.split('then convert it, ')[1]}", scope)
+    np.savez(tmp_path / "fixed.npz", X=scope["X"], y=np.arange(4.0))
+    assert load_regression_file(tmp_path / "fixed.npz")[0][:, 0].tolist() == [3, 1.5, 2.5, 1.5]
+
+
+def test_a_column_of_missing_values_beside_x_test_s_text_numbers_converts_both(
+    tmp_path: Path,
+) -> None:
+    """X[:, 1] all missing beside X_test of numbers as text was told to drop it from both, 'then
+    convert it, numpy.asarray(X, dtype=float)': followed, X_test was still text, refused next.
+    The cast offered converts both; followed, the file loads."""
+    X, X_test = np.array([["1", ""], ["2", "NA"], ["3", ""]]), np.array([["4", "5"], ["6", "7"]])
+    file = {"X": X, "X_test": X_test, "y": np.array([0, 1, 0]), "y_test": np.array([0, 1])}
+    path = tmp_path / "d.npz"
+    said = _refused(load_classification_file, path, **file)
+    assert said == (
+        f"{path}: X must hold real numbers, got dtype <U2: text, and X[:, 1] holds no numbers, "
+        "only missing values ('' at X[0, 1] the first): drop that column from X and X_test, then "
+        "convert them, X, X_test = numpy.asarray(X, dtype=float), numpy.asarray(X_test, "
+        "dtype=float)"
+    )
+    scope = {"numpy": np, "X": np.delete(X, 1, 1), "X_test": np.delete(X_test, 1, 1)}
+    exec(said.split("then convert them, ")[1], scope)  # the column dropped as told, then the casts
+    np.savez(tmp_path / "fixed.npz", **{**file, "X": scope["X"], "X_test": scope["X_test"]})
+    data = load_classification_file(tmp_path / "fixed.npz")
+    assert data.X.tolist() == [[1], [2], [3]]
+    assert data.X_test is not None and data.X_test.tolist() == [[4], [6]]

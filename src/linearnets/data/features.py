@@ -195,7 +195,13 @@ def _refuse_text(
         parts.append(f"first, {'; '.join(fixes)}" if parts else "; ".join(fixes))
         # an .npz's array, not a CSV's columns, with values to keep
         if not words.any() and name.isidentifier() and not empty.all():
-            parts[-1] += f", then convert it, numpy.asarray({name}, dtype=float)"
+            if together and not encoded.any():  # X_test's text too, or it is refused next
+                parts[-1] += (
+                    ", then convert them, X, X_test = numpy.asarray(X, dtype=float), "
+                    "numpy.asarray(X_test, dtype=float)"
+                )
+            else:
+                parts[-1] += f", then convert it, numpy.asarray({name}, dtype=float)"
     raise DatasetError(f"{got}: text, and {'; '.join(parts)}")
 
 
@@ -226,11 +232,14 @@ def _separated(
         if fixed is array:
             fixed = array.copy()
         fixed[:, j] = written
+        where = array_name if array.shape[1] == 1 else column_namer(array_name, example)(j)
+        if what is None:  # '.' beside decimal commas, not between thousands: no reading offered
+            fixes.append(_mixed(column, cell, j, where))
+            continue
         # (N,): the values written with separators (blanks around a value aside)
         changed = np.char.strip(written) != np.char.strip(column)
         count = int(changed.sum())
         k = int(np.argmax(changed))
-        where = array_name if array.shape[1] == 1 else column_namer(array_name, example)(j)
         code = where
         for old, new in replaced:
             code = f"numpy.char.replace({code}, {old!r}, {new!r})"
@@ -243,17 +252,22 @@ def _separated(
     return fixed, fixes
 
 
-def _written_with(column: np.ndarray) -> tuple[list[tuple[Any, Any]], str, str] | None:
+def _written_with(
+    column: np.ndarray,
+) -> tuple[list[tuple[Any, Any]], str | None, str] | None:
     """Return how ``column`` (N,), text, writes its numbers with separators, where all of its
     values with them are numbers written so: the replacements (in the column's kind, str or
     bytes, in order) that write them as numpy reads them, what they are written with, and the fix
     (a format of the column's name); else ``None``. A column's values with commas are numbers with
     thousands separators where all are written so (as the CSV reader judges a cell,
-    :func:`~linearnets.data.csv_cells.thousands`), else numbers with a decimal comma where all
-    are; else, with '.' or a blank as thousands separators (:data:`_GROUPS`), numbers so grouped
-    where all of its values with a comma or that separator are, a decimal comma allowed
-    ('1.234,5', '1 234,5'; '.' only where a value holds two or a comma, '1.234' alone being
-    1.234)."""
+    :func:`~linearnets.data.csv_cells.thousands`); else, with '.' or a blank as thousands
+    separators (:data:`_GROUPS`), numbers so grouped where all of its values with a comma or that
+    separator are, a decimal comma allowed ('1.234,5', '1 234,5', '1.500' beside '2,5'; '.' only
+    where a value holds two or a comma, '1.234' alone being 1.234); else numbers with a decimal
+    comma where all of its values with commas are. Beside decimal commas a '.' is never a decimal
+    point: a value with one that is not between thousands ('1.5' beside '2,5') makes the column
+    ambiguous, told by what ``None`` (with the replacements that make its numbers read, for the
+    rest of the refusal)."""
     kind = str if column.dtype.kind == "U" else bytes
 
     def of_kind(text: str) -> Any:
@@ -263,14 +277,14 @@ def _written_with(column: np.ndarray) -> tuple[list[tuple[Any, Any]], str, str] 
         return [_decoded(v).strip() for v in column[mask].tolist()]
 
     commas = np.char.find(column, of_kind(",")) >= 0
+    decimal = False  # whether the column's values with commas are numbers with a decimal comma
     if commas.any():
         with_commas = text(commas)
         if all(thousands(t) for t in with_commas):
             return [(of_kind(","), of_kind(""))], THOUSANDS_FORMAT, "save {} without them"
-        if all(_DECIMAL_COMMA.fullmatch(t) for t in with_commas):
-            point = "write {} with '.' as the decimal point"
-            return [(of_kind(","), of_kind("."))], "a decimal comma", point
+        decimal = all(_DECIMAL_COMMA.fullmatch(t) for t in with_commas)
     stripped = np.char.strip(column)
+    found = None
     for separator, grouped in _GROUPS.items():
         if kind is bytes and ord(separator) > 255:
             continue  # bytes are read as latin-1, which lacks it
@@ -278,16 +292,47 @@ def _written_with(column: np.ndarray) -> tuple[list[tuple[Any, Any]], str, str] 
         # '1.234' alone may be 1.234: '.' separates thousands where a comma or a second '.' says so
         sure = separator != "." or commas.any() or (np.char.count(stripped, of_kind(".")) > 1).any()
         if sure and held.any() and all(grouped.fullmatch(t) for t in text(held | commas)):
+            found = separator
             break
-    else:
+    point = [(of_kind(","), of_kind("."))]
+    if decimal and found != "." and (np.char.find(stripped, of_kind(".")) >= 0).any():
+        return [(of_kind("."), of_kind("")), *point], None, ""
+    if found is None:
+        if decimal:
+            return point, "a decimal comma", "write {} with '.' as the decimal point"
         return None
-    without = [(of_kind(separator), of_kind(""))]
+    without = [(of_kind(found), of_kind(""))]
     if not commas.any():
-        return without, f"{separator!r} as thousands separators", "save {} without them"
+        return without, f"{found!r} as thousands separators", "save {} without them"
     return (
-        [*without, (of_kind(","), of_kind("."))],
-        f"a decimal comma and {separator!r} as thousands separators",
+        [*without, *point],
+        f"a decimal comma and {found!r} as thousands separators",
         "write {} without the thousands separators and with '.' as the decimal point",
+    )
+
+
+def _mixed(column: np.ndarray, cell: Callable[[int, int], str], j: int, where: str) -> str:
+    """Say where ``column`` (N,), text, column ``j`` (``where``, ``cell`` naming its cells), holds
+    its first value with a '.' beside decimal commas, not between thousands (:func:`_written_with`),
+    how many do, and to write the column's numbers one way: that '.' is a decimal point, the
+    column written two ways, or a slip, and which the file cannot say."""
+    kind = str if column.dtype.kind == "U" else bytes
+    stripped = np.char.strip(column)
+    dots = np.char.find(stripped, "." if kind is str else b".") >= 0
+    held = np.flatnonzero(dots)  # the values with '.'; the first not between thousands named
+    loose = [i for i in held.tolist() if not _GROUPS["."].fullmatch(_decoded(stripped[i].item()))]
+    k = loose[0] if loose else int(held[0])
+    c = int(np.argmax(np.char.find(column, "," if kind is str else b",") >= 0))
+    count = int(dots.sum())
+    many = "the only one" if count == 1 else f"the first of {count}"
+    comma = _decoded(column[c].item()).strip()
+    return (
+        f"{column[k].item()!r} at {cell(k, j)} ({many} with '.') is ambiguous beside the decimal "
+        f"commas of {where} ({column[c].item()!r} at {cell(c, j)}): its '.' is no thousands "
+        "separator between groups of three digits, so it is a decimal point, the column written "
+        "two ways, or a slip, which the file cannot say; write the numbers of "
+        f"{where} one way, with '.' as the decimal point and no thousands separators "
+        f"({comma!r} as {comma.replace(',', '.')!r})"
     )
 
 
