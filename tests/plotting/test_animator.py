@@ -674,7 +674,10 @@ def test_a_figure_enlarged_after_a_clip_draws_the_values_as_they_are_again() -> 
 
 @pytest.mark.parametrize(
     ("yscale", "values", "drawn"),
-    [("logit", [0.0, 1.0], [1e-100, 1 - 1e-10]),
+    [("logit", [0.0, 1.0], [1e-10, 1 - 1e-10]),
+     ("logit", [0.0, 0.35, 0.6, 0.87], [1e-10, 0.35, 0.6, 0.87]),
+     ("logit", [0.0, 1e-50, 0.5], [1e-50, 1e-50, 0.5]),
+     ("logit", [0.0, 1e-200, 0.5], [1e-100, 1e-100, 0.5]),
      ("logit", [1e-320, 0.5], [1e-320, 0.5]), ("logit", [5e-324, 0.5], [5e-324, 0.5]),
      ("log", [1e-320, 0.5], [1e-320, 0.5]), ("log", [5e-324, 0.5], [5e-324, 0.5])],
 )  # fmt: skip
@@ -683,9 +686,10 @@ def test_values_no_limit_lets_draw_never_raise_and_save(
 ) -> None:
     """On a logit axis with no limits given, an accuracy of 0 or 1 (or 1e-320) raised TypeError
     ('NoneType' object is not iterable) in add, which promises not to raise for what it cannot
-    draw: 0 and 1 are drawn within [1e-100, 1 - 1e-10], where it draws the axis (within [1e-10,
-    1 - 1e-10] while the fitted view of one point reached 1), and subnormals, which it draws, as
-    they are, on a logit axis as on a log one. The figure saves."""
+    draw: 0 and 1 are drawn within [1e-10, 1 - 1e-10], where it draws the axis (0 at a smaller
+    value above 0 where one is, down to 1e-100), and subnormals, which it draws, as they are, on
+    a logit axis as on a log one. The figure saves. Drawn at 1e-100, a 0 left the accuracies
+    0.35 to 0.87 2 of the axis's 176 pixels (its view reached 9e-106)."""
     animator = Animator(mode="none", yscale=yscale)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -694,6 +698,9 @@ def test_values_no_limit_lets_draw_never_raise_and_save(
         animator.fig.savefig(io.BytesIO(), format="png")
     np.testing.assert_array_equal(animator.lines[0].get_ydata(), drawn)
     np.testing.assert_array_equal(animator.Y[0], values)  # kept as added
+    if yscale == "logit":  # the view reaches a few decades below the lowest point, no more
+        low, high = animator.axes[0].get_ylim()
+        assert min(drawn) * 1e-6 <= low <= min(drawn) and max(drawn) < high < 1
     animator.close()
 
 

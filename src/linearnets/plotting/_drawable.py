@@ -53,11 +53,14 @@ _PLAIN_VALUES = {"linear": (-1e306, 1e306), "log": (1e-50, 1e50)}
 _FITTED_SCALES = ("linear", "log", "symlog", "asinh")
 # the steps a log axis's bound takes to its given other end, where no DRAWN_BOUNDS draws with it
 _GIVEN_END_STEPS = 16
-# the ranges a logit axis's values in [0, 1] are drawn within, tried in turn, where matplotlib
-# cannot draw them as they are (0 and 1 are its ends, and its margins around 1 - 1e-16 reach 1):
-# it draws [1e-100, 1 - 1e-10] in any figure (measured from 0.3 x 0.3 to 30 x 20 inches), and
-# [1e-10, 1 - 1e-10], tried where that does not
-_LOGIT_RANGES = ((1e-100, 1 - 1e-10), (1e-10, 1 - 1e-10))
+# the range a logit axis's values in [0, 1] are drawn within where matplotlib cannot draw them
+# as they are (0 and 1 are its ends, and its margins around 1 - 1e-16 reach 1): it draws
+# [1e-10, 1 - 1e-10] in any figure, and down to [1e-100, 1 - 1e-10] (measured from 0.3 x 0.3
+# to 30 x 20 inches); its low end is the smallest value above 0 where that is lower, down to
+# _LOGIT_LEAST (a 0 beside 1e-50 is drawn at 1e-50: at 1e-100, 0.35 to 0.87 beside it took
+# 2 of the axis's 176 pixels)
+_LOGIT_RANGE = (1e-10, 1 - 1e-10)
+_LOGIT_LEAST = 1e-100
 
 
 class Undrawable(NamedTuple):
@@ -194,7 +197,7 @@ def draw_points(
     if drew.get("room", room) != room:  # resized: the wider ranges may draw now
         drew.clear()
     steps = {
-        axis: _ranges(ax, axis, limits.get(axis), _start(drew.get(axis), points, axis, ax))
+        axis: _ranges(ax, axis, limits.get(axis), _start(drew.get(axis), points, axis, ax), points)
         for axis in ("x", "y")
     }
     ranges = {axis: next(steps[axis]) for axis in ("x", "y")}
@@ -232,17 +235,19 @@ def _start(
     return None
 
 
-def _ranges(ax: Axes, axis: str, given: Any, start: tuple[float, float] | None) -> Any:
+def _ranges(
+    ax: Axes, axis: str, given: Any, start: tuple[float, float] | None, points: Sequence[Any]
+) -> Any:
     """Yield the (low, high) values on ``axis`` of ``ax`` are drawn within, tried in turn by
     :func:`draw_points`: none, its scale's :data:`DRAWN_BOUNDS` (on a log axis, a range within
-    ``given``'s end included; on a logit one, :data:`_LOGIT_RANGES`), then, on a log axis with
-    one end given, the other halving its decades to it in :data:`_GIVEN_END_STEPS` steps; from
-    ``start`` on, where given."""
+    ``given``'s end included; on a logit one, :func:`_logit_range` of ``points``), then, on a
+    log axis with one end given, the other halving its decades to it in
+    :data:`_GIVEN_END_STEPS` steps; from ``start`` on, where given."""
     scale = getattr(ax, f"get_{axis}scale")()
     low, high = given if given is not None else (None, None)
     ranges: list[tuple[float, float]] = [(-math.inf, math.inf)]
     if scale == "logit":
-        ranges += _LOGIT_RANGES
+        ranges.append(_logit_range(points, axis))
     else:  # symlog, asinh: the log one's bounds
         for bound in DRAWN_BOUNDS.get(scale, DRAWN_BOUNDS["log"]):
             ranges.append((1 / bound if scale == "log" else -bound, bound))
@@ -252,6 +257,20 @@ def _ranges(ax: Axes, axis: str, given: Any, start: tuple[float, float] | None) 
     if start is not None and start in ranges:
         ranges = ranges[ranges.index(start) :]
     yield from ranges
+
+
+def _logit_range(points: Sequence[Any], axis: str) -> tuple[float, float]:
+    """Return the range a logit axis's values in [0, 1] (of ``points``, (xs, ys) each, on
+    ``axis``) are drawn within: :data:`_LOGIT_RANGE`, its low end lowered to the smallest value
+    above 0 below it (not below :data:`_LOGIT_LEAST`), which is drawn as it is."""
+    index = 0 if axis == "x" else 1
+    low, high = _LOGIT_RANGE
+    for line in points:
+        values = np.asarray(line[index], dtype=np.float64)
+        inside = values[(values > 0) & (values < low)]
+        if inside.size:
+            low = float(inside.min())
+    return max(low, _LOGIT_LEAST), high
 
 
 def _towards_end(
