@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import sys
+import tracemalloc
 import types
 import warnings
 from collections.abc import Callable
@@ -15,6 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
+from matplotlib.ticker import FuncFormatter
 
 import linearnets.plotting.axes as axes_module
 from linearnets.errors import UsageError, UsageTypeError
@@ -666,4 +668,49 @@ def test_values_too_near_0_for_a_logit_axis_are_told_to_be_farther_from_it() -> 
     ax = plot([0], [1e-300], yscale="logit", figsize=(30, 20))
     ax.figure.savefig(io.BytesIO(), format="png")
     assert ax.get_ylim()[0] <= 1e-300
+    plt.close("all")
+
+
+def test_a_laid_out_figure_pickle_cannot_copy_is_offered_no_unchecked_size() -> None:
+    """A laid-out figure pickle cannot copy (a lambda formatter on the other axes) was checked
+    on a copy of the axes alone, which offered set_size_inches(4, 2.4); followed, savefig raised
+    OverflowError. No size is offered there: the figure is to be made larger, said unchecked; the
+    power of ten offered draws and saves."""
+    plt.close("all")
+    fig, (top, ax) = plt.subplots(2, 1, figsize=(1, 0.6), layout="tight")
+    top.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    with pytest.raises(UsageError) as info:
+        plot([1, 2, 3], [1e290, 1e295, 1e300], yscale="log", axes=ax, ylabel="loss")
+    assert str(info.value) == (
+        "Y cannot be drawn on a log y axis in a 1 x 0.6 inch figure: matplotlib cannot place its "
+        "ticks over (3.16e+289, 3.16e+300) in this figure, so savefig fails (OverflowError: "
+        "cannot convert float infinity to integer); pass Y divided by a power of ten, e.g. by "
+        "1e+295, saying so in the ylabel, or make the figure larger, with room for more ticks "
+        "(pickle cannot copy this figure to check a size: one that draws its axes alone may not "
+        "draw them laid out beside the rest)"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.filterwarnings("ignore", "Tight layout not applied")  # the figure's own size
+        plot([1, 2, 3], [1e-5, 1.0, 1e5], yscale="log", axes=ax, ylabel="loss / 1e+295")
+        fig.savefig(io.BytesIO(), format="png")
+    plt.close("all")
+
+
+def test_a_check_in_a_laid_out_figure_copies_no_image_or_line_beside_it() -> None:
+    """Each check pickled the whole figure, a 3000 x 3000 image and a 1M-point line beside the
+    axes included: 733 MB at its peak for a refused plot (2 MB before the copy). Their arrays
+    are copied empty: the layout takes no room for them."""
+    plt.close("all")
+    _, (a, b, c) = plt.subplots(3, 1, figsize=(1.5, 1.2), layout="tight")
+    a.imshow(np.zeros((3000, 3000)))
+    b.plot(np.arange(1_000_000.0))
+    tracemalloc.start()
+    try:
+        with pytest.raises(UsageError, match=r"set_size_inches\(6, 4.8\)$"):
+            plot([1, 2, 3], [1e290, 1e295, 1e300], yscale="log", axes=c)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 50e6
     plt.close("all")

@@ -677,12 +677,12 @@ def test_a_boolean_curve_is_accepted_as_numbers_of_0_and_1() -> None:
 @pytest.mark.parametrize(
     ("figsize", "shown"),
     [
-        ((True, True), "(True, True)"),
-        ((np.True_, 2), "(np.True_, 2)"),
-        (np.array([True, True]), "array([ True,  True])"),
-        (torch.tensor([True, True]), "tensor([True, True])"),
-        (memoryview((ctypes.c_bool * 2)(True, True)), "memoryview([True, True])"),
-        (memoryview(np.array([True, False])), "memoryview([True, False])"),
+        ((True, True), "(True, True), booleans"),
+        ((np.True_, 2), "(np.True_, 2), its width a boolean"),
+        (np.array([True, True]), "array([ True,  True]), booleans"),
+        (torch.tensor([True, True]), "tensor([True, True]), booleans"),
+        (memoryview((ctypes.c_bool * 2)(True, True)), "memoryview([True, True]), booleans"),
+        (memoryview(np.array([True, False])), "memoryview([True, False]), booleans"),
     ],
 )
 def test_check_figsize_refuses_booleans(figsize: Any, shown: str) -> None:
@@ -690,7 +690,19 @@ def test_check_figsize_refuses_booleans(figsize: Any, shown: str) -> None:
     with pytest.raises(UsageTypeError) as info:
         check_figsize("figsize", figsize)
     assert str(info.value) == (
-        f"figsize must be (width, height) in inches, got {shown}, booleans; pass e.g. "
-        "figsize=(3.5, 2.5)"
+        f"figsize must be (width, height) in inches, got {shown}; pass e.g. figsize=(3.5, 2.5)"
     )
     assert check_figsize("figsize", (3.5, 2.5)) == (3.5, 2.5)  # the fix offered
+
+
+def test_check_figsize_names_the_one_boolean() -> None:
+    """(3.5, True) was said to be 'booleans'; the one that is a boolean is named."""
+    with pytest.raises(UsageTypeError) as info:
+        check_figsize("figsize", (3.5, True))
+    assert str(info.value) == (
+        "figsize must be (width, height) in inches, got (3.5, True), its height a boolean; pass "
+        "e.g. figsize=(3.5, 2.5)"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert check_figsize("figsize", (3.5, 2.5)) == (3.5, 2.5)

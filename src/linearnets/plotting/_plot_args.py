@@ -39,8 +39,14 @@ def check_figsize(name: str, figsize: Any) -> tuple[float, float]:
         raise UsageTypeError(
             f"{name} must be (width, height) in inches, got {shown}; pass e.g. {name}=(3.5, 2.5)"
         ) from None
-    if any(_is_bool(v) for v in items):  # (True, True) was read as 1 x 1 inch
-        raise _text_refusal(name, shown, "booleans")
+    booleans = [_is_bool(v) for v in items]
+    if any(booleans):  # (True, True) was read as 1 x 1 inch
+        what = (
+            "booleans"
+            if all(booleans)
+            else f"its {('width', 'height')[booleans.index(True)]} a boolean"
+        )
+        raise _text_refusal(name, shown, what)
     if not all(math.isfinite(v) and 0 < v <= 100 for v in (width, height)):
         raise UsageError(
             f"{name} must be (width, height) in inches, each in (0, 100], got {shown}; "

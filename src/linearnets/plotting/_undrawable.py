@@ -52,7 +52,10 @@ def copy_view(
     a grid of the same shape, where a layout engine places it."""
     copy = _whole_copy(ax, size)
     if copy is None:
+        alone = _alone(ax)
         copy = _bare_copy(ax, size)
+        root: Any = copy.figure.figure
+        root._linearnets_alone = alone
     for xs, ys in lines:
         copy.plot(xs, ys)
     set_view(copy, *scales, limits.get("x"), limits.get("y"))
@@ -68,30 +71,56 @@ def _whole_copy(ax: Axes, size: tuple[float, float] | None) -> Axes | None:
     take room in its layout, which a bare copy leaves out (a size offered for the lower of two
     axes in a tight figure was checked with the whole figure's room, and failed when followed).
     ``None`` where it has none, or :mod:`pickle` cannot copy it (an artist holding a lambda)."""
-    root: Any = ax.figure.figure
-    if root.get_layout_engine() is None:
+    pickled = _pickled(ax)
+    if pickled is None:
         return None
-    buffer = io.BytesIO()
-    try:
-        _FigurePickler(buffer, root).dump((root, ax))
-        copied_root, copy = pickle.loads(buffer.getvalue())
-    except (pickle.PicklingError, TypeError, AttributeError):
-        return None
+    copied_root, copy = pickle.loads(pickled)
     if size is not None:
         copied_root.set_size_inches(size)
     copy.cla()  # as plot clears the axes it draws on
     return copy
 
 
+def _pickled(ax: Axes) -> bytes | None:
+    """Return the figure of ``ax`` and ``ax`` pickled (:class:`_FigurePickler`), where it has a
+    layout engine and :mod:`pickle` can copy it, else ``None``."""
+    root: Any = ax.figure.figure
+    if root.get_layout_engine() is None:
+        return None
+    buffer = io.BytesIO()
+    try:
+        _FigurePickler(buffer, root).dump((root, ax))
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return None
+    return buffer.getvalue()
+
+
+# arrays of more elements are left out of a figure's copy, as empty ones: a laid-out figure's
+# layout takes the room of axes, labels, titles and ticks, not of its images' pixels or its
+# lines' points (a 3000 x 3000 image copied took 400 MB and 2 s for a check)
+_ARRAY_KEPT = 4096
+
+
+def _alone(ax: Axes) -> bool:
+    """Return whether a bare copy of ``ax`` stands for a laid-out figure it cannot check sizes
+    in: one with a layout engine (which a copy of ``ax`` alone leaves the other axes' room out
+    of) that :mod:`pickle` cannot copy (an artist holding a lambda), or such a copy's."""
+    root: Any = ax.figure.figure
+    return bool(getattr(root, "_linearnets_alone", root.get_layout_engine() is not None))
+
+
 class _FigurePickler(pickle.Pickler):
     """A pickler of a figure whose copy stays out of pyplot (matplotlib restores a pyplot
-    figure's copy to pyplot, making it the current figure, or shows it where interactive)."""
+    figure's copy to pyplot, making it the current figure, or shows it where interactive), its
+    arrays of more than :data:`_ARRAY_KEPT` elements copied empty."""
 
     def __init__(self, file: Any, root: Any) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self._root = root
 
     def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, np.ndarray) and obj.size > _ARRAY_KEPT:
+            return np.zeros, ((0,) * obj.ndim, obj.dtype)
         if obj is not self._root:
             return NotImplemented
         state = obj.__getstate__()
@@ -201,10 +230,17 @@ def undrawable_message(
         f"{failed.axis}label"
     )
     fixes = [scaled] if power != 1 and _draws(ax, failed, lines, limits, power, engine) else []
+    alone = not sized and bool(getattr(root, "_linearnets_alone", False))
     larger = _larger_size(ax, failed, lines, limits, 1.0, engine) if failed.ticks else None
-    if larger is not None:
+    if alone and failed.ticks:  # a size checked on the axes alone may fail when followed
+        fixes.append(
+            "make the figure larger, with room for more ticks (pickle cannot copy this figure "
+            "to check a size: one that draws its axes alone may not draw them laid out beside "
+            "the rest)"
+        )
+    elif larger is not None:
         fixes.append(_resize(larger, sized=sized, root=resized_by))
-    elif not fixes and power != 1:
+    elif not fixes and power != 1 and not alone:
         both = _larger_size(ax, failed, lines, limits, power, engine)
         if both is not None:
             resize = _resize(both, sized=sized, root=resized_by).removeprefix("pass ")
