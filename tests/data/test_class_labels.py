@@ -674,3 +674,39 @@ def test_a_y_test_of_missing_labels_alone_beside_text_labels_is_told_it_holds_no
     assert _refusal(path) == f"{path}: y_test must hold integer class labels, {none}"
     path = _write(tmp_path, X=X, y=np.unique(y, return_inverse=True)[1])  # without a test set
     assert load_classification_file(path).y.tolist() == [0, 1, 0]
+
+
+@pytest.mark.parametrize(
+    ("y", "said", "kept"),
+    [
+        (["1", "2", "10", "x"], ": whole numbers written as text, and y[3] = 'x' is no whole "
+         "number (1 of 4); fix or drop those examples (their rows of X too), then store them as "
+         "integers, y.astype(int)", [1, 2, 10]),
+        (["1", "NA", "2.0", "x", "3"], ": whole numbers written as text, and y[1] = 'NA' is a "
+         "missing label (1 of 5) and y[3] = 'x' is no whole number (1 of 5); fix or drop those "
+         "examples (their rows of X too), then store them as integers, "
+         "y.astype(float).astype(int)", [1, 2, 3]),
+        # mostly words: numbered
+        (["a", "b", "1"], "; store the labels as integers 0..C-1, numbered e.g. with "
+         "numpy.unique(y, return_inverse=True)[1]", None),
+    ],
+)  # fmt: skip
+def test_a_value_that_is_no_whole_number_among_whole_numbers_in_y_is_named(
+    tmp_path: Path, y: list[str], said: str, kept: list[int] | None
+) -> None:
+    """y = ['1', '2', '10', 'x'] was told to number its labels with numpy.unique, which ranks
+    '10' before '2' (the labels' meaning lost), while y_test's 'x' beside y's whole numbers was
+    named to fix or drop: y's is named so too, where most of its values are whole numbers."""
+    labels = np.array(y)
+    path = _write(tmp_path, X=np.arange(2.0 * len(y)).reshape(-1, 2), y=labels)
+    assert _refusal(path) == (
+        f"{path}: y must hold integer class labels, got dtype {labels.dtype}{said}"
+    )
+    if kept is None:
+        return
+    rows = np.isin(labels, ["1", "2", "10", "2.0", "3"])  # 'x' and 'NA' dropped, as told
+    cast = re.findall(r"y\.astype\(.*?\)(?:\.astype\(int\))?", said)[0]
+    path = _write(tmp_path, X=np.arange(2.0 * len(y)).reshape(-1, 2)[rows],
+                  y=eval(cast, {"y": labels[rows]}))  # fmt: skip
+    with pytest.warns(DataWarning):  # classes with no label: warned, as for any labels
+        assert load_classification_file(path).y.tolist() == kept

@@ -170,7 +170,10 @@ def _not_whole(name: str, array: np.ndarray, *, test_set: bool, y_test: np.ndarr
 
 def _text(name: str, array: np.ndarray, *, test_set: bool, y_test: np.ndarray | None) -> str:
     """Say how to store ``array`` (N,) of text as class labels: cast (:func:`_cast`) where its
-    values are whole numbers written as text, keeping their meaning, else numbered; once its
+    values are whole numbers written as text, keeping their meaning, else numbered; where most
+    of them are (more than half of those not missing: a column mostly of words is words), the
+    others, '1', '2', '10', 'x', are named to fix or drop (numbered with numpy.unique, '10' would
+    come before '2'), as y_test's are beside a cast ``y``; once its
     missing values (:func:`~linearnets.data.csv_cells.is_missing`) and those of ``y_test`` (text
     beside ``y``, cast or numbered with it) are dropped, as a cast fails on them and numbering
     would make a class of them; none of its values is a label where every one is missing."""
@@ -191,8 +194,15 @@ def _text(name: str, array: np.ndarray, *, test_set: bool, y_test: np.ndarray | 
         values.append(texts)
         missing.append(gone)
         rows.append("X_test" if label == "y_test" else "X")
-    cast = _cast(array[~missing[0]])
-    fix, store = "drop", f"store them as integers, {name}.{cast}"
+    cast, none = _whole_numbers(array, missing[0])
+    fix = "drop"
+    if cast is not None and 2 * none.sum() < (~missing[0]).sum():  # mostly whole numbers: '1', 'x'
+        said.insert(1, _said(name, values[0], none, "is no whole number"))
+        missing[0] = missing[0] | none
+        fix = "fix or drop" if none.any() else fix
+    else:  # mostly words: numbered
+        cast = None
+    store = f"store them as integers, {name}.{cast}"
     if cast is not None and len(found) == 2:  # y_test's text beside y's whole numbers
         test_cast, none = _whole_numbers(found[1][1], missing[1])
         if test_cast is None:  # words: numbered with y's
@@ -200,7 +210,7 @@ def _text(name: str, array: np.ndarray, *, test_set: bool, y_test: np.ndarray | 
         else:
             said.append(_said("y_test", values[1], none, "is no whole number"))
             missing[1] = missing[1] | none
-            fix = "fix or drop" if none.any() else fix
+            fix = "fix or drop" if none.any() or fix != "drop" else fix
             store += ", and y_test's alike" if test_cast == cast else f", and y_test.{test_cast}"
     told = " and ".join(s for s in said if s)
     their = " and ".join(r for r, gone in zip(rows, missing, strict=True) if gone.any())
@@ -257,8 +267,10 @@ def _whole_numbers(array: np.ndarray, missing: np.ndarray) -> tuple[str | None, 
     cast = _cast(array[~missing])
     if cast is not None:
         return cast, np.zeros(len(array), dtype=bool)
-    # one by one, on the error's path alone
-    none = ~missing & np.array([_cast(array[i : i + 1]) is None for i in range(len(array))])
+    # value by value, each distinct one once (labels repeat), on the error's path alone
+    distinct, where = np.unique(array, return_inverse=True)
+    bad = np.array([_cast(distinct[i : i + 1]) is None for i in range(len(distinct))])
+    none = ~missing & bad[where.reshape(-1)]
     whole = ~missing & ~none
     return (_cast(array[whole]) if whole.any() else None), none
 
