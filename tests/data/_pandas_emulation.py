@@ -1,12 +1,13 @@
 """The few pandas calls the CSV refusals offer, done as pandas documents them, for the tests to
-follow a fix as given without pandas: ``pd.read_csv(path, header=..., na_values=[...])``,
+follow a fix as given without pandas: ``pd.read_csv(path, header=..., skiprows=[...], na_values=[...])``,
 ``df.dropna()``, ``df.fillna(series)``, ``df.iloc[:, :-1].mean()``, ``df.to_csv(path, header=...,
 index=...)``.
 
 read_csv: ``header="infer"`` takes the first row for the column names (a repeated name gets '.1',
 '.2' added), ``header=None`` reads every row as data, columns named 0, 1, …; a cell that is one
 of the default na_values, or of ``na_values``, exactly (case and blanks count) is NaN; a blank line
-is skipped; a column of whole numbers written as such, none missing, is read as int64, any other as
+is skipped, and so are the rows ``skiprows`` numbers (from 0, as the file's rows, blank lines
+counted, a quoted cell's line breaks not); a column of whole numbers written as such, none missing, is read as int64, any other as
 float64. to_csv writes the names (``header``) and the row labels (``index``, under an empty name)
 unless told not to, floats as ``repr`` writes them and NaN as an empty cell.
 """
@@ -80,10 +81,16 @@ class _Columns:
 
 
 def read_csv(
-    path: str | Path, *, header: str | None = "infer", na_values: list[str] | None = None
+    path: str | Path,
+    *,
+    header: str | None = "infer",
+    skiprows: list[int] | None = None,
+    na_values: list[str] | None = None,
 ) -> Frame:
     missing = PANDAS_DEFAULT_NA | set(na_values or [])
-    rows = [row for row in csv.reader(io.StringIO(Path(path).read_text())) if row]
+    read = csv.reader(io.StringIO(Path(path).read_text(), newline=""))
+    skipped = set(skiprows or [])
+    rows = [row for i, row in enumerate(read) if row and i not in skipped]
     if header == "infer":
         names, seen = [], {}
         for name in rows.pop(0):
@@ -103,8 +110,8 @@ class _Pandas:
 
 
 def follow(said: str, path: Path) -> None:
-    """Run the pandas code a refusal ``said`` offers ('in pandas: ...', up to its R code or its
-    end) on ``path``, as pandas would."""
-    code = re.search(r"in pandas: (.*?)(?: \(in R: .*)?$", said)
+    """Run the pandas code a refusal ``said`` offers ('in pandas: ...', up to its R code, the file
+    to pass or its end) on ``path``, as pandas would."""
+    code = re.search(r"in pandas: (.*?)(?: \(in R: .*\))?(?:, and pass .*)?$", said)
     assert code is not None, said
     exec(code[1], {"pd": _Pandas, "path": path})  # the fix, as the user would run it

@@ -581,7 +581,7 @@ def test_a_missing_value_is_named_as_one_with_the_fix(
     NA and an empty cell as missing: another marker is named in its na.strings; pandas' default
     na_values hold all but ' NA ' (blanks count)."""
     path = _written(tmp_path / "m.csv", text)
-    fix = _drop_said([cell] * (cell == " NA "), [cell] * (cell not in ("", "NA")))
+    fix = _drop_said(path, [cell] * (cell == " NA "), [cell] * (cell not in ("", "NA")))
     assert _refusal(path) == (
         f"{path} is not a numeric CSV: line {line}, column {column} holds {cell!r}, a missing "
         "value (pandas writes NaN as an empty cell, R's write.csv as NA); every cell must be a "
@@ -713,24 +713,34 @@ def test_a_number_padded_with_any_blank_is_read_as_numpy_reads_it(
     np.testing.assert_array_equal(np.asarray(y).reshape(-1), expected[:, 2].astype(np.float32))
 
 
-def _drop_said(pandas: list[str], r: list[str], *, header: bool = True) -> str:
-    """Return the fix a missing value's refusal ends with, for a file with a row of names or none
-    (read, and saved, without one), whose markers ``pandas`` and ``r`` those tools' defaults do not
-    read as missing; saved without the index (row names) they add."""
-    na = f", na_values={pandas!r}" if pandas else ""
-    strings = ", ".join(f'"{cell}"' for cell in ["NA", *r])
-    na_strings = f", na.strings = c({strings})" if r else ""
-    if header:
-        return (
-            f"e.g. in pandas: df = pd.read_csv(path{na}).dropna(); df.to_csv(path, index=False) "
-            f"(in R: df <- na.omit(read.csv(path{na_strings})); write.csv(df, path, row.names = "
-            "FALSE))"
-        )
-    return (
-        f"e.g. in pandas: df = pd.read_csv(path, header=None{na}).dropna(); df.to_csv(path, "
-        f"header=False, index=False) (in R: df <- na.omit(read.csv(path, header = FALSE"
-        f"{na_strings})); write.csv(df, path, row.names = FALSE))"
+def _drop_said(
+    path: Path, pandas: list[str], r: list[str], *, header: bool = True, skip: tuple[int, ...] = ()
+) -> str:
+    """Return the fix a missing value's refusal ends with, for the file ``path`` with a row of
+    names or none (read, and saved, without one), whose markers ``pandas`` and ``r`` those tools'
+    defaults do not read as missing, and whose lines ``skip`` (from 1, no quoted cell spanning
+    lines above them) the reader skipped; saved without the index (row names) they add, to a new
+    file beside it, to pass."""
+    options = (", header=None" if not header else "") + (
+        f", skiprows={[n - 1 for n in skip]}" if skip else ""
     )
+    options += f", na_values={pandas!r}" if pandas else ""
+    strings = ", ".join(f'"{cell}"' for cell in ["NA", *r])
+    na_strings = (", header = FALSE" if not header else "") + (
+        f", na.strings = c({strings})" if r else ""
+    )
+    text = f'text = readLines("{path}")[-c({", ".join(map(str, skip))})]' if skip else f'"{path}"'
+    out = path.with_name(f"{path.stem}.complete.csv")
+    return (
+        f"e.g. in pandas: df = pd.read_csv('{path}'{options}).dropna(); df.to_csv('{out}', "
+        f"{'header=False, ' if not header else ''}index=False) (in R: df <- na.omit(read.csv("
+        f'{text}{na_strings})); write.csv(df, "{out}", row.names = FALSE)), and pass {out}'
+    )
+
+
+def _complete(path: Path) -> Path:
+    """Return the file beside ``path`` that the drop (or fill) fix writes, to pass."""
+    return path.with_name(f"{path.stem}.complete.csv")
 
 
 def _written(path: Path, text: str) -> Path:
@@ -1056,7 +1066,7 @@ def test_spreadsheet_error_values_of_any_locale_first_in_a_row_are_refused_not_d
     assert _refusal(path) == (
         f"{path} is not a numeric CSV: line 5, column 1 holds {cell!r}, a missing value (a "
         "spreadsheet's error value, its formula gave none); every cell must be a number: drop or "
-        f"fill the examples that miss one first, {_drop_said([cell], [cell])}"
+        f"fill the examples that miss one first, {_drop_said(path, [cell], [cell])}"
     )
     # in a row of another width too: the row told by its width, not dropped as a comment
     path = _written(tmp_path / "w.csv", f"a,b,y\n1,2,3\n{cell},8\n4,5,6\n")
@@ -1389,7 +1399,7 @@ def test_a_line_of_empty_cells_is_refused_as_a_missing_value_by_line(tmp_path: P
     assert _refusal(path) == (
         f"{path} is not a numeric CSV: line 4 holds ',,', 3 empty cells, an example missing every "
         "value (as pandas writes a row of NaN); every cell must be a number: delete that line, or "
-        f"drop or fill the examples that miss one first, {_drop_said([], [])}"
+        f"drop or fill the examples that miss one first, {_drop_said(path, [], [], skip=(4,))}"
     )
     _written(path, "a,b,y\n1,2,3\n4,5,6\n , ,\n7,8,10\n1,3,5\n,,\n2,2,2\n,,\n")
     assert _refusal(path).startswith(
@@ -1419,17 +1429,17 @@ def test_a_table_read_at_once_reads_each_cell_as_the_cell_by_cell_reading(
 ) -> None:
     """Reading the cells one Python call each took a 1e6-row file 15 s; read at once now, the
     values, and the cell refused and its words, are the same."""
-    from linearnets.data.csv_cells import _all_numbers, number, numeric_table
+    from linearnets.data.csv_cells import Source, _all_numbers, number, numeric_table
 
     rows = [(1, ["1.5", "2"]), (2, [cell, "0.1"]), (3, ["3", "4.25"])]
     path = tmp_path / "t.csv"
     value = number(cell)
     if value is None or np.isnan(value) or (np.isinf(value) and "inf" not in cell.lower()):
         with pytest.raises(DatasetError, match=rf"line 2, column 1 holds {re.escape(repr(cell))}"):
-            numeric_table(path, rows, 2, header=False)
+            numeric_table(path, rows, 2, header=False, source=Source(rows, rows))
         assert _all_numbers(rows, 2) is None
         return
-    table = numeric_table(path, rows, 2, header=False)
+    table = numeric_table(path, rows, 2, header=False, source=Source(rows, rows))
     assert table[1, 0].tobytes() == np.float64(value).tobytes()
     assert table[:, 1].tolist() == [2, 0.1, 4.25]
     fast = _all_numbers(rows, 2)
@@ -1489,7 +1499,7 @@ def test_nan_and_missing_value_markers_are_told_as_missing_values(
     or rescale them first"; '-' and '?' as no number. NA and empty cells were told to drop or fill
     the examples that miss one. pandas reads nan and NaN as NaN, not '-' nor '?'."""
     path = _written(tmp_path / "m.csv", "a,b,c,y\n" + _rows_text(5) + f"1,{cell},3,4\n")
-    fix = _drop_said([cell] * (cell not in ("nan", "NaN")), [cell])
+    fix = _drop_said(path, [cell] * (cell not in ("nan", "NaN")), [cell])
     assert _refusal(path) == (
         f"{path} is not a numeric CSV: line 7, column 2 holds {cell!r}, a missing value "
         f"({writers}); every cell must be a number: drop or fill the examples that miss one "
@@ -1545,7 +1555,7 @@ def test_the_drop_fix_names_the_markers_pandas_and_r_do_not_read_as_missing(
     assert said == (
         f"{path} is not a numeric CSV: line 7, column 2 holds {cells[0]!r}, a missing value "
         f"({writers}); every cell must be a number: drop or fill the examples that miss one "
-        f"first, {_drop_said(pandas, r)}"
+        f"first, {_drop_said(path, pandas, r)}"
     )
     offered = re.search(r"na_values=(\[.*?\])\)", said)
     na_values = set(ast.literal_eval(offered[1])) if offered else set()
@@ -1558,8 +1568,8 @@ def test_the_drop_fix_names_the_markers_pandas_and_r_do_not_read_as_missing(
         X, y = load_regression_file(tmp_path / "fixed.csv")  # no missing value left
         assert X.tolist() == [[i, 2 * i] for i in range(1, 6)]
         assert y.flatten().tolist() == [1, 2, 0, 1, 2]
-    follow(said, path)  # pandas' code as offered, saved over the file
-    X, y = load_regression_file(path)
+    follow(said, path)  # pandas' code as offered, saved to a new file, to pass
+    X, y = load_regression_file(_complete(path))
     assert X.tolist() == [[i, 2 * i] for i in range(1, 6)]
     assert y.flatten().tolist() == [1, 2, 0, 1, 2]
 
@@ -1576,13 +1586,10 @@ def test_the_drop_fix_reads_and_saves_a_file_without_a_header_as_one(tmp_path: P
     assert said == (
         f"{path} is not a numeric CSV: line 2, column 2 holds '?', a missing value (pandas writes "
         "NaN as an empty cell, R's write.csv as NA); every cell must be a number: drop or fill the "
-        "examples that miss one first, e.g. in pandas: df = pd.read_csv(path, header=None, "
-        "na_values=['?']).dropna(); df.to_csv(path, header=False, index=False) (in R: df <- "
-        'na.omit(read.csv(path, header = FALSE, na.strings = c("NA", "?"))); write.csv(df, path, '
-        "row.names = FALSE))"
+        f"examples that miss one first, {_drop_said(path, ['?'], ['?'], header=False)}"
     )
     follow(said, path)
-    X, y = load_regression_file(path)
+    X, y = load_regression_file(_complete(path))
     oracle = np.loadtxt(io.StringIO(text.replace("1,?,0,2.5\n", "")), delimiter=",")
     assert X.tolist() == oracle[:, :-1].tolist() == [[0, 0, 1], [0, 1, 0], [1, 0, 1]]
     assert y.flatten().tolist() == [5.5, 3.5, 4.5]
@@ -1593,47 +1600,55 @@ def test_the_drop_fix_reads_and_saves_a_file_without_a_header_as_one(tmp_path: P
     # a header: read and saved with it, without pandas' index
     path = _written(tmp_path / "h.csv", "a,b,c,y\n" + text)
     said = _refusal(path)
-    assert said.endswith(
-        "e.g. in pandas: df = pd.read_csv(path, na_values=['?']).dropna(); df.to_csv(path, "
-        'index=False) (in R: df <- na.omit(read.csv(path, na.strings = c("NA", "?"))); '
-        "write.csv(df, path, row.names = FALSE))"
-    )
+    assert said.endswith(_drop_said(path, ["?"], ["?"]))
     follow(said, path)
-    X, y = load_regression_file(path)
+    X, y = load_regression_file(_complete(path))
     assert X.tolist() == oracle[:, :-1].tolist() and y.flatten().tolist() == [5.5, 3.5, 4.5]
-    follow(said.replace(", index=False", ""), _written(path, "a,b,c,y\n" + text))
-    assert "to_csv() writes its index" in _refusal(path)  # as "save the table again" left it
+    _complete(path).unlink()
+    follow(said.replace(", index=False", ""), path)
+    assert "to_csv() writes its index" in _refusal(
+        _complete(path)
+    )  # as "save the table again" left it
 
 
 @pytest.mark.parametrize(
-    ("text", "header", "targets", "X", "y"),
+    ("text", "header", "targets", "X", "y", "skip"),
     [
         # y missing too: those examples dropped, the features' means over the rest
-        ("a,b,y\n,2,3\n4,,6\n7,8,\n", True, True, [[5.5, 2], [4, 5]], [3, 6]),
+        ("a,b,y\n,2,3\n4,,6\n7,8,\n", True, True, [[5.5, 2], [4, 5]], [3, 6], []),
         # no header (with an empty cell, not nan, its first row is told as numbers and text)
-        ("1,2,nan\n,5,6\n7,,9\n", False, True, [[4, 5], [7, 3.5]], [6, 9]),
+        ("1,2,nan\n,5,6\n7,,9\n", False, True, [[4, 5], [7, 3.5]], [6, 9], []),
         # y never missing: every example kept
-        ("a,b,y\n,2,3\n4,,6\n", True, False, [[4, 2], [4, 2]], [3, 6]),
+        ("a,b,y\n,2,3\n4,,6\n", True, False, [[4, 2], [4, 2]], [3, 6], []),
+        # rows of empty cells below the table, skipped: followed without skiprows, they were
+        # read by pandas as rows of NaN and filled, examples of the features' means with no y
+        ("a,b,y\nNA,5,1\n3,NA,2\n,,\n,,\n", True, False, [[3, 5], [3, 5]], [1, 2], [3, 4]),
     ],
 )
 def test_a_table_whose_every_example_misses_a_value_is_told_to_fill_them(
-    tmp_path: Path, text: str, header: bool, targets: bool, X: list[list[float]], y: list[float]
+    tmp_path: Path,
+    text: str,
+    header: bool,
+    targets: bool,
+    X: list[list[float]],
+    y: list[float],
+    skip: list[int],
 ) -> None:
     """Every row missing a value, no column all missing, was told to drop the examples that miss
     one, e.g. df.dropna(): followed, no row was left, "holds no data rows". The features' missing
     values are to fill (a target cannot be: the examples missing y are dropped), e.g. with each
     column's mean over its numbers, the oracle here."""
     path = _written(tmp_path / "f.csv", text)
-    line, column, cell = (2, 1, "") if header else (1, 3, "nan")
+    line, column, cell = (2, 1, text.split("\n")[1].split(",")[0]) if header else (1, 3, "nan")
     writers = (
         "pandas writes NaN as an empty cell, R's write.csv as NA"
         if header
         else "numpy.savetxt writes NaN as nan, pandas as an empty cell"
     )
-    read = "pd.read_csv(path)" if header else "pd.read_csv(path, header=None)"
-    save = (
-        "df.to_csv(path, index=False)" if header else "df.to_csv(path, header=False, index=False)"
-    )
+    skip = f", skiprows={skip}" if skip else ""
+    read = f"pd.read_csv('{path}'{skip})" if header else f"pd.read_csv('{path}', header=None{skip})"
+    out = _complete(path)
+    save = f"df.to_csv('{out}', {'header=False, ' * (not header)}index=False), and pass {out}"
     drop = ", and drop the examples that miss y (a target cannot be filled)" if targets else ""
     said = _refusal(path)
     assert said == (
@@ -1644,7 +1659,7 @@ def test_a_table_whose_every_example_misses_a_value_is_told_to_fill_them(
         f"{save}"
     )
     follow(said, path)
-    got_X, got_y = load_regression_file(path)
+    got_X, got_y = load_regression_file(out)
     assert got_X.tolist() == X and got_y.flatten().tolist() == y
 
 
@@ -1659,16 +1674,17 @@ def test_a_line_of_empty_cells_in_a_file_without_a_header_is_told_the_fix_that_k
     assert said == (
         f"{path} is not a numeric CSV: line 2 holds ',,', 3 empty cells, an example missing every "
         "value (as pandas writes a row of NaN); every cell must be a number: delete that line, or "
-        f"drop or fill the examples that miss one first, {_drop_said([], [], header=False)}"
+        f"drop or fill the examples that miss one first, {_drop_said(path, [], [], header=False, skip=(2,))}"
     )
     follow(said, path)
-    X, y = load_regression_file(path)
+    X, y = load_regression_file(_complete(path))
     assert X.tolist() == [[1, 2], [4, 5]] and y.flatten().tolist() == [3, 6]
     path = _written(tmp_path / "e.csv", "a,b,y\n1,,3\n,,\n4,5,\n")
     assert _refusal(path).endswith("every cell must be a number: delete that line")
     _written(path, "a,b,y\n1,,3\n4,5,\n")  # deleted, as told
+    _complete(path).unlink()
     follow(_refusal(path), path)  # then filled, as told
-    X, y = load_regression_file(path)
+    X, y = load_regression_file(_complete(path))
     assert X.tolist() == [[1, 5]] and y.flatten().tolist() == [3]
 
 
@@ -1691,9 +1707,8 @@ def test_a_column_of_only_missing_values_is_told_to_be_dropped(tmp_path: Path) -
         "holds 'nan', the first of 5): drop that column, then save the table again"
     )
     path.write_text("a,c,y\nNA,1,0\n2,2,1\n3,3,0\n4,4,1\n5,5,0\n")
-    assert (
-        "drop or fill the examples that miss one first, e.g. in pandas: df = pd.read_csv(path)"
-        ".dropna(); df.to_csv(path, index=False)" in _refusal(path)
+    assert _refusal(path).endswith(
+        f"drop or fill the examples that miss one first, {_drop_said(path, [], [])}"
     )
     path = _written(tmp_path / "two.csv", "a,b,c,y\nNA,1,,0\nNA,2,nan,1\n#DIV/0!,3,NA,0\n")
     assert _refusal(path) == (
@@ -1769,3 +1784,41 @@ def test_a_tsv_or_npy_file_is_told_how_to_convert_it(tmp_path: Path) -> None:
     np.savez(out, X=a[:, :-1], y=a[:, -1])
     X, y = load_regression_file(out)
     assert X.shape == (4, 2) and y.reshape(-1).tolist() == [2, 5, 8, 11]
+
+
+@pytest.mark.parametrize(
+    ("text", "header", "skip", "X", "y"),
+    [
+        # a comment above the names: read by pandas as them, 'a,b,y' a row, every feature lost
+        ("# exported\na,b,y\n5,6,1\n2,NA,4\n7,8,9\n", True, (1,), [[5, 6], [7, 8]], [1, 9]),
+        # a row of empty cells above the names: 'Unnamed: 0', …, and the names a row of data
+        (",,\na,b,y\n5,NA,1\n2,3,2\n", True, (1,), [[2, 3]], [2]),
+        # no names: a comment, read by pandas as a row (a ParserError where wider than the table)
+        ("# x, y and z\n\n1,2,3\n4,NA,6\n7,8,9\n", False, (1,), [[1, 2], [7, 8]], [3, 9]),
+    ],
+)
+def test_the_drop_fix_skips_the_lines_the_reader_skipped(
+    tmp_path: Path,
+    text: str,
+    header: bool,
+    skip: tuple[int, ...],
+    X: list[list[float]],
+    y: list[float],
+) -> None:
+    """The drop fix read the file with pandas as it stands: a comment or a row of empty cells
+    above the table, which the reader skips, became the names (the real ones a row of text), and
+    the fix saved over the file what was left: '# exported' above 'y' alone, the features lost.
+    It skips those lines (skiprows, readLines in R) and writes a new file beside the user's, whose
+    file it leaves as it is."""
+    path = _written(tmp_path / "s.csv", text)
+    line = text.count("\n", 0, text.index("NA")) + 1
+    said = _refusal(path)
+    assert said == (
+        f"{path} is not a numeric CSV: line {line}, column 2 holds 'NA', a missing value (pandas "
+        "writes NaN as an empty cell, R's write.csv as NA); every cell must be a number: drop or "
+        f"fill the examples that miss one first, {_drop_said(path, [], [], header=header, skip=skip)}"
+    )
+    follow(said, path)
+    assert path.read_text() == text  # the user's file as it was
+    got_X, got_y = load_regression_file(_complete(path))
+    assert got_X.tolist() == X and got_y.flatten().tolist() == y

@@ -13,17 +13,20 @@ import math
 import re
 from itertools import chain
 from pathlib import Path
-from typing import NoReturn
+from typing import NamedTuple, NoReturn
 
 import numpy as np
 
+from linearnets._shell import shell_word
 from linearnets._text import shown_path
 from linearnets.data.csv_text import Rows
+from linearnets.data.new_names import new_file_beside
 from linearnets.errors import DatasetError
 
 __all__ = [
     "MISSING",
     "THOUSANDS_FORMAT",
+    "Source",
     "comment_fix",
     "error_value",
     "is_missing",
@@ -58,11 +61,23 @@ _THOUSANDS = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?")
 # what such a number is written with, as a refusal says it
 THOUSANDS_FORMAT = "thousands separators (a spreadsheet's number format)"
 
+# a line break, as the csv module ends a line: in a quoted cell, pandas' skiprows counts none
+_BREAK = re.compile(r"\r\n|\n|\r")
+
 
 # a spreadsheet's error value: '#' and a word ending in '!' or '?' (Excel's #DIV/0!, #NAME?, Google
 # Sheets' #ERROR!, German #WERT!, French #VALEUR!, Spanish #¡VALOR!), or a missing value (#N/A,
 # Italian #N/D, German #NV), or Excel's #GETTING_DATA
 _ERROR_VALUE = re.compile(r"#[^\s,]*[!?]|#\w{1,2}/\w{1,2}|#nv|#getting_data", re.IGNORECASE)
+
+
+class Source(NamedTuple):
+    """A CSV file's rows as read (blank lines aside), ``read``, and its table's, ``table`` (its
+    header too): those of ``read`` that ``table`` lacks the reader skipped (comments, rows of empty
+    cells or blanks), and a fix offering pandas' or R's code skips them too."""
+
+    read: Rows
+    table: Rows
 
 
 def thousands(text: str) -> bool:
@@ -121,11 +136,12 @@ def numeric_table(
     columns: int,
     *,
     header: bool,
+    source: Source,
     names: tuple[int, list[str]] | None = None,
 ) -> np.ndarray:
     """Return ``rows``, each of ``columns`` cells, as a float64 array (len(rows), columns); refuse a
     cell that is not a number. ``header``: the file has a row of names above ``rows`` (a fix reads
-    it so, or as data where it has none). ``names``: the line and cells of a header that starts
+    it so, or as data where it has none), skipping the lines the reader skipped of ``source``. ``names``: the line and cells of a header that starts
     with '#' ('#exported,by,tool'), named where the first row is refused: the names may be there."""
     fast = _all_numbers(rows, columns)
     if fast is not None:
@@ -135,14 +151,14 @@ def numeric_table(
         for j, cell in enumerate(row):
             value = number(cell)
             if value is None:
-                error = _not_a_number(path, rows, line, j, cell, header=header)
+                error = _not_a_number(path, rows, line, j, cell, header=header, source=source)
                 if i == 0 and names is not None:
                     error = DatasetError(f"{error}; {_read_as_names(*names)}")
                 raise error
             if math.isinf(value) and "inf" not in cell.lower():
                 _refuse_past_float64(path, line, j, cell)
             if math.isnan(value):  # 'nan', as numpy.savetxt writes a missing value
-                raise _missing(path, rows, line, j, cell, header=header)
+                raise _missing(path, rows, line, j, cell, header=header, source=source)
             table[i, j] = value
     return table
 
@@ -211,7 +227,11 @@ def refuse_empty_rows(path: Path, rows: Rows, *, table: Rows, header: bool) -> N
         f": delete {them}"  # the others' missing values are told next, each row missing one
         if all(any(map(is_missing, cells)) for _, cells in data)
         else _drop_fix(
-            [*data, *((n, cells) for n, cells in rows if n in empty)], header=header, delete=them
+            path,
+            [*data, *((n, cells) for n, cells in rows if n in empty)],
+            header=header,
+            source=Source(rows, table),
+            delete=them,
         )
     )
     raise DatasetError(
@@ -221,7 +241,9 @@ def refuse_empty_rows(path: Path, rows: Rows, *, table: Rows, header: bool) -> N
     )
 
 
-def _missing(path: Path, rows: Rows, line: int, j: int, cell: str, *, header: bool) -> DatasetError:
+def _missing(
+    path: Path, rows: Rows, line: int, j: int, cell: str, *, header: bool, source: Source
+) -> DatasetError:
     """Return the refusal of ``cell``, a missing value (``NA``, ``''``, ``nan``, ``?``), at
     ``line``, column ``j`` (from 0) of ``path``, whose table is ``rows`` (below a row of names
     where ``header``), with the fix: drop the columns that hold nothing else, else drop or fill
@@ -239,7 +261,8 @@ def _missing(path: Path, rows: Rows, line: int, j: int, cell: str, *, header: bo
     )
     return DatasetError(
         f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "
-        f"a missing value ({writers}); every cell must be a number{_drop_fix(rows, header=header)}"
+        f"a missing value ({writers}); every cell must be a "
+        f"number{_drop_fix(path, rows, header=header, source=source)}"
     )
 
 
@@ -250,36 +273,65 @@ def is_missing(cell: str) -> bool:
     return missing_value(cell) if value is None else math.isnan(value)
 
 
-def _drop_fix(rows: Rows, *, header: bool, delete: str = "") -> str:
+def _drop_fix(path: Path, rows: Rows, *, header: bool, source: Source, delete: str = "") -> str:
     """Say how to drop the examples of ``rows`` that miss a value (or to ``delete`` those lines, if
     named, where the others are kept), after a rule's words, as pandas and R read the file
     (``header``: it has a row of names, else none: read as data, written back without one) with
     its markers that they do not read as missing by default (``na_values``, ``na.strings``), for
-    every one to be dropped, saved without the index (row names) they add; where every example
+    every one to be dropped, skipping the lines the reader skipped (:func:`_skipped`), saved
+    without the index (row names) they add to a new file beside ``path``, to pass: dropped or
+    filled, the examples are no longer the user's, whose file stays as it is; where every example
     misses one, how pandas fills the features' (with their mean) and drops those missing y."""
     cells = chain.from_iterable(row for _, row in rows)
     # a cell ending in a digit is a number, or no missing value: only the others are checked
     markers = dict.fromkeys(c for c in cells if not c[-1:].isdigit() and is_missing(c))
     pandas = [c for c in markers if c not in _PANDAS_NA]
     r = [c for c in markers if c not in _R_NA]
-    options = ", header=None" * (not header) + f", na_values={pandas!r}" * bool(pandas)
-    read = f"df = pd.read_csv(path{options})"
-    save = f"df.to_csv(path, {'header=False, ' * (not header)}index=False)"
+    lines, records = _skipped(source)
+    options = (
+        ", header=None" * (not header)
+        + f", skiprows={records!r}" * bool(records)
+        + f", na_values={pandas!r}" * bool(pandas)
+    )
+    read = f"df = pd.read_csv({str(path)!r}{options})"
+    out = new_file_beside(path, f"{path.stem}.complete", ".csv")  # to_csv overwrites its target
+    save = f"df.to_csv({str(out)!r}, {'header=False, ' * (not header)}index=False)"
+    then = f", and pass {shell_word(out)}"
     if all(any(map(is_missing, row)) for _, row in rows):  # dropna() would leave no example
         targets = any(is_missing(row[-1]) for _, row in rows)
         drop = ", and drop the examples that miss y (a target cannot be filled)" * targets
         return (
             ", and every example misses one, so dropping them would leave none: fill the features' "
             f"missing values instead, e.g. with each column's mean{drop}; in pandas: {read}; "
-            f"df = df.fillna(df.iloc[:, :-1].mean()){'.dropna()' * targets}; {save}"
+            f"df = df.fillna(df.iloc[:, :-1].mean()){'.dropna()' * targets}; {save}{then}"
         )
     strings = ", ".join(_r_string(c) for c in ("NA", *r))
     options = ", header = FALSE" * (not header) + f", na.strings = c({strings})" * bool(r)
+    # R's read.csv reads a '#' line as data: the lines skipped are left out of readLines'
+    text = (
+        f"text = readLines({_r_string(str(path))})[-c({', '.join(map(str, lines))})]"
+        if lines
+        else _r_string(str(path))
+    )
     return (
         f": {f'delete {delete}, or ' * bool(delete)}drop or fill the examples that miss one first, "
-        f"e.g. in pandas: {read}.dropna(); {save} (in R: df <- na.omit(read.csv(path{options})); "
-        "write.csv(df, path, row.names = FALSE))"
+        f"e.g. in pandas: {read}.dropna(); {save} (in R: df <- na.omit(read.csv({text}{options})); "
+        f"write.csv(df, {_r_string(str(out))}, row.names = FALSE)){then}"
     )
+
+
+def _skipped(source: Source) -> tuple[list[int], list[int]]:
+    """Return the lines of ``source.read`` that its table lacks, the reader skipped (a comment, a
+    row of empty cells), as an editor and R's readLines count them (from 1), and as pandas'
+    ``skiprows`` counts them (from 0): by rows, a quoted cell's line breaks not counted."""
+    kept = {line for line, _ in source.table}
+    lines, records, breaks = [], [], 0
+    for line, row in source.read:
+        if line not in kept:
+            lines.append(line)
+            records.append(line - 1 - breaks)
+        breaks += sum(len(_BREAK.findall(cell)) for cell in row)
+    return lines, records
 
 
 def _r_string(text: str) -> str:
@@ -312,14 +364,14 @@ def _empty_columns(path: Path, rows: Rows, empty: list[int]) -> DatasetError:
 
 
 def _not_a_number(
-    path: Path, rows: Rows, line: int, j: int, cell: str, *, header: bool
+    path: Path, rows: Rows, line: int, j: int, cell: str, *, header: bool, source: Source
 ) -> DatasetError:
     """Return the refusal of ``cell``, no number, at ``line``, column ``j`` (from 0) of ``path``,
     whose table is ``rows`` (below a row of names where ``header``):
     a missing value, a bool, a number with thousands separators, or anything else, each with its
     fix."""
     if missing_value(cell):
-        return _missing(path, rows, line, j, cell, header=header)
+        return _missing(path, rows, line, j, cell, header=header, source=source)
     if cell.strip().lower() in ("true", "false"):
         return DatasetError(
             f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "

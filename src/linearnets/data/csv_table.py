@@ -38,6 +38,7 @@ import numpy as np
 
 from linearnets._text import shown_path
 from linearnets.data.csv_cells import (
+    Source,
     mixed,
     number,
     numeric_table,
@@ -110,6 +111,7 @@ def _read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
     if len(first) < 2:
         refuse_one_column(path, rows)
     columns = column_count(path, rows, header=header)
+    source = Source(read, rows)  # the rows skipped are read's that rows lacks
     if header:
         rows = rows[1:]
         if not first[0].strip():
@@ -135,4 +137,4 @@ def _read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
     lines = np.fromiter((line for line, _ in rows), dtype=np.int64, count=len(rows))  # (N,)
     # '#exported,by,tool' as wide as the table, no comment, read as the names: said if line 2 fails
     names = (line, first) if header and line in hashed else None
-    return numeric_table(path, rows, columns, header=header, names=names), lines
+    return numeric_table(path, rows, columns, header=header, source=source, names=names), lines
