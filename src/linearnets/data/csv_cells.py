@@ -141,8 +141,9 @@ def numeric_table(
 ) -> np.ndarray:
     """Return ``rows``, each of ``columns`` cells, as a float64 array (len(rows), columns); refuse a
     cell that is not a number. ``header``: the file has a row of names above ``rows`` (a fix reads
-    it so, or as data where it has none), skipping the lines the reader skipped of ``source``. ``names``: the line and cells of a header that starts
-    with '#' ('#exported,by,tool'), named where the first row is refused: the names may be there."""
+    it so, or as data where it has none), skipping the lines the reader skipped of ``source``.
+    ``names``: the line and cells of a header that starts with '#' ('#exported,by,tool'), named
+    where the first row is refused: the names may be there."""
     fast = _all_numbers(rows, columns)
     if fast is not None:
         return fast
@@ -207,8 +208,8 @@ def refuse_empty_rows(path: Path, rows: Rows, *, table: Rows, header: bool) -> N
     and last rows (``header``: its first is a row of names): an example missing every value, as
     pandas writes a row of NaNs. It was dropped silently, though one empty cell (``4,,6``) is
     refused as a missing value; named by line, the first, with the count, and the fix: delete
-    them, or drop the examples that miss a value (:func:`_drop_fix`) where one misses none. A line with no comma (blank, or blanks alone) is a blank
-    line, skipped, and so are rows of empty cells above or below the table (a spreadsheet's
+    them, or drop the examples that miss a value (:func:`_drop_fix`) where one misses none. A line
+    with no comma (blank, or blanks alone) is a blank line, skipped, and so are rows of empty cells above or below the table (a spreadsheet's
     formatted rows past the data)."""
     top, bottom = table[0][0], table[-1][0]
     empty = [

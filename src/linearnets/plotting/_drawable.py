@@ -125,7 +125,10 @@ def view_error(ax: Axes, limits: Mapping[str, Any], *, warned: bool = False) -> 
             why = f"matplotlib's ticks over {view} overflow float64 ({exc})"
             return Undrawable(axis, why, low, high, ticks=True)
         except (ValueError, OverflowError) as exc:
-            why = f"matplotlib cannot place its ticks over {view} in this figure, so savefig fails ({type(exc).__name__}: {exc})"
+            why = (
+                f"matplotlib cannot place its ticks over {view} in this figure, so savefig fails "
+                f"({type(exc).__name__}: {exc})"
+            )
             return Undrawable(axis, why, low, high, ticks=True)
     return None
 

@@ -165,8 +165,9 @@ def title_font(
     """Return the ``set_title`` keyword arguments that draw ``texts``: matplotlib's own fonts, as
     rcParams choose them, then the installed CJK font (:func:`cjk_family`) where they lack Chinese,
     Japanese or Korean characters of theirs (Hangul and full-width forms too), or other glyphs that
-    font has; none (``{}``) where matplotlib's fonts have them all. matplotlib draws each glyph with the first font of the list
-    that has it: Hebrew beside Korean ('שמלה', '가방') and 'Ɓag 가방' are drawn whole.
+    font has; none (``{}``) where matplotlib's fonts have them all. matplotlib draws each glyph
+    with the first font of the list that has it: Hebrew beside Korean ('שמלה', '가방') and
+    'Ɓag 가방' are drawn whole.
 
     Args:
         texts: the titles (tick labels) to draw; or, drawn together, each parameter's by its name

@@ -79,8 +79,8 @@ def check_features_fit(
         fix = content_fix(since)
     raise UsageError(
         f"{change}: the model would take {counted(wanted, 'feature')} and the checkpoint's "
-        f"weights take {trained}, so they cannot carry over, not even with force=True; {fix}, or start a new "
-        "run in another folder (out=NEW_DIR)"
+        f"weights take {trained}, so they cannot carry over, not even with force=True; {fix}, or "
+        "start a new run in another folder (out=NEW_DIR)"
     )
 
 
