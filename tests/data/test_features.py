@@ -461,8 +461,8 @@ def test_numbers_with_separators_are_named_so_never_ranked_as_words(
         f"X[:, 0] = numpy.char.replace(X[:, 0], {c!r}, {d!r}); {X[0, 1].item()!r} at X[0, 1] "
         "(the first of 2) is a number written with thousands separators (a spreadsheet's number "
         "format): save X[:, 1] without them ('1234'), e.g. X[:, 1] = numpy.char.replace(X[:, 1], "
-        f"{c!r}, {c[:0]!r}); {X[0, 2].item()!r} at X[0, 2] (the first of 2 with '.') is "
-        f"ambiguous beside the decimal commas of X[:, 2] ({X[1, 2].item()!r} at X[1, 2]): its '.' "
+        f"{c!r}, {c[:0]!r}); {X[0, 2].item()!r} at X[0, 2] (the first of 2 with a '.' not "
+        f"between thousands) is ambiguous beside the decimal commas of X[:, 2] ({X[1, 2].item()!r} at X[1, 2]): its '.' "
         "is no thousands separator between groups of three digits, so it is a decimal point, "
         "the column written two ways, or a slip, which the file cannot say; write the numbers of "
         "X[:, 2] one way, with '.' as the decimal point and no thousands separators ('1,5' as "
@@ -645,7 +645,8 @@ def test_a_point_beside_decimal_commas_is_read_between_thousands_or_named_ambigu
     said = _refused(load_regression_file, path, X=X, y=np.arange(4.0))
     assert said == (
         f"{path}: X must hold real numbers, got dtype {X.dtype}: text, and {X[1, 0].item()!r} at "
-        "X[1, 0] (the first of 2 with '.') is ambiguous beside the decimal commas of X "
+        "X[1, 0] (the only one with a '.' not between thousands) is ambiguous beside the decimal "
+        "commas of X "
         f"({X[2, 0].item()!r} at X[2, 0]): its '.' is no thousands separator between groups of "
         "three digits, so it is a decimal point, the column written two ways, or a slip, which "
         "the file cannot say; write the numbers of X one way, with '.' as the decimal point and "

@@ -697,6 +697,24 @@ def test_a_laid_out_figure_pickle_cannot_copy_is_offered_no_unchecked_size() -> 
     plt.close("all")
 
 
+def test_a_laid_out_figure_pickle_cannot_copy_is_told_fewer_decades_where_no_size_draws() -> None:
+    """Told to be made larger there too, at 100 x 100 inches (check_figsize's largest) as at 1 x
+    0.6, where no size draws the axes even alone: the fix that works, fewer decades, was left
+    out. It is offered, as for a figure pickle copies."""
+    plt.close("all")
+    fig, (top, ax) = plt.subplots(2, 1, figsize=(1, 0.6), layout="tight")
+    top.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    with pytest.raises(UsageError) as info:
+        plot([1, 2, 3], [1, 2, 3], yscale="log", ylim=[1e-300, 1e300], axes=ax)
+    assert str(info.value).endswith("; pass ylim over fewer decades")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.filterwarnings("ignore", "Tight layout not applied")  # the figure's own size
+        plot([1, 2, 3], [1, 2, 3], yscale="log", ylim=[0.1, 10], axes=ax)
+        fig.savefig(io.BytesIO(), format="png")
+    plt.close("all")
+
+
 def test_a_check_in_a_laid_out_figure_copies_no_image_or_line_beside_it() -> None:
     """Each check pickled the whole figure, a 3000 x 3000 image and a 1M-point line beside the
     axes included: 733 MB at its peak for a refused plot (2 MB before the copy). Their arrays

@@ -321,13 +321,14 @@ def _mixed(column: np.ndarray, cell: Callable[[int, int], str], j: int, where: s
     dots = np.char.find(stripped, "." if kind is str else b".") >= 0
     held = np.flatnonzero(dots)  # the values with '.'; the first not between thousands named
     loose = [i for i in held.tolist() if not _GROUPS["."].fullmatch(_decoded(stripped[i].item()))]
-    k = loose[0] if loose else int(held[0])
+    named = loose or held.tolist()  # those the message is of
+    k, count = named[0], len(named)
     c = int(np.argmax(np.char.find(column, "," if kind is str else b",") >= 0))
-    count = int(dots.sum())
     many = "the only one" if count == 1 else f"the first of {count}"
+    many += " with a '.' not between thousands" if loose else " with '.'"
     comma = _decoded(column[c].item()).strip()
     return (
-        f"{column[k].item()!r} at {cell(k, j)} ({many} with '.') is ambiguous beside the decimal "
+        f"{column[k].item()!r} at {cell(k, j)} ({many}) is ambiguous beside the decimal "
         f"commas of {where} ({column[c].item()!r} at {cell(c, j)}): its '.' is no thousands "
         "separator between groups of three digits, so it is a decimal point, the column written "
         "two ways, or a slip, which the file cannot say; write the numbers of "

@@ -232,7 +232,8 @@ def undrawable_message(
     fixes = [scaled] if power != 1 and _draws(ax, failed, lines, limits, power, engine) else []
     alone = not sized and bool(getattr(root, "_linearnets_alone", False))
     larger = _larger_size(ax, failed, lines, limits, 1.0, engine) if failed.ticks else None
-    if alone and failed.ticks:  # a size checked on the axes alone may fail when followed
+    if alone and larger is not None:  # a size checked on the axes alone may fail when followed
+        # (where no size draws the axes alone, none draws them beside the rest: not offered)
         fixes.append(
             "make the figure larger, with room for more ticks (pickle cannot copy this figure "
             "to check a size: one that draws its axes alone may not draw them laid out beside "
