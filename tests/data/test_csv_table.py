@@ -738,6 +738,25 @@ def _drop_said(
     )
 
 
+def test_the_drop_fix_in_r_skips_every_line_of_a_skipped_row_spanning_lines(tmp_path: Path) -> None:
+    """A comment whose quoted cell spans two lines was left out of R's readLines by its first
+    line alone: its second ('line"') became R's names, and read.csv failed ('incomplete final
+    line'). Every line of it is left out; pandas' skiprows counts it as one row."""
+    text = '# note,"multi\nline"\n# two\na,b,y\n1,2,3\n4,,6\n7,8,9\n'
+    path = _written(tmp_path / "q.csv", text)
+    said = _refusal(path)
+    assert f"pd.read_csv({str(path)!r}, skiprows=[0, 1]).dropna()" in said
+    assert f'read.csv(text = readLines("{path}")[-c(1, 2, 3)]))' in said
+    # readLines' lines less those the fix names, as R's read.csv reads what is left: the table
+    named = re.search(r"readLines\([^)]*\)\[-c\(([\d, ]+)\)\]", said)
+    assert named is not None
+    left_out = {int(n) for n in named.group(1).split(", ")}
+    kept = [
+        line for n, line in enumerate(path.read_text().splitlines(), start=1) if n not in left_out
+    ]
+    assert kept == ["a,b,y", "1,2,3", "4,,6", "7,8,9"]
+
+
 def _complete(path: Path) -> Path:
     """Return the file beside ``path`` that the drop (or fill) fix writes, to pass."""
     return path.with_name(f"{path.stem}.complete.csv")

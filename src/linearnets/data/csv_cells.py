@@ -323,15 +323,19 @@ def _drop_fix(path: Path, rows: Rows, *, header: bool, source: Source, delete: s
 
 def _skipped(source: Source) -> tuple[list[int], list[int]]:
     """Return the lines of ``source.read`` that its table lacks, the reader skipped (a comment, a
-    row of empty cells), as an editor and R's readLines count them (from 1), and as pandas'
-    ``skiprows`` counts them (from 0): by rows, a quoted cell's line breaks not counted."""
+    row of empty cells), as an editor and R's readLines count them (from 1: every line of a row
+    whose quoted cell spans lines), and as pandas' ``skiprows`` counts them (from 0): by rows, a
+    quoted cell's line breaks not counted."""
     kept = {line for line, _ in source.table}
-    lines, records, breaks = [], [], 0
+    lines: list[int] = []
+    records: list[int] = []
+    breaks = 0
     for line, row in source.read:
+        spans = sum(len(_BREAK.findall(cell)) for cell in row)  # the row's lines past its first
         if line not in kept:
-            lines.append(line)
+            lines.extend(range(line, line + spans + 1))
             records.append(line - 1 - breaks)
-        breaks += sum(len(_BREAK.findall(cell)) for cell in row)
+        breaks += spans
     return lines, records
 
 
