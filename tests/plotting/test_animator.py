@@ -678,6 +678,8 @@ def test_a_figure_enlarged_after_a_clip_draws_the_values_as_they_are_again() -> 
      ("logit", [0.0, 0.35, 0.6, 0.87], [1e-10, 0.35, 0.6, 0.87]),
      ("logit", [0.0, 1e-50, 0.5], [1e-50, 1e-50, 0.5]),
      ("logit", [0.0, 1e-200, 0.5], [1e-100, 1e-100, 0.5]),
+     # the high end alike: 1 - 1e-12 was drawn at 1 - 1e-10, on top of the 1 beside it
+     ("logit", [1e-12, 0.5, 1 - 1e-12, 1.0], [1e-12, 0.5, 1 - 1e-12, 1 - 1e-12]),
      ("logit", [1e-320, 0.5], [1e-320, 0.5]), ("logit", [5e-324, 0.5], [5e-324, 0.5]),
      ("log", [1e-320, 0.5], [1e-320, 0.5]), ("log", [5e-324, 0.5], [5e-324, 0.5])],
 )  # fmt: skip
@@ -687,7 +689,7 @@ def test_values_no_limit_lets_draw_never_raise_and_save(
     """On a logit axis with no limits given, an accuracy of 0 or 1 (or 1e-320) raised TypeError
     ('NoneType' object is not iterable) in add, which promises not to raise for what it cannot
     draw: 0 and 1 are drawn within [1e-10, 1 - 1e-10], where it draws the axis (0 at a smaller
-    value above 0 where one is, down to 1e-100), and subnormals, which it draws, as they are, on
+    value above 0 where one is, down to 1e-100; 1 at a larger one below 1), and subnormals, which it draws, as they are, on
     a logit axis as on a log one. The figure saves. Drawn at 1e-100, a 0 left the accuracies
     0.35 to 0.87 2 of the axis's 176 pixels (its view reached 9e-106)."""
     animator = Animator(mode="none", yscale=yscale)

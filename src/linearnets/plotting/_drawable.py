@@ -265,7 +265,8 @@ def _ranges(
 def _logit_range(points: Sequence[Any], axis: str) -> tuple[float, float]:
     """Return the range a logit axis's values in [0, 1] (of ``points``, (xs, ys) each, on
     ``axis``) are drawn within: :data:`_LOGIT_RANGE`, its low end lowered to the smallest value
-    above 0 below it (not below :data:`_LOGIT_LEAST`), which is drawn as it is."""
+    above 0 below it (not below :data:`_LOGIT_LEAST`), and its high end raised to the largest
+    value below 1 above it (float64's nearest 1 is 1 - 1.1e-16), each drawn as it is."""
     index = 0 if axis == "x" else 1
     low, high = _LOGIT_RANGE
     for line in points:
@@ -273,6 +274,9 @@ def _logit_range(points: Sequence[Any], axis: str) -> tuple[float, float]:
         inside = values[(values > 0) & (values < low)]
         if inside.size:
             low = float(inside.min())
+        inside = values[(values > high) & (values < 1)]
+        if inside.size:
+            high = float(inside.max())
     return max(low, _LOGIT_LEAST), high
 
 
