@@ -658,6 +658,12 @@ def test_a_data_file_whose_content_changed_is_refused_unless_forced(tmp_path: Pa
     assert len(resume_linreg(out, epochs=2, force=True).history.epochs) == 2
 
 
+# 20 rows of a CSV of two features and y, and of three features and y: the same file rewritten
+# with a feature more, whose weights a run on the first cannot take
+_TWO_FEATURES = "".join(f"{i % 7},{i % 3},{i % 7 - i % 3}\n" for i in range(20))
+_THREE_FEATURES = "".join(f"{i % 7},{i % 3},{i % 5},{i % 4}\n" for i in range(20))
+
+
 def _rows_file(path: Path, seed: int) -> Path:
     """Write a CSV of 40 rows, two features and y, drawn from ``seed``; return ``path``."""
     X = torch.randn(40, 2, generator=torch.Generator().manual_seed(seed))
@@ -1368,11 +1374,11 @@ def test_new_content_of_other_features_at_the_runs_own_path_is_refused_even_forc
     """The run's own file rewritten with a column more: the weights cannot carry over, and the
     refusal says so before loading them (it named the checkpoint damaged), with the fix."""
     data = tmp_path / "d.csv"
-    data.write_text("".join(f"{i % 7},{i % 3},{i % 7 - i % 3}\n" for i in range(20)))
+    data.write_text(_TWO_FEATURES)
     out = tmp_path / "run"
     ln.run_linreg(ln.LinregConfig(data=data, epochs=1, out=out))
     recorded = json.loads((out / "config.json").read_text())["data_sha256"]
-    data.write_text("".join(f"{i % 7},{i % 3},{i % 5},{i % 4}\n" for i in range(20)))
+    data.write_text(_THREE_FEATURES)
     now = hashlib.sha256(data.read_bytes()).hexdigest()
     with pytest.raises(UsageError) as info:
         resume_linreg(out, epochs=2, force=True)
@@ -1392,12 +1398,11 @@ def test_new_content_of_other_features_through_a_link_to_the_runs_file_is_its_ow
     "leave data out to resume on the run's own data" (its path was judged by its spelling), and
     leaving it out was refused again: the fix is the run's own file's, which then resumes."""
     data, link = tmp_path / "d.csv", tmp_path / "link.csv"
-    first = "".join(f"{i % 7},{i % 3},{i % 7 - i % 3}\n" for i in range(20))
-    data.write_text(first)
+    data.write_text(_TWO_FEATURES)
     out = tmp_path / "run"
     ln.run_linreg(ln.LinregConfig(data=data, epochs=1, out=out))
     recorded = json.loads((out / "config.json").read_text())["data_sha256"]
-    data.write_text("".join(f"{i % 7},{i % 3},{i % 5},{i % 4}\n" for i in range(20)))
+    data.write_text(_THREE_FEATURES)
     now = hashlib.sha256(data.read_bytes()).hexdigest()
     link.symlink_to(data)
     with pytest.raises(UsageError) as info:
@@ -1408,7 +1413,7 @@ def test_new_content_of_other_features_through_a_link_to_the_runs_file_is_its_ow
         "take 2, so they cannot carry over, not even with force=True; put the original file "
         "back, or start a new run in another folder (out=NEW_DIR)"
     )
-    data.write_text(first)  # as told
+    data.write_text(_TWO_FEATURES)  # as told
     result = resume_linreg(out, epochs=2, data=link)
     assert (result.epochs, len(result.w)) == (2, 2)
 
@@ -1421,13 +1426,13 @@ def test_new_content_of_other_features_after_a_forced_one_is_told_to_put_that_ba
     refused again ("... put that content back, or pass force=True"): the fix is the content
     that resume forced, which then resumes."""
     data = tmp_path / "d.csv"
-    data.write_text("".join(f"{i % 7},{i % 3},{i % 7 - i % 3}\n" for i in range(20)))
+    data.write_text(_TWO_FEATURES)
     out = tmp_path / "run"
     ln.run_linreg(ln.LinregConfig(data=data, epochs=1, out=out))
     forced = "".join(f"{i % 5},{i % 3},{i % 5 + i % 3}\n" for i in range(20))
     data.write_text(forced)
     resume_linreg(out, epochs=2, force=True)
-    data.write_text("".join(f"{i % 7},{i % 3},{i % 5},{i % 4}\n" for i in range(20)))
+    data.write_text(_THREE_FEATURES)
     was, now = (
         hashlib.sha256(forced.encode()).hexdigest(),
         hashlib.sha256(data.read_bytes()).hexdigest(),
@@ -2177,7 +2182,7 @@ def test_a_data_file_of_other_features_with_the_runs_own_gone_advises_putting_it
     ln.run_linreg(ln.LinregConfig(data=path, epochs=1, lr=0.01, out=out))
     moved = path.rename(tmp_path / "moved.csv")
     wide = tmp_path / "wide.csv"
-    wide.write_text("".join(f"{i % 7},{i % 3},{i % 5},{i % 4}\n" for i in range(20)))
+    wide.write_text(_THREE_FEATURES)
     with pytest.raises(UsageError) as info:
         resume_linreg(out, data=wide, epochs=2, force=True)
     assert str(info.value).endswith(
@@ -3208,7 +3213,7 @@ def test_the_runs_own_file_reshaped_is_named_as_changed_since_the_run_started(
     data = _rows_file(tmp_path / "d.csv", 0)
     assert main(["linreg", "--data", "d.csv", "--epochs", "1", "--lr", "0.01", "--out", "r1"]) == 0
     was = hashlib.sha256(data.read_bytes()).hexdigest()
-    data.write_text("".join(f"{i % 7},{i % 3},{i % 5},{i % 4}\n" for i in range(20)))
+    data.write_text(_THREE_FEATURES)
     now = hashlib.sha256(data.read_bytes()).hexdigest()
     (tmp_path / "sub").mkdir()
     monkeypatch.chdir(tmp_path / "sub")
