@@ -17,6 +17,13 @@ from linearnets.errors import DatasetError, DataWarning
 from .test_arrays import _write
 
 
+def _refusal(path: Path) -> str:
+    """Return the message of the DatasetError reading the classification file ``path`` raises."""
+    with pytest.raises(DatasetError) as info:
+        load_classification_file(path)
+    return str(info.value)
+
+
 def test_test_labels_past_the_training_classes_warn(tmp_path: Path) -> None:
     """Test labels numbered from 1 once trained a model with a class too many and scored 0 on
     it without a word; such classes stay allowed (they count as mistakes), with a warning."""
@@ -325,9 +332,7 @@ def test_a_large_label_is_shown_as_received(tmp_path: Path) -> None:
 
 def test_negative_labels_are_named_by_the_smallest(tmp_path: Path) -> None:
     path = _write(tmp_path, X=np.ones((4, 2)), y=np.array([0, -1, -3, 2]))
-    with pytest.raises(DatasetError) as info:
-        load_classification_file(path)
-    assert str(info.value) == (
+    assert _refusal(path) == (
         f"{path}: y must hold labels >= 0, got -3; relabel them as class indices 0..C-1, e.g. "
         "with numpy.unique(y, return_inverse=True)[1]"
     )
@@ -336,9 +341,7 @@ def test_negative_labels_are_named_by_the_smallest(tmp_path: Path) -> None:
 def test_too_many_classes_names_the_largest_label_and_the_distinct_count(tmp_path: Path) -> None:
     y = np.array([0, 250_000, 250_000, 5, 5])  # 3 distinct labels among 5
     path = _write(tmp_path, X=np.ones((5, 2)), y=y)
-    with pytest.raises(DatasetError) as info:
-        load_classification_file(path)
-    assert str(info.value) == (
+    assert _refusal(path) == (
         f"{path}: labels must be class indices 0..C-1 with C at most 100000, got the label 250000 "
         "in y among 3 distinct labels; relabel them as 0..C-1, e.g. with "
         "numpy.unique(y, return_inverse=True)[1]"
@@ -362,9 +365,7 @@ def test_labels_of_one_class_are_refused_whichever_it_is(
     tests = {} if y_test is None else {"X_test": np.ones((len(y_test), 2)), "y_test": y_test}
     path = _write(tmp_path, X=np.ones((6, 2)), y=y, **tests)
     assert len(np.unique(y)) == 1  # the oracle: one distinct label
-    with pytest.raises(DatasetError) as info:
-        load_classification_file(path)
-    assert str(info.value) == (
+    assert _refusal(path) == (
         f"{path}: y must hold at least 2 classes (2 distinct labels) to learn to tell them apart, "
         f"got only class {y[0]} in its 6 examples; add examples of the other classes"
     )
@@ -424,9 +425,7 @@ def test_label_refusals_give_the_fix(
     tmp_path: Path, arrays: dict[str, np.ndarray], message: str
 ) -> None:
     path = _write(tmp_path, X=np.ones((3, 2)), **arrays)
-    with pytest.raises(DatasetError) as info:
-        load_classification_file(path)
-    assert str(info.value) == f"{path}: {message}"
+    assert _refusal(path) == f"{path}: {message}"
 
 
 def test_the_fix_a_label_refusal_gives_works(tmp_path: Path) -> None:
@@ -484,9 +483,7 @@ def test_labels_that_are_all_missing_are_refused_as_none(
     """They were told to fix or drop those examples, or to number them with numpy.unique: dropped,
     no example is left; numbered, every example is of one class, '' or NaN."""
     path = _write(tmp_path, X=np.ones((3, 2)), y=y)
-    with pytest.raises(DatasetError) as info:
-        load_classification_file(path)
-    assert str(info.value) == f"{path}: y must hold integer class labels, {said}"
+    assert _refusal(path) == f"{path}: y must hold integer class labels, {said}"
 
 
 def test_text_labels_with_missing_ones_are_refused_with_a_fix_that_drops_them_first(
@@ -497,10 +494,9 @@ def test_text_labels_with_missing_ones_are_refused_with_a_fix_that_drops_them_fi
     X, y = np.arange(10.0).reshape(5, 2), np.array(["cat", "", "dog", "cat", "NA"])
     X_test, y_test = np.ones((3, 2)), np.array(["dog", "cat", " "])
     path = _write(tmp_path, X=X, y=y, X_test=X_test, y_test=y_test)
-    with pytest.raises(DatasetError) as info:
-        load_classification_file(path)
+    said = _refusal(path)
     both = "numpy.unique(numpy.concatenate([y, y_test]), return_inverse=True)[1]"
-    assert str(info.value) == (
+    assert said == (
         f"{path}: y must hold integer class labels, got dtype <U3: text, and y[1] = '' is a "
         "missing label (2 of 5) and y_test[2] = ' ' is a missing label (1 of 3): numbered, the "
         "missing labels would be a class of their own; drop those examples (their rows of X and "
@@ -521,9 +517,7 @@ def test_missing_text_labels_in_y_test_alone_are_named_with_ys(tmp_path: Path) -
     """y's own fix numbers y_test with it: its missing label would be numbered a class too."""
     y, y_test = np.array(["cat", "dog", "cat"]), np.array([b"dog", b"?"])
     path = _write(tmp_path, X=np.ones((3, 2)), y=y, X_test=np.ones((2, 2)), y_test=y_test)
-    with pytest.raises(DatasetError) as info:
-        load_classification_file(path)
-    assert str(info.value).startswith(
+    assert _refusal(path).startswith(
         f"{path}: y must hold integer class labels, got dtype <U3: text, and y_test[1] = '?' is a "
         "missing label (1 of 2): numbered, the missing labels would be a class of their own; drop "
         "those examples (their rows of X_test too), then store the labels as integers 0..C-1"
@@ -538,9 +532,7 @@ def test_whole_numbers_written_as_text_are_refused_with_their_cast(
     class 10 became 1 and class 2 became 2, the classes' names lost. Their cast keeps them."""
     y = np.array(["2", "10", "0", " 1"]).astype(kind)
     path = _write(tmp_path, X=np.ones((4, 2)), y=y)
-    with pytest.raises(DatasetError) as info:
-        load_classification_file(path)
-    assert str(info.value) == (
+    assert _refusal(path) == (
         f"{path}: y must hold integer class labels, got dtype {y.dtype}: whole numbers written as "
         "text; store them as integers, y.astype(int)"
     )
@@ -548,13 +540,6 @@ def test_whole_numbers_written_as_text_are_refused_with_their_cast(
     with pytest.warns(DataWarning):  # classes 3..9 have no label: warned, as for any labels
         arrays = load_classification_file(path)
     assert arrays.y.tolist() == [2, 10, 0, 1]
-
-
-def _refusal(path: Path) -> str:
-    """Return the message of the DatasetError reading the classification file ``path`` raises."""
-    with pytest.raises(DatasetError) as info:
-        load_classification_file(path)
-    return str(info.value)
 
 
 @pytest.mark.parametrize("nan", ["nan", "NaN"])
