@@ -14,14 +14,22 @@ from linearnets.data.features import float_features
 from linearnets.errors import DatasetError
 
 
+def _refused(load: Callable[[Path], object], path: Path, **arrays: np.ndarray) -> str:
+    """Save ``arrays`` at ``path`` and return, on one line, the DatasetError ``load`` refuses it
+    with."""
+    np.savez(path, **arrays)
+    with pytest.raises(DatasetError) as info:
+        load(path)
+    return one_line(info.value)
+
+
 def test_words_as_targets_are_named_not_told_a_cast_that_fails(tmp_path: Path) -> None:
     """y of words was told "convert it first, e.g. with numpy.asarray(..., dtype=float)", which
     raises ValueError on them: the first word is named, and the encoding that works offered."""
     y = np.array(["a", "b", "c"] * 20)
-    np.savez(tmp_path / "s.npz", X=np.random.default_rng(0).random((60, 2)), y=y)
-    with pytest.raises(DatasetError) as info:
-        load_regression_file(tmp_path / "s.npz")
-    assert str(info.value) == (
+    assert _refused(
+        load_regression_file, tmp_path / "s.npz", X=np.random.default_rng(0).random((60, 2)), y=y
+    ) == (
         f"{tmp_path / 's.npz'}: y must hold real numbers, got dtype <U1: text, and 'a' at y[0] is "
         "no number (the first word); encode it as numbers, e.g. "
         "numpy.unique(y, return_inverse=True)[1], its distinct values numbered 0..K-1, or drop "
@@ -42,10 +50,7 @@ def test_a_column_of_words_among_numbers_is_named_by_its_first_word(
     """X of text, one column of words: named with the cell of its first word, for linreg and
     softmax alike."""
     X = np.array([["1.5", "x" if i >= 3 else "2"] for i in range(6)])
-    np.savez(tmp_path / "d.npz", X=X, y=np.array([0, 1, 0, 1, 0, 1]))
-    with pytest.raises(DatasetError) as info:
-        load(tmp_path / "d.npz")  # type: ignore[operator]
-    assert one_line(info.value) == (
+    assert _refused(load, tmp_path / "d.npz", X=X, y=np.array([0, 1, 0, 1, 0, 1])) == (
         f"{tmp_path / 'd.npz'}: X must hold real numbers, got dtype <U3: text, and 'x' at "
         "X[3, 1] is no number (the first word); encode that column as numbers, e.g. "
         "X = X.astype(object); X[:, 1] = numpy.unique(X[:, 1], return_inverse=True)[1]; "
@@ -58,10 +63,7 @@ def test_the_encoding_offered_for_a_column_of_words_keeps_every_category(tmp_pat
     """Followed as written, X[:, 1] = numpy.unique(...)[1] wrote the codes into X's one-character
     text: 10 and 11 were cut to '1', 12 categories became 10, and linreg trained on them."""
     X = np.array([[str(i % 3), chr(97 + i % 12)] for i in range(40)])  # dtype <U1, 12 letters
-    np.savez(tmp_path / "d.npz", X=X, y=np.arange(40.0))
-    with pytest.raises(DatasetError) as info:
-        load_regression_file(tmp_path / "d.npz")
-    said = one_line(info.value)
+    said = _refused(load_regression_file, tmp_path / "d.npz", X=X, y=np.arange(40.0))
     fix = said.split("e.g. ")[1].split(" (its distinct")[0]
     scope = {"numpy": np, "X": X}
     exec(fix, scope)  # the statements as the message gives them
@@ -114,10 +116,7 @@ def test_the_encoding_offered_names_every_column_of_words(tmp_path: Path, load: 
     cat = np.array([chr(97 + i % 12) for i in range(40)])  # 'a'..'l'
     X = np.stack([cat, cat[::-1], np.array([str(i % 5) for i in range(40)])], 1)
     y = np.arange(40) % 2
-    np.savez(tmp_path / "d.npz", X=X, y=y)
-    with pytest.raises(DatasetError) as info:
-        load(tmp_path / "d.npz")  # type: ignore[operator]
-    said = one_line(info.value)
+    said = _refused(load, tmp_path / "d.npz", X=X, y=y)
     assert "'a' at X[0, 0] is no number (the first word); encode those columns (X[:, 0], X[:, 1])" in said  # fmt: skip
     assert said.endswith(", or drop them")
     np.savez(tmp_path / "fixed.npz", X=_followed(said, X=X)["X"], y=y)
@@ -135,10 +134,14 @@ def test_a_column_of_words_is_numbered_in_x_and_x_test_together(tmp_path: Path) 
     number in both."""
     X = np.array([[str(i), "abcd"[i % 4]] for i in range(8)])
     X_test = np.array([["1", "c"], ["2", "d"], ["3", "c"]])
-    np.savez(tmp_path / "d.npz", X=X, y=np.arange(8) % 2, X_test=X_test, y_test=np.array([0, 1, 0]))
-    with pytest.raises(DatasetError) as info:
-        load_classification_file(tmp_path / "d.npz")
-    said = one_line(info.value)
+    said = _refused(
+        load_classification_file,
+        tmp_path / "d.npz",
+        X=X,
+        y=np.arange(8) % 2,
+        X_test=X_test,
+        y_test=np.array([0, 1, 0]),
+    )
     assert "its first len(X) rows are X's, the rest X_test's" in said
     fixed = _followed(said, X=X, X_test=X_test)
     np.savez(tmp_path / "fixed.npz", y=np.arange(8) % 2, y_test=np.array([0, 1, 0]), **fixed)
@@ -151,10 +154,14 @@ def test_a_column_of_words_is_numbered_in_x_and_x_test_together(tmp_path: Path) 
 def test_words_in_x_test_beside_x_of_numbers_are_told_x_s_encoding(tmp_path: Path) -> None:
     """X, read first, holds numbers: X_test's words numbered alone would not match them."""
     X_test = np.array([["1", "b"], ["2", "a"]])
-    np.savez(tmp_path / "d.npz", X=np.ones((4, 2)), y=np.arange(4) % 2, X_test=X_test, y_test=np.arange(2))  # fmt: skip
-    with pytest.raises(DatasetError) as info:
-        load_classification_file(tmp_path / "d.npz")
-    assert one_line(info.value) == (
+    assert _refused(
+        load_classification_file,
+        tmp_path / "d.npz",
+        X=np.ones((4, 2)),
+        y=np.arange(4) % 2,
+        X_test=X_test,
+        y_test=np.arange(2),
+    ) == (
         f"{tmp_path / 'd.npz'}: X_test must hold real numbers, got dtype <U1: text, and 'b' at "
         "X_test[0, 1] is no number (the first word); X holds numbers there: store that column in "
         "X's encoding (each value as the number it has in X), or drop that column from both"
@@ -172,10 +179,7 @@ def test_a_blank_among_numbers_is_a_missing_value_not_a_category(
     column = np.array([str(i % 12) for i in range(40)])
     column[[5, 17]] = blank
     X = np.stack([np.array(["1"] * 40), column], 1)
-    np.savez(tmp_path / "d.npz", X=X, y=np.arange(40) % 2)
-    with pytest.raises(DatasetError) as info:
-        load(tmp_path / "d.npz")  # type: ignore[operator]
-    assert one_line(info.value) == (
+    assert _refused(load, tmp_path / "d.npz", X=X, y=np.arange(40) % 2) == (
         f"{tmp_path / 'd.npz'}: X must hold real numbers, got dtype {X.dtype}: text, and "
         f"{blank!r} at X[5, 1] is no number among the numbers of X[:, 1] (the first of 2): "
         "missing values; fill them with a number (e.g. the mean of the others) or drop those "
@@ -210,15 +214,6 @@ def test_one_missing_target_is_named_with_words_beside_it(tmp_path: Path) -> Non
         "one): a missing value; fill it with a number (e.g. the mean of the others) or drop that "
         "example (and its y)"
     )
-
-
-def _refused(load: Callable[[Path], object], path: Path, **arrays: np.ndarray) -> str:
-    """Save ``arrays`` at ``path`` and return, on one line, the DatasetError ``load`` refuses it
-    with."""
-    np.savez(path, **arrays)
-    with pytest.raises(DatasetError) as info:
-        load(path)
-    return one_line(info.value)
 
 
 def test_x_of_one_column_of_words_is_numbered_with_x_test_as_wider_x_is(tmp_path: Path) -> None:
