@@ -392,8 +392,10 @@ def test_a_pandas_index_above_default_column_names_is_refused_as_an_index(tmp_pa
     _written(path, "0.5,1.0,2.0\n1.5,-1.0,3.0\n2.5,0.0,1.0\n")
     X, y = load_regression_file(path)
     assert X.tolist() == [[0.5, 1], [1.5, -1], [2.5, 0]] and y.reshape(-1).tolist() == [2, 3, 1]
-    # data whose first example lacks its first value is named as before, as a bad cell or names
-    assert "if it is data, fix ''" in _refusal(_written(path, ",5,6\n1,2,3\n"))
+    # data whose first example lacks its first value is named as a missing value
+    assert _refusal(_written(path, ",5,6\n1,2,3\n")).startswith(
+        f"{path} is not a numeric CSV: line 1, column 1 holds '', a missing value"
+    )
 
 
 @pytest.mark.parametrize(
@@ -1137,7 +1139,10 @@ def test_hash_led_numbers_refused_on_any_path_are_told_how_to_write_a_comment(
         "y; to skip the line as a comment, start it with '# ' (a blank after '#')"
     )
     path = _written(tmp_path / "e.csv", "#N/A,2,3\n4,5,6\n")  # an error value: no comment
-    assert _refusal(path).endswith("if it is data, fix '#N/A'")
+    said = _refusal(path)
+    assert said.startswith(
+        f"{path} is not a numeric CSV: line 1, column 1 holds '#N/A', a missing value"
+    ) and said.endswith(_drop_said(path, [], ["#N/A"], header=False))
     X, _ = load_regression_file(_written(tmp_path / "w.csv", rows + "# 1e5\n4,4,4\n"))
     oracle = np.loadtxt(io.StringIO(rows + "4,4,4\n"), delimiter=",", skiprows=1)
     np.testing.assert_array_equal(np.asarray(X), oracle[:, :2].astype(np.float32))
@@ -1591,6 +1596,28 @@ def test_the_drop_fix_names_the_markers_pandas_and_r_do_not_read_as_missing(
     X, y = load_regression_file(_complete(path))
     assert X.tolist() == [[i, 2 * i] for i in range(1, 6)]
     assert y.flatten().tolist() == [1, 2, 0, 1, 2]
+
+
+@pytest.mark.parametrize("cell", ["", "NA", "?"])
+def test_a_missing_value_in_the_first_row_of_a_file_without_a_header_is_named_as_one(
+    tmp_path: Path, cell: str
+) -> None:
+    """A first row of numbers and a missing value ('1,,3') was refused as a row of "both numbers
+    ('1', '3') and text ('')", told to rename the columns or "fix ''": it is a first data row
+    that misses a value, named as such with the fix that drops it, which loads."""
+    text = f"1,{cell},3\n4,5,6\n7,8,9\n2,1,3\n"
+    path = _written(tmp_path / "f.csv", text)
+    said = _refusal(path)
+    assert said == (
+        f"{path} is not a numeric CSV: line 1, column 2 holds {cell!r}, a missing value (pandas "
+        "writes NaN as an empty cell, R's write.csv as NA); every cell must be a number: drop or "
+        "fill the examples that miss one first, "
+        + _drop_said(path, [cell] * (cell == "?"), [cell] * (cell == "?"), header=False)
+    )
+    follow(said, path)
+    X, y = load_regression_file(_complete(path))
+    oracle = np.loadtxt(io.StringIO(text.split("\n", 1)[1]), delimiter=",")
+    assert X.tolist() == oracle[:, :-1].tolist() and y.flatten().tolist() == [6, 9, 3]
 
 
 def test_the_drop_fix_reads_and_saves_a_file_without_a_header_as_one(tmp_path: Path) -> None:

@@ -408,9 +408,12 @@ def _not_a_number(
 
 def mixed(row: list[str]) -> bool:
     """Whether a first row holds names and numbers: a header whose names include numbers (a
-    number in other digits is neither: the table names it as a bad cell)."""
+    number in other digits is neither: the table names it as a bad cell; nor is a missing value,
+    as in '1,,3': a first data row that misses one, which the table names as such)."""
     numbers = [number(cell) is not None for cell in row]
-    return any(numbers) and not all(n or other_digits(c) for n, c in zip(numbers, row, strict=True))
+    return any(numbers) and not all(
+        n or other_digits(c) or missing_value(c) for n, c in zip(numbers, row, strict=True)
+    )
 
 
 def refuse_mixed_first_row(path: Path, line: int, row: list[str]) -> NoReturn:
