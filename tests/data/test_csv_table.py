@@ -12,6 +12,7 @@ import io
 import re
 import shutil
 import subprocess
+import unicodedata
 import warnings
 from pathlib import Path
 
@@ -696,7 +697,7 @@ def test_digits_other_than_ascii_are_no_numbers(
     with pytest.raises(
         DatasetError,
         match=rf"line {line}, column 1 holds '{cell}'; every cell must be a number in the digits "
-        r"0-9, as numpy and pandas read them$",
+        rf"0-9, as numpy and pandas read them; write it as {unicodedata.digit(cell)}$",
     ):
         load_regression_file(tmp_path / "d.csv")
 
@@ -906,20 +907,35 @@ def test_commas_between_other_groups_than_thousands_are_no_thousands_separators(
     )
 
 
-def test_a_cell_that_is_no_number_for_its_underscore_is_not_told_of_other_digits(
-    tmp_path: Path,
+@pytest.mark.parametrize(
+    "cell,spelling",
+    [
+        ("\xa01_000", "1000"),
+        ("1_0", "10"),
+        ("0.0_1", "0.01"),
+        ("-2_5.5", "-25.5"),
+        ("1_0e2", "1000"),
+    ],
+)
+def test_a_cell_that_is_no_number_for_its_underscores_is_told_its_spelling(
+    tmp_path: Path, cell: str, spelling: str
 ) -> None:
-    """A no-break space before ``1_000`` makes it no ASCII text, but its digits are ASCII's: the
-    rule to name is a number's, not "the digits 0-9"."""
-    text = "x,y\n\xa01_000,2\n3,4\n"
+    """'1_0', which Python's float() reads as 10, was told "every cell must be a number (a first
+    row of column names is allowed)", no word of the underscores numpy and pandas do not read, nor
+    of the number; it is told both, as the command line's options are (a no-break space before
+    it makes it no ASCII text, but its digits are ASCII's: no word of "the digits 0-9")."""
+    text = f"x,y\n{cell},2\n3,4\n"
     with pytest.raises(ValueError, match="could not convert"):  # numpy reads no such number
         np.loadtxt(io.StringIO(text), delimiter=",", skiprows=1)
     path = tmp_path / "d.csv"
     path.write_text(text, encoding="utf-8")
-    assert _refusal(path) == (
-        f"{path} is not a numeric CSV: line 2, column 1 holds '\\xa01_000'; every cell must be a "
-        "number (a first row of column names is allowed)"
+    said = _refusal(path)
+    assert said == (
+        f"{path} is not a numeric CSV: line 2, column 1 holds {cell!r}; every cell must be a "
+        f"number without underscores, as numpy and pandas read them; write it as {spelling}"
     )
+    X, _ = load_regression_file(_written(path, text.replace(cell, spelling)))  # the fix, followed
+    assert X.flatten().tolist() == torch.tensor([float(cell.replace("_", "")), 3]).tolist()
 
 
 def test_a_first_row_of_names_and_numbers_shows_three_of_each_at_most(tmp_path: Path) -> None:

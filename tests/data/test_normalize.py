@@ -387,6 +387,35 @@ def test_a_float_channels_last_tensor_or_batch_is_told_to_permute(
     assert Normalize(mean, std)(x.permute(*order)).shape[-3:] == (3, 28, 28)
 
 
+@pytest.mark.parametrize(
+    ("shape", "layouts", "order"),
+    [
+        ((4, 28, 3), ("(H, W, C)", "(C, H, W)"), (2, 0, 1)),
+        ((2, 5, 3), ("(H, W, C)", "(C, H, W)"), (2, 0, 1)),
+        ((8, 4, 28, 3), ("(B, H, W, C)", "(B, C, H, W)"), (0, 3, 1, 2)),
+    ],
+)
+def test_a_short_image_whose_last_side_fits_the_values_is_told_both_readings(
+    shape: tuple[int, ...], layouts: tuple[str, str], order: tuple[int, ...]
+) -> None:
+    """A (4, 28, 3) image, 4 channels by its layout, with 3 means was told only to pass 4 values,
+    where docs/fashion-mnist.md says a channels-last tensor is told to permute, not to pass H
+    means: both readings are offered, and each, followed, is taken."""
+    x = torch.rand(*shape)
+    channels = shape[-3]
+    with pytest.raises(UsageError) as info:
+        Normalize((0.5,) * 3, (0.5,) * 3)(x)
+    example = (0.5,) * channels
+    assert str(info.value) == (
+        f"mean and std must have 1 or {channels} values (the channels), got 3 and 3 for a tensor "
+        f"of shape {shape}; pass one value per channel, or one for all, e.g. Normalize({example}, "
+        f"{example}); or, if it is channels-last {layouts[0]} with C = 3, make it {layouts[1]} "
+        f"with tensor.permute{order}"
+    )
+    assert Normalize(example, example)(x).shape == shape
+    assert Normalize((0.5,) * 3, (0.5,) * 3)(x.permute(*order)).shape[-3] == 3
+
+
 def test_a_zero_dim_tensor_is_not_told_to_reshape() -> None:
     with pytest.raises(UsageTypeError, match="it holds one number, not an image") as info:
         Normalize(0.5, 0.5)(torch.tensor(0.5))

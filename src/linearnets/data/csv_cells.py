@@ -393,17 +393,32 @@ def _not_a_number(
             f"({cell.strip().replace(',', '')!r}), e.g. in Excel as the Number format with 'Use "
             "1000 Separator' cleared"
         )
-    rule = (
-        "a number in the digits 0-9, as numpy and pandas read them"
-        if other_digits(cell)
-        else "a number (a first row of column names is allowed)"
-    )
+    spelling = _python_spelling(cell)
+    if other_digits(cell):
+        rule = "a number in the digits 0-9, as numpy and pandas read them" + spelling
+    elif spelling:  # '1_0': Python's float reads it, numpy and pandas do not
+        rule = "a number without underscores, as numpy and pandas read them" + spelling
+    else:
+        rule = "a number (a first row of column names is allowed)"
     if j == 0:  # '#3,6': a row commented out? '#' then a blank makes a comment; '#3' may be data
         rule += comment_fix(cell)
     return DatasetError(
         f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r:.30}; "
         f"every cell must be {rule}"
     )
+
+
+def _python_spelling(cell: str) -> str:
+    """Return '; write it as 10' for a cell Python's float reads as a finite number ('1_0', '３')
+    that numpy and pandas do not, else ''."""
+    try:
+        value = float(cell)
+    except ValueError:
+        return ""
+    if not math.isfinite(value):
+        return ""
+    exact = value.is_integer() and abs(value) < 2**53
+    return f"; write it as {int(value) if exact else repr(value)}"
 
 
 def mixed(row: list[str]) -> bool:

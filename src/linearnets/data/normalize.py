@@ -84,11 +84,18 @@ class Normalize(torch.nn.Module):
             fix = (
                 f"pass one value per channel, or one for all, e.g. Normalize({example}, {example})"
             )
+            last, first = ("(H, W, C)", "(C, H, W)") if tensor.ndim == 3 else _BATCH_LAYOUTS
+            permute = ".permute(2, 0, 1)" if tensor.ndim == 3 else _BATCH_PERMUTE
             if _fits_channels_last(tensor.shape, len(means), len(stds)):
-                last, first = ("(H, W, C)", "(C, H, W)") if tensor.ndim == 3 else _BATCH_LAYOUTS
                 fix = (
                     f"the tensor looks channels-last {last} with C = {tensor.shape[-1]}: make "
                     f"it {first} with tensor{_channels_first(tuple(tensor.shape))}"
+                )
+            elif tensor.ndim in (3, 4) and _takes(tensor.shape[-1], len(means), len(stds)):
+                # (4, 28, 3): 4 channels by its layout, but the values fit its last side
+                fix += (
+                    f"; or, if it is channels-last {last} with C = {tensor.shape[-1]}, make it "
+                    f"{first} with tensor{permute}"
                 )
             raise UsageError(
                 f"mean and std must have {rule}, got {len(means)} and {len(stds)} for a "
@@ -172,8 +179,13 @@ def _fits_channels_last(shape: torch.Size, means: int, stds: int) -> bool:
     values, the channels-first one having refused them: then the tensor wants ``.permute``."""
     if _channels_first(tuple(shape)) not in (".permute(2, 0, 1)", _BATCH_PERMUTE):
         return False
-    channels = shape[-1]
-    return max(means, stds) == channels and {means, stds} <= {1, channels}
+    return _takes(shape[-1], means, stds)
+
+
+def _takes(channels: int, means: int, stds: int) -> bool:
+    """Return whether ``channels`` channels (1 to 4) take ``means`` and ``stds`` values, as many
+    as the channels at least one of them."""
+    return channels in _CHANNELS and max(means, stds) == channels and {means, stds} <= {1, channels}
 
 
 def _channels_last(shape: torch.Size) -> bool:
