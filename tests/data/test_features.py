@@ -458,8 +458,9 @@ def test_numbers_with_separators_are_named_so_never_ranked_as_words(
         "format): save X[:, 1] without them ('1234'), e.g. X[:, 1] = numpy.char.replace(X[:, 1], "
         f"{c!r}, {c[:0]!r}); {X[0, 2].item()!r} at X[0, 2] (the first of 2 with a '.' not "
         f"between thousands) is ambiguous beside the decimal commas of X[:, 2] ({X[1, 2].item()!r} at X[1, 2]): its '.' "
-        "is no thousands separator between groups of three digits, so it is a decimal point, "
-        "the column written two ways, or a slip, which the file cannot say; write the numbers of "
+        "is no thousands separator, which stands between groups of three digits after a first "
+        "group not starting with 0, so it is a decimal point, the column written two ways, or a "
+        "slip, which the file cannot say; write the numbers of "
         "X[:, 2] one way, with '.' as the decimal point and no thousands separators ('1,5' as "
         "'1.5'), then convert it, numpy.asarray(X, dtype=float)"
     )
@@ -642,9 +643,10 @@ def test_a_point_beside_decimal_commas_is_read_between_thousands_or_named_ambigu
         f"{path}: X must hold real numbers, got dtype {X.dtype}: text, and {X[1, 0].item()!r} at "
         "X[1, 0] (the only one with a '.' not between thousands) is ambiguous beside the decimal "
         "commas of X "
-        f"({X[2, 0].item()!r} at X[2, 0]): its '.' is no thousands separator between groups of "
-        "three digits, so it is a decimal point, the column written two ways, or a slip, which "
-        "the file cannot say; write the numbers of X one way, with '.' as the decimal point and "
+        f"({X[2, 0].item()!r} at X[2, 0]): its '.' is no thousands separator, which stands "
+        "between groups of three digits after a first group not starting with 0, so it is a "
+        "decimal point, the column written two ways, or a slip, which the file cannot say; write "
+        "the numbers of X one way, with '.' as the decimal point and "
         "no thousands separators ('2,5' as '2.5'), then convert it, numpy.asarray(X, dtype=float)"
     )
     # followed, as whoever wrote the file knows it: '.' was the decimal point of two values
@@ -677,3 +679,37 @@ def test_a_column_of_missing_values_beside_x_test_s_text_numbers_converts_both(
     data = load_classification_file(tmp_path / "fixed.npz")
     assert data.X.tolist() == [[1], [2], [3]]
     assert data.X_test is not None and data.X_test.tolist() == [[4], [6]]
+
+
+@pytest.mark.parametrize("text", ["U", "S"])
+def test_a_point_after_a_first_group_of_0_beside_decimal_commas_is_named_ambiguous(
+    tmp_path: Path, text: str
+) -> None:
+    """'0.500' beside '2,5' was read as '.' between thousands and told the replaces that drop it:
+    followed, 500 and 250 loaded where 0.5 and 0.25 were meant. No number grouped in thousands
+    starts with a group of 0, or with a 0 before its first group's digits ('01.234'): such a value
+    is named ambiguous, as '1.5' is. Followed as its writer knows it, the values are those meant."""
+    path = tmp_path / "d.npz"
+    c, d = (",", ".") if text == "U" else (b",", b".")
+    for written, many, meant in [
+        (["0.500", "2,5", "3", "0.250"], "the first of 2", [0.5, 2.5, 3, 0.25]),
+        (["01.234", "2,5", "3", "4"], "the only one", [1.234, 2.5, 3, 4]),
+    ]:
+        X = np.array(written).reshape(-1, 1).astype(text)
+        said = _refused(load_regression_file, path, X=X, y=np.arange(4.0))
+        assert said == (
+            f"{path}: X must hold real numbers, got dtype {X.dtype}: text, and "
+            f"{X[0, 0].item()!r} at X[0, 0] ({many} with a '.' not between thousands) is "
+            f"ambiguous beside the decimal commas of X ({X[1, 0].item()!r} at X[1, 0]): its '.' "
+            "is no thousands separator, which stands between groups of three digits after a "
+            "first group not starting with 0, so it is a decimal point, the column written two "
+            "ways, or a slip, which the file cannot say; write the numbers of X one way, with '.' "
+            "as the decimal point and no thousands separators ('2,5' as '2.5'), then convert it, "
+            "numpy.asarray(X, dtype=float)"
+        )
+        scope = {"numpy": np, "X": np.char.replace(X, c, d)}  # '.' the decimal point, as meant
+        exec(f"X = {said.split('then convert it, ')[1]}", scope)
+        np.savez(tmp_path / "fixed.npz", X=scope["X"], y=np.arange(4.0))
+        assert load_regression_file(tmp_path / "fixed.npz")[0][:, 0].tolist() == pytest.approx(
+            meant
+        )

@@ -330,8 +330,9 @@ def _mixed(column: np.ndarray, cell: Callable[[int, int], str], j: int, where: s
     return (
         f"{column[k].item()!r} at {cell(k, j)} ({many}) is ambiguous beside the decimal "
         f"commas of {where} ({column[c].item()!r} at {cell(c, j)}): its '.' is no thousands "
-        "separator between groups of three digits, so it is a decimal point, the column written "
-        "two ways, or a slip, which the file cannot say; write the numbers of "
+        "separator, which stands between groups of three digits after a first group not "
+        "starting with 0, so it is a decimal point, the column written two ways, or a slip, "
+        "which the file cannot say; write the numbers of "
         f"{where} one way, with '.' as the decimal point and no thousands separators "
         f"({comma!r} as {comma.replace(',', '.')!r})"
     )
@@ -345,9 +346,12 @@ def _decoded(value: str | bytes) -> str:
 # a number written with a decimal comma: '1,5', '-0,25', ',5'
 _DECIMAL_COMMA = re.compile(r"[-+]?(\d+,\d*|,\d+)")
 # a number written with each separator between its thousands, a decimal comma allowed: '1.234,5',
-# '12 000', or one with a decimal comma alone ('2,5'), as the others of its column may be
+# '12 000', or one with a decimal comma alone ('2,5'), as the others of its column may be; no such
+# number's first group is 0 or starts with 0 ('0.500', '01.234': a decimal point, or a slip)
 _GROUPS = {
-    separator: re.compile(rf"[-+]?((\d{{1,3}}({re.escape(separator)}\d{{3}})+|\d+)(,\d*)?|,\d+)")
+    separator: re.compile(
+        rf"[-+]?(([1-9]\d{{0,2}}({re.escape(separator)}\d{{3}})+|\d+)(,\d*)?|,\d+)"
+    )
     for separator in (".", " ", "\xa0", "\u202f")  # blanks: plain, no-break, narrow no-break
 }
 
