@@ -713,3 +713,47 @@ def test_a_point_after_a_first_group_of_0_beside_decimal_commas_is_named_ambiguo
         assert load_regression_file(tmp_path / "fixed.npz")[0][:, 0].tolist() == pytest.approx(
             meant
         )
+
+
+@pytest.mark.parametrize(
+    ("value", "what"),
+    [(".", "a missing value"), ("1.#IND", "a missing value"), ("n.a.", "a bad value"),
+     ("x.y", "a bad value")],
+)  # fmt: skip
+def test_a_missing_value_or_word_with_a_point_beside_decimal_commas_is_named_as_held(
+    tmp_path: Path, value: str, what: str
+) -> None:
+    """'.' or '1.#IND' (missing values), 'n.a.' (a word) beside '2,5' made the column "written two
+    ways", ambiguous, with no replace offered, and the next part quoted the value with its '.'
+    stripped ('', 'na', '1#IND' called a bad value). Only numbers written with a '.' count: the decimal
+    commas (or '.' between thousands) are told their replace, and the value is named as the file
+    holds it, missing or bad. Followed, its example dropped, the values are those meant."""
+    path = tmp_path / "d.npz"
+    for written, thousands, meant in [
+        (["2,5", value, "3", "1,25"], False, [2.5, 3, 1.25]),
+        (["1.500", "2,5", value, "3"], True, [1500, 2.5, 3]),
+    ]:
+        X = np.array(written).reshape(-1, 1)
+        i = written.index(value)
+        said = _refused(load_regression_file, path, X=X, y=np.arange(4.0))
+        reading = (
+            "a decimal comma and '.' as thousands separators: write X without the thousands "
+            "separators and with '.' as the decimal point ('1500'), e.g. X = "
+            "numpy.char.replace(numpy.char.replace(X, '.', ''), ',', '.')"
+            if thousands
+            else "a decimal comma: write X with '.' as the decimal point ('2.5'), e.g. X = "
+            "numpy.char.replace(X, ',', '.')"
+        )
+        assert said == (
+            f"{path}: X must hold real numbers, got dtype {X.dtype}: text, and {written[0]!r} at "
+            f"X[0, 0] (the first of 2) is a number written with {reading}; {value!r} at X[{i}, 0] "
+            f"is no number among the numbers of X (the only one): {what}; fill it with a number "
+            "(e.g. the mean of the others) or drop that example (and its y), then convert it, "
+            "numpy.asarray(X, dtype=float)"
+        )
+        scope = {"numpy": np, "X": X}
+        exec(said.split("e.g. ")[1].split(";")[0], scope)  # the replaces as given
+        scope["X"] = np.delete(scope["X"], i, 0)  # that example dropped, as told
+        exec(f"X = {said.split('then convert it, ')[1]}", scope)
+        np.savez(tmp_path / "fixed.npz", X=scope["X"], y=np.arange(3.0))
+        assert load_regression_file(tmp_path / "fixed.npz")[0][:, 0].tolist() == meant

@@ -226,8 +226,10 @@ def _separated(
         written = column
         for old, new in replaced:
             written = np.char.replace(written, old, new)
-        values = ~_missing_values(written, _codes(np.ascontiguousarray(written)))
-        if 2 * int(_each_number(written[values]).sum()) <= int(values.sum()):
+        numbers = _each_number(written)  # (N,); the others are named as the file holds them
+        written = np.where(numbers, written, column)
+        values = ~_missing_values(column, _codes(np.ascontiguousarray(column)))
+        if 2 * int((numbers & values).sum()) <= int(values.sum()):
             continue  # mostly words, told as such
         if fixed is array:
             fixed = array.copy()
@@ -261,13 +263,14 @@ def _written_with(
     (a format of the column's name); else ``None``. A column's values with commas are numbers with
     thousands separators where all are written so (as the CSV reader judges a cell,
     :func:`~linearnets.data.csv_cells.thousands`); else, with '.' or a blank as thousands
-    separators (:data:`_GROUPS`), numbers so grouped where all of its values with a comma or that
-    separator are, a decimal comma allowed ('1.234,5', '1 234,5', '1.500' beside '2,5'; '.' only
-    where a value holds two or a comma, '1.234' alone being 1.234); else numbers with a decimal
-    comma where all of its values with commas are. Beside decimal commas a '.' is never a decimal
-    point: a value with one that is not between thousands ('1.5' beside '2,5') makes the column
-    ambiguous, told by what ``None`` (with the replacements that make its numbers read, for the
-    rest of the refusal)."""
+    separators (:data:`_GROUPS`), numbers so grouped where all of its values with a comma and its
+    numbers with that separator are (:func:`_numbers_with`: a missing value or word with it, '.'
+    or 'x.y', is none), a decimal comma allowed ('1.234,5', '1 234,5', '1.500' beside '2,5'; '.'
+    only where a number holds two or a value a comma, '1.234' alone being 1.234); else numbers
+    with a decimal comma where all of its values with commas are. Beside decimal commas a '.' is
+    never a decimal point: a number with one that is not between thousands ('1.5', '0.500' beside
+    '2,5') makes the column ambiguous, told by what ``None`` (with the replacements that make its
+    numbers read, for the rest of the refusal)."""
     kind = str if column.dtype.kind == "U" else bytes
 
     def of_kind(text: str) -> Any:
@@ -288,14 +291,18 @@ def _written_with(
     for separator, grouped in _GROUPS.items():
         if kind is bytes and ord(separator) > 255:
             continue  # bytes are read as latin-1, which lacks it
-        held = np.char.find(stripped, of_kind(separator)) >= 0
+        held = _numbers_with(stripped, separator)
         # '1.234' alone may be 1.234: '.' separates thousands where a comma or a second '.' says so
-        sure = separator != "." or commas.any() or (np.char.count(stripped, of_kind(".")) > 1).any()
+        sure = (
+            separator != "."
+            or commas.any()
+            or (np.char.count(stripped[held], of_kind(".")) > 1).any()
+        )
         if sure and held.any() and all(grouped.fullmatch(t) for t in text(held | commas)):
             found = separator
             break
     point = [(of_kind(","), of_kind("."))]
-    if decimal and found != "." and (np.char.find(stripped, of_kind(".")) >= 0).any():
+    if decimal and found != "." and _numbers_with(stripped, ".").any():
         return [(of_kind("."), of_kind("")), *point], None, ""
     if found is None:
         if decimal:
@@ -318,8 +325,8 @@ def _mixed(column: np.ndarray, cell: Callable[[int, int], str], j: int, where: s
     column written two ways, or a slip, and which the file cannot say."""
     kind = str if column.dtype.kind == "U" else bytes
     stripped = np.char.strip(column)
-    dots = np.char.find(stripped, "." if kind is str else b".") >= 0
-    held = np.flatnonzero(dots)  # the values with '.'; the first not between thousands named
+    # the numbers written with '.'; the first not between thousands named
+    held = np.flatnonzero(_numbers_with(stripped, "."))
     loose = [i for i in held.tolist() if not _GROUPS["."].fullmatch(_decoded(stripped[i].item()))]
     named = loose or held.tolist()  # those the message is of
     k, count = named[0], len(named)
@@ -336,6 +343,22 @@ def _mixed(column: np.ndarray, cell: Callable[[int, int], str], j: int, where: s
         f"{where} one way, with '.' as the decimal point and no thousands separators "
         f"({comma!r} as {comma.replace(',', '.')!r})"
     )
+
+
+def _numbers_with(stripped: np.ndarray, separator: str) -> np.ndarray:
+    """Return where ``stripped`` (N,), text without blanks around its values, holds a number
+    written with ``separator`` (N,): a value with it that reads as a number once its separators
+    are dropped and a comma is made a point; a missing value ('.', 'n.a.', '1.#IND') or a word
+    ('x.y') with it is none."""
+    sep, comma, point = separator, ",", "."
+    if stripped.dtype.kind == "S":
+        sep, comma, point = sep.encode("latin-1"), b",", b"."  # type: ignore[assignment]
+    held = np.char.find(stripped, sep) >= 0
+    if not held.any():  # numpy's replace fails on no values
+        return held
+    read = np.char.replace(np.char.replace(stripped[held], sep, sep[:0]), comma, point)
+    held[held] = _each_number(read)
+    return held
 
 
 def _decoded(value: str | bytes) -> str:
