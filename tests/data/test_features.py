@@ -757,3 +757,32 @@ def test_a_missing_value_or_word_with_a_point_beside_decimal_commas_is_named_as_
         exec(f"X = {said.split('then convert it, ')[1]}", scope)
         np.savez(tmp_path / "fixed.npz", X=scope["X"], y=np.arange(3.0))
         assert load_regression_file(tmp_path / "fixed.npz")[0][:, 0].tolist() == meant
+
+
+def test_x_test_s_columns_named_beside_a_column_to_drop_hold_when_followed_in_order(
+    tmp_path: Path,
+) -> None:
+    """X[:, 0] all missing was told "drop that column from X and X_test; ... e.g. X_test[:, 1] =
+    numpy.char.replace(X_test[:, 1], ',', '.')": followed in that order, X_test had one column
+    left and X_test[:, 1] raised IndexError. The replace comes before the drop, which shifts no
+    column it names; followed in order, the file loads."""
+    X, X_test = np.array([["NA", "1"], ["NA", "2"]]), np.array([["2", "1,5"], ["3", "4"]])
+    file = {"X": X, "X_test": X_test, "y": np.array([0, 1]), "y_test": np.array([0, 1])}
+    path = tmp_path / "d.npz"
+    said = _refused(load_classification_file, path, **file)
+    assert said == (
+        f"{path}: X must hold real numbers, got dtype <U2: text, and '1,5' at X_test[0, 1] (the "
+        "only one) is a number written with a decimal comma: write X_test[:, 1] with '.' as the "
+        "decimal point ('1.5'), e.g. X_test[:, 1] = numpy.char.replace(X_test[:, 1], ',', '.'); "
+        "X[:, 0] holds no numbers, only missing values ('NA' at X[0, 0] the first): drop that "
+        "column from X and X_test, then convert them, X, X_test = numpy.asarray(X, dtype=float), "
+        "numpy.asarray(X_test, dtype=float)"
+    )
+    scope = {"numpy": np, "X": X, "X_test": X_test.copy()}
+    exec(said.split("e.g. ")[1].split(";")[0], scope)  # the replace, then the drop, as told
+    scope["X"], scope["X_test"] = np.delete(scope["X"], 0, 1), np.delete(scope["X_test"], 0, 1)
+    exec(said.split("then convert them, ")[1], scope)
+    np.savez(tmp_path / "fixed.npz", **{**file, "X": scope["X"], "X_test": scope["X_test"]})
+    data = load_classification_file(tmp_path / "fixed.npz")
+    assert data.X.tolist() == [[1], [2]]
+    assert data.X_test is not None and data.X_test.tolist() == [[1.5], [4]]

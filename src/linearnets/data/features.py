@@ -181,8 +181,6 @@ def _refuse_text(
         gone = missing & empty if dropped else None
         parts.append(_words(array, first_word, encoded, name, cell, example, other, gone))
     fixes = separated
-    if empty.any() and not dropped:
-        fixes.append(_empty(array, missing & empty, name, cell, example, beside=beside))
     stray &= ~encoded
     if stray.any():
         fixes.append(_fill(array, stray, encoded, name, cell, example, what="bad value"))
@@ -191,6 +189,8 @@ def _refuse_text(
             _fill(array, missing & ~empty, encoded, name, cell, example, what="missing value")
         )
     fixes += test_fixes
+    if empty.any() and not dropped:  # last: dropped first, they would shift the columns named
+        fixes.append(_empty(array, missing & empty, name, cell, example, beside=beside))
     if fixes:
         parts.append(f"first, {'; '.join(fixes)}" if parts else "; ".join(fixes))
         # an .npz's array, not a CSV's columns, with values to keep
