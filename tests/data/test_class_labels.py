@@ -616,9 +616,9 @@ def test_whole_numbers_as_text_in_y_test_alone_are_told_y_tests_cast_alone(tmp_p
          "y_test's alike", [0, 2]),
         (["0.0", "2.0"], "; store them as integers, y.astype(int), and "
          "y_test.astype(float).astype(int)", [0, 2]),
-        (["1", "?", "y"], ", and y_test[1] = '?' is a missing label (1 of 3) and y_test[2] = 'y' "
-         "is no whole number (1 of 3); fix or drop those examples (their rows of X_test too), then "
-         "store them as integers, y.astype(int), and y_test's alike", [1]),
+        (["1", "?", "y", "2"], ", and y_test[1] = '?' is a missing label (1 of 4) and y_test[2] = "
+         "'y' is no whole number (1 of 4); fix or drop those examples (their rows of X_test too), "
+         "then store them as integers, y.astype(int), and y_test's alike", [1, 2]),
     ],
 )  # fmt: skip
 def test_ys_cast_beside_y_test_says_what_y_test_needs(
@@ -695,3 +695,35 @@ def test_a_value_that_is_no_whole_number_among_whole_numbers_in_y_is_named(
                   y=eval(cast, {"y": labels[rows]}))  # fmt: skip
     with pytest.warns(DataWarning):  # classes with no label: warned, as for any labels
         assert load_classification_file(path).y.tolist() == kept
+
+
+@pytest.mark.parametrize(
+    ("y", "y_test", "codes", "test_codes"),
+    [(["1", "2", "10", "x"], ["a", "b"], [0, 2, 1, 5], [3, 4]),
+     (["1", "2"], ["a", "b", "1"], [0, 1], [2, 3, 0])],
+)  # fmt: skip
+def test_labels_mostly_words_in_y_or_y_test_are_numbered_together_none_dropped(
+    tmp_path: Path, y: list[str], y_test: list[str], codes: list[int], test_codes: list[int]
+) -> None:
+    """y = ['1', '2', '10', 'x'] beside y_test = ['a', 'b'] was told y[3] = 'x' is "no whole
+    number", a missing label to drop, before y_test's words made the labels numbered, where 'x' is
+    a label as good as 'a'; y = ['1', '2'] beside y_test = ['a', 'b', '1'] was told to fix or
+    drop two thirds of the test set. The cast is offered only where y and y_test are each mostly
+    whole numbers; else both are numbered together, no example dropped. Followed, it loads."""
+    labels, test = np.array(y), np.array(y_test)
+    file = {"X": np.ones((len(y), 2)), "y": labels, "X_test": np.ones((len(test), 2)),
+            "y_test": test}  # fmt: skip
+    path = _write(tmp_path, **file)
+    assert _refusal(path) == (
+        f"{path}: y must hold integer class labels, got dtype {labels.dtype}; store the labels as "
+        "integers 0..C-1, numbered e.g. with numpy.unique(numpy.concatenate([y, y_test]), "
+        "return_inverse=True)[1], both together (numbered apart, a class one lacks shifts the "
+        "other's numbers): its first len(y) numbers are y's, the rest y_test's"
+    )
+    both = np.unique(np.concatenate([labels, test]), return_inverse=True)[1]
+    path = _write(tmp_path, **{**file, "y": both[: len(y)], "y_test": both[len(y) :]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)  # y_test's classes y lacks: warned
+        data = load_classification_file(path)
+    assert data.y.tolist() == codes
+    assert data.y_test is not None and data.y_test.tolist() == test_codes

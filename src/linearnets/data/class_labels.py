@@ -171,12 +171,13 @@ def _not_whole(name: str, array: np.ndarray, *, test_set: bool, y_test: np.ndarr
 def _text(name: str, array: np.ndarray, *, test_set: bool, y_test: np.ndarray | None) -> str:
     """Say how to store ``array`` (N,) of text as class labels: cast (:func:`_cast`) where its
     values are whole numbers written as text, keeping their meaning, else numbered; where most
-    of them are (more than half of those not missing: a column mostly of words is words), the
-    others, '1', '2', '10', 'x', are named to fix or drop (numbered with numpy.unique, '10' would
-    come before '2'), as y_test's are beside a cast ``y``; once its
-    missing values (:func:`~linearnets.data.csv_cells.is_missing`) and those of ``y_test`` (text
-    beside ``y``, cast or numbered with it) are dropped, as a cast fails on them and numbering
-    would make a class of them; none of its values is a label where every one is missing."""
+    of them are (more than half of those not missing: a column mostly of words is words), and
+    most of ``y_test``'s (text beside ``y``, cast or numbered with it) too, the others, '1', '2',
+    '10', 'x', are named to fix or drop in both (numbered with numpy.unique, '10' would come
+    before '2'); where either is mostly words, both are numbered, 'x' a label as good as 'a';
+    once its missing values (:func:`~linearnets.data.csv_cells.is_missing`) and those of
+    ``y_test`` are dropped, as a cast fails on them and numbering would make a class of them; none
+    of its values is a label where every one is missing."""
     got = f"got dtype {array.dtype}"
     found = [(name, array)]
     if y_test is not None and y_test.ndim == 1 and y_test.dtype.kind in "SU":
@@ -194,24 +195,23 @@ def _text(name: str, array: np.ndarray, *, test_set: bool, y_test: np.ndarray | 
         values.append(texts)
         missing.append(gone)
         rows.append("X_test" if label == "y_test" else "X")
-    cast, none = _whole_numbers(array, missing[0])
-    fix = "drop"
-    if cast is not None and 2 * none.sum() < (~missing[0]).sum():  # mostly whole numbers: '1', 'x'
-        said.insert(1, _said(name, values[0], none, "is no whole number"))
-        missing[0] = missing[0] | none
-        fix = "fix or drop" if none.any() else fix
+    # each set's cast, and where a value is none: y and y_test are cast, or numbered, together
+    casts = [_whole_numbers(labels, gone) for (_, labels), gone in zip(found, missing, strict=True)]
+    cast, fix = casts[0][0], "drop"
+    if all(
+        c is not None and 2 * none.sum() < (~gone).sum()
+        for (c, none), gone in zip(casts, missing, strict=True)
+    ):
+        for k, ((label, _), (_, none)) in enumerate(zip(found, casts, strict=True)):
+            said.insert(2 * k + 1, _said(label, values[k], none, "is no whole number"))
+            missing[k] = missing[k] | none
+            fix = "fix or drop" if none.any() else fix
     else:  # mostly words: numbered
         cast = None
     store = f"store them as integers, {name}.{cast}"
     if cast is not None and len(found) == 2:  # y_test's text beside y's whole numbers
-        test_cast, none = _whole_numbers(found[1][1], missing[1])
-        if test_cast is None:  # words: numbered with y's
-            cast = None
-        else:
-            said.append(_said("y_test", values[1], none, "is no whole number"))
-            missing[1] = missing[1] | none
-            fix = "fix or drop" if none.any() or fix != "drop" else fix
-            store += ", and y_test's alike" if test_cast == cast else f", and y_test.{test_cast}"
+        test_cast = casts[1][0]
+        store += ", and y_test's alike" if test_cast == cast else f", and y_test.{test_cast}"
     told = " and ".join(s for s in said if s)
     their = " and ".join(r for r, gone in zip(rows, missing, strict=True) if gone.any())
     if cast is None:
