@@ -657,28 +657,56 @@ def test_a_point_beside_decimal_commas_is_read_between_thousands_or_named_ambigu
     assert load_regression_file(tmp_path / "fixed.npz")[0][:, 0].tolist() == [3, 1.5, 2.5, 1.5]
 
 
+_DROP_DECIMAL = (
+    "'1,5' at X_test[0, 1] (the only one) is a number written with a decimal comma: write "
+    "X_test[:, 1] with '.' as the decimal point ('1.5'), e.g. X_test[:, 1] = "
+    "numpy.char.replace(X_test[:, 1], ',', '.'); "
+)
+
+
+@pytest.mark.parametrize(
+    ("X", "X_test", "before", "column", "kept", "test_kept"),
+    [([["1", ""], ["2", "NA"], ["3", ""]], [["4", "5"], ["6", "7"]], "", 1, [[1], [2], [3]],
+      [[4], [6]]),
+     ([["NA", "1"], ["NA", "2"]], [["2", "1,5"], ["3", "4"]], _DROP_DECIMAL, 0, [[1], [2]],
+      [[1.5], [4]])],
+)  # fmt: skip
 def test_a_column_of_missing_values_beside_x_test_s_text_numbers_converts_both(
     tmp_path: Path,
+    X: list[list[str]],
+    X_test: list[list[str]],
+    before: str,
+    column: int,
+    kept: list[list[float]],
+    test_kept: list[list[float]],
 ) -> None:
     """X[:, 1] all missing beside X_test of numbers as text was told to drop it from both, 'then
     convert it, numpy.asarray(X, dtype=float)': followed, X_test was still text, refused next.
-    The cast offered converts both; followed, the file loads."""
-    X, X_test = np.array([["1", ""], ["2", "NA"], ["3", ""]]), np.array([["4", "5"], ["6", "7"]])
-    file = {"X": X, "X_test": X_test, "y": np.array([0, 1, 0]), "y_test": np.array([0, 1])}
+    The cast offered converts both; followed, the file loads. X[:, 0] all missing was told "drop
+    that column from X and X_test; ... e.g. X_test[:, 1] = numpy.char.replace(X_test[:, 1], ',',
+    '.')": followed in that order, X_test had one column left and X_test[:, 1] raised
+    IndexError. The replace comes before the drop, which shifts no column it names; followed in
+    order, the file loads."""
+    file = {"X": np.array(X), "X_test": np.array(X_test), "y": np.arange(len(X)) % 2,
+            "y_test": np.array([0, 1])}  # fmt: skip
     path = tmp_path / "d.npz"
     said = _refused(load_classification_file, path, **file)
+    first = X[0][column]
     assert said == (
-        f"{path}: X must hold real numbers, got dtype <U2: text, and X[:, 1] holds no numbers, "
-        "only missing values ('' at X[0, 1] the first): drop that column from X and X_test, then "
-        "convert them, X, X_test = numpy.asarray(X, dtype=float), numpy.asarray(X_test, "
-        "dtype=float)"
+        f"{path}: X must hold real numbers, got dtype <U2: text, and {before}X[:, {column}] holds "
+        f"no numbers, only missing values ({first!r} at X[0, {column}] the first): drop that "
+        "column from X and X_test, then convert them, X, X_test = numpy.asarray(X, dtype=float), "
+        "numpy.asarray(X_test, dtype=float)"
     )
-    scope = {"numpy": np, "X": np.delete(X, 1, 1), "X_test": np.delete(X_test, 1, 1)}
+    scope = {"numpy": np, "X": file["X"], "X_test": file["X_test"].copy()}
+    if before:
+        exec(said.split("e.g. ")[1].split(";")[0], scope)  # the replace, then the drop, as told
+    scope["X"], scope["X_test"] = (np.delete(scope[a], column, 1) for a in ("X", "X_test"))
     exec(said.split("then convert them, ")[1], scope)  # the column dropped as told, then the casts
     np.savez(tmp_path / "fixed.npz", **{**file, "X": scope["X"], "X_test": scope["X_test"]})
     data = load_classification_file(tmp_path / "fixed.npz")
-    assert data.X.tolist() == [[1], [2], [3]]
-    assert data.X_test is not None and data.X_test.tolist() == [[4], [6]]
+    assert data.X.tolist() == kept
+    assert data.X_test is not None and data.X_test.tolist() == test_kept
 
 
 @pytest.mark.parametrize("text", ["U", "S"])
@@ -757,32 +785,3 @@ def test_a_missing_value_or_word_with_a_point_beside_decimal_commas_is_named_as_
         exec(f"X = {said.split('then convert it, ')[1]}", scope)
         np.savez(tmp_path / "fixed.npz", X=scope["X"], y=np.arange(3.0))
         assert load_regression_file(tmp_path / "fixed.npz")[0][:, 0].tolist() == meant
-
-
-def test_x_test_s_columns_named_beside_a_column_to_drop_hold_when_followed_in_order(
-    tmp_path: Path,
-) -> None:
-    """X[:, 0] all missing was told "drop that column from X and X_test; ... e.g. X_test[:, 1] =
-    numpy.char.replace(X_test[:, 1], ',', '.')": followed in that order, X_test had one column
-    left and X_test[:, 1] raised IndexError. The replace comes before the drop, which shifts no
-    column it names; followed in order, the file loads."""
-    X, X_test = np.array([["NA", "1"], ["NA", "2"]]), np.array([["2", "1,5"], ["3", "4"]])
-    file = {"X": X, "X_test": X_test, "y": np.array([0, 1]), "y_test": np.array([0, 1])}
-    path = tmp_path / "d.npz"
-    said = _refused(load_classification_file, path, **file)
-    assert said == (
-        f"{path}: X must hold real numbers, got dtype <U2: text, and '1,5' at X_test[0, 1] (the "
-        "only one) is a number written with a decimal comma: write X_test[:, 1] with '.' as the "
-        "decimal point ('1.5'), e.g. X_test[:, 1] = numpy.char.replace(X_test[:, 1], ',', '.'); "
-        "X[:, 0] holds no numbers, only missing values ('NA' at X[0, 0] the first): drop that "
-        "column from X and X_test, then convert them, X, X_test = numpy.asarray(X, dtype=float), "
-        "numpy.asarray(X_test, dtype=float)"
-    )
-    scope = {"numpy": np, "X": X, "X_test": X_test.copy()}
-    exec(said.split("e.g. ")[1].split(";")[0], scope)  # the replace, then the drop, as told
-    scope["X"], scope["X_test"] = np.delete(scope["X"], 0, 1), np.delete(scope["X_test"], 0, 1)
-    exec(said.split("then convert them, ")[1], scope)
-    np.savez(tmp_path / "fixed.npz", **{**file, "X": scope["X"], "X_test": scope["X_test"]})
-    data = load_classification_file(tmp_path / "fixed.npz")
-    assert data.X.tolist() == [[1], [2]]
-    assert data.X_test is not None and data.X_test.tolist() == [[1.5], [4]]
