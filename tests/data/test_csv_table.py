@@ -889,13 +889,29 @@ def test_a_number_with_thousands_separators_is_refused_with_the_number_it_holds(
     X, _ = load_regression_file(path)
     assert X[0, 0].item() == float(cell.replace(",", ""))
     path.write_text('x1,x2,y\n"1,5",2,3\n4,5,6\n')
-    assert _refusal(path).endswith(
-        "line 2, column 1 holds '1,5'; every cell must be a number (a first row of column names "
-        "is allowed)"
+    assert _refusal(path).endswith("line 2, column 1 holds '1,5', a number written with a decimal comma; every cell must be a number as numpy and pandas read one: write it with '.' as the decimal point ('1.5'), e.g. save the table with '.' as the spreadsheet's decimal separator")  # fmt: skip
+
+
+@pytest.mark.parametrize("cell", ["0,500", "-0,500", "01,234", "1234,567", "1,0000", "12,5"])
+def test_a_number_with_a_decimal_comma_no_thousands_separator_can_make_is_said_so(
+    tmp_path: Path, cell: str
+) -> None:
+    """'0,500' (quoted) was told to be saved without thousands separators, as '0500', read as 500;
+    no spreadsheet groups thousands after a first group of 0 or of four digits, nor in groups of
+    four: it is a decimal comma, told to be written with '.', which reads the number meant."""
+    path = _written(tmp_path / "d.csv", f'x1,x2,y\n"{cell}",2,3\n4,5,6\n')
+    point = cell.replace(",", ".")
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 2, column 1 holds {cell!r}, a number written with a "
+        "decimal comma; every cell must be a number as numpy and pandas read one: write it with "
+        f"'.' as the decimal point ({point!r}), e.g. save the table with '.' as the spreadsheet's "
+        "decimal separator"
     )
+    X, _ = load_regression_file(_written(path, f"x1,x2,y\n{point},2,3\n4,5,6\n"))
+    assert X[0, 0].item() == torch.tensor(float(cell.replace(",", "."))).item()
 
 
-@pytest.mark.parametrize("cell", ["1234,567", "1,23,456", "1,0000"])
+@pytest.mark.parametrize("cell", ["1,23,456", "1,234,56", "1,2,3"])
 def test_commas_between_other_groups_than_thousands_are_no_thousands_separators(
     tmp_path: Path, cell: str
 ) -> None:

@@ -523,6 +523,27 @@ def test_numbers_with_a_decimal_comma_and_thousands_separators_are_told_so(
     assert load_regression_file(tmp_path / "fixed.npz")[0][:, 0].tolist() == [1234.5, 2.5, 3, 4]
 
 
+def test_a_comma_after_a_first_group_of_0_is_a_decimal_comma_not_thousands(tmp_path: Path) -> None:
+    """['0,500', '1,234'] was told to drop the commas as thousands separators, which loaded 500:
+    no spreadsheet groups thousands after a 0, so the column has decimal commas, told to be
+    written with '.', which followed loads 0.5 and 1.234."""
+    X = np.array(["0,500", "1,234"]).reshape(-1, 1)
+    path = tmp_path / "d.npz"
+    said = _refused(load_regression_file, path, X=X, y=np.arange(2.0))
+    assert said == (
+        f"{path}: X must hold real numbers, got dtype <U5: text, and '0,500' at X[0, 0] (the "
+        "first of 2) is a number written with a decimal comma: write X with '.' as the decimal "
+        "point ('0.500'), e.g. X = numpy.char.replace(X, ',', '.'), then convert it, "
+        "numpy.asarray(X, dtype=float)"
+    )
+    scope = {"numpy": np, "X": X}
+    exec(said.split("e.g. ")[1].split(", then")[0], scope)  # the replace as given, then the cast
+    exec(f"X = {said.split('then convert it, ')[1]}", scope)
+    np.savez(tmp_path / "fixed.npz", X=scope["X"], y=np.arange(2.0))
+    oracle = np.array([0.5, 1.234], dtype=np.float32)
+    assert load_regression_file(tmp_path / "fixed.npz")[0][:, 0].tolist() == oracle.tolist()
+
+
 def test_words_in_x_beside_x_test_of_numbers_are_told_x_test_s_encoding(tmp_path: Path) -> None:
     """X's words beside X_test's floats were told numpy.concatenate([X, X_test]): it made the
     floats text ('0.0', '1.0') numbered apart from X's words, 'a'..'c' 2..4 in X and X_test's

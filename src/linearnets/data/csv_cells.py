@@ -57,7 +57,9 @@ _R_NA = ("NA", "")
 
 # a number with commas between groups of three digits, as a spreadsheet shows 1,234,567.5 (quoted
 # in the file, or the commas would have split the cell)
-_THOUSANDS = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?")
+_THOUSANDS = re.compile(r"[-+]?[1-9]\d{0,2}(,\d{3})+(\.\d*)?")
+# a number with a decimal comma that no thousands separator can be ('0,500', '12,5'; quoted)
+_DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
 # what such a number is written with, as a refusal says it
 THOUSANDS_FORMAT = "thousands separators (a spreadsheet's number format)"
 
@@ -392,6 +394,14 @@ def _not_a_number(
             "cell must be a number as numpy and pandas read one: save the column without them "
             f"({cell.strip().replace(',', '')!r}), e.g. in Excel as the Number format with 'Use "
             "1000 Separator' cleared"
+        )
+    if _DECIMAL_COMMA.fullmatch(cell.strip()):  # '0,500', quoted: no thousands (a first 0)
+        return DatasetError(
+            f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "
+            "a number written with a decimal comma; every cell must be a number as numpy and "
+            f"pandas read one: write it with '.' as the decimal point "
+            f"({cell.strip().replace(',', '.')!r}), e.g. save the table with '.' as the "
+            "spreadsheet's decimal separator"
         )
     spelling = _python_spelling(cell)
     if other_digits(cell):
