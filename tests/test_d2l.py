@@ -709,14 +709,51 @@ def test_a_later_chapters_name_says_its_section_and_where_to_find_it(
 
 def test_a_name_the_module_lacks_is_an_attribute_error_naming_the_scope() -> None:
     with pytest.raises(AttributeError) as info:
-        d2l.train_ch4  # noqa: B018
+        d2l.no_such_name  # noqa: B018
     assert str(info.value) == (
-        "module 'linearnets.d2l' has no attribute 'train_ch4': linearnets.d2l covers chapter 3 "
-        "(linear neural networks) only; a name from a later chapter is in the book's d2l package "
-        "(pip install d2l==0.17.6, then from d2l import torch as d2l)"
+        "module 'linearnets.d2l' has no attribute 'no_such_name': linearnets.d2l covers chapter 3 "
+        "(linear neural networks) only, and the book's d2l package (0.17.6) has no "
+        "'no_such_name' either; check the spelling against dir(d2l)"
     )
-    # Python's "Did you mean: 'train_ch3'?" reads these, set as it raises through the module
-    assert info.value.name == "train_ch4" and info.value.obj is d2l
+    # Python's "Did you mean: ...?" reads these, set as it raises through the module
+    assert info.value.name == "no_such_name" and info.value.obj is d2l
+
+
+@pytest.mark.parametrize(
+    ("name", "meant"),
+    [
+        ("train_ch4", "train_ch3"),
+        ("train_ch3x", "train_ch3"),
+        ("load_data_fashion_mnst", "load_data_fashion_mnist"),
+        ("predict_ch", "predict_ch3"),
+    ],
+)
+def test_a_misspelt_name_of_this_module_gets_the_close_match_not_pip_install(
+    name: str, meant: str
+) -> None:
+    """d2l.train_ch3x was sent to pip install d2l==0.17.6, whose package has no train_ch3x."""
+    with pytest.raises(AttributeError) as info:
+        getattr(d2l, name)
+    assert str(info.value) == (
+        f"module 'linearnets.d2l' has no attribute '{name}': did you mean d2l.{meant}? "
+        "(linearnets.d2l covers chapter 3 (linear neural networks) only, and the book's d2l "
+        f"package (0.17.6) has no '{name}' either)"
+    )
+    assert callable(getattr(d2l, meant))  # the name it offers is there
+
+
+@pytest.mark.parametrize("name", ["BERTModel", "load_data_nmt", "show_heatmaps", "train_ch13"])
+def test_a_later_name_of_the_books_package_without_a_section_still_gets_its_install(
+    name: str,
+) -> None:
+    with pytest.raises(AttributeError) as info:
+        getattr(d2l, name)
+    assert str(info.value) == (
+        f"module 'linearnets.d2l' has no attribute '{name}': d2l.{name} is of the book's d2l "
+        "package, from a chapter after 3, and linearnets.d2l covers chapter 3 (linear neural "
+        "networks) only; for later chapters use the book's d2l package (pip install "
+        "d2l==0.17.6, then from d2l import torch as d2l)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -1050,6 +1087,34 @@ def test_a_chapter_3_function_linearnets_lacks_too_is_given_the_books_definition
         ("train_iter", " (§3.6: train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size))"),
         ("features", " (§3.2: features, labels = d2l.synthetic_data(true_w, true_b, 1000))"),
         ("X", ""),
+        # these were told "a name from a later chapter is in the book's d2l package", which
+        # lacks them as well
+        (
+            "w",
+            " (§3.2: w = torch.normal(0, 0.01, size=(2,1), requires_grad=True); §3.3: "
+            "w = net[0].weight.data)",
+        ),
+        ("num_inputs", " (§3.6: num_inputs = 784)"),
+        ("num_outputs", " (§3.6: num_outputs = 10)"),
+        (
+            "mnist_train",
+            ' (§3.5: mnist_train = torchvision.datasets.FashionMNIST(root="../data", train=True, '
+            "transform=trans, download=True))",
+        ),
+        (
+            "mnist_test",
+            ' (§3.5: mnist_test = torchvision.datasets.FashionMNIST(root="../data", train=False, '
+            "transform=trans, download=True))",
+        ),
+        ("y_hat", " (§3.6: y_hat = torch.tensor([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]]))"),
+        ("metric", " (§3.6: metric = Accumulator(2))"),
+        ("timer", " (§3.1: timer = Timer(); §3.5: timer = d2l.Timer())"),
+        (
+            "loss",
+            " (§3.2: loss = squared_loss; §3.3: loss = nn.MSELoss(); §3.7: loss = "
+            "nn.CrossEntropyLoss(reduction='none'))",
+        ),
+        ("trans", " (§3.5: trans = transforms.ToTensor())"),
     ],
 )
 def test_a_variable_of_the_books_own_code_is_told_as_one(name: str, example: str) -> None:

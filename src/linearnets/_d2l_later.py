@@ -3,7 +3,8 @@
 ``from linearnets import d2l`` holds chapter 3 (linear neural networks); code from a later chapter
 (``d2l.try_gpu()``, ``d2l.train_ch6``) needs the book's own d2l package. The AttributeError says so,
 naming the section a well-known later name comes from (a chapter 3 function or variable of the
-book's own code, never saved to d2l, gets how the book defines it), and stays an AttributeError, so that
+book's own code, never saved to d2l, gets how the book defines it; a name neither package has gets
+the close match among this module's names, for a misspelling), and stays an AttributeError, so that
 ``hasattr``, ``getattr(d2l, name, default)`` and ``from linearnets.d2l import *`` behave as for any
 module. Names with a leading underscore (``__path__``, ``_repr_html_``: probes by importlib,
 pickle, IPython) get Python's plain message at once.
@@ -60,11 +61,23 @@ _AS_THE_BOOK = {  # those linearnets lacks: the book's definition
     "updater": "def updater(batch_size): return d2l.sgd([W, b], lr, batch_size)",
 }
 
-# chapter 3's variables, in the book's code and in neither d2l: name -> how each section sets it
-# (§3.2/§3.3 linear regression, §3.6/§3.7 softmax regression, whose values differ), if any
+# chapter 3's variables, in the book's code (the Chinese 2nd edition and the English releases before
+# 1.0 set them alike) and in neither d2l: name -> each line that sets it, with its section (§3.2/§3.3
+# linear regression, §3.6/§3.7 softmax regression, whose values differ), if any
 _VARIABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "X": (),
     "y": (),
+    "n": (("§3.1", "n = 10000"),),
+    "a": (("§3.1", "a = torch.ones([n])"),),
+    "c": (("§3.1", "c = torch.zeros(n)"),),
+    "d": (("§3.1", "d = a + b"),),
+    "timer": (("§3.1", "timer = Timer()"), ("§3.5", "timer = d2l.Timer()")),
+    "x": (("§3.1", "x = np.arange(-7, 7, 0.01)"),),
+    "params": (("§3.1", "params = [(0, 1), (0, 2), (3, 1)]"),),
+    "w": (
+        ("§3.2", "w = torch.normal(0, 0.01, size=(2,1), requires_grad=True)"),
+        ("§3.3", "w = net[0].weight.data"),
+    ),
     "W": (
         ("§3.6", "W = torch.normal(0, 0.01, size=(num_inputs, num_outputs), requires_grad=True)"),
     ),
@@ -74,12 +87,16 @@ _VARIABLES: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "lr": (("§3.2", "lr = 0.03"), ("§3.6", "lr = 0.1")),
     "num_epochs": (("§3.2", "num_epochs = 3"), ("§3.6", "num_epochs = 10")),
+    "epoch": (("§3.2", "for epoch in range(num_epochs):"),),
     "batch_size": (("§3.2", "batch_size = 10"), ("§3.6", "batch_size = 256")),
     "true_w": (("§3.2", "true_w = torch.tensor([2, -3.4])"),),
     "true_b": (("§3.2", "true_b = 4.2"),),
     "features": (("§3.2", "features, labels = d2l.synthetic_data(true_w, true_b, 1000)"),),
     "labels": (("§3.2", "features, labels = d2l.synthetic_data(true_w, true_b, 1000)"),),
+    "l": (("§3.2", "l = loss(net(X, w, b), y)"), ("§3.3", "l = loss(net(X), y)")),
+    "train_l": (("§3.2", "train_l = loss(net(features, w, b), labels)"),),
     "loss": (
+        ("§3.2", "loss = squared_loss"),
         ("§3.3", "loss = nn.MSELoss()"),
         ("§3.7", "loss = nn.CrossEntropyLoss(reduction='none')"),
     ),
@@ -87,9 +104,61 @@ _VARIABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("§3.3", "trainer = torch.optim.SGD(net.parameters(), lr=0.03)"),
         ("§3.7", "trainer = torch.optim.SGD(net.parameters(), lr=0.1)"),
     ),
+    "trans": (("§3.5", "trans = transforms.ToTensor()"),),
+    "mnist_train": (
+        (
+            "§3.5",
+            'mnist_train = torchvision.datasets.FashionMNIST(root="../data", train=True, '
+            "transform=trans, download=True)",
+        ),
+    ),
+    "mnist_test": (
+        (
+            "§3.5",
+            'mnist_test = torchvision.datasets.FashionMNIST(root="../data", train=False, '
+            "transform=trans, download=True)",
+        ),
+    ),
     "train_iter": (("§3.6", "train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)"),),
     "test_iter": (("§3.6", "train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)"),),
+    "num_inputs": (("§3.6", "num_inputs = 784"),),
+    "num_outputs": (("§3.6", "num_outputs = 10"),),
+    "X_prob": (("§3.6", "X_prob = softmax(X)"),),
+    "y_hat": (("§3.6", "y_hat = torch.tensor([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]])"),),
+    # set inside the book's evaluate_accuracy, train_epoch_ch3 and train_ch3
+    "metric": (("§3.6", "metric = Accumulator(2)"),),
+    "animator": (
+        (
+            "§3.6",
+            "animator = Animator(xlabel='epoch', xlim=[1, num_epochs], ylim=[0.3, 0.9], "
+            "legend=['train loss', 'train acc', 'test acc'])",
+        ),
+    ),
 }
+
+# the book's d2l package (0.17.6, read from its torch.py) has these later chapters' names too, with
+# no section named here; linearnets.d2l has none of them
+_BOOKS_OTHERS = frozenset(
+    """
+    AddNorm AdditiveAttention AttentionDecoder BERTEncoder BERTModel BananasDataset Benchmark
+    Decoder DotProductAttention Encoder EncoderBlock EncoderDecoder MaskLM MaskedSoftmaxCELoss
+    MultiHeadAttention NextSentencePred PositionWiseFFN PositionalEncoding RandomGenerator
+    SNLIDataset Seq2SeqEncoder SeqDataLoader TokenEmbedding TransformerEncoder VOCSegDataset
+    VOC_CLASSES VOC_COLORMAP annotate assign_anchor_to_bbox batchify bbox_to_rect bleu
+    box_center_to_corner box_corner_to_center box_iou build_array_nmt copyfile count_corpus
+    get_centers_and_contexts get_data_ch11 get_negatives get_tokens_and_segments
+    load_corpus_time_machine load_data_bananas load_data_imdb load_data_nmt load_data_ptb
+    load_data_snli load_data_voc load_data_wiki masked_softmax multibox_detection multibox_prior
+    multibox_target nms offset_boxes offset_inverse predict_sentiment predict_seq2seq
+    predict_snli preprocess_nmt read_csv_labels read_data_bananas read_data_nmt read_imdb
+    read_ptb read_snli read_voc_images reorg_test reorg_train_valid resnet18
+    seq_data_iter_random seq_data_iter_sequential sequence_mask show_bboxes show_heatmaps
+    show_list_len_pair_hist show_trace_2d split_batch subsample tokenize_nmt train_2d
+    train_batch_ch13 train_ch11 train_ch13 train_concise_ch11 train_epoch_ch8 train_seq2seq
+    transpose_output transpose_qkv truncate_pad update_D update_G voc_colormap2label
+    voc_label_indices voc_rand_crop
+    """.split()  # noqa: SIM905 (a list literal would take a line a name)
+)
 
 # English 1.0's reworked API, whose chapter 3 is another one than this module's
 _ENGLISH_1_0 = frozenset(
@@ -153,12 +222,29 @@ def missing_name(name: str) -> AttributeError:
             f"it; for that edition use its d2l package ({pip_install(_D2L_1_0)}, then "
             "from d2l import torch as d2l)"
         )
-    else:
+    elif name in _BOOKS_OTHERS:
         text = (
-            f"{plain}: {scope}; a name from a later chapter is in the book's d2l package "
-            f"({_books_d2l()})"
+            f"{plain}: d2l.{name} is of the book's d2l package, from a chapter after 3, and "
+            f"{scope}; for later chapters use the book's d2l package ({_books_d2l()})"
         )
+    else:
+        text = f"{plain}: {_unknown(name, scope)}"
     return AttributeError(text)
+
+
+def _unknown(name: str, scope: str) -> str:
+    """Return what to say of a name neither d2l has: the close match among this module's names
+    (a misspelling), else that the book's d2l package lacks it too."""
+    import difflib
+
+    from linearnets import d2l
+
+    ours = [known for known in dir(d2l) if not known.startswith("_")]
+    neither = f"{scope}, and the book's d2l package (0.17.6) has no {name!r} either"
+    close = difflib.get_close_matches(name, ours, n=1)
+    if close:
+        return f"did you mean d2l.{close[0]}? ({neither})"
+    return f"{neither}; check the spelling against dir(d2l)"
 
 
 def _define(name: str) -> str:
