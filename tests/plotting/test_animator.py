@@ -41,13 +41,31 @@ def test_in_a_script_an_animator_with_nowhere_to_draw_says_so_as_live_curves_do(
         animator = Animator(legend=["loss"])
     assert [(str(w.message), w.filename, w.lineno) for w in record] == [
         (
-            "Animator draws nothing here: this is not Jupyter and no out was given; pass out=... "
-            "for a PNG and an SVG rewritten at each add, or mode='none' to say so",
+            "Animator shows and saves nothing here: this is not Jupyter and no out was given (its "
+            "figure is drawn; plt.savefig saves it); pass out=... for a PNG and an SVG rewritten "
+            "at each add, or mode='none' to say so",
             __file__,
             line,
         )
     ]
     assert animator.mode == "none"
+    animator.close()
+
+
+def test_the_script_warning_says_true_the_figure_is_drawn_and_plt_savefig_saves_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It said "Animator draws nothing here" while its axes held the line and plt.savefig wrote
+    the curve: what it says (drawn, plt.savefig saves it) is checked to hold."""
+    monkeypatch.setattr("linearnets.plotting._live_output.in_notebook", lambda: False)
+    with pytest.warns(UserWarning, match=r"\(its figure is drawn; plt\.savefig saves it\)"):
+        animator = Animator(xlabel="epoch", xlim=[1, 3])
+    animator.add(1, 0.3)
+    animator.add(2, 0.2)
+    np.testing.assert_array_equal(animator.axes[0].lines[0].get_xydata(), [[1, 0.3], [2, 0.2]])
+    plt.savefig(tmp_path / "c.png")  # pyplot's current figure: the Animator's
+    assert plt.gcf() is animator.fig
+    assert (tmp_path / "c.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     animator.close()
 
 
@@ -76,7 +94,7 @@ def test_animator_accumulates_like_the_book() -> None:
 
 
 def test_animator_defaults_to_keeping_data_only_in_a_terminal(tmp_path: Path) -> None:
-    with pytest.warns(UserWarning, match="^Animator draws nothing here: this is not Jupyter"):
+    with pytest.warns(UserWarning, match="^Animator shows and saves nothing here: this is not Jup"):
         assert Animator().mode == "none"
     assert Animator(out=tmp_path / "a.png").mode == "file"
     # pyplot's figures, as the book's plt.subplots makes them: plt.show() or savefig sees them

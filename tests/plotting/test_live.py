@@ -24,9 +24,16 @@ from .conftest import run_cell
 def test_auto_mode_with_nowhere_to_draw_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     """A script's LiveCurves() without out_dir would draw nothing, silently: it warns instead."""
     monkeypatch.setattr("linearnets.plotting._live_output.in_notebook", lambda: False)
-    with pytest.warns(UserWarning, match=r"LiveCurves draws nothing here: this is not Jupyter"):
+    with pytest.warns(UserWarning) as record:
         curves = LiveCurves(num_epochs=2)
+    assert [str(w.message) for w in record] == [
+        "LiveCurves shows and saves nothing here: this is not Jupyter and no out_dir was given "
+        "(its figure is drawn; LiveCurves.fig.savefig saves it); pass out_dir=... for curves.png "
+        "rewritten each epoch, or mode='none' to say so"
+    ]
     assert curves.mode == "none"
+    curves.update(1, {"train loss": 0.5})  # drawn, as it says: its line holds the point
+    np.testing.assert_array_equal(curves.lines["train loss"].get_xydata(), [[1, 0.5]])
     curves.close()
 
 
@@ -54,7 +61,7 @@ def test_no_warning_where_the_curves_go_somewhere_or_nowhere_on_purpose(
 def test_the_warning_points_at_the_scripts_own_line(monkeypatch: pytest.MonkeyPatch) -> None:
     """Shown with the caller's file and line (stacklevel), where the out_dir is to be added."""
     monkeypatch.setattr("linearnets.plotting._live_output.in_notebook", lambda: False)
-    with pytest.warns(UserWarning, match="LiveCurves draws nothing here") as record:
+    with pytest.warns(UserWarning, match="LiveCurves shows and saves nothing here") as record:
         LiveCurves(num_epochs=2).close()
     assert [(w.filename, w.category) for w in record] == [(__file__, UserWarning)]
 

@@ -73,12 +73,14 @@ def resolve_mode(mode: str, *, has_out: bool, out_name: str = "out") -> str:
     return mode
 
 
-def warn_drawn_nowhere(owner: str, *, out_name: str, files: str) -> None:
-    """Warn that ``owner``, whose mode "auto" resolved to "none", draws nothing: a script asked for
-    a figure it would never see. ``files`` says what ``out_name`` would give."""
+def warn_drawn_nowhere(owner: str, *, out_name: str, files: str, saved_by: str) -> None:
+    """Warn that ``owner``, whose mode "auto" resolved to "none", shows and saves nothing: a script
+    asked for a figure it would never see. Its figure is still drawn (``saved_by`` saves it);
+    ``files`` says what ``out_name`` would give."""
     warn(
-        f"{owner} draws nothing here: this is not Jupyter and no {out_name} was given; pass "
-        f"{out_name}=... for {files}, or mode='none' to say so",
+        f"{owner} shows and saves nothing here: this is not Jupyter and no {out_name} was given "
+        f"(its figure is drawn; {saved_by} saves it); pass {out_name}=... for {files}, or "
+        "mode='none' to say so",
     )
 
 

@@ -142,7 +142,10 @@ class Animator:
         # said once every setting passed (as LiveCurves): a refused call warns of nothing
         if mode == "auto" and self.mode == "none":  # a figure never to be seen
             warn_drawn_nowhere(
-                "Animator", out_name="out", files="a PNG and an SVG rewritten at each add"
+                "Animator",
+                out_name="out",
+                files="a PNG and an SVG rewritten at each add",
+                saved_by="plt.savefig",  # pyplot's current figure, as the book's plt.subplots
             )
 
     def config_axes(self) -> None:

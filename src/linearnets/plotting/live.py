@@ -12,7 +12,8 @@ place (``Line2D.set_data``); each update is then shown in one of three ways, the
 
 ``"auto"`` picks ``"notebook"`` inside a Jupyter kernel, else ``"file"`` when an output path was given, else
 ``"none"``, so a script using the book's ``Animator`` runs in a terminal without opening windows; there
-both warn that they draw nothing, naming the output to pass (``mode="none"`` says it is meant).
+both warn that they show and save nothing (the figure is still drawn), naming the output to pass
+(``mode="none"`` says it is meant).
 
 See D2L §3.6.6.
 """
@@ -139,7 +140,10 @@ class LiveCurves:
         self.ax.set_yscale(yscale)
         if mode == "auto" and self.mode == "none":  # a script asked for curves it would never see
             warn_drawn_nowhere(
-                "LiveCurves", out_name="out_dir", files="curves.png rewritten each epoch"
+                "LiveCurves",
+                out_name="out_dir",
+                files="curves.png rewritten each epoch",
+                saved_by="LiveCurves.fig.savefig",  # a bare figure: pyplot's plt.savefig never sees it
             )
 
     @property
