@@ -222,6 +222,28 @@ def test_load_data_shapes_and_lengths(real_memo: FashionMNISTArrays) -> None:
     assert tuple(image.shape) == (1, 28, 28) and label == 9  # the first test image: an ankle boot
 
 
+@pytest.mark.parametrize("train", [True, False], ids=["train", "test"])
+def test_load_data_loaders_have_the_dataloader_and_dataset_attributes_torchvisions_have(
+    real_memo: FashionMNISTArrays, train: bool
+) -> None:
+    """num_workers, drop_last, dataset.classes, .targets and .data were AttributeErrors, where the
+    book's DataLoader over torchvision's FashionMNIST has them."""
+    from linearnets.torchvision.datasets import FashionMNIST as TorchvisionFashionMNIST
+
+    train_iter, test_iter = load_data_fashion_mnist(256, resize=32, num_workers=4)
+    loader = train_iter if train else test_iter
+    reference = TorchvisionFashionMNIST(REAL_DIR, train=train)
+    assert loader.num_workers == 4 and loader.drop_last is False
+    dataset = loader.dataset
+    assert dataset.classes == reference.classes == list(CLASSES)
+    assert dataset.targets.dtype == reference.targets.dtype == torch.int64
+    assert torch.equal(dataset.targets, reference.targets)
+    assert dataset.data.dtype == torch.uint8 and tuple(dataset.data.shape[1:]) == (28, 28)
+    assert torch.equal(dataset.data, reference.data)  # as held, not resized
+    with pytest.raises(AttributeError, match=r"^ArrayLoader has no sampler: .*; read "):
+        loader.sampler  # noqa: B018
+
+
 def _pil_resized(images: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     """The book's Resize-then-ToTensor on each image: Pillow's bilinear resize, then / 255."""
     return torch.stack(

@@ -274,6 +274,48 @@ def test_attributes(images: torch.Tensor, labels: torch.Tensor) -> None:
     assert floats.num_classes is None and floats.feature_shape == (4,)
 
 
+def test_dataloader_attributes_a_section_3_5_reader_may_read(
+    images: torch.Tensor, labels: torch.Tensor
+) -> None:
+    """num_workers and drop_last were missing (an AttributeError where a DataLoader has them):
+    num_workers is the value asked (np.int64 as an int), drop_last False as a DataLoader's
+    default, which its last, shorter batch shows."""
+    loader = ArrayLoader(images, labels, 5, shuffle=False)
+    reference = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(images, labels), 5)
+    assert (
+        (loader.num_workers, loader.drop_last)
+        == (0, False)
+        == (
+            reference.num_workers,
+            reference.drop_last,
+        )
+    )
+    assert [len(y) for _, y in loader] == [len(y) for _, y in reference] == [5, 5, 5, 5, 3]
+    asked = ArrayLoader(images, labels, 5, shuffle=False, num_workers=np.int64(4))
+    assert asked.num_workers == 4 and type(asked.num_workers) is int
+
+
+@pytest.mark.parametrize("name", ["sampler", "batch_sampler"])
+def test_a_dataloaders_sampler_is_an_attribute_error_saying_what_to_use(
+    images: torch.Tensor, labels: torch.Tensor, name: str
+) -> None:
+    loader = ArrayLoader(images, labels, 5, shuffle=True)
+    with pytest.raises(AttributeError) as info:
+        getattr(loader, name)
+    assert str(info.value) == (
+        f"ArrayLoader has no {name}: it slices batches from tensors in memory, in the order "
+        "shuffle and generator give (a new permutation each pass when shuffled); read "
+        "loader.shuffle and loader.generator, or wrap loader.dataset in "
+        f"torch.utils.data.DataLoader for a {name}"
+    )
+    wrapped = torch.utils.data.DataLoader(loader.dataset, 5, shuffle=True)  # the fix given works
+    assert isinstance(getattr(wrapped, name), torch.utils.data.Sampler)
+    # any other missing name: Python's own message, and hasattr stays False
+    with pytest.raises(AttributeError, match=r"^'ArrayLoader' object has no attribute 'nope'$"):
+        loader.nope  # noqa: B018
+    assert not hasattr(loader, name)
+
+
 @pytest.mark.parametrize("shuffle", [False, True])
 @pytest.mark.parametrize("kind", ["uint8", "float"])
 def test_a_batch_changed_in_place_leaves_the_data_alone(
@@ -347,6 +389,10 @@ BAD = [
     ("negative label", dict(features=U8, labels=Y - 1, batch_size=2), UsageError, r"labels must be class indices >= 0, got -1"),
     ("num_classes too small", dict(features=U8, labels=Y + 3, batch_size=2, num_classes=3), UsageError, r"num_classes must exceed every label, got num_classes=3 and a label 3; pass num_classes=4"),
     ("num_classes 0", dict(features=U8, labels=Y, batch_size=2, num_classes=0), UsageError, r"num_classes must be a positive integer"),
+    ("num_workers -1", dict(features=U8, labels=Y, batch_size=2, num_workers=-1), UsageError, r"^num_workers must be an integer >= 0, got -1; pass e.g. num_workers=4$"),
+    ("num_workers str", dict(features=U8, labels=Y, batch_size=2, num_workers="4"), UsageTypeError, r"^num_workers must be an integer >= 0, got '4'; pass e.g. num_workers=4, "),
+    ("classes str", dict(features=U8, labels=Y, batch_size=2, classes="abc"), UsageTypeError, r"^classes must be a sequence of class names \(strings\), got .*abc.*; pass e\.g\. classes=\['T-shirt/top'"),
+    ("classes ints", dict(features=U8, labels=Y, batch_size=2, classes=[0, 1]), UsageTypeError, r"^classes must be a sequence of class names \(strings\)"),
 ]  # fmt: skip
 
 

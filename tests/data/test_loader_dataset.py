@@ -97,3 +97,25 @@ def test_a_dataset_of_one_example_says_one_example() -> None:
     assert repr(dataset) == "LoaderDataset(1 example of shape (1, 6, 5))"
     with pytest.raises(IndexError, match=r"^index must be in \[-1, 1\), got 1: the dataset holds 1 example$"):  # fmt: skip
         dataset[1]
+
+
+def test_data_targets_and_classes_are_the_loaders_as_torchvisions_dataset_has_them() -> None:
+    """loader.dataset lacked data, targets and classes, which torchvision's FashionMNIST has."""
+    loader = ArrayLoader(IMAGES, LABELS, 3, shuffle=True, resize=8, classes=list("abcdefghij"))
+    dataset = loader.dataset
+    assert dataset.data.dtype == torch.uint8 and torch.equal(dataset.data, IMAGES)  # unresized
+    assert dataset.targets.dtype == torch.int64 and torch.equal(dataset.targets, LABELS)
+    assert dataset.classes == list("abcdefghij")
+    assert dataset[2][1] == int(dataset.targets[2])
+
+
+def test_a_dataset_without_classes_says_how_to_give_them() -> None:
+    dataset = ArrayLoader(IMAGES, LABELS, 3, shuffle=False).dataset
+    with pytest.raises(AttributeError) as info:
+        dataset.classes  # noqa: B018
+    assert str(info.value) == (
+        "this dataset has no classes: its ArrayLoader was made without class names; pass "
+        "ArrayLoader(..., classes=[...]) (load_data_fashion_mnist's loaders have Fashion-MNIST's "
+        "ten)"
+    )
+    assert not hasattr(dataset, "classes")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 import os
 import re
 from collections.abc import Sequence
@@ -16,8 +15,10 @@ from linearnets._warn import warn
 from linearnets.data.download_destination import RootNotWritableError
 from linearnets.data.files import NotFoundError
 from linearnets.data.folder_contents import DOWNLOAD_CALL
+from linearnets.data.labels import CLASSES
 from linearnets.data.loader import ArrayLoader
-from linearnets.errors import DatasetError, DataWarning, UsageError, UsageTypeError
+from linearnets.data.loader_checks import check_num_workers
+from linearnets.errors import DatasetError, DataWarning, UsageError
 from linearnets.validation import check_positive_int
 
 if TYPE_CHECKING:
@@ -56,7 +57,8 @@ def load_data_fashion_mnist(
             search the usual places, as docs/fashion-mnist.md lists, and where none holds them,
             download them into the book's ``../data/FashionMNIST/raw`` as the book's does, with a
             :class:`~linearnets.errors.DataWarning` saying so).
-        num_workers: accepted for the book's signature; slicing needs no worker processes.
+        num_workers: accepted for the book's signature, and kept as the loaders' ``num_workers``;
+            slicing needs no worker processes.
         generator: source of the training set's shuffle; ``None`` uses torch's global generator.
         device: where the whole set is held and the batches come from (``None``: the CPU).
 
@@ -69,7 +71,7 @@ def load_data_fashion_mnist(
 
     See D2L §3.5.3.
     """
-    _check_num_workers(num_workers)
+    num_workers = check_num_workers(num_workers)
     # before the 60 MB are read and verified, with the book's batch size as the example
     batch_size = check_positive_int(
         "batch_size", batch_size, fix="pass e.g. batch_size=256, the book's"
@@ -84,6 +86,8 @@ def load_data_fashion_mnist(
         resize=resize,
         device=device,
         image_dtype=None,  # torch's default, as the book's ToTensor
+        num_workers=num_workers,
+        classes=CLASSES,  # dataset.classes, as torchvision's FashionMNIST spells them
     )
     test_iter = ArrayLoader(
         arrays.test_images,
@@ -93,6 +97,8 @@ def load_data_fashion_mnist(
         resize=resize,
         device=device,
         image_dtype=None,
+        num_workers=num_workers,
+        classes=CLASSES,
     )
     return train_iter, test_iter
 
@@ -206,16 +212,3 @@ def _why_unwritable(exc: UsageError) -> str:
         return "a file is there, not a folder"
     match = re.search(r"got .*? \((.*)\); pass a folder you can write to$", text)
     return match.group(1) if match else text
-
-
-def _check_num_workers(num_workers: int) -> None:
-    """Raise unless ``num_workers`` is an integer >= 0 (accepted for the book's signature)."""
-    if isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral):
-        raise UsageTypeError(
-            f"num_workers must be an integer >= 0, got {num_workers!r}; pass e.g. num_workers=4, "
-            "the book's (it is accepted for the book's signature: slicing needs no workers)"
-        )
-    if num_workers < 0:
-        raise UsageError(
-            f"num_workers must be an integer >= 0, got {num_workers}; pass e.g. num_workers=4"
-        )

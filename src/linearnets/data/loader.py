@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
@@ -20,7 +20,9 @@ import torch.nn.functional as F
 from linearnets._text import counted, gib_past
 from linearnets.config_checks import MAX_BATCH_BYTES, share_of
 from linearnets.data.loader_checks import (
+    check_classes,
     check_image_dtype,
+    check_num_workers,
     check_rank,
     check_tensors,
     checked_num_classes,
@@ -38,6 +40,9 @@ from linearnets.validation import (
 )
 
 __all__ = ["ArrayLoader", "largest_share"]
+
+# a DataLoader's attributes that ArrayLoader has no faithful value for
+_SAMPLERS = frozenset({"sampler", "batch_sampler"})
 
 
 def largest_share(batch_size: int, num_examples: int, world_size: int) -> int:
@@ -136,6 +141,13 @@ class ArrayLoader:
         image_dtype: the floating dtype uint8 images are yielded in: float32, or ``None`` for torch's
             default dtype read at each batch, as the book's ``ToTensor`` reads it
             (``torch.set_default_dtype(torch.float64)`` then gives float64 images, as in the book).
+        num_workers: kept as ``num_workers``, as a ``DataLoader`` keeps it (code reading
+            ``train_iter.num_workers`` works); slicing needs no worker processes.
+        classes: the class names, ``loader.dataset.classes`` (``None``: the dataset has none).
+
+    As a ``DataLoader``'s, ``drop_last`` is False (the last, shorter batch is yielded); there is no
+    ``sampler`` or ``batch_sampler``: the order is ``shuffle`` and ``generator``'s (an
+    AttributeError says so).
 
     ``len()`` is the number of (global) batches, the same on every rank, and every rank yields exactly
     that many. A rank whose share of the last batch is empty (fewer rows left than ranks) still yields it,
@@ -159,6 +171,8 @@ class ArrayLoader:
         world_size: int = 1,
         num_classes: int | None = None,
         image_dtype: torch.dtype | None = torch.float32,
+        num_workers: int = 0,
+        classes: Sequence[str] | None = None,
     ) -> None:
         self.batch_size = check_positive_int("batch_size", batch_size)
         self.world_size = check_positive_int("world_size", world_size)
@@ -184,6 +198,8 @@ class ArrayLoader:
         self.generator = generator
         self.rank = rank
         self.num_examples = int(features.shape[0])
+        self.num_workers = check_num_workers(num_workers)
+        self.classes = check_classes(classes)
 
     @property
     def feature_shape(self) -> tuple[int, ...]:
@@ -198,8 +214,23 @@ class ArrayLoader:
         is the number of examples, ``train_iter.dataset[i]`` one ``(X, y)``."""
         return LoaderDataset(self)
 
+    drop_last = False  # as a DataLoader's default: the last, shorter batch is yielded
+
     def __len__(self) -> int:
         return -(-self.num_examples // self.batch_size)
+
+    if not TYPE_CHECKING:  # hidden from type checkers: it would make every misspelt name Any
+
+        def __getattr__(self, name: str) -> Any:
+            # only for a name the loader lacks: a DataLoader's sampler, read by code written for one
+            if name in _SAMPLERS:
+                raise AttributeError(
+                    f"ArrayLoader has no {name}: it slices batches from tensors in memory, in the "
+                    "order shuffle and generator give (a new permutation each pass when "
+                    "shuffled); read loader.shuffle and loader.generator, or wrap loader.dataset "
+                    f"in torch.utils.data.DataLoader for a {name}"
+                )
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __repr__(self) -> str:
         # what a notebook cell ending in `train_iter` should say: not the address, nor the data

@@ -7,6 +7,7 @@ The size of its largest batch is checked in :mod:`linearnets.data.loader` itself
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,7 +22,9 @@ from linearnets.validation import (
 )
 
 __all__ = [
+    "check_classes",
     "check_image_dtype",
+    "check_num_workers",
     "check_rank",
     "check_tensors",
     "checked_num_classes",
@@ -132,3 +135,35 @@ def check_image_dtype(image_dtype: Any) -> torch.dtype | None:
             "pass e.g. image_dtype=torch.float32"
         )
     return image_dtype
+
+
+def check_num_workers(num_workers: Any) -> int:
+    """Return ``num_workers`` as an int, raising unless it is an integer >= 0 (accepted for the
+    book's signature and kept as the loader's ``num_workers``: slicing needs no workers)."""
+    if isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral):
+        raise UsageTypeError(
+            f"num_workers must be an integer >= 0, got {num_workers!r}; pass e.g. num_workers=4, "
+            "the book's (it is accepted for the book's signature: slicing needs no workers)"
+        )
+    if num_workers < 0:
+        raise UsageError(
+            f"num_workers must be an integer >= 0, got {num_workers}; pass e.g. num_workers=4"
+        )
+    return int(num_workers)
+
+
+def check_classes(classes: Any) -> list[str] | None:
+    """Return ``classes`` as a list of names (``None`` as is), raising unless it is a sequence of
+    strings: a bare string would be read as one class a letter."""
+    if classes is None:
+        return None
+    if (
+        isinstance(classes, str)
+        or not isinstance(classes, Sequence)
+        or not all(isinstance(name, str) for name in classes)
+    ):
+        raise UsageTypeError(
+            f"classes must be a sequence of class names (strings), got {describe(classes)}; "
+            "pass e.g. classes=['T-shirt/top', 'Trouser', ...], or None for none"
+        )
+    return list(classes)

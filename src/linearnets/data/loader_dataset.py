@@ -38,6 +38,29 @@ class LoaderDataset(Dataset[tuple[torch.Tensor, int | torch.Tensor]]):
     def __len__(self) -> int:
         return self.loader.num_examples
 
+    @property
+    def data(self) -> torch.Tensor:
+        """The examples as the loader holds them: uint8 images (N, H, W) unresized, as
+        torchvision's ``FashionMNIST.data`` (float features (N, ...) as given)."""
+        return self.loader.features
+
+    @property
+    def targets(self) -> torch.Tensor:
+        """The labels (N,), int64 class indices as torchvision's ``FashionMNIST.targets`` (or the
+        float regression targets)."""
+        return self.loader.labels
+
+    @property
+    def classes(self) -> list[str]:
+        """The class names, as torchvision's ``FashionMNIST.classes`` (the loader's ``classes``)."""
+        if self.loader.classes is None:
+            raise AttributeError(
+                "this dataset has no classes: its ArrayLoader was made without class names; "
+                "pass ArrayLoader(..., classes=[...]) (load_data_fashion_mnist's loaders have "
+                "Fashion-MNIST's ten)"
+            )
+        return list(self.loader.classes)
+
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int | torch.Tensor]:
         try:
             if isinstance(index, bool):  # True would be example 1 (operator.index takes it)
