@@ -719,6 +719,13 @@ def test_a_name_the_module_lacks_is_an_attribute_error_naming_the_scope() -> Non
     assert info.value.name == "no_such_name" and info.value.obj is d2l
 
 
+def _said_of(name: str) -> str:
+    """Return the message of the AttributeError ``d2l.<name>`` raises."""
+    with pytest.raises(AttributeError) as info:
+        getattr(d2l, name)
+    return str(info.value)
+
+
 @pytest.mark.parametrize(
     ("name", "meant"),
     [
@@ -732,9 +739,7 @@ def test_a_misspelt_name_of_this_module_gets_the_close_match_not_pip_install(
     name: str, meant: str
 ) -> None:
     """d2l.train_ch3x was sent to pip install d2l==0.17.6, whose package has no train_ch3x."""
-    with pytest.raises(AttributeError) as info:
-        getattr(d2l, name)
-    assert str(info.value) == (
+    assert _said_of(name) == (
         f"module 'linearnets.d2l' has no attribute '{name}': did you mean d2l.{meant}? "
         "(linearnets.d2l covers chapter 3 (linear neural networks) only, and the book's d2l "
         f"package (0.17.6) has no '{name}' either)"
@@ -746,9 +751,7 @@ def test_a_misspelt_name_of_this_module_gets_the_close_match_not_pip_install(
 def test_a_later_name_of_the_books_package_without_a_section_still_gets_its_install(
     name: str,
 ) -> None:
-    with pytest.raises(AttributeError) as info:
-        getattr(d2l, name)
-    assert str(info.value) == (
+    assert _said_of(name) == (
         f"module 'linearnets.d2l' has no attribute '{name}': d2l.{name} is of the book's d2l "
         "package, from a chapter after 3, and linearnets.d2l covers chapter 3 (linear neural "
         "networks) only; for later chapters use the book's d2l package (pip install "
