@@ -697,10 +697,33 @@ def test_a_value_that_is_no_whole_number_among_whole_numbers_in_y_is_named(
         assert load_classification_file(path).y.tolist() == kept
 
 
+def test_a_slip_in_a_small_y_test_beside_whole_numbers_is_named_not_a_numbering(
+    tmp_path: Path,
+) -> None:
+    """y = ['1', '2', '10'] * 20 beside y_test = ['2', 'x'] was told to number the labels (y_test
+    alone was not mostly whole numbers), which made '10' class 1 and '2' class 2 with no word of
+    'x': y's and y_test's labels are judged together, 'x' named to fix or drop, the cast kept.
+    Followed, the labels keep their meaning."""
+    y, y_test = np.array(["1", "2", "10"] * 20), np.array(["2", "x"])
+    path = _write(tmp_path, X=np.ones((60, 2)), y=y, X_test=np.ones((2, 2)), y_test=y_test)
+    assert _refusal(path) == (
+        f"{path}: y must hold integer class labels, got dtype <U2: whole numbers written as text, "
+        "and y_test[1] = 'x' is no whole number (1 of 2); fix or drop those examples (their rows "
+        "of X_test too), then store them as integers, y.astype(int), and y_test's alike"
+    )
+    path = _write(tmp_path, X=np.ones((60, 2)), y=y.astype(int), X_test=np.ones((1, 2)),
+                  y_test=y_test[:1].astype(int))  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)  # classes 0 and 3..9 hold no label: warned
+        data = load_classification_file(path)
+    assert data.y.tolist() == [1, 2, 10] * 20 and data.y_test is not None
+    assert data.y_test.tolist() == [2]
+
+
 @pytest.mark.parametrize(
     ("y", "y_test", "codes", "test_codes"),
     [(["1", "2", "10", "x"], ["a", "b"], [0, 2, 1, 5], [3, 4]),
-     (["1", "2"], ["a", "b", "1"], [0, 1], [2, 3, 0])],
+     (["1", "2"], ["a", "b", "c", "1"], [0, 1], [2, 3, 4, 0])],
 )  # fmt: skip
 def test_labels_mostly_words_in_y_or_y_test_are_numbered_together_none_dropped(
     tmp_path: Path, y: list[str], y_test: list[str], codes: list[int], test_codes: list[int]
@@ -708,8 +731,9 @@ def test_labels_mostly_words_in_y_or_y_test_are_numbered_together_none_dropped(
     """y = ['1', '2', '10', 'x'] beside y_test = ['a', 'b'] was told y[3] = 'x' is "no whole
     number", a missing label to drop, before y_test's words made the labels numbered, where 'x' is
     a label as good as 'a'; y = ['1', '2'] beside y_test = ['a', 'b', '1'] was told to fix or
-    drop two thirds of the test set. The cast is offered only where y and y_test are each mostly
-    whole numbers; else both are numbered together, no example dropped. Followed, it loads."""
+    drop two thirds of the test set. The cast is offered only where y's and y_test's labels
+    together are mostly whole numbers; else both are numbered together, no example dropped.
+    Followed, it loads."""
     labels, test = np.array(y), np.array(y_test)
     file = {"X": np.ones((len(y), 2)), "y": labels, "X_test": np.ones((len(test), 2)),
             "y_test": test}  # fmt: skip

@@ -1652,6 +1652,69 @@ def test_a_missing_value_in_the_first_row_of_a_file_without_a_header_is_named_as
     assert X.tolist() == oracle[:, :-1].tolist() and y.flatten().tolist() == [6, 9, 3]
 
 
+@pytest.mark.parametrize("first", ["2019,2020,", "1990,2000,?"])
+def test_numbers_beside_a_missing_value_above_rows_that_all_miss_one_are_refused_as_names_or_data(
+    tmp_path: Path, first: str
+) -> None:
+    """'2019,2020,' above rows that all miss a value was read as a data row, told the fill of the
+    features' means, which counted the names: followed, 1012.5 (2020 and 5's mean) filled X. As
+    names and as data the two readings give other data: both are named, the fill not offered."""
+    path = _written(tmp_path / "n.csv", f"{first}\n1,,3\n4,5,\n")
+    numbers, cell = first.split(",")[:2], first.split(",")[2]
+    assert _refusal(path) == (
+        f"{path}: line 1 holds both numbers ({numbers[0]!r}, {numbers[1]!r}) and missing values "
+        f"({cell!r}): if it names the columns, rename those that read as numbers (e.g. "
+        f"'x{numbers[0]}'; a first row is skipped as names only when none of its cells is a "
+        "number); if it is data, fill its missing values (every row misses one: dropping them "
+        "would leave none)"
+    )
+    # renamed as told, the names are skipped and the fill reads the data alone
+    said = _refusal(_written(path, f"x{numbers[0]},x{numbers[1]},{cell}\n1,,3\n4,5,\n"))
+    assert "fill the features' missing values instead" in said
+    follow(said, path)
+    X, y = load_regression_file(_complete(path))
+    assert X.tolist() == [[1, 5]] and y.flatten().tolist() == [3]
+
+
+@pytest.mark.parametrize(
+    "cell,told", [("1_0", "(write it as 10)"), ('"0,500"', "(a decimal comma: write it '0.500')")]
+)
+def test_a_first_row_s_cell_spelt_otherwise_is_told_its_spelling(
+    tmp_path: Path, cell: str, told: str
+) -> None:
+    """'1_0,2,3' as a first row was told "if it is data, fix '1_0'", where the same cell below it
+    is told its spelling: the first row's is told it too."""
+    path = _written(tmp_path / "s.csv", f"{cell},2,3\n4,5,6\n")
+    shown = cell.strip('"')
+    assert _refusal(path) == (
+        f"{path}: line 1 holds both numbers ('2', '3') and text ({shown!r}): if it names the "
+        "columns, rename those that read as numbers (e.g. 'x2'; a first row is skipped as names "
+        f"only when none of its cells is a number); if it is data, fix {shown!r} {told}"
+    )
+    fixed = told.rpartition(" ")[2].strip("')")
+    X, _ = load_regression_file(_written(path, f"{fixed},2,3\n4,5,6\n"))
+    assert (
+        X[0].tolist() == torch.tensor([float(shown.replace("_", "").replace(",", ".")), 2]).tolist()
+    )
+
+
+@pytest.mark.parametrize("cells", [("1,234", "0,500"), ("1,250", "2,5")])
+def test_thousands_beside_a_decimal_comma_in_its_column_are_a_decimal_comma(
+    tmp_path: Path, cells: tuple[str, str]
+) -> None:
+    """'1,234' was told to be saved as '1234' beside '0,500' in its column, which no thousands
+    separator makes: the column has decimal commas, and '1,234' is told '1.234', as the same
+    column in an .npz is."""
+    path = _written(tmp_path / "c.csv", f'a,y\n"{cells[0]}",1\n"{cells[1]}",3\n')
+    point = cells[0].replace(",", ".")
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 2, column 1 holds {cells[0]!r}, a number written with "
+        "a decimal comma; every cell must be a number as numpy and pandas read one: write it "
+        f"with '.' as the decimal point ({point!r}), e.g. save the table with '.' as the "
+        "spreadsheet's decimal separator"
+    )
+
+
 def test_the_drop_fix_reads_and_saves_a_file_without_a_header_as_one(tmp_path: Path) -> None:
     """A file without a header was told pd.read_csv(path, na_values=['?']).dropna(): pandas read
     its first row as the column names (the second 0 renamed '0.1'), saved again as the table's

@@ -544,6 +544,25 @@ def test_a_comma_after_a_first_group_of_0_is_a_decimal_comma_not_thousands(tmp_p
     assert load_regression_file(tmp_path / "fixed.npz")[0][:, 0].tolist() == oracle.tolist()
 
 
+@pytest.mark.parametrize(
+    ("written", "first", "many"),
+    [(["0,500", "1,234.5", "2", "3"], "'1,234.5' at X[1, 0] (the only one", "'0,500' at X[0, 0]"),
+     (["0,250", "1,500.75", "2,000.5", "3"], "'1,500.75' at X[1, 0] (the first of 2",
+      "'0,250' at X[0, 0]")],
+)  # fmt: skip
+def test_a_decimal_comma_beside_thousands_and_a_point_is_named_ambiguous_never_ranked(
+    tmp_path: Path, written: list[str], first: str, many: str
+) -> None:
+    """'0,500' (a decimal comma: no thousands group starts with 0) beside '1,234.5' (thousands,
+    then a point) was called a word and told numpy.unique's ranks, which followed replace the
+    numbers by 0, 1, 2, 3: the column is written two ways, named ambiguous, as '1.5' beside
+    '2,5' is, no rank offered."""
+    X = np.array(written).reshape(-1, 1)
+    said = _refused(load_regression_file, tmp_path / "d.npz", X=X, y=np.arange(4.0))
+    assert f"{first} with a '.' not between thousands) is ambiguous beside the decimal commas of X ({many})" in said  # fmt: skip
+    assert "numpy.unique" not in said
+
+
 def test_words_in_x_beside_x_test_of_numbers_are_told_x_test_s_encoding(tmp_path: Path) -> None:
     """X's words beside X_test's floats were told numpy.concatenate([X, X_test]): it made the
     floats text ('0.0', '1.0') numbered apart from X's words, 'a'..'c' 2..4 in X and X_test's

@@ -171,10 +171,10 @@ def _not_whole(name: str, array: np.ndarray, *, test_set: bool, y_test: np.ndarr
 def _text(name: str, array: np.ndarray, *, test_set: bool, y_test: np.ndarray | None) -> str:
     """Say how to store ``array`` (N,) of text as class labels: cast (:func:`_cast`) where its
     values are whole numbers written as text, keeping their meaning, else numbered; where most
-    of them are (more than half of those not missing: a column mostly of words is words), and
-    most of ``y_test``'s (text beside ``y``, cast or numbered with it) too, the others, '1', '2',
-    '10', 'x', are named to fix or drop in both (numbered with numpy.unique, '10' would come
-    before '2'); where either is mostly words, both are numbered, 'x' a label as good as 'a';
+    of them are (more than half of those not missing: a column mostly of words is words), with
+    ``y_test``'s counted among them (text beside ``y``, cast or numbered with it), the others,
+    '1', '2', '10', 'x', are named to fix or drop in both (numbered with numpy.unique, '10' would
+    come before '2'); where they are mostly words, both are numbered, 'x' a label as good as 'a';
     once its missing values (:func:`~linearnets.data.csv_cells.is_missing`) and those of
     ``y_test`` are dropped, as a cast fails on them and numbering would make a class of them; none
     of its values is a label where every one is missing."""
@@ -198,10 +198,9 @@ def _text(name: str, array: np.ndarray, *, test_set: bool, y_test: np.ndarray | 
     # each set's cast, and where a value is none: y and y_test are cast, or numbered, together
     casts = [_whole_numbers(labels, gone) for (_, labels), gone in zip(found, missing, strict=True)]
     cast, fix = casts[0][0], "drop"
-    if all(
-        c is not None and 2 * none.sum() < (~gone).sum()
-        for (c, none), gone in zip(casts, missing, strict=True)
-    ):
+    # mostly whole numbers, y's and y_test's together (a slip in a small y_test weighs as little)
+    nones = sum(int(none.sum()) for _, none in casts)
+    if all(c is not None for c, _ in casts) and 2 * nones < sum(int((~g).sum()) for g in missing):
         for k, ((label, _), (_, none)) in enumerate(zip(found, casts, strict=True)):
             said.insert(2 * k + 1, _said(label, values[k], none, "is no whole number"))
             missing[k] = missing[k] | none

@@ -32,6 +32,7 @@ __all__ = [
     "is_missing",
     "missing_value",
     "mixed",
+    "names_or_data",
     "number",
     "numeric_table",
     "other_digits",
@@ -387,7 +388,8 @@ def _not_a_number(
             "pd.get_dummies(..., dtype=int) or df[bools] = df[bools].astype(int) in pandas, then "
             "save the table again"
         )
-    if thousands(cell):
+    column = [r[j].strip() for _, r in rows if len(r) > j]
+    if thousands(cell) and not any(map(_decimal_comma, column)):  # '1,234' beside '0,500': ','
         return DatasetError(
             f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "
             f"a number written with {THOUSANDS_FORMAT}; every "
@@ -395,7 +397,7 @@ def _not_a_number(
             f"({cell.strip().replace(',', '')!r}), e.g. in Excel as the Number format with 'Use "
             "1000 Separator' cleared"
         )
-    if _DECIMAL_COMMA.fullmatch(cell.strip()):  # '0,500', quoted: no thousands (a first 0)
+    if _DECIMAL_COMMA.fullmatch(cell.strip()):  # '0,500' or '1,234' beside it, quoted
         return DatasetError(
             f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "
             "a number written with a decimal comma; every cell must be a number as numpy and "
@@ -416,6 +418,12 @@ def _not_a_number(
         f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r:.30}; "
         f"every cell must be {rule}"
     )
+
+
+def _decimal_comma(cell: str) -> bool:
+    """Whether ``cell`` is a number with a decimal comma no thousands separator makes ('0,500',
+    '2,5')."""
+    return _DECIMAL_COMMA.fullmatch(cell) is not None and not thousands(cell)
 
 
 def _python_spelling(cell: str) -> str:
@@ -441,18 +449,39 @@ def mixed(row: list[str]) -> bool:
     )
 
 
+def names_or_data(rows: Rows) -> bool:
+    """Whether the first of ``rows``, numbers beside a missing value ('2019,2020,'), is as likely
+    names (numbers, and an unnamed column) as a data row that misses a value, where the two
+    readings give other data: every row misses a value, so the fix fills the features with their
+    means, which would count those numbers (where some rows miss none, dropping the rows that miss
+    one drops it either way)."""
+    first = rows[0][1]  # its missing value no number ('nan' is one: a row of numbers is data)
+    unnamed = any(number(cell) is None and missing_value(cell) for cell in first)
+    return unnamed and all(any(map(is_missing, row)) for _, row in rows)
+
+
 def refuse_mixed_first_row(path: Path, line: int, row: list[str]) -> NoReturn:
     """Refuse a first row of numbers and text: column names some of which read as numbers (2019,
-    inf, nan), or a first data row with a bad cell; say what fixes either."""
+    inf, nan), or a first data row with a bad cell (its spelling as a number, if it has one); or
+    numbers beside missing values, names or data with every row missing a value; say what fixes
+    either."""
     numbers = [cell.strip() for cell in row if number(cell) is not None]
     others = [cell.strip() for cell in row if number(cell) is None]
 
     def shown(cells: list[str]) -> str:
         return ", ".join(repr(c)[:30] for c in cells[:3]) + (", …" if len(cells) > 3 else "")
 
+    kind, fix = "text", f"fix {shown(others)}"
+    if all(map(missing_value, others)):  # '2019,2020,' where every row misses one: names_or_data
+        kind = "missing values"
+        fix = "fill its missing values (every row misses one: dropping them would leave none)"
+    elif len(others) == 1 and _DECIMAL_COMMA.fullmatch(others[0]):  # '0,500', quoted
+        fix += f" (a decimal comma: write it {others[0].replace(',', '.')!r})"
+    elif len(others) == 1 and _python_spelling(others[0]):  # '1_0', '３'
+        fix += f" (write it as {_python_spelling(others[0]).rpartition(' ')[2]})"
     raise DatasetError(
-        f"{shown_path(path)}: line {line} holds both numbers ({shown(numbers)}) and text "
+        f"{shown_path(path)}: line {line} holds both numbers ({shown(numbers)}) and {kind} "
         f"({shown(others)}): if it names the columns, rename those that read as numbers (e.g. "
         f"{'x' + numbers[0]!r:.30}; a first row is skipped as names only when none of its cells is "
-        f"a number); if it is data, fix {shown(others)}{comment_fix(row[0])}"
+        f"a number); if it is data, {fix}{comment_fix(row[0])}"
     )

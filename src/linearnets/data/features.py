@@ -286,6 +286,12 @@ def _written_with(
         if all(thousands(t) for t in with_commas):
             return [(of_kind(","), of_kind(""))], THOUSANDS_FORMAT, "save {} without them"
         decimal = all(_DECIMAL_COMMA.fullmatch(t) for t in with_commas)
+        comma_only = [bool(_DECIMAL_COMMA.fullmatch(t)) and not thousands(t) for t in with_commas]
+        others = [t for t, c in zip(with_commas, comma_only, strict=True) if not c]
+        if not decimal and any(comma_only) and all(map(thousands, others)):
+            # '0,500' (a decimal comma: no thousands group starts with 0) beside '1,234.5'
+            # (thousands, then a decimal point): the column is written two ways
+            return [(of_kind("."), of_kind("")), (of_kind(","), of_kind("."))], None, ""
     stripped = np.char.strip(column)
     found = None
     for separator, grouped in _GROUPS.items():
