@@ -723,7 +723,10 @@ def test_a_slip_in_a_small_y_test_beside_whole_numbers_is_named_not_a_numbering(
 @pytest.mark.parametrize(
     ("y", "y_test", "codes", "test_codes"),
     [(["1", "2", "10", "x"], ["a", "b"], [0, 2, 1, 5], [3, 4]),
-     (["1", "2"], ["a", "b", "c", "1"], [0, 1], [2, 3, 4, 0])],
+     (["1", "2"], ["a", "b", "1"], [0, 1], [2, 3, 0]),
+     (["1", "a", "b", "c"], ["1", "2", "3", "4", "5", "6"], [0, 6, 7, 8], [0, 1, 2, 3, 4, 5]),
+     (["1", "2", "3", "4", "5", "6", "7", "8"], ["a", "b", "c", "1"], [0, 1, 2, 3, 4, 5, 6, 7],
+      [8, 9, 10, 0])],
 )  # fmt: skip
 def test_labels_mostly_words_in_y_or_y_test_are_numbered_together_none_dropped(
     tmp_path: Path, y: list[str], y_test: list[str], codes: list[int], test_codes: list[int]
@@ -732,8 +735,8 @@ def test_labels_mostly_words_in_y_or_y_test_are_numbered_together_none_dropped(
     number", a missing label to drop, before y_test's words made the labels numbered, where 'x' is
     a label as good as 'a'; y = ['1', '2'] beside y_test = ['a', 'b', '1'] was told to fix or
     drop two thirds of the test set. The cast is offered only where y's and y_test's labels
-    together are mostly whole numbers; else both are numbered together, no example dropped.
-    Followed, it loads."""
+    together are mostly whole numbers and neither holds more words than whole numbers; else both
+    are numbered together, no example dropped. Followed, it loads."""
     labels, test = np.array(y), np.array(y_test)
     file = {"X": np.ones((len(y), 2)), "y": labels, "X_test": np.ones((len(test), 2)),
             "y_test": test}  # fmt: skip

@@ -393,9 +393,12 @@ def test_a_pandas_index_above_default_column_names_is_refused_as_an_index(tmp_pa
     _written(path, "0.5,1.0,2.0\n1.5,-1.0,3.0\n2.5,0.0,1.0\n")
     X, y = load_regression_file(path)
     assert X.tolist() == [[0.5, 1], [1.5, -1], [2.5, 0]] and y.reshape(-1).tolist() == [2, 3, 1]
-    # data whose first example lacks its first value is named as a missing value
-    assert _refusal(_written(path, ",5,6\n1,2,3\n")).startswith(
-        f"{path} is not a numeric CSV: line 1, column 1 holds '', a missing value"
+    # data whose first example lacks its first value, or pandas' index over names that read as
+    # numbers: either reading is named, as names or data
+    assert _refusal(_written(path, ",5,6\n1,2,3\n")).endswith(
+        "and missing values (''): if it names the columns, rename those that read as numbers (e.g. "
+        "'x5'; a first row is skipped as names only when none of its cells is a number); if it is "
+        "data, fill the values it misses, or delete the line"
     )
 
 
@@ -1171,10 +1174,7 @@ def test_hash_led_numbers_refused_on_any_path_are_told_how_to_write_a_comment(
         "y; to skip the line as a comment, start it with '# ' (a blank after '#')"
     )
     path = _written(tmp_path / "e.csv", "#N/A,2,3\n4,5,6\n")  # an error value: no comment
-    said = _refusal(path)
-    assert said.startswith(
-        f"{path} is not a numeric CSV: line 1, column 1 holds '#N/A', a missing value"
-    ) and said.endswith(_drop_said(path, [], ["#N/A"], header=False))
+    assert _refusal(path).endswith("if it is data, fill the values it misses, or delete the line")
     X, _ = load_regression_file(_written(tmp_path / "w.csv", rows + "# 1e5\n4,4,4\n"))
     oracle = np.loadtxt(io.StringIO(rows + "4,4,4\n"), delimiter=",", skiprows=1)
     np.testing.assert_array_equal(np.asarray(X), oracle[:, :2].astype(np.float32))
@@ -1630,46 +1630,46 @@ def test_the_drop_fix_names_the_markers_pandas_and_r_do_not_read_as_missing(
     assert y.flatten().tolist() == [1, 2, 0, 1, 2]
 
 
-@pytest.mark.parametrize("cell", ["", "NA", "?"])
-def test_a_missing_value_in_the_first_row_of_a_file_without_a_header_is_named_as_one(
-    tmp_path: Path, cell: str
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1,,3\n4,5,6\n7,8,9\n2,1,3\n",  # data that misses a value
+        "1,NA,3\n4,5,6\n7,8,9\n2,1,3\n",
+        "2019,2020,\n1,,3\n4,5,\n",  # names, the last column unnamed, above rows that miss one
+        ",2019,2020\n0,0.5,1\n1,1.5,2\n",  # pandas' index over names that read as numbers
+    ],
+)
+def test_a_first_row_of_numbers_and_missing_values_is_named_as_names_or_data(
+    tmp_path: Path, text: str
 ) -> None:
-    """A first row of numbers and a missing value ('1,,3') was refused as a row of "both numbers
-    ('1', '3') and text ('')", told to rename the columns or "fix ''": it is a first data row
-    that misses a value, named as such with the fix that drops it, which loads."""
-    text = f"1,{cell},3\n4,5,6\n7,8,9\n2,1,3\n"
+    """A first row of numbers and a missing value ('1,,3') was told "both numbers ('1', '3') and
+    text ('')", to rename the columns or "fix ''". Read as data, ',2019,2020' (pandas' index over
+    such names) loaded its index as a feature, and '2019,2020,' above rows that all miss a value
+    was told a fill of the means that counted the names; read as names, '1,,3' lost an example:
+    the file cannot say which it is, so both readings are named, each with its fix. Followed as
+    data (the line deleted) or as names (renamed), the file is read as meant."""
     path = _written(tmp_path / "f.csv", text)
-    said = _refusal(path)
-    assert said == (
-        f"{path} is not a numeric CSV: line 1, column 2 holds {cell!r}, a missing value (pandas "
-        "writes NaN as an empty cell, R's write.csv as NA); every cell must be a number: drop or "
-        "fill the examples that miss one first, "
-        + _drop_said(path, [cell] * (cell == "?"), [cell] * (cell == "?"), header=False)
-    )
-    follow(said, path)
-    X, y = load_regression_file(_complete(path))
-    oracle = np.loadtxt(io.StringIO(text.split("\n", 1)[1]), delimiter=",")
-    assert X.tolist() == oracle[:, :-1].tolist() and y.flatten().tolist() == [6, 9, 3]
-
-
-@pytest.mark.parametrize("first", ["2019,2020,", "1990,2000,?"])
-def test_numbers_beside_a_missing_value_above_rows_that_all_miss_one_are_refused_as_names_or_data(
-    tmp_path: Path, first: str
-) -> None:
-    """'2019,2020,' above rows that all miss a value was read as a data row, told the fill of the
-    features' means, which counted the names: followed, 1012.5 (2020 and 5's mean) filled X. As
-    names and as data the two readings give other data: both are named, the fill not offered."""
-    path = _written(tmp_path / "n.csv", f"{first}\n1,,3\n4,5,\n")
-    numbers, cell = first.split(",")[:2], first.split(",")[2]
+    first = text.split("\n")[0].split(",")
+    numbers = [c for c in first if c and c != "NA"]
+    missing = [c for c in first if c not in numbers]
+    shown = ", ".join(map(repr, numbers[:3]))
     assert _refusal(path) == (
-        f"{path}: line 1 holds both numbers ({numbers[0]!r}, {numbers[1]!r}) and missing values "
-        f"({cell!r}): if it names the columns, rename those that read as numbers (e.g. "
-        f"'x{numbers[0]}'; a first row is skipped as names only when none of its cells is a "
-        "number); if it is data, fill its missing values (every row misses one: dropping them "
-        "would leave none)"
+        f"{path}: line 1 holds both numbers ({shown}) and missing values ({missing[0]!r}): if it "
+        f"names the columns, rename those that read as numbers (e.g. 'x{numbers[0]}'; a first "
+        "row is skipped as names only when none of its cells is a number); if it is data, fill "
+        "the values it misses, or delete the line"
     )
-    # renamed as told, the names are skipped and the fill reads the data alone
-    said = _refusal(_written(path, f"x{numbers[0]},x{numbers[1]},{cell}\n1,,3\n4,5,\n"))
+    rest = text.split("\n", 1)[1]
+    if text.startswith("1,"):  # data: the line deleted, the others load as they are
+        X, y = load_regression_file(_written(path, rest))
+        oracle = np.loadtxt(io.StringIO(rest), delimiter=",")
+        assert X.tolist() == oracle[:, :-1].tolist() and y.flatten().tolist() == [6, 9, 3]
+        return
+    renamed = ",".join(f"x{c}" if c else c for c in first)
+    said = _refusal(_written(path, f"{renamed}\n{rest}"))  # names: renamed, no longer data
+    if text.startswith(","):
+        assert "has an unnamed first column" in said  # pandas' index, told as such
+        return
     assert "fill the features' missing values instead" in said
     follow(said, path)
     X, y = load_regression_file(_complete(path))
@@ -1677,10 +1677,15 @@ def test_numbers_beside_a_missing_value_above_rows_that_all_miss_one_are_refused
 
 
 @pytest.mark.parametrize(
-    "cell,told", [("1_0", "(write it as 10)"), ('"0,500"', "(a decimal comma: write it '0.500')")]
+    "cell,told,meant",
+    [
+        ("1_0", "(write it as 10)", 10),
+        ('"0,500"', "(a decimal comma: write it '0.500')", 0.5),
+        ('"1,234"', "(thousands separators: write it '1234')", 1234),
+    ],
 )
 def test_a_first_row_s_cell_spelt_otherwise_is_told_its_spelling(
-    tmp_path: Path, cell: str, told: str
+    tmp_path: Path, cell: str, told: str, meant: float
 ) -> None:
     """'1_0,2,3' as a first row was told "if it is data, fix '1_0'", where the same cell below it
     is told its spelling: the first row's is told it too."""
@@ -1693,8 +1698,20 @@ def test_a_first_row_s_cell_spelt_otherwise_is_told_its_spelling(
     )
     fixed = told.rpartition(" ")[2].strip("')")
     X, _ = load_regression_file(_written(path, f"{fixed},2,3\n4,5,6\n"))
-    assert (
-        X[0].tolist() == torch.tensor([float(shown.replace("_", "").replace(",", ".")), 2]).tolist()
+    assert X[0].tolist() == torch.tensor([meant, 2]).tolist()
+
+
+def test_thousands_with_two_commas_beside_a_decimal_comma_are_still_thousands(
+    tmp_path: Path,
+) -> None:
+    """'1,234,567' beside '0,5' in its column lost its thousands separators' message (no decimal
+    comma writes two commas): it keeps it, and followed the value loads."""
+    path = _written(tmp_path / "c.csv", 'a,y\n"1,234,567",1\n"0,5",3\n')
+    assert _refusal(path).endswith(
+        "holds '1,234,567', a number written with thousands separators (a spreadsheet's number "
+        "format); every cell must be a number as numpy and pandas read one: save the column "
+        "without them ('1234567'), e.g. in Excel as the Number format with 'Use 1000 Separator' "
+        "cleared"
     )
 
 

@@ -548,7 +548,9 @@ def test_a_comma_after_a_first_group_of_0_is_a_decimal_comma_not_thousands(tmp_p
     ("written", "first", "many"),
     [(["0,500", "1,234.5", "2", "3"], "'1,234.5' at X[1, 0] (the only one", "'0,500' at X[0, 0]"),
      (["0,250", "1,500.75", "2,000.5", "3"], "'1,500.75' at X[1, 0] (the first of 2",
-      "'0,250' at X[0, 0]")],
+      "'0,250' at X[0, 0]"),
+     # the decimal comma quoted is one no thousands separator makes, never the value named
+     (["1,234.5", "2,000", "0,5", "3"], "'1,234.5' at X[0, 0] (the only one", "'0,5' at X[2, 0]")],
 )  # fmt: skip
 def test_a_decimal_comma_beside_thousands_and_a_point_is_named_ambiguous_never_ranked(
     tmp_path: Path, written: list[str], first: str, many: str
@@ -561,6 +563,14 @@ def test_a_decimal_comma_beside_thousands_and_a_point_is_named_ambiguous_never_r
     said = _refused(load_regression_file, tmp_path / "d.npz", X=X, y=np.arange(4.0))
     assert f"{first} with a '.' not between thousands) is ambiguous beside the decimal commas of X ({many})" in said  # fmt: skip
     assert "numpy.unique" not in said
+
+
+def test_a_decimal_comma_beside_thousands_without_a_point_is_no_crash(tmp_path: Path) -> None:
+    """['0,5', '1,234,567', '3'] (a decimal comma beside thousands, no '.') raised IndexError
+    from the ambiguity's message, which names a value with a '.': it is refused as before."""
+    X = np.array(["0,5", "1,234,567", "3"]).reshape(-1, 1)
+    said = _refused(load_regression_file, tmp_path / "d.npz", X=X, y=np.arange(3.0))
+    assert said.startswith(f"{tmp_path / 'd.npz'}: X must hold real numbers, got dtype <U9: text")
 
 
 def test_words_in_x_beside_x_test_of_numbers_are_told_x_test_s_encoding(tmp_path: Path) -> None:

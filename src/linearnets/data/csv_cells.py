@@ -24,6 +24,7 @@ from linearnets.data.new_names import new_file_beside
 from linearnets.errors import DatasetError
 
 __all__ = [
+    "DECIMAL_COMMA",
     "MISSING",
     "THOUSANDS_FORMAT",
     "Source",
@@ -32,7 +33,6 @@ __all__ = [
     "is_missing",
     "missing_value",
     "mixed",
-    "names_or_data",
     "number",
     "numeric_table",
     "other_digits",
@@ -59,8 +59,9 @@ _R_NA = ("NA", "")
 # a number with commas between groups of three digits, as a spreadsheet shows 1,234,567.5 (quoted
 # in the file, or the commas would have split the cell)
 _THOUSANDS = re.compile(r"[-+]?[1-9]\d{0,2}(,\d{3})+(\.\d*)?")
-# a number with a decimal comma that no thousands separator can be ('0,500', '12,5'; quoted)
-_DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
+# a number written with a decimal comma: '1,5', '-0,25', ',5' (quoted in a CSV file); '1,234' too,
+# which thousands separators may write
+DECIMAL_COMMA = re.compile(r"[-+]?(\d+,\d*|,\d+)")
 # what such a number is written with, as a refusal says it
 THOUSANDS_FORMAT = "thousands separators (a spreadsheet's number format)"
 
@@ -389,7 +390,9 @@ def _not_a_number(
             "save the table again"
         )
     column = [r[j].strip() for _, r in rows if len(r) > j]
-    if thousands(cell) and not any(map(_decimal_comma, column)):  # '1,234' beside '0,500': ','
+    # '1,234' beside '0,500' in its column: a decimal comma ('1,234,567' none)
+    comma = DECIMAL_COMMA.fullmatch(cell.strip()) is not None
+    if thousands(cell) and not (comma and any(map(_decimal_comma, column))):
         return DatasetError(
             f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "
             f"a number written with {THOUSANDS_FORMAT}; every "
@@ -397,7 +400,7 @@ def _not_a_number(
             f"({cell.strip().replace(',', '')!r}), e.g. in Excel as the Number format with 'Use "
             "1000 Separator' cleared"
         )
-    if _DECIMAL_COMMA.fullmatch(cell.strip()):  # '0,500' or '1,234' beside it, quoted
+    if comma:  # '0,500', or '1,234' beside it, quoted
         return DatasetError(
             f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "
             "a number written with a decimal comma; every cell must be a number as numpy and "
@@ -423,7 +426,7 @@ def _not_a_number(
 def _decimal_comma(cell: str) -> bool:
     """Whether ``cell`` is a number with a decimal comma no thousands separator makes ('0,500',
     '2,5')."""
-    return _DECIMAL_COMMA.fullmatch(cell) is not None and not thousands(cell)
+    return DECIMAL_COMMA.fullmatch(cell) is not None and not thousands(cell)
 
 
 def _python_spelling(cell: str) -> str:
@@ -441,30 +444,17 @@ def _python_spelling(cell: str) -> str:
 
 def mixed(row: list[str]) -> bool:
     """Whether a first row holds names and numbers: a header whose names include numbers (a
-    number in other digits is neither: the table names it as a bad cell; nor is a missing value,
-    as in '1,,3': a first data row that misses one, which the table names as such)."""
+    number in other digits is neither: the table names it as a bad cell), or beside an empty one
+    (',2019,2020', pandas' index over names that read as numbers; '1,,3', data that misses one)."""
     numbers = [number(cell) is not None for cell in row]
-    return any(numbers) and not all(
-        n or other_digits(c) or missing_value(c) for n, c in zip(numbers, row, strict=True)
-    )
-
-
-def names_or_data(rows: Rows) -> bool:
-    """Whether the first of ``rows``, numbers beside a missing value ('2019,2020,'), is as likely
-    names (numbers, and an unnamed column) as a data row that misses a value, where the two
-    readings give other data: every row misses a value, so the fix fills the features with their
-    means, which would count those numbers (where some rows miss none, dropping the rows that miss
-    one drops it either way)."""
-    first = rows[0][1]  # its missing value no number ('nan' is one: a row of numbers is data)
-    unnamed = any(number(cell) is None and missing_value(cell) for cell in first)
-    return unnamed and all(any(map(is_missing, row)) for _, row in rows)
+    return any(numbers) and not all(n or other_digits(c) for n, c in zip(numbers, row, strict=True))
 
 
 def refuse_mixed_first_row(path: Path, line: int, row: list[str]) -> NoReturn:
     """Refuse a first row of numbers and text: column names some of which read as numbers (2019,
-    inf, nan), or a first data row with a bad cell (its spelling as a number, if it has one); or
-    numbers beside missing values, names or data with every row missing a value; say what fixes
-    either."""
+    inf, nan), or a first data row with a bad cell (its spelling as a number, if it has one) or
+    missing values (names, or data? either reading of ',2019,2020' or '1,,3' may be the file's,
+    and they load other data); say what fixes either."""
     numbers = [cell.strip() for cell in row if number(cell) is not None]
     others = [cell.strip() for cell in row if number(cell) is None]
 
@@ -472,10 +462,12 @@ def refuse_mixed_first_row(path: Path, line: int, row: list[str]) -> NoReturn:
         return ", ".join(repr(c)[:30] for c in cells[:3]) + (", …" if len(cells) > 3 else "")
 
     kind, fix = "text", f"fix {shown(others)}"
-    if all(map(missing_value, others)):  # '2019,2020,' where every row misses one: names_or_data
+    if all(map(missing_value, others)):  # ',2019,2020' or '1,,3'
         kind = "missing values"
-        fix = "fill its missing values (every row misses one: dropping them would leave none)"
-    elif len(others) == 1 and _DECIMAL_COMMA.fullmatch(others[0]):  # '0,500', quoted
+        fix = "fill the values it misses, or delete the line"
+    elif len(others) == 1 and thousands(others[0]):  # '1,234', quoted
+        fix += f" (thousands separators: write it {others[0].replace(',', '')!r})"
+    elif len(others) == 1 and _decimal_comma(others[0]):  # '0,500', quoted
         fix += f" (a decimal comma: write it {others[0].replace(',', '.')!r})"
     elif len(others) == 1 and _python_spelling(others[0]):  # '1_0', '３'
         fix += f" (write it as {_python_spelling(others[0]).rpartition(' ')[2]})"

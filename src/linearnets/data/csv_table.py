@@ -40,7 +40,6 @@ from linearnets._text import shown_path
 from linearnets.data.csv_cells import (
     Source,
     mixed,
-    names_or_data,
     number,
     numeric_table,
     other_digits,
@@ -122,7 +121,7 @@ def _read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
         refuse_target_not_last(path, first)
     elif not first[0].strip() and pandas_default_names(first[1:]):
         refuse_unnamed_first_column(path, default_names=len(first) - 1)
-    elif mixed(first) or names_or_data(rows):  # a row of numbers beside text, or of names?
+    elif mixed(first):
         refuse_mixed_first_row(path, line, first)
     elif pandas_default_names(first):
         warn_default_names(path, line, len(first))

@@ -16,7 +16,13 @@ import numpy as np
 import torch
 
 from linearnets._text import shown_path
-from linearnets.data.csv_cells import MISSING, THOUSANDS_FORMAT, error_value, thousands
+from linearnets.data.csv_cells import (
+    DECIMAL_COMMA,
+    MISSING,
+    THOUSANDS_FORMAT,
+    error_value,
+    thousands,
+)
 from linearnets.data.example_shapes import cell_namer, column_namer
 from linearnets.data.rounding import rescale_fix
 from linearnets.errors import DatasetError
@@ -285,12 +291,17 @@ def _written_with(
         with_commas = text(commas)
         if all(thousands(t) for t in with_commas):
             return [(of_kind(","), of_kind(""))], THOUSANDS_FORMAT, "save {} without them"
-        decimal = all(_DECIMAL_COMMA.fullmatch(t) for t in with_commas)
-        comma_only = [bool(_DECIMAL_COMMA.fullmatch(t)) and not thousands(t) for t in with_commas]
+        decimal = all(DECIMAL_COMMA.fullmatch(t) for t in with_commas)
+        comma_only = [bool(DECIMAL_COMMA.fullmatch(t)) and not thousands(t) for t in with_commas]
         others = [t for t, c in zip(with_commas, comma_only, strict=True) if not c]
-        if not decimal and any(comma_only) and all(map(thousands, others)):
+        if (
+            not decimal
+            and any(comma_only)
+            and all(map(thousands, others))
+            and "." in "".join(others)
+        ):
             # '0,500' (a decimal comma: no thousands group starts with 0) beside '1,234.5'
-            # (thousands, then a decimal point): the column is written two ways
+            # (thousands, then a decimal point): the column is written two ways, told by _mixed
             return [(of_kind("."), of_kind("")), (of_kind(","), of_kind("."))], None, ""
     stripped = np.char.strip(column)
     found = None
@@ -336,7 +347,12 @@ def _mixed(column: np.ndarray, cell: Callable[[int, int], str], j: int, where: s
     loose = [i for i in held.tolist() if not _GROUPS["."].fullmatch(_decoded(stripped[i].item()))]
     named = loose or held.tolist()  # those the message is of
     k, count = named[0], len(named)
-    c = int(np.argmax(np.char.find(column, "," if kind is str else b",") >= 0))
+    # the decimal comma named: the first value no thousands separator makes ('0,5', not '2,000'
+    # nor '1,234.5'), else the first with a comma and no '.', else the first with a comma
+    commas = np.flatnonzero(np.char.find(column, "," if kind is str else b",") >= 0).tolist()
+    texts = {i: _decoded(column[i].item()).strip() for i in commas}
+    plain = [i for i in commas if "." not in texts[i]]
+    c = next((i for i in plain if not thousands(texts[i])), (plain or commas)[0])
     many = "the only one" if count == 1 else f"the first of {count}"
     many += " with a '.' not between thousands" if loose else " with '.'"
     comma = _decoded(column[c].item()).strip()
@@ -372,8 +388,6 @@ def _decoded(value: str | bytes) -> str:
     return value.decode("latin-1") if isinstance(value, bytes) else value
 
 
-# a number written with a decimal comma: '1,5', '-0,25', ',5'
-_DECIMAL_COMMA = re.compile(r"[-+]?(\d+,\d*|,\d+)")
 # a number written with each separator between its thousands, a decimal comma allowed: '1.234,5',
 # '12 000', or one with a decimal comma alone ('2,5'), as the others of its column may be; no such
 # number's first group is 0 or starts with 0 ('0.500', '01.234': a decimal point, or a slip)
