@@ -251,32 +251,6 @@ def test_in_a_script_predict_ch3_leaves_its_images_in_pyplot_and_still_saves_the
     assert sorted(p.name for p in tmp_path.iterdir()) == ["predict_ch3.png", "shown.png"]
 
 
-@pytest.mark.parametrize("notebook", [False, True], ids=["script", "jupyter"])
-def test_predict_ch3_in_a_script_loop_keeps_one_figure_and_never_warns(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, notebook: bool
-) -> None:
-    """21 calls in a script kept 21 figures and matplotlib warned "More than 20 figures have been
-    opened", where train_ch3 keeps one. Each call now closes the previous call's figure (a figure
-    of the script's own is left alone); in Jupyter, where each call's figure is the cell's to
-    show, none is closed by it."""
-    import matplotlib.pyplot as plt
-
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(_d2l_figures, "in_notebook", lambda: notebook)
-    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 10))
-    batches = [(torch.rand(4, 1, 4, 4), torch.tensor([0, 1, 2, 0]))]
-    plt.close("all")
-    mine = plt.figure()
-    calls = 21 if not notebook else 3
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # matplotlib's RuntimeWarning at the 21st figure
-        for _ in range(calls):
-            _d2l_figures.predict_ch3(net, batches, n=2)
-            assert len(plt.gcf().axes) == 2  # this call's images, pyplot's current figure
-    assert len(plt.get_fignums()) == (2 if not notebook else calls + 1)
-    assert mine.number in plt.get_fignums()
-
-
 def _failing_net(failure: str) -> Any:
     """A model failing on a batch of 4×4 images: raising an error of its own, or of the wrong width."""
     if failure == "raising":

@@ -20,7 +20,6 @@ from linearnets._warn import warn
 from linearnets.errors import UsageError
 
 __all__ = [
-    "close_earlier_figures",
     "figure_file",
     "file_failure",
     "in_notebook",
@@ -104,21 +103,6 @@ def warn_unsaved(name: str, exc: BaseException) -> None:
     )
 
 
-def close_earlier_figures(label: str) -> None:
-    """Close in pyplot the figures labelled ``label``: earlier calls' of a book function (a script's).
-
-    Each call's figure stays pyplot's current one, as the book's (a script's ``plt.savefig`` or
-    ``plt.show()`` after it sees it), until the next call: a script's sweep of 21 calls piled
-    them up ("More than 20 figures have been opened"). In a notebook pyplot lets each go as its
-    cell ends, its display kept, so this is for scripts only.
-    """
-    from linearnets.plotting._mpl import pyplot
-
-    plt = pyplot()
-    while label in plt.get_figlabels():
-        plt.close(label)
-
-
 def in_notebook() -> bool:
     """Return whether code runs in a Jupyter kernel, by the plotting package's test."""
     # the plotting package's test (Colab's and VS Code's shells subclass Jupyter's), so train_ch3's
@@ -165,20 +149,16 @@ def predict_ch3(
     The figure is pyplot's, as the book's (``d2l.plt.show()`` or ``d2l.plt.savefig`` after it see
     it). Outside Jupyter it is also saved to ``predict_ch3.png`` in the working directory (a
     failure to write it is a warning, not an error: the file is not the book's); an earlier
-    call's file there is removed once the arguments are checked, before the model runs, and an
-    earlier call's figure is closed before this one draws (a script's loop keeps one figure in
-    pyplot, as with ``train_ch3``; in Jupyter each call's figure is shown in its cell). Returns
+    call's file there is removed once the arguments are checked, before the model runs. Returns
     ``None``, as the book's does (a notebook cell ending in it shows the figure and nothing else);
     :func:`linearnets.inference.predict` returns the axes.
     """
     from linearnets.inference import prediction_samples
     from linearnets.plotting import plot_predictions
-    from linearnets.plotting._mpl import pyplot
     from linearnets.plotting.images import check_show_count
     from linearnets.training.loop_checks import check_batches, check_net
 
-    notebook = in_notebook()
-    out = figure_file("predict_ch3.png", notebook)
+    out = figure_file("predict_ch3.png", in_notebook())
     n = check_show_count(
         "n", n, example=6
     )  # before reading any batch, as linearnets.inference.predict
@@ -187,20 +167,9 @@ def predict_ch3(
     if out is not None:  # an earlier call's images would pass for this one's if the net fails
         remove_earlier_figure(out, svg=False)
     images, true_labels, pred_labels = prediction_samples(net, test_iter, n)
-    if not notebook:  # a script's loop keeps one figure, as train_ch3's; Jupyter shows each
-        close_earlier_figures(_PREDICTIONS_LABEL)
-    plt = pyplot()
-    before = set(plt.get_fignums())
     try:
         plot_predictions(images, true_labels, pred_labels, out=out, managed=True)
     except (OSError, UsageError) as exc:
         if out is None or not file_failure(exc, out):
             raise
         warn_unsaved(out, exc)
-    finally:  # the figure drawn, its file written or not: the next call finds it by its label
-        for number in set(plt.get_fignums()) - before:
-            plt.figure(number).set_label(_PREDICTIONS_LABEL)
-
-
-# the label of predict_ch3's figure in pyplot, by which the next call outside a notebook finds it
-_PREDICTIONS_LABEL = "d2l.predict_ch3"
