@@ -726,7 +726,9 @@ def test_a_slip_in_a_small_y_test_beside_whole_numbers_is_named_not_a_numbering(
      (["1", "2"], ["a", "b", "1"], [0, 1], [2, 3, 0]),
      (["1", "a", "b", "c"], ["1", "2", "3", "4", "5", "6"], [0, 6, 7, 8], [0, 1, 2, 3, 4, 5]),
      (["1", "2", "3", "4", "5", "6", "7", "8"], ["a", "b", "c", "1"], [0, 1, 2, 3, 4, 5, 6, 7],
-      [8, 9, 10, 0])],
+      [8, 9, 10, 0]),
+     # y half words, numbered alone, is numbered beside a y_test of whole numbers too
+     (["0", "1", "a", "b"], ["0", "1", "1", "0", "1", "0"], [0, 1, 2, 3], [0, 1, 1, 0, 1, 0])],
 )  # fmt: skip
 def test_labels_mostly_words_in_y_or_y_test_are_numbered_together_none_dropped(
     tmp_path: Path, y: list[str], y_test: list[str], codes: list[int], test_codes: list[int]

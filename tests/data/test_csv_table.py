@@ -1715,6 +1715,32 @@ def test_thousands_with_two_commas_beside_a_decimal_comma_are_still_thousands(
     )
 
 
+def test_a_first_row_s_thousands_beside_decimal_commas_in_its_column_is_a_decimal_comma(
+    tmp_path: Path,
+) -> None:
+    """'1,234' in a headerless first row was told thousands ('1234') beside '0,5' and '2,25' in
+    its column, where the same cell below a header is told '1.234': followed, X held 1234 for the
+    1.234 meant. The first row's cell is judged with its column, as every other row's."""
+    path = _written(tmp_path / "a.csv", '"1,234",2\n"0,5",3\n"2,25",4\n')
+    assert _refusal(path).endswith("if it is data, fix '1,234' (a decimal comma: write it '1.234')")
+    below = _refusal(_written(tmp_path / "b.csv", 'a,y\n"1,234",2\n"0,5",3\n"2,25",4\n'))
+    assert "holds '1,234', a number written with a decimal comma" in below
+
+
+def test_a_headerless_column_of_only_missing_values_is_told_to_be_dropped(tmp_path: Path) -> None:
+    """'1,,3\n4,,6\n7,,9' was told of its first row "if it is data, fill the values it misses,
+    or delete the line": deleted, the next line was told the same, until no data was left. Its
+    column 2 holds nothing but missing values, told to be dropped as below a header; followed,
+    the file loads."""
+    path = _written(tmp_path / "e.csv", "1,,3\n4,,6\n7,,9\n")
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: column 2 holds no numbers, only missing values (line 1 "
+        "holds '', the first of 3): drop that column, then save the table again"
+    )
+    X, y = load_regression_file(_written(path, "1,3\n4,6\n7,9\n"))
+    assert X.flatten().tolist() == [1, 4, 7] and y.flatten().tolist() == [3, 6, 9]
+
+
 @pytest.mark.parametrize("cells", [("1,234", "0,500"), ("1,250", "2,5")])
 def test_thousands_beside_a_decimal_comma_in_its_column_are_a_decimal_comma(
     tmp_path: Path, cells: tuple[str, str]

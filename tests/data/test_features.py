@@ -550,7 +550,9 @@ def test_a_comma_after_a_first_group_of_0_is_a_decimal_comma_not_thousands(tmp_p
      (["0,250", "1,500.75", "2,000.5", "3"], "'1,500.75' at X[1, 0] (the first of 2",
       "'0,250' at X[0, 0]"),
      # the decimal comma quoted is one no thousands separator makes, never the value named
-     (["1,234.5", "2,000", "0,5", "3"], "'1,234.5' at X[0, 0] (the only one", "'0,5' at X[2, 0]")],
+     (["1,234.5", "2,000", "0,5", "3"], "'1,234.5' at X[0, 0] (the only one", "'0,5' at X[2, 0]"),
+     # '.' between thousands beside a decimal point: '0.500' was a word, the column ranked
+     (["1.234,5", "0,5", "2,25", "0.500"], "'0.500' at X[3, 0] (the only one", "'0,5' at X[1, 0]")],
 )  # fmt: skip
 def test_a_decimal_comma_beside_thousands_and_a_point_is_named_ambiguous_never_ranked(
     tmp_path: Path, written: list[str], first: str, many: str

@@ -172,11 +172,11 @@ def _text(name: str, array: np.ndarray, *, test_set: bool, y_test: np.ndarray | 
     """Say how to store ``array`` (N,) of text as class labels: cast (:func:`_cast`) where its
     values are whole numbers written as text, keeping their meaning, else numbered; where most
     of them are (more than half of those not missing: a column mostly of words is words), with
-    ``y_test``'s counted among them (text beside ``y``, cast or numbered with it), and neither
-    holds more words than whole numbers, the others, '1', '2', '10', 'x', are named to fix or
-    drop in both (numbered with numpy.unique, '10' would come before '2'); else both are
-    numbered, 'x' a label as good as 'a';
-    once its missing values (:func:`~linearnets.data.csv_cells.is_missing`) and those of
+    ``y_test``'s counted among them (text beside ``y``, cast or numbered with it), and ``y``'s
+    own mostly whole numbers (as alone) and ``y_test``'s no more words than whole numbers, the
+    others, '1', '2', '10', 'x', are named to fix or drop in both (numbered with numpy.unique,
+    '10' would come before '2'); else both are numbered, 'x' a label as good as 'a'; once its
+    missing values (:func:`~linearnets.data.csv_cells.is_missing`) and those of
     ``y_test`` are dropped, as a cast fails on them and numbering would make a class of them; none
     of its values is a label where every one is missing."""
     got = f"got dtype {array.dtype}"
@@ -200,11 +200,12 @@ def _text(name: str, array: np.ndarray, *, test_set: bool, y_test: np.ndarray | 
     casts = [_whole_numbers(labels, gone) for (_, labels), gone in zip(found, missing, strict=True)]
     cast, fix = casts[0][0], "drop"
     # mostly whole numbers, y's and y_test's together (a slip in a small y_test, ['2', 'x'],
-    # weighs as little), and neither mostly words (['a', 'b', '1'] beside y's whole numbers)
+    # weighs as little), y mostly whole numbers as when alone (['0', '1', 'a', 'b'] is numbered
+    # beside any y_test) and y_test no more words than whole numbers (['a', 'b', '1'] is words)
     nones = sum(int(none.sum()) for _, none in casts)
     if all(
-        c is not None and 2 * none.sum() <= (~g).sum()
-        for (c, none), g in zip(casts, missing, strict=True)
+        c is not None and 2 * none.sum() + (k == 0) <= (~g).sum()
+        for k, ((c, none), g) in enumerate(zip(casts, missing, strict=True))
     ) and 2 * nones < sum(int((~g).sum()) for g in missing):
         for k, ((label, _), (_, none)) in enumerate(zip(found, casts, strict=True)):
             said.insert(2 * k + 1, _said(label, values[k], none, "is no whole number"))

@@ -389,10 +389,8 @@ def _not_a_number(
             "pd.get_dummies(..., dtype=int) or df[bools] = df[bools].astype(int) in pandas, then "
             "save the table again"
         )
-    column = [r[j].strip() for _, r in rows if len(r) > j]
-    # '1,234' beside '0,500' in its column: a decimal comma ('1,234,567' none)
-    comma = DECIMAL_COMMA.fullmatch(cell.strip()) is not None
-    if thousands(cell) and not (comma and any(map(_decimal_comma, column))):
+    comma = _comma_kind(cell, [r[j] for _, r in rows if len(r) > j])
+    if comma == "thousands":
         return DatasetError(
             f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "
             f"a number written with {THOUSANDS_FORMAT}; every "
@@ -400,7 +398,7 @@ def _not_a_number(
             f"({cell.strip().replace(',', '')!r}), e.g. in Excel as the Number format with 'Use "
             "1000 Separator' cleared"
         )
-    if comma:  # '0,500', or '1,234' beside it, quoted
+    if comma == "decimal":  # '0,500', or '1,234' beside it, quoted
         return DatasetError(
             f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "
             "a number written with a decimal comma; every cell must be a number as numpy and "
@@ -421,6 +419,16 @@ def _not_a_number(
         f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r:.30}; "
         f"every cell must be {rule}"
     )
+
+
+def _comma_kind(cell: str, column: list[str]) -> str | None:
+    """Return what the commas of ``cell``, a number written with them, are: 'thousands'
+    separators ('1,234', '1,234,567'), a 'decimal' comma ('0,500', '2,5', or '1,234' beside such
+    a value in its ``column``: a spreadsheet writes a column one way), or ``None``."""
+    comma = DECIMAL_COMMA.fullmatch(cell.strip()) is not None
+    if thousands(cell) and not (comma and any(_decimal_comma(c.strip()) for c in column)):
+        return "thousands"
+    return "decimal" if comma else None
 
 
 def _decimal_comma(cell: str) -> bool:
@@ -450,13 +458,18 @@ def mixed(row: list[str]) -> bool:
     return any(numbers) and not all(n or other_digits(c) for n, c in zip(numbers, row, strict=True))
 
 
-def refuse_mixed_first_row(path: Path, line: int, row: list[str]) -> NoReturn:
-    """Refuse a first row of numbers and text: column names some of which read as numbers (2019,
-    inf, nan), or a first data row with a bad cell (its spelling as a number, if it has one) or
-    missing values (names, or data? either reading of ',2019,2020' or '1,,3' may be the file's,
-    and they load other data); say what fixes either."""
+def refuse_mixed_first_row(path: Path, line: int, row: list[str], *, rows: Rows) -> NoReturn:
+    """Refuse the first row of ``rows``, numbers and text: column names some of which read as
+    numbers (2019, inf, nan), or a first data row with a bad cell (its spelling as a number, if it
+    has one, judged with its column) or missing values (names, or data? either reading of
+    ',2019,2020' or '1,,3' may be the file's, and they load other data; a column of nothing but
+    missing values is told to be dropped, as below a header); say what fixes either."""
     numbers = [cell.strip() for cell in row if number(cell) is not None]
     others = [cell.strip() for cell in row if number(cell) is None]
+    empty = [k for k in range(len(row)) if all(is_missing(r[k]) for _, r in rows)]
+    if empty:  # '1,,3\n4,,6': that column's, whichever reading
+        raise _empty_columns(path, rows, empty)
+    at = [k for k, cell in enumerate(row) if number(cell) is None]
 
     def shown(cells: list[str]) -> str:
         return ", ".join(repr(c)[:30] for c in cells[:3]) + (", …" if len(cells) > 3 else "")
@@ -465,10 +478,12 @@ def refuse_mixed_first_row(path: Path, line: int, row: list[str]) -> NoReturn:
     if all(map(missing_value, others)):  # ',2019,2020' or '1,,3'
         kind = "missing values"
         fix = "fill the values it misses, or delete the line"
-    elif len(others) == 1 and thousands(others[0]):  # '1,234', quoted
-        fix += f" (thousands separators: write it {others[0].replace(',', '')!r})"
-    elif len(others) == 1 and _decimal_comma(others[0]):  # '0,500', quoted
-        fix += f" (a decimal comma: write it {others[0].replace(',', '.')!r})"
+    elif len(others) == 1 and (comma := _comma_kind(others[0], [r[at[0]] for _, r in rows])):
+        fix += (
+            f" (thousands separators: write it {others[0].replace(',', '')!r})"
+            if comma == "thousands"
+            else f" (a decimal comma: write it {others[0].replace(',', '.')!r})"
+        )
     elif len(others) == 1 and _python_spelling(others[0]):  # '1_0', '３'
         fix += f" (write it as {_python_spelling(others[0]).rpartition(' ')[2]})"
     raise DatasetError(

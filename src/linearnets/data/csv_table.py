@@ -122,7 +122,7 @@ def _read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
     elif not first[0].strip() and pandas_default_names(first[1:]):
         refuse_unnamed_first_column(path, default_names=len(first) - 1)
     elif mixed(first):
-        refuse_mixed_first_row(path, line, first)
+        refuse_mixed_first_row(path, line, first, rows=rows)
     elif pandas_default_names(first):
         warn_default_names(path, line, len(first))
     if not rows:

@@ -287,11 +287,13 @@ def _written_with(
 
     commas = np.char.find(column, of_kind(",")) >= 0
     decimal = False  # whether the column's values with commas are numbers with a decimal comma
+    european = False  # or those, and some with '.' between thousands ('1.234,5' beside '0,5')
     if commas.any():
         with_commas = text(commas)
         if all(thousands(t) for t in with_commas):
             return [(of_kind(","), of_kind(""))], THOUSANDS_FORMAT, "save {} without them"
         decimal = all(DECIMAL_COMMA.fullmatch(t) for t in with_commas)
+        european = all(DECIMAL_COMMA.fullmatch(t) or _GROUPS["."].fullmatch(t) for t in with_commas)
         comma_only = [bool(DECIMAL_COMMA.fullmatch(t)) and not thousands(t) for t in with_commas]
         others = [t for t, c in zip(with_commas, comma_only, strict=True) if not c]
         if (
@@ -319,7 +321,7 @@ def _written_with(
             found = separator
             break
     point = [(of_kind(","), of_kind("."))]
-    if decimal and found != "." and _numbers_with(stripped, ".").any():
+    if (decimal or european) and found != "." and _numbers_with(stripped, ".").any():
         return [(of_kind("."), of_kind("")), *point], None, ""
     if found is None:
         if decimal:
