@@ -52,12 +52,25 @@ def test_a_terminal_narrower_than_the_room_kept_gets_a_bar_of_one_column() -> No
         assert bar_size(terminal) == {"ncols": 1, "nrows": 5}
 
 
-def test_closing_a_bar_that_was_never_shown_writes_nothing() -> None:
-    """progress off on a terminal: a disabled bar (tqdm gives it no stream) leaves no blanked row."""
+@pytest.mark.parametrize(
+    "kwargs", [{"disable": True}, {"delay": 30.0}], ids=["disabled", "held back by its delay"]
+)
+def test_closing_a_bar_that_was_never_shown_writes_nothing(kwargs: dict[str, Any]) -> None:
+    """progress off on a terminal: a disabled bar (tqdm gives it no stream) leaves no blanked
+    row; nor does one that its delay held back, never drawn (tqdm's close skips it too)."""
     stream = io.StringIO()
-    bar = tqdm.tqdm(total=3, disable=True, file=stream)
+    bar = tqdm.tqdm(total=3, file=stream, **kwargs)
+    bar.update(1)
     close_bar(bar, {"ncols": 10, "nrows": 5})
     assert stream.getvalue() == ""
+
+
+def test_closing_a_bar_drawn_blanks_its_whole_row() -> None:
+    stream = io.StringIO()
+    bar = tqdm.tqdm(total=3, file=stream, leave=False, ncols=10)
+    bar.update(1)
+    close_bar(bar, {"ncols": 10, "nrows": 5})
+    assert stream.getvalue().endswith("\r" + " " * 12 + "\r")
 
 
 @pytest.fixture

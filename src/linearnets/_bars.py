@@ -15,7 +15,15 @@ import threading
 import uuid
 from typing import Any, TextIO
 
-__all__ = ["ECHO_ROOM", "NotebookBar", "bar_size", "blank_row", "close_bar", "dumb_terminal"]
+__all__ = [
+    "ECHO_ROOM",
+    "NotebookBar",
+    "bar_size",
+    "blank_row",
+    "close_bar",
+    "drawn",
+    "dumb_terminal",
+]
 
 # the columns kept free right of a bar, for the "^C" a Ctrl-C echoes where the bar ends
 ECHO_ROOM = 2
@@ -50,10 +58,22 @@ def bar_size(stream: TextIO) -> dict[str, int]:
 def close_bar(bar: Any, size: dict[str, int]) -> None:
     """Close the tqdm ``bar`` (made with ``leave=False`` and ``**size`` from :func:`bar_size`) and
     blank its whole row, a ``^C`` echoed after it included."""
-    shown = not getattr(bar, "disable", True)
+    shown = drawn(bar)
     bar.close()
     if shown:
         blank_row(bar.fp, size)
+
+
+def drawn(bar: Any) -> bool:
+    """Whether the tqdm ``bar`` has drawn itself (ask before closing it): neither disabled nor
+    held back by its ``delay=`` and never shown (tqdm's own close clears nothing then)."""
+    if getattr(bar, "disable", True):
+        return False
+    delay = getattr(bar, "delay", 0)
+    last = getattr(bar, "last_print_t", None)
+    if last is None:  # a Ctrl-C cut its __init__ short: in its first frame, where it drew one
+        return delay <= 0
+    return last >= bar.start_t + delay
 
 
 def blank_row(stream: TextIO, size: dict[str, int]) -> None:

@@ -867,6 +867,23 @@ def test_the_bar_leaves_room_for_an_echoed_ctrl_c_and_is_erased_with_it(
     assert text.endswith("\r" + " " * 39 + "\r")  # the echo's columns blanked too
 
 
+@pytest.mark.parametrize(("delay", "drawn"), [(0.0, True), (30.0, False)])
+def test_only_a_bar_drawn_has_its_row_blanked(
+    pseudo_terminal: Any, monkeypatch: pytest.MonkeyPatch, delay: float, drawn: bool
+) -> None:
+    """linreg's bar, held back by its delay and never drawn, blanked a row all the same each
+    epoch: a carriage return and 39 spaces before every epoch line."""
+    monkeypatch.setattr("sys.stderr", pseudo_terminal.stream)
+    logger = ConsoleLogger(progress=True, stream=io.StringIO(), delay=delay)
+    for epoch in (1, 2):
+        logger.on_epoch_start(epoch=epoch, num_batches=2)
+        logger.on_batch_end(0, torch.zeros(2))
+        logger.close()
+    text = pseudo_terminal.written()
+    assert text.count("\r" + " " * 39 + "\r") == (2 if drawn else 0)
+    assert (text == "") is not drawn
+
+
 def test_a_second_ctrl_c_during_the_bars_close_still_leaves_its_row_blank(
     monkeypatch: pytest.MonkeyPatch, pseudo_terminal: Any
 ) -> None:

@@ -20,7 +20,7 @@ from typing import Any, Protocol, TextIO
 
 import torch
 
-from linearnets._bars import NotebookBar, bar_size, blank_row, dumb_terminal
+from linearnets._bars import NotebookBar, bar_size, blank_row, drawn, dumb_terminal
 from linearnets._warn import warn
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.callback_base import Callback
@@ -181,7 +181,8 @@ class ConsoleLogger(Callback):
         if self._bar is not None:
             bar, self._bar = self._bar, None
             # a second Ctrl-C may cut tqdm's close short: the row is blanked at the next close()
-            self._unblanked = None if getattr(bar, "disable", True) else bar.fp
+            # a bar held back by its delay (linreg's) and never drawn has no row to blank
+            self._unblanked = bar.fp if drawn(bar) else None
             try:
                 bar.close()
             finally:  # one a Ctrl-C cut short as it was made (close() skips it) or closed
