@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from linearnets.cli import main
+from linearnets.cli._unencodable import escape_what_cannot_be_shown
 from linearnets.plotting._fonts import cjk_family
 
 REAL_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -190,6 +191,33 @@ def test_chinese_labels_are_right_aligned_in_terminal_columns(
         for c, t, p in zip(columns, y, pred, strict=True)
     ]
     assert capsys.readouterr().out.splitlines()[:-1] == expected
+
+
+@pytest.mark.parametrize("wrong", [False, True], ids=["predict", "predict --wrong"])
+def test_chinese_labels_escaped_for_an_ascii_output_are_aligned_as_written(
+    env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wrong: bool
+) -> None:
+    """PYTHONIOENCODING=ascii: each label is written as its escapes (恤 as \\u6064, six columns,
+    not two), and was padded by the columns of its Chinese characters: the '->' did not line up."""
+    if cjk_family() is None:
+        pytest.skip("no font with Chinese glyphs installed (scripts/setup.sh installs one)")
+    run = tmp_path / "run"
+    _write_model(run)
+    out = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    monkeypatch.setattr(sys, "stdout", out)
+    escape_what_cannot_be_shown()  # as the command's entry sets its streams up
+    argv = ["predict", str(run), "-n", "12", "--lang", "zh", *(["--wrong"] if wrong else [])]
+    assert main(argv) == 0
+    out.flush()
+    rows = out.buffer.getvalue().decode("ascii").splitlines()[:-1]  # type: ignore[attr-defined]
+    assert len(rows) == 12
+    # the true label, as Python escapes it, right-aligned to the widest one written (or 12)
+    trues = [row.split(" -> ")[0].split()[-1] for row in rows]
+    assert all(label.startswith("\\u") for label in trues)
+    expected = {label.encode("ascii").decode("unicode_escape") for label in trues}
+    assert expected <= set(BOOK_LABELS_ZH)
+    index = len("#9999 ") if wrong else 0  # the widest test index (of 10,000), right-aligned
+    assert {row.index(" -> ") for row in rows} == {index + max(12, *map(len, trues))}
 
 
 def test_chinese_labels_without_a_font_for_them_name_lang_zh_and_its_fix(

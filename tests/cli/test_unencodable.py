@@ -12,6 +12,7 @@ import pytest
 
 from linearnets.cli._unencodable import (
     ERRORS,
+    as_written,
     escape_what_cannot_be_shown,
     spelt_for,
     spelt_in_ascii,
@@ -121,3 +122,11 @@ def test_the_commands_streams_spell_what_they_cannot_encode(
     print("run folder: rü2 (§3.6)", file=sys.stdout)
     out.flush()
     assert out.buffer.getvalue() == b"run folder: r\\u00fc2 (section 3.6)\n"  # type: ignore[attr-defined]
+
+
+def test_as_written_is_the_text_a_stream_writes() -> None:
+    """What a label's column is measured on: its escapes where the stream cannot encode it."""
+    ascii_out = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    utf8_out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    assert as_written("T恤 (§3.6)", ascii_out) == "T\\u6064 (section 3.6)"
+    assert as_written("T恤 (§3.6)", utf8_out) == "T恤 (§3.6)"

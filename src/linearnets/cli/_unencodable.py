@@ -26,8 +26,9 @@ import codecs
 import contextlib
 import re
 import sys
+from typing import TextIO
 
-__all__ = ["ERRORS", "escape_what_cannot_be_shown", "spelt_for", "spelt_in_ascii"]
+__all__ = ["ERRORS", "as_written", "escape_what_cannot_be_shown", "spelt_for", "spelt_in_ascii"]
 
 # the name of the codec error handler, as errors= takes it
 ERRORS = "linearnets.spelt"
@@ -103,6 +104,17 @@ def spelt_for(text: str, encoding: str) -> str:
     codecs.register_error(ERRORS, spelt_in_ascii)  # again: the same handler under its name
     text = _SUPERSCRIPT_RUN.sub(lambda run: _run_for(run[0], encoding), text)
     return text.encode(encoding, errors=ERRORS).decode(encoding)
+
+
+def as_written(text: str, stream: TextIO | None = None) -> str:
+    """Return ``text`` as ``stream`` (default: stdout, as it is now) writes it, spelt or escaped
+    where it cannot encode it (:func:`spelt_for`): what to measure a column's width on, ``恤``
+    taking six columns as ``\\u6064``, not two."""
+    encoding = getattr(sys.stdout if stream is None else stream, "encoding", None)
+    try:
+        return spelt_for(text, encoding or "utf-8")
+    except LookupError:  # a replaced stream naming no codec: written as it is, or not at all
+        return text
 
 
 def _run_for(run: str, encoding: str) -> str:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from linearnets._text import padded, quoted_path, shown_path
+from linearnets._text import display_width, padded, quoted_path, shown_path
 from linearnets.cli._options import (
     add_data_dir_option,
     add_lang_option,
@@ -21,6 +22,7 @@ from linearnets.cli._predict_inputs import (
     read_test_set,
     weights_stamp,
 )
+from linearnets.cli._unencodable import as_written
 from linearnets.errors import UsageError
 
 if TYPE_CHECKING:
@@ -255,12 +257,11 @@ def _print_predictions(net: Any, test_iter: ArrayLoader, out: Path, *, lang: str
 
     X, y = next(iter(test_iter))
     pred = predict_labels(net, X)
-    for true, guess in zip(
-        get_fashion_mnist_labels(y, lang=lang),
-        get_fashion_mnist_labels(pred, lang=lang),
-        strict=True,
-    ):
-        print(f"{padded(true, 12, right=True)} -> {guess}{'' if true == guess else '   (wrong)'}")
+    trues = get_fashion_mnist_labels(y, lang=lang)
+    column = _label_column(trues)
+    for true, guess in zip(trues, get_fashion_mnist_labels(pred, lang=lang), strict=True):
+        wrong = "" if true == guess else "   (wrong)"
+        print(f"{padded(as_written(true), column, right=True)} -> {guess}{wrong}")
     correct = int((pred == y).sum())
     print(f"{correct}/{len(y)} correct; figure: {shown_path(out)}")
 
@@ -304,10 +305,12 @@ def _draw_mistakes(
     check_weights_kept(run_dir, weights, out, n=args.n, wrong=True, drawn=bool(shown))
     # the test set's last index is the widest
     width = len(str(found.num_examples - 1))
+    column = _label_column(found.true_labels)
     for index, true, guess in zip(
         found.indices.tolist(), found.true_labels, found.pred_labels, strict=True
     ):
-        print(f"{f'#{index}':>{width + 1}} {padded(true, 12, right=True)} -> {guess}   (wrong)")
+        label = padded(as_written(true), column, right=True)
+        print(f"{f'#{index}':>{width + 1}} {label} -> {guess}   (wrong)")
     total, wrong = f"{found.num_examples:,}", f"{found.num_wrong:,}"
     if not shown:
         print(f"none of the {total} test images wrong: nothing to draw, no figure written")
@@ -320,6 +323,13 @@ def _draw_mistakes(
         print(
             f"the first {shown} of {wrong} wrong in {total} test images; figure: {shown_path(out)}"
         )
+
+
+def _label_column(labels: Sequence[str]) -> int:
+    """Return the columns the true labels are right-aligned in: 12 (the book's English labels
+    are at most 10), or the widest as written, escaped where stdout cannot encode it (an ASCII
+    output writes 连衣裙 as 18 columns of escapes): the '->' after them lines up."""
+    return max([12, *(display_width(as_written(label)) for label in labels)])
 
 
 def _whole_set_batch(resize: int | None) -> int:
