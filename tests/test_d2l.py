@@ -1080,15 +1080,52 @@ def test_a_chapter_3_function_linearnets_lacks_too_is_given_the_books_definition
         # each value named with its section: §3.6's alone (lr = 0.1) read as the book's only one,
         # where §3.2 trains at 0.03, batch 10, 3 epochs
         ("lr", " (§3.2: lr = 0.03; §3.6: lr = 0.1)"),
-        ("batch_size", " (§3.2: batch_size = 10; §3.6: batch_size = 256)"),
-        ("num_epochs", " (§3.2: num_epochs = 3; §3.6: num_epochs = 10)"),
+        (
+            "batch_size",
+            " (§3.2: batch_size = 10; §3.3: batch_size = 10; §3.5: batch_size = 256; §3.6: "
+            "batch_size = 256; §3.7: batch_size = 256)",
+        ),
+        (
+            "num_epochs",
+            " (§3.2: num_epochs = 3; §3.3: num_epochs = 3; §3.6: num_epochs = 10; §3.7: "
+            "num_epochs = 10)",
+        ),
         (
             "trainer",
             " (§3.3: trainer = torch.optim.SGD(net.parameters(), lr=0.03); §3.7: trainer = "
             "torch.optim.SGD(net.parameters(), lr=0.1))",
         ),
-        ("train_iter", " (§3.6: train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size))"),
-        ("features", " (§3.2: features, labels = d2l.synthetic_data(true_w, true_b, 1000))"),
+        # §3.5 sets train_iter and batch_size before §3.6 does
+        (
+            "train_iter",
+            " (§3.5: train_iter = data.DataLoader(mnist_train, batch_size, shuffle=True, "
+            "num_workers=get_dataloader_workers()); §3.5: train_iter, test_iter = "
+            "load_data_fashion_mnist(32, resize=64); §3.6: train_iter, test_iter = "
+            "d2l.load_data_fashion_mnist(batch_size); §3.7: train_iter, test_iter = "
+            "d2l.load_data_fashion_mnist(batch_size))",
+        ),
+        (
+            "test_iter",
+            " (§3.5: train_iter, test_iter = load_data_fashion_mnist(32, resize=64); §3.6: "
+            "train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size); §3.7: train_iter, "
+            "test_iter = d2l.load_data_fashion_mnist(batch_size))",
+        ),
+        # §3.2 calls its own synthetic_data, §3.3 d2l's
+        (
+            "features",
+            " (§3.2: features, labels = synthetic_data(true_w, true_b, 1000); §3.3: features, "
+            "labels = d2l.synthetic_data(true_w, true_b, 1000))",
+        ),
+        (
+            "labels",
+            " (§3.2: features, labels = synthetic_data(true_w, true_b, 1000); §3.3: features, "
+            "labels = d2l.synthetic_data(true_w, true_b, 1000))",
+        ),
+        (
+            "b",
+            " (§3.1: b = torch.ones([n]); §3.2: b = torch.zeros(1, requires_grad=True); §3.3: "
+            "b = net[0].bias.data; §3.6: b = torch.zeros(num_outputs, requires_grad=True))",
+        ),
         ("X", ""),
         # these were told "a name from a later chapter is in the book's d2l package", which
         # lacks them as well
@@ -1109,8 +1146,27 @@ def test_a_chapter_3_function_linearnets_lacks_too_is_given_the_books_definition
             ' (§3.5: mnist_test = torchvision.datasets.FashionMNIST(root="../data", train=False, '
             "transform=trans, download=True))",
         ),
-        ("y_hat", " (§3.6: y_hat = torch.tensor([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]]))"),
-        ("metric", " (§3.6: metric = Accumulator(2))"),
+        (
+            "y_hat",
+            " (§3.6: y_hat = torch.tensor([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]]); §3.6: y_hat = "
+            "net(X))",
+        ),
+        # evaluate_accuracy's, then train_epoch_ch3's
+        ("metric", " (§3.6: metric = Accumulator(2); §3.6: metric = Accumulator(3))"),
+        # the locals of the book's train_ch3 and predict_ch3
+        (
+            "train_metrics",
+            " (§3.6: train_metrics = train_epoch_ch3(net, train_iter, loss, updater))",
+        ),
+        ("test_acc", " (§3.6: test_acc = evaluate_accuracy(net, test_iter))"),
+        ("train_loss", " (§3.6: train_loss, train_acc = train_metrics)"),
+        ("train_acc", " (§3.6: train_loss, train_acc = train_metrics)"),
+        ("trues", " (§3.6: trues = d2l.get_fashion_mnist_labels(y))"),
+        ("preds", " (§3.6: preds = d2l.get_fashion_mnist_labels(d2l.argmax(net(X), axis=1)))"),
+        (
+            "titles",
+            " (§3.6: titles = [true + '\\n' + pred for true, pred in zip(trues, preds)])",
+        ),
         ("timer", " (§3.1: timer = Timer(); §3.5: timer = d2l.Timer())"),
         (
             "loss",
@@ -1130,3 +1186,9 @@ def test_a_variable_of_the_books_own_code_is_told_as_one(name: str, example: str
         "own code, not a name of its d2l package (nor of linearnets.d2l); set it in your code as "
         f"the book does{example}"
     )
+
+
+def test_d2l_d2l_is_the_module_itself_as_in_the_books_package() -> None:
+    """d2l.torch sets ``d2l = sys.modules[__name__]``; d2l.d2l was told the book's package lacks it."""
+    assert d2l.d2l is d2l
+    assert "d2l" not in d2l.__all__  # not a chapter 3 name, so no star import brings it

@@ -63,7 +63,22 @@ _AS_THE_BOOK = {  # those linearnets lacks: the book's definition
 
 # chapter 3's variables, in the book's code (the Chinese 2nd edition and the English releases before
 # 1.0 set them alike) and in neither d2l: name -> each line that sets it, with its section (§3.2/§3.3
-# linear regression, §3.6/§3.7 softmax regression, whose values differ), if any
+# linear regression, §3.6/§3.7 softmax regression, whose values differ), if any; the lines of §3.6
+# that set one inside the book's evaluate_accuracy, train_epoch_ch3, train_ch3 and predict_ch3 too
+_BATCH_SIZE_256 = (
+    ("§3.5", "batch_size = 256"),
+    ("§3.6", "batch_size = 256"),
+    ("§3.7", "batch_size = 256"),
+)
+_FASHION_MNIST_ITERS = (
+    ("§3.5", "train_iter, test_iter = load_data_fashion_mnist(32, resize=64)"),
+    ("§3.6", "train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)"),
+    ("§3.7", "train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)"),
+)
+_SYNTHETIC = (
+    ("§3.2", "features, labels = synthetic_data(true_w, true_b, 1000)"),
+    ("§3.3", "features, labels = d2l.synthetic_data(true_w, true_b, 1000)"),
+)
 _VARIABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "X": (),
     "y": (),
@@ -82,18 +97,37 @@ _VARIABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("§3.6", "W = torch.normal(0, 0.01, size=(num_inputs, num_outputs), requires_grad=True)"),
     ),
     "b": (
+        ("§3.1", "b = torch.ones([n])"),
         ("§3.2", "b = torch.zeros(1, requires_grad=True)"),
+        ("§3.3", "b = net[0].bias.data"),
         ("§3.6", "b = torch.zeros(num_outputs, requires_grad=True)"),
     ),
     "lr": (("§3.2", "lr = 0.03"), ("§3.6", "lr = 0.1")),
-    "num_epochs": (("§3.2", "num_epochs = 3"), ("§3.6", "num_epochs = 10")),
-    "epoch": (("§3.2", "for epoch in range(num_epochs):"),),
-    "batch_size": (("§3.2", "batch_size = 10"), ("§3.6", "batch_size = 256")),
-    "true_w": (("§3.2", "true_w = torch.tensor([2, -3.4])"),),
-    "true_b": (("§3.2", "true_b = 4.2"),),
-    "features": (("§3.2", "features, labels = d2l.synthetic_data(true_w, true_b, 1000)"),),
-    "labels": (("§3.2", "features, labels = d2l.synthetic_data(true_w, true_b, 1000)"),),
-    "l": (("§3.2", "l = loss(net(X, w, b), y)"), ("§3.3", "l = loss(net(X), y)")),
+    "num_epochs": (
+        ("§3.2", "num_epochs = 3"),
+        ("§3.3", "num_epochs = 3"),
+        ("§3.6", "num_epochs = 10"),
+        ("§3.7", "num_epochs = 10"),
+    ),
+    "epoch": (
+        ("§3.2", "for epoch in range(num_epochs):"),
+        ("§3.3", "for epoch in range(num_epochs):"),
+        ("§3.6", "for epoch in range(num_epochs):"),
+    ),
+    "batch_size": (("§3.2", "batch_size = 10"), ("§3.3", "batch_size = 10"), *_BATCH_SIZE_256),
+    "true_w": (
+        ("§3.2", "true_w = torch.tensor([2, -3.4])"),
+        ("§3.3", "true_w = torch.tensor([2, -3.4])"),
+    ),
+    "true_b": (("§3.2", "true_b = 4.2"), ("§3.3", "true_b = 4.2")),
+    "features": _SYNTHETIC,
+    "labels": _SYNTHETIC,
+    "l": (
+        ("§3.2", "l = loss(net(X, w, b), y)"),
+        ("§3.3", "l = loss(net(X), y)"),
+        ("§3.3", "l = loss(net(features), labels)"),
+        ("§3.6", "l = loss(y_hat, y)"),
+    ),
     "train_l": (("§3.2", "train_l = loss(net(features, w, b), labels)"),),
     "loss": (
         ("§3.2", "loss = squared_loss"),
@@ -119,14 +153,23 @@ _VARIABLES: dict[str, tuple[tuple[str, str], ...]] = {
             "transform=trans, download=True)",
         ),
     ),
-    "train_iter": (("§3.6", "train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)"),),
-    "test_iter": (("§3.6", "train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)"),),
+    "train_iter": (
+        (
+            "§3.5",
+            "train_iter = data.DataLoader(mnist_train, batch_size, shuffle=True, "
+            "num_workers=get_dataloader_workers())",
+        ),
+        *_FASHION_MNIST_ITERS,
+    ),
+    "test_iter": _FASHION_MNIST_ITERS,
     "num_inputs": (("§3.6", "num_inputs = 784"),),
     "num_outputs": (("§3.6", "num_outputs = 10"),),
     "X_prob": (("§3.6", "X_prob = softmax(X)"),),
-    "y_hat": (("§3.6", "y_hat = torch.tensor([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]])"),),
-    # set inside the book's evaluate_accuracy, train_epoch_ch3 and train_ch3
-    "metric": (("§3.6", "metric = Accumulator(2)"),),
+    "y_hat": (
+        ("§3.6", "y_hat = torch.tensor([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]])"),
+        ("§3.6", "y_hat = net(X)"),
+    ),
+    "metric": (("§3.6", "metric = Accumulator(2)"), ("§3.6", "metric = Accumulator(3)")),
     "animator": (
         (
             "§3.6",
@@ -134,6 +177,13 @@ _VARIABLES: dict[str, tuple[tuple[str, str], ...]] = {
             "legend=['train loss', 'train acc', 'test acc'])",
         ),
     ),
+    "train_metrics": (("§3.6", "train_metrics = train_epoch_ch3(net, train_iter, loss, updater)"),),
+    "test_acc": (("§3.6", "test_acc = evaluate_accuracy(net, test_iter)"),),
+    "train_loss": (("§3.6", "train_loss, train_acc = train_metrics"),),
+    "train_acc": (("§3.6", "train_loss, train_acc = train_metrics"),),
+    "trues": (("§3.6", "trues = d2l.get_fashion_mnist_labels(y)"),),
+    "preds": (("§3.6", "preds = d2l.get_fashion_mnist_labels(d2l.argmax(net(X), axis=1))"),),
+    "titles": (("§3.6", "titles = [true + '\\n' + pred for true, pred in zip(trues, preds)]"),),
 }
 
 # the book's d2l package (0.17.6, read from its torch.py) has these later chapters' names too, with

@@ -70,6 +70,7 @@ _LAZY = {
 }
 
 F = torch.nn.functional  # d2l.torch's `from torch.nn import functional as F`
+d2l = sys.modules[__name__]  # d2l.torch's name for itself, as code written inside it uses: d2l.d2l
 
 # d2l.torch's imports from packages that `import torch` does not load: name -> module
 _LAZY_MODULES = {
