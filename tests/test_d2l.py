@@ -747,6 +747,59 @@ def test_a_misspelt_name_of_this_module_gets_the_close_match_not_pip_install(
     assert callable(getattr(d2l, meant))  # the name it offers is there
 
 
+@pytest.mark.parametrize(
+    ("name", "meant", "told"),
+    [
+        # the book's later names, told with their section and the book's package
+        ("Vocabs", "d2l.Vocab", "d2l.Vocab comes from §8.2 (text preprocessing)"),
+        (
+            "load_data_time_machin",
+            "d2l.load_data_time_machine",
+            "d2l.load_data_time_machine comes from §8.3 (language models)",
+        ),
+        (
+            "evaluate_accuracy_gpus",
+            "d2l.evaluate_accuracy_gpu",
+            "d2l.evaluate_accuracy_gpu comes from §6.6 (LeNet)",
+        ),
+        ("trainch6", "d2l.train_ch6", "d2l.train_ch6 comes from §6.6 (LeNet)"),
+        ("train_ch8_", "d2l.train_ch8", "d2l.train_ch8 comes from §8.5 (RNNs from scratch)"),
+        ("try_gpus", "d2l.try_gpu", "d2l.try_gpu comes from §5.6 (GPUs)"),
+        # chapter 3's variables, told as variables (batchsize was sent to d2l.size)
+        ("batchsize", "batch_size", "batch_size is a variable of the book's own code"),
+        ("train_iters", "train_iter", "train_iter is a variable of the book's own code"),
+    ],
+)
+def test_a_misspelt_name_gets_the_close_match_among_every_name_told_as_that_name_is(
+    name: str, meant: str, told: str
+) -> None:
+    """The close match came from dir(d2l) alone: its modules and tensor names (Vocabs -> d2l.abs,
+    batchsize -> d2l.size, try_gpus -> none), never the book's later names or chapter 3's variables."""
+    said = _said_of(name)
+    head = (
+        f"module 'linearnets.d2l' has no attribute '{name}': did you mean {meant}? (the book's d2l "
+        f"package (0.17.6) has no '{name}' either) "
+    )
+    assert said.startswith(head + told)
+    # the rest is what d2l.<meant> itself says
+    assert said == head + _said_of(meant.removeprefix("d2l.")).split(": ", 1)[1]
+
+
+@pytest.mark.parametrize(("name", "section"), [("relu", "§4.2"), ("rnn", "§8.5")])
+def test_a_later_chapters_function_of_the_books_own_code_is_told_as_one(
+    name: str, section: str
+) -> None:
+    """d2l.relu got "did you mean d2l.re?" and d2l.rnn "did you mean d2l.nn?": modules d2l.torch
+    imports; the book defines both in its own code, saved to neither d2l package."""
+    topic = {"relu": "MLPs", "rnn": "RNNs"}[name]
+    assert _said_of(name) == (
+        f"module 'linearnets.d2l' has no attribute '{name}': {name} is of the book's own code in "
+        f"{section} ({topic} from scratch), a chapter after 3, saved to neither d2l package, and "
+        "linearnets.d2l covers chapter 3 (linear neural networks) only; define it in your code as "
+        "that section does"
+    )
+
+
 @pytest.mark.parametrize("name", ["BERTModel", "load_data_nmt", "show_heatmaps", "train_ch13"])
 def test_a_later_name_of_the_books_package_without_a_section_still_gets_its_install(
     name: str,
@@ -1153,7 +1206,8 @@ def test_a_chapter_3_function_linearnets_lacks_too_is_given_the_books_definition
         ),
         # evaluate_accuracy's, then train_epoch_ch3's
         ("metric", " (§3.6: metric = Accumulator(2); §3.6: metric = Accumulator(3))"),
-        # the locals of the book's train_ch3 and predict_ch3
+        # the locals of the book's train_ch3 and predict_ch3 (train_loss was offered
+        # d2l.transpose, test_acc d2l.stack, titles d2l.tarfile)
         (
             "train_metrics",
             " (§3.6: train_metrics = train_epoch_ch3(net, train_iter, loss, updater))",

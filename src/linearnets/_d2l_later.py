@@ -4,7 +4,8 @@
 (``d2l.try_gpu()``, ``d2l.train_ch6``) needs the book's own d2l package. The AttributeError says so,
 naming the section a well-known later name comes from (a chapter 3 function or variable of the
 book's own code, never saved to d2l, gets how the book defines it; a name neither package has gets
-the close match among this module's names, for a misspelling), and stays an AttributeError, so that
+the close match among every name this module or this message knows, told as that name is, for a
+misspelling), and stays an AttributeError, so that
 ``hasattr``, ``getattr(d2l, name, default)`` and ``from linearnets.d2l import *`` behave as for any
 module. Names with a leading underscore (``__path__``, ``_repr_html_``: probes by importlib,
 pickle, IPython) get Python's plain message at once.
@@ -19,6 +20,7 @@ from linearnets._pip_words import pip_install
 __all__ = ["LATER_SECTIONS", "missing_name"]
 
 MODULE = "linearnets.d2l"
+_SCOPE = f"{MODULE} covers chapter 3 (linear neural networks) only"
 
 # the book's (d2l 0.17, the chapter numbers of the Chinese 2nd edition and the English releases
 # before 1.0) names a learner meets soonest after chapter 3: name -> the section defining it
@@ -45,6 +47,10 @@ LATER_SECTIONS = {
     "train_ch8": "§8.5 (RNNs from scratch)",
     "RNNModel": "§8.6 (concise RNNs)",
 }
+
+# later chapters' functions the book defines in its own code, never saved to its d2l package, that a
+# learner may ask d2l for (d2l.relu, no misspelling of d2l.re): name -> the section
+_LATER_UNSAVED = {"relu": "§4.2 (MLPs from scratch)", "rnn": "§8.5 (RNNs from scratch)"}
 
 # chapter 3's functions the book defines in its own code, never saved (#@save) to its d2l package:
 # name -> the section. linearnets has some at its top level; the others are told as the book has them
@@ -247,54 +253,76 @@ def missing_name(name: str) -> AttributeError:
     plain = f"module {MODULE!r} has no attribute {name!r}"
     if name.startswith("_"):  # dunders and IPython's _repr_*_ probes: Python's message alone
         return AttributeError(plain)
-    scope = f"{MODULE} covers chapter 3 (linear neural networks) only"
+    return AttributeError(f"{plain}: {_told(name) or _unknown(name)}")
+
+
+def _told(name: str) -> str | None:
+    """Return what to say of a name this module knows it lacks (a later chapter's, a variable of the
+    book's code, ...), else None."""
     if name in LATER_SECTIONS:
-        text = (
-            f"{plain}: d2l.{name} comes from {LATER_SECTIONS[name]}, and {scope}; for later "
-            f"chapters use the book's d2l package ({_books_d2l()})"
+        return (
+            f"d2l.{name} comes from {LATER_SECTIONS[name]}, and {_SCOPE}; for later chapters use "
+            f"the book's d2l package ({_books_d2l()})"
         )
-    elif name in _UNSAVED:
-        text = (
-            f"{plain}: the book defines {name} in {_UNSAVED[name]}'s own code and does not save "
-            f"it to its d2l package, so neither does {MODULE}; {_define(name)}"
+    if name in _UNSAVED:
+        return (
+            f"the book defines {name} in {_UNSAVED[name]}'s own code and does not save it to its "
+            f"d2l package, so neither does {MODULE}; {_define(name)}"
         )
-    elif name in _VARIABLES:
+    if name in _LATER_UNSAVED:
+        return (
+            f"{name} is of the book's own code in {_LATER_UNSAVED[name]}, a chapter after 3, "
+            f"saved to neither d2l package, and {_SCOPE}; define it in your code as that section "
+            "does"
+        )
+    if name in _VARIABLES:
         example = "; ".join(f"{section}: {code}" for section, code in _VARIABLES[name])
-        text = (
-            f"{plain}: {name} is a variable of the book's own code, not a name of its d2l package "
-            f"(nor of {MODULE}); set it in your code as the book does"
+        return (
+            f"{name} is a variable of the book's own code, not a name of its d2l package (nor of "
+            f"{MODULE}); set it in your code as the book does"
             + (f" ({example})" if example else "")
         )
-    elif name in _ENGLISH_1_0:
-        text = (
-            f"{plain}: d2l.{name} is of the English edition 1.0's API (d2l.Module, d2l.Trainer), "
-            f"and {scope}, as the Chinese 2nd edition and the English releases before 1.0 print "
-            f"it; for that edition use its d2l package ({pip_install(_D2L_1_0)}, then "
+    if name in _ENGLISH_1_0:
+        return (
+            f"d2l.{name} is of the English edition 1.0's API (d2l.Module, d2l.Trainer), and "
+            f"{_SCOPE}, as the Chinese 2nd edition and the English releases before 1.0 print it; "
+            f"for that edition use its d2l package ({pip_install(_D2L_1_0)}, then "
             "from d2l import torch as d2l)"
         )
-    elif name in _BOOKS_OTHERS:
-        text = (
-            f"{plain}: d2l.{name} is of the book's d2l package, from a chapter after 3, and "
-            f"{scope}; for later chapters use the book's d2l package ({_books_d2l()})"
+    if name in _BOOKS_OTHERS:
+        return (
+            f"d2l.{name} is of the book's d2l package, from a chapter after 3, and {_SCOPE}; for "
+            f"later chapters use the book's d2l package ({_books_d2l()})"
         )
-    else:
-        text = f"{plain}: {_unknown(name, scope)}"
-    return AttributeError(text)
+    return None
 
 
-def _unknown(name: str, scope: str) -> str:
-    """Return what to say of a name neither d2l has: the close match among this module's names
-    (a misspelling), else that the book's d2l package lacks it too."""
+def _unknown(name: str) -> str:
+    """Return what to say of a name neither d2l has: the close match among every name this module
+    knows (a misspelling), told as that name is, else that the book's d2l package lacks it too."""
     import difflib
 
     from linearnets import d2l
 
-    ours = [known for known in dir(d2l) if not known.startswith("_")]
-    neither = f"{scope}, and the book's d2l package (0.17.6) has no {name!r} either"
-    close = difflib.get_close_matches(name, ours, n=1)
-    if close:
-        return f"did you mean d2l.{close[0]}? ({neither})"
-    return f"{neither}; check the spelling against dir(d2l)"
+    # this module's own functions, classes and tensor names, and the names _told knows: never
+    # the modules d2l.torch imports (d2l.re, d2l.nn), which no misspelling means
+    known = [*d2l.__all__, *LATER_SECTIONS, *_LATER_UNSAVED, *_UNSAVED, *_VARIABLES]
+    known += [*_ENGLISH_1_0, *_BOOKS_OTHERS]
+    neither = f"the book's d2l package (0.17.6) has no {name!r} either"
+    close = difflib.get_close_matches(name, known, n=len(known))
+    if not close:
+        return f"{_SCOPE}, and {neither}; check the spelling against dir(d2l)"
+    # the closest; of those as close, this module's own (train_ch4: train_ch3, not train_ch8)
+    meant = max(
+        close, key=lambda k: (difflib.SequenceMatcher(None, k, name).ratio(), k in d2l.__all__)
+    )
+    told = _told(meant)
+    if told is None:  # one of this module's own names
+        return f"did you mean d2l.{meant}? ({_SCOPE}, and {neither})"
+    # a variable or a function of the book's own code is no d2l.<name>
+    own_code = meant in _VARIABLES or meant in _UNSAVED or meant in _LATER_UNSAVED
+    shown = meant if own_code else f"d2l.{meant}"
+    return f"did you mean {shown}? ({neither}) {told}"
 
 
 def _define(name: str) -> str:
