@@ -316,6 +316,46 @@ def test_a_dataloaders_sampler_is_an_attribute_error_saying_what_to_use(
     assert not hasattr(loader, name)
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "shown", "what"),
+    [
+        ("drop_last", True, "True", "drop_last=True"),
+        ("drop_last", False, "False", "drop_last=True"),
+        ("sampler", None, "None", "sampler=..."),
+        (
+            "sampler",
+            torch.utils.data.SequentialSampler(range(3)),
+            "a SequentialSampler",
+            "sampler=...",
+        ),
+        ("batch_sampler", [[0, 1]], "a list", "batch_sampler=..."),
+    ],
+)
+def test_setting_drop_last_or_a_sampler_is_refused_as_a_dataloader_refuses_it(
+    images: torch.Tensor, labels: torch.Tensor, name: str, value: Any, shown: str, what: str
+) -> None:
+    """``loader.drop_last = True`` was accepted and ignored: every batch still came, the last
+    shorter one too. A made DataLoader (the oracle) refuses it with a ValueError."""
+    reference = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(images, labels), 5)
+    with pytest.raises(ValueError, match=rf"^{name} attribute should not be set after"):
+        setattr(reference, name, value)
+    loader = ArrayLoader(images, labels, 5, shuffle=False)
+    with pytest.raises(UsageError) as info:
+        setattr(loader, name, value)
+    assert str(info.value) == (
+        f"{name} cannot be set on an ArrayLoader, as on a DataLoader once made, got "
+        f"{name}={shown}: it yields every batch, the last, shorter one too, in the order shuffle "
+        "and generator give; wrap loader.dataset in torch.utils.data.DataLoader(loader.dataset, "
+        f"loader.batch_size, {what})"
+    )
+    assert loader.drop_last is False and [len(y) for _, y in loader] == [5, 5, 5, 5, 3]
+    if name == "drop_last":  # the fix given drops the last, shorter batch
+        fixed = torch.utils.data.DataLoader(loader.dataset, loader.batch_size, drop_last=True)
+        assert [len(y) for _, y in fixed] == [5, 5, 5, 5]
+    loader.num_workers = 2  # as a DataLoader's, num_workers may be set
+    assert loader.num_workers == 2
+
+
 @pytest.mark.parametrize("shuffle", [False, True])
 @pytest.mark.parametrize("kind", ["uint8", "float"])
 def test_a_batch_changed_in_place_leaves_the_data_alone(

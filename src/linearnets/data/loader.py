@@ -147,7 +147,8 @@ class ArrayLoader:
 
     As a ``DataLoader``'s, ``drop_last`` is False (the last, shorter batch is yielded); there is no
     ``sampler`` or ``batch_sampler``: the order is ``shuffle`` and ``generator``'s (an
-    AttributeError says so).
+    AttributeError says so). Setting any of the three is refused, as a made ``DataLoader`` refuses
+    it (a UsageError with the fix: a ``DataLoader`` over ``loader.dataset``).
 
     ``len()`` is the number of (global) batches, the same on every rank, and every rank yields exactly
     that many. A rank whose share of the last batch is empty (fewer rows left than ranks) still yields it,
@@ -231,6 +232,21 @@ class ArrayLoader:
                     f"in torch.utils.data.DataLoader for a {name}"
                 )
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            # a DataLoader refuses these once made; set here, they would be ignored in silence
+            if name == "drop_last" or name in _SAMPLERS:
+                # a sampler by its type: its repr is an address
+                sampled = name in _SAMPLERS and value is not None
+                shown = f"a {type(value).__name__}" if sampled else repr(value)
+                what = "drop_last=True" if name == "drop_last" else f"{name}=..."
+                raise UsageError(
+                    f"{name} cannot be set on an ArrayLoader, as on a DataLoader once made, got "
+                    f"{name}={shown}: it yields every batch, the last, shorter one too, in the "
+                    "order shuffle and generator give; wrap loader.dataset in "
+                    f"torch.utils.data.DataLoader(loader.dataset, loader.batch_size, {what})"
+                )
+            super().__setattr__(name, value)
 
     def __repr__(self) -> str:
         # what a notebook cell ending in `train_iter` should say: not the address, nor the data
