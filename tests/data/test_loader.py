@@ -433,6 +433,9 @@ BAD = [
     ("num_workers str", dict(features=U8, labels=Y, batch_size=2, num_workers="4"), UsageTypeError, r"^num_workers must be an integer >= 0, got '4'; pass e.g. num_workers=4, "),
     ("classes str", dict(features=U8, labels=Y, batch_size=2, classes="abc"), UsageTypeError, r"^classes must be a sequence of class names \(strings\), got .*abc.*; pass e\.g\. classes=\['T-shirt/top'"),
     ("classes ints", dict(features=U8, labels=Y, batch_size=2, classes=[0, 1]), UsageTypeError, r"^classes must be a sequence of class names \(strings\)"),
+    ("classes too few", dict(features=U8, labels=Y + 2, batch_size=2, num_classes=4, classes=["a"]), UsageError, r"^classes must name each class once, 4 names for num_classes=4, got 1 name \(\['a'\]\); pass 4 names, one for each class$"),
+    ("classes too many", dict(features=U8, labels=Y, batch_size=2, num_classes=1, classes=["a", "b"]), UsageError, r"^classes must name each class once, 1 name for num_classes=1, got 2 names \(\['a', 'b'\]\); pass 1 name, one for each class$"),
+    ("classes past the labels", dict(features=U8, labels=Y + 1, batch_size=2, classes=list("abc")), UsageError, r"^classes must name each class once, 2 names for the labels' classes 0\.\.1, got 3 names \(\['a', 'b', 'c'\]\); pass 2 names, one for each class, or num_classes=3 where the labels lack the last classes$"),
 ]  # fmt: skip
 
 
@@ -442,6 +445,27 @@ BAD = [
 def test_bad_inputs(kwargs: dict[str, Any], error: type[Exception], pattern: str) -> None:
     with pytest.raises(error, match=pattern):
         ArrayLoader(**{"shuffle": False, **kwargs})
+
+
+def test_classes_of_another_length_than_the_classes_are_refused_where_a_label_would_lack_one() -> (
+    None
+):
+    """classes=['a'] beside 3 classes was accepted; naming the targets then raised a bare
+    IndexError. Every label has its name once the classes are as many as the fix asks."""
+    X, y = torch.zeros(4, 2), torch.tensor([0, 2, 1, 2])
+    with pytest.raises(UsageError) as info:
+        ArrayLoader(X, y, 4, shuffle=False, num_classes=3, classes=["a"])
+    assert str(info.value) == (
+        "classes must name each class once, 3 names for num_classes=3, got 1 name (['a']); pass "
+        "3 names, one for each class"
+    )
+    with pytest.raises(UsageError, match=r", 3 names for the labels' classes 0\.\.2, got 1 name "):
+        ArrayLoader(X, y, 4, shuffle=False, classes=["a"])
+    dataset = ArrayLoader(X, y, 4, shuffle=False, classes=["a", "b", "c"]).dataset
+    assert [dataset.classes[int(t)] for t in dataset.targets] == ["a", "c", "b", "c"]
+    # the fix for names past the labels' largest: num_classes says the labels lack the last ones
+    loader = ArrayLoader(X, y, 4, shuffle=False, num_classes=4, classes=list("abcd"))
+    assert loader.dataset.classes == list("abcd")
 
 
 @pytest.mark.parametrize("dtype", [torch.int32, torch.uint8])

@@ -87,6 +87,7 @@ def load_data_fashion_mnist(
         device=device,
         image_dtype=None,  # torch's default, as the book's ToTensor
         num_workers=num_workers,
+        num_classes=len(CLASSES),  # ten, whichever labels a small copy holds
         classes=CLASSES,  # dataset.classes, as torchvision's FashionMNIST spells them
     )
     test_iter = ArrayLoader(
@@ -98,6 +99,7 @@ def load_data_fashion_mnist(
         device=device,
         image_dtype=None,
         num_workers=num_workers,
+        num_classes=len(CLASSES),
         classes=CLASSES,
     )
     return train_iter, test_iter

@@ -200,7 +200,7 @@ class ArrayLoader:
         self.rank = rank
         self.num_examples = int(features.shape[0])
         self.num_workers = check_num_workers(num_workers)
-        self.classes = check_classes(classes)
+        self.classes = check_classes(classes, self.num_classes, asked=num_classes is not None)
 
     @property
     def feature_shape(self) -> tuple[int, ...]:

@@ -8,11 +8,13 @@ The size of its largest batch is checked in :mod:`linearnets.data.loader` itself
 from __future__ import annotations
 
 import numbers
+import reprlib
 from collections.abc import Sequence
 from typing import Any
 
 import torch
 
+from linearnets._text import counted
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import (
     check_finite,
@@ -152,9 +154,13 @@ def check_num_workers(num_workers: Any) -> int:
     return int(num_workers)
 
 
-def check_classes(classes: Any) -> list[str] | None:
+def check_classes(
+    classes: Any, num_classes: int | None = None, *, asked: bool = True
+) -> list[str] | None:
     """Return ``classes`` as a list of names (``None`` as is), raising unless it is a sequence of
-    strings: a bare string would be read as one class a letter."""
+    strings (a bare string would be read as one class a letter) and, where there are
+    ``num_classes`` classes, one name each (``asked``: num_classes was passed, not read from the
+    labels): ``dataset.classes[y]`` must name every label ``y``."""
     if classes is None:
         return None
     if (
@@ -166,4 +172,16 @@ def check_classes(classes: Any) -> list[str] | None:
             f"classes must be a sequence of class names (strings), got {describe(classes)}; "
             "pass e.g. classes=['T-shirt/top', 'Trouser', ...], or None for none"
         )
-    return list(classes)
+    names = list(classes)
+    if num_classes is not None and len(names) != num_classes:
+        given = (
+            f"num_classes={num_classes}" if asked else f"the labels' classes 0..{num_classes - 1}"
+        )
+        fix = f"pass {counted(num_classes, 'name')}, one for each class"
+        if not asked and len(names) > num_classes:  # the labels may lack the last classes
+            fix += f", or num_classes={len(names)} where the labels lack the last classes"
+        raise UsageError(
+            f"classes must name each class once, {counted(num_classes, 'name')} for {given}, got "
+            f"{counted(len(names), 'name')} ({reprlib.repr(names)}); {fix}"
+        )
+    return names
