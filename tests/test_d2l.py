@@ -638,6 +638,15 @@ def test_a_module_from_a_package_not_installed_is_an_attribute_error_naming_it(
     assert not hasattr(d2l, "display")
 
 
+def _said_of(name: str, module: types.ModuleType = d2l) -> str:
+    """Return the message of the AttributeError ``module.<name>`` raises (``d2l.<name>``)."""
+    with pytest.raises(AttributeError) as info:
+        getattr(module, name)
+    # Python's "Did you mean: ...?" reads these, set as it raises through the module
+    assert info.value.name == name and info.value.obj is module
+    return str(info.value)
+
+
 def test_a_module_whose_own_dependency_is_missing_names_that_package(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -652,9 +661,7 @@ def test_a_module_whose_own_dependency_is_missing_names_that_package(
     package = types.ModuleType("matplotlib_inline")
     package.__path__ = [str(tmp_path)]
     monkeypatch.setitem(sys.modules, "matplotlib_inline", package)
-    with pytest.raises(AttributeError) as info:
-        d2l.backend_inline  # noqa: B018
-    assert str(info.value) == (
+    assert _said_of("backend_inline") == (
         "d2l.backend_inline is matplotlib_inline.backend_inline, from the package IPython, which "
         "is not installed here; install it (pip install ipython)"
     )
@@ -708,22 +715,12 @@ def test_a_later_chapters_name_says_its_section_and_where_to_find_it(
 
 
 def test_a_name_the_module_lacks_is_an_attribute_error_naming_the_scope() -> None:
-    with pytest.raises(AttributeError) as info:
-        d2l.no_such_name  # noqa: B018
-    assert str(info.value) == (
+    # _said_of checks the error's name and obj too, which Python's "Did you mean: ...?" reads
+    assert _said_of("no_such_name") == (
         "module 'linearnets.d2l' has no attribute 'no_such_name': linearnets.d2l covers chapter 3 "
         "(linear neural networks) only, and the book's d2l package (0.17.6) has no "
         "'no_such_name' either; check the spelling against dir(d2l)"
     )
-    # Python's "Did you mean: ...?" reads these, set as it raises through the module
-    assert info.value.name == "no_such_name" and info.value.obj is d2l
-
-
-def _said_of(name: str) -> str:
-    """Return the message of the AttributeError ``d2l.<name>`` raises."""
-    with pytest.raises(AttributeError) as info:
-        getattr(d2l, name)
-    return str(info.value)
 
 
 @pytest.mark.parametrize(
@@ -821,9 +818,7 @@ def test_a_chapter_3_name_the_book_never_saves_points_to_linearnets_own(
 ) -> None:
     """d2l.data_iter was told "a name from a later chapter is in the book's d2l package": it is
     §3.2's, defined in the book's own code and never saved to d2l, so that package lacks it too."""
-    with pytest.raises(AttributeError) as info:
-        getattr(d2l, name)
-    assert str(info.value) == (
+    assert _said_of(name) == (
         f"module 'linearnets.d2l' has no attribute '{name}': the book defines {name} in "
         f"§{section}'s own code and does not save it to its d2l package, so neither does "
         f"linearnets.d2l; define it as the book does, or use linearnets.{name} (from linearnets "
@@ -850,9 +845,7 @@ def test_a_name_of_english_1_0s_api_says_which_edition_this_module_follows() -> 
 )
 def test_a_probe_for_an_underscore_name_gets_pythons_plain_attribute_error(name: str) -> None:
     """importlib, pickle, IPython's display and inspect probe such names: a plain no, at once."""
-    with pytest.raises(AttributeError) as info:
-        getattr(d2l, name)
-    assert str(info.value) == f"module 'linearnets.d2l' has no attribute {name!r}"
+    assert _said_of(name) == f"module 'linearnets.d2l' has no attribute {name!r}"
     assert not hasattr(d2l, name)
 
 
@@ -964,14 +957,10 @@ def test_only_dunders_are_plain_attribute_errors_of_a_torchvision_module() -> No
     one the user asked for, and says what is provided."""
     from linearnets.torchvision import datasets
 
-    with pytest.raises(AttributeError) as info:
-        datasets._MNIST  # noqa: B018
-    assert str(info.value).startswith(
+    assert _said_of("_MNIST", datasets).startswith(
         "linearnets.torchvision.datasets has no _MNIST: it provides FashionMNIST alone"
     )
-    with pytest.raises(AttributeError) as info:
-        datasets.__wrapped__  # noqa: B018
-    assert str(info.value) == "__wrapped__"
+    assert _said_of("__wrapped__", datasets) == "__wrapped__"
 
 
 @pytest.mark.parametrize("name", ["MNIST", "CIFAR10"])
@@ -1104,9 +1093,7 @@ def test_a_chapter_3_function_linearnets_lacks_too_is_given_the_books_definition
     import linearnets
 
     assert not hasattr(linearnets, name)  # so no linearnets.<name> is offered
-    with pytest.raises(AttributeError) as info:
-        getattr(d2l, name)
-    message = str(info.value)
+    message = _said_of(name)
     head = (
         f"module 'linearnets.d2l' has no attribute '{name}': the book defines {name} in §3.6's "
         "own code and does not save it to its d2l package, so neither does linearnets.d2l; define "
@@ -1233,9 +1220,7 @@ def test_a_chapter_3_function_linearnets_lacks_too_is_given_the_books_definition
 def test_a_variable_of_the_books_own_code_is_told_as_one(name: str, example: str) -> None:
     """d2l.lr, d2l.train_iter ... got "a name from a later chapter is in the book's d2l package",
     which has none of them."""
-    with pytest.raises(AttributeError) as info:
-        getattr(d2l, name)
-    assert str(info.value) == (
+    assert _said_of(name) == (
         f"module 'linearnets.d2l' has no attribute '{name}': {name} is a variable of the book's "
         "own code, not a name of its d2l package (nor of linearnets.d2l); set it in your code as "
         f"the book does{example}"
