@@ -180,7 +180,8 @@ def test_fonts_not_installed_are_one_line_apart_from_the_bars(
     note = (
         "linearnets: note: matplotlib's settings name fonts that are not installed (font.family: "
         "NoSuchFont), so the figures' text is drawn in DejaVu Sans, matplotlib's fallback font; "
-        "install them, or name installed fonts in matplotlibrc (matplotlib.rcParams)"
+        f"install them, or name installed fonts in {tmp_path / 'matplotlibrc'} (or "
+        "matplotlib.rcParams in Python)"
     )
     assert text.count(note) == 1
     # a line of its own, not the end of a bar's frame

@@ -705,7 +705,7 @@ def test_fonts_not_installed_are_told_by_the_parent_once_it_closes(
     import matplotlib
     import numpy as np
 
-    from linearnets.plotting._font_fallback import FontWarning
+    from linearnets.errors import FontWarning
 
     monkeypatch.setitem(matplotlib.rcParams, "font.family", ["NoSuchChildFont"])
     plots = PlotProcess()
@@ -722,7 +722,7 @@ def test_fonts_not_installed_are_told_by_the_parent_once_it_closes(
     assert [str(w.message) for w in told] == [
         "matplotlib's settings name fonts that are not installed (font.family: NoSuchChildFont), "
         "so the figures' text is drawn in DejaVu Sans, matplotlib's fallback font; install them, "
-        "or name installed fonts in matplotlibrc (matplotlib.rcParams)"
+        "or name installed fonts in matplotlib.rcParams"
     ]
     assert (tmp_path / "a.png").is_file() and (tmp_path / "b.png").is_file()
     assert capfd.readouterr().err == ""

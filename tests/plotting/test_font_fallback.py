@@ -16,8 +16,8 @@ import matplotlib
 import pytest
 import torch
 
+from linearnets.errors import FontWarning
 from linearnets.plotting import show_images
-from linearnets.plotting._font_fallback import FontWarning
 
 FALLBACK = "DejaVu Sans"  # matplotlib's fallback font (fontManager.defaultFamily["ttf"])
 
@@ -80,9 +80,40 @@ def test_fonts_not_installed_are_told_once_not_logged_per_text(
     assert [str(w.message) for w in fonts] == [
         f"matplotlib's settings name fonts that are not installed ({named}), so the figures' "
         f"text is drawn in {FALLBACK}, {drawn}; install them, or name installed fonts in "
-        "matplotlibrc (matplotlib.rcParams)"
+        "matplotlib.rcParams"
     ]
     assert fonts[0].filename == __file__  # the user's line, not one of matplotlib's
+
+
+def test_fonts_the_user_sets_after_a_judged_list_are_still_logged(tmp_path: Path) -> None:
+    """After one drawing judged font.sans-serif: [NoSuchHeiE], the user's next try, [NoSuchHeiF],
+    was dropped from matplotlib's log for good (its lines were dropped by the generic family's
+    name alone): only the lines of the list judged are dropped."""
+    with matplotlib.rc_context({"font.family": ["sans-serif"], "font.sans-serif": ["NoSuchHeiE"]}):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FontWarning)
+            _draw(tmp_path)
+        matplotlib.rcParams["font.sans-serif"] = ["NoSuchHeiF"]  # the user's own figure next
+        with _font_log() as caught:
+            fig = matplotlib.figure.Figure()
+            fig.add_subplot().set_title("x")
+            fig.savefig(tmp_path / "own.png")
+    assert any("NoSuchHeiF" in line for line in caught), caught[:3]
+
+
+def test_a_missing_font_after_an_installed_first_is_told_as_a_backup(tmp_path: Path) -> None:
+    """font.family: sans-serif, NoSuchFontG was told "drawn in DejaVu Sans, the next font of
+    font.family", where DejaVu Sans is its first: the text is drawn as set, the missing font
+    only backs it up."""
+    settings = {"font.family": ["sans-serif", "NoSuchFontG"]}
+    with matplotlib.rc_context(settings), warnings.catch_warnings(record=True) as told:
+        warnings.simplefilter("always")
+        _draw(tmp_path)
+    assert [str(w.message) for w in told if issubclass(w.category, FontWarning)] == [
+        "matplotlib's settings name fonts that are not installed (font.family: NoSuchFontG), so "
+        f"the figures' text is drawn in {FALLBACK}, font.family's first, which they only back "
+        "up; install them, or name installed fonts in matplotlib.rcParams"
+    ]
 
 
 def test_a_font_the_user_names_on_a_text_is_still_logged(tmp_path: Path) -> None:

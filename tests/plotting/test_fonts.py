@@ -16,9 +16,8 @@ import matplotlib.pyplot as plt
 import pytest
 import torch
 
-from linearnets.errors import UsageError
+from linearnets.errors import FontWarning, UsageError
 from linearnets.plotting import plot_confusion_matrix, plot_predictions, show_images
-from linearnets.plotting._font_fallback import FontWarning
 
 # the fix offered for the book's Chinese labels: lang='en' where they came from (none of the
 # drawing functions has a lang)

@@ -11,8 +11,7 @@ from typing import TextIO
 from linearnets._text import printable
 from linearnets.cli._cli_words import cli_words
 from linearnets.cli._invocation import as_started
-from linearnets.errors import DataWarning, ResumeWarning, ThreadsWarning
-from linearnets.plotting._font_fallback import FontWarning
+from linearnets.errors import DataWarning, FontWarning, ResumeWarning, ThreadsWarning
 
 __all__ = ["warnings_on_one_line"]
 
@@ -21,7 +20,7 @@ __all__ = ["warnings_on_one_line"]
 def warnings_on_one_line() -> Iterator[None]:
     """Show the library's :class:`~linearnets.errors.DataWarning`,
     :class:`~linearnets.errors.ThreadsWarning`, :class:`~linearnets.errors.ResumeWarning` and
-    :class:`~linearnets.plotting._font_fallback.FontWarning` as a line like the errors', with no
+    :class:`~linearnets.errors.FontWarning` as a line like the errors', with no
     source line; other warnings as Python shows them."""
     with warnings.catch_warnings():
         shown = warnings.showwarning

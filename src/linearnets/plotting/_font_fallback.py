@@ -13,22 +13,20 @@ the parent, which says it once the bars are gone.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from linearnets._warn import warn
+from linearnets.errors import FontWarning
 
-__all__ = ["FontWarning", "held_notes", "hold_notes", "settle_fonts", "tell"]
+__all__ = ["held_notes", "hold_notes", "settle_fonts", "tell"]
 
-
-class FontWarning(UserWarning):
-    """Fonts that matplotlib's settings name are not installed: the figures' text is drawn in
-    another (the command line prints it on one line)."""
-
-
-# the font settings judged last (font.family and the lists of its generic names), and the
-# families of font.family found missing then: matplotlib's lines about those are dropped
+# the font settings judged last (font.family and the lists of its generic names), the families
+# of font.family found missing then, and for each generic one the fonts it listed as matplotlib
+# writes them: matplotlib's lines about those are dropped, never about fonts set since
 _judged: tuple[Any, ...] | None = None
 _missing: frozenset[str] = frozenset()
+_missing_lists: frozenset[tuple[str, str]] = frozenset()
 _told: set[str] = set()
 _held: list[str] | None = None  # in the plotting process: notes kept for the parent
 
@@ -40,17 +38,22 @@ class _DropMissingFonts(logging.Filter):
         message = record.msg if isinstance(record.msg, str) else ""
         if not (message.startswith("findfont: ") and "not found" in message) or not record.args:
             return True
-        first = record.args[0] if isinstance(record.args, tuple) else None
+        args = record.args if isinstance(record.args, tuple) else ()
+        if message.startswith("findfont: Generic family") and len(args) == 2:
+            # its fonts as listed now: another list than the one judged is the user's to see
+            return (str(args[0]).lower(), str(args[1])) not in _missing_lists
+        first = args[0] if args else None
         families = first if isinstance(first, list) else [first]
         return not all(str(family).lower() in _missing for family in families)
 
 
-def settle_fonts(rc: Any, font_manager: Any) -> None:
+def settle_fonts(rc: Any, font_manager: Any, rc_file: Callable[[], Any]) -> None:
     """Judge matplotlib's font settings ``rc`` (again where they changed since): fonts of
     font.family that are not installed are told once (:func:`tell`), and matplotlib's own lines
     about them dropped. Called by :func:`~linearnets.plotting._mpl.matplotlib_module` with
-    ``matplotlib.rcParams`` and ``matplotlib.font_manager``, which it imported."""
-    global _judged, _missing
+    ``matplotlib.rcParams``, ``matplotlib.font_manager`` and ``matplotlib.matplotlib_fname``
+    (the settings' file, named in the note), which it imported."""
+    global _judged, _missing, _missing_lists
     logger = logging.getLogger("matplotlib.font_manager")
     if not any(isinstance(f, _DropMissingFonts) for f in logger.filters):
         logger.addFilter(_DropMissingFonts())
@@ -65,6 +68,9 @@ def settle_fonts(rc: Any, font_manager: Any) -> None:
     paths = {family: _font_paths([family]) for family in families}
     missing = [family for family in families if not paths[family]]
     _missing = frozenset(family.lower() for family in missing)
+    _missing_lists = frozenset(
+        (family.lower(), ", ".join(rc[lists[family]])) for family in missing if lists[family]
+    )
     if not missing:
         return
     own = [family for family in missing if not lists[family]]  # fonts named in font.family
@@ -77,14 +83,26 @@ def settle_fonts(rc: Any, font_manager: Any) -> None:
     found = [path for family in families for path in paths[family]]
     if found:
         used = font_manager.FontProperties(fname=found[0]).get_name()
-        drawn = f"the figures' text is drawn in {used}, the next font of font.family"
+        drawn = (
+            f"the figures' text is drawn in {used}, font.family's first, which they only back up"
+            if paths[families[0]]
+            else f"the figures' text is drawn in {used}, the next font of font.family"
+        )
     else:
         used = font_manager.fontManager.defaultFamily["ttf"]
         drawn = f"the figures' text is drawn in {used}, matplotlib's fallback font"
     tell(
         f"matplotlib's settings name fonts that are not installed ({'; '.join(named)}), so "
-        f"{drawn}; install them, or name installed fonts in matplotlibrc (matplotlib.rcParams)"
+        f"{drawn}; install them, or name installed fonts in {_settings_file(str(rc_file()))}"
     )
+
+
+def _settings_file(fname: str) -> str:
+    """Return where the font settings are to change: the matplotlibrc ``fname`` matplotlib read
+    (not its own defaults'), or matplotlib.rcParams in Python."""
+    if "mpl-data" in fname.replace("\\", "/").split("/"):  # matplotlib's defaults: set in Python
+        return "matplotlib.rcParams"
+    return f"{fname} (or matplotlib.rcParams in Python)"
 
 
 def _list_of(family: str, generic: set[str]) -> str | None:
