@@ -745,6 +745,23 @@ def test_a_misspelt_name_of_this_module_gets_the_close_match_not_pip_install(
 
 
 @pytest.mark.parametrize(
+    ("name", "meant"),
+    [("torh", "torch"), ("transfroms", "transforms"), ("datta", "data"),
+     ("torchvison", "torchvision"), ("plt_", "plt"), ("d2ll", "d2l")],
+)  # fmt: skip
+def test_a_misspelt_module_of_d2l_torch_gets_that_module(name: str, meant: str) -> None:
+    """d2l.torh got "did you mean d2l.to?" and d2l.datta no match once the modules d2l.torch
+    imports were left out of the names matched: they are matched, after every other name as
+    close; d2l.d2l, d2l.torch's name for itself, is in dir(d2l)."""
+    assert _said_of(name) == (
+        f"module 'linearnets.d2l' has no attribute '{name}': did you mean d2l.{meant}? "
+        "(linearnets.d2l covers chapter 3 (linear neural networks) only, and the book's d2l "
+        f"package (0.17.6) has no '{name}' either)"
+    )
+    assert meant in dir(d2l) and getattr(d2l, meant) is not None
+
+
+@pytest.mark.parametrize(
     ("name", "meant", "told"),
     [
         # the book's later names, told with their section and the book's package

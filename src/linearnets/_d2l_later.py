@@ -304,17 +304,25 @@ def _unknown(name: str) -> str:
 
     from linearnets import d2l
 
-    # this module's own functions, classes and tensor names, and the names _told knows: never
-    # the modules d2l.torch imports (d2l.re, d2l.nn), which no misspelling means
+    # this module's own functions, classes and tensor names, and the names _told knows; the
+    # modules d2l.torch imports (d2l.torch, d2l.plt) last: a misspelling of one (d2l.torh) means
+    # it, but of those as close, another name (relu is no d2l.re)
     known = [*d2l.__all__, *LATER_SECTIONS, *_LATER_UNSAVED, *_UNSAVED, *_VARIABLES]
     known += [*_ENGLISH_1_0, *_BOOKS_OTHERS]
+    modules = set(dir(d2l)) - set(known)
     neither = f"the book's d2l package (0.17.6) has no {name!r} either"
-    close = difflib.get_close_matches(name, known, n=len(known))
+    close = difflib.get_close_matches(name, [*known, *modules], n=len(known) + len(modules))
     if not close:
         return f"{_SCOPE}, and {neither}; check the spelling against dir(d2l)"
-    # the closest; of those as close, this module's own (train_ch4: train_ch3, not train_ch8)
+    # the closest; of those as close, no module, then this module's own (train_ch4: train_ch3,
+    # not train_ch8)
     meant = max(
-        close, key=lambda k: (difflib.SequenceMatcher(None, k, name).ratio(), k in d2l.__all__)
+        close,
+        key=lambda k: (
+            difflib.SequenceMatcher(None, k, name).ratio(),
+            k not in modules,
+            k in d2l.__all__,
+        ),
     )
     told = _told(meant)
     if told is None:  # one of this module's own names

@@ -85,7 +85,7 @@ _LAZY_MODULES = {
 _PIP_NAMES = {"IPython": "ipython", "matplotlib_inline": "matplotlib-inline", "PIL": "pillow"}
 _IMPORTED = (
     "F", "collections", "data", "defaultdict", "hashlib", "math", "nn", "np", "os", "plt", "random",
-    "re", "shutil", "sys", "tarfile", "time", "torch", "zipfile", *_LAZY_MODULES,
+    "re", "shutil", "sys", "tarfile", "time", "torch", "zipfile", "d2l", *_LAZY_MODULES,
 )  # fmt: skip
 
 # written out (the lazy names too) rather than computed, so that type checkers read it: a star

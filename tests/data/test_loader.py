@@ -317,43 +317,82 @@ def test_a_dataloaders_sampler_is_an_attribute_error_saying_what_to_use(
 
 
 @pytest.mark.parametrize(
-    ("name", "value", "shown", "what"),
+    ("name", "value", "shown", "fix"),
     [
-        ("drop_last", True, "True", "drop_last=True"),
-        ("drop_last", False, "False", "drop_last=True"),
-        ("sampler", None, "None", "sampler=..."),
-        (
-            "sampler",
-            torch.utils.data.SequentialSampler(range(3)),
-            "a SequentialSampler",
-            "sampler=...",
-        ),
-        ("batch_sampler", [[0, 1]], "a list", "batch_sampler=..."),
+        ("drop_last", True, "True", "; wrap loader.dataset in torch.utils.data.DataLoader("
+         "loader.dataset, loader.batch_size, shuffle=loader.shuffle, generator=loader.generator, "
+         "drop_last=True)"),
+        ("drop_last", False, "False", ": drop the assignment"),
+        ("sampler", None, "None", "; wrap loader.dataset in torch.utils.data.DataLoader("
+         "loader.dataset, loader.batch_size, sampler=...)"),
+        ("sampler", torch.utils.data.SequentialSampler(range(3)), "a SequentialSampler",
+         "; wrap loader.dataset in torch.utils.data.DataLoader(loader.dataset, "
+         "loader.batch_size, sampler=...)"),
+        ("batch_sampler", [[0, 1]], "a list", "; wrap loader.dataset in "
+         "torch.utils.data.DataLoader(loader.dataset, batch_sampler=...)"),
     ],
-)
+)  # fmt: skip
 def test_setting_drop_last_or_a_sampler_is_refused_as_a_dataloader_refuses_it(
-    images: torch.Tensor, labels: torch.Tensor, name: str, value: Any, shown: str, what: str
+    images: torch.Tensor, labels: torch.Tensor, name: str, value: Any, shown: str, fix: str
 ) -> None:
     """``loader.drop_last = True`` was accepted and ignored: every batch still came, the last
-    shorter one too. A made DataLoader (the oracle) refuses it with a ValueError."""
+    shorter one too. A made DataLoader (the oracle) refuses it with a ValueError. The fix given
+    runs as written: with batch_size beside batch_sampler it raised ValueError, and the
+    DataLoader offered for drop_last lost the loader's shuffling; drop_last=False, what the
+    loader does, is told to be dropped."""
     reference = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(images, labels), 5)
     with pytest.raises(ValueError, match=rf"^{name} attribute should not be set after"):
         setattr(reference, name, value)
-    loader = ArrayLoader(images, labels, 5, shuffle=False)
+    loader = ArrayLoader(
+        images, labels, 5, shuffle=True, generator=torch.Generator().manual_seed(0)
+    )
     with pytest.raises(UsageError) as info:
         setattr(loader, name, value)
     assert str(info.value) == (
         f"{name} cannot be set on an ArrayLoader, as on a DataLoader once made, got "
         f"{name}={shown}: it yields every batch, the last, shorter one too, in the order shuffle "
-        "and generator give; wrap loader.dataset in torch.utils.data.DataLoader(loader.dataset, "
-        f"loader.batch_size, {what})"
+        f"and generator give{fix}"
     )
     assert loader.drop_last is False and [len(y) for _, y in loader] == [5, 5, 5, 5, 3]
-    if name == "drop_last":  # the fix given drops the last, shorter batch
-        fixed = torch.utils.data.DataLoader(loader.dataset, loader.batch_size, drop_last=True)
-        assert [len(y) for _, y in fixed] == [5, 5, 5, 5]
+    if "wrap" in fix:  # the fix as written, a sampler or batch sampler of the user's own
+        code = fix.split("in ", 1)[1].removesuffix(")") + ")"
+        filled = code.replace(
+            "sampler=...", "sampler=" + ("[[0, 1], [2]]" if "batch_sampler" in code else "range(4)")
+        )
+        fixed = eval(filled, {"torch": torch, "loader": loader})
+        sizes = [len(y) for _, y in fixed]
+        assert sizes == {"drop_last": [5, 5, 5, 5], "sampler": [4], "batch_sampler": [2, 1]}[name]
+        if name == "drop_last":  # shuffled, as the loader is
+            assert fixed.sampler.__class__.__name__ == "RandomSampler"
     loader.num_workers = 2  # as a DataLoader's, num_workers may be set
     assert loader.num_workers == 2
+
+
+def test_more_class_names_than_the_labels_hold_name_a_subset(
+    images: torch.Tensor, labels: torch.Tensor
+) -> None:
+    """The ten Fashion-MNIST names beside labels 0..4 (a subset of the classes) were refused as
+    'must name each class once', which worked before and in torchvision: the labels may lack the
+    last classes; each label is named."""
+    names = [f"class {k}" for k in range(10)]
+    loader = ArrayLoader(images, labels % 5, 5, shuffle=False, classes=names)
+    assert loader.dataset.classes == names
+    assert {loader.dataset.classes[int(t)] for t in loader.dataset.targets} <= set(names[:5])
+
+
+def test_a_subclass_sets_drop_last_or_a_sampler_before_the_loader_is_made(
+    images: torch.Tensor, labels: torch.Tensor
+) -> None:
+    """A subclass whose __init__ set self.drop_last = False before ArrayLoader's ran was refused,
+    where a DataLoader subclass may (a DataLoader refuses them once made only)."""
+
+    class Mine(ArrayLoader):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self.drop_last = False
+            self.sampler = None
+            super().__init__(*args, **kwargs)
+
+    assert len(Mine(images, labels, 5, shuffle=False)) == 5
 
 
 @pytest.mark.parametrize("shuffle", [False, True])
@@ -435,7 +474,7 @@ BAD = [
     ("classes ints", dict(features=U8, labels=Y, batch_size=2, classes=[0, 1]), UsageTypeError, r"^classes must be a sequence of class names \(strings\)"),
     ("classes too few", dict(features=U8, labels=Y + 2, batch_size=2, num_classes=4, classes=["a"]), UsageError, r"^classes must name each class once, 4 names for num_classes=4, got 1 name \(\['a'\]\); pass 4 names, one for each class$"),
     ("classes too many", dict(features=U8, labels=Y, batch_size=2, num_classes=1, classes=["a", "b"]), UsageError, r"^classes must name each class once, 1 name for num_classes=1, got 2 names \(\['a', 'b'\]\); pass 1 name, one for each class$"),
-    ("classes past the labels", dict(features=U8, labels=Y + 1, batch_size=2, classes=list("abc")), UsageError, r"^classes must name each class once, 2 names for the labels' classes 0\.\.1, got 3 names \(\['a', 'b', 'c'\]\); pass 2 names, one for each class, or num_classes=3 where the labels lack the last classes$"),
+    ("classes short of the labels", dict(features=U8, labels=Y + 1, batch_size=2, classes=list("a")), UsageError, r"^classes must name each class once, 2 names for the labels' classes 0\.\.1, got 1 name \(\['a'\]\); pass 2 names, one for each class$"),
 ]  # fmt: skip
 
 

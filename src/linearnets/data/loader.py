@@ -201,6 +201,7 @@ class ArrayLoader:
         self.num_examples = int(features.shape[0])
         self.num_workers = check_num_workers(num_workers)
         self.classes = check_classes(classes, self.num_classes, asked=num_classes is not None)
+        self._made = True  # from now on drop_last and the samplers are refused, as a DataLoader's
 
     @property
     def feature_shape(self) -> tuple[int, ...]:
@@ -235,16 +236,27 @@ class ArrayLoader:
 
         def __setattr__(self, name: str, value: Any) -> None:
             # a DataLoader refuses these once made; set here, they would be ignored in silence
-            if name == "drop_last" or name in _SAMPLERS:
+            # (a subclass's __init__ may set them before ArrayLoader's has run, as a DataLoader's)
+            made = self.__dict__.get("_made", False)
+            if made and (name == "drop_last" or name in _SAMPLERS):
                 # a sampler by its type: its repr is an address
                 sampled = name in _SAMPLERS and value is not None
                 shown = f"a {type(value).__name__}" if sampled else repr(value)
-                what = "drop_last=True" if name == "drop_last" else f"{name}=..."
+                order = "shuffle=loader.shuffle, generator=loader.generator"
+                wrap = {  # what DataLoader takes beside each: a batch_sampler makes the batches
+                    "drop_last": f"loader.batch_size, {order}, drop_last=True",
+                    "sampler": "loader.batch_size, sampler=...",
+                    "batch_sampler": "batch_sampler=...",
+                }[name]
+                fix = (
+                    f"; wrap loader.dataset in torch.utils.data.DataLoader(loader.dataset, {wrap})"
+                )
+                if name == "drop_last" and not value:  # what it does already
+                    fix = ": drop the assignment"
                 raise UsageError(
                     f"{name} cannot be set on an ArrayLoader, as on a DataLoader once made, got "
                     f"{name}={shown}: it yields every batch, the last, shorter one too, in the "
-                    "order shuffle and generator give; wrap loader.dataset in "
-                    f"torch.utils.data.DataLoader(loader.dataset, loader.batch_size, {what})"
+                    f"order shuffle and generator give{fix}"
                 )
             super().__setattr__(name, value)
 

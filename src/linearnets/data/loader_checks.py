@@ -159,8 +159,9 @@ def check_classes(
 ) -> list[str] | None:
     """Return ``classes`` as a list of names (``None`` as is), raising unless it is a sequence of
     strings (a bare string would be read as one class a letter) and, where there are
-    ``num_classes`` classes, one name each (``asked``: num_classes was passed, not read from the
-    labels): ``dataset.classes[y]`` must name every label ``y``."""
+    ``num_classes`` classes, one name each (``asked``: num_classes was passed; read from the
+    labels, more names are taken, the labels lacking the last classes): ``dataset.classes[y]``
+    must name every label ``y``."""
     if classes is None:
         return None
     if (
@@ -173,13 +174,14 @@ def check_classes(
             "pass e.g. classes=['T-shirt/top', 'Trouser', ...], or None for none"
         )
     names = list(classes)
-    if num_classes is not None and len(names) != num_classes:
+    # read from the labels, the count is a least: they may lack the last classes ('a subset')
+    if num_classes is not None and (
+        len(names) < num_classes or (asked and len(names) > num_classes)
+    ):
         given = (
             f"num_classes={num_classes}" if asked else f"the labels' classes 0..{num_classes - 1}"
         )
         fix = f"pass {counted(num_classes, 'name')}, one for each class"
-        if not asked and len(names) > num_classes:  # the labels may lack the last classes
-            fix += f", or num_classes={len(names)} where the labels lack the last classes"
         raise UsageError(
             f"classes must name each class once, {counted(num_classes, 'name')} for {given}, got "
             f"{counted(len(names), 'name')} ({reprlib.repr(names)}); {fix}"
