@@ -722,7 +722,8 @@ def test_fonts_not_installed_are_told_by_the_parent_once_it_closes(
     assert [str(w.message) for w in told] == [
         "matplotlib's settings name fonts that are not installed (font.family: NoSuchChildFont), "
         "so the figures' text is drawn in DejaVu Sans, matplotlib's fallback font; install them, "
-        "or name installed fonts in matplotlib.rcParams"
+        "or name installed fonts in matplotlib.rcParams or a matplotlibrc "
+        "(matplotlib.matplotlib_fname() names the one read)"
     ]
     assert (tmp_path / "a.png").is_file() and (tmp_path / "b.png").is_file()
     assert capfd.readouterr().err == ""

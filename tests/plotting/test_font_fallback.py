@@ -80,7 +80,7 @@ def test_fonts_not_installed_are_told_once_not_logged_per_text(
     assert [str(w.message) for w in fonts] == [
         f"matplotlib's settings name fonts that are not installed ({named}), so the figures' "
         f"text is drawn in {FALLBACK}, {drawn}; install them, or name installed fonts in "
-        "matplotlib.rcParams"
+        "matplotlib.rcParams or a matplotlibrc (matplotlib.matplotlib_fname() names the one read)"
     ]
     assert fonts[0].filename == __file__  # the user's line, not one of matplotlib's
 
@@ -112,8 +112,29 @@ def test_a_missing_font_after_an_installed_first_is_told_as_a_backup(tmp_path: P
     assert [str(w.message) for w in told if issubclass(w.category, FontWarning)] == [
         "matplotlib's settings name fonts that are not installed (font.family: NoSuchFontG), so "
         f"the figures' text is drawn in {FALLBACK}, font.family's first, which they only back "
-        "up; install them, or name installed fonts in matplotlib.rcParams"
+        "up; install them, or name installed fonts in matplotlib.rcParams or a matplotlibrc (matplotlib.matplotlib_fname() names the one read)"
     ]
+
+
+def test_the_note_waits_for_a_text_drawn_in_the_missing_fonts(tmp_path: Path) -> None:
+    """The note was said as matplotlib was loaded: before a refusal that draws nothing (data show
+    of a missing folder), and for figures whose every text names its own fonts (--lang zh's
+    titles), drawn exactly as without the setting. It waits for a text drawn in them."""
+    from linearnets.plotting._mpl import matplotlib_module
+
+    settings = {"font.family": ["NoSuchFontH"]}
+    with matplotlib.rc_context(settings), warnings.catch_warnings(record=True) as told:
+        warnings.simplefilter("always")
+        matplotlib_module()  # loaded, nothing drawn
+        fig = matplotlib.figure.Figure()
+        fig.text(0.5, 0.5, "x", fontfamily=["DejaVu Sans"])  # its own fonts
+        fig.savefig(tmp_path / "own.png")
+        assert not [w for w in told if issubclass(w.category, FontWarning)]
+        fig.text(0.2, 0.2, "y")  # in the settings' fonts
+        fig.savefig(tmp_path / "rc.png")
+    fonts = [w for w in told if issubclass(w.category, FontWarning)]
+    assert len(fonts) == 1 and "(font.family: NoSuchFontH)" in str(fonts[0].message)
+    assert fonts[0].filename == __file__  # the user's savefig line, past matplotlib's frames
 
 
 def test_a_font_the_user_names_on_a_text_is_still_logged(tmp_path: Path) -> None:

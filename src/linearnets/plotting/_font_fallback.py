@@ -13,7 +13,6 @@ the parent, which says it once the bars are gone.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from linearnets._warn import warn
@@ -27,6 +26,9 @@ __all__ = ["held_notes", "hold_notes", "settle_fonts", "tell"]
 _judged: tuple[Any, ...] | None = None
 _missing: frozenset[str] = frozenset()
 _missing_lists: frozenset[tuple[str, str]] = frozenset()
+# the note on the fonts judged missing, said when matplotlib first looks for one of them (a text
+# drawn in them): not for a refusal before any drawing, nor where every text names its own fonts
+_pending: str | None = None
 _told: set[str] = set()
 _held: list[str] | None = None  # in the plotting process: notes kept for the parent
 
@@ -41,19 +43,31 @@ class _DropMissingFonts(logging.Filter):
         args = record.args if isinstance(record.args, tuple) else ()
         if message.startswith("findfont: Generic family") and len(args) == 2:
             # its fonts as listed now: another list than the one judged is the user's to see
-            return (str(args[0]).lower(), str(args[1])) not in _missing_lists
-        first = args[0] if args else None
-        families = first if isinstance(first, list) else [first]
-        return not all(str(family).lower() in _missing for family in families)
+            kept = (str(args[0]).lower(), str(args[1])) not in _missing_lists
+        else:
+            first = args[0] if args else None
+            families = first if isinstance(first, list) else [first]
+            kept = not all(str(family).lower() in _missing for family in families)
+        if not kept:
+            _tell_pending()
+        return kept
 
 
-def settle_fonts(rc: Any, font_manager: Any, rc_file: Callable[[], Any]) -> None:
+def _tell_pending() -> None:
+    """Say the note on the fonts judged missing, once: matplotlib looked for one of them."""
+    global _pending
+    note, _pending = _pending, None
+    if note is not None:
+        tell(note)
+
+
+def settle_fonts(rc: Any, font_manager: Any) -> None:
     """Judge matplotlib's font settings ``rc`` (again where they changed since): fonts of
-    font.family that are not installed are told once (:func:`tell`), and matplotlib's own lines
-    about them dropped. Called by :func:`~linearnets.plotting._mpl.matplotlib_module` with
-    ``matplotlib.rcParams``, ``matplotlib.font_manager`` and ``matplotlib.matplotlib_fname``
-    (the settings' file, named in the note), which it imported."""
-    global _judged, _missing, _missing_lists
+    font.family that are not installed are told once (:func:`tell`), when matplotlib first looks
+    for one of them, and matplotlib's own lines about them dropped. Called by
+    :func:`~linearnets.plotting._mpl.matplotlib_module` with ``matplotlib.rcParams`` and
+    ``matplotlib.font_manager``, which it imported."""
+    global _judged, _missing, _missing_lists, _pending
     logger = logging.getLogger("matplotlib.font_manager")
     if not any(isinstance(f, _DropMissingFonts) for f in logger.filters):
         logger.addFilter(_DropMissingFonts())
@@ -71,6 +85,7 @@ def settle_fonts(rc: Any, font_manager: Any, rc_file: Callable[[], Any]) -> None
     _missing_lists = frozenset(
         (family.lower(), ", ".join(rc[lists[family]])) for family in missing if lists[family]
     )
+    _pending = None
     if not missing:
         return
     own = [family for family in missing if not lists[family]]  # fonts named in font.family
@@ -91,18 +106,11 @@ def settle_fonts(rc: Any, font_manager: Any, rc_file: Callable[[], Any]) -> None
     else:
         used = font_manager.fontManager.defaultFamily["ttf"]
         drawn = f"the figures' text is drawn in {used}, matplotlib's fallback font"
-    tell(
+    _pending = (
         f"matplotlib's settings name fonts that are not installed ({'; '.join(named)}), so "
-        f"{drawn}; install them, or name installed fonts in {_settings_file(str(rc_file()))}"
+        f"{drawn}; install them, or name installed fonts in matplotlib.rcParams or a matplotlibrc "
+        "(matplotlib.matplotlib_fname() names the one read)"
     )
-
-
-def _settings_file(fname: str) -> str:
-    """Return where the font settings are to change: the matplotlibrc ``fname`` matplotlib read
-    (not its own defaults'), or matplotlib.rcParams in Python."""
-    if "mpl-data" in fname.replace("\\", "/").split("/"):  # matplotlib's defaults: set in Python
-        return "matplotlib.rcParams"
-    return f"{fname} (or matplotlib.rcParams in Python)"
 
 
 def _list_of(family: str, generic: set[str]) -> str | None:

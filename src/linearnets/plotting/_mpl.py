@@ -106,7 +106,7 @@ def matplotlib_module(*, alternative: str = "") -> Any:
     from matplotlib import font_manager
 
     # fonts its settings name that are not installed: one warning, not a line per text drawn
-    settle_fonts(matplotlib.rcParams, font_manager, matplotlib.matplotlib_fname)
+    settle_fonts(matplotlib.rcParams, font_manager)
     return matplotlib
 
 
