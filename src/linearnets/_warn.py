@@ -16,14 +16,6 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _WRAPPER_MODULES = ("torch.utils._contextlib", "torch.nn.modules.module")
 
 
-def _library_dirs() -> tuple[str, ...]:
-    """Return the folders of matplotlib and logging, where imported: a warning said while
-    matplotlib draws a user's figure (its font logger's filter) names the user's line."""
-    modules = (sys.modules.get(name) for name in ("matplotlib", "logging"))
-    files = (module.__file__ for module in modules if module is not None and module.__file__)
-    return tuple(os.path.dirname(os.path.abspath(file)) + os.sep for file in files)
-
-
 def _wrapper_files() -> set[str]:
     """Return the files of the :data:`_WRAPPER_MODULES` imported so far (none imported: no frames)."""
     modules = (sys.modules.get(name) for name in _WRAPPER_MODULES)
@@ -39,11 +31,10 @@ def warn(message: str, category: type[Warning] = UserWarning) -> None:
     which tells the user nothing. Python 3.12's ``skip_file_prefixes`` does this; 3.10 has none.
     """
     wrappers = _wrapper_files()
-    skipped = (_PACKAGE_DIR, *_library_dirs())
     frame = sys._getframe(1)  # the frame that called this: stacklevel 2
     level = 2
     while frame.f_back is not None and (
-        frame.f_code.co_filename.startswith(skipped) or frame.f_code.co_filename in wrappers
+        frame.f_code.co_filename.startswith(_PACKAGE_DIR) or frame.f_code.co_filename in wrappers
     ):
         frame = frame.f_back
         level += 1

@@ -26,7 +26,6 @@ __all__ = [
     "DatasetError",
     "DivergenceError",
     "DoubleSoftmaxWarning",
-    "FontWarning",
     "LinearnetsError",
     "OneLineInIPython",
     "PlotError",
@@ -167,11 +166,6 @@ class ResumeWarning(UserWarning):
 class ThreadsWarning(UserWarning):
     """A run asked for more threads than the CPU cores its process may use: they take turns, and
     training slows, often many times over (the CLI prints it on one line)."""
-
-
-class FontWarning(UserWarning):
-    """Fonts that matplotlib's settings name are not installed: the figures' text is drawn in
-    another (the command line prints it on one line)."""
 
 
 class DoubleSoftmaxWarning(UserWarning):

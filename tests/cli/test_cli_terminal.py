@@ -14,7 +14,6 @@ import struct
 import subprocess
 import sys
 import termios
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -35,26 +34,6 @@ def _env() -> dict[str, str]:
     return dict(os.environ, MPLBACKEND="Agg")
 
 
-def _read_until_closed(
-    controller: int, answer: Callable[[bytes], bytes] = lambda output: b""
-) -> bytes:
-    """Return what the command writes to the terminal, read until it closes it (EIO on Linux),
-    with what ``answer`` typed in after each read, given all read so far; ``controller`` is
-    closed then."""
-    output = b""
-    while True:
-        try:
-            chunk = os.read(controller, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        output += chunk
-        output += answer(output)
-    os.close(controller)
-    return output
-
-
 @pytest.mark.parametrize("size", [(24, 100), (0, 0)], ids=["24x100", "size-unknown"])
 def test_a_terminal_gets_a_bar_per_epoch_then_its_line(
     tmp_path: Path, size: tuple[int, int]
@@ -67,8 +46,18 @@ def test_a_terminal_gets_a_bar_per_epoch_then_its_line(
         _command(tmp_path), stdin=terminal, stdout=terminal, stderr=terminal, env=_env()
     )
     os.close(terminal)
-    text = _read_until_closed(controller).decode()
+    chunks = []
+    while True:  # read until the command closes the terminal (EIO on Linux)
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(controller)
     assert proc.wait(timeout=120) == 0
+    text = b"".join(chunks).decode()
     # tqdm's bar: "epoch 1:  40%|████ | 94/235 [...]", redrawn with \r, for each epoch
     for epoch in (1, 2):
         assert re.search(rf"\repoch {epoch}:\s+\d+%\|.*\| \d+/235 ", text), text[:2000]
@@ -132,14 +121,19 @@ def test_a_ctrl_c_in_the_terminal_leaves_no_bar_above_its_line(tmp_path: Path) -
         preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
     )
     os.close(terminal)
-
-    def ctrl_c(output: bytes) -> bytes:
+    output = b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
         if b"\x03" not in output and re.search(rb"\repoch \d+:\s+\d+%\|[^\r]*\dbatch/s\]$", output):
             os.write(controller, b"\x03")  # Ctrl-C, once the bar has drawn itself (not at 0%)
-            return b"\x03"
-        return b""
-
-    output = _read_until_closed(controller, ctrl_c)
+            output += b"\x03"
+    os.close(controller)
     assert proc.wait(timeout=120) == 130
     screen = _screen(output.replace(b"\x03", b""), 80)
     assert "^C" in output.decode()  # the terminal echoed it, as a user's does
@@ -153,38 +147,3 @@ def test_a_ctrl_c_in_the_terminal_leaves_no_bar_above_its_line(tmp_path: Path) -
         r"linearnets softmax: interrupted by SIGINT after batch \d+ of epoch \d+", screen[stop]
     )
     assert "^" not in "".join(screen), screen
-
-
-@pytest.mark.parametrize("backend", ["Agg", None], ids=["MPLBACKEND", "no-MPLBACKEND"])
-def test_fonts_not_installed_are_one_line_apart_from_the_bars(
-    tmp_path: Path, backend: str | None
-) -> None:
-    """A matplotlibrc naming a font not installed (font.family: Arial on Linux): matplotlib
-    logged a line per text drawn, ~1000, from the plotting process into the bar's row. The note
-    is said once a text is drawn in them, by the plotting process, so the command says it once
-    the bars are gone, with MPLBACKEND set (matplotlib imported before training) or not."""
-    (tmp_path / "matplotlibrc").write_text("font.family: NoSuchFont\n")
-    controller, terminal = pty.openpty()
-    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
-    command = _command(tmp_path, "--plot", "file")  # the figures, drawn by the plotting process
-    env = dict(_env(), MATPLOTLIBRC=str(tmp_path / "matplotlibrc"))
-    for name in ("MPLBACKEND", "DISPLAY", "WAYLAND_DISPLAY"):  # headless: Agg all the same
-        env.pop(name, None)
-    if backend is not None:
-        env["MPLBACKEND"] = backend
-    proc = subprocess.Popen(command, stdin=terminal, stdout=terminal, stderr=terminal, env=env)
-    os.close(terminal)
-    text = _read_until_closed(controller).decode()
-    assert proc.wait(timeout=120) == 0
-    assert "findfont" not in text, text[:2000]
-    note = (
-        "linearnets: note: matplotlib's settings name fonts that are not installed (font.family: "
-        "NoSuchFont), so the figures' text is drawn in DejaVu Sans, matplotlib's fallback font; "
-        "install them, or name installed fonts in matplotlib.rcParams or a matplotlibrc "
-        "(matplotlib.matplotlib_fname() names the one read)"
-    )
-    assert text.count(note) == 1
-    # a line of its own, not the end of a bar's frame
-    assert re.search(rf"(^|\r\n){re.escape(note)}\r\n", text), text[-2000:]
-    assert not text.startswith(note)
-    assert (tmp_path / "run" / "curves.png").is_file()

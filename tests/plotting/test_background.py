@@ -695,35 +695,3 @@ def test_a_call_cut_short_by_ctrl_c_stops_the_child_and_close_says_so(
         plots.close()
     assert plots._process.exitcode is not None  # ended, not left running
     assert not (tmp_path / "cut.pt").exists()
-
-
-def test_fonts_not_installed_are_told_by_the_parent_once_it_closes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
-) -> None:
-    """The child's stderr is the progress bar's row: it says nothing of the fonts missing (not
-    matplotlib's line per text, nor its own), and the parent says them once, at close."""
-    import matplotlib
-    import numpy as np
-
-    from linearnets.errors import FontWarning
-
-    monkeypatch.setitem(matplotlib.rcParams, "font.family", ["NoSuchChildFont"])
-    plots = PlotProcess()
-    for name in ("a.png", "b.png"):  # the second drawn beside the first, in a forked process
-        plots.call_beside(
-            plot_predictions,
-            np.zeros((2, 4, 4)),
-            ["shirt", "bag"],
-            ["shirt", "coat"],
-            out=tmp_path / name,
-        )
-    with pytest.warns(FontWarning) as told:
-        plots.close()
-    assert [str(w.message) for w in told] == [
-        "matplotlib's settings name fonts that are not installed (font.family: NoSuchChildFont), "
-        "so the figures' text is drawn in DejaVu Sans, matplotlib's fallback font; install them, "
-        "or name installed fonts in matplotlib.rcParams or a matplotlibrc "
-        "(matplotlib.matplotlib_fname() names the one read)"
-    ]
-    assert (tmp_path / "a.png").is_file() and (tmp_path / "b.png").is_file()
-    assert capfd.readouterr().err == ""

@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import pytest
 import torch
 
-from linearnets.errors import FontWarning, UsageError
+from linearnets.errors import UsageError
 from linearnets.plotting import plot_confusion_matrix, plot_predictions, show_images
 
 # the fix offered for the book's Chinese labels: lang='en' where they came from (none of the
@@ -575,8 +575,6 @@ def _png(titles: list[str]) -> bytes:
     buffer = io.BytesIO()
     with warnings.catch_warnings():  # a glyph missing from the fonts warns
         warnings.simplefilter("error")
-        # rcParams' fonts not installed are told once (tests/plotting/test_font_fallback.py)
-        warnings.simplefilter("ignore", FontWarning)
         axes = show_images(torch.linspace(0, 1, 32).reshape(2, 4, 4), 1, 2, titles=titles)
         axes[0].figure.savefig(buffer, format="png")
     plt.close(axes[0].figure)

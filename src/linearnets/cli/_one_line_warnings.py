@@ -11,7 +11,7 @@ from typing import TextIO
 from linearnets._text import printable
 from linearnets.cli._cli_words import cli_words
 from linearnets.cli._invocation import as_started
-from linearnets.errors import DataWarning, FontWarning, ResumeWarning, ThreadsWarning
+from linearnets.errors import DataWarning, ResumeWarning, ThreadsWarning
 
 __all__ = ["warnings_on_one_line"]
 
@@ -19,9 +19,8 @@ __all__ = ["warnings_on_one_line"]
 @contextlib.contextmanager
 def warnings_on_one_line() -> Iterator[None]:
     """Show the library's :class:`~linearnets.errors.DataWarning`,
-    :class:`~linearnets.errors.ThreadsWarning`, :class:`~linearnets.errors.ResumeWarning` and
-    :class:`~linearnets.errors.FontWarning` as a line like the errors', with no
-    source line; other warnings as Python shows them."""
+    :class:`~linearnets.errors.ThreadsWarning` and :class:`~linearnets.errors.ResumeWarning` as a
+    line like the errors', with no source line; other warnings as Python shows them."""
     with warnings.catch_warnings():
         shown = warnings.showwarning
 
@@ -37,8 +36,6 @@ def warnings_on_one_line() -> Iterator[None]:
                 _warn_line(f"linearnets: warning: {printable(as_started(str(message)))}")
             elif issubclass(category, ThreadsWarning):  # in the command's words: --threads 2
                 _warn_line(f"linearnets: warning: {printable(cli_words(str(message)))}")
-            elif issubclass(category, FontWarning):  # fonts not installed: drawn in another
-                _warn_line(f"linearnets: note: {printable(str(message))}")
             elif issubclass(category, ResumeWarning):  # in the command's words: --threads
                 text = as_started(cli_words(str(message)))  # its commands as typed here
                 _warn_line(f"linearnets: note: {printable(text)}")

@@ -23,7 +23,6 @@ import numpy as np
 from linearnets._text import printable, quoted_path, shown_path
 from linearnets.errors import UsageError
 from linearnets.path_writable import write_refusal_reason
-from linearnets.plotting._font_fallback import settle_fonts
 from linearnets.plotting._fonts import cjk_family as cjk_family
 from linearnets.plotting._fonts import title_font as title_font
 from linearnets.plotting._mpl_dirs import settle_config_dir
@@ -76,9 +75,7 @@ def matplotlib_module(*, alternative: str = "") -> Any:
     """Return ``matplotlib``, importing it; a bad ``MPLBACKEND`` (which fails the import) is named.
 
     A home matplotlib cannot keep its settings in gets ``MPLCONFIGDIR`` set first, to a folder of
-    ours, rather than matplotlib's two lines of warning (:mod:`~linearnets.plotting._mpl_dirs`);
-    fonts its settings name that are not installed are told in one warning, not a line per text
-    drawn (:mod:`~linearnets.plotting._font_fallback`).
+    ours, rather than matplotlib's two lines of warning (:mod:`~linearnets.plotting._mpl_dirs`).
 
     Args:
         alternative: the caller's own way around a bad backend, added to the fixes the message
@@ -103,10 +100,6 @@ def matplotlib_module(*, alternative: str = "") -> Any:
             raise _bad_backend(
                 backend, f", whose module {module!r} cannot be imported", alternative
             )
-    from matplotlib import font_manager
-
-    # fonts its settings name that are not installed: one warning, not a line per text drawn
-    settle_fonts(matplotlib.rcParams, font_manager)
     return matplotlib
 
 

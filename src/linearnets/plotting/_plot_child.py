@@ -22,7 +22,6 @@ from linearnets._cores import usable_cores
 from linearnets._dependencies import dependency_failure
 from linearnets._fs import DISK_FULL
 from linearnets._text import shown_path
-from linearnets.plotting._font_fallback import held_notes, hold_notes
 from linearnets.plotting._side_by_side import Job, _die_with_parent, run_side_by_side
 from linearnets.plotting.remote_curves import curve_drawings
 
@@ -83,7 +82,7 @@ def serve(conn: Connection, parent_end: Connection, parent: int) -> None:
         )
         # a parent stopped while it waited here (a signal) has closed its end: nothing to tell
         with contextlib.suppress(OSError):  # BrokenPipeError included
-            conn.send((failures.error, failures.fix_first, held_notes()))
+            conn.send((failures.error, failures.fix_first))
         return
 
 
@@ -109,20 +108,7 @@ def _prepare(parent_end: Connection, parent: int) -> bool:
         torch.set_num_threads(
             1
         )  # never enter the thread pool inherited, half-alive, from the parent
-    _judge_fonts()
     return True
-
-
-def _judge_fonts() -> None:
-    """Judge matplotlib's fonts here, before anything is drawn or forked: a font its settings name
-    that is not installed is told by the parent once the bars are gone (this process's stderr is
-    the bar's row), and the processes forked to draw side by side know it told already."""
-    hold_notes()
-    # one that cannot load matplotlib (a stray PIL.py) fails its first drawing, named by it
-    with contextlib.suppress(Exception):
-        from linearnets.plotting._mpl import matplotlib_module
-
-        matplotlib_module()
 
 
 def _take_queued(inbox: queue.SimpleQueue[Any]) -> list[Any]:

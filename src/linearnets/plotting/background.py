@@ -26,7 +26,6 @@ from typing import Any
 
 from linearnets._signals import held_signals
 from linearnets.errors import PlotError
-from linearnets.plotting._font_fallback import tell
 from linearnets.plotting._plot_child import serve
 from linearnets.plotting.remote_curves import RemoteCurves
 
@@ -127,9 +126,7 @@ class PlotProcess:
         """Wait for the queued drawing to finish and stop the child.
 
         Interrupted while it waits (a second Ctrl-C), it stops the child before passing the
-        interrupt on: nothing is drawn into the run folder once the command has ended. What the
-        child held back from the progress bar's row is said here (fonts not installed:
-        :class:`~linearnets.plotting._font_fallback.FontWarning`).
+        interrupt on: nothing is drawn into the run folder once the command has ended.
 
         Raises:
             PlotError: a call failed or the child died (only with ``raise_errors``); its
@@ -141,14 +138,13 @@ class PlotProcess:
         self._closed = True
         error: str | None
         fix_first = False  # the error names a fix to make before the figures can be drawn
-        notes: list[str] = []  # what the child would have said in the bar's row (fonts missing)
         try:
             if self._torn:
                 self._stop()
                 error = "a call to the plotting process was interrupted"
             else:
                 self._conn.send(None)
-                error, fix_first, notes = self._conn.recv()
+                error, fix_first = self._conn.recv()
         except (BrokenPipeError, EOFError, OSError):
             self._process.join(timeout=5)
             error = f"the plotting process died (exit code {self._process.exitcode})"
@@ -161,8 +157,6 @@ class PlotProcess:
         finally:
             self._conn.close()
         self._process.join(timeout=5)
-        for note in notes:
-            tell(note)
         if error is not None and raise_errors:
             failed = PlotError(
                 f"the figures were not all drawn: {error}; the other files of the run are saved"
