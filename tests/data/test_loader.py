@@ -323,8 +323,8 @@ def test_a_dataloaders_sampler_is_an_attribute_error_saying_what_to_use(
          "loader.dataset, loader.batch_size, shuffle=loader.shuffle, generator=loader.generator, "
          "drop_last=True)"),
         ("drop_last", False, "False", ": drop the assignment"),
-        ("sampler", None, "None", "; wrap loader.dataset in torch.utils.data.DataLoader("
-         "loader.dataset, loader.batch_size, sampler=...)"),
+        ("sampler", None, "None", ": drop the assignment"),
+        ("batch_sampler", None, "None", ": drop the assignment"),
         ("sampler", torch.utils.data.SequentialSampler(range(3)), "a SequentialSampler",
          "; wrap loader.dataset in torch.utils.data.DataLoader(loader.dataset, "
          "loader.batch_size, sampler=...)"),
@@ -383,16 +383,29 @@ def test_more_class_names_than_the_labels_hold_name_a_subset(
 def test_a_subclass_sets_drop_last_or_a_sampler_before_the_loader_is_made(
     images: torch.Tensor, labels: torch.Tensor
 ) -> None:
-    """A subclass whose __init__ set self.drop_last = False before ArrayLoader's ran was refused,
-    where a DataLoader subclass may (a DataLoader refuses them once made only)."""
+    """A subclass whose __init__ set self.drop_last before ArrayLoader's ran was refused, where a
+    DataLoader subclass may (a DataLoader refuses them once made only); allowed, it was kept and
+    ignored, drop_last reading True while the last batch came: as a DataLoader's __init__ sets
+    its own, the loader's are what it does."""
 
     class Mine(ArrayLoader):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
-            self.drop_last = False
-            self.sampler = None
+            self.drop_last = True
+            self.sampler = torch.utils.data.SequentialSampler(range(3))
             super().__init__(*args, **kwargs)
 
-    assert len(Mine(images, labels, 5, shuffle=False)) == 5
+    class Theirs(torch.utils.data.DataLoader):  # the oracle: its __init__ sets its own
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self.drop_last = True
+            super().__init__(*args, **kwargs)
+
+    mine = Mine(images, labels, 5, shuffle=False)
+    theirs = Theirs(torch.utils.data.TensorDataset(images, labels), 5)
+    # set before, as a DataLoader's they are the loader's own: it says what it does
+    assert mine.drop_last is theirs.drop_last is False
+    assert [len(y) for _, y in mine] == [len(y) for _, y in theirs] == [5, 5, 5, 5, 3]
+    with pytest.raises(AttributeError, match="sampler"):
+        mine.sampler  # noqa: B018
 
 
 @pytest.mark.parametrize("shuffle", [False, True])

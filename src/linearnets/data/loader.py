@@ -201,7 +201,11 @@ class ArrayLoader:
         self.num_examples = int(features.shape[0])
         self.num_workers = check_num_workers(num_workers)
         self.classes = check_classes(classes, self.num_classes, asked=num_classes is not None)
-        self._made = True  # from now on drop_last and the samplers are refused, as a DataLoader's
+        # a subclass's own drop_last or sampler, set before: gone, as a DataLoader's __init__
+        # sets its own (this one yields every batch, in shuffle's order); refused from now on
+        for name in ("drop_last", *_SAMPLERS):
+            self.__dict__.pop(name, None)
+        self._made = True
 
     @property
     def feature_shape(self) -> tuple[int, ...]:
@@ -251,7 +255,7 @@ class ArrayLoader:
                 fix = (
                     f"; wrap loader.dataset in torch.utils.data.DataLoader(loader.dataset, {wrap})"
                 )
-                if name == "drop_last" and not value:  # what it does already
+                if not value:  # drop_last=False, sampler=None: what it does already
                     fix = ": drop the assignment"
                 raise UsageError(
                     f"{name} cannot be set on an ArrayLoader, as on a DataLoader once made, got "
