@@ -30,6 +30,7 @@ __all__ = [
     "rule_of",
     "shown_path",
     "shows",
+    "without_underscores",
 ]
 
 _GIB = 2**30  # bytes
@@ -178,6 +179,12 @@ def respelled(value: object, accepts: Callable[[str], bool]) -> tuple[str, str] 
     if value.strip() != fixed:
         changes.append("write it in lower case")
     return " and ".join(changes), fixed
+
+
+def without_underscores(text: str) -> str:
+    """Return ``text``, a number Python's ``float`` reads with ``_`` between its digits (``1_000``,
+    ``0_1``), as numpy and pandas read one: ``1000``, ``1`` (``float`` reads ``0_1`` as 1)."""
+    return re.sub(r"^([+-]?)0+(?=[0-9])", r"\1", text.strip().replace("_", ""))
 
 
 def exact_number(value: float) -> str:

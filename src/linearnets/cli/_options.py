@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 # images in one figure (data show, predict): the plotting layer's bound, read without loading it
 from linearnets._figure_limits import MAX_SHOW
-from linearnets._text import shown_path
+from linearnets._text import shown_path, without_underscores
 from linearnets.config_checks import (
     MAX_EXAMPLES,
     MAX_NOISE_STD,
@@ -193,8 +193,7 @@ def _refuse_float_spelling(text: str, convert: Callable[[str], object], refused:
         float(text)
     except ValueError:  # "1__0", "_1": no number Python reads either
         return
-    # "0_1" is 1, as float reads it: offered as 1, not 01
-    spelled = re.sub(r"^([+-]?)0+(?=[0-9])", r"\1", text.strip().replace("_", ""))
+    spelled = without_underscores(text)  # "0_1" is 1, as float reads it: offered as 1, not 01
     try:
         convert(spelled)
     except argparse.ArgumentTypeError as exc:  # its range told ("in [0, 1e+15]"), with text

@@ -18,7 +18,7 @@ from typing import NamedTuple, NoReturn
 import numpy as np
 
 from linearnets._shell import shell_word
-from linearnets._text import shown_path
+from linearnets._text import exact_number, shown_path, without_underscores
 from linearnets.data.csv_text import Rows
 from linearnets.data.new_names import new_file_beside
 from linearnets.errors import DatasetError
@@ -406,10 +406,11 @@ def _not_a_number(
             f"({cell.strip().replace(',', '.')!r}), e.g. save the table with '.' as the "
             "spreadsheet's decimal separator"
         )
-    spelling = _python_spelling(cell)
+    spelt = _spelt(cell)
+    spelling = f"; write it as {spelt}" if spelt else ""
     if other_digits(cell):
         rule = "a number in the digits 0-9, as numpy and pandas read them" + spelling
-    elif spelling:  # '1_0': Python's float reads it, numpy and pandas do not
+    elif spelt:  # '1_0': Python's float reads it, numpy and pandas do not
         rule = "a number without underscores, as numpy and pandas read them" + spelling
     else:
         rule = "a number (a first row of column names is allowed)"
@@ -437,17 +438,16 @@ def _decimal_comma(cell: str) -> bool:
     return DECIMAL_COMMA.fullmatch(cell) is not None and not thousands(cell)
 
 
-def _python_spelling(cell: str) -> str:
-    """Return '; write it as 10' for a cell Python's float reads as a finite number ('1_0', '３')
-    that numpy and pandas do not, else ''."""
+def _spelt(cell: str) -> str | None:
+    """Return ``cell``, a number Python's float reads and numpy and pandas do not, as they read
+    one: ``1_0`` as ``10``, as the command line's options are told; ``３`` as ``3``; else ``None``."""
     try:
         value = float(cell)
     except ValueError:
-        return ""
-    if not math.isfinite(value):
-        return ""
-    exact = value.is_integer() and abs(value) < 2**53
-    return f"; write it as {int(value) if exact else repr(value)}"
+        return None
+    if "_" in cell and cell.strip().isascii():
+        return without_underscores(cell)
+    return exact_number(value) if math.isfinite(value) else None
 
 
 def mixed(row: list[str]) -> bool:
@@ -484,8 +484,8 @@ def refuse_mixed_first_row(path: Path, line: int, row: list[str], *, rows: Rows)
             if comma == "thousands"
             else f" (a decimal comma: write it {others[0].replace(',', '.')!r})"
         )
-    elif len(others) == 1 and _python_spelling(others[0]):  # '1_0', '３'
-        fix += f" (write it as {_python_spelling(others[0]).rpartition(' ')[2]})"
+    elif len(others) == 1 and (spelt := _spelt(others[0])):  # '1_0', '３'
+        fix += f" (write it as {spelt})"
     raise DatasetError(
         f"{shown_path(path)}: line {line} holds both numbers ({shown(numbers)}) and {kind} "
         f"({shown(others)}): if it names the columns, rename those that read as numbers (e.g. "
