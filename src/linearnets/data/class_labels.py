@@ -202,11 +202,16 @@ def _text(name: str, array: np.ndarray, *, test_set: bool, y_test: np.ndarray | 
     # mostly whole numbers, y's and y_test's together (a slip in a small y_test, ['2', 'x'],
     # weighs as little), y mostly whole numbers as when alone (['0', '1', 'a', 'b'] is numbered
     # beside any y_test) and y_test no more words than whole numbers (['a', 'b', '1'] is words)
-    nones = sum(int(none.sum()) for _, none in casts)
-    if all(
-        c is not None and 2 * none.sum() + (k == 0) <= (~g).sum()
-        for k, ((c, none), g) in enumerate(zip(casts, missing, strict=True))
-    ) and 2 * nones < sum(int((~g).sum()) for g in missing):
+    words = [int(none.sum()) for _, none in casts]  # per set: values that are no whole number
+    kept = [int((~gone).sum()) for gone in missing]  # and values not missing
+    y_mostly = 2 * words[0] < kept[0]
+    test_no_more = all(2 * w <= n for w, n in zip(words[1:], kept[1:], strict=True))
+    if (
+        all(c is not None for c, _ in casts)
+        and y_mostly
+        and test_no_more
+        and 2 * sum(words) < sum(kept)
+    ):
         for k, ((label, _), (_, none)) in enumerate(zip(found, casts, strict=True)):
             said.insert(2 * k + 1, _said(label, values[k], none, "is no whole number"))
             missing[k] = missing[k] | none
