@@ -23,6 +23,7 @@ import numpy as np
 from linearnets._text import printable, quoted_path, shown_path
 from linearnets.errors import UsageError
 from linearnets.path_writable import write_refusal_reason
+from linearnets.plotting._findfont_once import say_findfont_once
 from linearnets.plotting._fonts import cjk_family as cjk_family
 from linearnets.plotting._fonts import title_font as title_font
 from linearnets.plotting._mpl_dirs import settle_config_dir
@@ -100,6 +101,7 @@ def matplotlib_module(*, alternative: str = "") -> Any:
             raise _bad_backend(
                 backend, f", whose module {module!r} cannot be imported", alternative
             )
+    say_findfont_once()
     return matplotlib
 
 

@@ -75,6 +75,10 @@ def run_side_by_side(
     results: dict[int, tuple[str | None, int]] = {}
     here = groups[0]
     started: list[tuple[int, int, list[int]]] = []  # (pid, read end, the group's jobs)
+    if len(groups) > 1:
+        from linearnets.plotting._findfont_once import look_up_text_font
+
+        look_up_text_font()  # a missing font told here once, not by each process
     try:
         for group in groups[1:]:
             try:
