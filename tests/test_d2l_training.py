@@ -1031,21 +1031,30 @@ def test_a_ctrl_c_in_train_ch3_says_how_many_epochs_finished_and_keeps_their_met
         d2l.train_ch3(net, _StopAfter(_batches(), stop=done), _batches(1), loss, 3, update)
     exc: Any = info.value
     assert type(exc) is KeyboardInterrupt  # still the plain one, to catch
-    line = (
-        f"KeyboardInterrupt: train_ch3 was interrupted after {done} of 3 epoch(s); the model "
-        "keeps the weights of its last step, the figure the finished epochs' curves, and this "
-        "exception their metrics: import sys; history = sys.last_value.history (in the next "
-        f"cell). To go on, call train_ch3 again with num_epochs={3 - done} (its curves start "
-        "again at epoch 1), or ln.fit, which returns a history"
+    go_on = (
+        f"To go on, call train_ch3 again with num_epochs={3 - done} (its curves start again at "
+        "epoch 1), or linearnets.fit, which returns a history"
     )
-    assert exc._render_traceback_() == [line]  # IPython's and Jupyter's one line
-    assert exc.__notes__ == [
-        f"train_ch3 was interrupted after {done} of 3 epoch(s), whose metrics are this "
-        "exception's .history (a linearnets History); the model keeps the weights of its last "
-        "step, the figure the finished epochs' curves. To go on, call train_ch3 again with "
-        f"num_epochs={3 - done} (its curves start again at epoch 1), or ln.fit, which returns "
-        "a history"
-    ]
+    if done == 0:  # no figure and no metrics to point at (it said "the finished epochs' curves")
+        said = (
+            "train_ch3 was interrupted after 0 of 3 epoch(s); the model keeps the weights of its "
+            f"last step, and nothing was drawn and no metrics kept yet (no epoch finished). {go_on}"
+        )
+        assert exc._render_traceback_() == [f"KeyboardInterrupt: {said}"]
+        assert exc.__notes__ == [said]
+    else:
+        line = (
+            "KeyboardInterrupt: train_ch3 was interrupted after 1 of 3 epoch(s); the model keeps "
+            "the weights of its last step, the figure the finished epochs' curves, and this "
+            "exception their metrics: import sys; history = sys.last_value.history (in the next "
+            f"cell). {go_on}"
+        )
+        assert exc._render_traceback_() == [line]  # IPython's and Jupyter's one line
+        assert exc.__notes__ == [
+            "train_ch3 was interrupted after 1 of 3 epoch(s), whose metrics are this exception's "
+            ".history (a linearnets History); the model keeps the weights of its last step, the "
+            f"figure the finished epochs' curves. {go_on}"
+        ]
     assert [m.epoch for m in exc.history.epochs] == list(range(1, done + 1))
     # the figure as fit's curves leave it: the finished epochs drawn, not removed
     assert (tmp_path / "train_ch3.png").exists() == (done > 0)
@@ -1069,16 +1078,17 @@ def test_a_ctrl_c_in_an_epochs_test_pass_counts_its_training(
         "too, but not tested); the model keeps the weights of its last step, the figure the "
         "finished epochs' curves, and this exception their metrics: import sys; history = "
         "sys.last_value.history (in the next cell). To go on, call train_ch3 again with "
-        "num_epochs=1 (its curves start again at epoch 1), or ln.fit, which returns a history"
+        "num_epochs=1 (its curves start again at epoch 1), or linearnets.fit, which returns a history"
     ]
     assert [m.epoch for m in exc.history.epochs] == [1]
 
 
 def _stopped_while_drawing_epoch_2(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, num_epochs: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, num_epochs: int, epoch: int = 2
 ) -> Any:
     """Return the KeyboardInterrupt of a train_ch3 of ``num_epochs`` stopped in epoch 2's figure
-    update (the Animator's second add), as a Ctrl-C while drawing lands."""
+    update (the Animator's second add; ``epoch``'s add where given), as a Ctrl-C while drawing
+    lands."""
     monkeypatch.chdir(tmp_path)
     from linearnets.plotting import animator
 
@@ -1086,7 +1096,7 @@ def _stopped_while_drawing_epoch_2(
 
     def add(self: Any, x: Any, y: Any) -> None:
         calls.append(x)
-        if len(calls) == 2:
+        if len(calls) == epoch:
             raise KeyboardInterrupt
 
     monkeypatch.setattr(animator.Animator, "add", add)
@@ -1109,10 +1119,27 @@ def test_a_ctrl_c_while_drawing_an_epoch_keeps_its_metrics(
         "weights of its last step, the figure the curves before epoch 2 (its own perhaps in "
         "part: its drawing was interrupted), and this exception their metrics: import sys; "
         "history = sys.last_value.history (in the next cell). To go on, call train_ch3 again "
-        "with num_epochs=1 (its curves start again at epoch 1), or ln.fit, which returns a "
+        "with num_epochs=1 (its curves start again at epoch 1), or linearnets.fit, which returns a "
         "history"
     ]
     assert [m.epoch for m in exc.history.epochs] == [1, 2]
+
+
+def test_a_ctrl_c_while_drawing_the_first_epoch_names_no_curves_before_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It said "the figure the curves before epoch 1", curves there are none of, where the figure
+    may not have been shown at all."""
+    exc = _stopped_while_drawing_epoch_2(tmp_path, monkeypatch, num_epochs=3, epoch=1)
+    assert exc._render_traceback_() == [
+        "KeyboardInterrupt: train_ch3 was interrupted after 1 of 3 epoch(s); the model keeps the "
+        "weights of its last step, the figure, if it was shown, epoch 1's points perhaps in part "
+        "(its drawing was interrupted), and this exception their metrics: import sys; history = "
+        "sys.last_value.history (in the next cell). To go on, call train_ch3 again with "
+        "num_epochs=2 (its curves start again at epoch 1), or linearnets.fit, which returns a "
+        "history"
+    ]
+    assert [m.epoch for m in exc.history.epochs] == [1]
 
 
 def test_a_ctrl_c_in_the_last_epochs_test_pass_says_nothing_is_left_to_train(

@@ -48,27 +48,45 @@ def keep_ch3_history(
     finished = (
         f"all {num_epochs} epoch(s)" if done == num_epochs else f"{done} of {num_epochs} epoch(s)"
     )
-    figure = (
-        "the figure the finished epochs' curves"
-        if progress.drawn >= done
-        else f"the figure the curves before epoch {done} (its own perhaps in part: its drawing "
-        "was interrupted)"
-    )
+    go_on = _go_on(left, num_epochs=num_epochs, untested=progress.trained > done)
     exc.history = history  # type: ignore[attr-defined]
+    if done == 0:  # nothing to point at: no figure was drawn, and the history is empty
+        said = (
+            f"{CH3_STOP_NOTE} {finished}{untested}; the model keeps the weights of its last "
+            f"step, and nothing was drawn and no metrics kept yet (no epoch finished). {go_on}"
+        )
+        one_line_in_ipython(exc, said)
+        if hasattr(exc, "add_note"):  # Python 3.11+: shown under the traceback
+            exc.add_note(said)
+        return
+    figure = _figure(done, drawn=progress.drawn)
     one_line_in_ipython(
         exc,
         f"{CH3_STOP_NOTE} {finished}{untested}; the model keeps the weights "
         f"of its last step, {figure}, and this exception their metrics: "
-        "import sys; history = sys.last_value.history (in the next cell). "
-        + _go_on(left, num_epochs=num_epochs, untested=progress.trained > done),
+        f"import sys; history = sys.last_value.history (in the next cell). {go_on}",
     )
     if hasattr(exc, "add_note"):  # Python 3.11+: shown under the traceback
         exc.add_note(
             f"{CH3_STOP_NOTE} {finished}{untested}, whose metrics are this "
             "exception's .history (a linearnets History); the model keeps the weights of its "
-            f"last step, {figure}. "
-            + _go_on(left, num_epochs=num_epochs, untested=progress.trained > done)
+            f"last step, {figure}. {go_on}"
         )
+
+
+def _figure(done: int, *, drawn: int) -> str:
+    """What the figure holds after ``done`` (> 0) epochs finished, ``drawn`` of them drawn in full."""
+    if drawn >= done:
+        return "the figure the finished epochs' curves"
+    if done == 1:  # stopped drawing the first points: the figure may not have been shown at all
+        return (
+            "the figure, if it was shown, epoch 1's points perhaps in part (its drawing was "
+            "interrupted)"
+        )
+    return (
+        f"the figure the curves before epoch {done} (its own perhaps in part: its drawing was "
+        "interrupted)"
+    )
 
 
 def _go_on(left: int, *, num_epochs: int, untested: bool) -> str:
@@ -78,7 +96,7 @@ def _go_on(left: int, *, num_epochs: int, untested: bool) -> str:
     if left > 0:
         return (
             f"To go on, call train_ch3 again with num_epochs={left} (its curves start again at "
-            "epoch 1), or ln.fit, which returns a history"
+            "epoch 1), or linearnets.fit, which returns a history"
         )
     advice = f"All {num_epochs} epoch(s) trained: nothing is left to train"
     if untested:
