@@ -1254,24 +1254,38 @@ def test_more_threads_than_the_cores_the_command_may_use_are_warned_of_in_one_li
     )
 
 
-@pytest.mark.parametrize("epochs", ["1", "3"])
+_BOLD_MISSING = (  # a font matplotlib ships, in one weight: bold titles and labels fall back
+    "font.family: cmr10\naxes.titleweight: bold\naxes.labelweight: bold\n"
+    "axes.formatter.use_mathtext: True\n"  # cmr10 has no minus sign: ticks through mathtext
+)
+_NO_SUCH_FONT = "font.family: NoSuchFontInstalledAnywhere\n"
+
+
+@pytest.mark.parametrize(
+    ("epochs", "rc", "said"),
+    [
+        ("1", _NO_SUCH_FONT, "Font family 'NoSuchFontInstalledAnywhere' not found."),
+        ("3", _NO_SUCH_FONT, "Font family 'NoSuchFontInstalledAnywhere' not found."),
+        ("1", _BOLD_MISSING, "Failed to find font weight bold for cmr10, now using 400."),
+    ],
+)
 def test_a_matplotlibrc_naming_a_font_not_installed_is_told_once(
-    tmp_path: Path, epochs: str
+    tmp_path: Path, epochs: str, rc: str, said: str
 ) -> None:
     """matplotlib said "findfont: Font family ... not found." for each size and style a figure
     asked for (804 lines in a Fashion-MNIST run), and once more in each process drawing the last
-    figures side by side (the curves and the confusion matrix): the line is said once, and the
-    figures are written."""
+    figures side by side (the curves and the confusion matrix), a missing bold weight too: the
+    line is said once, and the figures are written."""
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(80, 4)).astype(np.float32), rng.integers(0, 3, size=80)
     np.savez(tmp_path / "d.npz", X=X[:60], y=y[:60], X_test=X[60:], y_test=y[60:])
-    (tmp_path / "matplotlibrc").write_text("font.family: NoSuchFontInstalledAnywhere\n")
+    (tmp_path / "matplotlibrc").write_text(rc)
     done = _sh(
         f"$LN softmax --data d.npz --epochs {epochs} --plot file --out run",
         tmp_path,
         MATPLOTLIBRC=str(tmp_path / "matplotlibrc"),
     )
     assert done.returncode == 0, done.stderr
-    assert done.stderr == "findfont: Font family 'NoSuchFontInstalledAnywhere' not found.\n"
+    assert done.stderr == f"findfont: {said}\n"
     assert (tmp_path / "run" / "curves.png").stat().st_size > 0
     assert (tmp_path / "run" / "confusion.png").stat().st_size > 0
