@@ -1033,7 +1033,7 @@ def test_a_ctrl_c_in_train_ch3_says_how_many_epochs_finished_and_keeps_their_met
     assert type(exc) is KeyboardInterrupt  # still the plain one, to catch
     go_on = (
         f"To go on, call train_ch3 again with num_epochs={3 - done} (its curves start again at "
-        "epoch 1), or linearnets.fit, which returns a history"
+        "epoch 1), or linearnets.fit (import linearnets), which returns a history"
     )
     if done == 0:  # no figure and no metrics to point at (it said "the finished epochs' curves")
         said = (
@@ -1078,9 +1078,32 @@ def test_a_ctrl_c_in_an_epochs_test_pass_counts_its_training(
         "too, but not tested); the model keeps the weights of its last step, the figure the "
         "finished epochs' curves, and this exception their metrics: import sys; history = "
         "sys.last_value.history (in the next cell). To go on, call train_ch3 again with "
-        "num_epochs=1 (its curves start again at epoch 1), or linearnets.fit, which returns a history"
+        "num_epochs=1 (its curves start again at epoch 1), or linearnets.fit (import "
+        "linearnets), which returns a history"
     ]
     assert [m.epoch for m in exc.history.epochs] == [1]
+
+
+def test_a_ctrl_c_in_the_first_epochs_test_pass_says_no_epoch_finished_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It said "(epoch 1 trained too, but not tested)" and then "(no epoch finished)"."""
+    monkeypatch.chdir(tmp_path)
+    net = _net()
+    update = torch.optim.SGD(net.parameters(), lr=0.1)
+    loss = nn.CrossEntropyLoss(reduction="none")
+    test_iter = _StopAfter(_batches(1), stop=0)  # the test pass of epoch 1
+    with pytest.raises(KeyboardInterrupt) as info:
+        d2l.train_ch3(net, _batches(), test_iter, loss, 3, update)
+    exc: Any = info.value
+    assert exc._render_traceback_() == [
+        "KeyboardInterrupt: train_ch3 was interrupted after 0 of 3 epoch(s) (epoch 1 trained "
+        "too, but not tested); the model keeps the weights of its last step, and nothing was "
+        "drawn and no metrics kept yet. To go on, call train_ch3 again with num_epochs=2 (its "
+        "curves start again at epoch 1), or linearnets.fit (import linearnets), which returns a "
+        "history"
+    ]
+    assert exc.history.epochs == []
 
 
 def _stopped_while_drawing_epoch_2(
@@ -1119,7 +1142,8 @@ def test_a_ctrl_c_while_drawing_an_epoch_keeps_its_metrics(
         "weights of its last step, the figure the curves before epoch 2 (its own perhaps in "
         "part: its drawing was interrupted), and this exception their metrics: import sys; "
         "history = sys.last_value.history (in the next cell). To go on, call train_ch3 again "
-        "with num_epochs=1 (its curves start again at epoch 1), or linearnets.fit, which returns a "
+        "with num_epochs=1 (its curves start again at epoch 1), or linearnets.fit (import "
+        "linearnets), which returns a "
         "history"
     ]
     assert [m.epoch for m in exc.history.epochs] == [1, 2]
@@ -1136,7 +1160,8 @@ def test_a_ctrl_c_while_drawing_the_first_epoch_names_no_curves_before_it(
         "weights of its last step, the figure, if it was shown, epoch 1's points perhaps in part "
         "(its drawing was interrupted), and this exception their metrics: import sys; history = "
         "sys.last_value.history (in the next cell). To go on, call train_ch3 again with "
-        "num_epochs=2 (its curves start again at epoch 1), or linearnets.fit, which returns a "
+        "num_epochs=2 (its curves start again at epoch 1), or linearnets.fit (import "
+        "linearnets), which returns a "
         "history"
     ]
     assert [m.epoch for m in exc.history.epochs] == [1]

@@ -51,9 +51,10 @@ def keep_ch3_history(
     go_on = _go_on(left, num_epochs=num_epochs, untested=progress.trained > done)
     exc.history = history  # type: ignore[attr-defined]
     if done == 0:  # nothing to point at: no figure was drawn, and the history is empty
+        why = "" if untested else " (no epoch finished)"  # else said: "epoch 1 trained too"
         said = (
             f"{CH3_STOP_NOTE} {finished}{untested}; the model keeps the weights of its last "
-            f"step, and nothing was drawn and no metrics kept yet (no epoch finished). {go_on}"
+            f"step, and nothing was drawn and no metrics kept yet{why}. {go_on}"
         )
         one_line_in_ipython(exc, said)
         if hasattr(exc, "add_note"):  # Python 3.11+: shown under the traceback
@@ -96,7 +97,7 @@ def _go_on(left: int, *, num_epochs: int, untested: bool) -> str:
     if left > 0:
         return (
             f"To go on, call train_ch3 again with num_epochs={left} (its curves start again at "
-            "epoch 1), or linearnets.fit, which returns a history"
+            "epoch 1), or linearnets.fit (import linearnets), which returns a history"
         )
     advice = f"All {num_epochs} epoch(s) trained: nothing is left to train"
     if untested:
