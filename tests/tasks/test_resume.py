@@ -525,6 +525,77 @@ def test_the_api_warns_of_a_resume_on_another_thread_count_or_number_of_processe
     assert caught_list[0].filename == __file__  # the line that called resume_softmax
 
 
+def test_a_resume_on_another_cpu_kind_or_torch_is_noted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run moved to a machine whose CPU torch runs other vector kernels on (AVX512 against AVX2)
+    or resumed under another torch release matched an uninterrupted run to rounding only, and
+    nothing said so (config.json recorded neither the CPU kind nor a check of the version)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 4)).astype(np.float32), rng.integers(0, 3, size=60)
+    np.savez(tmp_path / "d.npz", X=X, y=y)
+    run = tmp_path / "run"
+    common = ["--data", str(tmp_path / "d.npz"), "--plot", "none", "--threads", "1"]
+    assert main(["softmax", *common, "--epochs", "1", "--out", str(run)]) == 0
+    saved = json.loads((run / "config.json").read_text())
+    here = torch.backends.cpu.get_cpu_capability()
+    assert saved["environment"]["cpu_capability"] == here
+    other = "AVX2" if here != "AVX2" else "AVX512"
+    saved["environment"].update(cpu_capability=other, torch="2.0.1")
+    (run / "config.json").write_text(json.dumps(saved))
+    capsys.readouterr()
+    assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        f"linearnets: note: resumed on a CPU torch runs {here} kernels on, where the run last ran "
+        f"on {other} ones: it matches an uninterrupted run to rounding, not bit for bit (resume "
+        f"on a CPU torch runs {other} kernels on for that)",
+        f"linearnets: note: resumed with torch {torch.__version__}, where the run last ran with "
+        "2.0.1: it matches an uninterrupted run to rounding, not bit for bit (resume with torch "
+        "2.0.1 for that)",
+    ]
+    # where the run last trained is now here: nothing more to say
+    assert main(["softmax", "--resume", str(run), "--epochs", "3"]) == 0
+    assert "note:" not in capsys.readouterr().err
+
+
+@pytest.mark.skipif(
+    torch.backends.cpu.get_cpu_capability() in ("DEFAULT", "NO AVX"), reason="no vector kernels"
+)
+def test_a_resume_on_plain_cpu_kernels_differs_in_its_last_bits_and_says_so(
+    tmp_path: Path,
+) -> None:
+    """torch told to use its plain kernels (ATEN_CPU_CAPABILITY=default, as on an older CPU)
+    gives other bits than the vector ones: the resume says it matches to rounding only, and it
+    does."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(300, 30)).astype(np.float32), rng.integers(0, 5, size=300)
+    np.savez(tmp_path / "d.npz", X=X, y=y)
+    common = ["--data", str(tmp_path / "d.npz"), "--plot", "none", "--threads", "1"]
+    run, ref = tmp_path / "run", tmp_path / "ref"
+    assert main(["softmax", *common, "--epochs", "1", "--out", str(run)]) == 0
+    assert main(["softmax", *common, "--epochs", "2", "--out", str(ref)]) == 0
+    done = subprocess.run(
+        [sys.executable, "-m", "linearnets", "softmax", "--resume", str(run), "--epochs", "2"],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "ATEN_CPU_CAPABILITY": "default"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    here = torch.backends.cpu.get_cpu_capability()
+    assert done.stderr == (
+        "linearnets: note: resumed on a CPU torch runs DEFAULT kernels on, where the run last ran "
+        f"on {here} ones: it matches an uninterrupted run to rounding, not bit for bit (resume on "
+        f"a CPU torch runs {here} kernels on for that)\n"
+    )
+    weights = torch.load(run / "model.pt", weights_only=True)["state_dict"]
+    expected = torch.load(ref / "model.pt", weights_only=True)["state_dict"]
+    assert all(torch.allclose(weights[k], expected[k], rtol=1e-4, atol=1e-6) for k in expected)
+    assert not all(torch.equal(weights[k], expected[k]) for k in expected)
+
+
 def test_a_run_whose_checkpoint_went_missing_is_not_silently_started_over(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -532,6 +532,7 @@ def test_the_environment_records_the_versions_in_use(monkeypatch: pytest.MonkeyP
         "platform": platform.platform(),
         "num_threads": 3,
         "cuda": "12.4",
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
     }
 
 

@@ -1,26 +1,41 @@
-"""Whether a resume matches an uninterrupted run bit for bit: the threads and processes it ran on.
+"""Whether a resume matches an uninterrupted run bit for bit: the threads, processes, CPU kind
+and torch it ran on.
 
 A resume on another thread count or number of processes than the run last trained on takes its
-sums in another order, so it matches to rounding only: :func:`warn_not_bit_exact` says so (a
-:class:`~linearnets.errors.ResumeWarning`), reading ``config.json``'s resumes
-(:func:`last_ran_on`). Used by :mod:`linearnets.tasks.resume` and
-:mod:`linearnets.tasks.linreg_resume`.
+sums in another order, and one on a CPU whose vector instructions differ (torch picks its kernels
+by them: AVX512, AVX2, ...) or with another torch release runs other kernels, so it matches to
+rounding only: :func:`warn_not_bit_exact` says so (a :class:`~linearnets.errors.ResumeWarning`),
+reading ``config.json``'s resumes (:func:`last_ran_on`). Used by :mod:`linearnets.tasks.resume`
+and :mod:`linearnets.tasks.linreg_resume`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
+
+import torch
 
 from linearnets._warn import warn
 from linearnets.errors import ResumeWarning
 from linearnets.tasks.resume_saved import started_environment
 
-__all__ = ["last_ran_on", "warn_not_bit_exact"]
+__all__ = ["LastRan", "last_ran_on", "warn_not_bit_exact"]
+
+_FACTS = ("num_threads", "cpu_capability", "torch")  # of a record's environment
 
 
-def last_ran_on(saved: dict[str, Any], *, epoch: int) -> tuple[Any, Any]:
-    """Return the (thread count, number of processes) ``config.json`` says the run last trained
-    on: its latest resume's that trained an epoch, else its start's (``None`` where not recorded).
+class LastRan(NamedTuple):
+    """Where a run last trained, as ``config.json`` says (``None``: not recorded)."""
+
+    threads: Any
+    processes: Any
+    cpu: Any  # torch's CPU capability, e.g. "AVX2"
+    torch: Any  # the torch version
+
+
+def last_ran_on(saved: dict[str, Any], *, epoch: int) -> LastRan:
+    """Return where ``config.json`` says the run last trained: its latest resume's that trained
+    an epoch, else its start's, each fact from the latest record that holds it.
 
     A resume trained epochs when the next one (or the checkpoint, of ``epoch`` epochs, after the
     last) starts from a later epoch than it did; one that trained none (stopped before its first
@@ -37,30 +52,36 @@ def last_ran_on(saved: dict[str, Any], *, epoch: int) -> tuple[Any, Any]:
         numbers = all(isinstance(n, int) and not isinstance(n, bool) for n in (start, end))
         return not numbers or end > start
 
-    started = started_environment(saved)
-    threads = started.get("num_threads") if started is not None else None
+    facts = dict.fromkeys(_FACTS)
+    facts.update(_recorded(started_environment(saved)))
     processes = saved.get("world_size")
     for entry, start, end in zip(entries, starts, ends, strict=True):
         if not trained(start, end):
             continue
-        environment = entry.get("environment")
-        if isinstance(environment, dict) and environment.get("num_threads") is not None:
-            threads = environment["num_threads"]
+        facts.update(_recorded(entry.get("environment")))
         processes = entry.get("world_size", processes)
-    return threads, processes
+    return LastRan(facts["num_threads"], processes, facts["cpu_capability"], facts["torch"])
+
+
+def _recorded(environment: Any) -> dict[str, Any]:
+    """Return those of :data:`_FACTS` ``environment`` (a record's, if an object) holds, not null."""
+    if not isinstance(environment, dict):
+        return {}
+    return {key: environment[key] for key in _FACTS if environment.get(key) is not None}
 
 
 def warn_not_bit_exact(
     saved: dict[str, Any], *, num_threads: int, world_size: int, epoch: int
 ) -> None:
-    """Warn (:class:`~linearnets.errors.ResumeWarning`) that a resume on another thread count or
-    number of processes than the run last trained on matches an uninterrupted run to rounding
-    only: sums are then taken in another order. It is not refused: the result is as good.
+    """Warn (:class:`~linearnets.errors.ResumeWarning`) that a resume on another thread count,
+    number of processes, CPU kind or torch release than the run last trained on matches an
+    uninterrupted run to rounding only: sums are then taken in another order, or by other
+    kernels. It is not refused: the result is as good.
 
     Args:
         epoch: the epochs the checkpoint holds (where the latest resume recorded ended).
     """
-    threads, processes = last_ran_on(saved, epoch=epoch)
+    threads, processes, cpu, version = last_ran_on(saved, epoch=epoch)
     changes = []
     if isinstance(threads, int) and threads != num_threads:
         changes.append(
@@ -74,6 +95,19 @@ def warn_not_bit_exact(
             else "in one process, without torchrun,"
         )
         changes.append((f"in {world_size} process{plural}", f"in {processes}", fix))
+    here = torch.backends.cpu.get_cpu_capability()
+    if isinstance(cpu, str) and cpu != here:  # torch's kernels differ: see runs.environment
+        changes.append(
+            (
+                f"on a CPU torch runs {here} kernels on",
+                f"on {cpu} ones",
+                f"on a CPU torch runs {cpu} kernels on",
+            )
+        )
+    if isinstance(version, str) and version != torch.__version__:
+        changes.append(
+            (f"with torch {torch.__version__}", f"with {version}", f"with torch {version}")
+        )
     for now, was, fix in changes:
         warn(
             f"resumed {now}, where the run last ran {was}: it matches an uninterrupted run to "

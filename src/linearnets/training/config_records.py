@@ -39,6 +39,7 @@ _STRINGS = {
     "numpy": "the version the run ran with",
     "python": "the version the run ran with",
     "platform": "the machine the run ran on",
+    "cpu_capability": "the vector instructions torch's CPU kernels used, e.g. 'AVX2'",
 }
 
 

@@ -83,6 +83,9 @@ def environment() -> dict[str, Any]:
         "platform": platform.platform(),
         "num_threads": torch.get_num_threads(),
         "cuda": torch.version.cuda,
+        # the vector instructions torch's CPU kernels use here (AVX512, AVX2, ...): sums on
+        # another kind match to rounding, not bit for bit
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
     }
 
 
