@@ -954,6 +954,11 @@ def test_the_lr_limits_are_float32s_own(make: Callable[..., object]) -> None:
             r"^SoftmaxConfig has no field 'learning_rate'; did you mean lr=0\.5\?$",
         ),
         (SoftmaxConfig, {"epoch": 2}, r"did you mean epochs=2\?$"),
+        (  # the book's later SyntheticRegressionData(w, b, noise=0.01) calls it noise
+            LinregConfig,
+            {"noise": 0.5},
+            r"^LinregConfig has no field 'noise'; did you mean noise_std=0\.5\?$",
+        ),
         (  # nothing close: the settings it has
             SoftmaxConfig,
             {"zzz": 1},

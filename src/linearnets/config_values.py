@@ -146,7 +146,12 @@ def _shown(value: Any) -> str:
 
 
 # other libraries' names for a setting, which no spelling distance finds
-_SYNONYMS = {"learning_rate": "lr", "num_epochs": "epochs", "threads": "num_threads"}
+_SYNONYMS = {  # other libraries' names (the book's later SyntheticRegressionData: noise)
+    "learning_rate": "lr",
+    "num_epochs": "epochs",
+    "threads": "num_threads",
+    "noise": "noise_std",
+}
 
 
 def _named(key: str, known: set[str]) -> str:

@@ -134,6 +134,12 @@ def _weights(w: torch.Tensor | Sequence[float]) -> torch.Tensor:
         # a column (d, 1), as the book's synthetic_data takes it (its matmul gives y of shape
         # (n, 1), then reshaped): the same draws and labels as the (d,) weights
         w = w.reshape(-1)
+    if w.ndim == 0:  # a number: b or num_examples in w's place, or one weight not in a tensor
+        raise UsageError(
+            f"w must be a 1-d tensor of weights (d,), got the number {w.item():g}; the arguments "
+            "go in the order synthetic_data(w, b, num_examples): pass e.g. "
+            "synthetic_data(torch.tensor([2, -3.4]), 4.2, 1000)"
+        )
     if w.ndim != 1 or w.numel() == 0:
         raise UsageError(
             f"w must be a non-empty 1-d tensor of weights (d,), got shape {tuple(w.shape)}; "
