@@ -285,9 +285,10 @@ BAD_W_OR_B: list[tuple[object, object, type[Exception], str]] = [
     ([True, False], 1.0, UsageTypeError, r"w must hold real numbers, got dtype torch\.bool"),
     (torch.tensor([1j, 2j]), 1.0, UsageTypeError, r"w must hold real numbers, got dtype torch\.complex64"),
     # a number: named, with the order (synthetic_data(4.2, w, 1000) said only "got shape ()")
-    (torch.tensor(2.0), 1.0, UsageError, r"^w must be a 1-d tensor of weights \(d,\), got the number 2; the arguments go in the order synthetic_data\(w, b, num_examples\): pass e\.g\. synthetic_data\(torch\.tensor\(\[2, -3\.4\]\), 4\.2, 1000\)$"),
+    (torch.tensor(2.0), 1.0, UsageError, r"^w must be a 1-d tensor of weights \(d,\), got the number tensor\(2\.\); the arguments go in the order synthetic_data\(w, b, num_examples\): pass e\.g\. synthetic_data\(torch\.tensor\(\[2, -3\.4\]\), 4\.2, 1000\)$"),
     (4.2, TRUE_W, UsageError, r"^w must be a 1-d tensor of weights \(d,\), got the number 4\.2; the arguments go in the order synthetic_data\(w, b, num_examples\)"),
-    (1000, TRUE_W, UsageError, r"^w must be a 1-d tensor of weights \(d,\), got the number 1000; the arguments go in the order"),
+    (1234567, TRUE_W, UsageError, r"^w must be a 1-d tensor of weights \(d,\), got the number 1234567; the arguments go in the order"),
+    (1e300, 4.2, UsageError, r"^w must be a 1-d tensor of weights \(d,\), got the number 1e\+300; the arguments go in the order"),  # as passed, not float32's inf
     (torch.tensor([]), 1.0, UsageError, r"w must be a non-empty 1-d tensor of weights \(d,\), got shape \(0,\)"),
     # the weights drawn with, not data: they were told to "clean or impute the data first"
     ([2.0, float("nan")], 1.0, UsageError, r"^w must hold only finite values, got 1 NaN/inf entries in a tensor of shape \(2,\) and dtype torch\.float32; pass finite weights, e\.g\. w=torch\.tensor\(\[2, -3\.4\]\)$"),

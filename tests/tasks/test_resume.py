@@ -549,15 +549,27 @@ def test_a_resume_on_another_cpu_kind_or_torch_is_noted(
     assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 0
     assert capsys.readouterr().err.splitlines() == [
         f"linearnets: note: resumed on a CPU torch runs {here} kernels on, where the run last ran "
-        f"on {other} ones: it matches an uninterrupted run to rounding, not bit for bit (resume "
-        f"on a CPU torch runs {other} kernels on for that)",
+        f"on {other} ones: it may match an uninterrupted run to rounding only, not bit for bit "
+        f"(resume on a CPU that has {other}, with ATEN_CPU_CAPABILITY unset or "
+        f"ATEN_CPU_CAPABILITY={other.lower()} to be sure of that)",
         f"linearnets: note: resumed with torch {torch.__version__}, where the run last ran with "
-        "2.0.1: it matches an uninterrupted run to rounding, not bit for bit (resume with torch "
-        "2.0.1 for that)",
+        "2.0.1: it may match an uninterrupted run to rounding only, not bit for bit (resume with "
+        "torch 2.0.1 to be sure of that)",
     ]
     # where the run last trained is now here: nothing more to say
     assert main(["softmax", "--resume", str(run), "--epochs", "3"]) == 0
     assert "note:" not in capsys.readouterr().err
+    # torch's plain kernels, which any CPU runs when told to; the same release in another build
+    saved = json.loads((run / "config.json").read_text())
+    release = torch.__version__.partition("+")[0]
+    saved["resumes"][-1]["environment"].update(cpu_capability="DEFAULT", torch=f"{release}+cu124")
+    (run / "config.json").write_text(json.dumps(saved))
+    assert main(["softmax", "--resume", str(run), "--epochs", "4"]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        f"linearnets: note: resumed on a CPU torch runs {here} kernels on, where the run last ran "
+        "on DEFAULT ones: it may match an uninterrupted run to rounding only, not bit for bit "
+        "(resume with ATEN_CPU_CAPABILITY=default set to be sure of that)",
+    ]
 
 
 @pytest.mark.skipif(
@@ -587,8 +599,9 @@ def test_a_resume_on_plain_cpu_kernels_differs_in_its_last_bits_and_says_so(
     here = torch.backends.cpu.get_cpu_capability()
     assert done.stderr == (
         "linearnets: note: resumed on a CPU torch runs DEFAULT kernels on, where the run last ran "
-        f"on {here} ones: it matches an uninterrupted run to rounding, not bit for bit (resume on "
-        f"a CPU torch runs {here} kernels on for that)\n"
+        f"on {here} ones: it may match an uninterrupted run to rounding only, not bit for bit "
+        f"(resume on a CPU that has {here}, with ATEN_CPU_CAPABILITY unset or "
+        f"ATEN_CPU_CAPABILITY={here.lower()} to be sure of that)\n"
     )
     weights = torch.load(run / "model.pt", weights_only=True)["state_dict"]
     expected = torch.load(ref / "model.pt", weights_only=True)["state_dict"]

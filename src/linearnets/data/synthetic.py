@@ -136,8 +136,8 @@ def _weights(w: torch.Tensor | Sequence[float]) -> torch.Tensor:
         w = w.reshape(-1)
     if w.ndim == 0:  # a number: b or num_examples in w's place, or one weight not in a tensor
         raise UsageError(
-            f"w must be a 1-d tensor of weights (d,), got the number {w.item():g}; the arguments "
-            "go in the order synthetic_data(w, b, num_examples): pass e.g. "
+            f"w must be a 1-d tensor of weights (d,), got the number {_as_given(given)}; the "
+            "arguments go in the order synthetic_data(w, b, num_examples): pass e.g. "
             "synthetic_data(torch.tensor([2, -3.4]), 4.2, 1000)"
         )
     if w.ndim != 1 or w.numel() == 0:
@@ -149,6 +149,11 @@ def _weights(w: torch.Tensor | Sequence[float]) -> torch.Tensor:
         _refuse_past_float32(given, w)
     # the weights the data are drawn with, not data to clean
     return check_finite("w", w, fix="pass finite weights, e.g. w=torch.tensor([2, -3.4])")
+
+
+def _as_given(given: Any) -> str:
+    """Return a number passed as ``w`` as written (a 0-d tensor as its repr, ``tensor(2.)``)."""
+    return repr(given) if isinstance(given, torch.Tensor) else describe(given)
 
 
 def _leaves(given: list[Any] | tuple[Any, ...]) -> Iterator[Any]:

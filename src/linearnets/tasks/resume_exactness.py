@@ -73,16 +73,17 @@ def _recorded(environment: Any) -> dict[str, Any]:
 def warn_not_bit_exact(
     saved: dict[str, Any], *, num_threads: int, world_size: int, epoch: int
 ) -> None:
-    """Warn (:class:`~linearnets.errors.ResumeWarning`) that a resume on another thread count,
-    number of processes, CPU kind or torch release than the run last trained on matches an
-    uninterrupted run to rounding only: sums are then taken in another order, or by other
-    kernels. It is not refused: the result is as good.
+    """Warn (:class:`~linearnets.errors.ResumeWarning`) that a resume on another thread count or
+    number of processes than the run last trained on matches an uninterrupted run to rounding
+    only (sums are then taken in another order), and that one on another CPU kind or torch
+    release may (other kernels: AVX2's and AVX512's gave the same bits for the default impl, the
+    plain ones others). It is not refused: the result is as good.
 
     Args:
         epoch: the epochs the checkpoint holds (where the latest resume recorded ended).
     """
     threads, processes, cpu, version = last_ran_on(saved, epoch=epoch)
-    changes = []
+    changes: list[tuple[str, str, str]] = []  # (now, was, how to resume for bits)
     if isinstance(threads, int) and threads != num_threads:
         changes.append(
             (f"with num_threads={num_threads}", f"with {threads}", f"with num_threads={threads}")
@@ -95,22 +96,43 @@ def warn_not_bit_exact(
             else "in one process, without torchrun,"
         )
         changes.append((f"in {world_size} process{plural}", f"in {processes}", fix))
-    here = torch.backends.cpu.get_cpu_capability()
-    if isinstance(cpu, str) and cpu != here:  # torch's kernels differ: see runs.environment
-        changes.append(
-            (
-                f"on a CPU torch runs {here} kernels on",
-                f"on {cpu} ones",
-                f"on a CPU torch runs {cpu} kernels on",
-            )
-        )
-    if isinstance(version, str) and version != torch.__version__:
-        changes.append(
-            (f"with torch {torch.__version__}", f"with {version}", f"with torch {version}")
-        )
     for now, was, fix in changes:
         warn(
             f"resumed {now}, where the run last ran {was}: it matches an uninterrupted run to "
             f"rounding, not bit for bit (resume {fix} for that)",
             ResumeWarning,
         )
+    others: list[tuple[str, str, str]] = []
+    here = torch.backends.cpu.get_cpu_capability()
+    if isinstance(cpu, str) and cpu != here:  # torch's kernels differ: see runs.environment
+        others.append((f"on a CPU torch runs {here} kernels on", f"on {cpu} ones", _on_kind(cpu)))
+    if isinstance(version, str) and _release(version) != _release(torch.__version__):
+        others.append(
+            (f"with torch {torch.__version__}", f"with {version}", f"with torch {version}")
+        )
+    for now, was, fix in others:
+        warn(
+            f"resumed {now}, where the run last ran {was}: it may match an uninterrupted run to "
+            f"rounding only, not bit for bit (resume {fix} to be sure of that)",
+            ResumeWarning,
+        )
+
+
+def _on_kind(cpu: str) -> str:
+    """How to resume on torch's ``cpu`` kernels (a capability, e.g. ``AVX512``): every CPU runs
+    the plain ones when told to (``ATEN_CPU_CAPABILITY=default``); the others need a CPU that has
+    the instructions, where torch picks them unless ``ATEN_CPU_CAPABILITY`` says otherwise."""
+    if cpu in _PLAIN:
+        return "with ATEN_CPU_CAPABILITY=default set"
+    return (
+        f"on a CPU that has {cpu}, with ATEN_CPU_CAPABILITY unset or "
+        f"ATEN_CPU_CAPABILITY={cpu.lower()}"
+    )
+
+
+_PLAIN = ("DEFAULT", "NO AVX")  # torch's names of its plain kernels (older releases: NO AVX)
+
+
+def _release(version: str) -> str:
+    """Return a torch version without its build (``2.13.0+cpu``: ``2.13.0``)."""
+    return version.partition("+")[0]
