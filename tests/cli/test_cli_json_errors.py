@@ -723,7 +723,8 @@ def test_rank_0_stopped_by_sigterm_while_starting_names_torchrun_and_an_outside_
         "",
         "linearnets: stopped by SIGTERM while starting: from torchrun, which stops every process "
         "once one exits or once it is stopped itself, or from outside (kill, a job scheduler); "
-        "torchrun's report says which; nothing was done: run the same command again\n",
+        "torchrun's report says which; nothing was done: once the error another process said, "
+        "if one did, is fixed, run the same command again\n",
     )
 
 

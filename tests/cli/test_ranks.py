@@ -412,16 +412,25 @@ def test_sigterms_before_training_under_torchrun_name_their_senders_and_keep_the
         "from outside (kill, a job scheduler); torchrun's report says which"
     )
     sigterm = KeyboardInterrupt("SIGTERM")
+    # a SIGTERM from torchrun may follow a bad option given to another rank alone, said by that
+    # rank: "run the same command again" failed again
+    first = "once the error another process said, if one did, is fixed, "
     assert str(StoppedBeforeTraining(sigterm, resume=None)) == (
         f"stopped by SIGTERM before training began: {why}; nothing was trained or "
-        "kept: run the same command again"
+        f"kept: {first}run the same command again"
     )
     assert str(StoppedBeforeTraining(sigterm, resume="run")) == (
         f"stopped by SIGTERM before the resume trained: {why}; the run is as it was: "
-        "resume run with the same command"
+        f"{first}resume run with the same command"
     )
     assert str(ranks.StoppedWhileStarting("SIGTERM")) == (
-        f"stopped by SIGTERM while starting: {why}; nothing was done: run the same command again"
+        f"stopped by SIGTERM while starting: {why}; nothing was done: {first}run the same "
+        "command again"
+    )
+    # a Ctrl-C is the user's: nothing else to fix
+    assert str(StoppedBeforeTraining(KeyboardInterrupt("SIGINT"), resume=None)) == (
+        "interrupted by SIGINT before training began; nothing was trained or kept: run the same "
+        "command again"
     )
     assert str(StoppedBeforeTraining(KeyboardInterrupt(), resume=None)) == (
         "interrupted by SIGINT before training began; nothing was trained or kept: run the same "

@@ -39,8 +39,7 @@ def report_start_interrupted(exc: KeyboardInterrupt, *, json_errors: bool) -> in
         if rank != 0 and _ranks.by_launcher():
             return EXIT_INTERRUPTED
         # before the command did anything: no file made, nothing to resume
-        stop = _ranks.stopped_by(first_signal(exc), "while starting")
-        detail = f"{stop}; nothing was done: run the same command again"
+        detail = _ranks.stopped_while_starting(first_signal(exc))
         # a process started by hand has a terminal and stdout of its own: it says it too
         say(f"linearnets{f' (rank {rank})' if rank else ''}: {detail}")
         if json_errors:

@@ -198,12 +198,26 @@ def refuse_data_parallel(command: str) -> None:
         )
 
 
+def first_fix_a_peers_error(signal: str) -> str:
+    """Return what to do before running the command again after a stop by ``signal``: under
+    torchrun, a SIGTERM may follow another process's own error (a bad option given to one rank
+    alone), which that process said, and the same command, run as it was, fails again."""
+    if signal == "SIGTERM" and by_launcher():
+        return "once the error another process said, if one did, is fixed, "
+    return ""
+
+
+def stopped_while_starting(signal: str) -> str:
+    """Return how a stop by ``signal`` before a command did anything is told."""
+    said = stopped_by(signal, "while starting")  # a Ctrl-C's too, named
+    return f"{said}; nothing was done: {first_fix_a_peers_error(signal)}run the same command again"
+
+
 class StoppedWhileStarting(KeyboardInterrupt):
     """A Ctrl-C or SIGTERM while a command loaded torch, before it did anything."""
 
     def __str__(self) -> str:
-        said = stopped_by(first_signal(self), "while starting")  # a Ctrl-C's too, named
-        return f"{said}; nothing was done: run the same command again"
+        return stopped_while_starting(first_signal(self))
 
 
 def refuse_one_gpu_for_all(device: str) -> None:

@@ -249,13 +249,15 @@ class StoppedBeforeTraining(KeyboardInterrupt):
         self.run_dir = resume
 
     def __str__(self) -> str:
+        first = _ranks.first_fix_a_peers_error(self.signal_name)
         if self.run_dir is None:
             stop = _ranks.stopped_by(self.signal_name, "before training began")
-            return f"{stop}; nothing was trained or kept: run the same command again"
+            return f"{stop}; nothing was trained or kept: {first}run the same command again"
         # not "nothing was trained": the run may hold every epoch, and lack only its final files
         stop = _ranks.stopped_by(self.signal_name, "before the resume trained")
         return (
-            f"{stop}; the run is as it was: resume {shown_path(self.run_dir)} with the same command"
+            f"{stop}; the run is as it was: {first}resume {shown_path(self.run_dir)} with the "
+            "same command"
         )
 
 
