@@ -66,6 +66,17 @@ Accumulator(2).add(np.float32(1), 2)
 Accumulator(1).add("1")  # E: arg-type
 names: list[str] = get_fashion_mnist_labels(3)
 get_fashion_mnist_labels(np.int64(3))
+from linearnets import d2l
+from linearnets.training.loop import fit
+from linearnets.training.metrics_files import MetricsWriter
+def epochs_as_documented(net: torch.nn.Module, batches: list[tuple[torch.Tensor, torch.Tensor]]) -> None:
+    updater = torch.optim.SGD(net.parameters(), lr=0.1)
+    loss = torch.nn.CrossEntropyLoss()
+    h = fit(net, batches, loss, updater, np.int64(2), start_epoch=np.int64(1))  # they were int only
+    fit(net, batches, loss, updater, torch.tensor(3), start_epoch=torch.tensor(2), history=h)
+    fit(net, batches, loss, updater, 2.0)  # E: arg-type
+MetricsWriter("runs/a")  # a str, as every other path parameter takes
+reveal_type(d2l.np.arange(3))  # R: numpy.ndarray
 """,
     # scratch models keep their own type through to/train/eval, as nn.Module's Self does
     "scratch models": """

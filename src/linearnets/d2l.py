@@ -101,6 +101,7 @@ __all__ = [
     "linreg",
     "load_array",
     "load_data_fashion_mnist",
+    "np",  # d2l.np: an `import numpy as np` is not exported to type checkers otherwise
     "plot",
     "predict_ch3",
     "set_axes",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch.utils.data import RandomSampler
@@ -56,6 +56,9 @@ from linearnets.training.shards import check_same_steps, scalar_seed
 from linearnets.training.step import Net, check_same_loss, train_step, unpack
 from linearnets.training.totals import EpochTotals, NanContext
 from linearnets.training.updaters import Updater, check_optimizer, streamlined
+
+if TYPE_CHECKING:
+    from linearnets.config_values import IntArg
 
 __all__ = [
     "EpochMetrics",
@@ -277,12 +280,12 @@ def fit(
     train_iter: Batches,
     loss: Loss,
     updater: Updater,
-    num_epochs: int,
+    num_epochs: IntArg | torch.Tensor,
     *,
     test_iter: Batches | None = None,
     train_eval_iter: Batches | None = None,
     callbacks: Sequence[Any] = (),
-    start_epoch: int = 0,
+    start_epoch: IntArg | torch.Tensor = 0,
     history: History | None = None,
     on_step: Callable[[int, torch.Tensor], None] | None = None,
     dist: DistContext | None = None,
@@ -484,9 +487,9 @@ def _check_fit_call(
     train_iter: Batches,
     loss: Loss,
     updater: Updater,
-    num_epochs: int,
+    num_epochs: IntArg | torch.Tensor,
     *,
-    start_epoch: int,
+    start_epoch: IntArg | torch.Tensor,
     test_iter: Batches | None,
     train_eval_iter: Batches | None,
     callbacks: Sequence[Any],

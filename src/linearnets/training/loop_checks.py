@@ -12,7 +12,7 @@ import math
 import sys
 import types
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -27,6 +27,9 @@ from linearnets.training.loss_kinds import check_ignore_index
 from linearnets.training.step import Net
 from linearnets.training.updaters import is_optimizer
 from linearnets.validation import check_positive_int, describe
+
+if TYPE_CHECKING:
+    from linearnets.config_values import IntArg
 
 __all__ = [
     "check_batches",
@@ -44,7 +47,11 @@ __all__ = [
 
 
 def check_fit_args(
-    num_epochs: int, *, start_epoch: int, callbacks: Sequence[Any], history: History | None
+    num_epochs: IntArg | torch.Tensor,
+    *,
+    start_epoch: IntArg | torch.Tensor,
+    callbacks: Sequence[Any],
+    history: History | None,
 ) -> tuple[int, int]:
     """Raise unless :func:`~linearnets.training.loop.fit`'s epochs, callbacks and history fit together.
 

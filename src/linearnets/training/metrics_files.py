@@ -37,7 +37,7 @@ class MetricsWriter(Callback):
 
     FIELDS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds")
 
-    def __init__(self, run_dir: Path) -> None:
+    def __init__(self, run_dir: str | os.PathLike[str]) -> None:
         self.jsonl = Path(run_dir) / "metrics.jsonl"
         self.csv = Path(run_dir) / "metrics.csv"
 
