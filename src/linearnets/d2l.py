@@ -36,7 +36,7 @@ import zipfile as zipfile
 from collections import defaultdict as defaultdict
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
+import numpy as _numpy
 import torch as torch
 from torch import nn as nn
 from torch.utils import data as data
@@ -58,6 +58,11 @@ from linearnets.metrics import correct_count
 from linearnets.models.scratch import linreg as linreg
 from linearnets.models.scratch import sgd as sgd
 from linearnets.models.scratch import squared_loss as squared_loss
+
+# d2l.np, as the book's `import numpy as np` gives it: assigned, so that type checkers read it as
+# this module's (an `import ... as np` is not re-exported), and kept out of __all__, so that a star
+# import brings chapter 3's names only
+np = _numpy
 
 _LAZY = {
     "Animator": "linearnets.plotting",
@@ -101,7 +106,6 @@ __all__ = [
     "linreg",
     "load_array",
     "load_data_fashion_mnist",
-    "np",  # d2l.np: an `import numpy as np` is not exported to type checkers otherwise
     "plot",
     "predict_ch3",
     "set_axes",

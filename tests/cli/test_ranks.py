@@ -407,6 +407,7 @@ def test_sigterms_before_training_under_torchrun_name_their_senders_and_keep_the
     from linearnets.cli.softmax import StoppedBeforeTraining
 
     monkeypatch.setenv("TORCHELASTIC_RUN_ID", "none")
+    monkeypatch.setenv("WORLD_SIZE", "2")
     why = (
         "from torchrun, which stops every process once one exits or once it is stopped itself, or "
         "from outside (kill, a job scheduler); torchrun's report says which"
@@ -431,6 +432,11 @@ def test_sigterms_before_training_under_torchrun_name_their_senders_and_keep_the
     assert str(StoppedBeforeTraining(KeyboardInterrupt("SIGINT"), resume=None)) == (
         "interrupted by SIGINT before training began; nothing was trained or kept: run the same "
         "command again"
+    )
+    # torchrun --nproc_per_node=1: no other process to have said an error
+    monkeypatch.setenv("WORLD_SIZE", "1")
+    assert str(ranks.StoppedWhileStarting("SIGTERM")) == (
+        f"stopped by SIGTERM while starting: {why}; nothing was done: run the same command again"
     )
     assert str(StoppedBeforeTraining(KeyboardInterrupt(), resume=None)) == (
         "interrupted by SIGINT before training began; nothing was trained or kept: run the same "

@@ -568,7 +568,7 @@ def test_a_resume_on_another_cpu_kind_or_torch_is_noted(
     assert capsys.readouterr().err.splitlines() == [
         f"linearnets: note: resumed on a CPU torch runs {here} kernels on, where the run last ran "
         "on DEFAULT ones: it may match an uninterrupted run to rounding only, not bit for bit "
-        "(resume with ATEN_CPU_CAPABILITY=default set to be sure of that)",
+        "(resume with ATEN_CPU_CAPABILITY=default set before Python starts to be sure of that)",
     ]
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import pytest
+
 from linearnets.errors import ResumeWarning
 from linearnets.tasks.resume_exactness import warn_not_bit_exact
 
@@ -79,3 +81,25 @@ def test_where_the_run_last_ran_falls_back_to_what_was_recorded_before() -> None
         "resumed in 2 processes, where the run last ran in 1: it matches an uninterrupted run to "
         "rounding, not bit for bit (resume in one process, without torchrun, for that)",
     ]
+
+
+def test_a_torch_release_is_compared_without_its_wheels_variant_but_a_source_build_is_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """2.13.0 and 2.13.0+cpu, one release in two wheels, were told apart; dropping every '+...'
+    then took two source builds of other commits (+git...) as one."""
+    import torch
+
+    def noted(recorded: str, running: str) -> list[str]:
+        monkeypatch.setattr(torch, "__version__", running)
+        saved = {**_resumed_on(), "environment": {"num_threads": 1, "torch": recorded}}
+        return _notes(saved, num_threads=1, epoch=1)
+
+    assert noted("2.13.0", "2.13.0+cpu") == []
+    assert noted("2.13.0+cu124", "2.13.0+rocm6.2") == []
+    assert noted("2.13.0a0+git1a2b3c4", "2.13.0a0+git5d4e3f2") == [
+        "resumed with torch 2.13.0a0+git5d4e3f2, where the run last ran with 2.13.0a0+git1a2b3c4: "
+        "it may match an uninterrupted run to rounding only, not bit for bit (resume with torch "
+        "2.13.0a0+git1a2b3c4 to be sure of that)"
+    ]
+    assert len(noted("2.12.1", "2.13.0")) == 1

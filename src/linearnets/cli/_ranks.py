@@ -202,9 +202,17 @@ def first_fix_a_peers_error(signal: str) -> str:
     """Return what to do before running the command again after a stop by ``signal``: under
     torchrun, a SIGTERM may follow another process's own error (a bad option given to one rank
     alone), which that process said, and the same command, run as it was, fails again."""
-    if signal == "SIGTERM" and by_launcher():
+    if signal == "SIGTERM" and by_launcher() and _world_size() > 1:
         return "once the error another process said, if one did, is fixed, "
     return ""
+
+
+def _world_size() -> int:
+    """Return torchrun's WORLD_SIZE, 1 where unset or malformed."""
+    try:
+        return int(os.environ.get("WORLD_SIZE") or 1)
+    except ValueError:
+        return 1
 
 
 def stopped_while_starting(signal: str) -> str:

@@ -11,6 +11,7 @@ and :mod:`linearnets.tasks.linreg_resume`.
 
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple
 
 import torch
@@ -122,8 +123,8 @@ def _on_kind(cpu: str) -> str:
     """How to resume on torch's ``cpu`` kernels (a capability, e.g. ``AVX512``): every CPU runs
     the plain ones when told to (``ATEN_CPU_CAPABILITY=default``); the others need a CPU that has
     the instructions, where torch picks them unless ``ATEN_CPU_CAPABILITY`` says otherwise."""
-    if cpu in _PLAIN:
-        return "with ATEN_CPU_CAPABILITY=default set"
+    if cpu in _PLAIN:  # read as torch starts: in a notebook, before the kernel starts
+        return "with ATEN_CPU_CAPABILITY=default set before Python starts"
     return (
         f"on a CPU that has {cpu}, with ATEN_CPU_CAPABILITY unset or "
         f"ATEN_CPU_CAPABILITY={cpu.lower()}"
@@ -134,5 +135,7 @@ _PLAIN = ("DEFAULT", "NO AVX")  # torch's names of its plain kernels (older rele
 
 
 def _release(version: str) -> str:
-    """Return a torch version without its build (``2.13.0+cpu``: ``2.13.0``)."""
-    return version.partition("+")[0]
+    """Return a torch version without the tag of a prebuilt wheel's variant (``2.13.0+cpu``,
+    ``+cu124``, ``+rocm6.2``: ``2.13.0``); a source build's ``+git5d4e3f2`` is its commit, other
+    code, and stays."""
+    return re.sub(r"\+(cpu|cu\d+|rocm[\d.]+|xpu)$", "", version)
