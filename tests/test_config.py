@@ -33,7 +33,7 @@ def test_softmax_defaults_are_the_books_settings() -> None:
         # 129 × 2048² float32 values are just over 2 GiB
         ({"resize": 2048, "batch_size": 129}, r"must fit in 2 GiB per batch, got 129 × 2048² \(2\.02 GiB\); lower resize or batch_size$"),
         ({"plot": "png"}, r"plot must be one of"),
-        ({"lr": 3.5e38}, r"^lr must be a number in \(0, 3\.4028234663852886e\+38\] \(float32's largest number\), got 3\.5e\+38; pass e\.g\. lr=0\.1$"),
+        ({"lr": 3.5e38}, r"^lr must be a number from about 1\.18e-38 \(float32's smallest normal number\) to 3\.4028234663852886e\+38 \(its largest\), got 3\.5e\+38; pass e\.g\. lr=0\.1$"),
         ({"epochs": 2**62 + 1}, r"^epochs must be an integer in \[1, 4611686018427387904\], got"),
     ],
 )  # fmt: skip
@@ -327,7 +327,7 @@ def test_linreg_defaults_are_the_books_settings() -> None:
     ("settings", "kind", "pattern"),
     [
         ({"lr": 1e-38}, UsageError, r"^lr must be at least about 1\.18e-38 .*got 1e-38; pass e\.g\. lr=0\.03$"),
-        ({"lr": 3.5e38}, UsageError, r"^lr must be a number in \(0, 3\.4028234663852886e\+38\] \(float32's largest number\), got 3\.5e\+38"),
+        ({"lr": 3.5e38}, UsageError, r"^lr must be a number from about 1\.18e-38 \(float32's smallest normal number\) to 3\.4028234663852886e\+38 \(its largest\), got 3\.5e\+38"),
         ({"guard": "no"}, UsageTypeError, r"^guard must be True or False, got 'no'"),
         ({"device": "cuda"}, UsageError, r"^device must be 'cpu' for linear regression, got 'cuda'"),
         ({"epochs": 2**62 + 1}, UsageError, r"^epochs must be an integer in \[1, 4611686018427387904\]"),
@@ -928,7 +928,7 @@ def test_the_lr_limits_are_float32s_own(make: Callable[..., object]) -> None:
     for past in (3.4028235e38, 3.41e38):  # the first rounds to float32's largest: torch refuses it
         with pytest.raises(
             UsageError,
-            match=r"\(0, 3\.4028234663852886e\+38\] \(float32's largest number\), got "
+            match=r"from about 1\.18e-38 \(float32's smallest normal number\) to 3\.4028234663852886e\+38 \(its largest\), got "
             + re.escape(repr(past)),
         ):
             make(lr=past)

@@ -80,7 +80,11 @@ def lr_problem(lr: float) -> str | None:
     to type float without overflow"); ``None`` where it lies inside. The floor is said rounded
     ("about"), the largest exactly."""
     if lr > MAX_LR:
-        return f"must be a number in (0, {MAX_LR!r}] (float32's largest number)"
+        # the range as refused: from the floor below, not 0 (1e-39 is refused there)
+        return (
+            f"must be a number from about {MIN_LR:.3g} (float32's smallest normal number) to "
+            f"{MAX_LR!r} (its largest)"
+        )
     if struct.unpack("<f", struct.pack("<f", lr))[0] < MIN_LR:
         return f"must be at least about {MIN_LR:.3g} ({LR_FLOOR_REASON})"
     return None

@@ -782,4 +782,5 @@ def test_the_help_names_the_most_noise_std_takes(capsys: pytest.CaptureFixture[s
     with pytest.raises(SystemExit):
         main(["linreg", "--help"])
     shown = " ".join(capsys.readouterr().out.split())
-    assert "standard deviation of the synthetic noise, in [0, 1e+15] (default: 0.01;" in shown
+    assert "standard deviation of the synthetic noise, in [0, 1e+15] (" in shown
+    assert "not with --data; default: 0.01)" in shown

@@ -780,7 +780,7 @@ def test_a_non_finite_loss_on_a_data_file_names_lr_not_nan_in_the_data(
         ("3.4e38", 1, r"training diverged at batch 2 of epoch 1: the batch loss is nan \(not finite\) "
          r"at lr 3\.4e\+38; try a far smaller learning rate \(--lr\), e\.g\. 0\.5 "),
         # past float32's range: refused before training
-        ("1e300", 2, r"argument --lr: must be a number in \(0, 3\.4028234663852886e\+38\] \(float32's largest number\), got 1e300; pass e\.g\. --lr 0\.1 \(see linearnets softmax --help\)$"),
+        ("1e300", 2, r"argument --lr: must be a number from about 1\.18e-38 \(float32's smallest normal number\) to 3\.4028234663852886e\+38 \(its largest\), got 1e300; pass e\.g\. --lr 0\.1 \(see linearnets softmax --help\)$"),
     ],
 )  # fmt: skip
 def test_a_tiny_file_at_an_absurd_lr_ends_in_one_readable_line(

@@ -77,7 +77,7 @@ REFUSED = [
     (noise_std_value, "1e1_6", r"^must be a number in \[0, 1e\+15\], got 1e1_6$"),
     (noise_std_value, "9_99e13", r"^must be a number in \[0, 1e\+15\], got 9_99e13$"),
     (noise_std_value, "1_000_000_000_000_000_0", r"^must be a number in \[0, 1e\+15\], got 1_000_000_000_000_000_0$"),
-    (learning_rate, "1e3_00", r"^must be a number in \(0, 3\.4028234663852886e\+38\] \(float32's largest number\), got 1e3_00$"),
+    (learning_rate, "1e3_00", r"^must be a number from about 1\.18e-38 \(float32's smallest normal number\) to 3\.4028234663852886e\+38 \(its largest\), got 1e3_00$"),
     # its most, the configuration's, refused here as its other values are
     (noise_std_value, "1e300", r"^must be a number in \[0, 1e\+15\], got 1e300$"),
     # an integer's digits grouped as Python writes them: the underscores are the fault (the rule
@@ -196,3 +196,47 @@ def test_each_command_line_path_option_asks_for_its_own_kind_of_path(
     err = capsys.readouterr().err
     assert f"argument {argv[-2]}: must be a path, got an empty string; pass " in err
     assert f"{wanted} (see linearnets {' '.join(argv[:-2])} --help)" in err
+
+
+@pytest.mark.parametrize("command", ["softmax", "linreg"])
+def test_the_help_says_a_resume_keeps_the_runs_own_training_settings(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--epochs, --lr, --batch-size, --seed and --impl said "default: 10" and so on, and --resume
+    "other options override its settings", yet a resume without them keeps the run's own (and a
+    changed --seed is refused without --force). The oracle: a run made with other settings,
+    resumed without them, records its own."""
+    import json
+    import re
+
+    import numpy as np
+
+    from linearnets.cli import build_parser, main
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args([command, "--help"])
+    said = " ".join(capsys.readouterr().out.split())
+    for option in ("--impl", "--epochs", "--lr", "--batch-size", "--seed"):
+        help_text = re.split(r" --(?!resume)[a-z-]+ ", said.split(f" {option} ", 1)[1])[0]
+        assert "with --resume, the run's own" in help_text, option
+    assert (
+        "continue the run in RUN_DIR from its last checkpoint, with its own settings: an option "
+        "left out keeps the run's, not the default shown; --epochs N goes on to epoch N, and "
+        "another changed training setting needs --force"
+    ) in said
+    out, data = tmp_path / "run", tmp_path / "d.npz"
+    rng = np.random.default_rng(0)
+    np.savez(data, X=rng.normal(size=(60, 4)).astype(np.float32), y=rng.integers(0, 2, size=60))
+    first = ["--data", str(data), "--plot", "none"] if command == "softmax" else []
+    mine = ["--impl", "concise", "--lr", "0.05", "--batch-size", "7", "--seed", "3"]
+    assert main([command, *first, *mine, "--epochs", "3", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main([command, "--resume", str(out), "--epochs", "4"]) == 0
+    config = json.loads((out / "config.json").read_text())["config"]
+    assert (config["impl"], config["lr"], config["batch_size"], config["seed"]) == (
+        "concise",
+        0.05,
+        7,
+        3,
+    )
+    assert config["epochs"] == 4

@@ -407,7 +407,7 @@ def _float32_grad() -> torch.Tensor:
 
 
 LR_PAST_FLOAT32 = (
-    r"^lr must be a number in \(0, 3\.4028234663852886e\+38\] \(float32's largest number\), "
+    r"^lr must be a number from about 1\.18e-38 \(float32's smallest normal number\) to 3\.4028234663852886e\+38 \(its largest\), "
     r"got 1e\+40; pass e\.g\. lr="
 )
 
@@ -476,8 +476,8 @@ def test_a_narrower_dtype_takes_the_lrs_torch_steps_it_with(dtype: torch.dtype) 
     w.grad = torch.ones(2, dtype=dtype)
     with pytest.raises(
         UsageError,
-        match=r"^lr must be a number in \(0, 3\.4028234663852886e\+38\] \(float32's largest "
-        r"number\), got 1e\+40; pass e\.g\. lr=0\.03$",
+        match=r"^lr must be a number from about 1\.18e-38 \(float32's smallest normal number\) to "
+        r"3\.4028234663852886e\+38 \(its largest\), got 1e\+40; pass e\.g\. lr=0\.03$",
     ):
         sgd([w], 1e40, 1)
     assert torch.equal(w.detach(), torch.ones(2, dtype=dtype))

@@ -273,7 +273,19 @@ def test_a_backend_module_failing_with_a_message_of_two_lines_is_refused_in_one(
     [
         (3, r"out must be a path \(str or pathlib\.Path\), got 3"),
         ("", r"out must be a file name, got an empty string; pass e\.g\. out='figure\.png'"),
-        ("fig.jpg", r"out must end with one of \.png, \.svg, \.pdf, got 'fig\.jpg'"),
+        # the fix keeps the folder and name given ("pass e.g. out='figure.png'" wrote elsewhere)
+        (
+            "d/fig.jpg",
+            r"^out must end with one of \.png, \.svg, \.pdf, got 'd/fig\.jpg'; pass e\.g\. out='d/fig\.png'$",
+        ),
+        (
+            "d/grid",
+            r"^out must end with one of \.png, \.svg, \.pdf, got 'd/grid'; pass e\.g\. out='d/grid\.png'$",
+        ),
+        (
+            "run.v2",
+            r"^out must end with one of \.png, \.svg, \.pdf, got 'run\.v2'; pass e\.g\. out='run\.v2\.png'$",
+        ),
         (  # Path drops the slash: the file fig.png was written
             "d/fig.png/",
             r"^out must name a file, got 'd/fig\.png/', which ends with a separator as a folder "
@@ -757,7 +769,7 @@ def test_every_temporary_name_fits_name_max_however_long_the_name() -> None:
         (
             "a\nb/fig.jpg",
             "out must end with one of .png, .svg, .pdf, got {0}/a\\nb/fig.jpg'; pass e.g. "
-            "out='figure.png'",
+            "out='{1}/a\\nb/fig.png'",
         ),
         (
             "a\nb/.png",

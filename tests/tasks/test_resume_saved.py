@@ -76,7 +76,7 @@ def test_the_last_asked_settings_are_config_jsons(tmp_path: Path) -> None:
         # its interval "(0, about 3.4e+38]" kept the fix "; pass e.g. lr=0.1" inside the parentheses
         (
             {"lr": 1e300},
-            r"lr must be a number in \(0, 3\.4028234663852886e\+38\] \(float32's largest number\), got 1e\+300",
+            r"lr must be a number from about 1\.18e-38 \(float32's smallest normal number\) to 3\.4028234663852886e\+38 \(its largest\), got 1e\+300",
         ),
         # the file's words: true, false and null, a path a string
         ({"guard": 1}, r"guard must be true or false, got 1"),

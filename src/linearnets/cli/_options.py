@@ -472,6 +472,10 @@ def add_guard_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+# said of a training option's default: a resumed run keeps its own settings (check_resumed_args)
+RUNS_OWN = "with --resume, the run's own"
+
+
 def add_resume_options(p: argparse.ArgumentParser, *, force_help: str) -> None:
     """Add --resume and --force, which continue a run in its folder, and --json (``force_help``:
     what --force accepts, which differs between the subcommands)."""
@@ -479,8 +483,9 @@ def add_resume_options(p: argparse.ArgumentParser, *, force_help: str) -> None:
         "--resume",
         type=path_arg_for("the run folder to continue", "--resume runs/a"),
         metavar="RUN_DIR",
-        help="continue the run in RUN_DIR from its last checkpoint (other options override its "
-        "settings, e.g. --epochs 20)",
+        help="continue the run in RUN_DIR from its last checkpoint, with its own settings: an "
+        "option left out keeps the run's, not the default shown; --epochs N goes on to epoch N, "
+        "and another changed training setting needs --force",
     )
     p.add_argument("--force", action="store_true", help=force_help)
     p.add_argument(

@@ -9,6 +9,7 @@ from linearnets._json import dumps_strict
 from linearnets._signals import first_signal, held_signals
 from linearnets._text import shown_path
 from linearnets.cli._options import (
+    RUNS_OWN,
     add_guard_options,
     add_resume_options,
     check_resume_options,
@@ -53,17 +54,22 @@ def _add_training_options(p: argparse.ArgumentParser, defaults: LinregConfig) ->
         default=None,
         help="scratch (§3.2: autograd), analytic (scratch, explicit gradient: the same updates, "
         "not the closed form, which every run reports beside) or concise (§3.3: nn.Linear) "
-        f"(default: {defaults.impl})",
+        f"({RUNS_OWN}; default: {defaults.impl})",
     )
-    p.add_argument("--epochs", type=positive_int, default=None, help=f"default: {defaults.epochs}")
+    p.add_argument(
+        "--epochs", type=positive_int, default=None, help=f"{RUNS_OWN}; default: {defaults.epochs}"
+    )
     p.add_argument(
         "--lr",
         type=learning_rate,
         default=None,
-        help=f"learning rate (default: {defaults.lr})",
+        help=f"learning rate ({RUNS_OWN}; default: {defaults.lr})",
     )
     p.add_argument(
-        "--batch-size", type=positive_int, default=None, help=f"default: {defaults.batch_size}"
+        "--batch-size",
+        type=positive_int,
+        default=None,
+        help=f"{RUNS_OWN}; default: {defaults.batch_size}",
     )
 
 
@@ -74,16 +80,18 @@ def _add_synthetic_options(p: argparse.ArgumentParser, defaults: LinregConfig) -
         "--num-examples",
         type=num_examples,
         default=None,
-        help=f"synthetic examples (default: {defaults.num_examples}; not with --data)",
+        help=f"synthetic examples ({RUNS_OWN}; not with --data; default: {defaults.num_examples})",
     )
     p.add_argument(
         "--noise-std",
         type=noise_std_value,
         default=None,
-        help=f"standard deviation of the synthetic noise, in [0, {MAX_NOISE_STD:g}] (default: "
-        f"{defaults.noise_std}; not with --data)",
+        help=f"standard deviation of the synthetic noise, in [0, {MAX_NOISE_STD:g}] ({RUNS_OWN}; "
+        f"not with --data; default: {defaults.noise_std})",
     )
-    p.add_argument("--seed", type=non_negative_int, default=None, help=f"default: {defaults.seed}")
+    p.add_argument(
+        "--seed", type=non_negative_int, default=None, help=f"{RUNS_OWN}; default: {defaults.seed}"
+    )
 
 
 def _add_run_options(p: argparse.ArgumentParser, defaults: LinregConfig) -> None:

@@ -13,6 +13,7 @@ from linearnets._text import shown_path
 from linearnets.cli import _ranks
 from linearnets.cli._options import (
     NO_RESIZE,
+    RUNS_OWN,
     add_data_dir_option,
     add_guard_options,
     add_resume_options,
@@ -77,16 +78,16 @@ def _add_training_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -> None:
         "--impl",
         choices=SOFTMAX_IMPLS,
         help="scratch (§3.6: autograd), analytic (scratch, explicit gradient) or concise (§3.7: "
-        f"nn.Linear) (default: {d.impl})",
+        f"nn.Linear) ({RUNS_OWN}; default: {d.impl})",
     )
-    p.add_argument("--epochs", type=positive_int, help=f"default: {d.epochs}")
-    p.add_argument("--lr", type=learning_rate, help=f"learning rate (default: {d.lr})")
+    p.add_argument("--epochs", type=positive_int, help=f"{RUNS_OWN}; default: {d.epochs}")
+    p.add_argument("--lr", type=learning_rate, help=f"learning rate ({RUNS_OWN}; default: {d.lr})")
     p.add_argument(
         "--batch-size",
         type=positive_int,
-        help=f"global batch size, also under torchrun (default: {d.batch_size})",
+        help=f"global batch size, also under torchrun ({RUNS_OWN}; default: {d.batch_size})",
     )
-    p.add_argument("--seed", type=non_negative_int, help=f"default: {d.seed}")
+    p.add_argument("--seed", type=non_negative_int, help=f"{RUNS_OWN}; default: {d.seed}")
     p.add_argument(
         "--threads",
         type=positive_int,

@@ -29,6 +29,29 @@ __all__ = [
 SAVE_FORMATS = (".png", ".svg", ".pdf")
 
 
+# other image formats' suffixes, replaced in the fix offered; any other suffix is part of the name
+_IMAGE_SUFFIXES = (
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".bmp",
+    ".tif",
+    ".tiff",
+    ".webp",
+    ".eps",
+    ".ps",
+    ".svgz",
+)
+
+
+def _with_format(path: Path, suffix: str) -> Path:
+    """Return ``path`` ending in ``suffix``: another image format's replaced (``p.jpg``:
+    ``p.png``), else added (``grid``: ``grid.png``, ``run.v2``: ``run.v2.png``)."""
+    if path.suffix.lower() in _IMAGE_SUFFIXES:
+        return path.with_suffix(suffix)
+    return path.with_name(path.name + suffix)
+
+
 def check_out_path(
     name: str,
     out: str | Path,
@@ -66,9 +89,13 @@ def check_out_path(
     if path.suffix.lower() not in formats:
         if _is_folder(path):  # "--out results", a folder: a file in it was meant, not a suffix
             raise _a_folder(name, path, file_name)
+        fixed = _with_format(path, formats[0])  # the user's folder and name kept
+        suggestion = (
+            f"{name} {shown_path(fixed)}" if name.startswith("--") else f"{name}={str(fixed)!r}"
+        )
         raise UsageError(
             f"{name} must end with one of {', '.join(formats)}, got {quoted_path(path)}; pass "
-            f"e.g. {example}"
+            f"e.g. {suggestion}"
         )
     try:
         if path.is_dir() and names_folder:
