@@ -1334,3 +1334,128 @@ def test_lr_at_float32s_own_limits_is_taken(value: str) -> None:
     """--lr 1.18e-38 was refused as below float32's smallest normal number, which it is not: the
     limits are float32's exact ones (the largest as given: torch refuses a step size past it)."""
     assert build_parser().parse_args(["linreg", "--lr", value]).lr == float(value)
+
+
+@pytest.mark.parametrize(
+    ("argv", "usage"),
+    [
+        (["--json", "predict", "--help"], "usage: linearnets predict "),
+        (["--json", "data", "--help"], "usage: linearnets data "),
+        (["--json", "data", "show", "--help"], "usage: linearnets data show "),
+        (["--json", "data", "download", "-h"], "usage: linearnets data download "),
+        (["--js", "predict", "--he"], "usage: linearnets predict "),  # both abbreviated
+        (["--json", "--help", "predict"], "usage: linearnets "),  # linearnets' own --help
+    ],
+    ids=["predict", "data", "data-show", "data-download", "abbreviated", "top-help"],
+)
+def test_help_wins_over_json_before_a_command_without_it(
+    argv: list[str], usage: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``linearnets --json predict --help`` refused --json (exit 2, a JSON error object) where
+    ``linearnets predict --json --help`` printed the help: --help wins wherever --json is."""
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 0
+    out, err = capsys.readouterr()
+    assert out.startswith(usage)
+    assert err == ""
+
+
+def test_json_before_a_command_without_it_is_refused_where_help_follows_dashes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """--help after ``--`` is RUN_DIR, not the help: --json is still refused."""
+    assert _usage_error(["--json", "predict", "--", "--help"], capsys).startswith(
+        "--json is an option of linearnets softmax and linreg only"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["softmx"], "argument COMMAND: invalid choice: 'softmx' (choose from 'linreg', "
+            "'softmax', 'predict', 'data'); did you mean softmax? (see linearnets --help)"),
+        (["predcit", "runs/a"], "argument COMMAND: invalid choice: 'predcit' (choose from "
+            "'linreg', 'softmax', 'predict', 'data'); did you mean predict? (see linearnets "
+            "--help)"),
+        (["data", "shw"], "argument [ACTION]: invalid choice: 'shw' (choose from 'show', "
+            "'download'); did you mean show? (see linearnets data --help)"),
+        (["linreg", "--impl", "scrach"], "argument --impl: invalid choice: 'scrach' (choose from "
+            "'scratch', 'analytic', 'concise'); did you mean --impl scratch? (see linearnets "
+            "linreg --help)"),
+        # nothing close: argparse's words alone
+        (["train"], "argument COMMAND: invalid choice: 'train' (choose from 'linreg', 'softmax', "
+            "'predict', 'data') (see linearnets --help)"),
+    ],
+    ids=["command", "command-swapped", "action", "option-choice", "none-close"],
+)  # fmt: skip
+def test_a_misspelt_command_is_told_the_one_it_likely_meant(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``linearnets softmx`` was told only the choices, where a misspelt option of a command is
+    told "did you mean --json?"."""
+    assert _usage_error(argv, capsys) == message
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--jsn", "linreg"], "unrecognized arguments: --jsn (no option of linearnets or its "
+            "commands); did you mean --json?"),
+        (["--debg", "softmax"], "unrecognized arguments: --debg (no option of linearnets or its "
+            "commands); did you mean --debug?"),
+        (["--verison"], "unrecognized arguments: --verison (no option of linearnets or its "
+            "commands); did you mean --version?"),
+    ],
+    ids=["json", "debug", "version"],
+)  # fmt: skip
+def test_a_misspelt_option_of_linearnets_is_told_the_one_it_likely_meant(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``linearnets --verison`` was told no fix, where ``linreg --jsn`` is told --json."""
+    assert _usage_error(argv, capsys) == f"{message} (see linearnets --help)"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["linreg", "--learning-rate", "0.1"], "unrecognized arguments: --learning-rate 0.1: "
+            "linearnets linreg has no option --learning-rate; did you mean --lr? (see linearnets "
+            "linreg --help)"),
+        (["softmax", "--num-epochs=2"], "unrecognized arguments: --num-epochs=2: linearnets "
+            "softmax has no option --num-epochs; did you mean --epochs? (see linearnets softmax "
+            "--help)"),
+    ],
+    ids=["learning-rate", "num-epochs"],
+)  # fmt: skip
+def test_another_librarys_name_for_an_option_is_told_the_option(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``linreg --learning-rate 0.1`` said "has no option --learning-rate" and no fix; the
+    configs' table of other libraries' names (``learning_rate`` for ``lr``) names it."""
+    assert _usage_error(argv, capsys) == message
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--", "softmax", "--help"], "argument COMMAND: no command was given before --, which "
+            "ends the options (every word after it is an argument): put the command first, e.g. "
+            "linearnets softmax --help (see linearnets --help)"),
+        (["--debug", "--", "predict", "-x"], "argument COMMAND: no command was given before --, "
+            "which ends the options (every word after it is an argument): put the command first, "
+            "e.g. linearnets predict -- -x (see linearnets --help)"),
+        (["data", "--", "show"], "argument [ACTION]: no action was given before --, which ends "
+            "the options (every word after it is an argument): put the action first, e.g. "
+            "linearnets data show (see linearnets data --help)"),
+        (["--", "x y"], "argument COMMAND: no command was given before --, which ends the "
+            "options (every word after it is an argument): put the command first, e.g. "
+            "linearnets linreg (see linearnets --help)"),
+    ],
+    ids=["softmax-help", "after-debug", "data-action", "no-command-after"],
+)  # fmt: skip
+def test_dashes_before_the_command_say_to_put_the_command_first(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``linearnets -- softmax --help`` said "argument COMMAND: invalid choice: '--'"."""
+    assert _usage_error(argv, capsys) == message

@@ -6,12 +6,12 @@ one line that names the fix."""
 from __future__ import annotations
 
 import argparse
-import difflib
 import shlex
 
 from linearnets._shell import shell_word
 from linearnets._text import and_list
 from linearnets.cli._parser import OneLineParser
+from linearnets.cli._usage_words import meant_option
 
 __all__ = [
     "name_unknown_options_first",
@@ -27,7 +27,12 @@ def refuse_misplaced_options(parser: OneLineParser, argv: list[str]) -> None:
     command_at = next((i for i, word in enumerate(argv) if not word.startswith("-")), len(argv))
     json_word = next(filter(names_json, argv[:command_at]), None)
     _, typed = parser._typed_command(argv[command_at:])
-    if json_word is not None and typed is not None and "--json" not in typed._option_string_actions:
+    if (
+        json_word is not None
+        and typed is not None
+        and "--json" not in typed._option_string_actions
+        and not _asks_help([parser, typed], argv)  # "--json predict --help": the help wins
+    ):
         # "--json predict": once "RUN_DIR is required", where "predict --json" named --json
         typed.error(_no_json(typed.prog, json_word))
     # and an action's option before the action ("data -n 3" for "data show -n 3"); linearnets'
@@ -39,6 +44,20 @@ def refuse_misplaced_options(parser: OneLineParser, argv: list[str]) -> None:
             # ("data --json show": --json is told below, where it applies)
             words = [w for w in argv[command + 1 :] if not names_json(w)]
             actions.refuse_options_before_command(words, others=parser)
+
+
+def _asks_help(parsers: list[argparse.ArgumentParser], argv: list[str]) -> bool:
+    """Whether a word of ``argv`` before ``--`` names the --help of one of ``parsers`` (``-h``,
+    ``--he``), which argparse prints before any other word is refused."""
+    words = argv[: argv.index("--")] if "--" in argv else argv
+    return any(
+        isinstance(action, argparse._HelpAction)
+        for parser in parsers
+        if isinstance(parser, OneLineParser)
+        for word in words
+        if word.startswith("-")
+        for action, _ in parser._options_named(word)
+    )
 
 
 def name_unknown_options_first(parser: OneLineParser, argv: list[str]) -> None:
@@ -142,14 +161,13 @@ def _unrecognized(
                 f"unrecognized arguments: {with_value(_takes_value(parser, name))}: {shown} is "
                 f"an option of {and_list(owners)}, not of {given.prog}"
             )
-        options = [o for o in given._option_string_actions if o.startswith("--")]
-        close = difflib.get_close_matches(name, options, n=1, cutoff=0.75)
-        if not close:
+        close = meant_option(name, list(given._option_string_actions))
+        if close is None:
             return f"unrecognized arguments: {words}: {given.prog} has no option {name}"
-        meant = given._option_string_actions[close[0]]
+        meant = given._option_string_actions[close]
         return (
             f"unrecognized arguments: {with_value(meant.nargs != 0)}: {given.prog} has no option "
-            f"{name}; did you mean {close[0]}?"
+            f"{name}; did you mean {close}?"
         )
     them = "them" if len(unknown) > 1 else "it"
     return f"unrecognized arguments: {words}: no option of {given.prog} takes {them}; drop {them}"

@@ -8,7 +8,6 @@ See :func:`linearnets.cli.build_parser` for the ``linearnets`` command assembled
 from __future__ import annotations
 
 import argparse
-import difflib
 import re
 import shlex
 import sys
@@ -35,6 +34,7 @@ from linearnets.cli._usage_words import (
     below_least,
     choice_fix,
     exact_rule,
+    meant_option,
     no_value,
     pass_fix,
     past_most,
@@ -133,8 +133,10 @@ class OneLineParser(argparse.ArgumentParser):
             if not owners and others is not None:
                 self._refuse_others_option(argv[i:], others)
             if not owners:  # argparse said "the following arguments are required: COMMAND"
+                close = meant_option(name, list(self._option_string_actions))  # "--verison"
                 self.error(
                     f"unrecognized arguments: {word} (no option of {self.prog} or its commands)"
+                    + (f"; did you mean {close}?" if close is not None else "")
                 )
             given = next((w for w in argv[i:] if w in self.subcommands), None)  # a command after
             owner = next((o for o in owners if o.split()[0] == given), owners[0])
@@ -414,9 +416,8 @@ class OneLineParser(argparse.ArgumentParser):
         after = self._words[at + 1 : at + 2]
         value = after[0] if after and not after[0].startswith("-") else None
         example = f"{short} {value}" if value is not None else takes_example(action, short)[1]
-        longs = [o for o in self._option_string_actions if o.startswith("--")]
-        close = difflib.get_close_matches(f"-{word}", longs, n=1, cutoff=0.75)
-        meant = f"{example} or {close[0]}" if close else example
+        close = meant_option(f"-{word}", list(self._option_string_actions))
+        meant = f"{example} or {close}" if close else example
         raise argparse.ArgumentError(
             None,
             f"{word} is not an option of {self.prog} ({short} would take {rest!r} as its value); "
@@ -565,6 +566,8 @@ class OneLineParser(argparse.ArgumentParser):
         """Refuse a value not among ``action``'s choices, as argparse does, with the choice it is
         but for its blanks or capitals where there is one: ``--impl 'scratch '`` (a script's
         variable, a pasted line) and ``--impl Scratch`` were told only the choices."""
+        if value == "--" and isinstance(action, argparse._SubParsersAction):
+            self._refuse_dashes_for_command(action)
         try:
             super()._check_value(action, value)
         except argparse.ArgumentError as exc:
@@ -572,6 +575,27 @@ class OneLineParser(argparse.ArgumentParser):
             if fix is None:
                 raise
             raise argparse.ArgumentError(action, f"{exc.message}; {fix}") from None
+
+    def _refuse_dashes_for_command(self, action: argparse.Action) -> NoReturn:
+        """Refuse ``--`` where the command (or action) goes (``linearnets -- softmax --help``):
+        argparse said "invalid choice: '--'"; the fix is the words after it, the command first,
+        and ``--`` after it where a word reads as an option the command lacks (a RUN_DIR ``-x``)."""
+        metavar = action.metavar if isinstance(action.metavar, str) else "COMMAND"
+        what = metavar.strip("[]").lower()
+        after = self._words[self._words.index("--") + 1 :] if "--" in self._words else []
+        choices = dict(action.choices or {})
+        command = choices.get(after[0]) if after else None
+        words = after if command is not None else [str(next(iter(choices)))]
+        if isinstance(command, OneLineParser) and any(
+            word.startswith("-") and not command._options_named(word) for word in after[1:]
+        ):
+            words = [after[0], "--", *after[1:]]  # "predict -- -x": -x, a run folder's name
+        example = " ".join([self.prog, *(shlex.quote(word) for word in words)])
+        raise argparse.ArgumentError(
+            action,
+            f"no {what} was given before --, which ends the options (every word after it is an "
+            f"argument): put the {what} first, e.g. {example}",
+        )
 
     def _print_message(self, message: str, file: Any = None) -> None:
         # --help and --version: under torchrun every rank parses the same argv and shares one

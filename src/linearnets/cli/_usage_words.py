@@ -1,6 +1,6 @@
 """The words of the command's usage errors, where argparse's named no rule or fix: what an option
 takes (with an example), an option given no value, a missing positional, an ambiguous
-abbreviation, a choice mistyped by its blanks or capitals. See :mod:`linearnets.cli._parser`.
+abbreviation, a choice or an option mistyped (by its blanks, its capitals or its spelling). See :mod:`linearnets.cli._parser`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from linearnets.cli._options import (
     OPTION_EXAMPLES,
     takes,
 )
+from linearnets.config_values import meant_name
 
 __all__ = [
     "REQUIRED",
@@ -24,6 +25,7 @@ __all__ = [
     "below_least",
     "choice_fix",
     "exact_rule",
+    "meant_option",
     "no_value",
     "pass_fix",
     "past_most",
@@ -216,15 +218,34 @@ def ambiguous(word: str, options: list[tuple[argparse.Action, str]]) -> str:
 def choice_fix(action: argparse.Action, value: object) -> str | None:
     """Return the fix for ``value``, not among ``action``'s choices, where it is one but for the
     blanks around it or its capitals (``'scratch '``, ``'Scratch'``), or the start of one choice
-    alone (``conc``: ``concise``, as argparse takes an option's abbreviation; ``Conc`` too); else
-    ``None``."""
+    alone (``conc``: ``concise``, as argparse takes an option's abbreviation; ``Conc`` too), or
+    one close in spelling (``softmx``: "did you mean softmax?", as a misspelt option is told);
+    else ``None``."""
     choices = [str(choice) for choice in action.choices or ()]
     respelling = respelled(value, choices.__contains__) or _abbreviation(value, choices)
     if respelling is None:
-        return None
+        close = meant_name(value, choices) if isinstance(value, str) else None
+        if close is None:
+            return None
+        option = f"{action.option_strings[-1]} " if action.option_strings else ""
+        return f"did you mean {option}{close[1]}?"
     changes, fixed = respelling
     return (
         f"{changes}: pass {action.option_strings[-1]} {fixed}"  # as --device's fix says
         if action.option_strings
         else f"{changes}: {fixed}"
     )
+
+
+def meant_option(name: str, options: Sequence[str]) -> str | None:
+    """Return which of the long ``options`` the option ``name``, which none is, most likely
+    meant, as :func:`~linearnets.config_values.meant_name` finds a setting: one close in spelling
+    (``--ephocs``: ``--epochs``), else another library's name for it (``--learning-rate``:
+    ``--lr``); ``None`` where none is."""
+    longs = [option for option in options if option.startswith("--")]
+    found = meant_name(name, longs)
+    if found is not None:
+        return found[1]
+    settings = {option[2:].replace("-", "_"): option for option in longs}  # lr, num_examples
+    found = meant_name(name.lstrip("-").replace("-", "_"), settings)
+    return settings[found[1]] if found is not None else None
