@@ -19,7 +19,15 @@ import pytest
 import torch
 from PIL import Image
 
-from linearnets.data import dataset, dataset_root, download, fashion_mnist, files, http_deadline
+from linearnets.data import (
+    dataset,
+    dataset_root,
+    download,
+    download_destination,
+    fashion_mnist,
+    files,
+    http_deadline,
+)
 from linearnets.data.dataset import FashionMNIST
 from linearnets.data.transforms import Compose, Resize, ToTensor
 from linearnets.errors import DatasetError, DataWarning, UsageError, UsageTypeError
@@ -335,16 +343,15 @@ def test_load_data_fashion_mnist_whose_books_data_is_a_file_says_so_in_its_own_w
     root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """../data a file: the download's refusal ("root must be a folder ..., got '../data'; pass a
-    folder path") told the caller to change a root they never passed; it says what to do."""
+    folder path") told the caller to change a root they never passed; it says what to do, with
+    no warning before it that it downloads into ../data."""
     from linearnets import d2l
 
     _no_copy_anywhere(root, tmp_path, monkeypatch)
     book_data = _in_a_work_folder(tmp_path, monkeypatch)
     book_data.write_text("not a folder")
-    with (
-        pytest.warns(DataWarning, match="^Fashion-MNIST was not found on this machine"),
-        pytest.raises(DatasetError) as info,
-    ):
+    with warnings.catch_warnings(), pytest.raises(DatasetError) as info:
+        warnings.simplefilter("error")
         d2l.load_data_fashion_mnist(2)
     message = str(info.value)
     assert message.endswith(
@@ -354,6 +361,29 @@ def test_load_data_fashion_mnist_whose_books_data_is_a_file_says_so_in_its_own_w
         "root=DIR"
     ), message
     assert "root must be" not in message and "pass a folder" not in message
+
+
+def test_load_data_fashion_mnist_whose_books_data_is_read_only_says_so_before_any_warning(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """../data read-only: "downloading it into ../data" was warned, then refused as not
+    writable; the refusal comes alone, and nothing is asked of a mirror."""
+    from linearnets import d2l
+
+    _no_copy_anywhere(root, tmp_path, monkeypatch)
+    book_data = _in_a_work_folder(tmp_path, monkeypatch)
+    book_data.mkdir()
+    monkeypatch.setattr(download_destination.os, "access", lambda path, mode: False)
+    monkeypatch.setattr(download, "download_fashion_mnist", _no_network)
+    with warnings.catch_warnings(), pytest.raises(DatasetError) as info:
+        warnings.simplefilter("error")
+        d2l.load_data_fashion_mnist(2)
+    assert str(info.value).endswith(
+        f"and the download into ../data, the book's root ({book_data}), could not be made: ../data "
+        "cannot be written (not writable); run from a folder whose ../data can be written, or "
+        "call linearnets.data.download.download_fashion_mnist('DIR') and pass root=DIR"
+    ), str(info.value)
+    assert list(book_data.iterdir()) == []
 
 
 def test_load_data_fashion_mnist_passes_on_the_rename_of_a_near_miss_file_in_the_books_data(

@@ -1580,7 +1580,32 @@ def test_the_fix_is_the_most_telling_failures_whatever_came_last(
         f"could not download {FIRST}.gz from any mirror ({server.mirror('missing')}{FIRST}.gz: "
         f"HTTP 404 Not Found; {dead}{FIRST}.gz: "
     )
-    assert str(info.value).endswith(f"); {download.ANSWERED_FIX}")
+    assert str(info.value).endswith(
+        f"); {download.ANSWERED_FIX.partition(', or ')[0]}; {_refused_named(dead)}, or "
+        f"{mirror_ranks.OFFLINE_WAYS}"
+    )
+
+
+def _refused_named(mirror: str) -> str:
+    """Return what a download's failure says of ``mirror``, refused beside another failure."""
+    return (
+        f"the mirror {mirror} refused the connection (the host was reached, but nothing listens "
+        "on that port, or a firewall refuses it): check its host and port"
+    )
+
+
+def test_a_refused_mirror_beside_a_busy_one_is_named_to_check_its_port(
+    server: Server, dead: str, tiny: Tiny, tmp_path: Path
+) -> None:
+    """Beside another mirror's 503 a refused connection (a mistyped port) got only "try again
+    later or pass other mirrors", where a mistyped host name there is named."""
+    with pytest.raises(DatasetError) as info:
+        _get(tmp_path / "root", tiny, [dead, server.mirror("status-503")])
+    assert str(info.value).endswith(
+        "); a mirror answered, so the network works, but did not send the whole file (a transfer "
+        "stalled or cut short, or a server busy or failing): try again later or pass other "
+        f"mirrors; {_refused_named(dead)}, or {mirror_ranks.OFFLINE_WAYS}"
+    ), str(info.value)
 
 
 def test_mirrors_that_all_refused_the_connection_are_told_as_nothing_listening(
@@ -1608,7 +1633,7 @@ def test_a_refused_connection_beside_no_network_keeps_the_no_network_advice(
 ) -> None:
     with pytest.raises(DatasetError) as info:
         _get(tmp_path / "root", tiny, [dead, unresolvable])
-    assert str(info.value).endswith(f"); {download.NO_NETWORK_FIX}")
+    assert str(info.value).endswith(f"); {_refused_named(dead)}; {download.NO_NETWORK_FIX}")
     assert download.NO_NETWORK_FIX.startswith("without a network, ")
 
 
@@ -2384,6 +2409,31 @@ def test_a_debian_package_file_of_another_md5_is_told_to_reinstall_not_to_move_i
         "DIR where a network exists, then pass --data-dir DIR (or set LINEARNETS_DATA)"
     )
     assert server.requests == []
+
+
+def test_a_debian_package_file_cut_short_is_told_to_reinstall_not_replaced(
+    server: Server, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A download into the Debian package's folder replaced its file cut short (as root), where
+    reading it is told to reinstall the package, and one of another MD5 is refused: refused
+    alike, the file left as it was."""
+    package = tiny.write(tmp_path / "debian")
+    monkeypatch.setattr(files, "DEBIAN_DIR", package)
+    path = package / f"{FIRST}.gz"
+    path.write_bytes(tiny.gz[FIRST][:-10])
+    before = _all_files(package)
+    with pytest.raises(UsageError) as info:
+        _get(package, tiny, [server.mirror("good")])
+    assert str(info.value) == (
+        "root must hold no damaged file of the Debian package, which the download would replace "
+        f"(the package owns it), got {str(package)!r}, where a file of it is damaged: {path}: "
+        "expected a complete gzip stream, got one cut short after 3934 decompressed bytes (the "
+        "gzip stream is truncated); get it again: 'sudo apt-get install --reinstall "
+        "dataset-fashion-mnist' restores the Debian package's files; without the rights to, "
+        "linearnets.data.download.download_fashion_mnist('DIR') fetches all four into DIR where a "
+        "network exists, then pass root=DIR (or set LINEARNETS_DATA)"
+    ), str(info.value)
+    assert server.requests == [] and _all_files(package) == before
 
 
 @pytest.mark.parametrize("name", ["my data", "my\ndata"])

@@ -374,6 +374,47 @@ def test_debian_dir_from_dpkg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     assert files._debian_dir() == tmp_path / "pkg"
 
 
+def test_an_installed_package_whose_files_are_gone_is_told_to_reinstall(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dpkg has dataset-fashion-mnist installed, its files deleted: 'sudo apt-get install
+    dataset-fashion-mnist' does nothing then; the fix is its --reinstall, searched or given a
+    root. Where the package holds the files, or dpkg lists none, the fix is as before."""
+    pkg = tmp_path / "pkg"  # listed by dpkg, gone from the disk
+    listing = SimpleNamespace(stdout=f"/.\n{pkg}\n{pkg}/train-images-idx3-ubyte.gz\n")
+    monkeypatch.setattr(files.subprocess, "run", lambda *a, **k: listing)
+    monkeypatch.setattr(files, "DEBIAN_DIR", tmp_path / "absent")
+    monkeypatch.delenv("LINEARNETS_DATA", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    again = (
+        "the Debian package dataset-fashion-mnist is installed here, but its files are gone: get "
+        "them again with 'sudo apt-get install --reinstall dataset-fashion-mnist', or "
+        "linearnets.data.download.download_fashion_mnist('DIR') where a network exists, then "
+        "pass root=DIR (or set LINEARNETS_DATA)"
+    )
+    with pytest.raises(DatasetError) as searched:
+        find_fashion_mnist()
+    assert str(searched.value).endswith(f"{pkg}, data, ../data, {tmp_path / 'home' / '.keras' / 'datasets' / 'fashion-mnist'}); {again}")  # fmt: skip
+    assert searched.value.misplaced is False  # nothing in place: load_data_fashion_mnist downloads
+    assert cli_words(again).endswith(
+        "get them again with 'sudo apt-get install --reinstall dataset-fashion-mnist', or "
+        "'linearnets data download --data-dir DIR' where a network exists, then pass --data-dir "
+        "DIR (or set LINEARNETS_DATA)"
+    )
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(UsageError, match=rf"; {re.escape(again)}$"):
+        find_fashion_mnist(tmp_path / "empty")
+    tiny.write(pkg)  # the package's files back (of the real names): a plain install is no fix
+    with pytest.raises(UsageError) as other:
+        find_fashion_mnist(tmp_path / "empty")
+    assert "--reinstall" not in str(other.value)
+    monkeypatch.setattr(files.subprocess, "run", lambda *a, **k: SimpleNamespace(stdout=""))
+    with pytest.raises(DatasetError, match=rf"; {re.escape(HOW_TO_GET)}$"):
+        find_fashion_mnist()  # not installed: install it
+
+
 def test_debian_dir_without_dpkg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     def no_dpkg(*args: Any, **kwargs: Any) -> Any:
         raise FileNotFoundError("dpkg")
@@ -820,6 +861,38 @@ def test_a_path_after_got_is_quoted_so_the_command_line_keeps_it_a_path(
     line = one_line(info.value)
     assert f"got {'the file ' if kind == 'file' else ''}{str(folder)!r}" in line
     assert "--batch-size" not in line and line.startswith("--data-dir must ")
+
+
+@pytest.mark.usefixtures("no_debian")
+def test_a_damaged_file_in_a_read_only_folder_is_told_a_download_into_another(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only --data-dir was told "get it again ...: linearnets data download --data-dir
+    ro1", which refuses that folder as not writable: the download goes into a folder of the
+    user's choosing, or the files are copied into one."""
+    from linearnets.data.fashion_mnist import read_fashion_mnist
+
+    folder = tiny.write(tmp_path / "ro1")
+    name = "t10k-labels-idx1-ubyte"
+    (folder / f"{name}.gz").write_bytes(tiny.gz[name][:-10])  # cut short
+    monkeypatch.setattr(files.os, "access", lambda path, mode: False)  # as a read-only mount
+    with pytest.raises(DatasetError) as info:
+        read_fashion_mnist(folder, checksums=tiny.files)
+    fix = (
+        f"{folder} cannot be written, so get it again into a folder you can write, where a "
+        "network exists: linearnets.data.download.download_fashion_mnist('DIR') (e.g. "
+        "DIR=./data), then pass root=DIR (or set LINEARNETS_DATA); or copy the four files into "
+        "such a folder, replace this one there, and pass root=DIR"
+    )
+    assert str(info.value) == (
+        f"{folder / name}.gz: expected a complete gzip stream, got one cut short after 10 "
+        f"decompressed bytes (the gzip stream is truncated); {fix}"
+    )
+    assert cli_words(fix).endswith(
+        "where a network exists: linearnets data download --data-dir DIR (e.g. DIR=./data), then "
+        "pass --data-dir DIR (or set LINEARNETS_DATA); or copy the four files into such a "
+        "folder, replace this one there, and pass --data-dir DIR"
+    )
 
 
 @pytest.mark.usefixtures("no_debian")  # the fix alone, as where the package is not installed

@@ -8,7 +8,8 @@ other layout, are refused before any download, with the fix a reading gives (mov
 not moved here). A file present and valid is kept; a damaged one is downloaded again (a
 damaged plain file that hides a valid ``.gz`` beside it is removed instead); a complete file of
 other content (MNIST's, under Fashion-MNIST's names) is refused, never replaced (where a valid
-``.gz`` beside it serves, it is kept, with a warning, and nothing is downloaded). The folder is made
+``.gz`` beside it serves, it is kept, with a warning, and nothing is downloaded); a damaged file of
+the Debian package is refused too, told to reinstall it. The folder is made
 and checked writable only when some file is needed. Used by :mod:`linearnets.data.download`;
 messages speak the Python API's words (``root=DIR``).
 """
@@ -37,6 +38,7 @@ __all__ = [
     "prepare_folder",
     "refuse_apart",
     "refuse_misspelled",
+    "refuse_unwritable",
 ]
 
 
@@ -204,6 +206,28 @@ def locate(root: Path, names: dict[str, tuple[int, str]]) -> Path:
         ) from None
 
 
+def refuse_unwritable(root: Path, names: dict[str, tuple[int, str]]) -> None:
+    """Refuse, before anything is read, fetched or made, a ``root`` whose download folder (see
+    :func:`locate`) lacks some file and could not be made or written: a file on its way, or the
+    nearest folder there not writable; for a caller that says first what it will do
+    (``load_data_fashion_mnist``'s warning). A folder holding every file is left to the
+    download, which may need to write nothing there."""
+    dest = locate(root, names)
+    if all(current_file(dest, name) is not None for name in names):
+        return
+    there = next(p for p in (dest, *dest.parents) if os.path.lexists(p))
+    if not there.is_dir():
+        reason = f"{shown_path(there)} is a file, not a folder"
+    elif not os.access(there, os.W_OK | os.X_OK):
+        reason = "not writable" if there == root else f"{shown_path(there)} is not writable"
+    else:
+        return
+    raise RootNotWritableError(
+        f"root must be a folder that can hold the download, got {quoted_path(root)} ({reason}); "
+        "pass a folder you can write to"
+    )
+
+
 def _why(exc: OSError, folder: Path) -> str:
     """Say why ``folder`` cannot be used: a broken or looping link on its path, else the error's
     reason, naming the file on the path where a folder must be."""
@@ -250,9 +274,10 @@ def _kept(root: Path, paths: list[Path]) -> UsageError:
 def _defects(root: Path, dest: Path, names: dict[str, tuple[int, str]]) -> dict[str, str | None]:
     """Return each file that must be downloaded into ``dest``, with why the one there was rejected
     (``None``: there is none); refuse (see :func:`_kept`) to replace a complete file of other
-    content."""
+    content, or (:func:`_package_damaged`) a damaged file of the Debian package."""
     needed: dict[str, str | None] = {}
     others = []
+    package: list[tuple[Path, str]] = []  # the Debian package's, damaged: restored by reinstalling
     for name, expected in names.items():
         current = current_file(dest, name)
         try:
@@ -263,9 +288,27 @@ def _defects(root: Path, dest: Path, names: dict[str, tuple[int, str]]) -> dict[
             continue
         if current is None or defect is not None:
             needed[name] = defect
+        if current is not None and defect is not None and in_debian_package(current):
+            package.append((current, defect))
     if others:
         raise _kept(root, others)
+    if package:
+        raise _package_damaged(root, package)
     return needed
+
+
+def _package_damaged(root: Path, damaged: list[tuple[Path, str]]) -> UsageError:
+    """Return the refusal to replace ``damaged``, the Debian package's files (its folder, or a
+    link to it) cut short or unreadable, each with why: the package owns them, and a reinstall
+    restores them, as reading them says (:func:`~linearnets.data.files.how_to_replace`); a
+    download, as root, replaced them behind its back."""
+    files, it = ("a file", "it") if len(damaged) == 1 else ("files", "them")
+    return UsageError(
+        f"root must hold no damaged file of the Debian package, which the download would replace "
+        f"(the package owns {it}), got {quoted_path(root)}, where {files} of it "
+        f"{'is' if len(damaged) == 1 else 'are'} damaged: {'; '.join(d for _, d in damaged)}; "
+        f"{how_to_replace(damaged[0][0])}"
+    )
 
 
 def _valid_gz_beside(plain: Path, name: str, expected: tuple[int, str]) -> bool:

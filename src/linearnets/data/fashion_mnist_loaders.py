@@ -12,7 +12,7 @@ import torch
 
 from linearnets._text import shown_path
 from linearnets._warn import warn
-from linearnets.data.download_destination import RootNotWritableError
+from linearnets.data.download_destination import RootNotWritableError, refuse_unwritable
 from linearnets.data.files import NotFoundError
 from linearnets.data.folder_contents import DOWNLOAD_CALL
 from linearnets.data.labels import CLASSES
@@ -138,6 +138,10 @@ def _read_or_download(root: str | Path | None) -> FashionMNISTArrays:
         f"{not_found.what} not found (searched {not_found.searched}), and the download into {where}"
     )
     mirrors = _class_mirrors(head)  # before the warning: a bad setting downloads nothing
+    try:  # before the warning too: no download into ../data is said where it cannot be written
+        refuse_unwritable(BOOK_ROOT, download.FASHION_MNIST_FILES)
+    except RootNotWritableError as exc:
+        raise _unwritable(head, exc) from exc
     warn(
         f"{not_found.what} not found on this machine: downloading it into {where}, as the book's "
         "load_data_fashion_mnist does (pass root=DIR to read a copy elsewhere)",
@@ -146,17 +150,22 @@ def _read_or_download(root: str | Path | None) -> FashionMNISTArrays:
     try:
         download.download_fashion_mnist(BOOK_ROOT, mirrors=mirrors)
     except RootNotWritableError as exc:
-        # ../data not writable, or a file: its words address a root= this caller never passed
-        raise DatasetError(
-            f"{head}, could not be made: {shown_path(BOOK_ROOT)} cannot be written "
-            f"({_why_unwritable(exc)}); run from a folder whose ../data can be written, or call "
-            f"{DOWNLOAD_CALL}('DIR') and pass root=DIR"
-        ) from exc
+        raise _unwritable(head, exc) from exc
     except UsageError as exc:  # files to rename or move first: its fix, in its words
         raise type(exc)(f"{head}, was refused: {_book_root_named(str(exc))}") from exc
     except DatasetError as exc:  # no network, a mirror down: its own advice, said once
         raise DatasetError(f"{head}, failed: {_mirrors_from_python(str(exc))}") from exc
     return fashion_mnist.read_fashion_mnist(BOOK_ROOT)
+
+
+def _unwritable(head: str, exc: RootNotWritableError) -> DatasetError:
+    """Return the failure of the download into ../data that ``exc`` refused (not writable, or a
+    file), after ``head``: its words address a root= this caller never passed."""
+    return DatasetError(
+        f"{head}, could not be made: {shown_path(BOOK_ROOT)} cannot be written "
+        f"({_why_unwritable(exc)}); run from a folder whose ../data can be written, or call "
+        f"{DOWNLOAD_CALL}('DIR') and pass root=DIR"
+    )
 
 
 def _class_mirrors(head: str) -> tuple[str, ...]:

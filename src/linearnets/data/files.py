@@ -43,6 +43,7 @@ from linearnets.data.folder_contents import (
     DOWNLOAD_CALL,
     FASHION_MNIST_FILES,
     HOW_TO_GET,
+    HOW_TO_GET_AGAIN,
     TEST_FILES,
     Found,
     UnsearchableFolderError,
@@ -133,6 +134,8 @@ def how_to_replace(path: str | Path) -> str:
     it, given the folder the search reads: the file's own, or the one above its
     ``FashionMNIST/raw`` (a plain ``data download`` writes into ./data, which may be another);
     where the Debian package is installed here with the files, reading its copy is the other way.
+    Where the file's folder cannot be written (a read-only mount), a download into it would be
+    refused: the fix is a download into a folder of the user's choosing, or a copy there.
     """
     folder = Path(path).parent
     # the package's copy is restored by reinstalling it, never by a download into its folder
@@ -140,6 +143,13 @@ def how_to_replace(path: str | Path) -> str:
         return (
             f"{REINSTALL}; without the rights to, {DOWNLOAD_CALL}('DIR') fetches all four into "
             "DIR where a network exists, then pass root=DIR (or set LINEARNETS_DATA)"
+        )
+    if os.path.isdir(folder) and not os.access(folder, os.W_OK | os.X_OK):  # download refused
+        return (
+            f"{shown_path(folder)} cannot be written, so get it again into a folder you can "
+            f"write, where a network exists: {DOWNLOAD_CALL}('DIR') (e.g. DIR=./data), then pass "
+            "root=DIR (or set LINEARNETS_DATA); or copy the four files into such a folder, "
+            "replace this one there, and pass root=DIR"
         )
     if folder.name == "raw" and folder.parent.name == "FashionMNIST":
         folder = folder.parent.parent
@@ -197,6 +207,12 @@ def _looks_whole(path: Path, size: int) -> bool:
 
 def _debian_dir() -> Path | None:
     """Return the Debian package's data folder (from ``dpkg -L``, else :data:`DEBIAN_DIR`), if present."""
+    return _dpkg_dir() or (DEBIAN_DIR if os.path.isdir(DEBIAN_DIR) else None)
+
+
+def _dpkg_dir() -> Path | None:
+    """Return the folder ``dpkg -L`` lists the package's files in: it is installed (``None``: it
+    is not, or there is no dpkg), whether or not the files are still there."""
     try:
         listing = subprocess.run(
             ["dpkg", "-L", DEBIAN_PACKAGE], capture_output=True, text=True, timeout=10, check=False
@@ -206,7 +222,16 @@ def _debian_dir() -> Path | None:
     for line in listing.splitlines():
         if line.endswith("train-images-idx3-ubyte.gz"):
             return Path(line).parent
-    return DEBIAN_DIR if os.path.isdir(DEBIAN_DIR) else None
+    return None
+
+
+def _get_it() -> str:
+    """Return :data:`HOW_TO_GET`, or where dpkg has the package installed here but its files are
+    gone from the folder searched, :data:`HOW_TO_GET_AGAIN`: a plain install does nothing then."""
+    debian = _debian_dir()
+    if debian is None or files_in(debian, FASHION_MNIST_FILES) is not None:
+        return HOW_TO_GET
+    return HOW_TO_GET_AGAIN if _same_folder(debian, _dpkg_dir()) else HOW_TO_GET
 
 
 def installed_copy(names: dict[str, tuple[int, str]]) -> tuple[Path, str] | None:
@@ -234,7 +259,7 @@ def _how_to_get(names: dict[str, tuple[int, str]]) -> str:
     Debian package is installed here with them, how to read its copy."""
     installed = installed_copy(names)
     if installed is None:
-        return HOW_TO_GET
+        return _get_it()
     debian, clause = installed
     return f"{clause}, or pass root={str(debian)!r}"
 
@@ -315,7 +340,8 @@ def find_fashion_mnist(
 def _search(names: dict[str, tuple[int, str]]) -> Found:
     """Return the files from the first search location that holds them all (see the module doc);
     warn where ``$LINEARNETS_DATA``, set on purpose, was passed over for a later one."""
-    searched, fix, env_lacks = [], HOW_TO_GET, None
+    searched: list[str] = []
+    fix, env_lacks = None, None  # fix: $LINEARNETS_DATA's, where it holds the files after all
     for label, directory in _candidates():
         if directory is None:
             continue
@@ -324,7 +350,7 @@ def _search(names: dict[str, tuple[int, str]]) -> Found:
             source = _flat_label(label, directory, paths) or f"{label}: {shown_path(directory)}"
             found = Found(directory, source, paths)
             if env_lacks is not None:
-                _warn_passed_over(env_lacks, found, None if fix == HOW_TO_GET else fix)
+                _warn_passed_over(env_lacks, found, fix)
             return found
         # a place that cannot be searched is passed over too, saying so
         blocked = unsearchable_layout(directory, names)
@@ -344,7 +370,7 @@ def _search(names: dict[str, tuple[int, str]]) -> Found:
         "Fashion-MNIST was" if set(names) == set(FASHION_MNIST_FILES) else f"{wanted(names)} were"
     )
     raise NotFoundError(
-        what=what, searched=", ".join(searched), fix=fix, misplaced=fix != HOW_TO_GET
+        what=what, searched=", ".join(searched), fix=fix or _get_it(), misplaced=fix is not None
     )
 
 

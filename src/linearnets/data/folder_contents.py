@@ -22,6 +22,7 @@ __all__ = [
     "FASHION_MNIST_FILES",
     "GET_PACKAGE",
     "HOW_TO_GET",
+    "HOW_TO_GET_AGAIN",
     "TEST_FILES",
     "FilesMissingError",
     "Found",
@@ -55,6 +56,13 @@ GET_PACKAGE = "get it with 'sudo apt-get install dataset-fashion-mnist'"
 HOW_TO_GET = (
     f"{GET_PACKAGE}, or {DOWNLOAD_CALL}('DIR') where a network exists, then pass root=DIR (or set "
     "LINEARNETS_DATA)"
+)
+# where dpkg has the package installed but its files are gone (deleted by hand), whom a plain
+# install leaves as they are: HOW_TO_GET with the reinstall (linearnets.data.files tells the case)
+HOW_TO_GET_AGAIN = HOW_TO_GET.replace(
+    GET_PACKAGE,
+    "the Debian package dataset-fashion-mnist is installed here, but its files are gone: get "
+    "them again with 'sudo apt-get install --reinstall dataset-fashion-mnist'",
 )
 
 

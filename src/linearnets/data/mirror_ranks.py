@@ -171,7 +171,31 @@ def fix_head(failed: list[tuple[int, str]]) -> str:
     """Return the advice for the mirrors that failed, ``failed`` each one's kind of failure (see
     :func:`reached`) and base URL, in the order tried: the most telling kind's advice; where some
     mirrors answered without the file and others may send it on another try, both, by name
-    (one fix alone sends away the mirror the other fits)."""
+    (one fix alone sends away the mirror the other fits); a mirror that refused the connection
+    beside another kind of failure, by name (:func:`_refused_fix`)."""
+    return _refused_fix(_top_fix(failed), failed)
+
+
+def _refused_fix(head: str, failed: list[tuple[int, str]]) -> str:
+    """Return the advice ``head`` for ``failed`` (see :func:`fix_head`) naming the mirrors asked
+    directly that refused the connection, where another kind of failure outranks theirs: its
+    advice alone ("try again later or pass other mirrors") said nothing of a mistyped port."""
+    refused = [m for kind, m in failed if kind == _REFUSED and not proxy_for(m)]
+    if not refused or max(kind for kind, _ in failed) == _REFUSED:
+        return head
+    which, its = ("the mirror", "its") if len(refused) == 1 else ("the mirrors", "each one's")
+    said = (
+        f"{which} {and_list(list(dict.fromkeys(refused)))} refused the connection (the host was "
+        f"reached, but nothing listens on that port, or a firewall refuses it): check {its} host "
+        "and port"
+    )
+    if head.endswith(", or "):  # after the advice for the most telling failure
+        return f"{head.removesuffix(', or ')}; {said}, or "
+    return f"{said}; {head}"
+
+
+def _top_fix(failed: list[tuple[int, str]]) -> str:
+    """Return :func:`fix_head`'s advice for ``failed`` but a refused mirror's name."""
     answered = [mirror for kind, mirror in failed if kind == _ANSWERED]
     later = [mirror for kind, mirror in failed if kind in (_STALLED, _UNFINISHED)]
     if not answered or not later:
