@@ -103,3 +103,21 @@ def test_a_torch_release_is_compared_without_its_wheels_variant_but_a_source_bui
         "2.13.0a0+git1a2b3c4 to be sure of that)"
     ]
     assert len(noted("2.12.1", "2.13.0")) == 1
+
+
+def test_a_resume_on_a_gpu_is_not_told_of_the_cpus_kind(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CPU kind picks the CPU's kernels only: a run trained on a GPU was told its resume may
+    match only to rounding because the machine's CPU differed."""
+    import torch
+
+    monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda: "AVX2")
+    saved = {**_resumed_on(), "environment": {"num_threads": 1, "cpu_capability": "AVX512"}}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warn_not_bit_exact(saved, num_threads=1, world_size=1, epoch=1, on_cpu=False)
+        warn_not_bit_exact(saved, num_threads=1, world_size=1, epoch=1)
+    assert [str(w.message) for w in caught if w.category is ResumeWarning] == [
+        "resumed on a CPU torch runs AVX2 kernels on, where the run last ran on AVX512 ones: it may "
+        "match an uninterrupted run to rounding only, not bit for bit (resume on a CPU that has "
+        "AVX512, with ATEN_CPU_CAPABILITY unset or ATEN_CPU_CAPABILITY=avx512 to be sure of that)"
+    ]

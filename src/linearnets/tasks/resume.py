@@ -272,7 +272,11 @@ def _resume(
     exp = prepare(new, dist=dist)
     if exp.dist.is_main and ckpt.epoch < new.epochs:  # one that trains nothing changes nothing
         warn_not_bit_exact(
-            saved, num_threads=new.num_threads, world_size=exp.dist.world_size, epoch=ckpt.epoch
+            saved,
+            num_threads=new.num_threads,
+            world_size=exp.dist.world_size,
+            epoch=ckpt.epoch,
+            on_cpu=exp.device.type == "cpu",
         )
         warn_unchecked_content(new, saved, run_dir=run_dir)
     data = data_change(

@@ -2,11 +2,12 @@
 and torch it ran on.
 
 A resume on another thread count or number of processes than the run last trained on takes its
-sums in another order, and one on a CPU whose vector instructions differ (torch picks its kernels
-by them: AVX512, AVX2, ...) or with another torch release runs other kernels, so it matches to
-rounding only: :func:`warn_not_bit_exact` says so (a :class:`~linearnets.errors.ResumeWarning`),
-reading ``config.json``'s resumes (:func:`last_ran_on`). Used by :mod:`linearnets.tasks.resume`
-and :mod:`linearnets.tasks.linreg_resume`.
+sums in another order, so it matches to rounding only; one on a CPU whose vector instructions
+differ (torch picks its kernels by them: AVX512, AVX2, ...) or with another torch release runs
+other kernels, so it may. :func:`warn_not_bit_exact` says so (a
+:class:`~linearnets.errors.ResumeWarning`), reading ``config.json``'s resumes
+(:func:`last_ran_on`). Used by :mod:`linearnets.tasks.resume` and
+:mod:`linearnets.tasks.linreg_resume`.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def _recorded(environment: Any) -> dict[str, Any]:
 
 
 def warn_not_bit_exact(
-    saved: dict[str, Any], *, num_threads: int, world_size: int, epoch: int
+    saved: dict[str, Any], *, num_threads: int, world_size: int, epoch: int, on_cpu: bool = True
 ) -> None:
     """Warn (:class:`~linearnets.errors.ResumeWarning`) that a resume on another thread count or
     number of processes than the run last trained on matches an uninterrupted run to rounding
@@ -82,6 +83,8 @@ def warn_not_bit_exact(
 
     Args:
         epoch: the epochs the checkpoint holds (where the latest resume recorded ended).
+        on_cpu: whether the resume trains on the CPU, whose kernels the CPU kind picks (a GPU's
+            are its own: the kind is then not compared).
     """
     threads, processes, cpu, version = last_ran_on(saved, epoch=epoch)
     changes: list[tuple[str, str, str]] = []  # (now, was, how to resume for bits)
@@ -105,7 +108,7 @@ def warn_not_bit_exact(
         )
     others: list[tuple[str, str, str]] = []
     here = torch.backends.cpu.get_cpu_capability()
-    if isinstance(cpu, str) and cpu != here:  # torch's kernels differ: see runs.environment
+    if on_cpu and isinstance(cpu, str) and cpu != here:  # other kernels: see runs.environment
         others.append((f"on a CPU torch runs {here} kernels on", f"on {cpu} ones", _on_kind(cpu)))
     if isinstance(version, str) and _release(version) != _release(torch.__version__):
         others.append(
