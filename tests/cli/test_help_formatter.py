@@ -80,7 +80,8 @@ def test_the_help_with_a_section_mark_is_wrapped_as_it_is_written(
         "                        scratch (section 3.6: autograd),\n"
         "                        analytic (scratch, explicit\n"
         "                        gradient) or concise (section 3.7:\n"
-        "                        nn.Linear) (default: analytic)\n"
+        "                        nn.Linear) (with --resume, the\n"
+        "                        run's own; default: analytic)\n"
     ) in text
 
 

@@ -240,3 +240,6 @@ def test_the_help_says_a_resume_keeps_the_runs_own_training_settings(
         3,
     )
     assert config["epochs"] == 4
+    capsys.readouterr()
+    assert main([command, "--resume", str(out), "--seed", "4"]) == 2  # changed: needs --force
+    assert "--force" in capsys.readouterr().err

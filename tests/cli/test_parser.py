@@ -1406,8 +1406,11 @@ def test_a_misspelt_command_is_told_the_one_it_likely_meant(
             "commands); did you mean --debug?"),
         (["--verison"], "unrecognized arguments: --verison (no option of linearnets or its "
             "commands); did you mean --version?"),
+        # the option it reverses is no fix: it does the opposite (it said "did you mean --json?")
+        (["--no-json", "linreg"], "unrecognized arguments: --no-json (no option of linearnets or "
+            "its commands)"),
     ],
-    ids=["json", "debug", "version"],
+    ids=["json", "debug", "version", "no-json"],
 )  # fmt: skip
 def test_a_misspelt_option_of_linearnets_is_told_the_one_it_likely_meant(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
@@ -1444,15 +1447,32 @@ def test_another_librarys_name_for_an_option_is_told_the_option(
             "linearnets softmax --help (see linearnets --help)"),
         (["--debug", "--", "predict", "-x"], "argument COMMAND: no command was given before --, "
             "which ends the options (every word after it is an argument): put the command first, "
-            "e.g. linearnets predict -- -x (see linearnets --help)"),
+            "e.g. linearnets --debug predict -- -x (see linearnets --help)"),
         (["data", "--", "show"], "argument [ACTION]: no action was given before --, which ends "
             "the options (every word after it is an argument): put the action first, e.g. "
             "linearnets data show (see linearnets data --help)"),
+        # a word no command is close to: the commands, not the first of them to run
         (["--", "x y"], "argument COMMAND: no command was given before --, which ends the "
+            "options (every word after it is an argument): put the command first (linreg, "
+            "softmax, predict, data) (see linearnets --help)"),
+        # the example, followed, runs what was meant (review: "-- data show -n 3" was told
+        # "linearnets data -- show -n 3", refused; "-- softmx" and "-- --help" were told
+        # "linearnets linreg", a training run; "--json -- softmax" lost --json)
+        (["--", "data", "show", "-n", "3"], "argument COMMAND: no command was given before --, "
+            "which ends the options (every word after it is an argument): put the command first, "
+            "e.g. linearnets data show -n 3 (see linearnets --help)"),
+        (["--", "softmx"], "argument COMMAND: no command was given before --, which ends the "
             "options (every word after it is an argument): put the command first, e.g. "
-            "linearnets linreg (see linearnets --help)"),
+            "linearnets softmax (see linearnets --help)"),
+        (["--", "--help"], "argument COMMAND: no command was given before --, which ends the "
+            "options (every word after it is an argument): put the command first, e.g. "
+            "linearnets --help (see linearnets --help)"),
+        (["data", "--", "shw"], "argument [ACTION]: no action was given before --, which ends "
+            "the options (every word after it is an argument): put the action first, e.g. "
+            "linearnets data show (see linearnets data --help)"),
     ],
-    ids=["softmax-help", "after-debug", "data-action", "no-command-after"],
+    ids=["softmax-help", "after-debug", "data-action", "no-command-after", "data-show-options",
+         "misspelt", "help", "misspelt-action"],
 )  # fmt: skip
 def test_dashes_before_the_command_say_to_put_the_command_first(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]

@@ -6,6 +6,7 @@ import importlib.abc
 import importlib.util
 import os
 import re
+import shlex
 import subprocess
 import sys
 import types
@@ -873,3 +874,21 @@ def test_the_fix_for_a_folder_that_cannot_be_written_names_one_that_can(
         f"out must be a file in a folder you can write to, got 'x.png', but the folder {here} "
         "is not writable; pass a file in a folder you can write to"
     )
+
+
+@pytest.mark.parametrize(
+    ("out", "fix"),
+    [
+        ("my fig.jpg", "--out 'my fig.png'"),
+        ("-x.jpg", "--out ./-x.png"),
+        ("-y/.png", "--out ./-y/figure.png"),
+    ],
+)
+def test_the_out_option_offered_is_one_word_for_the_shell(out: str, fix: str) -> None:
+    """The fix kept the user's path but unquoted: 'pass e.g. --out my fig.png' is two words, and
+    '--out -x.png' reads -x.png as an option. Followed, the fix is taken as given."""
+    with pytest.raises(UsageError) as info:
+        _mpl.check_out_path("--out", out)
+    assert str(info.value).endswith(f"; pass e.g. {fix}")
+    word = shlex.split(fix)[1]
+    assert _mpl.check_out_path("--out", word) == Path(word)

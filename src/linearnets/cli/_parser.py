@@ -41,6 +41,7 @@ from linearnets.cli._usage_words import (
     required,
     takes_example,
 )
+from linearnets.config_values import meant_name
 
 __all__ = ["OneLineParser", "UsageExit"]
 
@@ -578,19 +579,36 @@ class OneLineParser(argparse.ArgumentParser):
 
     def _refuse_dashes_for_command(self, action: argparse.Action) -> NoReturn:
         """Refuse ``--`` where the command (or action) goes (``linearnets -- softmax --help``):
-        argparse said "invalid choice: '--'"; the fix is the words after it, the command first,
-        and ``--`` after it where a word reads as an option the command lacks (a RUN_DIR ``-x``)."""
+        argparse said "invalid choice: '--'". The fix is the command line as typed without that
+        ``--`` (the options before it kept), a misspelt command as the one meant, ``--help`` as
+        the help; ``--`` goes after the command (and its action) where a later word reads as an
+        option they lack (a RUN_DIR ``-x``)."""
         metavar = action.metavar if isinstance(action.metavar, str) else "COMMAND"
         what = metavar.strip("[]").lower()
-        after = self._words[self._words.index("--") + 1 :] if "--" in self._words else []
+        at = self._words.index("--") if "--" in self._words else len(self._words)
+        before, after = self._words[:at], self._words[at + 1 :]
         choices = dict(action.choices or {})
-        command = choices.get(after[0]) if after else None
-        words = after if command is not None else [str(next(iter(choices)))]
-        if isinstance(command, OneLineParser) and any(
-            word.startswith("-") and not command._options_named(word) for word in after[1:]
-        ):
-            words = [after[0], "--", *after[1:]]  # "predict -- -x": -x, a run folder's name
-        example = " ".join([self.prog, *(shlex.quote(word) for word in words)])
+        if after and after[0] in ("-h", "--help"):
+            after = after[:1]  # its help, as asked
+        elif after and after[0] not in choices:
+            found = meant_name(after[0], [str(choice) for choice in choices])
+            if found is None:
+                raise argparse.ArgumentError(
+                    action,
+                    f"no {what} was given before --, which ends the options (every word after "
+                    f"it is an argument): put the {what} first ({', '.join(map(str, choices))})",
+                )
+            after = [found[1], *after[1:]]
+        if after and after[0] in choices:
+            command, rest, used = choices[after[0]], after[1:], 1
+            for sub in command._actions:  # data's action, whose options the words after it are
+                if isinstance(sub, argparse._SubParsersAction) and rest and rest[0] in sub.choices:
+                    command, rest, used = sub.choices[rest[0]], rest[1:], 2
+            if isinstance(command, OneLineParser) and any(
+                word.startswith("-") and not command._options_named(word) for word in rest
+            ):  # "predict -- -x": -x, a run folder's name
+                after = [*after[:used], "--", *rest]
+        example = " ".join([self.prog, *(shlex.quote(word) for word in [*before, *after])])
         raise argparse.ArgumentError(
             action,
             f"no {what} was given before --, which ends the options (every word after it is an "

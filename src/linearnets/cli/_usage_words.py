@@ -241,8 +241,10 @@ def meant_option(name: str, options: Sequence[str]) -> str | None:
     """Return which of the long ``options`` the option ``name``, which none is, most likely
     meant, as :func:`~linearnets.config_values.meant_name` finds a setting: one close in spelling
     (``--ephocs``: ``--epochs``), else another library's name for it (``--learning-rate``:
-    ``--lr``); ``None`` where none is."""
-    longs = [option for option in options if option.startswith("--")]
+    ``--lr``); ``None`` where none is. An option ``name`` reverses (``--no-json``: ``--json``)
+    is never offered: it would do the opposite of what was typed."""
+    reversed_ = {name.replace("--no-", "--", 1), name.replace("--", "--no-", 1)}
+    longs = [o for o in options if o.startswith("--") and o not in reversed_]
     found = meant_name(name, longs)
     if found is not None:
         return found[1]

@@ -12,7 +12,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from linearnets._shell import typed_path
+from linearnets._shell import shell_word, typed_path
 from linearnets._text import quoted_path, shown_path
 from linearnets.errors import UsageError
 from linearnets.path_checks import expand_user, link_problem
@@ -42,6 +42,12 @@ _IMAGE_SUFFIXES = (
     ".ps",
     ".svgz",
 )
+
+
+def _passing(name: str, path: Path) -> str:
+    """Return how to pass ``path`` as ``name``: an option's word quoted for the shell (``--out
+    'my fig.png'``, ``./-x.png``), a parameter's Python string."""
+    return f"{name} {shell_word(path)}" if name.startswith("--") else f"{name}={str(path)!r}"
 
 
 def _with_format(path: Path, suffix: str) -> Path:
@@ -79,23 +85,17 @@ def check_out_path(
         )
     if path.name.lower() in formats:  # ".png": Path takes it for a hidden file with no suffix
         fixed = path.with_name(f"figure{path.name}")
-        suggestion = (
-            f"{name} {shown_path(fixed)}" if name.startswith("--") else f"{name}={str(fixed)!r}"
-        )
         raise UsageError(
             f"{name} must name a file, got {quoted_path(out)}, which has only an extension "
-            f"({path.name}) and no file name; pass e.g. {suggestion}"
+            f"({path.name}) and no file name; pass e.g. {_passing(name, fixed)}"
         )
     if path.suffix.lower() not in formats:
         if _is_folder(path):  # "--out results", a folder: a file in it was meant, not a suffix
             raise _a_folder(name, path, file_name)
         fixed = _with_format(path, formats[0])  # the user's folder and name kept
-        suggestion = (
-            f"{name} {shown_path(fixed)}" if name.startswith("--") else f"{name}={str(fixed)!r}"
-        )
         raise UsageError(
             f"{name} must end with one of {', '.join(formats)}, got {quoted_path(path)}; pass "
-            f"e.g. {suggestion}"
+            f"e.g. {_passing(name, fixed)}"
         )
     try:
         if path.is_dir() and names_folder:
