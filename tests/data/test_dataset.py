@@ -363,6 +363,27 @@ def test_load_data_fashion_mnist_whose_books_data_is_a_file_says_so_in_its_own_w
     assert "root must be" not in message and "pass a folder" not in message
 
 
+def test_load_data_fashion_mnist_whose_books_data_is_a_dangling_link_names_the_link(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """../data a link to nowhere was told "../data is a file, not a folder" (since the refusal
+    came before the warning); the download's words named the link and where it leads."""
+    from linearnets import d2l
+
+    _no_copy_anywhere(root, tmp_path, monkeypatch)
+    book_data = _in_a_work_folder(tmp_path, monkeypatch)
+    book_data.symlink_to(tmp_path / "nowhere", target_is_directory=True)
+    monkeypatch.setattr(download, "download_fashion_mnist", _no_network)
+    with warnings.catch_warnings(), pytest.raises(DatasetError) as info:
+        warnings.simplefilter("error")
+        d2l.load_data_fashion_mnist(2)
+    assert str(info.value).endswith(
+        f"could not be made: ../data cannot be written (../data is a symbolic link to "
+        f"{tmp_path / 'nowhere'}, which does not exist); run from a folder whose ../data can be "
+        "written, or call linearnets.data.download.download_fashion_mnist('DIR') and pass root=DIR"
+    ), str(info.value)
+
+
 def test_load_data_fashion_mnist_whose_books_data_is_read_only_says_so_before_any_warning(
     root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

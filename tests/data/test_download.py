@@ -2411,6 +2411,14 @@ def test_a_debian_package_file_of_another_md5_is_told_to_reinstall_not_to_move_i
     assert server.requests == []
 
 
+# the fix a download into the Debian package's folder gives, as reading its files does
+_REINSTALL_FIX = (
+    "get it again: 'sudo apt-get install --reinstall dataset-fashion-mnist' restores the Debian "
+    "package's files; without the rights to, linearnets.data.download.download_fashion_mnist('DIR') "
+    "fetches all four into DIR where a network exists, then pass root=DIR (or set LINEARNETS_DATA)"
+)
+
+
 def test_a_debian_package_file_cut_short_is_told_to_reinstall_not_replaced(
     server: Server, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -2428,10 +2436,8 @@ def test_a_debian_package_file_cut_short_is_told_to_reinstall_not_replaced(
         "root must hold no damaged file of the Debian package, which the download would replace "
         f"(the package owns it), got {str(package)!r}, where a file of it is damaged: {path}: "
         "expected a complete gzip stream, got one cut short after 3934 decompressed bytes (the "
-        "gzip stream is truncated); get it again: 'sudo apt-get install --reinstall "
-        "dataset-fashion-mnist' restores the Debian package's files; without the rights to, "
-        "linearnets.data.download.download_fashion_mnist('DIR') fetches all four into DIR where a "
-        "network exists, then pass root=DIR (or set LINEARNETS_DATA)"
+        "gzip stream is truncated); "
+        f"{_REINSTALL_FIX}"
     ), str(info.value)
     assert server.requests == [] and _all_files(package) == before
 
@@ -2742,3 +2748,93 @@ def test_a_download_into_data_says_the_debian_copy_is_found_first(
     assert capsys.readouterr().out == (
         f"Fashion-MNIST is verified in {raw}; use it with --data-dir data\n"
     )
+
+
+def test_a_mistyped_host_beside_a_refused_mirror_keeps_its_or(
+    dead: str, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beside a refused mirror, the mistyped host's fix ran into "without a network, install the
+    Debian package" with no joining word: "...; without a network, ..."."""
+    _no_such_host(monkeypatch, "fashion-mnsit.example")
+    typo = "http://fashion-mnsit.example/fm/"
+    with pytest.raises(DatasetError) as info:
+        _get(tmp_path / "a", tiny, [typo, dead])
+    assert str(info.value).endswith(
+        "; the host name fashion-mnsit.example was not found: check the spelling of the mirror "
+        f"{typo}; {_refused_named(dead)}, or, {download.NO_NETWORK_FIX}"
+    ), str(info.value)
+
+
+def test_a_link_in_your_folder_to_a_damaged_package_file_is_replaced(
+    server: Server, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder of your own holding a link to the Debian package's file, cut short, was refused
+    as the package's folder ("the package owns it"), where the download replaced the link by a
+    real file; it does again, and the package's file is left as it was."""
+    package = tiny.write(tmp_path / "debian")
+    monkeypatch.setattr(files, "DEBIAN_DIR", package)
+    (package / f"{FIRST}.gz").write_bytes(tiny.gz[FIRST][:-10])
+    mine = tmp_path / "lk"
+    mine.mkdir()
+    (mine / f"{FIRST}.gz").symlink_to(package / f"{FIRST}.gz")
+    _get(mine, tiny, [server.mirror("good")])
+    assert not (mine / f"{FIRST}.gz").is_symlink()
+    assert {p.name: p.read_bytes() for p in mine.iterdir()} == {
+        f"{name}.gz": tiny.gz[name] for name in tiny.files
+    }
+    assert (package / f"{FIRST}.gz").read_bytes() == tiny.gz[FIRST][:-10]
+
+
+@pytest.mark.parametrize("through", ["the folder", "a link to it"])
+def test_a_file_missing_from_the_package_s_folder_is_told_to_reinstall_not_downloaded(
+    server: Server, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, through: str
+) -> None:
+    """A file removed from the Debian package's folder was downloaded into it (as root), where
+    one cut short there is refused, told to reinstall the package: refused alike."""
+    package = tiny.write(tmp_path / "debian")
+    monkeypatch.setattr(files, "DEBIAN_DIR", package)
+    gone = package / "train-labels-idx1-ubyte.gz"
+    gone.unlink()
+    root = package
+    if through == "a link to it":
+        root = tmp_path / "lnk"
+        root.symlink_to(package, target_is_directory=True)
+    before = _all_files(package)
+    with pytest.raises(UsageError) as info:
+        _get(root, tiny, [server.mirror("good")])
+    assert str(info.value) == (
+        "root must hold no missing file of the Debian package, which the download would write "
+        f"(the package owns it), got {str(root)!r}, where a file of it is missing: "
+        f"{root / gone.name} is missing; "
+        f"{_REINSTALL_FIX}"
+    ), str(info.value)
+    assert server.requests == [] and _all_files(package) == before
+
+
+def test_a_package_file_under_another_s_name_is_told_to_reinstall_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Debian package's train labels holding its test labels were told both "put each file
+    under its own name" and to reinstall the package: its files are not the user's to rename."""
+    from .conftest import NO_REAL_DATA, REAL_DIR
+
+    if not (REAL_DIR / "t10k-labels-idx1-ubyte.gz").is_file():
+        pytest.skip(NO_REAL_DATA)
+    package = tmp_path / "debian"
+    package.mkdir()
+    monkeypatch.setattr(files, "DEBIAN_DIR", package)
+    for name in download.FASHION_MNIST_FILES:
+        if name != "train-labels-idx1-ubyte":
+            (package / f"{name}.gz").symlink_to(REAL_DIR / f"{name}.gz")
+    swapped = package / "train-labels-idx1-ubyte.gz"
+    swapped.write_bytes((REAL_DIR / "t10k-labels-idx1-ubyte.gz").read_bytes())
+    with pytest.raises(UsageError) as info:
+        download_fashion_mnist(package, mirrors=["http://127.0.0.1:9/"], progress=False)
+    assert str(info.value) == (
+        "root must hold no damaged file of the Debian package, which the download would replace "
+        f"(the package owns it), got {str(package)!r}, where a file of it is damaged: {swapped}: "
+        "expected 60008 bytes of train-labels-idx1-ubyte once decompressed, got 10008, the size "
+        "and MD5 of t10k-labels-idx1-ubyte: that file is here under the name of "
+        "train-labels-idx1-ubyte; "
+        f"{_REINSTALL_FIX}"
+    ), str(info.value)

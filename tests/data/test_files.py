@@ -895,6 +895,27 @@ def test_a_damaged_file_in_a_read_only_folder_is_told_a_download_into_another(
     )
 
 
+@pytest.mark.usefixtures("no_debian")
+@pytest.mark.parametrize("where", ["data", "data/FashionMNIST/raw"])
+def test_a_read_only_data_folder_is_not_given_itself_as_the_example(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """./data read-only, holding the damaged file (or above its folder), was told to download
+    into a folder it can write, "e.g. DIR=./data": that folder itself. The example is left out."""
+    monkeypatch.chdir(tmp_path)
+    folder = tiny.write(tmp_path / where)
+    (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(tiny.gz["t10k-labels-idx1-ubyte"][:-10])
+    monkeypatch.setattr(files.os, "access", lambda path, mode: False)  # as a read-only mount
+    fix = files.how_to_replace(folder / "t10k-labels-idx1-ubyte.gz")
+    assert fix.startswith(
+        f"{folder} cannot be written, so get it again into a folder you can write, "
+        "where a network exists: linearnets.data.download.download_fashion_mnist('DIR'), then "
+        "pass root=DIR (or set LINEARNETS_DATA); "
+    ), fix
+    other = tiny.write(tmp_path / "ro")  # another read-only folder keeps the example
+    assert "('DIR') (e.g. DIR=./data), then" in files.how_to_replace(other / "x.gz")
+
+
 @pytest.mark.usefixtures("no_debian")  # the fix alone, as where the package is not installed
 def test_a_damaged_file_is_told_the_fix_for_its_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

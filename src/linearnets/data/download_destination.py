@@ -9,9 +9,9 @@ not moved here). A file present and valid is kept; a damaged one is downloaded a
 damaged plain file that hides a valid ``.gz`` beside it is removed instead); a complete file of
 other content (MNIST's, under Fashion-MNIST's names) is refused, never replaced (where a valid
 ``.gz`` beside it serves, it is kept, with a warning, and nothing is downloaded); a damaged file of
-the Debian package is refused too, told to reinstall it. The folder is made
-and checked writable only when some file is needed. Used by :mod:`linearnets.data.download`;
-messages speak the Python API's words (``root=DIR``).
+the Debian package, or one missing from its folder, is refused too, told to reinstall it. The
+folder is made and checked writable only when some file is needed. Used by
+:mod:`linearnets.data.download`; messages speak the Python API's words (``root=DIR``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,12 @@ from linearnets._fs import missing_folders, remove_empty_folders
 from linearnets._text import and_list, quoted_path, shown_path
 from linearnets._warn import warn
 from linearnets.data.data_dir import folder_above
-from linearnets.data.files import how_to_replace, in_debian_package, without_replace_fix
+from linearnets.data.files import (
+    how_to_replace,
+    in_debian_package,
+    is_debian_folder,
+    without_replace_fix,
+)
 from linearnets.data.folder_contents import current_file, layout_fix, misspelled_file, move_fix
 from linearnets.data.verify import OtherContentError, read_verified
 from linearnets.errors import DatasetError, DataWarning, UsageError
@@ -216,8 +221,8 @@ def refuse_unwritable(root: Path, names: dict[str, tuple[int, str]]) -> None:
     if all(current_file(dest, name) is not None for name in names):
         return
     there = next(p for p in (dest, *dest.parents) if os.path.lexists(p))
-    if not there.is_dir():
-        reason = f"{shown_path(there)} is a file, not a folder"
+    if not there.is_dir():  # a link to nowhere is named as one, as the download names it
+        reason = link_problem(dest) or f"{shown_path(there)} is a file, not a folder"
     elif not os.access(there, os.W_OK | os.X_OK):
         reason = "not writable" if there == root else f"{shown_path(there)} is not writable"
     else:
@@ -274,10 +279,12 @@ def _kept(root: Path, paths: list[Path]) -> UsageError:
 def _defects(root: Path, dest: Path, names: dict[str, tuple[int, str]]) -> dict[str, str | None]:
     """Return each file that must be downloaded into ``dest``, with why the one there was rejected
     (``None``: there is none); refuse (see :func:`_kept`) to replace a complete file of other
-    content, or (:func:`_package_damaged`) a damaged file of the Debian package."""
+    content, or (:func:`_package_damaged`) a damaged or missing file of the Debian package."""
     needed: dict[str, str | None] = {}
     others = []
-    package: list[tuple[Path, str]] = []  # the Debian package's, damaged: restored by reinstalling
+    # the Debian package's folder (or a link to it): its files, damaged or missing, are restored
+    # by reinstalling it; a link to one of them in a folder of the user's own is replaced
+    in_package, package = is_debian_folder(dest), []
     for name, expected in names.items():
         current = current_file(dest, name)
         try:
@@ -288,8 +295,8 @@ def _defects(root: Path, dest: Path, names: dict[str, tuple[int, str]]) -> dict[
             continue
         if current is None or defect is not None:
             needed[name] = defect
-        if current is not None and defect is not None and in_debian_package(current):
-            package.append((current, defect))
+        if in_package and (current is None or defect is not None):
+            package.append((current or dest / f"{name}.gz", defect))
     if others:
         raise _kept(root, others)
     if package:
@@ -297,18 +304,28 @@ def _defects(root: Path, dest: Path, names: dict[str, tuple[int, str]]) -> dict[
     return needed
 
 
-def _package_damaged(root: Path, damaged: list[tuple[Path, str]]) -> UsageError:
-    """Return the refusal to replace ``damaged``, the Debian package's files (its folder, or a
-    link to it) cut short or unreadable, each with why: the package owns them, and a reinstall
-    restores them, as reading them says (:func:`~linearnets.data.files.how_to_replace`); a
-    download, as root, replaced them behind its back."""
-    files, it = ("a file", "it") if len(damaged) == 1 else ("files", "them")
+def _package_damaged(root: Path, files: list[tuple[Path, str | None]]) -> UsageError:
+    """Return the refusal to download ``files`` into the Debian package's folder (or a link to
+    it): each of its files cut short or unreadable, with why, or missing (``None``): the package
+    owns them, and a reinstall restores them, as reading them says
+    (:func:`~linearnets.data.files.how_to_replace`), alone (a file under another's name is not
+    the user's to rename); a download, as root, wrote them behind its back."""
+    missing = [path for path, defect in files if defect is None]
+    damaged = [defect.removesuffix(_RENAME) for _, defect in files if defect is not None]
+    state = "missing" if not damaged else "damaged" if not missing else "missing or damaged"
+    write = "replace" if not missing else "write"
+    said = [f"{shown_path(path)} is missing" for path in missing] + damaged
+    one = len(files) == 1
     return UsageError(
-        f"root must hold no damaged file of the Debian package, which the download would replace "
-        f"(the package owns {it}), got {quoted_path(root)}, where {files} of it "
-        f"{'is' if len(damaged) == 1 else 'are'} damaged: {'; '.join(d for _, d in damaged)}; "
-        f"{how_to_replace(damaged[0][0])}"
+        f"root must hold no {state} file of the Debian package, which the download would {write} "
+        f"(the package owns {'it' if one else 'them'}), got {quoted_path(root)}, where "
+        f"{'a file' if one else 'files'} of it {'is' if one else 'are'} {state}: "
+        f"{'; '.join(said)}; {how_to_replace(files[0][0])}"
     )
+
+
+# a reading's own fix for a file under another's name, kept by without_replace_fix
+_RENAME = " — put each file under its own name"
 
 
 def _valid_gz_beside(plain: Path, name: str, expected: tuple[int, str]) -> bool:

@@ -78,6 +78,7 @@ __all__ = [
     "how_to_replace",
     "in_debian_package",
     "installed_copy",
+    "is_debian_folder",
     "missing_files",
     "torchvision_root_fix",
     "without_replace_fix",
@@ -145,9 +146,13 @@ def how_to_replace(path: str | Path) -> str:
             "DIR where a network exists, then pass root=DIR (or set LINEARNETS_DATA)"
         )
     if os.path.isdir(folder) and not os.access(folder, os.W_OK | os.X_OK):  # download refused
+        # ./data as the example, but where it is that folder or one above it: it is read-only too
+        data = os.path.realpath("data")
+        real = Path(os.path.realpath(folder))
+        example = "" if data in (str(real), *map(str, real.parents)) else " (e.g. DIR=./data)"
         return (
             f"{shown_path(folder)} cannot be written, so get it again into a folder you can "
-            f"write, where a network exists: {DOWNLOAD_CALL}('DIR') (e.g. DIR=./data), then pass "
+            f"write, where a network exists: {DOWNLOAD_CALL}('DIR'){example}, then pass "
             "root=DIR (or set LINEARNETS_DATA); or copy the four files into such a folder, "
             "replace this one there, and pass root=DIR"
         )
@@ -181,8 +186,14 @@ def in_debian_package(path: str | Path) -> bool:
     """Return whether the file ``path`` lies in the Debian package's folder once links are followed
     (a link to the folder, or to the file, is the package's file): :data:`DEBIAN_DIR` by its
     path alone (no dpkg, no disk), else the folder ``dpkg -L`` names."""
-    real = Path(os.path.realpath(path)).parent
-    return _same_folder(real, DEBIAN_DIR) or _same_folder(real, _debian_dir())
+    return is_debian_folder(Path(os.path.realpath(path)).parent)
+
+
+def is_debian_folder(folder: str | Path) -> bool:
+    """Return whether ``folder`` is the Debian package's folder, or a link to it (see
+    :func:`in_debian_package`): a folder of the user's own holding a link to one of its files is
+    not."""
+    return _same_folder(Path(folder), DEBIAN_DIR) or _same_folder(Path(folder), _debian_dir())
 
 
 def _same_folder(folder: Path, other: Path | None) -> bool:

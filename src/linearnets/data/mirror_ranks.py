@@ -331,8 +331,10 @@ def unknown_hosts_fix(head: str, mirrors: list[str]) -> str:
         f"{names} {and_list(hosts)} {was} not found: check the spelling of {which} "
         f"{and_list(mirrors)}"
     )
-    if head == _FIX_HEADS[_NONE]:  # no mirror got further: a typo, or no network
-        return f"{said}, or, {head}"
+    none = _FIX_HEADS[_NONE]
+    if head.endswith(none):  # no mirror got further (a refused one named first): a typo, or none
+        before = head.removesuffix(none).removesuffix("; ")
+        return f"{said}; {before}, or, {none}" if before else f"{said}, or, {none}"
     if head.endswith(", or "):  # after the advice for the most telling failure
         return f"{head.removesuffix(', or ')}; {said}, or "
     return f"{said}; {head}"
