@@ -1060,19 +1060,25 @@ def test_a_ctrl_c_in_train_ch3_says_how_many_epochs_finished_and_keeps_their_met
     assert (tmp_path / "train_ch3.png").exists() == (done > 0)
 
 
+def _stopped_in_test_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, epoch: int) -> Any:
+    """Return the KeyboardInterrupt of a train_ch3 of 3 epochs stopped in ``epoch``'s test pass
+    (its training done), as a Ctrl-C there lands."""
+    monkeypatch.chdir(tmp_path)  # train_ch3 saves its figure in the working directory
+    net = _net()
+    update = torch.optim.SGD(net.parameters(), lr=0.1)
+    loss = nn.CrossEntropyLoss(reduction="none")
+    test_iter = _StopAfter(_batches(1), stop=epoch - 1)
+    with pytest.raises(KeyboardInterrupt) as info:
+        d2l.train_ch3(net, _batches(), test_iter, loss, 3, update)
+    return info.value
+
+
 def test_a_ctrl_c_in_an_epochs_test_pass_counts_its_training(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A Ctrl-C in epoch 2's test pass said "interrupted after 1 of 3" and advised num_epochs=2,
     though epoch 2's training was in the weights: following it trained 4 epochs, not 3."""
-    monkeypatch.chdir(tmp_path)  # train_ch3 saves its figure in the working directory
-    net = _net()
-    update = torch.optim.SGD(net.parameters(), lr=0.1)
-    loss = nn.CrossEntropyLoss(reduction="none")
-    test_iter = _StopAfter(_batches(1), stop=1)  # the test pass of epoch 2
-    with pytest.raises(KeyboardInterrupt) as info:
-        d2l.train_ch3(net, _batches(), test_iter, loss, 3, update)
-    exc: Any = info.value
+    exc = _stopped_in_test_pass(tmp_path, monkeypatch, epoch=2)
     assert exc._render_traceback_() == [
         "KeyboardInterrupt: train_ch3 was interrupted after 1 of 3 epoch(s) (epoch 2 trained "
         "too, but not tested); the model keeps the weights of its last step, the figure the "
@@ -1088,14 +1094,7 @@ def test_a_ctrl_c_in_the_first_epochs_test_pass_says_no_epoch_finished_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """It said "(epoch 1 trained too, but not tested)" and then "(no epoch finished)"."""
-    monkeypatch.chdir(tmp_path)
-    net = _net()
-    update = torch.optim.SGD(net.parameters(), lr=0.1)
-    loss = nn.CrossEntropyLoss(reduction="none")
-    test_iter = _StopAfter(_batches(1), stop=0)  # the test pass of epoch 1
-    with pytest.raises(KeyboardInterrupt) as info:
-        d2l.train_ch3(net, _batches(), test_iter, loss, 3, update)
-    exc: Any = info.value
+    exc = _stopped_in_test_pass(tmp_path, monkeypatch, epoch=1)
     assert exc._render_traceback_() == [
         "KeyboardInterrupt: train_ch3 was interrupted after 0 of 3 epoch(s) (epoch 1 trained "
         "too, but not tested); the model keeps the weights of its last step, and nothing was "
@@ -1172,14 +1171,7 @@ def test_a_ctrl_c_in_the_last_epochs_test_pass_says_nothing_is_left_to_train(
 ) -> None:
     """A Ctrl-C in the last epoch's test pass advised num_epochs=0, which train_ch3 refuses; all
     epochs are trained, so nothing is left, and evaluate_accuracy gives the untested accuracy."""
-    monkeypatch.chdir(tmp_path)
-    net = _net()
-    update = torch.optim.SGD(net.parameters(), lr=0.1)
-    loss = nn.CrossEntropyLoss(reduction="none")
-    test_iter = _StopAfter(_batches(1), stop=2)  # the test pass of epoch 3
-    with pytest.raises(KeyboardInterrupt) as info:
-        d2l.train_ch3(net, _batches(), test_iter, loss, 3, update)
-    exc: Any = info.value
+    exc = _stopped_in_test_pass(tmp_path, monkeypatch, epoch=3)
     assert exc._render_traceback_() == [
         "KeyboardInterrupt: train_ch3 was interrupted after 2 of 3 epoch(s) (epoch 3 trained "
         "too, but not tested); the model keeps the weights of its last step, the figure the "

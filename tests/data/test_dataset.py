@@ -339,21 +339,29 @@ def test_load_data_fashion_mnist_whose_download_fails_names_the_search_and_how_t
     assert not book_data.exists()
 
 
+def _refused_before_any_warning(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Return the DatasetError of ``d2l.load_data_fashion_mnist(2)``, no warning said before it
+    (warnings are errors) and no mirror asked (the download fails the test if called)."""
+    from linearnets import d2l
+
+    monkeypatch.setattr(download, "download_fashion_mnist", _no_network)
+    with warnings.catch_warnings(), pytest.raises(DatasetError) as info:
+        warnings.simplefilter("error")
+        d2l.load_data_fashion_mnist(2)
+    return str(info.value)
+
+
 def test_load_data_fashion_mnist_whose_books_data_is_a_file_says_so_in_its_own_words(
     root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """../data a file: the download's refusal ("root must be a folder ..., got '../data'; pass a
     folder path") told the caller to change a root they never passed; it says what to do, with
     no warning before it that it downloads into ../data."""
-    from linearnets import d2l
 
     _no_copy_anywhere(root, tmp_path, monkeypatch)
     book_data = _in_a_work_folder(tmp_path, monkeypatch)
     book_data.write_text("not a folder")
-    with warnings.catch_warnings(), pytest.raises(DatasetError) as info:
-        warnings.simplefilter("error")
-        d2l.load_data_fashion_mnist(2)
-    message = str(info.value)
+    message = _refused_before_any_warning(monkeypatch)
     assert message.endswith(
         f"and the download into ../data, the book's root ({book_data}), could not be made: ../data "
         "cannot be written (a file is there, not a folder); run from a folder whose ../data can "
@@ -368,20 +376,16 @@ def test_load_data_fashion_mnist_whose_books_data_is_a_dangling_link_names_the_l
 ) -> None:
     """../data a link to nowhere was told "../data is a file, not a folder" (since the refusal
     came before the warning); the download's words named the link and where it leads."""
-    from linearnets import d2l
 
     _no_copy_anywhere(root, tmp_path, monkeypatch)
     book_data = _in_a_work_folder(tmp_path, monkeypatch)
     book_data.symlink_to(tmp_path / "nowhere", target_is_directory=True)
-    monkeypatch.setattr(download, "download_fashion_mnist", _no_network)
-    with warnings.catch_warnings(), pytest.raises(DatasetError) as info:
-        warnings.simplefilter("error")
-        d2l.load_data_fashion_mnist(2)
-    assert str(info.value).endswith(
+    message = _refused_before_any_warning(monkeypatch)
+    assert message.endswith(
         f"could not be made: ../data cannot be written (../data is a symbolic link to "
         f"{tmp_path / 'nowhere'}, which does not exist); run from a folder whose ../data can be "
         "written, or call linearnets.data.download.download_fashion_mnist('DIR') and pass root=DIR"
-    ), str(info.value)
+    ), message
 
 
 def test_load_data_fashion_mnist_whose_books_data_is_read_only_says_so_before_any_warning(
@@ -389,21 +393,17 @@ def test_load_data_fashion_mnist_whose_books_data_is_read_only_says_so_before_an
 ) -> None:
     """../data read-only: "downloading it into ../data" was warned, then refused as not
     writable; the refusal comes alone, and nothing is asked of a mirror."""
-    from linearnets import d2l
 
     _no_copy_anywhere(root, tmp_path, monkeypatch)
     book_data = _in_a_work_folder(tmp_path, monkeypatch)
     book_data.mkdir()
     monkeypatch.setattr(download_destination.os, "access", lambda path, mode: False)
-    monkeypatch.setattr(download, "download_fashion_mnist", _no_network)
-    with warnings.catch_warnings(), pytest.raises(DatasetError) as info:
-        warnings.simplefilter("error")
-        d2l.load_data_fashion_mnist(2)
-    assert str(info.value).endswith(
+    message = _refused_before_any_warning(monkeypatch)
+    assert message.endswith(
         f"and the download into ../data, the book's root ({book_data}), could not be made: ../data "
         "cannot be written (not writable); run from a folder whose ../data can be written, or "
         "call linearnets.data.download.download_fashion_mnist('DIR') and pass root=DIR"
-    ), str(info.value)
+    ), message
     assert list(book_data.iterdir()) == []
 
 

@@ -42,9 +42,10 @@ def rank() -> int:
     short.
     """
     try:
-        rank, world = int(os.environ.get("RANK") or 0), int(os.environ.get("WORLD_SIZE") or 1)
+        rank = int(os.environ.get("RANK") or 0)
     except ValueError:  # a malformed RANK or WORLD_SIZE: speak, rather than fail while reporting
         return 0
+    world = _world_size()  # a malformed one is 1: rank 0 alone
     launched = all(os.environ.get(name) for name in ("MASTER_ADDR", "MASTER_PORT"))
     return rank if launched and 0 <= rank < world else 0
 
