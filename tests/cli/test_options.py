@@ -106,7 +106,7 @@ REFUSED = [
     (positive_float, "３．５", r"^must be a positive number, got '３．５'$"),
     (positive_int, "é", r"^must be a positive integer, got 'é'$"),
     # --resize: a side or none, each bad value with both fixes
-    (resize_side, "0", r"^must be a positive integer \(>= 1\) or none, got 0; pass e\.g\. --resize 64, or --resize none for the images' own size$"),
+    (resize_side, "0", r"^must be an integer from 1 to 4096 or none, got 0; pass e\.g\. --resize 64, or --resize none for the images' own size$"),
     (resize_side, "nones", r"^must be a positive integer or none, got 'nones'; pass e\.g\. --resize 64, or --resize none for the images' own size$"),
     (resize_side, "", r"^must be a positive integer or none, got ''; pass e\.g\. --resize 64, or --resize none"),
     (resize_side, "1_4", r"^must be written without underscores, got '1_4'; write it as 14$"),
@@ -119,7 +119,7 @@ REFUSED = [
     (resize_side, "1e4", r"^must be an integer from 1 to 4096 or none, got '1e4', which is 10000; pass e\.g\. --resize 64, or --resize none for the images' own size$"),
     (resize_side, "1e19", r"^must be an integer from 1 to 4096 or none, got '1e19', which is 10000000000000000000; pass e\.g\. --resize 64, or --resize none for the images' own size$"),
     (resize_side, "1e20", r"^must be an integer from 1 to 4096 or none, got '1e20'; pass e\.g\. --resize 64, or --resize none for the images' own size$"),
-    (resize_side, "-1e3", r"^must be a positive integer or none, got '-1e3'; pass e\.g\. --resize 64, or --resize none for the images' own size$"),
+    (resize_side, "-1e3", r"^must be an integer from 1 to 4096 or none, got '-1e3'; pass e\.g\. --resize 64, or --resize none for the images' own size$"),
     # not "(. for this folder)": --data . is then refused as no .npz or .csv file
     (path_arg, "", r"^must be a path, got an empty string; pass the file or folder name the option takes$"),
     # a stray blank made a new folder "runs/a ", printed as "run folder: runs/a" (nothing of that

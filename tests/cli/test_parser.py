@@ -947,8 +947,13 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
             "--lr 0.03"),
         (["softmax", "--batch-size", "-1"], "argument --batch-size: must be a positive integer "
             "(>= 1), got -1; pass e.g. --batch-size 256"),
-        (["data", "show", "-n", "0"], "argument -n: must be a positive integer (>= 1), got 0; "
+        # -n, --seed and --threads are told their range below it as past it: a most a user may pass
+        (["data", "show", "-n", "0"], "argument -n: must be an integer from 1 to 100, got 0; "
             "pass e.g. -n 18"),
+        (["predict", "r", "-n", "0.0"], "argument -n: must be an integer from 1 to 100, got "
+            "'0.0'; pass e.g. -n 6"),
+        (["softmax", "--seed", "-1"], "argument --seed: must be an integer from 0 to 2147483647, "
+            "got -1; pass e.g. --seed 0"),
         (["linreg", "--noise-std", "-1"], "argument --noise-std: must be a finite number >= 0, "
             "got -1; pass e.g. --noise-std 0.01"),
         # an integer spelt as a float or in hex: the same number in decimal digits
@@ -966,8 +971,8 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
             "'0.0'; pass e.g. --epochs 3"),
         (["linreg", "--batch-size", "0.0"], "argument --batch-size: must be a positive integer, "
             "got '0.0'; pass e.g. --batch-size 10"),
-        (["linreg", "--seed", "-1.0"], "argument --seed: must be a non-negative integer, got "
-            "'-1.0'; pass e.g. --seed 0"),
+        (["linreg", "--seed", "-1.0"], "argument --seed: must be an integer from 0 to 2147483647, "
+            "got '-1.0'; pass e.g. --seed 0"),
         (["linreg", "--epochs", "-0x10"], "argument --epochs: must be a positive integer, got "
             "'-0x10'; pass e.g. --epochs 3"),
         # nor a number below --num-examples' least (3 for the book's 2 weights): "write it as 2"
@@ -1081,7 +1086,7 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
         (["linreg", "--seed", "1.5"], "argument --seed: must be a non-negative integer, got "
             "'1.5'; pass e.g. --seed 0"),
         # an example each option takes well: more threads than free cores slow training down
-        (["linreg", "--threads", "0"], "argument --threads: must be a positive integer (>= 1), "
+        (["linreg", "--threads", "0"], "argument --threads: must be an integer from 1 to 1024, "
             "got 0; pass e.g. --threads 1"),
         (["softmax", "--threads", "x"], "argument --threads: must be a positive integer, got "
             "'x'; pass e.g. --threads 1"),
@@ -1222,8 +1227,9 @@ def test_a_resume_word_a_command_does_not_take_is_not_told_to_keep_the_run_s_val
     beside one was told "leave -n out to keep the run's value", a run they resume none of."""
     message = _usage_error(argv, capsys)
     option = example.split()[0]
+    rule = "an integer from 1 to 100" if option == "-n" else "a positive integer (>= 1)"
     assert message == (
-        f"argument {option}: must be a positive integer (>= 1), got 0; pass e.g. {example} "
+        f"argument {option}: must be {rule}, got 0; pass e.g. {example} "
         f"(see linearnets {prog} --help)"
     )
 
@@ -1231,7 +1237,7 @@ def test_a_resume_word_a_command_does_not_take_is_not_told_to_keep_the_run_s_val
 @pytest.mark.parametrize(
     ("value", "rule"),
     [
-        ("0", "must be a positive integer (>= 1) or none, got 0"),
+        ("0", "must be an integer from 1 to 4096 or none, got 0"),
         ("abc", "must be a positive integer or none, got 'abc'"),
         ("5000", "must be an integer from 1 to 4096 or none, got '5000'"),
     ],

@@ -127,6 +127,11 @@ INTEGER_MAXIMA = {
     "--num-examples": MAX_EXAMPLES,
 }
 
+# the options told their whole range when a value is below it, as above it: a most a user may
+# well pass ("-n 0" was told "a positive integer (>= 1)", "-n 101" "an integer from 1 to 100");
+# the others' most (2**62, 10**8) is told only to a value past it
+RANGE_TOLD = frozenset({"-n", "--seed", "--threads"})
+
 # the rule told with an integer option's most, where its least is not its converter's: the
 # configuration checks --num-examples against the weights, which a --data file, a resume or the
 # Python API may change, once it knows them ("an integer in [3, 100000000]" for the book's 2)
@@ -310,7 +315,8 @@ NO_RESIZE = "none"
 # the fix resize_side's refusals end with, a new run's: the parser swaps it on a resume (which
 # refuses another --resize, forced too) for pass_fix's "leave --resize out"
 RESIZE_FIX = "pass e.g. --resize 64, or --resize none for the images' own size"
-# the rule an integer past --resize's most breaks: "a positive integer or none" is one it meets
+# the rule an integer out of --resize's range breaks, below it as past it: "a positive integer or
+# none" is one 5000 meets
 _RESIZE_RANGE = f"must be an integer from 1 to {MAX_RESIZE} or none"
 
 
@@ -332,12 +338,12 @@ def resize_side(text: str) -> int | str:
         ) from None
     except TooLarge:  # "1e20": an integer, too large, not malformed
         raise argparse.ArgumentTypeError(f"{_RESIZE_RANGE}, got {text!r}; {RESIZE_FIX}") from None
-    except argparse.ArgumentTypeError as exc:  # "1.5", "abc", "0.0", "-1e3"
+    except OutOfRange:  # "0.0", "-1e3": integers below its least, told its range as 0 is
+        raise argparse.ArgumentTypeError(f"{_RESIZE_RANGE}, got {text!r}; {RESIZE_FIX}") from None
+    except argparse.ArgumentTypeError as exc:  # "1.5", "abc"
         raise argparse.ArgumentTypeError(f"{exc}; {RESIZE_FIX}") from None
     if value < 1:
-        raise argparse.ArgumentTypeError(
-            f"must be a positive integer (>= 1) or none, got {value}; {RESIZE_FIX}"
-        )
+        raise argparse.ArgumentTypeError(f"{_RESIZE_RANGE}, got {value}; {RESIZE_FIX}")
     if value > MAX_RESIZE:  # "5000", refused as "5e3" is, before torch loads
         raise AboveMost(f"{_RESIZE_RANGE}, got {text!r}; {RESIZE_FIX}")
     return value

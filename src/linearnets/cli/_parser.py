@@ -22,6 +22,7 @@ from linearnets.cli._options import (
     INTEGER_LEASTS,
     INTEGER_MAXIMA,
     NUMBERS,
+    RANGE_TOLD,
     RESIZE_FIX,
     OutOfRange,
     Respelled,
@@ -541,6 +542,11 @@ class OneLineParser(argparse.ArgumentParser):
             # given the option's example, as "--epochs 0" always was
             if not isinstance(respelled, OutOfRange) and action.type not in NUMBERS:
                 raise
+            if isinstance(respelled, OutOfRange) and option in RANGE_TOLD and most is not None:
+                # "-n 0" told its range, from 1 to 100, as "-n 101" is
+                raise argparse.ArgumentError(
+                    action, past_most(action, option, exc.message, resuming=self._resuming())
+                ) from None
             # "--num-examples 0" was told >= 1, where 1 and 2 are refused
             message = exact_rule(action, option, exc.message)
             raise argparse.ArgumentError(
