@@ -1036,6 +1036,49 @@ def test_a_one_output_model_whose_first_labels_fit_is_told_to_give_one_output_pe
         assert str(info.value) == message
 
 
+@pytest.mark.parametrize(
+    "loss",
+    [
+        nn.CrossEntropyLoss(reduction="none"),
+        lambda o, t: -torch.log(o[range(len(o)), t]),  # the book's cross_entropy (§3.6.4)
+    ],
+    ids=["CrossEntropyLoss", "book-cross_entropy"],
+)
+def test_a_weight_vector_s_one_score_per_example_is_told_to_give_one_per_class(
+    loss: Loss,
+) -> None:
+    """The book's §3.6 net with w (d,) for W (d, C) gives (B,): torch's cross-entropy said
+    "Expected floating point type for target with class probabilities, got Long", the book's
+    picking "too many indices for tensor of dimension 1", both tracebacks from train_ch3, where
+    evaluate_accuracy named the shape and the fix."""
+    from linearnets import d2l
+
+    w = torch.normal(0, 0.01, size=(5,), requires_grad=True)
+
+    def net(X: torch.Tensor) -> torch.Tensor:
+        return X @ w
+
+    with pytest.raises((RuntimeError, IndexError)):  # the oracle: torch's words, no shape named
+        loss(net(_ONE_X[:32]), _ONE_Y[:32])
+    message = (
+        "a classifier's output must be scores of shape (B, C), one per class, got shape (32,) for "
+        "32 labels: one output scores one class only; give the model one output per class, e.g. "
+        "nn.Linear(d, C) for C classes, or a weight W of shape (d, C), not a vector (d,)"
+    )
+    for train in (
+        lambda: fit(net, _one_batches(_ONE_Y), loss, torch.optim.SGD([w], lr=0.1), 1),
+        lambda: d2l.train_ch3(
+            net, _one_batches(_ONE_Y), _one_batches(_ONE_Y), loss, 1, lambda n: d2l.sgd([w], 0.1, n)
+        ),
+    ):
+        with pytest.raises(UsageError) as info:
+            train()
+        assert str(info.value) == message
+    with pytest.raises(UsageError) as info:
+        evaluate_accuracy(net, _one_batches(_ONE_Y))
+    assert str(info.value) == message
+
+
 _CLASSIFIER = (
     "a classifier's output must be scores of shape (B, C), one per class, got shape (32, 1) for "
     "32 labels: one output scores one class only; give the model one output per class, e.g. "

@@ -376,16 +376,30 @@ def test_two_classes_and_more_rows_than_labels_are_explained() -> None:
                                "has shape (3, 2), y has 1 row; ")  # fmt: skip
 
 
+def test_one_output_per_example_as_1d_is_told_to_give_one_score_per_class() -> None:
+    """torch takes scores (3,) and labels (3,) as one example's class probabilities, and refuses
+    the int64 ones ("Expected floating point type for target with class probabilities")."""
+    y_hat, y = torch.zeros(3), torch.tensor([0, 5, 1])
+    with pytest.raises(RuntimeError, match="class probabilities"):  # the oracle
+        nn.CrossEntropyLoss()(y_hat, y)
+    err = explain_loss_error(nn.CrossEntropyLoss(), y_hat, y)
+    assert isinstance(err, UsageError)
+    assert str(err).startswith(
+        "a classifier's output must be scores of shape (B, C), one per class, got shape (3,) "
+        "for 3 labels: "
+    )
+    assert str(err).endswith("or a weight W of shape (d, C), not a vector (d,)")
+
+
 @pytest.mark.parametrize(
     ("y_hat", "y"),
     [
         (torch.tensor(0.0), torch.tensor([0, 1])),  # 0-d output
         (torch.zeros(3, 2), torch.tensor(1)),  # 0-d labels
         (torch.zeros(3, 2, 2), torch.tensor([0, 5, 1])),  # not (B, C) scores
-        (torch.zeros(3), torch.tensor([0, 5, 1])),  # one output per example, 1-d
         ((torch.zeros(3, 2),), torch.tensor([0, 5, 1])),  # not a tensor
     ],
-    ids=["0d-output", "0d-labels", "3d-output", "1d-output", "tuple-output"],
+    ids=["0d-output", "0d-labels", "3d-output", "tuple-output"],
 )
 def test_inputs_that_are_not_a_classifiers_scores_and_labels_give_none(
     y_hat: Any, y: torch.Tensor

@@ -20,20 +20,38 @@ __all__ = [
     "explain_class_labels",
     "one_output_class_loss_error",
     "one_output_labels_error",
+    "one_score_error",
 ]
 
 
 def one_output_labels_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) -> UsageError | None:
     """Return the error for class labels ``y`` (B,) outside [0, 1) of a model of one output, (B, 1),
     whose classification loss failed picking by them (torch's "Target 1 is out of bounds", the
-    book's ``y_hat[range(len(y_hat)), y]`` "index 1 is out of bounds"); else ``None``."""
+    book's ``y_hat[range(len(y_hat)), y]`` "index 1 is out of bounds"); or, for a model of one
+    output per example as (B,) (the book's ``X @ w`` with a weight vector w (d,)), that it must
+    give scores (B, C) (torch's "Expected floating point type for target with class
+    probabilities", the book's "too many indices for tensor of dimension 1"); else ``None``."""
     if y.is_floating_point():  # (torch: "expected target dtype to be Long or Byte")
         return one_output_class_loss_error(loss, y_hat, y)
+    if y_hat.ndim == 1 and y.shape == y_hat.shape and y.dtype != torch.bool and not y.is_complex():
+        return one_score_error(y_hat, y)
     if y_hat.ndim != 2 or y_hat.shape[1] != 1 or y.ndim != 1:
         return None
     if y.dtype == torch.bool or y.is_complex():
         return None
     return _class_label_value_error(loss, y, 1)
+
+
+def one_score_error(y_hat: torch.Tensor, y: torch.Tensor) -> UsageError:
+    """Return the error for a classifier's output ``y_hat`` of one score per example, (B, 1) or
+    (B,), given class labels ``y`` (B,): one output scores one class only."""
+    vector = ", or a weight W of shape (d, C), not a vector (d,)" if y_hat.ndim == 1 else ""
+    return UsageError(
+        f"a classifier's output must be scores of shape (B, C), one per class, got shape "
+        f"{tuple(y_hat.shape)} for {counted(y.shape[0], 'label')}: one output scores one "
+        "class only; give the model one output per class, e.g. nn.Linear(d, C) for C "
+        f"classes{vector}"
+    )
 
 
 def one_output_class_loss_error(

@@ -12,6 +12,7 @@ import torch
 
 from linearnets._text import counted
 from linearnets.errors import UsageError, UsageTypeError
+from linearnets.training.label_diagnosis import one_score_error
 from linearnets.training.loss_diagnosis import one_row_per_example_fix
 from linearnets.validation import check_label_tensor, check_labels_device, describe, is_column
 
@@ -34,12 +35,7 @@ def check_scores(y_hat: torch.Tensor, y: torch.Tensor, *, classifier: bool = Fal
     """
     if is_column(y_hat) and y_hat.shape[0] == y.shape[0] and not y.is_complex():
         if classifier:
-            raise UsageError(
-                f"a classifier's output must be scores of shape (B, C), one per class, got shape "
-                f"{tuple(y_hat.shape)} for {counted(y.shape[0], 'label')}: one output scores one "
-                "class only; give the model one output per class, e.g. nn.Linear(d, C) for C "
-                "classes"
-            )
+            raise one_score_error(y_hat, y)
         raise UsageTypeError(
             f"y must be float targets for a regression (the model gives one output per example, "
             f"y_hat of shape {tuple(y_hat.shape)}; integer or bool targets would be taken as "
