@@ -15,6 +15,7 @@ import pytest
 from linearnets._text import (
     and_list,
     counted,
+    cut_text,
     display_width,
     drop_blanks,
     exact_number,
@@ -297,3 +298,10 @@ def test_display_width_counts_terminal_columns_and_padded_pads_to_them() -> None
     assert [display_width(t) for t in ("T恤", "连衣裙", "Ｔ", "e\u0301", "")] == [3, 6, 2, 1, 0]
     assert padded("T恤", 7) == "T恤    " and padded("T恤", 7, right=True) == "    T恤"
     assert padded("连衣裙", 4) == "连衣裙"  # wider than asked: as it is
+
+
+def test_cut_text_quotes_a_short_text_whole_and_a_long_one_cut_with_its_length() -> None:
+    assert cut_text("a,b,", most=4, keep=2) == "'a,b,'"  # repr, whole
+    assert cut_text("abcdef", most=5, keep=2) == "'ab…' (6 characters)"
+    assert cut_text("abcdef", most=5, keep=2, end=True) == "'…ef' (6 characters)"
+    assert cut_text("it's long", most=3, keep=4) == '"it\'s…" (9 characters)'  # repr's quotes

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 __all__ = [
     "and_list",
     "counted",
+    "cut_text",
     "display_width",
     "drop_blanks",
     "exact_number",
@@ -155,6 +156,17 @@ def counted(n: int, word: str, plural: str | None = None) -> str:
     if n == 1:
         return f"{n} {word}"
     return f"{n} {plural or word + 's'}"
+
+
+def cut_text(text: str, *, most: int, keep: int, end: bool = False) -> str:
+    """Return ``text`` quoted (its ``repr``), or, past ``most`` characters, its first ``keep`` (its
+    last, where ``end``) with "…" where the rest was and its length: ``'1.25,1.25,…' (100
+    characters)``. A message quoting a line cut short without saying so dropped what it was about
+    (the comma a line ends with) and its closing quote."""
+    if len(text) <= most:
+        return repr(text)
+    kept = "…" + text[-keep:] if end else text[:keep] + "…"
+    return f"{kept!r} ({len(text)} characters)"
 
 
 def drop_blanks(blanks: int) -> str:

@@ -348,6 +348,19 @@ def test_too_many_classes_names_the_largest_label_and_the_distinct_count(tmp_pat
     )
 
 
+def test_too_many_distinct_classes_are_not_told_to_renumber(tmp_path: Path) -> None:
+    """Labels 0..100000 are class indices already: numpy.unique's renumbering (the oracle) gives
+    them back as they are, which the same rule refuses; the fix is fewer classes."""
+    y = np.arange(100_001)
+    assert np.array_equal(np.unique(y, return_inverse=True)[1], y)  # renumbering changes nothing
+    path = _write(tmp_path, X=np.ones((100_001, 1), np.float32), y=y)
+    assert _refusal(path) == (
+        f"{path}: labels must be class indices 0..C-1 with C at most 100000, got the label 100000 "
+        "in y among 100001 distinct labels; merge classes, or keep the examples of at most 100000 "
+        "of them: renumbering gives as many classes"
+    )
+
+
 @pytest.mark.parametrize(
     ("y", "y_test"),
     [

@@ -1052,20 +1052,27 @@ def test_a_quoted_line_break_is_shown_as_the_file_holds_it(tmp_path: Path) -> No
     )
 
 
-def test_a_long_line_of_trailing_commas_is_shown_cut_to_60_characters(tmp_path: Path) -> None:
+def test_a_long_line_of_trailing_commas_is_shown_by_its_end_and_length(tmp_path: Path) -> None:
+    """It was cut at 60 characters of its repr, dropping the comma it is about and the closing
+    quote, with no sign it was cut; a long line's end is shown, with "…" and its length."""
     first, second = ",".join(["1.25"] * 20) + ",", ",".join(["2.5"] * 20) + ","
+    assert len(first) == 100 and first.endswith(",")
+    shown = "'…" + first[-40:] + "' (100 characters)"
+    assert shown.endswith(",1.25,' (100 characters)")  # the trailing comma, then the quote
     path = _written(tmp_path / "t.csv", f"{first}\n{second}\n")
     assert _refusal(path) == (
         f"{path}: every line ends with a comma, so the last column, where y goes, is empty (line "
-        f"1: {repr(first)[:60]}); remove the trailing commas, so that each line ends with its y"
+        f"1: {shown}); remove the trailing commas, so that each line ends with its y"
     )
     names = ",".join(f"x{j}" for j in range(1, 20)) + ",y"
     path = _written(tmp_path / "t.csv", f"{names}\n{first}\n{second}\n")
     assert _refusal(path) == (
         f"{path}: every line but the first ends with a comma, so their last column, where y "
-        f"goes, is empty (line 2: {repr(first)[:60]}); remove the trailing commas, so that each "
+        f"goes, is empty (line 2: {shown}); remove the trailing commas, so that each "
         "line ends with its y"
     )
+    short = "1,2,\n3,4,\n5,6,\n"  # short lines stay whole
+    assert "(line 1: '1,2,')" in _refusal(_written(tmp_path / "s.csv", short))
 
 
 @pytest.mark.parametrize(

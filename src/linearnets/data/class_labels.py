@@ -76,11 +76,18 @@ def class_labels(
     # uint64 label would wrap around to a negative one; as a Python number, since float16 would
     # take the limit itself past its range ("overflow encountered in cast")
     if array.max().item() >= MAX_CLASSES:
+        distinct = len(np.unique(array))
+        # renumbering helps only labels spread out: 0..200000 renumbered are themselves
+        fix = (
+            f"relabel them as 0..C-1, e.g. with {renumbering(test_set)}"
+            if distinct <= MAX_CLASSES
+            else f"merge classes, or keep the examples of at most {MAX_CLASSES} of them: "
+            "renumbering gives as many classes"
+        )
         raise DatasetError(
             f"{shown_path(path)}: labels must be class indices 0..C-1 with C at most "
             f"{MAX_CLASSES}, got the label {array.max().item()!r} in {name} among "
-            f"{len(np.unique(array))} distinct labels; relabel them as 0..C-1, e.g. with "
-            f"{renumbering(test_set)}"
+            f"{distinct} distinct labels; {fix}"
         )
     return torch.from_numpy(array.astype(np.int64))
 

@@ -18,7 +18,7 @@ from typing import NamedTuple, NoReturn
 import numpy as np
 
 from linearnets._shell import shell_word
-from linearnets._text import exact_number, shown_path, without_underscores
+from linearnets._text import cut_text, exact_number, shown_path, without_underscores
 from linearnets.data.csv_text import Rows
 from linearnets.data.new_names import new_file_beside
 from linearnets.errors import DatasetError
@@ -193,7 +193,7 @@ def _refuse_past_float64(path: Path, line: int, j: int, cell: str) -> NoReturn:
     """Refuse ``cell``, a number past float64's range (``1e400``, 400 digits), at ``line``, column
     ``j`` (from 0): shown as the file holds it, not as the inf it reads as."""
     text = cell.strip()
-    shown = repr(text) if len(text) <= 30 else f"{text[:20] + '…'!r} ({len(text)} characters)"
+    shown = cut_text(text, most=30, keep=20)
     raise DatasetError(
         f"{shown_path(path)}: line {line}, column {j + 1} holds {shown}, a number past "
         f"float64's range (±{np.finfo(np.float64).max:.2g}), let alone float32's "

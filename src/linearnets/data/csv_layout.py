@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from linearnets._shell import shell_word
-from linearnets._text import shown_path
+from linearnets._text import cut_text, shown_path
 from linearnets.data.csv_cells import comment_fix, error_value, number
 from linearnets.data.csv_text import Rows
 from linearnets.data.new_names import new_file_beside
@@ -267,7 +267,7 @@ def refuse_trailing_commas(path: Path, rows: Rows) -> None:
     if len(rows[0][1]) > 1 and all(len(row) > 1 and not row[-1].strip() for _, row in rows):
         raise DatasetError(
             f"{shown_path(path)}: every line ends with a comma, so the last column, where y goes, "
-            f"is empty (line {rows[0][0]}: {','.join(rows[0][1])!r:.60}); remove the trailing "
+            f"is empty (line {rows[0][0]}: {_line(rows[0][1])}); remove the trailing "
             "commas, so that each line ends with its y"
         )
     # the data lines only, one cell longer than the first line (the names) for it: not a first
@@ -277,6 +277,12 @@ def refuse_trailing_commas(path: Path, rows: Rows) -> None:
         line, row = rows[1]
         raise DatasetError(
             f"{shown_path(path)}: every line but the first ends with a comma, so their last "
-            f"column, where y goes, is empty (line {line}: {','.join(row)!r:.60}); remove the "
+            f"column, where y goes, is empty (line {line}: {_line(row)}); remove the "
             "trailing commas, so that each line ends with its y"
         )
+
+
+def _line(cells: list[str]) -> str:
+    """Return a line of ``cells`` as the file holds it, quoted; a long one cut to its end, which
+    shows the trailing comma a refusal is about, with its length."""
+    return cut_text(",".join(cells), most=58, keep=40, end=True)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from linearnets._text import printable, shown_path
+from linearnets._text import cut_text, printable, shown_path
 from linearnets.errors import DatasetError
 
 __all__ = ["TARGET_NAMES", "refuse_commented_target", "refuse_target_not_last"]
@@ -39,7 +39,8 @@ def refuse_commented_target(
     for line, cells in comments:
         names = _comment_names([cells[0].lstrip().removeprefix("#"), *cells[1:]])
         if len(names) == columns and all(is_number(_plain(name)) is None for name in names):
-            where = f" (the comment line {line}, {','.join(cells).strip()!r:.60}, read as names)"
+            shown = cut_text(",".join(cells).strip(), most=58, keep=40)
+            where = f" (the comment line {line}, {shown}, read as names)"
             refuse_target_not_last(path, names, where=where, numpy=True)
 
 
