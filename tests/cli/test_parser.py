@@ -262,13 +262,13 @@ def test_each_options_help_says_its_rule_and_default(capsys: pytest.CaptureFixtu
     assert "FILE.npz (arrays X, y) or FILE.csv (the last column y, a header row skipped)" in linreg
     assert SoftmaxConfig().resize is None
     assert (
-        "--resize N|none resize images to N×N, or none: the 28×28 images as stored (default: "
-        "none; with --resume, the run's own)"
+        "--resize N|none resize images to N×N, or none: the 28×28 images as stored (with "
+        "--resume, the run's own; default: none)"
     ) in softmax
     assert "[--resize N|none]" in softmax  # the usage line shows none is a value it takes
-    assert "files (default: search the usual places; with --resume, the run's own)" in softmax
-    assert "none: no figures (default: auto; with --resume, the run's own)" in softmax
-    assert "(default: auto: the fastest here; with --resume, the run's own)" in softmax
+    assert "files (with --resume, the run's own; default: search the usual places)" in softmax
+    assert "none: no figures (with --resume, the run's own; default: auto)" in softmax
+    assert "(with --resume, the run's own; default: auto: the fastest here)" in softmax
 
 
 @pytest.mark.parametrize("command", ["softmax", "linreg"])
@@ -282,7 +282,7 @@ def test_the_threads_help_says_a_resume_keeps_the_runs_own_count(
 
     threads = (SoftmaxConfig() if command == "softmax" else LinregConfig()).num_threads
     assert (
-        f"--threads THREADS torch threads (default: {threads}; with --resume, the run's own)"
+        f"--threads THREADS torch threads (with --resume, the run's own; default: {threads})"
         in (_help([command], capsys))
     )
     out = tmp_path / "run"

@@ -100,7 +100,7 @@ def _add_run_options(p: argparse.ArgumentParser, defaults: LinregConfig) -> None
         "--threads",
         type=positive_int,
         default=None,
-        help=f"torch threads (default: {defaults.num_threads}; with --resume, the run's own)",
+        help=f"torch threads ({RUNS_OWN}; default: {defaults.num_threads})",
     )
     p.add_argument(
         "--data",

@@ -91,7 +91,7 @@ def _add_training_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -> None:
     p.add_argument(
         "--threads",
         type=positive_int,
-        help=f"torch threads (default: {d.num_threads}; with --resume, the run's own); results are "
+        help=f"torch threads ({RUNS_OWN}; default: {d.num_threads}); results are "
         "bit-identical at a fixed count; "
         "more threads speed training up only while a core stays free for drawing the figures",
     )
@@ -99,8 +99,8 @@ def _add_training_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -> None:
         "--resize",
         type=resize_side,
         metavar="N|none",
-        help="resize images to N×N, or none: the 28×28 images as stored (default: none; with "
-        "--resume, the run's own)",
+        help=f"resize images to N×N, or none: the 28×28 images as stored ({RUNS_OWN}; default: "
+        "none)",
     )
 
 
@@ -108,8 +108,8 @@ def _add_data_and_output_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -
     """Add the options of the data, the device and the run folder: --data-dir ... --guard."""
     add_data_dir_option(
         p,
-        help="folder holding the Fashion-MNIST files (default: search the usual places; with "
-        "--resume, the run's own)",
+        help=f"folder holding the Fashion-MNIST files ({RUNS_OWN}; default: search the usual "
+        "places)",
     )
     p.add_argument(
         "--data",
@@ -119,8 +119,7 @@ def _add_data_and_output_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -
     )
     p.add_argument(
         "--device",
-        help=f"auto, cpu, cuda, cuda:N or mps (default: {d.device}: the fastest here; with "
-        "--resume, the run's own)",
+        help=f"auto, cpu, cuda, cuda:N or mps ({RUNS_OWN}; default: {d.device}: the fastest here)",
     )
     p.add_argument(
         "--out",
@@ -132,7 +131,7 @@ def _add_data_and_output_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -
         "--plot",
         choices=PLOT_MODES,
         help="auto: live figure in Jupyter, files elsewhere; file: PNG/SVG in the run folder; "
-        "none: no figures (default: auto; with --resume, the run's own)",
+        f"none: no figures ({RUNS_OWN}; default: auto)",
     )
     add_guard_options(p)
 
