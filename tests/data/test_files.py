@@ -872,10 +872,11 @@ def test_a_damaged_file_in_a_read_only_folder_is_told_a_download_into_another(
     user's choosing, or the files are copied into one."""
     from linearnets.data.fashion_mnist import read_fashion_mnist
 
+    monkeypatch.chdir(tmp_path)  # ./data, the example, not made yet: it can be
     folder = tiny.write(tmp_path / "ro1")
     name = "t10k-labels-idx1-ubyte"
     (folder / f"{name}.gz").write_bytes(tiny.gz[name][:-10])  # cut short
-    monkeypatch.setattr(files.os, "access", lambda path, mode: False)  # as a read-only mount
+    _read_only(monkeypatch, folder)
     with pytest.raises(DatasetError) as info:
         read_fashion_mnist(folder, checksums=tiny.files)
     fix = (
@@ -905,15 +906,63 @@ def test_a_read_only_data_folder_is_not_given_itself_as_the_example(
     monkeypatch.chdir(tmp_path)
     folder = tiny.write(tmp_path / where)
     (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(tiny.gz["t10k-labels-idx1-ubyte"][:-10])
-    monkeypatch.setattr(files.os, "access", lambda path, mode: False)  # as a read-only mount
+    other = tiny.write(tmp_path / "ro")
+    _read_only(monkeypatch, folder, other)  # the folder alone: ./data above raw/ can be written
     fix = files.how_to_replace(folder / "t10k-labels-idx1-ubyte.gz")
     assert fix.startswith(
         f"{folder} cannot be written, so get it again into a folder you can write, "
         "where a network exists: linearnets.data.download.download_fashion_mnist('DIR'), then "
         "pass root=DIR (or set LINEARNETS_DATA); "
     ), fix
-    other = tiny.write(tmp_path / "ro")  # another read-only folder keeps the example
-    assert "('DIR') (e.g. DIR=./data), then" in files.how_to_replace(other / "x.gz")
+    # another read-only folder keeps the example, where ./data is not the read-only one
+    example = "('DIR') (e.g. DIR=./data), then" in files.how_to_replace(other / "x.gz")
+    assert example is (where != "data")
+
+
+@pytest.mark.usefixtures("no_debian")
+@pytest.mark.parametrize("unwritable", ["./data", "the working folder, without ./data"])
+def test_a_data_folder_that_cannot_be_written_is_not_given_as_the_example(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unwritable: str
+) -> None:
+    """A damaged file in a read-only folder was told to download into a folder it can write,
+    "e.g. DIR=./data", where ./data could not be written either (read-only itself, or not made
+    yet in a read-only working folder: 'cd R; linearnets data --data-dir flat'), and the
+    download following it was refused. The example is left out then."""
+    from linearnets.data.fashion_mnist import read_fashion_mnist
+
+    work = tmp_path / "R"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    folder = tiny.write(work / "flat")
+    name = "t10k-labels-idx1-ubyte"
+    (folder / f"{name}.gz").write_bytes(tiny.gz[name][:-10])  # cut short
+    if unwritable == "./data":
+        (work / "data").mkdir()
+        _read_only(monkeypatch, folder, work / "data")
+    else:
+        _read_only(monkeypatch, work)
+    with pytest.raises(DatasetError) as info:
+        read_fashion_mnist("flat", checksums=tiny.files)
+    assert str(info.value).endswith(
+        "; flat cannot be written, so get it again into a folder you can write, where a network "
+        "exists: linearnets.data.download.download_fashion_mnist('DIR'), then pass root=DIR (or "
+        "set LINEARNETS_DATA); or copy the four files into such a folder, replace this one "
+        "there, and pass root=DIR"
+    ), str(info.value)
+
+
+def _read_only(monkeypatch: pytest.MonkeyPatch, *folders: Path) -> None:
+    """Make ``folders``, and what lies in them, unwritable to ``os.access``, as on a read-only
+    mount (a test run as root could write in a folder chmod made read-only)."""
+    real_access = os.access
+    shut = [os.path.realpath(folder) for folder in folders]
+
+    def access(path: Any, mode: int) -> bool:
+        real = os.path.realpath(path)
+        inside = any(real == f or real.startswith(f"{f}{os.sep}") for f in shut)
+        return not (inside and mode & os.W_OK) and real_access(path, mode)
+
+    monkeypatch.setattr(files.os, "access", access)
 
 
 @pytest.mark.usefixtures("no_debian")  # the fix alone, as where the package is not installed

@@ -62,6 +62,7 @@ from linearnets.path_checks import (
     searchable_fix,
     unsearchable_folder,
 )
+from linearnets.path_writable import unwritable_reason
 
 __all__ = [
     "DEBIAN_DIR",
@@ -136,7 +137,8 @@ def how_to_replace(path: str | Path) -> str:
     ``FashionMNIST/raw`` (a plain ``data download`` writes into ./data, which may be another);
     where the Debian package is installed here with the files, reading its copy is the other way.
     Where the file's folder cannot be written (a read-only mount), a download into it would be
-    refused: the fix is a download into a folder of the user's choosing, or a copy there.
+    refused: the fix is a download into a folder of the user's choosing (./data the example,
+    where it can be written and is not that folder or one above it), or a copy there.
     """
     folder = Path(path).parent
     # the package's copy is restored by reinstalling it, never by a download into its folder
@@ -146,10 +148,12 @@ def how_to_replace(path: str | Path) -> str:
             "DIR where a network exists, then pass root=DIR (or set LINEARNETS_DATA)"
         )
     if os.path.isdir(folder) and not os.access(folder, os.W_OK | os.X_OK):  # download refused
-        # ./data as the example, but where it is that folder or one above it: it is read-only too
+        # ./data as the example, but where it is that folder or one above it, or cannot be
+        # written either (nor made, the nearest folder above it read-only): refused there too
         data = os.path.realpath("data")
         real = Path(os.path.realpath(folder))
-        example = "" if data in (str(real), *map(str, real.parents)) else " (e.g. DIR=./data)"
+        unfit = data in (str(real), *map(str, real.parents)) or unwritable_reason(Path(data, "x"))
+        example = "" if unfit else " (e.g. DIR=./data)"
         return (
             f"{shown_path(folder)} cannot be written, so get it again into a folder you can "
             f"write, where a network exists: {DOWNLOAD_CALL}('DIR'){example}, then pass "
