@@ -2811,6 +2811,39 @@ def test_a_file_missing_from_the_package_s_folder_is_told_to_reinstall_not_downl
     assert server.requests == [] and _all_files(package) == before
 
 
+@pytest.mark.parametrize("through", ["the folder", "a link to it"])
+@pytest.mark.parametrize("gone", ["all four files", "the folder"])
+def test_a_package_folder_without_its_files_is_told_to_reinstall_not_downloaded(
+    server: Server,
+    tiny: Tiny,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    through: str,
+    gone: str,
+) -> None:
+    """With all four files gone from the Debian package's folder (or the folder itself), the
+    download went into its FashionMNIST/raw, and the search read them as the package's, where
+    one file gone is refused, told to reinstall the package: refused alike, nothing written."""
+    package = tmp_path / "debian"
+    monkeypatch.setattr(files, "DEBIAN_DIR", package)
+    if gone == "all four files":
+        package.mkdir()
+    root = package
+    if through == "a link to it":
+        root = tmp_path / "lnk"
+        root.symlink_to(package, target_is_directory=True)
+    with pytest.raises(UsageError) as info:
+        _get(root, tiny, [server.mirror("good")])
+    missing = "; ".join(f"{root / name}.gz is missing" for name in tiny.files)
+    assert str(info.value) == (
+        "root must hold no missing file of the Debian package, which the download would write "
+        f"(the package owns them), got {str(root)!r}, where files of it are missing: {missing}; "
+        f"{_REINSTALL_FIX}"
+    ), str(info.value)
+    assert server.requests == []
+    assert _all_files(tmp_path) == [] and package.exists() is (gone == "all four files")
+
+
 def test_a_package_file_under_another_s_name_is_told_to_reinstall_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -9,7 +9,8 @@ not moved here). A file present and valid is kept; a damaged one is downloaded a
 damaged plain file that hides a valid ``.gz`` beside it is removed instead); a complete file of
 other content (MNIST's, under Fashion-MNIST's names) is refused, never replaced (where a valid
 ``.gz`` beside it serves, it is kept, with a warning, and nothing is downloaded); a damaged file of
-the Debian package, or one missing from its folder, is refused too, told to reinstall it. The
+the Debian package, or one missing from its folder (all four, or the folder itself, too), is
+refused too, told to reinstall it. The
 folder is made and checked writable only when some file is needed. Used by
 :mod:`linearnets.data.download`; messages speak the Python API's words (``root=DIR``).
 """
@@ -279,7 +280,8 @@ def _kept(root: Path, paths: list[Path]) -> UsageError:
 def _defects(root: Path, dest: Path, names: dict[str, tuple[int, str]]) -> dict[str, str | None]:
     """Return each file that must be downloaded into ``dest``, with why the one there was rejected
     (``None``: there is none); refuse (see :func:`_kept`) to replace a complete file of other
-    content, or (:func:`_package_damaged`) a damaged or missing file of the Debian package."""
+    content, or (:func:`_package_damaged`) a damaged or missing file of the Debian package
+    (``root`` its folder, whichever of its files are missing: all four, or the folder itself)."""
     needed: dict[str, str | None] = {}
     others = []
     # the Debian package's folder (or a link to it): its files, damaged or missing, are restored
@@ -299,6 +301,10 @@ def _defects(root: Path, dest: Path, names: dict[str, tuple[int, str]]) -> dict[
             package.append((current or dest / f"{name}.gz", defect))
     if others:
         raise _kept(root, others)
+    if needed and not in_package and is_debian_folder(root):
+        # the package's folder holding none of its files (or gone): they went into its
+        # FashionMNIST/raw, read there as the package's
+        package = [(root / f"{n}.gz", None) for n in names if current_file(root, n) is None]
     if package:
         raise _package_damaged(root, package)
     return needed
