@@ -9,9 +9,11 @@ from __future__ import annotations
 import gzip
 import hashlib
 import struct
+import subprocess
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -121,6 +123,24 @@ def no_debian(monkeypatch: pytest.MonkeyPatch) -> None:
     """This machine as one without the Debian package, whose fixes say to install it (with it
     installed they point at its folder)."""
     monkeypatch.setattr(files, "_debian_dir", lambda: None)
+
+
+def dpkg_lists(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Have ``dpkg -L dataset-fashion-mnist`` list the package's files in ``folder`` (installed,
+    whether or not they are there), and no package folder where dpkg is absent; the package's
+    folder is looked up again (where ``no_debian`` left none)."""
+    run = subprocess.run
+    listing = SimpleNamespace(stdout=f"/.\n{folder}\n{folder}/train-images-idx3-ubyte.gz\n")
+
+    def fake(args: Any, *rest: Any, **kwargs: Any) -> Any:
+        return listing if args[:2] == ["dpkg", "-L"] else run(args, *rest, **kwargs)
+
+    monkeypatch.setattr(files.subprocess, "run", fake)
+    monkeypatch.setattr(files, "DEBIAN_DIR", folder.parent / "absent")
+    monkeypatch.setattr(files, "_debian_dir", _DEBIAN_DIR_LOOKUP)  # no_debian's undone
+
+
+_DEBIAN_DIR_LOOKUP = files._debian_dir  # as the module has it, before any test replaces it
 
 
 @pytest.fixture

@@ -309,11 +309,53 @@ def test_load_data_fashion_mnist_whose_download_fails_names_the_search_and_how_t
 ) -> None:
     """A download that fails (each mirror answers 404) still says where the files were searched
     for and how to get them, after why the download failed; no empty ../data stays."""
-    from linearnets import d2l
 
     _no_copy_anywhere(root, tmp_path, monkeypatch)
     book_data = _in_a_work_folder(tmp_path, monkeypatch)
     keras = tmp_path / "home" / ".keras" / "datasets" / "fashion-mnist"
+    message, missing = _load_from_a_404(tiny, monkeypatch)
+    assert message.startswith(
+        f"Fashion-MNIST was not found (searched data, ../data, {keras}), and the download into "
+        f"../data, the book's root ({book_data}), failed: could not download "
+        f"train-images-idx3-ubyte.gz from any mirror ({missing}"
+        "train-images-idx3-ubyte.gz: HTTP 404 Not Found); "
+    ), message
+    # one set of advice, the download's own (it gave the same twice, about 900 characters)
+    assert message.endswith("into a folder and pass root=DIR (or set LINEARNETS_DATA)"), message
+    assert message.count("sudo apt-get install dataset-fashion-mnist") == 1, message
+    assert not message.endswith(files.HOW_TO_GET), message
+    assert not book_data.exists()
+
+
+def test_load_data_fashion_mnist_with_the_package_s_files_gone_is_told_to_reinstall_it(
+    root: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dpkg has the Debian package installed, its files deleted, and the download fails: the
+    advice was to "install the Debian package ('sudo apt-get install dataset-fashion-mnist')",
+    which does nothing for an installed package; it is to reinstall it, as reading says."""
+
+    from .conftest import dpkg_lists
+
+    _no_copy_anywhere(root, tmp_path, monkeypatch)
+    pkg = tmp_path / "pkg"  # listed by dpkg, gone from the disk
+    dpkg_lists(monkeypatch, pkg)
+    book_data = _in_a_work_folder(tmp_path, monkeypatch)
+    message, _ = _load_from_a_404(tiny, monkeypatch)
+    assert message.endswith(
+        ", or the Debian package dataset-fashion-mnist is installed here, but its files are gone: "
+        "get them again with 'sudo apt-get install --reinstall dataset-fashion-mnist', or copy "
+        "the four files (*-ubyte.gz) from a machine that has them into a folder and pass "
+        "root=DIR (or set LINEARNETS_DATA)"
+    ), message
+    assert "apt-get install dataset-fashion-mnist" not in message, message
+    assert not book_data.exists()
+
+
+def _load_from_a_404(tiny: Tiny, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
+    """Return the DatasetError's message of ``d2l.load_data_fashion_mnist(2)`` where no copy is
+    found (it warns so) and the mirror answers 404 for each file, and that mirror."""
+    from linearnets import d2l
+
     server = Server(tiny)
     try:
         _download_from(server, tiny, monkeypatch)
@@ -325,18 +367,7 @@ def test_load_data_fashion_mnist_whose_download_fails_names_the_search_and_how_t
             d2l.load_data_fashion_mnist(2)
     finally:
         server.close()
-    message = str(info.value)
-    assert message.startswith(
-        f"Fashion-MNIST was not found (searched data, ../data, {keras}), and the download into "
-        f"../data, the book's root ({book_data}), failed: could not download "
-        f"train-images-idx3-ubyte.gz from any mirror ({server.mirror('missing')}"
-        "train-images-idx3-ubyte.gz: HTTP 404 Not Found); "
-    ), message
-    # one set of advice, the download's own (it gave the same twice, about 900 characters)
-    assert message.endswith("into a folder and pass root=DIR (or set LINEARNETS_DATA)"), message
-    assert message.count("sudo apt-get install dataset-fashion-mnist") == 1, message
-    assert not message.endswith(files.HOW_TO_GET), message
-    assert not book_data.exists()
+    return str(info.value), server.mirror("missing")
 
 
 def _refused_before_any_warning(monkeypatch: pytest.MonkeyPatch) -> str:

@@ -2544,6 +2544,39 @@ def test_a_debian_package_folder_without_the_file_keeps_the_advice_to_install_it
     assert str(info.value).endswith(f"; {mirror_order.NO_NETWORK_FIX}")
 
 
+@pytest.mark.parametrize("gone", ["all four files", "the file that failed"])
+def test_an_installed_package_whose_files_are_gone_is_told_to_reinstall_when_mirrors_fail(
+    unresolvable: str, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gone: str
+) -> None:
+    """dpkg has the Debian package installed, its files deleted: every mirror failing, the advice
+    was to "install the Debian package ('sudo apt-get install dataset-fashion-mnist')", which does
+    nothing for an installed package, where reading says to reinstall it: it says so too."""
+    from linearnets.cli._report import one_line
+
+    from .conftest import dpkg_lists
+
+    pkg = tmp_path / "pkg"
+    dpkg_lists(monkeypatch, pkg)
+    what = "its files are gone: get them"
+    if gone == "the file that failed":  # the other three there: their copy is no fix
+        tiny.write(pkg)
+        (pkg / f"{FIRST}.gz").unlink()
+        what = f"its file {FIRST} is gone from {pkg}: get it"
+    with pytest.raises(DatasetError) as info:
+        _get(tmp_path / "root", tiny, [unresolvable])
+    head = mirror_order.NO_NETWORK_FIX.removesuffix(mirror_ranks.OFFLINE_WAYS)
+    assert str(info.value).endswith(
+        f"; {head}the Debian package dataset-fashion-mnist is installed here, but {what} again "
+        "with 'sudo apt-get install --reinstall dataset-fashion-mnist', or copy the four files "
+        "(*-ubyte.gz) from a machine that has them into a folder and pass root=DIR (or set "
+        "LINEARNETS_DATA)"
+    ), str(info.value)
+    assert "apt-get install dataset-fashion-mnist" not in str(info.value)
+    assert one_line(info.value).endswith(
+        "into a folder and pass --data-dir DIR (or set LINEARNETS_DATA)"
+    )
+
+
 def test_a_file_under_another_s_name_in_a_folder_that_cannot_be_written_is_named_without_a_fix(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

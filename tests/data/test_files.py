@@ -415,6 +415,41 @@ def test_an_installed_package_whose_files_are_gone_is_told_to_reinstall(
         find_fashion_mnist()  # not installed: install it
 
 
+@pytest.mark.parametrize("gone", [["t10k-labels-idx1-ubyte"], ["train-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]])  # fmt: skip
+def test_an_installed_package_missing_some_files_names_them(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gone: list[str]
+) -> None:
+    """One of the package's four files deleted, the advice said "the Debian package ... is
+    installed here, but its files are gone" where three of four were there, naming none: it
+    names the files gone, searched or given a root."""
+    from .conftest import dpkg_lists
+
+    pkg = tiny.write(tmp_path / "pkg")
+    for name in gone:
+        (pkg / f"{name}.gz").unlink()
+    dpkg_lists(monkeypatch, pkg)
+    monkeypatch.delenv("LINEARNETS_DATA", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    what = (
+        f"its file {gone[0]} is gone from {pkg}: get it"
+        if len(gone) == 1
+        else f"its files {gone[0]} and {gone[1]} are gone from {pkg}: get them"
+    )
+    again = (
+        f"the Debian package dataset-fashion-mnist is installed here, but {what} again with "
+        "'sudo apt-get install --reinstall dataset-fashion-mnist', or "
+        "linearnets.data.download.download_fashion_mnist('DIR') where a network exists, then "
+        "pass root=DIR (or set LINEARNETS_DATA)"
+    )
+    with pytest.raises(DatasetError, match=rf"; {re.escape(again)}$"):
+        find_fashion_mnist(checksums=tiny.files)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(UsageError, match=rf"; {re.escape(again)}$"):
+        find_fashion_mnist(tmp_path / "empty", checksums=tiny.files)
+
+
 def test_debian_dir_without_dpkg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     def no_dpkg(*args: Any, **kwargs: Any) -> Any:
         raise FileNotFoundError("dpkg")

@@ -42,12 +42,13 @@ from linearnets.data.data_dir import find_in_root, folder_above, torchvision_roo
 from linearnets.data.folder_contents import (
     DOWNLOAD_CALL,
     FASHION_MNIST_FILES,
+    GET_PACKAGE,
     HOW_TO_GET,
-    HOW_TO_GET_AGAIN,
     TEST_FILES,
     Found,
     UnsearchableFolderError,
     current_file,
+    files_gone,
     files_in,
     layout_fix,
     missing_files,
@@ -81,6 +82,7 @@ __all__ = [
     "installed_copy",
     "is_debian_folder",
     "missing_files",
+    "package_files_gone",
     "torchvision_root_fix",
     "without_replace_fix",
 ]
@@ -240,13 +242,27 @@ def _dpkg_dir() -> Path | None:
     return None
 
 
-def _get_it() -> str:
-    """Return :data:`HOW_TO_GET`, or where dpkg has the package installed here but its files are
-    gone from the folder searched, :data:`HOW_TO_GET_AGAIN`: a plain install does nothing then."""
+def package_files_gone(names: dict[str, tuple[int, str]] | None = None) -> str | None:
+    """Return, where dpkg has the Debian package installed here but some of the files ``names``
+    (default :data:`FASHION_MNIST_FILES`) are gone from its folder, the clause saying so, naming
+    them where some are left, and to reinstall it: a plain install does nothing then
+    (:func:`~linearnets.data.folder_contents.files_gone`); ``None`` elsewhere."""
+    names = names or FASHION_MNIST_FILES
     debian = _debian_dir()
-    if debian is None or files_in(debian, FASHION_MNIST_FILES) is not None:
-        return HOW_TO_GET
-    return HOW_TO_GET_AGAIN if _same_folder(debian, _dpkg_dir()) else HOW_TO_GET
+    if debian is None or files_in(debian, names) is not None:
+        return None
+    if not _same_folder(debian, _dpkg_dir()):
+        return None
+    gone = missing_files(debian, names)
+    return files_gone(None if len(gone) == len(names) else gone, debian)
+
+
+def _get_it(names: dict[str, tuple[int, str]] | None = None) -> str:
+    """Return :data:`HOW_TO_GET`, or where dpkg has the package installed here but some of the
+    files ``names`` are gone from the folder searched, the reinstall (:data:`HOW_TO_GET_AGAIN`,
+    naming the files gone where some are left: :func:`package_files_gone`)."""
+    gone = package_files_gone(names)
+    return HOW_TO_GET if gone is None else HOW_TO_GET.replace(GET_PACKAGE, gone)
 
 
 def installed_copy(names: dict[str, tuple[int, str]]) -> tuple[Path, str] | None:
@@ -274,7 +290,7 @@ def _how_to_get(names: dict[str, tuple[int, str]]) -> str:
     Debian package is installed here with them, how to read its copy."""
     installed = installed_copy(names)
     if installed is None:
-        return _get_it()
+        return _get_it(names)
     debian, clause = installed
     return f"{clause}, or pass root={str(debian)!r}"
 
@@ -385,7 +401,10 @@ def _search(names: dict[str, tuple[int, str]]) -> Found:
         "Fashion-MNIST was" if set(names) == set(FASHION_MNIST_FILES) else f"{wanted(names)} were"
     )
     raise NotFoundError(
-        what=what, searched=", ".join(searched), fix=fix or _get_it(), misplaced=fix is not None
+        what=what,
+        searched=", ".join(searched),
+        fix=fix or _get_it(names),
+        misplaced=fix is not None,
     )
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "Found",
     "UnsearchableFolderError",
     "current_file",
+    "files_gone",
     "files_in",
     "layout_fix",
     "missing_files",
@@ -57,13 +58,28 @@ HOW_TO_GET = (
     f"{GET_PACKAGE}, or {DOWNLOAD_CALL}('DIR') where a network exists, then pass root=DIR (or set "
     "LINEARNETS_DATA)"
 )
-# where dpkg has the package installed but its files are gone (deleted by hand), whom a plain
-# install leaves as they are: HOW_TO_GET with the reinstall (linearnets.data.files tells the case)
-HOW_TO_GET_AGAIN = HOW_TO_GET.replace(
-    GET_PACKAGE,
-    "the Debian package dataset-fashion-mnist is installed here, but its files are gone: get "
-    "them again with 'sudo apt-get install --reinstall dataset-fashion-mnist'",
-)
+
+
+def files_gone(gone: list[str] | None = None, folder: Path | None = None) -> str:
+    """Return the clause saying that dpkg has the Debian package installed here but its files are
+    gone (deleted by hand), whom a plain install leaves as they are, and to reinstall it; ``gone``
+    names the files gone from its ``folder`` where some are left (``None``: all are gone)."""
+    what, them = "its files are gone", "them"
+    if gone:
+        one = len(gone) == 1
+        what = (
+            f"its {'file' if one else 'files'} {and_list(gone)} {'is' if one else 'are'} gone "
+            f"from {shown_path(folder or '.')}"
+        )
+        them = "it" if one else "them"
+    return (
+        f"the Debian package dataset-fashion-mnist is installed here, but {what}: get {them} "
+        "again with 'sudo apt-get install --reinstall dataset-fashion-mnist'"
+    )
+
+
+# HOW_TO_GET with the reinstall, where all the files are gone (linearnets.data.files tells the case)
+HOW_TO_GET_AGAIN = HOW_TO_GET.replace(GET_PACKAGE, files_gone())
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from linearnets.data.folder_contents import current_file
 from linearnets.data.mirror_ranks import (
     ANSWERED_FIX,
     CERTIFICATE_FIX,
+    INSTALL_PACKAGE,
     NO_NETWORK_FIX,
     NOT_TLS_FIX,
     OFFLINE_WAYS,
@@ -58,10 +59,12 @@ __all__ = [  # the fixes, importable from here as before the ranking moved out
 
 def _offline_ways(name: str, expected: tuple[int, str], dest: Path) -> str:
     """Return how to get the file ``name`` without a download: where the Debian package is installed
-    here and holds it, from there (installing it again, or from another machine, would not help)."""
+    here and holds it, from there (installing it again, or from another machine, would not help);
+    where it is installed but its files are gone, its reinstall (a plain install does nothing)."""
     installed = files.installed_copy({name: expected})
     if installed is None:
-        return OFFLINE_WAYS
+        gone = files.package_files_gone()
+        return OFFLINE_WAYS if gone is None else OFFLINE_WAYS.replace(INSTALL_PACKAGE, gone)
     return f"{installed[1]}, or copy the four files (*-ubyte.gz) from there into {shown_path(dest)}"
 
 

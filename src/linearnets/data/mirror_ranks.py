@@ -38,6 +38,7 @@ from linearnets.errors import DatasetError
 __all__ = [
     "ANSWERED_FIX",
     "CERTIFICATE_FIX",
+    "INSTALL_PACKAGE",
     "NOT_TLS_FIX",
     "NO_NETWORK_FIX",
     "OFFLINE_WAYS",
@@ -58,10 +59,11 @@ __all__ = [
     "unknown_hosts_fix",
 ]
 
+# the first of the ways offline, where the package is not installed (see mirror_order._offline_ways)
+INSTALL_PACKAGE = "install the Debian package ('sudo apt-get install dataset-fashion-mnist')"
 OFFLINE_WAYS = (
-    "install the Debian package ('sudo apt-get install dataset-fashion-mnist'), or copy the four "
-    "files (*-ubyte.gz) from a machine that has them into a folder and pass root=DIR (or set "
-    "LINEARNETS_DATA)"
+    f"{INSTALL_PACKAGE}, or copy the four files (*-ubyte.gz) from a machine that has them into a "
+    "folder and pass root=DIR (or set LINEARNETS_DATA)"
 )
 # the advice for the most telling failure, from no answer up to an answer that was wrong, then one
 # that may come right on another try; up to the ways to the files offline that end it (see
