@@ -348,6 +348,26 @@ def test_too_many_classes_names_the_largest_label_and_the_distinct_count(tmp_pat
     )
 
 
+@pytest.mark.parametrize("split", ["y-then-y_test", "y_test-then-y"])
+def test_classes_counted_in_y_and_y_test_together_are_not_told_to_renumber(
+    tmp_path: Path, split: str
+) -> None:
+    """y 0..59999 and y_test 60000..119999: 60000 distinct labels each, 120000 together, as the
+    advised numbering numbers them (the oracle); it was told to renumber, and renumbered, the
+    same refusal came back word for word."""
+    low, high = np.arange(60_000), np.arange(60_000, 120_000)
+    y, y_test = (low, high) if split == "y-then-y_test" else (high, low)
+    both = np.unique(np.concatenate([y, y_test]), return_inverse=True)[1]
+    assert both.max() + 1 == 120_000  # renumbered together: still more than 100000 classes
+    X = np.ones((60_000, 1), np.float32)
+    path = _write(tmp_path, X=X, y=y, X_test=X, y_test=y_test)
+    name = "y_test" if split == "y-then-y_test" else "y"
+    assert _refusal(path).endswith(
+        f"got the label 119999 in {name} among 120000 distinct labels; merge classes, or keep "
+        "the examples of at most 100000 of them: renumbering gives as many classes"
+    )
+
+
 def test_too_many_distinct_classes_are_not_told_to_renumber(tmp_path: Path) -> None:
     """Labels 0..100000 are class indices already: numpy.unique's renumbering (the oracle) gives
     them back as they are, which the same rule refuses; the fix is fewer classes."""

@@ -84,8 +84,15 @@ def load_classification_file(path: Path) -> ClassificationArrays:
     alike = "X and X_test" if "X_test" in arrays else None
     if not scaled:  # 8-bit pixels are exact in float32
         check_float32_rounding(path, arrays["X"], X, column_namer("X", shapes["X"]), alike=alike)
+    test_labels = arrays.get("y_test")
     y = class_labels(
-        path, "y", arrays["y"], X, test_set="y_test" in arrays, y_test=arrays.get("y_test")
+        path,
+        "y",
+        arrays["y"],
+        X,
+        test_set=test_labels is not None,
+        y_test=test_labels,
+        together=test_labels,
     )
     _check_two_classes(path, y)
     X_test, y_test = _test_set(path, arrays, names, X, y, scaled=scaled, alike=alike, shapes=shapes)
@@ -176,7 +183,9 @@ def _test_set(
         X_test = pixel_features(
             path, "X_test", test, scaled=scaled, shape=shapes["X_test"], beside=arrays["X"]
         )
-        y_test = class_labels(path, "y_test", arrays["y_test"], X_test, test_set=True)
+        y_test = class_labels(
+            path, "y_test", arrays["y_test"], X_test, test_set=True, together=arrays["y"]
+        )
         check_example_shapes(path, shapes["X"], shapes["X_test"])
         if not scaled:
             check_float32_rounding(

@@ -49,11 +49,14 @@ def class_labels(
     *,
     test_set: bool,
     y_test: np.ndarray | None = None,
+    together: np.ndarray | None = None,
 ) -> torch.Tensor:
     """Return ``array`` (N,) as int64 class indices (N,), one per row of ``X`` (N, D), refusing
     non-integer or out-of-range labels; ``test_set``: the file holds ``y_test`` beside ``y``, to
     renumber together (see :func:`renumbering`); ``y_test``: the file's, as stored, beside ``y``
-    (its missing labels are told with ``y``'s, numbered together)."""
+    (its missing labels are told with ``y``'s, numbered together); ``together``: the other set's
+    labels, numbered with these (``y_test`` beside ``y``, ``y`` beside ``y_test``), whose
+    classes count with these against :data:`MAX_CLASSES`."""
     _check_one_per_row(path, name, array, X)
     if array.dtype.kind not in "iu":  # not np.integer: numpy counts timedelta64 as one
         if (
@@ -76,7 +79,7 @@ def class_labels(
     # uint64 label would wrap around to a negative one; as a Python number, since float16 would
     # take the limit itself past its range ("overflow encountered in cast")
     if array.max().item() >= MAX_CLASSES:
-        distinct = len(np.unique(array))
+        distinct = _distinct(array, together)
         # renumbering helps only labels spread out: 0..200000 renumbered are themselves
         fix = (
             f"relabel them as 0..C-1, e.g. with {renumbering(test_set)}"
@@ -130,6 +133,15 @@ def _one_hot(name: str, array: np.ndarray, n: int) -> str | None:
         f"its rows look like one-hot labels (or class probabilities), {array.shape[1]} columns, "
         f"one per class: store each row's class, {name}.argmax(axis=1)"
     )
+
+
+def _distinct(array: np.ndarray, together: np.ndarray | None) -> int:
+    """Return how many distinct labels ``array`` and ``together`` (where numbers) hold between
+    them: numbered together, as :func:`renumbering` advises, y 0..59999 and y_test 60000..119999
+    are 120000 classes, though each alone is 60000."""
+    if together is None or together.dtype.kind not in "iuf":
+        return len(np.unique(array))
+    return len(np.unique(np.concatenate([array.ravel(), together.ravel()])))
 
 
 def renumbering(test_set: bool) -> str:
