@@ -874,3 +874,31 @@ def test_plot_predictions_managed_must_be_a_bool_or_none(tmp_path: Path) -> None
     assert list(tmp_path.iterdir()) == [] and plt.get_fignums() == []
     plot_predictions(torch.zeros(2, 28, 28), [0, 1], [0, 1], out=out, managed=False)
     assert out.is_file() and plt.get_fignums() == []  # False is still read as False
+
+
+@pytest.mark.parametrize(("rows", "cols"), [(3, 10), (4, 10), (6, 10), (10, 10)])
+def test_the_labels_of_a_grid_of_many_rows_stay_clear_of_the_row_above(
+    rows: int, cols: int
+) -> None:
+    """At the book's spacing a label's top came 0.7 px under the image above it in 4 rows and
+    overlapped it from 6 rows on (`data show -n 100`, 10 × 10: -1.8 px); the window extents
+    matplotlib draws them at are the oracle."""
+    n = rows * cols
+    axes = show_images(torch.rand(n, 28, 28), rows, cols, titles=["ankle boot"] * n)
+    fig = axes[0].figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    gaps = [
+        axes[i - cols].get_window_extent(renderer).y0 - axes[i].title.get_window_extent(renderer).y1
+        for i in range(cols, n)
+    ]
+    plt.close(fig)
+    assert min(gaps) >= 5.0  # pixels, at matplotlib's dpi: the book's 2 rows leave 6
+
+
+def test_the_book_s_grid_of_two_rows_keeps_matplotlib_s_spacing() -> None:
+    """§3.5's 2 × 9 grid is drawn as the book draws it."""
+    axes = show_images(torch.rand(18, 28, 28), 2, 9, titles=["t-shirt"] * 18)
+    fig = axes[0].figure
+    assert fig.subplotpars.hspace == plt.rcParams["figure.subplot.hspace"]
+    plt.close(fig)
