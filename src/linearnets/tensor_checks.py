@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from linearnets._check_basics import _fail, _is_tensor, describe
+from linearnets._text import counted
 from linearnets.errors import UsageError, UsageTypeError
 
 if TYPE_CHECKING:
@@ -25,6 +26,9 @@ __all__ = [
     "check_labels_device",
     "check_same_length",
     "is_column",
+    "is_one_score_per_label",
+    "one_output_per_class_fix",
+    "one_score_error",
 ]
 
 
@@ -41,6 +45,29 @@ def _wide_unsigned() -> frozenset[torch.dtype]:
 def is_column(t: torch.Tensor) -> bool:
     """Whether ``t`` holds one value per example: shape (B,) or (B, 1)."""
     return t.ndim == 1 or (t.ndim == 2 and t.shape[1] == 1)
+
+
+def is_one_score_per_label(y_hat: torch.Tensor, y: torch.Tensor) -> bool:
+    """Whether a classifier's output ``y_hat`` is one score per example as a vector (B,), the
+    book's ``X @ w`` with a weight vector w (d,), for labels ``y`` (B,) or (B, 1) of any dtype."""
+    return y_hat.ndim == 1 and y.ndim in (1, 2) and is_column(y) and y.shape[0] == y_hat.shape[0]
+
+
+def one_output_per_class_fix(y_hat: torch.Tensor) -> str:
+    """Return the fix for a classifier's output ``y_hat`` of one score per example, (B, 1) or (B,):
+    one output per class (for a vector (B,), a weight matrix, not a vector)."""
+    vector = ", or a weight W of shape (d, C), not a vector (d,)" if y_hat.ndim == 1 else ""
+    return f"give the model one output per class, e.g. nn.Linear(d, C) for C classes{vector}"
+
+
+def one_score_error(y_hat: torch.Tensor, y: torch.Tensor) -> UsageError:
+    """Return the error for a classifier's output ``y_hat`` of one score per example, (B, 1) or
+    (B,), given class labels ``y`` (B,) (or (B, 1)): one output scores one class only."""
+    return UsageError(
+        f"a classifier's output must be scores of shape (B, C), one per class, got shape "
+        f"{tuple(y_hat.shape)} for {counted(y.shape[0], 'label')}: one output scores one "
+        f"class only; {one_output_per_class_fix(y_hat)}"
+    )
 
 
 def _check_tensor(name: str, value: Any) -> None:

@@ -40,6 +40,9 @@ from linearnets.tensor_checks import (
     check_labels_device,
     check_same_length,
     is_column,
+    is_one_score_per_label,
+    one_output_per_class_fix,
+    one_score_error,
 )
 
 __all__ = [
@@ -66,5 +69,8 @@ __all__ = [
     "describe",
     "is_column",
     "is_finite_number",
+    "is_one_score_per_label",
+    "one_output_per_class_fix",
+    "one_score_error",
     "scalar_value",
 ]

@@ -232,3 +232,42 @@ def test_logits_that_are_no_tensor_are_named_by_every_loss(O: Any, loss: Any) ->
         UsageTypeError, match=rf"^{name} must be a torch.Tensor, got .*torch.as_tensor\({name}\)"
     ):
         loss(O, torch.tensor([1]))
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        torch.tensor([0, 2, 1, 1, 0, 2, 2, 1]),
+        torch.tensor([0, 2, 1, 1, 0, 2, 2, 1])[:, None],
+        torch.tensor([0, 1, 1, 1, 0, 1, 1, 1]).bool(),
+        torch.tensor([0, 2, 1, 1, 0, 2, 2, 1]).float(),
+    ],
+    ids=["int64", "column", "bool", "float"],
+)
+@pytest.mark.parametrize(
+    "loss",
+    [cross_entropy_logits, softmax_cross_entropy_grad, cross_entropy],
+    ids=lambda f: f.__name__,
+)
+def test_a_weight_vector_s_one_score_per_example_is_named_not_taken_for_one_example(
+    loss: Any, y: torch.Tensor
+) -> None:
+    """The book's X @ w with w (d,) gives (B,) for B labels: "for one example use
+    y_hat.reshape(1, -1), a batch of one" made it (1, B), scores of B classes for one label."""
+    with pytest.raises(UsageError) as info:
+        loss(torch.full((8,), 0.125), y)
+    assert str(info.value) == (
+        "a classifier's output must be scores of shape (B, C), one per class, got shape (8,) for "
+        "8 labels: one output scores one class only; give the model one output per class, e.g. "
+        "nn.Linear(d, C) for C classes, or a weight W of shape (d, C), not a vector (d,)"
+    )
+
+
+@pytest.mark.parametrize("y", [torch.tensor([1]), torch.tensor(1)], ids=["one-label", "0d"])
+def test_one_example_s_scores_for_one_label_are_still_told_to_make_a_batch_of_one(
+    y: torch.Tensor,
+) -> None:
+    """Scores (C,) of one example, for one label: reshape(1, -1) fits them."""
+    with pytest.raises(UsageError) as info:
+        cross_entropy(torch.full((3,), 1 / 3), y)
+    assert str(info.value).endswith("for one example use y_hat.reshape(1, -1), a batch of one")

@@ -26,6 +26,7 @@ from linearnets.models.scratch import (
     SGD,
     LinearRegressionScratch,
     SoftmaxRegressionScratch,
+    cross_entropy,
     cross_entropy_logits,
     squared_loss,
 )
@@ -1077,6 +1078,123 @@ def test_a_weight_vector_s_one_score_per_example_is_told_to_give_one_per_class(
     with pytest.raises(UsageError) as info:
         evaluate_accuracy(net, _one_batches(_ONE_Y))
     assert str(info.value) == message
+
+
+def _ce_of_own(o: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """A loss of the user's own around torch's: not told apart as a class loss."""
+    return F.cross_entropy(o, t, reduction="none")
+
+
+def _book_ce(o: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    return -torch.log(o[range(len(o)), t])  # the book's cross_entropy (§3.6.4)
+
+
+_VECTOR_SCORES = (
+    "a classifier's output must be scores of shape (B, C), one per class, got shape (32,) for "
+    "32 labels: one output scores one class only; give the model one output per class, e.g. "
+    "nn.Linear(d, C) for C classes, or a weight W of shape (d, C), not a vector (d,)"
+)
+
+
+def _vector_trainings(loss: Any, y: torch.Tensor) -> list[Callable[[], Any]]:
+    """fit and train_ch3 of the book's §3.6 net with a weight vector w (5,) for W (5, C)."""
+    from linearnets import d2l
+
+    w = torch.normal(0, 0.01, size=(5,), requires_grad=True)
+
+    def net(X: torch.Tensor) -> torch.Tensor:
+        return X @ w
+
+    return [
+        lambda: fit(net, _one_batches(y), loss, torch.optim.SGD([w], lr=0.1), 1),
+        lambda: d2l.train_ch3(
+            net, _one_batches(y), _one_batches(y), loss, 1, lambda n: d2l.sgd([w], 0.1, n)
+        ),
+        lambda: evaluate_accuracy(net, _one_batches(y)),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("loss", "labels"),
+    [
+        (cross_entropy, "int64"),  # said "y_hat must be 2-dimensional ... use y_hat.reshape(1, -1)"
+        (cross_entropy_logits, "int64"),  # "O must be 2-dimensional ..."
+        (_ce_of_own, "int64"),  # "Expected floating point type for target with class probabilities"
+        (nn.CrossEntropyLoss(reduction="none"), "bool"),  # "... got Bool"
+        (_book_ce, "bool"),  # "too many indices for tensor of dimension 1"
+        (cross_entropy, "bool"),
+        (nn.CrossEntropyLoss(reduction="none"), "column"),  # "0D or 1D target tensor expected"
+        (_book_ce, "column"),  # "too many indices for tensor of dimension 1"
+        (_ce_of_own, "column"),  # "0D or 1D target tensor expected"
+        (cross_entropy_logits, "column"),
+    ],
+    ids=[
+        "scratch-ce", "scratch-logits", "own-F.ce", "CE-bool", "book-bool", "scratch-bool",
+        "CE-column", "book-column", "own-F.ce-column", "scratch-logits-column",
+    ],
+)  # fmt: skip
+def test_a_weight_vector_s_scores_are_named_for_every_loss_and_label_spelling(
+    loss: Loss, labels: str
+) -> None:
+    """The one-score message of fit, train_ch3 and evaluate_accuracy for an output (B,), whatever
+    the loss (the library's own scratch ones, torch's in a function of the user's own) and labels
+    (bool, a column (B, 1)): each said torch's words, or advice for one example."""
+    y = {"int64": _ONE_Y, "bool": _ONE_Y.bool(), "column": _ONE_Y[:, None]}[labels]
+    if loss not in (cross_entropy, cross_entropy_logits):  # theirs: tests/models/test_cross_entropy
+        with pytest.raises((RuntimeError, IndexError)):  # the oracle: torch's words, no shape named
+            loss(_ONE_X[:32] @ torch.zeros(5), y[:32])
+    for train in _vector_trainings(loss, y):
+        with pytest.raises(UsageError) as info:
+            train()
+        assert str(info.value) == _VECTOR_SCORES
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [nn.CrossEntropyLoss(reduction="none"), F.cross_entropy, cross_entropy_logits],
+    ids=["CrossEntropyLoss", "F.cross_entropy", "scratch-logits"],
+)
+@pytest.mark.parametrize("column", [False, True], ids=["labels", "column"])
+def test_a_weight_vector_s_float_labels_are_refused_before_the_first_update(
+    loss: Loss, column: bool
+) -> None:
+    """torch's cross-entropy took an output (B,) and float labels (B,) as one example's scores of
+    B classes and their probabilities: fit trained on that silently (train loss 17.67), as it
+    refused a (B, 1) output's float labels."""
+    y = _ONE_Y.float()[:, None] if column else _ONE_Y.float()
+    name = getattr(loss, "__name__", type(loss).__name__)
+    if not column and loss is not cross_entropy_logits:  # the oracle: torch takes them, finite
+        assert torch.isfinite(loss(_ONE_X[:32] @ torch.ones(5), y[:32])).all()
+    w = torch.normal(0, 0.01, size=(5,), requires_grad=True)
+    before = w.detach().clone()
+    with pytest.raises(UsageError) as info:
+        fit(lambda X: X @ w, _one_batches(y), loss, torch.optim.SGD([w], lr=0.1), 1)
+    assert str(info.value) == (
+        f"y must be integer class labels for {name}, got a tensor of shape "
+        f"{tuple(y[:32].shape)} and dtype torch.float32, and the model gives one output per "
+        "example (y_hat of shape (32,)): a cross-entropy takes a 1-d output as one example's "
+        "scores, of 32 classes here, and float targets of its shape as their probabilities, "
+        "which trains on nonsense; give the model one output per class, e.g. nn.Linear(d, C) for "
+        "C classes, or a weight W of shape (d, C), not a vector (d,), and pass "
+        f"{'y.reshape(-1).long()' if column else 'y.long()'} (for a regression, use a regression "
+        "loss such as nn.MSELoss())"
+    )
+    assert torch.equal(w.detach(), before)  # refused before any update
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [nn.MSELoss(), nn.HuberLoss(), squared_loss, nn.BCEWithLogitsLoss()],
+    ids=["MSELoss", "HuberLoss", "squared_loss", "BCEWithLogitsLoss"],
+)
+def test_a_weight_vector_s_float_targets_still_train_a_regression(loss: Loss) -> None:
+    """The refusal above is a class loss's: a regression's (B,) output and float targets (B,)
+    train, the loss falling."""
+    y = (_ONE_Y > 0).float()  # 0/1: a probability for the binary cross-entropy too
+    w = torch.zeros(5, requires_grad=True)
+    first = float(loss(_ONE_X @ w.detach(), y).mean())
+    fit(lambda X: X @ w, _one_batches(y), loss, torch.optim.SGD([w], lr=0.1), 3)
+    assert float(loss(_ONE_X @ w.detach(), y).mean()) < first
 
 
 _CLASSIFIER = (

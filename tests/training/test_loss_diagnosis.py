@@ -376,11 +376,23 @@ def test_two_classes_and_more_rows_than_labels_are_explained() -> None:
                                "has shape (3, 2), y has 1 row; ")  # fmt: skip
 
 
-def test_one_output_per_example_as_1d_is_told_to_give_one_score_per_class() -> None:
+@pytest.mark.parametrize(
+    ("y", "said"),
+    [
+        (torch.tensor([0, 5, 1]), "class probabilities, got Long"),
+        (torch.tensor([0, 5, 1]).bool(), "class probabilities, got Bool"),  # gave None
+        (torch.tensor([[0], [5], [1]]), "0D or 1D target tensor expected"),  # gave None
+    ],
+    ids=["int64", "bool", "column"],
+)
+def test_one_output_per_example_as_1d_is_told_to_give_one_score_per_class(
+    y: torch.Tensor, said: str
+) -> None:
     """torch takes scores (3,) and labels (3,) as one example's class probabilities, and refuses
-    the int64 ones ("Expected floating point type for target with class probabilities")."""
-    y_hat, y = torch.zeros(3), torch.tensor([0, 5, 1])
-    with pytest.raises(RuntimeError, match="class probabilities"):  # the oracle
+    the int64 ones ("Expected floating point type for target with class probabilities"), bool
+    ones as well, and labels (3, 1) as "multi-target"; evaluate_accuracy names the output."""
+    y_hat = torch.zeros(3)
+    with pytest.raises(RuntimeError, match=said):  # the oracle
         nn.CrossEntropyLoss()(y_hat, y)
     err = explain_loss_error(nn.CrossEntropyLoss(), y_hat, y)
     assert isinstance(err, UsageError)
@@ -389,6 +401,31 @@ def test_one_output_per_example_as_1d_is_told_to_give_one_score_per_class() -> N
         "for 3 labels: "
     )
     assert str(err).endswith("or a weight W of shape (d, C), not a vector (d,)")
+
+
+@pytest.mark.parametrize(
+    "y", [torch.tensor([0, 5, 1]), torch.tensor([[0], [5], [1]])], ids=["labels", "column"]
+)
+def test_torchs_cross_entropy_in_a_loss_of_ones_own_on_a_1d_output_is_named_by_its_words(
+    y: torch.Tensor,
+) -> None:
+    """A function around F.cross_entropy is not known as a class loss: its RuntimeError
+    ("... target with class probabilities, got Long", "0D or 1D target tensor expected") was
+    re-raised with a note of the inputs alone."""
+
+    def my_ce(o: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        return F.cross_entropy(o, t, reduction="none")
+
+    y_hat = torch.zeros(3)
+    with pytest.raises(RuntimeError) as raised:  # the oracle: torch's words
+        my_ce(y_hat, y)
+    with pytest.raises(UsageError) as info:
+        raise_loss_error(my_ce, y_hat, y, raised.value)
+    assert str(info.value) == (
+        "a classifier's output must be scores of shape (B, C), one per class, got shape (3,) for "
+        "3 labels: one output scores one class only; give the model one output per class, e.g. "
+        "nn.Linear(d, C) for C classes, or a weight W of shape (d, C), not a vector (d,)"
+    )
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,13 @@ from torch import nn
 from linearnets._text import counted
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.loss_kinds import CLASS_LOSSES, Loss, ignored, torch_class_loss_name
-from linearnets.validation import check_label_tensor, describe
+from linearnets.validation import (
+    check_label_tensor,
+    describe,
+    is_one_score_per_label,
+    one_output_per_class_fix,
+    one_score_error,
+)
 
 __all__ = [
     "CLASS_LOSSES",
@@ -30,10 +36,11 @@ def one_output_labels_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) ->
     book's ``y_hat[range(len(y_hat)), y]`` "index 1 is out of bounds"); or, for a model of one
     output per example as (B,) (the book's ``X @ w`` with a weight vector w (d,)), that it must
     give scores (B, C) (torch's "Expected floating point type for target with class
-    probabilities", the book's "too many indices for tensor of dimension 1"); else ``None``."""
+    probabilities", the book's "too many indices for tensor of dimension 1"), its labels (B,) or
+    (B, 1), integer or bool, as evaluate_accuracy says; else ``None``."""
     if y.is_floating_point():  # (torch: "expected target dtype to be Long or Byte")
         return one_output_class_loss_error(loss, y_hat, y)
-    if y_hat.ndim == 1 and y.shape == y_hat.shape and y.dtype != torch.bool and not y.is_complex():
+    if is_one_score_per_label(y_hat, y) and not y.is_complex():
         return one_score_error(y_hat, y)
     if y_hat.ndim != 2 or y_hat.shape[1] != 1 or y.ndim != 1:
         return None
@@ -42,38 +49,38 @@ def one_output_labels_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) ->
     return _class_label_value_error(loss, y, 1)
 
 
-def one_score_error(y_hat: torch.Tensor, y: torch.Tensor) -> UsageError:
-    """Return the error for a classifier's output ``y_hat`` of one score per example, (B, 1) or
-    (B,), given class labels ``y`` (B,): one output scores one class only."""
-    vector = ", or a weight W of shape (d, C), not a vector (d,)" if y_hat.ndim == 1 else ""
-    return UsageError(
-        f"a classifier's output must be scores of shape (B, C), one per class, got shape "
-        f"{tuple(y_hat.shape)} for {counted(y.shape[0], 'label')}: one output scores one "
-        "class only; give the model one output per class, e.g. nn.Linear(d, C) for C "
-        f"classes{vector}"
-    )
-
-
 def one_output_class_loss_error(
     loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, *, said: str | None = None
 ) -> UsageError | None:
     """Return the error for float targets ``y``, (B,) or (B, 1), of a class loss (``said``: the
-    words in which a loss of the user's own refused them) on a model of one output, (B, 1): torch's
-    cross-entropy refuses (B,) ones, and takes (B, 1) ones as probabilities over one class, a loss
-    always 0 that trains nothing; ``None`` for other inputs. Shapes and dtypes only, no tensor op."""
+    words in which a loss of the user's own refused them) on a model of one output per example:
+    for (B, 1), torch's cross-entropy refuses (B,) ones, and takes (B, 1) ones as probabilities
+    over one class, a loss always 0 that trains nothing; for a vector (B,), the book's ``X @ w``,
+    it takes the output as one example's scores of B classes and (B,) targets as their
+    probabilities, and trains on that silently. ``None`` for other inputs. Shapes and dtypes
+    only, no tensor op."""
     B = y_hat.shape[0] if y_hat.ndim else -1
-    if y_hat.shape != (B, 1) or not y.is_floating_point() or y.shape not in ((B,), (B, 1)):
+    if (
+        y_hat.shape not in ((B, 1), (B,))
+        or not y.is_floating_point()
+        or y.shape not in ((B,), (B, 1))
+    ):
         return None
     name = type(loss).__name__ if isinstance(loss, nn.Module) else getattr(loss, "__name__", "")
     if said is not None or name == "<lambda>":
         name = f"the loss, which takes class labels ({' '.join((said or '').split())})"
     fix = "y.long()" if y.ndim == 1 else "y.reshape(-1).long()"
+    why = (
+        "a 1-output model's cross-entropy is always 0 (a softmax over one class is 1)"
+        if y_hat.ndim == 2
+        else f"a cross-entropy takes a 1-d output as one example's scores, of {B} classes here, "
+        "and float targets of its shape as their probabilities, which trains on nonsense"
+    )
     return UsageError(
         f"y must be integer class labels for {name}, got {describe(y)}, and the model gives one "
-        f"output per example (y_hat of shape {(B, 1)}): a 1-output model's cross-entropy is always "
-        "0 (a softmax over one class is 1); give the model one output per class, e.g. "
-        f"nn.Linear(d, C) for C classes, and pass {fix} (for a regression, use a regression loss "
-        "such as nn.MSELoss())"
+        f"output per example (y_hat of shape {tuple(y_hat.shape)}): {why}; "
+        f"{one_output_per_class_fix(y_hat)}, and pass {fix} (for a regression, use a regression "
+        "loss such as nn.MSELoss())"
     )
 
 

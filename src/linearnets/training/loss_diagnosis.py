@@ -51,6 +51,9 @@ __all__ = [
 REGRESSION_LOSSES = (nn.MSELoss, nn.L1Loss, nn.SmoothL1Loss, nn.HuberLoss)
 # torch's cross-entropy and NLL refusing float targets that are not probabilities (B, C)
 _WANTS_LABELS = "expected target dtype to be Long"
+# torch's cross-entropy given a 1-d output, one example's scores to it, with labels (B,) of its
+# shape (taken as class probabilities) or (B, 1)
+_WANTS_SCORES = ("target with class probabilities", "0D or 1D target tensor expected")
 
 
 def computes_as(loss: Loss | None, kinds: tuple[type[nn.Module], ...]) -> bool:
@@ -122,8 +125,11 @@ def raise_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, err: Exce
         usage = one_output_class_loss_error(loss, y_hat, y, said=str(err))
     if usage is None and isinstance(err, IndexError):
         usage = _index_dtype_error(loss, y)
-        if usage is None and not is_torch_loss(loss):  # picking by a label a one-output model lacks
-            usage = one_output_labels_error(loss, y_hat, y)
+    words = isinstance(err, IndexError) or any(said in str(err) for said in _WANTS_SCORES)
+    if usage is None and words and not is_torch_loss(loss):
+        # picking by a label a one-output model lacks; torch's cross-entropy in a function of the
+        # user's own, on the book's X @ w (B,)
+        usage = one_output_labels_error(loss, y_hat, y)
     if usage is None:
         # the user's code raised: its frames stay, the inputs named; linearnets' own errors are
         # readable already, and name the inner call's inputs (a note on fit's contradicted them)

@@ -14,6 +14,8 @@ from linearnets.validation import (
     check_holds_values,
     check_label_tensor,
     check_labels_device,
+    is_one_score_per_label,
+    one_score_error,
 )
 
 __all__ = [
@@ -52,8 +54,13 @@ def _check_targets(y_hat: torch.Tensor, y: torch.Tensor, what: str, *, ranged: b
     :func:`_pick`, which checks it for free.
 
     On the meta device the range is not checked: its tensors hold no values, only shapes, which
-    torch computes these losses for (as ``F.cross_entropy`` does there).
+    torch computes these losses for (as ``F.cross_entropy`` does there). A vector ``y_hat`` (B,)
+    for B labels is one score per example, the book's ``X @ w`` with w (d,): not one example's
+    scores, which ``reshape(1, -1)`` would make a batch of (that fix is for a single label).
     """
+    tensors = isinstance(y_hat, torch.Tensor) and isinstance(y, torch.Tensor)
+    if tensors and is_one_score_per_label(y_hat, y):
+        raise one_score_error(y_hat, y)
     check_float_tensor(what, y_hat, ndim=2)
     if y_hat.shape[1] == 0:  # no class to pick: amax and gather would fail in torch's terms
         kind = "logit" if what == "O" else "probability"
