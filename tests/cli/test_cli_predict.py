@@ -158,9 +158,12 @@ def test_an_unfinished_run_is_pointed_at_resume(
     interrupted_checkpoint(run)  # what an interrupted run leaves (no model.pt)
     assert main(["predict", str(run)]) == 2
     err = capsys.readouterr().err
-    assert (
-        f"its run stopped before it finished: finish it with linearnets softmax --resume {run}"
-        in err
+    assert err == (
+        f"linearnets predict: error: RUN_DIR must hold the trained weights model.pt, got {str(run)!r} "
+        "without them; its run stopped before it finished, after 1 of its 2 epochs: finish it "
+        f"with linearnets softmax --resume {run} (linearnets.resume_softmax in Python), then "
+        "predict; or end it there, with the weights of epoch 1, with linearnets softmax --resume "
+        f"{run} --epochs 1 (epochs=1 in linearnets.resume_softmax), then predict\n"
     )
     (run / "checkpoint.pt").unlink()
     assert main(["predict", str(run)]) == 2
@@ -350,17 +353,53 @@ def test_an_empty_path_is_refused_with_the_path_wanted(
 def test_a_model_trained_on_a_data_file_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Even one whose sizes happen to fit Fashion-MNIST's: its inputs were other features."""
+    """Even one whose sizes happen to fit Fashion-MNIST's: its inputs were other features (its
+    classes "0" to "9", as a --data run names them)."""
     import json
 
     run = tmp_path / "run"
-    _write_model(run)
+    _write_model(run, classes=[str(c) for c in range(10)])
     (run / "config.json").write_text(json.dumps({"config": {"data": "pixels.npz"}}))
     assert main(["predict", str(run)]) == 2
     assert capsys.readouterr().err.startswith(
         f"linearnets predict: error: predict draws Fashion-MNIST test images, but the run in {run} "
         "was trained on --data pixels.npz; evaluate that model on its own data from Python"
     )
+
+
+@pytest.mark.parametrize("checkpoint", [False, True], ids=["alone", "beside-a-checkpoint"])
+def test_a_data_file_in_config_json_beside_a_fashion_mnist_model_names_config_json(
+    env: None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    interrupted_checkpoint: Callable[[Path], Path],
+    checkpoint: bool,
+) -> None:
+    """A "data" written into a Fashion-MNIST run's config.json by hand was said to be what the run
+    trained on, and the model sent to Python for that data, though its model.pt is Fashion-MNIST's
+    (its class names, which a --data run's never are): config.json is named as disagreeing with
+    it, with what each says, and the fix, which predict then follows."""
+    import json
+
+    run = tmp_path / "run"
+    _write_model(run)  # Fashion-MNIST's class names
+    if checkpoint:
+        interrupted_checkpoint(run)  # its settings name no data file
+    settings = {"config": {"data": "/tmp/nothere.npz"}}
+    (run / "config.json").write_text(json.dumps(settings))
+    assert main(["predict", str(run), "-n", "2"]) == 2
+    also = ", and its checkpoint.pt's settings name no --data file" if checkpoint else ""
+    assert capsys.readouterr().err == (
+        f"linearnets predict: error: {run / 'config.json'} disagrees with model.pt beside it: it "
+        "says the run was trained on --data /tmp/nothere.npz, but model.pt holds a Fashion-MNIST "
+        f"model (784 inputs, 10 outputs, Fashion-MNIST's class names){also}; config.json was "
+        'edited or copied from another run: put back the run\'s own, or set "data" in its '
+        '"config" back to null, then predict\n'
+    )
+    settings["config"]["data"] = None  # as it says
+    (run / "config.json").write_text(json.dumps(settings))
+    assert main(["predict", str(run), "-n", "2"]) == 0
+    assert capsys.readouterr().out.endswith(f"/2 correct; figure: {run / 'predict-2.png'}\n")
 
 
 @pytest.mark.parametrize(

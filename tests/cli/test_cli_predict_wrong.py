@@ -346,12 +346,13 @@ def test_a_mistakes_figure_drawn_while_a_resume_replaced_the_weights_is_removed(
     assert not (run / "predict-wrong-6.png").exists()
 
 
-def test_weights_of_another_shape_copied_in_are_sent_to_delete_then_resume(
-    env: None, run: Path, capsys: pytest.CaptureFixture[str]
+def test_weights_of_another_shape_copied_in_are_sent_to_move_out_then_resume(
+    env: None, run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Another run's model.pt copied in (4 inputs) was refused with "re-run training to recreate
     it", though the run's checkpoint holds its weights; and the resume kept the copy, saying the
-    run was complete. The advice now deletes it first, and works as said."""
+    run was complete. The advice moves it out first (kept: it may be the other run's one copy),
+    and works as said."""
     import shlex
 
     model = run / "model.pt"
@@ -361,18 +362,68 @@ def test_weights_of_another_shape_copied_in_are_sent_to_delete_then_resume(
     assert main(["predict", str(run), "-n", "1"]) == 1
     assert capsys.readouterr() == (
         "",
-        f"linearnets predict: error: {model} holds a model of 4 inputs and 10 outputs "
-        "(resize=None), but predict needs 784 for Fashion-MNIST's 28×28 images and 10 for its "
-        "classes; it was trained on other data (--data), copied from another run, or is "
-        "damaged: delete it (a resume keeps a model.pt that loads), then write it again from the "
-        f"run's checkpoint with linearnets softmax --resume {shlex.quote(str(run))} "
-        "(linearnets.resume_softmax in Python)\n",
+        f"linearnets predict: error: {model} is not this run's: it holds a model of 4 inputs and "
+        "10 outputs, but the run trained one of 784 and 10 (its last epoch, 1, which its "
+        "checkpoint.pt holds and its results.json reports), so it was copied from another run; "
+        "put back the run's own model.pt, or move it out of the run folder (a resume keeps a "
+        "model.pt that loads), then write it again from the run's checkpoint with linearnets "
+        f"softmax --resume {shlex.quote(str(run))} (linearnets.resume_softmax in Python)\n",
     )
-    model.unlink()  # as it says
+    model.rename(tmp_path / "kept.pt")  # as it says
     assert main(["softmax", "--resume", str(run)]) == 0
     capsys.readouterr()
     assert main(["predict", str(run), "-n", "1"]) == 0
     assert capsys.readouterr().out.endswith(f"figure: {run / 'predict-1.png'}\n")
+
+
+@pytest.mark.parametrize("told_by", ["impl", "weights"])
+def test_another_fashion_mnist_runs_model_pt_copied_in_is_refused_and_the_fix_works(
+    env: None,
+    run: Path,
+    oracle: Oracle,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    told_by: str,
+) -> None:
+    """A model.pt of another Fashion-MNIST run, of the same shape, was predicted with silently
+    (1,652 mistakes for the run's 1,852): refused, naming what tells it (its impl beside the run's
+    results.json, or its weights beside the complete run's checkpoint), with a fix that gives
+    back the run's own weights (the oracle's mistakes)."""
+    import shlex
+
+    model = run / "model.pt"
+    saved = torch.load(model, weights_only=True)  # the analytic model's W (784, 10) and b (10,)
+    W, b = saved["state_dict"]["W"], saved["state_dict"]["b"]
+    if told_by == "impl":  # a concise run's: nn.Linear's weight (10, 784), bias (10,)
+        other = saved | {"impl": "concise", "state_dict": {"1.weight": W.T.clone(), "1.bias": b}}
+        why = "its impl is 'concise', but the run's results.json says 'analytic'"
+    else:  # an analytic run's of other weights (another seed, more epochs)
+        other = saved | {"state_dict": {"W": W + 0.01, "b": b}}
+        why = (
+            "its weights are not those the run ended with (its last epoch, 1, which its "
+            "checkpoint.pt holds and its results.json reports)"
+        )
+    torch.save(other, model)
+    assert main(["predict", str(run), "-n", "6", "--wrong"]) == 1
+    assert capsys.readouterr() == (
+        "",
+        f"linearnets predict: error: {model} is not this run's: {why}, so it was copied from "
+        "another run; put back the run's own model.pt, or move it out of the run folder (a resume "
+        "keeps a model.pt that loads), then write it again from the run's checkpoint with "
+        f"linearnets softmax --resume {shlex.quote(str(run))} (linearnets.resume_softmax in "
+        "Python)\n",
+    )
+    assert main(["softmax", "--resume", str(run)]) == 2  # kept, the run said complete: as it says
+    capsys.readouterr()
+    model.rename(tmp_path / "kept.pt")
+    assert main(["softmax", "--resume", str(run)]) == 0
+    capsys.readouterr()
+    assert main(["predict", str(run), "-n", "6", "--wrong"]) == 0
+    assert (
+        capsys.readouterr()
+        .out.splitlines()[-1]
+        .startswith(f"the first 6 of {len(oracle.wrong):,} wrong in 10,000 test images")
+    )
 
 
 def test_a_linear_regression_runs_config_json_beside_softmax_weights_is_named_as_copied(

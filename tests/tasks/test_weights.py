@@ -25,6 +25,7 @@ from linearnets.errors import CheckpointError, ResumeWarning, UsageError, UsageT
 from linearnets.tasks.weights import load_trained
 
 from .conftest import SYSTEM_REFUSALS
+from .test_resume import _SignalAt
 
 
 @pytest.mark.parametrize("impl", ["scratch", "analytic", "concise"])
@@ -399,6 +400,86 @@ def test_a_softmax_run_s_checkpoint_as_model_pt_is_sent_to_the_resume_that_write
     assert load_trained(run)[1]["num_inputs"] == 4
 
 
+def _data_run(tmp_path: Path, name: str, *, callbacks: Any = (), **settings: Any) -> Path:
+    """Return the folder of a softmax run on ``tmp_path``'s d.npz (30 examples of 4 features, 3
+    classes, made if missing), with ``settings`` and ``callbacks``."""
+    import linearnets as ln
+
+    data = tmp_path / "d.npz"
+    if not data.exists():
+        rng = np.random.default_rng(0)
+        np.savez(data, X=rng.normal(size=(30, 4)), y=np.arange(30) % 3)
+    run = tmp_path / name
+    ln.run_softmax(
+        ln.SoftmaxConfig(data=data, plot="none", out=run, **settings), callbacks=callbacks
+    )
+    return run
+
+
+@pytest.mark.parametrize("told_by", ["impl", "weights"])
+def test_another_runs_model_pt_copied_in_is_refused_and_the_advised_resume_writes_the_own(
+    tmp_path: Path, told_by: str
+) -> None:
+    """A model.pt copied in from another run of the same shape was loaded silently: the other
+    run's impl beside the run's results.json, or its weights beside the complete run's
+    checkpoint, tell it; moved out, the resume writes the run's own again, as the fix says."""
+    import linearnets as ln
+
+    run = _data_run(tmp_path, "run", epochs=1)
+    own = torch.load(run / "model.pt", weights_only=True)["state_dict"]
+    other = _data_run(
+        tmp_path, "other", **({"impl": "concise"} if told_by == "impl" else {"epochs": 2})
+    )
+    (run / "model.pt").write_bytes((other / "model.pt").read_bytes())
+    why = {
+        "impl": "its impl is 'concise', but the run's results.json says 'analytic'",
+        "weights": "its weights are not those the run ended with (its last epoch, 1, which its "
+        "checkpoint.pt holds and its results.json reports)",
+    }[told_by]
+    said = (
+        f"{run / 'model.pt'} is not this run's: {why}, so it was copied from another run; put "
+        "back the run's own model.pt, or move it out of the run folder (a resume keeps a model.pt "
+        f"that loads), then write it again from the run's checkpoint with linearnets softmax "
+        f"--resume {run} (linearnets.resume_softmax in Python)"
+    )
+    with pytest.raises(CheckpointError) as info:
+        load_trained(run)
+    assert str(info.value) == said
+    (run / "model.pt").rename(tmp_path / "kept.pt")  # as it says
+    ln.resume_softmax(run)
+    net, _ = load_trained(run)
+    assert own.keys() == net.state_dict().keys()
+    assert all(torch.equal(net.state_dict()[k], own[k]) for k in own)
+    assert load_trained(other)[1]["impl"] == ("concise" if told_by == "impl" else "analytic")
+
+
+def test_a_run_stopped_before_its_last_epoch_is_offered_to_end_there(tmp_path: Path) -> None:
+    """ "Finish it" alone sent a run stopped after 2 of its 6 epochs to train 4 more before any
+    prediction; a resume with --epochs 2 writes model.pt from the checkpoint at once, training
+    nothing, and a later one with more epochs goes on from there."""
+    import linearnets as ln
+    from linearnets.training.interrupt import TrainingInterrupted
+
+    with pytest.raises(TrainingInterrupted):
+        _data_run(tmp_path, "run", epochs=6, callbacks=[_SignalAt(3)])
+    run = tmp_path / "run"
+    with pytest.raises(UsageError) as info:
+        load_trained(run)
+    assert str(info.value) == (
+        f"run_dir must hold the trained weights model.pt, got {str(run)!r} without them; its run "
+        "stopped before it finished, after 2 of its 6 epochs: finish it with linearnets softmax "
+        f"--resume {run} (linearnets.resume_softmax in Python), then predict; or end it there, "
+        f"with the weights of epoch 2, with linearnets softmax --resume {run} --epochs 2 "
+        "(epochs=2 in linearnets.resume_softmax), then predict"
+    )
+    kept = torch.load(run / "checkpoint.pt", weights_only=True)["model_state"]
+    result = ln.resume_softmax(run, epochs=2)  # as it says
+    assert len(result.history.epochs) == 2
+    net, _ = load_trained(run)
+    assert all(torch.equal(net.state_dict()[k], kept[k]) for k in kept)
+    assert len(ln.resume_softmax(run, epochs=6).history.epochs) == 6  # goes on from there
+
+
 class _NotWeights:
     """An object of a class torch's weights_only loader does not allow."""
 
@@ -424,7 +505,8 @@ def test_a_folder_without_model_pt_is_a_usage_error_saying_what_to_do(
     if unfinished:
         interrupted_checkpoint(tmp_path)  # what an interrupted run leaves
     advice = (
-        rf"its run stopped before it finished: finish it with linearnets softmax --resume {re.escape(str(tmp_path))} "
+        r"its run stopped before it finished, after 1 of its 2 epochs: finish it with linearnets "
+        rf"softmax --resume {re.escape(str(tmp_path))} "
         if unfinished
         else r"pass a folder written by a finished 'linearnets softmax' run$"
     )
@@ -846,7 +928,9 @@ def test_the_checkpoint_is_read_for_the_fix_of_a_damaged_model_pt_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Which resume writes model.pt again is told by the run's checkpoint: it is not loaded where
-    model.pt is sound, nor where it is missing as a resume probes it."""
+    model.pt is missing as a resume probes it. Where model.pt is sound it is loaded once, to tell
+    the complete run's weights from another run's copied in (its last epoch's, which model.pt
+    holds)."""
     from linearnets.tasks.weights import weights_intact
     from linearnets.training import run_config
 
@@ -856,6 +940,8 @@ def test_the_checkpoint_is_read_for_the_fix_of_a_damaged_model_pt_alone(
         run_config, "load_checkpoint", lambda path: (read.append(path), real(path))[1]
     )
     assert load_trained(run)[1]["num_inputs"] == 4
+    assert read == [run / "checkpoint.pt"]
+    read.clear()
     (run / "model.pt").unlink()
     assert not weights_intact(run / "model.pt")  # an unfinished run's, at each resume
     assert read == []
@@ -1033,7 +1119,7 @@ def test_the_resume_that_finishes_a_run_is_quoted_for_the_shell(
 ) -> None:
     run = tmp_path / "two  sp"
     interrupted_checkpoint(run)
-    with pytest.raises(UsageError, match=rf"finish it with linearnets softmax --resume '{re.escape(str(run))}' \(linearnets.resume_softmax in Python\), then predict$"):  # fmt: skip
+    with pytest.raises(UsageError, match=rf"finish it with linearnets softmax --resume '{re.escape(str(run))}' \(linearnets.resume_softmax in Python\), then predict; or end it there, with the weights of epoch 1, with linearnets softmax --resume '{re.escape(str(run))}' --epochs 1 \(epochs=1 in linearnets.resume_softmax\), then predict$"):  # fmt: skip
         load_trained(run)
 
 
@@ -1328,8 +1414,10 @@ def test_a_run_folder_without_model_pt_named_with_a_line_break_is_named_as_the_s
     if unfinished:
         interrupted_checkpoint(run)  # what an interrupted run leaves
     advice = (
-        "its run stopped before it finished: finish it with linearnets softmax --resume "
-        f"$'{tmp_path}/a\\nb' (linearnets.resume_softmax in Python), then predict"
+        "its run stopped before it finished, after 1 of its 2 epochs: finish it with linearnets "
+        f"softmax --resume $'{tmp_path}/a\\nb' (linearnets.resume_softmax in Python), then "
+        f"predict; or end it there, with the weights of epoch 1, with linearnets softmax --resume "
+        f"$'{tmp_path}/a\\nb' --epochs 1 (epochs=1 in linearnets.resume_softmax), then predict"
         if unfinished
         else "pass a folder written by a finished 'linearnets softmax' run"
     )

@@ -142,6 +142,7 @@ def load_fashion_mnist_model(
         raise relative
     data = config.get("data")
     if data is not None:
+        _check_data_agrees(run_dir, data)
         raise UsageError(
             f"predict draws Fashion-MNIST test images, but the run in {shown_path(run_dir)} was "
             f"trained on --data {shown_path(str(data))}; evaluate that model on its own data from "
@@ -150,6 +151,32 @@ def load_fashion_mnist_model(
     net, meta = load_trained(run_dir)
     _check_fits_fashion_mnist(run_dir, meta)
     return net, meta, config.get("data_dir")
+
+
+def _check_data_agrees(run_dir: Path, data: Any) -> None:
+    """Refuse a ``config.json`` whose ``data`` (a file) the run's ``model.pt`` belies: a model of
+    Fashion-MNIST's class names (a ``--data`` run's are ``"0"``, ``"1"``, ...), with no checkpoint
+    of a ``--data`` run beside it. A "data" edited by hand was said to be what the run trained on,
+    and the model sent to Python to be evaluated on that data."""
+    from linearnets.tasks.weights import fashion_mnist_weights
+    from linearnets.training.checkpoint import CHECKPOINT_FILE
+    from linearnets.training.run_config import resumable_checkpoint
+    from linearnets.training.runs import CONFIG_FILE, WEIGHTS_FILE
+
+    meta = fashion_mnist_weights(run_dir / WEIGHTS_FILE)
+    if meta is None:
+        return
+    ckpt = resumable_checkpoint(run_dir)
+    if ckpt is not None and ckpt.config.get("data") is not None:  # the run's: model.pt the copy
+        return
+    also = f", and its {CHECKPOINT_FILE}'s settings name no --data file" if ckpt is not None else ""
+    raise UsageError(
+        f"{shown_path(run_dir / CONFIG_FILE)} disagrees with {WEIGHTS_FILE} beside it: it says the "
+        f"run was trained on --data {shown_path(str(data))}, but {WEIGHTS_FILE} holds a "
+        f"Fashion-MNIST model ({meta['num_inputs']} inputs, {meta['num_outputs']} outputs, "
+        f"Fashion-MNIST's class names){also}; {CONFIG_FILE} was edited or copied from another "
+        f'run: put back the run\'s own, or set "data" in its "config" back to null, then predict'
+    )
 
 
 def read_test_set(data_dir: Path | None, trained_on: Any) -> FashionMNISTArrays:

@@ -4,15 +4,18 @@ another run."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from linearnets._fs import read_refusal
 from linearnets._json import loads_shallow
 from linearnets._shell import shell_word
-from linearnets._text import quoted_path
+from linearnets._text import counted, quoted_path
 from linearnets.errors import UsageError
 from linearnets.path_checks import link_target
 from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE, WEIGHTS_FILE
+
+if TYPE_CHECKING:
+    from linearnets.training.checkpoint import Checkpoint
 
 __all__ = ["no_weights"]
 
@@ -61,7 +64,9 @@ def no_weights(run_dir: Path) -> UsageError:
             f"{got}its run {'finished' if finished else 'stopped before it finished'}, but its "
             f"{CHECKPOINT_FILE}, which holds its weights, {unread}, then {then} {resume}"
         )
-    refused = _checkpoint_refusal(run_dir / CHECKPOINT_FILE) if checkpoint else None
+    read = _checkpoint_read(run_dir / CHECKPOINT_FILE) if checkpoint else None
+    refused = read if isinstance(read, _Refusal) else None
+    resumed = None if isinstance(read, _Refusal) else read  # the one a resume goes on from
     if finished and refused is not None and refused.damaged:
         return UsageError(
             f"{got}its run finished, but its {CHECKPOINT_FILE} cannot be read (truncated, "
@@ -71,13 +76,14 @@ def no_weights(run_dir: Path) -> UsageError:
     if refused is not None:  # the resume it would be sent to refuses it: said here, with its fix
         state = "finished, but" if finished else "stopped before it finished, and"
         return UsageError(f"{got}its run {state} its {refused.reason}")
-    if checkpoint:
-        if finished:  # finished, and model.pt removed since
-            return UsageError(
-                f"{got}its run finished, and its checkpoint holds the weights: write "
-                f"{WEIGHTS_FILE} again with {resume}"
-            )
-        return UsageError(f"{got}its run stopped before it finished: finish it with {resume}")
+    if finished and resumed is not None:  # finished, and model.pt removed since
+        return UsageError(
+            f"{got}its run finished, and its checkpoint holds the weights: write "
+            f"{WEIGHTS_FILE} again with {resume}"
+        )
+    if resumed is not None:
+        ended = _end_there(run_dir, resumed, resume)
+        return UsageError(f"{got}its run stopped before it finished{ended}")
     from linearnets.tasks.logged_epochs import epochs_logged
 
     # its config.json alone, no epoch logged: a resume starts it over (it said "pass a folder
@@ -103,10 +109,10 @@ class _Refusal(NamedTuple):
     damaged: bool  # unreadable (else a linear-regression run's, copied in)
 
 
-def _checkpoint_refusal(path: Path) -> _Refusal | None:
+def _checkpoint_read(path: Path) -> _Refusal | Checkpoint:
     """Return why a softmax resume refuses the checkpoint ``path`` (a file, read by the system: no
     permission refusal): damaged ("checkpoint ... cannot be read: it is truncated, ...") or a
-    linear-regression run's copied in; ``None`` where it would resume from it."""
+    linear-regression run's copied in; else the checkpoint it would resume from."""
     from linearnets.training.checkpoint import CheckpointError, load_checkpoint
     from linearnets.training.run_task import refuse_foreign_checkpoint
 
@@ -118,7 +124,25 @@ def _checkpoint_refusal(path: Path) -> _Refusal | None:
         refuse_foreign_checkpoint(ckpt, task="softmax")
     except CheckpointError as exc:
         return _Refusal(str(exc), damaged=False)
-    return None
+    return ckpt
+
+
+def _end_there(run_dir: Path, ckpt: Checkpoint, resume: str) -> str:
+    """Return the end of the advice for a run stopped before it finished, its checkpoint ``ckpt``:
+    finish it with ``resume``, or end it at the checkpoint's epoch (a resume with as many epochs
+    writes ``model.pt`` from it at once, training nothing; a later one with more goes on from it).
+    Told where the run had epochs left; "finish it" alone sent a run stopped after 13 of its 300
+    epochs to train 287 more before any prediction."""
+    total = ckpt.config.get("epochs")
+    done = ckpt.epoch
+    if isinstance(total, bool) or not isinstance(total, int) or not 0 < done < total:
+        return f": finish it with {resume}"
+    return (
+        f", after {done} of its {counted(total, 'epoch')}: finish it with {resume}; or end it "
+        f"there, with the weights of epoch {done}, with linearnets softmax --resume "
+        f"{shell_word(run_dir)} --epochs {done} (epochs={done} in linearnets.resume_softmax), "
+        "then predict"
+    )
 
 
 def _has_settings(run_dir: Path) -> bool:

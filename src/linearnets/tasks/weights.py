@@ -22,7 +22,7 @@ from linearnets.models.factory import softmax_net
 from linearnets.models.scratch import SoftmaxRegressionScratch
 from linearnets.path_checks import link_target
 from linearnets.tasks.missing_weights import no_weights
-from linearnets.tasks.weights_checks import check_payload, recreate_fix
+from linearnets.tasks.weights_checks import check_own_run, check_payload, recreate_fix
 from linearnets.training.checkpoint import check_crcs, load_failure
 from linearnets.training.checkpoint_write import save_run_file
 from linearnets.training.run_config import RUN_FOLDER_FIX, run_dir_path
@@ -32,7 +32,13 @@ from linearnets.training.runs import WEIGHTS_FILE
 if TYPE_CHECKING:
     from linearnets.tasks.softmax import Experiment
 
-__all__ = ["WEIGHTS_FILE", "load_trained", "save_weights", "weights_intact"]
+__all__ = [
+    "WEIGHTS_FILE",
+    "fashion_mnist_weights",
+    "load_trained",
+    "save_weights",
+    "weights_intact",
+]
 
 
 def save_weights(path: Path, exp: Experiment) -> None:
@@ -83,7 +89,10 @@ def load_trained(
             or its permissions deny reading ``model.pt``, or looking into ``run_dir`` or a
             folder it is in.
         CheckpointError: the file is truncated, foreign or damaged, or its weights are NaN or inf;
-            or ``model.pt`` is a folder, or a link to one (the link named, its removal the fix).
+            or ``model.pt`` is a folder, or a link to one (the link named, its removal the fix);
+            or it is another run's, copied in: its impl is not the one the run's
+            ``results.json`` (else ``config.json``) records, or its weights are not those of the
+            complete run's checkpoint (:func:`~linearnets.tasks.weights_checks.check_own_run`).
     """
     run_dir = run_dir_path(run_dir, example="load_trained('runs/a')")
     check_reachable(run_dir)  # Path.is_file raised the bare PermissionError
@@ -111,6 +120,7 @@ def load_trained(
         classes = payload.get("classes")
         payload["pixels"] = True if classes and list(classes) == list(TEXT_LABELS) else None
     net = _model_of(path, payload)
+    check_own_run(path, payload)  # after: a damaged file is named as such, not as another run's
     if payload["pixels"]:
         expect_pixels(net)
     return net, payload
@@ -178,7 +188,9 @@ def _check_searchable(run_dir: Path, path: Path) -> None:
 
 def weights_intact(path: Path) -> bool:
     """Whether ``path`` holds trained weights :func:`load_trained` would take (a resume of a run
-    whose ``model.pt`` is missing or damaged writes it again from the checkpoint)."""
+    whose ``model.pt`` is missing or damaged writes it again from the checkpoint). Another run's,
+    copied in, is intact to it (load_trained's refusal of it says to move it out of the folder
+    first): a resume writes no file over weights that load."""
     # none (an unfinished run's): no refusal to word, nor its fix, which loads the checkpoint.
     # os.path's: Python 3.11's Path.is_file raises PermissionError in a folder that cannot be
     # searched
@@ -191,6 +203,20 @@ def weights_intact(path: Path) -> bool:
     except (CheckpointError, UsageError):  # unreadable or damaged: the probe's answer
         return False
     return True
+
+
+def fashion_mnist_weights(path: Path) -> dict[str, Any] | None:
+    """Return the dict of the ``model.pt`` at ``path`` where it holds a model trained on
+    Fashion-MNIST, as its class names tell (a ``--data`` run's are ``"0"``, ``"1"``, ...); ``None``
+    where it does not, or cannot be read (:func:`load_trained` names why)."""
+    if not os.path.isfile(path):
+        return None
+    try:
+        payload = _read_payload(path)
+    except (CheckpointError, UsageError):
+        return None
+    classes = payload.get("classes")
+    return payload if classes is not None and list(classes) == list(TEXT_LABELS) else None
 
 
 def _read_payload(path: Path) -> dict[str, Any]:

@@ -8,17 +8,19 @@ from typing import Any
 
 import torch
 
+from linearnets._json import loads_shallow
 from linearnets._shell import shell_word
 from linearnets._text import shown_path
 from linearnets.config import SOFTMAX_IMPLS
 from linearnets.config_checks import MAX_RESIZE, MAX_SIZE
 from linearnets.errors import CheckpointError
-from linearnets.training.checkpoint import CHECKPOINT_FILE
+from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint
 from linearnets.training.checkpoint import FORMAT as CHECKPOINT_FORMAT
 from linearnets.training.run_config import resumable_checkpoint
 from linearnets.training.run_task import checkpoint_task
+from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE
 
-__all__ = ["check_payload", "recreate_fix"]
+__all__ = ["check_own_run", "check_payload", "recreate_fix"]
 
 # the fix where no checkpoint of the run writes model.pt again
 _TRAIN_AGAIN = "re-run training to recreate it"
@@ -31,15 +33,20 @@ def recreate_fix(path: Path, *, loads: bool = False) -> str:
     another task's (copied from another run's folder), was advised the resume that refuses it.
 
     ``loads``: the file loads as weights (another run's, copied in), which a resume keeps, saying
-    the run is complete: it is to be deleted first."""
+    the run is complete: it is to be moved out of the folder first (kept: it may be the one copy
+    of the other run's weights)."""
     if not (path.parent / CHECKPOINT_FILE).is_file():
         return _TRAIN_AGAIN
     ckpt = resumable_checkpoint(path.parent)
     task = None if ckpt is None else checkpoint_task(ckpt.extra, ckpt.config)
     if task == "softmax":
-        delete = f"delete it (a resume keeps a {path.name} that loads), then " if loads else ""
+        move = (
+            f"move it out of the run folder (a resume keeps a {path.name} that loads), then "
+            if loads
+            else ""
+        )
         return (
-            f"{delete}write it again from the run's checkpoint with linearnets softmax --resume "
+            f"{move}write it again from the run's checkpoint with linearnets softmax --resume "
             f"{shell_word(path.parent)} (linearnets.resume_softmax in Python)"
         )
     if ckpt is None:
@@ -49,6 +56,90 @@ def recreate_fix(path: Path, *, loads: bool = False) -> str:
     else:
         held = f"is a {task} run's, not a softmax run's"
     return f"{_TRAIN_AGAIN} (the run's {CHECKPOINT_FILE} {held}, so no resume writes it again)"
+
+
+def check_own_run(path: Path, payload: dict[str, Any]) -> None:
+    """Refuse the ``model.pt`` at ``path`` (its checked dict ``payload``) where its run folder
+    says it is another run's, copied in: its ``impl`` is not the one the run's ``results.json``
+    (written with it; without one, ``config.json``) records, or, where the run's checkpoint is of
+    the epoch ``results.json`` reports (the run complete, the checkpoint its own), its weights are
+    not the checkpoint's. A model.pt of another Fashion-MNIST run was predicted with silently.
+    """
+    why = _not_own(path.parent, payload)
+    if why is not None:
+        raise CheckpointError(
+            f"{shown_path(path)} is not this run's: {why}, so it was copied from another run; "
+            f"put back the run's own {path.name}, or {recreate_fix(path, loads=True)}"
+        )
+
+
+def _not_own(run_dir: Path, payload: dict[str, Any]) -> str | None:
+    """Return how ``run_dir``'s files tell its ``model.pt`` (``payload``) from the run's own
+    weights, ``None`` where they do not."""
+    results = _json_object(run_dir / RESULTS_FILE)
+    source, impl = RESULTS_FILE, results.get("impl")
+    if impl is None:
+        settings = _json_object(run_dir / CONFIG_FILE).get("config")
+        source, impl = CONFIG_FILE, settings.get("impl") if isinstance(settings, dict) else None
+    if impl in SOFTMAX_IMPLS and impl != payload["impl"]:
+        return f"its impl is {payload['impl']!r}, but the run's {source} says {impl!r}"
+    ckpt = _own_last_checkpoint(run_dir, results)
+    if ckpt is None or _same_tensors(ckpt.model_state, payload["state_dict"]):
+        return None
+    last = (
+        f"(its last epoch, {ckpt.epoch}, which its {CHECKPOINT_FILE} holds and its "
+        f"{RESULTS_FILE} reports)"
+    )
+    held, own = _sizes(payload["state_dict"]), _sizes(ckpt.model_state)
+    if held != own:  # another data's: said as predict's refusal of a misfit says it
+        return (
+            f"it holds a model of {held[0]} inputs and {held[1]} outputs, but the run trained one "
+            f"of {own[0]} and {own[1]} {last}"
+        )
+    return f"its weights are not those the run ended with {last}"
+
+
+def _sizes(state: dict[str, torch.Tensor]) -> tuple[int, int]:
+    """Return the inputs d and outputs q of a softmax model's ``state`` (checked sizes: d × q
+    weights, in either layout, and q biases, the one 1-D tensor)."""
+    q = sum(v.numel() for v in state.values() if v.dim() == 1)
+    total = sum(v.numel() for v in state.values())
+    return ((total - q) // q if q else 0), q
+
+
+def _own_last_checkpoint(run_dir: Path, results: dict[str, Any]) -> Checkpoint | None:
+    """Return ``run_dir``'s checkpoint where it is a softmax run's of the epoch, and the train
+    loss, its ``results`` (``results.json``) report: the complete run's own, from which its
+    ``model.pt`` was written. ``None`` otherwise (none; another run's; a later epoch's, of a
+    resume for more epochs stopped before it finished, whose ``model.pt`` is the earlier one's)."""
+    if "epochs" not in results or "train_loss" not in results:
+        return None
+    ckpt = resumable_checkpoint(run_dir)
+    if ckpt is None or checkpoint_task(ckpt.extra, ckpt.config) != "softmax" or not ckpt.history:
+        return None
+    last = ckpt.history[-1]
+    if ckpt.epoch != results["epochs"] or last.get("train_loss") != results["train_loss"]:
+        return None
+    return ckpt
+
+
+def _same_tensors(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> bool:
+    """Whether two state_dicts hold the same names, dtypes, shapes and values."""
+    return a.keys() == b.keys() and all(
+        a[k].dtype == b[k].dtype and a[k].shape == b[k].shape and torch.equal(a[k], b[k]) for k in a
+    )
+
+
+def _json_object(path: Path) -> dict[str, Any]:
+    """Return the JSON object the run file ``path`` holds; ``{}`` where there is none to read (gone,
+    a FIFO, damaged: the readers that need it name it)."""
+    try:
+        if not path.is_file():  # a FIFO would block the read
+            return {}
+        value = loads_shallow(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _damaged(path: Path, field: str, rule: str, value: Any) -> CheckpointError:
