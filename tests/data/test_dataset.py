@@ -327,23 +327,34 @@ def test_load_data_fashion_mnist_whose_download_fails_names_the_search_and_how_t
     assert not book_data.exists()
 
 
+@pytest.mark.parametrize("gone", ["all four files", "the test files"])
 def test_load_data_fashion_mnist_with_the_package_s_files_gone_is_told_to_reinstall_it(
-    root: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    root: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gone: str
 ) -> None:
     """dpkg has the Debian package installed, its files deleted, and the download fails: the
     advice was to "install the Debian package ('sudo apt-get install dataset-fashion-mnist')",
-    which does nothing for an installed package; it is to reinstall it, as reading says."""
+    which does nothing for an installed package; it is to reinstall it, as reading says. With the
+    training files there (the first to fetch), it said to read or copy the four from there."""
 
     from .conftest import dpkg_lists
 
     _no_copy_anywhere(root, tmp_path, monkeypatch)
     pkg = tmp_path / "pkg"  # listed by dpkg, gone from the disk
+    what = "its files are gone: get them"
+    if gone == "the test files":
+        tiny.write(pkg)
+        for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+            (pkg / f"{name}.gz").unlink()
+        what = (
+            f"its files t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte are gone from {pkg}: "
+            "get them"
+        )
     dpkg_lists(monkeypatch, pkg)
     book_data = _in_a_work_folder(tmp_path, monkeypatch)
     message, _ = _load_from_a_404(tiny, monkeypatch)
     assert message.endswith(
-        ", or the Debian package dataset-fashion-mnist is installed here, but its files are gone: "
-        "get them again with 'sudo apt-get install --reinstall dataset-fashion-mnist', or copy "
+        f", or the Debian package dataset-fashion-mnist is installed here, but {what} "
+        "again with 'sudo apt-get install --reinstall dataset-fashion-mnist', or copy "
         "the four files (*-ubyte.gz) from a machine that has them into a folder and pass "
         "root=DIR (or set LINEARNETS_DATA)"
     ), message

@@ -2544,13 +2544,14 @@ def test_a_debian_package_folder_without_the_file_keeps_the_advice_to_install_it
     assert str(info.value).endswith(f"; {mirror_order.NO_NETWORK_FIX}")
 
 
-@pytest.mark.parametrize("gone", ["all four files", "the file that failed"])
+@pytest.mark.parametrize("gone", ["all four files", "the file that failed", "two others"])
 def test_an_installed_package_whose_files_are_gone_is_told_to_reinstall_when_mirrors_fail(
     unresolvable: str, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gone: str
 ) -> None:
     """dpkg has the Debian package installed, its files deleted: every mirror failing, the advice
     was to "install the Debian package ('sudo apt-get install dataset-fashion-mnist')", which does
-    nothing for an installed package, where reading says to reinstall it: it says so too."""
+    nothing for an installed package, where reading says to reinstall it: it says so too. With the
+    file that failed there but others gone, it said to read or copy "the four files" from there."""
     from linearnets.cli._report import one_line
 
     from .conftest import dpkg_lists
@@ -2562,6 +2563,11 @@ def test_an_installed_package_whose_files_are_gone_is_told_to_reinstall_when_mir
         tiny.write(pkg)
         (pkg / f"{FIRST}.gz").unlink()
         what = f"its file {FIRST} is gone from {pkg}: get it"
+    if gone == "two others":  # the file that failed there: no copy of the four to read
+        tiny.write(pkg)
+        (pkg / f"{THIRD}.gz").unlink()
+        (pkg / "t10k-labels-idx1-ubyte.gz").unlink()
+        what = f"its files {THIRD} and t10k-labels-idx1-ubyte are gone from {pkg}: get them"
     with pytest.raises(DatasetError) as info:
         _get(tmp_path / "root", tiny, [unresolvable])
     head = mirror_order.NO_NETWORK_FIX.removesuffix(mirror_ranks.OFFLINE_WAYS)

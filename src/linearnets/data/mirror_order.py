@@ -60,11 +60,14 @@ __all__ = [  # the fixes, importable from here as before the ranking moved out
 def _offline_ways(name: str, expected: tuple[int, str], dest: Path) -> str:
     """Return how to get the file ``name`` without a download: where the Debian package is installed
     here and holds it, from there (installing it again, or from another machine, would not help);
-    where it is installed but its files are gone, its reinstall (a plain install does nothing)."""
+    where it is installed but any of its four files is gone (``name`` or another: no copy of the
+    four to read or copy), its reinstall, naming them (a plain install does nothing)."""
+    gone = files.package_files_gone()
+    if gone is not None:
+        return OFFLINE_WAYS.replace(INSTALL_PACKAGE, gone)
     installed = files.installed_copy({name: expected})
     if installed is None:
-        gone = files.package_files_gone()
-        return OFFLINE_WAYS if gone is None else OFFLINE_WAYS.replace(INSTALL_PACKAGE, gone)
+        return OFFLINE_WAYS
     return f"{installed[1]}, or copy the four files (*-ubyte.gz) from there into {shown_path(dest)}"
 
 
