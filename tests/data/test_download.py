@@ -2850,8 +2850,11 @@ def test_a_file_missing_from_the_package_s_folder_is_told_to_reinstall_not_downl
     assert server.requests == [] and _all_files(package) == before
 
 
-@pytest.mark.parametrize("through", ["the folder", "a link to it"])
-@pytest.mark.parametrize("gone", ["all four files", "the folder"])
+@pytest.mark.parametrize(
+    "through",
+    ["the folder", "a link to it", "its FashionMNIST/raw", "a link to that", "a folder in it"],
+)
+@pytest.mark.parametrize("gone", ["all four files", "the test files", "the folder"])
 def test_a_package_folder_without_its_files_is_told_to_reinstall_not_downloaded(
     server: Server,
     tiny: Tiny,
@@ -2862,25 +2865,41 @@ def test_a_package_folder_without_its_files_is_told_to_reinstall_not_downloaded(
 ) -> None:
     """With all four files gone from the Debian package's folder (or the folder itself), the
     download went into its FashionMNIST/raw, and the search read them as the package's, where
-    one file gone is refused, told to reinstall the package: refused alike, nothing written."""
+    one file gone is refused, told to reinstall the package: refused alike, nothing written; so
+    was a root inside its folder (its FashionMNIST/raw, or a link to it), whichever were gone."""
     package = tmp_path / "debian"
     monkeypatch.setattr(files, "DEBIAN_DIR", package)
-    if gone == "all four files":
+    if gone != "the folder":
         package.mkdir()
-    root = package
-    if through == "a link to it":
+    if gone == "the test files":
+        tiny.write(package)
+        for name in (THIRD, "t10k-labels-idx1-ubyte"):
+            (package / f"{name}.gz").unlink()
+    inside = {"its FashionMNIST/raw": "FashionMNIST/raw", "a folder in it": "sub"}
+    inside["a link to that"] = inside["its FashionMNIST/raw"]
+    root = package / inside.get(through, "")
+    if through.startswith("a link"):
+        (tmp_path / "lnk").symlink_to(root, target_is_directory=True)
         root = tmp_path / "lnk"
-        root.symlink_to(package, target_is_directory=True)
+    before = _all_files(package)  # (the verified files are cached elsewhere)
     with pytest.raises(UsageError) as info:
         _get(root, tiny, [server.mirror("good")])
-    missing = "; ".join(f"{root / name}.gz is missing" for name in tiny.files)
+    folder, where = root, ""
+    if through in inside:
+        folder, where = package, f" (inside its folder {package})"
+    missing = "; ".join(
+        f"{folder / name}.gz is missing"
+        for name in tiny.files
+        if gone != "the test files" or name.startswith("t10k")
+    )
     assert str(info.value) == (
         "root must hold no missing file of the Debian package, which the download would write "
-        f"(the package owns them), got {str(root)!r}, where files of it are missing: {missing}; "
-        f"{_REINSTALL_FIX}"
+        f"(the package owns them), got {str(root)!r}{where}, where files of it are missing: "
+        f"{missing}; {_REINSTALL_FIX}"
     ), str(info.value)
-    assert server.requests == []
-    assert _all_files(tmp_path) == [] and package.exists() is (gone == "all four files")
+    assert server.requests == [] and _all_files(package) == before
+    assert package.exists() is (gone != "the folder")
+    assert not (package / "FashionMNIST").exists() and not (package / "sub").exists()
 
 
 def test_a_package_file_under_another_s_name_is_told_to_reinstall_alone(

@@ -10,7 +10,7 @@ damaged plain file that hides a valid ``.gz`` beside it is removed instead); a c
 other content (MNIST's, under Fashion-MNIST's names) is refused, never replaced (where a valid
 ``.gz`` beside it serves, it is kept, with a warning, and nothing is downloaded); a damaged file of
 the Debian package, or one missing from its folder (all four, or the folder itself, too), is
-refused too, told to reinstall it. The
+refused too, told to reinstall it, where ``root`` is its folder or lies inside it. The
 folder is made and checked writable only when some file is needed. Used by
 :mod:`linearnets.data.download`; messages speak the Python API's words (``root=DIR``).
 """
@@ -26,6 +26,7 @@ from linearnets._text import and_list, quoted_path, shown_path
 from linearnets._warn import warn
 from linearnets.data.data_dir import folder_above
 from linearnets.data.files import (
+    debian_folder_around,
     how_to_replace,
     in_debian_package,
     is_debian_folder,
@@ -281,7 +282,8 @@ def _defects(root: Path, dest: Path, names: dict[str, tuple[int, str]]) -> dict[
     """Return each file that must be downloaded into ``dest``, with why the one there was rejected
     (``None``: there is none); refuse (see :func:`_kept`) to replace a complete file of other
     content, or (:func:`_package_damaged`) a damaged or missing file of the Debian package
-    (``root`` its folder, whichever of its files are missing: all four, or the folder itself)."""
+    (``root`` its folder or inside it, whichever of its files are missing: all four, or the
+    folder itself)."""
     needed: dict[str, str | None] = {}
     others = []
     # the Debian package's folder (or a link to it): its files, damaged or missing, are restored
@@ -301,18 +303,24 @@ def _defects(root: Path, dest: Path, names: dict[str, tuple[int, str]]) -> dict[
             package.append((current or dest / f"{name}.gz", defect))
     if others:
         raise _kept(root, others)
-    if needed and not in_package and is_debian_folder(root):
-        # the package's folder holding none of its files (or gone): they went into its
-        # FashionMNIST/raw, read there as the package's
-        package = [(root / f"{n}.gz", None) for n in names if current_file(root, n) is None]
+    inside = debian_folder_around(root) if needed and not in_package else None
+    if inside is not None:
+        # the package's folder holding none of its files (or gone), or a root inside it (its
+        # FashionMNIST/raw): they went into its FashionMNIST/raw, read there as the package's
+        inside = None if is_debian_folder(root) else inside
+        folder = inside or root
+        package = [(folder / f"{n}.gz", None) for n in names if current_file(folder, n) is None]
     if package:
-        raise _package_damaged(root, package)
+        raise _package_damaged(root, package, inside)
     return needed
 
 
-def _package_damaged(root: Path, files: list[tuple[Path, str | None]]) -> UsageError:
+def _package_damaged(
+    root: Path, files: list[tuple[Path, str | None]], inside: Path | None = None
+) -> UsageError:
     """Return the refusal to download ``files`` into the Debian package's folder (or a link to
-    it): each of its files cut short or unreadable, with why, or missing (``None``): the package
+    it; ``inside``: the folder a ``root`` inside it lies in): each of its files cut short or
+    unreadable, with why, or missing (``None``): the package
     owns them, and a reinstall restores them, as reading them says
     (:func:`~linearnets.data.files.how_to_replace`), alone (a file under another's name is not
     the user's to rename); a download, as root, wrote them behind its back."""
@@ -322,9 +330,10 @@ def _package_damaged(root: Path, files: list[tuple[Path, str | None]]) -> UsageE
     write = "replace" if not missing else "write"
     said = [f"{shown_path(path)} is missing" for path in missing] + damaged
     one = len(files) == 1
+    where = "" if inside is None else f" (inside its folder {shown_path(inside)})"
     return UsageError(
         f"root must hold no {state} file of the Debian package, which the download would {write} "
-        f"(the package owns {'it' if one else 'them'}), got {quoted_path(root)}, where "
+        f"(the package owns {'it' if one else 'them'}), got {quoted_path(root)}{where}, where "
         f"{'a file' if one else 'files'} of it {'is' if one else 'are'} {state}: "
         f"{'; '.join(said)}; {how_to_replace(files[0][0])}"
     )

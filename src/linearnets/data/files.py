@@ -75,6 +75,7 @@ __all__ = [
     "NotFoundError",
     "UnsearchableFolderError",
     "current_file",
+    "debian_folder_around",
     "find_fashion_mnist",
     "folder_above",
     "how_to_replace",
@@ -200,6 +201,17 @@ def is_debian_folder(folder: str | Path) -> bool:
     :func:`in_debian_package`): a folder of the user's own holding a link to one of its files is
     not."""
     return _same_folder(Path(folder), DEBIAN_DIR) or _same_folder(Path(folder), _debian_dir())
+
+
+def debian_folder_around(path: str | Path) -> Path | None:
+    """Return the Debian package's folder where ``path`` is it or lies inside it once links are
+    followed (its ``FashionMNIST/raw``, which the search reads as the package's, or a link to
+    either), told as :func:`is_debian_folder` tells it; ``None`` elsewhere."""
+    real = Path(os.path.realpath(path))
+    for folder in (DEBIAN_DIR, _debian_dir()):
+        if folder is not None and any(_same_folder(p, folder) for p in (real, *real.parents)):
+            return folder
+    return None
 
 
 def _same_folder(folder: Path, other: Path | None) -> bool:
