@@ -2852,7 +2852,14 @@ def test_a_file_missing_from_the_package_s_folder_is_told_to_reinstall_not_downl
 
 @pytest.mark.parametrize(
     "through",
-    ["the folder", "a link to it", "its FashionMNIST/raw", "a link to that", "a folder in it"],
+    [
+        "the folder",
+        "a link to it",
+        "its FashionMNIST/raw",
+        "a link to that",
+        "a folder in it",
+        "its FashionMNIST",
+    ],
 )
 @pytest.mark.parametrize("gone", ["all four files", "the test files", "the folder"])
 def test_a_package_folder_without_its_files_is_told_to_reinstall_not_downloaded(
@@ -2875,7 +2882,11 @@ def test_a_package_folder_without_its_files_is_told_to_reinstall_not_downloaded(
         tiny.write(package)
         for name in (THIRD, "t10k-labels-idx1-ubyte"):
             (package / f"{name}.gz").unlink()
-    inside = {"its FashionMNIST/raw": "FashionMNIST/raw", "a folder in it": "sub"}
+    inside = {
+        "its FashionMNIST/raw": "FashionMNIST/raw",
+        "a folder in it": "sub",
+        "its FashionMNIST": "FashionMNIST",  # was told "pass root=PKG", then to reinstall
+    }
     inside["a link to that"] = inside["its FashionMNIST/raw"]
     root = package / inside.get(through, "")
     if through.startswith("a link"):

@@ -169,6 +169,11 @@ def _refuse_dataset_folder(root: Path, dest: Path, names: dict[str, tuple[int, s
     """
     if _named(root)[1] != "FashionMNIST":
         return
+    package = debian_folder_around(root)
+    if package is not None and any(current_file(package, n) is None for n in names):
+        # the Debian package's FashionMNIST, its files gone: told "pass root=PKG", that was then
+        # refused, told to reinstall the package, which _defects tells at once
+        return
     raw = root / "raw"
     held = sum(current_file(raw, n) is not None for n in names)
     beside = ""
