@@ -51,6 +51,7 @@ _EXPORTS: dict[str, str] = {
     "evaluate": "linearnets.training.loop",
     "fit": "linearnets.training.loop",
     "History": "linearnets.training.loop",
+    "history_of": "linearnets.training.history",
     "EpochMetrics": "linearnets.training.loop",
     # what fit shows while it trains: callbacks (printing, live curves)
     "Callback": "linearnets.training.callbacks",
@@ -121,6 +122,7 @@ if TYPE_CHECKING:
     from linearnets.training.callbacks import ConsoleLogger as ConsoleLogger
     from linearnets.training.callbacks import CurvesCallback as CurvesCallback
     from linearnets.training.guard import DivergenceGuard as DivergenceGuard
+    from linearnets.training.history import history_of as history_of
     from linearnets.training.loop import EpochMetrics as EpochMetrics
     from linearnets.training.loop import History as History
     from linearnets.training.loop import evaluate as evaluate

@@ -103,3 +103,31 @@ def test_history_rows_build_every_epoch_appended_since_the_last_call() -> None:
     assert [(r["epoch"], r["train_loss"]) for r in rows.rows()] == [
         (e, 1.0 / e) for e in range(1, 6)
     ]
+
+
+def test_history_of_reads_the_finished_epochs_fit_handed_the_stop() -> None:
+    """fit's Ctrl-C holds the epochs done as .history (the oracle: the attribute itself, and the
+    epoch count the callback saw); history_of returns it typed, and None for any other."""
+    import torch
+    from torch import nn
+
+    import linearnets as ln
+
+    class StopInSecondEpoch(ln.Callback):
+        def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
+            if metrics.epoch == 2:
+                raise KeyboardInterrupt
+
+    torch.manual_seed(0)
+    net = nn.Linear(3, 2)
+    batches = [(torch.randn(4, 3), torch.tensor([0, 1, 1, 0]))]
+    with pytest.raises(KeyboardInterrupt) as info:
+        ln.fit(net, batches, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 5,
+               callbacks=[StopInSecondEpoch()])  # fmt: skip
+    got = ln.history_of(info.value)
+    assert got is info.value.history  # type: ignore[attr-defined]
+    assert got is not None and [m.epoch for m in got.epochs] == [1, 2]
+    assert ln.history_of(ValueError("no fit")) is None
+    own = ValueError("a history of its own")
+    own.history = "mine"  # type: ignore[attr-defined]
+    assert ln.history_of(own) is None

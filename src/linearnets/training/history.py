@@ -7,7 +7,7 @@ from typing import Any
 
 from linearnets.errors import UsageError
 
-__all__ = ["EpochMetrics", "History", "HistoryRows"]
+__all__ = ["EpochMetrics", "History", "HistoryRows", "history_of"]
 
 
 @dataclass(frozen=True)
@@ -128,3 +128,28 @@ class HistoryRows:
         if epochs:
             self._last = epochs[-1]
         return self._rows
+
+
+def history_of(exc: BaseException) -> History | None:
+    """Return the history of the finished epochs that ``fit`` (or ``train_ch3``) handed ``exc``,
+    the error or Ctrl-C that stopped it, as its ``.history``; ``None`` where it holds none.
+
+    ``exc.history`` reads the same at run time, but a type checker knows no such attribute of a
+    ``KeyboardInterrupt`` or a ``ValueError`` (``mypy``: "has no attribute"); this is typed::
+
+        try:
+            history = ln.fit(net, train_iter, loss, updater, 10)
+        except KeyboardInterrupt as stop:
+            history = ln.history_of(stop)  # History | None
+
+    Args:
+        exc: any exception; one ``fit`` raised holds the epochs done before it.
+
+    Returns:
+        The :class:`History`, or ``None`` for an exception without one (or whose ``history`` is
+        something else, an attribute of its own).
+
+    See D2L §3.6.6.
+    """
+    history = getattr(exc, "history", None)
+    return history if isinstance(history, History) else None
