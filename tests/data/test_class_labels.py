@@ -361,10 +361,11 @@ def test_classes_counted_in_y_and_y_test_together_are_not_told_to_renumber(
     assert both.max() + 1 == 120_000  # renumbered together: still more than 100000 classes
     X = np.ones((60_000, 1), np.float32)
     path = _write(tmp_path, X=X, y=y, X_test=X, y_test=y_test)
-    name = "y_test" if split == "y-then-y_test" else "y"
+    name, other = ("y_test", "y") if split == "y-then-y_test" else ("y", "y_test")
     assert _refusal(path).endswith(
-        f"got the label 119999 in {name} among 120000 distinct labels; merge classes, or keep "
-        "the examples of at most 100000 of them: renumbering gives as many classes"
+        f"got the label 119999 in {name} among 120000 distinct labels in {name} and {other} "
+        "together; merge classes, or keep the examples of at most 100000 of them: renumbering "
+        "gives as many classes"
     )
 
 

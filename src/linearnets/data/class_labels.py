@@ -80,6 +80,11 @@ def class_labels(
     # take the limit itself past its range ("overflow encountered in cast")
     if array.max().item() >= MAX_CLASSES:
         distinct = _distinct(array, together)
+        both = (
+            f" in {name} and {'y_test' if name == 'y' else 'y'} together"
+            if distinct > len(np.unique(array))
+            else ""
+        )
         # renumbering helps only labels spread out: 0..200000 renumbered are themselves
         fix = (
             f"relabel them as 0..C-1, e.g. with {renumbering(test_set)}"
@@ -90,7 +95,7 @@ def class_labels(
         raise DatasetError(
             f"{shown_path(path)}: labels must be class indices 0..C-1 with C at most "
             f"{MAX_CLASSES}, got the label {array.max().item()!r} in {name} among "
-            f"{distinct} distinct labels; {fix}"
+            f"{distinct} distinct labels{both}; {fix}"
         )
     return torch.from_numpy(array.astype(np.int64))
 
