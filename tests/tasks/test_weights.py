@@ -556,6 +556,35 @@ def test_a_linreg_run_s_folder_is_said_to_keep_no_model_pt(
     )
 
 
+@pytest.mark.parametrize("impl", ["analytic", "scratch"])
+def test_a_softmax_model_pt_copied_into_a_linreg_run_s_folder_is_refused_as_that(
+    tmp_path: Path, impl: str
+) -> None:
+    """The linreg run's results.json says impl 'scratch', a softmax impl's name too: another
+    impl's model.pt was told "put back the run's own model.pt, or re-run training", neither of
+    which gives a linear-regression run one, and a 'scratch' one loaded silently."""
+    import linearnets as ln
+
+    source = _softmax_run(tmp_path)
+    if impl != "analytic":
+        (source / "model.pt").unlink()
+        ln.resume_softmax(source, impl=impl, force=True, epochs=2)
+    assert torch.load(source / "model.pt", weights_only=True)["impl"] == impl  # the oracle
+    run = tmp_path / "linreg"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=100, out=run))
+    assert json.loads((run / "results.json").read_text())["impl"] == "scratch"
+    (run / "model.pt").write_bytes((source / "model.pt").read_bytes())
+    with pytest.raises(UsageError) as info:
+        load_trained(run)
+    assert str(info.value) == (
+        f"run_dir must be a softmax run's folder, got {str(run)!r}, which holds a "
+        "linear-regression run (its config.json is of task 'linreg'): such a run keeps no "
+        f"model.pt, so {run / 'model.pt'} was put there from another run; pass the folder of "
+        "the 'linearnets softmax' run it came from, or move it there"
+    )
+    assert load_trained(source)[1]["impl"] == impl  # the fix: the folder it came from
+
+
 @pytest.mark.parametrize("key", ["Task", "tsak"])
 def test_a_linreg_run_whose_task_key_is_misspelt_is_still_said_to_keep_no_model_pt(
     tmp_path: Path, key: str

@@ -1,5 +1,5 @@
 """Why a run folder holds no ``model.pt``, and how to get one: wait, resume, train again or pick
-another run."""
+another run; and a linear-regression run's folder, which holds none of its own."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from linearnets._fs import read_refusal
 from linearnets._json import loads_shallow
 from linearnets._shell import shell_word
-from linearnets._text import counted, quoted_path
+from linearnets._text import counted, quoted_path, shown_path
 from linearnets.errors import UsageError
 from linearnets.path_checks import link_target
 from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE, WEIGHTS_FILE
@@ -17,7 +17,7 @@ from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE, WEIGHTS_FILE
 if TYPE_CHECKING:
     from linearnets.training.checkpoint import Checkpoint
 
-__all__ = ["no_weights"]
+__all__ = ["no_weights", "refuse_linreg_folder"]
 
 
 def no_weights(run_dir: Path) -> UsageError:
@@ -169,6 +169,22 @@ def _without(weights: Path) -> str:
     return (
         f"whose {WEIGHTS_FILE} is {kind} (to {target}): restore the file it points to, or replace "
         "the link as follows"
+    )
+
+
+def refuse_linreg_folder(run_dir: Path) -> None:
+    """Refuse ``run_dir``, a linear-regression run's folder that holds a ``model.pt`` (none of its
+    own: another run's, copied in). Its results.json's impl ('scratch', 'concise') was read as a
+    softmax run's, and another impl's model.pt told to be put back, or re-trained, neither of
+    which gives a linear-regression run one; one of the same impl loaded silently."""
+    linreg = _linreg_source(run_dir)
+    if linreg is None:
+        return
+    raise UsageError(
+        f"run_dir must be a softmax run's folder, got {quoted_path(run_dir)}, which holds a "
+        f"linear-regression run (its {linreg} is of task 'linreg'): such a run keeps no "
+        f"{WEIGHTS_FILE}, so {shown_path(run_dir / WEIGHTS_FILE)} was put there from another run; "
+        "pass the folder of the 'linearnets softmax' run it came from, or move it there"
     )
 
 

@@ -21,7 +21,7 @@ from linearnets.inference import expect_pixels
 from linearnets.models.factory import softmax_net
 from linearnets.models.scratch import SoftmaxRegressionScratch
 from linearnets.path_checks import link_target
-from linearnets.tasks.missing_weights import no_weights
+from linearnets.tasks.missing_weights import no_weights, refuse_linreg_folder
 from linearnets.tasks.weights_checks import check_own_run, check_payload, recreate_fix
 from linearnets.training.checkpoint import check_crcs, load_failure
 from linearnets.training.checkpoint_write import save_run_file
@@ -115,6 +115,7 @@ def load_trained(
         )
     if not path.is_file():
         raise no_weights(run_dir)
+    refuse_linreg_folder(run_dir)  # its results.json's 'scratch' is no softmax run's impl
     payload = _read_payload(path)
     if "pixels" not in payload:  # written before it was recorded: every Fashion-MNIST run scaled
         classes = payload.get("classes")
