@@ -404,20 +404,29 @@ def test_one_output_per_example_as_1d_is_told_to_give_one_score_per_class(
 
 
 @pytest.mark.parametrize(
-    "y", [torch.tensor([0, 5, 1]), torch.tensor([[0], [5], [1]])], ids=["labels", "column"]
+    ("torchs", "y"),
+    [
+        (F.cross_entropy, torch.tensor([0, 5, 1])),
+        (F.cross_entropy, torch.tensor([[0], [5], [1]])),
+        (F.nll_loss, torch.tensor([0, 5, 1])),
+        (F.nll_loss, torch.tensor([0, 5, 1], dtype=torch.int32)),
+        (F.nll_loss, torch.tensor([0, 1, 1], dtype=torch.bool)),
+    ],
+    ids=["labels", "column", "nll-labels", "nll-int32", "nll-bool"],
 )
 def test_torchs_cross_entropy_in_a_loss_of_ones_own_on_a_1d_output_is_named_by_its_words(
-    y: torch.Tensor,
+    torchs: Callable[..., torch.Tensor], y: torch.Tensor
 ) -> None:
-    """A function around F.cross_entropy is not known as a class loss: its RuntimeError
-    ("... target with class probabilities, got Long", "0D or 1D target tensor expected") was
+    """A function around F.cross_entropy or F.nll_loss is not known as a class loss: its error
+    ("... target with class probabilities, got Long", "0D or 1D target tensor expected"; NLL's
+    "For 1D input, 1D target must have size 1", "expected target dtype to be Long or Byte") was
     re-raised with a note of the inputs alone."""
 
     def my_ce(o: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        return F.cross_entropy(o, t, reduction="none")
+        return torchs(o, t, reduction="none")
 
     y_hat = torch.zeros(3)
-    with pytest.raises(RuntimeError) as raised:  # the oracle: torch's words
+    with pytest.raises((RuntimeError, ValueError)) as raised:  # the oracle: torch's words
         my_ce(y_hat, y)
     with pytest.raises(UsageError) as info:
         raise_loss_error(my_ce, y_hat, y, raised.value)

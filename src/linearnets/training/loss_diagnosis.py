@@ -52,8 +52,14 @@ REGRESSION_LOSSES = (nn.MSELoss, nn.L1Loss, nn.SmoothL1Loss, nn.HuberLoss)
 # torch's cross-entropy and NLL refusing float targets that are not probabilities (B, C)
 _WANTS_LABELS = "expected target dtype to be Long"
 # torch's cross-entropy given a 1-d output, one example's scores to it, with labels (B,) of its
-# shape (taken as class probabilities) or (B, 1)
-_WANTS_SCORES = ("target with class probabilities", "0D or 1D target tensor expected")
+# shape (taken as class probabilities) or (B, 1); its NLL loss, with labels (B,) (int64; int32
+# and bool are told _WANTS_LABELS)
+_WANTS_SCORES = (
+    "target with class probabilities",
+    "0D or 1D target tensor expected",
+    "1D target must have size 1",
+    _WANTS_LABELS,
+)
 
 
 def computes_as(loss: Loss | None, kinds: tuple[type[nn.Module], ...]) -> bool:
