@@ -56,7 +56,7 @@ def test_same_seed_same_output(capsys: pytest.CaptureFixture[str], impl: str) ->
             r"pass e\.g\. --num-examples 1000",
         ),
         (["--impl", "fast"], r"argument --impl: invalid choice: 'fast'"),
-        (["--seed", "-1"], r"argument --seed: must be a non-negative integer"),
+        (["--seed", "-1"], r"argument --seed: must be an integer from 0 to 2147483647, got -1"),
         (["--noise-std", "inf"], r"argument --noise-std: must be a finite number >= 0, got inf"),
         (["--lr", "inf"], r"argument --lr: must be a finite number > 0, got inf"),
     ],

@@ -533,10 +533,11 @@ BAD_INPUT = [
         UsageError,
         r"y must be 1-dimensional \(B,\).*y\.argmax\(dim=1\) \(one-hot rows to class indices\)",
     ),
-    (  # logits (B,) where (B, C) is expected
+    (  # logits (B,) where (B, C) is expected: one score per example, the book's X @ w
         lambda: cross_entropy_logits(torch.zeros(4), torch.tensor([0, 1, 2, 0])),
         UsageError,
-        r"O must be 2-dimensional",
+        r"^a classifier's output must be scores of shape \(B, C\), one per class, got shape "
+        r"\(4,\) for 4 labels: .*or a weight W of shape \(d, C\), not a vector \(d,\)$",
     ),
     (  # arguments swapped
         lambda: cross_entropy_logits(torch.tensor([0, 1, 2, 0]), _logits()),
