@@ -1052,6 +1052,28 @@ def test_a_run_whose_checkpoint_finds_the_disk_full_gives_the_resume_of_its_fold
     assert _last_json(capsys.readouterr().out)["epochs"] == 3
 
 
+@pytest.mark.parametrize("how", ["new run", "resume"])
+def test_a_diverged_linreg_run_names_its_folder_in_json(
+    how: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """linreg's divergence after an epoch was kept gave no run_dir, where softmax's gives it: the
+    folder stays (the oracle: its checkpoint), and a script found it in the message's words."""
+    run = tmp_path / "run"
+    if how == "new run":  # lr 1.8 blows up in epoch 4 of the book's data, 3 epochs kept
+        argv = ["linreg", "--lr", "1.8", "--epochs", "5", "--out", str(run), "--json"]
+    else:
+        assert main(["linreg", "--epochs", "5", "--out", str(run)]) == 0
+        argv = ["linreg", "--resume", str(run), "--epochs", "7", "--lr", "10", "--force", "--json"]
+    capsys.readouterr()
+    assert main(argv) == 1
+    out, err = capsys.readouterr()
+    error = _last_json(out)
+    assert (error["error_type"], error["run_dir"]) == ("DivergenceError", str(run))
+    assert error["error"] == _error_text(err, "linreg")
+    assert (run / "checkpoint.pt").is_file()
+    assert f"is kept in {run} (continue it with a smaller lr: " in error["error"]
+
+
 def test_a_diverged_run_names_its_folder_in_json(
     blobs_npz: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

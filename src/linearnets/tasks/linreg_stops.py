@@ -52,7 +52,8 @@ def diverged(
     takes back (:func:`~linearnets.tasks.resume_diverged.forced_put_back`): the resume names them,
     else it would train at the earlier values. The lr named is the one ``exc`` advises
     (:attr:`~linearnets.errors.DivergenceError.lr`), else the guard's smaller one: never one the
-    message says would diverge."""
+    message says would diverge. The folder kept is named for ``--json`` (``run_dir``), as
+    softmax's divergence names it: a script found it in the message's words alone."""
     where = f"the checkpoint of epoch {kept} is kept in {shown_path(run_dir)}"
     advised = smaller_lr(lr) if exc.lr is None else exc.lr
     again = resume_call("linreg", run_dir, forced or {}, lr=advised, force=True)
@@ -65,6 +66,7 @@ def diverged(
         )
     stopped = DivergenceError(f"{exc}; {where}")
     stopped.resumable, stopped.grew, stopped.lr = exc.resumable, exc.grew, exc.lr
+    stopped.run_dir = run_dir  # type: ignore[attr-defined]
     return stopped
 
 
