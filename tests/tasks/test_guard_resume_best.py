@@ -225,3 +225,48 @@ def test_a_checkpoint_without_its_data_since_takes_it_from_config_json(tmp_path:
     ckpt = load_checkpoint(path)
     assert ckpt.extra["guard"]["best"][1] >= 4
     assert ckpt.extra["data_since"] == 3
+
+
+def test_a_forced_resume_onto_noisier_data_takes_its_start_from_the_new_data(
+    tmp_path: Path,
+) -> None:
+    """At batch 1 and lr 0.3 the noise-free run's start, over its first 70 examples, fell to
+    0.8373 as it learned; forced onto noise 10, whose losses sit at 50-400 at that lr, the resume
+    was stopped at "94.71, more than 100× its starting value 0.8373", where the same settings from
+    the start (the oracle) train to the end. Its start is now the new data's, as a run trained
+    unguarded and resumed guarded takes it: the untrained model's loss on their first batches."""
+    settings = {"batch_size": 1, "lr": 0.3}
+    fresh = run_linreg(LinregConfig(noise_std=10.0, epochs=6, **settings))
+    assert len(fresh.history.epochs) == 6  # the oracle: no blow-up on these data at this lr
+    out = tmp_path / "n0"
+    run_linreg(LinregConfig(noise_std=0.0, epochs=3, out=out, **settings))
+    old_start = load_checkpoint(out / "checkpoint.pt").extra["guard"]["start_loss"]
+    assert old_start < 1.0
+    result = resume_linreg(out, noise_std=10.0, epochs=6, force=True)
+    assert len(result.history.epochs) == 6
+    unguarded = tmp_path / "unguarded"  # the same start, seeded where no guard state is kept
+    run_linreg(LinregConfig(noise_std=0.0, epochs=3, out=unguarded, guard=False, **settings))
+    resume_linreg(unguarded, noise_std=10.0, epochs=4, force=True, guard=True)
+    start = load_checkpoint(out / "checkpoint.pt").extra["guard"]["start_loss"]
+    assert start == load_checkpoint(unguarded / "checkpoint.pt").extra["guard"]["start_loss"]
+    assert start > 10 * old_start  # 64.28 against 0.8373
+
+
+def test_a_forced_resume_of_softmax_onto_noisier_data_takes_its_start_from_the_new_data(
+    tmp_path: Path,
+) -> None:
+    """The same for softmax: a forced new --data file's start is the untrained model's on it,
+    as a run trained unguarded and resumed guarded takes it, not the old file's."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 4)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    np.savez(tmp_path / "small.npz", X=X, y=y)
+    np.savez(tmp_path / "large.npz", X=X * 3, y=1 - y)  # other losses at the start
+    runs = {}
+    for guarded in (True, False):
+        out = runs[guarded] = tmp_path / f"guarded-{guarded}"
+        run_softmax(SoftmaxConfig(data=tmp_path / "small.npz", epochs=1, plot="none", out=out,
+                                  guard=guarded))  # fmt: skip
+        resume_softmax(out, data=tmp_path / "large.npz", epochs=2, force=True, guard=True)
+    starts = [load_checkpoint(runs[g] / "checkpoint.pt").extra["guard"]["start_loss"] for g in (True, False)]  # fmt: skip
+    assert starts[0] == starts[1]

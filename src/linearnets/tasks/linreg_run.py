@@ -239,7 +239,10 @@ def _train_setup(
         history = checkpoint_history(ckpt)
         # the epochs on the current data: an old checkpoint's lowest epoch loss is theirs
         current = History([m for m in history.epochs if m.epoch > data_since])
-        if guard is not None and not ckpt.extra.get("guard"):  # trained with guard=False so far
+        # trained with guard=False so far, or forced onto other data, whose start the old one is
+        # not (noise 0 → 10 at lr 0.3, batch 1: "94.71, more than 100× its starting value
+        # 0.8373", the old data's, where a run on the new data from its start trains on)
+        if guard is not None and (new_data or not ckpt.extra.get("guard")):
             # before the states: the untrained model, its batches (the generators then loaded)
             seed_guard_start(
                 guard,
@@ -358,7 +361,7 @@ def _restore(
             setup.updater.load_state_dict(ckpt.optimizer_state)
         setup.gens.load_state_dict(ckpt.generators_state["run"])
         set_global_rng_state(ckpt.generators_state["global"])
-        if guard is not None and ckpt.extra.get("guard"):
+        if guard is not None and ckpt.extra.get("guard") and not new_data:  # (new: seeded)
             guard.load_state_dict(ckpt.extra["guard"], new_data=new_data, history=history)
     except (RuntimeError, KeyError, TypeError, ValueError, UsageError) as exc:
         reason = " ".join(str(exc).split())[:200]

@@ -291,9 +291,10 @@ def _resume(
     if data is not None:
         changed["data_sha256"] = data
     guard_state = ckpt.extra.get("guard")
-    if not guard_state and ckpt.epoch < new.epochs:  # trained with guard=False so far
-        guard_state = _guard_from_start(exp)  # before the states: the untrained model, its batches
     new_data = _new_data(changed, trained=ckpt.extra.get("data_sha256"), now=exp.data_sha256)
+    # trained with guard=False so far, or forced onto other data, whose start the old data's is not
+    if (new_data or not guard_state) and ckpt.epoch < new.epochs:
+        guard_state = _guard_from_start(exp)  # before the states: the untrained model, its batches
     # the epoch the checkpoint's data were used after: its own record, else config.json's
     since = data_since(
         ckpt.extra.get("data_since"), saved.get("resumes", []), epoch=ckpt.epoch, keys=_DATA_KEYS
