@@ -19,6 +19,19 @@ if [ $# -gt 1 ] || { [ -n "$extra" ] && [ "$extra" != dev ]; }; then
     exit 2
 fi
 
+# another linearnets first on PYTHONPATH (another checkout's src): the commands ran that copy's code,
+# `make test` tested it, and each setup installed this one again (8 s) to no avail, without a word
+here_src="$(realpath src)"
+IFS=: read -r -a python_path <<< "${PYTHONPATH:-}"
+for entry in "${python_path[@]}"; do
+    [ -n "$entry" ] && [ -f "$entry/linearnets/__init__.py" ] || continue
+    [ "$(realpath "$entry")" != "$here_src" ] || break  # this checkout's first: the others unread
+    echo "setup: PYTHONPATH puts another linearnets first ($entry/linearnets), whose code the" \
+        "commands would run instead of this checkout's ($here_src); unset PYTHONPATH, or remove" \
+        "that folder from it, and run the same command again" >&2
+    exit 1
+done
+
 # Python >= 3.10 (pyproject's requires-python): said plainly, before pip would blame torch's versions.
 # Checked where PYTHON= is given, and before a venv is made with it: a working venv is kept without
 # it (a python3 on PATH older than the venv's refused a set-up clone)

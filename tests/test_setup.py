@@ -41,6 +41,37 @@ def test_an_unknown_argument_is_refused_before_anything_is_installed(
     assert not (tmp_path / "venv").exists()
 
 
+def test_another_linearnets_first_on_pythonpath_is_refused_before_anything_is_installed(
+    tmp_path: Path,
+) -> None:
+    """Another checkout's src on PYTHONPATH: the commands ran its code (the oracle: the import
+    Python makes with that PYTHONPATH), `make test` tested it, and each setup reinstalled this
+    one to no avail, without a word. This checkout's own src before it is left alone."""
+    other = tmp_path / "other" / "src"
+    (other / "linearnets").mkdir(parents=True)
+    (other / "linearnets" / "__init__.py").write_text("")
+    found = subprocess.run(
+        [sys.executable, "-c", "import linearnets; print(linearnets.__file__)"],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(other)},
+    )  # fmt: skip
+    assert found.stdout.strip() == str(other / "linearnets" / "__init__.py")
+    env = {**os.environ, "VENV": str(tmp_path / "venv"), "PYTHONPATH": f"/nowhere:{other}"}
+    done = subprocess.run(["bash", str(SETUP)], capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 1
+    here = SETUP.parents[1] / "src"
+    assert done.stderr == (
+        f"setup: PYTHONPATH puts another linearnets first ({other}/linearnets), whose code the "
+        f"commands would run instead of this checkout's ({here}); unset PYTHONPATH, or remove "
+        "that folder from it, and run the same command again\n"
+    )
+    assert not (tmp_path / "venv").exists()
+    # this checkout's first: no refusal; the next check, of a Python that is no command, says its own
+    env.update(PYTHONPATH=f"{here}:{other}", PYTHON=str(tmp_path / "python3"))
+    done = subprocess.run(["bash", str(SETUP)], capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 1
+    assert done.stderr.startswith("setup: linearnets needs Python 3.10 or later, got 'no such ")
+
+
 def test_a_python_before_3_10_is_named_before_pip_would_blame_torch(tmp_path: Path) -> None:
     old = tmp_path / "python3.9"  # answers --version as Debian bullseye's python3 does
     old.write_text('#!/bin/sh\n[ "$1" = --version ] && echo "Python 3.9.18" && exit 0\nexit 1\n')
