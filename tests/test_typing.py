@@ -75,11 +75,13 @@ def epochs_as_documented(net: torch.nn.Module, batches: list[tuple[torch.Tensor,
     h = fit(net, batches, loss, updater, np.int64(2), start_epoch=np.int64(1))  # they were int only
     fit(net, batches, loss, updater, torch.tensor(3), start_epoch=torch.tensor(2), history=h)
     fit(net, batches, loss, updater, 2.0)  # E: arg-type
+    kept: ln.History | None  # as history_of's docstring has it
     try:
-        fit(net, batches, loss, updater, 2)
+        kept = fit(net, batches, loss, updater, 2)
     except KeyboardInterrupt as stop:
         stop.history  # E: attr-defined
         reveal_type(ln.history_of(stop))  # R: linearnets.training.history.History | None
+        kept = ln.history_of(stop)
 MetricsWriter("runs/a")  # a str, as every other path parameter takes
 reveal_type(d2l.np.arange(3))  # R: numpy.ndarray
 """,

@@ -131,3 +131,52 @@ def test_history_of_reads_the_finished_epochs_fit_handed_the_stop() -> None:
     own = ValueError("a history of its own")
     own.history = "mine"  # type: ignore[attr-defined]
     assert ln.history_of(own) is None
+
+
+def test_history_of_refuses_what_is_no_exception() -> None:
+    """It returned None for a string, as for an exception fit handed no history."""
+    import linearnets as ln
+    from linearnets.errors import UsageTypeError
+
+    with pytest.raises(UsageTypeError) as info:
+        ln.history_of("stop")  # type: ignore[arg-type]
+    assert str(info.value) == (
+        "exc must be an exception (the one fit raised), got 'stop'; pass the exception "
+        "caught: except KeyboardInterrupt as stop: ln.history_of(stop)"
+    )
+
+
+def test_a_stop_of_yours_whose_history_cannot_be_set_comes_out_of_fit_as_it_was() -> None:
+    """A KeyboardInterrupt subclass with a read-only history property, raised by a callback, came
+    out of fit as an AttributeError (keep_history assigned it bare); a ValueError subclass alike
+    was handed through (the oracle)."""
+    import torch
+    from torch import nn
+
+    import linearnets as ln
+
+    class MyStop(KeyboardInterrupt):
+        @property
+        def history(self) -> str:
+            return "mine"
+
+    class MyError(ValueError):
+        @property
+        def history(self) -> str:
+            return "mine"
+
+    for kind in (MyError, MyStop):
+
+        class Stop(ln.Callback):
+            def __init__(self, raised: type[BaseException]) -> None:
+                self.raised = raised
+
+            def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
+                raise self.raised()
+
+        net = nn.Linear(3, 2)
+        batches = [(torch.randn(4, 3), torch.tensor([0, 1, 1, 0]))]
+        with pytest.raises(kind) as info:
+            ln.fit(net, batches, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1),
+                   2, callbacks=[Stop(kind)])  # fmt: skip
+        assert type(info.value) is kind and ln.history_of(info.value) is None

@@ -63,7 +63,8 @@ def keep_history(exc: KeyboardInterrupt, history: History) -> None:
     note at its bottom, and none on Python 3.10), naming where the uncaught exception is kept.
     """
     done = len(history.epochs)
-    exc.history = history  # type: ignore[attr-defined]
+    with contextlib.suppress(AttributeError, TypeError):  # __slots__, or a read-only property
+        exc.history = history  # type: ignore[attr-defined]
     one_line_in_ipython(
         exc,
         f"{FIT_STOP_NOTE} {done} finished epoch(s); the model keeps the weights of its "

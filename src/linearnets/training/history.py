@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from linearnets.errors import UsageError
+from linearnets.errors import UsageError, UsageTypeError
 
 __all__ = ["EpochMetrics", "History", "HistoryRows", "history_of"]
 
@@ -137,19 +137,31 @@ def history_of(exc: BaseException) -> History | None:
     ``exc.history`` reads the same at run time, but a type checker knows no such attribute of a
     ``KeyboardInterrupt`` or a ``ValueError`` (``mypy``: "has no attribute"); this is typed::
 
+        history: ln.History | None
         try:
             history = ln.fit(net, train_iter, loss, updater, 10)
         except KeyboardInterrupt as stop:
-            history = ln.history_of(stop)  # History | None
+            history = ln.history_of(stop)  # None where fit handed it none
 
     Args:
-        exc: any exception; one ``fit`` raised holds the epochs done before it.
+        exc: any exception (a ``BaseException``); one ``fit`` raised holds the epochs done before
+            it.
 
     Returns:
         The :class:`History`, or ``None`` for an exception without one (or whose ``history`` is
         something else, an attribute of its own).
 
+    Raises:
+        UsageTypeError: ``exc`` is no exception (``history_of("stop")`` returned ``None``).
+
     See D2L §3.6.6.
     """
+    if not isinstance(exc, BaseException):
+        from linearnets.validation import describe
+
+        raise UsageTypeError(
+            f"exc must be an exception (the one fit raised), got {describe(exc)}; pass the "
+            "exception caught: except KeyboardInterrupt as stop: ln.history_of(stop)"
+        )
     history = getattr(exc, "history", None)
     return history if isinstance(history, History) else None
