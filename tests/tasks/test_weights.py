@@ -585,6 +585,29 @@ def test_a_softmax_model_pt_copied_into_a_linreg_run_s_folder_is_refused_as_that
     assert load_trained(source)[1]["impl"] == impl  # the fix: the folder it came from
 
 
+def test_a_softmax_run_s_folder_holding_a_linreg_config_json_names_config_json_as_the_copy(
+    tmp_path: Path,
+) -> None:
+    """fc7400e1 read the folder as a linear-regression run's by its config.json alone, and told
+    its own model.pt to go back to "the folder it came from", itself; the checkpoint and model.pt
+    are a softmax run's (the oracle: predict's refusal of the same folder names config.json)."""
+    import linearnets as ln
+
+    run = _softmax_run(tmp_path)
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=100, out=tmp_path / "linreg"))
+    (run / "config.json").write_bytes((tmp_path / "linreg" / "config.json").read_bytes())
+    with pytest.raises(UsageError) as info:
+        load_trained(run)
+    assert str(info.value) == (
+        f"{run / 'config.json'} is a linear-regression run's (task 'linreg'), but model.pt beside "
+        "it holds a softmax model and checkpoint.pt a softmax run: config.json was copied from "
+        "another run; put back the run's own config.json, or delete it (predict reads only its "
+        "data and data_dir, and draws without it)"
+    )
+    (run / "config.json").unlink()  # the fix
+    assert load_trained(run)[1]["impl"] == "analytic"
+
+
 @pytest.mark.parametrize("key", ["Task", "tsak"])
 def test_a_linreg_run_whose_task_key_is_misspelt_is_still_said_to_keep_no_model_pt(
     tmp_path: Path, key: str

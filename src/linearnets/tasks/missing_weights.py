@@ -180,6 +180,13 @@ def refuse_linreg_folder(run_dir: Path) -> None:
     linreg = _linreg_source(run_dir)
     if linreg is None:
         return
+    if linreg == CONFIG_FILE:  # or its config.json the copy, beside a softmax run's own files
+        from linearnets.tasks.resume_saved import copied_config
+
+        saved = loads_shallow((run_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+        copied = copied_config(run_dir, saved, reader="predict")
+        if copied is not None:  # predict's refusal: put back the run's own, or delete it
+            raise copied
     raise UsageError(
         f"run_dir must be a softmax run's folder, got {quoted_path(run_dir)}, which holds a "
         f"linear-regression run (its {linreg} is of task 'linreg'): such a run keeps no "
