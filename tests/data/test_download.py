@@ -2583,6 +2583,28 @@ def test_an_installed_package_whose_files_are_gone_is_told_to_reinstall_when_mir
     )
 
 
+def test_a_package_folder_dpkg_does_not_list_missing_files_is_no_copy_to_read_when_mirrors_fail(
+    unresolvable: str, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The package's folder copied into an image without dpkg's record, two of its files gone:
+    with the file that failed there, the advice said the package "is installed here, with the
+    files in PKG: they are read from there ..., or copy the four files from there", two of
+    which are not; the ways without it are given."""
+    from .conftest import _DEBIAN_DIR_LOOKUP
+
+    pkg = tmp_path / "pkg"
+    monkeypatch.setattr(files, "_dpkg_dir", lambda: None)  # no dpkg record
+    monkeypatch.setattr(files, "_debian_dir", _DEBIAN_DIR_LOOKUP)  # no_debian's undone
+    monkeypatch.setattr(files, "DEBIAN_DIR", pkg)  # the folder found by its path
+    tiny.write(pkg)
+    (pkg / f"{THIRD}.gz").unlink()
+    (pkg / "t10k-labels-idx1-ubyte.gz").unlink()
+    with pytest.raises(DatasetError) as info:
+        _get(tmp_path / "root", tiny, [unresolvable])
+    assert str(info.value).endswith(f"; {mirror_order.NO_NETWORK_FIX}"), str(info.value)
+    assert f"with the files in {pkg}" not in str(info.value)
+
+
 def test_a_file_under_another_s_name_in_a_folder_that_cannot_be_written_is_named_without_a_fix(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -19,7 +19,7 @@ from linearnets._fs import fsync_dir
 from linearnets._text import shown_path
 from linearnets.data import files
 from linearnets.data.fetch import LocalFileError, try_mirror
-from linearnets.data.folder_contents import current_file
+from linearnets.data.folder_contents import FASHION_MNIST_FILES, current_file
 from linearnets.data.mirror_ranks import (
     ANSWERED_FIX,
     CERTIFICATE_FIX,
@@ -61,12 +61,14 @@ def _offline_ways(name: str, expected: tuple[int, str], dest: Path) -> str:
     """Return how to get the file ``name`` without a download: where the Debian package is installed
     here and holds it, from there (installing it again, or from another machine, would not help);
     where it is installed but any of its four files is gone (``name`` or another: no copy of the
-    four to read or copy), its reinstall, naming them (a plain install does nothing)."""
+    four to read or copy), its reinstall, naming them (a plain install does nothing). A package
+    folder that dpkg does not list (copied into an image) and that lacks any of the four is no
+    copy to read either: the ways without it."""
     gone = files.package_files_gone()
     if gone is not None:
         return OFFLINE_WAYS.replace(INSTALL_PACKAGE, gone)
     installed = files.installed_copy({name: expected})
-    if installed is None:
+    if installed is None or any(current_file(installed[0], n) is None for n in FASHION_MNIST_FILES):
         return OFFLINE_WAYS
     return f"{installed[1]}, or copy the four files (*-ubyte.gz) from there into {shown_path(dest)}"
 
