@@ -71,9 +71,10 @@ def past_most(
     """Return the refusal of an integer past the most ``action``, the option ``name``, takes
     (:data:`INTEGER_MAXIMA`), or below the least of an option of :data:`RANGE_TOLD`, its rule the
     range it breaks: "must be an integer from 1 to 100, got '101'" (it once said "must be a
-    positive integer, got '101', which is more than ...", a rule 101 meets). ``refused`` is the converter's "must be a positive integer, got '101'", its
-    least told exactly where it is not the converter's (:data:`INTEGER_RULES`), and ``which`` the
-    integer a respelling is ("1000" for "1e3"); the fix is :func:`pass_fix`'s."""
+    positive integer, got '101', which is more than ...", a rule 101 meets). ``refused`` is the
+    converter's "must be a positive integer, got '101'", its least told exactly where it is not
+    the converter's (:data:`INTEGER_RULES`), and ``which`` the integer a respelling is ("1000"
+    for "1e3"); the fix is :func:`pass_fix`'s."""
     most = INTEGER_MAXIMA[name]
     rule, got = exact_rule(action, name, refused).removeprefix("must be ").split(", got ", 1)
     if name in INTEGER_RULES:
