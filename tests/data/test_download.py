@@ -2583,8 +2583,9 @@ def test_an_installed_package_whose_files_are_gone_is_told_to_reinstall_when_mir
     )
 
 
+@pytest.mark.parametrize("layout", ["flat", "FashionMNIST/raw"])
 def test_a_package_folder_dpkg_does_not_list_missing_files_is_no_copy_to_read_when_mirrors_fail(
-    unresolvable: str, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    unresolvable: str, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: str
 ) -> None:
     """The package's folder copied into an image without dpkg's record, two of its files gone:
     with the file that failed there, the advice said the package "is installed here, with the
@@ -2596,9 +2597,13 @@ def test_a_package_folder_dpkg_does_not_list_missing_files_is_no_copy_to_read_wh
     monkeypatch.setattr(files, "_dpkg_dir", lambda: None)  # no dpkg record
     monkeypatch.setattr(files, "_debian_dir", _DEBIAN_DIR_LOOKUP)  # no_debian's undone
     monkeypatch.setattr(files, "DEBIAN_DIR", pkg)  # the folder found by its path
-    tiny.write(pkg)
-    (pkg / f"{THIRD}.gz").unlink()
-    (pkg / "t10k-labels-idx1-ubyte.gz").unlink()
+    held = pkg if layout == "flat" else pkg / layout
+    tiny.write(held)
+    with pytest.raises(DatasetError) as info:  # all four there: the copy is offered (either layout)
+        _get(tmp_path / "root", tiny, [unresolvable])
+    assert f"installed here, with the files in {pkg}: they are read from there" in str(info.value)
+    (held / f"{THIRD}.gz").unlink()
+    (held / "t10k-labels-idx1-ubyte.gz").unlink()
     with pytest.raises(DatasetError) as info:
         _get(tmp_path / "root", tiny, [unresolvable])
     assert str(info.value).endswith(f"; {mirror_order.NO_NETWORK_FIX}"), str(info.value)

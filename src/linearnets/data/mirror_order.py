@@ -19,7 +19,7 @@ from linearnets._fs import fsync_dir
 from linearnets._text import shown_path
 from linearnets.data import files
 from linearnets.data.fetch import LocalFileError, try_mirror
-from linearnets.data.folder_contents import FASHION_MNIST_FILES, current_file
+from linearnets.data.folder_contents import FASHION_MNIST_FILES, current_file, files_in
 from linearnets.data.mirror_ranks import (
     ANSWERED_FIX,
     CERTIFICATE_FIX,
@@ -68,7 +68,7 @@ def _offline_ways(name: str, expected: tuple[int, str], dest: Path) -> str:
     if gone is not None:
         return OFFLINE_WAYS.replace(INSTALL_PACKAGE, gone)
     installed = files.installed_copy({name: expected})
-    if installed is None or any(current_file(installed[0], n) is None for n in FASHION_MNIST_FILES):
+    if installed is None or files_in(installed[0], FASHION_MNIST_FILES) is None:  # either layout
         return OFFLINE_WAYS
     return f"{installed[1]}, or copy the four files (*-ubyte.gz) from there into {shown_path(dest)}"
 
