@@ -252,21 +252,43 @@ def test_a_forced_resume_onto_noisier_data_takes_its_start_from_the_new_data(
     assert start > 10 * old_start  # 64.28 against 0.8373
 
 
-def test_a_forced_resume_of_softmax_onto_noisier_data_takes_its_start_from_the_new_data(
+def test_a_forced_resume_of_softmax_onto_other_data_takes_the_higher_start(
     tmp_path: Path,
 ) -> None:
-    """The same for softmax: a forced new --data file's start is the untrained model's on it,
-    as a run trained unguarded and resumed guarded takes it, not the old file's."""
+    """The same for softmax: a forced new --data file's start is the higher of the saved one and
+    the untrained model's on the new file, which a run trained unguarded and resumed guarded
+    takes alone (the oracle)."""
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, 4)).astype(np.float32)
     y = (X[:, 0] > 0).astype(np.int64)
     np.savez(tmp_path / "small.npz", X=X, y=y)
     np.savez(tmp_path / "large.npz", X=X * 3, y=1 - y)  # other losses at the start
-    runs = {}
+    runs, saved = {}, {}
     for guarded in (True, False):
         out = runs[guarded] = tmp_path / f"guarded-{guarded}"
         run_softmax(SoftmaxConfig(data=tmp_path / "small.npz", epochs=1, plot="none", out=out,
                                   guard=guarded))  # fmt: skip
+        saved[guarded] = (load_checkpoint(out / "checkpoint.pt").extra.get("guard") or {}).get(
+            "start_loss"
+        )
         resume_softmax(out, data=tmp_path / "large.npz", epochs=2, force=True, guard=True)
-    starts = [load_checkpoint(runs[g] / "checkpoint.pt").extra["guard"]["start_loss"] for g in (True, False)]  # fmt: skip
-    assert starts[0] == starts[1]
+    starts = {g: load_checkpoint(runs[g] / "checkpoint.pt").extra["guard"]["start_loss"] for g in runs}  # fmt: skip
+    assert saved[False] is None and starts[True] == max(saved[True], starts[False])
+
+
+def test_a_forced_resume_onto_smaller_targets_keeps_the_saved_start(tmp_path: Path) -> None:
+    """The same features, the targets in other units (y / 100): the untrained model's loss on
+    them (0.001437) was taken as the start, and the trained weights' first batch on them, 15.23,
+    was stopped as blown up whatever the lr, told to delete the checkpoint; unguarded (the oracle)
+    the resume converges. The saved start, the higher, stays."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1000, 2)).astype(np.float32)
+    y = X @ np.array([2.0, -3.4], np.float32) + 4.2 + rng.normal(0, 0.01, 1000).astype(np.float32)
+    np.savez(tmp_path / "a.npz", X=X, y=y)
+    np.savez(tmp_path / "u.npz", X=X, y=y / 100)
+    for guard in (False, True):
+        out = tmp_path / f"guard-{guard}"
+        run_linreg(LinregConfig(data=tmp_path / "a.npz", epochs=2, out=out, guard=guard))
+        result = resume_linreg(out, data=tmp_path / "u.npz", epochs=5, force=True, guard=guard)
+        assert len(result.history.epochs) == 5
+        assert result.history.epochs[-1].train_loss < 1e-4

@@ -60,7 +60,7 @@ from linearnets.training.checkpoint_values import restore_hint
 from linearnets.training.checkpoint_write import a_new_run
 from linearnets.training.folder_as_found import FolderAsFound
 from linearnets.training.guard import DivergenceGuard, guards_first
-from linearnets.training.guard_start import seed_guard_start
+from linearnets.training.guard_start import higher_start, seed_guard_start
 from linearnets.training.history import History, HistoryRows
 from linearnets.training.interrupt import (
     GracefulInterrupt,
@@ -239,10 +239,10 @@ def _train_setup(
         history = checkpoint_history(ckpt)
         # the epochs on the current data: an old checkpoint's lowest epoch loss is theirs
         current = History([m for m in history.epochs if m.epoch > data_since])
-        # trained with guard=False so far, or forced onto other data, whose start the old one is
-        # not (noise 0 → 10 at lr 0.3, batch 1: "94.71, more than 100× its starting value
-        # 0.8373", the old data's, where a run on the new data from its start trains on)
-        if guard is not None and (new_data or not ckpt.extra.get("guard")):
+        saved = ckpt.extra.get("guard")
+        # trained with guard=False so far, or forced onto other data: the start measured on them
+        # too, the higher of it and the saved one kept (guard_start.higher_start)
+        if guard is not None and (new_data or not saved):
             # before the states: the untrained model, its batches (the generators then loaded)
             seed_guard_start(
                 guard,
@@ -252,7 +252,8 @@ def _train_setup(
                 new_data=new_data,
                 history=current,
             )
-        _restore(setup, ckpt, guard, new_data=new_data, history=current)
+            saved = saved if higher_start(saved, guard.state_dict()) is saved else None
+        _restore(setup, ckpt, guard, saved, new_data=new_data, history=current)
     rows = HistoryRows(history)
     # the file's content, once: every checkpoint records it, for a resume whose config.json is lost
     sha = data_sha256(config.data) if config.data is not None else None
@@ -344,13 +345,15 @@ def _restore(
     setup: LinregSetup,
     ckpt: Checkpoint,
     guard: DivergenceGuard | None,
+    saved: dict[str, Any] | None,
     *,
     new_data: bool,
     history: History,
 ) -> None:
-    """Load the checkpoint's model, optimizer, generator and guard states into ``setup``; the
-    guard's lowest epoch loss dropped on ``new_data``, or taken from ``history`` where a
-    checkpoint from before it holds none (see :meth:`DivergenceGuard.load_state_dict`)."""
+    """Load the checkpoint's model, optimizer, generator and guard states into ``setup``: the
+    guard's ``saved`` (the checkpoint's, where kept: ``None`` leaves the one seeded), its lowest
+    epoch loss dropped on ``new_data``, or taken from ``history`` where a checkpoint from before
+    it holds none (see :meth:`DivergenceGuard.load_state_dict`)."""
     try:
         setup.net.load_state_dict(_model_state(ckpt.model_state, set(setup.net.state_dict())))
         # plain SGD keeps no buffers, only its lr (set below): a forced change of impl between
@@ -361,8 +364,8 @@ def _restore(
             setup.updater.load_state_dict(ckpt.optimizer_state)
         setup.gens.load_state_dict(ckpt.generators_state["run"])
         set_global_rng_state(ckpt.generators_state["global"])
-        if guard is not None and ckpt.extra.get("guard") and not new_data:  # (new: seeded)
-            guard.load_state_dict(ckpt.extra["guard"], new_data=new_data, history=history)
+        if guard is not None and saved:
+            guard.load_state_dict(saved, new_data=new_data, history=history)
     except (RuntimeError, KeyError, TypeError, ValueError, UsageError) as exc:
         reason = " ".join(str(exc).split())[:200]
         raise CheckpointError(

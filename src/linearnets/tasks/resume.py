@@ -74,7 +74,7 @@ from linearnets.training.checkpoint import CHECKPOINT_FILE, checkpoint_history, 
 from linearnets.training.config_sections import notes_of
 from linearnets.training.distributed import DistContext
 from linearnets.training.guard_growth import data_since, resumed_state
-from linearnets.training.guard_start import seed_guard_start
+from linearnets.training.guard_start import higher_start, seed_guard_start
 from linearnets.training.metrics_files import KeptMetrics
 from linearnets.training.rank_agreement import (
     before_training,
@@ -292,9 +292,11 @@ def _resume(
         changed["data_sha256"] = data
     guard_state = ckpt.extra.get("guard")
     new_data = _new_data(changed, trained=ckpt.extra.get("data_sha256"), now=exp.data_sha256)
-    # trained with guard=False so far, or forced onto other data, whose start the old data's is not
+    # trained with guard=False so far, or forced onto other data: the start measured on them too,
+    # the higher of it and the saved one kept (guard_start.higher_start)
     if (new_data or not guard_state) and ckpt.epoch < new.epochs:
-        guard_state = _guard_from_start(exp)  # before the states: the untrained model, its batches
+        # before the states: the untrained model, its batches
+        guard_state = higher_start(guard_state, _guard_from_start(exp))
     # the epoch the checkpoint's data were used after: its own record, else config.json's
     since = data_since(
         ckpt.extra.get("data_since"), saved.get("resumes", []), epoch=ckpt.epoch, keys=_DATA_KEYS

@@ -25,7 +25,7 @@ from linearnets.training.guard_floor import TargetSpread, squared_scale, target_
 from linearnets.training.guard_stats import step_sums, sum_and_count
 from linearnets.training.history import History
 
-__all__ = ["seed_guard_start"]
+__all__ = ["higher_start", "seed_guard_start"]
 
 
 def seed_guard_start(
@@ -105,6 +105,29 @@ def seed_guard_start(
     if spread is not None:
         state.update(spread.state_dict())
     guard.load_state_dict(state, new_data=new_data, history=history)
+
+
+def higher_start(
+    saved: dict[str, Any] | None, seeded: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """Return the guard state a resume forced onto other data goes on with: of the checkpoint's
+    (``saved``, its start the old data's) and the one :func:`seed_guard_start` measured on the new
+    data (``seeded``, the untrained model's loss on their first batches), the one whose starting
+    loss is the higher; ``seeded`` where ``saved`` has none, ``saved`` where ``seeded`` has none.
+
+    Either alone stopped healthy runs: the old start, where the old data's first steps learned
+    fast (linreg noise 0 → 10 at batch 1, lr 0.3: "94.71, more than 100× its starting value
+    0.8373"); the new data's untrained loss, where their targets are smaller (the same X, y / 100:
+    the trained weights' first batch 15.23, "more than 100× its starting value 0.001437"). A run
+    that blows up on the new data passes 100× the higher of the two as well."""
+    if not saved:
+        return seeded
+    old, new = saved.get("start_loss"), (seeded or {}).get("start_loss")
+    if not isinstance(new, int | float) or not math.isfinite(new):
+        return saved
+    if not isinstance(old, int | float) or not math.isfinite(old) or new > old:
+        return seeded
+    return saved
 
 
 def _floor_spread(guard: DivergenceGuard) -> TargetSpread | None:
