@@ -608,6 +608,28 @@ def test_a_softmax_run_s_folder_holding_a_linreg_config_json_names_config_json_a
     assert load_trained(run)[1]["impl"] == "analytic"
 
 
+def test_a_stopped_softmax_run_s_folder_holding_a_linreg_config_json_names_config_json(
+    tmp_path: Path,
+) -> None:
+    """A softmax run stopped before its model.pt, a linear-regression run's config.json copied
+    in: load_trained said "it holds a linear-regression run ... pass the folder of a 'linearnets
+    softmax' run", which it is; predict (the oracle) names config.json or the checkpoint."""
+    import linearnets as ln
+
+    run = _softmax_run(tmp_path)
+    (run / "model.pt").unlink()  # as a run stopped before it finished
+    (run / "results.json").unlink()
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=100, out=tmp_path / "linreg"))
+    (run / "config.json").write_bytes((tmp_path / "linreg" / "config.json").read_bytes())
+    with pytest.raises(UsageError) as info:
+        load_trained(run)
+    assert str(info.value).startswith(
+        f"{run / 'config.json'} is a linear-regression run's (task 'linreg'), but checkpoint.pt "
+        "beside it is a softmax run's: one of them was copied from another run; if config.json, "
+        "put back the run's own, or delete it (a resume rebuilds it from checkpoint.pt)"
+    )
+
+
 @pytest.mark.parametrize("key", ["Task", "tsak"])
 def test_a_linreg_run_whose_task_key_is_misspelt_is_still_said_to_keep_no_model_pt(
     tmp_path: Path, key: str

@@ -36,6 +36,9 @@ def no_weights(run_dir: Path) -> UsageError:
             "written when it finishes: wait for that process to end, then predict"
         )
     linreg = _linreg_source(run_dir)
+    copied = _copied_config(run_dir, linreg)
+    if copied is not None:  # a softmax run's checkpoint beside a linreg run's config.json
+        return copied
     if linreg is not None:  # a softmax resume, advised below, refuses it: it has no model.pt
         return UsageError(
             f"{got}it holds a linear-regression run (its {linreg} is of task 'linreg'), which "
@@ -180,19 +183,33 @@ def refuse_linreg_folder(run_dir: Path) -> None:
     linreg = _linreg_source(run_dir)
     if linreg is None:
         return
-    if linreg == CONFIG_FILE:  # or its config.json the copy, beside a softmax run's own files
-        from linearnets.tasks.resume_saved import copied_config
-
-        saved = loads_shallow((run_dir / CONFIG_FILE).read_text(encoding="utf-8"))
-        copied = copied_config(run_dir, saved, reader="predict")
-        if copied is not None:  # predict's refusal: put back the run's own, or delete it
-            raise copied
+    copied = _copied_config(run_dir, linreg)
+    if copied is not None:
+        raise copied
     raise UsageError(
         f"run_dir must be a softmax run's folder, got {quoted_path(run_dir)}, which holds a "
         f"linear-regression run (its {linreg} is of task 'linreg'): such a run keeps no "
         f"{WEIGHTS_FILE}, so {shown_path(run_dir / WEIGHTS_FILE)} was put there from another run; "
         "pass the folder of the 'linearnets softmax' run it came from, or move it there"
     )
+
+
+def _copied_config(run_dir: Path, linreg: str | None) -> UsageError | None:
+    """Return predict's refusal of ``run_dir``'s ``config.json`` where it is the linear-regression
+    run's (``linreg``, :func:`_linreg_source`, names it) and the folder's checkpoint or
+    ``model.pt`` a softmax run's: the config the copy, to put back or delete
+    (:func:`~linearnets.tasks.resume_saved.copied_config`). Told by the task in config.json
+    alone, the folder was sent to "pass the folder of a softmax run", or its own weights to the
+    folder they came from: itself."""
+    if linreg != CONFIG_FILE:
+        return None
+    from linearnets.tasks.resume_saved import copied_config
+
+    try:
+        saved = loads_shallow((run_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # gone or damaged since _linreg_source read it
+        return None
+    return copied_config(run_dir, saved, reader="predict") if isinstance(saved, dict) else None
 
 
 def _linreg_source(run_dir: Path) -> str | None:
