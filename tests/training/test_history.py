@@ -180,3 +180,10 @@ def test_a_stop_of_yours_whose_history_cannot_be_set_comes_out_of_fit_as_it_was(
             ln.fit(net, batches, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1),
                    2, callbacks=[Stop(kind)])  # fmt: skip
         assert type(info.value) is kind and ln.history_of(info.value) is None
+    # the Ctrl-C's note said its metrics were "this exception's .history", which is "mine"
+    notes = getattr(info.value, "__notes__", [])
+    assert notes == [
+        "fit was interrupted after 1 finished epoch(s); the model keeps the weights of its last "
+        "step, but this exception's own .history could not take their metrics: pass fit "
+        "history=linearnets.History(), which fit extends in place, to keep them however it stops"
+    ]

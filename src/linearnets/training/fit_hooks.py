@@ -65,6 +65,17 @@ def keep_history(exc: KeyboardInterrupt, history: History) -> None:
     done = len(history.epochs)
     with contextlib.suppress(AttributeError, TypeError):  # __slots__, or a read-only property
         exc.history = history  # type: ignore[attr-defined]
+    if getattr(exc, "history", None) is not history:  # a stop of yours whose history is its own
+        said = (
+            f"{FIT_STOP_NOTE} {done} finished epoch(s); the model keeps the weights of its last "
+            "step, but this exception's own .history could not take their metrics: pass fit "
+            "history=linearnets.History(), which fit extends in place, to keep them however it "
+            "stops"
+        )
+        one_line_in_ipython(exc, said)
+        if hasattr(exc, "add_note"):
+            exc.add_note(said)
+        return
     one_line_in_ipython(
         exc,
         f"{FIT_STOP_NOTE} {done} finished epoch(s); the model keeps the weights of its "
