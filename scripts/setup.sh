@@ -5,6 +5,7 @@
 #                           pillow, and nbclient + ipykernel, which run the book's code in a real
 #                           Jupyter kernel)
 set -euo pipefail
+started_in="$PWD"  # where the commands run (make -f: the caller's folder), for PYTHONPATH's entries
 cd "$(dirname "$0")/.."
 
 PYTHON_SET="${PYTHON:-}"  # a PYTHON= given here is the venv's Python, not only a new one's
@@ -21,14 +22,23 @@ fi
 
 # another linearnets first on PYTHONPATH (another checkout's src): the commands ran that copy's code,
 # `make test` tested it, and each setup installed this one again (8 s) to no avail, without a word
+# (a relative entry read from where the commands run; a zip or egg holding one too)
 here_src="$(realpath src)"
 IFS=: read -r -a python_path <<< "${PYTHONPATH:-}"
 for entry in "${python_path[@]}"; do
-    [ -n "$entry" ] && [ -f "$entry/linearnets/__init__.py" ] || continue
-    [ "$(realpath "$entry")" != "$here_src" ] || break  # this checkout's first: the others unread
+    [ -n "$entry" ] || continue
+    case "$entry" in /*) ;; *) entry="$started_in/$entry" ;; esac
+    if [ -f "$entry" ]; then  # a zip or egg: holding linearnets/__init__.py, it is imported
+        "${PYTHON:-python3}" -c 'import sys, zipfile
+sys.exit("linearnets/__init__.py" not in zipfile.ZipFile(sys.argv[1]).namelist())' \
+            "$entry" 2>/dev/null || continue
+    else
+        [ -f "$entry/linearnets/__init__.py" ] || continue
+        [ "$(realpath "$entry")" != "$here_src" ] || break  # this checkout's first: others unread
+    fi
     echo "setup: PYTHONPATH puts another linearnets first ($entry/linearnets), whose code the" \
         "commands would run instead of this checkout's ($here_src); unset PYTHONPATH, or remove" \
-        "that folder from it, and run the same command again" >&2
+        "that entry from it, and run the same command again" >&2
     exit 1
 done
 

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -62,9 +63,22 @@ def test_another_linearnets_first_on_pythonpath_is_refused_before_anything_is_in
     assert done.stderr == (
         f"setup: PYTHONPATH puts another linearnets first ({other}/linearnets), whose code the "
         f"commands would run instead of this checkout's ({here}); unset PYTHONPATH, or remove "
-        "that folder from it, and run the same command again\n"
+        "that entry from it, and run the same command again\n"
     )
     assert not (tmp_path / "venv").exists()
+    # a relative entry, read from where the commands run (make -f: the caller's folder), and a zip
+    archive = tmp_path / "other.zip"
+    with zipfile.ZipFile(archive, "w") as written:
+        written.writestr("linearnets/__init__.py", "")
+    for entry, cwd, shown in (("src", other.parent, other), (str(archive), tmp_path, archive)):
+        env["PYTHONPATH"] = entry
+        done = subprocess.run(
+            ["bash", str(SETUP)], capture_output=True, text=True, timeout=60, env=env, cwd=cwd
+        )
+        assert done.returncode == 1
+        assert done.stderr.startswith(
+            f"setup: PYTHONPATH puts another linearnets first ({shown}/linearnets), "
+        ), done.stderr
     # this checkout's first: no refusal; the next check, of a Python that is no command, says its own
     env.update(PYTHONPATH=f"{here}:{other}", PYTHON=str(tmp_path / "python3"))
     done = subprocess.run(["bash", str(SETUP)], capture_output=True, text=True, timeout=60, env=env)
