@@ -2602,6 +2602,8 @@ def test_a_package_folder_dpkg_does_not_list_missing_files_is_no_copy_to_read_wh
     with pytest.raises(DatasetError) as info:  # all four there: the copy is offered (either layout)
         _get(tmp_path / "root", tiny, [unresolvable])
     assert f"installed here, with the files in {pkg}: they are read from there" in str(info.value)
+    source = "there" if layout == "flat" else str(held)  # where the four files are to copy from
+    assert f"or copy the four files (*-ubyte.gz) from {source} into " in str(info.value)
     (held / f"{THIRD}.gz").unlink()
     (held / "t10k-labels-idx1-ubyte.gz").unlink()
     with pytest.raises(DatasetError) as info:

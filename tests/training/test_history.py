@@ -184,6 +184,7 @@ def test_a_stop_of_yours_whose_history_cannot_be_set_comes_out_of_fit_as_it_was(
     notes = getattr(info.value, "__notes__", [])
     assert notes == [
         "fit was interrupted after 1 finished epoch(s); the model keeps the weights of its last "
-        "step, but this exception's own .history could not take their metrics: pass fit "
-        "history=linearnets.History(), which fit extends in place, to keep them however it stops"
+        "step, but this exception's own .history could not take their metrics, which only a "
+        "History passed to fit as history= keeps (fit extends it in place); to go on, call fit "
+        "again with start_epoch=1 and that History"
     ]

@@ -68,9 +68,14 @@ def _offline_ways(name: str, expected: tuple[int, str], dest: Path) -> str:
     if gone is not None:
         return OFFLINE_WAYS.replace(INSTALL_PACKAGE, gone)
     installed = files.installed_copy({name: expected})
-    if installed is None or files_in(installed[0], FASHION_MNIST_FILES) is None:  # either layout
+    held = None if installed is None else files_in(installed[0], FASHION_MNIST_FILES)
+    if installed is None or held is None:  # the four in either layout, or no copy
         return OFFLINE_WAYS
-    return f"{installed[1]}, or copy the four files (*-ubyte.gz) from there into {shown_path(dest)}"
+    # from the folder that holds them: its FashionMNIST/raw where they are there
+    source = "there" if held[name].parent == installed[0] else shown_path(held[name].parent)
+    return (
+        f"{installed[1]}, or copy the four files (*-ubyte.gz) from {source} into {shown_path(dest)}"
+    )
 
 
 def _proxy_note(url: str) -> str:

@@ -68,9 +68,9 @@ def keep_history(exc: KeyboardInterrupt, history: History) -> None:
     if getattr(exc, "history", None) is not history:  # a stop of yours whose history is its own
         said = (
             f"{FIT_STOP_NOTE} {done} finished epoch(s); the model keeps the weights of its last "
-            "step, but this exception's own .history could not take their metrics: pass fit "
-            "history=linearnets.History(), which fit extends in place, to keep them however it "
-            "stops"
+            "step, but this exception's own .history could not take their metrics, which only a "
+            "History passed to fit as history= keeps (fit extends it in place); to go on, call "
+            f"fit again with start_epoch={done} and that History"
         )
         one_line_in_ipython(exc, said)
         if hasattr(exc, "add_note"):
