@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from linearnets._json import MAX_DEPTH, NestedTooDeepError, dumps_strict, loads_shallow
+from linearnets._json import MAX_DEPTH, NestedTooDeepError, dumps_strict, loads_shallow, read_json
 from linearnets.training.callbacks import MetricsWriter
 from linearnets.training.history import EpochMetrics
 
@@ -100,3 +100,22 @@ def test_json_past_max_depth_is_refused_alike_on_every_python(depth: int) -> Non
 def test_json_that_is_no_json_is_json_loads_error() -> None:
     with pytest.raises(json.JSONDecodeError, match=r"^Expecting value: line 1 column 2"):
         loads_shallow("[")
+
+
+def test_read_json_gives_a_run_file_s_value_or_none_where_there_is_none_to_read(
+    tmp_path: Path,
+) -> None:
+    """The readers that tell a run by its files (weights_checks, missing_weights, resume_saved)
+    share it: the whole of a .json file, a .jsonl file's first record, None for a file gone, a
+    FIFO (whose read would block), bytes that are no UTF-8 or text that is no JSON."""
+    import os
+
+    (tmp_path / "r.json").write_text('{"impl": "analytic"}', encoding="utf-8")
+    (tmp_path / "m.jsonl").write_text('{"epoch": 1}\n{"epoch": 2}\n', encoding="utf-8")
+    (tmp_path / "bad.json").write_text("{not json", encoding="utf-8")
+    (tmp_path / "latin.json").write_bytes(b'{"a": "\xe9"}')
+    os.mkfifo(tmp_path / "fifo.json")
+    assert read_json(tmp_path / "r.json") == {"impl": "analytic"}
+    assert read_json(tmp_path / "m.jsonl", first_line=True) == {"epoch": 1}
+    for name in ("gone.json", "bad.json", "latin.json", "fifo.json"):
+        assert read_json(tmp_path / name) is None, name

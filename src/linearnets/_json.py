@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 from typing import Any
 
-__all__ = ["MAX_DEPTH", "NestedTooDeepError", "dumps_strict", "loads_shallow"]
+__all__ = ["MAX_DEPTH", "NestedTooDeepError", "dumps_strict", "loads_shallow", "read_json"]
 
 # the deepest arrays and objects a run folder's JSON holds are 3 levels (a config's section, a
 # setting's list); how deep Python's own parser reads depends on its version and build (5,000
@@ -69,3 +70,17 @@ def loads_shallow(text: str | bytes) -> Any:
     if _depth_past(value, MAX_DEPTH):
         raise too_deep
     return value
+
+
+def read_json(path: Path, *, first_line: bool = False) -> Any:
+    """Return the JSON value the run file ``path`` holds (with ``first_line``, its first line's:
+    a ``.jsonl`` file's first record), read by :func:`loads_shallow`; ``None`` where there is
+    none to read (gone, a FIFO, which would block the read, unreadable, or text that is no JSON):
+    for the checks that tell a run by its files, whose own readers name a damaged one."""
+    try:
+        if not path.is_file():
+            return None
+        text = path.read_text(encoding="utf-8")
+        return loads_shallow(text.split("\n", 1)[0] if first_line else text)
+    except (OSError, ValueError):  # UnicodeDecodeError too
+        return None

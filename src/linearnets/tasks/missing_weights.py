@@ -4,10 +4,10 @@ another run; and a linear-regression run's folder, which holds none of its own."
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from linearnets._fs import read_refusal
-from linearnets._json import loads_shallow
+from linearnets._json import read_json
 from linearnets._shell import shell_word
 from linearnets._text import counted, quoted_path, shown_path
 from linearnets.errors import UsageError
@@ -35,8 +35,8 @@ def no_weights(run_dir: Path) -> UsageError:
             f"{got}its run is still training (linearnets process {holder}), and {WEIGHTS_FILE} is "
             "written when it finishes: wait for that process to end, then predict"
         )
-    linreg = _linreg_source(run_dir)
-    copied = _copied_config(run_dir, linreg)
+    linreg, saved = _linreg_source(run_dir)
+    copied = _copied_config(run_dir, saved)
     if copied is not None:  # a softmax run's checkpoint beside a linreg run's config.json
         return copied
     if linreg is not None:  # a softmax resume, advised below, refuses it: it has no model.pt
@@ -180,10 +180,10 @@ def refuse_linreg_folder(run_dir: Path) -> None:
     own: another run's, copied in). Its results.json's impl ('scratch', 'concise') was read as a
     softmax run's, and another impl's model.pt told to be put back, or re-trained, neither of
     which gives a linear-regression run one; one of the same impl loaded silently."""
-    linreg = _linreg_source(run_dir)
+    linreg, saved = _linreg_source(run_dir)
     if linreg is None:
         return
-    copied = _copied_config(run_dir, linreg)
+    copied = _copied_config(run_dir, saved)
     if copied is not None:
         raise copied
     raise UsageError(
@@ -194,28 +194,25 @@ def refuse_linreg_folder(run_dir: Path) -> None:
     )
 
 
-def _copied_config(run_dir: Path, linreg: str | None) -> UsageError | None:
-    """Return predict's refusal of ``run_dir``'s ``config.json`` where it is the linear-regression
-    run's (``linreg``, :func:`_linreg_source`, names it) and the folder's checkpoint or
-    ``model.pt`` a softmax run's: the config the copy, to put back or delete
+def _copied_config(run_dir: Path, saved: dict[str, Any] | None) -> UsageError | None:
+    """Return predict's refusal of ``run_dir``'s ``config.json`` (``saved``, where it is the
+    linear-regression run's: :func:`_linreg_source`) where the folder's checkpoint or
+    ``model.pt`` is a softmax run's: the config the copy, to put back or delete
     (:func:`~linearnets.tasks.resume_saved.copied_config`). Told by the task in config.json
     alone, the folder was sent to "pass the folder of a softmax run", or its own weights to the
     folder they came from: itself."""
-    if linreg != CONFIG_FILE:
+    if saved is None:
         return None
     from linearnets.tasks.resume_saved import copied_config
 
-    try:
-        saved = loads_shallow((run_dir / CONFIG_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):  # gone or damaged since _linreg_source read it
-        return None
-    return copied_config(run_dir, saved, reader="predict") if isinstance(saved, dict) else None
+    return copied_config(run_dir, saved, reader="predict")
 
 
-def _linreg_source(run_dir: Path) -> str | None:
+def _linreg_source(run_dir: Path) -> tuple[str | None, dict[str, Any] | None]:
     """Return the file that says ``run_dir`` holds a linear-regression run (its ``config.json``,
     else, where that is gone, its checkpoint's task:
-    :func:`~linearnets.training.run_task.held_checkpoint_task`), or ``None``."""
+    :func:`~linearnets.training.run_task.held_checkpoint_task`), or ``None``; with the
+    ``config.json`` read where it is that file (read once: :func:`_copied_config` asks it too)."""
     from linearnets.tasks.linreg_run import TASK
     from linearnets.training.checkpoint import CHECKPOINT_FILE
     from linearnets.training.config_sections import task_named
@@ -223,10 +220,9 @@ def _linreg_source(run_dir: Path) -> str | None:
 
     path = run_dir / CONFIG_FILE
     if path.is_file():  # a FIFO would block the read
-        try:
-            saved = loads_shallow(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
+        saved = read_json(path)
         # as the readers take it: a misspelt "Task" is the run's (they refuse the key)
-        return CONFIG_FILE if isinstance(saved, dict) and task_named(saved) == TASK else None
-    return CHECKPOINT_FILE if held_checkpoint_task(run_dir) == TASK else None
+        if isinstance(saved, dict) and task_named(saved) == TASK:
+            return CONFIG_FILE, saved
+        return None, None
+    return (CHECKPOINT_FILE if held_checkpoint_task(run_dir) == TASK else None), None

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from linearnets._json import read_json
 from linearnets._text import counted, json_kind, json_text, respelled, shown_path
 from linearnets.config import SoftmaxConfig
 from linearnets.config_checks import check_device_name
@@ -279,27 +280,13 @@ def _records_task(run_dir: Path) -> str | None:
     from linearnets.training.runs import RESULTS_FILE
 
     told: set[str] = set()
-    results = _first_json(run_dir / RESULTS_FILE)
+    results = read_json(run_dir / RESULTS_FILE)
     if isinstance(results, dict) and ("w" in results) != ("test_acc" in results):
         told.add("linreg" if "w" in results else "softmax")
-    first = _first_json(run_dir / "metrics.jsonl")
+    first = read_json(run_dir / "metrics.jsonl", first_line=True)
     if isinstance(first, dict) and "train_acc" in first:
         told.add("linreg" if first["train_acc"] is None else "softmax")
     return told.pop() if len(told) == 1 else None
-
-
-def _first_json(path: Path) -> Any:
-    """Return the JSON value ``path`` holds: the whole of a ``.json`` file, the first line of a
-    ``.jsonl`` one; ``None`` where there is none to read (a FIFO, text that is no JSON)."""
-    from linearnets._json import loads_shallow
-
-    try:
-        if not path.is_file():  # a FIFO would block the read
-            return None
-        text = path.read_text(encoding="utf-8")
-        return loads_shallow(text if path.suffix == ".json" else text.split("\n", 1)[0])
-    except (OSError, ValueError):  # UnicodeDecodeError too
-        return None
 
 
 def _deleted(run_dir: Path, reader: str, held: str | None, softmax_model: bool) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from linearnets._json import loads_shallow
+from linearnets._json import read_json
 from linearnets._shell import shell_word
 from linearnets._text import shown_path
 from linearnets.config import SOFTMAX_IMPLS
@@ -131,14 +131,9 @@ def _same_tensors(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> boo
 
 
 def _json_object(path: Path) -> dict[str, Any]:
-    """Return the JSON object the run file ``path`` holds; ``{}`` where there is none to read (gone,
-    a FIFO, damaged: the readers that need it name it)."""
-    try:
-        if not path.is_file():  # a FIFO would block the read
-            return {}
-        value = loads_shallow(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+    """Return the JSON object the run file ``path`` holds; ``{}`` where there is none to read
+    (:func:`~linearnets._json.read_json`: the readers that need it name it)."""
+    value = read_json(path)
     return value if isinstance(value, dict) else {}
 
 
