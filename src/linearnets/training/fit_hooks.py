@@ -65,32 +65,30 @@ def keep_history(exc: KeyboardInterrupt, history: History) -> None:
     done = len(history.epochs)
     with contextlib.suppress(AttributeError, TypeError):  # __slots__, or a read-only property
         exc.history = history  # type: ignore[attr-defined]
-    if getattr(exc, "history", None) is not history:  # a stop of yours whose history is its own
-        said = (
-            f"{FIT_STOP_NOTE} {done} finished epoch(s); the model keeps the weights of its last "
-            "step, but this exception's own .history could not take their metrics, which only a "
-            "History passed to fit as history= keeps (fit extends it in place); to go on, call "
-            f"fit again with start_epoch={done} and that History"
+    if getattr(exc, "history", None) is history:
+        line = (
+            f"{FIT_STOP_NOTE} {done} finished epoch(s); the model keeps the weights of its "
+            "last step, and this exception their metrics: import sys; history = "
+            "sys.last_value.history (in the next cell). To go on, call fit again with "
+            f"start_epoch={done} and history=history (a history passed to fit is extended in "
+            "place, so it keeps them however fit stops)"
         )
-        one_line_in_ipython(exc, said)
-        if hasattr(exc, "add_note"):
-            exc.add_note(said)
-        return
-    one_line_in_ipython(
-        exc,
-        f"{FIT_STOP_NOTE} {done} finished epoch(s); the model keeps the weights of its "
-        "last step, and this exception their metrics: import sys; history = "
-        "sys.last_value.history (in the next cell). To go on, call fit again with "
-        f"start_epoch={done} and history=history (a history passed to fit is extended in place, "
-        "so it keeps them however fit stops)",
-    )
-    if hasattr(exc, "add_note"):  # Python 3.11+: shown under the traceback
-        exc.add_note(
+        note = (
             f"{FIT_STOP_NOTE} {done} finished epoch(s), whose metrics are this "
             "exception's .history; the model keeps the weights of its last step. To go on, call "
             f"fit again with start_epoch={done} and history=that History (a history passed to "
             "fit is extended in place, so it keeps them however fit stops)"
         )
+    else:  # a stop of yours whose history is its own
+        line = note = (
+            f"{FIT_STOP_NOTE} {done} finished epoch(s); the model keeps the weights of its last "
+            "step, but this exception's own .history could not take their metrics, which only a "
+            "History passed to fit as history= keeps (fit extends it in place); to go on, call "
+            f"fit again with start_epoch={done} and that History"
+        )
+    one_line_in_ipython(exc, line)
+    if hasattr(exc, "add_note"):  # Python 3.11+: shown under the traceback
+        exc.add_note(note)
 
 
 def close_bars(callbacks: Sequence[Any]) -> None:
