@@ -292,3 +292,26 @@ def test_a_forced_resume_onto_smaller_targets_keeps_the_saved_start(tmp_path: Pa
         result = resume_linreg(out, data=tmp_path / "u.npz", epochs=5, force=True, guard=guard)
         assert len(result.history.epochs) == 5
         assert result.history.epochs[-1].train_loss < 1e-4
+
+
+def test_an_unguarded_run_resumed_guarded_onto_smaller_targets_trains_on(tmp_path: Path) -> None:
+    """Trained with guard=False on y, resumed guarded onto y / 100: with no saved start, the
+    untrained model's loss on the new targets (0.001437) was the start alone, and the resumed
+    weights' first batch, 15.23, was stopped at once. The resumed weights' loss on the new data
+    is a start too, the higher kept: the run trains on to the very weights an unguarded resume
+    reaches (the oracle; measuring it draws no batch the run would have drawn)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1000, 2)).astype(np.float32)
+    y = X @ np.array([2.0, -3.4], np.float32) + 4.2 + rng.normal(0, 0.01, 1000).astype(np.float32)
+    np.savez(tmp_path / "a.npz", X=X, y=y)
+    np.savez(tmp_path / "u.npz", X=X, y=y / 100)
+    weights = {}
+    for guard in (False, True):
+        out = tmp_path / f"resumed-guard-{guard}"
+        run_linreg(LinregConfig(data=tmp_path / "a.npz", epochs=2, out=out, guard=False))
+        result = resume_linreg(out, data=tmp_path / "u.npz", epochs=5, force=True, guard=guard)
+        assert len(result.history.epochs) == 5
+        weights[guard] = load_checkpoint(out / "checkpoint.pt").model_state
+    assert all(torch.equal(weights[True][k], weights[False][k]) for k in ("w", "b"))
+    start = load_checkpoint(tmp_path / "resumed-guard-True" / "checkpoint.pt").extra["guard"]
+    assert start["start_loss"] > 1.0  # the resumed weights' loss, not the untrained 0.001437

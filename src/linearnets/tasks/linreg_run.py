@@ -13,6 +13,7 @@ importable from here).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import partial
@@ -254,6 +255,8 @@ def _train_setup(
             )
             saved = saved if higher_start(saved, guard.state_dict()) is saved else None
         _restore(setup, ckpt, guard, saved, new_data=new_data, history=current)
+        if guard is not None and new_data:
+            _start_from_resumed(setup, guard, history=current)
     rows = HistoryRows(history)
     # the file's content, once: every checkpoint records it, for a resume whose config.json is lost
     sha = data_sha256(config.data) if config.data is not None else None
@@ -375,6 +378,34 @@ def _restore(
         ) from None
     for group in setup.updater.param_groups:  # a forced lr: the optimizer state held the old one
         group["lr"] = setup.config.lr
+
+
+def _start_from_resumed(setup: LinregSetup, guard: DivergenceGuard, *, history: History) -> None:
+    """Raise ``guard``'s start, on a resume forced onto other data, to the loss the resumed
+    weights give on the new data's first batches, where that is the higher (see
+    :func:`~linearnets.training.guard_start.higher_start`).
+
+    Call it once the checkpoint's states are loaded into ``setup``: the batches drawn advance the
+    generators, whose states are put back after them, so the run goes on as without it. Neither
+    the saved start nor the untrained model's on the new data holds where the new targets are
+    smaller: a run trained with ``--no-guard`` on y, resumed ``--guard --force`` onto y / 100, was
+    stopped at its first batch, "15.23, more than 100× its starting value 0.001437", where the
+    same resume unguarded trains on healthily (D2L §3.2.7)."""
+    drawn, drawn_global = setup.gens.state_dict(), global_rng_state()
+    trial = copy.deepcopy(guard)
+    seed_guard_start(
+        trial,
+        net=setup.net,
+        loss=setup.loss,
+        batches=setup.train_iter,
+        new_data=True,
+        history=history,
+    )
+    setup.gens.load_state_dict(drawn)
+    set_global_rng_state(drawn_global)
+    now = guard.state_dict()
+    if higher_start(now, trial.state_dict()) is not now:
+        guard.load_state_dict(trial.state_dict(), new_data=True, history=history)
 
 
 def _model_state(state: dict[str, torch.Tensor], keys: set[str]) -> dict[str, torch.Tensor]:

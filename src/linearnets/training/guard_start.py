@@ -119,7 +119,9 @@ def higher_start(
     fast (linreg noise 0 → 10 at batch 1, lr 0.3: "94.71, more than 100× its starting value
     0.8373"); the new data's untrained loss, where their targets are smaller (the same X, y / 100:
     the trained weights' first batch 15.23, "more than 100× its starting value 0.001437"). A run
-    that blows up on the new data passes 100× the higher of the two as well."""
+    that blows up on the new data passes 100× the higher of the two as well. linreg's resume
+    also weighs the resumed weights' loss on the new data (:mod:`linearnets.tasks.linreg_run`),
+    where a run trained with ``guard=False`` keeps no saved start."""
     if not saved:
         return seeded
     old, new = saved.get("start_loss"), (seeded or {}).get("start_loss")
