@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -1402,18 +1403,47 @@ def test_a_model_of_other_than_10_outputs_is_refused(tmp_path: Path) -> None:
     )
 
 
-def test_a_data_file_runs_weights_without_config_json_are_not_sent_to_resume(
+def test_a_data_file_runs_weights_without_config_json_are_told_their_data(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Without config.json, the checkpoint says the run's data: a resume of it writes the same
-    4-feature model again, so training again is the fix, and why is said."""
+    """Without config.json, the checkpoint says the run's data, as a resume rebuilds config.json
+    from it: the run is told its --data file, as with config.json there. It was told its model
+    did not fit Fashion-MNIST's images, after a copied-in config.json was refused with "or
+    delete it (predict reads only its data and data_dir)"."""
     import linearnets as ln
 
     rng = np.random.default_rng(0)
     np.savez(tmp_path / "d.npz", X=rng.normal(size=(30, 4)), y=np.arange(30) % 3)
     run = tmp_path / "run"
     ln.run_softmax(ln.SoftmaxConfig(data=tmp_path / "d.npz", plot="none", epochs=1, out=run))
+    told = (
+        f"linearnets predict: error: predict draws Fashion-MNIST test images, but the run in "
+        f"{run} was trained on --data {tmp_path / 'd.npz'}; evaluate that model on its own data "
+        "from Python (linearnets.tasks.softmax.load_trained)\n"
+    )
+    capsys.readouterr()
+    assert main(["predict", str(run), "-n", "1"]) == 2
+    assert capsys.readouterr().err == told
     (run / "config.json").unlink()
+    assert main(["predict", str(run), "-n", "1"]) == 2
+    assert capsys.readouterr().err == told
+
+
+def test_a_data_file_runs_weights_with_data_null_by_hand_are_not_sent_to_resume(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """config.json's "data" set to null by hand: the checkpoint says the run's data, and a
+    resume of it writes the same 4-feature model again, so training again is the fix, and why
+    is said."""
+    import linearnets as ln
+
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "d.npz", X=rng.normal(size=(30, 4)), y=np.arange(30) % 3)
+    run = tmp_path / "run"
+    ln.run_softmax(ln.SoftmaxConfig(data=tmp_path / "d.npz", plot="none", epochs=1, out=run))
+    saved = json.loads((run / "config.json").read_text())
+    saved["config"]["data"] = None
+    (run / "config.json").write_text(json.dumps(saved))
     capsys.readouterr()
     assert main(["predict", str(run), "-n", "1"]) == 1
     assert capsys.readouterr().err.endswith(

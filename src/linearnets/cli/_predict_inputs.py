@@ -105,10 +105,10 @@ def load_fashion_mnist_model(
     # predict needs no config.json (the weights say what they fit); one that is there must be
     # sound. Without it, a linear-regression run's checkpoint says whose the folder is: it was
     # sent to a softmax resume to write its model.pt
-    saved = (
+    saved: dict[str, Any] = (
         read_config(run_dir)
         if has_config
-        else {"config": {}, "task": held_checkpoint_task(run_dir)}
+        else {"config": _checkpoint_settings(run_dir), "task": held_checkpoint_task(run_dir)}
     )
     # a linear-regression run's copied in beside a softmax run's weights was refused as that
     # run's folder, "pass its folder", the folder passed
@@ -151,6 +151,20 @@ def load_fashion_mnist_model(
     net, meta = load_trained(run_dir)
     _check_fits_fashion_mnist(run_dir, meta)
     return net, meta, config.get("data_dir")
+
+
+def _checkpoint_settings(run_dir: Path) -> dict[str, Any]:
+    """Return the ``data`` and ``data_dir`` settings of ``run_dir``'s checkpoint, as a resume
+    rebuilds a lost ``config.json`` from them (``{}`` without a checkpoint to read).
+
+    A ``--data`` run whose copied-in ``config.json`` predict refused, "or delete it (predict
+    reads only its data and data_dir)", was then told its model did not fit Fashion-MNIST's
+    images, "re-run training to recreate it", where its data were the reason."""
+    from linearnets.training.run_config import resumable_checkpoint
+
+    ckpt = resumable_checkpoint(run_dir)
+    held = ckpt.config if ckpt is not None and isinstance(ckpt.config, dict) else {}
+    return {key: held[key] for key in ("data", "data_dir") if key in held}
 
 
 def _check_data_agrees(run_dir: Path, data: Any) -> None:
