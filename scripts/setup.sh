@@ -21,26 +21,28 @@ if [ $# -gt 1 ] || { [ -n "$extra" ] && [ "$extra" != dev ]; }; then
 fi
 
 # another linearnets first on PYTHONPATH (another checkout's src): the commands ran that copy's code,
-# `make test` tested it, and each setup installed this one again (8 s) to no avail, without a word
-# (a relative entry read from where the commands run; a zip or egg holding one too)
+# `make test` tested it, and each setup installed this one again (8 s) to no avail, without a word.
+# Python's own path finder says which it imports: a relative entry read from where the commands run,
+# a zip or egg (or a folder inside one), a single-file linearnets.py; a Python that does not run
+# leaves it to the version check below
 here_src="$(realpath src)"
-IFS=: read -r -a python_path <<< "${PYTHONPATH:-}"
-for entry in "${python_path[@]}"; do
-    [ -n "$entry" ] || continue
-    case "$entry" in /*) ;; *) entry="$started_in/$entry" ;; esac
-    if [ -f "$entry" ]; then  # a zip or egg: holding linearnets/__init__.py, it is imported
-        "${PYTHON:-python3}" -c 'import sys, zipfile
-sys.exit("linearnets/__init__.py" not in zipfile.ZipFile(sys.argv[1]).namelist())' \
-            "$entry" 2>/dev/null || continue
-    else
-        [ -f "$entry/linearnets/__init__.py" ] || continue
-        [ "$(realpath "$entry")" != "$here_src" ] || break  # this checkout's first: others unread
+if [ -n "${PYTHONPATH:-}" ]; then
+    first="$("${PYTHON:-python3}" -c 'import os, sys
+from importlib.machinery import PathFinder
+started_in, here = sys.argv[1], sys.argv[2]
+entries = [os.path.join(started_in, e) for e in os.environ["PYTHONPATH"].split(os.pathsep) if e]
+spec = PathFinder.find_spec("linearnets", entries)
+origin = spec.origin if spec is not None and spec.loader is not None else None
+if origin and not os.path.realpath(origin).startswith(here + os.sep):
+    print(os.path.dirname(origin) if os.path.basename(origin) == "__init__.py" else origin)
+    sys.exit(3)' "$started_in" "$here_src" 2>/dev/null)" && status=0 || status=$?
+    if [ "$status" = 3 ]; then
+        echo "setup: PYTHONPATH puts another linearnets first ($first), whose code the" \
+            "commands would run instead of this checkout's ($here_src); unset PYTHONPATH, or" \
+            "remove that entry from it, and run the same command again" >&2
+        exit 1
     fi
-    echo "setup: PYTHONPATH puts another linearnets first ($entry/linearnets), whose code the" \
-        "commands would run instead of this checkout's ($here_src); unset PYTHONPATH, or remove" \
-        "that entry from it, and run the same command again" >&2
-    exit 1
-done
+fi
 
 # Python >= 3.10 (pyproject's requires-python): said plainly, before pip would blame torch's versions.
 # Checked where PYTHON= is given, and before a venv is made with it: a working venv is kept without

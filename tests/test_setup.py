@@ -67,17 +67,33 @@ def test_another_linearnets_first_on_pythonpath_is_refused_before_anything_is_in
     )
     assert not (tmp_path / "venv").exists()
     # a relative entry, read from where the commands run (make -f: the caller's folder), and a zip
+    # (a folder inside a zip, and a single-file linearnets.py, were passed over: the oracle
+    # below is the import Python makes with each PYTHONPATH)
     archive = tmp_path / "other.zip"
     with zipfile.ZipFile(archive, "w") as written:
         written.writestr("linearnets/__init__.py", "")
-    for entry, cwd, shown in (("src", other.parent, other), (str(archive), tmp_path, archive)):
+        written.writestr("lib/linearnets/__init__.py", "")
+    single = tmp_path / "single"
+    single.mkdir()
+    (single / "linearnets.py").write_text("")
+    for entry, cwd, shown in (
+        ("src", other.parent, other / "linearnets"),
+        (str(archive), tmp_path, archive / "linearnets"),
+        (f"{archive}/lib", tmp_path, archive / "lib" / "linearnets"),
+        ("single", tmp_path, single / "linearnets.py"),
+    ):
         env["PYTHONPATH"] = entry
+        imported = subprocess.run(
+            [sys.executable, "-c", "import linearnets; print(linearnets.__file__)"],
+            capture_output=True, text=True, env=env, cwd=cwd,
+        )  # fmt: skip
+        assert Path(imported.stdout.strip()) in (shown, shown / "__init__.py")
         done = subprocess.run(
             ["bash", str(SETUP)], capture_output=True, text=True, timeout=60, env=env, cwd=cwd
         )
         assert done.returncode == 1
         assert done.stderr.startswith(
-            f"setup: PYTHONPATH puts another linearnets first ({shown}/linearnets), "
+            f"setup: PYTHONPATH puts another linearnets first ({shown}), "
         ), done.stderr
     # this checkout's first: no refusal; the next check, of a Python that is no command, says its own
     env.update(PYTHONPATH=f"{here}:{other}", PYTHON=str(tmp_path / "python3"))
