@@ -2942,6 +2942,34 @@ def test_a_package_folder_without_its_files_is_told_to_reinstall_not_downloaded(
     assert not (package / "FashionMNIST").exists() and not (package / "sub").exists()
 
 
+@pytest.mark.parametrize("through", ["a folder in it", "its FashionMNIST/raw", "a link to that"])
+def test_a_root_inside_a_complete_package_folder_is_refused_not_downloaded_into_it(
+    server: Server, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, through: str
+) -> None:
+    """The Debian package's folder holding all four files, a root inside it (sub/, its
+    FashionMNIST/raw) was downloaded into: a second copy written into the package's folder,
+    where the files it needs are there already. Refused, nothing asked of the mirror or written;
+    the root it names verifies the package's files."""
+    package = tiny.write(tmp_path / "debian")
+    monkeypatch.setattr(files, "DEBIAN_DIR", package)
+    root = package / ("sub" if through == "a folder in it" else "FashionMNIST/raw")
+    if through == "a link to that":
+        (tmp_path / "lnk").symlink_to(root, target_is_directory=True)
+        root = tmp_path / "lnk"
+    before = _all_files(package)
+    with pytest.raises(UsageError) as info:
+        _get(root, tiny, [server.mirror("good")])
+    assert str(info.value) == (
+        f"root must not lie inside the Debian package's folder {package}, which holds all four "
+        f"files already, got {str(root)!r}: the download would write a second copy into the "
+        f"package's folder (the package owns it); pass root={str(package)!r}, whose files it "
+        "verifies (training finds them by itself)"
+    )
+    assert server.requests == [] and _all_files(package) == before
+    assert _get(package, tiny, [server.mirror("good")]) == package  # the fix: verified there
+    assert server.requests == []
+
+
 def test_a_package_file_under_another_s_name_is_told_to_reinstall_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

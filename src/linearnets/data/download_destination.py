@@ -317,7 +317,21 @@ def _defects(root: Path, dest: Path, names: dict[str, tuple[int, str]]) -> dict[
         package = [(folder / f"{n}.gz", None) for n in names if current_file(folder, n) is None]
     if package:
         raise _package_damaged(root, package, inside)
+    if inside is not None:  # the package's folder holds all four: a second copy inside it
+        raise _inside_package(root, inside)
     return needed
+
+
+def _inside_package(root: Path, package: Path) -> UsageError:
+    """Return the refusal of a ``root`` inside the Debian package's folder ``package``, which
+    holds all four files: the download wrote a second copy into the package's folder (as root,
+    behind its back), where the files it needs are there already."""
+    return UsageError(
+        f"root must not lie inside the Debian package's folder {shown_path(package)}, which "
+        f"holds all four files already, got {quoted_path(root)}: the download would write a "
+        f"second copy into the package's folder (the package owns it); pass "
+        f"root={str(package)!r}, whose files it verifies (training finds them by itself)"
+    )
 
 
 def _package_damaged(
