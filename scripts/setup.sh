@@ -286,6 +286,42 @@ place = str(getattr(torch, "_path", torch.locate_file("")))
 print(torch.version, place, os.stat(place).st_mtime_ns)
 EOF
 }
+# a CUDA build of torch installed from pip's configured index (PyPI's Linux wheel, e.g. for a Python
+# the VM has no local CPU wheel for) was taken without a word: its size and the CPU build's index are
+# said. Found by torch's metadata: its nvidia-* requirements for this machine, their files' sizes
+cuda_build_said() {
+    "$VENV/bin/python" - "$VENV" <<'EOF' >&2 2>/dev/null || true
+import importlib.metadata as metadata, sys
+try:
+    from packaging.requirements import Requirement
+except ImportError:
+    from pip._vendor.packaging.requirements import Requirement
+torch = metadata.distribution("torch")
+cuda = []
+for line in torch.requires or []:
+    requirement = Requirement(line)
+    if requirement.name.lower().startswith("nvidia-") and (
+        not requirement.marker or requirement.marker.evaluate({"extra": ""})
+    ):
+        cuda.append(requirement.name)
+if not cuda:
+    raise SystemExit
+dists = [torch]
+for name in cuda:
+    try:
+        dists.append(metadata.distribution(name))
+    except metadata.PackageNotFoundError:
+        pass
+size = sum(f.size or 0 for d in dists for f in d.files or [])
+venv = sys.argv[1]
+print(
+    f"setup: pip installed the CUDA build of torch {torch.version} (with {len(cuda)} nvidia-* "
+    f"packages: {size / 1e9:.1f} GB in {venv}), which runs on the CPU too; for the CPU build "
+    f"alone, remove {venv} and run the same command again with "
+    "TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu"
+)
+EOF
+}
 # A Ctrl-C while pip installs: pip catches SIGINT and exits 1, which was blamed on the network. bash
 # runs a trap once the foreground command returns, so the stop is said instead, with the way on
 pip_installing=""
@@ -343,6 +379,7 @@ else
 fi
 if [ "$(torch_installed)" != "$torch_before" ]; then  # installed by this run: from here
     printf '%s\n' "${TORCH_INDEX_URL:-}" > "$index_mark"
+    [ -n "${TORCH_INDEX_URL:-}" ] || cuda_build_said
 else  # kept (a venv set up before the record, or installed again after a change to this script)
     index_unused kept
 fi

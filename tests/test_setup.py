@@ -948,6 +948,46 @@ def test_a_torch_spec_that_is_a_wheels_file_name_is_not_installed_on_each_run(
     assert log.read_text().splitlines() == [wheel, "."]  # kept: nothing installed again
 
 
+def test_a_cuda_build_of_torch_installed_is_said_with_its_size_and_the_cpu_index(
+    tmp_path: Path,
+) -> None:
+    """PyPI's Linux wheel of torch (its nvidia-* requirements), taken where the VM's local CPU
+    wheel did not fit (PYTHON=python3.12: 4.8 GB), was installed without a word. Said once, by
+    this run's install, with the size its metadata records (the oracle: the RECORD written
+    here), counting only the nvidia-* requirements for this machine."""
+    site, log = _venv_installed_by_stub_pip(tmp_path)
+    main = site / "pip" / "__main__.py"
+    requires = [
+        'nvidia-cublas-cu12==12.8; sys_platform == "linux"',
+        "nvidia-cuda-nvrtc-cu12==12.8",
+        'nvidia-other==1; sys_platform == "win32"',  # not this machine's
+        "filelock",
+    ]
+    cuda = (
+        f"    dist('torch', {[f'Requires-Dist: {r}' + chr(10) for r in requires]!r},"
+        " version=sys.argv[-1].partition('==')[2])\n"
+        "    dist('nvidia-cublas-cu12', version='12.8')\n"
+        "    record = os.path.join(site, 'nvidia_cublas_cu12-0.dist-info', 'RECORD')\n"
+        "    open(record, 'w').write('nvidia/cublas/lib/a.so,,2300000000' + chr(10))\n"
+    )
+    stub = main.read_text()
+    plain = "    dist('torch', version=sys.argv[-1].partition('==')[2])\n"
+    assert plain in stub
+    main.write_text(stub.replace(plain, cuda))
+    venv = tmp_path / "venv"
+    done = _setup(tmp_path, python=sys.executable)
+    assert (done.returncode, done.stderr) == (
+        0,
+        "setup: pip installed the CUDA build of torch 2.13.0 (with 2 nvidia-* packages: 2.3 GB in "
+        f"{venv}), which runs on the CPU too; for the CPU build alone, remove {venv} and run the "
+        "same command again with TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu\n",
+    )
+    assert log.read_text().splitlines() == ["torch==2.13.0", "."]
+    (venv / ".stamp-run").write_text("stale\n")  # pip runs again, and keeps torch: nothing said
+    done = _setup(tmp_path, python=sys.executable)
+    assert (done.returncode, done.stderr) == (0, "")
+
+
 def test_the_readmes_recount_says_that_pytest_comes_with_the_dev_tools() -> None:
     """The recount runs `.venv/bin/python -m pytest`, which only `make test` (setup-dev) installs:
     after only `make run` it printed 0 and "No module named pytest", nothing said beforehand."""
