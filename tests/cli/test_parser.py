@@ -736,13 +736,20 @@ def test_an_ambiguous_abbreviation_lists_the_options_and_the_fix(
             "e.g. linearnets linreg (see linearnets --help)"),
         (["--debug"], "COMMAND is required and was not given: give one of linreg, softmax, "
             "predict, data, e.g. linearnets linreg (see linearnets --help)"),
+        (["predict", "--out", "p.png"], "RUN_DIR is required and was not given: give the run "
+            "folder a 'linearnets softmax' run wrote, e.g. linearnets predict runs/a "
+            "(see linearnets predict --help)"),
+        (["predict", "--out", "p.png", "--bogus"], "unrecognized arguments: --bogus: "
+            "linearnets predict has no option --bogus (see linearnets predict --help)"),
     ],
-    ids=["predict", "predict-n", "nothing", "debug-alone"],
+    ids=["predict", "predict-n", "nothing", "debug-alone", "predict-out", "predict-out-bogus"],
 )  # fmt: skip
 def test_a_missing_argument_says_what_to_give(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """argparse said "the following arguments are required: RUN_DIR": not what it is."""
+    """argparse said "the following arguments are required: RUN_DIR": not what it is; with an
+    option's value left (``--out p.png``), "unexpected option string: p.png", argparse's lookup
+    of the value as an option."""
     assert _usage_error(argv, capsys) == message
 
 

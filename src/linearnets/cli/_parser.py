@@ -400,8 +400,9 @@ class OneLineParser(argparse.ArgumentParser):
         for word in self._words:
             if word == "--":
                 break
-            named = word == "-" or self._is_negative(word) or self._options_named(word)
-            if word.startswith("-") and not named:
+            if not word.startswith("-"):  # a value: argparse's lookup of it as an option
+                continue  # said "unexpected option string: p.png" ("predict --out p.png")
+            if not (word == "-" or self._is_negative(word) or self._options_named(word)):
                 unknown.append(word)
         return unknown
 
