@@ -144,7 +144,10 @@ API_CASES: list[Any] = [
     pytest.param(lambda: squared_loss(torch.zeros(B, 1), torch.zeros(B + 1)), UsageError,
                  r"y must hold one target per prediction.*\(4, 1\).*\(5,\)", id="targets-count"),
     pytest.param(lambda: linreg(torch.rand(B, 3), torch.zeros(2, 1), torch.zeros(1)), UsageError,
-                 r"X must have 2 features.*got X of shape \(4, 3\)", id="linreg-features"),
+                 r"^X must have 2 feature columns to match w of shape \(2, 1\), got X of shape "
+                 r"\(4, 3\); make w with one row per column of X, shape \(3, 1\) \(a model: "
+                 r"LinearRegressionScratch\(num_inputs=3\)\), or check X holds the data w was "
+                 r"made for$", id="linreg-features"),
     pytest.param(lambda: LinearRegressionScratch(2)(torch.ones(B, 2, dtype=torch.int32)),
                  UsageTypeError, r"X must be a floating-point tensor", id="linreg-int-features"),
     pytest.param(lambda: synthetic_data(torch.zeros(2, 2), 4.2, 10), UsageError,

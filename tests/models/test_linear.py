@@ -216,10 +216,40 @@ def test_state_dict_round_trip(gen: torch.Generator) -> None:
 
 
 BAD_INPUT = [
-    (
+    (  # reshaping X (4, 3) to (-1, 2) would make 6 examples of mixed features
         lambda: linreg(torch.randn(4, 3), torch.randn(2, 1), torch.zeros(1)),
         UsageError,
-        r"X must have 2 features",
+        r"^X must have 2 feature columns to match w of shape \(2, 1\), got X of shape \(4, 3\); "
+        r"make w with one row per column of X, shape \(3, 1\) \(a model: "
+        r"LinearRegressionScratch\(num_inputs=3\)\), or check X holds the data w was made for$",
+    ),
+    (  # the module's w, too: (10, 2) cannot be reshaped to (batch, 3)
+        lambda: LinearRegressionScratch(3)(torch.randn(10, 2)),
+        UsageError,
+        r"^X must have 3 feature columns to match w of shape \(3, 1\), got X of shape \(10, 2\); "
+        r"make w with one row per column of X, shape \(2, 1\) \(a model: "
+        r"LinearRegressionScratch\(num_inputs=2\)\), or check X holds the data w was made for$",
+    ),
+    (  # the book's 1-d w: no model to build
+        lambda: linreg(torch.randn(4, 2), torch.randn(3), 0.0),
+        UsageError,
+        r"^X must have 3 feature columns to match w of shape \(3,\), got X of shape \(4, 2\); "
+        r"make w with one row per column of X, shape \(2,\), or check X holds the data w was "
+        r"made for$",
+    ),
+    (  # w and b swapped: the bias's one value taken as the weights of 1 feature
+        lambda: linreg(torch.randn(4, 2), torch.zeros(1), torch.zeros(2, 1)),
+        UsageError,
+        r"^X must have 1 feature column to match w of shape \(1,\), got X of shape \(4, 2\); "
+        r"w and b may be swapped: b of shape \(2, 1\) is a column of weights for X's 2 columns "
+        r"and w holds one value; pass the weights before the bias: linreg\(X, w, b\)$",
+    ),
+    (  # one weight, but no column of them in b: the data or w is wrong, not the order
+        lambda: linreg(torch.randn(4, 2), torch.zeros(1, 1), torch.zeros(1)),
+        UsageError,
+        r"^X must have 1 feature column to match w of shape \(1, 1\), got X of shape \(4, 2\); "
+        r"make w with one row per column of X, shape \(2, 1\) \(a model: "
+        r"LinearRegressionScratch\(num_inputs=2\)\), or check X holds the data w was made for$",
     ),
     (
         lambda: linreg(torch.ones(4, 2, dtype=torch.int64), torch.randn(2, 1), torch.zeros(1)),

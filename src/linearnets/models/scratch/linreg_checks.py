@@ -11,6 +11,7 @@ import numbers
 
 import torch
 
+from linearnets._text import counted
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.models.scratch.module import check_batch_device
 from linearnets.validation import check_float_tensor, describe
@@ -29,8 +30,8 @@ def linreg_checked(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor | float) ->
         )
     if X.shape[1] != w.shape[0]:
         raise UsageError(
-            f"X must have {w.shape[0]} features (columns) to match w of shape {tuple(w.shape)}, "
-            f"got X of shape {tuple(X.shape)}; reshape X to (batch, {w.shape[0]})"
+            f"X must have {counted(w.shape[0], 'feature column')} to match w of shape "
+            f"{tuple(w.shape)}, got X of shape {tuple(X.shape)}; {_features_fix(X, w, b)}"
         )
     if w.dtype != X.dtype:
         raise UsageTypeError(
@@ -76,6 +77,31 @@ def linreg_checked(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor | float) ->
             "torch.zeros(1, requires_grad=True)"
         )
     return X @ w + b  # the book's torch.matmul(X, w) + b
+
+
+def _features_fix(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor | float) -> str:
+    """Return the fix for ``X`` (B, d) with another number of columns than ``w`` has rows: ``w`` and
+    ``b`` swapped, where ``w`` holds one value and ``b`` is a column of d weights; else a ``w`` made
+    for X's d columns, or data that matches ``w``. Reshaping X would not do: (4, 3) as (-1, 2) is
+    6 examples of mixed features."""
+    d = X.shape[1]
+    if (
+        w.numel() == 1
+        and isinstance(b, torch.Tensor)
+        and b.ndim in (1, 2)
+        and b.shape[0] == d
+        and b.shape[1:] in ((), (1,))
+    ):
+        return (
+            f"w and b may be swapped: b of shape {tuple(b.shape)} is a column of weights for X's "
+            f"{counted(d, 'column')} and w holds one value; pass the weights before the bias: "
+            "linreg(X, w, b)"
+        )
+    model = f" (a model: LinearRegressionScratch(num_inputs={d}))" if w.ndim == 2 else ""
+    return (
+        f"make w with one row per column of X, shape {(d, *w.shape[1:])}{model}, or check X holds "
+        "the data w was made for"
+    )
 
 
 def refuse_flat_features(X: torch.Tensor, w: torch.Tensor) -> None:
