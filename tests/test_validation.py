@@ -14,6 +14,7 @@ import pytest
 import torch
 
 import linearnets as ln
+from linearnets import d2l
 from linearnets.errors import DivergenceError, UsageError, UsageTypeError
 from linearnets.models.concise import linreg_concise, softmax_concise
 from linearnets.models.scratch import LinearRegressionScratch, SoftmaxRegressionScratch
@@ -1084,12 +1085,33 @@ def test_check_transform_takes_functions_objects_and_other_classes(fn: Any) -> N
             r"and a tuple of 2 tensors as batch_size: the arguments are in the wrong order; call "
             r"load_array\(\(features, labels\), 3\) \(D2L §3\.3\.2\)$",
         ),
+        (  # told "batch_size must be a positive integer, got a tensor of shape (7, 1)"
+            lambda X, y: ln.load_array(X, y, 10),
+            r"^data_arrays must be one tuple of the arrays, got a tensor of shape \(7, 2\) and "
+            r"dtype torch\.float32 as data_arrays and a tensor of shape \(7, 1\) and dtype "
+            r"torch\.float32 as batch_size: the arrays were passed apart; call "
+            r"load_array\(\(features, labels\), 10\) \(D2L §3\.3\.2\)$",
+        ),
+        (  # no batch size given at all: its name stands in
+            lambda X, y: d2l.load_array(X, y),
+            r"^data_arrays must be one tuple of the arrays, got a tensor of shape \(7, 2\) and "
+            r"dtype torch\.float32 as data_arrays and a tensor of shape \(7, 1\) and dtype "
+            r"torch\.float32 as batch_size: the arrays were passed apart; call "
+            r"load_array\(\(features, labels\), batch_size\) \(D2L §3\.3\.2\)$",
+        ),
     ],
-    ids=["data_iter", "data_iter of NumPy features", "load_array"],
+    ids=[
+        "data_iter",
+        "data_iter of NumPy features",
+        "load_array",
+        "load_array of arrays apart",
+        "d2l.load_array of arrays apart, no batch size",
+    ],
 )
 def test_arguments_in_the_wrong_order_are_named_as_such(call: Any, match: str) -> None:
-    """The batch size passed last (first for load_array) was refused as "batch_size must be a
-    positive integer, got a tensor ...; pass e.g. batch_size=1", not naming the order."""
+    """The batch size passed last (first for load_array), or load_array's arrays passed apart, was
+    refused as "batch_size must be a positive integer, got a tensor ...; pass e.g. batch_size=1",
+    not naming the order."""
     X, y = torch.randn(7, 2), torch.randn(7, 1)
     with pytest.raises(TypeError, match=match):
         call(X, y)

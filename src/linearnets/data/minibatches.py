@@ -69,14 +69,22 @@ def _check_data_iter_order(batch_size: object, features: object, labels: object)
             )
 
 
-def _check_load_array_order(data_arrays: object, batch_size: object) -> None:
+def _check_load_array_order(data_arrays: object, batch_size: object, is_train: object) -> None:
     """Refuse an int for ``data_arrays`` beside the arrays for ``batch_size``: the order swapped
-    (``load_array(3, (X, y))``), named as such."""
+    (``load_array(3, (X, y))``); or an array for each, the arrays passed apart, not as one tuple
+    (``load_array(X, y, 10)``): each named as such, not as a tensor that is no integer."""
     if _is_count(data_arrays) and isinstance(batch_size, tuple | list | torch.Tensor):
         raise UsageTypeError(
             f"load_array takes data_arrays first, then batch_size, got the int {data_arrays} as "
             f"data_arrays and {_arrays(batch_size)} as batch_size: the arguments are in the "
             f"wrong order; call load_array((features, labels), {data_arrays}) (D2L §3.3.2)"
+        )
+    if _is_array(data_arrays) and _is_array(batch_size):
+        size = is_train if _is_count(is_train) else "batch_size"
+        raise UsageTypeError(
+            f"data_arrays must be one tuple of the arrays, got {describe(data_arrays)} as "
+            f"data_arrays and {describe(batch_size)} as batch_size: the arrays were passed "
+            f"apart; call load_array((features, labels), {size}) (D2L §3.3.2)"
         )
 
 
@@ -181,7 +189,7 @@ def load_array(
     """
     # at most MAX_SIZE, as LinregConfig takes: the DataLoader's batch sampler fails at the first
     # batch on one past sys.maxsize, in islice's words
-    _check_load_array_order(data_arrays, batch_size)
+    _check_load_array_order(data_arrays, batch_size, is_train)
     batch_size = check_positive_int("batch_size", batch_size, maximum=MAX_SIZE)
     if isinstance(data_arrays, Iterator):
         # a generator or map of the arrays, which the book's TensorDataset(*data_arrays) unpacks
