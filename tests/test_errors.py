@@ -346,8 +346,13 @@ API_CASES: list[Any] = [
     pytest.param(lambda: closed_form(torch.tensor([[1.0, math.nan]] * 5), torch.rand(5, 1)), UsageError,
                  r"X must hold only finite values, got 5 NaN/inf entries", id="closed-form-nan"),
     pytest.param(lambda: closed_form(torch.rand(5, 2), torch.rand(5, 2)), UsageError,
-                 r"y must hold one target per row of X, shape \(5, 1\) or \(5,\), got shape \(5, 2\)",
-                 id="closed-form-y-2-columns"),
+                 r"^y must hold one target per row of X, shape \(5, 1\) or \(5,\), got shape \(5, 2\); "
+                 r"solve one target column at a time$", id="closed-form-y-2-columns"),
+    pytest.param(lambda: closed_form(torch.rand(5, 1), torch.rand(5, 2)), UsageError,
+                 r"^y must hold one target per row of X, shape \(5, 1\) or \(5,\), got shape \(5, 2\); "
+                 r"X and y may be swapped: y has the shape of features \(5 examples of 2 features\) "
+                 r"and X that of a target column, so pass the features first: closed_form\(X, y\); "
+                 r"else solve one target column at a time$", id="closed-form-swapped"),
     # optimizers: a bare tensor would be iterated row by row, views that never get a .grad
     pytest.param(lambda: SGD(torch.zeros(2, 1, requires_grad=True), 0.1), UsageTypeError,
                  r"params must be an iterable of tensors, got a tensor of shape \(2, 1\).*wrap it in a list", id="SGD-tensor"),

@@ -49,10 +49,28 @@ BAD_INPUT = [
         TypeError,
         r"y must be a floating-point tensor",
     ),
-    (
+    (  # X of 2 features: two targets, not the arguments swapped
         lambda: closed_form(_features(), torch.zeros(6, 2)),
         UsageError,
-        r"y must hold one target per row of X, shape \(6, 1\) or \(6,\), got shape \(6, 2\)",
+        r"^y must hold one target per row of X, shape \(6, 1\) or \(6,\), got shape \(6, 2\); "
+        r"solve one target column at a time$",
+    ),
+    (  # closed_form(y, X): told to solve one target column of the features at a time
+        lambda: closed_form(torch.zeros(6, 1), _features()),
+        UsageError,
+        r"^y must hold one target per row of X, shape \(6, 1\) or \(6,\), got shape \(6, 2\); "
+        r"X and y may be swapped: y has the shape of features \(6 examples of 2 features\) and X "
+        r"that of a target column, so pass the features first: closed_form\(X, y\); else solve "
+        r"one target column at a time$",
+    ),
+    (  # the same with the book's targets (n,): told to make them a column
+        lambda: closed_form(torch.zeros(6), _features()),
+        UsageError,
+        r"^X must be 2-dimensional \(n, d\), got a tensor of shape \(6,\) and dtype "
+        r"torch\.float32; X and y may be swapped: y has the shape of features \(6 examples of 2 "
+        r"features\) and X that of a target column, so pass the features first: "
+        r"closed_form\(X, y\); else make X a column with X\.reshape\(-1, 1\) and solve one "
+        r"target column at a time$",
     ),
     (
         lambda: closed_form(

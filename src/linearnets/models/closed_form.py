@@ -9,8 +9,15 @@ from typing import Literal, NoReturn, overload
 
 import torch
 
+from linearnets._text import counted
 from linearnets.errors import UsageError
-from linearnets.validation import check_finite, check_float_tensor, check_same_length, describe
+from linearnets.validation import (
+    check_finite,
+    check_float_tensor,
+    check_same_length,
+    describe,
+    is_column,
+)
 
 __all__ = ["closed_form"]
 
@@ -85,17 +92,23 @@ def _check_inputs(X: torch.Tensor, y: torch.Tensor) -> int:
     if isinstance(X, torch.Tensor) and X.ndim == 1 and X.is_floating_point():
         # n examples of one feature, most likely: the generic fix, a batch of one (1, n), has no
         # unique solution either
-        raise UsageError(
-            f"X must be 2-dimensional (n, d), got {describe(X)}; for one feature per example "
-            "make it a column with X.reshape(-1, 1)"
+        swapped = _swapped(X, y)
+        fix = (
+            f"{swapped}; else make X a column with X.reshape(-1, 1) and solve one target column "
+            "at a time"
+            if swapped
+            else "for one feature per example make it a column with X.reshape(-1, 1)"
         )
+        raise UsageError(f"X must be 2-dimensional (n, d), got {describe(X)}; {fix}")
     check_float_tensor("X", X, ndim=2)
     check_float_tensor("y", y)
     n = check_same_length(("X", "y"), (X, y))
     if y.numel() != n:
+        swapped = _swapped(X, y)
+        fix = "solve one target column at a time"
         raise UsageError(
             f"y must hold one target per row of X, shape ({n}, 1) or ({n},), got shape "
-            f"{tuple(y.shape)}; solve one target column at a time"
+            f"{tuple(y.shape)}; {f'{swapped}; else {fix}' if swapped else fix}"
         )
     check_finite("X", X)
     check_finite("y", y)
@@ -105,6 +118,22 @@ def _check_inputs(X: torch.Tensor, y: torch.Tensor) -> int:
             f"y.to({str(X.device)!r})"
         )
     return n
+
+
+def _swapped(X: torch.Tensor, y: object) -> str | None:
+    """Return the words for ``X`` and ``y`` that look passed the other way round, ``closed_form(y,
+    X)``: ``X`` a target column (n, 1) or (n,), ``y`` features (n, d), d > 1, for as many
+    examples; else ``None``. Not certain (one feature and d targets has these shapes too), so
+    the callers add their own fix after it."""
+    if not (isinstance(y, torch.Tensor) and y.ndim == 2 and y.shape[1] > 1 and is_column(X)):
+        return None
+    if len(y) != len(X):
+        return None
+    return (
+        f"X and y may be swapped: y has the shape of features ({counted(len(y), 'example')} of "
+        f"{y.shape[1]} features) and X that of a target column, so pass the features first: "
+        "closed_form(X, y)"
+    )
 
 
 def _rank_in(dtype: torch.dtype, A: torch.Tensor) -> int:
