@@ -458,8 +458,8 @@ def test_the_books_sgd_says_an_integer_tensor_must_be_floating_point() -> None:
 def test_a_narrower_dtype_takes_the_lrs_torch_steps_it_with(dtype: torch.dtype) -> None:
     """float16 and bfloat16 parameters are judged by float32's lr range: torch multiplies them by a
     Python number in float32, so lr 7e4 (past float16's 65504) on a grad of 0.01 steps by 700 and
-    lr 1e-5 (below its smallest normal number) by 1e-7, as torch.optim.SGD does; refusing them (a
-    fine-tuning lr of 1e-5 on a half-precision model) was wrong. An lr float32 makes inf is still
+    lr 1e-5 (below its smallest normal number) by 1e-7; refusing them (a fine-tuning lr of 1e-5 on
+    a half-precision model) was wrong. An lr float32 makes inf is still
     refused, in float32's words."""
     from linearnets.models.scratch import sgd
 
@@ -481,6 +481,30 @@ def test_a_narrower_dtype_takes_the_lrs_torch_steps_it_with(dtype: torch.dtype) 
     ):
         sgd([w], 1e40, 1)
     assert torch.equal(w.detach(), torch.ones(2, dtype=dtype))
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_the_sgd_class_steps_a_narrower_dtype_as_the_function_does(dtype: torch.dtype) -> None:
+    """SGD.step, add_ with alpha=-lr, converted lr to the parameter's dtype: float16 failed at lr
+    7e4 ("value cannot be converted to type c10::Half without overflow", as torch.optim.SGD
+    fails) and stepped by 0 at lr 1e-8, where sgd steps by 700 and by 1e-5. An lr the dtype holds
+    keeps torch.optim.SGD's step, bit for bit (bfloat16 at 7e4: 704, lr rounded to bfloat16)."""
+    from linearnets.models.scratch import sgd
+
+    for lr, grad in ((7e4, 0.01), (1e-8, 1000.0), (0.1, 0.01)):
+        w, v, t = (torch.zeros(2, dtype=dtype, requires_grad=True) for _ in range(3))
+        for p in (w, v, t):
+            p.grad = torch.full((2,), grad, dtype=dtype)
+        SGD([w], lr).step()
+        sgd([v], lr, 1)
+        assert float(w[0].detach()) == pytest.approx(-lr * grad, rel=0.01)
+        info = torch.finfo(dtype)
+        if info.tiny <= lr <= info.max:  # torch.optim.SGD steps it: the same arithmetic
+            torch.optim.SGD([t], lr).step()
+            assert torch.equal(w.detach(), t.detach())
+        else:  # the oracle: the step in float64 from the grad as the dtype holds it, rounded once
+            assert torch.equal(w.detach(), (-lr * t.grad.double()).to(dtype))
+            assert torch.equal(w.detach(), v.detach())
 
 
 def test_an_lr_set_in_param_groups_is_checked_at_the_step() -> None:

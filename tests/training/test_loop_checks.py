@@ -1121,6 +1121,43 @@ def test_an_lr_past_what_the_weights_dtype_holds_is_named_before_any_step(
     check_updater_lr(torch.optim.SGD([{"params": [counter], "lr": 1e300}], lr=0.1))
 
 
+def test_the_scratch_sgd_on_float16_weights_takes_the_lrs_float32_holds() -> None:
+    """fit refused ln.SGD(params, 7e4) on a float16 model ("at most 6.55e+04, the largest
+    torch.float16 value its parameters hold"), though the scratch SGD steps it, as sgd does, by the
+    grad times lr in float32; torch.optim.SGD, which fails there in torch, is still refused."""
+    X = torch.full((1, 1), 0.01, dtype=torch.float16)
+    Y = torch.full((1, 1), 0.5, dtype=torch.float16)
+    for make in (SGD, torch.optim.SGD):
+        net = nn.Linear(1, 1, bias=False).half()
+        with torch.no_grad():
+            net.weight.zero_()
+        if make is SGD:
+            history = fit(net, [(X, Y)], nn.MSELoss(), make(net.parameters(), 7e4), 1)
+            assert history.train_loss == [0.25]  # (0 - 0.5)² before the step
+            # the oracle: the MSE gradient 2 (0 - 0.5) x of float16's x, then lr times it, rounded
+            # to float16 once: 700
+            grad = 2 * (0 - 0.5) * float(X)
+            assert float(net.weight.detach()) == float(torch.tensor(-7e4 * grad).half()) == 700.0
+            continue
+        with pytest.raises(
+            UsageError,
+            match=r"^updater's lr must be at most 6\.55e\+04, the largest torch\.float16 value its "
+            r"parameters hold, got lr=70000; ",
+        ):
+            fit(net, [(X, Y)], nn.MSELoss(), make(net.parameters(), 7e4), 1)
+        assert float(net.weight.detach()) == 0.0
+    # past float32's range, the scratch SGD's lr is named in float32's words
+    updater = SGD([torch.zeros(2, dtype=torch.float16, requires_grad=True)], 0.1)
+    updater.param_groups[0]["lr"] = 1e300
+    with pytest.raises(UsageError) as info:
+        check_updater_lr(updater)
+    assert str(info.value) == (
+        f"updater's lr must be at most {torch.finfo(torch.float32).max:.4g}, the largest "
+        "torch.float32 value, in which it steps its torch.float16 parameters, got lr=1e+300; "
+        "pass a far smaller lr (the book's is 0.1)"
+    )
+
+
 @pytest.mark.parametrize("call", ["fit", "train_ch3", "train_epoch_ch3"])
 def test_net_and_train_iter_swapped_are_told_in_the_books_order(call: str) -> None:
     """fit(train_iter, net, ...) and d2l.train_ch3(train_iter, net, ...) were refused as 'net must

@@ -20,6 +20,7 @@ from torch.nn.parameter import is_lazy
 from torch.utils.data import Dataset, IterableDataset
 
 from linearnets.errors import UsageError, UsageTypeError
+from linearnets.models.scratch.optim import SGD
 from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.epoch_checks import check_history, check_start_epoch
 from linearnets.training.history import History
@@ -263,11 +264,15 @@ def check_updater_lr(updater: Any) -> None:
 
     torch failed at the first step, after its forward and backward, with "value cannot be
     converted to type float without overflow", naming neither the lr nor the fix. Checked where
-    ``updater.param_groups`` can be read (``torch.optim``, the scratch ``SGD``).
+    ``updater.param_groups`` can be read (``torch.optim``, the scratch ``SGD``). The scratch
+    ``SGD`` steps a narrower parameter by its grad times lr in float32 (``7e4`` steps float16
+    weights, as ``sgd`` does, where ``torch.optim.SGD`` fails past 65504), so float32's range
+    bounds its lr there.
     """
     groups = getattr(updater, "param_groups", None)
     if groups is None:
         return
+    in_float32 = isinstance(updater, SGD)
     try:
         pairs = [(group["lr"], p) for group in groups for p in group["params"]]
     except (KeyError, TypeError):  # not torch's layout: nothing to compare
@@ -279,11 +284,15 @@ def check_updater_lr(updater: Any) -> None:
             value = float(lr)
         except (TypeError, ValueError):  # a tensor lr of many values: torch's to tell
             return
-        largest = torch.finfo(p.dtype).max
+        dtype = p.dtype
+        held = " its parameters hold"
+        if in_float32 and dtype.itemsize < 4:
+            dtype, held = torch.float32, f", in which it steps its {p.dtype} parameters"
+        largest = torch.finfo(dtype).max
         if math.isfinite(value) and value > largest:
             raise UsageError(
-                f"updater's lr must be at most {largest:.4g}, the largest {p.dtype} value its "
-                f"parameters hold, got lr={value:g}; pass a far smaller lr (the book's is 0.1)"
+                f"updater's lr must be at most {largest:.4g}, the largest {dtype} value{held}, "
+                f"got lr={value:g}; pass a far smaller lr (the book's is 0.1)"
             )
 
 

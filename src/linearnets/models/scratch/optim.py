@@ -118,6 +118,15 @@ def _lr_bounds(params: list[torch.Tensor]) -> tuple[float, float]:
     return float(info.tiny), float(info.max)
 
 
+_HALF = torch.finfo(torch.float16)  # the narrowest range of a floating dtype a model trains in
+
+
+def _holds(dtype: torch.dtype, lr: float) -> bool:
+    """Return whether ``dtype`` holds ``lr`` as a normal number (``add_``'s alpha is converted to it)."""
+    info = torch.finfo(dtype)
+    return info.tiny <= lr <= info.max
+
+
 def _check_batch_size(value: Any) -> int:
     """Return ``sgd``'s ``batch_size`` as an int if it is a whole number in [1, MAX_SIZE] (an int,
     or a float such as ``2.0``; a 0-d tensor or a NumPy number of either too), else raise."""
@@ -313,15 +322,25 @@ class SGD:
 
         An lr set as ``param_groups[0]["lr"]`` (which no setter checks) is checked here as
         ``lr`` is: ``1e40`` failed in torch ("value cannot be converted to type float without
-        overflow"), a string or NaN deep in ``add_``."""
+        overflow"), a string or NaN deep in ``add_``. An lr a parameter's dtype does not hold
+        (7e4 or 1e-8 for float16, which float32 holds) steps it as :func:`sgd` does, by the grad
+        times lr in float32, where ``torch.optim.SGD`` fails past 65504 and steps by 0 below."""
         lr = self.param_groups[0]["lr"]
         low, high = self._lr_bounds
         if type(lr) is not float or not low <= lr <= high:  # a compare a step, on the hot path
             self.lr = lr  # refused as the setter refuses it, or taken (an int, a tensor)
             lr = self.param_groups[0]["lr"]
+        held = _HALF.tiny <= lr <= _HALF.max  # an alpha every floating dtype holds: the hot path
         for param in self.params:
-            if param.grad is not None:
+            if param.grad is None:
+                continue
+            if held or _holds(param.dtype, lr):
                 param.add_(param.grad, alpha=-lr)
+            else:
+                # add_ converts alpha to the parameter's dtype: past 65504 float16 failed ("value
+                # cannot be converted to type c10::Half without overflow"), below ~3e-8 it stepped
+                # by 0; the grad times lr is computed in float32, as sgd steps it (7e4 on 0.01: 700)
+                param.sub_(param.grad * lr)
 
     def state_dict(self) -> dict[str, Any]:
         """Return the optimizer's state (the learning rate; plain SGD keeps no buffers)."""
