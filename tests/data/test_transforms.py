@@ -72,15 +72,16 @@ def test_to_tensor_converts_a_tensor_on_its_own_device() -> None:
 
 BAD_PICS = [
     ("string array", np.array([["a"]]), UsageTypeError, r"^pic must hold real pixels \(uint8, other integers, float or bool\), got an array of shape \(1, 1\) and dtype <U1; convert it with pic.astype\(np.uint8\)"),
-    ("complex array", np.zeros((2, 2), np.complex64), UsageTypeError, r"^pic must hold real pixels \(uint8, other integers, float or bool\), got an array of shape \(2, 2\) and dtype complex64;"),
+    ("complex array", np.zeros((2, 2), np.complex64), UsageTypeError, r"^pic must hold real pixels \(uint8, other integers, float or bool\), got an array of shape \(2, 2\) and dtype complex64; make it real with np\.abs\(pic\) \(the magnitudes\) or pic\.real \(the real parts\)$"),
     ("five channels array", np.zeros((28, 28, 5), np.uint8), UsageError, r"^pic must be an image \(H, W\) or \(H, W, C\), channels last with C in \(1, 2, 3, 4\), got a uint8 array of shape \(28, 28, 5\); pass one image, an array \(H, W\) or \(H, W, C\) with C of 1 to 4, e.g. a uint8 array of shape \(28, 28\) or \(28, 28, 3\)$"),
     ("float batch", np.zeros((2, 2, 2, 1), np.float32), UsageError, r"^pic must be an image \(H, W\) or \(H, W, C\), got an array of shape \(2, 2, 2, 1\); pass one image"),
     ("float channels first", np.zeros((1, 28, 28), np.float32), UsageError, r"got a float32 array of shape \(1, 28, 28\); it already is channels-first \(C, H, W\): convert it with torch.from_numpy\(pic\), not ToTensor"),
     ("batch", np.zeros((2, 2, 2, 1), np.uint8), UsageError, r"pic must be an image \(H, W\) or \(H, W, C\)"),
     ("1-d", torch.zeros(4, dtype=torch.uint8), UsageError, r"got a tensor of shape \(4,\)"),
-    ("0-d array", np.array(7, np.uint8), UsageError, r"^pic must be an image \(H, W\) or \(H, W, C\), got an array of shape \(\); pass it with its rows and columns"),
+    ("0-d array", np.array(7, np.uint8), UsageError, r"^pic must be an image \(H, W\) or \(H, W, C\), got an array of shape \(\); it holds one number, not an image: pass one image, e\.g\. a uint8 \(28, 28\) array$"),
     ("flat row", np.zeros(784, np.uint8), UsageError, r"^pic must be an image \(H, W\) or \(H, W, C\), got an array of shape \(784,\); pass it with its rows and columns, e.g. pic.reshape\(28, 28\) for 784 pixels$"),
-    ("0-d tensor", torch.tensor(7, dtype=torch.uint8), UsageError, r"got a tensor of shape \(\); pass it with its rows and columns"),
+    ("0-d tensor", torch.tensor(7, dtype=torch.uint8), UsageError, r"^pic must be an image \(H, W\) or \(H, W, C\), got a tensor of shape \(\); it holds one number, not an image: pass one image, e\.g\. a uint8 \(28, 28\) tensor$"),
+    ("0-d float tensor", torch.tensor(0.5), UsageTypeError, r"^pic must hold uint8 pixels, got a tensor of shape \(\) and dtype torch\.float32; it holds one number, not an image: pass one image, e\.g\. a uint8 \(28, 28\) tensor$"),
     ("list", [[0, 1]], UsageTypeError, r"pic must be a PIL image, a NumPy array or a tensor, got list"),
 ]  # fmt: skip
 
@@ -141,6 +142,8 @@ TENSOR_REFUSALS = [  # (id, tensor, the fix the message gives, that fix applied)
     ("int32 (C, H, W)", torch.full((1, 28, 28), 255, dtype=torch.int32), "convert it with pic.float() / 255 (pixels 0..255, as ToTensor gives them) or pic.float() (other values)", lambda p: p.float() / 255),
     ("int16 (H, W, C)", torch.full((28, 28, 3), 255, dtype=torch.int16), "convert it with pic.permute(2, 0, 1).float() / 255 (pixels 0..255, as ToTensor gives them) or pic.permute(2, 0, 1).float() (other values)", lambda p: p.permute(2, 0, 1).float() / 255),
     ("bool (H, W)", torch.ones(28, 28, dtype=torch.bool), "convert it with pic[None].float(), which makes it 0 and 1", lambda p: p[None].float()),
+    ("complex (C, H, W)", torch.ones(1, 28, 28, dtype=torch.complex64), "make it real with pic.abs() (the magnitudes) or pic.real (the real parts)", lambda p: p.abs()),
+    ("complex (H, W, C)", torch.full((28, 28, 3), 1j), "make it real with pic.permute(2, 0, 1).abs() (the magnitudes) or pic.permute(2, 0, 1).real (the real parts)", lambda p: p.permute(2, 0, 1).abs()),
 ]  # fmt: skip
 
 
@@ -162,6 +165,31 @@ def test_to_tensor_refuses_a_tensor_not_uint8_with_the_fix_for_its_shape(
     assert fixed.is_floating_point() and fixed.ndim in (3, 4) and fixed.shape[-3] in (1, 3)
     assert float(fixed.max()) == 1.0 or pic.is_floating_point()
     Normalize((0.5,), (0.5,))(fixed)  # the next step of the book's pipeline takes it
+
+
+def test_a_0d_or_complex_input_is_told_what_no_reshape_or_float_fixes() -> None:
+    """A 0-d tensor was told "pic.reshape(1, 28, 28) for 784 pixels" (pic.reshape(28, 28) if uint8,
+    or an array), which fails on its one number; a complex tensor "pic.float() / 255", which drops
+    its imaginary part (with a warning), and a complex array pic.astype(np.float32), alike. Each
+    is told as Normalize tells it (docs/fashion-mnist.md): one number, or abs() or real."""
+    with pytest.raises(RuntimeError, match="invalid for input of size 1"):
+        torch.tensor(0.5).reshape(1, 28, 28)  # the advice the message gave before
+    pic = torch.tensor([[[3 + 4j, 0.5]]] * 5 * 5, dtype=torch.complex64).reshape(5, 5, 2)
+    with pytest.warns(UserWarning, match="discards the imaginary part"):
+        pic.float()  # the other: (3+4j) would be 3
+    for bad, fixed in ((pic, pic.permute(2, 0, 1)), (pic.numpy(), pic.numpy())):
+        with pytest.raises(UsageTypeError) as info:
+            ToTensor()(bad)
+        assert "; make it real with" in str(info.value)
+        assert "float()" not in str(info.value) and "astype" not in str(info.value)
+        magnitude = fixed.abs() if isinstance(fixed, torch.Tensor) else np.abs(fixed)
+        assert float(magnitude.max()) == 5.0  # |3 + 4j|, the imaginary part kept
+    # one message for a complex tensor from both transforms, but the name
+    with pytest.raises(UsageTypeError) as told:
+        Normalize((0.5,), (0.5,))(pic)
+    with pytest.raises(UsageTypeError) as info:
+        ToTensor()(pic)
+    assert str(info.value).split("; ")[1] == str(told.value).split("; ")[1].replace("tensor", "pic")
 
 
 def test_a_uint8_tensor_channels_first_gets_the_same_fix_from_to_tensor_and_normalize() -> None:

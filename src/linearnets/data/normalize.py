@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from linearnets.data.to_tensor import _CHANNELS, _MIN_SIDE, _layout
+from linearnets.data.to_tensor import _CHANNELS, _MIN_SIDE, _layout, no_image_fix
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import check_bool, describe
 
@@ -128,18 +128,14 @@ def _tensor_fix(tensor: Any) -> str:
     """Return the fix that makes ``tensor`` a float (C, H, W) or (B, C, H, W) Normalize takes."""
     if not isinstance(tensor, torch.Tensor):
         return "apply ToTensor() first"
-    if tensor.ndim == 0:  # reshape(1, 28, 28) would fail on it
-        return (
-            "it holds one number, not an image: pass an image (C, H, W), e.g. x[None] for x (H, W)"
-        )
     # the indexing ToTensor names for the same tensor ("[None]", ".permute(2, 0, 1)" or ""), or
     # ".permute(0, 3, 1, 2)" for a channels-last batch
     layout = _channels_first(tuple(tensor.shape)) or ""
-    if tensor.is_complex():  # .float() would drop the imaginary part, with a warning
-        return (
-            f"make it real with tensor{layout}.abs() (the magnitudes) or tensor{layout}.real "
-            "(the real parts)"
-        )
+    # a 0-d tensor (reshape(1, 28, 28) would fail on it) or a complex one (.float() would drop
+    # the imaginary part), told as ToTensor tells it
+    fix = no_image_fix(tensor, "tensor", layout, "an image (C, H, W), e.g. x[None] for x (H, W)")
+    if fix is not None:
+        return fix
     if tensor.ndim < 2:  # a flattened image, say: a row of the (N, 784) the models take
         return (
             "give it its channel, rows and columns first, e.g. tensor.reshape(1, 28, 28) for 784 "

@@ -15,7 +15,7 @@ import torch
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import describe
 
-__all__ = ["PILToTensor", "ToTensor", "unit_pixels"]
+__all__ = ["PILToTensor", "ToTensor", "no_image_fix", "unit_pixels"]
 
 
 def unit_pixels(pixels: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
@@ -74,7 +74,12 @@ class ToTensor:
             )
         if array.ndim not in (2, 3):
             fix = "pass one image, not a batch"
-            if array.ndim < 2:  # a flattened image, say: a row of the (N, 784) the models take
+            if array.ndim == 0:  # reshape(28, 28) fails on it
+                fix = (
+                    no_image_fix(array, "pic", "", f"one image, e.g. a uint8 (28, 28) {kind}")
+                    or fix
+                )
+            elif array.ndim < 2:  # a flattened image, say: a row of the (N, 784) the models take
                 fix = "pass it with its rows and columns, e.g. pic.reshape(28, 28) for 784 pixels"
             raise UsageError(
                 f"pic must be an image (H, W) or (H, W, C), got {_a(kind)} of shape "
@@ -170,15 +175,21 @@ def _from_array(array: np.ndarray) -> torch.Tensor:
             return torch.from_numpy(np.ascontiguousarray(array).reshape(array.shape))
         except TypeError:  # a dtype torch lacks, such as float128
             pass
-    raise UsageTypeError(_dtype_refusal("array", array.shape, str(array.dtype)))
+    fix = no_image_fix(array, "pic", "", "one image, e.g. a uint8 (28, 28) array")
+    raise UsageTypeError(_dtype_refusal("array", array.shape, str(array.dtype), fix=fix))
 
 
-def _dtype_refusal(kind: str, shape: tuple[int, ...], dtype: str, *, mode: str = "") -> str:
+def _dtype_refusal(
+    kind: str, shape: tuple[int, ...], dtype: str, *, mode: str = "", fix: str | None = None
+) -> str:
     """Return the message refusing a ``kind`` of pixels of ``dtype``, with a conversion that keeps
-    their values (``mode``: a PIL image's)."""
+    their values (``mode``: a PIL image's), or ``fix`` where given (an array no astype makes an
+    image: see :func:`no_image_fix`)."""
     if kind == "array":
         rule = "real pixels (uint8, other integers, float or bool)"
-        fix = "convert it with pic.astype(np.uint8) (pixels 0..255) or pic.astype(np.float32)"
+        fix = (
+            fix or "convert it with pic.astype(np.uint8) (pixels 0..255) or pic.astype(np.float32)"
+        )
     else:
         rule = "8-bit, 1-bit, 32-bit integer or float pixels (modes L, RGB, ..., 1, I, F)"
         # 16-bit pixels (modes I;16, ...): convert('L') would clip them all to 255;
@@ -194,10 +205,38 @@ def _dtype_refusal(kind: str, shape: tuple[int, ...], dtype: str, *, mode: str =
     return f"pic must hold {rule}, got {got}; {fix}"
 
 
+def no_image_fix(pic: torch.Tensor | np.ndarray, name: str, layout: str, image: str) -> str | None:
+    """Return the fix for a tensor or array ``pic`` (called ``name`` in it) that no reshape or
+    ``.float()`` makes an image, else None: a 0-d one holds one number (``reshape(28, 28)`` fails
+    on it), so ``image`` is to be passed; a complex one is made real by its magnitudes or its real
+    parts (``.float()`` and ``astype`` drop the imaginary part, with a warning), indexed by
+    ``layout`` (a tensor's, into (C, H, W)). Told alike by ToTensor and Normalize."""
+    if pic.ndim == 0:
+        return f"it holds one number, not an image: pass {image}"
+    if isinstance(pic, np.ndarray):
+        if pic.dtype.kind != "c":
+            return None
+        return f"make it real with np.abs({name}) (the magnitudes) or {name}.real (the real parts)"
+    if not pic.is_complex():
+        return None
+    return (
+        f"make it real with {name}{layout}.abs() (the magnitudes) or {name}{layout}.real "
+        "(the real parts)"
+    )
+
+
 def _tensor_refusal(shape: tuple[int, ...], pic: torch.Tensor) -> str:
     """Return the message refusing a tensor ``pic`` of ``shape`` that is not uint8, with the
     expression that makes it the float (C, H, W) ToTensor would give."""
     layout = _layout(shape)
+    fix = no_image_fix(pic, "pic", layout or "", "one image, e.g. a uint8 (28, 28) tensor")
+    got = f"a tensor of shape {shape} and dtype {pic.dtype}"
+    return f"pic must hold uint8 pixels, got {got}; {fix or _tensor_fix(shape, pic, layout)}"
+
+
+def _tensor_fix(shape: tuple[int, ...], pic: torch.Tensor, layout: str | None) -> str:
+    """Return the conversion that makes a real tensor ``pic`` of ``shape`` (indexed into (C, H, W)
+    by ``layout``, where one does) the float (C, H, W) ToTensor would give."""
     if pic.is_floating_point():
         if layout == "":
             fix = "a float tensor (C, H, W) needs no ToTensor: use it as it is"
@@ -223,8 +262,7 @@ def _tensor_refusal(shape: tuple[int, ...], pic: torch.Tensor) -> str:
             f"convert it with pic{layout}.float() / 255 (pixels 0..255, as ToTensor gives them) "
             f"or pic{layout}.float() (other values)"
         )
-    got = f"a tensor of shape {shape} and dtype {pic.dtype}"
-    return f"pic must hold uint8 pixels, got {got}; {fix}"
+    return fix
 
 
 def _layout(shape: tuple[int, ...]) -> str | None:
