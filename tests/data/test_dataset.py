@@ -453,19 +453,18 @@ def test_load_data_fashion_mnist_passes_on_the_rename_of_a_near_miss_file_in_the
     root: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """../data holding train-images.idx3-ubyte.gz (a near-miss name) beside the other three: the
-    download's refusal, which says to rename it, was told as "../data cannot be written"."""
+    download's refusal, which says to rename it, was told as "../data cannot be written"; and it
+    came after the warning "downloading it into ../data", though nothing was: it comes alone,
+    before any warning, as for a ../data that cannot be written (docs/fashion-mnist.md)."""
     from linearnets import d2l
 
     _no_copy_anywhere(root, tmp_path, monkeypatch)
     book_data = tiny.write(_in_a_work_folder(tmp_path, monkeypatch))
     (book_data / "train-images-idx3-ubyte.gz").rename(book_data / "train-images.idx3-ubyte.gz")
-    monkeypatch.setattr(
-        download,
-        "download_fashion_mnist",
-        functools.partial(download.download_fashion_mnist, checksums=tiny.files, progress=False),
-    )
+    monkeypatch.setattr(download, "download_fashion_mnist", _no_network)
     monkeypatch.setattr(FashionMNIST, "mirrors", ["http://127.0.0.1:9/"])
-    with pytest.warns(DataWarning), pytest.raises(UsageError) as info:
+    with warnings.catch_warnings(), pytest.raises(download_destination.FilesToMoveError) as info:
+        warnings.simplefilter("error")  # no "downloading it into ../data": nothing is
         d2l.load_data_fashion_mnist(2)
     message = str(info.value)
     assert "cannot be written" not in message, message
@@ -477,6 +476,37 @@ def test_load_data_fashion_mnist_passes_on_the_rename_of_a_near_miss_file_in_the
     assert message.endswith(
         "rename ../data/train-images.idx3-ubyte.gz to ../data/train-images-idx3-ubyte.gz, the "
         "names linearnets and torchvision read"
+    ), message
+
+
+def test_load_data_fashion_mnist_passes_on_the_move_of_files_apart_before_any_warning(
+    root: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """../data holding train-images beside a FashionMNIST/raw/ that holds the other three: the
+    download's refusal, which says to move them, came after the warning "downloading it into
+    ../data", though nothing was; it comes alone, and no mirror is asked."""
+    from linearnets import d2l
+
+    _no_copy_anywhere(root, tmp_path, monkeypatch)
+    book_data = _in_a_work_folder(tmp_path, monkeypatch)
+    tiny.write(book_data / "FashionMNIST" / "raw")
+    (book_data / "FashionMNIST" / "raw" / "train-images-idx3-ubyte.gz").rename(
+        book_data / "train-images-idx3-ubyte.gz"
+    )
+    monkeypatch.setattr(download, "download_fashion_mnist", _no_network)
+    with warnings.catch_warnings(), pytest.raises(download_destination.FilesToMoveError) as info:
+        warnings.simplefilter("error")  # no "downloading it into ../data": nothing is
+        d2l.load_data_fashion_mnist(2)
+    message = str(info.value)
+    others = "train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz"
+    assert message.startswith("Fashion-MNIST was not found (searched "), message
+    assert message.endswith(
+        f"the download into ../data, the book's root ({book_data}), was refused: ../data must "
+        "hold the 4 files in one folder, itself or its FashionMNIST/raw/, got '../data', where "
+        f"../data/FashionMNIST/raw holds valid copies of {others}, apart from the others in "
+        "../data (nothing was downloaded: they would be fetched again); the 4 files must sit in "
+        f"one folder: move {others} from ../data/FashionMNIST/raw/ into ../data (or the others "
+        "into ../data/FashionMNIST/raw/)"
     ), message
 
 

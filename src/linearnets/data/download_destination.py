@@ -44,6 +44,7 @@ __all__ = [
     "needed_files",
     "prepare_folder",
     "refuse_apart",
+    "refuse_files_to_move",
     "refuse_misspelled",
     "refuse_unwritable",
 ]
@@ -141,6 +142,19 @@ def refuse_misspelled(
         f"which holds {them} under other names: {and_list([shown_path(p) for p in found])} "
         f"(nothing was downloaded: {they} would be fetched again beside {beside}); {fix}"
     )
+
+
+def refuse_files_to_move(root: Path, names: dict[str, tuple[int, str]]) -> None:
+    """Refuse, before anything is fetched or made, as the download refuses them
+    (:func:`refuse_apart`, then :func:`refuse_misspelled`), files missing from ``root``'s download
+    folder (see :func:`locate`) that lie valid in its other layout or under a near-miss name; for
+    a caller that says first what it will do (``load_data_fashion_mnist``'s warning). The files
+    in the folder are not verified: a damaged one is the download's to judge."""
+    dest = locate(root, names)
+    missing: dict[str, str | None] = {n: None for n in names if current_file(dest, n) is None}
+    if missing:
+        refuse_apart(root, dest, names, missing)
+        refuse_misspelled(root, names, missing)
 
 
 def _valid_copy(folder: Path, name: str, expected: tuple[int, str]) -> Path | None:

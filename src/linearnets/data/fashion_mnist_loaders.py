@@ -12,7 +12,12 @@ import torch
 
 from linearnets._text import shown_path
 from linearnets._warn import warn
-from linearnets.data.download_destination import RootNotWritableError, refuse_unwritable
+from linearnets.data.download_destination import (
+    FilesToMoveError,
+    RootNotWritableError,
+    refuse_files_to_move,
+    refuse_unwritable,
+)
 from linearnets.data.files import NotFoundError
 from linearnets.data.folder_contents import DOWNLOAD_CALL
 from linearnets.data.labels import CLASSES
@@ -138,10 +143,14 @@ def _read_or_download(root: str | Path | None) -> FashionMNISTArrays:
         f"{not_found.what} not found (searched {not_found.searched}), and the download into {where}"
     )
     mirrors = _class_mirrors(head)  # before the warning: a bad setting downloads nothing
-    try:  # before the warning too: no download into ../data is said where it cannot be written
+    try:  # before the warning too: no download into ../data is said where it would be refused
+        # files there to rename or move, not fetched again (the download refuses them first)
+        refuse_files_to_move(BOOK_ROOT, download.FASHION_MNIST_FILES)
         refuse_unwritable(BOOK_ROOT, download.FASHION_MNIST_FILES)
     except RootNotWritableError as exc:
         raise _unwritable(head, exc) from exc
+    except FilesToMoveError as exc:
+        raise _refused(head, exc) from exc
     warn(
         f"{not_found.what} not found on this machine: downloading it into {where}, as the book's "
         "load_data_fashion_mnist does (pass root=DIR to read a copy elsewhere)",
@@ -152,7 +161,7 @@ def _read_or_download(root: str | Path | None) -> FashionMNISTArrays:
     except RootNotWritableError as exc:
         raise _unwritable(head, exc) from exc
     except UsageError as exc:  # files to rename or move first: its fix, in its words
-        raise type(exc)(f"{head}, was refused: {_book_root_named(str(exc))}") from exc
+        raise _refused(head, exc) from exc
     except DatasetError as exc:  # no network, a mirror down: its own advice, said once
         raise DatasetError(f"{head}, failed: {_mirrors_from_python(str(exc))}") from exc
     return fashion_mnist.read_fashion_mnist(BOOK_ROOT)
@@ -166,6 +175,12 @@ def _unwritable(head: str, exc: RootNotWritableError) -> DatasetError:
         f"({_why_unwritable(exc)}); run from a folder whose ../data can be written, or call "
         f"{DOWNLOAD_CALL}('DIR') and pass root=DIR"
     )
+
+
+def _refused(head: str, exc: UsageError) -> UsageError:
+    """Return the download's refusal ``exc`` (files to rename or move first), after ``head``: its
+    fix, in its words, naming ../data, which this caller never passed as ``root``."""
+    return type(exc)(f"{head}, was refused: {_book_root_named(str(exc))}")
 
 
 def _class_mirrors(head: str) -> tuple[str, ...]:
