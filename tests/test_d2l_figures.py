@@ -227,6 +227,45 @@ def test_in_a_script_train_ch3_keeps_only_its_last_figure_in_pyplot(
     plt.close("all")
 
 
+def test_in_a_script_predict_ch3_keeps_only_its_last_figure_in_pyplot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """22 d2l.predict_ch3 calls left 22 figures in pyplot (matplotlib's "More than 20 figures have
+    been opened" at the 21st), where docs/d2l.md says a call closes its last one, as train_ch3's
+    do. A call closes the figure of the call before it (also one whose model then fails: its
+    images would pass for this call's); its own stays pyplot's current one, and a figure of the
+    script's own is left alone, also where it is current when a drawing fails."""
+    import matplotlib.pyplot as plt
+
+    from linearnets import d2l
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(_d2l_figures, "in_notebook", lambda: False)
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 10))
+    batches = [(torch.rand(4, 1, 4, 4), torch.tensor([0, 1, 2, 0]))]
+    plt.close("all")
+    mine = plt.figure()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "More than 20 figures have been opened"
+        for _ in range(22):
+            d2l.predict_ch3(net, batches, n=3)
+            assert plt.get_fignums() == [mine.number, plt.gcf().number]
+    assert len(plt.gcf().axes) == 3  # the last call's images
+    with pytest.raises(ValueError, match="the model's own error"):
+        d2l.predict_ch3(_failing_net("raising"), batches, n=3)
+    assert plt.get_fignums() == [mine.number]
+
+    def refused(*args: Any, **kwargs: Any) -> None:  # a drawing refused before its figure
+        raise UsageError("images must be (N, H, W) or (N, 1, H, W), got (4, 3, 2, 2)")
+
+    plt.figure(mine.number)  # current again, as a script's plt.figure(...) makes it
+    with pytest.MonkeyPatch.context() as patch, pytest.raises(UsageError, match=r"^images must"):
+        _fake_prediction(patch, refused)
+        d2l.predict_ch3(net, batches, n=3)
+    d2l.predict_ch3(net, batches, n=3)  # the script's figure was not labelled predict_ch3's
+    assert mine.get_label() == "" and plt.get_fignums() == [mine.number, plt.gcf().number]
+
+
 def test_in_a_script_predict_ch3_leaves_its_images_in_pyplot_and_still_saves_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import torch
@@ -20,6 +20,7 @@ from linearnets._warn import warn
 from linearnets.errors import UsageError
 
 __all__ = [
+    "close_earlier_figures",
     "figure_file",
     "file_failure",
     "in_notebook",
@@ -103,6 +104,22 @@ def warn_unsaved(name: str, exc: BaseException) -> None:
     )
 
 
+def close_earlier_figures(label: str) -> None:
+    """Close in pyplot the figures labelled ``label`` that earlier calls of a book's function left
+    there (``train_ch3``'s curves, ``predict_ch3``'s images), outside a notebook.
+
+    Each call's figure stays pyplot's current one, as the book's (a script's ``plt.savefig`` or
+    ``plt.show()`` after it sees it), until the next call: a script's sweep of 21 calls piled
+    them up ("More than 20 figures have been opened"). In a notebook pyplot lets each go as its
+    cell ends, its display kept.
+    """
+    from linearnets.plotting._mpl import pyplot
+
+    plt = pyplot()
+    while label in plt.get_figlabels():
+        plt.close(label)
+
+
 def in_notebook() -> bool:
     """Return whether code runs in a Jupyter kernel, by the plotting package's test."""
     # the plotting package's test (Colab's and VS Code's shells subclass Jupyter's), so train_ch3's
@@ -149,16 +166,18 @@ def predict_ch3(
     The figure is pyplot's, as the book's (``d2l.plt.show()`` or ``d2l.plt.savefig`` after it see
     it). Outside Jupyter it is also saved to ``predict_ch3.png`` in the working directory (a
     failure to write it is a warning, not an error: the file is not the book's); an earlier
-    call's file there is removed once the arguments are checked, before the model runs. Returns
-    ``None``, as the book's does (a notebook cell ending in it shows the figure and nothing else);
-    :func:`linearnets.inference.predict` returns the axes.
+    call's file there is removed once the arguments are checked, before the model runs, and its
+    figure closed in pyplot, as ``train_ch3`` closes its curves (a sweep of 21 calls holds one
+    figure, not 21). Returns ``None``, as the book's does (a notebook cell ending in it shows the
+    figure and nothing else); :func:`linearnets.inference.predict` returns the axes.
     """
     from linearnets.inference import prediction_samples
     from linearnets.plotting import plot_predictions
     from linearnets.plotting.images import check_show_count
     from linearnets.training.loop_checks import check_batches, check_net
 
-    out = figure_file("predict_ch3.png", in_notebook())
+    notebook = in_notebook()
+    out = figure_file("predict_ch3.png", notebook)
     n = check_show_count(
         "n", n, example=6
     )  # before reading any batch, as linearnets.inference.predict
@@ -166,10 +185,33 @@ def predict_ch3(
     check_batches("test_iter", test_iter, passes=1, library="d2l")
     if out is not None:  # an earlier call's images would pass for this one's if the net fails
         remove_earlier_figure(out, svg=False)
+    if not notebook:  # and in pyplot (see close_earlier_figures)
+        close_earlier_figures(_PREDICTIONS_LABEL)
     images, true_labels, pred_labels = prediction_samples(net, test_iter, n)
+    with contextlib.nullcontext() if notebook else _labelling_its_figure(_PREDICTIONS_LABEL):
+        try:
+            plot_predictions(images, true_labels, pred_labels, out=out, managed=True)
+        except (OSError, UsageError) as exc:
+            if out is None or not file_failure(exc, out):
+                raise
+            warn_unsaved(out, exc)
+
+
+# the label of predict_ch3's figure in pyplot, by which the next call outside a notebook finds it
+_PREDICTIONS_LABEL = "d2l.predict_ch3"
+
+
+@contextlib.contextmanager
+def _labelling_its_figure(label: str) -> Iterator[None]:
+    """Give the figure drawn in the block, pyplot's current one after it, ``label``; none where
+    the block made none (a figure of the caller's own is current then, and keeps its label)."""
+    from linearnets.plotting._mpl import pyplot
+
+    plt = pyplot()
+    before = set(plt.get_fignums())
     try:
-        plot_predictions(images, true_labels, pred_labels, out=out, managed=True)
-    except (OSError, UsageError) as exc:
-        if out is None or not file_failure(exc, out):
-            raise
-        warn_unsaved(out, exc)
+        yield
+    finally:
+        # gcf() would make a figure where pyplot holds none
+        if plt.get_fignums() and plt.gcf().number not in before:
+            plt.gcf().set_label(label)

@@ -21,6 +21,7 @@ import torch
 
 from linearnets._check_basics import refused_arguments
 from linearnets._d2l_figures import (
+    close_earlier_figures,
     figure_file,
     file_failure,
     in_notebook,
@@ -446,8 +447,8 @@ def train_ch3(
     out = figure_file("train_ch3.png", notebook)
     if out is not None:
         remove_earlier_figure(out)
-    if not notebook:
-        _close_earlier_curves()
+    if not notebook:  # the figures earlier calls left in pyplot (see close_earlier_figures)
+        close_earlier_figures(_CURVES_LABEL)
     animator = Animator(
         xlabel="epoch",
         # the book's [1, num_epochs]; for one epoch that range is empty (matplotlib warns), so widen it
@@ -477,21 +478,6 @@ def train_ch3(
 
 # the label of train_ch3's figure in pyplot, by which the next call outside a notebook finds it
 _CURVES_LABEL = "d2l.train_ch3"
-
-
-def _close_earlier_curves() -> None:
-    """Close in pyplot the figures earlier train_ch3 calls left there (outside a notebook).
-
-    Each call's figure stays pyplot's current one, as the book's (a script's ``plt.savefig`` or
-    ``plt.show()`` after it sees the curves), until the next call: a script's sweep of 21 calls
-    piled them up ("More than 20 figures have been opened"). In a notebook pyplot lets each go
-    as its cell ends, its display kept.
-    """
-    from linearnets.plotting._mpl import pyplot
-
-    plt = pyplot()
-    while _CURVES_LABEL in plt.get_figlabels():
-        plt.close(_CURVES_LABEL)
 
 
 def _epochs_ch3(
