@@ -315,3 +315,21 @@ def test_an_unguarded_run_resumed_guarded_onto_smaller_targets_trains_on(tmp_pat
     assert all(torch.equal(weights[True][k], weights[False][k]) for k in ("w", "b"))
     start = load_checkpoint(tmp_path / "resumed-guard-True" / "checkpoint.pt").extra["guard"]
     assert start["start_loss"] > 1.0  # the resumed weights' loss, not the untrained 0.001437
+
+
+def test_an_unguarded_run_blowing_up_resumed_guarded_onto_other_data_still_stops(
+    tmp_path: Path,
+) -> None:
+    """The resumed weights' loss is a start only where the run's epochs fell to their end: a run
+    blowing up unguarded (lr 2.5, one step an epoch: 42.8, 111, 294, 791) took its blown-up loss
+    as the start on the new data and trained on to 44619, where the untrained model's loss on
+    them (17.02) stops it in its first resumed epoch, as before the resumed start was weighed."""
+    out = tmp_path / "blowing-up"
+    settings = {"lr": 2.5, "batch_size": 1000}
+    result = run_linreg(LinregConfig(epochs=4, out=out, guard=False, **settings))
+    losses = [e.train_loss for e in result.history.epochs]
+    assert losses == sorted(losses) and losses[-1] > 10 * losses[0]  # rising: 42.8 to 791
+    with pytest.raises(DivergenceError) as info:
+        resume_linreg(out, noise_std=0.02, epochs=8, force=True, guard=True)
+    assert "diverged in epoch 5" in str(info.value)
+    assert "more than 100× its starting value 17.02" in str(info.value)

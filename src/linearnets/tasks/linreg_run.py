@@ -14,6 +14,7 @@ importable from here).
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import partial
@@ -255,7 +256,8 @@ def _train_setup(
             )
             saved = saved if higher_start(saved, guard.state_dict()) is saved else None
         _restore(setup, ckpt, guard, saved, new_data=new_data, history=current)
-        if guard is not None and new_data:
+        # trained unguarded, healthily: no saved start, and the epochs' losses fell to their end
+        if guard is not None and new_data and not ckpt.extra.get("guard") and _fell(current):
             _start_from_resumed(setup, guard, history=current)
     rows = HistoryRows(history)
     # the file's content, once: every checkpoint records it, for a resume whose config.json is lost
@@ -380,10 +382,23 @@ def _restore(
         group["lr"] = setup.config.lr
 
 
+def _fell(history: History) -> bool:
+    """Return whether the run's epochs in ``history`` ended at their lowest training loss: the
+    weights they leave fit their data as well as any before (a run blowing up does not)."""
+    losses = [m.train_loss for m in history.epochs]
+    return bool(losses) and math.isfinite(losses[-1]) and losses[-1] <= min(losses)
+
+
 def _start_from_resumed(setup: LinregSetup, guard: DivergenceGuard, *, history: History) -> None:
-    """Raise ``guard``'s start, on a resume forced onto other data, to the loss the resumed
-    weights give on the new data's first batches, where that is the higher (see
+    """Raise ``guard``'s start, on a resume forced onto other data of a run trained with
+    ``guard=False`` whose epochs' losses fell to their end (:func:`_fell`), to the loss the
+    resumed weights give on the new data's first batches, where that is the higher (see
     :func:`~linearnets.training.guard_start.higher_start`).
+
+    Only there: weights already blowing up give a blown-up loss, which as the start let the
+    blow-up train on (``--lr 2.5 --batch-size 1000 --no-guard``, epoch 4 at 791, resumed
+    ``--guard --force --noise-std 0.02``: to 44619, exit 0, where it stops at 2150 without); a
+    run guarded from its start has its saved start, the higher of it and the new data's kept.
 
     Call it once the checkpoint's states are loaded into ``setup``: the batches drawn advance the
     generators, whose states are put back after them, so the run goes on as without it. Neither

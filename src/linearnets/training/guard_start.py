@@ -121,7 +121,8 @@ def higher_start(
     the trained weights' first batch 15.23, "more than 100× its starting value 0.001437"). A run
     that blows up on the new data passes 100× the higher of the two as well. linreg's resume
     also weighs the resumed weights' loss on the new data (:mod:`linearnets.tasks.linreg_run`),
-    where a run trained with ``guard=False`` keeps no saved start."""
+    where a run trained with ``guard=False`` keeps no saved start and its epochs' losses fell to
+    their end."""
     if not saved:
         return seeded
     old, new = saved.get("start_loss"), (seeded or {}).get("start_loss")
