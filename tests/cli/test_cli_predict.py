@@ -1733,3 +1733,23 @@ def test_a_read_only_run_dir_in_a_read_only_working_folder_is_told_a_writable_ou
     capsys.readouterr()
     assert main(["predict", "run1", "-n", "3"]) == 2  # that figure is not offered to overwrite
     assert capsys.readouterr().err.endswith("e.g. --out ~/predict-3-2.png\n")
+
+
+def test_without_config_json_only_the_checkpoints_data_file_stands_in(tmp_path: Path) -> None:
+    """The checkpoint's data_dir stood in too: messages then named a config.json not there
+    ("the run's data_dir in config.json"), and a hand-edited data_dir of 5 in checkpoint.pt was
+    refused as config.json's, where predict had read the test images from the usual places."""
+    import linearnets as ln
+    from linearnets.cli._predict_inputs import _checkpoint_settings
+
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "d.npz", X=rng.normal(size=(30, 4)), y=np.arange(30) % 3)
+    run = tmp_path / "run"
+    ln.run_softmax(ln.SoftmaxConfig(data=tmp_path / "d.npz", plot="none", epochs=1, out=run))
+    assert _checkpoint_settings(run) == {"data": str(tmp_path / "d.npz")}
+    path = run / "checkpoint.pt"
+    payload = torch.load(path, map_location="cpu", weights_only=True)
+    payload["config"].update(data=None, data_dir=5)  # a Fashion-MNIST run's, edited by hand
+    torch.save(payload, path)
+    assert _checkpoint_settings(run) == {}
+    assert _checkpoint_settings(tmp_path / "none") == {}

@@ -154,17 +154,19 @@ def load_fashion_mnist_model(
 
 
 def _checkpoint_settings(run_dir: Path) -> dict[str, Any]:
-    """Return the ``data`` and ``data_dir`` settings of ``run_dir``'s checkpoint, as a resume
-    rebuilds a lost ``config.json`` from them (``{}`` without a checkpoint to read).
+    """Return the ``data`` setting of ``run_dir``'s checkpoint, as a resume rebuilds a lost
+    ``config.json`` from it (``{}`` without a checkpoint to read, or a file named there).
 
     A ``--data`` run whose copied-in ``config.json`` predict refused, "or delete it (predict
     reads only its data and data_dir)", was then told its model did not fit Fashion-MNIST's
-    images, "re-run training to recreate it", where its data were the reason."""
+    images, "re-run training to recreate it", where its data were the reason. Its ``data_dir``
+    is not taken: the test images are searched for in the usual places, as without a checkpoint,
+    and no message names a ``config.json`` that is not there."""
     from linearnets.training.run_config import resumable_checkpoint
 
     ckpt = resumable_checkpoint(run_dir)
-    held = ckpt.config if ckpt is not None and isinstance(ckpt.config, dict) else {}
-    return {key: held[key] for key in ("data", "data_dir") if key in held}
+    data = ckpt.config.get("data") if ckpt is not None and isinstance(ckpt.config, dict) else None
+    return {"data": data} if isinstance(data, str) and data else {}
 
 
 def _check_data_agrees(run_dir: Path, data: Any) -> None:
