@@ -22,15 +22,15 @@ fi
 
 # another linearnets first on PYTHONPATH (another checkout's src): the commands ran that copy's code,
 # `make test` tested it, and each setup installed this one again (8 s) to no avail, without a word.
-# Python's own path finder says which it imports: a relative entry read from where the commands run,
-# a zip or egg (or a folder inside one), a single-file linearnets.py; a Python that does not run
-# leaves it to the version check below
+# Python's own path finder says which it imports: a relative entry read from where the commands run
+# (an empty one is that folder, as Python reads it), a zip or egg (or a folder inside one), a
+# single-file linearnets.py; a Python that does not run leaves it to the version check below
 here_src="$(realpath src)"
 if [ -n "${PYTHONPATH:-}" ]; then
     first="$("${PYTHON:-python3}" -c 'import os, sys
 from importlib.machinery import PathFinder
 started_in, here = sys.argv[1], sys.argv[2]
-entries = [os.path.join(started_in, e) for e in os.environ["PYTHONPATH"].split(os.pathsep) if e]
+entries = [os.path.join(started_in, e) for e in os.environ["PYTHONPATH"].split(os.pathsep)]
 spec = PathFinder.find_spec("linearnets", entries)
 origin = spec.origin if spec is not None and spec.loader is not None else None
 if origin and not os.path.realpath(origin).startswith(here + os.sep):
@@ -288,7 +288,8 @@ EOF
 }
 # a CUDA build of torch installed from pip's configured index (PyPI's Linux wheel, e.g. for a Python
 # the VM has no local CPU wheel for) was taken without a word: its size and the CPU build's index are
-# said. Found by torch's metadata: its nvidia-* requirements for this machine, their files' sizes
+# said. Found by torch's metadata: its nvidia-* and triton requirements for this machine, their
+# files' sizes
 cuda_build_said() {
     "$VENV/bin/python" - "$VENV" <<'EOF' >&2 2>/dev/null || true
 import importlib.metadata as metadata, sys
@@ -300,7 +301,8 @@ torch = metadata.distribution("torch")
 cuda = []
 for line in torch.requires or []:
     requirement = Requirement(line)
-    if requirement.name.lower().startswith("nvidia-") and (
+    name = requirement.name.lower()
+    if (name.startswith("nvidia-") or name == "triton") and (
         not requirement.marker or requirement.marker.evaluate({"extra": ""})
     ):
         cuda.append(requirement.name)
@@ -315,8 +317,9 @@ for name in cuda:
 size = sum(f.size or 0 for d in dists for f in d.files or [])
 venv = sys.argv[1]
 print(
-    f"setup: pip installed the CUDA build of torch {torch.version} (with {len(cuda)} nvidia-* "
-    f"packages: {size / 1e9:.1f} GB in {venv}), which runs on the CPU too; for the CPU build "
+    f"setup: pip installed the CUDA build of torch {torch.version} (with its {len(cuda)} CUDA "
+    f"packages, nvidia-* and triton: {size / 1e9:.1f} GB in {venv}), which runs on the CPU too; "
+    "for the CPU build "
     f"alone, remove {venv} and run the same command again with "
     "TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu"
 )

@@ -81,10 +81,12 @@ def test_another_linearnets_first_on_pythonpath_is_refused_before_anything_is_in
         (str(archive), tmp_path, archive / "linearnets"),
         (f"{archive}/lib", tmp_path, archive / "lib" / "linearnets"),
         ("single", tmp_path, single / "linearnets.py"),
+        (":/nowhere", other, other / "linearnets"),  # an empty entry: the folder it runs in
     ):
         env["PYTHONPATH"] = entry
-        imported = subprocess.run(
-            [sys.executable, "-c", "import linearnets; print(linearnets.__file__)"],
+        imported = subprocess.run(  # the current folder only where PYTHONPATH puts it (-c's gone)
+            [sys.executable, "-c", "import sys; del sys.path[0]; import linearnets; "
+             "print(linearnets.__file__)"],
             capture_output=True, text=True, env=env, cwd=cwd,
         )  # fmt: skip
         assert Path(imported.stdout.strip()) in (shown, shown / "__init__.py")
@@ -961,14 +963,17 @@ def test_a_cuda_build_of_torch_installed_is_said_with_its_size_and_the_cpu_index
         'nvidia-cublas-cu12==12.8; sys_platform == "linux"',
         "nvidia-cuda-nvrtc-cu12==12.8",
         'nvidia-other==1; sys_platform == "win32"',  # not this machine's
+        "triton==3.6.0",  # no nvidia-* name: 0.7 GB left out of the size said
         "filelock",
     ]
     cuda = (
         f"    dist('torch', {[f'Requires-Dist: {r}' + chr(10) for r in requires]!r},"
         " version=sys.argv[-1].partition('==')[2])\n"
-        "    dist('nvidia-cublas-cu12', version='12.8')\n"
-        "    record = os.path.join(site, 'nvidia_cublas_cu12-0.dist-info', 'RECORD')\n"
-        "    open(record, 'w').write('nvidia/cublas/lib/a.so,,2300000000' + chr(10))\n"
+        "    for name, size in (('nvidia-cublas-cu12', 2300000000), ('triton', 700000000)):\n"
+        "        dist(name, version='1')\n"
+        "        folder = re.sub(r'[-_.]+', '_', name).lower() + '-0.dist-info'\n"
+        "        record = os.path.join(site, folder, 'RECORD')\n"
+        "        open(record, 'w').write(f'{name}/lib/a.so,,{size}' + chr(10))\n"
     )
     stub = main.read_text()
     plain = "    dist('torch', version=sys.argv[-1].partition('==')[2])\n"
@@ -978,9 +983,10 @@ def test_a_cuda_build_of_torch_installed_is_said_with_its_size_and_the_cpu_index
     done = _setup(tmp_path, python=sys.executable)
     assert (done.returncode, done.stderr) == (
         0,
-        "setup: pip installed the CUDA build of torch 2.13.0 (with 2 nvidia-* packages: 2.3 GB in "
-        f"{venv}), which runs on the CPU too; for the CPU build alone, remove {venv} and run the "
-        "same command again with TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu\n",
+        "setup: pip installed the CUDA build of torch 2.13.0 (with its 3 CUDA packages, nvidia-* "
+        f"and triton: 3.0 GB in {venv}), which runs on the CPU too; for the CPU build alone, "
+        f"remove {venv} and run the same command again with "
+        "TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu\n",
     )
     assert log.read_text().splitlines() == ["torch==2.13.0", "."]
     (venv / ".stamp-run").write_text("stale\n")  # pip runs again, and keeps torch: nothing said

@@ -1099,6 +1099,13 @@ def test_check_transform_takes_functions_objects_and_other_classes(fn: Any) -> N
             r"torch\.float32 as batch_size: the arrays were passed apart; call "
             r"load_array\(\(features, labels\), batch_size\) \(D2L §3\.3\.2\)$",
         ),
+        (  # a batch size of 0 was put in the call advised, which batch_size's check then refused
+            lambda X, y: ln.load_array(X, y, 0),
+            r"^data_arrays must be one tuple of the arrays, got a tensor of shape \(7, 2\) and "
+            r"dtype torch\.float32 as data_arrays and a tensor of shape \(7, 1\) and dtype "
+            r"torch\.float32 as batch_size: the arrays were passed apart; call "
+            r"load_array\(\(features, labels\), batch_size\) \(D2L §3\.3\.2\)$",
+        ),
     ],
     ids=[
         "data_iter",
@@ -1106,6 +1113,7 @@ def test_check_transform_takes_functions_objects_and_other_classes(fn: Any) -> N
         "load_array",
         "load_array of arrays apart",
         "d2l.load_array of arrays apart, no batch size",
+        "load_array of arrays apart, a batch size of 0",
     ],
 )
 def test_arguments_in_the_wrong_order_are_named_as_such(call: Any, match: str) -> None:

@@ -2968,6 +2968,10 @@ def test_a_root_inside_a_complete_package_folder_is_refused_not_downloaded_into_
     assert server.requests == [] and _all_files(package) == before
     assert _get(package, tiny, [server.mirror("good")]) == package  # the fix: verified there
     assert server.requests == []
+    # two files asked for (checksums=): "all four" was said of them
+    two = dict(list(tiny.files.items())[:2])
+    with pytest.raises(UsageError, match=r"which holds the 2 files asked for already, got "):
+        download_fashion_mnist(root, mirrors=[server.mirror("good")], checksums=two, progress=False)
 
 
 def test_a_package_file_under_another_s_name_is_told_to_reinstall_alone(

@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 
 from linearnets._fs import missing_folders, remove_empty_folders
-from linearnets._text import and_list, quoted_path, shown_path
+from linearnets._text import and_list, counted, quoted_path, shown_path
 from linearnets._warn import warn
 from linearnets.data.data_dir import folder_above
 from linearnets.data.files import (
@@ -332,17 +332,18 @@ def _defects(root: Path, dest: Path, names: dict[str, tuple[int, str]]) -> dict[
     if package:
         raise _package_damaged(root, package, inside)
     if inside is not None:  # the package's folder holds all four: a second copy inside it
-        raise _inside_package(root, inside)
+        raise _inside_package(root, inside, len(names))
     return needed
 
 
-def _inside_package(root: Path, package: Path) -> UsageError:
+def _inside_package(root: Path, package: Path, count: int) -> UsageError:
     """Return the refusal of a ``root`` inside the Debian package's folder ``package``, which
-    holds all four files: the download wrote a second copy into the package's folder (as root,
-    behind its back), where the files it needs are there already."""
+    holds the ``count`` files the download wants: it wrote a second copy into the package's
+    folder (as root, behind its back), where the files it needs are there already."""
+    held = "all four files" if count == 4 else f"the {counted(count, 'file')} asked for"
     return UsageError(
         f"root must not lie inside the Debian package's folder {shown_path(package)}, which "
-        f"holds all four files already, got {quoted_path(root)}: the download would write a "
+        f"holds {held} already, got {quoted_path(root)}: the download would write a "
         f"second copy into the package's folder (the package owns it); pass "
         f"root={str(package)!r}, whose files it verifies (training finds them by itself)"
     )

@@ -80,7 +80,7 @@ def _check_load_array_order(data_arrays: object, batch_size: object, is_train: o
             f"wrong order; call load_array((features, labels), {data_arrays}) (D2L §3.3.2)"
         )
     if _is_array(data_arrays) and _is_array(batch_size):
-        size = is_train if _is_count(is_train) else "batch_size"
+        size = is_train if _is_count(is_train) and int(is_train) > 0 else "batch_size"  # type: ignore[call-overload]
         raise UsageTypeError(
             f"data_arrays must be one tuple of the arrays, got {describe(data_arrays)} as "
             f"data_arrays and {describe(batch_size)} as batch_size: the arrays were passed "
