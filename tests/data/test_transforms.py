@@ -79,6 +79,8 @@ BAD_PICS = [
     ("batch", np.zeros((2, 2, 2, 1), np.uint8), UsageError, r"pic must be an image \(H, W\) or \(H, W, C\)"),
     ("1-d", torch.zeros(4, dtype=torch.uint8), UsageError, r"got a tensor of shape \(4,\)"),
     ("0-d array", np.array(7, np.uint8), UsageError, r"^pic must be an image \(H, W\) or \(H, W, C\), got an array of shape \(\); it holds one number, not an image: pass one image, e\.g\. a uint8 \(28, 28\) array$"),
+    ("0-d string array", np.array("x"), UsageTypeError, r"^pic must hold real pixels \(uint8, other integers, float or bool\), got an array of shape \(\) and dtype <U1; it holds one value, not an image: pass one image, e\.g\. a uint8 \(28, 28\) array$"),
+    ("0-d object array", np.array(None, dtype=object), UsageTypeError, r"^pic must hold real pixels \(uint8, other integers, float or bool\), got an array of shape \(\) and dtype object; it holds one value, not an image: pass one image, e\.g\. a uint8 \(28, 28\) array$"),
     ("flat row", np.zeros(784, np.uint8), UsageError, r"^pic must be an image \(H, W\) or \(H, W, C\), got an array of shape \(784,\); pass it with its rows and columns, e.g. pic.reshape\(28, 28\) for 784 pixels$"),
     ("0-d tensor", torch.tensor(7, dtype=torch.uint8), UsageError, r"^pic must be an image \(H, W\) or \(H, W, C\), got a tensor of shape \(\); it holds one number, not an image: pass one image, e\.g\. a uint8 \(28, 28\) tensor$"),
     ("0-d float tensor", torch.tensor(0.5), UsageTypeError, r"^pic must hold uint8 pixels, got a tensor of shape \(\) and dtype torch\.float32; it holds one number, not an image: pass one image, e\.g\. a uint8 \(28, 28\) tensor$"),

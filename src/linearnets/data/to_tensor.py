@@ -211,8 +211,9 @@ def no_image_fix(pic: torch.Tensor | np.ndarray, name: str, layout: str, image: 
     on it), so ``image`` is to be passed; a complex one is made real by its magnitudes or its real
     parts (``.float()`` and ``astype`` drop the imaginary part, with a warning), indexed by
     ``layout`` (a tensor's, into (C, H, W)). Told alike by ToTensor and Normalize."""
-    if pic.ndim == 0:
-        return f"it holds one number, not an image: pass {image}"
+    if pic.ndim == 0:  # a string or an object is no number: a 0-d array of one (np.array('x'))
+        held = "number" if isinstance(pic, torch.Tensor) or pic.dtype.kind in "biufc" else "value"
+        return f"it holds one {held}, not an image: pass {image}"
     if isinstance(pic, np.ndarray):
         if pic.dtype.kind != "c":
             return None
