@@ -208,6 +208,44 @@ def test_a_run_whose_results_are_lost_is_refused_fewer_epochs_by_the_rule_it_app
     assert json.loads((out / "results.json").read_text())["epochs"] == 2
 
 
+@pytest.mark.parametrize("how", ["python", "cli"])
+def test_a_run_ended_early_stays_ended_when_its_config_json_is_rebuilt(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], how: str
+) -> None:
+    """A run asked for 3 epochs, stopped after 2, ended there with epochs=2 (the refusal of fewer
+    says "pass epochs=2 to end the run there"): its checkpoint kept the count of 3, so once
+    config.json was deleted the plain resume rebuilt 3 epochs from it and trained epoch 3 without
+    a word, overwriting the finished results.json. As resume_softmax has it, the checkpoint
+    records the end: config.json comes back with 2 epochs and a note, nothing is trained."""
+    from linearnets.cli import main
+
+    out = tmp_path / "run"
+    config = ln.LinregConfig(epochs=3, num_examples=200, out=out)
+    with pytest.raises(KeyboardInterrupt):
+        ln.run_linreg(config, callbacks=[StopNow("on_epoch_start", 3)])
+    assert load_checkpoint(out / "checkpoint.pt").epoch == 2
+    if how == "python":
+        assert len(resume_linreg(out, epochs=2).history.epochs) == 2
+    else:
+        assert main(["linreg", "--resume", str(out), "--epochs", "2"]) == 0
+    assert load_checkpoint(out / "checkpoint.pt").config["epochs"] == 2
+    ended = (out / "results.json").read_bytes()
+    asked = json.loads((out / "config.json").read_text())["config"]
+    assert asked["epochs"] == 2
+    (out / "config.json").unlink()
+    said = CONFIG_REWRITTEN.format(out=out)
+    capsys.readouterr()
+    if how == "python":
+        with pytest.warns(ResumeWarning, match=f"^{re.escape(said)}$"):
+            assert len(resume_linreg(out).history.epochs) == 2  # nothing trained
+    else:
+        assert main(["linreg", "--resume", str(out)]) == 0
+        assert f"linearnets: note: {said}\n" in capsys.readouterr().err
+    assert json.loads((out / "config.json").read_text())["config"] == asked
+    assert (out / "results.json").read_bytes() == ended
+    assert len((out / "metrics.csv").read_text().splitlines()) == 3  # a header and 2 epochs
+
+
 @pytest.mark.parametrize("damage", ['{"epochs": \n', "", '{"epochs": 1}'])
 def test_a_plain_resume_rewrites_damaged_results(tmp_path: Path, damage: str) -> None:
     """A results.json cut short, emptied or of another epoch count was taken as a finished run's:

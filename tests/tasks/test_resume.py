@@ -308,6 +308,51 @@ def test_a_finished_run_missing_only_its_config_json_gets_it_back_from_a_plain_r
         resume_softmax(out)
 
 
+@pytest.mark.parametrize("how", ["python", "cli", "earlier"])
+def test_a_run_ended_early_stays_ended_when_its_config_json_is_rebuilt(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], how: str
+) -> None:
+    """A run asked for 3 epochs, stopped after 2, ended there with epochs=2 (the refusal of fewer
+    says "pass --epochs 2 to end the run there"): its checkpoint kept the count of 3, so once
+    config.json was deleted (the fix a damaged one is given) the plain resume rebuilt 3 epochs
+    from it and trained epoch 3 without a word, overwriting the finished model.pt and
+    results.json. The checkpoint records the end: config.json comes back with 2 epochs and a
+    note, nothing is trained, the run's files stay as they were. A folder an earlier linearnets
+    left so ("earlier": the checkpoint's count of 3) is rebuilt by its results.json's count."""
+    from .test_training_run import StopNow
+
+    _small_npz(tmp_path)
+    out = tmp_path / "run"
+    config = SoftmaxConfig(
+        data=tmp_path / "d.npz", epochs=3, num_threads=1, plot="none", device="cpu", out=out
+    )
+    with pytest.raises(KeyboardInterrupt):
+        run_softmax(config, callbacks=[StopNow("on_epoch_start", 3)])
+    assert load_checkpoint(out / "checkpoint.pt").epoch == 2
+    if how != "cli":
+        assert len(resume_softmax(out, epochs=2).history.epochs) == 2
+    else:
+        assert main(["softmax", "--resume", str(out), "--epochs", "2"]) == 0
+    assert load_checkpoint(out / "checkpoint.pt").config["epochs"] == 2
+    if how == "earlier":
+        _edit_checkpoint(out, config=lambda p: {**p["config"], "epochs": 3})
+    ended = {name: (out / name).read_bytes() for name in ("model.pt", "results.json")}
+    asked = json.loads((out / "config.json").read_text())["config"]
+    assert asked["epochs"] == 2
+    (out / "config.json").unlink()
+    said = CONFIG_REWRITTEN.format(out=out)
+    capsys.readouterr()
+    if how != "cli":
+        with pytest.warns(ResumeWarning, match=f"^{re.escape(said)}$"):
+            assert len(resume_softmax(out).history.epochs) == 2  # nothing trained
+    else:
+        assert main(["softmax", "--resume", str(out)]) == 0
+        assert f"linearnets: note: {said}\n" in capsys.readouterr().err
+    assert json.loads((out / "config.json").read_text())["config"] == asked
+    assert {name: (out / name).read_bytes() for name in ended} == ended
+    assert len((out / "metrics.csv").read_text().splitlines()) == 3  # a header and 2 epochs
+
+
 def test_a_resume_for_more_epochs_keeps_a_metrics_csv_link_and_column_said(
     tmp_path: Path,
 ) -> None:

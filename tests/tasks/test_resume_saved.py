@@ -338,6 +338,26 @@ def test_the_checkpoint_s_data_sha256_stands_in_for_the_lost_config_json_s(
     assert config_from_checkpoint(tmp_path) is None  # config.json is read instead
 
 
+@pytest.mark.parametrize(
+    ("results", "epochs"),
+    [('{"epochs": 1}', 1), ('{"epochs": 2}', 3), ('{"epochs": true}', 3), ("{", 3), (None, 3)],
+    ids=["ended-there", "stale", "bool", "damaged", "none"],
+)
+def test_a_run_whose_results_end_at_the_checkpoint_is_rebuilt_ending_there(
+    tmp_path: Path, results: str | None, epochs: int
+) -> None:
+    """A run asked for 3 epochs, stopped after 1 and ended there ("pass epochs=1 to end the run
+    there") by a linearnets whose checkpoint kept the count of 3: config.json rebuilt from it
+    said 3, and the plain resume trained the finished run on, overwriting its weights and
+    results. Its results.json of the checkpoint's epoch says where it ended; other results
+    (stale, damaged, none) leave the checkpoint's count, the resume writing them."""
+    _loadable_checkpoint(tmp_path)  # epoch 1, OLD's 3 epochs
+    if results is not None:
+        (tmp_path / "results.json").write_text(results)
+    rebuilt = config_from_checkpoint(tmp_path)
+    assert rebuilt == {"config": {**OLD.to_dict(), "epochs": epochs}, "resumes": []}
+
+
 def test_a_linear_regression_run_without_its_config_is_refused_as_such(tmp_path: Path) -> None:
     """Without config.json the checkpoint's config was read as a softmax run's: refused as
     "written by another version", with the advice to delete checkpoint.pt and start over."""

@@ -25,6 +25,7 @@ from linearnets.training.checkpoint import (
     global_rng_state,
     history_from_rows,
     load_checkpoint,
+    record_epochs,
     save_checkpoint,
     set_global_rng_state,
 )
@@ -68,6 +69,30 @@ def test_round_trip_restores_every_state(tmp_path: Path) -> None:
 
     assert ckpt.version == __version__
     assert history_from_rows(ckpt.history).epochs == [EpochMetrics(**ROW)]
+
+
+def test_recording_an_epoch_count_changes_that_alone(tmp_path: Path) -> None:
+    """A resume that ends the run at the checkpoint's epoch writes the new count into its config:
+    the weights, states, history, extra and version stay as written, atomically replaced."""
+    state = _state()
+    state["config"] = {**state["config"], "epochs": 5}
+    path = save_checkpoint(tmp_path / CHECKPOINT_FILE, epoch=1, **state)
+    payload = torch.load(path, weights_only=True)
+    payload["version"] = "0.0.1"  # an earlier linearnets' checkpoint keeps its own
+    torch.save(payload, path)
+    record_epochs(load_checkpoint(path), 1)
+    after = torch.load(path, weights_only=True)
+    assert after["config"] == {"impl": "concise", "lr": 0.1, "out": None, "epochs": 1}
+    assert after["version"] == "0.0.1" and after["epoch"] == 1 and after["history"] == [ROW]
+    assert after["extra"] == payload["extra"]
+    assert after["generators_state"].keys() == {"run", "global"}
+    for key, value in state["model_state"].items():
+        assert torch.equal(after["model_state"][key], value)
+    assert after["optimizer_state"] == payload["optimizer_state"]
+    assert [p.name for p in tmp_path.iterdir()] == [CHECKPOINT_FILE]  # no temporary left
+    written = path.stat().st_ino  # a write renames a new file over it
+    record_epochs(load_checkpoint(path), 1)  # already its count: not written again
+    assert path.stat().st_ino == written
 
 
 def test_generators_continue_exactly(tmp_path: Path) -> None:

@@ -81,6 +81,7 @@ from linearnets.training.checkpoint import (
     Checkpoint,
     check_history,
     load_checkpoint,
+    record_epochs,
 )
 from linearnets.training.config_sections import notes_of
 from linearnets.training.guard_growth import data_since
@@ -347,6 +348,8 @@ def _resume(
                 started=saved.get("environment"),
                 notes=notes_of(saved),
             )
+            if ckpt is not None and ckpt.epoch == new.epochs:  # ended there, as config.json says
+                record_epochs(ckpt, new.epochs)
         # a start over's metrics rewrite unwritten advises it again too, as resume_softmax's
         # does (the plain one was refused for the epochs the old metrics logged), until its
         # first checkpoint: config.json then records its settings for the plain one

@@ -70,7 +70,12 @@ from linearnets.tasks.stopping import complete_when_returned, stop_names_its_fol
 from linearnets.tasks.training_run import SoftmaxResult, divergence_guard, train_experiment
 from linearnets.tasks.weights import WEIGHTS_FILE
 from linearnets.training.callback_checks import check_callbacks
-from linearnets.training.checkpoint import CHECKPOINT_FILE, checkpoint_history, load_checkpoint
+from linearnets.training.checkpoint import (
+    CHECKPOINT_FILE,
+    checkpoint_history,
+    load_checkpoint,
+    record_epochs,
+)
 from linearnets.training.config_sections import notes_of
 from linearnets.training.distributed import DistContext
 from linearnets.training.guard_growth import data_since, resumed_state
@@ -320,6 +325,8 @@ def _resume(
                 kept = rewrite_run_files(
                     run_dir, exp, saved, from_epoch=ckpt.epoch, changed=changed, history=history
                 )
+                if ckpt.epoch == new.epochs:  # ended there: a config.json rebuilt says so too
+                    record_epochs(ckpt, new.epochs)
             if ckpt.epoch < new.epochs:  # a column of yours, a link: kept, said before training
                 note_metrics_kept(run_dir, kept, epochs=ckpt.epoch)
         result = train_experiment(

@@ -33,7 +33,7 @@ from linearnets.training.run_config import (
 )
 from linearnets.training.run_dir_checks import check_reachable
 from linearnets.training.run_task import ResumeCall, checkpoint_task, refuse_foreign_checkpoint
-from linearnets.training.runs import CONFIG_FILE, WEIGHTS_FILE, finished_epochs
+from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE, WEIGHTS_FILE, finished_epochs
 
 __all__ = [
     "checkpoint_config",
@@ -127,7 +127,20 @@ def config_from_checkpoint(run_dir: Path) -> dict[str, Any] | None:
     named = {"task": LINREG} if task == LINREG else {}
     # checked as the checkpoint was read (checkpoint_values): None or 64 hex digits
     sha = {"data_sha256": ckpt.extra["data_sha256"]} if "data_sha256" in ckpt.extra else {}
-    return {**named, "config": ckpt.config, **sha, "resumes": []}
+    return {**named, "config": _ended_config(run_dir, ckpt), **sha, "resumes": []}
+
+
+def _ended_config(run_dir: Path, ckpt: Checkpoint) -> dict[str, Any]:
+    """Return ``ckpt``'s config, its ``epochs`` the checkpoint's epoch where ``run_dir``'s
+    ``results.json`` says the run ended there: a resume with fewer epochs ("pass epochs=2 to end
+    the run there") wrote its results without the checkpoint recording the new count (a linearnets
+    before :func:`~linearnets.training.checkpoint.record_epochs`, or one stopped before it did),
+    and the rebuilt old count trained the finished run on, overwriting its weights and results."""
+    results = read_json(run_dir / RESULTS_FILE)
+    ended = results.get("epochs") if isinstance(results, dict) else None
+    if type(ended) is int and ended == ckpt.epoch:
+        return {**ckpt.config, "epochs": ckpt.epoch}
+    return ckpt.config
 
 
 def _check_device(saved: dict[str, Any], run_dir: Path) -> None:
@@ -277,8 +290,6 @@ def _records_task(run_dir: Path) -> str | None:
     learned ``w``: ``"linreg"``; a ``test_acc``: ``"softmax"``) and its ``metrics.jsonl``'s first
     epoch (a ``train_acc``: ``"softmax"``; ``null``, as a linear-regression run writes it:
     ``"linreg"``). ``None`` where neither tells, or they disagree."""
-    from linearnets.training.runs import RESULTS_FILE
-
     told: set[str] = set()
     results = read_json(run_dir / RESULTS_FILE)
     if isinstance(results, dict) and ("w" in results) != ("test_acc" in results):

@@ -50,6 +50,7 @@ __all__ = [
     "history_from_rows",
     "load_checkpoint",
     "load_failure",
+    "record_epochs",
     "save_checkpoint",
     "set_global_rng_state",
 ]
@@ -123,6 +124,23 @@ def save_checkpoint(
     }
     write_atomic(path, payload)
     return path
+
+
+def record_epochs(ckpt: Checkpoint, epochs: int) -> None:
+    """Write ``epochs`` as the run's epoch count into ``ckpt``'s file (its config's ``"epochs"``),
+    atomically, the states, history and the rest as they are; nothing where it holds that count.
+
+    For a resume that ends the run at the checkpoint's epoch with fewer epochs than the checkpoint
+    was trained for ("pass epochs=2 to end the run there"): it trains nothing, so it saves no
+    checkpoint, and the old count was kept; a ``config.json`` rebuilt from it later
+    (:func:`~linearnets.tasks.resume_saved.config_from_checkpoint`) then trained the finished run
+    on, its weights and results overwritten.
+    """
+    if ckpt.config.get("epochs") == epochs:
+        return
+    payload = _read_payload(ckpt.path)  # as written, its version too: only the count changes
+    payload["config"] = {**payload["config"], "epochs": int(epochs)}
+    write_atomic(ckpt.path, payload)
 
 
 def _to_cpu(value: Any) -> Any:
