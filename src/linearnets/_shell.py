@@ -1,5 +1,6 @@
 """How a path is written in a command the user pastes into a shell: one word the shell and the
-command line's parser read back as that path."""
+command line's parser read back as that path; and how a data-parallel run's processes are started
+again after it (:func:`launched_as_before`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import shlex
 
 from linearnets._text import shown_path, shows
 
-__all__ = ["shell_word", "typed_path"]
+__all__ = ["launched_as_before", "shell_word", "typed_path"]
 
 
 def shell_word(path: str | os.PathLike[str], *, windows: bool | None = None) -> str:
@@ -59,3 +60,17 @@ def typed_path(example: str) -> str:
     shell expands it)."""
     home, rest = ("~/", example[2:]) if example.startswith("~/") else ("", example)
     return home + shell_word(rest)
+
+
+def launched_as_before(launcher: str, processes: int) -> str:
+    """Return how a stopped run's resume is started, to follow the resume itself.
+
+    ``", launched by torchrun as before"`` for a data-parallel run a ``launcher`` started;
+    ``" in N processes, started as before"`` for ``processes`` (N > 1) started without one, by hand
+    or by the user's own code (``mp.spawn``); ``""`` for a single process.
+    """
+    if launcher:
+        return f", launched by {launcher} as before"
+    if processes > 1:
+        return f" in {processes} processes, started as before"
+    return ""

@@ -484,8 +484,8 @@ def test_a_stop_while_the_settings_load_says_nothing_was_trained(
     again = ["softmax", "--resume", "run", "--epochs", "2", "--json"]
     done = _python_args(_SIGTERM_ON_IMPORT, "linearnets.tasks.resume", *again, cwd=cwd)
     detail = (
-        "interrupted by SIGTERM before the resume trained; the run is as it was: resume run with "
-        "the same command"
+        "interrupted by SIGTERM before the resume trained; the run is as it was: resume it with: "
+        "linearnets softmax --resume run --epochs 2"
     )
     assert (done.returncode, done.stderr) == (130, f"linearnets softmax: {detail}\n")
     assert _last_json(done.stdout)["run_dir"] == str(cwd / "run")  # absolute, as on success
@@ -850,8 +850,8 @@ def test_a_resume_stopped_before_training_names_the_folder_and_the_same_command(
         assert main(again) == 130
     out, err = capsys.readouterr()
     detail = (
-        f"interrupted by SIGTERM before the resume trained; the run is as it was: resume {run} "
-        "with the same command"
+        f"interrupted by SIGTERM before the resume trained; the run is as it was: resume it "
+        f"with: linearnets softmax --resume {run} --epochs 2"
     )
     assert err == f"linearnets softmax: {detail}\n"
     assert json.loads(out.strip().splitlines()[-1]) == {
@@ -863,6 +863,39 @@ def test_a_resume_stopped_before_training_names_the_folder_and_the_same_command(
     assert {p.name: p.read_bytes() for p in run.iterdir()} == before
     assert main(again) == 0
     assert _last_json(capsys.readouterr().out)["epochs"] == 2
+
+
+def test_a_forced_resume_stopped_before_training_gives_its_command_with_its_options(
+    blobs_npz: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Stopped while a forced resume ("--lr 0.05 --force") read its data, before config.json
+    recorded its settings: it said "resume DIR with the same command", and the plain --resume DIR
+    run next trained at the run's old lr, 0.1. It gives the command, its options with it, which
+    trains at 0.05."""
+    import shlex
+
+    run = tmp_path / "my run"
+    common = ["--data", str(blobs_npz), "--plot", "none", "--batch-size", "20", "--lr", "0.1"]
+    assert main(["softmax", *common, "--epochs", "1", "--out", str(run)]) == 0
+    capsys.readouterr()
+    again = ["softmax", "--resume", str(run), "--epochs", "2", "--lr", "0.05", "--force"]
+    with monkeypatch.context() as m:
+        m.setattr("linearnets.tasks.resume.prepare", _stopped_in_prepare)
+        assert main(again) == 130
+    command = f"linearnets softmax --resume {shlex.quote(str(run))} --epochs 2 --lr 0.05 --force"
+    assert capsys.readouterr().err == (
+        "linearnets softmax: interrupted by SIGTERM before the resume trained; the run is as it "
+        f"was: resume it with: {command}\n"
+    )
+    assert json.loads((run / "config.json").read_text())["config"]["lr"] == 0.1  # not recorded
+    assert main(shlex.split(command)[1:]) == 0  # as pasted
+    saved = json.loads((run / "config.json").read_text())
+    assert saved["config"]["lr"] == 0.05 and saved["resumes"][-1]["forced"] == {
+        "lr": ["0.1", "0.05"]
+    }
 
 
 def test_a_new_run_stopped_before_training_leaves_no_folder(
@@ -909,7 +942,8 @@ def test_a_ctrl_c_cut_short_by_a_second_signal_is_told_as_the_ctrl_c(
         capsys.readouterr()
         argv = ["softmax", "--resume", str(run), "--epochs", "2"]
         after = (
-            f"before the resume trained; the run is as it was: resume {run} with the same command"
+            "before the resume trained; the run is as it was: resume it with: linearnets "
+            f"softmax --resume {run} --epochs 2"
         )
     else:
         argv += ["--out", str(run)]

@@ -693,25 +693,60 @@ def test_a_signal_before_training_is_told_in_softmax_words(
     capsys.readouterr()
     assert main(["linreg", *args, "--json"]) == 130
     stop = KeyboardInterrupt("SIGTERM") if signum == signal.SIGTERM else KeyboardInterrupt()
-    softmax = StoppedBeforeTraining(stop, resume=str(out) if resumed else None)
+    softmax = StoppedBeforeTraining(
+        stop, resume=str(out) if resumed else None, given={"epochs": 2} if resumed else None
+    )
     printed, err = capsys.readouterr()
-    assert err == f"linearnets linreg: {softmax}\n"
+    said = str(softmax).replace("linearnets softmax --resume", "linearnets linreg --resume")
+    assert err == f"linearnets linreg: {said}\n"
     # --json names it as softmax's (it said LinregInterrupted), with the resumed run's folder
     assert json.loads(printed.splitlines()[-1]) == {
-        "error": str(softmax),
+        "error": said,
         "error_type": "StoppedBeforeTraining",
         "exit_status": 130,
         **({"run_dir": str(out)} if resumed else {}),
     }
     name = signal.Signals(signum).name
     assert str(softmax) == (
-        f"interrupted by {name} before the resume trained; the run is as it was: resume {out} "
-        "with the same command"
+        f"interrupted by {name} before the resume trained; the run is as it was: resume it "
+        f"with: linearnets softmax --resume {out} --epochs 2"
         if resumed
         else f"interrupted by {name} before training began; nothing was trained or kept: run "
         "the same command again"
     )
     assert sorted(p.name for p in tmp_path.rglob("*")) == kept  # as it was
+
+
+def test_a_forced_resume_stopped_before_training_gives_its_command_with_its_options(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stopped as a forced resume ("--lr 0.05 --force") loaded its modules: it said "resume DIR
+    with the same command", and the plain --resume DIR trained at the run's old lr. It gives the
+    command, its options with it, as softmax's stop does; pasted, it trains at 0.05."""
+    from linearnets.training import callbacks
+
+    out = tmp_path / "my run"
+    assert main(["linreg", "--epochs", "1", "--lr", "0.03", "--out", str(out)]) == 0
+    real = callbacks.ConsoleLogger.__init__
+
+    def signalled(self: callbacks.ConsoleLogger, *args: object, **kwargs: object) -> None:
+        os.kill(os.getpid(), signal.SIGINT)  # a real one, held as those modules load
+        real(self, *args, **kwargs)
+
+    capsys.readouterr()
+    with monkeypatch.context() as m:
+        m.setattr(callbacks.ConsoleLogger, "__init__", signalled)
+        assert (
+            main(["linreg", "--resume", str(out), "--lr", "0.05", "--force", "--epochs", "2"])
+            == 130
+        )
+    command = f"linearnets linreg --resume {shlex.quote(str(out))} --epochs 2 --lr 0.05 --force"
+    assert capsys.readouterr().err == (
+        "linearnets linreg: interrupted by SIGINT before the resume trained; the run is as it "
+        f"was: resume it with: {command}\n"
+    )
+    assert main(shlex.split(command)[1:]) == 0  # as pasted
+    assert json.loads((out / "config.json").read_text())["config"]["lr"] == 0.05
 
 
 @pytest.mark.parametrize("command", ["linreg", "softmax"])

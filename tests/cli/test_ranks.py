@@ -420,9 +420,10 @@ def test_sigterms_before_training_under_torchrun_name_their_senders_and_keep_the
         f"stopped by SIGTERM before training began: {why}; nothing was trained or "
         f"kept: {first}run the same command again"
     )
-    assert str(StoppedBeforeTraining(sigterm, resume="run")) == (
+    assert str(StoppedBeforeTraining(sigterm, resume="run", given={"lr": 0.05}, force=True)) == (
         f"stopped by SIGTERM before the resume trained: {why}; the run is as it was: "
-        f"{first}resume run with the same command"
+        f"{first}resume it with: linearnets softmax --resume run --lr 0.05 --force, launched by "
+        "torchrun as before"
     )
     assert str(ranks.StoppedWhileStarting("SIGTERM")) == (
         f"stopped by SIGTERM while starting: {why}; nothing was done: {first}run the same "

@@ -186,6 +186,10 @@ def test_one_line_speaks_the_command_lines_words(exc: Exception, line: str) -> N
          "a loss that grew: linearnets softmax --resume r --no-guard trains on regardless"),
         (DivergenceError("x: linearnets.resume_softmax('r', force=False, lr=0.010)"),
          "x: linearnets softmax --resume r --lr 0.010"),
+        # a resume asked for the images' own size: the word --resize takes ("None" was typed)
+        (CheckpointError("resume it with: linearnets.resume_softmax('r', resize=None, "
+                         "force=True)"),
+         "resume it with: linearnets softmax --resume r --resize none --force"),
         (CheckpointError("fix that and continue it with --resume 'a b'"),
          "fix that and continue it with --resume 'a b'"),
     ],

@@ -330,6 +330,8 @@ def _resume_command(match: re.Match[str]) -> str:
                 words += [option, shell_word(value)]
             elif value is False and keyword.arg == "guard":  # the flag that turns it off
                 words.append("--no-guard")
+            elif value is None and keyword.arg in _NONE_TAKEN:  # --resize none, as typed
+                words += [option, "none"]
             elif value is not False:  # a number as the message wrote it (lr=1e-05 stays 1e-05)
                 words += [option, ast.get_source_segment(source, keyword.value) or str(value)]
     except (SyntaxError, ValueError):  # not a call of literals: left as written

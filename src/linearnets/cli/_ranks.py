@@ -13,12 +13,14 @@ import os
 import time
 from typing import Any
 
+from linearnets._shell import launched_as_before
 from linearnets._signals import first_signal, held_signals
 from linearnets.errors import UsageError
 
 __all__ = [
     "StoppedWhileStarting",
     "by_launcher",
+    "launched_again",
     "let_rank_0_speak",
     "rank",
     "rank_0_reported",
@@ -206,6 +208,15 @@ def first_fix_a_peers_error(signal: str) -> str:
     if signal == "SIGTERM" and by_launcher() and _world_size() > 1:
         return "once the error another process said, if one did, is fixed, "
     return ""
+
+
+def launched_again() -> str:
+    """Return how this command's processes are started again, after the resume a stop before
+    training advises (``", launched by torchrun as before"``, ``" in 2 processes, started as
+    before"``, ``""`` for one), read from the launcher's variables as :func:`rank` reads them:
+    the stop may come before the process group is made, or cut torch's import short."""
+    world = _world_size()
+    return launched_as_before("torchrun" if by_launcher() else "", world) if world > 1 else ""
 
 
 def _world_size() -> int:

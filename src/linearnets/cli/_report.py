@@ -9,7 +9,8 @@ import errno
 import os
 import select
 import sys
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from linearnets._dependencies import dependency_failure
 from linearnets._fs import DISK_FULL
@@ -32,6 +33,7 @@ __all__ = [
     "output_closed",
     "print_json_error",
     "resume_advice",
+    "resume_as_asked",
     "say",
     "signal_name",
 ]
@@ -162,6 +164,27 @@ def resume_advice(command: str, run_dir: Any, epoch: int | None, *, launched: st
             f"{again}"
         )
     return f"no epoch had finished; start it over with: {again}"
+
+
+def resume_as_asked(
+    task: Literal["softmax", "linreg"],
+    run_dir: str,
+    given: Mapping[str, Any],
+    *,
+    force: bool,
+    launched: str = "",
+) -> str:
+    """Return how a resume stopped before it recorded its settings goes on: "resume it with: "
+    and the command with the options it was ``given`` (and ``--force``), e.g. ``linearnets
+    softmax --resume run --lr 0.05 --force``, as a file it could not write advises it
+    (:func:`~linearnets.tasks.resume_diverged.asked_again_when_unrecorded`); the plain one then
+    trained the run's old settings. ``launched``: how a data-parallel run's processes are started
+    again, after the command (``", launched by torchrun as before"``)."""
+    from linearnets.training.run_task import asked_resume  # its configs: not at the start
+
+    return (
+        cli_words(f"resume it with: {asked_resume(task, run_dir, given, force=force)}") + launched
+    )
 
 
 def _disk_full_advice(command: str | None, exc: OSError) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from linearnets._json import dumps_strict
@@ -20,6 +21,7 @@ from linearnets.cli._options import (
     path_arg_for,
     positive_int,
 )
+from linearnets.cli._report import resume_as_asked
 from linearnets.config import IMPLS, LinregConfig
 from linearnets.config_checks import MAX_NOISE_STD
 from linearnets.errors import UsageError
@@ -179,7 +181,11 @@ def run(args: argparse.Namespace) -> int:
             logger = ConsoleLogger(delay=1.0)
             began = _TrainingBegan()
     except KeyboardInterrupt as exc:
-        raise LinregInterrupted(*exc.args, out=args.out, resume=args.resume) from None
+        # its options read again: the stop may have come as they were gathered
+        given = _given(args) if args.resume is not None else {}
+        raise LinregInterrupted(
+            *exc.args, out=args.out, resume=args.resume, given=given, force=args.force
+        ) from None
     # a stop once a run kept in a folder returned (before its results are printed): complete
     with complete_when_returned() as finished:
         try:
@@ -194,7 +200,12 @@ def run(args: argparse.Namespace) -> int:
                 exc,
                 returned=bool(finished),
                 before_training=lambda stop: LinregInterrupted(
-                    *stop.args, out=args.out, resume=args.resume, in_training=began.began
+                    *stop.args,
+                    out=args.out,
+                    resume=args.resume,
+                    given=given,
+                    force=args.force,
+                    in_training=began.began,
                 ),
             )
         with held_signals(raise_after=False):  # the run is complete: its results are whole
@@ -233,21 +244,26 @@ class LinregInterrupted(KeyboardInterrupt):
     """
 
     def __init__(
-        self, *args: object, out: object = None, resume: object = None, in_training: bool = False
+        self,
+        *args: object,
+        out: object = None,
+        resume: object = None,
+        given: Mapping[str, Any] | None = None,
+        force: bool = False,
+        in_training: bool = False,
     ) -> None:
         super().__init__(*args)
         self.out, self.resume = out, resume
+        self.given, self.force = dict(given or {}), force  # the resume's, for its command
         self.run_dir = resume  # the run --json names: the resume's, kept as it was
         in_training = in_training and out is None and resume is None
         self.error_type = "TrainingInterrupted" if in_training else "StoppedBeforeTraining"
 
     def __str__(self) -> str:
         stop = f"interrupted by {first_signal(self)}"
-        if self.resume is not None:
-            return (
-                f"{stop} before the resume trained; the run is as it was: resume "
-                f"{shown_path(str(self.resume))} with the same command"
-            )
+        if self.resume is not None:  # its options with it: config.json does not hold them yet
+            again = resume_as_asked("linreg", str(self.resume), self.given, force=self.force)
+            return f"{stop} before the resume trained; the run is as it was: {again}"
         if self.out is not None:
             return (
                 f"{stop} before training began; nothing was trained or kept: run the same "

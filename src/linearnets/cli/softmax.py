@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from linearnets._json import dumps_strict
@@ -24,6 +25,7 @@ from linearnets.cli._options import (
     positive_int,
     resize_side,
 )
+from linearnets.cli._report import resume_as_asked
 from linearnets.config import PLOT_MODES, SOFTMAX_IMPLS, SoftmaxConfig
 from linearnets.errors import UsageError
 
@@ -182,7 +184,7 @@ def run(args: argparse.Namespace) -> int:
             device=device, announce=lambda line: print(line, file=sys.stderr), refused=refused
         )
     except KeyboardInterrupt as exc:
-        raise StoppedBeforeTraining(exc, resume=args.resume) from None
+        raise _stopped_before_training(exc, args) from None
 
     # a stop once the run returned (in the clean-up after it, before the summary): complete
     with complete_when_returned() as finished:
@@ -212,7 +214,7 @@ def _train(
             from linearnets.training.distributed import shutdown_distributed
             from linearnets.training.interrupt import raise_run_stop
     except KeyboardInterrupt as exc:
-        raise StoppedBeforeTraining(exc, resume=args.resume) from None
+        raise _stopped_before_training(exc, args) from None
     logger = ConsoleLogger()
     try:
         if config is not None:
@@ -227,7 +229,7 @@ def _train(
         raise_run_stop(
             exc,
             returned=bool(finished),
-            before_training=lambda stop: StoppedBeforeTraining(stop, resume=args.resume),
+            before_training=lambda stop: _stopped_before_training(stop, args),
         )
     except Exception:
         if dist.enabled and dist.is_main:  # said by rank 0 alone: the others lose it as it leaves
@@ -238,15 +240,37 @@ def _train(
         shutdown_distributed()
 
 
+def _stopped_before_training(
+    exc: KeyboardInterrupt, args: argparse.Namespace
+) -> StoppedBeforeTraining:
+    """Return the stop ``exc`` of the run or resume ``args`` asked for, before it trained: a
+    resume's with the options given (read again: it may have come as they were gathered)."""
+    given = _given(args) if args.resume is not None else {}
+    return StoppedBeforeTraining(exc, resume=args.resume, given=given, force=args.force)
+
+
 class StoppedBeforeTraining(KeyboardInterrupt):
     """A Ctrl-C or SIGTERM while the run was prepared (data read, checkpoint checked), before any
     epoch: nothing was trained, a new run's folder is removed again and a resumed one keeps its
-    checkpoint, so the same command starts it, or resumes it, again."""
+    checkpoint, so the same command starts it, or resumes it, again.
 
-    def __init__(self, exc: KeyboardInterrupt, *, resume: str | None) -> None:
+    A resume's is told as the command to run, its options ``given`` and ``force`` with it (and
+    how its processes are started again): it said "resume DIR with the same command", and the
+    plain ``--resume DIR`` run next trained the run's old settings, a forced ``--lr`` not being
+    recorded yet."""
+
+    def __init__(
+        self,
+        exc: KeyboardInterrupt,
+        *,
+        resume: str | None,
+        given: Mapping[str, Any] | None = None,
+        force: bool = False,
+    ) -> None:
         super().__init__(*exc.args)
         self.signal_name = first_signal(exc)  # a Ctrl-C's, cut short by torchrun's SIGTERM too
         self.run_dir = resume
+        self.given, self.force = dict(given or {}), force
 
     def __str__(self) -> str:
         first = _ranks.first_fix_a_peers_error(self.signal_name)
@@ -255,10 +279,10 @@ class StoppedBeforeTraining(KeyboardInterrupt):
             return f"{stop}; nothing was trained or kept: {first}run the same command again"
         # not "nothing was trained": the run may hold every epoch, and lack only its final files
         stop = _ranks.stopped_by(self.signal_name, "before the resume trained")
-        return (
-            f"{stop}; the run is as it was: {first}resume {shown_path(self.run_dir)} with the "
-            "same command"
+        again = resume_as_asked(
+            "softmax", self.run_dir, self.given, force=self.force, launched=_ranks.launched_again()
         )
+        return f"{stop}; the run is as it was: {first}{again}"
 
 
 def _print_summary(result: SoftmaxResult, dist: DistContext, *, as_json: bool) -> None:

@@ -22,13 +22,14 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from linearnets._json import dumps_strict, loads_shallow
 from linearnets.errors import CheckpointError, DivergenceError, RunFileError
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.dist_failures import PeerLostError
 from linearnets.training.run_files import CONFIG_FILE, write_json_atomic
+from linearnets.training.run_task import asked_resume
 
 __all__ = [
     "asked_again_when_unrecorded",
@@ -86,7 +87,7 @@ def resume_call(
 
 @contextlib.contextmanager
 def asked_again_when_unrecorded(
-    task: str,
+    task: Literal["softmax", "linreg"],
     run_dir: Path,
     overrides: Mapping[str, Any],
     *,
@@ -114,16 +115,11 @@ def asked_again_when_unrecorded(
         if until_checkpoint and (run_dir / CHECKPOINT_FILE).exists():
             raise
         plain = f"linearnets.resume_{task}({str(run_dir)!r})"
-        words = [repr(str(run_dir))]
-        words += [
-            f"{k}={(str(v) if isinstance(v, os.PathLike) else v)!r}" for k, v in overrides.items()
-        ]
-        words += ["force=True"] if force else []
         text = str(exc)
         at = text.rfind(plain)
         launch = text[at + len(plain) :]
-        if len(words) > 1 and at >= 0 and _LAUNCHED.fullmatch(launch):
-            call = f"linearnets.resume_{task}({', '.join(words)})"
+        if (overrides or force) and at >= 0 and _LAUNCHED.fullmatch(launch):
+            call = asked_resume(task, run_dir, overrides, force=force)
             exc.args = (f"{text[:at]}{call}{launch}",)
         raise
 

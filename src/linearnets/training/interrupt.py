@@ -28,7 +28,7 @@ from typing import Any, NoReturn, TypeGuard
 
 import torch
 
-from linearnets._shell import shell_word
+from linearnets._shell import launched_as_before, shell_word
 from linearnets._signals import note_stop, sigterm_as_keyboard_interrupt
 from linearnets._text import shown_path
 from linearnets.errors import OneLineInIPython
@@ -145,20 +145,6 @@ class TrainingInterrupted(OneLineInIPython, KeyboardInterrupt):
         # the keyword-only __init__ defeats the default pickling of exceptions (a run in a process
         # pool hands its exception back pickled): rebuilt from the attributes instead
         return (_rebuilt, (dict(self.__dict__),))
-
-
-def launched_as_before(launcher: str, processes: int) -> str:
-    """Return how a stopped run's resume is started, to follow the resume itself.
-
-    ``", launched by torchrun as before"`` for a data-parallel run a ``launcher`` started;
-    ``" in N processes, started as before"`` for ``processes`` (N > 1) started without one, by hand
-    or by the user's own code (``mp.spawn``); ``""`` for a single process.
-    """
-    if launcher:
-        return f", launched by {launcher} as before"
-    if processes > 1:
-        return f" in {processes} processes, started as before"
-    return ""
 
 
 def _rebuilt(state: dict[str, Any]) -> TrainingInterrupted:

@@ -6,6 +6,8 @@ checkpoint copied into its own (:func:`refuse_foreign_checkpoint`).
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ResumeCall",
+    "asked_resume",
     "checkpoint_task",
     "held_checkpoint_task",
     "held_resume",
@@ -41,6 +44,26 @@ _SOFTMAX_SETTINGS, _LINREG_SETTINGS = (
 )
 _SOFTMAX_ONLY = _SOFTMAX_SETTINGS - _LINREG_SETTINGS
 _LINREG_ONLY = _LINREG_SETTINGS - _SOFTMAX_SETTINGS
+
+
+def asked_resume(
+    task: Literal["softmax", "linreg"],
+    run_dir: str | os.PathLike[str],
+    overrides: Mapping[str, Any],
+    *,
+    force: bool,
+) -> str:
+    """Return the call that resumes ``run_dir``, a run of ``task``, as it was asked: its settings ``overrides`` (a
+    path as its string) and ``force``, e.g. ``linearnets.resume_softmax('run', lr=0.05,
+    force=True)``; the plain call where neither is given. Advised where a resume stopped before
+    ``config.json`` recorded its settings: the plain one then trains the run's old ones (the
+    command line says it as the command, ``linearnets.cli._cli_words.cli_words``)."""
+    words = [repr(str(run_dir))]
+    words += [
+        f"{k}={(str(v) if isinstance(v, os.PathLike) else v)!r}" for k, v in overrides.items()
+    ]
+    words += ["force=True"] if force else []
+    return f"linearnets.resume_{task}({', '.join(words)})"
 
 
 def held_resume(run_dir: Path, default: ResumeCall) -> ResumeCall:
