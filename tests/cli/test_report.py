@@ -223,6 +223,13 @@ def test_one_line_puts_the_python_apis_words_as_the_command_lines(
          "on that file"),
         (UsageError("noise_std sets the synthetic data; leave noise_std out"),
          "--noise-std sets the synthetic data; leave --noise-std out"),
+        # a resume's changes to leave out, named as passed: three, and impl (no validator's)
+        (UsageError("which would change its result; leave impl, lr and batch_size out to "
+                    "continue the same run, or pass force=True"),
+         "which would change its result; leave --impl, --lr and --batch-size out to continue the "
+         "same run, or pass --force"),
+        (UsageError("put the file back and leave lr out; or leave them out"),
+         "put the file back and leave --lr out; or leave them out"),
         # a change, clause by clause, None with what it means as the option takes it: none
         (UsageError("impl changed from 'analytic' to 'concise'; resize changed from None (28×28) "
                     "to 14; lr changed from 0.1 to 1e-05 since the run in r; started"),

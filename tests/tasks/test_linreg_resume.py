@@ -2063,7 +2063,7 @@ def test_a_checkpoint_copied_from_another_run_is_named(tmp_path: Path) -> None:
     assert str(info.value) == (
         f"seed changed from 0 to 2 since the run in {out} started; {out}/checkpoint.pt was "
         f"trained with lr=0.01, but {out}/config.json asks for lr=0.03 (a checkpoint from another "
-        "run?), which would change its result; drop the option to continue the same run and put "
+        "run?), which would change its result; leave seed out to continue the same run and put "
         "the run's own checkpoint.pt back, or pass lr=0.01 and seed=0 to continue as the "
         "checkpoint was trained, or pass force=True to continue with the new values"
     )
@@ -2084,7 +2084,7 @@ def test_a_given_setting_config_json_also_edited_is_passed_back_with_the_others(
     with pytest.raises(UsageError) as info:
         resume_linreg(out, epochs=2, lr=0.07)
     assert str(info.value).endswith(
-        "which would change its result; drop the option to continue the same run and put the "
+        "which would change its result; leave lr out to continue the same run and put the "
         "run's own checkpoint.pt back, or pass lr=0.03 and batch_size=10 to continue as the "
         "checkpoint was trained, or pass force=True to continue with the new values"
     )

@@ -866,7 +866,7 @@ def test_a_value_forced_for_other_epochs_needs_force_again(
     assert "--lr changed from 0.1 to 0.2" in err
     # in the command line's words only: not the Python API's force=True
     assert err.endswith(
-        "; drop the option to continue the same run, or pass --force to continue with the new "
+        "; leave --lr out to continue the same run, or pass --force to continue with the new "
         "value\n"
     )
 
@@ -1398,7 +1398,7 @@ def test_a_data_file_of_the_same_shape_may_be_forced_another_shape_never(
     assert capsys.readouterr().err.endswith(
         f"--data changed from {tmp_path / 'a.npz'} (SHA-256 {sha_a[:12]}) to {tmp_path / 'b.npz'} "
         f"since the run in {run} "
-        "started, which would change its result; drop the option to continue the same run, or "
+        "started, which would change its result; leave --data out to continue the same run, or "
         "pass --force to continue with the new value\n"
     )
     assert main([*resume, str(tmp_path / "b.npz"), "--force"]) == 0
@@ -1932,14 +1932,14 @@ def test_a_new_data_path_refused_where_the_runs_own_file_is_gone_advises_its_ret
     extra = {} if lr is None else {"lr": lr}
     with pytest.raises(UsageError) as info:
         resume_softmax(run, epochs=2, data=tmp_path / "e.npz", **extra)
-    others = "" if lr is None else " and drop the other options"
+    others = "" if lr is None else " and leave lr out"
     assert str(info.value).endswith(
         f"which would change its result; to continue the same run, put the run's own file back "
         f"in its place, {tmp_path / 'd.npz'}, or pass data=NEWPATH for a copy of it moved "
         f"elsewhere (its SHA-256 is checked: the same content continues the run){others}; or "
         f"pass force=True to continue with the new value{'' if lr is None else 's'}"
     )
-    assert "drop the option" not in str(info.value)
+    assert "leave data out" not in str(info.value)  # refused next: the file is gone
     assert len(resume_softmax(run, epochs=2, data=tmp_path / "moved.npz").history.epochs) == 2
 
 
@@ -2000,7 +2000,7 @@ def test_a_file_after_two_forced_switches_is_named_with_its_own_sha256(tmp_path:
         resume_softmax(copy, data=tmp_path / "e.npz")
     assert str(info.value) == (
         f"data changed from '{a} (SHA-256 {_sha(a)[:12]})' to '{tmp_path / 'e.npz'}' since the "
-        f"run in {copy} started, which would change its result; drop the option to continue with "
+        f"run in {copy} started, which would change its result; leave data out to continue with "
         f"data='{d}', as an earlier resume from epoch 2 forced, or pass force=True to continue "
         "with the new value"
     )
@@ -2078,7 +2078,7 @@ def test_a_forced_file_changed_since_is_named_so_in_the_drop_the_option_fix(
         resume_softmax(run, data=d)
     assert str(info.value) == (
         f"data changed from '{a} (SHA-256 {_sha(a)[:12]})' to '{d}' since the run in {run} "
-        "started, which would change its result; drop the option to continue with "
+        "started, which would change its result; leave data out to continue with "
         f"data='{b}', as an earlier resume from epoch 2 forced, once that file's content is put "
         "back (it changed since), or pass force=True to continue with the new value"
     )
@@ -2100,15 +2100,15 @@ def test_two_options_given_are_told_to_be_dropped_both(tmp_path: Path) -> None:
     with pytest.raises(UsageError) as info:
         resume_softmax(run, epochs=3, batch_size=20, seed=4)
     assert str(info.value).endswith(
-        "drop the options to continue the same run, or pass force=True to continue with the new "
-        "values"
+        "leave batch_size and seed out to continue the same run, or pass force=True to continue "
+        "with the new values"
     )
     with pytest.raises(TrainingInterrupted):
         resume_softmax(run, epochs=3, data=b, force=True, callbacks=[_StopAtFirstStep()])
     with pytest.raises(UsageError) as info:
         resume_softmax(run, lr=0.5, data=d)
     assert str(info.value).endswith(
-        f"drop the options to continue with data='{b}', as an earlier resume from epoch 2 "
+        f"leave lr and data out to continue with data='{b}', as an earlier resume from epoch 2 "
         "forced, or pass force=True to continue with the new values"
     )
 
@@ -2140,8 +2140,8 @@ def test_a_data_file_edited_since_is_named_beside_another_change(tmp_path: Path)
     )
     assert str(info.value) == (
         f"batch_size changed from 16 to 20 since the run in {run} started, and data='{b}' "
-        f"{change}, which would change its result; drop the option to continue the same run and "
-        "put that file's content back, or pass force=True to continue with the new values"
+        f"{change}, which would change its result; leave batch_size out to continue the same run "
+        "and put that file's content back, or pass force=True to continue with the new values"
     )
     assert one_line(info.value).startswith(
         f"--batch-size changed from 16 to 20 since the run in {run} started, and --data {b} "
@@ -2165,8 +2165,8 @@ def test_a_data_file_edited_since_is_named_beside_another_change(tmp_path: Path)
     assert str(info.value) == (
         f"batch_size changed from 16 to 20 since the run in {own} started, and data='{c}' "
         f"changed since the run in {own} started (SHA-256 {was[:12]}… then, {_sha(c)[:12]}… "
-        "now), which would change its result; drop the option to continue the same run and put "
-        "the original file back, or pass force=True to continue with the new values"
+        "now), which would change its result; leave batch_size out to continue the same run and "
+        "put the original file back, or pass force=True to continue with the new values"
     )
 
 
@@ -2196,8 +2196,8 @@ def test_the_original_npz_put_back_after_new_content_forced_at_its_path_is_told_
     with pytest.raises(UsageError) as info:
         resume_softmax(run, epochs=3, batch_size=20)
     assert str(info.value).endswith(
-        "drop the option to continue the same run and put that content back, or pass force=True "
-        "to continue with the new values"
+        "leave batch_size out to continue the same run and put that content back, or pass "
+        "force=True to continue with the new values"
     )
     _blobs(data, 2)  # as the fix says: the forced content continues unforced
     assert len(resume_softmax(run, epochs=3).history.train_loss) == 3
@@ -2269,8 +2269,8 @@ def test_a_lost_config_json_s_refused_npz_is_said_changed_since_the_checkpoint(
     with pytest.raises(UsageError) as info:
         resume_softmax(run, epochs=3, batch_size=20)
     assert str(info.value).endswith(
-        f"and {change}, which would change its result; drop the option to continue the same run "
-        "and put that content back, or pass force=True to continue with the new values"
+        f"and {change}, which would change its result; leave batch_size out to continue the same "
+        "run and put that content back, or pass force=True to continue with the new values"
     )
     _blobs(data, 2)  # as the fix says
     assert len(resume_softmax(run, epochs=3).history.train_loss) == 3

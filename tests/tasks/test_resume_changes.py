@@ -92,7 +92,7 @@ def test_a_setting_that_only_config_json_changes_is_named_as_the_checkpoints(
     assert str(info.value) == (
         f"lr changed from 0.1 to 0.2 since the run in {tmp_path} started; {ckpt} was trained "
         f"with seed=0, but {config} asks for seed=3 (a checkpoint from another run?), which "
-        "would change its result; drop the option to continue the same run and put the run's "
+        "would change its result; leave lr out to continue the same run and put the run's "
         "own checkpoint.pt back, or pass lr=0.1 and seed=0 to continue as the checkpoint was "
         "trained, or pass force=True to continue with the new values"
     )
@@ -100,7 +100,7 @@ def test_a_setting_that_only_config_json_changes_is_named_as_the_checkpoints(
     assert one_line(info.value) == (
         f"--lr changed from 0.1 to 0.2 since the run in {tmp_path} started; {ckpt} was trained "
         f"with --seed 0, but {config} asks for --seed 3 (a checkpoint from another run?), which "
-        "would change its result; drop the option to continue the same run and put the run's "
+        "would change its result; leave --lr out to continue the same run and put the run's "
         "own checkpoint.pt back, or pass --lr 0.1 and --seed 0 to continue as the checkpoint "
         "was trained, or pass --force to continue with the new values"
     )
@@ -125,7 +125,7 @@ def test_a_given_setting_config_json_also_edited_is_passed_back_with_the_others(
     assert one_line(info.value) == (
         f"--lr changed from 0.1 to 0.07 since the run in {tmp_path} started; {ckpt} was trained "
         f"with --batch-size 256, but {config} asks for --batch-size 64 (a checkpoint from another "
-        "run?), which would change its result; drop the option to continue the same run and put "
+        "run?), which would change its result; leave --lr out to continue the same run and put "
         "the run's own checkpoint.pt back, or pass --lr 0.1 and --batch-size 256 to continue as "
         "the checkpoint was trained, or pass --force to continue with the new values"
     )
@@ -137,32 +137,34 @@ def test_a_given_setting_config_json_also_edited_is_passed_back_with_the_others(
 @pytest.mark.parametrize(
     ("settings", "python", "command"),
     [
-        ({"impl": "concise"}, "impl changed from 'analytic' to 'concise'",
-         "--impl changed from analytic to concise"),
-        ({"lr": 1e-05, "seed": 3}, "lr changed from 0.1 to 1e-05; seed changed from 0 to 3",
-         "--lr changed from 0.1 to 1e-05; --seed changed from 0 to 3"),
-        ({"resize": 14}, "resize changed from None (28×28) to 14",
-         "--resize changed from none (28×28) to 14"),
+        ({"impl": "concise"}, ("impl changed from 'analytic' to 'concise'", "impl"),
+         ("--impl changed from analytic to concise", "--impl")),
+        ({"lr": 1e-05, "seed": 3},
+         ("lr changed from 0.1 to 1e-05; seed changed from 0 to 3", "lr and seed"),
+         ("--lr changed from 0.1 to 1e-05; --seed changed from 0 to 3", "--lr and --seed")),
+        ({"resize": 14}, ("resize changed from None (28×28) to 14", "resize"),
+         ("--resize changed from none (28×28) to 14", "--resize")),
     ],
     ids=["impl", "lr-and-seed", "resize"],
 )  # fmt: skip
 def test_a_change_the_caller_asked_for_is_named_in_either_words(
-    tmp_path: Path, settings: dict[str, Any], python: str, command: str
+    tmp_path: Path, settings: dict[str, Any], python: tuple[str, str], command: tuple[str, str]
 ) -> None:
     """From Python "--lr changed from 0.1 to 0.5 ... pass --force (force=True)" named options
-    Python does not have; the command line prints them as it did."""
+    Python does not have; the command line prints them as it did. Its fix, "drop the option",
+    spoke of options too: Python is told to leave the setting out by name (lr=... was passed),
+    the command line the option ("leave --lr out")."""
     new = resumed_config(OLD, settings, tmp_path)
     kwargs: dict[str, Any] = {"saved": {}, "epoch": 2, "run_dir": tmp_path, "force": False}
     with pytest.raises(UsageError) as info:
         changed_settings(OLD, new, given=set(settings), **kwargs)
-    several = "s" if len(settings) > 1 else ""  # "drop the options", "the new values"
+    several = "s" if len(settings) > 1 else ""  # "the new values"
     tail = (
-        f" since the run in {tmp_path} started, which would change its result; drop the "
-        f"option{several} to continue the same run, or pass {{}} to continue with the new "
-        f"value{several}"
+        f" since the run in {tmp_path} started, which would change its result; leave {{}} out "
+        f"to continue the same run, or pass {{}} to continue with the new value{several}"
     )
-    assert str(info.value) == python + tail.format("force=True")
-    assert one_line(info.value) == command + tail.format("--force")
+    assert str(info.value) == python[0] + tail.format(python[1], "force=True")
+    assert one_line(info.value) == command[0] + tail.format(command[1], "--force")
 
 
 def test_a_data_path_with_a_quote_is_a_python_string_and_the_commands_word(tmp_path: Path) -> None:
@@ -228,7 +230,7 @@ def test_dropping_a_file_after_a_forced_switch_from_fashion_mnist_names_the_file
                          given={"data"})  # fmt: skip
     assert str(info.value) == (
         f"data changed from None (Fashion-MNIST) to '{d}' since the run in {tmp_path} started, "
-        f"which would change its result; drop the option to continue with data='{b}', as an "
+        f"which would change its result; leave data out to continue with data='{b}', as an "
         "earlier resume from epoch 2 forced, or pass force=True to continue with the new value"
     )
 

@@ -515,7 +515,7 @@ def test_the_runs_file_given_back_after_a_switch_whose_file_changed_is_told_that
         f"data changed from {str(b) + f' (SHA-256 {was[:12]})'!r} to {str(a)!r} since an earlier "
         "resume from epoch 1 forced it, which would change its result; and "
         f"data={str(b)!r} changed since an earlier resume from epoch 1 switched to it (SHA-256 "
-        f"{was[:12]}… then, {now[:12]}… now): put that file's content back, then drop the option "
+        f"{was[:12]}… then, {now[:12]}… now): put that file's content back, then leave data out "
         "to continue the same run, or pass force=True to continue with the new value"
     )
     b.write_bytes(switched)  # as told

@@ -62,10 +62,13 @@ def cli_spelling(text: str) -> str:
         lambda m: f"{_OPTIONS[m[1]]} " + (f"and {_OPTIONS[m[2]]} " if m[2] else ""),
         text,
     )
-    # the settings to drop: "leave num_examples and noise_std out"
+    # the settings to drop: "leave num_examples and noise_std out", "leave impl, lr and
+    # batch_size out" (a resume's changes, named as passed)
+    settings = "|".join(_SETTINGS)
+    named = re.compile(rf"\b({settings})\b")
     text = re.sub(
-        rf"\bleave ({names})(?: and ({names}))? out\b",
-        lambda m: f"leave {_OPTIONS[m[1]]}" + (f" and {_OPTIONS[m[2]]}" if m[2] else "") + " out",
+        rf"\bleave ((?:{settings})(?:(?:, | and )(?:{settings}))*) out\b",
+        lambda m: "leave " + named.sub(lambda n: _SETTINGS[n[1]], m[1]) + " out",
         text,
     )
     for name, option in _OPTIONS.items():

@@ -23,6 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from linearnets._text import and_list
 from linearnets.config import RESULT_SETTINGS, SoftmaxConfig
 from linearnets.tasks import resume_refusals as refusals
 from linearnets.tasks.resume_content import (
@@ -141,7 +142,7 @@ def _content_also(
     changed since ...``) beside the ``unforced`` settings, where no ``data`` change among them
     names it: the run's own file, or one an earlier resume ``since`` switched to (or forced anew),
     edited since (:func:`~linearnets.tasks.resume_content.data_change` refused it next, after
-    the fix "drop the option", and ``force=True`` trained on it without a word), else ``""``."""
+    the fix "leave data out", and ``force=True`` trained on it without a word), else ``""``."""
     if "data" in unforced or new.data is None or content.verdict != CHANGED or not content.sha:
         return ""
     was = recorded_for(new.data, saved, baseline=content.baseline)
@@ -181,7 +182,7 @@ def _left_out(
     *,
     run_dir: Path,
 ) -> str | None:
-    """Return the fix of the given changes ``keys`` where dropping the options does not continue
+    """Return the fix of the given changes ``keys`` where leaving them out does not continue
     the same run (:func:`~linearnets.tasks.resume_refusals.left_out_fix`): ``config.json``
     holds a value an earlier resume from ``epoch`` forced (a data file by its content), or a
     hand edit the checkpoint was not trained with, refused next, or new content at the run's own
@@ -214,7 +215,7 @@ def _left_out(
                 carried[key] = repr(then)
             elif was is not None:
                 back[key] = (repr(was), repr(then))
-    leave = f"drop the option{'s' if len(keys) > 1 else ''}"
+    leave = f"leave {and_list(keys)} out"  # the command line says "leave --lr out"
     fix = refusals.left_out_fix(
         back,
         carried,

@@ -300,7 +300,7 @@ def own_content_first(
     old_data: object,
 ) -> str | None:
     """Return the fix of a given ``data`` refused that leaves it out (``leave``: "leave data
-    out", "drop the option ..."), where the file ``config.json`` names, which it continues on,
+    out", "leave lr and data out ..."), where the file ``config.json`` names, which it continues on,
     has new content since (:func:`judge_data`'s :data:`CHANGED`): that change named
     (:func:`content_changed`), its content put back first (:func:`content_fix`), then
     ``leave`` (``leave`` alone was refused next, even forced where the weights cannot take the

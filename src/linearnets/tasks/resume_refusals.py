@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
-from linearnets._text import counted, shown_path
+from linearnets._text import and_list, counted, shown_path
 from linearnets.errors import UsageError
 from linearnets.tasks.resume_content import CHANGED, GONE
 from linearnets.tasks.resume_data import original_file_fix
@@ -87,8 +87,8 @@ def unforced_change(
     """Return the error refusing the changes of ``keys``, with the ways out that fit them.
 
     Args:
-        left_out: the fix in place of "drop the option to continue the same run" where dropping
-            it continues on other values than the checkpoint's (:func:`left_out_fix`).
+        left_out: the fix in place of "leave lr out to continue the same run" where leaving
+            it out continues on other values than the checkpoint's (:func:`left_out_fix`).
         also: a clause naming another change, said after the settings' (``, and data='d.csv'
             changed since ...``): the data file's content, whose fix is ``also_fix``, the
             file put back (or the content an earlier resume switched to).
@@ -99,14 +99,17 @@ def unforced_change(
     asked = [k for k in keys if k in given]
     found = [k for k in keys if k not in given]
     gone = original_file_fix(recorded) if "data" in asked else None
-    # beside the run's own checkpoint put back, a dropped option takes config.json's value, the
-    # one that checkpoint was trained with: left_out's fix (the foreign checkpoint's) is not it
-    drop = f"drop the option{'s' if len(asked) > 1 else ''} to continue the same run"
+    # beside the run's own checkpoint put back, a setting left out takes config.json's value, the
+    # one that checkpoint was trained with: left_out's fix (the foreign checkpoint's) is not it.
+    # Named as passed, lr=... ("drop the option" was the command line's word, said to Python too;
+    # the command line says "leave --lr out")
+    drop = f"leave {and_list(asked)} out to continue the same run"
     fixes = [left_out if left_out and not found else drop]
     fixes = fixes if asked else []
     if gone is not None:
-        others = " and drop the other options" if len(asked) > 1 else ""
-        fixes = [f"to continue the same run, {gone}{others}"]
+        others = [k for k in asked if k != "data"]
+        left = f" and leave {and_list(others)} out" if others else ""
+        fixes = [f"to continue the same run, {gone}{left}"]
     if found:
         fixes.append(f"put the run's own {CHECKPOINT_FILE} back")
     if also:
@@ -115,7 +118,7 @@ def unforced_change(
         # every checkpoint value passed, the given ones too: a dropped one takes config.json's
         dropped = [k for k in asked if not _as_trained([k], was)]
         trained = _as_trained([k for k in keys if k not in dropped], was)
-        drop = f"drop the option{'s' if len(dropped) > 1 else ''} and " if dropped else ""
+        drop = f"leave {and_list(dropped)} out and " if dropped else ""
         fixes[-1] += f", or {drop}{trained}"
     if len(asked) == len(keys):
         values = "the new values" if also or len(keys) > 1 else "the new value"
@@ -140,7 +143,7 @@ def left_out_fix(
     file: str | None = None,
 ) -> str | None:
     """Return the fix of a given change that keeps the run as trained, where leaving it out
-    (``leave``, "drop the option") does not: ``config.json`` holds another value there, one the
+    (``leave``, "leave lr out") does not: ``config.json`` holds another value there, one the
     checkpoint was not trained with (``back``: each setting's checkpoint value, to pass instead,
     and ``config.json``'s, as written; left out, it was refused next) or one an earlier resume from ``epoch`` forced
     (``carried``: each setting's value it continues with). ``None`` where leaving it out
