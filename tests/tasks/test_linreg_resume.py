@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import re
+import shlex
 import signal
 import sys
 import warnings
@@ -206,6 +207,53 @@ def test_a_run_whose_results_are_lost_is_refused_fewer_epochs_by_the_rule_it_app
     )
     assert resume_linreg(out, epochs=2).config.epochs == 2  # the rule said: 2 is taken
     assert json.loads((out / "results.json").read_text())["epochs"] == 2
+
+
+@pytest.mark.parametrize("how", ["python", "cli"])
+def test_a_forced_resume_stopped_as_its_data_are_made_advises_itself_again(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    how: str,
+) -> None:
+    """A Ctrl-C as a resume with lr=0.05, force=True made its data, before config.json recorded
+    them: the stop advised the plain resume_linreg(DIR), which trained at the run's old lr 0.03.
+    It advises the resume with its settings (the command line its options); that trains at 0.05."""
+    import linearnets.tasks.linreg_resume as linreg_resume
+    from linearnets.cli import main
+
+    out = tmp_path / "my run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=100, lr=0.03, out=out))
+    real = linreg_resume.prepare_linreg
+
+    def signalled(*args: Any, **kwargs: Any) -> Any:
+        os.kill(os.getpid(), signal.SIGINT)  # a real one, as the data are made
+        return real(*args, **kwargs)
+
+    kept = (
+        f"interrupted by SIGINT at the end of epoch 1; the checkpoint of epoch 1 is kept in {out}"
+    )
+    capsys.readouterr()
+    with monkeypatch.context() as m:
+        m.setattr(linreg_resume, "prepare_linreg", signalled)
+        if how == "python":
+            with pytest.raises(TrainingInterrupted) as info:
+                resume_linreg(out, epochs=2, lr=0.05, force=True)
+            call = f"linearnets.resume_linreg({str(out)!r}, epochs=2, lr=0.05, force=True)"
+            assert str(info.value) == f"{kept}; resume with: {call}"
+        else:
+            argv = ["linreg", "--resume", str(out), "--epochs", "2", "--lr", "0.05", "--force"]
+            assert main(argv) == 130
+            command = (
+                f"linearnets linreg --resume {shlex.quote(str(out))} --epochs 2 --lr 0.05 --force"
+            )
+            assert capsys.readouterr().err == f"linearnets linreg: {kept}; resume with: {command}\n"
+    assert json.loads((out / "config.json").read_text())["config"]["lr"] == 0.03  # not recorded
+    if how == "python":
+        assert len(resume_linreg(out, epochs=2, lr=0.05, force=True).history.epochs) == 2
+    else:
+        assert main(shlex.split(command)[1:]) == 0  # as pasted
+    assert json.loads((out / "config.json").read_text())["config"]["lr"] == 0.05
 
 
 @pytest.mark.parametrize("how", ["python", "cli"])

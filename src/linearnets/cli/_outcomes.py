@@ -16,6 +16,7 @@ from linearnets.cli._invocation import as_started
 from linearnets.cli._report import (
     EXIT_INTERRUPTED,
     EXIT_RUNTIME,
+    cli_words,
     exit_status,
     one_line,
     print_json_error,
@@ -70,6 +71,8 @@ def report_interrupt(exc: KeyboardInterrupt, prog: str, *, json_errors: bool) ->
             exc.from_cli = True  # the hint names the command, not the Python call
         detail = str(exc) if type(exc) is not KeyboardInterrupt else signal_name(exc)
         detail = detail or signal_name(exc)  # a stop of the library's own that says nothing
+        if getattr(exc, "asked", None):  # its resume with the settings given: as the command
+            detail = cli_words(detail)
         detail = as_started(detail)  # its resume as the user can type it here
         say(f"{prog}{f' (rank {rank})' if rank else ''}: {detail}")
         if json_errors:

@@ -85,6 +85,7 @@ from linearnets.training.checkpoint import (
 )
 from linearnets.training.config_sections import notes_of
 from linearnets.training.guard_growth import data_since
+from linearnets.training.interrupt import TrainingInterrupted
 from linearnets.training.metrics_files import MetricsWriter, metrics_disagreements
 from linearnets.training.run_config import (
     bad_config_value,
@@ -92,7 +93,7 @@ from linearnets.training.run_config import (
     run_complete,
     run_dir_path,
 )
-from linearnets.training.run_task import refuse_foreign_checkpoint
+from linearnets.training.run_task import asked_resume, refuse_foreign_checkpoint
 from linearnets.training.runs import (
     CONFIG_FILE,
     RESULTS_FILE,
@@ -179,17 +180,29 @@ def _checked_resume(
     lock = RunLock(
         run_dir, resuming=True, named=f"linearnets.resume_linreg({str(run_dir)!r}): the run folder"
     ).acquire()
+    recorded: list[bool] = []  # once config.json records this resume's settings
     try:
         # a writer killed mid-write (kill -9) left its temporary file: the lock says none is alive
         remove_stale_temporaries(run_dir, names=RUN_FILE_NAMES)
         with complete_when_returned() as done:
             done.append(
-                _resume(run_dir, saved, force=force, callbacks=callbacks, overrides=overrides)
+                _resume(
+                    run_dir,
+                    saved,
+                    force=force,
+                    callbacks=callbacks,
+                    overrides=overrides,
+                    recorded=recorded,
+                )
             )
             lock.release()  # inside: an interrupt while the lock goes is a complete run's
             return done[0]
     except KeyboardInterrupt as exc:
-        raise stop_named(exc, run_dir) from None
+        stop = stop_named(exc, run_dir)
+        if isinstance(stop, TrainingInterrupted) and not recorded and (overrides or force):
+            # stopped as its data were made: the plain resume trained the run's old settings
+            stop.asked = asked_resume("linreg", run_dir, overrides, force=force)
+        raise stop from None
     finally:
         lock.release()
 
@@ -201,8 +214,10 @@ def _resume(
     force: bool,
     callbacks: Sequence[Any],
     overrides: dict[str, Any],
+    recorded: list[bool],
 ) -> LinregResult:
-    """:func:`resume_linreg` once the folder is read and locked."""
+    """:func:`resume_linreg` once the folder is read and locked; ``recorded`` is appended to once
+    ``config.json`` records the resume's settings."""
     # the settings last asked for: those of an earlier resume stopped before its first
     # checkpoint included, as resume_softmax has them
     asked = _replaced(LinregConfig(), _saved_settings(saved["config"]), run_dir, saved=True)
@@ -350,6 +365,7 @@ def _resume(
             )
             if ckpt is not None and ckpt.epoch == new.epochs:  # ended there, as config.json says
                 record_epochs(ckpt, new.epochs)
+            recorded.append(True)
         # a start over's metrics rewrite unwritten advises it again too, as resume_softmax's
         # does (the plain one was refused for the epochs the old metrics logged), until its
         # first checkpoint: config.json then records its settings for the plain one

@@ -80,6 +80,10 @@ class TrainingInterrupted(OneLineInIPython, KeyboardInterrupt):
             "stop training now") stopped it, after ``step`` steps of ``epoch`` (0: at its end).
         signalled_rank: the process of a data-parallel run the signal came to, where it was not
             this one (``kill -INT`` to one worker); ``None``: this process got it.
+        asked: the resume call with the settings it was given
+            (:func:`~linearnets.training.run_task.asked_resume`), advised in place of the plain
+            one where the stop came before the resume recorded them in ``config.json``: the plain
+            one then trained the run's old settings (the command line says it as its options).
     """
 
     def __init__(self, *, signal_name: str, epoch: int, step: int) -> None:
@@ -98,6 +102,7 @@ class TrainingInterrupted(OneLineInIPython, KeyboardInterrupt):
         self.complete = False
         self.raised_in_run = False
         self.signalled_rank: int | None = None
+        self.asked: str | None = None
 
     def __str__(self) -> str:
         if self.aborted:  # mid-step, mid-evaluation: only the epoch is known
@@ -121,7 +126,9 @@ class TrainingInterrupted(OneLineInIPython, KeyboardInterrupt):
                 f"interrupted by {self._signal} after the run finished: its results are "
                 f"complete in {shown_path(self.run_dir)}"
             )
-        if self.from_cli:  # quoted for the shell: "my run" is one argument
+        if self.asked is not None:  # the command line says it as the command (cli_words)
+            again = self.asked
+        elif self.from_cli:  # quoted for the shell: "my run" is one argument
             again = f"{self.command} --resume {shell_word(self.run_dir)}"
         else:  # called from Python (a notebook, say): the call that resumes it
             again = f"linearnets.{self.function}({str(self.run_dir)!r})"
