@@ -340,8 +340,16 @@ def test_the_checkpoint_s_data_sha256_stands_in_for_the_lost_config_json_s(
 
 @pytest.mark.parametrize(
     ("results", "epochs"),
-    [('{"epochs": 1}', 1), ('{"epochs": 2}', 3), ('{"epochs": true}', 3), ("{", 3), (None, 3)],
-    ids=["ended-there", "stale", "bool", "damaged", "none"],
+    [
+        ('{"epochs": 1, "run_dir": "HERE"}', 1),
+        ('{"epochs": 1, "run_dir": "/elsewhere/other"}', 3),  # another run's, copied in
+        ('{"epochs": 1}', 3),  # no folder named: whose cannot be told
+        ('{"epochs": 2, "run_dir": "HERE"}', 3),
+        ('{"epochs": true, "run_dir": "HERE"}', 3),
+        ("{", 3),
+        (None, 3),
+    ],
+    ids=["ended-there", "another-runs", "no-run-dir", "stale", "bool", "damaged", "none"],
 )
 def test_a_run_whose_results_end_at_the_checkpoint_is_rebuilt_ending_there(
     tmp_path: Path, results: str | None, epochs: int
@@ -350,10 +358,11 @@ def test_a_run_whose_results_end_at_the_checkpoint_is_rebuilt_ending_there(
     there") by a linearnets whose checkpoint kept the count of 3: config.json rebuilt from it
     said 3, and the plain resume trained the finished run on, overwriting its weights and
     results. Its results.json of the checkpoint's epoch says where it ended; other results
-    (stale, damaged, none) leave the checkpoint's count, the resume writing them."""
+    (another run's: it ended this unfinished one and wrote 1 into its checkpoint; stale,
+    damaged, none) leave the checkpoint's count, the resume writing them."""
     _loadable_checkpoint(tmp_path)  # epoch 1, OLD's 3 epochs
     if results is not None:
-        (tmp_path / "results.json").write_text(results)
+        (tmp_path / "results.json").write_text(results.replace("HERE", str(tmp_path)))
     rebuilt = config_from_checkpoint(tmp_path)
     assert rebuilt == {"config": {**OLD.to_dict(), "epochs": epochs}, "resumes": []}
 

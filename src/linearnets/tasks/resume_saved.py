@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._json import read_json
+from linearnets._paths import same_folder
 from linearnets._text import counted, json_kind, json_text, respelled, shown_path
 from linearnets.config import SoftmaxConfig
 from linearnets.config_checks import check_device_name
@@ -135,10 +136,17 @@ def _ended_config(run_dir: Path, ckpt: Checkpoint) -> dict[str, Any]:
     ``results.json`` says the run ended there: a resume with fewer epochs ("pass epochs=2 to end
     the run there") wrote its results without the checkpoint recording the new count (a linearnets
     before :func:`~linearnets.training.checkpoint.record_epochs`, or one stopped before it did),
-    and the rebuilt old count trained the finished run on, overwriting its weights and results."""
+    and the rebuilt old count trained the finished run on, overwriting its weights and results.
+    Only results that name ``run_dir`` as their folder count (a moved folder's keep the count
+    its checkpoint holds)."""
     results = read_json(run_dir / RESULTS_FILE)
-    ended = results.get("epochs") if isinstance(results, dict) else None
-    if type(ended) is int and ended == ckpt.epoch:
+    if not isinstance(results, dict):
+        return ckpt.config
+    # this run's own results, by the folder they name: another run's of as many epochs copied in
+    # ended this unfinished one early, and record_epochs wrote that count into its checkpoint
+    ended, named = results.get("epochs"), results.get("run_dir")
+    ours = isinstance(named, str) and bool(named) and same_folder(named, run_dir)
+    if type(ended) is int and ended == ckpt.epoch and ours:
         return {**ckpt.config, "epochs": ckpt.epoch}
     return ckpt.config
 
