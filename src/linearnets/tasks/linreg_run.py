@@ -401,11 +401,11 @@ def _start_from_resumed(setup: LinregSetup, guard: DivergenceGuard, *, history: 
     run guarded from its start has its saved start, the higher of it and the new data's kept.
 
     Call it once the checkpoint's states are loaded into ``setup``: the batches drawn advance the
-    generators, whose states are put back after them, so the run goes on as without it. Neither
-    the saved start nor the untrained model's on the new data holds where the new targets are
-    smaller: a run trained with ``--no-guard`` on y, resumed ``--guard --force`` onto y / 100, was
-    stopped at its first batch, "15.23, more than 100× its starting value 0.001437", where the
-    same resume unguarded trains on healthily (D2L §3.2.7)."""
+    generators, whose states are put back after them, so the run goes on as without it. The
+    untrained model's start on the new data, alone without a saved one, does not hold where the
+    new targets are smaller: a run trained with ``--no-guard`` on y, resumed ``--guard --force``
+    onto y / 100, was stopped at its first batch, "15.23, more than 100× its starting value
+    0.001437", where the same resume unguarded trains on healthily (D2L §3.2.7)."""
     drawn, drawn_global = setup.gens.state_dict(), global_rng_state()
     trial = copy.deepcopy(guard)
     seed_guard_start(
