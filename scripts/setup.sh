@@ -319,8 +319,7 @@ venv = sys.argv[1]
 print(
     f"setup: pip installed the CUDA build of torch {torch.version} (with its {len(cuda)} CUDA "
     f"packages, nvidia-* and triton: {size / 1e9:.1f} GB in {venv}), which runs on the CPU too; "
-    "for the CPU build "
-    f"alone, remove {venv} and run the same command again with "
+    f"for the CPU build alone, remove {venv} and run the same command again with "
     "TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu"
 )
 EOF

@@ -155,7 +155,7 @@ def load_fashion_mnist_model(
 
 def _checkpoint_settings(run_dir: Path) -> dict[str, Any]:
     """Return the ``data`` setting of ``run_dir``'s checkpoint, as a resume rebuilds a lost
-    ``config.json`` from it (``{}`` without a checkpoint to read, or a file named there).
+    ``config.json`` from it (``{}`` without a checkpoint to read, or where it names no file).
 
     A ``--data`` run whose copied-in ``config.json`` predict refused, "or delete it (predict
     reads only its data and data_dir)", was then told its model did not fit Fashion-MNIST's
