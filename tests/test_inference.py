@@ -628,8 +628,34 @@ def test_prediction_samples_blame_a_model_of_twelve_outputs_after_the_labels() -
         prediction_samples(_Fixed([0, 11], 12), batch, 2)
     # a label out of range is still the labels' fault, named before the model's predictions
     bad_label = [(torch.zeros(2, 1, 4, 4), torch.tensor([0, 10]))]
-    with pytest.raises(UsageError, match=r"labels must be class indices in \[0, 10\), got 10"):
+    with pytest.raises(UsageError, match=r"^y of test_iter's first batch must be class indices in \[0, 10\), got 10"):  # fmt: skip
         prediction_samples(_Fixed([0, 11], 12), bad_label, 2)
+
+
+def test_bad_labels_of_test_iter_are_named_as_its_batch_y_of_the_shape_it_yielded() -> None:
+    """They were named "labels", no parameter of prediction_samples or predict_ch3, and one-hot y
+    (8, 10) was shown cut to n, "(3, 10)", told to pass labels.argmax(dim=1)."""
+    y = torch.tensor([0, 1, 2, 3, 4, 5, 6, 7])
+    X = torch.rand(8, 1, 4, 4)
+    out_of_range = (
+        "y of test_iter's first batch must be class indices in [0, 10), got 10; make test_iter "
+        "yield Fashion-MNIST's labels, class indices 0..9, as load_data_fashion_mnist's batches do"
+    )
+    with pytest.raises(UsageError, match=f"^{re.escape(out_of_range)}$"):
+        prediction_samples(_first10, [(X, y + 10)], 3)
+    one_hot = (
+        "y of test_iter's first batch must be class indices (N,) or (N, 1), one per row, got a "
+        "tensor of shape (8, 10), whose rows hold 10 values; pass y.argmax(dim=1) for one-hot "
+        "labels or class scores (each row's class), or y.reshape(-1) if every value is a label"
+    )
+    with pytest.raises(UsageError, match=f"^{re.escape(one_hot)}$"):
+        prediction_samples(_first10, [(X, nn.functional.one_hot(y, 10))], 3)
+    # a later batch, read for the images the first lacks, is named by its place
+    with pytest.raises(UsageError, match=r"^y of test_iter's batch 2 must be class indices in \[0, 10\), got -1;"):  # fmt: skip
+        prediction_samples(_first10, [(X[:2], y[:2]), (X, y - 1)], 3)
+    # only the examples drawn are read: a bad label past them is none of the figure's
+    _, true_names, _ = prediction_samples(_first10, [(X, torch.cat([y[:3], y[3:] + 10]))], 3)
+    assert true_names == ["t-shirt", "trouser", "pullover"]
 
 
 @pytest.mark.parametrize("call", ["predict", "confusion_counts"])

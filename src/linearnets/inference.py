@@ -196,34 +196,46 @@ def prediction_samples(
     ``X[0:n]`` of the first batch, and its reshape to ``n`` images fails there). What
     :func:`predict` draws, without drawing it (e.g. to draw it in another process).
     """
-    from linearnets.data.fashion_mnist import get_fashion_mnist_labels
-    from linearnets.data.labels import TEXT_LABELS
+    from linearnets.data.labels import TEXT_LABELS, class_names
 
     n = check_positive_int("n", n)
     check_net(net)
     inputs: list[torch.Tensor] = []
-    labels: list[torch.Tensor] = []
-    for X, y in _batches("test_iter", test_iter):
-        taken = n - sum(len(b) for b in labels)  # a later batch's first examples, not all of it
+    true_names: list[str] = []  # checked batch by batch, before the model's predictions
+    for i, (X, y) in enumerate(_batches("test_iter", test_iter)):
+        taken = n - len(true_names)  # a later batch's first examples, not all of it
         inputs.append(X[:taken])
-        labels.append(y[:taken])
+        true_names += _true_names(y, taken, i, lang)
         if taken <= len(y):
             break
     if not inputs:
         raise UsageError(_no_batch("test_iter"))
-    y = torch.cat(labels)
-    if not len(y):
+    if not true_names:
         raise UsageError(_no_example("test_iter", len(inputs)))
     inputs = [X for X in inputs if len(X)]  # an empty (0, 784) is no square image
     # each batch drawn as images first: (B, 1, 28, 28) then (B, 784) are alike (B, 28, 28)
     images = _cat_images([_as_images(X) for X in inputs])  # (m, H, W) or (m, C, H, W)
-    true_names = get_fashion_mnist_labels(y.cpu(), lang=lang)  # the labels' own check first
     # a model of 5 or 12 outputs: its labels are no Fashion-MNIST classes, whatever it predicts
     classes = len(TEXT_LABELS)
     fix = f"pass a Fashion-MNIST model, of {classes} outputs"
     # batch by batch: the model takes each batch's X as test_iter gave it, whatever its layout
     pred = torch.cat([_predict(net, X, classes, fix=fix).cpu() for X in inputs])
-    return images.cpu(), true_names, get_fashion_mnist_labels(pred, lang=lang)
+    return images.cpu(), true_names, class_names(pred, lang=lang)
+
+
+def _true_names(y: Any, taken: int, batch: int, lang: str) -> list[str]:
+    """Return the label names of the first ``taken`` labels ``y`` of ``test_iter``'s batch
+    ``batch`` (from 0), refused as that batch's ``y``, its shape the batch's own, not the cut's."""
+    from linearnets.data.labels import TEXT_LABELS, check_one_per_row, class_names
+
+    where = " of test_iter's first batch" if batch == 0 else f" of test_iter's batch {batch + 1}"
+    if isinstance(y, torch.Tensor | np.ndarray):
+        check_one_per_row(y, "y", where=where)
+    fix = (
+        f"make test_iter yield Fashion-MNIST's labels, class indices 0..{len(TEXT_LABELS) - 1}, "
+        "as load_data_fashion_mnist's batches do"
+    )
+    return class_names(y[:taken], lang=lang, name="y", where=where, fix=fix)
 
 
 def _cat_images(images: list[torch.Tensor]) -> torch.Tensor:

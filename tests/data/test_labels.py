@@ -118,6 +118,20 @@ def test_whole_floats_are_class_indices_and_the_bool_fix_reads_them() -> None:
     assert get_fashion_mnist_labels(torch.as_tensor([True, False]).long()) == ["trouser", "t-shirt"]
 
 
+@pytest.mark.parametrize(
+    "scalar", [np.float32, np.float16, np.float64, float], ids=lambda t: t.__name__
+)
+def test_one_whole_numpy_float_of_any_width_is_one_label_and_a_fraction_breaks_that_rule(
+    scalar: type,
+) -> None:
+    """np.float32(3.0) was "labels must be class indices (a tensor, list or one int), got float32",
+    while np.float64(3.0) (a float) and [np.float32(3.0)] gave ['dress'], as int(i) reads all."""
+    assert get_fashion_mnist_labels(scalar(3.0)) == [BOOK_EN[int(scalar(3.0))]] == ["dress"]
+    assert get_fashion_mnist_labels(scalar(3.0), lang="zh") == ["连衣裙"]
+    with pytest.raises(UsageError, match=f"^{re.escape(_FRACTION.format('3.5'))}$"):
+        get_fashion_mnist_labels(scalar(3.5))
+
+
 # the book's body, written out: d2l-en §3.5.1 get_fashion_mnist_labels
 def _book(labels: Any) -> list[str]:
     return [BOOK_EN[int(i)] for i in labels]

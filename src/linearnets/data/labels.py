@@ -19,6 +19,7 @@ __all__ = [
     "TEXT_LABELS",
     "TEXT_LABELS_ZH",
     "check_one_per_row",
+    "class_names",
     "get_fashion_mnist_labels",
     "one_value",
 ]
@@ -49,6 +50,24 @@ def get_fashion_mnist_labels(
 
     See D2L §3.5.1.
     """
+    return class_names(labels, lang=lang)
+
+
+# what a label out of [0, 10) is told: the classes get_fashion_mnist_labels names
+_OUT_OF_RANGE_FIX = "pass Fashion-MNIST labels such as y from a batch"
+
+
+def class_names(
+    labels: Iterable[Any] | torch.Tensor | np.ndarray | int | np.integer[Any],
+    *,
+    lang: str = "en",
+    name: str = "labels",
+    where: str = "",
+    fix: str = _OUT_OF_RANGE_FIX,
+) -> list[str]:
+    """Return :func:`get_fashion_mnist_labels` of ``labels``, refused as the caller's ``name``
+    (``y`` of a batch ``where`` says, e.g. " of test_iter's first batch"), a label out of range
+    told ``fix``."""
     names = {"en": TEXT_LABELS, "zh": TEXT_LABELS_ZH}.get(lang)
     if names is None:
         raise UsageError(
@@ -56,28 +75,31 @@ def get_fashion_mnist_labels(
             "or lang='zh' for Chinese label names"
         )
     if isinstance(labels, torch.Tensor | np.ndarray):
-        check_one_per_row(labels)
+        check_one_per_row(labels, name, where=where)
         values = labels.reshape(-1).tolist()
-    elif isinstance(labels, Integral | float) and not isinstance(labels, bool):
-        values = [labels]  # one label, as a 0-d tensor gives: a list of one name
+    elif isinstance(labels, Integral | float | np.floating) and not isinstance(labels, bool):
+        # one label, as a 0-d tensor gives: a list of one name; np.float32(3.0) read as 3.0
+        values = [labels.item() if isinstance(labels, np.generic) else labels]
     elif isinstance(labels, str | bytes | Mapping | AbstractSet) or not hasattr(labels, "__iter__"):
         # a dict would give its keys, a set its values in no set order: neither is a row of labels
         raise UsageTypeError(
-            f"labels must be class indices (a tensor, list or one int), got "
+            f"{name}{where} must be class indices (a tensor, list or one int), got "
             f"{type(labels).__name__} {labels!r:.40}; pass e.g. y from a batch, or [3]"
         )
     else:
-        values = [one_value(i, value) for i, value in enumerate(labels)]
-    return [names[_class_index(value, len(names))] for value in values]
+        values = [one_value(i, value, name) for i, value in enumerate(labels)]
+    subject = f"{name}{where}"
+    return [names[_class_index(value, len(names), subject, fix)] for value in values]
 
 
-def _class_index(value: Any, count: int) -> int:
+def _class_index(value: Any, count: int, subject: str, fix: str) -> int:
     """Return ``value`` as a class index in [0, ``count``): an int, or a whole float (9.0 is class
     9, as the book's ``text_labels[int(i)]`` reads it); a bool, a fraction or a number out of
-    range is refused, each by the rule it breaks, the number shown as given (``1e+300``, ``10.0``)."""
+    range is refused, each by the rule it breaks, the number shown as given (``1e+300``, ``10.0``),
+    ``subject`` the labels' name, one out of range told ``fix``."""
     if isinstance(value, bool):
         raise UsageTypeError(
-            f"labels must be class indices, whole numbers and not bools, got {value!r}; pass the "
+            f"{subject} must be class indices, whole numbers and not bools, got {value!r}; pass the "
             "class indices themselves, such as y from a batch, not the bools of a comparison "
             "(y == 3); to read False as class 0 and True as class 1, convert them first: "
             "torch.as_tensor(labels).long()"
@@ -87,29 +109,31 @@ def _class_index(value: Any, count: int) -> int:
         value = int(value)
     if isinstance(value, float):  # a fraction, NaN or inf
         raise UsageError(
-            f"labels must be class indices, whole numbers, got {value!r}; pass each example's "
+            f"{subject} must be class indices, whole numbers, got {value!r}; pass each example's "
             "class, not a score or probability: y from a batch, or the predicted classes "
             "y_hat.argmax(1)"
         )
     if not isinstance(value, Integral):
         raise UsageTypeError(
-            f"labels must be class indices, whole numbers, got {type(value).__name__} "
+            f"{subject} must be class indices, whole numbers, got {type(value).__name__} "
             f"{value!r:.40}; pass Fashion-MNIST labels such as y from a batch"
         )
     if not 0 <= int(value) < count:
-        raise UsageError(
-            f"labels must be class indices in [0, {count}), got {given!r}; "
-            "pass Fashion-MNIST labels such as y from a batch"
-        )
+        raise UsageError(f"{subject} must be class indices in [0, {count}), got {given!r}; {fix}")
     return int(value)
 
 
 def check_one_per_row(
-    labels: torch.Tensor | np.ndarray, name: str = "labels", what: str = "class indices"
+    labels: torch.Tensor | np.ndarray,
+    name: str = "labels",
+    what: str = "class indices",
+    *,
+    where: str = "",
 ) -> None:
     """Refuse a tensor or array whose rows hold several values (one-hot labels, scores), which the
     book's ``int(i)`` refuses too, rather than reading every value as a label; ``name`` is the
-    caller's parameter, ``what`` the values it takes (``plot_predictions``'s ``pred_labels``)."""
+    caller's parameter (``y`` of the batch ``where`` names), ``what`` the values it takes
+    (``plot_predictions``'s ``pred_labels``)."""
     shape = tuple(labels.shape)
     if len(shape) < 2 or math.prod(shape[1:]) == 1:
         return
@@ -122,7 +146,7 @@ def check_one_per_row(
     else:
         fix = "pass one class index per image, e.g. the argmax over the class dimension"
     raise UsageError(
-        f"{name} must be {what} (N,) or (N, 1), one per row, got a {kind} of shape {shape}, "
+        f"{name}{where} must be {what} (N,) or (N, 1), one per row, got a {kind} of shape {shape}, "
         f"whose rows hold {math.prod(shape[1:])} values; {fix}"
     )
 
