@@ -994,6 +994,21 @@ def test_a_flattened_batch_after_an_image_one_is_drawn_alike() -> None:
     assert len(true_names) == len(pred_names) == 4
 
 
+@pytest.mark.parametrize("layout", [(4, 1, 784), (4, 784, 1), (4, 1, 1, 784)])
+def test_flattened_rows_with_axes_of_one_are_drawn_as_square_images(
+    layout: tuple[int, ...], tmp_path: Path
+) -> None:
+    """X (B, 1, 784), which the model takes as it takes (B, 784), was drawn as strips 1×784 (and
+    is now refused by plot_predictions, in its own words): its images are 28×28, row-major."""
+    from linearnets.inference import predict
+
+    X, y = torch.rand(4, 784), torch.tensor([0, 1, 2, 3])
+    images, _, _ = prediction_samples(_ten_scores, [(X.reshape(layout), y)], 4)
+    assert torch.equal(images, X.reshape(4, 28, 28))
+    axes = predict(_ten_scores, [(X.reshape(layout), y)], 2, out=tmp_path / "p.png")
+    assert [ax.images[0].get_array().shape for ax in axes] == [(28, 28)] * 2
+
+
 def test_a_batch_of_channels_no_image_has_names_test_iter_and_colour_is_listed() -> None:
     """(B, 2, 8, 8) was refused in plot_predictions' words, "images[0] must be an image ... pass
     images[:, :1]", naming no argument of predict's; colour (B, 3, H, W) passes, and is said to."""

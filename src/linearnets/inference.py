@@ -262,11 +262,17 @@ def _cat_images(images: list[torch.Tensor]) -> torch.Tensor:
 def _as_images(X: torch.Tensor) -> torch.Tensor:
     """Return a batch as images to draw: (B, H, W) for one channel, (B, C, H, W) for colour.
 
-    Flattened rows (B, d) are taken as square images when d is a square (784 → 28 × 28).
+    Flattened rows (B, d) are taken as square images when d is a square (784 → 28 × 28), and so
+    are (B, 1, d) and the like, which would be drawn as strips one pixel high.
 
     Raises:
         UsageError: ``X`` is no batch of images, or of channels no image has (2, 5, ...).
     """
+    from linearnets.plotting._image_args import flattened_side
+
+    side = flattened_side(tuple(X.shape))  # (B, 1, 784), (B, 1, 1, 784): the model takes them too
+    if side:
+        return X.reshape(-1, side, side)
     if X.ndim == 4:
         if X.shape[1] in _CHANNELS or X.shape[-1] in _CHANNELS:  # (B, C, H, W) or (B, H, W, C)
             return X[:, 0] if X.shape[1] == 1 else X

@@ -462,6 +462,62 @@ def test_a_flattened_batch_is_told_to_reshape_and_the_fix_draws_its_images() -> 
         np.testing.assert_array_equal(np.asarray(ax.images[0].get_array()), img.numpy())
 
 
+@pytest.mark.parametrize(
+    "layout", [(3, 1, 16), (3, 16, 1), (3, 1, 1, 16)], ids=["(N,1,d)", "(N,d,1)", "(N,1,1,d)"]
+)
+def test_flattened_images_with_axes_of_one_are_told_to_reshape_not_drawn_as_strips(
+    layout: tuple[int, ...],
+) -> None:
+    """(3, 1, 16) is (N, H, W) by its rank, and was drawn as 3 strips 1×16 pixels, unsaid."""
+    batch = torch.rand(3, 4, 4, generator=torch.Generator().manual_seed(2))
+    flat = batch.reshape(layout)
+    message = (
+        f"imgs must be a batch of images (N, H, W) or (N, C, H, W), got shape {layout}; it holds 3 "
+        "flattened images of 4×4 pixels (a model's input), each would be drawn as one strip of "
+        "pixels: pass imgs.reshape(-1, 4, 4)"
+    )
+    with pytest.raises(UsageError, match=f"^{re.escape(message)}$"):
+        show_images(flat, 1, 3)
+    axes = show_images(flat.reshape(-1, 4, 4), 1, 3)  # the fix: each cell is one original image
+    for ax, img in zip(axes, batch, strict=True):
+        np.testing.assert_array_equal(np.asarray(ax.images[0].get_array()), img.numpy())
+
+
+@pytest.mark.parametrize(
+    ("shape", "said", "fix"),
+    [
+        ((6, 1, 1, 4, 5), "6 grey images of 4×5 pixels", "imgs.reshape(-1, 4, 5)"),
+        ((2, 3, 1, 4, 5), "6 grey images of 4×5 pixels", "imgs.reshape(-1, 4, 5)"),
+        ((2, 3, 3, 4, 5), "6 colour images", "imgs.reshape(-1, 3, 4, 5)"),
+        ((2, 3, 4, 5, 3), "6 colour images", "imgs.reshape(-1, 4, 5, 3)"),  # (H, W, C): NumPy's
+    ],
+    ids=["extra axes of one", "a stack of batches", "a stack in colour", "a stack of arrays"],
+)
+def test_a_batch_of_five_dimensions_is_told_to_reshape_to_its_trailing_images(
+    shape: tuple[int, ...], said: str, fix: str
+) -> None:
+    """(18, 1, 1, 28, 28) was refused with no fix at all."""
+    imgs = np.random.default_rng(3).random(shape)
+    message = (
+        f"imgs must be a batch of images (N, H, W) or (N, C, H, W), got shape {shape}; if it "
+        f"holds {said}, pass {fix}"
+    )
+    with pytest.raises(UsageError, match=f"^{re.escape(message)}$"):
+        show_images(imgs, 2, 3)
+    axes = show_images(eval(fix, {"imgs": imgs}), 2, 3)  # the fix draws 6 images of 4×5
+    assert [ax.images[0].get_array().shape[:2] for ax in axes] == [(4, 5)] * 6
+
+
+def test_n_past_the_images_is_told_the_most_it_may_be() -> None:
+    message = (
+        "n must be at most the number of images (6), got 10; pass n=6 or fewer, or more images "
+        "(with their true_labels and pred_labels)"
+    )
+    with pytest.raises(UsageError, match=f"^{re.escape(message)}$"):
+        plot_predictions(torch.rand(6, 4, 4), [0] * 6, [1] * 6, n=10)
+    assert len(plot_predictions(torch.rand(6, 4, 4), [0] * 6, [1] * 6, n=6)) == 6
+
+
 def test_a_2d_image_that_cannot_be_flattened_squares_is_told_to_add_the_batch_axis() -> None:
     with pytest.raises(
         UsageError, match=r"got shape \(4, 5\); for one image of 4×5 pixels pass imgs\[None\]$"

@@ -35,6 +35,7 @@ __all__ = [
     "check_grid",
     "check_show_count",
     "even_grid",
+    "flattened_side",
     "grid_images",
     "image_list",
     "scalar",
@@ -180,10 +181,12 @@ def check_batch(imgs: Any, name: str = "imgs") -> None:
             f"{call}"
         )
     if hasattr(imgs, "ndim") and hasattr(imgs, "shape"):  # one tensor or array holding a batch
-        if imgs.ndim not in (3, 4):
+        shape = tuple(imgs.shape)
+        # (N, 1, 784) is (N, H, W) too, but of flattened images, drawn as strips one pixel high
+        if imgs.ndim not in (3, 4) or flattened_side(shape):
             raise UsageError(
                 f"{name} must be a batch of images (N, H, W) or (N, C, H, W), got shape "
-                f"{tuple(imgs.shape)}{_batch_fix(name, tuple(imgs.shape))}"
+                f"{shape}{_batch_fix(name, shape)}"
             )
     elif not isinstance(imgs, Iterable):
         if hasattr(imgs, "__getitem__") and hasattr(imgs, "__len__"):  # a Dataset of examples
@@ -236,11 +239,29 @@ def image_list(imgs: Any, limit: int, name: str = "imgs") -> list[np.ndarray]:
     return arrays
 
 
+def flattened_side(shape: tuple[int, ...]) -> int:
+    """Return the side s of the square images a batch (N, 1, s*s) holds flattened, as (N, s*s, 1),
+    (N, 1, 1, s*s) or another layout of ones around s*s (s >= 2) does; 0 for any other shape."""
+    rest = [size for size in shape[1:] if size != 1]
+    if len(shape) not in (3, 4) or len(rest) != 1:
+        return 0
+    side = math.isqrt(rest[0])
+    return side if side > 1 and side * side == rest[0] else 0
+
+
 def _batch_fix(name: str, shape: tuple[int, ...]) -> str:
     """Return "; pass ..." for a batch of the wrong rank: flattened images (the model's input,
-    (N, s*s)) are reshaped, one 2-D image gets its batch axis; where both could be, both are named."""
+    (N, s*s), or (N, 1, s*s)) are reshaped, one 2-D image gets its batch axis, where both could be,
+    both are named; a batch of more dimensions (a stack of batches, a channel axis too many) is
+    reshaped to one batch of its trailing images."""
     side = math.isqrt(shape[-1]) if shape and shape[-1] > 0 else 0
     square = side > 1 and side * side == shape[-1]
+    if flattened_side(shape):
+        side = flattened_side(shape)
+        return (
+            f"; it holds {shape[0]} flattened images of {side}×{side} pixels (a model's input), "
+            f"each would be drawn as one strip of pixels: pass {name}.reshape(-1, {side}, {side})"
+        )
     if len(shape) == 2 and square:
         return (
             f"; if it holds {shape[0]} flattened images of {side}×{side} pixels (a model's input), "
@@ -251,7 +272,22 @@ def _batch_fix(name: str, shape: tuple[int, ...]) -> str:
         return f"; for one image of {shape[0]}×{shape[1]} pixels pass {name}[None]"
     if len(shape) == 1 and square:
         return f"; for one flattened image of {side}×{side} pixels pass {name}.reshape(1, {side}, {side})"
+    if len(shape) > 4 and min(shape[-2:]) > 1 and 0 not in shape:
+        return _stacked_fix(name, shape)
     return ""
+
+
+def _stacked_fix(name: str, shape: tuple[int, ...]) -> str:
+    """Return "; if it holds ..., pass name.reshape(...)" for a batch of 5 dimensions or more: its
+    trailing (C, H, W) or (H, W, C) images when C is 3 or 4 (colour, read as :func:`image_array`
+    reads them), else its trailing (H, W) ones (grey), the size-1 axes of (N, 1, 1, H, W) and the
+    batches of a stack (B, N, 1, H, W) dropped alike."""
+    colour = shape[-3] in (3, 4) or (shape[-1] in (3, 4) and shape[-3] != 1)
+    image = shape[-3:] if colour else shape[-2:]
+    kind = "colour images" if colour else f"grey images of {shape[-2]}×{shape[-1]} pixels"
+    sizes = ", ".join(str(size) for size in image)
+    count = math.prod(shape) // math.prod(image)
+    return f"; if it holds {count} {kind}, pass {name}.reshape(-1, {sizes})"
 
 
 def title_list(titles: Any, limit: int) -> list[Any] | None:

@@ -245,7 +245,10 @@ def plot_predictions(
         )
     n = check_show_count("n", total if n is None else n, example=6)
     if n > total:
-        raise UsageError(f"n must be at most the number of images ({total}), got {n}")
+        raise UsageError(
+            f"n must be at most the number of images ({total}), got {n}; pass n={total} or "
+            "fewer, or more images (with their true_labels and pred_labels)"
+        )
     true, pred = true[:n], pred[:n]
     wrong = marked_wrong(true, pred)
     # no CJK font: refused naming the parameter, the two judged together for lang='en'
