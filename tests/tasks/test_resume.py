@@ -842,8 +842,9 @@ def test_a_signal_while_the_reports_are_written_gives_the_resume_hint(
     assert main([*args, "--out", str(run)]) == 130
     name = signal.Signals(signum).name
     assert capsys.readouterr().err == (
-        f"linearnets softmax: interrupted by {name} at the end of epoch 2; the checkpoint of "
-        f"epoch 2 is kept in {run}; resume with: linearnets softmax --resume {run}\n"
+        f"linearnets softmax: interrupted by {name} at the end of epoch 2, the last, before the "
+        f"run's files (its figures too) were all written; the checkpoint of epoch 2 is kept in "
+        f"{run}; resume with: linearnets softmax --resume {run}\n"
     )
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is given back
     monkeypatch.setattr(softmax_task, "save_weights", saved)

@@ -93,6 +93,7 @@ def resume_hint_after_training(
             step=0,
         )
         stopped.run_dir = run_dir
+        stopped.writing = True  # its figures may be a drawing behind, or missing
         # every epoch finished: rank 0 saved the last, which the other ranks name too
         stopped.checkpoint_epoch = checkpoint_epoch(
             exp, checkpoint, start_epoch, finished=exp.config.epochs

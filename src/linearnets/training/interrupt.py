@@ -84,6 +84,9 @@ class TrainingInterrupted(OneLineInIPython, KeyboardInterrupt):
             (:func:`~linearnets.training.run_task.asked_resume`), advised in place of the plain
             one where the stop came before the resume recorded them in ``config.json``: the plain
             one then trained the run's old settings (the command line says it as its options).
+        writing: the stop came after the last epoch, while the run's files were written: its
+            figures may show fewer epochs than its checkpoint holds, or be missing, until the
+            resume (which trains nothing) writes them.
     """
 
     def __init__(self, *, signal_name: str, epoch: int, step: int) -> None:
@@ -103,6 +106,7 @@ class TrainingInterrupted(OneLineInIPython, KeyboardInterrupt):
         self.raised_in_run = False
         self.signalled_rank: int | None = None
         self.asked: str | None = None
+        self.writing = False
 
     def __str__(self) -> str:
         if self.aborted:  # mid-step, mid-evaluation: only the epoch is known
@@ -116,6 +120,8 @@ class TrainingInterrupted(OneLineInIPython, KeyboardInterrupt):
                 where = f"after batch {self.step} of epoch {self.epoch}"
             else:
                 where = f"at the end of epoch {self.epoch}" if self.epoch else "at the start"
+            if self.writing:
+                where += ", the last, before the run's files (its figures too) were all written"
             text = f"interrupted by {self._signal} {where}"
             if self.raised_in_run:
                 text = f"stopped by a KeyboardInterrupt raised in the run (by a callback) {where}"
