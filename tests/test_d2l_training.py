@@ -23,6 +23,7 @@ from book.chapter3 import SOFTMAX_SCRATCH_FUNCTIONS
 from matplotlib.figure import Figure
 from torch import nn
 
+import linearnets
 import linearnets.plotting
 from linearnets import d2l
 from linearnets.errors import DivergenceError, UsageError, UsageTypeError
@@ -1392,3 +1393,71 @@ def test_the_books_losses_and_sums_warn_of_no_double_division(loss: Any, optimiz
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         d2l.train_epoch_ch3(net, _batches(), loss, updater)
+
+
+def _underflowing_softmax() -> tuple[Batches, torch.Tensor, torch.Tensor, Any]:
+    """The book's scratch softmax with a bias of -200 for class 2: its probability underflows to 0,
+    so the book's -log(p[y]) is inf on the first batch, whose first label is 2."""
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(64, 4, generator=g)
+    y = torch.randint(0, 3, (64,), generator=g)
+    y[0] = 2
+    W = torch.zeros(4, 3, requires_grad=True)
+    b = torch.tensor([0.0, 0.0, -200.0], requires_grad=True)
+
+    def net(X: torch.Tensor) -> torch.Tensor:
+        return linearnets.softmax(X @ W + b)
+
+    return [(X[i : i + 16], y[i : i + 16]) for i in range(0, 64, 16)], W, b, net
+
+
+def _clamped_cross_entropy(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return -torch.log(y_hat[range(len(y_hat)), y].clamp(min=1e-12))
+
+
+def test_a_refused_first_batch_leaves_the_function_updaters_gradients_and_the_fixed_rerun_trains_as_fresh() -> (
+    None
+):
+    """The refusal says "before any update of this step": the book's sgd zeroes .grad only after
+    its step, so a backward left in .grad (inf - inf: NaN) would be added to the rerun's, its
+    weights made NaN and the learning rate blamed. Each .grad is put back as it was."""
+    batches, W, b, net = _underflowing_softmax()
+    b.grad = torch.tensor([1.0, 2.0, 3.0])  # a gradient of the user's own: kept, in its tensor
+    theirs = b.grad
+
+    def cross_entropy(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return -torch.log(y_hat[range(len(y_hat)), y])
+
+    def updater(batch_size: int) -> None:
+        d2l.sgd([W, b], 0.1, batch_size)
+
+    with pytest.raises(
+        UsageError, match=r"the loss is inf on the epoch's first batch .* before any update"
+    ):
+        d2l.train_epoch_ch3(net, batches, cross_entropy, updater)
+    assert W.grad is None
+    assert b.grad is theirs and b.grad.tolist() == [1.0, 2.0, 3.0]
+    assert W.tolist() == [[0.0] * 3] * 4 and b.tolist() == [0.0, 0.0, -200.0]
+    b.grad = None  # the fixed rerun against a fresh run of the same model
+    ours = d2l.train_epoch_ch3(net, batches, _clamped_cross_entropy, updater)
+    fresh_batches, W2, b2, fresh_net = _underflowing_softmax()
+    fresh = d2l.train_epoch_ch3(
+        fresh_net, fresh_batches, _clamped_cross_entropy, lambda bs: d2l.sgd([W2, b2], 0.1, bs)
+    )
+    assert ours == fresh and math.isfinite(ours[0])
+    assert torch.equal(W, W2) and torch.equal(b, b2)
+
+
+def test_a_refused_first_batch_leaves_the_optimizers_gradients_as_they_were() -> None:
+    """The optimizer path zeroes them before its backward: they are put back as before the step."""
+    batches, W, b, net = _underflowing_softmax()
+    W.grad = torch.ones(4, 3)
+    theirs = W.grad
+
+    def cross_entropy(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return -torch.log(y_hat[range(len(y_hat)), y])
+
+    with pytest.raises(UsageError, match=r"before any update of this step"):
+        d2l.train_epoch_ch3(net, batches, cross_entropy, torch.optim.SGD([W, b], lr=0.1))
+    assert W.grad is theirs and torch.equal(W.grad, torch.ones(4, 3))
+    assert b.grad is None

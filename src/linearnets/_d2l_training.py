@@ -44,6 +44,7 @@ from linearnets.training.fit_hooks import hand_history
 from linearnets.training.forward_diagnosis import raise_forward_error
 from linearnets.training.history import History
 from linearnets.training.interrupt import plain_stop
+from linearnets.training.kept_grads import grads_kept, graph_leaves
 from linearnets.training.loop import EpochMetrics, name_step_error, train_epoch
 from linearnets.training.loop_checks import (
     check_batches,
@@ -261,20 +262,14 @@ def _train_epoch_with_function(
         except ValueError as err:  # a BatchNorm given a last batch of one example
             raise_batch_of_one(net, X, err, step=step, epoch=epoch, batches=train_iter)
         l = compute_loss(loss, y_hat, y)
-        try:
-            l.sum().backward()
-        except RuntimeError as err:
-            if not y.is_floating_point():  # torch 2.11 fails a regression's int targets here
-                check_scores(y_hat, y)
-            raise_backward_error(net, err, (X, y))
-        if step == 0 and not y.is_floating_point():
-            # integer regression targets: refused before the first update
-            check_scores(y_hat, y, classifier=is_class_loss(loss))
-            check_first_values(net, X, y, y_hat, l, loss)  # NaN scores, a loss that cannot train
+        # a first batch refused before its update leaves each .grad as it was: the book's sgd
+        # zeroes them only after its step, so the rerun would add its gradient to this one's
+        with grads_kept(graph_leaves(l)) if step == 0 else contextlib.nullcontext():
+            _backward_checked(net, X, y, y_hat, l, loss, first=step == 0)
+            if step == 0:  # (a warning made an error too)
+                _warn_mean_loss(loss, l, y_hat, y)
         if step == 0 and epoch == 1:  # no update grew them yet where they are small
             before = weight_sizes(net)
-        if step == 0:
-            _warn_mean_loss(loss, l, y_hat, y)
         updater(X.shape[0])
         try:  # labels the loss skipped (its ignore_index, -100): this batch's, its update taken
             totals.add(y_hat, y, l)
@@ -292,6 +287,30 @@ def _train_epoch_with_function(
     if targets is not None:
         targets.finish()
     return totals.result("train_iter", None)
+
+
+def _backward_checked(
+    net: Callable[[torch.Tensor], torch.Tensor],
+    X: torch.Tensor,
+    y: torch.Tensor,
+    y_hat: torch.Tensor,
+    l: torch.Tensor,
+    loss: Any,
+    *,
+    first: bool,
+) -> None:
+    """Run the book's ``l.sum().backward()``; at an epoch's ``first`` step, check the batch's
+    scores and losses before the update (see :func:`~linearnets.training.step.train_step`)."""
+    try:
+        l.sum().backward()
+    except RuntimeError as err:
+        if not y.is_floating_point():  # torch 2.11 fails a regression's int targets here
+            check_scores(y_hat, y)
+        raise_backward_error(net, err, (X, y))
+    if first and not y.is_floating_point():
+        # integer regression targets: refused before the first update
+        check_scores(y_hat, y, classifier=is_class_loss(loss))
+        check_first_values(net, X, y, y_hat, l, loss)  # NaN scores, a loss that cannot train
 
 
 # each loss's verdict, told once: True where it is a batch mean (warned of), False otherwise

@@ -10,6 +10,7 @@ and are re-exported here; the diagnosis of a failed forward lives in
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable
 
@@ -22,6 +23,7 @@ from linearnets.training.backward import backward_scaled
 from linearnets.training.distributed import DistContext
 from linearnets.training.first_step import check_first_values
 from linearnets.training.forward_diagnosis import raise_forward_error
+from linearnets.training.kept_grads import grads_kept, step_tensors
 from linearnets.training.loss_kinds import Loss, is_class_loss
 from linearnets.training.loss_notes import note_user_loss_error
 from linearnets.training.model_diagnosis import raise_backward_error
@@ -89,46 +91,64 @@ def train_step(
     (:func:`~linearnets.training.score_checks.check_scores`: a classifier's labels (B,) for scores (B, C),
     no class labels for a regression's one output per example) and a classifier's score and loss
     values (:func:`~linearnets.training.first_step.check_first_values`), so that a refused batch
-    leaves the parameters as they were; the loop asks it on an epoch's first step only (the epoch's totals
+    leaves the parameters as they were, their ``.grad`` too (:mod:`~linearnets.training.kept_grads`); the loop asks it on an epoch's first step only (the epoch's totals
     check every later batch, after its step).
     """
-    if getattr(net, "analytic", False) and loss is getattr(net, "analytic_loss", None):
-        # the model computes output, losses and gradient in one pass (one softmax, not two)
-        updater.zero_grad()
-        y_hat, l = net.analytic_step(X, y, scale=scale)  # type: ignore[attr-defined]
-    elif getattr(net, "analytic", False):
-        with torch.no_grad():
-            y_hat = net(X)
+    # a refusal before the update leaves each .grad as it was too
+    kept = grads_kept(step_tensors(net, updater)) if check_targets else contextlib.nullcontext()
+    with kept:
+        if getattr(net, "analytic", False) and loss is getattr(net, "analytic_loss", None):
+            # the model computes output, losses and gradient in one pass (one softmax, not two)
+            updater.zero_grad()
+            y_hat, l = net.analytic_step(X, y, scale=scale)  # type: ignore[attr-defined]
+        elif getattr(net, "analytic", False):
+            with torch.no_grad():
+                y_hat = net(X)
+                l = compute_loss(loss, y_hat, y)
+            updater.zero_grad()
+            net.analytic_backward(X, y_hat, y, scale=scale)  # type: ignore[attr-defined]
+        else:
+            try:  # free unless the forward raises
+                y_hat = net(X)
+            except RuntimeError as err:
+                raise_forward_error(net, X, err)
             l = compute_loss(loss, y_hat, y)
-        updater.zero_grad()
-        net.analytic_backward(X, y_hat, y, scale=scale)  # type: ignore[attr-defined]
-    else:
-        try:  # free unless the forward raises
-            y_hat = net(X)
-        except RuntimeError as err:
-            raise_forward_error(net, X, err)
-        l = compute_loss(loss, y_hat, y)
-        updater.zero_grad()
-        try:  # free unless backward raises (try costs nothing in Python 3.11)
-            # l.backward(full_like(l, value_scale(l, B, scale))), minus its Python checks
-            backward_scaled(l, value_scale(l, y.shape[0], scale, scalar_seed))
-        except RuntimeError as err:
-            if (
-                not y.is_floating_point()
-            ):  # some torch versions fail a regression's int targets here
-                check_scores(y_hat, y)
-            raise_backward_error(net, err, (X, y))
-        # (DistributedDataParallel averages the gradients over processes during backward)
-    if check_targets and y.is_floating_point() and (dist is None or not dist.enabled):
-        check_probability_targets(y_hat, y, loss, batch="the epoch's first batch")
-    if check_targets and not y.is_floating_point():
-        check_scores(y_hat, y, classifier=is_class_loss(loss))
-        if dist is None or not dist.enabled:  # one process alone must not stop a group
-            check_first_values(net, X, y, y_hat, l, loss)
+            updater.zero_grad()
+            try:  # free unless backward raises (try costs nothing in Python 3.11)
+                # l.backward(full_like(l, value_scale(l, B, scale))), minus its Python checks
+                backward_scaled(l, value_scale(l, y.shape[0], scale, scalar_seed))
+            except RuntimeError as err:
+                if (
+                    not y.is_floating_point()
+                ):  # some torch versions fail a regression's int targets here
+                    check_scores(y_hat, y)
+                raise_backward_error(net, err, (X, y))
+            # (DistributedDataParallel averages the gradients over processes during backward)
+        if check_targets:
+            _check_first_step(net, X, y, y_hat, l, loss, dist=dist)
     if dist is not None and dist.enabled and not isinstance(net, DistributedDataParallel):
         dist.average_gradients(net.parameters())  # type: ignore[attr-defined]
     updater.step()
     return y_hat, detached(l)
+
+
+def _check_first_step(
+    net: Net,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    y_hat: torch.Tensor,
+    l: torch.Tensor,
+    loss: Loss,
+    *,
+    dist: DistContext | None,
+) -> None:
+    """Raise where an epoch's first batch cannot train, before its update (see :func:`train_step`)."""
+    if y.is_floating_point() and (dist is None or not dist.enabled):
+        check_probability_targets(y_hat, y, loss, batch="the epoch's first batch")
+    if not y.is_floating_point():
+        check_scores(y_hat, y, classifier=is_class_loss(loss))
+        if dist is None or not dist.enabled:  # one process alone must not stop a group
+            check_first_values(net, X, y, y_hat, l, loss)
 
 
 def value_scale(

@@ -61,18 +61,18 @@ class PlainSGDStep:
 
     def __init__(self, optimizer: torch.optim.SGD) -> None:
         self.optimizer = optimizer
-        self.groups = optimizer.param_groups
+        self.param_groups = optimizer.param_groups  # (its name: the tensors it steps can be listed)
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to ``None``."""
-        for group in self.groups:
+        for group in self.param_groups:
             for param in group["params"]:
                 param.grad = None
 
     @torch.no_grad()
     def step(self) -> None:
         """Apply ``p -= lr * p.grad`` to every parameter that has a gradient."""
-        for group in self.groups:
+        for group in self.param_groups:
             lr = group["lr"]
             for param in group["params"]:
                 if param.grad is not None:
