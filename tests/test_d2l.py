@@ -918,6 +918,17 @@ def test_accuracy_is_a_count_of_argmax_matches_in_float() -> None:
     assert type(got) is float and got == 4.0
 
 
+def test_accuracy_with_its_arguments_swapped_is_told_the_order_under_its_own_name() -> None:
+    """d2l.accuracy counts with linearnets' correct_count: its refusal names the call made."""
+    y_hat = torch.tensor([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
+    with pytest.raises(
+        UsageTypeError,
+        match=r"^accuracy takes the model's outputs y_hat \(B, C\) first, .* the arguments are "
+        r"in the wrong order; call accuracy\(y_hat, y\) \(D2L §3\.6\.5\)$",
+    ):
+        d2l.accuracy(torch.tensor([0, 1, 1]), y_hat)
+
+
 def test_type_checkers_see_the_lazily_loaded_names_imported_from_their_modules() -> None:
     """A module ``__getattr__`` makes every name ``Any`` to mypy, a misspelt one too: it is hidden
     from type checkers, which import the lazy names instead (tests/test_typing.py runs mypy)."""

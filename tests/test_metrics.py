@@ -118,6 +118,24 @@ BAD_INPUT = [
         UsageError,
         r"y must be 1-dimensional \(B,\), got .*shape \(5, 3\).*; use y\.argmax\(dim=1\)",
     ),
+    *[
+        (  # labels first, scores second: the order named, not "use y.argmax(dim=1)"
+            lambda count=count, first=first: count(first, SCORES),
+            TypeError,
+            rf"^{count.__name__} takes the model's outputs y_hat \(B, C\) first, then the labels "
+            rf"y \(B,\), got a tensor of shape \({shape}\) and dtype torch\.int64 as y_hat and a "
+            r"tensor of shape \(5, 3\) and dtype torch\.float32 as y: the arguments are in the "
+            rf"wrong order; call {count.__name__}\(y_hat, y\) \(D2L §3\.6\.5\)$",
+        )
+        for count in (accuracy, correct_count)
+        for first, shape in ((LABELS, "5,"), (LABELS.reshape(5, 1), "5, 1"))
+    ],
+    (  # predicted labels beside float one-hot labels: the labels' own fix, not swapped
+        lambda: accuracy(SCORES.argmax(dim=1), torch.nn.functional.one_hot(LABELS, 3).float()),
+        TypeError,
+        r"^y must be an integer tensor of class indices, got .*shape \(5, 3\).*; "
+        r"use y\.argmax\(dim=1\) \(one-hot rows to class indices\)$",
+    ),
     (  # (B, C, 1) would broadcast against (B,) and count more rows than there are
         lambda: correct_count(SCORES.unsqueeze(-1), LABELS),
         UsageError,

@@ -58,6 +58,7 @@ from linearnets.metrics import correct_count
 from linearnets.models.scratch import linreg as linreg
 from linearnets.models.scratch import sgd as sgd
 from linearnets.models.scratch import squared_loss as squared_loss
+from linearnets.validation import check_scores_first
 
 # d2l.np, as the book's `import numpy as np` gives it: assigned, so that type checkers read it as
 # this module's (an `import ... as np` is not re-exported), and kept out of __all__, so that a star
@@ -235,4 +236,5 @@ def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
     Unlike the book's, it checks its input: labels of shape (B, 1) would broadcast against (B,)
     predictions and count up to B² "correct" rows, and a label outside the C classes never matches.
     """
+    check_scores_first("accuracy", "y_hat", y_hat, y, section="§3.6.5")  # named as called
     return float(correct_count(y_hat, y))

@@ -17,6 +17,7 @@ from linearnets.validation import (
     check_label_tensor,
     check_labels_device,
     check_positive_int,
+    check_scores_first,
     describe,
 )
 
@@ -50,6 +51,7 @@ def correct_count(y_hat: torch.Tensor, y: torch.Tensor) -> int:
 
     See D2L §3.6.5.
     """
+    check_scores_first("correct_count", "y_hat", y_hat, y, section="§3.6.5")
     check_label_tensor("y", y)
     _check_predictions(y_hat)
     check_holds_values("y", y)
@@ -139,6 +141,7 @@ def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
 
     See D2L §3.6.5.
     """
+    check_scores_first("accuracy", "y_hat", y_hat, y, section="§3.6.5")
     if isinstance(y, torch.Tensor) and y.numel() == 0:
         raise UsageError(
             "y must hold at least one label, got an empty tensor; pass a non-empty batch"

@@ -25,6 +25,7 @@ __all__ = [
     "check_label_tensor",
     "check_labels_device",
     "check_same_length",
+    "check_scores_first",
     "is_column",
     "is_one_score_per_label",
     "one_output_per_class_fix",
@@ -67,6 +68,34 @@ def one_score_error(y_hat: torch.Tensor, y: torch.Tensor) -> UsageError:
         f"a classifier's output must be scores of shape (B, C), one per class, got shape "
         f"{tuple(y_hat.shape)} for {counted(y.shape[0], 'label')}: one output scores one "
         f"class only; {one_output_per_class_fix(y_hat)}"
+    )
+
+
+def check_scores_first(function: str, name: str, scores: Any, labels: Any, *, section: str) -> None:
+    """Raise where ``function(name, y)`` got integer class labels (B,) or (B, 1) as ``scores`` and
+    float scores (B, C) as ``labels``: the arguments in the wrong order (``cross_entropy(y, y_hat)``),
+    named as such, not as labels to convert to floats (which, done, leads further astray).
+
+    Float one-hot rows (B, C) for ``labels`` are left to the label check, which turns them into
+    class indices; a meta tensor holds no values to tell them apart by."""
+    import torch
+
+    if not (_is_tensor(scores) and _is_tensor(labels)):
+        return
+    int_labels = (
+        not (scores.is_floating_point() or scores.is_complex()) and scores.dtype != torch.bool
+    )
+    float_scores = labels.is_floating_point() and labels.ndim == 2 and labels.shape[1] > 1
+    if not (int_labels and is_column(scores) and float_scores):
+        return
+    if not labels.is_meta and bool(
+        ((labels == 0) | (labels == 1)).all() & (labels.sum(1) == 1).all()
+    ):
+        return  # one-hot labels
+    raise UsageTypeError(
+        f"{function} takes the model's outputs {name} (B, C) first, then the labels y (B,), got "
+        f"{describe(scores)} as {name} and {describe(labels)} as y: the arguments are in the "
+        f"wrong order; call {function}({name}, y) (D2L {section})"
     )
 
 

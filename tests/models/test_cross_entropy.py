@@ -271,3 +271,32 @@ def test_one_example_s_scores_for_one_label_are_still_told_to_make_a_batch_of_on
     with pytest.raises(UsageError) as info:
         cross_entropy(torch.full((3,), 1 / 3), y)
     assert str(info.value).endswith("for one example use y_hat.reshape(1, -1), a batch of one")
+
+
+@pytest.mark.parametrize("column", [False, True], ids=["labels", "label-column"])
+@pytest.mark.parametrize(
+    "loss,name,section",
+    [
+        (cross_entropy, "y_hat", "3.6.4"),
+        (cross_entropy_logits, "O", "3.7.2"),
+        (softmax_cross_entropy_grad, "O", "3.4.6.2"),
+    ],
+    ids=lambda v: getattr(v, "__name__", None),
+)
+def test_labels_first_and_scores_second_are_named_as_swapped_arguments(
+    loss: Any, name: str, section: str, column: bool
+) -> None:
+    """``cross_entropy(y, y_hat)`` said "y_hat must be a floating-point tensor ... y_hat.float()",
+    a fix that leads further astray: it is the arguments' order."""
+    y = torch.tensor([3, 1, 4, 1])
+    scores = softmax(torch.randn(4, 10, generator=torch.Generator().manual_seed(0)))
+    with pytest.raises(UsageTypeError) as info:
+        loss(y.reshape(-1, 1) if column else y, scores)
+    shape = "(4, 1)" if column else "(4,)"
+    assert str(info.value) == (
+        f"{loss.__name__} takes the model's outputs {name} (B, C) first, then the labels y (B,), "
+        f"got a tensor of shape {shape} and dtype torch.int64 as {name} and a tensor of shape "
+        f"(4, 10) and dtype torch.float32 as y: the arguments are in the wrong order; call "
+        f"{loss.__name__}({name}, y) (D2L §{section})"
+    )
+    assert loss(scores, y).shape[0] == 4  # the call it names works

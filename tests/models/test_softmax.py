@@ -542,7 +542,8 @@ BAD_INPUT = [
     (  # arguments swapped
         lambda: cross_entropy_logits(torch.tensor([0, 1, 2, 0]), _logits()),
         TypeError,
-        r"O must be a floating-point tensor",
+        r"^cross_entropy_logits takes the model's outputs O \(B, C\) first, .* the arguments are "
+        r"in the wrong order; call cross_entropy_logits\(O, y\)",
     ),
     (
         lambda: cross_entropy(torch.zeros(4, 3, dtype=torch.int64), torch.tensor([0, 1, 2, 0])),

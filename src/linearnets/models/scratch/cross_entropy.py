@@ -14,6 +14,7 @@ from linearnets.validation import (
     check_holds_values,
     check_label_tensor,
     check_labels_device,
+    check_scores_first,
     is_one_score_per_label,
     one_score_error,
 )
@@ -49,9 +50,19 @@ def softmax(X: torch.Tensor) -> torch.Tensor:
     return X_exp / X_exp.sum(dim=1, keepdim=True)
 
 
-def _check_targets(y_hat: torch.Tensor, y: torch.Tensor, what: str, *, ranged: bool = True) -> None:
-    """Check ``y_hat`` (B, C) and the labels ``y`` (B,); ``ranged=False`` leaves the labels' range to
-    :func:`_pick`, which checks it for free.
+# each loss's section of the book, which a call with its arguments swapped is told to read
+_SECTIONS = {
+    "cross_entropy": "§3.6.4",
+    "cross_entropy_logits": "§3.7.2",
+    "softmax_cross_entropy_grad": "§3.4.6.2",
+}
+
+
+def _check_targets(
+    y_hat: torch.Tensor, y: torch.Tensor, what: str, function: str, *, ranged: bool = True
+) -> None:
+    """Check ``y_hat`` (B, C) and the labels ``y`` (B,) given to ``function``; ``ranged=False``
+    leaves the labels' range to :func:`_pick`, which checks it for free.
 
     On the meta device the range is not checked: its tensors hold no values, only shapes, which
     torch computes these losses for (as ``F.cross_entropy`` does there). A vector ``y_hat`` (B,)
@@ -59,6 +70,8 @@ def _check_targets(y_hat: torch.Tensor, y: torch.Tensor, what: str, *, ranged: b
     scores, which ``reshape(1, -1)`` would make a batch of (that fix is for a single label).
     """
     tensors = isinstance(y_hat, torch.Tensor) and isinstance(y, torch.Tensor)
+    if tensors and not y_hat.is_floating_point():  # the labels first? (no cost on floats)
+        check_scores_first(function, what, y_hat, y, section=_SECTIONS[function])
     if tensors and is_one_score_per_label(y_hat, y):
         raise one_score_error(y_hat, y)
     check_float_tensor(what, y_hat, ndim=2)
@@ -141,7 +154,7 @@ def cross_entropy(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
     See D2L §3.6.4.
     """
-    _check_targets(y_hat, y, "y_hat")
+    _check_targets(y_hat, y, "y_hat", "cross_entropy")
     y = _as_index(y)  # uint8 labels would index as a boolean mask
     picked = y_hat[torch.arange(y_hat.shape[0], device=y_hat.device), y]  # (B,)
     _check_probabilities(picked)
@@ -208,7 +221,7 @@ def cross_entropy_logits(O: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
     See D2L §3.7.2.
     """
-    _check_targets(O, y, "O", ranged=not _gather_checks_range(O))
+    _check_targets(O, y, "O", "cross_entropy_logits", ranged=not _gather_checks_range(O))
     y = _as_index(y)
     # The scratch model's logits are a (B, C) view of a contiguous (C, B) tensor: work on that tensor,
     # over its dim 0, so each reduction over the C classes runs vectorized across the batch (forward
@@ -237,7 +250,7 @@ def softmax_cross_entropy_grad(O: torch.Tensor, y: torch.Tensor) -> torch.Tensor
 
     See D2L §3.4.6.2.
     """
-    _check_targets(O, y, "O")
+    _check_targets(O, y, "O", "softmax_cross_entropy_grad")
     G = softmax(O)  # (B, C)
     G[torch.arange(O.shape[0], device=O.device), _as_index(y)] -= 1
     return G
