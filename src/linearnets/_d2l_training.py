@@ -36,6 +36,7 @@ from linearnets.training.callbacks import format_epoch
 from linearnets.training.empty_batches import check_some_batches
 from linearnets.training.evaluation import (
     accuracy_named,
+    batch_named,
     check_first_batch,
     name_later_error,
 )
@@ -401,7 +402,8 @@ def evaluate_accuracy(net: Callable[[torch.Tensor], torch.Tensor], data_iter: An
     after ``train_ch3`` a model with dropout predicts the same way twice, as in the book.
     :func:`linearnets.evaluate_accuracy` puts the model's mode back instead.
     """
-    return _accuracy_ch3("data_iter", net, data_iter)
+    with batch_named("data_iter"):  # (train_ch3 names test_iter's batch and epoch itself)
+        return _accuracy_ch3("data_iter", net, data_iter)
 
 
 def _accuracy_ch3(

@@ -839,3 +839,39 @@ def test_a_model_of_no_outputs_is_told_it_gives_no_class_scores() -> None:
         r"example, e\.g\. nn\.Linear\(d, 0\)\); give it one output per class, e\.g\. nn\.Linear\(d, 10\)$",
     ):
         evaluate_accuracy(empty, [(X, y)])
+
+
+def _labels_out_of_range_in_batch(number: int) -> tuple[nn.Linear, list[Batch]]:
+    torch.manual_seed(0)
+    X, y = torch.randn(8, 4), torch.tensor([0, 1, 2, 3, 0, 1, 2, 3])
+    batches = [(X, y)] * 5
+    batches[number - 1] = (X, y + 4)  # 4..7 for 4 outputs
+    return nn.Linear(4, 4), batches
+
+
+@pytest.mark.parametrize("number", [2, 5])
+def test_a_direct_evaluate_accuracy_names_the_later_batch_its_labels_were_refused_at(
+    number: int,
+) -> None:
+    """It said "y must hold class indices in [0, 4), got 7" with no batch, where float labels of
+    a later batch say theirs and fit names test_iter's batch: the batch, as fit names it."""
+    net, batches = _labels_out_of_range_in_batch(number)
+    with pytest.raises(UsageError) as info:
+        evaluate_accuracy(net, batches)
+    assert str(info.value) == (
+        f"data_iter's batch {number}: y must hold class indices in [0, 4), got 7; check the "
+        f"labels match the model's number of outputs"
+    )
+    with pytest.raises(UsageError, match=rf"^data_iter's batch {number}: y must hold class "):
+        evaluate(net, batches, nn.CrossEntropyLoss(reduction="none"))
+    with pytest.raises(UsageError, match=rf"^data_iter's batch {number}: y must hold class "):
+        d2l.evaluate_accuracy(net, batches)
+
+
+def test_a_refusal_that_names_its_batch_already_is_not_told_it_twice() -> None:
+    net, batches = _labels_out_of_range_in_batch(2)
+    batches[1] = (batches[0][0], batches[0][1].float())
+    with pytest.raises(
+        UsageError, match=r"^y must be integer class labels in every batch .* in batch 2: "
+    ):
+        evaluate_accuracy(net, batches)

@@ -9,6 +9,7 @@ Batches, outputs and losses are checked as a training step checks them
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -36,6 +37,7 @@ from linearnets.training.step import Net, compute_loss, raise_output_error, unpa
 from linearnets.training.totals import EpochTotals, NanContext
 
 __all__ = [
+    "batch_named",
     "check_first_batch",
     "evaluate",
     "evaluate_accuracy",
@@ -113,7 +115,8 @@ def evaluate(
 
     See D2L §3.6.5.
     """
-    return evaluate_named("data_iter", net, data_iter, loss, dist=dist, scalar_loss=scalar_loss)
+    with batch_named("data_iter"):
+        return evaluate_named("data_iter", net, data_iter, loss, dist=dist, scalar_loss=scalar_loss)
 
 
 @torch.no_grad()
@@ -198,7 +201,8 @@ def evaluate_accuracy(net: Net, data_iter: Batches) -> float:
 
     See D2L §3.6.5.
     """
-    return accuracy_named("data_iter", net, data_iter)
+    with batch_named("data_iter"):
+        return accuracy_named("data_iter", net, data_iter)
 
 
 def accuracy_named(name: str, net: Net, data_iter: Batches, *, epoch: int | None = None) -> float:
@@ -349,6 +353,21 @@ def name_later_error(err: BaseException, name: str, *, epoch: int) -> None:
     number = getattr(err, "batch_number", None)
     which = f"{name}'s batch {number}" if isinstance(number, int) else name
     name_evaluation_error(err, f"{which}, evaluated after epoch {epoch}", name=name)
+
+
+@contextlib.contextmanager
+def batch_named(name: str) -> Iterator[None]:
+    """Start a refusal's message with the later batch of ``name`` it was raised at (``"data_iter's
+    batch 2"``), as ``fit`` names its ``test_iter``'s, where it names neither: a direct call's.
+    The first batch's is left as it is: it tells of the model, or of every batch alike."""
+    try:
+        yield
+    except UsageError as err:
+        number = getattr(err, "batch_number", None)
+        said = err.args[0] if err.args and isinstance(err.args[0], str) else ""
+        if isinstance(number, int) and number > 1 and not re.search(rf"\bbatch {number}\b", said):
+            name_evaluation_error(err, f"{name}'s batch {number}", name=name)
+        raise
 
 
 def name_evaluation_error(err: BaseException, where: str, *, name: str) -> None:
