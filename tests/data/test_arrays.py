@@ -1012,6 +1012,30 @@ def test_a_csv_for_softmax_is_refused_with_the_way_to_save_an_npz(tmp_path: Path
     assert one_line(info.value) == said.format("--data", str(path))
 
 
+def test_a_npy_for_softmax_is_refused_with_the_conversion_that_saves_it_as_an_npz(
+    tmp_path: Path,
+) -> None:
+    """'softmax --data arr.npy' said only 'save the arrays with numpy.savez(path, X=X, y=y)',
+    where linreg names the file and the conversion of its columns."""
+    npy = tmp_path / "arr.npy"
+    np.save(npy, np.array([[0.5, 1.0, 0.0], [2.0, 0.5, 1.0], [1.5, 1.5, 1.0]]))
+    with pytest.raises(UsageError) as info:
+        load_classification_file(npy)
+    out = tmp_path / "arr.npz"
+    assert str(info.value) == (
+        f"data must be a .npz file for softmax regression, got {str(npy)!r}; a .npy holds one "
+        "array: save X and y in an .npz, e.g. for an array whose last column is the labels y, "
+        f"a = numpy.load({str(npy)!r}); numpy.savez({str(out)!r}, X=a[:, :-1], "
+        f"y=a[:, -1].astype(int)), and pass {out}"
+    )
+    # the fix it names: read as saved, the labels integers
+    a = np.load(npy)
+    np.savez(out, X=a[:, :-1], y=a[:, -1].astype(int))
+    arrays = load_classification_file(out)
+    assert arrays.X.tolist() == [[0.5, 1.0], [2.0, 0.5], [1.5, 1.5]]
+    assert arrays.y.tolist() == [0, 1, 1]
+
+
 @pytest.mark.parametrize("suffix", [".npz", ".csv"])
 def test_a_data_file_in_a_folder_that_cannot_be_searched_names_the_folder_and_its_fix(
     tmp_path: Path,

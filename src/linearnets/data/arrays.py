@@ -40,7 +40,7 @@ from linearnets.data.npz import check_no_blanks, open_npz
 
 # the regression files' loader, importable from here as before
 from linearnets.data.regression_file import load_regression_file as load_regression_file
-from linearnets.data.regression_file import refuse_gz
+from linearnets.data.regression_file import npy_conversion, refuse_gz
 from linearnets.data.rounding import check_float32_rounding
 from linearnets.errors import DatasetError, UsageError
 from linearnets.model_checks import MAX_WEIGHT_BYTES
@@ -112,6 +112,11 @@ def _open_classification_file(path: Path) -> tuple[dict[str, np.ndarray], list[s
     check_no_blanks(path)
     if [part.lower() for part in path.suffixes[-2:]] == [".npz", ".gz"]:  # gzip -k left a.npz.gz
         refuse_gz(path, "a .npz file for softmax regression")
+    if path.suffix.lower() == ".npy":
+        raise UsageError(
+            f"data must be a .npz file for softmax regression, got {quoted_path(path)}; "
+            f"{npy_conversion(path, labels=True)}"
+        )
     if path.suffix.lower() != ".npz":
         raise UsageError(
             f"data must be a .npz file for softmax regression, got {quoted_path(path)}; save the "

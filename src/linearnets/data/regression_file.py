@@ -25,7 +25,7 @@ from linearnets.data.npz import check_data_file, check_no_blanks, open_npz
 from linearnets.data.rounding import check_float32_rounding
 from linearnets.errors import DatasetError, DataWarning, UsageError
 
-__all__ = ["column_namer", "load_regression_file", "refuse_gz"]
+__all__ = ["column_namer", "load_regression_file", "npy_conversion", "refuse_gz"]
 
 # the targets as the file holds them, (N,) or (N, 1) or another shape to refuse, with the namer of
 # a target's cell (row i, column j) in the file's terms
@@ -61,13 +61,20 @@ def _suffix_fix(path: Path) -> str:
     if suffix in (".tsv", ".tab"):
         return f"save it comma-separated, e.g. {tab_conversion(path)}"
     if suffix == ".npy":
-        out = new_file_beside(path, path.stem, ".npz")
-        return (
-            "a .npy holds one array: save X and y in an .npz, e.g. for an array whose last "
-            f"column is y, a = numpy.load({str(path)!r}); numpy.savez({str(out)!r}, "
-            f"X=a[:, :-1], y=a[:, -1]), and pass {shell_word(out)}"
-        )
+        return npy_conversion(path)
     return "save the arrays with numpy.savez(path, X=X, y=y), or as a CSV whose last column is y"
+
+
+def npy_conversion(path: Path, *, labels: bool = False) -> str:
+    """Return how to save the ``.npy`` ``path``, one array whose last column is y, as an .npz
+    beside it, the file to pass; ``labels``: y holds class labels, stored as integers."""
+    out = new_file_beside(path, path.stem, ".npz")
+    y, kind = ("a[:, -1].astype(int)", "the labels y") if labels else ("a[:, -1]", "y")
+    return (
+        "a .npy holds one array: save X and y in an .npz, e.g. for an array whose last "
+        f"column is {kind}, a = numpy.load({str(path)!r}); numpy.savez({str(out)!r}, "
+        f"X=a[:, :-1], y={y}), and pass {shell_word(out)}"
+    )
 
 
 def refuse_gz(path: Path, kind: str) -> NoReturn:
