@@ -795,6 +795,69 @@ def test_pandas_default_column_names_read_as_data_are_warned_of(tmp_path: Path) 
         load_regression_file(_written(tmp_path / "q.csv", "0,1,3\n1.5,2.0,3.0\n-1.0,0.5,2.5\n"))
 
 
+def _plane(first: str, rows: int = 50) -> str:
+    """Return a CSV of ``rows`` examples of y = 1.5a - 2b + 3 (a, b near 0) below the line
+    ``first``."""
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(2, rows)).tolist()
+    return (
+        first
+        + "\n"
+        + "".join(f"{p!r},{q!r},{1.5 * p - 2 * q + 3!r}\n" for p, q in zip(a, b, strict=True))
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "said"),
+    [
+        (
+            "1,2,3",
+            "it numbers the columns 1 to 3, as a header would: if it is one, give the columns "
+            "names (e.g. x1,x2,y), since a first row is skipped as names only when none of its "
+            "cells is a number",
+        ),
+        (
+            "2019,2020,2021",
+            "its values, integers each 10× or more the largest of its column below it, look like "
+            "names: if it is a header, give the columns names (e.g. x1,x2,y), since a first row "
+            "is skipped as names only when none of its cells is a number",
+        ),
+    ],
+)
+def test_a_header_of_numbers_read_as_an_example_is_warned_of(
+    tmp_path: Path, first: str, said: str
+) -> None:
+    """A header of numbers is a row of data: '1,2,3' above 50 examples of y = 1.5a - 2b + 3 fit
+    w = [1.54, -1.87], silently; '2019,2020,2021' diverged, told only the features' scale."""
+    path = _written(tmp_path / "h.csv", _plane(first))
+    with pytest.warns(DataWarning) as seen:
+        X, y = load_regression_file(path)
+    assert [str(w.message) for w in seen] == [
+        f"{path}: line 1 ({first}) is read as an example, but {said}"
+    ]
+    assert seen[0].filename == __file__  # the caller's line, not the reader's
+    assert X.shape == (51, 2) and X[0].tolist() == [float(v) for v in first.split(",")[:2]]
+    assert y[0].item() == float(first.split(",")[2])
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "a,b,y",  # a header
+        "1,2,4",  # not the columns numbered
+        "2019.0,2020.0,2021.0",  # no integers: data
+        "2019,2020,3",  # the last is among its column's values
+        "20,-30,20",  # 10x the largest below it or more in no column: data
+    ],
+)
+def test_a_first_row_like_data_is_read_without_a_warning(tmp_path: Path, first: str) -> None:
+    path = _written(tmp_path / "d.csv", _plane(first))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        X, _ = load_regression_file(path)
+    assert len(X) == 50 + (first != "a,b,y")
+
+
 def test_a_csv_in_another_encoding_is_refused_by_line_with_the_conversion(tmp_path: Path) -> None:
     """A Windows-1252 file (Excel's "CSV (Comma delimited)" on Windows) and UTF-16 text (Excel's
     Unicode Text) were told by the decoder's offset within the chunk it read ("byte 0xe9 in

@@ -2,7 +2,8 @@
 
 A first row of names is a header only when *none* of its cells is a number: a first row of numbers and
 text (names such as 2019 or nan, or data with one bad cell) is refused with the fix for either, never
-silently skipped. A cell is a number as numpy and pandas read one: ``1_000`` is not, nor are digits
+silently skipped; a first row of numbers is data, warned of where it looks like names
+(:mod:`linearnets.data.csv_index`: ``0,1,2``, ``1,2,3``, ``2019,2020,2021`` above values near 0). A cell is a number as numpy and pandas read one: ``1_000`` is not, nor are digits
 other than ASCII's 0-9 (``１``, ``١``), which Python's ``float`` reads. Blank lines are skipped (a
 line of empty cells, ``,,``, among the data rows is an example missing every value, refused as a
 missing value is; above or below them, a spreadsheet's formatted rows, it is skipped), and
@@ -47,12 +48,14 @@ from linearnets.data.csv_cells import (
     refuse_mixed_first_row,
 )
 from linearnets.data.csv_index import (
+    numbered_columns,
     pandas_default_names,
     r_row_names,
     refuse_row_numbers,
     refuse_unnamed_first_column,
     refuse_unnamed_index,
     warn_default_names,
+    warn_far_first_row,
 )
 from linearnets.data.csv_layout import (
     check_separator,
@@ -123,8 +126,8 @@ def _read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
         refuse_unnamed_first_column(path, default_names=len(first) - 1)
     elif mixed(first):
         refuse_mixed_first_row(path, line, first, rows=rows)
-    elif pandas_default_names(first):
-        warn_default_names(path, line, len(first))
+    elif numbered_columns(first):
+        warn_default_names(path, line, first)
     if not rows:
         raise DatasetError(
             f"{shown_path(path)} holds no data rows; the last column of each row must be y"
@@ -137,4 +140,7 @@ def _read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
     lines = np.fromiter((line for line, _ in rows), dtype=np.int64, count=len(rows))  # (N,)
     # '#exported,by,tool' as wide as the table, no comment, read as the names: said if line 2 fails
     names = (line, first) if header and line in hashed else None
-    return numeric_table(path, rows, columns, header=header, source=source, names=names), lines
+    table = numeric_table(path, rows, columns, header=header, source=source, names=names)
+    if not header and not numbered_columns(first):  # '2019,2020,2021' above values near 0
+        warn_far_first_row(path, line, first, table)
+    return table, lines
