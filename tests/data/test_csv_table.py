@@ -25,6 +25,13 @@ from linearnets.errors import DatasetError, DataWarning, UsageError
 
 from ._pandas_emulation import PANDAS_DEFAULT_NA, follow
 
+# the fix the refusal of a word in a feature's column ends with
+_NUMBERS_FIX = (
+    "save the column as numbers (fix that cell, or drop its example); for categories written as "
+    "words, encode them as numbers, e.g. a 0/1 column each with pd.get_dummies(df, dtype=int) in "
+    "pandas"
+)
+
 
 @pytest.mark.parametrize(
     "text,pattern",
@@ -985,7 +992,118 @@ def test_commas_between_other_groups_than_thousands_are_no_thousands_separators(
     path = _written(tmp_path / "d.csv", f'x1,x2,y\n"{cell}",2,3\n4,5,6\n')
     assert _refusal(path) == (
         f"{path} is not a numeric CSV: line 2, column 1 holds {cell!r}; every cell must be a "
-        "number (a first row of column names is allowed)"
+        f"number (a first row of column names is allowed): {_NUMBERS_FIX}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("cell", "what", "fix", "meant"),
+    [
+        (
+            "5%",
+            "a percentage (a spreadsheet's Percent format)",
+            "save the column as numbers without '%': as fractions, 0.05 (the percentage divided by "
+            "100), e.g. in Excel as the General or Number format, or as the percentages, 5",
+            0.05,
+        ),
+        (
+            "12.5 %",
+            "a percentage (a spreadsheet's Percent format)",
+            "save the column as numbers without '%': as fractions, 0.125 (the percentage divided "
+            "by 100), e.g. in Excel as the General or Number format, or as the percentages, 12.5",
+            0.125,
+        ),
+        (
+            "$5",
+            "an amount with a currency symbol ('$', a spreadsheet's Currency format)",
+            "save the column as plain numbers ('5'), without the symbol, e.g. in Excel as the "
+            "Number format rather than Currency or Accounting",
+            5.0,
+        ),
+        (
+            "-$1,234.50",
+            "an amount with a currency symbol ('$', a spreadsheet's Currency format) and thousands "
+            "separators (a spreadsheet's number format)",
+            "save the column as plain numbers ('-1234.50'), without the symbol, e.g. in Excel as "
+            "the Number format rather than Currency or Accounting, with 'Use 1000 Separator' "
+            "cleared",
+            -1234.5,
+        ),
+        (
+            "5\u00a0€",
+            "an amount with a currency symbol ('€', a spreadsheet's Currency format)",
+            "save the column as plain numbers ('5'), without the symbol, e.g. in Excel as the "
+            "Number format rather than Currency or Accounting",
+            5.0,
+        ),
+        (
+            "1\u00a0234",
+            "a number written with no-break spaces as thousands separators (a spreadsheet's number "
+            "format)",
+            "save the column without them ('1234'), e.g. in Excel as the Number format with 'Use "
+            "1000 Separator' cleared",
+            1234.0,
+        ),
+        (
+            "-12\u202f345,5",
+            "a number written with narrow no-break spaces as thousands separators (a spreadsheet's "
+            "number format) and a decimal comma",
+            "save the column without them ('-12345.5'), e.g. in Excel as the Number format with "
+            "'Use 1000 Separator' cleared, and with '.' as the decimal separator",
+            -12345.5,
+        ),
+    ],
+)
+def test_a_number_in_a_spreadsheet_s_format_is_refused_with_the_number_to_write(
+    tmp_path: Path, cell: str, what: str, fix: str, meant: float
+) -> None:
+    """'5%', '$5' and '1\u00a0234' (French Excel's thousands) were told only "every cell must be a
+    number (a first row of column names is allowed)", with no fix; the number the fix writes is
+    the one the spreadsheet showed."""
+    path = _written(tmp_path / "d.csv", f'x1,x2,y\n1,2,3\n4,"{cell}",6\n7,8,10\n')
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 3, column 2 holds {cell!r}, {what}; every cell must be "
+        f"a number as numpy and pandas read one: {fix}"
+    )
+    written = re.findall(r"\('([-0-9.]+)'\)|fractions, ([0-9.]+)", fix)[0]
+    X, _ = load_regression_file(_written(path, f"x1,x2,y\n1,2,3\n4,{max(written)},6\n7,8,10\n"))
+    assert X[1, 1].item() == torch.tensor(meant).item()
+
+
+def test_a_second_header_row_is_refused_with_the_line_to_delete(tmp_path: Path) -> None:
+    """A row of units below the names was told "line 2, column 1 holds 'units'; every cell must
+    be a number (a first row of column names is allowed)": one header row is read."""
+    rows = "1.5,2,3\n4,5,6.5\n7,8,10\n"
+    path = _written(tmp_path / "u.csv", "# exported\nmass,height,price\nunits,m,EUR\n" + rows)
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 3, right below the header (line 2), holds "
+        "'units,m,EUR' and no number, a second header row (units, or names?); one header row is "
+        "read, and every cell below it must be a number: delete line 3, keeping one header row "
+        "(put units in the names, e.g. 'mass_kg')"
+    )
+    X, y = load_regression_file(_written(path, "# exported\nmass,height,price\n" + rows))
+    oracle = np.loadtxt(io.StringIO(rows), delimiter=",")
+    assert X.tolist() == oracle[:, :2].tolist() and y.reshape(-1).tolist() == oracle[:, 2].tolist()
+    # a first data row of numbers and a word, or missing values, is no second header
+    assert "right below the header" not in _refusal(_written(path, "a,b,y\n1,x,3\n" + rows))
+    assert "a missing value" in _refusal(_written(path, "a,b,y\nNA,,NA\n" + rows))
+
+
+def test_words_in_y_s_column_are_refused_as_linear_regression_s_target(tmp_path: Path) -> None:
+    """A word in y's column was told the rule alone: y is a number for linear regression; class
+    names are told the way to softmax regression, a stray word to fix or drop its example."""
+    path = _written(tmp_path / "c.csv", "a,b,y\n1,2,cat\n4,5,dog\n7,8,cat\n2,2,1\n")
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 2, column 3 holds 'cat'; every cell must be a number: "
+        "y, the target (the last column), is a number for linear regression, and 3 of its 4 "
+        "values are words: for classes, train softmax regression on an .npz of X and y, the class "
+        "names numbered 0..C-1: numpy.savez(path, X=X, y=numpy.unique(y, return_inverse=True)[1])"
+    )
+    path = _written(path, "a,b,y\n1,2,3\n4,5,x\n7,8,10\n2,2,NA\n")
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 3, column 3 holds 'x'; every cell must be a number: "
+        "y, the target (the last column), is a number for linear regression; fix that cell, or "
+        "drop its example"
     )
 
 
@@ -1035,7 +1153,7 @@ def test_long_cells_are_shown_cut_to_30_characters(tmp_path: Path) -> None:
     path = _written(tmp_path / "l.csv", f"x,y\n1,2\n{long_text},3\n")
     assert _refusal(path) == (
         f"{path} is not a numeric CSV: line 3, column 1 holds '{long_text[:29]}; every cell must "
-        "be a number (a first row of column names is allowed)"
+        f"be a number (a first row of column names is allowed): {_NUMBERS_FIX}"
     )
     number, name = "1234567890" * 4, "name_" * 8
     path = _written(tmp_path / "m.csv", f"{number},{name}\n1,2\n3,4\n")
@@ -1087,7 +1205,7 @@ def test_a_space_inside_a_cell_of_two_columns_is_no_separator(tmp_path: Path) ->
     path = _written(tmp_path / "s.csv", "x one,y\n1 5,2\n3,4\n")
     assert _refusal(path) == (
         f"{path} is not a numeric CSV: line 2, column 1 holds '1 5'; every cell must be a number "
-        "(a first row of column names is allowed)"
+        f"(a first row of column names is allowed): {_NUMBERS_FIX}"
     )
 
 
@@ -1111,7 +1229,7 @@ def test_a_quoted_line_break_is_shown_as_the_file_holds_it(tmp_path: Path) -> No
     path.write_bytes(b'x,y\n"a\r\nb",2\n3,4\n')
     assert _refusal(path) == (
         f"{path} is not a numeric CSV: line 2, column 1 holds 'a\\r\\nb'; every cell must be a "
-        "number (a first row of column names is allowed)"
+        f"number (a first row of column names is allowed): {_NUMBERS_FIX}"
     )
 
 
@@ -1214,7 +1332,8 @@ def test_a_quoted_hash_cell_and_a_row_of_numbers_after_a_hash_are_data(tmp_path:
     numbers = _written(tmp_path / "n.csv", "x,y\n1,2\n2,4\n#3,6\n4,8\n")
     assert _refusal(numbers) == (
         f"{numbers} is not a numeric CSV: line 4, column 1 holds '#3'; every cell must be a number "
-        "(a first row of column names is allowed); to skip the line as a comment, start it with "
+        f"(a first row of column names is allowed): {_NUMBERS_FIX}; to skip the line as a "
+        "comment, start it with "
         "'# ' (a blank after '#')"
     )
     numbers = _written(tmp_path / "n.csv", "a,b,y\n1,2,3\n#3,6\n4,8,9\n")  # short, too
@@ -1271,7 +1390,8 @@ def test_a_hash_line_read_as_the_names_is_named_when_the_names_below_fail(
     path = _written(tmp_path / "o.csv", "#exported,by,tool\n" + rows)
     assert _refusal(path) == (
         f"{path} is not a numeric CSV: line 2, column 1 holds 'x1'; every cell must be a number "
-        "(a first row of column names is allowed); line 1, '#exported,by,tool', was read as the "
+        f"(a first row of column names is allowed): {_NUMBERS_FIX}; line 1, '#exported,by,tool', "
+        "was read as the "
         "names; to skip it as a comment, start it with '# ' (a blank after '#')"
     )
     X, y = load_regression_file(_written(path, "# exported,by,tool\n" + rows))
@@ -1281,7 +1401,7 @@ def test_a_hash_line_read_as_the_names_is_named_when_the_names_below_fail(
     # a bad cell further down is no sign of the names displaced: not said there
     path = _written(tmp_path / "p.csv", "#a,b,y\n1,0,3\n0,x,5\n")
     assert _refusal(path).endswith("line 3, column 2 holds 'x'; every cell must be a number "
-                                   "(a first row of column names is allowed)")  # fmt: skip
+                                   f"(a first row of column names is allowed): {_NUMBERS_FIX}")  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -1326,7 +1446,7 @@ def test_a_cell_of_other_digits_and_letters_is_told_the_rule_for_any_number(
     path.write_text("x,y\n\u0661a,2\n3,4\n", encoding="utf-8")
     assert _refusal(path) == (
         f"{path} is not a numeric CSV: line 2, column 1 holds '\u0661a'; every cell must be a "
-        "number (a first row of column names is allowed)"
+        f"number (a first row of column names is allowed): {_NUMBERS_FIX}"
     )
 
 
@@ -1605,7 +1725,7 @@ def test_a_clean_table_is_read_without_a_python_call_per_cell(
     _written(path, "a,b,c,y\n" + _rows_text(500) + "1,2,x,4\n" + _rows_text(10))
     assert _refusal(path) == (
         f"{path} is not a numeric CSV: line 502, column 3 holds 'x'; every cell must be a number "
-        "(a first row of column names is allowed)"
+        f"(a first row of column names is allowed): {_NUMBERS_FIX}"
     )
 
 

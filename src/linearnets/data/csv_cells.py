@@ -2,9 +2,11 @@
 
 A cell is a number as numpy and pandas read one: ``1_000`` is not, nor are digits other than ASCII's
 0-9 (``１``, ``١``), which Python's ``float`` reads. A missing value, a bool or a number with
-thousands separators is named as such, with the fix, and so is a number past float64's range
-(``1e400``, shown as the file holds it, not as the inf it reads as); so is a first row of numbers and text (column
-names such as 2019 or nan, or data with one bad cell). Used by :mod:`linearnets.data.csv_table`.
+thousands separators (commas or blanks), a percentage ('5%'), an amount with a currency symbol
+('$5'), a second header row (units) or a word in y's column is named as such, with the fix (any
+other word with one too: save the column as numbers), and so is a number past float64's range
+(``1e400``, shown as the file holds it, not as the inf it reads as); so is a first row of
+numbers and text (column names such as 2019 or nan, or data with one bad cell). Used by :mod:`linearnets.data.csv_table`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 
 from linearnets._shell import shell_word
 from linearnets._text import cut_text, exact_number, shown_path, without_underscores
+from linearnets.data.cell_formats import THOUSANDS_FORMAT, formatted, thousands, thousands_fix
 from linearnets.data.csv_text import Rows
 from linearnets.data.new_names import new_file_beside
 from linearnets.errors import DatasetError
@@ -26,7 +29,6 @@ from linearnets.errors import DatasetError
 __all__ = [
     "DECIMAL_COMMA",
     "MISSING",
-    "THOUSANDS_FORMAT",
     "Source",
     "comment_fix",
     "error_value",
@@ -38,7 +40,6 @@ __all__ = [
     "other_digits",
     "refuse_empty_rows",
     "refuse_mixed_first_row",
-    "thousands",
 ]
 
 # how to make a '#' line a comment, as csv_layout.comment_lines tells them: '#3,6' may be data
@@ -56,14 +57,9 @@ MISSING = frozenset({"", "?", "-", "--", ".", "na", "n/a", "#n/a", "#n/a n/a", "
 _PANDAS_NA = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"})  # fmt: skip
 _R_NA = ("NA", "")
 
-# a number with commas between groups of three digits, as a spreadsheet shows 1,234,567.5 (quoted
-# in the file, or the commas would have split the cell)
-_THOUSANDS = re.compile(r"[-+]?[1-9]\d{0,2}(,\d{3})+(\.\d*)?")
 # a number written with a decimal comma: '1,5', '-0,25', ',5' (quoted in a CSV file); '1,234' too,
 # which thousands separators may write
 DECIMAL_COMMA = re.compile(r"[-+]?(\d+,\d*|,\d+)")
-# what such a number is written with, as a refusal says it
-THOUSANDS_FORMAT = "thousands separators (a spreadsheet's number format)"
 
 # a line break, as the csv module ends a line: in a quoted cell, pandas' skiprows counts none
 _BREAK = re.compile(r"\r\n|\n|\r")
@@ -82,12 +78,6 @@ class Source(NamedTuple):
 
     read: Rows
     table: Rows
-
-
-def thousands(text: str) -> bool:
-    """Return whether ``text`` is a number written with thousands separators ('1,234',
-    '-12,000.5'), blanks around it aside."""
-    return _THOUSANDS.fullmatch(text.strip()) is not None
 
 
 def error_value(text: str) -> bool:
@@ -377,8 +367,14 @@ def _not_a_number(
 ) -> DatasetError:
     """Return the refusal of ``cell``, no number, at ``line``, column ``j`` (from 0) of ``path``,
     whose table is ``rows`` (below a row of names where ``header``):
-    a missing value, a bool, a number with thousands separators, or anything else, each with its
+    a second header row, a missing value, a bool, a number in a spreadsheet's format (thousands
+    separators, a decimal comma, '5%', '$5'), a word in y's column, or anything else, each with its
     fix."""
+    first_line, first = rows[0]
+    header_line, names = source.table[0]
+    # 'units,m,kg' below the names ('#exported,by,tool' read as them aside: told so below)
+    if header and line == first_line and _words(first) and not names[0].lstrip().startswith("#"):
+        return _second_header(path, first_line, first, header_line=header_line)
     if missing_value(cell):
         return _missing(path, rows, line, j, cell, header=header, source=source)
     if cell.strip().lower() in ("true", "false"):
@@ -393,10 +389,8 @@ def _not_a_number(
     if comma == "thousands":
         return DatasetError(
             f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "
-            f"a number written with {THOUSANDS_FORMAT}; every "
-            "cell must be a number as numpy and pandas read one: save the column without them "
-            f"({cell.strip().replace(',', '')!r}), e.g. in Excel as the Number format with 'Use "
-            "1000 Separator' cleared"
+            f"a number written with {THOUSANDS_FORMAT}; every cell must be a number as numpy "
+            f"and pandas read one: {thousands_fix(cell.strip().replace(',', ''))}"
         )
     if comma == "decimal":  # '0,500', or '1,234' beside it, quoted
         return DatasetError(
@@ -406,19 +400,66 @@ def _not_a_number(
             f"({cell.strip().replace(',', '.')!r}), e.g. save the table with '.' as the "
             "spreadsheet's decimal separator"
         )
+    if (format_fix := formatted(cell)) is not None:  # '5%', '$5', '1\xa0234'
+        what, fix = format_fix
+        return DatasetError(
+            f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "
+            f"{what}; every cell must be a number as numpy and pandas read one: {fix}"
+        )
     spelt = _spelt(cell)
     spelling = f"; write it as {spelt}" if spelt else ""
     if other_digits(cell):
         rule = "a number in the digits 0-9, as numpy and pandas read them" + spelling
     elif spelt:  # '1_0': Python's float reads it, numpy and pandas do not
         rule = "a number without underscores, as numpy and pandas read them" + spelling
+    elif j == len(first) - 1:
+        rule = _target_rule([row[j] for _, row in rows])
     else:
-        rule = "a number (a first row of column names is allowed)"
+        rule = (
+            "a number (a first row of column names is allowed): save the column as numbers (fix "
+            "that cell, or drop its example); for categories written as words, encode them as "
+            "numbers, e.g. a 0/1 column each with pd.get_dummies(df, dtype=int) in pandas"
+        )
     if j == 0:  # '#3,6': a row commented out? '#' then a blank makes a comment; '#3' may be data
         rule += comment_fix(cell)
     return DatasetError(
         f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r:.30}; "
         f"every cell must be {rule}"
+    )
+
+
+def _words(row: list[str]) -> bool:
+    """Whether ``row`` holds words alone, missing values aside: no number, nor one written
+    otherwise ('1,5', '5%', '１')."""
+    return not all(map(is_missing, row)) and not any(
+        number(c) is not None or _spelt(c) or formatted(c) or _comma_kind(c, [c]) for c in row
+    )
+
+
+def _second_header(path: Path, line: int, row: list[str], *, header_line: int) -> DatasetError:
+    """Return the refusal of ``row``, no number, at ``line``, right below the header at
+    ``header_line``: a second row of names (units), to delete."""
+    return DatasetError(
+        f"{shown_path(path)} is not a numeric CSV: line {line}, right below the header (line "
+        f"{header_line}), holds {cut_text(','.join(row), most=40, keep=30)} and no number, a "
+        "second header row (units, or names?); one header row is read, and every cell below it "
+        f"must be a number: delete line {line}, keeping one header row (put units in the names, "
+        "e.g. 'mass_kg')"
+    )
+
+
+def _target_rule(column: list[str]) -> str:
+    """Return the rule of y's ``column`` (the last), which holds a word: numbers, for linear
+    regression; where it holds more words than numbers, class names, for softmax regression."""
+    values = [c for c in column if not is_missing(c)]
+    words = sum(number(c) is None for c in values)
+    rule = "a number: y, the target (the last column), is a number for linear regression"
+    if 2 * words < len(values):
+        return f"{rule}; fix that cell, or drop its example"
+    return (
+        f"{rule}, and {words} of its {len(values)} values are words: for classes, train softmax "
+        "regression on an .npz of X and y, the class names numbered 0..C-1: "
+        "numpy.savez(path, X=X, y=numpy.unique(y, return_inverse=True)[1])"
     )
 
 

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from linearnets.data.csv_cells import DECIMAL_COMMA, THOUSANDS_FORMAT, thousands
+from linearnets.data.cell_formats import THOUSANDS_FORMAT, thousands
+from linearnets.data.csv_cells import DECIMAL_COMMA
 from linearnets.data.example_shapes import column_namer
 from linearnets.data.number_cells import (
     character_codes,
