@@ -1448,6 +1448,33 @@ def test_a_refused_first_batch_leaves_the_function_updaters_gradients_and_the_fi
     assert torch.equal(W, W2) and torch.equal(b, b2)
 
 
+@pytest.mark.parametrize(
+    ("updater_of", "refusal"),
+    [
+        (lambda W, b: lambda bs: d2l.sgd([W, b], bs, 0.1), r"batch_size must be a whole number"),
+        (lambda W, b: lambda bs: d2l.sgd([W, b], -1, bs), r"lr must be a finite number > 0"),
+    ],
+    ids=["lr and batch_size swapped", "negative lr"],
+)
+def test_a_function_updater_refused_at_the_first_batch_leaves_its_gradients_and_the_rerun_trains_as_fresh(
+    updater_of: Any, refusal: str
+) -> None:
+    """d2l.sgd refuses before it changes a weight, but it zeroes .grad only after its step: the
+    first batch's gradient was left in .grad, and the fixed rerun's first update took it too."""
+    batches, W, b, net = _underflowing_softmax()
+    with pytest.raises(UsageError, match=refusal):
+        d2l.train_epoch_ch3(net, batches, _clamped_cross_entropy, updater_of(W, b))
+    assert W.grad is None and b.grad is None
+    ours = d2l.train_epoch_ch3(
+        net, batches, _clamped_cross_entropy, lambda bs: d2l.sgd([W, b], 0.1, bs)
+    )
+    fresh_batches, W2, b2, fresh_net = _underflowing_softmax()
+    fresh = d2l.train_epoch_ch3(
+        fresh_net, fresh_batches, _clamped_cross_entropy, lambda bs: d2l.sgd([W2, b2], 0.1, bs)
+    )
+    assert ours == fresh and torch.equal(W, W2) and torch.equal(b, b2)
+
+
 def test_a_refused_first_batch_leaves_the_optimizers_gradients_as_they_were() -> None:
     """The optimizer path zeroes them before its backward: they are put back as before the step."""
     batches, W, b, net = _underflowing_softmax()

@@ -264,14 +264,16 @@ def _train_epoch_with_function(
             raise_batch_of_one(net, X, err, step=step, epoch=epoch, batches=train_iter)
         l = compute_loss(loss, y_hat, y)
         # a first batch refused before its update leaves each .grad as it was: the book's sgd
-        # zeroes them only after its step, so the rerun would add its gradient to this one's
+        # zeroes them only after its step, so the rerun would add its gradient to this one's;
+        # the updater's own refusal too (d2l.sgd([W, b], batch_size, lr): lr and batch_size
+        # swapped), which it makes before it changes a weight
         with grads_kept(graph_leaves(l)) if step == 0 else contextlib.nullcontext():
             _backward_checked(net, X, y, y_hat, l, loss, first=step == 0)
             if step == 0:  # (a warning made an error too)
                 _warn_mean_loss(loss, l, y_hat, y)
-        if step == 0 and epoch == 1:  # no update grew them yet where they are small
-            before = weight_sizes(net)
-        updater(X.shape[0])
+            if step == 0 and epoch == 1:  # no update grew them yet where they are small
+                before = weight_sizes(net)
+            updater(X.shape[0])
         try:  # labels the loss skipped (its ignore_index, -100): this batch's, its update taken
             totals.add(y_hat, y, l)
         except UsageError as err:
