@@ -1009,6 +1009,16 @@ def test_flattened_rows_with_axes_of_one_are_drawn_as_square_images(
     assert [ax.images[0].get_array().shape for ax in axes] == [(28, 28)] * 2
 
 
+@pytest.mark.parametrize("channels", [3, 4])
+def test_colour_images_of_one_pixel_are_drawn_as_they_are_not_as_flattened_ones(
+    channels: int,
+) -> None:
+    """X (B, 4, 1, 1), RGBA images of one pixel, was drawn as (B, 2, 2) flattened images."""
+    X, y = torch.rand(4, channels, 1, 1), torch.tensor([0, 1, 2, 3])
+    images, _, _ = prediction_samples(_ten_scores, [(X, y)], 4)
+    assert torch.equal(images, X)
+
+
 def test_a_batch_of_channels_no_image_has_names_test_iter_and_colour_is_listed() -> None:
     """(B, 2, 8, 8) was refused in plot_predictions' words, "images[0] must be an image ... pass
     images[:, :1]", naming no argument of predict's; colour (B, 3, H, W) passes, and is said to."""

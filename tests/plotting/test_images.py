@@ -468,17 +468,57 @@ def test_a_flattened_batch_is_told_to_reshape_and_the_fix_draws_its_images() -> 
 def test_flattened_images_with_axes_of_one_are_told_to_reshape_not_drawn_as_strips(
     layout: tuple[int, ...],
 ) -> None:
-    """(3, 1, 16) is (N, H, W) by its rank, and was drawn as 3 strips 1×16 pixels, unsaid."""
+    """(3, 1, 16) is (N, H, W) by its rank, and was drawn as 3 strips 1×16 pixels, unsaid; it may
+    hold strips, so the flattened images are an "if", and strips are drawn from a list."""
     batch = torch.rand(3, 4, 4, generator=torch.Generator().manual_seed(2))
     flat = batch.reshape(layout)
+    strip = (16, 1) if layout == (3, 16, 1) else (1, 16)
     message = (
-        f"imgs must be a batch of images (N, H, W) or (N, C, H, W), got shape {layout}; it holds 3 "
-        "flattened images of 4×4 pixels (a model's input), each would be drawn as one strip of "
-        "pixels: pass imgs.reshape(-1, 4, 4)"
+        f"imgs must be a batch of images (N, H, W) or (N, C, H, W), got shape {layout}; if it "
+        "holds 3 flattened images of 4×4 pixels (a model's input), pass imgs.reshape(-1, 4, 4); "
+        f"to draw them as strips of {strip[0]}×{strip[1]} pixels, pass them as a list: list(imgs)"
     )
     with pytest.raises(UsageError, match=f"^{re.escape(message)}$"):
         show_images(flat, 1, 3)
     axes = show_images(flat.reshape(-1, 4, 4), 1, 3)  # the fix: each cell is one original image
+    for ax, img in zip(axes, batch, strict=True):
+        np.testing.assert_array_equal(np.asarray(ax.images[0].get_array()), img.numpy())
+    axes = show_images(list(flat), 1, 3)  # the other fix: each cell is a strip of its pixels
+    for ax, img in zip(axes, batch, strict=True):
+        np.testing.assert_array_equal(np.asarray(ax.images[0].get_array()), img.reshape(strip))
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+def test_images_of_one_pixel_in_colour_are_drawn_not_refused_as_flattened(channels: int) -> None:
+    """(6, 4, 1, 1), RGBA images of one pixel, was refused as "6 flattened images of 2×2 pixels":
+    its one size other than 1 is its channels, no row of pixels."""
+    imgs = torch.rand(6, channels, 1, 1, generator=torch.Generator().manual_seed(4))
+    axes = show_images(imgs, 2, 3)
+    for ax, img in zip(axes, imgs, strict=True):
+        np.testing.assert_array_equal(np.asarray(ax.images[0].get_array()), img.reshape(1, 1, -1))
+
+
+def test_a_batch_whose_last_side_of_four_may_be_channels_is_drawn_as_before() -> None:
+    """(6, 1, 1, 4), channels-last RGBA of one pixel or strips, was refused as flattened 2×2
+    images; it is drawn as it was, each image's leading 1 its one channel: strips of 1×4."""
+    strips = torch.rand(6, 1, 1, 4, generator=torch.Generator().manual_seed(4))
+    axes = show_images(strips, 2, 3)
+    for ax, img in zip(axes, strips, strict=True):
+        np.testing.assert_array_equal(np.asarray(ax.images[0].get_array()), img.reshape(1, 4))
+
+
+def test_a_stack_of_batches_of_flattened_images_is_told_to_reshape_them_not_cut_channels() -> None:
+    """(2, 9, 1, 784) was told "imgs[0] ... has 9 channels ... pass imgs[:, :1]", which gave
+    (2, 1, 1, 784), told reshape(-1, 28, 28): 2 of its 18 images."""
+    batch = torch.rand(18, 4, 4, generator=torch.Generator().manual_seed(5))
+    stack = batch.reshape(2, 9, 1, 16)
+    message = (
+        "imgs must be a batch of images (N, H, W) or (N, C, H, W), got shape (2, 9, 1, 16); if it "
+        "holds 18 flattened images of 4×4 pixels (a model's input), pass imgs.reshape(-1, 4, 4)"
+    )
+    with pytest.raises(UsageError, match=f"^{re.escape(message)}$"):
+        show_images(stack, 2, 9)
+    axes = show_images(stack.reshape(-1, 4, 4), 2, 9)  # the fix: all 18, each one original image
     for ax, img in zip(axes, batch, strict=True):
         np.testing.assert_array_equal(np.asarray(ax.images[0].get_array()), img.numpy())
 
@@ -506,6 +546,29 @@ def test_a_batch_of_five_dimensions_is_told_to_reshape_to_its_trailing_images(
         show_images(imgs, 2, 3)
     axes = show_images(eval(fix, {"imgs": imgs}), 2, 3)  # the fix draws 6 images of 4×5
     assert [ax.images[0].get_array().shape[:2] for ax in axes] == [(4, 5)] * 6
+
+
+@pytest.mark.parametrize(
+    ("shape", "said"),
+    [((2, 9, 28, 28, 1), "18 grey images"), ((1, 1, 28, 28, 1), "1 grey image")],
+    ids=["a stack of batches", "one image"],
+)
+def test_a_stack_of_channels_last_grey_images_is_told_to_reshape_to_them(
+    shape: tuple[int, ...], said: str
+) -> None:
+    """(2, 9, 28, 28, 1), grey images (H, W, 1) in a stack of batches, was refused with no fix."""
+    imgs = torch.rand(shape, generator=torch.Generator().manual_seed(6))
+    message = (
+        f"imgs must be a batch of images (N, H, W) or (N, C, H, W), got shape {shape}; if it "
+        f"holds {said} of 28×28 pixels, pass imgs.reshape(-1, 28, 28)"
+    )
+    with pytest.raises(UsageError, match=f"^{re.escape(message)}$"):
+        show_images(imgs, 2, 3)
+    axes = show_images(imgs.reshape(-1, 28, 28), 2, 3)  # the fix: each cell one image, in order
+    images = [imgs[b, n, :, :, 0] for b in range(shape[0]) for n in range(shape[1])]
+    for ax, img in zip(axes, images[:6], strict=False):
+        np.testing.assert_array_equal(np.asarray(ax.images[0].get_array()), img.numpy())
+    assert len([ax for ax in axes if ax.images]) == min(len(images), 6)
 
 
 def test_n_past_the_images_is_told_the_most_it_may_be() -> None:

@@ -182,8 +182,9 @@ def check_batch(imgs: Any, name: str = "imgs") -> None:
         )
     if hasattr(imgs, "ndim") and hasattr(imgs, "shape"):  # one tensor or array holding a batch
         shape = tuple(imgs.shape)
-        # (N, 1, 784) is (N, H, W) too, but of flattened images, drawn as strips one pixel high
-        if imgs.ndim not in (3, 4) or flattened_side(shape):
+        # (N, 1, 784) is (N, H, W) too, but of flattened images, drawn as strips one pixel high;
+        # (B, N, 1, 784) is (N, C, H, W) of N channels, which no image has
+        if imgs.ndim not in (3, 4) or flattened_side(shape) or _flattened_rows_side(shape):
             raise UsageError(
                 f"{name} must be a batch of images (N, H, W) or (N, C, H, W), got shape "
                 f"{shape}{_batch_fix(name, shape)}"
@@ -241,12 +242,34 @@ def image_list(imgs: Any, limit: int, name: str = "imgs") -> list[np.ndarray]:
 
 def flattened_side(shape: tuple[int, ...]) -> int:
     """Return the side s of the square images a batch (N, 1, s*s) holds flattened, as (N, s*s, 1),
-    (N, 1, 1, s*s) or another layout of ones around s*s (s >= 2) does; 0 for any other shape."""
-    rest = [size for size in shape[1:] if size != 1]
+    (N, 1, 1, s*s) and (N, 1, s*s, 1) do (s >= 2): its one size other than 1 on an axis of pixels;
+    0 for any other shape. A size on a channel axis is no row of pixels: (N, 4, 1, 1) and, read
+    channels-last, (N, 1, 1, 4) are RGBA images of one pixel, or strips of 4 (see image_array)."""
+    rest = [axis for axis, size in enumerate(shape) if axis and size != 1]
     if len(shape) not in (3, 4) or len(rest) != 1:
         return 0
-    side = math.isqrt(rest[0])
-    return side if side > 1 and side * side == rest[0] else 0
+    axis = rest[0]
+    if len(shape) == 4 and (axis == 1 or (axis == 3 and shape[axis] in (3, 4))):
+        return 0
+    return _square_side(shape[axis])
+
+
+def _flattened_rows_side(shape: tuple[int, ...]) -> int:
+    """Return the side s of the square images a batch or a stack of batches holds as rows
+    (..., 1, s*s) no image of it can be drawn from: (B, N, 1, s*s) of N not 1, 3 or 4, or a
+    stack of 5 dimensions or more; 0 for any other shape, those of a channel count (..., 1, 4)
+    too."""
+    if len(shape) < 4 or shape[-2] != 1 or shape[-1] in (3, 4):
+        return 0
+    if len(shape) == 4 and shape[1] in (1, 3, 4):  # (N, C, 1, W): C drawn as grey or colour
+        return 0
+    return _square_side(shape[-1])
+
+
+def _square_side(size: int) -> int:
+    """Return s where ``size`` is s*s pixels of a square image (s >= 2), else 0."""
+    side = math.isqrt(size) if size > 0 else 0
+    return side if side > 1 and side * side == size else 0
 
 
 def _batch_fix(name: str, shape: tuple[int, ...]) -> str:
@@ -254,15 +277,21 @@ def _batch_fix(name: str, shape: tuple[int, ...]) -> str:
     (N, s*s), or (N, 1, s*s)) are reshaped, one 2-D image gets its batch axis, where both could be,
     both are named; a batch of more dimensions (a stack of batches, a channel axis too many) is
     reshaped to one batch of its trailing images."""
-    side = math.isqrt(shape[-1]) if shape and shape[-1] > 0 else 0
-    square = side > 1 and side * side == shape[-1]
-    if flattened_side(shape):
+    side = _square_side(shape[-1]) if shape else 0
+    if flattened_side(shape):  # or strips one pixel high, drawn as such one at a time
         side = flattened_side(shape)
         return (
-            f"; it holds {shape[0]} flattened images of {side}×{side} pixels (a model's input), "
-            f"each would be drawn as one strip of pixels: pass {name}.reshape(-1, {side}, {side})"
+            f"; if it holds {shape[0]} flattened images of {side}×{side} pixels (a model's input), "
+            f"pass {name}.reshape(-1, {side}, {side}); to draw them as strips of "
+            f"{shape[-2]}×{shape[-1]} pixels, pass them as a list: list({name})"
         )
-    if len(shape) == 2 and square:
+    if _flattened_rows_side(shape) and 0 not in shape:
+        side = _flattened_rows_side(shape)
+        return (
+            f"; if it holds {math.prod(shape) // shape[-1]} flattened images of {side}×{side} "
+            f"pixels (a model's input), pass {name}.reshape(-1, {side}, {side})"
+        )
+    if len(shape) == 2 and side:
         return (
             f"; if it holds {shape[0]} flattened images of {side}×{side} pixels (a model's input), "
             f"pass {name}.reshape(-1, {side}, {side}); if it is one image of {shape[0]}×{shape[1]} "
@@ -270,9 +299,9 @@ def _batch_fix(name: str, shape: tuple[int, ...]) -> str:
         )
     if len(shape) == 2:
         return f"; for one image of {shape[0]}×{shape[1]} pixels pass {name}[None]"
-    if len(shape) == 1 and square:
+    if len(shape) == 1 and side:
         return f"; for one flattened image of {side}×{side} pixels pass {name}.reshape(1, {side}, {side})"
-    if len(shape) > 4 and min(shape[-2:]) > 1 and 0 not in shape:
+    if len(shape) > 4 and 0 not in shape:
         return _stacked_fix(name, shape)
     return ""
 
@@ -280,13 +309,19 @@ def _batch_fix(name: str, shape: tuple[int, ...]) -> str:
 def _stacked_fix(name: str, shape: tuple[int, ...]) -> str:
     """Return "; if it holds ..., pass name.reshape(...)" for a batch of 5 dimensions or more: its
     trailing (C, H, W) or (H, W, C) images when C is 3 or 4 (colour, read as :func:`image_array`
-    reads them), else its trailing (H, W) ones (grey), the size-1 axes of (N, 1, 1, H, W) and the
-    batches of a stack (B, N, 1, H, W) dropped alike."""
+    reads them), else its trailing (H, W) ones (grey), the size-1 axes of (N, 1, 1, H, W), the
+    one channel of (B, N, H, W, 1) and the batches of a stack (B, N, 1, H, W) dropped alike; ""
+    where no image is H and W pixels of 2 or more."""
     colour = shape[-3] in (3, 4) or (shape[-1] in (3, 4) and shape[-3] != 1)
-    image = shape[-3:] if colour else shape[-2:]
-    kind = "colour images" if colour else f"grey images of {shape[-2]}×{shape[-1]} pixels"
-    sizes = ", ".join(str(size) for size in image)
+    grey_last = shape[-1] == 1 and min(shape[-3:-1]) > 1  # (..., H, W, 1), channels-last
+    if not (colour or grey_last) and min(shape[-2:]) == 1:
+        return ""
+    image = shape[-3:] if colour else shape[-3:-1] if grey_last else shape[-2:]
     count = math.prod(shape) // math.prod(image)
+    kind = f"colour image{'s' * (count != 1)}"
+    if not colour:
+        kind = f"grey image{'s' * (count != 1)} of {image[0]}×{image[1]} pixels"
+    sizes = ", ".join(str(size) for size in image)
     return f"; if it holds {count} {kind}, pass {name}.reshape(-1, {sizes})"
 
 
