@@ -632,6 +632,23 @@ def test_prediction_samples_blame_a_model_of_twelve_outputs_after_the_labels() -
         prediction_samples(_Fixed([0, 11], 12), bad_label, 2)
 
 
+def test_bool_labels_of_test_iter_are_told_to_convert_y_by_its_name() -> None:
+    """The fix named "labels", no name of predict_ch3's: torch.as_tensor(labels).long()."""
+    y = torch.tensor([True, False, True, True])
+    message = (
+        "y of test_iter's first batch must be class indices, whole numbers and not bools, got "
+        "True; pass the class indices themselves, such as y from a batch, not the bools of a "
+        "comparison (y == 3); to read False as class 0 and True as class 1, convert them first: "
+        "torch.as_tensor(y).long()"
+    )
+    X = torch.rand(4, 1, 28, 28)
+    with pytest.raises(UsageError, match=f"^{re.escape(message)}$"):
+        prediction_samples(_first10, [(X, y)], 3)
+    # the fix, as written: False is class 0, True class 1
+    _, true_names, _ = prediction_samples(_first10, [(X, torch.as_tensor(y).long())], 3)
+    assert true_names == ["trouser", "t-shirt", "trouser"]
+
+
 def test_bad_labels_of_test_iter_are_named_as_its_batch_y_of_the_shape_it_yielded() -> None:
     """They were named "labels", no parameter of prediction_samples or predict_ch3, and one-hot y
     (8, 10) was shown cut to n, "(3, 10)", told to pass labels.argmax(dim=1)."""

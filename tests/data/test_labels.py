@@ -132,6 +132,25 @@ def test_one_whole_numpy_float_of_any_width_is_one_label_and_a_fraction_breaks_t
         get_fashion_mnist_labels(scalar(3.5))
 
 
+@pytest.mark.parametrize(
+    "labels",
+    [np.longdouble(3), [np.longdouble(3)], np.array([3.0], dtype=np.longdouble)],
+    ids=["scalar", "list", "array"],
+)
+def test_a_whole_longdouble_is_a_label_as_float64_is_and_its_fraction_breaks_that_rule(
+    labels: Any,
+) -> None:
+    """np.longdouble(3) was "must be class indices, whole numbers, got longdouble
+    np.longdouble('3.0')": its .item() is a longdouble, no float, where float64's is 3.0."""
+    assert get_fashion_mnist_labels(labels) == [BOOK_EN[int(np.longdouble(3))]] == ["dress"]
+    assert get_fashion_mnist_labels(labels) == get_fashion_mnist_labels(np.float64(3))
+    fraction = [np.longdouble(3.5)] if isinstance(labels, list) else np.longdouble(3.5)
+    if isinstance(labels, np.ndarray):
+        fraction = np.array([3.5], dtype=np.longdouble)
+    with pytest.raises(UsageError, match=f"^{re.escape(_FRACTION.format('3.5'))}$"):
+        get_fashion_mnist_labels(fraction)
+
+
 # the book's body, written out: d2l-en §3.5.1 get_fashion_mnist_labels
 def _book(labels: Any) -> list[str]:
     return [BOOK_EN[int(i)] for i in labels]

@@ -88,22 +88,25 @@ def class_names(
         )
     else:
         values = [one_value(i, value, name) for i, value in enumerate(labels)]
-    subject = f"{name}{where}"
-    return [names[_class_index(value, len(names), subject, fix)] for value in values]
+    return [names[_class_index(value, len(names), name, where, fix)] for value in values]
 
 
-def _class_index(value: Any, count: int, subject: str, fix: str) -> int:
+def _class_index(value: Any, count: int, name: str, where: str, fix: str) -> int:
     """Return ``value`` as a class index in [0, ``count``): an int, or a whole float (9.0 is class
-    9, as the book's ``text_labels[int(i)]`` reads it); a bool, a fraction or a number out of
-    range is refused, each by the rule it breaks, the number shown as given (``1e+300``, ``10.0``),
-    ``subject`` the labels' name, one out of range told ``fix``."""
+    9, as the book's ``text_labels[int(i)]`` reads it; a NumPy float of any width, longdouble too,
+    read as a float); a bool, a fraction or a number out of range is refused, each by the rule it
+    breaks, the number shown as given (``1e+300``, ``10.0``), the labels named ``name`` (of the
+    batch ``where`` says), one out of range told ``fix``."""
+    subject = f"{name}{where}"
     if isinstance(value, bool):
         raise UsageTypeError(
             f"{subject} must be class indices, whole numbers and not bools, got {value!r}; pass the "
             "class indices themselves, such as y from a batch, not the bools of a comparison "
             "(y == 3); to read False as class 0 and True as class 1, convert them first: "
-            "torch.as_tensor(labels).long()"
+            f"torch.as_tensor({name}).long()"
         )
+    if isinstance(value, np.floating):  # np.longdouble's .item() is a longdouble, no float
+        value = float(value)
     given = value  # as the message shows it: 1e+300, not its 301 digits as an int
     if isinstance(value, float) and value.is_integer():
         value = int(value)
