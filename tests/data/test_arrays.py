@@ -1016,7 +1016,9 @@ def test_a_npy_for_softmax_is_refused_with_the_conversion_that_saves_it_as_an_np
     tmp_path: Path,
 ) -> None:
     """'softmax --data arr.npy' said only 'save the arrays with numpy.savez(path, X=X, y=y)',
-    where linreg names the file and the conversion of its columns."""
+    where linreg names the file and the conversion of its columns; the labels are saved as the
+    array holds them: a cast to int (once advised) would make min-max scaled labels, 0.5, a class
+    silently, where the loader refuses them."""
     npy = tmp_path / "arr.npy"
     np.save(npy, np.array([[0.5, 1.0, 0.0], [2.0, 0.5, 1.0], [1.5, 1.5, 1.0]]))
     with pytest.raises(UsageError) as info:
@@ -1026,14 +1028,22 @@ def test_a_npy_for_softmax_is_refused_with_the_conversion_that_saves_it_as_an_np
         f"data must be a .npz file for softmax regression, got {str(npy)!r}; a .npy holds one "
         "array: save X and y in an .npz, e.g. for an array whose last column is the labels y, "
         f"a = numpy.load({str(npy)!r}); numpy.savez({str(out)!r}, X=a[:, :-1], "
-        f"y=a[:, -1].astype(int)), and pass {out}"
+        f"y=a[:, -1]), and pass {out}"
     )
-    # the fix it names: read as saved, the labels integers
+    # the fix it names: read as saved, whole-number float labels read as the integers they are
     a = np.load(npy)
-    np.savez(out, X=a[:, :-1], y=a[:, -1].astype(int))
+    np.savez(out, X=a[:, :-1], y=a[:, -1])
     arrays = load_classification_file(out)
     assert arrays.X.tolist() == [[0.5, 1.0], [2.0, 0.5], [1.5, 1.5]]
     assert arrays.y.tolist() == [0, 1, 1]
+    # labels scaled to 0, 0.5, 1, saved as told, are refused, never trained on as 2 classes
+    np.save(npy, np.array([[0.5, 1.0, 0.0], [2.0, 0.5, 0.5], [1.5, 1.5, 1.0]]))
+    a = np.load(npy)
+    np.savez(out, X=a[:, :-1], y=a[:, -1])
+    with pytest.raises(
+        DatasetError, match=r"y must hold integer class labels, got 0\.5 at index 1"
+    ):
+        load_classification_file(out)
 
 
 @pytest.mark.parametrize("suffix", [".npz", ".csv"])

@@ -67,13 +67,15 @@ def _suffix_fix(path: Path) -> str:
 
 def npy_conversion(path: Path, *, labels: bool = False) -> str:
     """Return how to save the ``.npy`` ``path``, one array whose last column is y, as an .npz
-    beside it, the file to pass; ``labels``: y holds class labels, stored as integers."""
+    beside it, the file to pass; ``labels``: y holds class labels, saved as the array holds them
+    (no cast to int: the loader reads whole numbers as labels and refuses any other, where a cast
+    would change a scaled label, 0.5, silently)."""
     out = new_file_beside(path, path.stem, ".npz")
-    y, kind = ("a[:, -1].astype(int)", "the labels y") if labels else ("a[:, -1]", "y")
+    kind = "the labels y" if labels else "y"
     return (
         "a .npy holds one array: save X and y in an .npz, e.g. for an array whose last "
         f"column is {kind}, a = numpy.load({str(path)!r}); numpy.savez({str(out)!r}, "
-        f"X=a[:, :-1], y={y}), and pass {shell_word(out)}"
+        f"X=a[:, :-1], y=a[:, -1]), and pass {shell_word(out)}"
     )
 
 
