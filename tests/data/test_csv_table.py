@@ -1089,6 +1089,35 @@ def test_a_second_header_row_is_refused_with_the_line_to_delete(tmp_path: Path) 
     assert "a missing value" in _refusal(_written(path, "a,b,y\nNA,,NA\n" + rows))
 
 
+def test_bools_missing_values_and_categories_are_no_second_header_row(tmp_path: Path) -> None:
+    """A first row of bools, of a missing value and a word, or of categories was told to be
+    deleted as a second header row; for categories, deleting it told the next line the same,
+    deleting the data line by line. A second header row is words alone above a row of numbers."""
+    path = _written(
+        tmp_path / "b.csv", "a,b,y\nTRUE,FALSE,TRUE\nFALSE,TRUE,FALSE\nTRUE,TRUE,TRUE\n"
+    )
+    assert _refusal(path).startswith(
+        f"{path} is not a numeric CSV: line 2, column 1 holds 'TRUE', a bool (pandas writes bool "
+        "columns"
+    )
+    path = _written(tmp_path / "n.csv", "a,b,y\nNA,foo,\n1,2,3\n4,5,6\n")
+    assert _refusal(path).startswith(
+        f"{path} is not a numeric CSV: line 2, column 1 holds 'NA', a missing value (pandas "
+        "writes NaN as an empty cell, R's write.csv as NA); every cell must be a number: drop or "
+        "fill the examples that miss one first, e.g. in pandas: "
+    )
+    categories = "red,round,apple\nblue,square,pear\ngreen,round,apple\n"
+    path = _written(tmp_path / "c.csv", "color,shape,label\n" + categories)
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 2, column 1 holds 'red'; every cell must be a number "
+        f"(a first row of column names is allowed): {_NUMBERS_FIX}"
+    )
+    # a second header row above numbers with a missing value: deleted, it is never told again
+    path = _written(tmp_path / "u.csv", "a,b,y\nunits,m,EUR\n1,NA,3\n4,5,6\n")
+    assert "delete line 2, keeping one header row" in _refusal(path)
+    assert "a missing value" in _refusal(_written(path, "a,b,y\n1,NA,3\n4,5,6\n"))
+
+
 def test_words_in_y_s_column_are_refused_as_linear_regression_s_target(tmp_path: Path) -> None:
     """A word in y's column was told the rule alone: y is a number for linear regression; class
     names are told the way to softmax regression, a stray word to fix or drop its example."""

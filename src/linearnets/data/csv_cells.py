@@ -373,11 +373,12 @@ def _not_a_number(
     first_line, first = rows[0]
     header_line, names = source.table[0]
     # 'units,m,kg' below the names ('#exported,by,tool' read as them aside: told so below)
-    if header and line == first_line and _words(first) and not names[0].lstrip().startswith("#"):
+    second = header and line == first_line and _second_header_row(rows)
+    if second and not names[0].lstrip().startswith("#"):
         return _second_header(path, first_line, first, header_line=header_line)
     if missing_value(cell):
         return _missing(path, rows, line, j, cell, header=header, source=source)
-    if cell.strip().lower() in ("true", "false"):
+    if _bool(cell):
         return DatasetError(
             f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "
             "a bool (pandas writes bool columns, such as pd.get_dummies' since pandas 2.0, as "
@@ -428,12 +429,37 @@ def _not_a_number(
     )
 
 
-def _words(row: list[str]) -> bool:
-    """Whether ``row`` holds words alone, missing values aside: no number, nor one written
-    otherwise ('1,5', '5%', '１')."""
-    return not all(map(is_missing, row)) and not any(
-        number(c) is not None or _spelt(c) or formatted(c) or _comma_kind(c, [c]) for c in row
+def _second_header_row(rows: Rows) -> bool:
+    """Whether the first of ``rows`` (below the names) is a second row of names: words alone (no
+    bool nor missing value, told as such) above a row of values with no word (numbers, some
+    missing or written otherwise): deleted, it leaves a first row with no word, never told so
+    again; a table of words (categories) is none."""
+    if len(rows) < 2:
+        return False
+    below = rows[1][1]
+    return (
+        all(map(_word, rows[0][1]))
+        and not any(map(_word, below))
+        and not all(map(is_missing, below))
     )
+
+
+def _word(cell: str) -> bool:
+    """Whether ``cell`` is a word: no number, nor one written otherwise ('1,5', '5%', '１'), nor
+    a bool or a missing value."""
+    return not (
+        is_missing(cell)
+        or _bool(cell)
+        or number(cell) is not None
+        or _spelt(cell)
+        or formatted(cell)
+        or _comma_kind(cell, [cell])
+    )
+
+
+def _bool(cell: str) -> bool:
+    """Whether ``cell`` is a bool as pandas and R write one (True, FALSE)."""
+    return cell.strip().lower() in ("true", "false")
 
 
 def _second_header(path: Path, line: int, row: list[str], *, header_line: int) -> DatasetError:
