@@ -1052,6 +1052,92 @@ def test_commas_between_other_groups_than_thousands_are_no_thousands_separators(
             "'Use 1000 Separator' cleared, and with '.' as the decimal separator",
             -12345.5,
         ),
+        # European formats and Accounting's negatives, once told to encode categories
+        (
+            "5,50 €",
+            "an amount with a currency symbol ('€', a spreadsheet's Currency format) and a decimal "
+            "comma",
+            "save the column as plain numbers ('5.50'), without the symbol, e.g. in Excel as the "
+            "Number format rather than Currency or Accounting, and with '.' as the decimal "
+            "separator",
+            5.5,
+        ),
+        (
+            "1\u00a0234,56\u00a0€",
+            "an amount with a currency symbol ('€', a spreadsheet's Currency format) and thousands "
+            "separators (a spreadsheet's number format) and a decimal comma",
+            "save the column as plain numbers ('1234.56'), without the symbol, e.g. in Excel as the "
+            "Number format rather than Currency or Accounting, with 'Use 1000 Separator' cleared, "
+            "and with '.' as the decimal separator",
+            1234.56,
+        ),
+        (
+            "1\u202f234,56\u00a0€",
+            "an amount with a currency symbol ('€', a spreadsheet's Currency format) and thousands "
+            "separators (a spreadsheet's number format) and a decimal comma",
+            "save the column as plain numbers ('1234.56'), without the symbol, e.g. in Excel as the "
+            "Number format rather than Currency or Accounting, with 'Use 1000 Separator' cleared, "
+            "and with '.' as the decimal separator",
+            1234.56,
+        ),
+        (
+            "€1.234,56",
+            "an amount with a currency symbol ('€', a spreadsheet's Currency format) and thousands "
+            "separators (a spreadsheet's number format) and a decimal comma",
+            "save the column as plain numbers ('1234.56'), without the symbol, e.g. in Excel as the "
+            "Number format rather than Currency or Accounting, with 'Use 1000 Separator' cleared, "
+            "and with '.' as the decimal separator",
+            1234.56,
+        ),
+        (
+            "1.234,56 €",
+            "an amount with a currency symbol ('€', a spreadsheet's Currency format) and thousands "
+            "separators (a spreadsheet's number format) and a decimal comma",
+            "save the column as plain numbers ('1234.56'), without the symbol, e.g. in Excel as the "
+            "Number format rather than Currency or Accounting, with 'Use 1000 Separator' cleared, "
+            "and with '.' as the decimal separator",
+            1234.56,
+        ),
+        (
+            "12,5 %",
+            "a percentage (a spreadsheet's Percent format) and a decimal comma",
+            "save the column as numbers without '%', and with '.' as the decimal separator: as "
+            "fractions, 0.125 (the percentage divided by 100), e.g. in Excel as the General or "
+            "Number format, or as the percentages, 12.5",
+            0.125,
+        ),
+        (
+            "($1,234.56)",
+            "a negative amount in parentheses with a currency symbol ('$', a spreadsheet's "
+            "Accounting format) and thousands separators (a spreadsheet's number format)",
+            "save the column as plain numbers ('-1234.56'), without the symbol, with a minus sign, "
+            "e.g. in Excel as the Number format rather than Currency or Accounting, with 'Use 1000 "
+            "Separator' cleared",
+            -1234.56,
+        ),
+        (
+            "($5)",
+            "a negative amount in parentheses with a currency symbol ('$', a spreadsheet's "
+            "Accounting format)",
+            "save the column as plain numbers ('-5'), without the symbol, with a minus sign, e.g. "
+            "in Excel as the Number format rather than Currency or Accounting",
+            -5.0,
+        ),
+        (
+            "(5)",
+            "a negative number in parentheses (a spreadsheet's Accounting format)",
+            "save the column as plain numbers ('-5'), with a minus sign, e.g. in Excel as the "
+            "Number format rather than Accounting",
+            -5.0,
+        ),
+        (
+            "1.234,56",
+            "a number written with '.' as thousands separators (a spreadsheet's number format) and "
+            "a decimal comma",
+            "save the column without them ('1234.56'), e.g. in Excel as the Number format with "
+            "'Use 1000 Separator' cleared, and with '.' as the decimal separator",
+            1234.56,
+        ),
     ],
 )
 def test_a_number_in_a_spreadsheet_s_format_is_refused_with_the_number_to_write(
@@ -1068,6 +1154,21 @@ def test_a_number_in_a_spreadsheet_s_format_is_refused_with_the_number_to_write(
     written = re.findall(r"\('([-0-9.]+)'\)|fractions, ([0-9.]+)", fix)[0]
     X, _ = load_regression_file(_written(path, f"x1,x2,y\n1,2,3\n4,{max(written)},6\n7,8,10\n"))
     assert X[1, 1].item() == torch.tensor(meant).item()
+
+
+@pytest.mark.parametrize("cell", ["-$-5", "-$+5", "($-5)", "€ abc", "5 % off"])
+def test_a_cell_with_a_currency_symbol_or_percent_that_is_no_number_is_told_to_be_fixed(
+    tmp_path: Path, cell: str
+) -> None:
+    """'-$-5' was told to save the plain number '--5', which is none; a cell with a currency
+    symbol or '%' that reads as no number is a number mistyped, to fix, not a category to
+    encode."""
+    path = _written(tmp_path / "d.csv", f'x1,x2,y\n1,2,3\n4,"{cell}",6\n7,8,10\n')
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 3, column 2 holds {cell!r}; every cell must be a "
+        "number (a first row of column names is allowed): save the column as numbers (fix that "
+        "cell, or drop its example)"
+    )
 
 
 def test_a_second_header_row_is_refused_with_the_line_to_delete(tmp_path: Path) -> None:

@@ -21,7 +21,13 @@ import numpy as np
 
 from linearnets._shell import shell_word
 from linearnets._text import cut_text, exact_number, shown_path, without_underscores
-from linearnets.data.cell_formats import THOUSANDS_FORMAT, formatted, thousands, thousands_fix
+from linearnets.data.cell_formats import (
+    THOUSANDS_FORMAT,
+    formatted,
+    marked,
+    thousands,
+    thousands_fix,
+)
 from linearnets.data.csv_text import Rows
 from linearnets.data.new_names import new_file_beside
 from linearnets.errors import DatasetError
@@ -418,9 +424,13 @@ def _not_a_number(
     else:
         rule = (
             "a number (a first row of column names is allowed): save the column as numbers (fix "
-            "that cell, or drop its example); for categories written as words, encode them as "
-            "numbers, e.g. a 0/1 column each with pd.get_dummies(df, dtype=int) in pandas"
+            "that cell, or drop its example)"
         )
+        if not marked(cell):  # '-$-5' is a number mistyped, no category
+            rule += (
+                "; for categories written as words, encode them as numbers, e.g. a 0/1 column "
+                "each with pd.get_dummies(df, dtype=int) in pandas"
+            )
     if j == 0:  # '#3,6': a row commented out? '#' then a blank makes a comment; '#3' may be data
         rule += comment_fix(cell)
     return DatasetError(
