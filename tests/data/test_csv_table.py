@@ -855,6 +855,8 @@ def test_a_header_of_numbers_read_as_an_example_is_warned_of(
         "2019.0,2020.0,2021.0",  # no integers: data
         "2019,2020,3",  # the last is among its column's values
         "20,-30,20",  # 10x the largest below it or more in no column: data
+        "-500,-900,-700",  # far out, but negatives are no names: data
+        "500,-900,700",
     ],
 )
 def test_a_first_row_like_data_is_read_without_a_warning(tmp_path: Path, first: str) -> None:
@@ -863,6 +865,15 @@ def test_a_first_row_like_data_is_read_without_a_warning(tmp_path: Path, first: 
         warnings.simplefilter("error")
         X, _ = load_regression_file(path)
     assert len(X) == 50 + (first != "a,b,y")
+
+
+def test_a_first_row_of_zeros_above_zeros_is_read_without_a_warning(tmp_path: Path) -> None:
+    """'0,0,0' above a column of zeros was warned of as names, 0 being 10x or more of 0."""
+    path = _written(tmp_path / "z.csv", "0,0,0\n" * 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        X, y = load_regression_file(path)
+    assert X.tolist() == [[0.0, 0.0]] * 4 and y.reshape(-1).tolist() == [0.0] * 4
 
 
 def test_a_csv_in_another_encoding_is_refused_by_line_with_the_conversion(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ first column named ``Unnamed: 0``, pandas' name for it when such a file is read 
 again), or, without a header, a first column of the row numbers 0, 1, …, N-1, or R's 1, 2, …, N
 (a header row reads such a column as a feature). A first row read as data that looks like a header
 is warned of: ``0,1,…``, the header pandas writes for unnamed columns, or ``1,2,…,D``, the columns
-numbered (three or more); or integers alone, each far out of its column below (``2019,2020,2021``
+numbered (three or more); or positive integers alone, each far out of its column below (``2019,2020,2021``
 above values near 0), which a run that diverges would blame on the features' scale. Used by
 :mod:`linearnets.data.csv_table`.
 """
@@ -62,13 +62,14 @@ def warn_default_names(path: Path, line: int, row: list[str]) -> None:
 
 def warn_far_first_row(path: Path, line: int, row: list[str], table: np.ndarray) -> None:
     """Warn that the first row ``row``, integers read as data, the first of ``table`` (N, D), lies
-    far out of the rows below it: each of its values at least :data:`_FAR` times its column's
-    largest absolute value below it (``2019,2020,2021`` above values near 0), as names would,
-    not data; a run on it would diverge, told to scale the features."""
+    far out of the rows below it: each of its values positive and at least :data:`_FAR` times its
+    column's largest absolute value below it (``2019,2020,2021`` above values near 0), as names
+    would, not data (a negative or 0 is no name: '-500,-900' or '0,0,0' above zeros is data); a run
+    on it would diverge, told to scale the features."""
     if len(table) < 3 or not all(cell.strip().lstrip("+-").isdigit() for cell in row):
         return
-    below = np.abs(table[1:]).max(axis=0)  # (D,)
-    if not (np.abs(table[0]) >= _FAR * below).all():
+    first, below = table[0], np.abs(table[1:]).max(axis=0)  # (D,) each
+    if not ((first > 0) & (first >= _FAR * below)).all():
         return
     warn(
         f"{shown_path(path)}: line {line} ({','.join(cell.strip() for cell in row)}) is read as an "
