@@ -31,6 +31,16 @@ _NUMBERS_FIX = (
     "words, encode them as numbers, e.g. a 0/1 column each with pd.get_dummies(df, dtype=int) in "
     "pandas"
 )
+# an amount in euros with thousands separators and a decimal comma, 1234.56, as it is refused
+_EURO_AMOUNT = (
+    "an amount with a currency symbol ('€', a spreadsheet's Currency format) and thousands "
+    "separators (a spreadsheet's number format) and a decimal comma"
+)
+_EURO_AMOUNT_FIX = (
+    "save the column as plain numbers ('1234.56'), without the symbol, e.g. in Excel as the Number "
+    "format rather than Currency or Accounting, with 'Use 1000 Separator' cleared, and with '.' as "
+    "the decimal separator"
+)
 
 
 @pytest.mark.parametrize(
@@ -1073,42 +1083,10 @@ def test_commas_between_other_groups_than_thousands_are_no_thousands_separators(
             "separator",
             5.5,
         ),
-        (
-            "1\u00a0234,56\u00a0€",
-            "an amount with a currency symbol ('€', a spreadsheet's Currency format) and thousands "
-            "separators (a spreadsheet's number format) and a decimal comma",
-            "save the column as plain numbers ('1234.56'), without the symbol, e.g. in Excel as the "
-            "Number format rather than Currency or Accounting, with 'Use 1000 Separator' cleared, "
-            "and with '.' as the decimal separator",
-            1234.56,
-        ),
-        (
-            "1\u202f234,56\u00a0€",
-            "an amount with a currency symbol ('€', a spreadsheet's Currency format) and thousands "
-            "separators (a spreadsheet's number format) and a decimal comma",
-            "save the column as plain numbers ('1234.56'), without the symbol, e.g. in Excel as the "
-            "Number format rather than Currency or Accounting, with 'Use 1000 Separator' cleared, "
-            "and with '.' as the decimal separator",
-            1234.56,
-        ),
-        (
-            "€1.234,56",
-            "an amount with a currency symbol ('€', a spreadsheet's Currency format) and thousands "
-            "separators (a spreadsheet's number format) and a decimal comma",
-            "save the column as plain numbers ('1234.56'), without the symbol, e.g. in Excel as the "
-            "Number format rather than Currency or Accounting, with 'Use 1000 Separator' cleared, "
-            "and with '.' as the decimal separator",
-            1234.56,
-        ),
-        (
-            "1.234,56 €",
-            "an amount with a currency symbol ('€', a spreadsheet's Currency format) and thousands "
-            "separators (a spreadsheet's number format) and a decimal comma",
-            "save the column as plain numbers ('1234.56'), without the symbol, e.g. in Excel as the "
-            "Number format rather than Currency or Accounting, with 'Use 1000 Separator' cleared, "
-            "and with '.' as the decimal separator",
-            1234.56,
-        ),
+        *[
+            (cell, _EURO_AMOUNT, _EURO_AMOUNT_FIX, 1234.56)
+            for cell in ("1\u00a0234,56\u00a0€", "1\u202f234,56\u00a0€", "€1.234,56", "1.234,56 €")
+        ],
         (
             "12,5 %",
             "a percentage (a spreadsheet's Percent format) and a decimal comma",
