@@ -2315,3 +2315,92 @@ def test_the_drop_fix_skips_the_lines_the_reader_skipped(
     assert path.read_text() == text  # the user's file as it was
     got_X, got_y = load_regression_file(_complete(path))
     assert got_X.tolist() == X and got_y.flatten().tolist() == y
+
+
+@pytest.mark.parametrize(
+    "cells,what,written,meant",
+    [
+        # a decimal comma in the column: '1,500 €' is 1.5, not 1500
+        (
+            ("1,500 €", "0,50 €", "3,25 €"),
+            "an amount with a currency symbol ('€', a spreadsheet's Currency format) and a decimal "
+            "comma",
+            "save the column as plain numbers ('1.500'), without the symbol, e.g. in Excel as the "
+            "Number format rather than Currency or Accounting, and with '.' as the decimal "
+            "separator",
+            1.5,
+        ),
+        (
+            ("1,234%", "1,5%", "3,25%"),
+            "a percentage (a spreadsheet's Percent format) and a decimal comma",
+            "save the column as numbers without '%', and with '.' as the decimal separator: as "
+            "fractions, 0.01234 (the percentage divided by 100), e.g. in Excel as the General or "
+            "Number format, or as the percentages, 1.234",
+            0.01234,
+        ),
+        # '1.234,56' in the column: its '.' separates thousands, '€1.234' is 1234
+        (
+            ("€1.234", "€1.234,56", "€3,00"),
+            "an amount with a currency symbol ('€', a spreadsheet's Currency format) and thousands "
+            "separators (a spreadsheet's number format)",
+            "save the column as plain numbers ('1234'), without the symbol, e.g. in Excel as the "
+            "Number format rather than Currency or Accounting, with 'Use 1000 Separator' cleared",
+            1234.0,
+        ),
+    ],
+)
+def test_a_formatted_cell_s_separator_is_read_as_its_column_writes_them(
+    tmp_path: Path, cells: tuple[str, ...], what: str, written: str, meant: float
+) -> None:
+    """'1,500 €' beside '0,50 €' was told to be saved as '1500', '1,234%' beside '1,5%' as 12.34,
+    and '€1.234' beside '€1.234,56' as '1.234': a formatted cell ignored its column, which a plain
+    '1,234' consults. Followed, the value is the one the spreadsheet showed."""
+    path = _written(
+        tmp_path / "f.csv", "a,y\n" + "".join(f'"{c}",{k}\n' for k, c in enumerate(cells))
+    )
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 2, column 1 holds {cells[0]!r}, {what}; every cell "
+        f"must be a number as numpy and pandas read one: {written}"
+    )
+    value = re.findall(r"\('([-0-9.]+)'\)|fractions, ([0-9.]+)", written)[0]
+    X, _ = load_regression_file(_written(path, f"a,y\n{max(value)},0\n2,1\n"))
+    assert X[0, 0].item() == torch.tensor(meant).item()
+
+
+@pytest.mark.parametrize(
+    "cell,readings,fix",
+    [
+        (
+            "1.234 €",
+            "'1234' if '.' separates thousands, '1.234' if it is the decimal point",
+            ", without the symbol, e.g. in Excel as the Number format rather than Currency or "
+            "Accounting",
+        ),
+        (
+            "$1,500",
+            "'1500' if ',' separates thousands, '1.500' if it is the decimal point",
+            ", without the symbol, e.g. in Excel as the Number format rather than Currency or "
+            "Accounting",
+        ),
+        (
+            "(1,500)",
+            "'-1500' if ',' separates thousands, '-1.500' if it is the decimal point",
+            ", with a minus sign, e.g. in Excel as the Number format rather than Accounting",
+        ),
+    ],
+)
+def test_a_formatted_cell_whose_one_separator_nothing_decides_is_told_ambiguous(
+    tmp_path: Path, cell: str, readings: str, fix: str
+) -> None:
+    """'1.234 €' alone was told to be saved as '1.234', a guess: its one separator, three digits
+    after it, may be thousands' (1234) or the decimal point, and no other cell of its column
+    tells which. Both readings are told."""
+    path = _written(tmp_path / "a.csv", f'a,y\n"{cell}",1\n5,2\n')
+    said = _refusal(path)
+    assert said.startswith(f"{path} is not a numeric CSV: line 2, column 1 holds {cell!r}, ")
+    assert said.endswith(
+        "and one separator, ambiguous: thousands' or the decimal point, which no other cell of "
+        "its column tells; every cell must be a number as numpy and pandas read one: save the "
+        f"column as plain numbers ({readings}){fix}, with 'Use 1000 Separator' cleared and '.' "
+        "as the decimal separator"
+    )

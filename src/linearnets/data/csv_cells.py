@@ -23,6 +23,7 @@ from linearnets._shell import shell_word
 from linearnets._text import cut_text, exact_number, shown_path, without_underscores
 from linearnets.data.cell_formats import (
     THOUSANDS_FORMAT,
+    decimal_mark,
     formatted,
     marked,
     thousands,
@@ -392,7 +393,8 @@ def _not_a_number(
             "pd.get_dummies(..., dtype=int) or df[bools] = df[bools].astype(int) in pandas, then "
             "save the table again"
         )
-    comma = _comma_kind(cell, [r[j] for _, r in rows if len(r) > j])
+    column = [r[j] for _, r in rows if len(r) > j]
+    comma = _comma_kind(cell, column)
     if comma == "thousands":
         return DatasetError(
             f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "
@@ -407,7 +409,7 @@ def _not_a_number(
             f"({cell.strip().replace(',', '.')!r}), e.g. save the table with '.' as the "
             "spreadsheet's decimal separator"
         )
-    if (format_fix := formatted(cell)) is not None:  # '5%', '$5', '1\xa0234'
+    if (format_fix := formatted(cell, column)) is not None:  # '5%', '$5', '1\xa0234'
         what, fix = format_fix
         return DatasetError(
             f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "
@@ -504,15 +506,9 @@ def _comma_kind(cell: str, column: list[str]) -> str | None:
     separators ('1,234', '1,234,567'), a 'decimal' comma ('0,500', '2,5', or '1,234' beside such
     a value in its ``column``: a spreadsheet writes a column one way), or ``None``."""
     comma = DECIMAL_COMMA.fullmatch(cell.strip()) is not None
-    if thousands(cell) and not (comma and any(_decimal_comma(c.strip()) for c in column)):
+    if thousands(cell) and not (comma and decimal_mark(column) == ","):
         return "thousands"
     return "decimal" if comma else None
-
-
-def _decimal_comma(cell: str) -> bool:
-    """Whether ``cell`` is a number with a decimal comma no thousands separator makes ('0,500',
-    '2,5')."""
-    return DECIMAL_COMMA.fullmatch(cell) is not None and not thousands(cell)
 
 
 def _spelt(cell: str) -> str | None:
