@@ -2404,3 +2404,32 @@ def test_a_formatted_cell_whose_one_separator_nothing_decides_is_told_ambiguous(
         f"column as plain numbers ({readings}){fix}, with 'Use 1000 Separator' cleared and '.' "
         "as the decimal separator"
     )
+
+
+@pytest.mark.parametrize("units", ["kg,,EUR", "kg,-,EUR", ",m,EUR", "kg, - ,"])
+def test_a_second_header_row_with_a_blank_or_dash_unit_is_told_to_be_deleted(
+    tmp_path: Path, units: str
+) -> None:
+    """'kg,,EUR' below the names was told "holds 'kg'" and to encode categories with
+    pd.get_dummies: a units row with a unit left blank or '-' was no second header row. Words
+    alone but for blank or '-' cells, above numbers, are one; deleted, the file loads."""
+    rows = "1,2,3\n4,5,6\n"
+    path = _written(tmp_path / "u.csv", f"mass,height,y\n{units}\n{rows}")
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 2, right below the header (line 1), holds {units!r} "
+        "and no number, a second header row (units, or names?); one header row is read, and every "
+        "cell below it must be a number: delete line 2, keeping one header row (put units in the "
+        "names, e.g. 'mass_kg')"
+    )
+    X, y = load_regression_file(_written(path, f"mass,height,y\n{rows}"))
+    assert X.tolist() == [[1, 2], [4, 5]] and y.flatten().tolist() == [3, 6]
+
+
+@pytest.mark.parametrize("first", ["kg,TRUE,EUR", "kg,5,EUR", ",-,"])
+def test_a_row_with_a_bool_a_number_or_no_word_is_no_second_header_row(
+    tmp_path: Path, first: str
+) -> None:
+    """A row with a bool or a number beside its words, or with no word at all, stays no second
+    header row, blank or '-' cells allowed beside words notwithstanding."""
+    path = _written(tmp_path / "u.csv", f"mass,height,y\n{first}\n1,2,3\n4,5,6\n")
+    assert "second header row" not in _refusal(path)

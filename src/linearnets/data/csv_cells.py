@@ -442,15 +442,16 @@ def _not_a_number(
 
 
 def _second_header_row(rows: Rows) -> bool:
-    """Whether the first of ``rows`` (below the names) is a second row of names: words alone (no
-    bool nor missing value, told as such) above a row of values with no word (numbers, some
-    missing or written otherwise): deleted, it leaves a first row with no word, never told so
-    again; a table of words (categories) is none."""
+    """Whether the first of ``rows`` (below the names) is a second row of names: words (no bool
+    nor other missing value, told as such), some units left blank or '-' ('kg,,EUR'), above a row
+    of values with no word (numbers, some missing or written otherwise): deleted, it leaves a
+    first row with no word, never told so again; a table of words (categories) is none."""
     if len(rows) < 2:
         return False
-    below = rows[1][1]
+    first, below = rows[0][1], rows[1][1]
     return (
-        all(map(_word, rows[0][1]))
+        any(map(_word, first))
+        and all(_word(cell) or cell.strip() in ("", "-") for cell in first)
         and not any(map(_word, below))
         and not all(map(is_missing, below))
     )
