@@ -2433,3 +2433,42 @@ def test_a_row_with_a_bool_a_number_or_no_word_is_no_second_header_row(
     header row, blank or '-' cells allowed beside words notwithstanding."""
     path = _written(tmp_path / "u.csv", f"mass,height,y\n{first}\n1,2,3\n4,5,6\n")
     assert "second header row" not in _refusal(path)
+
+
+@pytest.mark.parametrize(
+    "totals", ["Total,5,9", "Total,,9", 'Total,"123,456",9', "SUM,5,9", "Summe:,5,9", "总计,5,9"]
+)
+def test_a_totals_row_last_is_told_to_be_deleted(tmp_path: Path, totals: str) -> None:
+    """A spreadsheet's totals row below the examples ('Total,5,9') was told to encode categories
+    with pd.get_dummies, which would have trained on a sum as an example; deleted, the file
+    loads."""
+    rows = "a,b,y\n1,2,3\n4,5,6\n"
+    path = _written(tmp_path / "t.csv", f"{rows}{totals}\n")
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 4 holds a totals row ({totals!r}); every row below the "
+        "header must be an example: delete it, a sum is no example"
+    )
+    X, y = load_regression_file(_written(path, rows))
+    assert X.tolist() == [[1, 2], [4, 5]] and y.flatten().tolist() == [3, 6]
+    # 'Total' in any row but the last is a word like any other
+    assert "totals row" not in _refusal(_written(path, f"a,b,y\n{totals}\n1,2,3\n4,5,6\n"))
+
+
+def test_a_header_repeated_below_is_told_to_be_deleted(tmp_path: Path) -> None:
+    """Files joined one after another repeat their header ('a,b,y\\n1,2,3\\na,b,y\\n4,5,6'):
+    the copy was told to encode categories with pd.get_dummies; it is told to be deleted, with
+    every line that repeats it."""
+    path = _written(tmp_path / "j.csv", "a,b,y\n1,2,3\na,b,y\n4,5,6\n")
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 3 repeats the header (line 1), as files joined one "
+        "after another write it; one header row is read, and every row below it must be an "
+        "example: delete it"
+    )
+    path = _written(path, "a,b,y\n1,2,3\na,b,y\n4,5,6\na,b,y\n7,8,9\n")
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 3 repeats the header (line 1) (and line 5, which "
+        "repeats it too), as files joined one after another write it; one header row is read, "
+        "and every row below it must be an example: delete them"
+    )
+    X, y = load_regression_file(_written(path, "a,b,y\n1,2,3\n4,5,6\n7,8,9\n"))
+    assert X.tolist() == [[1, 2], [4, 5], [7, 8]] and y.flatten().tolist() == [3, 6, 9]

@@ -68,6 +68,13 @@ _R_NA = ("NA", "")
 # which thousands separators may write
 DECIMAL_COMMA = re.compile(r"[-+]?(\d+,\d*|,\d+)")
 
+# the first cell of a spreadsheet's totals row: English, German, French, Spanish, Italian, Dutch,
+# Chinese
+_TOTALS = re.compile(
+    r"(grand\s*|sub)?totals?|sum|summe|gesamt(summe)?|somme|suma|totale|totaal|总计|合计|總計|合計",
+    re.IGNORECASE,
+)
+
 # a line break, as the csv module ends a line: in a quoted cell, pandas' skiprows counts none
 _BREAK = re.compile(r"\r\n|\n|\r")
 
@@ -383,6 +390,8 @@ def _not_a_number(
     second = header and line == first_line and _second_header_row(rows)
     if second and not names[0].lstrip().startswith("#"):
         return _second_header(path, first_line, first, header_line=header_line)
+    if (other := _no_example(path, rows, line, names if header else None, header_line)) is not None:
+        return other
     if missing_value(cell):
         return _missing(path, rows, line, j, cell, header=header, source=source)
     if _bool(cell):
@@ -439,6 +448,40 @@ def _not_a_number(
         f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r:.30}; "
         f"every cell must be {rule}"
     )
+
+
+def _no_example(
+    path: Path, rows: Rows, line: int, names: list[str] | None, header_line: int
+) -> DatasetError | None:
+    """Return the refusal of the row at ``line`` of ``rows`` where it is no example: a copy of the
+    header, ``names`` at ``header_line`` (files joined one after another repeat it), or the last
+    row, a spreadsheet's totals ('Total,5,9'); else ``None``."""
+    row = next(cells for at, cells in rows if at == line)
+    if names is not None and [c.strip() for c in row] == [c.strip() for c in names]:
+        again = [at for at, cells in rows if at > line and cells == row]
+        many = len(again) > 1
+        others = (
+            f" (and line{'s' * many} {', '.join(map(str, again))}, which "
+            f"{'repeat' if many else 'repeats'} it too)"
+        ) * bool(again)
+        return DatasetError(
+            f"{shown_path(path)} is not a numeric CSV: line {line} repeats the header (line "
+            f"{header_line}){others}, as files joined one after another write it; one header row "
+            f"is read, and every row below it must be an example: delete {'them' if again else 'it'}"
+        )
+    if line == rows[-1][0] and _TOTALS.fullmatch(row[0].strip().rstrip(":").rstrip()):
+        return DatasetError(
+            f"{shown_path(path)} is not a numeric CSV: line {line} holds a totals row "
+            f"({cut_text(_as_written(row), most=40, keep=30)}); "
+            "every row below the header must be an "
+            "example: delete it, a sum is no example"
+        )
+    return None
+
+
+def _as_written(row: list[str]) -> str:
+    """Return ``row`` as a CSV line writes it, a cell holding a comma in quotes."""
+    return ",".join(f'"{cell}"' if "," in cell else cell for cell in row)
 
 
 def _second_header_row(rows: Rows) -> bool:
