@@ -2472,3 +2472,40 @@ def test_a_header_repeated_below_is_told_to_be_deleted(tmp_path: Path) -> None:
     )
     X, y = load_regression_file(_written(path, "a,b,y\n1,2,3\n4,5,6\n7,8,9\n"))
     assert X.tolist() == [[1, 2], [4, 5], [7, 8]] and y.flatten().tolist() == [3, 6, 9]
+
+
+@pytest.mark.parametrize(
+    "percentage,fraction",
+    [
+        ("33.333333333333%", "0.33333333333333"),
+        ("12345678901234567890%", "123456789012345678.9"),
+        ("-0.000012345678901234%", "-0.00000012345678901234"),
+        ("1e5%", "1e+3"),
+    ],
+)
+def test_a_percentage_s_fraction_keeps_every_digit(
+    tmp_path: Path, percentage: str, fraction: str
+) -> None:
+    """'33.333333333333%' was told the fraction 0.333333333333, two digits lost, and
+    '12345678901234567890%' 1.23456789012e+17, to 12 digits: the fraction is the percentage
+    with its decimal point shifted, exactly; followed, it reads as the percentage / 100."""
+    path = _written(tmp_path / "p.csv", f'a,y\n"{percentage}",1\n5,2\n')
+    said = _refusal(path)
+    assert f": as fractions, {fraction} (the percentage divided by 100)" in said
+    X, _ = load_regression_file(_written(path, f"a,y\n{fraction},1\n5,2\n"))
+    assert X[0, 0].item() == torch.tensor(float(percentage[:-1]) / 100).item()
+
+
+@pytest.mark.parametrize("cell", ["1e400%", "$1e400", "(5e308 €)"])
+def test_a_formatted_number_past_float64_s_range_is_refused_as_a_plain_one_is(
+    tmp_path: Path, cell: str
+) -> None:
+    """'1e400%' was told the fraction inf, which the table reads as a number: following the fix
+    fed inf. A number past float64's range in a spreadsheet's format is refused as '1e400' is."""
+    path = _written(tmp_path / "p.csv", f'a,y\n"{cell}",1\n5,2\n')
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 2, column 1 holds {cell!r}, a number past float64's "
+        "range (±1.8e+308) in a spreadsheet's format; every cell must be a number as numpy and "
+        "pandas read one: rescale that column (e.g. divide it by a power of ten) before saving, "
+        "or drop the example"
+    )

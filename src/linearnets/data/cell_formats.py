@@ -8,8 +8,12 @@ with the number it holds and how to save the column as numbers. Used by
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
+from decimal import Decimal
+
+import numpy as np
 
 __all__ = ["THOUSANDS_FORMAT", "decimal_mark", "formatted", "marked", "thousands", "thousands_fix"]
 
@@ -114,6 +118,8 @@ def formatted(cell: str, column: Iterable[str] = ()) -> tuple[str, str] | None:
         )
         without, rather = ", without the symbol", "Currency or Accounting"
     written, separators, negative = read
+    if (past := _past_range(written)) is not None:
+        return past
     return (
         what + _what(separators),
         f"save the column as plain numbers ({_either(written, text, quoted=True)}){without}"
@@ -168,13 +174,38 @@ def _percentage(text: str, *, negative: bool, decimal: str | None) -> tuple[str,
     if read is None:
         return None
     written, separators, negative = read
-    fractions = [f"{float(w) / 100:.12g}" for w in written]
+    if (past := _past_range(written)) is not None:
+        return past
+    fractions = [_hundredth(w) for w in written]
     return (
         f"a {'negative percentage in parentheses' if negative else 'percentage'} (a "
         "spreadsheet's Percent format)" + _what(separators),
         f"save the column as numbers without '%'{_fix(separators)}: as fractions, "
         f"{_either(fractions, text)} (the percentage divided by 100), e.g. in Excel as the "
         f"General or Number format, or as the percentages, {_either(written, text)}",
+    )
+
+
+def _hundredth(written: str) -> str:
+    """Return ``written``, a number as numpy reads it, divided by 100 exactly, its decimal point
+    shifted ('33.333333333333' → '0.33333333333333'), not rounded as a float's digits are."""
+    shifted = Decimal(written).scaleb(-2)
+    # written with an exponent ('1e5'), the fraction is too ('1e+3'); else in digits alone
+    text = str(shifted).replace("E", "e") if "e" in written.lower() else f"{shifted:f}"
+    if "." in text and "e" not in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def _past_range(written: list[str]) -> tuple[str, str] | None:
+    """Return what a cell is and the fix where its number, ``written``, is past float64's range
+    ('1e400%', read as inf, which the table would take from the fix as a number), else ``None``."""
+    if all(math.isfinite(float(w)) for w in written):
+        return None
+    return (
+        f"a number past float64's range (±{np.finfo(np.float64).max:.2g}) in a spreadsheet's "
+        "format",
+        "rescale that column (e.g. divide it by a power of ten) before saving, or drop the example",
     )
 
 
