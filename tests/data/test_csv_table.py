@@ -2509,3 +2509,34 @@ def test_a_formatted_number_past_float64_s_range_is_refused_as_a_plain_one_is(
         "pandas read one: rescale that column (e.g. divide it by a power of ten) before saving, "
         "or drop the example"
     )
+
+
+@pytest.mark.parametrize(
+    "cell,held,written",
+    [
+        (
+            "$" + "1" * 100,
+            "'$1111111111111111111…' (101 characters)",
+            "'11111111111111111111…' (100 characters)",
+        ),
+        (
+            "1,234" + ",567" * 2000,
+            "'1,234,567,567,567,56…' (8005 characters)",
+            "'12345675675675675675…' (6004 characters)",
+        ),
+        (
+            "0," + "5" * 100,
+            "'0,555555555555555555…' (102 characters)",
+            "'0.555555555555555555…' (102 characters)",
+        ),
+    ],
+)
+def test_a_long_formatted_cell_is_shown_cut_short(
+    tmp_path: Path, cell: str, held: str, written: str
+) -> None:
+    """'$' and 5000 digits was shown whole, twice, in a 10,291-character message; a long cell and
+    the number the fix writes are cut short, with "…" and their length, as other long values are."""
+    path = _written(tmp_path / "l.csv", f'a,y\n"{cell}",1\n5,2\n')
+    said = _refusal(path)
+    assert said.startswith(f"{path} is not a numeric CSV: line 2, column 1 holds {held}, ")
+    assert f"({written})" in said and len(said) < 600

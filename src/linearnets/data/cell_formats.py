@@ -15,7 +15,17 @@ from decimal import Decimal
 
 import numpy as np
 
-__all__ = ["THOUSANDS_FORMAT", "decimal_mark", "formatted", "marked", "thousands", "thousands_fix"]
+from linearnets._text import cut_text
+
+__all__ = [
+    "THOUSANDS_FORMAT",
+    "decimal_mark",
+    "formatted",
+    "marked",
+    "shown_cell",
+    "thousands",
+    "thousands_fix",
+]
 
 # a number with commas between groups of three digits, as a spreadsheet shows 1,234,567.5 (quoted
 # in the file, or the commas would have split the cell)
@@ -43,6 +53,8 @@ _PARENTHESES = re.compile(r"\((.*)\)")
 # a cell that may write a number in a spreadsheet's format: digits, separators, blanks, signs,
 # parentheses, currency symbols and '%' alone (a word casts no vote on the column's separators)
 _NUMBER_LIKE = re.compile(rf"[\d.,\s+\-()%{_SYMBOLS}]*\d[\d.,\s+\-()%{_SYMBOLS}]*")
+# the most characters of a cell a refusal shows whole
+_MOST = 30
 # what the separators a number is written with are, as a refusal says it, and its fix says to clear
 _SEPARATORS = {
     "thousands": (f" and {THOUSANDS_FORMAT}", ", with 'Use 1000 Separator' cleared"),
@@ -61,6 +73,13 @@ def marked(cell: str) -> bool:
     return any(mark in cell for mark in _SYMBOLS + "%")
 
 
+def shown_cell(text: str) -> str:
+    """Return ``text``, a cell or the number it holds, quoted as a refusal shows it: cut short
+    past 30 characters, with "…" and its length ('$1111…' (5001 characters)), as a message
+    quoting the whole of a long cell ran to thousands of characters."""
+    return cut_text(text, most=_MOST, keep=20)
+
+
 def thousands(text: str) -> bool:
     """Return whether ``text`` is a number written with thousands separators ('1,234',
     '-12,000.5'), blanks around it aside."""
@@ -71,7 +90,8 @@ def thousands_fix(written: str) -> str:
     """Return how to save a column of numbers with thousands separators, ``written`` the cell's
     number without them."""
     return (
-        f"save the column without them ({written!r}), e.g. in Excel as the Number format with "
+        f"save the column without them ({shown_cell(written)}), e.g. in Excel as the Number "
+        "format with "
         "'Use 1000 Separator' cleared"
     )
 
@@ -159,7 +179,7 @@ def _decimal_of(cell: str) -> str | None:
 def _either(written: list[str], text: str, *, quoted: bool = False) -> str:
     """Say the number ``written`` holds, or its two readings, where ``text``'s one separator may be
     thousands' or the decimal point."""
-    shown = [repr(w) if quoted else w for w in written]
+    shown = [shown_cell(w) if quoted or len(w) > _MOST else w for w in written]
     if len(shown) == 1:
         return shown[0]
     mark = "," if "," in text else "."

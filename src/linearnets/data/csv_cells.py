@@ -26,6 +26,7 @@ from linearnets.data.cell_formats import (
     decimal_mark,
     formatted,
     marked,
+    shown_cell,
     thousands,
     thousands_fix,
 )
@@ -260,6 +261,7 @@ def _missing(
     empty = [k for k in range(len(rows[0][1])) if all(is_missing(row[k]) for _, row in rows)]
     if empty:
         return _empty_columns(path, rows, empty)
+    held = shown_cell(cell)  # '#' and a long word before '!', cut short
     nan = number(cell) is not None  # 'nan', 'NaN': numpy.savetxt's NaN
     writers = (
         "numpy.savetxt writes NaN as nan, pandas as an empty cell"
@@ -269,7 +271,7 @@ def _missing(
         else "pandas writes NaN as an empty cell, R's write.csv as NA"
     )
     return DatasetError(
-        f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "
+        f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {held}, "
         f"a missing value ({writers}); every cell must be a "
         f"number{_drop_fix(path, rows, header=header, source=source)}"
     )
@@ -386,6 +388,7 @@ def _not_a_number(
     fix."""
     first_line, first = rows[0]
     header_line, names = source.table[0]
+    held = shown_cell(cell)  # a long cell cut short
     # 'units,m,kg' below the names ('#exported,by,tool' read as them aside: told so below)
     second = header and line == first_line and _second_header_row(rows)
     if second and not names[0].lstrip().startswith("#"):
@@ -396,7 +399,7 @@ def _not_a_number(
         return _missing(path, rows, line, j, cell, header=header, source=source)
     if _bool(cell):
         return DatasetError(
-            f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "
+            f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {held}, "
             "a bool (pandas writes bool columns, such as pd.get_dummies' since pandas 2.0, as "
             "True/False, R as TRUE/FALSE); every cell must be a number: write them as 1/0, e.g. "
             "pd.get_dummies(..., dtype=int) or df[bools] = df[bools].astype(int) in pandas, then "
@@ -406,22 +409,23 @@ def _not_a_number(
     comma = _comma_kind(cell, column)
     if comma == "thousands":
         return DatasetError(
-            f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "
+            f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {held}, "
             f"a number written with {THOUSANDS_FORMAT}; every cell must be a number as numpy "
             f"and pandas read one: {thousands_fix(cell.strip().replace(',', ''))}"
         )
     if comma == "decimal":  # '0,500', or '1,234' beside it, quoted
         return DatasetError(
-            f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "
+            f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {held}, "
             "a number written with a decimal comma; every cell must be a number as numpy and "
             f"pandas read one: write it with '.' as the decimal point "
-            f"({cell.strip().replace(',', '.')!r}), e.g. save the table with '.' as the "
+            f"({shown_cell(cell.strip().replace(',', '.'))}), e.g. save the table with '.' as "
+            "the "
             "spreadsheet's decimal separator"
         )
     if (format_fix := formatted(cell, column)) is not None:  # '5%', '$5', '1\xa0234'
         what, fix = format_fix
         return DatasetError(
-            f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "
+            f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {held}, "
             f"{what}; every cell must be a number as numpy and pandas read one: {fix}"
         )
     spelt = _spelt(cell)
@@ -467,7 +471,8 @@ def _no_example(
         return DatasetError(
             f"{shown_path(path)} is not a numeric CSV: line {line} repeats the header (line "
             f"{header_line}){others}, as files joined one after another write it; one header row "
-            f"is read, and every row below it must be an example: delete {'them' if again else 'it'}"
+            "is read, and every row below it must be an example: "
+            f"delete {'them' if again else 'it'}"
         )
     if line == rows[-1][0] and _TOTALS.fullmatch(row[0].strip().rstrip(":").rstrip()):
         return DatasetError(
@@ -597,9 +602,9 @@ def refuse_mixed_first_row(path: Path, line: int, row: list[str], *, rows: Rows)
         fix = "fill the values it misses, or delete the line"
     elif len(others) == 1 and (comma := _comma_kind(others[0], [r[at[0]] for _, r in rows])):
         fix += (
-            f" (thousands separators: write it {others[0].replace(',', '')!r})"
+            f" (thousands separators: write it {shown_cell(others[0].replace(',', ''))})"
             if comma == "thousands"
-            else f" (a decimal comma: write it {others[0].replace(',', '.')!r})"
+            else f" (a decimal comma: write it {shown_cell(others[0].replace(',', '.'))})"
         )
     elif len(others) == 1 and (spelt := _spelt(others[0])):  # '1_0', '３'
         fix += f" (write it as {spelt})"
