@@ -931,6 +931,40 @@ def test_a_damaged_file_in_a_read_only_folder_is_told_a_download_into_another(
     )
 
 
+def test_a_damaged_file_in_a_read_only_folder_is_told_the_debian_copy_where_it_is_installed(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A damaged file in a read-only folder was told only to get it again into another folder,
+    or copy the files there, without the Debian package's copy the writable case is offered
+    (the read-only branch returned before it), though the package was installed here."""
+    from linearnets.cli._report import one_line
+    from linearnets.data.fashion_mnist import read_fashion_mnist
+
+    monkeypatch.chdir(tmp_path)
+    debian = tiny.write(tmp_path / "pkg")
+    monkeypatch.setattr(files, "_debian_dir", lambda: debian)
+    monkeypatch.setattr(files, "FASHION_MNIST_FILES", tiny.files)  # the package's, whole
+    folder = tiny.write(tmp_path / "ro1")
+    name = "t10k-labels-idx1-ubyte"
+    (folder / f"{name}.gz").write_bytes(tiny.gz[name][:-10])  # cut short
+    _read_only(monkeypatch, folder)
+    with pytest.raises(DatasetError) as info:
+        read_fashion_mnist(folder, checksums=tiny.files)
+    installed = (
+        f"the Debian package dataset-fashion-mnist is installed here, with the files in {debian}: "
+        "they are read from there when no root=DIR is passed (and LINEARNETS_DATA is unset)"
+    )
+    assert str(info.value).endswith(
+        "; or copy the four files into such a folder, replace this one there, and pass root=DIR; "
+        f"or read the Debian package's copy: {installed}, or pass root={str(debian)!r}"
+    ), str(info.value)
+    assert f"{folder} cannot be written, so get it again into a folder" in str(info.value)
+    assert one_line(info.value).endswith(
+        "replace this one there, and pass --data-dir DIR; or read the Debian package's copy: "
+        f"{installed.replace('root=DIR', '--data-dir DIR')}, or pass --data-dir {debian}"
+    )
+
+
 @pytest.mark.usefixtures("no_debian")
 @pytest.mark.parametrize("where", ["data", "data/FashionMNIST/raw"])
 def test_a_read_only_data_folder_is_not_given_itself_as_the_example(

@@ -141,7 +141,8 @@ def how_to_replace(path: str | Path) -> str:
     where the Debian package is installed here with the files, reading its copy is the other way.
     Where the file's folder cannot be written (a read-only mount), a download into it would be
     refused: the fix is a download into a folder of the user's choosing (./data the example,
-    where it can be written and is not that folder or one above it), or a copy there.
+    where it can be written and is not that folder or one above it), or a copy there; the
+    Debian package's copy, where installed, is offered there too.
     """
     folder = Path(path).parent
     # the package's copy is restored by reinstalling it, never by a download into its folder
@@ -157,19 +158,27 @@ def how_to_replace(path: str | Path) -> str:
         real = Path(os.path.realpath(folder))
         unfit = data in (str(real), *map(str, real.parents)) or unwritable_reason(Path(data, "x"))
         example = "" if unfit else " (e.g. DIR=./data)"
-        return (
+        elsewhere = (
             f"{shown_path(folder)} cannot be written, so get it again into a folder you can "
             f"write, where a network exists: {DOWNLOAD_CALL}('DIR'){example}, then pass "
             "root=DIR (or set LINEARNETS_DATA); or copy the four files into such a folder, "
             "replace this one there, and pass root=DIR"
         )
+        return elsewhere + _or_debian_copy(folder)
     if folder.name == "raw" and folder.parent.name == "FashionMNIST":
         folder = folder.parent.parent
     again = f"get it again where a network exists: {DOWNLOAD_CALL}({str(folder)!r})"
+    return again + _or_debian_copy(folder)
+
+
+def _or_debian_copy(folder: Path) -> str:
+    """Return "; or read the Debian package's copy: ..." where the package is installed here
+    with whole-looking files in another folder than ``folder`` (the one a damaged file was read
+    from), the other way :func:`how_to_replace` gives; ``""`` elsewhere."""
     installed = installed_copy(FASHION_MNIST_FILES)
     if installed is None or _same_folder(folder, installed[0]):
-        return again
-    return f"{again}; or read the Debian package's copy: {_how_to_get(FASHION_MNIST_FILES)}"
+        return ""
+    return f"; or read the Debian package's copy: {_how_to_get(FASHION_MNIST_FILES)}"
 
 
 def without_replace_fix(reason: str, path: Path) -> str:
