@@ -487,11 +487,11 @@ def test_an_interrupted_download_names_the_files_it_keeps(
     real_check = fetch._check
     checked: list[Path] = []
 
-    def check_then_stop(tmp: Path, expected: tuple[int, str]) -> bytes | None:
+    def check_then_stop(tmp: Path, expected: tuple[int, str], name: str) -> bytes | None:
         checked.append(tmp)
         if len(checked) == 2:
             raise KeyboardInterrupt("SIGTERM")  # the command's SIGTERM handler raises this
-        return real_check(tmp, expected)
+        return real_check(tmp, expected, name)
 
     monkeypatch.setattr(fetch, "_check", check_then_stop)
     with pytest.raises(download.DownloadInterrupted) as info:

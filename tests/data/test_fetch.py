@@ -24,6 +24,7 @@ import pytest
 
 from linearnets.data import fetch, locked_temps
 from linearnets.data.fetch import remove_stale_parts, try_mirror
+from linearnets.data.folder_contents import FASHION_MNIST_FILES
 from linearnets.data.http_deadline import RedirectError
 from linearnets.data.mirror_reasons import failure_reason
 from linearnets.errors import DatasetError
@@ -129,11 +130,11 @@ def test_a_running_download_keeps_its_temporary_file_from_another_clean_up(
     real_check = fetch._check
     cleaned: list[list[str]] = []
 
-    def check_while_another_cleans(tmp: Path, expected: tuple[int, str]) -> None:
+    def check_while_another_cleans(tmp: Path, expected: tuple[int, str], name: str) -> None:
         _age(tmp)  # as old as a killed download's file
         remove_stale_parts(tmp.parent, [FIRST])
         cleaned.append(sorted(p.name for p in tmp.parent.iterdir()))
-        real_check(tmp, expected)
+        real_check(tmp, expected, name)
 
     monkeypatch.setattr(fetch, "_check", check_while_another_cleans)
     _try(mirror, tiny, tmp_path)
@@ -233,31 +234,59 @@ def test_a_lock_refused_by_the_file_system_keeps_the_file(
 
 
 @pytest.mark.parametrize("extra", [1, 1000])
-def test_a_file_bigger_than_expected_is_not_inflated_past_its_size(
-    tmp_path: Path, extra: int
-) -> None:
-    """A gzip bomb under the right name: inflating stops at the expected size, plus nothing."""
+def test_a_file_bigger_than_expected_is_told_its_size(tmp_path: Path, extra: int) -> None:
+    """A gzip of more than the expected size under its name was told "expected at most 100 bytes
+    once decompressed, got more": inflated up to the longest Fashion-MNIST file, its size is
+    told."""
     size = 100
     tmp = tmp_path / "download.part"
     tmp.write_bytes(gzip.compress(bytes(size + extra), mtime=0))
     expected = (size, hashlib.md5(bytes(size)).hexdigest())
-    with pytest.raises(
-        DatasetError, match=rf"expected at most {size} bytes once decompressed, got more"
-    ):
-        fetch._check(tmp, expected)
+    with pytest.raises(DatasetError) as info:
+        fetch._check(tmp, expected, "f")
+    assert str(info.value) == f"expected {size} bytes once decompressed, got {size + extra}"
+
+
+def test_a_gzip_bomb_is_not_inflated_past_the_longest_fashion_mnist_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inflating stops after the longest Fashion-MNIST file's size (train-images, 47,040,016
+    bytes), plus one byte: memory stays bounded whatever the gzip holds."""
+    longest = 47_040_016  # 60000 images of 28x28 bytes, and the IDX header's 16
+    assert longest == fetch._LONGEST
+    tmp = tmp_path / "download.part"
+    tmp.write_bytes(gzip.compress(bytes(longest + 1), mtime=0))
+    expected = (100, hashlib.md5(bytes(100)).hexdigest())
+    with pytest.raises(DatasetError) as info:
+        fetch._check(tmp, expected, "f")
+    assert str(info.value) == f"expected 100 bytes once decompressed, got more than {longest}"
+    produced: list[int] = []
+    real = fetch.inflate_chunks
+
+    def counted(*args: Any, **kwargs: Any) -> Iterator[bytes]:
+        for chunk in real(*args, **kwargs):
+            produced.append(len(chunk))
+            yield chunk
+
+    monkeypatch.setattr(fetch, "_LONGEST", 1000)
+    tmp.write_bytes(gzip.compress(bytes(10**6), mtime=0))
+    with pytest.raises(DatasetError, match=r"^expected 100 bytes once decompressed, got more than 1000$"):  # fmt: skip
+        monkeypatch.setattr(fetch, "inflate_chunks", counted)
+        fetch._check(tmp, expected, "f")
+    assert sum(produced) == 1001  # the cap and one byte, not the million
 
 
 def test_a_file_smaller_or_other_than_expected_is_refused(tmp_path: Path) -> None:
     tmp = tmp_path / "download.part"
     tmp.write_bytes(gzip.compress(bytes(99), mtime=0))
     with pytest.raises(DatasetError, match=r"^expected 100 bytes once decompressed, got 99$"):
-        fetch._check(tmp, (100, hashlib.md5(bytes(100)).hexdigest()))
+        fetch._check(tmp, (100, hashlib.md5(bytes(100)).hexdigest()), "f")
     tmp.write_bytes(gzip.compress(b"\x01" * 100, mtime=0))
     md5 = hashlib.md5(bytes(100)).hexdigest()
     found = hashlib.md5(b"\x01" * 100).hexdigest()
     with pytest.raises(DatasetError, match=rf"^expected MD5 {md5} once decompressed, got {found}$"):
-        fetch._check(tmp, (100, md5))
-    fetch._check(tmp, (100, found))  # the right file passes
+        fetch._check(tmp, (100, md5), "f")
+    fetch._check(tmp, (100, found), "f")  # the right file passes
 
 
 BODY = gzip.compress(bytes(100), mtime=0)  # the gzip of the expected file: 100 zero bytes
@@ -266,7 +295,6 @@ DAMAGED = [
     ("cut short", BODY[:-12], rf"expected a complete gzip stream, got one cut short after {len(zlib.decompressobj(31).decompress(BODY[:-12]))} decompressed bytes \(the gzip stream is truncated\)"),
     ("extra bytes", BODY + b"GARBAGE", r"expected nothing after the gzip stream, got 7 extra bytes \(starting 47 41 52 42\)"),
     ("corrupt", BODY[:10] + bytes(len(BODY) - 10), r"expected a valid gzip stream, got a corrupt one \(.*\)"),
-    ("too big", gzip.compress(bytes(1000), mtime=0), r"expected at most 100 bytes once decompressed, got more"),
 ]  # fmt: skip
 
 
@@ -280,7 +308,7 @@ def test_a_damaged_download_says_what_the_mirror_sent_and_no_fix(
     tmp = tmp_path / "download.part"
     tmp.write_bytes(body)
     with pytest.raises(DatasetError, match=rf"^the file it sent: {reason}$"):
-        fetch._check(tmp, (100, hashlib.md5(bytes(100)).hexdigest()))
+        fetch._check(tmp, (100, hashlib.md5(bytes(100)).hexdigest()), "f")
 
 
 TEXTS = [
@@ -304,15 +332,70 @@ def test_a_body_that_is_not_the_file_says_what_it_looks_like(
     tmp.write_bytes(body)
     expected = (100, hashlib.md5(bytes(100)).hexdigest())
     with pytest.raises(DatasetError) as info:
-        fetch._check(tmp, expected)
+        fetch._check(tmp, expected, "f")
     assert str(info.value) == (
         f"expected a gzip file or the 100-byte file itself, got {len(body)} bytes that are "
         f"neither{looks}"
     )
     tmp.write_bytes(gzip.compress(body, mtime=0))  # the same, gzipped (Content-Encoding: gzip)
     with pytest.raises(DatasetError) as gzipped:
-        fetch._check(tmp, expected)
+        fetch._check(tmp, expected, "f")
     assert str(gzipped.value) == f"expected 100 bytes once decompressed, got {len(body)}{looks}"
+
+
+SENT = "train-labels-idx1-ubyte"  # what the mirror sends under the name of the test labels
+
+
+@pytest.mark.parametrize(
+    ("asked", "body", "got"),
+    [
+        # the training labels, gzipped, for the test labels: more than the 10008 bytes asked
+        ("t10k-labels-idx1-ubyte", lambda gz: gz[SENT], "expected 10008 bytes once decompressed, got 60008"),
+        # the same, not gzipped
+        ("t10k-labels-idx1-ubyte", lambda gz: gzip.decompress(gz[SENT]), "expected a gzip file or the 10008-byte file itself, got 60008 bytes that are neither"),
+        # the test labels for the training labels: fewer than the 60008 asked
+        (SENT, lambda gz: gz["t10k-labels-idx1-ubyte"], "expected 60008 bytes once decompressed, got 10008"),
+    ],
+    ids=["longer", "plain", "shorter"],
+)  # fmt: skip
+def test_a_mirror_sending_another_fashion_mnist_file_is_told_which(
+    tmp_path: Path, asked: str, body: Any, got: str
+) -> None:
+    """A mirror that sent the training labels under the test labels' name was told "expected at
+    most 10008 bytes once decompressed, got more": the same bytes read from a folder are named
+    for the file they are. The download names it too, by its size and MD5."""
+    from linearnets.data.mirror_reasons import failure_reason
+
+    from .conftest import NO_REAL_DATA, REAL_DIR
+
+    names = ("train-labels-idx1-ubyte", "t10k-labels-idx1-ubyte")
+    if not all((REAL_DIR / f"{n}.gz").is_file() for n in names):
+        pytest.skip(NO_REAL_DATA)
+    gz = {n: (REAL_DIR / f"{n}.gz").read_bytes() for n in names}
+    sent = body(gz)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(sent)))
+            self.end_headers()
+            self.wfile.write(sent)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    httpd, base = serve(Handler)
+    real_table = {n: FASHION_MNIST_FILES[n] for n in names}
+    try:
+        with pytest.raises(DatasetError) as info:
+            try_mirror(f"{base}/fm/{asked}.gz", asked, real_table[asked], tmp_path, timeout=5.0, progress=False)  # fmt: skip
+    finally:
+        stop(httpd)
+    other = next(n for n in names if n != asked)
+    assert failure_reason(info.value, 5.0) == (
+        f"{got}, the size and MD5 of {other}: the mirror sent {other} under the name of {asked}"
+    )
+    assert list(tmp_path.iterdir()) == []  # nothing kept
 
 
 def test_a_body_failure_after_a_redirect_names_where_it_went(tmp_path: Path) -> None:

@@ -31,8 +31,9 @@ from typing import BinaryIO
 
 from linearnets._fs import DISK_FULL, missing_folders, new_file_mode
 from linearnets._text import shown_path
+from linearnets.data.folder_contents import FASHION_MNIST_FILES
 from linearnets.data.http_deadline import UnfinishedError
-from linearnets.data.idx import GZIP_MAGIC, UINT8, TruncatedGzipError, decompress
+from linearnets.data.idx import GZIP_MAGIC, UINT8, TruncatedGzipError, inflate_chunks
 from linearnets.data.locked_temps import open_locked_temp, remove_stale_temps
 from linearnets.data.transfer import (
     MIN_BYTES_PER_SECOND,
@@ -104,23 +105,38 @@ def remove_stale_parts(folder: Path, names: Iterable[str]) -> None:
     remove_stale_temps(folder, pattern)
 
 
-def _check(tmp: Path, expected: tuple[int, str]) -> bytes | None:
-    """Raise DatasetError unless ``tmp`` holds the file of ``expected`` (its decompressed size and
-    MD5); return its content if ``tmp`` is not gzipped (``None`` if it is)."""
+def _check(tmp: Path, expected: tuple[int, str], name: str) -> bytes | None:
+    """Raise DatasetError unless ``tmp`` holds the file ``name`` of ``expected`` (its decompressed
+    size and MD5); return its content if ``tmp`` is not gzipped (``None`` if it is).
+
+    A gzip is inflated up to the longest Fashion-MNIST file, no further (memory stays bounded),
+    so that the file of the set a mirror sent under another name is named (as reading it from a
+    folder names it), and the size of another file is told."""
     size, md5 = expected
     with on_disk():
         body = tmp.read_bytes()
     # the mirror's reason only: the fix is the caller's ("without a network, ..."), and the file
     # this would tell to delete is already gone
-    data = decompress(body, name="the file it sent", limit=size, fix=False)
-    if not body.startswith(GZIP_MAGIC) and len(body) != size:
+    data = body
+    if body.startswith(GZIP_MAGIC):
+        most = max(size, _LONGEST)
+        chunks = inflate_chunks(
+            body, name="the file it sent", limit=most, chunk_size=most + 1, fix=False
+        )
+        data = b"".join(chunks)
+        if len(data) > most:
+            raise DatasetError(
+                f"expected {size} bytes once decompressed, got more than {most}{_looks_like(data)}"
+            )
+    elif len(body) != size:
         raise DatasetError(
             f"expected a gzip file or the {size}-byte file itself, got {len(body)} bytes that are "
-            f"neither{_looks_like(body)}"
+            f"neither{_looks_like(body) or _sent_instead(body, name)}"
         )
     if len(data) != size:
         raise DatasetError(
-            f"expected {size} bytes once decompressed, got {len(data)}{_looks_like(data)}"
+            f"expected {size} bytes once decompressed, got {len(data)}"
+            f"{_looks_like(data) or _sent_instead(data, name)}"
         )
     found = hashlib.md5(data, usedforsecurity=False).hexdigest()
     if found != md5:
@@ -164,6 +180,23 @@ def _idx_size(head: bytes, dims: bytes) -> float:
     for i in range(head[3]):
         count *= int.from_bytes(dims[4 * i : 4 * i + 4], "big")
     return 4 + len(dims) + count
+
+
+_LONGEST = max(size for size, _ in FASHION_MNIST_FILES.values())  # train-images: 47,040,016
+
+
+def _sent_instead(content: bytes, name: str) -> str:
+    """Say which Fashion-MNIST file ``content``, not the file ``name``, is, by its size and MD5:
+    ``, the size and MD5 of OTHER: the mirror sent OTHER under the name of NAME`` (a mirror whose
+    files are swapped or copied over each other); ``""`` for none (hashed only where its size is
+    one of theirs)."""
+    if all(len(content) != size for size, _ in FASHION_MNIST_FILES.values()):
+        return ""
+    found = (len(content), hashlib.md5(content, usedforsecurity=False).hexdigest())
+    other = next((n for n, known in FASHION_MNIST_FILES.items() if known == found), name)
+    if other == name:
+        return ""
+    return f", the size and MD5 of {other}: the mirror sent {other} under the name of {name}"
 
 
 def _looks_like(content: bytes) -> str:
@@ -259,7 +292,7 @@ def _save(
                 url, f, size=expected[0], timeout=timeout, progress=progress, desc=desc
             )
             try:
-                plain = _check(tmp, expected)
+                plain = _check(tmp, expected, name)
             except DatasetError as exc:
                 raise failed_at(url, fetched.url, _as_cut(exc, fetched, tmp, expected[0])) from None
             with on_disk():
