@@ -99,6 +99,8 @@ CORRUPT = [
     ("wrong magic", b"\x01\x00\x08\x03" + VALID[4:], r"expected the IDX magic 2051 = 00 00 08 03 \(unsigned bytes\), got 01 00 08 03"),
     ("gzip's first byte only", b"\x1f\x00\x08\x03" + VALID[4:], r"expected the IDX magic 2051 = 00 00 08 03 \(unsigned bytes\), got 1f 00 08 03"),
     ("wrong type byte", b"\x00\x00\x0d\x03" + VALID[4:], r"unsigned bytes.*got 00 00 0d 03"),
+    # a web page saved under the file's name: what it is, not only its first bytes
+    ("an HTML page", b"<html><body>Not found</body></html>\n", r"got 3c 68 74 6d \(an HTML page, starting '<html><body>Not found</body></html>'\); this is not an IDX file"),
     ("labels, not images", idx_bytes(np.zeros(24, np.uint8)), r"expected 3 dimensions in the IDX header \(magic 2051 = 00 00 08 03\), got 1"),
     ("zero ndim", b"\x00\x00\x08\x00", r"expected 3 dimensions in the IDX header.*got 0"),
     ("too short for a magic", b"\x00\x00", r"expected an IDX header of at least 4 bytes, got 2 bytes"),

@@ -667,6 +667,34 @@ def test_a_debian_package_file_read_through_a_link_is_restored_by_a_reinstall(
     ), str(info.value)
 
 
+PAGES = [
+    ("html", b"<html><body>Not found</body></html>\n", "<html><body>Not found</body></html>"),
+    ("doctype", b"\n<!DOCTYPE html>\n<title>Sign in</title>\n", "<!DOCTYPE html> <title>Sign in</title>"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("page", "what"), [p[1:] for p in PAGES], ids=[p[0] for p in PAGES])
+@pytest.mark.usefixtures("no_debian")  # the fix alone, as where the package is not installed
+def test_a_web_page_under_the_files_name_is_told_so(
+    tiny: Tiny, tmp_path: Path, page: bytes, what: str
+) -> None:
+    """An HTML page saved as t10k-labels-idx1-ubyte.gz beside three valid files was told
+    "expected 10008 bytes ... once decompressed, got 36; the file is truncated or another file":
+    it is no gzip file but a page, as a download's check says of one a mirror sends."""
+    folder = tiny.write(tmp_path / "d")
+    name = "t10k-labels-idx1-ubyte"
+    path = folder / f"{name}.gz"
+    path.write_bytes(page)
+    with pytest.raises(DatasetError) as info:
+        read_fashion_mnist(folder, checksums=tiny.files)
+    assert str(info.value) == (
+        f"{path}: expected a gzip file of {name} or the {tiny.files[name][0]}-byte file itself, "
+        f"got {len(page)} bytes that are neither (an HTML page, starting {what!r}): no gzip file "
+        "but a web page saved under the file's name (a server's error page, or a page saved from "
+        f"a browser) — {get_again(folder)}"
+    )
+
+
 @pytest.mark.parametrize("compressible", [True, False], ids=["shorter-inner-gz", "longer"])
 @pytest.mark.usefixtures("no_debian")
 def test_a_gz_file_gzipped_twice_is_told_to_be_gunzipped_once(

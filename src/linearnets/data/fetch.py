@@ -33,7 +33,13 @@ from linearnets._fs import DISK_FULL, missing_folders, new_file_mode
 from linearnets._text import shown_path
 from linearnets.data.folder_contents import FASHION_MNIST_FILES
 from linearnets.data.http_deadline import UnfinishedError
-from linearnets.data.idx import GZIP_MAGIC, UINT8, TruncatedGzipError, inflate_chunks
+from linearnets.data.idx import (
+    GZIP_MAGIC,
+    UINT8,
+    TruncatedGzipError,
+    inflate_chunks,
+    looks_like,
+)
 from linearnets.data.locked_temps import open_locked_temp, remove_stale_temps
 from linearnets.data.transfer import (
     MIN_BYTES_PER_SECOND,
@@ -126,17 +132,17 @@ def _check(tmp: Path, expected: tuple[int, str], name: str) -> bytes | None:
         data = b"".join(chunks)
         if len(data) > most:
             raise DatasetError(
-                f"expected {size} bytes once decompressed, got more than {most}{_looks_like(data)}"
+                f"expected {size} bytes once decompressed, got more than {most}{looks_like(data)}"
             )
     elif len(body) != size:
         raise DatasetError(
             f"expected a gzip file or the {size}-byte file itself, got {len(body)} bytes that are "
-            f"neither{_looks_like(body) or _sent_instead(body, name)}"
+            f"neither{looks_like(body) or _sent_instead(body, name)}"
         )
     if len(data) != size:
         raise DatasetError(
             f"expected {size} bytes once decompressed, got {len(data)}"
-            f"{_looks_like(data) or _sent_instead(data, name)}"
+            f"{looks_like(data) or _sent_instead(data, name)}"
         )
     found = hashlib.md5(data, usedforsecurity=False).hexdigest()
     if found != md5:
@@ -197,19 +203,6 @@ def _sent_instead(content: bytes, name: str) -> str:
     if other == name:
         return ""
     return f", the size and MD5 of {other}: the mirror sent {other} under the name of {name}"
-
-
-def _looks_like(content: bytes) -> str:
-    """Say what ``content`` that is not the file looks like when it is text (a mirror's HTML
-    page, a message): `` (an HTML page, starting '<!DOCTYPE html>...')``; ``""`` for bytes."""
-    head = content[:200].lstrip()
-    if not head or any(b < 9 or 13 < b < 32 or b == 127 for b in head):
-        return ""  # control bytes: no text (an IDX file starts with two zero bytes)
-    start = " ".join(head[:200].decode("utf-8", "replace").split())[:40]
-    kind = (
-        "an HTML page" if b"<html" in head.lower() or head[:9].lower() == b"<!doctype" else "text"
-    )
-    return f" ({kind}, starting {start!r})"
 
 
 def _gzip_into(f: BinaryIO, data: bytes) -> None:

@@ -26,6 +26,7 @@ __all__ = [
     "check_plain_size",
     "decompress",
     "inflate_chunks",
+    "looks_like",
     "parse_idx",
 ]
 
@@ -151,7 +152,8 @@ def _header(
         )
     if head[0] != 0 or head[1] != 0 or head[2] != UINT8:
         raise DatasetError(
-            f"{name}: expected the IDX magic {magic} (unsigned bytes), got {bytes(head[:4]).hex(' ')}; "
+            f"{name}: expected the IDX magic {magic} (unsigned bytes), got {bytes(head[:4]).hex(' ')}"
+            f"{looks_like(bytes(head))}; "
             f"this is not an IDX file of unsigned bytes — {how_to_replace(name)}"
         )
     found_ndim = head[3]
@@ -191,6 +193,20 @@ def _inflate_idx(raw: bytes | bytearray | memoryview, *, name: str, ndim: int | 
             f"(the file is followed by extra bytes); {how_to_replace(name)}"
         )
     return data
+
+
+def looks_like(content: bytes) -> str:
+    """Say what ``content`` that is not the file looks like when it is text (a mirror's HTML
+    page, a message; a page saved from a browser under the file's name): `` (an HTML page,
+    starting '<!DOCTYPE html>...')``; ``""`` for bytes. Its first 200 bytes are enough."""
+    head = content[:200].lstrip()
+    if not head or any(b < 9 or 13 < b < 32 or b == 127 for b in head):
+        return ""  # control bytes: no text (an IDX file starts with two zero bytes)
+    start = " ".join(head[:200].decode("utf-8", "replace").split())[:40]
+    kind = (
+        "an HTML page" if b"<html" in head.lower() or head[:9].lower() == b"<!doctype" else "text"
+    )
+    return f" ({kind}, starting {start!r})"
 
 
 def check_plain_size(

@@ -34,7 +34,7 @@ from linearnets.data.cache import (
 )
 from linearnets.data.files import how_to_replace, in_debian_package
 from linearnets.data.folder_contents import FASHION_MNIST_FILES
-from linearnets.data.idx import GZIP_MAGIC, inflate_chunks
+from linearnets.data.idx import GZIP_MAGIC, inflate_chunks, looks_like
 from linearnets.data.remembered import (
     index_and_copies,
     keep_copy,
@@ -249,6 +249,15 @@ def _hash_plain(path: Path, name: str, size: int) -> tuple[memoryview, str, int]
     file_size = path.stat().st_size
     plain = read_exact(path, size) if file_size == size else None
     if plain is None:
+        with path.open("rb") as f:
+            looks = looks_like(f.read(200))
+        if looks.startswith(" (an HTML page"):  # a server's error page, one saved from a browser
+            raise DatasetError(
+                f"{shown_path(path)}: expected a gzip file of {name} or the {size}-byte file "
+                f"itself, got {file_size} bytes that are neither{looks}: no gzip file but a web "
+                "page saved under the file's name (a server's error page, or a page saved from a "
+                f"browser) — {how_to_replace(path)}"
+            )
         # hashed only where its size is another file's: it may be that file, misnamed
         known = any(s == file_size for s, _ in FASHION_MNIST_FILES.values())
         whole = read_exact(path, file_size) if known else None
