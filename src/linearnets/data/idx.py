@@ -199,7 +199,7 @@ def looks_like(content: bytes) -> str:
     """Say what ``content`` that is not the file looks like when it is text (a mirror's HTML
     page, a message; a page saved from a browser under the file's name): `` (an HTML page,
     starting '<!DOCTYPE html>...')``; ``""`` for bytes. Its first 200 bytes are enough."""
-    head = content[:200].lstrip()
+    head = content[:200].removeprefix(b"\xef\xbb\xbf").lstrip()  # a UTF-8 BOM shown as no word
     if not head or any(b < 9 or 13 < b < 32 or b == 127 for b in head):
         return ""  # control bytes: no text (an IDX file starts with two zero bytes)
     start = " ".join(head[:200].decode("utf-8", "replace").split())[:40]

@@ -43,6 +43,9 @@ from linearnets.data.remembered import (
 )
 from linearnets.errors import DatasetError
 
+# text this long under a file's name is a message saved there, not the file cut short ("cut")
+_TEXT_BODY = 64
+
 __all__ = [
     "OtherContentError",
     "cache_dir",
@@ -251,12 +254,18 @@ def _hash_plain(path: Path, name: str, size: int) -> tuple[memoryview, str, int]
     if plain is None:
         with path.open("rb") as f:
             looks = looks_like(f.read(200))
-        if looks.startswith(" (an HTML page"):  # a server's error page, one saved from a browser
+        page = looks.startswith(" (an HTML page")  # a server's error page, one from a browser
+        if page or (looks and file_size >= _TEXT_BODY):  # a storage service's XML or JSON error
+            what = (
+                "a web page saved under the file's name (a server's error page, or a page saved "
+                "from a browser)"
+                if page
+                else "text saved under the file's name (a server's error message, say)"
+            )
             raise DatasetError(
                 f"{shown_path(path)}: expected a gzip file of {name} or the {size}-byte file "
-                f"itself, got {file_size} bytes that are neither{looks}: no gzip file but a web "
-                "page saved under the file's name (a server's error page, or a page saved from a "
-                f"browser) — {how_to_replace(path)}"
+                f"itself, got {file_size} bytes that are neither{looks}: no gzip file but {what} "
+                f"— {how_to_replace(path)}"
             )
         # hashed only where its size is another file's: it may be that file, misnamed
         known = any(s == file_size for s, _ in FASHION_MNIST_FILES.values())
