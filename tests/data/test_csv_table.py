@@ -2406,6 +2406,15 @@ def test_a_formatted_cell_whose_one_separator_nothing_decides_is_told_ambiguous(
     )
 
 
+@pytest.mark.parametrize("other", ["01.02.2024", "1,5 - 2,5 €"], ids=["date", "range"])
+def test_a_date_or_a_range_in_the_column_decides_no_separator(tmp_path: Path, other: str) -> None:
+    """'01.02.2024' voted ',' the column's decimal point (its dots read as thousands), and the
+    range '1,5 - 2,5 €' voted '.' (its commas read as thousands), so '1,500 €' beside them was told
+    one reading as sure: neither is a number, and it is told ambiguous."""
+    path = _written(tmp_path / "a.csv", f'a,y\n"1,500 €",1\n"{other}",2\n5,3\n')
+    assert "'1500' if ',' separates thousands, '1.500' if it is the decimal point" in _refusal(path)
+
+
 @pytest.mark.parametrize("units", ["kg,,EUR", "kg,-,EUR", ",m,EUR", "kg, - ,"])
 def test_a_second_header_row_with_a_blank_or_dash_unit_is_told_to_be_deleted(
     tmp_path: Path, units: str
@@ -2470,6 +2479,14 @@ def test_a_header_repeated_below_is_told_to_be_deleted(tmp_path: Path) -> None:
         "repeats it too), as files joined one after another write it; one header row is read, "
         "and every row below it must be an example: delete them"
     )
+    # blanks around a repeat's names: each repeat is named, the first and the later ones alike
+    for joined in [
+        "a,b,y\n1,2,3\na,b,y\n4,5,6\na, b, y\n7,8,9\n",
+        "a,b,y\n1,2,3\n a , b,y\n4,5,6\na,b,y\n7,8,9\n",
+    ]:
+        assert "line 3 repeats the header (line 1) (and line 5, which repeats it too)" in (
+            _refusal(_written(path, joined))
+        )
     X, y = load_regression_file(_written(path, "a,b,y\n1,2,3\n4,5,6\n7,8,9\n"))
     assert X.tolist() == [[1, 2], [4, 5], [7, 8]] and y.flatten().tolist() == [3, 6, 9]
 

@@ -51,8 +51,10 @@ _CURRENCY = re.compile(rf"([-+]?)\s*([{_SYMBOLS}])\s*(.+)|(.+?)\s*([{_SYMBOLS}])
 # an Accounting format's negative, '(5)', '($5)', '$ (5.00)'
 _PARENTHESES = re.compile(r"\((.*)\)")
 # a cell that may write a number in a spreadsheet's format: digits, separators, blanks, signs,
-# parentheses, currency symbols and '%' alone (a word casts no vote on the column's separators)
-_NUMBER_LIKE = re.compile(rf"[\d.,\s+\-()%{_SYMBOLS}]*\d[\d.,\s+\-()%{_SYMBOLS}]*")
+# parentheses, currency symbols and '%' alone (a word casts no vote on the column's separators);
+# one class repeated, a digit looked for apart: '[...]*\d[...]*' backtracked in time quadratic
+# in a long cell that ends in a letter ('12345 12345 ... x': 23 s to refuse 20 such cells)
+_NUMBER_LIKE = re.compile(rf"[\d.,\s+\-()%{_SYMBOLS}]+")
 # the most characters of a cell a refusal shows whole
 _MOST = 30
 # what the separators a number is written with are, as a refusal says it, and its fix says to clear
@@ -160,7 +162,7 @@ def _decimal_of(cell: str) -> str | None:
     """Return the decimal point that ``cell``, a number written with separators, shows: the last
     of two kinds ('1.234,56'), the other of one repeated ('1,234,567'), or one no thousands
     separator makes ('0,500', '2,5', '1234,5'); else ``None`` ('1,500', '5', a word)."""
-    if _NUMBER_LIKE.fullmatch(cell.strip()) is None:
+    if _NUMBER_LIKE.fullmatch(cell.strip()) is None or not any(c.isdigit() for c in cell):
         return None
     body = re.sub(r"[^\d.,]", "", cell)  # the digits and separators, signs and symbols aside
     marks = re.findall(r"[.,]", body)
@@ -168,7 +170,9 @@ def _decimal_of(cell: str) -> str | None:
         return None
     if len(set(marks)) == 2:
         return marks[-1]
-    if len(marks) > 1:  # '1,234,567': thousands separators
+    if len(marks) > 1:  # '1,234,567': thousands separators, each before three digits
+        if any(len(group) != 3 for group in body.split(marks[0])[1:]):
+            return None  # a date ('01.02.2024'), a range ('1,5 - 2,5'): no number, no vote
         return "." if marks[0] == "," else ","
     whole, decimals = body.split(marks[0])
     if len(decimals) == 3 and 0 < len(whole) <= 3 and not whole.startswith("0"):

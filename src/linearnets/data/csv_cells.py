@@ -454,6 +454,11 @@ def _not_a_number(
     )
 
 
+def _stripped(cells: list[str]) -> list[str]:
+    """Return ``cells`` without the blanks around each ('a, b, y' is the header 'a,b,y')."""
+    return [cell.strip() for cell in cells]
+
+
 def _no_example(
     path: Path, rows: Rows, line: int, names: list[str] | None, header_line: int
 ) -> DatasetError | None:
@@ -461,8 +466,9 @@ def _no_example(
     header, ``names`` at ``header_line`` (files joined one after another repeat it), or the last
     row, a spreadsheet's totals ('Total,5,9'); else ``None``."""
     row = next(cells for at, cells in rows if at == line)
-    if names is not None and [c.strip() for c in row] == [c.strip() for c in names]:
-        again = [at for at, cells in rows if at > line and cells == row]
+    if names is not None and _stripped(row) == _stripped(names):
+        # 'a, b, y' repeats 'a,b,y' too: every repeat is named, blanks aside, as the first is
+        again = [at for at, cells in rows if at > line and _stripped(cells) == _stripped(names)]
         many = len(again) > 1
         others = (
             f" (and line{'s' * many} {', '.join(map(str, again))}, which "
