@@ -2138,7 +2138,12 @@ def test_a_rejected_local_file_is_named_when_every_mirror_fails(
     ("damage", "reason"),
     [
         (lambda gz: gz[:10], r"\(the gzip stream is truncated\)"),
-        (lambda gz: b"<html>", r"got 6; the file is truncated or another file"),
+        (
+            lambda gz: b"<html>",
+            r"got 6 bytes that are neither \(an HTML page, starting '<html>'\): no gzip file but "
+            r"a web page saved under the file's name \(a server's error page, or a page saved "
+            r"from a browser\)",
+        ),
     ],
 )
 def test_a_rejected_file_in_a_folder_that_cannot_be_written_is_named_without_a_circular_fix(
