@@ -1017,6 +1017,13 @@ def test_commas_between_other_groups_than_thousands_are_no_thousands_separators(
     )
 
 
+def _suggested(fix: str) -> str:
+    """Return the number a format's fix says to write: the plain number ('1234.56'), or a
+    percentage's fraction."""
+    plain, fraction = re.findall(r"\('([-0-9.]+)'\)|fractions, ([0-9.]+)", fix)[0]
+    return plain or fraction
+
+
 @pytest.mark.parametrize(
     ("cell", "what", "fix", "meant"),
     [
@@ -1140,8 +1147,7 @@ def test_a_number_in_a_spreadsheet_s_format_is_refused_with_the_number_to_write(
         f"{path} is not a numeric CSV: line 3, column 2 holds {cell!r}, {what}; every cell must be "
         f"a number as numpy and pandas read one: {fix}"
     )
-    written = re.findall(r"\('([-0-9.]+)'\)|fractions, ([0-9.]+)", fix)[0]
-    X, _ = load_regression_file(_written(path, f"x1,x2,y\n1,2,3\n4,{max(written)},6\n7,8,10\n"))
+    X, _ = load_regression_file(_written(path, f"x1,x2,y\n1,2,3\n4,{_suggested(fix)},6\n7,8,10\n"))
     assert X[1, 1].item() == torch.tensor(meant).item()
 
 
@@ -2362,8 +2368,7 @@ def test_a_formatted_cell_s_separator_is_read_as_its_column_writes_them(
         f"{path} is not a numeric CSV: line 2, column 1 holds {cells[0]!r}, {what}; every cell "
         f"must be a number as numpy and pandas read one: {written}"
     )
-    value = re.findall(r"\('([-0-9.]+)'\)|fractions, ([0-9.]+)", written)[0]
-    X, _ = load_regression_file(_written(path, f"a,y\n{max(value)},0\n2,1\n"))
+    X, _ = load_regression_file(_written(path, f"a,y\n{_suggested(written)},0\n2,1\n"))
     assert X[0, 0].item() == torch.tensor(meant).item()
 
 

@@ -898,6 +898,22 @@ def test_a_path_after_got_is_quoted_so_the_command_line_keeps_it_a_path(
     assert "--batch-size" not in line and line.startswith("--data-dir must ")
 
 
+def _cut_short_in_read_only(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, str, pytest.ExceptionInfo[DatasetError]]:
+    """Read a read-only folder ro1 whose t10k labels are cut short: the folder, that file's name
+    and the refusal."""
+    from linearnets.data.fashion_mnist import read_fashion_mnist
+
+    folder = tiny.write(tmp_path / "ro1")
+    name = "t10k-labels-idx1-ubyte"
+    (folder / f"{name}.gz").write_bytes(tiny.gz[name][:-10])  # cut short
+    _read_only(monkeypatch, folder)
+    with pytest.raises(DatasetError) as info:
+        read_fashion_mnist(folder, checksums=tiny.files)
+    return folder, name, info
+
+
 @pytest.mark.usefixtures("no_debian")
 def test_a_damaged_file_in_a_read_only_folder_is_told_a_download_into_another(
     tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -905,15 +921,8 @@ def test_a_damaged_file_in_a_read_only_folder_is_told_a_download_into_another(
     """A read-only --data-dir was told "get it again ...: linearnets data download --data-dir
     ro1", which refuses that folder as not writable: the download goes into a folder of the
     user's choosing, or the files are copied into one."""
-    from linearnets.data.fashion_mnist import read_fashion_mnist
-
     monkeypatch.chdir(tmp_path)  # ./data, the example, not made yet: it can be
-    folder = tiny.write(tmp_path / "ro1")
-    name = "t10k-labels-idx1-ubyte"
-    (folder / f"{name}.gz").write_bytes(tiny.gz[name][:-10])  # cut short
-    _read_only(monkeypatch, folder)
-    with pytest.raises(DatasetError) as info:
-        read_fashion_mnist(folder, checksums=tiny.files)
+    folder, name, info = _cut_short_in_read_only(tiny, tmp_path, monkeypatch)
     fix = (
         f"{folder} cannot be written, so get it again into a folder you can write, where a "
         "network exists: linearnets.data.download.download_fashion_mnist('DIR') (e.g. "
@@ -938,18 +947,12 @@ def test_a_damaged_file_in_a_read_only_folder_is_told_the_debian_copy_where_it_i
     or copy the files there, without the Debian package's copy the writable case is offered
     (the read-only branch returned before it), though the package was installed here."""
     from linearnets.cli._report import one_line
-    from linearnets.data.fashion_mnist import read_fashion_mnist
 
     monkeypatch.chdir(tmp_path)
     debian = tiny.write(tmp_path / "pkg")
     monkeypatch.setattr(files, "_debian_dir", lambda: debian)
     monkeypatch.setattr(files, "FASHION_MNIST_FILES", tiny.files)  # the package's, whole
-    folder = tiny.write(tmp_path / "ro1")
-    name = "t10k-labels-idx1-ubyte"
-    (folder / f"{name}.gz").write_bytes(tiny.gz[name][:-10])  # cut short
-    _read_only(monkeypatch, folder)
-    with pytest.raises(DatasetError) as info:
-        read_fashion_mnist(folder, checksums=tiny.files)
+    folder, _, info = _cut_short_in_read_only(tiny, tmp_path, monkeypatch)
     installed = (
         f"the Debian package dataset-fashion-mnist is installed here, with the files in {debian}: "
         "they are read from there when no root=DIR is passed (and LINEARNETS_DATA is unset)"

@@ -667,61 +667,46 @@ def test_a_debian_package_file_read_through_a_link_is_restored_by_a_reinstall(
     ), str(info.value)
 
 
-PAGES = [
-    ("html", b"<html><body>Not found</body></html>\n", "<html><body>Not found</body></html>"),
-    ("doctype", b"\n<!DOCTYPE html>\n<title>Sign in</title>\n", "<!DOCTYPE html> <title>Sign in</title>"),
+PAGE = (
+    "an HTML page",
+    "a web page saved under the file's name (a server's error page, or a page saved from a browser)",
+)
+TEXT = "text", "text saved under the file's name (a server's error message, say)"
+SAVED_BODIES = [
+    ("html", b"<html><body>Not found</body></html>\n", "<html><body>Not found</body></html>", PAGE),
+    ("doctype", b"\n<!DOCTYPE html>\n<title>Sign in</title>\n", "<!DOCTYPE html> <title>Sign in</title>", PAGE),
     # a UTF-8 BOM was quoted as '\ufeff<!DOCTYPE ...', and hid the doctype
-    ("bom", b"\xef\xbb\xbf<!DOCTYPE html>\n<title>Sign in</title>\n", "<!DOCTYPE html> <title>Sign in</title>"),
+    ("bom", b"\xef\xbb\xbf<!DOCTYPE html>\n<title>Sign in</title>\n", "<!DOCTYPE html> <title>Sign in</title>", PAGE),
+    # a storage service's error: never decompressed, no file cut short
+    ("xml", b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>\n',
+     '<?xml version="1.0" encoding="UTF-8"?> <', TEXT),
+    ("json", b'{"error": {"code": 403, "message": "The caller does not have permission"}}\n',
+     '{"error": {"code": 403, "message": "The ', TEXT),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("page", "what"), [p[1:] for p in PAGES], ids=[p[0] for p in PAGES])
+@pytest.mark.parametrize(
+    ("body", "start", "kind"), [b[1:] for b in SAVED_BODIES], ids=[b[0] for b in SAVED_BODIES]
+)
 @pytest.mark.usefixtures("no_debian")  # the fix alone, as where the package is not installed
-def test_a_web_page_under_the_files_name_is_told_so(
-    tiny: Tiny, tmp_path: Path, page: bytes, what: str
+def test_a_web_page_or_a_message_under_the_files_name_is_told_so(
+    tiny: Tiny, tmp_path: Path, body: bytes, start: str, kind: tuple[str, str]
 ) -> None:
-    """An HTML page saved as t10k-labels-idx1-ubyte.gz beside three valid files was told
-    "expected 10008 bytes ... once decompressed, got 36; the file is truncated or another file":
-    it is no gzip file but a page, as a download's check says of one a mirror sends."""
-    folder = tiny.write(tmp_path / "d")
-    name = "t10k-labels-idx1-ubyte"
-    path = folder / f"{name}.gz"
-    path.write_bytes(page)
-    with pytest.raises(DatasetError) as info:
-        read_fashion_mnist(folder, checksums=tiny.files)
-    assert str(info.value) == (
-        f"{path}: expected a gzip file of {name} or the {tiny.files[name][0]}-byte file itself, "
-        f"got {len(page)} bytes that are neither (an HTML page, starting {what!r}): no gzip file "
-        "but a web page saved under the file's name (a server's error page, or a page saved from "
-        f"a browser) — {get_again(folder)}"
-    )
-
-
-ERROR_BODIES = [
-    ("xml", b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>\n'),
-    ("json", b'{"error": {"code": 403, "message": "The caller does not have permission"}}\n'),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize("body", [b[1] for b in ERROR_BODIES], ids=[b[0] for b in ERROR_BODIES])
-@pytest.mark.usefixtures("no_debian")
-def test_a_storage_services_error_under_the_files_name_is_told_it_is_text(
-    tiny: Tiny, tmp_path: Path, body: bytes
-) -> None:
-    """An S3 XML or a JSON error body saved as t10k-labels-idx1-ubyte.gz was told "expected 10008
-    bytes ... once decompressed, got 137; the file is truncated or another file": it was never
-    decompressed, and is no file cut short but text, as a download's check says of it."""
+    """An HTML page, or an S3 XML or JSON error body, saved as t10k-labels-idx1-ubyte.gz beside
+    three valid files was told "expected 10008 bytes ... once decompressed, got 36; the file is
+    truncated or another file": it is no gzip file but that page or text, as a download's check
+    says of one a mirror sends."""
     folder = tiny.write(tmp_path / "d")
     name = "t10k-labels-idx1-ubyte"
     path = folder / f"{name}.gz"
     path.write_bytes(body)
     with pytest.raises(DatasetError) as info:
         read_fashion_mnist(folder, checksums=tiny.files)
-    start = " ".join(body.decode().split())[:40]
+    looks, what = kind
     assert str(info.value) == (
         f"{path}: expected a gzip file of {name} or the {tiny.files[name][0]}-byte file itself, "
-        f"got {len(body)} bytes that are neither (text, starting {start!r}): no gzip file but "
-        f"text saved under the file's name (a server's error message, say) — {get_again(folder)}"
+        f"got {len(body)} bytes that are neither ({looks}, starting {start!r}): no gzip file but "
+        f"{what} — {get_again(folder)}"
     )
 
 
