@@ -93,8 +93,7 @@ def thousands_fix(written: str) -> str:
     number without them."""
     return (
         f"save the column without them ({shown_cell(written)}), e.g. in Excel as the Number "
-        "format with "
-        "'Use 1000 Separator' cleared"
+        "format with 'Use 1000 Separator' cleared"
     )
 
 

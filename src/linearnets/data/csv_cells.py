@@ -419,8 +419,7 @@ def _not_a_number(
             "a number written with a decimal comma; every cell must be a number as numpy and "
             f"pandas read one: write it with '.' as the decimal point "
             f"({shown_cell(cell.strip().replace(',', '.'))}), e.g. save the table with '.' as "
-            "the "
-            "spreadsheet's decimal separator"
+            "the spreadsheet's decimal separator"
         )
     if (format_fix := formatted(cell, column)) is not None:  # '5%', '$5', '1\xa0234'
         what, fix = format_fix
