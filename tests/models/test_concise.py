@@ -23,6 +23,21 @@ def test_init_weights_leaves_other_modules_untouched(gen: torch.Generator) -> No
     assert all(torch.equal(conv.state_dict()[k], v) for k, v in before.items())
 
 
+@pytest.mark.parametrize("name", ["SoftmaxRegressionScratch", "LinearRegressionScratch"])
+def test_apply_init_weights_leaves_a_scratch_model_as_it_was_and_says_so(name: str) -> None:
+    import linearnets.models.scratch as scratch
+
+    net = getattr(scratch, name)(4, **({"num_outputs": 3} if "Softmax" in name else {}))
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    with pytest.warns(
+        UserWarning,
+        match=rf"^init_weights leaves the {name} as it was: it initialises nn.Linear layers only.*"
+        rf"build it again: {name}\(\.\.\., sigma=0\.01",
+    ):
+        assert net.apply(init_weights) is net  # the book's §3.7 idiom: no crash
+    assert all(torch.equal(v, before[k]) for k, v in net.state_dict().items())
+
+
 def test_init_weights_handles_a_linear_layer_without_bias() -> None:
     layer = nn.Linear(5, 3, bias=False)
     init_weights(layer, std=0.5, generator=torch.Generator().manual_seed(2))

@@ -323,3 +323,107 @@ def test_initial_normal_draws_the_generators_standard_normal_values() -> None:
     unseeded = initial_normal(2, 3, generator=None)
     torch.manual_seed(5)
     assert torch.equal(unseeded, torch.randn(2, 3))
+
+
+@pytest.mark.parametrize("build", SCRATCH.values(), ids=SCRATCH)
+@pytest.mark.parametrize(
+    ("method", "dtype"), [("half", torch.float16), ("bfloat16", torch.bfloat16)]
+)
+def test_half_and_bfloat16_cast_as_nn_modules_do(
+    build: Callable[[], ScratchModule], method: str, dtype: torch.dtype
+) -> None:
+    net, twin = build(), Twin(build())
+    before = [(p, p.requires_grad) for p in net.parameters()]
+    assert getattr(net, method)() is net and getattr(twin, method)() is twin
+    for (name, mine), theirs in zip(net.named_parameters(), twin.parameters(), strict=True):
+        assert mine.dtype == theirs.dtype == dtype, name
+        assert torch.equal(mine.detach(), theirs.detach()), name
+    # the same tensors, still trainable (or, analytic, not), as to() keeps them
+    assert [(p, p.requires_grad) for p in net.parameters()] == before
+    analytic = SoftmaxRegressionScratch(6, 3, analytic=True)
+    assert getattr(analytic, method)().W.dtype == dtype and not analytic.W.requires_grad
+
+
+@pytest.mark.parametrize("build", SCRATCH.values(), ids=SCRATCH)
+def test_type_casts_as_nn_modules_does_and_refuses_a_bad_dst_type(
+    build: Callable[[], ScratchModule],
+) -> None:
+    net, twin = build(), Twin(build())
+    assert net.type(torch.float64) is net and twin.type(torch.float64) is twin
+    assert [p.dtype for p in net.parameters()] == [p.dtype for p in twin.parameters()]
+    with pytest.raises(
+        UsageTypeError, match=r"^dst_type must be a floating-point torch.dtype, got"
+    ):
+        net.type("torch.DoubleTensor")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("build", SCRATCH.values(), ids=SCRATCH)
+def test_apply_modules_children_and_buffers_as_nn_modules_do_for_a_leaf(
+    build: Callable[[], ScratchModule],
+) -> None:
+    net, leaf = build(), nn.Linear(3, 2)
+    seen: list[object] = []
+    assert net.apply(seen.append) is net and seen == [net]
+    theirs: list[object] = []
+    assert leaf.apply(theirs.append) is leaf and theirs == [leaf]  # the oracle: a leaf module
+    assert list(net.modules()) == [net] and list(leaf.modules()) == [leaf]
+    assert list(net.named_modules()) == [("", net)] and list(leaf.named_modules()) == [("", leaf)]
+    assert list(net.children()) == list(leaf.children()) == []
+    assert list(net.named_children()) == list(leaf.named_children()) == []
+    assert list(net.buffers()) == list(leaf.buffers()) == []
+    assert list(net.named_buffers()) == list(leaf.named_buffers()) == []
+
+
+@pytest.mark.parametrize("build", SCRATCH.values(), ids=SCRATCH)
+@pytest.mark.parametrize(
+    "name", ["register_forward_hook", "register_buffer", "get_submodule", "share_memory"]
+)
+def test_a_missing_nn_module_method_is_refused_naming_why_and_the_way_out(
+    build: Callable[[], ScratchModule], name: str
+) -> None:
+    net = build()
+    concise = "softmax_concise" if isinstance(net, SoftmaxRegressionScratch) else "linreg_concise"
+    assert not hasattr(net, name)  # hasattr still tells the truth
+    with pytest.raises(
+        AttributeError,
+        match=rf"^{type(net).__name__} has no {name}: a scratch model is built without torch.nn "
+        rf".*docs/python.md.*use the concise model, ln.{concise}\(\.\.\.\)$",
+    ):
+        getattr(net, name)
+    with pytest.raises(AttributeError, match=r"object has no attribute 'wieghts'$"):
+        net.wieghts  # type: ignore[attr-defined]  # noqa: B018  # not nn.Module's: Python's words
+
+
+@pytest.mark.parametrize("build", SCRATCH.values(), ids=SCRATCH)
+def test_state_dict_prefix_and_keep_vars_as_nn_modules_do(
+    build: Callable[[], ScratchModule],
+) -> None:
+    net, twin = build(), Twin(build())
+    mine, theirs = net.state_dict(prefix="m."), twin.state_dict(prefix="m.")
+    assert list(mine) == list(theirs) == [f"m.{name}" for name in net.param_names()]
+    assert all(torch.equal(mine[k], theirs[k]) for k in mine)
+    kept = net.state_dict(keep_vars=True)
+    assert all(kept[name] is param for name, param in net.named_parameters())
+    assert all(
+        twin.state_dict(keep_vars=True)[name] is param for name, param in twin.named_parameters()
+    )
+    with pytest.raises(UsageTypeError, match=r"^prefix must be a str, got"):
+        net.state_dict(prefix=1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="positional"):
+        net.state_dict("m.")  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("build", SCRATCH.values(), ids=SCRATCH)
+def test_load_state_dict_assign_takes_the_states_tensors_as_nn_modules_does(
+    build: Callable[[], ScratchModule],
+) -> None:
+    net, twin = build(), Twin(build())
+    state = {k: v.double() * 2 for k, v in build().state_dict().items()}
+    assert not net.load_state_dict(state, assign=True).missing_keys
+    twin.load_state_dict(state, assign=True)
+    for (name, mine), theirs in zip(net.named_parameters(), twin.parameters(), strict=True):
+        assert mine.dtype == theirs.dtype == torch.float64, name  # the state's dtype kept
+        assert mine.requires_grad == theirs.requires_grad, name  # the model's kept
+        assert mine.data_ptr() == theirs.data_ptr() == state[name].data_ptr(), name
+    with pytest.raises(UsageTypeError, match=r"^assign must be"):
+        net.load_state_dict(state, assign="yes")  # type: ignore[arg-type]

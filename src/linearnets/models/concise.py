@@ -9,8 +9,9 @@ import torch
 from torch import nn
 
 from linearnets._text import counted
+from linearnets._warn import warn
 from linearnets.errors import UsageError, UsageTypeError
-from linearnets.models.scratch.module import check_batch_device
+from linearnets.models.scratch.module import ScratchModule, check_batch_device
 from linearnets.models.scratch.softmax import _features_fix, _image_shape
 from linearnets.validation import (
     check_finite_init,
@@ -39,8 +40,21 @@ def init_weights(
             device and copied into the layer: a CPU generator seeds a layer on a GPU too, and
             gives it the weights it gives on the CPU.
 
+    A scratch model (``SoftmaxRegressionScratch``, ``LinearRegressionScratch``), which is no
+    ``nn.Linear``, is left as it was, as any other module is, with a warning saying so: it drew
+    its weights N(0, sigma²) and zero bias when built.
+
     See D2L §3.7.1.
     """
+    if isinstance(m, ScratchModule):  # net.apply(init_weights) on one: doing nothing would mislead
+        name = type(m).__name__
+        warn(
+            f"init_weights leaves the {name} as it was: it initialises nn.Linear layers only, and a "
+            f"scratch model drew its weights N(0, sigma²) and zero bias when built; to draw them "
+            f"again, build it again: {name}(..., sigma=0.01, generator=torch.Generator()"
+            ".manual_seed(0))"
+        )
+        return
     if not isinstance(m, nn.Module):  # anything else was silently left as it was
         raise UsageTypeError(
             f"m must be an nn.Module, got {describe(m)}; initialise a model with "

@@ -136,6 +136,8 @@ class LinearRegressionScratch(ScratchModule):
     See D2L §3.2.3.
     """
 
+    _concise = "ln.linreg_concise"  # named where an nn.Module method is missing
+
     def __init__(
         self,
         num_inputs: int,

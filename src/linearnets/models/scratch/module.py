@@ -1,9 +1,14 @@
-"""The small contract scratch models share with ``nn.Module``: call, ``parameters()``, state dicts."""
+"""The small contract scratch models share with ``nn.Module``: call, ``parameters()``, state dicts.
+
+The subset is listed in docs/python.md ("The scratch models"); any other name of ``nn.Module``'s
+interface (hooks, ``register_buffer``, ``get_submodule``, ...) raises an ``AttributeError`` that
+says so.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any, NamedTuple, TypeVar
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, TypeVar
 
 import torch
 
@@ -61,6 +66,57 @@ class ScratchModule:
 
     def __call__(self, X: torch.Tensor) -> torch.Tensor:
         return self.forward(X)
+
+    if not TYPE_CHECKING:  # mypy still flags a misspelt attribute of a scratch model
+
+        def __getattr__(self, name: str) -> NoReturn:
+            # only reached for a name the model lacks: nn.Module's own get a message saying why
+            if not name.startswith("__") and hasattr(torch.nn.Module, name):
+                raise AttributeError(
+                    f"{type(self).__name__} has no {name}: a scratch model is built without "
+                    "torch.nn (D2L §3.4, §3.6) and implements only part of nn.Module's interface "
+                    "(call, parameters, train/eval, to/casts, requires_grad_, zero_grad, apply, "
+                    'modules, buffers, state_dict, load_state_dict: docs/python.md, "The scratch '
+                    f'models"); for {name}, use the concise model, {self._concise}(...)'
+                )
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    # the concise model of the same task, named where a scratch model lacks an nn.Module method
+    _concise = "ln.softmax_concise"
+
+    def apply(self: _M, fn: Callable[[Any], object]) -> _M:
+        """Call ``fn`` on every module of the model and return the model, as ``nn.Module.apply``.
+
+        A scratch model has no submodules, so ``fn`` is called once, on the model itself;
+        :func:`~linearnets.models.concise.init_weights` (``net.apply(init_weights)``, D2L §3.7)
+        then leaves it as it was, with a warning: it initialises ``nn.Linear`` layers only.
+        """
+        fn(self)
+        return self
+
+    def children(self) -> Iterator[Any]:
+        """Yield nothing: a scratch model has no submodules (``nn.Module.children``)."""
+        yield from ()
+
+    def named_children(self) -> Iterator[tuple[str, Any]]:
+        """Yield nothing: a scratch model has no submodules (``nn.Module.named_children``)."""
+        yield from ()
+
+    def modules(self) -> Iterator[Any]:
+        """Yield the model itself, its only module, as ``nn.Module.modules`` yields a leaf's."""
+        yield self
+
+    def named_modules(self) -> Iterator[tuple[str, Any]]:
+        """Yield ``("", model)``, as ``nn.Module.named_modules`` yields a leaf module's."""
+        yield "", self
+
+    def buffers(self) -> Iterator[torch.Tensor]:
+        """Yield nothing: a scratch model has parameters only, no buffers (``nn.Module.buffers``)."""
+        yield from ()
+
+    def named_buffers(self) -> Iterator[tuple[str, torch.Tensor]]:
+        """Yield nothing: a scratch model has no buffers (``nn.Module.named_buffers``)."""
+        yield from ()
 
     def _initial_weights(
         self, *shape: int, sigma: float, generator: torch.Generator | None, analytic: bool
@@ -162,6 +218,29 @@ class ScratchModule:
         """Cast every parameter to float64, as ``nn.Module.double`` does; return the model."""
         return self.to(torch.float64)
 
+    def half(self: _M) -> _M:
+        """Cast every parameter to float16, as ``nn.Module.half`` does; return the model."""
+        return self.to(torch.float16)
+
+    def bfloat16(self: _M) -> _M:
+        """Cast every parameter to bfloat16, as ``nn.Module.bfloat16`` does; return the model."""
+        return self.to(torch.bfloat16)
+
+    def type(self: _M, dst_type: torch.dtype) -> _M:
+        """Cast every parameter to ``dst_type``, as ``nn.Module.type`` does; return the model.
+
+        Raises:
+            UsageTypeError: a ``dst_type`` that is not a floating-point ``torch.dtype`` (a
+                gradient needs one; a tensor type name such as ``"torch.DoubleTensor"`` is not
+                taken: pass ``torch.float64``).
+        """
+        if not isinstance(dst_type, torch.dtype):
+            raise UsageTypeError(
+                f"dst_type must be a floating-point torch.dtype, got {describe(dst_type)}; pass "
+                "e.g. torch.float32 or torch.float64"
+            )
+        return self.to(dst_type)
+
     def requires_grad_(self: _M, requires_grad: bool = True) -> _M:
         """Have autograd record (or not) operations on every parameter, as
         ``nn.Module.requires_grad_`` does (``False`` freezes them); return the model."""
@@ -214,12 +293,27 @@ class ScratchModule:
         # like nn.Linear's "Linear(in_features=784, out_features=10, bias=True)": sizes, not values
         return f"{type(self).__name__}({self.extra_repr()})"
 
-    def state_dict(self) -> dict[str, torch.Tensor]:
-        """Return a copy of the parameters by name."""
-        return {name: param.detach().clone() for name, param in self.named_parameters()}
+    def state_dict(self, *, prefix: str = "", keep_vars: bool = False) -> dict[str, torch.Tensor]:
+        """Return the parameters by name, each name after ``prefix``, as ``nn.Module.state_dict``.
+
+        Args:
+            prefix: put before each name (``"m."``: ``"m.W"``).
+            keep_vars: return the parameters themselves, as ``nn.Module`` does; by default a
+                detached copy of each (where ``nn.Module`` gives a detached view: later training
+                leaves this one as it was).
+        """
+        if not isinstance(prefix, str):
+            raise UsageTypeError(
+                f"prefix must be a str, got {describe(prefix)}; pass e.g. prefix='model.'"
+            )
+        keep_vars = check_bool("keep_vars", keep_vars)
+        return {
+            prefix + name: param if keep_vars else param.detach().clone()
+            for name, param in self.named_parameters()
+        }
 
     def load_state_dict(
-        self, state_dict: Mapping[str, Any], strict: bool = True
+        self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False
     ) -> IncompatibleKeys:
         """Copy tensors from ``state_dict`` into the parameters, as ``nn.Module.load_state_dict``.
 
@@ -228,6 +322,9 @@ class ScratchModule:
                 :meth:`state_dict` returns.
             strict: require exactly the model's parameter names; with ``False`` the names both
                 share are loaded, the others reported.
+            assign: make the state's tensors the parameters (their dtype and device kept,
+                ``requires_grad`` the model's), as ``nn.Module`` does, rather than copy them into
+                the parameters; an optimizer built before then holds the old ones.
 
         Returns:
             ``(missing_keys, unexpected_keys)``, both empty when every name matched.
@@ -238,6 +335,7 @@ class ScratchModule:
             UsageTypeError: a value that is not a floating-point tensor.
         """
         strict = check_bool("strict", strict)
+        assign = check_bool("assign", assign)
         if not isinstance(state_dict, Mapping):
             raise UsageTypeError(
                 f"state_dict must be a mapping of parameter names to tensors, got "
@@ -255,6 +353,10 @@ class ScratchModule:
         loaded = [(name, param) for name, param in self.named_parameters() if name in state_dict]
         for name, param in loaded:  # all checked before any is copied: no half-loaded model
             _check_value(name, state_dict[name], param)
+        if assign:  # a new tensor on the state's storage, as nn.Module wraps it in a Parameter
+            for name, param in loaded:
+                setattr(self, name, state_dict[name].detach().requires_grad_(param.requires_grad))
+            return IncompatibleKeys(missing, unexpected)
         with torch.no_grad():
             for name, param in loaded:
                 param.copy_(state_dict[name])
