@@ -663,6 +663,33 @@ def test_data_paths_are_made_absolute_without_their_dot_dot(
     assert SoftmaxConfig.from_dict(saved).data_dir == tmp_path / "fm"
 
 
+@pytest.mark.parametrize("cls", [LinregConfig, SoftmaxConfig])
+def test_private_fields_are_out_of_the_public_signature_and_refused(cls: type) -> None:
+    """``_defaulted`` and ``_data_given`` showed in ``inspect.signature``/``help`` and were taken
+    unchecked (``LinregConfig(_data_given=True)``); ``_carried``, replace's, is taken as its type only."""
+    import inspect
+    import pickle
+    import pydoc
+
+    shown = inspect.signature(cls)
+    assert [name for name in shown.parameters if name.startswith("_")] == []
+    text = pydoc.render_doc(cls, renderer=pydoc.plaintext)
+    (line,) = [line for line in text.splitlines() if f"{cls.__name__}(*, impl" in line]
+    assert "impl: 'str'" in line and "out: " in line and " _" not in line
+    for name in ("_data_given", "_defaulted"):
+        with pytest.raises(
+            TypeError, match=rf"^{cls.__name__} has no field '{name}'; its settings"
+        ):
+            cls(**{name: True})
+    with pytest.raises(TypeError, match=rf"^{cls.__name__} has no setting '_carried' \(private"):
+        cls(_carried=frozenset())
+    config = cls(data="d.npz")
+    again = pickle.loads(pickle.dumps(dataclasses.replace(config, epochs=2)))
+    assert again.data_as_given() == Path("d.npz") and again == dataclasses.replace(config, epochs=2)
+    assert again.to_dict() == dataclasses.replace(config, epochs=2).to_dict()
+    assert "_carried" not in config.to_dict() and "_carried" not in repr(config)
+
+
 def test_replace_with_a_data_file_drops_the_synthetic_settings_filled_in() -> None:
     """dataclasses.replace passes the book's values filled in when built, which were then taken as
     given: replace(LinregConfig(), data=...) was refused for settings the user never set."""
@@ -806,9 +833,10 @@ def test_the_signature_type_checkers_see_is_the_dataclasss_own(cls: type) -> Non
     ]
     assert [a.arg for a in init.args.args] == ["self"]  # every setting keyword-only, as at run time
     args = init.args.kwonlyargs
-    assert [a.arg for a in args] == [f.name for f in dataclasses.fields(cls)]
+    settings = [f for f in dataclasses.fields(cls) if not f.name.startswith("_")]
+    assert [a.arg for a in args] == [f.name for f in settings]
     assert [ast.unparse(d) for d in init.args.kw_defaults if d is not None] == [
-        repr(f.default) for f in dataclasses.fields(cls)
+        repr(f.default) for f in settings
     ]
     runtime = inspect.signature(cls).parameters
     assert list(runtime) == [a.arg for a in args]

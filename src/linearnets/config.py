@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, SupportsFloat
+from typing import TYPE_CHECKING, Any, SupportsFloat, TypeVar
 
 from linearnets._paths import absolute_path
 from linearnets.config_checks import (
@@ -25,7 +25,7 @@ from linearnets.config_values import (
     path_setting,
     set_checked,
 )
-from linearnets.errors import UsageError
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import (
     check_bool,
     check_choice,
@@ -49,16 +49,57 @@ if TYPE_CHECKING:
     from linearnets.config_values import FloatArg, IntArg, PathArg
 
 
+@dataclass(frozen=True)
+class _Carried:
+    """What a config keeps beside its settings, private, carried over by ``dataclasses.replace``
+    (the one private field it passes, ``_carried``, hidden from the public signature and taken
+    only as this type: ``LinregConfig(_data_given=...)`` names no field).
+
+    Attributes:
+        defaulted: the synthetic settings filled in with the book's values rather than given:
+            ``replace(LinregConfig(), data=path)`` does not count them as given.
+        data_given: ``data`` as the caller spelt it (``"d.csv"``), for the messages of reading
+            it (a run and a resume make ``data`` absolute), kept while it names ``data``'s file.
+    """
+
+    defaulted: frozenset[str] = frozenset()
+    data_given: Path | None = None
+
+
 class _DataGiven:
-    """The ``data`` file as the caller spelt it, for both configs: ``_data_given``, a field of
-    each (carried by dataclasses.replace while it names ``data``'s file, which a run and a
-    resume make absolute)."""
+    """The ``data`` file as the caller spelt it, for both configs: ``_carried.data_given`` (carried
+    by dataclasses.replace while it names ``data``'s file, which a run and a resume make absolute)."""
 
     data: Path | None
-    _data_given: Path | None
+    _carried: _Carried
+
+    @property
+    def _defaulted(self) -> frozenset[str]:
+        return self._carried.defaulted
+
+    @property
+    def _data_given(self) -> Path | None:
+        return self._carried.data_given
+
+    def _check_carried(self) -> None:
+        """Refuse a ``_carried`` that is no :class:`_Carried`: a private field, not a setting."""
+        if not isinstance(self._carried, _Carried):
+            raise UsageTypeError(
+                f"{type(self).__name__} has no setting '_carried' (private, carried over by "
+                "dataclasses.replace); leave it out"
+            )
+
+    def _carry(self, **changes: Any) -> None:
+        """Set the private values ``changes`` (``defaulted``, ``data_given``) of :class:`_Carried`."""
+        object.__setattr__(self, "_carried", replace(self._carried, **changes))
+
+    def _with_data_given(self: _C, given: Path) -> _C:
+        """Return the config with ``given`` as ``data``'s spelling, kept where it names ``data``'s
+        file (a resume makes ``data`` absolute and names it as given)."""
+        return replace(self, _carried=replace(self._carried, data_given=given))  # type: ignore[type-var]
 
     def _keep_data_given(self) -> None:
-        """Keep ``_data_given`` where it names ``data``'s file, made absolute (replace's, from
+        """Keep ``data_given`` where it names ``data``'s file, made absolute (replace's, from
         :meth:`data_as_given`'s file); else ``data`` is as given."""
         given, data = self._data_given, self.data
         if (
@@ -68,7 +109,7 @@ class _DataGiven:
             or absolute_path(given) != absolute_path(data)
         ):
             given = data
-        object.__setattr__(self, "_data_given", given)
+        self._carry(data_given=given)
 
     def data_as_given(self) -> Path | None:
         """Return ``data`` as the caller spelt it (``d.npz``, as typed after ``--data``), to read
@@ -78,6 +119,9 @@ class _DataGiven:
         if given is None or data is None or absolute_path(given) != absolute_path(data):
             return data
         return given
+
+
+_C = TypeVar("_C", bound=_DataGiven)
 
 
 @named_keywords
@@ -129,12 +173,9 @@ class LinregConfig(_DataGiven):
     device: str = "cpu"  # the only one: linear regression trains on the CPU
     guard: bool = True
     out: Path | None = None
-    # the synthetic settings filled in with the book's values rather than given, carried over by
-    # dataclasses.replace: replace(LinregConfig(), data=path) does not count them as given
-    _defaulted: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
-    # data as the caller spelt it ("d.csv"), for the messages of reading it (a run and a resume
-    # make data absolute): carried by dataclasses.replace while it names data's file
-    _data_given: Path | None = field(default=None, repr=False, compare=False)
+    # the synthetic settings filled in, and data as spelt (_Carried): private, out of the public
+    # signature (named_keywords), carried over by dataclasses.replace
+    _carried: _Carried = field(default=_Carried(), repr=False, compare=False)
 
     if TYPE_CHECKING:
         # the dataclass's own __init__ at run time, with what each setting takes (tests/test_config.py
@@ -156,11 +197,10 @@ class LinregConfig(_DataGiven):
             device: str | torch.device = "cpu",
             guard: bool | np.bool_ = True,
             out: PathArg | None = None,
-            _defaulted: frozenset[str] = frozenset(),
-            _data_given: PathArg | None = None,
         ) -> None: ...
 
     def __post_init__(self) -> None:
+        self._check_carried()
         set_checked(
             self,
             impl=check_choice("impl", self.impl, IMPLS),  # a NumPy string saved as a plain str
@@ -173,7 +213,9 @@ class LinregConfig(_DataGiven):
             out=path_setting("out", self.out),
         )
         values = {name: getattr(self, name) for name in SYNTHETIC_SETTINGS}
-        set_checked(self, **resolve_synthetic(values, data=self.data, defaulted=self._defaulted))
+        resolved = resolve_synthetic(values, data=self.data, defaulted=self._defaulted)
+        self._carry(defaulted=resolved.pop("_defaulted"))
+        set_checked(self, **resolved)
         check_lr_range(self.lr, "0.03")
         set_checked(self, guard=check_bool("guard", self.guard))
         # "cpu:0" is torch's full name of its one CPU (str(torch.device("cpu", 0)))
@@ -207,7 +249,7 @@ class LinregConfig(_DataGiven):
     def to_dict(self) -> dict[str, Any]:
         """Return the settings as JSON-ready values (the synthetic ones null with ``data``)."""
         d = asdict(self)
-        del d["_defaulted"], d["_data_given"]
+        del d["_carried"]
         d["data"] = str(self.data) if self.data is not None else None
         d["out"] = str(self.out) if self.out is not None else None
         d["true_w"] = list(self.true_w) if self.true_w is not None else None
@@ -261,8 +303,8 @@ class SoftmaxConfig(_DataGiven):
     device: str = "auto"
     guard: bool = True
     # data as the caller spelt it ("d.npz"), for the messages of reading it (data is absolute):
-    # carried by dataclasses.replace while it names data's file (data_as_given)
-    _data_given: Path | None = field(default=None, repr=False, compare=False)
+    # private, out of the public signature, carried by dataclasses.replace (data_as_given)
+    _carried: _Carried = field(default=_Carried(), repr=False, compare=False)
 
     if TYPE_CHECKING:
         # the dataclass's own __init__ at run time, with what each setting takes (tests/test_config.py
@@ -283,10 +325,10 @@ class SoftmaxConfig(_DataGiven):
             resize: IntArg | None = None,
             device: str | torch.device = "auto",
             guard: bool | np.bool_ = True,
-            _data_given: PathArg | None = None,
         ) -> None: ...
 
     def __post_init__(self) -> None:
+        self._check_carried()
         set_checked(
             self,
             impl=check_choice("impl", self.impl, SOFTMAX_IMPLS),  # np.str_ stored as str
@@ -317,7 +359,7 @@ class SoftmaxConfig(_DataGiven):
     def to_dict(self) -> dict[str, Any]:
         """Return the settings as JSON-ready values."""
         d = asdict(self)
-        del d["_data_given"]
+        del d["_carried"]
         for key in ("data_dir", "data", "out"):
             d[key] = str(d[key]) if d[key] is not None else None
         return d

@@ -11,6 +11,7 @@ values), any path-like (:func:`path_setting`), a ``torch.device`` (:func:`is_dev
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import fields
@@ -74,9 +75,13 @@ _Config = TypeVar("_Config", bound=type)
 def named_keywords(config_type: _Config) -> _Config:
     """Return the dataclass ``config_type`` with an ``__init__`` that refuses a keyword naming no
     field with the setting it likely meant, and its value (``num_epochs=3``, the book's name:
-    ``did you mean epochs=3?``), where the dataclass's own says only ``unexpected keyword argument``."""
+    ``did you mean epochs=3?``), where the dataclass's own says only ``unexpected keyword argument``.
+
+    A private field (``_carried``) is left out of the signature ``inspect.signature`` and ``help``
+    show: ``dataclasses.replace`` passes it, the class checks its type; no setting to document."""
     init: Callable[..., None] = vars(config_type)["__init__"]  # the dataclass's own
     known = [f.name for f in fields(config_type)]
+    public = inspect.signature(init)
 
     @functools.wraps(init)
     def checked_init(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -85,6 +90,9 @@ def named_keywords(config_type: _Config) -> _Config:
             raise UsageTypeError(_no_field(type(self).__name__, unknown, kwargs, known))
         init(self, *args, **kwargs)
 
+    checked_init.__signature__ = public.replace(  # type: ignore[attr-defined]
+        parameters=[p for p in public.parameters.values() if not p.name.startswith("_")]
+    )
     config_type.__init__ = checked_init  # type: ignore[misc]
     return config_type
 

@@ -476,7 +476,7 @@ def _replaced(
     a ``data`` path made absolute as a run records it
     (:func:`~linearnets._paths.absolute_path`); an unknown or bad setting refused naming
     it (``checkpoint``: the checkpoint whose config ``changes`` is, named as unusable)."""
-    names = {f.name for f in fields(LinregConfig)} - {"_defaulted", "_data_given"}
+    names = {f.name for f in fields(LinregConfig) if not f.name.startswith("_")}
     unknown = sorted(set(changes) - names)
     if unknown and not saved:  # the file's keys: check_known_settings below names them
         settings = sorted(names - {"out"})
@@ -496,9 +496,10 @@ def _replaced(
         check_known_settings(LinregConfig, changes)  # the words of resume_softmax's refusal
         # checked before made absolute: "" was this folder, and "~/d.csv" a folder "~" in it
         data = path_setting("data", values.get("data"))
-        if data is not None:  # its messages name it as given (data_as_given)
-            values.update(data=absolute_path(data), _data_given=data)
-        return LinregConfig(**values)
+        if data is None:
+            return LinregConfig(**values)
+        # its messages name it as given (data_as_given)
+        return LinregConfig(**{**values, "data": absolute_path(data)})._with_data_given(data)
     except (UsageError, TypeError) as exc:
         if checkpoint is not None:
             raise unusable_checkpoint_config(checkpoint, exc) from None
