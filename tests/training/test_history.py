@@ -49,6 +49,19 @@ def test_lists_follow_the_epochs_field_by_field() -> None:
     }
 
 
+def test_a_history_reads_as_the_list_of_its_epochs() -> None:
+    """len(h), h[-1], h[:2] and list(h) as on h.epochs: the book's habit of indexing the metrics."""
+    epochs = [EpochMetrics(e, 1.0 / e, 0.5, 0.6, 0.55, 0.1) for e in range(1, 4)]
+    history = History(list(epochs))
+    assert len(history) == 3 and len(History()) == 0
+    assert history[-1] is epochs[2] and history[0] is epochs[0]
+    assert history[:2] == epochs[:2] and isinstance(history[1:], list)
+    assert list(history) == epochs and [m.epoch for m in history] == [1, 2, 3]
+    assert not History() and history  # empty is falsy, as an empty list is
+    with pytest.raises(IndexError):
+        _ = history[3]
+
+
 def test_repr_shows_four_significant_digits() -> None:
     history = History([EpochMetrics(3, 0.123456, 0.876543, 0.2, 0.812345, 2.0)])
     assert repr(history) == "History(1 epoch; epoch 3: train loss 0.1235, train acc 0.8765, test acc 0.8123)"  # fmt: skip

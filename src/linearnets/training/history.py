@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, overload
 
 from linearnets.errors import UsageError, UsageTypeError
 
@@ -73,6 +74,25 @@ class History:
     def test_acc(self) -> list[float | None]:
         """Test accuracy per epoch (``None`` without a test set or for regression)."""
         return [m.test_acc for m in self.epochs]
+
+    def __len__(self) -> int:
+        """The number of epochs held, ``len(history.epochs)``."""
+        return len(self.epochs)
+
+    @overload
+    def __getitem__(self, index: int) -> EpochMetrics: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[EpochMetrics]: ...
+
+    def __getitem__(self, index: int | slice) -> EpochMetrics | list[EpochMetrics]:
+        """``history.epochs[index]``: one epoch's metrics for an int (``-1``: the latest; an
+        ``IndexError`` past the end, as a list's), a list of them for a slice."""
+        return self.epochs[index]
+
+    def __iter__(self) -> Iterator[EpochMetrics]:
+        """Go over the epochs' metrics in order, as ``iter(history.epochs)``."""
+        return iter(self.epochs)
 
     def __repr__(self) -> str:
         """One short line (a notebook cell ending in a history shows it), the last epoch's figures."""
