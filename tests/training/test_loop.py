@@ -252,7 +252,7 @@ def test_an_analytic_model_refuses_a_loss_whose_gradient_it_would_not_apply(
     y = X @ torch.tensor([[2.0], [-3.4], [1.0]]) + 4.2
     net = LinearRegressionScratch(3, generator=gen, analytic=True)
     before = net.w.clone()
-    with pytest.raises(UsageError, match=r"loss must give the analytic model's own loss \(squared_loss\).*analytic=False"):  # fmt: skip
+    with pytest.raises(UsageError, match=r"loss must give the analytic model's own loss \(squared_loss(, reduced to its batch mean or sum)?\).*analytic=False"):  # fmt: skip
         train_epoch(net, [(X, y)], loss, SGD(net.parameters(), lr=0.01))
     assert torch.equal(net.w, before)  # refused before any step
 
@@ -2422,3 +2422,28 @@ def test_a_bad_label_beside_the_ignore_index_is_named_not_the_ignore_index() -> 
         "classes 0..2, or give the model one output per class"
     )
     assert info.value.row == 9  # type: ignore[attr-defined]
+
+
+def test_an_analytic_softmax_model_trains_a_summed_cross_entropy_as_autograd_does() -> None:
+    """nn.CrossEntropyLoss(reduction="sum") is the model's own loss summed over the batch: fit
+    takes it (it was refused as "differs on the first batch", 32 times the mean), and the
+    analytic model follows the sum's gradient, as the autograd model does: the same weights
+    and history, in float64, batch after batch (a last batch of 7 too)."""
+    gen = torch.Generator().manual_seed(3)
+    X = torch.randn(39, 784, generator=gen, dtype=torch.float64)
+    y = torch.randint(0, 10, (39,), generator=gen)
+    batches = [(X[:32], y[:32]), (X[32:], y[32:])]
+    summed = nn.CrossEntropyLoss(reduction="sum")
+    nets, histories = [], []
+    for analytic in (True, False):
+        net = SoftmaxRegressionScratch(
+            analytic=analytic, generator=torch.Generator().manual_seed(0)
+        )
+        net.to(torch.float64)
+        histories.append(fit(net, batches, summed, SGD(net.parameters(), lr=0.01), 2))
+        nets.append(net)
+    analytic_net, autograd_net = nets
+    assert not torch.equal(analytic_net.W, torch.zeros_like(analytic_net.W))
+    torch.testing.assert_close(analytic_net.W, autograd_net.W.detach(), rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(analytic_net.b, autograd_net.b.detach(), rtol=1e-10, atol=1e-12)
+    assert histories[0].train_loss == pytest.approx(histories[1].train_loss, rel=1e-10)

@@ -345,23 +345,32 @@ def test_a_step_applies_the_gradient_of_the_mean_over_all_loss_values(
         torch.testing.assert_close(got.detach(), want, rtol=1e-6, atol=1e-7)
 
 
-def test_check_same_loss_takes_the_own_loss_reduced_to_its_mean_and_refuses_its_sum() -> None:
-    """nn.CrossEntropyLoss() is the model's own loss averaged over the batch: the same objective.
-    Its sum is not (it reports B times the loss): refused, with both means shown."""
+def test_check_same_loss_takes_the_own_loss_reduced_to_its_mean_or_its_sum() -> None:
+    """nn.CrossEntropyLoss() is the model's own loss averaged over the batch, and
+    reduction="sum" its batch sum: the same loss, told apart (True: the sum, whose gradient the
+    step applies). A batch of one, whose sum is its mean, goes by the loss's reduction; a smoothed
+    cross-entropy summed is neither: refused, both means shown."""
     gen = torch.Generator().manual_seed(0)
     X, y = torch.randn(8, 5, generator=gen), torch.randint(0, 3, (8,), generator=gen)
     net = SoftmaxRegressionScratch(5, 3, sigma=0.5, analytic=True, generator=gen)
-    check_same_loss(net, nn.CrossEntropyLoss(), X, y)
-    check_same_loss(net, cross_entropy_logits, X, y)
+    assert check_same_loss(net, nn.CrossEntropyLoss(), X, y) is False
+    assert check_same_loss(net, cross_entropy_logits, X, y) is False
+    assert check_same_loss(net, nn.CrossEntropyLoss(reduction="sum"), X, y) is True
+    summed = lambda o, t: F.cross_entropy(o, t, reduction="sum")  # noqa: E731
+    assert check_same_loss(net, summed, X, y) is True
+    assert check_same_loss(net, nn.CrossEntropyLoss(reduction="sum"), X[:1], y[:1]) is True
+    assert check_same_loss(net, nn.CrossEntropyLoss(), X[:1], y[:1]) is False
     with torch.no_grad():
         mean = F.cross_entropy(net(X), y).item()
-    with pytest.raises(UsageError, match=r"differs on the first batch") as info:
-        check_same_loss(net, nn.CrossEntropyLoss(reduction="sum"), X, y)
+    smoothed = nn.CrossEntropyLoss(reduction="sum", label_smoothing=0.3)
+    with pytest.raises(
+        UsageError, match=r"own loss \(cross_entropy_logits, reduced to its batch mean or sum\)"
+    ) as info:
+        check_same_loss(net, smoothed, X, y)
     found = re.search(r"\(mean (\S+) against (\S+);", str(info.value))
     assert found is not None, str(info.value)
-    # shown to the digits that tell them apart (4 here)
-    assert float(found.group(1)) == pytest.approx(8 * mean, rel=1e-3)
     assert float(found.group(2)) == pytest.approx(mean, rel=1e-3)
+    assert float(found.group(1)) > 7 * mean  # the smoothed sum, not the mean
 
 
 def test_check_targets_refuses_a_loss_that_cannot_train_before_the_update() -> None:

@@ -160,6 +160,7 @@ def train_epoch(
     totals = EpochTotals.for_loss(loss, summed=summed, context=context)
     allow_empty = dist is not None and dist.enabled
     other_loss = getattr(net, "analytic", False) and loss is not getattr(net, "analytic_loss", None)
+    analytic_sum = False  # an analytic model's own loss summed: its sum's gradient, as autograd's
     updater = streamlined(updater)  # a plain torch.optim.SGD without its ~40 µs a step of Python
     targets: TargetsWatch | None = None  # class probabilities whose NaN would go unnamed
     before: tuple[torch.Tensor, ...] | None = None  # the weights' sizes before the first update
@@ -176,8 +177,8 @@ def train_epoch(
         for batch in train_iter:  # not enumerate(): its reused tuple would keep the last batch
             step += 1
             X, y = unpack(batch, allow_empty=allow_empty, name="train_iter", step=step, epoch=epoch)
-            if other_loss and step == 0:
-                check_same_loss(net, loss, X, y)
+            if other_loss and step == 0:  # the model's own loss, or its batch sum
+                analytic_sum = check_same_loss(net, loss, X, y)
             global_size = _global_batch_size(train_iter, step, y.shape[0], dist)
             scale = 1.0 / max(global_size, 1)
             if dist is not None:
@@ -188,6 +189,7 @@ def train_epoch(
                 y_hat, l = train_step(
                     net, X, y, loss, updater, scale=scale, dist=dist, check_targets=step == 0,
                     scalar_seed=scalar_seed(loss, y, summed=totals.summed, dist=dist),
+                    analytic_sum=analytic_sum,
                 )  # fmt: skip
             except UsageError as err:  # a bad label of a later batch: which one, and its updates
                 name_step_error(err, step=step, epoch=epoch, batches=train_iter)

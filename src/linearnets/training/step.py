@@ -24,7 +24,7 @@ from linearnets.training.distributed import DistContext
 from linearnets.training.first_step import check_first_values
 from linearnets.training.forward_diagnosis import raise_forward_error
 from linearnets.training.kept_grads import grads_kept, step_tensors
-from linearnets.training.loss_kinds import Loss, is_class_loss
+from linearnets.training.loss_kinds import Loss, is_class_loss, reduction_of
 from linearnets.training.loss_notes import note_user_loss_error
 from linearnets.training.model_diagnosis import raise_backward_error
 from linearnets.training.probability_targets import check_probability_targets
@@ -70,6 +70,7 @@ def train_step(
     dist: DistContext | None = None,
     check_targets: bool = False,
     scalar_seed: float | None = None,
+    analytic_sum: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Run one update and return ``(y_hat, l)``; ``l`` holds per-example losses, detached.
 
@@ -85,7 +86,10 @@ def train_step(
     ``world_size / global_B``, so that averaging the gradients over processes gives the global mean;
     a loss reduced to one number (0-d) is then seeded with ``scalar_seed`` where given, its share
     of the global objective when that is no batch mean (a sum, a class-weighted mean: see
-    :func:`~linearnets.training.shards.scalar_seed`).
+    :func:`~linearnets.training.shards.scalar_seed`). ``analytic_sum``: the loss of an
+    ``analytic`` model is its own loss summed over the batch (one number, as
+    :func:`check_same_loss` finds it), whose gradient it applies with that 0-d loss's seed, as
+    autograd differentiates the sum.
 
     ``check_targets`` checks integer targets against the output before the update
     (:func:`~linearnets.training.score_checks.check_scores`: a classifier's labels (B,) for scores (B, C),
@@ -106,6 +110,8 @@ def train_step(
                 y_hat = net(X)
                 l = compute_loss(loss, y_hat, y)
             updater.zero_grad()
+            if analytic_sum and not l.ndim:  # d(seed · Σ l_i): seed per example, as autograd's
+                scale = value_scale(l, y.shape[0], scale, scalar_seed)
             net.analytic_backward(X, y_hat, y, scale=scale)  # type: ignore[attr-defined]
         else:
             try:  # free unless the forward raises
@@ -168,16 +174,21 @@ def value_scale(
 
 
 @torch.no_grad()
-def check_same_loss(net: Net, loss: Loss, X: torch.Tensor, y: torch.Tensor) -> None:
-    """Raise unless ``loss`` gives an analytic model's own loss values on this batch.
+def check_same_loss(net: Net, loss: Loss, X: torch.Tensor, y: torch.Tensor) -> bool:
+    """Raise unless ``loss`` gives an analytic model's own loss values on this batch; return
+    whether it gives their batch sum (one number), whose gradient :func:`train_step` then applies
+    (``analytic_sum``), as autograd would.
 
     The model applies the gradient of its own loss whatever loss is passed (which then only reports):
-    a wrapper of the same loss, or ``nn.CrossEntropyLoss()`` for softmax, trains the same model, but
-    ``nn.L1Loss``, ``nn.MSELoss`` (twice the book's squared loss), a weighted or smoothed
-    cross-entropy or a summed loss would report one objective while following another.
+    a wrapper of the same loss, ``nn.CrossEntropyLoss()`` for softmax (the batch mean) or
+    ``nn.CrossEntropyLoss(reduction="sum")`` (the batch sum, trained with the sum's gradient, as
+    autograd trains it), trains the same model, but ``nn.L1Loss``, ``nn.MSELoss`` (twice the
+    book's squared loss) or a weighted or smoothed cross-entropy would report one objective while
+    following another. A batch of one example, whose sum is its mean, is told apart by the loss's
+    ``reduction`` (:func:`~linearnets.training.loss_kinds.reduction_of`).
     """
     if not X.shape[0]:
-        return
+        return False
     own_loss = net.analytic_loss  # type: ignore[attr-defined]
     y_hat = net(X)
     try:
@@ -188,19 +199,32 @@ def check_same_loss(net: Net, loss: Loss, X: torch.Tensor, y: torch.Tensor) -> N
         note_user_loss_error(loss, y_hat, y, err)
         raise
     own = own_loss(y_hat, y)
-    if given.ndim == 0:
-        own = own.mean()
     wide = accumulation_dtype(given.device)
-    if given.shape != own.shape or not torch.allclose(
+    if given.ndim == 0:
+        summed = own.to(wide).sum()
+        own = own.mean()
+        # the mean first: a batch of one, whose sum is its mean, by the loss's reduction
+        if _same(given, own, wide) and (X.shape[0] > 1 or reduction_of(loss) != "sum"):
+            return False
+        if _same(given, summed, wide):
+            return True
+    elif _same(given, own, wide):
+        return False
+    name = getattr(loss, "__name__", type(loss).__name__)
+    reduced = ", reduced to its batch mean or sum" if given.ndim == 0 else ""
+    raise UsageError(
+        f"loss must give the analytic model's own loss ({own_loss.__name__}{reduced}), whose "
+        f"gradient it applies whatever loss is passed; got {name}, which differs on the first "
+        f"batch ({_difference(given.to(wide), own.to(wide))}); pass loss=net.analytic_loss, or "
+        "build the model with analytic=False to train this loss with autograd"
+    )
+
+
+def _same(given: torch.Tensor, own: torch.Tensor, wide: torch.dtype) -> bool:
+    """Whether the losses ``given`` and ``own`` agree in shape and, in ``wide``, in value."""
+    return given.shape == own.shape and torch.allclose(
         given.to(wide), own.to(wide), rtol=1e-4, atol=1e-6
-    ):
-        name = getattr(loss, "__name__", type(loss).__name__)
-        raise UsageError(
-            f"loss must give the analytic model's own loss ({own_loss.__name__}), whose gradient it "
-            f"applies whatever loss is passed; got {name}, which differs on the first batch "
-            f"({_difference(given.to(wide), own.to(wide))}); pass loss=net.analytic_loss, or build "
-            "the model with analytic=False to train this loss with autograd"
-        )
+    )
 
 
 def _difference(given: torch.Tensor, own: torch.Tensor) -> str:
