@@ -22,6 +22,7 @@ from linearnets._text import counted
 from linearnets.errors import UsageError
 from linearnets.training import fit_hooks
 from linearnets.training.batch_of_one import raise_batch_of_one
+from linearnets.training.call_order import check_epoch_order, check_fit_order, told_signature
 from linearnets.training.callback_checks import check_on_step
 from linearnets.training.distributed import DistContext, check_dist
 from linearnets.training.empty_batches import check_some_batches
@@ -97,6 +98,7 @@ def _end_watch(on_step: object, *, failed: bool) -> None:
         end(failed=failed)
 
 
+@told_signature  # a call in another order (the book's, a num_epochs) told as such
 def train_epoch(
     net: Net,
     train_iter: Batches,
@@ -144,6 +146,7 @@ def train_epoch(
 
     See D2L §3.6.6.
     """
+    check_epoch_order(loss, updater)  # batches as the loss: a test set, which it does not take
     summed = summed_scalar_loss(scalar_loss)
     check_on_step(on_step)
     own_step = fit_hooks.own_hook(on_step)  # fit's hooks copy the losses for yours themselves
@@ -277,6 +280,7 @@ def name_step_error(
     err.args = (f"{where}{taken}: {err.args[0]}", *err.args[1:])
 
 
+@told_signature  # the book's train_ch3 order, test_iter by position, epochs=: told as such
 def fit(
     net: Net,
     train_iter: Batches,
@@ -506,6 +510,8 @@ def _check_fit_call(
     (MetricsWriter), and before any epoch (so a bad ``scalar_loss`` is not refused at the end of
     the first).
     """
+    # the book's order (batches as the loss), or updater and num_epochs swapped
+    check_fit_order(loss, updater, num_epochs)
     num_epochs, start_epoch = check_fit_args(
         num_epochs, start_epoch=start_epoch, callbacks=callbacks, history=history
     )
