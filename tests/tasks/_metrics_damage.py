@@ -116,7 +116,8 @@ DAMAGES: dict[str, tuple[Callable[[Path], None], str]] = {
         _said(
             "metrics.jsonl",
             "metrics.jsonl held 1 epoch row where the checkpoint's history holds 2 epoch rows; "
-            "the old metrics.csv is kept as metrics.csv.bak",
+            "metrics.csv held a column of yours (note): the old metrics.csv is kept as "
+            "metrics.csv.bak",
         ),
     ),
     # a link to no file was said "was missing"; one to a damaged file replaced without a word

@@ -397,6 +397,27 @@ def test_a_rewritten_metrics_file_keeps_the_old_one_beside_it(tmp_path: Path) ->
     assert (out / "metrics.jsonl.bak").read_bytes() == first
 
 
+def test_a_plain_resume_tells_a_metrics_csv_row_it_wrote_over_and_why(tmp_path: Path) -> None:
+    """metrics.csv's epoch 2 row edited and metrics.jsonl torn: the note told metrics.jsonl's
+    damage and only that the old metrics.csv was kept, never that it was written over, or why."""
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=out))
+    csv_path = out / "metrics.csv"
+    row = csv_path.read_bytes().splitlines()[2].split(b",")
+    loss = row[1].decode()
+    csv_path.write_bytes(csv_path.read_bytes().replace(row[1], b"0.9999", 1))
+    (out / "metrics.jsonl").write_bytes((out / "metrics.jsonl").read_bytes()[:-20])
+    said = (
+        f"wrote metrics.jsonl in {out} again from its checkpoint.pt's history (2 epochs): "
+        "metrics.jsonl was cut short (its last line torn); metrics.csv's epoch 2 row differed "
+        f"from the checkpoint's history (train_loss 0.9999 there, {loss} in the history): the old "
+        "metrics.csv is kept as metrics.csv.bak"
+    )
+    with pytest.warns(ResumeWarning, match=f"^{re.escape(said)}$"):
+        resume_linreg(out)
+    assert csv_path.read_bytes().splitlines()[2].split(b",")[1].decode() == loss
+
+
 def test_a_resume_for_more_epochs_keeps_a_column_of_yours(tmp_path: Path) -> None:
     """An unfinished run's metrics.csv with a column the user added: its resume writes the file
     again from the checkpoint's history, dropping the column without a word. The old file is
@@ -409,7 +430,8 @@ def test_a_resume_for_more_epochs_keeps_a_column_of_yours(tmp_path: Path) -> Non
     noted = (out / "metrics.csv").read_bytes()
     said = (
         f"before writing the metrics files in {out} again from its checkpoint.pt's history (2 epochs) to "
-        "resume it: the old metrics.csv is kept as metrics.csv.bak"
+        "resume it: metrics.csv held a column of yours (note): the old metrics.csv is kept as "
+        "metrics.csv.bak"
     )
     with pytest.warns(ResumeWarning, match=f"^{re.escape(said)}$"):
         result = resume_linreg(out, epochs=3)

@@ -155,11 +155,16 @@ class MetricsWriter(Callback):
             backup = None  # a link's file is left as it was: nothing to keep; an empty one neither
             # a start of the new text (a kill right after the checkpoint's save: a row short, or
             # torn mid-append) holds nothing the rewrite loses: no backup, no note
+            why = None
             if link is None and old and not text.encode("utf-8").startswith(old):
                 backup = _backup(path, old)
+                why = _row_difference(path.name, old, text)
             if backup is not None or link is not None:
                 kept[path.name] = KeptMetrics(
-                    backup=backup, link=link, link_missing=link is not None and old is None
+                    backup=backup,
+                    link=link,
+                    link_missing=link is not None and old is None,
+                    why=why,
                 )
         return kept
 
@@ -198,21 +203,75 @@ class MetricsWriter(Callback):
 class KeptMetrics:
     """What a rewrite kept of a metrics file: ``backup``, the name its old content is kept
     under (``None``: none kept); ``link``, where the file linked to (``None``: no link; the file
-    there is left as it was), a missing file where ``link_missing``."""
+    there is left as it was), a missing file where ``link_missing``; ``why``, how the kept
+    content differed from the rows written where it held the same epochs, in the words of
+    "metrics.csv ..." (``None``: other epochs, or damage, which
+    :func:`metrics_disagreements` tells)."""
 
     backup: str | None
     link: str | None
     link_missing: bool = False
+    why: str | None = None
 
     def said(self, name: str) -> str:
         """Return this in words, of file ``name``: ``the old metrics.csv is kept as
-        metrics.csv.bak``, ``metrics.csv was a link to X, which is left as it was; it is now a
-        file of its own``."""
+        metrics.csv.bak`` (after why, where known: ``metrics.csv's epoch 2 row differed from
+        the checkpoint's history (train_loss 0.9999 there, 0.57 in the history): the old
+        ...``), ``metrics.csv was a link to X, which is left as it was; it is now a file of
+        its own``."""
         if self.link is None:
-            return f"the old {name} is kept as {self.backup}"
+            why = f"{name}{self.why}: " if self.why else ""
+            return f"{why}the old {name} is kept as {self.backup}"
         to = f"a missing file ({self.link})" if self.link_missing else self.link
         left = "" if self.link_missing else ", which is left as it was"
         return f"{name} was a link to {to}{left}; it is now a file of its own"
+
+
+def _row_difference(name: str, old: bytes, text: str) -> str | None:
+    """Return how ``old`` (a metrics file's content) differs from ``text`` (the rows written)
+    where both hold the same epochs, in order, whole: ``'s epoch 2 row differed from the
+    checkpoint's history (train_loss 0.9999 there, 0.57 in the history)``, ``held a column
+    of yours (note)``. ``None`` where they hold other epochs or ``old`` is damaged (what
+    :func:`metrics_disagreements` tells), or no row differs (other bytes alone)."""
+    try:
+        was, now = _rows(name, old.decode("utf-8")), _rows(name, text)
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, csv.Error):
+        return None
+    if was is None or now is None or [r["epoch"] for r in was] != [r["epoch"] for r in now]:
+        return None
+    theirs = "a column" if name.endswith(".csv") else "a key"
+    for old_row, new_row in zip(was, now, strict=True):
+        for field in MetricsWriter.FIELDS:
+            if old_row.get(field) != new_row.get(field):
+                return (
+                    f"'s epoch {new_row['epoch']} row differed from the checkpoint's history "
+                    f"({field} {_cell(old_row.get(field))} there, {_cell(new_row.get(field))} "
+                    "in the history)"
+                )
+    others = list(dict.fromkeys(k for r in was for k in r if k not in MetricsWriter.FIELDS))
+    if others:
+        one = len(others) == 1
+        return f" held {theirs}{'' if one else 's'} of yours ({', '.join(others)})"
+    return None
+
+
+def _rows(name: str, text: str) -> list[dict[str, Any]] | None:
+    """Return the rows of a metrics file ``name``'s ``text`` (JSON values, or the CSV's strings),
+    or ``None`` where one is no whole row (a line torn, a cell missing)."""
+    if not text.endswith("\n"):
+        return None
+    if name.endswith(".jsonl"):
+        rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+        return rows if all(isinstance(r, dict) and "epoch" in r for r in rows) else None
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    ragged = any(None in r or None in r.values() or "epoch" not in r for r in rows)
+    return None if ragged else rows
+
+
+def _cell(value: Any) -> str:
+    """Return a metrics value as the file holds it: ``0.5702770197885718``, ``nan``, ``none``
+    (a JSON null, an empty cell)."""
+    return "none" if value is None or value == "" else str(value)
 
 
 def _backup(path: Path, old: bytes) -> str:
