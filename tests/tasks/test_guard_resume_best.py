@@ -64,8 +64,8 @@ def test_a_checkpoint_from_before_the_lowest_takes_it_from_its_history(tmp_path:
         resume_linreg(out, epochs=6)
     assert str(info.value).startswith(
         "training diverged in epoch 4: the training loss after the epoch is 3.575e+05, more than "
-        "100× its lowest after an earlier epoch (0.0005477, after epoch 2) and more than its "
-        "starting value 1.296e+04"
+        "100× its lowest after an earlier epoch (0.0005477, after epoch 2) and more than the "
+        "mean loss over its first 70 examples (1.296e+04, already grown"
     )
     assert load_checkpoint(out / "checkpoint.pt").epoch == 3
 

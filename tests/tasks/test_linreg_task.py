@@ -262,6 +262,25 @@ def test_the_guard_stops_a_run_whose_loss_blows_up_unless_it_is_off() -> None:
     assert math.isnan(unguarded.loss) and all(math.isnan(v) for v in unguarded.w)
 
 
+@pytest.mark.parametrize(("lr", "batch"), [(10.0, 10), (3.0, 12)])
+def test_a_loss_blown_up_in_the_first_steps_is_not_called_its_starting_value(
+    lr: float, batch: int
+) -> None:
+    """`linearnets linreg --lr 10` stopped naming 2.263e+14 "its starting value": the mean over the
+    first 7 batches, the first step's being 18.99. The stop is where it was (batch 10; 12 at lr
+    3); its message names the mean as what it is, grown from the first step's loss."""
+    with pytest.raises(DivergenceError) as info:
+        run_linreg(LinregConfig(lr=lr, epochs=1))
+    said = str(info.value)
+    assert said.startswith(f"training diverged at batch {batch} of epoch 1: the loss of")
+    assert "starting value" not in said
+    assert re.search(
+        r"more than 100× the mean loss over its first 70 examples \([0-9.e+]+, already grown "
+        r"from the first step's 18\.99\), at lr " + f"{lr:g};",
+        said,
+    ), said
+
+
 def test_a_divergence_guard_of_yours_stops_at_an_epochs_end_before_its_checkpoint(
     tmp_path: Path,
 ) -> None:

@@ -59,6 +59,24 @@ def test_growth_is_named_from_the_untrained_models_loss_or_a_rare_losss_level() 
     )
 
 
+def test_a_window_mean_grown_far_past_the_first_step_is_no_starting_value() -> None:
+    """`linreg --lr 10`: the mean over the first 70 examples, 2.263e+14, was "its starting value"
+    beside a first step of 18.99, the loss having grown 10^13-fold in those steps already."""
+    assert grown_past(2.263e14, factor=100, start_loss=2.263e14, first_loss=18.99, examples=70) == (
+        "100× the mean loss over its first 70 examples (2.263e+14, already grown from the first "
+        "step's 18.99)"
+    )
+    # under GROWN_EARLY times the first step's: still the starting value, the first step beside
+    assert grown_past(9.0, factor=100, start_loss=9.0, first_loss=1.0, examples=64) == (
+        "100× its starting value 9 (the mean loss over its first 64 examples; the first step's "
+        "was 1)"
+    )
+    assert grown_past(5e16, factor=100, start_loss=1.5e7, first_loss=19.0, examples=70) == (
+        "100× its level 5e+16 after a rare large loss (the mean loss over its first 70 examples, "
+        "1.5e+07, already grown from the first step's 19)"
+    )
+
+
 def test_a_grown_loss_names_place_value_and_lr_and_may_settle() -> None:
     error = grown("in epoch 2", "training loss after the epoch", 600.0, past="100× x", lr=0.5)
     assert str(error) == (

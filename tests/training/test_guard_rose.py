@@ -29,9 +29,9 @@ def test_a_run_that_fell_then_blew_up_stops_at_that_epoch_and_keeps_the_one_befo
         run_linreg(LinregConfig(lr=1.8, epochs=5, out=out))
     assert str(info.value) == (
         "training diverged in epoch 4: the training loss after the epoch is 3.575e+05, more than "
-        "100× its lowest after an earlier epoch (0.0005477, after epoch 2) and more than its "
-        "starting value 1.296e+04 (the mean loss over its first 70 examples; the first step's "
-        "was 18.99), at lr 1.8; try a smaller learning rate (lr), e.g. 0.18 (a tenth); the "
+        "100× its lowest after an earlier epoch (0.0005477, after epoch 2) and more than the "
+        "mean loss over its first 70 examples (1.296e+04, already grown from the first step's "
+        "18.99), at lr 1.8; try a smaller learning rate (lr), e.g. 0.18 (a tenth); the "
         f"checkpoint of epoch 3 is kept in {out} (continue it with a smaller lr: "
         f"linearnets.resume_linreg('{out}', lr=0.18, force=True))"
     )

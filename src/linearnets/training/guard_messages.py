@@ -136,7 +136,9 @@ def grown_past(
     The starting value named is the one the bound uses, the mean loss over the window's first
     ``examples``; where the untrained model's ``first_loss`` was lower (the window's later steps
     had grown), it is named beside it. Naming it alone (4.3) hid the bound (100× 20.7, the mean
-    of a first epoch whose steps grew), past which a loss of 380× the first went unstopped."""
+    of a first epoch whose steps grew), past which a loss of 380× the first went unstopped.
+    Where that mean is :data:`GROWN_EARLY` times the first step's or more, it is no starting value
+    (the first steps had blown up already): it is named the mean it is, beside the first step's."""
     said = reference_said(
         reference, start_loss=start_loss, first_loss=first_loss, examples=examples, zero=zero
     )
@@ -160,13 +162,31 @@ def reference_said(
             f"{zero:.4g}, the loss of predicting the mean of the targets seen so far "
             f"(the run's starting loss was {start:.4g})"
         )
+    over = f"its first {examples} examples" if examples else "its first examples"
+    grown = first_loss is not None and start > first_loss and start >= GROWN_EARLY * first_loss
     if reference > start:
-        return f"its level {reference:.4g} after a rare large loss (its starting value {start:.4g})"
+        start_said = (
+            f"the mean loss over {over}, {start:.4g}, already grown from the first step's "
+            f"{first_loss:.4g}"
+            if grown
+            else f"its starting value {start:.4g}"
+        )
+        return f"its level {reference:.4g} after a rare large loss ({start_said})"
+    if grown:  # no starting value: the steps it is the mean of had blown up already
+        return (
+            f"the mean loss over {over} ({start:.4g}, already grown from the first step's "
+            f"{first_loss:.4g})"
+        )
     said = f"its starting value {start:.4g}"
     if first_loss is not None and f"{first_loss:.4g}" != f"{start:.4g}" and first_loss < start:
-        over = f"its first {examples} examples" if examples else "its first examples"
         said += f" (the mean loss over {over}; the first step's was {first_loss:.4g})"
     return said
+
+
+# the early window's mean past this many times the first step's loss had grown, not started
+# there: told as the mean it is, beside the first step's (`linreg --lr 10`: 2.263e+14 over a first
+# step's 18.99 was "its starting value")
+GROWN_EARLY = 10.0
 
 
 def rose_past(best: float, best_epoch: int, *, factor: float, reference: str) -> str:
