@@ -114,7 +114,7 @@ DAMAGES: dict[str, tuple[Callable[[Path], None], str]] = {
     "csv-column-kept": (
         _noted_and_truncated,
         _said(
-            "metrics.jsonl",
+            "metrics.jsonl and metrics.csv",
             "metrics.jsonl held 1 epoch row where the checkpoint's history holds 2 epoch rows; "
             "metrics.csv held a column of yours (note): the old metrics.csv is kept as "
             "metrics.csv.bak",

@@ -408,14 +408,35 @@ def test_a_plain_resume_tells_a_metrics_csv_row_it_wrote_over_and_why(tmp_path: 
     csv_path.write_bytes(csv_path.read_bytes().replace(row[1], b"0.9999", 1))
     (out / "metrics.jsonl").write_bytes((out / "metrics.jsonl").read_bytes()[:-20])
     said = (
-        f"wrote metrics.jsonl in {out} again from its checkpoint.pt's history (2 epochs): "
-        "metrics.jsonl was cut short (its last line torn); metrics.csv's epoch 2 row differed "
+        f"wrote metrics.jsonl and metrics.csv in {out} again from its checkpoint.pt's history "
+        "(2 epochs): metrics.jsonl was cut short (its last line torn); metrics.csv's epoch 2 row "
+        "differed "
         f"from the checkpoint's history (train_loss 0.9999 there, {loss} in the history): the old "
         "metrics.csv is kept as metrics.csv.bak"
     )
     with pytest.warns(ResumeWarning, match=f"^{re.escape(said)}$"):
         resume_linreg(out)
     assert csv_path.read_bytes().splitlines()[2].split(b",")[1].decode() == loss
+
+
+def test_a_plain_resume_tells_a_metrics_csv_it_wrote_over_alone(tmp_path: Path) -> None:
+    """metrics.csv's epoch 2 row edited, results.json removed: the resume wrote metrics.csv again
+    from the checkpoint and kept the old as metrics.csv.bak without a word (no file was wrong in
+    its epochs). The note names it, with its row."""
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=out))
+    csv_path = out / "metrics.csv"
+    loss = csv_path.read_bytes().splitlines()[2].split(b",")[1]
+    csv_path.write_bytes(csv_path.read_bytes().replace(loss, b"0.9999", 1))
+    (out / "results.json").unlink()
+    said = (
+        f"wrote metrics.csv in {out} again from its checkpoint.pt's history (2 epochs): "
+        "metrics.csv's epoch 2 row differed from the checkpoint's history (train_loss 0.9999 "
+        f"there, {loss.decode()} in the history): the old metrics.csv is kept as metrics.csv.bak"
+    )
+    with pytest.warns(ResumeWarning, match=f"^{re.escape(said)}$"):
+        resume_linreg(out)
+    assert (out / "metrics.csv.bak").exists()
 
 
 def test_a_resume_for_more_epochs_keeps_a_column_of_yours(tmp_path: Path) -> None:

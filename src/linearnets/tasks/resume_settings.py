@@ -183,18 +183,21 @@ def note_metrics_rewritten(
     the metrics files in ``wrong`` (name -> why, :func:`check_epochs_left`'s) again from the
     checkpoint's history of ``epochs`` epochs, and what of them was kept (``kept``,
     :meth:`~linearnets.training.metrics_files.MetricsWriter.keep_old`'s: the old content as
-    ``NAME.bak``, a link replaced); nothing where none was wrong."""
-    if not wrong:
+    ``NAME.bak``, a link replaced); nothing where none was wrong and none kept. A file kept alone
+    (its epochs the history's, a row of them edited, a column of yours) was written again too:
+    named with the others, with how it differed (``KeptMetrics.why``)."""
+    if not wrong and not kept:
         return
     why = []
-    for name in dict.fromkeys([*wrong, *kept]):
+    names = list(dict.fromkeys([*wrong, *kept]))
+    for name in names:
         dangling = name in kept and kept[name].link_missing  # kept's words say it: not twice
         said = [f"{name} {wrong[name]}"] if name in wrong and not dangling else []
         if name in kept:
             said.append(kept[name].said(name))
         why.append("; ".join(said))
     warn(
-        f"wrote {and_list(list(wrong))} in {shown_path(run_dir)} again from its "
+        f"wrote {and_list(names)} in {shown_path(run_dir)} again from its "
         f"{CHECKPOINT_FILE}'s history ({counted(epochs, 'epoch')}): {'; '.join(why)}",
         ResumeWarning,
     )
