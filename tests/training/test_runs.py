@@ -920,9 +920,11 @@ def test_out_on_a_complete_run_is_told_the_resume_that_reaches_the_epochs_asked_
     for asked, advised in [(10, 10), (3, 3), (2, 7), (1, 7)]:
         with pytest.raises(UsageError) as info:
             run(config(out="runs/a", epochs=asked, **settings))
+        # fewer epochs than the run's own are a difference, named (the 2 asked are none)
+        fewer = f"; it ran with epochs=2, yours with epochs={asked}:" if asked < 2 else ";"
         assert str(info.value).endswith(
-            f"; it is complete after 2 epochs: train it further with linearnets.resume_{task}("
-            f"'runs/a', epochs={advised}), or pass a new folder"
+            f"{fewer} it is complete after 2 epochs: train it further with linearnets.resume_"
+            f"{task}('runs/a', epochs={advised}), or pass a new folder"
         ), (asked, str(info.value))
     capsys.readouterr()
     assert main([task, "--out", "runs/a", "--epochs", "10", *options]) == 2
@@ -933,6 +935,38 @@ def test_out_on_a_complete_run_is_told_the_resume_that_reaches_the_epochs_asked_
     # the advice is taken: the run goes on to the 10 epochs asked for
     assert main([task, "--resume", "runs/a", "--epochs", "10"]) == 0
     assert json.loads(Path("runs/a/results.json").read_text())["epochs"] == 10
+
+
+def test_out_on_a_complete_run_names_fewer_epochs_not_the_plot_as_the_difference(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`softmax --epochs 2 --plot none --out base`, base complete after 3 epochs drawn with --plot
+    file: the refusal named --plot (no result of it) as the difference, and not --epochs 2 of 3.
+    --plot is still given to the resume advised."""
+    import linearnets as ln
+
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(0)
+    np.savez("d.npz", X=rng.normal(size=(40, 3)).astype(np.float32), y=rng.integers(0, 2, 40))
+    ln.run_softmax(ln.SoftmaxConfig(data="d.npz", epochs=3, plot="file", out="base"))
+    capsys.readouterr()
+    assert (
+        main(["softmax", "--data", "d.npz", "--epochs", "2", "--plot", "none", "--out", "base"])
+        == 2
+    )
+    assert capsys.readouterr().err.endswith(
+        "; it ran with --epochs 3, yours with --epochs 2: it is complete after 3 epochs: train it "
+        "further with linearnets softmax --resume base --epochs 8 --plot none, or pass a new "
+        "folder\n"
+    )
+    assert (
+        main(["softmax", "--data", "d.npz", "--epochs", "3", "--plot", "none", "--out", "base"])
+        == 2
+    )
+    assert capsys.readouterr().err.endswith(
+        "); it is complete after 3 epochs: train it further with linearnets softmax --resume base "
+        "--epochs 8 --plot none, or pass a new folder\n"
+    )
 
 
 def test_a_dangling_link_or_a_loop_as_out_is_named_as_such(tmp_path: Path) -> None:

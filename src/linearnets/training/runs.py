@@ -250,13 +250,21 @@ def _with_config(
 
     ckpt = resumable_checkpoint(out)
     kept = ""
+    fewer = None  # the epochs asked of a complete run that are none past its own: named
     if epochs is not None:
-        changes.pop("epochs", None)  # said by "complete after N epochs", given by _further
+        asked_epochs = changes.pop("epochs", None)  # given by _further
+        if asked_epochs is not None and not _past(asked_epochs, epochs):
+            fewer = (epochs, asked_epochs[1])  # --epochs 2 of a run complete after 3: named
     elif ckpt is not None and not _past(changes.get("epochs"), ckpt.epoch):
         # a run stopped after 2 of 5 epochs, asked for 1: resume(epochs=1) is refused (it must
         # be past the checkpoint's 2), and continuing to its own 5 is what a resume does: said
         kept = _epochs_kept(changes.pop("epochs", None), ckpt.epoch)
-    named = f"{said(changes)}: " if changes else ""
+    # the differences named: those that change the run's results; --plot, the thread count, the
+    # device are given to the call alone (naming --plot as the difference hid --epochs 2 of 3)
+    shown = {k: v for k, v in changes.items() if k not in NO_RESULT_SETTINGS}
+    if fewer is not None:
+        shown = {"epochs": fewer, **shown}
+    named = f"{said(shown)}: " if shown else ""
     # the resume's own check: weights of another shape are refused even forced
     if (
         changes
@@ -282,6 +290,11 @@ def _with_config(
         f"linearnets.{resume}({str(out)!r}, epochs={_further(asked, epochs)}{given}), or pass a "
         "new folder"
     )
+
+
+# settings a refusal gives to the resume it advises but names as no difference: the figures,
+# and what changes the results to rounding alone
+NO_RESULT_SETTINGS = frozenset({"plot", "num_threads", "device"})
 
 
 def _further(asked: AskedSettings | None, finished: int) -> int:
