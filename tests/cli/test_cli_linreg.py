@@ -366,6 +366,23 @@ def test_a_resume_of_a_data_run_is_told_to_leave_a_small_num_examples_out(
     )
 
 
+def test_a_resume_refused_for_too_few_examples_is_told_to_leave_num_examples_out(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """--num-examples 2 on a resume of a synthetic run was told "pass e.g. --num-examples 1000",
+    a fix the resume then refused as a changed setting (the run's was 50)."""
+    run = tmp_path / "run"
+    _run_json(capsys, "--epochs", "1", "--num-examples", "50", "--out", str(run))
+    assert main(["linreg", "--resume", str(run), "--num-examples", "2", "--epochs", "2"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        "linearnets linreg: error: --num-examples must be an integer in [3, 100000000] (at least "
+        "one more than the 2 weights, for a unique least-squares solution), got 2; leave "
+        "--num-examples out to keep the run's value\n"
+    )
+
+
 def test_a_run_on_data_records_no_synthetic_settings(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

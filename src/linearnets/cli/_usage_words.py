@@ -111,6 +111,12 @@ def pass_fix(action: argparse.Action, name: str, *, resuming: bool) -> str:
             "pass more --epochs than the run already finished to train further, or leave "
             "--epochs out to finish the run's own"
         )
+    return keep_runs_value(name)
+
+
+def keep_runs_value(name: str) -> str:
+    """Return the fix of the option ``name`` refused on a command line that resumes a run: to
+    leave it out, the run's own value kept (a value advised would be refused as a change)."""
     return f"leave {name} out to keep the run's value"
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+import contextlib
+import re
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from linearnets._json import dumps_strict
@@ -22,6 +24,7 @@ from linearnets.cli._options import (
     positive_int,
 )
 from linearnets.cli._report import resume_as_asked
+from linearnets.cli._usage_words import keep_runs_value
 from linearnets.config import IMPLS, LinregConfig
 from linearnets.config_checks import MAX_NOISE_STD
 from linearnets.errors import UsageError
@@ -192,9 +195,12 @@ def run(args: argparse.Namespace) -> int:
             if config is not None:
                 finished.append(run_linreg(config, callbacks=[logger, began]))
             else:
-                finished.append(
-                    resume_linreg(args.resume, force=args.force, callbacks=[logger, began], **given)
-                )
+                with _resume_fixes(given):
+                    finished.append(
+                        resume_linreg(
+                            args.resume, force=args.force, callbacks=[logger, began], **given
+                        )
+                    )
         except KeyboardInterrupt as exc:
             raise_run_stop(
                 exc,
@@ -211,6 +217,26 @@ def run(args: argparse.Namespace) -> int:
         with held_signals(raise_after=False):  # the run is complete: its results are whole
             _print_results(finished[0], as_json=args.json)
     return 0
+
+
+@contextlib.contextmanager
+def _resume_fixes(given: Mapping[str, Any]) -> Iterator[None]:
+    """Have a setting given with ``--resume`` that the run's config refuses (``--num-examples 2``,
+    below the least its weights allow, which only the run's config can tell) told to be left out,
+    the run's value kept, as the parser tells a value it refuses on a resume: the value the
+    config advised (``pass e.g. num_examples=1000``) was then refused as a changed setting."""
+    try:
+        yield
+    except UsageError as exc:
+        text = str(exc)
+        for field in given:
+            option = "--" + next((a for a, f in _FIELDS.items() if f == field), field).replace(
+                "_", "-"
+            )
+            text = re.sub(rf"\bpass e\.g\. {field}=\S+$", keep_runs_value(option), text)
+        if text != str(exc):
+            exc.args = (text,)
+        raise
 
 
 def _print_results(result: LinregResult, *, as_json: bool) -> None:
