@@ -243,3 +243,37 @@ def test_the_help_says_a_resume_keeps_the_runs_own_training_settings(
     capsys.readouterr()
     assert main([command, "--resume", str(out), "--seed", "4"]) == 2  # changed: needs --force
     assert "--force" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("command", "switches"),
+    [
+        ("softmax", ["--guard", "--no-guard"]),
+        ("linreg", ["--no-guard", "--guard"]),
+        ("linreg", ["--no-gu", "--epochs", "2", "--gua"]),
+    ],
+)
+def test_guard_and_no_guard_on_one_line_are_refused_in_one_line_and_exits(
+    command: str, switches: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``softmax --guard --no-guard`` recorded the guard off without a word: the last one won."""
+    from linearnets.cli import main
+    from linearnets.cli._parser import UsageExit
+
+    with pytest.raises(UsageExit) as raised:
+        main([command, *switches])
+    assert raised.value.code == 2
+    assert capsys.readouterr().err == (
+        f"linearnets {command}: error: --guard and --no-guard were both given, and they "
+        "contradict each other (the divergence guard on, and off); give one of them: --guard to "
+        f"stop when the loss blows up, --no-guard not to (see linearnets {command} --help)\n"
+    )
+
+
+@pytest.mark.parametrize("switch", ["--guard", "--no-guard"])
+def test_a_guard_switch_given_twice_is_taken_as_once(switch: str) -> None:
+    """Repeated options take the last value (docs/cli.md), as an alias's may be overridden."""
+    from linearnets.cli import build_parser
+
+    args = build_parser().parse_args(["linreg", switch, "--epochs", "1", "--epochs", "2", switch])
+    assert (args.guard, args.epochs) == (switch == "--guard", 2)

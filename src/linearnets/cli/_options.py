@@ -463,7 +463,7 @@ def add_guard_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--no-guard",
         dest="guard",
-        action="store_const",
+        action=_GuardSwitch,
         const=False,
         help="do not stop when the loss blows up (NaN or inf, or 100× its starting value); "
         "with --resume, a run's --no-guard holds until --guard",
@@ -471,11 +471,33 @@ def add_guard_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--guard",
         dest="guard",
-        action="store_const",
+        action=_GuardSwitch,
         const=True,
         help="stop when the loss blows up (the default): with --resume, turns the guard back on "
         "in a run trained with --no-guard",
     )
+
+
+class _GuardSwitch(argparse._StoreConstAction):
+    """``--guard`` or ``--no-guard``: the one given last wins over another given earlier alike
+    (``--guard --guard``), but both on one command line contradict each other and are refused,
+    naming both: ``--guard --no-guard`` once recorded the guard off without a word."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        earlier = getattr(namespace, self.dest, None)
+        if earlier is not None and earlier != self.const:
+            parser.error(
+                "--guard and --no-guard were both given, and they contradict each other (the "
+                "divergence guard on, and off); give one of them: --guard to stop when the loss "
+                "blows up, --no-guard not to"
+            )
+        super().__call__(parser, namespace, values, option_string)
 
 
 # said of a training option's default: a resumed run keeps its own settings (check_resumed_args)
