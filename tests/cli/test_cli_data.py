@@ -67,6 +67,26 @@ def test_a_report_lost_to_a_closed_stdout_fails_in_one_line(
     )
 
 
+def test_a_report_lost_to_a_full_stdout_fails_in_one_line_naming_stdout(
+    real: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``linearnets data >/dev/full`` said "a device is full (the disk, or where the output
+    goes)", not that stdout was, where ``--help >/dev/full`` and ``>&-`` name stdout."""
+    import io
+
+    class Full(io.StringIO):
+        def write(self, text: str) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(sys, "stdout", Full())
+    assert main(["data", "--data-dir", str(real)]) == 1
+    assert capsys.readouterr().err == (
+        "linearnets data: error: its report could not be written to stdout (No space left on "
+        "device); free some space where stdout goes, or run it again with stdout elsewhere (a "
+        "terminal, a file or a pipe)\n"
+    )
+
+
 def test_report_from_the_cache(real: Path, capsys: pytest.CaptureFixture[str]) -> None:
     saved = dict(fashion_mnist_memo.MEMO)
     try:

@@ -744,20 +744,27 @@ def test_the_one_line_is_written_whole_so_no_other_process_lands_inside_it(
     assert stderr.writes[1:] == ["linearnets: interrupted by SIGTERM\n"]
 
 
-FULL = (
-    "[Errno 28] No space left on device (OSError): a device is full (the disk, or where the "
-    "output goes); free some space and run it again"
-)
+def _full(what: str) -> str:
+    """The line of ``what`` a full stdout lost, stdout named as a lost result names it."""
+    return (
+        f"{what} could not be written to stdout (No space left on device); free some space "
+        "where stdout goes, or run it again with stdout elsewhere (a terminal, a file or a pipe)"
+    )
 
 
 @pytest.mark.parametrize(
-    ("argv", "prog"),
-    [(["softmax", "--help"], "linearnets softmax"), (["--version"], "linearnets")],
+    ("argv", "prog", "what"),
+    [
+        (["softmax", "--help"], "linearnets softmax", "its help"),
+        (["--help"], "linearnets", "its help"),
+        (["--version"], "linearnets", "the version"),
+    ],
 )
 def test_help_and_version_that_cannot_be_written_exit_1_in_one_line(
-    tmp_path: Path, argv: list[str], prog: str
+    tmp_path: Path, argv: list[str], prog: str, what: str
 ) -> None:
-    """argparse swallowed the OSError: ``--help >/dev/full`` exited 0 with nothing written."""
+    """argparse swallowed the OSError: ``--help >/dev/full`` exited 0 with nothing written; then
+    it said "a device is full (the disk, or where the output goes)", not that stdout was."""
     if not Path("/dev/full").exists():
         pytest.skip("no /dev/full here")
     with open("/dev/full", "w") as full:
@@ -769,7 +776,7 @@ def test_help_and_version_that_cannot_be_written_exit_1_in_one_line(
             text=True,
             timeout=120,
         )
-    assert (done.returncode, done.stderr) == (1, f"{prog}: error: {FULL}\n")
+    assert (done.returncode, done.stderr) == (1, f"{prog}: error: {_full(what)}\n")
 
 
 def test_a_last_flush_that_fails_on_a_full_device_exits_1(
@@ -784,7 +791,11 @@ def test_a_last_flush_that_fails_on_a_full_device_exits_1(
 
     monkeypatch.setattr(sys, "stdout", Full())
     assert cli._flush_output(0, ["data", "show", "-n", "3"]) == 1
-    assert capsys.readouterr().err == f"linearnets data show: error: {FULL}\n"
+    assert capsys.readouterr().err == f"linearnets data show: error: {_full('its output')}\n"
+    assert cli._flush_output(0, ["data"]) == 1
+    assert capsys.readouterr().err == f"linearnets data: error: {_full('its report')}\n"
+    assert cli._flush_output(0, ["softmax", "--epochs", "0", "--help"]) == 1
+    assert capsys.readouterr().err == f"linearnets softmax: error: {_full('its help')}\n"
     assert cli._flush_output(2, ["data"]) == 2  # its error was said already: not a second line
     assert capsys.readouterr().err == ""
 

@@ -37,8 +37,10 @@ from linearnets.cli._blocked_write import flush_waiting, streams_waiting
 from linearnets.cli._cpp_logs import quiet_torch_warnings
 from linearnets.cli._leave import leave
 from linearnets.cli._lost_output import (
+    REPORTS,
     closed_output_status,
     keeps_its_result,
+    lost_from_stdout,
     lost_output_status,
     output_may_be_lost,
 )
@@ -194,6 +196,8 @@ def _run_command(
             if debug_raises:
                 raise
             _print_traceback()  # then the line, the --json object and the status, as without it
+        if isinstance(exc, OSError) and lost_from_stdout(exc):  # a report's line: named as stdout's
+            return report_output_lost(exc, prog, what="its report")
         return report_error(exc, prog, json_errors=json_errors, traceback_shown=debug)
 
 
@@ -319,10 +323,23 @@ def _flush_output(code: int, argv: list[str]) -> int:
         # --help and --version print as they exit, and a command's last lines wait here: their
         # ENOSPC was swallowed, and the command said it had succeeded
         if code == 0 and not (isinstance(exc, BrokenPipeError) and output_closed()):
-            code = report_output_lost(exc, _command_prog(argv))
+            prog = _command_prog(argv)
+            code = report_output_lost(exc, prog, what=_printed(argv, prog))
     with contextlib.suppress(AttributeError, OSError, ValueError):
         flush_waiting(sys.stderr)
     return code
+
+
+def _printed(argv: list[str], prog: str) -> str:
+    """Return what the command line ``argv`` of ``prog`` printed to stdout, as a lost one is told:
+    "its help" (``-h``, ``--help``, ``--he``), "the version", "its report" (``linearnets data``'s
+    lines, its result) or "its output"."""
+    words = argv[: argv.index("--")] if "--" in argv else argv
+    if any(word == "-h" or (len(word) > 2 and "--help".startswith(word)) for word in words):
+        return "its help"
+    if any(len(word) > 2 and "--version".startswith(word) for word in words):
+        return "the version"
+    return "its report" if prog in REPORTS else "its output"
 
 
 def _command_prog(argv: list[str]) -> str:

@@ -28,6 +28,7 @@ __all__ = [
     "LosingStdout",
     "closed_output_status",
     "keeps_its_result",
+    "lost_from_stdout",
     "lost_output_status",
     "output_may_be_lost",
 ]
@@ -45,6 +46,43 @@ class _ClosedStdout:
 
     def flush(self) -> None:
         pass
+
+
+class _ReportStdout:
+    """A report's stdout (:data:`REPORTS`): a line it cannot write fails the command, its error
+    marked as stdout's (``stdout_lost``: :func:`lost_from_stdout`), for the command's line to
+    name stdout as a lost ``--help`` is named; it said "a device is full (the disk, or where the
+    output goes)". A reader that quit (``| head``) is left as it is."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        with _marked_as_stdouts():
+            return int(self.stream.write(text))
+
+    def flush(self) -> None:
+        with _marked_as_stdouts():
+            self.stream.flush()
+
+    def __getattr__(self, name: str) -> Any:  # fileno, encoding, isatty: the stream's own
+        return getattr(self.stream, name)
+
+
+@contextlib.contextmanager
+def _marked_as_stdouts() -> Iterator[None]:
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        exc.stdout_lost = True  # type: ignore[attr-defined]
+        raise
+
+
+def lost_from_stdout(exc: BaseException) -> bool:
+    """Whether ``exc`` is a report's line that stdout could not take (:class:`_ReportStdout`)."""
+    return bool(getattr(exc, "stdout_lost", False))
 
 
 class LosingStdout:
@@ -110,8 +148,15 @@ def output_may_be_lost(prog: str, *, kept: bool = True) -> Iterator[LosingStdout
     lines its buffer still holds would fail the last flush again.
     """
     stream = sys.stdout
-    if prog in REPORTS:  # a report's lost line fails it, as any error does
-        yield None
+    if prog in REPORTS:  # a report's lost line fails it, as any error does, said as stdout's
+        report = None if stream is None else _ReportStdout(stream)
+        if report is not None:
+            sys.stdout = report
+        try:
+            yield None
+        finally:
+            if report is not None and sys.stdout is report:
+                sys.stdout = stream
         return
     losing = LosingStdout(_ClosedStdout() if stream is None else stream, prog=prog, kept=kept)
     sys.stdout = losing

@@ -7,6 +7,7 @@ ending stdout, and the exit status (130, 141, 2 or 1).
 from __future__ import annotations
 
 import contextlib
+import errno
 import sys
 
 from linearnets._paths import absolute_path
@@ -122,12 +123,19 @@ def report_output_closed(exc: BrokenPipeError, prog: str) -> None:
         )
 
 
-def report_output_lost(exc: OSError, prog: str) -> int:
-    """Say in one line that ``prog``'s output could not be written (a full device, an I/O error)
-    and return 1, whatever it did: ``--help`` and ``--version`` too, which argparse let exit 0.
-    The advice is that of no run (none to resume: the help's was softmax's ``--resume``); stdout
-    is what failed, so no ``--json`` object."""
-    say(f"{prog}: error: {one_line(exc, command=prog.split()[0])}")
+def report_output_lost(exc: OSError, prog: str, *, what: str = "its output") -> int:
+    """Say in one line that ``prog``'s output, ``what`` it printed ("its help", "the version",
+    "its report"), could not be written to stdout (a full device, an I/O error), and return 1,
+    whatever it did: ``--help`` and ``--version`` too, which argparse let exit 0. Worded as a
+    lost result's line names stdout (:mod:`~linearnets.cli._lost_output`): it said "a device is
+    full (the disk, or where the output goes)", not that stdout was. The advice is that of no run
+    (none to resume: the help's was softmax's ``--resume``); stdout is what failed, so no
+    ``--json`` object."""
+    why = exc.strerror or str(exc)
+    fix = "run it again with stdout elsewhere (a terminal, a file or a pipe)"
+    if exc.errno == errno.ENOSPC:
+        fix = f"free some space where stdout goes, or {fix}"
+    say(f"{prog}: error: {what} could not be written to stdout ({why}); {fix}")
     return EXIT_RUNTIME
 
 

@@ -637,7 +637,8 @@ class OneLineParser(argparse.ArgumentParser):
                 return  # `| head` read what it wanted
             from linearnets.cli._outcomes import report_output_lost  # loaded once it fails
 
-            self.exit(report_output_lost(exc, self.prog))
+            what = "its help" if message.startswith("usage:") else "the version"
+            self.exit(report_output_lost(exc, self.prog, what=what))
 
     def error(self, message: str) -> NoReturn:
         # every rank parses its argv: rank 0 alone says what is wrong where the others are
