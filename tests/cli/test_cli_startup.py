@@ -40,6 +40,7 @@ _CASES = [
     (("linreg", "--help"), 0, "usage: linearnets linreg"),
     (("predict", "--help"), 0, "usage: linearnets predict"),
     (("data", "--help"), 0, "usage: linearnets data"),
+    (("softmax", "--epochs", "0", "--help"), 0, "usage: linearnets softmax"),
     (("softmax", "--epochs", "0"), 2, "argument --epochs: must be a positive integer"),
     (("linreg", "--lr", "-1"), 2, "argument --lr: must be a finite number > 0"),
     (("softmax", "--device", "gpu"), 2, "device"),

@@ -28,6 +28,7 @@ from linearnets._signals import (
 )
 from linearnets.cli import _ranks
 from linearnets.cli._argv_checks import (
+    help_asked,
     name_unknown_options_first,
     names_json,
     refuse_leftover_words,
@@ -219,6 +220,10 @@ def _parse(argv: list[str]) -> tuple[OneLineParser, argparse.Namespace]:
     # raised once the imports are done
     with held_signals(raise_after=True):
         parser = build_parser()
+    asked = help_asked(parser, argv)  # anywhere on its command's line, as if given first
+    if asked is not None:
+        asked.print_help()
+        asked.exit()
     refuse_misplaced_options(parser, argv)
     name_unknown_options_first(parser, argv)
     args, unknown = parser.parse_known_args(argv)

@@ -14,6 +14,7 @@ from linearnets.cli._parser import OneLineParser
 from linearnets.cli._usage_words import meant_option
 
 __all__ = [
+    "help_asked",
     "name_unknown_options_first",
     "names_json",
     "refuse_leftover_words",
@@ -58,6 +59,23 @@ def _asks_help(parsers: list[argparse.ArgumentParser], argv: list[str]) -> bool:
         if word.startswith("-")
         for action, _ in parser._options_named(word)
     )
+
+
+def help_asked(parser: OneLineParser, argv: list[str]) -> argparse.ArgumentParser | None:
+    """Return the command whose ``-h``/``--help`` (``--he``) a word of ``argv`` before ``--`` is,
+    the command typed before it (``parser`` itself where none is): its help is printed as if
+    given first. argparse acts on the words in turn, and ``softmax --epochs 0 --help`` was told
+    the --epochs error where ``softmax --help --epochs 0`` printed the help. None: no help asked."""
+    words = argv[: argv.index("--")] if "--" in argv else argv
+    for at, word in enumerate(words):
+        if not word.startswith("-") or "=" in word:  # --help=x: argparse's refusal stands
+            continue
+        _, typed = parser._typed_command(words[:at])
+        command = typed if typed is not None else parser
+        named = command._options_named(word) if isinstance(command, OneLineParser) else []
+        if len(named) == 1 and isinstance(named[0][0], argparse._HelpAction):
+            return command
+    return None
 
 
 def name_unknown_options_first(parser: OneLineParser, argv: list[str]) -> None:

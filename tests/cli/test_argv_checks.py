@@ -1,0 +1,49 @@
+"""The checks of the command line around argparse's (:mod:`linearnets.cli._argv_checks`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from linearnets.cli import main
+
+
+@pytest.mark.parametrize(
+    ("argv", "usage"),
+    [
+        (["softmax", "--epochs", "0", "--help"], "usage: linearnets softmax "),
+        (["softmax", "--help", "--epochs", "0"], "usage: linearnets softmax "),
+        (["linreg", "--impl", "foo", "-h"], "usage: linearnets linreg "),
+        (["data", "show", "-n", "0", "--he"], "usage: linearnets data show "),
+        (["predict", "--wrong", "--nope", "--help"], "usage: linearnets predict "),
+        (["--debug", "--epochs", "0", "--help"], "usage: linearnets "),
+        (["--help", "softmax", "--epochs", "0"], "usage: linearnets [-h]"),
+    ],
+)
+def test_help_anywhere_on_a_bad_line_is_printed_not_refused(
+    argv: list[str], usage: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``softmax --epochs 0 --help`` was told the --epochs error (exit 2) where ``softmax --help
+    --epochs 0`` printed the help: -h/--help anywhere before ``--`` is its command's, as first."""
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 0
+    out, err = capsys.readouterr()
+    assert out.startswith(usage)
+    assert err == ""
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["linreg", "--epochs", "0", "--", "--help"], "argument --epochs: must be a positive"),
+        (["softmax", "--epochs", "0", "--help=1"], "argument --epochs: must be a positive"),
+    ],
+)
+def test_help_after_dashes_or_given_a_value_leaves_the_bad_line_refused(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After ``--`` a word is a value, not the help; ``--help=1`` is argparse's to refuse."""
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    assert said in capsys.readouterr().err
