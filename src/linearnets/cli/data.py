@@ -148,7 +148,9 @@ def _show(args: argparse.Namespace) -> int:
 
     check_show_count(args.n, default=_SHOWN)
     # before the dataset is read: its name, whether it is a run's, whether its folder is writable
-    out = check_out_path("--out", DEFAULT_FIGURE if args.out is None else args.out)
+    out = check_out_path(
+        "--out", DEFAULT_FIGURE if args.out is None else args.out, file_name=DEFAULT_FIGURE.name
+    )
     check_not_a_runs_figure(
         "--out", out, fix=f"pass a file outside the run folder, e.g. --out {DEFAULT_FIGURE}"
     )

@@ -9,6 +9,7 @@ one whose folder this user cannot write in, offering one that can be
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -92,6 +93,12 @@ def check_out_path(
     if path.suffix.lower() not in formats:
         if _is_folder(path):  # "--out results", a folder: a file in it was meant, not a suffix
             raise _a_folder(name, path, file_name)
+        device = _a_device(path)
+        if device:  # "/dev/null.png" would be written into /dev: a name in the working folder
+            raise UsageError(
+                f"{name} must end with one of {', '.join(formats)}, got {quoted_path(path)}, "
+                f"{device}; pass e.g. {_passing(name, Path(file_name))}, in the working folder"
+            )
         fixed = _with_format(path, formats[0])  # the user's folder and name kept
         raise UsageError(
             f"{name} must end with one of {', '.join(formats)}, got {quoted_path(path)}; pass "
@@ -122,6 +129,20 @@ def check_out_path(
             "pass another path"
         ) from None
     return path
+
+
+def _a_device(path: Path) -> str:
+    """Return what makes ``path`` no place for a figure where it is a device (``/dev/null``,
+    ``/dev/tty``) or in the devices' folder, ``/dev``: the fix of an extension added there
+    (``/dev/null.png``) wrote into /dev. Empty where it is neither (or cannot be looked at)."""
+    try:
+        kind = path.stat().st_mode if path.exists() else 0
+        in_dev = Path(os.path.realpath(path.parent)) == Path("/dev")
+    except (OSError, ValueError):
+        return ""
+    if stat.S_ISCHR(kind) or stat.S_ISBLK(kind):
+        return "a device, not a file a figure can be written to"
+    return "in /dev, the system's devices, no place for a figure" if in_dev else ""
 
 
 def _is_folder(path: Path) -> bool:
