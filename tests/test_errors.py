@@ -851,7 +851,7 @@ CLI_CASES: list[Any] = [
     pytest.param(["linreg", "--bogus"], None, 2, r"^linearnets linreg: error: unrecognized arguments: --bogus: linearnets linreg has no option --bogus \(see linearnets linreg --help\)$", id="linreg-unknown-option"),
     # data show: --out checked before the dataset is read (here: a folder with no dataset)
     pytest.param(["data", "show", "--data-dir", "{tmp}", "--out", "{tmp}/x.txt"], None, 2, r"--out must end with one of .png, .svg, .pdf, got '(.*)x.txt'; pass e.g. --out \1x\.txt\.png$", id="data-show-out-suffix"),
-    pytest.param(["data", "show", "--data-dir", "{tmp}", "--out", "{tmp}"], None, 2, r"--out .* is a folder; pass a file name in it, e.g. .*/figure\.png$", id="data-show-out-folder"),
+    pytest.param(["data", "show", "--data-dir", "{tmp}", "--out", "{tmp}"], None, 2, r"--out .* is a folder; pass a file name in it, e.g. .*/fashion-mnist\.png$", id="data-show-out-folder"),
     pytest.param(["data", "show", "--data-dir", "{tmp}", "--out", "{tmp}/f/x.png"], Setup(lambda t: (t / "f").write_text("")), 2, r"--out .*f/x.png cannot be written: .*/f is a file, not a folder", id="data-show-out-parent-file"),
     pytest.param(["data", "show", "--data-dir", "{tmp}", "--out", "{tmp}/d.png"], Setup(lambda t: (t / "d.png").mkdir()), 2, r"--out .*d.png is a folder; pass a file name in it", id="data-show-out-is-folder"),
     # a folder's spelling: Path dropped the slash and wrote the file x.png
