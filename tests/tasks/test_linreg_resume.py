@@ -439,6 +439,25 @@ def test_a_plain_resume_tells_a_metrics_csv_it_wrote_over_alone(tmp_path: Path) 
     assert (out / "metrics.csv.bak").exists()
 
 
+def test_a_plain_resume_tells_a_metrics_jsonl_differing_in_formatting_alone(
+    tmp_path: Path,
+) -> None:
+    """metrics.jsonl with CRLF ends, metrics.csv removed: the note said metrics.csv was missing
+    and the old metrics.jsonl kept, never how it differed."""
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=out))
+    jsonl = out / "metrics.jsonl"
+    jsonl.write_bytes(jsonl.read_bytes().replace(b"\n", b"\r\n"))
+    (out / "metrics.csv").unlink()
+    said = (
+        f"wrote metrics.csv and metrics.jsonl in {out} again from its checkpoint.pt's history "
+        "(2 epochs): metrics.csv was missing; metrics.jsonl differed in its formatting alone "
+        "(line endings): the old metrics.jsonl is kept as metrics.jsonl.bak"
+    )
+    with pytest.warns(ResumeWarning, match=f"^{re.escape(said)}$"):
+        resume_linreg(out)
+
+
 def test_a_resume_for_more_epochs_keeps_a_column_of_yours(tmp_path: Path) -> None:
     """An unfinished run's metrics.csv with a column the user added: its resume writes the file
     again from the checkpoint's history, dropping the column without a word. The old file is

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import math
+from collections.abc import Callable
 from pathlib import Path
 
-from linearnets.training.metrics_files import KeptMetrics, MetricsWriter
+import pytest
+
+from linearnets.training.metrics_files import KeptMetrics, MetricsWriter, metrics_disagreements
 
 ROWS = [
     {
@@ -98,4 +103,125 @@ def test_other_epochs_are_left_to_metrics_disagreements_to_tell(tmp_path: Path) 
     assert kept["metrics.csv"] == KeptMetrics(backup="metrics.csv.bak", link=None)
     assert (
         kept["metrics.csv"].said("metrics.csv") == "the old metrics.csv is kept as metrics.csv.bak"
+    )
+
+
+def _compact_with_blank_lines(text: bytes) -> bytes:
+    rows = [json.loads(line) for line in text.splitlines()]
+    return b"".join(json.dumps(r, separators=(",", ":")).encode() + b"\n\n" for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("spoil", "kinds"),
+    [
+        (lambda b: b.replace(b"\n", b"\r\n"), "line endings"),
+        (_compact_with_blank_lines, "spacing or number format"),
+        (lambda b: b.replace(b"0.125", b"1.25e-01"), "spacing or number format"),
+        (
+            lambda b: b.replace(b"0.125", b"1.25e-01").replace(b"\n", b"\r\n"),
+            "line endings, spacing or number format",
+        ),
+    ],
+)
+def test_metrics_jsonl_written_otherwise_is_told_as_differing_in_formatting_alone(
+    tmp_path: Path, spoil: Callable[[bytes], bytes], kinds: str
+) -> None:
+    """metrics.jsonl with CRLF ends, compact with blank lines, or 0.125 written 1.25e-01: kept as
+    .bak with no word of how it differed (its values all the history's)."""
+    writer = _written(tmp_path)
+    writer.jsonl.write_bytes(spoil(writer.jsonl.read_bytes()))
+    assert writer.keep_old(ROWS)["metrics.jsonl"].said("metrics.jsonl") == (
+        f"metrics.jsonl differed in its formatting alone ({kinds}): the old metrics.jsonl is "
+        "kept as metrics.jsonl.bak"
+    )
+
+
+def test_a_metrics_jsonl_key_order_of_its_own_is_told_as_formatting(tmp_path: Path) -> None:
+    writer = _written(tmp_path)
+    rows = [dict(reversed(list(r.items()))) for r in ROWS]
+    writer.jsonl.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert writer.keep_old(ROWS)["metrics.jsonl"].why == (
+        " differed in its formatting alone (key order)"
+    )
+
+
+def test_a_metrics_csv_number_written_otherwise_is_the_same_value(tmp_path: Path) -> None:
+    """0.125 written 1.25e-01 in metrics.csv was said to differ from the history's 0.125: CSV
+    cells are compared as numbers, as JSON values are."""
+    writer = _written(tmp_path)
+    writer.csv.write_bytes(writer.csv.read_bytes().replace(b",0.125\r\n", b",1.25e-01\r\n"))
+    assert writer.keep_old(ROWS)["metrics.csv"].why == (
+        " differed in its formatting alone (spacing or number format)"
+    )
+
+
+NAN_ROWS = [
+    {**ROWS[0], "train_loss": math.nan, "test_loss": None, "test_acc": None},
+    ROWS[1],
+]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "why"),
+    [
+        # NaN as Excel or pandas writes it: the same value as the writer's nan
+        (b"1,nan,", b"1,NaN,", " differed in its formatting alone (spacing or number format)"),
+        # an empty cell is no value (a None), not the NaN the history holds
+        (
+            b"1,nan,",
+            b"1,,",
+            "'s epoch 1 row differed from the checkpoint's history (train_loss none there, nan "
+            "in the history)",
+        ),
+        (
+            b",0.5,,,",
+            b",0.5,nan,,",
+            "'s epoch 1 row differed from the checkpoint's history (test_loss nan there, none "
+            "in the history)",
+        ),
+    ],
+)
+def test_metrics_csv_nan_and_empty_cells_are_compared_as_values(
+    tmp_path: Path, old: bytes, new: bytes, why: str
+) -> None:
+    writer = MetricsWriter(tmp_path)
+    writer.rewrite(NAN_ROWS)
+    assert writer.keep_old(NAN_ROWS) == {}  # nan == nan: as written, nothing kept
+    text = writer.csv.read_bytes()
+    assert old in text
+    writer.csv.write_bytes(text.replace(old, new, 1))
+    assert writer.keep_old(NAN_ROWS)["metrics.csv"].why == why
+
+
+def test_an_edit_before_a_torn_last_line_is_told_too(tmp_path: Path) -> None:
+    """metrics.csv's epoch 2 row edited and its last line torn: only "cut short" was said (by
+    metrics_disagreements); the rows before the torn line are compared, the edit named."""
+    writer = _written(tmp_path)
+    text = writer.csv.read_bytes().replace(b"2,0.5,", b"2,0.9999,", 1)
+    writer.csv.write_bytes(text[:-10])
+    assert writer.keep_old(ROWS)["metrics.csv"].why == (
+        "'s epoch 2 row differed from the checkpoint's history (train_loss 0.9999 there, 0.5 in "
+        "the history)"
+    )
+    assert metrics_disagreements(tmp_path, [1, 2, 3]) == {
+        "metrics.csv": "was cut short (its last line torn)"
+    }
+
+
+def test_every_differing_row_is_counted_and_a_column_told_beside_an_edit(
+    tmp_path: Path,
+) -> None:
+    """Epochs 1 and 3 edited: only epoch 1's row was named."""
+    writer = _written(tmp_path)
+    text = writer.csv.read_bytes()
+    text = text.replace(b"1,1.0,", b"1,0.9,").replace(b"3,0.3333333333333333,", b"3,0.9,")
+    writer.csv.write_bytes(text)
+    assert writer.keep_old(ROWS)["metrics.csv"].why == (
+        "'s epoch 1 row differed from the checkpoint's history (train_loss 0.9 there, 1.0 in the "
+        "history), as did 1 more row (epoch 3)"
+    )
+    writer.csv.write_bytes(b"".join(line + b",x\r\n" for line in text.splitlines()))
+    assert writer.keep_old(ROWS)["metrics.csv"].why == (
+        "'s epoch 1 row differed from the checkpoint's history (train_loss 0.9 there, 1.0 in the "
+        "history), as did 1 more row (epoch 3), and it held a column of yours (x)"
     )

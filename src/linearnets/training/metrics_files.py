@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -204,9 +205,9 @@ class KeptMetrics:
     """What a rewrite kept of a metrics file: ``backup``, the name its old content is kept
     under (``None``: none kept); ``link``, where the file linked to (``None``: no link; the file
     there is left as it was), a missing file where ``link_missing``; ``why``, how the kept
-    content differed from the rows written where it held the same epochs, in the words of
-    "metrics.csv ..." (``None``: other epochs, or damage, which
-    :func:`metrics_disagreements` tells)."""
+    content differed from the rows written in the epochs both hold (its rows edited, a column
+    of yours, its formatting alone), in the words of "metrics.csv ..." (``None``: other epochs
+    alone, or damage, which :func:`metrics_disagreements` tells)."""
 
     backup: str | None
     link: str | None
@@ -228,44 +229,155 @@ class KeptMetrics:
 
 
 def _row_difference(name: str, old: bytes, text: str) -> str | None:
-    """Return how ``old`` (a metrics file's content) differs from ``text`` (the rows written)
-    where both hold the same epochs, in order, whole: ``'s epoch 2 row differed from the
-    checkpoint's history (train_loss 0.9999 there, 0.57 in the history)``, ``held a column
-    of yours (note)``. ``None`` where they hold other epochs or ``old`` is damaged (what
-    :func:`metrics_disagreements` tells), or no row differs (other bytes alone)."""
+    """Return how ``old`` (a metrics file's content) differs from ``text`` (the rows written) in
+    the rows both hold of the same epochs, in order, whole (those before a torn last line too):
+    ``'s epoch 2 row differed from the checkpoint's history (train_loss 0.9999 there, 0.57 in
+    the history)``, with ``, as did 1 more row (epoch 3)`` where more did; ``held a column of
+    yours (note)``; where every value is the same (numbers compared as numbers: ``3.2e-02`` is
+    ``0.032``), `` differed in its formatting alone (line endings)``. ``None`` where they hold
+    other epochs or ``old`` is damaged (what :func:`metrics_disagreements` tells), or nothing
+    of this differs (a torn or missing last row alone)."""
+    csv_file = name.endswith(".csv")
     try:
-        was, now = _rows(name, old.decode("utf-8")), _rows(name, text)
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError, csv.Error):
+        decoded = old.decode("utf-8")
+    except UnicodeDecodeError:
         return None
-    if was is None or now is None or [r["epoch"] for r in was] != [r["epoch"] for r in now]:
+    whole = decoded.endswith("\n")
+    if not whole:  # its last line torn: the rows before it are compared
+        decoded = decoded[: decoded.rfind("\n") + 1]
+    try:
+        was, now = _rows(name, decoded), _rows(name, text)
+    except (ValueError, KeyError, TypeError, csv.Error):
         return None
-    theirs = "a column" if name.endswith(".csv") else "a key"
-    for old_row, new_row in zip(was, now, strict=True):
-        for field in MetricsWriter.FIELDS:
-            if old_row.get(field) != new_row.get(field):
-                return (
-                    f"'s epoch {new_row['epoch']} row differed from the checkpoint's history "
-                    f"({field} {_cell(old_row.get(field))} there, {_cell(new_row.get(field))} "
-                    "in the history)"
-                )
+    if was is None or now is None:
+        return None
+    # the rows of the epochs both hold, in order: those past the shorter's last are told by
+    # metrics_disagreements (rows missing, or past the checkpoint's)
+    pairs = list(zip(was, now, strict=False))
+    if not all(_same(o["epoch"], n["epoch"], csv_file=csv_file) for o, n in pairs):
+        return None
+    said = _values_differing(pairs, csv_file=csv_file)
+    theirs = "a column" if csv_file else "a key"
     others = list(dict.fromkeys(k for r in was for k in r if k not in MetricsWriter.FIELDS))
     if others:
         one = len(others) == 1
-        return f" held {theirs}{'' if one else 's'} of yours ({', '.join(others)})"
-    return None
+        yours = f"held {theirs}{'' if one else 's'} of yours ({', '.join(others)})"
+        return f"{said}, and it {yours}" if said else f" {yours}"
+    if said:
+        return said
+    kinds = _formatting(name, decoded, was, text)
+    if not kinds:
+        return None
+    alone = " alone" if whole and len(was) == len(now) else ""
+    return f" differed in its formatting{alone} ({', '.join(kinds)})"
+
+
+def _values_differing(
+    pairs: list[tuple[dict[str, Any], dict[str, Any]]], *, csv_file: bool
+) -> str | None:
+    """Return how the first of ``pairs`` (a file's row, the history's) whose values differ
+    does, and how many more do: ``'s epoch 1 row differed from the checkpoint's history
+    (train_loss 0.9 there, 0.5 in the history), as did 1 more row (epoch 3)``; ``None`` where
+    none does."""
+    differing = []
+    for old_row, new_row in pairs:
+        fields = [
+            f
+            for f in MetricsWriter.FIELDS
+            if not _same(old_row.get(f), new_row.get(f), csv_file=csv_file)
+        ]
+        if fields:
+            differing.append((old_row, new_row, fields[0]))
+    if not differing:
+        return None
+    old_row, new_row, field = differing[0]
+    said = (
+        f"'s epoch {new_row['epoch']} row differed from the checkpoint's history "
+        f"({field} {_cell(old_row.get(field))} there, {_cell(new_row.get(field))} in the history)"
+    )
+    more = [str(n["epoch"]) for _, n, _ in differing[1:]]
+    if more:
+        epochs = f"epoch{'' if len(more) == 1 else 's'} {', '.join(more)}"
+        said += f", as did {counted(len(more), 'more row')} ({epochs})"
+    return said
+
+
+def _same(old: Any, new: Any, *, csv_file: bool) -> bool:
+    """Return whether a file's value ``old`` is the history's ``new``: a CSV's cells as numbers
+    (``3.2e-02`` is ``0.032``, ``NaN`` is ``nan``; an empty cell no value, as JSON's null is);
+    a NaN is the same as a NaN."""
+    if csv_file:
+        old, new = _number(old), _number(new)
+    if isinstance(old, bool) != isinstance(new, bool):  # JSON's true is no 1
+        return False
+    if isinstance(old, float) and isinstance(new, float) and math.isnan(old) and math.isnan(new):
+        return True
+    return bool(old == new)
+
+
+def _number(cell: Any) -> Any:
+    """Return a CSV cell as the number it holds (``None`` where empty), else as it is."""
+    if not isinstance(cell, str):
+        return cell
+    if not cell.strip():
+        return None
+    for kind in (int, float):
+        try:
+            return kind(cell)
+        except ValueError:
+            pass
+    return cell
+
+
+def _formatting(name: str, old: str, was: list[dict[str, Any]], text: str) -> list[str]:
+    """Return how ``old`` (a metrics file's text, no byte-order mark, whole lines, its rows
+    ``was``) is written otherwise than ``text`` (the rows written) where the values are the
+    same: ``line endings``, ``key order`` (a JSON row's), ``spacing or number format``."""
+    ending = "\r\n" if name.endswith(".csv") else "\n"  # as csv and the JSONL writer end lines
+    lines = old.splitlines(keepends=True)
+    kinds = []
+    if any(line[len(line.rstrip("\r\n")) :] != ending for line in lines):
+        kinds.append("line endings")
+    bare = [line.rstrip("\r\n") for line in lines]
+    if name.endswith(".csv"):
+        new = text.splitlines()
+        n = min(len(bare), len(new))
+        spaced = bare[:n] != new[:n]
+    else:
+        if any(list(r) != list(MetricsWriter.FIELDS) for r in was):
+            kinds.append("key order")
+        rows = [line for line in bare if line.strip()]
+        spaced = len(rows) < len(bare) or any(
+            line != dumps_strict(r) for line, r in zip(rows, was, strict=False)
+        )
+    if spaced:
+        kinds.append("spacing or number format")
+    return kinds
 
 
 def _rows(name: str, text: str) -> list[dict[str, Any]] | None:
     """Return the rows of a metrics file ``name``'s ``text`` (JSON values, or the CSV's strings),
-    or ``None`` where one is no whole row (a line torn, a cell missing)."""
-    if not text.endswith("\n"):
+    or ``None`` where one is no whole row (a line torn, a cell missing) or the CSV's header is
+    not the writer's."""
+    if text and not text.endswith("\n"):
         return None
     if name.endswith(".jsonl"):
         rows = [json.loads(line) for line in text.splitlines() if line.strip()]
         return rows if all(isinstance(r, dict) and "epoch" in r for r in rows) else None
-    rows = list(csv.DictReader(io.StringIO(text, newline="")))
-    ragged = any(None in r or None in r.values() or "epoch" not in r for r in rows)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if not _writers_header(reader.fieldnames):
+        return None
+    rows = list(reader)
+    ragged = any(None in r or None in r.values() for r in rows)
     return None if ragged else rows
+
+
+def _writers_header(fieldnames: Sequence[str] | None) -> bool:
+    """Return whether a CSV header holds :attr:`MetricsWriter.FIELDS` in order, once each (with
+    columns of yours beside them)."""
+    names = list(fieldnames or ())
+    ours = [f for f in names if f in MetricsWriter.FIELDS]
+    return tuple(ours) == MetricsWriter.FIELDS and len(set(names)) == len(names)
 
 
 def _cell(value: Any) -> str:
@@ -366,10 +478,7 @@ def _csv_epochs(text: str) -> list[int] | str:
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""))
         # columns of yours beside the writer's, in their order, as metrics.jsonl's keys are
-        ours = [f for f in reader.fieldnames or () if f in MetricsWriter.FIELDS]
-        if tuple(ours) != MetricsWriter.FIELDS or len(set(reader.fieldnames or ())) < len(
-            reader.fieldnames or ()
-        ):
+        if not _writers_header(reader.fieldnames):
             return (
                 f"was damaged (its header does not hold {','.join(MetricsWriter.FIELDS)} in "
                 "that order)"
