@@ -458,6 +458,20 @@ def test_a_plain_resume_tells_a_metrics_jsonl_differing_in_formatting_alone(
         resume_linreg(out)
 
 
+def test_a_metrics_csv_saved_with_a_byte_order_mark_is_no_damage_to_a_plain_resume(
+    tmp_path: Path,
+) -> None:
+    """metrics.csv saved by Excel (a UTF-8 BOM first): the plain resume called it damaged ("its
+    header does not hold epoch,train_loss,... in that order") and wrote it again; it is whole."""
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=out))
+    csv_path = out / "metrics.csv"
+    csv_path.write_bytes(b"\xef\xbb\xbf" + csv_path.read_bytes())
+    with pytest.raises(UsageError, match=r"^the run in .* is complete: it finished its 2 epochs"):
+        resume_linreg(out)
+    assert not (out / "metrics.csv.bak").exists()
+
+
 def test_a_resume_for_more_epochs_keeps_a_column_of_yours(tmp_path: Path) -> None:
     """An unfinished run's metrics.csv with a column the user added: its resume writes the file
     again from the checkpoint's history, dropping the column without a word. The old file is

@@ -225,3 +225,27 @@ def test_every_differing_row_is_counted_and_a_column_told_beside_an_edit(
         "'s epoch 1 row differed from the checkpoint's history (train_loss 0.9 there, 1.0 in the "
         "history), as did 1 more row (epoch 3), and it held a column of yours (x)"
     )
+
+
+def test_a_metrics_csv_with_a_byte_order_mark_is_read_without_it(tmp_path: Path) -> None:
+    """metrics.csv saved by Excel (a UTF-8 BOM first) was called damaged ("its header does not
+    hold epoch,train_loss,... in that order"): read without the mark, it agrees; where it is
+    written over anyway, the note says it held one."""
+    writer = _written(tmp_path)
+    writer.csv.write_bytes(b"\xef\xbb\xbf" + writer.csv.read_bytes())
+    assert metrics_disagreements(tmp_path, [1, 2, 3]) == {}
+    assert writer.keep_old(ROWS)["metrics.csv"].why == (
+        " differed in its formatting alone (a UTF-8 byte-order mark)"
+    )
+
+
+def test_a_resumed_fit_keeps_a_metrics_csv_with_a_byte_order_mark_unbacked(
+    tmp_path: Path,
+) -> None:
+    """The fit's own resume read metrics.csv's header with the BOM in it: not this writer's, so
+    the file was written again from metrics.jsonl, its old content kept as .bak."""
+    writer = _written(tmp_path)
+    writer.csv.write_bytes(b"\xef\xbb\xbf" + writer.csv.read_bytes())
+    writer.on_fit_start(num_epochs=3, start_epoch=2)
+    assert not (tmp_path / "metrics.csv.bak").exists()
+    assert writer.csv.read_bytes() == MetricsWriter(tmp_path)._texts(ROWS[:2])[writer.csv].encode()

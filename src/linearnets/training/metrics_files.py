@@ -26,6 +26,9 @@ from linearnets.training.history import EpochMetrics
 
 __all__ = ["KeptMetrics", "MetricsWriter", "metrics_disagreements"]
 
+# the byte-order mark Excel writes first in a CSV it saves as UTF-8: no part of the header
+_BOM = "\ufeff"
+
 
 class MetricsWriter(Callback):
     """Append each epoch's metrics to ``metrics.jsonl`` and ``metrics.csv`` in ``run_dir``.
@@ -111,7 +114,8 @@ class MetricsWriter(Callback):
         """Return ``metrics.csv``'s rows of epochs 1 to ``last_epoch`` as written (strings), or
         ``None`` where it is missing or not this writer's (another header, an unreadable row)."""
         try:
-            with self.csv.open(newline="") as f:
+            # Excel saves a UTF-8 CSV with a byte-order mark first: no part of the header
+            with self.csv.open(encoding="utf-8-sig", newline="") as f:
                 reader = csv.DictReader(f)
                 if tuple(reader.fieldnames or ()) != self.FIELDS:
                     return None
@@ -242,6 +246,8 @@ def _row_difference(name: str, old: bytes, text: str) -> str | None:
         decoded = old.decode("utf-8")
     except UnicodeDecodeError:
         return None
+    bom = csv_file and decoded.startswith(_BOM)  # Excel saves one: read as metrics_disagreements
+    decoded = decoded[len(_BOM) :] if bom else decoded
     whole = decoded.endswith("\n")
     if not whole:  # its last line torn: the rows before it are compared
         decoded = decoded[: decoded.rfind("\n") + 1]
@@ -265,7 +271,7 @@ def _row_difference(name: str, old: bytes, text: str) -> str | None:
         return f"{said}, and it {yours}" if said else f" {yours}"
     if said:
         return said
-    kinds = _formatting(name, decoded, was, text)
+    kinds = (["a UTF-8 byte-order mark"] if bom else []) + _formatting(name, decoded, was, text)
     if not kinds:
         return None
     alone = " alone" if whole and len(was) == len(now) else ""
@@ -421,12 +427,13 @@ def metrics_disagreements(run_dir: Path, epochs: Sequence[int]) -> dict[str, str
     """
     wanted = list(epochs)
     wrong = {}
-    for path, read in (
-        (run_dir / "metrics.jsonl", _jsonl_epochs),
-        (run_dir / "metrics.csv", _csv_epochs),
+    # metrics.csv saved by Excel starts with a byte-order mark: read without it (utf-8-sig)
+    for path, read, encoding in (
+        (run_dir / "metrics.jsonl", _jsonl_epochs, "utf-8"),
+        (run_dir / "metrics.csv", _csv_epochs, "utf-8-sig"),
     ):
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding=encoding)
         except FileNotFoundError:
             dangling = path.is_symlink()
             link = f"was a link to a missing file ({os.readlink(path)})" if dangling else ""
