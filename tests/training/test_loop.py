@@ -2447,3 +2447,113 @@ def test_an_analytic_softmax_model_trains_a_summed_cross_entropy_as_autograd_doe
     torch.testing.assert_close(analytic_net.W, autograd_net.W.detach(), rtol=1e-10, atol=1e-12)
     torch.testing.assert_close(analytic_net.b, autograd_net.b.detach(), rtol=1e-10, atol=1e-12)
     assert histories[0].train_loss == pytest.approx(histories[1].train_loss, rel=1e-10)
+
+
+def _regression_weights(
+    batches: list[Batch], loss: Loss, *, analytic: bool, epochs: int = 1, **kw: Any
+) -> torch.Tensor:
+    """The weights of a float64 scratch regression after ``fit`` on ``batches``."""
+    net = LinearRegressionScratch(
+        3, analytic=analytic, generator=torch.Generator().manual_seed(0)
+    ).double()
+    init = kw.pop("init", None)
+    if init is not None:
+        with torch.no_grad():
+            net.w.copy_(init[0])
+            net.b.fill_(init[1])
+    fit(net, batches, loss, torch.optim.SGD(net.parameters(), lr=0.01), epochs, **kw)
+    return torch.cat([p.detach().flatten() for p in net.parameters()])
+
+
+@pytest.mark.parametrize("scalar_loss", [None, "sum"])
+def test_an_analytic_summed_loss_after_a_first_batch_of_one_trains_as_autograd(
+    scalar_loss: str | None,
+) -> None:
+    """A first batch of one example cannot tell a sum from a mean (a lambda has no reduction):
+    the epoch was decided "mean" there and its later batches trained with a gradient 16 times
+    too small (1.06 off autograd's weights); the next batch now decides, and the weights are
+    autograd's, scalar_loss="sum" given or not."""
+    g = torch.Generator().manual_seed(1)
+    X = torch.randn(33, 3, generator=g, dtype=torch.float64)
+    y = X @ torch.tensor([[1.0], [2.0], [3.0]], dtype=torch.float64)
+    batches = [(X[:1], y[:1]), (X[1:17], y[1:17]), (X[17:], y[17:])]
+    summed = lambda o, t: squared_loss(o, t).sum()  # noqa: E731
+    autograd = _regression_weights(batches, summed, analytic=False, scalar_loss=scalar_loss)
+    analytic = _regression_weights(batches, summed, analytic=True, scalar_loss=scalar_loss)
+    torch.testing.assert_close(analytic, autograd, rtol=0, atol=1e-12)
+
+
+def test_an_analytic_summed_loss_near_zero_trains_as_autograd() -> None:
+    """Near the optimum of noise-free data a batch's summed loss (~6e-9) and its mean both
+    agree with the loss within the tolerance (atol 1e-6): their relative sizes now tell the sum,
+    where the mean's gradient was taken for the epoch (7.8e-6 off autograd's weights)."""
+    g = torch.Generator().manual_seed(1)
+    X = torch.randn(48, 3, generator=g, dtype=torch.float64)
+    w = torch.tensor([[1.0], [2.0], [3.0]], dtype=torch.float64)
+    batches = _batches(X, X @ w + 0.5, 16)
+    summed = lambda o, t: squared_loss(o, t).sum()  # noqa: E731
+    kw: dict[str, Any] = {"init": (w + 1e-5, 0.5), "epochs": 2}
+    autograd = _regression_weights(batches, summed, analytic=False, **kw)
+    analytic = _regression_weights(batches, summed, analytic=True, **kw)
+    assert not torch.equal(analytic[:3], (w + 1e-5).flatten())  # it trained
+    torch.testing.assert_close(analytic, autograd, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("scalar_loss", [None, "sum", "mean"])
+def test_an_analytic_mean_or_per_example_loss_after_a_first_batch_of_one_is_unchanged(
+    scalar_loss: str | None,
+) -> None:
+    """A mean (or per-example) loss, whose first batch of one leaves the epoch undecided, trains
+    bit for bit as where its reduction decides from the start (a loss with reduction="mean")."""
+
+    class Mean:
+        reduction = "mean"
+
+        def __call__(self, o: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+            return squared_loss(o, t).mean()
+
+    g = torch.Generator().manual_seed(1)
+    X = torch.randn(33, 3, generator=g, dtype=torch.float64)
+    y = X @ torch.tensor([[1.0], [2.0], [3.0]], dtype=torch.float64)
+    batches = [(X[:1], y[:1]), (X[1:17], y[1:17]), (X[17:], y[17:])]
+    mean = lambda o, t: squared_loss(o, t).mean()  # noqa: E731
+    kw: dict[str, Any] = {"scalar_loss": scalar_loss, "epochs": 2}
+    told = _regression_weights(batches, Mean(), analytic=True, **kw)
+    assert torch.equal(_regression_weights(batches, mean, analytic=True, **kw), told)
+    per_example = _regression_weights(batches, squared_loss, analytic=True, **kw)
+    assert torch.equal(per_example, told)
+
+
+def test_an_analytic_model_refuses_a_later_batch_that_differs_from_its_own_loss() -> None:
+    """A loss checked past the first batch (that one could not tell a sum from a mean) and
+    found to be neither is refused there, the batch and the updates before it named."""
+    g = torch.Generator().manual_seed(1)
+    X = torch.randn(17, 3, generator=g, dtype=torch.float64)
+    y = X @ torch.tensor([[1.0], [2.0], [3.0]], dtype=torch.float64)
+    odd = lambda o, t: squared_loss(o, t).sum() * (1 if len(t) == 1 else 3)  # noqa: E731
+    net = LinearRegressionScratch(3, analytic=True).double()
+    with pytest.raises(
+        UsageError,
+        match=r"^train_iter's batch 2 of epoch 1 \(the model took 1 update before it.*"
+        r"differs on this batch \(mean",
+    ):
+        fit(net, [(X[:1], y[:1]), (X[1:], y[1:])], odd, SGD(net.parameters(), lr=0.01), 1)
+
+
+@pytest.mark.parametrize("scalar_loss", [None, "sum"])
+def test_data_parallel_analytic_summed_loss_after_a_first_batch_of_one_trains_as_autograd(
+    monkeypatch: pytest.MonkeyPatch, scalar_loss: str | None
+) -> None:
+    """Twin ranks, a first batch of one: each rank's undecided batch trains with the seed
+    autograd gives it, and the next batch decides from the loss's own values (the same loss on
+    every rank, so the same answer, with no collective of its own)."""
+    g = torch.Generator().manual_seed(1)
+    X = torch.randn(33, 3, generator=g, dtype=torch.float64)
+    y = X @ torch.tensor([[1.0], [2.0], [3.0]], dtype=torch.float64)
+    batches = [(X[:1], y[:1]), (X[1:17], y[1:17]), (X[17:], y[17:])]
+    summed = lambda o, t: squared_loss(o, t).sum()  # noqa: E731
+    dist = _twin_rank(monkeypatch)
+    kw: dict[str, Any] = {"scalar_loss": scalar_loss, "dist": dist}
+    autograd = _regression_weights(batches, summed, analytic=False, **kw)
+    analytic = _regression_weights(batches, summed, analytic=True, **kw)
+    torch.testing.assert_close(analytic, autograd, rtol=0, atol=1e-12)

@@ -390,3 +390,28 @@ def test_check_targets_refuses_a_loss_that_cannot_train_before_the_update() -> N
         train_step(net, X, y, nn.NLLLoss(reduction="none"), updater, scale=0.25, check_targets=True)
     assert updater.steps == 0
     assert all(torch.equal(a, p) for a, p in zip(before, net.parameters(), strict=True))
+
+
+def test_check_same_loss_leaves_a_batch_that_cannot_tell_sum_from_mean_undecided() -> None:
+    """A lambda's batch of one (its sum is its mean) and an empty batch say nothing: None, not
+    "mean"; a torch loss's reduction says (True for "sum"). Near 0, where the sum and the mean
+    both agree with the value within atol, their relative sizes tell the sum from the mean."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(8, 5, generator=gen), torch.randint(0, 3, (8,), generator=gen)
+    net = SoftmaxRegressionScratch(5, 3, sigma=0.5, analytic=True, generator=gen)
+    summed = lambda o, t: F.cross_entropy(o, t, reduction="sum")  # noqa: E731
+    assert check_same_loss(net, summed, X[:1], y[:1]) is None
+    assert check_same_loss(net, summed, X[:0], y[:0]) is None
+    assert check_same_loss(net, nn.CrossEntropyLoss(reduction="sum"), X[:0], y[:0]) is True
+    net.double()
+    with torch.no_grad():  # confident right answers: each loss ~3e-8
+        net.W.zero_()
+        net.b.zero_()
+        net.W[0, 0] = 18.0
+    Xc = torch.zeros(8, 5, dtype=torch.float64)
+    Xc[:, 0] = 1.0
+    yc = torch.zeros(8, dtype=torch.long)
+    own = cross_entropy_logits(net(Xc), yc)
+    assert 0 < float(own.sum()) < 1e-6  # both within atol 1e-6 of the sum
+    assert check_same_loss(net, summed, Xc, yc) is True
+    assert check_same_loss(net, lambda o, t: F.cross_entropy(o, t), Xc, yc) is False

@@ -163,7 +163,9 @@ def train_epoch(
     totals = EpochTotals.for_loss(loss, summed=summed, context=context)
     allow_empty = dist is not None and dist.enabled
     other_loss = getattr(net, "analytic", False) and loss is not getattr(net, "analytic_loss", None)
-    analytic_sum = False  # an analytic model's own loss summed: its sum's gradient, as autograd's
+    # an analytic model's own loss summed: its sum's gradient, as autograd's; None until a batch
+    # tells a sum from a mean (see _analytic_sum)
+    analytic_sum: bool | None = None if other_loss else False
     updater = streamlined(updater)  # a plain torch.optim.SGD without its ~40 µs a step of Python
     targets: TargetsWatch | None = None  # class probabilities whose NaN would go unnamed
     before: tuple[torch.Tensor, ...] | None = None  # the weights' sizes before the first update
@@ -180,8 +182,10 @@ def train_epoch(
         for batch in train_iter:  # not enumerate(): its reused tuple would keep the last batch
             step += 1
             X, y = unpack(batch, allow_empty=allow_empty, name="train_iter", step=step, epoch=epoch)
-            if other_loss and step == 0:  # the model's own loss, or its batch sum
-                analytic_sum = check_same_loss(net, loss, X, y)
+            if analytic_sum is None:  # the model's own loss, or its batch sum: until told
+                analytic_sum = _analytic_sum(
+                    net, loss, X, y, step=step, epoch=epoch, batches=train_iter
+                )
             global_size = _global_batch_size(train_iter, step, y.shape[0], dist)
             scale = 1.0 / max(global_size, 1)
             if dist is not None:
@@ -192,7 +196,7 @@ def train_epoch(
                 y_hat, l = train_step(
                     net, X, y, loss, updater, scale=scale, dist=dist, check_targets=step == 0,
                     scalar_seed=scalar_seed(loss, y, summed=totals.summed, dist=dist),
-                    analytic_sum=analytic_sum,
+                    analytic_sum=totals.summed if analytic_sum is None else analytic_sum,
                 )  # fmt: skip
             except UsageError as err:  # a bad label of a later batch: which one, and its updates
                 name_step_error(err, step=step, epoch=epoch, batches=train_iter)
@@ -238,6 +242,37 @@ def train_epoch(
     finally:
         restore_mode()
     return totals.result("train_iter", dist)
+
+
+def _analytic_sum(
+    net: Net,
+    loss: Loss,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    step: int,
+    epoch: int | None,
+    batches: object,
+) -> bool | None:
+    """Return whether ``loss`` is an analytic model's own loss summed over the batch (``None``:
+    this batch cannot tell, see :func:`~linearnets.training.step.check_same_loss`); raise where
+    it is not the model's own loss, a later batch named (``batches``: ``train_iter``, as in
+    :func:`name_step_error`).
+
+    Asked at the epoch's first batch (a refusal before any update), then at each batch until one
+    tells: a first batch of one example, an empty one or losses near 0 leave the epoch undecided
+    rather than trained with the mean's gradient, B times too small for a sum. Such a batch
+    trains as the totals count a 0-d loss (``scalar_loss``, the loss's ``reduction``): for one
+    example a sum's gradient is a mean's, and in a data-parallel run that is the seed autograd
+    gives it (:func:`~linearnets.training.shards.scalar_seed`). The answer is the loss's own
+    (what it returns), the same on every process: no process waits on another's.
+    """
+    try:
+        return check_same_loss(net, loss, X, y, batch="this batch" if step else "the first batch")
+    except UsageError as err:
+        if step:
+            name_step_error(err, step=step, epoch=epoch, batches=batches)
+        raise
 
 
 def name_step_error(

@@ -174,21 +174,30 @@ def value_scale(
 
 
 @torch.no_grad()
-def check_same_loss(net: Net, loss: Loss, X: torch.Tensor, y: torch.Tensor) -> bool:
+def check_same_loss(
+    net: Net, loss: Loss, X: torch.Tensor, y: torch.Tensor, *, batch: str = "the first batch"
+) -> bool | None:
     """Raise unless ``loss`` gives an analytic model's own loss values on this batch; return
     whether it gives their batch sum (one number), whose gradient :func:`train_step` then applies
-    (``analytic_sum``), as autograd would.
+    (``analytic_sum``), as autograd would; ``None`` where this batch cannot tell.
 
     The model applies the gradient of its own loss whatever loss is passed (which then only reports):
     a wrapper of the same loss, ``nn.CrossEntropyLoss()`` for softmax (the batch mean) or
     ``nn.CrossEntropyLoss(reduction="sum")`` (the batch sum, trained with the sum's gradient, as
     autograd trains it), trains the same model, but ``nn.L1Loss``, ``nn.MSELoss`` (twice the
     book's squared loss) or a weighted or smoothed cross-entropy would report one objective while
-    following another. A batch of one example, whose sum is its mean, is told apart by the loss's
-    ``reduction`` (:func:`~linearnets.training.loss_kinds.reduction_of`).
+    following another. Where the values cannot tell a sum from a mean (a batch of one, whose sum
+    is its mean; an empty batch; losses so near 0 that both agree within the tolerance, and
+    whose relative sizes do not tell either), the loss's ``reduction`` says
+    (:func:`~linearnets.training.loss_kinds.reduction_of`: torch's own losses), else ``None``:
+    the loop asks again at the next batch (a caller's ``scalar_loss`` says how the value is
+    counted, not what it is: ``linearnets.d2l`` passes ``"sum"`` for any function). ``batch``
+    names the batch in a refusal.
     """
+    reduction = reduction_of(loss)
+    known = {"sum": True, "mean": False}.get(reduction) if isinstance(reduction, str) else None
     if not X.shape[0]:
-        return False
+        return known
     own_loss = net.analytic_loss  # type: ignore[attr-defined]
     y_hat = net(X)
     try:
@@ -203,27 +212,34 @@ def check_same_loss(net: Net, loss: Loss, X: torch.Tensor, y: torch.Tensor) -> b
     if given.ndim == 0:
         summed = own.to(wide).sum()
         own = own.mean()
-        # the mean first: a batch of one, whose sum is its mean, by the loss's reduction
-        if _same(given, own, wide) and (X.shape[0] > 1 or reduction_of(loss) != "sum"):
-            return False
-        if _same(given, summed, wide):
-            return True
+        as_mean, as_sum = _same(given, own, wide), _same(given, summed, wide)
+        if as_mean and as_sum:  # a batch of one, or losses near 0: by reduction, or relative size
+            if known is not None or X.shape[0] == 1:
+                return known
+            as_mean, as_sum = (
+                _same(given, own, wide, atol=0.0),
+                _same(given, summed, wide, atol=0.0),
+            )
+            return as_sum if as_mean != as_sum else None
+        if as_mean or as_sum:
+            return as_sum
     elif _same(given, own, wide):
         return False
     name = getattr(loss, "__name__", type(loss).__name__)
     reduced = ", reduced to its batch mean or sum" if given.ndim == 0 else ""
     raise UsageError(
         f"loss must give the analytic model's own loss ({own_loss.__name__}{reduced}), whose "
-        f"gradient it applies whatever loss is passed; got {name}, which differs on the first "
-        f"batch ({_difference(given.to(wide), own.to(wide))}); pass loss=net.analytic_loss, or "
+        f"gradient it applies whatever loss is passed; got {name}, which differs on {batch} "
+        f"({_difference(given.to(wide), own.to(wide))}); pass loss=net.analytic_loss, or "
         "build the model with analytic=False to train this loss with autograd"
     )
 
 
-def _same(given: torch.Tensor, own: torch.Tensor, wide: torch.dtype) -> bool:
-    """Whether the losses ``given`` and ``own`` agree in shape and, in ``wide``, in value."""
+def _same(given: torch.Tensor, own: torch.Tensor, wide: torch.dtype, *, atol: float = 1e-6) -> bool:
+    """Whether the losses ``given`` and ``own`` agree in shape and, in ``wide``, in value
+    (``atol=0``: relatively alone, for losses near 0)."""
     return given.shape == own.shape and torch.allclose(
-        given.to(wide), own.to(wide), rtol=1e-4, atol=1e-6
+        given.to(wide), own.to(wide), rtol=1e-4, atol=atol
     )
 
 
