@@ -141,3 +141,34 @@ def test_told_signature_passes_a_good_call_through_and_refuses_a_bad_one() -> No
     assert add(1, 2, c=3) == 6 and add.__name__ == "add"
     with pytest.raises(UsageTypeError, match=r"^add takes 2 positional arguments, add\(a, b\), got 3; c is keyword-only: pass it by name \(e\.g\. c=\.\.\.\)$"):  # fmt: skip
         add(1, 2, 3)  # type: ignore[misc]
+
+
+def test_train_epoch_in_the_books_order_with_its_updater_is_refused_as_one_iterator(
+    parts: tuple[Any, Any, Any, Any],
+) -> None:
+    """train_epoch(net, train_iter, test_iter, loss, updater): five arguments, told as the four
+    are (a second iterator it does not take), not as keyword-only on_step, dist, ..."""
+    net, it, loss, upd = parts
+    with pytest.raises(UsageTypeError) as four:
+        train_epoch(net, it, it, loss)  # type: ignore[arg-type]
+    with pytest.raises(
+        UsageTypeError,
+        match=r"^loss must be a loss function .*, got a list of batches \(and the loss in "
+        r"updater's place\): train_epoch takes one iterator, train_iter; call "
+        rf"train_epoch\(net, train_iter, loss, updater\), or {BOOK} to evaluate",
+    ) as five:
+        train_epoch(net, it, it, loss, upd)  # type: ignore[arg-type, misc]
+    assert str(five.value) == str(four.value)
+
+
+def test_fit_given_start_epoch_by_position_is_refused_as_start_epoch(
+    parts: tuple[Any, Any, Any, Any],
+) -> None:
+    net, it, loss, upd = parts
+    with pytest.raises(
+        UsageTypeError,
+        match=r"^fit takes 5 positional arguments, .*got 6: the 6th, 2, looks like start_epoch "
+        r"\(the epochs already done, when resuming\), which is keyword-only; call "
+        r"fit\(net, train_iter, loss, updater, num_epochs, start_epoch=2\)$",
+    ):
+        fit(net, it, loss, upd, 5, 2)  # type: ignore[misc]

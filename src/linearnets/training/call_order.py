@@ -119,6 +119,16 @@ def _too_many(name: str, positional: list[str], params: list[str], args: Sequenc
                 f"{rule}: the {_nth(len(positional) + 1)}, a {type(extra).__name__} of batches, "
                 f"looks like test_iter, which is keyword-only; call {FIT_CALL}"
             )
+        if _int_like(extra) and len(args) == len(positional) + 1:
+            return (
+                f"{rule}: the {_nth(len(positional) + 1)}, {describe(extra)}, looks like "
+                "start_epoch (the epochs already done, when resuming), which is keyword-only; "
+                f"call fit(net, train_iter, loss, updater, num_epochs, start_epoch={int(extra)})"
+            )
+    if name == "train_epoch" and len(args) > 3:
+        told = _epoch_order(args[2], args[3])  # the book's order: test_iter third
+        if told is not None:
+            return told
     if name == "train_epoch" and _int_like(extra):
         return (
             f"{rule}: the {_nth(len(positional) + 1)}, {describe(extra)}, looks like num_epochs, "
@@ -153,14 +163,23 @@ def check_fit_order(loss: Any, updater: Any, num_epochs: Any) -> None:
 def check_epoch_order(loss: Any, updater: Any) -> None:
     """Raise where :func:`~linearnets.training.loop.train_epoch`'s ``loss`` holds batches: a
     second iterator (a test set), which it does not take."""
-    if _batches(loss):
-        after = " (and the loss in updater's place)" if _loss_like(updater) else ""
-        raise UsageTypeError(
-            f"loss must be a loss function or object called as loss(y_hat, y), got a "
-            f"{type(loss).__name__} of batches{after}: train_epoch takes one iterator, "
-            "train_iter; call train_epoch(net, train_iter, loss, updater), or "
-            f"{FIT_CALL} to evaluate a test set after each epoch"
-        )
+    told = _epoch_order(loss, updater)
+    if told is not None:
+        raise UsageTypeError(told)
+
+
+def _epoch_order(loss: Any, updater: Any) -> str | None:
+    """Return :func:`check_epoch_order`'s refusal of batches as ``loss``, else ``None`` (also
+    told where a fifth positional argument follows them, the book's order)."""
+    if not _batches(loss):
+        return None
+    after = " (and the loss in updater's place)" if _loss_like(updater) else ""
+    return (
+        f"loss must be a loss function or object called as loss(y_hat, y), got a "
+        f"{type(loss).__name__} of batches{after}: train_epoch takes one iterator, "
+        "train_iter; call train_epoch(net, train_iter, loss, updater), or "
+        f"{FIT_CALL} to evaluate a test set after each epoch"
+    )
 
 
 def _batches(value: Any) -> bool:
