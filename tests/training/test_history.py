@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from linearnets.errors import UsageError
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.history import EpochMetrics, History, HistoryRows
 
 
@@ -201,3 +201,28 @@ def test_a_stop_of_yours_whose_history_cannot_be_set_comes_out_of_fit_as_it_was(
         "History passed to fit as history= keeps (fit extends it in place); to go on, call fit "
         "again with start_epoch=1 and that History"
     ]
+
+
+def test_a_history_indexed_by_a_metrics_name_is_refused_with_its_attribute() -> None:
+    """history["train_loss"] failed in Python's words ("list indices must be integers or
+    slices, not str"): a UsageTypeError now names the rule and the attribute to read."""
+    history = History([EpochMetrics(1, 0.5, 0.8, 0.6, 0.7, 0.1)])
+    with pytest.raises(
+        UsageTypeError,
+        match=r"^History is indexed by epoch \(int or slice\), got 'train_loss'; "
+        r"use history\.train_loss$",
+    ):
+        history["train_loss"]  # type: ignore[call-overload]
+    with pytest.raises(UsageTypeError, match=r"got 'seconds'; use \[m\.seconds for m in history\]$"):  # fmt: skip
+        history["seconds"]  # type: ignore[call-overload]
+    with pytest.raises(
+        UsageTypeError,
+        match=r"got 'loss'; its metrics per epoch are history\.train_loss, history\.train_acc, "
+        r"history\.test_loss, history\.test_acc, each a list$",
+    ):
+        history["loss"]  # type: ignore[call-overload]
+    with pytest.raises(UsageTypeError, match=r"got 1\.5; its metrics per epoch are "):
+        history[1.5]  # type: ignore[call-overload]
+    assert history[0].train_loss == 0.5 and history[-1:] == history.epochs
+    with pytest.raises(IndexError):  # past the end: a list's own error
+        history[3]

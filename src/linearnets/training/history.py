@@ -87,8 +87,12 @@ class History:
 
     def __getitem__(self, index: int | slice) -> EpochMetrics | list[EpochMetrics]:
         """``history.epochs[index]``: one epoch's metrics for an int (``-1``: the latest; an
-        ``IndexError`` past the end, as a list's), a list of them for a slice."""
-        return self.epochs[index]
+        ``IndexError`` past the end, as a list's), a list of them for a slice. A metric's name
+        (``history["train_loss"]``) is refused with its attribute, ``history.train_loss``."""
+        try:
+            return self.epochs[index]
+        except TypeError:
+            raise UsageTypeError(_index_refusal(index)) from None
 
     def __iter__(self) -> Iterator[EpochMetrics]:
         """Go over the epochs' metrics in order, as ``iter(history.epochs)``."""
@@ -116,6 +120,23 @@ class History:
         if not self.epochs:
             raise UsageError("history is empty: no epoch has finished yet")
         return self.epochs[-1]
+
+
+_METRICS = ("train_loss", "train_acc", "test_loss", "test_acc")
+
+
+def _index_refusal(index: object) -> str:
+    """Return the refusal of ``history[index]`` for an ``index`` no list takes: a metric's name
+    told as its attribute, another name or value with the metrics there are."""
+    from linearnets.validation import describe
+
+    rule = f"History is indexed by epoch (int or slice), got {describe(index)}"
+    if isinstance(index, str) and index in (*_METRICS, "epochs", "last"):
+        return f"{rule}; use history.{index}"
+    if isinstance(index, str) and index in _FIELDS:  # an epoch's figure, no list of History's
+        return f"{rule}; use [m.{index} for m in history]"
+    listed = ", ".join(f"history.{name}" for name in _METRICS)
+    return f"{rule}; its metrics per epoch are {listed}, each a list"
 
 
 class HistoryRows:
