@@ -355,6 +355,14 @@ def test_type_casts_as_nn_modules_does_and_refuses_a_bad_dst_type(
         UsageTypeError, match=r"^dst_type must be a floating-point torch.dtype, got"
     ):
         net.type("torch.DoubleTensor")  # type: ignore[arg-type]
+    before = [p.dtype for p in net.parameters()]
+    for dtype in (torch.int64, torch.bool):  # named dst_type too, not to()'s dtype
+        with pytest.raises(
+            UsageTypeError,
+            match=rf"^dst_type must be a floating-point torch\.dtype, got {dtype}; pass e\.g\. ",
+        ):
+            net.type(dtype)
+    assert [p.dtype for p in net.parameters()] == before
 
 
 @pytest.mark.parametrize("build", SCRATCH.values(), ids=SCRATCH)

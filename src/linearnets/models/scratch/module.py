@@ -234,7 +234,8 @@ class ScratchModule:
                 gradient needs one; a tensor type name such as ``"torch.DoubleTensor"`` is not
                 taken: pass ``torch.float64``).
         """
-        if not isinstance(dst_type, torch.dtype):
+        if not (isinstance(dst_type, torch.dtype) and dst_type.is_floating_point):
+            # named here, not as to()'s dtype: type() has no parameter of that name
             raise UsageTypeError(
                 f"dst_type must be a floating-point torch.dtype, got {describe(dst_type)}; pass "
                 "e.g. torch.float32 or torch.float64"
