@@ -2557,3 +2557,18 @@ def test_data_parallel_analytic_summed_loss_after_a_first_batch_of_one_trains_as
     autograd = _regression_weights(batches, summed, analytic=False, **kw)
     analytic = _regression_weights(batches, summed, analytic=True, **kw)
     torch.testing.assert_close(analytic, autograd, rtol=0, atol=1e-12)
+
+
+def test_an_analytic_lambda_loss_at_batch_size_one_is_checked_once_per_epoch() -> None:
+    """Batches of one never tell a sum from a mean: only the first is compared (the refusal
+    before any update), the others cost no second forward and loss of their own."""
+    calls: list[int] = []
+
+    def summed(o: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        calls.append(len(t))
+        return squared_loss(o, t).sum()
+
+    X = torch.randn(5, 3, generator=torch.Generator().manual_seed(0))
+    net = LinearRegressionScratch(3, analytic=True)
+    train_epoch(net, _batches(X, X.sum(1, keepdim=True), 1), summed, SGD(net.parameters(), lr=0.01))
+    assert calls == [1] * 6  # the first batch's check, then one loss a step

@@ -182,7 +182,9 @@ def train_epoch(
         for batch in train_iter:  # not enumerate(): its reused tuple would keep the last batch
             step += 1
             X, y = unpack(batch, allow_empty=allow_empty, name="train_iter", step=step, epoch=epoch)
-            if analytic_sum is None:  # the model's own loss, or its batch sum: until told
+            # the model's own loss, or its batch sum: until a batch tells (one of a single
+            # example never does: no forward of its own, batch_size=1 costs nothing more)
+            if analytic_sum is None and (step == 0 or X.shape[0] > 1):
                 analytic_sum = _analytic_sum(
                     net, loss, X, y, step=step, epoch=epoch, batches=train_iter
                 )
