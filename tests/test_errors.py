@@ -586,7 +586,7 @@ def _file_cases(tmp: Path) -> dict[str, tuple[Callable[[], Any], type[Exception]
         "out-not-creatable": (
             lambda: claim_run_dir(Path("/proc/linearnets-forbidden"), name="x"),
             UsageError,
-            r"^out='/proc/linearnets-forbidden' cannot be created .* pass a writable folder",
+            r"^out='/proc/linearnets-forbidden' cannot be a run folder: it is in /proc, the kernel's folder of processes; pass out=DIR, a folder of your own",
         ),
         "resume-no-config": (
             lambda: resume_softmax(tmp),
@@ -880,8 +880,8 @@ CLI_CASES: list[Any] = [
     pytest.param(["predict", "{tmp}", "--data", "x.npz"], None, 2, r"error: unrecognized arguments: --data x\.npz: --data is an option of linreg and softmax, not of linearnets predict \(see linearnets predict --help\)$", id="predict-data"),
     pytest.param(["softmax", "--plot", "png"], None, 2, r"argument --plot: invalid choice: 'png'", id="softmax-plot"),
     pytest.param(["softmax", "--device", "tpu"], None, 2, r"device must be one of auto, cpu, cuda, cuda:N, mps, got 'tpu'", id="softmax-device"),
-    pytest.param(["softmax", "--out", "/proc/linearnets-forbidden", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, **BLOBS)), 2, r"--out /proc/linearnets-forbidden cannot be created", id="softmax-out-forbidden"),
-    pytest.param(["softmax", "--out", "/proc/self", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, **BLOBS)), 2, r"--out /proc/self is not writable", id="softmax-out-not-writable"),
+    pytest.param(["softmax", "--out", "/proc/linearnets-forbidden", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, **BLOBS)), 2, r"--out /proc/linearnets-forbidden cannot be a run folder: it is in /proc, the kernel's folder of processes; pass --out DIR, a folder of your own \(e\.g\. a new name in the working folder\)$", id="softmax-out-forbidden"),
+    pytest.param(["softmax", "--out", "/proc/self", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, **BLOBS)), 2, r"--out /proc/self cannot be a run folder: it is in /proc, the kernel's folder of processes \(it leads to /proc/\d+\); pass --out DIR", id="softmax-out-in-proc"),
     pytest.param(["softmax", "--out", "{tmp}/d.npz", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, **BLOBS)), 2, r"--out must be a folder, got the file", id="softmax-out-file"),
     pytest.param(["softmax", "--out", "{tmp}/run", "--device", "cpu"], Setup(_run_folder), 2, r"already holds a run .*--resume", id="softmax-out-holds-run"),
     pytest.param(["softmax", "--data", "{tmp}/missing.npz", "--device", "cpu"], None, 2, r"--data .*missing.npz does not exist", id="softmax-data-missing"),

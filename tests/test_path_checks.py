@@ -475,3 +475,33 @@ def test_the_folder_here_that_a_tilde_user_path_is_told_to_name_works(
     advised = str(info.value).split("or pass ", 1)[1].split(" for a folder named", 1)[0]
     assert advised == f"{tmp_path}/{path}"
     assert expand_user("out", advised) == tmp_path / "~linearnets-nobody" / "run"  # followed
+
+
+@pytest.mark.parametrize(
+    ("path", "place"),
+    [
+        ("/dev/null", "a device in /dev, the folder of the system's devices"),
+        ("/dev/null.png", "in /dev, the folder of the system's devices"),
+        ("/dev", "/dev, the folder of the system's devices"),
+        ("/proc/x", "in /proc, the kernel's folder of processes"),
+        ("/sys/x/y", "in /sys, the kernel's folder of its settings"),
+    ],
+)
+def test_system_place_refuses_bad_paths_in_the_systems_folders_whatever_their_suffix(
+    path: str, place: str
+) -> None:
+    if not os.path.exists("/dev/null"):
+        pytest.skip("no /dev here")
+    assert path_checks.system_place(Path(path)) == place
+
+
+def test_system_place_follows_links_and_leaves_the_users_own_paths(tmp_path: Path) -> None:
+    if not os.path.exists("/dev/null"):
+        pytest.skip("no /dev here")
+    (tmp_path / "devices").symlink_to("/dev")
+    assert path_checks.system_place(tmp_path / "devices" / "x.png") == (
+        "in /dev, the folder of the system's devices (it leads to /dev/x.png)"
+    )
+    assert path_checks.system_place(tmp_path / "x.png") is None
+    assert path_checks.system_place(tmp_path) is None
+    assert path_checks.system_place(Path("runs/a")) is None

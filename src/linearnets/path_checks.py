@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ __all__ = [
     "expand_user",
     "link_problem",
     "searchable_fix",
+    "system_place",
     "unsearchable_folder",
     "without_blanks",
 ]
@@ -316,6 +318,46 @@ def _denied(path: Path) -> bool:
     except OSError as exc:
         return exc.errno in (errno.EACCES, errno.EPERM)
     return False
+
+
+# the system's own folders: what is in them is the kernel's, no place for a user's file or folder
+_SYSTEM_FOLDERS = (
+    (Path("/dev"), "the folder of the system's devices"),
+    (Path("/proc"), "the kernel's folder of processes"),
+    (Path("/sys"), "the kernel's folder of its settings"),
+)
+
+
+def system_place(path: Path) -> str | None:
+    """Return what puts ``path`` out of bounds for a file or folder of the user's (a figure, a run
+    folder), to follow "which is" or "it is": a device, wherever it is (``/dev/null``: ``a device
+    in /dev, the folder of the system's devices``), or a path whose real one (its links followed:
+    ``/dev/fd`` is ``/proc/self/fd``) is one of the system's folders, /dev, /proc or /sys
+    (``/dev, the folder of the system's devices``), or in one (``/dev/null.png``: ``in /dev,
+    the folder ...``, where root's write made a file among the devices), whatever its suffix;
+    the real path said where it is another (``(it leads to /proc/77/fd)``). ``None`` where it
+    is none of these, or cannot be looked at (told later)."""
+    try:
+        absolute = Path(os.path.abspath(path))
+        # the path's own real one (a link to /dev/null), else its folder's (/dev/fd/1, fd 1 a
+        # file elsewhere: its folder is /proc/self/fd all the same)
+        reals = (Path(os.path.realpath(path)), Path(os.path.realpath(absolute.parent)))
+    except (OSError, ValueError):
+        return None
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):  # nothing there yet: a name to be made
+        mode = 0
+    device = "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else ""
+    for real, given in zip(reals, (absolute, absolute.parent), strict=True):
+        leads = "" if real == given else f" (it leads to {shown_path(real)})"
+        for folder, what in _SYSTEM_FOLDERS:
+            if real == folder and given == absolute:
+                return f"{folder}, {what}{leads}"
+            if real == folder or folder in real.parents:
+                inside = f"in {folder}, {what}{leads}"
+                return f"{device} {inside}" if device else inside
+    return device or None
 
 
 # what each path setting of the configs takes, for the fix of a bad one: softmax's data is a .npz,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -565,3 +566,56 @@ def test_a_run_folder_that_cannot_be_searched_is_refused_by_name_where_it_is_rea
         if argv is not None:
             assert main([str(run) if word == "RUN" else word for word in argv]) == 2
             assert capsys.readouterr().err == f"linearnets {argv[0]}: error: RUN_DIR {said}\n"
+
+
+@pytest.mark.parametrize(
+    ("out", "place"),
+    [
+        ("/dev/null", "a device in /dev, the folder of the system's devices"),
+        ("/dev/h653-no-such-run", "in /dev, the folder of the system's devices"),
+        ("/dev", "/dev, the folder of the system's devices"),
+        ("/proc/h653-run", "in /proc, the kernel's folder of processes"),
+    ],
+)
+def test_a_run_folder_in_dev_or_proc_is_refused(out: str, place: str) -> None:
+    """``linearnets linreg --out /dev/probe`` made a run folder among the devices (root may);
+    ``--out /dev/null`` was told "got the file /dev/null"."""
+    if not os.path.exists("/dev/null"):
+        pytest.skip("no /dev here")
+    with pytest.raises(UsageError) as raised:
+        check_creatable(Path(out))
+    assert str(raised.value) == (
+        f"out={out!r} cannot be a run folder: it is {place}; pass out=DIR, a folder of your own "
+        "(e.g. a new name in the working folder)"
+    )
+    assert not os.path.isdir("/dev/h653-no-such-run")
+
+
+def test_a_device_elsewhere_as_a_run_folder_is_refused_as_a_device(tmp_path: Path) -> None:
+    """A device was "the file": ``out must be a folder, got the file ...``."""
+    device = tmp_path / "null"
+    try:
+        os.mknod(device, 0o600 | stat.S_IFCHR, os.stat("/dev/null").st_rdev)
+    except (OSError, AttributeError):
+        pytest.skip("no device can be made here (not root)")
+    with pytest.raises(UsageError) as raised:
+        check_creatable(device)
+    assert str(raised.value) == (
+        f"out={str(device)!r} cannot be a run folder: it is a device; pass out=DIR, a folder of "
+        "your own (e.g. a new name in the working folder)"
+    )
+
+
+def test_linreg_out_in_dev_is_refused_one_line_and_exits(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from linearnets.cli import main
+
+    if not os.path.exists("/dev/null"):
+        pytest.skip("no /dev here")
+    assert main(["linreg", "--epochs", "1", "--out", "/dev/null"]) == 2
+    assert capsys.readouterr().err == (
+        "linearnets linreg: error: --out /dev/null cannot be a run folder: it is a device in "
+        "/dev, the folder of the system's devices; pass --out DIR, a folder of your own (e.g. a "
+        "new name in the working folder)\n"
+    )

@@ -9,14 +9,13 @@ one whose folder this user cannot write in, offering one that can be
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Sequence
 from pathlib import Path
 
 from linearnets._shell import shell_word, typed_path
 from linearnets._text import quoted_path, shown_path
 from linearnets.errors import UsageError
-from linearnets.path_checks import expand_user, link_problem
+from linearnets.path_checks import expand_user, link_problem, system_place
 from linearnets.path_writable import nearest_existing, unwritable_reason, writable_example
 
 __all__ = [
@@ -78,6 +77,9 @@ def check_out_path(
     if not str(out):
         raise UsageError(f"{name} must be a file name, got an empty string; pass e.g. {example}")
     path = expand_user(name, out)  # as root= and the configs' out= do: "~/grid.png" is at home
+    place = system_place(path)
+    if place:  # "/dev/null.png" was written among the devices: a name in the working folder
+        raise _in_the_system(name, path, place, file_name)
     if str(out).endswith(("/", os.sep)):  # Path drops it: "x.png/" was written as the file x.png
         raise UsageError(
             f"{name} must name a file, got {quoted_path(out)}, which ends with a separator as a "
@@ -93,12 +95,6 @@ def check_out_path(
     if path.suffix.lower() not in formats:
         if _is_folder(path):  # "--out results", a folder: a file in it was meant, not a suffix
             raise _a_folder(name, path, file_name)
-        device = _a_device(path)
-        if device:  # "/dev/null.png" would be written into /dev: a name in the working folder
-            raise UsageError(
-                f"{name} must end with one of {', '.join(formats)}, got {quoted_path(path)}, "
-                f"{device}; pass e.g. {_passing(name, Path(file_name))}, in the working folder"
-            )
         fixed = _with_format(path, formats[0])  # the user's folder and name kept
         raise UsageError(
             f"{name} must end with one of {', '.join(formats)}, got {quoted_path(path)}; pass "
@@ -131,18 +127,18 @@ def check_out_path(
     return path
 
 
-def _a_device(path: Path) -> str:
-    """Return what makes ``path`` no place for a figure where it is a device (``/dev/null``,
-    ``/dev/tty``) or in the devices' folder, ``/dev``: the fix of an extension added there
-    (``/dev/null.png``) wrote into /dev. Empty where it is neither (or cannot be looked at)."""
-    try:
-        kind = path.stat().st_mode if path.exists() else 0
-        in_dev = Path(os.path.realpath(path.parent)) == Path("/dev")
-    except (OSError, ValueError):
-        return ""
-    if stat.S_ISCHR(kind) or stat.S_ISBLK(kind):
-        return "a device, not a file a figure can be written to"
-    return "in /dev, the system's devices, no place for a figure" if in_dev else ""
+def _in_the_system(name: str, path: Path, place: str, file_name: str) -> UsageError:
+    """Return the refusal of ``path`` (given as ``name``), which is ``place``
+    (:func:`~linearnets.path_checks.system_place`: a device, or in /dev, /proc or /sys),
+    offering ``file_name`` in the working folder (a free name there; else at home or in the
+    temporary folder)."""
+    example = writable_example(file_name, path.parent.absolute()) or file_name
+    here = ", in the working folder" if Path(example).name == example else ""
+    fix = f"{name} {typed_path(example)}" if name.startswith("--") else f"{name}={example!r}"
+    return UsageError(
+        f"{name} must be a file in a folder of your own, got {quoted_path(path)}, which is "
+        f"{place}; pass e.g. {fix}{here}"
+    )
 
 
 def _is_folder(path: Path) -> bool:

@@ -26,6 +26,7 @@ from linearnets.path_checks import (
     cannot_search,
     link_problem,
     searchable_fix,
+    system_place,
     unsearchable_folder,
 )
 from linearnets.path_writable import on_read_only_file_system
@@ -65,10 +66,17 @@ def check_creatable(out: Path) -> None:
     """Refuse, writing nothing, an ``out`` no run folder can be made at.
 
     Raises:
-        UsageError: ``out`` is a file, a broken link or has one on its path, has a file on its
+        UsageError: ``out`` is a device, or in /dev, /proc or /sys
+            (:func:`~linearnets.path_checks.system_place`); is a file, a broken link or has one on its path, has a file on its
             path, is too long a path for the run's files, or is (or would be made in) a folder
             this process cannot write.
     """
+    place = system_place(out)
+    if place:  # "/dev/x" made a run folder among the devices; "/dev/null" was "the file"
+        raise UsageError(
+            f"{setting(out)} cannot be a run folder: it is {place}; pass out=DIR, a folder of "
+            "your own (e.g. a new name in the working folder)"
+        )
     try:
         link = link_problem(out)
         if link:
