@@ -17,6 +17,10 @@ from linearnets.cli import main
         (["predict", "--wrong", "--nope", "--help"], "usage: linearnets predict "),
         (["--debug", "--epochs", "0", "--help"], "usage: linearnets "),
         (["--help", "softmax", "--epochs", "0"], "usage: linearnets [-h]"),
+        (["--help", "sofmax"], "usage: linearnets [-h]"),
+        # -h and -n glued, as argparse reads it: the help, -n given 3
+        (["data", "show", "-hn", "3"], "usage: linearnets data show "),
+        (["data", "show", "-hn3"], "usage: linearnets data show "),
     ],
 )
 def test_help_anywhere_on_a_bad_line_is_printed_not_refused(
@@ -47,3 +51,31 @@ def test_help_after_dashes_or_given_a_value_leaves_the_bad_line_refused(
         main(argv)
     assert info.value.code == 2
     assert said in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        # no -x: argparse refused -h given a value, not printed the help
+        (
+            ["softmax", "-hx"],
+            "linearnets softmax: error: -h takes no value, got '-hx': write -h alone",
+        ),
+        (["data", "show", "-hx"], "-h takes no value, got '-hx': write -h alone"),
+        # a mistyped command: its "did you mean", not linearnets' help
+        (["sofmax", "--help"], "invalid choice: 'sofmax' (choose from"),
+        (["sofmax", "-h"], "did you mean softmax?"),
+        (["--json", "sofmax", "--help"], "did you mean softmax?"),
+    ],
+)
+def test_bad_glued_help_or_a_mistyped_command_before_help_is_refused(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``softmax -hx`` and ``sofmax --help`` printed a help (exit 0) once -h anywhere was the
+    help: argparse's refusals, which name the mistake, stand."""
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    out, err = capsys.readouterr()
+    assert said in err + out  # --json: the error's object on stdout
+    assert "usage:" not in out

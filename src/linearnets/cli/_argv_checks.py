@@ -71,11 +71,44 @@ def help_asked(parser: OneLineParser, argv: list[str]) -> argparse.ArgumentParse
         if not word.startswith("-") or "=" in word:  # --help=x: argparse's refusal stands
             continue
         _, typed = parser._typed_command(words[:at])
+        if typed is None and _a_mistyped_command(parser, words[:at]):
+            continue  # "sofmax --help": argparse's "invalid choice ... did you mean softmax?"
         command = typed if typed is not None else parser
         named = command._options_named(word) if isinstance(command, OneLineParser) else []
-        if len(named) == 1 and isinstance(named[0][0], argparse._HelpAction):
+        if len(named) != 1 or not isinstance(named[0][0], argparse._HelpAction):
+            continue
+        if _glued_flags_read(command, word):
             return command
     return None
+
+
+def _a_mistyped_command(parser: OneLineParser, words: list[str]) -> bool:
+    """Whether ``words``, none of them a command, hold the word argparse reads as the command:
+    one that is no option, first or after linearnets' own options (which take no value); a
+    value after another command's option (``--epochs 0``) is not."""
+    for at, word in enumerate(words):
+        after = words[at - 1] if at else None
+        if not word.startswith("-") and (after is None or after in parser._option_string_actions):
+            return True
+    return False
+
+
+def _glued_flags_read(command: argparse.ArgumentParser, word: str) -> bool:
+    """Whether argparse reads ``word``, a ``-h``, ``--help`` or ``--he`` (one dash, more letters:
+    ``-hn``) as the help and the flags glued to it: each letter after ``-h`` one of
+    ``command``'s one-letter options, up to one that takes a value, the rest of the word
+    (``data show -hn 3``: ``-h -n 3``). ``-hx``, no ``-x``, is refused as -h given a value."""
+    if word.startswith("--"):
+        return True
+    letters = word[2:]
+    while letters:
+        action = command._option_string_actions.get(f"-{letters[0]}")
+        if action is None:
+            return False
+        if action.nargs != 0:  # -n: the rest of the word, or the next, is its value
+            return True
+        letters = letters[1:]
+    return True
 
 
 def name_unknown_options_first(parser: OneLineParser, argv: list[str]) -> None:
