@@ -379,8 +379,26 @@ def test_a_resume_refused_for_too_few_examples_is_told_to_leave_num_examples_out
     assert captured.err == (
         "linearnets linreg: error: --num-examples must be an integer in [3, 100000000] (at least "
         "one more than the 2 weights, for a unique least-squares solution), got 2; leave "
-        "--num-examples out to keep the run's value\n"
+        "--num-examples out to keep the run's value (see linearnets linreg --help)\n"
     )
+
+
+def test_a_forced_resume_refused_for_too_few_examples_is_told_a_value_to_pass(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """With --force the change is meant: "leave --num-examples out" undid what was asked; the
+    value is told (the oracle: the resume takes it)."""
+    run = tmp_path / "run"
+    _run_json(capsys, "--epochs", "1", "--num-examples", "50", "--out", str(run))
+    argv = ["linreg", "--resume", str(run), "--num-examples", "2", "--force", "--epochs", "2"]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.err == (
+        "linearnets linreg: error: --num-examples must be an integer in [3, 100000000] (at least "
+        "one more than the 2 weights, for a unique least-squares solution), got 2; pass e.g. "
+        "--num-examples 1000 (see linearnets linreg --help)\n"
+    )
+    assert main([*argv[:4], "1000", *argv[5:]]) == 0
 
 
 def test_a_run_on_data_records_no_synthetic_settings(

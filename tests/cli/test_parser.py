@@ -1156,6 +1156,35 @@ def test_a_value_refused_on_a_resume_is_told_to_leave_it_out(
     assert "; pass e.g. " in _usage_error([command, *given], capsys)
 
 
+@pytest.mark.parametrize(
+    ("given", "fix"),
+    [
+        (["--batch-size", "0"], "must be a positive integer (>= 1), got 0; pass e.g. --batch-size "),
+        (["--lr", "-1"], "must be a finite number > 0, got -1; pass e.g. --lr "),
+        (["--epochs", "0"], f"must be a positive integer (>= 1), got 0; {_RESUMED_EPOCHS}"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("command", ["linreg", "softmax"])
+def test_a_value_refused_on_a_forced_resume_is_told_a_value_to_pass(
+    tmp_path: Path,
+    command: str,
+    given: list[str],
+    fix: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``linreg --resume R --lr -1 --force`` was told "leave --lr out", where --force asks for
+    the change: a value is told, as to a new run (--epochs' fix stays: no parser knows the
+    epochs a run finished)."""
+    option = given[0]
+    for argv in (
+        [command, "--resume", str(tmp_path / "R1"), *given, "--force"],
+        [command, "--force", *given, "--resume", str(tmp_path / "R1")],
+    ):
+        message = _usage_error(argv, capsys)
+        assert message.startswith(f"argument {option}: {fix}"), message
+        assert "keep the run's value" not in message
+
+
 def test_the_fix_a_resume_is_told_is_one_it_takes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

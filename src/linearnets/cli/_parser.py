@@ -462,21 +462,32 @@ class OneLineParser(argparse.ArgumentParser):
         where no other option of this parser begins so (``--res r4``); a command without one
         (predict, data show) resumes nothing, and a word after ``--`` is no option.
         """
-        resume = self._option_string_actions.get("--resume")
-        if resume is None:
+        return self._given("--resume")
+
+    def _forcing(self) -> bool:
+        """Return whether the words parsed hold ``--force`` (told as :meth:`_resuming` tells
+        ``--resume``): a resume that changes its settings, whose refused value is fixed by one
+        the option takes, not by leaving the option out (``--lr -1 --force``)."""
+        return self._given("--force")
+
+    def _given(self, option: str) -> bool:
+        """Return whether this parser's own ``option`` is among the words parsed before ``--``,
+        whole or abbreviated where no other option of this parser begins so."""
+        wanted = self._option_string_actions.get(option)
+        if wanted is None:
             return False
         for word in self._words:
             if word == "--":
                 return False
             name = word.split("=", 1)[0]
-            if self._option_string_actions.get(name) is resume:
+            if self._option_string_actions.get(name) is wanted:
                 return True
             if not (self.allow_abbrev and name.startswith("--") and len(name) > 2):
                 continue
             if name in self.whole_options and name not in self._option_string_actions:
                 continue  # another command's option, not an abbreviation (_get_option_tuples)
             meant = {a for o, a in self._option_string_actions.items() if o.startswith(name)}
-            if meant == {resume}:
+            if meant == {wanted}:
                 return True
         return False
 
@@ -520,13 +531,19 @@ class OneLineParser(argparse.ArgumentParser):
                             respelled.refused,
                             which=spelling,
                             resuming=self._resuming(),
+                            forced=self._forcing(),
                         ),
                     ) from None
                 if least is not None and int(spelling) < least:
                     raise argparse.ArgumentError(
                         action,
                         below_least(
-                            action, option, arg_string, spelling, resuming=self._resuming()
+                            action,
+                            option,
+                            arg_string,
+                            spelling,
+                            resuming=self._resuming(),
+                            forced=self._forcing(),
                         ),
                     ) from None
                 # taken as respelled: "--num-examples 3.0" told its own rule, not ">= 1"'s
@@ -537,7 +554,14 @@ class OneLineParser(argparse.ArgumentParser):
             if isinstance(respelled, TooLarge) and most is not None:
                 # "--epochs 1e20" was told "must be a positive integer", a rule 10**20 meets
                 raise argparse.ArgumentError(
-                    action, past_most(action, option, respelled.refused, resuming=self._resuming())
+                    action,
+                    past_most(
+                        action,
+                        option,
+                        respelled.refused,
+                        resuming=self._resuming(),
+                        forced=self._forcing(),
+                    ),
                 ) from None
             # a number out of range, or none at all ("1.5", "abc", "", "0x10" for --lr): both
             # given the option's example, as "--epochs 0" always was
@@ -546,12 +570,20 @@ class OneLineParser(argparse.ArgumentParser):
             if isinstance(respelled, OutOfRange) and option in RANGE_TOLD and most is not None:
                 # "-n 0" told its range, from 1 to 100, as "-n 101" is
                 raise argparse.ArgumentError(
-                    action, past_most(action, option, exc.message, resuming=self._resuming())
+                    action,
+                    past_most(
+                        action,
+                        option,
+                        exc.message,
+                        resuming=self._resuming(),
+                        forced=self._forcing(),
+                    ),
                 ) from None
             # "--num-examples 0" was told >= 1, where 1 and 2 are refused
             message = exact_rule(action, option, exc.message)
             raise argparse.ArgumentError(
-                action, f"{message}; {pass_fix(action, option, resuming=self._resuming())}"
+                action,
+                f"{message}; {pass_fix(action, option, resuming=self._resuming(), forced=self._forcing())}",
             ) from None
         most = INTEGER_MAXIMA.get(max(action.option_strings, key=len, default=""))
         if most is not None and isinstance(value, int) and value > most:
@@ -566,6 +598,7 @@ class OneLineParser(argparse.ArgumentParser):
                     option,
                     f"must be {wanted}, got {arg_string!r}",
                     resuming=self._resuming(),
+                    forced=self._forcing(),
                 ),
             )
         return value

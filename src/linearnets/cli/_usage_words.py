@@ -66,7 +66,13 @@ def exact_rule(action: argparse.Action, name: str, refused: str) -> str:
 
 
 def past_most(
-    action: argparse.Action, name: str, refused: str, which: str = "", *, resuming: bool = False
+    action: argparse.Action,
+    name: str,
+    refused: str,
+    which: str = "",
+    *,
+    resuming: bool = False,
+    forced: bool = False,
 ) -> str:
     """Return the refusal of an integer past the most ``action``, the option ``name``, takes
     (:data:`INTEGER_MAXIMA`), or below the least of an option of :data:`RANGE_TOLD`, its rule the
@@ -82,11 +88,17 @@ def past_most(
     else:  # the converter's "a positive integer" or "a non-negative integer"
         rule = f"an integer from {0 if 'non-negative' in rule else 1} to {most}"
     which = f", which is {which}" if which else ""
-    return f"must be {rule}, got {got}{which}; {pass_fix(action, name, resuming=resuming)}"
+    return f"must be {rule}, got {got}{which}; {pass_fix(action, name, resuming=resuming, forced=forced)}"
 
 
 def below_least(
-    action: argparse.Action, name: str, text: str, which: str, *, resuming: bool = False
+    action: argparse.Action,
+    name: str,
+    text: str,
+    which: str,
+    *,
+    resuming: bool = False,
+    forced: bool = False,
 ) -> str:
     """Return the refusal of ``text``, an integer spelt otherwise (``which``, "2" for "2.0") below
     the least the option ``name`` takes with the book's weights (:data:`INTEGER_LEASTS`): it was
@@ -94,16 +106,17 @@ def below_least(
     (:data:`INTEGER_RULES`), with the fix of :func:`pass_fix`."""
     return (
         f"must be {INTEGER_RULES[name]}, got {text!r}, which is {which}; "
-        f"{pass_fix(action, name, resuming=resuming)}"
+        f"{pass_fix(action, name, resuming=resuming, forced=forced)}"
     )
 
 
-def pass_fix(action: argparse.Action, name: str, *, resuming: bool) -> str:
+def pass_fix(action: argparse.Action, name: str, *, resuming: bool, forced: bool = False) -> str:
     """Return the fix of a value the option ``name`` refused: ``pass e.g.`` :func:`to_pass`'s value,
     or, on a command line that resumes a run (``resuming``), to leave the option out and keep the
     run's own: the --help default it advised (``--batch-size 10``) was then refused as a changed
     setting, and ``--epochs 3`` as not more than the epochs a run finished, which no number
-    advised here can know."""
+    advised here can know. A resume ``forced`` (``--force``) is to change the setting: the value
+    is advised as for a new run (:func:`keep_runs_value`)."""
     if not resuming:
         return f"pass e.g. {to_pass(action, name)}"
     if name == "--epochs":
@@ -111,12 +124,16 @@ def pass_fix(action: argparse.Action, name: str, *, resuming: bool) -> str:
             "pass more --epochs than the run already finished to train further, or leave "
             "--epochs out to finish the run's own"
         )
-    return keep_runs_value(name)
+    return keep_runs_value(name, forced=to_pass(action, name) if forced else None)
 
 
-def keep_runs_value(name: str) -> str:
+def keep_runs_value(name: str, *, forced: str | None = None) -> str:
     """Return the fix of the option ``name`` refused on a command line that resumes a run: to
-    leave it out, the run's own value kept (a value advised would be refused as a change)."""
+    leave it out, the run's own value kept (a value advised would be refused as a change); but
+    where ``--force`` is given, the user means to change it: ``forced``, the option with a value
+    it takes (``--num-examples 1000``), is advised (``pass e.g. --num-examples 1000``)."""
+    if forced is not None:
+        return f"pass e.g. {forced}"
     return f"leave {name} out to keep the run's value"
 
 

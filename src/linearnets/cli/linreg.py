@@ -195,7 +195,7 @@ def run(args: argparse.Namespace) -> int:
             if config is not None:
                 finished.append(run_linreg(config, callbacks=[logger, began]))
             else:
-                with _resume_fixes(given):
+                with _resume_fixes(given, forced=args.force):
                     finished.append(
                         resume_linreg(
                             args.resume, force=args.force, callbacks=[logger, began], **given
@@ -220,11 +220,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def _resume_fixes(given: Mapping[str, Any]) -> Iterator[None]:
+def _resume_fixes(given: Mapping[str, Any], *, forced: bool = False) -> Iterator[None]:
     """Have a setting given with ``--resume`` that the run's config refuses (``--num-examples 2``,
     below the least its weights allow, which only the run's config can tell) told to be left out,
     the run's value kept, as the parser tells a value it refuses on a resume: the value the
-    config advised (``pass e.g. num_examples=1000``) was then refused as a changed setting."""
+    config advised (``pass e.g. num_examples=1000``) was then refused as a changed setting.
+    ``forced`` (``--force``, a change meant): that value is advised, as its option
+    (``pass e.g. --num-examples 1000``). The command's help is named, as the parser's refusals
+    name it."""
     try:
         yield
     except UsageError as exc:
@@ -233,7 +236,11 @@ def _resume_fixes(given: Mapping[str, Any]) -> Iterator[None]:
             option = "--" + next((a for a, f in _FIELDS.items() if f == field), field).replace(
                 "_", "-"
             )
-            text = re.sub(rf"\bpass e\.g\. {field}=\S+$", keep_runs_value(option), text)
+            found = re.search(rf"\bpass e\.g\. {field}=(\S+)$", text)
+            if found is not None:
+                value = f"{option} {found[1]}" if forced else None
+                fix = f"{keep_runs_value(option, forced=value)} (see linearnets linreg --help)"
+                text = text[: found.start()] + fix
         if text != str(exc):
             exc.args = (text,)
         raise
