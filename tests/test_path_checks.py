@@ -505,3 +505,13 @@ def test_system_place_follows_links_and_leaves_the_users_own_paths(tmp_path: Pat
     assert path_checks.system_place(tmp_path / "x.png") is None
     assert path_checks.system_place(tmp_path) is None
     assert path_checks.system_place(Path("runs/a")) is None
+
+
+def test_system_place_leaves_dev_shm_a_tmpfs_for_files() -> None:
+    if not os.path.isdir("/dev/shm"):
+        pytest.skip("no /dev/shm here")
+    assert path_checks.system_place(Path("/dev/shm")) is None
+    assert path_checks.system_place(Path("/dev/shm/run/curves.png")) is None
+    assert path_checks.system_place(Path("/dev/shmx")) == (
+        "in /dev, the folder of the system's devices"
+    )

@@ -326,6 +326,8 @@ _SYSTEM_FOLDERS = (
     (Path("/proc"), "the kernel's folder of processes"),
     (Path("/sys"), "the kernel's folder of its settings"),
 )
+# a folder in /dev that holds files of the users' own: shared memory, a tmpfs (/dev/shm/run)
+_FILES_IN_DEV = Path("/dev/shm")
 
 
 def system_place(path: Path) -> str | None:
@@ -336,7 +338,8 @@ def system_place(path: Path) -> str | None:
     (``/dev, the folder of the system's devices``), or in one (``/dev/null.png``: ``in /dev,
     the folder ...``, where root's write made a file among the devices), whatever its suffix;
     the real path said where it is another (``(it leads to /proc/77/fd)``). ``None`` where it
-    is none of these, or cannot be looked at (told later)."""
+    is none of these (``/dev/shm`` and what it holds: a tmpfs for files, a device's name aside),
+    or cannot be looked at (told later)."""
     try:
         absolute = Path(os.path.abspath(path))
         # the path's own real one (a link to /dev/null), else its folder's (/dev/fd/1, fd 1 a
@@ -349,6 +352,8 @@ def system_place(path: Path) -> str | None:
     except (OSError, ValueError):  # nothing there yet: a name to be made
         mode = 0
     device = "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else ""
+    if reals[0] == _FILES_IN_DEV or _FILES_IN_DEV in reals[0].parents:
+        return device or None  # /dev/shm/run: a tmpfs holds files as any folder does
     for real, given in zip(reals, (absolute, absolute.parent), strict=True):
         leads = "" if real == given else f" (it leads to {shown_path(real)})"
         for folder, what in _SYSTEM_FOLDERS:
