@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -161,14 +162,24 @@ def test_train_epoch_in_the_books_order_with_its_updater_is_refused_as_one_itera
     assert str(five.value) == str(four.value)
 
 
+@pytest.mark.parametrize(
+    ("start", "shown"),
+    [
+        (2, "2"),
+        (np.int64(2), r"np\.int64\(2\)"),
+        (torch.tensor(2), r"a tensor of shape \(\) and dtype torch\.int64"),
+    ],
+    ids=["int", "numpy", "0-d tensor"],
+)
 def test_fit_given_start_epoch_by_position_is_refused_as_start_epoch(
-    parts: tuple[Any, Any, Any, Any],
+    parts: tuple[Any, Any, Any, Any], start: object, shown: str
 ) -> None:
+    """start_epoch takes an int, a NumPy one or a 0-d integer tensor: each told by its name."""
     net, it, loss, upd = parts
     with pytest.raises(
         UsageTypeError,
-        match=r"^fit takes 5 positional arguments, .*got 6: the 6th, 2, looks like start_epoch "
-        r"\(the epochs already done, when resuming\), which is keyword-only; call "
+        match=rf"^fit takes 5 positional arguments, .*got 6: the 6th, {shown}, looks like "
+        r"start_epoch \(the epochs already done, when resuming\), which is keyword-only; call "
         r"fit\(net, train_iter, loss, updater, num_epochs, start_epoch=2\)$",
     ):
-        fit(net, it, loss, upd, 5, 2)  # type: ignore[misc]
+        fit(net, it, loss, upd, 5, start)  # type: ignore[misc]

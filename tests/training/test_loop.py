@@ -2483,6 +2483,62 @@ def test_an_analytic_summed_loss_after_a_first_batch_of_one_trains_as_autograd(
     torch.testing.assert_close(analytic, autograd, rtol=0, atol=1e-12)
 
 
+_BEFORE_ANY_UPDATE = r"^loss must give the analytic model's own loss .* on the first batch"
+_AFTER_ONE_UPDATE = r"^train_iter's batch 2 of epoch 1 \(the model took 1 update before it"
+
+
+@pytest.mark.parametrize(
+    ("loss", "sizes", "refused"),
+    [
+        (nn.MSELoss(), (2, 4, 4), _BEFORE_ANY_UPDATE),
+        (nn.MSELoss(), (1, 4, 4), _BEFORE_ANY_UPDATE),
+        (lambda o, t: F.mse_loss(o, t), (2, 4, 4), _AFTER_ONE_UPDATE),
+    ],
+    ids=["MSELoss first 2", "MSELoss first 1", "mse lambda first 2"],
+)
+def test_an_analytic_model_refuses_a_loss_that_is_its_own_on_its_first_batch_size_alone(
+    loss: Loss, sizes: tuple[int, ...], refused: str
+) -> None:
+    """nn.MSELoss()'s mean of r² is the sum of ½r² on a batch of two: the first batch was taken
+    as the loss's verdict for the epoch and the batches of four trained with a gradient half
+    autograd's (0.51 off its weights), silently. Values that tell the other reduction than the
+    loss's own are now refused at once, and a function's, which has none, at the next batch
+    size (each other size is checked once), its update named."""
+    g = torch.Generator().manual_seed(1)
+    X = torch.randn(sum(sizes), 3, generator=g, dtype=torch.float64)
+    y = X @ torch.tensor([[1.0], [2.0], [3.0]], dtype=torch.float64)
+    batches = list(zip(X.split(list(sizes)), y.split(list(sizes)), strict=True))
+    with pytest.raises(UsageError, match=refused):
+        _regression_weights(batches, loss, analytic=True)
+
+
+def test_an_analytic_model_refuses_a_weighted_cross_entropy_after_a_first_batch_of_one() -> None:
+    """A class-weighted cross-entropy's weighted mean of one example is the example's own loss:
+    a first batch of one took it for the model's own loss, and every epoch trained without the
+    weights (0.063 off autograd's), silently; the next batch of several now refuses it."""
+    g = torch.Generator().manual_seed(1)
+    data = [
+        (torch.randn(s, 4, generator=g), torch.randint(0, 3, (s,), generator=g)) for s in (1, 4, 4)
+    ]
+    net = SoftmaxRegressionScratch(4, 3, sigma=0.5, generator=g, analytic=True)
+    weighted = nn.CrossEntropyLoss(weight=torch.tensor([1.0, 2.0, 3.0]))
+    with pytest.raises(UsageError, match=_AFTER_ONE_UPDATE + r".*own loss"):
+        fit(net, data, weighted, SGD(net.parameters(), lr=0.1), 2)
+
+
+def test_an_analytic_model_trains_a_loss_that_is_its_own_sum_on_every_batch_size_given() -> None:
+    """F.mse_loss's mean of r² is the sum of ½r² on every batch of two: trained as autograd
+    trains it, each batch checked once per size (the one size here)."""
+    g = torch.Generator().manual_seed(1)
+    X = torch.randn(8, 3, generator=g, dtype=torch.float64)
+    y = X @ torch.tensor([[1.0], [2.0], [3.0]], dtype=torch.float64)
+    batches = _batches(X, y, 2)
+    loss = lambda o, t: F.mse_loss(o, t)  # noqa: E731
+    autograd = _regression_weights(batches, loss, analytic=False, epochs=2)
+    analytic = _regression_weights(batches, loss, analytic=True, epochs=2)
+    torch.testing.assert_close(analytic, autograd, rtol=0, atol=1e-12)
+
+
 def test_an_analytic_summed_loss_near_zero_trains_as_autograd() -> None:
     """Near the optimum of noise-free data a batch's summed loss (~6e-9) and its mean both
     agree with the loss within the tolerance (atol 1e-6): their relative sizes now tell the sum,

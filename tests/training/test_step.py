@@ -11,7 +11,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from linearnets.errors import UsageError
-from linearnets.models.scratch import SoftmaxRegressionScratch, cross_entropy_logits
+from linearnets.models.scratch import (
+    LinearRegressionScratch,
+    SoftmaxRegressionScratch,
+    cross_entropy_logits,
+)
 from linearnets.training.step import (
     check_same_loss,
     explain_loss_error,
@@ -348,8 +352,9 @@ def test_a_step_applies_the_gradient_of_the_mean_over_all_loss_values(
 def test_check_same_loss_takes_the_own_loss_reduced_to_its_mean_or_its_sum() -> None:
     """nn.CrossEntropyLoss() is the model's own loss averaged over the batch, and
     reduction="sum" its batch sum: the same loss, told apart (True: the sum, whose gradient the
-    step applies). A batch of one, whose sum is its mean, goes by the loss's reduction; a smoothed
-    cross-entropy summed is neither: refused, both means shown."""
+    step applies). A batch of one, whose sum is its mean, tells nothing (None, the reduction
+    aside: a later batch tells); a smoothed cross-entropy summed is neither: refused, both means
+    shown."""
     gen = torch.Generator().manual_seed(0)
     X, y = torch.randn(8, 5, generator=gen), torch.randint(0, 3, (8,), generator=gen)
     net = SoftmaxRegressionScratch(5, 3, sigma=0.5, analytic=True, generator=gen)
@@ -358,8 +363,8 @@ def test_check_same_loss_takes_the_own_loss_reduced_to_its_mean_or_its_sum() -> 
     assert check_same_loss(net, nn.CrossEntropyLoss(reduction="sum"), X, y) is True
     summed = lambda o, t: F.cross_entropy(o, t, reduction="sum")  # noqa: E731
     assert check_same_loss(net, summed, X, y) is True
-    assert check_same_loss(net, nn.CrossEntropyLoss(reduction="sum"), X[:1], y[:1]) is True
-    assert check_same_loss(net, nn.CrossEntropyLoss(), X[:1], y[:1]) is False
+    assert check_same_loss(net, nn.CrossEntropyLoss(reduction="sum"), X[:1], y[:1]) is None
+    assert check_same_loss(net, nn.CrossEntropyLoss(), X[:1], y[:1]) is None
     with torch.no_grad():
         mean = F.cross_entropy(net(X), y).item()
     smoothed = nn.CrossEntropyLoss(reduction="sum", label_smoothing=0.3)
@@ -371,6 +376,28 @@ def test_check_same_loss_takes_the_own_loss_reduced_to_its_mean_or_its_sum() -> 
     assert found is not None, str(info.value)
     assert float(found.group(2)) == pytest.approx(mean, rel=1e-3)
     assert float(found.group(1)) > 7 * mean  # the smoothed sum, not the mean
+
+
+def test_check_same_loss_refused_values_of_the_other_reduction_than_the_losss_or_decided() -> None:
+    """nn.MSELoss()'s mean of r² is the sum of ½r² on a batch of two: values that tell a sum where
+    its reduction says mean are refused, and so are values that tell the other reduction than an
+    earlier batch decided; a batch of one of a class-weighted cross-entropy, whose weighted mean
+    is its own loss, tells nothing (None), where a batch of several is refused."""
+    gen = torch.Generator().manual_seed(0)
+    X, Y = torch.randn(2, 3, generator=gen), torch.randn(2, 1, generator=gen)
+    linear = LinearRegressionScratch(3, analytic=True, generator=gen)
+    with pytest.raises(UsageError, match=r"own loss \(squared_loss, reduced to its batch mean"):
+        check_same_loss(linear, nn.MSELoss(), X, Y)
+    doubled = lambda o, t: F.mse_loss(o, t)  # noqa: E731
+    assert check_same_loss(linear, doubled, X, Y) is True  # on two examples, the sum of ½r²
+    with pytest.raises(UsageError, match=r"own loss"):
+        check_same_loss(linear, doubled, X, Y, decided=False)
+    X, y = torch.randn(4, 5, generator=gen), torch.randint(0, 3, (4,), generator=gen)
+    net = SoftmaxRegressionScratch(5, 3, sigma=0.5, analytic=True, generator=gen)
+    weighted = nn.CrossEntropyLoss(weight=torch.tensor([1.0, 2.0, 3.0]))
+    assert check_same_loss(net, weighted, X[:1], y[:1]) is None
+    with pytest.raises(UsageError, match=r"own loss"):
+        check_same_loss(net, weighted, X, y)
 
 
 def test_check_targets_refuses_a_loss_that_cannot_train_before_the_update() -> None:

@@ -202,7 +202,14 @@ def _updater_like(value: Any) -> bool:
 
 
 def _int_like(value: Any) -> bool:
-    """Whether ``value`` is an integer (a NumPy one too), no bool."""
+    """Whether ``value`` is an integer (a NumPy one, or a 0-d integer tensor, as ``start_epoch``
+    takes, too), no bool."""
+    if isinstance(value, torch.Tensor):
+        return (
+            value.ndim == 0
+            and value.dtype != torch.bool
+            and not (value.is_floating_point() or value.is_complex())
+        )
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 

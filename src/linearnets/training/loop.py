@@ -166,6 +166,7 @@ def train_epoch(
     # an analytic model's own loss summed: its sum's gradient, as autograd's; None until a batch
     # tells a sum from a mean (see _analytic_sum)
     analytic_sum: bool | None = None if other_loss else False
+    checked: set[int] = set()  # the batch sizes whose values told it (a short last batch's too)
     updater = streamlined(updater)  # a plain torch.optim.SGD without its ~40 µs a step of Python
     targets: TargetsWatch | None = None  # class probabilities whose NaN would go unnamed
     before: tuple[torch.Tensor, ...] | None = None  # the weights' sizes before the first update
@@ -182,12 +183,24 @@ def train_epoch(
         for batch in train_iter:  # not enumerate(): its reused tuple would keep the last batch
             step += 1
             X, y = unpack(batch, allow_empty=allow_empty, name="train_iter", step=step, epoch=epoch)
-            # the model's own loss, or its batch sum: until a batch tells (one of a single
-            # example never does: no forward of its own, batch_size=1 costs nothing more)
-            if analytic_sum is None and (step == 0 or X.shape[0] > 1):
-                analytic_sum = _analytic_sum(
-                    net, loss, X, y, step=step, epoch=epoch, batches=train_iter
+            # the model's own loss, or its batch sum: checked at each batch size until one tells
+            # (one of a single example never does: no forward of its own, batch_size=1 costs
+            # nothing more), then at each other size once (nn.MSELoss()'s mean is the sum of
+            # ½r² on two examples alone)
+            if other_loss and X.shape[0] not in checked and (step == 0 or X.shape[0] > 1):
+                told = _analytic_sum(
+                    net,
+                    loss,
+                    X,
+                    y,
+                    step=step,
+                    epoch=epoch,
+                    batches=train_iter,
+                    decided=analytic_sum,
                 )
+                if told is not None:
+                    checked.add(X.shape[0])
+                    analytic_sum = told
             global_size = _global_batch_size(train_iter, step, y.shape[0], dist)
             scale = 1.0 / max(global_size, 1)
             if dist is not None:
@@ -255,6 +268,7 @@ def _analytic_sum(
     step: int,
     epoch: int | None,
     batches: object,
+    decided: bool | None,
 ) -> bool | None:
     """Return whether ``loss`` is an analytic model's own loss summed over the batch (``None``:
     this batch cannot tell, see :func:`~linearnets.training.step.check_same_loss`); raise where
@@ -262,15 +276,20 @@ def _analytic_sum(
     :func:`name_step_error`).
 
     Asked at the epoch's first batch (a refusal before any update), then at each batch until one
-    tells: a first batch of one example, an empty one or losses near 0 leave the epoch undecided
-    rather than trained with the mean's gradient, B times too small for a sum. Such a batch
+    tells, then once at each other batch size (``decided`` the answer so far, which a later
+    size must agree with): a first batch of one example, an empty one or losses near 0 leave the
+    epoch undecided rather than trained with the mean's gradient, B times too small for a sum,
+    and a loss that is the model's own on one size alone (``nn.MSELoss()`` on two examples) is
+    refused at the next. Such a batch
     trains as the totals count a 0-d loss (``scalar_loss``, the loss's ``reduction``): for one
     example a sum's gradient is a mean's, and in a data-parallel run that is the seed autograd
     gives it (:func:`~linearnets.training.shards.scalar_seed`). The answer is the loss's own
     (what it returns), the same on every process: no process waits on another's.
     """
     try:
-        return check_same_loss(net, loss, X, y, batch="this batch" if step else "the first batch")
+        return check_same_loss(
+            net, loss, X, y, batch="this batch" if step else "the first batch", decided=decided
+        )
     except UsageError as err:
         if step:
             name_step_error(err, step=step, epoch=epoch, batches=batches)

@@ -175,7 +175,13 @@ def value_scale(
 
 @torch.no_grad()
 def check_same_loss(
-    net: Net, loss: Loss, X: torch.Tensor, y: torch.Tensor, *, batch: str = "the first batch"
+    net: Net,
+    loss: Loss,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    batch: str = "the first batch",
+    decided: bool | None = None,
 ) -> bool | None:
     """Raise unless ``loss`` gives an analytic model's own loss values on this batch; return
     whether it gives their batch sum (one number), whose gradient :func:`train_step` then applies
@@ -187,15 +193,19 @@ def check_same_loss(
     autograd trains it), trains the same model, but ``nn.L1Loss``, ``nn.MSELoss`` (twice the
     book's squared loss) or a weighted or smoothed cross-entropy would report one objective while
     following another. Where the values cannot tell a sum from a mean (a batch of one, whose sum
-    is its mean; an empty batch; losses so near 0 that both agree within the tolerance, and
-    whose relative sizes do not tell either), the loss's ``reduction`` says
-    (:func:`~linearnets.training.loss_kinds.reduction_of`: torch's own losses), else ``None``:
-    the loop asks again at the next batch (a caller's ``scalar_loss`` says how the value is
-    counted, not what it is: ``linearnets.d2l`` passes ``"sum"`` for any function). ``batch``
-    names the batch in a refusal.
+    is its mean, and a weighted cross-entropy's weighted mean of one example its own loss; an
+    empty batch; losses so near 0 that both agree within the tolerance, and whose relative sizes
+    do not tell either), this returns ``None``: the loop asks again at the next batch (a
+    caller's ``scalar_loss`` says how the value is counted, not what it is: ``linearnets.d2l``
+    passes ``"sum"`` for any function). Values that tell the other reduction than the loss's
+    ``reduction`` (:func:`~linearnets.training.loss_kinds.reduction_of`: torch's own losses) or
+    than an earlier batch ``decided`` are refused: ``nn.MSELoss()``'s mean of r² is the sum of
+    ½r² on a batch of two, and another loss on any other. ``batch`` names the batch in a
+    refusal.
     """
     reduction = reduction_of(loss)
     known = {"sum": True, "mean": False}.get(reduction) if isinstance(reduction, str) else None
+    known = decided if decided is not None else known
     if not X.shape[0]:
         return known
     own_loss = net.analytic_loss  # type: ignore[attr-defined]
@@ -213,15 +223,16 @@ def check_same_loss(
         summed = own.to(wide).sum()
         own = own.mean()
         as_mean, as_sum = _same(given, own, wide), _same(given, summed, wide)
-        if as_mean and as_sum:  # a batch of one, or losses near 0: by reduction, or relative size
-            if known is not None or X.shape[0] == 1:
-                return known
+        if as_mean and as_sum:  # a batch of one, or losses near 0: by their relative sizes
+            if X.shape[0] == 1:  # nothing told, not even that it is the model's own loss
+                return None
             as_mean, as_sum = (
                 _same(given, own, wide, atol=0.0),
                 _same(given, summed, wide, atol=0.0),
             )
-            return as_sum if as_mean != as_sum else None
-        if as_mean or as_sum:
+            if as_mean == as_sum:
+                return None
+        if (as_mean or as_sum) and known in (None, as_sum):
             return as_sum
     elif _same(given, own, wide):
         return False
