@@ -21,6 +21,8 @@ from linearnets.cli import main
         # -h and -n glued, as argparse reads it: the help, -n given 3
         (["data", "show", "-hn", "3"], "usage: linearnets data show "),
         (["data", "show", "-hn3"], "usage: linearnets data show "),
+        # data's own option value in the action's place is no action
+        (["data", "--data-dir", "sho", "--help"], "usage: linearnets data [-h]"),
     ],
 )
 def test_help_anywhere_on_a_bad_line_is_printed_not_refused(
@@ -66,6 +68,10 @@ def test_help_after_dashes_or_given_a_value_leaves_the_bad_line_refused(
         (["sofmax", "--help"], "invalid choice: 'sofmax' (choose from"),
         (["sofmax", "-h"], "did you mean softmax?"),
         (["--json", "sofmax", "--help"], "did you mean softmax?"),
+        # a mistyped action of data: its "write it in full", not data's help
+        (["data", "sho", "--help"], "invalid choice: 'sho' (choose from 'show', 'download')"),
+        (["data", "Show", "-h"], "write it in lower case: show"),
+        (["data", "--data-dir", "d", "x", "-h"], "invalid choice: 'x'"),
     ],
 )
 def test_bad_glued_help_or_a_mistyped_command_before_help_is_refused(

@@ -73,6 +73,8 @@ def help_asked(parser: OneLineParser, argv: list[str]) -> argparse.ArgumentParse
         _, typed = parser._typed_command(words[:at])
         if typed is None and _a_mistyped_command(parser, words[:at]):
             continue  # "sofmax --help": argparse's "invalid choice ... did you mean softmax?"
+        if _a_mistyped_action(parser, words[:at]):
+            continue  # "data sho --help": argparse's "invalid choice ... write it in full: show"
         command = typed if typed is not None else parser
         named = command._options_named(word) if isinstance(command, OneLineParser) else []
         if len(named) != 1 or not isinstance(named[0][0], argparse._HelpAction):
@@ -90,6 +92,30 @@ def _a_mistyped_command(parser: OneLineParser, words: list[str]) -> bool:
         after = words[at - 1] if at else None
         if not word.startswith("-") and (after is None or after in parser._option_string_actions):
             return True
+    return False
+
+
+def _a_mistyped_action(parser: OneLineParser, words: list[str]) -> bool:
+    """Whether ``words`` name a command with actions of its own (``data``) and, in its action's
+    place, a word that is none of them (``data sho``): its first word that is no option and no
+    option's value."""
+    command: argparse.ArgumentParser = parser
+    start = 0
+    for at, word in enumerate(words):
+        found = command.subcommands.get(word) if isinstance(command, OneLineParser) else None
+        if found is not None:
+            command, start = found, at + 1
+    if command is parser or not isinstance(command, OneLineParser) or not command.subcommands:
+        return False
+    value_next = False
+    for word in words[start:]:
+        if value_next:
+            value_next = False
+        elif word.startswith("-"):
+            action = command._option_string_actions.get(word)  # --data-dir=x: its value in it
+            value_next = action is not None and action.nargs != 0
+        else:
+            return word not in command.subcommands
     return False
 
 
