@@ -106,7 +106,7 @@ DAMAGES: dict[str, tuple[Callable[[Path], None], str]] = {
         _said(
             "metrics.jsonl",
             "metrics.jsonl held epochs 2, 1, in another order than the checkpoint's history "
-            "(1, 2); the old metrics.jsonl is kept as metrics.jsonl.bak",
+            "(1, 2): the old metrics.jsonl is kept as metrics.jsonl.bak",
         ),
     ),
     # a column of the user's is no damage (as a key of theirs in metrics.jsonl is not), but the

@@ -472,6 +472,76 @@ def test_a_metrics_csv_saved_with_a_byte_order_mark_is_no_damage_to_a_plain_resu
     assert not (out / "metrics.csv.bak").exists()
 
 
+def test_a_resume_for_more_epochs_tells_why_it_kept_a_metrics_file(tmp_path: Path) -> None:
+    """A row past the checkpoint (epoch 3 of a 2-epoch one): the resume for more epochs kept
+    metrics.csv with no word of why, where a plain resume said it."""
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=out))
+    with (out / "metrics.csv").open("ab") as f:
+        f.write(b"3,0.001,,,,0.01\r\n")
+    said = (
+        f"before writing the metrics files in {out} again from its checkpoint.pt's history (2 "
+        "epochs) to resume it: metrics.csv held 3 epoch rows where the checkpoint's history "
+        "holds 2 epoch rows: the old metrics.csv is kept as metrics.csv.bak"
+    )
+    with pytest.warns(ResumeWarning, match=f"^{re.escape(said)}$"):
+        result = resume_linreg(out, epochs=3)
+    assert len(result.history.epochs) == 3
+
+
+def test_a_plain_resume_tells_an_edit_and_a_row_past_the_checkpoint_once_each(
+    tmp_path: Path,
+) -> None:
+    """metrics.csv's epoch 2 row edited and a row of epoch 3 added: both told, neither twice."""
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=out))
+    csv_path = out / "metrics.csv"
+    loss = csv_path.read_bytes().splitlines()[2].split(b",")[1]
+    csv_path.write_bytes(csv_path.read_bytes().replace(loss, b"0.9999", 1) + b"3,0.001,,,,0.01\r\n")
+    said = (
+        f"wrote metrics.csv in {out} again from its checkpoint.pt's history (2 epochs): "
+        "metrics.csv held 3 epoch rows where the checkpoint's history holds 2 epoch rows, and "
+        "its epoch 2 row differed from the checkpoint's history (train_loss 0.9999 there, "
+        f"{loss.decode()} in the history): the old metrics.csv is kept as metrics.csv.bak"
+    )
+    with pytest.warns(ResumeWarning, match=f"^{re.escape(said)}$"):
+        resume_linreg(out)
+
+
+def test_a_plain_resume_of_metrics_jsonl_nested_past_the_recursion_limit_is_no_crash(
+    tmp_path: Path,
+) -> None:
+    """A key nested 100,000 deep in metrics.jsonl: the resume crashed with an unexpected
+    RecursionError; it is damage, written again, the old file kept."""
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=out))
+    jsonl = out / "metrics.jsonl"
+    whole = jsonl.read_bytes()
+    jsonl.write_bytes(b'{"epoch": 1, "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n")
+    said = (
+        f"wrote metrics.jsonl in {out} again from its checkpoint.pt's history (2 epochs): "
+        "metrics.jsonl was damaged (line 1 is no row of metrics): the old metrics.jsonl is kept "
+        "as metrics.jsonl.bak"
+    )
+    with pytest.warns(ResumeWarning, match=f"^{re.escape(said)}$"):
+        resume_linreg(out)
+    assert jsonl.read_bytes() == whole
+
+
+def test_a_metrics_jsonl_saved_with_a_byte_order_mark_is_no_damage_to_a_plain_resume(
+    tmp_path: Path,
+) -> None:
+    """metrics.jsonl with a UTF-8 BOM first was called damaged ("line 1 is no row of
+    metrics"), as metrics.csv's is not."""
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=out))
+    jsonl = out / "metrics.jsonl"
+    jsonl.write_bytes(b"\xef\xbb\xbf" + jsonl.read_bytes())
+    with pytest.raises(UsageError, match=r"^the run in .* is complete: it finished its 2 epochs"):
+        resume_linreg(out)
+    assert not (out / "metrics.jsonl.bak").exists()
+
+
 def test_a_resume_for_more_epochs_keeps_a_column_of_yours(tmp_path: Path) -> None:
     """An unfinished run's metrics.csv with a column the user added: its resume writes the file
     again from the checkpoint's history, dropping the column without a word. The old file is

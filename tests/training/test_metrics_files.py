@@ -6,9 +6,11 @@ import json
 import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from linearnets.errors import RunFileError
 from linearnets.training.metrics_files import KeptMetrics, MetricsWriter, metrics_disagreements
 
 ROWS = [
@@ -95,14 +97,71 @@ def test_unchanged_files_or_a_start_of_them_are_not_kept(tmp_path: Path) -> None
     assert writer.keep_old(ROWS) == {}
 
 
-def test_other_epochs_are_left_to_metrics_disagreements_to_tell(tmp_path: Path) -> None:
-    """Rows of other epochs (told by metrics_disagreements, a row past the checkpoint): no why
-    here, which would tell them twice."""
+def test_other_epochs_are_told_as_metrics_disagreements_tells_them(tmp_path: Path) -> None:
+    """Rows of other epochs (a row past the checkpoint): a resume for more epochs, which has no
+    metrics_disagreements of its own to say, kept the file with no word of why."""
     writer = _written(tmp_path)
     kept = writer.keep_old(ROWS[:2])
-    assert kept["metrics.csv"] == KeptMetrics(backup="metrics.csv.bak", link=None)
-    assert (
-        kept["metrics.csv"].said("metrics.csv") == "the old metrics.csv is kept as metrics.csv.bak"
+    wrong = "held 3 epoch rows where the checkpoint's history holds 2 epoch rows"
+    assert kept["metrics.csv"] == KeptMetrics(backup="metrics.csv.bak", link=None, wrong=wrong)
+    assert kept["metrics.csv"].said("metrics.csv") == (
+        f"metrics.csv {wrong}: the old metrics.csv is kept as metrics.csv.bak"
+    )
+
+
+def test_an_edited_row_and_a_row_past_the_checkpoint_are_both_told(tmp_path: Path) -> None:
+    """Epoch 1's row edited and a row of epoch 3 past a 2-epoch checkpoint: only the edit was
+    said."""
+    writer = _written(tmp_path)
+    writer.csv.write_bytes(writer.csv.read_bytes().replace(b"1,1.0,", b"1,0.9,", 1))
+    assert writer.keep_old(ROWS[:2])["metrics.csv"].said("metrics.csv") == (
+        "metrics.csv held 3 epoch rows where the checkpoint's history holds 2 epoch rows, and "
+        "its epoch 1 row differed from the checkpoint's history (train_loss 0.9 there, 1.0 in "
+        "the history): the old metrics.csv is kept as metrics.csv.bak"
+    )
+
+
+def _jsonl_lines(writer: MetricsWriter) -> list[bytes]:
+    return writer.jsonl.read_bytes().splitlines(keepends=True)
+
+
+@pytest.mark.parametrize(
+    ("spoil", "wrong"),
+    [
+        (
+            lambda w: w.jsonl.write_bytes(b"junk\n" + w.jsonl.read_bytes()),
+            "was damaged (line 1 is no row of metrics)",
+        ),
+        (
+            lambda w: w.jsonl.write_bytes(b"".join([_jsonl_lines(w)[i] for i in (2, 0, 1)])),
+            "held epochs 3, 1, 2, in another order than the checkpoint's history (1 to 3)",
+        ),
+        (
+            lambda w: w.jsonl.write_bytes(b"".join([_jsonl_lines(w)[i] for i in (0, 2)])),
+            "held 2 epoch rows where the checkpoint's history holds 3 epoch rows",
+        ),
+        (
+            lambda w: w.jsonl.write_bytes(b"\xff\xfe\x00junk\n"),
+            "could not be read (UnicodeDecodeError)",
+        ),
+        (
+            lambda w: w.jsonl.write_bytes(
+                w.jsonl.read_bytes().replace(b'"epoch": 1,', b'"epoch": 1.0,')
+            ),
+            "was damaged (line 1 is no row of metrics)",
+        ),
+    ],
+)
+def test_bad_metrics_jsonl_kept_is_told_why(
+    tmp_path: Path, spoil: Callable[[MetricsWriter], object], wrong: str
+) -> None:
+    """A junk line, rows reordered or missing, bytes no UTF-8, an epoch 1.0: kept as .bak with
+    no word of why on a resume for more epochs; told as metrics_disagreements tells them."""
+    writer = _written(tmp_path)
+    spoil(writer)
+    assert metrics_disagreements(tmp_path, [1, 2, 3]) == {"metrics.jsonl": wrong}
+    assert writer.keep_old(ROWS)["metrics.jsonl"].said("metrics.jsonl") == (
+        f"metrics.jsonl {wrong}: the old metrics.jsonl is kept as metrics.jsonl.bak"
     )
 
 
@@ -249,3 +308,76 @@ def test_a_resumed_fit_keeps_a_metrics_csv_with_a_byte_order_mark_unbacked(
     writer.on_fit_start(num_epochs=3, start_epoch=2)
     assert not (tmp_path / "metrics.csv.bak").exists()
     assert writer.csv.read_bytes() == MetricsWriter(tmp_path)._texts(ROWS[:2])[writer.csv].encode()
+
+
+def _edited_csv(tmp_path: Path, rows: list[dict[str, Any]], edited: set[int]) -> MetricsWriter:
+    tmp_path.mkdir(exist_ok=True)
+    writer = MetricsWriter(tmp_path)
+    writer.rewrite(rows)
+    lines = writer.csv.read_bytes().splitlines(keepends=True)
+    for e in edited:
+        lines[e] = lines[e].replace(b",0.5,", b",0.9,", 1)
+    writer.csv.write_bytes(b"".join(lines))
+    return writer
+
+
+def test_many_edited_rows_are_told_as_a_span_not_listed(tmp_path: Path) -> None:
+    """200 rows edited: the note listed every epoch (a 2,342-character line)."""
+    rows = [{**ROWS[0], "epoch": e} for e in range(1, 201)]
+    writer = _edited_csv(tmp_path, rows, set(range(1, 201)))
+    assert writer.keep_old(rows)["metrics.csv"].why == (
+        "'s epoch 1 row differed from the checkpoint's history (train_acc 0.9 there, 0.5 in the "
+        "history), as did 199 more rows (epochs 2 to 200)"
+    )
+    writer = _edited_csv(tmp_path / "odd", rows, set(range(1, 201, 2)))
+    assert writer.keep_old(rows)["metrics.csv"].why == (
+        "'s epoch 1 row differed from the checkpoint's history (train_acc 0.9 there, 0.5 in the "
+        "history), as did 99 more rows (epochs 3, 5, 7, 9, 11, …, 199 (99 epochs))"
+    )
+
+
+def test_a_long_differing_value_is_cut_short_in_the_note(tmp_path: Path) -> None:
+    """A 100,000-character cell was copied into the note whole (a 100,289-character line)."""
+    writer = _written(tmp_path)
+    writer.csv.write_bytes(
+        writer.csv.read_bytes().replace(b"1,1.0,", b"1," + b"7" * 100_000 + b",", 1)
+    )
+    said = writer.keep_old(ROWS)["metrics.csv"].said("metrics.csv")
+    assert said == (
+        "metrics.csv's epoch 1 row differed from the checkpoint's history (train_loss "
+        f"'{'7' * 30}…' (100000 characters) there, 1.0 in the history): the old metrics.csv is "
+        "kept as metrics.csv.bak"
+    )
+
+
+def test_bad_metrics_jsonl_nested_past_the_recursion_limit_is_damaged(tmp_path: Path) -> None:
+    """A key nested 100,000 deep: the resume crashed with an unexpected RecursionError."""
+    writer = _written(tmp_path)
+    deep = b'{"epoch": 1, "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n"
+    writer.jsonl.write_bytes(deep + b"".join(_jsonl_lines(writer)[1:]))
+    assert metrics_disagreements(tmp_path, [1, 2, 3]) == {
+        "metrics.jsonl": "was damaged (line 1 is no row of metrics)"
+    }
+    assert writer.keep_old(ROWS)["metrics.jsonl"].said("metrics.jsonl") == (
+        "metrics.jsonl was damaged (line 1 is no row of metrics): the old metrics.jsonl is kept "
+        "as metrics.jsonl.bak"
+    )
+    with pytest.raises(
+        RunFileError, match=r"metrics\.jsonl.*line 1 is no row of metrics \(RecursionError"
+    ):
+        writer.on_fit_start(num_epochs=3, start_epoch=2)
+
+
+def test_a_metrics_jsonl_with_a_byte_order_mark_is_read_without_it(tmp_path: Path) -> None:
+    """metrics.jsonl with a UTF-8 BOM first was called damaged ("line 1 is no row of metrics")
+    where metrics.csv's was formatting alone."""
+    writer = _written(tmp_path)
+    writer.jsonl.write_bytes(b"\xef\xbb\xbf" + writer.jsonl.read_bytes())
+    assert metrics_disagreements(tmp_path, [1, 2, 3]) == {}
+    assert writer.keep_old(ROWS)["metrics.jsonl"].why == (
+        " differed in its formatting alone (a UTF-8 byte-order mark)"
+    )
+    writer.on_fit_start(num_epochs=3, start_epoch=2)  # the fit's own resume reads it too
+    assert (
+        writer.jsonl.read_bytes() == MetricsWriter(tmp_path)._texts(ROWS[:2])[writer.jsonl].encode()
+    )

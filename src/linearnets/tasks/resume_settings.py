@@ -185,14 +185,16 @@ def note_metrics_rewritten(
     :meth:`~linearnets.training.metrics_files.MetricsWriter.keep_old`'s: the old content as
     ``NAME.bak``, a link replaced); nothing where none was wrong and none kept. A file kept alone
     (its epochs the history's, a row of them edited, a column of yours) was written again too:
-    named with the others, with how it differed (``KeptMetrics.why``)."""
+    named with the others, with how it differed (``KeptMetrics.why``); a file kept whose
+    ``KeptMetrics.wrong`` tells what ``wrong`` does is told in its words alone, not twice."""
     if not wrong and not kept:
         return
     why = []
     names = list(dict.fromkeys([*wrong, *kept]))
     for name in names:
-        dangling = name in kept and kept[name].link_missing  # kept's words say it: not twice
-        said = [f"{name} {wrong[name]}"] if name in wrong and not dangling else []
+        # kept's words say it (a link to no file; rows of other epochs, damage): not twice
+        told = name in kept and (kept[name].link_missing or kept[name].wrong is not None)
+        said = [f"{name} {wrong[name]}"] if name in wrong and not told else []
         if name in kept:
             said.append(kept[name].said(name))
         why.append("; ".join(said))

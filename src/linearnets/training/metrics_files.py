@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._json import dumps_strict
-from linearnets._text import counted
+from linearnets._text import counted, cut_text, printable
 from linearnets._warn import warn
 from linearnets.training.callback_base import Callback
 from linearnets.training.callback_folder import check_callback_folder
@@ -26,8 +26,16 @@ from linearnets.training.history import EpochMetrics
 
 __all__ = ["KeptMetrics", "MetricsWriter", "metrics_disagreements"]
 
-# the byte-order mark Excel writes first in a CSV it saves as UTF-8: no part of the header
+# the byte-order mark Excel writes first in a CSV it saves as UTF-8: no part of the header (an
+# editor may write one first in metrics.jsonl too: no part of its first row)
 _BOM = "\ufeff"
+
+# JSON nested past Python's recursion limit (``[[[...]]]``): json.loads raises RecursionError, no
+# ValueError; a line of it is no row of metrics, as other junk is
+_NO_ROW = (ValueError, KeyError, TypeError, RecursionError)
+
+# a value of a row told in a note, past this many characters, cut (with its length)
+_CELL_MOST = 40
 
 
 class MetricsWriter(Callback):
@@ -86,7 +94,8 @@ class MetricsWriter(Callback):
                 named no file (the fix: mend it, or move it aside to write it anew).
         """
         try:
-            lines = self.jsonl.read_text(encoding="utf-8").splitlines()
+            # an editor's UTF-8 byte-order mark first: no part of the first row
+            lines = self.jsonl.read_text(encoding="utf-8-sig").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
             raise run_file_error(self.jsonl, exc, read=True) from exc
         rows = []
@@ -96,7 +105,7 @@ class MetricsWriter(Callback):
             try:
                 row = json.loads(line)
                 kept = row["epoch"] <= last_epoch
-            except (ValueError, KeyError, TypeError) as exc:
+            except _NO_ROW as exc:
                 said = f"line {number} is no row of metrics ({type(exc).__name__}: {exc})"
                 raise run_file_error(self.jsonl, ValueError(said), read=True) from exc
             others = sorted(set(row) - set(self.FIELDS))  # the CSV's columns take no others
@@ -160,16 +169,21 @@ class MetricsWriter(Callback):
             backup = None  # a link's file is left as it was: nothing to keep; an empty one neither
             # a start of the new text (a kill right after the checkpoint's save: a row short, or
             # torn mid-append) holds nothing the rewrite loses: no backup, no note
-            why = None
+            why = wrong = None
             if link is None and old and not text.encode("utf-8").startswith(old):
                 backup = _backup(path, old)
                 why = _row_difference(path.name, old, text)
+                # rows of other epochs, damage: told as metrics_disagreements tells them (but
+                # where rows are none, a start over, which compares with no checkpoint)
+                epochs = [r["epoch"] for r in rows]
+                wrong = _disagreement(path.name, old, epochs) if epochs else None
             if backup is not None or link is not None:
                 kept[path.name] = KeptMetrics(
                     backup=backup,
                     link=link,
                     link_missing=link is not None and old is None,
                     why=why,
+                    wrong=wrong,
                 )
         return kept
 
@@ -211,25 +225,41 @@ class KeptMetrics:
     there is left as it was), a missing file where ``link_missing``; ``why``, how the kept
     content differed from the rows written in the epochs both hold (its rows edited, a column
     of yours, its formatting alone), in the words of "metrics.csv ..." (``None``: other epochs
-    alone, or damage, which :func:`metrics_disagreements` tells)."""
+    alone, or damage); ``wrong``, what keeps the kept content from holding one whole row of each
+    epoch written, as :func:`metrics_disagreements` tells it (``held 4 epoch rows where ...``,
+    ``was damaged (...)``; ``None``: nothing)."""
 
     backup: str | None
     link: str | None
     link_missing: bool = False
     why: str | None = None
+    wrong: str | None = None
 
     def said(self, name: str) -> str:
         """Return this in words, of file ``name``: ``the old metrics.csv is kept as
         metrics.csv.bak`` (after why, where known: ``metrics.csv's epoch 2 row differed from
         the checkpoint's history (train_loss 0.9999 there, 0.57 in the history): the old
         ...``), ``metrics.csv was a link to X, which is left as it was; it is now a file of
-        its own``."""
+        its own``; with ``wrong`` first: ``metrics.csv held 4 epoch rows where the checkpoint's
+        history holds 3 epoch rows, and its epoch 2 row differed ...``."""
         if self.link is None:
-            why = f"{name}{self.why}: " if self.why else ""
-            return f"{why}the old {name} is kept as {self.backup}"
+            why = _joined(name, self.wrong, self.why)
+            return f"{why + ': ' if why else ''}the old {name} is kept as {self.backup}"
         to = f"a missing file ({self.link})" if self.link_missing else self.link
         left = "" if self.link_missing else ", which is left as it was"
         return f"{name} was a link to {to}{left}; it is now a file of its own"
+
+
+def _joined(name: str, wrong: str | None, why: str | None) -> str:
+    """Return ``wrong`` and ``why`` (:class:`KeptMetrics`'s) of file ``name`` in one clause:
+    ``metrics.csv held 4 epoch rows where the checkpoint's history holds 3 epoch rows, and its
+    epoch 2 row differed ...``; either alone; ``""`` where neither is known."""
+    if not wrong:
+        return f"{name}{why}" if why else ""
+    if not why:
+        return f"{name} {wrong}"
+    rest = f"its{why[2:]}" if why.startswith("'s") else f"it{why}"  # "'s epoch 2" -> "its epoch 2"
+    return f"{name} {wrong}, and {rest}"
 
 
 def _row_difference(name: str, old: bytes, text: str) -> str | None:
@@ -246,23 +276,26 @@ def _row_difference(name: str, old: bytes, text: str) -> str | None:
         decoded = old.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    bom = csv_file and decoded.startswith(_BOM)  # Excel saves one: read as metrics_disagreements
+    bom = decoded.startswith(_BOM)  # Excel saves one: read as metrics_disagreements reads it
     decoded = decoded[len(_BOM) :] if bom else decoded
     whole = decoded.endswith("\n")
     if not whole:  # its last line torn: the rows before it are compared
         decoded = decoded[: decoded.rfind("\n") + 1]
     try:
         was, now = _rows(name, decoded), _rows(name, text)
-    except (ValueError, KeyError, TypeError, csv.Error):
+    except (*_NO_ROW, csv.Error):
         return None
     if was is None or now is None:
         return None
     # the rows of the epochs both hold, in order: those past the shorter's last are told by
     # metrics_disagreements (rows missing, or past the checkpoint's)
     pairs = list(zip(was, now, strict=False))
-    if not all(_same(o["epoch"], n["epoch"], csv_file=csv_file) for o, n in pairs):
+    try:
+        if not all(_same(o["epoch"], n["epoch"], csv_file=csv_file) for o, n in pairs):
+            return None
+        said = _values_differing(pairs, csv_file=csv_file)
+    except RecursionError:  # a value nested deep (compared as lists): no row of metrics
         return None
-    said = _values_differing(pairs, csv_file=csv_file)
     theirs = "a column" if csv_file else "a key"
     others = list(dict.fromkeys(k for r in was for k in r if k not in MetricsWriter.FIELDS))
     if others:
@@ -301,9 +334,9 @@ def _values_differing(
         f"'s epoch {new_row['epoch']} row differed from the checkpoint's history "
         f"({field} {_cell(old_row.get(field))} there, {_cell(new_row.get(field))} in the history)"
     )
-    more = [str(n["epoch"]) for _, n, _ in differing[1:]]
+    more = [n["epoch"] for _, n, _ in differing[1:]]
     if more:
-        epochs = f"epoch{'' if len(more) == 1 else 's'} {', '.join(more)}"
+        epochs = f"epoch{'' if len(more) == 1 else 's'} {_span([int(e) for e in more])}"
         said += f", as did {counted(len(more), 'more row')} ({epochs})"
     return said
 
@@ -388,8 +421,13 @@ def _writers_header(fieldnames: Sequence[str] | None) -> bool:
 
 def _cell(value: Any) -> str:
     """Return a metrics value as the file holds it: ``0.5702770197885718``, ``nan``, ``none``
-    (a JSON null, an empty cell)."""
-    return "none" if value is None or value == "" else str(value)
+    (a JSON null, an empty cell); past 40 characters, its first 30 quoted with its length
+    (``'xxx…' (100000 characters)``), a character a terminal would not show as itself escaped:
+    the note stays one short line."""
+    if value is None or value == "":
+        return "none"
+    text = str(value)
+    return cut_text(text, most=_CELL_MOST, keep=30) if len(text) > _CELL_MOST else printable(text)
 
 
 def _backup(path: Path, old: bytes) -> str:
@@ -427,39 +465,48 @@ def metrics_disagreements(run_dir: Path, epochs: Sequence[int]) -> dict[str, str
     """
     wanted = list(epochs)
     wrong = {}
-    # metrics.csv saved by Excel starts with a byte-order mark: read without it (utf-8-sig)
-    for path, read, encoding in (
-        (run_dir / "metrics.jsonl", _jsonl_epochs, "utf-8"),
-        (run_dir / "metrics.csv", _csv_epochs, "utf-8-sig"),
-    ):
+    for path in (run_dir / "metrics.jsonl", run_dir / "metrics.csv"):
         try:
-            text = path.read_text(encoding=encoding)
+            old = path.read_bytes()
         except FileNotFoundError:
             dangling = path.is_symlink()
             link = f"was a link to a missing file ({os.readlink(path)})" if dangling else ""
             wrong[path.name] = link or "was missing"
             continue
-        except (OSError, UnicodeDecodeError) as exc:
+        except OSError as exc:
             wrong[path.name] = f"could not be read ({type(exc).__name__})"
             continue
-        if text and not text.endswith("\n"):  # every row is written whole, its newline last
-            wrong[path.name] = "was cut short (its last line torn)"
-            continue
-        found = read(text)
-        if isinstance(found, str):
-            wrong[path.name] = found
-        elif found != wanted and sorted(found) == sorted(wanted):
-            wrong[path.name] = (
-                f"held epochs {_span(found)}, in another order than the checkpoint's history "
-                f"({_span(wanted)})"
-            )
-        elif found != wanted:
-            held = "was empty" if not text.strip() else f"held {_count(len(found))}"
-            same = f", not those of epochs {_span(wanted)}" if len(found) == len(wanted) else ""
-            wrong[path.name] = (
-                f"{held}{same} where the checkpoint's history holds {_count(len(wanted))}"
-            )
+        said = _disagreement(path.name, old, wanted)
+        if said is not None:
+            wrong[path.name] = said
     return wrong
+
+
+def _disagreement(name: str, old: bytes, wanted: list[int]) -> str | None:
+    """Return what keeps ``old``, the content of metrics file ``name``, from holding one whole
+    row of each of the epochs ``wanted``, in order, in :func:`metrics_disagreements`'s words;
+    ``None`` where nothing does. A UTF-8 byte-order mark first is no part of it (Excel saves a
+    CSV with one, an editor may write one first in metrics.jsonl)."""
+    try:
+        text = old.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return f"could not be read ({type(exc).__name__})"
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # line ends as read_text reads them
+    if text and not text.endswith("\n"):  # every row is written whole, its newline last
+        return "was cut short (its last line torn)"
+    found = (_jsonl_epochs if name.endswith(".jsonl") else _csv_epochs)(text)
+    if isinstance(found, str):
+        return found
+    if found != wanted and sorted(found) == sorted(wanted):
+        return (
+            f"held epochs {_span(found)}, in another order than the checkpoint's history "
+            f"({_span(wanted)})"
+        )
+    if found != wanted:
+        held = "was empty" if not text.strip() else f"held {_count(len(found))}"
+        same = f", not those of epochs {_span(wanted)}" if len(found) == len(wanted) else ""
+        return f"{held}{same} where the checkpoint's history holds {_count(len(wanted))}"
+    return None
 
 
 def _jsonl_epochs(text: str) -> list[int] | str:
@@ -470,7 +517,7 @@ def _jsonl_epochs(text: str) -> list[int] | str:
             continue
         try:
             epoch = json.loads(line)["epoch"]
-        except (ValueError, KeyError, TypeError):
+        except _NO_ROW:
             return f"was damaged (line {number} is no row of metrics)"
         if not isinstance(epoch, int) or isinstance(epoch, bool):
             return f"was damaged (line {number} is no row of metrics)"
@@ -506,7 +553,10 @@ def _count(n: int) -> str:
 
 
 def _span(epochs: list[int]) -> str:
-    """Return ``epochs`` as ``1 to 3`` where they run on, else listed."""
+    """Return ``epochs`` as ``1 to 3`` where they run on, else listed; past 8, the first 5 and
+    the last with how many in all (``2, 4, 6, 8, 10, …, 400 (200 epochs)``): a note stays short."""
     if epochs == list(range(epochs[0], epochs[0] + len(epochs))) and len(epochs) > 2:
         return f"{epochs[0]} to {epochs[-1]}"
+    if len(epochs) > 8:
+        return f"{', '.join(map(str, epochs[:5]))}, …, {epochs[-1]} ({len(epochs)} epochs)"
     return ", ".join(map(str, epochs))
