@@ -2512,18 +2512,32 @@ def test_an_analytic_model_refuses_a_loss_that_is_its_own_on_its_first_batch_siz
         _regression_weights(batches, loss, analytic=True)
 
 
-def test_an_analytic_model_refuses_a_weighted_cross_entropy_after_a_first_batch_of_one() -> None:
-    """A class-weighted cross-entropy's weighted mean of one example is the example's own loss:
-    a first batch of one took it for the model's own loss, and every epoch trained without the
-    weights (0.063 off autograd's), silently; the next batch of several now refuses it."""
+@pytest.mark.parametrize(
+    ("labels", "sizes"),
+    [([1, 0, 2, 1, 2, 0, 1, 1, 0], (1, 4, 4)), ([1, 1, 1, 3, 2, 0], (3, 3))],
+    ids=["first batch of one", "first batch of one class"],
+)
+def test_an_analytic_model_refuses_a_class_weighted_cross_entropy_before_any_update(
+    labels: list[int], sizes: tuple[int, ...]
+) -> None:
+    """A class-weighted cross-entropy's weighted mean of one example, or of one class, is the
+    model's own loss: such a first batch took it for the model's own, and the model trained the
+    unweighted loss (0.063 off autograd's weights), silently, every epoch, or, every batch size
+    once checked, all the same where each size's first batch held one class. Its weights are
+    now read and refused before any update."""
     g = torch.Generator().manual_seed(1)
-    data = [
-        (torch.randn(s, 4, generator=g), torch.randint(0, 3, (s,), generator=g)) for s in (1, 4, 4)
-    ]
-    net = SoftmaxRegressionScratch(4, 3, sigma=0.5, generator=g, analytic=True)
-    weighted = nn.CrossEntropyLoss(weight=torch.tensor([1.0, 2.0, 3.0]))
-    with pytest.raises(UsageError, match=_AFTER_ONE_UPDATE + r".*own loss"):
+    X, y = torch.randn(len(labels), 4, generator=g), torch.tensor(labels)
+    data = list(zip(X.split(list(sizes)), y.split(list(sizes)), strict=True))
+    net = SoftmaxRegressionScratch(4, 4, sigma=0.5, generator=g, analytic=True)
+    before = [p.clone() for p in net.parameters()]
+    weighted = nn.CrossEntropyLoss(weight=torch.tensor([1.0, 2.0, 3.0, 4.0]))
+    with pytest.raises(
+        UsageError,
+        match=r"^loss must give the analytic model's own loss \(cross_entropy_logits\), .*got "
+        r"CrossEntropyLoss with class weights \[1, 2, 3, 4\], whose gradient weighs each example",
+    ):
         fit(net, data, weighted, SGD(net.parameters(), lr=0.1), 2)
+    assert all(torch.equal(a, b) for a, b in zip(before, net.parameters(), strict=True))
 
 
 def test_an_analytic_model_trains_a_loss_that_is_its_own_sum_on_every_batch_size_given() -> None:
@@ -2591,7 +2605,7 @@ def test_an_analytic_model_refuses_a_later_batch_that_differs_from_its_own_loss(
     with pytest.raises(
         UsageError,
         match=r"^train_iter's batch 2 of epoch 1 \(the model took 1 update before it.*"
-        r"differs on this batch \(mean",
+        r"differs on this batch \(sum",  # 3 times the sum: beside the sum, the nearer
     ):
         fit(net, [(X[:1], y[:1]), (X[1:], y[1:])], odd, SGD(net.parameters(), lr=0.01), 1)
 

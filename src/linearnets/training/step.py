@@ -206,9 +206,11 @@ def check_same_loss(
     reduction = reduction_of(loss)
     known = {"sum": True, "mean": False}.get(reduction) if isinstance(reduction, str) else None
     known = decided if decided is not None else known
+    own_loss = net.analytic_loss  # type: ignore[attr-defined]
+    name = getattr(loss, "__name__", type(loss).__name__)
+    _refuse_class_weights(loss, name, own_loss.__name__)
     if not X.shape[0]:
         return known
-    own_loss = net.analytic_loss  # type: ignore[attr-defined]
     y_hat = net(X)
     try:
         given = loss(y_hat, y)
@@ -219,34 +221,70 @@ def check_same_loss(
         raise
     own = own_loss(y_hat, y)
     wide = accumulation_dtype(given.device)
+    # each loss rounded in the scores' dtype: two computations of it differ by a few of its ulps
+    # (torch's float32 log_softmax and the model's own, ~6e-8 on losses near 0), a sum by B times
+    ulps = 16 * torch.finfo(y_hat.dtype).eps if y_hat.is_floating_point() else 0.0
+    atol = max(1e-6, ulps)
+    reference, what = own, "mean"
     if given.ndim == 0:
         summed = own.to(wide).sum()
         own = own.mean()
-        as_mean, as_sum = _same(given, own, wide), _same(given, summed, wide)
-        if as_mean and as_sum:  # a batch of one, or losses near 0: by their relative sizes
-            if X.shape[0] == 1:  # nothing told, not even that it is the model's own loss
-                return None
+        as_mean = _same(given, own, wide, atol=atol)
+        as_sum = _same(given, summed, wide, atol=max(atol, ulps * X.shape[0]))
+        if as_mean and as_sum:  # a batch of one, or losses near 0
+            if X.shape[0] == 1 or y_hat.dtype != torch.float64:
+                return None  # one: nothing told; near 0 in float32, a few ulps tell no reduction
             as_mean, as_sum = (
                 _same(given, own, wide, atol=0.0),
                 _same(given, summed, wide, atol=0.0),
             )
-            if as_mean == as_sum:
-                return None
+            # relative sizes in float64 tell, where nothing said otherwise before
+            return as_sum if as_mean != as_sum and known in (None, as_sum) else None
         if (as_mean or as_sum) and known in (None, as_sum):
             return as_sum
-    elif _same(given, own, wide):
+        # the values say one reduction, the loss (or an earlier batch) the other: MSELoss's mean
+        # of r² is the sum of ½r² on a batch of two; else shown beside the nearer of the two
+        if abs(float(given) - float(summed)) < abs(float(given) - float(own)):
+            reference, what = summed, "sum"
+        else:
+            reference = own
+    elif _same(given, own, wide, atol=atol):
         return False
-    name = getattr(loss, "__name__", type(loss).__name__)
     reduced = ", reduced to its batch mean or sum" if given.ndim == 0 else ""
     raise UsageError(
         f"loss must give the analytic model's own loss ({own_loss.__name__}{reduced}), whose "
         f"gradient it applies whatever loss is passed; got {name}, which differs on {batch} "
-        f"({_difference(given.to(wide), own.to(wide))}); pass loss=net.analytic_loss, or "
-        "build the model with analytic=False to train this loss with autograd"
+        f"({_difference(given.to(wide), reference.to(wide), what=what)}); pass "
+        "loss=net.analytic_loss, or build the model with analytic=False to train this loss with "
+        "autograd"
     )
 
 
-def _same(given: torch.Tensor, own: torch.Tensor, wide: torch.dtype, *, atol: float = 1e-6) -> bool:
+def _refuse_class_weights(loss: Loss, name: str, own: str) -> None:
+    """Refuse a loss with class weights that are not all one value (``nn.CrossEntropyLoss(weight=
+    w)``): on a batch of one class, or of one example, its values are the model's own loss, so
+    the batches checked may not tell it, while the model would train the unweighted loss."""
+    weight = getattr(loss, "weight", None)
+    if not isinstance(loss, torch.nn.Module) or not isinstance(weight, torch.Tensor):
+        return
+    if weight.numel() and bool((weight == weight.reshape(-1)[0]).all()):
+        return
+    raise UsageError(
+        f"loss must give the analytic model's own loss ({own}), whose gradient it applies "
+        f"whatever loss is passed; got {name} with class weights {_shown_weights(weight)}, "
+        "whose gradient weighs each example by its class; pass loss=net.analytic_loss, or build "
+        "the model with analytic=False to train this loss with autograd"
+    )
+
+
+def _shown_weights(weight: torch.Tensor) -> str:
+    """The first few class weights, e.g. ``[1, 2, 3]`` or ``[1, 2, 3, 4, 5, ...] (100 classes)``."""
+    values = [f"{float(v):g}" for v in weight.reshape(-1)[:5]]
+    more = f", ...] ({weight.numel()} classes)" if weight.numel() > 5 else "]"
+    return "[" + ", ".join(values) + more
+
+
+def _same(given: torch.Tensor, own: torch.Tensor, wide: torch.dtype, *, atol: float) -> bool:
     """Whether the losses ``given`` and ``own`` agree in shape and, in ``wide``, in value
     (``atol=0``: relatively alone, for losses near 0)."""
     return given.shape == own.shape and torch.allclose(
@@ -254,16 +292,17 @@ def _same(given: torch.Tensor, own: torch.Tensor, wide: torch.dtype, *, atol: fl
     )
 
 
-def _difference(given: torch.Tensor, own: torch.Tensor) -> str:
+def _difference(given: torch.Tensor, own: torch.Tensor, *, what: str = "mean") -> str:
     """Return how the losses ``given`` and ``own`` differ, in numbers that visibly do.
 
     The means are printed with as many digits as it takes to tell them apart (a smoothed
     cross-entropy is off by ~1e-3 of a loss of ~1.4); the largest difference of one value, when
-    the shapes agree, shows the gap whatever the means do.
+    the shapes agree, shows the gap whatever the means do. ``what``: ``"sum"`` where ``own`` is
+    the model's loss summed over the batch, which a one-number ``given`` came nearer.
     """
     a, b = float(given.mean()), float(own.mean())
     digits = next((d for d in range(4, 18) if f"{a:.{d}g}" != f"{b:.{d}g}"), 17)
-    text = f"mean {a:.{digits}g} against {b:.{digits}g}"
+    text = f"{what} {a:.{digits}g} against {b:.{digits}g}"
     if given.shape != own.shape:
         return f"{text}, shape {tuple(given.shape)} against {tuple(own.shape)}"
     gap = float((given - own).abs().max()) if given.numel() else 0.0
