@@ -192,10 +192,11 @@ def check_same_loss(
     ``nn.CrossEntropyLoss(reduction="sum")`` (the batch sum, trained with the sum's gradient, as
     autograd trains it), trains the same model, but ``nn.L1Loss``, ``nn.MSELoss`` (twice the
     book's squared loss) or a weighted or smoothed cross-entropy would report one objective while
-    following another. Where the values cannot tell a sum from a mean (a batch of one, whose sum
-    is its mean, and a weighted cross-entropy's weighted mean of one example its own loss; an
-    empty batch; losses so near 0 that both agree within the tolerance, and whose relative sizes
-    do not tell either), this returns ``None``: the loop asks again at the next batch (a
+    following another; class weights, which a batch of one class or one example does not show in
+    the values, are refused by the loss's ``weight``. Where the values cannot tell a sum from a
+    mean (a batch of one, whose sum is its mean; an empty batch; losses so near 0 that both agree
+    within a few ulps of the scores' dtype, and, in float64, whose relative sizes do not tell
+    either), this returns ``None``: the loop asks again at the next batch (a
     caller's ``scalar_loss`` says how the value is counted, not what it is: ``linearnets.d2l``
     passes ``"sum"`` for any function). Values that tell the other reduction than the loss's
     ``reduction`` (:func:`~linearnets.training.loss_kinds.reduction_of`: torch's own losses) or
