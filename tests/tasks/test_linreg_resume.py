@@ -458,18 +458,20 @@ def test_a_plain_resume_tells_a_metrics_jsonl_differing_in_formatting_alone(
         resume_linreg(out)
 
 
-def test_a_metrics_csv_saved_with_a_byte_order_mark_is_no_damage_to_a_plain_resume(
-    tmp_path: Path,
+@pytest.mark.parametrize("name", ["metrics.csv", "metrics.jsonl"])
+def test_a_metrics_file_saved_with_a_byte_order_mark_is_no_damage_to_a_plain_resume(
+    tmp_path: Path, name: str
 ) -> None:
-    """metrics.csv saved by Excel (a UTF-8 BOM first): the plain resume called it damaged ("its
-    header does not hold epoch,train_loss,... in that order") and wrote it again; it is whole."""
+    """A metrics file saved by Excel (a UTF-8 BOM first): the plain resume called it damaged
+    (metrics.csv: "its header does not hold epoch,train_loss,... in that order"; metrics.jsonl:
+    "line 1 is no row of metrics") and wrote it again; it is whole."""
     out = tmp_path / "run"
     ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=out))
-    csv_path = out / "metrics.csv"
-    csv_path.write_bytes(b"\xef\xbb\xbf" + csv_path.read_bytes())
+    path = out / name
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     with pytest.raises(UsageError, match=r"^the run in .* is complete: it finished its 2 epochs"):
         resume_linreg(out)
-    assert not (out / "metrics.csv.bak").exists()
+    assert not (out / f"{name}.bak").exists()
 
 
 def test_a_resume_for_more_epochs_tells_why_it_kept_a_metrics_file(tmp_path: Path) -> None:
@@ -526,20 +528,6 @@ def test_a_plain_resume_of_metrics_jsonl_nested_past_the_recursion_limit_is_no_c
     with pytest.warns(ResumeWarning, match=f"^{re.escape(said)}$"):
         resume_linreg(out)
     assert jsonl.read_bytes() == whole
-
-
-def test_a_metrics_jsonl_saved_with_a_byte_order_mark_is_no_damage_to_a_plain_resume(
-    tmp_path: Path,
-) -> None:
-    """metrics.jsonl with a UTF-8 BOM first was called damaged ("line 1 is no row of
-    metrics"), as metrics.csv's is not."""
-    out = tmp_path / "run"
-    ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=out))
-    jsonl = out / "metrics.jsonl"
-    jsonl.write_bytes(b"\xef\xbb\xbf" + jsonl.read_bytes())
-    with pytest.raises(UsageError, match=r"^the run in .* is complete: it finished its 2 epochs"):
-        resume_linreg(out)
-    assert not (out / "metrics.jsonl.bak").exists()
 
 
 def test_a_resume_for_more_epochs_keeps_a_column_of_yours(tmp_path: Path) -> None:
