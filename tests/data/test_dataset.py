@@ -232,9 +232,9 @@ def test_mirrors_set_as_an_iterator_serve_one_download_and_then_are_refused(
         # the map is used up: the next download is told why, not sent to no mirror
         with pytest.raises(
             UsageError,
-            match=r"^mirrors must be a non-empty list of base URLs, got an iterator that gave no "
-            r"URLs \(an iterator gives its URLs once: pass a list\); pass e\.g\. "
-            r"mirrors=\['http://fashion-mnist",
+            match=r"^FashionMNIST\.mirrors must be a non-empty list of base URLs, got an iterator "
+            r"that gave no URLs \(an iterator gives its URLs once: set FashionMNIST\.mirrors to a "
+            r"list\); set e\.g\. FashionMNIST\.mirrors = \['http://fashion-mnist",
         ):
             FashionMNIST(str(tmp_path / "b"), train=False, download=True)
     finally:
@@ -1419,6 +1419,77 @@ def test_load_data_fashion_mnist_whose_download_fails_says_how_to_pass_other_mir
         "['https://HOST/PATH/', ...] before calling it, or call "
         "linearnets.data.download.download_fashion_mnist('DIR', mirrors=[...]) and pass "
         "root='DIR')"
+    ) in str(info.value), str(info.value)
+
+
+_NO_MIRRORS_ARGUMENT = "FashionMNIST(..., download=True) has no mirrors argument"
+
+
+@pytest.mark.parametrize(
+    ("mirrors", "said"),
+    [
+        (
+            "http://127.0.0.1:9/good/",  # one URL, not a list
+            "FashionMNIST.mirrors must be a non-empty list of base URLs, got "
+            "'http://127.0.0.1:9/good/'; set e.g. FashionMNIST.mirrors = "
+            "['http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/', "
+            "'https://ossci-datasets.s3.amazonaws.com/fashion-mnist/'] ",
+        ),
+        (
+            ["ftp://x/"],
+            "FashionMNIST.mirrors must be http:// or https:// URLs with a host (and a valid "
+            "port), got 'ftp://x/'; pass e.g. 'https://ossci-datasets.s3.amazonaws.com/"
+            "fashion-mnist/' ",
+        ),
+    ],
+)
+def test_download_true_with_bad_class_mirrors_names_the_setting_not_a_mirrors_argument(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mirrors: Any, said: str
+) -> None:
+    """FashionMNIST.mirrors = 'http://...' (a string) was told "pass e.g. mirrors=[...]", an
+    argument FashionMNIST does not take (following it raised a TypeError): it names the class's
+    setting, how to set it, and that the constructor takes no mirrors; nothing is made."""
+    _no_copy_anywhere(root, tmp_path, monkeypatch)
+    monkeypatch.setattr(FashionMNIST, "mirrors", mirrors)
+    monkeypatch.setattr(download, "download_fashion_mnist", _no_network)
+    with pytest.raises(UsageError) as info:
+        FashionMNIST(str(tmp_path / "target"), train=False, download=True)
+    message = str(info.value)
+    assert "mirrors=[" not in message, message
+    assert message == (
+        f"{said}({_NO_MIRRORS_ARGUMENT}: it downloads from FashionMNIST.mirrors, as "
+        "torchvision's does; set that before the call)"
+    ), message
+    assert not (tmp_path / "target").exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "advice"),
+    [
+        ("status-500", "try again later or pass other mirrors"),
+        ("missing", "pass mirrors that serve Fashion-MNIST's original files"),
+    ],
+)
+def test_download_true_whose_mirrors_fail_says_to_set_the_class_mirrors(
+    root: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, advice: str
+) -> None:
+    """A mirror failing (HTTP 500, or 404) under FashionMNIST(root, download=True) was told "pass
+    other mirrors", with no word of how: the constructor takes none. It names the class's
+    ``FashionMNIST.mirrors`` and how to set it, in the error's own type."""
+    _no_copy_anywhere(root, tmp_path, monkeypatch)
+    server = Server(tiny)
+    try:
+        _download_from(server, tiny, monkeypatch)
+        monkeypatch.setattr(FashionMNIST, "mirrors", [server.mirror(kind)])
+        with pytest.raises(DatasetError) as info:
+            FashionMNIST(str(tmp_path / "target"), train=False, download=True)
+    finally:
+        server.close()
+    assert server.requests  # the mirror was asked
+    assert type(info.value) is DatasetError
+    assert (
+        f"{advice} ({_NO_MIRRORS_ARGUMENT}: set FashionMNIST.mirrors = ['https://HOST/PATH/', "
+        "...] before the call, as in torchvision)"
     ) in str(info.value), str(info.value)
 
 

@@ -89,3 +89,31 @@ def test_a_list_holding_itself_is_shown_as_python_shows_it() -> None:
     mirrors.append(mirrors)
     with pytest.raises(UsageError, match=r"got \['\*\*\*@h/', \[\.\.\.\]\];"):
         check_mirrors([mirrors])
+
+
+@pytest.mark.parametrize(
+    ("mirrors", "said"),
+    [
+        (
+            "http://127.0.0.1:9/fm/",
+            "FashionMNIST.mirrors must be a non-empty list of base URLs, got "
+            "'http://127.0.0.1:9/fm/'; set e.g. FashionMNIST.mirrors = "
+            f"{list(DEFAULT_MIRRORS)!r}",
+        ),
+        (
+            iter([]),
+            "FashionMNIST.mirrors must be a non-empty list of base URLs, got an iterator that "
+            "gave no URLs (an iterator gives its URLs once: set FashionMNIST.mirrors to a list); "
+            f"set e.g. FashionMNIST.mirrors = {list(DEFAULT_MIRRORS)!r}",
+        ),
+        (["ftp://x/"], f"FashionMNIST.{_NO_URL} 'ftp://x/'; {_EXAMPLE}"),
+    ],
+)
+def test_bad_mirrors_from_a_setting_are_refused_naming_it_and_set_in_the_example(
+    mirrors: Any, said: str
+) -> None:
+    """Mirrors read from the class attribute, not passed: the refusal names FashionMNIST.mirrors
+    and sets it in its example, not "pass e.g. mirrors=[...]", an argument the caller lacks."""
+    with pytest.raises(UsageError) as info:
+        check_mirrors(mirrors, setting="FashionMNIST.mirrors")
+    assert str(info.value) == said

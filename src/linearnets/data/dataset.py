@@ -105,7 +105,13 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
         train = _flag("train", train)
         download = _flag("download", download)  # download="False" is truthy
         _check_transforms(transform, target_transform)
-        arrays = read_root(root, download=download, mirrors=self.mirrors)
+        # the mirrors set on the class, as torchvision's download() reads them (named so in errors)
+        arrays = read_root(
+            root,
+            download=download,
+            mirrors=self.mirrors,
+            setting=f"{type(self).__name__}.mirrors",
+        )
         self.root: str | Path
         if root is None:  # searched: the place the files were found in
             self.root = str(arrays.found.directory)

@@ -19,6 +19,7 @@ from linearnets._warn import warn
 from linearnets.data.data_dir import torchvision_root_fix
 from linearnets.data.files import find_fashion_mnist
 from linearnets.data.folder_contents import FASHION_MNIST_FILES, FilesMissingError, layout_fix
+from linearnets.data.mirrors import check_mirrors, name_mirrors_setting
 from linearnets.errors import DatasetError, DataWarning, UsageError, UsageTypeError
 from linearnets.path_checks import blank_fix, expand_user, link_problem
 
@@ -47,12 +48,16 @@ def _lacking(root: str | Path) -> str | None:
     return None
 
 
-def readable_root(root: str | Path, *, mirrors: Iterable[str]) -> Path:
+def readable_root(
+    root: str | Path, *, mirrors: Iterable[str], setting: str = "FashionMNIST.mirrors"
+) -> Path:
     """Return where ``FashionMNIST(root, download=True)`` reads: see ``FashionMNIST``'s ``download``.
 
     This machine's copy is read only once verified: a damaged one (a Keras cache cut short) is
     passed over with a warning naming it, and the files downloaded into ``root``, as torchvision
-    would; it failed ``download=True`` before, which then never downloaded.
+    would; it failed ``download=True`` before, which then never downloaded. ``mirrors`` come from
+    the class attribute ``setting``: a refusal of them, and a failed download's advice to pass
+    others, name it and say to set it (the constructor has no ``mirrors`` argument).
     """
     from linearnets.data.download import download_fashion_mnist
     from linearnets.data.fashion_mnist import read_fashion_mnist  # it imports this module
@@ -75,8 +80,22 @@ def readable_root(root: str | Path, *, mirrors: Iterable[str]) -> Path:
                 )
             else:
                 return found.directory  # this machine's copy: no network needed
+    no_argument = "FashionMNIST(..., download=True) has no mirrors argument"
+    try:
+        urls = check_mirrors(mirrors, setting=setting)
+    except UsageError as exc:  # its example sets the attribute: the call itself changes nothing
+        raise type(exc)(
+            f"{exc} ({no_argument}: it downloads from {setting}, as torchvision's does; set that "
+            "before the call)"
+        ) from None
+    how = f"{no_argument}: set {setting} = ['https://HOST/PATH/', ...] before the call, as in torchvision"
     # verifies what is there; fetches what is not, from the mirrors as torchvision's download()
-    download_fashion_mnist(Path(root), mirrors=mirrors)
+    try:
+        download_fashion_mnist(Path(root), mirrors=list(urls))  # a list, as the class holds them
+    except DatasetError as exc:  # a mirror down, none serving the files: its own type and advice
+        if len(exc.args) == 1 and isinstance(exc.args[0], str):
+            exc.args = (name_mirrors_setting(exc.args[0], how),)
+        raise
     return Path(root)  # read from there (its FashionMNIST/raw, as torchvision lays it out)
 
 
@@ -163,18 +182,22 @@ def _machine_copy_fix() -> str | None:
 
 
 def read_root(
-    root: str | Path | None, *, download: bool, mirrors: Iterable[str]
+    root: str | Path | None,
+    *,
+    download: bool,
+    mirrors: Iterable[str],
+    setting: str = "FashionMNIST.mirrors",
 ) -> FashionMNISTArrays:
     """Return the arrays ``FashionMNIST(root, download=download)`` reads: those in ``root`` (or
     searched for, ``None``), with ``download``, those of a verified copy elsewhere or downloaded
-    into ``root`` from ``mirrors`` (:func:`readable_root`)."""
+    into ``root`` from ``mirrors``, the class attribute ``setting`` (:func:`readable_root`)."""
     read_from: str | Path | None = root
     if root is not None:
         check_root(root)  # what can never be a folder, whatever download says
     if download:
         if root is None:
             raise UsageError("root must be given with download=True: the folder to download into")
-        read_from = readable_root(root, mirrors=mirrors)
+        read_from = readable_root(root, mirrors=mirrors, setting=setting)
     elif root is not None:
         check_holds_files(root)
     # imported here: linearnets.data.fashion_mnist re-exports FashionMNIST, which imports this

@@ -23,6 +23,7 @@ from linearnets.data.folder_contents import DOWNLOAD_CALL
 from linearnets.data.labels import CLASSES
 from linearnets.data.loader import ArrayLoader
 from linearnets.data.loader_checks import check_num_workers
+from linearnets.data.mirrors import name_mirrors_setting
 from linearnets.errors import DatasetError, DataWarning, UsageError
 from linearnets.validation import check_positive_int
 
@@ -191,10 +192,10 @@ def _class_mirrors(head: str) -> tuple[str, ...]:
     from linearnets.data.mirrors import DEFAULT_MIRRORS, check_mirrors
 
     try:
-        return check_mirrors(FashionMNIST.mirrors)
+        return check_mirrors(FashionMNIST.mirrors, setting="FashionMNIST.mirrors")
     except UsageError as exc:
         raise type(exc)(
-            f"{head}, was not tried: FashionMNIST.{exc} (load_data_fashion_mnist downloads from "
+            f"{head}, was not tried: {exc} (load_data_fashion_mnist downloads from "
             f"ln.FashionMNIST.mirrors: set it to such URLs before calling it, e.g. "
             f"ln.FashionMNIST.mirrors = {list(DEFAULT_MIRRORS)!r})"
         ) from None
@@ -208,24 +209,15 @@ def _book_root_named(text: str) -> str:
     )
 
 
-# the download's advice to pass mirrors, as download_fashion_mnist(root, mirrors=...) takes them
-_PASS_MIRRORS = re.compile(
-    r"\bpass (?:other mirrors|mirrors that serve Fashion-MNIST's original files)\b"
-)
-
-
 def _mirrors_from_python(text: str) -> str:
     """Return the download's failure ``text`` saying where its "pass other mirrors" goes: from
     ``load_data_fashion_mnist``, which has no ``mirrors`` argument, through the class's
     ``FashionMNIST.mirrors``, or a download of one's own into a root."""
-    return _PASS_MIRRORS.sub(
-        lambda m: (
-            f"{m[0]} (load_data_fashion_mnist takes none: set ln.FashionMNIST.mirrors = "
-            "['https://HOST/PATH/', ...] before calling it, or call "
-            f"{DOWNLOAD_CALL}('DIR', mirrors=[...]) and pass root='DIR')"
-        ),
+    return name_mirrors_setting(
         text,
-        count=1,
+        "load_data_fashion_mnist takes none: set ln.FashionMNIST.mirrors = "
+        "['https://HOST/PATH/', ...] before calling it, or call "
+        f"{DOWNLOAD_CALL}('DIR', mirrors=[...]) and pass root='DIR'",
     )
 
 

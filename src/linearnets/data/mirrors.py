@@ -29,7 +29,7 @@ from linearnets.data.folder_contents import FASHION_MNIST_FILES
 from linearnets.data.mirror_reasons import mask_login, mask_passwords
 from linearnets.errors import UsageError
 
-__all__ = ["DEFAULT_MIRRORS", "check_mirrors"]
+__all__ = ["DEFAULT_MIRRORS", "check_mirrors", "name_mirrors_setting"]
 
 DEFAULT_MIRRORS = (
     "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
@@ -261,18 +261,25 @@ def _encoded(mirror: str) -> str:
     return urllib.parse.urlunsplit((parts.scheme, netloc, path, "", ""))
 
 
-def check_mirrors(mirrors: Iterable[str]) -> tuple[str, ...]:
+def check_mirrors(mirrors: Iterable[str], *, setting: str | None = None) -> tuple[str, ...]:
     """Return ``mirrors`` as a tuple; raise UsageError unless they are a non-empty iterable of http(s)
     base URLs.
 
     Read once: a generator or a ``map`` is used up here, so the URLs to try are the tuple returned.
     A login, a query or a fragment is refused: the file name is appended to the URL, and a password
-    would be echoed in every failure.
+    would be echoed in every failure. ``setting``: where the mirrors come from when they are no
+    argument (``"FashionMNIST.mirrors"``, the class attribute), named in the refusal instead of
+    ``mirrors`` and set in its example (``set e.g. FashionMNIST.mirrors = [...]``), not passed.
     """
-    example = f"pass e.g. mirrors={list(DEFAULT_MIRRORS)!r}"
+    name = setting or "mirrors"
+    if setting is None:
+        example, a_list = f"pass e.g. mirrors={list(DEFAULT_MIRRORS)!r}", "pass a list"
+    else:
+        example = f"set e.g. {setting} = {list(DEFAULT_MIRRORS)!r}"
+        a_list = f"set {setting} to a list"
     if isinstance(mirrors, str | bytes) or not isinstance(mirrors, Iterable):
         raise UsageError(
-            f"mirrors must be a non-empty list of base URLs, got {_shown(mirrors)}; {example}"
+            f"{name} must be a non-empty list of base URLs, got {_shown(mirrors)}; {example}"
         )
     urls = tuple(mirrors)
     if not urls:
@@ -282,16 +289,16 @@ def check_mirrors(mirrors: Iterable[str]) -> tuple[str, ...]:
             got = _shown(mirrors)
         else:
             got = (
-                "an iterator that gave no URLs (an iterator gives its URLs once: pass a list)"
+                f"an iterator that gave no URLs (an iterator gives its URLs once: {a_list})"
                 if isinstance(mirrors, Iterator)
                 else "an iterable that gave no URLs"
             )
-        raise UsageError(f"mirrors must be a non-empty list of base URLs, got {got}; {example}")
+        raise UsageError(f"{name} must be a non-empty list of base URLs, got {got}; {example}")
     for mirror in urls:
         spaced = _spaces_encoded(mirror)
         if spaced is None and not _is_http_url(mirror):
             raise UsageError(
-                f"mirrors must be http:// or https:// URLs with a host (and a valid port), got "
+                f"{name} must be http:// or https:// URLs with a host (and a valid port), got "
                 f"{_shown(mirror)}; {_url_fix(mirror)}"
             )
         # before the blanks: their encoded form would be refused for its login, query or fragment
@@ -299,7 +306,7 @@ def check_mirrors(mirrors: Iterable[str]) -> tuple[str, ...]:
         problem = _base_url_problem(mirror if spaced is None else _blanks_encoded(mirror))
         if problem:
             raise UsageError(
-                f"mirrors must be {problem}, got {_shown(mirror)}; pass the URL of the "
+                f"{name} must be {problem}, got {_shown(mirror)}; pass the URL of the "
                 f"folder that holds the files, e.g. {DEFAULT_MIRRORS[1]!r}; for a mirror that "
                 "needs a login, download the four files (*-ubyte.gz) yourself into a folder and "
                 "pass root=DIR (or set LINEARNETS_DATA)"
@@ -307,7 +314,7 @@ def check_mirrors(mirrors: Iterable[str]) -> tuple[str, ...]:
         folder = _file_folder(mirror if spaced is None else spaced)
         if folder is not None:  # accepted, each file's name appended to the file's: HTTP 404
             raise UsageError(
-                f"mirrors must be the URLs of folders, each file's name appended to them, got "
+                f"{name} must be the URLs of folders, each file's name appended to them, got "
                 f"{_shown(mirror)}, a file's URL; {_A_MIRROR} (*-ubyte.gz): pass its folder, "
                 f"{_shown(folder if folder.isascii() else _encoded(folder))}"
             )
@@ -316,14 +323,29 @@ def check_mirrors(mirrors: Iterable[str]) -> tuple[str, ...]:
             blanks = f"{drop_blanks(around)} around it and " if around else ""
             other = any(ch.isspace() and ch != " " for ch in mirror.strip())  # a tab, U+00A0
             raise UsageError(
-                f"mirrors must be URLs without spaces{' or other blanks' if other else ''}, as "
+                f"{name} must be URLs without spaces{' or other blanks' if other else ''}, as "
                 f"HTTP sends them, got {_shown(mirror)}; {blanks}pass it percent-encoded: "
                 f"{_shown(spaced)}"
             )
         # http.client sends the request line as ASCII: such a mirror failed mid-download
         if not mirror.isascii():
             raise UsageError(
-                f"mirrors must be ASCII URLs, as HTTP sends them, got {_shown(mirror)}; pass "
+                f"{name} must be ASCII URLs, as HTTP sends them, got {_shown(mirror)}; pass "
                 f"it percent-encoded: {_shown(_encoded(mirror))}"
             )
     return urls
+
+
+# the download's advice to pass other mirrors (its failures' fixes, :mod:`mirror_ranks`), said as
+# download_fashion_mnist(root, mirrors=...) takes them
+_PASS_MIRRORS = re.compile(
+    r"\bpass (?:other mirrors|mirrors that serve Fashion-MNIST's original files)\b"
+)
+
+
+def name_mirrors_setting(text: str, how: str) -> str:
+    """Return the download's failure ``text`` with ``how`` (in brackets) after its first advice to
+    "pass other mirrors": said to a caller with no ``mirrors`` argument (``FashionMNIST(...,
+    download=True)``, ``load_data_fashion_mnist``), ``how`` names the setting it reads them from.
+    ``text`` holding no such advice is returned as it is."""
+    return _PASS_MIRRORS.sub(lambda m: f"{m[0]} ({how})", text, count=1)
