@@ -1422,6 +1422,78 @@ def test_load_data_fashion_mnist_whose_download_fails_says_how_to_pass_other_mir
     ) in str(info.value), str(info.value)
 
 
+def _damaged_in_book_data(
+    root: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Work where ../data/FashionMNIST/raw holds the tiny files, t10k-labels-idx1-ubyte.gz cut
+    short, and no other copy is on this machine; return that damaged file."""
+    _no_copy_anywhere(root, tmp_path, monkeypatch)
+    book_data = _in_a_work_folder(tmp_path, monkeypatch)
+    raw = tiny.write(book_data / "FashionMNIST" / "raw")
+    damaged = raw / "t10k-labels-idx1-ubyte.gz"
+    damaged.write_bytes(tiny.gz["t10k-labels-idx1-ubyte"][:-9])
+    return damaged
+
+
+def test_load_data_fashion_mnist_downloads_a_damaged_file_in_the_books_data_again(
+    root: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A truncated file in ../data raised TruncatedGzipError where the book's, through
+    FashionMNIST(root="../data", download=True), fetches it again: it is downloaded again from
+    FashionMNIST.mirrors, saying so once, and read."""
+    from linearnets import d2l
+
+    damaged = _damaged_in_book_data(root, tiny, tmp_path, monkeypatch)
+    server = Server(tiny)
+    try:
+        _download_from(server, tiny, monkeypatch)
+        with pytest.warns(DataWarning) as seen:
+            _, test_iter = d2l.load_data_fashion_mnist(NUM_TEST)
+    finally:
+        server.close()
+    assert server.requests == ["/good/t10k-labels-idx1-ubyte.gz"]  # that file alone
+    assert damaged.read_bytes() == tiny.gz["t10k-labels-idx1-ubyte"]
+    [warning] = seen
+    assert str(warning.message).startswith(
+        f"Fashion-MNIST's copy in ../data, the book's root ({tmp_path / 'data'}) is damaged "
+        "(../data/FashionMNIST/raw/t10k-labels-idx1-ubyte.gz: "
+    ), str(warning.message)
+    assert str(warning.message).endswith(
+        "downloading the files that fail their check again from ln.FashionMNIST.mirrors, as the "
+        'book\'s FashionMNIST(root="../data", ..., download=True) does'
+    ), str(warning.message)
+    [(_, labels)] = list(test_iter)
+    assert torch.equal(labels, torch.from_numpy(tiny.arrays["t10k-labels-idx1-ubyte"]).long())
+
+
+def test_load_data_fashion_mnist_damaged_file_refused_with_its_fix_where_no_mirror_serves_it(
+    root: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No mirror serving the file (HTTP 404): the damaged file's own error and fix, as before,
+    with why the download did not mend it; the file is left as it was."""
+    from linearnets import d2l
+
+    damaged = _damaged_in_book_data(root, tiny, tmp_path, monkeypatch)
+    server = Server(tiny)
+    try:
+        _download_from(server, tiny, monkeypatch)
+        monkeypatch.setattr(FashionMNIST, "mirrors", [server.mirror("missing")])
+        with pytest.warns(DataWarning), pytest.raises(DatasetError) as info:
+            d2l.load_data_fashion_mnist(2)
+    finally:
+        server.close()
+    message = str(info.value)
+    assert message.startswith("../data/FashionMNIST/raw/t10k-labels-idx1-ubyte.gz: "), message
+    assert message.endswith(
+        "get it again where a network exists: "
+        "linearnets.data.download.download_fashion_mnist('../data') (load_data_fashion_mnist's "
+        "download of it again from ln.FashionMNIST.mirrors failed: could not download "
+        f"t10k-labels-idx1-ubyte.gz from any mirror ({server.mirror('missing')}"
+        "t10k-labels-idx1-ubyte.gz: HTTP 404 Not Found))"
+    ), message
+    assert damaged.read_bytes() == tiny.gz["t10k-labels-idx1-ubyte"][:-9]
+
+
 _NO_MIRRORS_ARGUMENT = "FashionMNIST(..., download=True) has no mirrors argument"
 
 

@@ -18,7 +18,7 @@ from linearnets.data.download_destination import (
     refuse_files_to_move,
     refuse_unwritable,
 )
-from linearnets.data.files import NotFoundError
+from linearnets.data.files import NotFoundError, find_fashion_mnist
 from linearnets.data.folder_contents import DOWNLOAD_CALL
 from linearnets.data.labels import CLASSES
 from linearnets.data.loader import ArrayLoader
@@ -62,14 +62,16 @@ def load_data_fashion_mnist(
         root: the folder holding the four files, directly or in ``FashionMNIST/raw`` (``None``:
             search the usual places, as docs/fashion-mnist.md lists, and where none holds them,
             download them into the book's ``../data/FashionMNIST/raw`` as the book's does, with a
-            :class:`~linearnets.errors.DataWarning` saying so).
+            :class:`~linearnets.errors.DataWarning` saying so; a damaged copy found in
+            ``../data`` is mended so, the files that fail their check downloaded again).
         num_workers: accepted for the book's signature, and kept as the loaders' ``num_workers``;
             slicing needs no worker processes.
         generator: source of the training set's shuffle; ``None`` uses torch's global generator.
         device: where the whole set is held and the batches come from (``None``: the CPU).
 
     Raises:
-        DatasetError: the files are damaged; or none was found and the download failed too (the
+        DatasetError: the files are damaged (in ``../data``: and downloading them again failed,
+            the message says why); or none was found and the download failed too (the
             message names the places searched, why the download failed and how to get them).
         UsageError: none was found, and ``FashionMNIST.mirrors`` is refused, or ``../data`` holds
             some of the files under other names or apart from the others (the message says how
@@ -114,7 +116,8 @@ def load_data_fashion_mnist(
 def _read_or_download(root: str | Path | None) -> FashionMNISTArrays:
     """Return the arrays in ``root``, or found by the search (``None``); where no place holds
     them, those downloaded into :data:`BOOK_ROOT`, as the book's ``FashionMNIST(root="../data",
-    ..., download=True)`` does, from ``FashionMNIST.mirrors``."""
+    ..., download=True)`` does, from ``FashionMNIST.mirrors``; a damaged copy found there is
+    mended so (:func:`_repaired`)."""
     # looked up where they are defined at each call: a patch of
     # linearnets.data.fashion_mnist.read_fashion_mnist (or of download_fashion_mnist) reaches them
     # (linearnets.data.fashion_mnist imports this module)
@@ -126,6 +129,10 @@ def _read_or_download(root: str | Path | None) -> FashionMNISTArrays:
         if exc.misplaced:  # the files are there: a setting to change, nothing to download
             raise
         not_found = exc
+    except DatasetError as exc:  # damaged: in ../data, fetched again as the book's would be
+        if root is not None or not _found_in_book_root():
+            raise
+        return _repaired(exc)
     # LINEARNETS_DATA set on purpose: the files are to be in its folder, not downloaded elsewhere
     if os.environ.get("LINEARNETS_DATA"):
         raise NotFoundError(
@@ -165,6 +172,50 @@ def _read_or_download(root: str | Path | None) -> FashionMNISTArrays:
         raise _refused(head, exc) from exc
     except DatasetError as exc:  # no network, a mirror down: its own advice, said once
         raise DatasetError(f"{head}, failed: {_mirrors_from_python(str(exc))}") from exc
+    return fashion_mnist.read_fashion_mnist(BOOK_ROOT)
+
+
+def _found_in_book_root() -> bool:
+    """Whether the search finds the files in :data:`BOOK_ROOT` (its ``FashionMNIST/raw``, or
+    itself), where the book's ``FashionMNIST(root="../data", ..., download=True)`` would fetch a
+    damaged one again; not where ``$LINEARNETS_DATA`` is set (nothing is downloaded then)."""
+    if os.environ.get("LINEARNETS_DATA"):
+        return False
+    try:
+        found = find_fashion_mnist(None)
+    except (DatasetError, UsageError):
+        return False
+    return found.directory.resolve() == BOOK_ROOT.resolve()
+
+
+def _repaired(damaged: DatasetError) -> FashionMNISTArrays:
+    """Return the arrays of :data:`BOOK_ROOT` once its ``damaged`` files (the read's error) are
+    downloaded again from ``FashionMNIST.mirrors``, as the book's ``FashionMNIST(root="../data",
+    ..., download=True)`` does; where that fails (no network, no mirror serving them, a refused
+    setting, a folder that cannot be written), raise ``damaged``, its fix kept, saying why."""
+    from linearnets.data import download, fashion_mnist
+    from linearnets.data.dataset import FashionMNIST
+    from linearnets.data.mirrors import check_mirrors
+
+    where = f"{shown_path(BOOK_ROOT)}, the book's root ({os.path.abspath(BOOK_ROOT)})"
+    try:
+        mirrors = check_mirrors(FashionMNIST.mirrors, setting="FashionMNIST.mirrors")
+        what = str(damaged).split("; ", 1)[0]  # the file and its defect, not the fix done here
+        warn(
+            f"Fashion-MNIST's copy in {where} is damaged ({what}): downloading the files that "
+            "fail their check again from ln.FashionMNIST.mirrors, as the book's "
+            'FashionMNIST(root="../data", ..., download=True) does',
+            DataWarning,
+        )
+        download.download_fashion_mnist(BOOK_ROOT, mirrors=list(mirrors))
+    except (DatasetError, UsageError) as exc:  # today's error, its own fix, and why not fetched
+        why = str(exc).split("; it was needed because the file there was rejected", 1)[0]
+        if len(damaged.args) == 1 and isinstance(damaged.args[0], str):
+            damaged.args = (
+                f"{damaged.args[0]} (load_data_fashion_mnist's download of it again from "
+                f"ln.FashionMNIST.mirrors failed: {why})",
+            )
+        raise damaged from exc
     return fashion_mnist.read_fashion_mnist(BOOK_ROOT)
 
 
