@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -348,26 +347,14 @@ def predict(
     See D2L §3.6.7.
     """
     from linearnets.plotting._out_path import check_out_path
-    from linearnets.training.runs import check_not_a_runs_figure
+    from linearnets.training.run_files import check_not_a_runs_out
 
     if out is not None:  # before any batch is read, as linearnets predict checks --out
         out = check_out_path("out", out)
-        fix = f"pass out a file outside the run folder, e.g. out={str(_elsewhere(out))!r}"
-        check_not_a_runs_figure("out", out, fix=fix)
+        check_not_a_runs_out(out)
     return draw_predictions(
         net, test_iter, n, out=out, lang=lang, num_cols=num_cols, wrong_only=wrong_only
     )
-
-
-def _elsewhere(out: Path) -> Path:
-    """Return a file for ``out``, a run's figure, outside its run folder and named as no run's
-    file: the folder's name before out's, beside the folder (``runs/a/predictions.png`` ->
-    ``runs/a-predictions.png``). A bare ``predictions.png`` offered was the refused file again
-    where the current folder is the run's."""
-    folder = out.parent
-    if folder.name in ("", ".", ".."):  # the current folder, or one above: named absolutely
-        folder = Path(os.path.abspath(folder))
-    return folder.parent / f"{folder.name or 'my'}-{out.name}"
 
 
 def draw_predictions(

@@ -552,3 +552,28 @@ def test_make_folder_must_be_a_bool(tmp_path: Path) -> None:
         "make_folder must be True or False, got 'False'; pass make_folder=True or make_folder=False"
     )
     assert list(tmp_path.iterdir()) == [] and plt.get_fignums() == []
+
+
+def test_a_confusion_figure_into_a_runs_folder_is_refused(tmp_path: Path) -> None:
+    """plot_confusion_matrix(..., out="runs/r1/confusion.png") silently wrote over a finished
+    run's own figure; refused with one line as ln.predict refuses it. The run's own drawing (its
+    private keyword, as linearnets softmax and its resume draw it) still writes it."""
+    run = tmp_path / "r1"
+    run.mkdir()
+    (run / "config.json").write_text('{"config": {"epochs": 3}}')
+    (run / "confusion.png").write_bytes(b"the run's")
+    offered = tmp_path / "r1-confusion.png"
+    message = (
+        f"out {run / 'confusion.png'} is confusion.png, which the run in {run} writes: a figure "
+        "written there would pass for the run's; pass out a file outside the run folder, e.g. "
+        f"out={str(offered)!r}"
+    )
+    with pytest.raises(UsageError, match="^" + re.escape(message) + "$"):
+        plot_confusion_matrix(torch.eye(2), ["a", "b"], out=run / "confusion.png")
+    assert (run / "confusion.png").read_bytes() == b"the run's"
+    with pytest.raises(UsageError, match=r"^out .*curves\.svg is curves\.svg, which the run"):
+        plot_confusion_matrix(torch.eye(2), ["a", "b"], out=run / "curves.svg")
+    plot_confusion_matrix(torch.eye(2), ["a", "b"], out=offered)  # beside the run: drawn
+    assert offered.read_bytes().startswith(b"\x89PNG")
+    plot_confusion_matrix(torch.eye(2), ["a", "b"], out=run / "confusion.png", _runs_own=True)
+    assert (run / "confusion.png").read_bytes().startswith(b"\x89PNG")

@@ -1021,3 +1021,36 @@ def test_the_book_s_grid_of_two_rows_keeps_matplotlib_s_spacing() -> None:
     fig = axes[0].figure
     assert fig.subplotpars.hspace == plt.rcParams["figure.subplot.hspace"]
     plt.close(fig)
+
+
+def _a_runs_folder(tmp_path: Path) -> Path:
+    """A finished run's folder: its config.json and the figure a run draws there."""
+    run = tmp_path / "r1"
+    run.mkdir()
+    (run / "config.json").write_text('{"config": {"epochs": 3}}')
+    for name in ("curves.png", "confusion.png", "predictions.png"):
+        (run / name).write_bytes(b"the run's")
+    return run
+
+
+@pytest.mark.parametrize(
+    "name", ["curves.png", "confusion.png", "predictions.png", "predict-6.png"]
+)
+def test_show_images_into_a_runs_figure_is_refused(tmp_path: Path, name: str) -> None:
+    """show_images(..., out="runs/r1/curves.png") silently wrote over a finished run's own figure;
+    refused as ln.predict refuses it, the figure left as the run drew it."""
+    run = _a_runs_folder(tmp_path)
+    offered = tmp_path / f"r1-{name}"
+    message = (
+        f"out {run / name} is {name}" if name.startswith("predict-") else
+        f"out {run / name} is {name}, which the run in {run} writes: a figure written there "
+        f"would pass for the run's; pass out a file outside the run folder, e.g. out={str(offered)!r}"
+    )  # fmt: skip
+    with pytest.raises(UsageError, match="^" + re.escape(message)):
+        show_images(torch.rand(2, 28, 28), 1, 2, out=run / name)
+    if name != "predict-6.png":
+        assert (run / name).read_bytes() == b"the run's"
+    show_images(torch.rand(2, 28, 28), 1, 2, out=offered)  # beside the run folder: drawn
+    assert offered.stat().st_size > 0
+    show_images(torch.rand(2, 28, 28), 1, 2, out=run / "mine.png")  # no run's name: drawn
+    assert (run / "mine.png").stat().st_size > 0

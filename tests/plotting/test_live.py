@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
 import warnings
@@ -1186,3 +1187,52 @@ def test_perfect_accuracies_on_a_logit_axis_are_drawn_within_the_view(
         assert low <= drawn.min() and drawn.max() <= high
     assert curves.values["train acc"] == [train] * 3  # the values themselves kept
     curves.close()
+
+
+def test_live_curves_of_yours_in_a_runs_folder_are_refused(tmp_path: Path) -> None:
+    """LiveCurves(out_dir="runs/r1") in a plain fit rewrote that finished run's curves.png and
+    curves.svg; refused with one line, as ln.predict refuses a run's figure. The run's own
+    curves (its private keyword) and curves drawing no files still pass."""
+    run = tmp_path / "r1"
+    run.mkdir()
+    (run / "config.json").write_text('{"config": {"epochs": 3}}')
+    (run / "curves.png").write_bytes(b"the run's")
+    message = (
+        f"out_dir's curves {run / 'curves.png'} is curves.png, which the run in {run} writes: a "
+        "figure written there would pass for the run's; pass out_dir a folder outside the run "
+        f"folder, e.g. out_dir={str(tmp_path / 'r1-curves')!r}"
+    )
+    with pytest.raises(UsageError, match="^" + re.escape(message) + "$"):
+        LiveCurves(out_dir=run, num_epochs=3)
+    with pytest.raises(UsageError, match=r"^out_dir's curves .*curves\.pdf is curves\.pdf, the"):
+        LiveCurves(out_dir=run, mode="file", formats=("pdf",))
+    assert (run / "curves.png").read_bytes() == b"the run's"
+    LiveCurves(out_dir=run, mode="none")  # draws no file: nothing to replace
+    own = LiveCurves(out_dir=run, num_epochs=3, formats=("png",), _runs_own=True)
+    own.update(1, {"train loss": 0.5})
+    assert (run / "curves.png").read_bytes().startswith(b"\x89PNG")
+    mine = LiveCurves(out_dir=tmp_path / "r1-curves", num_epochs=3)  # elsewhere: drawn
+    mine.update(1, {"train loss": 0.5})
+    assert (tmp_path / "r1-curves" / "curves.png").exists()
+
+
+@pytest.mark.parametrize("yscale", ["log", "linear"])
+def test_the_y_tick_labels_lie_inside_the_figure(tmp_path: Path, yscale: str) -> None:
+    """A log axis of losses 0.79, 0.57, 0.53 cut its minor tick labels ("2×10⁻¹", "3×10⁻¹") off
+    at the figure's left edge: the left margin was a fixed 0.14. It is fitted to the labels."""
+    curves = LiveCurves(out_dir=tmp_path, num_epochs=3, yscale=yscale, formats=("png",))
+    rows = zip([0.79, 0.57, 0.53], [0.75, 0.81, 0.83], [0.78, 0.81, 0.81], strict=True)
+    for epoch, (loss, train_acc, test_acc) in enumerate(rows, start=1):
+        curves.update(epoch, {"train loss": loss, "train acc": train_acc, "test acc": test_acc})
+    curves.fig.canvas.draw()
+    low, high = sorted(curves.ax.get_ylim())
+    ticks = [*curves.ax.yaxis.get_major_ticks(), *curves.ax.yaxis.get_minor_ticks()]
+    drawn = [
+        t.label1 for t in ticks if low <= t.get_loc() <= high and t.label1.get_text() and t.label1.get_visible()
+    ]  # fmt: skip
+    assert drawn
+    outside = [
+        (t.get_text(), t.get_window_extent().x0) for t in drawn if t.get_window_extent().x0 < 0
+    ]
+    assert outside == []
+    assert curves.fig.subplotpars.left >= 0.14  # never less room than before

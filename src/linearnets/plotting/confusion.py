@@ -223,6 +223,7 @@ def plot_confusion_matrix(
     out: str | Path | None = None,
     normalize: bool = True,
     make_folder: bool = True,
+    _runs_own: bool = False,
 ) -> Axes:
     """Draw the confusion matrix as an annotated heatmap and return its ``Axes`` (``ax.figure``).
 
@@ -242,9 +243,16 @@ def plot_confusion_matrix(
         make_folder: True or False (a string, ``'False'``, is refused): make ``out``'s folder when
             it is missing; ``False`` where it must exist (a run's folder, removed as the run ends,
             is not made again holding this figure alone).
+        _runs_own: private, the run's own ``confusion.png`` (``linearnets softmax``, its
+            resume); any other ``out`` a run writes into its folder (``confusion.png``,
+            ``curves.svg``, ...) in a folder holding a run is refused.
 
     Returns:
         The matplotlib ``Axes`` of the heatmap.
+
+    Raises:
+        UsageError: a bad matrix or class names, or ``out`` is a file of a run's folder: the
+            figure would replace or pass for the run's.
     """
     from linearnets.plotting._fonts import title_font
     from linearnets.plotting._mpl import check_out_path, in_notebook, new_figure, save_figure
@@ -264,7 +272,12 @@ def plot_confusion_matrix(
     m = m.to(torch.float64)
     names = _check_names(class_names, m.shape[0])
     font = title_font([str(name) for name in names], "class_names")  # Chinese ones need a CJK font
-    path = None if out is None else check_out_writable("out", check_out_path("out", out))
+    path = None if out is None else check_out_path("out", out)
+    if path is not None and not _runs_own:
+        from linearnets.training.run_files import check_not_a_runs_out
+
+        check_not_a_runs_out(path)
+    path = None if path is None else check_out_writable("out", path)
     if normalize:
         m = m / m.sum(dim=1, keepdim=True)  # (C, C); a row without examples: 0/0, NaN
     values = m.numpy()

@@ -159,15 +159,26 @@ def show_images(
         scale: inches per grid cell; the figure must stay within :data:`MAX_FIGURE_SIDE` pixels
             a side and :data:`MAX_FIGURE_PIXELS` in all at matplotlib's dpi.
         out: save the figure there too; PNG, SVG or PDF by the extension. Outside Jupyter the figure
-            is then not kept by pyplot, so saving many figures does not grow memory.
+            is then not kept by pyplot, so saving many figures does not grow memory. Not a
+            file a run writes into its folder (``curves.png``, ``confusion.png``, ``predictions.png``,
+            ..., or ``linearnets predict``'s ``predict-6.png``) in a folder holding a run: the
+            figure would replace or pass for the run's.
         cmap: colormap for one-channel images (matplotlib's default, like the book, when ``None``).
 
     Returns:
         The flat array of ``num_rows * num_cols`` matplotlib ``Axes``.
 
+    Raises:
+        UsageError: bad images, grid, titles or scale, or ``out`` is a file of a run's folder.
+
     See D2L §3.5.1.
     """
-    path = _checked_out(out)
+    path = None if out is None else check_out_path("out", out)
+    if path is not None:
+        from linearnets.training.run_files import check_not_a_runs_out
+
+        check_not_a_runs_out(path)
+        path = check_out_writable("out", path)
     managed = out is None or in_notebook()
     fig, axes = draw_images(imgs, num_rows, num_cols, titles, scale, managed=managed, cmap=cmap)
     _finish(fig, path, managed=managed)

@@ -48,7 +48,24 @@ __all__ = [
 ]
 
 _BOTTOM = 0.15  # the axes' bottom, a figure fraction: room for the tick labels and "epoch"
+# the axes' left edge, a figure fraction: at least _LEFT, moved right where the y tick labels need
+# more ("3×10⁻¹" on a log axis), up to _MOST_LEFT; _EDGE points kept between them and the edge
+_LEFT = 0.14
+_MOST_LEFT = 0.5
+_EDGE = 2.0
 _RIGHT = 0.97  # the axes' right edge, where the legend is not beside them
+
+
+def _check_not_a_runs_curves(paths: Sequence[Path]) -> None:
+    """Refuse ``paths``, the curves' files in ``out_dir``, where they would replace or pass for a
+    run's figures (:func:`~linearnets.training.run_files.check_not_a_runs_figure`): a user's
+    ``LiveCurves(out_dir="runs/r1")`` rewrote that finished run's ``curves.png`` and ``.svg``."""
+    from linearnets.training.run_files import check_not_a_runs_figure, outside_run_folder
+
+    for path in paths:
+        offered = outside_run_folder(path.with_name("curves"))  # runs/r1 -> runs/r1-curves
+        fix = f"pass out_dir a folder outside the run folder, e.g. out_dir={str(offered)!r}"
+        check_not_a_runs_figure("out_dir's curves", path, fix=fix)
 
 
 class LiveCurves:
@@ -80,6 +97,14 @@ class LiveCurves:
             curves while only the PNG is rewritten per epoch).
         make_out_dir: make ``out_dir`` when it is missing (a run passes ``False``: its folder,
             removed while it trains, is not made again holding the curves alone).
+        _runs_own: private, the run's own curves (``linearnets softmax``, its resume), drawn
+            into its folder; any other ``out_dir`` holding a run (its ``config.json``,
+            ``model.pt`` or ``checkpoint.pt``) is refused, as its ``curves.png`` and
+            ``curves.svg`` are the run's.
+
+    Raises:
+        UsageError: ``out_dir`` is a run's folder (and the mode writes files): the curves would
+            replace the run's own ``curves.png``/``curves.svg``.
 
     Where matplotlib cannot draw the axis around the values (a loss diverging to 1.7e308; on a log
     axis, values over more decades than the figure's few ticks can step past within float64),
@@ -106,6 +131,7 @@ class LiveCurves:
         formats: Sequence[str] = ("png", "svg"),
         final_formats: Sequence[str] = (),
         make_out_dir: bool = True,
+        _runs_own: bool = False,
     ) -> None:
         self.metrics = check_names("metrics", metrics, "('train loss', 'test acc')")
         figsize = check_figsize("figsize", figsize)
@@ -115,6 +141,8 @@ class LiveCurves:
         yscale = check_choice("yscale", yscale, ("linear", "log", "symlog", "logit"))
         self.mode = resolve_mode(mode, has_out=out_dir is not None, out_name="out_dir")
         paths, self._final_paths = curve_files(out_dir, formats, final_formats)
+        if self.mode != "none" and not _runs_own:  # a run's own curves draw into its folder
+            _check_not_a_runs_curves((*paths, *self._final_paths))
         # a bare figure: pyplot would keep every one made (long runs, the plotting process)
         self._output = LiveOutput(
             self.mode,
@@ -169,7 +197,10 @@ class LiveCurves:
         self._set_xlim()
         # fixed margins: a layout engine would cost a second draw on every save
         # (the legend, under the x label or right of the axes, moves them: see place_legend)
-        self.fig.subplots_adjust(left=0.14, right=_RIGHT, bottom=_BOTTOM, top=0.92)  # room for 1e-5
+        # (the left edge, by the y tick labels: see _fit_left)
+        self.fig.subplots_adjust(
+            left=_LEFT, right=_RIGHT, bottom=_BOTTOM, top=0.92
+        )  # room for 1e-5
 
     def _set_xlim(self) -> None:
         if self.num_epochs is not None:
@@ -265,7 +296,24 @@ class LiveCurves:
         # what no bound draws (0 or 1 on a logit axis) fails in savefig, as matplotlib's own
         lines, fit = list(self.lines.values()), lambda: autoscale(self.ax)
         draw_points(self.ax, lines, points, fit, {}, self._drew)
+        self._fit_left()
         self._output.publish(self.fig)
+
+    def _fit_left(self) -> None:
+        """Move the axes' left edge so that the y tick labels, as the view drawn now gives them,
+        lie inside the figure: a fixed 0.14 cut "3×10⁻¹" and "6×10⁻¹" of a log axis off at
+        the left edge. Measured without drawing, as the legend's room is (see place_legend)."""
+        from matplotlib.backends.backend_agg import RendererAgg
+
+        width, height = self.fig.bbox.size
+        box = self.ax.yaxis.get_tightbbox(RendererAgg(int(width), int(height), self.fig.dpi))
+        if box is None or width <= 0:
+            return
+        reach = self.ax.bbox.x0 - box.x0  # pixels the labels reach left of the axes
+        pad = _EDGE * self.fig.dpi / 72
+        left = min(max(_LEFT, (reach + pad) / width), _MOST_LEFT)
+        if abs(left - self.fig.subplotpars.left) > 1e-9:
+            self.fig.subplots_adjust(left=left)
 
     def close(self) -> None:
         """Write the ``final_formats`` files (file and notebook modes), then release the figure."""

@@ -62,6 +62,7 @@ def live_curves(config: SoftmaxConfig, run_dir: Path, plotter: PlotProcess | Non
         "out_dir": run_dir,
         "num_epochs": config.epochs,
         "make_out_dir": False,
+        "_runs_own": True,  # its own curves.png and .svg: refused to anyone else's LiveCurves
     }
     if plotter is not None:  # drawn on the other core: both files every epoch cost training nothing
         from linearnets.plotting.remote_curves import RemoteCurves
@@ -133,6 +134,7 @@ def write_reports(
                 list(exp.classes),
                 out=run_dir / "confusion.png",
                 make_folder=False,
+                _runs_own=True,  # its own confusion.png: refused to anyone else's out
             )
         if exp.config.data is None:  # images: draw them titled true over predicted
             images, true_labels, pred_labels = prediction_samples(exp.model, test_iter, 12)

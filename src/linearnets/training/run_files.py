@@ -26,9 +26,11 @@ __all__ = [
     "WEIGHTS_FILE",
     "PredictFigure",
     "check_not_a_runs_figure",
+    "check_not_a_runs_out",
     "holds_a_linearnets_run",
     "holds_a_run",
     "landing_folder",
+    "outside_run_folder",
     "passing_for_a_runs",
     "predict_figure_name",
     "predict_figures",
@@ -251,6 +253,34 @@ def holds_a_run(folder: Path) -> bool:
     if any((folder / held).exists() for held in _RUN_MARKERS):
         return True
     return _is_runs_config(folder / CONFIG_FILE)
+
+
+def check_not_a_runs_out(
+    out: Path, *, setting: str = "out", example: Path | None = None, what: str = "a file"
+) -> None:
+    """Refuse the figure ``out``, a parameter ``setting`` of the Python API, where it would
+    replace or pass for a run's (:func:`check_not_a_runs_figure`), offering a file beside the run
+    folder (:func:`outside_run_folder`): ``out=runs/a/curves.png`` -> ``out='runs/a-curves.png'``.
+    ``example``: the path offered instead, ``what`` says what it is (``LiveCurves``' ``out_dir``
+    offers "a folder").
+
+    Raises:
+        UsageError: ``out`` names such a file.
+    """
+    offered = outside_run_folder(out) if example is None else example
+    fix = f"pass {setting} {what} outside the run folder, e.g. {setting}={str(offered)!r}"
+    check_not_a_runs_figure(setting, out, fix=fix)
+
+
+def outside_run_folder(out: Path) -> Path:
+    """Return a file for ``out``, a run's figure, outside its run folder and named as no run's
+    file: the folder's name before out's, beside the folder (``runs/a/predictions.png`` ->
+    ``runs/a-predictions.png``). A bare ``predictions.png`` offered was the refused file again
+    where the current folder is the run's."""
+    folder = out.parent
+    if folder.name in ("", ".", ".."):  # the current folder, or one above: named absolutely
+        folder = Path(os.path.abspath(folder))
+    return folder.parent / f"{folder.name or 'my'}-{out.name}"
 
 
 def landing_folder(out: Path) -> Path:
