@@ -1074,3 +1074,26 @@ def test_the_docs_quote_predicts_refusal_of_an_out_in_a_run_folder_as_it_reads(
     )
     docs = (Path(__file__).resolve().parents[1] / "docs" / "python.md").read_text("utf-8")
     assert f"(`{said}`)" in " ".join(docs.split())
+
+
+@pytest.mark.parametrize(
+    ("shape", "message"),
+    [
+        ((4, 10), r"test_iter must yield images .*, got a batch of shape \(4, 10\); predictions"),
+        ((4, 785), r"test_iter must yield images .*, got a batch of shape \(4, 785\); predictions"),
+        ((4, 2, 28, 28), r"got a batch of shape \(4, 2, 28, 28\), whose 2 channels are no image's"),
+        ((4, 3, 5, 5), r"^X must hold 784 features per example, .*got shape \(4, 3, 5, 5\); check"),
+    ],
+    ids=["10 features", "785 features", "2 channels", "the model's size"],
+)
+def test_a_bad_batch_is_refused_by_the_shape_test_iter_yielded(
+    shape: tuple[int, ...], message: str, tmp_path: Path
+) -> None:
+    """ln.predict(net, [(X (4, 10), y)], 2) said "got a batch of shape (2, 10)": the shape of
+    the first n examples cut from it, no shape test_iter yielded."""
+    from linearnets import predict, softmax_concise
+
+    batches = [(torch.rand(*shape), torch.zeros(4, dtype=torch.long))]
+    with pytest.raises(UsageError, match=message):
+        predict(softmax_concise(), batches, 2, out=tmp_path / "x.png")
+    assert not (tmp_path / "x.png").exists()

@@ -199,11 +199,13 @@ def prediction_samples(
 
     n = check_positive_int("n", n)
     check_net(net)
-    inputs: list[torch.Tensor] = []
+    # each batch as test_iter yielded it, and how many of its first examples are taken: refused,
+    # it is named by its own shape, not the cut's ("got a batch of shape (2, 10)" of a (4, 10))
+    inputs: list[tuple[torch.Tensor, int]] = []
     true_names: list[str] = []  # checked batch by batch, before the model's predictions
     for i, (X, y) in enumerate(_batches("test_iter", test_iter)):
         taken = n - len(true_names)  # a later batch's first examples, not all of it
-        inputs.append(X[:taken])
+        inputs.append((X, taken))
         true_names += _true_names(y, taken, i, lang)
         if taken <= len(y):
             break
@@ -211,15 +213,36 @@ def prediction_samples(
         raise UsageError(_no_batch("test_iter"))
     if not true_names:
         raise UsageError(_no_example("test_iter", len(inputs)))
-    inputs = [X for X in inputs if len(X)]  # an empty (0, 784) is no square image
+    inputs = [(X, taken) for X, taken in inputs if len(X)]  # an empty (0, 784): no square image
     # each batch drawn as images first: (B, 1, 28, 28) then (B, 784) are alike (B, 28, 28)
-    images = _cat_images([_as_images(X) for X in inputs])  # (m, H, W) or (m, C, H, W)
+    images = _cat_images([_as_images(X)[:taken] for X, taken in inputs])  # (m, H, W), (m, C, H, W)
     # a model of 5 or 12 outputs: its labels are no Fashion-MNIST classes, whatever it predicts
     classes = len(TEXT_LABELS)
     fix = f"pass a Fashion-MNIST model, of {classes} outputs"
     # batch by batch: the model takes each batch's X as test_iter gave it, whatever its layout
-    pred = torch.cat([_predict(net, X, classes, fix=fix).cpu() for X in inputs])
+    pred = torch.cat([_predict_first(net, X, taken, classes, fix=fix).cpu() for X, taken in inputs])
     return images.cpu(), true_names, class_names(pred, lang=lang)
+
+
+def _predict_first(
+    net: Net, X: torch.Tensor, taken: int, num_classes: int, *, fix: str
+) -> torch.Tensor:
+    """Return :func:`_predict` of the first ``taken`` examples of ``X`` (B, ...), a batch as
+    ``test_iter`` yielded it. Where the model refuses them by their shape, it is given the whole
+    batch, to name the shape ``test_iter`` yielded ("got shape (4, 3, 5, 5)", not the (2, 3, 5,
+    5) of ``n=2``); the first refusal stands where the whole batch is not refused alike."""
+    first = X[:taken]
+    try:
+        return _predict(net, first, num_classes, fix=fix)
+    except UsageError as err:
+        if taken >= len(X) or str(tuple(first.shape)) not in str(err):
+            raise
+        try:
+            _predict(net, X, num_classes, fix=fix)
+        except UsageError as whole:
+            if str(tuple(X.shape)) in str(whole):
+                raise whole from None
+        raise
 
 
 def _true_names(y: Any, taken: int, batch: int, lang: str) -> list[str]:
