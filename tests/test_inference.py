@@ -1097,3 +1097,20 @@ def test_a_bad_batch_is_refused_by_the_shape_test_iter_yielded(
     with pytest.raises(UsageError, match=message):
         predict(softmax_concise(), batches, 2, out=tmp_path / "x.png")
     assert not (tmp_path / "x.png").exists()
+
+
+def test_predict_of_inf_images_is_refused(tmp_path: Path) -> None:
+    """ln.predict drew an image holding inf as a blank cell without a word; refused naming
+    test_iter's X, the value and where."""
+    from linearnets import predict
+
+    X = torch.rand(4, 1, 28, 28)
+    X[1, 0, 3, 3] = float("inf")
+    with pytest.raises(
+        UsageError,
+        match=r"^test_iter's X must hold finite pixel values to be drawn \(NaN and inf draw blank "
+        r"cells\), got 1 NaN or inf value, the first inf in drawn image 1 \(from 0\) at pixel "
+        r"\(3, 3\); make test_iter yield finite images, e\.g\. X\.nan_to_num\(\), or leave those out$",
+    ):
+        predict(_ten_scores, [(X, torch.zeros(4, dtype=torch.long))], 4, out=tmp_path / "p.png")
+    assert not (tmp_path / "p.png").exists()

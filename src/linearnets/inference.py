@@ -406,6 +406,7 @@ def draw_predictions(
     check_lang_font(lang)  # before reading any batch, naming lang (the titles are its)
     if not wrong_only:
         images, true_labels, pred_labels = prediction_samples(net, test_iter, n, lang=lang)
+        _check_finite_drawn(images)
         return plot_predictions(images, true_labels, pred_labels, out=out, num_cols=num_cols)
     from linearnets.mistakes import find_mistakes
 
@@ -414,6 +415,18 @@ def draw_predictions(
         if out is not None and (out.is_file() or out.is_symlink()):
             out.unlink()  # an earlier model's mistakes, not this one's: no figure of no images
         return np.empty(0, dtype=object)
+    _check_finite_drawn(found.images)
     return plot_predictions(
         found.images, found.true_labels, found.pred_labels, out=out, num_cols=num_cols
     )
+
+
+def _check_finite_drawn(images: torch.Tensor) -> None:
+    """Refuse the images :func:`predict` draws, (m, H, W) or (m, C, H, W), holding NaN or inf
+    (blank cells, drawn without a word), named as ``test_iter``'s ``X``: ``predict`` has no
+    ``images``."""
+    from linearnets.plotting._image_args import check_finite_images
+
+    fix = "make test_iter yield finite images, e.g. X.nan_to_num(), or leave those out"
+    arrays = list(images.detach().cpu().numpy())
+    check_finite_images(arrays, "test_iter's X", item="drawn image {} (from 0)", fix=fix)

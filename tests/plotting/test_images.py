@@ -1054,3 +1054,23 @@ def test_show_images_into_a_runs_figure_is_refused(tmp_path: Path, name: str) ->
     assert offered.stat().st_size > 0
     show_images(torch.rand(2, 28, 28), 1, 2, out=run / "mine.png")  # no run's name: drawn
     assert (run / "mine.png").stat().st_size > 0
+
+
+def test_nan_or_inf_images_are_refused(tmp_path: Path) -> None:
+    """show_images(torch.full((2, 28, 28), nan), 1, 2, out=...) wrote blank cells without a word;
+    refused naming imgs, how many values, the first and where, and the fix. Nothing written."""
+    with pytest.raises(
+        UsageError,
+        match=r"^imgs must hold finite pixel values to be drawn \(NaN and inf draw blank cells\), "
+        r"got 1,568 NaN or inf values, the first nan in imgs\[0\] at pixel \(0, 0\); replace them "
+        r"before drawing, e\.g\. imgs\.nan_to_num\(\) \(a tensor\) or np\.nan_to_num\(imgs\), or "
+        r"leave those images out$",
+    ):
+        show_images(torch.full((2, 28, 28), float("nan")), 1, 2, out=tmp_path / "s8.png")
+    assert not (tmp_path / "s8.png").exists()
+    images = np.zeros((3, 28, 28), dtype=np.float32)
+    images[2, 4, 5] = -np.inf
+    with pytest.raises(UsageError, match=r"got 1 NaN or inf value, the first -inf in images\[2\] at pixel \(4, 5\)"):  # fmt: skip
+        plot_predictions(images, [0, 1, 2], [0, 1, 2], out=tmp_path / "p.png")
+    show_images(images, 1, 2, out=tmp_path / "two.png")  # the third is not drawn: no refusal
+    assert (tmp_path / "two.png").exists()

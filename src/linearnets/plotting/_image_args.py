@@ -10,7 +10,7 @@ import difflib
 import itertools
 import math
 import sys
-from collections.abc import Iterable, Mapping, Sized
+from collections.abc import Iterable, Mapping, Sequence, Sized
 from numbers import Number
 from typing import Any
 
@@ -32,6 +32,7 @@ __all__ = [
     "check_batch",
     "check_cmap",
     "check_figure_size",
+    "check_finite_images",
     "check_grid",
     "check_show_count",
     "even_grid",
@@ -377,7 +378,43 @@ def grid_images(imgs: Any, num_rows: int, num_cols: int, name: str = "imgs") -> 
     """
     arrays = image_list(imgs, min(num_rows * num_cols, MAX_CELLS + 1), name)
     check_grid(num_rows, num_cols, arrays)
+    fix = (
+        f"replace them before drawing, e.g. {name}.nan_to_num() (a tensor) or "
+        f"np.nan_to_num({name}), or leave those images out"
+    )
+    check_finite_images(arrays[: num_rows * num_cols], name, item=f"{name}[{{}}]", fix=fix)
     return arrays
+
+
+def check_finite_images(arrays: Sequence[np.ndarray], name: str, *, item: str, fix: str) -> None:
+    """Refuse images ``arrays`` (each (H, W), (C, H, W) or (H, W, C)) holding NaN or inf, which
+    matplotlib draws as blank cells without a word: naming ``name``, how many such values there
+    are, the first one and where (``item`` formatted with the image's index, its pixel after it),
+    and ``fix``.
+
+    Raises:
+        UsageError: a NaN or inf among the images' values.
+    """
+    first: tuple[int, tuple[int, ...], float] | None = None
+    count = 0
+    for i, arr in enumerate(arrays):
+        if arr.dtype.kind not in "fc":  # integers and bools are always finite
+            continue
+        bad = ~np.isfinite(arr)
+        found = int(bad.sum())
+        if found and first is None:
+            at = tuple(int(k) for k in np.argwhere(bad)[0])
+            first = (i, at, arr[at])
+        count += found
+    if first is None:
+        return
+    i, at, value = first
+    values = "value" if count == 1 else "values"
+    raise UsageError(
+        f"{name} must hold finite pixel values to be drawn (NaN and inf draw blank cells), got "
+        f"{count:,} NaN or inf {values}, the first {value} in {item.format(i)} at pixel "
+        f"{at}; {fix}"
+    )
 
 
 def even_grid(count: int, most: int = 10) -> tuple[int, int]:
