@@ -819,12 +819,12 @@ CLI_CASES: list[Any] = [
     pytest.param(["linreg", "--lr", "0"], None, 2, r"argument --lr: must be a finite number > 0, got 0", id="linreg-lr-0"),
     pytest.param(["linreg", "--lr", "nan"], None, 2, r"argument --lr: must be a finite number > 0, got nan", id="linreg-lr-nan"),
     pytest.param(["linreg", "--lr=-inf"], None, 2, r"argument --lr: must be a finite number > 0", id="linreg-lr-inf"),
-    pytest.param(["linreg", "--batch-size", "0"], None, 2, r"argument --batch-size: must be a positive integer \(>= 1\), got 0", id="linreg-batch-0"),
+    pytest.param(["linreg", "--batch-size", "0"], None, 2, r"argument --batch-size: must be a positive integer \(>= 1\), got '0'", id="linreg-batch-0"),
     pytest.param(["linreg", "--batch-size", "ten"], None, 2, r"argument --batch-size: must be a positive integer, got 'ten'", id="linreg-batch-text"),
     pytest.param(["linreg", "--epochs", "0"], None, 2, r"argument --epochs: must be a positive integer", id="linreg-epochs-0"),
-    pytest.param(["linreg", "--num-examples", "-5"], None, 2, r"argument --num-examples: must be an integer of at least one more than the weights \(3 for the book's 2\), got -5; pass e\.g\. --num-examples 1000", id="linreg-n-negative"),
+    pytest.param(["linreg", "--num-examples", "-5"], None, 2, r"argument --num-examples: must be an integer of at least one more than the weights \(3 for the book's 2\), got '-5'; pass e\.g\. --num-examples 1000", id="linreg-n-negative"),
     pytest.param(["linreg", "--noise-std", "-0.1"], None, 2, r"argument --noise-std: must be a finite number >= 0", id="linreg-noise"),
-    pytest.param(["linreg", "--threads", "0"], None, 2, r"argument --threads: must be an integer from 1 to 1024, got 0", id="linreg-threads"),
+    pytest.param(["linreg", "--threads", "0"], None, 2, r"argument --threads: must be an integer from 1 to 1024, got '0'", id="linreg-threads"),
     pytest.param(["linreg", "--impl", "fast"], None, 2, r"argument --impl: invalid choice: 'fast'", id="linreg-impl"),
     pytest.param(["linreg", "--lr", "10"], None, 1, r"training diverged at batch \d+ of epoch 1: .*at lr 10; try a smaller learning rate", id="linreg-diverges"),
     pytest.param(["linreg", "--data", "{tmp}/missing.csv"], None, 2, r"--data .*missing.csv does not exist", id="linreg-data-missing"),
@@ -869,8 +869,8 @@ CLI_CASES: list[Any] = [
     pytest.param(["softmax", "--lr", "-1"], None, 2, r"argument --lr: must be a finite number > 0", id="softmax-lr-negative"),
     pytest.param(["softmax", "--batch-size", "0"], None, 2, r"argument --batch-size: must be a positive integer", id="softmax-batch-0"),
     pytest.param(["softmax", "--epochs", "1.5"], None, 2, r"argument --epochs: must be a positive integer, got '1.5'", id="softmax-epochs-float"),
-    pytest.param(["softmax", "--seed", "-1"], None, 2, r"argument --seed: must be an integer from 0 to 2147483647, got -1", id="softmax-seed"),
-    pytest.param(["softmax", "--threads", "0"], None, 2, r"argument --threads: must be an integer from 1 to 1024, got 0", id="softmax-threads"),
+    pytest.param(["softmax", "--seed", "-1"], None, 2, r"argument --seed: must be an integer from 0 to 2147483647, got '-1'", id="softmax-seed"),
+    pytest.param(["softmax", "--threads", "0"], None, 2, r"argument --threads: must be an integer from 1 to 1024, got '0'", id="softmax-threads"),
     pytest.param(["softmax", "--resize", "0"], None, 2, r"argument --resize: must be an integer from 1 to 4096 or none, got 0; pass e\.g\. --resize 64, or --resize none for the images' own size", id="softmax-resize"),
     pytest.param(["softmax", "--resize", "nothing"], None, 2, r"argument --resize: must be a positive integer or none, got 'nothing'; pass e\.g\. --resize 64, or --resize none for the images' own size", id="softmax-resize-word"),
     # in the command's words: no resize=64 on a command line, and None as --resize none (leaving
@@ -930,7 +930,7 @@ CLI_CASES: list[Any] = [
     # predict
     pytest.param(["predict", "{tmp}"], None, 2, r"RUN_DIR must hold the trained weights model.pt", id="predict-no-weights"),
     pytest.param(["predict", "{tmp}"], Setup(lambda t: (t / "model.pt").write_bytes(b"PK\x03\x04")), 1, r"model.pt is not a linearnets weights file or is damaged", id="predict-damaged-weights"),
-    pytest.param(["predict", "{tmp}", "-n", "0"], None, 2, r"argument -n: must be an integer from 1 to 100, got 0", id="predict-n-0"),
+    pytest.param(["predict", "{tmp}", "-n", "0"], None, 2, r"argument -n: must be an integer from 1 to 100, got '0'", id="predict-n-0"),
 ]  # fmt: skip
 
 

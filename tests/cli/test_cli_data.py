@@ -215,7 +215,7 @@ def _status(argv: list[str]) -> int:
         (["data", "--data-dir", "{empty}"], 2, r"where a network exists, then pass --data-dir DIR \(or set LINEARNETS_DATA\)$"),
         # and its download call as the command, quoted as the Debian package's install is
         (["data", "--data-dir", "{empty}"], 2, r"; get it with 'sudo apt-get install dataset-fashion-mnist', or 'linearnets data download --data-dir DIR' where a network exists, "),
-        (["data", "show", "-n", "0"], 2, r"argument -n: must be an integer from 1 to 100, got 0; pass e\.g\. -n 18 "),
+        (["data", "show", "-n", "0"], 2, r"argument -n: must be an integer from 1 to 100, got '0'; pass e\.g\. -n 18 "),
         (["data", "show", "-n", "101", "--data-dir", "{empty}"], 2, r"argument -n: must be an integer from 1 to 100, got '101'; pass e\.g\. -n 18 "),
         (["data", "show", "--lang", "fr"], 2, r"argument --lang: invalid choice: 'fr'"),
         (["data", "unpack"], 2, r"invalid choice: 'unpack'"),

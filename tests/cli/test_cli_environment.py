@@ -1116,7 +1116,7 @@ def test_run_m_in_ipython_returns_to_the_session(tmp_path: Path) -> None:
     assert (
         done.stderr.splitlines()
         == [
-            "linearnets linreg: error: argument --epochs: must be a positive integer (>= 1), got 0; "
+            "linearnets linreg: error: argument --epochs: must be a positive integer (>= 1), got '0'; "
             "pass e.g. --epochs 3 (see %run -m linearnets linreg --help)",  # as IPython's prompt takes it
             "linearnets: interrupted by SIGTERM while starting; nothing was done: run the same command again",
         ]

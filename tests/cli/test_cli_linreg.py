@@ -46,7 +46,7 @@ def test_same_seed_same_output(capsys: pytest.CaptureFixture[str], impl: str) ->
         (["--lr", "abc"], r"argument --lr: must be a positive number, got 'abc'"),
         (
             ["--batch-size", "0"],
-            r"argument --batch-size: must be a positive integer \(>= 1\), got 0",
+            r"argument --batch-size: must be a positive integer \(>= 1\), got '0'",
         ),
         (["--epochs", "-2"], r"argument --epochs: must be a positive integer"),
         (
@@ -56,7 +56,7 @@ def test_same_seed_same_output(capsys: pytest.CaptureFixture[str], impl: str) ->
             r"pass e\.g\. --num-examples 1000",
         ),
         (["--impl", "fast"], r"argument --impl: invalid choice: 'fast'"),
-        (["--seed", "-1"], r"argument --seed: must be an integer from 0 to 2147483647, got -1"),
+        (["--seed", "-1"], r"argument --seed: must be an integer from 0 to 2147483647, got '-1'"),
         (["--noise-std", "inf"], r"argument --noise-std: must be a finite number >= 0, got inf"),
         (["--lr", "inf"], r"argument --lr: must be a finite number > 0, got inf"),
     ],

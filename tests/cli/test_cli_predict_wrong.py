@@ -284,7 +284,7 @@ def test_wrong_takes_the_checks_of_n(run: Path, capsys: pytest.CaptureFixture[st
     )
     with pytest.raises(SystemExit, match=r"^2$"):  # argparse's refusal
         main(["predict", str(run), "--wrong", "-n", "0"])
-    assert "argument -n: must be an integer from 1 to 100, got 0; pass" in capsys.readouterr().err
+    assert "argument -n: must be an integer from 1 to 100, got '0'; pass" in capsys.readouterr().err
     assert not list(run.glob("predict-*"))
 
 

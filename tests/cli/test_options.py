@@ -52,10 +52,10 @@ def test_values_that_keep_the_rule_are_converted(
 
 
 REFUSED = [
-    (positive_int, "0", r"^must be a positive integer \(>= 1\), got 0$"),
-    (positive_int, "-3", r"^must be a positive integer \(>= 1\), got -3$"),
+    (positive_int, "0", r"^must be a positive integer \(>= 1\), got '0'$"),
+    (positive_int, "-3", r"^must be a positive integer \(>= 1\), got '-3'$"),
     (positive_int, "2.0", r"^must be a positive integer, got '2\.0'; write it as 2$"),
-    (non_negative_int, "-1", r"^must be a non-negative integer \(>= 0\), got -1$"),
+    (non_negative_int, "-1", r"^must be a non-negative integer \(>= 0\), got '-1'$"),
     (non_negative_int, "x", r"^must be a non-negative integer, got 'x'$"),
     (positive_float, "0", r"^must be a finite number > 0, got 0$"),
     (positive_float, "-0.0", r"^must be a finite number > 0, got -0\.0$"),
@@ -277,3 +277,24 @@ def test_a_guard_switch_given_twice_is_taken_as_once(switch: str) -> None:
 
     args = build_parser().parse_args(["linreg", switch, "--epochs", "1", "--epochs", "2", switch])
     assert (args.guard, args.epochs) == (switch == "--guard", 2)
+
+
+@pytest.mark.parametrize(
+    "command", [["predict", "r"], ["data", "show"]], ids=["predict", "data show"]
+)
+@pytest.mark.parametrize("text", ["0", "-3", "101", "99999999999999999999"])
+def test_an_n_out_of_range_is_refused_quoting_it_alike(
+    command: list[str], text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ "-n 0" and "-n -3" said "got 0" and "got -3", where "-n 101" and a 20-digit -n said
+    "got '101'": each is quoted as typed now."""
+    from linearnets.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main([*command, "-n", text])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert (
+        f"error: argument -n: must be an integer from 1 to 100, got {text!r}; pass e.g. -n " in err
+    )

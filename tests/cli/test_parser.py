@@ -947,20 +947,20 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
     ("argv", "message"),
     [
         (["softmax", "--epochs", "0"], "argument --epochs: must be a positive integer (>= 1), got "
-            "0; pass e.g. --epochs 10"),
+            "'0'; pass e.g. --epochs 10"),
         (["softmax", "--lr", "nan"], "argument --lr: must be a finite number > 0, got nan; pass "
             "e.g. --lr 0.1"),
         (["linreg", "--lr", "0"], "argument --lr: must be a finite number > 0, got 0; pass e.g. "
             "--lr 0.03"),
         (["softmax", "--batch-size", "-1"], "argument --batch-size: must be a positive integer "
-            "(>= 1), got -1; pass e.g. --batch-size 256"),
+            "(>= 1), got '-1'; pass e.g. --batch-size 256"),
         # -n, --seed and --threads are told their range below it as past it: a most a user may pass
-        (["data", "show", "-n", "0"], "argument -n: must be an integer from 1 to 100, got 0; "
+        (["data", "show", "-n", "0"], "argument -n: must be an integer from 1 to 100, got '0'; "
             "pass e.g. -n 18"),
         (["predict", "r", "-n", "0.0"], "argument -n: must be an integer from 1 to 100, got "
             "'0.0'; pass e.g. -n 6"),
         (["softmax", "--seed", "-1"], "argument --seed: must be an integer from 0 to 2147483647, "
-            "got -1; pass e.g. --seed 0"),
+            "got '-1'; pass e.g. --seed 0"),
         (["linreg", "--noise-std", "-1"], "argument --noise-std: must be a finite number >= 0, "
             "got -1; pass e.g. --noise-std 0.01"),
         # an integer spelt as a float or in hex: the same number in decimal digits
@@ -1094,14 +1094,14 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
             "'1.5'; pass e.g. --seed 0"),
         # an example each option takes well: more threads than free cores slow training down
         (["linreg", "--threads", "0"], "argument --threads: must be an integer from 1 to 1024, "
-            "got 0; pass e.g. --threads 1"),
+            "got '0'; pass e.g. --threads 1"),
         (["softmax", "--threads", "x"], "argument --threads: must be a positive integer, got "
             "'x'; pass e.g. --threads 1"),
         # the rule told as the configuration checks it (it was ">= 1", where 1 and 2 are refused),
         # the least (one more than the weights) the configuration's, once a --data file or a
         # resumed run has told them; its example the book's 1000
         (["linreg", "--num-examples", "0"], "argument --num-examples: must be an integer of at "
-            "least one more than the weights (3 for the book's 2), got 0; pass e.g. "
+            "least one more than the weights (3 for the book's 2), got '0'; pass e.g. "
             "--num-examples 1000"),
         # typed > 0, but below the smallest float: read as 0
         (["softmax", "--lr", "1e-400"], "argument --lr: must be a finite number > 0, got 1e-400, "
@@ -1127,11 +1127,11 @@ _RESUMED_EPOCHS = (
 @pytest.mark.parametrize(
     ("given", "fix"),
     [
-        (["--batch-size", "0"], "must be a positive integer (>= 1), got 0; leave --batch-size out "
+        (["--batch-size", "0"], "must be a positive integer (>= 1), got '0'; leave --batch-size out "
             "to keep the run's value"),
         (["--lr", "0"], "must be a finite number > 0, got 0; leave --lr out to keep the run's "
             "value"),
-        (["--epochs", "0"], f"must be a positive integer (>= 1), got 0; {_RESUMED_EPOCHS}"),
+        (["--epochs", "0"], f"must be a positive integer (>= 1), got '0'; {_RESUMED_EPOCHS}"),
         (["--epochs", "1e30"], "must be an integer from 1 to 4611686018427387904, got '1e30'; " + _RESUMED_EPOCHS),
     ],
 )  # fmt: skip
@@ -1159,9 +1159,9 @@ def test_a_value_refused_on_a_resume_is_told_to_leave_it_out(
 @pytest.mark.parametrize(
     ("given", "fix"),
     [
-        (["--batch-size", "0"], "must be a positive integer (>= 1), got 0; pass e.g. --batch-size "),
+        (["--batch-size", "0"], "must be a positive integer (>= 1), got '0'; pass e.g. --batch-size "),
         (["--lr", "-1"], "must be a finite number > 0, got -1; pass e.g. --lr "),
-        (["--epochs", "0"], f"must be a positive integer (>= 1), got 0; {_RESUMED_EPOCHS}"),
+        (["--epochs", "0"], f"must be a positive integer (>= 1), got '0'; {_RESUMED_EPOCHS}"),
     ],
 )  # fmt: skip
 @pytest.mark.parametrize("command", ["linreg", "softmax"])
@@ -1214,7 +1214,7 @@ def test_an_abbreviated_resume_is_told_to_leave_the_bad_value_out(
     words = [f"{spelling}={tmp_path}"] if glued else [spelling, str(tmp_path)]
     message = _usage_error(["linreg", *words, "--epochs", "0"], capsys)
     assert message == (
-        f"argument --epochs: must be a positive integer (>= 1), got 0; {_RESUMED_EPOCHS} "
+        f"argument --epochs: must be a positive integer (>= 1), got '0'; {_RESUMED_EPOCHS} "
         "(see linearnets linreg --help)"
     )
 
@@ -1265,7 +1265,7 @@ def test_a_resume_word_a_command_does_not_take_is_not_told_to_keep_the_run_s_val
     option = example.split()[0]
     rule = "an integer from 1 to 100" if option == "-n" else "a positive integer (>= 1)"
     assert message == (
-        f"argument {option}: must be {rule}, got 0; pass e.g. {example} "
+        f"argument {option}: must be {rule}, got '0'; pass e.g. {example} "
         f"(see linearnets {prog} --help)"
     )
 

@@ -203,7 +203,10 @@ def _refuse_float_spelling(text: str, convert: Callable[[str], object], refused:
         convert(spelled)
     except argparse.ArgumentTypeError as exc:  # its range told ("in [0, 1e+15]"), with text
         told = str(exc)
-        shown = told.replace(f"got {spelled}", f"got {text.strip()}", 1)
+        # an integer's quoted ("got '0'", as "got '101'" past its most), a float's bare
+        shown = told.replace(f"got {spelled!r}", f"got {text.strip()!r}", 1)
+        if shown == told:
+            shown = told.replace(f"got {spelled}", f"got {text.strip()}", 1)
         raise OutOfRange(shown if shown != told else f"{told} (written {text!r})") from None
     fault = f"must be written without underscores, got {text!r}"
     raise Respelled(refused, spelled, fault=fault) from None
@@ -238,7 +241,7 @@ def positive_int(text: str) -> int:
     """Parse an integer ≥ 1."""
     value = _number(text, positive_int, int)
     if value < 1:
-        raise OutOfRange(f"must be a positive integer (>= 1), got {value}")
+        raise OutOfRange(f"must be a positive integer (>= 1), got {text!r}")  # as '101' is
     return value
 
 
@@ -248,7 +251,7 @@ def num_examples(text: str) -> int:
     knows them: a ``--data`` file or a resumed run decides them, which the parser has not seen."""
     value = _number(text, num_examples, int)
     if value < 1:
-        raise OutOfRange(f"must be a positive integer (>= 1), got {value}")
+        raise OutOfRange(f"must be a positive integer (>= 1), got {text!r}")  # as '101' is
     return value
 
 
@@ -256,7 +259,7 @@ def non_negative_int(text: str) -> int:
     """Parse an integer ≥ 0."""
     value = _number(text, non_negative_int, int)
     if value < 0:
-        raise OutOfRange(f"must be a non-negative integer (>= 0), got {value}")
+        raise OutOfRange(f"must be a non-negative integer (>= 0), got {text!r}")
     return value
 
 
