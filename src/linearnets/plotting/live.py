@@ -303,6 +303,7 @@ class LiveCurves:
         """Move the axes' left edge so that the y tick labels, as the view drawn now gives them,
         lie inside the figure: a fixed 0.14 cut "3×10⁻¹" and "6×10⁻¹" of a log axis off at
         the left edge. Measured without drawing, as the legend's room is (see place_legend)."""
+        matplotlib_module()  # imported past the MPLCONFIGDIR set-up, as every import of it
         from matplotlib.backends.backend_agg import RendererAgg
 
         width, height = self.fig.bbox.size
