@@ -340,6 +340,56 @@ def _our_lines(stderr: str) -> list[str]:
     ]
 
 
+# a script whose run_softmax runs on rank 0 alone; its wait for rank 1 to join shortened to 6 s
+# (JOIN_PATIENCE, the module's own setting, 60 s otherwise)
+_RANK_0_ALONE = """
+import os, sys
+import linearnets as ln
+import linearnets.training.distributed as d
+d.JOIN_PATIENCE = 6
+rank = int(os.environ.get("RANK", 0))
+if rank == 0:
+    ln.run_softmax(ln.SoftmaxConfig(epochs=1, out=sys.argv[2], plot="none", data=sys.argv[1]))
+print(f"rank {rank}: ok", flush=True)
+"""
+
+
+def test_a_run_softmax_under_if_rank_0_is_refused_one_line_and_exits(
+    npz: Path, tmp_path: Path
+) -> None:
+    """Rank 1 exited cleanly without joining, so torchrun never stopped rank 0, which waited in
+    torch's own join (30 minutes), silent: now it says it waits, then names the fix."""
+    script = tmp_path / "rank_0_alone.py"
+    script.write_text(_RANK_0_ALONE)
+    started = time.monotonic()
+    done = subprocess.run(
+        [*_one_machine_two_processes(), str(script), str(npz), str(tmp_path / "run")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_env(),
+    )
+    assert time.monotonic() - started < 100
+    assert done.returncode == 1, done.stderr  # torchrun's, for a worker that failed
+    assert done.stdout.splitlines() == ["rank 1: ok"], done.stdout
+    note = (
+        "rank 0 of 2: still waiting for the other process to join the data-parallel run (gives "
+        "up after 6 s): every process torchrun starts must make the same run_softmax and "
+        "resume_softmax calls"
+    )
+    assert note in done.stderr.splitlines(), done.stderr
+    errors = [line for line in done.stderr.splitlines() if "UsageError:" in line]
+    assert errors == [
+        "linearnets.errors.UsageError: rank 1 did not join the data-parallel run within 6 s "
+        "(rank 0 of 2, started by torchrun, waited for it): it may have ended without making "
+        "this call (a run_softmax or resume_softmax under `if rank == 0:`), or be still busy "
+        "before it; every process torchrun starts must make the same run_softmax and "
+        "resume_softmax calls, with the same settings, in the same order: call them on every "
+        "rank, not under `if rank == 0:` (rank 0 alone writes the run folder and prints)"
+    ], done.stderr
+    assert not (tmp_path / "run").exists()  # nothing claimed before the join
+
+
 def test_errors_under_torchrun_are_said_once_by_rank_0(npz: Path, tmp_path: Path) -> None:
     # a bad option: every rank parses it, rank 0 alone says so
     done = _torchrun("softmax", "--lr", "0", "--device", "cpu", "--json")

@@ -396,14 +396,62 @@ def test_a_rank_started_by_hand_waits_for_peers_that_join_in_time(
     assert init_distributed(device=torch.device("cpu")) == DistContext(rank=0, world_size=2)
 
 
-def test_a_rank_started_by_torchrun_waits_as_torch_does(no_torchrun: pytest.MonkeyPatch) -> None:
-    """torchrun stops every worker when one fails: a slow peer (workers start seconds apart, on
-    several machines too) is waited for past JOIN_PATIENCE."""
+def test_a_rank_started_by_torchrun_waits_for_a_slow_peer_within_join_patience(
+    no_torchrun: pytest.MonkeyPatch,
+) -> None:
+    """Workers start seconds apart: a peer that joins within JOIN_PATIENCE is waited for, and
+    one that joins at once is not told of."""
     _joining(no_torchrun, rank=0)
     no_torchrun.setenv("TORCHELASTIC_RUN_ID", "run-1")
     _join_blocks(no_torchrun, 0.6)
-    no_torchrun.setattr(distributed, "JOIN_PATIENCE", 0.1)
-    assert init_distributed(device=torch.device("cpu")) == DistContext(rank=0, world_size=2)
+    no_torchrun.setattr(distributed, "JOIN_PATIENCE", 5.0)
+    said: list[str] = []
+    context = init_distributed(device=torch.device("cpu"), announce=said.append)
+    assert context == DistContext(rank=0, world_size=2)
+    assert said == []  # the note comes at a sixth of JOIN_PATIENCE: 0.83 s here
+
+
+@pytest.mark.parametrize(
+    ("rank", "world_size", "absent"),
+    [
+        (0, 2, "rank 1 did not join the data-parallel run within 0.6 s (rank 0 of 2, started by "
+         "torchrun, waited for it): it may"),
+        (1, 3, "not every rank of 0..2 joined the data-parallel run within 0.6 s (rank 1 of 3, "
+         "started by torchrun, waited for ranks 0 and 2): some may"),
+    ],
+)  # fmt: skip
+def test_a_rank_started_by_torchrun_is_refused_when_a_peer_never_joins_naming_the_fix(
+    no_torchrun: pytest.MonkeyPatch, rank: int, world_size: int, absent: str
+) -> None:
+    """A script's run_softmax under `if rank == 0:`: rank 1 exits cleanly, so torchrun does not
+    stop rank 0, which waited in torch's join, silent, for its 30 minutes. Now it says it still
+    waits, then gives up after JOIN_PATIENCE with the fix."""
+    _joining(no_torchrun, rank=rank)
+    no_torchrun.setenv("WORLD_SIZE", str(world_size))
+    no_torchrun.setenv("TORCHELASTIC_RUN_ID", "run-1")
+    _join_blocks(no_torchrun, 30)
+    no_torchrun.setattr(distributed, "JOIN_PATIENCE", 0.6)
+    asked: list[int] = []
+    no_torchrun.setattr(distributed, "port_held_by_another_program", lambda: asked.append(1))
+    said: list[str] = []
+    started = time.monotonic()
+    with pytest.raises(UsageError) as info:
+        init_distributed(device=torch.device("cpu"), announce=said.append)
+    assert 0.6 <= time.monotonic() - started < 10
+    assert str(info.value) == (
+        f"{absent} have ended without making this call (a run_softmax or resume_softmax under "
+        "`if rank == 0:`), or be still busy before it; every process torchrun starts must make "
+        "the same run_softmax and resume_softmax calls, with the same settings, in the same "
+        "order: call them on every rank, not under `if rank == 0:` (rank 0 alone writes the run "
+        "folder and prints)"
+    )
+    other = "the other process" if world_size == 2 else "the other 2 processes"
+    assert said == [
+        f"rank {rank} of {world_size}: still waiting for {other} to join the data-parallel run "
+        "(gives up after 0.6 s): every process torchrun starts must make the same run_softmax "
+        "and resume_softmax calls"
+    ]
+    assert asked == []  # torchrun's agent holds the port: no other program to look for
 
 
 @pytest.mark.parametrize(

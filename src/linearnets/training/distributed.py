@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -54,6 +55,7 @@ __all__ = [
     "init_distributed",
     "lost_connection",
     "shutdown_distributed",
+    "still_waiting_line",
     "waiting_line",
 ]
 
@@ -125,9 +127,13 @@ def _collective_device(tensor: torch.Tensor) -> torch.device:
 
 
 # how long a process waits for the others to join it, when torchrun does not stop it for them: one
-# started by hand, whose peers may have failed before joining (a bad option, a bad config), and
-# one that cannot train here, to tell them why (ones on NCCL never meet its gloo group); as long
-# as processes started by hand may take to start (torch itself waits up to 30 minutes, in silence)
+# started by hand, whose peers may have failed before joining (a bad option, a bad config), one
+# that cannot train here, to tell them why (ones on NCCL never meet its gloo group), and one
+# started by torchrun whose peer exited cleanly without joining (a script's run_softmax under
+# `if rank == 0:`: torchrun stops the others only for a failure); as long as processes started by
+# hand may take to start (torch itself waits up to 30 minutes, in silence). Only the join: the
+# collectives of training keep torch's own timeout. Tests shorten it by setting this attribute
+# (in the process, e.g. a torchrun script's first line).
 JOIN_PATIENCE = 60.0
 
 
@@ -166,8 +172,10 @@ def init_distributed(
         UsageError: started without torchrun, the others have not all joined within
             ``JOIN_PATIENCE`` seconds: one may have failed before joining (a bad option), which
             left this process waiting up to torch's 30 minutes. Under torchrun, which stops every
-            process when one fails, torch's own wait is left as it is. Also, at once, a
-            ``MASTER_ADDR`` this machine cannot resolve.
+            process when one fails but not when one exits cleanly, the same limit: a peer that
+            never joins (a script's ``run_softmax`` under ``if rank == 0:``) is named, with the
+            fix (the same calls on every process), after a note on stderr at a sixth of it. Also,
+            at once, a ``MASTER_ADDR`` this machine cannot resolve.
     """
     world_size = env_int("WORLD_SIZE", 1)
     if world_size <= 1:
@@ -189,7 +197,18 @@ def init_distributed(
         if announce is not None and by_hand:
             announce(waiting_line(rank, world_size))
         late = _not_joined(rank, world_size) if by_hand else None
-        _join_group(backend, usable if backend == "nccl" else None, refused=refused, late=late)
+        # under torchrun a peer that exits cleanly without joining (a script's run_softmax under
+        # `if rank == 0:`) is not stopped for: torch waited its own 30 minutes, in silence
+        absent = None if by_hand else _not_joined_under_torchrun(rank, world_size)
+        _join_group(
+            backend,
+            usable if backend == "nccl" else None,
+            refused=refused,
+            late=late or absent,
+            by_hand=by_hand,
+            note=None if by_hand else (announce or _to_stderr),
+            still=still_waiting_line(rank, world_size),
+        )
     return DistContext(rank=rank, world_size=world_size, local_rank=local_rank)
 
 
@@ -199,6 +218,9 @@ def _join_group(
     *,
     refused: UsageError | None = None,
     late: UsageError | None = None,
+    by_hand: bool = True,
+    note: Callable[[str], None] | None = None,
+    still: str = "",
 ) -> None:
     """Join the process group in a helper thread, waiting on it in short slices to stay interruptible.
 
@@ -209,8 +231,10 @@ def _join_group(
     to drop. Its own error (a refused connection, a timeout) is raised here; with ``refused``
     (see :func:`init_distributed`), that one, also once ``JOIN_PATIENCE`` seconds have passed;
     without it, ``late`` (the others' absence) is raised then, if given, unless another program
-    holds ``MASTER_PORT`` in place of rank 0's store (that is said). With ``late`` (a process
-    started by hand), rank 0's store closing under another rank's join is said as rank 0 giving up.
+    holds ``MASTER_PORT`` in place of rank 0's store (that is said). With ``late`` and ``by_hand``
+    (a process started by hand), rank 0's store closing under another rank's join is said as rank
+    0 giving up. ``note`` is told ``still`` once a sixth of ``JOIN_PATIENCE`` has passed (10 s of
+    60; under torchrun, whose own start says nothing of a wait).
     """
     failed: list[BaseException] = []
 
@@ -228,18 +252,23 @@ def _join_group(
     helper = threading.Thread(target=join, name="linearnets-join-process-group", daemon=True)
     helper.start()
     give_up = refused or late
-    deadline = time.monotonic() + JOIN_PATIENCE
+    started = time.monotonic()
+    deadline, noted = started + JOIN_PATIENCE, started + JOIN_PATIENCE / 6
     while helper.is_alive():
         helper.join(0.1)
+        if note is not None and time.monotonic() > noted:
+            note(still)
+            note = None
         if give_up is not None and time.monotonic() > deadline:
-            # the others' absence: or another program in rank 0's place (rank 0 refused its port)
-            raise (refused or port_held_by_another_program() or give_up)
+            # the others' absence: or another program in rank 0's place (rank 0 refused its port;
+            # under torchrun its agent holds the port)
+            raise (refused or (port_held_by_another_program() if by_hand else None) or give_up)
     if failed:
         said = (
             refused
             or address_in_use(failed[0])
             or mesh_unreachable(failed[0])
-            or (_store_closed(failed[0]) if late is not None else None)
+            or (_store_closed(failed[0]) if late is not None and by_hand else None)
         )
         if said is None:
             raise failed[0]
@@ -290,6 +319,43 @@ def _not_joined(rank: int, world_size: int) -> UsageError:
         "rank with the same options and the same WORLD_SIZE, MASTER_ADDR and MASTER_PORT, each "
         f"with its own RANK, within {within} of each other, or start them all with torchrun, "
         "which stops the others when one fails"
+    )
+
+
+def _not_joined_under_torchrun(rank: int, world_size: int) -> UsageError:
+    """Return why process ``rank``, started by torchrun, stops waiting for the others after
+    ``JOIN_PATIENCE`` seconds: torchrun stops every process once one fails, but not for one that
+    exits cleanly without joining (a script whose ``run_softmax`` runs under ``if rank == 0:``), and
+    torch's own wait is 30 minutes, silent."""
+    others = [str(other) for other in range(world_size) if other != rank]
+    if len(others) == 1:
+        absent, them, it = f"rank {others[0]} did not join", "it", "it"
+    else:  # which joined cannot be told here
+        absent = f"not every rank of 0..{world_size - 1} joined"
+        them, it = f"ranks {and_list(others)}", "some"
+    return UsageError(
+        f"{absent} the data-parallel run within {JOIN_PATIENCE:g} s (rank {rank} of {world_size}, "
+        f"started by torchrun, waited for {them}): {it} may have ended without making this "
+        "call (a run_softmax or resume_softmax under `if rank == 0:`), or be still busy before "
+        "it; every process torchrun starts must make the same run_softmax and resume_softmax "
+        "calls, with the same settings, in the same order: call them on every rank, not under "
+        "`if rank == 0:` (rank 0 alone writes the run folder and prints)"
+    )
+
+
+def _to_stderr(line: str) -> None:
+    """Say ``line`` on stderr, for a Python caller whose run has no ``announce`` of its own."""
+    print(line, file=sys.stderr, flush=True)
+
+
+def still_waiting_line(rank: int, world_size: int) -> str:
+    """Return what a process started by torchrun says once it has waited a while for the others
+    to join (torchrun says nothing of it)."""
+    them = "the other process" if world_size == 2 else f"the other {world_size - 1} processes"
+    return (
+        f"rank {rank} of {world_size}: still waiting for {them} to join the data-parallel run "
+        f"(gives up after {JOIN_PATIENCE:g} s): every process torchrun starts must make the same "
+        "run_softmax and resume_softmax calls"
     )
 
 
