@@ -173,6 +173,30 @@ def test_distributed_run_resumes(npz: Path, tmp_path: Path) -> None:
     assert [m["epoch"] for m in _metrics(tmp_path / "double")] == [1, 2]
 
 
+@pytest.mark.parametrize(("first", "then"), [(2, 1), (1, 2)])
+def test_a_run_resumed_on_another_number_of_processes_matches_to_rounding(
+    npz: Path, tmp_path: Path, first: int, then: int
+) -> None:
+    """docs/distributed.md: a run goes on in another number of processes, said in a note, and ends
+    within float32 rounding of an uninterrupted run (the summed gradients add in another order)."""
+    single = _train(npz, tmp_path / "single", "scratch", 1)
+    assert single.returncode == 0, single.stderr
+    started = _train(npz, tmp_path / "run", "scratch", first, epochs=1)
+    assert started.returncode == 0, started.stderr
+    resumed = _train(npz, tmp_path / "run", "scratch", then, epochs=2, resume=True)
+    assert resumed.returncode == 0, resumed.stderr + resumed.stdout
+    assert f"resumed in {then} process" in resumed.stderr
+    assert f"where the run last ran in {first}" in resumed.stderr
+    ours = torch.load(tmp_path / "run" / "model.pt", weights_only=True)["state_dict"]
+    ref = torch.load(tmp_path / "single" / "model.pt", weights_only=True)["state_dict"]
+    for key in ref:
+        torch.testing.assert_close(ours[key], ref[key], rtol=1e-5, atol=1e-6)
+    ours_rows, ref_rows = _metrics(tmp_path / "run"), _metrics(tmp_path / "single")
+    assert [m["epoch"] for m in ours_rows] == [1, 2]
+    for mine, theirs in zip(ours_rows, ref_rows, strict=True):
+        assert mine["train_loss"] == pytest.approx(theirs["train_loss"], rel=1e-5)
+
+
 def test_the_loss_after_the_last_update_is_that_of_one_process(tmp_path: Path) -> None:
     """129 examples of 3 blobs at batch 64 and lr 16: the epoch's last examples re-scored after its
     last update are the last 2 global batches (65 examples) in 1 process and in 2 alike. Each rank
