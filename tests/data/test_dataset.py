@@ -1486,11 +1486,67 @@ def test_load_data_fashion_mnist_damaged_file_refused_with_its_fix_where_no_mirr
     assert message.startswith("../data/FashionMNIST/raw/t10k-labels-idx1-ubyte.gz: "), message
     assert message.endswith(
         "get it again where a network exists: "
-        "linearnets.data.download.download_fashion_mnist('../data') (load_data_fashion_mnist's "
-        "download of it again from ln.FashionMNIST.mirrors failed: could not download "
+        "linearnets.data.download.download_fashion_mnist('../data', "
+        "mirrors=ln.FashionMNIST.mirrors) (load_data_fashion_mnist's download of it again from "
+        "ln.FashionMNIST.mirrors failed: could not download "
         f"t10k-labels-idx1-ubyte.gz from any mirror ({server.mirror('missing')}"
         "t10k-labels-idx1-ubyte.gz: HTTP 404 Not Found))"
     ), message
+    assert damaged.read_bytes() == tiny.gz["t10k-labels-idx1-ubyte"][:-9]
+
+
+def test_load_data_fashion_mnist_other_content_in_the_books_data_refused_without_a_download_said(
+    root: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file of the right size but another MD5 in ../data: the download refuses to replace it
+    before fetching anything, so no warning says a download, and the error gives one fix, not
+    the download's "pass root=DIR to download elsewhere" (root= only reads here)."""
+    import gzip
+
+    from linearnets import d2l
+
+    _no_copy_anywhere(root, tmp_path, monkeypatch)
+    raw = tiny.write(_in_a_work_folder(tmp_path, monkeypatch) / "FashionMNIST" / "raw")
+    labels = bytearray(tiny.raw["train-labels-idx1-ubyte"])
+    labels[-1] = (labels[-1] + 1) % 10  # one label changed: same size, another MD5
+    (raw / "train-labels-idx1-ubyte.gz").write_bytes(gzip.compress(bytes(labels)))
+    server = Server(tiny)
+    try:
+        _download_from(server, tiny, monkeypatch)
+        with warnings.catch_warnings(record=True) as seen, pytest.raises(DatasetError) as info:
+            warnings.simplefilter("always")
+            d2l.load_data_fashion_mnist(2)
+    finally:
+        server.close()
+    assert server.requests == []
+    assert [str(w.message) for w in seen] == [], info.value
+    message = str(info.value)
+    assert message.startswith("../data/FashionMNIST/raw/train-labels-idx1-ubyte.gz: "), message
+    assert "download elsewhere" not in message and "load_data_fashion_mnist's download" not in (
+        message
+    ), message
+    assert message.count("; ") == 1, message  # the file's defect; its one fix
+
+
+def test_load_data_fashion_mnist_damaged_file_with_bad_mirrors_names_the_setting(
+    root: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FashionMNIST.mirrors set to an ftp URL: why the repair failed names the class attribute
+    (not "pass e.g. ..."), and the leading fix downloads from the user's mirrors setting."""
+    from linearnets import d2l
+
+    damaged = _damaged_in_book_data(root, tiny, tmp_path, monkeypatch)
+    monkeypatch.setattr(FashionMNIST, "mirrors", ["ftp://x/"])
+    with pytest.raises(DatasetError) as info:
+        d2l.load_data_fashion_mnist(2)
+    message = str(info.value)
+    assert (
+        "get it again where a network exists: linearnets.data.download.download_fashion_mnist("
+        "'../data', mirrors=ln.FashionMNIST.mirrors) (load_data_fashion_mnist's download of it "
+        "again from ln.FashionMNIST.mirrors failed: "
+    ) in message, message
+    assert "pass e.g." not in message, message
+    assert "ln.FashionMNIST.mirrors = [" in message, message
     assert damaged.read_bytes() == tiny.gz["t10k-labels-idx1-ubyte"][:-9]
 
 

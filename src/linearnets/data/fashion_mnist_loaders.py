@@ -191,32 +191,75 @@ def _found_in_book_root() -> bool:
 def _repaired(damaged: DatasetError) -> FashionMNISTArrays:
     """Return the arrays of :data:`BOOK_ROOT` once its ``damaged`` files (the read's error) are
     downloaded again from ``FashionMNIST.mirrors``, as the book's ``FashionMNIST(root="../data",
-    ..., download=True)`` does; where that fails (no network, no mirror serving them, a refused
-    setting, a folder that cannot be written), raise ``damaged``, its fix kept, saying why."""
+    ..., download=True)`` does; where that fails or is refused before anything is fetched (no
+    network, no mirror serving them, a refused setting, a folder that cannot be written, a file
+    of the right size but another MD5, which a download never replaces), raise ``damaged``, its
+    fix kept (naming the mirrors set, where they are not the default), saying why."""
     from linearnets.data import download, fashion_mnist
     from linearnets.data.dataset import FashionMNIST
-    from linearnets.data.mirrors import check_mirrors
+    from linearnets.data.download_destination import locate, needed_files
+    from linearnets.data.mirrors import DEFAULT_MIRRORS, check_mirrors
 
     where = f"{shown_path(BOOK_ROOT)}, the book's root ({os.path.abspath(BOOK_ROOT)})"
-    try:
+    try:  # read once: a generator is used up by the check
         mirrors = check_mirrors(FashionMNIST.mirrors, setting="FashionMNIST.mirrors")
-        what = str(damaged).split("; ", 1)[0]  # the file and its defect, not the fix done here
-        warn(
-            f"Fashion-MNIST's copy in {where} is damaged ({what}): downloading the files that "
-            "fail their check again from ln.FashionMNIST.mirrors, as the book's "
-            'FashionMNIST(root="../data", ..., download=True) does',
-            DataWarning,
-        )
+    except UsageError as exc:  # the setting named, as the fresh download names it
+        refused = re.sub(r"; pass e\.g\. .*$", "", str(exc))
+        raise _not_mended(
+            damaged,
+            f"{refused}: set it to such URLs before calling it, e.g. "
+            f"ln.FashionMNIST.mirrors = {list(DEFAULT_MIRRORS)!r}",
+            own_mirrors=True,
+        ) from exc
+    own = tuple(mirrors) != tuple(DEFAULT_MIRRORS)
+    names = download.FASHION_MNIST_FILES
+    try:  # before the warning: no download is said where it would be refused
+        needed_files(BOOK_ROOT, locate(BOOK_ROOT, names), names)
+        refuse_files_to_move(BOOK_ROOT, names)
+        refuse_unwritable(BOOK_ROOT, names)
+    except RootNotWritableError as exc:
+        why = f"{shown_path(BOOK_ROOT)} cannot be written ({_why_unwritable(exc)})"
+        raise _not_mended(damaged, why, own_mirrors=own) from exc
+    except FilesToMoveError as exc:
+        raise _not_mended(damaged, _book_root_named(str(exc)), own_mirrors=own) from exc
+    except UsageError as exc:  # a file of its size, another MD5: never replaced, its fix stands
+        raise _not_mended(damaged, None, own_mirrors=own) from exc
+    what = str(damaged).split("; ", 1)[0]  # the file and its defect, not the fix done here
+    warn(
+        f"Fashion-MNIST's copy in {where} is damaged ({what}): downloading the files that "
+        "fail their check again from ln.FashionMNIST.mirrors, as the book's "
+        'FashionMNIST(root="../data", ..., download=True) does',
+        DataWarning,
+    )
+    try:
         download.download_fashion_mnist(BOOK_ROOT, mirrors=list(mirrors))
     except (DatasetError, UsageError) as exc:  # today's error, its own fix, and why not fetched
         why = str(exc).split("; it was needed because the file there was rejected", 1)[0]
-        if len(damaged.args) == 1 and isinstance(damaged.args[0], str):
-            damaged.args = (
-                f"{damaged.args[0]} (load_data_fashion_mnist's download of it again from "
-                f"ln.FashionMNIST.mirrors failed: {why})",
-            )
-        raise damaged from exc
+        why = name_mirrors_setting(why, "set ln.FashionMNIST.mirrors = [...] before calling it")
+        raise _not_mended(damaged, why, own_mirrors=own) from exc
     return fashion_mnist.read_fashion_mnist(BOOK_ROOT)
+
+
+def _not_mended(damaged: DatasetError, why: str | None, *, own_mirrors: bool) -> DatasetError:
+    """Return ``damaged`` (the read's error), its fix's download naming ``ln.FashionMNIST.mirrors``
+    where they were set (``own_mirrors``), with ``why`` load_data_fashion_mnist's download of it
+    again failed (``None``: refused before anything was fetched, for a reason the fix covers)."""
+    if len(damaged.args) == 1 and isinstance(damaged.args[0], str):
+        text = damaged.args[0]
+        if own_mirrors:  # its download() from the default mirrors, not the user's
+            text = re.sub(
+                rf"({re.escape(DOWNLOAD_CALL)}\('[^']*')\)",
+                r"\1, mirrors=ln.FashionMNIST.mirrors)",
+                text,
+                count=1,
+            )
+        if why is not None:
+            text += (
+                " (load_data_fashion_mnist's download of it again from ln.FashionMNIST.mirrors "
+                f"failed: {why})"
+            )
+        damaged.args = (text,)
+    return damaged
 
 
 def _unwritable(head: str, exc: RootNotWritableError) -> DatasetError:
