@@ -61,6 +61,7 @@ def _env() -> dict[str, str]:
     env = dict(os.environ)
     env.update(OMP_NUM_THREADS="1", MPLBACKEND="Agg", PYTHONUNBUFFERED="1")
     env.pop("WORLD_SIZE", None)
+    env.pop("LINEARNETS_JOIN_TIMEOUT", None)  # the join's limit: 60 s unless a test sets it
     return env
 
 
@@ -364,13 +365,11 @@ def _our_lines(stderr: str) -> list[str]:
     ]
 
 
-# a script whose run_softmax runs on rank 0 alone; its wait for rank 1 to join shortened to 6 s
-# (JOIN_PATIENCE, the module's own setting, 60 s otherwise)
+# a script whose run_softmax runs on rank 0 alone (its wait for rank 1 to join shortened to 6 s
+# by the test: LINEARNETS_JOIN_TIMEOUT, 60 s otherwise)
 _RANK_0_ALONE = """
 import os, sys
 import linearnets as ln
-import linearnets.training.distributed as d
-d.JOIN_PATIENCE = 6
 rank = int(os.environ.get("RANK", 0))
 if rank == 0:
     ln.run_softmax(ln.SoftmaxConfig(epochs=1, out=sys.argv[2], plot="none", data=sys.argv[1]))
@@ -391,7 +390,7 @@ def test_a_run_softmax_under_if_rank_0_is_refused_one_line_and_exits(
         capture_output=True,
         text=True,
         timeout=120,
-        env=_env(),
+        env={**_env(), "LINEARNETS_JOIN_TIMEOUT": "6"},  # read by torchrun's workers as they join
     )
     assert time.monotonic() - started < 100
     assert done.returncode == 1, done.stderr  # torchrun's, for a worker that failed
@@ -409,9 +408,65 @@ def test_a_run_softmax_under_if_rank_0_is_refused_one_line_and_exits(
         "this call (a run_softmax or resume_softmax under `if rank == 0:`), or be still busy "
         "before it; every process torchrun starts must make the same run_softmax and "
         "resume_softmax calls, with the same settings, in the same order: call them on every "
-        "rank, not under `if rank == 0:` (rank 0 alone writes the run folder and prints)"
+        "rank, not under `if rank == 0:` (rank 0 alone writes the run folder and prints); for a "
+        "rank busy longer before its call (preparing data), set LINEARNETS_JOIN_TIMEOUT=SECONDS "
+        "for torchrun, or call torch.distributed.init_process_group() on every rank before that "
+        "work"
     ], done.stderr
     assert not (tmp_path / "run").exists()  # nothing claimed before the join
+
+
+# every rank calls run_softmax, rank 1 after 6 s of work of its own (preparing data, say); with
+# "join" the script joins the group itself first, as docs/distributed.md says
+_RANK_1_BUSY = """
+import os, sys, time
+import torch.distributed as dist
+import linearnets as ln
+if sys.argv[3] == "join":
+    dist.init_process_group("gloo")
+rank = int(os.environ.get("RANK", 0))
+if rank == 1:
+    time.sleep(6)
+ln.run_softmax(ln.SoftmaxConfig(epochs=1, out=sys.argv[2], plot="none", data=sys.argv[1]))
+print(f"rank {rank}: ok", flush=True)
+"""
+
+
+@pytest.mark.parametrize("join", ["refused", "join"])
+def test_a_rank_busy_before_run_softmax_past_linearnets_join_timeout(
+    npz: Path, tmp_path: Path, join: str
+) -> None:
+    """A healthy rank busy longer than the join's limit ($LINEARNETS_JOIN_TIMEOUT, 3 s here) is
+    given up on, the line naming both remedies; the group joined by the script before that work
+    is used as it is, with no limit, and the run trains."""
+    script = tmp_path / "rank_1_busy.py"
+    script.write_text(_RANK_1_BUSY)
+    done = subprocess.run(
+        [*_one_machine_two_processes(), str(script), str(npz), str(tmp_path / "run"), join],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**_env(), "LINEARNETS_JOIN_TIMEOUT": "3"},
+    )
+    if join == "join":
+        assert done.returncode == 0, done.stderr
+        assert sorted(done.stdout.splitlines()) == ["rank 0: ok", "rank 1: ok"], done.stdout
+        assert (tmp_path / "run" / "model.pt").is_file()
+        return
+    assert done.returncode == 1, done.stderr
+    errors = [line for line in done.stderr.splitlines() if "UsageError:" in line]
+    assert errors == [
+        "linearnets.errors.UsageError: rank 1 did not join the data-parallel run within 3 s "
+        "(rank 0 of 2, started by torchrun, waited for it): it may have ended without making "
+        "this call (a run_softmax or resume_softmax under `if rank == 0:`), or be still busy "
+        "before it; every process torchrun starts must make the same run_softmax and "
+        "resume_softmax calls, with the same settings, in the same order: call them on every "
+        "rank, not under `if rank == 0:` (rank 0 alone writes the run folder and prints); for a "
+        "rank busy longer before its call (preparing data), set LINEARNETS_JOIN_TIMEOUT=SECONDS "
+        "for torchrun, or call torch.distributed.init_process_group() on every rank before that "
+        "work"
+    ], done.stderr
+    assert not (tmp_path / "run").exists()
 
 
 def test_errors_under_torchrun_are_said_once_by_rank_0(npz: Path, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -37,6 +38,7 @@ TORCHRUN_VARS = (
     "MASTER_ADDR",
     "MASTER_PORT",
     "TORCHELASTIC_RUN_ID",
+    "LINEARNETS_JOIN_TIMEOUT",
 )
 
 
@@ -443,7 +445,9 @@ def test_a_rank_started_by_torchrun_is_refused_when_a_peer_never_joins_naming_th
         "`if rank == 0:`), or be still busy before it; every process torchrun starts must make "
         "the same run_softmax and resume_softmax calls, with the same settings, in the same "
         "order: call them on every rank, not under `if rank == 0:` (rank 0 alone writes the run "
-        "folder and prints)"
+        "folder and prints); for a rank busy longer before its call (preparing data), set "
+        "LINEARNETS_JOIN_TIMEOUT=SECONDS for torchrun, or call "
+        "torch.distributed.init_process_group() on every rank before that work"
     )
     other = "the other process" if world_size == 2 else "the other 2 processes"
     assert said == [
@@ -452,6 +456,49 @@ def test_a_rank_started_by_torchrun_is_refused_when_a_peer_never_joins_naming_th
         "and resume_softmax calls"
     ]
     assert asked == []  # torchrun's agent holds the port: no other program to look for
+
+
+def test_the_join_limit_is_set_by_linearnets_join_timeout(
+    no_torchrun: pytest.MonkeyPatch,
+) -> None:
+    """A rank busy longer before its first run_softmax (preparing data) was given up on after
+    60 s, changed only by patching JOIN_PATIENCE: $LINEARNETS_JOIN_TIMEOUT sets it, read as the
+    join starts."""
+    _joining(no_torchrun, rank=0)
+    no_torchrun.setenv("TORCHELASTIC_RUN_ID", "run-1")
+    _join_blocks(no_torchrun, 30)
+    no_torchrun.setenv("LINEARNETS_JOIN_TIMEOUT", "0.5")
+    said: list[str] = []
+    started = time.monotonic()
+    with pytest.raises(
+        UsageError, match=r"^rank 1 did not join the data-parallel run within 0\.5 s"
+    ):
+        init_distributed(device=torch.device("cpu"), announce=said.append)
+    assert 0.5 <= time.monotonic() - started < 10
+    assert said == [
+        "rank 0 of 2: still waiting for the other process to join the data-parallel run (gives "
+        "up after 0.5 s): every process torchrun starts must make the same run_softmax and "
+        "resume_softmax calls"
+    ]
+    _join_blocks(no_torchrun, 0.3)  # a peer that joins within the limit: waited for
+    no_torchrun.setenv("LINEARNETS_JOIN_TIMEOUT", "2")
+    assert init_distributed(device=torch.device("cpu"), announce=said.append).world_size == 2
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "abc", "inf", "nan", "1_0", "٣"])
+def test_a_bad_linearnets_join_timeout_is_refused_before_the_wait(
+    no_torchrun: pytest.MonkeyPatch, value: str
+) -> None:
+    _joining(no_torchrun, rank=0)
+    no_torchrun.setenv("TORCHELASTIC_RUN_ID", "run-1")
+    no_torchrun.setenv("LINEARNETS_JOIN_TIMEOUT", value)
+    rule = re.escape(
+        "environment variable LINEARNETS_JOIN_TIMEOUT must be a number of seconds > 0, how long "
+        f"each process waits for the others to join, got {value!r}; set it on every process, "
+        "e.g. LINEARNETS_JOIN_TIMEOUT=300, or unset it for 60 s"
+    )
+    with pytest.raises(UsageError, match=f"^{rule}$"):
+        init_distributed(device=torch.device("cpu"))
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ training (one folder, the same settings) is :mod:`linearnets.training.rank_agree
 from __future__ import annotations
 
 import atexit
+import math
 import os
 import sys
 import threading
@@ -53,6 +54,7 @@ __all__ = [
     "group_context",
     "in_process_group",
     "init_distributed",
+    "join_patience",
     "lost_connection",
     "shutdown_distributed",
     "still_waiting_line",
@@ -132,9 +134,38 @@ def _collective_device(tensor: torch.Tensor) -> torch.device:
 # started by torchrun whose peer exited cleanly without joining (a script's run_softmax under
 # `if rank == 0:`: torchrun stops the others only for a failure); as long as processes started by
 # hand may take to start (torch itself waits up to 30 minutes, in silence). Only the join: the
-# collectives of training keep torch's own timeout. Tests shorten it by setting this attribute
-# (in the process, e.g. a torchrun script's first line).
+# collectives of training keep torch's own timeout. Set for a run by JOIN_TIMEOUT_VARIABLE (read
+# as the join starts: the command under torchrun reads it too); tests may also set this attribute
+# (in the process, e.g. a torchrun script's first line), the default the variable overrides.
 JOIN_PATIENCE = 60.0
+JOIN_TIMEOUT_VARIABLE = "LINEARNETS_JOIN_TIMEOUT"
+
+
+def join_patience() -> float:
+    """Return how many seconds a process waits for the others to join: ``$LINEARNETS_JOIN_TIMEOUT``
+    where set (a number of seconds > 0, e.g. ``300``: a rank busy longer before its first
+    ``run_softmax``, preparing data, say), else :data:`JOIN_PATIENCE` (60).
+
+    Raises:
+        UsageError: the variable is set to anything but a finite number > 0 (in the digits 0-9,
+            with a decimal point if any).
+    """
+    value = os.environ.get(JOIN_TIMEOUT_VARIABLE)
+    if value is None or not value.strip():
+        return JOIN_PATIENCE
+    try:  # float() also took "1_0", "٣" and "inf"
+        if "_" in value or not value.isascii():
+            raise ValueError(value)
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise UsageError(
+            f"environment variable {JOIN_TIMEOUT_VARIABLE} must be a number of seconds > 0, how "
+            f"long each process waits for the others to join, got {value!r}; set it on every "
+            f"process, e.g. {JOIN_TIMEOUT_VARIABLE}=300, or unset it for {JOIN_PATIENCE:g} s"
+        )
+    return seconds
 
 
 def check_dist(dist: Any) -> None:
@@ -175,7 +206,9 @@ def init_distributed(
             process when one fails but not when one exits cleanly, the same limit: a peer that
             never joins (a script's ``run_softmax`` under ``if rank == 0:``) is named, with the
             fix (the same calls on every process), after a note on stderr at a sixth of it. Also,
-            at once, a ``MASTER_ADDR`` this machine cannot resolve.
+            at once, a ``MASTER_ADDR`` this machine cannot resolve, or a bad
+            ``$LINEARNETS_JOIN_TIMEOUT`` (the limit's seconds, :func:`join_patience`: read here,
+            as the join starts).
     """
     world_size = env_int("WORLD_SIZE", 1)
     if world_size <= 1:
@@ -194,12 +227,13 @@ def init_distributed(
         usable = device if refused is None else None  # gloo: any machine has it
         backend = "nccl" if usable is not None and usable.type == "cuda" else "gloo"
         by_hand = not os.environ.get("TORCHELASTIC_RUN_ID")
+        patience = join_patience()  # read as the join starts: a bad one before any wait
         if announce is not None and by_hand:
-            announce(waiting_line(rank, world_size))
-        late = _not_joined(rank, world_size) if by_hand else None
+            announce(waiting_line(rank, world_size, patience=patience))
+        late = _not_joined(rank, world_size, patience) if by_hand else None
         # under torchrun a peer that exits cleanly without joining (a script's run_softmax under
         # `if rank == 0:`) is not stopped for: torch waited its own 30 minutes, in silence
-        absent = None if by_hand else _not_joined_under_torchrun(rank, world_size)
+        absent = None if by_hand else _not_joined_under_torchrun(rank, world_size, patience)
         _join_group(
             backend,
             usable if backend == "nccl" else None,
@@ -207,7 +241,8 @@ def init_distributed(
             late=late or absent,
             by_hand=by_hand,
             note=None if by_hand else (announce or _to_stderr),
-            still=still_waiting_line(rank, world_size),
+            still=still_waiting_line(rank, world_size, patience=patience),
+            patience=patience,
         )
     return DistContext(rank=rank, world_size=world_size, local_rank=local_rank)
 
@@ -221,6 +256,7 @@ def _join_group(
     by_hand: bool = True,
     note: Callable[[str], None] | None = None,
     still: str = "",
+    patience: float | None = None,
 ) -> None:
     """Join the process group in a helper thread, waiting on it in short slices to stay interruptible.
 
@@ -234,7 +270,8 @@ def _join_group(
     holds ``MASTER_PORT`` in place of rank 0's store (that is said). With ``late`` and ``by_hand``
     (a process started by hand), rank 0's store closing under another rank's join is said as rank
     0 giving up. ``note`` is told ``still`` once a sixth of ``JOIN_PATIENCE`` has passed (10 s of
-    60; under torchrun, whose own start says nothing of a wait).
+    60; under torchrun, whose own start says nothing of a wait). ``patience``: those seconds
+    (default: :func:`join_patience`'s).
     """
     failed: list[BaseException] = []
 
@@ -252,8 +289,9 @@ def _join_group(
     helper = threading.Thread(target=join, name="linearnets-join-process-group", daemon=True)
     helper.start()
     give_up = refused or late
+    patience = join_patience() if patience is None else patience
     started = time.monotonic()
-    deadline, noted = started + JOIN_PATIENCE, started + JOIN_PATIENCE / 6
+    deadline, noted = started + patience, started + patience / 6
     while helper.is_alive():
         helper.join(0.1)
         if note is not None and time.monotonic() > noted:
@@ -298,12 +336,12 @@ def _store_closed(exc: BaseException) -> UsageError | None:
     )
 
 
-def _not_joined(rank: int, world_size: int) -> UsageError:
+def _not_joined(rank: int, world_size: int, patience: float) -> UsageError:
     """Return why process ``rank``, started by hand, stops waiting for the others after
     ``JOIN_PATIENCE`` seconds: which did not join, why that may be, and how to start them."""
     others = [str(other) for other in range(world_size) if other != rank]
     where = f"{os.environ.get('MASTER_ADDR')}:{os.environ.get('MASTER_PORT')}"
-    within = f"{JOIN_PATIENCE:g} s"
+    within = f"{patience:g} s"
     if len(others) == 1:
         absent, them = f"rank {others[0]} did not join", "it"
         why = "it may have failed before joining (see its own output), not have been started"
@@ -322,11 +360,12 @@ def _not_joined(rank: int, world_size: int) -> UsageError:
     )
 
 
-def _not_joined_under_torchrun(rank: int, world_size: int) -> UsageError:
+def _not_joined_under_torchrun(rank: int, world_size: int, patience: float) -> UsageError:
     """Return why process ``rank``, started by torchrun, stops waiting for the others after
-    ``JOIN_PATIENCE`` seconds: torchrun stops every process once one fails, but not for one that
+    ``patience`` seconds: torchrun stops every process once one fails, but not for one that
     exits cleanly without joining (a script whose ``run_softmax`` runs under ``if rank == 0:``), and
-    torch's own wait is 30 minutes, silent."""
+    torch's own wait is 30 minutes, silent; nor for one still busy before its call (preparing
+    data), which needs a longer wait (the variable) or the group joined before that work."""
     others = [str(other) for other in range(world_size) if other != rank]
     if len(others) == 1:
         absent, them, it = f"rank {others[0]} did not join", "it", "it"
@@ -334,12 +373,14 @@ def _not_joined_under_torchrun(rank: int, world_size: int) -> UsageError:
         absent = f"not every rank of 0..{world_size - 1} joined"
         them, it = f"ranks {and_list(others)}", "some"
     return UsageError(
-        f"{absent} the data-parallel run within {JOIN_PATIENCE:g} s (rank {rank} of {world_size}, "
+        f"{absent} the data-parallel run within {patience:g} s (rank {rank} of {world_size}, "
         f"started by torchrun, waited for {them}): {it} may have ended without making this "
         "call (a run_softmax or resume_softmax under `if rank == 0:`), or be still busy before "
         "it; every process torchrun starts must make the same run_softmax and resume_softmax "
         "calls, with the same settings, in the same order: call them on every rank, not under "
-        "`if rank == 0:` (rank 0 alone writes the run folder and prints)"
+        "`if rank == 0:` (rank 0 alone writes the run folder and prints); for a rank busy "
+        f"longer before its call (preparing data), set {JOIN_TIMEOUT_VARIABLE}=SECONDS for "
+        "torchrun, or call torch.distributed.init_process_group() on every rank before that work"
     )
 
 
@@ -348,25 +389,28 @@ def _to_stderr(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def still_waiting_line(rank: int, world_size: int) -> str:
+def still_waiting_line(rank: int, world_size: int, *, patience: float | None = None) -> str:
     """Return what a process started by torchrun says once it has waited a while for the others
-    to join (torchrun says nothing of it)."""
+    to join (torchrun says nothing of it); ``patience``: how long it waits in all (default:
+    :func:`join_patience`'s)."""
+    patience = join_patience() if patience is None else patience
     them = "the other process" if world_size == 2 else f"the other {world_size - 1} processes"
     return (
         f"rank {rank} of {world_size}: still waiting for {them} to join the data-parallel run "
-        f"(gives up after {JOIN_PATIENCE:g} s): every process torchrun starts must make the same "
+        f"(gives up after {patience:g} s): every process torchrun starts must make the same "
         "run_softmax and resume_softmax calls"
     )
 
 
-def waiting_line(rank: int, world_size: int) -> str:
-    """Return what a process started by hand (not by torchrun) waits for, for how long, and what
-    the others need."""
+def waiting_line(rank: int, world_size: int, *, patience: float | None = None) -> str:
+    """Return what a process started by hand (not by torchrun) waits for, for how long (``patience``
+    seconds; default: :func:`join_patience`'s), and what the others need."""
+    patience = join_patience() if patience is None else patience
     where = f"{os.environ.get('MASTER_ADDR')}:{os.environ.get('MASTER_PORT')}"
     return (
         f"rank {rank} of {world_size}: waiting for all {world_size} processes to join at {where} "
         f"(started without torchrun: each needs its own RANK in 0..{world_size - 1} and the same "
-        f"WORLD_SIZE, MASTER_ADDR and MASTER_PORT; gives up after {JOIN_PATIENCE:g} s)"
+        f"WORLD_SIZE, MASTER_ADDR and MASTER_PORT; gives up after {patience:g} s)"
     )
 
 
