@@ -577,3 +577,13 @@ def test_a_confusion_figure_into_a_runs_folder_is_refused(tmp_path: Path) -> Non
     assert offered.read_bytes().startswith(b"\x89PNG")
     plot_confusion_matrix(torch.eye(2), ["a", "b"], out=run / "confusion.png", _runs_own=True)
     assert (run / "confusion.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_confusion_figure_into_a_linreg_runs_folder_is_not_refused(tmp_path: Path) -> None:
+    """A linear-regression run draws no confusion.png: one of yours in its folder was refused as
+    "confusion.png, which the run in lr1 writes"."""
+    run = tmp_path / "lr1"
+    run.mkdir()
+    (run / "config.json").write_text('{"task": "linreg", "config": {"epochs": 3}}')
+    plot_confusion_matrix(torch.eye(2), ["a", "b"], out=run / "confusion.png")
+    assert (run / "confusion.png").read_bytes().startswith(b"\x89PNG")

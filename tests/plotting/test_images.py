@@ -1074,3 +1074,14 @@ def test_nan_or_inf_images_are_refused(tmp_path: Path) -> None:
         plot_predictions(images, [0, 1, 2], [0, 1, 2], out=tmp_path / "p.png")
     show_images(images, 1, 2, out=tmp_path / "two.png")  # the third is not drawn: no refusal
     assert (tmp_path / "two.png").exists()
+
+
+@pytest.mark.parametrize("name", ["predictions.png", "curves.png", "predict-6.png"])
+def test_show_images_into_a_linreg_runs_folder_is_not_refused(tmp_path: Path, name: str) -> None:
+    """A linear-regression run draws no figure and predict draws none from it: out there named
+    as a softmax run's figure was refused, "predictions.png, which the run in lr1 writes"."""
+    run = tmp_path / "lr1"
+    run.mkdir()
+    (run / "config.json").write_text('{"task": "linreg", "config": {"epochs": 3}}')
+    show_images(torch.rand(2, 28, 28), 1, 2, out=run / name)
+    assert (run / name).read_bytes().startswith(b"\x89PNG")

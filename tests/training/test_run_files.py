@@ -299,3 +299,37 @@ def test_another_tools_model_pt_makes_no_run_of_its_folder_for_a_runs_figure_nam
     _linearnets_model(tmp_path / "model.pt")
     with pytest.raises(UsageError, match=r"is curves\.png, which the run in "):
         check_not_a_runs_figure("--out", tmp_path / "curves.png", fix="pass another file")
+
+
+def test_a_linreg_runs_folder_refuses_none_of_your_figures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A linear-regression run draws no figure (its folder: checkpoint.pt, config.json,
+    metrics.*, results.json), yet resume_linreg with the user's own LiveCurves in its folder, as
+    run_linreg took them, was refused: "curves.png, which the run in lr2 writes". Refused only
+    where the run draws it: a softmax run's folder, or a model.pt (a softmax run's) beside it."""
+    import linearnets as ln
+
+    monkeypatch.chdir(tmp_path)
+
+    def callbacks() -> list[object]:
+        curves = ln.LiveCurves(out_dir="lr2", mode="file", metrics=("train loss",), num_epochs=3)
+        return [ln.CurvesCallback(curves)]
+
+    ln.run_linreg(ln.LinregConfig(out="lr2", epochs=2), callbacks=callbacks())
+    ln.resume_linreg("lr2", epochs=3, callbacks=callbacks())  # was refused
+    run = Path("lr2")
+    assert (run / "curves.png").read_bytes().startswith(b"\x89PNG")
+    fix = "pass out a file outside the run folder"
+    for name in ("curves.png", "predictions.png", "confusion.pdf", "predict-6.png"):
+        check_not_a_runs_figure("out", run / name, fix=fix)  # no run's figure: passes
+    (run / "config.json").rename("config.json.bak")  # its checkpoint tells the task
+    check_not_a_runs_figure("out", run / "predictions.png", fix=fix)
+    Path("config.json.bak").rename(run / "config.json")
+    _linearnets_model(run / "model.pt")  # a softmax run's weights: its figures are the run's
+    with pytest.raises(UsageError, match=r"^out lr2/predictions\.png is predictions\.png, which"):
+        check_not_a_runs_figure("out", run / "predictions.png", fix=fix)
+    (run / "model.pt").unlink()
+    (run / "config.json").write_text('{"config": {"epochs": 3}}')  # a softmax run's: no "task"
+    with pytest.raises(UsageError, match=r"^out lr2/curves\.png is curves\.png, which the run"):
+        check_not_a_runs_figure("out", run / "curves.png", fix=fix)

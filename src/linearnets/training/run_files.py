@@ -16,6 +16,7 @@ from linearnets._text import shown_path
 from linearnets.errors import UsageError
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.checkpoint_write import write_text_atomic
+from linearnets.training.run_task import held_resume
 
 __all__ = [
     "CONFIG_FILE",
@@ -27,6 +28,7 @@ __all__ = [
     "PredictFigure",
     "check_not_a_runs_figure",
     "check_not_a_runs_out",
+    "draws_no_figure",
     "holds_a_linearnets_run",
     "holds_a_run",
     "landing_folder",
@@ -188,7 +190,8 @@ def passing_for_a_runs(folder: Path) -> tuple[list[str], list[str]]:
 def check_not_a_runs_figure(setting: str, out: Path, *, fix: str, own: Path | None = None) -> None:
     """Refuse the figure ``out`` (given as ``setting``) where it would replace or pass for a run's.
 
-    In a folder that holds a run (:func:`holds_a_linearnets_run`), the names a run writes
+    In a folder that holds a run (:func:`holds_a_linearnets_run`) that draws figures (a softmax
+    run's; a linear-regression run draws none: :func:`draws_no_figure`), the names a run writes
     (:data:`RUN_OUTPUTS`: its curves, prediction grid, confusion matrix; a figure of theirs under
     any suffix --out takes, ``confusion.pdf``) are the run's, and ``predict-N.png`` is the figure
     ``linearnets predict`` draws from that run's weights at ``-n N`` (``predict-wrong-N.png`` at
@@ -213,6 +216,8 @@ def check_not_a_runs_figure(setting: str, out: Path, *, fix: str, own: Path | No
     try:
         if not holds_a_linearnets_run(folder):
             return  # no run's folder (another tool's model.pt makes none)
+        if draws_no_figure(folder):
+            return  # a linear-regression run's: it draws none, and predict reads none of its
         if own is not None and _same_figure(name, own.name) and folder.samefile(own.parent):
             return  # the caller's own figure, under any suffix
     except OSError:  # a folder that cannot be looked into: the write names the problem
@@ -241,6 +246,23 @@ def check_not_a_runs_figure(setting: str, out: Path, *, fix: str, own: Path | No
         f"the name linearnets predict gives the {'mistakes' if wrong else 'predictions'} of that "
         f"run's weights at {again}: a figure written there would pass for them; {fix}"
     )
+
+
+def draws_no_figure(folder: Path) -> bool:
+    """Whether the run ``folder`` holds draws no figure there, nor does ``linearnets predict``
+    from it: a linear-regression run's (its ``config.json``'s ``"task"``, or without one its
+    checkpoint's, as its resume is told apart from a softmax run's:
+    :func:`~linearnets.training.run_task.held_resume`), which writes only ``checkpoint.pt``,
+    ``config.json``, ``metrics.*`` and ``results.json``; a ``model.pt`` beside it is a softmax
+    run's, whose figures stay refused. A user's own curves, prediction grid or confusion matrix
+    there (``LiveCurves(out_dir=...)`` beside ``run_linreg``) passes for no run's figure.
+
+    Raises:
+        OSError: ``folder`` cannot be looked into.
+    """
+    if (folder / WEIGHTS_FILE).exists():
+        return False
+    return held_resume(folder, "resume_softmax") == "resume_linreg"
 
 
 def holds_a_run(folder: Path) -> bool:
