@@ -871,7 +871,7 @@ CLI_CASES: list[Any] = [
     pytest.param(["softmax", "--epochs", "1.5"], None, 2, r"argument --epochs: must be a positive integer, got '1.5'", id="softmax-epochs-float"),
     pytest.param(["softmax", "--seed", "-1"], None, 2, r"argument --seed: must be an integer from 0 to 2147483647, got '-1'", id="softmax-seed"),
     pytest.param(["softmax", "--threads", "0"], None, 2, r"argument --threads: must be an integer from 1 to 1024, got '0'", id="softmax-threads"),
-    pytest.param(["softmax", "--resize", "0"], None, 2, r"argument --resize: must be an integer from 1 to 4096 or none, got 0; pass e\.g\. --resize 64, or --resize none for the images' own size", id="softmax-resize"),
+    pytest.param(["softmax", "--resize", "0"], None, 2, r"argument --resize: must be an integer from 1 to 4096 or none, got '0'; pass e\.g\. --resize 64, or --resize none for the images' own size", id="softmax-resize"),
     pytest.param(["softmax", "--resize", "nothing"], None, 2, r"argument --resize: must be a positive integer or none, got 'nothing'; pass e\.g\. --resize 64, or --resize none for the images' own size", id="softmax-resize-word"),
     # in the command's words: no resize=64 on a command line, and None as --resize none (leaving
     # --resize out keeps a resumed run's own)

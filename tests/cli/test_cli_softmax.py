@@ -237,7 +237,7 @@ def test_an_empty_path_is_refused_not_taken_for_this_folder(
         ("--batch-size", "0", "must be a positive integer (>= 1), got '0'"),
         ("--seed", "-1", "must be an integer from 0 to 2147483647, got '-1'"),
         ("--threads", "0", "must be an integer from 1 to 1024, got '0'"),
-        ("--resize", "0", "must be an integer from 1 to 4096 or none, got 0"),
+        ("--resize", "0", "must be an integer from 1 to 4096 or none, got '0'"),
         (
             "--resize",
             "x",

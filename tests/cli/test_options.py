@@ -106,7 +106,10 @@ REFUSED = [
     (positive_float, "３．５", r"^must be a positive number, got '３．５'$"),
     (positive_int, "é", r"^must be a positive integer, got 'é'$"),
     # --resize: a side or none, each bad value with both fixes
-    (resize_side, "0", r"^must be an integer from 1 to 4096 or none, got 0; pass e\.g\. --resize 64, or --resize none for the images' own size$"),
+    (resize_side, "0", r"^must be an integer from 1 to 4096 or none, got '0'; pass e\.g\. --resize 64, or --resize none for the images' own size$"),
+    # below 1 quoted as typed, as every integer option quotes it: "00" was said as "got 0"
+    (resize_side, "00", r"^must be an integer from 1 to 4096 or none, got '00'; pass e\.g\. --resize 64, or --resize none for the images' own size$"),
+    (resize_side, "-1", r"^must be an integer from 1 to 4096 or none, got '-1'; pass e\.g\. --resize 64, or --resize none"),
     (resize_side, "nones", r"^must be a positive integer or none, got 'nones'; pass e\.g\. --resize 64, or --resize none for the images' own size$"),
     (resize_side, "", r"^must be a positive integer or none, got ''; pass e\.g\. --resize 64, or --resize none"),
     (resize_side, "1_4", r"^must be written without underscores, got '1_4'; write it as 14$"),

@@ -1273,7 +1273,7 @@ def test_a_resume_word_a_command_does_not_take_is_not_told_to_keep_the_run_s_val
 @pytest.mark.parametrize(
     ("value", "rule"),
     [
-        ("0", "must be an integer from 1 to 4096 or none, got 0"),
+        ("0", "must be an integer from 1 to 4096 or none, got '0'"),
         ("abc", "must be a positive integer or none, got 'abc'"),
         ("5000", "must be an integer from 1 to 4096 or none, got '5000'"),
     ],

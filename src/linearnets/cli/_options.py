@@ -346,7 +346,7 @@ def resize_side(text: str) -> int | str:
     except argparse.ArgumentTypeError as exc:  # "1.5", "abc"
         raise argparse.ArgumentTypeError(f"{exc}; {RESIZE_FIX}") from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"{_RESIZE_RANGE}, got {value}; {RESIZE_FIX}")
+        raise argparse.ArgumentTypeError(f"{_RESIZE_RANGE}, got {text!r}; {RESIZE_FIX}")
     if value > MAX_RESIZE:  # "5000", refused as "5e3" is, before torch loads
         raise AboveMost(f"{_RESIZE_RANGE}, got {text!r}; {RESIZE_FIX}")
     return value
