@@ -390,8 +390,8 @@ def draw_predictions(
     num_cols: int | None = None,
     wrong_only: bool = False,
 ) -> np.ndarray:
-    """:func:`predict`, ``out`` not checked against a run's files: ``linearnets predict``'s,
-    which checked it, its own ``RUN_DIR/predict-N.png`` allowed."""
+    """:func:`predict`, ``out`` not checked against a run's files: the caller checked it
+    (:func:`predict`; ``linearnets predict``, its own ``RUN_DIR/predict-N.png`` allowed)."""
     from linearnets.plotting import plot_predictions
     from linearnets.plotting._fonts import check_lang_font
     from linearnets.plotting.images import check_show_count
@@ -407,7 +407,9 @@ def draw_predictions(
     if not wrong_only:
         images, true_labels, pred_labels = prediction_samples(net, test_iter, n, lang=lang)
         _check_finite_drawn(images)
-        return plot_predictions(images, true_labels, pred_labels, out=out, num_cols=num_cols)
+        return plot_predictions(  # out checked by the caller, as below
+            images, true_labels, pred_labels, out=out, num_cols=num_cols, _runs_own=True
+        )
     from linearnets.mistakes import find_mistakes
 
     found = find_mistakes(net, test_iter, n, lang=lang)
@@ -417,7 +419,12 @@ def draw_predictions(
         return np.empty(0, dtype=object)
     _check_finite_drawn(found.images)
     return plot_predictions(
-        found.images, found.true_labels, found.pred_labels, out=out, num_cols=num_cols
+        found.images,
+        found.true_labels,
+        found.pred_labels,
+        out=out,
+        num_cols=num_cols,
+        _runs_own=True,  # out checked by the caller: predict's, or linearnets predict's own
     )
 
 

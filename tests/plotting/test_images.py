@@ -1085,3 +1085,29 @@ def test_show_images_into_a_linreg_runs_folder_is_not_refused(tmp_path: Path, na
     (run / "config.json").write_text('{"task": "linreg", "config": {"epochs": 3}}')
     show_images(torch.rand(2, 28, 28), 1, 2, out=run / name)
     assert (run / name).read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("name", ["predictions.png", "confusion.png", "predict-6.png"])
+def test_plot_predictions_into_a_runs_figure_is_refused(tmp_path: Path, name: str) -> None:
+    """plot_predictions(..., out="runs/r1/predictions.png"), public, silently wrote over a
+    finished run's own figure, as show_images once did; refused alike. The run's own drawing (its
+    private keyword, as linearnets softmax draws predictions.png) still writes it."""
+    run = _a_runs_folder(tmp_path)
+    (run / "predict-6.png").write_bytes(b"the run's")
+    offered = tmp_path / f"r1-{name}"
+    message = (
+        f"out {run / name} is {name} in the run folder {run}, the name linearnets predict gives "
+        "the predictions of that run's weights at -n 6: a figure written there would pass for "
+        f"them; pass out a file outside the run folder, e.g. out={str(offered)!r}"
+        if name.startswith("predict-") else
+        f"out {run / name} is {name}, which the run in {run} writes: a figure written there "
+        f"would pass for the run's; pass out a file outside the run folder, e.g. out={str(offered)!r}"
+    )  # fmt: skip
+    images, labels = torch.rand(2, 28, 28), ["coat", "shirt"]
+    with pytest.raises(UsageError, match="^" + re.escape(message) + "$"):
+        plot_predictions(images, labels, labels, out=run / name)
+    assert (run / name).read_bytes() == b"the run's"
+    plot_predictions(images, labels, labels, out=offered)  # beside the run folder: drawn
+    assert offered.read_bytes().startswith(b"\x89PNG")
+    plot_predictions(images, labels, labels, out=run / name, _runs_own=True)
+    assert (run / name).read_bytes().startswith(b"\x89PNG")

@@ -300,6 +300,7 @@ def _draw_mistakes(
             found.pred_labels,
             out=out,
             num_cols=even_grid(shown)[1],
+            _runs_own=True,  # checked (_checked_out): its own predict-wrong-N.png in RUN_DIR
         )
     # before anything is printed, as after predict's figure: "none wrong" was found with them too
     check_weights_kept(run_dir, weights, out, n=args.n, wrong=True, drawn=bool(shown))

@@ -109,10 +109,19 @@ def _sized(value: Any) -> Any:
     return value if isinstance(value, Sized) or not isinstance(value, Iterable) else list(value)
 
 
-def _checked_out(out: str | Path | None) -> Path | None:
+def _checked_out(out: str | Path | None, *, runs_own: bool = False) -> Path | None:
     """Return ``out`` as the path to save to, once its name and its folder's permissions are
-    checked: before a figure shows (a notebook showed it, then the error)."""
-    return None if out is None else check_out_writable("out", check_out_path("out", out))
+    checked: before a figure shows (a notebook showed it, then the error). A file a run writes
+    into its folder is refused (:func:`~linearnets.training.run_files.check_not_a_runs_out`)
+    unless ``runs_own``: the run's own figure, or one its caller checked."""
+    if out is None:
+        return None
+    path = check_out_path("out", out)
+    if not runs_own:
+        from linearnets.training.run_files import check_not_a_runs_out
+
+        check_not_a_runs_out(path)
+    return check_out_writable("out", path)
 
 
 def _finish(fig: Figure, path: Path | None, *, managed: bool, make_folder: bool = True) -> None:
@@ -173,12 +182,7 @@ def show_images(
 
     See D2L §3.5.1.
     """
-    path = None if out is None else check_out_path("out", out)
-    if path is not None:
-        from linearnets.training.run_files import check_not_a_runs_out
-
-        check_not_a_runs_out(path)
-        path = check_out_writable("out", path)
+    path = _checked_out(out)
     managed = out is None or in_notebook()
     fig, axes = draw_images(imgs, num_rows, num_cols, titles, scale, managed=managed, cmap=cmap)
     _finish(fig, path, managed=managed)
@@ -196,6 +200,7 @@ def plot_predictions(
     cmap: str | None = None,
     managed: bool | None = None,
     make_folder: bool = True,
+    _runs_own: bool = False,
 ) -> np.ndarray:
     """Draw ``n`` images titled "true\\npredicted", in one row or ``num_cols`` a row; titles of
     mistakes are red.
@@ -207,7 +212,10 @@ def plot_predictions(
             mathtext), as :func:`show_images` draws titles. A mistake is told by value: 9.0 is
             class 9 (and titled 9), '9' is 9; names against class indices, and bools, are
             refused.
-        out: save the figure there too (PNG, SVG or PDF by the extension).
+        out: save the figure there too (PNG, SVG or PDF by the extension). Not a file a run
+            writes into its folder (``predictions.png``, ``curves.svg``, ``confusion.png``,
+            ..., or ``linearnets predict``'s ``predict-6.png``) in a folder holding a run: the
+            figure would replace or pass for the run's, as :func:`show_images` refuses it.
         n: how many images to draw, at most :data:`MAX_SHOW` (default: all of them).
         num_cols: images a row, the rest wrapped onto further rows (default: all ``n`` in one
             row, as the book's ``predict_ch3`` draws them; ``linearnets predict`` draws rows of
@@ -220,9 +228,16 @@ def plot_predictions(
         make_folder: True or False (a string, ``'False'``, is refused): make ``out``'s folder when
             it is missing; ``False`` where it must exist (a run's folder, removed as the run ends,
             is not made again holding this figure alone).
+        _runs_own: private, the run's own ``predictions.png`` (``linearnets softmax``, its
+            resume), or an ``out`` its caller checked (``ln.predict``, ``linearnets predict``'s
+            own ``predict-6.png`` in its run folder).
 
     Returns:
         The flat array of ``n`` matplotlib ``Axes``.
+
+    Raises:
+        UsageError: bad images, labels, ``n`` or ``num_cols``, or ``out`` is a file of a run's
+            folder.
 
     See D2L §3.6.7.
     """
@@ -267,7 +282,7 @@ def plot_predictions(
         {"true_labels": [title_text(t) for t in true], "pred_labels": [title_text(p) for p in pred]}
     )
     titles = [f"{title_text(t)}\n{title_text(p)}" for t, p in zip(true, pred, strict=True)]
-    path = _checked_out(out)
+    path = _checked_out(out, runs_own=_runs_own)
     if managed is None:
         managed = out is None or in_notebook()
     cols = n if num_cols is None else min(check_positive_int("num_cols", num_cols), n)

@@ -145,6 +145,7 @@ def write_reports(
                 pred_labels,
                 out=run_dir / "predictions.png",
                 make_folder=False,
+                _runs_own=True,  # its own predictions.png: refused to anyone else's out
             )
     return [float(v) for v in per_class_accuracy(matrix)]
 
