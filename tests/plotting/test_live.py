@@ -1236,3 +1236,30 @@ def test_the_y_tick_labels_lie_inside_the_figure(tmp_path: Path, yscale: str) ->
     ]
     assert outside == []
     assert curves.fig.subplotpars.left >= 0.14  # never less room than before
+
+
+def test_the_left_margin_is_measured_again_only_where_the_tick_labels_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fitting the left margin measured the y tick labels with a new renderer on every redraw,
+    ~25 ms of a ~75 ms update (its text sizes cached per renderer, all measured again): one
+    renderer is kept, and labels unchanged since the last measure are not measured again."""
+    from matplotlib.axis import YAxis
+
+    measured: list[object] = []
+    tightbbox = YAxis.get_tightbbox
+
+    def counted(self: YAxis, renderer: Any = None, **kwargs: Any) -> Any:
+        measured.append(renderer)
+        return tightbbox(self, renderer, **kwargs)
+
+    monkeypatch.setattr(YAxis, "get_tightbbox", counted)
+    curves = LiveCurves(out_dir=tmp_path, num_epochs=10, yscale="log", formats=("png",))
+    for epoch in range(1, 6):  # the same values: the same view, the same labels
+        curves.update(epoch, {"train loss": 0.5, "train acc": 0.8, "test acc": 0.8})
+    assert len(measured) == 1
+    curves.update(6, {"train loss": 1e-3, "train acc": 0.8, "test acc": 0.8})  # 10⁻³ and below
+    assert len(measured) == 2 and measured[0] is measured[1]  # one renderer measures them all
+    curves.fig.canvas.draw()
+    labels = [t.label1 for t in curves.ax.yaxis.get_major_ticks() if t.label1.get_text()]
+    assert labels and min(t.get_window_extent().x0 for t in labels) >= 0
