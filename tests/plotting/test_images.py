@@ -1063,8 +1063,8 @@ def test_nan_or_inf_images_are_refused(tmp_path: Path) -> None:
         UsageError,
         match=r"^imgs must hold finite pixel values to be drawn \(NaN and inf draw blank cells\), "
         r"got 1,568 NaN or inf values, the first nan in imgs\[0\] at pixel \(0, 0\); replace them "
-        r"before drawing, e\.g\. imgs\.nan_to_num\(\) \(a tensor\) or np\.nan_to_num\(imgs\), or "
-        r"leave those images out$",
+        r"before drawing, e\.g\. imgs\.nan_to_num\(\) \(a tensor\) or np\.nan_to_num\(imgs\), mask "
+        r"them to draw them blank \(np\.ma\.masked_invalid\), or leave those images out$",
     ):
         show_images(torch.full((2, 28, 28), float("nan")), 1, 2, out=tmp_path / "s8.png")
     assert not (tmp_path / "s8.png").exists()
@@ -1111,3 +1111,24 @@ def test_plot_predictions_into_a_runs_figure_is_refused(tmp_path: Path, name: st
     assert offered.read_bytes().startswith(b"\x89PNG")
     plot_predictions(images, labels, labels, out=run / name, _runs_own=True)
     assert (run / name).read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.filterwarnings("error")  # an RGB image's NaN under its mask warned in matplotlib
+def test_nan_or_inf_under_a_mask_is_drawn_blank_not_refused(tmp_path: Path) -> None:
+    """np.ma.masked_invalid(img), its NaN and inf masked, drew those pixels blank by design, then
+    was refused as holding NaN; its mask is kept for imshow, and only an unmasked NaN or inf is
+    refused."""
+    img = np.random.default_rng(0).random((4, 4))
+    img[1, 2], img[0, 0] = np.nan, np.inf
+    masked = np.ma.masked_invalid(img)
+    for imgs in ([masked], np.ma.stack([masked, masked])):
+        axes = show_images(imgs, 1, len(imgs), out=tmp_path / "masked.png")
+        drawn = axes[0].images[0].get_array()
+        assert np.ma.getmaskarray(drawn).sum() == 2 and drawn[1, 1] == img[1, 1]
+    rgb = np.ma.masked_invalid(np.stack([img, img, img], axis=-1))  # (H, W, C) in colour
+    plot_predictions([rgb], ["coat"], ["coat"], out=tmp_path / "rgb.png")
+    assert (tmp_path / "rgb.png").read_bytes().startswith(b"\x89PNG")
+    partly = np.ma.masked_array(img, mask=np.zeros(img.shape, dtype=bool))
+    partly[1, 2] = np.ma.masked  # the NaN masked, the inf at (0, 0) not
+    with pytest.raises(UsageError, match=r"got 1 NaN or inf value, the first inf in imgs\[0\] at pixel \(0, 0\); .*mask them"):  # fmt: skip
+        show_images([partly], 1, 1)

@@ -72,6 +72,9 @@ def image_array(img: Any, index: int, name: str = "imgs", *, batch: bool = False
         )
     try:
         arr = as_numpy(img) if pil is None else pil
+        if isinstance(img, np.ma.MaskedArray):  # its mask kept: imshow draws those pixels blank
+            # the values under it zeroed: an RGB image's NaN there warned in the cast to bytes
+            arr = np.ma.masked_array(img.filled(0), mask=np.ma.getmaskarray(img))
     except (TypeError, ValueError, RuntimeError):  # ragged lists and the like: no array at all
         arr = np.asarray(None)
     if arr.dtype.kind == "O" or arr.dtype.kind in "SUV":  # None, strings, objects: no pixels
@@ -380,7 +383,8 @@ def grid_images(imgs: Any, num_rows: int, num_cols: int, name: str = "imgs") -> 
     check_grid(num_rows, num_cols, arrays)
     fix = (
         f"replace them before drawing, e.g. {name}.nan_to_num() (a tensor) or "
-        f"np.nan_to_num({name}), or leave those images out"
+        f"np.nan_to_num({name}), mask them to draw them blank (np.ma.masked_invalid), or leave "
+        "those images out"
     )
     check_finite_images(arrays[: num_rows * num_cols], name, item=f"{name}[{{}}]", fix=fix)
     return arrays
@@ -390,21 +394,23 @@ def check_finite_images(arrays: Sequence[np.ndarray], name: str, *, item: str, f
     """Refuse images ``arrays`` (each (H, W), (C, H, W) or (H, W, C)) holding NaN or inf, which
     matplotlib draws as blank cells without a word: naming ``name``, how many such values there
     are, the first one and where (``item`` formatted with the image's index, its pixel after it),
-    and ``fix``.
+    and ``fix``. A masked array's masked values pass, whatever they hold
+    (``np.ma.masked_invalid(img)``): those pixels are drawn blank by design.
 
     Raises:
-        UsageError: a NaN or inf among the images' values.
+        UsageError: a NaN or inf among the images' values, unmasked.
     """
     first: tuple[int, tuple[int, ...], float] | None = None
     count = 0
     for i, arr in enumerate(arrays):
         if arr.dtype.kind not in "fc":  # integers and bools are always finite
             continue
-        bad = ~np.isfinite(arr)
+        pixels = np.ma.getdata(arr)
+        bad = ~np.isfinite(pixels) & ~np.ma.getmaskarray(arr)
         found = int(bad.sum())
         if found and first is None:
             at = tuple(int(k) for k in np.argwhere(bad)[0])
-            first = (i, at, arr[at])
+            first = (i, at, pixels[at])
         count += found
     if first is None:
         return
