@@ -61,7 +61,8 @@ def _env() -> dict[str, str]:
     env = dict(os.environ)
     env.update(OMP_NUM_THREADS="1", MPLBACKEND="Agg", PYTHONUNBUFFERED="1")
     env.pop("WORLD_SIZE", None)
-    env.pop("LINEARNETS_JOIN_TIMEOUT", None)  # the join's limit: 60 s unless a test sets it
+    # the join's limit: 60 s (300 s under torchrun) unless a test sets it
+    env.pop("LINEARNETS_JOIN_TIMEOUT", None)
     return env
 
 
@@ -366,7 +367,7 @@ def _our_lines(stderr: str) -> list[str]:
 
 
 # a script whose run_softmax runs on rank 0 alone (its wait for rank 1 to join shortened to 6 s
-# by the test: LINEARNETS_JOIN_TIMEOUT, 60 s otherwise)
+# by the test: LINEARNETS_JOIN_TIMEOUT, 300 s otherwise)
 _RANK_0_ALONE = """
 import os, sys
 import linearnets as ln

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,9 @@ from linearnets.training.distributed import (
     shutdown_distributed,
     waiting_line,
 )
+
+# what the group is joined with where the join's limit is shorter than torch's own timeout
+_TORCH_DEFAULT = timedelta(minutes=30)
 
 TORCHRUN_VARS = (
     "WORLD_SIZE",
@@ -198,7 +202,7 @@ def test_a_rank_started_by_hand_says_what_it_waits_for_then_joins_with_gloo_on_c
     said: list[str] = []
     context = init_distributed(device=torch.device("cpu"), announce=said.append)
     assert context == DistContext(rank=1, world_size=2, local_rank=0)
-    assert calls == [{"backend": "gloo", "init_method": "env://"}]
+    assert calls == [{"backend": "gloo", "init_method": "env://", "timeout": _TORCH_DEFAULT}]
     assert said == [waiting_line(1, 2)]
 
 
@@ -207,7 +211,9 @@ def test_a_rank_started_by_torchrun_joins_without_a_word(no_torchrun: pytest.Mon
     no_torchrun.setenv("TORCHELASTIC_RUN_ID", "run-1")
     said: list[str] = []
     assert init_distributed(announce=said.append) == DistContext(rank=0, world_size=2)
-    assert said == [] and calls == [{"backend": "gloo", "init_method": "env://"}]
+    assert said == [] and calls == [
+        {"backend": "gloo", "init_method": "env://", "timeout": _TORCH_DEFAULT}
+    ]
 
 
 def test_a_cuda_rank_selects_its_device_then_joins_with_nccl(
@@ -221,7 +227,7 @@ def test_a_cuda_rank_selects_its_device_then_joins_with_nccl(
     init_distributed(device=device, announce=said.append)
     # the current CUDA device is per thread: set for training (main) and for the joining helper
     assert selected == [device, device]
-    assert calls == [{"backend": "nccl", "init_method": "env://"}]
+    assert calls == [{"backend": "nccl", "init_method": "env://", "timeout": _TORCH_DEFAULT}]
     assert said == [waiting_line(0, 2)]
 
 
@@ -236,7 +242,7 @@ def test_a_rank_that_cannot_use_its_device_joins_with_gloo_to_say_so(
         device=torch.device("cuda", 3), announce=said.append, refused=refused
     )
     assert context == DistContext(rank=1, world_size=2)
-    assert calls == [{"backend": "gloo", "init_method": "env://"}]
+    assert calls == [{"backend": "gloo", "init_method": "env://", "timeout": _TORCH_DEFAULT}]
     assert said == [waiting_line(1, 2)]
 
 
@@ -406,7 +412,7 @@ def test_a_rank_started_by_torchrun_waits_for_a_slow_peer_within_join_patience(
     _joining(no_torchrun, rank=0)
     no_torchrun.setenv("TORCHELASTIC_RUN_ID", "run-1")
     _join_blocks(no_torchrun, 0.6)
-    no_torchrun.setattr(distributed, "JOIN_PATIENCE", 5.0)
+    no_torchrun.setattr(distributed, "TORCHRUN_JOIN_PATIENCE", 5.0)
     said: list[str] = []
     context = init_distributed(device=torch.device("cpu"), announce=said.append)
     assert context == DistContext(rank=0, world_size=2)
@@ -432,7 +438,7 @@ def test_a_rank_started_by_torchrun_is_refused_when_a_peer_never_joins_naming_th
     no_torchrun.setenv("WORLD_SIZE", str(world_size))
     no_torchrun.setenv("TORCHELASTIC_RUN_ID", "run-1")
     _join_blocks(no_torchrun, 30)
-    no_torchrun.setattr(distributed, "JOIN_PATIENCE", 0.6)
+    no_torchrun.setattr(distributed, "TORCHRUN_JOIN_PATIENCE", 0.6)
     asked: list[int] = []
     no_torchrun.setattr(distributed, "port_held_by_another_program", lambda: asked.append(1))
     said: list[str] = []
@@ -495,10 +501,77 @@ def test_a_bad_linearnets_join_timeout_is_refused_before_the_wait(
     rule = re.escape(
         "environment variable LINEARNETS_JOIN_TIMEOUT must be a number of seconds > 0, how long "
         f"each process waits for the others to join, got {value!r}; set it on every process, "
-        "e.g. LINEARNETS_JOIN_TIMEOUT=300, or unset it for 60 s"
+        "e.g. LINEARNETS_JOIN_TIMEOUT=600, or unset it for the default (60 s started by hand, "
+        "300 s under torchrun)"
     )
     with pytest.raises(UsageError, match=f"^{rule}$"):
         init_distributed(device=torch.device("cpu"))
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [("604801", "'604801'"), ("1e20", "'1e20'"), ("9" * 400, repr("9" * 40 + "..."))],
+)
+def test_a_linearnets_join_timeout_above_a_week_is_refused_as_too_long(
+    no_torchrun: pytest.MonkeyPatch, value: str, shown: str
+) -> None:
+    """timedelta(seconds=1e20) overflows, and "9" * 400 (inf to float()) was told it must be a
+    number: a bound, said as such, in one line."""
+    _joining(no_torchrun, rank=0)
+    no_torchrun.setenv("LINEARNETS_JOIN_TIMEOUT", value)
+    rule = re.escape(
+        "environment variable LINEARNETS_JOIN_TIMEOUT must be at most 604800 seconds (a week), "
+        f"how long each process waits for the others to join, got {shown}; set it on every "
+        "process, e.g. LINEARNETS_JOIN_TIMEOUT=600, or unset it for the default (60 s started by "
+        "hand, 300 s under torchrun)"
+    )
+    with pytest.raises(UsageError, match=f"^{rule}$"):
+        init_distributed(device=torch.device("cpu"))
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("1e3", 1000.0), ("+30", 30.0), (" 2.5 ", 2.5)])
+def test_linearnets_join_timeout_takes_what_its_docstring_says(
+    monkeypatch: pytest.MonkeyPatch, value: str, seconds: float
+) -> None:
+    monkeypatch.setenv("LINEARNETS_JOIN_TIMEOUT", value)
+    assert distributed.join_patience() == seconds
+    doc = distributed.join_patience.__doc__ or ""
+    assert "``+30``" in doc and "``1e3``" in doc and "0-9" not in doc
+
+
+def test_the_join_limit_defaults_to_60_s_by_hand_and_300_s_under_torchrun(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Under torchrun every join gave up after 60 s where torch waited 30 minutes: a rank
+    preparing data first failed unless the variable was set."""
+    monkeypatch.delenv("LINEARNETS_JOIN_TIMEOUT", raising=False)
+    assert distributed.join_patience() == 60.0
+    assert distributed.join_patience(by_hand=False) == 300.0
+
+
+@pytest.mark.parametrize(
+    ("patience", "torch_default", "expected"),
+    [("3000", 1800, 3060), ("30", 5, 90), ("30", 1800, 1800), (None, 1800, 1800)],
+)
+def test_the_group_is_joined_with_a_store_timeout_past_the_join_limit(
+    no_torchrun: pytest.MonkeyPatch, patience: str | None, torch_default: int, expected: int
+) -> None:
+    """LINEARNETS_JOIN_TIMEOUT above torch's default (30 minutes) was accepted, but torch's own
+    store gave up first, with a raw DistStoreError: the group is joined with the longer of the
+    two (never less than torch's default, which training's collectives keep)."""
+    _joining(no_torchrun, rank=0)
+    no_torchrun.setenv("TORCHELASTIC_RUN_ID", "run-1")
+    if patience is not None:
+        no_torchrun.setenv("LINEARNETS_JOIN_TIMEOUT", patience)
+    no_torchrun.setattr(
+        dist.distributed_c10d, "default_pg_timeout", timedelta(seconds=torch_default)
+    )
+    got: list[Any] = []
+    no_torchrun.setattr(dist, "init_process_group", lambda **kwargs: got.append(kwargs))
+    init_distributed(device=torch.device("cpu"))
+    assert got == [
+        {"backend": "gloo", "init_method": "env://", "timeout": timedelta(seconds=expected)}
+    ]
 
 
 @pytest.mark.parametrize(

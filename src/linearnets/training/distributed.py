@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import torch
@@ -128,44 +129,81 @@ def _collective_device(tensor: torch.Tensor) -> torch.device:
     return torch.device("cuda", torch.cuda.current_device())
 
 
-# how long a process waits for the others to join it, when torchrun does not stop it for them: one
+# how long a process waits for the others to join, when torchrun does not stop it for them: one
 # started by hand, whose peers may have failed before joining (a bad option, a bad config), one
-# that cannot train here, to tell them why (ones on NCCL never meet its gloo group), and one
-# started by torchrun whose peer exited cleanly without joining (a script's run_softmax under
-# `if rank == 0:`: torchrun stops the others only for a failure); as long as processes started by
-# hand may take to start (torch itself waits up to 30 minutes, in silence). Only the join: the
-# collectives of training keep torch's own timeout. Set for a run by JOIN_TIMEOUT_VARIABLE (read
-# as the join starts: the command under torchrun reads it too); tests may also set this attribute
-# (in the process, e.g. a torchrun script's first line), the default the variable overrides.
+# that cannot train here, to tell them why (ones on NCCL never meet its gloo group); as long as
+# processes started by hand may take to start (torch itself waits up to 30 minutes, in silence).
+# Under torchrun, TORCHRUN_JOIN_PATIENCE: a peer that exited cleanly without joining (a script's
+# run_softmax under `if rank == 0:`: torchrun stops the others only for a failure) is told of
+# after NOTE_AFTER seconds and given up on then, a rank still preparing data before its call
+# waited for that long. Only the join: the collectives of training keep torch's own timeout (the
+# join's store is given the longer of the two, :func:`_store_timeout`). Set for a run by
+# JOIN_TIMEOUT_VARIABLE (read as the join starts: the command under torchrun reads it too), at
+# most MAX_JOIN_PATIENCE; tests may also set these attributes (in the process, e.g. a torchrun
+# script's first line), the defaults the variable overrides.
 JOIN_PATIENCE = 60.0
+TORCHRUN_JOIN_PATIENCE = 300.0
+MAX_JOIN_PATIENCE = 7 * 24 * 3600.0  # a week: timedelta(seconds=1e20) overflows
+NOTE_AFTER = 10.0  # torchrun's "still waiting" note, at the latest
 JOIN_TIMEOUT_VARIABLE = "LINEARNETS_JOIN_TIMEOUT"
+# the store's own limit beyond the join's: ours gives up first, with its words
+_STORE_MARGIN = 60.0
 
 
-def join_patience() -> float:
+def join_patience(*, by_hand: bool = True) -> float:
     """Return how many seconds a process waits for the others to join: ``$LINEARNETS_JOIN_TIMEOUT``
-    where set (a number of seconds > 0, e.g. ``300``: a rank busy longer before its first
-    ``run_softmax``, preparing data, say), else :data:`JOIN_PATIENCE` (60).
+    where set (e.g. ``600``: a rank busy longer before its first ``run_softmax``, preparing data,
+    say), else :data:`JOIN_PATIENCE` (60) for a process started by hand (``by_hand``), and
+    :data:`TORCHRUN_JOIN_PATIENCE` (300) for one torchrun started.
+
+    The variable is a number of seconds > 0 and at most :data:`MAX_JOIN_PATIENCE` (a week), in
+    ASCII as Python's ``float()`` reads it, without underscores: ``300``, ``2.5``, ``+30`` and
+    ``1e3`` are taken (blanks around it too); ``inf``, ``nan``, ``1_0`` and digits of other
+    scripts are not.
 
     Raises:
-        UsageError: the variable is set to anything but a finite number > 0 (in the digits 0-9,
-            with a decimal point if any).
+        UsageError: the variable is set to anything else (one above a week said as such).
     """
+    default = JOIN_PATIENCE if by_hand else TORCHRUN_JOIN_PATIENCE
     value = os.environ.get(JOIN_TIMEOUT_VARIABLE)
     if value is None or not value.strip():
-        return JOIN_PATIENCE
+        return default
     try:  # float() also took "1_0", "٣" and "inf"
         if "_" in value or not value.isascii():
             raise ValueError(value)
         seconds = float(value)
     except ValueError:
         seconds = math.nan
+    # "9" * 400 is a number, read as inf: too long, not a non-number as "inf" is
+    spelled_inf = value.strip().lstrip("+-").lower().startswith(("inf", "nan"))
+    unset = (
+        f"set it on every process, e.g. {JOIN_TIMEOUT_VARIABLE}=600, or unset it for the default "
+        f"({JOIN_PATIENCE:g} s started by hand, {TORCHRUN_JOIN_PATIENCE:g} s under torchrun)"
+    )
+    if seconds > MAX_JOIN_PATIENCE and not spelled_inf:
+        raise UsageError(
+            f"environment variable {JOIN_TIMEOUT_VARIABLE} must be at most "
+            f"{MAX_JOIN_PATIENCE:g} seconds (a week), how long each process waits for the others "
+            f"to join, got {value if len(value) <= 40 else value[:40] + '...'!r}; {unset}"
+        )
     if not (math.isfinite(seconds) and seconds > 0):
         raise UsageError(
             f"environment variable {JOIN_TIMEOUT_VARIABLE} must be a number of seconds > 0, how "
-            f"long each process waits for the others to join, got {value!r}; set it on every "
-            f"process, e.g. {JOIN_TIMEOUT_VARIABLE}=300, or unset it for {JOIN_PATIENCE:g} s"
+            f"long each process waits for the others to join, got {value!r}; {unset}"
         )
     return seconds
+
+
+def _store_timeout(backend: str, patience: float) -> timedelta:
+    """Return the timeout the process group is joined with: ``patience`` (the join's limit) and a
+    margin, for our limit to end the wait in its words (torch's own, 30 minutes, raised a raw
+    DistStoreError before a longer ``$LINEARNETS_JOIN_TIMEOUT``), never shorter than torch's
+    default for ``backend``, which the collectives of training keep."""
+    c10d = dist.distributed_c10d
+    # as torch's _get_default_timeout: NCCL's own where this build has one (None without NCCL)
+    nccl = getattr(c10d, "default_pg_nccl_timeout", None) if backend == "nccl" else None
+    default = nccl if isinstance(nccl, timedelta) else c10d.default_pg_timeout
+    return max(default, timedelta(seconds=patience + _STORE_MARGIN))
 
 
 def check_dist(dist: Any) -> None:
@@ -197,15 +235,16 @@ def init_distributed(
         refused: why this process cannot train (a device unusable on its machine): it joins all the
             same, with gloo, for the settings' agreement to stop every process with it (refused
             before the join, it left the others waiting up to gloo's 30 minutes); raised here if
-            the join fails or the others have not joined within ``JOIN_PATIENCE`` seconds.
+            the join fails or the others have not joined within :func:`join_patience` seconds.
 
     Raises:
         UsageError: started without torchrun, the others have not all joined within
-            ``JOIN_PATIENCE`` seconds: one may have failed before joining (a bad option), which
-            left this process waiting up to torch's 30 minutes. Under torchrun, which stops every
-            process when one fails but not when one exits cleanly, the same limit: a peer that
-            never joins (a script's ``run_softmax`` under ``if rank == 0:``) is named, with the
-            fix (the same calls on every process), after a note on stderr at a sixth of it. Also,
+            :data:`JOIN_PATIENCE` seconds (60): one may have failed before joining (a bad option),
+            which left this process waiting up to torch's 30 minutes. Under torchrun, which stops
+            every process when one fails but not when one exits cleanly, a limit of
+            :data:`TORCHRUN_JOIN_PATIENCE` (300): a peer that never joins (a script's
+            ``run_softmax`` under ``if rank == 0:``) is named, with the fix (the same calls on
+            every process), after a note on stderr at 10 s (a sixth of a shorter limit). Also,
             at once, a ``MASTER_ADDR`` this machine cannot resolve, or a bad
             ``$LINEARNETS_JOIN_TIMEOUT`` (the limit's seconds, :func:`join_patience`: read here,
             as the join starts).
@@ -227,7 +266,8 @@ def init_distributed(
         usable = device if refused is None else None  # gloo: any machine has it
         backend = "nccl" if usable is not None and usable.type == "cuda" else "gloo"
         by_hand = not os.environ.get("TORCHELASTIC_RUN_ID")
-        patience = join_patience()  # read as the join starts: a bad one before any wait
+        # read as the join starts: a bad one before any wait
+        patience = join_patience(by_hand=by_hand)
         if announce is not None and by_hand:
             announce(waiting_line(rank, world_size, patience=patience))
         late = _not_joined(rank, world_size, patience) if by_hand else None
@@ -265,22 +305,26 @@ def _join_group(
     ``KeyboardInterrupt``) and Ctrl-C would wait as long. Joining a thread in 0.1 s slices lets them
     run; their ``KeyboardInterrupt`` leaves the helper (a daemon) blocked, for the exiting process
     to drop. Its own error (a refused connection, a timeout) is raised here; with ``refused``
-    (see :func:`init_distributed`), that one, also once ``JOIN_PATIENCE`` seconds have passed;
+    (see :func:`init_distributed`), that one, also once ``patience`` seconds have passed;
     without it, ``late`` (the others' absence) is raised then, if given, unless another program
     holds ``MASTER_PORT`` in place of rank 0's store (that is said). With ``late`` and ``by_hand``
     (a process started by hand), rank 0's store closing under another rank's join is said as rank
-    0 giving up. ``note`` is told ``still`` once a sixth of ``JOIN_PATIENCE`` has passed (10 s of
-    60; under torchrun, whose own start says nothing of a wait). ``patience``: those seconds
-    (default: :func:`join_patience`'s).
+    0 giving up. ``note`` is told ``still`` once a sixth of ``patience`` has passed, at most
+    :data:`NOTE_AFTER` (10 s; under torchrun, whose own start says nothing of a wait).
+    ``patience``: the join's limit in seconds (default: :func:`join_patience`'s); the group is
+    joined with a store timeout longer than it (:func:`_store_timeout`).
     """
     failed: list[BaseException] = []
+    wait = join_patience(by_hand=by_hand) if patience is None else patience
 
     def join() -> None:
         try:
             # the current CUDA device is per thread: NCCL reads this one
             if cuda_device is not None:
                 torch.cuda.set_device(cuda_device)
-            dist.init_process_group(backend=backend, init_method="env://")
+            dist.init_process_group(
+                backend=backend, init_method="env://", timeout=_store_timeout(backend, wait)
+            )
         except BaseException as exc:  # handed to the main thread, which reports it
             failed.append(exc)
 
@@ -289,9 +333,8 @@ def _join_group(
     helper = threading.Thread(target=join, name="linearnets-join-process-group", daemon=True)
     helper.start()
     give_up = refused or late
-    patience = join_patience() if patience is None else patience
     started = time.monotonic()
-    deadline, noted = started + patience, started + patience / 6
+    deadline, noted = started + wait, started + min(wait / 6, NOTE_AFTER)
     while helper.is_alive():
         helper.join(0.1)
         if note is not None and time.monotonic() > noted:
@@ -393,7 +436,7 @@ def still_waiting_line(rank: int, world_size: int, *, patience: float | None = N
     """Return what a process started by torchrun says once it has waited a while for the others
     to join (torchrun says nothing of it); ``patience``: how long it waits in all (default:
     :func:`join_patience`'s)."""
-    patience = join_patience() if patience is None else patience
+    patience = join_patience(by_hand=False) if patience is None else patience
     them = "the other process" if world_size == 2 else f"the other {world_size - 1} processes"
     return (
         f"rank {rank} of {world_size}: still waiting for {them} to join the data-parallel run "
