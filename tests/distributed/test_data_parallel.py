@@ -366,6 +366,22 @@ def _our_lines(stderr: str) -> list[str]:
     ]
 
 
+def _rank_1_not_joined(seconds: int) -> str:
+    """Return the UsageError line of rank 0 of 2 under torchrun, given up on rank 1's join after
+    ``seconds`` (LINEARNETS_JOIN_TIMEOUT), as torchrun's traceback ends with it."""
+    return (
+        f"linearnets.errors.UsageError: rank 1 did not join the data-parallel run within {seconds} "
+        "s (rank 0 of 2, started by torchrun, waited for it): it may have ended without making "
+        "this call (a run_softmax or resume_softmax under `if rank == 0:`), or be still busy "
+        "before it; every process torchrun starts must make the same run_softmax and "
+        "resume_softmax calls, with the same settings, in the same order: call them on every "
+        "rank, not under `if rank == 0:` (rank 0 alone writes the run folder and prints); for a "
+        "rank busy longer before its call (preparing data), set LINEARNETS_JOIN_TIMEOUT=SECONDS "
+        "for torchrun, or call torch.distributed.init_process_group() on every rank before that "
+        "work"
+    )
+
+
 # a script whose run_softmax runs on rank 0 alone (its wait for rank 1 to join shortened to 6 s
 # by the test: LINEARNETS_JOIN_TIMEOUT, 300 s otherwise)
 _RANK_0_ALONE = """
@@ -403,17 +419,7 @@ def test_a_run_softmax_under_if_rank_0_is_refused_one_line_and_exits(
     )
     assert note in done.stderr.splitlines(), done.stderr
     errors = [line for line in done.stderr.splitlines() if "UsageError:" in line]
-    assert errors == [
-        "linearnets.errors.UsageError: rank 1 did not join the data-parallel run within 6 s "
-        "(rank 0 of 2, started by torchrun, waited for it): it may have ended without making "
-        "this call (a run_softmax or resume_softmax under `if rank == 0:`), or be still busy "
-        "before it; every process torchrun starts must make the same run_softmax and "
-        "resume_softmax calls, with the same settings, in the same order: call them on every "
-        "rank, not under `if rank == 0:` (rank 0 alone writes the run folder and prints); for a "
-        "rank busy longer before its call (preparing data), set LINEARNETS_JOIN_TIMEOUT=SECONDS "
-        "for torchrun, or call torch.distributed.init_process_group() on every rank before that "
-        "work"
-    ], done.stderr
+    assert errors == [_rank_1_not_joined(6)], done.stderr
     assert not (tmp_path / "run").exists()  # nothing claimed before the join
 
 
@@ -429,7 +435,8 @@ rank = int(os.environ.get("RANK", 0))
 if rank == 1:
     time.sleep(6)
 ln.run_softmax(ln.SoftmaxConfig(epochs=1, out=sys.argv[2], plot="none", data=sys.argv[1]))
-print(f"rank {rank}: ok", flush=True)
+# one write: print's text and its end, two unbuffered writes, interleaved with the other rank's
+os.write(1, f"rank {rank}: ok\\n".encode())
 """
 
 
@@ -456,17 +463,7 @@ def test_a_rank_busy_before_run_softmax_past_linearnets_join_timeout(
         return
     assert done.returncode == 1, done.stderr
     errors = [line for line in done.stderr.splitlines() if "UsageError:" in line]
-    assert errors == [
-        "linearnets.errors.UsageError: rank 1 did not join the data-parallel run within 3 s "
-        "(rank 0 of 2, started by torchrun, waited for it): it may have ended without making "
-        "this call (a run_softmax or resume_softmax under `if rank == 0:`), or be still busy "
-        "before it; every process torchrun starts must make the same run_softmax and "
-        "resume_softmax calls, with the same settings, in the same order: call them on every "
-        "rank, not under `if rank == 0:` (rank 0 alone writes the run folder and prints); for a "
-        "rank busy longer before its call (preparing data), set LINEARNETS_JOIN_TIMEOUT=SECONDS "
-        "for torchrun, or call torch.distributed.init_process_group() on every rank before that "
-        "work"
-    ], done.stderr
+    assert errors == [_rank_1_not_joined(3)], done.stderr
     assert not (tmp_path / "run").exists()
 
 
