@@ -534,15 +534,70 @@ def test_load_data_fashion_mnist_refuses_a_bad_mirror_naming_fashion_mnist_mirro
             d2l.load_data_fashion_mnist(2)
     message = str(info.value)
     assert "cannot be written" not in message, message
-    assert ", was not tried: FashionMNIST.mirrors must be http:// or https:// URLs" in message
+    assert ", was not tried: ln.FashionMNIST.mirrors must be http:// or https:// URLs" in message
     assert why in message, message
-    assert message.endswith(
-        "(load_data_fashion_mnist downloads from ln.FashionMNIST.mirrors: set it to such URLs "
-        "before calling it, e.g. ln.FashionMNIST.mirrors = "
-        "['http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/', "
-        "'https://ossci-datasets.s3.amazonaws.com/fashion-mnist/'])"
-    ), message
+    assert "load_data_fashion_mnist downloads from" not in message, message  # said once
     assert not book_data.exists()
+
+
+_SET_EXAMPLE = (
+    "set e.g. ln.FashionMNIST.mirrors = "
+    "['http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/', "
+    "'https://ossci-datasets.s3.amazonaws.com/fashion-mnist/']"
+)
+
+
+@pytest.mark.parametrize(
+    ("mirrors", "ends"),
+    [
+        (
+            "http://x/",
+            "ln.FashionMNIST.mirrors must be a non-empty list of base URLs, got 'http://x/'; "
+            f"{_SET_EXAMPLE}",
+        ),
+        (
+            iter([]),
+            "ln.FashionMNIST.mirrors must be a non-empty list of base URLs, got an iterator that "
+            "gave no URLs (an iterator gives its URLs once: set ln.FashionMNIST.mirrors to a "
+            f"list); {_SET_EXAMPLE}",
+        ),
+        (["http://me:pw@x/"], "yourself into a folder and pass root=DIR (or set LINEARNETS_DATA)"),
+        (["http://x/a b/"], "pass it percent-encoded: 'http://x/a%20b/'"),
+    ],
+)
+@pytest.mark.parametrize("copy", ["none", "damaged"])
+def test_a_bad_fashion_mnist_mirrors_setting_is_refused_with_its_example_once(
+    root: Path,
+    tiny: Tiny,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    mirrors: Any,
+    ends: str,
+    copy: str,
+) -> None:
+    """check_mirrors(setting=...) ends with "; set e.g. FashionMNIST.mirrors = [...]", and both
+    load_data_fashion_mnist's paths added "set it ... e.g. ln.FashionMNIST.mirrors = [...]" again;
+    a damaged copy's fix downloaded from that refused setting, and said the download "failed"."""
+    from linearnets import d2l
+
+    if copy == "damaged":
+        _damaged_in_book_data(root, tiny, tmp_path, monkeypatch)
+    else:
+        _no_copy_anywhere(root, tmp_path, monkeypatch)
+        _in_a_work_folder(tmp_path, monkeypatch)
+    monkeypatch.setattr(FashionMNIST, "mirrors", mirrors)
+    monkeypatch.setattr(download, "download_fashion_mnist", _no_network)
+    with pytest.raises((UsageError, DatasetError)) as info:
+        d2l.load_data_fashion_mnist(2)
+    message = str(info.value)
+    examples = message.count("ln.FashionMNIST.mirrors = [")
+    assert examples == (1 if _SET_EXAMPLE in ends else 0), message  # once, where it is given
+    assert "set it to such URLs" not in message and " FashionMNIST.mirrors" not in message
+    assert message.endswith(f"{ends})" if copy == "damaged" else ends), message
+    if copy == "damaged":
+        assert "download_fashion_mnist('../data') (load_data_fashion_mnist's download" in message
+        assert "mirrors=ln.FashionMNIST.mirrors" not in message, message
+        assert "was refused before fetching anything: ln.FashionMNIST.mirrors must" in message
 
 
 def test_load_data_fashion_mnist_downloads_nothing_elsewhere_where_linearnets_data_is_set(
@@ -1495,6 +1550,37 @@ def test_load_data_fashion_mnist_damaged_file_refused_with_its_fix_where_no_mirr
     assert damaged.read_bytes() == tiny.gz["t10k-labels-idx1-ubyte"][:-9]
 
 
+def test_load_data_fashion_mnist_damaged_file_beside_another_of_other_content_refused_naming_both(
+    root: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """../data holds a truncated train-labels .gz and a t10k-labels of the right size but another
+    MD5: the error named the truncated file and a download the other file then refused (two
+    tries); the refusal's reason is said with it."""
+    import gzip
+
+    from linearnets import d2l
+
+    _no_copy_anywhere(root, tmp_path, monkeypatch)
+    raw = tiny.write(_in_a_work_folder(tmp_path, monkeypatch) / "FashionMNIST" / "raw")
+    (raw / "train-labels-idx1-ubyte.gz").write_bytes(tiny.gz["train-labels-idx1-ubyte"][:-9])
+    labels = bytearray(tiny.raw["t10k-labels-idx1-ubyte"])
+    labels[-1] = (labels[-1] + 1) % 10  # one label changed: same size, another MD5
+    (raw / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(bytes(labels)))
+    monkeypatch.setattr(download, "download_fashion_mnist", _no_network)
+    with pytest.raises(DatasetError) as info:
+        d2l.load_data_fashion_mnist(2)
+    message = str(info.value)
+    assert message.startswith("../data/FashionMNIST/raw/train-labels-idx1-ubyte.gz: "), message
+    assert (
+        " (load_data_fashion_mnist's download of it again from ln.FashionMNIST.mirrors was "
+        "refused before fetching anything: ../data must hold no other dataset's files under "
+        "Fashion-MNIST's names, which the download would replace, got '../data', where "
+        "../data/FashionMNIST/raw/t10k-labels-idx1-ubyte.gz has the decompressed size of "
+        "Fashion-MNIST's file of that name but another MD5"
+    ) in message, message
+    assert message.endswith("or pass root=DIR to download elsewhere)"), message
+
+
 def test_load_data_fashion_mnist_other_content_in_the_books_data_refused_without_a_download_said(
     root: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -1540,13 +1626,13 @@ def test_load_data_fashion_mnist_damaged_file_with_bad_mirrors_names_the_setting
     with pytest.raises(DatasetError) as info:
         d2l.load_data_fashion_mnist(2)
     message = str(info.value)
-    assert (
+    assert message.endswith(
         "get it again where a network exists: linearnets.data.download.download_fashion_mnist("
-        "'../data', mirrors=ln.FashionMNIST.mirrors) (load_data_fashion_mnist's download of it "
-        "again from ln.FashionMNIST.mirrors failed: "
-    ) in message, message
-    assert "pass e.g." not in message, message
-    assert "ln.FashionMNIST.mirrors = [" in message, message
+        "'../data') (load_data_fashion_mnist's download of it again from ln.FashionMNIST.mirrors "
+        "was refused before fetching anything: ln.FashionMNIST.mirrors must be http:// or "
+        "https:// URLs with a host (and a valid port), got 'ftp://x/'; pass e.g. "
+        "'https://ossci-datasets.s3.amazonaws.com/fashion-mnist/')"
+    ), message
     assert damaged.read_bytes() == tiny.gz["t10k-labels-idx1-ubyte"][:-9]
 
 

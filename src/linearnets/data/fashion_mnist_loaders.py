@@ -6,7 +6,7 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -150,7 +150,10 @@ def _read_or_download(root: str | Path | None) -> FashionMNISTArrays:
     head = (
         f"{not_found.what} not found (searched {not_found.searched}), and the download into {where}"
     )
-    mirrors = _class_mirrors(head)  # before the warning: a bad setting downloads nothing
+    try:  # before the warning: a bad setting downloads nothing
+        mirrors = _class_mirrors()
+    except UsageError as exc:  # its example sets the class's mirrors: nothing to add after it
+        raise type(exc)(f"{head}, was not tried: {exc}") from None
     try:  # before the warning too: no download into ../data is said where it would be refused
         # files there to rename or move, not fetched again (the download refuses them first)
         refuse_files_to_move(BOOK_ROOT, download.FASHION_MNIST_FILES)
@@ -196,21 +199,15 @@ def _repaired(damaged: DatasetError) -> FashionMNISTArrays:
     of the right size but another MD5, which a download never replaces), raise ``damaged``, its
     fix kept (naming the mirrors set, where they are not the default), saying why."""
     from linearnets.data import download, fashion_mnist
-    from linearnets.data.dataset import FashionMNIST
     from linearnets.data.download_destination import locate, needed_files
-    from linearnets.data.mirrors import DEFAULT_MIRRORS, check_mirrors
+    from linearnets.data.mirrors import DEFAULT_MIRRORS
 
     where = f"{shown_path(BOOK_ROOT)}, the book's root ({os.path.abspath(BOOK_ROOT)})"
     try:  # read once: a generator is used up by the check
-        mirrors = check_mirrors(FashionMNIST.mirrors, setting="FashionMNIST.mirrors")
-    except UsageError as exc:  # the setting named, as the fresh download names it
-        refused = re.sub(r"; pass e\.g\. .*$", "", str(exc))
-        raise _not_mended(
-            damaged,
-            f"{refused}: set it to such URLs before calling it, e.g. "
-            f"ln.FashionMNIST.mirrors = {list(DEFAULT_MIRRORS)!r}",
-            own_mirrors=True,
-        ) from exc
+        mirrors = _class_mirrors()
+    except UsageError as exc:  # the setting named, its example how to set it: the fix's
+        # download(mirrors=ln.FashionMNIST.mirrors) would be refused too, so the default's stands
+        raise _not_mended(damaged, str(exc), own_mirrors=False, refused=True) from exc
     own = tuple(mirrors) != tuple(DEFAULT_MIRRORS)
     names = download.FASHION_MNIST_FILES
     try:  # before the warning: no download is said where it would be refused
@@ -219,11 +216,15 @@ def _repaired(damaged: DatasetError) -> FashionMNISTArrays:
         refuse_unwritable(BOOK_ROOT, names)
     except RootNotWritableError as exc:
         why = f"{shown_path(BOOK_ROOT)} cannot be written ({_why_unwritable(exc)})"
-        raise _not_mended(damaged, why, own_mirrors=own) from exc
+        raise _not_mended(damaged, why, own_mirrors=own, refused=True) from exc
     except FilesToMoveError as exc:
-        raise _not_mended(damaged, _book_root_named(str(exc)), own_mirrors=own) from exc
-    except UsageError as exc:  # a file of its size, another MD5: never replaced, its fix stands
-        raise _not_mended(damaged, None, own_mirrors=own) from exc
+        why = _book_root_named(str(exc))
+        raise _not_mended(damaged, why, own_mirrors=own, refused=True) from exc
+    except UsageError as exc:  # a file of its size, another MD5: never replaced
+        # the damaged file itself: its fix stands; another one: said too, or the fix's download
+        # is refused for it in turn (two tries)
+        other = _book_root_named(str(exc)) if _names_another(str(exc), damaged, names) else None
+        raise _not_mended(damaged, other, own_mirrors=own, refused=True) from exc
     what = str(damaged).split("; ", 1)[0]  # the file and its defect, not the fix done here
     warn(
         f"Fashion-MNIST's copy in {where} is damaged ({what}): downloading the files that "
@@ -240,10 +241,20 @@ def _repaired(damaged: DatasetError) -> FashionMNISTArrays:
     return fashion_mnist.read_fashion_mnist(BOOK_ROOT)
 
 
-def _not_mended(damaged: DatasetError, why: str | None, *, own_mirrors: bool) -> DatasetError:
+def _names_another(refusal: str, damaged: DatasetError, names: dict[str, Any]) -> bool:
+    """Return whether the download's ``refusal`` names a file of ``names`` other than the one
+    ``damaged`` (the read's error, "PATH: defect; fix") is about."""
+    about = str(damaged).split(": ", 1)[0]
+    return any(name in refusal and name not in about for name in names)
+
+
+def _not_mended(
+    damaged: DatasetError, why: str | None, *, own_mirrors: bool, refused: bool = False
+) -> DatasetError:
     """Return ``damaged`` (the read's error), its fix's download naming ``ln.FashionMNIST.mirrors``
     where they were set (``own_mirrors``), with ``why`` load_data_fashion_mnist's download of it
-    again failed (``None``: refused before anything was fetched, for a reason the fix covers)."""
+    again failed, or was ``refused`` before anything was fetched (``why`` ``None``: for a reason
+    the fix covers)."""
     if len(damaged.args) == 1 and isinstance(damaged.args[0], str):
         text = damaged.args[0]
         if own_mirrors:  # its download() from the default mirrors, not the user's
@@ -254,9 +265,10 @@ def _not_mended(damaged: DatasetError, why: str | None, *, own_mirrors: bool) ->
                 count=1,
             )
         if why is not None:
+            ended = "was refused before fetching anything" if refused else "failed"
             text += (
                 " (load_data_fashion_mnist's download of it again from ln.FashionMNIST.mirrors "
-                f"failed: {why})"
+                f"{ended}: {why})"
             )
         damaged.args = (text,)
     return damaged
@@ -278,21 +290,15 @@ def _refused(head: str, exc: UsageError) -> UsageError:
     return type(exc)(f"{head}, was refused: {_book_root_named(str(exc))}")
 
 
-def _class_mirrors(head: str) -> tuple[str, ...]:
-    """Return ``FashionMNIST.mirrors``, read once and checked as the download checks them; refuse
-    them, after ``head`` (what was not found, and the download), naming the setting they come
-    from: load_data_fashion_mnist has no ``mirrors`` argument to fix."""
+def _class_mirrors() -> tuple[str, ...]:
+    """Return ``ln.FashionMNIST.mirrors``, read once and checked as the download checks them;
+    their refusal names the setting (load_data_fashion_mnist has no ``mirrors`` argument to fix)
+    and, where it gives an example, sets it (``set e.g. ln.FashionMNIST.mirrors = [...]``): its
+    callers add nothing after it."""
     from linearnets.data.dataset import FashionMNIST
-    from linearnets.data.mirrors import DEFAULT_MIRRORS, check_mirrors
+    from linearnets.data.mirrors import check_mirrors
 
-    try:
-        return check_mirrors(FashionMNIST.mirrors, setting="FashionMNIST.mirrors")
-    except UsageError as exc:
-        raise type(exc)(
-            f"{head}, was not tried: {exc} (load_data_fashion_mnist downloads from "
-            f"ln.FashionMNIST.mirrors: set it to such URLs before calling it, e.g. "
-            f"ln.FashionMNIST.mirrors = {list(DEFAULT_MIRRORS)!r})"
-        ) from None
+    return check_mirrors(FashionMNIST.mirrors, setting="ln.FashionMNIST.mirrors")
 
 
 def _book_root_named(text: str) -> str:
