@@ -135,9 +135,10 @@ def _collective_device(tensor: torch.Tensor) -> torch.device:
 # processes started by hand may take to start (torch itself waits up to 30 minutes, in silence).
 # Under torchrun, TORCHRUN_JOIN_PATIENCE: a peer that exited cleanly without joining (a script's
 # run_softmax under `if rank == 0:`: torchrun stops the others only for a failure) is told of
-# after NOTE_AFTER seconds and given up on then, a rank still preparing data before its call
-# waited for that long. Only the join: the collectives of training keep torch's own timeout (the
-# join's store is given the longer of the two, :func:`_store_timeout`). Set for a run by
+# after NOTE_AFTER seconds and given up on after that limit, long enough for a rank preparing
+# data before its call. Only the join is limited so: the group is joined with torch's own
+# timeout, or this limit and a minute where longer (:func:`_store_timeout`), which the
+# collectives of training keep. Set for a run by
 # JOIN_TIMEOUT_VARIABLE (read as the join starts: the command under torchrun reads it too), at
 # most MAX_JOIN_PATIENCE; tests may also set these attributes (in the process, e.g. a torchrun
 # script's first line), the defaults the variable overrides.
