@@ -360,7 +360,8 @@ def _join_group(
 
 def _leave_at_exit() -> None:
     """Leave, as the interpreter exits, the process group :func:`_join_group` joined (or one the
-    caller joined and linearnets used, :func:`_leave_callers_group_at_exit`) and nobody left: left to the interpreter's teardown, gloo's threads were now and then destroyed still
+    caller joined and linearnets used, :func:`_leave_callers_group_at_exit`) and nobody left:
+    left to the interpreter's teardown, gloo's threads were now and then destroyed still
     running, and a torchrun script that had trained and written everything was killed by SIGABRT
     ("terminate called without an active exception"; 1 run in 12 on a loaded 2-core machine)."""
     if in_process_group():
