@@ -394,6 +394,7 @@ def draw_predictions(
     (:func:`predict`; ``linearnets predict``, its own ``RUN_DIR/predict-N.png`` allowed)."""
     from linearnets.plotting import plot_predictions
     from linearnets.plotting._fonts import check_lang_font
+    from linearnets.plotting._runs_own import as_runs_own
     from linearnets.plotting.images import check_show_count
 
     n = check_show_count(
@@ -407,8 +408,8 @@ def draw_predictions(
     if not wrong_only:
         images, true_labels, pred_labels = prediction_samples(net, test_iter, n, lang=lang)
         _check_finite_drawn(images)
-        return plot_predictions(  # out checked by the caller, as below
-            images, true_labels, pred_labels, out=out, num_cols=num_cols, _runs_own=True
+        return as_runs_own(plot_predictions)(  # out checked by the caller, as below
+            images, true_labels, pred_labels, out=out, num_cols=num_cols
         )
     from linearnets.mistakes import find_mistakes
 
@@ -418,13 +419,13 @@ def draw_predictions(
             out.unlink()  # an earlier model's mistakes, not this one's: no figure of no images
         return np.empty(0, dtype=object)
     _check_finite_drawn(found.images)
-    return plot_predictions(
+    # out checked by the caller: predict's, or linearnets predict's own
+    return as_runs_own(plot_predictions)(
         found.images,
         found.true_labels,
         found.pred_labels,
         out=out,
         num_cols=num_cols,
-        _runs_own=True,  # out checked by the caller: predict's, or linearnets predict's own
     )
 
 

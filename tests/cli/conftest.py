@@ -32,7 +32,7 @@ def capture_drawing(monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[tuple[
         monkeypatch.setattr(
             linearnets.plotting,
             "plot_predictions",
-            lambda images, true, pred, *, out, num_cols, _runs_own: drawn.append(
+            lambda images, true, pred, *, out, num_cols: drawn.append(
                 (np.asarray(images), true, pred, out, num_cols)
             ),
         )

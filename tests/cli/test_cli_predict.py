@@ -254,7 +254,7 @@ def test_at_most_100_images_are_predicted(
     monkeypatch.setattr(
         linearnets.plotting,
         "plot_predictions",
-        lambda images, true, pred, *, out, num_cols, _runs_own: drawn.append((len(true), num_cols)),
+        lambda images, true, pred, *, out, num_cols: drawn.append((len(true), num_cols)),
     )
     run = tmp_path / "run"
     _write_model(run)

@@ -23,6 +23,7 @@ from linearnets.plotting import (
     per_class_accuracy,
     plot_confusion_matrix,
 )
+from linearnets.plotting._runs_own import as_runs_own
 
 from .conftest import svg_texts
 
@@ -556,8 +557,8 @@ def test_make_folder_must_be_a_bool(tmp_path: Path) -> None:
 
 def test_a_confusion_figure_into_a_runs_folder_is_refused(tmp_path: Path) -> None:
     """plot_confusion_matrix(..., out="runs/r1/confusion.png") silently wrote over a finished
-    run's own figure; refused with one line as ln.predict refuses it. The run's own drawing (its
-    private keyword, as linearnets softmax and its resume draw it) still writes it."""
+    run's own figure; refused with one line as ln.predict refuses it. The run's own drawing (through
+    as_runs_own, as linearnets softmax and its resume draw it) still writes it."""
     run = tmp_path / "r1"
     run.mkdir()
     (run / "config.json").write_text('{"config": {"epochs": 3}}')
@@ -575,7 +576,7 @@ def test_a_confusion_figure_into_a_runs_folder_is_refused(tmp_path: Path) -> Non
         plot_confusion_matrix(torch.eye(2), ["a", "b"], out=run / "curves.svg")
     plot_confusion_matrix(torch.eye(2), ["a", "b"], out=offered)  # beside the run: drawn
     assert offered.read_bytes().startswith(b"\x89PNG")
-    plot_confusion_matrix(torch.eye(2), ["a", "b"], out=run / "confusion.png", _runs_own=True)
+    as_runs_own(plot_confusion_matrix)(torch.eye(2), ["a", "b"], out=run / "confusion.png")
     assert (run / "confusion.png").read_bytes().startswith(b"\x89PNG")
 
 

@@ -20,6 +20,7 @@ from linearnets.plotting import (
     plot_predictions,
     show_images,
 )
+from linearnets.plotting._runs_own import as_runs_own
 from linearnets.plotting.images import MISTAKE_COLOR
 
 from .conftest import svg_texts
@@ -1090,8 +1091,8 @@ def test_show_images_into_a_linreg_runs_folder_is_not_refused(tmp_path: Path, na
 @pytest.mark.parametrize("name", ["predictions.png", "confusion.png", "predict-6.png"])
 def test_plot_predictions_into_a_runs_figure_is_refused(tmp_path: Path, name: str) -> None:
     """plot_predictions(..., out="runs/r1/predictions.png"), public, silently wrote over a
-    finished run's own figure, as show_images once did; refused alike. The run's own drawing (its
-    private keyword, as linearnets softmax draws predictions.png) still writes it."""
+    finished run's own figure, as show_images once did; refused alike. The run's own drawing (through
+    as_runs_own, as linearnets softmax draws predictions.png) still writes it."""
     run = _a_runs_folder(tmp_path)
     (run / "predict-6.png").write_bytes(b"the run's")
     offered = tmp_path / f"r1-{name}"
@@ -1109,7 +1110,7 @@ def test_plot_predictions_into_a_runs_figure_is_refused(tmp_path: Path, name: st
     assert (run / name).read_bytes() == b"the run's"
     plot_predictions(images, labels, labels, out=offered)  # beside the run folder: drawn
     assert offered.read_bytes().startswith(b"\x89PNG")
-    plot_predictions(images, labels, labels, out=run / name, _runs_own=True)
+    as_runs_own(plot_predictions)(images, labels, labels, out=run / name)
     assert (run / name).read_bytes().startswith(b"\x89PNG")
 
 

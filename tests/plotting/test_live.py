@@ -17,6 +17,7 @@ import torch
 
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.plotting import Animator
+from linearnets.plotting._runs_own import as_runs_own
 from linearnets.plotting.live import LiveCurves
 
 from .conftest import run_cell
@@ -1192,7 +1193,7 @@ def test_perfect_accuracies_on_a_logit_axis_are_drawn_within_the_view(
 def test_live_curves_of_yours_in_a_runs_folder_are_refused(tmp_path: Path) -> None:
     """LiveCurves(out_dir="runs/r1") in a plain fit rewrote that finished run's curves.png and
     curves.svg; refused with one line, as ln.predict refuses a run's figure. The run's own
-    curves (its private keyword) and curves drawing no files still pass."""
+    curves (as_runs_own) and curves drawing no files still pass."""
     run = tmp_path / "r1"
     run.mkdir()
     (run / "config.json").write_text('{"config": {"epochs": 3}}')
@@ -1208,7 +1209,7 @@ def test_live_curves_of_yours_in_a_runs_folder_are_refused(tmp_path: Path) -> No
         LiveCurves(out_dir=run, mode="file", formats=("pdf",))
     assert (run / "curves.png").read_bytes() == b"the run's"
     LiveCurves(out_dir=run, mode="none")  # draws no file: nothing to replace
-    own = LiveCurves(out_dir=run, num_epochs=3, formats=("png",), _runs_own=True)
+    own = as_runs_own(LiveCurves)(out_dir=run, num_epochs=3, formats=("png",))
     own.update(1, {"train loss": 0.5})
     assert (run / "curves.png").read_bytes().startswith(b"\x89PNG")
     mine = LiveCurves(out_dir=tmp_path / "r1-curves", num_epochs=3)  # elsewhere: drawn

@@ -282,6 +282,7 @@ def _draw_mistakes(
     from linearnets.mistakes import find_mistakes
     from linearnets.plotting import plot_predictions
     from linearnets.plotting._image_args import even_grid
+    from linearnets.plotting._runs_own import as_runs_own
 
     resize = meta.get("resize")
     test_iter = ArrayLoader(
@@ -294,13 +295,13 @@ def _draw_mistakes(
     found = find_mistakes(net, test_iter, args.n, lang=args.lang)
     shown = len(found.indices)
     if shown:
-        plot_predictions(
+        # checked (_checked_out): its own predict-wrong-N.png in RUN_DIR
+        as_runs_own(plot_predictions)(
             found.images,
             found.true_labels,
             found.pred_labels,
             out=out,
             num_cols=even_grid(shown)[1],
-            _runs_own=True,  # checked (_checked_out): its own predict-wrong-N.png in RUN_DIR
         )
     # before anything is printed, as after predict's figure: "none wrong" was found with them too
     check_weights_kept(run_dir, weights, out, n=args.n, wrong=True, drawn=bool(shown))

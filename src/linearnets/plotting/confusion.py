@@ -15,6 +15,7 @@ import torch
 from linearnets._text import display_width, padded
 from linearnets.errors import UsageError
 from linearnets.option_checks import check_bool
+from linearnets.plotting._runs_own import is_runs_own
 from linearnets.validation import check_label_tensor, check_positive_int, check_same_length
 
 if TYPE_CHECKING:
@@ -223,7 +224,6 @@ def plot_confusion_matrix(
     out: str | Path | None = None,
     normalize: bool = True,
     make_folder: bool = True,
-    _runs_own: bool = False,
 ) -> Axes:
     """Draw the confusion matrix as an annotated heatmap and return its ``Axes`` (``ax.figure``).
 
@@ -235,7 +235,9 @@ def plot_confusion_matrix(
         matrix: confusion counts (C, C), rows = true class, columns = predicted class.
         class_names: C names, for the tick labels, as in :func:`format_per_class_table`; each
             drawn as written (``$`` is no matplotlib mathtext).
-        out: save the figure there too (PNG, SVG or PDF by the extension).
+        out: save the figure there too (PNG, SVG or PDF by the extension). Not a file a run
+            writes into its folder (``confusion.png``, ``curves.svg``, ...) in a folder holding a
+            run: the figure would replace or pass for the run's.
         normalize: divide each row by its total, so cells are ratios and the diagonal is the
             per-class accuracy; a row without examples has no ratios (0/0), and is drawn gray,
             its cells ``n/a`` (as :func:`format_per_class_table` shows its accuracy). With
@@ -243,9 +245,6 @@ def plot_confusion_matrix(
         make_folder: True or False (a string, ``'False'``, is refused): make ``out``'s folder when
             it is missing; ``False`` where it must exist (a run's folder, removed as the run ends,
             is not made again holding this figure alone).
-        _runs_own: private, the run's own ``confusion.png`` (``linearnets softmax``, its
-            resume); any other ``out`` a run writes into its folder (``confusion.png``,
-            ``curves.svg``, ...) in a folder holding a run is refused.
 
     Returns:
         The matplotlib ``Axes`` of the heatmap.
@@ -273,7 +272,7 @@ def plot_confusion_matrix(
     names = _check_names(class_names, m.shape[0])
     font = title_font([str(name) for name in names], "class_names")  # Chinese ones need a CJK font
     path = None if out is None else check_out_path("out", out)
-    if path is not None and not _runs_own:
+    if path is not None and not is_runs_own():  # the run's own confusion.png: draw_runs_own
         from linearnets.training.run_files import check_not_a_runs_out
 
         check_not_a_runs_out(path)

@@ -31,6 +31,7 @@ from linearnets.plotting._image_args import (
 from linearnets.plotting._mistake_marks import marked_wrong
 from linearnets.plotting._mpl import check_out_path, in_notebook, new_figure, save_figure
 from linearnets.plotting._out_path import check_out_writable
+from linearnets.plotting._runs_own import is_runs_own
 from linearnets.validation import check_positive_float, check_positive_int
 
 if TYPE_CHECKING:
@@ -109,15 +110,16 @@ def _sized(value: Any) -> Any:
     return value if isinstance(value, Sized) or not isinstance(value, Iterable) else list(value)
 
 
-def _checked_out(out: str | Path | None, *, runs_own: bool = False) -> Path | None:
+def _checked_out(out: str | Path | None) -> Path | None:
     """Return ``out`` as the path to save to, once its name and its folder's permissions are
     checked: before a figure shows (a notebook showed it, then the error). A file a run writes
     into its folder is refused (:func:`~linearnets.training.run_files.check_not_a_runs_out`)
-    unless ``runs_own``: the run's own figure, or one its caller checked."""
+    but where the run's own figure, or one its caller checked, is drawn
+    (:func:`~linearnets.plotting._runs_own.draw_runs_own`)."""
     if out is None:
         return None
     path = check_out_path("out", out)
-    if not runs_own:
+    if not is_runs_own():
         from linearnets.training.run_files import check_not_a_runs_out
 
         check_not_a_runs_out(path)
@@ -200,7 +202,6 @@ def plot_predictions(
     cmap: str | None = None,
     managed: bool | None = None,
     make_folder: bool = True,
-    _runs_own: bool = False,
 ) -> np.ndarray:
     """Draw ``n`` images titled "true\\npredicted", in one row or ``num_cols`` a row; titles of
     mistakes are red.
@@ -228,9 +229,6 @@ def plot_predictions(
         make_folder: True or False (a string, ``'False'``, is refused): make ``out``'s folder when
             it is missing; ``False`` where it must exist (a run's folder, removed as the run ends,
             is not made again holding this figure alone).
-        _runs_own: private, the run's own ``predictions.png`` (``linearnets softmax``, its
-            resume), or an ``out`` its caller checked (``ln.predict``, ``linearnets predict``'s
-            own ``predict-6.png`` in its run folder).
 
     Returns:
         The flat array of ``n`` matplotlib ``Axes``.
@@ -282,7 +280,7 @@ def plot_predictions(
         {"true_labels": [title_text(t) for t in true], "pred_labels": [title_text(p) for p in pred]}
     )
     titles = [f"{title_text(t)}\n{title_text(p)}" for t, p in zip(true, pred, strict=True)]
-    path = _checked_out(out, runs_own=_runs_own)
+    path = _checked_out(out)
     if managed is None:
         managed = out is None or in_notebook()
     cols = n if num_cols is None else min(check_positive_int("num_cols", num_cols), n)

@@ -36,6 +36,7 @@ from linearnets.plotting._mpl import (
     save_figure,
 )
 from linearnets.plotting._plot_args import check_figsize
+from linearnets.plotting._runs_own import is_runs_own
 from linearnets.plotting._view import autoscale
 from linearnets.plotting.axes import BOOK_FMTS
 from linearnets.validation import check_bool, check_choice, check_positive_int
@@ -99,11 +100,9 @@ class LiveCurves:
         final_formats: files written once more by :meth:`close` (e.g. a vector SVG of the finished
             curves while only the PNG is rewritten per epoch).
         make_out_dir: make ``out_dir`` when it is missing (a run passes ``False``: its folder,
-            removed while it trains, is not made again holding the curves alone).
-        _runs_own: private, the run's own curves (``linearnets softmax``, its resume), drawn
-            into its folder; any other ``out_dir`` holding a run (its ``config.json``,
-            ``model.pt`` or ``checkpoint.pt``) is refused, as its ``curves.png`` and
-            ``curves.svg`` are the run's.
+            removed while it trains, is not made again holding the curves alone). Not a
+            folder holding a run (its ``config.json``, ``model.pt`` or ``checkpoint.pt``): its
+            ``curves.png`` and ``curves.svg`` are the run's.
 
     Raises:
         UsageError: ``out_dir`` is a run's folder (and the mode writes files): the curves would
@@ -134,7 +133,6 @@ class LiveCurves:
         formats: Sequence[str] = ("png", "svg"),
         final_formats: Sequence[str] = (),
         make_out_dir: bool = True,
-        _runs_own: bool = False,
     ) -> None:
         self.metrics = check_names("metrics", metrics, "('train loss', 'test acc')")
         figsize = check_figsize("figsize", figsize)
@@ -144,7 +142,8 @@ class LiveCurves:
         yscale = check_choice("yscale", yscale, ("linear", "log", "symlog", "logit"))
         self.mode = resolve_mode(mode, has_out=out_dir is not None, out_name="out_dir")
         paths, self._final_paths = curve_files(out_dir, formats, final_formats)
-        if self.mode != "none" and not _runs_own:  # a run's own curves draw into its folder
+        # a run's own curves draw into its folder (made under _runs_own.drawing_runs_own)
+        if self.mode != "none" and not is_runs_own():
             _check_not_a_runs_curves((*paths, *self._final_paths))
         # a bare figure: pyplot would keep every one made (long runs, the plotting process)
         self._output = LiveOutput(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from linearnets.errors import PlotError
 from linearnets.plotting._live_args import check_mapping, check_value
+from linearnets.plotting._runs_own import as_runs_own
 from linearnets.plotting._side_by_side import Job
 from linearnets.plotting.live import LiveCurves
 from linearnets.validation import check_positive_int
@@ -39,8 +40,10 @@ def curve_drawings(last: Iterable[Job]) -> list[Job]:
     return [(_draw_curves, (key,), {}) for key in sorted(_UNDRAWN - closed)]
 
 
-def _new_curves(key: int, kwargs: dict[str, Any]) -> None:
-    _CURVES[key] = LiveCurves(**kwargs)
+def _new_curves(key: int, kwargs: dict[str, Any], runs_own: bool = False) -> None:
+    """Make the curves ``key``: ``LiveCurves(**kwargs)``, with ``runs_own`` the run's own, drawn
+    into its folder (:func:`~linearnets.plotting._runs_own.as_runs_own`)."""
+    _CURVES[key] = as_runs_own(LiveCurves)(**kwargs) if runs_own else LiveCurves(**kwargs)
 
 
 def _update_curves(key: int, points: list[tuple[int, dict[str, float]]]) -> None:
@@ -78,12 +81,14 @@ class RemoteCurves:
 
     Args:
         process: the plotting process.
+        runs_own: the run's own curves, drawn into its folder (``linearnets softmax``, its
+            resume); any other ``out_dir`` holding a run is refused, as :class:`LiveCurves` does.
         **kwargs: what :class:`LiveCurves` takes; ``mode`` is "file" and ``out_dir`` is required.
     """
 
     _next_key = 0
 
-    def __init__(self, process: PlotProcess, **kwargs: Any) -> None:
+    def __init__(self, process: PlotProcess, *, runs_own: bool = False, **kwargs: Any) -> None:
         kwargs = {**kwargs, "mode": "file"}
         if kwargs.get("out_dir") is None:
             raise PlotError("RemoteCurves needs out_dir, the folder its files are written to")
@@ -91,7 +96,7 @@ class RemoteCurves:
         self._process = process
         RemoteCurves._next_key += 1
         self._key = RemoteCurves._next_key
-        process.call(_new_curves, self._key, kwargs)
+        process.call(_new_curves, self._key, kwargs, runs_own)
 
     def update(self, epoch: int, values: Mapping[str, float]) -> None:
         """Queue each metric's value at ``epoch`` and a redraw (see :meth:`LiveCurves.update`)."""

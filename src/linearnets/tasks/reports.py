@@ -62,13 +62,14 @@ def live_curves(config: SoftmaxConfig, run_dir: Path, plotter: PlotProcess | Non
         "out_dir": run_dir,
         "num_epochs": config.epochs,
         "make_out_dir": False,
-        "_runs_own": True,  # its own curves.png and .svg: refused to anyone else's LiveCurves
     }
+    # its own curves.png and .svg (runs_own): refused to anyone else's LiveCurves
     if plotter is not None:  # drawn on the other core: both files every epoch cost training nothing
         from linearnets.plotting.remote_curves import RemoteCurves
 
-        return RemoteCurves(plotter, formats=("png", "svg"), **kwargs)
+        return RemoteCurves(plotter, runs_own=True, formats=("png", "svg"), **kwargs)
     from linearnets.plotting import LiveCurves
+    from linearnets.plotting._runs_own import as_runs_own
 
     class RunCurves(LiveCurves):
         """The run's curves drawn here: a run folder gone (removed or moved as the run ends) is
@@ -83,7 +84,9 @@ def live_curves(config: SoftmaxConfig, run_dir: Path, plotter: PlotProcess | Non
                 super().close()
 
     # drawn here: the PNG every epoch; the SVG, a second full draw, once when training ends
-    return RunCurves(mode=config.plot, formats=("png",), final_formats=("svg",), **kwargs)
+    return as_runs_own(RunCurves)(
+        mode=config.plot, formats=("png",), final_formats=("svg",), **kwargs
+    )
 
 
 def write_reports(
@@ -100,6 +103,7 @@ def write_reports(
             as such); no temporary file is left.
     """
     from linearnets.inference import confusion_counts, prediction_samples
+    from linearnets.plotting._runs_own import as_runs_own
     from linearnets.plotting.confusion import (
         MAX_DRAWN_CLASSES,
         format_per_class_table,
@@ -129,23 +133,23 @@ def write_reports(
         # holding a figure alone (then results.json, refused there, says that it is gone)
         if drawn:
             draw(
-                plot_confusion_matrix,
+                # its own confusion.png: refused to anyone else's out
+                as_runs_own(plot_confusion_matrix),
                 matrix,
                 list(exp.classes),
                 out=run_dir / "confusion.png",
                 make_folder=False,
-                _runs_own=True,  # its own confusion.png: refused to anyone else's out
             )
         if exp.config.data is None:  # images: draw them titled true over predicted
             images, true_labels, pred_labels = prediction_samples(exp.model, test_iter, 12)
             draw(
-                plot_predictions,
+                # its own predictions.png: refused to anyone else's out
+                as_runs_own(plot_predictions),
                 images,
                 true_labels,
                 pred_labels,
                 out=run_dir / "predictions.png",
                 make_folder=False,
-                _runs_own=True,  # its own predictions.png: refused to anyone else's out
             )
     return [float(v) for v in per_class_accuracy(matrix)]
 
