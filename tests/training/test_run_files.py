@@ -333,3 +333,14 @@ def test_a_linreg_runs_folder_refuses_none_of_your_figures(
     (run / "config.json").write_text('{"config": {"epochs": 3}}')  # a softmax run's: no "task"
     with pytest.raises(UsageError, match=r"^out lr2/curves\.png is curves\.png, which the run"):
         check_not_a_runs_figure("out", run / "curves.png", fix=fix)
+
+
+def test_check_not_a_runs_out_takes_the_out_alone() -> None:
+    """Its setting, example and what were passed by no caller, and its docstring said
+    LiveCurves' out_dir used them (LiveCurves builds its own message)."""
+    import inspect
+
+    from linearnets.training.run_files import check_not_a_runs_out
+
+    assert list(inspect.signature(check_not_a_runs_out).parameters) == ["out"]
+    assert "LiveCurves" not in (check_not_a_runs_out.__doc__ or "")

@@ -277,21 +277,17 @@ def holds_a_run(folder: Path) -> bool:
     return _is_runs_config(folder / CONFIG_FILE)
 
 
-def check_not_a_runs_out(
-    out: Path, *, setting: str = "out", example: Path | None = None, what: str = "a file"
-) -> None:
-    """Refuse the figure ``out``, a parameter ``setting`` of the Python API, where it would
-    replace or pass for a run's (:func:`check_not_a_runs_figure`), offering a file beside the run
-    folder (:func:`outside_run_folder`): ``out=runs/a/curves.png`` -> ``out='runs/a-curves.png'``.
-    ``example``: the path offered instead, ``what`` says what it is (``LiveCurves``' ``out_dir``
-    offers "a folder").
+def check_not_a_runs_out(out: Path) -> None:
+    """Refuse the figure ``out``, the ``out`` of the Python API (``show_images``,
+    ``plot_predictions``, ``plot_confusion_matrix``, ``ln.predict``), where it would replace or
+    pass for a run's (:func:`check_not_a_runs_figure`), offering a file beside the run folder
+    (:func:`outside_run_folder`): ``out=runs/a/curves.png`` -> ``out='runs/a-curves.png'``.
 
     Raises:
         UsageError: ``out`` names such a file.
     """
-    offered = outside_run_folder(out) if example is None else example
-    fix = f"pass {setting} {what} outside the run folder, e.g. {setting}={str(offered)!r}"
-    check_not_a_runs_figure(setting, out, fix=fix)
+    fix = f"pass out a file outside the run folder, e.g. out={str(outside_run_folder(out))!r}"
+    check_not_a_runs_figure("out", out, fix=fix)
 
 
 def outside_run_folder(out: Path) -> Path:
