@@ -1114,3 +1114,32 @@ def test_predict_of_inf_images_is_refused(tmp_path: Path) -> None:
     ):
         predict(_ten_scores, [(X, torch.zeros(4, dtype=torch.long))], 4, out=tmp_path / "p.png")
     assert not (tmp_path / "p.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("shape", "refused"),
+    [
+        ((4, 3, 5, 5), r"^X must hold 784 features per example .*got shape \(4, 3, 5, 5\)"),
+        ((4, 784), None),
+    ],
+    ids=["a bad batch", "a good one"],
+)
+def test_a_bad_batch_is_refused_after_one_call_of_the_model(
+    shape: tuple[int, ...], refused: str | None, tmp_path: Path
+) -> None:
+    """ln.predict ran the user's model on the first n examples and, where its refusal named
+    their shape, on the whole batch again, to name the shape test_iter yielded: the model runs
+    once on each batch as test_iter yielded it, its first n predicted."""
+    from linearnets import predict
+
+    # a plain module: softmax_concise checks X before its forward, where no hook sees it
+    net = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+    calls: list[tuple[int, ...]] = []
+    net.register_forward_pre_hook(lambda module, args: calls.append(tuple(args[0].shape)))
+    batches = [(torch.rand(*shape), torch.zeros(4, dtype=torch.long))]
+    if refused is None:
+        assert len(predict(net, batches, 2, out=tmp_path / "x.png")) == 2
+    else:
+        with pytest.raises(UsageError, match=refused):
+            predict(net, batches, 2, out=tmp_path / "x.png")
+    assert calls == [shape]

@@ -77,9 +77,14 @@ def predict_labels(net: Net, X: torch.Tensor, *, num_classes: int | None = None)
     return _predict(net, X, num_classes, fix=f"pass a model with {num_classes} outputs")
 
 
-def _predict(net: Net, X: torch.Tensor, num_classes: int | None, *, fix: str) -> torch.Tensor:
+def _predict(
+    net: Net, X: torch.Tensor, num_classes: int | None, *, fix: str, first: int | None = None
+) -> torch.Tensor:
     """:func:`predict_labels`, whose refusal of a model of other than ``num_classes`` outputs
-    ends with ``fix``, where ``{outputs}`` stands for the model's number."""
+    ends with ``fix``, where ``{outputs}`` stands for the model's number. With ``first``, the
+    labels of the first ``first`` examples alone: the model is given the whole batch ``X`` (B,
+    ...), as ``test_iter`` yielded it (a refusal names its shape), and the other examples' scores
+    are neither checked for NaN nor judged as pixels."""
     restore_mode = switch_mode(net, False)
     try:
         try:
@@ -87,6 +92,8 @@ def _predict(net: Net, X: torch.Tensor, num_classes: int | None, *, fix: str) ->
         except RuntimeError as err:  # a batch on another device than the model: named
             raise_forward_error(net, X, err)
         check_scores(scores, X.shape[0], num_classes, fix=fix)
+        if first is not None:
+            scores, X = scores[:first], X[:first]
         top = scores.max(dim=1)  # argmax; fast also on a transposed (B, q) view
         # max propagates NaN, so the B maxima tell of any NaN score without a pass over B × C
         if bool(top.values.isnan().any()):
@@ -220,29 +227,10 @@ def prediction_samples(
     classes = len(TEXT_LABELS)
     fix = f"pass a Fashion-MNIST model, of {classes} outputs"
     # batch by batch: the model takes each batch's X as test_iter gave it, whatever its layout
-    pred = torch.cat([_predict_first(net, X, taken, classes, fix=fix).cpu() for X, taken in inputs])
+    # the model runs once on each whole batch (a refusal names the shape test_iter yielded, not
+    # the cut's: "got shape (4, 3, 5, 5)", not the (2, 3, 5, 5) of n=2); its first taken predicted
+    pred = torch.cat([_predict(net, X, classes, fix=fix, first=taken).cpu() for X, taken in inputs])
     return images.cpu(), true_names, class_names(pred, lang=lang)
-
-
-def _predict_first(
-    net: Net, X: torch.Tensor, taken: int, num_classes: int, *, fix: str
-) -> torch.Tensor:
-    """Return :func:`_predict` of the first ``taken`` examples of ``X`` (B, ...), a batch as
-    ``test_iter`` yielded it. Where the model refuses them by their shape, it is given the whole
-    batch, to name the shape ``test_iter`` yielded ("got shape (4, 3, 5, 5)", not the (2, 3, 5,
-    5) of ``n=2``); the first refusal stands where the whole batch is not refused alike."""
-    first = X[:taken]
-    try:
-        return _predict(net, first, num_classes, fix=fix)
-    except UsageError as err:
-        if taken >= len(X) or str(tuple(first.shape)) not in str(err):
-            raise
-        try:
-            _predict(net, X, num_classes, fix=fix)
-        except UsageError as whole:
-            if str(tuple(X.shape)) in str(whole):
-                raise whole from None
-        raise
 
 
 def _true_names(y: Any, taken: int, batch: int, lang: str) -> list[str]:
