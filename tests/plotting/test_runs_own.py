@@ -62,3 +62,18 @@ def test_the_runs_own_drawing_keeps_its_name_and_goes_to_the_plotting_process_by
     assert drawing_name(own) == "the confusion matrix"
     sent = pickle.loads(pickle.dumps(own))
     assert sent.__name__ == "plot_confusion_matrix"
+
+
+def test_plotting_imports_training_in_this_module_alone() -> None:
+    """confusion.py, images.py and live.py each imported training.run_files inside a function,
+    while training.run_files imported plotting: a cycle the function-level imports hid. The run
+    folder's refusals reach training from _runs_own alone, and training imports no plotting."""
+    import linearnets.plotting
+
+    folder = Path(linearnets.plotting.__file__).parent
+    importing = sorted(
+        path.name
+        for path in folder.glob("*.py")
+        if "from linearnets.training" in path.read_text(encoding="utf-8")
+    )
+    assert importing == ["_runs_own.py"]

@@ -344,3 +344,21 @@ def test_check_not_a_runs_out_takes_the_out_alone() -> None:
 
     assert list(inspect.signature(check_not_a_runs_out).parameters) == ["out"]
     assert "LiveCurves" not in (check_not_a_runs_out.__doc__ or "")
+
+
+def test_the_run_files_load_no_plotting(tmp_path: Path) -> None:
+    """training.run_files imported plotting._image_args (for MAX_SHOW) while plotting imports
+    training.run_files: an import cycle hidden by imports inside functions. Its bound comes from
+    linearnets._figure_limits, which loads neither package."""
+    import subprocess
+    import sys
+
+    (tmp_path / "predict-6.png").write_bytes(b"")
+    code = (
+        "import sys\nfrom pathlib import Path\n"
+        "from linearnets.training.run_files import predict_figures\n"
+        f"assert [f.n for f in predict_figures(Path({str(tmp_path)!r}))] == [6]\n"
+        "print(sorted(m for m in sys.modules if m.startswith('linearnets.plotting')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -6,16 +6,21 @@ predict``'s ``predict-6.png``) in a folder holding a run is refused to :func:`sh
 or pass for the run's. The run itself (``linearnets softmax``, its resume), and the callers that
 checked ``out`` themselves (``ln.predict``, ``linearnets predict``), draw through
 :func:`as_runs_own`; no public signature takes the permission, so no user passes it.
+
+The refusals themselves (:func:`check_out`, :func:`check_curves`) read the folder as
+:mod:`linearnets.training.run_files` tells a run's: the one place plotting imports training
+(which imports no plotting), on the first figure given a file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-__all__ = ["as_runs_own", "drawing_runs_own", "is_runs_own"]
+__all__ = ["as_runs_own", "check_curves", "check_out", "drawing_runs_own", "is_runs_own"]
 
 _T = TypeVar("_T")
 
@@ -55,3 +60,37 @@ def as_runs_own(draw: Callable[..., _T]) -> Callable[..., _T]:
     """Return ``draw`` (``plot_confusion_matrix``, ``LiveCurves``), its figures drawn as the run's
     own: ``as_runs_own(plot_predictions)(images, ..., out=run_dir / "predictions.png")``."""
     return _RunsOwn(draw)
+
+
+def check_out(path: Path) -> None:
+    """Refuse ``path``, a figure's ``out``, where it would replace or pass for a run's
+    (:func:`~linearnets.training.run_files.check_not_a_runs_out`), but for the run's own figure
+    or one its caller checked (:func:`as_runs_own`).
+
+    Raises:
+        UsageError: ``out`` is a file of a run's folder.
+    """
+    if is_runs_own():
+        return
+    from linearnets.training.run_files import check_not_a_runs_out
+
+    check_not_a_runs_out(path)
+
+
+def check_curves(paths: Sequence[Path]) -> None:
+    """Refuse ``paths``, the curves' files in ``out_dir``, where they would replace or pass for a
+    run's figures (:func:`~linearnets.training.run_files.check_not_a_runs_figure`): a user's
+    ``LiveCurves(out_dir="runs/r1")`` rewrote that finished run's ``curves.png`` and ``.svg``.
+    The run's own curves (:func:`as_runs_own`) draw into its folder.
+
+    Raises:
+        UsageError: ``out_dir`` is a run's folder.
+    """
+    if is_runs_own():
+        return
+    from linearnets.training.run_files import check_not_a_runs_figure, outside_run_folder
+
+    for path in paths:
+        offered = outside_run_folder(path.with_name("curves"))  # runs/r1 -> runs/r1-curves
+        fix = f"pass out_dir a folder outside the run folder, e.g. out_dir={str(offered)!r}"
+        check_not_a_runs_figure("out_dir's curves", path, fix=fix)

@@ -15,7 +15,7 @@ import torch
 from linearnets._text import display_width, padded
 from linearnets.errors import UsageError
 from linearnets.option_checks import check_bool
-from linearnets.plotting._runs_own import is_runs_own
+from linearnets.plotting._runs_own import check_out
 from linearnets.validation import check_label_tensor, check_positive_int, check_same_length
 
 if TYPE_CHECKING:
@@ -272,10 +272,8 @@ def plot_confusion_matrix(
     names = _check_names(class_names, m.shape[0])
     font = title_font([str(name) for name in names], "class_names")  # Chinese ones need a CJK font
     path = None if out is None else check_out_path("out", out)
-    if path is not None and not is_runs_own():  # the run's own confusion.png: draw_runs_own
-        from linearnets.training.run_files import check_not_a_runs_out
-
-        check_not_a_runs_out(path)
+    if path is not None:
+        check_out(path)  # refused in a run's folder, but the run's own confusion.png
     path = None if path is None else check_out_writable("out", path)
     if normalize:
         m = m / m.sum(dim=1, keepdim=True)  # (C, C); a row without examples: 0/0, NaN

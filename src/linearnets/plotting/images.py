@@ -31,7 +31,7 @@ from linearnets.plotting._image_args import (
 from linearnets.plotting._mistake_marks import marked_wrong
 from linearnets.plotting._mpl import check_out_path, in_notebook, new_figure, save_figure
 from linearnets.plotting._out_path import check_out_writable
-from linearnets.plotting._runs_own import is_runs_own
+from linearnets.plotting._runs_own import check_out
 from linearnets.validation import check_positive_float, check_positive_int
 
 if TYPE_CHECKING:
@@ -113,16 +113,12 @@ def _sized(value: Any) -> Any:
 def _checked_out(out: str | Path | None) -> Path | None:
     """Return ``out`` as the path to save to, once its name and its folder's permissions are
     checked: before a figure shows (a notebook showed it, then the error). A file a run writes
-    into its folder is refused (:func:`~linearnets.training.run_files.check_not_a_runs_out`)
-    but where the run's own figure, or one its caller checked, is drawn
-    (:func:`~linearnets.plotting._runs_own.draw_runs_own`)."""
+    into its folder is refused (:func:`~linearnets.plotting._runs_own.check_out`) but where the
+    run's own figure, or one its caller checked, is drawn (``as_runs_own``)."""
     if out is None:
         return None
     path = check_out_path("out", out)
-    if not is_runs_own():
-        from linearnets.training.run_files import check_not_a_runs_out
-
-        check_not_a_runs_out(path)
+    check_out(path)
     return check_out_writable("out", path)
 
 

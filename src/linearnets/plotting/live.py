@@ -36,7 +36,7 @@ from linearnets.plotting._mpl import (
     save_figure,
 )
 from linearnets.plotting._plot_args import check_figsize
-from linearnets.plotting._runs_own import is_runs_own
+from linearnets.plotting._runs_own import check_curves
 from linearnets.plotting._view import autoscale
 from linearnets.plotting.axes import BOOK_FMTS
 from linearnets.validation import check_bool, check_choice, check_positive_int
@@ -58,18 +58,6 @@ _LEFT = 0.14
 _MOST_LEFT = 0.5
 _EDGE = 2.0
 _RIGHT = 0.97  # the axes' right edge, where the legend is not beside them
-
-
-def _check_not_a_runs_curves(paths: Sequence[Path]) -> None:
-    """Refuse ``paths``, the curves' files in ``out_dir``, where they would replace or pass for a
-    run's figures (:func:`~linearnets.training.run_files.check_not_a_runs_figure`): a user's
-    ``LiveCurves(out_dir="runs/r1")`` rewrote that finished run's ``curves.png`` and ``.svg``."""
-    from linearnets.training.run_files import check_not_a_runs_figure, outside_run_folder
-
-    for path in paths:
-        offered = outside_run_folder(path.with_name("curves"))  # runs/r1 -> runs/r1-curves
-        fix = f"pass out_dir a folder outside the run folder, e.g. out_dir={str(offered)!r}"
-        check_not_a_runs_figure("out_dir's curves", path, fix=fix)
 
 
 class LiveCurves:
@@ -142,9 +130,8 @@ class LiveCurves:
         yscale = check_choice("yscale", yscale, ("linear", "log", "symlog", "logit"))
         self.mode = resolve_mode(mode, has_out=out_dir is not None, out_name="out_dir")
         paths, self._final_paths = curve_files(out_dir, formats, final_formats)
-        # a run's own curves draw into its folder (made under _runs_own.drawing_runs_own)
-        if self.mode != "none" and not is_runs_own():
-            _check_not_a_runs_curves((*paths, *self._final_paths))
+        if self.mode != "none":  # a run's own curves draw into its folder (as_runs_own)
+            check_curves((*paths, *self._final_paths))
         # a bare figure: pyplot would keep every one made (long runs, the plotting process)
         self._output = LiveOutput(
             self.mode,

@@ -127,10 +127,10 @@ def predict_figures(run_dir: Path) -> list[PredictFigure]:
     the predictions before the mistakes).
 
     Only files named as predict names them, :func:`predict_figure_name` of an ``n`` from 1 to its
-    bound :data:`~linearnets.plotting.images.MAX_SHOW`, with ``--wrong`` or without, as ``.png``
+    bound :data:`~linearnets._figure_limits.MAX_SHOW`, with ``--wrong`` or without, as ``.png``
     or (``--out`` there) ``.svg`` or ``.pdf``; no folder, link or other file.
     """
-    from linearnets.plotting._image_args import MAX_SHOW
+    from linearnets._figure_limits import MAX_SHOW  # loads no plotting: plotting imports this
 
     try:
         entries = list(run_dir.iterdir())
