@@ -359,9 +359,8 @@ def _join_group(
 
 
 def _leave_at_exit() -> None:
-    """Leave, as the interpreter exits, the process group :func:`_join_group` joined (or one the
-    caller joined and linearnets used, :func:`_leave_callers_group_at_exit`) and nobody left:
-    left to the interpreter's teardown, gloo's threads were now and then destroyed still
+    """Leave, as the interpreter exits, the process group :func:`_join_group` joined and nobody
+    left: left to the interpreter's teardown, gloo's threads were now and then destroyed still
     running, and a torchrun script that had trained and written everything was killed by SIGABRT
     ("terminate called without an active exception"; 1 run in 12 on a loaded 2-core machine)."""
     if in_process_group():
@@ -471,25 +470,8 @@ def group_context() -> DistContext:
     ``init_process_group("gloo", rank=rank, world_size=n)``), has no ``LOCAL_RANK``: its processes
     run on one machine, so the local rank is the rank.
     """
-    _leave_callers_group_at_exit()
     rank, world_size = dist.get_rank(), dist.get_world_size()
     return DistContext(rank=rank, world_size=world_size, local_rank=env_int("LOCAL_RANK", rank))
-
-
-_callers_group_left_at_exit = False
-
-
-def _leave_callers_group_at_exit() -> None:
-    """Have the group the caller joined itself (``init_process_group`` before ``run_softmax``)
-    left at exit too, as :func:`_leave_at_exit` leaves linearnets' own: left to the interpreter's
-    teardown, a script that had trained and written everything was killed by SIGABRT now and then
-    ("terminate called without an active exception", 4 runs in 66). Registered once, at its first
-    use here: a group the caller still uses is left only after its script has ended (and after
-    the exit hooks registered since), and one it left itself is not left again."""
-    global _callers_group_left_at_exit
-    if not _callers_group_left_at_exit:
-        atexit.register(_leave_at_exit)
-        _callers_group_left_at_exit = True
 
 
 def shutdown_distributed() -> None:
