@@ -76,6 +76,28 @@ def test_prediction_samples_are_the_first_images_with_their_names(
     assert pred_names == [names[i] for i in pred]
 
 
+def test_prediction_samples_keep_no_graph_of_the_whole_batch_the_model_runs_on(
+    data: tuple[torch.Tensor, torch.Tensor],
+) -> None:
+    """The model runs on each whole batch, its first n predicted: under no_grad, as
+    predict_labels, so a large first batch builds no autograd graph (memory) for n images."""
+    images, labels = data
+    seen: list[tuple[int, bool]] = []
+
+    class Recording(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.linear = nn.Linear(784, 10)
+
+        def forward(self, X: torch.Tensor) -> torch.Tensor:
+            seen.append((len(X), torch.is_grad_enabled()))
+            return self.linear(X.reshape(len(X), -1))
+
+    prediction_samples(Recording(), ArrayLoader(images, labels, 8, shuffle=False), 3)
+    assert seen == [(8, False)]  # once, on the whole batch of 8, with no graph
+    assert torch.is_grad_enabled()  # and grad mode is the caller's again
+
+
 def test_prediction_samples_need_a_batch(gen: torch.Generator) -> None:
     net = SoftmaxRegressionScratch(generator=gen)
     with pytest.raises(UsageError, match="test_iter must yield at least one batch, got none"):

@@ -192,6 +192,7 @@ def _no_example(name: str, batches: int) -> str:
     )
 
 
+@torch.no_grad()  # the model runs on each whole batch: no graph kept of it
 def prediction_samples(
     net: Net, test_iter: Iterable[Sequence[torch.Tensor]], n: int = 6, *, lang: str = "en"
 ) -> tuple[torch.Tensor, list[str], list[str]]:

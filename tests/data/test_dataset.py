@@ -514,7 +514,7 @@ def test_load_data_fashion_mnist_passes_on_the_move_of_files_apart_before_any_wa
     ("mirror", "why"),
     [
         ("http://127.0.0.1:99999/", "its port 99999 is outside 1-65535"),
-        ("ftp://x/", "got 'ftp://x/'; pass e.g."),
+        ("ftp://x/", "got 'ftp://x/'; set e.g. ln.FashionMNIST.mirrors = ["),
     ],
 )
 def test_load_data_fashion_mnist_refuses_a_bad_mirror_naming_fashion_mnist_mirrors(
@@ -562,7 +562,7 @@ _SET_EXAMPLE = (
             f"list); {_SET_EXAMPLE}",
         ),
         (["http://me:pw@x/"], "yourself into a folder and pass root=DIR (or set LINEARNETS_DATA)"),
-        (["http://x/a b/"], "pass it percent-encoded: 'http://x/a%20b/'"),
+        (["http://x/a b/"], "set it percent-encoded: 'http://x/a%20b/'"),
     ],
 )
 @pytest.mark.parametrize("copy", ["none", "damaged"])
@@ -1630,8 +1630,8 @@ def test_load_data_fashion_mnist_damaged_file_with_bad_mirrors_names_the_setting
         "get it again where a network exists: linearnets.data.download.download_fashion_mnist("
         "'../data') (load_data_fashion_mnist's download of it again from ln.FashionMNIST.mirrors "
         "was refused before fetching anything: ln.FashionMNIST.mirrors must be http:// or "
-        "https:// URLs with a host (and a valid port), got 'ftp://x/'; pass e.g. "
-        "'https://ossci-datasets.s3.amazonaws.com/fashion-mnist/')"
+        "https:// URLs with a host (and a valid port), got 'ftp://x/'; set e.g. "
+        "ln.FashionMNIST.mirrors = ['https://ossci-datasets.s3.amazonaws.com/fashion-mnist/'])"
     ), message
     assert damaged.read_bytes() == tiny.gz["t10k-labels-idx1-ubyte"][:-9]
 
@@ -1652,8 +1652,8 @@ _NO_MIRRORS_ARGUMENT = "FashionMNIST(..., download=True) has no mirrors argument
         (
             ["ftp://x/"],
             "FashionMNIST.mirrors must be http:// or https:// URLs with a host (and a valid "
-            "port), got 'ftp://x/'; pass e.g. 'https://ossci-datasets.s3.amazonaws.com/"
-            "fashion-mnist/' ",
+            "port), got 'ftp://x/'; set e.g. FashionMNIST.mirrors = "
+            "['https://ossci-datasets.s3.amazonaws.com/fashion-mnist/'] ",
         ),
     ],
 )

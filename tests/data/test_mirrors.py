@@ -106,7 +106,16 @@ def test_a_list_holding_itself_is_shown_as_python_shows_it() -> None:
             "gave no URLs (an iterator gives its URLs once: set FashionMNIST.mirrors to a list); "
             f"set e.g. FashionMNIST.mirrors = {list(DEFAULT_MIRRORS)!r}",
         ),
-        (["ftp://x/"], f"FashionMNIST.{_NO_URL} 'ftp://x/'; {_EXAMPLE}"),
+        (
+            ["ftp://x/"],
+            f"FashionMNIST.{_NO_URL} 'ftp://x/'; set e.g. FashionMNIST.mirrors = "
+            "['https://ossci-datasets.s3.amazonaws.com/fashion-mnist/']",
+        ),
+        (
+            ["http://h/a b/"],
+            "FashionMNIST.mirrors must be URLs without spaces, as HTTP sends them, got "
+            "'http://h/a b/'; set it percent-encoded: 'http://h/a%20b/'",
+        ),
     ],
 )
 def test_bad_mirrors_from_a_setting_are_refused_naming_it_and_set_in_the_example(

@@ -437,6 +437,8 @@ if rank == 1:
 ln.run_softmax(ln.SoftmaxConfig(epochs=1, out=sys.argv[2], plot="none", data=sys.argv[1]))
 # one write: print's text and its end, two unbuffered writes, interleaved with the other rank's
 os.write(1, f"rank {rank}: ok\\n".encode())
+if sys.argv[3] == "join":  # a group the script joined, the script leaves (docs/distributed.md)
+    dist.destroy_process_group()
 """
 
 

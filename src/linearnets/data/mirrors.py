@@ -277,6 +277,31 @@ def check_mirrors(mirrors: Iterable[str], *, setting: str | None = None) -> tupl
     else:
         example = f"set e.g. {setting} = {list(DEFAULT_MIRRORS)!r}"
         a_list = f"set {setting} to a list"
+    try:
+        return _checked_urls(mirrors, name=name, example=example, a_list=a_list)
+    except UsageError as exc:
+        if setting is None:
+            raise
+        raise UsageError(_as_setting(str(exc), setting)) from None
+
+
+def _as_setting(message: str, setting: str) -> str:
+    """Return the refusal ``message`` of one mirror in ``setting`` (a class attribute, no
+    argument) with its fix said as a setting: ``set e.g. S = ['https://...']``, not ``pass e.g.
+    'https://...'``; ``set it percent-encoded``, ``set its folder``, not ``pass`` them."""
+    message = message.replace(
+        f"pass e.g. {DEFAULT_MIRRORS[1]!r}", f"set e.g. {setting} = [{DEFAULT_MIRRORS[1]!r}]"
+    )
+    for said in ("pass it percent-encoded", "pass its folder", "pass the URL of the folder"):
+        message = message.replace(said, "set" + said.removeprefix("pass"))
+    return message
+
+
+def _checked_urls(
+    mirrors: Iterable[str], *, name: str, example: str, a_list: str
+) -> tuple[str, ...]:
+    """:func:`check_mirrors`' checks, its refusals naming ``name`` and ending with ``example``
+    (or ``a_list``, for an iterator used up)."""
     if isinstance(mirrors, str | bytes) or not isinstance(mirrors, Iterable):
         raise UsageError(
             f"{name} must be a non-empty list of base URLs, got {_shown(mirrors)}; {example}"
