@@ -491,41 +491,34 @@ def test_the_join_limit_is_set_by_linearnets_join_timeout(
     assert init_distributed(device=torch.device("cpu"), announce=said.append).world_size == 2
 
 
-@pytest.mark.parametrize("value", ["0", "-5", "abc", "inf", "nan", "1_0", "٣"])
-def test_a_bad_linearnets_join_timeout_is_refused_before_the_wait(
-    no_torchrun: pytest.MonkeyPatch, value: str
-) -> None:
-    _joining(no_torchrun, rank=0)
-    no_torchrun.setenv("TORCHELASTIC_RUN_ID", "run-1")
-    no_torchrun.setenv("LINEARNETS_JOIN_TIMEOUT", value)
-    rule = re.escape(
-        "environment variable LINEARNETS_JOIN_TIMEOUT must be a number of seconds > 0, how long "
-        f"each process waits for the others to join, got {value!r}; set it on every process, "
-        "e.g. LINEARNETS_JOIN_TIMEOUT=600, or unset it for the default (60 s started by hand, "
-        "300 s under torchrun)"
-    )
-    with pytest.raises(UsageError, match=f"^{rule}$"):
-        init_distributed(device=torch.device("cpu"))
+_NOT_A_NUMBER = "a number of seconds > 0"
+_ABOVE_A_WEEK = "at most 604800 seconds (a week)"
 
 
 @pytest.mark.parametrize(
-    ("value", "shown"),
-    [("604801", "'604801'"), ("1e20", "'1e20'"), ("9" * 400, repr("9" * 40 + "..."))],
+    ("value", "rule", "shown"),
+    [
+        *((v, _NOT_A_NUMBER, repr(v)) for v in ["0", "-5", "abc", "inf", "nan", "1_0", "٣"]),
+        ("604801", _ABOVE_A_WEEK, "'604801'"),
+        ("1e20", _ABOVE_A_WEEK, "'1e20'"),  # timedelta(seconds=1e20) overflows
+        ("9" * 400, _ABOVE_A_WEEK, repr("9" * 40 + "...")),  # inf to float(), yet a number
+    ],
 )
-def test_a_linearnets_join_timeout_above_a_week_is_refused_as_too_long(
-    no_torchrun: pytest.MonkeyPatch, value: str, shown: str
+def test_a_bad_linearnets_join_timeout_is_refused_before_the_wait(
+    no_torchrun: pytest.MonkeyPatch, value: str, rule: str, shown: str
 ) -> None:
-    """timedelta(seconds=1e20) overflows, and "9" * 400 (inf to float()) was told it must be a
-    number: a bound, said as such, in one line."""
+    """A value that is no number of seconds > 0, or one above a week, is refused in one line
+    before any wait, naming the variable, the rule, the value and the fix."""
     _joining(no_torchrun, rank=0)
+    no_torchrun.setenv("TORCHELASTIC_RUN_ID", "run-1")
     no_torchrun.setenv("LINEARNETS_JOIN_TIMEOUT", value)
-    rule = re.escape(
-        "environment variable LINEARNETS_JOIN_TIMEOUT must be at most 604800 seconds (a week), "
-        f"how long each process waits for the others to join, got {shown}; set it on every "
-        "process, e.g. LINEARNETS_JOIN_TIMEOUT=600, or unset it for the default (60 s started by "
-        "hand, 300 s under torchrun)"
+    told = re.escape(
+        f"environment variable LINEARNETS_JOIN_TIMEOUT must be {rule}, how long each process "
+        f"waits for the others to join, got {shown}; set it on every process, e.g. "
+        "LINEARNETS_JOIN_TIMEOUT=600, or unset it for the default (60 s started by hand, 300 s "
+        "under torchrun)"
     )
-    with pytest.raises(UsageError, match=f"^{rule}$"):
+    with pytest.raises(UsageError, match=f"^{told}$"):
         init_distributed(device=torch.device("cpu"))
 
 
