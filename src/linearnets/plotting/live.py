@@ -191,10 +191,8 @@ class LiveCurves:
         self._set_xlim()
         # fixed margins: a layout engine would cost a second draw on every save
         # (the legend, under the x label or right of the axes, moves them: see place_legend)
-        # (the left edge, by the y tick labels: see _fit_left)
-        self.fig.subplots_adjust(
-            left=_LEFT, right=_RIGHT, bottom=_BOTTOM, top=0.92
-        )  # room for 1e-5
+        # (the left edge, by the y tick labels: see _fit_left; the top, room for an offset "1e-5")
+        self.fig.subplots_adjust(left=_LEFT, right=_RIGHT, bottom=_BOTTOM, top=0.92)
 
     def _set_xlim(self) -> None:
         if self.num_epochs is not None:

@@ -138,10 +138,10 @@ def _collective_device(tensor: torch.Tensor) -> torch.device:
 # after NOTE_AFTER seconds and given up on after that limit, long enough for a rank preparing
 # data before its call. Only the join is limited so: the group is joined with torch's own
 # timeout, or this limit and a minute where longer (:func:`_store_timeout`), which the
-# collectives of training keep. Set for a run by
-# JOIN_TIMEOUT_VARIABLE (read as the join starts: the command under torchrun reads it too), at
-# most MAX_JOIN_PATIENCE; tests may also set these attributes (in the process, e.g. a torchrun
-# script's first line), the defaults the variable overrides.
+# collectives of training keep. Set for a run by JOIN_TIMEOUT_VARIABLE (read as the join starts:
+# the command under torchrun reads it too), at most MAX_JOIN_PATIENCE; tests may also set these
+# attributes (in the process, e.g. a torchrun script's first line), the defaults the variable
+# overrides.
 JOIN_PATIENCE = 60.0
 TORCHRUN_JOIN_PATIENCE = 300.0
 MAX_JOIN_PATIENCE = 7 * 24 * 3600.0  # a week: timedelta(seconds=1e20) overflows
@@ -382,7 +382,7 @@ def _store_closed(exc: BaseException) -> UsageError | None:
 
 def _not_joined(rank: int, world_size: int, patience: float) -> UsageError:
     """Return why process ``rank``, started by hand, stops waiting for the others after
-    ``JOIN_PATIENCE`` seconds: which did not join, why that may be, and how to start them."""
+    ``patience`` seconds: which did not join, why that may be, and how to start them."""
     others = [str(other) for other in range(world_size) if other != rank]
     where = f"{os.environ.get('MASTER_ADDR')}:{os.environ.get('MASTER_PORT')}"
     within = f"{patience:g} s"
