@@ -470,6 +470,17 @@ class OneLineParser(argparse.ArgumentParser):
         the option takes, not by leaving the option out (``--lr -1 --force``)."""
         return self._given("--force")
 
+    def _past_most(
+        self, action: argparse.Action, option: str, refused: str, *, which: str = ""
+    ) -> argparse.ArgumentError:
+        """Return the refusal of ``option``'s integer past its most, or out of a range told whole
+        (:func:`past_most`), its fix as the words parsed want it (:meth:`_resuming`,
+        :meth:`_forcing`)."""
+        told = past_most(
+            action, option, refused, which, resuming=self._resuming(), forced=self._forcing()
+        )
+        return argparse.ArgumentError(action, told)
+
     def _given(self, option: str) -> bool:
         """Return whether this parser's own ``option`` is among the words parsed before ``--``,
         whole or abbreviated where no other option of this parser begins so."""
@@ -523,16 +534,8 @@ class OneLineParser(argparse.ArgumentParser):
                 if not spelling.isdigit():
                     raise
                 if most is not None and int(spelling) > most:
-                    raise argparse.ArgumentError(
-                        action,
-                        past_most(
-                            action,
-                            option,
-                            respelled.refused,
-                            which=spelling,
-                            resuming=self._resuming(),
-                            forced=self._forcing(),
-                        ),
+                    raise self._past_most(
+                        action, option, respelled.refused, which=spelling
                     ) from None
                 if least is not None and int(spelling) < least:
                     raise argparse.ArgumentError(
@@ -553,32 +556,14 @@ class OneLineParser(argparse.ArgumentParser):
             most = INTEGER_MAXIMA.get(option)
             if isinstance(respelled, TooLarge) and most is not None:
                 # "--epochs 1e20" was told "must be a positive integer", a rule 10**20 meets
-                raise argparse.ArgumentError(
-                    action,
-                    past_most(
-                        action,
-                        option,
-                        respelled.refused,
-                        resuming=self._resuming(),
-                        forced=self._forcing(),
-                    ),
-                ) from None
+                raise self._past_most(action, option, respelled.refused) from None
             # a number out of range, or none at all ("1.5", "abc", "", "0x10" for --lr): both
             # given the option's example, as "--epochs 0" always was
             if not isinstance(respelled, OutOfRange) and action.type not in NUMBERS:
                 raise
             if isinstance(respelled, OutOfRange) and option in RANGE_TOLD and most is not None:
                 # "-n 0" told its range, from 1 to 100, as "-n 101" is
-                raise argparse.ArgumentError(
-                    action,
-                    past_most(
-                        action,
-                        option,
-                        exc.message,
-                        resuming=self._resuming(),
-                        forced=self._forcing(),
-                    ),
-                ) from None
+                raise self._past_most(action, option, exc.message) from None
             # "--num-examples 0" was told >= 1, where 1 and 2 are refused
             message = exact_rule(action, option, exc.message)
             raise argparse.ArgumentError(
@@ -591,16 +576,7 @@ class OneLineParser(argparse.ArgumentParser):
             # 4611686018427387904", where "--epochs 1e19" is refused here: both are, alike
             option = max(action.option_strings, key=len)
             wanted, _ = takes_example(action, option)
-            raise argparse.ArgumentError(
-                action,
-                past_most(
-                    action,
-                    option,
-                    f"must be {wanted}, got {arg_string!r}",
-                    resuming=self._resuming(),
-                    forced=self._forcing(),
-                ),
-            )
+            raise self._past_most(action, option, f"must be {wanted}, got {arg_string!r}")
         return value
 
     def _check_value(self, action: argparse.Action, value: Any) -> None:
