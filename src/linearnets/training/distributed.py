@@ -18,6 +18,7 @@ import os
 import sys
 import threading
 import time
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -33,7 +34,8 @@ if dist.is_available():
     # threads running into the interpreter's teardown: a torchrun script that had trained, written
     # everything and left the group was killed by SIGABRT ("terminate called without an active
     # exception", 2 CI runs in 6 of a script that resumed). Imported here, the defaults
-    # are None (the group of the call). Costs about 3 ms.
+    # are None (the group of the call); for a group its caller joined before this import,
+    # :func:`group_context` puts None back (:func:`_let_go_of_the_group`). Costs about 3 ms.
     import torch.distributed.nn
 
 from linearnets._text import and_list
@@ -470,8 +472,29 @@ def group_context() -> DistContext:
     ``init_process_group("gloo", rank=rank, world_size=n)``), has no ``LOCAL_RANK``: its processes
     run on one machine, so the local rank is the rank.
     """
+    _let_go_of_the_group()
     rank, world_size = dist.get_rank(), dist.get_world_size()
     return DistContext(rank=rank, world_size=world_size, local_rank=env_int("LOCAL_RANK", rank))
+
+
+def _let_go_of_the_group() -> None:
+    """Give ``torch.distributed.nn.functional``'s functions back ``None`` for a default that holds
+    the caller's group, so that its ``destroy_process_group`` frees the group.
+
+    Imported once the group was joined (by this module, or by torch._dynamo, which the first
+    torch.optim optimizer imports), their defaults, ``group=group.WORLD``, are the group itself,
+    not ``None`` as when imported before: the group outlived ``destroy_process_group``, gloo's
+    threads ran into the interpreter's teardown, and a script that had trained and written
+    everything was now and then killed by SIGABRT ("terminate called without an active
+    exception"). ``None`` is the same group for as long as it is joined (the group of the call).
+    """
+    world = dist.group.WORLD
+    for value in vars(torch.distributed.nn.functional).values():
+        defaults = value.__defaults__ if isinstance(value, types.FunctionType) else None
+        if defaults is not None and any(default is world for default in defaults):
+            value.__defaults__ = tuple(
+                None if default is world else default for default in defaults
+            )
 
 
 def shutdown_distributed() -> None:
