@@ -363,12 +363,14 @@ API_CASES: list[Any] = [
                  r"params\[0\] must be a leaf tensor.*computed by MulBackward0", id="SGD-non-leaf"),
     pytest.param(lambda: SGD([torch.zeros(2, requires_grad=True)], 0.1).load_state_dict({}), UsageError,
                  r"state must be a dict with key 'lr'", id="SGD-state"),
-    # targets: only (B,) against (B, 1) is matched element-wise; other equal counts are refused
+    # targets: only (B,) or a row (1, B) against (B, 1) is matched element-wise; other equal
+    # counts are refused
     pytest.param(lambda: squared_loss(torch.zeros(2, 2), torch.zeros(4, 1)), UsageError,
                  r"y must hold one target per prediction: y_hat has shape \(2, 2\), y has shape \(4, 1\)",
                  id="targets-(2,2)-(4,1)"),
-    pytest.param(lambda: squared_loss(torch.zeros(B, 1), torch.zeros(1, B)), UsageError,
-                 r"y_hat has shape \(4, 1\), y has shape \(1, 4\)", id="targets-row"),
+    pytest.param(lambda: squared_loss(torch.zeros(B, 1), torch.zeros(2, 2)), UsageError,
+                 r"y_hat has shape \(4, 1\), y has shape \(2, 2\); pass targets of shape \(batch, 1\) "
+                 r"\(or \(batch,\) or \(1, batch\)\)$", id="targets-square"),
     # on the meta device (shapes without values): torch's "Tensor on device meta is not on the
     # expected device cpu!" named no argument
     pytest.param(lambda: linreg(torch.zeros(B, 2), torch.zeros(2, 1), torch.zeros(1, device="meta")),

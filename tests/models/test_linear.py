@@ -458,11 +458,10 @@ def test_analytic_step_rejects_mismatched_targets(gen: torch.Generator) -> None:
 @pytest.mark.parametrize(
     ("y", "pattern"),
     [
-        (torch.ones(1, 4), r"y must hold one target per prediction: y_hat has shape \(4, 1\), y has shape \(1, 4\)"),
         (torch.ones(2, 2), r"y must hold one target per prediction: y_hat has shape \(4, 1\), y has shape \(2, 2\)"),
         (torch.ones(4, 1, dtype=torch.bool), r"y must be a floating-point tensor, got .*dtype torch\.bool"),
     ],
-    ids=["row (1, 4)", "square (2, 2)", "bool (4, 1)"],
+    ids=["square (2, 2)", "bool (4, 1)"],
 )  # fmt: skip
 @pytest.mark.parametrize("analytic", [False, True])
 def test_both_paths_refuse_targets_that_only_match_by_count(
@@ -715,3 +714,33 @@ def test_a_sigma_past_the_dtypes_range_is_refused_and_a_large_one_still_trains(
         net64 = LinearRegressionScratch(3, sigma=1e40, generator=torch.Generator().manual_seed(4))
     draws64 = torch.randn(3, 1, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
     torch.testing.assert_close(net64.w.detach(), draws64 * 1e40)
+
+
+def test_a_row_of_targets_is_taken_as_the_books_reshape_takes_it() -> None:
+    """y (1, B) against y_hat (B, 1) holds one target per prediction, in order: the book's
+    ``(y_hat - y.reshape(y_hat.shape)) ** 2 / 2`` takes it, and so do squared_loss and the analytic
+    step (it was refused as "y must hold one target per prediction")."""
+    gen = torch.Generator().manual_seed(0)
+    y_hat, y = torch.randn(4, 1, generator=gen), torch.randn(1, 4, generator=gen)
+    book = (y_hat - y.reshape(y_hat.shape)) ** 2 / 2  # the oracle, D2L §3.2.5
+    assert torch.equal(squared_loss(y_hat, y), book)
+    assert torch.equal(squared_loss(y_hat.reshape(4), y), book.reshape(4))  # a (B,) prediction too
+    net = LinearRegressionScratch(2, analytic=True, generator=gen)
+    X = torch.randn(4, 2, generator=gen)
+    y_hat_row, l_row = net.analytic_step(X, y, scale=0.25)
+    grads_row = [p.grad.clone() for p in net.parameters()]  # type: ignore[union-attr]
+    _, l_column = net.analytic_step(X, y.T, scale=0.25)
+    assert torch.equal(l_row, l_column)
+    assert torch.equal(l_row, (y_hat_row - y.reshape(y_hat_row.shape)) ** 2 / 2)
+    for grad, p in zip(grads_row, net.parameters(), strict=True):
+        assert torch.equal(grad, p.grad)
+
+
+def test_squared_loss_still_rejects_a_square_of_as_many_targets() -> None:
+    """(2, 2) holds 4 targets for 4 predictions but in no order one per prediction: refused."""
+    with pytest.raises(
+        UsageError,
+        match=r"^y must hold one target per prediction: y_hat has shape \(4, 1\), y has shape "
+        r"\(2, 2\); pass targets of shape \(batch, 1\) \(or \(batch,\) or \(1, batch\)\)$",
+    ):
+        squared_loss(torch.zeros(4, 1), torch.zeros(2, 2))

@@ -63,7 +63,8 @@ def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     Args:
         y_hat: predictions, shape (B, 1), floating point (integer ones would wrap around in
             the difference: uint8 0 − 20 is 236).
-        y: targets, shape (B, 1) or (B,) (or 0-d, one example's, for B = 1).
+        y: targets, shape (B, 1), (B,) or (1, B) (a row, taken in order, as the book's
+            ``y.reshape(y_hat.shape)`` takes it), or 0-d, one example's, for B = 1.
 
     Returns:
         Losses of shape (B, 1), not reduced.
@@ -82,7 +83,7 @@ def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
             )
         raise UsageError(
             f"y must hold one target per prediction: y_hat has shape {tuple(y_hat.shape)}, y has "
-            f"shape {tuple(y.shape)}; pass targets of shape (batch, 1) (or (batch,))"
+            f"shape {tuple(y.shape)}; pass targets of shape (batch, 1) (or (batch,) or (1, batch))"
         )
     diff = y_hat - y.reshape(y_hat.shape)  # (B, 1)
     # the book's (ŷ − y)² / 2, value and gradient bit for bit: d * d is what pow(d, 2) computes and
@@ -94,7 +95,9 @@ def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 def _targets_fit(y_hat: Any, y: Any) -> bool:
     """Whether ``y`` holds one real (non-bool) target per floating-point prediction of ``y_hat``: the
     same shape, or both columns (B,) / (B, 1) of the same length, a 0-d tensor counting as a
-    column of one (``labels[i]`` of (n,) labels against a batch of one's (1, 1) prediction)."""
+    column of one (``labels[i]`` of (n,) labels against a batch of one's (1, 1) prediction), and a
+    row of targets (1, B) counting as a column of B (one per prediction, in order: the book's
+    ``y.reshape(y_hat.shape)`` takes it so)."""
     return (
         isinstance(y_hat, torch.Tensor)
         and isinstance(y, torch.Tensor)
@@ -107,8 +110,9 @@ def _targets_fit(y_hat: Any, y: Any) -> bool:
 
 
 def _same_column_length(y: torch.Tensor, y_hat: torch.Tensor) -> bool:
-    """Whether ``y`` and ``y_hat`` both hold one value per example, for as many examples."""
-    length = _column_length(y)
+    """Whether ``y`` and ``y_hat`` both hold one value per example, for as many examples; ``y``
+    may also be a row (1, B) (``y_hat`` not: a row of predictions is no model's output)."""
+    length = y.shape[1] if y.ndim == 2 and y.shape[0] == 1 else _column_length(y)
     return length is not None and length == _column_length(y_hat)
 
 
