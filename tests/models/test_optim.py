@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -599,3 +600,40 @@ def test_a_bias_made_without_requires_grad_is_told_to_add_it_to_its_zeros(
         r"add requires_grad=True where you create it, e\.g\. " + created,
     ):
         sgd([w, b], 0.03, 10)
+
+
+def _swapped_calls() -> list[Any]:
+    w, b = torch.zeros(2, 1, requires_grad=True), torch.zeros(1, requires_grad=True)
+    return [
+        pytest.param((0.03, [w, b], 4), "0.03 as params and a list of 2 tensors as lr", "[w, b], 0.03, 4", id="lr-params"),
+        pytest.param((0.03, 4, [w, b]), "0.03 as params and a list of 2 tensors as batch_size", "[w, b], 0.03, 4", id="params-last"),
+        pytest.param((torch.tensor(0.03), (w, b), 10), r"a tensor of shape \(\) and dtype torch\.float32 as params and a tuple of 2 tensors as lr", "params, 0.03, 10", id="tensor-lr-tuple"),
+        pytest.param((0.1, torch.nn.Linear(2, 1).parameters(), 8), "0.1 as params and a generator as lr", "params, 0.1, 8", id="generator"),
+        pytest.param((0.03, [w, b], "4"), "0.03 as params and a list of 2 tensors as lr", "[w, b], 0.03, batch_size", id="no-size"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("args", "got", "call"), _swapped_calls())
+def test_the_books_sgd_rejects_its_arguments_swapped_by_name(
+    args: Any, got: str, call: str
+) -> None:
+    """sgd(0.03, [w, b], 4) was told "lr must be a positive number, got [tensor(..." where
+    data_iter and load_array name the order: sgd names it too."""
+    from linearnets.models.scratch import sgd
+
+    with pytest.raises(
+        UsageTypeError,
+        match=rf"^sgd takes params first, then lr and batch_size, got {got}: the arguments are in "
+        rf"the wrong order; call sgd\({re.escape(call)}\) \(D2L §3\.2\.6\)$",
+    ):
+        sgd(*args)
+    for p in args[1] if isinstance(args[1], list) else []:
+        assert p.grad is None and not p.any()  # nothing stepped
+
+
+def test_the_books_sgd_still_names_a_bad_lr_beside_real_params() -> None:
+    """The order is named only for a number passed as params: a bad lr of its own is named as one."""
+    from linearnets.models.scratch import sgd
+
+    with pytest.raises(UsageTypeError, match=r"^lr must be a positive number, got \[1\.0\]"):
+        sgd([torch.zeros(1, requires_grad=True)], [1.0], 4)

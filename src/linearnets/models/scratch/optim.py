@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numbers
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import torch
@@ -39,8 +39,13 @@ def sgd(params: Iterable[torch.Tensor], lr: float, batch_size: float) -> None:
 
     See D2L §3.2.6.
     """
-    lr = check_positive_float("lr", lr, fix="pass e.g. lr=0.03 (the book's, D2L §3.2)")
-    batch_size = _check_batch_size(batch_size)
+    lr_given, size_given = lr, batch_size  # as passed, for the swapped-order check
+    try:
+        lr = check_positive_float("lr", lr, fix="pass e.g. lr=0.03 (the book's, D2L §3.2)")
+        batch_size = _check_batch_size(batch_size)
+    except UsageError:  # the error path alone: the book's order swapped is named as such
+        _check_sgd_order(params, lr_given, size_given)
+        raise
     params = _param_list(params)
     _warn_one_column(params)
     _check_lr_range(lr, params, example="0.03")
@@ -82,6 +87,47 @@ def sgd(params: Iterable[torch.Tensor], lr: float, batch_size: float) -> None:
                 continue
             param -= lr * param.grad / batch_size
             param.grad.zero_()
+
+
+def _check_sgd_order(params: object, lr: object, batch_size: object) -> None:
+    """Refuse a number for ``params`` beside the tensors for ``lr`` or ``batch_size``: the book's
+    order swapped (``sgd(0.03, [w, b], 4)``), named as such, not as an lr that is no number."""
+    lr_text = _number_text(params)
+    if lr_text is None:
+        return
+    for name, value in (("lr", lr), ("batch_size", batch_size)):
+        if _looks_like_params(value):
+            size_text = _number_text(batch_size if name == "lr" else lr) or "batch_size"
+            tensors = "[w, b]" if isinstance(value, list) and len(value) == 2 else "params"
+            raise UsageTypeError(
+                f"sgd takes params first, then lr and batch_size, got {describe(params)} as "
+                f"params and {_describe_params(value)} as {name}: the arguments are in the wrong "
+                f"order; call sgd({tensors}, {lr_text}, {size_text}) (D2L §3.2.6)"
+            )
+
+
+def _number_text(value: object) -> str | None:
+    """Return ``value`` as the number to write in a call (a 0-d tensor's rounded as shown:
+    ``0.03``, not float32's ``0.029999999329447746``), or ``None`` if it is no real number."""
+    number = scalar_value(value)
+    if not isinstance(number, numbers.Real) or isinstance(number, bool):
+        return None
+    return f"{number:g}" if number is not value and isinstance(number, float) else str(number)
+
+
+def _looks_like_params(value: object) -> bool:
+    """Whether ``value`` is what ``params`` takes: a non-empty list or tuple of tensors, or an
+    iterator such as ``net.parameters()`` (not consumed here)."""
+    if isinstance(value, list | tuple):
+        return bool(value) and all(isinstance(item, torch.Tensor) for item in value)
+    return isinstance(value, Iterator)
+
+
+def _describe_params(value: object) -> str:
+    """Describe what was passed as params, briefly: ``a list of 2 tensors``, ``a generator``."""
+    if isinstance(value, list | tuple):
+        return f"a {type(value).__name__} of {len(value)} tensor{'s' if len(value) != 1 else ''}"
+    return f"a {type(value).__name__}"
 
 
 def created_trainable(param: torch.Tensor) -> str:
