@@ -145,13 +145,22 @@ def test_the_impl_of_weights_that_do_not_fit_is_named_in_either_words(
         python = f"of an impl={old!r} run, to convert to impl={new!r}"
         command = f"of an --impl {old} run, to convert to --impl {new}"
     assert python in str(info.value) and "--" not in str(info.value)
-    assert str(info.value).endswith("delete it and resume with force=True to start the run over")
+    assert str(info.value).endswith(
+        "delete it and resume with force=True to start the run over" + _FINISHED
+    )
     assert one_line(info.value) == (
         f"checkpoint {ckpt.path} is damaged: its model_state must be the weights ['W', 'b'] "
         f"{command}, got {'list' if old == new else 'dict'} "
         f"{['V'] if old == new else {'V': (4, 3)}}; restore checkpoint.pt from a copy of the "
-        "run, or delete it and resume with --force to start the run over"
+        "run, or delete it and resume with --force to start the run over" + _FINISHED
     )
+
+
+# a finished run's checkpoint damaged: the start over replaces its trained weights, kept
+_FINISHED = (
+    "; the run finished: starting it over replaces its trained weights and results (model.pt, "
+    "results.json; each old file is kept as NAME.bak, e.g. model.pt.bak)"
+)
 
 
 def test_states_that_do_not_fit_name_force_in_either_words(tmp_path: Path) -> None:
@@ -163,7 +172,7 @@ def test_states_that_do_not_fit_name_force_in_either_words(tmp_path: Path) -> No
     damaged = dataclasses.replace(ckpt, optimizer_state={"lr": "fast"})
     with pytest.raises(CheckpointError) as info:
         restore_states(prepare(config), damaged, config, {})
-    fix = "or delete it and resume with {} to start the run over"
+    fix = "or delete it and resume with {} to start the run over" + _FINISHED
     assert str(info.value).endswith(fix.format("force=True"))
     assert one_line(info.value) == str(info.value).replace("force=True", "--force")
     assert one_line(info.value).endswith(fix.format("--force"))

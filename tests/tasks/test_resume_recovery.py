@@ -197,7 +197,10 @@ def test_a_truncated_checkpoint_gets_advice_that_works(
     assert re.fullmatch(
         rf"linearnets softmax: error: checkpoint {re.escape(str(ckpt))} cannot be read: it is "
         r"truncated, damaged or not a torch file \(.*\); restore checkpoint.pt from a copy of the "
-        r"run, or delete it and resume with --force to start the run over\n",
+        r"run, or delete it and resume with --force to start the run over"
+        # a finished run's: the start over replaces its trained weights, as said when missing
+        + (_FINISHED_SAID if finished else "")
+        + r"\n",
         err,
     ), err
     ckpt.unlink()  # as advised, but forgetting --force
@@ -208,13 +211,37 @@ def test_a_truncated_checkpoint_gets_advice_that_works(
             f"linearnets softmax: error: checkpoint {ckpt} does not exist, but the trained weights "
             "model.pt do: the run finished, and training it further needs its checkpoint; put "
             "the checkpoint back, or pass --force to start the run over, replacing its weights "
-            "and metrics\n"
+            "and metrics (each old file kept as NAME.bak, e.g. model.pt.bak)\n"
         )
+        weights = (run / "model.pt").read_bytes(), (run / "results.json").read_bytes()
     else:
         assert "logged 1 finished epoch in metrics.jsonl but has no checkpoint.pt" in err
         assert err.endswith("or pass --force to start the run over, replacing its metrics\n")
     assert main(["softmax", "--resume", str(run), "--force"]) == 0
     _assert_same_run(run, tmp_path / "whole")
+    # the start over said what it replaced, each kept: the finished run's weights and results
+    # too (replaced without a word, the metrics' backups unsaid)
+    err = capsys.readouterr().err
+    assert (
+        f"linearnets: note: before writing the metrics files in {run} again empty to start the "
+        "run over: the old metrics.jsonl is kept as metrics.jsonl.bak; the old metrics.csv is "
+        "kept as metrics.csv.bak\n"
+    ) in err
+    replaced = (
+        f"linearnets: note: starting the run in {run} over replaces the weights and results of "
+        "its finished run: the old model.pt is kept as model.pt.bak, the old results.json is "
+        "kept as results.json.bak\n"
+    )
+    assert (replaced in err) == finished, err
+    if finished:
+        kept = (run / "model.pt.bak").read_bytes(), (run / "results.json.bak").read_bytes()
+        assert kept == weights
+
+
+_FINISHED_SAID = re.escape(
+    "; the run finished: starting it over replaces its trained weights and results (model.pt, "
+    "results.json; each old file is kept as NAME.bak, e.g. model.pt.bak)"
+)
 
 
 @pytest.mark.parametrize("content", ["{", "[1, 2]"], ids=["not-json", "a-list"])

@@ -16,11 +16,11 @@ from linearnets.config import SoftmaxConfig
 from linearnets.errors import CheckpointError
 from linearnets.tasks.experiment import Experiment
 from linearnets.training.checkpoint import (
-    CHECKPOINT_FILE,
     Checkpoint,
     damaged_checkpoint,
     set_global_rng_state,
 )
+from linearnets.training.checkpoint_values import restore_hint
 
 __all__ = ["restore_states"]
 
@@ -44,9 +44,8 @@ def restore_states(
         # the model state fits (checked above): the optimizer's or a generator's state is damaged
         raise CheckpointError(
             f"checkpoint {shown_path(ckpt.path)} is damaged: its optimizer or generator states do "
-            f"not fit this run ({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); restore "
-            f"{CHECKPOINT_FILE} from a copy of the run, or delete it and resume with force=True to "
-            "start the run over"
+            f"not fit this run ({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); "
+            f"{restore_hint(ckpt.path)}"
         ) from None
     updater = exp.setup.updater
     for group in updater.param_groups:  # the new lr, when forced (the scratch SGD's lr reads it)

@@ -20,10 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._text import shown_path
+from linearnets._warn import warn
 from linearnets.config import SoftmaxConfig
 from linearnets.device import resolve_device
 from linearnets.errors import (
     CheckpointError,
+    ResumeWarning,
     UsageError,
     usage_errors_on_one_line,
 )
@@ -80,7 +82,7 @@ from linearnets.training.config_sections import notes_of
 from linearnets.training.distributed import DistContext
 from linearnets.training.guard_growth import data_since, resumed_state
 from linearnets.training.guard_start import higher_start, seed_guard_start
-from linearnets.training.metrics_files import KeptMetrics
+from linearnets.training.metrics_files import KeptMetrics, MetricsWriter
 from linearnets.training.rank_agreement import (
     before_training,
     check_callbacks_on_every_rank,
@@ -88,6 +90,7 @@ from linearnets.training.rank_agreement import (
     on_rank_0,
 )
 from linearnets.training.run_config import run_dir_path
+from linearnets.training.run_files import keep_replaced
 from linearnets.training.runs import (
     CONFIG_FILE,
     RunLock,
@@ -392,7 +395,8 @@ def _check_nothing_lost(run_dir: Path, *, force: bool) -> None:
             f"checkpoint {shown_path(run_dir / CHECKPOINT_FILE)} does not exist, but the trained "
             f"weights {WEIGHTS_FILE} do: the run finished, and training it further needs its "
             "checkpoint; put the checkpoint back, or pass --force (force=True) to start the run "
-            "over, replacing its weights and metrics"
+            f"over, replacing its weights and metrics (each old file kept as NAME.bak, e.g. "
+            f"{WEIGHTS_FILE}.bak)"
         )
     check_logged_epochs(run_dir, force=force)
 
@@ -436,6 +440,9 @@ def _start_over(
     )
     if exp.dist.is_main:
         with stop_names_its_folder(exp, run_dir), again():
+            # what the start over replaces, kept first and said (the metrics files and a
+            # finished run's weights and results): nothing of the run before is lost unsaid
+            _keep_before_start_over(run_dir)
             resumes = [{"from_epoch": 0, "forced": {}, "environment": environment()}]
             write_run_config(
                 run_dir,
@@ -449,3 +456,20 @@ def _start_over(
             drop_figures(run_dir)
     with again():
         return train_experiment(exp, run_dir, callbacks=callbacks)
+
+
+def _keep_before_start_over(run_dir: Path) -> None:
+    """Keep what starting the run in ``run_dir`` over replaces, and say so (a
+    :class:`~linearnets.errors.ResumeWarning` each): the metrics files that differ from the empty
+    ones written (``NAME.bak``, :func:`note_metrics_kept`), and a finished run's weights and
+    results (``model.pt.bak``, ``results.json.bak``: :func:`keep_replaced`), which the new run
+    writes again at its end."""
+    note_metrics_kept(run_dir, MetricsWriter(run_dir).keep_old([]), epochs=None)
+    kept = keep_replaced(run_dir)
+    if kept:
+        said = ", ".join(f"the old {name} is kept as {backup}" for name, backup in kept.items())
+        warn(
+            f"starting the run in {shown_path(run_dir)} over replaces the weights and results "
+            f"of its finished run: {said}",
+            ResumeWarning,
+        )

@@ -39,11 +39,28 @@ def damaged_checkpoint(
     )
 
 
+# a finished softmax run's weights and summary (run_files.WEIGHTS_FILE, RESULTS_FILE: that module
+# reads this one's), which its start over replaces, keeping each as NAME.bak (resume_softmax's)
+_FINISHED = ("model.pt", "results.json")
+
+
 def restore_hint(path: Path) -> str:
-    """Return the fix for a damaged checkpoint: restore it, or delete it and start over."""
-    return (
+    """Return the fix for a damaged checkpoint: restore it, or delete it and start over; for a
+    finished run's (its ``model.pt`` beside it), that the start over replaces its trained weights
+    and results, keeping them, as the message of a missing checkpoint beside them says."""
+    fix = (
         f"restore {path.name} from a copy of the run, or delete it and resume with force=True to "
         "start the run over"
+    )
+    try:
+        finished = [name for name in _FINISHED if (path.parent / name).is_file()]
+    except OSError:  # a folder on the way that cannot be searched: nothing known of the run
+        finished = []
+    if _FINISHED[0] not in finished:  # no weights: a run stopped, or a linreg run's
+        return fix
+    return (
+        f"{fix}; the run finished: starting it over replaces its trained weights and results "
+        f"({', '.join(finished)}; each old file is kept as NAME.bak, e.g. {finished[0]}.bak)"
     )
 
 

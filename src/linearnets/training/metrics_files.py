@@ -24,7 +24,7 @@ from linearnets.training.callback_folder import check_callback_folder
 from linearnets.training.checkpoint_write import run_file_error, write_text_atomic
 from linearnets.training.history import EpochMetrics
 
-__all__ = ["KeptMetrics", "MetricsWriter", "metrics_disagreements"]
+__all__ = ["KeptMetrics", "MetricsWriter", "backup_copy", "metrics_disagreements"]
 
 # the byte-order mark Excel writes first in a CSV it saves as UTF-8: no part of the header (an
 # editor may write one first in metrics.jsonl too: no part of its first row)
@@ -171,7 +171,7 @@ class MetricsWriter(Callback):
             # torn mid-append) holds nothing the rewrite loses: no backup, no note
             why = wrong = None
             if link is None and old and not text.encode("utf-8").startswith(old):
-                backup = _backup(path, old)
+                backup = backup_copy(path, old)
                 why = _row_difference(path.name, old, text)
                 # rows of other epochs, damage: told as metrics_disagreements tells them (but
                 # where rows are none, a start over, which compares with no checkpoint)
@@ -430,9 +430,16 @@ def _cell(value: Any) -> str:
     return cut_text(text, most=_CELL_MOST, keep=30) if len(text) > _CELL_MOST else printable(text)
 
 
-def _backup(path: Path, old: bytes) -> str:
+def backup_copy(path: Path, old: bytes) -> str:
     """Write ``old`` to the first free ``NAME.bak``, ``NAME.bak.1``, ...; return its name (that
-    of a backup holding ``old`` already, where one does: a rewrite again keeps no second)."""
+    of a backup holding ``old`` already, where one does: a rewrite again keeps no second).
+
+    ``path`` names the file ``old`` was read from (a metrics file, or the ``model.pt`` a start
+    over replaces: :func:`~linearnets.training.run_files.keep_replaced`).
+
+    Raises:
+        RunFileError: the backup could not be written (a full disk), or every name is taken.
+    """
     names = [f"{path.name}.bak", *(f"{path.name}.bak.{n}" for n in range(1, 1000))]
     for name in names:
         target = path.with_name(name)

@@ -16,6 +16,7 @@ from linearnets._text import shown_path
 from linearnets.errors import UsageError
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.checkpoint_write import write_text_atomic
+from linearnets.training.metrics_files import backup_copy
 from linearnets.training.run_task import held_resume
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "draws_no_figure",
     "holds_a_linearnets_run",
     "holds_a_run",
+    "keep_replaced",
     "landing_folder",
     "outside_run_folder",
     "passing_for_a_runs",
@@ -438,6 +440,34 @@ def _same_figure(name: str, own: str) -> bool:
     if drawn is None or mine is None:
         return name == own
     return drawn.groups() == mine.groups()
+
+
+def keep_replaced(
+    run_dir: Path, names: tuple[str, ...] = (WEIGHTS_FILE, RESULTS_FILE)
+) -> dict[str, str]:
+    """Copy each of ``names`` in ``run_dir`` to ``NAME.bak`` (``NAME.bak.1``, ... where taken; none
+    where a backup holds that content already), before a start over replaces them; return file
+    name -> its backup's name, for the caller's note.
+
+    A run started over with ``force`` (its checkpoint lost or damaged) writes new weights and
+    results where the finished run's were: as the metrics' rewrite keeps the old metrics files
+    (:meth:`~linearnets.training.metrics_files.MetricsWriter.keep_old`), the trained weights are
+    kept too. A link, a missing or unreadable file keeps nothing (a link's file is left as it was).
+
+    Raises:
+        RunFileError: a backup could not be written (a full disk): nothing is replaced yet.
+    """
+    kept = {}
+    for name in names:
+        path = run_dir / name
+        if path.is_symlink():
+            continue
+        try:
+            old = path.read_bytes()
+        except OSError:  # missing, a folder, unreadable: nothing to keep
+            continue
+        kept[name] = backup_copy(path, old)
+    return kept
 
 
 def remove_stale_temporaries(run_dir: Path, *, names: tuple[str, ...] = RUN_OUTPUTS) -> list[str]:
