@@ -616,6 +616,31 @@ def test_an_unreadable_file_gets_the_fix_of_any_damaged_checkpoint(tmp_path: Pat
     )
 
 
+def test_a_run_s_model_pt_copied_over_its_checkpoint_is_refused_with_the_run_s_fix(
+    tmp_path: Path,
+) -> None:
+    """Another linearnets file (the run's model.pt) found as checkpoint.pt in a run folder: "pass
+    the checkpoint.pt a linearnets run wrote" named nothing anyone passed. The fix is the run's
+    own checkpoint, restored, or the start over, as for a truncated one; the folder holding a
+    finished run's weights, the start over replaces them, said too."""
+    path = tmp_path / "checkpoint.pt"
+    torch.save({"format": "linearnets-weights", "state": {"W": torch.zeros(4, 3)}}, path)
+    said = (
+        f"checkpoint {path} is not a linearnets checkpoint (no 'linearnets-checkpoint' format "
+        "marker); restore checkpoint.pt from a copy of the run, or delete it and resume with "
+        "force=True to start the run over"
+    )
+    with pytest.raises(CheckpointError, match=f"^{re.escape(said)}$"):
+        load_checkpoint(path)
+    (tmp_path / "model.pt").write_bytes(path.read_bytes())
+    finished = (
+        "; the run finished: starting it over replaces its trained weights and results "
+        "(model.pt; each old file is kept as NAME.bak, e.g. model.pt.bak)"
+    )
+    with pytest.raises(CheckpointError, match=f"^{re.escape(said + finished)}$"):
+        load_checkpoint(path)
+
+
 def test_a_foreign_pickle_is_refused_without_a_warning(tmp_path: Path) -> None:
     """torch warns about the pickle's protocol before failing: the error alone says it all."""
     import warnings

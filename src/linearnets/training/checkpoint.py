@@ -259,7 +259,9 @@ def _check_format(path: Path, payload: Any) -> None:
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(
             f"checkpoint {shown_path(path)} is not a linearnets checkpoint (no '{FORMAT}' format "
-            "marker); pass the checkpoint.pt a linearnets run wrote"
+            # a file found in the run folder (its model.pt copied over it): nothing to pass; the
+            # fix is the run's own checkpoint, as for a damaged one
+            f"marker); {restore_hint(path)}"
         )
     found = payload.get("format_version")
     if not isinstance(found, int) or found > FORMAT_VERSION:
