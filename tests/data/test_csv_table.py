@@ -722,6 +722,73 @@ def test_digits_other_than_ascii_are_no_numbers(
         load_regression_file(tmp_path / "d.csv")
 
 
+_DASH_NAMES = {
+    "\u2212": "the minus sign U+2212",
+    "\u2013": "an en dash U+2013",
+    "\u2012": "a figure dash U+2012",
+    "\u2014": "an em dash U+2014",
+    "\ufe63": "the small hyphen-minus U+FE63",
+    "\uff0d": "the full-width hyphen-minus U+FF0D",
+}
+
+
+def _dash_rule(cell: str, dash: str, plain: str) -> str:
+    return (
+        f"every cell must be a number with '-' as its minus sign, as numpy and pandas read one: "
+        f"{cell!r} uses {_DASH_NAMES[dash]}, not '-'; write it as {plain} (replace every "
+        f"{dash!r} in the file with '-')"
+    )
+
+
+@pytest.mark.parametrize("dash", list(_DASH_NAMES))
+def test_bad_minus_sign_in_y_is_named_not_counted_as_words(tmp_path: Path, dash: str) -> None:
+    """'−1.5' (U+2212, as a word processor writes a minus) in half of y's cells was told "6 of
+    its 12 values are words: train softmax regression": it is a number with another minus sign,
+    told so with its spelling; written with '-' the file loads."""
+    rows = "".join(f"{i},{i * i % 5},{dash if i % 2 else ''}{i}.5\n" for i in range(12))
+    path = _written(tmp_path / "um.csv", "a,b,y\n" + rows)
+    with pytest.raises(ValueError, match="could not convert"):
+        np.loadtxt(path, delimiter=",", skiprows=1, encoding="utf-8")
+    cell = f"{dash}1.5"
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 3, column 3 holds {cell!r}; "
+        + _dash_rule(cell, dash, "-1.5")
+    )
+    _, y = load_regression_file(_written(path, "a,b,y\n" + rows.replace(dash, "-")))
+    assert y[1].item() == -1.5
+
+
+@pytest.mark.parametrize(
+    "text,line,column,cell,plain",
+    [
+        # a feature column of them: no categories to encode with pd.get_dummies
+        ("a,y\n" + "".join(f"\u2013{i}.25,{i}\n" for i in range(6)), 2, 1, "\u20130.25", "-0.25"),
+        # a single stray one in y: told what is wrong with it, not just "fix that cell"
+        ("a,y\n1,2\n3,\u22124\n5,6\n7,8\n", 3, 2, "\u22124", "-4"),
+        # a first row without a header: data, not names beside numbers
+        ("1,2,\u22121.5\n4,5,6\n7,8,9\n", 1, 3, "\u22121.5", "-1.5"),
+        ("\u22121,\u22122\n4,5\n7,8\n", 1, 1, "\u22121", "-1"),
+        # in an exponent too
+        ("a,y\n1,2\n1e\u22125,4\n", 3, 1, "1e\u22125", "1e-5"),
+    ],
+)
+def test_bad_minus_sign_anywhere_is_named_with_its_spelling(
+    tmp_path: Path, text: str, line: int, column: int, cell: str, plain: str
+) -> None:
+    """A number whose minus is a dash other than '-' was told to be a category (pd.get_dummies), a
+    word to fix, or a first row of names and numbers: it is told as a number spelt otherwise."""
+    path = _written(tmp_path / "d.csv", text)
+    dash = next(c for c in cell if c in _DASH_NAMES)
+    said = _refusal(path)
+    assert said == (
+        f"{path} is not a numeric CSV: line {line}, column {column} holds {cell!r}; "
+        + _dash_rule(cell, dash, plain)
+    )
+    assert "get_dummies" not in said and "softmax" not in said
+    X, _ = load_regression_file(_written(path, text.replace(dash, "-")))
+    assert X.shape[1] >= 1
+
+
 @pytest.mark.parametrize("space", ["\xa0", "\u2009", "\u202f", "\u3000", " "])
 def test_a_number_padded_with_any_blank_is_read_as_numpy_reads_it(
     tmp_path: Path, space: str

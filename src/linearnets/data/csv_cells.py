@@ -46,8 +46,10 @@ __all__ = [
     "number",
     "numeric_table",
     "other_digits",
+    "other_minus",
     "refuse_empty_rows",
     "refuse_mixed_first_row",
+    "spelt_otherwise",
 ]
 
 # how to make a '#' line a comment, as csv_layout.comment_lines tells them: '#3,6' may be data
@@ -137,6 +139,44 @@ def other_digits(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# the dashes a number's minus sign is written with where it is not ASCII's '-' (a word processor's
+# or a typeset table's): numpy, pandas and Python's float read none of them
+_DASHES = {
+    "\u2212": "the minus sign U+2212",
+    "\u2013": "an en dash U+2013",
+    "\u2012": "a figure dash U+2012",
+    "\u2014": "an em dash U+2014",
+    "\ufe63": "the small hyphen-minus U+FE63",
+    "\uff0d": "the full-width hyphen-minus U+FF0D",
+}
+_TO_HYPHEN = str.maketrans(dict.fromkeys(_DASHES, "-"))
+
+
+def other_minus(text: str) -> tuple[str, str] | None:
+    """Return, for a cell that is a number but for a minus sign written with another dash than
+    '-' (``'−1.5'``, U+2212, as a word processor writes it; an en dash), the dash's name and the
+    number as numpy and pandas read one (``'-1.5'``); else ``None``."""
+    core = text.strip()
+    dashes = [c for c in core if c in _DASHES]
+    if not dashes:
+        return None
+    plain = core.translate(_TO_HYPHEN)
+    try:
+        value = float(plain)
+    except ValueError:
+        return None
+    if not math.isfinite(value):
+        return None
+    return _DASHES[dashes[0]], plain if number(plain) is not None else exact_number(value)
+
+
+def spelt_otherwise(text: str) -> bool:
+    """Return whether the cell is a number spelt otherwise than numpy and pandas read one: in
+    other digits than ASCII's (:func:`other_digits`) or with another minus sign than '-'
+    (:func:`other_minus`): no column name, nor a word, but a value to write as told."""
+    return other_digits(text) or other_minus(text) is not None
 
 
 def numeric_table(
@@ -429,7 +469,15 @@ def _not_a_number(
         )
     spelt = _spelt(cell)
     spelling = f"; write it as {spelt}" if spelt else ""
-    if other_digits(cell):
+    if (minus := other_minus(cell)) is not None:  # '−1.5', '–0.028'
+        dash, plain = minus
+        rule = (
+            "a number with '-' as its minus sign, as numpy and pandas read one: "
+            f"{cell.strip()!r:.30} uses {dash}, not '-'; write it as {plain} (replace every "
+            f"{' and '.join(map(repr, dict.fromkeys(c for c in cell if c in _DASHES)))} in the "
+            "file with '-')"
+        )
+    elif other_digits(cell):
         rule = "a number in the digits 0-9, as numpy and pandas read them" + spelling
     elif spelt:  # '1_0': Python's float reads it, numpy and pandas do not
         rule = "a number without underscores, as numpy and pandas read them" + spelling
@@ -544,7 +592,7 @@ def _target_rule(column: list[str]) -> str:
     """Return the rule of y's ``column`` (the last), which holds a word: numbers, for linear
     regression; where it holds more words than numbers, class names, for softmax regression."""
     values = [c for c in column if not is_missing(c)]
-    words = sum(number(c) is None for c in values)
+    words = sum(number(c) is None and not spelt_otherwise(c) for c in values)  # '−1.5' is none
     rule = "a number: y, the target (the last column), is a number for linear regression"
     if 2 * words < len(values):
         return f"{rule}; fix that cell, or drop its example"
@@ -580,9 +628,12 @@ def _spelt(cell: str) -> str | None:
 def mixed(row: list[str]) -> bool:
     """Whether a first row holds names and numbers: a header whose names include numbers (a
     number in other digits is neither: the table names it as a bad cell), or beside an empty one
-    (',2019,2020', pandas' index over names that read as numbers; '1,,3', data that misses one)."""
+    (',2019,2020', pandas' index over names that read as numbers; '1,,3', data that misses one);
+    nor is a number with another minus sign ('−1.5')."""
     numbers = [number(cell) is not None for cell in row]
-    return any(numbers) and not all(n or other_digits(c) for n, c in zip(numbers, row, strict=True))
+    return any(numbers) and not all(
+        n or spelt_otherwise(c) for n, c in zip(numbers, row, strict=True)
+    )
 
 
 def refuse_mixed_first_row(path: Path, line: int, row: list[str], *, rows: Rows) -> NoReturn:

@@ -43,9 +43,9 @@ from linearnets.data.csv_cells import (
     mixed,
     number,
     numeric_table,
-    other_digits,
     refuse_empty_rows,
     refuse_mixed_first_row,
+    spelt_otherwise,
 )
 from linearnets.data.csv_index import (
     numbered_columns,
@@ -109,7 +109,7 @@ def _read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
     everything, rows = rows, drop_comments(path, rows, hashed)
     refuse_trailing_commas(path, rows)
     line, first = rows[0]
-    header = all(number(cell) is None and not other_digits(cell) for cell in first)
+    header = all(number(cell) is None and not spelt_otherwise(cell) for cell in first)
     refuse_empty_rows(path, read, table=rows, header=header)  # ',,' among the data: missing all
     if len(first) < 2:
         refuse_one_column(path, rows)
