@@ -330,12 +330,51 @@ def test_a_large_label_is_shown_as_received(tmp_path: Path) -> None:
         load_classification_file(path)
 
 
-def test_negative_labels_are_named_by_the_smallest(tmp_path: Path) -> None:
+def test_bad_negative_labels_are_named_by_index_count_and_the_smallest(tmp_path: Path) -> None:
+    """A negative label was told only by the smallest: where it is, and how many, are told too,
+    as a NaN label's are."""
     path = _write(tmp_path, X=np.ones((4, 2)), y=np.array([0, -1, -3, 2]))
     assert _refusal(path) == (
-        f"{path}: y must hold labels >= 0, got -3; relabel them as class indices 0..C-1, e.g. "
-        "with numpy.unique(y, return_inverse=True)[1]"
+        f"{path}: y must hold labels >= 0, got -1 at index 1 (2 negative labels, the smallest "
+        "-3); relabel them as class indices 0..C-1, e.g. with numpy.unique(y, return_inverse=True)[1]"
     )
+    path = _write(tmp_path, X=np.ones((4, 2)), y=np.array([0, 1, -2, 2]))
+    assert _refusal(path) == (
+        f"{path}: y must hold labels >= 0, got -2 at index 2 (the only one); relabel them as "
+        "class indices 0..C-1, e.g. with numpy.unique(y, return_inverse=True)[1]"
+    )
+
+
+@pytest.mark.parametrize(
+    ("arrays", "message"),
+    [
+        ({"y": np.array([0, 1, -1, 0, -1])},
+         "y must hold labels >= 0, got -1 at index 2 (2 negative labels); -1 usually marks an "
+         "unlabelled example: drop those examples, e.g. keep = y >= 0; X, y = X[keep], y[keep] "
+         "(renumbering would make -1 class 0 and shift every other class)"),
+        ({"y": np.array([0, 1, 1]), "X_test": np.ones((3, 2)), "y_test": np.array([0, -1.0, 1])},
+         "y_test must hold labels >= 0, got -1.0 at index 1 (the only one); -1 usually marks an "
+         "unlabelled example: drop that example, e.g. keep = y_test >= 0; X_test, y_test = "
+         "X_test[keep], y_test[keep] (renumbering would make -1 class 0 and shift every other "
+         "class)"),
+    ],
+)  # fmt: skip
+def test_bad_labels_of_minus_one_are_told_to_drop_those_examples(
+    tmp_path: Path, arrays: dict[str, np.ndarray], message: str
+) -> None:
+    """-1, a common mark of an unlabelled example, was told to be renumbered with numpy.unique,
+    which would make it class 0 and shift every class: those examples are told to be dropped,
+    and so dropped the file loads with its classes as they were."""
+    X = np.ones((len(arrays["y"]), 2))
+    path = _write(tmp_path, X=X, **arrays)
+    assert _refusal(path) == f"{path}: {message}"
+    name = "y_test" if "y_test" in arrays else "y"
+    rows = "X_test" if name == "y_test" else "X"
+    kept = {"X": X, **arrays}
+    keep = kept[name] >= 0
+    kept[rows], kept[name] = kept[rows][keep], kept[name][keep]
+    loaded = load_classification_file(_write(tmp_path, **kept))
+    assert loaded.num_classes == 2
 
 
 def test_too_many_classes_names_the_largest_label_and_the_distinct_count(tmp_path: Path) -> None:
@@ -419,16 +458,18 @@ def test_labels_of_one_class_are_refused_whichever_it_is(
         ({"y": np.array([0, 1, 1]), "X_test": np.ones((2, 2)), "y_test": np.array([[0, 1]])},
          "y_test must be a 1-d array of 2 labels, got shape (1, 2); flatten it, e.g. "
          "y_test.reshape(-1)"),
-        ({"y": np.array([0, -1, 1])},
-         "y must hold labels >= 0, got -1; relabel them as class indices 0..C-1, e.g. with "
-         "numpy.unique(y, return_inverse=True)[1]"),
+        ({"y": np.array([0, -2, 1])},
+         "y must hold labels >= 0, got -2 at index 1 (the only one); relabel them as class "
+         "indices 0..C-1, e.g. with numpy.unique(y, return_inverse=True)[1]"),
         ({"y": np.array([0, 1, 1]), "X_test": np.ones((2, 2)), "y_test": np.array([-2, 1])},
-         "y_test must hold labels >= 0, got -2; relabel them as class indices 0..C-1, e.g. with "
+         "y_test must hold labels >= 0, got -2 at index 0 (the only one); relabel them as class "
+         "indices 0..C-1, e.g. with "
          "numpy.unique(numpy.concatenate([y, y_test]), return_inverse=True)[1], both together "
          "(numbered apart, a class one lacks shifts the other's numbers): its first len(y) numbers "
          "are y's, the rest y_test's"),
-        ({"y": np.array([0, -1, 1]), "X_test": np.ones((2, 2)), "y_test": np.array([0, 1])},
-         "y must hold labels >= 0, got -1; relabel them as class indices 0..C-1, e.g. with "
+        ({"y": np.array([0, -3, 1]), "X_test": np.ones((2, 2)), "y_test": np.array([0, 1])},
+         "y must hold labels >= 0, got -3 at index 1 (the only one); relabel them as class "
+         "indices 0..C-1, e.g. with "
          "numpy.unique(numpy.concatenate([y, y_test]), return_inverse=True)[1], both together "
          "(numbered apart, a class one lacks shifts the other's numbers): its first len(y) numbers "
          "are y's, the rest y_test's"),

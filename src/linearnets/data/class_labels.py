@@ -72,8 +72,7 @@ def class_labels(
             )
     if array.min() < 0:
         raise DatasetError(
-            f"{shown_path(path)}: {name} must hold labels >= 0, got {array.min().item()!r}; "
-            f"relabel them as class indices 0..C-1, e.g. with {renumbering(test_set)}"
+            f"{shown_path(path)}: {name} must hold labels >= 0, {_negative(name, array, test_set)}"
         )
     # the model holds D × (largest label + 1) weights; checked before the cast, where 1e19 or a
     # uint64 label would wrap around to a negative one; as a Python number, since float16 would
@@ -98,6 +97,31 @@ def class_labels(
             f"{distinct} distinct labels{both}; {fix}"
         )
     return torch.from_numpy(array.astype(np.int64))
+
+
+def _negative(name: str, array: np.ndarray, test_set: bool) -> str:
+    """Say where labels ``array`` (N,) hold a negative one: the first, by index, how many, the
+    smallest, and the fix: where all are -1, the mark of an unlabelled example, drop those
+    examples (renumbered, -1 would become class 0 and shift every other class by one); else
+    relabel them as 0..C-1 (:func:`renumbering`)."""
+    negative = array < 0
+    i, count, low = int(np.argmax(negative)), int(negative.sum()), array.min().item()
+    which = (
+        "the only one"
+        if count == 1
+        else f"{count} negative labels"
+        + (f", the smallest {low!r}" if low != array[i].item() else "")
+    )
+    got = f"got {array[i].item()!r} at index {i} ({which})"
+    if low == -1:  # all -1: unlabelled examples, as many datasets mark them
+        rows = "X" if name == "y" else "X_test"
+        them = "those examples" if count > 1 else "that example"
+        return (
+            f"{got}; -1 usually marks an unlabelled example: drop {them}, e.g. keep = {name} >= 0; "
+            f"{rows}, {name} = {rows}[keep], {name}[keep] (renumbering would make -1 class 0 and "
+            "shift every other class)"
+        )
+    return f"{got}; relabel them as class indices 0..C-1, e.g. with {renumbering(test_set)}"
 
 
 def _check_one_per_row(path: Path, name: str, array: np.ndarray, X: torch.Tensor) -> None:
