@@ -103,7 +103,9 @@ def refuse_gz(path: Path, kind: str) -> NoReturn:
 
 
 def _read_npz(path: Path) -> tuple[torch.Tensor, _Targets]:
-    """Return the ``.npz`` file's features ``X`` (N, D), checked, and its targets ``y`` as held."""
+    """Return the ``.npz`` file's features ``X`` (N, D), checked, and its targets ``y`` as held;
+    refuse a bool ``y``, as a CSV's TRUE/FALSE is refused: a 0/1 target is stored as numbers, and
+    two classes are softmax regression's."""
     arrays, names = open_npz(path, ("X", "y"))
     if "X" not in arrays or "y" not in arrays:
         raise DatasetError(
@@ -123,6 +125,13 @@ def _read_npz(path: Path) -> tuple[torch.Tensor, _Targets]:
         if arrays["y"].ndim == 2 and arrays["y"].shape[1] == 1
         else arrays["y"]
     )
+    if y_raw.dtype.kind == "b":  # as a CSV's TRUE/FALSE and softmax's bool y are refused
+        raise DatasetError(
+            f"{shown_path(path)}: y must hold numbers, linear regression's targets, got dtype "
+            "bool; for a 0/1 target store it as numbers, numpy.savez(path, X=X, "
+            "y=y.astype(float)), or, for two classes, train softmax regression (linearnets "
+            "softmax) on y.astype(int)"
+        )
     return X, (y_raw, lambda i, j: f"y[{i}]")
 
 
