@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import struct
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -215,6 +216,22 @@ def test_a_file_that_is_not_a_zip_archive_is_named(tmp_path: Path) -> None:
     assert str(info.value) == (
         f"data={str(tmp_path / 'd.npz')!r} is not a readable .npz file (not a zip archive: a .npy "
         "array, text or a damaged file); save it with numpy.savez(path, X=..., y=...)"
+    )
+
+
+@pytest.mark.parametrize("load", [load_classification_file, load_regression_file])
+def test_bad_empty_npz_is_named_empty_with_how_to_write_one(
+    tmp_path: Path, load: Callable[[Path], object]
+) -> None:
+    """A 0-byte .npz was told "not a zip archive: a .npy array, text or a damaged file": it is
+    empty, told so, with the call that writes one."""
+    path = tmp_path / "e.npz"
+    path.touch()
+    with pytest.raises(DatasetError) as info:
+        load(path)
+    assert str(info.value) == (
+        f"data={str(path)!r} is empty (0 bytes), not a .npz file (a save that never wrote?); "
+        "write one with numpy.savez(path, X=X, y=y)"
     )
 
 

@@ -101,9 +101,15 @@ def check_no_blanks(path: Path) -> None:
 
 
 def _check_is_zip(path: Path) -> None:
-    """Refuse a ``path`` that is not an existing file, or not a zip archive."""
+    """Refuse a ``path`` that is not an existing file, or not a zip archive: an empty one (0
+    bytes, a save that never wrote, or a file made with touch) told as such."""
     check_data_file(path, ".npz")
     if not zipfile.is_zipfile(path):  # np.load would read a .npy or complain about pickles instead
+        if _empty(path):
+            raise DatasetError(
+                f"data={str(path)!r} is empty (0 bytes), not a .npz file (a save that never "
+                "wrote?); write one with numpy.savez(path, X=X, y=y)"
+            )
         if _gzip(path):  # an .npz gzip-compressed (a.npz.gz renamed), or a .npy's
             raise DatasetError(
                 f"data={str(path)!r} is gzip-compressed (it starts with bytes 1f 8b), not a "
@@ -115,6 +121,14 @@ def _check_is_zip(path: Path) -> None:
             "damaged file); save it with "
             "numpy.savez(path, X=..., y=...)"
         )
+
+
+def _empty(path: Path) -> bool:
+    """Whether the file at ``path`` holds no byte (an unreadable one: no)."""
+    try:
+        return path.stat().st_size == 0
+    except OSError:
+        return False
 
 
 def _gzip(path: Path) -> bool:
