@@ -996,20 +996,33 @@ def test_a_data_path_with_a_blank_around_it_is_told_to_drop_it(
     )
 
 
-def test_a_csv_for_softmax_is_refused_with_the_way_to_save_an_npz(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("header", "skip"), [("", ""), ("a,b,label\n", ", skiprows=1")])
+def test_a_csv_for_softmax_is_refused_with_the_way_to_save_an_npz(
+    tmp_path: Path, header: str, skip: str
+) -> None:
+    """It was told only numpy.savez(path, X=X, y=y), not how to get there from the CSV: the
+    loadtxt that reads it (skipping its header row, where it has one) and the savez of its
+    columns, which, run, writes the .npz to pass."""
     from linearnets.cli._report import one_line
 
     path = tmp_path / "ok.csv"
-    path.write_text("1,2,0\n3,4,1\n")
+    path.write_text(header + "1,2,0\n3,4,1\n")
     with pytest.raises(UsageError) as info:
         load_classification_file(path)
+    out = tmp_path / "ok.npz"
     fix = (
         "; save the arrays with numpy.savez(path, X=X, y=y): X (N, D) features, y (N,) integer "
-        "labels (X_test and y_test optional)"
+        "labels (X_test and y_test optional), e.g. for a CSV of numbers whose last column is the "
+        f"labels y, a = numpy.loadtxt({str(path)!r}, delimiter=','{skip}); "
+        f"numpy.savez({str(out)!r}, X=a[:, :-1], y=a[:, -1]), and pass {out}"
     )
     said = "{} must be a .npz file for softmax regression, got {!r}" + fix
     assert str(info.value) == said.format("data", str(path))
     assert one_line(info.value) == said.format("--data", str(path))
+    code = str(info.value).split("labels y, ")[1].split(", and pass")[0]
+    exec(code, {"numpy": np})  # the advice, run as given
+    arrays = load_classification_file(out)
+    assert arrays.X.tolist() == [[1, 2], [3, 4]] and arrays.y.tolist() == [0, 1]
 
 
 def test_a_npy_for_softmax_is_refused_with_the_conversion_that_saves_it_as_an_npz(
@@ -1178,9 +1191,11 @@ def test_a_test_set_of_one_feature_saved_flat_is_told_the_reshape(tmp_path: Path
             load_classification_file,
             "a\nb.csv",
             "a\nb.csv",
-            "must be a .npz file for softmax regression, got {}/a\\nb.csv'; save the arrays with "
+            "must be a .npz file for softmax regression, got {0}/a\\nb.csv'; save the arrays with "
             "numpy.savez(path, X=X, y=y): X (N, D) features, y (N,) integer labels (X_test and "
-            "y_test optional)",
+            "y_test optional), e.g. for a CSV of numbers whose last column is the labels y, a = "
+            "numpy.loadtxt({1}/a\\nb.csv', delimiter=',', skiprows=1); numpy.savez({1}/a\\nb.npz', "
+            "X=a[:, :-1], y=a[:, -1]), and pass {0}/a\\nb.npz'",
         ),
         (
             load_regression_file,
@@ -1202,7 +1217,7 @@ def test_a_data_file_named_with_a_line_break_is_named_as_the_shell_takes_it(
     _touch(tmp_path / name)
     with pytest.raises(UsageError) as info:
         load(tmp_path / given)
-    rule = said.format(f"$'{tmp_path}")
+    rule = said.format(f"$'{tmp_path}", f"'{tmp_path}")
     assert str(info.value) == f"data {rule}"
     assert one_line(info.value) == f"--data {rule}"
 

@@ -20,8 +20,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from linearnets._shell import shell_word
 from linearnets._text import counted, gib_past, quoted_path, shown_path
 from linearnets.data.class_labels import class_labels, warn_empty_classes, warn_unseen
+from linearnets.data.csv_cells import number
 from linearnets.data.eight_bit import (
     described,
     eight_bit,
@@ -36,6 +38,7 @@ from linearnets.data.example_shapes import (
     column_namer,
     one_row_each,
 )
+from linearnets.data.new_names import new_file_beside
 from linearnets.data.npz import check_no_blanks, open_npz
 
 # the regression files' loader, importable from here as before
@@ -106,6 +109,31 @@ def load_classification_file(path: Path) -> ClassificationArrays:
     return ClassificationArrays(X, y, X_test, y_test, X.shape[1], num_classes, pixels=scaled)
 
 
+def _csv_conversion(path: Path) -> str:
+    """Return, for ``path`` named ``.csv``, how to save its table of numbers as an .npz beside it,
+    its last column the labels y (as the table holds them: whole numbers such as 1.0 are read as
+    labels, where a cast to int would make a scaled 0.5 a class silently), and the file to pass;
+    ``skiprows=1`` where its first line holds a cell that is no number, a header row (or, where it
+    cannot be read, said to be for one); else (another suffix, or no such file) ''."""
+    if path.suffix.lower() != ".csv" or not path.is_file():  # none to convert
+        return ""
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace") as f:
+            first = f.readline(1 << 16)
+    except OSError:
+        first = None
+    if first is None:
+        skip, note = ", skiprows=1", " (skiprows=1 skips a header row: drop it if it has none)"
+    else:
+        skip, note = ", skiprows=1" * any(number(c) is None for c in first.split(",")), ""
+    out = new_file_beside(path, path.stem, ".npz")
+    return (
+        f", e.g. for a CSV of numbers whose last column is the labels y, a = numpy.loadtxt("
+        f"{str(path)!r}, delimiter=','{skip}); numpy.savez({str(out)!r}, X=a[:, :-1], "
+        f"y=a[:, -1]){note}, and pass {shell_word(out)}"
+    )
+
+
 def _open_classification_file(path: Path) -> tuple[dict[str, np.ndarray], list[str]]:
     """Return the arrays ``X``, ``y`` (and ``X_test``, ``y_test`` where held) of the ``.npz``
     ``path`` with the names of all it holds; refuse another kind of file, or one lacking ``X`` or ``y``."""
@@ -121,7 +149,7 @@ def _open_classification_file(path: Path) -> tuple[dict[str, np.ndarray], list[s
         raise UsageError(
             f"data must be a .npz file for softmax regression, got {quoted_path(path)}; save the "
             "arrays with numpy.savez(path, X=X, y=y): X (N, D) features, y (N,) integer labels "
-            "(X_test and y_test optional)"
+            f"(X_test and y_test optional){_csv_conversion(path)}"
         )
     arrays, names = open_npz(path, ("X", "y", "X_test", "y_test"), labels=("y", "y_test"))
     missing = [k for k in ("X", "y") if k not in arrays]
