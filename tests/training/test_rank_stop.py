@@ -60,6 +60,11 @@ from linearnets.training.distributed import DistContext
 
 rank, port, case, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=2)
+# the first torch.optim.SGD imports torch._dynamo (about 2 s of CPU): built inside the first fit,
+# a loaded machine drifted the ranks past fit's 2 s wait for a refusal alike on every rank (the
+# group was let go of, "refused-alike" failed); built here, the ranks line up after it
+torch.optim.SGD(nn.Linear(1, 1).parameters(), lr=0.1)
+dist.barrier()
 torch.manual_seed(0)
 X, y = torch.randn(64, 5), torch.randint(0, 4, (64,))
 if case == "nan" and rank == 1:
