@@ -67,10 +67,11 @@ def _env() -> dict[str, str]:
 
 
 def _one_machine_two_processes() -> list[str]:
-    """torchrun's command line for 2 processes on this machine, on a free port."""
+    """torchrun's command line for 2 processes on this machine, on a free port (--standalone:
+    its store takes one itself; a port found free here and closed was now and then taken by
+    another program before torchrun bound it, on a machine running many tests at once)."""
     return [
-        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--nnodes=1",
-        "--master_addr=127.0.0.1", f"--master_port={_free_port()}",
+        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--standalone",
     ]  # fmt: skip
 
 
@@ -110,8 +111,8 @@ def _train(
         args += ["--out", str(out)]
     if nproc > 1:
         launcher = [
-            sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}", "--nnodes=1",
-            "--master_addr=127.0.0.1", f"--master_port={_free_port()}",
+            sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}",
+            "--standalone",  # its store takes a free port itself (_one_machine_two_processes)
         ]  # fmt: skip
         cmd = [*launcher, *args]
     else:
