@@ -29,13 +29,10 @@ def write_run_config(
     A resume (``started`` given) also keeps the ``device`` and ``world_size`` the run started with at
     the top level and records its own in its entry, the last of ``resumes``. ``notes``: the keys
     a resume found beside the run's (the user's: :func:`~linearnets.training.config_sections.notes_of`),
-    written back. A resume's entry recording the forced values of the one before, from the same
-    epoch (that one stopped before its first checkpoint), takes its place (:func:`_recorded_once`).
+    written back.
     """
     here = {"device": str(exp.device), "world_size": exp.dist.world_size}
     first = here
-    if started is not None:
-        resumes = _recorded_once(resumes)
     if started is not None and resumes:
         resumes = [*resumes[:-1], {**resumes[-1], **here}]
         first = {**here, **_started_on(run_dir)}
@@ -53,23 +50,6 @@ def write_run_config(
             "resumes": resumes,
         },
     )
-
-
-def _recorded_once(resumes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Return ``resumes`` without the entry before the last where both record the same forced
-    values from the same epoch: a resume stopped before its first checkpoint (no checkpoint since
-    its ``from_epoch``, which the last one resumes from too), whose forced change the plain resume
-    it advises carries on and records again. One forced change was recorded twice. The last
-    entry is kept (its environment is the one that trains); none where nothing was forced."""
-    if len(resumes) < 2:
-        return resumes
-    before, last = resumes[-2], resumes[-1]
-    forced = last.get("forced")
-    if not forced or before.get("forced") != forced:
-        return resumes
-    if before.get("from_epoch") != last.get("from_epoch"):
-        return resumes
-    return [*resumes[:-2], last]
 
 
 def _started_on(run_dir: Path) -> dict[str, Any]:
