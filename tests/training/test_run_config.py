@@ -194,14 +194,14 @@ def test_a_damaged_config_json_of_afinished_run_names_the_file_and_fixes_that_wo
         run_config.read_config(run)
     fix = (
         "delete config.json alone (not the folder), or restore it from a copy of the run: the "
-        "run's weights (model.pt) do not need it, so load_trained and predict work without it; "
+        "run's weights (model.pt) do not need it; "
         f"linearnets.resume_softmax('{run}') rebuilds it from checkpoint.pt (without the record "
         "of earlier resumes or your notes)"
     )
     assert str(info.value).endswith(f"; {fix}")
     assert "the run folder is damaged" not in str(info.value)
     assert one_line(info.value).endswith(
-        f"without it; linearnets softmax --resume {run} rebuilds it from checkpoint.pt "
+        f"do not need it; linearnets softmax --resume {run} rebuilds it from checkpoint.pt "
         "(without the record of earlier resumes or your notes)"
     )
     (run / "config.json").unlink()  # as advised: the weights still load
@@ -319,8 +319,7 @@ def test_a_damaged_config_json_of_an_unfinished_run_is_rebuilt_by_the_resume_nam
             ("checkpoint.pt",),
             None,
             "delete config.json alone (not the folder), or restore it from a copy of the run: "
-            "the run's weights (model.pt) do not need it, so load_trained and predict work "
-            "without it",
+            "the run's weights (model.pt) do not need it",
         ),
         (
             ("checkpoint.pt", "model.pt"),
@@ -355,6 +354,84 @@ def test_a_damaged_config_json_promises_no_rebuild_without_a_readable_checkpoint
     if "model.pt" not in without:
         (run / "config.json").unlink()  # as advised
         assert load_trained(run)[1]["num_outputs"] == 3
+
+
+def _as_fashion_mnist(weights: Path) -> None:
+    """Rewrite the model.pt at ``weights`` as a model of Fashion-MNIST's 10 classes, of their
+    names (a --data run's are "0", "1", ...), its impl and inputs kept."""
+    import torch
+
+    from linearnets.data.labels import TEXT_LABELS
+    from linearnets.models.factory import softmax_net
+
+    payload = torch.load(weights, weights_only=True)
+    net = softmax_net(
+        payload["impl"],
+        num_inputs=payload["num_inputs"],
+        num_outputs=10,
+        generator=torch.Generator(),
+    )
+    payload.update(num_outputs=10, classes=list(TEXT_LABELS), state_dict=net.state_dict())
+    torch.save(payload, weights)
+
+
+@pytest.mark.parametrize(
+    ("model", "works"),
+    [
+        ("data", ""),
+        ("fashion-mnist", ", so load_trained and predict work without it"),
+        (
+            "unreadable",
+            ", so load_trained and predict work without it for a run trained on Fashion-MNIST",
+        ),
+    ],
+)
+def test_a_bad_config_json_of_a_finished_run_says_predict_works_only_for_fashion_mnist(
+    tmp_path: Path, finished_run: Path, model: str, works: str
+) -> None:
+    """A --data run's config.json fix said "so linearnets predict works without it", which
+    predict then refused ("predict draws Fashion-MNIST test images, but the run ... was trained
+    on --data"): without its checkpoint, model.pt's class names tell; where it cannot be read,
+    the clause is said of a run trained on Fashion-MNIST."""
+    run = _damaged_copy(finished_run, tmp_path / "run", without=("checkpoint.pt",))
+    if model == "fashion-mnist":
+        _as_fashion_mnist(run / "model.pt")
+    elif model == "unreadable":
+        (run / "model.pt").write_bytes(b"not weights")
+    fix = (
+        "delete config.json alone (not the folder), or restore it from a copy of the run: the "
+        f"run's weights (model.pt) do not need it{works}"
+    )
+    with pytest.raises(UsageError, match=rf"; {re.escape(fix)}$") as info:
+        run_config.read_config(run)
+    said = fix.replace("so load_trained and predict work", "so linearnets predict works")
+    assert one_line(info.value).endswith(f"; {said}")
+
+
+def test_a_bad_config_json_of_a_finished_run_reads_its_data_from_the_checkpoint(
+    tmp_path: Path, finished_run: Path
+) -> None:
+    """The checkpoint's settings tell the data the run trained on, before model.pt does: one of
+    Fashion-MNIST's (no --data) gets the predict clause, whatever model.pt's class names."""
+    import torch
+
+    run = _damaged_copy(finished_run, tmp_path / "run")
+    checkpoint = run_config.resumable_checkpoint(run)
+    assert checkpoint is not None and checkpoint.config["data"] is not None
+    with pytest.raises(UsageError, match=r"do not need it; linearnets\.resume_softmax"):
+        run_config.read_config(run)
+    _as_fashion_mnist(run / "model.pt")  # the checkpoint says --data: model.pt is not asked
+    with pytest.raises(UsageError, match=r"do not need it; linearnets\.resume_softmax"):
+        run_config.read_config(run)
+    payload = torch.load(run / "checkpoint.pt", weights_only=True)
+    payload["config"]["data"] = None
+    torch.save(payload, run / "checkpoint.pt")
+    assert run_config.resumable_checkpoint(run) is not None
+    with pytest.raises(
+        UsageError,
+        match=r"do not need it, so load_trained and predict work without it; linearnets\.resume",
+    ):
+        run_config.read_config(run)
 
 
 def test_a_config_json_the_user_may_not_read_is_not_sent_to_be_deleted(
@@ -505,8 +582,7 @@ def test_another_tools_config_json_beside_a_runs_files_is_a_damaged_run_config(
     assert str(info.value) == (
         f"{weights_only / 'config.json'} is not a linearnets run config (it has no 'config' "
         "section); delete config.json alone (not the folder), or restore it from a copy of the "
-        "run: the run's weights (model.pt) do not need it, so load_trained and predict work "
-        "without it"
+        "run: the run's weights (model.pt) do not need it"
     )
 
 

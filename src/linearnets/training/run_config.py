@@ -245,7 +245,8 @@ def _noconfig_fix(run_dir: Path) -> str:
 def config_fix(run_dir: Path, *, foreign: bool = False) -> str:
     """Return the fix for a damaged ``config.json`` of ``run_dir``, true in the folder's state.
 
-    A finished run (``model.pt``) needs no ``config.json`` to load its weights or predict; a run
+    A finished run (``model.pt``) needs no ``config.json`` to load its weights or, trained on
+    Fashion-MNIST (not ``--data``), to predict; a run
     with a readable checkpoint gets it rebuilt by a plain resume, which continues an unfinished one
     (a finished one's was told to train further, as its plain resume was refused). A
     linear-regression run's is rebuilt by its own resume (``resume_linreg``), finished once
@@ -277,12 +278,35 @@ def config_fix(run_dir: Path, *, foreign: bool = False) -> str:
     if finished and linreg:  # its results.json holds what it learned: nothing reads config.json
         return f"{delete}: {again}"
     if finished:
+        # predict draws Fashion-MNIST's test images: a --data run's weights it refuses
+        fashion_mnist = _trained_on_fashion_mnist(run_dir, checkpoint)
+        works = (
+            ""
+            if fashion_mnist is False
+            else ", so load_trained and predict work without it"
+            + ("" if fashion_mnist else " for a run trained on Fashion-MNIST")
+        )
         return (
-            f"{delete}: the run's weights ({WEIGHTS_FILE}) do not need it, so load_trained and "
-            f"predict work without it{'; ' if again else ''}{again}"
+            f"{delete}: the run's weights ({WEIGHTS_FILE}) do not need it{works}"
+            f"{'; ' if again else ''}{again}"
         )
     # a run stopped before its first checkpoint (or with it damaged): nothing to rebuild it from
     return "restore it from a copy of the run, or start a new run in another folder"
+
+
+def _trained_on_fashion_mnist(run_dir: Path, checkpoint: Checkpoint | None) -> bool | None:
+    """Whether the finished run in ``run_dir`` trained on Fashion-MNIST (not on ``--data``): as
+    its ``checkpoint``'s settings say, or else its ``model.pt``'s class names; None where neither
+    can be read."""
+    if checkpoint is not None and isinstance(checkpoint.config, dict):
+        return checkpoint.config.get("data") is None
+    # the layer above, which imports this module: imported when called
+    from linearnets.tasks.weights import fashion_mnist_weights, weights_intact
+
+    weights = run_dir / WEIGHTS_FILE
+    if fashion_mnist_weights(weights) is not None:
+        return True
+    return False if weights_intact(weights) else None
 
 
 def checkpoint_epoch(run_dir: Path) -> int | None:
