@@ -997,7 +997,7 @@ def test_a_checkpoint_holding_bad_values_is_refused_and_nothing_is_lost(
     assert main(resume) == 1
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and "unexpected" not in err, err
-    assert re.search(r"; (restore checkpoint.pt from a copy of the run, or delete it and resume with --force to start the run over(; the run finished: starting it over replaces its trained weights and results \(model.pt, results.json; each old file is kept as NAME.bak, e.g. model.pt.bak\))?|resume with the run's own --data and --resize, or start a new run)$", err.strip())  # fmt: skip
+    assert re.search(r"; (restore checkpoint.pt from a copy of the run, or delete it and resume with --force to start the run over; the run finished: starting it over replaces its trained weights and results \(model.pt, results.json; each old file is kept as NAME.bak, e.g. model.pt.bak\)|resume with the run's own --data and --resize, or start a new run)$", err.strip())  # fmt: skip
     assert {
         p.name: p.read_bytes() for p in run.iterdir()
     } == before  # nothing rewritten, no lock left

@@ -220,6 +220,32 @@ def test_the_fix_of_an_unusable_checkpoint_config_names_force_in_either_words() 
     )
 
 
+def test_a_bad_checkpoint_config_of_a_finished_run_says_the_start_over_replaces_its_weights(
+    tmp_path: Path,
+) -> None:
+    """A finished run's checkpoint holding an unusable config was sent to "delete it and resume
+    with force=True" without a word of its trained weights and results, which that start over
+    replaces (each kept as NAME.bak): the other damaged checkpoints' fix says so."""
+    import dataclasses
+
+    from linearnets.cli._report import one_line
+
+    (tmp_path / "model.pt").write_bytes(b"weights")
+    (tmp_path / "results.json").write_text("{}")
+    ckpt = dataclasses.replace(_checkpoint({"lr": "fast"}), path=tmp_path / "checkpoint.pt")
+    with pytest.raises(CheckpointError) as info:
+        checkpoint_config(ckpt)
+    assert str(info.value).endswith(
+        "; restore checkpoint.pt from a copy of the run, or delete it and resume with force=True "
+        "to start the run over; the run finished: starting it over replaces its trained weights "
+        "and results (model.pt, results.json; each old file is kept as NAME.bak, e.g. "
+        "model.pt.bak)"
+    )
+    assert "or delete it and resume with --force to start the run over; the run finished" in (
+        one_line(info.value)
+    )
+
+
 def test_the_started_environment_is_kept_only_when_recorded() -> None:
     assert started_environment({"environment": {"python": "3.10"}}) == {"python": "3.10"}
     assert started_environment({"environment": "3.10"}) is None

@@ -24,6 +24,7 @@ from linearnets.errors import CheckpointError, UsageError
 from linearnets.tasks.resume_data import refuse_data_beside
 from linearnets.tasks.resume_entries import check_entries
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint
+from linearnets.training.checkpoint_values import restore_hint
 from linearnets.training.config_records import check_records
 from linearnets.training.run_config import (
     bad_config_value,
@@ -406,10 +407,10 @@ def checkpoint_config(ckpt: Checkpoint) -> SoftmaxConfig:
 
 def unusable_checkpoint_config(path: Path, why: object) -> CheckpointError:
     """Return the error for a checkpoint at ``path`` whose config its run's config type refused
-    (``why``: the refusal, or what the config lacks)."""
+    (``why``: the refusal, or what the config lacks), with the fix of any damaged checkpoint (a
+    finished run's start over said to replace its trained weights and results)."""
     return CheckpointError(
-        f"checkpoint {shown_path(path)} holds an unusable config: {why}; restore {CHECKPOINT_FILE} "
-        "from a copy of the run, or delete it and resume with force=True to start the run over"
+        f"checkpoint {shown_path(path)} holds an unusable config: {why}; {restore_hint(path)}"
     )
 
 
