@@ -1374,7 +1374,8 @@ def test_a_finished_run_whose_checkpoint_is_gone_starts_over_only_when_forced(
     assert str(info.value) == (
         f"checkpoint {out / 'checkpoint.pt'} does not exist, but results.json does: the run "
         "finished, and training it further needs its checkpoint; put the checkpoint back, or "
-        "pass force=True to start the run over, replacing its metrics and results"
+        "pass force=True to start the run over, replacing its metrics and results (each old "
+        "file kept as NAME.bak, e.g. results.json.bak)"
     )
     never = ln.run_linreg(config)
     logged = (out / "metrics.csv").read_bytes()
@@ -1386,6 +1387,27 @@ def test_a_finished_run_whose_checkpoint_is_gone_starts_over_only_when_forced(
         again = resume_linreg(out, force=True)
     assert (again.w, again.b, _losses(again)) == (never.w, never.b, _losses(never))
     assert (out / "metrics.csv.bak").read_bytes() == logged
+
+
+def test_a_finished_run_started_over_with_force_keeps_its_results_json_and_says_so(
+    tmp_path: Path,
+) -> None:
+    """A forced start over of a finished run (its checkpoint gone) wrote results.json again, its
+    learned w and b lost without a word, where resume_softmax keeps model.pt and results.json as
+    NAME.bak and says so: kept as results.json.bak, said before the training."""
+    config = ln.LinregConfig(epochs=2, num_examples=200)
+    out = tmp_path / "run"
+    ln.run_linreg(replace(config, out=out))
+    (out / "checkpoint.pt").unlink()
+    results = (out / "results.json").read_bytes()
+    said = (
+        f"starting the run in {out} over replaces the results of its finished run: the old "
+        "results.json is kept as results.json.bak"
+    )
+    with pytest.warns(ResumeWarning, match=f"^{re.escape(said)}$"):
+        resume_linreg(out, epochs=3, force=True)
+    assert (out / "results.json.bak").read_bytes() == results
+    assert (out / "results.json").read_bytes() != results
 
 
 @pytest.mark.parametrize("given", ["moved.csv", "sub/../moved.csv", "./sub/./../moved.csv"])

@@ -17,6 +17,7 @@ from typing import Any
 from linearnets._paths import absolute_path
 from linearnets._signals import held_signals
 from linearnets._text import shown_path
+from linearnets._warn import warn
 from linearnets.config import LinregConfig
 from linearnets.config_values import (
     check_known_settings,
@@ -24,7 +25,12 @@ from linearnets.config_values import (
     meant_advice,
     path_setting,
 )
-from linearnets.errors import CheckpointError, UsageError, usage_errors_on_one_line
+from linearnets.errors import (
+    CheckpointError,
+    ResumeWarning,
+    UsageError,
+    usage_errors_on_one_line,
+)
 from linearnets.seeding import grad_enabled, kept_global_state, pin_threads
 from linearnets.tasks.checkpoint_data import refuse_checkpoint_data
 from linearnets.tasks.linreg import LinregResult, prepare_linreg
@@ -93,6 +99,7 @@ from linearnets.training.run_config import (
     run_complete,
     run_dir_path,
 )
+from linearnets.training.run_files import keep_replaced
 from linearnets.training.run_task import asked_resume, refuse_foreign_checkpoint
 from linearnets.training.runs import (
     CONFIG_FILE,
@@ -250,7 +257,8 @@ def _resume(
         raise CheckpointError(
             f"checkpoint {shown_path(path)} does not exist, but {RESULTS_FILE} does: the run "
             "finished, and training it further needs its checkpoint; put the checkpoint back, or "
-            "pass force=True to start the run over, replacing its metrics and results"
+            "pass force=True to start the run over, replacing its metrics and results (each old "
+            f"file kept as NAME.bak, e.g. {RESULTS_FILE}.bak)"
         )
     if ckpt is None:  # its logged epochs, overwritten by a start over: as resume_softmax refuses
         check_logged_epochs(run_dir, force=force)
@@ -355,6 +363,8 @@ def _resume(
     unrecorded = asked_again_when_unrecorded("linreg", run_dir, overrides, force=force)
     with forced_undone_on_divergence(run_dir, forced):
         with names_its_folder(run_dir), unrecorded, held_signals(raise_after=True):
+            if ckpt is None:  # a start over: a finished run's results, written again, kept first
+                _keep_results(run_dir)
             write_run_config(
                 run_dir,
                 new,
@@ -384,6 +394,25 @@ def _resume(
         note_config_rewritten(run_dir, lost=lost)
         note_metrics_rewritten(run_dir, wrong, epochs=ckpt.epoch, kept=kept)
     return result
+
+
+def _keep_results(run_dir: Path) -> None:
+    """Keep the ``results.json`` of a finished run in ``run_dir`` that a start over replaces (its
+    learned w and b) as ``results.json.bak`` (:func:`keep_replaced`), and say so (a
+    :class:`~linearnets.errors.ResumeWarning`), as ``resume_softmax`` keeps its weights and
+    results.
+
+    Raises:
+        RunFileError: the backup could not be written (a full disk): nothing is replaced yet.
+    """
+    kept = keep_replaced(run_dir, (RESULTS_FILE,))
+    if kept:
+        said = ", ".join(f"the old {name} is kept as {backup}" for name, backup in kept.items())
+        warn(
+            f"starting the run in {shown_path(run_dir)} over replaces the results of its "
+            f"finished run: {said}",
+            ResumeWarning,
+        )
 
 
 def _new_data(changed: dict[str, Any], content: dict[str, Any], *, synthetic: bool) -> bool:
