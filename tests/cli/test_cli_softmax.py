@@ -503,7 +503,7 @@ def test_a_misspelt_top_level_section_is_refused_naming_it_and_notes_are_kept(
     capsys.readouterr()
     fix = (
         "delete config.json alone (not the folder), or restore it from a copy of the run: the "
-        "run's weights (model.pt) do not need it, so linearnets predict works without it; "
+        "run's weights (model.pt) do not need it; "
         f"linearnets softmax --resume {run} rebuilds it from checkpoint.pt (without the record of "
         "earlier resumes or your notes)"
     )

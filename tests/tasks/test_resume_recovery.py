@@ -257,7 +257,7 @@ def test_a_damaged_config_json_names_the_fix_that_works(
     assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 2
     assert capsys.readouterr().err.endswith(
         "delete config.json alone (not the folder), or restore it from a copy of the run: the "
-        "run's weights (model.pt) do not need it, so linearnets predict works without it; "
+        "run's weights (model.pt) do not need it; "
         f"linearnets softmax --resume {run} rebuilds it from checkpoint.pt (without the record "
         "of earlier resumes or your notes)\n"
     )
