@@ -238,6 +238,42 @@ def test_a_truncated_checkpoint_gets_advice_that_works(
         assert kept == weights
 
 
+def test_a_start_over_refused_for_an_unreadable_model_pt_replaces_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A finished run's model.pt that could not be read (no permission; root reads any file, so
+    the error is made) was skipped as a missing one: the start over wrote over it with no backup,
+    the note leaving it out. The resume is refused in one line naming the file, the error and the
+    fix, nothing replaced; once it is readable, the resume advised starts the run over."""
+    base = _base(_data(tmp_path / "d.npz"))
+    run = tmp_path / "run"
+    run_softmax(SoftmaxConfig(**base, epochs=2, out=run))
+    (run / "checkpoint.pt").unlink()
+    before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
+    real = Path.read_bytes
+
+    def denied(path: Path) -> bytes:
+        if path == run / "model.pt":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    capsys.readouterr()
+    assert main(["softmax", "--resume", str(run), "--force", "--lr", "0.3"]) == 1
+    err = capsys.readouterr().err
+    again = f"linearnets softmax --resume {run} --lr 0.3 --force"
+    assert err == (
+        f"linearnets softmax: error: {run / 'model.pt'} could not be read to keep it as "
+        "model.pt.bak before the run starts over, which replaces it: Permission denied; nothing "
+        "was replaced: make it readable, or move it out of the run folder, then start the run "
+        f"over with {again}\n"
+    )
+    monkeypatch.undo()
+    assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before
+    assert main(shlex.split(again)[1:]) == 0
+    assert (run / "model.pt.bak").read_bytes() == before["model.pt"]
+
+
 _FINISHED_SAID = re.escape(
     "; the run finished: starting it over replaces its trained weights and results (model.pt, "
     "results.json; each old file is kept as NAME.bak, e.g. model.pt.bak)"

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from linearnets.errors import UsageError
+from linearnets.errors import RunFileError, UsageError
 from linearnets.plotting._image_args import MAX_SHOW
 from linearnets.training.run_files import (
     check_not_a_runs_figure,
+    keep_replaced,
     passing_for_a_runs,
     predict_figure_name,
     predict_figures,
@@ -362,3 +363,39 @@ def test_the_run_files_load_no_plotting(tmp_path: Path) -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_keep_replaced_refused_for_an_unreadable_file_keeps_nothing_a_missing_file_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A model.pt that could not be read (no permission) was skipped as a missing one: the start
+    over then wrote over it with no backup, the note leaving it out. It is refused, naming the
+    file, the error and the fix, before any backup is written; a missing file keeps nothing."""
+    (tmp_path / "model.pt").write_bytes(b"weights")
+    (tmp_path / "results.json").write_text("{}")
+    assert keep_replaced(tmp_path) == {
+        "model.pt": "model.pt.bak",
+        "results.json": "results.json.bak",
+    }
+    (tmp_path / "results.json").unlink()  # missing: nothing to keep, no word
+    (tmp_path / "model.pt").write_bytes(b"new weights")
+    assert keep_replaced(tmp_path) == {"model.pt": "model.pt.bak.1"}
+    real = Path.read_bytes
+
+    def denied(path: Path) -> bytes:
+        if path.name == "model.pt":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    (tmp_path / "results.json").write_text('{"test_acc": 0.5}')
+    with pytest.raises(RunFileError) as caught:
+        keep_replaced(tmp_path)
+    assert str(caught.value) == (
+        f"{tmp_path / 'model.pt'} could not be read to keep it as model.pt.bak before the run "
+        "starts over, which replaces it: Permission denied; nothing was replaced: make it "
+        "readable, or move it out of the run folder, then start the run over with "
+        f"linearnets.resume_softmax({str(tmp_path)!r})"
+    )
+    assert not (tmp_path / "results.json.bak.1").exists()  # read all first: no backup written
+    assert not (tmp_path / "model.pt.bak.2").exists()

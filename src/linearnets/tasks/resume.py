@@ -464,8 +464,8 @@ def _keep_before_start_over(run_dir: Path) -> None:
     ones written (``NAME.bak``, :func:`note_metrics_kept`), and a finished run's weights and
     results (``model.pt.bak``, ``results.json.bak``: :func:`keep_replaced`), which the new run
     writes again at its end."""
+    kept = keep_replaced(run_dir)  # first: a file it cannot read refuses the start over
     note_metrics_kept(run_dir, MetricsWriter(run_dir).keep_old([]), epochs=None)
-    kept = keep_replaced(run_dir)
     if kept:
         said = ", ".join(f"the old {name} is kept as {backup}" for name, backup in kept.items())
         warn(

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from linearnets._json import dumps_strict
 from linearnets._shell import shell_word
 from linearnets._text import shown_path
-from linearnets.errors import UsageError
+from linearnets.errors import RunFileError, UsageError
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.checkpoint_write import write_text_atomic
 from linearnets.training.metrics_files import backup_copy
@@ -452,22 +452,40 @@ def keep_replaced(
     A run started over with ``force`` (its checkpoint lost or damaged) writes new weights and
     results where the finished run's were: as the metrics' rewrite keeps the old metrics files
     (:meth:`~linearnets.training.metrics_files.MetricsWriter.keep_old`), the trained weights are
-    kept too. A link, a missing or unreadable file keeps nothing (a link's file is left as it was).
+    kept too. A missing file keeps nothing, nor does a link (its file is left as it was). Every
+    file is read before any backup is written.
 
     Raises:
-        RunFileError: a backup could not be written (a full disk): nothing is replaced yet.
+        RunFileError: a file could not be read (no permission, a folder in its place): it would
+            be replaced unkept, so nothing is; or a backup could not be written (a full disk):
+            nothing is replaced yet. The message names the file, the reason and the fix.
     """
-    kept = {}
+    read = {}
     for name in names:
         path = run_dir / name
         if path.is_symlink():
             continue
         try:
-            old = path.read_bytes()
-        except OSError:  # missing, a folder, unreadable: nothing to keep
+            read[name] = path.read_bytes()
+        except FileNotFoundError:  # nothing to keep
             continue
-        kept[name] = backup_copy(path, old)
-    return kept
+        except OSError as exc:
+            raise _unkeepable(path, exc) from exc
+    return {name: backup_copy(run_dir / name, old) for name, old in read.items()}
+
+
+def _unkeepable(path: Path, exc: OSError) -> RunFileError:
+    """Return the error for ``path``, a file a start over replaces, that could not be read to be
+    kept as ``NAME.bak``: it names the file, the reason and the fix, ending with the resume that
+    starts the run over (rewritten to the resume asked, ``force=True`` with it, by
+    :func:`~linearnets.tasks.resume_diverged.asked_again_when_unrecorded`)."""
+    reason = " ".join((exc.strerror or str(exc)).split())[:200]
+    resume = f"linearnets.{held_resume(path.parent, 'resume_softmax')}({str(path.parent)!r})"
+    return RunFileError(
+        f"{shown_path(path)} could not be read to keep it as {path.name}.bak before the run "
+        f"starts over, which replaces it: {reason}; nothing was replaced: make it readable, or "
+        f"move it out of the run folder, then start the run over with {resume}"
+    )
 
 
 def remove_stale_temporaries(run_dir: Path, *, names: tuple[str, ...] = RUN_OUTPUTS) -> list[str]:
