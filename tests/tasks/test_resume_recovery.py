@@ -230,7 +230,8 @@ def test_a_truncated_checkpoint_gets_advice_that_works(
     replaced = (
         f"linearnets: note: starting the run in {run} over replaces the weights and results of "
         "its finished run: the old model.pt is kept as model.pt.bak, the old results.json is "
-        "kept as results.json.bak\n"
+        "kept as results.json.bak, the old config.json, the settings that trained them, as "
+        "config.json.bak\n"
     )
     assert (replaced in err) == finished, err
     if finished:
@@ -272,6 +273,33 @@ def test_a_start_over_refused_for_an_unreadable_model_pt_replaces_nothing(
     assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before
     assert main(shlex.split(again)[1:]) == 0
     assert (run / "model.pt.bak").read_bytes() == before["model.pt"]
+
+
+def test_a_start_over_with_a_forced_change_keeps_the_settings_that_trained_the_kept_weights(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A finished run started over with --lr 0.3 --force kept model.pt.bak, yet rewrote
+    config.json with no backup: nothing left said the kept weights were trained at lr 0.1 (the new
+    config's resumes begin again, results.json holds no lr). config.json is kept as
+    config.json.bak too, numbered as the others, and the note names it."""
+    base = _base(_data(tmp_path / "d.npz"))
+    run = tmp_path / "run"
+    run_softmax(SoftmaxConfig(**base, epochs=2, lr=0.1, out=run))
+    old_config = (run / "config.json").read_bytes()
+    (run / "config.json.bak").write_text("a file of yours")  # taken: the next name is used
+    (run / "checkpoint.pt").unlink()
+    capsys.readouterr()
+    assert main(["softmax", "--resume", str(run), "--force", "--lr", "0.3"]) == 0
+    assert (
+        f"linearnets: note: starting the run in {run} over replaces the weights and results of "
+        "its finished run: the old model.pt is kept as model.pt.bak, the old results.json is "
+        "kept as results.json.bak, the old config.json, the settings that trained them, as "
+        "config.json.bak.1\n"
+    ) in capsys.readouterr().err
+    assert (run / "config.json.bak.1").read_bytes() == old_config
+    assert json.loads(old_config)["config"]["lr"] == 0.1
+    assert json.loads((run / "config.json").read_text())["config"]["lr"] == 0.3
+    assert (run / "config.json.bak").read_text() == "a file of yours"
 
 
 _FINISHED_SAID = re.escape(

@@ -90,7 +90,7 @@ from linearnets.training.rank_agreement import (
     on_rank_0,
 )
 from linearnets.training.run_config import run_dir_path
-from linearnets.training.run_files import keep_replaced
+from linearnets.training.run_files import RESULTS_FILE, keep_replaced
 from linearnets.training.runs import (
     CONFIG_FILE,
     RunLock,
@@ -463,13 +463,22 @@ def _keep_before_start_over(run_dir: Path) -> None:
     :class:`~linearnets.errors.ResumeWarning` each): the metrics files that differ from the empty
     ones written (``NAME.bak``, :func:`note_metrics_kept`), and a finished run's weights and
     results (``model.pt.bak``, ``results.json.bak``: :func:`keep_replaced`), which the new run
-    writes again at its end."""
-    kept = keep_replaced(run_dir)  # first: a file it cannot read refuses the start over
+    writes again at its end, with the ``config.json`` of the settings that trained them
+    (``config.json.bak``): the start over writes its own, a forced change's settings in it and its
+    resumes begun again."""
+    finished = (WEIGHTS_FILE, RESULTS_FILE)
+    replaced: tuple[str, ...] = finished
+    if any(os.path.lexists(run_dir / name) for name in finished):
+        replaced = (*finished, CONFIG_FILE)
+    kept = keep_replaced(run_dir, replaced)  # first: a file it cannot read refuses the start over
     note_metrics_kept(run_dir, MetricsWriter(run_dir).keep_old([]), epochs=None)
-    if kept:
-        said = ", ".join(f"the old {name} is kept as {backup}" for name, backup in kept.items())
+    settings = kept.pop(CONFIG_FILE, None)
+    said = [f"the old {name} is kept as {backup}" for name, backup in kept.items()]
+    if settings is not None:
+        said.append(f"the old {CONFIG_FILE}, the settings that trained them, as {settings}")
+    if said:
         warn(
             f"starting the run in {shown_path(run_dir)} over replaces the weights and results "
-            f"of its finished run: {said}",
+            f"of its finished run: {', '.join(said)}",
             ResumeWarning,
         )
