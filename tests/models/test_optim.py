@@ -610,6 +610,12 @@ def _swapped_calls() -> list[Any]:
         pytest.param((torch.tensor(0.03), (w, b), 10), r"a tensor of shape \(\) and dtype torch\.float32 as params and a tuple of 2 tensors as lr", "params, 0.03, 10", id="tensor-lr-tuple"),
         pytest.param((0.1, torch.nn.Linear(2, 1).parameters(), 8), "0.1 as params and a generator as lr", "params, 0.1, 8", id="generator"),
         pytest.param((0.03, [w, b], "4"), "0.03 as params and a list of 2 tensors as lr", "[w, b], 0.03, batch_size", id="no-size"),
+        # the whole number is the batch size, wherever it was passed; neither or both whole: unsaid
+        pytest.param((4, 0.03, [w, b]), "4 as params and a list of 2 tensors as batch_size", "[w, b], 0.03, 4", id="size-first"),
+        pytest.param((4, [w, b], 0.03), "4 as params and a list of 2 tensors as lr", "[w, b], 0.03, 4", id="size-first-lr-last"),
+        pytest.param((0.03, [w, b], 10.5), "0.03 as params and a list of 2 tensors as lr", "[w, b], 0.03, batch_size", id="no-whole"),
+        pytest.param((0.03, [w, b], 8.0), "0.03 as params and a list of 2 tensors as lr", "[w, b], 0.03, 8.0", id="whole-float"),
+        pytest.param((2, [w, b], 4), "2 as params and a list of 2 tensors as lr", "[w, b], 2, batch_size", id="both-whole"),
     ]  # fmt: skip
 
 
@@ -629,6 +635,36 @@ def test_the_books_sgd_rejects_its_arguments_swapped_by_name(
         sgd(*args)
     for p in args[1] if isinstance(args[1], list) else []:
         assert p.grad is None and not p.any()  # nothing stepped
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (0.03, [0], 4),
+        (0.03, 4, [0]),
+        (4, 0.03, [0]),
+        (4, [0], 0.03),
+        (0.03, [0], 10.5),
+        (1.0, [0], 2.0),
+    ],
+    ids=["lr-params", "params-last", "size-first", "size-first-lr-last", "no-whole", "whole-float"],
+)
+def test_the_books_sgd_rejects_swapped_arguments_with_a_call_that_works(args: Any) -> None:
+    """sgd(4, 0.03, [w, b]) and sgd(4, [w, b], 0.03) were told "call sgd([w, b], 4, 0.03)", which
+    failed again (batch_size 0.03 is no whole number), and sgd(0.03, [w, b], 10.5) was offered
+    batch_size 10.5. The call offered, run as written (batch_size filled in where left to write),
+    steps w and b."""
+    from linearnets.models.scratch import sgd
+
+    w, b = torch.zeros(2, 1, requires_grad=True), torch.zeros(1, requires_grad=True)
+    given = tuple([w, b] if arg == [0] else arg for arg in args)
+    with pytest.raises(UsageTypeError) as caught:
+        sgd(*given)
+    call = re.search(r"; call (sgd\(\[w, b\], .*\)) \(D2L §3\.2\.6\)$", str(caught.value))
+    assert call is not None, caught.value
+    w.grad, b.grad = torch.ones_like(w), torch.ones_like(b)
+    eval(call[1], {"sgd": sgd, "w": w, "b": b, "batch_size": 10})  # as the user runs it
+    assert w.grad is not None and not w.grad.any() and w.ne(0).all() and b.ne(0).all()
 
 
 def test_the_books_sgd_still_names_a_bad_lr_beside_real_params() -> None:

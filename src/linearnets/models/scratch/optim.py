@@ -91,19 +91,50 @@ def sgd(params: Iterable[torch.Tensor], lr: float, batch_size: float) -> None:
 
 def _check_sgd_order(params: object, lr: object, batch_size: object) -> None:
     """Refuse a number for ``params`` beside the tensors for ``lr`` or ``batch_size``: the book's
-    order swapped (``sgd(0.03, [w, b], 4)``), named as such, not as an lr that is no number."""
-    lr_text = _number_text(params)
-    if lr_text is None:
+    order swapped (``sgd(0.03, [w, b], 4)``), named as such, not as an lr that is no number.
+
+    The call offered takes the one whole positive number of the two (``4`` of ``sgd(4, 0.03, [w,
+    b])``) as ``batch_size`` and the other as ``lr``; where neither or both are whole, or the other
+    is no number, ``lr`` is the number passed as params and ``batch_size`` is left to write (a
+    call offered with 0.03 or 10.5 as batch_size fails again)."""
+    number = _number_text(params)
+    if number is None:
         return
     for name, value in (("lr", lr), ("batch_size", batch_size)):
         if _looks_like_params(value):
-            size_text = _number_text(batch_size if name == "lr" else lr) or "batch_size"
+            other = batch_size if name == "lr" else lr
+            lr_text, size_text = _swapped_numbers(params, other)
             tensors = "[w, b]" if isinstance(value, list) and len(value) == 2 else "params"
             raise UsageTypeError(
                 f"sgd takes params first, then lr and batch_size, got {describe(params)} as "
                 f"params and {_describe_params(value)} as {name}: the arguments are in the wrong "
                 f"order; call sgd({tensors}, {lr_text}, {size_text}) (D2L §3.2.6)"
             )
+
+
+def _swapped_numbers(first: object, other: object) -> tuple[str, str]:
+    """Return the lr and batch_size to offer for ``first``, the number passed as params, and
+    ``other``, the argument beside the tensors: the one whole positive number of the two as
+    batch_size, else ``first`` as lr and the placeholder ``batch_size``."""
+    first_text, other_text = _number_text(first), _number_text(other)
+    assert first_text is not None  # checked by the caller
+    if other_text is None:
+        return first_text, "batch_size"
+    first_whole, other_whole = _is_batch_size(first), _is_batch_size(other)
+    if first_whole and not other_whole:
+        return other_text, first_text
+    if other_whole and not first_whole:
+        return first_text, other_text
+    return first_text, "batch_size"
+
+
+def _is_batch_size(value: object) -> bool:
+    """Whether ``sgd`` takes ``value`` as its ``batch_size``: a whole number in [1, MAX_SIZE]."""
+    try:
+        _check_batch_size(value)
+    except UsageError:
+        return False
+    return True
 
 
 def _number_text(value: object) -> str | None:
