@@ -1225,7 +1225,9 @@ def test_a_signal_while_debug_prints_the_traceback_leaves_the_errors_line(
     assert line == (
         f"linearnets softmax: error: {bad}: y must hold labels >= 0, got -1 at index 2 (the only "
         "one); -1 usually marks an unlabelled example: drop that example, e.g. keep = y >= 0; "
-        "X, y = X[keep], y[keep] (renumbering would make -1 class 0 and shift every other class)"
+        "X, y = X[keep], y[keep]; if -1 is a class, relabel them as class indices 0..C-1 (-1 "
+        "becomes class 0, every other class one more), e.g. with numpy.unique(y, "
+        "return_inverse=True)[1]"
     )
 
 

@@ -350,13 +350,17 @@ def test_bad_negative_labels_are_named_by_index_count_and_the_smallest(tmp_path:
     [
         ({"y": np.array([0, 1, -1, 0, -1])},
          "y must hold labels >= 0, got -1 at index 2 (2 negative labels); -1 usually marks an "
-         "unlabelled example: drop those examples, e.g. keep = y >= 0; X, y = X[keep], y[keep] "
-         "(renumbering would make -1 class 0 and shift every other class)"),
+         "unlabelled example: drop those examples, e.g. keep = y >= 0; X, y = X[keep], y[keep]; "
+         "if -1 is a class, relabel them as class indices 0..C-1 (-1 becomes class 0, every other "
+         "class one more), e.g. with numpy.unique(y, return_inverse=True)[1]"),
         ({"y": np.array([0, 1, 1]), "X_test": np.ones((3, 2)), "y_test": np.array([0, -1.0, 1])},
          "y_test must hold labels >= 0, got -1.0 at index 1 (the only one); -1 usually marks an "
          "unlabelled example: drop that example, e.g. keep = y_test >= 0; X_test, y_test = "
-         "X_test[keep], y_test[keep] (renumbering would make -1 class 0 and shift every other "
-         "class)"),
+         "X_test[keep], y_test[keep]; if -1 is a class, relabel them as class indices 0..C-1 "
+         "(-1 becomes class 0, every other class one more), e.g. with numpy.unique(numpy."
+         "concatenate([y, y_test]), return_inverse=True)[1], both together (numbered apart, a "
+         "class one lacks shifts the other's numbers): its first len(y) numbers are y's, the "
+         "rest y_test's"),
     ],
 )  # fmt: skip
 def test_bad_labels_of_minus_one_are_told_to_drop_those_examples(
@@ -375,6 +379,57 @@ def test_bad_labels_of_minus_one_are_told_to_drop_those_examples(
     kept[rows], kept[name] = kept[rows][keep], kept[name][keep]
     loaded = load_classification_file(_write(tmp_path, **kept))
     assert loaded.num_classes == 2
+
+
+@pytest.mark.parametrize("test_set", [False, True])
+def test_bad_labels_of_minus_one_and_one_are_told_to_renumber_not_to_drop(
+    tmp_path: Path, test_set: bool
+) -> None:
+    """-1/+1 labels (two classes, SVM-style) were told that -1 marks an unlabelled example, to
+    drop: half the data, one class left. With no 0 among them -1 is a class: renumbering (run as
+    advised, the oracle) numbers -1 as 0 and 1 as 1, and the file loads with both classes."""
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    y = np.where(X[:, 0] > 0, 1, -1)
+    arrays = {"X": X, "y": y}
+    if test_set:
+        arrays |= {"X_test": X[:10], "y_test": y[:10]}
+    path = _write(tmp_path, **arrays)
+    first = int(np.argmax(y < 0))
+    advice = (
+        "numpy.unique(numpy.concatenate([y, y_test]), return_inverse=True)[1]"
+        if test_set
+        else "numpy.unique(y, return_inverse=True)[1]"
+    )
+    message = _refusal(path)
+    assert message.startswith(
+        f"{path}: y must hold labels >= 0, got -1 at index {first} ({int((y < 0).sum())} negative "
+        f"labels); relabel them as class indices 0..C-1, e.g. with {advice}"
+    )
+    assert "unlabelled" not in message and "drop" not in message
+    if test_set:
+        both = eval(advice, {"numpy": np, "y": y, "y_test": y[:10]})
+        arrays["y"], arrays["y_test"] = both[: len(y)], both[len(y) :]
+    else:
+        arrays["y"] = eval(advice, {"numpy": np, "y": y})
+    assert np.array_equal(arrays["y"], (y > 0).astype(int))  # -1 -> 0, 1 -> 1
+    loaded = load_classification_file(_write(tmp_path, **arrays))
+    assert loaded.num_classes == 2
+
+
+def test_bad_labels_of_minus_one_beside_zero_renumbered_as_advised_keep_every_class(
+    tmp_path: Path,
+) -> None:
+    """-1 beside 0 and 1 is told to drop, or, if a class, to renumber: run as said (the oracle),
+    -1 becomes class 0 and the file loads with three classes."""
+    y = np.array([0, 1, -1, 0, -1])
+    path = _write(tmp_path, X=np.ones((5, 2)), y=y)
+    advice = "numpy.unique(y, return_inverse=True)[1]"
+    assert _refusal(path).endswith(f"if -1 is a class, relabel them as class indices 0..C-1 "
+                                   f"(-1 becomes class 0, every other class one more), e.g. with {advice}")  # fmt: skip
+    renumbered = eval(advice, {"numpy": np, "y": y})
+    assert renumbered.tolist() == [1, 2, 0, 1, 0]
+    loaded = load_classification_file(_write(tmp_path, X=np.ones((5, 2)), y=renumbered))
+    assert loaded.num_classes == 3
 
 
 def test_too_many_classes_names_the_largest_label_and_the_distinct_count(tmp_path: Path) -> None:

@@ -101,9 +101,11 @@ def class_labels(
 
 def _negative(name: str, array: np.ndarray, test_set: bool) -> str:
     """Say where labels ``array`` (N,) hold a negative one: the first, by index, how many, the
-    smallest, and the fix: where all are -1, the mark of an unlabelled example, drop those
-    examples (renumbered, -1 would become class 0 and shift every other class by one); else
-    relabel them as 0..C-1 (:func:`renumbering`)."""
+    smallest, and the fix: relabel them as 0..C-1 (:func:`renumbering`), which numbers -1/+1
+    labels (two classes, as SVMs take them) 0 and 1; where every negative one is -1 beside a 0,
+    -1 is no class numbered in order but the mark of an unlabelled example: drop those examples
+    (renumbered, -1 would become class 0 and shift every other class), or renumber if -1 is a
+    class."""
     negative = array < 0
     i, count, low = int(np.argmax(negative)), int(negative.sum()), array.min().item()
     which = (
@@ -113,15 +115,16 @@ def _negative(name: str, array: np.ndarray, test_set: bool) -> str:
         + (f", the smallest {low!r}" if low != array[i].item() else "")
     )
     got = f"got {array[i].item()!r} at index {i} ({which})"
-    if low == -1:  # all -1: unlabelled examples, as many datasets mark them
+    numbered = f"e.g. with {renumbering(test_set)}"
+    if low == -1 and bool((array == 0).any()):  # all -1 beside a 0: unlabelled examples
         rows = "X" if name == "y" else "X_test"
         them = "those examples" if count > 1 else "that example"
         return (
             f"{got}; -1 usually marks an unlabelled example: drop {them}, e.g. keep = {name} >= 0; "
-            f"{rows}, {name} = {rows}[keep], {name}[keep] (renumbering would make -1 class 0 and "
-            "shift every other class)"
+            f"{rows}, {name} = {rows}[keep], {name}[keep]; if -1 is a class, relabel them as "
+            f"class indices 0..C-1 (-1 becomes class 0, every other class one more), {numbered}"
         )
-    return f"{got}; relabel them as class indices 0..C-1, e.g. with {renumbering(test_set)}"
+    return f"{got}; relabel them as class indices 0..C-1, {numbered}"
 
 
 def _check_one_per_row(path: Path, name: str, array: np.ndarray, X: torch.Tensor) -> None:
