@@ -789,6 +789,38 @@ def test_bad_minus_sign_anywhere_is_named_with_its_spelling(
     assert X.shape[1] >= 1
 
 
+@pytest.mark.parametrize(
+    "first", ["a,\u22121,y", "\u22121,y", "lag \u22121,\u22122,y", "a,\u2013,y", "a,\u22121x,y"]
+)
+def test_a_header_naming_a_column_with_a_minus_sign_is_read_as_names(
+    tmp_path: Path, first: str
+) -> None:
+    """'a,−1,y' (U+2212) was loaded as a header until a number with another minus sign counted as
+    data: then it was told "line 1, column 1 holds 'a' ... pd.get_dummies". Words beside such
+    cells, as many or more, are names: the rows below load as numpy reads them (the oracle)."""
+    body = "1.5,2,3\n2,4,1\n3,4,1\n5,6,1\n"
+    body = (
+        body if first.count(",") == 2 else "".join(r.split(",", 1)[1] + "\n" for r in body.split())
+    )
+    path = _written(tmp_path / "h.csv", f"{first}\n{body}")
+    expected = np.loadtxt(io.StringIO(body), delimiter=",")
+    X, y = load_regression_file(path)
+    assert X.tolist() == torch.tensor(expected[:, :-1], dtype=X.dtype).tolist()
+    assert y.reshape(-1).tolist() == torch.tensor(expected[:, -1], dtype=y.dtype).tolist()
+
+
+def test_bad_minus_signs_outnumbering_a_first_row_s_words_are_data_not_names(
+    tmp_path: Path,
+) -> None:
+    """'−1.5,x,−3': more numbers with another minus sign than words is data with a stray word,
+    told its first bad cell, never skipped as names."""
+    path = _written(tmp_path / "d.csv", "\u22121.5,x,\u22123\n4,5,6\n7,8,9\n")
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 1, column 1 holds '\u22121.5'; "
+        + _dash_rule("\u22121.5", "\u2212", "-1.5")
+    )
+
+
 @pytest.mark.parametrize("space", ["\xa0", "\u2009", "\u202f", "\u3000", " "])
 def test_a_number_padded_with_any_blank_is_read_as_numpy_reads_it(
     tmp_path: Path, space: str

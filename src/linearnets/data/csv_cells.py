@@ -39,6 +39,7 @@ __all__ = [
     "MISSING",
     "Source",
     "comment_fix",
+    "dashed_data",
     "error_value",
     "is_missing",
     "missing_value",
@@ -623,6 +624,15 @@ def _spelt(cell: str) -> str | None:
     if "_" in cell and cell.strip().isascii():
         return without_underscores(cell)
     return exact_number(value) if math.isfinite(value) else None
+
+
+def dashed_data(row: list[str]) -> bool:
+    """Whether a first row none of whose cells is a number is data all the same: more of its cells
+    are numbers with another minus sign (:func:`other_minus`) than words, '−1,−2' or
+    '−1.5,x,−3', whose minus signs are told, never skipped as names; 'a,−1,y' names a column '−1'.
+    (A clean cell is no call to :func:`number`: a header's cells are checked as they are.)"""
+    dashed = sum(other_minus(cell) is not None for cell in row)
+    return dashed > sum(bool(cell.strip()) for cell in row) - dashed
 
 
 def mixed(row: list[str]) -> bool:

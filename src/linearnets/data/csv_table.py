@@ -1,6 +1,8 @@
 """Reading a user's numeric ``.csv`` file into one float64 table, every bad row or cell named by line.
 
-A first row of names is a header only when *none* of its cells is a number: a first row of numbers and
+A first row of names is a header only when *none* of its cells is a number (nor one in other digits,
+and its words at least as many as its numbers with another minus sign: ``a,−1,y`` names a column
+``−1``, ``−1,−2`` is data whose minus signs are told): a first row of numbers and
 text (names such as 2019 or nan, or data with one bad cell) is refused with the fix for either, never
 silently skipped; a first row of numbers is data, warned of where it looks like names
 (:mod:`linearnets.data.csv_index`: ``0,1,2``, ``1,2,3``, ``2019,2020,2021`` above values near 0). A cell is a number as numpy and pandas read one: ``1_000`` is not, nor are digits
@@ -40,12 +42,13 @@ import numpy as np
 from linearnets._text import shown_path
 from linearnets.data.csv_cells import (
     Source,
+    dashed_data,
     mixed,
     number,
     numeric_table,
+    other_digits,
     refuse_empty_rows,
     refuse_mixed_first_row,
-    spelt_otherwise,
 )
 from linearnets.data.csv_index import (
     numbered_columns,
@@ -109,7 +112,8 @@ def _read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
     everything, rows = rows, drop_comments(path, rows, hashed)
     refuse_trailing_commas(path, rows)
     line, first = rows[0]
-    header = all(number(cell) is None and not spelt_otherwise(cell) for cell in first)
+    header = all(number(cell) is None and not other_digits(cell) for cell in first)
+    header = header and not dashed_data(first)  # 'a,−1,y' names a column '−1'; '−1,−2' is data
     refuse_empty_rows(path, read, table=rows, header=header)  # ',,' among the data: missing all
     if len(first) < 2:
         refuse_one_column(path, rows)
