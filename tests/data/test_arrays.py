@@ -996,17 +996,39 @@ def test_a_data_path_with_a_blank_around_it_is_told_to_drop_it(
     )
 
 
-@pytest.mark.parametrize(("header", "skip"), [("", ""), ("a,b,label\n", ", skiprows=1")])
+_UTF8 = ", encoding='utf-8-sig'"
+_QUOTED = ", quotechar='\"'" + _UTF8
+
+
+@pytest.mark.parametrize(
+    ("text", "skip", "linreg"),
+    [
+        ("1,2,0\n3,4,1\n", _UTF8, True),
+        ("a,b,label\n1,2,0\n3,4,1\n", ", skiprows=1" + _UTF8, True),
+        # a UTF-8 byte-order mark: loadtxt read '\ufeff1' and failed
+        ("\ufeff1,2,0\n3,4,1\n", _UTF8, True),
+        ("\ufeffa,b,y\n1,2,0\n3,4,1\n", ", skiprows=1" + _UTF8, True),
+        # quoted numbers: told skiprows=1 ('"1"' no number), and loadtxt failed on them
+        ('"1","2","0"\n"3","4","1"\n', _QUOTED, True),
+        ('"a","b","y"\n"1","2","0"\n"3","4","1"\n', ", skiprows=1" + _QUOTED, True),
+        # pandas' index (or R's row names): it became a feature silently
+        (",a,b,y\n0,1,2,0\n1,3,4,1\n", ", skiprows=1, usecols=range(1, 4)" + _UTF8, False),
+        ("Unnamed: 0,a,b,y\n0,1,2,0\n1,3,4,1\n", ", skiprows=1, usecols=range(1, 4)" + _UTF8, False),
+        ('"","a","b","y"\n"1",1,2,0\n"2",3,4,1\n', ", skiprows=1, usecols=range(1, 4)" + _QUOTED, False),
+    ],
+)  # fmt: skip
 def test_a_csv_for_softmax_is_refused_with_the_way_to_save_an_npz(
-    tmp_path: Path, header: str, skip: str
+    tmp_path: Path, text: str, skip: str, linreg: bool
 ) -> None:
     """It was told only numpy.savez(path, X=X, y=y), not how to get there from the CSV: the
     loadtxt that reads it (skipping its header row, where it has one) and the savez of its
-    columns, which, run, writes the .npz to pass."""
+    columns, which, run, writes the .npz to pass. Any CSV linear regression reads (the oracle,
+    its X and y) is read alike, a byte-order mark and quoted numbers too; pandas' index, which
+    linear regression refuses, is left out, not read as a feature."""
     from linearnets.cli._report import one_line
 
     path = tmp_path / "ok.csv"
-    path.write_text(header + "1,2,0\n3,4,1\n")
+    path.write_bytes(text.encode())
     with pytest.raises(UsageError) as info:
         load_classification_file(path)
     out = tmp_path / "ok.npz"
@@ -1023,6 +1045,9 @@ def test_a_csv_for_softmax_is_refused_with_the_way_to_save_an_npz(
     exec(code, {"numpy": np})  # the advice, run as given
     arrays = load_classification_file(out)
     assert arrays.X.tolist() == [[1, 2], [3, 4]] and arrays.y.tolist() == [0, 1]
+    if linreg:
+        X, y = load_regression_file(path)
+        assert arrays.X.tolist() == X.tolist() and arrays.y.tolist() == y.reshape(-1).tolist()
 
 
 def test_a_npy_for_softmax_is_refused_with_the_conversion_that_saves_it_as_an_npz(
@@ -1194,7 +1219,8 @@ def test_a_test_set_of_one_feature_saved_flat_is_told_the_reshape(tmp_path: Path
             "must be a .npz file for softmax regression, got {0}/a\\nb.csv'; save the arrays with "
             "numpy.savez(path, X=X, y=y): X (N, D) features, y (N,) integer labels (X_test and "
             "y_test optional), e.g. for a CSV of numbers whose last column is the labels y, a = "
-            "numpy.loadtxt({1}/a\\nb.csv', delimiter=',', skiprows=1); numpy.savez({1}/a\\nb.npz', "
+            "numpy.loadtxt({1}/a\\nb.csv', delimiter=',', skiprows=1, encoding='utf-8-sig'); "
+            "numpy.savez({1}/a\\nb.npz', "
             "X=a[:, :-1], y=a[:, -1]), and pass {0}/a\\nb.npz'",
         ),
         (

@@ -14,6 +14,7 @@ checks what a classification file holds, and :mod:`linearnets.data.features` eac
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,23 +114,36 @@ def _csv_conversion(path: Path) -> str:
     """Return, for ``path`` named ``.csv``, how to save its table of numbers as an .npz beside it,
     its last column the labels y (as the table holds them: whole numbers such as 1.0 are read as
     labels, where a cast to int would make a scaled 0.5 a class silently), and the file to pass;
-    ``skiprows=1`` where its first line holds a cell that is no number, a header row (or, where it
-    cannot be read, said to be for one); else (another suffix, or no such file) ''."""
+    read as the CSV reader of linear regression reads one: ``encoding='utf-8-sig'`` (a UTF-8
+    byte-order mark dropped, harmless without one), ``skiprows=1`` where its first line holds a
+    cell that is no number, a header row (or, where it cannot be read, said to be for one),
+    ``quotechar='"'`` where its start holds a quote (``"1","2","0"``), and a header's unnamed
+    first column, pandas' index (``,a,b,y``; or named ``Unnamed: 0``), left out with ``usecols``,
+    never read as a feature; else (another suffix, or no such file) ''."""
     if path.suffix.lower() != ".csv" or not path.is_file():  # none to convert
         return ""
     try:
-        with path.open(encoding="utf-8-sig", errors="replace") as f:
-            first = f.readline(1 << 16)
+        with path.open(encoding="utf-8-sig", errors="replace", newline="") as f:
+            head = f.read(1 << 16)
     except OSError:
-        first = None
-    if first is None:
-        skip, note = ", skiprows=1", " (skiprows=1 skips a header row: drop it if it has none)"
+        head = None
+    note = ""
+    if head is None:
+        options, note = ", skiprows=1", " (skiprows=1 skips a header row: drop it if it has none)"
     else:
-        skip, note = ", skiprows=1" * any(number(c) is None for c in first.split(",")), ""
+        lines = head.splitlines()
+        first = next(csv.reader(lines[:1]), None) or [""]  # an empty file: said as a header
+        header = any(number(c) is None for c in first)
+        options = ", skiprows=1" * header
+        if header and len(first) > 2 and first[0].strip() in ("", "Unnamed: 0"):  # an index
+            options += f", usecols=range(1, {len(first)})"
+        if '"' in head:
+            options += ", quotechar='\"'"
+    options += ", encoding='utf-8-sig'"
     out = new_file_beside(path, path.stem, ".npz")
     return (
         f", e.g. for a CSV of numbers whose last column is the labels y, a = numpy.loadtxt("
-        f"{str(path)!r}, delimiter=','{skip}); numpy.savez({str(out)!r}, X=a[:, :-1], "
+        f"{str(path)!r}, delimiter=','{options}); numpy.savez({str(out)!r}, X=a[:, :-1], "
         f"y=a[:, -1]){note}, and pass {shell_word(out)}"
     )
 
