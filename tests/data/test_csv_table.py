@@ -809,6 +809,62 @@ def test_a_header_naming_a_column_with_a_minus_sign_is_read_as_names(
     assert y.reshape(-1).tolist() == torch.tensor(expected[:, -1], dtype=y.dtype).tolist()
 
 
+def test_bad_minus_sign_before_inf_is_told_its_spelling_not_counted_as_a_word(
+    tmp_path: Path,
+) -> None:
+    """'−inf' was no number with another minus sign (it is not finite): in y it was told as a
+    word to fix; it is told its spelling, as numpy reads it (the oracle) once respelt."""
+    path = _written(tmp_path / "d.csv", "a,y\n1,2\n3,\u2212inf\n5,6\n7,8\n")
+    said = _refusal(path)
+    assert said == (
+        f"{path} is not a numeric CSV: line 3, column 2 holds '\u2212inf'; "
+        + _dash_rule("\u2212inf", "\u2212", "-inf")
+    )
+    assert np.loadtxt(io.StringIO("3,-inf\n"), delimiter=",")[1] == -np.inf
+
+
+@pytest.mark.parametrize(
+    ("cell", "plain", "also"),
+    [
+        ("\u22121_000", "-1000", ", and drop its underscores"),
+        ("\u2013\u0661\u0660", "-10", ", and write its digits as 0-9"),
+    ],
+)
+def test_bad_minus_sign_beside_another_misspelling_is_told_both_fixes(
+    tmp_path: Path, cell: str, plain: str, also: str
+) -> None:
+    """'−1_000' was told "write it as -1000 (replace every '−' in the file with '-')": replaced,
+    '-1_000' is still refused. Both fixes are told; made (the oracle: the file then loads), the
+    cell reads as the number told."""
+    text = f"a,y\n1,2\n3,{cell}\n5,6\n"
+    path = _written(tmp_path / "d.csv", text)
+    dash = cell[0]
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 3, column 2 holds {cell!r}; "
+        + _dash_rule(cell, dash, plain).removesuffix(")")
+        + also
+        + ")"
+    )
+    respelt = cell.replace(dash, "-").replace("_", "")
+    respelt = "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in respelt)
+    _, y = load_regression_file(_written(path, text.replace(cell, respelt)))
+    assert y[1].item() == float(plain)
+
+
+def test_a_long_cell_with_a_bad_minus_sign_is_cut_with_its_length(tmp_path: Path) -> None:
+    """A long cell was cut by !r:.30, its closing quote lost and its length unsaid: it is shown
+    as other refusals show a long cell, "…" and its length."""
+    cell = "\u2212" + "1" * 60 + ".5"
+    path = _written(tmp_path / "d.csv", f"a,y\n1,2\n3,{cell}\n5,6\n")
+    shown = "'\u2212" + "1" * 19 + "…' (63 characters)"
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 3, column 2 holds {shown}; every cell must be a "
+        f"number with '-' as its minus sign, as numpy and pandas read one: {shown} uses the minus "
+        "sign U+2212, not '-'; write it as '-" + "1" * 19 + "…' (63 characters) (replace every "
+        "'\u2212' in the file with '-')"
+    )
+
+
 def test_bad_minus_signs_outnumbering_a_first_row_s_words_are_data_not_names(
     tmp_path: Path,
 ) -> None:
@@ -1372,12 +1428,15 @@ def test_a_first_row_of_names_and_numbers_shows_three_of_each_at_most(tmp_path: 
 
 
 def test_long_cells_are_shown_cut_to_30_characters(tmp_path: Path) -> None:
-    """A cell is shown as its repr() cut to 30 characters, the opening quote included."""
+    """A cell past 30 characters is shown as other refusals show one, its first 20 and "…" quoted,
+    with its length (it was its repr() cut to 30 characters, the closing quote lost); a first
+    row's cells as their repr() cut to 30 characters, the opening quote included."""
     long_text = "abcdefghij" * 5
     path = _written(tmp_path / "l.csv", f"x,y\n1,2\n{long_text},3\n")
     assert _refusal(path) == (
-        f"{path} is not a numeric CSV: line 3, column 1 holds '{long_text[:29]}; every cell must "
-        f"be a number (a first row of column names is allowed): {_NUMBERS_FIX}"
+        f"{path} is not a numeric CSV: line 3, column 1 holds '{long_text[:20]}…' (50 "
+        f"characters); every cell must be a number (a first row of column names is allowed): "
+        f"{_NUMBERS_FIX}"
     )
     number, name = "1234567890" * 4, "name_" * 8
     path = _written(tmp_path / "m.csv", f"{number},{name}\n1,2\n3,4\n")

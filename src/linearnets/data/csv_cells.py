@@ -158,7 +158,8 @@ _TO_HYPHEN = str.maketrans(dict.fromkeys(_DASHES, "-"))
 def other_minus(text: str) -> tuple[str, str] | None:
     """Return, for a cell that is a number but for a minus sign written with another dash than
     '-' (``'−1.5'``, U+2212, as a word processor writes it; an en dash), the dash's name and the
-    number as numpy and pandas read one (``'-1.5'``); else ``None``."""
+    number as numpy and pandas read one (``'-1.5'``, ``'-inf'``; ``'-1000'`` for ``'−1_000'``,
+    whose underscores numpy refuses too); else ``None``."""
     core = text.strip()
     dashes = [c for c in core if c in _DASHES]
     if not dashes:
@@ -167,8 +168,6 @@ def other_minus(text: str) -> tuple[str, str] | None:
     try:
         value = float(plain)
     except ValueError:
-        return None
-    if not math.isfinite(value):
         return None
     return _DASHES[dashes[0]], plain if number(plain) is not None else exact_number(value)
 
@@ -470,13 +469,14 @@ def _not_a_number(
         )
     spelt = _spelt(cell)
     spelling = f"; write it as {spelt}" if spelt else ""
-    if (minus := other_minus(cell)) is not None:  # '−1.5', '–0.028'
+    if (minus := other_minus(cell)) is not None:  # '−1.5', '–0.028', '−inf'
         dash, plain = minus
         rule = (
             "a number with '-' as its minus sign, as numpy and pandas read one: "
-            f"{cell.strip()!r:.30} uses {dash}, not '-'; write it as {plain} (replace every "
+            f"{shown_cell(cell.strip())} uses {dash}, not '-'; write it as "
+            f"{plain if len(plain) <= 30 else shown_cell(plain)} (replace every "
             f"{' and '.join(map(repr, dict.fromkeys(c for c in cell if c in _DASHES)))} in the "
-            "file with '-')"
+            f"file with '-'{_also_respelt(cell.strip().translate(_TO_HYPHEN))})"
         )
     elif other_digits(cell):
         rule = "a number in the digits 0-9, as numpy and pandas read them" + spelling
@@ -497,9 +497,22 @@ def _not_a_number(
     if j == 0:  # '#3,6': a row commented out? '#' then a blank makes a comment; '#3' may be data
         rule += comment_fix(cell)
     return DatasetError(
-        f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r:.30}; "
+        f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {held}; "
         f"every cell must be {rule}"
     )
+
+
+def _also_respelt(replaced: str) -> str:
+    """Return what else to change in a number whose other minus signs were ``replaced`` with '-',
+    where it is still none numpy and pandas read (``'-1_000'``: its underscores), to say with the
+    replacement; else ''."""
+    if number(replaced) is not None:
+        return ""
+    also = [
+        "drop its underscores" * ("_" in replaced),
+        "write its digits as 0-9" * other_digits(replaced.replace("_", "")),
+    ]
+    return "".join(f", and {a}" for a in also if a)
 
 
 def _stripped(cells: list[str]) -> list[str]:
