@@ -616,7 +616,8 @@ def test_a_start_over_under_torchrun_whose_metrics_cannot_be_rewritten_advises_i
         "softmax", "--resume", str(out), "--epochs", "2", "--lr", "0.3", "--force", "--json"
     )
     assert done.returncode != 0
-    (line,) = _our_lines(done.stderr)
+    *notes, line = _our_lines(done.stderr)
+    assert notes == _start_over_notes(out), done.stderr  # the finished run's files kept first
     assert line.endswith(
         "; the run has no checkpoint yet: fix that and start it over with linearnets softmax "
         f"--resume {out} --epochs 2 --lr 0.3 --force, launched by torchrun as before"
@@ -655,9 +656,24 @@ def test_a_start_over_by_hand_whose_metrics_cannot_be_rewritten_advises_it_again
         f"linearnets softmax --resume {out} --epochs 2 --lr 0.3 --threads 1 --force in 2 "
         "processes, started as before"
     )
-    for _, stderr in done:
-        (line,) = _our_lines(stderr)
+    for rank, (_, stderr) in enumerate(done):
+        *notes, line = _our_lines(stderr)
+        # rank 0 keeps the finished run's files before the rewrite that fails, and says so
+        assert notes == (_start_over_notes(out) if rank == 0 else []), stderr
         assert line.endswith(again), stderr
+
+
+def _start_over_notes(out: Path) -> list[str]:
+    """The notes of a start over of the finished run in ``out`` (checkpoint.pt and model.pt
+    deleted): its metrics files and its results.json and config.json kept as NAME.bak."""
+    return [
+        f"linearnets: note: before writing the metrics files in {out} again empty to start the "
+        "run over: the old metrics.jsonl is kept as metrics.jsonl.bak; the old metrics.csv is kept "
+        "as metrics.csv.bak",
+        f"linearnets: note: starting the run in {out} over replaces the weights and results of its "
+        "finished run: the old results.json is kept as results.json.bak, the old config.json, the "
+        "settings that trained them, as config.json.bak",
+    ]
 
 
 # python -m linearnets, its wait for the other processes to join shortened
